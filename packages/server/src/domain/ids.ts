@@ -1,0 +1,58 @@
+import { randomBytes, randomInt } from 'node:crypto';
+import { compactWireTime } from '@micropay/protocol';
+
+/**
+ * Identifiers. Everything a customer or merchant could guess and abuse (payment codes, keys,
+ * wallet ids) comes from the CSPRNG; order ids only need to be unique.
+ */
+
+/** Payment codes start with 39, as the spec's example does; other schemes use 10–15, 25–30, 62. */
+export const PAY_CODE_PREFIX = '39';
+
+export function newPayCode(): string {
+  return PAY_CODE_PREFIX + digits(16);
+}
+
+export function newWalletId(): string {
+  return '60' + digits(10);
+}
+
+const BASE62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/** 32 base62 characters: about 190 bits, in the same alphabet as the spec's example key. */
+export function newApiKey(): string {
+  let key = '';
+  while (key.length < 32) {
+    for (const byte of randomBytes(48)) {
+      // 248 = 4 × 62: rejecting the bytes above it keeps every character equally likely.
+      if (byte < 248 && key.length < 32) key += BASE62[byte % 62];
+    }
+  }
+  return key;
+}
+
+function digits(count: number): string {
+  let out = '';
+  while (out.length < count) {
+    const chunk = Math.min(8, count - out.length);
+    out += String(randomInt(0, 10 ** chunk)).padStart(chunk, '0');
+  }
+  return out;
+}
+
+/**
+ * wavpayOrderId: `4` + `yyyyMMddHHmmss` (platform time zone) + 7 digits, 22 digits in all.
+ * The 7 digits are a per-process counter that starts at a random point, so one process never
+ * repeats an id within a second unless it makes ten million orders in it; the database's primary
+ * key catches the rare clash between processes and the store retries with the next id.
+ */
+export class OrderIdSource {
+  #counter = randomInt(0, 10_000_000);
+
+  constructor(private readonly timeZone: string) {}
+
+  next(nowMs: number): string {
+    this.#counter = (this.#counter + 1) % 10_000_000;
+    return '4' + compactWireTime(nowMs, this.timeZone) + String(this.#counter).padStart(7, '0');
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * Double-entry ledger. Every movement of money is one journal entry whose postings sum to zero.
+ * A posting adds `amountSen` to its account's balance: the wallet pays (−), the merchant is paid
+ * (+). The platform's float account is where topped-up money comes from, so it is the one account
+ * allowed below zero: its negative balance is the money the operator owes its wallet holders.
+ */
+export type AccountId = string;
+
+export const PLATFORM_FLOAT: AccountId = 'platform:float';
+
+export function walletAccount(walletId: string): AccountId {
+  return `wallet:${walletId}`;
+}
+
+export function merchantAccount(mchId: string): AccountId {
+  return `merchant:${mchId}`;
+}
+
+export type EntryKind = 'topup' | 'payment';
+
+export interface Posting {
+  readonly accountId: AccountId;
+  readonly amountSen: number;
+}
+
+export interface JournalEntry {
+  readonly kind: EntryKind;
+  /** The order an entry belongs to, when it does. */
+  readonly orderId: string | null;
+  readonly postings: readonly Posting[];
+  readonly createdAtMs: number;
+}
+
+export function journalEntry(
+  kind: EntryKind,
+  orderId: string | null,
+  postings: readonly Posting[],
+  createdAtMs: number,
+): JournalEntry {
+  let sum = 0;
+  for (const p of postings) {
+    assert(Number.isSafeInteger(p.amountSen) && p.amountSen !== 0, 'a posting moves a whole, non-zero number of sen');
+    sum += p.amountSen;
+  }
+  assert(postings.length >= 2, 'an entry has at least two postings');
+  assert(sum === 0, 'the postings of an entry sum to zero');
+  return { kind, orderId, postings, createdAtMs };
+}
+
+/** A fired assertion is a bug in MicroPay, not a user error: it aborts the transaction. */
+export function assert(condition: boolean, invariant: string): asserts condition {
+  if (!condition) throw new Error(`invariant violated: ${invariant}`);
+}

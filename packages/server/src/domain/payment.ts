@@ -1,0 +1,75 @@
+import { createHash } from 'node:crypto';
+import type { MicropayCommand } from '@micropay/protocol';
+import { journalEntry, merchantAccount, walletAccount, type JournalEntry } from './ledger.js';
+import { availableSen, type FailReason, type Order, type PayCode, type Wallet } from './model.js';
+
+/**
+ * The payment decision, free of I/O: given what the store read inside the payment's transaction,
+ * it says what happens. The store writes exactly what the decision names, in that transaction.
+ */
+export interface PaymentView {
+  /** The order already recorded under (mchId, mchOrderId), if any. */
+  readonly existing: Order | null;
+  readonly payCode: PayCode | null;
+  /** The wallet the code belongs to. */
+  readonly wallet: Wallet | null;
+}
+
+export type PaymentDecision =
+  /** The order id is taken: answer with it, move nothing. */
+  | { readonly kind: 'repeat'; readonly order: Order; readonly sameRequest: boolean }
+  /** Refused before an order exists: nothing is written. */
+  | { readonly kind: 'rejected'; readonly reason: 'CODE_UNKNOWN' | 'CODE_UNUSABLE' }
+  /** An order is recorded as FAILED; no money moves and the code stays usable. */
+  | { readonly kind: 'failed'; readonly order: Order; readonly reason: FailReason }
+  /** The order is PAID: the code is used and the entry moves the money. */
+  | { readonly kind: 'paid'; readonly order: Order; readonly entry: JournalEntry };
+
+export function paymentFingerprint(cmd: MicropayCommand): string {
+  const canonical = [cmd.amountSen, cmd.goodsInfo, cmd.discountSen ?? '', cmd.point ?? '', cmd.payCode].join('\u001f');
+  return createHash('sha256').update(canonical, 'utf8').digest('base64url');
+}
+
+export function decidePayment(
+  cmd: MicropayCommand,
+  view: PaymentView,
+  nowMs: number,
+  orderId: string,
+  fingerprint: string = paymentFingerprint(cmd),
+): PaymentDecision {
+  if (view.existing !== null) {
+    return { kind: 'repeat', order: view.existing, sameRequest: view.existing.fingerprint === fingerprint };
+  }
+  const code = view.payCode;
+  if (code === null || view.wallet === null) return { kind: 'rejected', reason: 'CODE_UNKNOWN' };
+  if (code.status !== 'active' || nowMs >= code.expiresAtMs) return { kind: 'rejected', reason: 'CODE_UNUSABLE' };
+
+  const wallet = view.wallet;
+  const base = {
+    orderId,
+    mchId: cmd.mchId,
+    mchOrderId: cmd.mchOrderId,
+    amountSen: cmd.amountSen,
+    goodsInfo: cmd.goodsInfo,
+    discountSen: cmd.discountSen,
+    point: cmd.point,
+    walletId: wallet.walletId,
+    fingerprint,
+    tradeTimeMs: nowMs,
+  };
+  const refusal: FailReason | null =
+    wallet.status !== 'active' ? 'WALLET_FROZEN' : availableSen(wallet) < cmd.amountSen ? 'INSUFFICIENT_BALANCE' : null;
+  if (refusal !== null) {
+    return { kind: 'failed', reason: refusal, order: { ...base, status: 'FAILED', failReason: refusal, payTimeMs: null } };
+  }
+  const entry = journalEntry(
+    'payment',
+    orderId,
+    [
+      { accountId: walletAccount(wallet.walletId), amountSen: -cmd.amountSen },
+      { accountId: merchantAccount(cmd.mchId), amountSen: cmd.amountSen },
+    ],
+    nowMs,
+  );
+  return { kind: 'paid', order: { ...base, status: 'PAID', failReason: null, payTimeMs: nowMs }, entry };
+}

@@ -1,0 +1,103 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { ResultCode } from '@micropay/protocol';
+import { answer, type Answer, type MicroPayApi } from '../api/service.js';
+import type { Logger } from '../log.js';
+
+export interface HttpOptions {
+  readonly bodyLimitBytes: number;
+  readonly logger: Logger;
+}
+
+type Endpoint = (api: MicroPayApi, body: Record<string, unknown>) => Promise<Answer>;
+
+/** The spec's endpoints. Every one takes a JSON object by POST and answers the JSON envelope. */
+const ROUTES: ReadonlyMap<string, Endpoint> = new Map<string, Endpoint>([
+  ['/api/micropay/micropay', (api, body) => api.micropay(body)],
+  ['/api/micropay/queryBill', (api, body) => api.queryBill(body)],
+]);
+
+/**
+ * Plain node:http: a handful of POST endpoints need no framework, and the payment path stays
+ * short. Malformed HTTP gets a 4xx with the envelope; a fault of ours gets code 500 with no detail.
+ */
+export function createHttpServer(api: MicroPayApi, options: HttpOptions): Server {
+  const server = createServer((req, res) => {
+    void handle(api, options, req, res);
+  });
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  server.requestTimeout = 30_000;
+  return server;
+}
+
+async function handle(api: MicroPayApi, options: HttpOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const path = (req.url ?? '/').split('?', 1)[0]!;
+  try {
+    const endpoint = ROUTES.get(path);
+    if (endpoint === undefined) return reply(res, answer(ResultCode.NOT_FOUND, null, `no endpoint at ${path.slice(0, 100)}`), req);
+    if (req.method !== 'POST') return reply(res, answer(ResultCode.METHOD_NOT_ALLOWED), req, { Allow: 'POST' });
+    if (!isJson(req.headers['content-type'])) return reply(res, answer(ResultCode.UNSUPPORTED_MEDIA_TYPE), req);
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > options.bodyLimitBytes) return reply(res, answer(ResultCode.PAYLOAD_TOO_LARGE), req);
+    const raw = await readBody(req, options.bodyLimitBytes);
+    if (raw === null) return reply(res, answer(ResultCode.PAYLOAD_TOO_LARGE), req);
+    const body = parseObject(raw);
+    if (body === null) return reply(res, answer(ResultCode.MALFORMED_JSON, null, 'the body must be one JSON object'), req);
+    reply(res, await endpoint(api, body), req);
+  } catch (error) {
+    // A fault of ours, never the caller's: the details go to the operator's log under an id the
+    // merchant can quote; the answer says only "system error".
+    const errorId = randomUUID();
+    options.logger.error('request failed', { errorId, path, error: describe(error) });
+    if (!res.headersSent) reply(res, answer(ResultCode.SYSTEM_ERROR), req, { 'X-Error-Id': errorId });
+    else res.destroy();
+  }
+}
+
+function isJson(contentType: string | undefined): boolean {
+  if (contentType === undefined) return false;
+  const type = contentType.split(';', 1)[0]!.trim().toLowerCase();
+  return type === 'application/json';
+}
+
+/** Reads the body up to the limit; null when it is larger. */
+function readBody(req: IncomingMessage, limit: number): Promise<string | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) over = true;
+      else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(over ? null : Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function parseObject(raw: string): Record<string, unknown> | null {
+  try {
+    const value: unknown = JSON.parse(raw);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+function reply(res: ServerResponse, a: Answer, req: IncomingMessage, headers: Record<string, string> = {}): void {
+  const payload = JSON.stringify(a.envelope);
+  res.writeHead(a.httpStatus, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(payload),
+    ...headers,
+  });
+  res.end(payload);
+  // A body we refused unread must not be parsed as the next request on this connection.
+  if (!req.complete) req.resume();
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

@@ -1,0 +1,61 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { MicroPayApi } from './api/service.js';
+import { ConfigError, type Config } from './config.js';
+import { systemClock, type Clock } from './domain/clock.js';
+import { createHttpServer } from './http/server.js';
+import type { Logger } from './log.js';
+import { SqliteStore } from './store/sqlite/sqlite-store.js';
+import type { Store } from './store/store.js';
+
+export interface Platform {
+  readonly url: string;
+  readonly store: Store;
+  readonly server: Server;
+  close(): Promise<void>;
+}
+
+export function isPostgresUrl(database: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(database);
+}
+
+/** Opens the store the configuration names: a postgres:// URL or a SQLite file path. */
+export function openStore(config: Config, clock: Clock = systemClock): Store {
+  if (isPostgresUrl(config.database)) {
+    throw new ConfigError('DATABASE_URL: this version stores data in SQLite only; give a file path');
+  }
+  return new SqliteStore(config.database, { clock, timeZone: config.timeZone });
+}
+
+/** Starts the API on the configured host and port (port 0 picks a free one). */
+export async function startPlatform(
+  config: Config,
+  logger: Logger,
+  options: { clock?: Clock; store?: Store } = {},
+): Promise<Platform> {
+  const clock = options.clock ?? systemClock;
+  const store = options.store ?? openStore(config, clock);
+  const api = new MicroPayApi(config, store, clock);
+  const server = createHttpServer(api, { bodyLimitBytes: config.bodyLimitBytes, logger });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  return {
+    url: `http://${host}:${port}`,
+    store,
+    server,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await store.close();
+    },
+  };
+}

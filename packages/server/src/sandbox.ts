@@ -1,0 +1,45 @@
+import { formatSen, Secret } from '@micropay/protocol';
+import type { Config } from './config.js';
+import { newApiKey } from './domain/ids.js';
+import type { Store } from './store/store.js';
+
+export interface SandboxCredentials {
+  readonly mchId: string;
+  readonly apiKey: string;
+  readonly walletId: string;
+  readonly balance: string;
+  readonly payCode: string;
+  readonly payCodeExpiresAtMs: number;
+}
+
+const SANDBOX_SETTING = 'sandbox';
+export const SANDBOX_OPENING_SEN = 1_000_00;
+
+/**
+ * Sandbox mode: on an empty store, create a merchant and a funded wallet so a newcomer can pay at
+ * once; on later starts, show the same ones again with a fresh payment code. A store that already
+ * has merchants of its own gets nothing created.
+ */
+export async function prepareSandbox(store: Store, config: Config): Promise<SandboxCredentials | null> {
+  let saved = await store.getSetting(SANDBOX_SETTING);
+  if (saved === null) {
+    if ((await store.listMerchants()).length > 0) return null;
+    const merchant = await store.createMerchant({ name: 'Sandbox Merchant', apiKey: new Secret(newApiKey()) });
+    const wallet = await store.createWallet({ name: 'Sandbox Wallet', openingSen: SANDBOX_OPENING_SEN });
+    saved = JSON.stringify({ mchId: merchant.mchId, walletId: wallet.walletId });
+    await store.setSetting(SANDBOX_SETTING, saved);
+  }
+  const { mchId, walletId } = JSON.parse(saved) as { mchId: string; walletId: string };
+  const merchant = await store.findMerchant(mchId);
+  const code = await store.issuePayCode(walletId, config.payCodeTtlS * 1000);
+  const wallet = await store.findWallet(walletId);
+  if (merchant === null || wallet === null || typeof code === 'string') return null;
+  return {
+    mchId,
+    apiKey: merchant.apiKey.expose(),
+    walletId,
+    balance: formatSen(wallet.balanceSen),
+    payCode: code.code,
+    payCodeExpiresAtMs: code.expiresAtMs,
+  };
+}
