@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { sign, signatureBase, verify } from '../src/index.js';
+
+const SPEC_KEY = 'P8yAFr213xcvb41xfgkjELoOhWl';
+
+describe('secureHash', () => {
+  it("reproduces the spec's own example", () => {
+    const params = { mchId: '202006001', mchOrderId: '333333333333', timestamp: '1646733298647' };
+    expect(signatureBase(params, SPEC_KEY)).toBe('202006001|333333333333|1646733298647|P8yAFr213xcvb41xfgkjELoOhWl');
+    expect(sign(params, SPEC_KEY)).toBe('70B6E3540261C9BBBF232C3604BDF4CD24ACB25EED5F4EB284CC68A359672782');
+  });
+
+  it('sorts names in ASCII order (upper case before lower case), whatever the insertion order', () => {
+    expect(signatureBase({ b: '2', a: '1', B: '0', secureHash: 'x' }, 'K')).toBe('0|1|2|K');
+  });
+
+  it('leaves out secureHash, null and absent values but keeps empty strings as empty segments', () => {
+    const base = signatureBase({ amount: '1.00', discount: '', goodsInfo: null, point: undefined, secureHash: 'AB' }, 'K');
+    expect(base).toBe('1.00||K');
+  });
+
+  it('signs a JSON number as its string form', () => {
+    const asNumber = sign({ mchId: 202006001, timestamp: 1646733298647, mchOrderId: '333333333333' }, SPEC_KEY);
+    expect(asNumber).toBe('70B6E3540261C9BBBF232C3604BDF4CD24ACB25EED5F4EB284CC68A359672782');
+  });
+
+  it('hashes the UTF-8 bytes of non-ASCII values', () => {
+    expect(signatureBase({ goodsInfo: 'Kopi ☕' }, 'K')).toBe('Kopi ☕|K');
+    expect(sign({ goodsInfo: 'Kopi ☕' }, 'K')).not.toBe(sign({ goodsInfo: 'Kopi ?' }, 'K'));
+  });
+
+  it('refuses to sign objects', () => {
+    expect(() => sign({ a: { b: 1 } as never }, 'K')).toThrow(TypeError);
+  });
+
+  describe('verify', () => {
+    const params = {
+      mchId: '202006001', mchOrderId: '333333333333', amount: '1.00', goodsInfo: 'test', discount: '', point: '',
+      payCode: '395865319883277944', timestamp: '1646733298647',
+    };
+    const signed = { ...params, secureHash: sign(params, SPEC_KEY) };
+
+    it('accepts the right signature, in upper or lower case', () => {
+      expect(verify(signed, SPEC_KEY)).toBe(true);
+      expect(verify({ ...signed, secureHash: signed.secureHash.toLowerCase() }, SPEC_KEY)).toBe(true);
+    });
+
+    it('rejects a change of any one character of any signed field', () => {
+      for (const [name, value] of Object.entries(params)) {
+        const variants = value === '' ? ['0', ' '] : [...value].map((ch, i) => value.slice(0, i) + (ch === '1' ? '2' : '1') + value.slice(i + 1));
+        for (const changed of variants) {
+          expect(verify({ ...signed, [name]: changed }, SPEC_KEY), `${name}=${changed}`).toBe(false);
+        }
+      }
+    });
+
+    it('rejects an added parameter, a removed one, another key and a malformed hash', () => {
+      expect(verify({ ...signed, extra: 'x' }, SPEC_KEY)).toBe(false);
+      const { amount: _dropped, ...withoutAmount } = signed;
+      expect(verify(withoutAmount, SPEC_KEY)).toBe(false);
+      expect(verify(signed, SPEC_KEY + 'x')).toBe(false);
+      expect(verify({ ...signed, secureHash: signed.secureHash.slice(1) }, SPEC_KEY)).toBe(false);
+      expect(verify({ ...signed, secureHash: 'Z'.repeat(64) }, SPEC_KEY)).toBe(false);
+      expect(verify({ ...params }, SPEC_KEY)).toBe(false);
+    });
+
+    it('tells an empty string apart from an absent value', () => {
+      const withEmpty = { a: '1', b: '' };
+      expect(verify({ a: '1', secureHash: sign(withEmpty, 'K') }, 'K')).toBe(false);
+      expect(verify({ a: '1', b: null, secureHash: sign({ a: '1' }, 'K') }, 'K')).toBe(true);
+    });
+  });
+});

@@ -1,0 +1,99 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Secret, sign, type Envelope, type OrderData } from '@micropay/protocol';
+import { loadConfig, type Config } from '../src/config.js';
+import { newApiKey } from '../src/domain/ids.js';
+import type { Clock } from '../src/domain/clock.js';
+import { silentLogger } from '../src/log.js';
+import { startPlatform, type Platform } from '../src/platform.js';
+
+/** A platform on a real SQLite file in a fresh temp directory, on a free 127.0.0.1 port. */
+export interface TestPlatform extends Platform {
+  readonly config: Config;
+  readonly dir: string;
+  readonly dbPath: string;
+  /** Stops the server and deletes the directory. */
+  stop(): Promise<void>;
+}
+
+export async function startTestPlatform(env: Record<string, string> = {}, clock?: Clock): Promise<TestPlatform> {
+  const dir = mkdtempSync(join(tmpdir(), 'micropay-test-'));
+  const dbPath = join(dir, 'micropay.db');
+  const config = loadConfig({ db: dbPath, port: '0', host: '127.0.0.1' }, env);
+  const platform = await startPlatform(config, silentLogger, clock ? { clock } : {});
+  return {
+    ...platform,
+    config,
+    dir,
+    dbPath,
+    async stop() {
+      await platform.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface TestMerchant {
+  readonly mchId: string;
+  readonly key: string;
+  readonly name: string;
+}
+
+export async function createMerchant(p: Platform, name = 'LPR Parking System'): Promise<TestMerchant> {
+  const key = newApiKey();
+  const m = await p.store.createMerchant({ name, apiKey: new Secret(key) });
+  return { mchId: m.mchId, key, name };
+}
+
+/** A wallet with `balance` (e.g. "100.00") and a fresh payment code. */
+export async function createWalletWithCode(p: Platform & { config: Config }, balanceSen: number, name = 'Alice') {
+  const wallet = await p.store.createWallet({ name, openingSen: balanceSen });
+  const code = await p.store.issuePayCode(wallet.walletId, p.config.payCodeTtlS * 1000);
+  if (typeof code === 'string') throw new Error(code);
+  return { walletId: wallet.walletId, payCode: code.code };
+}
+
+export interface PostResult {
+  readonly status: number;
+  readonly body: Envelope<OrderData>;
+  readonly text: string;
+}
+
+/** POSTs a JSON body as it is (no signing). */
+export async function postRaw(url: string, path: string, body: unknown, headers: Record<string, string> = {}): Promise<PostResult> {
+  const res = await fetch(url + path, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: JSON.parse(text) as Envelope<OrderData>, text };
+}
+
+/** Adds a current timestamp (unless given) and the secureHash, then POSTs. */
+export async function postSigned(
+  url: string,
+  endpoint: string,
+  params: Record<string, string | number | null>,
+  key: string,
+): Promise<PostResult> {
+  const body: Record<string, string | number | null> = { timestamp: String(Date.now()), ...params };
+  body.secureHash = sign(body, key);
+  return postRaw(url, `/api/micropay/${endpoint}`, body);
+}
+
+export function micropayParams(m: TestMerchant, mchOrderId: string, amount: string, payCode: string) {
+  return { mchId: m.mchId, mchOrderId, amount, goodsInfo: 'test', discount: '', point: '', payCode };
+}
+
+/** A clock tests can move. */
+export class ManualClock implements Clock {
+  constructor(public now = Date.now()) {}
+  nowMs(): number {
+    return this.now;
+  }
+  advance(ms: number): void {
+    this.now += ms;
+  }
+}
