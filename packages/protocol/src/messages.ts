@@ -1,4 +1,19 @@
 import { ResultCode } from './errors.js';
+import {
+  CONTROL,
+  fail,
+  mchIdOf,
+  mchOrderIdOf,
+  parse,
+  PAY_CODE,
+  POINT,
+  rejectUnknown,
+  requireSignature,
+  required,
+  text,
+  timestampOf,
+  type Parsed,
+} from './fields.js';
 import { parseAmountSen } from './money.js';
 import { sign, type SignableParams } from './signing.js';
 
@@ -62,8 +77,6 @@ export function signOrderData(order: UnsignedOrderData, timestampMs: number, key
 // Request field rules. Each parser returns the typed command or the catalogue code and a message
 // naming the field; the same rules serve the server (to answer) and the client (to refuse early).
 
-export type Parsed<T> = { ok: true; value: T } | { ok: false; code: number; msg: string };
-
 export interface MicropayCommand {
   mchId: string;
   mchOrderId: string;
@@ -88,82 +101,12 @@ export interface FieldLimits {
   readonly maxAmountSen: number;
 }
 
+export const GOODS_INFO_MAX_LENGTH = 128;
+
 export const MICROPAY_FIELDS = [
   'mchId', 'mchOrderId', 'amount', 'goodsInfo', 'discount', 'point', 'payCode', 'timestamp', 'secureHash',
 ] as const;
 export const QUERY_BILL_FIELDS = ['mchId', 'mchOrderId', 'timestamp', 'secureHash'] as const;
-
-export const GOODS_INFO_MAX_LENGTH = 128;
-const MCH_ID = /^[1-9][0-9]{0,18}$/;
-const MCH_ORDER_ID = /^[A-Za-z0-9_-]{1,32}$/;
-const PAY_CODE = /^[0-9]{18}$/;
-const TIMESTAMP = /^[1-9][0-9]{9,15}$/;
-const POINT = /^(0|[1-9][0-9]{0,8})$/;
-// Control characters would corrupt statements and logs; everything else printable is fine.
-const CONTROL = /[\u0000-\u001f\u007f]/;
-
-class FieldError {
-  constructor(readonly code: number, readonly msg: string) {}
-}
-
-function fail(field: string, rule: string, code: number = ResultCode.PARAM_ERROR): never {
-  throw new FieldError(code, `${field} ${rule}`);
-}
-
-/** The field as text: strings as they are, JSON numbers in their string form (as they are signed). */
-function text(body: Record<string, unknown>, field: string, code?: number): string | null {
-  const value = body[field];
-  if (value === undefined || value === null) return null;
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number') return String(value);
-  return fail(field, 'must be a string', code);
-}
-
-function required(body: Record<string, unknown>, field: string, code?: number): string {
-  const value = text(body, field, code);
-  if (value === null || value === '') return fail(field, 'is required', code);
-  return value;
-}
-
-function rejectUnknown(body: Record<string, unknown>, allowed: readonly string[]): void {
-  for (const name of Object.keys(body)) {
-    if (!allowed.includes(name)) fail(`unknown parameter ${JSON.stringify(name.slice(0, 40))}:`, `not part of this API`);
-  }
-}
-
-function mchIdOf(body: Record<string, unknown>): string {
-  const mchId = required(body, 'mchId');
-  if (!MCH_ID.test(mchId)) fail('mchId', 'must be the merchant id: digits only');
-  return mchId;
-}
-
-function mchOrderIdOf(body: Record<string, unknown>): string {
-  const id = required(body, 'mchOrderId', ResultCode.ORDER_ID_ERROR);
-  if (!MCH_ORDER_ID.test(id)) {
-    fail('mchOrderId', 'must be 1 to 32 characters of A-Z, a-z, 0-9, "_" and "-"', ResultCode.ORDER_ID_ERROR);
-  }
-  return id;
-}
-
-function timestampOf(body: Record<string, unknown>): number {
-  const ts = required(body, 'timestamp');
-  if (!TIMESTAMP.test(ts)) fail('timestamp', 'must be milliseconds since the epoch');
-  return Number(ts);
-}
-
-function requireSignature(body: Record<string, unknown>): void {
-  const hash = body.secureHash;
-  if (typeof hash !== 'string' || hash === '') fail('secureHash', 'is required', ResultCode.SIGNATURE_ERROR);
-}
-
-function parse<T>(build: () => T): Parsed<T> {
-  try {
-    return { ok: true, value: build() };
-  } catch (err) {
-    if (err instanceof FieldError) return { ok: false, code: err.code, msg: err.msg };
-    throw err;
-  }
-}
 
 export function parseMicropay(body: Record<string, unknown>, limits: FieldLimits): Parsed<MicropayCommand> {
   return parse(() => {

@@ -15,6 +15,12 @@ export interface Config {
   readonly payCodeTtlS: number;
   readonly timestampWindowS: number;
   readonly maxAmountSen: number;
+  /** Payments above this wait for the user's confirmation (a wallet may have its own limit). */
+  readonly confirmLimitSen: number;
+  readonly confirmTimeoutS: number;
+  /** How long an order left NEW by a fault waits before the sweeper fails it. */
+  readonly newOrderTimeoutS: number;
+  readonly sweepIntervalMs: number;
   readonly bodyLimitBytes: number;
   readonly logLevel: LogLevel;
 }
@@ -46,11 +52,6 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
   if (logLevel !== 'error' && logLevel !== 'info' && logLevel !== 'debug') {
     throw new ConfigError(`MICROPAY_LOG_LEVEL: must be error, info or debug, not ${JSON.stringify(logLevel)}`);
   }
-  const maxAmount = setting(undefined, 'MICROPAY_MAX_AMOUNT') ?? '50000.00';
-  const maxAmountSen = parseAmountSen(maxAmount);
-  if (maxAmountSen === null || maxAmountSen <= 0) {
-    throw new ConfigError(`MICROPAY_MAX_AMOUNT: must be a positive amount like 50000.00, not ${JSON.stringify(maxAmount)}`);
-  }
   return {
     host: setting(flags.host, 'HOST') ?? '127.0.0.1',
     port: integer(flags.port !== undefined ? '--port' : 'PORT', setting(flags.port, 'PORT'), 8080, 0, 65535),
@@ -59,10 +60,22 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     timeZone,
     payCodeTtlS: integer('MICROPAY_PAYCODE_TTL_S', setting(undefined, 'MICROPAY_PAYCODE_TTL_S'), 60, 1, 86_400),
     timestampWindowS: integer('MICROPAY_TIMESTAMP_WINDOW_S', setting(undefined, 'MICROPAY_TIMESTAMP_WINDOW_S'), 300, 1, 86_400),
-    maxAmountSen,
+    maxAmountSen: amount('MICROPAY_MAX_AMOUNT', setting(undefined, 'MICROPAY_MAX_AMOUNT'), '50000.00', 1),
+    confirmLimitSen: amount('MICROPAY_CONFIRM_LIMIT', setting(undefined, 'MICROPAY_CONFIRM_LIMIT'), '250.00', 0),
+    confirmTimeoutS: integer('MICROPAY_CONFIRM_TIMEOUT_S', setting(undefined, 'MICROPAY_CONFIRM_TIMEOUT_S'), 60, 1, 86_400),
+    newOrderTimeoutS: integer('MICROPAY_NEW_ORDER_TIMEOUT_S', setting(undefined, 'MICROPAY_NEW_ORDER_TIMEOUT_S'), 30, 1, 86_400),
+    sweepIntervalMs: integer('MICROPAY_SWEEP_INTERVAL_MS', setting(undefined, 'MICROPAY_SWEEP_INTERVAL_MS'), 1_000, 50, 600_000),
     bodyLimitBytes: integer('MICROPAY_BODY_LIMIT_BYTES', setting(undefined, 'MICROPAY_BODY_LIMIT_BYTES'), 16_384, 1_024, 1_048_576),
     logLevel,
   };
+}
+
+function amount(name: string, value: string | undefined, fallback: string, minSen: number): number {
+  const sen = parseAmountSen(value ?? fallback);
+  if (sen === null || sen < minSen) {
+    throw new ConfigError(`${name}: must be ${minSen > 0 ? 'a positive' : 'an'} amount like ${fallback}, not ${JSON.stringify(value)}`);
+  }
+  return sen;
 }
 
 function integer(name: string, value: string | undefined, fallback: number, min: number, max: number): number {

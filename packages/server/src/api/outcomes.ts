@@ -20,6 +20,8 @@ export function paymentResultCode(decision: PaymentDecision): number {
   switch (decision.kind) {
     case 'paid':
       return ResultCode.SUCCESS;
+    case 'pending':
+      return ResultCode.ORDER_PAYING;
     case 'repeat':
       return decision.sameRequest ? REPEAT_CODE[decision.order.status] : ResultCode.DUPLICATE_ORDER;
     case 'rejected':

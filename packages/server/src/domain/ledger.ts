@@ -16,7 +16,13 @@ export function merchantAccount(mchId: string): AccountId {
   return `merchant:${mchId}`;
 }
 
-export type EntryKind = 'topup' | 'payment';
+export type EntryKind = 'topup' | 'payment' | 'refund';
+
+/** What an entry belongs to: the order it pays, or the refund it returns. */
+export interface EntryRefs {
+  readonly orderId?: string;
+  readonly refundId?: string;
+}
 
 export interface Posting {
   readonly accountId: AccountId;
@@ -25,15 +31,15 @@ export interface Posting {
 
 export interface JournalEntry {
   readonly kind: EntryKind;
-  /** The order an entry belongs to, when it does. */
   readonly orderId: string | null;
+  readonly refundId: string | null;
   readonly postings: readonly Posting[];
   readonly createdAtMs: number;
 }
 
 export function journalEntry(
   kind: EntryKind,
-  orderId: string | null,
+  refs: EntryRefs,
   postings: readonly Posting[],
   createdAtMs: number,
 ): JournalEntry {
@@ -44,7 +50,7 @@ export function journalEntry(
   }
   assert(postings.length >= 2, 'an entry has at least two postings');
   assert(sum === 0, 'the postings of an entry sum to zero');
-  return { kind, orderId, postings, createdAtMs };
+  return { kind, orderId: refs.orderId ?? null, refundId: refs.refundId ?? null, postings, createdAtMs };
 }
 
 /** A fired assertion is a bug in MicroPay, not a user error: it aborts the transaction. */

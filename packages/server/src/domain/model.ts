@@ -1,7 +1,8 @@
 import type { OrderStatus, Secret } from '@micropay/protocol';
+import type { RefundStatus } from './order-state.js';
 
 export type MerchantStatus = 'active' | 'disabled';
-export type WalletStatus = 'active' | 'frozen';
+export type WalletStatus = 'active' | 'frozen' | 'closed';
 export type PayCodeStatus = 'active' | 'used' | 'retired';
 
 export interface Merchant {
@@ -9,6 +10,8 @@ export interface Merchant {
   readonly name: string;
   readonly apiKey: Secret;
   readonly status: MerchantStatus;
+  /** Where signed notifications are posted; null: the merchant only queries. */
+  readonly notifyUrl: string | null;
   readonly createdAtMs: number;
 }
 
@@ -19,6 +22,11 @@ export interface Wallet {
   readonly balanceSen: number;
   /** Money reserved for payments awaiting the user's confirmation; not spendable. */
   readonly heldSen: number;
+  /** Payments above this wait for the user's confirmation; null: the platform default. */
+  readonly confirmLimitSen: number | null;
+  readonly hasPin: boolean;
+  /** Wrong PINs in a row; at the limit, confirmation is locked until an operator resets it. */
+  readonly pinFailures: number;
   readonly createdAtMs: number;
 }
 
@@ -31,7 +39,13 @@ export interface PayCode {
 }
 
 /** Why an order ended FAILED; kept with the order and shown to the operator. */
-export type FailReason = 'INSUFFICIENT_BALANCE' | 'WALLET_FROZEN';
+export type FailReason =
+  | 'INSUFFICIENT_BALANCE'
+  | 'WALLET_FROZEN'
+  | 'DECLINED'
+  | 'CLOSED'
+  | 'CONFIRM_TIMEOUT'
+  | 'SYSTEM_ERROR';
 
 export interface Order {
   /** wavpayOrderId. */
@@ -49,8 +63,38 @@ export interface Order {
   readonly fingerprint: string;
   readonly tradeTimeMs: number;
   readonly payTimeMs: number | null;
+  /** A NEW or PENDING order is settled by then at the latest. */
+  readonly deadlineMs: number | null;
+  /** Refunds in process or done; never above amountSen. */
+  readonly refundedSen: number;
+  readonly updatedAtMs: number;
+}
+
+export type RefundFailReason = 'MERCHANT_BALANCE_INSUFFICIENT' | 'WALLET_CLOSED';
+
+export interface Refund {
+  readonly refundId: string;
+  readonly mchId: string;
+  readonly mchRefundId: string;
+  /** The refunded order's wavpayOrderId. */
+  readonly orderId: string;
+  readonly amountSen: number;
+  readonly reason: string | null;
+  readonly status: RefundStatus;
+  readonly failReason: RefundFailReason | null;
+  readonly fingerprint: string;
+  readonly requestedAtMs: number;
+  readonly finishedAtMs: number | null;
 }
 
 export function availableSen(wallet: Wallet): number {
   return wallet.balanceSen - wallet.heldSen;
+}
+
+/** Limits of the payment decision, from the platform's configuration. */
+export interface PaymentPolicy {
+  /** Payments above this wait for the user's confirmation, unless the wallet has its own limit. */
+  readonly confirmLimitSen: number;
+  /** How long a PENDING payment waits for the user. */
+  readonly confirmTimeoutMs: number;
 }

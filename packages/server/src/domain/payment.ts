@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { MicropayCommand } from '@micropay/protocol';
 import { journalEntry, merchantAccount, walletAccount, type JournalEntry } from './ledger.js';
-import { availableSen, type FailReason, type Order, type PayCode, type Wallet } from './model.js';
+import { availableSen, type FailReason, type Order, type PayCode, type PaymentPolicy, type Wallet } from './model.js';
 
 /**
  * The payment decision, free of I/O: given what the store read inside the payment's transaction,
@@ -22,6 +22,8 @@ export type PaymentDecision =
   | { readonly kind: 'rejected'; readonly reason: 'CODE_UNKNOWN' | 'CODE_UNUSABLE' }
   /** An order is recorded as FAILED; no money moves and the code stays usable. */
   | { readonly kind: 'failed'; readonly order: Order; readonly reason: FailReason }
+  /** The order waits for the user: the code is used and the amount is held in the wallet. */
+  | { readonly kind: 'pending'; readonly order: Order }
   /** The order is PAID: the code is used and the entry moves the money. */
   | { readonly kind: 'paid'; readonly order: Order; readonly entry: JournalEntry };
 
@@ -33,6 +35,7 @@ export function paymentFingerprint(cmd: MicropayCommand): string {
 export function decidePayment(
   cmd: MicropayCommand,
   view: PaymentView,
+  policy: PaymentPolicy,
   nowMs: number,
   orderId: string,
   fingerprint: string = paymentFingerprint(cmd),
@@ -56,20 +59,40 @@ export function decidePayment(
     walletId: wallet.walletId,
     fingerprint,
     tradeTimeMs: nowMs,
+    refundedSen: 0,
+    updatedAtMs: nowMs,
   };
   const refusal: FailReason | null =
     wallet.status !== 'active' ? 'WALLET_FROZEN' : availableSen(wallet) < cmd.amountSen ? 'INSUFFICIENT_BALANCE' : null;
   if (refusal !== null) {
-    return { kind: 'failed', reason: refusal, order: { ...base, status: 'FAILED', failReason: refusal, payTimeMs: null } };
+    return {
+      kind: 'failed',
+      reason: refusal,
+      order: { ...base, status: 'FAILED', failReason: refusal, payTimeMs: null, deadlineMs: null },
+    };
   }
-  const entry = journalEntry(
+  if (cmd.amountSen > (wallet.confirmLimitSen ?? policy.confirmLimitSen)) {
+    return {
+      kind: 'pending',
+      order: { ...base, status: 'PENDING', failReason: null, payTimeMs: null, deadlineMs: nowMs + policy.confirmTimeoutMs },
+    };
+  }
+  return {
+    kind: 'paid',
+    order: { ...base, status: 'PAID', failReason: null, payTimeMs: nowMs, deadlineMs: null },
+    entry: paymentEntry(wallet.walletId, cmd.mchId, cmd.amountSen, orderId, nowMs),
+  };
+}
+
+/** The wallet pays the merchant: one entry, two postings. */
+export function paymentEntry(walletId: string, mchId: string, amountSen: number, orderId: string, nowMs: number): JournalEntry {
+  return journalEntry(
     'payment',
-    orderId,
+    { orderId },
     [
-      { accountId: walletAccount(wallet.walletId), amountSen: -cmd.amountSen },
-      { accountId: merchantAccount(cmd.mchId), amountSen: cmd.amountSen },
+      { accountId: walletAccount(walletId), amountSen: -amountSen },
+      { accountId: merchantAccount(mchId), amountSen },
     ],
     nowMs,
   );
-  return { kind: 'paid', order: { ...base, status: 'PAID', failReason: null, payTimeMs: nowMs }, entry };
 }

@@ -4,7 +4,7 @@ import { journalEntry, PLATFORM_FLOAT, walletAccount, type JournalEntry } from '
 export function topUpEntry(walletId: string, amountSen: number, nowMs: number): JournalEntry {
   return journalEntry(
     'topup',
-    null,
+    {},
     [
       { accountId: PLATFORM_FLOAT, amountSen: -amountSen },
       { accountId: walletAccount(walletId), amountSen },

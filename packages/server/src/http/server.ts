@@ -1,29 +1,17 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { ResultCode } from '@micropay/protocol';
-import { answer, type Answer, type MicroPayApi } from '../api/service.js';
-import type { Logger } from '../log.js';
-
-export interface HttpOptions {
-  readonly bodyLimitBytes: number;
-  readonly logger: Logger;
-}
-
-type Endpoint = (api: MicroPayApi, body: Record<string, unknown>) => Promise<Answer>;
-
-/** The spec's endpoints. Every one takes a JSON object by POST and answers the JSON envelope. */
-const ROUTES: ReadonlyMap<string, Endpoint> = new Map<string, Endpoint>([
-  ['/api/micropay/micropay', (api, body) => api.micropay(body)],
-  ['/api/micropay/queryBill', (api, body) => api.queryBill(body)],
-]);
+import { answer } from '../api/answer.js';
+import type { Answer, ApiContext } from '../api/context.js';
+import { ROUTES } from './routes.js';
 
 /**
  * Plain node:http: a handful of POST endpoints need no framework, and the payment path stays
  * short. Malformed HTTP gets a 4xx with the envelope; a fault of ours gets code 500 with no detail.
  */
-export function createHttpServer(api: MicroPayApi, options: HttpOptions): Server {
+export function createHttpServer(ctx: ApiContext): Server {
   const server = createServer((req, res) => {
-    void handle(api, options, req, res);
+    void handle(ctx, req, res);
   });
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
@@ -31,7 +19,7 @@ export function createHttpServer(api: MicroPayApi, options: HttpOptions): Server
   return server;
 }
 
-async function handle(api: MicroPayApi, options: HttpOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(ctx: ApiContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const path = (req.url ?? '/').split('?', 1)[0]!;
   try {
     const endpoint = ROUTES.get(path);
@@ -39,17 +27,17 @@ async function handle(api: MicroPayApi, options: HttpOptions, req: IncomingMessa
     if (req.method !== 'POST') return reply(res, answer(ResultCode.METHOD_NOT_ALLOWED), req, { Allow: 'POST' });
     if (!isJson(req.headers['content-type'])) return reply(res, answer(ResultCode.UNSUPPORTED_MEDIA_TYPE), req);
     const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > options.bodyLimitBytes) return reply(res, answer(ResultCode.PAYLOAD_TOO_LARGE), req);
-    const raw = await readBody(req, options.bodyLimitBytes);
+    if (declared > ctx.config.bodyLimitBytes) return reply(res, answer(ResultCode.PAYLOAD_TOO_LARGE), req);
+    const raw = await readBody(req, ctx.config.bodyLimitBytes);
     if (raw === null) return reply(res, answer(ResultCode.PAYLOAD_TOO_LARGE), req);
     const body = parseObject(raw);
     if (body === null) return reply(res, answer(ResultCode.MALFORMED_JSON, null, 'the body must be one JSON object'), req);
-    reply(res, await endpoint(api, body), req);
+    reply(res, await endpoint(ctx, { body, headers: req.headers }), req);
   } catch (error) {
     // A fault of ours, never the caller's: the details go to the operator's log under an id the
     // merchant can quote; the answer says only "system error".
     const errorId = randomUUID();
-    options.logger.error('request failed', { errorId, path, error: describe(error) });
+    ctx.logger.error('request failed', { errorId, path, error: describe(error) });
     if (!res.headersSent) reply(res, answer(ResultCode.SYSTEM_ERROR), req, { 'X-Error-Id': errorId });
     else res.destroy();
   }

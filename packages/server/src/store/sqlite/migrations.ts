@@ -11,13 +11,14 @@ export interface Migration {
 export const SQLITE_MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
-    name: 'core: merchants, wallets, payment codes, orders, ledger',
+    name: 'merchants, wallets, payment codes, orders, refunds, ledger, notification outbox',
     sql: `
 CREATE TABLE merchants (
   mch_id        TEXT PRIMARY KEY,
   name          TEXT NOT NULL,
   api_key       TEXT NOT NULL,
   status        TEXT NOT NULL CHECK (status IN ('active', 'disabled')),
+  notify_url    TEXT,
   created_at_ms INTEGER NOT NULL
 ) STRICT;
 
@@ -34,8 +35,15 @@ INSERT INTO accounts (id, kind) VALUES ('platform:float', 'platform');
 CREATE TABLE wallets (
   wallet_id     TEXT PRIMARY KEY,
   name          TEXT NOT NULL,
-  status        TEXT NOT NULL CHECK (status IN ('active', 'frozen')),
+  status        TEXT NOT NULL CHECK (status IN ('active', 'frozen', 'closed')),
   account_id    TEXT NOT NULL UNIQUE REFERENCES accounts (id),
+  -- SHA-256 of the wallet app's bearer token (the token itself is shown once, at creation).
+  token_hash    TEXT UNIQUE,
+  -- scrypt of the PIN that confirms large payments; null: the wallet has no PIN.
+  pin_hash      TEXT,
+  pin_failures  INTEGER NOT NULL DEFAULT 0,
+  -- Payments above this need the user's confirmation; null: the platform default.
+  confirm_limit_sen INTEGER CHECK (confirm_limit_sen IS NULL OR confirm_limit_sen >= 0),
   created_at_ms INTEGER NOT NULL
 ) STRICT;
 
@@ -64,8 +72,17 @@ CREATE TABLE orders (
   fingerprint   TEXT NOT NULL,
   trade_time_ms INTEGER NOT NULL,
   pay_time_ms   INTEGER,
-  UNIQUE (mch_id, mch_order_id)
+  -- NEW and PENDING orders are settled by this time at the latest (the sweeper fails them).
+  deadline_ms   INTEGER,
+  -- Sum of the order's refunds that are in process or done: never above amount_sen.
+  refunded_sen  INTEGER NOT NULL DEFAULT 0,
+  updated_at_ms INTEGER NOT NULL,
+  UNIQUE (mch_id, mch_order_id),
+  CHECK (refunded_sen >= 0 AND refunded_sen <= amount_sen)
 ) STRICT;
+CREATE INDEX orders_unsettled ON orders (deadline_ms) WHERE status IN ('NEW', 'PENDING');
+CREATE INDEX orders_pending_by_wallet ON orders (wallet_id) WHERE status = 'PENDING';
+CREATE INDEX orders_by_merchant_pay_time ON orders (mch_id, pay_time_ms);
 -- One code pays one order, enforced by the database as well as by the code's status.
 CREATE UNIQUE INDEX orders_one_payment_per_code ON orders (pay_code) WHERE status <> 'FAILED';
 
@@ -73,9 +90,11 @@ CREATE TABLE journal_entries (
   entry_id      INTEGER PRIMARY KEY,
   kind          TEXT NOT NULL,
   order_id      TEXT REFERENCES orders (order_id),
+  refund_id     TEXT REFERENCES refunds (refund_id),
   created_at_ms INTEGER NOT NULL
 ) STRICT;
 CREATE INDEX journal_entries_by_order ON journal_entries (order_id) WHERE order_id IS NOT NULL;
+CREATE UNIQUE INDEX journal_entries_one_per_refund ON journal_entries (refund_id) WHERE refund_id IS NOT NULL;
 
 CREATE TABLE postings (
   posting_id INTEGER PRIMARY KEY,
@@ -85,6 +104,45 @@ CREATE TABLE postings (
 ) STRICT;
 CREATE INDEX postings_by_entry ON postings (entry_id);
 CREATE INDEX postings_by_account ON postings (account_id);
+
+CREATE TABLE refunds (
+  refund_id      TEXT PRIMARY KEY,
+  mch_id         TEXT NOT NULL REFERENCES merchants (mch_id),
+  mch_refund_id  TEXT NOT NULL,
+  order_id       TEXT NOT NULL REFERENCES orders (order_id),
+  amount_sen     INTEGER NOT NULL CHECK (amount_sen > 0),
+  reason         TEXT,
+  status         TEXT NOT NULL CHECK (status IN ('REFUND_IN_PROCESS', 'REFUNDED', 'REFUND_FAILED')),
+  fail_reason    TEXT,
+  fingerprint    TEXT NOT NULL,
+  requested_at_ms INTEGER NOT NULL,
+  finished_at_ms INTEGER,
+  UNIQUE (mch_id, mch_refund_id)
+) STRICT;
+CREATE INDEX refunds_by_order ON refunds (order_id);
+CREATE INDEX refunds_in_process ON refunds (requested_at_ms) WHERE status = 'REFUND_IN_PROCESS';
+CREATE INDEX refunds_by_merchant_finished ON refunds (mch_id, finished_at_ms);
+
+-- The notification outbox: a row is written in the same transaction as the state change it tells
+-- of; the delivery worker claims due rows with a lease and posts them outside any transaction.
+CREATE TABLE notifications (
+  notification_id TEXT PRIMARY KEY,
+  mch_id          TEXT NOT NULL REFERENCES merchants (mch_id),
+  event_type      TEXT NOT NULL,
+  subject_id      TEXT NOT NULL,
+  url             TEXT NOT NULL,
+  -- The event's data, unsigned: it is signed with the merchant's key when it is sent.
+  payload         TEXT NOT NULL,
+  status          TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'dead')),
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at_ms INTEGER NOT NULL,
+  lease_owner     TEXT,
+  lease_until_ms  INTEGER,
+  last_error      TEXT,
+  created_at_ms   INTEGER NOT NULL,
+  delivered_at_ms INTEGER
+) STRICT;
+CREATE INDEX notifications_due ON notifications (next_attempt_at_ms) WHERE status = 'pending';
 
 CREATE TABLE settings (
   name  TEXT PRIMARY KEY,

@@ -1,40 +1,55 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { compactWireTime, Secret, type MicropayCommand, type OrderStatus } from '@micropay/protocol';
+import { compactWireTime, Secret, type MicropayCommand } from '@micropay/protocol';
 import type { Clock } from '../../domain/clock.js';
 import { newPayCode, newWalletId, OrderIdSource } from '../../domain/ids.js';
-import { assert, walletAccount, merchantAccount, type JournalEntry } from '../../domain/ledger.js';
-import type {
-  FailReason,
-  Merchant,
-  MerchantStatus,
-  Order,
-  PayCode,
-  PayCodeStatus,
-  Wallet,
-  WalletStatus,
-} from '../../domain/model.js';
+import { assert, merchantAccount, walletAccount } from '../../domain/ledger.js';
+import type { Merchant, MerchantStatus, Order, PayCode, PaymentPolicy, Wallet, WalletStatus } from '../../domain/model.js';
 import { decidePayment, paymentFingerprint, type PaymentDecision } from '../../domain/payment.js';
+import {
+  decideClose,
+  decideConfirm,
+  decideDecline,
+  decideSweep,
+  type Settlement,
+} from '../../domain/settlement.js';
 import { topUpEntry } from '../../domain/wallet.js';
 import { AUDIT_QUERIES } from '../audit.js';
-import { auditReport, type AuditReport, type Store } from '../store.js';
+import {
+  auditReport,
+  type AuditReport,
+  type NewWallet,
+  type SettleResult,
+  type Store,
+  type WalletSecurityChanges,
+  type WalletTransaction,
+} from '../store.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
+import { toMerchant, toOrder, toPayCode, toWallet, type Row } from './rows.js';
+import { SqliteWrites } from './writes.js';
 
 export interface SqliteStoreOptions {
   readonly clock: Clock;
   readonly timeZone: string;
+  readonly policy: PaymentPolicy;
+  /** How long a NEW order (its payment hit a fault) waits before the sweeper fails it. */
+  readonly newOrderTimeoutMs: number;
   /** Most payments committed in one transaction; the rest wait for the next turn. */
   readonly maxBatch?: number;
 }
 
 interface QueuedPayment {
   readonly cmd: MicropayCommand;
+  readonly fault: boolean;
   readonly resolve: (decision: PaymentDecision) => void;
   readonly reject: (error: unknown) => void;
 }
 
-type Row = Record<string, unknown>;
+/** Thrown inside a payment's savepoint when the sandbox asks for a fault. */
+class SandboxFault extends Error {
+  override name = 'SandboxFault';
+}
 
 /**
  * The embedded store: one SQLite file in WAL mode with synchronous=FULL, so a commit is on disk
@@ -44,121 +59,196 @@ type Row = Record<string, unknown>;
  */
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
-  readonly #db: Database.Database;
+  readonly db: Database.Database;
+  readonly writes: SqliteWrites;
   readonly #clock: Clock;
   readonly #timeZone: string;
+  readonly #policy: PaymentPolicy;
+  readonly #newOrderTimeoutMs: number;
   readonly #orderIds: OrderIdSource;
   readonly #maxBatch: number;
   readonly #queue: QueuedPayment[] = [];
   #flushScheduled = false;
-  #stmts: ReturnType<typeof prepare>;
+  readonly #s: ReturnType<typeof prepare>;
   /** Batches committed so far, and payments in them: lets operators and tests see group commit work. */
   readonly stats = { batches: 0, payments: 0 };
 
   constructor(path: string, options: SqliteStoreOptions) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.#db = new Database(path);
-    this.#db.pragma('journal_mode = WAL');
-    this.#db.pragma('synchronous = FULL');
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
     // Admin commands write from other processes; wait for their short transactions instead of failing.
-    this.#db.pragma('busy_timeout = 5000');
-    this.#db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma('foreign_keys = ON');
     this.#clock = options.clock;
     this.#timeZone = options.timeZone;
+    this.#policy = options.policy;
+    this.#newOrderTimeoutMs = options.newOrderTimeoutMs;
     this.#orderIds = new OrderIdSource(options.timeZone);
     this.#maxBatch = options.maxBatch ?? 1024;
-    migrate(this.#db);
-    this.#stmts = prepare(this.#db);
+    migrate(this.db);
+    this.#s = prepare(this.db);
+    this.writes = new SqliteWrites(this.db);
+  }
+
+  /** Runs `fn` in one immediate transaction (it waits for the server's batches and other processes). */
+  transaction<T>(fn: () => T): Promise<T> {
+    return Promise.resolve(this.db.transaction(fn).immediate());
+  }
+
+  nowMs(): number {
+    return this.#clock.nowMs();
   }
 
   // --- merchants -------------------------------------------------------------------------------
 
-  async createMerchant(input: { name: string; apiKey: Secret }): Promise<Merchant> {
+  async createMerchant(input: { name: string; apiKey: Secret; notifyUrl?: string | null }): Promise<Merchant> {
     const now = this.#clock.nowMs();
     // Merchant ids read like the spec's example (202006001): the month they joined and a sequence.
     const prefix = compactWireTime(now, this.#timeZone).slice(0, 6);
-    return this.#write(() => {
-      let seq = (this.#stmts.countMerchantsWithPrefix.get(`${prefix}%`) as { n: number }).n + 1;
+    return this.transaction(() => {
+      let seq = (this.#s.countMerchantsWithPrefix.get(`${prefix}%`) as { n: number }).n + 1;
       let mchId = `${prefix}${String(seq).padStart(3, '0')}`;
-      while (this.#stmts.findMerchant.get(mchId) !== undefined) mchId = `${prefix}${String(++seq).padStart(3, '0')}`;
-      this.#stmts.insertMerchant.run(mchId, input.name, input.apiKey.expose(), now);
-      this.#stmts.insertAccount.run(merchantAccount(mchId), 'merchant');
-      return toMerchant(this.#stmts.findMerchant.get(mchId) as Row);
+      while (this.#s.findMerchant.get(mchId) !== undefined) mchId = `${prefix}${String(++seq).padStart(3, '0')}`;
+      this.#s.insertMerchant.run(mchId, input.name, input.apiKey.expose(), input.notifyUrl ?? null, now);
+      this.#s.insertAccount.run(merchantAccount(mchId), 'merchant');
+      return toMerchant(this.#s.findMerchant.get(mchId) as Row);
     });
   }
 
   async findMerchant(mchId: string): Promise<Merchant | null> {
-    const row = this.#stmts.findMerchant.get(mchId) as Row | undefined;
+    const row = this.#s.findMerchant.get(mchId) as Row | undefined;
     return row === undefined ? null : toMerchant(row);
   }
 
   async listMerchants(): Promise<Merchant[]> {
-    return (this.#stmts.listMerchants.all() as Row[]).map(toMerchant);
+    return (this.#s.listMerchants.all() as Row[]).map(toMerchant);
   }
 
   async setMerchantStatus(mchId: string, status: MerchantStatus): Promise<Merchant | null> {
-    return this.#write(() => {
-      this.#stmts.setMerchantStatus.run(status, mchId);
-      const row = this.#stmts.findMerchant.get(mchId) as Row | undefined;
+    return this.#updateMerchant(mchId, () => this.#s.setMerchantStatus.run(status, mchId));
+  }
+
+  async updateMerchant(mchId: string, changes: { name?: string; notifyUrl?: string | null }): Promise<Merchant | null> {
+    return this.#updateMerchant(mchId, () => {
+      if (changes.name !== undefined) this.#s.setMerchantName.run(changes.name, mchId);
+      if (changes.notifyUrl !== undefined) this.#s.setMerchantNotifyUrl.run(changes.notifyUrl, mchId);
+    });
+  }
+
+  #updateMerchant(mchId: string, change: () => void): Promise<Merchant | null> {
+    return this.transaction(() => {
+      change();
+      const row = this.#s.findMerchant.get(mchId) as Row | undefined;
       return row === undefined ? null : toMerchant(row);
     });
   }
 
   // --- wallets and payment codes ---------------------------------------------------------------
 
-  async createWallet(input: { name: string; openingSen: number }): Promise<Wallet> {
+  async createWallet(input: NewWallet): Promise<Wallet> {
     const now = this.#clock.nowMs();
-    return this.#write(() => {
+    return this.transaction(() => {
       let walletId = newWalletId();
-      while (this.#stmts.findWallet.get(walletId) !== undefined) walletId = newWalletId();
-      this.#stmts.insertAccount.run(walletAccount(walletId), 'wallet');
-      this.#stmts.insertWallet.run(walletId, input.name, walletAccount(walletId), now);
-      if (input.openingSen > 0) this.#applyEntry(topUpEntry(walletId, input.openingSen, now));
-      return toWallet(this.#stmts.findWallet.get(walletId) as Row);
+      while (this.#s.findWallet.get(walletId) !== undefined) walletId = newWalletId();
+      this.#s.insertAccount.run(walletAccount(walletId), 'wallet');
+      this.#s.insertWallet.run(
+        walletId, input.name, walletAccount(walletId), input.tokenHash ?? null, input.pinHash ?? null,
+        input.confirmLimitSen ?? null, now,
+      );
+      if (input.openingSen > 0) this.writes.applyEntry(topUpEntry(walletId, input.openingSen, now));
+      return this.#wallet(walletId)!;
     });
   }
 
   async findWallet(walletId: string): Promise<Wallet | null> {
-    const row = this.#stmts.findWallet.get(walletId) as Row | undefined;
+    return this.#wallet(walletId);
+  }
+
+  async findWalletByTokenHash(tokenHash: string): Promise<Wallet | null> {
+    const row = this.#s.findWalletByToken.get(tokenHash) as Row | undefined;
+    return row === undefined ? null : toWallet(row);
+  }
+
+  #wallet(walletId: string): Wallet | null {
+    const row = this.#s.findWallet.get(walletId) as Row | undefined;
     return row === undefined ? null : toWallet(row);
   }
 
   async setWalletStatus(walletId: string, status: WalletStatus): Promise<Wallet | null> {
-    return this.#write(() => {
-      this.#stmts.setWalletStatus.run(status, walletId);
-      const row = this.#stmts.findWallet.get(walletId) as Row | undefined;
-      return row === undefined ? null : toWallet(row);
+    return this.transaction(() => {
+      this.#s.setWalletStatus.run(status, walletId);
+      return this.#wallet(walletId);
+    });
+  }
+
+  async updateWalletSecurity(walletId: string, changes: WalletSecurityChanges): Promise<Wallet | null> {
+    return this.transaction(() => {
+      if (changes.tokenHash !== undefined) this.#s.setWalletToken.run(changes.tokenHash, walletId);
+      if (changes.pinHash !== undefined) this.#s.setWalletPin.run(changes.pinHash, walletId);
+      if (changes.pinFailures !== undefined) this.#s.setPinFailures.run(changes.pinFailures, walletId);
+      if (changes.confirmLimitSen !== undefined) this.#s.setConfirmLimit.run(changes.confirmLimitSen, walletId);
+      return this.#wallet(walletId);
+    });
+  }
+
+  async walletPinHash(walletId: string): Promise<string | null> {
+    const row = this.#s.walletPinHash.get(walletId) as { pin_hash: string | null } | undefined;
+    return row?.pin_hash ?? null;
+  }
+
+  async recordPinFailure(walletId: string): Promise<number> {
+    return this.transaction(() => {
+      this.#s.addPinFailure.run(walletId);
+      return this.#wallet(walletId)?.pinFailures ?? 0;
     });
   }
 
   async topUp(walletId: string, amountSen: number): Promise<Wallet | null> {
     const now = this.#clock.nowMs();
-    return this.#write(() => {
-      if (this.#stmts.findWallet.get(walletId) === undefined) return null;
-      this.#applyEntry(topUpEntry(walletId, amountSen, now));
-      return toWallet(this.#stmts.findWallet.get(walletId) as Row);
+    return this.transaction(() => {
+      if (this.#wallet(walletId) === null) return null;
+      this.writes.applyEntry(topUpEntry(walletId, amountSen, now));
+      return this.#wallet(walletId);
     });
   }
 
   async issuePayCode(walletId: string, ttlMs: number): Promise<PayCode | 'NO_WALLET' | 'WALLET_FROZEN'> {
     const now = this.#clock.nowMs();
-    return this.#write(() => {
-      const wallet = this.#stmts.findWallet.get(walletId) as Row | undefined;
-      if (wallet === undefined) return 'NO_WALLET';
+    return this.transaction(() => {
+      const wallet = this.#wallet(walletId);
+      if (wallet === null) return 'NO_WALLET';
       if (wallet.status !== 'active') return 'WALLET_FROZEN';
-      this.#stmts.retirePayCodes.run(walletId);
+      this.#s.retirePayCodes.run(walletId);
       let code = newPayCode();
-      while (this.#stmts.findPayCode.get(code) !== undefined) code = newPayCode();
-      this.#stmts.insertPayCode.run(code, walletId, now, now + ttlMs);
-      return toPayCode(this.#stmts.findPayCode.get(code) as Row);
+      while (this.#s.findPayCode.get(code) !== undefined) code = newPayCode();
+      this.#s.insertPayCode.run(code, walletId, now, now + ttlMs);
+      return toPayCode(this.#s.findPayCode.get(code) as Row);
     });
+  }
+
+  async recentTransactions(walletId: string, limit: number): Promise<WalletTransaction[]> {
+    return (this.#s.recentTransactions.all(walletAccount(walletId), limit) as Row[]).map((r) => ({
+      entryId: r.entry_id as number,
+      kind: r.kind as WalletTransaction['kind'],
+      amountSen: r.amount_sen as number,
+      orderId: r.order_id as string | null,
+      refundId: r.refund_id as string | null,
+      merchantName: r.merchant_name as string | null,
+      createdAtMs: r.created_at_ms as number,
+    }));
+  }
+
+  async listPendingOrders(walletId: string): Promise<Order[]> {
+    return (this.#s.pendingOrdersOfWallet.all(walletId) as Row[]).map(toOrder);
   }
 
   // --- payments --------------------------------------------------------------------------------
 
-  pay(cmd: MicropayCommand): Promise<PaymentDecision> {
+  pay(cmd: MicropayCommand, options: { faultForSandbox?: boolean } = {}): Promise<PaymentDecision> {
     return new Promise((resolve, reject) => {
-      this.#queue.push({ cmd, resolve, reject });
+      this.#queue.push({ cmd, fault: options.faultForSandbox === true, resolve, reject });
       if (!this.#flushScheduled) {
         this.#flushScheduled = true;
         setImmediate(() => this.#flush());
@@ -175,24 +265,25 @@ export class SqliteStore implements Store {
     }
     const outcomes: ({ ok: true; decision: PaymentDecision } | { ok: false; error: unknown })[] = [];
     try {
-      this.#stmts.begin.run();
+      this.#s.begin.run();
       for (const item of batch) {
-        this.#stmts.savepoint.run();
+        this.#s.savepoint.run();
         try {
-          outcomes.push({ ok: true, decision: this.#payOne(item.cmd) });
-          this.#stmts.release.run();
+          outcomes.push({ ok: true, decision: this.#payOne(item.cmd, item.fault) });
+          this.#s.release.run();
         } catch (error) {
           // Only this payment is undone; the others in the batch still commit.
-          this.#stmts.rollbackToSavepoint.run();
-          this.#stmts.release.run();
+          this.#s.rollbackToSavepoint.run();
+          this.#s.release.run();
+          this.#recordNewAfterFault(item.cmd);
           outcomes.push({ ok: false, error });
         }
       }
-      this.#stmts.commit.run();
+      this.#s.commit.run();
     } catch (error) {
       // Nothing of the batch is on disk: every payment answers "system error", and queryBill
       // truthfully finds no order, so the merchant may pay again.
-      if (this.#db.inTransaction) this.#stmts.rollback.run();
+      if (this.db.inTransaction) this.#s.rollback.run();
       for (const item of batch) item.reject(error);
       return;
     }
@@ -205,55 +296,147 @@ export class SqliteStore implements Store {
     });
   }
 
-  #payOne(cmd: MicropayCommand): PaymentDecision {
-    const s = this.#stmts;
+  #payOne(cmd: MicropayCommand, fault: boolean): PaymentDecision {
+    const s = this.#s;
     const now = this.#clock.nowMs();
     const existingRow = s.findOrder.get(cmd.mchId, cmd.mchOrderId) as Row | undefined;
     const payCodeRow = existingRow === undefined ? (s.findPayCode.get(cmd.payCode) as Row | undefined) : undefined;
-    const walletRow = payCodeRow === undefined ? undefined : (s.findWallet.get(payCodeRow.wallet_id) as Row | undefined);
+    const wallet = payCodeRow === undefined ? null : this.#wallet(payCodeRow.wallet_id as string);
     const view = {
       existing: existingRow === undefined ? null : toOrder(existingRow),
       payCode: payCodeRow === undefined ? null : toPayCode(payCodeRow),
-      wallet: walletRow === undefined ? null : toWallet(walletRow),
+      wallet,
     };
-    const decision = decidePayment(cmd, view, now, this.#orderIds.next(now), paymentFingerprint(cmd));
+    const decision = decidePayment(cmd, view, this.#policy, now, this.#orderIds.next(now), paymentFingerprint(cmd));
+    const w = this.writes;
     switch (decision.kind) {
       case 'repeat':
       case 'rejected':
-        break;
+        return decision;
       case 'failed':
-        this.#insertOrder(decision.order, cmd.payCode);
-        break;
-      case 'paid': {
-        this.#insertOrder(decision.order, cmd.payCode);
-        const used = s.usePayCode.run(cmd.payCode);
-        assert(used.changes === 1, 'a payment uses an active code exactly once');
-        this.#applyEntry(decision.entry);
-        break;
-      }
+        w.insertOrder(decision.order, cmd.payCode);
+        w.enqueueNotification(cmd.mchId, 'FAILED', decision.order.orderId, decision.order, now);
+        return decision;
+      case 'pending':
+        w.insertOrder(decision.order, cmd.payCode);
+        this.#usePayCode(cmd.payCode);
+        w.changeHold(decision.order.walletId, decision.order.amountSen);
+        return decision;
+      case 'paid':
+        w.insertOrder(decision.order, cmd.payCode);
+        this.#usePayCode(cmd.payCode);
+        if (fault) throw new SandboxFault('sandbox: fault injected into the payment step');
+        w.applyEntry(decision.entry);
+        w.enqueueNotification(cmd.mchId, 'PAID', decision.order.orderId, decision.order, now);
+        return decision;
     }
-    return decision;
   }
 
-  #insertOrder(o: Order, payCode: string): void {
-    this.#stmts.insertOrder.run(
-      o.orderId, o.mchId, o.mchOrderId, o.amountSen, o.goodsInfo, o.discountSen, o.point, payCode,
-      o.walletId, o.status, o.failReason, o.fingerprint, o.tradeTimeMs, o.payTimeMs,
-    );
+  #usePayCode(code: string): void {
+    const used = this.#s.usePayCode.run(code);
+    assert(used.changes === 1, 'a payment uses an active code exactly once');
   }
 
-  #applyEntry(entry: JournalEntry): void {
-    const entryId = this.#stmts.insertEntry.run(entry.kind, entry.orderId, entry.createdAtMs).lastInsertRowid;
-    for (const p of entry.postings) {
-      this.#stmts.insertPosting.run(entryId, p.accountId, p.amountSen);
-      const changed = this.#stmts.addToBalance.run(p.amountSen, p.accountId);
-      assert(changed.changes === 1, `posting to an existing account (${p.accountId})`);
+  /**
+   * A payment whose step failed is recorded NEW (when its code and wallet are known), so the
+   * merchant's query after the "system error" finds it in progress; no money moved, and the
+   * sweeper fails it at its deadline unless the merchant closes it first.
+   */
+  #recordNewAfterFault(cmd: MicropayCommand): void {
+    this.#s.savepoint.run();
+    try {
+      const now = this.#clock.nowMs();
+      const code = this.#s.findPayCode.get(cmd.payCode) as Row | undefined;
+      if (code !== undefined && this.#s.findOrder.get(cmd.mchId, cmd.mchOrderId) === undefined) {
+        this.writes.insertOrder(
+          {
+            orderId: this.#orderIds.next(now), mchId: cmd.mchId, mchOrderId: cmd.mchOrderId, amountSen: cmd.amountSen,
+            goodsInfo: cmd.goodsInfo, discountSen: cmd.discountSen, point: cmd.point, walletId: code.wallet_id as string,
+            status: 'NEW', failReason: null, fingerprint: paymentFingerprint(cmd), tradeTimeMs: now, payTimeMs: null,
+            deadlineMs: now + this.#newOrderTimeoutMs, refundedSen: 0, updatedAtMs: now,
+          },
+          cmd.payCode,
+        );
+      }
+      this.#s.release.run();
+    } catch {
+      // If even that fails, nothing is recorded and queryBill answers "no such order": also true.
+      this.#s.rollbackToSavepoint.run();
+      this.#s.release.run();
     }
   }
 
   async findOrder(mchId: string, mchOrderId: string): Promise<Order | null> {
-    const row = this.#stmts.findOrder.get(mchId, mchOrderId) as Row | undefined;
+    const row = this.#s.findOrder.get(mchId, mchOrderId) as Row | undefined;
     return row === undefined ? null : toOrder(row);
+  }
+
+  async findOrderById(orderId: string): Promise<Order | null> {
+    return this.writes.findOrderById(orderId);
+  }
+
+  // --- settling NEW and PENDING orders ---------------------------------------------------------
+
+  async confirmPending(walletId: string, orderId: string): Promise<SettleResult> {
+    return this.#settle(() => this.#walletOrder(walletId, orderId), (order, now) => {
+      const wallet = this.#wallet(walletId)!;
+      return decideConfirm(order, wallet, now);
+    });
+  }
+
+  async declinePending(walletId: string, orderId: string): Promise<SettleResult> {
+    return this.#settle(() => this.#walletOrder(walletId, orderId), (order) => decideDecline(order));
+  }
+
+  async closeOrder(mchId: string, mchOrderId: string): Promise<SettleResult> {
+    return this.#settle(() => {
+      const row = this.#s.findOrder.get(mchId, mchOrderId) as Row | undefined;
+      return row === undefined ? null : toOrder(row);
+    }, (order) => decideClose(order));
+  }
+
+  async sweep(): Promise<number> {
+    const now = this.#clock.nowMs();
+    const due = (this.#s.dueUnsettled.all(now, 500) as Row[]).map((r) => r.order_id as string);
+    let settled = 0;
+    for (const orderId of due) {
+      const result = await this.#settle(() => this.writes.findOrderById(orderId), (order, at) => decideSweep(order, at));
+      if (result.kind === 'settled') settled += 1;
+    }
+    return settled;
+  }
+
+  #walletOrder(walletId: string, orderId: string): Order | null {
+    const order = this.writes.findOrderById(orderId);
+    return order !== null && order.walletId === walletId ? order : null;
+  }
+
+  /** Reads the order and applies the settlement in one transaction, so racing settlements serialise. */
+  #settle(load: () => Order | null, decide: (order: Order, nowMs: number) => Settlement): Promise<SettleResult> {
+    return this.transaction((): SettleResult => {
+      const now = this.#clock.nowMs();
+      const order = load();
+      if (order === null) return { kind: 'not_found' };
+      const settlement = decide(order, now);
+      const w = this.writes;
+      switch (settlement.kind) {
+        case 'none':
+          return { kind: 'unchanged', order };
+        case 'pay': {
+          w.changeHold(order.walletId, -order.amountSen);
+          w.applyEntry(settlement.entry);
+          const paid = w.moveOrder(order, 'PAID', now, { payTimeMs: now });
+          w.enqueueNotification(order.mchId, 'PAID', paid.orderId, paid, now);
+          return { kind: 'settled', order: paid };
+        }
+        case 'fail': {
+          if (order.status === 'PENDING') w.changeHold(order.walletId, -order.amountSen);
+          const failed = w.moveOrder(order, 'FAILED', now, { failReason: settlement.reason });
+          w.enqueueNotification(order.mchId, 'FAILED', failed.orderId, failed, now);
+          return { kind: 'settled', order: failed };
+        }
+      }
+    });
   }
 
   // --- operations ------------------------------------------------------------------------------
@@ -261,35 +444,25 @@ export class SqliteStore implements Store {
   async audit(): Promise<AuditReport> {
     const checks = AUDIT_QUERIES.map((q) => ({
       name: q.name,
-      violations: (this.#db.prepare(q.sql).all() as { detail: string }[]).map((r) => r.detail),
+      violations: (this.db.prepare(q.sql).all() as { detail: string }[]).map((r) => r.detail),
     }));
-    const count = (table: string) => (this.#db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
+    const count = (table: string) => (this.db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
     return auditReport(checks, { entries: count('journal_entries'), postings: count('postings'), orders: count('orders') });
   }
 
   async getSetting(name: string): Promise<string | null> {
-    const row = this.#stmts.getSetting.get(name) as { value: string } | undefined;
+    const row = this.#s.getSetting.get(name) as { value: string } | undefined;
     return row?.value ?? null;
   }
 
   async setSetting(name: string, value: string): Promise<void> {
-    this.#stmts.setSetting.run(name, value);
+    this.#s.setSetting.run(name, value);
   }
 
   async close(): Promise<void> {
     // Let queued payments finish before the file closes.
     while (this.#queue.length > 0 || this.#flushScheduled) await new Promise((r) => setImmediate(r));
-    this.#db.close();
-  }
-
-  /** Runs an admin write in its own immediate transaction (it waits for the server's batches). */
-  #write<T>(fn: () => T): Promise<T> {
-    return Promise.resolve(this.#db.transaction(fn).immediate());
-  }
-
-  /** For tests that must break the ledger on purpose to prove the audit notices. */
-  unsafeExecForTests(sql: string): void {
-    this.#db.exec(sql);
+    this.db.close();
   }
 }
 
@@ -297,7 +470,9 @@ function migrate(db: Database.Database): void {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at_ms INTEGER NOT NULL) STRICT`);
   const apply = db.transaction(() => {
-    const applied = new Set((db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version));
+    const applied = new Set(
+      (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
+    );
     const newest = Math.max(0, ...applied);
     const known = Math.max(...SQLITE_MIGRATIONS.map((m) => m.version));
     if (newest > known) {
@@ -312,6 +487,8 @@ function migrate(db: Database.Database): void {
   apply.immediate();
 }
 
+const WALLET_COLUMNS = 'w.*, a.balance_sen, a.held_sen';
+
 function prepare(db: Database.Database) {
   return {
     begin: db.prepare('BEGIN IMMEDIATE'),
@@ -325,18 +502,38 @@ function prepare(db: Database.Database) {
     listMerchants: db.prepare('SELECT * FROM merchants ORDER BY mch_id'),
     countMerchantsWithPrefix: db.prepare('SELECT COUNT(*) AS n FROM merchants WHERE mch_id LIKE ?'),
     insertMerchant: db.prepare(
-      `INSERT INTO merchants (mch_id, name, api_key, status, created_at_ms) VALUES (?, ?, ?, 'active', ?)`,
+      `INSERT INTO merchants (mch_id, name, api_key, status, notify_url, created_at_ms) VALUES (?, ?, ?, 'active', ?, ?)`,
     ),
     setMerchantStatus: db.prepare('UPDATE merchants SET status = ? WHERE mch_id = ?'),
+    setMerchantName: db.prepare('UPDATE merchants SET name = ? WHERE mch_id = ?'),
+    setMerchantNotifyUrl: db.prepare('UPDATE merchants SET notify_url = ? WHERE mch_id = ?'),
     insertAccount: db.prepare('INSERT INTO accounts (id, kind) VALUES (?, ?)'),
 
-    findWallet: db.prepare(
-      `SELECT w.*, a.balance_sen, a.held_sen FROM wallets w JOIN accounts a ON a.id = w.account_id WHERE w.wallet_id = ?`,
+    findWallet: db.prepare(`SELECT ${WALLET_COLUMNS} FROM wallets w JOIN accounts a ON a.id = w.account_id WHERE w.wallet_id = ?`),
+    findWalletByToken: db.prepare(
+      `SELECT ${WALLET_COLUMNS} FROM wallets w JOIN accounts a ON a.id = w.account_id WHERE w.token_hash = ?`,
     ),
     insertWallet: db.prepare(
-      `INSERT INTO wallets (wallet_id, name, status, account_id, created_at_ms) VALUES (?, ?, 'active', ?, ?)`,
+      `INSERT INTO wallets (wallet_id, name, status, account_id, token_hash, pin_hash, confirm_limit_sen, created_at_ms)
+       VALUES (?, ?, 'active', ?, ?, ?, ?, ?)`,
     ),
     setWalletStatus: db.prepare('UPDATE wallets SET status = ? WHERE wallet_id = ?'),
+    setWalletToken: db.prepare('UPDATE wallets SET token_hash = ? WHERE wallet_id = ?'),
+    setWalletPin: db.prepare('UPDATE wallets SET pin_hash = ?, pin_failures = 0 WHERE wallet_id = ?'),
+    setPinFailures: db.prepare('UPDATE wallets SET pin_failures = ? WHERE wallet_id = ?'),
+    addPinFailure: db.prepare('UPDATE wallets SET pin_failures = pin_failures + 1 WHERE wallet_id = ?'),
+    setConfirmLimit: db.prepare('UPDATE wallets SET confirm_limit_sen = ? WHERE wallet_id = ?'),
+    walletPinHash: db.prepare('SELECT pin_hash FROM wallets WHERE wallet_id = ?'),
+    recentTransactions: db.prepare(
+      `SELECT e.entry_id, e.kind, p.amount_sen, e.order_id, e.refund_id, e.created_at_ms, m.name AS merchant_name
+         FROM postings p
+         JOIN journal_entries e ON e.entry_id = p.entry_id
+         LEFT JOIN orders o ON o.order_id = COALESCE(e.order_id, (SELECT r.order_id FROM refunds r WHERE r.refund_id = e.refund_id))
+         LEFT JOIN merchants m ON m.mch_id = o.mch_id
+        WHERE p.account_id = ?
+        ORDER BY e.entry_id DESC LIMIT ?`,
+    ),
+    pendingOrdersOfWallet: db.prepare(`SELECT * FROM orders WHERE wallet_id = ? AND status = 'PENDING' ORDER BY trade_time_ms`),
 
     findPayCode: db.prepare('SELECT * FROM pay_codes WHERE code = ?'),
     retirePayCodes: db.prepare(`UPDATE pay_codes SET status = 'retired' WHERE wallet_id = ? AND status = 'active'`),
@@ -346,67 +543,13 @@ function prepare(db: Database.Database) {
     usePayCode: db.prepare(`UPDATE pay_codes SET status = 'used' WHERE code = ? AND status = 'active'`),
 
     findOrder: db.prepare('SELECT * FROM orders WHERE mch_id = ? AND mch_order_id = ?'),
-    insertOrder: db.prepare(
-      `INSERT INTO orders (order_id, mch_id, mch_order_id, amount_sen, goods_info, discount_sen, point, pay_code,
-                           wallet_id, status, fail_reason, fingerprint, trade_time_ms, pay_time_ms)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    dueUnsettled: db.prepare(
+      `SELECT order_id FROM orders WHERE status IN ('NEW', 'PENDING') AND deadline_ms <= ? ORDER BY deadline_ms LIMIT ?`,
     ),
-    insertEntry: db.prepare('INSERT INTO journal_entries (kind, order_id, created_at_ms) VALUES (?, ?, ?)'),
-    insertPosting: db.prepare('INSERT INTO postings (entry_id, account_id, amount_sen) VALUES (?, ?, ?)'),
-    addToBalance: db.prepare('UPDATE accounts SET balance_sen = balance_sen + ? WHERE id = ?'),
 
     getSetting: db.prepare('SELECT value FROM settings WHERE name = ?'),
     setSetting: db.prepare(
       'INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value',
     ),
-  };
-}
-
-function toMerchant(r: Row): Merchant {
-  return {
-    mchId: r.mch_id as string,
-    name: r.name as string,
-    apiKey: new Secret(r.api_key as string),
-    status: r.status as MerchantStatus,
-    createdAtMs: r.created_at_ms as number,
-  };
-}
-
-function toWallet(r: Row): Wallet {
-  return {
-    walletId: r.wallet_id as string,
-    name: r.name as string,
-    status: r.status as WalletStatus,
-    balanceSen: r.balance_sen as number,
-    heldSen: r.held_sen as number,
-    createdAtMs: r.created_at_ms as number,
-  };
-}
-
-function toPayCode(r: Row): PayCode {
-  return {
-    code: r.code as string,
-    walletId: r.wallet_id as string,
-    status: r.status as PayCodeStatus,
-    issuedAtMs: r.issued_at_ms as number,
-    expiresAtMs: r.expires_at_ms as number,
-  };
-}
-
-function toOrder(r: Row): Order {
-  return {
-    orderId: r.order_id as string,
-    mchId: r.mch_id as string,
-    mchOrderId: r.mch_order_id as string,
-    amountSen: r.amount_sen as number,
-    goodsInfo: r.goods_info as string,
-    discountSen: r.discount_sen as number | null,
-    point: r.point as number | null,
-    walletId: r.wallet_id as string,
-    status: r.status as OrderStatus,
-    failReason: r.fail_reason as FailReason | null,
-    fingerprint: r.fingerprint as string,
-    tradeTimeMs: r.trade_time_ms as number,
-    payTimeMs: r.pay_time_ms as number | null,
   };
 }

@@ -1,0 +1,26 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Config } from '../config.js';
+import type { Clock } from '../domain/clock.js';
+import type { Logger } from '../log.js';
+import type { Store } from '../store/store.js';
+
+/** What every endpoint handler is given: configuration, the store and the clock. No HTTP objects. */
+export interface ApiContext {
+  readonly config: Config;
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+/** A parsed request: the JSON object body and the headers (for the sandbox and wallet tokens). */
+export interface ApiRequest {
+  readonly body: Record<string, unknown>;
+  readonly headers: IncomingHttpHeaders;
+}
+
+export type Handler = (ctx: ApiContext, req: ApiRequest) => Promise<Answer>;
+
+export interface Answer {
+  readonly httpStatus: number;
+  readonly envelope: { readonly code: number; readonly msg: string; readonly data: unknown };
+}

@@ -1,0 +1,42 @@
+import { parseMicropay, parseQueryBill, ResultCode } from '@micropay/protocol';
+import { answer } from './answer.js';
+import type { Handler } from './context.js';
+import { authenticate } from './merchant-auth.js';
+import { paymentResultCode } from './outcomes.js';
+import { signedOrder } from './order-wire.js';
+
+/** `POST /api/micropay/micropay`: the spec's payment by user code. */
+export const micropay: Handler = async (ctx, req) => {
+  const parsed = parseMicropay(req.body, { maxAmountSen: ctx.config.maxAmountSen });
+  const auth = await authenticate(ctx, parsed, req.body);
+  if (!auth.ok) return auth.answer;
+  const faultForSandbox = ctx.config.sandbox && req.headers['x-micropay-sandbox'] === 'fault';
+  const decision = await ctx.store.pay(auth.cmd, { faultForSandbox });
+  const code = paymentResultCode(decision);
+  if (decision.kind === 'rejected') return answer(code);
+  return answer(code, signedOrder(decision.order, auth.merchant, ctx.config.timeZone, ctx.clock.nowMs()));
+};
+
+/** `POST /api/micropay/queryBill`: the order's true state. */
+export const queryBill: Handler = async (ctx, req) => {
+  const auth = await authenticate(ctx, parseQueryBill(req.body), req.body);
+  if (!auth.ok) return auth.answer;
+  const order = await ctx.store.findOrder(auth.cmd.mchId, auth.cmd.mchOrderId);
+  if (order === null) return answer(ResultCode.NO_RECORD, null, 'no such order for this merchant');
+  return answer(ResultCode.SUCCESS, signedOrder(order, auth.merchant, ctx.config.timeZone, ctx.clock.nowMs()));
+};
+
+/**
+ * `POST /api/micropay/closeBill` (extension): a NEW or PENDING order becomes FAILED and its hold is
+ * released; closing a FAILED order again is a no-op success; a paid order answers 1023 (refund it).
+ */
+export const closeBill: Handler = async (ctx, req) => {
+  // closeBill takes the same fields as queryBill.
+  const auth = await authenticate(ctx, parseQueryBill(req.body), req.body);
+  if (!auth.ok) return auth.answer;
+  const result = await ctx.store.closeOrder(auth.cmd.mchId, auth.cmd.mchOrderId);
+  if (result.kind === 'not_found') return answer(ResultCode.NO_RECORD, null, 'no such order for this merchant');
+  const data = signedOrder(result.order, auth.merchant, ctx.config.timeZone, ctx.clock.nowMs());
+  if (result.order.status === 'FAILED') return answer(ResultCode.SUCCESS, data);
+  return answer(ResultCode.ORDER_PAID, data, 'a paid order cannot be closed; refund it instead');
+};

@@ -1,0 +1,50 @@
+import type { OrderStatus } from '@micropay/protocol';
+import type { JournalEntry } from './ledger.js';
+import type { FailReason, Order, Wallet } from './model.js';
+import { isPaidOrder } from './order-state.js';
+import { paymentEntry } from './payment.js';
+
+/**
+ * How an unsettled order (NEW or PENDING) ends: the user confirms or declines, the merchant closes
+ * it, or its deadline passes. Pure decisions; the store applies them in one transaction.
+ */
+export type Settlement =
+  /** PENDING → PAID: release the hold, book the entry. */
+  | { readonly kind: 'pay'; readonly entry: JournalEntry }
+  /** NEW/PENDING → FAILED: release the hold if there is one; nothing moves. */
+  | { readonly kind: 'fail'; readonly reason: FailReason }
+  /** Nothing to do: the order is already in the state it would reach, or cannot move. */
+  | { readonly kind: 'none'; readonly status: OrderStatus };
+
+export function isUnsettled(order: Order): boolean {
+  return order.status === 'NEW' || order.status === 'PENDING';
+}
+
+function expired(order: Order, nowMs: number): boolean {
+  return order.deadlineMs !== null && nowMs >= order.deadlineMs;
+}
+
+/** The user confirms a PENDING payment (PIN already checked). A late confirmation fails the order. */
+export function decideConfirm(order: Order, wallet: Wallet, nowMs: number): Settlement {
+  if (order.status !== 'PENDING') return { kind: 'none', status: order.status };
+  if (expired(order, nowMs)) return { kind: 'fail', reason: 'CONFIRM_TIMEOUT' };
+  if (wallet.status !== 'active') return { kind: 'fail', reason: 'WALLET_FROZEN' };
+  return { kind: 'pay', entry: paymentEntry(order.walletId, order.mchId, order.amountSen, order.orderId, nowMs) };
+}
+
+export function decideDecline(order: Order): Settlement {
+  return order.status === 'PENDING' ? { kind: 'fail', reason: 'DECLINED' } : { kind: 'none', status: order.status };
+}
+
+/** The merchant closes an order: unsettled ones fail; paid ones cannot be closed (refund them). */
+export function decideClose(order: Order): Settlement {
+  return isUnsettled(order) ? { kind: 'fail', reason: 'CLOSED' } : { kind: 'none', status: order.status };
+}
+
+/** The sweeper: an unsettled order past its deadline fails. */
+export function decideSweep(order: Order, nowMs: number): Settlement {
+  if (!isUnsettled(order) || !expired(order, nowMs)) return { kind: 'none', status: order.status };
+  return { kind: 'fail', reason: order.status === 'PENDING' ? 'CONFIRM_TIMEOUT' : 'SYSTEM_ERROR' };
+}
+
+export { isPaidOrder };
