@@ -17,10 +17,15 @@ export interface TestPlatform extends Platform {
   stop(): Promise<void>;
 }
 
-export async function startTestPlatform(env: Record<string, string> = {}, clock?: Clock): Promise<TestPlatform> {
-  const dir = mkdtempSync(join(tmpdir(), 'micropay-test-'));
+export async function startTestPlatform(
+  env: Record<string, string> = {},
+  clock?: Clock,
+  options: { sandbox?: boolean; dir?: string } = {},
+): Promise<TestPlatform> {
+  // A given dir lets a test restart the platform on the same file.
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'micropay-test-'));
   const dbPath = join(dir, 'micropay.db');
-  const config = loadConfig({ db: dbPath, port: '0', host: '127.0.0.1' }, env);
+  const config = loadConfig({ db: dbPath, port: '0', host: '127.0.0.1', sandbox: options.sandbox ?? false }, env);
   const platform = await startPlatform(config, silentLogger, clock ? { clock } : {});
   return {
     ...platform,

@@ -1,5 +1,6 @@
 import type { Handler } from '../api/context.js';
 import { closeBill, micropay, queryBill } from '../api/payments.js';
+import { confirmPayment, declinePayment, issuePayCode, listPending, showBalance } from '../api/wallet-api.js';
 
 /**
  * Every endpoint takes a JSON object by POST and answers the JSON envelope. The first two are the
@@ -9,4 +10,10 @@ export const ROUTES: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['/api/micropay/micropay', micropay],
   ['/api/micropay/queryBill', queryBill],
   ['/api/micropay/closeBill', closeBill],
+  // The wallet app's API, authenticated by the wallet's bearer token.
+  ['/api/wallet/paycode', issuePayCode],
+  ['/api/wallet/balance', showBalance],
+  ['/api/wallet/pending', listPending],
+  ['/api/wallet/confirm', confirmPayment],
+  ['/api/wallet/decline', declinePayment],
 ]);

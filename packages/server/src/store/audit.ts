@@ -31,16 +31,25 @@ export const AUDIT_QUERIES: readonly AuditQuery[] = [
            WHERE kind <> 'platform' AND (balance_sen < 0 OR held_sen < 0 OR held_sen > balance_sen)`,
   },
   {
-    name: 'every PAID order has exactly one payment entry of its amount, from its wallet to its merchant',
-    sql: `SELECT 'order ' || o.order_id || ' (' || o.mch_id || '/' || o.mch_order_id || ', PAID ' || o.amount_sen
-                 || ' sen): ' || COUNT(e.entry_id) || ' payment entries, ' || COALESCE(SUM(m.amount_sen), 0)
+    name: "every wallet's held amount equals its PENDING orders",
+    sql: `SELECT 'wallet ' || w.wallet_id || ': held ' || a.held_sen || ' but PENDING orders total ' || COALESCE(p.total, 0) AS detail
+            FROM wallets w
+            JOIN accounts a ON a.id = w.account_id
+            LEFT JOIN (SELECT wallet_id, SUM(amount_sen) AS total FROM orders WHERE status = 'PENDING' GROUP BY wallet_id) p
+                   ON p.wallet_id = w.wallet_id
+           WHERE a.held_sen <> COALESCE(p.total, 0)`,
+  },
+  {
+    name: 'every paid order (PAID or refunded since) has exactly one payment entry of its amount, from its wallet to its merchant',
+    sql: `SELECT 'order ' || o.order_id || ' (' || o.mch_id || '/' || o.mch_order_id || ', ' || o.amount_sen
+                 || ' sen, ' || o.status || '): ' || COUNT(e.entry_id) || ' payment entries, ' || COALESCE(SUM(m.amount_sen), 0)
                  || ' sen to the merchant, ' || COALESCE(SUM(w.amount_sen), 0) || ' sen from the wallet' AS detail
             FROM orders o
             LEFT JOIN journal_entries e ON e.order_id = o.order_id AND e.kind = 'payment'
             LEFT JOIN postings m ON m.entry_id = e.entry_id AND m.account_id = 'merchant:' || o.mch_id
             LEFT JOIN postings w ON w.entry_id = e.entry_id AND w.account_id = 'wallet:' || o.wallet_id
-           WHERE o.status = 'PAID'
-           GROUP BY o.order_id, o.mch_id, o.mch_order_id, o.amount_sen
+           WHERE o.status IN ('PAID', 'REFUND_IN_PROCESS', 'REFUNDED', 'REFUND_FAILED')
+           GROUP BY o.order_id, o.mch_id, o.mch_order_id, o.amount_sen, o.status
           HAVING COUNT(e.entry_id) <> 1 OR COALESCE(SUM(m.amount_sen), 0) <> o.amount_sen
               OR COALESCE(SUM(w.amount_sen), 0) <> -o.amount_sen`,
   },

@@ -28,6 +28,9 @@ import {
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { toMerchant, toOrder, toPayCode, toWallet, type Row } from './rows.js';
 import { SqliteWrites } from './writes.js';
+import type { Notification } from '../../domain/notification.js';
+import type { NotificationFilter, NotificationRetryResult } from '../store.js';
+import { SqliteNotifications } from './notifications.js';
 
 export interface SqliteStoreOptions {
   readonly clock: Clock;
@@ -93,8 +96,8 @@ export class SqliteStore implements Store {
   }
 
   /** Runs `fn` in one immediate transaction (it waits for the server's batches and other processes). */
-  transaction<T>(fn: () => T): Promise<T> {
-    return Promise.resolve(this.db.transaction(fn).immediate());
+  async transaction<T>(fn: () => T): Promise<T> {
+    return this.db.transaction(fn).immediate();
   }
 
   nowMs(): number {
@@ -463,6 +466,33 @@ export class SqliteStore implements Store {
     // Let queued payments finish before the file closes.
     while (this.#queue.length > 0 || this.#flushScheduled) await new Promise((r) => setImmediate(r));
     this.db.close();
+  }
+
+  // --- notification outbox (delivery side: ./notifications.ts) ----------------------------------
+
+  #outboxInstance: SqliteNotifications | undefined;
+  get #outbox(): SqliteNotifications {
+    return (this.#outboxInstance ??= new SqliteNotifications(this.db, this.#clock));
+  }
+
+  async claimDueNotifications(owner: string, leaseMs: number, limit: number): Promise<Notification[]> {
+    return this.#outbox.claimDue(owner, leaseMs, limit);
+  }
+
+  async recordDelivery(notificationId: string, owner: string): Promise<boolean> {
+    return this.#outbox.recordDelivery(notificationId, owner);
+  }
+
+  async recordFailedAttempt(notificationId: string, owner: string, error: string, nextAttemptAtMs: number | null): Promise<boolean> {
+    return this.#outbox.recordFailedAttempt(notificationId, owner, error, nextAttemptAtMs);
+  }
+
+  async listNotifications(filter: NotificationFilter): Promise<Notification[]> {
+    return this.#outbox.list(filter);
+  }
+
+  async retryNotification(notificationId: string): Promise<NotificationRetryResult> {
+    return this.#outbox.retry(notificationId);
   }
 }
 

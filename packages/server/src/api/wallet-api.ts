@@ -1,0 +1,154 @@
+import {
+  fail,
+  formatSen,
+  formatWireTime,
+  parse,
+  rejectUnknown,
+  required,
+  ResultCode,
+  text,
+} from '@micropay/protocol';
+import { hashWalletToken, MAX_PIN_FAILURES, pinMatches } from '../domain/credentials.js';
+import type { Order, Wallet } from '../domain/model.js';
+import type { SettleResult } from '../store/store.js';
+import { answer } from './answer.js';
+import type { Answer, ApiContext, ApiRequest, Handler } from './context.js';
+
+/**
+ * The wallet app's API (extension): the same envelope and error catalogue as the merchant API,
+ * authenticated by the wallet's bearer token (`Authorization: Bearer wt_...`) instead of a
+ * merchant signature, since a wallet holds no merchant key.
+ */
+const ORDER_ID = /^4[0-9]{21}$/;
+const RECENT_TRANSACTIONS = 20;
+
+type WalletHandler = (ctx: ApiContext, req: ApiRequest, wallet: Wallet) => Promise<Answer>;
+
+function withWallet(handler: WalletHandler): Handler {
+  return async (ctx, req) => {
+    const header = req.headers.authorization ?? '';
+    const match = /^Bearer (\S{1,200})$/.exec(header);
+    const wallet = match === null ? null : await ctx.store.findWalletByTokenHash(hashWalletToken(match[1]!));
+    if (wallet === null || wallet.status === 'closed') return answer(ResultCode.UNAUTHORIZED);
+    return handler(ctx, req, wallet);
+  };
+}
+
+/** Issues a fresh one-time payment code for the app to show (QR and barcode). */
+export const issuePayCode = withWallet(async (ctx, req, wallet) => {
+  const fields = parse(() => rejectUnknown(req.body, []));
+  if (!fields.ok) return answer(fields.code, null, fields.msg);
+  const code = await ctx.store.issuePayCode(wallet.walletId, ctx.config.payCodeTtlS * 1000);
+  if (code === 'WALLET_FROZEN') return answer(ResultCode.WALLET_FROZEN);
+  if (code === 'NO_WALLET') return answer(ResultCode.UNAUTHORIZED);
+  return answer(ResultCode.SUCCESS, {
+    payCode: code.code,
+    expiresAt: formatWireTime(code.expiresAtMs, ctx.config.timeZone),
+    expiresAtMs: String(code.expiresAtMs),
+  });
+});
+
+/** Balance, what is held for pending payments, and the latest movements. */
+export const showBalance = withWallet(async (ctx, _req, wallet) => {
+  const tz = ctx.config.timeZone;
+  const transactions = await ctx.store.recentTransactions(wallet.walletId, RECENT_TRANSACTIONS);
+  return answer(ResultCode.SUCCESS, {
+    walletId: wallet.walletId,
+    name: wallet.name,
+    status: wallet.status,
+    balance: formatSen(wallet.balanceSen),
+    held: formatSen(wallet.heldSen),
+    available: formatSen(wallet.balanceSen - wallet.heldSen),
+    transactions: transactions.map((t) => ({
+      type: t.kind.toUpperCase(),
+      amount: formatSen(t.amountSen),
+      merchantName: t.merchantName,
+      wavpayOrderId: t.orderId,
+      refundId: t.refundId,
+      time: formatWireTime(t.createdAtMs, tz),
+    })),
+  });
+});
+
+/** Payments waiting for this wallet's confirmation. */
+export const listPending = withWallet(async (ctx, _req, wallet) => {
+  const orders = await ctx.store.listPendingOrders(wallet.walletId);
+  const shown = await Promise.all(orders.map((o) => pendingView(ctx, o)));
+  return answer(ResultCode.SUCCESS, { orders: shown });
+});
+
+/** Confirms a PENDING payment with the wallet's PIN: the held amount is paid to the merchant. */
+export const confirmPayment = withWallet(async (ctx, req, wallet) => {
+  const parsed = parse(() => {
+    rejectUnknown(req.body, ['wavpayOrderId', 'pin']);
+    const orderId = orderIdOf(req.body);
+    const pin = text(req.body, 'pin') ?? '';
+    return { orderId, pin };
+  });
+  if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
+  if (wallet.pinFailures >= MAX_PIN_FAILURES) return answer(ResultCode.CONFIRMATION_LOCKED);
+  // Look the order up first, so a wrong order id does not cost a PIN try.
+  const order = await ctx.store.findOrderById(parsed.value.orderId);
+  if (order === null || order.walletId !== wallet.walletId) return answer(ResultCode.NO_RECORD, null, 'no such order for this wallet');
+  const stored = await ctx.store.walletPinHash(wallet.walletId);
+  if (stored !== null && !(await pinMatches(parsed.value.pin, stored))) {
+    const failures = await ctx.store.recordPinFailure(wallet.walletId);
+    if (failures >= MAX_PIN_FAILURES) return answer(ResultCode.CONFIRMATION_LOCKED);
+    return answer(ResultCode.WRONG_PIN, null, `${MAX_PIN_FAILURES - failures} tries left`);
+  }
+  if (stored !== null && wallet.pinFailures > 0) await ctx.store.updateWalletSecurity(wallet.walletId, { pinFailures: 0 });
+  return settledAnswer(ctx, await ctx.store.confirmPending(wallet.walletId, parsed.value.orderId));
+});
+
+/** Declines a PENDING payment: the order fails and the hold is released. */
+export const declinePayment = withWallet(async (ctx, req, wallet) => {
+  const parsed = parse(() => {
+    rejectUnknown(req.body, ['wavpayOrderId']);
+    return orderIdOf(req.body);
+  });
+  if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
+  return settledAnswer(ctx, await ctx.store.declinePending(wallet.walletId, parsed.value));
+});
+
+function orderIdOf(body: Record<string, unknown>): string {
+  const id = required(body, 'wavpayOrderId');
+  if (!ORDER_ID.test(id)) fail('wavpayOrderId', 'must be the 22-digit order id');
+  return id;
+}
+
+/**
+ * The order after confirm or decline. Code 0 only when this call paid it; an order that was
+ * already final answers with the code of its state, as a repeated micropay would.
+ */
+async function settledAnswer(ctx: ApiContext, result: SettleResult): Promise<Answer> {
+  if (result.kind === 'not_found') return answer(ResultCode.NO_RECORD, null, 'no such order for this wallet');
+  const order = result.order;
+  const view = await pendingView(ctx, order);
+  switch (order.status) {
+    case 'PAID':
+      return answer(result.kind === 'settled' ? ResultCode.SUCCESS : ResultCode.ORDER_PAID, view);
+    case 'FAILED':
+      return answer(ResultCode.ORDER_CLOSED, view, `the payment failed (${order.failReason ?? 'closed'})`);
+    case 'PENDING':
+    case 'NEW':
+      return answer(ResultCode.ORDER_PAYING, view);
+    default:
+      return answer(ResultCode.ORDER_PAID, view);
+  }
+}
+
+async function pendingView(ctx: ApiContext, order: Order) {
+  const tz = ctx.config.timeZone;
+  const merchant = await ctx.store.findMerchant(order.mchId);
+  return {
+    wavpayOrderId: order.orderId,
+    merchantOrderId: order.mchOrderId,
+    merchantName: merchant?.name ?? null,
+    amount: formatSen(order.amountSen),
+    goodsInfo: order.goodsInfo,
+    tradeStatus: order.status,
+    tradeTime: formatWireTime(order.tradeTimeMs, tz),
+    confirmBy: order.deadlineMs === null ? null : formatWireTime(order.deadlineMs, tz),
+    failReason: order.failReason,
+  };
+}

@@ -1,0 +1,37 @@
+import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { promisify } from 'node:util';
+import { newApiKey } from './ids.js';
+
+/**
+ * Wallet credentials. The bearer token is long and random, so a plain SHA-256 of it is a safe
+ * stored form and lets the store find the wallet by it. A PIN is short and guessable, so it is
+ * stored as salted scrypt and compared in constant time; wrong tries are counted and capped.
+ */
+const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number) => Promise<Buffer>;
+
+export const WALLET_TOKEN_PREFIX = 'wt_';
+export const PIN_RULE = /^[0-9]{4,6}$/;
+/** Wrong PINs in a row after which confirmation locks until an operator unlocks it. */
+export const MAX_PIN_FAILURES = 5;
+
+export function newWalletToken(): string {
+  return WALLET_TOKEN_PREFIX + newApiKey();
+}
+
+export function hashWalletToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+export async function hashPin(pin: string): Promise<string> {
+  const salt = randomBytes(16);
+  const hash = await scryptAsync(pin, salt, 32);
+  return `scrypt$${salt.toString('base64')}$${hash.toString('base64')}`;
+}
+
+export async function pinMatches(pin: string, stored: string): Promise<boolean> {
+  const [scheme, salt, hash] = stored.split('$');
+  if (scheme !== 'scrypt' || salt === undefined || hash === undefined) return false;
+  const expected = Buffer.from(hash, 'base64');
+  const actual = await scryptAsync(pin, Buffer.from(salt, 'base64'), expected.length);
+  return timingSafeEqual(actual, expected);
+}

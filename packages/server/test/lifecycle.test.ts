@@ -1,0 +1,370 @@
+import { rmSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { verify, type SignableParams } from '@micropay/protocol';
+import { hashPin, hashWalletToken, newWalletToken } from '../src/domain/credentials.js';
+import { canTransition, ORDER_TRANSITIONS } from '../src/domain/order-state.js';
+import {
+  createMerchant,
+  micropayParams,
+  postRaw,
+  postSigned,
+  startTestPlatform,
+  type TestMerchant,
+  type TestPlatform,
+} from './helpers.js';
+
+const FAST = { MICROPAY_CONFIRM_LIMIT: '250.00', MICROPAY_SWEEP_INTERVAL_MS: '50' };
+
+let p: TestPlatform;
+let m: TestMerchant;
+
+beforeEach(async () => {
+  p = await startTestPlatform(FAST);
+  m = await createMerchant(p);
+});
+afterEach(async () => {
+  await p.stop();
+});
+
+interface AppWallet {
+  walletId: string;
+  token: string;
+  payCode: string;
+}
+
+/** A wallet as the wallet app has it: a bearer token and a PIN; the code comes from the wallet API. */
+async function appWallet(balanceSen: number, pin = '123456'): Promise<AppWallet> {
+  const token = newWalletToken();
+  const w = await p.store.createWallet({ name: 'Alice', openingSen: balanceSen, tokenHash: hashWalletToken(token), pinHash: await hashPin(pin) });
+  const code = await walletApi(token, 'paycode', {});
+  expect(code.body.code).toBe(0);
+  return { walletId: w.walletId, token, payCode: (code.body.data as { payCode: string }).payCode };
+}
+
+async function walletApi(token: string | null, action: string, body: Record<string, unknown>) {
+  const headers: Record<string, string> = token === null ? {} : { Authorization: `Bearer ${token}` };
+  return postRaw(p.url, `/api/wallet/${action}`, body, headers);
+}
+
+async function wallet(walletId: string) {
+  return (await p.store.findWallet(walletId))!;
+}
+
+async function query(mchOrderId: string) {
+  return postSigned(p.url, 'queryBill', { mchId: m.mchId, mchOrderId }, m.key);
+}
+
+async function payPending(w: AppWallet, mchOrderId: string, amount = '300.00') {
+  const res = await postSigned(p.url, 'micropay', micropayParams(m, mchOrderId, amount, w.payCode), m.key);
+  expect(res.body.code).toBe(1024);
+  return res.body.data!.wavpayOrderId;
+}
+
+async function until(check: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('condition not reached in time');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe('PENDING: payments above the no-confirmation limit wait for the user', () => {
+  it('answers 1024 with the signed PENDING order and holds the amount', async () => {
+    const w = await appWallet(1_000_00);
+    const res = await postSigned(p.url, 'micropay', micropayParams(m, 'big-1', '300.00', w.payCode), m.key);
+    expect(res.body.code).toBe(1024);
+    expect(res.body.msg).toBe('merchant order paying');
+    expect(res.body.data).toMatchObject({ tradeStatus: 'PENDING', payTime: null, amount: '300.00' });
+    expect(verify(res.body.data as unknown as SignableParams, m.key)).toBe(true);
+
+    const after = await wallet(w.walletId);
+    expect(after.balanceSen).toBe(1_000_00);
+    expect(after.heldSen).toBe(300_00);
+    expect((await query('big-1')).body.data!.tradeStatus).toBe('PENDING');
+    // The same request again tells the merchant it is still paying.
+    expect((await postSigned(p.url, 'micropay', micropayParams(m, 'big-1', '300.00', w.payCode), m.key)).body.code).toBe(1024);
+    expect((await p.store.audit()).ok).toBe(true);
+  });
+
+  it('a payment at the limit is paid at once; a per-wallet limit overrides the default', async () => {
+    const w = await appWallet(1_000_00);
+    expect((await postSigned(p.url, 'micropay', micropayParams(m, 'lim-1', '250.00', w.payCode), m.key)).body.code).toBe(0);
+    await p.store.updateWalletSecurity(w.walletId, { confirmLimitSen: 10_00 });
+    const code = (await walletApi(w.token, 'paycode', {})).body.data as { payCode: string };
+    expect((await postSigned(p.url, 'micropay', micropayParams(m, 'lim-2', '10.01', code.payCode), m.key)).body.code).toBe(1024);
+  });
+
+  it('the held amount cannot be spent twice', async () => {
+    const w = await appWallet(300_00);
+    await payPending(w, 'hold-1', '260.00');
+    const code = (await walletApi(w.token, 'paycode', {})).body.data as { payCode: string };
+    const res = await postSigned(p.url, 'micropay', micropayParams(m, 'hold-2', '50.00', code.payCode), m.key);
+    expect(res.body.code).toBe(1028);
+  });
+
+  it('the wallet app lists it, and confirming with the PIN pays it', async () => {
+    const w = await appWallet(1_000_00);
+    const orderId = await payPending(w, 'conf-1');
+    const pending = await walletApi(w.token, 'pending', {});
+    expect(pending.body.data).toMatchObject({ orders: [{ wavpayOrderId: orderId, amount: '300.00', merchantName: m.name, tradeStatus: 'PENDING' }] });
+
+    const confirmed = await walletApi(w.token, 'confirm', { wavpayOrderId: orderId, pin: '123456' });
+    expect(confirmed.body.code).toBe(0);
+    expect(confirmed.body.data).toMatchObject({ tradeStatus: 'PAID' });
+    const after = await wallet(w.walletId);
+    expect(after.balanceSen).toBe(700_00);
+    expect(after.heldSen).toBe(0);
+    const q = await query('conf-1');
+    expect(q.body.data).toMatchObject({ tradeStatus: 'PAID' });
+    expect(q.body.data!.payTime).not.toBeNull();
+    // Confirming again changes nothing.
+    expect((await walletApi(w.token, 'confirm', { wavpayOrderId: orderId, pin: '123456' })).body.code).toBe(1023);
+    expect((await wallet(w.walletId)).balanceSen).toBe(700_00);
+    expect((await p.store.audit()).ok).toBe(true);
+  });
+
+  it('declining fails the order and releases the hold', async () => {
+    const w = await appWallet(1_000_00);
+    const orderId = await payPending(w, 'dec-1');
+    const declined = await walletApi(w.token, 'decline', { wavpayOrderId: orderId });
+    expect(declined.body.code).toBe(1025);
+    expect(declined.body.data).toMatchObject({ tradeStatus: 'FAILED', failReason: 'DECLINED' });
+    expect(await wallet(w.walletId)).toMatchObject({ balanceSen: 1_000_00, heldSen: 0 });
+    expect((await query('dec-1')).body.data!.tradeStatus).toBe('FAILED');
+    expect((await postSigned(p.url, 'micropay', micropayParams(m, 'dec-1', '300.00', w.payCode), m.key)).body.code).toBe(1025);
+  });
+
+  it('wrong PINs are counted; five lock confirmation until an operator unlocks it', async () => {
+    const w = await appWallet(1_000_00);
+    const orderId = await payPending(w, 'pin-1');
+    for (let left = 4; left >= 1; left--) {
+      const res = await walletApi(w.token, 'confirm', { wavpayOrderId: orderId, pin: '000000' });
+      expect(res.body).toMatchObject({ code: 9003, msg: `wrong PIN: ${left} tries left` });
+    }
+    expect((await walletApi(w.token, 'confirm', { wavpayOrderId: orderId, pin: '000000' })).body.code).toBe(9002);
+    // Locked: even the right PIN is refused, and the PIN never appears in any answer.
+    const locked = await walletApi(w.token, 'confirm', { wavpayOrderId: orderId, pin: '123456' });
+    expect(locked.body.code).toBe(9002);
+    expect(locked.text).not.toContain('123456');
+    expect((await wallet(w.walletId)).heldSen).toBe(300_00);
+
+    await p.store.updateWalletSecurity(w.walletId, { pinFailures: 0 });
+    expect((await walletApi(w.token, 'confirm', { wavpayOrderId: orderId, pin: '123456' })).body.code).toBe(0);
+  });
+
+  it('a right PIN resets the count of wrong ones', async () => {
+    const w = await appWallet(1_000_00);
+    const first = await payPending(w, 'pin-2');
+    await walletApi(w.token, 'confirm', { wavpayOrderId: first, pin: '000000' });
+    await walletApi(w.token, 'confirm', { wavpayOrderId: first, pin: '123456' });
+    expect((await wallet(w.walletId)).pinFailures).toBe(0);
+  });
+
+  it('when the confirmation window passes, the sweeper fails the order and releases the hold', async () => {
+    await p.stop();
+    p = await startTestPlatform({ ...FAST, MICROPAY_CONFIRM_TIMEOUT_S: '1' });
+    m = await createMerchant(p);
+    const w = await appWallet(1_000_00);
+    const orderId = await payPending(w, 'late-1');
+    await until(async () => (await query('late-1')).body.data!.tradeStatus === 'FAILED');
+    expect(await wallet(w.walletId)).toMatchObject({ balanceSen: 1_000_00, heldSen: 0 });
+    expect((await p.store.findOrderById(orderId))!.failReason).toBe('CONFIRM_TIMEOUT');
+    // A confirmation that arrives too late pays nothing.
+    expect((await walletApi(w.token, 'confirm', { wavpayOrderId: orderId, pin: '123456' })).body.code).toBe(1025);
+    expect((await p.store.audit()).ok).toBe(true);
+  });
+
+  it('a PENDING order whose window passed while the platform was down is settled at the next start', async () => {
+    await p.stop();
+    p = await startTestPlatform({ ...FAST, MICROPAY_CONFIRM_TIMEOUT_S: '1', MICROPAY_SWEEP_INTERVAL_MS: '600000' });
+    m = await createMerchant(p);
+    const w = await appWallet(1_000_00);
+    await payPending(w, 'down-1');
+    const dir = p.dir;
+    await p.close();
+    await new Promise((r) => setTimeout(r, 1_100));
+    p = await startTestPlatform({ ...FAST, MICROPAY_SWEEP_INTERVAL_MS: '600000' }, undefined, { dir });
+    await until(async () => (await query('down-1')).body.data!.tradeStatus === 'FAILED');
+    expect((await wallet(w.walletId)).heldSen).toBe(0);
+  });
+
+  it('a confirm and a close racing on one PENDING order: exactly one wins and the hold is settled once', async () => {
+    for (let i = 0; i < 10; i++) {
+      const w = await appWallet(1_000_00);
+      const orderId = await payPending(w, `race-${i}`);
+      const [confirm, close] = await Promise.all([
+        walletApi(w.token, 'confirm', { wavpayOrderId: orderId, pin: '123456' }),
+        postSigned(p.url, 'closeBill', { mchId: m.mchId, mchOrderId: `race-${i}` }, m.key),
+      ]);
+      const final = (await query(`race-${i}`)).body.data!.tradeStatus;
+      if (final === 'PAID') {
+        expect(confirm.body.code).toBe(0);
+        expect(close.body.code).toBe(1023);
+        expect(await wallet(w.walletId)).toMatchObject({ balanceSen: 700_00, heldSen: 0 });
+      } else {
+        expect(final).toBe('FAILED');
+        expect(close.body.code).toBe(0);
+        expect(confirm.body.code).toBe(1025);
+        expect(await wallet(w.walletId)).toMatchObject({ balanceSen: 1_000_00, heldSen: 0 });
+      }
+    }
+    expect((await p.store.audit()).ok).toBe(true);
+  });
+});
+
+describe('POST /api/micropay/closeBill', () => {
+  it('closes a PENDING order: FAILED, hold released; closing again is a no-op success', async () => {
+    const w = await appWallet(1_000_00);
+    await payPending(w, 'close-1');
+    const closed = await postSigned(p.url, 'closeBill', { mchId: m.mchId, mchOrderId: 'close-1' }, m.key);
+    expect(closed.body.code).toBe(0);
+    expect(closed.body.data).toMatchObject({ tradeStatus: 'FAILED', merchantOrderId: 'close-1' });
+    expect(verify(closed.body.data as unknown as SignableParams, m.key)).toBe(true);
+    expect((await wallet(w.walletId)).heldSen).toBe(0);
+    const again = await postSigned(p.url, 'closeBill', { mchId: m.mchId, mchOrderId: 'close-1' }, m.key);
+    expect(again.body.code).toBe(0);
+    expect(again.body.data!.tradeStatus).toBe('FAILED');
+    expect((await postSigned(p.url, 'micropay', micropayParams(m, 'close-1', '300.00', w.payCode), m.key)).body.code).toBe(1025);
+  });
+
+  it('a paid order answers 1023 and stays paid', async () => {
+    const w = await appWallet(1_000_00);
+    expect((await postSigned(p.url, 'micropay', micropayParams(m, 'close-2', '5.00', w.payCode), m.key)).body.code).toBe(0);
+    const res = await postSigned(p.url, 'closeBill', { mchId: m.mchId, mchOrderId: 'close-2' }, m.key);
+    expect(res.body.code).toBe(1023);
+    expect(res.body.data!.tradeStatus).toBe('PAID');
+  });
+
+  it('an unknown order answers 1031; a bad signature 1035', async () => {
+    expect((await postSigned(p.url, 'closeBill', { mchId: m.mchId, mchOrderId: 'nope' }, m.key)).body.code).toBe(1031);
+    expect((await postSigned(p.url, 'closeBill', { mchId: m.mchId, mchOrderId: 'nope' }, 'bad')).body.code).toBe(1035);
+  });
+});
+
+describe('NEW: a payment whose step failed is recorded NEW, observable, and settled', () => {
+  async function sandboxPlatform(env: Record<string, string> = {}) {
+    await p.stop();
+    p = await startTestPlatform({ ...FAST, ...env }, undefined, { sandbox: true });
+    m = await createMerchant(p);
+  }
+
+  async function faultyPayment(w: AppWallet, mchOrderId: string) {
+    const { sign } = await import('@micropay/protocol');
+    const body: Record<string, string> = { ...micropayParams(m, mchOrderId, '5.00', w.payCode), timestamp: String(Date.now()) };
+    body.secureHash = sign(body, m.key);
+    return postRaw(p.url, '/api/micropay/micropay', body, { 'X-MicroPay-Sandbox': 'fault' });
+  }
+
+  it('answers code 500 without details; queryBill then reports NEW; nothing moved; a repeat answers 1024', async () => {
+    await sandboxPlatform();
+    const w = await appWallet(100_00);
+    const res = await faultyPayment(w, 'new-1');
+    expect(res.status).toBe(500);
+    expect(res.body).toEqual({ code: 500, msg: 'system error, query the order after 5 seconds', data: null });
+    expect((await query('new-1')).body.data).toMatchObject({ tradeStatus: 'NEW', payTime: null });
+    expect(await wallet(w.walletId)).toMatchObject({ balanceSen: 100_00, heldSen: 0 });
+    expect((await postSigned(p.url, 'micropay', micropayParams(m, 'new-1', '5.00', w.payCode), m.key)).body.code).toBe(1024);
+    expect((await p.store.audit()).ok).toBe(true);
+  });
+
+  it('the merchant can close a NEW order', async () => {
+    await sandboxPlatform();
+    const w = await appWallet(100_00);
+    await faultyPayment(w, 'new-2');
+    const closed = await postSigned(p.url, 'closeBill', { mchId: m.mchId, mchOrderId: 'new-2' }, m.key);
+    expect(closed.body.code).toBe(0);
+    expect(closed.body.data!.tradeStatus).toBe('FAILED');
+  });
+
+  it('the sweeper fails a NEW order at its deadline', async () => {
+    await sandboxPlatform({ MICROPAY_NEW_ORDER_TIMEOUT_S: '1' });
+    const w = await appWallet(100_00);
+    await faultyPayment(w, 'new-3');
+    await until(async () => (await query('new-3')).body.data!.tradeStatus === 'FAILED');
+    expect((await p.store.findOrder(m.mchId, 'new-3'))!.failReason).toBe('SYSTEM_ERROR');
+  });
+
+  it('outside sandbox mode the header is ignored', async () => {
+    const w = await appWallet(100_00);
+    expect((await faultyPayment(w, 'new-4')).body.code).toBe(0);
+  });
+});
+
+describe('wallet API', () => {
+  it('refuses a missing or unknown token with 401 / 9106', async () => {
+    for (const token of [null, 'wt_unknown']) {
+      const res = await walletApi(token, 'balance', {});
+      expect(res.status).toBe(401);
+      expect(res.body.code).toBe(9106);
+    }
+  });
+
+  it('issues codes that pay, and shows balance and recent transactions', async () => {
+    const w = await appWallet(50_00);
+    expect(w.payCode).toMatch(/^39\d{16}$/);
+    expect((await postSigned(p.url, 'micropay', micropayParams(m, 'app-1', '12.30', w.payCode), m.key)).body.code).toBe(0);
+    const res = await walletApi(w.token, 'balance', {});
+    expect(res.body.code).toBe(0);
+    expect(res.body.data).toMatchObject({
+      walletId: w.walletId,
+      balance: '37.70',
+      held: '0.00',
+      available: '37.70',
+      transactions: [
+        { type: 'PAYMENT', amount: '-12.30', merchantName: m.name },
+        { type: 'TOPUP', amount: '50.00', merchantName: null },
+      ],
+    });
+  });
+
+  it("cannot see or settle another wallet's order", async () => {
+    const alice = await appWallet(1_000_00);
+    const orderId = await payPending(alice, 'other-1');
+    const bob = await appWallet(1_000_00);
+    expect((await walletApi(bob.token, 'confirm', { wavpayOrderId: orderId, pin: '123456' })).body.code).toBe(1031);
+    expect((await walletApi(bob.token, 'decline', { wavpayOrderId: orderId })).body.code).toBe(1031);
+    expect((await walletApi(bob.token, 'pending', {})).body.data).toEqual({ orders: [] });
+  });
+
+  it('a frozen wallet cannot issue codes (9001)', async () => {
+    const w = await appWallet(10_00);
+    await p.store.setWalletStatus(w.walletId, 'frozen');
+    expect((await walletApi(w.token, 'paycode', {})).body.code).toBe(9001);
+  });
+
+  it('rejects malformed fields with 1021', async () => {
+    const w = await appWallet(10_00);
+    expect((await walletApi(w.token, 'confirm', { wavpayOrderId: '123', pin: '1' })).body.code).toBe(1021);
+    expect((await walletApi(w.token, 'decline', { wavpayOrderId: '4'.repeat(22), extra: 1 })).body.code).toBe(1021);
+  });
+});
+
+describe('the order state machine', () => {
+  it('allows only the documented transitions', () => {
+    expect(canTransition(null, 'PAID')).toBe(true);
+    expect(canTransition('PENDING', 'PAID')).toBe(true);
+    for (const illegal of [
+      ['FAILED', 'PAID'], ['FAILED', 'PENDING'], ['PAID', 'FAILED'], ['PAID', 'PENDING'], ['REFUNDED', 'PAID'],
+      ['NEW', 'PAID'], ['REFUNDED', 'REFUND_IN_PROCESS'], [null, 'REFUNDED'],
+    ] as const) {
+      expect(canTransition(illegal[0], illegal[1]), `${illegal[0]} → ${illegal[1]}`).toBe(false);
+    }
+    expect(ORDER_TRANSITIONS.FAILED).toEqual([]);
+    expect(ORDER_TRANSITIONS.REFUNDED).toEqual([]);
+  });
+
+  it('the store refuses an illegal transition and writes nothing', async () => {
+    const w = await appWallet(100_00);
+    await postSigned(p.url, 'micropay', micropayParams(m, 'sm-1', '1.00', w.payCode), m.key);
+    const order = (await p.store.findOrder(m.mchId, 'sm-1'))!;
+    const { SqliteStore } = await import('../src/store/sqlite/sqlite-store.js');
+    const store = p.store as InstanceType<typeof SqliteStore>;
+    await expect(store.transaction(() => store.writes.moveOrder(order, 'FAILED', Date.now()))).rejects.toThrow(/invariant/);
+    expect((await p.store.findOrder(m.mchId, 'sm-1'))!.status).toBe('PAID');
+  });
+});
+
+afterEach(() => {
+  // Directories of restarted platforms are removed by their own stop(); nothing else to clean.
+  rmSync(p.dir, { recursive: true, force: true });
+});
