@@ -23,4 +23,6 @@ export type Handler = (ctx: ApiContext, req: ApiRequest) => Promise<Answer>;
 export interface Answer {
   readonly httpStatus: number;
   readonly envelope: { readonly code: number; readonly msg: string; readonly data: unknown };
+  /** Sandbox only: delay the answer, or close the connection instead of answering. */
+  readonly transport?: { readonly delayMs: number; readonly drop: boolean };
 }

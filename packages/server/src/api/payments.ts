@@ -1,21 +1,30 @@
 import { parseMicropay, parseQueryBill, ResultCode } from '@micropay/protocol';
 import { answer } from './answer.js';
-import type { Handler } from './context.js';
+import type { Answer, Handler } from './context.js';
 import { authenticate } from './merchant-auth.js';
 import { paymentResultCode } from './outcomes.js';
 import { signedOrder } from './order-wire.js';
+import { signedOrderWithRefunds } from './refund-wire.js';
+import { sandboxFaults, type SandboxFaults } from './sandbox-faults.js';
 
 /** `POST /api/micropay/micropay`: the spec's payment by user code. */
 export const micropay: Handler = async (ctx, req) => {
   const parsed = parseMicropay(req.body, { maxAmountSen: ctx.config.maxAmountSen });
   const auth = await authenticate(ctx, parsed, req.body);
   if (!auth.ok) return auth.answer;
-  const faultForSandbox = ctx.config.sandbox && req.headers['x-micropay-sandbox'] === 'fault';
-  const decision = await ctx.store.pay(auth.cmd, { faultForSandbox });
+  const faults = sandboxFaults(ctx.config, req.headers);
+  const decision = await ctx.store.pay(auth.cmd, { sandboxFault: faults.fault, forceConfirmation: faults.pending });
   const code = paymentResultCode(decision);
-  if (decision.kind === 'rejected') return answer(code);
-  return answer(code, signedOrder(decision.order, auth.merchant, ctx.config.timeZone, ctx.clock.nowMs()));
+  const result =
+    decision.kind === 'rejected'
+      ? answer(code)
+      : answer(code, signedOrder(decision.order, auth.merchant, ctx.config.timeZone, ctx.clock.nowMs()));
+  return withSandboxTransport(faults.systemError ? answer(ResultCode.SYSTEM_ERROR) : result, faults);
 };
+
+function withSandboxTransport(a: Answer, faults: SandboxFaults): Answer {
+  return faults.delayMs > 0 || faults.drop ? { ...a, transport: { delayMs: faults.delayMs, drop: faults.drop } } : a;
+}
 
 /** `POST /api/micropay/queryBill`: the order's true state. */
 export const queryBill: Handler = async (ctx, req) => {
@@ -23,7 +32,8 @@ export const queryBill: Handler = async (ctx, req) => {
   if (!auth.ok) return auth.answer;
   const order = await ctx.store.findOrder(auth.cmd.mchId, auth.cmd.mchOrderId);
   if (order === null) return answer(ResultCode.NO_RECORD, null, 'no such order for this merchant');
-  return answer(ResultCode.SUCCESS, signedOrder(order, auth.merchant, ctx.config.timeZone, ctx.clock.nowMs()));
+  // queryBill alone adds refundAmount (extension); micropay and closeBill keep the spec's data.
+  return answer(ResultCode.SUCCESS, signedOrderWithRefunds(order, auth.merchant, ctx.config.timeZone, ctx.clock.nowMs()));
 };
 
 /**

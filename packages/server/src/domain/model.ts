@@ -97,4 +97,6 @@ export interface PaymentPolicy {
   readonly confirmLimitSen: number;
   /** How long a PENDING payment waits for the user. */
   readonly confirmTimeoutMs: number;
+  /** Every payment waits for confirmation (the sandbox's `pending` rehearsal). */
+  readonly forceConfirmation?: boolean;
 }

@@ -71,7 +71,7 @@ export function decidePayment(
       order: { ...base, status: 'FAILED', failReason: refusal, payTimeMs: null, deadlineMs: null },
     };
   }
-  if (cmd.amountSen > (wallet.confirmLimitSen ?? policy.confirmLimitSen)) {
+  if (policy.forceConfirmation === true || cmd.amountSen > (wallet.confirmLimitSen ?? policy.confirmLimitSen)) {
     return {
       kind: 'pending',
       order: { ...base, status: 'PENDING', failReason: null, payTimeMs: null, deadlineMs: nowMs + policy.confirmTimeoutMs },

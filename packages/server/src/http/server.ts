@@ -32,7 +32,12 @@ async function handle(ctx: ApiContext, req: IncomingMessage, res: ServerResponse
     if (raw === null) return reply(res, answer(ResultCode.PAYLOAD_TOO_LARGE), req);
     const body = parseObject(raw);
     if (body === null) return reply(res, answer(ResultCode.MALFORMED_JSON, null, 'the body must be one JSON object'), req);
-    reply(res, await endpoint(ctx, { body, headers: req.headers }), req);
+    const result = await endpoint(ctx, { body, headers: req.headers });
+    if (result.transport !== undefined) {
+      if (result.transport.delayMs > 0) await new Promise((r) => setTimeout(r, result.transport!.delayMs));
+      if (result.transport.drop) return void res.destroy();
+    }
+    reply(res, result, req);
   } catch (error) {
     // A fault of ours, never the caller's: the details go to the operator's log under an id the
     // merchant can quote; the answer says only "system error".

@@ -1,0 +1,37 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Config } from '../config.js';
+
+/**
+ * Sandbox fault injection, so merchant developers can rehearse the edges of a payment-code flow.
+ * In sandbox mode only, the request header `X-MicroPay-Sandbox` asks the platform to misbehave:
+ *   system-error  the payment is made, but the answer is code 500
+ *   slow=MS       the answer is delayed by MS milliseconds (at most 60000)
+ *   drop          the payment is made and the connection is closed without an answer
+ *   pending       the payment waits for the user's confirmation (1024) whatever the amount
+ *   fault         the payment step fails inside the platform: the order is left NEW, nothing moves
+ * Several may be combined with commas. Outside sandbox mode the header is ignored.
+ */
+export interface SandboxFaults {
+  readonly systemError: boolean;
+  readonly delayMs: number;
+  readonly drop: boolean;
+  readonly pending: boolean;
+  readonly fault: boolean;
+}
+
+const NONE: SandboxFaults = { systemError: false, delayMs: 0, drop: false, pending: false, fault: false };
+const MAX_DELAY_MS = 60_000;
+
+export function sandboxFaults(config: Config, headers: IncomingHttpHeaders): SandboxFaults {
+  const header = headers['x-micropay-sandbox'];
+  if (!config.sandbox || typeof header !== 'string') return NONE;
+  const faults = { ...NONE };
+  for (const item of header.split(',').map((s) => s.trim().toLowerCase())) {
+    if (item === 'system-error') faults.systemError = true;
+    else if (item === 'drop') faults.drop = true;
+    else if (item === 'pending') faults.pending = true;
+    else if (item === 'fault') faults.fault = true;
+    else if (/^slow=[0-9]{1,5}$/.test(item)) faults.delayMs = Math.min(MAX_DELAY_MS, Number(item.slice(5)));
+  }
+  return faults;
+}
