@@ -3,7 +3,8 @@
  * published catalogue (docs/errors.md is checked against this table by a test).
  *
  * 0 and 500–1040 are the spec's own codes. 9001–9099 are MicroPay's extensions for outcomes the
- * spec has no code for (documented as such); 9101–9199 are transport errors answered with a 4xx.
+ * spec has no code for (documented as such); 9101–9199 are request errors answered with a 4xx
+ * (malformed HTTP, and a missing or unknown wallet token).
  */
 export interface ResultCodeInfo {
   readonly code: number;
@@ -45,19 +46,23 @@ export const ResultCode = {
   CODE_EXPIRED: 1036,
   USER_NOT_FOUND: 1040,
   WALLET_FROZEN: 9001,
+  CONFIRMATION_LOCKED: 9002,
+  WRONG_PIN: 9003,
+  REFUND_EXCEEDS_REFUNDABLE: 9006,
   NOT_FOUND: 9101,
   METHOD_NOT_ALLOWED: 9102,
   UNSUPPORTED_MEDIA_TYPE: 9103,
   PAYLOAD_TOO_LARGE: 9104,
   MALFORMED_JSON: 9105,
+  UNAUTHORIZED: 9106,
 } as const;
 
 export type ResultCodeValue = (typeof ResultCode)[keyof typeof ResultCode];
 
 export const RESULT_CODES: readonly ResultCodeInfo[] = [
   entry(0, 'success', 200, 'The call did what it asked.',
-    'micropay: the order is PAID. queryBill: the order exists (read tradeStatus).',
-    'Hand over the goods (micropay) or act on tradeStatus (queryBill).'),
+    'micropay: the order is PAID. queryBill: the order exists (read tradeStatus). refund and queryRefund: the refund exists (read refundStatus: REFUNDED, REFUND_FAILED with failReason, or REFUND_IN_PROCESS). downloadBill: the statement is in data.csv.',
+    'Hand over the goods (micropay) or act on tradeStatus (queryBill) or refundStatus (refund, queryRefund).'),
   entry(500, 'system error, query the order after 5 seconds', 500, 'Internal server error (the spec\'s "system error").',
     'The platform failed in a way that is not the request\'s fault, e.g. its disk or database failed. The payment may or may not have been made.',
     'Do not re-send with a new order id. Wait 5 seconds, then call queryBill with the same mchOrderId; repeat until it answers a final state.'),
@@ -70,21 +75,21 @@ export const RESULT_CODES: readonly ResultCodeInfo[] = [
   entry(1023, 'merchant order paid', 200, 'The order is already paid.',
     'micropay repeated for a mchOrderId that is PAID (or refunded since) with the same parameters. `data` carries the signed order.',
     'Treat the order as paid (data.tradeStatus); do not charge again.'),
-  entry(1024, 'merchant order paying', 200, 'The order is in progress: the user is confirming it (PENDING) or it is being created (NEW).',
-    'micropay repeated for a mchOrderId whose payment is not yet final. `data` carries the signed order.',
-    'Query the order after 5 seconds until it is final; close it if you give up.'),
+  entry(1024, 'merchant order paying', 200, 'The order is in progress: the user is confirming it (PENDING), or its payment step failed and it is not settled yet (NEW).',
+    'micropay above the wallet\'s no-confirmation limit (the order is PENDING and the amount held), or micropay repeated for a mchOrderId whose payment is not yet final; `data` carries the signed order. Also a refund of an order that is not paid yet; then nothing is recorded.',
+    'Query the order after 5 seconds, then every few seconds, until it is final (PAID or FAILED); close it (closeBill) if you give up. Never pay again under a new mchOrderId while it is in progress.'),
   entry(1025, 'order closed', 200, 'The order is closed or failed.',
-    'micropay repeated for a mchOrderId that is FAILED. `data` carries the signed order.',
+    'micropay repeated for a mchOrderId that is FAILED (declined, closed, timed out, or refused at once); `data` carries the signed order. Also a refund of a FAILED order; then nothing is recorded.',
     'Start a new payment with a new mchOrderId.'),
   entry(1028, 'insufficient balance', 200, 'The wallet cannot cover the amount.',
     'The wallet\'s available balance is below the amount. The order is recorded as FAILED and `data` carries it; the payment code stays usable.',
     'Ask the customer to top up or pay another way; retry with a new mchOrderId.'),
   entry(1031, 'no merchant related records', 200, 'No such merchant, or no such order for this merchant.',
-    'mchId is unknown (any endpoint), or queryBill for a mchOrderId that was never recorded.',
+    'mchId is unknown (any endpoint), queryBill or refund for a mchOrderId that was never recorded, or queryRefund for a mchRefundId that was never recorded.',
     'Check mchId. For queryBill: the payment was never recorded, so no money moved; it is safe to pay again.'),
   entry(1032, 'duplicate merchant order number', 200, 'The mchOrderId is already used for a different payment.',
-    'micropay with a mchOrderId that exists but with different amount, payCode, goodsInfo, discount or point. `data` carries the existing signed order.',
-    'Use a fresh mchOrderId for a new payment. Nothing moved.'),
+    'micropay with a mchOrderId that exists but with different amount, payCode, goodsInfo, discount or point. `data` carries the existing signed order. refund with a mchRefundId that exists but with a different mchOrderId, refundAmount or reason; `data` carries the existing signed refund.',
+    'Use a fresh mchOrderId for a new payment (a fresh mchRefundId for a new refund). Nothing moved.'),
   entry(1033, 'merchant order number error', 200, 'mchOrderId is missing or malformed.',
     'mchOrderId is not 1 to 32 characters of A-Z, a-z, 0-9, `_` and `-`.',
     'Fix the order number. Nothing was recorded.'),
@@ -97,9 +102,19 @@ export const RESULT_CODES: readonly ResultCodeInfo[] = [
   entry(1040, 'app user does not exist', 200, 'The payment code belongs to no wallet.',
     'No wallet ever issued this code (mistyped or from another scheme).',
     'Scan again. Nothing was recorded.'),
-  entry(9001, 'wallet frozen', 200, 'Extension: the wallet behind the code is frozen.',
-    'The operator froze the wallet. The order is recorded as FAILED and `data` carries it.',
+  entry(9001, 'wallet frozen', 200, 'Extension: the wallet behind the code is frozen or closed.',
+    'The operator froze or closed the wallet. micropay records the order as FAILED and `data` carries it; the wallet API refuses to issue codes.',
     'Ask the customer to pay another way; retry with a new mchOrderId.', true),
+  entry(9002, 'confirmation locked', 200, 'Extension (wallet API): too many wrong PINs; the wallet cannot confirm payments.',
+    'The wallet\'s PIN was wrong 5 times in a row. Pending payments stay pending until they are declined or time out.',
+    'Merchant: nothing to do; the order fails when its confirmation window ends. Wallet holder: ask the operator to unlock (`micropay wallet unlock`).', true),
+  entry(9003, 'wrong PIN', 200, 'Extension (wallet API): the PIN does not match.',
+    'A confirmation was sent with a wrong PIN; `msg` tells how many tries are left.',
+    'Wallet holder: try again with the right PIN.', true),
+  entry(9006, 'refund amount exceeds the refundable amount', 200,
+    'Extension (refunds): the refund would take the order\'s refunds above the amount paid.',
+    'refund with a refundAmount above the order\'s amount minus what is already refunded or being refunded; `msg` tells the refundable amount. Nothing is recorded and no money moves.',
+    'Refund at most the refundable amount (queryBill: amount − refundAmount). The same mchRefundId may be used again.', true),
   entry(9101, 'not found', 404, 'Extension (transport): no such endpoint.',
     'The path is not one of the API\'s endpoints.', 'Check the URL.', true),
   entry(9102, 'method not allowed', 405, 'Extension (transport): the endpoint takes POST only.',
@@ -110,6 +125,9 @@ export const RESULT_CODES: readonly ResultCodeInfo[] = [
     'The body exceeds the configured limit (16 KiB by default).', 'Send a smaller body.', true),
   entry(9105, 'malformed JSON', 400, 'Extension (transport): the body is not a JSON object.',
     'The body does not parse as JSON, or is not an object.', 'Send one JSON object.', true),
+  entry(9106, 'unauthorized', 401, 'Extension (wallet API): the bearer token is missing or unknown.',
+    'A wallet API call without `Authorization: Bearer <token>` or with a token that no wallet has.',
+    'Wallet app: use the token issued at wallet creation (`micropay wallet token` issues a new one).', true),
 ];
 
 const BY_CODE = new Map(RESULT_CODES.map((info) => [info.code, info]));

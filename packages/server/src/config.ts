@@ -21,9 +21,23 @@ export interface Config {
   /** How long an order left NEW by a fault waits before the sweeper fails it. */
   readonly newOrderTimeoutS: number;
   readonly sweepIntervalMs: number;
+  /** PostgreSQL only: connections per process, and the longest a statement may run. */
+  readonly pgPoolSize: number;
+  readonly pgStatementTimeoutMs: number;
+  /** A refund still REFUND_IN_PROCESS this long after it was requested is finished by the refund job. */
+  readonly refundStaleS: number;
   readonly bodyLimitBytes: number;
   readonly logLevel: LogLevel;
+  /** How often the notification worker looks for due notifications. */
+  readonly notifyIntervalMs: number;
+  /** How long one notification POST may take, response body included. */
+  readonly notifyTimeoutMs: number;
+  /** Seconds to wait after each failed attempt; after the last, the notification is dead. */
+  readonly notifyRetryScheduleS: readonly number[];
 }
+
+/** About 24 hours in all: quick retries for a blip, then hourly and longer for an outage. */
+export const DEFAULT_NOTIFY_RETRY_SCHEDULE_S = '15,15,30,180,1800,1800,1800,1800,3600,10800,21600,43200';
 
 export type LogLevel = 'error' | 'info' | 'debug';
 
@@ -64,10 +78,27 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     confirmLimitSen: amount('MICROPAY_CONFIRM_LIMIT', setting(undefined, 'MICROPAY_CONFIRM_LIMIT'), '250.00', 0),
     confirmTimeoutS: integer('MICROPAY_CONFIRM_TIMEOUT_S', setting(undefined, 'MICROPAY_CONFIRM_TIMEOUT_S'), 60, 1, 86_400),
     newOrderTimeoutS: integer('MICROPAY_NEW_ORDER_TIMEOUT_S', setting(undefined, 'MICROPAY_NEW_ORDER_TIMEOUT_S'), 30, 1, 86_400),
+    pgPoolSize: integer('MICROPAY_PG_POOL_SIZE', setting(undefined, 'MICROPAY_PG_POOL_SIZE'), 20, 1, 500),
+    pgStatementTimeoutMs: integer(
+      'MICROPAY_PG_STATEMENT_TIMEOUT_MS', setting(undefined, 'MICROPAY_PG_STATEMENT_TIMEOUT_MS'), 10_000, 100, 600_000,
+    ),
     sweepIntervalMs: integer('MICROPAY_SWEEP_INTERVAL_MS', setting(undefined, 'MICROPAY_SWEEP_INTERVAL_MS'), 1_000, 50, 600_000),
+    refundStaleS: integer('MICROPAY_REFUND_STALE_S', setting(undefined, 'MICROPAY_REFUND_STALE_S'), 5, 1, 3_600),
     bodyLimitBytes: integer('MICROPAY_BODY_LIMIT_BYTES', setting(undefined, 'MICROPAY_BODY_LIMIT_BYTES'), 16_384, 1_024, 1_048_576),
     logLevel,
+    notifyIntervalMs: integer('MICROPAY_NOTIFY_INTERVAL_MS', setting(undefined, 'MICROPAY_NOTIFY_INTERVAL_MS'), 1_000, 50, 600_000),
+    notifyTimeoutMs: integer('MICROPAY_NOTIFY_TIMEOUT_MS', setting(undefined, 'MICROPAY_NOTIFY_TIMEOUT_MS'), 5_000, 100, 60_000),
+    notifyRetryScheduleS: schedule('MICROPAY_NOTIFY_RETRY_SCHEDULE_S', setting(undefined, 'MICROPAY_NOTIFY_RETRY_SCHEDULE_S')),
   };
+}
+
+/** Comma-separated whole seconds, 1 to 50 of them, each at most a week. */
+function schedule(name: string, value: string | undefined): number[] {
+  const parts = (value ?? DEFAULT_NOTIFY_RETRY_SCHEDULE_S).split(',').map((part) => part.trim());
+  if (parts.length > 50 || parts.some((part) => !/^[0-9]{1,6}$/.test(part) || Number(part) > 604_800)) {
+    throw new ConfigError(`${name}: must be 1 to 50 comma-separated whole seconds (each at most 604800), like 15,30,180, not ${JSON.stringify(value)}`);
+  }
+  return parts.map(Number);
 }
 
 function amount(name: string, value: string | undefined, fallback: string, minSen: number): number {

@@ -4,7 +4,9 @@ import { ConfigError, type Config } from './config.js';
 import { systemClock, type Clock } from './domain/clock.js';
 import { createHttpServer } from './http/server.js';
 import { startJob, type Job } from './jobs.js';
+import { startNotificationWorker } from './notify/worker.js';
 import type { Logger } from './log.js';
+import { PgStore } from './store/postgres/pg-store.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
 import type { Store } from './store/store.js';
 
@@ -19,17 +21,44 @@ export function isPostgresUrl(database: string): boolean {
   return /^postgres(ql)?:\/\//i.test(database);
 }
 
-/** Opens the store the configuration names: a postgres:// URL or a SQLite file path. */
-export function openStore(config: Config, clock: Clock = systemClock): Store {
-  if (isPostgresUrl(config.database)) {
-    throw new ConfigError('DATABASE_URL: this version stores data in SQLite only; give a file path');
-  }
-  return new SqliteStore(config.database, {
+/**
+ * Opens the store the configuration names: a postgres:// (or postgresql://) URL selects
+ * PostgreSQL, anything else is a SQLite file path. Pending migrations are applied; a database
+ * that cannot be reached, or whose schema is newer than this code, stops the start here.
+ */
+export async function openStore(config: Config, clock: Clock = systemClock): Promise<Store> {
+  const common = {
     clock,
     timeZone: config.timeZone,
     policy: { confirmLimitSen: config.confirmLimitSen, confirmTimeoutMs: config.confirmTimeoutS * 1000 },
     newOrderTimeoutMs: config.newOrderTimeoutS * 1000,
-  });
+  };
+  if (!isPostgresUrl(config.database)) return new SqliteStore(config.database, common);
+  try {
+    return await PgStore.open({
+      ...common,
+      url: config.database,
+      poolSize: config.pgPoolSize,
+      statementTimeoutMs: config.pgStatementTimeoutMs,
+    });
+  } catch (error) {
+    throw new StoreUnavailableError(`cannot open the PostgreSQL database ${redactUrl(config.database)}: ${(error as Error).message}`);
+  }
+}
+
+export class StoreUnavailableError extends Error {
+  override name = 'StoreUnavailableError';
+}
+
+/** The URL without its password, for messages and logs. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password !== '') u.password = '****';
+    return u.toString();
+  } catch {
+    return 'postgres://…';
+  }
 }
 
 /** Starts the API on the configured host and port (port 0 picks a free one). */
@@ -39,7 +68,7 @@ export async function startPlatform(
   options: { clock?: Clock; store?: Store } = {},
 ): Promise<Platform> {
   const clock = options.clock ?? systemClock;
-  const store = options.store ?? openStore(config, clock);
+  const store = options.store ?? (await openStore(config, clock));
   const server = createHttpServer({ config, store, clock, logger });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -51,6 +80,11 @@ export async function startPlatform(
   const jobs: Job[] = [
     // NEW and PENDING orders never wait forever: past their deadline they fail and holds are released.
     startJob('sweeper', config.sweepIntervalMs, () => store.sweep(), logger),
+    // A refund whose request died between its two transactions is finished here, also after a
+    // restart. It waits a few seconds first so it does not race a request that is still running.
+    startJob('refunds', config.sweepIntervalMs, () => store.finishStaleRefunds(config.refundStaleS * 1000), logger),
+    // Signed notifications to merchants, from the outbox; posted outside any transaction.
+    startNotificationWorker(config, store, clock, logger),
   ];
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;

@@ -24,10 +24,14 @@ export async function prepareSandbox(store: Store, config: Config): Promise<Sand
   let saved = await store.getSetting(SANDBOX_SETTING);
   if (saved === null) {
     if ((await store.listMerchants()).length > 0) return null;
-    const merchant = await store.createMerchant({ name: 'Sandbox Merchant', apiKey: new Secret(newApiKey()) });
-    const wallet = await store.createWallet({ name: 'Sandbox Wallet', openingSen: SANDBOX_OPENING_SEN });
-    saved = JSON.stringify({ mchId: merchant.mchId, walletId: wallet.walletId });
-    await store.setSetting(SANDBOX_SETTING, saved);
+    // One transaction: a start that dies half-way leaves an empty store, so the next start
+    // creates the sandbox afresh instead of finding "merchants of its own".
+    await store.createSandbox({
+      merchant: { name: 'Sandbox Merchant', apiKey: new Secret(newApiKey()) },
+      wallet: { name: 'Sandbox Wallet', openingSen: SANDBOX_OPENING_SEN },
+      setting: SANDBOX_SETTING,
+    });
+    saved = (await store.getSetting(SANDBOX_SETTING))!;
   }
   const { mchId, walletId } = JSON.parse(saved) as { mchId: string; walletId: string };
   const merchant = await store.findMerchant(mchId);

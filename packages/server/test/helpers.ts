@@ -1,20 +1,61 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import pg from 'pg';
 import { Secret, sign, type Envelope, type OrderData } from '@micropay/protocol';
 import { loadConfig, type Config } from '../src/config.js';
 import { newApiKey } from '../src/domain/ids.js';
 import type { Clock } from '../src/domain/clock.js';
 import { silentLogger } from '../src/log.js';
 import { startPlatform, type Platform } from '../src/platform.js';
+import { withDatabase } from './postgres-setup.js';
 
-/** A platform on a real SQLite file in a fresh temp directory, on a free 127.0.0.1 port. */
+/**
+ * A platform on a free 127.0.0.1 port, on the store this test run is for (MICROPAY_TEST_STORE):
+ * a real SQLite file in a fresh temp directory, or a fresh PostgreSQL database copied from the
+ * run's migrated template (see postgres-setup.ts).
+ */
 export interface TestPlatform extends Platform {
   readonly config: Config;
   readonly dir: string;
+  /** The SQLite file, or the PostgreSQL URL: what `--db` takes. */
   readonly dbPath: string;
-  /** Stops the server and deletes the directory. */
+  /** Stops the server and deletes its directory and database. */
   stop(): Promise<void>;
+}
+
+export const TEST_STORE: 'sqlite' | 'postgres' = process.env.MICROPAY_TEST_STORE === 'postgres' ? 'postgres' : 'sqlite';
+
+/**
+ * The database of a test directory: created on first use, found again on a restart. On
+ * PostgreSQL each test platform gets its own schema in the run's database (a schema is much
+ * cheaper to create than a database); the URL selects it with `options=-c search_path=...`.
+ */
+async function testDatabase(dir: string, create: boolean): Promise<string> {
+  if (TEST_STORE === 'sqlite') return join(dir, 'micropay.db');
+  const runDb = process.env.MICROPAY_TEST_PG_DATABASE!;
+  const schema = `t_${basename(dir).replace(/[^A-Za-z0-9]/g, '').toLowerCase()}`;
+  if (create) await adminQuery(`CREATE SCHEMA ${schema}`);
+  const url = new URL(withDatabase(process.env.MICROPAY_TEST_PG_URL!, runDb));
+  // The tests never crash PostgreSQL itself, so they need not wait for its WAL flush.
+  url.searchParams.set('options', `-c search_path=${schema} -c synchronous_commit=off`);
+  return url.toString();
+}
+
+async function dropTestDatabase(url: string): Promise<void> {
+  if (TEST_STORE === 'sqlite') return;
+  const schema = /search_path=(\w+)/.exec(new URL(url).searchParams.get('options') ?? '')![1]!;
+  await adminQuery(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+}
+
+async function adminQuery(sql: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: withDatabase(process.env.MICROPAY_TEST_PG_URL!, process.env.MICROPAY_TEST_PG_DATABASE!) });
+  await admin.connect();
+  try {
+    await admin.query(sql);
+  } finally {
+    await admin.end();
+  }
 }
 
 export async function startTestPlatform(
@@ -22,9 +63,9 @@ export async function startTestPlatform(
   clock?: Clock,
   options: { sandbox?: boolean; dir?: string } = {},
 ): Promise<TestPlatform> {
-  // A given dir lets a test restart the platform on the same file.
+  // A given dir lets a test restart the platform on the same file or database.
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'micropay-test-'));
-  const dbPath = join(dir, 'micropay.db');
+  const dbPath = await testDatabase(dir, options.dir === undefined);
   const config = loadConfig({ db: dbPath, port: '0', host: '127.0.0.1', sandbox: options.sandbox ?? false }, env);
   const platform = await startPlatform(config, silentLogger, clock ? { clock } : {});
   return {
@@ -34,6 +75,7 @@ export async function startTestPlatform(
     dbPath,
     async stop() {
       await platform.close();
+      await dropTestDatabase(dbPath);
       rmSync(dir, { recursive: true, force: true });
     },
   };

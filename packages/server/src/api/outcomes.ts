@@ -1,6 +1,7 @@
 import { ResultCode } from '@micropay/protocol';
 import type { OrderStatus } from '@micropay/protocol';
 import type { PaymentDecision } from '../domain/payment.js';
+import type { RefundRejection, RefundRequestDecision } from '../domain/refund.js';
 
 /**
  * Domain outcomes to wire codes, in one table. Whether `data` carries the order follows from the
@@ -28,5 +29,28 @@ export function paymentResultCode(decision: PaymentDecision): number {
       return decision.reason === 'CODE_UNKNOWN' ? ResultCode.USER_NOT_FOUND : ResultCode.CODE_EXPIRED;
     case 'failed':
       return decision.reason === 'INSUFFICIENT_BALANCE' ? ResultCode.INSUFFICIENT_BALANCE : ResultCode.WALLET_FROZEN;
+  }
+}
+
+const REFUND_REJECTION_CODE: Record<RefundRejection, number> = {
+  ORDER_NOT_FOUND: ResultCode.NO_RECORD,
+  ORDER_NOT_PAID: ResultCode.ORDER_PAYING,
+  ORDER_FAILED: ResultCode.ORDER_CLOSED,
+  EXCEEDS_REFUNDABLE: ResultCode.REFUND_EXCEEDS_REFUNDABLE,
+};
+
+/**
+ * A refund that was recorded answers 0 whatever its outcome (REFUNDED or REFUND_FAILED are told by
+ * data.refundStatus, as queryBill tells the order's state by tradeStatus); a repeat with different
+ * parameters is 1032; a refusal records nothing.
+ */
+export function refundResultCode(decision: RefundRequestDecision): number {
+  switch (decision.kind) {
+    case 'accepted':
+      return ResultCode.SUCCESS;
+    case 'repeat':
+      return decision.sameRequest ? ResultCode.SUCCESS : ResultCode.DUPLICATE_ORDER;
+    case 'rejected':
+      return REFUND_REJECTION_CODE[decision.reason];
   }
 }

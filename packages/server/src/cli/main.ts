@@ -1,14 +1,18 @@
 #!/usr/bin/env node
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { formatSen, formatWireTime, parseAmountSen, Secret } from '@micropay/protocol';
+import { formatSen, formatWireTime, Secret } from '@micropay/protocol';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { newApiKey } from '../domain/ids.js';
-import type { Merchant, Wallet } from '../domain/model.js';
+import type { Merchant } from '../domain/model.js';
 import { createLogger } from '../log.js';
-import { openStore, startPlatform } from '../platform.js';
+import { openStore, redactUrl, startPlatform } from '../platform.js';
 import { prepareSandbox } from '../sandbox.js';
 import type { Store } from '../store/store.js';
 import { callApi } from './api-call.js';
+import { amountSen, need, notFound, UsageError, walletJson, type Output } from './common.js';
+import { walletCommand } from './wallet-commands.js';
+import { billCommand, refundApiCommand } from './refund-commands.js';
+import { merchantUpdate, notificationsCommand, notifyUrlOption, notifyUrlText } from './notification-commands.js';
 
 /**
  * The `micropay` command. Admin commands open the store directly (safe while the server runs:
@@ -18,18 +22,25 @@ import { callApi } from './api-call.js';
 const USAGE = `Usage: micropay <command> [options]     (global: --db PATH_OR_URL, --json)
 
   serve [--port N] [--host H] [--sandbox]   start the platform
-  merchant create --name NAME               create a merchant (prints mchId and apiKey)
+  merchant create --name NAME [--notify-url URL]   create a merchant (prints mchId and apiKey)
+  merchant update MCHID [--name NAME] [--notify-url URL|""]   rename; set or clear the notify URL
   merchant list | disable MCHID | enable MCHID
-  wallet create --name NAME [--balance 100.00]
-  wallet topup WALLETID AMOUNT | show WALLETID | freeze WALLETID | unfreeze WALLETID
+  wallet create --name NAME [--balance 100.00] [--pin 1234] [--confirm-limit 250.00]
+  wallet token WALLETID | set-pin WALLETID --pin P | unlock WALLETID | set-limit WALLETID AMOUNT|default
+  wallet topup WALLETID AMOUNT | show WALLETID | freeze WALLETID | unfreeze WALLETID | close WALLETID
   paycode WALLETID                          issue a one-time payment code
-  pay --url URL --mch-id ID --key KEY --order ID --amount 1.00 --code CODE [--goods TEXT]
+  pay --url URL --mch-id ID --key KEY --order ID --amount 1.00 --code CODE [--goods TEXT] [--discount D] [--point P]
   query --url URL --mch-id ID --key KEY --order ID
+  close --url URL --mch-id ID --key KEY --order ID   close an unpaid (NEW or PENDING) order
+  refund --url URL --mch-id ID --key KEY --order ID --refund-id RID --amount 1.00 [--reason TEXT]
+  refund-query --url URL --mch-id ID --key KEY --refund-id RID
+  bill --mch-id ID --date yyyy-MM-dd        the merchant's statement for that day (CSV, as downloadBill)
   audit                                     check the ledger's invariants (exit 1 on a violation)
+  migrate                                   apply pending schema migrations (serve does this too)
+  notifications list [--status pending|delivered|dead] [--mch-id ID] [--limit N]
+  notifications retry ID                    re-drive a dead (or waiting) notification: due at once
 
 The store is --db, else DATABASE_URL, else ./data/micropay.db.`;
-
-class UsageError extends Error {}
 
 const OPTIONS = {
   db: { type: 'string' },
@@ -48,18 +59,22 @@ const OPTIONS = {
   goods: { type: 'string' },
   discount: { type: 'string' },
   point: { type: 'string' },
+  pin: { type: 'string' },
+  'confirm-limit': { type: 'string' },
+  token: { type: 'string' },
+  'notify-url': { type: 'string' },
+  status: { type: 'string' },
+  limit: { type: 'string' },
+  'refund-id': { type: 'string' },
+  reason: { type: 'string' },
+  date: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } satisfies ParseArgsConfig['options'];
 
-type Flags = ReturnType<typeof parse>['values'];
+export type Flags = ReturnType<typeof parse>['values'];
 
 function parse(argv: string[]) {
   return parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
-}
-
-interface Output {
-  /** Prints `json` with --json, else the readable lines. */
-  show(json: unknown, text: string): void;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -86,9 +101,13 @@ export async function main(argv: string[]): Promise<number> {
         return await serve(config);
       case 'pay':
       case 'query':
+      case 'close':
         return await apiCommand(command, flags, out);
+      case 'refund':
+      case 'refund-query':
+        return await refundApiCommand(command, flags, out);
     }
-    const store = openStore(config);
+    const store = await openStore(config);
     try {
       return await admin(store, config, command, args, flags, out);
     } finally {
@@ -110,9 +129,16 @@ export async function main(argv: string[]): Promise<number> {
 
 async function serve(config: Config): Promise<number> {
   const logger = createLogger(config.logLevel);
+  // Listen for the stop signals before anything starts, so a stop during start-up (or while the
+  // sandbox is being prepared) still shuts down cleanly instead of killing the process.
+  const stopped = new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
   const platform = await startPlatform(config, logger);
   const mode = config.sandbox ? 'sandbox mode' : 'production mode';
-  process.stdout.write(`MicroPay is listening on ${platform.url} (SQLite ${config.database}, ${mode})\n`);
+  const where = platform.store.kind === 'sqlite' ? `SQLite ${config.database}` : `PostgreSQL ${redactUrl(config.database)}`;
+  process.stdout.write(`MicroPay is listening on ${platform.url} (${where}, ${mode})\n`);
   if (config.sandbox) {
     const sandbox = await prepareSandbox(platform.store, config);
     if (sandbox === null) {
@@ -134,11 +160,7 @@ async function serve(config: Config): Promise<number> {
     }
   }
   logger.info('listening', { url: platform.url, sandbox: config.sandbox });
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  await stopped;
   await platform.close();
   logger.info('stopped');
   return 0;
@@ -148,9 +170,10 @@ async function admin(store: Store, config: Config, command: string, args: string
   const [sub, id, amount] = args;
   switch (`${command} ${command === 'merchant' || command === 'wallet' ? sub ?? '' : ''}`.trim()) {
     case 'merchant create': {
-      const m = await store.createMerchant({ name: need(flags.name, '--name'), apiKey: new Secret(newApiKey()) });
+      const notifyUrl = notifyUrlOption(flags['notify-url']) ?? null;
+      const m = await store.createMerchant({ name: need(flags.name, '--name'), apiKey: new Secret(newApiKey()), notifyUrl });
       out.show(
-        { mchId: m.mchId, apiKey: m.apiKey.expose(), name: m.name, status: m.status },
+        { mchId: m.mchId, apiKey: m.apiKey.expose(), name: m.name, status: m.status, notifyUrl: m.notifyUrl },
         `Merchant ${m.mchId} "${m.name}" created.\nAPI key: ${m.apiKey.expose()}   (keep it secret; it signs every request)`,
       );
       return 0;
@@ -159,21 +182,17 @@ async function admin(store: Store, config: Config, command: string, args: string
       const all = await store.listMerchants();
       out.show(
         { merchants: all.map(merchantJson) },
-        all.length === 0 ? 'No merchants.' : all.map((m) => `${m.mchId}  ${m.status.padEnd(8)}  ${m.name}`).join('\n'),
+        all.length === 0 ? 'No merchants.' : all.map((m) => `${m.mchId}  ${m.status.padEnd(8)}  ${m.name}${notifyUrlText(m)}`).join('\n'),
       );
       return 0;
     }
+    case 'merchant update':
+      return await merchantUpdate(store, id, flags, out);
     case 'merchant disable':
     case 'merchant enable': {
       const m = await store.setMerchantStatus(need(id, 'MCHID'), sub === 'disable' ? 'disabled' : 'active');
       if (m === null) return notFound(`merchant ${id}`);
       out.show(merchantJson(m), `Merchant ${m.mchId} is ${m.status}.`);
-      return 0;
-    }
-    case 'wallet create': {
-      const openingSen = flags.balance === undefined ? 0 : amountSen(flags.balance, '--balance');
-      const w = await store.createWallet({ name: need(flags.name, '--name'), openingSen });
-      out.show(walletJson(w), `Wallet ${w.walletId} "${w.name}" created with balance ${formatSen(w.balanceSen)}.`);
       return 0;
     }
     case 'wallet topup': {
@@ -214,6 +233,14 @@ async function admin(store: Store, config: Config, command: string, args: string
       );
       return 0;
     }
+    case 'bill':
+      return await billCommand(store, config, flags, out);
+    case 'migrate': {
+      // Opening the store applied whatever was pending (one process at a time on PostgreSQL).
+      const version = await store.schemaVersion();
+      out.show({ schemaVersion: version, store: store.kind }, `The ${store.kind === 'sqlite' ? 'SQLite' : 'PostgreSQL'} schema is at version ${version}.`);
+      return 0;
+    }
     case 'audit': {
       const report = await store.audit();
       const lines = report.checks.map((c) =>
@@ -226,12 +253,20 @@ async function admin(store: Store, config: Config, command: string, args: string
       out.show(report, lines.join('\n'));
       return report.ok ? 0 : 1;
     }
-    default:
+    default: {
+      const handled =
+        command === 'wallet' ? await walletCommand(store, config, args, flags, out)
+        : command === 'notifications' ? await notificationsCommand(store, config, args, flags, out)
+        : null;
+      if (handled !== null) return handled;
       throw new UsageError(`unknown command: ${[command, ...args].join(' ')}`);
+    }
   }
 }
 
-async function apiCommand(command: 'pay' | 'query', flags: Flags, out: Output): Promise<number> {
+const ENDPOINT_OF = { pay: 'micropay', query: 'queryBill', close: 'closeBill' } as const;
+
+async function apiCommand(command: keyof typeof ENDPOINT_OF, flags: Flags, out: Output): Promise<number> {
   const url = flags.url ?? 'http://127.0.0.1:8080';
   const key = need(flags.key, '--key');
   const base = { mchId: need(flags['mch-id'], '--mch-id'), mchOrderId: need(flags.order, '--order') };
@@ -246,7 +281,7 @@ async function apiCommand(command: 'pay' | 'query', flags: Flags, out: Output): 
           payCode: need(flags.code, '--code'),
         }
       : base;
-  const result = await callApi(url, command === 'pay' ? 'micropay' : 'queryBill', params, key);
+  const result = await callApi(url, ENDPOINT_OF[command], params, key);
   const { envelope } = result;
   const d = envelope.data;
   const lines = [`code ${envelope.code}: ${envelope.msg}`];
@@ -262,27 +297,7 @@ async function apiCommand(command: 'pay' | 'query', flags: Flags, out: Output): 
 }
 
 function merchantJson(m: Merchant) {
-  return { mchId: m.mchId, name: m.name, status: m.status };
-}
-
-function walletJson(w: Wallet) {
-  return { walletId: w.walletId, name: w.name, balance: formatSen(w.balanceSen), held: formatSen(w.heldSen), status: w.status };
-}
-
-function need(value: string | undefined, what: string): string {
-  if (value === undefined || value === '') throw new UsageError(`missing ${what}`);
-  return value;
-}
-
-function amountSen(text: string, what: string): number {
-  const sen = parseAmountSen(text);
-  if (sen === null || sen <= 0) throw new UsageError(`${what} must be a positive amount like 100.00`);
-  return sen;
-}
-
-function notFound(what: string): number {
-  process.stderr.write(`micropay: no ${what}\n`);
-  return 1;
+  return { mchId: m.mchId, name: m.name, status: m.status, notifyUrl: m.notifyUrl };
 }
 
 main(process.argv.slice(2)).then(

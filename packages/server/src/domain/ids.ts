@@ -44,7 +44,7 @@ function digits(count: number): string {
  * wavpayOrderId: `4` + `yyyyMMddHHmmss` (platform time zone) + 7 digits, 22 digits in all.
  * The 7 digits are a per-process counter that starts at a random point, so one process never
  * repeats an id within a second unless it makes ten million orders in it; the database's primary
- * key catches the rare clash between processes and the store retries with the next id.
+ * key catches the rare clash between processes (PostgreSQL) and the store retries with the next id.
  */
 export class OrderIdSource {
   #counter = randomInt(0, 10_000_000);
@@ -54,5 +54,21 @@ export class OrderIdSource {
   next(nowMs: number): string {
     this.#counter = (this.#counter + 1) % 10_000_000;
     return '4' + compactWireTime(nowMs, this.timeZone) + String(this.#counter).padStart(7, '0');
+  }
+}
+
+/**
+ * refundId: the same shape as wavpayOrderId but starting with `5` (`5` + `yyyyMMddHHmmss` + 7
+ * digits), so the two kinds of id can never be mistaken for each other in a statement or a log.
+ * Refunds are rarer than payments; the store also checks the id is free inside its transaction.
+ */
+export class RefundIdSource {
+  #counter = randomInt(0, 10_000_000);
+
+  constructor(private readonly timeZone: string) {}
+
+  next(nowMs: number): string {
+    this.#counter = (this.#counter + 1) % 10_000_000;
+    return '5' + compactWireTime(nowMs, this.timeZone) + String(this.#counter).padStart(7, '0');
   }
 }

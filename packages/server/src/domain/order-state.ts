@@ -13,7 +13,9 @@ import { assert } from './ledger.js';
  *
  * After a refund finishes the order shows: REFUNDED when refunds add up to the whole amount,
  * REFUND_FAILED when that refund failed, PAID when it was partial (queryBill's refundAmount
- * tells how much went back). FAILED and REFUNDED are final.
+ * tells how much went back). FAILED and REFUNDED are final. Several refunds of one order may be in
+ * flight together (each reserves its amount): the order stays REFUND_IN_PROCESS until the last of
+ * them finishes, and that one sets the status by this rule (docs/refunds.md).
  */
 export const ORDER_TRANSITIONS: Readonly<Record<OrderStatus | 'none', readonly OrderStatus[]>> = {
   none: ['PAID', 'FAILED', 'PENDING', 'NEW'],

@@ -1,6 +1,8 @@
 /**
  * The ledger's invariants as queries. Each returns one row per violation with a `detail` column;
  * the same standard SQL runs on SQLite and PostgreSQL. An empty result is a passed check.
+ * Balances are read from the view `account_balances` (id, kind, balance_sen, held_sen), which each
+ * store defines over its own balance rows (PostgreSQL sums the shards).
  */
 export interface AuditQuery {
   readonly name: string;
@@ -19,7 +21,7 @@ export const AUDIT_QUERIES: readonly AuditQuery[] = [
   {
     name: 'every cached balance equals the sum of its postings',
     sql: `SELECT 'account ' || a.id || ': balance ' || a.balance_sen || ' but postings sum to ' || COALESCE(s.total, 0) AS detail
-            FROM accounts a
+            FROM account_balances a
             LEFT JOIN (SELECT account_id, SUM(amount_sen) AS total FROM postings GROUP BY account_id) s
                    ON s.account_id = a.id
            WHERE a.balance_sen <> COALESCE(s.total, 0)`,
@@ -27,7 +29,7 @@ export const AUDIT_QUERIES: readonly AuditQuery[] = [
   {
     name: 'no wallet or merchant balance is negative, and holds are covered',
     sql: `SELECT 'account ' || id || ': balance ' || balance_sen || ', held ' || held_sen AS detail
-            FROM accounts
+            FROM account_balances
            WHERE kind <> 'platform' AND (balance_sen < 0 OR held_sen < 0 OR held_sen > balance_sen)`,
   },
   {
@@ -60,9 +62,62 @@ export const AUDIT_QUERIES: readonly AuditQuery[] = [
            WHERE o.status IN ('NEW', 'PENDING', 'FAILED')`,
   },
   {
-    name: 'a payment code pays at most one order',
+    name: 'a payment code pays (or holds for confirmation) at most one order',
     sql: `SELECT 'payment code ending ' || substr(pay_code, 15) || ' paid ' || COUNT(*) || ' orders' AS detail
-            FROM orders WHERE status NOT IN ('NEW', 'PENDING', 'FAILED')
+            FROM orders WHERE status NOT IN ('NEW', 'FAILED')
            GROUP BY pay_code HAVING COUNT(*) > 1`,
+  },
+  // Refunds (docs/refunds.md).
+  {
+    name: 'every REFUNDED refund has exactly one refund entry of its amount, from its merchant to its order\'s wallet',
+    sql: `SELECT 'refund ' || r.refund_id || ' (' || r.mch_id || '/' || r.mch_refund_id || ', REFUNDED ' || r.amount_sen
+                 || ' sen): ' || COUNT(e.entry_id) || ' refund entries, ' || COALESCE(SUM(m.amount_sen), 0)
+                 || ' sen to the merchant, ' || COALESCE(SUM(w.amount_sen), 0) || ' sen to the wallet' AS detail
+            FROM refunds r
+            JOIN orders o ON o.order_id = r.order_id
+            LEFT JOIN journal_entries e ON e.refund_id = r.refund_id AND e.kind = 'refund'
+            LEFT JOIN postings m ON m.entry_id = e.entry_id AND m.account_id = 'merchant:' || r.mch_id
+            LEFT JOIN postings w ON w.entry_id = e.entry_id AND w.account_id = 'wallet:' || o.wallet_id
+           WHERE r.status = 'REFUNDED'
+           GROUP BY r.refund_id, r.mch_id, r.mch_refund_id, r.amount_sen
+          HAVING COUNT(e.entry_id) <> 1 OR COALESCE(SUM(m.amount_sen), 0) <> -r.amount_sen
+              OR COALESCE(SUM(w.amount_sen), 0) <> r.amount_sen`,
+  },
+  {
+    name: 'refunds that did not complete moved no money, and every refund entry belongs to a refund of its order',
+    sql: `SELECT 'refund entry ' || e.entry_id || ' for refund ' || COALESCE(e.refund_id, '(none)') || ' ('
+                 || COALESCE(r.status, 'no such refund') || ')' AS detail
+            FROM journal_entries e LEFT JOIN refunds r ON r.refund_id = e.refund_id
+           WHERE e.kind = 'refund'
+             AND (r.refund_id IS NULL OR r.status <> 'REFUNDED' OR e.order_id IS NULL OR e.order_id <> r.order_id)`,
+  },
+  {
+    name: 'refunds never exceed the order amount, and only paid orders are refunded',
+    sql: `SELECT 'order ' || o.order_id || ' (' || o.status || ', ' || o.amount_sen || ' sen): refunds in process or done add up to '
+                 || SUM(CASE WHEN r.status IN ('REFUND_IN_PROCESS', 'REFUNDED') THEN r.amount_sen ELSE 0 END) || ' sen' AS detail
+            FROM orders o JOIN refunds r ON r.order_id = o.order_id
+           GROUP BY o.order_id, o.status, o.amount_sen
+          HAVING SUM(CASE WHEN r.status IN ('REFUND_IN_PROCESS', 'REFUNDED') THEN r.amount_sen ELSE 0 END) > o.amount_sen
+              OR o.status NOT IN ('PAID', 'REFUND_IN_PROCESS', 'REFUNDED', 'REFUND_FAILED')`,
+  },
+  {
+    name: 'every order\'s refunded_sen equals the sum of its refunds in process or refunded',
+    sql: `SELECT 'order ' || o.order_id || ': refunded_sen ' || o.refunded_sen || ' but its refunds in process or done add up to '
+                 || COALESCE(s.total, 0) AS detail
+            FROM orders o
+            LEFT JOIN (SELECT order_id, SUM(amount_sen) AS total FROM refunds
+                        WHERE status IN ('REFUND_IN_PROCESS', 'REFUNDED') GROUP BY order_id) s ON s.order_id = o.order_id
+           WHERE o.refunded_sen <> COALESCE(s.total, 0)`,
+  },
+  {
+    name: 'an order is REFUND_IN_PROCESS exactly while one of its refunds is, and REFUNDED exactly when refunded in full',
+    sql: `SELECT 'order ' || o.order_id || ' is ' || o.status || ' with ' || o.refunded_sen || ' of ' || o.amount_sen
+                 || ' sen refunded and ' || COALESCE(p.n, 0) || ' refunds in process' AS detail
+            FROM orders o
+            LEFT JOIN (SELECT order_id, COUNT(*) AS n FROM refunds WHERE status = 'REFUND_IN_PROCESS' GROUP BY order_id) p
+                   ON p.order_id = o.order_id
+           WHERE (CASE WHEN o.status = 'REFUND_IN_PROCESS' THEN 1 ELSE 0 END) <> (CASE WHEN COALESCE(p.n, 0) > 0 THEN 1 ELSE 0 END)
+              OR (CASE WHEN o.status = 'REFUNDED' THEN 1 ELSE 0 END)
+                 <> (CASE WHEN o.refunded_sen = o.amount_sen AND COALESCE(p.n, 0) = 0 THEN 1 ELSE 0 END)`,
   },
 ];

@@ -1,6 +1,9 @@
-import type { MicropayCommand, Secret } from '@micropay/protocol';
+import type { MicropayCommand, RefundCommand, Secret } from '@micropay/protocol';
 import type { PaymentDecision } from '../domain/payment.js';
-import type { Merchant, MerchantStatus, Order, PayCode, Wallet, WalletStatus } from '../domain/model.js';
+import type { Merchant, MerchantStatus, Order, PayCode, Refund, Wallet, WalletStatus } from '../domain/model.js';
+import type { Notification, NotificationStatus } from '../domain/notification.js';
+import type { RefundRequestDecision } from '../domain/refund.js';
+import type { StatementMovements } from '../domain/statement.js';
 
 /**
  * What the platform needs from a database. Rows stop here: callers see domain types only.
@@ -9,7 +12,12 @@ import type { Merchant, MerchantStatus, Order, PayCode, Wallet, WalletStatus } f
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
 
-  createMerchant(input: { name: string; apiKey: Secret; notifyUrl?: string | null }): Promise<Merchant>;
+  createMerchant(input: NewMerchant): Promise<Merchant>;
+  /**
+   * The sandbox's merchant and funded wallet, and the setting that remembers them, in one
+   * transaction: a start that dies half-way leaves nothing behind.
+   */
+  createSandbox(input: { merchant: NewMerchant; wallet: NewWallet; setting: string }): Promise<{ merchant: Merchant; wallet: Wallet }>;
   findMerchant(mchId: string): Promise<Merchant | null>;
   listMerchants(): Promise<Merchant[]>;
   setMerchantStatus(mchId: string, status: MerchantStatus): Promise<Merchant | null>;
@@ -33,9 +41,9 @@ export interface Store {
 
   /**
    * Decides and records one payment, atomically; payments arriving together share a commit.
-   * `faultForSandbox` makes the payment step fail on purpose (sandbox only), as a real fault would.
+   * The options exist for the sandbox only (see PayOptions).
    */
-  pay(cmd: MicropayCommand, options?: { faultForSandbox?: boolean }): Promise<PaymentDecision>;
+  pay(cmd: MicropayCommand, options?: PayOptions): Promise<PaymentDecision>;
   findOrder(mchId: string, mchOrderId: string): Promise<Order | null>;
   findOrderById(orderId: string): Promise<Order | null>;
   /** The user's answer to a PENDING payment of their wallet. */
@@ -45,10 +53,54 @@ export interface Store {
   /** Fails unsettled orders whose deadline has passed; returns how many. */
   sweep(): Promise<number>;
 
+  // Refunds (docs/refunds.md): two transactions, reserve then move the money.
+  /** Both transactions of a refund, one right after the other; the answer carries the final state. */
+  refund(cmd: RefundCommand): Promise<RefundRequestDecision>;
+  /**
+   * The first transaction alone: records an accepted refund REFUND_IN_PROCESS and reserves its
+   * amount on the order. What a platform that died before the second transaction leaves behind.
+   */
+  requestRefund(cmd: RefundCommand): Promise<RefundRequestDecision>;
+  /** The second transaction: moves the money or fails the refund; a finished refund is returned as it is. */
+  finishRefund(refundId: string): Promise<RefundRecord | null>;
+  findRefund(mchId: string, mchRefundId: string): Promise<RefundRecord | null>;
+  /** Finishes refunds left REFUND_IN_PROCESS for `olderThanMs` or longer; returns how many. */
+  finishStaleRefunds(olderThanMs: number): Promise<number>;
+  /** A merchant's payments paid and refunds finished in [fromMs, toMs), for its statement. */
+  statementMovements(mchId: string, fromMs: number, toMs: number): Promise<StatementMovements>;
+
+  // Notification outbox: rows are written with the state change; these serve the delivery worker.
+  /** Leases up to `limit` due pending notifications to `owner` for `leaseMs`, counting one attempt each. */
+  claimDueNotifications(owner: string, leaseMs: number, limit: number): Promise<Notification[]>;
+  /** Marks it delivered; false (and nothing changes) unless `owner` holds its lease. */
+  recordDelivery(notificationId: string, owner: string): Promise<boolean>;
+  /** Schedules the next attempt, or with null marks it dead; false unless `owner` holds its lease. */
+  recordFailedAttempt(notificationId: string, owner: string, error: string, nextAttemptAtMs: number | null): Promise<boolean>;
+  /** Newest first. */
+  listNotifications(filter: NotificationFilter): Promise<Notification[]>;
+  /** Re-drives a dead (or pending) notification: due now, attempts kept. */
+  retryNotification(notificationId: string): Promise<NotificationRetryResult>;
+
   audit(): Promise<AuditReport>;
+  /** The newest migration applied to the database (opening a store applies the pending ones). */
+  schemaVersion(): Promise<number>;
   getSetting(name: string): Promise<string | null>;
   setSetting(name: string, value: string): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Sandbox rehearsals of the edges; the API sets them only in sandbox mode. */
+export interface PayOptions {
+  /** The payment step fails as a real fault would: the order is left NEW, nothing moves. */
+  readonly sandboxFault?: boolean;
+  /** The payment waits for the user's confirmation whatever its amount. */
+  readonly forceConfirmation?: boolean;
+}
+
+export interface NewMerchant {
+  readonly name: string;
+  readonly apiKey: Secret;
+  readonly notifyUrl?: string | null;
 }
 
 export interface NewWallet {
@@ -78,9 +130,27 @@ export interface WalletTransaction {
 }
 
 /** The outcome of confirm, decline or close: the order as it now is, or why nothing happened. */
+/** A refund with the order it refunds, as both are now. */
+export interface RefundRecord {
+  readonly refund: Refund;
+  readonly order: Order;
+}
+
 export type SettleResult =
   | { readonly kind: 'settled'; readonly order: Order }
   | { readonly kind: 'unchanged'; readonly order: Order }
+  | { readonly kind: 'not_found' };
+
+export interface NotificationFilter {
+  readonly status?: NotificationStatus | undefined;
+  readonly mchId?: string | undefined;
+  readonly limit: number;
+}
+
+export type NotificationRetryResult =
+  | { readonly kind: 'retried'; readonly notification: Notification }
+  /** Already delivered: it is not sent again. */
+  | { readonly kind: 'unchanged'; readonly notification: Notification }
   | { readonly kind: 'not_found' };
 
 export interface AuditCheck {

@@ -31,6 +31,8 @@ CREATE TABLE accounts (
   CHECK (kind = 'platform' OR (balance_sen >= 0 AND held_sen >= 0 AND held_sen <= balance_sen))
 ) STRICT;
 INSERT INTO accounts (id, kind) VALUES ('platform:float', 'platform');
+-- The shape the audit reads balances in, the same on both stores.
+CREATE VIEW account_balances AS SELECT id, kind, balance_sen, held_sen FROM accounts;
 
 CREATE TABLE wallets (
   wallet_id     TEXT PRIMARY KEY,
@@ -83,8 +85,9 @@ CREATE TABLE orders (
 CREATE INDEX orders_unsettled ON orders (deadline_ms) WHERE status IN ('NEW', 'PENDING');
 CREATE INDEX orders_pending_by_wallet ON orders (wallet_id) WHERE status = 'PENDING';
 CREATE INDEX orders_by_merchant_pay_time ON orders (mch_id, pay_time_ms);
--- One code pays one order, enforced by the database as well as by the code's status.
-CREATE UNIQUE INDEX orders_one_payment_per_code ON orders (pay_code) WHERE status <> 'FAILED';
+-- One code pays one order, enforced by the database as well as by the code's status. A NEW order
+-- (its payment step failed) and a FAILED one never used their code, so they do not count.
+CREATE UNIQUE INDEX orders_one_payment_per_code ON orders (pay_code) WHERE status NOT IN ('NEW', 'FAILED');
 
 CREATE TABLE journal_entries (
   entry_id      INTEGER PRIMARY KEY,

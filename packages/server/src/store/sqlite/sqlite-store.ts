@@ -19,7 +19,9 @@ import { AUDIT_QUERIES } from '../audit.js';
 import {
   auditReport,
   type AuditReport,
+  type NewMerchant,
   type NewWallet,
+  type PayOptions,
   type SettleResult,
   type Store,
   type WalletSecurityChanges,
@@ -31,6 +33,11 @@ import { SqliteWrites } from './writes.js';
 import type { Notification } from '../../domain/notification.js';
 import type { NotificationFilter, NotificationRetryResult } from '../store.js';
 import { SqliteNotifications } from './notifications.js';
+import type { RefundCommand } from '@micropay/protocol';
+import type { RefundRequestDecision } from '../../domain/refund.js';
+import type { StatementMovements } from '../../domain/statement.js';
+import type { RefundRecord } from '../store.js';
+import { SqliteRefunds } from './refunds.js';
 
 export interface SqliteStoreOptions {
   readonly clock: Clock;
@@ -44,7 +51,7 @@ export interface SqliteStoreOptions {
 
 interface QueuedPayment {
   readonly cmd: MicropayCommand;
-  readonly fault: boolean;
+  readonly options: PayOptions;
   readonly resolve: (decision: PaymentDecision) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -106,18 +113,29 @@ export class SqliteStore implements Store {
 
   // --- merchants -------------------------------------------------------------------------------
 
-  async createMerchant(input: { name: string; apiKey: Secret; notifyUrl?: string | null }): Promise<Merchant> {
+  async createMerchant(input: NewMerchant): Promise<Merchant> {
+    return this.transaction(() => this.#insertMerchant(input));
+  }
+
+  async createSandbox(input: { merchant: NewMerchant; wallet: NewWallet; setting: string }): Promise<{ merchant: Merchant; wallet: Wallet }> {
+    return this.transaction(() => {
+      const merchant = this.#insertMerchant(input.merchant);
+      const wallet = this.#insertWallet(input.wallet);
+      this.#s.setSetting.run(input.setting, JSON.stringify({ mchId: merchant.mchId, walletId: wallet.walletId }));
+      return { merchant, wallet };
+    });
+  }
+
+  #insertMerchant(input: NewMerchant): Merchant {
     const now = this.#clock.nowMs();
     // Merchant ids read like the spec's example (202006001): the month they joined and a sequence.
     const prefix = compactWireTime(now, this.#timeZone).slice(0, 6);
-    return this.transaction(() => {
-      let seq = (this.#s.countMerchantsWithPrefix.get(`${prefix}%`) as { n: number }).n + 1;
-      let mchId = `${prefix}${String(seq).padStart(3, '0')}`;
-      while (this.#s.findMerchant.get(mchId) !== undefined) mchId = `${prefix}${String(++seq).padStart(3, '0')}`;
-      this.#s.insertMerchant.run(mchId, input.name, input.apiKey.expose(), input.notifyUrl ?? null, now);
-      this.#s.insertAccount.run(merchantAccount(mchId), 'merchant');
-      return toMerchant(this.#s.findMerchant.get(mchId) as Row);
-    });
+    let seq = (this.#s.countMerchantsWithPrefix.get(`${prefix}%`) as { n: number }).n + 1;
+    let mchId = `${prefix}${String(seq).padStart(3, '0')}`;
+    while (this.#s.findMerchant.get(mchId) !== undefined) mchId = `${prefix}${String(++seq).padStart(3, '0')}`;
+    this.#s.insertMerchant.run(mchId, input.name, input.apiKey.expose(), input.notifyUrl ?? null, now);
+    this.#s.insertAccount.run(merchantAccount(mchId), 'merchant');
+    return toMerchant(this.#s.findMerchant.get(mchId) as Row);
   }
 
   async findMerchant(mchId: string): Promise<Merchant | null> {
@@ -151,18 +169,20 @@ export class SqliteStore implements Store {
   // --- wallets and payment codes ---------------------------------------------------------------
 
   async createWallet(input: NewWallet): Promise<Wallet> {
+    return this.transaction(() => this.#insertWallet(input));
+  }
+
+  #insertWallet(input: NewWallet): Wallet {
     const now = this.#clock.nowMs();
-    return this.transaction(() => {
-      let walletId = newWalletId();
-      while (this.#s.findWallet.get(walletId) !== undefined) walletId = newWalletId();
-      this.#s.insertAccount.run(walletAccount(walletId), 'wallet');
-      this.#s.insertWallet.run(
-        walletId, input.name, walletAccount(walletId), input.tokenHash ?? null, input.pinHash ?? null,
-        input.confirmLimitSen ?? null, now,
-      );
-      if (input.openingSen > 0) this.writes.applyEntry(topUpEntry(walletId, input.openingSen, now));
-      return this.#wallet(walletId)!;
-    });
+    let walletId = newWalletId();
+    while (this.#s.findWallet.get(walletId) !== undefined) walletId = newWalletId();
+    this.#s.insertAccount.run(walletAccount(walletId), 'wallet');
+    this.#s.insertWallet.run(
+      walletId, input.name, walletAccount(walletId), input.tokenHash ?? null, input.pinHash ?? null,
+      input.confirmLimitSen ?? null, now,
+    );
+    if (input.openingSen > 0) this.writes.applyEntry(topUpEntry(walletId, input.openingSen, now));
+    return this.#wallet(walletId)!;
   }
 
   async findWallet(walletId: string): Promise<Wallet | null> {
@@ -249,9 +269,9 @@ export class SqliteStore implements Store {
 
   // --- payments --------------------------------------------------------------------------------
 
-  pay(cmd: MicropayCommand, options: { faultForSandbox?: boolean } = {}): Promise<PaymentDecision> {
+  pay(cmd: MicropayCommand, options: PayOptions = {}): Promise<PaymentDecision> {
     return new Promise((resolve, reject) => {
-      this.#queue.push({ cmd, fault: options.faultForSandbox === true, resolve, reject });
+      this.#queue.push({ cmd, options, resolve, reject });
       if (!this.#flushScheduled) {
         this.#flushScheduled = true;
         setImmediate(() => this.#flush());
@@ -272,7 +292,7 @@ export class SqliteStore implements Store {
       for (const item of batch) {
         this.#s.savepoint.run();
         try {
-          outcomes.push({ ok: true, decision: this.#payOne(item.cmd, item.fault) });
+          outcomes.push({ ok: true, decision: this.#payOne(item.cmd, item.options) });
           this.#s.release.run();
         } catch (error) {
           // Only this payment is undone; the others in the batch still commit.
@@ -299,7 +319,7 @@ export class SqliteStore implements Store {
     });
   }
 
-  #payOne(cmd: MicropayCommand, fault: boolean): PaymentDecision {
+  #payOne(cmd: MicropayCommand, options: PayOptions): PaymentDecision {
     const s = this.#s;
     const now = this.#clock.nowMs();
     const existingRow = s.findOrder.get(cmd.mchId, cmd.mchOrderId) as Row | undefined;
@@ -310,7 +330,8 @@ export class SqliteStore implements Store {
       payCode: payCodeRow === undefined ? null : toPayCode(payCodeRow),
       wallet,
     };
-    const decision = decidePayment(cmd, view, this.#policy, now, this.#orderIds.next(now), paymentFingerprint(cmd));
+    const policy = options.forceConfirmation ? { ...this.#policy, forceConfirmation: true } : this.#policy;
+    const decision = decidePayment(cmd, view, policy, now, this.#orderIds.next(now), paymentFingerprint(cmd));
     const w = this.writes;
     switch (decision.kind) {
       case 'repeat':
@@ -328,7 +349,7 @@ export class SqliteStore implements Store {
       case 'paid':
         w.insertOrder(decision.order, cmd.payCode);
         this.#usePayCode(cmd.payCode);
-        if (fault) throw new SandboxFault('sandbox: fault injected into the payment step');
+        if (options.sandboxFault) throw new SandboxFault('sandbox: fault injected into the payment step');
         w.applyEntry(decision.entry);
         w.enqueueNotification(cmd.mchId, 'PAID', decision.order.orderId, decision.order, now);
         return decision;
@@ -453,6 +474,10 @@ export class SqliteStore implements Store {
     return auditReport(checks, { entries: count('journal_entries'), postings: count('postings'), orders: count('orders') });
   }
 
+  async schemaVersion(): Promise<number> {
+    return (this.db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number }).v;
+  }
+
   async getSetting(name: string): Promise<string | null> {
     const row = this.#s.getSetting.get(name) as { value: string } | undefined;
     return row?.value ?? null;
@@ -493,6 +518,37 @@ export class SqliteStore implements Store {
 
   async retryNotification(notificationId: string): Promise<NotificationRetryResult> {
     return this.#outbox.retry(notificationId);
+  }
+
+  // --- refunds and statements (SQL and transactions: ./refunds.ts) --------------------------------
+
+  #refundsInstance: SqliteRefunds | undefined;
+  get #refunds(): SqliteRefunds {
+    return (this.#refundsInstance ??= new SqliteRefunds(this.db, this.writes, this.#clock, this.#timeZone));
+  }
+
+  async refund(cmd: RefundCommand): Promise<RefundRequestDecision> {
+    return this.#refunds.refund(cmd);
+  }
+
+  async requestRefund(cmd: RefundCommand): Promise<RefundRequestDecision> {
+    return this.#refunds.request(cmd);
+  }
+
+  async finishRefund(refundId: string): Promise<RefundRecord | null> {
+    return this.#refunds.finish(refundId);
+  }
+
+  async findRefund(mchId: string, mchRefundId: string): Promise<RefundRecord | null> {
+    return this.#refunds.find(mchId, mchRefundId);
+  }
+
+  async finishStaleRefunds(olderThanMs: number): Promise<number> {
+    return this.#refunds.finishStale(olderThanMs);
+  }
+
+  async statementMovements(mchId: string, fromMs: number, toMs: number): Promise<StatementMovements> {
+    return this.#refunds.movements(mchId, fromMs, toMs);
   }
 }
 

@@ -1,0 +1,70 @@
+import { formatSen, parseDownloadBill, parseQueryRefund, parseRefund, ResultCode, signBillData } from '@micropay/protocol';
+import { refundableSen, type RefundRequestDecision } from '../domain/refund.js';
+import { buildStatement, dayWindow, statementCsv, type Statement } from '../domain/statement.js';
+import type { Store } from '../store/store.js';
+import { answer } from './answer.js';
+import type { Handler } from './context.js';
+import { authenticate } from './merchant-auth.js';
+import { refundResultCode } from './outcomes.js';
+import { signedRefund } from './refund-wire.js';
+
+/**
+ * `POST /api/micropay/refund` (extension, docs/refunds.md): returns part or all of a paid order to
+ * the wallet. Both of the refund's transactions run before the answer, so `data.refundStatus` is
+ * final (REFUNDED or REFUND_FAILED) unless the platform failed in between.
+ */
+export const refund: Handler = async (ctx, req) => {
+  const auth = await authenticate(ctx, parseRefund(req.body, { maxAmountSen: ctx.config.maxAmountSen }), req.body);
+  if (!auth.ok) return auth.answer;
+  const decision = await ctx.store.refund(auth.cmd);
+  const code = refundResultCode(decision);
+  if (decision.kind === 'rejected') return answer(code, null, rejectionDetail(decision));
+  return answer(code, signedRefund(decision.refund, decision.order, auth.merchant, ctx.config.timeZone, ctx.clock.nowMs()));
+};
+
+function rejectionDetail(decision: Extract<RefundRequestDecision, { kind: 'rejected' }>): string {
+  const order = decision.order;
+  switch (decision.reason) {
+    case 'ORDER_NOT_FOUND':
+      return 'no such order for this merchant';
+    case 'ORDER_NOT_PAID':
+      return `the order is ${order?.status ?? 'not paid'}: nothing was paid yet`;
+    case 'ORDER_FAILED':
+      return 'the order is FAILED: nothing was paid';
+    case 'EXCEEDS_REFUNDABLE':
+      return `the refundable amount is ${formatSen(order === null ? 0 : refundableSen(order))}`;
+  }
+}
+
+/** `POST /api/micropay/queryRefund` (extension): the refund's true state. */
+export const queryRefund: Handler = async (ctx, req) => {
+  const auth = await authenticate(ctx, parseQueryRefund(req.body), req.body);
+  if (!auth.ok) return auth.answer;
+  const found = await ctx.store.findRefund(auth.cmd.mchId, auth.cmd.mchRefundId);
+  if (found === null) return answer(ResultCode.NO_RECORD, null, 'no such refund for this merchant');
+  return answer(ResultCode.SUCCESS, signedRefund(found.refund, found.order, auth.merchant, ctx.config.timeZone, ctx.clock.nowMs()));
+};
+
+/**
+ * `POST /api/micropay/downloadBill` (extension, docs/statements.md): the day's statement as CSV in
+ * `data.csv`, inside the signed envelope, so the merchant can check it came from the platform.
+ */
+export const downloadBill: Handler = async (ctx, req) => {
+  const auth = await authenticate(ctx, parseDownloadBill(req.body), req.body);
+  if (!auth.ok) return auth.answer;
+  const { csv } = await loadStatement(ctx.store, auth.cmd.mchId, auth.cmd.billDate, ctx.config.timeZone);
+  return answer(ResultCode.SUCCESS, signBillData({ mchId: auth.cmd.mchId, billDate: auth.cmd.billDate, csv }, ctx.clock.nowMs(), auth.merchant.apiKey.expose()));
+};
+
+/** One merchant's statement for `billDate` in `timeZone`: downloadBill and `micropay bill` share it. */
+export async function loadStatement(
+  store: Store,
+  mchId: string,
+  billDate: string,
+  timeZone: string,
+): Promise<{ statement: Statement; csv: string }> {
+  const window = dayWindow(billDate, timeZone);
+  const movements = await store.statementMovements(mchId, window.fromMs, window.toMs);
+  const statement = buildStatement(mchId, billDate, window, movements);
+  return { statement, csv: statementCsv(statement, timeZone) };
+}

@@ -1,0 +1,196 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { signedOrder } from '../api/order-wire.js';
+import { signedRefund } from '../api/refund-wire.js';
+import type { Config } from '../config.js';
+import type { Clock } from '../domain/clock.js';
+import type { Merchant, Order, Refund } from '../domain/model.js';
+import type { Notification } from '../domain/notification.js';
+import { startJob, type Job } from '../jobs.js';
+import type { Logger } from '../log.js';
+import type { Store } from '../store/store.js';
+import { isAcknowledged, nextAttemptAtMs, notificationBody } from './message.js';
+
+/**
+ * The notification delivery worker. Notifications are written to the outbox in the transaction of
+ * the state change they tell of; this worker claims the due ones with a lease, posts each outside
+ * any database transaction, and records the outcome. Nothing lives in memory between runs, so a
+ * restart resumes where the last process stopped: a notification is delivered at least once and
+ * never lost; a receiver dedupes by notificationId.
+ */
+export interface NotificationWorkerOptions {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly timeZone: string;
+  readonly timeoutMs: number;
+  readonly retryScheduleS: readonly number[];
+  /** Names this worker's leases; unique per process so two processes never share one. */
+  readonly owner?: string;
+  /** Notifications posted at once per claim. */
+  readonly batchSize?: number;
+}
+
+/** Most bytes of a receiver's answer read: an acknowledgement is tiny, and a bound keeps a hostile receiver from filling memory. */
+const ANSWER_MAX_BYTES = 16_384;
+/** Claims per run when the outbox is busy, so a stop request is never kept waiting for long. */
+const MAX_CLAIMS_PER_RUN = 16;
+
+export class NotificationWorker {
+  readonly owner: string;
+  readonly #o: NotificationWorkerOptions;
+  readonly #batchSize: number;
+  /**
+   * A lease outlives the slowest attempt (the POST's timeout) with a wide margin, so it never runs
+   * out under a live worker; if a process dies holding one, another process retries the
+   * notification once it expires.
+   */
+  readonly leaseMs: number;
+  #stopping = false;
+
+  constructor(options: NotificationWorkerOptions) {
+    this.#o = options;
+    this.owner = options.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    this.#batchSize = options.batchSize ?? 64;
+    this.leaseMs = 2 * options.timeoutMs + 10_000;
+  }
+
+  /** Delivers what is due now; returns how many notifications it attempted. */
+  async runOnce(): Promise<number> {
+    let attempted = 0;
+    for (let round = 0; round < MAX_CLAIMS_PER_RUN && !this.#stopping; round++) {
+      const claimed = await this.#o.store.claimDueNotifications(this.owner, this.leaseMs, this.#batchSize);
+      // Posted side by side: one slow receiver costs at most one timeout, well inside the lease.
+      await Promise.all(claimed.map((n) => this.#attempt(n)));
+      attempted += claimed.length;
+      if (claimed.length < this.#batchSize) break;
+    }
+    return attempted;
+  }
+
+  /** Stops claiming more; attempts already under way finish (each is bounded by the timeout). */
+  stop(): void {
+    this.#stopping = true;
+  }
+
+  async #attempt(n: Notification): Promise<void> {
+    const { store, logger } = this.#o;
+    const facts = { notificationId: n.notificationId, mchId: n.mchId, eventType: n.eventType, attempt: n.attempts };
+    try {
+      const outcome = await this.#post(n);
+      if (outcome === null) {
+        if (await store.recordDelivery(n.notificationId, this.owner)) logger.info('notification delivered', facts);
+        else logger.info('notification lease lost before its outcome was recorded', facts);
+        return;
+      }
+      const next = nextAttemptAtMs(this.#o.retryScheduleS, n.attempts, this.#o.clock.nowMs());
+      if (!(await store.recordFailedAttempt(n.notificationId, this.owner, outcome, next))) {
+        logger.info('notification lease lost before its outcome was recorded', facts);
+      } else if (next === null) {
+        logger.error('notification dead: every attempt failed; re-drive it with `micropay notifications retry`', { ...facts, error: outcome });
+      } else {
+        logger.info('notification attempt failed', { ...facts, error: outcome, nextAttemptAtMs: next });
+      }
+    } catch (error) {
+      // The store could not record the outcome: the lease expires and the notification is tried
+      // again, so a receiver may see it twice but never misses it.
+      logger.error('notification outcome not recorded', { ...facts, error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+
+  /** Posts the notification once; null when the merchant acknowledged it, else why not. */
+  async #post(n: Notification): Promise<string | null> {
+    const merchant = await this.#o.store.findMerchant(n.mchId);
+    if (merchant === null) return 'the merchant no longer exists';
+    // The merchant's current URL wins, so a merchant who fixes a broken URL gets the retries and
+    // re-drives there; the URL recorded with the notification serves if the merchant has none now.
+    const url = merchant.notifyUrl ?? n.url;
+    let body: string;
+    try {
+      const data = await this.#signedData(n, merchant);
+      body = JSON.stringify(notificationBody(n, data, merchant.apiKey.expose()));
+    } catch (error) {
+      // A payload that cannot be read is a bug of ours; the attempt fails and stays visible.
+      return `cannot build the notification: ${error instanceof Error ? error.message : String(error)}`;
+    }
+    const timeoutMs = this.#o.timeoutMs;
+    try {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json; charset=utf-8', 'User-Agent': 'MicroPay-Notify/1' },
+        body,
+        // A redirect is not an acknowledgement, and following one could send the signed body elsewhere.
+        redirect: 'manual',
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      const text = await readBounded(res);
+      if (isAcknowledged(res.status, text)) return null;
+      // The receiver's answer is not kept: it may echo the signed body back.
+      return res.status >= 200 && res.status <= 299
+        ? `HTTP ${res.status} without an acknowledgement (expected {"code":0} or "success")`
+        : `HTTP ${res.status}`;
+    } catch (error) {
+      return describeFetchError(error, timeoutMs);
+    }
+  }
+
+  /** The event's data signed with the merchant's key, from the snapshot taken at the state change. */
+  async #signedData(n: Notification, merchant: Merchant): Promise<object> {
+    const now = this.#o.clock.nowMs();
+    switch (n.eventType) {
+      case 'PAID':
+      case 'FAILED':
+        return signedOrder(JSON.parse(n.payload) as Order, merchant, this.#o.timeZone, now);
+      case 'REFUNDED':
+      case 'REFUND_FAILED': {
+        const refund = JSON.parse(n.payload) as Refund;
+        // The refund's data names the order by both ids; an order is never deleted, so it is there.
+        const order = await this.#o.store.findOrderById(refund.orderId);
+        if (order === null) throw new Error(`order ${refund.orderId} of refund ${refund.refundId} is missing`);
+        return signedRefund(refund, order, merchant, this.#o.timeZone, now);
+      }
+    }
+  }
+}
+
+/** Starts the worker as a background job of the platform. */
+export function startNotificationWorker(config: Config, store: Store, clock: Clock, logger: Logger): Job {
+  const worker = new NotificationWorker({
+    store,
+    clock,
+    logger,
+    timeZone: config.timeZone,
+    timeoutMs: config.notifyTimeoutMs,
+    retryScheduleS: config.notifyRetryScheduleS,
+  });
+  const job = startJob('notifications', config.notifyIntervalMs, () => worker.runOnce(), logger);
+  return {
+    async stop() {
+      worker.stop();
+      await job.stop();
+    },
+  };
+}
+
+async function readBounded(res: Response): Promise<string> {
+  if (res.body === null) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+    chunks.push(chunk);
+    size += chunk.length;
+    if (size >= ANSWER_MAX_BYTES) break;
+  }
+  return Buffer.concat(chunks).subarray(0, ANSWER_MAX_BYTES).toString('utf8');
+}
+
+function describeFetchError(error: unknown, timeoutMs: number): string {
+  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
+    return `no answer within ${timeoutMs} ms`;
+  }
+  const cause = error instanceof Error ? (error as Error & { cause?: unknown }).cause : undefined;
+  const code = typeof cause === 'object' && cause !== null ? (cause as { code?: unknown }).code : undefined;
+  if (typeof code === 'string') return `cannot reach the receiver (${code})`;
+  const message = error instanceof Error ? error.message : String(error);
+  return `cannot reach the receiver: ${message.slice(0, 200)}`;
+}

@@ -1,0 +1,165 @@
+import type { Migration } from '../sqlite/migrations.js';
+
+/**
+ * Versioned schema for the PostgreSQL store: the same tables as SQLite's, in PostgreSQL's types,
+ * plus balance shards. Append new migrations; never edit an applied one.
+ *
+ * Balance shards: an account's balance is the sum of its rows in account_shards. A wallet has one
+ * shard; a merchant (and the platform float) has several, and each credit goes to one of them at
+ * random, so fifty lanes paying one car park do not queue behind one row lock. Debits of a sharded
+ * account (refunds) lock all of its shards in shard order.
+ */
+export const POSTGRES_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'merchants, wallets, payment codes, orders, refunds, ledger with balance shards, notification outbox',
+    sql: `
+CREATE TABLE merchants (
+  mch_id        TEXT PRIMARY KEY,
+  name          TEXT NOT NULL,
+  api_key       TEXT NOT NULL,
+  status        TEXT NOT NULL CHECK (status IN ('active', 'disabled')),
+  notify_url    TEXT,
+  created_at_ms BIGINT NOT NULL
+);
+
+CREATE TABLE accounts (
+  id       TEXT PRIMARY KEY,
+  kind     TEXT NOT NULL CHECK (kind IN ('platform', 'wallet', 'merchant')),
+  shards   INTEGER NOT NULL CHECK (shards >= 1),
+  held_sen BIGINT NOT NULL DEFAULT 0 CHECK (held_sen >= 0)
+);
+
+CREATE TABLE account_shards (
+  account_id  TEXT NOT NULL REFERENCES accounts (id),
+  shard       INTEGER NOT NULL,
+  balance_sen BIGINT NOT NULL DEFAULT 0,
+  -- Only the platform float may go below zero (it is where topped-up money comes from).
+  may_go_negative BOOLEAN NOT NULL,
+  PRIMARY KEY (account_id, shard),
+  CHECK (may_go_negative OR balance_sen >= 0)
+);
+
+-- The same shape as SQLite's accounts table, so the audit's queries serve both stores.
+CREATE VIEW account_balances AS
+  SELECT a.id, a.kind, COALESCE(SUM(s.balance_sen), 0) AS balance_sen, a.held_sen
+    FROM accounts a LEFT JOIN account_shards s ON s.account_id = a.id
+   GROUP BY a.id, a.kind, a.held_sen;
+
+INSERT INTO accounts (id, kind, shards) VALUES ('platform:float', 'platform', 16);
+INSERT INTO account_shards (account_id, shard, may_go_negative)
+  SELECT 'platform:float', s, TRUE FROM generate_series(0, 15) AS s;
+
+CREATE TABLE wallets (
+  wallet_id         TEXT PRIMARY KEY,
+  name              TEXT NOT NULL,
+  status            TEXT NOT NULL CHECK (status IN ('active', 'frozen', 'closed')),
+  account_id        TEXT NOT NULL UNIQUE REFERENCES accounts (id),
+  token_hash        TEXT UNIQUE,
+  pin_hash          TEXT,
+  pin_failures      INTEGER NOT NULL DEFAULT 0,
+  confirm_limit_sen BIGINT CHECK (confirm_limit_sen IS NULL OR confirm_limit_sen >= 0),
+  created_at_ms     BIGINT NOT NULL
+);
+
+CREATE TABLE pay_codes (
+  code          TEXT PRIMARY KEY,
+  wallet_id     TEXT NOT NULL REFERENCES wallets (wallet_id),
+  status        TEXT NOT NULL CHECK (status IN ('active', 'used', 'retired')),
+  issued_at_ms  BIGINT NOT NULL,
+  expires_at_ms BIGINT NOT NULL
+);
+CREATE INDEX pay_codes_active_by_wallet ON pay_codes (wallet_id) WHERE status = 'active';
+
+CREATE TABLE orders (
+  order_id      TEXT PRIMARY KEY,
+  mch_id        TEXT NOT NULL REFERENCES merchants (mch_id),
+  mch_order_id  TEXT NOT NULL,
+  amount_sen    BIGINT NOT NULL CHECK (amount_sen > 0),
+  goods_info    TEXT NOT NULL,
+  discount_sen  BIGINT,
+  point         BIGINT,
+  pay_code      TEXT NOT NULL,
+  wallet_id     TEXT NOT NULL REFERENCES wallets (wallet_id),
+  status        TEXT NOT NULL CHECK (status IN
+                  ('NEW', 'PAID', 'PENDING', 'FAILED', 'REFUND_IN_PROCESS', 'REFUNDED', 'REFUND_FAILED')),
+  fail_reason   TEXT,
+  fingerprint   TEXT NOT NULL,
+  trade_time_ms BIGINT NOT NULL,
+  pay_time_ms   BIGINT,
+  deadline_ms   BIGINT,
+  refunded_sen  BIGINT NOT NULL DEFAULT 0,
+  updated_at_ms BIGINT NOT NULL,
+  UNIQUE (mch_id, mch_order_id),
+  CHECK (refunded_sen >= 0 AND refunded_sen <= amount_sen)
+);
+CREATE INDEX orders_unsettled ON orders (deadline_ms) WHERE status IN ('NEW', 'PENDING');
+CREATE INDEX orders_pending_by_wallet ON orders (wallet_id) WHERE status = 'PENDING';
+CREATE INDEX orders_by_merchant_pay_time ON orders (mch_id, pay_time_ms);
+-- One code pays one order, enforced by the database as well as by the code's status. A NEW order
+-- (its payment step failed) and a FAILED one never used their code, so they do not count.
+CREATE UNIQUE INDEX orders_one_payment_per_code ON orders (pay_code) WHERE status NOT IN ('NEW', 'FAILED');
+
+CREATE TABLE refunds (
+  refund_id       TEXT PRIMARY KEY,
+  mch_id          TEXT NOT NULL REFERENCES merchants (mch_id),
+  mch_refund_id   TEXT NOT NULL,
+  order_id        TEXT NOT NULL REFERENCES orders (order_id),
+  amount_sen      BIGINT NOT NULL CHECK (amount_sen > 0),
+  reason          TEXT,
+  status          TEXT NOT NULL CHECK (status IN ('REFUND_IN_PROCESS', 'REFUNDED', 'REFUND_FAILED')),
+  fail_reason     TEXT,
+  fingerprint     TEXT NOT NULL,
+  requested_at_ms BIGINT NOT NULL,
+  finished_at_ms  BIGINT,
+  UNIQUE (mch_id, mch_refund_id)
+);
+CREATE INDEX refunds_by_order ON refunds (order_id);
+CREATE INDEX refunds_in_process ON refunds (requested_at_ms) WHERE status = 'REFUND_IN_PROCESS';
+CREATE INDEX refunds_by_merchant_finished ON refunds (mch_id, finished_at_ms);
+
+CREATE TABLE journal_entries (
+  entry_id      BIGSERIAL PRIMARY KEY,
+  kind          TEXT NOT NULL,
+  order_id      TEXT REFERENCES orders (order_id),
+  refund_id     TEXT REFERENCES refunds (refund_id),
+  created_at_ms BIGINT NOT NULL
+);
+CREATE INDEX journal_entries_by_order ON journal_entries (order_id) WHERE order_id IS NOT NULL;
+CREATE UNIQUE INDEX journal_entries_one_per_refund ON journal_entries (refund_id) WHERE refund_id IS NOT NULL;
+CREATE INDEX journal_entries_by_time ON journal_entries (created_at_ms);
+
+CREATE TABLE postings (
+  posting_id BIGSERIAL PRIMARY KEY,
+  entry_id   BIGINT NOT NULL REFERENCES journal_entries (entry_id),
+  account_id TEXT NOT NULL REFERENCES accounts (id),
+  amount_sen BIGINT NOT NULL CHECK (amount_sen <> 0)
+);
+CREATE INDEX postings_by_entry ON postings (entry_id);
+CREATE INDEX postings_by_account ON postings (account_id);
+
+CREATE TABLE notifications (
+  notification_id    TEXT PRIMARY KEY,
+  mch_id             TEXT NOT NULL REFERENCES merchants (mch_id),
+  event_type         TEXT NOT NULL,
+  subject_id         TEXT NOT NULL,
+  url                TEXT NOT NULL,
+  payload            TEXT NOT NULL,
+  status             TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'dead')),
+  attempts           INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at_ms BIGINT NOT NULL,
+  lease_owner        TEXT,
+  lease_until_ms     BIGINT,
+  last_error         TEXT,
+  created_at_ms      BIGINT NOT NULL,
+  delivered_at_ms    BIGINT
+);
+CREATE INDEX notifications_due ON notifications (next_attempt_at_ms) WHERE status = 'pending';
+
+CREATE TABLE settings (
+  name  TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+`,
+  },
+];

@@ -1,0 +1,56 @@
+import pg from 'pg';
+
+/**
+ * The pg pool, with BIGINT and NUMERIC read as JavaScript numbers: every amount is whole sen and
+ * far below 2^53, and SUM() of BIGINT comes back as NUMERIC. A value that would not be exact
+ * fails loudly rather than being rounded.
+ */
+function exactNumber(text: string): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n)) throw new RangeError(`database value ${text} is not a safe integer`);
+  return n;
+}
+
+const types = {
+  getTypeParser(oid: number, format?: string) {
+    if (oid === pg.types.builtins.INT8 || oid === pg.types.builtins.NUMERIC) return exactNumber;
+    return pg.types.getTypeParser(oid, format as 'text');
+  },
+};
+
+export interface PoolOptions {
+  readonly url: string;
+  readonly max: number;
+  readonly statementTimeoutMs: number;
+}
+
+export function createPool(options: PoolOptions): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.max,
+    statement_timeout: options.statementTimeoutMs,
+    connectionTimeoutMillis: 10_000,
+    types: types as pg.CustomTypesConfig,
+  });
+  // An idle connection that the server closed (a restart, a failover, an operator's
+  // pg_terminate_backend) is dropped by the pool and replaced on demand; without this listener
+  // the event would crash the process.
+  pool.on('error', () => undefined);
+  return pool;
+}
+
+/** PostgreSQL error codes worth retrying the whole transaction for. */
+const RETRYABLE = new Set([
+  '40001', // serialization_failure
+  '40P01', // deadlock_detected
+]);
+
+export function isRetryable(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && RETRYABLE.has((error as { code?: string }).code ?? '');
+}
+
+export function isUniqueViolation(error: unknown, constraint?: string): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const e = error as { code?: string; constraint?: string };
+  return e.code === '23505' && (constraint === undefined || e.constraint === constraint);
+}

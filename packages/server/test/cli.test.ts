@@ -1,0 +1,584 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  createMerchant,
+  createWalletWithCode,
+  micropayParams,
+  postSigned,
+  startTestPlatform,
+  type TestMerchant,
+  type TestPlatform,
+} from './helpers.js';
+import { cliJson, runCli, startServerProcess, stopAllChildren } from './process-helpers.js';
+
+/**
+ * The `micropay` command as an operator uses it: real child processes of the built CLI on a real
+ * SQLite file, next to a running server (in-process here, sharing the file; `serve` runs as its
+ * own process in the last group). Commands are checked as text and as --json.
+ */
+
+interface MerchantJson {
+  mchId: string;
+  apiKey: string;
+  name: string;
+  status: string;
+}
+interface WalletJson {
+  walletId: string;
+  name: string;
+  balance: string;
+  held: string;
+  status: string;
+}
+interface PayCodeJson {
+  payCode: string;
+  walletId: string;
+  expiresAt: string;
+  expiresAtMs: number;
+}
+
+function asMerchant(m: MerchantJson): TestMerchant {
+  return { mchId: m.mchId, key: m.apiKey, name: m.name };
+}
+
+/** A temp directory per test, removed afterwards. */
+function useTempDir(): { readonly path: string; db(name?: string): string } {
+  let dir = '';
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'micropay-cli-'));
+  });
+  afterEach(async () => {
+    await stopAllChildren();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    get path() {
+      return dir;
+    },
+    db: (name = 'micropay.db') => join(dir, name),
+  };
+}
+
+/** A running server (in-process) per test; the CLI works on its SQLite file. */
+function usePlatform() {
+  const ctx = {} as {
+    p: TestPlatform;
+    /** `micropay ...args --db <the server's file>`. */
+    cli(args: readonly string[], env?: Record<string, string>): ReturnType<typeof runCli>;
+    cliJ<T = Record<string, unknown>>(args: readonly string[], env?: Record<string, string>): Promise<T>;
+  };
+  beforeEach(async () => {
+    const p = await startTestPlatform();
+    ctx.p = p;
+    ctx.cli = (args, env) => runCli([...args, '--db', p.dbPath], env === undefined ? {} : { env });
+    ctx.cliJ = (args, env) => cliJson([...args, '--db', p.dbPath], env);
+  });
+  afterEach(async () => {
+    await stopAllChildren();
+    await ctx.p?.stop();
+    delete (ctx as Partial<typeof ctx>).p;
+  });
+  return ctx;
+}
+
+describe('merchant', () => {
+  const t = usePlatform();
+
+  it('merchant create prints the new mchId and API key, and the key signs payments', async () => {
+    const [text, json] = await Promise.all([
+      t.cli(['merchant', 'create', '--name', 'LPR Parking System']),
+      t.cliJ<MerchantJson>(['merchant', 'create', '--name', 'Campus Canteen']),
+    ]);
+    expect(text.code).toBe(0);
+    expect(text.stderr).toBe('');
+    const match = /^Merchant (\d{9}) "LPR Parking System" created\.\nAPI key: ([A-Za-z0-9]{32}) /.exec(text.stdout);
+    expect(match, text.stdout).not.toBeNull();
+    expect(json).toMatchObject({
+      mchId: expect.stringMatching(/^\d{9}$/),
+      apiKey: expect.stringMatching(/^[A-Za-z0-9]{32}$/),
+      name: 'Campus Canteen',
+      status: 'active',
+    });
+    expect(json.mchId).not.toBe(match![1]);
+
+    // Both merchants can take a payment with the key they were shown.
+    for (const m of [{ mchId: match![1]!, key: match![2]!, name: 'LPR Parking System' }, asMerchant(json)]) {
+      const w = await createWalletWithCode(t.p, 10_00);
+      const res = await postSigned(t.p.url, 'micropay', micropayParams(m, 'first-sale', '1.00', w.payCode), m.key);
+      expect(res.body.code).toBe(0);
+      expect(res.body.data!.merchantName).toBe(m.name);
+    }
+  });
+
+  it('merchant list shows every merchant with its status, and never its key', async () => {
+    const [emptyText, emptyJson] = await Promise.all([t.cli(['merchant', 'list']), t.cliJ(['merchant', 'list'])]);
+    expect(emptyText.code).toBe(0);
+    expect(emptyText.stdout).toBe('No merchants.\n');
+    expect(emptyJson).toEqual({ merchants: [] });
+
+    const a = await t.cliJ<MerchantJson>(['merchant', 'create', '--name', 'Alpha Mart']);
+    const b = await t.cliJ<MerchantJson>(['merchant', 'create', '--name', 'Beta Books']);
+    expect(await t.cliJ(['merchant', 'disable', b.mchId])).toMatchObject({ mchId: b.mchId, name: 'Beta Books', status: 'disabled' });
+
+    const [text, json] = await Promise.all([
+      t.cli(['merchant', 'list']),
+      t.cliJ<{ merchants: Record<string, unknown>[] }>(['merchant', 'list']),
+    ]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain(`${a.mchId}  active    Alpha Mart`);
+    expect(text.stdout).toContain(`${b.mchId}  disabled  Beta Books`);
+    expect(text.stdout).not.toContain(a.apiKey);
+    expect(json.merchants).toMatchObject([
+      { mchId: a.mchId, name: 'Alpha Mart', status: 'active' },
+      { mchId: b.mchId, name: 'Beta Books', status: 'disabled' },
+    ]);
+    for (const listed of json.merchants) expect(listed).not.toHaveProperty('apiKey');
+    expect(JSON.stringify(json)).not.toContain(a.apiKey);
+  });
+
+  it('merchant disable locks the merchant out (micropay answers 1022, nothing recorded) and enable lets it pay again', async () => {
+    const m = asMerchant(await t.cliJ<MerchantJson>(['merchant', 'create', '--name', 'Night Market']));
+    const w = await createWalletWithCode(t.p, 10_00);
+
+    const disabled = await t.cli(['merchant', 'disable', m.mchId]);
+    expect(disabled.code).toBe(0);
+    expect(disabled.stdout).toBe(`Merchant ${m.mchId} is disabled.\n`);
+
+    const locked = await postSigned(t.p.url, 'micropay', micropayParams(m, 'locked-1', '1.00', w.payCode), m.key);
+    expect(locked.body).toEqual({ code: 1022, msg: 'merchant locked', data: null });
+    expect(await t.p.store.findOrder(m.mchId, 'locked-1')).toBeNull();
+    expect((await t.p.store.findWallet(w.walletId))!.balanceSen).toBe(10_00);
+
+    expect(await t.cliJ(['merchant', 'enable', m.mchId])).toMatchObject({ status: 'active' });
+    const paid = await postSigned(t.p.url, 'micropay', micropayParams(m, 'locked-1', '1.00', w.payCode), m.key);
+    expect(paid.body.code).toBe(0);
+  });
+});
+
+describe('wallet', () => {
+  const t = usePlatform();
+
+  it('wallet create, topup and show report the balance with two decimal places', async () => {
+    const [created, w] = await Promise.all([
+      t.cli(['wallet', 'create', '--name', 'Bob']),
+      t.cliJ<WalletJson>(['wallet', 'create', '--name', 'Alice', '--balance', '100.00']),
+    ]);
+    expect(created.code).toBe(0);
+    expect(created.stdout).toMatch(/^Wallet 60\d{10} "Bob" created with balance 0\.00\.\n/);
+    expect(w).toMatchObject({ walletId: expect.stringMatching(/^60\d{10}$/), name: 'Alice', balance: '100.00', held: '0.00', status: 'active' });
+
+    expect(await t.cliJ(['wallet', 'topup', w.walletId, '25.5'])).toMatchObject({ walletId: w.walletId, balance: '125.50' });
+    const topup = await t.cli(['wallet', 'topup', w.walletId, '0.50']);
+    expect(topup.code).toBe(0);
+    expect(topup.stdout).toBe(`Wallet ${w.walletId} topped up by 0.50; balance 126.00.\n`);
+
+    const [showJson, show] = await Promise.all([t.cliJ(['wallet', 'show', w.walletId]), t.cli(['wallet', 'show', w.walletId])]);
+    expect(showJson).toMatchObject({ walletId: w.walletId, name: 'Alice', balance: '126.00', held: '0.00', status: 'active' });
+    expect(show.stdout).toBe(`Wallet ${w.walletId} "Alice": active, balance 126.00 (held 0.00)\n`);
+
+    // The server's store sees the same money.
+    expect((await t.p.store.findWallet(w.walletId))!.balanceSen).toBe(126_00);
+    expect((await t.p.store.audit()).ok).toBe(true);
+  });
+
+  it('wallet freeze stops payments: the code answers 9001, the order is recorded FAILED, and no new code is issued', async () => {
+    const m = await createMerchant(t.p);
+    const w = await t.cliJ<WalletJson>(['wallet', 'create', '--name', 'Carol', '--balance', '50.00']);
+    const code = await t.cliJ<PayCodeJson>(['paycode', w.walletId]);
+
+    const frozen = await t.cli(['wallet', 'freeze', w.walletId]);
+    expect(frozen.code).toBe(0);
+    expect(frozen.stdout).toBe(`Wallet ${w.walletId} is frozen.\n`);
+
+    const res = await postSigned(t.p.url, 'micropay', micropayParams(m, 'frozen-1', '1.00', code.payCode), m.key);
+    expect(res.body.code).toBe(9001);
+    expect(res.body.data).toMatchObject({ merchantOrderId: 'frozen-1', tradeStatus: 'FAILED', payTime: null });
+    const q = await postSigned(t.p.url, 'queryBill', { mchId: m.mchId, mchOrderId: 'frozen-1' }, m.key);
+    expect(q.body.code).toBe(0);
+    expect(q.body.data!.tradeStatus).toBe('FAILED');
+
+    const [shown, refused] = await Promise.all([t.cliJ(['wallet', 'show', w.walletId]), t.cli(['paycode', w.walletId])]);
+    expect(shown).toMatchObject({ status: 'frozen', balance: '50.00' });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`wallet ${w.walletId} is frozen`);
+
+    expect(await t.cliJ(['wallet', 'unfreeze', w.walletId])).toMatchObject({ status: 'active' });
+    const paid = await postSigned(t.p.url, 'micropay', micropayParams(m, 'thawed-1', '1.00', code.payCode), m.key);
+    expect(paid.body.code).toBe(0);
+    expect((await t.p.store.findWallet(w.walletId))!.balanceSen).toBe(49_00);
+  });
+
+  it('paycode issues an 18-digit code starting 39 that expires after MICROPAY_PAYCODE_TTL_S, and a new code retires the old one', async () => {
+    const m = await createMerchant(t.p);
+    const w = await t.cliJ<WalletJson>(['wallet', 'create', '--name', 'Dan', '--balance', '10.00']);
+
+    const before = Date.now();
+    const first = await t.cliJ<PayCodeJson>(['paycode', w.walletId], { MICROPAY_PAYCODE_TTL_S: '120' });
+    expect(first).toMatchObject({
+      payCode: expect.stringMatching(/^39\d{16}$/),
+      walletId: w.walletId,
+      expiresAt: expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/),
+      expiresAtMs: expect.any(Number),
+    });
+    expect(first.expiresAtMs).toBeGreaterThanOrEqual(before + 120_000);
+    expect(first.expiresAtMs).toBeLessThanOrEqual(Date.now() + 120_000);
+
+    const text = await t.cli(['paycode', w.walletId]);
+    expect(text.code).toBe(0);
+    const match = /^Payment code (39\d{16}) for wallet (60\d{10}), valid until (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) \(one use\)\.\n$/.exec(text.stdout);
+    expect(match, text.stdout).not.toBeNull();
+    expect(match![2]).toBe(w.walletId);
+    expect(match![1]).not.toBe(first.payCode);
+
+    const old = await postSigned(t.p.url, 'micropay', micropayParams(m, 'pc-1', '1.00', first.payCode), m.key);
+    expect(old.body.code).toBe(1036);
+    const fresh = await postSigned(t.p.url, 'micropay', micropayParams(m, 'pc-1', '1.00', match![1]!), m.key);
+    expect(fresh.body.code).toBe(0);
+  });
+});
+
+describe('pay and query against a running server', () => {
+  const t = usePlatform();
+
+  it('pay and query exit 0 on code 0 and print that the response signature verified', async () => {
+    const [m, w] = await Promise.all([
+      t.cliJ<MerchantJson>(['merchant', 'create', '--name', 'Kiosk']),
+      t.cliJ<WalletJson>(['wallet', 'create', '--name', 'Eve', '--balance', '20.00']),
+    ]);
+    const c1 = await t.cliJ<PayCodeJson>(['paycode', w.walletId]);
+    const auth = ['--url', t.p.url, '--mch-id', m.mchId, '--key', m.apiKey];
+
+    const pay = await runCli(['pay', ...auth, '--order', 'cli-pay-1', '--amount', '2.50', '--code', c1.payCode, '--goods', 'Coffee']);
+    expect(pay.stderr).toBe('');
+    expect(pay.code).toBe(0);
+    expect(pay.stdout).toMatch(
+      /^code 0: success\norder cli-pay-1 \(4\d{21}\) PAID, amount 2\.50, merchant Kiosk\ntraded .+, paid .+\nresponse signature verified\n$/,
+    );
+
+    const [query, c2] = await Promise.all([
+      runCli(['query', ...auth, '--order', 'cli-pay-1']),
+      t.cliJ<PayCodeJson>(['paycode', w.walletId]),
+    ]);
+    expect(query.code).toBe(0);
+    expect(query.stdout).toContain('code 0: success');
+    expect(query.stdout).toContain('PAID, amount 2.50');
+    expect(query.stdout).toContain('response signature verified');
+
+    const payJson = await runCli(['pay', ...auth, '--order', 'cli-pay-2', '--amount', '1.00', '--code', c2.payCode, '--json']);
+    expect(payJson.code).toBe(0);
+    expect(JSON.parse(payJson.stdout)).toMatchObject({
+      code: 0,
+      msg: 'success',
+      data: { merchantOrderId: 'cli-pay-2', tradeStatus: 'PAID', amount: '1.00', goodsInfo: 'MicroPay CLI payment' },
+      signatureValid: true,
+    });
+    const queryJson = await runCli(['query', ...auth, '--order', 'cli-pay-2', '--json']);
+    expect(queryJson.code).toBe(0);
+    expect(JSON.parse(queryJson.stdout)).toMatchObject({ code: 0, data: { tradeStatus: 'PAID' }, signatureValid: true });
+
+    expect((await t.p.store.findWallet(w.walletId))!.balanceSen).toBe(16_50);
+  });
+
+  it('pay and query exit 1 when the answer is not code 0, and print the code', async () => {
+    const [m, w] = await Promise.all([
+      t.cliJ<MerchantJson>(['merchant', 'create', '--name', 'Kiosk']),
+      t.cliJ<WalletJson>(['wallet', 'create', '--name', 'Eve', '--balance', '1.00']),
+    ]);
+    const c = await t.cliJ<PayCodeJson>(['paycode', w.walletId]);
+    const auth = ['--url', t.p.url, '--mch-id', m.mchId, '--key', m.apiKey];
+
+    const [poor, missing, badKey, noServer] = await Promise.all([
+      runCli(['pay', ...auth, '--order', 'cli-poor', '--amount', '2.00', '--code', c.payCode]),
+      runCli(['query', ...auth, '--order', 'never-sent', '--json']),
+      runCli(['pay', '--url', t.p.url, '--mch-id', m.mchId, '--key', 'x'.repeat(32), '--order', 'k-1', '--amount', '1.00', '--code', c.payCode]),
+      runCli(['pay', '--url', 'http://127.0.0.1:9', '--mch-id', m.mchId, '--key', m.apiKey, '--order', 'o-1', '--amount', '1.00', '--code', c.payCode]),
+    ]);
+    expect(poor.code).toBe(1);
+    expect(poor.stdout).toContain('code 1028: insufficient balance');
+    expect(poor.stdout).toContain('FAILED');
+    expect(poor.stdout).toContain('response signature verified');
+
+    expect(missing.code).toBe(1);
+    expect(JSON.parse(missing.stdout)).toMatchObject({ code: 1031, data: null, signatureValid: null });
+
+    expect(badKey.code).toBe(1);
+    expect(badKey.stdout).toContain('code 1035');
+
+    // No server at the URL: a message, not a stack trace.
+    expect(noServer.code).toBe(1);
+    expect(noServer.stderr).toMatch(/^micropay: .+\n$/);
+  });
+});
+
+describe('audit', () => {
+  const t = usePlatform();
+  const tmp = useTempDir();
+
+  it('exits 0 on a clean store and lists every check as ok', async () => {
+    const m = await createMerchant(t.p);
+    const w = await createWalletWithCode(t.p, 10_00);
+    expect((await postSigned(t.p.url, 'micropay', micropayParams(m, 'a-1', '4.00', w.payCode), m.key)).body.code).toBe(0);
+
+    const [text, json] = await Promise.all([
+      t.cli(['audit']),
+      t.cliJ<{ ok: boolean; checks: { name: string; violations: string[] }[]; totals: unknown }>(['audit']),
+    ]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('ok    every cached balance equals the sum of its postings');
+    expect(text.stdout).not.toContain('FAIL');
+    expect(text.stdout).toMatch(/Audit clean: 2 journal entries, 4 postings, 1 orders/);
+
+    expect(json.ok).toBe(true);
+    expect(json.checks.length).toBeGreaterThan(0);
+    for (const c of json.checks) expect(c.violations).toEqual([]);
+    expect(json.totals).toMatchObject({ entries: 2, postings: 4, orders: 1 });
+  });
+
+  it('exits 1 and names the violation after the ledger is changed behind its back', async () => {
+    // A store of its own, written only by the CLI, then corrupted directly in the SQLite file.
+    const db = tmp.db('corrupt.db');
+    const w = await cliJson<WalletJson>(['wallet', 'create', '--name', 'Frank', '--balance', '100.00', '--db', db]);
+    expect((await runCli(['audit', '--db', db])).code).toBe(0);
+
+    const raw = new Database(db);
+    raw.prepare(`UPDATE accounts SET balance_sen = balance_sen + 1 WHERE kind = 'wallet'`).run();
+    raw.close();
+
+    const [text, json, shown] = await Promise.all([
+      runCli(['audit', '--db', db]),
+      runCli(['audit', '--db', db, '--json']),
+      cliJson(['wallet', 'show', w.walletId, '--db', db]),
+    ]);
+    const violation = `account wallet:${w.walletId}: balance 10001 but postings sum to 10000`;
+    expect(text.code).toBe(1);
+    expect(text.stdout).toContain('FAIL  every cached balance equals the sum of its postings');
+    expect(text.stdout).toContain(violation);
+    expect(text.stdout).toContain('Audit FAILED');
+
+    expect(json.code).toBe(1);
+    const report = JSON.parse(json.stdout) as { ok: boolean; checks: { name: string; violations: string[] }[] };
+    expect(report.ok).toBe(false);
+    expect(report.checks.filter((c) => c.violations.length > 0)).toEqual([
+      { name: 'every cached balance equals the sum of its postings', violations: [violation] },
+    ]);
+    // The wallet shows what the corrupted row says: the audit is how the operator finds out.
+    expect(shown).toMatchObject({ balance: '100.01' });
+  });
+});
+
+describe.concurrent('mistakes an operator can make', () => {
+  let dir: string;
+  let db: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'micropay-cli-mistakes-'));
+    db = join(dir, 'micropay.db');
+  });
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const usageMistakes: { args: string[]; says: string }[] = [
+    { args: [], says: 'Usage: micropay' },
+    { args: ['frobnicate'], says: 'unknown command: frobnicate' },
+    { args: ['merchant', 'rename', 'x'], says: 'unknown command: merchant rename x' },
+    { args: ['merchant', 'create'], says: 'missing --name' },
+    { args: ['merchant', 'disable'], says: 'missing MCHID' },
+    { args: ['wallet', 'create', '--name', 'X', '--balance', 'ten'], says: '--balance must be a positive amount like 100.00' },
+    { args: ['wallet', 'topup', '601234567890'], says: 'missing AMOUNT' },
+    { args: ['wallet', 'topup', '601234567890', '1.234'], says: 'AMOUNT must be a positive amount like 100.00' },
+    { args: ['paycode'], says: 'missing WALLETID' },
+    { args: ['merchant', 'list', '--bogus'], says: "Unknown option '--bogus'" },
+    { args: ['pay', '--url', 'http://127.0.0.1:9', '--mch-id', '202001001', '--order', 'o'], says: 'missing --key' },
+  ];
+  for (const { args, says } of usageMistakes) {
+    it(`\`${['micropay', ...args].join(' ')}\` is a usage mistake: exits 2 and says "${says}"`, async () => {
+      const r = await runCli([...args, '--db', db]);
+      expect(r.code).toBe(2);
+      expect(r.stdout + r.stderr).toContain(says);
+      expect(r.stdout + r.stderr).toContain('Usage: micropay');
+    });
+  }
+
+  it('a usage mistake is reported on stderr, not stdout', async () => {
+    const r = await runCli(['merchant', 'create', '--db', db]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^missing --name\n/);
+  });
+
+  it('commands on an unknown merchant or wallet exit 1 and name it', async () => {
+    const cases = [
+      { args: ['merchant', 'disable', '209901999'], says: 'no merchant 209901999' },
+      { args: ['wallet', 'topup', '601234567890', '1.00'], says: 'no wallet 601234567890' },
+      { args: ['wallet', 'show', '601234567890'], says: 'no wallet 601234567890' },
+      { args: ['paycode', '601234567890'], says: 'no wallet 601234567890' },
+    ];
+    const results = await Promise.all(cases.map((c) => runCli([...c.args, '--db', db])));
+    results.forEach((r, i) => {
+      expect(r.code, cases[i]!.args.join(' ')).toBe(1);
+      expect(r.stderr).toContain(cases[i]!.says);
+    });
+  });
+
+  it('a bad configuration value exits 2 with a message naming the setting', async () => {
+    const [ttl, ttlServe, tz, port, logLevel] = await Promise.all([
+      runCli(['merchant', 'list', '--db', db], { env: { MICROPAY_PAYCODE_TTL_S: 'abc' } }),
+      runCli(['serve', '--port', '0', '--db', db], { env: { MICROPAY_PAYCODE_TTL_S: 'abc' } }),
+      runCli(['merchant', 'list', '--db', db], { env: { MICROPAY_TIMEZONE: 'Mars/Olympus_Mons' } }),
+      runCli(['serve', '--port', '99999', '--db', db]),
+      runCli(['merchant', 'list', '--db', db], { env: { MICROPAY_LOG_LEVEL: 'loud' } }),
+    ]);
+    for (const r of [ttl, ttlServe]) {
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('MICROPAY_PAYCODE_TTL_S');
+      expect(r.stderr).toContain('"abc"');
+    }
+    expect(ttlServe.stdout).not.toContain('listening');
+    expect(tz.code).toBe(2);
+    expect(tz.stderr).toContain('MICROPAY_TIMEZONE');
+    expect(port.code).toBe(2);
+    expect(port.stderr).toContain('--port');
+    expect(logLevel.code).toBe(2);
+    expect(logLevel.stderr).toContain('MICROPAY_LOG_LEVEL');
+  });
+
+  it('serve on a port that is already taken exits 1 with a message', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    try {
+      const taken = String((blocker.address() as AddressInfo).port);
+      const r = await runCli(['serve', '--port', taken, '--db', db]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('EADDRINUSE');
+    } finally {
+      blocker.close();
+    }
+  });
+});
+
+describe('serve', () => {
+  const tmp = useTempDir();
+
+  it('serve --sandbox on an empty store prints a sandbox merchant, wallet and code, and the printed pay command pays', async () => {
+    const db = tmp.db();
+    const server = await startServerProcess(['--sandbox', '--db', db, '--port', '0']);
+    expect(server.stdout()).toMatch(/^MicroPay is listening on http:\/\/127\.0\.0\.1:\d+ \(SQLite .+, sandbox mode\)\n/);
+    const [payLine] = await server.waitForStdout(/npx micropay pay .+\n/);
+    const out = server.stdout();
+    const merchant = /Sandbox merchant\s+mchId (\d{9})\s+key ([A-Za-z0-9]{32})/.exec(out);
+    const wallet = /Sandbox wallet\s+walletId (60\d{10})\s+balance 1000\.00/.exec(out);
+    const code = /Payment code\s+(39\d{16})/.exec(out);
+    expect(merchant, out).not.toBeNull();
+    expect(wallet, out).not.toBeNull();
+    expect(code, out).not.toBeNull();
+    expect(payLine).toContain(`--url ${server.url}`);
+    expect(payLine).toContain(`--mch-id ${merchant![1]}`);
+    expect(payLine).toContain(`--key ${merchant![2]}`);
+    expect(payLine).toContain(`--code ${code![1]}`);
+
+    const args = payLine.trim().split(/\s+/).slice(2); // the printed command without "npx micropay"
+    expect(args[0]).toBe('pay');
+    const pay = await runCli(args);
+    expect(pay.stderr).toBe('');
+    expect(pay.code).toBe(0);
+    expect(pay.stdout).toContain('code 0: success');
+    expect(pay.stdout).toContain('PAID, amount 1.00, merchant Sandbox Merchant');
+    expect(pay.stdout).toContain('response signature verified');
+
+    const [shown, listed] = await Promise.all([
+      cliJson(['wallet', 'show', wallet![1]!, '--db', db]),
+      cliJson(['merchant', 'list', '--db', db]),
+    ]);
+    expect(shown).toMatchObject({ balance: '999.00' });
+    expect(listed).toEqual({ merchants: [expect.objectContaining({ mchId: merchant![1], name: 'Sandbox Merchant', status: 'active' })] });
+  });
+
+  it('serve --sandbox again on the same store shows the same sandbox merchant with a fresh payment code', async () => {
+    const db = tmp.db();
+    const first = await startServerProcess(['--sandbox', '--db', db, '--port', '0']);
+    await first.waitForStdout(/npx micropay pay .+\n/);
+    first.child.kill('SIGKILL');
+    await first.exited;
+
+    const second = await startServerProcess(['--sandbox', '--db', db, '--port', '0']);
+    await second.waitForStdout(/npx micropay pay .+\n/);
+    const ids = (out: string) => /mchId (\d{9})\s+key (\S+)/.exec(out)!.slice(1);
+    const codeOf = (out: string) => /Payment code\s+(39\d{16})/.exec(out)![1];
+    expect(ids(second.stdout())).toEqual(ids(first.stdout()));
+    expect(codeOf(second.stdout())).not.toBe(codeOf(first.stdout()));
+    expect((await cliJson<{ merchants: unknown[] }>(['merchant', 'list', '--db', db])).merchants).toHaveLength(1);
+  });
+
+  it('serve --sandbox on a store that has merchants of its own creates no sandbox merchant', async () => {
+    const db = tmp.db();
+    const own = await cliJson<MerchantJson>(['merchant', 'create', '--name', 'Real Shop', '--db', db]);
+    const server = await startServerProcess(['--sandbox', '--db', db, '--port', '0']);
+    await server.waitForStdout(/no sandbox merchant was created/);
+    expect(server.stdout()).not.toContain('npx micropay pay');
+    expect(await cliJson(['merchant', 'list', '--db', db])).toEqual({
+      merchants: [expect.objectContaining({ mchId: own.mchId, name: 'Real Shop', status: 'active' })],
+    });
+  });
+
+  it('serve --sandbox stops cleanly on SIGTERM even while it is still preparing the sandbox', async () => {
+    // An operator's supervisor may stop the server at any moment after it says it is listening.
+    const server = await startServerProcess(['--sandbox', '--db', tmp.db(), '--port', '0']);
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toEqual({ code: 0, signal: null });
+  });
+
+  it('a sandbox start that crashes half-way still gives a working sandbox on the next start', async () => {
+    const db = tmp.db();
+    const server = await startServerProcess(['--sandbox', '--db', db, '--port', '0']);
+    // Crash the server the moment the sandbox merchant is visible in the file.
+    const watch = new Database(db, { readonly: true, fileMustExist: true });
+    try {
+      const merchants = watch.prepare('SELECT COUNT(*) AS n FROM merchants');
+      const deadline = Date.now() + 5_000;
+      while ((merchants.get() as { n: number }).n === 0 && Date.now() < deadline);
+      server.child.kill('SIGKILL');
+    } finally {
+      watch.close();
+    }
+    await server.exited;
+
+    const again = await startServerProcess(['--sandbox', '--db', db, '--port', '0']);
+    const out = await Promise.race([
+      again.waitForStdout(/npx micropay pay .+\n/).then(() => again.stdout()),
+      again.waitForStdout(/no sandbox merchant was created/).then(() => again.stdout()),
+    ]);
+    expect(out).not.toContain('no sandbox merchant was created');
+    expect(out).toContain('Sandbox merchant');
+  });
+
+  it('serve without --sandbox on an empty store creates nothing, and stops cleanly on SIGTERM', async () => {
+    const db = tmp.db();
+    const server = await startServerProcess(['--db', db, '--port', '0']);
+    expect(server.stdout()).toMatch(/^MicroPay is listening on http:\/\/127\.0\.0\.1:\d+ \(SQLite .+, production mode\)\n/);
+    // The server answers while it runs.
+    const res = await fetch(`${server.url}/api/micropay/queryBill`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ mchId: '202001001', mchOrderId: 'x', timestamp: String(Date.now()), secureHash: 'A'.repeat(64) }),
+      signal: AbortSignal.timeout(5_000),
+    });
+    expect(((await res.json()) as { code: number }).code).toBe(1031);
+
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toEqual({ code: 0, signal: null });
+    expect(server.stdout()).not.toContain('Sandbox');
+
+    const [text, json, audit] = await Promise.all([
+      runCli(['merchant', 'list', '--db', db]),
+      cliJson(['merchant', 'list', '--db', db]),
+      cliJson<{ ok: boolean; totals: unknown }>(['audit', '--db', db]),
+    ]);
+    expect(text.stdout).toBe('No merchants.\n');
+    expect(json).toEqual({ merchants: [] });
+    expect(audit).toMatchObject({ ok: true, totals: { entries: 0, postings: 0, orders: 0 } });
+  });
+});

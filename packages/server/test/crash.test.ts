@@ -1,0 +1,218 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { formatSen, sign, type Envelope, type OrderData } from '@micropay/protocol';
+import { loadConfig } from '../src/config.js';
+import { openStore } from '../src/platform.js';
+import type { Store } from '../src/store/store.js';
+import { cliJson, runCli, startServerProcess, stopAllChildren, type ServerProcess } from './process-helpers.js';
+
+/**
+ * Durability: the server runs as its own process on a SQLite file and is killed with SIGKILL in
+ * the middle of a burst of payments. Whatever it answered must be on disk; whatever it did not
+ * answer may or may not be, but never half of it; the ledger must still balance.
+ */
+
+const WALLETS = 300;
+const KILL_AFTER_ANSWERS = 120;
+const CONCURRENCY = 24;
+
+let dir: string;
+let dbPath: string;
+
+/** The store the server uses, opened on the file as `micropay` would open it. */
+async function reopen(): Promise<Store> {
+  return await Promise.resolve(openStore(loadConfig({ db: dbPath }, {})));
+}
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'micropay-crash-'));
+  dbPath = join(dir, 'micropay.db');
+});
+afterEach(async () => {
+  await stopAllChildren();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+interface Merchant {
+  mchId: string;
+  apiKey: string;
+}
+
+interface PlannedPayment {
+  readonly mchOrderId: string;
+  readonly walletId: string;
+  readonly payCode: string;
+  readonly openingSen: number;
+  readonly amountSen: number;
+  /** unsent: never left the client; inflight: sent, no answer before the kill; answered: got an answer. */
+  state: 'unsent' | 'inflight' | 'answered';
+  answer?: Envelope<OrderData>;
+}
+
+async function post(url: string, endpoint: string, params: Record<string, string>, key: string): Promise<Envelope<OrderData>> {
+  const body: Record<string, string> = { ...params, timestamp: String(Date.now()) };
+  body.secureHash = sign(body, key);
+  const res = await fetch(`${url}/api/micropay/${endpoint}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(5_000),
+  });
+  return (await res.json()) as Envelope<OrderData>;
+}
+
+function payParams(m: Merchant, pp: PlannedPayment): Record<string, string> {
+  return { mchId: m.mchId, mchOrderId: pp.mchOrderId, amount: formatSen(pp.amountSen), goodsInfo: 'parking', discount: '', point: '', payCode: pp.payCode };
+}
+
+/** The merchant and a few wallets through the CLI, the bulk of the wallets through the store. */
+async function prepareStore(): Promise<{ merchant: Merchant; plan: PlannedPayment[] }> {
+  const merchant = await cliJson<Merchant & { name: string }>(['merchant', 'create', '--name', 'Crash Test Car Park', '--db', dbPath]);
+  const plan: PlannedPayment[] = [];
+  const viaCli = await Promise.all(
+    [0, 1, 2, 3].map(async (i) => {
+      const w = await cliJson<{ walletId: string; balance: string }>(['wallet', 'create', '--name', `CLI ${i}`, '--balance', '5.00', '--db', dbPath]);
+      const code = await cliJson<{ payCode: string }>(['paycode', w.walletId, '--db', dbPath], { MICROPAY_PAYCODE_TTL_S: '600' });
+      expect(w.balance).toBe('5.00');
+      return { walletId: w.walletId, payCode: code.payCode };
+    }),
+  );
+  for (const [i, w] of viaCli.entries()) {
+    plan.push({ mchOrderId: `cli-${i}`, ...w, openingSen: 5_00, amountSen: 5_00, state: 'unsent' });
+  }
+  const store = await reopen();
+  try {
+    for (let i = plan.length; i < WALLETS; i++) {
+      // Every fifth wallet is one sen short, so the burst has FAILED orders to keep too.
+      const openingSen = i % 5 === 0 ? 4_99 : 5_00;
+      const wallet = await store.createWallet({ name: `Driver ${i}`, openingSen });
+      const code = await store.issuePayCode(wallet.walletId, 600_000);
+      if (typeof code === 'string') throw new Error(code);
+      plan.push({ mchOrderId: `crash-${i}`, walletId: wallet.walletId, payCode: code.code, openingSen, amountSen: 5_00, state: 'unsent' });
+    }
+  } finally {
+    await store.close();
+  }
+  return { merchant, plan };
+}
+
+/** Streams the plan at CONCURRENCY in flight and SIGKILLs the server once enough answers are in. */
+async function burstAndKill(server: ServerProcess, merchant: Merchant, plan: PlannedPayment[]): Promise<void> {
+  let next = 0;
+  let answered = 0;
+  let killed = false;
+  const worker = async () => {
+    while (!killed && next < plan.length) {
+      const pp = plan[next++]!;
+      pp.state = 'inflight';
+      try {
+        pp.answer = await post(server.url, 'micropay', payParams(merchant, pp), merchant.apiKey);
+        pp.state = 'answered';
+        answered += 1;
+      } catch {
+        continue; // the connection died with the server: the outcome is unknown to the merchant
+      }
+      if (answered >= KILL_AFTER_ANSWERS && !killed) {
+        killed = true;
+        server.child.kill('SIGKILL');
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  const exit = await server.exited;
+  expect(exit.signal).toBe('SIGKILL');
+}
+
+describe('the server is killed with SIGKILL in the middle of a burst of payments', () => {
+  it('keeps every answered payment, invents none, and leaves a balanced ledger', async () => {
+    const { merchant, plan } = await prepareStore();
+    const server = await startServerProcess(['--db', dbPath, '--port', '0', '--host', '127.0.0.1']);
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+
+    await burstAndKill(server, merchant, plan);
+
+    const answered = plan.filter((pp) => pp.state === 'answered');
+    const inflight = plan.filter((pp) => pp.state === 'inflight');
+    const unsent = plan.filter((pp) => pp.state === 'unsent');
+    // The kill really came mid-burst: answers were in, and more payments were still to come.
+    expect(answered.length).toBeGreaterThanOrEqual(KILL_AFTER_ANSWERS);
+    expect(unsent.length).toBeGreaterThan(0);
+    expect(answered.filter((pp) => pp.answer!.code === 0).length).toBeGreaterThan(0);
+    expect(answered.filter((pp) => pp.answer!.code === 1028).length).toBeGreaterThan(0);
+    for (const pp of answered) expect([0, 1028]).toContain(pp.answer!.code);
+
+    const store = await reopen();
+    try {
+      // Every answer is on disk exactly as it was given.
+      for (const pp of answered) {
+        const order = await store.findOrder(merchant.mchId, pp.mchOrderId);
+        expect(order, `answered order ${pp.mchOrderId}`).not.toBeNull();
+        expect(order!.orderId).toBe(pp.answer!.data!.wavpayOrderId);
+        expect(order!.status).toBe(pp.answer!.code === 0 ? 'PAID' : 'FAILED');
+      }
+      // No order exists that was neither answered nor in flight.
+      const recorded = readOrders(dbPath);
+      const mayExist = new Set([...answered, ...inflight].map((pp) => pp.mchOrderId));
+      expect(recorded.filter((o) => !mayExist.has(o.mch_order_id))).toEqual([]);
+      expect(recorded.length).toBeGreaterThanOrEqual(answered.length);
+
+      // Balances are the opening balances minus the PAID orders on disk, and nothing else.
+      const paidOnDisk = new Set(recorded.filter((o) => o.status === 'PAID').map((o) => o.mch_order_id));
+      for (const pp of plan) {
+        const wallet = await store.findWallet(pp.walletId);
+        const expected = pp.openingSen - (paidOnDisk.has(pp.mchOrderId) ? pp.amountSen : 0);
+        expect(wallet!.balanceSen, `wallet of ${pp.mchOrderId} (${pp.state})`).toBe(expected);
+      }
+      const report = await store.audit();
+      expect(report.checks.filter((c) => c.violations.length > 0)).toEqual([]);
+      expect(report.ok).toBe(true);
+      expect(report.totals.orders).toBe(recorded.length);
+    } finally {
+      await store.close();
+    }
+
+    // The operator's audit agrees.
+    const audit = await runCli(['audit', '--db', dbPath, '--json']);
+    expect(audit.code).toBe(0);
+    expect(JSON.parse(audit.stdout)).toMatchObject({ ok: true });
+
+    // After a restart, queryBill tells the truth about the payments whose answer was lost.
+    const restarted = await startServerProcess(['--db', dbPath, '--port', '0']);
+    const onDisk = new Map(readOrders(dbPath).map((o) => [o.mch_order_id, o]));
+    for (const pp of inflight) {
+      const q = await post(restarted.url, 'queryBill', { mchId: merchant.mchId, mchOrderId: pp.mchOrderId }, merchant.apiKey);
+      const order = onDisk.get(pp.mchOrderId);
+      if (order === undefined) {
+        expect(q.code).toBe(1031);
+      } else {
+        expect(q.code).toBe(0);
+        expect(q.data!.tradeStatus).toBe(order.status);
+        expect(q.data!.wavpayOrderId).toBe(order.order_id);
+      }
+    }
+    // A payment whose answer was lost and never recorded can be sent again with the same order id.
+    const retry = inflight.find((pp) => !onDisk.has(pp.mchOrderId)) ?? unsent[0]!;
+    const again = await post(restarted.url, 'micropay', payParams(merchant, retry), merchant.apiKey);
+    expect([0, 1028]).toContain(again.code);
+    restarted.child.kill('SIGTERM');
+    expect(await restarted.exited).toEqual({ code: 0, signal: null });
+  });
+});
+
+interface OrderRow {
+  order_id: string;
+  mch_order_id: string;
+  status: string;
+}
+
+function readOrders(path: string): OrderRow[] {
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    return db.prepare('SELECT order_id, mch_order_id, status FROM orders').all() as OrderRow[];
+  } finally {
+    db.close();
+  }
+}
