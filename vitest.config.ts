@@ -4,6 +4,9 @@ import pg from 'pg';
 
 const PG_URL = process.env.MICROPAY_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
+/** Proofs of the PostgreSQL store with several server processes on one database. */
+const POSTGRES_ONLY = ['packages/server/test/**/*.pg.test.ts'];
+
 /** Test files that exercise the SQLite file itself (CLI on a file, crash of a process holding it). */
 const SQLITE_ONLY = ['packages/server/test/cli.test.ts', 'packages/server/test/crash.test.ts'];
 
@@ -51,7 +54,14 @@ export default defineConfig(async () => {
       hookTimeout: 30_000,
       pool: 'forks',
       projects: [
-        { extends: true, test: { name: 'sqlite', env: { MICROPAY_TEST_STORE: 'sqlite' } } },
+        {
+          extends: true,
+          test: {
+            name: 'sqlite',
+            exclude: [...configDefaults.exclude, ...POSTGRES_ONLY],
+            env: { MICROPAY_TEST_STORE: 'sqlite' },
+          },
+        },
         ...(unreachable === null
           ? [
               {

@@ -8,10 +8,10 @@ import { createLogger } from '../log.js';
 import { openStore, redactUrl, startPlatform } from '../platform.js';
 import { prepareSandbox } from '../sandbox.js';
 import type { Store } from '../store/store.js';
-import { callApi } from './api-call.js';
+import { orderCommand, refundCommand } from './client-commands.js';
 import { amountSen, need, notFound, UsageError, walletJson, type Output } from './common.js';
 import { walletCommand } from './wallet-commands.js';
-import { billCommand, refundApiCommand } from './refund-commands.js';
+import { billCommand } from './refund-commands.js';
 import { merchantUpdate, notificationsCommand, notifyUrlOption, notifyUrlText } from './notification-commands.js';
 
 /**
@@ -30,6 +30,7 @@ const USAGE = `Usage: micropay <command> [options]     (global: --db PATH_OR_URL
   wallet topup WALLETID AMOUNT | show WALLETID | freeze WALLETID | unfreeze WALLETID | close WALLETID
   paycode WALLETID                          issue a one-time payment code
   pay --url URL --mch-id ID --key KEY --order ID --amount 1.00 --code CODE [--goods TEXT] [--discount D] [--point P]
+      [--wait [--deadline SECONDS]]         --wait: run the whole flow (query, close at the deadline) and print each step
   query --url URL --mch-id ID --key KEY --order ID
   close --url URL --mch-id ID --key KEY --order ID   close an unpaid (NEW or PENDING) order
   refund --url URL --mch-id ID --key KEY --order ID --refund-id RID --amount 1.00 [--reason TEXT]
@@ -68,6 +69,8 @@ const OPTIONS = {
   'refund-id': { type: 'string' },
   reason: { type: 'string' },
   date: { type: 'string' },
+  wait: { type: 'boolean' },
+  deadline: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } satisfies ParseArgsConfig['options'];
 
@@ -102,10 +105,10 @@ export async function main(argv: string[]): Promise<number> {
       case 'pay':
       case 'query':
       case 'close':
-        return await apiCommand(command, flags, out);
+        return await orderCommand(command, flags, out);
       case 'refund':
       case 'refund-query':
-        return await refundApiCommand(command, flags, out);
+        return await refundCommand(command, flags, out);
     }
     const store = await openStore(config);
     try {
@@ -262,38 +265,6 @@ async function admin(store: Store, config: Config, command: string, args: string
       throw new UsageError(`unknown command: ${[command, ...args].join(' ')}`);
     }
   }
-}
-
-const ENDPOINT_OF = { pay: 'micropay', query: 'queryBill', close: 'closeBill' } as const;
-
-async function apiCommand(command: keyof typeof ENDPOINT_OF, flags: Flags, out: Output): Promise<number> {
-  const url = flags.url ?? 'http://127.0.0.1:8080';
-  const key = need(flags.key, '--key');
-  const base = { mchId: need(flags['mch-id'], '--mch-id'), mchOrderId: need(flags.order, '--order') };
-  const params: Record<string, string> =
-    command === 'pay'
-      ? {
-          ...base,
-          amount: need(flags.amount, '--amount'),
-          goodsInfo: flags.goods ?? 'MicroPay CLI payment',
-          discount: flags.discount ?? '',
-          point: flags.point ?? '',
-          payCode: need(flags.code, '--code'),
-        }
-      : base;
-  const result = await callApi(url, ENDPOINT_OF[command], params, key);
-  const { envelope } = result;
-  const d = envelope.data;
-  const lines = [`code ${envelope.code}: ${envelope.msg}`];
-  if (d) {
-    lines.push(
-      `order ${d.merchantOrderId} (${d.wavpayOrderId}) ${d.tradeStatus}, amount ${d.amount}, merchant ${d.merchantName}`,
-      `traded ${d.tradeTime}${d.payTime ? `, paid ${d.payTime}` : ''}`,
-      result.signatureValid ? 'response signature verified' : 'WARNING: the response signature does NOT verify',
-    );
-  }
-  out.show({ ...envelope, signatureValid: result.signatureValid }, lines.join('\n'));
-  return envelope.code === 0 && result.signatureValid !== false ? 0 : 1;
 }
 
 function merchantJson(m: Merchant) {

@@ -9,6 +9,9 @@ import { toOrder, type Row } from '../sqlite/rows.js';
 
 export type Db = pg.Pool | pg.PoolClient;
 
+/** How often a credit looks for a free balance shard before it waits for a busy one. */
+const FREE_SHARD_LOOKS = 20;
+
 interface AccountShape {
   readonly kind: 'platform' | 'wallet' | 'merchant';
   readonly shards: number;
@@ -82,16 +85,35 @@ export class PgWrites {
   }
 
   /**
-   * Credits go to one shard at random, so concurrent credits to one merchant rarely meet. A debit
-   * of a sharded account that may not go negative locks all its shards in order and takes from
-   * them in turn; the caller has already checked that the total covers it.
+   * A credit to a sharded account goes to a shard that no other transaction holds right now
+   * (SKIP LOCKED), picked at random, so concurrent payments to one merchant do not wait for each
+   * other. Payments hold a shard only until they commit, so when every shard is busy it looks
+   * again a few times, briefly, before it waits for a random one. A debit of a sharded account
+   * that may not go negative locks all its shards in order and takes from them in turn; the
+   * caller has already checked that the total covers it.
    */
   async #addToBalance(c: Db, accountId: string, amountSen: number): Promise<void> {
     const shape = await this.#shape(c, accountId);
-    if (amountSen > 0 || shape.kind === 'platform' || shape.shards === 1) {
-      const shard = shape.shards === 1 ? 0 : randomInt(0, shape.shards);
+    if (shape.shards === 1) {
+      const r = await c.query('UPDATE account_shards SET balance_sen = balance_sen + $1 WHERE account_id = $2 AND shard = 0', [
+        amountSen, accountId,
+      ]);
+      assert(r.rowCount === 1, `posting to an existing account (${accountId})`);
+      return;
+    }
+    if (amountSen > 0 || shape.kind === 'platform') {
+      for (let look = 0; look < FREE_SHARD_LOOKS; look++) {
+        const free = await c.query(
+          `UPDATE account_shards SET balance_sen = balance_sen + $1
+            WHERE (account_id, shard) = (SELECT account_id, shard FROM account_shards WHERE account_id = $2
+                                          ORDER BY random() LIMIT 1 FOR UPDATE SKIP LOCKED)`,
+          [amountSen, accountId],
+        );
+        if (free.rowCount === 1) return;
+        await new Promise((r) => setTimeout(r, 1 + look));
+      }
       const r = await c.query('UPDATE account_shards SET balance_sen = balance_sen + $1 WHERE account_id = $2 AND shard = $3', [
-        amountSen, accountId, shard,
+        amountSen, accountId, randomInt(0, shape.shards),
       ]);
       assert(r.rowCount === 1, `posting to an existing account (${accountId})`);
       return;

@@ -1,0 +1,206 @@
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { hashPin, hashWalletToken, newWalletToken } from '../src/domain/credentials.js';
+import { merchantAccount } from '../src/domain/ledger.js';
+import {
+  createMerchant,
+  micropayParams,
+  postRaw,
+  postSigned,
+  startTestPlatform,
+  type TestMerchant,
+  type TestPlatform,
+} from './helpers.js';
+import { startServerProcess, stopAllChildren, type ServerProcess } from './process-helpers.js';
+
+/**
+ * The concurrency proofs of the PostgreSQL store: two real `micropay serve` processes share one
+ * database, and requests are spread over both. (PostgreSQL run only; see vitest.config.ts.)
+ */
+let p: TestPlatform;
+let m: TestMerchant;
+let servers: ServerProcess[];
+
+const SERVER_ENV = { MICROPAY_CONFIRM_LIMIT: '250.00', MICROPAY_PG_POOL_SIZE: '10', MICROPAY_SWEEP_INTERVAL_MS: '200' };
+
+beforeAll(async () => {
+  // The in-process platform only prepares data; the two child processes serve the requests.
+  p = await startTestPlatform(SERVER_ENV);
+  m = await createMerchant(p, 'Car Park, fifty lanes');
+  servers = await Promise.all(
+    [0, 1].map(() => startServerProcess(['--db', p.dbPath, '--port', '0'], { env: SERVER_ENV, lifetimeMs: 120_000 })),
+  );
+});
+afterAll(async () => {
+  await stopAllChildren();
+  await p.stop();
+});
+
+/** Request i goes to process i mod 2. */
+const url = (i: number) => servers[i % 2]!.url;
+
+async function wallet(balanceSen: number) {
+  const w = await p.store.createWallet({ name: 'w', openingSen: balanceSen });
+  const code = await p.store.issuePayCode(w.walletId, 120_000);
+  if (typeof code === 'string') throw new Error(code);
+  return { walletId: w.walletId, payCode: code.code };
+}
+
+async function balance(walletId: string) {
+  return (await p.store.findWallet(walletId))!;
+}
+
+async function expectCleanAudit() {
+  const report = await p.store.audit();
+  expect(report.checks.filter((c) => c.violations.length > 0)).toEqual([]);
+}
+
+describe('two server processes on one PostgreSQL database', () => {
+  it('500 payments at once, 400 affordable: exactly 400 PAID while refunds and top-ups credit the same wallets', async () => {
+    // 400 wallets can afford 10.00; 50 of them paid 5.00 earlier, and that payment is refunded
+    // during the burst; 50 others are topped up during it. 100 wallets have 9.99: they must fail.
+    const affordable = await Promise.all(Array.from({ length: 400 }, () => wallet(20_00)));
+    const poor = await Promise.all(Array.from({ length: 100 }, () => wallet(9_99)));
+    const refunded = affordable.slice(0, 50);
+    const toppedUp = affordable.slice(50, 100);
+    for (const [i, w] of refunded.entries()) {
+      const res = await postSigned(url(i), 'micropay', micropayParams(m, `early-${i}`, '5.00', w.payCode), m.key);
+      expect(res.body.code).toBe(0);
+      const fresh = await p.store.issuePayCode(w.walletId, 120_000);
+      (w as { payCode: string }).payCode = typeof fresh === 'string' ? '' : fresh.code;
+    }
+
+    const all = [...affordable, ...poor];
+    const payments = all.map((w, i) => postSigned(url(i), 'micropay', micropayParams(m, `burst-${i}`, '10.00', w.payCode), m.key));
+    const refunds = refunded.map((_, i) =>
+      postSigned(url(i + 1), 'refund', { mchId: m.mchId, mchOrderId: `early-${i}`, mchRefundId: `rf-${i}`, refundAmount: '5.00' }, m.key),
+    );
+    const topUps = toppedUp.map((w) => p.store.topUp(w.walletId, 1_00));
+    const [paid, back] = await Promise.all([Promise.all(payments), Promise.all(refunds), Promise.all(topUps)]);
+
+    const codes = paid.map((r) => r.body.code);
+    expect(codes.filter((c) => c === 0)).toHaveLength(400);
+    expect(codes.filter((c) => c === 1028)).toHaveLength(100);
+    expect(codes.slice(0, 400).every((c) => c === 0)).toBe(true);
+    expect(back.every((r) => r.body.code === 0 && (r.body.data as { refundStatus: string }).refundStatus === 'REFUNDED')).toBe(true);
+
+    for (const w of refunded) expect((await balance(w.walletId)).balanceSen).toBe(20_00 - 5_00 - 10_00 + 5_00);
+    for (const w of toppedUp) expect((await balance(w.walletId)).balanceSen).toBe(20_00 - 10_00 + 1_00);
+    for (const w of affordable.slice(100)) expect((await balance(w.walletId)).balanceSen).toBe(10_00);
+    for (const w of poor) expect((await balance(w.walletId)).balanceSen).toBe(9_99);
+    await expectCleanAudit();
+  });
+
+  it('one payment code sent in 50 simultaneous requests over both processes is PAID once', async () => {
+    const w = await wallet(100_00);
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => postSigned(url(i), 'micropay', micropayParams(m, `one-code-${i}`, '1.00', w.payCode), m.key)),
+    );
+    const codes = answers.map((r) => r.body.code);
+    expect(codes.filter((c) => c === 0)).toHaveLength(1);
+    expect(codes.filter((c) => c === 1036)).toHaveLength(49);
+    expect((await balance(w.walletId)).balanceSen).toBe(99_00);
+    await expectCleanAudit();
+  });
+
+  it('one (mchId, mchOrderId) sent 20 times at once: one order, one debit', async () => {
+    const w = await wallet(100_00);
+    const params = micropayParams(m, 'same-order', '7.00', w.payCode);
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => postSigned(url(i), 'micropay', params, m.key)));
+    const codes = answers.map((r) => r.body.code);
+    expect(codes.filter((c) => c === 0)).toHaveLength(1);
+    expect(codes.filter((c) => c === 1023)).toHaveLength(19);
+    expect(new Set(answers.map((r) => r.body.data!.wavpayOrderId)).size).toBe(1);
+    expect((await balance(w.walletId)).balanceSen).toBe(93_00);
+  });
+
+  it('concurrent refunds adding up to more than was paid never refund beyond the paid amount', async () => {
+    const w = await wallet(100_00);
+    expect((await postSigned(url(0), 'micropay', micropayParams(m, 'refund-race', '10.00', w.payCode), m.key)).body.code).toBe(0);
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        postSigned(url(i), 'refund', { mchId: m.mchId, mchOrderId: 'refund-race', mchRefundId: `race-${i}`, refundAmount: '1.00' }, m.key),
+      ),
+    );
+    const codes = answers.map((r) => r.body.code);
+    expect(codes.filter((c) => c === 0)).toHaveLength(10);
+    expect(codes.filter((c) => c === 9006)).toHaveLength(10);
+    expect((await balance(w.walletId)).balanceSen).toBe(100_00);
+    expect((await p.store.findOrder(m.mchId, 'refund-race'))!).toMatchObject({ status: 'REFUNDED', refundedSen: 10_00 });
+    await expectCleanAudit();
+  });
+
+  it('a confirm and a close racing on one PENDING order from different processes: exactly one wins', async () => {
+    for (let i = 0; i < 10; i++) {
+      const token = newWalletToken();
+      const created = await p.store.createWallet({ name: 'Alice', openingSen: 1_000_00, tokenHash: hashWalletToken(token), pinHash: await hashPin('1234') });
+      const code = await p.store.issuePayCode(created.walletId, 60_000);
+      const payCode = typeof code === 'string' ? '' : code.code;
+      const pending = await postSigned(url(i), 'micropay', micropayParams(m, `pend-${i}`, '300.00', payCode), m.key);
+      expect(pending.body.code).toBe(1024);
+      const orderId = pending.body.data!.wavpayOrderId;
+      const [confirm, close] = await Promise.all([
+        postRaw(url(i), '/api/wallet/confirm', { wavpayOrderId: orderId, pin: '1234' }, { Authorization: `Bearer ${token}` }),
+        postSigned(url(i + 1), 'closeBill', { mchId: m.mchId, mchOrderId: `pend-${i}` }, m.key),
+      ]);
+      const order = (await p.store.findOrder(m.mchId, `pend-${i}`))!;
+      const after = await balance(created.walletId);
+      expect(after.heldSen).toBe(0);
+      if (order.status === 'PAID') {
+        expect([confirm.body.code, close.body.code]).toEqual([0, 1023]);
+        expect(after.balanceSen).toBe(700_00);
+      } else {
+        expect(order.status).toBe('FAILED');
+        expect([confirm.body.code, close.body.code]).toEqual([1025, 0]);
+        expect(after.balanceSen).toBe(1_000_00);
+      }
+    }
+    await expectCleanAudit();
+  });
+});
+
+describe('no hot row: payments to one merchant do not queue behind one balance row', () => {
+  let blocker: pg.Client | null = null;
+  afterEach(async () => {
+    await blocker?.query('ROLLBACK').catch(() => undefined);
+    await blocker?.end();
+    blocker = null;
+  });
+
+  /** Opens a transaction that holds row locks on `count` of the merchant's balance shards. */
+  async function holdShards(count: number) {
+    blocker = new pg.Client({ connectionString: p.dbPath });
+    await blocker.connect();
+    await blocker.query('BEGIN');
+    await blocker.query('SELECT shard FROM account_shards WHERE account_id = $1 AND shard < $2 FOR UPDATE', [merchantAccount(m.mchId), count]);
+  }
+
+  async function payFromBothProcesses(prefix: string, n: number) {
+    const wallets = await Promise.all(Array.from({ length: n }, () => wallet(10_00)));
+    return wallets.map((w, i) => postSigned(url(i), 'micropay', micropayParams(m, `${prefix}-${i}`, '1.00', w.payCode), m.key));
+  }
+
+  it('while a transaction holds 15 of the merchant\'s 16 balance shards, 40 payments from two processes still complete', async () => {
+    await holdShards(15);
+    const started = Date.now();
+    const answers = await Promise.all(await payFromBothProcesses('hot', 40));
+    expect(answers.every((r) => r.body.code === 0)).toBe(true);
+    // They did not wait for the lock holder, which still holds its locks now.
+    expect(Date.now() - started).toBeLessThan(5_000);
+    const { rows } = await blocker!.query('SELECT COUNT(*)::int AS n FROM account_shards WHERE account_id = $1 AND balance_sen > 0', [
+      merchantAccount(m.mchId),
+    ]);
+    expect((rows[0] as { n: number }).n).toBeGreaterThan(0);
+  });
+
+  it('with every shard held, payments wait; they complete as soon as the holder lets go (the contrast)', async () => {
+    await holdShards(16);
+    const pending = await payFromBothProcesses('all-held', 4);
+    const settled = await Promise.race([Promise.all(pending).then(() => 'completed'), new Promise((r) => setTimeout(() => r('waiting'), 1_500))]);
+    expect(settled).toBe('waiting');
+    await blocker!.query('ROLLBACK');
+    const answers = await Promise.all(pending);
+    expect(answers.every((r) => r.body.code === 0)).toBe(true);
+    await expectCleanAudit();
+  });
+});
