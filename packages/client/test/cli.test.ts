@@ -4,6 +4,7 @@ import {
   appWallet,
   createMerchant,
   FAST_ENV,
+  freePort,
   payCode,
   startTestPlatform,
   tamperingProxy,
@@ -104,7 +105,7 @@ describe('query, close, refund and refund-query through the client', () => {
   });
 
   it('no platform at the URL: one line on stderr saying what to do, exit 1', async () => {
-    const r = await runCli(['query', '--url', 'http://127.0.0.1:9', '--mch-id', m.mchId, '--key', m.key, '--order', 'x']);
+    const r = await runCli(['query', '--url', `http://127.0.0.1:${await freePort()}`, '--mch-id', m.mchId, '--key', m.key, '--order', 'x']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^micropay: queryBill: the connection failed \(ECONNREFUSED\)\. .+\n$/);
   });

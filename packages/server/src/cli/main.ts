@@ -218,6 +218,10 @@ async function admin(store: Store, config: Config, command: string, args: string
     case 'wallet unfreeze': {
       const w = await store.setWalletStatus(need(id, 'WALLETID'), sub === 'freeze' ? 'frozen' : 'active');
       if (w === null) return notFound(`wallet ${id}`);
+      if (w.status === 'closed') {
+        process.stderr.write(`micropay: wallet ${w.walletId} is closed; closing is final\n`);
+        return 1;
+      }
       out.show(walletJson(w), `Wallet ${w.walletId} is ${w.status}.`);
       return 0;
     }

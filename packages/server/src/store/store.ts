@@ -27,6 +27,7 @@ export interface Store {
   createWallet(input: NewWallet): Promise<Wallet>;
   findWallet(walletId: string): Promise<Wallet | null>;
   findWalletByTokenHash(tokenHash: string): Promise<Wallet | null>;
+  /** Freezes, unfreezes or closes a wallet; a closed wallet stays closed (the result shows it). */
   setWalletStatus(walletId: string, status: WalletStatus): Promise<Wallet | null>;
   updateWalletSecurity(walletId: string, changes: WalletSecurityChanges): Promise<Wallet | null>;
   /** The stored PIN hash, for the wallet API's PIN check only. */

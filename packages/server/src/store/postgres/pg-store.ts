@@ -225,7 +225,8 @@ export class PgStore implements Store {
   }
 
   async setWalletStatus(walletId: string, status: WalletStatus): Promise<Wallet | null> {
-    await this.pool.query('UPDATE wallets SET status = $1 WHERE wallet_id = $2', [status, walletId]);
+    // Closing is final: a closed wallet is never frozen or reopened.
+    await this.pool.query(`UPDATE wallets SET status = $1 WHERE wallet_id = $2 AND status <> 'closed'`, [status, walletId]);
     return this.findWallet(walletId);
   }
 

@@ -9,6 +9,7 @@ import { decideRefundFinish, decideRefundRequest, refundFingerprint, type Refund
 import type { StatementMovements } from '../../domain/statement.js';
 import { toOrder, toRefund, type Row } from '../sqlite/rows.js';
 import type { RefundRecord } from '../store.js';
+import { isUniqueViolation } from './pool.js';
 import type { Db, PgWrites } from './writes.js';
 
 type Transaction = <T>(fn: (c: pg.PoolClient) => Promise<T>) => Promise<T>;
@@ -32,7 +33,22 @@ export class PgRefunds {
     this.#ids = new RefundIdSource(timeZone);
   }
 
-  request(cmd: RefundCommand): Promise<RefundRequestDecision> {
+  /**
+   * The first transaction. Run again when it lost a race to insert: the same mchRefundId from
+   * another request (which then answers as a repeat), or a refund id another process drew.
+   */
+  async request(cmd: RefundCommand): Promise<RefundRequestDecision> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#request(cmd);
+      } catch (error) {
+        const raced = isUniqueViolation(error, 'refunds_pkey') || isUniqueViolation(error, 'refunds_mch_id_mch_refund_id_key');
+        if (!raced || attempt >= 3) throw error;
+      }
+    }
+  }
+
+  #request(cmd: RefundCommand): Promise<RefundRequestDecision> {
     return this.transaction(async (c): Promise<RefundRequestDecision> => {
       const now = this.clock.nowMs();
       // The order row lock serialises every refund of this order, and repeats of one mchRefundId.

@@ -603,7 +603,8 @@ function prepare(db: Database.Database) {
       `INSERT INTO wallets (wallet_id, name, status, account_id, token_hash, pin_hash, confirm_limit_sen, created_at_ms)
        VALUES (?, ?, 'active', ?, ?, ?, ?, ?)`,
     ),
-    setWalletStatus: db.prepare('UPDATE wallets SET status = ? WHERE wallet_id = ?'),
+    // Closing is final: a closed wallet is never frozen or reopened.
+    setWalletStatus: db.prepare(`UPDATE wallets SET status = ? WHERE wallet_id = ? AND status <> 'closed'`),
     setWalletToken: db.prepare('UPDATE wallets SET token_hash = ? WHERE wallet_id = ?'),
     setWalletPin: db.prepare('UPDATE wallets SET pin_hash = ?, pin_failures = 0 WHERE wallet_id = ?'),
     setPinFailures: db.prepare('UPDATE wallets SET pin_failures = ? WHERE wallet_id = ?'),
