@@ -114,6 +114,17 @@ describe('pay(): the payment-code flow to one final outcome', () => {
     expect((await p.store.findWallet(w.walletId))!.heldSen).toBe(0);
   });
 
+  it('the sandbox "pending" header makes a small payment wait for confirmation too; confirmed, PAID', async () => {
+    const rehearsal = clientFor(p.url, m, { headers: { 'X-MicroPay-Sandbox': 'pending' } });
+    const run = payRecorded(rehearsal, sale('flow-pending-header', await payCode(p, w), '1.00'), {
+      onProgress: (e) => {
+        if (e.step === 'waiting-for-customer') void walletApi(p, w, 'confirm', { wavpayOrderId: e.order.wavpayOrderId });
+      },
+    });
+    expect(await run.outcome).toMatchObject({ status: 'PAID', order: { amount: '1.00' } });
+    expect(run.names()).toContain('waiting-for-customer');
+  });
+
   it('PENDING timing out: at the deadline the order is closed, CLOSED, hold released', async () => {
     const run = payRecorded(client, sale('flow-timeout', await payCode(p, w), '300.00'), { deadlineMs: 800 });
     const started = Date.now();

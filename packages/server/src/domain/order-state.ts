@@ -1,5 +1,6 @@
 import type { OrderStatus } from '@micropay/protocol';
 import { assert } from './ledger.js';
+import type { FailReason, Order } from './model.js';
 
 /**
  * The order state machine (docs/state-machine.md draws it). `null` is "no order yet".
@@ -34,6 +35,27 @@ export function canTransition(from: OrderStatus | null, to: OrderStatus): boolea
 
 export function assertTransition(from: OrderStatus | null, to: OrderStatus): void {
   assert(canTransition(from, to), `order may move from ${from ?? 'nothing'} to ${to}`);
+}
+
+/** What changes with a transition besides the state. */
+export interface OrderChanges {
+  readonly failReason?: FailReason;
+  readonly payTimeMs?: number;
+  readonly refundedSen?: number;
+}
+
+/** The order after a transition (asserted legal). Only NEW and PENDING orders keep a deadline. */
+export function orderAfter(order: Order, to: OrderStatus, nowMs: number, changes: OrderChanges = {}): Order {
+  assertTransition(order.status, to);
+  return {
+    ...order,
+    status: to,
+    failReason: changes.failReason ?? order.failReason,
+    payTimeMs: changes.payTimeMs ?? order.payTimeMs,
+    deadlineMs: to === 'NEW' || to === 'PENDING' ? order.deadlineMs : null,
+    refundedSen: changes.refundedSen ?? order.refundedSen,
+    updatedAtMs: nowMs,
+  };
 }
 
 export type RefundStatus = 'REFUND_IN_PROCESS' | 'REFUNDED' | 'REFUND_FAILED';

@@ -2,9 +2,9 @@ import { randomInt, randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { OrderStatus } from '@micropay/protocol';
 import { assert, type JournalEntry } from '../../domain/ledger.js';
-import type { FailReason, Order } from '../../domain/model.js';
+import type { Order } from '../../domain/model.js';
 import type { NotificationEvent } from '../../domain/notification.js';
-import { assertTransition } from '../../domain/order-state.js';
+import { assertTransition, orderAfter, type OrderChanges } from '../../domain/order-state.js';
 import { toOrder, type Row } from '../sqlite/rows.js';
 
 export type Db = pg.Pool | pg.PoolClient;
@@ -50,18 +50,9 @@ export class PgWrites {
     order: Order,
     to: OrderStatus,
     nowMs: number,
-    changes: { failReason?: FailReason; payTimeMs?: number; refundedSen?: number } = {},
+    changes: OrderChanges = {},
   ): Promise<Order> {
-    assertTransition(order.status, to);
-    const next: Order = {
-      ...order,
-      status: to,
-      failReason: changes.failReason ?? order.failReason,
-      payTimeMs: changes.payTimeMs ?? order.payTimeMs,
-      deadlineMs: to === 'NEW' || to === 'PENDING' ? order.deadlineMs : null,
-      refundedSen: changes.refundedSen ?? order.refundedSen,
-      updatedAtMs: nowMs,
-    };
+    const next = orderAfter(order, to, nowMs, changes);
     const result = await c.query(
       `UPDATE orders SET status = $1, fail_reason = $2, pay_time_ms = $3, deadline_ms = $4, refunded_sen = $5, updated_at_ms = $6
         WHERE order_id = $7 AND status = $8`,

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { OrderStatus } from '@micropay/protocol';
 import { assert, type JournalEntry } from '../../domain/ledger.js';
-import type { FailReason, Order } from '../../domain/model.js';
+import type { Order } from '../../domain/model.js';
 import type { NotificationEvent } from '../../domain/notification.js';
-import { assertTransition } from '../../domain/order-state.js';
+import { assertTransition, orderAfter, type OrderChanges } from '../../domain/order-state.js';
 import { toOrder, type Row } from './rows.js';
 
 /**
@@ -63,19 +63,9 @@ export class SqliteWrites {
     order: Order,
     to: OrderStatus,
     nowMs: number,
-    changes: { failReason?: FailReason; payTimeMs?: number; refundedSen?: number } = {},
+    changes: OrderChanges = {},
   ): Order {
-    assertTransition(order.status, to);
-    const next: Order = {
-      ...order,
-      status: to,
-      failReason: changes.failReason ?? order.failReason,
-      payTimeMs: changes.payTimeMs ?? order.payTimeMs,
-      // Only NEW and PENDING orders have a deadline.
-      deadlineMs: to === 'NEW' || to === 'PENDING' ? order.deadlineMs : null,
-      refundedSen: changes.refundedSen ?? order.refundedSen,
-      updatedAtMs: nowMs,
-    };
+    const next = orderAfter(order, to, nowMs, changes);
     const result = this.#s.moveOrder.run(
       next.status, next.failReason, next.payTimeMs, next.deadlineMs, next.refundedSen, nowMs, order.orderId, order.status,
     );
