@@ -144,10 +144,9 @@ export async function runPayFlow(client: MicroPayClient, request: PayRequest, op
     emit({ step: 'querying', attempt: queries });
     try {
       const order = await client.queryBill({ mchOrderId }, { signal });
-      const wasPending = sawPending;
       seen(order);
       if (PAID_STATES.has(order.tradeStatus)) return paid(order);
-      if (order.tradeStatus === 'FAILED') return failed(wasPending || sawPending ? 'NOT_CONFIRMED' : 'PAYMENT_FAILED', order);
+      if (order.tradeStatus === 'FAILED') return failed(sawPending ? 'NOT_CONFIRMED' : 'PAYMENT_FAILED', order);
       // The platform documents that a NEW order (its payment step failed) is never paid later,
       // so waiting for it only keeps the customer standing there.
       if (order.tradeStatus === 'NEW') return 'close-now';

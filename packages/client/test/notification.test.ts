@@ -78,6 +78,17 @@ describe('verifyNotification', () => {
     expect(rejected).toEqual([]);
   });
 
+  it('returns a REFUNDED notification typed as a refund', async () => {
+    const client = clientFor(p.url, m);
+    const w = await appWallet(p, 100_00);
+    await client.micropay({ mchOrderId: 'n-r', amount: '8.00', payCode: await payCode(p, w), goodsInfo: 'Coffee' });
+    await client.refund({ mchOrderId: 'n-r', mchRefundId: 'n-rf-1', refundAmount: '3.00' });
+    await until(() => received.some((n) => n.eventType === 'REFUNDED'), 10_000);
+    const refunded = received.find((n) => n.eventType === 'REFUNDED');
+    expect(refunded).toMatchObject({ merchantOrderId: 'n-r', merchantRefundId: 'n-rf-1', refundAmount: '3.00', refundStatus: 'REFUNDED' });
+    expect(rejected).toEqual([]);
+  });
+
   it('rejects an altered body, another key, another merchant, and what is not a notification', async () => {
     const client = clientFor(p.url, m);
     const w = await appWallet(p, 100_00);

@@ -15,7 +15,7 @@ export async function authenticate<T extends { mchId: string; timestampMs: numbe
   body: Record<string, unknown>,
 ): Promise<Authenticated<T>> {
   if (!parsed.ok) return { ok: false, answer: answer(parsed.code, null, parsed.msg) };
-  const merchant = await ctx.store.findMerchant(parsed.value.mchId);
+  const merchant = await ctx.store.findMerchantForAuth(parsed.value.mchId);
   if (merchant === null) return { ok: false, answer: answer(ResultCode.NO_RECORD, null, 'no such merchant') };
   if (!verify(body as SignableParams, merchant.apiKey.expose())) {
     return { ok: false, answer: answer(ResultCode.SIGNATURE_ERROR, null, 'secureHash does not match the request') };

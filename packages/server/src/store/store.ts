@@ -19,6 +19,12 @@ export interface Store {
    */
   createSandbox(input: { merchant: NewMerchant; wallet: NewWallet; setting: string }): Promise<{ merchant: Merchant; wallet: Wallet }>;
   findMerchant(mchId: string): Promise<Merchant | null>;
+  /**
+   * The merchant as the API authenticates requests: an active merchant may come from a cache at
+   * most MERCHANT_CACHE_TTL_MS old (merchant-cache.ts). This store's own merchant changes drop
+   * the entry at once; changes by other processes apply within the TTL.
+   */
+  findMerchantForAuth(mchId: string): Promise<Merchant | null>;
   listMerchants(): Promise<Merchant[]>;
   setMerchantStatus(mchId: string, status: MerchantStatus): Promise<Merchant | null>;
   updateMerchant(mchId: string, changes: { name?: string; notifyUrl?: string | null }): Promise<Merchant | null>;

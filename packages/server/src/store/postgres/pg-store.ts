@@ -12,6 +12,7 @@ import { decidePayment, paymentFingerprint, type PaymentDecision } from '../../d
 import { decideClose, decideConfirm, decideDecline, decideSweep, type Settlement } from '../../domain/settlement.js';
 import { topUpEntry } from '../../domain/wallet.js';
 import { AUDIT_QUERIES } from '../audit.js';
+import { MerchantCache } from '../merchant-cache.js';
 import { toMerchant, toOrder, toPayCode, toWallet, type Row } from '../sqlite/rows.js';
 import {
   auditReport,
@@ -30,6 +31,7 @@ import {
 import { POSTGRES_MIGRATIONS } from './migrations.js';
 import { createPool, isRetryable, isUniqueViolation } from './pool.js';
 import { PgNotifications } from './notifications.js';
+import { PgPaymentBatches } from './payment-batch.js';
 import { PgRefunds } from './refunds.js';
 import { PgWrites, type Db } from './writes.js';
 
@@ -62,6 +64,10 @@ class SandboxFault extends Error {
  * A transaction that still meets a deadlock or serialization failure is retried whole, up to
  * MAX_ATTEMPTS times; a payment that loses the race to insert the same (mchId, mchOrderId) is
  * retried once more and then answers as a repeat.
+ *
+ * Payments are group-committed: those that arrive together are decided and written in one
+ * transaction of a few set-based statements (payment-batch.ts), and fall back to one transaction
+ * per payment (#payAlone, described above) when a batch meets any error.
  */
 export class PgStore implements Store {
   readonly kind = 'postgres' as const;
@@ -75,6 +81,7 @@ export class PgStore implements Store {
   readonly #merchantShards: number;
   readonly #refunds: PgRefunds;
   readonly #notifications: PgNotifications;
+  readonly #batches: PgPaymentBatches;
 
   private constructor(options: PgStoreOptions) {
     this.pool = createPool({ url: options.url, max: options.poolSize, statementTimeoutMs: options.statementTimeoutMs });
@@ -86,6 +93,15 @@ export class PgStore implements Store {
     this.#merchantShards = options.merchantShards ?? 16;
     this.#refunds = new PgRefunds(this.pool, (fn) => this.transaction(fn), this.writes, options.clock, options.timeZone);
     this.#notifications = new PgNotifications(this.pool, options.clock);
+    this.#batches = new PgPaymentBatches({
+      pool: this.pool, writes: this.writes, clock: options.clock, policy: options.policy, orderIds: this.#orderIds,
+      payOne: (cmd, payOptions) => this.#payAlone(cmd, payOptions),
+    });
+  }
+
+  /** Group commit's counters (payment-batch.ts). */
+  get batchStats(): { batches: number; payments: number; fallbacks: number } {
+    return this.#batches.stats;
   }
 
   /** Connects, applies pending migrations (one process at a time) and refuses a newer schema. */
@@ -171,12 +187,19 @@ export class PgStore implements Store {
     return rows[0] === undefined ? null : toMerchant(rows[0] as Row);
   }
 
+  readonly #merchantCache = new MerchantCache();
+
+  findMerchantForAuth(mchId: string): Promise<Merchant | null> {
+    return this.#merchantCache.get(mchId, Date.now(), (id) => this.findMerchant(id));
+  }
+
   async listMerchants(): Promise<Merchant[]> {
     return (await this.pool.query('SELECT * FROM merchants ORDER BY mch_id')).rows.map((r) => toMerchant(r as Row));
   }
 
   async setMerchantStatus(mchId: string, status: MerchantStatus): Promise<Merchant | null> {
     const { rows } = await this.pool.query('UPDATE merchants SET status = $1 WHERE mch_id = $2 RETURNING *', [status, mchId]);
+    this.#merchantCache.forget(mchId);
     return rows[0] === undefined ? null : toMerchant(rows[0] as Row);
   }
 
@@ -187,6 +210,7 @@ export class PgStore implements Store {
         WHERE mch_id = $5 RETURNING *`,
       [changes.name !== undefined, changes.name ?? null, changes.notifyUrl !== undefined, changes.notifyUrl ?? null, mchId],
     );
+    this.#merchantCache.forget(mchId);
     return rows[0] === undefined ? null : toMerchant(rows[0] as Row);
   }
 
@@ -322,7 +346,13 @@ export class PgStore implements Store {
 
   // --- payments --------------------------------------------------------------------------------
 
-  async pay(cmd: MicropayCommand, options: PayOptions = {}): Promise<PaymentDecision> {
+  /** Payments arriving together are decided and committed in one transaction (payment-batch.ts). */
+  pay(cmd: MicropayCommand, options: PayOptions = {}): Promise<PaymentDecision> {
+    return this.#batches.pay(cmd, options);
+  }
+
+  /** One payment in its own transaction: sandbox rehearsals, and the fallback of a failed batch. */
+  async #payAlone(cmd: MicropayCommand, options: PayOptions): Promise<PaymentDecision> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.transaction((c) => this.#payOne(c, cmd, options));
@@ -562,6 +592,7 @@ export class PgStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.#batches.drain();
     await this.pool.end();
   }
 }

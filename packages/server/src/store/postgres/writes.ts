@@ -75,6 +75,11 @@ export class PgWrites {
     for (const p of entry.postings) await this.#addToBalance(c, p.accountId, p.amountSen);
   }
 
+  /** One posting's change to an account's balance (see #addToBalance); for writes that post in bulk. */
+  addToBalance(c: Db, accountId: string, amountSen: number): Promise<void> {
+    return this.#addToBalance(c, accountId, amountSen);
+  }
+
   /**
    * A credit to a sharded account goes to a shard that no other transaction holds right now
    * (SKIP LOCKED), picked at random, so concurrent payments to one merchant do not wait for each

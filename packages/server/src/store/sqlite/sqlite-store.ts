@@ -16,6 +16,7 @@ import {
 } from '../../domain/settlement.js';
 import { topUpEntry } from '../../domain/wallet.js';
 import { AUDIT_QUERIES } from '../audit.js';
+import { MerchantCache } from '../merchant-cache.js';
 import {
   auditReport,
   type AuditReport,
@@ -91,6 +92,9 @@ export class SqliteStore implements Store {
     // Admin commands write from other processes; wait for their short transactions instead of failing.
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('foreign_keys = ON');
+    // 64 MiB of page cache instead of SQLite's 2 MiB: a payment reads its code, wallet and account
+    // at random places in the file, and every miss is a read from the OS. Durability is untouched.
+    this.db.pragma('cache_size = -65536');
     this.#clock = options.clock;
     this.#timeZone = options.timeZone;
     this.#policy = options.policy;
@@ -143,6 +147,12 @@ export class SqliteStore implements Store {
     return row === undefined ? null : toMerchant(row);
   }
 
+  readonly #merchantCache = new MerchantCache();
+
+  findMerchantForAuth(mchId: string): Promise<Merchant | null> {
+    return this.#merchantCache.get(mchId, Date.now(), (id) => this.findMerchant(id));
+  }
+
   async listMerchants(): Promise<Merchant[]> {
     return (this.#s.listMerchants.all() as Row[]).map(toMerchant);
   }
@@ -158,12 +168,14 @@ export class SqliteStore implements Store {
     });
   }
 
-  #updateMerchant(mchId: string, change: () => void): Promise<Merchant | null> {
-    return this.transaction(() => {
+  async #updateMerchant(mchId: string, change: () => void): Promise<Merchant | null> {
+    const merchant = await this.transaction(() => {
       change();
       const row = this.#s.findMerchant.get(mchId) as Row | undefined;
       return row === undefined ? null : toMerchant(row);
     });
+    this.#merchantCache.forget(mchId);
+    return merchant;
   }
 
   // --- wallets and payment codes ---------------------------------------------------------------
@@ -323,12 +335,18 @@ export class SqliteStore implements Store {
     const s = this.#s;
     const now = this.#clock.nowMs();
     const existingRow = s.findOrder.get(cmd.mchId, cmd.mchOrderId) as Row | undefined;
-    const payCodeRow = existingRow === undefined ? (s.findPayCode.get(cmd.payCode) as Row | undefined) : undefined;
-    const wallet = payCodeRow === undefined ? null : this.#wallet(payCodeRow.wallet_id as string);
+    // The code and its wallet in one statement (one of the fewer statements a payment costs).
+    const codeRow = existingRow === undefined ? (s.findPayCodeWithWallet.get(cmd.payCode) as Row | undefined) : undefined;
     const view = {
       existing: existingRow === undefined ? null : toOrder(existingRow),
-      payCode: payCodeRow === undefined ? null : toPayCode(payCodeRow),
-      wallet,
+      payCode:
+        codeRow === undefined
+          ? null
+          : toPayCode({
+              code: codeRow.code, wallet_id: codeRow.code_wallet_id, status: codeRow.code_status,
+              issued_at_ms: codeRow.code_issued_at_ms, expires_at_ms: codeRow.code_expires_at_ms,
+            }),
+      wallet: codeRow === undefined || codeRow.wallet_id === null ? null : toWallet(codeRow),
     };
     const policy = options.forceConfirmation ? { ...this.#policy, forceConfirmation: true } : this.#policy;
     const decision = decidePayment(cmd, view, policy, now, this.#orderIds.next(now), paymentFingerprint(cmd));
@@ -623,6 +641,12 @@ function prepare(db: Database.Database) {
     pendingOrdersOfWallet: db.prepare(`SELECT * FROM orders WHERE wallet_id = ? AND status = 'PENDING' ORDER BY trade_time_ms`),
 
     findPayCode: db.prepare('SELECT * FROM pay_codes WHERE code = ?'),
+    findPayCodeWithWallet: db.prepare(
+      `SELECT c.code, c.wallet_id AS code_wallet_id, c.status AS code_status, c.issued_at_ms AS code_issued_at_ms,
+              c.expires_at_ms AS code_expires_at_ms, ${WALLET_COLUMNS}
+         FROM pay_codes c LEFT JOIN wallets w ON w.wallet_id = c.wallet_id LEFT JOIN accounts a ON a.id = w.account_id
+        WHERE c.code = ?`,
+    ),
     retirePayCodes: db.prepare(`UPDATE pay_codes SET status = 'retired' WHERE wallet_id = ? AND status = 'active'`),
     insertPayCode: db.prepare(
       `INSERT INTO pay_codes (code, wallet_id, status, issued_at_ms, expires_at_ms) VALUES (?, ?, 'active', ?, ?)`,

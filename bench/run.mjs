@@ -1,0 +1,615 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: durable payments over real HTTP, against the machine's own ceiling.
+ * See docs/benchmarks.md for what it measures, the options and the latest results.
+ *
+ * For each scenario: a fresh store (SQLite file, or a fresh PostgreSQL database when
+ * DATABASE_URL is set), merchants, one funded wallet with one fresh payment code per payment,
+ * signed micropay (and queryBill) requests precomputed into a file; then `micropay serve` in its
+ * own process(es), a warm-up, and a fixed-duration run by a separate load generator process
+ * (wrk with bench/wrk/micropay.lua when wrk is installed, else bench/load-node.mjs). Afterwards
+ * every payment answered PAID is looked up in the store and the ledger audit must be clean.
+ * The ceiling — a bare node:http server that parses the same JSON body, hashes it once and
+ * answers — is measured in the same run with the same generator and settings.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { sign } from '@micropay/protocol';
+import { loadConfig } from '../packages/server/dist/config.js';
+import { openStore } from '../packages/server/dist/platform.js';
+import { createMerchants, createWalletsWithCodes } from './lib/seed.mjs';
+import { printProfile, summariseProfile } from './lib/profile.mjs';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const CLI = join(ROOT, 'packages/server/dist/cli/main.js');
+const RESULTS = join(ROOT, 'bench/results');
+
+const { values: opt } = parseArgs({
+  options: {
+    store: { type: 'string' },
+    duration: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '3' },
+    connections: { type: 'string', default: '100' },
+    generator: { type: 'string', default: 'auto' },
+    scenarios: { type: 'string' },
+    merchants: { type: 'string', default: '100' },
+    profile: { type: 'boolean', default: false },
+    soak: { type: 'boolean', default: false },
+    'soak-duration': { type: 'string', default: '300' },
+    'soak-rate': { type: 'string', default: '2000' },
+    'no-pgbench': { type: 'boolean', default: false },
+    keep: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+
+if (opt.help) {
+  process.stdout.write(`npm run bench -- [options]
+  --store sqlite|postgres   default: postgres when DATABASE_URL is set, else sqlite
+  --duration S              seconds of each measured run (default 10), after --warmup S (default 3)
+  --connections N           concurrent keep-alive connections (default 100)
+  --generator auto|wrk|node auto: wrk when installed
+  --scenarios a,b           default sqlite: many,hot,mix; postgres: many,hot,mix,many-2p,hot-2p
+  --merchants N             merchants of the many-merchant scenarios (default 100)
+  --profile                 record a CPU profile of the server(s) and print the top functions
+  --soak                    5-minute memory run instead (Node generator, --soak-rate payments/s)
+  --no-pgbench              skip the pgbench TPC-B reference on PostgreSQL
+  --keep                    keep the scenario databases
+`);
+  process.exit(0);
+}
+
+const databaseUrl = process.env.DATABASE_URL;
+const storeKind = opt.store ?? (databaseUrl ? 'postgres' : 'sqlite');
+if (storeKind === 'postgres' && !databaseUrl) fail('--store postgres needs DATABASE_URL=postgres://user@host:port/db (an admin connection)');
+const durationS = opt.soak ? Number(opt['soak-duration']) : Number(opt.duration);
+const warmupS = Number(opt.warmup);
+const connections = Number(opt.connections);
+const hasWrk = spawnSync('wrk', ['--version'], { encoding: 'utf8' }).error === undefined;
+const generator = opt.soak ? 'node' : opt.generator === 'auto' ? (hasWrk ? 'wrk' : 'node') : opt.generator;
+if (generator === 'wrk' && !hasWrk) fail('wrk is not installed (apt-get install wrk), or use --generator node');
+const scenarios = opt.soak
+  ? ['many']
+  : (opt.scenarios ?? (storeKind === 'postgres' ? 'many,hot,mix,many-2p,hot-2p' : 'many,hot,mix')).split(',');
+
+const SCENARIOS = {
+  many: { merchants: Number(opt.merchants), processes: 1, queryShare: 0, label: `${opt.merchants} merchants, many wallets` },
+  hot: { merchants: 1, processes: 1, queryShare: 0, label: 'one hot merchant receives every payment' },
+  mix: { merchants: Number(opt.merchants), processes: 1, queryShare: 0.2, label: '80 % micropay, 20 % queryBill' },
+  'many-2p': { merchants: Number(opt.merchants), processes: 2, queryShare: 0, label: 'many merchants, two server processes' },
+  'hot-2p': { merchants: 1, processes: 2, queryShare: 0, label: 'one hot merchant, two server processes' },
+};
+for (const s of scenarios) if (!SCENARIOS[s]) fail(`unknown scenario ${s} (${Object.keys(SCENARIOS).join(', ')})`);
+
+const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+const work = join(RESULTS, `run-${stamp}`);
+mkdirSync(work, { recursive: true });
+const SERVER_ENV = {
+  MICROPAY_LOG_LEVEL: 'error',
+  // Requests are signed before the run starts; the window must cover setup and run.
+  MICROPAY_TIMESTAMP_WINDOW_S: '3600',
+  MICROPAY_PAYCODE_TTL_S: '3600',
+  // Each process gets a share of PostgreSQL's connections.
+  MICROPAY_PG_POOL_SIZE: process.env.MICROPAY_PG_POOL_SIZE ?? '20',
+};
+const log = (line) => process.stdout.write(line + '\n');
+/** Every process this run started; whatever is still running when it exits (also on a failure) is killed. */
+const children = new Set();
+process.on('exit', () => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => process.exit(130));
+
+// ---------------------------------------------------------------------------------------------
+
+const run = {
+  date: new Date().toISOString(),
+  machine: machine(),
+  store: storeKind,
+  generator,
+  connections,
+  durationS,
+  warmupS,
+  soak: opt.soak,
+  profile: opt.profile,
+  ceiling: null,
+  pgbench: null,
+  scenarios: [],
+};
+log(`MicroPay bench: ${storeKind}, generator ${generator}, ${connections} connections, ${durationS} s runs after ${warmupS} s warm-up`);
+log(`machine: ${run.machine.cpus} × ${run.machine.cpuModel}, ${run.machine.memGiB} GiB, node ${process.version}`);
+
+const started = Date.now();
+try {
+  if (!opt.soak) {
+    run.ceiling = await measureCeiling();
+    log(`ceiling (bare node:http, JSON parse + SHA-256): ${fmt(run.ceiling.load.requestsPerS)} req/s, p50 ${run.ceiling.load.latencyMs.p50} ms, p99 ${run.ceiling.load.latencyMs.p99} ms`);
+  }
+  if (storeKind === 'postgres' && !opt['no-pgbench'] && !opt.soak) {
+    run.pgbench = pgbench();
+    if (run.pgbench.tps !== null) log(`pgbench TPC-B (-s 10 -c 8 -j 2 -T 15): ${fmt(run.pgbench.tps)} tps`);
+    else log(`pgbench: ${run.pgbench.note}`);
+  }
+  let bestRate = null;
+  for (const name of scenarios) {
+    const result = await runScenario(name, SCENARIOS[name], bestRate);
+    run.scenarios.push(result);
+    if (result.paymentsPerS > 0) bestRate = Math.max(bestRate ?? 0, result.paymentsPerS);
+    printScenario(result);
+  }
+} finally {
+  if (!opt.keep) for (const f of readdirSync(work)) if (/\.(db|db-wal|db-shm|txt(\.\d)?)$/.test(f) || /^requests/.test(f)) rmSync(join(work, f), { force: true });
+}
+run.targets = targets(run);
+run.totalS = Math.round((Date.now() - started) / 1000);
+const outFile = join(RESULTS, `${stamp}-${storeKind}${opt.soak ? '-soak' : ''}.json`);
+writeFileSync(outFile, JSON.stringify(run, null, 2));
+printSummary(run);
+log(`\nwritten: ${outFile} (whole run ${run.totalS} s)`);
+process.exit(run.scenarios.every((s) => s.verified.ok && s.audit.ok) ? 0 : 1);
+
+// ---------------------------------------------------------------------------------------------
+
+async function measureCeiling() {
+  // Same body shape and size as the payments (signed micropay bodies); the ceiling does not
+  // care that they repeat, so a small list is cycled.
+  const key = 'K'.repeat(32);
+  const lines = [];
+  const ts = String(Date.now());
+  for (let i = 0; i < 20_000; i++) {
+    const body = micropayBody({ mchId: '202611001', key }, `ceil-${i}`, '391234567890123456', ts);
+    lines.push(`P\t/api/micropay/micropay\t${body}`);
+  }
+  const requests = writeRequests('ceiling', lines);
+  const server = await startProcess(process.execPath, [join(ROOT, 'bench/ceiling-server.mjs'), '0'], {}, /listening on (http:\S+)/);
+  try {
+    await drive([server.url], requests.warmup, warmupS, { label: 'ceiling warm-up', cycle: true });
+    const cpu0 = cpuSeconds(server.pid);
+    const load = await drive([server.url], requests.main, durationS, { label: 'ceiling', cycle: true });
+    const serverCpu = cpuSeconds(server.pid) - cpu0;
+    return { load, serverCpuPct: pctOfCore(serverCpu, load.elapsedS) };
+  } finally {
+    await stopProcess(server);
+  }
+}
+
+/** One scenario on a fresh store: setup, warm-up, measured run, check. */
+async function runScenario(name, s, bestRate) {
+  log(`\n== ${name}: ${s.label} (${storeKind}, ${s.processes} server process${s.processes > 1 ? 'es' : ''})`);
+  const db = await freshDatabase(name);
+  const config = loadConfig({ db }, { ...SERVER_ENV });
+  // Size the payment list from the ceiling (nothing here can beat the bare server) or, once a
+  // scenario has run on this store, from the best rate seen, with room to spare.
+  const ceilingRate = run.ceiling?.load.requestsPerS ?? Number(opt['soak-rate']);
+  const expectedRate = opt.soak ? Number(opt['soak-rate']) : Math.min(ceilingRate, bestRate === null ? ceilingRate : bestRate * 1.4);
+  const payShare = 1 - s.queryShare;
+  const mainCount = Math.ceil(expectedRate * durationS * (opt.soak ? 1.02 : 1.15) * payShare) + 1000;
+  const warmCount = Math.ceil(expectedRate * warmupS * 1.2 * payShare) + 500;
+
+  const t0 = Date.now();
+  const store = await openStore(config);
+  let merchants;
+  let codes;
+  try {
+    merchants = await createMerchants(store, s.merchants);
+    codes = await createWalletsWithCodes(store, warmCount + mainCount, { openingSen: 10_00, ttlMs: 3_600_000 });
+  } finally {
+    await store.close();
+  }
+  const setupS = (Date.now() - t0) / 1000;
+  log(`setup: ${s.merchants} merchants, ${fmt(codes.length)} wallets with a fresh code each in ${setupS.toFixed(1)} s`);
+
+  const t1 = Date.now();
+  const ts = String(Date.now());
+  const build = (from, to, prefix) => {
+    const lines = [];
+    const pays = [];
+    let code = from;
+    for (let i = 0; code < to; i++) {
+      const isQuery = s.queryShare > 0 && i >= 2000 && (i % 10) < s.queryShare * 10;
+      if (isQuery) {
+        // Ask about a payment made well before in the same list (and the same wrk thread),
+        // which has been answered by the time this query is sent.
+        const earlier = pays[pays.length - 1000 - (i % 500)];
+        lines.push(`Q\t/api/micropay/queryBill\t${queryBody(earlier.m, earlier.order, ts)}`);
+      } else {
+        const m = merchants[code % merchants.length];
+        const order = `${prefix}${code}`;
+        lines.push(`P\t/api/micropay/micropay\t${micropayBody(m, order, codes[code], ts)}`);
+        pays.push({ m, order });
+        code++;
+      }
+    }
+    return lines;
+  };
+  const requests = writeRequests(name, build(0, warmCount, 'w'), { main: build(warmCount, codes.length, 'b') });
+  log(`requests: ${fmt(warmCount)} warm-up + ${fmt(mainCount)} measured payments signed in ${((Date.now() - t1) / 1000).toFixed(1)} s`);
+
+  const profileDir = join(work, `profile-${name}`);
+  const servers = [];
+  for (let p = 0; p < s.processes; p++) {
+    const flags = opt.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+    servers.push(await startProcess(process.execPath, [...flags, CLI, 'serve', '--port', '0', '--db', db], SERVER_ENV, /MicroPay is listening on (http:\S+)/));
+  }
+  let load;
+  let serverCpu;
+  let rss;
+  try {
+    const urls = servers.map((x) => x.url);
+    await drive(urls, requests.warmup, warmupS, { label: `${name} warm-up` });
+    const rssStart = servers.map((x) => rssMiB(x.pid));
+    const cpu0 = servers.map((x) => cpuSeconds(x.pid));
+    const samples = [];
+    const sampler = setInterval(() => samples.push({ atS: samples.length * 10 + 10, rssMiB: servers.map((x) => rssMiB(x.pid)) }), 10_000);
+    load = await drive(urls, requests.main, durationS, { label: name, rate: opt.soak ? Number(opt['soak-rate']) : undefined });
+    clearInterval(sampler);
+    serverCpu = servers.map((x, i) => cpuSeconds(x.pid) - cpu0[i]);
+    rss = { startMiB: rssStart, endMiB: servers.map((x) => rssMiB(x.pid)), samples };
+    // SQLite: the database and WAL file sizes at the end, so a WAL that never resets shows up.
+    if (storeKind === 'sqlite') rss.files = { dbMiB: fileMiB(db), walMiB: fileMiB(`${db}-wal`) };
+  } finally {
+    for (const x of servers) await stopProcess(x);
+  }
+
+  // Every payment answered PAID must be PAID in the store; the ledger audit must be clean.
+  const t2 = Date.now();
+  const answered = readPaid(requests.main, load);
+  // The audit reads every order: give it more than a request's statement timeout, and the
+  // planner statistics of the tables the run filled.
+  const check = await openStore(loadConfig({ db }, { MICROPAY_PG_STATEMENT_TIMEOUT_MS: '600000' }));
+  if (check.kind === 'postgres') await check.pool.query('ANALYZE');
+  let verified;
+  let audit;
+  try {
+    verified = await verifyPaid(check, answered);
+    const report = await check.audit();
+    audit = { ok: report.ok, failed: report.checks.filter((c) => c.violations.length > 0).map((c) => `${c.name}: ${c.violations.slice(0, 3).join('; ')}`), totals: report.totals };
+  } finally {
+    await check.close();
+  }
+  const checkS = (Date.now() - t2) / 1000;
+  await dropDatabase(name, db);
+
+  const paymentsPerS = load.paidAnswered / load.elapsedS;
+  const result = {
+    scenario: name,
+    label: s.label,
+    processes: s.processes,
+    merchants: s.merchants,
+    setupS,
+    checkS,
+    requestsPerS: load.requestsPerS,
+    paymentsPerS,
+    ratioToCeiling: run.ceiling ? load.requestsPerS / run.ceiling.load.requestsPerS : null,
+    latencyMs: load.latencyMs,
+    byCode: load.byCode,
+    errors: Object.fromEntries(Object.entries(load.byCode).filter(([code]) => code !== '0')),
+    socketErrors: load.socketErrors,
+    exhausted: load.exhausted,
+    serverCpuPct: serverCpu.map((c) => pctOfCore(c, load.elapsedS)),
+    generatorCpuPct: load.generatorCpuPct,
+    rss,
+    verified,
+    audit,
+    load,
+  };
+  if (opt.profile) {
+    result.profiles = [];
+    for (const f of existsSync(profileDir) ? readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile')) : []) {
+      const summary = summariseProfile(join(profileDir, f));
+      result.profiles.push({ file: join(profileDir, f), ...summary });
+    }
+  }
+  return result;
+}
+
+async function verifyPaid(store, answered) {
+  let missing = 0;
+  const examples = [];
+  if (store.kind === 'sqlite') {
+    const stmt = store.db.prepare('SELECT status FROM orders WHERE mch_id = ? AND mch_order_id = ?');
+    for (const [mchId, order] of answered) {
+      const row = stmt.get(mchId, order);
+      if (row?.status !== 'PAID') {
+        missing++;
+        if (examples.length < 5) examples.push(`${mchId}/${order}: ${row?.status ?? 'absent'}`);
+      }
+    }
+  } else {
+    // In chunks, one query each: the pairs are compared in the database.
+    for (let i = 0; i < answered.length; i += 50_000) {
+      const part = answered.slice(i, i + 50_000);
+      const { rows } = await store.pool.query(
+        `SELECT x.mch_id, x.mch_order_id, o.status FROM unnest($1::text[], $2::text[]) AS x (mch_id, mch_order_id)
+           LEFT JOIN orders o ON o.mch_id = x.mch_id AND o.mch_order_id = x.mch_order_id
+          WHERE o.status IS DISTINCT FROM 'PAID'`,
+        [part.map((p) => p[0]), part.map((p) => p[1])],
+      );
+      missing += rows.length;
+      for (const r of rows.slice(0, 5 - examples.length)) examples.push(`${r.mch_id}/${r.mch_order_id}: ${r.status ?? 'absent'}`);
+    }
+  }
+  const paidInStore = store.kind === 'sqlite'
+    ? store.db.prepare(`SELECT COUNT(*) AS n FROM orders WHERE status = 'PAID'`).get().n
+    : Number((await store.pool.query(`SELECT COUNT(*) AS n FROM orders WHERE status = 'PAID'`)).rows[0].n);
+  return { ok: missing === 0, answeredPaid: answered.length, missing, examples, paidInStore };
+}
+
+/** The (mchId, mchOrderId) of every payment answered PAID in the measured run. */
+function readPaid(requests, load) {
+  const text = readFileSync(load.paidFile, 'utf8');
+  if (load.generator === 'wrk') return text.split('\n').filter(Boolean).map((l) => l.split(' '));
+  // The Node generator writes line numbers of the requests file.
+  const lines = readFileSync(requests.files[0], 'utf8').split('\n');
+  return text.split('\n').filter(Boolean).map((n) => {
+    const body = JSON.parse(lines[Number(n)].split('\t')[2]);
+    return [body.mchId, body.mchOrderId];
+  });
+}
+
+// --- requests --------------------------------------------------------------------------------
+
+function micropayBody(m, mchOrderId, payCode, timestamp) {
+  const params = { mchId: m.mchId, mchOrderId, amount: '1.00', goodsInfo: 'Parking, lane 7, 2 h 15 min', discount: '', point: '', payCode, timestamp };
+  return JSON.stringify({ ...params, secureHash: sign(params, m.key) });
+}
+
+function queryBody(m, mchOrderId, timestamp) {
+  const params = { mchId: m.mchId, mchOrderId, timestamp };
+  return JSON.stringify({ ...params, secureHash: sign(params, m.key) });
+}
+
+/**
+ * Writes the warm-up and main request lists in the generator's format: wrk reads one file per
+ * thread (request i to thread i mod 2, so each thread's list keeps the order), Node one file.
+ */
+function writeRequests(name, warmLines, { main } = {}) {
+  const write = (suffix, lines) => {
+    const base = join(work, `requests-${name}-${suffix}.txt`);
+    if (generator === 'node') {
+      writeLines(base, lines);
+      return { prefix: base, files: [base] };
+    }
+    const parts = [[], []];
+    lines.forEach((l, i) => parts[i % 2].push(l));
+    parts.forEach((p, t) => writeLines(`${base}.${t + 1}`, p));
+    return { prefix: base, files: [`${base}.1`, `${base}.2`] };
+  };
+  return { warmup: write('warmup', warmLines), main: write('main', main ?? warmLines) };
+}
+
+function writeLines(file, lines) {
+  const fd = openSync(file, 'w');
+  for (let i = 0; i < lines.length; i += 10_000) writeSync(fd, lines.slice(i, i + 10_000).join('\n') + '\n');
+  closeSync(fd);
+}
+
+// --- load generators -------------------------------------------------------------------------
+
+async function drive(urls, requests, seconds, { label, rate, cycle = false } = {}) {
+  const out = `${requests.prefix}.summary.json`;
+  const paidFile = `${requests.prefix}.paid`;
+  let child;
+  if (generator === 'wrk') {
+    const hosts = urls.map((u) => new URL(u).host);
+    child = spawn('wrk', ['-t', '2', '-c', String(connections), '-d', `${seconds}s`, '--timeout', '10s', '-s', join(ROOT, 'bench/wrk/micropay.lua'), urls[0]], {
+      env: { ...process.env, BENCH_REQUESTS: requests.prefix, BENCH_TARGETS: hosts.join(','), BENCH_CYCLE: cycle ? '1' : '0', BENCH_OUT: out, BENCH_PAID: paidFile },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  } else {
+    const args = [join(ROOT, 'bench/load-node.mjs'), '--targets', urls.join(','), '--requests', requests.files[0], '--connections', String(connections),
+      '--duration', String(seconds), '--out', out, '--paid', paidFile];
+    if (rate !== undefined) args.push('--rate', String(rate));
+    if (cycle) args.push('--cycle');
+    child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  }
+  children.add(child);
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  child.stdout.on('data', () => {});
+  // CPU of the generator over its whole life, read just before it exits (it is then a zombie
+  // only after 'exit'; sample periodically and keep the last reading).
+  let cpu = 0;
+  const t0 = Date.now();
+  const poll = setInterval(() => {
+    const c = cpuSeconds(child.pid);
+    if (c > 0) cpu = c;
+  }, 250);
+  const code = await new Promise((resolve) => child.on('exit', (c) => resolve(c)));
+  clearInterval(poll);
+  if (code !== 0 || !existsSync(out)) fail(`${label}: the ${generator} generator failed (exit ${code}): ${stderr.slice(0, 2000)}`);
+  const summary = JSON.parse(readFileSync(out, 'utf8'));
+  summary.generator = generator;
+  summary.paidFile = paidFile;
+  summary.generatorCpuPct = pctOfCore(cpu, (Date.now() - t0) / 1000);
+  if (summary.exhausted) log(`WARNING ${label}: the request list ran out before the end; the rate is a lower bound`);
+  return summary;
+}
+
+// --- processes -------------------------------------------------------------------------------
+
+function startProcess(cmd, args, env, listening) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.add(child);
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => reject(new Error(`${args.join(' ')} did not start: ${out}${err}`)), 20_000);
+    child.stderr.on('data', (d) => (err += d));
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(listening);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, pid: child.pid, url: m[1], stderr: () => err });
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${args.join(' ')} exited ${code}: ${out}${err}`));
+    });
+  });
+}
+
+async function stopProcess(p) {
+  if (p.child.exitCode !== null || p.child.signalCode !== null) return;
+  const exited = new Promise((resolve) => p.child.once('exit', resolve));
+  p.child.kill('SIGTERM');
+  const timer = setTimeout(() => p.child.kill('SIGKILL'), 30_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** User + system CPU seconds of a live process, from /proc (0 when it is gone). */
+function cpuSeconds(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+function rssMiB(pid) {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Math.round(Number(m[1]) / 1024) : null;
+  } catch {
+    return null;
+  }
+}
+
+function fileMiB(path) {
+  try {
+    return Math.round(statSync(path).size / 2 ** 20);
+  } catch {
+    return null;
+  }
+}
+
+function pctOfCore(cpuS, wallS) {
+  return Math.round((100 * cpuS) / wallS);
+}
+
+// --- databases -------------------------------------------------------------------------------
+
+function pgUrl(database) {
+  const u = new URL(databaseUrl);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+async function admin(sql) {
+  const c = new pg.Client({ connectionString: databaseUrl });
+  await c.connect();
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
+
+async function freshDatabase(name) {
+  if (storeKind === 'sqlite') return join(work, `${name}.db`);
+  const database = `micropay_bench_${name.replace(/[^a-z0-9]/g, '_')}`;
+  await admin(`DROP DATABASE IF EXISTS ${database}`);
+  await admin(`CREATE DATABASE ${database}`);
+  return pgUrl(database);
+}
+
+async function dropDatabase(name, db) {
+  if (opt.keep) return;
+  if (storeKind === 'sqlite') {
+    for (const f of [db, `${db}-wal`, `${db}-shm`]) rmSync(f, { force: true });
+    return;
+  }
+  await admin(`DROP DATABASE IF EXISTS micropay_bench_${name.replace(/[^a-z0-9]/g, '_')}`);
+}
+
+/** PostgreSQL's own TPC-B-like benchmark on this machine, as the reference the targets name. */
+function pgbench() {
+  const has = spawnSync('pgbench', ['--version'], { encoding: 'utf8' });
+  if (has.error) return { tps: null, note: 'pgbench is not installed (postgresql-client); no reference rate' };
+  const database = 'micropay_bench_pgbench';
+  spawnSync('psql', [databaseUrl, '-qc', `DROP DATABASE IF EXISTS ${database}`], { encoding: 'utf8' });
+  spawnSync('psql', [databaseUrl, '-qc', `CREATE DATABASE ${database}`], { encoding: 'utf8' });
+  const url = pgUrl(database);
+  const init = spawnSync('pgbench', ['-i', '-s', '10', '-q', url], { encoding: 'utf8' });
+  if (init.status !== 0) return { tps: null, note: `pgbench -i failed: ${init.stderr.slice(0, 500)}` };
+  const r = spawnSync('pgbench', ['-c', '8', '-j', '2', '-T', '15', url], { encoding: 'utf8' });
+  spawnSync('psql', [databaseUrl, '-qc', `DROP DATABASE IF EXISTS ${database}`], { encoding: 'utf8' });
+  const m = /tps = ([\d.]+) \(without initial connection time\)/.exec(r.stdout);
+  const sc = spawnSync('psql', [databaseUrl, '-Atc', 'SHOW synchronous_commit'], { encoding: 'utf8' });
+  return { tps: m ? Number(m[1]) : null, note: m ? 'pgbench -i -s 10; pgbench -c 8 -j 2 -T 15' : r.stdout + r.stderr, synchronousCommit: sc.stdout.trim() };
+}
+
+// --- reporting -------------------------------------------------------------------------------
+
+function targets(r) {
+  const by = Object.fromEntries(r.scenarios.map((s) => [s.scenario, s]));
+  const t = [];
+  if (r.soak) {
+    const s = r.scenarios[0];
+    const start = s.rss.startMiB[0];
+    const end = s.rss.endMiB[0];
+    t.push({ target: 'server RSS flat over the soak (end ≤ start × 1.2 + 20 MiB)', value: `${start} → ${end} MiB`, met: end <= start * 1.2 + 20 });
+    return t;
+  }
+  const ceiling = r.ceiling.load.requestsPerS;
+  if (r.store === 'sqlite' && by.many) {
+    t.push({ target: 'SQLite payments/s ≥ 0.6 × ceiling', value: `${by.many.ratioToCeiling.toFixed(2)} ×`, met: by.many.paymentsPerS >= 0.6 * ceiling });
+    t.push({ target: 'SQLite p99 ≤ 10 ms', value: `${by.many.latencyMs.p99} ms`, met: by.many.latencyMs.p99 <= 10 });
+  }
+  if (by.many && by.hot) {
+    const ratio = by.hot.paymentsPerS / by.many.paymentsPerS;
+    t.push({ target: `${r.store}: one hot merchant ≥ 0.9 × many merchants`, value: `${ratio.toFixed(2)} ×`, met: ratio >= 0.9 });
+  }
+  if (r.store === 'postgres') {
+    const best1 = by.many?.paymentsPerS ?? 0;
+    if (r.pgbench?.tps) t.push({ target: 'PostgreSQL payments/s over HTTP ≥ 1.5 × pgbench TPC-B', value: `${(best1 / r.pgbench.tps).toFixed(2)} × (${fmt(best1)} vs ${fmt(r.pgbench.tps)})`, met: best1 >= 1.5 * r.pgbench.tps });
+    if (by['many-2p'] && by.many) t.push({ target: 'PostgreSQL two processes faster than one', value: `${fmt(by['many-2p'].paymentsPerS)} vs ${fmt(by.many.paymentsPerS)}`, met: by['many-2p'].paymentsPerS > by.many.paymentsPerS });
+  }
+  return t;
+}
+
+function printScenario(s) {
+  log(`${s.scenario}: ${fmt(s.paymentsPerS)} payments/s (${fmt(s.requestsPerS)} requests/s${s.ratioToCeiling !== null ? `, ${s.ratioToCeiling.toFixed(2)} × ceiling` : ''}), p50 ${s.latencyMs.p50} ms, p99 ${s.latencyMs.p99} ms`);
+  log(`  answers by code: ${JSON.stringify(s.byCode)}${s.socketErrors ? `, socket errors ${s.socketErrors}` : ''}${s.exhausted ? ', LIST EXHAUSTED' : ''}`);
+  log(`  CPU: server ${s.serverCpuPct.join(' + ')} %, generator ${s.generatorCpuPct} % (of one core); server RSS ${s.rss.startMiB.join('/')} → ${s.rss.endMiB.join('/')} MiB${s.rss.files ? `; SQLite file ${s.rss.files.dbMiB} MiB, WAL ${s.rss.files.walMiB} MiB` : ''}`);
+  log(`  check: ${fmt(s.verified.answeredPaid)} answered PAID, ${s.verified.missing} missing from the store${s.verified.examples.length ? ` (${s.verified.examples.join(', ')})` : ''}; ${fmt(s.verified.paidInStore)} PAID in the store; audit ${s.audit.ok ? 'clean' : 'FAILED: ' + s.audit.failed.join(' | ')} (${s.checkS.toFixed(1)} s)`);
+  if (s.rss.samples.length > 1) log(`  RSS every 10 s: ${s.rss.samples.map((x) => x.rssMiB.join('/')).join(' ')} MiB`);
+  for (const p of s.profiles ?? []) printProfile(`${s.scenario} server (${p.file})`, p);
+}
+
+function printSummary(r) {
+  log('\n| scenario | payments/s | requests/s | × ceiling | p50 ms | p99 ms | errors | server CPU % | generator CPU % | RSS MiB | PAID checked | audit |');
+  log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+  if (r.ceiling) log(`| ceiling (bare node:http) | – | ${fmt(r.ceiling.load.requestsPerS)} | 1.00 | ${r.ceiling.load.latencyMs.p50} | ${r.ceiling.load.latencyMs.p99} | ${JSON.stringify(Object.fromEntries(Object.entries(r.ceiling.load.byCode).filter(([c]) => c !== '0')))} | ${r.ceiling.serverCpuPct} | ${r.ceiling.load.generatorCpuPct} | – | – | – |`);
+  for (const s of r.scenarios) {
+    log(`| ${s.scenario} | ${fmt(s.paymentsPerS)} | ${fmt(s.requestsPerS)} | ${s.ratioToCeiling?.toFixed(2) ?? '–'} | ${s.latencyMs.p50} | ${s.latencyMs.p99} | ${JSON.stringify(s.errors)} | ${s.serverCpuPct.join('+')} | ${s.generatorCpuPct} | ${s.rss.startMiB.join('/')}→${s.rss.endMiB.join('/')} | ${s.verified.ok ? 'ok' : 'MISSING ' + s.verified.missing} (${fmt(s.verified.answeredPaid)}) | ${s.audit.ok ? 'clean' : 'FAILED'} |`);
+  }
+  if (r.pgbench?.tps) log(`\npgbench TPC-B reference: ${fmt(r.pgbench.tps)} tps (synchronous_commit=${r.pgbench.synchronousCommit})`);
+  log('\ntargets:');
+  for (const t of r.targets) log(`  ${t.met ? 'MET    ' : 'NOT MET'}  ${t.target}: ${t.value}`);
+}
+
+function machine() {
+  const c = cpus();
+  return { cpus: c.length, cpuModel: c[0]?.model ?? 'unknown', memGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform} ${process.arch}` };
+}
+
+function fmt(n) {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+function fail(message) {
+  process.stderr.write(`bench: ${message}\n`);
+  process.exit(2);
+}
+

@@ -1,0 +1,85 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { MicropayCommand } from '@micropay/protocol';
+import type { PaymentDecision } from '../src/domain/payment.js';
+import type { PgStore } from '../src/store/postgres/pg-store.js';
+import { createMerchant, createWalletWithCode, startTestPlatform, type TestMerchant, type TestPlatform } from './helpers.js';
+
+/**
+ * Group commit: payments that arrive together are decided and written in one transaction (on
+ * SQLite one savepoint each, on PostgreSQL set-based statements — payment-batch.ts). Whatever
+ * shares a batch, each payment gets the decision it would get alone, and the ledger balances.
+ */
+let p: TestPlatform;
+let m: TestMerchant;
+
+beforeEach(async () => {
+  p = await startTestPlatform();
+  m = await createMerchant(p, 'Group Commit Car Park');
+});
+afterEach(async () => {
+  await p?.stop();
+});
+
+function cmd(mchOrderId: string, amountSen: number, payCode: string): MicropayCommand {
+  return { mchId: m.mchId, mchOrderId, amountSen, goodsInfo: 'parking', discountSen: null, point: null, payCode, timestampMs: Date.now() };
+}
+
+describe('payments that share a commit', () => {
+  it('each gets its own truthful decision: paid, failed, pending, repeat, a code used twice, a wallet paying twice', async () => {
+    const rich = await Promise.all(Array.from({ length: 40 }, () => createWalletWithCode(p, 10_00)));
+    const poor = await Promise.all(Array.from({ length: 10 }, () => createWalletWithCode(p, 5_00)));
+    const big = await createWalletWithCode(p, 500_00);
+    // One wallet, two codes: the first is retired by the second, and both are presented at once.
+    const twice = await createWalletWithCode(p, 10_00);
+    const second = await p.store.issuePayCode(twice.walletId, 60_000);
+    if (typeof second === 'string') throw new Error(second);
+
+    const burst: { name: string; cmd: MicropayCommand }[] = [
+      ...rich.map((w, i) => ({ name: `rich-${i}`, cmd: cmd(`rich-${i}`, 10_00, w.payCode) })),
+      ...poor.map((w, i) => ({ name: `poor-${i}`, cmd: cmd(`poor-${i}`, 10_00, w.payCode) })),
+      // The same order five more times, identical: one payment, four repeats.
+      ...[1, 2, 3, 4].map((k) => ({ name: `rich-0 again ${k}`, cmd: cmd('rich-0', 10_00, rich[0]!.payCode) })),
+      // The same code under another order id: the code pays once.
+      { name: 'code reuse', cmd: cmd('reuse-1', 10_00, rich[1]!.payCode) },
+      // Above the confirmation limit (250.00): waits for the user, the amount held.
+      { name: 'big', cmd: cmd('big-1', 300_00, big.payCode) },
+      { name: 'retired code', cmd: cmd('twice-old', 1_00, twice.payCode) },
+      { name: 'active code', cmd: cmd('twice-new', 1_00, second.code) },
+      { name: 'unknown code', cmd: cmd('unknown-1', 1_00, '391111111111111111') },
+    ];
+    const settled = await Promise.allSettled(burst.map((b) => p.store.pay(b.cmd)));
+    const decisions = new Map<string, PaymentDecision>();
+    settled.forEach((s, i) => {
+      if (s.status === 'rejected') throw s.reason;
+      decisions.set(burst[i]!.name, s.value);
+    });
+
+    for (let i = 2; i < 40; i++) expect(decisions.get(`rich-${i}`)!.kind).toBe('paid');
+    // One code under two order ids: whichever is decided first pays, the other is refused.
+    expect([decisions.get('rich-1')!.kind, decisions.get('code reuse')!.kind].sort()).toEqual(['paid', 'rejected']);
+    for (let i = 0; i < 10; i++) expect(decisions.get(`poor-${i}`)).toMatchObject({ kind: 'failed', reason: 'INSUFFICIENT_BALANCE' });
+    const rich0 = ['rich-0', 'rich-0 again 1', 'rich-0 again 2', 'rich-0 again 3', 'rich-0 again 4'].map((n) => decisions.get(n)!);
+    expect(rich0.filter((d) => d.kind === 'paid')).toHaveLength(1);
+    expect(rich0.filter((d) => d.kind === 'repeat' && d.sameRequest)).toHaveLength(4);
+    for (const name of ['rich-1', 'code reuse']) {
+      if (decisions.get(name)!.kind === 'rejected') expect(decisions.get(name)).toMatchObject({ reason: 'CODE_UNUSABLE' });
+    }
+    expect(decisions.get('big')!.kind).toBe('pending');
+    expect(decisions.get('retired code')).toMatchObject({ kind: 'rejected', reason: 'CODE_UNUSABLE' });
+    expect(decisions.get('active code')!.kind).toBe('paid');
+    expect(decisions.get('unknown code')).toMatchObject({ kind: 'rejected', reason: 'CODE_UNKNOWN' });
+
+    expect((await p.store.findWallet(big.walletId))!).toMatchObject({ balanceSen: 500_00, heldSen: 300_00 });
+    expect((await p.store.findWallet(twice.walletId))!.balanceSen).toBe(9_00);
+    for (const w of poor) expect((await p.store.findWallet(w.walletId))!.balanceSen).toBe(5_00);
+    for (const w of rich) expect((await p.store.findWallet(w.walletId))!.balanceSen).toBe(0);
+    const report = await p.store.audit();
+    expect(report.checks.filter((c) => c.violations.length > 0)).toEqual([]);
+    if (p.store.kind === 'postgres') {
+      const stats = (p.store as PgStore).batchStats;
+      // They were committed in batches, and no batch had to fall back to one payment at a time.
+      expect(stats.fallbacks).toBe(0);
+      expect(stats.batches).toBeLessThan(burst.length);
+    }
+  });
+});
