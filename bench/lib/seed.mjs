@@ -68,9 +68,16 @@ function sqliteChunk(db, walletIds, codes, openingSen, ttlMs) {
   const now = Date.now();
   const s = {
     account: db.prepare(`INSERT INTO accounts (id, kind, balance_sen) VALUES (?, 'wallet', ?)`),
-    wallet: db.prepare(`INSERT INTO wallets (wallet_id, name, status, account_id, created_at_ms) VALUES (?, 'bench', 'active', ?, ?)`),
+    wallet: db.prepare(
+      `INSERT INTO wallets (wallet_id, name, status, account_id, active_code, created_at_ms) VALUES (?, 'bench', 'active', ?, ?, ?)`,
+    ),
     entry: db.prepare(`INSERT INTO journal_entries (kind, order_id, refund_id, created_at_ms) VALUES ('topup', NULL, NULL, ?)`),
-    posting: db.prepare('INSERT INTO postings (entry_id, account_id, amount_sen) VALUES (?, ?, ?)'),
+    // The same posting chain the store keeps (migration 2): each posting links to its account's last.
+    posting: db.prepare(
+      `INSERT INTO postings (entry_id, account_id, amount_sen, prev_posting_id)
+       VALUES (?, ?, ?, (SELECT last_posting_id FROM accounts WHERE id = ?))`,
+    ),
+    last: db.prepare('UPDATE accounts SET last_posting_id = ? WHERE id = ?'),
     code: db.prepare(`INSERT INTO pay_codes (code, wallet_id, status, issued_at_ms, expires_at_ms) VALUES (?, ?, 'active', ?, ?)`),
     float: db.prepare('UPDATE accounts SET balance_sen = balance_sen + ? WHERE id = ?'),
   };
@@ -79,10 +86,10 @@ function sqliteChunk(db, walletIds, codes, openingSen, ttlMs) {
       const walletId = walletIds[i];
       const account = `wallet:${walletId}`;
       s.account.run(account, openingSen);
-      s.wallet.run(walletId, account, now);
+      s.wallet.run(walletId, account, codes[i], now);
       const entryId = s.entry.run(now).lastInsertRowid;
-      s.posting.run(entryId, PLATFORM_FLOAT, -openingSen);
-      s.posting.run(entryId, account, openingSen);
+      s.last.run(s.posting.run(entryId, PLATFORM_FLOAT, -openingSen, PLATFORM_FLOAT).lastInsertRowid, PLATFORM_FLOAT);
+      s.last.run(s.posting.run(entryId, account, openingSen, account).lastInsertRowid, account);
       s.code.run(codes[i], walletId, now, now + ttlMs);
     }
     s.float.run(-openingSen * walletIds.length, PLATFORM_FLOAT);

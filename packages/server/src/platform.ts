@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ConfigError, type Config } from './config.js';
+import type { Config } from './config.js';
 import { systemClock, type Clock } from './domain/clock.js';
 import { createHttpServer } from './http/server.js';
 import { startJob, type Job } from './jobs.js';
@@ -26,14 +26,19 @@ export function isPostgresUrl(database: string): boolean {
  * PostgreSQL, anything else is a SQLite file path. Pending migrations are applied; a database
  * that cannot be reached, or whose schema is newer than this code, stops the start here.
  */
-export async function openStore(config: Config, clock: Clock = systemClock): Promise<Store> {
+export async function openStore(
+  config: Config,
+  clock: Clock = systemClock,
+  options: { serving?: boolean } = {},
+): Promise<Store> {
   const common = {
     clock,
     timeZone: config.timeZone,
     policy: { confirmLimitSen: config.confirmLimitSen, confirmTimeoutMs: config.confirmTimeoutS * 1000 },
     newOrderTimeoutMs: config.newOrderTimeoutS * 1000,
   };
-  if (!isPostgresUrl(config.database)) return new SqliteStore(config.database, common);
+  // A serving SQLite store writes payments on their own thread; admin commands need none.
+  if (!isPostgresUrl(config.database)) return new SqliteStore(config.database, { ...common, paymentThread: options.serving === true });
   try {
     return await PgStore.open({
       ...common,
@@ -68,7 +73,7 @@ export async function startPlatform(
   options: { clock?: Clock; store?: Store } = {},
 ): Promise<Platform> {
   const clock = options.clock ?? systemClock;
-  const store = options.store ?? (await openStore(config, clock));
+  const store = options.store ?? (await openStore(config, clock, { serving: true }));
   const server = createHttpServer({ config, store, clock, logger });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -1,12 +1,21 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { openStore } from '../src/platform.js';
+import { POSTGRES_MIGRATIONS } from '../src/store/postgres/migrations.js';
+import { SQLITE_MIGRATIONS } from '../src/store/sqlite/migrations.js';
+import type { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { execute } from './db-access.js';
 import { startTestPlatform, TEST_STORE, type TestPlatform } from './helpers.js';
 import { runCli } from './process-helpers.js';
 
 /** Opening a store: migrations, refusing a newer schema, failing fast on an unreachable database. */
 let p: TestPlatform | null = null;
+/** The newest schema version this code knows for the store under test. */
+const LATEST = Math.max(...(TEST_STORE === 'postgres' ? POSTGRES_MIGRATIONS : SQLITE_MIGRATIONS).map((m) => m.version));
 afterEach(async () => {
   await p?.stop();
   p = null;
@@ -15,18 +24,18 @@ afterEach(async () => {
 describe('opening a store', () => {
   it('applies the migrations once and records them', async () => {
     p = await startTestPlatform();
-    expect(await p.store.schemaVersion()).toBe(1);
+    expect(await p.store.schemaVersion()).toBe(LATEST);
     // Several processes opening one database at once: each migration is applied exactly once.
     const config = loadConfig({ db: p.dbPath }, {});
     const stores = await Promise.all([1, 2, 3, 4].map(() => openStore(config)));
-    expect(await Promise.all(stores.map((s) => s.schemaVersion()))).toEqual([1, 1, 1, 1]);
+    expect(await Promise.all(stores.map((s) => s.schemaVersion()))).toEqual([LATEST, LATEST, LATEST, LATEST]);
     await Promise.all(stores.map((s) => s.close()));
   });
 
   it('refuses a database whose schema is newer than this code', async () => {
     p = await startTestPlatform();
     await execute(p.store, 'INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES (?, ?, ?)', [99, 'from the future', 0]);
-    await expect(openStore(loadConfig({ db: p.dbPath }, {}))).rejects.toThrow(/schema \(version 99\) is newer than this MicroPay \(version 1\)/);
+    await expect(openStore(loadConfig({ db: p.dbPath }, {}))).rejects.toThrow(new RegExp(`schema \\(version 99\\) is newer than this MicroPay \\(version ${LATEST}\\)`));
     const cli = await runCli(['merchant', 'list', '--db', p.dbPath]);
     expect(cli.code).toBe(1);
     expect(cli.stderr).toMatch(/newer than this MicroPay/);
@@ -39,5 +48,67 @@ describe('opening a store', () => {
     expect(cli.stderr).toMatch(/cannot open the PostgreSQL database postgres:\/\/micropay:\*\*\*\*@127\.0\.0\.1:1\/micropay/);
     expect(cli.stderr).not.toContain('s3cret');
     expect(Date.now() - started).toBeLessThan(10_000);
+  });
+});
+
+describe.runIf(TEST_STORE === 'sqlite')('upgrading a SQLite file written by schema version 1', () => {
+  it('keeps every balance, rebuilds the posting chains, and the old active code still pays once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'micropay-upgrade-'));
+    const path = join(dir, 'v1.db');
+    // A version 1 file as the version 1 store left it: a wallet topped up twice, one paid order,
+    // one active code, one used code.
+    const v1 = new Database(path);
+    v1.exec(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at_ms INTEGER NOT NULL) STRICT`);
+    v1.exec(SQLITE_MIGRATIONS.find((m) => m.version === 1)!.sql);
+    v1.exec(`
+      INSERT INTO schema_migrations VALUES (1, 'v1', 0);
+      INSERT INTO merchants VALUES ('202611001', 'Car park', 'k', 'active', NULL, 0);
+      INSERT INTO accounts (id, kind, balance_sen) VALUES ('merchant:202611001', 'merchant', 300), ('wallet:600000000001', 'wallet', 1200);
+      UPDATE accounts SET balance_sen = -1500 WHERE id = 'platform:float';
+      INSERT INTO wallets (wallet_id, name, status, account_id, created_at_ms) VALUES ('600000000001', 'Alice', 'active', 'wallet:600000000001', 0);
+      INSERT INTO orders (order_id, mch_id, mch_order_id, amount_sen, goods_info, pay_code, wallet_id, status, fingerprint,
+                          trade_time_ms, pay_time_ms, updated_at_ms)
+           VALUES ('420261101000000000001', '202611001', 'A1', 300, 'parking', '391111111111111111', '600000000001', 'PAID', 'f', 3, 3, 3);
+      INSERT INTO journal_entries (entry_id, kind, order_id, created_at_ms) VALUES (1, 'topup', NULL, 1), (2, 'topup', NULL, 2), (3, 'payment', '420261101000000000001', 3);
+      INSERT INTO postings (entry_id, account_id, amount_sen) VALUES
+        (1, 'platform:float', -1000), (1, 'wallet:600000000001', 1000),
+        (2, 'platform:float', -500), (2, 'wallet:600000000001', 500),
+        (3, 'wallet:600000000001', -300), (3, 'merchant:202611001', 300);
+      INSERT INTO pay_codes VALUES ('391111111111111111', '600000000001', 'used', 3, 60003),
+                                   ('392222222222222222', '600000000001', 'active', 4, 9999999999999);
+    `);
+    v1.close();
+
+    const config = loadConfig({ db: path }, {});
+    const store = await openStore(config);
+    try {
+      expect(await store.schemaVersion()).toBe(LATEST);
+      expect((await store.audit()).checks.filter((c) => c.violations.length > 0)).toEqual([]);
+      const history = await store.recentTransactions('600000000001', 10);
+      expect(history.map((t) => [t.entryId, t.kind, t.amountSen, t.merchantName])).toEqual([
+        [3, 'payment', -300, 'Car park'],
+        [2, 'topup', 500, null],
+        [1, 'topup', 1000, null],
+      ]);
+      expect(await store.recentTransactions('600000000001', 2)).toHaveLength(2);
+      // The code that was active before the upgrade pays, once; the wallet's next code retires it.
+      const pay = (mchOrderId: string, payCode: string) =>
+        store.pay({ mchId: '202611001', mchOrderId, amountSen: 100, goodsInfo: 'x', discountSen: null, point: null, payCode, timestampMs: Date.now() });
+      expect((await pay('A2', '392222222222222222')).kind).toBe('paid');
+      expect((await pay('A3', '392222222222222222')).kind).toBe('rejected');
+      const next = await store.issuePayCode('600000000001', 60_000);
+      if (typeof next === 'string') throw new Error(next);
+      expect((await pay('A4', next.code)).kind).toBe('paid');
+      expect((await store.findWallet('600000000001'))!.balanceSen).toBe(1000);
+      expect((await store.audit()).ok).toBe(true);
+      // A broken link is an audit failure, not a silently shorter history.
+      (store as SqliteStore).db.prepare('UPDATE postings SET prev_posting_id = NULL WHERE posting_id = 5').run();
+      const broken = (await store.audit()).checks.find((c) => c.violations.length > 0);
+      expect(broken?.name).toMatch(/posting chain/);
+      expect(broken?.violations).toEqual(['posting 5 (wallet:600000000001) links to nothing but the posting before it is 4']);
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

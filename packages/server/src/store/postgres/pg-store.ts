@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { compactWireTime, Secret, type MicropayCommand } from '@micropay/protocol';
+import { compactWireTime, type MicropayCommand } from '@micropay/protocol';
 import type { RefundCommand } from '@micropay/protocol';
 import type { Clock } from '../../domain/clock.js';
 import type { Notification } from '../../domain/notification.js';

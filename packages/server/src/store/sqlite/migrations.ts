@@ -153,4 +153,35 @@ CREATE TABLE settings (
 ) STRICT;
 `,
   },
+  {
+    version: 2,
+    name: 'fewer random pages per payment: code rows name their order, wallets their active code, postings chain per account',
+    // A payment from a wallet touches pages at random places in the file (its code, its account),
+    // and every such page is written again at commit. Version 1 had three indexes keyed by the
+    // wallet or the code that each added one more random page to every payment; this replaces
+    // them with columns on rows the payment writes anyway.
+    sql: `
+-- The one order a code paid (or is holding for confirmation), written in the same UPDATE that marks
+-- it used: one code, one order, by construction. Codes used before version 2 keep NULL.
+ALTER TABLE pay_codes ADD COLUMN order_id TEXT;
+DROP INDEX orders_one_payment_per_code;
+
+-- Issuing a code retires the wallet's previous one through this pointer instead of an index.
+ALTER TABLE wallets ADD COLUMN active_code TEXT;
+UPDATE wallets SET active_code = (
+  SELECT c.code FROM pay_codes c WHERE c.wallet_id = wallets.wallet_id AND c.status = 'active'
+   ORDER BY c.issued_at_ms DESC LIMIT 1);
+DROP INDEX pay_codes_active_by_wallet;
+
+-- Each account's postings form a chain, newest first: the account row (written by every posting
+-- anyway) points at its latest posting and each posting at the one before it. A wallet's history
+-- walks the chain instead of an index on account_id.
+ALTER TABLE accounts ADD COLUMN last_posting_id INTEGER;
+ALTER TABLE postings ADD COLUMN prev_posting_id INTEGER;
+UPDATE postings SET prev_posting_id = (
+  SELECT MAX(q.posting_id) FROM postings q WHERE q.account_id = postings.account_id AND q.posting_id < postings.posting_id);
+UPDATE accounts SET last_posting_id = (SELECT MAX(p.posting_id) FROM postings p WHERE p.account_id = accounts.id);
+DROP INDEX postings_by_account;
+`,
+  },
 ];

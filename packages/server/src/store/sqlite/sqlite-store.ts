@@ -1,12 +1,10 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
-import { compactWireTime, Secret, type MicropayCommand } from '@micropay/protocol';
+import type Database from 'better-sqlite3';
+import { compactWireTime, type MicropayCommand } from '@micropay/protocol';
 import type { Clock } from '../../domain/clock.js';
-import { newPayCode, newWalletId, OrderIdSource } from '../../domain/ids.js';
-import { assert, merchantAccount, walletAccount } from '../../domain/ledger.js';
+import { newPayCode, newWalletId } from '../../domain/ids.js';
+import { merchantAccount, walletAccount } from '../../domain/ledger.js';
 import type { Merchant, MerchantStatus, Order, PayCode, PaymentPolicy, Wallet, WalletStatus } from '../../domain/model.js';
-import { decidePayment, paymentFingerprint, type PaymentDecision } from '../../domain/payment.js';
+import type { PaymentDecision } from '../../domain/payment.js';
 import {
   decideClose,
   decideConfirm,
@@ -28,7 +26,10 @@ import {
   type WalletSecurityChanges,
   type WalletTransaction,
 } from '../store.js';
+import { SQLITE_AUDIT_QUERIES } from './audit.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
+import { openConnection, PaymentWriter, type PaymentJob, type PaymentOutcome } from './payment-writer.js';
+import { PaymentThread } from './payment-thread-client.js';
 import { toMerchant, toOrder, toPayCode, toWallet, type Row } from './rows.js';
 import { SqliteWrites } from './writes.js';
 import type { Notification } from '../../domain/notification.js';
@@ -46,27 +47,24 @@ export interface SqliteStoreOptions {
   readonly policy: PaymentPolicy;
   /** How long a NEW order (its payment hit a fault) waits before the sweeper fails it. */
   readonly newOrderTimeoutMs: number;
-  /** Most payments committed in one transaction; the rest wait for the next turn. */
+  /** Most payments sent to the writer at once; the rest wait for the next turn. */
   readonly maxBatch?: number;
+  /** Write payments on their own thread and connection (ignored for ':memory:'). */
+  readonly paymentThread?: boolean;
 }
 
 interface QueuedPayment {
-  readonly cmd: MicropayCommand;
-  readonly options: PayOptions;
+  readonly job: PaymentJob;
   readonly resolve: (decision: PaymentDecision) => void;
   readonly reject: (error: unknown) => void;
-}
-
-/** Thrown inside a payment's savepoint when the sandbox asks for a fault. */
-class SandboxFault extends Error {
-  override name = 'SandboxFault';
 }
 
 /**
  * The embedded store: one SQLite file in WAL mode with synchronous=FULL, so a commit is on disk
  * before its answer is sent. Payments are group-committed: every payment that arrives during one
- * turn of the event loop is decided and written inside one transaction (each in its own savepoint,
- * so each stays all-or-nothing) and made durable by one fsync.
+ * turn of the event loop goes to the payment writer together, which decides and writes them inside
+ * one transaction (each in its own savepoint, so each stays all-or-nothing), made durable by one
+ * fsync. When serving, the writer runs on its own thread (./payment-thread.ts).
  */
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
@@ -74,36 +72,28 @@ export class SqliteStore implements Store {
   readonly writes: SqliteWrites;
   readonly #clock: Clock;
   readonly #timeZone: string;
-  readonly #policy: PaymentPolicy;
-  readonly #newOrderTimeoutMs: number;
-  readonly #orderIds: OrderIdSource;
   readonly #maxBatch: number;
   readonly #queue: QueuedPayment[] = [];
   #flushScheduled = false;
+  /** Writes payments on this thread (in-memory stores) … */
+  #writer: PaymentWriter | undefined;
+  /** … or on the payment thread, in parallel with HTTP (file stores that serve the API). */
+  #thread: PaymentThread | undefined;
   readonly #s: ReturnType<typeof prepare>;
   /** Batches committed so far, and payments in them: lets operators and tests see group commit work. */
   readonly stats = { batches: 0, payments: 0 };
 
   constructor(path: string, options: SqliteStoreOptions) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    // Admin commands write from other processes; wait for their short transactions instead of failing.
-    this.db.pragma('busy_timeout = 5000');
-    this.db.pragma('foreign_keys = ON');
-    // 64 MiB of page cache instead of SQLite's 2 MiB: a payment reads its code, wallet and account
-    // at random places in the file, and every miss is a read from the OS. Durability is untouched.
-    this.db.pragma('cache_size = -65536');
+    this.db = openConnection(path);
     this.#clock = options.clock;
     this.#timeZone = options.timeZone;
-    this.#policy = options.policy;
-    this.#newOrderTimeoutMs = options.newOrderTimeoutMs;
-    this.#orderIds = new OrderIdSource(options.timeZone);
     this.#maxBatch = options.maxBatch ?? 1024;
     migrate(this.db);
     this.#s = prepare(this.db);
     this.writes = new SqliteWrites(this.db);
+    const writerOptions = { timeZone: options.timeZone, policy: options.policy, newOrderTimeoutMs: options.newOrderTimeoutMs };
+    if (options.paymentThread && path !== ':memory:') this.#thread = new PaymentThread(path, writerOptions);
+    else this.#writer = new PaymentWriter(this.db, writerOptions);
   }
 
   /** Runs `fn` in one immediate transaction (it waits for the server's batches and other processes). */
@@ -255,10 +245,11 @@ export class SqliteStore implements Store {
       const wallet = this.#wallet(walletId);
       if (wallet === null) return 'NO_WALLET';
       if (wallet.status !== 'active') return 'WALLET_FROZEN';
-      this.#s.retirePayCodes.run(walletId);
+      this.#s.retireActiveCode.run(walletId);
       let code = newPayCode();
       while (this.#s.findPayCode.get(code) !== undefined) code = newPayCode();
       this.#s.insertPayCode.run(code, walletId, now, now + ttlMs);
+      this.#s.setActiveCode.run(code, walletId);
       return toPayCode(this.#s.findPayCode.get(code) as Row);
     });
   }
@@ -283,7 +274,7 @@ export class SqliteStore implements Store {
 
   pay(cmd: MicropayCommand, options: PayOptions = {}): Promise<PaymentDecision> {
     return new Promise((resolve, reject) => {
-      this.#queue.push({ cmd, options, resolve, reject });
+      this.#queue.push({ job: { cmd, options, nowMs: this.#clock.nowMs() }, resolve, reject });
       if (!this.#flushScheduled) {
         this.#flushScheduled = true;
         setImmediate(() => this.#flush());
@@ -298,114 +289,31 @@ export class SqliteStore implements Store {
       this.#flushScheduled = true;
       setImmediate(() => this.#flush());
     }
-    const outcomes: ({ ok: true; decision: PaymentDecision } | { ok: false; error: unknown })[] = [];
-    try {
-      this.#s.begin.run();
-      for (const item of batch) {
-        this.#s.savepoint.run();
-        try {
-          outcomes.push({ ok: true, decision: this.#payOne(item.cmd, item.options) });
-          this.#s.release.run();
-        } catch (error) {
-          // Only this payment is undone; the others in the batch still commit.
-          this.#s.rollbackToSavepoint.run();
-          this.#s.release.run();
-          this.#recordNewAfterFault(item.cmd);
-          outcomes.push({ ok: false, error });
-        }
-      }
-      this.#s.commit.run();
-    } catch (error) {
-      // Nothing of the batch is on disk: every payment answers "system error", and queryBill
-      // truthfully finds no order, so the merchant may pay again.
-      if (this.db.inTransaction) this.#s.rollback.run();
-      for (const item of batch) item.reject(error);
+    const jobs = batch.map((q) => q.job);
+    const settle = (outcomes: PaymentOutcome[]) => {
+      this.stats.batches += 1;
+      this.stats.payments += batch.length;
+      batch.forEach((q, i) => {
+        const outcome = outcomes[i]!;
+        if (outcome.ok) q.resolve(outcome.decision);
+        else q.reject(Object.assign(new Error(outcome.error.message), { name: outcome.error.name }));
+      });
+    };
+    // Nothing of a failed batch is on disk: every payment answers "system error", and queryBill
+    // truthfully finds no order, so the merchant may pay again.
+    const fail = (error: unknown) => batch.forEach((q) => q.reject(error));
+    if (this.#thread !== undefined) {
+      this.#thread.write(jobs).then(settle, fail);
       return;
     }
-    this.stats.batches += 1;
-    this.stats.payments += batch.length;
-    batch.forEach((item, i) => {
-      const outcome = outcomes[i]!;
-      if (outcome.ok) item.resolve(outcome.decision);
-      else item.reject(outcome.error);
-    });
-  }
-
-  #payOne(cmd: MicropayCommand, options: PayOptions): PaymentDecision {
-    const s = this.#s;
-    const now = this.#clock.nowMs();
-    const existingRow = s.findOrder.get(cmd.mchId, cmd.mchOrderId) as Row | undefined;
-    // The code and its wallet in one statement (one of the fewer statements a payment costs).
-    const codeRow = existingRow === undefined ? (s.findPayCodeWithWallet.get(cmd.payCode) as Row | undefined) : undefined;
-    const view = {
-      existing: existingRow === undefined ? null : toOrder(existingRow),
-      payCode:
-        codeRow === undefined
-          ? null
-          : toPayCode({
-              code: codeRow.code, wallet_id: codeRow.code_wallet_id, status: codeRow.code_status,
-              issued_at_ms: codeRow.code_issued_at_ms, expires_at_ms: codeRow.code_expires_at_ms,
-            }),
-      wallet: codeRow === undefined || codeRow.wallet_id === null ? null : toWallet(codeRow),
-    };
-    const policy = options.forceConfirmation ? { ...this.#policy, forceConfirmation: true } : this.#policy;
-    const decision = decidePayment(cmd, view, policy, now, this.#orderIds.next(now), paymentFingerprint(cmd));
-    const w = this.writes;
-    switch (decision.kind) {
-      case 'repeat':
-      case 'rejected':
-        return decision;
-      case 'failed':
-        w.insertOrder(decision.order, cmd.payCode);
-        w.enqueueNotification(cmd.mchId, 'FAILED', decision.order.orderId, decision.order, now);
-        return decision;
-      case 'pending':
-        w.insertOrder(decision.order, cmd.payCode);
-        this.#usePayCode(cmd.payCode);
-        w.changeHold(decision.order.walletId, decision.order.amountSen);
-        return decision;
-      case 'paid':
-        w.insertOrder(decision.order, cmd.payCode);
-        this.#usePayCode(cmd.payCode);
-        if (options.sandboxFault) throw new SandboxFault('sandbox: fault injected into the payment step');
-        w.applyEntry(decision.entry);
-        w.enqueueNotification(cmd.mchId, 'PAID', decision.order.orderId, decision.order, now);
-        return decision;
-    }
-  }
-
-  #usePayCode(code: string): void {
-    const used = this.#s.usePayCode.run(code);
-    assert(used.changes === 1, 'a payment uses an active code exactly once');
-  }
-
-  /**
-   * A payment whose step failed is recorded NEW (when its code and wallet are known), so the
-   * merchant's query after the "system error" finds it in progress; no money moved, and the
-   * sweeper fails it at its deadline unless the merchant closes it first.
-   */
-  #recordNewAfterFault(cmd: MicropayCommand): void {
-    this.#s.savepoint.run();
+    let outcomes: PaymentOutcome[];
     try {
-      const now = this.#clock.nowMs();
-      const code = this.#s.findPayCode.get(cmd.payCode) as Row | undefined;
-      if (code !== undefined && this.#s.findOrder.get(cmd.mchId, cmd.mchOrderId) === undefined) {
-        this.writes.insertOrder(
-          {
-            orderId: this.#orderIds.next(now), mchId: cmd.mchId, mchOrderId: cmd.mchOrderId, amountSen: cmd.amountSen,
-            goodsInfo: cmd.goodsInfo, discountSen: cmd.discountSen, point: cmd.point, walletId: code.wallet_id as string,
-            status: 'NEW', failReason: null, fingerprint: paymentFingerprint(cmd), tradeTimeMs: now, payTimeMs: null,
-            deadlineMs: now + this.#newOrderTimeoutMs, refundedSen: 0, updatedAtMs: now,
-          },
-          cmd.payCode,
-        );
-      }
-      this.#s.release.run();
-    } catch {
-      // If even that fails, nothing is recorded and queryBill answers "no such order": also true.
-      this.#s.rollbackToSavepoint.run();
-      this.#s.release.run();
+      outcomes = this.#writer!.write(jobs);
+    } catch (error) {
+      fail(error);
+      return;
     }
+    settle(outcomes);
   }
 
   async findOrder(mchId: string, mchOrderId: string): Promise<Order | null> {
@@ -484,7 +392,7 @@ export class SqliteStore implements Store {
   // --- operations ------------------------------------------------------------------------------
 
   async audit(): Promise<AuditReport> {
-    const checks = AUDIT_QUERIES.map((q) => ({
+    const checks = [...AUDIT_QUERIES, ...SQLITE_AUDIT_QUERIES].map((q) => ({
       name: q.name,
       violations: (this.db.prepare(q.sql).all() as { detail: string }[]).map((r) => r.detail),
     }));
@@ -508,6 +416,7 @@ export class SqliteStore implements Store {
   async close(): Promise<void> {
     // Let queued payments finish before the file closes.
     while (this.#queue.length > 0 || this.#flushScheduled) await new Promise((r) => setImmediate(r));
+    await this.#thread?.close();
     this.db.close();
   }
 
@@ -595,12 +504,6 @@ const WALLET_COLUMNS = 'w.*, a.balance_sen, a.held_sen';
 
 function prepare(db: Database.Database) {
   return {
-    begin: db.prepare('BEGIN IMMEDIATE'),
-    commit: db.prepare('COMMIT'),
-    rollback: db.prepare('ROLLBACK'),
-    savepoint: db.prepare('SAVEPOINT payment'),
-    release: db.prepare('RELEASE payment'),
-    rollbackToSavepoint: db.prepare('ROLLBACK TO payment'),
 
     findMerchant: db.prepare('SELECT * FROM merchants WHERE mch_id = ?'),
     listMerchants: db.prepare('SELECT * FROM merchants ORDER BY mch_id'),
@@ -630,28 +533,31 @@ function prepare(db: Database.Database) {
     setConfirmLimit: db.prepare('UPDATE wallets SET confirm_limit_sen = ? WHERE wallet_id = ?'),
     walletPinHash: db.prepare('SELECT pin_hash FROM wallets WHERE wallet_id = ?'),
     recentTransactions: db.prepare(
-      `SELECT e.entry_id, e.kind, p.amount_sen, e.order_id, e.refund_id, e.created_at_ms, m.name AS merchant_name
-         FROM postings p
+      // Walks the account's posting chain from its latest posting, newest first (see migration 2).
+      `WITH RECURSIVE chain (posting_id, n) AS (
+         SELECT last_posting_id, 1 FROM accounts WHERE id = ? AND last_posting_id IS NOT NULL
+         UNION ALL
+         SELECT p.prev_posting_id, c.n + 1 FROM chain c JOIN postings p ON p.posting_id = c.posting_id
+          WHERE p.prev_posting_id IS NOT NULL AND c.n < ?)
+       SELECT e.entry_id, e.kind, p.amount_sen, e.order_id, e.refund_id, e.created_at_ms, m.name AS merchant_name
+         FROM chain c
+         JOIN postings p ON p.posting_id = c.posting_id
          JOIN journal_entries e ON e.entry_id = p.entry_id
          LEFT JOIN orders o ON o.order_id = COALESCE(e.order_id, (SELECT r.order_id FROM refunds r WHERE r.refund_id = e.refund_id))
          LEFT JOIN merchants m ON m.mch_id = o.mch_id
-        WHERE p.account_id = ?
-        ORDER BY e.entry_id DESC LIMIT ?`,
+        ORDER BY p.posting_id DESC`,
     ),
     pendingOrdersOfWallet: db.prepare(`SELECT * FROM orders WHERE wallet_id = ? AND status = 'PENDING' ORDER BY trade_time_ms`),
 
     findPayCode: db.prepare('SELECT * FROM pay_codes WHERE code = ?'),
-    findPayCodeWithWallet: db.prepare(
-      `SELECT c.code, c.wallet_id AS code_wallet_id, c.status AS code_status, c.issued_at_ms AS code_issued_at_ms,
-              c.expires_at_ms AS code_expires_at_ms, ${WALLET_COLUMNS}
-         FROM pay_codes c LEFT JOIN wallets w ON w.wallet_id = c.wallet_id LEFT JOIN accounts a ON a.id = w.account_id
-        WHERE c.code = ?`,
+    retireActiveCode: db.prepare(
+      `UPDATE pay_codes SET status = 'retired'
+        WHERE code = (SELECT active_code FROM wallets WHERE wallet_id = ?) AND status = 'active'`,
     ),
-    retirePayCodes: db.prepare(`UPDATE pay_codes SET status = 'retired' WHERE wallet_id = ? AND status = 'active'`),
+    setActiveCode: db.prepare('UPDATE wallets SET active_code = ? WHERE wallet_id = ?'),
     insertPayCode: db.prepare(
       `INSERT INTO pay_codes (code, wallet_id, status, issued_at_ms, expires_at_ms) VALUES (?, ?, 'active', ?, ?)`,
     ),
-    usePayCode: db.prepare(`UPDATE pay_codes SET status = 'used' WHERE code = ? AND status = 'active'`),
 
     findOrder: db.prepare('SELECT * FROM orders WHERE mch_id = ? AND mch_order_id = ?'),
     dueUnsettled: db.prepare(

@@ -28,9 +28,12 @@ export class SqliteWrites {
           WHERE order_id = ? AND status = ?`,
       ),
       insertEntry: db.prepare('INSERT INTO journal_entries (kind, order_id, refund_id, created_at_ms) VALUES (?, ?, ?, ?)'),
-      insertPosting: db.prepare('INSERT INTO postings (entry_id, account_id, amount_sen) VALUES (?, ?, ?)'),
-      insertTwoPostings: db.prepare('INSERT INTO postings (entry_id, account_id, amount_sen) VALUES (?, ?, ?), (?, ?, ?)'),
-      addToBalance: db.prepare('UPDATE accounts SET balance_sen = balance_sen + ? WHERE id = ?'),
+      // The posting links to the account's previous latest posting; the account then points at it.
+      insertPosting: db.prepare(
+        `INSERT INTO postings (entry_id, account_id, amount_sen, prev_posting_id)
+         VALUES (?, ?, ?, (SELECT last_posting_id FROM accounts WHERE id = ?))`,
+      ),
+      addToBalance: db.prepare('UPDATE accounts SET balance_sen = balance_sen + ?, last_posting_id = ? WHERE id = ?'),
       addToHold: db.prepare(
         `UPDATE accounts SET held_sen = held_sen + ? WHERE id = (SELECT account_id FROM wallets WHERE wallet_id = ?)`,
       ),
@@ -74,15 +77,12 @@ export class SqliteWrites {
     return next;
   }
 
-  /** Books a journal entry: its postings and the cached balances, together. */
+  /** Books a journal entry: its postings, each account's posting chain and cached balance, together. */
   applyEntry(entry: JournalEntry): void {
     const entryId = this.#s.insertEntry.run(entry.kind, entry.orderId, entry.refundId, entry.createdAtMs).lastInsertRowid;
-    // Every payment, top-up and refund has two postings: one statement writes both.
-    const [a, b] = entry.postings;
-    if (entry.postings.length === 2) this.#s.insertTwoPostings.run(entryId, a!.accountId, a!.amountSen, entryId, b!.accountId, b!.amountSen);
-    else for (const p of entry.postings) this.#s.insertPosting.run(entryId, p.accountId, p.amountSen);
     for (const p of entry.postings) {
-      const changed = this.#s.addToBalance.run(p.amountSen, p.accountId);
+      const postingId = this.#s.insertPosting.run(entryId, p.accountId, p.amountSen, p.accountId).lastInsertRowid;
+      const changed = this.#s.addToBalance.run(p.amountSen, postingId, p.accountId);
       assert(changed.changes === 1, `posting to an existing account (${p.accountId})`);
     }
   }

@@ -1,0 +1,82 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { BatchRequest, PaymentThreadData } from './payment-thread.js';
+import type { PaymentJob, PaymentOutcome, PaymentWriterOptions } from './payment-writer.js';
+
+type Reply = { id: number; outcomes: PaymentOutcome[] } | { id: number; error: { name: string; message: string } };
+
+interface InFlight {
+  readonly resolve: (outcomes: PaymentOutcome[]) => void;
+  readonly reject: (error: Error) => void;
+}
+
+/**
+ * The main thread's side of the payment thread: sends batches, matches answers to them. If the
+ * thread dies, the batches it held fail (their payments answer "system error"; whatever it had
+ * committed is on disk and queryBill tells it) and the next batch starts a new thread.
+ */
+export class PaymentThread {
+  readonly #data: PaymentThreadData;
+  readonly #inFlight = new Map<number, InFlight>();
+  #worker: Worker | null = null;
+  #nextId = 1;
+
+  constructor(path: string, options: PaymentWriterOptions) {
+    this.#data = { path, options };
+    this.#worker = this.#start();
+  }
+
+  write(jobs: PaymentJob[]): Promise<PaymentOutcome[]> {
+    const worker = (this.#worker ??= this.#start());
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      // Held while batches are in flight: their answers must arrive before the process may exit.
+      if (this.#inFlight.size === 0) worker.ref();
+      this.#inFlight.set(id, { resolve, reject });
+      worker.postMessage({ id, jobs } satisfies BatchRequest);
+    });
+  }
+
+  /** Waits for the batches in flight, then stops the thread. */
+  async close(): Promise<void> {
+    while (this.#inFlight.size > 0) await new Promise((r) => setTimeout(r, 1));
+    const worker = this.#worker;
+    this.#worker = null;
+    await worker?.terminate();
+  }
+
+  #start(): Worker {
+    const worker = new Worker(threadScript(), { workerData: this.#data });
+    worker.on('message', (reply: Reply) => {
+      const waiting = this.#inFlight.get(reply.id);
+      if (waiting === undefined) return;
+      this.#inFlight.delete(reply.id);
+      if (this.#inFlight.size === 0) worker.unref();
+      if ('outcomes' in reply) waiting.resolve(reply.outcomes);
+      else waiting.reject(Object.assign(new Error(reply.error.message), { name: reply.error.name }));
+    });
+    const lost = (error: Error) => {
+      if (this.#worker === worker) this.#worker = null;
+      for (const [id, waiting] of this.#inFlight) {
+        this.#inFlight.delete(id);
+        waiting.reject(error);
+      }
+    };
+    worker.on('error', lost);
+    worker.on('exit', (code) => lost(new Error(`the payment thread stopped (exit code ${code})`)));
+    // An idle thread alone does not keep the process alive (the HTTP server does when serving).
+    worker.unref();
+    return worker;
+  }
+}
+
+/**
+ * The compiled thread script. Tests run this module from its TypeScript source, where there is no
+ * .js beside it; the thread then runs the build of the same source (`npm test` builds first).
+ */
+function threadScript(): URL {
+  const beside = new URL('./payment-thread.js', import.meta.url);
+  if (existsSync(fileURLToPath(beside))) return beside;
+  return new URL('../../../dist/store/sqlite/payment-thread.js', import.meta.url);
+}

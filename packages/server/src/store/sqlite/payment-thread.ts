@@ -1,0 +1,51 @@
+/**
+ * The payment thread: SQLite calls are synchronous, so a batch written on the main thread stops
+ * every HTTP request while it runs. Here the batches run on their own thread and connection, in
+ * parallel with the HTTP work. Messages that arrive while a batch is written are written together
+ * in the next one (group commit on this side too).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { openConnection, PaymentWriter, type PaymentJob, type PaymentWriterOptions } from './payment-writer.js';
+
+export interface PaymentThreadData {
+  readonly path: string;
+  readonly options: PaymentWriterOptions;
+}
+
+/** Main → thread: one message per main-thread batch. */
+export interface BatchRequest {
+  readonly id: number;
+  readonly jobs: PaymentJob[];
+}
+
+const { path, options } = workerData as PaymentThreadData;
+const db = openConnection(path);
+const writer = new PaymentWriter(db, options);
+const port = parentPort!;
+const waiting: BatchRequest[] = [];
+let scheduled = false;
+
+port.on('message', (request: BatchRequest) => {
+  waiting.push(request);
+  if (!scheduled) {
+    scheduled = true;
+    setImmediate(flush);
+  }
+});
+
+function flush(): void {
+  scheduled = false;
+  const requests = waiting.splice(0);
+  const jobs = requests.flatMap((r) => r.jobs);
+  try {
+    const outcomes = writer.write(jobs);
+    let at = 0;
+    for (const r of requests) {
+      port.postMessage({ id: r.id, outcomes: outcomes.slice(at, at + r.jobs.length) });
+      at += r.jobs.length;
+    }
+  } catch (error) {
+    const e = error as Error;
+    for (const r of requests) port.postMessage({ id: r.id, error: { name: e.name, message: e.message } });
+  }
+}

@@ -1,0 +1,199 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { MicropayCommand } from '@micropay/protocol';
+import { OrderIdSource } from '../../domain/ids.js';
+import { assert } from '../../domain/ledger.js';
+import type { PaymentPolicy } from '../../domain/model.js';
+import { decidePayment, paymentFingerprint, type PaymentDecision } from '../../domain/payment.js';
+import type { PayOptions } from '../store.js';
+import { toOrder, toPayCode, toWallet, type Row } from './rows.js';
+import { SqliteWrites } from './writes.js';
+
+/**
+ * Opens a connection to the store's file the way every connection must be opened: WAL, with
+ * synchronous=FULL so a commit is on disk before its answer is sent.
+ */
+export function openConnection(path: string): Database.Database {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  // Admin commands write from other processes; wait for their short transactions instead of failing.
+  db.pragma('busy_timeout = 5000');
+  db.pragma('foreign_keys = ON');
+  // 64 MiB of page cache instead of SQLite's 2 MiB: a payment reads its code, wallet and account
+  // at random places in the file, and every miss is a read from the OS. Durability is untouched.
+  db.pragma('cache_size = -65536');
+  return db;
+}
+
+export interface PaymentJob {
+  readonly cmd: MicropayCommand;
+  readonly options: PayOptions;
+  /** The platform's clock when the payment arrived (the writer may run on another thread). */
+  readonly nowMs: number;
+}
+
+/** What one payment of a batch came to: its decision, or the error that undid it alone. */
+export type PaymentOutcome =
+  | { readonly ok: true; readonly decision: PaymentDecision }
+  | { readonly ok: false; readonly error: { readonly name: string; readonly message: string } };
+
+export interface PaymentWriterOptions {
+  readonly timeZone: string;
+  readonly policy: PaymentPolicy;
+  /** How long a NEW order (its payment hit a fault) waits before the sweeper fails it. */
+  readonly newOrderTimeoutMs: number;
+}
+
+/** Thrown inside a payment's savepoint when the sandbox asks for a fault. */
+class SandboxFault extends Error {
+  override name = 'SandboxFault';
+}
+
+/**
+ * Decides and writes payments, a batch per transaction: each payment in its own savepoint (so each
+ * stays all-or-nothing), the batch made durable by one commit. The only writer of orders, so the
+ * only source of order ids. It runs on the payment thread (./payment-thread.ts) or, for an
+ * in-memory store, on the caller's.
+ */
+export class PaymentWriter {
+  readonly #db: Database.Database;
+  readonly #writes: SqliteWrites;
+  readonly #orderIds: OrderIdSource;
+  readonly #options: PaymentWriterOptions;
+  readonly #s;
+
+  constructor(db: Database.Database, options: PaymentWriterOptions) {
+    this.#db = db;
+    this.#writes = new SqliteWrites(db);
+    this.#orderIds = new OrderIdSource(options.timeZone);
+    this.#options = options;
+    this.#s = {
+      begin: db.prepare('BEGIN IMMEDIATE'),
+      commit: db.prepare('COMMIT'),
+      rollback: db.prepare('ROLLBACK'),
+      savepoint: db.prepare('SAVEPOINT payment'),
+      release: db.prepare('RELEASE payment'),
+      rollbackToSavepoint: db.prepare('ROLLBACK TO payment'),
+      findOrder: db.prepare('SELECT * FROM orders WHERE mch_id = ? AND mch_order_id = ?'),
+      findPayCode: db.prepare('SELECT wallet_id FROM pay_codes WHERE code = ?'),
+      // The code and its wallet in one statement (one of the fewer statements a payment costs).
+      findPayCodeWithWallet: db.prepare(
+        `SELECT c.code, c.wallet_id AS code_wallet_id, c.status AS code_status, c.issued_at_ms AS code_issued_at_ms,
+                c.expires_at_ms AS code_expires_at_ms, w.*, a.balance_sen, a.held_sen
+           FROM pay_codes c LEFT JOIN wallets w ON w.wallet_id = c.wallet_id LEFT JOIN accounts a ON a.id = w.account_id
+          WHERE c.code = ?`,
+      ),
+      // The code records the one order it pays: one code, one order, in the row itself.
+      usePayCode: db.prepare(`UPDATE pay_codes SET status = 'used', order_id = ? WHERE code = ? AND status = 'active'`),
+    };
+  }
+
+  /**
+   * Writes a batch in one transaction and returns each payment's outcome, in order. Throws when
+   * the transaction itself fails: then nothing of the batch is on disk.
+   */
+  write(jobs: readonly PaymentJob[]): PaymentOutcome[] {
+    const s = this.#s;
+    const outcomes: PaymentOutcome[] = [];
+    try {
+      s.begin.run();
+      for (const job of jobs) {
+        s.savepoint.run();
+        try {
+          outcomes.push({ ok: true, decision: this.#payOne(job) });
+          s.release.run();
+        } catch (error) {
+          // Only this payment is undone; the others in the batch still commit.
+          s.rollbackToSavepoint.run();
+          s.release.run();
+          this.#recordNewAfterFault(job.cmd, job.nowMs);
+          const e = error as Error;
+          outcomes.push({ ok: false, error: { name: e.name ?? 'Error', message: e.message ?? String(error) } });
+        }
+      }
+      s.commit.run();
+      return outcomes;
+    } catch (error) {
+      if (this.#db.inTransaction) s.rollback.run();
+      throw error;
+    }
+  }
+
+  #payOne({ cmd, options, nowMs: now }: PaymentJob): PaymentDecision {
+    const s = this.#s;
+    const existingRow = s.findOrder.get(cmd.mchId, cmd.mchOrderId) as Row | undefined;
+    const codeRow = existingRow === undefined ? (s.findPayCodeWithWallet.get(cmd.payCode) as Row | undefined) : undefined;
+    const view = {
+      existing: existingRow === undefined ? null : toOrder(existingRow),
+      payCode:
+        codeRow === undefined
+          ? null
+          : toPayCode({
+              code: codeRow.code, wallet_id: codeRow.code_wallet_id, status: codeRow.code_status,
+              issued_at_ms: codeRow.code_issued_at_ms, expires_at_ms: codeRow.code_expires_at_ms,
+            }),
+      wallet: codeRow === undefined || codeRow.wallet_id === null ? null : toWallet(codeRow),
+    };
+    const policy = options.forceConfirmation ? { ...this.#options.policy, forceConfirmation: true } : this.#options.policy;
+    const decision = decidePayment(cmd, view, policy, now, this.#orderIds.next(now), paymentFingerprint(cmd));
+    const w = this.#writes;
+    switch (decision.kind) {
+      case 'repeat':
+      case 'rejected':
+        return decision;
+      case 'failed':
+        w.insertOrder(decision.order, cmd.payCode);
+        w.enqueueNotification(cmd.mchId, 'FAILED', decision.order.orderId, decision.order, now);
+        return decision;
+      case 'pending':
+        w.insertOrder(decision.order, cmd.payCode);
+        this.#usePayCode(cmd.payCode, decision.order.orderId);
+        w.changeHold(decision.order.walletId, decision.order.amountSen);
+        return decision;
+      case 'paid':
+        w.insertOrder(decision.order, cmd.payCode);
+        this.#usePayCode(cmd.payCode, decision.order.orderId);
+        if (options.sandboxFault) throw new SandboxFault('sandbox: fault injected into the payment step');
+        w.applyEntry(decision.entry);
+        w.enqueueNotification(cmd.mchId, 'PAID', decision.order.orderId, decision.order, now);
+        return decision;
+    }
+  }
+
+  #usePayCode(code: string, orderId: string): void {
+    const used = this.#s.usePayCode.run(orderId, code);
+    assert(used.changes === 1, 'a payment uses an active code exactly once');
+  }
+
+  /**
+   * A payment whose step failed is recorded NEW (when its code and wallet are known), so the
+   * merchant's query after the "system error" finds it in progress; no money moved, and the
+   * sweeper fails it at its deadline unless the merchant closes it first.
+   */
+  #recordNewAfterFault(cmd: MicropayCommand, now: number): void {
+    const s = this.#s;
+    s.savepoint.run();
+    try {
+      const code = s.findPayCode.get(cmd.payCode) as { wallet_id: string } | undefined;
+      if (code !== undefined && s.findOrder.get(cmd.mchId, cmd.mchOrderId) === undefined) {
+        this.#writes.insertOrder(
+          {
+            orderId: this.#orderIds.next(now), mchId: cmd.mchId, mchOrderId: cmd.mchOrderId, amountSen: cmd.amountSen,
+            goodsInfo: cmd.goodsInfo, discountSen: cmd.discountSen, point: cmd.point, walletId: code.wallet_id,
+            status: 'NEW', failReason: null, fingerprint: paymentFingerprint(cmd), tradeTimeMs: now, payTimeMs: null,
+            deadlineMs: now + this.#options.newOrderTimeoutMs, refundedSen: 0, updatedAtMs: now,
+          },
+          cmd.payCode,
+        );
+      }
+      s.release.run();
+    } catch {
+      // If even that fails, nothing is recorded and queryBill answers "no such order": also true.
+      s.rollbackToSavepoint.run();
+      s.release.run();
+    }
+  }
+}
