@@ -41,6 +41,14 @@ export class PaymentThread {
   /** Waits for the batches in flight, then stops the thread. */
   async close(): Promise<void> {
     while (this.#inFlight.size > 0) await new Promise((r) => setTimeout(r, 1));
+    await this.terminate();
+  }
+
+  /**
+   * Stops the thread now, as a crash would: batches in flight fail, whatever the thread committed
+   * stays committed. The next write starts a new thread.
+   */
+  async terminate(): Promise<void> {
     const worker = this.#worker;
     this.#worker = null;
     await worker?.terminate();

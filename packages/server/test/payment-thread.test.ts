@@ -1,0 +1,110 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Secret } from '@micropay/protocol';
+import { systemClock } from '../src/domain/clock.js';
+import { PaymentThread } from '../src/store/sqlite/payment-thread-client.js';
+import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import type { PaymentJob } from '../src/store/sqlite/payment-writer.js';
+import { TEST_STORE } from './helpers.js';
+
+/**
+ * The SQLite payment thread (payment-thread.ts): batches written on their own thread and
+ * connection. If the thread dies, no payment is lost or invented: each one it was given is either
+ * committed whole (queryBill finds it PAID) or not at all, and the next batch starts a new thread.
+ */
+const options = { timeZone: 'Asia/Kuala_Lumpur', policy: { confirmLimitSen: 250_00, confirmTimeoutMs: 60_000 }, newOrderTimeoutMs: 5_000 };
+let dir: string;
+let store: SqliteStore;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'micropay-thread-'));
+  store = new SqliteStore(join(dir, 'micropay.db'), { ...options, clock: systemClock });
+});
+afterEach(async () => {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function walletsWithCodes(count: number, openingSen: number): Promise<{ walletId: string; code: string }[]> {
+  const out = [];
+  for (let i = 0; i < count; i++) {
+    const w = await store.createWallet({ name: `W${i}`, openingSen });
+    const c = await store.issuePayCode(w.walletId, 600_000);
+    if (typeof c === 'string') throw new Error(c);
+    out.push({ walletId: w.walletId, code: c.code });
+  }
+  return out;
+}
+
+describe.runIf(TEST_STORE === 'sqlite')('the SQLite payment thread', () => {
+  it('a thread killed with batches in flight loses and invents nothing; the next batch starts a new one', async () => {
+    const m = await store.createMerchant({ name: 'Car park', apiKey: new Secret('k'.repeat(32)) });
+    const wallets = await walletsWithCodes(200, 10_00);
+    const job = (i: number): PaymentJob => ({
+      cmd: { mchId: m.mchId, mchOrderId: `T${i}`, amountSen: 10_00, goodsInfo: 'parking', discountSen: null, point: null, payCode: wallets[i]!.code, timestampMs: Date.now() },
+      options: {},
+      nowMs: Date.now(),
+    });
+    const thread = new PaymentThread(join(dir, 'micropay.db'), options);
+    const first = await thread.write([job(0)]);
+    expect(first[0]).toMatchObject({ ok: true, decision: { kind: 'paid' } });
+
+    // Twenty batches of nine, then the thread is killed while they are being written.
+    const batches = Array.from({ length: 20 }, (_, b) => thread.write(Array.from({ length: 9 }, (_, k) => job(1 + b * 9 + k))));
+    await new Promise((r) => setTimeout(r, 5));
+    await thread.terminate();
+    const settled = await Promise.allSettled(batches);
+    const lost = settled.filter((s) => s.status === 'rejected');
+    expect(lost.length).toBeGreaterThan(0);
+    for (const s of lost) expect((s as PromiseRejectedResult).reason.message).toMatch(/payment thread stopped/);
+
+    // Every payment is whole or absent, and an answered PAID is in the store.
+    let paid = 1;
+    for (let i = 1; i <= 180; i++) {
+      const order = await store.findOrder(m.mchId, `T${i}`);
+      const balance = (await store.findWallet(wallets[i]!.walletId))!.balanceSen;
+      if (order === null) expect(balance).toBe(10_00);
+      else {
+        expect(order.status).toBe('PAID');
+        expect(balance).toBe(0);
+        paid += 1;
+      }
+    }
+    for (const s of settled) {
+      if (s.status === 'fulfilled') for (const o of s.value) expect(o).toMatchObject({ ok: true, decision: { kind: 'paid' } });
+    }
+
+    // A new thread takes the next batch; the ledger balances throughout.
+    const after = await thread.write([job(181), job(182)]);
+    expect(after.map((o) => o.ok && o.decision.kind)).toEqual(['paid', 'paid']);
+    paid += 2;
+    const audit = await store.audit();
+    expect(audit.checks.filter((c) => c.violations.length > 0)).toEqual([]);
+    expect(audit.totals.orders).toBe(paid);
+    await thread.close();
+  });
+
+  it('main-thread writes (top-ups, codes, closes) interleave with payment batches without waiting errors', async () => {
+    await store.close();
+    store = new SqliteStore(join(dir, 'micropay.db'), { ...options, clock: systemClock, paymentThread: true });
+    const m = await store.createMerchant({ name: 'Canteen', apiKey: new Secret('k'.repeat(32)) });
+    const payers = await walletsWithCodes(300, 10_00);
+    const others = await walletsWithCodes(50, 0);
+    const pay = (i: number) =>
+      store.pay({ mchId: m.mchId, mchOrderId: `C${i}`, amountSen: 4_00, goodsInfo: 'lunch', discountSen: null, point: null, payCode: payers[i]!.code, timestampMs: Date.now() });
+    const results = await Promise.all([
+      ...payers.map((_, i) => pay(i)),
+      ...others.map((w) => store.topUp(w.walletId, 5_00)),
+      ...others.map((w) => store.issuePayCode(w.walletId, 60_000)),
+      ...payers.slice(0, 50).map((_, i) => store.closeOrder(m.mchId, `C${i}`)),
+    ]);
+    const decisions = results.slice(0, 300) as { kind: string }[];
+    expect(decisions.every((d) => d.kind === 'paid')).toBe(true);
+    for (const w of others) expect((await store.findWallet(w.walletId))!.balanceSen).toBe(5_00);
+    expect((await store.findWallet(payers[299]!.walletId))!.balanceSen).toBe(6_00);
+    expect(store.stats.payments).toBe(300);
+    expect((await store.audit()).ok).toBe(true);
+  });
+});
