@@ -53,9 +53,9 @@ export interface OrderData {
 
 export type UnsignedOrderData = Omit<OrderData, 'timestamp' | 'secureHash'>;
 
-/** Adds the response timestamp and signs `data` with the merchant key, keeping the spec's key order. */
-export function signOrderData(order: UnsignedOrderData, timestampMs: number, key: string): OrderData {
-  const data = {
+/** The order's fields in the spec's key order: every signed order answer starts with them. */
+export function orderFields(order: UnsignedOrderData): UnsignedOrderData {
+  return {
     merchantOrderId: order.merchantOrderId,
     wavpayOrderId: order.wavpayOrderId,
     mchId: order.mchId,
@@ -66,9 +66,12 @@ export function signOrderData(order: UnsignedOrderData, timestampMs: number, key
     tradeStatus: order.tradeStatus,
     amount: order.amount,
     goodsInfo: order.goodsInfo,
-    timestamp: String(timestampMs),
-    secureHash: '',
   };
+}
+
+/** Adds the response timestamp and signs `data` with the merchant key, keeping the spec's key order. */
+export function signOrderData(order: UnsignedOrderData, timestampMs: number, key: string): OrderData {
+  const data: OrderData = { ...orderFields(order), timestamp: String(timestampMs), secureHash: '' };
   data.secureHash = sign(data as unknown as SignableParams, key);
   return data;
 }

@@ -12,7 +12,7 @@ import {
   timestampOf,
   type Parsed,
 } from './fields.js';
-import type { FieldLimits, OrderData, UnsignedOrderData } from './messages.js';
+import { orderFields, type FieldLimits, type OrderData, type UnsignedOrderData } from './messages.js';
 import { parseAmountSen } from './money.js';
 import { sign, type SignableParams } from './signing.js';
 
@@ -77,21 +77,8 @@ export interface QueryBillData extends OrderData {
 }
 
 export function signQueryBillData(order: UnsignedOrderData, refundAmount: string, timestampMs: number, key: string): QueryBillData {
-  const data: QueryBillData = {
-    merchantOrderId: order.merchantOrderId,
-    wavpayOrderId: order.wavpayOrderId,
-    mchId: order.mchId,
-    merchantName: order.merchantName,
-    tradeTime: order.tradeTime,
-    payTime: order.payTime,
-    paySence: order.paySence,
-    tradeStatus: order.tradeStatus,
-    amount: order.amount,
-    goodsInfo: order.goodsInfo,
-    refundAmount,
-    timestamp: String(timestampMs),
-    secureHash: '',
-  };
+  // queryBill's data is the order's, with refundAmount before the timestamp.
+  const data: QueryBillData = { ...orderFields(order), refundAmount, timestamp: String(timestampMs), secureHash: '' };
   data.secureHash = sign(data as unknown as SignableParams, key);
   return data;
 }
