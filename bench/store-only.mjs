@@ -1,0 +1,78 @@
+/**
+ * The SQLite store without HTTP: how much of one core a payment costs in the payment writer.
+ * Seeds 100 merchants and one funded wallet with one code per payment, then pays in batches of
+ * --batch (what group commit would hand the writer) and prints µs per payment; --statements also
+ * times every SQL statement (per payment, largest first), which is how the indexes that cost a
+ * random page per payment were found (docs/benchmarks.md).
+ *
+ *   node bench/store-only.mjs [--payments 40000] [--batch 100] [--statements]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import Database from 'better-sqlite3';
+import { PaymentWriter } from '../packages/server/dist/store/sqlite/payment-writer.js';
+import { SqliteStore } from '../packages/server/dist/store/sqlite/sqlite-store.js';
+import { createMerchants, createWalletsWithCodes } from './lib/seed.mjs';
+
+const { values: args } = parseArgs({
+  options: { payments: { type: 'string', default: '40000' }, batch: { type: 'string', default: '100' }, statements: { type: 'boolean', default: false } },
+});
+const count = Number(args.payments);
+const batchSize = Number(args.batch);
+const dir = mkdtempSync(join(tmpdir(), 'micropay-store-only-'));
+const options = { timeZone: 'Asia/Kuala_Lumpur', policy: { confirmLimitSen: 250_00, confirmTimeoutMs: 60_000 }, newOrderTimeoutMs: 5_000 };
+const store = new SqliteStore(join(dir, 'micropay.db'), { ...options, clock: { nowMs: () => Date.now() } });
+try {
+  const merchants = await createMerchants(store, 100);
+  const codes = await createWalletsWithCodes(store, count, { openingSen: 10_00, ttlMs: 3_600_000 });
+  const timings = args.statements ? timeStatements() : null;
+  const writer = new PaymentWriter(store.db, options);
+  let paid = 0;
+  const started = performance.now();
+  for (let from = 0; from < count; from += batchSize) {
+    const jobs = [];
+    for (let i = from; i < Math.min(count, from + batchSize); i++) {
+      const m = merchants[i % merchants.length];
+      const cmd = { mchId: m.mchId, mchOrderId: `S${i}`, amountSen: 1_00, goodsInfo: 'parking', discountSen: null, point: null, payCode: codes[i], timestampMs: Date.now() };
+      jobs.push({ cmd, options: {}, nowMs: Date.now() });
+    }
+    for (const outcome of writer.write(jobs)) if (outcome.ok && outcome.decision.kind === 'paid') paid++;
+  }
+  const ms = performance.now() - started;
+  if (paid !== count) throw new Error(`${paid} of ${count} payments were paid`);
+  if (timings) {
+    for (const [sql, t] of [...timings.entries()].sort((a, b) => b[1].ns - a[1].ns)) {
+      console.log(`${(t.ns / 1000 / count).toFixed(1).padStart(7)} µs/payment ${String(t.calls).padStart(8)} calls  ${sql}`);
+    }
+  }
+  console.log(JSON.stringify({ payments: count, batch: batchSize, ms: Math.round(ms), paymentsPerSecond: Math.round((count / ms) * 1000), usPerPayment: +((ms * 1000) / count).toFixed(1) }));
+} finally {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** Wraps better-sqlite3's statement methods to add up the time of each SQL text. */
+function timeStatements() {
+  const timings = new Map();
+  const probe = new Database(':memory:');
+  const proto = Object.getPrototypeOf(probe.prepare('SELECT 1'));
+  probe.close();
+  for (const method of ['run', 'get', 'all']) {
+    const original = proto[method];
+    proto[method] = function (...params) {
+      const t0 = process.hrtime.bigint();
+      try {
+        return original.apply(this, params);
+      } finally {
+        const key = this.source.replace(/\s+/g, ' ').slice(0, 80);
+        const t = timings.get(key) ?? { calls: 0, ns: 0 };
+        t.calls += 1;
+        t.ns += Number(process.hrtime.bigint() - t0);
+        timings.set(key, t);
+      }
+    };
+  }
+  return timings;
+}
