@@ -7,6 +7,7 @@ import { systemClock } from '../src/domain/clock.js';
 import { PaymentThread } from '../src/store/sqlite/payment-thread-client.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import type { PaymentJob } from '../src/store/sqlite/payment-writer.js';
+import { WriteTurns } from '../src/store/sqlite/write-turns.js';
 import { TEST_STORE } from './helpers.js';
 
 /**
@@ -47,7 +48,7 @@ describe.runIf(TEST_STORE === 'sqlite')('the SQLite payment thread', () => {
       options: {},
       nowMs: Date.now(),
     });
-    const thread = new PaymentThread(join(dir, 'micropay.db'), options);
+    const thread = new PaymentThread(join(dir, 'micropay.db'), options, new WriteTurns());
     const first = await thread.write([job(0)]);
     expect(first[0]).toMatchObject({ ok: true, decision: { kind: 'paid' } });
 

@@ -3,6 +3,7 @@ import type { Clock } from '../../domain/clock.js';
 import type { Notification } from '../../domain/notification.js';
 import type { NotificationFilter, NotificationRetryResult } from '../store.js';
 import { toNotification, type Row } from './rows.js';
+import type { MainWrite } from './write-turns.js';
 
 /** The longest error text kept with a notification: enough to diagnose, bounded like every stored field. */
 export const LAST_ERROR_MAX_LENGTH = 500;
@@ -18,11 +19,13 @@ export const LAST_ERROR_MAX_LENGTH = 500;
  */
 export class SqliteNotifications {
   readonly #db: Database.Database;
+  readonly #mainWrite: MainWrite;
   readonly #clock: Clock;
   readonly #s;
 
-  constructor(db: Database.Database, clock: Clock) {
+  constructor(db: Database.Database, clock: Clock, mainWrite: MainWrite) {
     this.#db = db;
+    this.#mainWrite = mainWrite;
     this.#clock = clock;
     this.#s = {
       // One statement, in an immediate transaction: two processes claiming at the same moment are
@@ -50,6 +53,10 @@ export class SqliteNotifications {
           WHERE notification_id = ? AND lease_owner = ? AND status = 'pending'`,
       ),
       find: db.prepare('SELECT * FROM notifications WHERE notification_id = ?'),
+      anyDue: db.prepare(
+        `SELECT 1 FROM notifications
+          WHERE status = 'pending' AND next_attempt_at_ms <= ? AND (lease_until_ms IS NULL OR lease_until_ms <= ?) LIMIT 1`,
+      ),
       // A row being posted right now keeps its lease: re-driving it must not let a second worker
       // post it concurrently. It only becomes due at once if this attempt fails.
       retry: db.prepare(
@@ -59,23 +66,26 @@ export class SqliteNotifications {
     };
   }
 
-  claimDue(owner: string, leaseMs: number, limit: number): Notification[] {
+  async claimDue(owner: string, leaseMs: number, limit: number): Promise<Notification[]> {
     const now = this.#clock.nowMs();
+    // Most polls find nothing due: a read (which never waits for a writer) says so without taking
+    // the write lock.
+    if (this.#s.anyDue.get(now, now) === undefined) return [];
     const claim = this.#db.transaction(() => this.#s.claim.all(owner, now + leaseMs, now, now, limit) as Row[]);
-    return claim.immediate().map(toNotification).sort((a, b) => a.nextAttemptAtMs - b.nextAttemptAtMs);
+    return (await this.#mainWrite(() => claim.immediate())).map(toNotification).sort((a, b) => a.nextAttemptAtMs - b.nextAttemptAtMs);
   }
 
-  recordDelivery(notificationId: string, owner: string): boolean {
-    return this.#s.delivered.run(this.#clock.nowMs(), notificationId, owner).changes === 1;
+  async recordDelivery(notificationId: string, owner: string): Promise<boolean> {
+    return (await this.#mainWrite(() => this.#s.delivered.run(this.#clock.nowMs(), notificationId, owner))).changes === 1;
   }
 
   /** `nextAttemptAtMs` null: that was the last attempt, the notification is dead. */
-  recordFailedAttempt(notificationId: string, owner: string, error: string, nextAttemptAtMs: number | null): boolean {
+  async recordFailedAttempt(notificationId: string, owner: string, error: string, nextAttemptAtMs: number | null): Promise<boolean> {
     const status = nextAttemptAtMs === null ? 'dead' : 'pending';
     // A dead row keeps the time of its last attempt, so a list shows when it gave up.
     const at = nextAttemptAtMs ?? this.#clock.nowMs();
     const text = error.length > LAST_ERROR_MAX_LENGTH ? error.slice(0, LAST_ERROR_MAX_LENGTH) : error;
-    return this.#s.failed.run(status, at, text, notificationId, owner).changes === 1;
+    return (await this.#mainWrite(() => this.#s.failed.run(status, at, text, notificationId, owner))).changes === 1;
   }
 
   list(filter: NotificationFilter): Notification[] {
@@ -95,13 +105,13 @@ export class SqliteNotifications {
   }
 
   /** Dead or pending → pending and due now; the attempts made so far are kept. Delivered rows stay delivered. */
-  retry(notificationId: string): NotificationRetryResult {
+  retry(notificationId: string): Promise<NotificationRetryResult> {
     const run = this.#db.transaction((): NotificationRetryResult => {
       const changed = this.#s.retry.run(this.#clock.nowMs(), notificationId).changes === 1;
       const row = this.#s.find.get(notificationId) as Row | undefined;
       if (row === undefined) return { kind: 'not_found' };
       return { kind: changed ? 'retried' : 'unchanged', notification: toNotification(row) };
     });
-    return run.immediate();
+    return this.#mainWrite(() => run.immediate());
   }
 }

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { BatchRequest, PaymentThreadData } from './payment-thread.js';
 import type { PaymentJob, PaymentOutcome, PaymentWriterOptions } from './payment-writer.js';
+import type { WriteTurns } from './write-turns.js';
 
 type Reply = { id: number; outcomes: PaymentOutcome[] } | { id: number; error: { name: string; message: string } };
 
@@ -22,8 +23,11 @@ export class PaymentThread {
   #worker: Worker | null = null;
   #nextId = 1;
 
-  constructor(path: string, options: PaymentWriterOptions) {
-    this.#data = { path, options };
+  readonly #turns: WriteTurns;
+
+  constructor(path: string, options: PaymentWriterOptions, turns: WriteTurns) {
+    this.#turns = turns;
+    this.#data = { path, options, turns: turns.buffer };
     this.#worker = this.#start();
   }
 
@@ -66,6 +70,7 @@ export class PaymentThread {
     });
     const lost = (error: Error) => {
       if (this.#worker === worker) this.#worker = null;
+      this.#turns.batchAbandoned();
       for (const [id, waiting] of this.#inFlight) {
         this.#inFlight.delete(id);
         waiting.reject(error);

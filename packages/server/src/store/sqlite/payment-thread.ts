@@ -6,10 +6,13 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { openConnection, PaymentWriter, type PaymentJob, type PaymentWriterOptions } from './payment-writer.js';
+import { WriteTurns } from './write-turns.js';
 
 export interface PaymentThreadData {
   readonly path: string;
   readonly options: PaymentWriterOptions;
+  /** WriteTurns' flags, shared with the main thread. */
+  readonly turns: SharedArrayBuffer;
 }
 
 /** Main → thread: one message per main-thread batch. */
@@ -18,7 +21,8 @@ export interface BatchRequest {
   readonly jobs: PaymentJob[];
 }
 
-const { path, options } = workerData as PaymentThreadData;
+const { path, options, turns: turnFlags } = workerData as PaymentThreadData;
+const turns = new WriteTurns(turnFlags);
 const db = openConnection(path);
 const writer = new PaymentWriter(db, options);
 const port = parentPort!;
@@ -38,7 +42,7 @@ function flush(): void {
   const requests = waiting.splice(0);
   const jobs = requests.flatMap((r) => r.jobs);
   try {
-    const outcomes = writer.write(jobs);
+    const outcomes = turns.batch(() => writer.write(jobs));
     let at = 0;
     for (const r of requests) {
       port.postMessage({ id: r.id, outcomes: outcomes.slice(at, at + r.jobs.length) });

@@ -9,6 +9,7 @@ import { decideRefundFinish, decideRefundRequest, refundFingerprint, type Refund
 import type { StatementMovements } from '../../domain/statement.js';
 import type { RefundRecord } from '../store.js';
 import { toOrder, toRefund, type Row } from './rows.js';
+import type { MainWrite } from './write-turns.js';
 import type { SqliteWrites } from './writes.js';
 
 /**
@@ -19,13 +20,15 @@ import type { SqliteWrites } from './writes.js';
  */
 export class SqliteRefunds {
   readonly #db: Database.Database;
+  readonly #mainWrite: MainWrite;
   readonly #writes: SqliteWrites;
   readonly #clock: Clock;
   readonly #ids: RefundIdSource;
   readonly #s;
 
-  constructor(db: Database.Database, writes: SqliteWrites, clock: Clock, timeZone: string) {
+  constructor(db: Database.Database, writes: SqliteWrites, clock: Clock, timeZone: string, mainWrite: MainWrite) {
     this.#db = db;
+    this.#mainWrite = mainWrite;
     this.#writes = writes;
     this.#clock = clock;
     this.#ids = new RefundIdSource(timeZone);
@@ -68,8 +71,8 @@ export class SqliteRefunds {
   }
 
   /** The first transaction: decide, and on acceptance reserve the amount and record the refund. */
-  request(cmd: RefundCommand): RefundRequestDecision {
-    return this.#db.transaction((): RefundRequestDecision => {
+  request(cmd: RefundCommand): Promise<RefundRequestDecision> {
+    return this.#mainWrite(() => this.#db.transaction((): RefundRequestDecision => {
       const now = this.#clock.nowMs();
       const existingRow = this.#s.findRefund.get(cmd.mchId, cmd.mchRefundId) as Row | undefined;
       const existing = existingRow === undefined ? null : this.#withOrder(toRefund(existingRow));
@@ -93,7 +96,7 @@ export class SqliteRefunds {
       // The reservation: the CHECK (refunded_sen <= amount_sen) guards it a second time.
       const order = this.#setOrder(decision.order, 'REFUND_IN_PROCESS', now, decision.refundedSen);
       return { ...decision, order };
-    }).immediate();
+    }).immediate());
   }
 
   /**
@@ -101,8 +104,8 @@ export class SqliteRefunds {
    * reservation. Safe to run any number of times and from any process: a refund that already
    * finished is returned as it is. null: no such refund.
    */
-  finish(refundId: string): RefundRecord | null {
-    return this.#db.transaction((): RefundRecord | null => {
+  finish(refundId: string): Promise<RefundRecord | null> {
+    return this.#mainWrite(() => this.#db.transaction((): RefundRecord | null => {
       const now = this.#clock.nowMs();
       const row = this.#s.findRefundById.get(refundId) as Row | undefined;
       if (row === undefined) return null;
@@ -138,17 +141,17 @@ export class SqliteRefunds {
           return { refund: decision.refund, order: moved };
         }
       }
-    }).immediate();
+    }).immediate());
   }
 
   /**
    * Both transactions, one right after the other. A repeat of a refund still in process (its
    * first request died between the two) finishes it, so the merchant's retry learns the outcome.
    */
-  refund(cmd: RefundCommand): RefundRequestDecision {
-    const decision = this.request(cmd);
+  async refund(cmd: RefundCommand): Promise<RefundRequestDecision> {
+    const decision = await this.request(cmd);
     if (decision.kind === 'rejected' || decision.refund.status !== 'REFUND_IN_PROCESS') return decision;
-    const finished = this.finish(decision.refund.refundId);
+    const finished = await this.finish(decision.refund.refundId);
     assert(finished !== null, 'a recorded refund can be finished');
     return { ...decision, refund: finished.refund, order: finished.order };
   }
@@ -173,13 +176,13 @@ export class SqliteRefunds {
   }
 
   /** Finishes refunds left REFUND_IN_PROCESS since `olderThanMs` ago or longer; returns how many. */
-  finishStale(olderThanMs: number, limit = 500): number {
+  async finishStale(olderThanMs: number, limit = 500): Promise<number> {
     const due = this.#s.staleRefunds.all(this.#clock.nowMs() - olderThanMs, limit) as { refund_id: string }[];
     let finished = 0;
     for (const { refund_id } of due) {
       const before = this.#s.findRefundById.get(refund_id) as Row | undefined;
       if (before === undefined || before.status !== 'REFUND_IN_PROCESS') continue;
-      if (this.finish(refund_id) !== null) finished += 1;
+      if ((await this.finish(refund_id)) !== null) finished += 1;
     }
     return finished;
   }

@@ -30,6 +30,7 @@ import { SQLITE_AUDIT_QUERIES } from './audit.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { openConnection, PaymentWriter, type PaymentJob, type PaymentOutcome } from './payment-writer.js';
 import { PaymentThread } from './payment-thread-client.js';
+import { WriteTurns, type MainWrite } from './write-turns.js';
 import { toMerchant, toOrder, toPayCode, toWallet, type Row } from './rows.js';
 import { SqliteWrites } from './writes.js';
 import type { Notification } from '../../domain/notification.js';
@@ -79,6 +80,8 @@ export class SqliteStore implements Store {
   #writer: PaymentWriter | undefined;
   /** … or on the payment thread, in parallel with HTTP (file stores that serve the API). */
   #thread: PaymentThread | undefined;
+  /** Every write on this thread's connection runs through it (./write-turns.ts). */
+  #mainWrite: MainWrite = async (write) => write();
   readonly #s: ReturnType<typeof prepare>;
   /** Batches committed so far, and payments in them: lets operators and tests see group commit work. */
   readonly stats = { batches: 0, payments: 0 };
@@ -92,13 +95,18 @@ export class SqliteStore implements Store {
     this.#s = prepare(this.db);
     this.writes = new SqliteWrites(this.db);
     const writerOptions = { timeZone: options.timeZone, policy: options.policy, newOrderTimeoutMs: options.newOrderTimeoutMs };
-    if (options.paymentThread && path !== ':memory:') this.#thread = new PaymentThread(path, writerOptions);
-    else this.#writer = new PaymentWriter(this.db, writerOptions);
+    if (options.paymentThread && path !== ':memory:') {
+      const turns = new WriteTurns();
+      this.#mainWrite = (write) => turns.main(write);
+      this.#thread = new PaymentThread(path, writerOptions, turns);
+    } else {
+      this.#writer = new PaymentWriter(this.db, writerOptions);
+    }
   }
 
   /** Runs `fn` in one immediate transaction (it waits for the server's batches and other processes). */
   async transaction<T>(fn: () => T): Promise<T> {
-    return this.db.transaction(fn).immediate();
+    return this.#mainWrite(() => this.db.transaction(fn).immediate());
   }
 
   nowMs(): number {
@@ -410,7 +418,7 @@ export class SqliteStore implements Store {
   }
 
   async setSetting(name: string, value: string): Promise<void> {
-    this.#s.setSetting.run(name, value);
+    await this.#mainWrite(() => this.#s.setSetting.run(name, value));
   }
 
   async close(): Promise<void> {
@@ -424,7 +432,7 @@ export class SqliteStore implements Store {
 
   #outboxInstance: SqliteNotifications | undefined;
   get #outbox(): SqliteNotifications {
-    return (this.#outboxInstance ??= new SqliteNotifications(this.db, this.#clock));
+    return (this.#outboxInstance ??= new SqliteNotifications(this.db, this.#clock, this.#mainWrite));
   }
 
   async claimDueNotifications(owner: string, leaseMs: number, limit: number): Promise<Notification[]> {
@@ -451,7 +459,7 @@ export class SqliteStore implements Store {
 
   #refundsInstance: SqliteRefunds | undefined;
   get #refunds(): SqliteRefunds {
-    return (this.#refundsInstance ??= new SqliteRefunds(this.db, this.writes, this.#clock, this.#timeZone));
+    return (this.#refundsInstance ??= new SqliteRefunds(this.db, this.writes, this.#clock, this.#timeZone, this.#mainWrite));
   }
 
   async refund(cmd: RefundCommand): Promise<RefundRequestDecision> {
