@@ -96,3 +96,17 @@ export function paymentEntry(walletId: string, mchId: string, amountSen: number,
     nowMs,
   );
 }
+
+/**
+ * The order a payment leaves behind when its step failed after its code and wallet were known:
+ * NEW, nothing moved, settled by the sweeper at `nowMs + timeoutMs` unless closed first. The
+ * merchant's query after the "system error" finds it in progress, never a phantom.
+ */
+export function orderAfterFault(cmd: MicropayCommand, walletId: string, orderId: string, nowMs: number, timeoutMs: number): Order {
+  return {
+    orderId, mchId: cmd.mchId, mchOrderId: cmd.mchOrderId, amountSen: cmd.amountSen, goodsInfo: cmd.goodsInfo,
+    discountSen: cmd.discountSen, point: cmd.point, walletId, status: 'NEW', failReason: null,
+    fingerprint: paymentFingerprint(cmd), tradeTimeMs: nowMs, payTimeMs: null, deadlineMs: nowMs + timeoutMs,
+    refundedSen: 0, updatedAtMs: nowMs,
+  };
+}

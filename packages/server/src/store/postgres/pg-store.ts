@@ -8,7 +8,7 @@ import type { StatementMovements } from '../../domain/statement.js';
 import { newPayCode, newWalletId, OrderIdSource } from '../../domain/ids.js';
 import { assert, merchantAccount, walletAccount } from '../../domain/ledger.js';
 import type { Merchant, MerchantStatus, Order, PayCode, PaymentPolicy, Wallet, WalletStatus } from '../../domain/model.js';
-import { decidePayment, paymentFingerprint, type PaymentDecision } from '../../domain/payment.js';
+import { decidePayment, orderAfterFault, paymentFingerprint, type PaymentDecision } from '../../domain/payment.js';
 import { decideClose, decideConfirm, decideDecline, decideSweep, type Settlement } from '../../domain/settlement.js';
 import { topUpEntry } from '../../domain/wallet.js';
 import { AUDIT_QUERIES } from '../audit.js';
@@ -416,12 +416,8 @@ export class PgStore implements Store {
         if (code === undefined) return;
         await c.query('SAVEPOINT new_order');
         try {
-          await this.writes.insertOrder(c, {
-            orderId: this.#orderIds.next(now), mchId: cmd.mchId, mchOrderId: cmd.mchOrderId, amountSen: cmd.amountSen,
-            goodsInfo: cmd.goodsInfo, discountSen: cmd.discountSen, point: cmd.point, walletId: code.wallet_id,
-            status: 'NEW', failReason: null, fingerprint: paymentFingerprint(cmd), tradeTimeMs: now, payTimeMs: null,
-            deadlineMs: now + this.#newOrderTimeoutMs, refundedSen: 0, updatedAtMs: now,
-          }, cmd.payCode);
+          const order = orderAfterFault(cmd, code.wallet_id, this.#orderIds.next(now), now, this.#newOrderTimeoutMs);
+          await this.writes.insertOrder(c, order, cmd.payCode);
         } catch {
           // The order exists after all (or the code is taken): then queryBill already tells the truth.
           await c.query('ROLLBACK TO SAVEPOINT new_order');

@@ -5,9 +5,9 @@ import type { MicropayCommand } from '@micropay/protocol';
 import { OrderIdSource } from '../../domain/ids.js';
 import { assert } from '../../domain/ledger.js';
 import type { PaymentPolicy } from '../../domain/model.js';
-import { decidePayment, paymentFingerprint, type PaymentDecision } from '../../domain/payment.js';
+import { decidePayment, orderAfterFault, paymentFingerprint, type PaymentDecision } from '../../domain/payment.js';
 import type { PayOptions } from '../store.js';
-import { toOrder, toPayCode, toWallet, type Row } from './rows.js';
+import { toOrder, toPayCode, toWallet, WALLET_COLUMNS, type Row } from './rows.js';
 import { SqliteWrites } from './writes.js';
 
 /**
@@ -82,7 +82,7 @@ export class PaymentWriter {
       // The code and its wallet in one statement (one of the fewer statements a payment costs).
       findPayCodeWithWallet: db.prepare(
         `SELECT c.code, c.wallet_id AS code_wallet_id, c.status AS code_status, c.issued_at_ms AS code_issued_at_ms,
-                c.expires_at_ms AS code_expires_at_ms, w.*, a.balance_sen, a.held_sen
+                c.expires_at_ms AS code_expires_at_ms, ${WALLET_COLUMNS}
            FROM pay_codes c LEFT JOIN wallets w ON w.wallet_id = c.wallet_id LEFT JOIN accounts a ON a.id = w.account_id
           WHERE c.code = ?`,
       ),
@@ -179,15 +179,8 @@ export class PaymentWriter {
     try {
       const code = s.findPayCode.get(cmd.payCode) as { wallet_id: string } | undefined;
       if (code !== undefined && s.findOrder.get(cmd.mchId, cmd.mchOrderId) === undefined) {
-        this.#writes.insertOrder(
-          {
-            orderId: this.#orderIds.next(now), mchId: cmd.mchId, mchOrderId: cmd.mchOrderId, amountSen: cmd.amountSen,
-            goodsInfo: cmd.goodsInfo, discountSen: cmd.discountSen, point: cmd.point, walletId: code.wallet_id,
-            status: 'NEW', failReason: null, fingerprint: paymentFingerprint(cmd), tradeTimeMs: now, payTimeMs: null,
-            deadlineMs: now + this.#options.newOrderTimeoutMs, refundedSen: 0, updatedAtMs: now,
-          },
-          cmd.payCode,
-        );
+        const order = orderAfterFault(cmd, code.wallet_id, this.#orderIds.next(now), now, this.#options.newOrderTimeoutMs);
+        this.#writes.insertOrder(order, cmd.payCode);
       }
       s.release.run();
     } catch {

@@ -28,6 +28,9 @@ export function toMerchant(r: Row): Merchant {
   };
 }
 
+/** The columns toWallet reads, from `wallets w JOIN accounts a ON a.id = w.account_id`. */
+export const WALLET_COLUMNS = 'w.*, a.balance_sen, a.held_sen';
+
 /** Expects the wallets row joined with its account's balance_sen and held_sen. */
 export function toWallet(r: Row): Wallet {
   return {

@@ -31,7 +31,7 @@ import { SQLITE_MIGRATIONS } from './migrations.js';
 import { openConnection, PaymentWriter, type PaymentJob, type PaymentOutcome } from './payment-writer.js';
 import { PaymentThread } from './payment-thread-client.js';
 import { WriteTurns, type MainWrite } from './write-turns.js';
-import { toMerchant, toOrder, toPayCode, toWallet, type Row } from './rows.js';
+import { toMerchant, toOrder, toPayCode, toWallet, WALLET_COLUMNS, type Row } from './rows.js';
 import { SqliteWrites } from './writes.js';
 import type { Notification } from '../../domain/notification.js';
 import type { NotificationFilter, NotificationRetryResult } from '../store.js';
@@ -508,11 +508,8 @@ function migrate(db: Database.Database): void {
   apply.immediate();
 }
 
-const WALLET_COLUMNS = 'w.*, a.balance_sen, a.held_sen';
-
 function prepare(db: Database.Database) {
   return {
-
     findMerchant: db.prepare('SELECT * FROM merchants WHERE mch_id = ?'),
     listMerchants: db.prepare('SELECT * FROM merchants ORDER BY mch_id'),
     countMerchantsWithPrefix: db.prepare('SELECT COUNT(*) AS n FROM merchants WHERE mch_id LIKE ?'),
