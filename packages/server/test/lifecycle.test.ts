@@ -152,6 +152,28 @@ describe('PENDING: payments above the no-confirmation limit wait for the user', 
     expect((await walletApi(w.token, 'confirm', { wavpayOrderId: orderId, pin: '123456' })).body.code).toBe(0);
   });
 
+  it('guesses sent all at once get no more than five PINs compared', async () => {
+    const w = await appWallet(1_000_00);
+    const orderId = await payPending(w, 'pin-burst');
+    // The right PIN and 30 wrong guesses in flight together: the lock must hold regardless.
+    const pins = ['123456', ...Array.from({ length: 30 }, (_, i) => String(100000 + i))];
+    const answers = await Promise.all(pins.map((pin) => walletApi(w.token, 'confirm', { wavpayOrderId: orderId, pin })));
+    const codes = answers.map((a) => a.body.code as number);
+    expect(codes.filter((c) => c === 9003).length + codes.filter((c) => c === 0).length).toBeLessThanOrEqual(5);
+    expect(codes.filter((c) => c === 9003).length).toBeLessThanOrEqual(4);
+    expect(codes.every((c) => c === 9003 || c === 9002 || c === 0)).toBe(true);
+    const after = await wallet(w.walletId);
+    // Every compared PIN took a try first: 30 wrong guesses cannot count past the limit.
+    expect(after.pinFailures).toBeLessThanOrEqual(5);
+    if (codes.includes(0)) {
+      // The right PIN was among the five compared: it paid, and the wrong ones still count.
+      expect((await p.store.findOrderById(orderId))!.status).toBe('PAID');
+    } else {
+      expect(after.pinFailures).toBe(5);
+      expect(after.heldSen).toBe(300_00);
+    }
+  });
+
   it('a right PIN resets the count of wrong ones', async () => {
     const w = await appWallet(1_000_00);
     const first = await payPending(w, 'pin-2');

@@ -86,17 +86,20 @@ export const confirmPayment = withWallet(async (ctx, req, wallet) => {
     return { orderId, pin };
   });
   if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
-  if (wallet.pinFailures >= MAX_PIN_FAILURES) return answer(ResultCode.CONFIRMATION_LOCKED);
   // Look the order up first, so a wrong order id does not cost a PIN try.
   const order = await ctx.store.findOrderById(parsed.value.orderId);
   if (order === null || order.walletId !== wallet.walletId) return answer(ResultCode.NO_RECORD, null, 'no such order for this wallet');
   const stored = await ctx.store.walletPinHash(wallet.walletId);
-  if (stored !== null && !(await pinMatches(parsed.value.pin, stored))) {
-    const failures = await ctx.store.recordPinFailure(wallet.walletId);
-    if (failures >= MAX_PIN_FAILURES) return answer(ResultCode.CONFIRMATION_LOCKED);
-    return answer(ResultCode.WRONG_PIN, null, `${MAX_PIN_FAILURES - failures} tries left`);
+  if (stored !== null) {
+    // The try is taken before the (slow) comparison: concurrent guesses cannot outrun the lock.
+    const tries = await ctx.store.takePinTry(wallet.walletId, MAX_PIN_FAILURES);
+    if (tries === null) return answer(ResultCode.CONFIRMATION_LOCKED);
+    if (!(await pinMatches(parsed.value.pin, stored))) {
+      if (tries >= MAX_PIN_FAILURES) return answer(ResultCode.CONFIRMATION_LOCKED);
+      return answer(ResultCode.WRONG_PIN, null, `${MAX_PIN_FAILURES - tries} tries left`);
+    }
+    await ctx.store.clearPinTries(wallet.walletId, tries);
   }
-  if (stored !== null && wallet.pinFailures > 0) await ctx.store.updateWalletSecurity(wallet.walletId, { pinFailures: 0 });
   return settledAnswer(ctx, await ctx.store.confirmPending(wallet.walletId, parsed.value.orderId));
 });
 

@@ -38,8 +38,13 @@ export interface Store {
   updateWalletSecurity(walletId: string, changes: WalletSecurityChanges): Promise<Wallet | null>;
   /** The stored PIN hash, for the wallet API's PIN check only. */
   walletPinHash(walletId: string): Promise<string | null>;
-  /** Counts one more wrong PIN; returns the count. */
-  recordPinFailure(walletId: string): Promise<number>;
+  /**
+   * Takes one PIN try before the PIN is compared, atomically, so requests racing with guesses
+   * cannot get more than `maxTries` compared: the count after taking it, or null when none is left.
+   */
+  takePinTry(walletId: string, maxTries: number): Promise<number | null>;
+  /** A right PIN: the count goes back to 0, unless other tries were taken meanwhile. */
+  clearPinTries(walletId: string, countAfterTaking: number): Promise<void>;
   topUp(walletId: string, amountSen: number): Promise<Wallet | null>;
   /** Issues a fresh payment code and retires the wallet's earlier ones. */
   issuePayCode(walletId: string, ttlMs: number): Promise<PayCode | 'NO_WALLET' | 'WALLET_FROZEN'>;

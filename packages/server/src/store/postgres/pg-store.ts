@@ -275,12 +275,16 @@ export class PgStore implements Store {
     return (rows[0] as { pin_hash: string | null } | undefined)?.pin_hash ?? null;
   }
 
-  async recordPinFailure(walletId: string): Promise<number> {
+  async takePinTry(walletId: string, maxTries: number): Promise<number | null> {
     const { rows } = await this.pool.query(
-      'UPDATE wallets SET pin_failures = pin_failures + 1 WHERE wallet_id = $1 RETURNING pin_failures',
-      [walletId],
+      'UPDATE wallets SET pin_failures = pin_failures + 1 WHERE wallet_id = $1 AND pin_failures < $2 RETURNING pin_failures',
+      [walletId, maxTries],
     );
-    return (rows[0] as { pin_failures: number } | undefined)?.pin_failures ?? 0;
+    return (rows[0] as { pin_failures: number } | undefined)?.pin_failures ?? null;
+  }
+
+  async clearPinTries(walletId: string, countAfterTaking: number): Promise<void> {
+    await this.pool.query('UPDATE wallets SET pin_failures = 0 WHERE wallet_id = $1 AND pin_failures = $2', [walletId, countAfterTaking]);
   }
 
   async topUp(walletId: string, amountSen: number): Promise<Wallet | null> {

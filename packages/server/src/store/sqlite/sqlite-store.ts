@@ -231,11 +231,15 @@ export class SqliteStore implements Store {
     return row?.pin_hash ?? null;
   }
 
-  async recordPinFailure(walletId: string): Promise<number> {
+  async takePinTry(walletId: string, maxTries: number): Promise<number | null> {
     return this.transaction(() => {
-      this.#s.addPinFailure.run(walletId);
-      return this.#wallet(walletId)?.pinFailures ?? 0;
+      const row = this.#s.takePinTry.get(walletId, maxTries) as { pin_failures: number } | undefined;
+      return row?.pin_failures ?? null;
     });
+  }
+
+  async clearPinTries(walletId: string, countAfterTaking: number): Promise<void> {
+    await this.transaction(() => this.#s.clearPinTries.run(walletId, countAfterTaking));
   }
 
   async topUp(walletId: string, amountSen: number): Promise<Wallet | null> {
@@ -534,7 +538,8 @@ function prepare(db: Database.Database) {
     setWalletToken: db.prepare('UPDATE wallets SET token_hash = ? WHERE wallet_id = ?'),
     setWalletPin: db.prepare('UPDATE wallets SET pin_hash = ?, pin_failures = 0 WHERE wallet_id = ?'),
     setPinFailures: db.prepare('UPDATE wallets SET pin_failures = ? WHERE wallet_id = ?'),
-    addPinFailure: db.prepare('UPDATE wallets SET pin_failures = pin_failures + 1 WHERE wallet_id = ?'),
+    takePinTry: db.prepare('UPDATE wallets SET pin_failures = pin_failures + 1 WHERE wallet_id = ? AND pin_failures < ? RETURNING pin_failures'),
+    clearPinTries: db.prepare('UPDATE wallets SET pin_failures = 0 WHERE wallet_id = ? AND pin_failures = ?'),
     setConfirmLimit: db.prepare('UPDATE wallets SET confirm_limit_sen = ? WHERE wallet_id = ?'),
     walletPinHash: db.prepare('SELECT pin_hash FROM wallets WHERE wallet_id = ?'),
     recentTransactions: db.prepare(
