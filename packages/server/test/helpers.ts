@@ -12,8 +12,8 @@ import { withDatabase } from './postgres-setup.js';
 
 /**
  * A platform on a free 127.0.0.1 port, on the store this test run is for (MICROPAY_TEST_STORE):
- * a real SQLite file in a fresh temp directory, or a fresh PostgreSQL database copied from the
- * run's migrated template (see postgres-setup.ts).
+ * a real SQLite file in a fresh temp directory, or a fresh schema in the run's PostgreSQL
+ * database (see postgres-setup.ts), migrated when the platform opens it.
  */
 export interface TestPlatform extends Platform {
   readonly config: Config;
@@ -56,6 +56,19 @@ async function adminQuery(sql: string): Promise<void> {
   } finally {
     await admin.end();
   }
+}
+
+/** An empty store location (nothing migrated yet), for tests of opening stores; `drop` removes it. */
+export async function emptyTestDatabase(): Promise<{ dbPath: string; drop(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'micropay-empty-'));
+  const dbPath = await testDatabase(dir, true);
+  return {
+    dbPath,
+    async drop() {
+      await dropTestDatabase(dbPath);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 export async function startTestPlatform(

@@ -2,14 +2,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { openStore } from '../src/platform.js';
 import { POSTGRES_MIGRATIONS } from '../src/store/postgres/migrations.js';
 import { SQLITE_MIGRATIONS } from '../src/store/sqlite/migrations.js';
 import type { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
-import { execute } from './db-access.js';
-import { startTestPlatform, TEST_STORE, type TestPlatform } from './helpers.js';
+import { execute, sql } from './db-access.js';
+import { emptyTestDatabase, startTestPlatform, TEST_STORE, type TestPlatform } from './helpers.js';
 import { runCli } from './process-helpers.js';
 
 /** Opening a store: migrations, refusing a newer schema, failing fast on an unreachable database. */
@@ -30,6 +31,42 @@ describe('opening a store', () => {
     const stores = await Promise.all([1, 2, 3, 4].map(() => openStore(config)));
     expect(await Promise.all(stores.map((s) => s.schemaVersion()))).toEqual([LATEST, LATEST, LATEST, LATEST]);
     await Promise.all(stores.map((s) => s.close()));
+  });
+
+  it('several processes opening one empty database at once migrate it once', async () => {
+    const empty = await emptyTestDatabase();
+    try {
+      const config = loadConfig({ db: empty.dbPath }, {});
+      const stores = await Promise.all([1, 2, 3, 4].map(() => openStore(config)));
+      expect(await Promise.all(stores.map((s) => s.schemaVersion()))).toEqual([LATEST, LATEST, LATEST, LATEST]);
+      const recorded = await sql<{ version: number }>(stores[0]!, 'SELECT version FROM schema_migrations ORDER BY version');
+      expect(recorded.map((r) => Number(r.version))).toEqual([...new Set(recorded.map((r) => Number(r.version)))]);
+      expect(recorded).toHaveLength(LATEST);
+      await Promise.all(stores.map((s) => s.close()));
+    } finally {
+      await empty.drop();
+    }
+  });
+
+  it.runIf(TEST_STORE === 'postgres')('a process waiting for another one\'s migration is not cut off by the statement timeout', async () => {
+    const empty = await emptyTestDatabase();
+    // Another process holds the migration lock for longer than this one's statement timeout.
+    const other = new pg.Client({ connectionString: empty.dbPath });
+    await other.connect();
+    try {
+      await other.query(`SELECT pg_advisory_lock(hashtext('micropay:migrate'))`);
+      const opening = openStore(loadConfig({ db: empty.dbPath }, { MICROPAY_PG_STATEMENT_TIMEOUT_MS: '300' }));
+      await new Promise((r) => setTimeout(r, 1_000));
+      await other.query(`SELECT pg_advisory_unlock(hashtext('micropay:migrate'))`);
+      const store = await opening;
+      expect(await store.schemaVersion()).toBe(LATEST);
+      // The session's own statement timeout is back for everything else.
+      await expect(sql(store, 'SELECT pg_sleep(1)')).rejects.toThrow(/statement timeout/);
+      await store.close();
+    } finally {
+      await other.end();
+      await empty.drop();
+    }
   });
 
   it('refuses a database whose schema is newer than this code', async () => {

@@ -140,7 +140,7 @@ export class PgPaymentBatches {
     const c = await this.#o.pool.connect();
     let broken: Error | undefined;
     try {
-      await c.query('BEGIN');
+      await c.query('BEGIN ISOLATION LEVEL READ COMMITTED');
       try {
         const result = await this.#decideAndWrite(c, batch);
         await c.query('COMMIT');

@@ -125,7 +125,8 @@ export class PgStore implements Store {
     for (let attempt = 1; ; attempt++) {
       const client = await this.pool.connect();
       try {
-        await client.query('BEGIN');
+        // Stated, not inherited: a server default of another level would change the locking rules.
+        await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
         const result = await fn(client);
         await client.query('COMMIT');
         return result;
@@ -604,6 +605,8 @@ export class PgStore implements Store {
 export async function migratePostgres(pool: pg.Pool): Promise<{ applied: number[] }> {
   const client = await pool.connect();
   try {
+    // Waiting for another process's migration, or running a long one, is not a stuck statement.
+    await client.query('SET statement_timeout = 0');
     await client.query(`SELECT pg_advisory_lock(hashtext('micropay:migrate'))`);
     await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
       version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at_ms BIGINT NOT NULL)`);
@@ -631,6 +634,7 @@ export async function migratePostgres(pool: pg.Pool): Promise<{ applied: number[
     return { applied };
   } finally {
     await client.query(`SELECT pg_advisory_unlock(hashtext('micropay:migrate'))`).catch(() => undefined);
+    await client.query('RESET statement_timeout').catch(() => undefined);
     client.release();
   }
 }
