@@ -131,7 +131,10 @@ describe('two server processes on one PostgreSQL database', () => {
   });
 
   it('a confirm and a close racing on one PENDING order from different processes: exactly one wins', async () => {
-    for (let i = 0; i < 10; i++) {
+    // The confirm checks the PIN (scrypt, tens of ms) before it settles, so an undelayed close
+    // wins; the close is sent later and later, so both sides of the race are run.
+    const winners = new Set<string>();
+    for (let i = 0; i < 16; i++) {
       const token = newWalletToken();
       const created = await p.store.createWallet({ name: 'Alice', openingSen: 1_000_00, tokenHash: hashWalletToken(token), pinHash: await hashPin('1234') });
       const code = await p.store.issuePayCode(created.walletId, 60_000);
@@ -141,9 +144,12 @@ describe('two server processes on one PostgreSQL database', () => {
       const orderId = pending.body.data!.wavpayOrderId;
       const [confirm, close] = await Promise.all([
         postRaw(url(i), '/api/wallet/confirm', { wavpayOrderId: orderId, pin: '1234' }, { Authorization: `Bearer ${token}` }),
-        postSigned(url(i + 1), 'closeBill', { mchId: m.mchId, mchOrderId: `pend-${i}` }, m.key),
+        new Promise((r) => setTimeout(r, i * 12)).then(() =>
+          postSigned(url(i + 1), 'closeBill', { mchId: m.mchId, mchOrderId: `pend-${i}` }, m.key),
+        ),
       ]);
       const order = (await p.store.findOrder(m.mchId, `pend-${i}`))!;
+      winners.add(order.status);
       const after = await balance(created.walletId);
       expect(after.heldSen).toBe(0);
       if (order.status === 'PAID') {
@@ -155,6 +161,7 @@ describe('two server processes on one PostgreSQL database', () => {
         expect(after.balanceSen).toBe(1_000_00);
       }
     }
+    expect([...winners].sort()).toEqual(['FAILED', 'PAID']);
     await expectCleanAudit();
   });
 });
@@ -179,6 +186,45 @@ describe('no hot row: payments to one merchant do not queue behind one balance r
     const wallets = await Promise.all(Array.from({ length: n }, () => wallet(10_00)));
     return wallets.map((w, i) => postSigned(url(i), 'micropay', micropayParams(m, `${prefix}-${i}`, '1.00', w.payCode), m.key));
   }
+
+  it('two processes\' payment transactions credit the merchant at the same time', async () => {
+    // Every credit to this merchant's balance rows sleeps inside its transaction and records when
+    // it held its row. If credits queued behind one row (or one per-merchant lock), the second
+    // transaction could only start its credit after the first committed: the intervals would not overlap.
+    const account = merchantAccount(m.mchId);
+    const admin = new pg.Client({ connectionString: p.dbPath });
+    await admin.connect();
+    try {
+      await admin.query(`
+        CREATE TABLE credit_probe (txid BIGINT NOT NULL, phase TEXT NOT NULL, at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp());
+        CREATE FUNCTION credit_probe() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          INSERT INTO credit_probe (txid, phase) VALUES (txid_current(), 'holds');
+          PERFORM pg_sleep(0.8);
+          INSERT INTO credit_probe (txid, phase) VALUES (txid_current(), 'commits');
+          RETURN NULL;
+        END $$;
+        CREATE TRIGGER credit_probe AFTER UPDATE ON account_shards FOR EACH ROW
+          WHEN (NEW.account_id = ${admin.escapeLiteral(account)}) EXECUTE FUNCTION credit_probe();`);
+      const wallets = await Promise.all([wallet(10_00), wallet(10_00)]);
+      // One payment to each process, sent together: each process commits its own batch.
+      const answers = await Promise.all(
+        wallets.map((w, i) => postSigned(url(i), 'micropay', micropayParams(m, `overlap-${i}`, '1.00', w.payCode), m.key)),
+      );
+      expect(answers.map((a) => a.body.code)).toEqual([0, 0]);
+      const { rows } = await admin.query(
+        `SELECT txid, MIN(at) FILTER (WHERE phase = 'holds') AS held, MAX(at) FILTER (WHERE phase = 'commits') AS done
+           FROM credit_probe GROUP BY txid ORDER BY held`,
+      );
+      const spans = rows as { held: Date; done: Date }[];
+      expect(spans).toHaveLength(2);
+      expect(spans[1]!.held.getTime()).toBeLessThan(spans[0]!.done.getTime());
+    } finally {
+      await admin.query('DROP TRIGGER IF EXISTS credit_probe ON account_shards; DROP FUNCTION IF EXISTS credit_probe(); DROP TABLE IF EXISTS credit_probe');
+      await admin.end();
+    }
+    await expectCleanAudit();
+  });
 
   it('while a transaction holds 15 of the merchant\'s 16 balance shards, 40 payments from two processes still complete', async () => {
     await holdShards(15);
