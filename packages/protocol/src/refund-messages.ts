@@ -193,14 +193,15 @@ export function parseDownloadBill(body: Record<string, unknown>): Parsed<Downloa
   });
 }
 
-/** `yyyy-MM-dd` naming a day that exists (no 2022-02-30), from year 1970 on. */
+/** `yyyy-MM-dd` naming a day that exists (no 2022-02-30), in the years 1970 to 2999. */
 export function isCalendarDate(value: string): boolean {
   const match = BILL_DATE.exec(value);
   if (match === null) return false;
   const year = Number(match[1]);
   const month = Number(match[2]);
   const day = Number(match[3]);
-  if (year < 1970 || month < 1 || month > 12 || day < 1) return false;
+  // The upper bound keeps the day after any accepted date a four-digit year.
+  if (year < 1970 || year > 2999 || month < 1 || month > 12 || day < 1) return false;
   const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
   const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]!;
   return day <= days;
