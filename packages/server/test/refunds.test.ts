@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  sign,
   verify,
   type Envelope,
   type QueryBillData,
@@ -17,6 +18,7 @@ import {
   createWalletWithCode,
   ManualClock,
   micropayParams,
+  postRaw,
   postSigned,
   startTestPlatform,
   type TestMerchant,
@@ -505,6 +507,36 @@ describe('a refund left REFUND_IN_PROCESS by a crash between its two transaction
     expect(q.data).toMatchObject({ tradeStatus: 'PAID', refundAmount: '5.00' });
     const report = await second.store.audit();
     expect(report.checks.filter((c) => c.violations.length > 0)).toEqual([]);
+  });
+
+  it('sandbox rehearsal: X-MicroPay-Sandbox refund-hold leaves the refund REFUND_IN_PROCESS for the refund job to finish', async () => {
+    await p.stop();
+    p = await startTestPlatform({ MICROPAY_REFUND_STALE_S: '1', MICROPAY_SWEEP_INTERVAL_MS: '100' }, undefined, { sandbox: true });
+    m = await createMerchant(p);
+    const order = await paidOrder('hold-1', '10.00', 10_00);
+    const body: Record<string, string> = { timestamp: String(Date.now()), mchId: m.mchId, mchOrderId: 'hold-1', mchRefundId: 'r-hold-1', refundAmount: '4.00' };
+    body.secureHash = sign(body, m.key);
+    const held = await postRaw(p.url, '/api/micropay/refund', body, { 'X-MicroPay-Sandbox': 'refund-hold' });
+    expect(held.body).toMatchObject({ code: 0, data: { refundStatus: 'REFUND_IN_PROCESS', refundTime: null } });
+    expect((await queryBill('hold-1')).data).toMatchObject({ tradeStatus: 'REFUND_IN_PROCESS', refundAmount: '4.00' });
+    expect(await walletBalance(order.walletId)).toBe(0);
+    let finished: RefundAnswer | null = null;
+    for (let i = 0; i < 50 && finished === null; i++) {
+      const q = await queryRefund('r-hold-1');
+      if (q.body.data?.refundStatus !== 'REFUND_IN_PROCESS') finished = q;
+      else await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(finished?.body.data).toMatchObject({ refundStatus: 'REFUNDED' });
+    expect(await walletBalance(order.walletId)).toBe(4_00);
+    expect((await queryBill('hold-1')).data).toMatchObject({ tradeStatus: 'PAID', refundAmount: '4.00' });
+  });
+
+  it('outside sandbox mode the refund-hold header is ignored: the refund finishes at once', async () => {
+    await paidOrder('hold-2', '10.00', 10_00);
+    const body: Record<string, string> = { timestamp: String(Date.now()), mchId: m.mchId, mchOrderId: 'hold-2', mchRefundId: 'r-hold-2', refundAmount: '4.00' };
+    body.secureHash = sign(body, m.key);
+    const res = await postRaw(p.url, '/api/micropay/refund', body, { 'X-MicroPay-Sandbox': 'refund-hold' });
+    expect(res.body).toMatchObject({ code: 0, data: { refundStatus: 'REFUNDED' } });
   });
 
   it('a repeat of the interrupted request finishes it at once', async () => {

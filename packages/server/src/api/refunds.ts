@@ -6,6 +6,7 @@ import { answer } from './answer.js';
 import type { Handler } from './context.js';
 import { authenticate } from './merchant-auth.js';
 import { refundResultCode } from './outcomes.js';
+import { sandboxFaults } from './sandbox-faults.js';
 import { signedRefund } from './refund-wire.js';
 
 /**
@@ -16,7 +17,9 @@ import { signedRefund } from './refund-wire.js';
 export const refund: Handler = async (ctx, req) => {
   const auth = await authenticate(ctx, parseRefund(req.body, { maxAmountSen: ctx.config.maxAmountSen }), req.body);
   if (!auth.ok) return auth.answer;
-  const decision = await ctx.store.refund(auth.cmd);
+  // Sandbox only: stop after the first transaction, so REFUND_IN_PROCESS can be seen and queried.
+  const hold = sandboxFaults(ctx.config, req.headers).refundHold;
+  const decision = hold ? await ctx.store.requestRefund(auth.cmd) : await ctx.store.refund(auth.cmd);
   const code = refundResultCode(decision);
   if (decision.kind === 'rejected') return answer(code, null, rejectionDetail(decision));
   return answer(code, signedRefund(decision.refund, decision.order, auth.merchant, ctx.config.timeZone, ctx.clock.nowMs()));

@@ -9,6 +9,8 @@ import type { Config } from '../config.js';
  *   drop          the payment is made and the connection is closed without an answer
  *   pending       the payment waits for the user's confirmation (1024) whatever the amount
  *   fault         the payment step fails inside the platform: the order is left NEW, nothing moves
+ *   refund-hold   (refund) the refund is recorded REFUND_IN_PROCESS and its money is not moved yet:
+ *                 the refund job finishes it after MICROPAY_REFUND_STALE_S, as after a crash
  * Several may be combined with commas. Outside sandbox mode the header is ignored.
  */
 export interface SandboxFaults {
@@ -17,9 +19,10 @@ export interface SandboxFaults {
   readonly drop: boolean;
   readonly pending: boolean;
   readonly fault: boolean;
+  readonly refundHold: boolean;
 }
 
-const NONE: SandboxFaults = { systemError: false, delayMs: 0, drop: false, pending: false, fault: false };
+const NONE: SandboxFaults = { systemError: false, delayMs: 0, drop: false, pending: false, fault: false, refundHold: false };
 const MAX_DELAY_MS = 60_000;
 
 export function sandboxFaults(config: Config, headers: IncomingHttpHeaders): SandboxFaults {
@@ -31,6 +34,7 @@ export function sandboxFaults(config: Config, headers: IncomingHttpHeaders): San
     else if (item === 'drop') faults.drop = true;
     else if (item === 'pending') faults.pending = true;
     else if (item === 'fault') faults.fault = true;
+    else if (item === 'refund-hold') faults.refundHold = true;
     else if (/^slow=[0-9]{1,5}$/.test(item)) faults.delayMs = Math.min(MAX_DELAY_MS, Number(item.slice(5)));
   }
   return faults;

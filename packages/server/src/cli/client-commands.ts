@@ -30,6 +30,7 @@ export interface ClientFlags {
   reason?: string | undefined;
   wait?: boolean | undefined;
   deadline?: string | undefined;
+  'sandbox-fault'?: string | undefined;
   json?: boolean | undefined;
 }
 
@@ -37,7 +38,10 @@ function clientOf(flags: ClientFlags): MicroPayClient {
   const mchId = need(flags['mch-id'], '--mch-id');
   const apiKey = need(flags.key, '--key');
   try {
-    return new MicroPayClient({ baseUrl: flags.url ?? 'http://127.0.0.1:8080', mchId, apiKey, timeoutMs: 15_000 });
+    // --sandbox-fault rehearses an edge on a sandbox platform (docs/api.md); production ignores it.
+    const fault = flags['sandbox-fault'];
+    const headers: Record<string, string> = fault === undefined ? {} : { 'X-MicroPay-Sandbox': fault };
+    return new MicroPayClient({ baseUrl: flags.url ?? 'http://127.0.0.1:8080', mchId, apiKey, timeoutMs: 15_000, headers });
   } catch (error) {
     throw new UsageError((error as Error).message);
   }

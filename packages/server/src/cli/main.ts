@@ -35,6 +35,7 @@ const USAGE = `Usage: micropay <command> [options]     (global: --db PATH_OR_URL
   close --url URL --mch-id ID --key KEY --order ID   close an unpaid (NEW or PENDING) order
   refund --url URL --mch-id ID --key KEY --order ID --refund-id RID --amount 1.00 [--reason TEXT]
   refund-query --url URL --mch-id ID --key KEY --refund-id RID
+      pay, query, close, refund, refund-query also take [--sandbox-fault F]: sent as X-MicroPay-Sandbox
   bill --mch-id ID --date yyyy-MM-dd        the merchant's statement for that day (CSV, as downloadBill)
   audit                                     check the ledger's invariants (exit 1 on a violation)
   migrate                                   apply pending schema migrations (serve does this too)
@@ -52,6 +53,7 @@ const OPTIONS = {
   name: { type: 'string' },
   balance: { type: 'string' },
   url: { type: 'string' },
+  'sandbox-fault': { type: 'string' },
   'mch-id': { type: 'string' },
   key: { type: 'string' },
   order: { type: 'string' },
