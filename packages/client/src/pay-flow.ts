@@ -71,9 +71,10 @@ type Step =
 
 export async function runPayFlow(client: MicroPayClient, request: PayRequest, options: PayOptions): Promise<PayOutcome> {
   const timing = {
-    firstQueryDelayMs: duration('firstQueryDelayMs', options.firstQueryDelayMs ?? PAY_DEFAULTS.firstQueryDelayMs),
-    queryIntervalMs: duration('queryIntervalMs', options.queryIntervalMs ?? PAY_DEFAULTS.queryIntervalMs),
-    deadlineMs: duration('deadlineMs', options.deadlineMs ?? PAY_DEFAULTS.deadlineMs),
+    firstQueryDelayMs: duration('firstQueryDelayMs', options.firstQueryDelayMs ?? PAY_DEFAULTS.firstQueryDelayMs, 0),
+    // At least 1 ms: 0 would re-query back-to-back (and re-close) until the deadline.
+    queryIntervalMs: duration('queryIntervalMs', options.queryIntervalMs ?? PAY_DEFAULTS.queryIntervalMs, 1),
+    deadlineMs: duration('deadlineMs', options.deadlineMs ?? PAY_DEFAULTS.deadlineMs, 0),
   };
   const { signal } = options;
   const mchOrderId = request.mchOrderId;
@@ -236,8 +237,11 @@ function isOutcomeUnknown(error: unknown): error is Error {
   return error instanceof SystemError || error instanceof TransportError || error instanceof ResponseSignatureError;
 }
 
-function duration(name: string, value: number): number {
-  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${name} must be a whole number of milliseconds, 0 or more`);
+/** A timing option: a whole number of milliseconds, `min` or more. */
+function duration(name: string, value: number, min: 0 | 1): number {
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new RangeError(`${name} must be a whole number of milliseconds, ${min === 0 ? '0 or more' : 'more than 0'} (got ${String(value)})`);
+  }
   return value;
 }
 

@@ -83,7 +83,7 @@ export interface PayOptions extends CallOptions {
    * before the first queryBill, in ms. Default 5 000, as the spec says.
    */
   readonly firstQueryDelayMs?: number;
-  /** Wait between later queries, in ms. Default 3 000. */
+  /** Wait between later queries (and close attempts), in ms; more than 0. Default 3 000. */
   readonly queryIntervalMs?: number;
   /**
    * How long after pay() starts the flow gives up waiting and closes the order, in ms.

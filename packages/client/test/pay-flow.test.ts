@@ -8,8 +8,10 @@ import {
   type PayProgress,
 } from '@micropay/client';
 import { loadConfig } from '../../server/src/config.js';
+import { merchantAccount } from '../../server/src/domain/ledger.js';
 import { silentLogger } from '../../server/src/log.js';
 import { startPlatform, type Platform } from '../../server/src/platform.js';
+import { accountBalanceSen } from '../../server/test/db-access.js';
 import {
   appWallet,
   clientFor,
@@ -19,9 +21,11 @@ import {
   payCode,
   QUICK,
   startTestPlatform,
+  tamperingProxy,
   until,
   walletApi,
   type AppWallet,
+  type TamperingProxy,
   type TestMerchant,
   type TestPlatform,
 } from './support.js';
@@ -34,6 +38,8 @@ let p: TestPlatform;
 let m: TestMerchant;
 let client: MicroPayClient;
 let w: AppWallet;
+/** A proxy a test put in front of the platform; closed after the test. */
+let proxy: TamperingProxy | null = null;
 
 beforeEach(async () => {
   p = await startTestPlatform(FAST_ENV, undefined, { sandbox: true });
@@ -42,6 +48,8 @@ beforeEach(async () => {
   w = await appWallet(p, 1_000_00);
 });
 afterEach(async () => {
+  await proxy?.close();
+  proxy = null;
   await p.stop();
 });
 
@@ -148,23 +156,39 @@ describe('pay(): the payment-code flow to one final outcome', () => {
     expect(outcome).toMatchObject({ status: 'FAILED', reason: 'NOT_CONFIRMED' });
   });
 
-  it('a confirmation that wins the race with the close at the deadline: PAID, not CLOSED', async () => {
-    // The wallet confirms just as the flow closes; whichever the platform applies first decides,
-    // and the flow reports the truth either way: PAID with the money moved, or CLOSED without.
-    const run = payRecorded(client, sale('flow-race', await payCode(p, w), '300.00'), {
+  it('a confirmation that wins the race with the close at the deadline: the close answers 1023, PAID, charged once', async () => {
+    // The proxy holds the flow's closeBill until the wallet has confirmed the PENDING order, so
+    // the close always arrives after the payment and the platform answers 1023 (already paid).
+    let closes = 0;
+    let confirmCode: number | null = null;
+    let closeCode: unknown = null;
+    proxy = await tamperingProxy(
+      p.url,
+      (path, envelope) => {
+        if (path === '/api/micropay/closeBill') closeCode = envelope.code;
+        return undefined;
+      },
+      async (path) => {
+        if (path !== '/api/micropay/closeBill') return;
+        closes += 1;
+        const pending = (await p.store.findOrder(m.mchId, 'flow-race'))!;
+        confirmCode = (await walletApi(p, w, 'confirm', { wavpayOrderId: pending.orderId })).code;
+      },
+    );
+    const run = payRecorded(clientFor(proxy.url, m), sale('flow-race', await payCode(p, w), '300.00'), {
       deadlineMs: 400,
       queryIntervalMs: 1_000,
-      onProgress: (e) => {
-        if (e.step === 'closing') {
-          void p.store.findOrder(m.mchId, 'flow-race').then((o) => walletApi(p, w, 'confirm', { wavpayOrderId: o!.orderId }));
-        }
-      },
     });
     const outcome = await run.outcome;
-    await new Promise((r) => setTimeout(r, 200));
-    const final = (await p.store.findOrder(m.mchId, 'flow-race'))!;
-    expect(outcome.status).toBe(final.status === 'PAID' ? 'PAID' : 'CLOSED');
-    expect(await balance()).toBe(final.status === 'PAID' ? 700_00 : 1_000_00);
+    expect(confirmCode).toBe(0);
+    expect(closes).toBe(1);
+    expect(closeCode).toBe(1023);
+    expect(outcome).toMatchObject({ status: 'PAID', mchOrderId: 'flow-race', order: { tradeStatus: 'PAID', amount: '300.00' } });
+    expect(run.names().slice(-2)).toEqual(['closing', 'done']);
+    // Debited once, credited once, nothing left held.
+    expect(await p.store.findWallet(w.walletId)).toMatchObject({ balanceSen: 700_00, heldSen: 0 });
+    expect(await accountBalanceSen(p.store, merchantAccount(m.mchId))).toBe(300_00);
+    expect((await p.store.findOrder(m.mchId, 'flow-race'))!.status).toBe('PAID');
   });
 });
 
@@ -294,5 +318,15 @@ describe('pay(): cancel, crash and call again', () => {
     });
     expect(outcome.status).toBe('PAID');
     await expect(client.pay(sale('cb-2', await payCode(p, w)), { deadlineMs: -1 })).rejects.toThrow(RangeError);
+  });
+
+  it('queryIntervalMs 0 (back-to-back queries until the deadline) is refused before anything is sent', async () => {
+    const error = await client.pay(sale('interval-0', await payCode(p, w)), { ...QUICK, queryIntervalMs: 0 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RangeError);
+    expect((error as RangeError).message).toBe('queryIntervalMs must be a whole number of milliseconds, more than 0 (got 0)');
+    expect(await p.store.findOrder(m.mchId, 'interval-0')).toBeNull();
+    expect(await balance()).toBe(1_000_00);
+    // The other timings may still be 0, and the smallest interval works.
+    expect(await client.pay(sale('interval-1', await payCode(p, w)), { firstQueryDelayMs: 0, queryIntervalMs: 1 })).toMatchObject({ status: 'PAID' });
   });
 });

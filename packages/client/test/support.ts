@@ -83,17 +83,30 @@ export interface TamperingProxy {
 /**
  * A local HTTP proxy in front of the platform that may rewrite each answer in transit:
  * `alter(path, envelope)` returns the envelope to deliver instead, or undefined to pass it on.
+ * `beforeForward(path)`, if given, runs before each request is passed on, so a test can change
+ * the platform's state at an exact point of the flow (e.g. confirm an order just before the close).
  */
 export async function tamperingProxy(
   target: string,
   alter: (path: string, envelope: Record<string, unknown>) => Record<string, unknown> | undefined,
+  beforeForward?: (path: string) => Promise<void>,
 ): Promise<TamperingProxy> {
   const upstream = new URL(target);
   let altered = 0;
   const server: Server = createHttpServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
+    req.on('end', async () => {
+      if (beforeForward !== undefined) {
+        try {
+          await beforeForward(req.url ?? '');
+        } catch {
+          // A failed hook must not look like a platform answer: drop the connection, and let
+          // the test's own assertions say what went wrong.
+          res.destroy();
+          return;
+        }
+      }
       const forward = httpRequest(
         {
           host: upstream.hostname,
