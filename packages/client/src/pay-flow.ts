@@ -182,6 +182,8 @@ export async function runPayFlow(client: MicroPayClient, request: PayRequest, op
       } catch (error) {
         // Paid while we waited: the close lost the race, and the customer has paid.
         if (error instanceof OrderPaidError) return finish({ status: 'PAID', mchOrderId, order: seenOrder(error.order) });
+        // Never recorded: the close has also closed the id on the platform, so a copy of the
+        // request still on its way can no longer charge the customer.
         if (error instanceof NoRecordError) return finish({ status: 'CLOSED', mchOrderId, message: NEVER_RECORDED_MESSAGE, order: null });
         if (!isOutcomeUnknown(error)) throw error;
         lastError = error;

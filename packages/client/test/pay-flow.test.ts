@@ -232,6 +232,15 @@ describe('pay(): when the answer is lost, it queries — never pays again under 
     expect(await balance()).toBe(1_000_00);
   });
 
+  it('an order id closed before any payment reached the platform: a later pay() under it ends FAILED, nothing charged', async () => {
+    // A POS gave up on a request that never arrived, and closed the id (the platform answers 1031
+    // and closes it). A copy of the payment under that id can no longer charge the customer.
+    await expect(client.closeBill({ mchOrderId: 'flow-closed-id' })).rejects.toMatchObject({ code: 1031 });
+    const outcome = await payRecorded(client, sale('flow-closed-id', await payCode(p, w))).outcome;
+    expect(outcome).toMatchObject({ status: 'FAILED', reason: 'ORDER_CLOSED', order: null });
+    expect(await balance()).toBe(1_000_00);
+  });
+
   it('a platform that is down at first and comes back: the same order is sent again and ends PAID, charged once', async () => {
     const port = await freePort();
     const late = clientFor(`http://127.0.0.1:${port}`, m, { timeoutMs: 1_000 });

@@ -261,6 +261,47 @@ describe('POST /api/micropay/closeBill', () => {
     expect((await postSigned(p.url, 'closeBill', { mchId: m.mchId, mchOrderId: 'nope' }, m.key)).body.code).toBe(1031);
     expect((await postSigned(p.url, 'closeBill', { mchId: m.mchId, mchOrderId: 'nope' }, 'bad')).body.code).toBe(1035);
   });
+
+  it('closing an order id no payment reached yet closes the id: a late payment under it answers 1025 and charges nothing', async () => {
+    const w = await appWallet(1_000_00);
+    // The merchant's request never arrived (or is still on its way); at its deadline it closes.
+    const closed = await postSigned(p.url, 'closeBill', { mchId: m.mchId, mchOrderId: 'late-1' }, m.key);
+    expect(closed.body).toMatchObject({ code: 1031, data: null });
+    expect(closed.body.msg).toMatch(/order id is now closed/);
+    const late = await postSigned(p.url, 'micropay', micropayParams(m, 'late-1', '5.00', w.payCode), m.key);
+    expect(late.body).toMatchObject({ code: 1025, data: null });
+    expect(late.body.msg).toMatch(/closed before any payment/);
+    expect((await wallet(w.walletId)).balanceSen).toBe(1_000_00);
+    expect((await postSigned(p.url, 'queryBill', { mchId: m.mchId, mchOrderId: 'late-1' }, m.key)).body.code).toBe(1031);
+    // Closing it again changes nothing; the same code still pays under a new order id.
+    expect((await postSigned(p.url, 'closeBill', { mchId: m.mchId, mchOrderId: 'late-1' }, m.key)).body.code).toBe(1031);
+    expect((await postSigned(p.url, 'micropay', micropayParams(m, 'late-2', '5.00', w.payCode), m.key)).body.code).toBe(0);
+    // Ids are per merchant: another merchant's late-1 is untouched.
+    const other = await createMerchant(p, 'Other');
+    const w2 = await appWallet(1_000_00);
+    expect((await postSigned(p.url, 'micropay', micropayParams(other, 'late-1', '5.00', w2.payCode), other.key)).body.code).toBe(0);
+    expect((await p.store.audit()).ok).toBe(true);
+  });
+
+  it('a close and payments racing on one order id: the payment is PAID and the close answers 1023, or the payment is refused', async () => {
+    for (let i = 0; i < 12; i++) {
+      const w = await appWallet(1_000_00);
+      const id = `race-close-${i}`;
+      const [pay, close] = await Promise.all([
+        postSigned(p.url, 'micropay', micropayParams(m, id, '5.00', w.payCode), m.key),
+        new Promise((r) => setTimeout(r, i % 4)).then(() => postSigned(p.url, 'closeBill', { mchId: m.mchId, mchOrderId: id }, m.key)),
+      ]);
+      const balance = (await wallet(w.walletId)).balanceSen;
+      if (pay.body.code === 0) {
+        expect(close.body.code).toBe(1023);
+        expect(balance).toBe(995_00);
+      } else {
+        expect([pay.body.code, close.body.code]).toEqual([1025, 1031]);
+        expect(balance).toBe(1_000_00);
+      }
+    }
+    expect((await p.store.audit()).ok).toBe(true);
+  });
 });
 
 describe('NEW: a payment whose step failed is recorded NEW, observable, and settled', () => {

@@ -166,6 +166,28 @@ describe('two server processes on one PostgreSQL database', () => {
   });
 });
 
+describe('an order id closed before any payment, racing the payment from the other process', () => {
+  it('60 ids, each paid on one process and closed on the other at once: never both closed and charged', async () => {
+    const wallets = await Promise.all(Array.from({ length: 60 }, () => wallet(10_00)));
+    const outcomes = await Promise.all(
+      wallets.map(async (w, i) => {
+        const id = `close-race-${i}`;
+        const [pay, close] = await Promise.all([
+          postSigned(url(i), 'micropay', micropayParams(m, id, '1.00', w.payCode), m.key),
+          postSigned(url(i + 1), 'closeBill', { mchId: m.mchId, mchOrderId: id }, m.key),
+        ]);
+        return { pay: pay.body.code, close: close.body.code, balance: (await balance(w.walletId)).balanceSen };
+      }),
+    );
+    for (const o of outcomes) {
+      // Paid and the close saw the order (1023), or the id was closed first and nothing moved.
+      if (o.pay === 0) expect(o).toEqual({ pay: 0, close: 1023, balance: 9_00 });
+      else expect(o).toEqual({ pay: 1025, close: 1031, balance: 10_00 });
+    }
+    await expectCleanAudit();
+  });
+});
+
 describe('no hot row: payments to one merchant do not queue behind one balance row', () => {
   let blocker: pg.Client | null = null;
   afterEach(async () => {

@@ -17,6 +17,12 @@ const REPEAT_CODE: Record<OrderStatus, number> = {
   FAILED: ResultCode.ORDER_CLOSED,
 };
 
+const PAYMENT_REJECTION_CODE: Record<Extract<PaymentDecision, { kind: 'rejected' }>['reason'], number> = {
+  CODE_UNKNOWN: ResultCode.USER_NOT_FOUND,
+  CODE_UNUSABLE: ResultCode.CODE_EXPIRED,
+  ORDER_ID_CLOSED: ResultCode.ORDER_CLOSED,
+};
+
 export function paymentResultCode(decision: PaymentDecision): number {
   switch (decision.kind) {
     case 'paid':
@@ -26,7 +32,7 @@ export function paymentResultCode(decision: PaymentDecision): number {
     case 'repeat':
       return decision.sameRequest ? REPEAT_CODE[decision.order.status] : ResultCode.DUPLICATE_ORDER;
     case 'rejected':
-      return decision.reason === 'CODE_UNKNOWN' ? ResultCode.USER_NOT_FOUND : ResultCode.CODE_EXPIRED;
+      return PAYMENT_REJECTION_CODE[decision.reason];
     case 'failed':
       return decision.reason === 'INSUFFICIENT_BALANCE' ? ResultCode.INSUFFICIENT_BALANCE : ResultCode.WALLET_FROZEN;
   }

@@ -7,6 +7,8 @@ import { signedOrder } from './order-wire.js';
 import { signedOrderWithRefunds } from './refund-wire.js';
 import { sandboxFaults, type SandboxFaults } from './sandbox-faults.js';
 
+const CLOSED_UNUSED_MSG = 'this order id was closed before any payment under it reached the platform; use a new mchOrderId';
+
 /** `POST /api/micropay/micropay`: the spec's payment by user code. */
 export const micropay: Handler = async (ctx, req) => {
   const parsed = parseMicropay(req.body, { maxAmountSen: ctx.config.maxAmountSen });
@@ -17,7 +19,7 @@ export const micropay: Handler = async (ctx, req) => {
   const code = paymentResultCode(decision);
   const result =
     decision.kind === 'rejected'
-      ? answer(code)
+      ? answer(code, null, decision.reason === 'ORDER_ID_CLOSED' ? CLOSED_UNUSED_MSG : undefined)
       : answer(code, signedOrder(decision.order, auth.merchant, ctx.config.timeZone, ctx.clock.nowMs()));
   return withSandboxTransport(faults.systemError ? answer(ResultCode.SYSTEM_ERROR) : result, faults);
 };
@@ -45,7 +47,9 @@ export const closeBill: Handler = async (ctx, req) => {
   const auth = await authenticate(ctx, parseQueryBill(req.body), req.body);
   if (!auth.ok) return auth.answer;
   const result = await ctx.store.closeOrder(auth.cmd.mchId, auth.cmd.mchOrderId);
-  if (result.kind === 'not_found') return answer(ResultCode.NO_RECORD, null, 'no such order for this merchant');
+  if (result.kind === 'not_found') {
+    return answer(ResultCode.NO_RECORD, null, 'no such order for this merchant; the order id is now closed and a payment under it would answer 1025');
+  }
   const data = signedOrder(result.order, auth.merchant, ctx.config.timeZone, ctx.clock.nowMs());
   if (result.order.status === 'FAILED') return answer(ResultCode.SUCCESS, data);
   return answer(ResultCode.ORDER_PAID, data, 'a paid order cannot be closed; refund it instead');

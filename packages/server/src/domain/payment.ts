@@ -13,13 +13,15 @@ export interface PaymentView {
   readonly payCode: PayCode | null;
   /** The wallet the code belongs to. */
   readonly wallet: Wallet | null;
+  /** The merchant closed this order id before any payment under it reached the platform. */
+  readonly closedUnused: boolean;
 }
 
 export type PaymentDecision =
   /** The order id is taken: answer with it, move nothing. */
   | { readonly kind: 'repeat'; readonly order: Order; readonly sameRequest: boolean }
   /** Refused before an order exists: nothing is written. */
-  | { readonly kind: 'rejected'; readonly reason: 'CODE_UNKNOWN' | 'CODE_UNUSABLE' }
+  | { readonly kind: 'rejected'; readonly reason: 'CODE_UNKNOWN' | 'CODE_UNUSABLE' | 'ORDER_ID_CLOSED' }
   /** An order is recorded as FAILED; no money moves and the code stays usable. */
   | { readonly kind: 'failed'; readonly order: Order; readonly reason: FailReason }
   /** The order waits for the user: the code is used and the amount is held in the wallet. */
@@ -43,6 +45,7 @@ export function decidePayment(
   if (view.existing !== null) {
     return { kind: 'repeat', order: view.existing, sameRequest: view.existing.fingerprint === fingerprint };
   }
+  if (view.closedUnused) return { kind: 'rejected', reason: 'ORDER_ID_CLOSED' };
   const code = view.payCode;
   if (code === null || view.wallet === null) return { kind: 'rejected', reason: 'CODE_UNKNOWN' };
   if (code.status !== 'active' || nowMs >= code.expiresAtMs) return { kind: 'rejected', reason: 'CODE_UNUSABLE' };

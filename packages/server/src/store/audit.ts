@@ -120,4 +120,9 @@ export const AUDIT_QUERIES: readonly AuditQuery[] = [
               OR (CASE WHEN o.status = 'REFUNDED' THEN 1 ELSE 0 END)
                  <> (CASE WHEN o.refunded_sen = o.amount_sen AND COALESCE(p.n, 0) = 0 THEN 1 ELSE 0 END)`,
   },
+  {
+    name: 'no order was recorded under an order id closed before any payment',
+    sql: `SELECT 'order ' || o.order_id || ' (' || o.mch_id || '/' || o.mch_order_id || ') was recorded under an id closed before any payment' AS detail
+            FROM closed_order_ids c JOIN orders o ON o.mch_id = c.mch_id AND o.mch_order_id = c.mch_order_id`,
+  },
 ];

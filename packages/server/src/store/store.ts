@@ -61,6 +61,10 @@ export interface Store {
   /** The user's answer to a PENDING payment of their wallet. */
   confirmPending(walletId: string, orderId: string): Promise<SettleResult>;
   declinePending(walletId: string, orderId: string): Promise<SettleResult>;
+  /**
+   * Closes an unsettled order. When no order exists under the id, the id itself is recorded closed
+   * (`not_found`): a payment under it is refused from then on.
+   */
   closeOrder(mchId: string, mchOrderId: string): Promise<SettleResult>;
   /** Fails unsettled orders whose deadline has passed; returns how many. */
   sweep(): Promise<number>;

@@ -162,4 +162,18 @@ CREATE TABLE settings (
 );
 `,
   },
+  {
+    version: 2,
+    name: 'order ids closed before any payment reached the platform',
+    sql: `
+-- See the SQLite migration 3. closeBill records an id here under an exclusive advisory lock on
+-- the id; payments hold the same lock shared while they look for it and insert their order.
+CREATE TABLE closed_order_ids (
+  mch_id       TEXT NOT NULL REFERENCES merchants (mch_id),
+  mch_order_id TEXT NOT NULL,
+  closed_at_ms BIGINT NOT NULL,
+  PRIMARY KEY (mch_id, mch_order_id)
+);
+`,
+  },
 ];

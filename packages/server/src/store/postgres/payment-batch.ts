@@ -9,6 +9,7 @@ import { assertTransition } from '../../domain/order-state.js';
 import { decidePayment, paymentFingerprint, type PaymentDecision } from '../../domain/payment.js';
 import { toOrder, toPayCode, toWallet, type Row } from '../sqlite/rows.js';
 import type { PayOptions } from '../store.js';
+import { LOCK_ORDER_IDS_SHARED } from './order-id-locks.js';
 import type { PgWrites } from './writes.js';
 
 /** Most payments decided and written in one transaction. */
@@ -37,11 +38,12 @@ export interface PaymentBatchOptions {
  * Group commit on PostgreSQL. A payment costs about a dozen statements when it runs alone, and on
  * a small machine the round trips, not the disk, are the limit (npm run bench; docs/benchmarks.md).
  * So the payments that queue up while earlier batches are in flight are decided together in one
- * transaction of six round trips, whatever their number:
+ * transaction of seven round trips, whatever their number:
  *
  *   BEGIN
+ *   lock every order id, shared (against closeBill recording it closed meanwhile: order-id-locks.ts)
  *   lock every payment code and its wallet (one SELECT … FOR UPDATE, codes in order)
- *   read every existing order (mchId, mchOrderId)
+ *   read every existing order (mchId, mchOrderId), and which ids were closed before any payment
  *   — decidePayment for each, in TypeScript, exactly as the single path decides —
  *   write every order, code use, journal entry, posting, wallet debit, hold and outbox row (one statement)
  *   credit each merchant once with the batch's sum, on a balance shard nobody holds (SKIP LOCKED)
@@ -157,6 +159,9 @@ export class PgPaymentBatches {
 
   async #decideAndWrite(c: pg.PoolClient, batch: Queued[]): Promise<{ decided: Map<Queued, PaymentDecision>; deferred: Queued[] }> {
     const now = this.#o.clock.nowMs();
+    const mchIds = batch.map((i) => i.cmd.mchId);
+    const mchOrderIds = batch.map((i) => i.cmd.mchOrderId);
+    await c.query({ name: 'micropay_batch_lock_order_ids', text: LOCK_ORDER_IDS_SHARED, values: [mchIds, mchOrderIds] });
     // Codes (and with them their wallets) are locked in code order, the same in every batch.
     const locked = await c.query({
       name: 'micropay_batch_lock_codes',
@@ -174,13 +179,20 @@ export class PgPaymentBatches {
     const byCode = new Map((locked.rows as Row[]).map((r) => [r.code as string, r]));
     // Read after the codes are locked, so a payment that raced for the same code sees the order
     // its winner committed (READ COMMITTED: each statement sees what was committed before it).
+    // The existing orders, and the ids closed before any payment (read after their locks).
     const existing = await c.query({
       name: 'micropay_batch_find_orders',
-      text: `SELECT o.* FROM orders o JOIN unnest($1::text[], $2::text[]) AS x (mch_id, mch_order_id)
-                ON o.mch_id = x.mch_id AND o.mch_order_id = x.mch_order_id`,
-      values: [batch.map((i) => i.cmd.mchId), batch.map((i) => i.cmd.mchOrderId)],
+      text: `SELECT x.mch_id AS req_mch_id, x.mch_order_id AS req_mch_order_id, c.mch_id IS NOT NULL AS closed_unused, o.*
+               FROM unnest($1::text[], $2::text[]) AS x (mch_id, mch_order_id)
+               LEFT JOIN orders o ON o.mch_id = x.mch_id AND o.mch_order_id = x.mch_order_id
+               LEFT JOIN closed_order_ids c ON c.mch_id = x.mch_id AND c.mch_order_id = x.mch_order_id
+              WHERE o.order_id IS NOT NULL OR c.mch_id IS NOT NULL`,
+      values: [mchIds, mchOrderIds],
     });
-    const byOrder = new Map((existing.rows as Row[]).map((r) => [`${r.mch_id as string}\u0000${r.mch_order_id as string}`, toOrder(r)]));
+    const key = (mchId: string, mchOrderId: string) => `${mchId}\u0000${mchOrderId}`;
+    const found = existing.rows as Row[];
+    const byOrder = new Map(found.filter((r) => r.order_id !== null).map((r) => [key(r.req_mch_id as string, r.req_mch_order_id as string), toOrder(r)]));
+    const closedIds = new Set(found.filter((r) => r.closed_unused === true).map((r) => key(r.req_mch_id as string, r.req_mch_order_id as string)));
 
     const decided = new Map<Queued, PaymentDecision>();
     const deferred: Queued[] = [];
@@ -188,13 +200,14 @@ export class PgPaymentBatches {
     const w = new BatchWrites();
     for (const item of batch) {
       const { cmd } = item;
-      const order = byOrder.get(`${cmd.mchId}\u0000${cmd.mchOrderId}`) ?? null;
+      const order = byOrder.get(key(cmd.mchId, cmd.mchOrderId)) ?? null;
+      const closedUnused = closedIds.has(key(cmd.mchId, cmd.mchOrderId));
       const row = byCode.get(cmd.payCode);
       const payCode =
         row === undefined
           ? null
           : toPayCode({ code: row.code, wallet_id: row.code_wallet_id, status: row.code_status, issued_at_ms: row.code_issued_at_ms, expires_at_ms: row.code_expires_at_ms });
-      const wallet = order === null && row !== undefined ? toWallet(row) : null;
+      const wallet = order === null && !closedUnused && row !== undefined ? toWallet(row) : null;
       if (wallet !== null) {
         // One payment per wallet per batch: the next one must see this one's debit or hold.
         if (wallets.has(wallet.walletId)) {
@@ -203,7 +216,7 @@ export class PgPaymentBatches {
         }
         wallets.add(wallet.walletId);
       }
-      const decision = decidePayment(cmd, { existing: order, payCode, wallet }, this.#o.policy, now, this.#o.orderIds.next(now), paymentFingerprint(cmd));
+      const decision = decidePayment(cmd, { existing: order, payCode, wallet, closedUnused }, this.#o.policy, now, this.#o.orderIds.next(now), paymentFingerprint(cmd));
       decided.set(item, decision);
       switch (decision.kind) {
         case 'repeat':

@@ -32,6 +32,7 @@ import { POSTGRES_MIGRATIONS } from './migrations.js';
 import { createPool, isRetryable, isUniqueViolation } from './pool.js';
 import { PgNotifications } from './notifications.js';
 import { PgPaymentBatches } from './payment-batch.js';
+import { LOCK_ORDER_ID, LOCK_ORDER_IDS_SHARED } from './order-id-locks.js';
 import { PgRefunds } from './refunds.js';
 import { PgWrites, type Db } from './writes.js';
 
@@ -376,13 +377,15 @@ export class PgStore implements Store {
     const now = this.#clock.nowMs();
     // Lock the code first: requests racing with one code queue here, and the order check below
     // then sees whatever the winner committed.
+    await c.query(LOCK_ORDER_IDS_SHARED, [[cmd.mchId], [cmd.mchOrderId]]);
     const codeRows = (await c.query('SELECT * FROM pay_codes WHERE code = $1 FOR UPDATE', [cmd.payCode])).rows;
     const existingRows = (await c.query('SELECT * FROM orders WHERE mch_id = $1 AND mch_order_id = $2', [cmd.mchId, cmd.mchOrderId])).rows;
     const payCode = codeRows[0] === undefined ? null : toPayCode(codeRows[0] as Row);
     const existing = existingRows[0] === undefined ? null : toOrder(existingRows[0] as Row);
-    const wallet = existing === null && payCode !== null ? await this.#wallet(c, payCode.walletId, true) : null;
+    const closedUnused = existing === null && (await this.#isClosedOrderId(c, cmd.mchId, cmd.mchOrderId));
+    const wallet = existing === null && !closedUnused && payCode !== null ? await this.#wallet(c, payCode.walletId, true) : null;
     const policy = options.forceConfirmation ? { ...this.#policy, forceConfirmation: true } : this.#policy;
-    const decision = decidePayment(cmd, { existing, payCode, wallet }, policy, now, this.#orderIds.next(now), paymentFingerprint(cmd));
+    const decision = decidePayment(cmd, { existing, payCode, wallet, closedUnused }, policy, now, this.#orderIds.next(now), paymentFingerprint(cmd));
     const w = this.writes;
     switch (decision.kind) {
       case 'repeat':
@@ -405,6 +408,11 @@ export class PgStore implements Store {
         await w.enqueueNotification(c, cmd.mchId, 'PAID', decision.order.orderId, decision.order, now);
         return decision;
     }
+  }
+
+  async #isClosedOrderId(c: Db, mchId: string, mchOrderId: string): Promise<boolean> {
+    const { rows } = await c.query('SELECT 1 FROM closed_order_ids WHERE mch_id = $1 AND mch_order_id = $2', [mchId, mchOrderId]);
+    return rows.length > 0;
   }
 
   async #usePayCode(c: Db, code: string): Promise<void> {
@@ -457,8 +465,16 @@ export class PgStore implements Store {
 
   async closeOrder(mchId: string, mchOrderId: string): Promise<SettleResult> {
     return this.#settle(async (c) => {
+      // Exclusive on the id: a payment under it either committed before (its order is found
+      // below) or waits and then finds the id closed (order-id-locks.ts).
+      await c.query(LOCK_ORDER_ID, [mchId, mchOrderId]);
       const { rows } = await c.query('SELECT * FROM orders WHERE mch_id = $1 AND mch_order_id = $2 FOR UPDATE', [mchId, mchOrderId]);
-      return rows[0] === undefined ? null : toOrder(rows[0] as Row);
+      if (rows[0] !== undefined) return toOrder(rows[0] as Row);
+      await c.query(
+        'INSERT INTO closed_order_ids (mch_id, mch_order_id, closed_at_ms) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+        [mchId, mchOrderId, this.#clock.nowMs()],
+      );
+      return null;
     }, async (_c, order) => decideClose(order));
   }
 

@@ -184,4 +184,19 @@ UPDATE accounts SET last_posting_id = (SELECT MAX(p.posting_id) FROM postings p 
 DROP INDEX postings_by_account;
 `,
   },
+  {
+    version: 3,
+    name: 'order ids closed before any payment reached the platform',
+    sql: `
+-- closeBill for an order id with no order records the id here, in the same transaction that
+-- found no order; a payment under it is then refused (1025), so a late copy of a request the
+-- merchant gave up on can never charge the customer. Checked only when no order exists.
+CREATE TABLE closed_order_ids (
+  mch_id       TEXT NOT NULL REFERENCES merchants (mch_id),
+  mch_order_id TEXT NOT NULL,
+  closed_at_ms INTEGER NOT NULL,
+  PRIMARY KEY (mch_id, mch_order_id)
+) STRICT, WITHOUT ROWID;
+`,
+  },
 ];

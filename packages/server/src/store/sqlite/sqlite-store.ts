@@ -353,6 +353,8 @@ export class SqliteStore implements Store {
   async closeOrder(mchId: string, mchOrderId: string): Promise<SettleResult> {
     return this.#settle(() => {
       const row = this.#s.findOrder.get(mchId, mchOrderId) as Row | undefined;
+      // No order: the id is closed in this same transaction, so no payment can take it later.
+      if (row === undefined) this.#s.closeOrderId.run(mchId, mchOrderId, this.#clock.nowMs());
       return row === undefined ? null : toOrder(row);
     }, (order) => decideClose(order));
   }
@@ -570,6 +572,7 @@ function prepare(db: Database.Database) {
     ),
 
     findOrder: db.prepare('SELECT * FROM orders WHERE mch_id = ? AND mch_order_id = ?'),
+    closeOrderId: db.prepare('INSERT OR IGNORE INTO closed_order_ids (mch_id, mch_order_id, closed_at_ms) VALUES (?, ?, ?)'),
     dueUnsettled: db.prepare(
       `SELECT order_id FROM orders WHERE status IN ('NEW', 'PENDING') AND deadline_ms <= ? ORDER BY deadline_ms LIMIT ?`,
     ),
