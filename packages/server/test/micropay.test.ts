@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sign, verify, type SignableParams } from '@micropay/protocol';
+import { loadConfig } from '../src/config.js';
+import { openStore } from '../src/platform.js';
 import {
   createMerchant,
   createWalletWithCode,
@@ -239,6 +241,20 @@ describe('POST /api/micropay/micropay', () => {
       const res = await postSigned(p.url, 'micropay', micropayParams(m, 's-5', '1.00', w.payCode), m.key);
       expect(res.body).toEqual({ code: 1022, msg: 'merchant locked', data: null });
       expect(await balanceOf(w.walletId)).toBe(10_00);
+    });
+
+    it('a merchant disabled by another process (the CLI) is refused at once, though this server knew it active', async () => {
+      const w1 = await createWalletWithCode(p, 10_00);
+      const w2 = await createWalletWithCode(p, 10_00);
+      // The server has just authenticated the merchant as active (and keeps that for a moment).
+      expect((await postSigned(p.url, 'micropay', micropayParams(m, 's-6', '1.00', w1.payCode), m.key)).body.code).toBe(0);
+      const admin = await openStore(loadConfig({ db: p.dbPath }, {}));
+      await admin.setMerchantStatus(m.mchId, 'disabled');
+      await admin.close();
+      const res = await postSigned(p.url, 'micropay', micropayParams(m, 's-7', '1.00', w2.payCode), m.key);
+      expect(res.body).toEqual({ code: 1022, msg: 'merchant locked', data: null });
+      expect(await balanceOf(w2.walletId)).toBe(10_00);
+      expect(await p.store.findOrder(m.mchId, 's-7')).toBeNull();
     });
 
     it('accepts JSON numbers for mchId and timestamp, signed as their string form', async () => {

@@ -18,6 +18,7 @@ const REPEAT_CODE: Record<OrderStatus, number> = {
 };
 
 const PAYMENT_REJECTION_CODE: Record<Extract<PaymentDecision, { kind: 'rejected' }>['reason'], number> = {
+  MERCHANT_DISABLED: ResultCode.MERCHANT_LOCKED,
   CODE_UNKNOWN: ResultCode.USER_NOT_FOUND,
   CODE_UNUSABLE: ResultCode.CODE_EXPIRED,
   ORDER_ID_CLOSED: ResultCode.ORDER_CLOSED,

@@ -15,13 +15,15 @@ export interface PaymentView {
   readonly wallet: Wallet | null;
   /** The merchant closed this order id before any payment under it reached the platform. */
   readonly closedUnused: boolean;
+  /** The merchant's status as the payment's transaction reads it (the API's check may be cached). */
+  readonly merchantActive: boolean;
 }
 
 export type PaymentDecision =
   /** The order id is taken: answer with it, move nothing. */
   | { readonly kind: 'repeat'; readonly order: Order; readonly sameRequest: boolean }
   /** Refused before an order exists: nothing is written. */
-  | { readonly kind: 'rejected'; readonly reason: 'CODE_UNKNOWN' | 'CODE_UNUSABLE' | 'ORDER_ID_CLOSED' }
+  | { readonly kind: 'rejected'; readonly reason: 'MERCHANT_DISABLED' | 'CODE_UNKNOWN' | 'CODE_UNUSABLE' | 'ORDER_ID_CLOSED' }
   /** An order is recorded as FAILED; no money moves and the code stays usable. */
   | { readonly kind: 'failed'; readonly order: Order; readonly reason: FailReason }
   /** The order waits for the user: the code is used and the amount is held in the wallet. */
@@ -42,6 +44,7 @@ export function decidePayment(
   orderId: string,
   fingerprint: string = paymentFingerprint(cmd),
 ): PaymentDecision {
+  if (!view.merchantActive) return { kind: 'rejected', reason: 'MERCHANT_DISABLED' };
   if (view.existing !== null) {
     return { kind: 'repeat', order: view.existing, sameRequest: view.existing.fingerprint === fingerprint };
   }

@@ -3,7 +3,8 @@ import type { Merchant } from '../domain/model.js';
 /**
  * How long an active merchant's key and status are reused without reading the store again. A
  * change made by this process (disable, enable, rename, notify URL) drops the entry at once; a
- * change made by another process (the CLI, another server) applies within this time.
+ * change made by another process (the CLI, another server) applies within this time — except to
+ * payments, which read the merchant's status again inside their own transaction.
  */
 export const MERCHANT_CACHE_TTL_MS = 1_000;
 

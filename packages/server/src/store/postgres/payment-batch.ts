@@ -43,7 +43,8 @@ export interface PaymentBatchOptions {
  *   BEGIN
  *   lock every order id, shared (against closeBill recording it closed meanwhile: order-id-locks.ts)
  *   lock every payment code and its wallet (one SELECT … FOR UPDATE, codes in order)
- *   read every existing order (mchId, mchOrderId), and which ids were closed before any payment
+ *   read every existing order (mchId, mchOrderId), which ids were closed before any payment, and
+ *   whether each merchant is still active
  *   — decidePayment for each, in TypeScript, exactly as the single path decides —
  *   write every order, code use, journal entry, posting, wallet debit, hold and outbox row (one statement)
  *   credit each merchant once with the batch's sum, on a balance shard nobody holds (SKIP LOCKED)
@@ -179,20 +180,24 @@ export class PgPaymentBatches {
     const byCode = new Map((locked.rows as Row[]).map((r) => [r.code as string, r]));
     // Read after the codes are locked, so a payment that raced for the same code sees the order
     // its winner committed (READ COMMITTED: each statement sees what was committed before it).
-    // The existing orders, and the ids closed before any payment (read after their locks).
+    // Per payment: the existing order, whether the id was closed before any payment (both read
+    // after the id's lock), and the merchant's status as of now (the API's check may be cached).
     const existing = await c.query({
       name: 'micropay_batch_find_orders',
-      text: `SELECT x.mch_id AS req_mch_id, x.mch_order_id AS req_mch_order_id, c.mch_id IS NOT NULL AS closed_unused, o.*
+      text: `SELECT x.mch_id AS req_mch_id, x.mch_order_id AS req_mch_order_id, c.mch_id IS NOT NULL AS closed_unused,
+                    m.status = 'active' AS merchant_active, o.*
                FROM unnest($1::text[], $2::text[]) AS x (mch_id, mch_order_id)
+               LEFT JOIN merchants m ON m.mch_id = x.mch_id
                LEFT JOIN orders o ON o.mch_id = x.mch_id AND o.mch_order_id = x.mch_order_id
-               LEFT JOIN closed_order_ids c ON c.mch_id = x.mch_id AND c.mch_order_id = x.mch_order_id
-              WHERE o.order_id IS NOT NULL OR c.mch_id IS NOT NULL`,
+               LEFT JOIN closed_order_ids c ON c.mch_id = x.mch_id AND c.mch_order_id = x.mch_order_id`,
       values: [mchIds, mchOrderIds],
     });
     const key = (mchId: string, mchOrderId: string) => `${mchId}\u0000${mchOrderId}`;
     const found = existing.rows as Row[];
-    const byOrder = new Map(found.filter((r) => r.order_id !== null).map((r) => [key(r.req_mch_id as string, r.req_mch_order_id as string), toOrder(r)]));
-    const closedIds = new Set(found.filter((r) => r.closed_unused === true).map((r) => key(r.req_mch_id as string, r.req_mch_order_id as string)));
+    const keyOf = (r: Row) => key(r.req_mch_id as string, r.req_mch_order_id as string);
+    const byOrder = new Map(found.filter((r) => r.order_id !== null).map((r) => [keyOf(r), toOrder(r)]));
+    const closedIds = new Set(found.filter((r) => r.closed_unused === true).map(keyOf));
+    const activeMerchants = new Set(found.filter((r) => r.merchant_active === true).map((r) => r.req_mch_id as string));
 
     const decided = new Map<Queued, PaymentDecision>();
     const deferred: Queued[] = [];
@@ -216,7 +221,8 @@ export class PgPaymentBatches {
         }
         wallets.add(wallet.walletId);
       }
-      const decision = decidePayment(cmd, { existing: order, payCode, wallet, closedUnused }, this.#o.policy, now, this.#o.orderIds.next(now), paymentFingerprint(cmd));
+      const merchantActive = activeMerchants.has(cmd.mchId);
+      const decision = decidePayment(cmd, { existing: order, payCode, wallet, closedUnused, merchantActive }, this.#o.policy, now, this.#o.orderIds.next(now), paymentFingerprint(cmd));
       decided.set(item, decision);
       switch (decision.kind) {
         case 'repeat':

@@ -383,9 +383,11 @@ export class PgStore implements Store {
     const payCode = codeRows[0] === undefined ? null : toPayCode(codeRows[0] as Row);
     const existing = existingRows[0] === undefined ? null : toOrder(existingRows[0] as Row);
     const closedUnused = existing === null && (await this.#isClosedOrderId(c, cmd.mchId, cmd.mchOrderId));
+    const merchantRows = (await c.query('SELECT status FROM merchants WHERE mch_id = $1', [cmd.mchId])).rows as { status: string }[];
+    const merchantActive = merchantRows[0]?.status === 'active';
     const wallet = existing === null && !closedUnused && payCode !== null ? await this.#wallet(c, payCode.walletId, true) : null;
     const policy = options.forceConfirmation ? { ...this.#policy, forceConfirmation: true } : this.#policy;
-    const decision = decidePayment(cmd, { existing, payCode, wallet, closedUnused }, policy, now, this.#orderIds.next(now), paymentFingerprint(cmd));
+    const decision = decidePayment(cmd, { existing, payCode, wallet, closedUnused, merchantActive }, policy, now, this.#orderIds.next(now), paymentFingerprint(cmd));
     const w = this.writes;
     switch (decision.kind) {
       case 'repeat':

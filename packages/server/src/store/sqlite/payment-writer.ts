@@ -80,6 +80,7 @@ export class PaymentWriter {
       findOrder: db.prepare('SELECT * FROM orders WHERE mch_id = ? AND mch_order_id = ?'),
       findPayCode: db.prepare('SELECT wallet_id FROM pay_codes WHERE code = ?'),
       isClosedOrderId: db.prepare('SELECT 1 FROM closed_order_ids WHERE mch_id = ? AND mch_order_id = ?').pluck(),
+      merchantStatus: db.prepare('SELECT status FROM merchants WHERE mch_id = ?').pluck(),
       // The code and its wallet in one statement (one of the fewer statements a payment costs).
       findPayCodeWithWallet: db.prepare(
         `SELECT c.code, c.wallet_id AS code_wallet_id, c.status AS code_status, c.issued_at_ms AS code_issued_at_ms,
@@ -129,6 +130,7 @@ export class PaymentWriter {
     const closedUnused = existingRow === undefined && s.isClosedOrderId.get(cmd.mchId, cmd.mchOrderId) !== undefined;
     const codeRow = existingRow === undefined && !closedUnused ? (s.findPayCodeWithWallet.get(cmd.payCode) as Row | undefined) : undefined;
     const view = {
+      merchantActive: s.merchantStatus.get(cmd.mchId) === 'active',
       closedUnused,
       existing: existingRow === undefined ? null : toOrder(existingRow),
       payCode:
