@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { isValidTimeZone, parseAmountSen } from '@micropay/protocol';
 
 /**
@@ -67,9 +68,9 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     throw new ConfigError(`MICROPAY_LOG_LEVEL: must be error, info or debug, not ${JSON.stringify(logLevel)}`);
   }
   return {
-    host: setting(flags.host, 'HOST') ?? '127.0.0.1',
+    host: host(flags.host !== undefined ? '--host' : 'HOST', setting(flags.host, 'HOST') ?? '127.0.0.1'),
     port: integer(flags.port !== undefined ? '--port' : 'PORT', setting(flags.port, 'PORT'), 8080, 0, 65535),
-    database: setting(flags.db, 'DATABASE_URL') ?? DEFAULT_DATABASE,
+    database: database(flags.db !== undefined ? '--db' : 'DATABASE_URL', setting(flags.db, 'DATABASE_URL') ?? DEFAULT_DATABASE),
     sandbox: flags.sandbox ?? false,
     timeZone,
     payCodeTtlS: integer('MICROPAY_PAYCODE_TTL_S', setting(undefined, 'MICROPAY_PAYCODE_TTL_S'), 60, 1, 86_400),
@@ -90,6 +91,27 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     notifyTimeoutMs: integer('MICROPAY_NOTIFY_TIMEOUT_MS', setting(undefined, 'MICROPAY_NOTIFY_TIMEOUT_MS'), 5_000, 100, 60_000),
     notifyRetryScheduleS: schedule('MICROPAY_NOTIFY_RETRY_SCHEDULE_S', setting(undefined, 'MICROPAY_NOTIFY_RETRY_SCHEDULE_S')),
   };
+}
+
+/**
+ * A postgres:// or postgresql:// URL, or a SQLite file path. Any other `scheme://` is a mistake
+ * (mysql://, a misspelt postgress://), not a file name: taken as a path it would create a stray
+ * directory and an empty store.
+ */
+function database(name: string, value: string): string {
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(value);
+  if (scheme !== null && !/^postgres(ql)?$/i.test(scheme[1]!)) {
+    throw new ConfigError(`${name}: must be a postgres:// or postgresql:// URL or a SQLite file path, not a ${scheme[1]}:// URL`);
+  }
+  return value;
+}
+
+/** An IP address or a host name; a dotted number that is no IPv4 address (999.1.1.1) is refused. */
+function host(name: string, value: string): string {
+  const hostname = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+  const ok = isIP(value) !== 0 || (hostname.test(value) && !/^[0-9.]+$/.test(value));
+  if (!ok) throw new ConfigError(`${name}: must be an IP address or a host name, not ${JSON.stringify(value)}`);
+  return value;
 }
 
 /** Comma-separated whole seconds, 1 to 50 of them, each at most a week. */

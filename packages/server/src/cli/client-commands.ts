@@ -9,7 +9,7 @@ import {
   type RefundData,
 } from '@micropay/client';
 import { resultCodeInfo } from '@micropay/protocol';
-import { need, UsageError, type Output } from './common.js';
+import { CommandFailed, need, UsageError, type Output } from './common.js';
 
 /**
  * The CLI's merchant-API commands (pay, query, close, refund, refund-query) are made with
@@ -94,8 +94,7 @@ async function reportingClientErrors(run: () => Promise<number>): Promise<number
     return await run();
   } catch (error) {
     if (!(error instanceof MicroPayError)) throw error;
-    process.stderr.write(`micropay: ${error.message}. ${error.action}\n`);
-    return 1;
+    throw new CommandFailed(`${error.message}. ${error.action}`);
   }
 }
 

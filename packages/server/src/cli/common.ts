@@ -22,9 +22,11 @@ export function amountSen(text: string, what: string): number {
   return sen;
 }
 
-export function notFound(what: string): number {
-  process.stderr.write(`micropay: no ${what}\n`);
-  return 1;
+/** The command could not do what was asked (no such wallet, a frozen wallet, no answer): exit 1. */
+export class CommandFailed extends Error {}
+
+export function notFound(what: string): never {
+  throw new CommandFailed(`no ${what}`);
 }
 
 export function walletJson(w: Wallet) {

@@ -9,7 +9,7 @@ import { openStore, redactUrl, startPlatform } from '../platform.js';
 import { prepareSandbox } from '../sandbox.js';
 import type { Store } from '../store/store.js';
 import { orderCommand, refundCommand } from './client-commands.js';
-import { amountSen, need, notFound, UsageError, walletJson, type Output } from './common.js';
+import { amountSen, CommandFailed, need, notFound, UsageError, walletJson, type Output } from './common.js';
 import { walletCommand } from './wallet-commands.js';
 import { billCommand } from './refund-commands.js';
 import { merchantUpdate, notificationsCommand, notifyUrlOption, notifyUrlText } from './notification-commands.js';
@@ -82,13 +82,24 @@ function parse(argv: string[]) {
   return parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
 }
 
+/**
+ * A command that fails says why on stderr; with --json it also prints one JSON object on stdout,
+ * `{"error": {"kind", "message"}}`, so a script always gets JSON. Exit 2 for usage and
+ * configuration mistakes, 1 for everything else.
+ */
+function failed(json: boolean, kind: 'usage' | 'config' | 'failed', message: string, text: string): number {
+  if (json) process.stdout.write(JSON.stringify({ error: { kind, message } }) + '\n');
+  process.stderr.write(text);
+  return kind === 'failed' ? 1 : 2;
+}
+
 export async function main(argv: string[]): Promise<number> {
   let parsed;
   try {
     parsed = parse(argv);
   } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`);
-    return 2;
+    const message = (error as Error).message;
+    return failed(argv.includes('--json'), 'usage', message, `${message}\n\n${USAGE}\n`);
   }
   const { values: flags, positionals } = parsed;
   const [command, ...args] = positionals;
@@ -119,16 +130,11 @@ export async function main(argv: string[]): Promise<number> {
       await store.close();
     }
   } catch (error) {
-    if (error instanceof UsageError) {
-      process.stderr.write(`${error.message}\n\n${USAGE}\n`);
-      return 2;
-    }
-    if (error instanceof ConfigError) {
-      process.stderr.write(`micropay: configuration error: ${error.message}\n`);
-      return 2;
-    }
-    process.stderr.write(`micropay: ${(error as Error).message}\n`);
-    return 1;
+    const json = flags.json === true;
+    const message = (error as Error).message;
+    if (error instanceof UsageError) return failed(json, 'usage', message, `${message}\n\n${USAGE}\n`);
+    if (error instanceof ConfigError) return failed(json, 'config', message, `micropay: configuration error: ${message}\n`);
+    return failed(json, 'failed', message, `micropay: ${message}\n`);
   }
 }
 
@@ -221,8 +227,7 @@ async function admin(store: Store, config: Config, command: string, args: string
       const w = await store.setWalletStatus(need(id, 'WALLETID'), sub === 'freeze' ? 'frozen' : 'active');
       if (w === null) return notFound(`wallet ${id}`);
       if (w.status === 'closed') {
-        process.stderr.write(`micropay: wallet ${w.walletId} is closed; closing is final\n`);
-        return 1;
+        throw new CommandFailed(`wallet ${w.walletId} is closed; closing is final`);
       }
       out.show(walletJson(w), `Wallet ${w.walletId} is ${w.status}.`);
       return 0;
@@ -232,8 +237,7 @@ async function admin(store: Store, config: Config, command: string, args: string
       const code = await store.issuePayCode(walletId, config.payCodeTtlS * 1000);
       if (code === 'NO_WALLET') return notFound(`wallet ${walletId}`);
       if (code === 'WALLET_FROZEN') {
-        process.stderr.write(`micropay: wallet ${walletId} is frozen; it cannot issue payment codes\n`);
-        return 1;
+        throw new CommandFailed(`wallet ${walletId} is frozen; it cannot issue payment codes`);
       }
       const expiresAt = formatWireTime(code.expiresAtMs, config.timeZone);
       out.show(

@@ -2,7 +2,7 @@ import { isCalendarDate } from '@micropay/protocol';
 import type { Config } from '../config.js';
 import { loadStatement } from '../api/refunds.js';
 import type { Store } from '../store/store.js';
-import { need, UsageError, type Output } from './common.js';
+import { need, notFound, UsageError, type Output } from './common.js';
 
 interface RefundFlags {
   url?: string | undefined;
@@ -24,10 +24,7 @@ export async function billCommand(store: Store, config: Config, flags: RefundFla
   const mchId = need(flags['mch-id'], '--mch-id');
   const billDate = need(flags.date, '--date');
   if (!isCalendarDate(billDate)) throw new UsageError('--date must be a date as yyyy-MM-dd');
-  if ((await store.findMerchant(mchId)) === null) {
-    process.stderr.write(`micropay: no merchant ${mchId}\n`);
-    return 1;
-  }
+  if ((await store.findMerchant(mchId)) === null) notFound(`merchant ${mchId}`);
   const { statement, csv } = await loadStatement(store, mchId, billDate, config.timeZone);
   // Byte for byte what downloadBill puts in data.csv, so `micropay bill ... > day.csv` is the file.
   if (flags.json) out.show({ mchId, billDate, timeZone: config.timeZone, csv, totals: { ...statement.totals } }, '');

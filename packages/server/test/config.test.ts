@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+/** The configuration is read once and checked: a bad value stops the start and names the setting. */
+describe('loadConfig: the store location', () => {
+  it('takes postgres:// and postgresql:// URLs and SQLite paths', () => {
+    expect(loadConfig({}, { DATABASE_URL: 'postgres://u@h/db' }).database).toBe('postgres://u@h/db');
+    expect(loadConfig({ db: 'postgresql://u@h/db' }, {}).database).toBe('postgresql://u@h/db');
+    expect(loadConfig({ db: './data/x.db' }, {}).database).toBe('./data/x.db');
+    expect(loadConfig({}, {}).database).toBe('./data/micropay.db');
+  });
+
+  it('refuses any other URL scheme instead of taking it for a file name, naming where it came from', () => {
+    expect(() => loadConfig({}, { DATABASE_URL: 'mysql://x/y' })).toThrow(new ConfigError('DATABASE_URL: must be a postgres:// or postgresql:// URL or a SQLite file path, not a mysql:// URL'));
+    expect(() => loadConfig({ db: 'postgress://u@h/db' }, {})).toThrow(/^--db: .* not a postgress:\/\/ URL$/);
+  });
+});
+
+describe('loadConfig: the listening address', () => {
+  it('takes IP addresses and host names', () => {
+    for (const host of ['127.0.0.1', '0.0.0.0', '::1', '::', 'localhost', 'pay.example.internal', 'node-1']) {
+      expect(loadConfig({ host }, {}).host).toBe(host);
+    }
+  });
+
+  it('refuses what can be neither, naming HOST or --host', () => {
+    expect(() => loadConfig({}, { HOST: '999.1.1.1' })).toThrow(new ConfigError('HOST: must be an IP address or a host name, not "999.1.1.1"'));
+    for (const host of ['bad host', 'http://x', '-x', 'x_y', '1.2.3']) {
+      expect(() => loadConfig({ host }, {}), host).toThrow(/^--host: must be an IP address or a host name/);
+    }
+  });
+});
