@@ -55,6 +55,9 @@ export const ResultCode = {
   PAYLOAD_TOO_LARGE: 9104,
   MALFORMED_JSON: 9105,
   UNAUTHORIZED: 9106,
+  BAD_HTTP_REQUEST: 9107,
+  HEADERS_TOO_LARGE: 9108,
+  REQUEST_TIMEOUT: 9109,
 } as const;
 
 export type ResultCodeValue = (typeof ResultCode)[keyof typeof ResultCode];
@@ -128,6 +131,15 @@ export const RESULT_CODES: readonly ResultCodeInfo[] = [
   entry(9106, 'unauthorized', 401, 'Extension (wallet API): the bearer token is missing or unknown.',
     'A wallet API call without `Authorization: Bearer <token>` or with a token that no wallet has.',
     'Wallet app: use the token issued at wallet creation (`micropay wallet token` issues a new one).', true),
+  entry(9107, 'bad HTTP request', 400, 'Extension (transport): the request is not valid HTTP/1.1.',
+    'The HTTP parser refused the request line or a header (for example a Content-Length that is not a number); the connection is closed after the answer.',
+    'Fix the HTTP client. Nothing was recorded.', true),
+  entry(9108, 'request header fields too large', 431, 'Extension (transport): the request\'s headers are larger than the platform accepts.',
+    'The request line and headers together exceed Node.js\'s limit (16 KiB by default); the connection is closed after the answer.',
+    'Send smaller headers. Nothing was recorded.', true),
+  entry(9109, 'request timeout', 408, 'Extension (transport): the request did not arrive in time.',
+    'The headers did not arrive within 66 s, or the whole request within 30 s, of the connection\'s first byte; the connection is closed after the answer.',
+    'Send the whole request promptly. Nothing was recorded; for micropay, query the order before paying again.', true),
 ];
 
 const BY_CODE = new Map(RESULT_CODES.map((info) => [info.code, info]));

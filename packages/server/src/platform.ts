@@ -75,13 +75,20 @@ export async function startPlatform(
   const clock = options.clock ?? systemClock;
   const store = options.store ?? (await openStore(config, clock, { serving: true }));
   const server = createHttpServer({ config, store, clock, logger });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (error) {
+    // A store this call opened is closed again: an open PostgreSQL pool would keep the process
+    // alive for its idle timeout after the failed start.
+    if (options.store === undefined) await store.close();
+    throw new Error(`cannot listen on ${config.host} port ${config.port}: ${(error as Error).message}`, { cause: error });
+  }
   const jobs: Job[] = [
     // NEW and PENDING orders never wait forever: past their deadline they fail and holds are released.
     startJob('sweeper', config.sweepIntervalMs, () => store.sweep(), logger),

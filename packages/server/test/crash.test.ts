@@ -1,39 +1,42 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { formatSen, sign, type Envelope, type OrderData } from '@micropay/protocol';
 import { loadConfig } from '../src/config.js';
 import { openStore } from '../src/platform.js';
 import type { Store } from '../src/store/store.js';
+import { sql } from './db-access.js';
+import { emptyTestDatabase } from './helpers.js';
 import { cliJson, runCli, startServerProcess, stopAllChildren, type ServerProcess } from './process-helpers.js';
 
 /**
- * Durability: the server runs as its own process on a SQLite file and is killed with SIGKILL in
- * the middle of a burst of payments. Whatever it answered must be on disk; whatever it did not
- * answer may or may not be, but never half of it; the ledger must still balance.
+ * Durability: the server runs as its own process on the store of this test run (a SQLite file, or
+ * a PostgreSQL schema) and is killed with SIGKILL in the middle of a burst of payments. Whatever it
+ * answered must be in the store; whatever it did not answer may or may not be, but never half of
+ * it; the ledger must still balance. Only the server process dies, never PostgreSQL itself.
  */
 
 const WALLETS = 300;
 const KILL_AFTER_ANSWERS = 120;
 const CONCURRENCY = 24;
+/** About a dozen processes and 300 wallets: it may need more than the default 30 s on a loaded machine. */
+const TEST_TIMEOUT_MS = 90_000;
 
-let dir: string;
 let dbPath: string;
+let dropStore: () => Promise<void>;
 
-/** The store the server uses, opened on the file as `micropay` would open it. */
+/** The store the server uses, opened as `micropay` would open it. */
 async function reopen(): Promise<Store> {
   return await Promise.resolve(openStore(loadConfig({ db: dbPath }, {})));
 }
 
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'micropay-crash-'));
-  dbPath = join(dir, 'micropay.db');
+beforeEach(async () => {
+  // An empty store location: the first CLI command creates and migrates it.
+  const empty = await emptyTestDatabase();
+  dbPath = empty.dbPath;
+  dropStore = () => empty.drop();
 });
 afterEach(async () => {
   await stopAllChildren();
-  rmSync(dir, { recursive: true, force: true });
+  await dropStore();
 });
 
 interface Merchant {
@@ -146,7 +149,7 @@ describe('the server is killed with SIGKILL in the middle of a burst of payments
 
     const store = await reopen();
     try {
-      // Every answer is on disk exactly as it was given.
+      // Every answer is in the store exactly as it was given.
       for (const pp of answered) {
         const order = await store.findOrder(merchant.mchId, pp.mchOrderId);
         expect(order, `answered order ${pp.mchOrderId}`).not.toBeNull();
@@ -154,16 +157,16 @@ describe('the server is killed with SIGKILL in the middle of a burst of payments
         expect(order!.status).toBe(pp.answer!.code === 0 ? 'PAID' : 'FAILED');
       }
       // No order exists that was neither answered nor in flight.
-      const recorded = readOrders(dbPath);
+      const recorded = await readOrders(store);
       const mayExist = new Set([...answered, ...inflight].map((pp) => pp.mchOrderId));
       expect(recorded.filter((o) => !mayExist.has(o.mch_order_id))).toEqual([]);
       expect(recorded.length).toBeGreaterThanOrEqual(answered.length);
 
-      // Balances are the opening balances minus the PAID orders on disk, and nothing else.
-      const paidOnDisk = new Set(recorded.filter((o) => o.status === 'PAID').map((o) => o.mch_order_id));
+      // Balances are the opening balances minus the PAID orders in the store, and nothing else.
+      const paidInStore = new Set(recorded.filter((o) => o.status === 'PAID').map((o) => o.mch_order_id));
       for (const pp of plan) {
         const wallet = await store.findWallet(pp.walletId);
-        const expected = pp.openingSen - (paidOnDisk.has(pp.mchOrderId) ? pp.amountSen : 0);
+        const expected = pp.openingSen - (paidInStore.has(pp.mchOrderId) ? pp.amountSen : 0);
         expect(wallet!.balanceSen, `wallet of ${pp.mchOrderId} (${pp.state})`).toBe(expected);
       }
       const report = await store.audit();
@@ -181,10 +184,10 @@ describe('the server is killed with SIGKILL in the middle of a burst of payments
 
     // After a restart, queryBill tells the truth about the payments whose answer was lost.
     const restarted = await startServerProcess(['--db', dbPath, '--port', '0']);
-    const onDisk = new Map(readOrders(dbPath).map((o) => [o.mch_order_id, o]));
+    const inStore = new Map((await readStoredOrders()).map((o) => [o.mch_order_id, o]));
     for (const pp of inflight) {
       const q = await post(restarted.url, 'queryBill', { mchId: merchant.mchId, mchOrderId: pp.mchOrderId }, merchant.apiKey);
-      const order = onDisk.get(pp.mchOrderId);
+      const order = inStore.get(pp.mchOrderId);
       if (order === undefined) {
         expect(q.code).toBe(1031);
       } else {
@@ -194,12 +197,12 @@ describe('the server is killed with SIGKILL in the middle of a burst of payments
       }
     }
     // A payment whose answer was lost and never recorded can be sent again with the same order id.
-    const retry = inflight.find((pp) => !onDisk.has(pp.mchOrderId)) ?? unsent[0]!;
+    const retry = inflight.find((pp) => !inStore.has(pp.mchOrderId)) ?? unsent[0]!;
     const again = await post(restarted.url, 'micropay', payParams(merchant, retry), merchant.apiKey);
     expect([0, 1028]).toContain(again.code);
     restarted.child.kill('SIGTERM');
     expect(await restarted.exited).toEqual({ code: 0, signal: null });
-  });
+  }, TEST_TIMEOUT_MS);
 });
 
 interface OrderRow {
@@ -208,11 +211,17 @@ interface OrderRow {
   status: string;
 }
 
-function readOrders(path: string): OrderRow[] {
-  const db = new Database(path, { readonly: true, fileMustExist: true });
+/** Every order in the store, read with SQL rather than through the store's own lookups. */
+async function readOrders(store: Store): Promise<OrderRow[]> {
+  return sql<OrderRow>(store, 'SELECT order_id, mch_order_id, status FROM orders');
+}
+
+/** The same, on a store opened for the purpose (the restarted server keeps its own open). */
+async function readStoredOrders(): Promise<OrderRow[]> {
+  const store = await reopen();
   try {
-    return db.prepare('SELECT order_id, mch_order_id, status FROM orders').all() as OrderRow[];
+    return await readOrders(store);
   } finally {
-    db.close();
+    await store.close();
   }
 }

@@ -1,7 +1,9 @@
+import { connect } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sign, verify, type SignableParams } from '@micropay/protocol';
 import { loadConfig } from '../src/config.js';
-import { openStore } from '../src/platform.js';
+import { createLogger } from '../src/log.js';
+import { openStore, startPlatform } from '../src/platform.js';
 import {
   createMerchant,
   createWalletWithCode,
@@ -382,6 +384,54 @@ describe('HTTP edges answer the envelope with a 4xx, never a 5xx', () => {
       expect(body.data).toBeNull();
     });
   }
+
+  /** Sends bytes as they are over a raw socket and returns what came back before the close. */
+  function rawHttp(bytes: string): Promise<string> {
+    const { hostname, port } = new URL(p.url);
+    return new Promise((resolve, reject) => {
+      const socket = connect(Number(port), hostname, () => socket.end(bytes));
+      let received = '';
+      socket.on('data', (chunk) => (received += chunk.toString('utf8')));
+      socket.on('close', () => resolve(received));
+      socket.on('error', reject);
+    });
+  }
+
+  const rawCases: [string, string, string, number][] = [
+    ['headers larger than Node accepts', `POST /api/micropay/micropay HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, '431', 9108],
+    ['a Content-Length that is not a number', 'POST /api/micropay/micropay HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n{}', '400', 9107],
+    ['a request line that is not HTTP', 'HELLO THERE\r\n\r\n', '400', 9107],
+  ];
+  for (const [name, bytes, status, code] of rawCases) {
+    it(`${name}: ${status} with the envelope, then the connection closes`, async () => {
+      const response = await rawHttp(bytes);
+      const [head, body] = response.split('\r\n\r\n');
+      expect(head).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
+      expect(head).toContain('Content-Type: application/json; charset=utf-8');
+      expect(JSON.parse(body!)).toMatchObject({ code, data: null });
+    });
+  }
+
+  it('a client that goes away in the middle of its body is not logged as a fault of ours', async () => {
+    // A platform on the same store whose log lines the test reads.
+    const lines: { level: string; event: string }[] = [];
+    const logged = await startPlatform(p.config, createLogger('info', (line) => void lines.push(JSON.parse(line))));
+    try {
+      const { hostname, port } = new URL(logged.url);
+      const socket = connect(Number(port), hostname);
+      await new Promise((r) => socket.once('connect', r));
+      socket.write('POST /api/micropay/micropay HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"mchId":');
+      await new Promise((r) => setTimeout(r, 100));
+      socket.destroy();
+      await new Promise((r) => setTimeout(r, 200));
+      expect(lines.filter((l) => l.level === 'error')).toEqual([]);
+      expect(lines.map((l) => l.event)).toContain('request aborted by the client');
+      // The server is fine, and answers the next request.
+      expect((await postRaw(logged.url, '/api/micropay/micropay', {})).body.code).toBe(1021);
+    } finally {
+      await logged.close();
+    }
+  });
 
   it('an empty JSON object answers 1021 naming the first missing field', async () => {
     const res = await postRaw(p.url, '/api/micropay/micropay', {});

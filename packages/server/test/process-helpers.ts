@@ -28,6 +28,8 @@ export interface CliResult {
   readonly signal: NodeJS.Signals | null;
   readonly stdout: string;
   readonly stderr: string;
+  /** Milliseconds from the first output on stderr (e.g. the error message) to the exit; null without any. */
+  readonly exitAfterStderrMs: number | null;
 }
 
 const running = new Set<ChildProcess>();
@@ -45,15 +47,20 @@ export function runCli(args: readonly string[], options: { env?: Record<string, 
     running.add(child);
     let stdout = '';
     let stderr = '';
+    let firstStderrAt: number | null = null;
     child.stdout!.setEncoding('utf8').on('data', (s: string) => (stdout += s));
-    child.stderr!.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+    child.stderr!.setEncoding('utf8').on('data', (s: string) => {
+      firstStderrAt ??= performance.now();
+      stderr += s;
+    });
     child.on('error', (error) => {
       running.delete(child);
       reject(error);
     });
     child.on('close', (code, signal) => {
       running.delete(child);
-      resolve({ code, signal, stdout, stderr });
+      const exitAfterStderrMs = firstStderrAt === null ? null : performance.now() - firstStderrAt;
+      resolve({ code, signal, stdout, stderr, exitAfterStderrMs });
     });
   });
 }

@@ -1,4 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { randomUUID } from 'node:crypto';
 import { ResultCode } from '@micropay/protocol';
 import { answer } from '../api/answer.js';
@@ -16,7 +17,26 @@ export function createHttpServer(ctx: ApiContext): Server {
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   server.requestTimeout = 30_000;
+  // HTTP that Node's parser refuses never reaches `handle`: it still gets the envelope.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    const a = clientErrorAnswer(error.code);
+    if (a === null || !socket.writable) return void socket.destroy();
+    const payload = JSON.stringify(a.envelope);
+    const reason = STATUS_CODES[a.httpStatus] ?? 'Error';
+    socket.end(
+      `HTTP/1.1 ${a.httpStatus} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\n`
+        + `Content-Length: ${Buffer.byteLength(payload)}\r\nConnection: close\r\n\r\n${payload}`,
+    );
+  });
   return server;
+}
+
+/** The answer to a request Node's HTTP parser refused; null when the peer is already gone. */
+function clientErrorAnswer(code: string | undefined): Answer | null {
+  if (code === 'ECONNRESET' || code === 'EPIPE') return null;
+  if (code === 'HPE_HEADER_OVERFLOW') return answer(ResultCode.HEADERS_TOO_LARGE);
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return answer(ResultCode.REQUEST_TIMEOUT);
+  return answer(ResultCode.BAD_HTTP_REQUEST);
 }
 
 async function handle(ctx: ApiContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -39,6 +59,11 @@ async function handle(ctx: ApiContext, req: IncomingMessage, res: ServerResponse
     }
     reply(res, result, req);
   } catch (error) {
+    // The caller went away in the middle of its body: nothing was read, nothing to answer.
+    if (!req.complete && req.destroyed) {
+      ctx.logger.info('request aborted by the client', { path });
+      return;
+    }
     // A fault of ours, never the caller's: the details go to the operator's log under an id the
     // merchant can quote; the answer says only "system error".
     const errorId = randomUUID();
