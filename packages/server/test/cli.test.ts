@@ -1,3 +1,4 @@
+import { existsSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
@@ -183,6 +184,20 @@ describe('merchant', () => {
 
 describe('wallet', () => {
   const t = usePlatform();
+
+  it('wallet unlock lets a wallet locked by five wrong PINs confirm again', async () => {
+    const w = await t.cliJ<WalletJson & { hasPin: boolean; pinLocked: boolean }>(['wallet', 'create', '--name', 'Dee', '--pin', '4321']);
+    expect(w).toMatchObject({ hasPin: true, pinLocked: false });
+    // Five wrong PINs, as the wallet API counts them.
+    for (let i = 0; i < 5; i++) expect(await t.p.store.takePinTry(w.walletId, 5)).toBe(i + 1);
+    expect(await t.cliJ(['wallet', 'show', w.walletId])).toMatchObject({ pinLocked: true });
+    const unlocked = await t.cli(['wallet', 'unlock', w.walletId]);
+    expect(unlocked.code).toBe(0);
+    expect(unlocked.stdout).toBe(`Wallet ${w.walletId} can confirm payments again.\n`);
+    expect((await t.p.store.findWallet(w.walletId))!.pinFailures).toBe(0);
+    expect(await t.p.store.takePinTry(w.walletId, 5)).toBe(1);
+    expect((await t.cli(['wallet', 'unlock', '601234567890'])).stderr).toBe('micropay: no wallet 601234567890\n');
+  });
 
   it('wallet create, topup and show report the balance with two decimal places', async () => {
     const [created, w] = await Promise.all([
@@ -404,10 +419,43 @@ describe.concurrent('mistakes an operator can make', () => {
   beforeAll(async () => {
     empty = await emptyTestDatabase();
     db = empty.dbPath;
+    // An empty, migrated store: the commands below must find one (see the missing-store test).
+    await (await openStore(loadConfig({ db }, {}))).close();
   });
   afterAll(async () => {
     await stopAllChildren();
     await empty.drop();
+  });
+
+  it.runIf(TEST_STORE === 'sqlite')('a --db path with no store behind it is refused, not created, except by the commands that create', async () => {
+    const missing = `${db}.typo`;
+    for (const args of [['audit'], ['merchant', 'list'], ['wallet', 'topup', '601234567890', '1.00']]) {
+      const r = await runCli([...args, '--db', missing]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`no store at ${missing}`);
+      expect(existsSync(missing)).toBe(false);
+    }
+    const json = await runCli(['audit', '--db', missing, '--json']);
+    expect(JSON.parse(json.stdout)).toEqual({ error: { kind: 'failed', message: expect.stringContaining(`no store at ${missing}`) } });
+    const created = await runCli(['migrate', '--db', missing]);
+    expect(created.code).toBe(0);
+    expect(existsSync(missing)).toBe(true);
+    rmSync(missing, { force: true });
+  });
+
+  it('with --json a failing command still prints one JSON object, with the exit code', async () => {
+    const notFound = await runCli(['wallet', 'show', '601234567890', '--db', db, '--json']);
+    expect(notFound.code).toBe(1);
+    expect(JSON.parse(notFound.stdout)).toEqual({ error: { kind: 'failed', message: 'no wallet 601234567890' } });
+    const usage = await runCli(['paycode', '--db', db, '--json']);
+    expect(usage.code).toBe(2);
+    expect(JSON.parse(usage.stdout)).toEqual({ error: { kind: 'usage', message: 'missing WALLETID' } });
+    const config = await runCli(['merchant', 'list', '--db', 'mysql://x/y', '--json']);
+    expect(config.code).toBe(2);
+    expect(JSON.parse(config.stdout)).toMatchObject({ error: { kind: 'config', message: expect.stringMatching(/^--db: /) } });
+    const noAnswer = await runCli(['query', '--url', 'http://127.0.0.1:9', '--mch-id', '202001001', '--key', 'k'.repeat(32), '--order', 'o', '--json']);
+    expect(noAnswer.code).toBe(1);
+    expect(JSON.parse(noAnswer.stdout)).toMatchObject({ error: { kind: 'failed', message: expect.stringContaining('connection failed') } });
   });
 
   const usageMistakes: { args: string[]; says: string }[] = [

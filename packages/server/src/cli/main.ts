@@ -1,11 +1,12 @@
 #!/usr/bin/env node
+import { existsSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { formatSen, formatWireTime, Secret } from '@micropay/protocol';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { newApiKey } from '../domain/ids.js';
 import type { Merchant } from '../domain/model.js';
 import { createLogger } from '../log.js';
-import { openStore, redactUrl, startPlatform } from '../platform.js';
+import { isPostgresUrl, openStore, redactUrl, startPlatform } from '../platform.js';
 import { prepareSandbox } from '../sandbox.js';
 import type { Store } from '../store/store.js';
 import { orderCommand, refundCommand } from './client-commands.js';
@@ -123,6 +124,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'refund-query':
         return await refundCommand(command, flags, out);
     }
+    refuseMissingStore(config.database, command, args[0]);
     const store = await openStore(config);
     try {
       return await admin(store, config, command, args, flags, out);
@@ -136,6 +138,19 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof ConfigError) return failed(json, 'config', message, `micropay: configuration error: ${message}\n`);
     return failed(json, 'failed', message, `micropay: ${message}\n`);
   }
+}
+
+/**
+ * Only the commands that start a platform or create something may create a new SQLite file; any
+ * other command on a path with no file is a mistyped --db or DATABASE_URL, and an empty store
+ * would answer it wrongly (an audit of nothing is "clean").
+ */
+function refuseMissingStore(database: string, command: string, sub: string | undefined): void {
+  const creates = command === 'migrate' || ((command === 'merchant' || command === 'wallet') && sub === 'create');
+  if (creates || isPostgresUrl(database) || database === ':memory:' || existsSync(database)) return;
+  throw new CommandFailed(
+    `no store at ${database}: check --db or DATABASE_URL (serve, migrate, merchant create and wallet create create a new store)`,
+  );
 }
 
 async function serve(config: Config): Promise<number> {
