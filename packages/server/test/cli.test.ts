@@ -185,6 +185,19 @@ describe('merchant', () => {
 describe('wallet', () => {
   const t = usePlatform();
 
+  it('a wallet holds at most 100,000,000,000.00: a top-up beyond it is refused whole, and the ledger stays exact', async () => {
+    const w = await t.cliJ<WalletJson>(['wallet', 'create', '--name', 'Rich', '--balance', '99999999999.99']);
+    expect(w.balance).toBe('99999999999.99');
+    const over = await t.cli(['wallet', 'topup', w.walletId, '0.02']);
+    expect(over.code).toBe(1);
+    expect(over.stderr).toBe(`micropay: top-up refused: wallet ${w.walletId} would hold 100000000000.01, above the limit of 100000000000.00\n`);
+    expect(await t.cliJ(['wallet', 'topup', w.walletId, '0.01'])).toMatchObject({ balance: '100000000000.00' });
+    const created = await t.cli(['wallet', 'create', '--name', 'Richer', '--balance', '999999999999.99']);
+    expect(created.code).toBe(1);
+    expect(created.stderr).toContain('above the limit of 100000000000.00');
+    expect((await t.p.store.audit()).ok).toBe(true);
+  });
+
   it('wallet unlock lets a wallet locked by five wrong PINs confirm again', async () => {
     const w = await t.cliJ<WalletJson & { hasPin: boolean; pinLocked: boolean }>(['wallet', 'create', '--name', 'Dee', '--pin', '4321']);
     expect(w).toMatchObject({ hasPin: true, pinLocked: false });

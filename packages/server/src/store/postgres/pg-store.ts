@@ -10,7 +10,7 @@ import { assert, merchantAccount, walletAccount } from '../../domain/ledger.js';
 import type { Merchant, MerchantStatus, Order, PayCode, PaymentPolicy, Wallet, WalletStatus } from '../../domain/model.js';
 import { decidePayment, orderAfterFault, paymentFingerprint, type PaymentDecision } from '../../domain/payment.js';
 import { decideClose, decideConfirm, decideDecline, decideSweep, type Settlement } from '../../domain/settlement.js';
-import { topUpEntry } from '../../domain/wallet.js';
+import { checkTopUp, topUpEntry } from '../../domain/wallet.js';
 import { AUDIT_QUERIES } from '../audit.js';
 import { MerchantCache } from '../merchant-cache.js';
 import { toMerchant, toOrder, toPayCode, toWallet, type Row } from '../sqlite/rows.js';
@@ -232,7 +232,10 @@ export class PgStore implements Store {
        VALUES ($1, $2, 'active', $3, $4, $5, $6, $7)`,
       [walletId, input.name, walletAccount(walletId), input.tokenHash ?? null, input.pinHash ?? null, input.confirmLimitSen ?? null, now],
     );
-    if (input.openingSen > 0) await this.writes.applyEntry(c, topUpEntry(walletId, input.openingSen, now));
+    if (input.openingSen > 0) {
+      checkTopUp(walletId, 0, input.openingSen);
+      await this.writes.applyEntry(c, topUpEntry(walletId, input.openingSen, now));
+    }
     return (await this.#wallet(c, walletId))!;
   }
 
@@ -292,7 +295,9 @@ export class PgStore implements Store {
   async topUp(walletId: string, amountSen: number): Promise<Wallet | null> {
     const now = this.#clock.nowMs();
     return this.transaction(async (c) => {
-      if ((await this.#wallet(c, walletId, true)) === null) return null;
+      const wallet = await this.#wallet(c, walletId, true);
+      if (wallet === null) return null;
+      checkTopUp(walletId, wallet.balanceSen, amountSen);
       await this.writes.applyEntry(c, topUpEntry(walletId, amountSen, now));
       return this.#wallet(c, walletId);
     });

@@ -12,7 +12,7 @@ import {
   decideSweep,
   type Settlement,
 } from '../../domain/settlement.js';
-import { topUpEntry } from '../../domain/wallet.js';
+import { checkTopUp, topUpEntry } from '../../domain/wallet.js';
 import { AUDIT_QUERIES } from '../audit.js';
 import { MerchantCache } from '../merchant-cache.js';
 import {
@@ -191,7 +191,10 @@ export class SqliteStore implements Store {
       walletId, input.name, walletAccount(walletId), input.tokenHash ?? null, input.pinHash ?? null,
       input.confirmLimitSen ?? null, now,
     );
-    if (input.openingSen > 0) this.writes.applyEntry(topUpEntry(walletId, input.openingSen, now));
+    if (input.openingSen > 0) {
+      checkTopUp(walletId, 0, input.openingSen);
+      this.writes.applyEntry(topUpEntry(walletId, input.openingSen, now));
+    }
     return this.#wallet(walletId)!;
   }
 
@@ -245,7 +248,9 @@ export class SqliteStore implements Store {
   async topUp(walletId: string, amountSen: number): Promise<Wallet | null> {
     const now = this.#clock.nowMs();
     return this.transaction(() => {
-      if (this.#wallet(walletId) === null) return null;
+      const wallet = this.#wallet(walletId);
+      if (wallet === null) return null;
+      checkTopUp(walletId, wallet.balanceSen, amountSen);
       this.writes.applyEntry(topUpEntry(walletId, amountSen, now));
       return this.#wallet(walletId);
     });
