@@ -65,7 +65,8 @@ export function timestampOf(body: Record<string, unknown>): number {
 
 export function requireSignature(body: Record<string, unknown>): void {
   const hash = body.secureHash;
-  if (typeof hash !== 'string' || hash === '') fail('secureHash', 'is required', ResultCode.SIGNATURE_ERROR);
+  if (hash === undefined || hash === null || hash === '') fail('secureHash', 'is required', ResultCode.SIGNATURE_ERROR);
+  if (typeof hash !== 'string') fail('secureHash', 'must be a string of 64 hex digits', ResultCode.SIGNATURE_ERROR);
 }
 
 export function parse<T>(build: () => T): Parsed<T> {

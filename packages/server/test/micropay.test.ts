@@ -229,7 +229,15 @@ describe('POST /api/micropay/micropay', () => {
     it('a missing secureHash answers 1035', async () => {
       const w = await createWalletWithCode(p, 10_00);
       const res = await postRaw(p.url, '/api/micropay/micropay', { ...micropayParams(m, 's-3', '1.00', w.payCode), timestamp: String(Date.now()) });
-      expect(res.body.code).toBe(1035);
+      expect(res.body).toEqual({ code: 1035, msg: 'signature error: secureHash is required', data: null });
+    });
+
+    it('a secureHash that is not a string answers 1035 saying so', async () => {
+      const w = await createWalletWithCode(p, 10_00);
+      for (const secureHash of [12345, ['a'], { a: 1 }, true]) {
+        const res = await postRaw(p.url, '/api/micropay/micropay', { ...micropayParams(m, 's-3', '1.00', w.payCode), timestamp: String(Date.now()), secureHash });
+        expect(res.body).toEqual({ code: 1035, msg: 'signature error: secureHash must be a string of 64 hex digits', data: null });
+      }
     });
 
     it('an unknown merchant answers 1031', async () => {
