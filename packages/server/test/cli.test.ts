@@ -452,6 +452,7 @@ describe.concurrent('mistakes an operator can make', () => {
     expect(JSON.parse(json.stdout)).toEqual({ error: { kind: 'failed', message: expect.stringContaining(`no store at ${missing}`) } });
     const created = await runCli(['migrate', '--db', missing]);
     expect(created.code).toBe(0);
+    expect(created.stdout).toMatch(/^The SQLite schema is at version \d+\. Applied:\n {2}1 {2}\d{4}-\d\d-\d\d \d\d:\d\d:\d\d {2}merchants, wallets/);
     expect(existsSync(missing)).toBe(true);
     rmSync(missing, { force: true });
   });

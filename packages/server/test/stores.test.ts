@@ -26,6 +26,7 @@ describe('opening a store', () => {
   it('applies the migrations once and records them', async () => {
     p = await startTestPlatform();
     expect(await p.store.schemaVersion()).toBe(LATEST);
+    expect((await p.store.appliedMigrations()).map((m) => m.version)).toEqual(Array.from({ length: LATEST }, (_, i) => i + 1));
     // Several processes opening one database at once: each migration is applied exactly once.
     const config = loadConfig({ db: p.dbPath }, {});
     const stores = await Promise.all([1, 2, 3, 4].map(() => openStore(config)));

@@ -266,7 +266,12 @@ async function admin(store: Store, config: Config, command: string, args: string
     case 'migrate': {
       // Opening the store applied whatever was pending (one process at a time on PostgreSQL).
       const version = await store.schemaVersion();
-      out.show({ schemaVersion: version, store: store.kind }, `The ${store.kind === 'sqlite' ? 'SQLite' : 'PostgreSQL'} schema is at version ${version}.`);
+      const applied = await store.appliedMigrations();
+      const lines = applied.map((m) => `  ${m.version}  ${formatWireTime(m.appliedAtMs, config.timeZone)}  ${m.name}`);
+      out.show(
+        { schemaVersion: version, store: store.kind, migrations: applied },
+        [`The ${store.kind === 'sqlite' ? 'SQLite' : 'PostgreSQL'} schema is at version ${version}. Applied:`, ...lines].join('\n'),
+      );
       return 0;
     }
     case 'audit': {

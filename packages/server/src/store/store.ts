@@ -100,6 +100,8 @@ export interface Store {
   audit(): Promise<AuditReport>;
   /** The newest migration applied to the database (opening a store applies the pending ones). */
   schemaVersion(): Promise<number>;
+  /** Every migration applied, oldest first, as `schema_migrations` records it. */
+  appliedMigrations(): Promise<AppliedMigration[]>;
   getSetting(name: string): Promise<string | null>;
   setSetting(name: string, value: string): Promise<void>;
   close(): Promise<void>;
@@ -182,4 +184,10 @@ export interface AuditReport {
 
 export function auditReport(checks: AuditCheck[], totals: AuditReport['totals']): AuditReport {
   return { ok: checks.every((c) => c.violations.length === 0), checks, totals };
+}
+
+export interface AppliedMigration {
+  readonly version: number;
+  readonly name: string;
+  readonly appliedAtMs: number;
 }

@@ -16,6 +16,7 @@ import { MerchantCache } from '../merchant-cache.js';
 import { toMerchant, toOrder, toPayCode, toWallet, type Row } from '../sqlite/rows.js';
 import {
   auditReport,
+  type AppliedMigration,
   type AuditReport,
   type NewMerchant,
   type NewWallet,
@@ -601,6 +602,11 @@ export class PgStore implements Store {
 
   async schemaVersion(): Promise<number> {
     return ((await this.pool.query('SELECT MAX(version) AS v FROM schema_migrations')).rows[0] as { v: number }).v;
+  }
+
+  async appliedMigrations(): Promise<AppliedMigration[]> {
+    const { rows } = await this.pool.query('SELECT version, name, applied_at_ms FROM schema_migrations ORDER BY version');
+    return (rows as Row[]).map((r) => ({ version: Number(r.version), name: r.name as string, appliedAtMs: Number(r.applied_at_ms) }));
   }
 
   async getSetting(name: string): Promise<string | null> {

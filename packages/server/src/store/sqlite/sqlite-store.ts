@@ -34,7 +34,7 @@ import { WriteTurns, type MainWrite } from './write-turns.js';
 import { toMerchant, toOrder, toPayCode, toWallet, WALLET_COLUMNS, type Row } from './rows.js';
 import { SqliteWrites } from './writes.js';
 import type { Notification } from '../../domain/notification.js';
-import type { NotificationFilter, NotificationRetryResult } from '../store.js';
+import type { AppliedMigration, NotificationFilter, NotificationRetryResult } from '../store.js';
 import { SqliteNotifications } from './notifications.js';
 import type { RefundCommand } from '@micropay/protocol';
 import type { RefundRequestDecision } from '../../domain/refund.js';
@@ -421,6 +421,11 @@ export class SqliteStore implements Store {
 
   async schemaVersion(): Promise<number> {
     return (this.db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number }).v;
+  }
+
+  async appliedMigrations(): Promise<AppliedMigration[]> {
+    const rows = this.db.prepare('SELECT version, name, applied_at_ms FROM schema_migrations ORDER BY version').all() as Row[];
+    return rows.map((r) => ({ version: r.version as number, name: r.name as string, appliedAtMs: r.applied_at_ms as number }));
   }
 
   async getSetting(name: string): Promise<string | null> {
