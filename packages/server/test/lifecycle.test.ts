@@ -1,6 +1,9 @@
 import { rmSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { verify, type SignableParams } from '@micropay/protocol';
+import { verify, type OrderStatus, type SignableParams } from '@micropay/protocol';
+import type { Order } from '../src/domain/model.js';
+import type { PgStore } from '../src/store/postgres/pg-store.js';
+import type { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { hashPin, hashWalletToken, newWalletToken } from '../src/domain/credentials.js';
 import { canTransition, ORDER_TRANSITIONS } from '../src/domain/order-state.js';
 import {
@@ -416,14 +419,32 @@ describe('the order state machine', () => {
     expect(ORDER_TRANSITIONS.REFUNDED).toEqual([]);
   });
 
+  /** The store's own order write, in its own transaction, on whichever store this run uses. */
+  async function moveOrder(order: Order, to: OrderStatus): Promise<Order> {
+    if (p.store.kind === 'sqlite') {
+      const store = p.store as SqliteStore;
+      return store.transaction(() => store.writes.moveOrder(order, to, Date.now()));
+    }
+    const store = p.store as PgStore;
+    return store.transaction((c) => store.writes.moveOrder(c, order, to, Date.now()));
+  }
+
   it('the store refuses an illegal transition and writes nothing', async () => {
     const w = await appWallet(100_00);
     await postSigned(p.url, 'micropay', micropayParams(m, 'sm-1', '1.00', w.payCode), m.key);
     const order = (await p.store.findOrder(m.mchId, 'sm-1'))!;
-    const { SqliteStore } = await import('../src/store/sqlite/sqlite-store.js');
-    const store = p.store as InstanceType<typeof SqliteStore>;
-    await expect(store.transaction(() => store.writes.moveOrder(order, 'FAILED', Date.now()))).rejects.toThrow(/invariant/);
+    await expect(moveOrder(order, 'FAILED')).rejects.toThrow(/invariant.*PAID to FAILED/);
     expect((await p.store.findOrder(m.mchId, 'sm-1'))!.status).toBe('PAID');
+  });
+
+  it('the store moves an order only from the state it read: a stale PENDING cannot be paid after it failed', async () => {
+    const w = await appWallet(1_000_00);
+    const orderId = await payPending(w, 'sm-2');
+    const stale = (await p.store.findOrderById(orderId))!;
+    expect((await walletApi(w.token, 'decline', { wavpayOrderId: orderId })).body.code).toBe(1025);
+    // PENDING → PAID is a legal move, but the row is FAILED now: the compare-and-set refuses it.
+    await expect(moveOrder(stale, 'PAID')).rejects.toThrow(/still PENDING when it moves to PAID/);
+    expect((await p.store.findOrderById(orderId))!.status).toBe('FAILED');
   });
 });
 
