@@ -2,11 +2,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { MicropayCommand } from '@micropay/protocol';
 import type { PaymentDecision } from '../src/domain/payment.js';
 import type { PgStore } from '../src/store/postgres/pg-store.js';
+import { accountBalanceSen, execute } from './db-access.js';
 import { createMerchant, createWalletWithCode, startTestPlatform, type TestMerchant, type TestPlatform } from './helpers.js';
 
 /**
  * Group commit: payments that arrive together are decided and written in one transaction (on
- * SQLite one savepoint each, on PostgreSQL set-based statements — payment-batch.ts). Whatever
+ * SQLite statement by statement, with a savepoint each only when one of them throws; on
+ * PostgreSQL set-based statements — payment-batch.ts). Whatever
  * shares a batch, each payment gets the decision it would get alone, and the ledger balances.
  */
 let p: TestPlatform;
@@ -81,5 +83,36 @@ describe('payments that share a commit', () => {
       expect(stats.fallbacks).toBe(0);
       expect(stats.batches).toBeLessThan(burst.length);
     }
+  });
+});
+
+describe('a payment that fails in the middle of a batch', () => {
+  it('fails alone, recorded NEW with no money moved, while the rest of its batch pays', async () => {
+    // A fault no request can cause: the database refuses the journal entry of one order.
+    if (p.store.kind === 'sqlite') {
+      await execute(p.store, `CREATE TRIGGER refuse_boom BEFORE INSERT ON journal_entries
+        WHEN NEW.order_id IN (SELECT order_id FROM orders WHERE mch_order_id = 'boom')
+        BEGIN SELECT RAISE(ABORT, 'injected fault'); END`);
+    } else {
+      await execute(p.store, `CREATE FUNCTION refuse_boom() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF NEW.order_id IN (SELECT order_id FROM orders WHERE mch_order_id = 'boom') THEN RAISE EXCEPTION 'injected fault'; END IF;
+          RETURN NEW;
+        END $$`);
+      await execute(p.store, 'CREATE TRIGGER refuse_boom BEFORE INSERT ON journal_entries FOR EACH ROW EXECUTE FUNCTION refuse_boom()');
+    }
+    const wallets = await Promise.all(Array.from({ length: 30 }, () => createWalletWithCode(p, 10_00)));
+    const orderIds = wallets.map((_, i) => (i === 13 ? 'boom' : `ok-${i}`));
+    const settled = await Promise.allSettled(wallets.map((w, i) => p.store.pay(cmd(orderIds[i]!, 4_00, w.payCode))));
+
+    settled.forEach((s, i) => {
+      if (i === 13) expect(s.status).toBe('rejected');
+      else expect(s.status === 'fulfilled' && s.value.kind).toBe('paid');
+    });
+    expect((await p.store.findOrder(m.mchId, 'boom'))!.status).toBe('NEW');
+    expect((await p.store.findWallet(wallets[13]!.walletId))!.balanceSen).toBe(10_00);
+    for (const [i, w] of wallets.entries()) if (i !== 13) expect((await p.store.findWallet(w.walletId))!.balanceSen).toBe(6_00);
+    expect(await accountBalanceSen(p.store, `merchant:${m.mchId}`)).toBe(29 * 4_00);
+    expect((await p.store.audit()).checks.filter((c) => c.violations.length > 0)).toEqual([]);
   });
 });

@@ -58,14 +58,19 @@ export interface PaymentWriterOptions {
   readonly newOrderTimeoutMs: number;
 }
 
+interface MerchantForPayment {
+  readonly active: boolean;
+  readonly notifyUrl: string | null;
+}
+
 /** Thrown inside a payment's savepoint when the sandbox asks for a fault. */
 class SandboxFault extends Error {
   override name = 'SandboxFault';
 }
 
 /**
- * Decides and writes payments, a batch per transaction: each payment in its own savepoint (so each
- * stays all-or-nothing), the batch made durable by one commit. The only writer of orders, so the
+ * Decides and writes payments, a batch per transaction made durable by one commit; each payment
+ * stays all-or-nothing (a batch in which one throws is written again with a savepoint each). The only writer of orders, so the
  * only source of order ids. It runs on the payment thread (./payment-thread.ts) or, for an
  * in-memory store, on the caller's.
  */
@@ -74,6 +79,7 @@ export class PaymentWriter {
   readonly #writes: SqliteWrites;
   readonly #orderIds: OrderIdSource;
   readonly #options: PaymentWriterOptions;
+  readonly #merchants = new Map<string, MerchantForPayment | null>();
   readonly #s;
 
   constructor(db: Database.Database, options: PaymentWriterOptions) {
@@ -91,16 +97,16 @@ export class PaymentWriter {
       findOrder: db.prepare('SELECT * FROM orders WHERE mch_id = ? AND mch_order_id = ?'),
       findPayCode: db.prepare('SELECT wallet_id FROM pay_codes WHERE code = ?'),
       isClosedOrderId: db.prepare('SELECT 1 FROM closed_order_ids WHERE mch_id = ? AND mch_order_id = ?').pluck(),
-      merchantStatus: db.prepare('SELECT status FROM merchants WHERE mch_id = ?').pluck(),
+      merchant: db.prepare('SELECT status, notify_url FROM merchants WHERE mch_id = ?'),
       // The code and its wallet in one statement (one of the fewer statements a payment costs).
       findPayCodeWithWallet: db.prepare(
-        `SELECT c.code, c.wallet_id AS code_wallet_id, c.status AS code_status, c.issued_at_ms AS code_issued_at_ms,
+        `SELECT c.rowid AS code_rowid, c.code, c.wallet_id AS code_wallet_id, c.status AS code_status, c.issued_at_ms AS code_issued_at_ms,
                 c.expires_at_ms AS code_expires_at_ms, ${WALLET_COLUMNS}
            FROM pay_codes c LEFT JOIN wallets w ON w.wallet_id = c.wallet_id LEFT JOIN accounts a ON a.id = w.account_id
           WHERE c.code = ?`,
       ),
       // The code records the one order it pays: one code, one order, in the row itself.
-      usePayCode: db.prepare(`UPDATE pay_codes SET status = 'used', order_id = ? WHERE code = ? AND status = 'active'`),
+      usePayCode: db.prepare(`UPDATE pay_codes SET status = 'used', order_id = ? WHERE rowid = ? AND status = 'active'`),
     };
   }
 
@@ -109,24 +115,30 @@ export class PaymentWriter {
    * the transaction itself fails: then nothing of the batch is on disk.
    */
   write(jobs: readonly PaymentJob[]): PaymentOutcome[] {
+    // Payments do not throw unless something is wrong (a fault, a sandbox rehearsal), so the batch
+    // is first written with no savepoints; if one throws, all of it is undone and written again
+    // with each payment in its own savepoint, so only that payment fails.
+    if (!jobs.some((j) => j.options.sandboxFault)) {
+      const outcomes = this.#inTransaction(() => this.#writeAll(jobs), { retryOnError: true });
+      if (outcomes !== null) return outcomes;
+    }
+    return this.#inTransaction(() => this.#writeEach(jobs), { retryOnError: false })!;
+  }
+
+  /** Runs a batch in a write transaction; null (rolled back) if it threw and may be retried. */
+  #inTransaction(body: () => PaymentOutcome[], { retryOnError }: { retryOnError: boolean }): PaymentOutcome[] | null {
     const s = this.#s;
-    const outcomes: PaymentOutcome[] = [];
+    this.#merchants.clear();
+    s.begin.run();
+    let outcomes: PaymentOutcome[];
     try {
-      s.begin.run();
-      for (const job of jobs) {
-        s.savepoint.run();
-        try {
-          outcomes.push({ ok: true, decision: this.#payOne(job) });
-          s.release.run();
-        } catch (error) {
-          // Only this payment is undone; the others in the batch still commit.
-          s.rollbackToSavepoint.run();
-          s.release.run();
-          this.#recordNewAfterFault(job.cmd, job.nowMs);
-          const e = error as Error;
-          outcomes.push({ ok: false, error: { name: e.name ?? 'Error', message: e.message ?? String(error) } });
-        }
-      }
+      outcomes = body();
+    } catch (error) {
+      if (this.#db.inTransaction) s.rollback.run();
+      if (retryOnError) return null;
+      throw error;
+    }
+    try {
       s.commit.run();
       return outcomes;
     } catch (error) {
@@ -135,13 +147,53 @@ export class PaymentWriter {
     }
   }
 
+  #writeAll(jobs: readonly PaymentJob[]): PaymentOutcome[] {
+    return jobs.map((job) => ({ ok: true, decision: this.#payOne(job) }));
+  }
+
+  #writeEach(jobs: readonly PaymentJob[]): PaymentOutcome[] {
+    const s = this.#s;
+    const outcomes: PaymentOutcome[] = [];
+    for (const job of jobs) {
+      s.savepoint.run();
+      try {
+        outcomes.push({ ok: true, decision: this.#payOne(job) });
+        s.release.run();
+      } catch (error) {
+        // Only this payment is undone; the others in the batch still commit.
+        s.rollbackToSavepoint.run();
+        s.release.run();
+        this.#merchants.clear();
+        this.#recordNewAfterFault(job.cmd, job.nowMs);
+        const e = error as Error;
+        outcomes.push({ ok: false, error: { name: e.name ?? 'Error', message: e.message ?? String(error) } });
+      }
+    }
+    return outcomes;
+  }
+
+  /**
+   * The merchant's status and notification URL, read once per batch: inside the write
+   * transaction nobody else can change them, so the first read holds for the whole batch.
+   */
+  #merchant(mchId: string): MerchantForPayment | null {
+    let m = this.#merchants.get(mchId);
+    if (m === undefined) {
+      const row = this.#s.merchant.get(mchId) as { status: string; notify_url: string | null } | undefined;
+      m = row === undefined ? null : { active: row.status === 'active', notifyUrl: row.notify_url };
+      this.#merchants.set(mchId, m);
+    }
+    return m;
+  }
+
   #payOne({ cmd, options, nowMs: now }: PaymentJob): PaymentDecision {
     const s = this.#s;
     const existingRow = s.findOrder.get(cmd.mchId, cmd.mchOrderId) as Row | undefined;
     const closedUnused = existingRow === undefined && s.isClosedOrderId.get(cmd.mchId, cmd.mchOrderId) !== undefined;
     const codeRow = existingRow === undefined && !closedUnused ? (s.findPayCodeWithWallet.get(cmd.payCode) as Row | undefined) : undefined;
+    const merchant = this.#merchant(cmd.mchId);
     const view = {
-      merchantActive: s.merchantStatus.get(cmd.mchId) === 'active',
+      merchantActive: merchant?.active === true,
       closedUnused,
       existing: existingRow === undefined ? null : toOrder(existingRow),
       payCode:
@@ -156,31 +208,32 @@ export class PaymentWriter {
     const policy = options.forceConfirmation ? { ...this.#options.policy, forceConfirmation: true } : this.#options.policy;
     const decision = decidePayment(cmd, view, policy, now, this.#orderIds.next(now), paymentFingerprint(cmd));
     const w = this.#writes;
+    const notifyUrl = merchant?.notifyUrl ?? null;
     switch (decision.kind) {
       case 'repeat':
       case 'rejected':
         return decision;
       case 'failed':
         w.insertOrder(decision.order, cmd.payCode);
-        w.enqueueNotification(cmd.mchId, 'FAILED', decision.order.orderId, decision.order, now);
+        w.enqueueNotificationTo(notifyUrl, cmd.mchId, 'FAILED', decision.order.orderId, decision.order, now);
         return decision;
       case 'pending':
         w.insertOrder(decision.order, cmd.payCode);
-        this.#usePayCode(cmd.payCode, decision.order.orderId);
+        this.#usePayCode(codeRow!.code_rowid as number, decision.order.orderId);
         w.changeHold(decision.order.walletId, decision.order.amountSen);
         return decision;
       case 'paid':
         w.insertOrder(decision.order, cmd.payCode);
-        this.#usePayCode(cmd.payCode, decision.order.orderId);
+        this.#usePayCode(codeRow!.code_rowid as number, decision.order.orderId);
         if (options.sandboxFault) throw new SandboxFault('sandbox: fault injected into the payment step');
         w.applyEntry(decision.entry);
-        w.enqueueNotification(cmd.mchId, 'PAID', decision.order.orderId, decision.order, now);
+        w.enqueueNotificationTo(notifyUrl, cmd.mchId, 'PAID', decision.order.orderId, decision.order, now);
         return decision;
     }
   }
 
-  #usePayCode(code: string, orderId: string): void {
-    const used = this.#s.usePayCode.run(orderId, code);
+  #usePayCode(codeRowid: number, orderId: string): void {
+    const used = this.#s.usePayCode.run(orderId, codeRowid);
     assert(used.changes === 1, 'a payment uses an active code exactly once');
   }
 

@@ -99,7 +99,13 @@ export class SqliteWrites {
    */
   enqueueNotification(mchId: string, event: NotificationEvent, subjectId: string, subject: object, nowMs: number): void {
     const row = this.#s.notifyUrl.get(mchId) as { notify_url: string | null } | undefined;
-    const url = row?.notify_url ?? null;
+    this.enqueueNotificationTo(row?.notify_url ?? null, mchId, event, subjectId, subject, nowMs);
+  }
+
+  /** The same, for a caller that read the merchant's notifyUrl earlier in this transaction. */
+  enqueueNotificationTo(
+    url: string | null, mchId: string, event: NotificationEvent, subjectId: string, subject: object, nowMs: number,
+  ): void {
     if (url === null) return;
     this.#s.insertNotification.run(randomUUID(), mchId, event, subjectId, url, JSON.stringify(subject), nowMs, nowMs);
   }
