@@ -1,11 +1,13 @@
 /**
  * The SQLite store without HTTP: how much of one core a payment costs in the payment writer.
  * Seeds 100 merchants and one funded wallet with one code per payment, then pays in batches of
- * --batch (what group commit would hand the writer) and prints µs per payment; --statements also
- * times every SQL statement (per payment, largest first), which is how the indexes that cost a
- * random page per payment were found (docs/benchmarks.md).
+ * --batch (what group commit would hand the writer), the wallets in a random order, and prints µs
+ * per payment. --statements also times every SQL statement (per payment, largest first), which is
+ * how the indexes that cost a random page per payment were found (docs/benchmarks.md);
+ * --in-order pays in the order the wallets were created (their rows page after page, which real
+ * traffic never does); --page-size creates the file with other pages than the store's default.
  *
- *   node bench/store-only.mjs [--payments 40000] [--batch 100] [--statements]
+ *   node bench/store-only.mjs [--payments 40000] [--batch 100] [--statements] [--in-order] [--page-size 4096]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,22 +16,32 @@ import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { PaymentWriter } from '../packages/server/dist/store/sqlite/payment-writer.js';
 import { SqliteStore } from '../packages/server/dist/store/sqlite/sqlite-store.js';
-import { createMerchants, createWalletsWithCodes } from './lib/seed.mjs';
+import { createMerchants, createWalletsWithCodes, shuffle } from './lib/seed.mjs';
 
 const { values: args } = parseArgs({
-  options: { payments: { type: 'string', default: '40000' }, batch: { type: 'string', default: '100' }, statements: { type: 'boolean', default: false } },
+  options: { payments: { type: 'string', default: '40000' }, batch: { type: 'string', default: '100' }, statements: { type: 'boolean', default: false }, 'in-order': { type: 'boolean', default: false }, 'page-size': { type: 'string' } },
 });
 const count = Number(args.payments);
 const batchSize = Number(args.batch);
 const dir = mkdtempSync(join(tmpdir(), 'micropay-store-only-'));
 const options = { timeZone: 'Asia/Kuala_Lumpur', policy: { confirmLimitSen: 250_00, confirmTimeoutMs: 60_000 }, newOrderTimeoutMs: 5_000 };
-const store = new SqliteStore(join(dir, 'micropay.db'), { ...options, clock: { nowMs: () => Date.now() } });
+const file = join(dir, 'micropay.db');
+if (args['page-size'] !== undefined) {
+  // The page size is fixed when the first table is written; the store keeps whatever it finds.
+  const db = new Database(file);
+  db.pragma(`page_size = ${Number(args['page-size'])}`);
+  db.exec('CREATE TABLE page_size_probe (x); DROP TABLE page_size_probe;');
+  db.close();
+}
+const store = new SqliteStore(file, { ...options, clock: { nowMs: () => Date.now() } });
 try {
   const merchants = await createMerchants(store, 100);
-  const codes = await createWalletsWithCodes(store, count, { openingSen: 10_00, ttlMs: 3_600_000 });
+  const seeded = await createWalletsWithCodes(store, count, { openingSen: 10_00, ttlMs: 3_600_000 });
+  const codes = args['in-order'] ? seeded : shuffle(seeded);
   const timings = args.statements ? timeStatements() : null;
   const writer = new PaymentWriter(store.db, options);
   let paid = 0;
+  const batchMs = [];
   const started = performance.now();
   for (let from = 0; from < count; from += batchSize) {
     const jobs = [];
@@ -38,7 +50,9 @@ try {
       const cmd = { mchId: m.mchId, mchOrderId: `S${i}`, amountSen: 1_00, goodsInfo: 'parking', discountSen: null, point: null, payCode: codes[i], timestampMs: Date.now() };
       jobs.push({ cmd, options: {}, nowMs: Date.now() });
     }
+    const t0 = performance.now();
     for (const outcome of writer.write(jobs)) if (outcome.ok && outcome.decision.kind === 'paid') paid++;
+    batchMs.push(performance.now() - t0);
   }
   const ms = performance.now() - started;
   if (paid !== count) throw new Error(`${paid} of ${count} payments were paid`);
@@ -47,10 +61,17 @@ try {
       console.log(`${(t.ns / 1000 / count).toFixed(1).padStart(7)} µs/payment ${String(t.calls).padStart(8)} calls  ${sql}`);
     }
   }
-  console.log(JSON.stringify({ payments: count, batch: batchSize, ms: Math.round(ms), paymentsPerSecond: Math.round((count / ms) * 1000), usPerPayment: +((ms * 1000) / count).toFixed(1) }));
+  console.log(JSON.stringify({ payments: count, batch: batchSize, pageSize: store.db.pragma('page_size', { simple: true }), inOrder: args['in-order'], ms: Math.round(ms), paymentsPerSecond: Math.round((count / ms) * 1000), usPerPayment: +((ms * 1000) / count).toFixed(1), batchMs: percentiles(batchMs) }));
 } finally {
   await store.close();
   rmSync(dir, { recursive: true, force: true });
+}
+
+/** p50, p99 and max of a batch's time in ms (the checkpoints show in the tail). */
+function percentiles(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q) => +sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))].toFixed(2);
+  return { p50: at(0.5), p99: at(0.99), max: +sorted[sorted.length - 1].toFixed(2) };
 }
 
 /** Wraps better-sqlite3's statement methods to add up the time of each SQL text. */

@@ -6,7 +6,7 @@
  * entry with its two postings and cached balances, an active code — in large transactions. The
  * audit at the end of every scenario checks these rows with the rest of the ledger.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { Secret } from '@micropay/protocol';
 import { newApiKey } from '../../packages/server/dist/domain/ids.js';
 
@@ -137,4 +137,13 @@ async function postgresChunk(pool, walletIds, codes, openingSen, ttlMs) {
   } finally {
     c.release();
   }
+}
+
+/** Fisher–Yates, in place: the order in which the seeded wallets pay. */
+export function shuffle(items) {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = randomInt(i + 1);
+    [items[i], items[j]] = [items[j], items[i]];
+  }
+  return items;
 }
