@@ -10,11 +10,6 @@ import type { PayOptions } from '../store.js';
 import { toOrder, toPayCode, toWallet, WALLET_COLUMNS, type Row } from './rows.js';
 import { SqliteWrites } from './writes.js';
 
-/** The page size of a new store file (an existing file keeps the one it was created with). */
-export const SQLITE_PAGE_SIZE = 1024;
-/** The WAL is checkpointed when it holds about this much: SQLite's default (1,000 pages of 4 KiB). */
-const WAL_CHECKPOINT_BYTES = 4 * 1024 * 1024;
-
 /**
  * Opens a connection to the store's file the way every connection must be opened: WAL, with
  * synchronous=FULL so a commit is on disk before its answer is sent.
@@ -22,11 +17,6 @@ const WAL_CHECKPOINT_BYTES = 4 * 1024 * 1024;
 export function openConnection(path: string): Database.Database {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
-  // 1 KiB pages for a new file (an existing file keeps its own; see docs/operations.md). A payment
-  // dirties pages at random places (its code's row, its wallet's balance, each merchant's order
-  // indexes) and each is written whole to the WAL at commit and again by the checkpoint: at 4 KiB
-  // that was ~19 KB of WAL per payment, at 1 KiB ~7 KB (docs/benchmarks.md).
-  db.pragma(`page_size = ${SQLITE_PAGE_SIZE}`);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   // Admin commands write from other processes; wait for their short transactions instead of failing.
@@ -35,7 +25,6 @@ export function openConnection(path: string): Database.Database {
   // 64 MiB of page cache instead of SQLite's 2 MiB: a payment reads its code, wallet and account
   // at random places in the file, and every miss is a read from the OS. Durability is untouched.
   db.pragma('cache_size = -65536');
-  db.pragma(`wal_autocheckpoint = ${Math.ceil(WAL_CHECKPOINT_BYTES / (db.pragma('page_size', { simple: true }) as number))}`);
   return db;
 }
 
