@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { MicropayCommand } from '@micropay/protocol';
 import type { PaymentDecision } from '../src/domain/payment.js';
 import type { PgStore } from '../src/store/postgres/pg-store.js';
-import { accountBalanceSen, execute } from './db-access.js';
+import { accountBalanceSen, execute, sql } from './db-access.js';
 import { createMerchant, createWalletWithCode, startTestPlatform, type TestMerchant, type TestPlatform } from './helpers.js';
 
 /**
@@ -71,6 +71,14 @@ describe('payments that share a commit', () => {
     expect(decisions.get('active code')!.kind).toBe('paid');
     expect(decisions.get('unknown code')).toMatchObject({ kind: 'rejected', reason: 'CODE_UNKNOWN' });
 
+    // Each used code names the one order it paid or holds, in its own row.
+    for (const name of ['rich-5', 'big', 'active code']) {
+      const d = decisions.get(name)!;
+      if (d.kind !== 'paid' && d.kind !== 'pending') throw new Error(`${name} was ${d.kind}`);
+      const code = burst.find((b) => b.name === name)!.cmd.payCode;
+      const rows = await sql<{ status: string; order_id: string }>(p.store, 'SELECT status, order_id FROM pay_codes WHERE code = ?', [code]);
+      expect(rows).toEqual([{ status: 'used', order_id: d.order.orderId }]);
+    }
     expect((await p.store.findWallet(big.walletId))!).toMatchObject({ balanceSen: 500_00, heldSen: 300_00 });
     expect((await p.store.findWallet(twice.walletId))!.balanceSen).toBe(9_00);
     for (const w of poor) expect((await p.store.findWallet(w.walletId))!.balanceSen).toBe(5_00);

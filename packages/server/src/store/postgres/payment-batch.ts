@@ -185,7 +185,7 @@ export class PgPaymentBatches {
     const existing = await c.query({
       name: 'micropay_batch_find_orders',
       text: `SELECT x.mch_id AS req_mch_id, x.mch_order_id AS req_mch_order_id, c.mch_id IS NOT NULL AS closed_unused,
-                    m.status = 'active' AS merchant_active, o.*
+                    m.status = 'active' AS merchant_active, m.notify_url IS NOT NULL AS merchant_notifies, o.*
                FROM unnest($1::text[], $2::text[]) AS x (mch_id, mch_order_id)
                LEFT JOIN merchants m ON m.mch_id = x.mch_id
                LEFT JOIN orders o ON o.mch_id = x.mch_id AND o.mch_order_id = x.mch_order_id
@@ -198,6 +198,8 @@ export class PgPaymentBatches {
     const byOrder = new Map(found.filter((r) => r.order_id !== null).map((r) => [keyOf(r), toOrder(r)]));
     const closedIds = new Set(found.filter((r) => r.closed_unused === true).map(keyOf));
     const activeMerchants = new Set(found.filter((r) => r.merchant_active === true).map((r) => r.req_mch_id as string));
+    // Only merchants with a notify URL get outbox rows: no payload is built or sent for the others.
+    const notifying = new Set(found.filter((r) => r.merchant_notifies === true).map((r) => r.req_mch_id as string));
 
     const decided = new Map<Queued, PaymentDecision>();
     const deferred: Queued[] = [];
@@ -230,16 +232,16 @@ export class PgPaymentBatches {
           break;
         case 'failed':
           w.order(decision.order, cmd.payCode);
-          w.notification(cmd.mchId, 'FAILED', decision.order);
+          if (notifying.has(cmd.mchId)) w.notification(cmd.mchId, 'FAILED', decision.order);
           break;
         case 'pending':
           w.order(decision.order, cmd.payCode);
-          w.useCode(cmd.payCode);
+          w.useCode(cmd.payCode, decision.order.orderId);
           w.hold(row!.account_id as string, decision.order.amountSen);
           break;
         case 'paid': {
           w.order(decision.order, cmd.payCode);
-          w.useCode(cmd.payCode);
+          w.useCode(cmd.payCode, decision.order.orderId);
           const [debit, credit] = decision.entry.postings;
           assert(
             decision.entry.postings.length === 2 && debit!.accountId === row!.account_id && debit!.amountSen === -decision.order.amountSen
@@ -247,7 +249,7 @@ export class PgPaymentBatches {
             'a payment entry moves its amount from the wallet to the merchant',
           );
           w.payment(decision.order.orderId, debit!.accountId, credit!.accountId, decision.order.amountSen);
-          w.notification(cmd.mchId, 'PAID', decision.order);
+          if (notifying.has(cmd.mchId)) w.notification(cmd.mchId, 'PAID', decision.order);
           break;
         }
       }
@@ -270,7 +272,8 @@ export class PgPaymentBatches {
                                    $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::bigint[], $14::bigint[],
                                    $15::bigint[], $16::bigint[], $17::bigint[])
               RETURNING 1),
-        u AS (UPDATE pay_codes SET status = 'used' WHERE code = ANY($18::text[]) AND status = 'active' RETURNING 1),
+        u AS (UPDATE pay_codes c SET status = 'used', order_id = x.order_id FROM unnest($18::text[], $31::text[]) AS x (code, order_id)
+               WHERE c.code = x.code AND c.status = 'active' RETURNING 1),
         src AS MATERIALIZED (
               SELECT x.*, nextval(pg_get_serial_sequence('journal_entries', 'entry_id')) AS entry_id
                 FROM unnest($19::text[], $20::text[], $21::text[], $22::bigint[]) AS x (order_id, debit_account, credit_account, amount_sen)),
@@ -294,15 +297,16 @@ export class PgPaymentBatches {
       values: [
         o.order_id, o.mch_id, o.mch_order_id, o.amount_sen, o.goods_info, o.discount_sen, o.point, o.pay_code, o.wallet_id, o.status,
         o.fail_reason, o.fingerprint, o.trade_time_ms, o.pay_time_ms, o.deadline_ms, o.refunded_sen, o.updated_at_ms,
-        w.usedCodes,
+        w.usedCodes.code,
         w.entries.order_id, w.entries.debit, w.entries.credit, w.entries.amount, now,
         w.holds.account, w.holds.amount,
         w.notes.id, w.notes.mch_id, w.notes.event, w.notes.subject, w.notes.payload,
+        w.usedCodes.order_id,
       ],
     });
     const n = rows[0] as { orders: number; codes: number; entries: number; postings: number; debits: number; holds: number };
     assert(n.orders === o.order_id.length, 'every order of the batch is written');
-    assert(n.codes === w.usedCodes.length, 'a payment uses an active code exactly once');
+    assert(n.codes === w.usedCodes.code.length, 'a payment uses an active code exactly once');
     assert(n.entries === w.entries.order_id.length && n.postings === 2 * n.entries, 'every posting of an entry is written');
     assert(n.debits === n.entries, 'every debit reaches an existing wallet');
     assert(n.holds === w.holds.account.length, 'hold on an existing wallet');
@@ -344,7 +348,8 @@ class BatchWrites {
     status: [] as string[], fail_reason: [] as (string | null)[], fingerprint: [] as string[], trade_time_ms: [] as number[],
     pay_time_ms: [] as (number | null)[], deadline_ms: [] as (number | null)[], refunded_sen: [] as number[], updated_at_ms: [] as number[],
   };
-  readonly usedCodes: string[] = [];
+  /** Each used code with the order it paid or holds: one code, one order, in the code's row. */
+  readonly usedCodes = { code: [] as string[], order_id: [] as string[] };
   readonly entries = { order_id: [] as string[], debit: [] as string[], credit: [] as string[], amount: [] as number[] };
   readonly holds = { account: [] as string[], amount: [] as number[] };
   readonly notes = { id: [] as string[], mch_id: [] as string[], event: [] as string[], subject: [] as string[], payload: [] as string[] };
@@ -361,8 +366,9 @@ class BatchWrites {
     o.refunded_sen.push(x.refundedSen); o.updated_at_ms.push(x.updatedAtMs);
   }
 
-  useCode(code: string): void {
-    this.usedCodes.push(code);
+  useCode(code: string, orderId: string): void {
+    this.usedCodes.code.push(code);
+    this.usedCodes.order_id.push(orderId);
   }
 
   hold(accountId: string, amountSen: number): void {

@@ -405,12 +405,12 @@ export class PgStore implements Store {
         return decision;
       case 'pending':
         await w.insertOrder(c, decision.order, cmd.payCode);
-        await this.#usePayCode(c, cmd.payCode);
+        await this.#usePayCode(c, cmd.payCode, decision.order.orderId);
         await w.changeHold(c, decision.order.walletId, decision.order.amountSen);
         return decision;
       case 'paid':
         await w.insertOrder(c, decision.order, cmd.payCode);
-        await this.#usePayCode(c, cmd.payCode);
+        await this.#usePayCode(c, cmd.payCode, decision.order.orderId);
         if (options.sandboxFault) throw new SandboxFault('sandbox: fault injected into the payment step');
         await w.applyEntry(c, decision.entry);
         await w.enqueueNotification(c, cmd.mchId, 'PAID', decision.order.orderId, decision.order, now);
@@ -423,8 +423,9 @@ export class PgStore implements Store {
     return rows.length > 0;
   }
 
-  async #usePayCode(c: Db, code: string): Promise<void> {
-    const used = await c.query(`UPDATE pay_codes SET status = 'used' WHERE code = $1 AND status = 'active'`, [code]);
+  /** The code records the one order it pays (or holds for confirmation), in the row itself. */
+  async #usePayCode(c: Db, code: string, orderId: string): Promise<void> {
+    const used = await c.query(`UPDATE pay_codes SET status = 'used', order_id = $2 WHERE code = $1 AND status = 'active'`, [code, orderId]);
     assert(used.rowCount === 1, 'a payment uses an active code exactly once');
   }
 
