@@ -42,7 +42,10 @@ async function walletsWithCodes(count: number, openingSen: number): Promise<{ wa
 describe.runIf(TEST_STORE === 'sqlite')('the SQLite payment thread', () => {
   it('a thread killed with batches in flight loses and invents nothing; the next batch starts a new one', async () => {
     const m = await store.createMerchant({ name: 'Car park', apiKey: new Secret('k'.repeat(32)) });
-    const wallets = await walletsWithCodes(200, 10_00);
+    // Enough payments that writing them takes far longer than the 5 ms before the kill.
+    const perBatch = 25;
+    const inFlight = 20 * perBatch;
+    const wallets = await walletsWithCodes(inFlight + 3, 10_00);
     const job = (i: number): PaymentJob => ({
       cmd: { mchId: m.mchId, mchOrderId: `T${i}`, amountSen: 10_00, goodsInfo: 'parking', discountSen: null, point: null, payCode: wallets[i]!.code, timestampMs: Date.now() },
       options: {},
@@ -52,8 +55,8 @@ describe.runIf(TEST_STORE === 'sqlite')('the SQLite payment thread', () => {
     const first = await thread.write([job(0)]);
     expect(first[0]).toMatchObject({ ok: true, decision: { kind: 'paid' } });
 
-    // Twenty batches of nine, then the thread is killed while they are being written.
-    const batches = Array.from({ length: 20 }, (_, b) => thread.write(Array.from({ length: 9 }, (_, k) => job(1 + b * 9 + k))));
+    // Twenty batches, then the thread is killed while they are being written.
+    const batches = Array.from({ length: 20 }, (_, b) => thread.write(Array.from({ length: perBatch }, (_, k) => job(1 + b * perBatch + k))));
     await new Promise((r) => setTimeout(r, 5));
     await thread.terminate();
     const settled = await Promise.allSettled(batches);
@@ -63,7 +66,7 @@ describe.runIf(TEST_STORE === 'sqlite')('the SQLite payment thread', () => {
 
     // Every payment is whole or absent, and an answered PAID is in the store.
     let paid = 1;
-    for (let i = 1; i <= 180; i++) {
+    for (let i = 1; i <= inFlight; i++) {
       const order = await store.findOrder(m.mchId, `T${i}`);
       const balance = (await store.findWallet(wallets[i]!.walletId))!.balanceSen;
       if (order === null) expect(balance).toBe(10_00);
@@ -78,7 +81,7 @@ describe.runIf(TEST_STORE === 'sqlite')('the SQLite payment thread', () => {
     }
 
     // A new thread takes the next batch; the ledger balances throughout.
-    const after = await thread.write([job(181), job(182)]);
+    const after = await thread.write([job(inFlight + 1), job(inFlight + 2)]);
     expect(after.map((o) => o.ok && o.decision.kind)).toEqual(['paid', 'paid']);
     paid += 2;
     const audit = await store.audit();

@@ -59,9 +59,9 @@ class SandboxFault extends Error {
 
 /**
  * Decides and writes payments, a batch per transaction made durable by one commit; each payment
- * stays all-or-nothing (a batch in which one throws is written again with a savepoint each). The only writer of orders, so the
- * only source of order ids. It runs on the payment thread (./payment-thread.ts) or, for an
- * in-memory store, on the caller's.
+ * stays all-or-nothing (a batch in which one throws is written again with a savepoint each). The
+ * only writer of orders, so the only source of order ids. It runs on the payment thread
+ * (./payment-thread.ts) or, for an in-memory store, on the caller's.
  */
 export class PaymentWriter {
   readonly #db: Database.Database;
