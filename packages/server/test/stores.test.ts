@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -44,6 +44,26 @@ describe('opening a store', () => {
       expect(recorded.map((r) => Number(r.version))).toEqual([...new Set(recorded.map((r) => Number(r.version)))]);
       expect(recorded).toHaveLength(LATEST);
       await Promise.all(stores.map((s) => s.close()));
+    } finally {
+      await empty.drop();
+    }
+  });
+
+  const socketDir = '/var/run/postgresql';
+  it.runIf(TEST_STORE === 'postgres' && existsSync(`${socketDir}/.s.PGSQL.5432`))('opens a local PostgreSQL through its Unix socket', async () => {
+    const empty = await emptyTestDatabase();
+    try {
+      // The host part of the URL is the socket's directory, percent-encoded (as libpq reads it too).
+      const url = new URL(empty.dbPath);
+      url.host = encodeURIComponent(socketDir);
+      const store = await openStore(loadConfig({}, { DATABASE_URL: url.toString() }));
+      try {
+        expect(await store.schemaVersion()).toBe(LATEST);
+        // No server address: the connection is not TCP.
+        expect(await sql(store, 'SELECT inet_server_addr() AS address')).toEqual([{ address: null }]);
+      } finally {
+        await store.close();
+      }
     } finally {
       await empty.drop();
     }
