@@ -79,6 +79,16 @@ describe('payments that share a commit', () => {
       const rows = await sql<{ status: string; order_id: string }>(p.store, 'SELECT status, order_id FROM pay_codes WHERE code = ?', [code]);
       expect(rows).toEqual([{ status: 'used', order_id: d.order.orderId }]);
     }
+    // A code naming another order is an audit failure (the check both stores run).
+    const rich5 = decisions.get('rich-5')!;
+    if (rich5.kind !== 'paid') throw new Error('rich-5 did not pay');
+    await execute(p.store, 'UPDATE pay_codes SET order_id = ? WHERE code = ?', ['4000', rich[5]!.payCode]);
+    const broken = (await p.store.audit()).checks.filter((c) => c.violations.length > 0);
+    expect(broken).toEqual([{
+      name: 'every code that paid or holds an order names that order, and only that one',
+      violations: [`order ${rich5.order.orderId} (PAID) used the code ending ${rich[5]!.payCode.slice(14)}, which names 4000 and is used`],
+    }]);
+    await execute(p.store, 'UPDATE pay_codes SET order_id = ? WHERE code = ?', [rich5.order.orderId, rich[5]!.payCode]);
     expect((await p.store.findWallet(big.walletId))!).toMatchObject({ balanceSen: 500_00, heldSen: 300_00 });
     expect((await p.store.findWallet(twice.walletId))!.balanceSen).toBe(9_00);
     for (const w of poor) expect((await p.store.findWallet(w.walletId))!.balanceSen).toBe(5_00);

@@ -49,13 +49,16 @@ describe('opening a store', () => {
     }
   });
 
+  // Debian's socket directory; the socket's name carries the port of the test URL.
   const socketDir = '/var/run/postgresql';
-  it.runIf(TEST_STORE === 'postgres' && existsSync(`${socketDir}/.s.PGSQL.5432`))('opens a local PostgreSQL through its Unix socket', async () => {
+  const testPort = TEST_STORE === 'postgres' ? new URL(process.env.MICROPAY_TEST_PG_URL!).port || '5432' : '';
+  it.runIf(TEST_STORE === 'postgres' && existsSync(`${socketDir}/.s.PGSQL.${testPort}`))('opens a local PostgreSQL through its Unix socket', async () => {
     const empty = await emptyTestDatabase();
     try {
-      // The host part of the URL is the socket's directory, percent-encoded (as libpq reads it too).
+      // The host part of the URL is the socket's directory, percent-encoded (as libpq reads it too);
+      // the port stays, and names the socket.
       const url = new URL(empty.dbPath);
-      url.host = encodeURIComponent(socketDir);
+      url.hostname = encodeURIComponent(socketDir);
       const store = await openStore(loadConfig({}, { DATABASE_URL: url.toString() }));
       try {
         expect(await store.schemaVersion()).toBe(LATEST);

@@ -67,6 +67,16 @@ export const AUDIT_QUERIES: readonly AuditQuery[] = [
             FROM orders WHERE status NOT IN ('NEW', 'FAILED')
            GROUP BY pay_code HAVING COUNT(*) > 1`,
   },
+  {
+    // Both stores write the order into the code's row when the code is used (SQLite migration 2,
+    // PostgreSQL migration 3); codes used before that keep NULL.
+    name: 'every code that paid or holds an order names that order, and only that one',
+    sql: `SELECT 'order ' || o.order_id || ' (' || o.status || ') used the code ending ' || substr(o.pay_code, 15)
+                 || ', which names ' || COALESCE(c.order_id, 'no order') || ' and is ' || c.status AS detail
+            FROM orders o JOIN pay_codes c ON c.code = o.pay_code
+           WHERE o.status IN ('PENDING', 'PAID', 'REFUND_IN_PROCESS', 'REFUNDED', 'REFUND_FAILED')
+             AND (c.status <> 'used' OR (c.order_id IS NOT NULL AND c.order_id <> o.order_id))`,
+  },
   // Refunds (docs/refunds.md).
   {
     name: 'every REFUNDED refund has exactly one refund entry of its amount, from its merchant to its order\'s wallet',

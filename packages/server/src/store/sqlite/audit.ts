@@ -2,8 +2,7 @@ import type { AuditQuery } from '../audit.js';
 
 /**
  * Invariants of the rows only the SQLite store keeps (migration 2), checked with the shared ones:
- * the per-account posting chains a wallet's history is read from, and the order each used code
- * names.
+ * the per-account posting chains a wallet's history is read from.
  */
 export const SQLITE_AUDIT_QUERIES: readonly AuditQuery[] = [
   {
@@ -20,13 +19,5 @@ export const SQLITE_AUDIT_QUERIES: readonly AuditQuery[] = [
             FROM accounts a LEFT JOIN (SELECT account_id, MAX(posting_id) AS latest FROM postings GROUP BY account_id) m
                  ON m.account_id = a.id
            WHERE a.last_posting_id IS NOT m.latest`,
-  },
-  {
-    name: 'every code that paid or holds an order names that order, and only that one',
-    sql: `SELECT 'order ' || o.order_id || ' (' || o.status || ') used code ' || o.pay_code
-                 || ', which names ' || COALESCE(c.order_id, 'no order') || ' and is ' || c.status AS detail
-            FROM orders o JOIN pay_codes c ON c.code = o.pay_code
-           WHERE o.status IN ('PENDING', 'PAID', 'REFUND_IN_PROCESS', 'REFUNDED', 'REFUND_FAILED')
-             AND (c.status <> 'used' OR (c.order_id IS NOT NULL AND c.order_id <> o.order_id))`,
   },
 ];
