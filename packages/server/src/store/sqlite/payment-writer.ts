@@ -152,7 +152,6 @@ export class PaymentWriter {
         // Only this payment is undone; the others in the batch still commit.
         s.rollbackToSavepoint.run();
         s.release.run();
-        this.#merchants.clear();
         this.#recordNewAfterFault(job.cmd, job.nowMs);
         const e = error as Error;
         outcomes.push({ ok: false, error: { name: e.name ?? 'Error', message: e.message ?? String(error) } });
