@@ -14,6 +14,22 @@ export const PIN_RULE = /^[0-9]{4,6}$/;
 /** Wrong PINs in a row after which confirmation locks until an operator unlocks it. */
 export const MAX_PIN_FAILURES = 5;
 
+/**
+ * Why `key` cannot be a merchant's API key, or null when it can. Generated keys are 32 base62
+ * characters; an imported key (a merchant moving from another platform) may be any printable ASCII
+ * without spaces, long enough not to be guessed and short enough to bound the signed text.
+ */
+export function merchantKeyProblem(key: string): string | null {
+  if (!/^[\x21-\x7e]*$/.test(key)) return 'a merchant key is printable ASCII without spaces';
+  if (key.length < MERCHANT_KEY_MIN || key.length > MERCHANT_KEY_MAX) {
+    return `a merchant key is ${MERCHANT_KEY_MIN} to ${MERCHANT_KEY_MAX} characters long`;
+  }
+  return null;
+}
+
+const MERCHANT_KEY_MIN = 16;
+const MERCHANT_KEY_MAX = 128;
+
 export function newWalletToken(): string {
   return WALLET_TOKEN_PREFIX + newApiKey();
 }

@@ -1,5 +1,5 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import { compactWireTime } from '@micropay/protocol';
+import { compactWireTime, MCH_ID } from '@micropay/protocol';
 
 /**
  * Identifiers. Everything a customer or merchant could guess and abuse (payment codes, keys,
@@ -15,6 +15,33 @@ export function newPayCode(): string {
 
 export function newWalletId(): string {
   return '60' + digits(10);
+}
+
+/**
+ * Why `mchId` cannot be a merchant's id, or null when it can. The rule is the API's own field rule
+ * for mchId (1 to 19 digits, not starting with 0), so an imported merchant can always call the API;
+ * generated ids (below) and the spec's example 202006001 follow it.
+ */
+export function merchantIdProblem(mchId: string): string | null {
+  if (MCH_ID.test(mchId)) return null;
+  return 'a merchant id is 1 to 19 digits and does not start with 0 (like 202006001)';
+}
+
+/**
+ * The ids a new merchant may be given, in the order a store tries them until one is free.
+ * They read like the spec's example (202006001): the month the merchant joined (yyyyMM, platform
+ * time zone) and a sequence of at least three digits, starting after the `takenThisMonth` ids that
+ * already carry the month's prefix. A store skips every candidate that is taken, so an imported
+ * merchant's id is never given again, whatever it looks like.
+ */
+export function* merchantIdCandidates(nowMs: number, timeZone: string, takenThisMonth: number): Generator<string> {
+  const prefix = merchantIdPrefix(nowMs, timeZone);
+  for (let seq = takenThisMonth + 1; ; seq++) yield prefix + String(seq).padStart(3, '0');
+}
+
+/** The month part every id generated at `nowMs` starts with; stores count the ids that carry it. */
+export function merchantIdPrefix(nowMs: number, timeZone: string): string {
+  return compactWireTime(nowMs, timeZone).slice(0, 6);
 }
 
 const BASE62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';

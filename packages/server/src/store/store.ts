@@ -1,4 +1,5 @@
 import type { MicropayCommand, RefundCommand, Secret } from '@micropay/protocol';
+import { merchantIdProblem } from '../domain/ids.js';
 import type { PaymentDecision } from '../domain/payment.js';
 import type { Merchant, MerchantStatus, Order, PayCode, Refund, Wallet, WalletStatus } from '../domain/model.js';
 import type { Notification, NotificationStatus } from '../domain/notification.js';
@@ -26,6 +27,8 @@ export interface Store {
    */
   findMerchantForAuth(mchId: string): Promise<Merchant | null>;
   listMerchants(): Promise<Merchant[]>;
+  /** Each merchant's ledger balance in sen; every merchant's when `mchIds` is omitted. */
+  merchantBalances(mchIds?: readonly string[]): Promise<Map<string, number>>;
   setMerchantStatus(mchId: string, status: MerchantStatus): Promise<Merchant | null>;
   updateMerchant(mchId: string, changes: { name?: string; notifyUrl?: string | null }): Promise<Merchant | null>;
 
@@ -33,6 +36,8 @@ export interface Store {
   createWallet(input: NewWallet): Promise<Wallet>;
   findWallet(walletId: string): Promise<Wallet | null>;
   findWalletByTokenHash(tokenHash: string): Promise<Wallet | null>;
+  /** Wallets in walletId order, a page at a time (WalletFilter). */
+  listWallets(filter: WalletFilter): Promise<Wallet[]>;
   /** Freezes, unfreezes or closes a wallet; a closed wallet stays closed (the result shows it). */
   setWalletStatus(walletId: string, status: WalletStatus): Promise<Wallet | null>;
   updateWalletSecurity(walletId: string, changes: WalletSecurityChanges): Promise<Wallet | null>;
@@ -119,6 +124,50 @@ export interface NewMerchant {
   readonly name: string;
   readonly apiKey: Secret;
   readonly notifyUrl?: string | null;
+  /**
+   * Imports the merchant under this id (one that `merchantIdProblem` accepts) instead of
+   * generating one; `MerchantIdTakenError` when a merchant has it already.
+   */
+  readonly mchId?: string;
+}
+
+/** createMerchant was asked to import a merchant under an id another merchant has. */
+export class MerchantIdTakenError extends Error {
+  override name = 'MerchantIdTakenError';
+
+  constructor(readonly mchId: string) {
+    super(`merchant id ${mchId} is taken`);
+  }
+}
+
+/**
+ * The id to import a merchant under, checked once more here: callers check `merchantIdProblem`
+ * first and tell the person; reaching a store with a bad id is a bug in the caller.
+ */
+export function importedMerchantId(mchId: string): string {
+  const problem = merchantIdProblem(mchId);
+  if (problem !== null) throw new Error(`cannot import a merchant under ${JSON.stringify(mchId.slice(0, 40))}: ${problem}`);
+  return mchId;
+}
+
+/** A LIKE pattern (with ESCAPE '\\') matching any text that contains `part`, wildcards taken literally. */
+export function containsPattern(part: string): string {
+  return '%' + part.replace(/[\\%_]/g, (c) => '\\' + c) + '%';
+}
+
+/** The page size asked of listWallets, checked: a bug, not a user's error, when it is not a count. */
+export function checkedLimit(limit: number): number {
+  if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`a page holds at least one wallet, not ${limit}`);
+  return limit;
+}
+
+export interface WalletFilter {
+  readonly status?: WalletStatus;
+  /** Part of the wallet's name, any case (ASCII letters on SQLite; all letters on PostgreSQL). */
+  readonly nameContains?: string;
+  /** Only wallets after this id: the last walletId of the previous page. */
+  readonly afterWalletId?: string;
+  readonly limit: number;
 }
 
 export interface NewWallet {

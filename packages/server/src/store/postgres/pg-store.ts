@@ -1,11 +1,11 @@
 import type pg from 'pg';
-import { compactWireTime, type MicropayCommand } from '@micropay/protocol';
+import type { MicropayCommand } from '@micropay/protocol';
 import type { RefundCommand } from '@micropay/protocol';
 import type { Clock } from '../../domain/clock.js';
 import type { Notification } from '../../domain/notification.js';
 import type { RefundRequestDecision } from '../../domain/refund.js';
 import type { StatementMovements } from '../../domain/statement.js';
-import { newPayCode, newWalletId, OrderIdSource } from '../../domain/ids.js';
+import { merchantIdCandidates, merchantIdPrefix, newPayCode, newWalletId, OrderIdSource } from '../../domain/ids.js';
 import { assert, merchantAccount, walletAccount } from '../../domain/ledger.js';
 import type { Merchant, MerchantStatus, Order, PayCode, PaymentPolicy, Wallet, WalletStatus } from '../../domain/model.js';
 import { decidePayment, orderAfterFault, paymentFingerprint, type PaymentDecision } from '../../domain/payment.js';
@@ -16,6 +16,10 @@ import { MerchantCache } from '../merchant-cache.js';
 import { toMerchant, toOrder, toPayCode, toWallet, type Row } from '../sqlite/rows.js';
 import {
   auditReport,
+  checkedLimit,
+  containsPattern,
+  importedMerchantId,
+  MerchantIdTakenError,
   type AppliedMigration,
   type AuditReport,
   type NewMerchant,
@@ -26,6 +30,7 @@ import {
   type RefundRecord,
   type SettleResult,
   type Store,
+  type WalletFilter,
   type WalletSecurityChanges,
   type WalletTransaction,
 } from '../store.js';
@@ -161,20 +166,27 @@ export class PgStore implements Store {
 
   async #insertMerchant(c: pg.PoolClient, input: NewMerchant): Promise<Merchant> {
     const now = this.#clock.nowMs();
-    const prefix = compactWireTime(now, this.#timeZone).slice(0, 6);
-    // One merchant creation at a time picks the next number of the month.
+    // One merchant creation at a time: the free id found below stays free until this commits.
     await c.query(`SELECT pg_advisory_xact_lock(hashtext('micropay:create-merchant'))`);
-    const { rows } = await c.query(
-      `SELECT COALESCE(MAX(substr(mch_id, 7)::bigint), 0) AS n FROM merchants WHERE mch_id LIKE $1 AND mch_id ~ '^[0-9]+$'`,
-      [`${prefix}%`],
-    );
-    const mchId = `${prefix}${String((rows[0] as { n: number }).n + 1).padStart(3, '0')}`;
-    await c.query(
-      `INSERT INTO merchants (mch_id, name, api_key, status, notify_url, created_at_ms) VALUES ($1, $2, $3, 'active', $4, $5)`,
+    const mchId = input.mchId === undefined ? await this.#freeMerchantId(c, now) : importedMerchantId(input.mchId);
+    const inserted = await c.query(
+      `INSERT INTO merchants (mch_id, name, api_key, status, notify_url, created_at_ms) VALUES ($1, $2, $3, 'active', $4, $5)
+       ON CONFLICT (mch_id) DO NOTHING`,
       [mchId, input.name, input.apiKey.expose(), input.notifyUrl ?? null, now],
     );
+    if (inserted.rowCount === 0) throw new MerchantIdTakenError(mchId);
     await this.#createAccount(c, merchantAccount(mchId), 'merchant', this.#merchantShards);
     return toMerchant((await c.query('SELECT * FROM merchants WHERE mch_id = $1', [mchId])).rows[0] as Row);
+  }
+
+  /** The first free candidate (ids.ts), under the creation lock. */
+  async #freeMerchantId(c: pg.PoolClient, nowMs: number): Promise<string> {
+    const prefix = merchantIdPrefix(nowMs, this.#timeZone);
+    const { rows } = await c.query('SELECT COUNT(*)::int AS n FROM merchants WHERE mch_id LIKE $1', [`${prefix}%`]);
+    for (const mchId of merchantIdCandidates(nowMs, this.#timeZone, (rows[0] as { n: number }).n)) {
+      if (!(await c.query('SELECT 1 FROM merchants WHERE mch_id = $1', [mchId])).rowCount) return mchId;
+    }
+    throw new Error('unreachable: merchant id candidates never end');
   }
 
   async #createAccount(c: Db, id: string, kind: 'wallet' | 'merchant', shards: number): Promise<void> {
@@ -198,6 +210,22 @@ export class PgStore implements Store {
 
   async listMerchants(): Promise<Merchant[]> {
     return (await this.pool.query('SELECT * FROM merchants ORDER BY mch_id')).rows.map((r) => toMerchant(r as Row));
+  }
+
+  async merchantBalances(mchIds?: readonly string[]): Promise<Map<string, number>> {
+    const ids = mchIds ?? ((await this.pool.query('SELECT mch_id FROM merchants')).rows as { mch_id: string }[]).map((r) => r.mch_id);
+    // A merchant's balance is spread over its shards (migrations.ts): the sum is the balance.
+    const { rows } = await this.pool.query(
+      'SELECT account_id, SUM(balance_sen) AS balance_sen FROM account_shards WHERE account_id = ANY($1) GROUP BY account_id',
+      [ids.map(merchantAccount)],
+    );
+    const byAccount = new Map((rows as { account_id: string; balance_sen: number }[]).map((r) => [r.account_id, r.balance_sen]));
+    const balances = new Map<string, number>();
+    for (const mchId of ids) {
+      const balance = byAccount.get(merchantAccount(mchId));
+      if (balance !== undefined) balances.set(mchId, balance);
+    }
+    return balances;
   }
 
   async setMerchantStatus(mchId: string, status: MerchantStatus): Promise<Merchant | null> {
@@ -252,6 +280,19 @@ export class PgStore implements Store {
   async findWalletByTokenHash(tokenHash: string): Promise<Wallet | null> {
     const { rows } = await this.pool.query(`${WALLET_SELECT} WHERE w.token_hash = $1`, [tokenHash]);
     return rows[0] === undefined ? null : toWallet(rows[0] as Row);
+  }
+
+  async listWallets(filter: WalletFilter): Promise<Wallet[]> {
+    const { rows } = await this.pool.query(
+      `${WALLET_SELECT}
+        WHERE ($1::text IS NULL OR w.status = $1)
+          AND ($2::text IS NULL OR w.name ILIKE $2 ESCAPE '\\')
+          AND ($3::text IS NULL OR w.wallet_id > $3)
+        ORDER BY w.wallet_id LIMIT $4`,
+      [filter.status ?? null, filter.nameContains === undefined ? null : containsPattern(filter.nameContains),
+        filter.afterWalletId ?? null, checkedLimit(filter.limit)],
+    );
+    return (rows as Row[]).map(toWallet);
   }
 
   async setWalletStatus(walletId: string, status: WalletStatus): Promise<Wallet | null> {

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
-import { compactWireTime, type MicropayCommand } from '@micropay/protocol';
+import type { MicropayCommand } from '@micropay/protocol';
 import type { Clock } from '../../domain/clock.js';
-import { newPayCode, newWalletId } from '../../domain/ids.js';
+import { merchantIdCandidates, merchantIdPrefix, newPayCode, newWalletId } from '../../domain/ids.js';
 import { merchantAccount, walletAccount } from '../../domain/ledger.js';
 import type { Merchant, MerchantStatus, Order, PayCode, PaymentPolicy, Wallet, WalletStatus } from '../../domain/model.js';
 import type { PaymentDecision } from '../../domain/payment.js';
@@ -17,12 +17,17 @@ import { AUDIT_QUERIES } from '../audit.js';
 import { MerchantCache } from '../merchant-cache.js';
 import {
   auditReport,
+  checkedLimit,
+  containsPattern,
+  importedMerchantId,
+  MerchantIdTakenError,
   type AuditReport,
   type NewMerchant,
   type NewWallet,
   type PayOptions,
   type SettleResult,
   type Store,
+  type WalletFilter,
   type WalletSecurityChanges,
   type WalletTransaction,
 } from '../store.js';
@@ -130,14 +135,21 @@ export class SqliteStore implements Store {
 
   #insertMerchant(input: NewMerchant): Merchant {
     const now = this.#clock.nowMs();
-    // Merchant ids read like the spec's example (202006001): the month they joined and a sequence.
-    const prefix = compactWireTime(now, this.#timeZone).slice(0, 6);
-    let seq = (this.#s.countMerchantsWithPrefix.get(`${prefix}%`) as { n: number }).n + 1;
-    let mchId = `${prefix}${String(seq).padStart(3, '0')}`;
-    while (this.#s.findMerchant.get(mchId) !== undefined) mchId = `${prefix}${String(++seq).padStart(3, '0')}`;
+    const mchId = input.mchId === undefined ? this.#freeMerchantId(now) : importedMerchantId(input.mchId);
+    if (input.mchId !== undefined && this.#s.findMerchant.get(mchId) !== undefined) throw new MerchantIdTakenError(mchId);
     this.#s.insertMerchant.run(mchId, input.name, input.apiKey.expose(), input.notifyUrl ?? null, now);
     this.#s.insertAccount.run(merchantAccount(mchId), 'merchant');
     return toMerchant(this.#s.findMerchant.get(mchId) as Row);
+  }
+
+  /** The first free candidate (ids.ts); runs inside the creating transaction, which holds the write lock. */
+  #freeMerchantId(nowMs: number): string {
+    const prefix = merchantIdPrefix(nowMs, this.#timeZone);
+    const taken = (this.#s.countMerchantsWithPrefix.get(`${prefix}%`) as { n: number }).n;
+    for (const mchId of merchantIdCandidates(nowMs, this.#timeZone, taken)) {
+      if (this.#s.findMerchant.get(mchId) === undefined) return mchId;
+    }
+    throw new Error('unreachable: merchant id candidates never end');
   }
 
   async findMerchant(mchId: string): Promise<Merchant | null> {
@@ -153,6 +165,18 @@ export class SqliteStore implements Store {
 
   async listMerchants(): Promise<Merchant[]> {
     return (this.#s.listMerchants.all() as Row[]).map(toMerchant);
+  }
+
+  async merchantBalances(mchIds?: readonly string[]): Promise<Map<string, number>> {
+    const ids = mchIds ?? (this.#s.listMerchantIds.all() as { mch_id: string }[]).map((r) => r.mch_id);
+    const balances = new Map<string, number>();
+    const rows = this.#s.accountBalances.all(JSON.stringify(ids.map(merchantAccount))) as { id: string; balance_sen: number }[];
+    const byAccount = new Map(rows.map((r) => [r.id, r.balance_sen]));
+    for (const mchId of ids) {
+      const balance = byAccount.get(merchantAccount(mchId));
+      if (balance !== undefined) balances.set(mchId, balance);
+    }
+    return balances;
   }
 
   async setMerchantStatus(mchId: string, status: MerchantStatus): Promise<Merchant | null> {
@@ -205,6 +229,16 @@ export class SqliteStore implements Store {
   async findWalletByTokenHash(tokenHash: string): Promise<Wallet | null> {
     const row = this.#s.findWalletByToken.get(tokenHash) as Row | undefined;
     return row === undefined ? null : toWallet(row);
+  }
+
+  async listWallets(filter: WalletFilter): Promise<Wallet[]> {
+    const rows = this.#s.listWallets.all({
+      status: filter.status ?? null,
+      name: filter.nameContains === undefined ? null : containsPattern(filter.nameContains),
+      after: filter.afterWalletId ?? null,
+      limit: checkedLimit(filter.limit),
+    }) as Row[];
+    return rows.map(toWallet);
   }
 
   #wallet(walletId: string): Wallet | null {
@@ -528,6 +562,8 @@ function prepare(db: Database.Database) {
   return {
     findMerchant: db.prepare('SELECT * FROM merchants WHERE mch_id = ?'),
     listMerchants: db.prepare('SELECT * FROM merchants ORDER BY mch_id'),
+    listMerchantIds: db.prepare('SELECT mch_id FROM merchants'),
+    accountBalances: db.prepare('SELECT id, balance_sen FROM accounts WHERE id IN (SELECT value FROM json_each(?))'),
     countMerchantsWithPrefix: db.prepare('SELECT COUNT(*) AS n FROM merchants WHERE mch_id LIKE ?'),
     insertMerchant: db.prepare(
       `INSERT INTO merchants (mch_id, name, api_key, status, notify_url, created_at_ms) VALUES (?, ?, ?, 'active', ?, ?)`,
@@ -540,6 +576,14 @@ function prepare(db: Database.Database) {
     findWallet: db.prepare(`SELECT ${WALLET_COLUMNS} FROM wallets w JOIN accounts a ON a.id = w.account_id WHERE w.wallet_id = ?`),
     findWalletByToken: db.prepare(
       `SELECT ${WALLET_COLUMNS} FROM wallets w JOIN accounts a ON a.id = w.account_id WHERE w.token_hash = ?`,
+    ),
+    // LIKE ignores the case of ASCII letters (SQLite without ICU folds no others).
+    listWallets: db.prepare(
+      `SELECT ${WALLET_COLUMNS} FROM wallets w JOIN accounts a ON a.id = w.account_id
+        WHERE (@status IS NULL OR w.status = @status)
+          AND (@name IS NULL OR w.name LIKE @name ESCAPE '\\')
+          AND (@after IS NULL OR w.wallet_id > @after)
+        ORDER BY w.wallet_id LIMIT @limit`,
     ),
     insertWallet: db.prepare(
       `INSERT INTO wallets (wallet_id, name, status, account_id, token_hash, pin_hash, confirm_limit_sen, created_at_ms)
