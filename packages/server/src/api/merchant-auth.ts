@@ -1,9 +1,17 @@
 import { ResultCode, verify, type Parsed, type SignableParams } from '@micropay/protocol';
+import {
+  answeringMerchant,
+  isFirstUseOfNewKey,
+  previousKeyInOverlap,
+  type AnsweringMerchant,
+  type KeyUsed,
+} from '../domain/merchant-keys.js';
 import type { Merchant } from '../domain/model.js';
 import { answer } from './answer.js';
 import type { Answer, ApiContext } from './context.js';
 
-export type Authenticated<T> = { ok: true; cmd: T; merchant: Merchant } | { ok: false; answer: Answer };
+/** `merchant` carries the key this answer is signed with (answerKey, domain/merchant-keys.ts). */
+export type Authenticated<T> = { ok: true; cmd: T; merchant: AnsweringMerchant } | { ok: false; answer: Answer };
 
 /**
  * Every merchant endpoint starts here: the field rules, then the merchant, its signature, its
@@ -17,7 +25,8 @@ export async function authenticate<T extends { mchId: string; timestampMs: numbe
   if (!parsed.ok) return { ok: false, answer: answer(parsed.code, null, parsed.msg) };
   const merchant = await ctx.store.findMerchantForAuth(parsed.value.mchId);
   if (merchant === null) return { ok: false, answer: answer(ResultCode.NO_RECORD, null, 'no such merchant') };
-  if (!verify(body as SignableParams, merchant.apiKey.expose())) {
+  const used = keyUsed(body as SignableParams, merchant, ctx.clock.nowMs());
+  if (used === null) {
     return { ok: false, answer: answer(ResultCode.SIGNATURE_ERROR, null, 'secureHash does not match the request') };
   }
   if (merchant.status !== 'active') return { ok: false, answer: answer(ResultCode.MERCHANT_LOCKED) };
@@ -25,5 +34,23 @@ export async function authenticate<T extends { mchId: string; timestampMs: numbe
   if (Math.abs(ctx.clock.nowMs() - parsed.value.timestampMs) > windowS * 1000) {
     return { ok: false, answer: answer(ResultCode.PARAM_ERROR, null, `timestamp is more than ${windowS} s away from the server clock`) };
   }
-  return { ok: true, cmd: parsed.value, merchant };
+  return { ok: true, cmd: parsed.value, merchant: await answering(ctx, merchant, used) };
+}
+
+/** The key the request is signed with: the current one, or the previous one during its window. */
+function keyUsed(body: SignableParams, merchant: Merchant, nowMs: number): KeyUsed | null {
+  if (verify(body, merchant.apiKey.expose())) return 'current';
+  const previous = previousKeyInOverlap(merchant, nowMs);
+  return previous !== null && verify(body, previous.expose()) ? 'previous' : null;
+}
+
+/**
+ * The merchant as this answer is signed. The first request signed with a rolled key is recorded
+ * (one write per roll, never per request), and this answer is already signed with the new key.
+ */
+async function answering(ctx: ApiContext, merchant: Merchant, used: KeyUsed): Promise<AnsweringMerchant> {
+  const nowMs = ctx.clock.nowMs();
+  if (!isFirstUseOfNewKey(merchant, used, nowMs)) return answeringMerchant(merchant, nowMs);
+  await ctx.store.recordKeyFirstUse(merchant.mchId, merchant.apiKey);
+  return answeringMerchant({ ...merchant, keyFirstUsedAtMs: nowMs }, nowMs);
 }

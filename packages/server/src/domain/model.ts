@@ -8,7 +8,14 @@ export type PayCodeStatus = 'active' | 'used' | 'retired';
 export interface Merchant {
   readonly mchId: string;
   readonly name: string;
+  /** The current key: the newest one. Which key signs answers is answerKey's choice (merchant-keys.ts). */
   readonly apiKey: Secret;
+  /** The key before the last roll; it verifies requests until `untilMs`. Null: never rolled. */
+  readonly previousKey: { readonly key: Secret; readonly untilMs: number } | null;
+  /** When the key was last rolled; null: never. */
+  readonly keyRolledAtMs: number | null;
+  /** When a request first verified with `apiKey` after the last roll; null: not yet, or never rolled. */
+  readonly keyFirstUsedAtMs: number | null;
   readonly status: MerchantStatus;
   /** Where signed notifications are posted; null: the merchant only queries. */
   readonly notifyUrl: string | null;

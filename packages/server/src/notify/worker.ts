@@ -4,7 +4,8 @@ import { signedOrder } from '../api/order-wire.js';
 import { signedRefund } from '../api/refund-wire.js';
 import type { Config } from '../config.js';
 import type { Clock } from '../domain/clock.js';
-import type { Merchant, Order, Refund } from '../domain/model.js';
+import { answeringMerchant, type AnsweringMerchant } from '../domain/merchant-keys.js';
+import type { Order, Refund } from '../domain/model.js';
 import type { Notification } from '../domain/notification.js';
 import { startJob, type Job } from '../jobs.js';
 import type { Logger } from '../log.js';
@@ -107,8 +108,10 @@ export class NotificationWorker {
     const url = merchant.notifyUrl ?? n.url;
     let body: string;
     try {
-      const data = await this.#signedData(n, merchant);
-      body = JSON.stringify(notificationBody(n, data, merchant.apiKey.expose()));
+      // Signed as an answer to the merchant would be now: during a key roll, with the key it uses.
+      const signer = answeringMerchant(merchant, this.#o.clock.nowMs());
+      const data = await this.#signedData(n, signer);
+      body = JSON.stringify(notificationBody(n, data, signer.apiKey.expose()));
     } catch (error) {
       // A payload that cannot be read is a bug of ours; the attempt fails and stays visible.
       return `cannot build the notification: ${error instanceof Error ? error.message : String(error)}`;
@@ -135,7 +138,7 @@ export class NotificationWorker {
   }
 
   /** The event's data signed with the merchant's key, from the snapshot taken at the state change. */
-  async #signedData(n: Notification, merchant: Merchant): Promise<object> {
+  async #signedData(n: Notification, merchant: AnsweringMerchant): Promise<object> {
     const now = this.#o.clock.nowMs();
     switch (n.eventType) {
       case 'PAID':

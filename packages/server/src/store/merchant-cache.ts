@@ -1,10 +1,13 @@
 import type { Merchant } from '../domain/model.js';
 
 /**
- * How long an active merchant's key and status are reused without reading the store again. A
- * change made by this process (disable, enable, rename, notify URL) drops the entry at once; a
- * change made by another process (the CLI, another server) applies within this time — except to
- * payments, which read the merchant's status again inside their own transaction.
+ * How long an active merchant's keys and status are reused without reading the store again. A
+ * change made by this process (disable, enable, rename, notify URL, a key roll, the first use of a
+ * rolled key) drops the entry at once; a change made by another process (the CLI, another server)
+ * applies within this time — except to payments, which read the merchant's status again inside
+ * their own transaction. So a key rolled from the CLI verifies on every server within this time,
+ * and until then a server may still answer a request signed with the previous key with the
+ * previous key, even if another server has just seen the new key's first use.
  */
 export const MERCHANT_CACHE_TTL_MS = 1_000;
 

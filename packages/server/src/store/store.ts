@@ -30,6 +30,18 @@ export interface Store {
   /** Each merchant's ledger balance in sen; every merchant's when `mchIds` is omitted. */
   merchantBalances(mchIds?: readonly string[]): Promise<Map<string, number>>;
   setMerchantStatus(mchId: string, status: MerchantStatus): Promise<Merchant | null>;
+  /**
+   * Gives the merchant `newKey`; the key it has in service keeps verifying requests for `overlapMs`
+   * (domain/merchant-keys.ts). Null: no such merchant. This process's auth cache drops the
+   * merchant at once; other processes see the roll within MERCHANT_CACHE_TTL_MS.
+   */
+  rollMerchantKey(mchId: string, newKey: Secret, overlapMs: number): Promise<Merchant | null>;
+  /**
+   * Records the first request verified with the merchant's current key `key` after a roll, so
+   * answers are signed with it from now on, in every process and after restarts. Changes nothing
+   * when the key is no longer current or its first use is recorded already.
+   */
+  recordKeyFirstUse(mchId: string, key: Secret): Promise<void>;
   updateMerchant(mchId: string, changes: { name?: string; notifyUrl?: string | null }): Promise<Merchant | null>;
 
   /** Creates a wallet; a positive opening balance is booked as a top-up in the same transaction. */

@@ -192,4 +192,15 @@ DROP INDEX orders_one_payment_per_code;
 DROP INDEX journal_entries_by_time;
 `,
   },
+  {
+    version: 4,
+    name: 'merchant key rolls: the previous key and its overlap window, the new key\'s first use',
+    sql: `
+-- See the SQLite migration 4.
+ALTER TABLE merchants ADD COLUMN previous_api_key TEXT;
+ALTER TABLE merchants ADD COLUMN previous_key_until_ms BIGINT;
+ALTER TABLE merchants ADD COLUMN key_rolled_at_ms BIGINT;
+ALTER TABLE merchants ADD COLUMN key_first_used_at_ms BIGINT;
+`,
+  },
 ];

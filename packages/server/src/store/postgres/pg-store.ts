@@ -1,10 +1,11 @@
 import type pg from 'pg';
-import type { MicropayCommand } from '@micropay/protocol';
+import type { MicropayCommand, Secret } from '@micropay/protocol';
 import type { RefundCommand } from '@micropay/protocol';
 import type { Clock } from '../../domain/clock.js';
 import type { Notification } from '../../domain/notification.js';
 import type { RefundRequestDecision } from '../../domain/refund.js';
 import type { StatementMovements } from '../../domain/statement.js';
+import { rollKeys } from '../../domain/merchant-keys.js';
 import { merchantIdCandidates, merchantIdPrefix, newPayCode, newWalletId, OrderIdSource } from '../../domain/ids.js';
 import { assert, merchantAccount, walletAccount } from '../../domain/ledger.js';
 import type { Merchant, MerchantStatus, Order, PayCode, PaymentPolicy, Wallet, WalletStatus } from '../../domain/model.js';
@@ -232,6 +233,31 @@ export class PgStore implements Store {
     const { rows } = await this.pool.query('UPDATE merchants SET status = $1 WHERE mch_id = $2 RETURNING *', [status, mchId]);
     this.#merchantCache.forget(mchId);
     return rows[0] === undefined ? null : toMerchant(rows[0] as Row);
+  }
+
+  async rollMerchantKey(mchId: string, newKey: Secret, overlapMs: number): Promise<Merchant | null> {
+    const merchant = await this.transaction(async (c) => {
+      const { rows } = await c.query('SELECT * FROM merchants WHERE mch_id = $1 FOR UPDATE', [mchId]);
+      if (rows[0] === undefined) return null;
+      const keys = rollKeys(toMerchant(rows[0] as Row), newKey, overlapMs, this.#clock.nowMs());
+      const updated = await c.query(
+        `UPDATE merchants SET api_key = $1, previous_api_key = $2, previous_key_until_ms = $3, key_rolled_at_ms = $4,
+                              key_first_used_at_ms = NULL
+          WHERE mch_id = $5 RETURNING *`,
+        [keys.apiKey.expose(), keys.previousKey.key.expose(), keys.previousKey.untilMs, keys.keyRolledAtMs, mchId],
+      );
+      return toMerchant(updated.rows[0] as Row);
+    });
+    this.#merchantCache.forget(mchId);
+    return merchant;
+  }
+
+  async recordKeyFirstUse(mchId: string, key: Secret): Promise<void> {
+    await this.pool.query(
+      'UPDATE merchants SET key_first_used_at_ms = $1 WHERE mch_id = $2 AND api_key = $3 AND key_first_used_at_ms IS NULL',
+      [this.#clock.nowMs(), mchId, key.expose()],
+    );
+    this.#merchantCache.forget(mchId);
   }
 
   async updateMerchant(mchId: string, changes: { name?: string; notifyUrl?: string | null }): Promise<Merchant | null> {

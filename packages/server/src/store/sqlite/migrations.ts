@@ -199,4 +199,17 @@ CREATE TABLE closed_order_ids (
 ) STRICT, WITHOUT ROWID;
 `,
   },
+  {
+    version: 4,
+    name: 'merchant key rolls: the previous key and its overlap window, the new key\'s first use',
+    sql: `
+-- micropay merchant roll-key (domain/merchant-keys.ts): the key before the last roll verifies
+-- requests until previous_key_until_ms; answers are signed with it until key_first_used_at_ms
+-- records the first request signed with the current key (written once per roll, not per request).
+ALTER TABLE merchants ADD COLUMN previous_api_key TEXT;
+ALTER TABLE merchants ADD COLUMN previous_key_until_ms INTEGER;
+ALTER TABLE merchants ADD COLUMN key_rolled_at_ms INTEGER;
+ALTER TABLE merchants ADD COLUMN key_first_used_at_ms INTEGER;
+`,
+  },
 ];

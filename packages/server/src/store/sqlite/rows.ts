@@ -22,6 +22,11 @@ export function toMerchant(r: Row): Merchant {
     mchId: r.mch_id as string,
     name: r.name as string,
     apiKey: new Secret(r.api_key as string),
+    previousKey: r.previous_api_key === null || r.previous_api_key === undefined
+      ? null
+      : { key: new Secret(r.previous_api_key as string), untilMs: r.previous_key_until_ms as number },
+    keyRolledAtMs: (r.key_rolled_at_ms as number | null | undefined) ?? null,
+    keyFirstUsedAtMs: (r.key_first_used_at_ms as number | null | undefined) ?? null,
     status: r.status as MerchantStatus,
     notifyUrl: (r.notify_url as string | null) ?? null,
     createdAtMs: r.created_at_ms as number,

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
-import type { MicropayCommand } from '@micropay/protocol';
+import type { MicropayCommand, Secret } from '@micropay/protocol';
 import type { Clock } from '../../domain/clock.js';
+import { rollKeys } from '../../domain/merchant-keys.js';
 import { merchantIdCandidates, merchantIdPrefix, newPayCode, newWalletId } from '../../domain/ids.js';
 import { merchantAccount, walletAccount } from '../../domain/ledger.js';
 import type { Merchant, MerchantStatus, Order, PayCode, PaymentPolicy, Wallet, WalletStatus } from '../../domain/model.js';
@@ -181,6 +182,21 @@ export class SqliteStore implements Store {
 
   async setMerchantStatus(mchId: string, status: MerchantStatus): Promise<Merchant | null> {
     return this.#updateMerchant(mchId, () => this.#s.setMerchantStatus.run(status, mchId));
+  }
+
+  async rollMerchantKey(mchId: string, newKey: Secret, overlapMs: number): Promise<Merchant | null> {
+    return this.#updateMerchant(mchId, () => {
+      const row = this.#s.findMerchant.get(mchId) as Row | undefined;
+      if (row === undefined) return;
+      const keys = rollKeys(toMerchant(row), newKey, overlapMs, this.#clock.nowMs());
+      this.#s.rollKey.run(keys.apiKey.expose(), keys.previousKey.key.expose(), keys.previousKey.untilMs, keys.keyRolledAtMs, mchId);
+    });
+  }
+
+  async recordKeyFirstUse(mchId: string, key: Secret): Promise<void> {
+    const now = this.#clock.nowMs();
+    await this.#mainWrite(() => this.#s.recordKeyFirstUse.run(now, mchId, key.expose()));
+    this.#merchantCache.forget(mchId);
   }
 
   async updateMerchant(mchId: string, changes: { name?: string; notifyUrl?: string | null }): Promise<Merchant | null> {
@@ -569,6 +585,14 @@ function prepare(db: Database.Database) {
       `INSERT INTO merchants (mch_id, name, api_key, status, notify_url, created_at_ms) VALUES (?, ?, ?, 'active', ?, ?)`,
     ),
     setMerchantStatus: db.prepare('UPDATE merchants SET status = ? WHERE mch_id = ?'),
+    rollKey: db.prepare(
+      `UPDATE merchants SET api_key = ?, previous_api_key = ?, previous_key_until_ms = ?, key_rolled_at_ms = ?,
+                            key_first_used_at_ms = NULL
+        WHERE mch_id = ?`,
+    ),
+    recordKeyFirstUse: db.prepare(
+      'UPDATE merchants SET key_first_used_at_ms = ? WHERE mch_id = ? AND api_key = ? AND key_first_used_at_ms IS NULL',
+    ),
     setMerchantName: db.prepare('UPDATE merchants SET name = ? WHERE mch_id = ?'),
     setMerchantNotifyUrl: db.prepare('UPDATE merchants SET notify_url = ? WHERE mch_id = ?'),
     insertAccount: db.prepare('INSERT INTO accounts (id, kind) VALUES (?, ?)'),
