@@ -33,7 +33,7 @@ export class PgNotifications {
 
   async recordDelivery(notificationId: string, owner: string): Promise<boolean> {
     const r = await this.pool.query(
-      `UPDATE notifications SET status = 'delivered', delivered_at_ms = $1, lease_owner = NULL, lease_until_ms = NULL
+      `UPDATE notifications SET status = 'delivered', delivered_at_ms = $1, last_error = NULL, lease_owner = NULL, lease_until_ms = NULL
         WHERE notification_id = $2 AND lease_owner = $3 AND status = 'pending'`,
       [this.clock.nowMs(), notificationId, owner],
     );

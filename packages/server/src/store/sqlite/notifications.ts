@@ -42,9 +42,11 @@ export class SqliteNotifications {
                  LIMIT ?)
         RETURNING *`,
       ),
+      // A delivered row has no error to show: an earlier failed attempt's text would read as a
+      // problem with a notification that arrived (its attempt count tells how many it took).
       delivered: db.prepare(
         `UPDATE notifications
-            SET status = 'delivered', delivered_at_ms = ?, lease_owner = NULL, lease_until_ms = NULL
+            SET status = 'delivered', delivered_at_ms = ?, last_error = NULL, lease_owner = NULL, lease_until_ms = NULL
           WHERE notification_id = ? AND lease_owner = ? AND status = 'pending'`,
       ),
       failed: db.prepare(
