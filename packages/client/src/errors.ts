@@ -9,7 +9,8 @@ import type { Endpoint, SignedData } from './types.js';
  *   ResponseSignatureError    an answer that is tampered, unsigned or not about this request:
  *                             never taken as a result
  *   TransportError            no usable answer: connection failure, timeout, or a body that is not
- *                             a MicroPay envelope. For micropay the payment may or may not be made.
+ *                             a MicroPay envelope. For micropay the payment may or may not be made,
+ *                             except after a RequestNotSentError (no connection was ever made).
  *   MicroPayAbortedError, PaymentOutcomeUnknownError
  *                             the caller's AbortSignal fired; pay() could not learn a final state
  */
@@ -167,18 +168,43 @@ export class ResponseSignatureError extends MicroPayError {
 const UNKNOWN_OUTCOME_ACTION =
   'The request may or may not have reached the platform. For micropay, never pay again with a new order id: query the order after 5 s (pay() does this for you). Other calls may simply be repeated.';
 
+const NOT_SENT_ACTION =
+  'The request was certainly not sent (no connection was made), so the platform recorded nothing. Check the URL and that the platform is running there, then send the same request again.';
+
 /** No usable answer arrived; for micropay the payment's outcome is unknown. */
 export class TransportError extends MicroPayError {
   readonly endpoint: Endpoint;
+  /** The URL the request was posted to; null when the error did not come from a request. */
+  readonly url: string | null;
+  /** What went wrong, without the endpoint and URL the message starts with. */
+  readonly detail: string;
 
-  constructor(endpoint: Endpoint, message: string, options?: { cause?: unknown }) {
-    super(`${endpoint}: ${message}`, UNKNOWN_OUTCOME_ACTION, options);
+  constructor(endpoint: Endpoint, detail: string, options?: { cause?: unknown; url?: string; action?: string }) {
+    const url = options?.url ?? null;
+    super(
+      `${endpoint}${url === null ? '' : ` to ${url}`}: ${detail}`,
+      options?.action ?? UNKNOWN_OUTCOME_ACTION,
+      options?.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.endpoint = endpoint;
+    this.url = url;
+    this.detail = detail;
   }
 }
 
 /** The connection failed or broke before a whole answer arrived. */
 export class ConnectionError extends TransportError {}
+
+/**
+ * No connection was ever made (refused, unknown host, unreachable network, failed TLS handshake):
+ * the request certainly did not reach the platform. Still a ConnectionError, so code that treats
+ * every connection failure as an unknown outcome stays safe.
+ */
+export class RequestNotSentError extends ConnectionError {
+  constructor(endpoint: Endpoint, detail: string, options: { cause?: unknown; url: string }) {
+    super(endpoint, detail, { ...options, action: NOT_SENT_ACTION });
+  }
+}
 
 /** No whole answer within the client's timeoutMs. */
 export class RequestTimeoutError extends TransportError {}
@@ -187,8 +213,8 @@ export class RequestTimeoutError extends TransportError {}
 export class UnexpectedResponseError extends TransportError {
   readonly httpStatus: number;
 
-  constructor(endpoint: Endpoint, httpStatus: number, detail: string) {
-    super(endpoint, `unexpected answer (HTTP ${httpStatus}): ${detail}`);
+  constructor(endpoint: Endpoint, httpStatus: number, detail: string, url?: string) {
+    super(endpoint, `unexpected answer (HTTP ${httpStatus}): ${detail}`, url === undefined ? {} : { url });
     this.httpStatus = httpStatus;
   }
 }

@@ -1,5 +1,12 @@
 import { sign, SIGNATURE_FIELD, verify, type Secret, type SignableParams } from '@micropay/protocol';
-import { ConnectionError, MicroPayAbortedError, RequestTimeoutError, ResponseSignatureError, UnexpectedResponseError } from './errors.js';
+import {
+  ConnectionError,
+  MicroPayAbortedError,
+  RequestNotSentError,
+  RequestTimeoutError,
+  ResponseSignatureError,
+  UnexpectedResponseError,
+} from './errors.js';
 import type { Endpoint } from './types.js';
 
 /**
@@ -41,20 +48,21 @@ export async function signedPost(
   // caller is never refused as stale.
   const body: Record<string, string> = { ...params, timestamp: String(Date.now()) };
   body[SIGNATURE_FIELD] = sign(body, settings.key.expose());
-  const { httpStatus, text } = await post(settings, endpoint, JSON.stringify(body), signal);
+  const url = `${settings.baseUrl}/api/micropay/${endpoint}`;
+  const { httpStatus, text } = await post(settings, url, endpoint, JSON.stringify(body), signal);
 
   let envelope: unknown;
   try {
     envelope = JSON.parse(text);
   } catch {
-    throw new UnexpectedResponseError(endpoint, httpStatus, `not JSON: ${snippet(text)}`);
+    throw new UnexpectedResponseError(endpoint, httpStatus, `not JSON: ${snippet(text)}`, url);
   }
   if (typeof envelope !== 'object' || envelope === null || Array.isArray(envelope)) {
-    throw new UnexpectedResponseError(endpoint, httpStatus, `not a JSON object: ${snippet(text)}`);
+    throw new UnexpectedResponseError(endpoint, httpStatus, `not a JSON object: ${snippet(text)}`, url);
   }
   const { code, msg, data } = envelope as { code?: unknown; msg?: unknown; data?: unknown };
   if (typeof code !== 'number' || !Number.isInteger(code) || typeof msg !== 'string') {
-    throw new UnexpectedResponseError(endpoint, httpStatus, `not a MicroPay envelope: ${snippet(text)}`);
+    throw new UnexpectedResponseError(endpoint, httpStatus, `not a MicroPay envelope: ${snippet(text)}`, url);
   }
   if (data === undefined || data === null) return { httpStatus, code, msg, data: null, envelope };
   if (!isFlatObject(data)) throw new ResponseSignatureError(endpoint, 'BAD_SIGNATURE', 'data is not a flat object of signed fields', envelope);
@@ -71,6 +79,7 @@ function isFlatObject(value: unknown): value is Record<string, string | number |
 
 async function post(
   settings: TransportSettings,
+  url: string,
   endpoint: Endpoint,
   body: string,
   signal: AbortSignal | undefined,
@@ -86,7 +95,7 @@ async function post(
   const onAbort = () => controller.abort();
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    const res = await fetch(`${settings.baseUrl}/api/micropay/${endpoint}`, {
+    const res = await fetch(url, {
       method: 'POST',
       headers: { ...settings.headers, 'Content-Type': 'application/json', Accept: 'application/json' },
       body,
@@ -94,37 +103,59 @@ async function post(
       redirect: 'manual',
       signal: controller.signal,
     });
-    const text = await readBounded(res, endpoint);
+    const text = await readBounded(res, endpoint, url);
     return { httpStatus: res.status, text };
   } catch (error) {
     if (error instanceof UnexpectedResponseError) throw error;
     if (signal?.aborted) throw new MicroPayAbortedError(null, signal.reason);
-    if (timedOut) throw new RequestTimeoutError(endpoint, `no whole answer within ${settings.timeoutMs} ms`, { cause: error });
-    throw new ConnectionError(endpoint, describeFetchError(error), { cause: error });
+    if (timedOut) throw new RequestTimeoutError(endpoint, `no whole answer within ${settings.timeoutMs} ms`, { cause: error, url });
+    const code = fetchErrorCode(error);
+    const message = fetchErrorMessage(error);
+    // fetch refuses some ports outright (the Fetch standard's "bad ports", such as 9 or 25).
+    if (message === 'bad port') throw new RequestNotSentError(endpoint, 'the connection failed: fetch never connects to this port (a "bad port")', { cause: error, url });
+    const detail = code === null ? `the connection failed: ${message}` : `the connection failed (${code})`;
+    if (code !== null && NEVER_CONNECTED.has(code)) throw new RequestNotSentError(endpoint, detail, { cause: error, url });
+    throw new ConnectionError(endpoint, detail, { cause: error, url });
   } finally {
     clearTimeout(timer);
     signal?.removeEventListener('abort', onAbort);
   }
 }
 
-async function readBounded(res: Response, endpoint: Endpoint): Promise<string> {
+async function readBounded(res: Response, endpoint: Endpoint, url: string): Promise<string> {
   if (res.body === null) return '';
   const chunks: Uint8Array[] = [];
   let size = 0;
   for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
     size += chunk.length;
-    if (size > MAX_ANSWER_BYTES) throw new UnexpectedResponseError(endpoint, res.status, `the answer is larger than ${MAX_ANSWER_BYTES} bytes`);
+    if (size > MAX_ANSWER_BYTES) throw new UnexpectedResponseError(endpoint, res.status, `the answer is larger than ${MAX_ANSWER_BYTES} bytes`, url);
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function describeFetchError(error: unknown): string {
+/**
+ * Errors that happen before a connection exists, so no byte of the request was sent: refused,
+ * no such host, no route, or a TLS handshake that failed (HTTP is sent only after it). A reset or
+ * a timeout after connecting is not here: the request may have arrived.
+ */
+const NEVER_CONNECTED = new Set([
+  'ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EAI_NODATA', 'EAI_NONAME', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENETDOWN',
+  'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT', 'CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'ERR_TLS_CERT_ALTNAME_INVALID', 'ERR_SSL_WRONG_VERSION_NUMBER',
+]);
+
+/** The system's error code behind a failed fetch (undici puts it on the cause), or null. */
+function fetchErrorCode(error: unknown): string | null {
   const cause = error instanceof Error ? (error as Error & { cause?: unknown }).cause : undefined;
   const code = typeof cause === 'object' && cause !== null ? (cause as { code?: unknown }).code : undefined;
-  if (typeof code === 'string') return `the connection failed (${code})`;
+  return typeof code === 'string' ? code : null;
+}
+
+function fetchErrorMessage(error: unknown): string {
+  const cause = error instanceof Error ? (error as Error & { cause?: unknown }).cause : undefined;
   const message = cause instanceof Error ? cause.message : error instanceof Error ? error.message : String(error);
-  return `the connection failed: ${message.slice(0, 200)}`;
+  return message.slice(0, 200);
 }
 
 function snippet(text: string): string {

@@ -104,9 +104,10 @@ describe('query, close, refund and refund-query through the client', () => {
     }
   });
 
-  it('no platform at the URL: one line on stderr saying what to do, exit 1', async () => {
-    const r = await runCli(['query', '--url', `http://127.0.0.1:${await freePort()}`, '--mch-id', m.mchId, '--key', m.key, '--order', 'x']);
+  it('no platform at the URL: one line on stderr naming the URL and saying what to do, exit 1', async () => {
+    const url = `http://127.0.0.1:${await freePort()}`;
+    const r = await runCli(['query', '--url', url, '--mch-id', m.mchId, '--key', m.key, '--order', 'x']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^micropay: queryBill: the connection failed \(ECONNREFUSED\)\. .+\n$/);
+    expect(r.stderr).toMatch(new RegExp(`^micropay: no answer from ${url}/api/micropay/queryBill: the connection failed \\(ECONNREFUSED\\)\\. .+\\n$`));
   });
 });

@@ -63,6 +63,44 @@ export function formatWireTime(epochMs: number, timeZone: string): string {
   return `${t.year}-${t.month}-${t.day} ${t.hour}:${t.minute}:${t.second}`;
 }
 
+/**
+ * `yyyy-MM-dd HH:mm:ss +08:00`: a time as a person reads it, with the zone's offset at that instant,
+ * so nobody has to know which zone the platform runs in. The wire keeps the spec's form without it.
+ */
+export function formatZonedTime(epochMs: number, timeZone: string): string {
+  return `${formatWireTime(epochMs, timeZone)} ${offsetText(zoneOffsetMs(epochMs, timeZone))}`;
+}
+
+/**
+ * A wire time (`yyyy-MM-dd HH:mm:ss` in `timeZone`, as tradeTime) with the zone's offset at that
+ * wall-clock time appended. Text that is not a wire time is returned as it is: it came from an answer.
+ */
+export function zonedWireTime(wireTime: string, timeZone: string): string {
+  const m = /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)$/.exec(wireTime);
+  if (m === null) return wireTime;
+  const asUtc = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
+  // The offset of the instant the wall clock names: the guess's offset, corrected once in case the
+  // guess fell on the other side of a daylight-saving change.
+  const guess = zoneOffsetMs(asUtc, timeZone);
+  const offset = zoneOffsetMs(asUtc - guess, timeZone);
+  return `${wireTime} ${offsetText(offset)}`;
+}
+
+/** How far the zone's wall clock is ahead of UTC at `epochMs`, in whole seconds' milliseconds. */
+function zoneOffsetMs(epochMs: number, timeZone: string): number {
+  const t = wallClock(epochMs, timeZone);
+  const wallAsUtc = Date.UTC(+t.year, +t.month - 1, +t.day, +t.hour, +t.minute, +t.second);
+  return wallAsUtc - Math.floor(epochMs / 1000) * 1000;
+}
+
+/** `+08:00`, `-03:30`, `+00:00`. */
+function offsetText(offsetMs: number): string {
+  const minutes = Math.round(Math.abs(offsetMs) / 60_000);
+  const hh = String(Math.floor(minutes / 60)).padStart(2, '0');
+  const mm = String(minutes % 60).padStart(2, '0');
+  return `${offsetMs < 0 ? '-' : '+'}${hh}:${mm}`;
+}
+
 /** `yyyyMMddHHmmss` in the given zone, as used inside wavpayOrderId. */
 export function compactWireTime(epochMs: number, timeZone: string): string {
   const t = wallClock(epochMs, timeZone);

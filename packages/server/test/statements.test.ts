@@ -186,15 +186,15 @@ describe('POST /api/micropay/downloadBill and `micropay bill`', () => {
         'totals,paymentCount,grossAmount,refundCount,refundAmount,netAmount\r\nTOTAL,0,0.00,0,0.00,0.00\r\n',
     );
 
-    // `micropay bill` reads the store and prints the very same CSV.
-    const cli = await runCli(['bill', '--db', p.dbPath, '--mch-id', m.mchId, '--date', '2024-03-11'], { env: { MICROPAY_TIMEZONE: TIME_ZONE } });
+    // `micropay bill --csv` reads the store and prints the very same CSV.
+    const cli = await runCli(['bill', '--db', p.dbPath, '--mch-id', m.mchId, '--date', '2024-03-11', '--csv'], { env: { MICROPAY_TIMEZONE: TIME_ZONE } });
     expect(cli.stderr).toBe('');
     expect(cli.code).toBe(0);
     expect(cli.stdout).toBe(day11.data!.csv);
     const json = await runCli(['bill', '--db', p.dbPath, '--mch-id', m.mchId, '--date', '2024-03-11', '--json'], { env: { MICROPAY_TIMEZONE: TIME_ZONE } });
     expect(JSON.parse(json.stdout)).toMatchObject({
       csv: day11.data!.csv,
-      totals: { paymentCount: 2, grossSen: 7_00, refundCount: 2, refundSen: 8_00, netSen: -1_00 },
+      totals: { paymentCount: 2, grossAmount: '7.00', refundCount: 2, refundAmount: '8.00', netAmount: '-1.00' },
     });
   });
 

@@ -1,4 +1,5 @@
-import { formatSen, parseAmountSen } from '@micropay/protocol';
+import { formatSen, formatZonedTime, parseAmountSen } from '@micropay/protocol';
+import type { Config } from '../config.js';
 import { MAX_PIN_FAILURES } from '../domain/credentials.js';
 import type { Wallet } from '../domain/model.js';
 
@@ -8,13 +9,11 @@ export interface Output {
   show(json: unknown, text: string): void;
 }
 
-/** A mistake in the command line: printed with the usage, exit code 2. */
+/**
+ * A mistake in the command line, found by the command itself (a malformed amount, say): printed
+ * as one line with where to get help, exit code 2.
+ */
 export class UsageError extends Error {}
-
-export function need(value: string | undefined, what: string): string {
-  if (value === undefined || value === '') throw new UsageError(`missing ${what}`);
-  return value;
-}
 
 export function amountSen(text: string, what: string): number {
   const sen = parseAmountSen(text);
@@ -27,6 +26,11 @@ export class CommandFailed extends Error {}
 
 export function notFound(what: string): never {
   throw new CommandFailed(`no ${what}`);
+}
+
+/** A time as a person reads it: in the platform's time zone, with its offset. */
+export function timeText(epochMs: number, config: Config): string {
+  return formatZonedTime(epochMs, config.timeZone);
 }
 
 export function walletJson(w: Wallet) {

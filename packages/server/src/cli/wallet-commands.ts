@@ -1,83 +1,12 @@
-import { formatSen, parseAmountSen } from '@micropay/protocol';
-import type { Config } from '../config.js';
+import { formatSen, formatWireTime, parseAmountSen } from '@micropay/protocol';
 import { hashPin, hashWalletToken, newWalletToken, PIN_RULE } from '../domain/credentials.js';
-import type { Store } from '../store/store.js';
-import { amountSen, need, notFound, UsageError, walletJson, type Output } from './common.js';
+import type { Wallet, WalletStatus } from '../domain/model.js';
+import { defineCommand, type CommandGroup } from './command-line.js';
+import { amountSen, CommandFailed, notFound, timeText, UsageError, walletJson } from './common.js';
 
-interface WalletFlags {
-  name?: string | undefined;
-  balance?: string | undefined;
-  pin?: string | undefined;
-  'confirm-limit'?: string | undefined;
-}
+/** The operator's wallet commands, and `paycode`, which issues a wallet's payment code. */
 
-/**
- * Wallet commands that deal with the wallet app's credentials and limits. Returns null for a
- * subcommand that is not one of these, so the caller can report it.
- */
-export async function walletCommand(
-  store: Store,
-  _config: Config,
-  args: string[],
-  flags: WalletFlags,
-  out: Output,
-): Promise<number | null> {
-  const [sub, walletId, value] = args;
-  switch (sub) {
-    case 'create': {
-      const openingSen = flags.balance === undefined ? 0 : amountSen(flags.balance, '--balance');
-      const pinHash = flags.pin === undefined ? null : await hashPin(pinOf(flags.pin));
-      const confirmLimitSen = flags['confirm-limit'] === undefined ? null : limitOf(flags['confirm-limit']);
-      const token = newWalletToken();
-      const w = await store.createWallet({
-        name: need(flags.name, '--name'), openingSen, tokenHash: hashWalletToken(token), pinHash, confirmLimitSen,
-      });
-      out.show(
-        { ...walletJson(w), token },
-        `Wallet ${w.walletId} "${w.name}" created with balance ${formatSen(w.balanceSen)}.\n` +
-          `Wallet app token: ${token}   (shown once; \`micropay wallet token ${w.walletId}\` issues a new one)`,
-      );
-      return 0;
-    }
-    case 'token': {
-      const token = newWalletToken();
-      const w = await store.updateWalletSecurity(need(walletId, 'WALLETID'), { tokenHash: hashWalletToken(token) });
-      if (w === null) return notFound(`wallet ${walletId}`);
-      out.show({ walletId: w.walletId, token }, `New wallet app token for ${w.walletId}: ${token}   (the old one no longer works)`);
-      return 0;
-    }
-    case 'set-pin': {
-      const pinHash = await hashPin(pinOf(need(flags.pin, '--pin')));
-      const w = await store.updateWalletSecurity(need(walletId, 'WALLETID'), { pinHash });
-      if (w === null) return notFound(`wallet ${walletId}`);
-      out.show(walletJson(w), `PIN of wallet ${w.walletId} set; confirmation unlocked.`);
-      return 0;
-    }
-    case 'unlock': {
-      const w = await store.updateWalletSecurity(need(walletId, 'WALLETID'), { pinFailures: 0 });
-      if (w === null) return notFound(`wallet ${walletId}`);
-      out.show(walletJson(w), `Wallet ${w.walletId} can confirm payments again.`);
-      return 0;
-    }
-    case 'set-limit': {
-      const text = need(value, 'AMOUNT (or "default")');
-      const confirmLimitSen = text === 'default' ? null : limitOf(text);
-      const w = await store.updateWalletSecurity(need(walletId, 'WALLETID'), { confirmLimitSen });
-      if (w === null) return notFound(`wallet ${walletId}`);
-      const shown = confirmLimitSen === null ? 'the platform default' : formatSen(confirmLimitSen);
-      out.show(walletJson(w), `Payments above ${shown} from wallet ${w.walletId} need the holder's confirmation.`);
-      return 0;
-    }
-    case 'close': {
-      const w = await store.setWalletStatus(need(walletId, 'WALLETID'), 'closed');
-      if (w === null) return notFound(`wallet ${walletId}`);
-      out.show(walletJson(w), `Wallet ${w.walletId} is closed: it cannot pay or receive refunds.`);
-      return 0;
-    }
-    default:
-      return null;
-  }
-}
+const WALLETID = { name: 'WALLETID', help: 'the wallet id (12 digits, starting 60)' } as const;
 
 function pinOf(pin: string): string {
   if (!PIN_RULE.test(pin)) throw new UsageError('--pin must be 4 to 6 digits');
@@ -89,3 +18,223 @@ function limitOf(text: string): number {
   if (sen === null) throw new UsageError('the confirmation limit must be an amount like 250.00');
   return sen;
 }
+
+function balanceText(w: Wallet): string {
+  return `balance ${formatSen(w.balanceSen)} (held ${formatSen(w.heldSen)})`;
+}
+
+const create = defineCommand({
+  name: 'wallet create',
+  summary: "create a wallet (prints its id and app token, once)",
+  details: 'The opening balance is booked as a top-up from the platform float.',
+  positionals: [],
+  options: {
+    name: { type: 'string', value: 'NAME', required: true, help: "the holder's name" },
+    balance: { type: 'string', value: 'AMOUNT', help: 'the opening balance, like 100.00 (default 0.00)' },
+    pin: { type: 'string', value: 'PIN', help: 'a PIN of 4 to 6 digits for confirming large payments' },
+    'confirm-limit': { type: 'string', value: 'AMOUNT', help: "payments above it wait for the holder's confirmation (default MICROPAY_CONFIRM_LIMIT)" },
+  },
+  store: 'creates',
+  async run({ options, store, out }) {
+    const openingSen = options.balance === undefined ? 0 : amountSen(options.balance, '--balance');
+    const pinHash = options.pin === undefined ? null : await hashPin(pinOf(options.pin));
+    const confirmLimitSen = options['confirm-limit'] === undefined ? null : limitOf(options['confirm-limit']);
+    const token = newWalletToken();
+    const w = await store.createWallet({ name: options.name, openingSen, tokenHash: hashWalletToken(token), pinHash, confirmLimitSen });
+    out.show(
+      { ...walletJson(w), token },
+      `Wallet ${w.walletId} "${w.name}" created with balance ${formatSen(w.balanceSen)}.\n` +
+        `Wallet app token: ${token}   (shown once; \`micropay wallet token ${w.walletId}\` issues a new one)`,
+    );
+    return 0;
+  },
+});
+
+const token = defineCommand({
+  name: 'wallet token',
+  summary: "issue a new wallet app token (the old one stops working)",
+  positionals: [WALLETID],
+  options: {},
+  store: 'existing',
+  async run({ args, store, out }) {
+    const fresh = newWalletToken();
+    const w = await store.updateWalletSecurity(args.WALLETID, { tokenHash: hashWalletToken(fresh) });
+    if (w === null) return notFound(`wallet ${args.WALLETID}`);
+    out.show({ walletId: w.walletId, token: fresh }, `New wallet app token for ${w.walletId}: ${fresh}   (the old one no longer works)`);
+    return 0;
+  },
+});
+
+const setPin = defineCommand({
+  name: 'wallet set-pin',
+  summary: "set a wallet's PIN (also unlocks confirmation)",
+  positionals: [WALLETID],
+  options: { pin: { type: 'string', value: 'PIN', required: true, help: 'the new PIN, 4 to 6 digits' } },
+  store: 'existing',
+  async run({ args, options, store, out }) {
+    const pinHash = await hashPin(pinOf(options.pin));
+    const w = await store.updateWalletSecurity(args.WALLETID, { pinHash });
+    if (w === null) return notFound(`wallet ${args.WALLETID}`);
+    out.show(walletJson(w), `PIN of wallet ${w.walletId} set; confirmation unlocked.`);
+    return 0;
+  },
+});
+
+const unlock = defineCommand({
+  name: 'wallet unlock',
+  summary: 'let a wallet locked by wrong PINs confirm payments again',
+  positionals: [WALLETID],
+  options: {},
+  store: 'existing',
+  async run({ args, store, out }) {
+    const w = await store.updateWalletSecurity(args.WALLETID, { pinFailures: 0 });
+    if (w === null) return notFound(`wallet ${args.WALLETID}`);
+    out.show(walletJson(w), `Wallet ${w.walletId} can confirm payments again.`);
+    return 0;
+  },
+});
+
+const setLimit = defineCommand({
+  name: 'wallet set-limit',
+  summary: "set the amount above which payments wait for confirmation",
+  positionals: [WALLETID, { name: 'LIMIT', help: 'an amount like 150.00, or "default" for MICROPAY_CONFIRM_LIMIT' }],
+  options: {},
+  store: 'existing',
+  async run({ args, store, out }) {
+    const confirmLimitSen = args.LIMIT === 'default' ? null : limitOf(args.LIMIT);
+    const w = await store.updateWalletSecurity(args.WALLETID, { confirmLimitSen });
+    if (w === null) return notFound(`wallet ${args.WALLETID}`);
+    const shown = confirmLimitSen === null ? 'the platform default' : formatSen(confirmLimitSen);
+    out.show(walletJson(w), `Payments above ${shown} from wallet ${w.walletId} need the holder's confirmation.`);
+    return 0;
+  },
+});
+
+const topup = defineCommand({
+  name: 'wallet topup',
+  summary: 'top a wallet up from the platform float',
+  positionals: [WALLETID, { name: 'AMOUNT', help: 'the amount, like 25.00' }],
+  options: {},
+  store: 'existing',
+  async run({ args, store, out }) {
+    const sen = amountSen(args.AMOUNT, 'AMOUNT');
+    const w = await store.topUp(args.WALLETID, sen);
+    if (w === null) return notFound(`wallet ${args.WALLETID}`);
+    out.show(walletJson(w), `Wallet ${w.walletId} topped up by ${formatSen(sen)}; balance ${formatSen(w.balanceSen)}.`);
+    return 0;
+  },
+});
+
+const show = defineCommand({
+  name: 'wallet show',
+  summary: "show a wallet's status and balance",
+  positionals: [WALLETID],
+  options: {},
+  store: 'existing',
+  async run({ args, store, out }) {
+    const w = await store.findWallet(args.WALLETID);
+    if (w === null) return notFound(`wallet ${args.WALLETID}`);
+    out.show(walletJson(w), `Wallet ${w.walletId} "${w.name}": ${w.status}, ${balanceText(w)}`);
+    return 0;
+  },
+});
+
+const WALLET_STATUSES: readonly WalletStatus[] = ['active', 'frozen', 'closed'];
+const LIST_LIMIT_DEFAULT = 50;
+const LIST_LIMIT_MAX = 1000;
+
+const list = defineCommand({
+  name: 'wallet list',
+  summary: 'list wallets in id order, a page at a time',
+  details: 'A full page ends with the command for the next one (--after the last wallet id shown).',
+  positionals: [],
+  options: {
+    status: { type: 'string', value: 'STATUS', help: `only wallets with this status: ${WALLET_STATUSES.join(', ')}` },
+    name: { type: 'string', value: 'TEXT', help: "only wallets whose name contains TEXT (any case)" },
+    after: { type: 'string', value: 'WALLETID', help: 'the page after this wallet id (the last one of the previous page)' },
+    limit: { type: 'string', value: 'N', help: `wallets per page (default ${LIST_LIMIT_DEFAULT}, at most ${LIST_LIMIT_MAX})` },
+  },
+  store: 'existing',
+  async run({ options, store, out }) {
+    const status = options.status as WalletStatus | undefined;
+    if (status !== undefined && !WALLET_STATUSES.includes(status)) throw new UsageError(`--status must be one of ${WALLET_STATUSES.join(', ')}`);
+    const limit = options.limit === undefined ? LIST_LIMIT_DEFAULT : Number(options.limit);
+    if (!/^[0-9]+$/.test(options.limit ?? '1') || !Number.isInteger(limit) || limit < 1 || limit > LIST_LIMIT_MAX) {
+      throw new UsageError(`--limit must be a whole number from 1 to ${LIST_LIMIT_MAX}`);
+    }
+    // One more than the page, to know whether a next page exists without another query.
+    const found = await store.listWallets({
+      limit: limit + 1,
+      ...(status === undefined ? {} : { status }),
+      ...(options.name === undefined || options.name === '' ? {} : { nameContains: options.name }),
+      ...(options.after === undefined ? {} : { afterWalletId: options.after }),
+    });
+    const page = found.slice(0, limit);
+    const next = found.length > limit ? page[page.length - 1]!.walletId : null;
+    const lines = page.map((w) => `${w.walletId}  ${w.status.padEnd(6)}  ${balanceText(w)}  ${w.name}`);
+    if (page.length === 0) lines.push('No wallets.');
+    if (next !== null) lines.push(`More: micropay wallet list --after ${next}${sameFilters(options)}`);
+    out.show({ wallets: page.map(walletJson), next }, lines.join('\n'));
+    return 0;
+  },
+});
+
+/** The filters of this listing, to repeat in the next page's command. */
+function sameFilters(options: { status?: string | undefined; name?: string | undefined; limit?: string | undefined }): string {
+  let text = '';
+  if (options.status !== undefined) text += ` --status ${options.status}`;
+  if (options.name !== undefined && options.name !== '') text += ` --name ${JSON.stringify(options.name)}`;
+  if (options.limit !== undefined) text += ` --limit ${options.limit}`;
+  return text;
+}
+
+function statusCommand(verb: 'freeze' | 'unfreeze' | 'close') {
+  const status: WalletStatus = verb === 'freeze' ? 'frozen' : verb === 'unfreeze' ? 'active' : 'closed';
+  const summaries = {
+    freeze: 'freeze a wallet: its payments fail (9001) and it gets no codes',
+    unfreeze: 'let a frozen wallet pay again',
+    close: 'close a wallet for good: it cannot pay or receive refunds',
+  };
+  return defineCommand({
+    name: `wallet ${verb}`,
+    summary: summaries[verb],
+    positionals: [WALLETID],
+    options: {},
+    store: 'existing',
+    async run({ args, store, out }) {
+      const w = await store.setWalletStatus(args.WALLETID, status);
+      if (w === null) return notFound(`wallet ${args.WALLETID}`);
+      if (w.status === 'closed' && verb !== 'close') throw new CommandFailed(`wallet ${w.walletId} is closed; closing is final`);
+      out.show(walletJson(w), verb === 'close' ? `Wallet ${w.walletId} is closed: it cannot pay or receive refunds.` : `Wallet ${w.walletId} is ${w.status}.`);
+      return 0;
+    },
+  });
+}
+
+const paycode = defineCommand({
+  name: 'paycode',
+  summary: "issue a wallet's one-time payment code",
+  positionals: [WALLETID],
+  options: {},
+  store: 'existing',
+  async run({ args, store, out, config }) {
+    const walletId = args.WALLETID;
+    const code = await store.issuePayCode(walletId, config.payCodeTtlS * 1000);
+    if (code === 'NO_WALLET') return notFound(`wallet ${walletId}`);
+    if (code === 'WALLET_FROZEN') throw new CommandFailed(`wallet ${walletId} is frozen; it cannot issue payment codes`);
+    // As the wallet API gives it: expiresAt in the wire's form, expiresAtMs as a string.
+    out.show(
+      { payCode: code.code, walletId, expiresAt: formatWireTime(code.expiresAtMs, config.timeZone), expiresAtMs: String(code.expiresAtMs) },
+      `Payment code ${code.code} for wallet ${walletId}, valid until ${timeText(code.expiresAtMs, config)} (one use).`,
+    );
+    return 0;
+  },
+});
+
+export const walletCommands: CommandGroup = {
+  title: 'Wallets',
+  commands: [
+    create, show, list, topup, token, setPin, unlock, setLimit,
+    statusCommand('freeze'), statusCommand('unfreeze'), statusCommand('close'), paycode,
+  ],
+};

@@ -1,0 +1,222 @@
+import { formatSen, Secret } from '@micropay/protocol';
+import { merchantKeyProblem } from '../domain/credentials.js';
+import { merchantIdProblem, newApiKey } from '../domain/ids.js';
+import { DEFAULT_KEY_OVERLAP_MS } from '../domain/merchant-keys.js';
+import type { Merchant } from '../domain/model.js';
+import { isNotifyUrl, NOTIFY_URL_MAX_LENGTH } from '../notify/message.js';
+import { MerchantIdTakenError } from '../store/store.js';
+import { defineCommand, type CommandGroup } from './command-line.js';
+import { CommandFailed, notFound, timeText, UsageError } from './common.js';
+
+/** The operator's merchant commands: create (or import), update, show, list, disable, enable, roll-key. */
+
+const MCHID = { name: 'MCHID', help: 'the merchant id' } as const;
+
+/** `--notify-url URL` sets it, `--notify-url ""` clears it, no flag leaves it as it is (undefined). */
+function notifyUrlOption(value: string | undefined): string | null | undefined {
+  if (value === undefined) return undefined;
+  if (value === '') return null;
+  if (!isNotifyUrl(value)) {
+    throw new UsageError(`--notify-url must be an absolute http:// or https:// URL of at most ${NOTIFY_URL_MAX_LENGTH} characters`);
+  }
+  return value;
+}
+
+/**
+ * The key a merchant brings from another platform. Checked without ever repeating it: the
+ * message names the rule, not the key. A "|" is refused as well: the signature joins values
+ * and the key with "|".
+ */
+function importedKey(key: string): Secret {
+  const problem = merchantKeyProblem(key) ?? (key.includes('|') ? 'a merchant key must not contain "|"' : null);
+  if (problem !== null) throw new UsageError(`--key: ${problem}`);
+  return new Secret(key);
+}
+
+function merchantJson(m: Merchant) {
+  return { mchId: m.mchId, name: m.name, status: m.status, notifyUrl: m.notifyUrl };
+}
+
+function notifyText(m: Merchant): string {
+  return m.notifyUrl === null ? 'no notifications (no notify URL)' : `notifications go to ${m.notifyUrl}`;
+}
+
+const create = defineCommand({
+  name: 'merchant create',
+  summary: 'create a merchant, or import one with its own id and key',
+  details: [
+    'A new merchant id is the month (yyyyMM, in MICROPAY_TIMEZONE) and a sequence number; a new API key',
+    'is 32 characters, shown here only. A merchant moving from another MicroPay platform keeps its',
+    'integration unchanged: --mch-id and --key import its id and key (either alone keeps just that one).',
+    'An imported key is never printed back.',
+  ].join('\n'),
+  positionals: [],
+  options: {
+    name: { type: 'string', value: 'NAME', required: true, help: "the merchant's name, as answers and statements show it" },
+    'notify-url': { type: 'string', value: 'URL', help: 'where signed payment and refund notifications are posted' },
+    'mch-id': { type: 'string', value: 'MCHID', help: "import: the merchant's id on its old platform (1-19 digits, like 202006001)" },
+    key: { type: 'string', value: 'KEY', help: "import: the merchant's API key on its old platform (16-128 printable characters)" },
+  },
+  store: 'creates',
+  async run({ options, store, out }) {
+    const mchId = options['mch-id'];
+    const idProblem = mchId === undefined ? null : merchantIdProblem(mchId);
+    if (idProblem !== null) throw new UsageError(`--mch-id: ${idProblem}`);
+    const given = options.key === undefined ? null : importedKey(options.key);
+    const notifyUrl = notifyUrlOption(options['notify-url']) ?? null;
+    let m: Merchant;
+    try {
+      m = await store.createMerchant({ name: options.name, apiKey: given ?? new Secret(newApiKey()), notifyUrl, ...(mchId === undefined ? {} : { mchId }) });
+    } catch (error) {
+      if (error instanceof MerchantIdTakenError) throw new CommandFailed(`merchant ${error.mchId} already exists; nothing was created`);
+      throw error;
+    }
+    const how = mchId === undefined ? 'created' : 'imported with its own id';
+    out.show(
+      { ...merchantJson(m), ...(given === null ? { apiKey: m.apiKey.expose() } : {}) },
+      given === null
+        ? `Merchant ${m.mchId} "${m.name}" ${how}.\nAPI key: ${m.apiKey.expose()}   (keep it secret; it signs every request)`
+        : `Merchant ${m.mchId} "${m.name}" ${how}, with the API key given (--key).`,
+    );
+    return 0;
+  },
+});
+
+const update = defineCommand({
+  name: 'merchant update',
+  summary: "rename a merchant, or set or clear its notify URL",
+  positionals: [MCHID],
+  options: {
+    name: { type: 'string', value: 'NAME', help: 'the new name' },
+    'notify-url': { type: 'string', value: 'URL', help: 'the new notify URL; "" clears it (no notifications)' },
+  },
+  store: 'existing',
+  async run({ args, options, store, out }) {
+    const notifyUrl = notifyUrlOption(options['notify-url']);
+    if (options.name === '') throw new UsageError('--name must not be empty');
+    if (options.name === undefined && notifyUrl === undefined) throw new UsageError('merchant update needs --name or --notify-url');
+    const changes: { name?: string; notifyUrl?: string | null } = {};
+    if (options.name !== undefined) changes.name = options.name;
+    if (notifyUrl !== undefined) changes.notifyUrl = notifyUrl;
+    const m = await store.updateMerchant(args.MCHID, changes);
+    if (m === null) return notFound(`merchant ${args.MCHID}`);
+    out.show(merchantJson(m), `Merchant ${m.mchId} "${m.name}" updated; ${notifyText(m)}.`);
+    return 0;
+  },
+});
+
+const show = defineCommand({
+  name: 'merchant show',
+  summary: "show a merchant: status, balance, notify URL, key",
+  positionals: [MCHID],
+  options: {},
+  store: 'existing',
+  async run({ args, store, out, config }) {
+    const m = await store.findMerchant(args.MCHID);
+    if (m === null) return notFound(`merchant ${args.MCHID}`);
+    const balanceSen = (await store.merchantBalances([m.mchId])).get(m.mchId) ?? 0;
+    const lines = [
+      `Merchant ${m.mchId} "${m.name}": ${m.status}, balance ${formatSen(balanceSen)}`,
+      `Created ${timeText(m.createdAtMs, config)}; ${notifyText(m)}.`,
+    ];
+    const previous = m.previousKey;
+    if (m.keyRolledAtMs !== null && previous !== null) {
+      const until = timeText(previous.untilMs, config);
+      lines.push(
+        `Key rolled ${timeText(m.keyRolledAtMs, config)}; the old key ${previous.untilMs > Date.now() ? 'verifies until' : 'stopped verifying at'} ${until}; ` +
+          (m.keyFirstUsedAtMs === null ? 'the new key is not used yet.' : `the new key is in use since ${timeText(m.keyFirstUsedAtMs, config)}.`),
+      );
+    }
+    out.show(
+      {
+        ...merchantJson(m),
+        balance: formatSen(balanceSen),
+        createdAtMs: String(m.createdAtMs),
+        keyRolledAtMs: m.keyRolledAtMs === null ? null : String(m.keyRolledAtMs),
+        previousKeyUntilMs: previous === null ? null : String(previous.untilMs),
+        keyFirstUsedAtMs: m.keyFirstUsedAtMs === null ? null : String(m.keyFirstUsedAtMs),
+      },
+      lines.join('\n'),
+    );
+    return 0;
+  },
+});
+
+const list = defineCommand({
+  name: 'merchant list',
+  summary: 'list every merchant with its status and balance',
+  positionals: [],
+  options: {},
+  store: 'existing',
+  async run({ store, out }) {
+    const all = await store.listMerchants();
+    const balances = await store.merchantBalances();
+    const balance = (m: Merchant) => formatSen(balances.get(m.mchId) ?? 0);
+    out.show(
+      { merchants: all.map((m) => ({ ...merchantJson(m), balance: balance(m) })) },
+      all.length === 0
+        ? 'No merchants.'
+        : all
+            .map((m) => `${m.mchId}  ${m.status.padEnd(8)}  ${m.name}  balance ${balance(m)}${m.notifyUrl === null ? '' : `  notify ${m.notifyUrl}`}`)
+            .join('\n'),
+    );
+    return 0;
+  },
+});
+
+function statusCommand(verb: 'disable' | 'enable') {
+  return defineCommand({
+    name: `merchant ${verb}`,
+    summary: verb === 'disable' ? "lock a merchant out: its requests answer 1022" : 'let a disabled merchant use the API again',
+    positionals: [MCHID],
+    options: {},
+    store: 'existing',
+    async run({ args, store, out }) {
+      const m = await store.setMerchantStatus(args.MCHID, verb === 'disable' ? 'disabled' : 'active');
+      if (m === null) return notFound(`merchant ${args.MCHID}`);
+      out.show(merchantJson(m), `Merchant ${m.mchId} is ${m.status}.`);
+      return 0;
+    },
+  });
+}
+
+const MAX_OVERLAP_HOURS = 720;
+
+const rollKey = defineCommand({
+  name: 'merchant roll-key',
+  summary: 'give a merchant a new API key; the old one verifies a while',
+  details: [
+    'The new key is printed once. Until the window ends both keys verify requests; answers and',
+    'notifications are signed with the old key until the merchant first sends a request signed with',
+    'the new one, and with the new key from then on. --overlap-hours 0 stops the old key at once.',
+  ].join('\n'),
+  positionals: [MCHID],
+  options: {
+    'overlap-hours': { type: 'string', value: 'N', help: `how long the old key keeps verifying, in hours (default ${DEFAULT_KEY_OVERLAP_MS / 3_600_000}, at most ${MAX_OVERLAP_HOURS})` },
+  },
+  store: 'existing',
+  async run({ args, options, store, out, config }) {
+    const hoursText = options['overlap-hours'];
+    if (hoursText !== undefined && (!/^[0-9]{1,4}$/.test(hoursText) || Number(hoursText) > MAX_OVERLAP_HOURS)) {
+      throw new UsageError(`--overlap-hours must be a whole number of hours from 0 to ${MAX_OVERLAP_HOURS}`);
+    }
+    const overlapMs = hoursText === undefined ? DEFAULT_KEY_OVERLAP_MS : Number(hoursText) * 3_600_000;
+    const m = await store.rollMerchantKey(args.MCHID, new Secret(newApiKey()), overlapMs);
+    if (m === null) return notFound(`merchant ${args.MCHID}`);
+    const untilMs = m.previousKey?.untilMs ?? Date.now();
+    const until = timeText(untilMs, config);
+    out.show(
+      { mchId: m.mchId, apiKey: m.apiKey.expose(), previousKeyUntil: until, previousKeyUntilMs: String(untilMs) },
+      `New API key of merchant ${m.mchId}: ${m.apiKey.expose()}   (shown once; keep it secret)\n` +
+        (overlapMs === 0
+          ? 'The old key stopped verifying now.'
+          : `The old key keeps verifying until ${until}; answers are signed with the new key once the merchant has used it.`),
+    );
+    return 0;
+  },
+});
+
+export const merchantCommands: CommandGroup = {
+  title: 'Merchants',
+  commands: [create, update, show, list, statusCommand('disable'), statusCommand('enable'), rollKey],
+};

@@ -1,0 +1,104 @@
+import type { Config } from '../config.js';
+import { createLogger } from '../log.js';
+import { redactUrl, startPlatform } from '../platform.js';
+import { prepareSandbox } from '../sandbox.js';
+import { defineCommand, type CommandGroup } from './command-line.js';
+import { timeText } from './common.js';
+
+/** Running the platform and looking after its store: serve, migrate, audit. */
+
+const serve = defineCommand({
+  name: 'serve',
+  summary: 'start the platform (API and background jobs)',
+  details: [
+    'The port and host are also the PORT and HOST settings (docs/configuration.md); the options win.',
+    'With --sandbox an empty store gets a sandbox merchant and a funded wallet, printed with a payment',
+    'code and a pay command to try.',
+  ].join('\n'),
+  positionals: [],
+  options: {
+    port: { type: 'string', value: 'N', help: 'the port to listen on (default PORT, else 8080; 0 picks a free one)' },
+    host: { type: 'string', value: 'HOST', help: 'the address to listen on (default HOST, else 127.0.0.1)' },
+    sandbox: { type: 'boolean', help: 'sandbox mode: rehearsal faults, and a sandbox merchant and wallet' },
+  },
+  store: 'own',
+  run: ({ config }) => runServer(config),
+});
+
+async function runServer(config: Config): Promise<number> {
+  const logger = createLogger(config.logLevel);
+  // Listen for the stop signals before anything starts, so a stop during start-up (or while the
+  // sandbox is being prepared) still shuts down cleanly instead of killing the process.
+  const stopped = new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  const platform = await startPlatform(config, logger);
+  const mode = config.sandbox ? 'sandbox mode' : 'production mode';
+  const where = platform.store.kind === 'sqlite' ? `SQLite ${config.database}` : `PostgreSQL ${redactUrl(config.database)}`;
+  process.stdout.write(`MicroPay is listening on ${platform.url} (${where}, ${mode})\n`);
+  if (config.sandbox) {
+    const sandbox = await prepareSandbox(platform.store, config);
+    if (sandbox === null) {
+      process.stdout.write('Sandbox: this store already has merchants of its own, so no sandbox merchant was created.\n');
+    } else {
+      const order = `demo-${Date.now()}`;
+      process.stdout.write(
+        [
+          '',
+          `Sandbox merchant  mchId ${sandbox.mchId}   key ${sandbox.apiKey}`,
+          `Sandbox wallet    walletId ${sandbox.walletId}   balance ${sandbox.balance}`,
+          `Payment code      ${sandbox.payCode}   (one use, valid ${config.payCodeTtlS} s; new one: npx micropay paycode ${sandbox.walletId})`,
+          '',
+          'Pay 1.00 with it:',
+          `  npx micropay pay --url ${platform.url} --mch-id ${sandbox.mchId} --key ${sandbox.apiKey} --order ${order} --amount 1.00 --code ${sandbox.payCode}`,
+          '',
+        ].join('\n') + '\n',
+      );
+    }
+  }
+  logger.info('listening', { url: platform.url, sandbox: config.sandbox });
+  await stopped;
+  await platform.close();
+  logger.info('stopped');
+  return 0;
+}
+
+const migrate = defineCommand({
+  name: 'migrate',
+  summary: 'apply pending schema migrations and list the applied ones',
+  positionals: [],
+  options: {},
+  store: 'creates',
+  async run({ store, out, config }) {
+    // Opening the store applied whatever was pending (one process at a time on PostgreSQL).
+    const version = await store.schemaVersion();
+    const applied = await store.appliedMigrations();
+    const lines = applied.map((m) => `  ${m.version}  ${timeText(m.appliedAtMs, config)}  ${m.name}`);
+    out.show(
+      { schemaVersion: version, store: store.kind, migrations: applied },
+      [`The ${store.kind === 'sqlite' ? 'SQLite' : 'PostgreSQL'} schema is at version ${version}. Applied:`, ...lines].join('\n'),
+    );
+    return 0;
+  },
+});
+
+const audit = defineCommand({
+  name: 'audit',
+  summary: "check the ledger's invariants (exit 1 on a violation)",
+  positionals: [],
+  options: {},
+  store: 'existing',
+  async run({ store, out }) {
+    const report = await store.audit();
+    const lines = report.checks.map((c) =>
+      c.violations.length === 0 ? `ok    ${c.name}` : `FAIL  ${c.name}\n${c.violations.map((v) => `        ${v}`).join('\n')}`,
+    );
+    const t = report.totals;
+    lines.push(`${report.ok ? 'Audit clean' : 'Audit FAILED'}: ${t.entries} journal entries, ${t.postings} postings, ${t.orders} orders.`);
+    out.show(report, lines.join('\n'));
+    return report.ok ? 0 : 1;
+  },
+});
+
+export const platformCommands: CommandGroup = { title: 'Platform', commands: [serve, migrate, audit] };

@@ -1,0 +1,83 @@
+import { readFile } from 'node:fs/promises';
+import { sign, SIGNATURE_FIELD, type SignableParams } from '@micropay/protocol';
+import { defineCommand, type CommandGroup } from './command-line.js';
+import { CommandFailed, UsageError } from './common.js';
+
+/**
+ * `micropay sign`: the secureHash of a JSON body for a key, computed by the protocol's own
+ * signing, for people who write requests by hand (curl) or check a signature they were given.
+ */
+
+/** A request body is small; this bounds what is read from a file or stdin. */
+const MAX_BODY_BYTES = 1024 * 1024;
+
+const signCommand = defineCommand({
+  name: 'sign',
+  summary: 'print the secureHash of a JSON body (for requests with curl)',
+  details: [
+    'The body is --body, else the file --file, else stdin. Its own secureHash, if any, is ignored.',
+    'Values are signed as the API signs them (docs/api.md): null values are left out, "" is kept.',
+    'A number too large for JSON to carry exactly (over 2^53) is refused: send such values as strings.',
+  ].join('\n'),
+  positionals: [],
+  options: {
+    key: { type: 'string', value: 'KEY', required: true, help: "the merchant's API key" },
+    body: { type: 'string', value: 'JSON', help: 'the body, a JSON object' },
+    file: { type: 'string', value: 'FILE', help: 'read the body from this file' },
+  },
+  store: 'none',
+  async run({ options, out }) {
+    if (options.body !== undefined && options.file !== undefined) throw new UsageError('give the body with --body or --file, not both');
+    const text = options.body ?? (options.file !== undefined ? await fromFile(options.file) : await fromStdin());
+    const body = signableBody(text);
+    const secureHash = sign(body, options.key);
+    out.show({ secureHash }, secureHash);
+    return 0;
+  },
+});
+
+async function fromFile(path: string): Promise<string> {
+  try {
+    const bytes = await readFile(path);
+    if (bytes.length > MAX_BODY_BYTES) throw new UsageError(`--file: ${path} is larger than ${MAX_BODY_BYTES} bytes`);
+    return bytes.toString('utf8');
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new CommandFailed(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+}
+
+async function fromStdin(): Promise<string> {
+  if (process.stdin.isTTY) throw new UsageError('give the body with --body JSON, --file FILE or on stdin');
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw new UsageError(`the body on stdin is larger than ${MAX_BODY_BYTES} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The body as the signature sees it: a flat JSON object, without its secureHash. */
+function signableBody(text: string): SignableParams {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new UsageError(text.trim() === '' ? 'the body is empty' : 'the body is not JSON');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new UsageError('the body must be a JSON object');
+  const body: Record<string, string | number | boolean | null> = {};
+  for (const [name, value] of Object.entries(parsed)) {
+    if (name === SIGNATURE_FIELD) continue;
+    if (typeof value === 'object' && value !== null) throw new UsageError(`field ${name}: objects and arrays cannot be signed`);
+    if (typeof value === 'number' && Number.isInteger(value) && !Number.isSafeInteger(value)) {
+      throw new UsageError(`field ${name}: a number this large loses digits in JSON; send it as a string`);
+    }
+    body[name] = value as string | number | boolean | null;
+  }
+  return body;
+}
+
+export const signCommands: CommandGroup = { title: 'Signing', commands: [signCommand] };
