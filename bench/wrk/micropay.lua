@@ -37,6 +37,7 @@ local i = 0
 exhausted = false
 codes = {}
 paid = {}
+local seen = {}
 local npaid = 0
 
 function init(args)
@@ -68,10 +69,15 @@ end
 function response(status, headers, body)
   local code = string.match(body, '"code":(%-?%d+)') or "none"
   codes[code] = (codes[code] or 0) + 1
-  -- queryBill answers carry refundAmount; only micropay answers count as payments.
-  if code == "0" and string.find(body, '"tradeStatus":"PAID"', 1, true) and not string.find(body, '"refundAmount"', 1, true) then
-    npaid = npaid + 1
-    paid[npaid] = string.match(body, '"mchId":"([^"]*)"') .. " " .. string.match(body, '"merchantOrderId":"([^"]*)"')
+  -- queryBill answers carry the same data as micropay's (the spec's keys). A query asks about a
+  -- payment of this thread answered before it, so a PAID order seen again is a query: skip it.
+  if code == "0" and string.find(body, '"tradeStatus":"PAID"', 1, true) then
+    local key = string.match(body, '"mchId":"([^"]*)"') .. " " .. string.match(body, '"merchantOrderId":"([^"]*)"')
+    if not seen[key] then
+      seen[key] = true
+      npaid = npaid + 1
+      paid[npaid] = key
+    end
   end
 end
 

@@ -43,6 +43,7 @@ const ORDER_CODES: Partial<Record<Endpoint, ReadonlyMap<number, readonly OrderSt
     [ResultCode.DUPLICATE_ORDER, ANY_ORDER_STATE],
   ]),
   queryBill: new Map([[ResultCode.SUCCESS, ANY_ORDER_STATE]]),
+  queryOrderRefunds: new Map([[ResultCode.SUCCESS, ANY_ORDER_STATE]]),
   closeBill: new Map<number, readonly OrderStatus[]>([
     [ResultCode.SUCCESS, ['FAILED']],
     [ResultCode.ORDER_PAID, PAID_STATES],
@@ -55,6 +56,7 @@ const DATA_CODES: Record<Endpoint, readonly number[]> = {
   closeBill: [ResultCode.SUCCESS, ResultCode.ORDER_PAID],
   refund: [ResultCode.SUCCESS, ResultCode.DUPLICATE_ORDER],
   queryRefund: [ResultCode.SUCCESS],
+  queryOrderRefunds: [ResultCode.SUCCESS],
   downloadBill: [ResultCode.SUCCESS],
 };
 
@@ -84,13 +86,21 @@ export function checkAnswer(endpoint: Endpoint, answer: RawAnswer, expect: Answe
   switch (endpoint) {
     case 'micropay':
     case 'queryBill':
-    case 'closeBill': {
+    case 'closeBill':
+    case 'queryOrderRefunds': {
       if (data.merchantOrderId !== expect.mchOrderId) mismatch(`data is about order ${String(data.merchantOrderId)}, not ${expect.mchOrderId}`);
       const status = data.tradeStatus;
       if (typeof status !== 'string' || !(ORDER_STATUSES as readonly string[]).includes(status)) malformed(endpoint, answer, 'tradeStatus');
       const amountSen = typeof data.amount === 'string' ? parseAmountSen(data.amount) : null;
       if (amountSen === null) malformed(endpoint, answer, 'amount');
       if (typeof data.wavpayOrderId !== 'string') malformed(endpoint, answer, 'wavpayOrderId');
+      // The order's refund total and the order itself are different signed objects: neither may
+      // stand in for the other.
+      if (endpoint === 'queryOrderRefunds') {
+        if (typeof data.refundAmount !== 'string' || parseAmountSen(data.refundAmount) === null) malformed(endpoint, answer, 'refundAmount');
+      } else if (typeof data.tradeTime !== 'string') {
+        malformed(endpoint, answer, 'tradeTime');
+      }
       const allowed = ORDER_CODES[endpoint]!.get(code);
       if (allowed !== undefined && !allowed.includes(status as OrderStatus)) {
         mismatch(`code ${code} contradicts the signed tradeStatus ${String(status)}`);

@@ -10,8 +10,8 @@ import {
   Secret,
   type BillData,
   type OrderData,
+  type OrderRefundsData,
   type Parsed,
-  type QueryBillData,
   type RefundData,
 } from '@micropay/protocol';
 import { checkAnswer, type AnswerExpectation } from './answer-rules.js';
@@ -88,9 +88,9 @@ export class MicroPayClient {
     }, options);
   }
 
-  /** POST /api/micropay/queryBill: the order's true state (tradeStatus), and refundAmount. */
-  queryBill(request: OrderRequest, options: CallOptions = {}): Promise<QueryBillData> {
-    return this.#call<QueryBillData>('queryBill', { mchId: this.mchId, mchOrderId: request.mchOrderId }, parseQueryBill, {
+  /** POST /api/micropay/queryBill: the order's true state (tradeStatus). */
+  queryBill(request: OrderRequest, options: CallOptions = {}): Promise<OrderData> {
+    return this.#call<OrderData>('queryBill', { mchId: this.mchId, mchOrderId: request.mchOrderId }, parseQueryBill, {
       mchId: this.mchId,
       mchOrderId: request.mchOrderId,
     }, options);
@@ -130,6 +130,17 @@ export class MicroPayClient {
     return this.#call<RefundData>('queryRefund', { mchId: this.mchId, mchRefundId: request.mchRefundId }, parseQueryRefund, {
       mchId: this.mchId,
       mchRefundId: request.mchRefundId,
+    }, options);
+  }
+
+  /**
+   * POST /api/micropay/queryOrderRefunds: how much of the order is refunded or being refunded
+   * (refundAmount), with its tradeStatus and amount.
+   */
+  queryOrderRefunds(request: OrderRequest, options: CallOptions = {}): Promise<OrderRefundsData> {
+    return this.#call<OrderRefundsData>('queryOrderRefunds', { mchId: this.mchId, mchOrderId: request.mchOrderId }, parseQueryBill, {
+      mchId: this.mchId,
+      mchOrderId: request.mchOrderId,
     }, options);
   }
 

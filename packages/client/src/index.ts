@@ -14,4 +14,4 @@ export type * from './types.js';
 // The wire types the answers carry, and the money helpers (integer sen ⇄ "1.50"), so a merchant
 // needs no second import.
 export { formatSen, parseAmountSen, ORDER_STATUSES, REFUND_STATUSES, ResultCode } from '@micropay/protocol';
-export type { BillData, OrderData, OrderStatus, QueryBillData, RefundData, RefundWireStatus } from '@micropay/protocol';
+export type { BillData, OrderData, OrderRefundsData, OrderStatus, RefundData, RefundWireStatus } from '@micropay/protocol';

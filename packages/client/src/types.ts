@@ -1,4 +1,4 @@
-import type { BillData, OrderData, QueryBillData, RefundData } from '@micropay/protocol';
+import type { BillData, OrderData, OrderRefundsData, RefundData } from '@micropay/protocol';
 
 /**
  * Request and response types of the client. Requests use the spec's field names (without mchId,
@@ -7,10 +7,10 @@ import type { BillData, OrderData, QueryBillData, RefundData } from '@micropay/p
  * here as on the wire: the client never turns money into a floating-point number.
  */
 
-export type Endpoint = 'micropay' | 'queryBill' | 'closeBill' | 'refund' | 'queryRefund' | 'downloadBill';
+export type Endpoint = 'micropay' | 'queryBill' | 'closeBill' | 'refund' | 'queryRefund' | 'queryOrderRefunds' | 'downloadBill';
 
 /** Any `data` the platform signs. */
-export type SignedData = OrderData | QueryBillData | RefundData | BillData;
+export type SignedData = OrderData | OrderRefundsData | RefundData | BillData;
 
 export interface MicroPayClientOptions {
   /** Where the platform answers, e.g. "https://pay.example.com" (a path prefix is kept). */

@@ -1,4 +1,5 @@
 import { ResultCode } from './errors.js';
+import { formatSen, parseAmountSen } from './money.js';
 
 /**
  * The building blocks of request field rules. A rule that fails throws a FieldError inside
@@ -22,12 +23,21 @@ export function fail(field: string, rule: string, code: number = ResultCode.PARA
   throw new FieldError(code, `${field} ${rule}`);
 }
 
-/** The field as text: strings as they are, JSON numbers in their string form (as they are signed). */
+/**
+ * The field as text: strings as they are, JSON numbers in their string form (as they are signed).
+ * A whole number beyond 2^53 (an 18-digit payCode, say) was already rounded by JSON parsing, so
+ * its digits are not the ones the sender signed: it is refused by name instead of failing as 1035.
+ */
 export function text(body: Record<string, unknown>, field: string, code?: number): string | null {
   const value = body[field];
   if (value === undefined || value === null) return null;
   if (typeof value === 'string') return value;
-  if (typeof value === 'number') return String(value);
+  if (typeof value === 'number') {
+    if (Number.isInteger(value) && !Number.isSafeInteger(value)) {
+      fail(field, 'must be sent as a JSON string: as a JSON number it has too many digits to arrive unchanged', code);
+    }
+    return String(value);
+  }
   return fail(field, 'must be a string', code);
 }
 
@@ -40,6 +50,22 @@ export function required(body: Record<string, unknown>, field: string, code?: nu
 export function rejectUnknown(body: Record<string, unknown>, allowed: readonly string[]): void {
   for (const name of Object.keys(body)) {
     if (!allowed.includes(name)) fail(`unknown parameter ${JSON.stringify(name.slice(0, 40))}:`, `not part of this API`);
+  }
+}
+
+export const SEPARATOR_RULE = 'must not contain "|": values are joined with "|" to be signed, so a "|" would let the signed fields be re-split';
+
+/**
+ * The first check of every signed request: only the endpoint's parameters, and no "|" in any of
+ * their values. The signing rule joins values with "|" and escapes nothing, so with a "|" allowed
+ * `discount:"0.50", goodsInfo:"Nasi lemak"` and `goodsInfo:"0.50|Nasi lemak"` would share one
+ * secureHash, and anyone could move text between fields without the key.
+ */
+export function acceptSignedParams(body: Record<string, unknown>, allowed: readonly string[]): void {
+  rejectUnknown(body, allowed);
+  for (const name of allowed) {
+    const value = body[name];
+    if (name !== 'secureHash' && typeof value === 'string' && value.includes('|')) fail(name, SEPARATOR_RULE);
   }
 }
 
@@ -57,10 +83,36 @@ export function mchOrderIdOf(body: Record<string, unknown>): string {
   return id;
 }
 
+/**
+ * A money amount that must be positive and at most `maxAmountSen` (micropay's amount, refund's
+ * refundAmount). A sign gets the rule it breaks ("greater than 0"), not the format's.
+ */
+export function positiveAmountOf(body: Record<string, unknown>, field: string, maxAmountSen: number): number {
+  const amountText = required(body, field);
+  const sen = parseAmountSen(amountText);
+  if (sen === null) {
+    if (amountText.startsWith('-') && parseAmountSen(amountText.slice(1)) !== null) fail(field, 'must be greater than 0');
+    return fail(field, 'must be a decimal with at most two places, e.g. "1.00"');
+  }
+  if (sen <= 0) fail(field, 'must be greater than 0');
+  if (sen > maxAmountSen) fail(field, `must not exceed the platform maximum of ${formatSen(maxAmountSen)}`);
+  return sen;
+}
+
 export function timestampOf(body: Record<string, unknown>): number {
   const ts = required(body, 'timestamp');
   if (!TIMESTAMP.test(ts)) fail('timestamp', 'must be milliseconds since the epoch');
   return Number(ts);
+}
+
+/**
+ * Why a timestamp outside the window is refused. Ten digits is a time in seconds (milliseconds
+ * have had 13 digits since 2001): the commonest slip, so it gets its own hint.
+ */
+export function timestampWindowDetail(timestampMs: number, windowS: number): string {
+  const seconds = timestampMs < 10_000_000_000;
+  const hint = seconds ? '; it looks like seconds, but it must be milliseconds since the epoch (13 digits)' : '';
+  return `timestamp is more than ${windowS} s away from the server clock${hint}`;
 }
 
 export function requireSignature(body: Record<string, unknown>): void {

@@ -1,5 +1,6 @@
 import { ResultCode } from './errors.js';
 import {
+  acceptSignedParams,
   CONTROL,
   fail,
   mchIdOf,
@@ -7,7 +8,7 @@ import {
   parse,
   PAY_CODE,
   POINT,
-  rejectUnknown,
+  positiveAmountOf,
   requireSignature,
   required,
   text,
@@ -113,15 +114,10 @@ export const QUERY_BILL_FIELDS = ['mchId', 'mchOrderId', 'timestamp', 'secureHas
 
 export function parseMicropay(body: Record<string, unknown>, limits: FieldLimits): Parsed<MicropayCommand> {
   return parse(() => {
-    rejectUnknown(body, MICROPAY_FIELDS);
+    acceptSignedParams(body, MICROPAY_FIELDS);
     const mchId = mchIdOf(body);
     const mchOrderId = mchOrderIdOf(body);
-
-    const amountText = required(body, 'amount');
-    const amountSen = parseAmountSen(amountText);
-    if (amountSen === null) fail('amount', 'must be a decimal with at most two places, e.g. "1.00"');
-    if (amountSen <= 0) fail('amount', 'must be greater than 0');
-    if (amountSen > limits.maxAmountSen) fail('amount', `must not exceed the platform maximum`);
+    const amountSen = positiveAmountOf(body, 'amount', limits.maxAmountSen);
 
     const goodsInfo = required(body, 'goodsInfo');
     if (goodsInfo.length > GOODS_INFO_MAX_LENGTH) fail('goodsInfo', `must be at most ${GOODS_INFO_MAX_LENGTH} characters`);
@@ -153,7 +149,7 @@ export function parseMicropay(body: Record<string, unknown>, limits: FieldLimits
 
 export function parseQueryBill(body: Record<string, unknown>): Parsed<QueryBillCommand> {
   return parse(() => {
-    rejectUnknown(body, QUERY_BILL_FIELDS);
+    acceptSignedParams(body, QUERY_BILL_FIELDS);
     const mchId = mchIdOf(body);
     const mchOrderId = mchOrderIdOf(body);
     const timestampMs = timestampOf(body);

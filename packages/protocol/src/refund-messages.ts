@@ -1,25 +1,26 @@
 import {
+  acceptSignedParams,
   CONTROL,
   fail,
   MCH_ORDER_ID,
   mchIdOf,
   mchOrderIdOf,
   parse,
-  rejectUnknown,
+  positiveAmountOf,
   requireSignature,
   required,
   text,
   timestampOf,
   type Parsed,
 } from './fields.js';
-import { orderFields, type FieldLimits, type OrderData, type UnsignedOrderData } from './messages.js';
-import { parseAmountSen } from './money.js';
+import type { FieldLimits, OrderStatus } from './messages.js';
 import { sign, type SignableParams } from './signing.js';
 
 /**
- * MicroPay's extension endpoints in the spec's style: refund, queryRefund, downloadBill, and the
- * extra `refundAmount` of queryBill. Same envelope, same signing rule, same field conventions
- * (amounts as two-place decimals, times as `yyyy-MM-dd HH:mm:ss` in the platform's time zone).
+ * MicroPay's extension endpoints in the spec's style: refund, queryRefund, queryOrderRefunds and
+ * downloadBill. Same envelope, same signing rule, same field conventions (amounts as two-place
+ * decimals, times as `yyyy-MM-dd HH:mm:ss` in the platform's time zone). The spec's own answers
+ * (micropay, queryBill) carry only the spec's keys: refund totals are told here.
  */
 
 export const REFUND_STATUSES = ['REFUND_IN_PROCESS', 'REFUNDED', 'REFUND_FAILED'] as const;
@@ -69,16 +70,34 @@ export function signRefundData(refund: UnsignedRefundData, timestampMs: number, 
 }
 
 /**
- * `data` of queryBill: the spec's order plus one extension field, `refundAmount` (refunded or being
- * refunded), placed before `timestamp` and covered by the signature. micropay keeps the spec's shape.
+ * `data` of queryOrderRefunds: the order's refund total, `refundAmount`, is what is refunded or
+ * being refunded (a refund in process counts), so `amount − refundAmount` is what may still be
+ * refunded of a paid order.
  */
-export interface QueryBillData extends OrderData {
+export interface OrderRefundsData {
+  merchantOrderId: string;
+  wavpayOrderId: string;
+  mchId: string;
+  tradeStatus: OrderStatus;
+  amount: string;
   refundAmount: string;
+  timestamp: string;
+  secureHash: string;
 }
 
-export function signQueryBillData(order: UnsignedOrderData, refundAmount: string, timestampMs: number, key: string): QueryBillData {
-  // queryBill's data is the order's, with refundAmount before the timestamp.
-  const data: QueryBillData = { ...orderFields(order), refundAmount, timestamp: String(timestampMs), secureHash: '' };
+export type UnsignedOrderRefundsData = Omit<OrderRefundsData, 'timestamp' | 'secureHash'>;
+
+export function signOrderRefundsData(order: UnsignedOrderRefundsData, timestampMs: number, key: string): OrderRefundsData {
+  const data: OrderRefundsData = {
+    merchantOrderId: order.merchantOrderId,
+    wavpayOrderId: order.wavpayOrderId,
+    mchId: order.mchId,
+    tradeStatus: order.tradeStatus,
+    amount: order.amount,
+    refundAmount: order.refundAmount,
+    timestamp: String(timestampMs),
+    secureHash: '',
+  };
   data.secureHash = sign(data as unknown as SignableParams, key);
   return data;
 }
@@ -145,16 +164,11 @@ function mchRefundIdOf(body: Record<string, unknown>): string {
 
 export function parseRefund(body: Record<string, unknown>, limits: FieldLimits): Parsed<RefundCommand> {
   return parse(() => {
-    rejectUnknown(body, REFUND_FIELDS);
+    acceptSignedParams(body, REFUND_FIELDS);
     const mchId = mchIdOf(body);
     const mchOrderId = mchOrderIdOf(body);
     const mchRefundId = mchRefundIdOf(body);
-
-    const amountText = required(body, 'refundAmount');
-    const refundAmountSen = parseAmountSen(amountText);
-    if (refundAmountSen === null) fail('refundAmount', 'must be a decimal with at most two places, e.g. "1.00"');
-    if (refundAmountSen <= 0) fail('refundAmount', 'must be greater than 0');
-    if (refundAmountSen > limits.maxAmountSen) fail('refundAmount', 'must not exceed the platform maximum');
+    const refundAmountSen = positiveAmountOf(body, 'refundAmount', limits.maxAmountSen);
 
     let reason: string | null = null;
     const reasonText = text(body, 'reason');
@@ -172,7 +186,7 @@ export function parseRefund(body: Record<string, unknown>, limits: FieldLimits):
 
 export function parseQueryRefund(body: Record<string, unknown>): Parsed<QueryRefundCommand> {
   return parse(() => {
-    rejectUnknown(body, QUERY_REFUND_FIELDS);
+    acceptSignedParams(body, QUERY_REFUND_FIELDS);
     const mchId = mchIdOf(body);
     const mchRefundId = mchRefundIdOf(body);
     const timestampMs = timestampOf(body);
@@ -183,7 +197,7 @@ export function parseQueryRefund(body: Record<string, unknown>): Parsed<QueryRef
 
 export function parseDownloadBill(body: Record<string, unknown>): Parsed<DownloadBillCommand> {
   return parse(() => {
-    rejectUnknown(body, DOWNLOAD_BILL_FIELDS);
+    acceptSignedParams(body, DOWNLOAD_BILL_FIELDS);
     const mchId = mchIdOf(body);
     const billDate = required(body, 'billDate');
     if (!isCalendarDate(billDate)) fail('billDate', 'must be a date as yyyy-MM-dd, e.g. "2022-03-10"');

@@ -142,7 +142,7 @@ describe('PENDING: payments above the no-confirmation limit wait for the user', 
     const orderId = await payPending(w, 'pin-1');
     for (let left = 4; left >= 1; left--) {
       const res = await walletApi(w.token, 'confirm', { wavpayOrderId: orderId, pin: '000000' });
-      expect(res.body).toMatchObject({ code: 9003, msg: `wrong PIN: ${left} tries left` });
+      expect(res.body).toMatchObject({ code: 9003, msg: `wrong PIN: ${left} ${left === 1 ? 'try' : 'tries'} left` });
     }
     expect((await walletApi(w.token, 'confirm', { wavpayOrderId: orderId, pin: '000000' })).body.code).toBe(9002);
     // Locked: even the right PIN is refused, and the PIN never appears in any answer.

@@ -3,7 +3,7 @@ import {
   sign,
   verify,
   type Envelope,
-  type QueryBillData,
+  type OrderRefundsData,
   type RefundCommand,
   type RefundData,
   type SignableParams,
@@ -80,8 +80,9 @@ async function queryRefund(mchRefundId: string, url = p.url, merchant = m): Prom
   return (await postSigned(url, 'queryRefund', { mchId: merchant.mchId, mchRefundId }, merchant.key)) as unknown as RefundAnswer;
 }
 
-async function queryBill(mchOrderId: string, url = p.url, merchant = m): Promise<Envelope<QueryBillData>> {
-  return (await postSigned(url, 'queryBill', { mchId: merchant.mchId, mchOrderId }, merchant.key)).body as Envelope<QueryBillData>;
+/** The order's refund total and state (queryOrderRefunds: queryBill answers only the spec's keys). */
+async function orderRefunds(mchOrderId: string, url = p.url, merchant = m): Promise<Envelope<OrderRefundsData>> {
+  return (await postSigned(url, 'queryOrderRefunds', { mchId: merchant.mchId, mchOrderId }, merchant.key)).body as Envelope<OrderRefundsData>;
 }
 
 describe('POST /api/micropay/refund', () => {
@@ -114,13 +115,12 @@ describe('POST /api/micropay/refund', () => {
     expect(await walletBalance(order.walletId)).toBe(50_00);
     expect(await merchantBalance()).toBe(0);
 
-    const q = await queryBill('full-1');
+    const q = await orderRefunds('full-1');
     expect(q.code).toBe(0);
     expect(q.data!.tradeStatus).toBe('REFUNDED');
     expect(q.data!.refundAmount).toBe('10.00');
     expect(Object.keys(q.data!)).toEqual([
-      'merchantOrderId', 'wavpayOrderId', 'mchId', 'merchantName', 'tradeTime', 'payTime', 'paySence',
-      'tradeStatus', 'amount', 'goodsInfo', 'refundAmount', 'timestamp', 'secureHash',
+      'merchantOrderId', 'wavpayOrderId', 'mchId', 'tradeStatus', 'amount', 'refundAmount', 'timestamp', 'secureHash',
     ]);
     // refundAmount is covered by the signature.
     expect(verify(q.data as unknown as SignableParams, m.key)).toBe(true);
@@ -133,19 +133,19 @@ describe('POST /api/micropay/refund', () => {
     expect(queried).toEqual(answered);
   });
 
-  it('two partial refunds: the order is PAID after the first and REFUNDED after the second; queryBill shows the refunded amount', async () => {
+  it('two partial refunds: the order is PAID after the first and REFUNDED after the second; queryOrderRefunds shows the refunded amount', async () => {
     const order = await paidOrder('part-1', '10.00', 10_00);
     const first = await refund('part-1', 'r-part-1', '3');
     expect(first.body.code).toBe(0);
     expect(first.body.data).toMatchObject({ refundStatus: 'REFUNDED', refundAmount: '3.00', reason: null });
-    let q = await queryBill('part-1');
+    let q = await orderRefunds('part-1');
     expect(q.data).toMatchObject({ tradeStatus: 'PAID', amount: '10.00', refundAmount: '3.00' });
     expect(await walletBalance(order.walletId)).toBe(3_00);
 
     const second = await refund('part-1', 'r-part-2', '7.00');
     expect(second.body.data).toMatchObject({ refundStatus: 'REFUNDED', refundAmount: '7.00' });
     expect(second.body.data!.refundId).not.toBe(first.body.data!.refundId);
-    q = await queryBill('part-1');
+    q = await orderRefunds('part-1');
     expect(q.data).toMatchObject({ tradeStatus: 'REFUNDED', refundAmount: '10.00' });
     expect(await walletBalance(order.walletId)).toBe(10_00);
     expect(await merchantBalance()).toBe(0);
@@ -191,7 +191,7 @@ describe('POST /api/micropay/refund', () => {
       expect(again.body.data!.refundTime).toBe(first.body.data!.refundTime);
       expect(verify(again.body.data as unknown as SignableParams, m.key)).toBe(true);
       expect(await walletBalance(order.walletId)).toBe(2_00);
-      expect((await queryBill('rep-1')).data!.refundAmount).toBe('2.00');
+      expect((await orderRefunds('rep-1')).data!.refundAmount).toBe('2.00');
     });
 
     it('different parameters under a used mchRefundId answer 1032 with the existing refund', async () => {
@@ -210,7 +210,7 @@ describe('POST /api/micropay/refund', () => {
         expect(verify(res.body.data as unknown as SignableParams, m.key)).toBe(true);
       }
       expect(await walletBalance(order.walletId)).toBe(2_00);
-      expect((await queryBill('rep-3')).data!.refundAmount).toBe('0.00');
+      expect((await orderRefunds('rep-3')).data!.refundAmount).toBe('0.00');
     });
 
     it('refund numbers are per merchant', async () => {
@@ -259,7 +259,7 @@ describe('POST /api/micropay/refund', () => {
     expect(answers.filter((a) => a.body.code === 0).every((a) => a.body.data!.refundStatus === 'REFUNDED')).toBe(true);
     expect(await walletBalance(order.walletId)).toBe(10_00);
     expect(await merchantBalance()).toBe(0);
-    const q = await queryBill('conc-1');
+    const q = await orderRefunds('conc-1');
     expect(q.data).toMatchObject({ tradeStatus: 'REFUNDED', refundAmount: '10.00' });
   });
 
@@ -305,7 +305,7 @@ describe('POST /api/micropay/refund', () => {
       expect(res.body.data!.refundTime).not.toBeNull();
       expect(await merchantBalance()).toBe(2_00);
       expect(await walletBalance(order.walletId)).toBe(0);
-      const q = await queryBill('poor-m');
+      const q = await orderRefunds('poor-m');
       expect(q.data).toMatchObject({ tradeStatus: 'REFUND_FAILED', refundAmount: '0.00' });
       // The repeat tells the same failure; it does not retry.
       const again = await refund('poor-m', 'r-poor-1', '5.00');
@@ -314,7 +314,7 @@ describe('POST /api/micropay/refund', () => {
       // A smaller refund fits; REFUND_FAILED → REFUND_IN_PROCESS → PAID.
       const small = await refund('poor-m', 'r-poor-2', '2.00');
       expect(small.body.data!.refundStatus).toBe('REFUNDED');
-      expect((await queryBill('poor-m')).data).toMatchObject({ tradeStatus: 'PAID', refundAmount: '2.00' });
+      expect((await orderRefunds('poor-m')).data).toMatchObject({ tradeStatus: 'PAID', refundAmount: '2.00' });
       expect(await walletBalance(order.walletId)).toBe(2_00);
       expect(await merchantBalance()).toBe(0);
     });
@@ -327,7 +327,7 @@ describe('POST /api/micropay/refund', () => {
       expect(res.body.data).toMatchObject({ refundStatus: 'REFUND_FAILED', failReason: 'WALLET_CLOSED' });
       expect(await walletBalance(order.walletId)).toBe(6_00);
       expect(await merchantBalance()).toBe(4_00);
-      expect((await queryBill('closed-w')).data).toMatchObject({ tradeStatus: 'REFUND_FAILED', refundAmount: '0.00' });
+      expect((await orderRefunds('closed-w')).data).toMatchObject({ tradeStatus: 'REFUND_FAILED', refundAmount: '0.00' });
     });
 
     it('a frozen wallet still receives its refund', async () => {
@@ -409,7 +409,7 @@ describe('refunds of one order in flight together', () => {
     expect([a.kind, b.kind]).toEqual(['accepted', 'accepted']);
     // Both reserved: nothing is left to refund.
     expect((await p.store.requestRefund(cmd('r-fly-c', 1))).kind).toBe('rejected');
-    expect((await queryBill('fly-1')).data).toMatchObject({ tradeStatus: 'REFUND_IN_PROCESS', refundAmount: '10.00' });
+    expect((await orderRefunds('fly-1')).data).toMatchObject({ tradeStatus: 'REFUND_IN_PROCESS', refundAmount: '10.00' });
 
     const doneA = await p.store.finishRefund(a.kind === 'accepted' ? a.refund.refundId : '');
     expect(doneA!.refund.status).toBe('REFUNDED');
@@ -420,7 +420,7 @@ describe('refunds of one order in flight together', () => {
     const doneB = await p.store.finishRefund(b.kind === 'accepted' ? b.refund.refundId : '');
     expect(doneB!.refund).toMatchObject({ status: 'REFUND_FAILED', failReason: 'WALLET_CLOSED' });
     expect(doneB!.order).toMatchObject({ status: 'REFUND_FAILED', refundedSen: 6_00 });
-    expect((await queryBill('fly-1')).data).toMatchObject({ tradeStatus: 'REFUND_FAILED', refundAmount: '6.00' });
+    expect((await orderRefunds('fly-1')).data).toMatchObject({ tradeStatus: 'REFUND_FAILED', refundAmount: '6.00' });
     expect(await walletBalance(order.walletId)).toBe(6_00);
   });
 });
@@ -481,11 +481,11 @@ describe('a refund left REFUND_IN_PROCESS by a crash between its two transaction
 
     const inProcess = await queryRefund('r-crash-1');
     expect(inProcess.body.data).toMatchObject({ refundStatus: 'REFUND_IN_PROCESS', refundTime: null, refundAmount: '4.00' });
-    expect((await queryBill('crash-1')).data).toMatchObject({ tradeStatus: 'REFUND_IN_PROCESS', refundAmount: '4.00' });
+    expect((await orderRefunds('crash-1')).data).toMatchObject({ tradeStatus: 'REFUND_IN_PROCESS', refundAmount: '4.00' });
     // Another refund of the order need not wait: it reserves its own amount and finishes, while
     // the order stays REFUND_IN_PROCESS for the one in flight, whose amount stays reserved.
     expect((await refund('crash-1', 'r-crash-2', '1.00')).body.data!.refundStatus).toBe('REFUNDED');
-    expect((await queryBill('crash-1')).data).toMatchObject({ tradeStatus: 'REFUND_IN_PROCESS', refundAmount: '5.00' });
+    expect((await orderRefunds('crash-1')).data).toMatchObject({ tradeStatus: 'REFUND_IN_PROCESS', refundAmount: '5.00' });
     expect((await refund('crash-1', 'r-crash-3', '5.01')).body.code).toBe(9006);
     expect(await walletBalance(order.walletId)).toBe(1_00);
 
@@ -503,7 +503,7 @@ describe('a refund left REFUND_IN_PROCESS by a crash between its two transaction
     }
     expect(done?.body.data).toMatchObject({ refundStatus: 'REFUNDED', refundId: inProcess.body.data!.refundId });
     expect(await walletBalance(order.walletId, second)).toBe(5_00);
-    const q = (await postSigned(second.url, 'queryBill', { mchId: m.mchId, mchOrderId: 'crash-1', timestamp: String(clock.now) }, m.key)).body as Envelope<QueryBillData>;
+    const q = (await postSigned(second.url, 'queryOrderRefunds', { mchId: m.mchId, mchOrderId: 'crash-1', timestamp: String(clock.now) }, m.key)).body as Envelope<OrderRefundsData>;
     expect(q.data).toMatchObject({ tradeStatus: 'PAID', refundAmount: '5.00' });
     const report = await second.store.audit();
     expect(report.checks.filter((c) => c.violations.length > 0)).toEqual([]);
@@ -518,7 +518,7 @@ describe('a refund left REFUND_IN_PROCESS by a crash between its two transaction
     body.secureHash = sign(body, m.key);
     const held = await postRaw(p.url, '/api/micropay/refund', body, { 'X-MicroPay-Sandbox': 'refund-hold' });
     expect(held.body).toMatchObject({ code: 0, data: { refundStatus: 'REFUND_IN_PROCESS', refundTime: null } });
-    expect((await queryBill('hold-1')).data).toMatchObject({ tradeStatus: 'REFUND_IN_PROCESS', refundAmount: '4.00' });
+    expect((await orderRefunds('hold-1')).data).toMatchObject({ tradeStatus: 'REFUND_IN_PROCESS', refundAmount: '4.00' });
     expect(await walletBalance(order.walletId)).toBe(0);
     let finished: RefundAnswer | null = null;
     for (let i = 0; i < 50 && finished === null; i++) {
@@ -528,7 +528,7 @@ describe('a refund left REFUND_IN_PROCESS by a crash between its two transaction
     }
     expect(finished?.body.data).toMatchObject({ refundStatus: 'REFUNDED' });
     expect(await walletBalance(order.walletId)).toBe(4_00);
-    expect((await queryBill('hold-1')).data).toMatchObject({ tradeStatus: 'PAID', refundAmount: '4.00' });
+    expect((await orderRefunds('hold-1')).data).toMatchObject({ tradeStatus: 'PAID', refundAmount: '4.00' });
   });
 
   it('outside sandbox mode the refund-hold header is ignored: the refund finishes at once', async () => {
@@ -547,6 +547,6 @@ describe('a refund left REFUND_IN_PROCESS by a crash between its two transaction
     expect(res.body.code).toBe(0);
     expect(res.body.data!.refundStatus).toBe('REFUNDED');
     expect(await walletBalance(order.walletId)).toBe(10_00);
-    expect((await queryBill('crash-2')).data!.tradeStatus).toBe('REFUNDED');
+    expect((await orderRefunds('crash-2')).data!.tradeStatus).toBe('REFUNDED');
   });
 });

@@ -1,4 +1,4 @@
-import { ResultCode, verify, type Parsed, type SignableParams } from '@micropay/protocol';
+import { ResultCode, timestampWindowDetail, verify, type Parsed, type SignableParams } from '@micropay/protocol';
 import {
   answeringMerchant,
   isFirstUseOfNewKey,
@@ -32,7 +32,7 @@ export async function authenticate<T extends { mchId: string; timestampMs: numbe
   if (merchant.status !== 'active') return { ok: false, answer: answer(ResultCode.MERCHANT_LOCKED) };
   const windowS = ctx.config.timestampWindowS;
   if (Math.abs(ctx.clock.nowMs() - parsed.value.timestampMs) > windowS * 1000) {
-    return { ok: false, answer: answer(ResultCode.PARAM_ERROR, null, `timestamp is more than ${windowS} s away from the server clock`) };
+    return { ok: false, answer: answer(ResultCode.PARAM_ERROR, null, timestampWindowDetail(parsed.value.timestampMs, windowS)) };
   }
   return { ok: true, cmd: parsed.value, merchant: await answering(ctx, merchant, used) };
 }

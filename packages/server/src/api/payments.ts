@@ -4,7 +4,6 @@ import type { Answer, Handler } from './context.js';
 import { authenticate } from './merchant-auth.js';
 import { paymentResultCode } from './outcomes.js';
 import { signedOrder } from './order-wire.js';
-import { signedOrderWithRefunds } from './refund-wire.js';
 import { sandboxFaults, type SandboxFaults } from './sandbox-faults.js';
 
 const CLOSED_UNUSED_MSG = 'this order id was closed before any payment under it reached the platform; use a new mchOrderId';
@@ -34,8 +33,8 @@ export const queryBill: Handler = async (ctx, req) => {
   if (!auth.ok) return auth.answer;
   const order = await ctx.store.findOrder(auth.cmd.mchId, auth.cmd.mchOrderId);
   if (order === null) return answer(ResultCode.NO_RECORD, null, 'no such order for this merchant');
-  // queryBill alone adds refundAmount (extension); micropay and closeBill keep the spec's data.
-  return answer(ResultCode.SUCCESS, signedOrderWithRefunds(order, auth.merchant, ctx.config.timeZone, ctx.clock.nowMs()));
+  // Exactly the spec's data, as micropay's: the refund total is queryOrderRefunds' (extension).
+  return answer(ResultCode.SUCCESS, signedOrder(order, auth.merchant, ctx.config.timeZone, ctx.clock.nowMs()));
 };
 
 /**

@@ -1,14 +1,13 @@
 import {
   formatSen,
   formatWireTime,
-  signQueryBillData,
+  signOrderRefundsData,
   signRefundData,
-  type QueryBillData,
+  type OrderRefundsData,
   type RefundData,
   type UnsignedRefundData,
 } from '@micropay/protocol';
 import type { Order, Refund } from '../domain/model.js';
-import { orderWire } from './order-wire.js';
 
 /** The refund as refund, queryRefund and refund notifications show it, before timestamp and signature. */
 export function refundWire(refund: Refund, order: Pick<Order, 'orderId' | 'mchOrderId'>, timeZone: string): UnsignedRefundData {
@@ -41,15 +40,18 @@ export function signedRefund(
 }
 
 /**
- * queryBill's `data`: the spec's order plus `refundAmount`, the part of the order refunded or being
+ * queryOrderRefunds' `data`: the order and `refundAmount`, the part of it refunded or being
  * refunded (orders.refunded_sen). It equals the money returned except while tradeStatus is
  * REFUND_IN_PROCESS, when it includes the refund in flight.
  */
-export function signedOrderWithRefunds(
-  order: Order,
-  merchant: { name: string; apiKey: { expose(): string } },
-  timeZone: string,
-  nowMs: number,
-): QueryBillData {
-  return signQueryBillData(orderWire(order, merchant.name, timeZone), formatSen(order.refundedSen), nowMs, merchant.apiKey.expose());
+export function signedOrderRefunds(order: Order, merchant: { apiKey: { expose(): string } }, nowMs: number): OrderRefundsData {
+  const unsigned = {
+    merchantOrderId: order.mchOrderId,
+    wavpayOrderId: order.orderId,
+    mchId: order.mchId,
+    tradeStatus: order.status,
+    amount: formatSen(order.amountSen),
+    refundAmount: formatSen(order.refundedSen),
+  };
+  return signOrderRefundsData(unsigned, nowMs, merchant.apiKey.expose());
 }

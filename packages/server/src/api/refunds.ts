@@ -1,4 +1,4 @@
-import { formatSen, parseDownloadBill, parseQueryRefund, parseRefund, ResultCode, signBillData } from '@micropay/protocol';
+import { formatSen, parseDownloadBill, parseQueryBill, parseQueryRefund, parseRefund, ResultCode, signBillData } from '@micropay/protocol';
 import { refundableSen, type RefundRequestDecision } from '../domain/refund.js';
 import { buildStatement, dayWindow, statementCsv, type Statement } from '../domain/statement.js';
 import type { Store } from '../store/store.js';
@@ -7,7 +7,7 @@ import type { Handler } from './context.js';
 import { authenticate } from './merchant-auth.js';
 import { refundResultCode } from './outcomes.js';
 import { sandboxFaults } from './sandbox-faults.js';
-import { signedRefund } from './refund-wire.js';
+import { signedOrderRefunds, signedRefund } from './refund-wire.js';
 
 /**
  * `POST /api/micropay/refund` (extension, docs/refunds.md): returns part or all of a paid order to
@@ -46,6 +46,19 @@ export const queryRefund: Handler = async (ctx, req) => {
   const found = await ctx.store.findRefund(auth.cmd.mchId, auth.cmd.mchRefundId);
   if (found === null) return answer(ResultCode.NO_RECORD, null, 'no such refund for this merchant');
   return answer(ResultCode.SUCCESS, signedRefund(found.refund, found.order, auth.merchant, ctx.config.timeZone, ctx.clock.nowMs()));
+};
+
+/**
+ * `POST /api/micropay/queryOrderRefunds` (extension): how much of an order is refunded. queryBill
+ * answers exactly the spec's data, so the refund total is told here.
+ */
+export const queryOrderRefunds: Handler = async (ctx, req) => {
+  // The same fields as queryBill.
+  const auth = await authenticate(ctx, parseQueryBill(req.body), req.body);
+  if (!auth.ok) return auth.answer;
+  const order = await ctx.store.findOrder(auth.cmd.mchId, auth.cmd.mchOrderId);
+  if (order === null) return answer(ResultCode.NO_RECORD, null, 'no such order for this merchant');
+  return answer(ResultCode.SUCCESS, signedOrderRefunds(order, auth.merchant, ctx.clock.nowMs()));
 };
 
 /**

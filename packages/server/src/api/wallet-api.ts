@@ -8,7 +8,7 @@ import {
   ResultCode,
   text,
 } from '@micropay/protocol';
-import { hashWalletToken, MAX_PIN_FAILURES, pinMatches } from '../domain/credentials.js';
+import { hashWalletToken, MAX_PIN_FAILURES, PIN_RULE, pinMatches } from '../domain/credentials.js';
 import type { Order, Wallet } from '../domain/model.js';
 import type { SettleResult } from '../store/store.js';
 import { answer } from './answer.js';
@@ -91,12 +91,16 @@ export const confirmPayment = withWallet(async (ctx, req, wallet) => {
   if (order === null || order.walletId !== wallet.walletId) return answer(ResultCode.NO_RECORD, null, 'no such order for this wallet');
   const stored = await ctx.store.walletPinHash(wallet.walletId);
   if (stored !== null) {
+    // A PIN that is missing or could never match is a malformed request, not a guess: no try.
+    const malformed = pinProblem(parsed.value.pin);
+    if (malformed !== null) return answer(ResultCode.PARAM_ERROR, null, malformed);
     // The try is taken before the (slow) comparison: concurrent guesses cannot outrun the lock.
     const tries = await ctx.store.takePinTry(wallet.walletId, MAX_PIN_FAILURES);
     if (tries === null) return answer(ResultCode.CONFIRMATION_LOCKED);
     if (!(await pinMatches(parsed.value.pin, stored))) {
       if (tries >= MAX_PIN_FAILURES) return answer(ResultCode.CONFIRMATION_LOCKED);
-      return answer(ResultCode.WRONG_PIN, null, `${MAX_PIN_FAILURES - tries} tries left`);
+      const left = MAX_PIN_FAILURES - tries;
+      return answer(ResultCode.WRONG_PIN, null, `${left} ${left === 1 ? 'try' : 'tries'} left`);
     }
     await ctx.store.clearPinTries(wallet.walletId, tries);
   }
@@ -112,6 +116,11 @@ export const declinePayment = withWallet(async (ctx, req, wallet) => {
   if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
   return settledAnswer(ctx, await ctx.store.declinePending(wallet.walletId, parsed.value));
 });
+
+function pinProblem(pin: string): string | null {
+  if (pin === '') return 'pin is required: this wallet confirms payments with its PIN';
+  return PIN_RULE.test(pin) ? null : 'pin must be 4 to 6 digits';
+}
 
 function orderIdOf(body: Record<string, unknown>): string {
   const id = required(body, 'wavpayOrderId');

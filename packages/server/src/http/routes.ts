@@ -1,6 +1,6 @@
 import type { Handler } from '../api/context.js';
 import { closeBill, micropay, queryBill } from '../api/payments.js';
-import { downloadBill, queryRefund, refund } from '../api/refunds.js';
+import { downloadBill, queryOrderRefunds, queryRefund, refund } from '../api/refunds.js';
 import { confirmPayment, declinePayment, issuePayCode, listPending, showBalance } from '../api/wallet-api.js';
 
 /**
@@ -13,6 +13,7 @@ export const ROUTES: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['/api/micropay/closeBill', closeBill],
   ['/api/micropay/refund', refund],
   ['/api/micropay/queryRefund', queryRefund],
+  ['/api/micropay/queryOrderRefunds', queryOrderRefunds],
   ['/api/micropay/downloadBill', downloadBill],
   // The wallet app's API, authenticated by the wallet's bearer token.
   ['/api/wallet/paycode', issuePayCode],

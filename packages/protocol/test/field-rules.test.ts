@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import {
+  parseDownloadBill,
+  parseMicropay,
+  parseQueryBill,
+  parseQueryRefund,
+  parseRefund,
+  signatureBase,
+  timestampWindowDetail,
+} from '../src/index.js';
+
+const LIMITS = { maxAmountSen: 50_000_00 };
+const TS = '1646733298647';
+const micropay = {
+  mchId: '202006001', mchOrderId: '333333333333', amount: '1.00', goodsInfo: 'Nasi lemak', discount: '0.50', point: '',
+  payCode: '395865319883277944', timestamp: TS, secureHash: 'x',
+};
+
+describe('"|" in a signed value', () => {
+  it('would let two different requests share one signed string, which is why it is refused', () => {
+    const { discount: _d, ...resplit } = { ...micropay, goodsInfo: '0.50|Nasi lemak' };
+    expect(signatureBase(resplit, 'k')).toBe(signatureBase(micropay, 'k'));
+    expect(parseMicropay(resplit, LIMITS)).toEqual({
+      ok: false,
+      code: 1021,
+      msg: 'goodsInfo must not contain "|": values are joined with "|" to be signed, so a "|" would let the signed fields be re-split',
+    });
+  });
+
+  it('is refused by every merchant endpoint\'s rules, naming the field', () => {
+    const refused = (parsed: { ok: boolean; code?: number; msg?: string }, field: string) =>
+      expect(parsed).toMatchObject({ ok: false, code: 1021, msg: expect.stringMatching(new RegExp(`^${field} must not contain "\\|"`)) });
+    refused(parseQueryBill({ mchId: '1', mchOrderId: 'a|b', timestamp: TS, secureHash: 'x' }), 'mchOrderId');
+    refused(parseRefund({ mchId: '1', mchOrderId: 'a', mchRefundId: 'r', refundAmount: '1', reason: 'x|y', timestamp: TS, secureHash: 'x' }, LIMITS), 'reason');
+    refused(parseQueryRefund({ mchId: '1', mchRefundId: 'r|1', timestamp: TS, secureHash: 'x' }), 'mchRefundId');
+    refused(parseDownloadBill({ mchId: '1', billDate: '2022|03-10', timestamp: TS, secureHash: 'x' }), 'billDate');
+  });
+});
+
+describe('field rules whose messages point at the real mistake', () => {
+  it('a whole JSON number beyond 2^53 is refused by name: its digits were rounded before anyone could check them', () => {
+    expect(parseMicropay({ ...micropay, payCode: 395865319883277944 }, LIMITS)).toEqual({
+      ok: false, code: 1021, msg: 'payCode must be sent as a JSON string: as a JSON number it has too many digits to arrive unchanged',
+    });
+    // A number that survives JSON intact is still taken in its string form.
+    expect(parseMicropay({ ...micropay, timestamp: 1646733298647 }, LIMITS).ok).toBe(true);
+  });
+
+  it('amounts: a sign says "greater than 0", too much names the maximum', () => {
+    const amount = (value: string) => parseMicropay({ ...micropay, amount: value, discount: '' }, LIMITS);
+    expect(amount('-1')).toMatchObject({ msg: 'amount must be greater than 0' });
+    expect(amount('0')).toMatchObject({ msg: 'amount must be greater than 0' });
+    expect(amount('-x')).toMatchObject({ msg: 'amount must be a decimal with at most two places, e.g. "1.00"' });
+    expect(amount('50000.01')).toMatchObject({ msg: 'amount must not exceed the platform maximum of 50000.00' });
+    expect(amount('50000.00').ok).toBe(true);
+  });
+
+  it('a timestamp outside the window: ten digits get the seconds hint, thirteen do not', () => {
+    expect(timestampWindowDetail(1646733298, 300)).toBe(
+      'timestamp is more than 300 s away from the server clock; it looks like seconds, but it must be milliseconds since the epoch (13 digits)',
+    );
+    expect(timestampWindowDetail(1646733298647, 300)).toBe('timestamp is more than 300 s away from the server clock');
+  });
+});
