@@ -7,6 +7,7 @@ import { startJob, type Job } from './jobs.js';
 import { startNotificationWorker } from './notify/worker.js';
 import type { Logger } from './log.js';
 import { PgStore } from './store/postgres/pg-store.js';
+import { SqliteServeLock } from './store/sqlite/serve-lock.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
 import type { Store } from './store/store.js';
 
@@ -73,7 +74,16 @@ export async function startPlatform(
   options: { clock?: Clock; store?: Store } = {},
 ): Promise<Platform> {
   const clock = options.clock ?? systemClock;
-  const store = options.store ?? (await openStore(config, clock, { serving: true }));
+  // One server per SQLite file: taken before the store is opened, released when the platform
+  // closes or the process dies however it dies (store/sqlite/serve-lock.ts).
+  const lock = options.store === undefined && servesSqliteFile(config) ? SqliteServeLock.acquire(config.database) : null;
+  let store: Store;
+  try {
+    store = options.store ?? (await openStore(config, clock, { serving: true }));
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
   const server = createHttpServer({ config, store, clock, logger });
   try {
     await new Promise<void>((resolve, reject) => {
@@ -87,6 +97,7 @@ export async function startPlatform(
     // A store this call opened is closed again: an open PostgreSQL pool would keep the process
     // alive for its idle timeout after the failed start.
     if (options.store === undefined) await store.close();
+    lock?.release();
     throw new Error(`cannot listen on ${config.host} port ${config.port}: ${(error as Error).message}`, { cause: error });
   }
   const jobs: Job[] = [
@@ -111,6 +122,11 @@ export async function startPlatform(
         server.closeIdleConnections();
       });
       await store.close();
+      lock?.release();
     },
   };
+}
+
+function servesSqliteFile(config: Config): boolean {
+  return !isPostgresUrl(config.database) && config.database !== ':memory:';
 }

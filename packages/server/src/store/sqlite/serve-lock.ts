@@ -1,0 +1,94 @@
+import { existsSync, mkdirSync, realpathSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+
+/**
+ * One serving process per SQLite file (docs/operations.md). A server holds a write lock on a small
+ * companion file, `<store>-serve.lock` (itself a SQLite database), for as long as it serves. The
+ * lock is the operating system's (SQLite's POSIX advisory lock), so it goes away with the process
+ * however it ends, kill -9 included: no stale lock file to clean up, no pid to check for liveness.
+ * Admin commands never take it, so they keep working beside the server. The holder's pid and host
+ * are written in the file before the lock is held, so a refused server can say who holds it.
+ *
+ * Nothing else in the holding process may open the lock file: closing any descriptor of a file
+ * drops the process's POSIX locks on it. Only SQLite opens it, and SQLite guards against that.
+ */
+export class SqliteServeLock {
+  private constructor(
+    private readonly db: Database.Database,
+    /** The lock file, next to the store's real path (symbolic links resolved). */
+    readonly path: string,
+  ) {}
+
+  /** Takes the lock for the store at `storePath`, or throws StoreInUseError naming the store. */
+  static acquire(storePath: string): SqliteServeLock {
+    const store = realStorePath(storePath);
+    const path = `${store}-serve.lock`;
+    const db = new Database(path, { timeout: 0 });
+    try {
+      // Written in a short transaction of its own, then held by a second one: readers can read the
+      // holder while a server holds the lock (a write lock lets readers in), writers cannot begin.
+      if (!tryBegin(db)) throw new StoreInUseError(store, holderOf(db));
+      db.pragma('busy_timeout = 2000');
+      db.exec('CREATE TABLE IF NOT EXISTS holder (pid INTEGER NOT NULL, host TEXT NOT NULL)');
+      db.exec('DELETE FROM holder');
+      db.prepare('INSERT INTO holder (pid, host) VALUES (?, ?)').run(process.pid, hostname());
+      db.exec('COMMIT');
+      // Another server may have slipped in between the two: then it holds the lock, not this one.
+      if (!tryBegin(db)) throw new StoreInUseError(store, holderOf(db));
+      return new SqliteServeLock(db, path);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  }
+
+  release(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+/** Another server holds the store; the message names the store and that server's process. */
+export class StoreInUseError extends Error {
+  override name = 'StoreInUseError';
+
+  constructor(readonly storePath: string, holder: string | null) {
+    super(
+      `another MicroPay server${holder === null ? '' : ` (${holder})`} is serving the SQLite store ${storePath}: ` +
+        'a SQLite store takes one server at a time. Stop that server first (admin commands may run beside it), ' +
+        'or use PostgreSQL to run several servers',
+    );
+  }
+}
+
+/** The store's path with symbolic links resolved, so every spelling of one file shares one lock. */
+function realStorePath(storePath: string): string {
+  const absolute = resolve(storePath);
+  if (existsSync(absolute)) return realpathSync(absolute);
+  mkdirSync(dirname(absolute), { recursive: true });
+  return join(realpathSync(dirname(absolute)), basename(absolute));
+}
+
+/** BEGIN IMMEDIATE without waiting: false when another connection holds the write lock. */
+function tryBegin(db: Database.Database): boolean {
+  db.pragma('busy_timeout = 0');
+  try {
+    db.exec('BEGIN IMMEDIATE');
+    return true;
+  } catch (error) {
+    if ((error as { code?: string }).code === 'SQLITE_BUSY') return false;
+    throw error;
+  }
+}
+
+/** "process 1234 on host", or null when the holder has not written itself yet. */
+function holderOf(db: Database.Database): string | null {
+  db.pragma('busy_timeout = 2000');
+  try {
+    const row = db.prepare('SELECT pid, host FROM holder').get() as { pid: number; host: string } | undefined;
+    return row === undefined ? null : `process ${row.pid} on ${row.host}`;
+  } catch {
+    return null;
+  }
+}

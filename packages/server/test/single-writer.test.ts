@@ -1,0 +1,97 @@
+import { mkdtempSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
+import { silentLogger } from '../src/log.js';
+import { startPlatform } from '../src/platform.js';
+import { StoreInUseError } from '../src/store/sqlite/serve-lock.js';
+import { postSigned, startTestPlatform, TEST_STORE, type TestPlatform } from './helpers.js';
+import { cliJson, runCli, startServerProcess, stopAllChildren } from './process-helpers.js';
+
+/** One server per SQLite file (issue 11, item 10), with real `micropay serve` processes. */
+
+function inUse(store: string, pid: number): string {
+  return (
+    `another MicroPay server (process ${pid} on ${hostname()}) is serving the SQLite store ${store}: ` +
+    'a SQLite store takes one server at a time. Stop that server first (admin commands may run beside it), ' +
+    'or use PostgreSQL to run several servers'
+  );
+}
+
+describe.runIf(TEST_STORE === 'sqlite')('one server per SQLite file', () => {
+  let dir: string;
+  let db: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'micropay-writer-'));
+    db = join(dir, 'micropay.db');
+  });
+  afterEach(async () => {
+    await stopAllChildren();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a second serve on the file is refused, naming the file and the server that holds it; the first serves on', async () => {
+    const first = await startServerProcess(['--db', db, '--port', '0']);
+    const second = await runCli(['serve', '--db', db, '--port', '0']);
+    expect(second.code).toBe(1);
+    expect(second.stdout).toBe('');
+    expect(second.stderr).toContain(inUse(realpathSync(db), first.child.pid!));
+    expect(second.stderr.trim().split('\n')).toHaveLength(1);
+
+    // Another spelling of the same file (through a symbolic link to its directory) is the same file.
+    const link = join(dir, 'link');
+    symlinkSync(dir, link);
+    const third = await runCli(['serve', '--db', join(link, 'micropay.db'), '--port', '0']);
+    expect(third.code).toBe(1);
+    expect(third.stderr).toContain(inUse(realpathSync(db), first.child.pid!));
+
+    // Admin commands still open the store beside the server, and the server sees their work.
+    const merchant = await cliJson<{ mchId: string; apiKey: string }>(['merchant', 'create', '--name', 'Beside', '--db', db]);
+    expect((await runCli(['merchant', 'list', '--db', db])).code).toBe(0);
+    const asked = await postSigned(first.url, 'queryBill', { mchId: merchant.mchId, mchOrderId: 'none-1' }, merchant.apiKey);
+    expect(asked.body).toEqual({ code: 1031, msg: 'no merchant related records: no such order for this merchant', data: null });
+  });
+
+  it('the lock goes with its process, even killed with SIGKILL: the next server starts', async () => {
+    const first = await startServerProcess(['--db', db, '--port', '0']);
+    first.child.kill('SIGKILL');
+    expect((await first.exited).signal).toBe('SIGKILL');
+
+    const next = await startServerProcess(['--db', db, '--port', '0']);
+    const refused = await runCli(['serve', '--db', db, '--port', '0']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(inUse(realpathSync(db), next.child.pid!));
+
+    next.child.kill('SIGTERM');
+    expect(await next.exited).toEqual({ code: 0, signal: null });
+    const after = await startServerProcess(['--db', db, '--port', '0']);
+    expect(after.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  });
+
+  it('a platform started in this process holds the file until it closes', async () => {
+    const config = loadConfig({ db, port: '0', host: '127.0.0.1' }, {});
+    const first = await startPlatform(config, silentLogger);
+    const refused = startPlatform(config, silentLogger);
+    await expect(refused).rejects.toBeInstanceOf(StoreInUseError);
+    await expect(refused).rejects.toThrow(inUse(realpathSync(db), process.pid));
+    await first.close();
+    const next = await startPlatform(config, silentLogger);
+    await next.close();
+  });
+});
+
+describe.runIf(TEST_STORE === 'postgres')('several servers on one PostgreSQL database', () => {
+  let p: TestPlatform | null = null;
+  afterEach(async () => {
+    await p?.stop();
+    p = null;
+  });
+
+  it('are all allowed', async () => {
+    p = await startTestPlatform();
+    const second = await startPlatform(loadConfig({ db: p.dbPath, port: '0', host: '127.0.0.1' }, {}), silentLogger);
+    expect(second.url).not.toBe(p.url);
+    await second.close();
+  });
+});
