@@ -10,7 +10,7 @@ import {
 import { loadConfig } from '../../server/src/config.js';
 import { merchantAccount } from '../../server/src/domain/ledger.js';
 import { silentLogger } from '../../server/src/log.js';
-import { startPlatform, type Platform } from '../../server/src/platform.js';
+import { openStore, startPlatform, type Platform } from '../../server/src/platform.js';
 import { accountBalanceSen } from '../../server/test/db-access.js';
 import {
   appWallet,
@@ -250,7 +250,9 @@ describe('pay(): when the answer is lost, it queries — never pays again under 
       // The flow is querying a port where nothing listens; then a second API node on the same
       // store starts there.
       await until(() => run.steps.filter((s) => s.step === 'querying').length >= 2);
-      second = await startPlatform(loadConfig({ db: p.dbPath, port: String(port), host: '127.0.0.1', sandbox: true }, FAST_ENV), silentLogger);
+      // It opens its own connection to the store: a SQLite file takes one server that opens it itself.
+      const config = loadConfig({ db: p.dbPath, port: String(port), host: '127.0.0.1', sandbox: true }, FAST_ENV);
+      second = await startPlatform(config, silentLogger, { store: await openStore(config) });
       const outcome = await run.outcome;
       expect(outcome).toMatchObject({ status: 'PAID', order: { merchantOrderId: 'down-first' } });
       expect(run.names()).toEqual(expect.arrayContaining(['outcome-unknown', 'not-recorded']));

@@ -67,7 +67,11 @@ export function redactUrl(url: string): string {
   }
 }
 
-/** Starts the API on the configured host and port (port 0 picks a free one). */
+/**
+ * Starts the API on the configured host and port (port 0 picks a free one). On a SQLite file it
+ * first takes the file's serve lock, so a second server on the file is refused (StoreInUseError);
+ * a caller that passes its own `store` has opened the store itself and answers for that.
+ */
 export async function startPlatform(
   config: Config,
   logger: Logger,

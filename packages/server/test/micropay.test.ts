@@ -420,9 +420,11 @@ describe('HTTP edges answer the envelope with a 4xx, never a 5xx', () => {
   }
 
   it('a client that goes away in the middle of its body is not logged as a fault of ours', async () => {
-    // A platform on the same store whose log lines the test reads.
+    // A platform on the same store whose log lines the test reads. It gets its own connection to
+    // the store, opened here: a SQLite file takes one server that opens the store itself.
     const lines: { level: string; event: string }[] = [];
-    const logged = await startPlatform(p.config, createLogger('info', (line) => void lines.push(JSON.parse(line))));
+    const logger = createLogger('info', (line) => void lines.push(JSON.parse(line)));
+    const logged = await startPlatform(p.config, logger, { store: await openStore(p.config) });
     try {
       const { hostname, port } = new URL(logged.url);
       const socket = connect(Number(port), hostname);
