@@ -1,21 +1,25 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { Secret, sign } from '@micropay/protocol';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Secret, sign, signatureBase, verify, type SignableParams } from '@micropay/protocol';
 import { systemClock } from '../src/domain/clock.js';
 import { newApiKey } from '../src/domain/ids.js';
 import type { Notification, NotificationStatus } from '../src/domain/notification.js';
 import { silentLogger } from '../src/log.js';
 import { NotificationWorker } from '../src/notify/worker.js';
 import type { Store } from '../src/store/store.js';
-import { docBlock } from './doc-blocks.js';
+import { docBlock, fencedBlocks, readDoc } from './doc-blocks.js';
+import { execute } from './db-access.js';
 import {
   createWalletWithCode,
+  ManualClock,
   micropayParams,
+  postRaw,
   postSigned,
   startTestPlatform,
   type TestMerchant,
@@ -28,7 +32,12 @@ import { cleanEnv, runCli, stopAllChildren } from './process-helpers.js';
  * `<!-- test: NAME -->` markers, see doc-blocks.ts), so they cannot rot:
  * - notifications.md: the receiver, as a real process fed real notifications and hostile bodies;
  *   the error texts `notifications list` shows; what a delivered notification shows;
+ * - api.md: every documented request replayed byte for byte, by the documented curl command,
+ *   against a real platform (docs-replay in the second half of this file);
+ * - every documented secureHash and signed string verifies with the documented key.
  */
+
+const SPEC_KEY = 'P8yAFr213xcvb41xfgkjELoOhWl';
 
 const platforms: TestPlatform[] = [];
 const servers: Server[] = [];
@@ -66,6 +75,12 @@ async function waitFor<T>(what: string, probe: () => Promise<T | null | undefine
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/** Output of another process arrives a moment after what it caused: wait for it, then compare. */
+async function expectOutput(read: () => string, expected: string): Promise<void> {
+  await waitFor('the output', async () => (read() === expected ? true : null), 5_000).catch(() => undefined);
+  expect(read()).toBe(expected);
 }
 
 async function notificationsOf(store: Store, mchId: string, status?: NotificationStatus): Promise<Notification[]> {
@@ -187,7 +202,7 @@ describe('docs/notifications.md', () => {
     await pay(p, m, 'doc-rcv-1');
     const paid = await waitFor('the PAID notification to be delivered', async () => (await notificationsOf(p.store, m.mchId, 'delivered'))[0]);
     expect(paid).toMatchObject({ eventType: 'PAID', attempts: 1, lastError: null });
-    expect(receiver.stdout()).toBe('PAID doc-rcv-1 1.00\n');
+    await expectOutput(receiver.stdout, 'PAID doc-rcv-1 1.00\n');
 
     // Bodies that are not a JSON object: 400, whatever their shape.
     for (const garbage of ['not json', '', '[1,2]', 'null', '"PAID"', '{"eventType":', '\u00ff\u00fe']) {
@@ -221,7 +236,7 @@ describe('docs/notifications.md', () => {
     expect(refund.body.code).toBe(0);
     await waitFor('the REFUNDED notification to be delivered', async () => (await notificationsOf(p.store, m.mchId, 'delivered')).find((n) => n.eventType === 'REFUNDED'));
     expect(receiver.child.exitCode).toBeNull();
-    expect(receiver.stdout()).toBe('PAID doc-rcv-1 1.00\nPAID doc-rcv-2 1.00\nREFUNDED doc-rcv-1 0.40\n');
+    await expectOutput(receiver.stdout, 'PAID doc-rcv-1 1.00\nPAID doc-rcv-2 1.00\nREFUNDED doc-rcv-1 0.40\n');
     expect(receiver.stderr()).toBe('notification not read: aborted\n');
   });
 
@@ -288,5 +303,318 @@ describe('docs/notifications.md', () => {
     const body = await waitFor('the notification', async () => bodies[0]);
     expect(Object.keys(documented)).toEqual(Object.keys(body));
     expect(documented.eventType).toBe(body.eventType);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Signed examples in api.md and notifications.md
+
+/** `name=value, name=value` pairs of a signing vector's `parameters` (may span lines); `""` is empty. */
+function vectorParameters(text: string): Record<string, string> {
+  const params: Record<string, string> = {};
+  for (const pair of text.split(/,\s*/)) {
+    const [name, value] = pair.trim().split('=') as [string, string];
+    params[name] = value === '""' ? '' : value;
+  }
+  return params;
+}
+
+/** A vector block's labelled fields (`parameters`, `key`, `string`, `secureHash`, ...). */
+function vectorFields(block: string): Record<string, string> {
+  const fields: Record<string, string> = {};
+  let last = '';
+  for (const line of block.trimEnd().split('\n')) {
+    const m = /^(\w+)\s+(.*)$/.exec(line);
+    if (m !== null && !line.startsWith(' ')) fields[(last = m[1]!)] = m[2]!;
+    else fields[last] += ' ' + line.trim();
+  }
+  return fields;
+}
+
+/**
+ * Every JSON object in the doc's json blocks; a block may hold one object, or one per line. A
+ * skeleton with `...` in it (the envelope's shape) is not an example and is left out.
+ */
+function documentedObjects(doc: string): Record<string, unknown>[] {
+  return fencedBlocks(doc, 'json').flatMap((block) => {
+    if (block.includes('...')) return [];
+    try {
+      return [JSON.parse(block) as Record<string, unknown>];
+    } catch {
+      return block
+        .split('\n')
+        .filter((line) => line.startsWith('{') && line.endsWith('}'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+    }
+  });
+}
+
+describe('signed examples', () => {
+  for (const docName of ['api.md', 'notifications.md']) {
+    it(`every secureHash and signed string in ${docName} verifies with the documented key`, () => {
+      const doc = readDoc(docName);
+      expect(doc).toContain(SPEC_KEY);
+      const verified = new Set<string>();
+      const signedBodies: SignableParams[] = [];
+      for (const object of documentedObjects(doc)) {
+        const signed = (object.data ?? object) as SignableParams;
+        if (typeof signed.secureHash !== 'string') continue;
+        expect(verify(signed, SPEC_KEY), JSON.stringify(signed)).toBe(true);
+        verified.add(signed.secureHash.toUpperCase());
+        signedBodies.push(signed);
+      }
+      for (const block of fencedBlocks(doc, '')) {
+        const text = block.trimEnd();
+        if (/^string\s/m.test(text)) {
+          // A signing vector: parameters → string → secureHash.
+          const v = vectorFields(text);
+          expect(v.key ?? SPEC_KEY).toBe(SPEC_KEY);
+          expect(signatureBase(vectorParameters(v.parameters!), SPEC_KEY)).toBe(v.string);
+          expect(createHash('sha256').update(v.string!, 'utf8').digest('hex').toUpperCase()).toBe(v.secureHash);
+          verified.add(v.secureHash!);
+        } else if (!text.includes('\n') && text.endsWith(`|${SPEC_KEY}`)) {
+          // A signed string shown for a documented body: it is that body's.
+          expect(signedBodies.map((b) => signatureBase(b, SPEC_KEY)), text).toContain(text);
+        }
+      }
+      if (docName === 'api.md') {
+        // The hash a client gets when it drops the empty discount and point, named in the prose.
+        const request = JSON.parse(docBlock('api.md', 'api-micropay-paid-request')) as Record<string, string>;
+        const { discount: _d, point: _p, ...withoutEmpty } = request;
+        const dropped = sign(withoutEmpty, SPEC_KEY);
+        expect(doc).toContain(dropped);
+        verified.add(dropped);
+      }
+      // Nothing that looks like a hash is left unchecked.
+      const hashes = new Set(doc.match(/\b[0-9A-Fa-f]{64}\b/g)!.map((h) => h.toUpperCase()));
+      expect([...hashes].filter((h) => !verified.has(h))).toEqual([]);
+    });
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
+// api.md's examples, replayed byte for byte
+
+/** The words of a documented shell command: plain words and '…'-quoted ones, as sh splits these. */
+function shellWords(command: string): string[] {
+  return [...command.trim().matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2]!);
+}
+
+interface HttpAnswer {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
+const curlInstalled = await new Promise<boolean>((resolve) => {
+  const child = spawn('curl', ['--version'], { stdio: 'ignore' });
+  child.on('error', () => resolve(false));
+  child.on('exit', (code) => resolve(code === 0));
+});
+
+/**
+ * Sends a documented request body the way api.md says to: its curl command, with the URL pointed
+ * at this platform's endpoint and `@request.json` at a file holding the block's exact bytes. On a
+ * machine without curl the same bytes and headers go by fetch.
+ */
+async function sendAsDocumented(baseUrl: string, endpoint: string, body: string, extraHeader?: string): Promise<HttpAnswer> {
+  const words = shellWords(docBlock('api.md', 'api-curl'));
+  const url = words.indexOf('http://127.0.0.1:8080/api/micropay/micropay');
+  const file = words.indexOf('@request.json');
+  expect([words[0], url > 0, file > 0]).toEqual(['curl', true, true]);
+  const path = join(tempDir(), 'request.json');
+  writeFileSync(path, body);
+  words[url] = `${baseUrl}/api/micropay/${endpoint}`;
+  words[file] = `@${path}`;
+  if (extraHeader !== undefined) words.push('-H', extraHeader);
+  if (!curlInstalled) return fetchLikeCurl(words);
+  const output = await new Promise<string>((resolve, reject) => {
+    const child = spawn('curl', words.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`curl exited ${code}`))));
+  });
+  // `-i`: the status line and headers, a blank line, then the answer's bytes.
+  const split = output.indexOf('\r\n\r\n');
+  const [statusLine, ...headerLines] = output.slice(0, split).split('\r\n');
+  const headers = Object.fromEntries(headerLines.map((h) => [h.slice(0, h.indexOf(':')).toLowerCase(), h.slice(h.indexOf(':') + 1).trim()]));
+  return { status: Number(statusLine!.split(' ')[1]), headers, body: output.slice(split + 4) };
+}
+
+async function fetchLikeCurl(words: string[]): Promise<HttpAnswer> {
+  const headers: Record<string, string> = {};
+  words.forEach((w, i) => {
+    if (w === '-H') headers[words[i + 1]!.split(':')[0]!] = words[i + 1]!.split(':').slice(1).join(':').trim();
+  });
+  const res = await fetch(words.find((w) => w.startsWith('http'))!, {
+    method: 'POST',
+    headers,
+    body: readFileSync(words.find((w) => w.startsWith('@'))!.slice(1)),
+  });
+  return { status: res.status, headers: Object.fromEntries(res.headers), body: await res.text() };
+}
+
+/** Documented ids (wavpayOrderId, refundId) by the platform's: equal up to the counter's last 7 digits. */
+class IdMap {
+  readonly #pairs = new Map<string, string>();
+
+  learn(actual: unknown, documented: unknown): void {
+    if (typeof documented !== 'string' || [...this.#pairs.values()].includes(documented)) return;
+    expect(actual).toMatch(/^[45][0-9]{21}$/);
+    // The kind digit and the creation time, yyyyMMddHHmmss, are exact.
+    expect((actual as string).slice(0, 15)).toBe(documented.slice(0, 15));
+    this.#pairs.set(actual as string, documented);
+  }
+
+  apply(text: string): string {
+    for (const [actual, documented] of this.#pairs) text = text.replaceAll(actual, documented);
+    return text;
+  }
+}
+
+/**
+ * The platform's answer is the documented one: the same bytes (the doc's JSON, compacted) once
+ * the platform's ids are replaced by the documented ones and the signature is made again over
+ * them. The platform's own signature must verify first.
+ */
+function expectDocumentedAnswer(answer: HttpAnswer, answerBlock: string, ids: IdMap): void {
+  const documented = JSON.parse(docBlock('api.md', answerBlock)) as { data: Record<string, string> | null };
+  const actual = JSON.parse(answer.body) as { data: Record<string, string> | null };
+  expect(answer.status).toBe(200);
+  expect(answer.headers['content-type']).toBe('application/json; charset=utf-8');
+  let bytes = answer.body;
+  if (actual.data !== null && documented.data !== null) {
+    expect(verify(actual.data, SPEC_KEY)).toBe(true);
+    ids.learn(actual.data.wavpayOrderId, documented.data.wavpayOrderId);
+    ids.learn(actual.data.refundId, documented.data.refundId);
+    const data = (JSON.parse(ids.apply(answer.body)) as { data: Record<string, string> }).data;
+    bytes = ids.apply(answer.body).replace(actual.data.secureHash!, sign(data, SPEC_KEY));
+  }
+  expect(bytes).toBe(JSON.stringify(documented));
+}
+
+/** A payment code of the wallet with the documented value: issued as usual, then renamed. */
+async function issueCodeAs(p: TestPlatform, walletId: string, code: string | null): Promise<string> {
+  const issued = await p.store.issuePayCode(walletId, p.config.payCodeTtlS * 1000);
+  if (typeof issued === 'string') throw new Error(issued);
+  if (code === null) return issued.code;
+  await execute(p.store, 'UPDATE pay_codes SET code = ? WHERE code = ?', [code, issued.code]);
+  if (p.store.kind === 'sqlite') await execute(p.store, 'UPDATE wallets SET active_code = ? WHERE wallet_id = ?', [code, walletId]);
+  return code;
+}
+
+const documentedRequest = (name: string) => JSON.parse(docBlock('api.md', name)) as Record<string, string>;
+const answerTimestamp = (name: string) => Number((JSON.parse(docBlock('api.md', name)) as { data: { timestamp: string } }).data.timestamp);
+
+describe('docs/api.md: the examples, replayed against a platform at the documented times', () => {
+  // 2022-03-08 17:54:50 in Kuala Lumpur, a few seconds before the first example.
+  const clock = new ManualClock(Date.UTC(2022, 2, 8, 9, 54, 50));
+  const ids = new IdMap();
+  let p: TestPlatform;
+  let walletId: string;
+  const send = (endpoint: string, block: string, header?: string) => sendAsDocumented(p.url, endpoint, docBlock('api.md', block), header);
+  /** An undocumented request of the story, signed at the clock's time. */
+  const signed = (endpoint: string, params: Record<string, string>) =>
+    postSigned(p.url, endpoint, { mchId: '202006001', ...params, timestamp: String(clock.now) }, SPEC_KEY);
+
+  beforeAll(async () => {
+    p = await startTestPlatform({}, clock, { sandbox: true });
+    // Merchant 202006001 imported with the spec's key, as the docs' examples assume.
+    await p.store.createMerchant({ name: 'LPR Parking System', apiKey: new Secret(SPEC_KEY), mchId: '202006001' });
+    walletId = (await p.store.createWallet({ name: 'Alice', openingSen: 1000_00 })).walletId;
+  });
+  afterAll(async () => {
+    await p?.stop();
+  });
+
+  it('micropay, paid; the same micropay again answers 1023 with the same order', async () => {
+    await issueCodeAs(p, walletId, '395865319883277944');
+    clock.now = answerTimestamp('api-micropay-paid-answer');
+    const answer = await send('micropay', 'api-micropay-paid-request');
+    expectDocumentedAnswer(answer, 'api-micropay-paid-answer', ids);
+
+    clock.advance(5_000);
+    const { secureHash: _h, timestamp: _t, ...params } = documentedRequest('api-micropay-paid-request');
+    const again = await signed('micropay', params);
+    expect([again.body.code, again.body.msg]).toEqual([1023, 'merchant order paid']);
+    const { timestamp: _t1, secureHash: _h1, ...order } = JSON.parse(answer.body).data as Record<string, string>;
+    expect(again.body.data).toMatchObject(order);
+  });
+
+  it('queryBill', async () => {
+    clock.now = answerTimestamp('api-querybill-answer');
+    expectDocumentedAnswer(await send('queryBill', 'api-querybill-request'), 'api-querybill-answer', ids);
+  });
+
+  it('micropay, insufficient balance', async () => {
+    clock.now = Date.UTC(2022, 2, 8, 9, 55, 5);
+    await issueCodeAs(p, walletId, '398201756640019283');
+    clock.now = answerTimestamp('api-micropay-insufficient-answer');
+    expectDocumentedAnswer(await send('micropay', 'api-micropay-insufficient-request'), 'api-micropay-insufficient-answer', ids);
+  });
+
+  it('the answers without an order, each for a request that causes it', async () => {
+    clock.now = Date.UTC(2022, 2, 8, 9, 55, 20);
+    const paid = documentedRequest('api-micropay-paid-request');
+    const { secureHash: _h, timestamp: _t, ...paidParams } = paid;
+    const answers = [
+      await postRaw(p.url, '/api/micropay/micropay', { ...paid, mchOrderId: '333333333336' }),
+      await postRaw(p.url, '/api/micropay/micropay', { ...paid, mchOrderId: '3333 3333' }),
+      await signed('micropay', { ...paidParams, mchOrderId: '333333333336', amount: '1.001' }),
+      await signed('micropay', { ...paidParams, mchOrderId: '333333333336' }),
+      await signed('queryBill', { mchOrderId: '333333333399' }),
+    ];
+    const documented = docBlock('api.md', 'api-answers-without-order').trimEnd().split('\n');
+    expect(answers.map((a) => [a.status, a.text])).toEqual(documented.map((line) => [200, JSON.stringify(JSON.parse(line))]));
+  });
+
+  it('closeBill of a PENDING order; closing the paid order answers 1023', async () => {
+    clock.now = Date.UTC(2022, 2, 8, 9, 56, 2);
+    const payCode = await issueCodeAs(p, walletId, null);
+    const pending = await signed('micropay', { mchOrderId: '333333333335', amount: '300.00', goodsInfo: 'Monthly pass', discount: '', point: '', payCode });
+    expect([pending.body.code, pending.body.data?.tradeStatus]).toEqual([1024, 'PENDING']);
+    clock.now = answerTimestamp('api-closebill-answer');
+    expectDocumentedAnswer(await send('closeBill', 'api-closebill-request'), 'api-closebill-answer', ids);
+
+    const paidClose = await signed('closeBill', { mchOrderId: '333333333333' });
+    expect([paidClose.body.code, paidClose.body.data?.tradeStatus]).toEqual([1023, 'PAID']);
+  });
+
+  it('refund; a second refund of 0.61 answers 9006 naming the 0.60 left', async () => {
+    clock.now = answerTimestamp('api-refund-answer');
+    expectDocumentedAnswer(await send('refund', 'api-refund-request'), 'api-refund-answer', ids);
+    const tooMuch = await signed('refund', { mchOrderId: '333333333333', mchRefundId: 'R333333333333-2', refundAmount: '0.61' });
+    expect([tooMuch.body.code, tooMuch.body.msg]).toEqual([9006, 'refund amount exceeds the refundable amount: the refundable amount is 0.60']);
+  });
+
+  it('queryRefund', async () => {
+    clock.now = answerTimestamp('api-queryrefund-answer');
+    expectDocumentedAnswer(await send('queryRefund', 'api-queryrefund-request'), 'api-queryrefund-answer', ids);
+  });
+
+  it('queryOrderRefunds', async () => {
+    clock.now = answerTimestamp('api-queryorderrefunds-answer');
+    expectDocumentedAnswer(await send('queryOrderRefunds', 'api-queryorderrefunds-request'), 'api-queryorderrefunds-answer', ids);
+  });
+
+  it('downloadBill the next morning, and its CSV as shown decoded', async () => {
+    clock.now = answerTimestamp('api-downloadbill-answer');
+    const answer = await send('downloadBill', 'api-downloadbill-request');
+    expectDocumentedAnswer(answer, 'api-downloadbill-answer', ids);
+    const csv = (JSON.parse(ids.apply(answer.body)) as { data: { csv: string } }).data.csv;
+    expect(csv.replaceAll('\r\n', '\n')).toBe(docBlock('api.md', 'api-downloadbill-csv'));
+  });
+
+  // The sandbox's rehearsed system error: a real one also carries X-Error-Id, naming its log entry.
+  it('a system error (sandbox fault): HTTP 500 with the documented answer', async () => {
+    clock.advance(60_000);
+    await issueCodeAs(p, walletId, '395865319883277945');
+    const { secureHash: _h, ...paid } = documentedRequest('api-micropay-paid-request');
+    const params = { ...paid, mchOrderId: '333333333337', payCode: '395865319883277945', timestamp: String(clock.now) };
+    const request = JSON.stringify({ ...params, secureHash: sign(params, SPEC_KEY) });
+    const answer = await sendAsDocumented(p.url, 'micropay', request, 'X-MicroPay-Sandbox: system-error');
+    expect(answer.status).toBe(500);
+    expect(answer.body).toBe(JSON.stringify(JSON.parse(docBlock('api.md', 'api-system-error'))));
   });
 });
