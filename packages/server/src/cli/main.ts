@@ -3,31 +3,9 @@ import { existsSync } from 'node:fs';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { isPostgresUrl, openStore } from '../platform.js';
 import type { Store } from '../store/store.js';
-import { billCommands } from './bill-command.js';
-import { clientCommands } from './client-commands.js';
-import { CommandLineError, parseCommandLine, usage, type Command, type CommandGroup, type CommandLine } from './command-line.js';
+import { COMMANDS } from './commands.js';
+import { CommandLineError, parseCommandLine, usage, type Command, type CommandLine } from './command-line.js';
 import { CommandFailed, UsageError, type Output } from './common.js';
-import { merchantCommands } from './merchant-commands.js';
-import { notificationCommands } from './notification-commands.js';
-import { platformCommands } from './platform-commands.js';
-import { signCommands } from './sign-command.js';
-import { walletCommands } from './wallet-commands.js';
-
-/**
- * The `micropay` command: dispatch only. Each group's file declares its commands (words,
- * arguments, options, help) and runs them; this finds the command, loads the configuration, opens
- * the store when the command needs it, and turns failures into one line and an exit code.
- * Every command prints readable text, or one JSON object with --json.
- */
-const COMMANDS: readonly CommandGroup[] = [
-  platformCommands,
-  merchantCommands,
-  walletCommands,
-  clientCommands,
-  billCommands,
-  notificationCommands,
-  signCommands,
-];
 
 /**
  * A command that fails says why in one line on stderr; with --json it also prints one JSON object
@@ -40,6 +18,12 @@ function failed(json: boolean, kind: 'usage' | 'config' | 'failed', message: str
   return kind === 'failed' ? 1 : 2;
 }
 
+/**
+ * The `micropay` command: dispatch only. Each group's file declares its commands (words,
+ * arguments, options, help) and runs them (commands.ts lists the groups); this finds the command,
+ * loads the configuration, opens the store when the command needs it, and turns failures into one
+ * line and an exit code. Every command prints readable text, or one JSON object with --json.
+ */
 export async function main(argv: string[]): Promise<number> {
   let line: CommandLine;
   try {

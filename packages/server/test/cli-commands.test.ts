@@ -1,0 +1,596 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { formatZonedTime, sign, zonedWireTime } from '@micropay/protocol';
+import { COMMANDS } from '../src/cli/commands.js';
+import { CommandLineError, parseCommandLine, usage } from '../src/cli/command-line.js';
+import { docBlock, readDoc } from './doc-blocks.js';
+import { createWalletWithCode, emptyTestDatabase, micropayParams, postRaw, postSigned, startTestPlatform, type TestPlatform } from './helpers.js';
+import { CLI, cleanEnv, cliJson, runCli, stopAllChildren, type CliResult } from './process-helpers.js';
+
+/**
+ * The `micropay` command's table (each command takes exactly its own options and has its own
+ * help), its one-line usage errors, its connection errors, and the commands of issue 11: importing
+ * and rolling merchant keys, listing and showing, `sign`, and times shown with their zone. Real
+ * child processes of the built CLI on this run's store, next to an in-process server.
+ */
+
+const ALL = COMMANDS.flatMap((g) => g.commands);
+const SPEC_KEY = 'P8yAFr213xcvb41xfgkjELoOhWl';
+
+/** A running server per test; `cli` runs `micropay ...args --db <its store>`. */
+function usePlatform() {
+  const ctx = {} as {
+    p: TestPlatform;
+    cli(args: readonly string[], env?: Record<string, string>): Promise<CliResult>;
+    cliJ<T = Record<string, unknown>>(args: readonly string[], env?: Record<string, string>): Promise<T>;
+  };
+  beforeEach(async () => {
+    const p = await startTestPlatform();
+    ctx.p = p;
+    ctx.cli = (args, env) => runCli([...args, '--db', p.dbPath], env === undefined ? {} : { env });
+    ctx.cliJ = (args, env) => cliJson([...args, '--db', p.dbPath], env);
+  });
+  afterEach(async () => {
+    await stopAllChildren();
+    await ctx.p?.stop();
+  });
+  return ctx;
+}
+
+/** Runs `micropay ...args` with `input` on stdin. */
+function runWithStdin(args: readonly string[], input: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: cleanEnv(), stdio: ['pipe', 'pipe', 'pipe'], timeout: 15_000 });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+    child.stderr!.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin!.end(input);
+  });
+}
+
+/** Runs a shell command line from the docs, with `micropay` meaning the built CLI. */
+function runShell(line: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const command = line.replace(/^micropay /, `"${process.execPath}" "${CLI}" `);
+    const child = spawn('sh', ['-c', command], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'], timeout: 15_000 });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+    child.stderr!.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Runs the promises' makers a few at a time: the machine is shared. */
+async function inBatches<T>(makers: (() => Promise<T>)[], size = 4): Promise<T[]> {
+  const results: T[] = [];
+  for (let i = 0; i < makers.length; i += size) results.push(...(await Promise.all(makers.slice(i, i + size).map((m) => m()))));
+  return results;
+}
+
+/** A shell-like split of a documented command line: quotes group words, `# ...` ends it. */
+function words(line: string): string[] {
+  const out: string[] = [];
+  const re = /"([^"]*)"|'([^']*)'|(#.*$)|(\S+)/g;
+  for (let m = re.exec(line); m !== null; m = re.exec(line)) {
+    if (m[3] !== undefined) break;
+    out.push(m[1] ?? m[2] ?? m[4]!);
+  }
+  return out;
+}
+
+describe('the command table', () => {
+  it('the top-level usage lists every command, and each command has its own help naming each of its options', () => {
+    const text = usage(COMMANDS);
+    for (const command of ALL) {
+      expect(text).toContain(`\n  ${command.name}`);
+      const help = parseCommandLine([...command.name.split(' '), '--help'], COMMANDS);
+      expect(help.kind).toBe('help');
+      const helpText = (help as { text: string }).text;
+      expect(helpText.startsWith(`Usage: micropay ${command.name}`)).toBe(true);
+      for (const name of Object.keys(command.options)) expect(helpText).toContain(`--${name}`);
+    }
+  });
+
+  it('every micropay command line in docs/cli.md and README.md is one the CLI accepts (or refuses, where marked "# exit 2")', () => {
+    let checked = 0;
+    for (const doc of [readDoc('cli.md'), readDoc('../README.md')]) {
+      for (const line of doc.split('\n')) {
+        // A command line, not an output line such as "micropay wallet show: ...".
+        const m = /^\s*(?:\$ )?(?:npx )?micropay ((?:[a-z-]+ )?[a-z-]+(?:\s.*)?)$/.exec(line);
+        // "…" stands for text left out of an example; such lines are not whole commands.
+        if (m === null || /^(?:[a-z-]+ )?[a-z-]+:/.test(m[1]!) || line.includes('…') || line.includes('...')) continue;
+        const refused = line.includes('# exit 2');
+        let problem: string | null = null;
+        try {
+          parseCommandLine(words(m[1]!), COMMANDS);
+        } catch (error) {
+          if (!(error instanceof CommandLineError)) throw error;
+          problem = error.message;
+        }
+        if (refused) expect(problem, `docs: \`micropay ${m[1]}\` should be refused`).not.toBeNull();
+        else expect(problem, `docs: \`micropay ${m[1]}\``).toBeNull();
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(30);
+  });
+});
+
+describe('each command takes exactly its own options', () => {
+  let empty: Awaited<ReturnType<typeof emptyTestDatabase>>;
+  let db: string;
+  let missing: string;
+  beforeAll(async () => {
+    empty = await emptyTestDatabase();
+    db = empty.dbPath;
+    expect((await runCli(['migrate', '--db', db])).code).toBe(0);
+    missing = join(tmpdir(), `micropay-missing-${process.pid}.db`);
+  });
+  afterAll(async () => {
+    await stopAllChildren();
+    await empty.drop();
+  });
+
+  it('every command refuses an option that is not its own, by name, exit 2, before doing anything', async () => {
+    const results = await inBatches(ALL.map((c) => () => runCli([...c.name.split(' '), '--frobnicate', 'x', '--db', missing])));
+    results.forEach((r, i) => {
+      const name = ALL[i]!.name;
+      expect(r.code, name).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toBe(`micropay ${name}: unknown option --frobnicate (see micropay ${name} --help)\n`);
+    });
+    // Not even the commands that create a store created one.
+    expect(existsSync(missing)).toBe(false);
+  });
+
+  it('options of other commands are refused: merchant create --pin, wallet show --amount, pay --db, query --amount', async () => {
+    const cases: [string[], string][] = [
+      [['merchant', 'create', '--name', 'X', '--pin', '1234', '--db', missing], 'micropay merchant create: unknown option --pin (see micropay merchant create --help)\n'],
+      [['wallet', 'show', '601234567890', '--amount', '5', '--db', missing], 'micropay wallet show: unknown option --amount (see micropay wallet show --help)\n'],
+      [['pay', '--mch-id', '202006001', '--key', SPEC_KEY, '--order', 'o', '--amount', '1.00', '--code', '391234567890123456', '--db', missing], 'micropay pay: unknown option --db (see micropay pay --help)\n'],
+      [['query', '--mch-id', '202006001', '--key', SPEC_KEY, '--order', 'o', '--amount', '1.00'], 'micropay query: unknown option --amount (see micropay query --help)\n'],
+      [['merchant', 'list', '--name', 'X', '--db', missing], 'micropay merchant list: unknown option --name (see micropay merchant list --help)\n'],
+    ];
+    const results = await inBatches(cases.map(([args]) => () => runCli(args)));
+    results.forEach((r, i) => {
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(cases[i]![1]);
+    });
+    // Nothing was created: the refusal came before the store was opened.
+    expect(existsSync(missing)).toBe(false);
+  });
+
+  it('per-command help: `micropay X --help`, `micropay help X` and `-h` print the same help, exit 0', async () => {
+    const [flag, word, short, group] = await Promise.all([
+      runCli(['merchant', 'create', '--help']),
+      runCli(['help', 'merchant', 'create']),
+      runCli(['merchant', 'create', '-h', '--pin', '1']),
+      runCli(['wallet', '--help']),
+    ]);
+    for (const r of [flag, word, short, group]) expect(r.code).toBe(0);
+    expect(word.stdout).toBe(flag.stdout);
+    expect(short.stdout).toBe(flag.stdout);
+    expect(flag.stdout).toMatch(/^Usage: micropay merchant create --name NAME \[--notify-url URL\] \[--mch-id MCHID\] \[--key KEY\]\n\n/);
+    expect(flag.stdout).toContain('\nGlobal options:\n  --db PATH_OR_URL');
+    expect(group.stdout).toMatch(/^Usage: micropay wallet <command> \[options\]\n/);
+    expect(group.stdout).toContain('  wallet list');
+    expect(group.stdout).not.toContain('merchant create');
+  });
+
+  const mistakes: { args: string[]; says: string }[] = [
+    { args: ['merchant', 'create', '--name'], says: 'micropay merchant create: --name needs a value (NAME)' },
+    { args: ['merchant', 'create', '--name', '--notify-url', 'http://x.example'], says: 'micropay merchant create: --name needs a value (NAME)' },
+    { args: ['merchant', 'create', '--name', 'A', '--name', 'B'], says: 'micropay merchant create: --name is given twice' },
+    { args: ['merchant', 'create', '--name', ''], says: 'micropay merchant create: --name must not be empty' },
+    { args: ['audit', '--json=yes'], says: 'micropay audit: --json takes no value' },
+    { args: ['audit', '-x'], says: 'micropay audit: unknown option -x' },
+    { args: ['audit', 'now'], says: 'micropay audit: unexpected argument "now"' },
+    { args: ['wallet', 'topup', '601234567890', '-5'], says: 'micropay wallet topup: unknown option -5 (no argument is a negative number)' },
+    { args: ['merchant'], says: 'micropay merchant: a subcommand is needed: create, update, show, list, disable, enable, roll-key' },
+    { args: ['wallet', 'list', '--limit', '0'], says: 'micropay wallet list: --limit must be a whole number from 1 to 1000' },
+    { args: ['merchant', 'roll-key', '202006001', '--overlap-hours', '1.5'], says: 'micropay merchant roll-key: --overlap-hours must be a whole number of hours from 0 to 720' },
+    { args: ['help', 'frobnicate'], says: 'micropay: unknown command: frobnicate' },
+  ];
+  it('a usage mistake is one line on stderr saying what is wrong and where the help is, exit 2; no parseArgs message leaks', async () => {
+    const results = await inBatches(mistakes.map(({ args }) => () => runCli([...args, '--db', db])));
+    results.forEach((r, i) => {
+      const { says, args } = mistakes[i]!;
+      const subject = args[0] === 'help' ? '' : says.slice('micropay '.length, says.indexOf(':')) + ' ';
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toBe(`${says} (see micropay ${subject}--help)\n`);
+      expect(r.stderr).not.toMatch(/Unknown option '|ambiguous|To specify an option argument|ERR_PARSE_ARGS/);
+    });
+    // With --json: the one JSON object, with the same message.
+    const json = await runCli(['merchant', 'create', '--name', 'A', '--pin', '1', '--json', '--db', db]);
+    expect(json.code).toBe(2);
+    expect(JSON.parse(json.stdout)).toEqual({
+      error: { kind: 'usage', message: 'unknown option --pin (see micropay merchant create --help)' },
+    });
+  });
+});
+
+/** A TCP port nothing listens on (it was free a moment ago). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe('connection errors name the URL and say whether the request was sent', () => {
+  const auth = ['--mch-id', '202006001', '--key', SPEC_KEY];
+  const payArgs = [...auth, '--order', 'o-1', '--amount', '1.00', '--code', '391234567890123456'];
+  let resetter: Server;
+  let resetUrl: string;
+  beforeAll(async () => {
+    // Reads the request, then drops the connection without an answer: the request did arrive.
+    resetter = createServer((socket) => socket.once('data', () => socket.destroy()));
+    await new Promise<void>((resolve) => resetter.listen(0, '127.0.0.1', resolve));
+    resetUrl = `http://127.0.0.1:${(resetter.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await stopAllChildren();
+    await new Promise<void>((resolve) => resetter.close(() => resolve()));
+  });
+
+  it('a refused connection (nothing listens on the port) says the request was certainly not sent', async () => {
+    const url = `http://127.0.0.1:${await closedPort()}`;
+    const [pay, query, refund] = await Promise.all([
+      runCli(['pay', '--url', url, ...payArgs]),
+      runCli(['query', '--url', url, ...auth, '--order', 'o-1', '--json']),
+      runCli(['refund', '--url', url, ...auth, '--order', 'o-1', '--refund-id', 'r-1', '--amount', '1.00']),
+    ]);
+    const notSent = 'the connection failed (ECONNREFUSED). The request was certainly not sent, so nothing was recorded: check the URL and that the platform is running there, then repeat the command.';
+    expect(pay.code).toBe(1);
+    expect(pay.stderr).toBe(`micropay: no answer from ${url}/api/micropay/micropay: ${notSent}\n`);
+    expect(pay.stderr).not.toContain('micropay: micropay:');
+    expect(query.code).toBe(1);
+    expect(JSON.parse(query.stdout)).toEqual({ error: { kind: 'failed', message: `no answer from ${url}/api/micropay/queryBill: ${notSent}` } });
+    expect(refund.stderr).toBe(`micropay: no answer from ${url}/api/micropay/refund: ${notSent}\n`);
+  });
+
+  it('without --url the default comes from HOST and PORT, and the message names it and says --url was not given', async () => {
+    const port = await closedPort();
+    const r = await runCli(['query', ...auth, '--order', 'o-1'], { env: { PORT: String(port) } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      new RegExp(`^micropay: no answer from http://127\\.0\\.0\\.1:${port}/api/micropay/queryBill \\(no --url given: this is the default, from the HOST and PORT settings\\): the connection failed \\(ECONNREFUSED\\)\\. The request was certainly not sent`),
+    );
+  });
+
+  it('a connection dropped after the request was sent says the outcome is unknown and to query, for each command', async () => {
+    const [pay, refund, query] = await Promise.all([
+      runCli(['pay', '--url', resetUrl, ...payArgs]),
+      runCli(['refund', '--url', resetUrl, ...auth, '--order', 'o-1', '--refund-id', 'r-1', '--amount', '1.00']),
+      runCli(['query', '--url', resetUrl, ...auth, '--order', 'o-1']),
+    ]);
+    expect(pay.code).toBe(1);
+    expect(pay.stderr).toMatch(new RegExp(`^micropay: no answer from ${resetUrl}/api/micropay/micropay: the connection failed[^\\n]*\\. The payment may or may not have been made: query the order \\(micropay query --order ID\\) to learn its outcome, and never pay it again under a new order id\\.\\n$`));
+    expect(pay.stderr).not.toContain('certainly not sent');
+    expect(refund.stderr).toContain('The refund may or may not have been made: query it (micropay refund-query --refund-id RID), or repeat it with the same --refund-id.');
+    expect(query.stderr).toContain('A query changes nothing: it is safe to repeat.');
+  });
+});
+
+describe('merchant create: importing a merchant with its own id and key', () => {
+  const t = usePlatform();
+
+  it('keeps the id and key, so its signed requests work unchanged; the key is never printed', async () => {
+    const args = ['merchant', 'create', '--name', 'LPR Parking System', '--mch-id', '202006001', '--key', SPEC_KEY];
+    const text = await t.cli(args);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toBe('Merchant 202006001 "LPR Parking System" imported with its own id, with the API key given (--key).\n');
+    expect(text.stdout + text.stderr).not.toContain(SPEC_KEY);
+
+    const w = await createWalletWithCode(t.p, 10_00);
+    const m = { mchId: '202006001', key: SPEC_KEY, name: 'LPR Parking System' };
+    const paid = await postSigned(t.p.url, 'micropay', micropayParams(m, 'imported-1', '1.00', w.payCode), SPEC_KEY);
+    expect(paid.body).toMatchObject({ code: 0, data: { merchantName: 'LPR Parking System', tradeStatus: 'PAID' } });
+
+    // The id is taken now: refused, exit 1, nothing created.
+    const again = await t.cli([...args.slice(0, 3), 'Other', ...args.slice(4)]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toBe('micropay: merchant 202006001 already exists; nothing was created\n');
+    expect(again.stderr).not.toContain(SPEC_KEY);
+    expect((await t.cliJ<{ merchants: unknown[] }>(['merchant', 'list'])).merchants).toHaveLength(1);
+  });
+
+  it('--key alone keeps the key under a new id; --mch-id alone keeps the id with a new key, printed once', async () => {
+    const keyOnly = await t.cliJ<Record<string, unknown>>(['merchant', 'create', '--name', 'Kept Key', '--key', SPEC_KEY]);
+    expect(keyOnly).toEqual({ mchId: expect.stringMatching(/^\d{9}$/), name: 'Kept Key', status: 'active', notifyUrl: null });
+    const idOnly = await t.cliJ<Record<string, unknown>>(['merchant', 'create', '--name', 'Kept Id', '--mch-id', '7']);
+    expect(idOnly).toMatchObject({ mchId: '7', apiKey: expect.stringMatching(/^[A-Za-z0-9]{32}$/) });
+    const w = await createWalletWithCode(t.p, 10_00);
+    const paid = await postSigned(t.p.url, 'micropay', micropayParams({ mchId: '7', key: idOnly.apiKey as string, name: '' }, 'k-1', '1.00', w.payCode), idOnly.apiKey as string);
+    expect(paid.body.code).toBe(0);
+  });
+
+  it('a malformed id or key is a usage error that never repeats the key', async () => {
+    const secretish = 'Sup3rSecret|WithAPipe123';
+    const cases: [string[], string][] = [
+      [['--mch-id', '0123'], '--mch-id: a merchant id is 1 to 19 digits and does not start with 0 (like 202006001)'],
+      [['--mch-id', '12345678901234567890'], '--mch-id: a merchant id is 1 to 19 digits and does not start with 0 (like 202006001)'],
+      [['--key', secretish], '--key: a merchant key must not contain "|"'],
+      [['--key', 'short-Key1'], '--key: a merchant key is 16 to 128 characters long'],
+      [['--key', 'with a space in it 123'], '--key: a merchant key is printable ASCII without spaces'],
+    ];
+    const results = await Promise.all(cases.map(([extra]) => t.cli(['merchant', 'create', '--name', 'X', ...extra])));
+    results.forEach((r, i) => {
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(`micropay merchant create: ${cases[i]![1]} (see micropay merchant create --help)\n`);
+    });
+    for (const r of results.slice(2)) expect(r.stderr).not.toMatch(/Sup3rSecret|short-Key1|with a space/);
+    expect((await t.cliJ<{ merchants: unknown[] }>(['merchant', 'list'])).merchants).toEqual([]);
+  });
+});
+
+describe('merchant roll-key', () => {
+  const t = usePlatform();
+
+  it('prints the new key once and when the old one stops; both verify in the window; answers switch to the new key once used', async () => {
+    const m = await t.cliJ<{ mchId: string; apiKey: string }>(['merchant', 'create', '--name', 'Roller']);
+    const before = Date.now();
+    const text = await t.cli(['merchant', 'roll-key', m.mchId]);
+    expect(text.code).toBe(0);
+    const match = new RegExp(
+      `^New API key of merchant ${m.mchId}: ([A-Za-z0-9]{32}) {3}\\(shown once; keep it secret\\)\\n` +
+        'The old key keeps verifying until (\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d) \\+08:00; answers are signed with the new key once the merchant has used it\\.\\n$',
+    ).exec(text.stdout);
+    expect(match, text.stdout).not.toBeNull();
+    const newKey = match![1]!;
+    expect(newKey).not.toBe(m.apiKey);
+    // 24 hours by default, shown in the platform's zone.
+    const untilShown = match![2]!;
+    const expected = [before + 86_400_000, Date.now() + 86_400_000].map((ms) => formatZonedTime(ms, 'Asia/Kuala_Lumpur').slice(0, 19));
+    expect(untilShown >= expected[0]! && untilShown <= expected[1]!).toBe(true);
+
+    const merchant = (key: string) => ({ mchId: m.mchId, key, name: 'Roller' });
+    const q = (key: string) => postSigned(t.p.url, 'queryBill', { mchId: m.mchId, mchOrderId: 'none' }, key);
+    expect((await q(m.apiKey)).body.code).toBe(1031);
+    const w = await createWalletWithCode(t.p, 10_00);
+    const paidNew = await postSigned(t.p.url, 'micropay', micropayParams(merchant(newKey), 'roll-1', '1.00', w.payCode), newKey);
+    expect(paidNew.body.code).toBe(0);
+    // Signed with the new key now that the merchant has used it.
+    expect(paidNew.body.data!.secureHash).toBe(sign(paidNew.body.data!, newKey));
+    expect((await q(m.apiKey)).body.code).toBe(1031);
+
+    const shown = await t.cli(['merchant', 'show', m.mchId]);
+    expect(shown.stdout).toMatch(/\nKey rolled \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+08:00; the old key verifies until .+ \+08:00; the new key is in use since .+ \+08:00\.\n$/);
+  });
+
+  it('--overlap-hours 0 stops the old key at once; --json gives the key and the end of the window', async () => {
+    const m = await t.cliJ<{ mchId: string; apiKey: string }>(['merchant', 'create', '--name', 'Switcher']);
+    const rolled = await t.cliJ<{ mchId: string; apiKey: string; previousKeyUntil: string; previousKeyUntilMs: string }>([
+      'merchant', 'roll-key', m.mchId, '--overlap-hours', '0',
+    ]);
+    expect(rolled).toEqual({
+      mchId: m.mchId,
+      apiKey: expect.stringMatching(/^[A-Za-z0-9]{32}$/),
+      previousKeyUntil: expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+08:00$/),
+      previousKeyUntilMs: expect.stringMatching(/^\d+$/),
+    });
+    const q = (key: string) => postSigned(t.p.url, 'queryBill', { mchId: m.mchId, mchOrderId: 'none' }, key);
+    expect((await q(m.apiKey)).body.code).toBe(1035);
+    expect((await q(rolled.apiKey)).body.code).toBe(1031);
+    const missing = await t.cli(['merchant', 'roll-key', '209912999']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe('micropay: no merchant 209912999\n');
+  });
+});
+
+describe('listing and showing', () => {
+  const t = usePlatform();
+
+  it('wallet list pages in id order with the next page printed as a command, and filters by status and name', async () => {
+    const names = ['Alice Tan', 'Bob Lim', 'alina wong', 'Carol', 'Dan'];
+    const created: string[] = [];
+    for (const name of names) created.push((await t.cliJ<{ walletId: string }>(['wallet', 'create', '--name', name, '--balance', '5.00'])).walletId);
+    await t.cli(['wallet', 'freeze', created[3]!]);
+    const byId = [...created].sort();
+
+    const first = await t.cli(['wallet', 'list', '--limit', '2']);
+    expect(first.code).toBe(0);
+    const lines = first.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(new RegExp(`^${byId[0]}  (active|frozen)  balance 5\\.00 \\(held 0\\.00\\)  .+$`));
+    expect(lines[2]).toBe(`More: micropay wallet list --after ${byId[1]} --limit 2`);
+
+    // Following the printed commands visits every wallet once, in id order.
+    const seen: string[] = [];
+    let next: string | null = null;
+    do {
+      const page: { wallets: { walletId: string }[]; next: string | null } = await t.cliJ([
+        'wallet', 'list', '--limit', '2', ...(next === null ? [] : ['--after', next]),
+      ]);
+      seen.push(...page.wallets.map((w) => w.walletId));
+      next = page.next;
+    } while (next !== null);
+    expect(seen).toEqual(byId);
+
+    const frozen = await t.cliJ<{ wallets: { walletId: string; status: string }[]; next: null }>(['wallet', 'list', '--status', 'frozen']);
+    expect(frozen).toEqual({ wallets: [expect.objectContaining({ walletId: created[3], status: 'frozen' })], next: null });
+    const named = await t.cliJ<{ wallets: { name: string }[] }>(['wallet', 'list', '--name', 'ALI']);
+    expect(named.wallets.map((w) => w.name).sort()).toEqual(['Alice Tan', 'alina wong']);
+    const paged = await t.cli(['wallet', 'list', '--name', 'ali', '--limit', '1']);
+    expect(paged.stdout).toMatch(/\nMore: micropay wallet list --after 60\d{10} --name "ali" --limit 1\n$/);
+    expect((await t.cli(['wallet', 'list', '--status', 'lost'])).stderr).toBe(
+      'micropay wallet list: --status must be one of active, frozen, closed (see micropay wallet list --help)\n',
+    );
+    expect((await t.cli(['wallet', 'list', '--name', 'nobody'])).stdout).toBe('No wallets.\n');
+  });
+
+  it("merchant show and merchant list give the merchant's balance after payments", async () => {
+    const m = await t.cliJ<{ mchId: string; apiKey: string }>(['merchant', 'create', '--name', 'Kiosk', '--notify-url', 'http://127.0.0.1:9/hook']);
+    const other = await t.cliJ<{ mchId: string }>(['merchant', 'create', '--name', 'Quiet']);
+    for (const [order, amount] of [['b-1', '2.50'], ['b-2', '0.75']] as const) {
+      const w = await createWalletWithCode(t.p, 10_00);
+      const res = await postSigned(t.p.url, 'micropay', micropayParams({ mchId: m.mchId, key: m.apiKey, name: 'Kiosk' }, order, amount, w.payCode), m.apiKey);
+      expect(res.body.code).toBe(0);
+    }
+    const [show, showJson, list, listJson] = await Promise.all([
+      t.cli(['merchant', 'show', m.mchId]),
+      t.cliJ(['merchant', 'show', m.mchId]),
+      t.cli(['merchant', 'list']),
+      t.cliJ<{ merchants: unknown[] }>(['merchant', 'list']),
+    ]);
+    expect(show.stdout).toMatch(
+      new RegExp(`^Merchant ${m.mchId} "Kiosk": active, balance 3\\.25\\nCreated \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d \\+08:00; notifications go to http://127\\.0\\.0\\.1:9/hook\\.\\n$`),
+    );
+    expect(showJson).toMatchObject({ mchId: m.mchId, name: 'Kiosk', status: 'active', balance: '3.25', keyRolledAtMs: null });
+    expect(JSON.stringify(showJson)).not.toContain(m.apiKey);
+    expect(list.stdout).toBe(
+      `${m.mchId}  active    Kiosk  balance 3.25  notify http://127.0.0.1:9/hook\n${other.mchId}  active    Quiet  balance 0.00\n`,
+    );
+    expect(listJson.merchants).toEqual([
+      { mchId: m.mchId, name: 'Kiosk', status: 'active', notifyUrl: 'http://127.0.0.1:9/hook', balance: '3.25' },
+      { mchId: other.mchId, name: 'Quiet', status: 'active', notifyUrl: null, balance: '0.00' },
+    ]);
+    expect((await t.cli(['merchant', 'show', '209912999'])).stderr).toBe('micropay: no merchant 209912999\n');
+  });
+});
+
+describe('micropay sign', () => {
+  const t = usePlatform();
+
+  it("the documented example prints the documented hash, which is the protocol's signature", async () => {
+    const [command, hash] = docBlock('cli.md', 'sign-example').trimEnd().split('\n') as [string, string];
+    expect(command.startsWith('$ micropay sign ')).toBe(true);
+    const r = await runShell(command.slice(2));
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`${hash}\n`);
+    const body = JSON.parse(words(command.slice(2)).at(-1)!) as Record<string, string>;
+    expect(hash).toBe(sign(body, SPEC_KEY));
+  });
+
+  it('a body signed with it is accepted by the platform; its own secureHash is ignored; stdin and --file work alike', async () => {
+    await t.cli(['merchant', 'create', '--name', 'Curl Shop', '--mch-id', '202006001', '--key', SPEC_KEY]);
+    const body = { mchId: '202006001', mchOrderId: 'never-paid', timestamp: String(Date.now()), secureHash: 'stale' };
+    const text = JSON.stringify(body);
+    const dir = mkdtempSync(join(tmpdir(), 'micropay-sign-'));
+    try {
+      writeFileSync(join(dir, 'body.json'), text);
+      const [byBody, byFile, byStdin, json] = await Promise.all([
+        runCli(['sign', '--key', SPEC_KEY, '--body', text]),
+        runCli(['sign', '--key', SPEC_KEY, '--file', join(dir, 'body.json')]),
+        runWithStdin(['sign', '--key', SPEC_KEY], text),
+        runCli(['sign', '--key', SPEC_KEY, '--body', text, '--json']),
+      ]);
+      const hash = byBody.stdout.trim();
+      expect(hash).toMatch(/^[0-9A-F]{64}$/);
+      expect(byFile.stdout).toBe(`${hash}\n`);
+      expect(byStdin.stdout).toBe(`${hash}\n`);
+      expect(JSON.parse(json.stdout)).toEqual({ secureHash: hash });
+      // Sent as curl would send it: answered 1031 (no such order), not 1035 (signature).
+      const answer = await postRaw(t.p.url, '/api/micropay/queryBill', { ...body, secureHash: hash });
+      expect(answer.body).toMatchObject({ code: 1031 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses what cannot be signed, exit 2', async () => {
+    const cases: [string[], string][] = [
+      [['--body', '{"a":{"b":1}}'], 'field a: objects and arrays cannot be signed'],
+      [['--body', '[1]'], 'the body must be a JSON object'],
+      [['--body', '{"payCode":391234567890123456}'], 'field payCode: a number this large loses digits in JSON; send it as a string'],
+      [['--body', 'mchId=1'], 'the body is not JSON'],
+      [['--body', '{}', '--file', 'x'], 'give the body with --body or --file, not both'],
+      [[], 'the body is empty'],
+    ];
+    const results = await Promise.all(cases.map(([extra]) => runCli(['sign', '--key', SPEC_KEY, ...extra])));
+    results.forEach((r, i) => {
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(`micropay sign: ${cases[i]![1]} (see micropay sign --help)\n`);
+    });
+  });
+});
+
+describe('times people read carry their zone; JSON amounts are decimal strings', () => {
+  const t = usePlatform();
+
+  it('the protocol helper gives the offset of the zone at that time, across daylight saving', () => {
+    expect(formatZonedTime(Date.UTC(2026, 11, 4, 22, 47, 48), 'Asia/Kuala_Lumpur')).toBe('2026-12-05 06:47:48 +08:00');
+    expect(formatZonedTime(Date.UTC(2026, 0, 15, 12), 'America/New_York')).toBe('2026-01-15 07:00:00 -05:00');
+    expect(formatZonedTime(Date.UTC(2026, 6, 15, 12), 'America/New_York')).toBe('2026-07-15 08:00:00 -04:00');
+    expect(formatZonedTime(Date.UTC(2026, 0, 1), 'Asia/Kolkata')).toBe('2026-01-01 05:30:00 +05:30');
+    expect(zonedWireTime('2026-07-15 08:00:00', 'America/New_York')).toBe('2026-07-15 08:00:00 -04:00');
+    expect(zonedWireTime('2026-01-15 07:00:00', 'America/New_York')).toBe('2026-01-15 07:00:00 -05:00');
+    expect(zonedWireTime('2026-12-05 06:47:48', 'UTC')).toBe('2026-12-05 06:47:48 +00:00');
+    expect(zonedWireTime('not a time', 'UTC')).toBe('not a time');
+  });
+
+  it('paycode shows its expiry with the offset; --json gives expiresAtMs as a string, as the wallet API does', async () => {
+    const w = await t.cliJ<{ walletId: string }>(['wallet', 'create', '--name', 'Zoe', '--balance', '5.00']);
+    const india = { MICROPAY_TIMEZONE: 'Asia/Kolkata' };
+    const [text, json] = await Promise.all([t.cli(['paycode', w.walletId], india), t.cliJ<Record<string, unknown>>(['paycode', w.walletId], india)]);
+    expect(text.stdout).toMatch(new RegExp(`^Payment code 39\\d{16} for wallet ${w.walletId}, valid until \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d \\+05:30 \\(one use\\)\\.\\n$`));
+    expect(json).toEqual({
+      payCode: expect.stringMatching(/^39\d{16}$/),
+      walletId: w.walletId,
+      expiresAt: expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/),
+      expiresAtMs: expect.stringMatching(/^\d{13}$/),
+    });
+    expect(json.expiresAt).toBe(formatZonedTime(Number(json.expiresAtMs), 'Asia/Kolkata').slice(0, 19));
+  });
+
+  it('pay and query print the trade and pay times with the offset', async () => {
+    const m = await t.cliJ<{ mchId: string; apiKey: string }>(['merchant', 'create', '--name', 'Clock Shop']);
+    const w = await createWalletWithCode(t.p, 10_00);
+    const auth = ['--url', t.p.url, '--mch-id', m.mchId, '--key', m.apiKey];
+    const pay = await runCli(['pay', ...auth, '--order', 'tz-1', '--amount', '1.00', '--code', w.payCode]);
+    expect(pay.stdout).toMatch(/\ntraded \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+08:00, paid \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+08:00\n/);
+    const query = await runCli(['query', ...auth, '--order', 'tz-1', '--json']);
+    // The JSON is the answer as it came: wire times stay as the spec has them.
+    expect(JSON.parse(query.stdout)).toMatchObject({ data: { tradeTime: expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/) } });
+  });
+
+  it('bill starts with the hours of the day and their offset; --csv is the bare CSV; --json amounts are decimal strings', async () => {
+    const m = await t.cliJ<{ mchId: string; apiKey: string }>(['merchant', 'create', '--name', 'Bill Shop']);
+    const w = await createWalletWithCode(t.p, 10_00);
+    const paid = await postSigned(t.p.url, 'micropay', micropayParams({ mchId: m.mchId, key: m.apiKey, name: '' }, 'bill-1', '2.50', w.payCode), m.apiKey);
+    const day = paid.body.data!.payTime!.slice(0, 10);
+    const next = new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+    const args = ['bill', '--mch-id', m.mchId, '--date', day];
+    const [text, csv, json, download] = await Promise.all([
+      t.cli(args),
+      t.cli([...args, '--csv']),
+      t.cliJ<{ totals: unknown; csv: string; timeZone: string }>(args),
+      postSigned(t.p.url, 'downloadBill', { mchId: m.mchId, billDate: day }, m.apiKey),
+    ]);
+    const downloaded = (download.body.data as unknown as { csv: string }).csv;
+    expect(csv.stdout).toBe(downloaded);
+    expect(text.stdout).toBe(
+      `Statement of merchant ${m.mchId} "Bill Shop" for ${day}: ${day} 00:00:00 +08:00 to ${next} 00:00:00 +08:00 (Asia/Kuala_Lumpur)\n` +
+        downloaded.replace(/\r\n/g, '\n'),
+    );
+    expect(json).toMatchObject({
+      timeZone: 'Asia/Kuala_Lumpur',
+      csv: downloaded,
+      totals: { paymentCount: 1, grossAmount: '2.50', refundCount: 0, refundAmount: '0.00', netAmount: '2.50' },
+    });
+    expect((await t.cli([...args, '--csv', '--json'])).code).toBe(2);
+  });
+
+  it('migrate and notifications list show their times with the offset', async () => {
+    const migrate = await t.cli(['migrate'], { MICROPAY_TIMEZONE: 'UTC' });
+    expect(migrate.stdout).toMatch(/\n {2}1 {2}\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+00:00 {2}merchants/);
+
+    const m = await t.cliJ<{ mchId: string; apiKey: string }>(['merchant', 'create', '--name', 'Hooked', '--notify-url', 'http://127.0.0.1:9/hook']);
+    const w = await createWalletWithCode(t.p, 10_00);
+    await postSigned(t.p.url, 'micropay', micropayParams({ mchId: m.mchId, key: m.apiKey, name: '' }, 'n-1', '1.00', w.payCode), m.apiKey);
+    const listed = await t.cli(['notifications', 'list'], { MICROPAY_TIMEZONE: 'Asia/Kolkata' });
+    expect(listed.stdout).toMatch(/^\S+ {2}pending {4}PAID .+ (next|dead since) \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+05:30/);
+  });
+});
