@@ -35,6 +35,8 @@ export interface Config {
   readonly notifyTimeoutMs: number;
   /** Seconds to wait after each failed attempt; after the last, the notification is dead. */
   readonly notifyRetryScheduleS: readonly number[];
+  /** Browser origins allowed to call the wallet API (CORS); empty: none (http/cors.ts). */
+  readonly walletCorsOrigins: readonly string[];
 }
 
 /** About 24 hours in all: quick retries for a blip, then hourly and longer for an outage. */
@@ -90,6 +92,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     notifyIntervalMs: integer('MICROPAY_NOTIFY_INTERVAL_MS', setting(undefined, 'MICROPAY_NOTIFY_INTERVAL_MS'), 1_000, 50, 600_000),
     notifyTimeoutMs: integer('MICROPAY_NOTIFY_TIMEOUT_MS', setting(undefined, 'MICROPAY_NOTIFY_TIMEOUT_MS'), 5_000, 100, 60_000),
     notifyRetryScheduleS: schedule('MICROPAY_NOTIFY_RETRY_SCHEDULE_S', setting(undefined, 'MICROPAY_NOTIFY_RETRY_SCHEDULE_S')),
+    walletCorsOrigins: origins('MICROPAY_WALLET_CORS_ORIGINS', setting(undefined, 'MICROPAY_WALLET_CORS_ORIGINS')),
   };
 }
 
@@ -121,6 +124,29 @@ function schedule(name: string, value: string | undefined): number[] {
     throw new ConfigError(`${name}: must be 1 to 50 comma-separated whole seconds (each at most 604800), like 15,30,180, not ${JSON.stringify(value)}`);
   }
   return parts.map(Number);
+}
+
+/**
+ * Comma-separated origins exactly as a browser sends them in `Origin`: scheme, host and port
+ * (`https://wallet.example.com`, `http://localhost:5173`), no path and no trailing slash. A
+ * wildcard is not offered: the operator names each wallet app it trusts.
+ */
+function origins(name: string, value: string | undefined): string[] {
+  if (value === undefined) return [];
+  const parts = value.split(',').map((part) => part.trim());
+  for (const part of parts) {
+    let origin: string | null = null;
+    try {
+      const url = new URL(part);
+      if (url.protocol === 'http:' || url.protocol === 'https:') origin = url.origin;
+    } catch {
+      origin = null;
+    }
+    if (origin !== part || parts.length > 50) {
+      throw new ConfigError(`${name}: must be 1 to 50 comma-separated origins like https://wallet.example.com (scheme, host and port; no path), not ${JSON.stringify(value)}`);
+    }
+  }
+  return parts;
 }
 
 function amount(name: string, value: string | undefined, fallback: string, minSen: number): number {

@@ -4,31 +4,66 @@ import { randomUUID } from 'node:crypto';
 import { ResultCode } from '@micropay/protocol';
 import { answer } from '../api/answer.js';
 import type { Answer, ApiContext } from '../api/context.js';
+import { corsFor, PREFLIGHT_HEADERS } from './cors.js';
 import { ROUTES } from './routes.js';
+
+/** The deadlines of the HTTP edge (docs/api.md, "Transport"). Tests pass shorter ones. */
+export interface HttpDeadlines {
+  /** The whole request, headers and body, must arrive within this of its first byte. */
+  readonly requestTimeoutMs: number;
+  /** How often the deadline is checked: a late request is cut at most this much after it. */
+  readonly checkIntervalMs: number;
+}
+
+export const HTTP_DEADLINES: HttpDeadlines = { requestTimeoutMs: 30_000, checkIntervalMs: 1_000 };
+/** Idle keep-alive connections are closed after this. */
+export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
+// Connections whose request missed the deadline: their handler is not "aborted by the client".
+const timedOut = new WeakSet<Duplex>();
 
 /**
  * Plain node:http: a handful of POST endpoints need no framework, and the payment path stays
  * short. Malformed HTTP gets a 4xx with the envelope; a fault of ours gets code 500 with no detail.
  */
-export function createHttpServer(ctx: ApiContext): Server {
-  const server = createServer((req, res) => {
-    void handle(ctx, req, res);
-  });
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
-  server.requestTimeout = 30_000;
+export function createHttpServer(ctx: ApiContext, deadlines: HttpDeadlines = HTTP_DEADLINES): Server {
+  const server = createServer(
+    {
+      // Node answers a missing Host with a bare 400; `handle` answers it with the envelope.
+      requireHostHeader: false,
+      // Node checks deadlines every 30 s by default, which let a trickled body run on well past them.
+      connectionsCheckingInterval: deadlines.checkIntervalMs,
+      requestTimeout: deadlines.requestTimeoutMs,
+      // The headers are part of the request: one deadline for both.
+      headersTimeout: deadlines.requestTimeoutMs,
+    },
+    (req, res) => void handle(ctx, req, res),
+  );
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   // HTTP that Node's parser refuses never reaches `handle`: it still gets the envelope.
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') timedOut.add(socket);
     const a = clientErrorAnswer(error.code);
     if (a === null || !socket.writable) return void socket.destroy();
-    const payload = JSON.stringify(a.envelope);
-    const reason = STATUS_CODES[a.httpStatus] ?? 'Error';
-    socket.end(
-      `HTTP/1.1 ${a.httpStatus} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\n`
-        + `Content-Length: ${Buffer.byteLength(payload)}\r\nConnection: close\r\n\r\n${payload}`,
-    );
+    writeRaw(socket, a);
+  });
+  // CONNECT asks for a tunnel, which Node hands to this event only: without it the connection
+  // would be dropped without a byte.
+  server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
+    writeRaw(socket, answer(ResultCode.METHOD_NOT_ALLOWED), { Allow: 'POST' });
   });
   return server;
+}
+
+/** An answer written straight to the socket (no request object exists), then the connection closes. */
+function writeRaw(socket: Duplex, a: Answer, headers: Record<string, string> = {}): void {
+  const payload = JSON.stringify(a.envelope);
+  const reason = STATUS_CODES[a.httpStatus] ?? 'Error';
+  const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+  socket.end(
+    `HTTP/1.1 ${a.httpStatus} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\n${extra}`
+      + `Content-Length: ${Buffer.byteLength(payload)}\r\nConnection: close\r\n\r\n${payload}`,
+  );
 }
 
 /** The answer to a request Node's HTTP parser refused; null when the peer is already gone. */
@@ -41,36 +76,51 @@ function clientErrorAnswer(code: string | undefined): Answer | null {
 
 async function handle(ctx: ApiContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const path = (req.url ?? '/').split('?', 1)[0]!;
+  const cors = corsFor(ctx.config.walletCorsOrigins, path, req.headers.origin);
+  const send = (a: Answer, headers: Record<string, string> = {}) => reply(res, a, req, { ...cors.headers, ...headers });
   try {
+    // HTTP/1.1 requires Host (RFC 9112, section 3.2); it is the same bad request as a broken header.
+    if (req.httpVersion === '1.1' && req.headers.host === undefined) {
+      return send(answer(ResultCode.BAD_HTTP_REQUEST, null, 'an HTTP/1.1 request must have a Host header'), { Connection: 'close' });
+    }
     const endpoint = ROUTES.get(path);
-    if (endpoint === undefined) return reply(res, answer(ResultCode.NOT_FOUND, null, `no endpoint at ${path.slice(0, 100)}`), req);
-    if (req.method !== 'POST') return reply(res, answer(ResultCode.METHOD_NOT_ALLOWED), req, { Allow: 'POST' });
-    if (!isJson(req.headers['content-type'])) return reply(res, answer(ResultCode.UNSUPPORTED_MEDIA_TYPE), req);
+    if (endpoint === undefined) return send(answer(ResultCode.NOT_FOUND, null, `no endpoint at ${path.slice(0, 100)}`));
+    if (req.method === 'OPTIONS' && cors.allowed) return preflight(res, req, cors.headers);
+    if (req.method !== 'POST') return send(answer(ResultCode.METHOD_NOT_ALLOWED), { Allow: 'POST' });
+    if (!isJson(req.headers['content-type'])) return send(answer(ResultCode.UNSUPPORTED_MEDIA_TYPE, null, 'Content-Type must be application/json'));
     const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > ctx.config.bodyLimitBytes) return reply(res, answer(ResultCode.PAYLOAD_TOO_LARGE), req);
+    if (declared > ctx.config.bodyLimitBytes) return send(answer(ResultCode.PAYLOAD_TOO_LARGE));
     const raw = await readBody(req, ctx.config.bodyLimitBytes);
-    if (raw === null) return reply(res, answer(ResultCode.PAYLOAD_TOO_LARGE), req);
+    if (raw === null) return send(answer(ResultCode.PAYLOAD_TOO_LARGE));
     const body = parseObject(raw);
-    if (body === null) return reply(res, answer(ResultCode.MALFORMED_JSON, null, 'the body must be one JSON object'), req);
+    if (body === null) return send(answer(ResultCode.MALFORMED_JSON, null, 'the body must be one JSON object'));
     const result = await endpoint(ctx, { body, headers: req.headers });
     if (result.transport !== undefined) {
       if (result.transport.delayMs > 0) await new Promise((r) => setTimeout(r, result.transport!.delayMs));
       if (result.transport.drop) return void res.destroy();
     }
-    reply(res, result, req);
+    send(result);
   } catch (error) {
-    // The caller went away in the middle of its body: nothing was read, nothing to answer.
+    // The caller went away in the middle of its body, or missed the deadline (answered 408 by
+    // the clientError handler): nothing was read, nothing to answer.
     if (!req.complete && req.destroyed) {
-      ctx.logger.info('request aborted by the client', { path });
+      ctx.logger.info(timedOut.has(req.socket) ? 'request timed out' : 'request aborted by the client', { path });
       return;
     }
     // A fault of ours, never the caller's: the details go to the operator's log under an id the
     // merchant can quote; the answer says only "system error".
     const errorId = randomUUID();
     ctx.logger.error('request failed', { errorId, path, error: describe(error) });
-    if (!res.headersSent) reply(res, answer(ResultCode.SYSTEM_ERROR), req, { 'X-Error-Id': errorId });
+    if (!res.headersSent) send(answer(ResultCode.SYSTEM_ERROR), { 'X-Error-Id': errorId });
     else res.destroy();
   }
+}
+
+/** A CORS preflight from an allowed origin: no body, the methods and headers the wallet API takes. */
+function preflight(res: ServerResponse, req: IncomingMessage, cors: Readonly<Record<string, string>>): void {
+  res.writeHead(204, { ...cors, ...PREFLIGHT_HEADERS });
+  res.end();
+  if (!req.complete) req.resume();
 }
 
 function isJson(contentType: string | undefined): boolean {

@@ -1,0 +1,157 @@
+import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { systemClock } from '../src/domain/clock.js';
+import { HTTP_DEADLINES, createHttpServer } from '../src/http/server.js';
+import { createLogger } from '../src/log.js';
+import { startTestPlatform, type TestPlatform } from './helpers.js';
+
+/**
+ * The edges of HTTP, over raw sockets against a real server: every request gets the envelope,
+ * whatever Node's parser makes of it, within the documented deadline.
+ */
+let p: TestPlatform;
+
+beforeEach(async () => {
+  p = await startTestPlatform();
+});
+afterEach(async () => {
+  await p.stop();
+});
+
+interface RawResponse {
+  readonly head: string;
+  readonly body: string;
+  /** Milliseconds from the connection to the server's close. */
+  readonly closedAfterMs: number;
+}
+
+/**
+ * Opens a connection, writes `first`, then `trickle` one byte every `everyMs` until the server
+ * closes the connection; returns what came back before the close.
+ */
+function rawExchange(url: string, first: string, trickle = '', everyMs = 100): Promise<RawResponse> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    let received = '';
+    let timer: NodeJS.Timeout | undefined;
+    const socket = connect(Number(port), hostname, () => {
+      socket.write(first);
+      let i = 0;
+      if (trickle !== '') {
+        timer = setInterval(() => {
+          if (i < trickle.length && socket.writable) socket.write(trickle[i++]!);
+        }, everyMs);
+      }
+    });
+    socket.on('data', (chunk) => (received += chunk.toString('utf8')));
+    socket.on('close', () => {
+      clearInterval(timer);
+      const [head = '', body = ''] = received.split('\r\n\r\n');
+      resolve({ head, body, closedAfterMs: performance.now() - started });
+    });
+    socket.on('error', (error) => {
+      clearInterval(timer);
+      reject(error);
+    });
+  });
+}
+
+describe('the whole request must arrive within the deadline (30 s by default)', () => {
+  let server: Server | null = null;
+  const lines: { level: string; event: string }[] = [];
+
+  /** A server on the test platform's store whose deadline is 1 s, checked every 100 ms. */
+  async function quickServer(): Promise<string> {
+    const logger = createLogger('info', (line) => void lines.push(JSON.parse(line) as { level: string; event: string }));
+    server = createHttpServer({ config: p.config, store: p.store, clock: systemClock, logger }, { requestTimeoutMs: 1_000, checkIntervalMs: 100 });
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+  afterEach(async () => {
+    await new Promise<void>((resolve) => (server === null ? resolve() : server.close(() => resolve())));
+    server = null;
+    lines.length = 0;
+  });
+
+  it('the default is the documented 30 s, for headers and body alike', () => {
+    expect(HTTP_DEADLINES.requestTimeoutMs).toBe(30_000);
+    expect(p.server.requestTimeout).toBe(30_000);
+    expect(p.server.headersTimeout).toBe(30_000);
+    // Checked every second, so a late request is cut within a second of the deadline.
+    expect((p.server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval).toBe(1_000);
+    const api = readFileSync(new URL('../../../docs/api.md', import.meta.url), 'utf8');
+    expect(api).toContain('| The whole request (request line, headers and body) arrives within 30 s of its first byte |');
+  });
+
+  it('a body trickled a byte at a time is cut at the deadline with 408 and the envelope', async () => {
+    const url = await quickServer();
+    const head = 'POST /api/micropay/micropay HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n';
+    const res = await rawExchange(url, head, '{"mchId":"1"'.padEnd(200, ' '), 100);
+    expect(res.head).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
+    expect(res.head).toContain('Content-Type: application/json; charset=utf-8');
+    expect(res.head).toContain('Connection: close');
+    expect(JSON.parse(res.body)).toEqual({ code: 9109, msg: 'request timeout', data: null });
+    // Not before the deadline, and not long after it (the bytes kept coming all along).
+    expect(res.closedAfterMs).toBeGreaterThanOrEqual(950);
+    expect(res.closedAfterMs).toBeLessThan(2_500);
+    // The handler that was reading the body learns of the cut a moment later.
+    for (let i = 0; i < 50 && lines.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(lines.filter((l) => l.level === 'error')).toEqual([]);
+    expect(lines.map((l) => l.event)).toEqual(['request timed out']);
+  });
+
+  it('headers trickled a byte at a time are cut at the same deadline', async () => {
+    const url = await quickServer();
+    const res = await rawExchange(url, 'POST /api/micropay/micropay HTTP/1.1\r\n', 'X-Slow: ' + 'a'.repeat(100), 100);
+    expect(res.head).toMatch(/^HTTP\/1\.1 408 /);
+    expect(JSON.parse(res.body)).toMatchObject({ code: 9109, data: null });
+    expect(res.closedAfterMs).toBeLessThan(2_500);
+  });
+
+  it('a request that arrives in time is answered as usual', async () => {
+    const url = await quickServer();
+    const body = '{}';
+    const res = await rawExchange(url, `POST /api/micropay/queryBill HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+    expect(res.head).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(JSON.parse(res.body)).toEqual({ code: 1021, msg: 'param error: mchId is required', data: null });
+  });
+});
+
+describe('HTTP that is not an API call still gets the envelope', () => {
+  it('an HTTP/1.1 request without Host answers 400 with code 9107, then the connection closes', async () => {
+    for (const request of [
+      'GET /api/micropay/micropay HTTP/1.1\r\n\r\n',
+      'POST /api/micropay/queryBill HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}',
+    ]) {
+      const res = await rawExchange(p.url, request);
+      expect(res.head).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+      expect(res.head).toContain('Content-Type: application/json; charset=utf-8');
+      expect(res.head).toMatch(/\r\nConnection: close(\r\n|$)/);
+      expect(JSON.parse(res.body)).toEqual({ code: 9107, msg: 'bad HTTP request: an HTTP/1.1 request must have a Host header', data: null });
+    }
+  });
+
+  it('HTTP/1.0 needs no Host: it is answered as usual', async () => {
+    const res = await rawExchange(p.url, 'POST /api/micropay/queryBill HTTP/1.0\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}');
+    expect(res.head).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(JSON.parse(res.body)).toMatchObject({ code: 1021 });
+  });
+
+  it('CONNECT answers 405 with the envelope and Allow: POST, then the connection closes', async () => {
+    const res = await rawExchange(p.url, 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n');
+    const payload = '{"code":9102,"msg":"method not allowed","data":null}';
+    expect(`${res.head}\r\n\r\n${res.body}`).toBe(
+      'HTTP/1.1 405 Method Not Allowed\r\nContent-Type: application/json; charset=utf-8\r\nAllow: POST\r\n'
+        + `Content-Length: ${payload.length}\r\nConnection: close\r\n\r\n${payload}`,
+    );
+  });
+
+  it('the 415 answer says that application/json is expected', async () => {
+    const res = await fetch(`${p.url}/api/micropay/micropay`, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: '{}' });
+    expect(res.status).toBe(415);
+    expect(await res.json()).toEqual({ code: 9103, msg: 'unsupported media type: Content-Type must be application/json', data: null });
+  });
+});
