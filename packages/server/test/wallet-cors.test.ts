@@ -12,10 +12,16 @@ const APP = 'https://wallet.example.com';
 const DEV = 'http://localhost:5173';
 const ALLOWED = { MICROPAY_WALLET_CORS_ORIGINS: `${APP}, ${DEV}` };
 
-let p: TestPlatform;
+let platform: TestPlatform | null = null;
 afterEach(async () => {
-  await p.stop();
+  await platform?.stop();
+  platform = null;
 });
+
+async function start(env: Record<string, string> = {}): Promise<TestPlatform> {
+  platform = await startTestPlatform(env);
+  return platform;
+}
 
 interface Answer {
   readonly status: number;
@@ -25,7 +31,7 @@ interface Answer {
 
 /** One request with exactly these headers (fetch would not let a test set Origin freely). */
 function send(method: string, path: string, headers: Record<string, string>, body = ''): Promise<Answer> {
-  const url = new URL(p.url);
+  const url = new URL(platform!.url);
   return new Promise((resolve, reject) => {
     const req = request({ host: url.hostname, port: url.port, method, path, headers }, (res) => {
       let text = '';
@@ -46,13 +52,13 @@ function corsHeaders(a: Answer): Record<string, unknown> {
 
 async function walletToken(): Promise<string> {
   const token = newWalletToken();
-  await p.store.createWallet({ name: 'Alice', openingSen: 12_30, tokenHash: hashWalletToken(token) });
+  await platform!.store.createWallet({ name: 'Alice', openingSen: 12_30, tokenHash: hashWalletToken(token) });
   return token;
 }
 
 describe('with MICROPAY_WALLET_CORS_ORIGINS set', () => {
   it('a preflight from an allowed origin is answered 204 with the Access-Control-* headers', async () => {
-    p = await startTestPlatform(ALLOWED);
+    await start(ALLOWED);
     for (const origin of [APP, DEV]) {
       const a = await preflight('/api/wallet/balance', origin);
       expect(a.status).toBe(204);
@@ -68,7 +74,7 @@ describe('with MICROPAY_WALLET_CORS_ORIGINS set', () => {
   });
 
   it('answers to an allowed origin carry Access-Control-Allow-Origin, errors included', async () => {
-    p = await startTestPlatform(ALLOWED);
+    await start(ALLOWED);
     const token = await walletToken();
     const ok = await send('POST', '/api/wallet/balance', { Origin: APP, Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, '{}');
     expect(ok.status).toBe(200);
@@ -82,7 +88,7 @@ describe('with MICROPAY_WALLET_CORS_ORIGINS set', () => {
   });
 
   it('another origin gets no CORS header: its preflight is the usual 405', async () => {
-    p = await startTestPlatform(ALLOWED);
+    await start(ALLOWED);
     for (const origin of ['https://evil.example.com', 'https://wallet.example.com:8443', 'null']) {
       const a = await preflight('/api/wallet/confirm', origin);
       expect(a.status).toBe(405);
@@ -96,7 +102,7 @@ describe('with MICROPAY_WALLET_CORS_ORIGINS set', () => {
   });
 
   it('the merchant API never answers CORS, even to an allowed origin', async () => {
-    p = await startTestPlatform(ALLOWED);
+    const p = await start(ALLOWED);
     const m = await createMerchant(p);
     const a = await preflight('/api/micropay/micropay', APP);
     expect(a.status).toBe(405);
@@ -114,7 +120,7 @@ describe('with MICROPAY_WALLET_CORS_ORIGINS set', () => {
 
 describe('off by default', () => {
   it('without the setting no answer carries a CORS header, and a preflight is 405', async () => {
-    p = await startTestPlatform();
+    const p = await start();
     expect(p.config.walletCorsOrigins).toEqual([]);
     const a = await preflight('/api/wallet/balance', APP);
     expect(a.status).toBe(405);
