@@ -283,7 +283,7 @@ const LIST_COLUMN = 40;
 function listLine(command: Command): string {
   const required = Object.entries(command.options).filter(([, spec]) => spec.required);
   const head = `  ${[command.name, ...command.positionals.map(positionalText), ...required.map(([name, spec]) => optionText(name, spec))].join(' ')}`;
-  return head.length < LIST_COLUMN ? `${head.padEnd(LIST_COLUMN)}${command.summary}` : `${head}\n${' '.repeat(LIST_COLUMN)}${command.summary}`;
+  return head.length <= LIST_COLUMN - 2 ? `${head.padEnd(LIST_COLUMN)}${command.summary}` : `${head}\n${' '.repeat(LIST_COLUMN)}${command.summary}`;
 }
 
 function groupHelp(word: string, group: readonly Command[]): string {
