@@ -4,7 +4,7 @@ import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { formatZonedTime, sign, zonedWireTime } from '@micropay/protocol';
+import { formatZonedTime, sign, zonedWireTime, type SignableParams } from '@micropay/protocol';
 import { COMMANDS } from '../src/cli/commands.js';
 import { CommandLineError, parseCommandLine, usage } from '../src/cli/command-line.js';
 import { docBlock, readDoc } from './doc-blocks.js';
@@ -362,7 +362,7 @@ describe('merchant roll-key', () => {
     const paidNew = await postSigned(t.p.url, 'micropay', micropayParams(merchant(newKey), 'roll-1', '1.00', w.payCode), newKey);
     expect(paidNew.body.code).toBe(0);
     // Signed with the new key now that the merchant has used it.
-    expect(paidNew.body.data!.secureHash).toBe(sign(paidNew.body.data!, newKey));
+    expect(paidNew.body.data!.secureHash).toBe(sign(paidNew.body.data! as unknown as SignableParams, newKey));
     expect((await q(m.apiKey)).body.code).toBe(1031);
 
     const shown = await t.cli(['merchant', 'show', m.mchId]);
