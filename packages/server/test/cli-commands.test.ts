@@ -333,6 +333,27 @@ describe('merchant create: importing a merchant with its own id and key', () => 
     for (const r of results.slice(2)) expect(r.stderr).not.toMatch(/Sup3rSecret|short-Key1|with a space/);
     expect((await t.cliJ<{ merchants: unknown[] }>(['merchant', 'list'])).merchants).toEqual([]);
   });
+
+  it('a merchant name that answers would sign re-splittable ("|"), or that is empty, too long or has a line break, is refused on create and update', async () => {
+    const cases: [string, string][] = [
+      ['Car|Park', 'a merchant name must not contain "|": answers sign it, and values are joined with "|" to be signed'],
+      ['   ', 'a merchant name must not be empty'],
+      ['x'.repeat(101), 'a merchant name is at most 100 characters'],
+      ['Car\nPark', 'a merchant name must not contain control characters (tabs, line breaks)'],
+    ];
+    const created = await Promise.all(cases.map(([name]) => t.cli(['merchant', 'create', '--name', name])));
+    created.forEach((r, i) => {
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(`micropay merchant create: --name: ${cases[i]![1]} (see micropay merchant create --help)\n`);
+    });
+    expect((await t.cliJ<{ merchants: unknown[] }>(['merchant', 'list'])).merchants).toEqual([]);
+
+    const m = await t.cliJ<{ mchId: string }>(['merchant', 'create', '--name', 'x'.repeat(100)]);
+    const renamed = await t.cli(['merchant', 'update', m.mchId, '--name', 'Car|Park']);
+    expect(renamed.code).toBe(2);
+    expect(renamed.stderr).toBe(`micropay merchant update: --name: ${cases[0]![1]} (see micropay merchant update --help)\n`);
+    expect(await t.cliJ(['merchant', 'show', m.mchId])).toMatchObject({ name: 'x'.repeat(100) });
+  });
 });
 
 describe('merchant roll-key', () => {

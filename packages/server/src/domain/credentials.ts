@@ -21,6 +21,8 @@ export const MAX_PIN_FAILURES = 5;
  */
 export function merchantKeyProblem(key: string): string | null {
   if (!/^[\x21-\x7e]*$/.test(key)) return 'a merchant key is printable ASCII without spaces';
+  // The signature appends the key after a "|"; keys with one are refused to keep signing text plain.
+  if (key.includes('|')) return 'a merchant key must not contain "|"';
   if (key.length < MERCHANT_KEY_MIN || key.length > MERCHANT_KEY_MAX) {
     return `a merchant key is ${MERCHANT_KEY_MIN} to ${MERCHANT_KEY_MAX} characters long`;
   }
