@@ -251,6 +251,7 @@ describe('docs/notifications.md', () => {
       await localServer(null),
       `http://127.0.0.1:${closedPort}/notify`,
       await localServer({ status: 200, body: '<html>OK</html>' }),
+      'http://127.0.0.1:9/notify',
     ];
     for (const [i, url] of urls.entries()) await pay(p, await merchantWithUrl(p, url), `doc-err-${i}`);
     const worker = new NotificationWorker({
@@ -261,7 +262,7 @@ describe('docs/notifications.md', () => {
       timeoutMs: p.config.notifyTimeoutMs,
       retryScheduleS: [600],
     });
-    expect(await worker.runOnce()).toBe(4);
+    expect(await worker.runOnce()).toBe(5);
     const listed = await p.store.listNotifications({ status: 'pending', limit: 10 });
     const errors = [...listed].sort((a, b) => a.mchId.localeCompare(b.mchId)).map((n) => n.lastError);
     expect(errors).toEqual(documented);

@@ -194,6 +194,7 @@ function describeFetchError(error: unknown, timeoutMs: number): string {
   const cause = error instanceof Error ? (error as Error & { cause?: unknown }).cause : undefined;
   const code = typeof cause === 'object' && cause !== null ? (cause as { code?: unknown }).code : undefined;
   if (typeof code === 'string') return `cannot reach the receiver (${code})`;
-  const message = error instanceof Error ? error.message : String(error);
+  // fetch's own refusals (a port it blocks, a malformed address) say why only in the cause.
+  const message = cause instanceof Error ? cause.message : error instanceof Error ? error.message : String(error);
   return `cannot reach the receiver: ${message.slice(0, 200)}`;
 }
