@@ -107,7 +107,7 @@ async function burstAndKill(server: ServerProcess, merchant: Merchant, plan: Pla
   let next = 0;
   let answered = 0;
   let killed = false;
-  const failedBeforeKill: string[] = [];
+  const unexpectedFailures: string[] = [];
   const worker = async () => {
     while (!killed && next < plan.length) {
       const pp = plan[next++]!;
@@ -119,7 +119,7 @@ async function burstAndKill(server: ServerProcess, merchant: Merchant, plan: Pla
       } catch (error) {
         // Only the kill may break a request: the connection died with the server, and the outcome
         // is unknown to the merchant. Any other failure, or one before the kill, is the server's.
-        if (!killed || !connectionLost(error)) failedBeforeKill.push(`${pp.mchOrderId} (${killed ? 'after' : 'before'} the kill): ${describeError(error)}`);
+        if (!killed || !connectionLost(error)) unexpectedFailures.push(`${pp.mchOrderId} (${killed ? 'after' : 'before'} the kill): ${describeError(error)}`);
         continue;
       }
       if (answered >= KILL_AFTER_ANSWERS && !killed) {
@@ -131,7 +131,7 @@ async function burstAndKill(server: ServerProcess, merchant: Merchant, plan: Pla
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
   const exit = await server.exited;
   expect(exit.signal).toBe('SIGKILL');
-  expect(failedBeforeKill).toEqual([]);
+  expect(unexpectedFailures).toEqual([]);
 }
 
 /** The connection to the server closed or could not be made: what a killed server leaves a client with. */
