@@ -70,9 +70,13 @@ describe('POST /api/micropay/micropay', () => {
     p = await startTestPlatform({ MICROPAY_TIMEZONE: 'UTC' });
     m = await createMerchant(p);
     const w = await createWalletWithCode(p, 100_00);
+    const sentAt = Date.now();
     const res = await postSigned(p.url, 'micropay', micropayParams(m, 'tz-1', '1.00', w.payCode), m.key);
-    const utcNow = new Date().toISOString().slice(0, 16).replace('T', ' ');
-    expect(res.body.data!.tradeTime.slice(0, 16)).toBe(utcNow);
+    const answeredAt = Date.now();
+    // Read as UTC, the trade time (whole seconds) falls between the request and its answer.
+    const tradeTimeMs = Date.parse(`${res.body.data!.tradeTime.replace(' ', 'T')}Z`);
+    expect(tradeTimeMs).toBeGreaterThanOrEqual(Math.floor(sentAt / 1000) * 1000);
+    expect(tradeTimeMs).toBeLessThanOrEqual(answeredAt);
   });
 
   it('answers amounts with two places and accepts one-place and whole amounts', async () => {
@@ -437,10 +441,13 @@ describe('HTTP edges answer the envelope with a 4xx, never a 5xx', () => {
       const { hostname, port } = new URL(logged.url);
       const socket = connect(Number(port), hostname);
       await new Promise((r) => socket.once('connect', r));
+      // The server has the request (its headers) and is reading the body when the client goes.
+      const received = new Promise((r) => logged.server.once('request', r));
       socket.write('POST /api/micropay/micropay HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"mchId":');
-      await new Promise((r) => setTimeout(r, 100));
+      await received;
       socket.destroy();
-      await new Promise((r) => setTimeout(r, 200));
+      // Whatever the server makes of it, it logs one line: wait for that line.
+      await until(() => lines.some((l) => l.event === 'request aborted by the client' || l.level === 'error'));
       expect(lines.filter((l) => l.level === 'error')).toEqual([]);
       expect(lines.map((l) => l.event)).toContain('request aborted by the client');
       // The server is fine, and answers the next request.
@@ -465,3 +472,12 @@ describe('HTTP edges answer the envelope with a 4xx, never a 5xx', () => {
     expect(res.status).toBe(200);
   });
 });
+
+/** Waits until `done` holds, checking every 10 ms; fails after `timeoutMs`. */
+async function until(done: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`still not the case after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
