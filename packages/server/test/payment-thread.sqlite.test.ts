@@ -8,12 +8,12 @@ import { PaymentThread } from '../src/store/sqlite/payment-thread-client.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import type { PaymentJob, PaymentOutcome } from '../src/store/sqlite/payment-writer.js';
 import { WriteTurns } from '../src/store/sqlite/write-turns.js';
-import { TEST_STORE } from './helpers.js';
 
 /**
  * The SQLite payment thread (payment-thread.ts): batches written on their own thread and
  * connection. If the thread dies, no payment is lost or invented: each one it was given is either
  * committed whole (queryBill finds it PAID) or not at all, and the next batch starts a new thread.
+ * SQLite only (*.sqlite.test.ts: the PostgreSQL run leaves it out; see vitest.config.ts).
  */
 const options = { timeZone: 'Asia/Kuala_Lumpur', policy: { confirmLimitSen: 250_00, confirmTimeoutMs: 60_000 }, newOrderTimeoutMs: 5_000 };
 let dir: string;
@@ -39,7 +39,7 @@ async function walletsWithCodes(count: number, openingSen: number): Promise<{ wa
   return out;
 }
 
-describe.runIf(TEST_STORE === 'sqlite')('the SQLite payment thread', () => {
+describe('the SQLite payment thread', () => {
   it('a thread killed with batches in flight loses and invents nothing; the next batch starts a new one', async () => {
     const m = await store.createMerchant({ name: 'Car park', apiKey: new Secret('k'.repeat(32)) });
     const perBatch = 25;
