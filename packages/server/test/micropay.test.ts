@@ -2,7 +2,7 @@ import { connect } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sign, verify, type SignableParams } from '@micropay/protocol';
 import { createLogger } from '../src/log.js';
-import { startPlatform } from '../src/platform.js';
+import { openStore, startPlatform } from '../src/platform.js';
 import { MERCHANT_CACHE_TTL_MS } from '../src/store/merchant-cache.js';
 import {
   createMerchant,
