@@ -53,8 +53,13 @@ describe('micropay pay --wait', () => {
     const lines = r.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/micropay: sending order cli-w-2$/);
     expect(lines[1]).toMatch(/waiting for the customer to confirm 300\.00 on their phone/);
-    expect(lines[2]).toMatch(/^\[ +5\.\ds\] queryBill #1$/);
-    expect(lines[3]).toMatch(/^PAID: order cli-w-2/);
+    // The first query comes no sooner than 5 s after the start, however late a busy machine runs
+    // it; a further one only if the order was still PENDING then. The last line is the outcome.
+    const queries = lines.slice(2, -1);
+    expect(queries.length).toBeGreaterThan(0);
+    queries.forEach((line, i) => expect(line).toMatch(new RegExp(`^\\[ +\\d+\\.\\ds\\] queryBill #${i + 1}$`)));
+    expect(Number(/^\[ *(\d+\.\d)s\]/.exec(queries[0]!)![1])).toBeGreaterThanOrEqual(5.0);
+    expect(lines.at(-1)).toMatch(/^PAID: order cli-w-2/);
   }, 25_000);
 
   it('closes the order at --deadline and prints CLOSED, exit 1; --json gives the outcome and the steps', async () => {

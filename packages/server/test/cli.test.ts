@@ -1,5 +1,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
+import Database from 'better-sqlite3';
+import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { openStore } from '../src/platform.js';
@@ -632,25 +634,34 @@ describe('serve', () => {
     expect(await server.exited).toEqual({ code: 0, signal: null });
   });
 
-  it('a sandbox start that crashes half-way still gives a working sandbox on the next start', async () => {
+  it('a sandbox start killed (SIGKILL) in the middle of creating the sandbox leaves nothing; the next start creates it whole', async () => {
     const db = fresh.db;
-    const server = await startServerProcess(['--sandbox', '--db', db, '--port', '0']);
-    // Crash the server the moment the sandbox merchant is visible in the store.
-    await withStore(db, async (watch) => {
-      const merchants = async () => Number((await sql<{ n: number | string }>(watch, 'SELECT COUNT(*) AS n FROM merchants'))[0]!.n);
-      const deadline = Date.now() + 5_000;
-      while ((await merchants()) === 0 && Date.now() < deadline);
+    expect((await runCli(['migrate', '--db', db])).code).toBe(0);
+    // The sandbox's last write (its setting) is held up, so the kill lands after the merchant,
+    // its account and the wallet were written and before the transaction commits.
+    const stall = await stallSandboxSetting(db);
+    try {
+      const server = await startServerProcess(['--sandbox', '--db', db, '--port', '0']);
+      await stall.reached();
       server.child.kill('SIGKILL');
-    });
-    await server.exited;
+      expect(await server.exited).toEqual({ code: null, signal: 'SIGKILL' });
+      expect(server.stdout()).not.toContain('Sandbox merchant');
+    } finally {
+      await stall.release();
+    }
+    // Nothing of it is in the store: no merchant that would make the next start say "merchants of
+    // its own", no wallet without its merchant.
+    expect(await sandboxRows(db)).toEqual({ merchants: 0, accounts: 1, wallets: 0, settings: 0 });
 
     const again = await startServerProcess(['--sandbox', '--db', db, '--port', '0']);
-    const out = await Promise.race([
-      again.waitForStdout(/npx micropay pay .+\n/).then(() => again.stdout()),
-      again.waitForStdout(/no sandbox merchant was created/).then(() => again.stdout()),
-    ]);
-    expect(out).not.toContain('no sandbox merchant was created');
-    expect(out).toContain('Sandbox merchant');
+    await again.waitForStdout(/npx micropay pay .+\n/);
+    const merchant = /Sandbox merchant\s+mchId (\d{9})/.exec(again.stdout())![1];
+    const wallet = /Sandbox wallet\s+walletId (60\d{10})\s+balance 1000\.00/.exec(again.stdout())![1];
+    expect(await sandboxRows(db)).toEqual({ merchants: 1, accounts: 3, wallets: 1, settings: 1 });
+    await withStore(db, async (store) => {
+      expect(JSON.parse((await store.getSetting('sandbox'))!)).toEqual({ mchId: merchant, walletId: wallet });
+      expect((await store.audit()).ok).toBe(true);
+    });
   });
 
   it('serve without --sandbox on an empty store creates nothing, and stops cleanly on SIGTERM', async () => {
@@ -680,3 +691,72 @@ describe('serve', () => {
     expect(audit).toMatchObject({ ok: true, totals: { entries: 0, postings: 0, orders: 0 } });
   });
 });
+
+/** How many rows of each kind the sandbox writes are in the store (the platform's float is one account). */
+async function sandboxRows(db: string): Promise<{ merchants: number; accounts: number; wallets: number; settings: number }> {
+  return withStore(db, async (store) => {
+    const count = async (table: string) => Number((await sql<{ n: number | string }>(store, `SELECT COUNT(*) AS n FROM ${table}`))[0]!.n);
+    return { merchants: await count('merchants'), accounts: await count('accounts'), wallets: await count('wallets'), settings: await count('settings') };
+  });
+}
+
+/**
+ * Holds up the insert of the sandbox's setting, the last write of its transaction. `reached`
+ * resolves once the server is stuck there; `release` lets it go and removes every trace of the hold.
+ * PostgreSQL: a lock on the settings table, and the server's insert is seen waiting for it.
+ * SQLite: a trigger that computes for seconds before the insert, and the server is seen holding
+ * the write lock for far longer than any other write of an empty store takes.
+ */
+async function stallSandboxSetting(db: string): Promise<{ reached(): Promise<void>; release(): Promise<void> }> {
+  const deadline = () => Date.now() + 10_000;
+  if (TEST_STORE === 'postgres') {
+    const holder = new pg.Client({ connectionString: db });
+    await holder.connect();
+    await holder.query('BEGIN');
+    await holder.query('LOCK TABLE settings IN SHARE MODE');
+    return {
+      async reached() {
+        for (const until = deadline(); ; ) {
+          const { rows } = await holder.query(`SELECT 1 FROM pg_locks WHERE relation = 'settings'::regclass AND NOT granted`);
+          if (rows.length > 0) return;
+          if (Date.now() > until) throw new Error('the server never reached the insert of the sandbox setting');
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      },
+      async release() {
+        await holder.query('ROLLBACK');
+        await holder.end();
+      },
+    };
+  }
+  const admin = new Database(db);
+  admin.exec(`CREATE TABLE sandbox_stall (n INTEGER);
+    WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 400) INSERT INTO sandbox_stall SELECT n FROM c;
+    CREATE TRIGGER sandbox_stall BEFORE INSERT ON settings BEGIN SELECT COUNT(*) FROM sandbox_stall a, sandbox_stall b, sandbox_stall c; END;`);
+  admin.pragma('busy_timeout = 0');
+  const writeLocked = () => {
+    try {
+      admin.exec('BEGIN IMMEDIATE; ROLLBACK');
+      return false;
+    } catch (error) {
+      if ((error as { code?: string }).code === 'SQLITE_BUSY') return true;
+      throw error;
+    }
+  };
+  return {
+    async reached() {
+      let since: number | null = null;
+      for (const until = deadline(); ; ) {
+        since = writeLocked() ? (since ?? Date.now()) : null;
+        if (since !== null && Date.now() - since >= 300) return;
+        if (Date.now() > until) throw new Error('the server never held the write lock inside the sandbox transaction');
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    },
+    async release() {
+      admin.pragma('busy_timeout = 5000');
+      admin.exec('DROP TRIGGER sandbox_stall; DROP TABLE sandbox_stall');
+      admin.close();
+    },
+  };
+}

@@ -107,6 +107,7 @@ async function burstAndKill(server: ServerProcess, merchant: Merchant, plan: Pla
   let next = 0;
   let answered = 0;
   let killed = false;
+  const unexpectedFailures: string[] = [];
   const worker = async () => {
     while (!killed && next < plan.length) {
       const pp = plan[next++]!;
@@ -115,8 +116,11 @@ async function burstAndKill(server: ServerProcess, merchant: Merchant, plan: Pla
         pp.answer = await post(server.url, 'micropay', payParams(merchant, pp), merchant.apiKey);
         pp.state = 'answered';
         answered += 1;
-      } catch {
-        continue; // the connection died with the server: the outcome is unknown to the merchant
+      } catch (error) {
+        // Only the kill may break a request: the connection died with the server, and the outcome
+        // is unknown to the merchant. Any other failure, or one before the kill, is the server's.
+        if (!killed || !connectionLost(error)) unexpectedFailures.push(`${pp.mchOrderId} (${killed ? 'after' : 'before'} the kill): ${describeError(error)}`);
+        continue;
       }
       if (answered >= KILL_AFTER_ANSWERS && !killed) {
         killed = true;
@@ -127,6 +131,18 @@ async function burstAndKill(server: ServerProcess, merchant: Merchant, plan: Pla
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
   const exit = await server.exited;
   expect(exit.signal).toBe('SIGKILL');
+  expect(unexpectedFailures).toEqual([]);
+}
+
+/** The connection to the server closed or could not be made: what a killed server leaves a client with. */
+function connectionLost(error: unknown): boolean {
+  const cause = (error as { cause?: { code?: string } }).cause;
+  return error instanceof TypeError && ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'UND_ERR_SOCKET'].includes(cause?.code ?? '');
+}
+
+function describeError(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  return `${String(error)}${cause === undefined ? '' : ` (cause: ${cause.code ?? ''} ${cause.message ?? ''})`}`;
 }
 
 describe('the server is killed with SIGKILL in the middle of a burst of payments', () => {

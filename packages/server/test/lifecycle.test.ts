@@ -213,26 +213,28 @@ describe('PENDING: payments above the no-confirmation limit wait for the user', 
     expect((await wallet(w.walletId)).heldSen).toBe(0);
   });
 
-  it('a confirm and a close racing on one PENDING order: exactly one wins and the hold is settled once', async () => {
-    for (let i = 0; i < 10; i++) {
+  it('a confirm and a close racing on one PENDING order: exactly one wins and the hold is settled once; both win over the rounds', async () => {
+    const winners = await raceRounds(12, async (i, at) => {
       const w = await appWallet(1_000_00);
       const orderId = await payPending(w, `race-${i}`);
       const [confirm, close] = await Promise.all([
-        walletApi(w.token, 'confirm', { wavpayOrderId: orderId, pin: '123456' }),
-        postSigned(p.url, 'closeBill', { mchId: m.mchId, mchOrderId: `race-${i}` }, m.key),
+        at.first(() => walletApi(w.token, 'confirm', { wavpayOrderId: orderId, pin: '123456' })),
+        at.second(() => postSigned(p.url, 'closeBill', { mchId: m.mchId, mchOrderId: `race-${i}` }, m.key)),
       ]);
       const final = (await query(`race-${i}`)).body.data!.tradeStatus;
       if (final === 'PAID') {
         expect(confirm.body.code).toBe(0);
         expect(close.body.code).toBe(1023);
         expect(await wallet(w.walletId)).toMatchObject({ balanceSen: 700_00, heldSen: 0 });
-      } else {
-        expect(final).toBe('FAILED');
-        expect(close.body.code).toBe(0);
-        expect(confirm.body.code).toBe(1025);
-        expect(await wallet(w.walletId)).toMatchObject({ balanceSen: 1_000_00, heldSen: 0 });
+        return 'first';
       }
-    }
+      expect(final).toBe('FAILED');
+      expect(close.body.code).toBe(0);
+      expect(confirm.body.code).toBe(1025);
+      expect(await wallet(w.walletId)).toMatchObject({ balanceSen: 1_000_00, heldSen: 0 });
+      return 'second';
+    });
+    expect(new Set(winners)).toEqual(new Set(['first', 'second']));
     expect((await p.store.audit()).ok).toBe(true);
   });
 });
@@ -286,23 +288,25 @@ describe('POST /api/micropay/closeBill', () => {
     expect((await p.store.audit()).ok).toBe(true);
   });
 
-  it('a close and payments racing on one order id: the payment is PAID and the close answers 1023, or the payment is refused', async () => {
-    for (let i = 0; i < 12; i++) {
+  it('a close and payments racing on one order id: the payment is PAID and the close answers 1023, or the payment is refused; both happen over the rounds', async () => {
+    const winners = await raceRounds(12, async (i, at) => {
       const w = await appWallet(1_000_00);
       const id = `race-close-${i}`;
       const [pay, close] = await Promise.all([
-        postSigned(p.url, 'micropay', micropayParams(m, id, '5.00', w.payCode), m.key),
-        new Promise((r) => setTimeout(r, i % 4)).then(() => postSigned(p.url, 'closeBill', { mchId: m.mchId, mchOrderId: id }, m.key)),
+        at.first(() => postSigned(p.url, 'micropay', micropayParams(m, id, '5.00', w.payCode), m.key)),
+        at.second(() => postSigned(p.url, 'closeBill', { mchId: m.mchId, mchOrderId: id }, m.key)),
       ]);
       const balance = (await wallet(w.walletId)).balanceSen;
       if (pay.body.code === 0) {
         expect(close.body.code).toBe(1023);
         expect(balance).toBe(995_00);
-      } else {
-        expect([pay.body.code, close.body.code]).toEqual([1025, 1031]);
-        expect(balance).toBe(1_000_00);
+        return 'first';
       }
-    }
+      expect([pay.body.code, close.body.code]).toEqual([1025, 1031]);
+      expect(balance).toBe(1_000_00);
+      return 'second';
+    });
+    expect(new Set(winners)).toEqual(new Set(['first', 'second']));
     expect((await p.store.audit()).ok).toBe(true);
   });
 });
@@ -452,3 +456,42 @@ afterEach(() => {
   // Directories of restarted platforms are removed by their own stop(); nothing else to clean.
   rmSync(p.dir, { recursive: true, force: true });
 });
+
+type Winner = 'first' | 'second';
+
+/** Sends each side of a race when its turn comes. */
+interface RaceStart {
+  first<T>(send: () => Promise<T>): Promise<T>;
+  second<T>(send: () => Promise<T>): Promise<T>;
+}
+
+/**
+ * Runs a race of two requests `rounds` times and returns who won each round. The first request
+ * gets a head start (negative: the second does) that begins at 0 ms and moves after each round
+ * toward the other outcome: growing until the winner changes, then halving the gap between the
+ * two. So both sides win within a few rounds whatever the machine's speed, and the later rounds
+ * run where the two requests really meet.
+ */
+async function raceRounds(rounds: number, round: (i: number, at: RaceStart) => Promise<Winner>): Promise<Winner[]> {
+  const winners: Winner[] = [];
+  // The largest head start at which the second still won, the smallest at which the first won.
+  let secondWonAt = -Infinity;
+  let firstWonAt = Infinity;
+  let headStartMs = 0;
+  for (let i = 0; i < rounds; i++) {
+    const wait = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+    const h = headStartMs;
+    const winner = await round(i, {
+      first: async (send) => (await wait(-h), send()),
+      second: async (send) => (await wait(h), send()),
+    });
+    winners.push(winner);
+    if (winner === 'second') secondWonAt = Math.max(secondWonAt, h);
+    else firstWonAt = Math.min(firstWonAt, h);
+    headStartMs =
+      Number.isFinite(secondWonAt) && Number.isFinite(firstWonAt) ? (secondWonAt + firstWonAt) / 2
+      : Number.isFinite(secondWonAt) ? secondWonAt + Math.max(5, 2 * Math.abs(secondWonAt))
+      : firstWonAt - Math.max(5, 2 * Math.abs(firstWonAt));
+  }
+  return winners;
+}

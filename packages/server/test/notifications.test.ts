@@ -7,6 +7,7 @@ import { ConfigError, loadConfig } from '../src/config.js';
 import { newApiKey } from '../src/domain/ids.js';
 import type { NotificationStatus } from '../src/domain/notification.js';
 import { createLogger } from '../src/log.js';
+import { startPlatform } from '../src/platform.js';
 import { isAcknowledged, nextAttemptAtMs, notificationBody } from '../src/notify/message.js';
 import { NotificationWorker } from '../src/notify/worker.js';
 import { openStore } from '../src/platform.js';
@@ -25,7 +26,7 @@ import { cliJson, runCli, stopAllChildren } from './process-helpers.js';
 // ---------------------------------------------------------------------------------------------
 // A real merchant endpoint on 127.0.0.1 whose behaviour each test scripts, per delivery attempt.
 
-type Behaviour = 'fail' | 'hang' | 'accept' | 'accept-text' | 'slow-accept';
+type Behaviour = 'fail' | 'echo-fail' | 'echo-unacknowledged' | 'hang' | 'accept' | 'accept-text' | 'slow-accept';
 
 interface Receipt {
   readonly body: Record<string, string | null>;
@@ -74,6 +75,13 @@ class Receiver {
     switch (this.script(attempt)) {
       case 'fail':
         res.writeHead(500, { 'Content-Type': 'application/json' }).end('{"code":1,"msg":"database down"}');
+        return done();
+      // Receivers that send the signed body back in an answer that is not an acknowledgement.
+      case 'echo-fail':
+        res.writeHead(500, { 'Content-Type': 'application/json' }).end(raw);
+        return done();
+      case 'echo-unacknowledged':
+        res.writeHead(200, { 'Content-Type': 'application/json' }).end(raw);
         return done();
       case 'hang':
         // Never answers: the platform must give up at its timeout. Closed by stop().
@@ -272,17 +280,43 @@ describe('signed merchant notifications', () => {
   // A SQLite file takes one server at a time (single-writer.test.ts); PostgreSQL takes several.
   it.runIf(TEST_STORE === 'postgres')('two platforms on one database never post the same notification at once, and each once', async () => {
     receiver.script = () => 'slow-accept';
-    const a = await platform(FAST);
-    const b = await platform(FAST, a.dir);
-    const m = await merchantWithUrl(a, receiver.url);
-    const count = 12;
-    for (let i = 0; i < count; i++) expect((await pay(i % 2 === 0 ? a : b, m)).code).toBe(0);
+    // Two platforms with their own notification workers on one store (that of `home`, whose worker
+    // stays idle), each logging what it delivered.
+    const home = await platform(IDLE);
+    const delivered = { a: [] as string[], b: [] as string[] };
+    const [a, b] = await Promise.all(
+      (['a', 'b'] as const).map((name) =>
+        startPlatform(loadConfig({ db: home.dbPath, port: '0', host: '127.0.0.1' }, FAST), createLogger('info', (line) => {
+          const entry = JSON.parse(line) as { event: string; notificationId?: string };
+          if (entry.event === 'notification delivered') delivered[name].push(entry.notificationId!);
+        })),
+      ),
+    );
+    try {
+      const m = await merchantWithUrl(home, receiver.url);
+      const count = 12;
+      for (let i = 0; i < count; i++) {
+        const answer = await pay({ ...home, url: (i % 2 === 0 ? a : b).url }, m);
+        expect(answer.code).toBe(0);
+        // Claimed before the next payment: a platform takes 150 ms to post it, so the next one is
+        // free for the other platform's worker, which polls every 50 ms. Both take part.
+        await waitFor('the claim', async () =>
+          (await home.store.listNotifications({ limit: 100 })).find((n) => n.subjectId === answer.data!.wavpayOrderId && n.attempts > 0),
+        );
+      }
 
-    await waitFor('all delivered', async () => (await a.store.listNotifications({ status: 'delivered', limit: 100 })).length === count);
-    const ids = new Set(receiver.receipts.map((r) => r.body.notificationId));
-    expect(ids.size).toBe(count);
-    expect(receiver.receipts).toHaveLength(count);
-    expect(receiver.maxConcurrentPerId).toBe(1);
+      await waitFor('all delivered', async () => (await home.store.listNotifications({ status: 'delivered', limit: 100 })).length === count);
+      const ids = new Set(receiver.receipts.map((r) => r.body.notificationId));
+      expect(ids.size).toBe(count);
+      expect(receiver.receipts).toHaveLength(count);
+      expect(receiver.maxConcurrentPerId).toBe(1);
+      // Both platforms posted, and between them each notification once.
+      expect(delivered.a.length).toBeGreaterThan(0);
+      expect(delivered.b.length).toBeGreaterThan(0);
+      expect([...delivered.a, ...delivered.b].sort()).toEqual([...ids].sort());
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
   });
 
   it('two workers on separate connections to one file share the work and never post one notification twice', async () => {
@@ -406,36 +440,51 @@ describe('signed merchant notifications', () => {
 
   it('goes to the merchant\'s current notifyUrl, so fixing a wrong URL reaches the merchant', async () => {
     const p = await platform(IDLE);
-    const m = await merchantWithUrl(p, 'http://127.0.0.1:9/nowhere');
+    // A port nothing listens on: the connection is refused.
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const m = await merchantWithUrl(p, `http://127.0.0.1:${port}/nowhere`);
     await pay(p, m);
-    await p.store.updateMerchant(m.mchId, { notifyUrl: receiver.url });
     const worker = new NotificationWorker({
       store: p.store, clock: { nowMs: () => Date.now() }, logger: createLogger('error', () => {}),
-      timeZone: p.config.timeZone, timeoutMs: 2_000, retryScheduleS: [1],
+      timeZone: p.config.timeZone, timeoutMs: 2_000, retryScheduleS: [0],
     });
+    // The first attempt goes to the wrong URL, and fails.
     expect(await worker.runOnce()).toBe(1);
-    expect((await onlyNotification(p.store))!.status).toBe('delivered');
+    expect(await onlyNotification(p.store)).toMatchObject({ status: 'pending', attempts: 1, lastError: 'cannot reach the receiver (ECONNREFUSED)' });
+    // The merchant fixes it: the retry goes to the new URL.
+    await p.store.updateMerchant(m.mchId, { notifyUrl: receiver.url });
+    expect(await worker.runOnce()).toBe(1);
+    expect(await onlyNotification(p.store)).toMatchObject({ status: 'delivered', attempts: 2 });
     expect(receiver.receipts).toHaveLength(1);
   });
 
-  it('never writes the merchant key or a signature to the log', async () => {
-    receiver.script = (n) => (n === 1 ? 'fail' : 'accept');
+  it('never writes the merchant key or a signature to the log, even when the receiver sends the signed body back', async () => {
+    receiver.script = (n) => (n === 1 ? 'echo-fail' : n === 2 ? 'echo-unacknowledged' : 'accept');
     const p = await platform(IDLE);
     const m = await merchantWithUrl(p, receiver.url);
     await pay(p, m);
     const lines: string[] = [];
     const worker = new NotificationWorker({
       store: p.store, clock: { nowMs: () => Date.now() }, logger: createLogger('debug', (l) => lines.push(l)),
-      timeZone: p.config.timeZone, timeoutMs: 2_000, retryScheduleS: [0],
+      timeZone: p.config.timeZone, timeoutMs: 2_000, retryScheduleS: [0, 0],
     });
     await worker.runOnce();
+    const afterFirst = (await onlyNotification(p.store))!;
+    await worker.runOnce();
+    const afterSecond = (await onlyNotification(p.store))!;
     await worker.runOnce();
     expect((await onlyNotification(p.store))!.status).toBe('delivered');
+    expect(receiver.receipts).toHaveLength(3);
     const log = lines.join('');
     expect(log).toContain('notification attempt failed');
     expect(log).toContain('notification delivered');
     expect(log).not.toContain(m.key);
     for (const r of receiver.receipts) expect(log).not.toContain(r.body.secureHash!);
+    // Nor do the recorded errors (`notifications list` prints them): they do not repeat the answers.
+    expect([afterFirst.lastError, afterSecond.lastError]).toEqual(['HTTP 500', 'HTTP 200 without an acknowledgement (expected {"code":0} or "success")']);
   });
 });
 

@@ -275,11 +275,25 @@ describe('POST /api/micropay/refund', () => {
       return { target, amountSen, promise: refund(target, `r-rnd-${i}`, (amountSen / 100).toFixed(2)) };
     });
     const answered = await Promise.all(requests.map(async (r) => ({ ...r, answer: await r.promise })));
+    // About 45.00 asked of 23.31 paid: refusals are all but certain, and each one is checked.
+    expect(answered.filter((r) => r.answer.body.code !== 0).length, `seed ${seed}`).toBeGreaterThan(0);
     for (const [i, id] of ['rnd-a', 'rnd-b', 'rnd-c'].entries()) {
       const done = answered.filter((r) => r.target === id && r.answer.body.code === 0);
       const refundedSen = done.reduce((sum, r) => sum + r.amountSen, 0);
       expect(refundedSen, `seed ${seed}`).toBeLessThanOrEqual(7_77);
-      expect(answered.filter((r) => r.target === id && r.answer.body.code !== 0).every((r) => r.answer.body.code === 9006), `seed ${seed}`).toBe(true);
+      expect(done.every((r) => r.answer.body.data!.refundStatus === 'REFUNDED'), `seed ${seed}`).toBe(true);
+      // Each refusal was deserved: it asked for more than was refundable at that moment (the 9006
+      // names that amount), and that was at least what is left in the end, since every accepted
+      // refund here completes. A server that refused refunds it could make fails both ways.
+      const leftSen = 7_77 - refundedSen;
+      for (const r of answered.filter((a) => a.target === id && a.answer.body.code !== 0)) {
+        const refusal = `seed ${seed}: ${r.amountSen} sen refused with ${r.answer.body.code} ${r.answer.body.msg}, ${leftSen} sen left in the end`;
+        const refundable = /^refund amount exceeds the refundable amount: the refundable amount is (\d+\.\d\d)$/.exec(r.answer.body.msg);
+        expect(r.answer.body.code, refusal).toBe(9006);
+        const refundableSen = Math.round(Number(refundable![1]) * 100);
+        expect(r.amountSen, refusal).toBeGreaterThan(refundableSen);
+        expect(refundableSen, refusal).toBeGreaterThanOrEqual(leftSen);
+      }
       expect(await walletBalance(orders[i]!.walletId), `seed ${seed}`).toBe(10_00 - 7_77 + refundedSen);
     }
   });
@@ -345,16 +359,48 @@ describe('POST /api/micropay/refund', () => {
     const ok = await paidOrder('n-1', '3.00', 10_00, p, merchant);
     const closed = await paidOrder('n-2', '3.00', 10_00, p, merchant);
     await p.store.setWalletStatus(closed.walletId, 'closed');
+    const refundEvents = async () =>
+      (await p.store.listNotifications({ mchId: merchant.mchId, limit: 20 }))
+        .filter((n) => n.eventType === 'REFUNDED' || n.eventType === 'REFUND_FAILED')
+        .map((n) => [n.eventType, n.subjectId, JSON.parse(n.payload).status]);
+
+    // While the outbox refuses refund notifications, neither refund can finish: its money does not
+    // move and its status stays REFUND_IN_PROCESS, since they are written in one transaction.
+    await refuseRefundNotifications(p);
+    for (const [order, id] of [['n-1', 'r-n-1'], ['n-2', 'r-n-2']] as const) {
+      expect((await refund(order, id, '3.00', {}, p.url, merchant)).body).toMatchObject({ code: 500, data: null });
+      expect((await queryRefund(id, p.url, merchant)).body.data).toMatchObject({ refundStatus: 'REFUND_IN_PROCESS', refundTime: null });
+    }
+    expect([await walletBalance(ok.walletId), await walletBalance(closed.walletId), await merchantBalance(merchant.mchId)]).toEqual([7_00, 7_00, 6_00]);
+    expect(await refundEvents()).toEqual([]);
+
+    // Once it accepts them again, the merchant's repeats finish both refunds, each with its notification.
+    await execute(p.store, p.store.kind === 'sqlite' ? 'DROP TRIGGER refuse_refund_notice' : 'DROP TRIGGER refuse_refund_notice ON notifications');
     const r1 = await refund('n-1', 'r-n-1', '3.00', {}, p.url, merchant);
     const r2 = await refund('n-2', 'r-n-2', '3.00', {}, p.url, merchant);
-    const events = (await p.store.listNotifications({ mchId: merchant.mchId, limit: 20 }))
-      .filter((n) => n.eventType === 'REFUNDED' || n.eventType === 'REFUND_FAILED')
-      .map((n) => [n.eventType, n.subjectId, JSON.parse(n.payload).status]);
+    expect([r1.body.data!.refundStatus, r2.body.data!.refundStatus]).toEqual(['REFUNDED', 'REFUND_FAILED']);
+    expect([await walletBalance(ok.walletId), await walletBalance(closed.walletId), await merchantBalance(merchant.mchId)]).toEqual([10_00, 7_00, 3_00]);
+    const events = await refundEvents();
     expect(events.sort()).toEqual([
       ['REFUNDED', r1.body.data!.refundId, 'REFUNDED'],
       ['REFUND_FAILED', r2.body.data!.refundId, 'REFUND_FAILED'],
     ].sort());
   });
+
+  /** A fault no request can cause: the database refuses to write a refund's notification. */
+  async function refuseRefundNotifications(platform: TestPlatform): Promise<void> {
+    if (platform.store.kind === 'sqlite') {
+      await execute(platform.store, `CREATE TRIGGER refuse_refund_notice BEFORE INSERT ON notifications
+        WHEN NEW.event_type IN ('REFUNDED', 'REFUND_FAILED') BEGIN SELECT RAISE(ABORT, 'injected fault'); END`);
+    } else {
+      await execute(platform.store, `CREATE FUNCTION refuse_refund_notice() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF NEW.event_type IN ('REFUNDED', 'REFUND_FAILED') THEN RAISE EXCEPTION 'injected fault'; END IF;
+          RETURN NEW;
+        END $$`);
+      await execute(platform.store, 'CREATE TRIGGER refuse_refund_notice BEFORE INSERT ON notifications FOR EACH ROW EXECUTE FUNCTION refuse_refund_notice()');
+    }
+  }
 
   describe('field rules: a malformed field answers 1021 (1033 for mchOrderId) naming the field, and records nothing', () => {
     const cases: [string, Record<string, string | null>, number, RegExp][] = [

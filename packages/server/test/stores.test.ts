@@ -9,6 +9,7 @@ import { openStore } from '../src/platform.js';
 import { POSTGRES_MIGRATIONS } from '../src/store/postgres/migrations.js';
 import { SQLITE_MIGRATIONS } from '../src/store/sqlite/migrations.js';
 import type { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import type { Store } from '../src/store/store.js';
 import { execute, sql } from './db-access.js';
 import { emptyTestDatabase, startTestPlatform, TEST_STORE, type TestPlatform } from './helpers.js';
 import { runCli } from './process-helpers.js';
@@ -16,36 +17,53 @@ import { runCli } from './process-helpers.js';
 /** Opening a store: migrations, refusing a newer schema, failing fast on an unreachable database. */
 let p: TestPlatform | null = null;
 /** The newest schema version this code knows for the store under test. */
-const LATEST = Math.max(...(TEST_STORE === 'postgres' ? POSTGRES_MIGRATIONS : SQLITE_MIGRATIONS).map((m) => m.version));
+const MIGRATIONS = TEST_STORE === 'postgres' ? POSTGRES_MIGRATIONS : SQLITE_MIGRATIONS;
+const LATEST = Math.max(...MIGRATIONS.map((m) => m.version));
+/** What schema_migrations must list after a migration: each known migration once, in order. */
+const EXPECTED_MIGRATIONS = [...MIGRATIONS].sort((a, b) => a.version - b.version).map((m) => [m.version, m.name]);
 afterEach(async () => {
   await p?.stop();
   p = null;
 });
 
 describe('opening a store', () => {
-  it('applies the migrations once and records them', async () => {
+  it('applies the migrations once and records them; opening the store again applies nothing more', async () => {
     p = await startTestPlatform();
     expect(await p.store.schemaVersion()).toBe(LATEST);
-    expect((await p.store.appliedMigrations()).map((m) => m.version)).toEqual(Array.from({ length: LATEST }, (_, i) => i + 1));
-    // Several processes opening one database at once: each migration is applied exactly once.
+    const applied = await p.store.appliedMigrations();
+    expect(applied.map((m) => [m.version, m.name])).toEqual(EXPECTED_MIGRATIONS);
+    // Four more stores on the migrated database (in this process): each finds the schema current.
     const config = loadConfig({ db: p.dbPath }, {});
     const stores = await Promise.all([1, 2, 3, 4].map(() => openStore(config)));
     expect(await Promise.all(stores.map((s) => s.schemaVersion()))).toEqual([LATEST, LATEST, LATEST, LATEST]);
     await Promise.all(stores.map((s) => s.close()));
+    expect(await p.store.appliedMigrations()).toEqual(applied);
   });
 
-  it('several processes opening one empty database at once migrate it once', async () => {
-    const empty = await emptyTestDatabase();
+  it('several `micropay migrate` processes started at once on one empty database migrate it once, as one process would', async () => {
+    const [empty, alone] = await Promise.all([emptyTestDatabase(), emptyTestDatabase()]);
     try {
-      const config = loadConfig({ db: empty.dbPath }, {});
-      const stores = await Promise.all([1, 2, 3, 4].map(() => openStore(config)));
-      expect(await Promise.all(stores.map((s) => s.schemaVersion()))).toEqual([LATEST, LATEST, LATEST, LATEST]);
-      const recorded = await sql<{ version: number }>(stores[0]!, 'SELECT version FROM schema_migrations ORDER BY version');
-      expect(recorded.map((r) => Number(r.version))).toEqual([...new Set(recorded.map((r) => Number(r.version)))]);
-      expect(recorded).toHaveLength(LATEST);
-      await Promise.all(stores.map((s) => s.close()));
+      const runs = await Promise.all([1, 2, 3, 4].map(() => runCli(['migrate', '--db', empty.dbPath, '--json'], { timeoutMs: 30_000 })));
+      // Every one of them succeeds (a supervisor starting two servers at once must not see one
+      // fail) and reports the whole schema, whichever of them applied it.
+      for (const run of runs) {
+        expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+        const out = JSON.parse(run.stdout) as { schemaVersion: number; migrations: { version: number; name: string }[] };
+        expect(out.schemaVersion).toBe(LATEST);
+        expect(out.migrations.map((m) => [m.version, m.name])).toEqual(EXPECTED_MIGRATIONS);
+      }
+      // The schema they left is the one a single process makes, and every migration is recorded once.
+      expect((await runCli(['migrate', '--db', alone.dbPath])).code).toBe(0);
+      const [raced, single] = await Promise.all([openStore(loadConfig({ db: empty.dbPath }, {})), openStore(loadConfig({ db: alone.dbPath }, {}))]);
+      try {
+        expect((await raced.appliedMigrations()).map((m) => [m.version, m.name])).toEqual(EXPECTED_MIGRATIONS);
+        expect(await schemaShape(raced)).toEqual(await schemaShape(single));
+        expect((await raced.audit()).ok).toBe(true);
+      } finally {
+        await Promise.all([raced.close(), single.close()]);
+      }
     } finally {
-      await empty.drop();
+      await Promise.all([empty.drop(), alone.drop()]);
     }
   });
 
@@ -173,3 +191,29 @@ describe.runIf(TEST_STORE === 'sqlite')('upgrading a SQLite file written by sche
     }
   });
 });
+
+/**
+ * Every table, column, index, constraint, view and trigger of a store, as text: two stores
+ * migrated the same way give equal shapes. On PostgreSQL the schema's own name is left out.
+ */
+async function schemaShape(store: Store): Promise<string[]> {
+  if (store.kind === 'sqlite') {
+    const rows = await sql<{ type: string; name: string; sql: string | null }>(store, 'SELECT type, name, sql FROM sqlite_master ORDER BY type, name');
+    return rows.map((r) => `${r.type} ${r.name}: ${r.sql ?? ''}`);
+  }
+  const rows = await sql<{ line: string }>(store, `
+    SELECT 'column ' || table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable || ' ' || COALESCE(column_default, '') AS line
+      FROM information_schema.columns WHERE table_schema = current_schema()
+    UNION ALL
+    SELECT 'index ' || indexname || ': ' || replace(indexdef, current_schema() || '.', '') FROM pg_indexes WHERE schemaname = current_schema()
+    UNION ALL
+    SELECT 'constraint ' || conrelid::regclass::text || ' ' || conname || ': ' || pg_get_constraintdef(oid)
+      FROM pg_constraint WHERE connamespace = current_schema()::regnamespace
+    UNION ALL
+    SELECT 'view ' || viewname || ': ' || definition FROM pg_views WHERE schemaname = current_schema()
+    UNION ALL
+    SELECT 'trigger ' || event_object_table || ' ' || trigger_name || ' ' || event_manipulation || ': ' || action_statement
+      FROM information_schema.triggers WHERE trigger_schema = current_schema()
+    ORDER BY 1`);
+  return rows.map((r) => r.line);
+}

@@ -68,6 +68,11 @@ export class WriteTurns {
     }
   }
 
+  /** Whether the payment thread is writing a batch at this moment (tests kill it then). */
+  get batchRunning(): boolean {
+    return Atomics.load(this.#flags, BATCH_RUNNING) === 1;
+  }
+
   /** The payment thread died: it is no longer writing a batch. */
   batchAbandoned(): void {
     Atomics.store(this.#flags, BATCH_RUNNING, 0);
