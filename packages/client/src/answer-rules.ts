@@ -1,5 +1,6 @@
 import {
   ORDER_STATUSES,
+  PAID_ORDER_STATUSES,
   parseAmountSen,
   REFUND_STATUSES,
   ResultCode,
@@ -24,7 +25,6 @@ export interface AnswerExpectation {
   readonly amountSen?: number;
 }
 
-const PAID_STATES: readonly OrderStatus[] = ['PAID', 'REFUND_IN_PROCESS', 'REFUNDED', 'REFUND_FAILED'];
 const ANY_ORDER_STATE = ORDER_STATUSES;
 
 /**
@@ -35,7 +35,7 @@ const ANY_ORDER_STATE = ORDER_STATUSES;
 const ORDER_CODES: Partial<Record<Endpoint, ReadonlyMap<number, readonly OrderStatus[]>>> = {
   micropay: new Map<number, readonly OrderStatus[]>([
     [ResultCode.SUCCESS, ['PAID']],
-    [ResultCode.ORDER_PAID, PAID_STATES],
+    [ResultCode.ORDER_PAID, PAID_ORDER_STATUSES],
     [ResultCode.ORDER_PAYING, ['PENDING', 'NEW']],
     [ResultCode.ORDER_CLOSED, ['FAILED']],
     [ResultCode.INSUFFICIENT_BALANCE, ['FAILED']],
@@ -46,7 +46,7 @@ const ORDER_CODES: Partial<Record<Endpoint, ReadonlyMap<number, readonly OrderSt
   queryOrderRefunds: new Map([[ResultCode.SUCCESS, ANY_ORDER_STATE]]),
   closeBill: new Map<number, readonly OrderStatus[]>([
     [ResultCode.SUCCESS, ['FAILED']],
-    [ResultCode.ORDER_PAID, PAID_STATES],
+    [ResultCode.ORDER_PAID, PAID_ORDER_STATUSES],
   ]),
 };
 

@@ -1,4 +1,4 @@
-import type { OrderData } from '@micropay/protocol';
+import { PAID_ORDER_STATUSES, type OrderData } from '@micropay/protocol';
 import type { MicroPayClient } from './client.js';
 import {
   InsufficientBalanceError,
@@ -45,8 +45,6 @@ export const PAY_DEFAULTS = {
 
 /** closeBill attempts at the deadline before pay() admits it does not know the outcome. */
 const CLOSE_ATTEMPTS = 3;
-
-const PAID_STATES = new Set(['PAID', 'REFUND_IN_PROCESS', 'REFUNDED', 'REFUND_FAILED']);
 
 const FAIL_MESSAGE: Record<PayFailReason, string> = {
   INSUFFICIENT_BALANCE: 'The wallet balance is too low. Ask the customer to top up or pay another way (new mchOrderId).',
@@ -146,7 +144,7 @@ export async function runPayFlow(client: MicroPayClient, request: PayRequest, op
     try {
       const order = await client.queryBill({ mchOrderId }, { signal });
       seen(order);
-      if (PAID_STATES.has(order.tradeStatus)) return paid(order);
+      if (PAID_ORDER_STATUSES.includes(order.tradeStatus)) return paid(order);
       if (order.tradeStatus === 'FAILED') return failed(sawPending ? 'NOT_CONFIRMED' : 'PAYMENT_FAILED', order);
       // The platform documents that a NEW order (its payment step failed) is never paid later,
       // so waiting for it only keeps the customer standing there.

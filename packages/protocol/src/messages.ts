@@ -36,6 +36,12 @@ export const ORDER_STATUSES = [
 ] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
+/**
+ * The order states that count as paid: the money moved to the merchant (and may be partly or
+ * wholly refunded since). micropay's and closeBill's 1023 carry one of them; statements list them.
+ */
+export const PAID_ORDER_STATUSES: readonly OrderStatus[] = ['PAID', 'REFUND_IN_PROCESS', 'REFUNDED', 'REFUND_FAILED'];
+
 /** `data` of micropay and queryBill answers, keys in the spec's order. */
 export interface OrderData {
   merchantOrderId: string;

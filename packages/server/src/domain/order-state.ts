@@ -1,4 +1,4 @@
-import type { OrderStatus } from '@micropay/protocol';
+import { PAID_ORDER_STATUSES, type OrderStatus } from '@micropay/protocol';
 import { assert } from './ledger.js';
 import type { FailReason, Order } from './model.js';
 
@@ -73,7 +73,7 @@ export function assertRefundTransition(from: RefundStatus | null, to: RefundStat
 
 /** An order whose money has moved to the merchant (and may be partly or wholly refunded since). */
 export function isPaidOrder(status: OrderStatus): boolean {
-  return status === 'PAID' || status === 'REFUND_IN_PROCESS' || status === 'REFUNDED' || status === 'REFUND_FAILED';
+  return PAID_ORDER_STATUSES.includes(status);
 }
 
 /** The order's status once a refund of it finishes (see the rule above). */

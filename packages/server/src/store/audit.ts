@@ -1,3 +1,6 @@
+import { PAID_ORDER_STATUSES } from '@micropay/protocol';
+import { sqlList } from './sql-list.js';
+
 /**
  * The ledger's invariants as queries. Each returns one row per violation with a `detail` column;
  * the same standard SQL runs on SQLite and PostgreSQL. An empty result is a passed check.
@@ -8,6 +11,8 @@ export interface AuditQuery {
   readonly name: string;
   readonly sql: string;
 }
+
+const PAID = sqlList(PAID_ORDER_STATUSES);
 
 export const AUDIT_QUERIES: readonly AuditQuery[] = [
   {
@@ -50,7 +55,7 @@ export const AUDIT_QUERIES: readonly AuditQuery[] = [
             LEFT JOIN journal_entries e ON e.order_id = o.order_id AND e.kind = 'payment'
             LEFT JOIN postings m ON m.entry_id = e.entry_id AND m.account_id = 'merchant:' || o.mch_id
             LEFT JOIN postings w ON w.entry_id = e.entry_id AND w.account_id = 'wallet:' || o.wallet_id
-           WHERE o.status IN ('PAID', 'REFUND_IN_PROCESS', 'REFUNDED', 'REFUND_FAILED')
+           WHERE o.status IN ${PAID}
            GROUP BY o.order_id, o.mch_id, o.mch_order_id, o.amount_sen, o.status
           HAVING COUNT(e.entry_id) <> 1 OR COALESCE(SUM(m.amount_sen), 0) <> o.amount_sen
               OR COALESCE(SUM(w.amount_sen), 0) <> -o.amount_sen`,
@@ -74,7 +79,7 @@ export const AUDIT_QUERIES: readonly AuditQuery[] = [
     sql: `SELECT 'order ' || o.order_id || ' (' || o.status || ') used the code ending ' || substr(o.pay_code, 15)
                  || ', which names ' || COALESCE(c.order_id, 'no order') || ' and is ' || c.status AS detail
             FROM orders o JOIN pay_codes c ON c.code = o.pay_code
-           WHERE o.status IN ('PENDING', 'PAID', 'REFUND_IN_PROCESS', 'REFUNDED', 'REFUND_FAILED')
+           WHERE o.status IN ${sqlList(['PENDING', ...PAID_ORDER_STATUSES])}
              AND (c.status <> 'used' OR (c.order_id IS NOT NULL AND c.order_id <> o.order_id))`,
   },
   // Refunds (docs/refunds.md).
@@ -108,7 +113,7 @@ export const AUDIT_QUERIES: readonly AuditQuery[] = [
             FROM orders o JOIN refunds r ON r.order_id = o.order_id
            GROUP BY o.order_id, o.status, o.amount_sen
           HAVING SUM(CASE WHEN r.status IN ('REFUND_IN_PROCESS', 'REFUNDED') THEN r.amount_sen ELSE 0 END) > o.amount_sen
-              OR o.status NOT IN ('PAID', 'REFUND_IN_PROCESS', 'REFUNDED', 'REFUND_FAILED')`,
+              OR o.status NOT IN ${PAID}`,
   },
   {
     name: 'every order\'s refunded_sen equals the sum of its refunds in process or refunded',

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { RefundCommand } from '@micropay/protocol';
+import { PAID_ORDER_STATUSES, type RefundCommand } from '@micropay/protocol';
 import type { Clock } from '../../domain/clock.js';
 import { RefundIdSource } from '../../domain/ids.js';
 import { assert, merchantAccount } from '../../domain/ledger.js';
@@ -8,6 +8,7 @@ import { assertRefundTransition } from '../../domain/order-state.js';
 import { decideRefundFinish, decideRefundRequest, refundFingerprint, type RefundRequestDecision } from '../../domain/refund.js';
 import type { StatementMovements } from '../../domain/statement.js';
 import { toOrder, toRefund, type Row } from '../sqlite/rows.js';
+import { sqlList } from '../sql-list.js';
 import type { RefundRecord } from '../store.js';
 import { isUniqueViolation } from './pool.js';
 import type { Db, PgWrites } from './writes.js';
@@ -179,7 +180,7 @@ export class PgRefunds {
       await c.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
       const payments = await c.query(
         `SELECT * FROM orders WHERE mch_id = $1 AND pay_time_ms >= $2 AND pay_time_ms < $3
-            AND status IN ('PAID', 'REFUND_IN_PROCESS', 'REFUNDED', 'REFUND_FAILED')
+            AND status IN ${sqlList(PAID_ORDER_STATUSES)}
           ORDER BY pay_time_ms, order_id`,
         [mchId, fromMs, toMs],
       );

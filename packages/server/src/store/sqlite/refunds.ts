@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { RefundCommand } from '@micropay/protocol';
+import { PAID_ORDER_STATUSES, type RefundCommand } from '@micropay/protocol';
 import type { Clock } from '../../domain/clock.js';
 import { RefundIdSource } from '../../domain/ids.js';
 import { assert, merchantAccount } from '../../domain/ledger.js';
@@ -7,6 +7,7 @@ import type { Order, Refund, WalletStatus } from '../../domain/model.js';
 import { assertRefundTransition } from '../../domain/order-state.js';
 import { decideRefundFinish, decideRefundRequest, refundFingerprint, type RefundRequestDecision } from '../../domain/refund.js';
 import type { StatementMovements } from '../../domain/statement.js';
+import { sqlList } from '../sql-list.js';
 import type { RefundRecord } from '../store.js';
 import { toOrder, toRefund, type Row } from './rows.js';
 import type { MainWrite } from './write-turns.js';
@@ -59,7 +60,7 @@ export class SqliteRefunds {
       paymentsPaidBetween: db.prepare(
         `SELECT * FROM orders
           WHERE mch_id = ? AND pay_time_ms >= ? AND pay_time_ms < ?
-            AND status IN ('PAID', 'REFUND_IN_PROCESS', 'REFUNDED', 'REFUND_FAILED')
+            AND status IN ${sqlList(PAID_ORDER_STATUSES)}
           ORDER BY pay_time_ms, order_id`,
       ),
       refundsFinishedBetween: db.prepare(
