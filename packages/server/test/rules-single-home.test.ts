@@ -47,3 +47,13 @@ describe('the statuses that count as paid', () => {
     expect(() => sqlList([])).toThrow(/at least one value/);
   });
 });
+
+describe('store code', () => {
+  it('is shared through neutral modules under store/, never one store importing the other', () => {
+    const imports = (from: string, to: string) =>
+      sourceFiles().filter((f) => f.startsWith(`packages/server/src/store/${from}/`)
+        && new RegExp(`from '[./]*(store/)?${to}/`).test(readFileSync(join(ROOT, f), 'utf8')));
+    expect(imports('postgres', 'sqlite')).toEqual([]);
+    expect(imports('sqlite', 'postgres')).toEqual([]);
+  });
+});

@@ -4,6 +4,9 @@
  */
 export type NotificationEvent = 'PAID' | 'FAILED' | 'REFUNDED' | 'REFUND_FAILED';
 
+/** The longest error text kept with a notification: enough to diagnose, bounded like every stored field. */
+export const LAST_ERROR_MAX_LENGTH = 500;
+
 export type NotificationStatus = 'pending' | 'delivered' | 'dead';
 
 export interface Notification {

@@ -247,6 +247,13 @@ export function auditReport(checks: AuditCheck[], totals: AuditReport['totals'])
   return { ok: checks.every((c) => c.violations.length === 0), checks, totals };
 }
 
+/** A versioned schema change; each store keeps its own list (append only, never edit an applied one). */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
 export interface AppliedMigration {
   readonly version: number;
   readonly name: string;

@@ -1,4 +1,4 @@
-import type { Migration } from '../sqlite/migrations.js';
+import type { Migration } from '../store.js';
 
 /**
  * Versioned schema for the PostgreSQL store: the same tables as SQLite's, in PostgreSQL's types,

@@ -1,8 +1,7 @@
 import type pg from 'pg';
 import type { Clock } from '../../domain/clock.js';
-import type { Notification } from '../../domain/notification.js';
-import { LAST_ERROR_MAX_LENGTH } from '../sqlite/notifications.js';
-import { toNotification, type Row } from '../sqlite/rows.js';
+import { LAST_ERROR_MAX_LENGTH, type Notification } from '../../domain/notification.js';
+import { toNotification, type Row } from '../rows.js';
 import type { NotificationFilter, NotificationRetryResult } from '../store.js';
 
 /**

@@ -7,7 +7,7 @@ import { assert, merchantAccount } from '../../domain/ledger.js';
 import type { Order, PaymentPolicy } from '../../domain/model.js';
 import { assertTransition } from '../../domain/order-state.js';
 import { decidePayment, paymentFingerprint, type PaymentDecision } from '../../domain/payment.js';
-import { toOrder, toPayCode, toWallet, type Row } from '../sqlite/rows.js';
+import { toOrder, toPayCode, toWallet, type Row } from '../rows.js';
 import type { PayOptions } from '../store.js';
 import { LOCK_ORDER_IDS_SHARED } from './order-id-locks.js';
 import type { PgWrites } from './writes.js';

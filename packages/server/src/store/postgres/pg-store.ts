@@ -14,7 +14,7 @@ import { decideClose, decideConfirm, decideDecline, decideSweep, type Settlement
 import { checkTopUp, topUpEntry } from '../../domain/wallet.js';
 import { AUDIT_QUERIES } from '../audit.js';
 import { MerchantCache } from '../merchant-cache.js';
-import { toMerchant, toOrder, toPayCode, toWallet, type Row } from '../sqlite/rows.js';
+import { toMerchant, toOrder, toPayCode, toWallet, type Row } from '../rows.js';
 import {
   auditReport,
   checkedLimit,

@@ -7,7 +7,7 @@ import type { Order, Refund, WalletStatus } from '../../domain/model.js';
 import { assertRefundTransition } from '../../domain/order-state.js';
 import { decideRefundFinish, decideRefundRequest, refundFingerprint, type RefundRequestDecision } from '../../domain/refund.js';
 import type { StatementMovements } from '../../domain/statement.js';
-import { toOrder, toRefund, type Row } from '../sqlite/rows.js';
+import { toOrder, toRefund, type Row } from '../rows.js';
 import { sqlList } from '../sql-list.js';
 import type { RefundRecord } from '../store.js';
 import { isUniqueViolation } from './pool.js';

@@ -5,7 +5,7 @@ import { assert, type JournalEntry } from '../../domain/ledger.js';
 import type { Order } from '../../domain/model.js';
 import type { NotificationEvent } from '../../domain/notification.js';
 import { assertTransition, orderAfter, type OrderChanges } from '../../domain/order-state.js';
-import { toOrder, type Row } from '../sqlite/rows.js';
+import { toOrder, type Row } from '../rows.js';
 
 export type Db = pg.Pool | pg.PoolClient;
 

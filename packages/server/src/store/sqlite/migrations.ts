@@ -1,13 +1,9 @@
+import type { Migration } from '../store.js';
+
 /**
  * Versioned schema for the SQLite store. Append new migrations; never edit an applied one.
  * Amounts are INTEGER sen; times are INTEGER milliseconds since the epoch.
  */
-export interface Migration {
-  readonly version: number;
-  readonly name: string;
-  readonly sql: string;
-}
-
 export const SQLITE_MIGRATIONS: readonly Migration[] = [
   {
     version: 1,

@@ -1,12 +1,9 @@
 import type Database from 'better-sqlite3';
 import type { Clock } from '../../domain/clock.js';
-import type { Notification } from '../../domain/notification.js';
+import { LAST_ERROR_MAX_LENGTH, type Notification } from '../../domain/notification.js';
+import { toNotification, type Row } from '../rows.js';
 import type { NotificationFilter, NotificationRetryResult } from '../store.js';
-import { toNotification, type Row } from './rows.js';
 import type { MainWrite } from './write-turns.js';
-
-/** The longest error text kept with a notification: enough to diagnose, bounded like every stored field. */
-export const LAST_ERROR_MAX_LENGTH = 500;
 
 /**
  * The notification outbox's delivery side on SQLite. Rows are written by SqliteWrites in the

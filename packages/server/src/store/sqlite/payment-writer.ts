@@ -7,7 +7,8 @@ import { assert } from '../../domain/ledger.js';
 import type { PaymentPolicy } from '../../domain/model.js';
 import { decidePayment, orderAfterFault, paymentFingerprint, type PaymentDecision } from '../../domain/payment.js';
 import type { PayOptions } from '../store.js';
-import { toOrder, toPayCode, toWallet, WALLET_COLUMNS, type Row } from './rows.js';
+import { toOrder, toPayCode, toWallet, type Row } from '../rows.js';
+import { WALLET_COLUMNS } from './rows.js';
 import { SqliteWrites } from './writes.js';
 
 /**

@@ -9,7 +9,7 @@ import { decideRefundFinish, decideRefundRequest, refundFingerprint, type Refund
 import type { StatementMovements } from '../../domain/statement.js';
 import { sqlList } from '../sql-list.js';
 import type { RefundRecord } from '../store.js';
-import { toOrder, toRefund, type Row } from './rows.js';
+import { toOrder, toRefund, type Row } from '../rows.js';
 import type { MainWrite } from './write-turns.js';
 import type { SqliteWrites } from './writes.js';
 

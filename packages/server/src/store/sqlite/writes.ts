@@ -5,7 +5,7 @@ import { assert, type JournalEntry } from '../../domain/ledger.js';
 import type { Order } from '../../domain/model.js';
 import type { NotificationEvent } from '../../domain/notification.js';
 import { assertTransition, orderAfter, type OrderChanges } from '../../domain/order-state.js';
-import { toOrder, type Row } from './rows.js';
+import { toOrder, type Row } from '../rows.js';
 
 /**
  * The writes every money movement and state change is made of, shared by payments, confirmations,

@@ -1,0 +1,116 @@
+import { Secret, type OrderStatus } from '@micropay/protocol';
+import type { Notification, NotificationEvent, NotificationStatus } from '../domain/notification.js';
+import type { RefundStatus } from '../domain/order-state.js';
+import type {
+  FailReason,
+  Merchant,
+  MerchantStatus,
+  Order,
+  PayCode,
+  PayCodeStatus,
+  Refund,
+  RefundFailReason,
+  Wallet,
+  WalletStatus,
+} from '../domain/model.js';
+
+/**
+ * Rows stop here: the rest of the platform sees domain types only. Both stores name their columns
+ * alike and read BIGINT as numbers (postgres/pool.ts), so one mapping serves both.
+ */
+export type Row = Record<string, unknown>;
+
+export function toMerchant(r: Row): Merchant {
+  return {
+    mchId: r.mch_id as string,
+    name: r.name as string,
+    apiKey: new Secret(r.api_key as string),
+    previousKey: r.previous_api_key === null || r.previous_api_key === undefined
+      ? null
+      : { key: new Secret(r.previous_api_key as string), untilMs: r.previous_key_until_ms as number },
+    keyRolledAtMs: (r.key_rolled_at_ms as number | null | undefined) ?? null,
+    keyFirstUsedAtMs: (r.key_first_used_at_ms as number | null | undefined) ?? null,
+    status: r.status as MerchantStatus,
+    notifyUrl: (r.notify_url as string | null) ?? null,
+    createdAtMs: r.created_at_ms as number,
+  };
+}
+
+/** Expects the wallets row joined with its account's balance_sen and held_sen (each store's own query). */
+export function toWallet(r: Row): Wallet {
+  return {
+    walletId: r.wallet_id as string,
+    name: r.name as string,
+    status: r.status as WalletStatus,
+    balanceSen: r.balance_sen as number,
+    heldSen: r.held_sen as number,
+    confirmLimitSen: (r.confirm_limit_sen as number | null) ?? null,
+    hasPin: r.pin_hash !== null && r.pin_hash !== undefined,
+    pinFailures: r.pin_failures as number,
+    createdAtMs: r.created_at_ms as number,
+  };
+}
+
+export function toPayCode(r: Row): PayCode {
+  return {
+    code: r.code as string,
+    walletId: r.wallet_id as string,
+    status: r.status as PayCodeStatus,
+    issuedAtMs: r.issued_at_ms as number,
+    expiresAtMs: r.expires_at_ms as number,
+  };
+}
+
+export function toOrder(r: Row): Order {
+  return {
+    orderId: r.order_id as string,
+    mchId: r.mch_id as string,
+    mchOrderId: r.mch_order_id as string,
+    amountSen: r.amount_sen as number,
+    goodsInfo: r.goods_info as string,
+    discountSen: r.discount_sen as number | null,
+    point: r.point as number | null,
+    walletId: r.wallet_id as string,
+    status: r.status as OrderStatus,
+    failReason: r.fail_reason as FailReason | null,
+    fingerprint: r.fingerprint as string,
+    tradeTimeMs: r.trade_time_ms as number,
+    payTimeMs: r.pay_time_ms as number | null,
+    deadlineMs: r.deadline_ms as number | null,
+    refundedSen: r.refunded_sen as number,
+    updatedAtMs: r.updated_at_ms as number,
+  };
+}
+
+export function toRefund(r: Row): Refund {
+  return {
+    refundId: r.refund_id as string,
+    mchId: r.mch_id as string,
+    mchRefundId: r.mch_refund_id as string,
+    orderId: r.order_id as string,
+    amountSen: r.amount_sen as number,
+    reason: r.reason as string | null,
+    status: r.status as RefundStatus,
+    failReason: r.fail_reason as RefundFailReason | null,
+    fingerprint: r.fingerprint as string,
+    requestedAtMs: r.requested_at_ms as number,
+    finishedAtMs: r.finished_at_ms as number | null,
+  };
+}
+
+export function toNotification(r: Row): Notification {
+  return {
+    notificationId: r.notification_id as string,
+    mchId: r.mch_id as string,
+    eventType: r.event_type as NotificationEvent,
+    subjectId: r.subject_id as string,
+    url: r.url as string,
+    payload: r.payload as string,
+    status: r.status as NotificationStatus,
+    attempts: r.attempts as number,
+    nextAttemptAtMs: r.next_attempt_at_ms as number,
+    lastError: r.last_error as string | null,
+    createdAtMs: r.created_at_ms as number,
+    deliveredAtMs: r.delivered_at_ms as number | null,
+  };
+}
