@@ -121,7 +121,7 @@ describe('200 payments at the same moment, each from its own wallet', () => {
       expect(accountBalance(`merchant:${m.mchId}`)).toBe(150 * 10_00);
       // Every payment went through the store's group-commit queue exactly once. (How many shared a
       // commit depends on how the requests happen to arrive, so it is not asserted.)
-      expect((p.store as SqliteStore).stats.payments).toBe(200);
+      expect((p.store as SqliteStore).batchStats.payments).toBe(200);
     }
   });
 });

@@ -1,8 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { MicropayCommand } from '@micropay/protocol';
 import type { PaymentDecision } from '../src/domain/payment.js';
-import type { PgStore } from '../src/store/postgres/pg-store.js';
-import type { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { accountBalanceSen, execute, sql } from './db-access.js';
 import { createMerchant, createWalletWithCode, startTestPlatform, type TestMerchant, type TestPlatform } from './helpers.js';
 
@@ -35,8 +33,7 @@ interface BatchCounters {
 
 /** The store's group-commit counters: batches committed, payments in them, batches that fell back. */
 function batchCounters(): BatchCounters {
-  if (p.store.kind === 'sqlite') return { ...(p.store as SqliteStore).stats, fallbacks: 0 };
-  return { ...(p.store as PgStore).batchStats };
+  return { ...p.store.batchStats };
 }
 
 function since(before: BatchCounters): BatchCounters {

@@ -122,7 +122,7 @@ describe('the SQLite payment thread', () => {
     expect((results.slice(400) as { kind: string }[]).every((r) => r.kind === 'not_found')).toBe(true);
     for (const w of others) expect((await store.findWallet(w.walletId))!.balanceSen).toBe(5_00);
     expect((await store.findWallet(payers[299]!.walletId))!.balanceSen).toBe(6_00);
-    expect(store.stats.payments).toBe(300);
+    expect(store.batchStats.payments).toBe(300);
     expect((await store.audit()).ok).toBe(true);
   });
 });

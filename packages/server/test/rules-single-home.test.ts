@@ -1,9 +1,15 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { ORDER_STATUSES, PAID_ORDER_STATUSES } from '@micropay/protocol';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ORDER_STATUSES, PAID_ORDER_STATUSES, type RefundCommand } from '@micropay/protocol';
+import { decidePinTry, MAX_PIN_FAILURES } from '../src/domain/credentials.js';
+import { RefundIdSource } from '../src/domain/ids.js';
 import { isPaidOrder } from '../src/domain/order-state.js';
+import { canChangeWalletStatus, walletStatusProblem } from '../src/domain/wallet.js';
+import type { WalletStatus } from '../src/domain/model.js';
+import { ID_CLASH_ATTEMPTS, retryOnIdClash } from '../src/store/id-clash.js';
 import { sqlList } from '../src/store/sql-list.js';
+import { createMerchant, createWalletWithCode, startTestPlatform, type TestPlatform } from './helpers.js';
 
 /**
  * Business rules that have exactly one home (issue 12): each is decided in one place and used
@@ -55,5 +61,90 @@ describe('store code', () => {
         && new RegExp(`from '[./]*(store/)?${to}/`).test(readFileSync(join(ROOT, f), 'utf8')));
     expect(imports('postgres', 'sqlite')).toEqual([]);
     expect(imports('sqlite', 'postgres')).toEqual([]);
+  });
+});
+
+describe('the PIN lockout (domain/credentials.ts)', () => {
+  it('counts down the tries left, locks on the last wrong one, and lets a right PIN through', () => {
+    expect(MAX_PIN_FAILURES).toBe(5);
+    expect([1, 2, 3, 4].map((taken) => decidePinTry(taken, false))).toEqual(
+      [4, 3, 2, 1].map((triesLeft) => ({ kind: 'wrong', triesLeft })),
+    );
+    expect(decidePinTry(5, false)).toEqual({ kind: 'locked' });
+    expect(decidePinTry(5, true)).toEqual({ kind: 'right', triesTaken: 5 });
+    expect(decidePinTry(1, true)).toEqual({ kind: 'right', triesTaken: 1 });
+  });
+
+  it('is locked without comparing when no try was left', () => {
+    expect(decidePinTry(null, true)).toEqual({ kind: 'locked' });
+  });
+});
+
+let p: TestPlatform | undefined;
+afterEach(async () => {
+  vi.restoreAllMocks();
+  await p?.stop();
+  p = undefined;
+});
+
+describe('wallet status changes (domain/wallet.ts)', () => {
+  it('allow freezing, unfreezing and closing; a closed wallet stays closed', () => {
+    const all: WalletStatus[] = ['active', 'frozen', 'closed'];
+    const allowed = all.flatMap((from) => all.filter((to) => canChangeWalletStatus(from, to)).map((to) => `${from}>${to}`));
+    expect(allowed).toEqual(['active>active', 'active>frozen', 'active>closed', 'frozen>active', 'frozen>frozen', 'frozen>closed', 'closed>closed']);
+    const closed = { walletId: 'W1', status: 'closed' } as Parameters<typeof walletStatusProblem>[0];
+    expect(walletStatusProblem(closed, 'active')).toBe('wallet W1 is closed; closing is final');
+    expect(walletStatusProblem(closed, 'closed')).toBeNull();
+  });
+
+  it('are applied by the store: freezing or reopening a closed wallet leaves it closed', async () => {
+    p = await startTestPlatform();
+    const w = await p.store.createWallet({ name: 'Closing', openingSen: 0 });
+    expect((await p.store.setWalletStatus(w.walletId, 'frozen'))?.status).toBe('frozen');
+    expect((await p.store.setWalletStatus(w.walletId, 'active'))?.status).toBe('active');
+    expect((await p.store.setWalletStatus(w.walletId, 'closed'))?.status).toBe('closed');
+    expect((await p.store.setWalletStatus(w.walletId, 'frozen'))?.status).toBe('closed');
+    expect((await p.store.setWalletStatus(w.walletId, 'active'))?.status).toBe('closed');
+    expect((await p.store.findWallet(w.walletId))?.status).toBe('closed');
+    expect(await p.store.setWalletStatus('W0000000000000000', 'frozen')).toBeNull();
+  });
+});
+
+describe('refund ids (store/id-clash.ts)', () => {
+  it('a refund whose drawn id is taken already is recorded under a fresh one, on either store', async () => {
+    p = await startTestPlatform();
+    const m = await createMerchant(p, 'Refund Id Car Park');
+    const refundOf = async (mchOrderId: string): Promise<string> => {
+      const w = await createWalletWithCode(p!, 10_00);
+      const now = Date.now();
+      const paid = await p!.store.pay({ mchId: m.mchId, mchOrderId, amountSen: 5_00, goodsInfo: 'parking', discountSen: null, point: null, payCode: w.payCode, timestampMs: now });
+      expect(paid.kind).toBe('paid');
+      const cmd: RefundCommand = { mchId: m.mchId, mchOrderId, mchRefundId: `R-${mchOrderId}`, refundAmountSen: 2_00, reason: null, timestampMs: now };
+      const decision = await p!.store.refund(cmd);
+      if (decision.kind !== 'accepted') throw new Error(`refund ${decision.kind}`);
+      expect(decision.refund.status).toBe('REFUNDED');
+      return decision.refund.refundId;
+    };
+    const first = await refundOf('ORDER-1');
+    const next = vi.spyOn(RefundIdSource.prototype, 'next').mockReturnValueOnce(first);
+    const second = await refundOf('ORDER-2');
+    expect(next.mock.calls.length).toBeGreaterThanOrEqual(2);
+    expect(second).not.toBe(first);
+    expect((await p.store.findRefund(m.mchId, 'R-ORDER-1'))?.refund.mchRefundId).toBe('R-ORDER-1');
+    expect((await p.store.findRefund(m.mchId, 'R-ORDER-2'))?.refund.refundId).toBe(second);
+  });
+
+  it('the retry rule runs the transaction again on a clash only, at most ID_CLASH_ATTEMPTS times', async () => {
+    const clash = Object.assign(new Error('clash'), { clash: true });
+    const isClash = (e: unknown) => (e as { clash?: boolean }).clash === true;
+    let runs = 0;
+    await expect(retryOnIdClash(async () => (++runs < 2 ? Promise.reject(clash) : 'done'), isClash)).resolves.toBe('done');
+    expect(runs).toBe(2);
+    runs = 0;
+    await expect(retryOnIdClash(async () => { runs++; throw clash; }, isClash)).rejects.toBe(clash);
+    expect(runs).toBe(ID_CLASH_ATTEMPTS);
+    runs = 0;
+    await expect(retryOnIdClash(async () => { runs++; throw new Error('other'); }, isClash)).rejects.toThrow('other');
+    expect(runs).toBe(1);
   });
 });

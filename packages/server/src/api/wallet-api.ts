@@ -8,7 +8,7 @@ import {
   ResultCode,
   text,
 } from '@micropay/protocol';
-import { hashWalletToken, MAX_PIN_FAILURES, PIN_RULE, pinMatches } from '../domain/credentials.js';
+import { decidePinTry, hashWalletToken, MAX_PIN_FAILURES, PIN_RULE, pinMatches } from '../domain/credentials.js';
 import type { Order, Wallet } from '../domain/model.js';
 import type { SettleResult } from '../store/store.js';
 import { answer } from './answer.js';
@@ -96,13 +96,12 @@ export const confirmPayment = withWallet(async (ctx, req, wallet) => {
     if (malformed !== null) return answer(ResultCode.PARAM_ERROR, null, malformed);
     // The try is taken before the (slow) comparison: concurrent guesses cannot outrun the lock.
     const tries = await ctx.store.takePinTry(wallet.walletId, MAX_PIN_FAILURES);
-    if (tries === null) return answer(ResultCode.CONFIRMATION_LOCKED);
-    if (!(await pinMatches(parsed.value.pin, stored))) {
-      if (tries >= MAX_PIN_FAILURES) return answer(ResultCode.CONFIRMATION_LOCKED);
-      const left = MAX_PIN_FAILURES - tries;
-      return answer(ResultCode.WRONG_PIN, null, `${left} ${left === 1 ? 'try' : 'tries'} left`);
+    const check = decidePinTry(tries, tries !== null && (await pinMatches(parsed.value.pin, stored)));
+    if (check.kind === 'locked') return answer(ResultCode.CONFIRMATION_LOCKED);
+    if (check.kind === 'wrong') {
+      return answer(ResultCode.WRONG_PIN, null, `${check.triesLeft} ${check.triesLeft === 1 ? 'try' : 'tries'} left`);
     }
-    await ctx.store.clearPinTries(wallet.walletId, tries);
+    await ctx.store.clearPinTries(wallet.walletId, check.triesTaken);
   }
   return settledAnswer(ctx, await ctx.store.confirmPending(wallet.walletId, parsed.value.orderId));
 });

@@ -15,6 +15,25 @@ export const PIN_RULE = /^[0-9]{4,6}$/;
 export const MAX_PIN_FAILURES = 5;
 
 /**
+ * The PIN lockout. A try is taken (counted) before the slow comparison, so concurrent guesses
+ * cannot outrun the lock; `triesTaken` is the count after taking it, null when none was left.
+ *   locked: no try was left, or this wrong PIN used the last one;
+ *   wrong: the PIN did not match, `triesLeft` more may be made;
+ *   right: the PIN matched; the store clears the count it took (`triesTaken`).
+ */
+export type PinCheck =
+  | { readonly kind: 'locked' }
+  | { readonly kind: 'wrong'; readonly triesLeft: number }
+  | { readonly kind: 'right'; readonly triesTaken: number };
+
+export function decidePinTry(triesTaken: number | null, matches: boolean): PinCheck {
+  if (triesTaken === null) return { kind: 'locked' };
+  if (matches) return { kind: 'right', triesTaken };
+  if (triesTaken >= MAX_PIN_FAILURES) return { kind: 'locked' };
+  return { kind: 'wrong', triesLeft: MAX_PIN_FAILURES - triesTaken };
+}
+
+/**
  * Why `key` cannot be a merchant's API key, or null when it can. Generated keys are 32 base62
  * characters; an imported key (a merchant moving from another platform) may be any printable ASCII
  * without spaces, long enough not to be guessed and short enough to bound the signed text.

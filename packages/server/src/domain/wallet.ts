@@ -1,5 +1,6 @@
 import { formatSen } from '@micropay/protocol';
 import { journalEntry, PLATFORM_FLOAT, walletAccount, type JournalEntry } from './ledger.js';
+import type { Wallet, WalletStatus } from './model.js';
 
 /**
  * The most a wallet may hold: 100,000,000,000.00. Balances are integers of sen in the database and
@@ -32,4 +33,18 @@ export function topUpEntry(walletId: string, amountSen: number, nowMs: number): 
     ],
     nowMs,
   );
+}
+
+/**
+ * Wallet status changes: an active or frozen wallet may be frozen, unfrozen or closed; closing is
+ * final, so a closed wallet is never frozen or reopened. Setting the status it has already is
+ * allowed and changes nothing.
+ */
+export function canChangeWalletStatus(from: WalletStatus, to: WalletStatus): boolean {
+  return from !== 'closed' || to === 'closed';
+}
+
+/** Why the wallet's status may not become `to`, or null when it may. */
+export function walletStatusProblem(wallet: Wallet, to: WalletStatus): string | null {
+  return canChangeWalletStatus(wallet.status, to) ? null : `wallet ${wallet.walletId} is closed; closing is final`;
 }

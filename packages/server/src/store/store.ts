@@ -12,6 +12,8 @@ import type { StatementMovements } from '../domain/statement.js';
  */
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
+  /** Group commit's counters since the store opened (BatchStats). */
+  readonly batchStats: BatchStats;
 
   createMerchant(input: NewMerchant): Promise<Merchant>;
   /**
@@ -245,6 +247,17 @@ export interface AuditReport {
 
 export function auditReport(checks: AuditCheck[], totals: AuditReport['totals']): AuditReport {
   return { ok: checks.every((c) => c.violations.length === 0), checks, totals };
+}
+
+/**
+ * Group commit at work, for operators and tests: batches of payments committed, payments in them,
+ * and batches that fell back to one payment at a time (PostgreSQL, when a set-based batch fails;
+ * SQLite retries only the failing payment inside its batch, so its count stays 0).
+ */
+export interface BatchStats {
+  readonly batches: number;
+  readonly payments: number;
+  readonly fallbacks: number;
 }
 
 /** A versioned schema change; each store keeps its own list (append only, never edit an applied one). */

@@ -11,7 +11,7 @@ import { assert, merchantAccount, walletAccount } from '../../domain/ledger.js';
 import type { Merchant, MerchantStatus, Order, PayCode, PaymentPolicy, Wallet, WalletStatus } from '../../domain/model.js';
 import { decidePayment, orderAfterFault, paymentFingerprint, type PaymentDecision } from '../../domain/payment.js';
 import { decideClose, decideConfirm, decideDecline, decideSweep, type Settlement } from '../../domain/settlement.js';
-import { checkTopUp, topUpEntry } from '../../domain/wallet.js';
+import { canChangeWalletStatus, checkTopUp, topUpEntry } from '../../domain/wallet.js';
 import { AUDIT_QUERIES } from '../audit.js';
 import { MerchantCache } from '../merchant-cache.js';
 import { toMerchant, toOrder, toPayCode, toWallet, type Row } from '../rows.js';
@@ -23,6 +23,7 @@ import {
   MerchantIdTakenError,
   type AppliedMigration,
   type AuditReport,
+  type BatchStats,
   type NewMerchant,
   type NewWallet,
   type NotificationFilter,
@@ -108,7 +109,7 @@ export class PgStore implements Store {
   }
 
   /** Group commit's counters (payment-batch.ts). */
-  get batchStats(): { batches: number; payments: number; fallbacks: number } {
+  get batchStats(): BatchStats {
     return this.#batches.stats;
   }
 
@@ -322,9 +323,15 @@ export class PgStore implements Store {
   }
 
   async setWalletStatus(walletId: string, status: WalletStatus): Promise<Wallet | null> {
-    // Closing is final: a closed wallet is never frozen or reopened.
-    await this.pool.query(`UPDATE wallets SET status = $1 WHERE wallet_id = $2 AND status <> 'closed'`, [status, walletId]);
-    return this.findWallet(walletId);
+    return this.transaction(async (c) => {
+      // The wallet row alone is locked, so the status decided on is the one changed.
+      const { rows } = await c.query('SELECT status FROM wallets WHERE wallet_id = $1 FOR UPDATE', [walletId]);
+      if (rows[0] === undefined) return null;
+      if (canChangeWalletStatus(rows[0].status as WalletStatus, status)) {
+        await c.query('UPDATE wallets SET status = $1 WHERE wallet_id = $2', [status, walletId]);
+      }
+      return this.#wallet(c, walletId);
+    });
   }
 
   async updateWalletSecurity(walletId: string, changes: WalletSecurityChanges): Promise<Wallet | null> {

@@ -8,6 +8,7 @@ import { assertRefundTransition } from '../../domain/order-state.js';
 import { decideRefundFinish, decideRefundRequest, refundFingerprint, type RefundRequestDecision } from '../../domain/refund.js';
 import type { StatementMovements } from '../../domain/statement.js';
 import { toOrder, toRefund, type Row } from '../rows.js';
+import { retryOnIdClash } from '../id-clash.js';
 import { sqlList } from '../sql-list.js';
 import type { RefundRecord } from '../store.js';
 import { isUniqueViolation } from './pool.js';
@@ -35,18 +36,15 @@ export class PgRefunds {
   }
 
   /**
-   * The first transaction. Run again when it lost a race to insert: the same mchRefundId from
-   * another request (which then answers as a repeat), or a refund id another process drew.
+   * The first transaction. Run again when it lost a race to insert (id-clash.ts): a refund id
+   * another process drew, or the same mchRefundId from another request (which then answers as a
+   * repeat).
    */
-  async request(cmd: RefundCommand): Promise<RefundRequestDecision> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.#request(cmd);
-      } catch (error) {
-        const raced = isUniqueViolation(error, 'refunds_pkey') || isUniqueViolation(error, 'refunds_mch_id_mch_refund_id_key');
-        if (!raced || attempt >= 3) throw error;
-      }
-    }
+  request(cmd: RefundCommand): Promise<RefundRequestDecision> {
+    return retryOnIdClash(
+      () => this.#request(cmd),
+      (error) => isUniqueViolation(error, 'refunds_pkey') || isUniqueViolation(error, 'refunds_mch_id_mch_refund_id_key'),
+    );
   }
 
   #request(cmd: RefundCommand): Promise<RefundRequestDecision> {

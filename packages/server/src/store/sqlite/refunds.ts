@@ -7,6 +7,7 @@ import type { Order, Refund, WalletStatus } from '../../domain/model.js';
 import { assertRefundTransition } from '../../domain/order-state.js';
 import { decideRefundFinish, decideRefundRequest, refundFingerprint, type RefundRequestDecision } from '../../domain/refund.js';
 import type { StatementMovements } from '../../domain/statement.js';
+import { retryOnIdClash } from '../id-clash.js';
 import { sqlList } from '../sql-list.js';
 import type { RefundRecord } from '../store.js';
 import { toOrder, toRefund, type Row } from '../rows.js';
@@ -71,20 +72,21 @@ export class SqliteRefunds {
     };
   }
 
-  /** The first transaction: decide, and on acceptance reserve the amount and record the refund. */
+  /**
+   * The first transaction: decide, and on acceptance reserve the amount and record the refund.
+   * Run again when the refund id drawn was taken already (id-clash.ts).
+   */
   request(cmd: RefundCommand): Promise<RefundRequestDecision> {
-    return this.#mainWrite(() => this.#db.transaction((): RefundRequestDecision => {
+    return retryOnIdClash(() => this.#mainWrite(() => this.#db.transaction((): RefundRequestDecision => {
       const now = this.#clock.nowMs();
       const existingRow = this.#s.findRefund.get(cmd.mchId, cmd.mchRefundId) as Row | undefined;
       const existing = existingRow === undefined ? null : this.#withOrder(toRefund(existingRow));
       const orderRow = existing === null ? (this.#s.findOrder.get(cmd.mchId, cmd.mchOrderId) as Row | undefined) : undefined;
-      let refundId = this.#ids.next(now);
-      while (this.#s.findRefundById.get(refundId) !== undefined) refundId = this.#ids.next(now);
       const decision = decideRefundRequest(
         cmd,
         { existing, order: orderRow === undefined ? null : toOrder(orderRow) },
         now,
-        refundId,
+        this.#ids.next(now),
         refundFingerprint(cmd),
       );
       if (decision.kind !== 'accepted') return decision;
@@ -97,7 +99,7 @@ export class SqliteRefunds {
       // The reservation: the CHECK (refunded_sen <= amount_sen) guards it a second time.
       const order = this.#setOrder(decision.order, 'REFUND_IN_PROCESS', now, decision.refundedSen);
       return { ...decision, order };
-    }).immediate());
+    }).immediate()), isRefundIdClash);
   }
 
   /**
@@ -214,4 +216,9 @@ export class SqliteRefunds {
     assert(order !== null, `refund ${refund.refundId} has its order`);
     return { refund, order };
   }
+}
+
+function isRefundIdClash(error: unknown): boolean {
+  const e = error as { code?: string; message?: string } | null;
+  return e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' && e.message === 'UNIQUE constraint failed: refunds.refund_id';
 }

@@ -13,7 +13,7 @@ import {
   decideSweep,
   type Settlement,
 } from '../../domain/settlement.js';
-import { checkTopUp, topUpEntry } from '../../domain/wallet.js';
+import { canChangeWalletStatus, checkTopUp, topUpEntry } from '../../domain/wallet.js';
 import { AUDIT_QUERIES } from '../audit.js';
 import { MerchantCache } from '../merchant-cache.js';
 import {
@@ -90,8 +90,8 @@ export class SqliteStore implements Store {
   /** Every write on this thread's connection runs through it (./write-turns.ts). */
   #mainWrite: MainWrite = async (write) => write();
   readonly #s: ReturnType<typeof prepare>;
-  /** Batches committed so far, and payments in them: lets operators and tests see group commit work. */
-  readonly stats = { batches: 0, payments: 0 };
+  /** Group commit's counters (store.ts): a payment that throws is retried within its batch, never a fallback. */
+  readonly batchStats = { batches: 0, payments: 0, fallbacks: 0 };
 
   constructor(path: string, options: SqliteStoreOptions) {
     this.db = openConnection(path);
@@ -265,6 +265,9 @@ export class SqliteStore implements Store {
 
   async setWalletStatus(walletId: string, status: WalletStatus): Promise<Wallet | null> {
     return this.transaction(() => {
+      const wallet = this.#wallet(walletId);
+      // The immediate transaction holds the write lock: the status read is the one changed.
+      if (wallet === null || !canChangeWalletStatus(wallet.status, status)) return wallet;
       this.#s.setWalletStatus.run(status, walletId);
       return this.#wallet(walletId);
     });
@@ -359,8 +362,8 @@ export class SqliteStore implements Store {
     }
     const jobs = batch.map((q) => q.job);
     const settle = (outcomes: PaymentOutcome[]) => {
-      this.stats.batches += 1;
-      this.stats.payments += batch.length;
+      this.batchStats.batches += 1;
+      this.batchStats.payments += batch.length;
       batch.forEach((q, i) => {
         const outcome = outcomes[i]!;
         if (outcome.ok) q.resolve(outcome.decision);
@@ -614,8 +617,7 @@ function prepare(db: Database.Database) {
       `INSERT INTO wallets (wallet_id, name, status, account_id, token_hash, pin_hash, confirm_limit_sen, created_at_ms)
        VALUES (?, ?, 'active', ?, ?, ?, ?, ?)`,
     ),
-    // Closing is final: a closed wallet is never frozen or reopened.
-    setWalletStatus: db.prepare(`UPDATE wallets SET status = ? WHERE wallet_id = ? AND status <> 'closed'`),
+    setWalletStatus: db.prepare('UPDATE wallets SET status = ? WHERE wallet_id = ?'),
     setWalletToken: db.prepare('UPDATE wallets SET token_hash = ? WHERE wallet_id = ?'),
     setWalletPin: db.prepare('UPDATE wallets SET pin_hash = ?, pin_failures = 0 WHERE wallet_id = ?'),
     setPinFailures: db.prepare('UPDATE wallets SET pin_failures = ? WHERE wallet_id = ?'),
