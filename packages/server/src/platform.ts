@@ -1,5 +1,7 @@
+import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import pg from 'pg';
 import type { Config } from './config.js';
 import { systemClock, type Clock } from './domain/clock.js';
 import { createHttpServer } from './http/server.js';
@@ -49,6 +51,27 @@ export async function openStore(
     });
   } catch (error) {
     throw new StoreUnavailableError(`cannot open the PostgreSQL database ${redactUrl(config.database)}: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Whether the database already holds a MicroPay store. Only the commands that start a platform or
+ * create something may create one: any other on a path with no file, or a PostgreSQL database with
+ * no MicroPay tables, is a mistyped --db or DATABASE_URL, and an empty store would answer it
+ * wrongly (an audit of nothing is "clean") or leave MicroPay's tables in someone else's database.
+ */
+export async function storeExists(database: string): Promise<boolean> {
+  if (database === ':memory:') return true;
+  if (!isPostgresUrl(database)) return existsSync(database);
+  const client = new pg.Client({ connectionString: database, connectionTimeoutMillis: 10_000 });
+  try {
+    await client.connect();
+    const { rows } = await client.query("SELECT to_regclass('schema_migrations') IS NOT NULL AS found");
+    return (rows[0] as { found: boolean }).found;
+  } catch (error) {
+    throw new StoreUnavailableError(`cannot open the PostgreSQL database ${redactUrl(database)}: ${(error as Error).message}`);
+  } finally {
+    await client.end().catch(() => undefined);
   }
 }
 

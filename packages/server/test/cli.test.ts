@@ -459,6 +459,34 @@ describe.concurrent('mistakes an operator can make', () => {
     rmSync(missing, { force: true });
   });
 
+  it.runIf(TEST_STORE === 'postgres')('a PostgreSQL database with no MicroPay store is refused and left without tables, except by the commands that create', async () => {
+    const blank = await emptyTestDatabase();
+    const tables = async (): Promise<number> => {
+      const client = new pg.Client({ connectionString: blank.dbPath });
+      await client.connect();
+      try {
+        const { rows } = await client.query('SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = current_schema()');
+        return (rows[0] as { n: number }).n;
+      } finally {
+        await client.end();
+      }
+    };
+    try {
+      for (const args of [['audit'], ['merchant', 'list'], ['wallet', 'list'], ['wallet', 'topup', '601234567890', '1.00']]) {
+        const r = await runCli([...args, '--db', blank.dbPath]);
+        expect(r.code).toBe(1);
+        expect(r.stderr).toMatch(/^micropay: no store in the PostgreSQL database postgres:\/\/\S+: check --db or DATABASE_URL/);
+        expect(await tables()).toBe(0);
+      }
+      const created = await runCli(['migrate', '--db', blank.dbPath]);
+      expect(created.code).toBe(0);
+      expect(await tables()).toBeGreaterThan(0);
+      expect((await runCli(['audit', '--db', blank.dbPath])).code).toBe(0);
+    } finally {
+      await blank.drop();
+    }
+  });
+
   it('with --json a failing command still prints one JSON object, with the exit code', async () => {
     const notFound = await runCli(['wallet', 'show', '601234567890', '--db', db, '--json']);
     expect(notFound.code).toBe(1);

@@ -1,7 +1,6 @@
 #!/usr/bin/env node
-import { existsSync } from 'node:fs';
 import { ConfigError, loadConfig, type Config } from '../config.js';
-import { isPostgresUrl, openStore } from '../platform.js';
+import { isPostgresUrl, openStore, redactUrl, storeExists } from '../platform.js';
 import type { Store } from '../store/store.js';
 import { COMMANDS } from './commands.js';
 import { CommandLineError, parseCommandLine, usage, type Command, type CommandLine } from './command-line.js';
@@ -70,25 +69,18 @@ async function run(command: Command, line: Extract<CommandLine, { kind: 'run' }>
       },
     });
   }
-  if (command.store === 'existing') refuseMissingStore(config.database);
+  if (command.store === 'existing' && !(await storeExists(config.database))) {
+    const where = isPostgresUrl(config.database) ? `in the PostgreSQL database ${redactUrl(config.database)}` : `at ${config.database}`;
+    throw new CommandFailed(
+      `no store ${where}: check --db or DATABASE_URL (serve, migrate, merchant create and wallet create create a new store)`,
+    );
+  }
   const store = await openStore(config);
   try {
     return await command.run({ options, args, config, out, json, store });
   } finally {
     await store.close();
   }
-}
-
-/**
- * Only the commands that start a platform or create something may create a new SQLite file; any
- * other command on a path with no file is a mistyped --db or DATABASE_URL, and an empty store
- * would answer it wrongly (an audit of nothing is "clean").
- */
-function refuseMissingStore(database: string): void {
-  if (isPostgresUrl(database) || database === ':memory:' || existsSync(database)) return;
-  throw new CommandFailed(
-    `no store at ${database}: check --db or DATABASE_URL (serve, migrate, merchant create and wallet create create a new store)`,
-  );
 }
 
 main(process.argv.slice(2)).then(
