@@ -90,12 +90,15 @@ export function mchOrderIdOf(body: Record<string, unknown>): string {
 export function positiveAmountOf(body: Record<string, unknown>, field: string, maxAmountSen: number): number {
   const amountText = required(body, field);
   const sen = parseAmountSen(amountText);
+  const tooLarge = `must not exceed the platform maximum of ${formatSen(maxAmountSen)}`;
   if (sen === null) {
     if (amountText.startsWith('-') && parseAmountSen(amountText.slice(1)) !== null) fail(field, 'must be greater than 0');
+    // A plain decimal with more whole digits than any amount has is too large, not malformed.
+    if (/^[1-9][0-9]*(?:\.[0-9]{1,2})?$/.test(amountText)) fail(field, tooLarge);
     return fail(field, 'must be a decimal with at most two places, e.g. "1.00"');
   }
   if (sen <= 0) fail(field, 'must be greater than 0');
-  if (sen > maxAmountSen) fail(field, `must not exceed the platform maximum of ${formatSen(maxAmountSen)}`);
+  if (sen > maxAmountSen) fail(field, tooLarge);
   return sen;
 }
 

@@ -53,6 +53,11 @@ describe('field rules whose messages point at the real mistake', () => {
     expect(amount('-x')).toMatchObject({ msg: 'amount must be a decimal with at most two places, e.g. "1.00"' });
     expect(amount('50000.01')).toMatchObject({ msg: 'amount must not exceed the platform maximum of 50000.00' });
     expect(amount('50000.00').ok).toBe(true);
+    // More whole digits than any amount can have is still "too much", not a format mistake.
+    expect(amount('99999999999999.00')).toMatchObject({ msg: 'amount must not exceed the platform maximum of 50000.00' });
+    expect(amount('1000000000000')).toMatchObject({ msg: 'amount must not exceed the platform maximum of 50000.00' });
+    expect(amount('01.00')).toMatchObject({ msg: 'amount must be a decimal with at most two places, e.g. "1.00"' });
+    expect(amount('1.001')).toMatchObject({ msg: 'amount must be a decimal with at most two places, e.g. "1.00"' });
   });
 
   it('a timestamp outside the window: ten digits get the seconds hint, thirteen do not', () => {
