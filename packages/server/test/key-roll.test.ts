@@ -155,10 +155,16 @@ describe('rolling a merchant key', () => {
     expect(signedWith(paid.body.data, { old: oldKey, new: newKey })).toBe('new');
   });
 
-  it('a roll without overlap replaces the key at once', async () => {
+  it('a roll without overlap replaces the key at once; its first use is still recorded, once', async () => {
     const newKey = await roll(0);
     expect((await pay(oldKey)).body.code).toBe(1035);
+    expect((await p.store.findMerchant(mchId))!.keyFirstUsedAtMs).toBeNull();
     expect(signedWith((await pay(newKey)).body.data, { old: oldKey, new: newKey })).toBe('new');
+    const firstUseAt = clock.nowMs();
+    expect((await p.store.findMerchant(mchId))!.keyFirstUsedAtMs).toBe(firstUseAt);
+    clock.advance(1_000);
+    expect((await pay(newKey)).body.code).toBe(0);
+    expect((await p.store.findMerchant(mchId))!.keyFirstUsedAtMs).toBe(firstUseAt);
   });
 
   it('rolling again before the new key was used keeps the old key in service and stops the unused one', async () => {

@@ -50,7 +50,7 @@ function keyUsed(body: SignableParams, merchant: Merchant, nowMs: number): KeyUs
  */
 async function answering(ctx: ApiContext, merchant: Merchant, used: KeyUsed): Promise<AnsweringMerchant> {
   const nowMs = ctx.clock.nowMs();
-  if (!isFirstUseOfNewKey(merchant, used, nowMs)) return answeringMerchant(merchant, nowMs);
+  if (!isFirstUseOfNewKey(merchant, used)) return answeringMerchant(merchant, nowMs);
   await ctx.store.recordKeyFirstUse(merchant.mchId, merchant.apiKey);
   return answeringMerchant({ ...merchant, keyFirstUsedAtMs: nowMs }, nowMs);
 }

@@ -44,9 +44,13 @@ export function answeringMerchant(merchant: Merchant, nowMs: number): AnsweringM
   return { mchId: merchant.mchId, name: merchant.name, apiKey: answerKey(merchant, nowMs) };
 }
 
-/** A request verified with the current key during a window, and its first use is not recorded yet. */
-export function isFirstUseOfNewKey(merchant: Merchant, used: KeyUsed, nowMs: number): boolean {
-  return used === 'current' && merchant.keyFirstUsedAtMs === null && previousKeyInOverlap(merchant, nowMs) !== null;
+/**
+ * A request verified with a rolled-to key whose first use is not recorded yet. Inside the window
+ * that use switches the answers to the new key; after it (or with no window) it is recorded all the
+ * same, once, so the operator sees whether the merchant ever moved to the new key.
+ */
+export function isFirstUseOfNewKey(merchant: Merchant, used: KeyUsed): boolean {
+  return used === 'current' && merchant.keyRolledAtMs !== null && merchant.keyFirstUsedAtMs === null;
 }
 
 /** The merchant's key columns after a roll. */
