@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -613,5 +613,39 @@ describe('times people read carry their zone; JSON amounts are decimal strings',
     await postSigned(t.p.url, 'micropay', micropayParams({ mchId: m.mchId, key: m.apiKey, name: '' }, 'n-1', '1.00', w.payCode), m.apiKey);
     const listed = await t.cli(['notifications', 'list'], { MICROPAY_TIMEZONE: 'Asia/Kolkata' });
     expect(listed.stdout).toMatch(/^\S+ {2}pending {4}PAID .+ (next|dead since) \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+05:30/);
+  });
+});
+
+describe('what a newcomer tries first: --version, help help, "--", and which commands take --db', () => {
+  afterAll(stopAllChildren);
+
+  it('--version prints the package version in one line (--json: {"version"}), exit 0; an unknown option alone is named', async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    const [text, json, unknown] = await Promise.all([runCli(['--version']), runCli(['--version', '--json']), runCli(['--frobnicate'])]);
+    expect(text).toMatchObject({ code: 0, stdout: `micropay ${version}\n`, stderr: '' });
+    expect(json).toMatchObject({ code: 0, stdout: `{"version":"${version}"}\n` });
+    expect(unknown).toMatchObject({ code: 2, stdout: '', stderr: 'micropay: unknown option --frobnicate (see micropay --help)\n' });
+  });
+
+  it('help help explains help; words after "--" are arguments, and the extra one is named', async () => {
+    const [help, dashes] = await Promise.all([
+      runCli(['help', 'help']),
+      runCli(['merchant', 'create', '--', '--name', 'X', '--db', join(tmpdir(), `micropay-never-${process.pid}.db`)]),
+    ]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: micropay help \[COMMAND\]\n/);
+    expect(dashes.code).toBe(2);
+    expect(dashes.stderr).toBe(
+      'micropay merchant create: unexpected argument "--name" (after "--" every word is an argument, not an option) (see micropay merchant create --help)\n',
+    );
+  });
+
+  it('the usage says which commands take --db: exactly those that open a store', () => {
+    const text = usage(COMMANDS);
+    expect(text).not.toContain('Global options');
+    const storeless = ALL.filter((c) => c.store === 'none').map((c) => c.name);
+    expect(storeless).toEqual(['pay', 'query', 'close', 'refund', 'refund-query', 'sign']);
+    expect(text).toContain(`The commands that use the store (all but ${storeless.join(', ')}) take --db PATH_OR_URL:`);
+    for (const name of storeless) expect(() => parseCommandLine([...name.split(' '), '--db', 'x'], COMMANDS)).toThrow(/unknown option --db/);
   });
 });

@@ -104,6 +104,7 @@ function globalOptions(command: Command): Record<string, OptionSpec> {
 /** What the command line asks for. */
 export type CommandLine =
   | { readonly kind: 'help'; readonly text: string }
+  | { readonly kind: 'version'; readonly json: boolean }
   | {
       readonly kind: 'run';
       readonly command: Command;
@@ -146,12 +147,18 @@ export function parseCommandLine(argv: readonly string[], groups: readonly Comma
   const command = findCommand(words, commands);
   if (command === null) {
     if (wantsHelp) return { kind: 'help', text: helpFor(words, groups) };
+    if (words.length === 0) return withoutCommand(tokens);
     throw unknownCommand(words, commands);
   }
   if (wantsHelp) return { kind: 'help', text: commandHelp(command) };
   const known = { ...command.options, ...globalOptions(command) };
+  const argWords = words.slice(command.name.split(' ').length);
+  // After "--" every word is an argument: `merchant create -- --name X` meant --name as an option,
+  // so the extra argument is the mistake to name, not the "missing" --name.
+  const terminated = tokens.some((t) => t.kind === 'option-terminator');
+  if (terminated) argValues(command, argWords, terminated);
   const options = optionValues(command, known, tokens);
-  const args = argValues(command, words.slice(command.name.split(' ').length));
+  const args = argValues(command, argWords, terminated);
   return {
     kind: 'run',
     command,
@@ -160,6 +167,18 @@ export function parseCommandLine(argv: readonly string[], groups: readonly Comma
     db: options.db as string | undefined,
     json: options.json === true,
   };
+}
+
+/** `micropay --version`; else, with no command, the first unknown option, or "no command given". */
+function withoutCommand(tokens: readonly Token[]): CommandLine {
+  const options = tokens.filter((t): t is Extract<Token, { kind: 'option' }> => t.kind === 'option');
+  const isVersion = (t: Token) => t.kind === 'option' && t.rawName === '--version' && t.value === undefined;
+  if (options.some(isVersion) && options.every((t) => isVersion(t) || (t.name === 'json' && t.value === undefined))) {
+    return { kind: 'version', json: options.some((t) => t.name === 'json') };
+  }
+  const unknown = options.find((t) => t.name !== 'db' && t.name !== 'json');
+  if (unknown !== undefined) throw new CommandLineError(null, `unknown option ${unknown.rawName}`);
+  throw new CommandLineError(null, 'no command given', true);
 }
 
 /** Every option name any command takes, with its type, so parseArgs knows which take a value. */
@@ -234,10 +253,13 @@ function optionValues(command: Command, known: Record<string, OptionSpec>, token
   return values;
 }
 
-function argValues(command: Command, words: readonly string[]): Record<string, string | undefined> {
+/** `terminated`: the command line has a "--", after which an option-like word is an argument. */
+function argValues(command: Command, words: readonly string[], terminated: boolean): Record<string, string | undefined> {
   const fail = (problem: string) => new CommandLineError(command.name, problem);
   if (words.length > command.positionals.length) {
-    throw fail(`unexpected argument ${JSON.stringify(words[command.positionals.length]!.slice(0, 60))}`);
+    const extra = words[command.positionals.length]!;
+    const why = terminated && extra.startsWith('-') ? ' (after "--" every word is an argument, not an option)' : '';
+    throw fail(`unexpected argument ${JSON.stringify(extra.slice(0, 60))}${why}`);
   }
   const args: Record<string, string | undefined> = {};
   command.positionals.forEach((p, i) => {
@@ -256,6 +278,7 @@ function argValues(command: Command, words: readonly string[]): Record<string, s
 function helpFor(words: readonly string[], groups: readonly CommandGroup[]): string {
   const commands = groups.flatMap((g) => g.commands);
   if (words.length === 0) return usage(groups);
+  if (words[0] === 'help' && words.length === 1) return HELP_HELP;
   const command = findCommand(words, commands);
   if (command !== null) return commandHelp(command);
   const group = commands.filter((c) => c.name.startsWith(`${words[0]} `));
@@ -269,13 +292,23 @@ export function usage(groups: readonly CommandGroup[]): string {
   for (const group of groups) {
     lines.push(`${group.title}:`, ...group.commands.map(listLine), '');
   }
+  const storeless = groups.flatMap((g) => g.commands).filter((c) => c.store === 'none').map((c) => c.name);
   lines.push(
-    'Global options: --db PATH_OR_URL (the store: else DATABASE_URL, else ./data/micropay.db),',
-    '                --json (one JSON object, also on failure), -h/--help.',
-    "A command's options: micropay <command> --help, or micropay help <command>.",
+    'Every command takes --json (one JSON object, also on failure) and -h/--help.',
+    `The commands that use the store (all but ${storeless.join(', ')}) take --db PATH_OR_URL:`,
+    '  a SQLite path or a postgres:// URL; else DATABASE_URL, else ./data/micropay.db.',
+    "A command's options: micropay <command> --help, or micropay help <command>. The version: micropay --version.",
   );
   return lines.join('\n');
 }
+
+const HELP_HELP = [
+  'Usage: micropay help [COMMAND]',
+  '',
+  'Show the list of commands, or the help of a command or group:',
+  'micropay help merchant create is micropay merchant create --help; micropay help merchant lists the',
+  "merchant commands. micropay --help is micropay help.",
+].join('\n');
 
 const LIST_COLUMN = 40;
 

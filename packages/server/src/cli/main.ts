@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { isPostgresUrl, openStore, redactUrl, storeExists } from '../platform.js';
 import type { Store } from '../store/store.js';
@@ -37,6 +38,11 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${line.text}\n`);
     return 0;
   }
+  if (line.kind === 'version') {
+    const version = packageVersion();
+    process.stdout.write(`${line.json ? JSON.stringify({ version }) : `micropay ${version}`}\n`);
+    return 0;
+  }
   const { command, json } = line;
   const out: Output = { show: (value, text) => process.stdout.write((json ? JSON.stringify(value) : text) + '\n') };
   try {
@@ -57,6 +63,11 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof ConfigError) return failed(json, 'config', message, `micropay: configuration error: ${message}`);
     return failed(json, 'failed', message, `micropay: ${message}`);
   }
+}
+
+/** The server package's version (src/cli and dist/cli are both two levels below its package.json). */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 }
 
 async function run(command: Command, line: Extract<CommandLine, { kind: 'run' }>, config: Config, out: Output): Promise<number> {
