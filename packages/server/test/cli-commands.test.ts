@@ -7,9 +7,10 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { formatZonedTime, sign, zonedWireTime, type SignableParams } from '@micropay/protocol';
 import { COMMANDS } from '../src/cli/commands.js';
 import { CommandLineError, parseCommandLine, usage } from '../src/cli/command-line.js';
+import { newCodeHint } from '../src/cli/platform-commands.js';
 import { docBlock, readDoc } from './doc-blocks.js';
 import { createWalletWithCode, emptyTestDatabase, micropayParams, postRaw, postSigned, startTestPlatform, type TestPlatform } from './helpers.js';
-import { CLI, cleanEnv, cliJson, runCli, stopAllChildren, type CliResult } from './process-helpers.js';
+import { CLI, cleanEnv, cliJson, runCli, startServerProcess, stopAllChildren, type CliResult } from './process-helpers.js';
 
 /**
  * The `micropay` command's table (each command takes exactly its own options and has its own
@@ -647,5 +648,35 @@ describe('what a newcomer tries first: --version, help help, "--", and which com
     expect(storeless).toEqual(['pay', 'query', 'close', 'refund', 'refund-query', 'sign']);
     expect(text).toContain(`The commands that use the store (all but ${storeless.join(', ')}) take --db PATH_OR_URL:`);
     for (const name of storeless) expect(() => parseCommandLine([...name.split(' '), '--db', 'x'], COMMANDS)).toThrow(/unknown option --db/);
+  });
+});
+
+describe('serve --sandbox: the banner', () => {
+  afterAll(stopAllChildren);
+
+  it("names the --db the server uses in its paycode line, which then issues a code from that store", async () => {
+    const empty = await emptyTestDatabase();
+    try {
+      const server = await startServerProcess(['--sandbox', '--port', '0', '--db', empty.dbPath]);
+      const [, hint, walletId] = await server.waitForStdout(/new one: npx (micropay paycode (\d{12}) [^)]*)\)/);
+      // As a shell splits it (a PostgreSQL URL with "?" is quoted).
+      expect(words(hint!)).toEqual(['micropay', 'paycode', walletId, '--db', empty.dbPath]);
+      const r = await runShell(hint!);
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toMatch(new RegExp(`^Payment code 39\\d{16} for wallet ${walletId}, valid until `));
+    } finally {
+      await stopAllChildren();
+      await empty.drop();
+    }
+  });
+
+  it('leaves out the default store, never prints a password, and quotes what a shell would split', () => {
+    expect(newCodeHint('601234567890', './data/micropay.db')).toBe('new one: npx micropay paycode 601234567890');
+    const withPassword = newCodeHint('601234567890', 'postgres://shop:s3cret@db.example:5432/pay');
+    expect(withPassword).toBe("new one: npx micropay paycode 601234567890 --db with this server's database URL (its password is not printed)");
+    expect(newCodeHint('601234567890', 'postgres://shop@db.example/pay?sslmode=require')).toBe(
+      "new one: npx micropay paycode 601234567890 --db 'postgres://shop@db.example/pay?sslmode=require'",
+    );
+    expect(newCodeHint('601234567890', "/tmp/o'brien shop.db")).toBe("new one: npx micropay paycode 601234567890 --db '/tmp/o'\\''brien shop.db'");
   });
 });

@@ -1,6 +1,6 @@
-import type { Config } from '../config.js';
+import { DEFAULT_DATABASE, type Config } from '../config.js';
 import { createLogger } from '../log.js';
-import { redactUrl, startPlatform } from '../platform.js';
+import { isPostgresUrl, redactUrl, startPlatform } from '../platform.js';
 import { prepareSandbox } from '../sandbox.js';
 import { defineCommand, type CommandGroup } from './command-line.js';
 import { timeText } from './common.js';
@@ -48,7 +48,7 @@ async function runServer(config: Config): Promise<number> {
           '',
           `Sandbox merchant  mchId ${sandbox.mchId}   key ${sandbox.apiKey}`,
           `Sandbox wallet    walletId ${sandbox.walletId}   balance ${sandbox.balance}`,
-          `Payment code      ${sandbox.payCode}   (one use, valid ${config.payCodeTtlS} s; new one: npx micropay paycode ${sandbox.walletId})`,
+          `Payment code      ${sandbox.payCode}   (one use, valid ${config.payCodeTtlS} s; ${newCodeHint(sandbox.walletId, config.database)})`,
           '',
           'Pay 1.00 with it:',
           `  npx micropay pay --url ${platform.url} --mch-id ${sandbox.mchId} --key ${sandbox.apiKey} --order ${order} --amount 1.00 --code ${sandbox.payCode}`,
@@ -62,6 +62,32 @@ async function runServer(config: Config): Promise<number> {
   await platform.close();
   logger.info('stopped');
   return 0;
+}
+
+/**
+ * How to get a new payment code for the sandbox wallet: a paycode command on the store this server
+ * uses, so `--db` is repeated unless it is the default. A PostgreSQL URL's password is never
+ * printed: the hint then says to add --db.
+ */
+export function newCodeHint(walletId: string, database: string): string {
+  const command = `new one: npx micropay paycode ${walletId}`;
+  if (database === DEFAULT_DATABASE) return command;
+  if (database === ':memory:') return 'new ones come from the wallet API: this store is in memory, no other process sees it';
+  if (isPostgresUrl(database) && hasPassword(database)) return `${command} --db with this server's database URL (its password is not printed)`;
+  return `${command} --db ${shellWord(database)}`;
+}
+
+function hasPassword(url: string): boolean {
+  try {
+    return new URL(url).password !== '';
+  } catch {
+    return true;
+  }
+}
+
+/** A word a POSIX shell reads back unchanged: quoted unless it is plainly safe. */
+function shellWord(text: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
 const migrate = defineCommand({
