@@ -22,6 +22,7 @@ const PAYMENT_REJECTION_CODE: Record<Extract<PaymentDecision, { kind: 'rejected'
   CODE_UNKNOWN: ResultCode.USER_NOT_FOUND,
   CODE_UNUSABLE: ResultCode.CODE_EXPIRED,
   ORDER_ID_CLOSED: ResultCode.ORDER_CLOSED,
+  PLATFORM_BUSY: ResultCode.PLATFORM_BUSY,
 };
 
 export function paymentResultCode(decision: PaymentDecision): number {

@@ -22,8 +22,11 @@ export interface PaymentView {
 export type PaymentDecision =
   /** The order id is taken: answer with it, move nothing. */
   | { readonly kind: 'repeat'; readonly order: Order; readonly sameRequest: boolean }
-  /** Refused before an order exists: nothing is written. */
-  | { readonly kind: 'rejected'; readonly reason: 'MERCHANT_DISABLED' | 'CODE_UNKNOWN' | 'CODE_UNUSABLE' | 'ORDER_ID_CLOSED' }
+  /**
+   * Refused before an order exists: nothing is written. PLATFORM_BUSY is the store's, not
+   * decidePayment's: its queue of payments waiting to be written was full (store/waiting-payments.ts).
+   */
+  | { readonly kind: 'rejected'; readonly reason: 'MERCHANT_DISABLED' | 'CODE_UNKNOWN' | 'CODE_UNUSABLE' | 'ORDER_ID_CLOSED' | 'PLATFORM_BUSY' }
   /** An order is recorded as FAILED; no money moves and the code stays usable. */
   | { readonly kind: 'failed'; readonly order: Order; readonly reason: FailReason }
   /** The order waits for the user: the code is used and the amount is held in the wallet. */

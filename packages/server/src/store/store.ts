@@ -72,7 +72,9 @@ export interface Store {
 
   /**
    * Decides and records one payment, atomically; payments arriving together share a commit.
-   * The options exist for the sandbox only (see PayOptions).
+   * When MAX_WAITING_PAYMENTS are already waiting to be written, it records nothing and answers
+   * rejected PLATFORM_BUSY at once (waiting-payments.ts). The options exist for the sandbox only
+   * (see PayOptions).
    */
   pay(cmd: MicropayCommand, options?: PayOptions): Promise<PaymentDecision>;
   findOrder(mchId: string, mchOrderId: string): Promise<Order | null>;

@@ -9,6 +9,7 @@ import { assertTransition } from '../../domain/order-state.js';
 import { decidePayment, paymentFingerprint, type PaymentDecision } from '../../domain/payment.js';
 import { toOrder, toPayCode, toWallet, type Row } from '../rows.js';
 import type { PayOptions } from '../store.js';
+import { PLATFORM_BUSY, WaitingPayments } from '../waiting-payments.js';
 import { LOCK_ORDER_IDS_SHARED } from './order-id-locks.js';
 import type { PgWrites } from './writes.js';
 
@@ -32,6 +33,8 @@ export interface PaymentBatchOptions {
   readonly orderIds: OrderIdSource;
   /** The one-payment-per-transaction path: the fallback for a batch that met any error. */
   readonly payOne: (cmd: MicropayCommand, options: PayOptions) => Promise<PaymentDecision>;
+  /** Payments held waiting to be written before more are turned away (tests set it small). */
+  readonly maxWaitingPayments?: number;
 }
 
 /**
@@ -61,6 +64,8 @@ export interface PaymentBatchOptions {
 export class PgPaymentBatches {
   readonly #o: PaymentBatchOptions;
   readonly #queue: Queued[] = [];
+  /** Payments queued or in a batch being written: bounded (waiting-payments.ts). */
+  readonly #waiting: WaitingPayments;
   #running = 0;
   #scheduled = false;
   /** Batches committed and payments in them, and batches that fell back to the single path. */
@@ -68,12 +73,20 @@ export class PgPaymentBatches {
 
   constructor(options: PaymentBatchOptions) {
     this.#o = options;
+    this.#waiting = new WaitingPayments(options.maxWaitingPayments);
   }
 
   pay(cmd: MicropayCommand, options: PayOptions): Promise<PaymentDecision> {
     if (options.sandboxFault || options.forceConfirmation) return this.#o.payOne(cmd, options);
+    const waiting = this.#waiting;
+    if (!waiting.admit()) return Promise.resolve(PLATFORM_BUSY);
+    // Its place is freed however it is answered: in a batch, on the single path, or by an error.
+    const freeing = <A>(answer: (a: A) => void) => (a: A): void => {
+      waiting.release();
+      answer(a);
+    };
     return new Promise((resolve, reject) => {
-      this.#queue.push({ cmd, options, resolve, reject });
+      this.#queue.push({ cmd, options, resolve: freeing(resolve), reject: freeing(reject) });
       this.#schedule();
     });
   }

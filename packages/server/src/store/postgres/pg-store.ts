@@ -54,6 +54,8 @@ export interface PgStoreOptions {
   readonly newOrderTimeoutMs: number;
   /** Shards of each merchant's balance (see migrations.ts). */
   readonly merchantShards?: number;
+  /** Payments held waiting to be written before more are turned away (tests set it small). */
+  readonly maxWaitingPayments?: number;
 }
 
 /** How many times a transaction is retried after a deadlock or serialization failure. */
@@ -105,6 +107,7 @@ export class PgStore implements Store {
     this.#batches = new PgPaymentBatches({
       pool: this.pool, writes: this.writes, clock: options.clock, policy: options.policy, orderIds: this.#orderIds,
       payOne: (cmd, payOptions) => this.#payAlone(cmd, payOptions),
+      maxWaitingPayments: options.maxWaitingPayments,
     });
   }
 

@@ -16,6 +16,7 @@ import {
 import { canChangeWalletStatus, checkTopUp, topUpEntry } from '../../domain/wallet.js';
 import { AUDIT_QUERIES } from '../audit.js';
 import { MerchantCache } from '../merchant-cache.js';
+import { PLATFORM_BUSY, WaitingPayments } from '../waiting-payments.js';
 import {
   auditReport,
   checkedLimit,
@@ -59,6 +60,8 @@ export interface SqliteStoreOptions {
   readonly maxBatch?: number;
   /** Write payments on their own thread and connection (ignored for ':memory:'). */
   readonly paymentThread?: boolean;
+  /** Payments held waiting to be written before more are turned away (tests set it small). */
+  readonly maxWaitingPayments?: number;
 }
 
 interface QueuedPayment {
@@ -82,6 +85,8 @@ export class SqliteStore implements Store {
   readonly #timeZone: string;
   readonly #maxBatch: number;
   readonly #queue: QueuedPayment[] = [];
+  /** Payments queued here or in a batch being written: bounded (waiting-payments.ts). */
+  readonly #waiting: WaitingPayments;
   #flushScheduled = false;
   /** Writes payments on this thread (in-memory stores) … */
   #writer: PaymentWriter | undefined;
@@ -98,6 +103,7 @@ export class SqliteStore implements Store {
     this.#clock = options.clock;
     this.#timeZone = options.timeZone;
     this.#maxBatch = options.maxBatch ?? 1024;
+    this.#waiting = new WaitingPayments(options.maxWaitingPayments);
     migrate(this.db);
     this.#s = prepare(this.db);
     this.writes = new SqliteWrites(this.db);
@@ -344,6 +350,7 @@ export class SqliteStore implements Store {
   // --- payments --------------------------------------------------------------------------------
 
   pay(cmd: MicropayCommand, options: PayOptions = {}): Promise<PaymentDecision> {
+    if (!this.#waiting.admit()) return Promise.resolve(PLATFORM_BUSY);
     return new Promise((resolve, reject) => {
       this.#queue.push({ job: { cmd, options, nowMs: this.#clock.nowMs() }, resolve, reject });
       if (!this.#flushScheduled) {
@@ -362,6 +369,7 @@ export class SqliteStore implements Store {
     }
     const jobs = batch.map((q) => q.job);
     const settle = (outcomes: PaymentOutcome[]) => {
+      this.#waiting.release(batch.length);
       this.batchStats.batches += 1;
       this.batchStats.payments += batch.length;
       batch.forEach((q, i) => {
@@ -372,7 +380,10 @@ export class SqliteStore implements Store {
     };
     // Nothing of a failed batch is on disk: every payment answers "system error", and queryBill
     // truthfully finds no order, so the merchant may pay again.
-    const fail = (error: unknown) => batch.forEach((q) => q.reject(error));
+    const fail = (error: unknown) => {
+      this.#waiting.release(batch.length);
+      batch.forEach((q) => q.reject(error));
+    };
     if (this.#thread !== undefined) {
       this.#thread.write(jobs).then(settle, fail);
       return;
