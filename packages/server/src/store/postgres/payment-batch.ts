@@ -53,12 +53,13 @@ export interface PaymentBatchOptions {
  *   credit each merchant once with the batch's sum, on a balance shard nobody holds (SKIP LOCKED)
  *   COMMIT
  *
- * The lock order is the single path's: payment code → wallet → merchant shards. Payments of one
- * batch never share a code, an order id or a wallet: a second payment with any of them waits for
- * the next batch, so each decision sees exactly what the single path would see. Sandbox
- * rehearsals take the single path. If anything in a batch fails — another process inserted the
- * same order first, a deadlock, a lost connection — the whole batch is rolled back and every
- * payment in it runs again on the single path, with its retries and its NEW-after-a-fault record.
+ * The locks are taken in the store's one order (pg-store.ts): order ids, then codes with their
+ * wallets' balances, then merchant shards. Payments of one batch never share a code, an order id
+ * or a wallet: a second payment with any of them waits for the next batch, so each decision sees
+ * exactly what the single path would see. Sandbox rehearsals take the single path. If anything
+ * in a batch fails — another process inserted the same order first, a deadlock, a lost
+ * connection — the whole batch is rolled back and every payment in it runs again on the single
+ * path, with its retries and its NEW-after-a-fault record.
  * Nothing is answered before COMMIT returns, so an answered PAID is durable as before.
  */
 export class PgPaymentBatches {

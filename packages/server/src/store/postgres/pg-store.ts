@@ -70,8 +70,10 @@ class SandboxFault extends Error {
 /**
  * The PostgreSQL store, for several stateless `micropay serve` processes sharing one database.
  *
- * Isolation is READ COMMITTED with explicit row locks, taken in one order everywhere to keep
- * deadlocks rare: payment code → order → wallet (account and shard rows) → merchant shards.
+ * Isolation is READ COMMITTED with explicit locks. Every transaction takes those it needs in this
+ * one order (docs/architecture.md lists what takes which), to keep deadlocks rare:
+ *   order id (advisory, order-id-locks.ts) → wallet row (status, codes, PIN) → payment code
+ *   → order → wallet balance (account and shard rows) → merchant shards.
  * A transaction that still meets a deadlock or serialization failure is retried whole, up to
  * MAX_ATTEMPTS times; a payment that loses the race to insert the same (mchId, mchOrderId) is
  * retried once more and then answers as a repeat.

@@ -19,8 +19,8 @@ type Transaction = <T>(fn: (c: pg.PoolClient) => Promise<T>) => Promise<T>;
 /**
  * Refunds and statements on PostgreSQL: the same two transactions as SqliteRefunds. The first
  * locks the order row, so concurrent refunds of one order reserve against it one at a time and
- * never add up beyond the paid amount; the second locks the order, then the wallet, then all of
- * the merchant's balance shards (the lock order every money movement uses).
+ * never add up beyond the paid amount; the second locks the order, then the wallet's balance,
+ * then all of the merchant's balance shards (the store's one lock order: pg-store.ts).
  */
 export class PgRefunds {
   readonly #ids: RefundIdSource;
