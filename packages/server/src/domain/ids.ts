@@ -87,7 +87,8 @@ export class OrderIdSource {
 /**
  * refundId: the same shape as wavpayOrderId but starting with `5` (`5` + `yyyyMMddHHmmss` + 7
  * digits), so the two kinds of id can never be mistaken for each other in a statement or a log.
- * Refunds are rarer than payments; the store also checks the id is free inside its transaction.
+ * An id another process drew already is caught by the refunds' primary key, and the store runs
+ * the request again with the next id (store/id-clash.ts, the same rule on both stores).
  */
 export class RefundIdSource {
   #counter = randomInt(0, 10_000_000);
