@@ -96,6 +96,8 @@ export class UnknownPayCodeError extends MicroPayApiError {}
 export class WalletFrozenError extends MicroPayApiError {}
 /** 9006: the refund exceeds what is left to refund; nothing recorded. */
 export class RefundExceedsRefundableError extends MicroPayApiError {}
+/** 9007: the platform had too many payments waiting and turned this one away; nothing recorded. */
+export class PlatformBusyError extends MicroPayApiError {}
 
 const API_ERROR_CLASS = new Map<number, typeof MicroPayApiError>([
   [ResultCode.SYSTEM_ERROR, SystemError],
@@ -113,6 +115,7 @@ const API_ERROR_CLASS = new Map<number, typeof MicroPayApiError>([
   [ResultCode.USER_NOT_FOUND, UnknownPayCodeError],
   [ResultCode.WALLET_FROZEN, WalletFrozenError],
   [ResultCode.REFUND_EXCEEDS_REFUNDABLE, RefundExceedsRefundableError],
+  [ResultCode.PLATFORM_BUSY, PlatformBusyError],
 ]);
 
 // The catalogue's action for 1035 speaks of the request; from the client's side the cause is

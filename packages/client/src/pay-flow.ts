@@ -9,6 +9,7 @@ import {
   OrderPayingError,
   PayCodeExpiredError,
   PaymentOutcomeUnknownError,
+  PlatformBusyError,
   ResponseSignatureError,
   SystemError,
   TransportError,
@@ -122,7 +123,9 @@ export async function runPayFlow(client: MicroPayClient, request: PayRequest, op
       if (error instanceof WalletFrozenError) return failed('WALLET_FROZEN', seenOrNull(error.order));
       if (error instanceof PayCodeExpiredError) return failed('PAY_CODE_EXPIRED', null);
       if (error instanceof UnknownPayCodeError) return failed('PAY_CODE_UNKNOWN', null);
-      if (isOutcomeUnknown(error)) return { kind: 'open', order: null, error };
+      // Turned away unrecorded (9007): the query that follows finds no record and sends the same
+      // order again, as after a request that never arrived.
+      if (isOutcomeUnknown(error) || error instanceof PlatformBusyError) return { kind: 'open', order: null, error };
       // The request's or the configuration's fault (1021, 1022, 1031, 1032, 1033, 1035): nothing
       // was charged, and no amount of waiting changes it.
       throw error;

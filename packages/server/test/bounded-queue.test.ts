@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
+import { MicroPayClient } from '@micropay/client';
 import { ResultCode, type MicropayCommand } from '@micropay/protocol';
 import { loadConfig, type Config } from '../src/config.js';
 import { systemClock } from '../src/domain/clock.js';
@@ -127,6 +128,38 @@ describe('a full payment queue', () => {
     expect((await waiting).kind).toBe('paid');
     const again = await postSigned(p.url, 'micropay', micropayParams(m, 'NEXT', '2.00', next.payCode), m.key);
     expect(again.body.code).toBe(ResultCode.SUCCESS);
+    expect(await accountBalanceSen(p.store, `wallet:${next.walletId}`)).toBe(8_00);
+  });
+
+  it("the client's pay() takes 9007 as unrecorded: it queries, finds no record, sends the same order again and ends PAID, charged once", async () => {
+    const p = await startBounded(1);
+    const m = await createMerchant(p, 'Bounded Car Park');
+    const [stuck, next] = await Promise.all([createWalletWithCode(p, 10_00), createWalletWithCode(p, 10_00)]);
+    await stallPayments(p.config.database, stuck.payCode);
+    const waiting = p.store.pay(command(m, 'STUCK', 1_00, stuck.payCode));
+
+    const client = new MicroPayClient({ baseUrl: p.url, mchId: m.mchId, apiKey: m.key });
+    const steps: string[] = [];
+    const outcome = await client.pay(
+      { mchOrderId: 'NEXT', amount: '2.00', payCode: next.payCode, goodsInfo: 'parking' },
+      {
+        firstQueryDelayMs: 20,
+        queryIntervalMs: 20,
+        deadlineMs: 10_000,
+        onProgress: (event) => {
+          steps.push(event.step === 'outcome-unknown' ? `outcome-unknown ${(event.error as { code?: number }).code}` : event.step);
+          // The first answer was 9007: let the stuck payment through, so the queue drains.
+          if (event.step === 'outcome-unknown' && release !== undefined) {
+            const r = release;
+            release = undefined;
+            void r();
+          }
+        },
+      },
+    );
+    expect(outcome.status).toBe('PAID');
+    expect((await waiting).kind).toBe('paid');
+    expect(steps.slice(0, 5)).toEqual(['sending', 'outcome-unknown 9007', 'querying', 'not-recorded', 'sending']);
     expect(await accountBalanceSen(p.store, `wallet:${next.walletId}`)).toBe(8_00);
   });
 });
