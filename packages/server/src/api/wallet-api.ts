@@ -40,7 +40,8 @@ export const issuePayCode = withWallet(async (ctx, req, wallet) => {
   if (!fields.ok) return answer(fields.code, null, fields.msg);
   const code = await ctx.store.issuePayCode(wallet.walletId, ctx.config.payCodeTtlS * 1000);
   if (code === 'WALLET_FROZEN') return answer(ResultCode.WALLET_FROZEN);
-  if (code === 'NO_WALLET') return answer(ResultCode.UNAUTHORIZED);
+  // Closed (or gone) since its token was checked: a closed wallet's token opens nothing (withWallet).
+  if (code === 'WALLET_CLOSED' || code === 'NO_WALLET') return answer(ResultCode.UNAUTHORIZED);
   return answer(ResultCode.SUCCESS, {
     payCode: code.code,
     expiresAt: formatWireTime(code.expiresAtMs, ctx.config.timeZone),

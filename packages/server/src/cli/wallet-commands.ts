@@ -222,6 +222,7 @@ const paycode = defineCommand({
     const code = await store.issuePayCode(walletId, config.payCodeTtlS * 1000);
     if (code === 'NO_WALLET') return notFound(`wallet ${walletId}`);
     if (code === 'WALLET_FROZEN') throw new CommandFailed(`wallet ${walletId} is frozen; it cannot issue payment codes`);
+    if (code === 'WALLET_CLOSED') throw new CommandFailed(`wallet ${walletId} is closed; it cannot issue payment codes`);
     // As the wallet API gives it: expiresAt in the wire's form, expiresAtMs as a string.
     out.show(
       { payCode: code.code, walletId, expiresAt: formatWireTime(code.expiresAtMs, config.timeZone), expiresAtMs: String(code.expiresAtMs) },

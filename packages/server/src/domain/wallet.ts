@@ -13,13 +13,33 @@ export class WalletBalanceLimitError extends Error {
   override name = 'WalletBalanceLimitError';
 }
 
-/** Throws (so the transaction rolls back) when the top-up would take the wallet over the cap. */
-export function checkTopUp(walletId: string, balanceSen: number, amountSen: number): void {
-  if (balanceSen + amountSen > MAX_WALLET_BALANCE_SEN) {
+/** A change refused because the wallet is closed: closing is final. */
+export class WalletClosedError extends Error {
+  override name = 'WalletClosedError';
+}
+
+/**
+ * Throws (so the transaction rolls back) when the wallet is closed. A closed wallet can never pay
+ * again, so money topped up into it would be stranded, and a new token, PIN or limit is pointless.
+ */
+export function checkWalletOpen(wallet: Wallet, change: 'top-ups' | 'new token, PIN or limit'): void {
+  if (wallet.status === 'closed') throw new WalletClosedError(`wallet ${wallet.walletId} is closed (closing is final): it takes no ${change}`);
+}
+
+/** Throws (so the transaction rolls back) when the wallet is closed or the top-up would take it over the cap. */
+export function checkTopUp(wallet: Wallet, amountSen: number): void {
+  checkWalletOpen(wallet, 'top-ups');
+  if (wallet.balanceSen + amountSen > MAX_WALLET_BALANCE_SEN) {
     throw new WalletBalanceLimitError(
-      `top-up refused: wallet ${walletId} would hold ${formatSen(balanceSen + amountSen)}, above the limit of ${formatSen(MAX_WALLET_BALANCE_SEN)}`,
+      `top-up refused: wallet ${wallet.walletId} would hold ${formatSen(wallet.balanceSen + amountSen)}, above the limit of ${formatSen(MAX_WALLET_BALANCE_SEN)}`,
     );
   }
+}
+
+/** Why a wallet with this status may not be issued a payment code, or null when it may. */
+export function payCodeRefusal(status: WalletStatus): 'WALLET_FROZEN' | 'WALLET_CLOSED' | null {
+  if (status === 'active') return null;
+  return status === 'closed' ? 'WALLET_CLOSED' : 'WALLET_FROZEN';
 }
 
 /** A top-up brings money into a wallet from the platform's float. */

@@ -66,7 +66,7 @@ export interface Store {
   clearPinTries(walletId: string, countAfterTaking: number): Promise<void>;
   topUp(walletId: string, amountSen: number): Promise<Wallet | null>;
   /** Issues a fresh payment code and retires the wallet's earlier ones. */
-  issuePayCode(walletId: string, ttlMs: number): Promise<PayCode | 'NO_WALLET' | 'WALLET_FROZEN'>;
+  issuePayCode(walletId: string, ttlMs: number): Promise<PayCode | PayCodeRefusal>;
   recentTransactions(walletId: string, limit: number): Promise<WalletTransaction[]>;
   listPendingOrders(walletId: string): Promise<Order[]>;
 
@@ -127,6 +127,9 @@ export interface Store {
   setSetting(name: string, value: string): Promise<void>;
   close(): Promise<void>;
 }
+
+/** Why no payment code was issued: no such wallet, or its status (domain/wallet.ts, payCodeRefusal). */
+export type PayCodeRefusal = 'NO_WALLET' | 'WALLET_FROZEN' | 'WALLET_CLOSED';
 
 /** Sandbox rehearsals of the edges; the API sets them only in sandbox mode. */
 export interface PayOptions {

@@ -11,7 +11,7 @@ import { assert, merchantAccount, walletAccount } from '../../domain/ledger.js';
 import type { Merchant, MerchantStatus, Order, PayCode, PaymentPolicy, Wallet, WalletStatus } from '../../domain/model.js';
 import { decidePayment, orderAfterFault, paymentFingerprint, type PaymentDecision } from '../../domain/payment.js';
 import { decideClose, decideConfirm, decideDecline, decideSweep, type Settlement } from '../../domain/settlement.js';
-import { canChangeWalletStatus, checkTopUp, topUpEntry } from '../../domain/wallet.js';
+import { canChangeWalletStatus, checkTopUp, checkWalletOpen, payCodeRefusal, topUpEntry } from '../../domain/wallet.js';
 import { AUDIT_QUERIES } from '../audit.js';
 import { MerchantCache } from '../merchant-cache.js';
 import { toMerchant, toOrder, toPayCode, toWallet, type Row } from '../rows.js';
@@ -28,6 +28,7 @@ import {
   type NewWallet,
   type NotificationFilter,
   type NotificationRetryResult,
+  type PayCodeRefusal,
   type PayOptions,
   type RefundRecord,
   type SettleResult,
@@ -294,7 +295,7 @@ export class PgStore implements Store {
       [walletId, input.name, walletAccount(walletId), input.tokenHash ?? null, input.pinHash ?? null, input.confirmLimitSen ?? null, now],
     );
     if (input.openingSen > 0) {
-      checkTopUp(walletId, 0, input.openingSen);
+      checkTopUp((await this.#wallet(c, walletId))!, input.openingSen);
       await this.writes.applyEntry(c, topUpEntry(walletId, input.openingSen, now));
     }
     return (await this.#wallet(c, walletId))!;
@@ -341,6 +342,9 @@ export class PgStore implements Store {
 
   async updateWalletSecurity(walletId: string, changes: WalletSecurityChanges): Promise<Wallet | null> {
     return this.transaction(async (c) => {
+      const wallet = await this.#wallet(c, walletId, true);
+      if (wallet === null) return null;
+      checkWalletOpen(wallet, 'new token, PIN or limit');
       if (changes.tokenHash !== undefined) await c.query('UPDATE wallets SET token_hash = $1 WHERE wallet_id = $2', [changes.tokenHash, walletId]);
       if (changes.pinHash !== undefined) {
         await c.query('UPDATE wallets SET pin_hash = $1, pin_failures = 0 WHERE wallet_id = $2', [changes.pinHash, walletId]);
@@ -377,20 +381,21 @@ export class PgStore implements Store {
     return this.transaction(async (c) => {
       const wallet = await this.#wallet(c, walletId, true);
       if (wallet === null) return null;
-      checkTopUp(walletId, wallet.balanceSen, amountSen);
+      checkTopUp(wallet, amountSen);
       await this.writes.applyEntry(c, topUpEntry(walletId, amountSen, now));
       return this.#wallet(c, walletId);
     });
   }
 
-  async issuePayCode(walletId: string, ttlMs: number): Promise<PayCode | 'NO_WALLET' | 'WALLET_FROZEN'> {
+  async issuePayCode(walletId: string, ttlMs: number): Promise<PayCode | PayCodeRefusal> {
     const now = this.#clock.nowMs();
     return this.transaction(async (c) => {
       // The wallet row lock makes "retire the old codes, issue one new" atomic per wallet.
       const { rows } = await c.query('SELECT status FROM wallets WHERE wallet_id = $1 FOR UPDATE', [walletId]);
       const wallet = rows[0] as { status: WalletStatus } | undefined;
       if (wallet === undefined) return 'NO_WALLET';
-      if (wallet.status !== 'active') return 'WALLET_FROZEN';
+      const refusal = payCodeRefusal(wallet.status);
+      if (refusal !== null) return refusal;
       await c.query(`UPDATE pay_codes SET status = 'retired' WHERE wallet_id = $1 AND status = 'active'`, [walletId]);
       for (;;) {
         const code = newPayCode();

@@ -13,7 +13,7 @@ import {
   decideSweep,
   type Settlement,
 } from '../../domain/settlement.js';
-import { canChangeWalletStatus, checkTopUp, topUpEntry } from '../../domain/wallet.js';
+import { canChangeWalletStatus, checkTopUp, checkWalletOpen, payCodeRefusal, topUpEntry } from '../../domain/wallet.js';
 import { AUDIT_QUERIES } from '../audit.js';
 import { MerchantCache } from '../merchant-cache.js';
 import { PLATFORM_BUSY, WaitingPayments } from '../waiting-payments.js';
@@ -26,6 +26,7 @@ import {
   type AuditReport,
   type NewMerchant,
   type NewWallet,
+  type PayCodeRefusal,
   type PayOptions,
   type SettleResult,
   type Store,
@@ -239,7 +240,7 @@ export class SqliteStore implements Store {
       input.confirmLimitSen ?? null, now,
     );
     if (input.openingSen > 0) {
-      checkTopUp(walletId, 0, input.openingSen);
+      checkTopUp(this.#wallet(walletId)!, input.openingSen);
       this.writes.applyEntry(topUpEntry(walletId, input.openingSen, now));
     }
     return this.#wallet(walletId)!;
@@ -281,6 +282,9 @@ export class SqliteStore implements Store {
 
   async updateWalletSecurity(walletId: string, changes: WalletSecurityChanges): Promise<Wallet | null> {
     return this.transaction(() => {
+      const wallet = this.#wallet(walletId);
+      if (wallet === null) return null;
+      checkWalletOpen(wallet, 'new token, PIN or limit');
       if (changes.tokenHash !== undefined) this.#s.setWalletToken.run(changes.tokenHash, walletId);
       if (changes.pinHash !== undefined) this.#s.setWalletPin.run(changes.pinHash, walletId);
       if (changes.pinFailures !== undefined) this.#s.setPinFailures.run(changes.pinFailures, walletId);
@@ -310,18 +314,19 @@ export class SqliteStore implements Store {
     return this.transaction(() => {
       const wallet = this.#wallet(walletId);
       if (wallet === null) return null;
-      checkTopUp(walletId, wallet.balanceSen, amountSen);
+      checkTopUp(wallet, amountSen);
       this.writes.applyEntry(topUpEntry(walletId, amountSen, now));
       return this.#wallet(walletId);
     });
   }
 
-  async issuePayCode(walletId: string, ttlMs: number): Promise<PayCode | 'NO_WALLET' | 'WALLET_FROZEN'> {
+  async issuePayCode(walletId: string, ttlMs: number): Promise<PayCode | PayCodeRefusal> {
     const now = this.#clock.nowMs();
     return this.transaction(() => {
       const wallet = this.#wallet(walletId);
       if (wallet === null) return 'NO_WALLET';
-      if (wallet.status !== 'active') return 'WALLET_FROZEN';
+      const refusal = payCodeRefusal(wallet.status);
+      if (refusal !== null) return refusal;
       this.#s.retireActiveCode.run(walletId);
       let code = newPayCode();
       while (this.#s.findPayCode.get(code) !== undefined) code = newPayCode();
