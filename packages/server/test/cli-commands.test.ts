@@ -680,3 +680,24 @@ describe('serve --sandbox: the banner', () => {
     expect(newCodeHint('601234567890', "/tmp/o'brien shop.db")).toBe("new one: npx micropay paycode 601234567890 --db '/tmp/o'\\''brien shop.db'");
   });
 });
+
+describe('serve on a port in use', () => {
+  it('says the port is in use and how to choose another, exit 1', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    const empty = await emptyTestDatabase();
+    try {
+      const r = await runCli(['serve', '--port', String(port), '--db', empty.dbPath]);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.split('\n').filter((l) => !l.startsWith('{'))).toEqual([
+        `micropay: port ${port} on 127.0.0.1 is in use (by another program, or another server): choose another with --port N (or the PORT setting; 0 picks a free one)`,
+        '',
+      ]);
+    } finally {
+      await new Promise<void>((resolve) => taken.close(() => resolve()));
+      await empty.drop();
+    }
+  });
+});

@@ -3,7 +3,7 @@ import { createLogger } from '../log.js';
 import { isPostgresUrl, redactUrl, startPlatform } from '../platform.js';
 import { prepareSandbox } from '../sandbox.js';
 import { defineCommand, type CommandGroup } from './command-line.js';
-import { timeText } from './common.js';
+import { CommandFailed, timeText } from './common.js';
 
 /** Running the platform and looking after its store: serve, migrate, audit. */
 
@@ -33,7 +33,9 @@ async function runServer(config: Config): Promise<number> {
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());
   });
-  const platform = await startPlatform(config, logger);
+  const platform = await startPlatform(config, logger).catch((error: unknown) => {
+    throw listenFailure(error, config) ?? error;
+  });
   const mode = config.sandbox ? 'sandbox mode' : 'production mode';
   const where = platform.store.kind === 'sqlite' ? `SQLite ${config.database}` : `PostgreSQL ${redactUrl(config.database)}`;
   process.stdout.write(`MicroPay is listening on ${platform.url} (${where}, ${mode})\n`);
@@ -62,6 +64,17 @@ async function runServer(config: Config): Promise<number> {
   await platform.close();
   logger.info('stopped');
   return 0;
+}
+
+/** A failure to listen, said as what to do about it: the port or host to choose instead. */
+function listenFailure(error: unknown, config: Config): CommandFailed | null {
+  const code = ((error as Error).cause as NodeJS.ErrnoException | undefined)?.code;
+  const where = `port ${config.port} on ${config.host}`;
+  const choosePort = 'choose another with --port N (or the PORT setting; 0 picks a free one)';
+  if (code === 'EADDRINUSE') return new CommandFailed(`${where} is in use (by another program, or another server): ${choosePort}`);
+  if (code === 'EACCES') return new CommandFailed(`${where} needs privileges this user does not have (ports below 1024 do): ${choosePort}`);
+  if (code === 'EADDRNOTAVAIL') return new CommandFailed(`${config.host} is no address of this machine: choose another with --host HOST (or the HOST setting)`);
+  return null;
 }
 
 /**
