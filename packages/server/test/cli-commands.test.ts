@@ -701,3 +701,19 @@ describe('serve on a port in use', () => {
     }
   });
 });
+
+describe('sign: numbers', () => {
+  afterAll(stopAllChildren);
+
+  it('refuses a number beyond JavaScript\'s range (1e400 reads as Infinity) and signs others as String(number) does', async () => {
+    const [big, small, hundred] = await Promise.all([
+      runCli(['sign', '--key', SPEC_KEY, '--body', '{"a":1e400}']),
+      runCli(['sign', '--key', SPEC_KEY, '--body', '{"a":-1e400}']),
+      runCli(['sign', '--key', SPEC_KEY, '--body', '{"a":1e2,"b":1.50}']),
+    ]);
+    expect(big).toMatchObject({ code: 2, stdout: '' });
+    expect(big.stderr).toBe("micropay sign: field a: the number is beyond JavaScript's range (it reads as Infinity); send it as a string (see micropay sign --help)\n");
+    expect(small.stderr).toContain('(it reads as -Infinity)');
+    expect(hundred.stdout).toBe(`${sign({ a: '100', b: '1.5' }, SPEC_KEY)}\n`);
+  });
+});

@@ -17,7 +17,9 @@ const signCommand = defineCommand({
   details: [
     'The body is --body, else the file --file, else stdin. Its own secureHash, if any, is ignored.',
     'Values are signed as the API signs them (docs/api.md): null values are left out, "" is kept.',
-    'A number too large for JSON to carry exactly (over 2^53) is refused: send such values as strings.',
+    'A number is signed in JavaScript\'s String(number) form, which is how the platform reads it: 1e2 is',
+    'signed as 100 and 1.50 as 1.5. A number too large to carry exactly (a whole number over 2^53, or',
+    'one beyond JavaScript\'s range, like 1e400) is refused. Send such values, and any whose digits matter, as strings.',
   ].join('\n'),
   positionals: [],
   options: {
@@ -72,6 +74,10 @@ function signableBody(text: string): SignableParams {
   for (const [name, value] of Object.entries(parsed)) {
     if (name === SIGNATURE_FIELD) continue;
     if (typeof value === 'object' && value !== null) throw new UsageError(`field ${name}: objects and arrays cannot be signed`);
+    // JSON.parse reads 1e400 as Infinity: signing "Infinity" would sign what nobody wrote.
+    if (typeof value === 'number' && !Number.isFinite(value)) {
+      throw new UsageError(`field ${name}: the number is beyond JavaScript's range (it reads as ${value}); send it as a string`);
+    }
     if (typeof value === 'number' && Number.isInteger(value) && !Number.isSafeInteger(value)) {
       throw new UsageError(`field ${name}: a number this large loses digits in JSON; send it as a string`);
     }
