@@ -717,3 +717,30 @@ describe('sign: numbers', () => {
     expect(hundred.stdout).toBe(`${sign({ a: '100', b: '1.5' }, SPEC_KEY)}\n`);
   });
 });
+
+/** Polls `probe` until it gives a value, or fails after `timeoutMs`. */
+async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined>, timeoutMs = 10_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== null && value !== undefined) return value;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('notifications retry', () => {
+  const t = usePlatform();
+
+  it('counts the attempts so far in the singular for one', async () => {
+    const m = await t.cliJ<{ mchId: string; apiKey: string }>(['merchant', 'create', '--name', 'Hook Shop', '--notify-url', 'http://127.0.0.1:9/hook']);
+    const w = await createWalletWithCode(t.p, 10_00);
+    await postSigned(t.p.url, 'micropay', micropayParams({ mchId: m.mchId, key: m.apiKey, name: '' }, 'r-1', '1.00', w.payCode), m.apiKey);
+    const tried = await waitFor('the first attempt', async () =>
+      (await t.p.store.listNotifications({ mchId: m.mchId, limit: 10 })).find((n) => n.attempts === 1),
+    );
+    const r = await t.cli(['notifications', 'retry', tried.notificationId]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`Notification ${tried.notificationId} is due now (1 attempt so far); a running server sends it within a moment.\n`);
+  });
+});

@@ -50,7 +50,7 @@ const retry = defineCommand({
     out.show(
       { retried: result.kind === 'retried', notification: notificationJson(n) },
       result.kind === 'retried'
-        ? `Notification ${n.notificationId} is due now (${n.attempts} attempts so far); a running server sends it within a moment.`
+        ? `Notification ${n.notificationId} is due now (${n.attempts} ${n.attempts === 1 ? 'attempt' : 'attempts'} so far); a running server sends it within a moment.`
         : `Notification ${n.notificationId} was already delivered at ${timeText(n.deliveredAtMs!, config)}; it is not sent again.`,
     );
     return 0;
