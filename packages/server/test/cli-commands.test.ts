@@ -399,9 +399,11 @@ describe('merchant roll-key', () => {
     expect(rolled).toEqual({
       mchId: m.mchId,
       apiKey: expect.stringMatching(/^[A-Za-z0-9]{32}$/),
-      previousKeyUntil: expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+08:00$/),
+      previousKeyUntil: expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/),
       previousKeyUntilMs: expect.stringMatching(/^\d+$/),
     });
+    // The wire's form, in the platform's zone, of the same moment.
+    expect(rolled.previousKeyUntil).toBe(formatZonedTime(Number(rolled.previousKeyUntilMs), 'Asia/Kuala_Lumpur').slice(0, 19));
     const q = (key: string) => postSigned(t.p.url, 'queryBill', { mchId: m.mchId, mchOrderId: 'none' }, key);
     expect((await q(m.apiKey)).body.code).toBe(1035);
     expect((await q(rolled.apiKey)).body.code).toBe(1031);
@@ -742,5 +744,31 @@ describe('notifications retry', () => {
     const r = await t.cli(['notifications', 'retry', tried.notificationId]);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`Notification ${tried.notificationId} is due now (1 attempt so far); a running server sends it within a moment.\n`);
+  });
+});
+
+describe("JSON times: the wire's form, and every …Ms field a decimal string", () => {
+  const t = usePlatform();
+  const MS = /^\d+$/;
+
+  it('migrate, notifications list and retry, and pay --wait give their milliseconds as strings', async () => {
+    const migrate = await t.cliJ<{ migrations: { version: number; name: string; appliedAtMs: unknown }[] }>(['migrate']);
+    expect(migrate.migrations.length).toBeGreaterThan(0);
+    for (const m of migrate.migrations) expect(m.appliedAtMs).toMatch(MS);
+
+    const m = await t.cliJ<{ mchId: string; apiKey: string }>(['merchant', 'create', '--name', 'Json Shop', '--notify-url', 'http://127.0.0.1:9/hook']);
+    const w = await createWalletWithCode(t.p, 10_00);
+    const paid = await runCli(['pay', '--url', t.p.url, '--mch-id', m.mchId, '--key', m.apiKey, '--order', 'j-1', '--amount', '1.00', '--code', w.payCode, '--wait', '--json']);
+    expect(paid.code).toBe(0);
+    const steps = (JSON.parse(paid.stdout) as { steps: { step: string; elapsedMs: unknown }[] }).steps;
+    expect(steps.map((s) => s.step)).toEqual(['sending', 'done']);
+    for (const s of steps) expect(s.elapsedMs).toMatch(MS);
+
+    const { notifications } = await t.cliJ<{ notifications: Record<string, unknown>[] }>(['notifications', 'list']);
+    expect(notifications).toHaveLength(1);
+    const n = notifications[0]!;
+    expect(n).toMatchObject({ status: 'pending', createdAtMs: expect.stringMatching(MS), nextAttemptAtMs: expect.stringMatching(MS), deliveredAtMs: null });
+    const retried = await t.cliJ<{ notification: Record<string, unknown> }>(['notifications', 'retry', n.notificationId as string]);
+    expect(retried.notification).toMatchObject({ createdAtMs: n.createdAtMs, nextAttemptAtMs: expect.stringMatching(MS), deliveredAtMs: null });
   });
 });

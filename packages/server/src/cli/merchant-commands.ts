@@ -1,4 +1,4 @@
-import { formatSen, Secret } from '@micropay/protocol';
+import { formatSen, formatWireTime, Secret } from '@micropay/protocol';
 import { merchantKeyProblem } from '../domain/credentials.js';
 import { merchantIdProblem, newApiKey } from '../domain/ids.js';
 import { merchantNameProblem } from '../domain/merchant.js';
@@ -209,7 +209,7 @@ const rollKey = defineCommand({
     const untilMs = m.previousKey?.untilMs ?? Date.now();
     const until = timeText(untilMs, config);
     out.show(
-      { mchId: m.mchId, apiKey: m.apiKey.expose(), previousKeyUntil: until, previousKeyUntilMs: String(untilMs) },
+      { mchId: m.mchId, apiKey: m.apiKey.expose(), previousKeyUntil: formatWireTime(untilMs, config.timeZone), previousKeyUntilMs: String(untilMs) },
       `New API key of merchant ${m.mchId}: ${m.apiKey.expose()}   (shown once; keep it secret)\n` +
         (overlapMs === 0
           ? 'The old key stopped verifying now.'

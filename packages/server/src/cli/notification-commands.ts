@@ -68,10 +68,10 @@ function notificationJson(n: Notification) {
     url: n.url,
     status: n.status,
     attempts: n.attempts,
-    nextAttemptAtMs: n.status === 'pending' ? n.nextAttemptAtMs : null,
+    nextAttemptAtMs: n.status === 'pending' ? String(n.nextAttemptAtMs) : null,
     lastError: n.lastError,
-    createdAtMs: n.createdAtMs,
-    deliveredAtMs: n.deliveredAtMs,
+    createdAtMs: String(n.createdAtMs),
+    deliveredAtMs: n.deliveredAtMs === null ? null : String(n.deliveredAtMs),
   };
 }
 

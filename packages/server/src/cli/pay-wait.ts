@@ -64,10 +64,14 @@ function stepText(event: PayProgress): string {
   }
 }
 
+/** A step as JSON: its milliseconds as decimal strings, as every `…Ms` field of the CLI's JSON. */
 function stepJson(event: PayProgress): Record<string, unknown> {
-  if (event.step === 'outcome-unknown') return { ...event, error: { name: event.error.name, message: event.error.message } };
-  if (event.step === 'done') return { step: event.step, elapsedMs: event.elapsedMs, status: event.outcome.status };
-  return { ...event };
+  const elapsedMs = String(event.elapsedMs);
+  if (event.step === 'outcome-unknown') {
+    return { ...event, elapsedMs, nextQueryInMs: String(event.nextQueryInMs), error: { name: event.error.name, message: event.error.message } };
+  }
+  if (event.step === 'done') return { step: event.step, elapsedMs, status: event.outcome.status };
+  return { ...event, elapsedMs };
 }
 
 function outcomeText(outcome: PayOutcome, config: Config): string {

@@ -115,7 +115,11 @@ const migrate = defineCommand({
     const applied = await store.appliedMigrations();
     const lines = applied.map((m) => `  ${m.version}  ${timeText(m.appliedAtMs, config)}  ${m.name}`);
     out.show(
-      { schemaVersion: version, store: store.kind, migrations: applied },
+      {
+        schemaVersion: version,
+        store: store.kind,
+        migrations: applied.map((m) => ({ version: m.version, name: m.name, appliedAtMs: String(m.appliedAtMs) })),
+      },
       [`The ${store.kind === 'sqlite' ? 'SQLite' : 'PostgreSQL'} schema is at version ${version}. Applied:`, ...lines].join('\n'),
     );
     return 0;
