@@ -772,3 +772,29 @@ describe("JSON times: the wire's form, and every …Ms field a decimal string", 
     expect(retried.notification).toMatchObject({ createdAtMs: n.createdAtMs, nextAttemptAtMs: expect.stringMatching(MS), deliveredAtMs: null });
   });
 });
+
+describe('lists line up', () => {
+  const t = usePlatform();
+
+  it('merchant list pads ids, names and balances to the widest; wallet list pads balances so the names line up', async () => {
+    const long = await t.cliJ<{ mchId: string; apiKey: string }>(['merchant', 'create', '--name', 'Campus Canteen', '--notify-url', 'http://127.0.0.1:9/hook']);
+    const short = await t.cliJ<{ mchId: string }>(['merchant', 'create', '--name', 'Kiosk', '--mch-id', '7']);
+    const w = await createWalletWithCode(t.p, 100_00);
+    const paid = await postSigned(t.p.url, 'micropay', micropayParams({ mchId: long.mchId, key: long.apiKey, name: '' }, 'a-1', '12.50', w.payCode), long.apiKey);
+    expect(paid.body.code).toBe(0);
+    const merchants = await t.cli(['merchant', 'list']);
+    const pad = ' '.repeat(long.mchId.length - 1);
+    expect(merchants.stdout).toBe(
+      `${long.mchId}  active    Campus Canteen  balance 12.50  notify http://127.0.0.1:9/hook\n` +
+        `${short.mchId}${pad}  active    Kiosk           balance  0.00\n`,
+    );
+
+    const rich = await t.cliJ<{ walletId: string }>(['wallet', 'create', '--name', 'Rich', '--balance', '1000.00']);
+    const wallets = await t.cli(['wallet', 'list']);
+    const lines = wallets.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    const nameAt = lines.map((l) => l.lastIndexOf('  ') + 2);
+    expect(nameAt[0]).toBe(nameAt[1]);
+    expect(lines.find((l) => l.startsWith(rich.walletId))).toBe(`${rich.walletId}  active  balance 1000.00 (held 0.00)  Rich`);
+  });
+});

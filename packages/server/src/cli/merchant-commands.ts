@@ -155,13 +155,17 @@ const list = defineCommand({
     const all = await store.listMerchants();
     const balances = await store.merchantBalances();
     const balance = (m: Merchant) => formatSen(balances.get(m.mchId) ?? 0);
+    // Columns line up: ids, names and balances padded to the widest in the list.
+    const width = (texts: string[]) => Math.max(0, ...texts.map((t) => t.length));
+    const idWidth = width(all.map((m) => m.mchId));
+    const nameWidth = width(all.map((m) => m.name));
+    const balanceWidth = width(all.map(balance));
+    const line = (m: Merchant) =>
+      `${m.mchId.padEnd(idWidth)}  ${m.status.padEnd(8)}  ${m.name.padEnd(nameWidth)}  balance ${balance(m).padStart(balanceWidth)}` +
+      (m.notifyUrl === null ? '' : `  notify ${m.notifyUrl}`);
     out.show(
       { merchants: all.map((m) => ({ ...merchantJson(m), balance: balance(m) })) },
-      all.length === 0
-        ? 'No merchants.'
-        : all
-            .map((m) => `${m.mchId}  ${m.status.padEnd(8)}  ${m.name}  balance ${balance(m)}${m.notifyUrl === null ? '' : `  notify ${m.notifyUrl}`}`)
-            .join('\n'),
+      all.length === 0 ? 'No merchants.' : all.map(line).join('\n'),
     );
     return 0;
   },

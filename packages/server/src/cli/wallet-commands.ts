@@ -171,7 +171,9 @@ const list = defineCommand({
     });
     const page = found.slice(0, limit);
     const next = found.length > limit ? page[page.length - 1]!.walletId : null;
-    const lines = page.map((w) => `${w.walletId}  ${w.status.padEnd(6)}  ${balanceText(w)}  ${w.name}`);
+    // The names line up: the balances are padded to the widest on the page.
+    const balanceWidth = Math.max(0, ...page.map((w) => balanceText(w).length));
+    const lines = page.map((w) => `${w.walletId}  ${w.status.padEnd(6)}  ${balanceText(w).padEnd(balanceWidth)}  ${w.name}`);
     if (page.length === 0) lines.push('No wallets.');
     if (next !== null) lines.push(`More: micropay wallet list --after ${next}${sameFilters(options)}`);
     out.show({ wallets: page.map(walletJson), next }, lines.join('\n'));
