@@ -798,3 +798,15 @@ describe('lists line up', () => {
     expect(lines.find((l) => l.startsWith(rich.walletId))).toBe(`${rich.walletId}  active  balance 1000.00 (held 0.00)  Rich`);
   });
 });
+
+describe('wallet set-limit default', () => {
+  const t = usePlatform();
+
+  it('prints the limit that now applies: the configured default', async () => {
+    const w = await t.cliJ<{ walletId: string }>(['wallet', 'create', '--name', 'Limited', '--confirm-limit', '10.00']);
+    const standard = await t.cli(['wallet', 'set-limit', w.walletId, 'default']);
+    const configured = await t.cli(['wallet', 'set-limit', w.walletId, 'default'], { MICROPAY_CONFIRM_LIMIT: '75.00' });
+    expect(standard.stdout).toBe(`Payments above 250.00 (the default, MICROPAY_CONFIRM_LIMIT) from wallet ${w.walletId} need the holder's confirmation.\n`);
+    expect(configured.stdout).toBe(`Payments above 75.00 (the default, MICROPAY_CONFIRM_LIMIT) from wallet ${w.walletId} need the holder's confirmation.\n`);
+  });
+});

@@ -100,11 +100,11 @@ const setLimit = defineCommand({
   positionals: [WALLETID, { name: 'LIMIT', help: 'an amount like 150.00, or "default" for MICROPAY_CONFIRM_LIMIT' }],
   options: {},
   store: 'existing',
-  async run({ args, store, out }) {
+  async run({ args, store, out, config }) {
     const confirmLimitSen = args.LIMIT === 'default' ? null : limitOf(args.LIMIT);
     const w = await store.updateWalletSecurity(args.WALLETID, { confirmLimitSen });
     if (w === null) return notFound(`wallet ${args.WALLETID}`);
-    const shown = confirmLimitSen === null ? 'the platform default' : formatSen(confirmLimitSen);
+    const shown = confirmLimitSen === null ? `${formatSen(config.confirmLimitSen)} (the default, MICROPAY_CONFIRM_LIMIT)` : formatSen(confirmLimitSen);
     out.show(walletJson(w), `Payments above ${shown} from wallet ${w.walletId} need the holder's confirmation.`);
     return 0;
   },
