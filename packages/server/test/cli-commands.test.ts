@@ -810,3 +810,24 @@ describe('wallet set-limit default', () => {
     expect(configured.stdout).toBe(`Payments above 75.00 (the default, MICROPAY_CONFIRM_LIMIT) from wallet ${w.walletId} need the holder's confirmation.\n`);
   });
 });
+
+describe("docs/cli.md's session", () => {
+  it('is one session in order: a wallet pays and gets codes only while active, never after it is closed or while frozen', () => {
+    const lines = readDoc('cli.md').split('\n');
+    const status = new Map<string, 'active' | 'frozen' | 'closed'>();
+    let checked = 0;
+    lines.forEach((line, i) => {
+      const change = /^\$ micropay wallet (freeze|unfreeze|close) (\d{12})/.exec(line);
+      if (change !== null) {
+        status.set(change[2]!, change[1] === 'freeze' ? 'frozen' : change[1] === 'close' ? 'closed' : 'active');
+        return;
+      }
+      const paycode = /^\$ micropay paycode (\d{12})/.exec(line);
+      if (paycode === null || !status.has(paycode[1]!)) return;
+      const issued = lines[i + 1]!.startsWith('Payment code ');
+      expect(issued, `cli.md line ${i + 1}: ${line} (wallet ${status.get(paycode[1]!)})`).toBe(status.get(paycode[1]!) === 'active');
+      checked++;
+    });
+    expect(checked).toBeGreaterThanOrEqual(2);
+  });
+});
