@@ -694,7 +694,7 @@ describe('serve on a port in use', () => {
       expect(r.code).toBe(1);
       expect(r.stdout).toBe('');
       expect(r.stderr.split('\n').filter((l) => !l.startsWith('{'))).toEqual([
-        `micropay: port ${port} on 127.0.0.1 is in use (by another program, or another server): choose another with --port N (or the PORT setting; 0 picks a free one)`,
+        `micropay: port ${port} on 127.0.0.1 is in use by another program or server (EADDRINUSE): choose another with --port N (or the PORT setting; 0 picks a free one)`,
         '',
       ]);
     } finally {

@@ -71,9 +71,9 @@ function listenFailure(error: unknown, config: Config): CommandFailed | null {
   const code = ((error as Error).cause as NodeJS.ErrnoException | undefined)?.code;
   const where = `port ${config.port} on ${config.host}`;
   const choosePort = 'choose another with --port N (or the PORT setting; 0 picks a free one)';
-  if (code === 'EADDRINUSE') return new CommandFailed(`${where} is in use (by another program, or another server): ${choosePort}`);
-  if (code === 'EACCES') return new CommandFailed(`${where} needs privileges this user does not have (ports below 1024 do): ${choosePort}`);
-  if (code === 'EADDRNOTAVAIL') return new CommandFailed(`${config.host} is no address of this machine: choose another with --host HOST (or the HOST setting)`);
+  if (code === 'EADDRINUSE') return new CommandFailed(`${where} is in use by another program or server (EADDRINUSE): ${choosePort}`);
+  if (code === 'EACCES') return new CommandFailed(`${where} needs privileges this user does not have (EACCES; ports below 1024 do): ${choosePort}`);
+  if (code === 'EADDRNOTAVAIL') return new CommandFailed(`${config.host} is no address of this machine (EADDRNOTAVAIL): choose another with --host HOST (or the HOST setting)`);
   return null;
 }
 
