@@ -1,6 +1,6 @@
 import { formatSen, formatZonedTime, parseAmountSen } from '@micropay/protocol';
 import type { Config } from '../config.js';
-import { MAX_PIN_FAILURES } from '../domain/credentials.js';
+import { isPinLocked } from '../domain/credentials.js';
 import type { Wallet } from '../domain/model.js';
 
 /** Shared by the CLI's command modules. */
@@ -42,6 +42,6 @@ export function walletJson(w: Wallet) {
     status: w.status,
     confirmLimit: w.confirmLimitSen === null ? null : formatSen(w.confirmLimitSen),
     hasPin: w.hasPin,
-    pinLocked: w.pinFailures >= MAX_PIN_FAILURES,
+    pinLocked: isPinLocked(w.pinFailures),
   };
 }

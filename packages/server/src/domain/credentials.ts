@@ -26,10 +26,15 @@ export type PinCheck =
   | { readonly kind: 'wrong'; readonly triesLeft: number }
   | { readonly kind: 'right'; readonly triesTaken: number };
 
+/** Whether confirmation is locked until an operator unlocks it (the wrong PINs in a row reached the cap). */
+export function isPinLocked(pinFailures: number): boolean {
+  return pinFailures >= MAX_PIN_FAILURES;
+}
+
 export function decidePinTry(triesTaken: number | null, matches: boolean): PinCheck {
   if (triesTaken === null) return { kind: 'locked' };
   if (matches) return { kind: 'right', triesTaken };
-  if (triesTaken >= MAX_PIN_FAILURES) return { kind: 'locked' };
+  if (isPinLocked(triesTaken)) return { kind: 'locked' };
   return { kind: 'wrong', triesLeft: MAX_PIN_FAILURES - triesTaken };
 }
 
