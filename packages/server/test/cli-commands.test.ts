@@ -367,7 +367,7 @@ describe('merchant roll-key', () => {
     expect(text.code).toBe(0);
     const match = new RegExp(
       `^New API key of merchant ${m.mchId}: ([A-Za-z0-9]{32}) {3}\\(shown once; keep it secret\\)\\n` +
-        'The old key keeps verifying until (\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d) \\+08:00; answers are signed with the new key once the merchant has used it\\.\\n$',
+        'The old key keeps verifying until (\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d) \\+08:00; each answer is signed with its request\'s key; notifications with the new key once the merchant has used it\\.\\n$',
     ).exec(text.stdout);
     expect(match, text.stdout).not.toBeNull();
     const newKey = match![1]!;

@@ -104,7 +104,7 @@ function signedWith(data: unknown, keys: Record<string, string>): string {
 }
 
 describe('rolling a merchant key', () => {
-  it('both keys verify in the window; answers and notifications are signed with the old key until the new one is used', async () => {
+  it('both keys verify in the window; each answer is signed with the key of its request; notifications with the old key until the new one is used', async () => {
     const newKey = await roll();
     const keys = { old: oldKey, new: newKey };
 
@@ -122,25 +122,29 @@ describe('rolling a merchant key', () => {
     const firstUseAt = clock.nowMs();
     expect((await p.store.findMerchant(mchId))!.keyFirstUsedAtMs).toBe(firstUseAt);
 
-    // The old key still verifies, but everything is signed with the new key now.
+    // A till still on the old key gets answers it can verify, signed with the old key; the
+    // notification, which answers no request, is signed with the new key now.
     const paidAfter = await pay(oldKey);
     expect(paidAfter.body.code).toBe(0);
-    expect(signedWith(paidAfter.body.data, keys)).toBe('new');
+    expect(signedWith(paidAfter.body.data, keys)).toBe('old');
     expect(signedWith(await receiver.forOrder(paidAfter.body.data!.wavpayOrderId), keys)).toBe('new');
+    expect(signedWith((await query(oldKey, paidAfter.body.data!.merchantOrderId)).body.data, keys)).toBe('old');
     clock.advance(60_000);
     expect(signedWith((await pay(newKey)).body.data, keys)).toBe('new');
     // Recorded once: later uses do not write it again.
     expect((await p.store.findMerchant(mchId))!.keyFirstUsedAtMs).toBe(firstUseAt);
   });
 
-  it('the first use of the new key holds after a restart', async () => {
+  it('the first use of the new key holds after a restart: notifications stay signed with the new key', async () => {
     const newKey = await roll();
     expect((await query(newKey)).body.code).toBe(1031);
     await p.close();
     p = await startTestPlatform(ENV, clock, { dir: p.dir });
     const paid = await pay(oldKey);
     expect(paid.body.code).toBe(0);
-    expect(signedWith(paid.body.data, { old: oldKey, new: newKey })).toBe('new');
+    const keys = { old: oldKey, new: newKey };
+    expect(signedWith(paid.body.data, keys)).toBe('old');
+    expect(signedWith(await receiver.forOrder(paid.body.data!.wavpayOrderId), keys)).toBe('new');
   });
 
   it('after the window only the new key verifies, and it signs the answers even if never used before', async () => {

@@ -45,12 +45,12 @@ function keyUsed(body: SignableParams, merchant: Merchant, nowMs: number): KeyUs
 }
 
 /**
- * The merchant as this answer is signed. The first request signed with a rolled key is recorded
- * (one write per roll, never per request), and this answer is already signed with the new key.
+ * The merchant as this answer is signed: with the key that signed the request. The first request
+ * signed with a rolled key is recorded (one write per roll, never per request): from then on
+ * notifications are signed with the new key too.
  */
 async function answering(ctx: ApiContext, merchant: Merchant, used: KeyUsed): Promise<AnsweringMerchant> {
   const nowMs = ctx.clock.nowMs();
-  if (!isFirstUseOfNewKey(merchant, used)) return answeringMerchant(merchant, nowMs);
-  await ctx.store.recordKeyFirstUse(merchant.mchId, merchant.apiKey);
-  return answeringMerchant({ ...merchant, keyFirstUsedAtMs: nowMs }, nowMs);
+  if (isFirstUseOfNewKey(merchant, used)) await ctx.store.recordKeyFirstUse(merchant.mchId, merchant.apiKey);
+  return answeringMerchant(merchant, nowMs, used);
 }

@@ -217,7 +217,7 @@ const rollKey = defineCommand({
       `New API key of merchant ${m.mchId}: ${m.apiKey.expose()}   (shown once; keep it secret)\n` +
         (overlapMs === 0
           ? 'The old key stopped verifying now.'
-          : `The old key keeps verifying until ${until}; answers are signed with the new key once the merchant has used it.`),
+          : `The old key keeps verifying until ${until}; each answer is signed with its request's key; notifications with the new key once the merchant has used it.`),
     );
     return 0;
   },

@@ -25,12 +25,16 @@ export function previousKeyInOverlap(merchant: Merchant, nowMs: number): Secret 
 }
 
 /**
- * The key that signs answers and notifications to the merchant now: the one place this is chosen.
- * The current key, unless a window is open and the merchant has not used the current key yet.
+ * The key that signs an answer or notification to the merchant now: the one place this is chosen.
+ * An answer to a request is signed with the key that signed the request, so a till still on the
+ * previous key can verify its answers while other tills already use the new one. A notification
+ * answers no request: it is signed with the current key, unless a window is open and the merchant
+ * has not used the current key yet.
  */
-export function answerKey(merchant: Merchant, nowMs: number): Secret {
+export function answerKey(merchant: Merchant, nowMs: number, requestKey?: KeyUsed): Secret {
   const previous = previousKeyInOverlap(merchant, nowMs);
-  return previous !== null && merchant.keyFirstUsedAtMs === null ? previous : merchant.apiKey;
+  if (previous === null || requestKey === 'current') return merchant.apiKey;
+  return requestKey === 'previous' || merchant.keyFirstUsedAtMs === null ? previous : merchant.apiKey;
 }
 
 /** A merchant as its answers and notifications are made: `apiKey` is the key that signs them now. */
@@ -40,8 +44,8 @@ export interface AnsweringMerchant {
   readonly apiKey: Secret;
 }
 
-export function answeringMerchant(merchant: Merchant, nowMs: number): AnsweringMerchant {
-  return { mchId: merchant.mchId, name: merchant.name, apiKey: answerKey(merchant, nowMs) };
+export function answeringMerchant(merchant: Merchant, nowMs: number, requestKey?: KeyUsed): AnsweringMerchant {
+  return { mchId: merchant.mchId, name: merchant.name, apiKey: answerKey(merchant, nowMs, requestKey) };
 }
 
 /**
