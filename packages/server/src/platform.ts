@@ -79,11 +79,22 @@ export class StoreUnavailableError extends Error {
   override name = 'StoreUnavailableError';
 }
 
-/** The URL without its password, for messages and logs. */
+/** Whether a database URL carries a password: in its user part, or as libpq's `password` parameter. */
+export function urlHasPassword(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return u.password !== '' || u.searchParams.has('password');
+  } catch {
+    return true;
+  }
+}
+
+/** The URL without its password (either form, see urlHasPassword), for messages and logs. */
 export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
     if (u.password !== '') u.password = '****';
+    if (u.searchParams.has('password')) u.searchParams.set('password', '****');
     return u.toString();
   } catch {
     return 'postgres://…';

@@ -8,6 +8,7 @@ import { formatZonedTime, sign, zonedWireTime, type SignableParams } from '@micr
 import { COMMANDS } from '../src/cli/commands.js';
 import { CommandLineError, parseCommandLine, usage } from '../src/cli/command-line.js';
 import { newCodeHint } from '../src/cli/platform-commands.js';
+import { redactUrl } from '../src/platform.js';
 import { docBlock, readDoc } from './doc-blocks.js';
 import { createWalletWithCode, emptyTestDatabase, micropayParams, postRaw, postSigned, startTestPlatform, type TestPlatform } from './helpers.js';
 import { CLI, cleanEnv, cliJson, runCli, startServerProcess, stopAllChildren, type CliResult } from './process-helpers.js';
@@ -676,6 +677,9 @@ describe('serve --sandbox: the banner', () => {
     expect(newCodeHint('601234567890', './data/micropay.db')).toBe('new one: npx micropay paycode 601234567890');
     const withPassword = newCodeHint('601234567890', 'postgres://shop:s3cret@db.example:5432/pay');
     expect(withPassword).toBe("new one: npx micropay paycode 601234567890 --db with this server's database URL (its password is not printed)");
+    // libpq also takes the password as a parameter: it is never printed either.
+    expect(newCodeHint('601234567890', 'postgres://shop@db.example/pay?password=s3cret')).toBe(withPassword);
+    expect(redactUrl('postgres://shop@db.example/pay?password=s3cret&sslmode=require')).not.toContain('s3cret');
     expect(newCodeHint('601234567890', 'postgres://shop@db.example/pay?sslmode=require')).toBe(
       "new one: npx micropay paycode 601234567890 --db 'postgres://shop@db.example/pay?sslmode=require'",
     );

@@ -1,6 +1,6 @@
 import { DEFAULT_DATABASE, type Config } from '../config.js';
 import { createLogger } from '../log.js';
-import { isPostgresUrl, redactUrl, startPlatform } from '../platform.js';
+import { isPostgresUrl, redactUrl, startPlatform, urlHasPassword } from '../platform.js';
 import { prepareSandbox } from '../sandbox.js';
 import { defineCommand, type CommandGroup } from './command-line.js';
 import { CommandFailed, timeText } from './common.js';
@@ -86,16 +86,8 @@ export function newCodeHint(walletId: string, database: string): string {
   const command = `new one: npx micropay paycode ${walletId}`;
   if (database === DEFAULT_DATABASE) return command;
   if (database === ':memory:') return 'new ones come from the wallet API: this store is in memory, no other process sees it';
-  if (isPostgresUrl(database) && hasPassword(database)) return `${command} --db with this server's database URL (its password is not printed)`;
+  if (isPostgresUrl(database) && urlHasPassword(database)) return `${command} --db with this server's database URL (its password is not printed)`;
   return `${command} --db ${shellWord(database)}`;
-}
-
-function hasPassword(url: string): boolean {
-  try {
-    return new URL(url).password !== '';
-  } catch {
-    return true;
-  }
 }
 
 /** A word a POSIX shell reads back unchanged: quoted unless it is plainly safe. */
