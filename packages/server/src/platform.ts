@@ -159,8 +159,11 @@ export async function startPlatform(
         server.close(() => resolve());
         server.closeIdleConnections();
       });
-      await store.close();
-      lock?.release();
+      try {
+        await store.close();
+      } finally {
+        lock?.release();
+      }
     },
   };
 }

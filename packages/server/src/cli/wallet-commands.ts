@@ -1,6 +1,7 @@
 import { formatSen, formatWireTime, parseAmountSen } from '@micropay/protocol';
 import { hashPin, hashWalletToken, newWalletToken, PIN_RULE } from '../domain/credentials.js';
 import type { Wallet, WalletStatus } from '../domain/model.js';
+import { walletStatusProblem } from '../domain/wallet.js';
 import { defineCommand, type CommandGroup } from './command-line.js';
 import { amountSen, CommandFailed, notFound, timeText, UsageError, walletJson } from './common.js';
 
@@ -206,7 +207,9 @@ function statusCommand(verb: 'freeze' | 'unfreeze' | 'close') {
     async run({ args, store, out }) {
       const w = await store.setWalletStatus(args.WALLETID, status);
       if (w === null) return notFound(`wallet ${args.WALLETID}`);
-      if (w.status === 'closed' && verb !== 'close') throw new CommandFailed(`wallet ${w.walletId} is closed; closing is final`);
+      // The store left a wallet it may not change as it was: say why, in the domain's words.
+      const problem = w.status === status ? null : walletStatusProblem(w, status);
+      if (problem !== null) throw new CommandFailed(problem);
       out.show(walletJson(w), verb === 'close' ? `Wallet ${w.walletId} is closed: it cannot pay or receive refunds.` : `Wallet ${w.walletId} is ${w.status}.`);
       return 0;
     },
