@@ -53,6 +53,16 @@ describe('a closed wallet', () => {
     }
   });
 
+  it('is never frozen, unfrozen or reopened: the CLI says closing is final and the wallet stays closed', async () => {
+    for (const verb of ['freeze', 'unfreeze']) {
+      const cli = await runCli(['wallet', verb, walletId, '--db', p.dbPath]);
+      expect(cli.code).toBe(1);
+      expect(cli.stderr).toBe(`micropay: wallet ${walletId} is closed; closing is final\n`);
+    }
+    expect((await runCli(['wallet', 'close', walletId, '--db', p.dbPath])).code).toBe(0);
+    expect((await p.store.findWallet(walletId))!.status).toBe('closed');
+  });
+
   it('issues no payment code, and says it is closed, not frozen (store, CLI); its token opens nothing (wallet API)', async () => {
     expect(await p.store.issuePayCode(walletId, 60_000)).toBe('WALLET_CLOSED');
     const cli = await runCli(['paycode', walletId, '--db', p.dbPath]);
