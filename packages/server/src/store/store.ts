@@ -1,5 +1,6 @@
 import type { MicropayCommand, RefundCommand, Secret } from '@micropay/protocol';
 import { merchantIdProblem } from '../domain/ids.js';
+import { merchantAccount } from '../domain/ledger.js';
 import type { PaymentDecision } from '../domain/payment.js';
 import type { Merchant, MerchantStatus, Order, PayCode, Refund, Wallet, WalletStatus } from '../domain/model.js';
 import type { Notification, NotificationStatus } from '../domain/notification.js';
@@ -276,4 +277,17 @@ export interface AppliedMigration {
   readonly version: number;
   readonly name: string;
   readonly appliedAtMs: number;
+}
+
+/**
+ * merchantBalances' answer from the balances a store read by ledger account: each merchant asked
+ * for whose account exists, by mchId (an unknown merchant is left out).
+ */
+export function balancesByMerchant(mchIds: readonly string[], byAccount: ReadonlyMap<string, number>): Map<string, number> {
+  const balances = new Map<string, number>();
+  for (const mchId of mchIds) {
+    const balance = byAccount.get(merchantAccount(mchId));
+    if (balance !== undefined) balances.set(mchId, balance);
+  }
+  return balances;
 }

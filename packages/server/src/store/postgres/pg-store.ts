@@ -17,6 +17,7 @@ import { MerchantCache } from '../merchant-cache.js';
 import { toMerchant, toOrder, toPayCode, toWallet, type Row } from '../rows.js';
 import {
   auditReport,
+  balancesByMerchant,
   checkedLimit,
   containsPattern,
   importedMerchantId,
@@ -227,13 +228,7 @@ export class PgStore implements Store {
       'SELECT account_id, SUM(balance_sen) AS balance_sen FROM account_shards WHERE account_id = ANY($1) GROUP BY account_id',
       [ids.map(merchantAccount)],
     );
-    const byAccount = new Map((rows as { account_id: string; balance_sen: number }[]).map((r) => [r.account_id, r.balance_sen]));
-    const balances = new Map<string, number>();
-    for (const mchId of ids) {
-      const balance = byAccount.get(merchantAccount(mchId));
-      if (balance !== undefined) balances.set(mchId, balance);
-    }
-    return balances;
+    return balancesByMerchant(ids, new Map((rows as { account_id: string; balance_sen: number }[]).map((r) => [r.account_id, r.balance_sen])));
   }
 
   async setMerchantStatus(mchId: string, status: MerchantStatus): Promise<Merchant | null> {

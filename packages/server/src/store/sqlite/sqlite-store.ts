@@ -19,6 +19,7 @@ import { MerchantCache } from '../merchant-cache.js';
 import { PLATFORM_BUSY, WaitingPayments } from '../waiting-payments.js';
 import {
   auditReport,
+  balancesByMerchant,
   checkedLimit,
   containsPattern,
   importedMerchantId,
@@ -178,14 +179,8 @@ export class SqliteStore implements Store {
 
   async merchantBalances(mchIds?: readonly string[]): Promise<Map<string, number>> {
     const ids = mchIds ?? (this.#s.listMerchantIds.all() as { mch_id: string }[]).map((r) => r.mch_id);
-    const balances = new Map<string, number>();
     const rows = this.#s.accountBalances.all(JSON.stringify(ids.map(merchantAccount))) as { id: string; balance_sen: number }[];
-    const byAccount = new Map(rows.map((r) => [r.id, r.balance_sen]));
-    for (const mchId of ids) {
-      const balance = byAccount.get(merchantAccount(mchId));
-      if (balance !== undefined) balances.set(mchId, balance);
-    }
-    return balances;
+    return balancesByMerchant(ids, new Map(rows.map((r) => [r.id, r.balance_sen])));
   }
 
   async setMerchantStatus(mchId: string, status: MerchantStatus): Promise<Merchant | null> {
