@@ -1,9 +1,10 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ORDER_STATUSES, PAID_ORDER_STATUSES, type RefundCommand } from '@micropay/protocol';
+import { ORDER_STATUSES, PAID_ORDER_STATUSES, Secret, type RefundCommand } from '@micropay/protocol';
 import { decidePinTry, MAX_PIN_FAILURES } from '../src/domain/credentials.js';
-import { RefundIdSource } from '../src/domain/ids.js';
+import { newApiKey, RefundIdSource } from '../src/domain/ids.js';
+import { MerchantNameError } from '../src/domain/merchant.js';
 import { isPaidOrder } from '../src/domain/order-state.js';
 import { canChangeWalletStatus, walletStatusProblem } from '../src/domain/wallet.js';
 import type { WalletStatus } from '../src/domain/model.js';
@@ -107,6 +108,18 @@ describe('wallet status changes (domain/wallet.ts)', () => {
     expect((await p.store.setWalletStatus(w.walletId, 'active'))?.status).toBe('closed');
     expect((await p.store.findWallet(w.walletId))?.status).toBe('closed');
     expect(await p.store.setWalletStatus('W0000000000000000', 'frozen')).toBeNull();
+  });
+});
+
+describe('merchant names (domain/merchant.ts)', () => {
+  it('are checked by the store on every write: a name answers would sign re-splittable is refused, nothing written', async () => {
+    p = await startTestPlatform();
+    await expect(p.store.createMerchant({ name: 'Car|Park', apiKey: new Secret(newApiKey()) })).rejects.toThrow(MerchantNameError);
+    expect(await p.store.listMerchants()).toEqual([]);
+    const m = await p.store.createMerchant({ name: 'Car Park', apiKey: new Secret(newApiKey()) });
+    await expect(p.store.updateMerchant(m.mchId, { name: 'Car|Park' })).rejects.toThrow('a merchant name must not contain "|"');
+    await expect(p.store.updateMerchant(m.mchId, { name: '' })).rejects.toThrow(MerchantNameError);
+    expect((await p.store.findMerchant(m.mchId))!.name).toBe('Car Park');
   });
 });
 

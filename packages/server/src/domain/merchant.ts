@@ -13,3 +13,13 @@ export function merchantNameProblem(name: string): string | null {
   if (/[\u0000-\u001f\u007f]/.test(name)) return 'a merchant name must not contain control characters (tabs, line breaks)';
   return null;
 }
+
+export class MerchantNameError extends Error {
+  override name = 'MerchantNameError';
+}
+
+/** Throws when `name` may not be a merchant's name: the stores check it on every write of one. */
+export function checkMerchantName(name: string): void {
+  const problem = merchantNameProblem(name);
+  if (problem !== null) throw new MerchantNameError(problem);
+}

@@ -11,6 +11,7 @@ import { assert, merchantAccount, walletAccount } from '../../domain/ledger.js';
 import type { Merchant, MerchantStatus, Order, PayCode, PaymentPolicy, Wallet, WalletStatus } from '../../domain/model.js';
 import { decidePayment, orderAfterFault, paymentFingerprint, type PaymentDecision } from '../../domain/payment.js';
 import { decideClose, decideConfirm, decideDecline, decideSweep, type Settlement } from '../../domain/settlement.js';
+import { checkMerchantName } from '../../domain/merchant.js';
 import { canChangeWalletStatus, checkTopUp, checkWalletOpen, payCodeRefusal, topUpEntry } from '../../domain/wallet.js';
 import { AUDIT_QUERIES } from '../audit.js';
 import { MerchantCache } from '../merchant-cache.js';
@@ -174,6 +175,7 @@ export class PgStore implements Store {
   }
 
   async #insertMerchant(c: pg.PoolClient, input: NewMerchant): Promise<Merchant> {
+    checkMerchantName(input.name);
     const now = this.#clock.nowMs();
     // One merchant creation at a time: the free id found below stays free until this commits.
     await c.query(`SELECT pg_advisory_xact_lock(hashtext('micropay:create-merchant'))`);
@@ -263,6 +265,7 @@ export class PgStore implements Store {
   }
 
   async updateMerchant(mchId: string, changes: { name?: string; notifyUrl?: string | null }): Promise<Merchant | null> {
+    if (changes.name !== undefined) checkMerchantName(changes.name);
     const { rows } = await this.pool.query(
       `UPDATE merchants SET name = CASE WHEN $1::boolean THEN $2 ELSE name END,
                             notify_url = CASE WHEN $3::boolean THEN $4 ELSE notify_url END

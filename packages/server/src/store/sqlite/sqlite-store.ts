@@ -13,6 +13,7 @@ import {
   decideSweep,
   type Settlement,
 } from '../../domain/settlement.js';
+import { checkMerchantName } from '../../domain/merchant.js';
 import { canChangeWalletStatus, checkTopUp, checkWalletOpen, payCodeRefusal, topUpEntry } from '../../domain/wallet.js';
 import { AUDIT_QUERIES } from '../audit.js';
 import { MerchantCache } from '../merchant-cache.js';
@@ -144,6 +145,7 @@ export class SqliteStore implements Store {
   }
 
   #insertMerchant(input: NewMerchant): Merchant {
+    checkMerchantName(input.name);
     const now = this.#clock.nowMs();
     const mchId = input.mchId === undefined ? this.#freeMerchantId(now) : importedMerchantId(input.mchId);
     if (input.mchId !== undefined && this.#s.findMerchant.get(mchId) !== undefined) throw new MerchantIdTakenError(mchId);
@@ -203,6 +205,7 @@ export class SqliteStore implements Store {
   }
 
   async updateMerchant(mchId: string, changes: { name?: string; notifyUrl?: string | null }): Promise<Merchant | null> {
+    if (changes.name !== undefined) checkMerchantName(changes.name);
     return this.#updateMerchant(mchId, () => {
       if (changes.name !== undefined) this.#s.setMerchantName.run(changes.name, mchId);
       if (changes.notifyUrl !== undefined) this.#s.setMerchantNotifyUrl.run(changes.notifyUrl, mchId);
