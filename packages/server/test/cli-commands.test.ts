@@ -525,6 +525,23 @@ describe('micropay sign', () => {
     }
   });
 
+  it('takes the key from MICROPAY_KEY, keeping it off the command line (sign and the API commands); with neither, a usage error', async () => {
+    await t.cli(['merchant', 'create', '--name', 'Env Shop', '--mch-id', '202006001', '--key', SPEC_KEY]);
+    const body = JSON.stringify({ mchId: '202006001', mchOrderId: 'env-1', timestamp: String(Date.now()) });
+    const env = { MICROPAY_KEY: SPEC_KEY };
+    const [byFlag, byEnv, query, none] = await Promise.all([
+      runCli(['sign', '--key', SPEC_KEY, '--body', body]),
+      runCli(['sign', '--body', body], { env }),
+      runCli(['query', '--url', t.p.url, '--mch-id', '202006001', '--order', 'env-1', '--json'], { env }),
+      runCli(['sign', '--body', body]),
+    ]);
+    expect(byEnv.stdout).toBe(byFlag.stdout);
+    // Signed with the key from the environment: 1031 (no such order), not 1035.
+    expect(JSON.parse(query.stdout)).toMatchObject({ code: 1031 });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toBe('micropay sign: --key is required (or set MICROPAY_KEY) (see micropay sign --help)\n');
+  });
+
   it('refuses what cannot be signed, exit 2', async () => {
     const cases: [string[], string][] = [
       [['--body', '{"a":{"b":1}}'], 'field a: objects and arrays cannot be signed'],

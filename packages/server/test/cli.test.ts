@@ -520,7 +520,10 @@ describe.concurrent('mistakes an operator can make', () => {
     },
     { args: ['paycode'], says: 'micropay paycode: WALLETID is required (see micropay paycode --help)\n' },
     { args: ['merchant', 'list', '--bogus'], says: 'micropay merchant list: unknown option --bogus (see micropay merchant list --help)\n' },
-    { args: ['pay', '--url', 'http://127.0.0.1:9', '--mch-id', '202001001', '--order', 'o'], says: 'micropay pay: --key is required (see micropay pay --help)\n' },
+    {
+      args: ['pay', '--url', 'http://127.0.0.1:9', '--mch-id', '202001001', '--order', 'o', '--amount', '1.00', '--code', '395714874945038155'],
+      says: 'micropay pay: --key is required (or set MICROPAY_KEY) (see micropay pay --help)\n',
+    },
   ];
   for (const { args, says } of usageMistakes) {
     it(`\`${['micropay', ...args].join(' ')}\` is a usage mistake: exits 2 and says "${says.split('\n')[0]}"`, async () => {

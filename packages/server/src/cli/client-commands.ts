@@ -11,7 +11,7 @@ import {
 import { MCH_ID, resultCodeInfo, zonedWireTime } from '@micropay/protocol';
 import type { Config } from '../config.js';
 import { defineCommand, type CommandGroup, type OptionSpec } from './command-line.js';
-import { CommandFailed, UsageError, type Output } from './common.js';
+import { CommandFailed, KEY_HELP, merchantKey, UsageError, type Output } from './common.js';
 import { payAndWait } from './pay-wait.js';
 
 /**
@@ -23,7 +23,7 @@ import { payAndWait } from './pay-wait.js';
 const CONNECTION = {
   url: { type: 'string', value: 'URL', help: "the platform's URL (default http://HOST:PORT from the settings, else http://127.0.0.1:8080)" },
   'mch-id': { type: 'string', value: 'MCHID', required: true, help: 'the merchant id' },
-  key: { type: 'string', value: 'KEY', required: true, help: "the merchant's API key: it signs the request and verifies the answer" },
+  key: { type: 'string', value: 'KEY', help: `the merchant's API key: it signs the request and verifies the answer ${KEY_HELP}` },
   'sandbox-fault': { type: 'string', value: 'FAULT', help: 'on a sandbox platform, rehearse an edge: sent as X-MicroPay-Sandbox (docs/api.md)' },
 } as const satisfies Record<string, OptionSpec>;
 
@@ -52,7 +52,7 @@ function clientOf(options: ConnectionOptions, config: Config): MicroPayClient {
   if (!MCH_ID.test(options['mch-id']!)) throw new UsageError('--mch-id must be a merchant id (digits, like 202006001)');
   const fault = options['sandbox-fault'];
   const headers: Record<string, string> = fault === undefined ? {} : { 'X-MicroPay-Sandbox': fault };
-  return new MicroPayClient({ baseUrl: url, mchId: options['mch-id']!, apiKey: options.key!, timeoutMs: 15_000, headers });
+  return new MicroPayClient({ baseUrl: url, mchId: options['mch-id']!, apiKey: merchantKey(options.key), timeoutMs: 15_000, headers });
 }
 
 /** What one call answered, as the CLI prints it: the envelope, and whether its data verified. */

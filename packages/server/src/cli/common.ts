@@ -15,6 +15,20 @@ export interface Output {
  */
 export class UsageError extends Error {}
 
+/** The environment variable that may carry a merchant key instead of --key. */
+export const KEY_VARIABLE = 'MICROPAY_KEY';
+export const KEY_HELP = `(or the ${KEY_VARIABLE} environment variable, which keeps the key out of ps and shell history)`;
+
+/**
+ * The merchant key of an API or signing command: --key, else MICROPAY_KEY. A key on the command
+ * line is visible to every user of the machine (ps, /proc) and stays in shell history.
+ */
+export function merchantKey(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  const key = flag ?? env[KEY_VARIABLE];
+  if (key === undefined || key === '') throw new UsageError(`--key is required (or set ${KEY_VARIABLE})`);
+  return key;
+}
+
 export function amountSen(text: string, what: string): number {
   const sen = parseAmountSen(text);
   if (sen === null || sen <= 0) throw new UsageError(`${what} must be a positive amount like 100.00`);

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { sign, SIGNATURE_FIELD, type SignableParams } from '@micropay/protocol';
 import { defineCommand, type CommandGroup } from './command-line.js';
-import { CommandFailed, UsageError } from './common.js';
+import { CommandFailed, KEY_HELP, merchantKey, UsageError } from './common.js';
 
 /**
  * `micropay sign`: the secureHash of a JSON body for a key, computed by the protocol's own
@@ -23,16 +23,17 @@ const signCommand = defineCommand({
   ].join('\n'),
   positionals: [],
   options: {
-    key: { type: 'string', value: 'KEY', required: true, help: "the merchant's API key" },
+    key: { type: 'string', value: 'KEY', help: `the merchant's API key ${KEY_HELP}` },
     body: { type: 'string', value: 'JSON', help: 'the body, a JSON object' },
     file: { type: 'string', value: 'FILE', help: 'read the body from this file' },
   },
   store: 'none',
   async run({ options, out }) {
+    const key = merchantKey(options.key);
     if (options.body !== undefined && options.file !== undefined) throw new UsageError('give the body with --body or --file, not both');
     const text = options.body ?? (options.file !== undefined ? await fromFile(options.file) : await fromStdin());
     const body = signableBody(text);
-    const secureHash = sign(body, options.key);
+    const secureHash = sign(body, key);
     out.show({ secureHash }, secureHash);
     return 0;
   },
