@@ -11,7 +11,7 @@ import { PgStore } from '../src/store/postgres/pg-store.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../src/store/store.js';
 import { MAX_WAITING_PAYMENTS } from '../src/store/waiting-payments.js';
-import { accountBalanceSen } from './db-access.js';
+import { accountBalanceSen, execute } from './db-access.js';
 import {
   createMerchant,
   createWalletWithCode,
@@ -129,6 +129,34 @@ describe('a full payment queue', () => {
     const again = await postSigned(p.url, 'micropay', micropayParams(m, 'NEXT', '2.00', next.payCode), m.key);
     expect(again.body.code).toBe(ResultCode.SUCCESS);
     expect(await accountBalanceSen(p.store, `wallet:${next.walletId}`)).toBe(8_00);
+  });
+
+  it('a payment that fails frees its place too: after faults, the full number of places takes payments again', async () => {
+    const p = await startBounded(2);
+    const m = await createMerchant(p, 'Bounded Car Park');
+    // A fault no request can cause: the database refuses to record these payments as paid.
+    if (p.store.kind === 'sqlite') {
+      await execute(p.store, `CREATE TRIGGER refuse_boom BEFORE INSERT ON orders
+        WHEN NEW.goods_info = 'boom' AND NEW.status = 'PAID' BEGIN SELECT RAISE(ABORT, 'injected fault'); END`);
+    } else {
+      await execute(p.store, `CREATE FUNCTION refuse_boom() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF NEW.goods_info = 'boom' AND NEW.status = 'PAID' THEN RAISE EXCEPTION 'injected fault'; END IF;
+          RETURN NEW;
+        END $$`);
+      await execute(p.store, 'CREATE TRIGGER refuse_boom BEFORE INSERT ON orders FOR EACH ROW EXECUTE FUNCTION refuse_boom()');
+    }
+    const wallets = await Promise.all([1, 2, 3, 4].map(() => createWalletWithCode(p, 10_00)));
+    for (let round = 0; round < 3; round++) {
+      const faults = await Promise.allSettled(
+        wallets.slice(0, 2).map((w, i) => p.store.pay({ ...command(m, `BOOM-${round}-${i}`, 1_00, w.payCode), goodsInfo: 'boom' })),
+      );
+      for (const f of faults) expect(f.status === 'rejected' || f.value.kind !== 'paid').toBe(true);
+      expect(faults.some((f) => f.status === 'fulfilled' && f.value.kind === 'rejected' && f.value.reason === 'PLATFORM_BUSY')).toBe(false);
+    }
+    // Had a failed payment kept its place, these would be turned away as busy.
+    const paid = await Promise.all(wallets.slice(2).map((w, i) => p.store.pay(command(m, `OK-${i}`, 1_00, w.payCode))));
+    expect(paid.map((d) => d.kind)).toEqual(['paid', 'paid']);
   });
 
   it("the client's pay() takes 9007 as unrecorded: it queries, finds no record, sends the same order again and ends PAID, charged once", async () => {
