@@ -69,60 +69,95 @@ type Step =
   | { readonly kind: 'not-recorded' };
 
 export async function runPayFlow(client: MicroPayClient, request: PayRequest, options: PayOptions): Promise<PayOutcome> {
-  const timing = {
-    firstQueryDelayMs: duration('firstQueryDelayMs', options.firstQueryDelayMs ?? PAY_DEFAULTS.firstQueryDelayMs, 0),
-    // At least 1 ms: 0 would re-query back-to-back (and re-close) until the deadline.
-    queryIntervalMs: duration('queryIntervalMs', options.queryIntervalMs ?? PAY_DEFAULTS.queryIntervalMs, 1),
-    deadlineMs: duration('deadlineMs', options.deadlineMs ?? PAY_DEFAULTS.deadlineMs, 0),
-  };
-  const { signal } = options;
-  const mchOrderId = request.mchOrderId;
-  const startedAt = Date.now();
-  const deadlineAt = startedAt + timing.deadlineMs;
-  let lastKnown: OrderData | null = null;
-  // Whether the order was seen waiting for the customer: a FAILED after that means "not confirmed".
-  let sawPending = false;
-  let sends = 0;
-  let queries = 0;
+  try {
+    return await new PayFlow(client, request, options).run();
+  } catch (error) {
+    if (error instanceof MicroPayAbortedError && error.mchOrderId === null) throw new MicroPayAbortedError(request.mchOrderId, error.cause);
+    throw error;
+  }
+}
 
-  type ProgressEvent = PayProgress extends infer E ? (E extends PayProgress ? Omit<E, 'mchOrderId' | 'elapsedMs'> : never) : never;
-  const emit = (event: ProgressEvent): void => {
-    if (options.onProgress === undefined) return;
-    try {
-      options.onProgress({ mchOrderId, elapsedMs: Date.now() - startedAt, ...event } as PayProgress);
-    } catch {
-      // A display bug must never leave a payment half-handled: the flow carries on.
+type ProgressEvent = PayProgress extends infer E ? (E extends PayProgress ? Omit<E, 'mchOrderId' | 'elapsedMs'> : never) : never;
+
+/** One run of the flow: what it has seen so far, and one method per kind of call it makes. */
+class PayFlow {
+  readonly #timing: { readonly firstQueryDelayMs: number; readonly queryIntervalMs: number; readonly deadlineMs: number };
+  readonly #mchOrderId: string;
+  readonly #startedAt = Date.now();
+  #lastKnown: OrderData | null = null;
+  /** Whether the order was seen waiting for the customer: a FAILED after that means "not confirmed". */
+  #sawPending = false;
+  #sends = 0;
+  #queries = 0;
+
+  constructor(
+    private readonly client: MicroPayClient,
+    private readonly request: PayRequest,
+    private readonly options: PayOptions,
+  ) {
+    this.#timing = {
+      firstQueryDelayMs: duration('firstQueryDelayMs', options.firstQueryDelayMs ?? PAY_DEFAULTS.firstQueryDelayMs, 0),
+      // At least 1 ms: 0 would re-query back-to-back (and re-close) until the deadline.
+      queryIntervalMs: duration('queryIntervalMs', options.queryIntervalMs ?? PAY_DEFAULTS.queryIntervalMs, 1),
+      deadlineMs: duration('deadlineMs', options.deadlineMs ?? PAY_DEFAULTS.deadlineMs, 0),
+    };
+    this.#mchOrderId = request.mchOrderId;
+  }
+
+  async run(): Promise<PayOutcome> {
+    const timing = this.#timing;
+    const deadlineAt = this.#startedAt + timing.deadlineMs;
+    let step = await this.#send();
+    if (step.kind === 'final') return this.#finish(step.outcome);
+    let nextQueryAt = Date.now() + timing.firstQueryDelayMs;
+    this.#announce(step as Step & { kind: 'open' }, timing.firstQueryDelayMs, false);
+    let closeWhy: 'deadline' | 'platform-error' = 'deadline';
+
+    for (;;) {
+      if (nextQueryAt >= deadlineAt) {
+        await this.#sleep(deadlineAt - Date.now());
+        break;
+      }
+      await this.#sleep(nextQueryAt - Date.now());
+      const wasPending = this.#sawPending;
+      const result = await this.#query();
+      if (result === 'close-now') {
+        closeWhy = 'platform-error';
+        break;
+      }
+      if (result.kind === 'final') return this.#finish(result.outcome);
+      if (result.kind === 'not-recorded') {
+        // The platform has no record, so the payment was never made: the same order may be
+        // sent again. Same mchOrderId, same parameters — never a new order id.
+        this.#emit({ step: 'not-recorded' });
+        const wasPendingBeforeSend = this.#sawPending;
+        step = await this.#send();
+        if (step.kind === 'final') return this.#finish(step.outcome);
+        nextQueryAt = Date.now() + timing.firstQueryDelayMs;
+        this.#announce(step as Step & { kind: 'open' }, timing.firstQueryDelayMs, wasPendingBeforeSend);
+        continue;
+      }
+      nextQueryAt = Date.now() + timing.queryIntervalMs;
+      this.#announce(result, timing.queryIntervalMs, wasPending);
     }
-  };
-  const finish = (outcome: PayOutcome): PayOutcome => {
-    emit({ step: 'done', outcome });
-    return outcome;
-  };
-  const failed = (reason: PayFailReason, order: OrderData | null): Step => ({
-    kind: 'final',
-    outcome: { status: 'FAILED', mchOrderId, reason, message: FAIL_MESSAGE[reason], order },
-  });
-  const paid = (order: OrderData): Step => ({ kind: 'final', outcome: { status: 'PAID', mchOrderId, order } });
-  const seen = (order: OrderData): void => {
-    lastKnown = order;
-    if (order.tradeStatus === 'PENDING') sawPending = true;
-  };
+    return this.#close(closeWhy);
+  }
 
-  const send = async (): Promise<Step> => {
-    sends += 1;
-    emit({ step: 'sending', attempt: sends });
+  async #send(): Promise<Step> {
+    this.#sends += 1;
+    this.#emit({ step: 'sending', attempt: this.#sends });
     try {
-      const order = await client.micropay(request, { signal });
-      seen(order);
-      return paid(order);
+      const order = await this.client.micropay(this.request, { signal: this.options.signal });
+      this.#seen(order);
+      return this.#paid(order);
     } catch (error) {
-      if (error instanceof OrderPaidError) return paid(seenOrder(error.order));
-      if (error instanceof OrderPayingError) return { kind: 'open', order: seenOrder(error.order), error: null };
-      if (error instanceof OrderClosedError) return failed(sawPending ? 'NOT_CONFIRMED' : 'ORDER_CLOSED', seenOrNull(error.order));
-      if (error instanceof InsufficientBalanceError) return failed('INSUFFICIENT_BALANCE', seenOrNull(error.order));
-      if (error instanceof WalletFrozenError) return failed('WALLET_FROZEN', seenOrNull(error.order));
-      if (error instanceof PayCodeExpiredError) return failed('PAY_CODE_EXPIRED', null);
-      if (error instanceof UnknownPayCodeError) return failed('PAY_CODE_UNKNOWN', null);
+      if (error instanceof OrderPaidError) return this.#paid(this.#seenOrder(error.order));
+      if (error instanceof OrderPayingError) return { kind: 'open', order: this.#seenOrder(error.order), error: null };
+      if (error instanceof OrderClosedError) return this.#failed(this.#sawPending ? 'NOT_CONFIRMED' : 'ORDER_CLOSED', this.#seenOrNull(error.order));
+      if (error instanceof InsufficientBalanceError) return this.#failed('INSUFFICIENT_BALANCE', this.#seenOrNull(error.order));
+      if (error instanceof WalletFrozenError) return this.#failed('WALLET_FROZEN', this.#seenOrNull(error.order));
+      if (error instanceof PayCodeExpiredError) return this.#failed('PAY_CODE_EXPIRED', null);
+      if (error instanceof UnknownPayCodeError) return this.#failed('PAY_CODE_UNKNOWN', null);
       // Turned away unrecorded (9007): the query that follows finds no record and sends the same
       // order again, as after a request that never arrived.
       if (isOutcomeUnknown(error) || error instanceof PlatformBusyError) return { kind: 'open', order: null, error };
@@ -130,25 +165,16 @@ export async function runPayFlow(client: MicroPayClient, request: PayRequest, op
       // was charged, and no amount of waiting changes it.
       throw error;
     }
-  };
-  const seenOrder = (order: OrderData | null): OrderData => {
-    // The answer rules guarantee these codes carry a verified order.
-    seen(order!);
-    return order!;
-  };
-  const seenOrNull = (order: OrderData | null): OrderData | null => {
-    if (order !== null) seen(order);
-    return order;
-  };
+  }
 
-  const query = async (): Promise<Step | 'close-now'> => {
-    queries += 1;
-    emit({ step: 'querying', attempt: queries });
+  async #query(): Promise<Step | 'close-now'> {
+    this.#queries += 1;
+    this.#emit({ step: 'querying', attempt: this.#queries });
     try {
-      const order = await client.queryBill({ mchOrderId }, { signal });
-      seen(order);
-      if (PAID_ORDER_STATUSES.includes(order.tradeStatus)) return paid(order);
-      if (order.tradeStatus === 'FAILED') return failed(sawPending ? 'NOT_CONFIRMED' : 'PAYMENT_FAILED', order);
+      const order = await this.client.queryBill({ mchOrderId: this.#mchOrderId }, { signal: this.options.signal });
+      this.#seen(order);
+      if (PAID_ORDER_STATUSES.includes(order.tradeStatus)) return this.#paid(order);
+      if (order.tradeStatus === 'FAILED') return this.#failed(this.#sawPending ? 'NOT_CONFIRMED' : 'PAYMENT_FAILED', order);
       // The platform documents that a NEW order (its payment step failed) is never paid later,
       // so waiting for it only keeps the customer standing there.
       if (order.tradeStatus === 'NEW') return 'close-now';
@@ -158,80 +184,83 @@ export async function runPayFlow(client: MicroPayClient, request: PayRequest, op
       if (isOutcomeUnknown(error)) return { kind: 'open', order: null, error };
       throw error;
     }
-  };
+  }
 
-  const announce = (step: Step & { kind: 'open' }, nextQueryInMs: number, wasPending: boolean): void => {
-    if (step.order?.tradeStatus === 'PENDING') {
-      // Once per wait, so a POS display does not flicker on every query.
-      if (!wasPending) emit({ step: 'waiting-for-customer', order: step.order });
-    } else if (step.error !== null) {
-      emit({ step: 'outcome-unknown', error: step.error, nextQueryInMs });
-    }
-  };
-
-  const close = async (why: 'deadline' | 'platform-error'): Promise<PayOutcome> => {
-    emit({ step: 'closing', why });
+  async #close(why: 'deadline' | 'platform-error'): Promise<PayOutcome> {
+    const mchOrderId = this.#mchOrderId;
+    this.#emit({ step: 'closing', why });
     let lastError: unknown = null;
     for (let attempt = 1; attempt <= CLOSE_ATTEMPTS; attempt++) {
       try {
-        const order = await client.closeBill({ mchOrderId }, { signal });
-        seen(order);
+        const order = await this.client.closeBill({ mchOrderId }, { signal: this.options.signal });
+        this.#seen(order);
         if (why === 'platform-error') {
-          return finish({ status: 'FAILED', mchOrderId, reason: 'PLATFORM_ERROR', message: FAIL_MESSAGE.PLATFORM_ERROR, order });
+          return this.#finish({ status: 'FAILED', mchOrderId, reason: 'PLATFORM_ERROR', message: FAIL_MESSAGE.PLATFORM_ERROR, order });
         }
-        return finish({ status: 'CLOSED', mchOrderId, message: CLOSED_MESSAGE, order });
+        return this.#finish({ status: 'CLOSED', mchOrderId, message: CLOSED_MESSAGE, order });
       } catch (error) {
         // Paid while we waited: the close lost the race, and the customer has paid.
-        if (error instanceof OrderPaidError) return finish({ status: 'PAID', mchOrderId, order: seenOrder(error.order) });
+        if (error instanceof OrderPaidError) return this.#finish({ status: 'PAID', mchOrderId, order: this.#seenOrder(error.order) });
         // Never recorded: the close has also closed the id on the platform, so a copy of the
         // request still on its way can no longer charge the customer.
-        if (error instanceof NoRecordError) return finish({ status: 'CLOSED', mchOrderId, message: NEVER_RECORDED_MESSAGE, order: null });
+        if (error instanceof NoRecordError) return this.#finish({ status: 'CLOSED', mchOrderId, message: NEVER_RECORDED_MESSAGE, order: null });
         if (!isOutcomeUnknown(error)) throw error;
         lastError = error;
-        if (attempt < CLOSE_ATTEMPTS) await sleep(timing.queryIntervalMs, signal, mchOrderId);
+        if (attempt < CLOSE_ATTEMPTS) await this.#sleep(this.#timing.queryIntervalMs);
       }
     }
-    throw new PaymentOutcomeUnknownError(mchOrderId, lastKnown, lastError);
-  };
+    throw new PaymentOutcomeUnknownError(mchOrderId, this.#lastKnown, lastError);
+  }
 
-  try {
-    let step = await send();
-    if (step.kind === 'final') return finish(step.outcome);
-    let nextQueryAt = Date.now() + timing.firstQueryDelayMs;
-    announce(step as Step & { kind: 'open' }, timing.firstQueryDelayMs, false);
-    let closeWhy: 'deadline' | 'platform-error' = 'deadline';
-
-    for (;;) {
-      if (nextQueryAt >= deadlineAt) {
-        await sleep(deadlineAt - Date.now(), signal, mchOrderId);
-        break;
-      }
-      await sleep(nextQueryAt - Date.now(), signal, mchOrderId);
-      const wasPending = sawPending;
-      const result = await query();
-      if (result === 'close-now') {
-        closeWhy = 'platform-error';
-        break;
-      }
-      if (result.kind === 'final') return finish(result.outcome);
-      if (result.kind === 'not-recorded') {
-        // The platform has no record, so the payment was never made: the same order may be
-        // sent again. Same mchOrderId, same parameters — never a new order id.
-        emit({ step: 'not-recorded' });
-        const wasPendingBeforeSend = sawPending;
-        step = await send();
-        if (step.kind === 'final') return finish(step.outcome);
-        nextQueryAt = Date.now() + timing.firstQueryDelayMs;
-        announce(step as Step & { kind: 'open' }, timing.firstQueryDelayMs, wasPendingBeforeSend);
-        continue;
-      }
-      nextQueryAt = Date.now() + timing.queryIntervalMs;
-      announce(result, timing.queryIntervalMs, wasPending);
+  #announce(step: Step & { kind: 'open' }, nextQueryInMs: number, wasPending: boolean): void {
+    if (step.order?.tradeStatus === 'PENDING') {
+      // Once per wait, so a POS display does not flicker on every query.
+      if (!wasPending) this.#emit({ step: 'waiting-for-customer', order: step.order });
+    } else if (step.error !== null) {
+      this.#emit({ step: 'outcome-unknown', error: step.error, nextQueryInMs });
     }
-    return await close(closeWhy);
-  } catch (error) {
-    if (error instanceof MicroPayAbortedError && error.mchOrderId === null) throw new MicroPayAbortedError(mchOrderId, error.cause);
-    throw error;
+  }
+
+  #emit(event: ProgressEvent): void {
+    if (this.options.onProgress === undefined) return;
+    try {
+      this.options.onProgress({ mchOrderId: this.#mchOrderId, elapsedMs: Date.now() - this.#startedAt, ...event } as PayProgress);
+    } catch {
+      // A display bug must never leave a payment half-handled: the flow carries on.
+    }
+  }
+
+  #finish(outcome: PayOutcome): PayOutcome {
+    this.#emit({ step: 'done', outcome });
+    return outcome;
+  }
+
+  #failed(reason: PayFailReason, order: OrderData | null): Step {
+    return { kind: 'final', outcome: { status: 'FAILED', mchOrderId: this.#mchOrderId, reason, message: FAIL_MESSAGE[reason], order } };
+  }
+
+  #paid(order: OrderData): Step {
+    return { kind: 'final', outcome: { status: 'PAID', mchOrderId: this.#mchOrderId, order } };
+  }
+
+  #seen(order: OrderData): void {
+    this.#lastKnown = order;
+    if (order.tradeStatus === 'PENDING') this.#sawPending = true;
+  }
+
+  /** The answer rules guarantee these codes carry a verified order. */
+  #seenOrder(order: OrderData | null): OrderData {
+    this.#seen(order!);
+    return order!;
+  }
+
+  #seenOrNull(order: OrderData | null): OrderData | null {
+    if (order !== null) this.#seen(order);
+    return order;
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return sleep(ms, this.options.signal, this.#mchOrderId);
   }
 }
 
