@@ -3,15 +3,15 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatZonedTime, sign, zonedWireTime, type SignableParams } from '@micropay/protocol';
 import { COMMANDS } from '../src/cli/commands.js';
 import { CommandLineError, parseCommandLine, usage } from '../src/cli/command-line.js';
 import { newCodeHint } from '../src/cli/platform-commands.js';
 import { redactUrl } from '../src/platform.js';
 import { docBlock, readDoc } from './doc-blocks.js';
-import { createWalletWithCode, emptyTestDatabase, micropayParams, postRaw, postSigned, startTestPlatform, type TestPlatform } from './helpers.js';
-import { CLI, cleanEnv, cliJson, runCli, startServerProcess, stopAllChildren, type CliResult } from './process-helpers.js';
+import { createWalletWithCode, emptyTestDatabase, micropayParams, postRaw, postSigned } from './helpers.js';
+import { CLI, cleanEnv, runCli, startServerProcess, stopAllChildren, usePlatformWithCli } from './process-helpers.js';
 
 /**
  * The `micropay` command's table (each command takes exactly its own options and has its own
@@ -22,26 +22,6 @@ import { CLI, cleanEnv, cliJson, runCli, startServerProcess, stopAllChildren, ty
 
 const ALL = COMMANDS.flatMap((g) => g.commands);
 const SPEC_KEY = 'P8yAFr213xcvb41xfgkjELoOhWl';
-
-/** A running server per test; `cli` runs `micropay ...args --db <its store>`. */
-function usePlatform() {
-  const ctx = {} as {
-    p: TestPlatform;
-    cli(args: readonly string[], env?: Record<string, string>): Promise<CliResult>;
-    cliJ<T = Record<string, unknown>>(args: readonly string[], env?: Record<string, string>): Promise<T>;
-  };
-  beforeEach(async () => {
-    const p = await startTestPlatform();
-    ctx.p = p;
-    ctx.cli = (args, env) => runCli([...args, '--db', p.dbPath], env === undefined ? {} : { env });
-    ctx.cliJ = (args, env) => cliJson([...args, '--db', p.dbPath], env);
-  });
-  afterEach(async () => {
-    await stopAllChildren();
-    await ctx.p?.stop();
-  });
-  return ctx;
-}
 
 /** Runs `micropay ...args` with `input` on stdin. */
 function runWithStdin(args: readonly string[], input: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -286,7 +266,7 @@ describe('connection errors name the URL and say whether the request was sent', 
 });
 
 describe('merchant create: importing a merchant with its own id and key', () => {
-  const t = usePlatform();
+  const t = usePlatformWithCli();
 
   it('keeps the id and key, so its signed requests work unchanged; the key is never printed', async () => {
     const args = ['merchant', 'create', '--name', 'LPR Parking System', '--mch-id', '202006001', '--key', SPEC_KEY];
@@ -359,7 +339,7 @@ describe('merchant create: importing a merchant with its own id and key', () => 
 });
 
 describe('merchant roll-key', () => {
-  const t = usePlatform();
+  const t = usePlatformWithCli();
 
   it('prints the new key once and when the old one stops; both verify in the window; answers switch to the new key once used', async () => {
     const m = await t.cliJ<{ mchId: string; apiKey: string }>(['merchant', 'create', '--name', 'Roller']);
@@ -415,7 +395,7 @@ describe('merchant roll-key', () => {
 });
 
 describe('listing and showing', () => {
-  const t = usePlatform();
+  const t = usePlatformWithCli();
 
   it('wallet list pages in id order with the next page printed as a command, and filters by status and name', async () => {
     const names = ['Alice Tan', 'Bob Lim', 'alina wong', 'Carol', 'Dan'];
@@ -486,7 +466,7 @@ describe('listing and showing', () => {
 });
 
 describe('micropay sign', () => {
-  const t = usePlatform();
+  const t = usePlatformWithCli();
 
   it("the documented example prints the documented hash, which is the protocol's signature", async () => {
     const [command, hash] = docBlock('cli.md', 'sign-example').trimEnd().split('\n') as [string, string];
@@ -560,7 +540,7 @@ describe('micropay sign', () => {
 });
 
 describe('times people read carry their zone; JSON amounts are decimal strings', () => {
-  const t = usePlatform();
+  const t = usePlatformWithCli();
 
   it('the protocol helper gives the offset of the zone at that time, across daylight saving', () => {
     expect(formatZonedTime(Date.UTC(2026, 11, 4, 22, 47, 48), 'Asia/Kuala_Lumpur')).toBe('2026-12-05 06:47:48 +08:00');
@@ -753,7 +733,7 @@ async function waitFor<T>(what: string, probe: () => Promise<T | null | undefine
 }
 
 describe('notifications retry', () => {
-  const t = usePlatform();
+  const t = usePlatformWithCli();
 
   it('counts the attempts so far in the singular for one', async () => {
     const m = await t.cliJ<{ mchId: string; apiKey: string }>(['merchant', 'create', '--name', 'Hook Shop', '--notify-url', 'http://127.0.0.1:9/hook']);
@@ -769,7 +749,7 @@ describe('notifications retry', () => {
 });
 
 describe("JSON times: the wire's form, and every …Ms field a decimal string", () => {
-  const t = usePlatform();
+  const t = usePlatformWithCli();
   const MS = /^\d+$/;
 
   it('migrate, notifications list and retry, and pay --wait give their milliseconds as strings', async () => {
@@ -795,7 +775,7 @@ describe("JSON times: the wire's form, and every …Ms field a decimal string", 
 });
 
 describe('lists line up', () => {
-  const t = usePlatform();
+  const t = usePlatformWithCli();
 
   it('merchant list pads ids, names and balances to the widest; wallet list pads balances so the names line up', async () => {
     const long = await t.cliJ<{ mchId: string; apiKey: string }>(['merchant', 'create', '--name', 'Campus Canteen', '--notify-url', 'http://127.0.0.1:9/hook']);
@@ -821,7 +801,7 @@ describe('lists line up', () => {
 });
 
 describe('wallet set-limit default', () => {
-  const t = usePlatform();
+  const t = usePlatformWithCli();
 
   it('prints the limit that now applies: the configured default', async () => {
     const w = await t.cliJ<{ walletId: string }>(['wallet', 'create', '--name', 'Limited', '--confirm-limit', '10.00']);

@@ -13,12 +13,10 @@ import {
   emptyTestDatabase,
   micropayParams,
   postSigned,
-  startTestPlatform,
   TEST_STORE,
   type TestMerchant,
-  type TestPlatform,
 } from './helpers.js';
-import { cliJson, runCli, startServerProcess, stopAllChildren } from './process-helpers.js';
+import { cliJson, runCli, startServerProcess, stopAllChildren, usePlatformWithCli } from './process-helpers.js';
 
 /**
  * The `micropay` command as an operator uses it: real child processes of the built CLI on the store
@@ -88,30 +86,8 @@ async function withStore<T>(db: string, fn: (store: Store) => Promise<T>): Promi
   }
 }
 
-/** A running server (in-process) per test; the CLI works on its store. */
-function usePlatform() {
-  const ctx = {} as {
-    p: TestPlatform;
-    /** `micropay ...args --db <the server's file>`. */
-    cli(args: readonly string[], env?: Record<string, string>): ReturnType<typeof runCli>;
-    cliJ<T = Record<string, unknown>>(args: readonly string[], env?: Record<string, string>): Promise<T>;
-  };
-  beforeEach(async () => {
-    const p = await startTestPlatform();
-    ctx.p = p;
-    ctx.cli = (args, env) => runCli([...args, '--db', p.dbPath], env === undefined ? {} : { env });
-    ctx.cliJ = (args, env) => cliJson([...args, '--db', p.dbPath], env);
-  });
-  afterEach(async () => {
-    await stopAllChildren();
-    await ctx.p?.stop();
-    delete (ctx as Partial<typeof ctx>).p;
-  });
-  return ctx;
-}
-
 describe('merchant', () => {
-  const t = usePlatform();
+  const t = usePlatformWithCli();
 
   it('merchant create prints the new mchId and API key, and the key signs payments', async () => {
     const [text, json] = await Promise.all([
@@ -185,7 +161,7 @@ describe('merchant', () => {
 });
 
 describe('wallet', () => {
-  const t = usePlatform();
+  const t = usePlatformWithCli();
 
   it('a wallet holds at most 100,000,000,000.00: a top-up beyond it is refused whole, and the ledger stays exact', async () => {
     const w = await t.cliJ<WalletJson>(['wallet', 'create', '--name', 'Rich', '--balance', '99999999999.99']);
@@ -294,7 +270,7 @@ describe('wallet', () => {
 });
 
 describe('pay and query against a running server', () => {
-  const t = usePlatform();
+  const t = usePlatformWithCli();
 
   it('pay and query exit 0 on code 0 and print that the response signature verified', async () => {
     const [m, w] = await Promise.all([
@@ -367,7 +343,7 @@ describe('pay and query against a running server', () => {
 });
 
 describe('audit', () => {
-  const t = usePlatform();
+  const t = usePlatformWithCli();
   const fresh = useEmptyStore();
 
   it('exits 0 on a clean store and lists every check as ok', async () => {

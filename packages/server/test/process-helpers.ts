@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach } from 'vitest';
+import { startTestPlatform, type TestPlatform } from './helpers.js';
 
 /**
  * Runs the built `micropay` CLI (packages/server/dist/cli/main.js) as real child processes.
@@ -156,4 +158,28 @@ export async function stopAllChildren(): Promise<void> {
     ),
   );
   running.clear();
+}
+
+/**
+ * A running server (in-process) per test, and the CLI on its store: `cli(args)` runs
+ * `micropay ...args --db <the server's store>`, `cliJ` the same with --json, parsed.
+ */
+export function usePlatformWithCli() {
+  const ctx = {} as {
+    p: TestPlatform;
+    cli(args: readonly string[], env?: Record<string, string>): Promise<CliResult>;
+    cliJ<T = Record<string, unknown>>(args: readonly string[], env?: Record<string, string>): Promise<T>;
+  };
+  beforeEach(async () => {
+    const p = await startTestPlatform();
+    ctx.p = p;
+    ctx.cli = (args, env) => runCli([...args, '--db', p.dbPath], env === undefined ? {} : { env });
+    ctx.cliJ = (args, env) => cliJson([...args, '--db', p.dbPath], env);
+  });
+  afterEach(async () => {
+    await stopAllChildren();
+    await ctx.p?.stop();
+    delete (ctx as Partial<typeof ctx>).p;
+  });
+  return ctx;
 }
