@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { MicropayCommand } from '@micropay/protocol';
+import type { Effect } from './effects.js';
 import { journalEntry, merchantAccount, walletAccount, type JournalEntry } from './ledger.js';
 import { availableSen, type FailReason, type Order, type PayCode, type PaymentPolicy, type Wallet } from './model.js';
+import { assertTransition } from './order-state.js';
 
 /**
  * The payment decision, free of I/O: given what the store read inside the payment's transaction,
@@ -93,6 +95,26 @@ export function decidePayment(
   };
 }
 
+/**
+ * What a payment decision writes (effects.ts), in this order on every store: the order, the code's
+ * use, the hold or the entry, the outbox row. A repeat or a refusal writes nothing.
+ */
+export function paymentEffects(decision: PaymentDecision, payCode: string): Effect[] {
+  if (decision.kind === 'repeat' || decision.kind === 'rejected') return [];
+  const { order } = decision;
+  assertTransition(null, order.status);
+  const insert: Effect = { kind: 'insertOrder', order, payCode };
+  const use: Effect = { kind: 'useCode', code: payCode, orderId: order.orderId };
+  switch (decision.kind) {
+    case 'failed':
+      return [insert, { kind: 'notify', mchId: order.mchId, event: 'FAILED', subject: order, atMs: order.updatedAtMs }];
+    case 'pending':
+      return [insert, use, { kind: 'hold', walletId: order.walletId, deltaSen: order.amountSen }];
+    case 'paid':
+      return [insert, use, { kind: 'book', entry: decision.entry }, { kind: 'notify', mchId: order.mchId, event: 'PAID', subject: order, atMs: order.updatedAtMs }];
+  }
+}
+
 /** The wallet pays the merchant: one entry, two postings. */
 export function paymentEntry(walletId: string, mchId: string, amountSen: number, orderId: string, nowMs: number): JournalEntry {
   return journalEntry(
@@ -118,4 +140,10 @@ export function orderAfterFault(cmd: MicropayCommand, walletId: string, orderId:
     fingerprint: paymentFingerprint(cmd), tradeTimeMs: nowMs, payTimeMs: null, deadlineMs: nowMs + timeoutMs,
     refundedSen: 0, updatedAtMs: nowMs,
   };
+}
+
+/** What a payment whose step failed writes instead: its order, NEW (orderAfterFault). */
+export function faultEffects(order: Order, payCode: string): Effect[] {
+  assertTransition(null, order.status);
+  return [{ kind: 'insertOrder', order, payCode }];
 }

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import type { RefundCommand } from '@micropay/protocol';
 import { assert, journalEntry, merchantAccount, walletAccount, type JournalEntry } from './ledger.js';
 import type { Order, Refund, RefundFailReason, WalletStatus } from './model.js';
-import { statusAfterRefund } from './order-state.js';
+import { orderMove, unchanged, type Decided, type Effect } from './effects.js';
+import { assertRefundTransition, statusAfterRefund } from './order-state.js';
 
 /**
  * The refund decisions, free of I/O (docs/refunds.md). A refund takes two transactions:
@@ -184,4 +185,36 @@ export function refundEntry(refund: Refund, walletId: string, nowMs: number): Jo
     ],
     nowMs,
   );
+}
+
+/** A refund with the order it refunds, as both are now. */
+export interface RefundRecord {
+  readonly refund: Refund;
+  readonly order: Order;
+}
+
+/** What an accepted refund request writes: the refund, and its amount reserved on the order. */
+export function refundRequestEffects(decision: RefundRequestDecision, nowMs: number): Decided<RefundRequestDecision> {
+  if (decision.kind !== 'accepted') return unchanged(decision);
+  assertRefundTransition(null, decision.refund.status);
+  // The reservation: the order's CHECK (refunded_sen <= amount_sen) guards it a second time.
+  const move = orderMove(decision.order, 'REFUND_IN_PROCESS', nowMs, { refundedSen: decision.refundedSen });
+  return { result: { ...decision, order: move.to }, effects: [{ kind: 'insertRefund', refund: decision.refund }, move] };
+}
+
+/**
+ * What finishing a refund writes: the money moves back (REFUNDED), or the reservation is released
+ * (REFUND_FAILED); the refund and its order move, and the merchant is told.
+ */
+export function refundFinishEffects(refund: Refund, order: Order, decision: RefundFinishDecision, nowMs: number): Decided<RefundRecord> {
+  if (decision.kind === 'none') return unchanged({ refund, order });
+  assertRefundTransition(refund.status, decision.refund.status);
+  const moveRefund: Effect = { kind: 'moveRefund', from: refund, to: decision.refund };
+  const refundedSen = decision.kind === 'failed' ? decision.refundedSen : order.refundedSen;
+  const move = orderMove(order, decision.orderStatus, nowMs, { refundedSen });
+  const notify: Effect = {
+    kind: 'notify', mchId: refund.mchId, event: decision.kind === 'refunded' ? 'REFUNDED' : 'REFUND_FAILED', subject: decision.refund, atMs: nowMs,
+  };
+  const effects: Effect[] = decision.kind === 'refunded' ? [{ kind: 'book', entry: decision.entry }, moveRefund, move, notify] : [moveRefund, move, notify];
+  return { result: { refund: decision.refund, order: move.to }, effects };
 }

@@ -1,4 +1,5 @@
 import type { OrderStatus } from '@micropay/protocol';
+import { orderMove, unchanged, type Decided, type Effect } from './effects.js';
 import type { JournalEntry } from './ledger.js';
 import type { FailReason, Order, Wallet } from './model.js';
 import { isPaidOrder } from './order-state.js';
@@ -48,3 +49,36 @@ export function decideSweep(order: Order, nowMs: number): Settlement {
 }
 
 export { isPaidOrder };
+
+/** The outcome of confirm, decline or close: the order as it now is, or why nothing happened. */
+export type SettleResult =
+  | { readonly kind: 'settled'; readonly order: Order }
+  | { readonly kind: 'unchanged'; readonly order: Order }
+  | { readonly kind: 'not_found' };
+
+/**
+ * What a settlement writes (effects.ts). Paying releases the hold and books the entry; failing
+ * releases the hold a PENDING order has. Either way the order moves and the merchant is told.
+ */
+export function settlementEffects(order: Order, settlement: Settlement, nowMs: number): Decided<SettleResult> {
+  if (settlement.kind === 'none') return unchanged({ kind: 'unchanged', order });
+  const release: Effect = { kind: 'hold', walletId: order.walletId, deltaSen: -order.amountSen };
+  const move =
+    settlement.kind === 'pay'
+      ? orderMove(order, 'PAID', nowMs, { payTimeMs: nowMs })
+      : orderMove(order, 'FAILED', nowMs, { failReason: settlement.reason });
+  const notify: Effect = { kind: 'notify', mchId: order.mchId, event: move.to.status === 'PAID' ? 'PAID' : 'FAILED', subject: move.to, atMs: nowMs };
+  const effects: Effect[] =
+    settlement.kind === 'pay'
+      ? [release, { kind: 'book', entry: settlement.entry }, move, notify]
+      : [...(order.status === 'PENDING' ? [release] : []), move, notify];
+  return { result: { kind: 'settled', order: move.to }, effects };
+}
+
+/**
+ * The merchant closes an order id no payment has reached: the id itself is recorded closed, in the
+ * same transaction that found no order, so a payment under it is refused from then on.
+ */
+export function closeUnusedOrderId(mchId: string, mchOrderId: string, nowMs: number): Decided<SettleResult> {
+  return { result: { kind: 'not_found' }, effects: [{ kind: 'closeOrderId', mchId, mchOrderId, atMs: nowMs }] };
+}

@@ -1,6 +1,7 @@
 import { formatSen } from '@micropay/protocol';
+import type { Effect, WalletSecurityChanges } from './effects.js';
 import { journalEntry, PLATFORM_FLOAT, walletAccount, type JournalEntry } from './ledger.js';
-import type { Wallet, WalletStatus } from './model.js';
+import type { PayCode, Wallet, WalletStatus } from './model.js';
 
 /**
  * The most a wallet may hold: 100,000,000,000.00. Balances are integers of sen in the database and
@@ -67,4 +68,45 @@ export function canChangeWalletStatus(from: WalletStatus, to: WalletStatus): boo
 /** Why the wallet's status may not become `to`, or null when it may. */
 export function walletStatusProblem(wallet: Wallet, to: WalletStatus): string | null {
   return canChangeWalletStatus(wallet.status, to) ? null : `wallet ${wallet.walletId} is closed; closing is final`;
+}
+
+export interface NewWallet {
+  readonly name: string;
+  readonly openingSen: number;
+  readonly tokenHash?: string | null;
+  readonly pinHash?: string | null;
+  readonly confirmLimitSen?: number | null;
+}
+
+/** A new wallet's effects and the wallet they make: active, its opening balance booked as a top-up. */
+export function openWallet(input: NewWallet, walletId: string, nowMs: number): { wallet: Wallet; effects: Effect[] } {
+  const record = {
+    walletId, name: input.name, tokenHash: input.tokenHash ?? null, pinHash: input.pinHash ?? null,
+    confirmLimitSen: input.confirmLimitSen ?? null, createdAtMs: nowMs,
+  };
+  const empty: Wallet = {
+    walletId, name: input.name, status: 'active', balanceSen: 0, heldSen: 0, confirmLimitSen: record.confirmLimitSen,
+    hasPin: record.pinHash !== null, pinFailures: 0, createdAtMs: nowMs,
+  };
+  const effects: Effect[] = [{ kind: 'insertWallet', wallet: record }];
+  if (input.openingSen <= 0) return { wallet: empty, effects };
+  checkTopUp(empty, input.openingSen);
+  effects.push({ kind: 'book', entry: topUpEntry(walletId, input.openingSen, nowMs) });
+  return { wallet: { ...empty, balanceSen: input.openingSen }, effects };
+}
+
+/** A fresh code for the wallet, valid `ttlMs`; issuing it retires the wallet's earlier one. */
+export function payCodeFor(wallet: Wallet, code: string, nowMs: number, ttlMs: number): PayCode {
+  return { code, walletId: wallet.walletId, status: 'active', issuedAtMs: nowMs, expiresAtMs: nowMs + ttlMs };
+}
+
+/** The wallet after its security changes: a new PIN clears the failed tries, unless a count is given too. */
+export function walletAfterSecurity(wallet: Wallet, changes: WalletSecurityChanges): Wallet {
+  checkWalletOpen(wallet, 'new token, PIN or limit');
+  return {
+    ...wallet,
+    hasPin: changes.pinHash === undefined ? wallet.hasPin : changes.pinHash !== null,
+    pinFailures: changes.pinFailures ?? (changes.pinHash !== undefined ? 0 : wallet.pinFailures),
+    confirmLimitSen: changes.confirmLimitSen === undefined ? wallet.confirmLimitSen : changes.confirmLimitSen,
+  };
 }

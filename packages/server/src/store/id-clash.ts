@@ -1,18 +1,24 @@
 /**
- * The one rule for fresh ids a store draws itself (refund ids, from RefundIdSource): the id is
- * inserted under its unique key, and when another writer holds it already the whole transaction
- * runs again, drawing a new id, at most ID_CLASH_ATTEMPTS times in all. A clash needs two ids
- * drawn in the same second with the same 7-digit counter, so a second attempt all but always does.
+ * The one rule for fresh ids the platform draws itself (refund ids, wallet ids, payment codes):
+ * the id is inserted under its unique key, and when another writer holds it already the store's
+ * insert throws IdClashError and the whole transaction runs again, drawing a new id, at most
+ * ID_CLASH_ATTEMPTS times in all. A clash is rare by construction (ids.ts), so a second attempt
+ * all but always does.
  */
 export const ID_CLASH_ATTEMPTS = 3;
 
-/** Runs `transaction` again while it fails with an error `isClash` recognises, up to the limit. */
-export async function retryOnIdClash<T>(transaction: () => Promise<T>, isClash: (error: unknown) => boolean): Promise<T> {
+/** An insert met its unique key taken: a drawn id clashed, or another request won the race to it. */
+export class IdClashError extends Error {
+  override name = 'IdClashError';
+}
+
+/** Runs `transaction` again while it fails with IdClashError, up to the limit. */
+export async function retryOnIdClash<T>(transaction: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await transaction();
     } catch (error) {
-      if (!isClash(error) || attempt >= ID_CLASH_ATTEMPTS) throw error;
+      if (!(error instanceof IdClashError) || attempt >= ID_CLASH_ATTEMPTS) throw error;
     }
   }
 }

@@ -2,9 +2,12 @@ import type { MicropayCommand, RefundCommand, Secret } from '@micropay/protocol'
 import { merchantIdProblem } from '../domain/ids.js';
 import { merchantAccount } from '../domain/ledger.js';
 import type { PaymentDecision } from '../domain/payment.js';
-import type { Merchant, MerchantStatus, Order, PayCode, Refund, Wallet, WalletStatus } from '../domain/model.js';
+import type { Merchant, MerchantStatus, Order, PayCode, Wallet, WalletStatus } from '../domain/model.js';
 import type { Notification, NotificationStatus } from '../domain/notification.js';
-import type { RefundRequestDecision } from '../domain/refund.js';
+import type { RefundRecord, RefundRequestDecision } from '../domain/refund.js';
+import type { SettleResult } from '../domain/settlement.js';
+import type { WalletSecurityChanges } from '../domain/effects.js';
+import type { NewWallet } from '../domain/wallet.js';
 import type { StatementMovements } from '../domain/statement.js';
 
 /**
@@ -140,6 +143,27 @@ export interface PayOptions {
   readonly forceConfirmation?: boolean;
 }
 
+/** Thrown inside a payment's transaction when the sandbox asks for a fault: it rolls the payment back. */
+export class SandboxFault extends Error {
+  override name = 'SandboxFault';
+
+  constructor() {
+    super('sandbox: fault injected into the payment step');
+  }
+}
+
+/**
+ * Refuses a database whose schema is newer than this code's `migrations` know: an older MicroPay
+ * must not write to it. `applied` is the versions the database records.
+ */
+export function checkSchemaNotNewer(applied: Iterable<number>, migrations: readonly Migration[]): void {
+  const newest = Math.max(0, ...applied);
+  const known = Math.max(...migrations.map((m) => m.version));
+  if (newest > known) {
+    throw new Error(`the database schema (version ${newest}) is newer than this MicroPay (version ${known}); upgrade MicroPay`);
+  }
+}
+
 export interface NewMerchant {
   readonly name: string;
   readonly apiKey: Secret;
@@ -190,20 +214,9 @@ export interface WalletFilter {
   readonly limit: number;
 }
 
-export interface NewWallet {
-  readonly name: string;
-  readonly openingSen: number;
-  readonly tokenHash?: string | null;
-  readonly pinHash?: string | null;
-  readonly confirmLimitSen?: number | null;
-}
+export type { NewWallet } from '../domain/wallet.js';
 
-export interface WalletSecurityChanges {
-  readonly tokenHash?: string;
-  readonly pinHash?: string | null;
-  readonly pinFailures?: number;
-  readonly confirmLimitSen?: number | null;
-}
+export type { WalletSecurityChanges } from '../domain/effects.js';
 
 /** One posting to a wallet, as its holder sees it. */
 export interface WalletTransaction {
@@ -216,17 +229,8 @@ export interface WalletTransaction {
   readonly createdAtMs: number;
 }
 
-/** The outcome of confirm, decline or close: the order as it now is, or why nothing happened. */
-/** A refund with the order it refunds, as both are now. */
-export interface RefundRecord {
-  readonly refund: Refund;
-  readonly order: Order;
-}
-
-export type SettleResult =
-  | { readonly kind: 'settled'; readonly order: Order }
-  | { readonly kind: 'unchanged'; readonly order: Order }
-  | { readonly kind: 'not_found' };
+export type { RefundRecord } from '../domain/refund.js';
+export type { SettleResult } from '../domain/settlement.js';
 
 export interface NotificationFilter {
   readonly status?: NotificationStatus | undefined;

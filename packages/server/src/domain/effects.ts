@@ -1,0 +1,92 @@
+import type { OrderStatus } from '@micropay/protocol';
+import type { JournalEntry } from './ledger.js';
+import type { Order, PayCode, Refund, WalletStatus } from './model.js';
+import type { NotificationEvent } from './notification.js';
+import { assert } from './ledger.js';
+import { orderAfter, type OrderChanges } from './order-state.js';
+
+/**
+ * What a decision changes, from a closed list: the domain computes the effects, a store applies
+ * them in the decision's transaction, each as one write that asserts its invariant (TigerBeetle's
+ * "compute what must change, then apply it"). A store that knows how to apply these knows how to
+ * record every money movement and state change of the platform.
+ */
+export type Effect =
+  /** A new order, in a legal first state, under the payment code it was asked with. */
+  | { readonly kind: 'insertOrder'; readonly order: Order; readonly payCode: string }
+  /** The code pays (or holds for) this order: active → used, exactly once. */
+  | { readonly kind: 'useCode'; readonly code: string; readonly orderId: string }
+  /** Reserves (positive) or releases (negative) part of a wallet's balance for a PENDING order. */
+  | { readonly kind: 'hold'; readonly walletId: string; readonly deltaSen: number }
+  /** Books a journal entry: its postings and its accounts' balances, together. */
+  | { readonly kind: 'book'; readonly entry: JournalEntry }
+  /** Compare-and-set: the order is still `from` (its status and refunded amount) and becomes `to`. */
+  | { readonly kind: 'moveOrder'; readonly from: Order; readonly to: Order }
+  | { readonly kind: 'insertRefund'; readonly refund: Refund }
+  /** Compare-and-set on the refund's status, like moveOrder. */
+  | { readonly kind: 'moveRefund'; readonly from: Refund; readonly to: Refund }
+  /**
+   * The outbox row for an event, written only when the merchant has a notify URL. The payload is
+   * the subject as it is now, so a late delivery still tells what happened then.
+   */
+  | {
+      readonly kind: 'notify';
+      readonly mchId: string;
+      readonly event: NotificationEvent;
+      readonly subject: Order | Refund;
+      readonly atMs: number;
+    }
+  /** No order exists under the id: it is recorded closed, so no payment can take it later. */
+  | { readonly kind: 'closeOrderId'; readonly mchId: string; readonly mchOrderId: string; readonly atMs: number }
+  /** A new wallet with its ledger account, active and empty (an opening balance is a `book` after it). */
+  | { readonly kind: 'insertWallet'; readonly wallet: NewWalletRecord }
+  /** The wallet's earlier active code is retired and this one becomes its active code. */
+  | { readonly kind: 'issueCode'; readonly code: PayCode }
+  | { readonly kind: 'setWalletStatus'; readonly walletId: string; readonly status: WalletStatus }
+  | { readonly kind: 'setWalletSecurity'; readonly walletId: string; readonly changes: WalletSecurityChanges };
+
+/** A wallet as insertWallet records it. */
+export interface NewWalletRecord {
+  readonly walletId: string;
+  readonly name: string;
+  readonly tokenHash: string | null;
+  readonly pinHash: string | null;
+  readonly confirmLimitSen: number | null;
+  readonly createdAtMs: number;
+}
+
+/** Changes to how a wallet is reached and guarded; a new PIN also clears its failed tries. */
+export interface WalletSecurityChanges {
+  readonly tokenHash?: string;
+  readonly pinHash?: string | null;
+  readonly pinFailures?: number;
+  readonly confirmLimitSen?: number | null;
+}
+
+export type EffectKind = Effect['kind'];
+
+/** A decision's answer together with the effects that make it true. */
+export interface Decided<R> {
+  readonly result: R;
+  readonly effects: readonly Effect[];
+}
+
+/** Nothing to write: the answer stands as it is. */
+export function unchanged<R>(result: R): Decided<R> {
+  return { result, effects: [] };
+}
+
+/**
+ * The order moved to `to` (asserted legal). An order with refunds in flight stays
+ * REFUND_IN_PROCESS while one of them changes only its refunded amount.
+ */
+export function orderMove(from: Order, to: OrderStatus, nowMs: number, changes: OrderChanges = {}): Effect & { kind: 'moveOrder' } {
+  if (from.status !== to) return { kind: 'moveOrder', from, to: orderAfter(from, to, nowMs, changes) };
+  assert(to === 'REFUND_IN_PROCESS', `only an order with refunds in flight stays ${to} while a refund changes it`);
+  return { kind: 'moveOrder', from, to: { ...from, refundedSen: changes.refundedSen ?? from.refundedSen, updatedAtMs: nowMs } };
+}
+
+/** The subject's id as the outbox records it: wavpayOrderId, or refundId for refund events. */
+export function subjectIdOf(subject: Order | Refund): string {
+  return 'refundId' in subject ? subject.refundId : subject.orderId;
+}

@@ -1,0 +1,89 @@
+import type { RefundCommand } from '@micropay/protocol';
+import type { Decided } from '../domain/effects.js';
+import { RefundIdSource } from '../domain/ids.js';
+import type { PayCode, Wallet, WalletStatus } from '../domain/model.js';
+import type { RefundRecord, RefundRequestDecision } from '../domain/refund.js';
+import type { SettleResult } from '../domain/settlement.js';
+import type { NewWallet } from '../domain/wallet.js';
+import type { WalletSecurityChanges } from '../domain/effects.js';
+import type { StorePort, ViewFor, ViewName, ViewOf } from '../store/port.js';
+import type { PayCodeRefusal, Store } from '../store/store.js';
+import * as refunds from './refunds.js';
+import * as settlement from './settlement.js';
+import * as wallets from './wallets.js';
+
+/** The Store methods written once, here, over the port; each store supplies the rest. */
+type ServiceMethods =
+  | 'confirmPending' | 'declinePending' | 'closeOrder' | 'sweep'
+  | 'requestRefund' | 'finishRefund' | 'refund' | 'finishStaleRefunds'
+  | 'createWallet' | 'topUp' | 'issuePayCode' | 'setWalletStatus' | 'updateWalletSecurity';
+
+/**
+ * The service layer as a store's base: every flow of settlement, refunds and wallets is written
+ * once (./settlement.ts, ./refunds.ts, ./wallets.ts) and runs on any store that implements the
+ * port (store/port.ts). A store is then an adapter: its SQL, its locks, its engine's needs.
+ */
+export abstract class ServiceStore implements StorePort, Pick<Store, ServiceMethods> {
+  readonly #refundIds: RefundIdSource;
+
+  protected constructor(timeZone: string) {
+    this.#refundIds = new RefundIdSource(timeZone);
+  }
+
+  abstract decide<N extends ViewName, R>(request: ViewFor<N>, decide: (view: ViewOf[N], nowMs: number) => Decided<R>): Promise<R>;
+  abstract dueUnsettledOrderIds(nowMs: number, limit: number): Promise<string[]>;
+  abstract staleRefundIds(beforeMs: number, limit: number): Promise<string[]>;
+  abstract nowMs(): number;
+
+  confirmPending(walletId: string, orderId: string): Promise<SettleResult> {
+    return settlement.confirmPending(this, walletId, orderId);
+  }
+
+  declinePending(walletId: string, orderId: string): Promise<SettleResult> {
+    return settlement.declinePending(this, walletId, orderId);
+  }
+
+  closeOrder(mchId: string, mchOrderId: string): Promise<SettleResult> {
+    return settlement.closeOrder(this, mchId, mchOrderId);
+  }
+
+  sweep(): Promise<number> {
+    return settlement.sweep(this);
+  }
+
+  requestRefund(cmd: RefundCommand): Promise<RefundRequestDecision> {
+    return refunds.requestRefund(this, this.#refundIds, cmd);
+  }
+
+  finishRefund(refundId: string): Promise<RefundRecord | null> {
+    return refunds.finishRefund(this, refundId);
+  }
+
+  refund(cmd: RefundCommand): Promise<RefundRequestDecision> {
+    return refunds.refund(this, this.#refundIds, cmd);
+  }
+
+  finishStaleRefunds(olderThanMs: number): Promise<number> {
+    return refunds.finishStaleRefunds(this, olderThanMs);
+  }
+
+  createWallet(input: NewWallet): Promise<Wallet> {
+    return wallets.createWallet(this, input);
+  }
+
+  topUp(walletId: string, amountSen: number): Promise<Wallet | null> {
+    return wallets.topUp(this, walletId, amountSen);
+  }
+
+  issuePayCode(walletId: string, ttlMs: number): Promise<PayCode | PayCodeRefusal> {
+    return wallets.issuePayCode(this, walletId, ttlMs);
+  }
+
+  setWalletStatus(walletId: string, status: WalletStatus): Promise<Wallet | null> {
+    return wallets.setWalletStatus(this, walletId, status);
+  }
+
+  updateWalletSecurity(walletId: string, changes: WalletSecurityChanges): Promise<Wallet | null> {
+    return wallets.updateWalletSecurity(this, walletId, changes);
+  }
+}

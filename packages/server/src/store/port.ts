@@ -1,0 +1,54 @@
+import type { RefundCommand } from '@micropay/protocol';
+import type { Decided, Effect } from '../domain/effects.js';
+import type { Order, Refund, Wallet } from '../domain/model.js';
+import type { RefundFinishView, RefundView } from '../domain/refund.js';
+
+/**
+ * What a decision reads inside its transaction, each a closed case a store answers with its own
+ * SQL and locks (docs/architecture.md lists which locks each takes).
+ */
+export type ViewRequest =
+  /** Nothing: the decision needs no reads (creating a wallet). */
+  | { readonly view: 'none' }
+  /** The wallet, locked against other changes of it. */
+  | { readonly view: 'wallet'; readonly walletId: string }
+  /** An order by its id, locked; with its wallet, locked, when `withWallet`. */
+  | { readonly view: 'order'; readonly orderId: string; readonly withWallet: boolean }
+  /** The merchant's order under this id, locked, and the id itself against payments racing for it. */
+  | { readonly view: 'orderToClose'; readonly mchId: string; readonly mchOrderId: string }
+  /** What a refund request is decided on; the order is locked against other refunds of it. */
+  | { readonly view: 'refundRequest'; readonly cmd: RefundCommand }
+  /** A refund with its order, locked; and, while it is in process, what finishing it depends on. */
+  | { readonly view: 'refundToFinish'; readonly refundId: string };
+
+export interface ViewOf {
+  none: null;
+  wallet: Wallet | null;
+  order: { readonly order: Order; readonly wallet: Wallet | null } | null;
+  orderToClose: Order | null;
+  refundRequest: RefundView;
+  refundToFinish: { readonly refund: Refund; readonly order: Order; readonly finish: RefundFinishView | null } | null;
+}
+
+export type ViewName = ViewRequest['view'];
+export type ViewFor<N extends ViewName> = Extract<ViewRequest, { view: N }>;
+
+/**
+ * The narrow port the services (src/services) stand on. A store reads a view, lets the decision
+ * name its effects and applies them, all in one transaction; and it answers two lists of work due.
+ */
+export interface StorePort {
+  /**
+   * One transaction: read the view (taking its locks), decide at the clock's now, apply the
+   * effects in order, commit. Retried whole on a deadlock; an IdClashError (id-clash.ts) from
+   * an insert is the caller's to retry.
+   */
+  decide<N extends ViewName, R>(request: ViewFor<N>, decide: (view: ViewOf[N], nowMs: number) => Decided<R>): Promise<R>;
+  /** Unsettled orders whose deadline is at or before `nowMs`, earliest first. */
+  dueUnsettledOrderIds(nowMs: number, limit: number): Promise<string[]>;
+  /** Refunds still in process that were requested at or before `beforeMs`, oldest first. */
+  staleRefundIds(beforeMs: number, limit: number): Promise<string[]>;
+  nowMs(): number;
+}
+
+export type { Effect };
