@@ -153,6 +153,14 @@ export class SandboxFault extends Error {
 }
 
 /**
+ * The sandbox's fault strikes a payment that would be PAID, after its writes and inside its
+ * transaction, so they roll back as a real fault's would. Repeats and refusals are answered.
+ */
+export function strikeSandboxFault(options: PayOptions, decision: PaymentDecision): void {
+  if (options.sandboxFault === true && decision.kind === 'paid') throw new SandboxFault();
+}
+
+/**
  * Refuses a database whose schema is newer than this code's `migrations` know: an older MicroPay
  * must not write to it. `applied` is the versions the database records.
  */
