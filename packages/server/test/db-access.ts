@@ -1,3 +1,4 @@
+import type { Effect } from '../src/domain/effects.js';
 import type { JournalEntry } from '../src/domain/ledger.js';
 import type { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../src/store/store.js';
@@ -9,8 +10,6 @@ import type { Store } from '../src/store/store.js';
  */
 interface PgLike {
   readonly pool: { query(text: string, params: unknown[]): Promise<{ rows: unknown[] }> };
-  readonly writes: { applyEntry(c: unknown, entry: JournalEntry): Promise<void> };
-  transaction<T>(fn: (c: unknown) => Promise<T>): Promise<T>;
 }
 
 export async function sql<T = Record<string, unknown>>(store: Store, text: string, params: unknown[] = []): Promise<T[]> {
@@ -25,15 +24,9 @@ export async function execute(store: Store, text: string, params: unknown[] = []
   else await sql(store, text, params);
 }
 
-/** Books a journal entry directly, in its own transaction, as the store's own writes do. */
+/** Books a journal entry directly, in its own transaction, as the store's own writes do (the book effect). */
 export async function book(store: Store, entry: JournalEntry): Promise<void> {
-  if (store.kind === 'sqlite') {
-    const s = store as unknown as SqliteStore;
-    await s.transaction(() => s.writes.applyEntry(entry));
-  } else {
-    const s = store as unknown as PgLike;
-    await s.transaction((c) => s.writes.applyEntry(c, entry));
-  }
+  await (store as unknown as { applyEffects(effects: readonly Effect[]): Promise<void> }).applyEffects([{ kind: 'book', entry }]);
 }
 
 /** An account's balance in sen (PostgreSQL answers BIGINT sums as text). */

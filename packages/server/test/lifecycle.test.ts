@@ -2,6 +2,7 @@ import { rmSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verify, type OrderStatus, type SignableParams } from '@micropay/protocol';
 import type { Order } from '../src/domain/model.js';
+import { orderMove } from '../src/domain/effects.js';
 import type { PgStore } from '../src/store/postgres/pg-store.js';
 import type { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { hashPin, hashWalletToken, newWalletToken } from '../src/domain/credentials.js';
@@ -423,14 +424,11 @@ describe('the order state machine', () => {
     expect(ORDER_TRANSITIONS.REFUNDED).toEqual([]);
   });
 
-  /** The store's own order write, in its own transaction, on whichever store this run uses. */
+  /** The store's own order write (the moveOrder effect), in its own transaction, on whichever store this run uses. */
   async function moveOrder(order: Order, to: OrderStatus): Promise<Order> {
-    if (p.store.kind === 'sqlite') {
-      const store = p.store as SqliteStore;
-      return store.transaction(() => store.writes.moveOrder(order, to, Date.now()));
-    }
-    const store = p.store as PgStore;
-    return store.transaction((c) => store.writes.moveOrder(c, order, to, Date.now()));
+    const move = orderMove(order, to, Date.now());
+    await (p.store as SqliteStore | PgStore).applyEffects([move]);
+    return move.to;
   }
 
   it('the store refuses an illegal transition and writes nothing', async () => {

@@ -8,7 +8,7 @@ import { MerchantNameError } from '../src/domain/merchant.js';
 import { isPaidOrder } from '../src/domain/order-state.js';
 import { canChangeWalletStatus, walletStatusProblem } from '../src/domain/wallet.js';
 import type { WalletStatus } from '../src/domain/model.js';
-import { ID_CLASH_ATTEMPTS, retryOnIdClash } from '../src/store/id-clash.js';
+import { ID_CLASH_ATTEMPTS, IdClashError, retryOnIdClash } from '../src/store/id-clash.js';
 import { sqlList } from '../src/store/sql-list.js';
 import { createMerchant, createWalletWithCode, startTestPlatform, type TestPlatform } from './helpers.js';
 
@@ -148,16 +148,15 @@ describe('refund ids (store/id-clash.ts)', () => {
   });
 
   it('the retry rule runs the transaction again on a clash only, at most ID_CLASH_ATTEMPTS times', async () => {
-    const clash = Object.assign(new Error('clash'), { clash: true });
-    const isClash = (e: unknown) => (e as { clash?: boolean }).clash === true;
+    const clash = new IdClashError('refunds.refund_id taken');
     let runs = 0;
-    await expect(retryOnIdClash(async () => (++runs < 2 ? Promise.reject(clash) : 'done'), isClash)).resolves.toBe('done');
+    await expect(retryOnIdClash(async () => (++runs < 2 ? Promise.reject(clash) : 'done'))).resolves.toBe('done');
     expect(runs).toBe(2);
     runs = 0;
-    await expect(retryOnIdClash(async () => { runs++; throw clash; }, isClash)).rejects.toBe(clash);
+    await expect(retryOnIdClash(async () => { runs++; throw clash; })).rejects.toBe(clash);
     expect(runs).toBe(ID_CLASH_ATTEMPTS);
     runs = 0;
-    await expect(retryOnIdClash(async () => { runs++; throw new Error('other'); }, isClash)).rejects.toThrow('other');
+    await expect(retryOnIdClash(async () => { runs++; throw new Error('other'); })).rejects.toThrow('other');
     expect(runs).toBe(1);
   });
 });

@@ -1,6 +1,7 @@
 import { Secret, type OrderStatus } from '@micropay/protocol';
 import type { Notification, NotificationEvent, NotificationStatus } from '../domain/notification.js';
 import type { RefundStatus } from '../domain/order-state.js';
+import type { WalletTransaction } from './store.js';
 import type {
   FailReason,
   Merchant,
@@ -112,5 +113,18 @@ export function toNotification(r: Row): Notification {
     lastError: r.last_error as string | null,
     createdAtMs: r.created_at_ms as number,
     deliveredAtMs: r.delivered_at_ms as number | null,
+  };
+}
+
+/** A wallet's posting as its holder sees it; both stores select these columns. */
+export function toWalletTransaction(r: Row): WalletTransaction {
+  return {
+    entryId: r.entry_id as number,
+    kind: r.kind as WalletTransaction['kind'],
+    amountSen: r.amount_sen as number,
+    orderId: r.order_id as string | null,
+    refundId: r.refund_id as string | null,
+    merchantName: r.merchant_name as string | null,
+    createdAtMs: r.created_at_ms as number,
   };
 }

@@ -3,13 +3,12 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { MicropayCommand } from '@micropay/protocol';
 import { OrderIdSource } from '../../domain/ids.js';
-import { assert } from '../../domain/ledger.js';
 import type { PaymentPolicy } from '../../domain/model.js';
-import { decidePayment, orderAfterFault, paymentFingerprint, type PaymentDecision } from '../../domain/payment.js';
-import type { PayOptions } from '../store.js';
+import { decidePayment, faultEffects, orderAfterFault, paymentEffects, paymentFingerprint, type PaymentDecision } from '../../domain/payment.js';
+import { strikeSandboxFault, type PayOptions } from '../store.js';
 import { toOrder, toPayCode, toWallet, type Row } from '../rows.js';
+import { SqliteEffects } from './effects.js';
 import { WALLET_COLUMNS } from './rows.js';
-import { SqliteWrites } from './writes.js';
 
 /**
  * Opens a connection to the store's file the way every connection must be opened: WAL, with
@@ -53,11 +52,6 @@ interface MerchantForPayment {
   readonly notifyUrl: string | null;
 }
 
-/** Thrown inside a payment's savepoint when the sandbox asks for a fault. */
-class SandboxFault extends Error {
-  override name = 'SandboxFault';
-}
-
 /**
  * Decides and writes payments, a batch per transaction made durable by one commit; each payment
  * stays all-or-nothing (a batch in which one throws is written again with a savepoint each). The
@@ -66,7 +60,7 @@ class SandboxFault extends Error {
  */
 export class PaymentWriter {
   readonly #db: Database.Database;
-  readonly #writes: SqliteWrites;
+  readonly #effects: SqliteEffects;
   readonly #orderIds: OrderIdSource;
   readonly #options: PaymentWriterOptions;
   readonly #merchants = new Map<string, MerchantForPayment | null>();
@@ -74,7 +68,7 @@ export class PaymentWriter {
 
   constructor(db: Database.Database, options: PaymentWriterOptions) {
     this.#db = db;
-    this.#writes = new SqliteWrites(db);
+    this.#effects = new SqliteEffects(db);
     this.#orderIds = new OrderIdSource(options.timeZone);
     this.#options = options;
     this.#s = {
@@ -90,13 +84,11 @@ export class PaymentWriter {
       merchant: db.prepare('SELECT status, notify_url FROM merchants WHERE mch_id = ?'),
       // The code and its wallet in one statement (one of the fewer statements a payment costs).
       findPayCodeWithWallet: db.prepare(
-        `SELECT c.rowid AS code_rowid, c.code, c.wallet_id AS code_wallet_id, c.status AS code_status, c.issued_at_ms AS code_issued_at_ms,
+        `SELECT c.code, c.wallet_id AS code_wallet_id, c.status AS code_status, c.issued_at_ms AS code_issued_at_ms,
                 c.expires_at_ms AS code_expires_at_ms, ${WALLET_COLUMNS}
            FROM pay_codes c LEFT JOIN wallets w ON w.wallet_id = c.wallet_id LEFT JOIN accounts a ON a.id = w.account_id
           WHERE c.code = ?`,
       ),
-      // The code records the one order it pays: one code, one order, in the row itself.
-      usePayCode: db.prepare(`UPDATE pay_codes SET status = 'used', order_id = ? WHERE rowid = ? AND status = 'active'`),
     };
   }
 
@@ -196,34 +188,9 @@ export class PaymentWriter {
     };
     const policy = options.forceConfirmation ? { ...this.#options.policy, forceConfirmation: true } : this.#options.policy;
     const decision = decidePayment(cmd, view, policy, now, this.#orderIds.next(now), paymentFingerprint(cmd));
-    const w = this.#writes;
-    const notifyUrl = merchant?.notifyUrl ?? null;
-    switch (decision.kind) {
-      case 'repeat':
-      case 'rejected':
-        return decision;
-      case 'failed':
-        w.insertOrder(decision.order, cmd.payCode);
-        w.enqueueNotificationTo(notifyUrl, cmd.mchId, 'FAILED', decision.order.orderId, decision.order, now);
-        return decision;
-      case 'pending':
-        w.insertOrder(decision.order, cmd.payCode);
-        this.#usePayCode(codeRow!.code_rowid as number, decision.order.orderId);
-        w.changeHold(decision.order.walletId, decision.order.amountSen);
-        return decision;
-      case 'paid':
-        w.insertOrder(decision.order, cmd.payCode);
-        this.#usePayCode(codeRow!.code_rowid as number, decision.order.orderId);
-        if (options.sandboxFault) throw new SandboxFault('sandbox: fault injected into the payment step');
-        w.applyEntry(decision.entry);
-        w.enqueueNotificationTo(notifyUrl, cmd.mchId, 'PAID', decision.order.orderId, decision.order, now);
-        return decision;
-    }
-  }
-
-  #usePayCode(codeRowid: number, orderId: string): void {
-    const used = this.#s.usePayCode.run(orderId, codeRowid);
-    assert(used.changes === 1, 'a payment uses an active code exactly once');
+    this.#effects.apply(paymentEffects(decision, cmd.payCode), () => merchant?.notifyUrl ?? null);
+    strikeSandboxFault(options, decision);
+    return decision;
   }
 
   /**
@@ -238,7 +205,7 @@ export class PaymentWriter {
       const code = s.findPayCode.get(cmd.payCode) as { wallet_id: string } | undefined;
       if (code !== undefined && s.findOrder.get(cmd.mchId, cmd.mchOrderId) === undefined) {
         const order = orderAfterFault(cmd, code.wallet_id, this.#orderIds.next(now), now, this.#options.newOrderTimeoutMs);
-        this.#writes.insertOrder(order, cmd.payCode);
+        this.#effects.apply(faultEffects(order, cmd.payCode));
       }
       s.release.run();
     } catch {

@@ -1,57 +1,52 @@
 import type Database from 'better-sqlite3';
-import type { MicropayCommand, Secret } from '@micropay/protocol';
+import { PAID_ORDER_STATUSES, type MicropayCommand, type Secret } from '@micropay/protocol';
 import type { Clock } from '../../domain/clock.js';
+import type { Decided } from '../../domain/effects.js';
 import { rollKeys } from '../../domain/merchant-keys.js';
-import { merchantIdCandidates, merchantIdPrefix, newPayCode, newWalletId } from '../../domain/ids.js';
+import { merchantIdCandidates, merchantIdPrefix, newWalletId } from '../../domain/ids.js';
 import { merchantAccount, walletAccount } from '../../domain/ledger.js';
-import type { Merchant, MerchantStatus, Order, PayCode, PaymentPolicy, Wallet, WalletStatus } from '../../domain/model.js';
+import type { Merchant, MerchantStatus, Order, PaymentPolicy, Wallet } from '../../domain/model.js';
+import type { Notification } from '../../domain/notification.js';
 import type { PaymentDecision } from '../../domain/payment.js';
-import {
-  decideClose,
-  decideConfirm,
-  decideDecline,
-  decideSweep,
-  type Settlement,
-} from '../../domain/settlement.js';
+import type { RefundRecord } from '../../domain/refund.js';
+import type { StatementMovements } from '../../domain/statement.js';
 import { checkMerchantName } from '../../domain/merchant.js';
-import { canChangeWalletStatus, checkTopUp, checkWalletOpen, payCodeRefusal, topUpEntry } from '../../domain/wallet.js';
+import { openWallet } from '../../domain/wallet.js';
+import { ServiceStore } from '../../services/service-store.js';
 import { AUDIT_QUERIES } from '../audit.js';
 import { MerchantCache } from '../merchant-cache.js';
-import { PLATFORM_BUSY, WaitingPayments } from '../waiting-payments.js';
+import type { Effect, ViewFor, ViewName, ViewOf } from '../port.js';
+import { toMerchant, toOrder, toRefund, toWallet, toWalletTransaction, type Row } from '../rows.js';
 import {
   auditReport,
   balancesByMerchant,
   checkedLimit,
+  checkSchemaNotNewer,
   containsPattern,
   importedMerchantId,
   MerchantIdTakenError,
+  type AppliedMigration,
   type AuditReport,
   type NewMerchant,
   type NewWallet,
-  type PayCodeRefusal,
+  type NotificationFilter,
+  type NotificationRetryResult,
   type PayOptions,
-  type SettleResult,
   type Store,
   type WalletFilter,
-  type WalletSecurityChanges,
   type WalletTransaction,
 } from '../store.js';
+import { PLATFORM_BUSY, WaitingPayments } from '../waiting-payments.js';
 import { SQLITE_AUDIT_QUERIES } from './audit.js';
+import { SqliteEffects } from './effects.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
+import { SqliteNotifications } from './notifications.js';
 import { openConnection, PaymentWriter, type PaymentJob, type PaymentOutcome } from './payment-writer.js';
 import { PaymentThread } from './payment-thread-client.js';
-import { WriteTurns, type MainWrite } from './write-turns.js';
-import { toMerchant, toOrder, toPayCode, toWallet, type Row } from '../rows.js';
+import { sqlList } from '../sql-list.js';
 import { WALLET_COLUMNS } from './rows.js';
-import { SqliteWrites } from './writes.js';
-import type { Notification } from '../../domain/notification.js';
-import type { AppliedMigration, NotificationFilter, NotificationRetryResult } from '../store.js';
-import { SqliteNotifications } from './notifications.js';
-import type { RefundCommand } from '@micropay/protocol';
-import type { RefundRequestDecision } from '../../domain/refund.js';
-import type { StatementMovements } from '../../domain/statement.js';
-import type { RefundRecord } from '../store.js';
-import { SqliteRefunds } from './refunds.js';
+import { SqliteViews } from './views.js';
+import { WriteTurns, type MainWrite } from './write-turns.js';
 
 export interface SqliteStoreOptions {
   readonly clock: Clock;
@@ -80,10 +75,11 @@ interface QueuedPayment {
  * one transaction (each in its own savepoint, so each stays all-or-nothing), made durable by one
  * fsync. When serving, the writer runs on its own thread (./payment-thread.ts).
  */
-export class SqliteStore implements Store {
+export class SqliteStore extends ServiceStore implements Store {
   readonly kind = 'sqlite' as const;
   readonly db: Database.Database;
-  readonly writes: SqliteWrites;
+  readonly #effects: SqliteEffects;
+  readonly #views: SqliteViews;
   readonly #clock: Clock;
   readonly #timeZone: string;
   readonly #maxBatch: number;
@@ -102,6 +98,7 @@ export class SqliteStore implements Store {
   readonly batchStats = { batches: 0, payments: 0, fallbacks: 0 };
 
   constructor(path: string, options: SqliteStoreOptions) {
+    super(options.timeZone);
     this.db = openConnection(path);
     this.#clock = options.clock;
     this.#timeZone = options.timeZone;
@@ -109,7 +106,8 @@ export class SqliteStore implements Store {
     this.#waiting = new WaitingPayments(options.maxWaitingPayments);
     migrate(this.db);
     this.#s = prepare(this.db);
-    this.writes = new SqliteWrites(this.db);
+    this.#effects = new SqliteEffects(this.db);
+    this.#views = new SqliteViews(this.db);
     const writerOptions = { timeZone: options.timeZone, policy: options.policy, newOrderTimeoutMs: options.newOrderTimeoutMs };
     if (options.paymentThread && path !== ':memory:') {
       const turns = new WriteTurns();
@@ -129,6 +127,29 @@ export class SqliteStore implements Store {
     return this.#clock.nowMs();
   }
 
+  /** The port's decision (store/port.ts): view, decision and effects in one immediate transaction. */
+  decide<N extends ViewName, R>(request: ViewFor<N>, decide: (view: ViewOf[N], nowMs: number) => Decided<R>): Promise<R> {
+    return this.transaction(() => {
+      const view = this.#views.read(request);
+      const decided = decide(view, this.#clock.nowMs());
+      this.#effects.apply(decided.effects);
+      return decided.result;
+    });
+  }
+
+  /** Applies effects in one transaction, outside any decision: for tests that set up a state by hand. */
+  applyEffects(effects: readonly Effect[]): Promise<void> {
+    return this.transaction(() => this.#effects.apply(effects));
+  }
+
+  async dueUnsettledOrderIds(nowMs: number, limit: number): Promise<string[]> {
+    return (this.#s.dueUnsettled.all(nowMs, limit) as { order_id: string }[]).map((r) => r.order_id);
+  }
+
+  async staleRefundIds(beforeMs: number, limit: number): Promise<string[]> {
+    return (this.#s.staleRefunds.all(beforeMs, limit) as { refund_id: string }[]).map((r) => r.refund_id);
+  }
+
   // --- merchants -------------------------------------------------------------------------------
 
   async createMerchant(input: NewMerchant): Promise<Merchant> {
@@ -138,7 +159,8 @@ export class SqliteStore implements Store {
   async createSandbox(input: { merchant: NewMerchant; wallet: NewWallet; setting: string }): Promise<{ merchant: Merchant; wallet: Wallet }> {
     return this.transaction(() => {
       const merchant = this.#insertMerchant(input.merchant);
-      const wallet = this.#insertWallet(input.wallet);
+      const { wallet, effects } = openWallet(input.wallet, this.#freeWalletId(), this.#clock.nowMs());
+      this.#effects.apply(effects);
       this.#s.setSetting.run(input.setting, JSON.stringify({ mchId: merchant.mchId, walletId: wallet.walletId }));
       return { merchant, wallet };
     });
@@ -224,28 +246,15 @@ export class SqliteStore implements Store {
 
   // --- wallets and payment codes ---------------------------------------------------------------
 
-  async createWallet(input: NewWallet): Promise<Wallet> {
-    return this.transaction(() => this.#insertWallet(input));
-  }
-
-  #insertWallet(input: NewWallet): Wallet {
-    const now = this.#clock.nowMs();
+  /** A wallet id no wallet has (inside the creating transaction, which holds the write lock). */
+  #freeWalletId(): string {
     let walletId = newWalletId();
-    while (this.#s.findWallet.get(walletId) !== undefined) walletId = newWalletId();
-    this.#s.insertAccount.run(walletAccount(walletId), 'wallet');
-    this.#s.insertWallet.run(
-      walletId, input.name, walletAccount(walletId), input.tokenHash ?? null, input.pinHash ?? null,
-      input.confirmLimitSen ?? null, now,
-    );
-    if (input.openingSen > 0) {
-      checkTopUp(this.#wallet(walletId)!, input.openingSen);
-      this.writes.applyEntry(topUpEntry(walletId, input.openingSen, now));
-    }
-    return this.#wallet(walletId)!;
+    while (this.#views.wallet(walletId) !== null) walletId = newWalletId();
+    return walletId;
   }
 
   async findWallet(walletId: string): Promise<Wallet | null> {
-    return this.#wallet(walletId);
+    return this.#views.wallet(walletId);
   }
 
   async findWalletByTokenHash(tokenHash: string): Promise<Wallet | null> {
@@ -263,33 +272,6 @@ export class SqliteStore implements Store {
     return rows.map(toWallet);
   }
 
-  #wallet(walletId: string): Wallet | null {
-    const row = this.#s.findWallet.get(walletId) as Row | undefined;
-    return row === undefined ? null : toWallet(row);
-  }
-
-  async setWalletStatus(walletId: string, status: WalletStatus): Promise<Wallet | null> {
-    return this.transaction(() => {
-      const wallet = this.#wallet(walletId);
-      // The immediate transaction holds the write lock: the status read is the one changed.
-      if (wallet === null || !canChangeWalletStatus(wallet.status, status)) return wallet;
-      this.#s.setWalletStatus.run(status, walletId);
-      return this.#wallet(walletId);
-    });
-  }
-
-  async updateWalletSecurity(walletId: string, changes: WalletSecurityChanges): Promise<Wallet | null> {
-    return this.transaction(() => {
-      const wallet = this.#wallet(walletId);
-      if (wallet === null) return null;
-      checkWalletOpen(wallet, 'new token, PIN or limit');
-      if (changes.tokenHash !== undefined) this.#s.setWalletToken.run(changes.tokenHash, walletId);
-      if (changes.pinHash !== undefined) this.#s.setWalletPin.run(changes.pinHash, walletId);
-      if (changes.pinFailures !== undefined) this.#s.setPinFailures.run(changes.pinFailures, walletId);
-      if (changes.confirmLimitSen !== undefined) this.#s.setConfirmLimit.run(changes.confirmLimitSen, walletId);
-      return this.#wallet(walletId);
-    });
-  }
 
   async walletPinHash(walletId: string): Promise<string | null> {
     const row = this.#s.walletPinHash.get(walletId) as { pin_hash: string | null } | undefined;
@@ -307,43 +289,8 @@ export class SqliteStore implements Store {
     await this.transaction(() => this.#s.clearPinTries.run(walletId, countAfterTaking));
   }
 
-  async topUp(walletId: string, amountSen: number): Promise<Wallet | null> {
-    const now = this.#clock.nowMs();
-    return this.transaction(() => {
-      const wallet = this.#wallet(walletId);
-      if (wallet === null) return null;
-      checkTopUp(wallet, amountSen);
-      this.writes.applyEntry(topUpEntry(walletId, amountSen, now));
-      return this.#wallet(walletId);
-    });
-  }
-
-  async issuePayCode(walletId: string, ttlMs: number): Promise<PayCode | PayCodeRefusal> {
-    const now = this.#clock.nowMs();
-    return this.transaction(() => {
-      const wallet = this.#wallet(walletId);
-      if (wallet === null) return 'NO_WALLET';
-      const refusal = payCodeRefusal(wallet.status);
-      if (refusal !== null) return refusal;
-      this.#s.retireActiveCode.run(walletId);
-      let code = newPayCode();
-      while (this.#s.findPayCode.get(code) !== undefined) code = newPayCode();
-      this.#s.insertPayCode.run(code, walletId, now, now + ttlMs);
-      this.#s.setActiveCode.run(code, walletId);
-      return toPayCode(this.#s.findPayCode.get(code) as Row);
-    });
-  }
-
   async recentTransactions(walletId: string, limit: number): Promise<WalletTransaction[]> {
-    return (this.#s.recentTransactions.all(walletAccount(walletId), limit) as Row[]).map((r) => ({
-      entryId: r.entry_id as number,
-      kind: r.kind as WalletTransaction['kind'],
-      amountSen: r.amount_sen as number,
-      orderId: r.order_id as string | null,
-      refundId: r.refund_id as string | null,
-      merchantName: r.merchant_name as string | null,
-      createdAtMs: r.created_at_ms as number,
-    }));
+    return (this.#s.recentTransactions.all(walletAccount(walletId), limit) as Row[]).map(toWalletTransaction);
   }
 
   async listPendingOrders(walletId: string): Promise<Order[]> {
@@ -402,78 +349,11 @@ export class SqliteStore implements Store {
   }
 
   async findOrder(mchId: string, mchOrderId: string): Promise<Order | null> {
-    const row = this.#s.findOrder.get(mchId, mchOrderId) as Row | undefined;
-    return row === undefined ? null : toOrder(row);
+    return this.#views.order(mchId, mchOrderId);
   }
 
   async findOrderById(orderId: string): Promise<Order | null> {
-    return this.writes.findOrderById(orderId);
-  }
-
-  // --- settling NEW and PENDING orders ---------------------------------------------------------
-
-  async confirmPending(walletId: string, orderId: string): Promise<SettleResult> {
-    return this.#settle(() => this.#walletOrder(walletId, orderId), (order, now) => {
-      const wallet = this.#wallet(walletId)!;
-      return decideConfirm(order, wallet, now);
-    });
-  }
-
-  async declinePending(walletId: string, orderId: string): Promise<SettleResult> {
-    return this.#settle(() => this.#walletOrder(walletId, orderId), (order) => decideDecline(order));
-  }
-
-  async closeOrder(mchId: string, mchOrderId: string): Promise<SettleResult> {
-    return this.#settle(() => {
-      const row = this.#s.findOrder.get(mchId, mchOrderId) as Row | undefined;
-      // No order: the id is closed in this same transaction, so no payment can take it later.
-      if (row === undefined) this.#s.closeOrderId.run(mchId, mchOrderId, this.#clock.nowMs());
-      return row === undefined ? null : toOrder(row);
-    }, (order) => decideClose(order));
-  }
-
-  async sweep(): Promise<number> {
-    const now = this.#clock.nowMs();
-    const due = (this.#s.dueUnsettled.all(now, 500) as Row[]).map((r) => r.order_id as string);
-    let settled = 0;
-    for (const orderId of due) {
-      const result = await this.#settle(() => this.writes.findOrderById(orderId), (order, at) => decideSweep(order, at));
-      if (result.kind === 'settled') settled += 1;
-    }
-    return settled;
-  }
-
-  #walletOrder(walletId: string, orderId: string): Order | null {
-    const order = this.writes.findOrderById(orderId);
-    return order !== null && order.walletId === walletId ? order : null;
-  }
-
-  /** Reads the order and applies the settlement in one transaction, so racing settlements serialise. */
-  #settle(load: () => Order | null, decide: (order: Order, nowMs: number) => Settlement): Promise<SettleResult> {
-    return this.transaction((): SettleResult => {
-      const now = this.#clock.nowMs();
-      const order = load();
-      if (order === null) return { kind: 'not_found' };
-      const settlement = decide(order, now);
-      const w = this.writes;
-      switch (settlement.kind) {
-        case 'none':
-          return { kind: 'unchanged', order };
-        case 'pay': {
-          w.changeHold(order.walletId, -order.amountSen);
-          w.applyEntry(settlement.entry);
-          const paid = w.moveOrder(order, 'PAID', now, { payTimeMs: now });
-          w.enqueueNotification(order.mchId, 'PAID', paid.orderId, paid, now);
-          return { kind: 'settled', order: paid };
-        }
-        case 'fail': {
-          if (order.status === 'PENDING') w.changeHold(order.walletId, -order.amountSen);
-          const failed = w.moveOrder(order, 'FAILED', now, { failReason: settlement.reason });
-          w.enqueueNotification(order.mchId, 'FAILED', failed.orderId, failed, now);
-          return { kind: 'settled', order: failed };
-        }
-      }
-    });
+    return this.#views.orderById(orderId);
   }
 
   // --- operations ------------------------------------------------------------------------------
@@ -539,35 +419,21 @@ export class SqliteStore implements Store {
     return this.#outbox.retry(notificationId);
   }
 
-  // --- refunds and statements (SQL and transactions: ./refunds.ts) --------------------------------
-
-  #refundsInstance: SqliteRefunds | undefined;
-  get #refunds(): SqliteRefunds {
-    return (this.#refundsInstance ??= new SqliteRefunds(this.db, this.writes, this.#clock, this.#timeZone, this.#mainWrite));
-  }
-
-  async refund(cmd: RefundCommand): Promise<RefundRequestDecision> {
-    return this.#refunds.refund(cmd);
-  }
-
-  async requestRefund(cmd: RefundCommand): Promise<RefundRequestDecision> {
-    return this.#refunds.request(cmd);
-  }
-
-  async finishRefund(refundId: string): Promise<RefundRecord | null> {
-    return this.#refunds.finish(refundId);
-  }
+  // --- refunds and statements ----------------------------------------------------------------
 
   async findRefund(mchId: string, mchRefundId: string): Promise<RefundRecord | null> {
-    return this.#refunds.find(mchId, mchRefundId);
+    return this.#views.refund(mchId, mchRefundId);
   }
 
-  async finishStaleRefunds(olderThanMs: number): Promise<number> {
-    return this.#refunds.finishStale(olderThanMs);
-  }
-
+  /** The day's movements, read in one transaction so payments and refunds are of the same moment. */
   async statementMovements(mchId: string, fromMs: number, toMs: number): Promise<StatementMovements> {
-    return this.#refunds.movements(mchId, fromMs, toMs);
+    return this.db.transaction((): StatementMovements => ({
+      payments: (this.#s.paymentsPaidBetween.all(mchId, fromMs, toMs) as Row[]).map(toOrder),
+      refunds: (this.#s.refundsFinishedBetween.all(mchId, fromMs, toMs) as Row[]).map((r) => ({
+        refund: toRefund(r),
+        mchOrderId: r.order_mch_order_id as string,
+      })),
+    })).deferred();
   }
 }
 
@@ -578,11 +444,7 @@ function migrate(db: Database.Database): void {
     const applied = new Set(
       (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
     );
-    const newest = Math.max(0, ...applied);
-    const known = Math.max(...SQLITE_MIGRATIONS.map((m) => m.version));
-    if (newest > known) {
-      throw new Error(`the database schema (version ${newest}) is newer than this MicroPay (version ${known}); upgrade MicroPay`);
-    }
+    checkSchemaNotNewer(applied, SQLITE_MIGRATIONS);
     for (const m of SQLITE_MIGRATIONS) {
       if (applied.has(m.version)) continue;
       db.exec(m.sql);
@@ -615,7 +477,6 @@ function prepare(db: Database.Database) {
     setMerchantNotifyUrl: db.prepare('UPDATE merchants SET notify_url = ? WHERE mch_id = ?'),
     insertAccount: db.prepare('INSERT INTO accounts (id, kind) VALUES (?, ?)'),
 
-    findWallet: db.prepare(`SELECT ${WALLET_COLUMNS} FROM wallets w JOIN accounts a ON a.id = w.account_id WHERE w.wallet_id = ?`),
     findWalletByToken: db.prepare(
       `SELECT ${WALLET_COLUMNS} FROM wallets w JOIN accounts a ON a.id = w.account_id WHERE w.token_hash = ?`,
     ),
@@ -627,17 +488,8 @@ function prepare(db: Database.Database) {
           AND (@after IS NULL OR w.wallet_id > @after)
         ORDER BY w.wallet_id LIMIT @limit`,
     ),
-    insertWallet: db.prepare(
-      `INSERT INTO wallets (wallet_id, name, status, account_id, token_hash, pin_hash, confirm_limit_sen, created_at_ms)
-       VALUES (?, ?, 'active', ?, ?, ?, ?, ?)`,
-    ),
-    setWalletStatus: db.prepare('UPDATE wallets SET status = ? WHERE wallet_id = ?'),
-    setWalletToken: db.prepare('UPDATE wallets SET token_hash = ? WHERE wallet_id = ?'),
-    setWalletPin: db.prepare('UPDATE wallets SET pin_hash = ?, pin_failures = 0 WHERE wallet_id = ?'),
-    setPinFailures: db.prepare('UPDATE wallets SET pin_failures = ? WHERE wallet_id = ?'),
     takePinTry: db.prepare('UPDATE wallets SET pin_failures = pin_failures + 1 WHERE wallet_id = ? AND pin_failures < ? RETURNING pin_failures'),
     clearPinTries: db.prepare('UPDATE wallets SET pin_failures = 0 WHERE wallet_id = ? AND pin_failures = ?'),
-    setConfirmLimit: db.prepare('UPDATE wallets SET confirm_limit_sen = ? WHERE wallet_id = ?'),
     walletPinHash: db.prepare('SELECT pin_hash FROM wallets WHERE wallet_id = ?'),
     recentTransactions: db.prepare(
       // Walks the account's posting chain from its latest posting, newest first (see migration 2).
@@ -656,22 +508,23 @@ function prepare(db: Database.Database) {
     ),
     pendingOrdersOfWallet: db.prepare(`SELECT * FROM orders WHERE wallet_id = ? AND status = 'PENDING' ORDER BY trade_time_ms`),
 
-    findPayCode: db.prepare('SELECT * FROM pay_codes WHERE code = ?'),
-    retireActiveCode: db.prepare(
-      `UPDATE pay_codes SET status = 'retired'
-        WHERE code = (SELECT active_code FROM wallets WHERE wallet_id = ?) AND status = 'active'`,
-    ),
-    setActiveCode: db.prepare('UPDATE wallets SET active_code = ? WHERE wallet_id = ?'),
-    insertPayCode: db.prepare(
-      `INSERT INTO pay_codes (code, wallet_id, status, issued_at_ms, expires_at_ms) VALUES (?, ?, 'active', ?, ?)`,
-    ),
 
-    findOrder: db.prepare('SELECT * FROM orders WHERE mch_id = ? AND mch_order_id = ?'),
-    closeOrderId: db.prepare('INSERT OR IGNORE INTO closed_order_ids (mch_id, mch_order_id, closed_at_ms) VALUES (?, ?, ?)'),
     dueUnsettled: db.prepare(
       `SELECT order_id FROM orders WHERE status IN ('NEW', 'PENDING') AND deadline_ms <= ? ORDER BY deadline_ms LIMIT ?`,
     ),
 
+    staleRefunds: db.prepare(
+      `SELECT refund_id FROM refunds WHERE status = 'REFUND_IN_PROCESS' AND requested_at_ms <= ? ORDER BY requested_at_ms LIMIT ?`,
+    ),
+    paymentsPaidBetween: db.prepare(
+      `SELECT * FROM orders WHERE mch_id = ? AND pay_time_ms >= ? AND pay_time_ms < ? AND status IN ${sqlList(PAID_ORDER_STATUSES)}
+        ORDER BY pay_time_ms, order_id`,
+    ),
+    refundsFinishedBetween: db.prepare(
+      `SELECT r.*, o.mch_order_id AS order_mch_order_id FROM refunds r JOIN orders o ON o.order_id = r.order_id
+        WHERE r.mch_id = ? AND r.finished_at_ms >= ? AND r.finished_at_ms < ? AND r.status = 'REFUNDED'
+        ORDER BY r.finished_at_ms, r.refund_id`,
+    ),
     getSetting: db.prepare('SELECT value FROM settings WHERE name = ?'),
     setSetting: db.prepare(
       'INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value',

@@ -1,0 +1,99 @@
+import type Database from 'better-sqlite3';
+import { assert, merchantAccount } from '../../domain/ledger.js';
+import type { Order, Refund, Wallet, WalletStatus } from '../../domain/model.js';
+import type { RefundView } from '../../domain/refund.js';
+import type { ViewFor, ViewName, ViewOf } from '../port.js';
+import { toOrder, toRefund, toWallet, type Row } from '../rows.js';
+import { WALLET_COLUMNS } from './rows.js';
+
+/**
+ * The views decisions read (store/port.ts), on SQLite. They run inside an immediate transaction,
+ * which holds the file's write lock, so nothing read can change before the effects are applied:
+ * SQLite needs no row locks.
+ */
+export class SqliteViews {
+  readonly #s;
+
+  constructor(db: Database.Database) {
+    this.#s = prepare(db);
+  }
+
+  read<N extends ViewName>(request: ViewFor<N>): ViewOf[N] {
+    return this.#read(request) as ViewOf[N];
+  }
+
+  #read(q: ViewFor<ViewName>): ViewOf[ViewName] {
+    switch (q.view) {
+      case 'none':
+        return null;
+      case 'wallet':
+        return this.wallet(q.walletId);
+      case 'order': {
+        const order = this.orderById(q.orderId);
+        return order === null ? null : { order, wallet: q.withWallet ? this.wallet(order.walletId) : null };
+      }
+      case 'orderToClose':
+        return this.order(q.mchId, q.mchOrderId);
+      case 'refundRequest':
+        return this.#refundRequest(q.cmd.mchId, q.cmd.mchRefundId, q.cmd.mchOrderId);
+      case 'refundToFinish':
+        return this.#refundToFinish(q.refundId);
+    }
+  }
+
+  wallet(walletId: string): Wallet | null {
+    const row = this.#s.wallet.get(walletId) as Row | undefined;
+    return row === undefined ? null : toWallet(row);
+  }
+
+  order(mchId: string, mchOrderId: string): Order | null {
+    const row = this.#s.order.get(mchId, mchOrderId) as Row | undefined;
+    return row === undefined ? null : toOrder(row);
+  }
+
+  orderById(orderId: string): Order | null {
+    const row = this.#s.orderById.get(orderId) as Row | undefined;
+    return row === undefined ? null : toOrder(row);
+  }
+
+  refund(mchId: string, mchRefundId: string): { refund: Refund; order: Order } | null {
+    const row = this.#s.refund.get(mchId, mchRefundId) as Row | undefined;
+    return row === undefined ? null : this.#withOrder(toRefund(row));
+  }
+
+  #refundRequest(mchId: string, mchRefundId: string, mchOrderId: string): RefundView {
+    const existing = this.refund(mchId, mchRefundId);
+    return { existing, order: existing === null ? this.order(mchId, mchOrderId) : null };
+  }
+
+  #refundToFinish(refundId: string): ViewOf['refundToFinish'] {
+    const row = this.#s.refundById.get(refundId) as Row | undefined;
+    if (row === undefined) return null;
+    const { refund, order } = this.#withOrder(toRefund(row));
+    if (refund.status !== 'REFUND_IN_PROCESS') return { refund, order, finish: null };
+    const balance = this.#s.balance.get(merchantAccount(refund.mchId)) as { balance_sen: number } | undefined;
+    const wallet = this.#s.walletStatus.get(order.walletId) as { status: WalletStatus } | undefined;
+    assert(balance !== undefined && wallet !== undefined, 'the merchant account and the wallet of a refund exist');
+    const others = (this.#s.otherRefundsInProcess.get(refund.orderId, refund.refundId) as { n: number }).n;
+    return { refund, order, finish: { merchantBalanceSen: balance.balance_sen, walletStatus: wallet.status, otherRefundsInProcess: others } };
+  }
+
+  #withOrder(refund: Refund): { refund: Refund; order: Order } {
+    const order = this.orderById(refund.orderId);
+    assert(order !== null, `refund ${refund.refundId} has its order`);
+    return { refund, order };
+  }
+}
+
+function prepare(db: Database.Database) {
+  return {
+    wallet: db.prepare(`SELECT ${WALLET_COLUMNS} FROM wallets w JOIN accounts a ON a.id = w.account_id WHERE w.wallet_id = ?`),
+    order: db.prepare('SELECT * FROM orders WHERE mch_id = ? AND mch_order_id = ?'),
+    orderById: db.prepare('SELECT * FROM orders WHERE order_id = ?'),
+    refund: db.prepare('SELECT * FROM refunds WHERE mch_id = ? AND mch_refund_id = ?'),
+    refundById: db.prepare('SELECT * FROM refunds WHERE refund_id = ?'),
+    balance: db.prepare('SELECT balance_sen FROM accounts WHERE id = ?'),
+    walletStatus: db.prepare('SELECT status FROM wallets WHERE wallet_id = ?'),
+    otherRefundsInProcess: db.prepare(`SELECT COUNT(*) AS n FROM refunds WHERE order_id = ? AND status = 'REFUND_IN_PROCESS' AND refund_id <> ?`),
+  };
+}
