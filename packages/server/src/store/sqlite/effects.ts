@@ -5,8 +5,14 @@ import { assert, walletAccount, type JournalEntry } from '../../domain/ledger.js
 import type { Order } from '../../domain/model.js';
 import { IdClashError } from '../id-clash.js';
 
-/** The merchant's notify URL as the caller knows it (the payment writer reads it once per batch). */
-export type NotifyUrlOf = (mchId: string) => string | null;
+/**
+ * What the payment writer read already, so applying a payment's effects reads nothing again: the
+ * merchant's notify URL (once per batch) and the code's rowid (a lookup without the code's index).
+ */
+export interface PaymentContext {
+  readonly notifyUrl: string | null;
+  readonly codeRowid: number;
+}
 
 /**
  * Applies effects (domain/effects.ts) on SQLite, inside the caller's transaction, each as the
@@ -20,17 +26,19 @@ export class SqliteEffects {
     this.#s = prepare(db);
   }
 
-  apply(effects: readonly Effect[], notifyUrlOf: NotifyUrlOf = (mchId) => this.#notifyUrl(mchId)): void {
-    for (const e of effects) this.#applyOne(e, notifyUrlOf);
+  apply(effects: readonly Effect[], payment?: PaymentContext): void {
+    for (const e of effects) this.#applyOne(e, payment);
   }
 
-  #applyOne(e: Effect, notifyUrlOf: NotifyUrlOf): void {
+  #applyOne(e: Effect, payment: PaymentContext | undefined): void {
     const s = this.#s;
     switch (e.kind) {
       case 'insertOrder':
-        return void s.insertOrder.run(orderRow(e.order, e.payCode));
-      case 'useCode':
-        return check(s.useCode.run(e.orderId, e.code), 'a payment uses an active code exactly once');
+        return void s.insertOrder.run(...orderRow(e.order, e.payCode));
+      case 'useCode': {
+        const r = payment === undefined ? s.useCode.run(e.orderId, e.code) : s.useCodeByRowid.run(e.orderId, payment.codeRowid);
+        return check(r, 'a payment uses an active code exactly once');
+      }
       case 'hold':
         return check(s.addToHold.run(e.deltaSen, e.walletId), `hold on an existing wallet (${e.walletId})`);
       case 'book':
@@ -51,7 +59,7 @@ export class SqliteEffects {
         return check(r, `refund ${e.from.refundId} is still ${e.from.status} when it moves to ${e.to.status}`);
       }
       case 'notify': {
-        const url = notifyUrlOf(e.mchId);
+        const url = payment === undefined ? this.#notifyUrl(e.mchId) : payment.notifyUrl;
         if (url === null) return;
         return void s.insertNotification.run(randomUUID(), e.mchId, e.event, subjectIdOf(e.subject), url, JSON.stringify(e.subject), e.atMs, e.atMs);
       }
@@ -139,6 +147,7 @@ function prepare(db: Database.Database) {
     ),
     // The code records the one order it pays: one code, one order, in the row itself.
     useCode: db.prepare(`UPDATE pay_codes SET status = 'used', order_id = ? WHERE code = ? AND status = 'active'`),
+    useCodeByRowid: db.prepare(`UPDATE pay_codes SET status = 'used', order_id = ? WHERE rowid = ? AND status = 'active'`),
     addToHold: db.prepare('UPDATE accounts SET held_sen = held_sen + ? WHERE id = (SELECT account_id FROM wallets WHERE wallet_id = ?)'),
     moveOrder: db.prepare(
       `UPDATE orders SET status = ?, fail_reason = ?, pay_time_ms = ?, deadline_ms = ?, refunded_sen = ?, updated_at_ms = ?

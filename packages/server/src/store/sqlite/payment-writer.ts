@@ -84,7 +84,7 @@ export class PaymentWriter {
       merchant: db.prepare('SELECT status, notify_url FROM merchants WHERE mch_id = ?'),
       // The code and its wallet in one statement (one of the fewer statements a payment costs).
       findPayCodeWithWallet: db.prepare(
-        `SELECT c.code, c.wallet_id AS code_wallet_id, c.status AS code_status, c.issued_at_ms AS code_issued_at_ms,
+        `SELECT c.rowid AS code_rowid, c.code, c.wallet_id AS code_wallet_id, c.status AS code_status, c.issued_at_ms AS code_issued_at_ms,
                 c.expires_at_ms AS code_expires_at_ms, ${WALLET_COLUMNS}
            FROM pay_codes c LEFT JOIN wallets w ON w.wallet_id = c.wallet_id LEFT JOIN accounts a ON a.id = w.account_id
           WHERE c.code = ?`,
@@ -188,7 +188,8 @@ export class PaymentWriter {
     };
     const policy = options.forceConfirmation ? { ...this.#options.policy, forceConfirmation: true } : this.#options.policy;
     const decision = decidePayment(cmd, view, policy, now, this.#orderIds.next(now), paymentFingerprint(cmd));
-    this.#effects.apply(paymentEffects(decision, cmd.payCode), () => merchant?.notifyUrl ?? null);
+    const context = { notifyUrl: merchant?.notifyUrl ?? null, codeRowid: codeRow?.code_rowid as number };
+    this.#effects.apply(paymentEffects(decision, cmd.payCode), context);
     strikeSandboxFault(options, decision);
     return decision;
   }
