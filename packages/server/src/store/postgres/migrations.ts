@@ -1,4 +1,5 @@
-import type { Migration } from '../store.js';
+import type pg from 'pg';
+import { checkSchemaNotNewer, type Migration } from '../store.js';
 
 /**
  * Versioned schema for the PostgreSQL store: the same tables as SQLite's, in PostgreSQL's types,
@@ -204,3 +205,39 @@ ALTER TABLE merchants ADD COLUMN key_first_used_at_ms BIGINT;
 `,
   },
 ];
+
+/**
+ * Applies pending migrations under an advisory lock, so several processes starting at once apply
+ * each migration exactly once; refuses to run against a schema newer than this code knows.
+ */
+export async function migratePostgres(pool: pg.Pool): Promise<{ applied: number[] }> {
+  const client = await pool.connect();
+  try {
+    // Waiting for another process's migration, or running a long one, is not a stuck statement.
+    await client.query('SET statement_timeout = 0');
+    await client.query(`SELECT pg_advisory_lock(hashtext('micropay:migrate'))`);
+    await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at_ms BIGINT NOT NULL)`);
+    const { rows } = await client.query('SELECT version FROM schema_migrations');
+    const done = new Set((rows as { version: number }[]).map((r) => r.version));
+    checkSchemaNotNewer(done, POSTGRES_MIGRATIONS);
+    const applied: number[] = [];
+    for (const m of POSTGRES_MIGRATIONS.filter((m) => !done.has(m.version))) {
+      await client.query('BEGIN');
+      try {
+        await client.query(m.sql);
+        await client.query('INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES ($1, $2, $3)', [m.version, m.name, Date.now()]);
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK');
+        throw error;
+      }
+      applied.push(m.version);
+    }
+    return { applied };
+  } finally {
+    await client.query(`SELECT pg_advisory_unlock(hashtext('micropay:migrate'))`).catch(() => undefined);
+    await client.query('RESET statement_timeout').catch(() => undefined);
+    client.release();
+  }
+}

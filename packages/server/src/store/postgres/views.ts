@@ -1,0 +1,101 @@
+import type pg from 'pg';
+import { assert, merchantAccount } from '../../domain/ledger.js';
+import type { Order, Refund, Wallet, WalletStatus } from '../../domain/model.js';
+import type { RefundFinishView, RefundRecord } from '../../domain/refund.js';
+import type { ViewFor, ViewName, ViewOf } from '../port.js';
+import { toOrder, toRefund, toWallet, type Row } from '../rows.js';
+import type { Db } from './effects.js';
+import { LOCK_ORDER_ID } from './order-id-locks.js';
+
+/** A wallet with its balance (shard 0: a wallet has one) and its held amount. */
+export const WALLET_SELECT = `SELECT w.*, s.balance_sen, a.held_sen
+  FROM wallets w JOIN accounts a ON a.id = w.account_id JOIN account_shards s ON s.account_id = a.id AND s.shard = 0`;
+
+/** The first row of a query, mapped, or null. */
+export async function first<T>(c: Db, sql: string, values: unknown[], map: (r: Row) => T): Promise<T | null> {
+  const row = (await c.query(sql, values)).rows[0] as Row | undefined;
+  return row === undefined ? null : map(row);
+}
+
+export function walletById(c: Db, walletId: string, lock = ''): Promise<Wallet | null> {
+  return first(c, `${WALLET_SELECT} WHERE w.wallet_id = $1 ${lock}`, [walletId], toWallet);
+}
+
+export function orderById(c: Db, orderId: string, lock = ''): Promise<Order | null> {
+  return first(c, `SELECT * FROM orders WHERE order_id = $1 ${lock}`, [orderId], toOrder);
+}
+
+export async function refundWithOrder(c: Db, mchId: string, mchRefundId: string): Promise<RefundRecord | null> {
+  const refund = await first(c, 'SELECT * FROM refunds WHERE mch_id = $1 AND mch_refund_id = $2', [mchId, mchRefundId], toRefund);
+  return refund === null ? null : { refund, order: await orderOf(c, refund) };
+}
+
+async function orderOf(c: Db, refund: Refund, lock = ''): Promise<Order> {
+  const order = await orderById(c, refund.orderId, lock);
+  assert(order !== null, `refund ${refund.refundId} has its order`);
+  return order;
+}
+
+type Reader<N extends ViewName> = (c: pg.PoolClient, request: ViewFor<N>) => Promise<ViewOf[N]>;
+
+/**
+ * Reads the view a decision asks for (store/port.ts) and takes its locks, each in the store's one
+ * lock order (pg-store.ts).
+ */
+export function readView<N extends ViewName>(c: pg.PoolClient, request: ViewFor<N>): Promise<ViewOf[N]> {
+  return (READERS[request.view] as Reader<N>)(c, request);
+}
+
+const READERS: { readonly [N in ViewName]: Reader<N> } = {
+  none: async () => null,
+  // The wallet row alone: issuing a code then retires codes, and a payment batch holds codes and
+  // then the balance rows, so locking those here as well would deadlock with payments.
+  wallet: (c, q) => walletById(c, q.walletId, 'FOR UPDATE OF w'),
+  order: async (c, q) => {
+    const order = await orderById(c, q.orderId, 'FOR UPDATE');
+    if (order === null) return null;
+    return { order, wallet: q.withWallet ? await walletById(c, order.walletId, 'FOR UPDATE OF a, s') : null };
+  },
+  orderToClose: async (c, q) => {
+    // Exclusive on the id: a payment under it either committed before (its order is found below)
+    // or waits and then finds the id closed (order-id-locks.ts).
+    await c.query(LOCK_ORDER_ID, [q.mchId, q.mchOrderId]);
+    return first(c, 'SELECT * FROM orders WHERE mch_id = $1 AND mch_order_id = $2 FOR UPDATE', [q.mchId, q.mchOrderId], toOrder);
+  },
+  refundRequest: async (c, { cmd }) => {
+    // The order row lock serialises every refund of this order, and repeats of one mchRefundId.
+    const order = await first(c, 'SELECT * FROM orders WHERE mch_id = $1 AND mch_order_id = $2 FOR UPDATE', [cmd.mchId, cmd.mchOrderId], toOrder);
+    const existing = await refundWithOrder(c, cmd.mchId, cmd.mchRefundId);
+    return { existing, order: existing === null ? order : null };
+  },
+  refundToFinish: async (c, q) => {
+    const unlocked = await first(c, 'SELECT * FROM refunds WHERE refund_id = $1', [q.refundId], toRefund);
+    if (unlocked === null) return null;
+    const order = await orderOf(c, unlocked, 'FOR UPDATE');
+    // Re-read under the order's lock: another finisher may have won meanwhile.
+    const refund = (await first(c, 'SELECT * FROM refunds WHERE refund_id = $1', [q.refundId], toRefund))!;
+    if (refund.status !== 'REFUND_IN_PROCESS') return { refund, order, finish: null };
+    return { refund, order, finish: await refundFinishView(c, refund, order) };
+  },
+};
+
+/** Locks the wallet's balance, then all of the merchant's shards (in shard order), after the order. */
+async function refundFinishView(c: pg.PoolClient, refund: Refund, order: Order): Promise<RefundFinishView> {
+  const wallet = (await c.query(
+    `SELECT w.status FROM wallets w JOIN accounts a ON a.id = w.account_id
+       JOIN account_shards s ON s.account_id = a.id WHERE w.wallet_id = $1 FOR UPDATE OF a, s`,
+    [order.walletId],
+  )).rows[0] as { status: WalletStatus } | undefined;
+  assert(wallet !== undefined, 'the wallet of a refund exists');
+  const { balance_sen } = (await c.query(
+    `SELECT COALESCE(SUM(balance_sen), 0) AS balance_sen FROM
+       (SELECT balance_sen FROM account_shards WHERE account_id = $1 ORDER BY shard FOR UPDATE) s`,
+    [merchantAccount(refund.mchId)],
+  )).rows[0] as { balance_sen: number };
+  // Counted under the order's lock, which every refund of the order takes first.
+  const { n } = (await c.query(
+    `SELECT COUNT(*)::int AS n FROM refunds WHERE order_id = $1 AND status = 'REFUND_IN_PROCESS' AND refund_id <> $2`,
+    [refund.orderId, refund.refundId],
+  )).rows[0] as { n: number };
+  return { merchantBalanceSen: balance_sen, walletStatus: wallet.status, otherRefundsInProcess: n };
+}
