@@ -45,7 +45,7 @@ export class PgEffects {
         const moved = await c.query(MOVE_ORDER, [
           to.status, to.failReason, to.payTimeMs, to.deadlineMs, to.refundedSen, to.updatedAtMs, from.orderId, from.status, from.refundedSen,
         ]);
-        return changedOne(moved, `order ${from.orderId} is still ${from.status} when it moves to ${to.status}, with ${from.refundedSen} sen refunded`);
+        return changedOne(moved, `order ${from.orderId} is still ${from.status} when it moves to ${to.status} (${from.refundedSen} sen refunded)`);
       }
       case 'insertRefund': {
         const r = e.refund;
