@@ -1,6 +1,6 @@
 import type { OrderStatus } from '@micropay/protocol';
 import type { JournalEntry } from './ledger.js';
-import type { Order, PayCode, Refund, WalletStatus } from './model.js';
+import type { Merchant, Order, PayCode, Refund, WalletStatus } from './model.js';
 import type { NotificationEvent } from './notification.js';
 import { assert } from './ledger.js';
 import { orderAfter, type OrderChanges } from './order-state.js';
@@ -43,7 +43,12 @@ export type Effect =
   /** The wallet's earlier active code is retired and this one becomes its active code. */
   | { readonly kind: 'issueCode'; readonly code: PayCode }
   | { readonly kind: 'setWalletStatus'; readonly walletId: string; readonly status: WalletStatus }
-  | { readonly kind: 'setWalletSecurity'; readonly walletId: string; readonly changes: WalletSecurityChanges };
+  | { readonly kind: 'setWalletSecurity'; readonly walletId: string; readonly changes: WalletSecurityChanges }
+  /** A new merchant with its ledger account (a merchant's balance may be spread over shards). */
+  | { readonly kind: 'insertMerchant'; readonly merchant: Merchant }
+  /** The merchant row as it now is: name, notify URL, status and keys (the decision read it locked). */
+  | { readonly kind: 'updateMerchant'; readonly merchant: Merchant }
+  | { readonly kind: 'setSetting'; readonly name: string; readonly value: string };
 
 /** A wallet as insertWallet records it. */
 export interface NewWalletRecord {

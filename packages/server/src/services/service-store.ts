@@ -1,32 +1,43 @@
-import type { RefundCommand } from '@micropay/protocol';
+import type { RefundCommand, Secret } from '@micropay/protocol';
 import type { Decided } from '../domain/effects.js';
 import { RefundIdSource } from '../domain/ids.js';
-import type { PayCode, Wallet, WalletStatus } from '../domain/model.js';
+import type { NewMerchant } from '../domain/merchant.js';
+import type { Merchant, MerchantStatus, PayCode, Wallet, WalletStatus } from '../domain/model.js';
 import type { RefundRecord, RefundRequestDecision } from '../domain/refund.js';
 import type { SettleResult } from '../domain/settlement.js';
 import type { NewWallet } from '../domain/wallet.js';
 import type { WalletSecurityChanges } from '../domain/effects.js';
 import type { StorePort, ViewFor, ViewName, ViewOf } from '../store/port.js';
 import type { PayCodeRefusal, Store } from '../store/store.js';
+import { MerchantCache } from '../store/merchant-cache.js';
+import * as merchants from './merchants.js';
 import * as refunds from './refunds.js';
 import * as settlement from './settlement.js';
 import * as wallets from './wallets.js';
 
 /** The Store methods written once, here, over the port; each store supplies the rest. */
 type ServiceMethods =
+  | 'createMerchant' | 'createSandbox' | 'findMerchantForAuth' | 'setMerchantStatus' | 'updateMerchant'
+  | 'rollMerchantKey' | 'recordKeyFirstUse'
   | 'confirmPending' | 'declinePending' | 'closeOrder' | 'sweep'
   | 'requestRefund' | 'finishRefund' | 'refund' | 'finishStaleRefunds'
   | 'createWallet' | 'topUp' | 'issuePayCode' | 'setWalletStatus' | 'updateWalletSecurity';
 
 /**
- * The service layer as a store's base: every flow of settlement, refunds and wallets is written
- * once (./settlement.ts, ./refunds.ts, ./wallets.ts) and runs on any store that implements the
- * port (store/port.ts). A store is then an adapter: its SQL, its locks, its engine's needs.
+ * The service layer as a store's base: every flow of merchants, wallets, settlement and refunds is
+ * written once (./merchants.ts, ./wallets.ts, ./settlement.ts, ./refunds.ts) and runs on any
+ * store that implements the port (store/port.ts). A store is then an adapter: its SQL, its locks,
+ * its engine's needs. Payments are the stores' own: each batches them its engine's way, deciding
+ * with domain/payment.ts and applying paymentEffects.
  */
 export abstract class ServiceStore implements StorePort, Pick<Store, ServiceMethods> {
   readonly #refundIds: RefundIdSource;
+  readonly #timeZone: string;
+  /** The merchants the API authenticates with; every merchant change here drops its entry at once. */
+  readonly #merchantCache = new MerchantCache();
 
   protected constructor(timeZone: string) {
+    this.#timeZone = timeZone;
     this.#refundIds = new RefundIdSource(timeZone);
   }
 
@@ -34,6 +45,44 @@ export abstract class ServiceStore implements StorePort, Pick<Store, ServiceMeth
   abstract dueUnsettledOrderIds(nowMs: number, limit: number): Promise<string[]>;
   abstract staleRefundIds(beforeMs: number, limit: number): Promise<string[]>;
   abstract nowMs(): number;
+  abstract findMerchant(mchId: string): Promise<Merchant | null>;
+
+  createMerchant(input: NewMerchant): Promise<Merchant> {
+    return merchants.createMerchant(this, this.#timeZone, input);
+  }
+
+  createSandbox(input: { merchant: NewMerchant; wallet: NewWallet; setting: string }): Promise<{ merchant: Merchant; wallet: Wallet }> {
+    return merchants.createSandbox(this, this.#timeZone, input);
+  }
+
+  findMerchantForAuth(mchId: string): Promise<Merchant | null> {
+    return this.#merchantCache.get(mchId, Date.now(), (id) => this.findMerchant(id));
+  }
+
+  setMerchantStatus(mchId: string, status: MerchantStatus): Promise<Merchant | null> {
+    return this.#forgetting(mchId, merchants.setMerchantStatus(this, mchId, status));
+  }
+
+  updateMerchant(mchId: string, changes: { name?: string; notifyUrl?: string | null }): Promise<Merchant | null> {
+    return this.#forgetting(mchId, merchants.updateMerchant(this, mchId, changes));
+  }
+
+  rollMerchantKey(mchId: string, newKey: Secret, overlapMs: number): Promise<Merchant | null> {
+    return this.#forgetting(mchId, merchants.rollMerchantKey(this, mchId, newKey, overlapMs));
+  }
+
+  recordKeyFirstUse(mchId: string, key: Secret): Promise<void> {
+    return this.#forgetting(mchId, merchants.recordKeyFirstUse(this, mchId, key));
+  }
+
+  /** This process sees its own merchant changes at once; other processes within the cache's TTL. */
+  async #forgetting<T>(mchId: string, change: Promise<T>): Promise<T> {
+    try {
+      return await change;
+    } finally {
+      this.#merchantCache.forget(mchId);
+    }
+  }
 
   confirmPending(walletId: string, orderId: string): Promise<SettleResult> {
     return settlement.confirmPending(this, walletId, orderId);

@@ -1,6 +1,6 @@
 import type { RefundCommand } from '@micropay/protocol';
 import type { Decided, Effect } from '../domain/effects.js';
-import type { Order, Refund, Wallet } from '../domain/model.js';
+import type { Merchant, Order, Refund, Wallet } from '../domain/model.js';
 import type { RefundFinishView, RefundView } from '../domain/refund.js';
 
 /**
@@ -10,6 +10,10 @@ import type { RefundFinishView, RefundView } from '../domain/refund.js';
 export type ViewRequest =
   /** Nothing: the decision needs no reads (creating a wallet). */
   | { readonly view: 'none' }
+  /** The merchant, locked against other changes of it. */
+  | { readonly view: 'merchant'; readonly mchId: string }
+  /** Every merchant id that starts with `prefix`, with new merchant ids locked until commit. */
+  | { readonly view: 'merchantIds'; readonly prefix: string }
   /** The wallet, locked against other changes of it. */
   | { readonly view: 'wallet'; readonly walletId: string }
   /** An order by its id, locked; with its wallet, locked, when `withWallet`. */
@@ -23,6 +27,8 @@ export type ViewRequest =
 
 export interface ViewOf {
   none: null;
+  merchant: Merchant | null;
+  merchantIds: ReadonlySet<string>;
   wallet: Wallet | null;
   order: { readonly order: Order; readonly wallet: Wallet | null } | null;
   orderToClose: Order | null;

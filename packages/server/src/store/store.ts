@@ -1,5 +1,4 @@
 import type { MicropayCommand, RefundCommand, Secret } from '@micropay/protocol';
-import { merchantIdProblem } from '../domain/ids.js';
 import { merchantAccount } from '../domain/ledger.js';
 import type { PaymentDecision } from '../domain/payment.js';
 import type { Merchant, MerchantStatus, Order, PayCode, Wallet, WalletStatus } from '../domain/model.js';
@@ -8,6 +7,7 @@ import type { RefundRecord, RefundRequestDecision } from '../domain/refund.js';
 import type { SettleResult } from '../domain/settlement.js';
 import type { WalletSecurityChanges } from '../domain/effects.js';
 import type { NewWallet } from '../domain/wallet.js';
+import type { NewMerchant } from '../domain/merchant.js';
 import type { StatementMovements } from '../domain/statement.js';
 
 /**
@@ -172,35 +172,7 @@ export function checkSchemaNotNewer(applied: Iterable<number>, migrations: reado
   }
 }
 
-export interface NewMerchant {
-  readonly name: string;
-  readonly apiKey: Secret;
-  readonly notifyUrl?: string | null;
-  /**
-   * Imports the merchant under this id (one that `merchantIdProblem` accepts) instead of
-   * generating one; `MerchantIdTakenError` when a merchant has it already.
-   */
-  readonly mchId?: string;
-}
-
-/** createMerchant was asked to import a merchant under an id another merchant has. */
-export class MerchantIdTakenError extends Error {
-  override name = 'MerchantIdTakenError';
-
-  constructor(readonly mchId: string) {
-    super(`merchant id ${mchId} is taken`);
-  }
-}
-
-/**
- * The id to import a merchant under, checked once more here: callers check `merchantIdProblem`
- * first and tell the person; reaching a store with a bad id is a bug in the caller.
- */
-export function importedMerchantId(mchId: string): string {
-  const problem = merchantIdProblem(mchId);
-  if (problem !== null) throw new Error(`cannot import a merchant under ${JSON.stringify(mchId.slice(0, 40))}: ${problem}`);
-  return mchId;
-}
+export { importedMerchantId, MerchantIdTakenError, type NewMerchant } from '../domain/merchant.js';
 
 /** A LIKE pattern (with ESCAPE '\\') matching any text that contains `part`, wildcards taken literally. */
 export function containsPattern(part: string): string {

@@ -1,7 +1,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { subjectIdOf, type Effect, type NewWalletRecord } from '../../domain/effects.js';
-import { assert, walletAccount, type JournalEntry } from '../../domain/ledger.js';
+import { assert, merchantAccount, walletAccount, type JournalEntry } from '../../domain/ledger.js';
 import type { Order } from '../../domain/model.js';
 import { IdClashError } from '../id-clash.js';
 import { isUniqueViolation } from './pool.js';
@@ -24,6 +24,9 @@ interface AccountShape {
 export class PgEffects {
   /** Accounts never change kind or shard count, so their shape is cached for good. */
   readonly #shapes = new Map<string, AccountShape>();
+
+  /** `merchantShards`: the balance shards a new merchant's account gets (migrations.ts). */
+  constructor(private readonly merchantShards: number) {}
 
   async apply(c: Db, effects: readonly Effect[]): Promise<void> {
     for (const e of effects) await this.#applyOne(c, e);
@@ -92,6 +95,30 @@ export class PgEffects {
         ]);
         return changedOne(changed, `security of an existing wallet (${e.walletId})`);
       }
+      default:
+        return this.#applyToMerchant(c, e);
+    }
+  }
+
+  /** The effects on merchants and settings. */
+  async #applyToMerchant(c: Db, e: Effect): Promise<void> {
+    switch (e.kind) {
+      case 'insertMerchant': {
+        const m = e.merchant;
+        await clashing(c.query(INSERT_MERCHANT, [m.mchId, m.name, m.apiKey.expose(), m.notifyUrl, m.createdAtMs]), 'merchants_pkey');
+        return insertAccount(c, merchantAccount(m.mchId), 'merchant', this.merchantShards);
+      }
+      case 'updateMerchant': {
+        const m = e.merchant;
+        const changed = await c.query(UPDATE_MERCHANT, [
+          m.name, m.apiKey.expose(), m.previousKey?.key.expose() ?? null, m.previousKey?.untilMs ?? null, m.keyRolledAtMs,
+          m.keyFirstUsedAtMs, m.status, m.notifyUrl, m.mchId,
+        ]);
+        return changedOne(changed, `an existing merchant (${m.mchId})`);
+      }
+      case 'setSetting':
+        await c.query(SET_SETTING, [e.name, e.value]);
+        return;
       default:
         throw new Error(`unknown effect ${(e as { kind: string }).kind}`);
     }
@@ -226,3 +253,9 @@ const SET_WALLET_SECURITY = `UPDATE wallets SET token_hash = CASE WHEN $1 THEN $
   WHERE wallet_id = $8`;
 const CREDIT_FREE_SHARD = `UPDATE account_shards SET balance_sen = balance_sen + $1
   WHERE (account_id, shard) = (SELECT account_id, shard FROM account_shards WHERE account_id = $2 ORDER BY random() LIMIT 1 FOR UPDATE SKIP LOCKED)`;
+const INSERT_MERCHANT = `INSERT INTO merchants (mch_id, name, api_key, status, notify_url, created_at_ms) VALUES ($1, $2, $3, 'active', $4, $5)`;
+/** The whole row as the decision made it: it read the merchant under its row lock. */
+const UPDATE_MERCHANT = `UPDATE merchants SET name = $1, api_key = $2, previous_api_key = $3, previous_key_until_ms = $4, key_rolled_at_ms = $5,
+                            key_first_used_at_ms = $6, status = $7, notify_url = $8
+  WHERE mch_id = $9`;
+export const SET_SETTING = 'INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = excluded.value';

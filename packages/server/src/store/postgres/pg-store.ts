@@ -1,20 +1,15 @@
 import type pg from 'pg';
-import { PAID_ORDER_STATUSES, type MicropayCommand, type Secret } from '@micropay/protocol';
+import { PAID_ORDER_STATUSES, type MicropayCommand } from '@micropay/protocol';
 import type { Clock } from '../../domain/clock.js';
 import type { Decided, Effect } from '../../domain/effects.js';
-import { rollKeys } from '../../domain/merchant-keys.js';
-import { merchantIdCandidates, merchantIdPrefix, newWalletId, OrderIdSource } from '../../domain/ids.js';
+import { OrderIdSource } from '../../domain/ids.js';
 import { merchantAccount, walletAccount } from '../../domain/ledger.js';
-import type { Merchant, MerchantStatus, Order, PaymentPolicy, Wallet } from '../../domain/model.js';
+import type { Merchant, Order, PaymentPolicy, Wallet } from '../../domain/model.js';
 import type { Notification } from '../../domain/notification.js';
 import type { PaymentDecision } from '../../domain/payment.js';
 import type { StatementMovements } from '../../domain/statement.js';
-import { checkMerchantName } from '../../domain/merchant.js';
-import { openWallet } from '../../domain/wallet.js';
 import { ServiceStore } from '../../services/service-store.js';
 import { AUDIT_QUERIES } from '../audit.js';
-import { retryOnIdClash } from '../id-clash.js';
-import { MerchantCache } from '../merchant-cache.js';
 import type { ViewFor, ViewName, ViewOf } from '../port.js';
 import { toMerchant, toOrder, toRefund, toWallet, toWalletTransaction, type Row } from '../rows.js';
 import { sqlList } from '../sql-list.js';
@@ -23,13 +18,9 @@ import {
   balancesByMerchant,
   checkedLimit,
   containsPattern,
-  importedMerchantId,
-  MerchantIdTakenError,
   type AppliedMigration,
   type AuditReport,
   type BatchStats,
-  type NewMerchant,
-  type NewWallet,
   type NotificationFilter,
   type NotificationRetryResult,
   type PayOptions,
@@ -38,7 +29,7 @@ import {
   type WalletFilter,
   type WalletTransaction,
 } from '../store.js';
-import { insertAccount, PgEffects } from './effects.js';
+import { PgEffects, SET_SETTING } from './effects.js';
 import { migratePostgres } from './migrations.js';
 import { createPool, isRetryable } from './pool.js';
 import { PgNotifications } from './notifications.js';
@@ -78,19 +69,15 @@ export class PgStore extends ServiceStore implements Store {
   readonly kind = 'postgres' as const;
   readonly pool: pg.Pool;
   readonly #clock: Clock;
-  readonly #timeZone: string;
-  readonly #merchantShards: number;
-  readonly #effects = new PgEffects();
+  readonly #effects: PgEffects;
   readonly #notifications: PgNotifications;
   readonly #batches: PgPaymentBatches;
-  readonly #merchantCache = new MerchantCache();
 
   private constructor(options: PgStoreOptions) {
     super(options.timeZone);
     this.pool = createPool({ url: options.url, max: options.poolSize, statementTimeoutMs: options.statementTimeoutMs });
     this.#clock = options.clock;
-    this.#timeZone = options.timeZone;
-    this.#merchantShards = options.merchantShards ?? 16;
+    this.#effects = new PgEffects(options.merchantShards ?? 16);
     this.#notifications = new PgNotifications(this.pool, options.clock);
     this.#batches = new PgPaymentBatches({
       effects: this.#effects, clock: options.clock, policy: options.policy, orderIds: new OrderIdSource(options.timeZone),
@@ -174,54 +161,8 @@ export class PgStore extends ServiceStore implements Store {
 
   // --- merchants -------------------------------------------------------------------------------
 
-  async createMerchant(input: NewMerchant): Promise<Merchant> {
-    return this.transaction((c) => this.#insertMerchant(c, input));
-  }
-
-  async createSandbox(input: { merchant: NewMerchant; wallet: NewWallet; setting: string }): Promise<{ merchant: Merchant; wallet: Wallet }> {
-    return retryOnIdClash(() => this.transaction(async (c) => {
-      const merchant = await this.#insertMerchant(c, input.merchant);
-      const { wallet, effects } = openWallet(input.wallet, newWalletId(), this.#clock.nowMs());
-      await this.#effects.apply(c, effects);
-      await c.query('INSERT INTO settings (name, value) VALUES ($1, $2)', [
-        input.setting, JSON.stringify({ mchId: merchant.mchId, walletId: wallet.walletId }),
-      ]);
-      return { merchant, wallet };
-    }));
-  }
-
-  async #insertMerchant(c: pg.PoolClient, input: NewMerchant): Promise<Merchant> {
-    checkMerchantName(input.name);
-    const now = this.#clock.nowMs();
-    // One merchant creation at a time: the free id found below stays free until this commits.
-    await c.query(`SELECT pg_advisory_xact_lock(hashtext('micropay:create-merchant'))`);
-    const mchId = input.mchId === undefined ? await this.#freeMerchantId(c, now) : importedMerchantId(input.mchId);
-    const inserted = await c.query(
-      `INSERT INTO merchants (mch_id, name, api_key, status, notify_url, created_at_ms) VALUES ($1, $2, $3, 'active', $4, $5)
-       ON CONFLICT (mch_id) DO NOTHING RETURNING *`,
-      [mchId, input.name, input.apiKey.expose(), input.notifyUrl ?? null, now],
-    );
-    if (inserted.rowCount === 0) throw new MerchantIdTakenError(mchId);
-    await insertAccount(c, merchantAccount(mchId), 'merchant', this.#merchantShards);
-    return toMerchant(inserted.rows[0] as Row);
-  }
-
-  /** The first free candidate (ids.ts), under the creation lock. */
-  async #freeMerchantId(c: pg.PoolClient, nowMs: number): Promise<string> {
-    const prefix = merchantIdPrefix(nowMs, this.#timeZone);
-    const { rows } = await c.query('SELECT COUNT(*)::int AS n FROM merchants WHERE mch_id LIKE $1', [`${prefix}%`]);
-    for (const mchId of merchantIdCandidates(nowMs, this.#timeZone, (rows[0] as { n: number }).n)) {
-      if (!(await c.query('SELECT 1 FROM merchants WHERE mch_id = $1', [mchId])).rowCount) return mchId;
-    }
-    throw new Error('unreachable: merchant id candidates never end');
-  }
-
   findMerchant(mchId: string): Promise<Merchant | null> {
     return first(this.pool, 'SELECT * FROM merchants WHERE mch_id = $1', [mchId], toMerchant);
-  }
-
-  findMerchantForAuth(mchId: string): Promise<Merchant | null> {
-    return this.#merchantCache.get(mchId, Date.now(), (id) => this.findMerchant(id));
   }
 
   async listMerchants(): Promise<Merchant[]> {
@@ -236,54 +177,6 @@ export class PgStore extends ServiceStore implements Store {
       [ids.map(merchantAccount)],
     );
     return balancesByMerchant(ids, new Map((rows as { account_id: string; balance_sen: number }[]).map((r) => [r.account_id, r.balance_sen])));
-  }
-
-  async setMerchantStatus(mchId: string, status: MerchantStatus): Promise<Merchant | null> {
-    return this.#changeMerchant(mchId, 'UPDATE merchants SET status = $2 WHERE mch_id = $1 RETURNING *', [status]);
-  }
-
-  async rollMerchantKey(mchId: string, newKey: Secret, overlapMs: number): Promise<Merchant | null> {
-    const merchant = await this.transaction(async (c) => {
-      const found = await first(c, 'SELECT * FROM merchants WHERE mch_id = $1 FOR UPDATE', [mchId], toMerchant);
-      if (found === null) return null;
-      const keys = rollKeys(found, newKey, overlapMs, this.#clock.nowMs());
-      return first(
-        c,
-        `UPDATE merchants SET api_key = $1, previous_api_key = $2, previous_key_until_ms = $3, key_rolled_at_ms = $4,
-                              key_first_used_at_ms = NULL
-          WHERE mch_id = $5 RETURNING *`,
-        [keys.apiKey.expose(), keys.previousKey.key.expose(), keys.previousKey.untilMs, keys.keyRolledAtMs, mchId],
-        toMerchant,
-      );
-    });
-    this.#merchantCache.forget(mchId);
-    return merchant;
-  }
-
-  async recordKeyFirstUse(mchId: string, key: Secret): Promise<void> {
-    await this.#changeMerchant(
-      mchId,
-      'UPDATE merchants SET key_first_used_at_ms = $2 WHERE mch_id = $1 AND api_key = $3 AND key_first_used_at_ms IS NULL RETURNING *',
-      [this.#clock.nowMs(), key.expose()],
-    );
-  }
-
-  async updateMerchant(mchId: string, changes: { name?: string; notifyUrl?: string | null }): Promise<Merchant | null> {
-    if (changes.name !== undefined) checkMerchantName(changes.name);
-    return this.#changeMerchant(
-      mchId,
-      `UPDATE merchants SET name = CASE WHEN $2::boolean THEN $3 ELSE name END,
-                            notify_url = CASE WHEN $4::boolean THEN $5 ELSE notify_url END
-        WHERE mch_id = $1 RETURNING *`,
-      [changes.name !== undefined, changes.name ?? null, changes.notifyUrl !== undefined, changes.notifyUrl ?? null],
-    );
-  }
-
-  /** One UPDATE … RETURNING * of the merchant ($1); this process's auth cache drops it at once. */
-  async #changeMerchant(mchId: string, sql: string, values: unknown[]): Promise<Merchant | null> {
-    const merchant = await first(this.pool, sql, [mchId, ...values], toMerchant);
-    this.#merchantCache.forget(mchId);
-    return merchant;
   }
 
   // --- wallets ---------------------------------------------------------------------------------
@@ -435,7 +328,7 @@ export class PgStore extends ServiceStore implements Store {
   }
 
   async setSetting(name: string, value: string): Promise<void> {
-    await this.pool.query('INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = excluded.value', [name, value]);
+    await this.pool.query(SET_SETTING, [name, value]);
   }
 
   async close(): Promise<void> {

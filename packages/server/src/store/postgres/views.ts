@@ -3,7 +3,7 @@ import { assert, merchantAccount } from '../../domain/ledger.js';
 import type { Order, Refund, Wallet, WalletStatus } from '../../domain/model.js';
 import type { RefundFinishView, RefundRecord } from '../../domain/refund.js';
 import type { ViewFor, ViewName, ViewOf } from '../port.js';
-import { toOrder, toRefund, toWallet, type Row } from '../rows.js';
+import { toMerchant, toOrder, toRefund, toWallet, type Row } from '../rows.js';
 import type { Db } from './effects.js';
 import { LOCK_ORDER_ID } from './order-id-locks.js';
 
@@ -48,6 +48,13 @@ export function readView<N extends ViewName>(c: pg.PoolClient, request: ViewFor<
 
 const READERS: { readonly [N in ViewName]: Reader<N> } = {
   none: async () => null,
+  merchant: (c, q) => first(c, 'SELECT * FROM merchants WHERE mch_id = $1 FOR UPDATE', [q.mchId], toMerchant),
+  merchantIds: async (c, q) => {
+    // One generated merchant id at a time: the free id found stays free until this commits.
+    await c.query(`SELECT pg_advisory_xact_lock(hashtext('micropay:create-merchant'))`);
+    const { rows } = await c.query('SELECT mch_id FROM merchants WHERE mch_id LIKE $1', [`${q.prefix}%`]);
+    return new Set((rows as { mch_id: string }[]).map((r) => r.mch_id));
+  },
   // The wallet row alone: issuing a code then retires codes, and a payment batch holds codes and
   // then the balance rows, so locking those here as well would deadlock with payments.
   wallet: (c, q) => walletById(c, q.walletId, 'FOR UPDATE OF w'),

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { subjectIdOf, type Effect } from '../../domain/effects.js';
-import { assert, walletAccount, type JournalEntry } from '../../domain/ledger.js';
+import { assert, merchantAccount, walletAccount, type JournalEntry } from '../../domain/ledger.js';
 import type { Order } from '../../domain/model.js';
 import { IdClashError } from '../id-clash.js';
 
@@ -17,7 +17,7 @@ export interface PaymentContext {
 /**
  * Applies effects (domain/effects.ts) on SQLite, inside the caller's transaction, each as the
  * statements it names, each asserting its invariant. The only place SQLite writes orders, codes,
- * holds, journal entries, refunds, outbox rows and wallets.
+ * holds, journal entries, refunds, outbox rows, wallets and merchants.
  */
 export class SqliteEffects {
   readonly #s;
@@ -95,6 +95,30 @@ export class SqliteEffects {
         if (c.confirmLimitSen !== undefined) s.setConfirmLimit.run(c.confirmLimitSen, walletId);
         return;
       }
+      default:
+        return this.#applyToMerchant(e);
+    }
+  }
+
+  /** The effects on merchants and settings. */
+  #applyToMerchant(e: Effect): void {
+    const s = this.#s;
+    switch (e.kind) {
+      case 'insertMerchant': {
+        const m = e.merchant;
+        clashing('merchants.mch_id', () => s.insertMerchant.run(m.mchId, m.name, m.apiKey.expose(), m.notifyUrl, m.createdAtMs));
+        return void s.insertAccount.run(merchantAccount(m.mchId), 'merchant');
+      }
+      case 'updateMerchant': {
+        const m = e.merchant;
+        const r = s.updateMerchant.run(
+          m.name, m.apiKey.expose(), m.previousKey?.key.expose() ?? null, m.previousKey?.untilMs ?? null, m.keyRolledAtMs,
+          m.keyFirstUsedAtMs, m.status, m.notifyUrl, m.mchId,
+        );
+        return check(r, `an existing merchant (${m.mchId})`);
+      }
+      case 'setSetting':
+        return void s.setSetting.run(e.name, e.value);
       default:
         throw new Error(`unknown effect ${(e as { kind: string }).kind}`);
     }
@@ -174,6 +198,15 @@ function prepare(db: Database.Database) {
     ),
     closeOrderId: db.prepare('INSERT OR IGNORE INTO closed_order_ids (mch_id, mch_order_id, closed_at_ms) VALUES (?, ?, ?)'),
     insertAccount: db.prepare('INSERT INTO accounts (id, kind) VALUES (?, ?)'),
+    insertMerchant: db.prepare(
+      `INSERT INTO merchants (mch_id, name, api_key, status, notify_url, created_at_ms) VALUES (?, ?, ?, 'active', ?, ?)`,
+    ),
+    updateMerchant: db.prepare(
+      `UPDATE merchants SET name = ?, api_key = ?, previous_api_key = ?, previous_key_until_ms = ?, key_rolled_at_ms = ?,
+                            key_first_used_at_ms = ?, status = ?, notify_url = ?
+        WHERE mch_id = ?`,
+    ),
+    setSetting: db.prepare('INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value'),
     insertWallet: db.prepare(
       `INSERT INTO wallets (wallet_id, name, status, account_id, token_hash, pin_hash, confirm_limit_sen, created_at_ms)
        VALUES (?, ?, 'active', ?, ?, ?, ?, ?)`,

@@ -1,20 +1,15 @@
 import type Database from 'better-sqlite3';
-import { PAID_ORDER_STATUSES, type MicropayCommand, type Secret } from '@micropay/protocol';
+import { PAID_ORDER_STATUSES, type MicropayCommand } from '@micropay/protocol';
 import type { Clock } from '../../domain/clock.js';
 import type { Decided } from '../../domain/effects.js';
-import { rollKeys } from '../../domain/merchant-keys.js';
-import { merchantIdCandidates, merchantIdPrefix, newWalletId } from '../../domain/ids.js';
 import { merchantAccount, walletAccount } from '../../domain/ledger.js';
-import type { Merchant, MerchantStatus, Order, PaymentPolicy, Wallet } from '../../domain/model.js';
+import type { Merchant, Order, PaymentPolicy, Wallet } from '../../domain/model.js';
 import type { Notification } from '../../domain/notification.js';
 import type { PaymentDecision } from '../../domain/payment.js';
 import type { RefundRecord } from '../../domain/refund.js';
 import type { StatementMovements } from '../../domain/statement.js';
-import { checkMerchantName } from '../../domain/merchant.js';
-import { openWallet } from '../../domain/wallet.js';
 import { ServiceStore } from '../../services/service-store.js';
 import { AUDIT_QUERIES } from '../audit.js';
-import { MerchantCache } from '../merchant-cache.js';
 import type { Effect, ViewFor, ViewName, ViewOf } from '../port.js';
 import { toMerchant, toOrder, toRefund, toWallet, toWalletTransaction, type Row } from '../rows.js';
 import {
@@ -23,12 +18,8 @@ import {
   checkedLimit,
   checkSchemaNotNewer,
   containsPattern,
-  importedMerchantId,
-  MerchantIdTakenError,
   type AppliedMigration,
   type AuditReport,
-  type NewMerchant,
-  type NewWallet,
   type NotificationFilter,
   type NotificationRetryResult,
   type PayOptions,
@@ -81,7 +72,6 @@ export class SqliteStore extends ServiceStore implements Store {
   readonly #effects: SqliteEffects;
   readonly #views: SqliteViews;
   readonly #clock: Clock;
-  readonly #timeZone: string;
   readonly #maxBatch: number;
   readonly #queue: QueuedPayment[] = [];
   /** Payments queued here or in a batch being written: bounded (waiting-payments.ts). */
@@ -101,7 +91,6 @@ export class SqliteStore extends ServiceStore implements Store {
     super(options.timeZone);
     this.db = openConnection(path);
     this.#clock = options.clock;
-    this.#timeZone = options.timeZone;
     this.#maxBatch = options.maxBatch ?? 1024;
     this.#waiting = new WaitingPayments(options.maxWaitingPayments);
     migrate(this.db);
@@ -152,49 +141,8 @@ export class SqliteStore extends ServiceStore implements Store {
 
   // --- merchants -------------------------------------------------------------------------------
 
-  async createMerchant(input: NewMerchant): Promise<Merchant> {
-    return this.transaction(() => this.#insertMerchant(input));
-  }
-
-  async createSandbox(input: { merchant: NewMerchant; wallet: NewWallet; setting: string }): Promise<{ merchant: Merchant; wallet: Wallet }> {
-    return this.transaction(() => {
-      const merchant = this.#insertMerchant(input.merchant);
-      const { wallet, effects } = openWallet(input.wallet, this.#freeWalletId(), this.#clock.nowMs());
-      this.#effects.apply(effects);
-      this.#s.setSetting.run(input.setting, JSON.stringify({ mchId: merchant.mchId, walletId: wallet.walletId }));
-      return { merchant, wallet };
-    });
-  }
-
-  #insertMerchant(input: NewMerchant): Merchant {
-    checkMerchantName(input.name);
-    const now = this.#clock.nowMs();
-    const mchId = input.mchId === undefined ? this.#freeMerchantId(now) : importedMerchantId(input.mchId);
-    if (input.mchId !== undefined && this.#s.findMerchant.get(mchId) !== undefined) throw new MerchantIdTakenError(mchId);
-    this.#s.insertMerchant.run(mchId, input.name, input.apiKey.expose(), input.notifyUrl ?? null, now);
-    this.#s.insertAccount.run(merchantAccount(mchId), 'merchant');
-    return toMerchant(this.#s.findMerchant.get(mchId) as Row);
-  }
-
-  /** The first free candidate (ids.ts); runs inside the creating transaction, which holds the write lock. */
-  #freeMerchantId(nowMs: number): string {
-    const prefix = merchantIdPrefix(nowMs, this.#timeZone);
-    const taken = (this.#s.countMerchantsWithPrefix.get(`${prefix}%`) as { n: number }).n;
-    for (const mchId of merchantIdCandidates(nowMs, this.#timeZone, taken)) {
-      if (this.#s.findMerchant.get(mchId) === undefined) return mchId;
-    }
-    throw new Error('unreachable: merchant id candidates never end');
-  }
-
   async findMerchant(mchId: string): Promise<Merchant | null> {
-    const row = this.#s.findMerchant.get(mchId) as Row | undefined;
-    return row === undefined ? null : toMerchant(row);
-  }
-
-  readonly #merchantCache = new MerchantCache();
-
-  findMerchantForAuth(mchId: string): Promise<Merchant | null> {
-    return this.#merchantCache.get(mchId, Date.now(), (id) => this.findMerchant(id));
+    return this.#views.merchant(mchId);
   }
 
   async listMerchants(): Promise<Merchant[]> {
@@ -207,51 +155,7 @@ export class SqliteStore extends ServiceStore implements Store {
     return balancesByMerchant(ids, new Map(rows.map((r) => [r.id, r.balance_sen])));
   }
 
-  async setMerchantStatus(mchId: string, status: MerchantStatus): Promise<Merchant | null> {
-    return this.#updateMerchant(mchId, () => this.#s.setMerchantStatus.run(status, mchId));
-  }
-
-  async rollMerchantKey(mchId: string, newKey: Secret, overlapMs: number): Promise<Merchant | null> {
-    return this.#updateMerchant(mchId, () => {
-      const row = this.#s.findMerchant.get(mchId) as Row | undefined;
-      if (row === undefined) return;
-      const keys = rollKeys(toMerchant(row), newKey, overlapMs, this.#clock.nowMs());
-      this.#s.rollKey.run(keys.apiKey.expose(), keys.previousKey.key.expose(), keys.previousKey.untilMs, keys.keyRolledAtMs, mchId);
-    });
-  }
-
-  async recordKeyFirstUse(mchId: string, key: Secret): Promise<void> {
-    const now = this.#clock.nowMs();
-    await this.#mainWrite(() => this.#s.recordKeyFirstUse.run(now, mchId, key.expose()));
-    this.#merchantCache.forget(mchId);
-  }
-
-  async updateMerchant(mchId: string, changes: { name?: string; notifyUrl?: string | null }): Promise<Merchant | null> {
-    if (changes.name !== undefined) checkMerchantName(changes.name);
-    return this.#updateMerchant(mchId, () => {
-      if (changes.name !== undefined) this.#s.setMerchantName.run(changes.name, mchId);
-      if (changes.notifyUrl !== undefined) this.#s.setMerchantNotifyUrl.run(changes.notifyUrl, mchId);
-    });
-  }
-
-  async #updateMerchant(mchId: string, change: () => void): Promise<Merchant | null> {
-    const merchant = await this.transaction(() => {
-      change();
-      const row = this.#s.findMerchant.get(mchId) as Row | undefined;
-      return row === undefined ? null : toMerchant(row);
-    });
-    this.#merchantCache.forget(mchId);
-    return merchant;
-  }
-
   // --- wallets and payment codes ---------------------------------------------------------------
-
-  /** A wallet id no wallet has (inside the creating transaction, which holds the write lock). */
-  #freeWalletId(): string {
-    let walletId = newWalletId();
-    while (this.#views.wallet(walletId) !== null) walletId = newWalletId();
-    return walletId;
-  }
 
   async findWallet(walletId: string): Promise<Wallet | null> {
     return this.#views.wallet(walletId);
@@ -271,7 +175,6 @@ export class SqliteStore extends ServiceStore implements Store {
     }) as Row[];
     return rows.map(toWallet);
   }
-
 
   async walletPinHash(walletId: string): Promise<string | null> {
     const row = this.#s.walletPinHash.get(walletId) as { pin_hash: string | null } | undefined;
@@ -456,26 +359,9 @@ function migrate(db: Database.Database): void {
 
 function prepare(db: Database.Database) {
   return {
-    findMerchant: db.prepare('SELECT * FROM merchants WHERE mch_id = ?'),
     listMerchants: db.prepare('SELECT * FROM merchants ORDER BY mch_id'),
     listMerchantIds: db.prepare('SELECT mch_id FROM merchants'),
     accountBalances: db.prepare('SELECT id, balance_sen FROM accounts WHERE id IN (SELECT value FROM json_each(?))'),
-    countMerchantsWithPrefix: db.prepare('SELECT COUNT(*) AS n FROM merchants WHERE mch_id LIKE ?'),
-    insertMerchant: db.prepare(
-      `INSERT INTO merchants (mch_id, name, api_key, status, notify_url, created_at_ms) VALUES (?, ?, ?, 'active', ?, ?)`,
-    ),
-    setMerchantStatus: db.prepare('UPDATE merchants SET status = ? WHERE mch_id = ?'),
-    rollKey: db.prepare(
-      `UPDATE merchants SET api_key = ?, previous_api_key = ?, previous_key_until_ms = ?, key_rolled_at_ms = ?,
-                            key_first_used_at_ms = NULL
-        WHERE mch_id = ?`,
-    ),
-    recordKeyFirstUse: db.prepare(
-      'UPDATE merchants SET key_first_used_at_ms = ? WHERE mch_id = ? AND api_key = ? AND key_first_used_at_ms IS NULL',
-    ),
-    setMerchantName: db.prepare('UPDATE merchants SET name = ? WHERE mch_id = ?'),
-    setMerchantNotifyUrl: db.prepare('UPDATE merchants SET notify_url = ? WHERE mch_id = ?'),
-    insertAccount: db.prepare('INSERT INTO accounts (id, kind) VALUES (?, ?)'),
 
     findWalletByToken: db.prepare(
       `SELECT ${WALLET_COLUMNS} FROM wallets w JOIN accounts a ON a.id = w.account_id WHERE w.token_hash = ?`,

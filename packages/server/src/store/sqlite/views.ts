@@ -1,9 +1,9 @@
 import type Database from 'better-sqlite3';
 import { assert, merchantAccount } from '../../domain/ledger.js';
-import type { Order, Refund, Wallet, WalletStatus } from '../../domain/model.js';
+import type { Merchant, Order, Refund, Wallet, WalletStatus } from '../../domain/model.js';
 import type { RefundView } from '../../domain/refund.js';
 import type { ViewFor, ViewName, ViewOf } from '../port.js';
-import { toOrder, toRefund, toWallet, type Row } from '../rows.js';
+import { toMerchant, toOrder, toRefund, toWallet, type Row } from '../rows.js';
 import { WALLET_COLUMNS } from './rows.js';
 
 /**
@@ -26,6 +26,10 @@ export class SqliteViews {
     switch (q.view) {
       case 'none':
         return null;
+      case 'merchant':
+        return this.merchant(q.mchId);
+      case 'merchantIds':
+        return new Set((this.#s.merchantIdsLike.all(`${q.prefix}%`) as { mch_id: string }[]).map((r) => r.mch_id));
       case 'wallet':
         return this.wallet(q.walletId);
       case 'order': {
@@ -39,6 +43,11 @@ export class SqliteViews {
       case 'refundToFinish':
         return this.#refundToFinish(q.refundId);
     }
+  }
+
+  merchant(mchId: string): Merchant | null {
+    const row = this.#s.merchant.get(mchId) as Row | undefined;
+    return row === undefined ? null : toMerchant(row);
   }
 
   wallet(walletId: string): Wallet | null {
@@ -87,6 +96,8 @@ export class SqliteViews {
 
 function prepare(db: Database.Database) {
   return {
+    merchant: db.prepare('SELECT * FROM merchants WHERE mch_id = ?'),
+    merchantIdsLike: db.prepare('SELECT mch_id FROM merchants WHERE mch_id LIKE ?'),
     wallet: db.prepare(`SELECT ${WALLET_COLUMNS} FROM wallets w JOIN accounts a ON a.id = w.account_id WHERE w.wallet_id = ?`),
     order: db.prepare('SELECT * FROM orders WHERE mch_id = ? AND mch_order_id = ?'),
     orderById: db.prepare('SELECT * FROM orders WHERE order_id = ?'),
