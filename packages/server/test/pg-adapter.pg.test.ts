@@ -1,3 +1,4 @@
+import { MAX_WALLET_BALANCE_SEN } from '../src/domain/wallet.js';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Secret, type MicropayCommand, type RefundCommand } from '@micropay/protocol';
@@ -104,6 +105,23 @@ describe('the wallet view', () => {
     expect(issued).toMatchObject({ walletId: w.walletId, status: 'active' });
     expect(await within(p.store.setWalletStatus(w.walletId, 'frozen'), 3_000)).toMatchObject({ status: 'frozen' });
     expect(await within(p.store.updateWalletSecurity(w.walletId, { confirmLimitSen: 5_00 }), 3_000)).toMatchObject({ confirmLimitSen: 5_00 });
+  });
+
+  it('a top-up locks the balance too: a credit in flight counts against the cap it checks', async () => {
+    p = await startTestPlatform();
+    const w = await p.store.createWallet({ name: 'Near the cap', openingSen: MAX_WALLET_BALANCE_SEN - 10 });
+    // A refund's credit to the wallet, written but not yet committed, holding the balance rows.
+    const other = new pg.Client({ connectionString: p.dbPath });
+    await other.connect();
+    cleanup.push(() => other.end());
+    await other.query('BEGIN');
+    await other.query('UPDATE account_shards SET balance_sen = balance_sen + 5 WHERE account_id = $1', [walletAccount(w.walletId)]);
+    const topUp = p.store.topUp(w.walletId, 10).then(() => 'topped up', (e: Error) => e.name);
+    await new Promise((r) => setTimeout(r, 300));
+    await other.query('COMMIT');
+    // It read the balance after the credit, so 10 more would pass the cap: refused, nothing written.
+    expect(await within(topUp, 3_000)).toBe('WalletBalanceLimitError');
+    expect((await p.store.findWallet(w.walletId))!.balanceSen).toBe(MAX_WALLET_BALANCE_SEN - 5);
   });
 });
 

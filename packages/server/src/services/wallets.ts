@@ -27,7 +27,8 @@ export function createWallet(port: StorePort, input: NewWallet): Promise<Wallet>
 }
 
 export function topUp(port: StorePort, walletId: string, amountSen: number): Promise<Wallet | null> {
-  return port.decide({ view: 'wallet', walletId }, (wallet, nowMs): Decided<Wallet | null> => {
+  // The balance is locked too: the cap is checked against the balance the top-up is added to.
+  return port.decide({ view: 'wallet', walletId, lockBalance: true }, (wallet, nowMs): Decided<Wallet | null> => {
     if (wallet === null) return unchanged(null);
     checkTopUp(wallet, amountSen);
     return { result: { ...wallet, balanceSen: wallet.balanceSen + amountSen }, effects: [{ kind: 'book', entry: topUpEntry(walletId, amountSen, nowMs) }] };

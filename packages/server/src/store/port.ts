@@ -14,8 +14,11 @@ export type ViewRequest =
   | { readonly view: 'merchant'; readonly mchId: string }
   /** Every merchant id that starts with `prefix`, with new merchant ids locked until commit. */
   | { readonly view: 'merchantIds'; readonly prefix: string }
-  /** The wallet, locked against other changes of it. */
-  | { readonly view: 'wallet'; readonly walletId: string }
+  /**
+   * The wallet, locked against other changes of it; with `lockBalance`, its balance too, so a
+   * credit cannot land between the decision's read of the balance and its write (top-ups).
+   */
+  | { readonly view: 'wallet'; readonly walletId: string; readonly lockBalance?: boolean }
   /** An order by its id, locked; with its wallet, locked, when `withWallet`. */
   | { readonly view: 'order'; readonly orderId: string; readonly withWallet: boolean }
   /** The merchant's order under this id, locked, and the id itself against payments racing for it. */

@@ -55,9 +55,10 @@ const READERS: { readonly [N in ViewName]: Reader<N> } = {
     const { rows } = await c.query('SELECT mch_id FROM merchants WHERE mch_id LIKE $1', [`${q.prefix}%`]);
     return new Set((rows as { mch_id: string }[]).map((r) => r.mch_id));
   },
-  // The wallet row alone: issuing a code then retires codes, and a payment batch holds codes and
-  // then the balance rows, so locking those here as well would deadlock with payments.
-  wallet: (c, q) => walletById(c, q.walletId, 'FOR UPDATE OF w'),
+  // The wallet row alone unless the balance is asked for: issuing a code retires codes next, and a
+  // payment batch holds codes and then the balance rows, so locking those too would deadlock with
+  // payments. A top-up takes no code: the wallet row, then its balance, is the store's lock order.
+  wallet: (c, q) => walletById(c, q.walletId, q.lockBalance === true ? 'FOR UPDATE OF w, a, s' : 'FOR UPDATE OF w'),
   order: async (c, q) => {
     const order = await orderById(c, q.orderId, 'FOR UPDATE');
     if (order === null) return null;
