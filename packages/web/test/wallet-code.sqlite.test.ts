@@ -56,6 +56,19 @@ describe('the wallet page shows a real payment code', () => {
     expect(problems).toEqual([]);
   });
 
+  it('a frozen wallet gets no code: the form says so in plain words', async () => {
+    const wallet = await createWallet(platform.cliJ);
+    await platform.cliJ(['wallet', 'freeze', wallet.walletId]);
+    const page = await browser.newPage(PHONE);
+    const problems = watchForProblems(page);
+    await page.goto(`${platform.server.url}/wallet`);
+    await page.getByLabel('Wallet app token').fill(wallet.token);
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByRole('alert').textContent()).toBe('This wallet is frozen: it cannot pay.');
+    expect(await page.locator('#code-screen').isHidden()).toBe(true);
+    expect(problems).toEqual([]);
+  });
+
   it('a token that opens no wallet is refused on the sign-in form, and no code is shown', async () => {
     const page = await browser.newPage(PHONE);
     const problems = watchForProblems(page);

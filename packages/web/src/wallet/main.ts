@@ -51,13 +51,13 @@ async function showNextCode(): Promise<void> {
   }
   lifetime.stop();
   screen.clear();
+  // Said where the holder is looking: on the form before any code was shown, else on the code screen.
+  say(codeSection.hidden ? signInError : codeStatus, issued.message, 'error');
   if (issued.reason === 'unauthorized') {
     token = null;
     codeSection.hidden = true;
     signIn.hidden = false;
     say(signInError, issued.message, 'error');
     tokenField.focus();
-  } else {
-    say(codeStatus, issued.message, 'error');
   }
 }
