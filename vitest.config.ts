@@ -41,11 +41,13 @@ export default defineConfig(async () => {
   process.env.MICROPAY_TEST_PG_DATABASE = database;
   return {
     resolve: {
-      // Tests run against the TypeScript sources; the built dist is for `npx micropay`.
-      alias: {
-        '@micropay/protocol': fileURLToPath(new URL('./packages/protocol/src/index.ts', import.meta.url)),
-        '@micropay/client': fileURLToPath(new URL('./packages/client/src/index.ts', import.meta.url)),
-      },
+      // Tests run against the TypeScript sources; the built dist is for `npx micropay`. Exact
+      // matches: protocol's subpaths (the pages import `@micropay/protocol/fields`) map to their files.
+      alias: [
+        { find: /^@micropay\/protocol$/, replacement: fileURLToPath(new URL('./packages/protocol/src/index.ts', import.meta.url)) },
+        { find: /^@micropay\/protocol\/(errors|fields)$/, replacement: fileURLToPath(new URL('./packages/protocol/src/', import.meta.url)) + '$1.ts' },
+        { find: /^@micropay\/client$/, replacement: fileURLToPath(new URL('./packages/client/src/index.ts', import.meta.url)) },
+      ],
     },
     test: {
       include: ['packages/*/test/**/*.test.ts'],

@@ -5,6 +5,7 @@ import { ResultCode } from '@micropay/protocol';
 import { answer } from '../api/answer.js';
 import type { Answer, ApiContext } from '../api/context.js';
 import { corsFor, PREFLIGHT_HEADERS } from './cors.js';
+import { loadPages, sendPageFile, type PageFile } from './pages.js';
 import { ROUTES } from './routes.js';
 
 /** The deadlines of the HTTP edge (docs/api.md, "Transport"). Tests pass shorter ones. */
@@ -25,8 +26,10 @@ const timedOut = new WeakSet<Duplex>();
 /**
  * Plain node:http: a handful of POST endpoints need no framework, and the payment path stays
  * short. Malformed HTTP gets a 4xx with the envelope; a fault of ours gets code 500 with no detail.
+ * The web pages (GET, from memory: http/pages.ts) are looked up only when no endpoint matches.
  */
 export function createHttpServer(ctx: ApiContext, deadlines: HttpDeadlines = HTTP_DEADLINES): Server {
+  const pages = loadPages();
   const server = createServer(
     {
       // Node answers a missing Host with a bare 400; `handle` answers it with the envelope.
@@ -37,7 +40,7 @@ export function createHttpServer(ctx: ApiContext, deadlines: HttpDeadlines = HTT
       // The headers are part of the request: one deadline for both.
       headersTimeout: deadlines.requestTimeoutMs,
     },
-    (req, res) => void handle(ctx, req, res),
+    (req, res) => void handle(ctx, pages, req, res),
   );
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   // HTTP that Node's parser refuses never reaches `handle`: it still gets the envelope.
@@ -74,7 +77,7 @@ function clientErrorAnswer(code: string | undefined): Answer | null {
   return answer(ResultCode.BAD_HTTP_REQUEST);
 }
 
-async function handle(ctx: ApiContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(ctx: ApiContext, pages: ReadonlyMap<string, PageFile>, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const path = (req.url ?? '/').split('?', 1)[0]!;
   const cors = corsFor(ctx.config.walletCorsOrigins, path, req.headers.origin);
   const send = (a: Answer, headers: Record<string, string> = {}) => reply(res, a, req, { ...cors.headers, ...headers });
@@ -84,7 +87,12 @@ async function handle(ctx: ApiContext, req: IncomingMessage, res: ServerResponse
       return send(answer(ResultCode.BAD_HTTP_REQUEST, null, 'an HTTP/1.1 request must have a Host header'), { Connection: 'close' });
     }
     const endpoint = ROUTES.get(path);
-    if (endpoint === undefined) return send(answer(ResultCode.NOT_FOUND, null, `no endpoint at ${path.slice(0, 100)}`));
+    if (endpoint === undefined) {
+      const page = pages.get(path);
+      if (page === undefined) return send(answer(ResultCode.NOT_FOUND, null, `no endpoint at ${path.slice(0, 100)}`));
+      if (req.method !== 'GET' && req.method !== 'HEAD') return send(answer(ResultCode.METHOD_NOT_ALLOWED), { Allow: 'GET, HEAD' });
+      return sendPageFile(req, res, page);
+    }
     if (req.method === 'OPTIONS' && cors.allowed) return preflight(res, req, cors.headers);
     if (req.method !== 'POST') return send(answer(ResultCode.METHOD_NOT_ALLOWED), { Allow: 'POST' });
     if (!isJson(req.headers['content-type'])) return send(answer(ResultCode.UNSUPPORTED_MEDIA_TYPE, null, 'Content-Type must be application/json'));

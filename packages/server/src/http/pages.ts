@@ -1,0 +1,125 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
+import { dirname, extname, join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+
+/**
+ * The web pages (`/wallet`, `/cashier`) and their assets, as @micropay/web's build left them in
+ * its dist/ (packages/web/build.mjs). They are read once, when the server is created, and served
+ * from memory: a page request is one map lookup and one write, and touches neither the store nor
+ * the payment path. The browser code is built at install, never fetched from another origin.
+ */
+export interface PageFile {
+  readonly body: Buffer;
+  /** The body gzipped once at load; null when that would not make it smaller. */
+  readonly gzipped: Buffer | null;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** What a page may ask the browser for: only the cashier's needs the camera (for codes). */
+const PAGES = [
+  { path: '/wallet', file: 'wallet.html', permissions: 'camera=(), microphone=(), geolocation=()' },
+  { path: '/cashier', file: 'cashier.html', permissions: 'camera=(self), microphone=(), geolocation=()' },
+] as const;
+
+// Only our own scripts, styles and API; no inline script or style, no frames, no plugins. A page
+// that shows a payment code must not be framed (clickjacking) or leak its URL (Referer).
+const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self'",
+  "connect-src 'self'",
+  "media-src 'self'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'X-Frame-Options': 'DENY',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+  Vary: 'Accept-Encoding',
+};
+
+const CONTENT_TYPES: Readonly<Record<string, string>> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+};
+
+// Shells are small and name the current assets: always revalidated. Assets are named by their
+// content's hash, so a name never changes meaning and may be kept for a year.
+const SHELL_CACHE = 'no-cache';
+const ASSET_CACHE = 'public, max-age=31536000, immutable';
+
+/** The web package's dist/ (a workspace link in development, a dependency when installed). */
+export function webDist(): string {
+  const manifest = createRequire(import.meta.url).resolve('@micropay/web/package.json');
+  return join(dirname(manifest), 'dist');
+}
+
+/** Every page and asset by its URL path. Fails when the pages were never built. */
+export function loadPages(dist: string = webDist()): ReadonlyMap<string, PageFile> {
+  if (!existsSync(join(dist, 'pages')) || !existsSync(join(dist, 'assets'))) {
+    throw new Error(`the web pages are not built (no ${dist}): run \`npm run build\``);
+  }
+  const files = new Map<string, PageFile>();
+  for (const page of PAGES) {
+    const extra = { 'Cache-Control': SHELL_CACHE, 'Permissions-Policy': page.permissions };
+    files.set(page.path, pageFile(join(dist, 'pages', page.file), extra));
+  }
+  for (const name of readdirSync(join(dist, 'assets'))) {
+    files.set(`/assets/${name}`, pageFile(join(dist, 'assets', name), { 'Cache-Control': ASSET_CACHE }));
+  }
+  return files;
+}
+
+function pageFile(path: string, extra: Record<string, string>): PageFile {
+  const type = CONTENT_TYPES[extname(path)];
+  // A file the build made that we cannot type would be served wrong: refuse it at start.
+  if (type === undefined) throw new Error(`the web build has a file of unknown type: ${path}`);
+  const body = readFileSync(path);
+  const gzipped = gzipSync(body, { level: 9 });
+  const etag = `W/"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`;
+  return {
+    body,
+    gzipped: gzipped.length < body.length ? gzipped : null,
+    headers: { ...SECURITY_HEADERS, 'Content-Type': type, ETag: etag, ...extra },
+  };
+}
+
+/** Answers GET or HEAD for a page file: 304 when the browser has it, gzip when it takes gzip. */
+export function sendPageFile(req: IncomingMessage, res: ServerResponse, file: PageFile): void {
+  if (matchesEtag(req.headers['if-none-match'], file.headers.ETag!)) {
+    res.writeHead(304, file.headers);
+    res.end();
+  } else {
+    const gzip = file.gzipped !== null && acceptsGzip(req.headers['accept-encoding']);
+    const body = gzip ? file.gzipped! : file.body;
+    res.writeHead(200, { ...file.headers, 'Content-Length': body.length, ...(gzip ? { 'Content-Encoding': 'gzip' } : {}) });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  }
+  // A GET with a body: drain it, so it is not read as the next request on this connection.
+  if (!req.complete) req.resume();
+}
+
+function matchesEtag(ifNoneMatch: string | undefined, etag: string): boolean {
+  if (ifNoneMatch === undefined) return false;
+  const weak = (tag: string) => tag.trim().replace(/^W\//, '');
+  return ifNoneMatch.trim() === '*' || ifNoneMatch.split(',').some((tag) => weak(tag) === weak(etag));
+}
+
+/** Whether Accept-Encoding lists gzip without refusing it (`gzip;q=0`). */
+function acceptsGzip(acceptEncoding: string | undefined): boolean {
+  return (acceptEncoding ?? '').split(',').some((coding) => {
+    const [name = '', ...params] = coding.split(';').map((part) => part.trim().toLowerCase());
+    return name === 'gzip' && !params.some((p) => /^q=0(\.0*)?$/.test(p));
+  });
+}

@@ -1,0 +1,51 @@
+// Bundles the pages into dist/: dist/assets/ holds the scripts and styles under content-hashed
+// names (served as immutable), dist/pages/ the HTML shells that name them. `micropay serve` serves
+// exactly these files (packages/server/src/http/pages.ts); nothing is fetched from elsewhere.
+import { build } from 'esbuild';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = dirname(fileURLToPath(import.meta.url));
+const dist = join(root, 'dist');
+/** Each page: its HTML shell and its script, which imports its styles. */
+const PAGES = {
+  wallet: { shell: 'src/wallet/wallet.html', entry: 'src/wallet/main.ts' },
+  cashier: { shell: 'src/cashier/cashier.html', entry: 'src/cashier/main.ts' },
+};
+
+rmSync(dist, { recursive: true, force: true });
+const result = await build({
+  absWorkingDir: root,
+  entryPoints: Object.fromEntries(Object.entries(PAGES).map(([name, page]) => [name, page.entry])),
+  outdir: join(dist, 'assets'),
+  entryNames: '[name]-[hash]',
+  chunkNames: 'chunk-[hash]',
+  bundle: true,
+  // ES modules with splitting: the camera decoder is a chunk of its own, loaded on first use.
+  format: 'esm',
+  splitting: true,
+  platform: 'browser',
+  // Browsers of the last few years on phones and tills; nothing here needs a polyfill.
+  target: ['chrome100', 'firefox100', 'safari15'],
+  minify: true,
+  metafile: true,
+  logLevel: 'warning',
+});
+
+mkdirSync(join(dist, 'pages'));
+for (const [name, page] of Object.entries(PAGES)) {
+  const tags = assetTags(result.metafile, page.entry);
+  const shell = readFileSync(join(root, page.shell), 'utf8');
+  if (!shell.includes('<!--assets-->')) throw new Error(`${page.shell} has no <!--assets--> marker`);
+  writeFileSync(join(dist, 'pages', `${name}.html`), shell.replace('<!--assets-->', tags));
+}
+
+/** The <link> and <script> tags of one entry's bundle, by their hashed names. */
+function assetTags(metafile, entry) {
+  const [output, info] = Object.entries(metafile.outputs).find(([, o]) => o.entryPoint === entry) ?? [];
+  if (output === undefined) throw new Error(`esbuild produced no bundle for ${entry}`);
+  const url = (file) => `/assets/${basename(relative(root, file))}`;
+  const css = info.cssBundle === undefined ? '' : `<link rel="stylesheet" href="${url(info.cssBundle)}">\n  `;
+  return `${css}<script type="module" src="${url(output)}"></script>`;
+}

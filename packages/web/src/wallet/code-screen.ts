@@ -1,0 +1,59 @@
+import { groupDigits, maskDigits } from '../shared/pay-code.js';
+import { barcodeSvg, qrSvg } from './code-symbols.js';
+
+export interface CodeScreenElements {
+  readonly qr: HTMLElement;
+  readonly barcode: HTMLElement;
+  /** A button: a tap (or Enter/Space) shows the digits, another hides them again. */
+  readonly digits: HTMLButtonElement;
+}
+
+/**
+ * The code screen: one payment code as a QR code, a Code 128 barcode and its digits. The digits
+ * start masked on every new code, so a bystander who reads over a shoulder learns nothing until
+ * the holder taps them (to read them to a cashier whose scanner fails).
+ */
+export class CodeScreen {
+  private digits = '';
+  private revealed = false;
+
+  constructor(private readonly elements: CodeScreenElements) {
+    elements.digits.addEventListener('click', () => {
+      this.revealed = !this.revealed;
+      this.renderDigits();
+    });
+  }
+
+  show(digits: string): void {
+    this.digits = digits;
+    this.revealed = false;
+    this.elements.qr.replaceChildren(qrSvg(digits));
+    this.elements.barcode.replaceChildren(barcodeSvg(digits));
+    this.renderDigits();
+  }
+
+  /** Takes a code off the screen (retired, or its wallet refused): nothing stale stays scannable. */
+  clear(): void {
+    this.digits = '';
+    this.elements.qr.replaceChildren();
+    this.elements.barcode.replaceChildren();
+    this.elements.digits.replaceChildren();
+  }
+
+  private renderDigits(): void {
+    const groups = this.revealed ? groupDigits(this.digits) : maskDigits(this.digits);
+    const button = this.elements.digits;
+    button.replaceChildren(...groups.map((group) => span(group)));
+    button.setAttribute('aria-pressed', String(this.revealed));
+    // The visible hint (drawn by CSS from this attribute); the label below says it to screen readers.
+    button.dataset.hint = this.revealed ? 'Tap to hide' : 'Tap to show the digits';
+    // Groups read aloud one by one; masked, the label says what a tap does instead of the dots.
+    button.setAttribute('aria-label', this.revealed ? `Payment code ${groups.join(' ')}. Tap to hide.` : 'Payment code digits hidden. Tap to show them.');
+  }
+}
+
+function span(text: string): HTMLSpanElement {
+  const s = document.createElement('span');
+  s.textContent = text;
+  return s;
+}

@@ -1,0 +1,48 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach } from 'vitest';
+import { cliJson, runCli, startServerProcess, stopAllChildren, type CliResult, type ServerProcess } from '../../server/test/process-helpers.js';
+
+/**
+ * A real `micropay serve` per test, as an operator starts it (a child process, production mode),
+ * on a fresh SQLite store in a temp directory, and the CLI on that store. The pages are served by
+ * that process on its one port, like the API.
+ */
+export function useServedPlatform() {
+  const ctx = {} as {
+    server: ServerProcess;
+    dbPath: string;
+    cli(args: readonly string[]): Promise<CliResult>;
+    cliJ<T = Record<string, unknown>>(args: readonly string[]): Promise<T>;
+    /** A merchant's real signed payment with `micropay pay`: what the code is worth at a till. */
+    pay(code: string, order: string): Promise<CliResult>;
+  };
+  let dir = '';
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'micropay-pages-'));
+    const dbPath = join(dir, 'micropay.db');
+    ctx.dbPath = dbPath;
+    ctx.server = await startServerProcess(['--port', '0', '--db', dbPath], { lifetimeMs: 120_000 });
+    ctx.cli = (args) => runCli([...args, '--db', dbPath]);
+    ctx.cliJ = (args) => cliJson([...args, '--db', dbPath]);
+    ctx.pay = async (code, order) => {
+      const merchant = await ctx.cliJ<{ mchId: string; apiKey: string }>(['merchant', 'create', '--name', 'Test Till']);
+      const flags = ['--url', ctx.server.url, '--mch-id', merchant.mchId, '--order', order, '--amount', '1.00', '--code', code];
+      return runCli(['pay', ...flags], { env: { MICROPAY_KEY: merchant.apiKey } });
+    };
+  });
+  afterEach(async () => {
+    await stopAllChildren();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return ctx;
+}
+
+/** A wallet made as an operator makes one, with the token its app (here: the page) opens it with. */
+export async function createWallet(
+  cliJ: <T>(args: readonly string[]) => Promise<T>,
+  balance = '50.00',
+): Promise<{ walletId: string; token: string }> {
+  return cliJ<{ walletId: string; token: string }>(['wallet', 'create', '--name', 'Alice', '--balance', balance]);
+}
