@@ -125,6 +125,44 @@ describe('the wallet view', () => {
   });
 });
 
+describe('row locks that payments meet', () => {
+  /** What inserting an order or an outbox row takes on its wallet's and merchant's rows (foreign keys). */
+  const KEY_SHARE = (table: string, column: string) => `SELECT 1 FROM ${table} WHERE ${column} = $1 FOR KEY SHARE`;
+
+  it('a code issue, a top-up or a status change does not wait for a payment holding the wallet row KEY SHARE', async () => {
+    p = await startTestPlatform();
+    const w = await createWalletWithCode(p, 10_00);
+    await holdLocks(p.dbPath, KEY_SHARE('wallets', 'wallet_id'), [w.walletId]);
+    expect(await within(p.store.issuePayCode(w.walletId, 60_000), 3_000)).toMatchObject({ status: 'active' });
+    expect(await within(p.store.topUp(w.walletId, 1_00), 3_000)).toMatchObject({ balanceSen: 11_00 });
+    expect(await within(p.store.setWalletStatus(w.walletId, 'frozen'), 3_000)).toMatchObject({ status: 'frozen' });
+  });
+
+  it("a merchant's status, name or key changes without waiting for its payments' KEY SHARE on its row", async () => {
+    p = await startTestPlatform();
+    const m = await createMerchant(p, 'Busy Car Park');
+    await holdLocks(p.dbPath, KEY_SHARE('merchants', 'mch_id'), [m.mchId]);
+    expect(await within(p.store.setMerchantStatus(m.mchId, 'disabled'), 3_000)).toMatchObject({ status: 'disabled' });
+    expect(await within(p.store.updateMerchant(m.mchId, { name: 'Busier Car Park' }), 3_000)).toMatchObject({ name: 'Busier Car Park' });
+  });
+});
+
+describe('a payment alone whose batch failed', () => {
+  it('runs again afresh, as any payment of a failed batch does, and pays', async () => {
+    p = await startTestPlatform();
+    const m = await createMerchant(p, 'Flaky Car Park');
+    const w = await createWalletWithCode(p, 10_00);
+    // The first order insert fails once (a sequence is not rolled back with the failed transaction).
+    await sql(p.store, `CREATE SEQUENCE fail_once`);
+    await sql(p.store, `CREATE FUNCTION fail_once() RETURNS trigger AS $$ BEGIN
+      IF nextval('fail_once') = 1 THEN RAISE EXCEPTION 'a transient fault'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql`);
+    await sql(p.store, 'CREATE TRIGGER fail_once BEFORE INSERT ON orders FOR EACH ROW EXECUTE FUNCTION fail_once()');
+    const before = p.store.batchStats.fallbacks;
+    expect((await p.store.pay(cmd(m, 'once-1', 1_00, w.payCode))).kind).toBe('paid');
+    expect(p.store.batchStats.fallbacks).toBe(before + 1);
+  });
+});
+
 describe('sandbox payments', () => {
   it('take a place in the bounded queue like any other', async () => {
     const db = await emptyTestDatabase();

@@ -4,7 +4,7 @@ import type { Clock } from '../../domain/clock.js';
 import type { OrderIdSource } from '../../domain/ids.js';
 import type { PaymentPolicy } from '../../domain/model.js';
 import { decidePayment, faultEffects, orderAfterFault, paymentEffects, type PaymentDecision } from '../../domain/payment.js';
-import { strikeSandboxFault, type PayOptions } from '../store.js';
+import { SandboxFault, strikeSandboxFault, type PayOptions } from '../store.js';
 import { PLATFORM_BUSY, WaitingPayments } from '../waiting-payments.js';
 import { BatchWrites, readBatch, writeBatch } from './batch-sql.js';
 import type { PgEffects } from './effects.js';
@@ -134,7 +134,9 @@ export class PgPaymentBatches {
       outcome = await this.#o.transaction((c) => this.#decideAndWrite(c, batch));
     } catch (error) {
       // The batch left nothing behind: each payment runs again on its own.
-      if (batch.length === 1) return this.#alone(batch[0]!, error);
+      // A sandbox fault struck as meant: running it again would strike again. Any other failure,
+      // a lone payment's too, runs again afresh.
+      if (error instanceof SandboxFault) return this.#alone(batch[0]!, error);
       this.stats.fallbacks += 1;
       await Promise.all(batch.map((item) => this.#alone(item)));
       return;

@@ -48,17 +48,20 @@ export function readView<N extends ViewName>(c: pg.PoolClient, request: ViewFor<
 
 const READERS: { readonly [N in ViewName]: Reader<N> } = {
   none: async () => null,
-  merchant: (c, q) => first(c, 'SELECT * FROM merchants WHERE mch_id = $1 FOR UPDATE', [q.mchId], toMerchant),
+  // NO KEY UPDATE: payments' foreign-key checks take KEY SHARE on the merchant's row, so a change
+  // of its status, name or keys neither waits for a busy merchant's batches nor stalls them.
+  merchant: (c, q) => first(c, 'SELECT * FROM merchants WHERE mch_id = $1 FOR NO KEY UPDATE', [q.mchId], toMerchant),
   merchantIds: async (c, q) => {
     // One generated merchant id at a time: the free id found stays free until this commits.
     await c.query(`SELECT pg_advisory_xact_lock(hashtext('micropay:create-merchant'))`);
     const { rows } = await c.query('SELECT mch_id FROM merchants WHERE mch_id LIKE $1', [`${q.prefix}%`]);
     return new Set((rows as { mch_id: string }[]).map((r) => r.mch_id));
   },
-  // The wallet row alone unless the balance is asked for: issuing a code retires codes next, and a
-  // payment batch holds codes and then the balance rows, so locking those too would deadlock with
-  // payments. A top-up takes no code: the wallet row, then its balance, is the store's lock order.
-  wallet: (c, q) => walletById(c, q.walletId, q.lockBalance === true ? 'FOR UPDATE OF w, a, s' : 'FOR UPDATE OF w'),
+  // The wallet row NO KEY UPDATE: a payment batch holding the wallet's code and balance inserts an
+  // order whose foreign-key check takes KEY SHARE on this row, which FOR UPDATE would block (a
+  // deadlock with a code issue or top-up waiting for that batch). The balance rows only when asked
+  // for (top-ups): after the row, in the store's lock order.
+  wallet: (c, q) => walletById(c, q.walletId, q.lockBalance === true ? 'FOR NO KEY UPDATE OF w FOR UPDATE OF a, s' : 'FOR NO KEY UPDATE OF w'),
   order: async (c, q) => {
     const order = await orderById(c, q.orderId, 'FOR UPDATE');
     if (order === null) return null;
