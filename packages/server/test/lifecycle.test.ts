@@ -2,7 +2,6 @@ import { rmSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verify, type OrderStatus, type SignableParams } from '@micropay/protocol';
 import type { Order } from '../src/domain/model.js';
-import { orderMove } from '../src/domain/effects.js';
 import type { PgStore } from '../src/store/postgres/pg-store.js';
 import type { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { hashPin, hashWalletToken, newWalletToken } from '../src/domain/credentials.js';
@@ -424,11 +423,14 @@ describe('the order state machine', () => {
     expect(ORDER_TRANSITIONS.REFUNDED).toEqual([]);
   });
 
-  /** The store's own order write (the moveOrder effect), in its own transaction, on whichever store this run uses. */
+  /**
+   * The store's own order write (a moveOrder effect built by hand, not by the domain's orderMove,
+   * which would refuse first), in its own transaction, on whichever store this run uses.
+   */
   async function moveOrder(order: Order, to: OrderStatus): Promise<Order> {
-    const move = orderMove(order, to, Date.now());
-    await (p.store as SqliteStore | PgStore).applyEffects([move]);
-    return move.to;
+    const moved = { ...order, status: to, updatedAtMs: Date.now() };
+    await (p.store as SqliteStore | PgStore).applyEffects([{ kind: 'moveOrder', from: order, to: moved }]);
+    return moved;
   }
 
   it('the store refuses an illegal transition and writes nothing', async () => {

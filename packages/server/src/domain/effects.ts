@@ -3,7 +3,7 @@ import type { JournalEntry } from './ledger.js';
 import type { Merchant, Order, PayCode, Refund, WalletStatus } from './model.js';
 import type { NotificationEvent } from './notification.js';
 import { assert } from './ledger.js';
-import { orderAfter, type OrderChanges } from './order-state.js';
+import { assertRefundTransition, assertTransition, orderAfter, type OrderChanges } from './order-state.js';
 
 /**
  * What a decision changes, from a closed list: the domain computes the effects, a store applies
@@ -48,7 +48,8 @@ export type Effect =
   | { readonly kind: 'insertMerchant'; readonly merchant: Merchant }
   /** The merchant row as it now is: name, notify URL, status and keys (the decision read it locked). */
   | { readonly kind: 'updateMerchant'; readonly merchant: Merchant }
-  | { readonly kind: 'setSetting'; readonly name: string; readonly value: string };
+  /** A setting written once (the sandbox's): one already there fails the transaction. */
+  | { readonly kind: 'insertSetting'; readonly name: string; readonly value: string };
 
 /** A wallet as insertWallet records it. */
 export interface NewWalletRecord {
@@ -87,8 +88,33 @@ export function unchanged<R>(result: R): Decided<R> {
  */
 export function orderMove(from: Order, to: OrderStatus, nowMs: number, changes: OrderChanges = {}): Effect & { kind: 'moveOrder' } {
   if (from.status !== to) return { kind: 'moveOrder', from, to: orderAfter(from, to, nowMs, changes) };
-  assert(to === 'REFUND_IN_PROCESS', `only an order with refunds in flight stays ${to} while a refund changes it`);
+  checkOrderMove(from, { ...from, status: to });
   return { kind: 'moveOrder', from, to: { ...from, refundedSen: changes.refundedSen ?? from.refundedSen, updatedAtMs: nowMs } };
+}
+
+/**
+ * What no effect may do, whoever built it: an order or a refund starts only in a legal first
+ * state and moves only along its state machine (order-state.ts). Each store checks every effect
+ * with it before the effect's write, as the last guard before the database.
+ */
+export function checkEffect(e: Effect): void {
+  switch (e.kind) {
+    case 'insertOrder':
+      return assertTransition(null, e.order.status);
+    case 'moveOrder':
+      return checkOrderMove(e.from, e.to);
+    case 'insertRefund':
+      return assertRefundTransition(null, e.refund.status);
+    case 'moveRefund':
+      return assertRefundTransition(e.from.status, e.to.status);
+    default:
+      return;
+  }
+}
+
+function checkOrderMove(from: Order, to: Order): void {
+  if (from.status !== to.status) return assertTransition(from.status, to.status);
+  assert(to.status === 'REFUND_IN_PROCESS', `only an order with refunds in flight stays ${to.status} while a refund changes it`);
 }
 
 /** The subject's id as the outbox records it: wavpayOrderId, or refundId for refund events. */

@@ -40,7 +40,7 @@ export function createSandbox(
     const value = JSON.stringify({ mchId, walletId: wallet.wallet.walletId });
     return {
       result: { merchant: merchant.merchant, wallet: wallet.wallet },
-      effects: [...merchant.effects, ...wallet.effects, { kind: 'setSetting', name: input.setting, value }],
+      effects: [...merchant.effects, ...wallet.effects, { kind: 'insertSetting', name: input.setting, value }],
     };
   });
 }

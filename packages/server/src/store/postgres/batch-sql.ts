@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { MicropayCommand } from '@micropay/protocol';
-import { subjectIdOf, type Effect } from '../../domain/effects.js';
+import { checkEffect, subjectIdOf, type Effect } from '../../domain/effects.js';
 import { assert, merchantAccount, walletAccount, type JournalEntry, type Posting } from '../../domain/ledger.js';
 import type { Order, PayCode, Wallet } from '../../domain/model.js';
 import type { PaymentView } from '../../domain/payment.js';
@@ -90,6 +90,7 @@ export class BatchWrites {
   add(effects: readonly Effect[], notifies: boolean): void {
     let order: Order | null = null;
     for (const e of effects) {
+      checkEffect(e);
       switch (e.kind) {
         case 'insertOrder':
           order = e.order;

@@ -1,6 +1,6 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import { subjectIdOf, type Effect, type NewWalletRecord } from '../../domain/effects.js';
+import { checkEffect, subjectIdOf, type Effect, type NewWalletRecord } from '../../domain/effects.js';
 import { assert, merchantAccount, walletAccount, type JournalEntry } from '../../domain/ledger.js';
 import type { Order } from '../../domain/model.js';
 import { IdClashError } from '../id-clash.js';
@@ -33,6 +33,7 @@ export class PgEffects {
   }
 
   async #applyOne(c: Db, e: Effect): Promise<void> {
+    checkEffect(e);
     switch (e.kind) {
       case 'insertOrder':
         await c.query(INSERT_ORDER, orderValues(e.order, e.payCode));
@@ -116,8 +117,8 @@ export class PgEffects {
         ]);
         return changedOne(changed, `an existing merchant (${m.mchId})`);
       }
-      case 'setSetting':
-        await c.query(SET_SETTING, [e.name, e.value]);
+      case 'insertSetting':
+        await c.query('INSERT INTO settings (name, value) VALUES ($1, $2)', [e.name, e.value]);
         return;
       default:
         throw new Error(`unknown effect ${(e as { kind: string }).kind}`);

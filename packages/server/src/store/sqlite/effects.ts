@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import { subjectIdOf, type Effect } from '../../domain/effects.js';
+import { checkEffect, subjectIdOf, type Effect } from '../../domain/effects.js';
 import { assert, merchantAccount, walletAccount, type JournalEntry } from '../../domain/ledger.js';
 import type { Order } from '../../domain/model.js';
 import { IdClashError } from '../id-clash.js';
@@ -31,6 +31,7 @@ export class SqliteEffects {
   }
 
   #applyOne(e: Effect, payment: PaymentContext | undefined): void {
+    checkEffect(e);
     const s = this.#s;
     switch (e.kind) {
       case 'insertOrder':
@@ -117,8 +118,8 @@ export class SqliteEffects {
         );
         return check(r, `an existing merchant (${m.mchId})`);
       }
-      case 'setSetting':
-        return void s.setSetting.run(e.name, e.value);
+      case 'insertSetting':
+        return void s.insertSetting.run(e.name, e.value);
       default:
         throw new Error(`unknown effect ${(e as { kind: string }).kind}`);
     }
@@ -206,7 +207,7 @@ function prepare(db: Database.Database) {
                             key_first_used_at_ms = ?, status = ?, notify_url = ?
         WHERE mch_id = ?`,
     ),
-    setSetting: db.prepare('INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value'),
+    insertSetting: db.prepare('INSERT INTO settings (name, value) VALUES (?, ?)'),
     insertWallet: db.prepare(
       `INSERT INTO wallets (wallet_id, name, status, account_id, token_hash, pin_hash, confirm_limit_sen, created_at_ms)
        VALUES (?, ?, 'active', ?, ?, ?, ?, ?)`,

@@ -1,0 +1,35 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { Secret } from '@micropay/protocol';
+import { newApiKey } from '../src/domain/ids.js';
+import { startTestPlatform, type TestPlatform } from './helpers.js';
+
+/**
+ * The sandbox's merchant, wallet and setting are created in one transaction (services/merchants.ts,
+ * createSandbox), and the setting is written once: two starts racing on an empty store leave one
+ * sandbox, never a second funded merchant and wallet that nothing remembers.
+ */
+let p: TestPlatform | undefined;
+
+afterEach(async () => {
+  await p?.stop();
+  p = undefined;
+});
+
+describe('creating the sandbox', () => {
+  it('twice at once: one creates it, the other writes nothing', async () => {
+    p = await startTestPlatform();
+    const start = () =>
+      p!.store.createSandbox({
+        merchant: { name: 'Sandbox Merchant', apiKey: new Secret(newApiKey()) },
+        wallet: { name: 'Sandbox Wallet', openingSen: 1_000_00 },
+        setting: 'sandbox',
+      });
+    const results = await Promise.allSettled([start(), start()]);
+    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const created = (results.find((r) => r.status === 'fulfilled') as PromiseFulfilledResult<Awaited<ReturnType<typeof start>>>).value;
+    expect(JSON.parse((await p.store.getSetting('sandbox'))!)).toEqual({ mchId: created.merchant.mchId, walletId: created.wallet.walletId });
+    expect((await p.store.listMerchants()).map((m) => m.mchId)).toEqual([created.merchant.mchId]);
+    expect((await p.store.listWallets({ limit: 10 })).map((w) => w.walletId)).toEqual([created.wallet.walletId]);
+    expect((await p.store.audit()).ok).toBe(true);
+  });
+});
