@@ -4,7 +4,8 @@
  *
  * 0 and 500–1040 are the spec's own codes. 9001–9099 are MicroPay's extensions for outcomes the
  * spec has no code for (documented as such); 9101–9199 are request errors answered with a 4xx
- * (malformed HTTP, and a missing or unknown wallet token).
+ * (malformed HTTP, a missing or unknown wallet token, and a web page API call without its session
+ * or CSRF token).
  */
 export interface ResultCodeInfo {
   readonly code: number;
@@ -50,6 +51,9 @@ export const ResultCode = {
   WRONG_PIN: 9003,
   REFUND_EXCEEDS_REFUNDABLE: 9006,
   PLATFORM_BUSY: 9007,
+  SIGN_IN_FAILED: 9020,
+  SIGN_IN_LOCKED: 9021,
+  SIGN_IN_LINK_INVALID: 9022,
   NOT_FOUND: 9101,
   METHOD_NOT_ALLOWED: 9102,
   UNSUPPORTED_MEDIA_TYPE: 9103,
@@ -59,6 +63,8 @@ export const ResultCode = {
   BAD_HTTP_REQUEST: 9107,
   HEADERS_TOO_LARGE: 9108,
   REQUEST_TIMEOUT: 9109,
+  SESSION_REQUIRED: 9120,
+  CSRF_REJECTED: 9121,
 } as const;
 
 export type ResultCodeValue = (typeof ResultCode)[keyof typeof ResultCode];
@@ -122,6 +128,15 @@ export const RESULT_CODES: readonly ResultCodeInfo[] = [
   entry(9007, 'platform busy', 200, 'Extension: the platform has more payments waiting to be written than it holds, and turned this one away.',
     'micropay while the server already holds its limit of 10,000 payments waiting to be written, for example while its database stalls. This request is turned away before anything is read or written: it records nothing and moves no money; `data` is null. An earlier request under the same mchOrderId (one whose answer was lost) may still have been recorded.',
     'Send the same micropay again (same mchOrderId and parameters) after a short pause, about a second, or query the order: it then answers with the order\'s true state, or 1031 if nothing was ever recorded under the id. Never pay again under a new mchOrderId because of a 9007.', true),
+  entry(9020, 'sign-in failed', 200, 'Extension (web pages): the sign-in did not match an account.',
+    'A wallet sign-in whose walletId and PIN do not match (or the wallet has no PIN, or is closed), or a cashier sign-in whose merchant id, cashier name and password do not match. The answer does not say which part was wrong. Each wrong PIN or password of an existing account is counted (docs/pages.md).',
+    'Person at the page: check what was typed and try again; after 5 wrong tries in a row the account locks (9021).', true),
+  entry(9021, 'sign-in locked', 200, 'Extension (web pages): too many wrong PINs or passwords in a row; the account cannot sign in.',
+    'A wallet whose PIN was wrong 5 times in a row (the same count that locks confirmation, 9002), or a cashier whose password was wrong 5 times in a row. Nothing else is tried or recorded.',
+    'Ask the operator: `micropay wallet set-pin` or `micropay wallet unlock` for a wallet, `micropay cashier reset` for a cashier.', true),
+  entry(9022, 'sign-in link invalid', 200, 'Extension (web pages): the one-time sign-in link cannot be used.',
+    'The link was never issued, was used already (each link signs in once), is older than 15 minutes, or its wallet is closed.',
+    'Wallet holder: ask the operator for a new link (`micropay wallet link WALLETID`) or sign in with walletId and PIN.', true),
   entry(9101, 'not found', 404, 'Extension (transport): no such endpoint.',
     'The path is not one of the API\'s endpoints.', 'Check the URL.', true),
   entry(9102, 'method not allowed', 405, 'Extension (transport): the endpoint takes POST only (a web page: GET and HEAD).',
@@ -144,6 +159,12 @@ export const RESULT_CODES: readonly ResultCodeInfo[] = [
   entry(9109, 'request timeout', 408, 'Extension (transport): the request did not arrive in time.',
     'The whole request (request line, headers and body) did not arrive within 30 s of its first byte; the connection is closed after the answer.',
     'Send the whole request promptly. Nothing was recorded; for micropay, query the order before paying again.', true),
+  entry(9120, 'session required', 401, 'Extension (web pages): the page API needs a signed-in session of its page.',
+    'A page API call (`/api/page/...`) without the session cookie of its page, or with a session that is unknown, signed out or expired (30 minutes idle, 12 hours at most). Nothing was read or recorded.',
+    'Person at the page: sign in again.', true),
+  entry(9121, 'CSRF token rejected', 403, 'Extension (web pages): a state-changing page API call lacks the session\'s CSRF token.',
+    'A page API call that changes something, sent without the `X-CSRF-Token` header or with a token that is not its session\'s. Nothing was recorded.',
+    'Page: send the token the session call answered in `X-CSRF-Token`. Another site\'s form or script cannot know it, which is the point.', true),
 ];
 
 const BY_CODE = new Map(RESULT_CODES.map((info) => [info.code, info]));

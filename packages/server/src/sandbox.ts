@@ -1,6 +1,8 @@
 import { formatSen, Secret } from '@micropay/protocol';
 import type { Config } from './config.js';
+import { hashPin } from './domain/credentials.js';
 import { newApiKey } from './domain/ids.js';
+import { newCashierPassword } from './domain/page-access.js';
 import type { Store } from './store/store.js';
 
 export interface SandboxCredentials {
@@ -10,9 +12,15 @@ export interface SandboxCredentials {
   readonly balance: string;
   readonly payCode: string;
   readonly payCodeExpiresAtMs: number;
+  /** A one-time sign-in link's token for the wallet page (each start issues a new one). */
+  readonly walletLinkToken: string | null;
+  /** The sandbox merchant's cashier account; each start gives it a new password (only its hash is kept). */
+  readonly cashierName: string;
+  readonly cashierPassword: string;
 }
 
 const SANDBOX_SETTING = 'sandbox';
+export const SANDBOX_CASHIER = 'sandbox-till';
 export const SANDBOX_OPENING_SEN = 1_000_00;
 
 /**
@@ -38,7 +46,14 @@ export async function prepareSandbox(store: Store, config: Config): Promise<Sand
   const code = await store.issuePayCode(walletId, config.payCodeTtlS * 1000);
   const wallet = await store.findWallet(walletId);
   if (merchant === null || wallet === null || typeof code === 'string') return null;
+  const link = await store.issueSignInLink(walletId);
+  const cashierPassword = newCashierPassword();
+  const hash = await hashPin(cashierPassword);
+  if ((await store.resetCashierPassword(mchId, SANDBOX_CASHIER, hash)) === null) await store.createCashier(mchId, SANDBOX_CASHIER, hash);
   return {
+    walletLinkToken: typeof link === 'string' ? null : link.token,
+    cashierName: SANDBOX_CASHIER,
+    cashierPassword,
     mchId,
     apiKey: merchant.apiKey.expose(),
     walletId,

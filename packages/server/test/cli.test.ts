@@ -16,7 +16,7 @@ import {
   TEST_STORE,
   type TestMerchant,
 } from './helpers.js';
-import { cliJson, runCli, startServerProcess, stopAllChildren, usePlatformWithCli } from './process-helpers.js';
+import { cliJson, runCli, startServerProcess, stopAllChildren, usePlatformWithCli, type ServerProcess } from './process-helpers.js';
 
 /**
  * The `micropay` command as an operator uses it: real child processes of the built CLI on the store
@@ -621,6 +621,39 @@ describe('serve', () => {
     expect(ids(second.stdout())).toEqual(ids(first.stdout()));
     expect(codeOf(second.stdout())).not.toBe(codeOf(first.stdout()));
     expect((await cliJson<{ merchants: unknown[] }>(['merchant', 'list', '--db', db])).merchants).toHaveLength(1);
+  });
+
+  it('serve --sandbox prints a wallet page sign-in link and a cashier sign-in that work, fresh on every start', async () => {
+    const db = fresh.db;
+    const signIns = async (server: ServerProcess) => {
+      await server.waitForStdout(/npx micropay pay .+\n/);
+      const out = server.stdout();
+      const link = /Wallet page\s+(http:\/\/\S+\/wallet#link=([A-Za-z0-9_-]{43}))\s/.exec(out);
+      const till = /Cashier page\s+(http:\/\/\S+\/cashier)\s+merchant id (\d{9}), cashier (sandbox-till), password (\S+)\n/.exec(out);
+      expect(link, out).not.toBeNull();
+      expect(till, out).not.toBeNull();
+      expect(link![1]).toBe(`${server.url}/wallet#link=${link![2]}`);
+      expect(till![1]).toBe(`${server.url}/cashier`);
+      return { token: link![2]!, mchId: till![2]!, name: till![3]!, password: till![4]! };
+    };
+    const post = async (url: string, path: string, body: Record<string, string>) => {
+      const res = await fetch(`${url}/api/page/${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+      return ((await res.json()) as { code: number }).code;
+    };
+    const first = await startServerProcess(['--sandbox', '--db', db, '--port', '0']);
+    const one = await signIns(first);
+    expect(await post(first.url, 'wallet/sign-in-link', { token: one.token })).toBe(0);
+    expect(await post(first.url, 'cashier/sign-in', { mchId: one.mchId, name: one.name, password: one.password })).toBe(0);
+    first.child.kill('SIGKILL');
+    await first.exited;
+
+    const second = await startServerProcess(['--sandbox', '--db', db, '--port', '0']);
+    const two = await signIns(second);
+    expect(two.token).not.toBe(one.token);
+    expect(await post(second.url, 'wallet/sign-in-link', { token: two.token })).toBe(0);
+    // Each start gives the till a new password; the last one no longer opens it.
+    expect(await post(second.url, 'cashier/sign-in', { mchId: two.mchId, name: two.name, password: one.password })).toBe(9020);
+    expect(await post(second.url, 'cashier/sign-in', { mchId: two.mchId, name: two.name, password: two.password })).toBe(0);
   });
 
   it('serve --sandbox on a store that has merchants of its own creates no sandbox merchant', async () => {

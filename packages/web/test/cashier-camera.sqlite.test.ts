@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { launchChromium, screenshotPath, watchForProblems } from './browser.js';
 import { fakeCameraArgs, screenshotToY4m } from './fake-camera.js';
 import { createWallet, useServedPlatform } from './platform.js';
+import { openTill } from './cashier-page.js';
 import { openCodeScreen, revealDigits } from './wallet-page.js';
 
 // The camera for real: the wallet page's own QR code (and, separately, its barcode) is
@@ -30,7 +31,7 @@ describe('the cashier page reads a code with the camera', () => {
   for (const symbol of [{ name: 'QR code', selector: '#qr' }, { name: 'Code 128 barcode', selector: '#barcode' }]) {
     it(`decodes the wallet page's ${symbol.name} into the code field, exactly its 18 digits`, async () => {
       const wallet = await createWallet(platform.cliJ);
-      const { page: walletPage } = await openCodeScreen(walletBrowser, platform.server.url, wallet.token);
+      const { page: walletPage } = await openCodeScreen(walletBrowser, await platform.walletLink(wallet.walletId));
       const digits = await revealDigits(walletPage);
       const photo = screenshotPath(`camera-input-${symbol.selector.slice(1)}`);
       await walletPage.locator(symbol.selector).screenshot({ path: photo });
@@ -41,10 +42,10 @@ describe('the cashier page reads a code with the camera', () => {
       try {
         const cashier = await cashierBrowser.newPage({ viewport: { width: 800, height: 900 } });
         const problems = watchForProblems(cashier);
-        await cashier.goto(`${platform.server.url}/cashier`);
+        await openTill(cashier, platform.server.url, await platform.cashier());
         await cashier.getByRole('button', { name: 'Scan with camera' }).click();
         await expect.poll(() => cashier.locator('#code').inputValue(), { timeout: 15_000 }).toBe(digits);
-        expect(await cashier.getByRole('status').textContent()).toBe(`Code taken: ${digits.match(/.{1,4}/g)!.join(' ')}`);
+        expect(await cashier.locator('#code-status').textContent()).toBe(`Code taken: ${digits.match(/.{1,4}/g)!.join(' ')}`);
         // The camera is closed once the code is read, and the field has focus for the next scan.
         expect(await cashier.locator('#camera').isHidden()).toBe(true);
         expect(await cashier.evaluate(() => document.activeElement?.id)).toBe('code');

@@ -1,6 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, screenshotPath, watchForProblems } from './browser.js';
+import { openTill } from './cashier-page.js';
 import { createWallet, useServedPlatform } from './platform.js';
 
 /** A USB or Bluetooth scanner is a keyboard that types fast: the digits, then Enter. */
@@ -29,10 +30,10 @@ describe('the cashier page takes a code from a barcode scanner', () => {
     const code = await issueCode(wallet.walletId);
     const page = await browser.newPage();
     const problems = watchForProblems(page);
-    await page.goto(`${platform.server.url}/cashier`);
+    await openTill(page, platform.server.url, await platform.cashier());
     await scan(page, code);
     expect(await page.getByLabel('Payment code').inputValue()).toBe(code);
-    expect(await page.getByRole('status').textContent()).toBe(`Code taken: ${code.match(/.{1,4}/g)!.join(' ')}`);
+    expect(await page.locator('#code-status').textContent()).toBe(`Code taken: ${code.match(/.{1,4}/g)!.join(' ')}`);
     expect(await page.getByLabel('Payment code').getAttribute('aria-invalid')).toBe('false');
     await page.screenshot({ path: screenshotPath('cashier-after-scan') });
     expect(problems).toEqual([]);
@@ -43,13 +44,13 @@ describe('the cashier page takes a code from a barcode scanner', () => {
     const code = await issueCode(wallet.walletId);
     const page = await browser.newPage();
     const problems = watchForProblems(page);
-    await page.goto(`${platform.server.url}/cashier`);
+    await openTill(page, platform.server.url, await platform.cashier());
     await scan(page, code.slice(0, 17));
-    expect(await page.getByRole('status').textContent()).toBe('A payment code is 18 digits; this is 17 digits.');
+    expect(await page.locator('#code-status').textContent()).toBe('A payment code is 18 digits; this is 17 digits.');
     expect(await page.getByLabel('Payment code').getAttribute('aria-invalid')).toBe('true');
     await scan(page, code);
     expect(await page.getByLabel('Payment code').inputValue()).toBe(code);
-    expect(await page.getByRole('status').textContent()).toMatch(/^Code taken: /);
+    expect(await page.locator('#code-status').textContent()).toMatch(/^Code taken: /);
     expect(problems).toEqual([]);
   });
 
@@ -58,7 +59,7 @@ describe('the cashier page takes a code from a barcode scanner', () => {
     const code = await issueCode(wallet.walletId);
     const page = await browser.newPage();
     const problems = watchForProblems(page);
-    await page.goto(`${platform.server.url}/cashier`);
+    await openTill(page, platform.server.url, await platform.cashier());
     await page.mouse.click(10, 650);
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('code');
     // A cashier typing what the customer reads out, in the groups the wallet page shows.

@@ -9,7 +9,7 @@ import { cliJson, runCli, startServerProcess, stopAllChildren, type CliResult, t
  * on a fresh SQLite store in a temp directory, and the CLI on that store. The pages are served by
  * that process on its one port, like the API.
  */
-export function useServedPlatform() {
+export function useServedPlatform(env: Record<string, string> = {}) {
   const ctx = {} as {
     server: ServerProcess;
     dbPath: string;
@@ -17,19 +17,29 @@ export function useServedPlatform() {
     cliJ<T = Record<string, unknown>>(args: readonly string[]): Promise<T>;
     /** A merchant's real signed payment with `micropay pay`: what the code is worth at a till. */
     pay(code: string, order: string): Promise<CliResult>;
+    /** A one-time sign-in link to the wallet page, as `micropay wallet link` prints it. */
+    walletLink(walletId: string): Promise<string>;
+    /** A merchant with a cashier account, as the operator makes them. */
+    cashier(name?: string): Promise<TestCashier>;
   };
   let dir = '';
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'micropay-pages-'));
     const dbPath = join(dir, 'micropay.db');
     ctx.dbPath = dbPath;
-    ctx.server = await startServerProcess(['--port', '0', '--db', dbPath], { lifetimeMs: 120_000 });
+    ctx.server = await startServerProcess(['--port', '0', '--db', dbPath], { lifetimeMs: 120_000, env });
     ctx.cli = (args) => runCli([...args, '--db', dbPath]);
     ctx.cliJ = (args) => cliJson([...args, '--db', dbPath]);
     ctx.pay = async (code, order) => {
       const merchant = await ctx.cliJ<{ mchId: string; apiKey: string }>(['merchant', 'create', '--name', 'Test Till']);
       const flags = ['--url', ctx.server.url, '--mch-id', merchant.mchId, '--order', order, '--amount', '1.00', '--code', code];
       return runCli(['pay', ...flags], { env: { MICROPAY_KEY: merchant.apiKey } });
+    };
+    ctx.walletLink = async (walletId) => (await ctx.cliJ<{ link: string }>(['wallet', 'link', walletId, '--url', ctx.server.url])).link;
+    ctx.cashier = async (name = 'lane-1') => {
+      const merchant = await ctx.cliJ<{ mchId: string; apiKey: string; name: string }>(['merchant', 'create', '--name', 'Corner Shop']);
+      const account = await ctx.cliJ<{ password: string }>(['cashier', 'create', '--mch-id', merchant.mchId, '--name', name]);
+      return { mchId: merchant.mchId, apiKey: merchant.apiKey, merchantName: merchant.name, name, password: account.password };
     };
   });
   afterEach(async () => {
@@ -39,10 +49,19 @@ export function useServedPlatform() {
   return ctx;
 }
 
+export interface TestCashier {
+  readonly mchId: string;
+  readonly apiKey: string;
+  readonly merchantName: string;
+  readonly name: string;
+  readonly password: string;
+}
+
 /** A wallet made as an operator makes one, with the token its app (here: the page) opens it with. */
 export async function createWallet(
   cliJ: <T>(args: readonly string[]) => Promise<T>,
   balance = '50.00',
+  extra: readonly string[] = [],
 ): Promise<{ walletId: string; token: string }> {
-  return cliJ<{ walletId: string; token: string }>(['wallet', 'create', '--name', 'Alice', '--balance', balance]);
+  return cliJ<{ walletId: string; token: string }>(['wallet', 'create', '--name', 'Alice', '--balance', balance, ...extra]);
 }

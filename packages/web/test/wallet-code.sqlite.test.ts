@@ -4,7 +4,7 @@ import { launchChromium, PHONE, screenshotPath, watchForProblems } from './brows
 import { createWallet, useServedPlatform } from './platform.js';
 import { openCodeScreen, revealDigits } from './wallet-page.js';
 
-// Browser tests need no second run on PostgreSQL: the page reads a code through the wallet API,
+// Browser tests need no second run on PostgreSQL: the page reads a code through its page API,
 // whose store behaviour the API tests prove on both stores.
 describe('the wallet page shows a real payment code', () => {
   const platform = useServedPlatform();
@@ -18,7 +18,7 @@ describe('the wallet page shows a real payment code', () => {
 
   it('shows the issued code as a QR code, a Code 128 barcode and masked digits, on a 360 px phone', async () => {
     const wallet = await createWallet(platform.cliJ);
-    const { page, problems } = await openCodeScreen(browser, platform.server.url, wallet.token);
+    const { page, problems } = await openCodeScreen(browser, await platform.walletLink(wallet.walletId));
     const digits = page.locator('#digits');
     expect(await digits.getAttribute('aria-pressed')).toBe('false');
     expect(await digits.locator('span').allTextContents()).toEqual(['••••', '••••', '••••', '••••', '••']);
@@ -47,7 +47,7 @@ describe('the wallet page shows a real payment code', () => {
 
   it('"New code" retires the code on screen: the old one no longer pays', async () => {
     const wallet = await createWallet(platform.cliJ);
-    const { page, problems } = await openCodeScreen(browser, platform.server.url, wallet.token);
+    const { page, problems } = await openCodeScreen(browser, await platform.walletLink(wallet.walletId));
     const first = await revealDigits(page);
     await page.getByRole('button', { name: 'New code' }).click();
     await expect.poll(() => revealDigits(page)).not.toBe(first);
@@ -56,30 +56,37 @@ describe('the wallet page shows a real payment code', () => {
     expect(problems).toEqual([]);
   });
 
-  it('a frozen wallet gets no code: the form says so in plain words', async () => {
+  it('a frozen wallet gets no code: the code screen says so in plain words', async () => {
     const wallet = await createWallet(platform.cliJ);
     await platform.cliJ(['wallet', 'freeze', wallet.walletId]);
     const page = await browser.newPage(PHONE);
     const problems = watchForProblems(page);
-    await page.goto(`${platform.server.url}/wallet`);
-    await page.getByLabel('Wallet app token').fill(wallet.token);
-    await page.keyboard.press('Enter');
-    await expect.poll(() => page.getByRole('alert').textContent()).toBe('This wallet is frozen: it cannot pay.');
-    expect(await page.locator('#code-screen').isHidden()).toBe(true);
+    await page.goto(await platform.walletLink(wallet.walletId));
+    await expect.poll(() => page.locator('#code-status').textContent()).toBe('This wallet is frozen: it cannot pay.');
+    expect(await page.locator('#qr svg').count()).toBe(0);
     expect(problems).toEqual([]);
   });
+});
 
-  it('a token that opens no wallet is refused on the sign-in form, and no code is shown', async () => {
-    const page = await browser.newPage(PHONE);
-    const problems = watchForProblems(page);
-    await page.goto(`${platform.server.url}/wallet`);
-    // No click first: the form is usable from the keyboard alone.
-    await page.getByLabel('Wallet app token').fill('wt_nobodyhasthistoken000000000000');
-    await page.keyboard.press('Enter');
-    await expect.poll(() => page.getByRole('alert').textContent()).toBe('This token does not open a wallet.');
-    expect(await page.locator('#code-screen').isHidden()).toBe(true);
-    expect(await page.locator('#qr svg').count()).toBe(0);
-    // The API's 401 is the expected answer here, not a fault of the page.
-    expect(problems.filter((p) => !p.includes('401'))).toEqual([]);
+describe('the wallet page renews its code', () => {
+  // Codes live 8 s on this platform; the page renews 4 s before the end.
+  const platform = useServedPlatform({ MICROPAY_PAYCODE_TTL_S: '8' });
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('asks for a fresh code by itself before the shown one expires', async () => {
+    const wallet = await createWallet(platform.cliJ);
+    const { page, problems } = await openCodeScreen(browser, await platform.walletLink(wallet.walletId));
+    const first = await revealDigits(page);
+    // Untouched: no click, no reload.
+    await expect.poll(() => revealDigits(page), { timeout: 8_000, interval: 250 }).not.toBe(first);
+    const pay = await platform.pay(first, 'page-3');
+    expect(pay.stdout + pay.stderr).toContain('1036');
+    expect(problems).toEqual([]);
   });
 });

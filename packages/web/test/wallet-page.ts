@@ -6,13 +6,11 @@ export interface CodeScreenPage {
   readonly problems: string[];
 }
 
-/** Opens /wallet at phone size, signs in with the wallet's token and waits for the code screen. */
-export async function openCodeScreen(browser: Browser, url: string, token: string): Promise<CodeScreenPage> {
+/** Opens the wallet's one-time sign-in link at phone size and waits for the code screen. */
+export async function openCodeScreen(browser: Browser, link: string): Promise<CodeScreenPage> {
   const page = await browser.newPage(PHONE);
   const problems = watchForProblems(page);
-  await page.goto(`${url}/wallet`);
-  await page.getByLabel('Wallet app token').fill(token);
-  await page.getByRole('button', { name: 'Show my payment code' }).click();
+  await page.goto(link);
   await page.locator('#qr svg').waitFor();
   await page.locator('#barcode svg').waitFor();
   return { page, problems };

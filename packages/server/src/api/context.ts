@@ -16,6 +16,10 @@ export interface ApiContext {
 export interface ApiRequest {
   readonly body: Record<string, unknown>;
   readonly headers: IncomingHttpHeaders;
+  /** The request reached the platform over TLS (or through a proxy that says so): cookies are Secure. */
+  readonly overTls?: boolean;
+  /** `http://ADDRESS:PORT` the request arrived on: this platform, reachable from itself (a cashier's charge). */
+  readonly localUrl?: string;
 }
 
 export type Handler = (ctx: ApiContext, req: ApiRequest) => Promise<Answer>;
@@ -23,6 +27,8 @@ export type Handler = (ctx: ApiContext, req: ApiRequest) => Promise<Answer>;
 export interface Answer {
   readonly httpStatus: number;
   readonly envelope: { readonly code: number; readonly msg: string; readonly data: unknown };
+  /** Headers of this answer only, such as a web page session's Set-Cookie. */
+  readonly headers?: Readonly<Record<string, string>>;
   /** Sandbox only: delay the answer, or close the connection instead of answering. */
   readonly transport?: { readonly delayMs: number; readonly drop: boolean };
 }

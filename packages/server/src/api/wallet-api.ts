@@ -8,10 +8,11 @@ import {
   ResultCode,
   text,
 } from '@micropay/protocol';
-import { decidePinTry, hashWalletToken, MAX_PIN_FAILURES, PIN_RULE, pinMatches } from '../domain/credentials.js';
+import { hashWalletToken, PIN_RULE } from '../domain/credentials.js';
 import type { Order, Wallet } from '../domain/model.js';
 import type { SettleResult } from '../store/store.js';
 import { answer } from './answer.js';
+import { tryWalletPin } from './wallet-pin.js';
 import type { Answer, ApiContext, ApiRequest, Handler } from './context.js';
 
 /**
@@ -38,16 +39,21 @@ function withWallet(handler: WalletHandler): Handler {
 export const issuePayCode = withWallet(async (ctx, req, wallet) => {
   const fields = parse(() => rejectUnknown(req.body, []));
   if (!fields.ok) return answer(fields.code, null, fields.msg);
-  const code = await ctx.store.issuePayCode(wallet.walletId, ctx.config.payCodeTtlS * 1000);
+  return payCodeAnswer(ctx, wallet.walletId);
+});
+
+/** Issues the wallet's fresh code and answers it; the wallet page's session calls this too. */
+export async function payCodeAnswer(ctx: ApiContext, walletId: string): Promise<Answer> {
+  const code = await ctx.store.issuePayCode(walletId, ctx.config.payCodeTtlS * 1000);
   if (code === 'WALLET_FROZEN') return answer(ResultCode.WALLET_FROZEN);
-  // Closed (or gone) since its token was checked: a closed wallet's token opens nothing (withWallet).
+  // Closed (or gone) since its token or session was checked: a closed wallet opens nothing.
   if (code === 'WALLET_CLOSED' || code === 'NO_WALLET') return answer(ResultCode.UNAUTHORIZED);
   return answer(ResultCode.SUCCESS, {
     payCode: code.code,
     expiresAt: formatWireTime(code.expiresAtMs, ctx.config.timeZone),
     expiresAtMs: String(code.expiresAtMs),
   });
-});
+}
 
 /** Balance, what is held for pending payments, and the latest movements. */
 export const showBalance = withWallet(async (ctx, _req, wallet) => {
@@ -95,14 +101,11 @@ export const confirmPayment = withWallet(async (ctx, req, wallet) => {
     // A PIN that is missing or could never match is a malformed request, not a guess: no try.
     const malformed = pinProblem(parsed.value.pin);
     if (malformed !== null) return answer(ResultCode.PARAM_ERROR, null, malformed);
-    // The try is taken before the (slow) comparison: concurrent guesses cannot outrun the lock.
-    const tries = await ctx.store.takePinTry(wallet.walletId, MAX_PIN_FAILURES);
-    const check = decidePinTry(tries, tries !== null && (await pinMatches(parsed.value.pin, stored)));
+    const check = await tryWalletPin(ctx.store, wallet.walletId, parsed.value.pin, stored);
     if (check.kind === 'locked') return answer(ResultCode.CONFIRMATION_LOCKED);
     if (check.kind === 'wrong') {
       return answer(ResultCode.WRONG_PIN, null, `${check.triesLeft} ${check.triesLeft === 1 ? 'try' : 'tries'} left`);
     }
-    await ctx.store.clearPinTries(wallet.walletId, check.triesTaken);
   }
   return settledAnswer(ctx, await ctx.store.confirmPending(wallet.walletId, parsed.value.orderId));
 });

@@ -35,7 +35,7 @@ type ConnectionOptions = { readonly [K in keyof typeof CONNECTION]?: string | un
  * Where the API commands send their requests without --url: the platform `serve` would start here,
  * from the same HOST and PORT settings (an any-address host means this machine).
  */
-function defaultUrl(config: Config): string {
+export function defaultUrl(config: Config): string {
   const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host === '::' ? '::1' : config.host;
   return `http://${host.includes(':') ? `[${host}]` : host}:${config.port}`;
 }

@@ -1,4 +1,5 @@
 import { billCommands } from './bill-command.js';
+import { cashierCommands } from './cashier-commands.js';
 import { clientCommands } from './client-commands.js';
 import type { CommandGroup } from './command-line.js';
 import { merchantCommands } from './merchant-commands.js';
@@ -12,6 +13,7 @@ export const COMMANDS: readonly CommandGroup[] = [
   platformCommands,
   merchantCommands,
   walletCommands,
+  cashierCommands,
   clientCommands,
   billCommands,
   notificationCommands,

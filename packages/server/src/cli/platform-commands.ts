@@ -1,7 +1,8 @@
 import { DEFAULT_DATABASE, type Config } from '../config.js';
 import { createLogger } from '../log.js';
 import { isPostgresUrl, redactUrl, startPlatform, urlHasPassword } from '../platform.js';
-import { prepareSandbox } from '../sandbox.js';
+import { prepareSandbox, type SandboxCredentials } from '../sandbox.js';
+import { walletSignInUrl } from './wallet-commands.js';
 import { defineCommand, type CommandGroup } from './command-line.js';
 import { CommandFailed, timeText } from './common.js';
 
@@ -52,6 +53,8 @@ async function runServer(config: Config): Promise<number> {
           `Sandbox wallet    walletId ${sandbox.walletId}   balance ${sandbox.balance}`,
           `Payment code      ${sandbox.payCode}   (one use, valid ${config.payCodeTtlS} s; ${newCodeHint(sandbox.walletId, config.database)})`,
           '',
+          ...pageLines(platform.url, sandbox),
+          '',
           'Pay 1.00 with it:',
           `  npx micropay pay --url ${platform.url} --mch-id ${sandbox.mchId} --key ${sandbox.apiKey} --order ${order} --amount 1.00 --code ${sandbox.payCode}`,
           '',
@@ -64,6 +67,15 @@ async function runServer(config: Config): Promise<number> {
   await platform.close();
   logger.info('stopped');
   return 0;
+}
+
+/** The two pages, signed in: the wallet by its one-time link, the till by its account. */
+function pageLines(url: string, sandbox: SandboxCredentials): string[] {
+  const wallet = sandbox.walletLinkToken === null ? `${url}/wallet` : walletSignInUrl(url, sandbox.walletLinkToken);
+  return [
+    `Wallet page       ${wallet}   (open on a phone-sized window; the link signs in once, within 15 minutes)`,
+    `Cashier page      ${url}/cashier   merchant id ${sandbox.mchId}, cashier ${sandbox.cashierName}, password ${sandbox.cashierPassword}`,
+  ];
 }
 
 /** A failure to listen, said as what to do about it: the port or host to choose instead. */

@@ -2,6 +2,7 @@ import { formatSen, formatWireTime, parseAmountSen } from '@micropay/protocol';
 import { hashPin, hashWalletToken, newWalletToken, PIN_RULE } from '../domain/credentials.js';
 import type { Wallet, WalletStatus } from '../domain/model.js';
 import { walletStatusProblem } from '../domain/wallet.js';
+import { defaultUrl } from './client-commands.js';
 import { defineCommand, type CommandGroup } from './command-line.js';
 import { amountSen, CommandFailed, notFound, timeText, UsageError, walletJson } from './common.js';
 
@@ -216,6 +217,46 @@ function statusCommand(verb: 'freeze' | 'unfreeze' | 'close') {
   });
 }
 
+const link = defineCommand({
+  name: 'wallet link',
+  summary: 'print a one-time sign-in link to the wallet page (one use, valid 15 minutes)',
+  details: 'Opening it signs the wallet page in as this wallet; only a hash of it is stored. Give it to the holder only.',
+  positionals: [WALLETID],
+  options: {
+    url: { type: 'string', value: 'URL', help: "the platform's address as the holder's phone reaches it (default http://HOST:PORT from the settings)" },
+  },
+  store: 'existing',
+  async run({ args, options, store, out, config }) {
+    const base = pageBaseUrl(options.url ?? defaultUrl(config));
+    const issued = await store.issueSignInLink(args.WALLETID);
+    if (issued === 'NO_WALLET') return notFound(`wallet ${args.WALLETID}`);
+    if (issued === 'WALLET_CLOSED') throw new CommandFailed(`wallet ${args.WALLETID} is closed; it cannot sign in`);
+    const url = walletSignInUrl(base, issued.token);
+    out.show(
+      { walletId: args.WALLETID, link: url, expiresAt: formatWireTime(issued.expiresAtMs, config.timeZone) },
+      `Sign-in link for wallet ${args.WALLETID} (one use, valid until ${timeText(issued.expiresAtMs, config)}):\n  ${url}`,
+    );
+    return 0;
+  },
+});
+
+/** The wallet page with the link's token in the fragment: a browser never sends a fragment to a server or in a Referer. */
+export function walletSignInUrl(base: string, token: string): string {
+  return `${base}/wallet#link=${token}`;
+}
+
+/** An http(s) base URL without its trailing slash. */
+export function pageBaseUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new UsageError('--url must be an http:// or https:// URL, like http://127.0.0.1:8080');
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new UsageError('--url must be an http:// or https:// URL, like http://127.0.0.1:8080');
+  return url.replace(/\/+$/, '');
+}
+
 const paycode = defineCommand({
   name: 'paycode',
   summary: "issue a wallet's one-time payment code",
@@ -241,6 +282,6 @@ export const walletCommands: CommandGroup = {
   title: 'Wallets',
   commands: [
     create, show, list, topup, token, setPin, unlock, setLimit,
-    statusCommand('freeze'), statusCommand('unfreeze'), statusCommand('close'), paycode,
+    statusCommand('freeze'), statusCommand('unfreeze'), statusCommand('close'), link, paycode,
   ],
 };

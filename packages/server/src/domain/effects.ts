@@ -2,6 +2,7 @@ import type { OrderStatus } from '@micropay/protocol';
 import type { JournalEntry } from './ledger.js';
 import type { Merchant, Order, PayCode, Refund, WalletStatus } from './model.js';
 import type { NotificationEvent } from './notification.js';
+import type { Cashier, PageSession, SignInLink } from './page-access.js';
 import { assert } from './ledger.js';
 import { assertRefundTransition, assertTransition, orderAfter, type OrderChanges } from './order-state.js';
 
@@ -49,7 +50,17 @@ export type Effect =
   /** The merchant row as it now is: name, notify URL, status and keys (the decision read it locked). */
   | { readonly kind: 'updateMerchant'; readonly merchant: Merchant }
   /** A setting written once (the sandbox's): one already there fails the transaction. */
-  | { readonly kind: 'insertSetting'; readonly name: string; readonly value: string };
+  | { readonly kind: 'insertSetting'; readonly name: string; readonly value: string }
+  /** The web pages' sign-in (domain/page-access.ts): sessions, one-time links, cashier accounts. */
+  | { readonly kind: 'insertPageSession'; readonly session: PageSession }
+  | { readonly kind: 'touchPageSession'; readonly sessionHash: string; readonly lastSeenAtMs: number }
+  | { readonly kind: 'endPageSession'; readonly sessionHash: string }
+  | { readonly kind: 'insertSignInLink'; readonly link: SignInLink }
+  /** Compare-and-set: the link is still unused. */
+  | { readonly kind: 'useSignInLink'; readonly linkHash: string; readonly usedAtMs: number }
+  | { readonly kind: 'insertCashier'; readonly cashier: Cashier }
+  /** A new password (when given) and the wrong passwords in a row. */
+  | { readonly kind: 'setCashierSecurity'; readonly cashierId: string; readonly passwordHash?: string; readonly failures: number };
 
 /** A wallet as insertWallet records it. */
 export interface NewWalletRecord {

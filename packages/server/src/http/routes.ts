@@ -1,6 +1,9 @@
 import type { Handler } from '../api/context.js';
 import { closeBill, micropay, queryBill } from '../api/payments.js';
 import { downloadBill, queryOrderRefunds, queryRefund, refund } from '../api/refunds.js';
+import { charge, chargeStatus } from '../api/page-charge.js';
+import { cashierSession, cashierSignIn, cashierSignOut } from '../api/page-cashier.js';
+import { walletPayCode, walletSession, walletSignInWithLink, walletSignInWithPin, walletSignOut } from '../api/page-wallet.js';
 import { confirmPayment, declinePayment, issuePayCode, listPending, showBalance } from '../api/wallet-api.js';
 
 /**
@@ -21,4 +24,15 @@ export const ROUTES: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['/api/wallet/pending', listPending],
   ['/api/wallet/confirm', confirmPayment],
   ['/api/wallet/decline', declinePayment],
+  // The web pages' own APIs (docs/pages.md), authenticated by the page's session cookie.
+  ['/api/page/wallet/session', walletSession],
+  ['/api/page/wallet/sign-in', walletSignInWithPin],
+  ['/api/page/wallet/sign-in-link', walletSignInWithLink],
+  ['/api/page/wallet/paycode', walletPayCode],
+  ['/api/page/wallet/sign-out', walletSignOut],
+  ['/api/page/cashier/session', cashierSession],
+  ['/api/page/cashier/sign-in', cashierSignIn],
+  ['/api/page/cashier/sign-out', cashierSignOut],
+  ['/api/page/cashier/charge', charge],
+  ['/api/page/cashier/charge-status', chargeStatus],
 ]);

@@ -102,12 +102,12 @@ async function handle(ctx: ApiContext, pages: ReadonlyMap<string, PageFile>, req
     if (raw === null) return send(answer(ResultCode.PAYLOAD_TOO_LARGE));
     const body = parseObject(raw);
     if (body === null) return send(answer(ResultCode.MALFORMED_JSON, null, 'the body must be one JSON object'));
-    const result = await endpoint(ctx, { body, headers: req.headers });
+    const result = await endpoint(ctx, { body, headers: req.headers, overTls: overTls(req), localUrl: localUrl(req) });
     if (result.transport !== undefined) {
       if (result.transport.delayMs > 0) await new Promise((r) => setTimeout(r, result.transport!.delayMs));
       if (result.transport.drop) return void res.destroy();
     }
-    send(result);
+    send(result, result.headers);
   } catch (error) {
     // The caller went away in the middle of its body, or missed the deadline (answered 408 by
     // the clientError handler): nothing was read, nothing to answer.
@@ -129,6 +129,19 @@ function preflight(res: ServerResponse, req: IncomingMessage, cors: Readonly<Rec
   res.writeHead(204, { ...cors, ...PREFLIGHT_HEADERS });
   res.end();
   if (!req.complete) req.resume();
+}
+
+/**
+ * Over TLS: on a TLS socket, or behind a TLS proxy that says `X-Forwarded-Proto: https`. Trusting
+ * the header is safe here: it only makes a cookie Secure, which a client can ask for itself.
+ */
+function overTls(req: IncomingMessage): boolean {
+  return (req.socket as { encrypted?: boolean }).encrypted === true || req.headers['x-forwarded-proto'] === 'https';
+}
+
+function localUrl(req: IncomingMessage): string {
+  const address = req.socket.localAddress ?? '127.0.0.1';
+  return `http://${address.includes(':') ? `[${address}]` : address}:${req.socket.localPort}`;
 }
 
 function isJson(contentType: string | undefined): boolean {

@@ -11,6 +11,8 @@ import type { StorePort, ViewFor, ViewName, ViewOf } from '../store/port.js';
 import type { PayCodeRefusal, Store } from '../store/store.js';
 import { MerchantCache } from '../store/merchant-cache.js';
 import * as merchants from './merchants.js';
+import * as pageAccess from './page-access.js';
+import type { Cashier, PageSession, SessionSubject } from '../domain/page-access.js';
 import * as refunds from './refunds.js';
 import * as settlement from './settlement.js';
 import * as wallets from './wallets.js';
@@ -21,7 +23,9 @@ type ServiceMethods =
   | 'rollMerchantKey' | 'recordKeyFirstUse'
   | 'confirmPending' | 'declinePending' | 'closeOrder' | 'sweep'
   | 'requestRefund' | 'finishRefund' | 'refund' | 'finishStaleRefunds'
-  | 'createWallet' | 'topUp' | 'issuePayCode' | 'setWalletStatus' | 'updateWalletSecurity';
+  | 'createWallet' | 'topUp' | 'issuePayCode' | 'setWalletStatus' | 'updateWalletSecurity'
+  | 'openPageSession' | 'usePageSession' | 'endPageSession' | 'issueSignInLink' | 'signInWithLink'
+  | 'createCashier' | 'resetCashierPassword' | 'signInCashier';
 
 /**
  * The service layer as a store's base: every flow of merchants, wallets, settlement and refunds is
@@ -134,5 +138,37 @@ export abstract class ServiceStore implements StorePort, Pick<Store, ServiceMeth
 
   updateWalletSecurity(walletId: string, changes: WalletSecurityChanges): Promise<Wallet | null> {
     return wallets.updateWalletSecurity(this, walletId, changes);
+  }
+
+  openPageSession(subject: SessionSubject): Promise<string> {
+    return pageAccess.openSession(this, subject);
+  }
+
+  usePageSession(sessionId: string): Promise<PageSession | null> {
+    return pageAccess.useSession(this, sessionId);
+  }
+
+  endPageSession(sessionId: string): Promise<void> {
+    return pageAccess.endSession(this, sessionId);
+  }
+
+  issueSignInLink(walletId: string): Promise<pageAccess.LinkIssue> {
+    return pageAccess.issueSignInLink(this, walletId);
+  }
+
+  signInWithLink(token: string): Promise<{ sessionId: string; walletId: string } | 'INVALID'> {
+    return pageAccess.signInWithLink(this, token);
+  }
+
+  createCashier(mchId: string, name: string, passwordHash: string): Promise<pageAccess.CashierCreation> {
+    return pageAccess.createCashier(this, mchId, name, passwordHash);
+  }
+
+  resetCashierPassword(mchId: string, name: string, passwordHash: string): Promise<Cashier | null> {
+    return pageAccess.resetCashierPassword(this, mchId, name, passwordHash);
+  }
+
+  signInCashier(mchId: string, name: string, password: string): Promise<pageAccess.CashierSignIn> {
+    return pageAccess.signInCashier(this, mchId, name, password);
   }
 }

@@ -1,6 +1,7 @@
 import type { RefundCommand } from '@micropay/protocol';
 import type { Decided, Effect } from '../domain/effects.js';
 import type { Merchant, Order, Refund, Wallet } from '../domain/model.js';
+import type { Cashier, PageSession, SignInLink } from '../domain/page-access.js';
 import type { RefundFinishView, RefundView } from '../domain/refund.js';
 
 /**
@@ -26,7 +27,13 @@ export type ViewRequest =
   /** What a refund request is decided on; the order is locked against other refunds of it. */
   | { readonly view: 'refundRequest'; readonly cmd: RefundCommand }
   /** A refund with its order, locked; and, while it is in process, what finishing it depends on. */
-  | { readonly view: 'refundToFinish'; readonly refundId: string };
+  | { readonly view: 'refundToFinish'; readonly refundId: string }
+  /** A web page's session by the hash of its id, locked. */
+  | { readonly view: 'pageSession'; readonly sessionHash: string }
+  /** A wallet sign-in link by the hash of its token, locked, with its wallet. */
+  | { readonly view: 'signInLink'; readonly linkHash: string }
+  /** A merchant and its cashier of this name, locked (the cashier, when there is one). */
+  | { readonly view: 'cashier'; readonly mchId: string; readonly name: string };
 
 export interface ViewOf {
   none: null;
@@ -37,6 +44,9 @@ export interface ViewOf {
   orderToClose: Order | null;
   refundRequest: RefundView;
   refundToFinish: { readonly refund: Refund; readonly order: Order; readonly finish: RefundFinishView | null } | null;
+  pageSession: PageSession | null;
+  signInLink: { readonly link: SignInLink; readonly wallet: Wallet | null } | null;
+  cashier: { readonly merchant: Merchant | null; readonly cashier: Cashier | null };
 }
 
 export type ViewName = ViewRequest['view'];

@@ -1,6 +1,7 @@
 import { Secret, type OrderStatus } from '@micropay/protocol';
 import type { Notification, NotificationEvent, NotificationStatus } from '../domain/notification.js';
 import type { RefundStatus } from '../domain/order-state.js';
+import type { Cashier, PageSession, SessionSubject, SignInLink } from '../domain/page-access.js';
 import type { WalletTransaction } from './store.js';
 import type {
   FailReason,
@@ -125,6 +126,48 @@ export function toWalletTransaction(r: Row): WalletTransaction {
     orderId: r.order_id as string | null,
     refundId: r.refund_id as string | null,
     merchantName: r.merchant_name as string | null,
+    createdAtMs: r.created_at_ms as number,
+  };
+}
+
+/** A page session row (PAGE_SESSION_SELECT): its subject is a wallet or a merchant's cashier. */
+export function toPageSession(r: Row): PageSession {
+  const subject: SessionSubject = r.kind === 'wallet'
+    ? { kind: 'wallet', walletId: r.wallet_id as string }
+    : { kind: 'cashier', cashierId: r.cashier_id as string, mchId: r.mch_id as string, name: r.cashier_name as string };
+  return { sessionHash: r.session_hash as string, subject, createdAtMs: r.created_at_ms as number, lastSeenAtMs: r.last_seen_at_ms as number };
+}
+
+/** The values of a page_sessions row, in the column order both stores' inserts name. */
+export function pageSessionValues(s: PageSession): unknown[] {
+  const sub = s.subject;
+  return [s.sessionHash, sub.kind, sub.kind === 'wallet' ? sub.walletId : null, sub.kind === 'cashier' ? sub.cashierId : null,
+    sub.kind === 'cashier' ? sub.mchId : null, s.createdAtMs, s.lastSeenAtMs];
+}
+
+/** A session with its cashier's name; both stores' session view (the caller adds its lock). */
+export const PAGE_SESSION_SELECT = `SELECT s.*, c.name AS cashier_name FROM page_sessions s
+  LEFT JOIN cashiers c ON c.cashier_id = s.cashier_id WHERE s.session_hash = $1`;
+
+export const INSERT_PAGE_SESSION_COLUMNS = 'session_hash, kind, wallet_id, cashier_id, mch_id, created_at_ms, last_seen_at_ms';
+
+export function toSignInLink(r: Row): SignInLink {
+  return {
+    linkHash: r.link_hash as string,
+    walletId: r.wallet_id as string,
+    createdAtMs: r.created_at_ms as number,
+    expiresAtMs: r.expires_at_ms as number,
+    usedAtMs: (r.used_at_ms as number | null) ?? null,
+  };
+}
+
+export function toCashier(r: Row): Cashier {
+  return {
+    cashierId: r.cashier_id as string,
+    mchId: r.mch_id as string,
+    name: r.name as string,
+    passwordHash: r.password_hash as string,
+    failures: r.failures as number,
     createdAtMs: r.created_at_ms as number,
   };
 }

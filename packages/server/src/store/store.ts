@@ -9,6 +9,8 @@ import type { WalletSecurityChanges } from '../domain/effects.js';
 import type { NewWallet } from '../domain/wallet.js';
 import type { NewMerchant } from '../domain/merchant.js';
 import type { StatementMovements } from '../domain/statement.js';
+import type { Cashier, PageSession, SessionSubject } from '../domain/page-access.js';
+import type { CashierCreation, CashierSignIn, LinkIssue } from '../services/page-access.js';
 
 /**
  * What the platform needs from a database. Rows stop here: callers see domain types only.
@@ -121,6 +123,22 @@ export interface Store {
   listNotifications(filter: NotificationFilter): Promise<Notification[]>;
   /** Re-drives a dead (or pending) notification: due now, attempts kept. */
   retryNotification(notificationId: string): Promise<NotificationRetryResult>;
+
+  // The web pages' sign-in (docs/pages.md, services/page-access.ts): secrets are handed back once, hashes stored.
+  /** A new session for the subject: its id, for the cookie. */
+  openPageSession(subject: SessionSubject): Promise<string>;
+  /** The live session under this id, its last request recorded; null when unknown, ended or expired. */
+  usePageSession(sessionId: string): Promise<PageSession | null>;
+  endPageSession(sessionId: string): Promise<void>;
+  /** A one-time sign-in link's token for the wallet (valid 15 minutes, one use). */
+  issueSignInLink(walletId: string): Promise<LinkIssue>;
+  /** Uses the link and opens the wallet's session, in one transaction. */
+  signInWithLink(token: string): Promise<{ sessionId: string; walletId: string } | 'INVALID'>;
+  createCashier(mchId: string, name: string, passwordHash: string): Promise<CashierCreation>;
+  /** A new password, which also unlocks the account; null: no such cashier. */
+  resetCashierPassword(mchId: string, name: string, passwordHash: string): Promise<Cashier | null>;
+  /** Merchant id + cashier name + password, with the PIN lockout's rule; opens the session when right. */
+  signInCashier(mchId: string, name: string, password: string): Promise<CashierSignIn>;
 
   audit(): Promise<AuditReport>;
   /** The newest migration applied to the database (opening a store applies the pending ones). */

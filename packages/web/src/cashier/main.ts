@@ -1,19 +1,90 @@
-import { element } from '../shared/page.js';
+import { element, say } from '../shared/page.js';
 import { Camera } from './camera.js';
+import { Charger } from './charge.js';
 import { CodeField } from './code-field.js';
+import { currentSession, signOut } from '../shared/session.js';
+import { signIn, type SignedInCashier } from './sign-in.js';
 import './cashier.css';
 
 /**
- * The cashier page: it takes a payment code from a scanner, the camera or the keyboard. Charging
- * needs a signed-in cashier of a merchant, which is not built yet; until then a taken code is
- * shown, and nothing is charged.
+ * The cashier page: a cashier of a merchant signs in, enters an amount, then takes a payment code
+ * from a scanner, the camera or the keyboard, which charges it (charge.ts).
  */
+const signInForm = element('sign-in', HTMLFormElement);
+const mchIdField = element('mch-id', HTMLInputElement);
+const nameField = element('cashier-name', HTMLInputElement);
+const passwordField = element('password', HTMLInputElement);
+const signInError = element('sign-in-error', HTMLElement);
+const till = element('till', HTMLElement);
+const who = element('till-who', HTMLElement);
 const status = element('code-status', HTMLElement);
+const amountField = element('amount', HTMLInputElement);
+const goodsField = element('goods', HTMLInputElement);
+const charger = new Charger({
+  panel: element('charge', HTMLElement),
+  outcome: element('charge-outcome', HTMLElement),
+  detail: element('charge-detail', HTMLElement),
+  again: element('charge-again', HTMLButtonElement),
+});
 const field = new CodeField(
   { form: element('take-code', HTMLFormElement), field: element('code', HTMLInputElement), status },
-  () => undefined,
+  (digits) => chargeCode(digits),
 );
+// Enter after the amount charges a code already taken, and hands the focus back to the code field.
+const sale = element('sale', HTMLFormElement);
+sale.addEventListener('submit', (event) => event.preventDefault());
+sale.addEventListener('keydown', (event) => {
+  if (event.key !== 'Enter') return;
+  event.preventDefault();
+  chargeTakenCode();
+  field.focus();
+});
 new Camera(
   { button: element('camera-button', HTMLButtonElement), video: element('camera', HTMLVideoElement), status },
   (digits) => field.take(digits),
 );
+
+signInForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const password = passwordField.value;
+  passwordField.value = '';
+  void signIn(mchIdField.value.trim(), nameField.value.trim(), password).then((r) => (r.ok ? enter(r.signedIn) : showSignIn(r.message)));
+});
+element('sign-out', HTMLButtonElement).addEventListener('click', () => void signOut('cashier').then(() => showSignIn('You are signed out.', 'info')));
+
+void currentSession<SignedInCashier>('cashier').catch(() => null).then((cashier) => (cashier === null ? showSignIn() : enter(cashier)));
+
+/**
+ * The code taken last, until it is charged. With the amount entered first, the scan itself is the
+ * cashier's go; a code scanned first is charged when the amount is entered (Enter).
+ */
+let takenCode: string | null = null;
+
+function chargeCode(digits: string): void {
+  takenCode = digits;
+  chargeTakenCode();
+}
+
+function chargeTakenCode(): void {
+  if (takenCode === null) return;
+  const amount = amountField.value.trim();
+  if (amount === '') return charger.prompt('Enter the amount and press Enter to charge the code taken.');
+  const started = charger.start(amount, goodsField.value.trim() || 'Sale', takenCode);
+  // Either way the code is spent: a scan while a charge runs is not kept for later.
+  takenCode = null;
+  if (!started) say(status, 'A charge is still running: wait for its result.', 'error');
+}
+
+function enter(cashier: SignedInCashier): void {
+  signInForm.hidden = true;
+  who.textContent = `${cashier.merchantName ?? `Merchant ${cashier.mchId}`} · ${cashier.cashierName}`;
+  till.hidden = false;
+  field.focus();
+}
+
+function showSignIn(message = '', tone: 'info' | 'error' = 'error'): void {
+  till.hidden = true;
+  signInForm.hidden = false;
+  say(signInError, message, tone);
+  (mchIdField.value === '' ? mchIdField : nameField.value === '' ? nameField : passwordField).focus();
+}

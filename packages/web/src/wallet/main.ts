@@ -2,62 +2,92 @@ import { element, say } from '../shared/page.js';
 import { CodeLifetime } from './code-lifetime.js';
 import { CodeScreen } from './code-screen.js';
 import { issuePayCode } from './paycode-api.js';
+import { currentSession, signOut } from '../shared/session.js';
+import { signInWithLink, signInWithPin, takeLinkToken, type SignedInWallet } from './sign-in.js';
 import './wallet.css';
 
 /**
- * The wallet page. Until wallet sign-in (links, PIN, sessions) lands, the holder opens it with the
- * wallet app's token (`micropay wallet token WALLETID`), which stays in this tab's memory only:
- * not in storage, not in the URL, gone on reload.
+ * The wallet page: sign in (the one-time link, or walletId + PIN), then the code screen, which asks
+ * for a fresh code before the shown one expires. The session is an HttpOnly cookie; the page holds
+ * only its CSRF token, in memory.
  */
-const signIn = element('sign-in', HTMLFormElement);
-const tokenField = element('token', HTMLInputElement);
+const pageStatus = element('page-status', HTMLElement);
+const signInForm = element('sign-in', HTMLFormElement);
+const walletIdField = element('wallet-id', HTMLInputElement);
+const pinField = element('pin', HTMLInputElement);
 const signInError = element('sign-in-error', HTMLElement);
 const codeSection = element('code-screen', HTMLElement);
+const walletLine = element('wallet-line', HTMLElement);
 const codeStatus = element('code-status', HTMLElement);
 const renewButton = element('renew', HTMLButtonElement);
+const signOutButton = element('sign-out', HTMLButtonElement);
 const screen = new CodeScreen({ qr: element('qr', HTMLElement), barcode: element('barcode', HTMLElement), digits: element('digits', HTMLButtonElement) });
 const lifetime = new CodeLifetime(element('countdown', HTMLElement), () => void showNextCode());
 
-let token: string | null = null;
 // Only the answer to the latest request is shown: a slow earlier answer carries a retired code.
 let latestRequest = 0;
 
-signIn.addEventListener('submit', (event) => {
+signInForm.addEventListener('submit', (event) => {
   event.preventDefault();
-  token = tokenField.value.trim();
-  tokenField.value = '';
-  void showNextCode();
+  const pin = pinField.value;
+  pinField.value = '';
+  void signInWithPin(walletIdField.value.trim(), pin).then((r) => (r.ok ? enter(r.signedIn) : showSignIn(r.message)));
 });
 renewButton.addEventListener('click', () => void showNextCode());
+signOutButton.addEventListener('click', () => void signOut('wallet').then(() => showSignIn('You are signed out.', 'info')));
 // Timers sleep with the phone: back on screen, the code shown may be dead, so get a fresh one.
 document.addEventListener('visibilitychange', () => {
   if (document.visibilityState === 'visible' && !codeSection.hidden) void showNextCode();
 });
 
+void start();
+
+async function start(): Promise<void> {
+  const token = takeLinkToken();
+  if (token !== null) {
+    say(pageStatus, 'Signing in…');
+    const r = await signInWithLink(token);
+    return r.ok ? enter(r.signedIn) : showSignIn(r.message);
+  }
+  const wallet = await currentSession<SignedInWallet>('wallet').catch(() => null);
+  if (wallet === null) return showSignIn();
+  enter(wallet);
+}
+
+function enter(wallet: SignedInWallet): void {
+  say(pageStatus, '');
+  signInForm.hidden = true;
+  walletLine.textContent = wallet.name === undefined ? `Wallet ${wallet.walletId}` : `${wallet.name} · wallet ${wallet.walletId}`;
+  if (wallet.available !== undefined) walletLine.textContent += ` · available ${wallet.available}`;
+  void showNextCode();
+}
+
+function showSignIn(message = '', tone: 'info' | 'error' = 'error'): void {
+  lifetime.stop();
+  screen.clear();
+  codeSection.hidden = true;
+  signInForm.hidden = false;
+  say(pageStatus, '');
+  say(signInError, message, tone);
+  (walletIdField.value === '' ? walletIdField : pinField).focus();
+}
+
 async function showNextCode(): Promise<void> {
-  if (token === null) return;
   const request = ++latestRequest;
   renewButton.disabled = true;
-  const issued = await issuePayCode(token);
+  const issued = await issuePayCode();
   if (request !== latestRequest) return;
   renewButton.disabled = false;
   if (issued.ok) {
     screen.show(issued.payCode);
     lifetime.start(issued.validForMs);
-    signIn.hidden = true;
     codeSection.hidden = false;
     say(codeStatus, 'A new code is shown.');
     return;
   }
+  if (issued.reason === 'signedOut') return showSignIn(issued.message);
   lifetime.stop();
   screen.clear();
-  // Said where the holder is looking: on the form before any code was shown, else on the code screen.
-  say(codeSection.hidden ? signInError : codeStatus, issued.message, 'error');
-  if (issued.reason === 'unauthorized') {
-    token = null;
-    codeSection.hidden = true;
-    signIn.hidden = false;
-    say(signInError, issued.message, 'error');
-    tokenField.focus();
-  }
+  codeSection.hidden = false;
+  say(codeStatus, issued.message, 'error');
 }

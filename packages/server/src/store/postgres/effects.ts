@@ -4,6 +4,7 @@ import { checkEffect, subjectIdOf, type Effect, type NewWalletRecord } from '../
 import { assert, merchantAccount, walletAccount, type JournalEntry } from '../../domain/ledger.js';
 import type { Order } from '../../domain/model.js';
 import { IdClashError } from '../id-clash.js';
+import { isPageAccessEffect, pageAccessWrite, type PageAccessEffect } from '../page-access-sql.js';
 import { isUniqueViolation } from './pool.js';
 
 export type Db = pg.Pool | pg.PoolClient;
@@ -121,6 +122,7 @@ export class PgEffects {
         await c.query('INSERT INTO settings (name, value) VALUES ($1, $2)', [e.name, e.value]);
         return;
       default:
+        if (isPageAccessEffect(e)) return applyPageAccess(c, e);
         throw new Error(`unknown effect ${(e as { kind: string }).kind}`);
     }
   }
@@ -201,6 +203,13 @@ export async function insertAccount(c: Db, id: string, kind: 'wallet' | 'merchan
      INSERT INTO account_shards (account_id, shard, may_go_negative) SELECT a.id, s, FALSE FROM a, generate_series(0, $3::int - 1) AS s`,
     [id, kind, shards],
   );
+}
+
+/** A web page's sign-in effect: one statement, written once for both stores (page-access-sql.ts). */
+async function applyPageAccess(c: Db, e: PageAccessEffect): Promise<void> {
+  const w = pageAccessWrite(e);
+  const result = await c.query(w.sql, [...w.values]);
+  if (w.invariant !== null) changedOne(result, w.invariant);
 }
 
 function changedOne(result: pg.QueryResult, invariant: string): void {

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { checkSchemaNotNewer, type Migration } from '../store.js';
+import { pageAccessSchema } from '../page-access-schema.js';
 
 /**
  * Versioned schema for the PostgreSQL store: the same tables as SQLite's, in PostgreSQL's types,
@@ -203,6 +204,12 @@ ALTER TABLE merchants ADD COLUMN previous_key_until_ms BIGINT;
 ALTER TABLE merchants ADD COLUMN key_rolled_at_ms BIGINT;
 ALTER TABLE merchants ADD COLUMN key_first_used_at_ms BIGINT;
 `,
+  },
+  {
+    version: 5,
+    name: 'web page sign-in: sessions, one-time wallet sign-in links, cashier accounts',
+    // The same tables on both stores, written once (docs/pages.md).
+    sql: pageAccessSchema('BIGINT', ''),
   },
 ];
 

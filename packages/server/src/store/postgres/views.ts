@@ -3,7 +3,7 @@ import { assert, merchantAccount } from '../../domain/ledger.js';
 import type { Order, Refund, Wallet, WalletStatus } from '../../domain/model.js';
 import type { RefundFinishView, RefundRecord } from '../../domain/refund.js';
 import type { ViewFor, ViewName, ViewOf } from '../port.js';
-import { toMerchant, toOrder, toRefund, toWallet, type Row } from '../rows.js';
+import { PAGE_SESSION_SELECT, toCashier, toMerchant, toOrder, toPageSession, toRefund, toSignInLink, toWallet, type Row } from '../rows.js';
 import type { Db } from './effects.js';
 import { LOCK_ORDER_ID } from './order-id-locks.js';
 
@@ -88,6 +88,17 @@ const READERS: { readonly [N in ViewName]: Reader<N> } = {
     if (refund.status !== 'REFUND_IN_PROCESS') return { refund, order, finish: null };
     return { refund, order, finish: await refundFinishView(c, refund, order) };
   },
+  // The web pages' sign-in (domain/page-access.ts): each row locked, so a link is used once and a
+  // password try counted once. A link's wallet is read unlocked: sign-in changes nothing of it.
+  pageSession: (c, q) => first(c, `${PAGE_SESSION_SELECT} FOR UPDATE OF s`, [q.sessionHash], toPageSession),
+  signInLink: async (c, q) => {
+    const link = await first(c, 'SELECT * FROM wallet_sign_in_links WHERE link_hash = $1 FOR UPDATE', [q.linkHash], toSignInLink);
+    return link === null ? null : { link, wallet: await walletById(c, link.walletId) };
+  },
+  cashier: async (c, q) => ({
+    merchant: await first(c, 'SELECT * FROM merchants WHERE mch_id = $1 FOR NO KEY UPDATE', [q.mchId], toMerchant),
+    cashier: await first(c, 'SELECT * FROM cashiers WHERE mch_id = $1 AND name = $2 FOR UPDATE', [q.mchId, q.name], toCashier),
+  }),
 };
 
 /** Locks the wallet's balance, then all of the merchant's shards (in shard order), after the order. */

@@ -4,6 +4,7 @@ import { checkEffect, subjectIdOf, type Effect } from '../../domain/effects.js';
 import { assert, merchantAccount, walletAccount, type JournalEntry } from '../../domain/ledger.js';
 import type { Order } from '../../domain/model.js';
 import { IdClashError } from '../id-clash.js';
+import { isPageAccessEffect, pageAccessWrite, sqliteSql, type PageAccessEffect } from '../page-access-sql.js';
 
 /**
  * What the payment writer read already, so applying a payment's effects reads nothing again: the
@@ -21,9 +22,12 @@ export interface PaymentContext {
  */
 export class SqliteEffects {
   readonly #s;
+  readonly #db: Database.Database;
+  readonly #pageAccess = new Map<string, Database.Statement>();
 
   constructor(db: Database.Database) {
     this.#s = prepare(db);
+    this.#db = db;
   }
 
   apply(effects: readonly Effect[], payment?: PaymentContext): void {
@@ -121,8 +125,18 @@ export class SqliteEffects {
       case 'insertSetting':
         return void s.insertSetting.run(e.name, e.value);
       default:
+        if (isPageAccessEffect(e)) return this.#applyPageAccess(e);
         throw new Error(`unknown effect ${(e as { kind: string }).kind}`);
     }
+  }
+
+  /** A web page's sign-in effect: one statement, written once for both stores (page-access-sql.ts). */
+  #applyPageAccess(e: PageAccessEffect): void {
+    const w = pageAccessWrite(e);
+    let statement = this.#pageAccess.get(w.sql);
+    if (statement === undefined) this.#pageAccess.set(w.sql, statement = this.#db.prepare(sqliteSql(w.sql)));
+    const r = statement.run(...w.values);
+    if (w.invariant !== null) check(r, w.invariant);
   }
 
   /** A journal entry: its postings, each account's posting chain and cached balance, together. */

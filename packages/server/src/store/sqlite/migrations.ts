@@ -1,4 +1,5 @@
 import type { Migration } from '../store.js';
+import { pageAccessSchema } from '../page-access-schema.js';
 
 /**
  * Versioned schema for the SQLite store. Append new migrations; never edit an applied one.
@@ -207,5 +208,11 @@ ALTER TABLE merchants ADD COLUMN previous_key_until_ms INTEGER;
 ALTER TABLE merchants ADD COLUMN key_rolled_at_ms INTEGER;
 ALTER TABLE merchants ADD COLUMN key_first_used_at_ms INTEGER;
 `,
+  },
+  {
+    version: 5,
+    name: 'web page sign-in: sessions, one-time wallet sign-in links, cashier accounts',
+    // The same tables on both stores, written once (docs/pages.md).
+    sql: pageAccessSchema('INTEGER', ' STRICT'),
   },
 ];

@@ -3,7 +3,8 @@ import { assert, merchantAccount } from '../../domain/ledger.js';
 import type { Merchant, Order, Refund, Wallet, WalletStatus } from '../../domain/model.js';
 import type { RefundView } from '../../domain/refund.js';
 import type { ViewFor, ViewName, ViewOf } from '../port.js';
-import { toMerchant, toOrder, toRefund, toWallet, type Row } from '../rows.js';
+import { PAGE_SESSION_SELECT, toCashier, toMerchant, toOrder, toPageSession, toRefund, toSignInLink, toWallet, type Row } from '../rows.js';
+import { sqliteSql } from '../page-access-sql.js';
 import { WALLET_COLUMNS } from './rows.js';
 
 /**
@@ -42,6 +43,28 @@ export class SqliteViews {
         return this.#refundRequest(q.cmd.mchId, q.cmd.mchRefundId, q.cmd.mchOrderId);
       case 'refundToFinish':
         return this.#refundToFinish(q.refundId);
+      default:
+        return this.#readPageAccess(q);
+    }
+  }
+
+  /** The web pages' sign-in views (domain/page-access.ts). */
+  #readPageAccess(q: ViewFor<'pageSession' | 'signInLink' | 'cashier'>): ViewOf['pageSession' | 'signInLink' | 'cashier'] {
+    switch (q.view) {
+      case 'pageSession': {
+        const row = this.#s.pageSession.get(q.sessionHash) as Row | undefined;
+        return row === undefined ? null : toPageSession(row);
+      }
+      case 'signInLink': {
+        const row = this.#s.signInLink.get(q.linkHash) as Row | undefined;
+        if (row === undefined) return null;
+        const link = toSignInLink(row);
+        return { link, wallet: this.wallet(link.walletId) };
+      }
+      case 'cashier': {
+        const row = this.#s.cashier.get(q.mchId, q.name) as Row | undefined;
+        return { merchant: this.merchant(q.mchId), cashier: row === undefined ? null : toCashier(row) };
+      }
     }
   }
 
@@ -105,6 +128,9 @@ function prepare(db: Database.Database) {
     refundById: db.prepare('SELECT * FROM refunds WHERE refund_id = ?'),
     balance: db.prepare('SELECT balance_sen FROM accounts WHERE id = ?'),
     walletStatus: db.prepare('SELECT status FROM wallets WHERE wallet_id = ?'),
+    pageSession: db.prepare(sqliteSql(PAGE_SESSION_SELECT)),
+    signInLink: db.prepare('SELECT * FROM wallet_sign_in_links WHERE link_hash = ?'),
+    cashier: db.prepare('SELECT * FROM cashiers WHERE mch_id = ? AND name = ?'),
     otherRefundsInProcess: db.prepare(`SELECT COUNT(*) AS n FROM refunds WHERE order_id = ? AND status = 'REFUND_IN_PROCESS' AND refund_id <> ?`),
   };
 }

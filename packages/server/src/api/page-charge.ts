@@ -1,0 +1,72 @@
+import { MicroPayApiError, MicroPayClient, PaymentOutcomeUnknownError, type PayOutcome } from '@micropay/client';
+import { mchOrderIdOf, parse, rejectUnknown, required, resultCodeInfo, ResultCode } from '@micropay/protocol';
+import { answer } from './answer.js';
+import type { Answer, ApiRequest } from './context.js';
+import { cashierOf } from './page-cashier.js';
+import { withPageSession } from './page-session.js';
+
+/**
+ * The cashier page's charge (docs/pages.md): the merchant's own safe pay → query → close flow
+ * (@micropay/client's pay()), run on the server for the session's merchant, with the merchant's
+ * key, which never leaves the server. The page draws one mchOrderId per charge attempt and sends it
+ * again on a resubmit, so a double submit is the same order, which the platform charges once.
+ */
+export const charge = withPageSession('cashier', 'changes', async (ctx, req, session) => {
+  const parsed = parse(() => parseCharge(req.body));
+  if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
+  const { mchId } = cashierOf(session);
+  const merchant = await ctx.store.findMerchant(mchId);
+  if (merchant === null) return answer(ResultCode.NO_RECORD);
+  const client = new MicroPayClient({ baseUrl: ownUrl(req), mchId, apiKey: merchant.apiKey.expose() });
+  try {
+    // Past the confirmation window the platform fails the order itself; the flow then closes it.
+    const outcome = await client.pay(parsed.value, { deadlineMs: ctx.config.confirmTimeoutS * 1000 + 5_000 });
+    return answer(ResultCode.SUCCESS, outcomeData(outcome));
+  } catch (error) {
+    if (error instanceof PaymentOutcomeUnknownError) {
+      return answer(ResultCode.SUCCESS, { status: 'UNKNOWN', mchOrderId: parsed.value.mchOrderId, message: 'The outcome is not known yet: query the order before charging again.' });
+    }
+    // The request's fault (1021 with the field named), or the merchant's state (1022): said as the API says it.
+    if (error instanceof MicroPayApiError && resultCodeInfo(error.code) !== undefined) return refusal(error.code, error.msg);
+    throw error;
+  }
+});
+
+/** A refusal as the API words it: the platform's msg as it is; the client's own check's with the catalogue's words first. */
+function refusal(code: number, msg: string): Answer {
+  const catalogue = resultCodeInfo(code)!.msg;
+  if (msg !== catalogue && !msg.startsWith(`${catalogue}: `)) return answer(code, null, msg);
+  const a = answer(code);
+  return { ...a, envelope: { ...a.envelope, msg } };
+}
+
+/** What the till shows while a charge runs: the order's state, read for the session's merchant only. */
+export const chargeStatus = withPageSession('cashier', 'reads', async (ctx, req, session) => {
+  const parsed = parse(() => {
+    rejectUnknown(req.body, ['mchOrderId']);
+    return mchOrderIdOf(req.body);
+  });
+  if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
+  const order = await ctx.store.findOrder(cashierOf(session).mchId, parsed.value);
+  return answer(ResultCode.SUCCESS, { mchOrderId: parsed.value, tradeStatus: order?.status ?? null });
+});
+
+/** The charge's fields as text; their rules are micropay's own, checked by the client before it sends (1021). */
+function parseCharge(body: Record<string, unknown>): { mchOrderId: string; amount: string; goodsInfo: string; payCode: string } {
+  rejectUnknown(body, ['mchOrderId', 'amount', 'goodsInfo', 'payCode']);
+  return { mchOrderId: mchOrderIdOf(body), amount: required(body, 'amount'), goodsInfo: required(body, 'goodsInfo'), payCode: required(body, 'payCode') };
+}
+
+
+function outcomeData(o: PayOutcome): Record<string, unknown> {
+  const order = o.order === null ? null : { wavpayOrderId: o.order.wavpayOrderId, amount: o.order.amount, tradeStatus: o.order.tradeStatus, payTime: o.order.payTime };
+  if (o.status === 'PAID') return { status: 'PAID', mchOrderId: o.mchOrderId, order };
+  if (o.status === 'FAILED') return { status: 'FAILED', mchOrderId: o.mchOrderId, reason: o.reason, message: o.message, order };
+  return { status: 'CLOSED', mchOrderId: o.mchOrderId, message: o.message, order };
+}
+
+/** This platform, as the request reached it: the address it arrived on answers the merchant API too. */
+function ownUrl(req: ApiRequest): string {
+  if (req.localUrl === undefined) throw new Error('a page request knows the address it arrived on');
+  return req.localUrl;
+}

@@ -1,0 +1,98 @@
+import { parse, rejectUnknown, ResultCode } from '@micropay/protocol';
+import { csrfMatches, csrfTokenOf, SESSION_MAX_MS, type PageSession, type SessionKind } from '../domain/page-access.js';
+import { answer } from './answer.js';
+import type { Answer, ApiContext, ApiRequest, Handler } from './context.js';
+
+/**
+ * Sessions of the web pages' APIs (`/api/page/...`, docs/pages.md). Each page has its own cookie,
+ * so a wallet and a till open side by side in one browser do not sign each other out. The cookie
+ * is HttpOnly (no script reads it), SameSite=Strict (no other site's request carries it), Path=/,
+ * and Secure over TLS. A call that changes something must also carry the session's CSRF token in
+ * `X-CSRF-Token`, which only the page itself can have read from its session call.
+ */
+const COOKIE: Readonly<Record<SessionKind, string>> = { wallet: 'micropay_wallet', cashier: 'micropay_cashier' };
+/** A session id as newSecretToken draws it; anything else is no session, and is never looked up. */
+const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
+export const CSRF_HEADER = 'x-csrf-token';
+
+function cookieHeader(kind: SessionKind, value: string, maxAgeS: number, req: ApiRequest): string {
+  const secure = req.overTls === true ? '; Secure' : '';
+  return `${COOKIE[kind]}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeS}${secure}`;
+}
+
+/** The page's session id from its cookie, when it has the shape of one. */
+export function sessionIdOf(kind: SessionKind, req: ApiRequest): string | null {
+  const header = req.headers.cookie;
+  if (header === undefined) return null;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === COOKIE[kind]) {
+      const value = part.slice(eq + 1).trim();
+      return SESSION_ID.test(value) ? value : null;
+    }
+  }
+  return null;
+}
+
+/** A sign-in's answer: the session's cookie set, and the CSRF token the page sends from now on. */
+export function signedIn(kind: SessionKind, sessionId: string, req: ApiRequest, data: Record<string, unknown>): Answer {
+  const a = answer(ResultCode.SUCCESS, { ...data, csrfToken: csrfTokenOf(sessionId) });
+  return { ...a, headers: { 'Set-Cookie': cookieHeader(kind, sessionId, SESSION_MAX_MS / 1000, req) } };
+}
+
+function withCookieCleared(kind: SessionKind, req: ApiRequest, a: Answer): Answer {
+  return { ...a, headers: { 'Set-Cookie': cookieHeader(kind, '', 0, req) } };
+}
+
+/** Ends the page's earlier session, if the browser still has one: a new sign-in replaces it. */
+export async function endEarlierSession(ctx: ApiContext, kind: SessionKind, req: ApiRequest): Promise<void> {
+  const earlier = sessionIdOf(kind, req);
+  if (earlier !== null) await ctx.store.endPageSession(earlier);
+}
+
+export type SessionHandler = (ctx: ApiContext, req: ApiRequest, session: PageSession, sessionId: string) => Promise<Answer>;
+
+/**
+ * A page API that needs its page's live session; `changes` ones also the CSRF token, checked before
+ * the session is looked up, so a refused call writes nothing (not even the session's last use).
+ */
+export function withPageSession(kind: SessionKind, access: 'reads' | 'changes', handler: SessionHandler): Handler {
+  return async (ctx, req) => {
+    const sessionId = sessionIdOf(kind, req);
+    if (sessionId === null) return answer(ResultCode.SESSION_REQUIRED);
+    if (access === 'changes' && !csrfMatches(sessionId, csrfOf(req))) return answer(ResultCode.CSRF_REJECTED);
+    const session = await ctx.store.usePageSession(sessionId);
+    if (session === null || session.subject.kind !== kind) return withCookieCleared(kind, req, answer(ResultCode.SESSION_REQUIRED));
+    return handler(ctx, req, session, sessionId);
+  };
+}
+
+function csrfOf(req: ApiRequest): string | undefined {
+  const value = req.headers[CSRF_HEADER];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * "Who is signed in here?": the page asks on load. Without a live session it answers
+ * `signedIn: false` (and reads nothing else), so a page that is not signed in sees no error.
+ */
+export function sessionProbe(kind: SessionKind, describe: (ctx: ApiContext, session: PageSession) => Promise<Record<string, unknown>>): Handler {
+  return async (ctx, req) => {
+    const fields = parse(() => rejectUnknown(req.body, []));
+    if (!fields.ok) return answer(fields.code, null, fields.msg);
+    const sessionId = sessionIdOf(kind, req);
+    const session = sessionId === null ? null : await ctx.store.usePageSession(sessionId);
+    if (session === null || session.subject.kind !== kind) return answer(ResultCode.SUCCESS, { signedIn: false });
+    return answer(ResultCode.SUCCESS, { signedIn: true, ...(await describe(ctx, session)), csrfToken: csrfTokenOf(sessionId!) });
+  };
+}
+
+/** Sign-out: the session ends on the server, and the browser is told to forget its cookie. */
+export function signOut(kind: SessionKind): Handler {
+  return withPageSession(kind, 'changes', async (ctx, req, _session, sessionId) => {
+    const fields = parse(() => rejectUnknown(req.body, []));
+    if (!fields.ok) return answer(fields.code, null, fields.msg);
+    await ctx.store.endPageSession(sessionId);
+    return withCookieCleared(kind, req, answer(ResultCode.SUCCESS, { signedIn: false }));
+  });
+}

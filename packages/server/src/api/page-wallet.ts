@@ -1,0 +1,82 @@
+import { fail, formatSen, parse, rejectUnknown, required, ResultCode } from '@micropay/protocol';
+import { PIN_RULE, pinMatches } from '../domain/credentials.js';
+import { UNKNOWN_ACCOUNT_HASH, type PageSession } from '../domain/page-access.js';
+import { answer } from './answer.js';
+import type { ApiContext, Handler } from './context.js';
+import { endEarlierSession, sessionProbe, signedIn, signOut, withPageSession } from './page-session.js';
+import { payCodeAnswer } from './wallet-api.js';
+import { tryWalletPin } from './wallet-pin.js';
+
+/**
+ * The wallet page's API (docs/pages.md). The wallet is always the session's: no call names a
+ * wallet, so a session can never read or act for another one.
+ */
+const WALLET_ID = /^60[0-9]{10}$/;
+const LINK_TOKEN = /^[A-Za-z0-9_-]{43}$/;
+
+function walletOf(session: PageSession): string {
+  if (session.subject.kind !== 'wallet') throw new Error('a wallet page session has a wallet');
+  return session.subject.walletId;
+}
+
+/** What the page shows of the signed-in wallet. */
+async function describeWallet(ctx: ApiContext, walletId: string): Promise<Record<string, unknown>> {
+  const wallet = await ctx.store.findWallet(walletId);
+  if (wallet === null) return { walletId };
+  return { walletId, name: wallet.name, status: wallet.status, available: formatSen(wallet.balanceSen - wallet.heldSen) };
+}
+
+export const walletSession: Handler = sessionProbe('wallet', (ctx, session) => describeWallet(ctx, walletOf(session)));
+export const walletSignOut: Handler = signOut('wallet');
+
+/** The one-time link `micropay wallet link` printed: its token, posted once by the page. */
+export const walletSignInWithLink: Handler = async (ctx, req) => {
+  const parsed = parse(() => {
+    rejectUnknown(req.body, ['token']);
+    const token = required(req.body, 'token');
+    // A token of the wrong shape was never issued: the same answer as a used one, no lookup.
+    return LINK_TOKEN.test(token) ? token : null;
+  });
+  if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
+  const taken = parsed.value === null ? 'INVALID' : await ctx.store.signInWithLink(parsed.value);
+  if (taken === 'INVALID') return answer(ResultCode.SIGN_IN_LINK_INVALID);
+  await endEarlierSession(ctx, 'wallet', req);
+  return signedIn('wallet', taken.sessionId, req, await describeWallet(ctx, taken.walletId));
+};
+
+/**
+ * walletId + PIN. Each wrong PIN of a wallet counts against the same lock as confirmations do
+ * (wallet-pin.ts). An unknown, closed or PIN-less wallet is answered as a wrong PIN, after the same
+ * slow comparison, without counting anything.
+ */
+export const walletSignInWithPin: Handler = async (ctx, req) => {
+  const parsed = parse(() => {
+    rejectUnknown(req.body, ['walletId', 'pin']);
+    const walletId = required(req.body, 'walletId');
+    if (!WALLET_ID.test(walletId)) fail('walletId', 'must be the 12-digit wallet id');
+    const pin = required(req.body, 'pin');
+    if (!PIN_RULE.test(pin)) fail('pin', 'must be 4 to 6 digits');
+    return { walletId, pin };
+  });
+  if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
+  const { walletId, pin } = parsed.value;
+  const wallet = await ctx.store.findWallet(walletId);
+  const stored = wallet === null || wallet.status === 'closed' ? null : await ctx.store.walletPinHash(walletId);
+  if (stored === null) {
+    await pinMatches(pin, UNKNOWN_ACCOUNT_HASH);
+    return answer(ResultCode.SIGN_IN_FAILED);
+  }
+  const check = await tryWalletPin(ctx.store, walletId, pin, stored);
+  if (check.kind === 'locked') return answer(ResultCode.SIGN_IN_LOCKED);
+  if (check.kind === 'wrong') return answer(ResultCode.SIGN_IN_FAILED);
+  await endEarlierSession(ctx, 'wallet', req);
+  const sessionId = await ctx.store.openPageSession({ kind: 'wallet', walletId });
+  return signedIn('wallet', sessionId, req, await describeWallet(ctx, walletId));
+};
+
+/** A fresh payment code for the session's wallet (the earlier one retires), as the wallet API issues one. */
+export const walletPayCode: Handler = withPageSession('wallet', 'changes', async (ctx, req, session) => {
+  const fields = parse(() => rejectUnknown(req.body, []));
+  if (!fields.ok) return answer(fields.code, null, fields.msg);
+  return payCodeAnswer(ctx, walletOf(session));
+});

@@ -1,0 +1,146 @@
+import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import type { Decided, Effect } from './effects.js';
+import { unchanged } from './effects.js';
+import type { Wallet } from './model.js';
+
+/**
+ * Who is signed in to a web page (docs/pages.md): a session for a wallet holder or for a cashier.
+ * The session id lives only in the browser's HttpOnly cookie; the platform stores its SHA-256,
+ * so a copy of the database opens no session. Expiry slides: 30 minutes without a request ends a
+ * session, and none lives longer than 12 hours, however busy.
+ */
+export type SessionKind = 'wallet' | 'cashier';
+
+export type SessionSubject =
+  | { readonly kind: 'wallet'; readonly walletId: string }
+  /** `name`: the cashier's, as the page shows it (read with the session, not stored in it). */
+  | { readonly kind: 'cashier'; readonly cashierId: string; readonly mchId: string; readonly name: string };
+
+export interface PageSession {
+  readonly sessionHash: string;
+  readonly subject: SessionSubject;
+  readonly createdAtMs: number;
+  readonly lastSeenAtMs: number;
+}
+
+export const SESSION_IDLE_MS = 30 * 60_000;
+export const SESSION_MAX_MS = 12 * 60 * 60_000;
+/** A session's last request is written at most this often: a page's every call is not a write. */
+export const SESSION_TOUCH_MS = 60_000;
+/** How long a one-time wallet sign-in link (`micropay wallet link`) can be used. */
+export const SIGN_IN_LINK_TTL_MS = 15 * 60_000;
+
+/** A one-time wallet sign-in link as stored: only the hash of its token. */
+export interface SignInLink {
+  readonly linkHash: string;
+  readonly walletId: string;
+  readonly createdAtMs: number;
+  readonly expiresAtMs: number;
+  readonly usedAtMs: number | null;
+}
+
+/** A cashier account of a merchant; `failures` is wrong passwords in a row (the PIN lockout's rule). */
+export interface Cashier {
+  readonly cashierId: string;
+  readonly mchId: string;
+  readonly name: string;
+  readonly passwordHash: string;
+  readonly failures: number;
+  readonly createdAtMs: number;
+}
+
+/** 32 random bytes, URL-safe: session ids, link tokens. Too long to guess, so SHA-256 is a safe stored form. */
+export function newSecretToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+export function secretHash(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+/**
+ * The session's CSRF token, derived from its id rather than stored: only the session's own page
+ * (which reads it from the session call) can know it, and the stored hash does not give it away.
+ */
+export function csrfTokenOf(sessionId: string): string {
+  return createHash('sha256').update(`micropay-csrf:${sessionId}`, 'utf8').digest('base64url');
+}
+
+export function csrfMatches(sessionId: string, given: string | undefined): boolean {
+  if (given === undefined) return false;
+  const expected = Buffer.from(csrfTokenOf(sessionId));
+  const actual = Buffer.from(given);
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
+}
+
+export function sessionExpired(s: PageSession, nowMs: number): boolean {
+  return nowMs - s.lastSeenAtMs >= SESSION_IDLE_MS || nowMs - s.createdAtMs >= SESSION_MAX_MS;
+}
+
+/** A request on the session: ended when expired, its last request recorded when that is stale. */
+export function decideSessionUse(s: PageSession | null, nowMs: number): Decided<PageSession | null> {
+  if (s === null) return unchanged(null);
+  if (sessionExpired(s, nowMs)) return { result: null, effects: [{ kind: 'endPageSession', sessionHash: s.sessionHash }] };
+  if (nowMs - s.lastSeenAtMs < SESSION_TOUCH_MS) return unchanged(s);
+  return { result: { ...s, lastSeenAtMs: nowMs }, effects: [{ kind: 'touchPageSession', sessionHash: s.sessionHash, lastSeenAtMs: nowMs }] };
+}
+
+export function sessionOpening(sessionHash: string, subject: SessionSubject, nowMs: number): Effect & { kind: 'insertPageSession' } {
+  return { kind: 'insertPageSession', session: { sessionHash, subject, createdAtMs: nowMs, lastSeenAtMs: nowMs } };
+}
+
+export type LinkSignIn = { readonly walletId: string } | 'INVALID';
+
+/**
+ * A sign-in link is taken once: unused, not expired, its wallet not closed. Using it and opening
+ * the session are one decision, so a link can never open two sessions.
+ */
+export function decideLinkSignIn(
+  view: { readonly link: SignInLink; readonly wallet: Wallet | null } | null,
+  sessionHash: string,
+  nowMs: number,
+): Decided<LinkSignIn> {
+  if (view === null) return unchanged('INVALID');
+  const { link, wallet } = view;
+  if (link.usedAtMs !== null || nowMs >= link.expiresAtMs || wallet === null || wallet.status === 'closed') return unchanged('INVALID');
+  return {
+    result: { walletId: link.walletId },
+    effects: [
+      { kind: 'useSignInLink', linkHash: link.linkHash, usedAtMs: nowMs },
+      sessionOpening(sessionHash, { kind: 'wallet', walletId: link.walletId }, nowMs),
+    ],
+  };
+}
+
+/**
+ * Takes one password try before the slow comparison, as the PIN lockout does (credentials.ts):
+ * the count after taking it, or null when none is left (isPinLocked).
+ */
+export function decideCashierTry(cashier: Cashier, locked: boolean): Decided<number | null> {
+  if (locked) return unchanged(null);
+  const failures = cashier.failures + 1;
+  return { result: failures, effects: [{ kind: 'setCashierSecurity', cashierId: cashier.cashierId, failures }] };
+}
+
+/** A right password clears the count it took, unless other tries were taken meanwhile. */
+export function decideCashierTriesCleared(cashier: Cashier | null, countAfterTaking: number): Decided<void> {
+  if (cashier === null || cashier.failures !== countAfterTaking) return unchanged(undefined);
+  return { result: undefined, effects: [{ kind: 'setCashierSecurity', cashierId: cashier.cashierId, failures: 0 }] };
+}
+
+/**
+ * A well-formed scrypt hash that no password matches by chance: a sign-in to an account that does
+ * not exist costs the same slow comparison as a real one, so its timing does not tell.
+ */
+export const UNKNOWN_ACCOUNT_HASH = 'scrypt$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+
+/** A cashier's name: what a till is called, `lane-1`; shown on the page and typed at sign-in. */
+export const CASHIER_NAME = /^[A-Za-z0-9][A-Za-z0-9 ._-]{0,39}$/;
+
+const PASSWORD_ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';
+
+/** A generated cashier password: 4 groups of 4 from 31 unambiguous characters, about 79 bits. */
+export function newCashierPassword(): string {
+  const chars = Array.from({ length: 16 }, () => PASSWORD_ALPHABET[randomInt(PASSWORD_ALPHABET.length)]!);
+  return [0, 4, 8, 12].map((i) => chars.slice(i, i + 4).join('')).join('-');
+}

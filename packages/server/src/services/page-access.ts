@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto';
+import { unchanged, type Decided } from '../domain/effects.js';
+import { decidePinTry, isPinLocked, pinMatches } from '../domain/credentials.js';
+import {
+  decideCashierTriesCleared,
+  decideCashierTry,
+  decideLinkSignIn,
+  decideSessionUse,
+  newSecretToken,
+  secretHash,
+  sessionOpening,
+  SIGN_IN_LINK_TTL_MS,
+  type Cashier,
+  type PageSession,
+  type SessionSubject,
+  UNKNOWN_ACCOUNT_HASH,
+} from '../domain/page-access.js';
+import type { StorePort } from '../store/port.js';
+
+/**
+ * The web pages' sign-in flows (docs/pages.md), written once over the store port. Secrets (session
+ * ids, link tokens) are drawn here and handed back to the caller once; only their hashes are stored.
+ */
+
+/** A new session for `subject`: its id, for the cookie, and never stored. */
+export async function openSession(port: StorePort, subject: SessionSubject): Promise<string> {
+  const sessionId = newSecretToken();
+  await port.decide({ view: 'none' }, (_none, nowMs) => ({ result: null, effects: [sessionOpening(secretHash(sessionId), subject, nowMs)] }));
+  return sessionId;
+}
+
+/** The live session under this id (its last request recorded), or null: unknown, ended or expired (then ended). */
+export function useSession(port: StorePort, sessionId: string): Promise<PageSession | null> {
+  return port.decide({ view: 'pageSession', sessionHash: secretHash(sessionId) }, decideSessionUse);
+}
+
+export async function endSession(port: StorePort, sessionId: string): Promise<void> {
+  const sessionHash = secretHash(sessionId);
+  await port.decide({ view: 'pageSession', sessionHash }, (s): Decided<null> =>
+    s === null ? unchanged(null) : { result: null, effects: [{ kind: 'endPageSession', sessionHash }] });
+}
+
+export type LinkIssue = { readonly token: string; readonly expiresAtMs: number } | 'NO_WALLET' | 'WALLET_CLOSED';
+
+/** A one-time sign-in link's token for the wallet: valid SIGN_IN_LINK_TTL_MS, one use. */
+export function issueSignInLink(port: StorePort, walletId: string): Promise<LinkIssue> {
+  const token = newSecretToken();
+  return port.decide({ view: 'wallet', walletId }, (wallet, nowMs): Decided<LinkIssue> => {
+    if (wallet === null) return unchanged('NO_WALLET');
+    if (wallet.status === 'closed') return unchanged('WALLET_CLOSED');
+    const link = { linkHash: secretHash(token), walletId, createdAtMs: nowMs, expiresAtMs: nowMs + SIGN_IN_LINK_TTL_MS, usedAtMs: null };
+    return { result: { token, expiresAtMs: link.expiresAtMs }, effects: [{ kind: 'insertSignInLink', link }] };
+  });
+}
+
+/** Uses the link and opens the wallet's session in one transaction: the session id, or INVALID. */
+export async function signInWithLink(port: StorePort, token: string): Promise<{ sessionId: string; walletId: string } | 'INVALID'> {
+  const sessionId = newSecretToken();
+  const taken = await port.decide({ view: 'signInLink', linkHash: secretHash(token) }, (view, nowMs) =>
+    decideLinkSignIn(view, secretHash(sessionId), nowMs));
+  return taken === 'INVALID' ? taken : { sessionId, walletId: taken.walletId };
+}
+
+export type CashierCreation = Cashier | 'NO_MERCHANT' | 'NAME_TAKEN';
+
+/** A merchant's new cashier account with an already hashed password (the CLI draws and hashes it). */
+export function createCashier(port: StorePort, mchId: string, name: string, passwordHash: string): Promise<CashierCreation> {
+  return port.decide({ view: 'cashier', mchId, name }, ({ merchant, cashier }, nowMs): Decided<CashierCreation> => {
+    if (merchant === null) return unchanged('NO_MERCHANT');
+    if (cashier !== null) return unchanged('NAME_TAKEN');
+    const created: Cashier = { cashierId: randomUUID(), mchId, name, passwordHash, failures: 0, createdAtMs: nowMs };
+    return { result: created, effects: [{ kind: 'insertCashier', cashier: created }] };
+  });
+}
+
+/** A new password that also unlocks the account; null: no such cashier. */
+export function resetCashierPassword(port: StorePort, mchId: string, name: string, passwordHash: string): Promise<Cashier | null> {
+  return port.decide({ view: 'cashier', mchId, name }, ({ cashier }): Decided<Cashier | null> => {
+    if (cashier === null) return unchanged(null);
+    return { result: { ...cashier, passwordHash, failures: 0 }, effects: [{ kind: 'setCashierSecurity', cashierId: cashier.cashierId, passwordHash, failures: 0 }] };
+  });
+}
+
+export type CashierSignIn =
+  | { readonly kind: 'signedIn'; readonly sessionId: string; readonly cashier: Cashier }
+  | { readonly kind: 'wrong' }
+  | { readonly kind: 'locked' };
+
+/**
+ * Merchant id + cashier name + password. A try is taken before the slow comparison (the PIN
+ * lockout's rule, credentials.ts), so guesses racing each other cannot outrun the lock. An unknown
+ * merchant or cashier is answered as a wrong password, and costs the same scrypt.
+ */
+export async function signInCashier(port: StorePort, mchId: string, name: string, password: string): Promise<CashierSignIn> {
+  const taken = await port.decide({ view: 'cashier', mchId, name }, ({ merchant, cashier }): Decided<{ cashier: Cashier; tries: number | null } | null> => {
+    if (merchant === null || merchant.status !== 'active' || cashier === null) return unchanged(null);
+    const decided = decideCashierTry(cashier, isPinLocked(cashier.failures));
+    return { result: { cashier, tries: decided.result }, effects: decided.effects };
+  });
+  const matches = await pinMatches(password, taken?.cashier.passwordHash ?? UNKNOWN_ACCOUNT_HASH);
+  if (taken === null) return { kind: 'wrong' };
+  const check = decidePinTry(taken.tries, matches);
+  if (check.kind !== 'right') return { kind: check.kind };
+  await port.decide({ view: 'cashier', mchId, name }, ({ cashier }) => decideCashierTriesCleared(cashier, check.triesTaken));
+  const sessionId = await openSession(port, { kind: 'cashier', cashierId: taken.cashier.cashierId, mchId, name });
+  return { kind: 'signedIn', sessionId, cashier: taken.cashier };
+}

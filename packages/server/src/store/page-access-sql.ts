@@ -1,0 +1,75 @@
+import type { Effect } from '../domain/effects.js';
+import { INSERT_PAGE_SESSION_COLUMNS, pageSessionValues } from './rows.js';
+
+/**
+ * The web pages' sign-in effects (domain/page-access.ts) as SQL, written once for both stores:
+ * plain single-row statements in PostgreSQL's `$n` placeholders, which sqliteSql turns into
+ * SQLite's `?`. `invariant` names what a statement that must change exactly one row asserts.
+ */
+export interface PageAccessWrite {
+  readonly sql: string;
+  readonly values: readonly unknown[];
+  readonly invariant: string | null;
+}
+
+export type PageAccessEffect = Extract<Effect, {
+  kind: 'insertPageSession' | 'touchPageSession' | 'endPageSession' | 'insertSignInLink' | 'useSignInLink' | 'insertCashier' | 'setCashierSecurity';
+}>;
+
+const PAGE_ACCESS_KINDS: ReadonlySet<string> = new Set<PageAccessEffect['kind']>([
+  'insertPageSession', 'touchPageSession', 'endPageSession', 'insertSignInLink', 'useSignInLink', 'insertCashier', 'setCashierSecurity',
+]);
+
+export function isPageAccessEffect(e: Effect): e is PageAccessEffect {
+  return PAGE_ACCESS_KINDS.has(e.kind);
+}
+
+export function pageAccessWrite(e: PageAccessEffect): PageAccessWrite {
+  switch (e.kind) {
+    case 'insertPageSession':
+      return write(`INSERT INTO page_sessions (${INSERT_PAGE_SESSION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)`, pageSessionValues(e.session));
+    case 'touchPageSession':
+      return write('UPDATE page_sessions SET last_seen_at_ms = $1 WHERE session_hash = $2', [e.lastSeenAtMs, e.sessionHash], 'a session is touched while it exists');
+    case 'endPageSession':
+      // Ending a session that another request ended meanwhile is the same end.
+      return write('DELETE FROM page_sessions WHERE session_hash = $1', [e.sessionHash]);
+    case 'insertSignInLink': {
+      const l = e.link;
+      return write(
+        'INSERT INTO wallet_sign_in_links (link_hash, wallet_id, created_at_ms, expires_at_ms, used_at_ms) VALUES ($1, $2, $3, $4, NULL)',
+        [l.linkHash, l.walletId, l.createdAtMs, l.expiresAtMs],
+      );
+    }
+    case 'useSignInLink':
+      return write('UPDATE wallet_sign_in_links SET used_at_ms = $1 WHERE link_hash = $2 AND used_at_ms IS NULL', [e.usedAtMs, e.linkHash], 'a sign-in link is used once');
+    case 'insertCashier': {
+      const c = e.cashier;
+      return write(
+        'INSERT INTO cashiers (cashier_id, mch_id, name, password_hash, failures, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6)',
+        [c.cashierId, c.mchId, c.name, c.passwordHash, c.failures, c.createdAtMs],
+      );
+    }
+    case 'setCashierSecurity':
+      return write(
+        'UPDATE cashiers SET password_hash = COALESCE($1, password_hash), failures = $2 WHERE cashier_id = $3',
+        [e.passwordHash ?? null, e.failures, e.cashierId],
+        `an existing cashier (${e.cashierId})`,
+      );
+  }
+}
+
+function write(sql: string, values: readonly unknown[], invariant: string | null = null): PageAccessWrite {
+  return { sql, values, invariant };
+}
+
+/**
+ * The same statement with SQLite's placeholders. better-sqlite3 binds `?` in order only, so each
+ * `$n` must come once and in order ($1, $2, ...), as every statement here has them.
+ */
+export function sqliteSql(sql: string): string {
+  let next = 1;
+  return sql.replace(/\$(\d+)/g, (_p, n: string) => {
+    if (Number(n) !== next++) throw new Error(`placeholders out of order in: ${sql}`);
+    return '?';
+  });
+}

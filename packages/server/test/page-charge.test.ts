@@ -1,0 +1,117 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { hashPin } from '../src/domain/credentials.js';
+import { sql } from './db-access.js';
+import {
+  createMerchant,
+  createWalletWithCode,
+  micropayParams,
+  postSigned,
+  startTestPlatform,
+  type TestMerchant,
+  type TestPlatform,
+} from './helpers.js';
+
+/**
+ * The cashier page's charge (docs/pages.md), over real HTTP on both stores: the merchant's safe
+ * pay flow runs on the server for the session's merchant; one order id is one charge however often
+ * it is sent; a cashier sees its own merchant's orders only; bad input and a missing CSRF token
+ * change nothing.
+ */
+let p: TestPlatform;
+
+interface Session {
+  readonly cookie: string;
+  readonly csrf: string;
+}
+
+async function call(path: string, body: unknown, s: Session | null, csrf: string | null = s?.csrf ?? null): Promise<{ status: number; code: number; msg: string; data: Record<string, unknown> | null }> {
+  const headers: Record<string, string> = { 'Content-Type': 'application/json' };
+  if (s !== null) headers.Cookie = s.cookie;
+  if (csrf !== null) headers['X-CSRF-Token'] = csrf;
+  const res = await fetch(`${p.url}/api/page/${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
+  return { status: res.status, ...((await res.json()) as { code: number; msg: string; data: Record<string, unknown> | null }) };
+}
+
+async function tillOf(m: TestMerchant): Promise<Session> {
+  await p.store.createCashier(m.mchId, 'lane-1', await hashPin('till-password'));
+  const res = await fetch(`${p.url}/api/page/cashier/sign-in`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ mchId: m.mchId, name: 'lane-1', password: 'till-password' }),
+  });
+  const envelope = (await res.json()) as { data: { csrfToken: string } };
+  return { cookie: res.headers.get('set-cookie')!.split(';', 1)[0]!, csrf: envelope.data.csrfToken };
+}
+
+async function orderCount(mchId: string): Promise<number> {
+  return Number((await sql<{ n: number | string }>(p.store, 'SELECT COUNT(*) AS n FROM orders WHERE mch_id = ?', [mchId]))[0]!.n);
+}
+
+beforeEach(async () => {
+  p = await startTestPlatform();
+});
+afterEach(async () => {
+  await p.stop();
+});
+
+describe('a charge from the cashier page', () => {
+  it("pays with the session's merchant, and the same order id sent twice at once is charged once", async () => {
+    const m = await createMerchant(p, 'Corner Shop');
+    const till = await tillOf(m);
+    const { walletId, payCode } = await createWalletWithCode(p, 10_00);
+    const body = { mchOrderId: 'till-0001', amount: '1.00', goodsInfo: 'Coffee', payCode };
+    const [a, b] = await Promise.all([call('cashier/charge', body, till), call('cashier/charge', body, till)]);
+    for (const r of [a, b]) expect([r.code, r.data?.status, (r.data?.order as { amount: string }).amount]).toEqual([0, 'PAID', '1.00']);
+    expect(await orderCount(m.mchId)).toBe(1);
+    expect((await p.store.findWallet(walletId))!.balanceSen).toBe(9_00);
+    expect((await p.store.findOrder(m.mchId, 'till-0001'))!.status).toBe('PAID');
+    expect((await call('cashier/charge-status', { mchOrderId: 'till-0001' }, till)).data).toEqual({ mchOrderId: 'till-0001', tradeStatus: 'PAID' });
+    expect((await p.store.audit()).ok).toBe(true);
+  });
+
+  it('ends FAILED with the reason when the wallet cannot cover it', async () => {
+    const m = await createMerchant(p);
+    const till = await tillOf(m);
+    const { payCode } = await createWalletWithCode(p, 50);
+    const r = await call('cashier/charge', { mchOrderId: 'till-0002', amount: '1.00', goodsInfo: 'Coffee', payCode }, till);
+    expect([r.code, r.data?.status, r.data?.reason]).toEqual([0, 'FAILED', 'INSUFFICIENT_BALANCE']);
+    expect(r.data?.message).toMatch(/^The wallet balance is too low/);
+  });
+
+  it("a cashier sees only its own merchant's orders, and names no merchant", async () => {
+    const mine = await createMerchant(p, 'Shop A');
+    const other = await createMerchant(p, 'Shop B');
+    const till = await tillOf(mine);
+    const { payCode } = await createWalletWithCode(p, 10_00);
+    const paid = await postSigned(p.url, 'micropay', micropayParams(other, 'b-order-1', '1.00', payCode), other.key);
+    expect(paid.body.code).toBe(0);
+    expect((await call('cashier/charge-status', { mchOrderId: 'b-order-1' }, till)).data).toEqual({ mchOrderId: 'b-order-1', tradeStatus: null });
+    const named = await call('cashier/charge', { mchId: other.mchId, mchOrderId: 'x-1', amount: '1.00', goodsInfo: 'G', payCode }, till);
+    expect([named.code, named.msg]).toEqual([1021, 'param error: unknown parameter "mchId": not part of this API']);
+    expect(await orderCount(mine.mchId)).toBe(0);
+  });
+
+  it('refuses bad input and a missing or wrong CSRF token, recording nothing', async () => {
+    const m = await createMerchant(p);
+    const till = await tillOf(m);
+    const { walletId, payCode } = await createWalletWithCode(p, 10_00);
+    const good = { mchOrderId: 'till-0003', amount: '1.00', goodsInfo: 'Coffee', payCode };
+    expect((await call('cashier/charge', good, till, null)).code).toBe(9121);
+    expect((await call('cashier/charge', good, till, 'wrong')).code).toBe(9121);
+    expect((await call('cashier/charge', good, null)).status).toBe(401);
+    const bad: [Record<string, unknown>, RegExp][] = [
+      [{ ...good, amount: 'ten' }, /^param error: amount /],
+      [{ ...good, amount: '-1.00' }, /^param error: amount /],
+      [{ ...good, payCode: '12345' }, /payCode/],
+      [{ ...good, goodsInfo: 'a|b' }, /goodsInfo must not contain "\|"/],
+      [{ ...good, mchOrderId: 'has space' }, /mchOrderId/],
+      [{ ...good, goodsInfo: { nested: true } }, /goodsInfo/],
+    ];
+    for (const [body, msg] of bad) {
+      const r = await call('cashier/charge', body, till);
+      expect([r.code, r.msg]).toEqual([r.code === 1033 ? 1033 : 1021, expect.stringMatching(msg)]);
+    }
+    expect(await orderCount(m.mchId)).toBe(0);
+    expect((await p.store.findWallet(walletId))!.balanceSen).toBe(10_00);
+  });
+});

@@ -1,0 +1,21 @@
+import { ResultCode } from '@micropay/protocol/errors';
+import { signInAt, type SignInResult } from '../shared/session.js';
+
+/**
+ * Cashier sign-in (docs/pages.md): merchant id, cashier name and the password `micropay cashier
+ * create` printed. The page never holds the merchant's API key: charges run on the server.
+ */
+export interface SignedInCashier {
+  readonly mchId: string;
+  readonly cashierName: string;
+  readonly merchantName: string | null;
+}
+
+const MESSAGES: Readonly<Record<number, string>> = {
+  [ResultCode.SIGN_IN_FAILED]: 'The merchant id, cashier and password do not match.',
+  [ResultCode.SIGN_IN_LOCKED]: 'Too many wrong passwords: this cashier is locked. Ask for a new password (micropay cashier reset).',
+};
+
+export function signIn(mchId: string, name: string, password: string): Promise<SignInResult<SignedInCashier>> {
+  return signInAt('cashier/sign-in', { mchId, name, password }, MESSAGES);
+}

@@ -1,0 +1,37 @@
+/**
+ * The pages' calls to their own API (`/api/page/...`, docs/pages.md), on the same origin. The
+ * session travels in an HttpOnly cookie the page cannot read; what the page keeps is the session's
+ * CSRF token, in memory only, sent in `X-CSRF-Token` on every call that changes something.
+ */
+export interface PageAnswer<T> {
+  readonly code: number;
+  readonly msg: string;
+  readonly data: T | null;
+  /** The platform's clock at the answer (its Date header), in ms. */
+  readonly serverNowMs: number;
+}
+
+/** The platform could not be reached, or did not answer with the envelope. */
+export class Unreachable extends Error {}
+
+let csrfToken: string | null = null;
+
+/** Keeps the token of the session just signed in to (or found), or forgets it on sign-out. */
+export function useCsrfToken(token: string | null): void {
+  csrfToken = token;
+}
+
+export async function callPage<T>(path: string, body: Record<string, unknown> = {}): Promise<PageAnswer<T>> {
+  const headers: Record<string, string> = { 'Content-Type': 'application/json' };
+  if (csrfToken !== null) headers['X-CSRF-Token'] = csrfToken;
+  let response: Response;
+  try {
+    response = await fetch(`/api/page/${path}`, { method: 'POST', headers, body: JSON.stringify(body), cache: 'no-store', credentials: 'same-origin' });
+  } catch {
+    throw new Unreachable('MicroPay cannot be reached. Check the connection and try again.');
+  }
+  const envelope = (await response.json().catch(() => null)) as { code: number; msg: string; data: T | null } | null;
+  if (envelope === null || typeof envelope.code !== 'number') throw new Unreachable(`MicroPay answered HTTP ${response.status}. Try again.`);
+  const date = Date.parse(response.headers.get('Date') ?? '');
+  return { ...envelope, serverNowMs: Number.isNaN(date) ? Date.now() : date };
+}

@@ -1,0 +1,38 @@
+import { ResultCode } from '@micropay/protocol/errors';
+import { callPage, Unreachable, useCsrfToken } from './page-api.js';
+
+/**
+ * Sign-in, the session probe and sign-out, the same for both pages (docs/pages.md): a sign-in's
+ * answer sets the HttpOnly cookie and gives the CSRF token, which is kept in memory for the calls
+ * that change something.
+ */
+export type SignInResult<T> = { readonly ok: true; readonly signedIn: T } | { readonly ok: false; readonly message: string };
+
+/** Posts a sign-in; a refusal comes back as the page's own words for its code, else the platform's. */
+export async function signInAt<T>(path: string, body: Record<string, string>, messages: Readonly<Record<number, string>>): Promise<SignInResult<T>> {
+  try {
+    const a = await callPage<T & { csrfToken: string }>(path, body);
+    if (a.code === ResultCode.SUCCESS && a.data !== null) {
+      useCsrfToken(a.data.csrfToken);
+      return { ok: true, signedIn: a.data };
+    }
+    return { ok: false, message: messages[a.code] ?? a.msg };
+  } catch (error) {
+    if (error instanceof Unreachable) return { ok: false, message: error.message };
+    throw error;
+  }
+}
+
+/** The session this browser already has on the page, if it is still live. */
+export async function currentSession<T>(page: 'wallet' | 'cashier'): Promise<T | null> {
+  const a = await callPage<{ signedIn: boolean; csrfToken?: string } & T>(`${page}/session`);
+  if (a.code !== ResultCode.SUCCESS || a.data === null || !a.data.signedIn) return null;
+  useCsrfToken(a.data.csrfToken ?? null);
+  return a.data;
+}
+
+/** Ends the session on the server; the page forgets its token whatever the answer. */
+export async function signOut(page: 'wallet' | 'cashier'): Promise<void> {
+  await callPage(`${page}/sign-out`).catch(() => undefined);
+  useCsrfToken(null);
+}

@@ -1,0 +1,63 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, screenshotPath, watchForProblems } from './browser.js';
+import { useServedPlatform } from './platform.js';
+
+/** Every body the page received, to search for what must never reach a browser. */
+function recordBodies(page: Page): string[] {
+  const bodies: string[] = [];
+  page.on('response', (response) => void response.text().then((t) => bodies.push(t), () => undefined));
+  return bodies;
+}
+
+// The page's side of cashier sign-in, in real Chromium; lockout and access rules are proven on
+// both stores over HTTP in packages/server/test/page-sessions.test.ts.
+describe('signing in to the cashier page', () => {
+  const platform = useServedPlatform({ MICROPAY_LOG_LEVEL: 'debug' });
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('a wrong password is refused in plain words; the right one opens the till, without the merchant key', async () => {
+    const cashier = await platform.cashier();
+    const page = await browser.newPage({ viewport: { width: 800, height: 700 } });
+    const problems = watchForProblems(page);
+    const bodies = recordBodies(page);
+    await page.goto(`${platform.server.url}/cashier`);
+    await page.getByLabel('Merchant id').fill(cashier.mchId);
+    await page.getByLabel('Cashier').fill(cashier.name);
+    await page.getByLabel('Password').fill('not-the-password');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByRole('alert').textContent()).toBe('The merchant id, cashier and password do not match.');
+    await page.screenshot({ path: screenshotPath('cashier-sign-in-wrong-password') });
+
+    await page.getByLabel('Password').fill(cashier.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('#till').waitFor();
+    expect(await page.locator('#till-who').textContent()).toBe(`${cashier.merchantName} · ${cashier.name}`);
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('code');
+    const cookies = await page.context().cookies();
+    expect(cookies.map((c) => ({ name: c.name, httpOnly: c.httpOnly, sameSite: c.sameSite, path: c.path }))).toEqual([
+      { name: 'micropay_cashier', httpOnly: true, sameSite: 'Strict', path: '/' },
+    ]);
+    await page.screenshot({ path: screenshotPath('cashier-signed-in') });
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toBe('You are signed out.');
+    expect(await page.context().cookies()).toEqual([]);
+    await page.reload();
+    await page.getByLabel('Merchant id').waitFor();
+    expect(await page.locator('#till').isHidden()).toBe(true);
+
+    expect(bodies.length).toBeGreaterThan(3);
+    for (const body of bodies) expect(body).not.toContain(cashier.apiKey);
+    const log = platform.server.stderr() + platform.server.stdout();
+    expect(log).not.toContain(cashier.password);
+    expect(log).not.toContain(cookies[0]!.value);
+    expect(problems).toEqual([]);
+  });
+});

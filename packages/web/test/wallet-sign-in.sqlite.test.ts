@@ -1,0 +1,79 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, PHONE, screenshotPath, watchForProblems } from './browser.js';
+import { createWallet, useServedPlatform } from './platform.js';
+import { openCodeScreen } from './wallet-page.js';
+
+// The page's side of sign-in, in real Chromium; the rules themselves (once, expiry, lockout,
+// CSRF) are proven on both stores over HTTP in packages/server/test/page-sessions.test.ts.
+describe('signing in to the wallet page', () => {
+  const platform = useServedPlatform({ MICROPAY_LOG_LEVEL: 'debug' });
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('a sign-in link opens the code screen once, and leaves the address bar at once', async () => {
+    const wallet = await createWallet(platform.cliJ);
+    const link = await platform.walletLink(wallet.walletId);
+    const { page, problems } = await openCodeScreen(browser, link);
+    expect(page.url()).toBe(`${platform.server.url}/wallet`);
+    expect(await page.locator('#wallet-line').textContent()).toBe(`Alice · wallet ${wallet.walletId} · available 50.00`);
+    // The session is a cookie no script can read, sent to this site only.
+    const cookies = await page.context().cookies();
+    expect(cookies.map((c) => ({ name: c.name, httpOnly: c.httpOnly, sameSite: c.sameSite, path: c.path }))).toEqual([
+      { name: 'micropay_wallet', httpOnly: true, sameSite: 'Strict', path: '/' },
+    ]);
+    expect(await page.evaluate(() => document.cookie)).toBe('');
+    expect(problems).toEqual([]);
+
+    // The same link in another browser profile: refused in plain words, the sign-in form shown.
+    const other = await browser.newPage(PHONE);
+    const otherProblems = watchForProblems(other);
+    await other.goto(link);
+    await expect.poll(() => other.getByRole('alert').textContent()).toBe(
+      'This sign-in link was used already or has expired. Ask for a new one, or sign in with your wallet id and PIN.',
+    );
+    expect(await other.locator('#code-screen').isHidden()).toBe(true);
+    expect(other.url()).toBe(`${platform.server.url}/wallet`);
+    await other.screenshot({ path: screenshotPath('wallet-link-used'), fullPage: true });
+    expect(otherProblems).toEqual([]);
+    // Neither the link nor the session id reached the server's log.
+    const session = cookies[0]!.value;
+    const token = new URL(link).hash.slice('#link='.length);
+    expect(platform.server.stderr() + platform.server.stdout()).not.toContain(token);
+    expect(platform.server.stderr() + platform.server.stdout()).not.toContain(session);
+  });
+
+  it('walletId and PIN sign in; a wrong PIN is refused; sign-out ends the session, also after a reload', async () => {
+    const wallet = await createWallet(platform.cliJ, '50.00', ['--pin', '2468']);
+    const page = await browser.newPage(PHONE);
+    const problems = watchForProblems(page);
+    await page.goto(`${platform.server.url}/wallet`);
+    await page.getByLabel('Wallet id').fill(wallet.walletId);
+    await page.getByLabel('PIN').fill('1111');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByRole('alert').textContent()).toBe('The wallet id and PIN do not match.');
+    expect(await page.getByLabel('PIN').inputValue()).toBe('');
+    await page.screenshot({ path: screenshotPath('wallet-sign-in-wrong-pin'), fullPage: true });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.viewport.width);
+
+    await page.getByLabel('PIN').fill('2468');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('#qr svg').waitFor();
+    // A reload keeps the session: the cookie, not the page's memory, holds it.
+    await page.reload();
+    await page.locator('#qr svg').waitFor();
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toBe('You are signed out.');
+    expect(await page.context().cookies()).toEqual([]);
+    await page.reload();
+    await page.getByLabel('Wallet id').waitFor();
+    expect(await page.locator('#code-screen').isHidden()).toBe(true);
+    expect(problems).toEqual([]);
+  });
+});
