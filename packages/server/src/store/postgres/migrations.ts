@@ -204,6 +204,14 @@ ALTER TABLE merchants ADD COLUMN key_rolled_at_ms BIGINT;
 ALTER TABLE merchants ADD COLUMN key_first_used_at_ms BIGINT;
 `,
   },
+  {
+    version: 5,
+    name: 'dead notifications by index, for the metrics',
+    sql: `
+-- See the SQLite migration 5.
+CREATE INDEX notifications_dead ON notifications (status) WHERE status = 'dead';
+`,
+  },
 ];
 
 /**

@@ -208,4 +208,13 @@ ALTER TABLE merchants ADD COLUMN key_rolled_at_ms INTEGER;
 ALTER TABLE merchants ADD COLUMN key_first_used_at_ms INTEGER;
 `,
   },
+  {
+    version: 5,
+    name: 'dead notifications by index, for the metrics',
+    sql: `
+-- /metrics reports the dead notifications (store/notification-backlog.ts) at every scrape: this
+-- index holds only those few rows, so counting them never scans the outbox.
+CREATE INDEX notifications_dead ON notifications (status) WHERE status = 'dead';
+`,
+  },
 ];
