@@ -16,6 +16,8 @@ export interface ApiContext {
 export interface ApiRequest {
   readonly body: Record<string, unknown>;
   readonly headers: IncomingHttpHeaders;
+  /** For every log line about this request (`reqId`), as in its X-Request-Id answer header. */
+  readonly requestId: string;
 }
 
 export type Handler = (ctx: ApiContext, req: ApiRequest) => Promise<Answer>;

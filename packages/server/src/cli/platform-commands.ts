@@ -59,7 +59,7 @@ async function runServer(config: Config): Promise<number> {
       );
     }
   }
-  logger.info('listening', { url: platform.url, sandbox: config.sandbox });
+  logger.info({ url: platform.url, sandbox: config.sandbox }, 'listening');
   await stopped;
   await platform.close();
   logger.info('stopped');

@@ -4,8 +4,10 @@ import { randomUUID } from 'node:crypto';
 import { ResultCode } from '@micropay/protocol';
 import { answer } from '../api/answer.js';
 import type { Answer, ApiContext } from '../api/context.js';
+import { describeError } from '../log.js';
 import { corsFor, PREFLIGHT_HEADERS } from './cors.js';
 import { loadPages, sendPageFile, type PageFile } from './pages.js';
+import { requestIdOf } from './request-id.js';
 import { ROUTES } from './routes.js';
 
 /** The deadlines of the HTTP edge (docs/api.md, "Transport"). Tests pass shorter ones. */
@@ -79,6 +81,8 @@ function clientErrorAnswer(code: string | undefined): Answer | null {
 
 async function handle(ctx: ApiContext, pages: ReadonlyMap<string, PageFile>, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const path = (req.url ?? '/').split('?', 1)[0]!;
+  const requestId = requestIdOf(req.headers['x-request-id']);
+  res.setHeader('X-Request-Id', requestId);
   const cors = corsFor(ctx.config.walletCorsOrigins, path, req.headers.origin);
   const send = (a: Answer, headers: Record<string, string> = {}) => reply(res, a, req, { ...cors.headers, ...headers });
   try {
@@ -102,7 +106,7 @@ async function handle(ctx: ApiContext, pages: ReadonlyMap<string, PageFile>, req
     if (raw === null) return send(answer(ResultCode.PAYLOAD_TOO_LARGE));
     const body = parseObject(raw);
     if (body === null) return send(answer(ResultCode.MALFORMED_JSON, null, 'the body must be one JSON object'));
-    const result = await endpoint(ctx, { body, headers: req.headers });
+    const result = await endpoint(ctx, { body, headers: req.headers, requestId });
     if (result.transport !== undefined) {
       if (result.transport.delayMs > 0) await new Promise((r) => setTimeout(r, result.transport!.delayMs));
       if (result.transport.drop) return void res.destroy();
@@ -112,13 +116,13 @@ async function handle(ctx: ApiContext, pages: ReadonlyMap<string, PageFile>, req
     // The caller went away in the middle of its body, or missed the deadline (answered 408 by
     // the clientError handler): nothing was read, nothing to answer.
     if (!req.complete && req.destroyed) {
-      ctx.logger.info(timedOut.has(req.socket) ? 'request timed out' : 'request aborted by the client', { path });
+      ctx.logger.info({ reqId: requestId, path }, timedOut.has(req.socket) ? 'request timed out' : 'request aborted by the client');
       return;
     }
     // A fault of ours, never the caller's: the details go to the operator's log under an id the
     // merchant can quote; the answer says only "system error".
     const errorId = randomUUID();
-    ctx.logger.error('request failed', { errorId, path, error: describe(error) });
+    ctx.logger.error({ reqId: requestId, errorId, path, error: describeError(error) }, 'request failed');
     if (!res.headersSent) send(answer(ResultCode.SYSTEM_ERROR), { 'X-Error-Id': errorId });
     else res.destroy();
   }
@@ -172,8 +176,4 @@ function reply(res: ServerResponse, a: Answer, req: IncomingMessage, headers: Re
   res.end(payload);
   // A body we refused unread must not be parsed as the next request on this connection.
   if (!req.complete) req.resume();
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
