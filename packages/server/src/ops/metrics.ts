@@ -55,7 +55,7 @@ export class PlatformMetrics implements RequestMeter {
     });
     this.#paymentSeconds = new Histogram({
       name: 'micropay_payment_duration_seconds',
-      help: 'Time from the first byte of a payment request to its answer',
+      help: "Time from a payment request's headers arriving to its answer being written",
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     });
