@@ -9,6 +9,10 @@ import { isValidTimeZone, parseAmountSen } from '@micropay/protocol';
 export interface Config {
   readonly host: string;
   readonly port: number;
+  /** Serve /health/* and /metrics on this port (same host) instead of the API's; null: on the API's. */
+  readonly adminPort: number | null;
+  /** Prometheus metrics at /metrics, and the request and batch instrumentation behind them. */
+  readonly metrics: boolean;
   /** SQLite file path, or a postgres:// URL. */
   readonly database: string;
   readonly sandbox: boolean;
@@ -54,6 +58,7 @@ export const DEFAULT_DATABASE = './data/micropay.db';
 export interface ConfigFlags {
   host?: string | undefined;
   port?: string | undefined;
+  adminPort?: string | undefined;
   db?: string | undefined;
   sandbox?: boolean | undefined;
 }
@@ -72,6 +77,8 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
   return {
     host: host(flags.host !== undefined ? '--host' : 'HOST', setting(flags.host, 'HOST') ?? '127.0.0.1'),
     port: integer(flags.port !== undefined ? '--port' : 'PORT', setting(flags.port, 'PORT'), 8080, 0, 65535),
+    adminPort: adminPort(flags.adminPort !== undefined ? '--admin-port' : 'MICROPAY_ADMIN_PORT', setting(flags.adminPort, 'MICROPAY_ADMIN_PORT')),
+    metrics: onOff('MICROPAY_METRICS', setting(undefined, 'MICROPAY_METRICS'), true),
     database: database(flags.db !== undefined ? '--db' : 'DATABASE_URL', setting(flags.db, 'DATABASE_URL') ?? DEFAULT_DATABASE),
     sandbox: flags.sandbox ?? false,
     timeZone,
@@ -147,6 +154,16 @@ function origins(name: string, value: string | undefined): string[] {
     }
   }
   return parts;
+}
+
+function adminPort(name: string, value: string | undefined): number | null {
+  return value === undefined ? null : integer(name, value, 0, 0, 65535);
+}
+
+function onOff(name: string, value: string | undefined, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (value !== 'on' && value !== 'off') throw new ConfigError(`${name}: must be on or off, not ${JSON.stringify(value)}`);
+  return value === 'on';
 }
 
 function amount(name: string, value: string | undefined, fallback: string, minSen: number): number {

@@ -1,4 +1,4 @@
-import type { Logger } from './log.js';
+import { describeError, type Logger } from './log.js';
 
 /**
  * A background job that runs every `intervalMs`, never overlapping itself, and stops cleanly.
@@ -14,7 +14,7 @@ export function startJob(name: string, intervalMs: number, run: () => Promise<un
   const tick = () => {
     if (running !== null || stopped) return;
     running = run()
-      .catch((error: unknown) => logger.error('job failed', { job: name, error: error instanceof Error ? error.message : String(error) }))
+      .catch((error: unknown) => logger.error({ job: name, error: describeError(error) }, 'job failed'))
       .finally(() => {
         running = null;
       });

@@ -1,23 +1,53 @@
+import { pino, type DestinationStream } from 'pino';
 import type { LogLevel } from './config.js';
 
 /**
- * One JSON line per event on stderr. Callers pass plain facts; request bodies, keys, tokens and
- * payment codes are never given to the logger, so they can never be printed.
+ * The platform's log: pino, one JSON object per line on stderr, written asynchronously (a log
+ * line never waits for the terminal or the disk; what is buffered is flushed when the process
+ * exits). Callers pass plain facts first and the event second: `logger.info({ path }, 'event')`.
+ *
+ * Request bodies, keys, tokens, PINs and payment codes are never given to the logger. The
+ * redaction below is the second line of defence: a field with one of these names, at the top or
+ * one level down, is printed as "[redacted]" whoever passes it. test/logs-redaction.test.ts runs
+ * real traffic and faults and searches every line for the secrets it used.
  */
-export interface Logger {
-  error(event: string, fields?: Record<string, unknown>): void;
-  info(event: string, fields?: Record<string, unknown>): void;
-  debug(event: string, fields?: Record<string, unknown>): void;
+export type Logger = pino.Logger;
+
+const SECRET_FIELDS = [
+  'key', 'apiKey', 'previousApiKey', 'secureHash', 'payCode', 'pin', 'token', 'password',
+  'authorization', 'cookie', 'body',
+];
+
+export const REDACTED_PATHS: readonly string[] = [
+  ...SECRET_FIELDS,
+  ...SECRET_FIELDS.map((name) => `*.${name}`),
+  'headers.authorization',
+  'headers.cookie',
+];
+
+/**
+ * `destination`: where the lines go; tests pass a function that collects them (each line is one
+ * JSON object followed by a newline). By default, stderr.
+ */
+export function createLogger(level: LogLevel, destination?: (line: string) => void): Logger {
+  const stream: DestinationStream = destination === undefined
+    ? pino.destination({ dest: 2, sync: false })
+    : { write: destination };
+  return pino(
+    {
+      level,
+      // Readable in a terminal and by every log shipper; `level` as its name, not pino's number.
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      redact: { paths: [...REDACTED_PATHS], censor: '[redacted]' },
+    },
+    stream,
+  );
 }
 
-const RANK: Record<LogLevel, number> = { error: 0, info: 1, debug: 2 };
+export const silentLogger: Logger = pino({ level: 'silent' }, { write() {} });
 
-export function createLogger(level: LogLevel, write: (line: string) => void = (l) => process.stderr.write(l)): Logger {
-  const at = (lvl: LogLevel) => (event: string, fields: Record<string, unknown> = {}) => {
-    if (RANK[lvl] > RANK[level]) return;
-    write(JSON.stringify({ time: new Date().toISOString(), level: lvl, event, ...fields }) + '\n');
-  };
-  return { error: at('error'), info: at('info'), debug: at('debug') };
+/** An error as one line for the log: its name and message, never its other fields (a driver's may hold values). */
+export function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
-
-export const silentLogger: Logger = { error() {}, info() {}, debug() {} };

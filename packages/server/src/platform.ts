@@ -4,10 +4,12 @@ import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import type { Config } from './config.js';
 import { systemClock, type Clock } from './domain/clock.js';
-import { createHttpServer } from './http/server.js';
+import { createAdminServer, opsRoutes } from './http/ops.js';
+import { createHttpServer, HTTP_DEADLINES } from './http/server.js';
 import { startJob, type Job } from './jobs.js';
 import { startNotificationWorker } from './notify/worker.js';
 import type { Logger } from './log.js';
+import { NO_METER, PlatformMetrics } from './ops/metrics.js';
 import { PgStore } from './store/postgres/pg-store.js';
 import { SqliteServeLock } from './store/sqlite/serve-lock.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
@@ -15,6 +17,8 @@ import type { Store } from './store/store.js';
 
 export interface Platform {
   readonly url: string;
+  /** The admin listener's URL (/health/*, /metrics) with --admin-port; null when they are on `url`. */
+  readonly adminUrl: string | null;
   readonly store: Store;
   readonly server: Server;
   close(): Promise<void>;
@@ -122,21 +126,25 @@ export async function startPlatform(
     lock?.release();
     throw error;
   }
-  const server = createHttpServer({ config, store, clock, logger });
+  // Health and metrics: on the API's port, or with --admin-port on their own listener only.
+  const metrics = config.metrics ? new PlatformMetrics(store, logger) : null;
+  const routes = opsRoutes(store, metrics, logger);
+  const server = createHttpServer({ config, store, clock, logger }, HTTP_DEADLINES, {
+    routes: config.adminPort === null ? routes : new Map(),
+    meter: metrics ?? NO_METER,
+  });
+  const admin = config.adminPort === null ? null : createAdminServer(routes, logger);
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(config.port, config.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listen(server, config.port, config.host, '--port');
+    if (admin !== null) await listen(admin, config.adminPort!, config.host, '--admin-port');
   } catch (error) {
     // A store this call opened is closed again: an open PostgreSQL pool would keep the process
     // alive for its idle timeout after the failed start.
+    server.close();
+    metrics?.detach();
     if (options.store === undefined) await store.close();
     lock?.release();
-    throw new Error(`cannot listen on ${config.host} port ${config.port}: ${(error as Error).message}`, { cause: error });
+    throw error;
   }
   const jobs: Job[] = [
     // NEW and PENDING orders never wait forever: past their deadline they fail and holds are released.
@@ -147,18 +155,18 @@ export async function startPlatform(
     // Signed notifications to merchants, from the outbox; posted outside any transaction.
     startNotificationWorker(config, store, clock, logger),
   ];
-  const { port } = server.address() as AddressInfo;
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   return {
-    url: `http://${host}:${port}`,
+    url: urlOf(server, config.host),
+    adminUrl: admin === null ? null : urlOf(admin, config.host),
     store,
     server,
     async close() {
       await Promise.all(jobs.map((job) => job.stop()));
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
+      await Promise.all([server, ...(admin === null ? [] : [admin])].map((s) => new Promise<void>((resolve) => {
+        s.close(() => resolve());
+        s.closeIdleConnections();
+      })));
+      metrics?.detach();
       try {
         await store.close();
       } finally {
@@ -166,6 +174,32 @@ export async function startPlatform(
       }
     },
   };
+}
+
+/** Listening failed: which port (and the option that sets it), the system's error as the cause. */
+export class ListenError extends Error {
+  override name = 'ListenError';
+
+  constructor(readonly port: number, readonly option: '--port' | '--admin-port', host: string, cause: Error) {
+    super(`cannot listen on ${host} port ${port}: ${cause.message}`, { cause });
+  }
+}
+
+function listen(server: Server, port: number, host: string, option: '--port' | '--admin-port'): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const failed = (error: Error) => reject(new ListenError(port, option, host, error));
+    server.once('error', failed);
+    server.listen(port, host, () => {
+      server.off('error', failed);
+      resolve();
+    });
+  });
+}
+
+function urlOf(server: Server, configuredHost: string): string {
+  const { port } = server.address() as AddressInfo;
+  const host = configuredHost.includes(':') ? `[${configuredHost}]` : configuredHost;
+  return `http://${host}:${port}`;
 }
 
 function servesSqliteFile(config: Config): boolean {

@@ -6,7 +6,7 @@ import { Secret, sign, type Envelope, type OrderData } from '@micropay/protocol'
 import { loadConfig, type Config } from '../src/config.js';
 import { newApiKey } from '../src/domain/ids.js';
 import type { Clock } from '../src/domain/clock.js';
-import { silentLogger } from '../src/log.js';
+import { silentLogger, type Logger } from '../src/log.js';
 import { startPlatform, type Platform } from '../src/platform.js';
 import { withDatabase } from './postgres-setup.js';
 
@@ -74,13 +74,13 @@ export async function emptyTestDatabase(): Promise<{ dbPath: string; drop(): Pro
 export async function startTestPlatform(
   env: Record<string, string> = {},
   clock?: Clock,
-  options: { sandbox?: boolean; dir?: string } = {},
+  options: { sandbox?: boolean; dir?: string; logger?: Logger } = {},
 ): Promise<TestPlatform> {
   // A given dir lets a test restart the platform on the same file or database.
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'micropay-test-'));
   const dbPath = await testDatabase(dir, options.dir === undefined);
   const config = loadConfig({ db: dbPath, port: '0', host: '127.0.0.1', sandbox: options.sandbox ?? false }, env);
-  const platform = await startPlatform(config, silentLogger, clock ? { clock } : {});
+  const platform = await startPlatform(config, options.logger ?? silentLogger, clock ? { clock } : {});
   return {
     ...platform,
     config,

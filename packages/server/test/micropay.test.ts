@@ -435,7 +435,7 @@ describe('HTTP edges answer the envelope with a 4xx, never a 5xx', () => {
   it('a client that goes away in the middle of its body is not logged as a fault of ours', async () => {
     // A platform on the same store whose log lines the test reads. It gets its own connection to
     // the store, opened here: a SQLite file takes one server that opens the store itself.
-    const lines: { level: string; event: string }[] = [];
+    const lines: { level: string; msg: string }[] = [];
     const logger = createLogger('info', (line) => void lines.push(JSON.parse(line)));
     const logged = await startPlatform(p.config, logger, { store: await openStore(p.config) });
     try {
@@ -448,9 +448,9 @@ describe('HTTP edges answer the envelope with a 4xx, never a 5xx', () => {
       await received;
       socket.destroy();
       // Whatever the server makes of it, it logs one line: wait for that line.
-      await until(() => lines.some((l) => l.event === 'request aborted by the client' || l.level === 'error'));
+      await until(() => lines.some((l) => l.msg === 'request aborted by the client' || l.level === 'error'));
       expect(lines.filter((l) => l.level === 'error')).toEqual([]);
-      expect(lines.map((l) => l.event)).toContain('request aborted by the client');
+      expect(lines.map((l) => l.msg)).toContain('request aborted by the client');
       // The server is fine, and answers the next request.
       expect((await postRaw(logged.url, '/api/micropay/micropay', {})).body.code).toBe(1021);
     } finally {

@@ -287,8 +287,8 @@ describe('signed merchant notifications', () => {
     const [a, b] = await Promise.all(
       (['a', 'b'] as const).map((name) =>
         startPlatform(loadConfig({ db: home.dbPath, port: '0', host: '127.0.0.1' }, FAST), createLogger('info', (line) => {
-          const entry = JSON.parse(line) as { event: string; notificationId?: string };
-          if (entry.event === 'notification delivered') delivered[name].push(entry.notificationId!);
+          const entry = JSON.parse(line) as { msg: string; notificationId?: string };
+          if (entry.msg === 'notification delivered') delivered[name].push(entry.notificationId!);
         })),
       ),
     );

@@ -61,11 +61,11 @@ function rawExchange(url: string, first: string, trickle = '', everyMs = 100): P
 
 describe('the whole request must arrive within the deadline (30 s by default)', () => {
   let server: Server | null = null;
-  const lines: { level: string; event: string }[] = [];
+  const lines: { level: string; msg: string }[] = [];
 
   /** A server on the test platform's store whose deadline is 1 s, checked every 100 ms. */
   async function quickServer(): Promise<string> {
-    const logger = createLogger('info', (line) => void lines.push(JSON.parse(line) as { level: string; event: string }));
+    const logger = createLogger('info', (line) => void lines.push(JSON.parse(line) as { level: string; msg: string }));
     server = createHttpServer({ config: p.config, store: p.store, clock: systemClock, logger }, { requestTimeoutMs: 1_000, checkIntervalMs: 100 });
     await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
     return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -100,7 +100,7 @@ describe('the whole request must arrive within the deadline (30 s by default)', 
     // The handler that was reading the body learns of the cut a moment later.
     for (let i = 0; i < 50 && lines.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
     expect(lines.filter((l) => l.level === 'error')).toEqual([]);
-    expect(lines.map((l) => l.event)).toEqual(['request timed out']);
+    expect(lines.map((l) => l.msg)).toEqual(['request timed out']);
   });
 
   it('headers trickled a byte at a time are cut at the same deadline', async () => {

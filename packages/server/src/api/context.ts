@@ -20,6 +20,8 @@ export interface ApiRequest {
   readonly overTls?: boolean;
   /** `http://ADDRESS:PORT` the request arrived on: this platform, reachable from itself (a cashier's charge). */
   readonly localUrl?: string;
+  /** For every log line about this request (`reqId`), as in its X-Request-Id answer header. */
+  readonly requestId: string;
 }
 
 export type Handler = (ctx: ApiContext, req: ApiRequest) => Promise<Answer>;

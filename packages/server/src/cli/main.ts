@@ -50,6 +50,7 @@ export async function main(argv: string[]): Promise<number> {
     const config = loadConfig({
       db: line.db,
       port: options.port as string | undefined,
+      adminPort: options['admin-port'] as string | undefined,
       host: options.host as string | undefined,
       sandbox: options.sandbox === true,
     });

@@ -1,6 +1,6 @@
 import { DEFAULT_DATABASE, type Config } from '../config.js';
 import { createLogger } from '../log.js';
-import { isPostgresUrl, redactUrl, startPlatform, urlHasPassword } from '../platform.js';
+import { isPostgresUrl, ListenError, redactUrl, startPlatform, urlHasPassword } from '../platform.js';
 import { prepareSandbox, type SandboxCredentials } from '../sandbox.js';
 import { walletSignInUrl } from './wallet-commands.js';
 import { defineCommand, type CommandGroup } from './command-line.js';
@@ -20,6 +20,7 @@ const serve = defineCommand({
   options: {
     port: { type: 'string', value: 'N', help: 'the port to listen on (default PORT, else 8080; 0 picks a free one)' },
     host: { type: 'string', value: 'HOST', help: 'the address to listen on (default HOST, else 127.0.0.1)' },
+    'admin-port': { type: 'string', value: 'N', help: 'serve /health/* and /metrics on this port only (default MICROPAY_ADMIN_PORT, else on --port)' },
     sandbox: { type: 'boolean', help: 'sandbox mode: rehearsal faults, and a sandbox merchant and wallet' },
   },
   store: 'own',
@@ -40,6 +41,7 @@ async function runServer(config: Config): Promise<number> {
   const mode = config.sandbox ? 'sandbox mode' : 'production mode';
   const where = platform.store.kind === 'sqlite' ? `SQLite ${config.database}` : `PostgreSQL ${redactUrl(config.database)}`;
   process.stdout.write(`MicroPay is listening on ${platform.url} (${where}, ${mode})\n`);
+  if (platform.adminUrl !== null) process.stdout.write(`Health${config.metrics ? ' and metrics' : ''} on ${platform.adminUrl}\n`);
   if (config.sandbox) {
     const sandbox = await prepareSandbox(platform.store, config);
     if (sandbox === null) {
@@ -62,7 +64,7 @@ async function runServer(config: Config): Promise<number> {
       );
     }
   }
-  logger.info('listening', { url: platform.url, sandbox: config.sandbox });
+  logger.info({ url: platform.url, adminUrl: platform.adminUrl, sandbox: config.sandbox }, 'listening');
   await stopped;
   await platform.close();
   logger.info('stopped');
@@ -80,9 +82,11 @@ function pageLines(url: string, sandbox: SandboxCredentials): string[] {
 
 /** A failure to listen, said as what to do about it: the port or host to choose instead. */
 function listenFailure(error: unknown, config: Config): CommandFailed | null {
-  const code = ((error as Error).cause as NodeJS.ErrnoException | undefined)?.code;
-  const where = `port ${config.port} on ${config.host}`;
-  const choosePort = 'choose another with --port N (or the PORT setting; 0 picks a free one)';
+  if (!(error instanceof ListenError)) return null;
+  const code = (error.cause as NodeJS.ErrnoException | undefined)?.code;
+  const where = `port ${error.port} on ${config.host}`;
+  const setting = error.option === '--port' ? 'PORT' : 'MICROPAY_ADMIN_PORT';
+  const choosePort = `choose another with ${error.option} N (or the ${setting} setting; 0 picks a free one)`;
   if (code === 'EADDRINUSE') return new CommandFailed(`${where} is in use by another program or server (EADDRINUSE): ${choosePort}`);
   if (code === 'EACCES') return new CommandFailed(`${where} needs privileges this user does not have (EACCES; ports below 1024 do): ${choosePort}`);
   if (code === 'EADDRNOTAVAIL') return new CommandFailed(`${config.host} is no address of this machine (EADDRNOTAVAIL): choose another with --host HOST (or the HOST setting)`);

@@ -4,8 +4,11 @@ import { randomUUID } from 'node:crypto';
 import { ResultCode } from '@micropay/protocol';
 import { answer } from '../api/answer.js';
 import type { Answer, ApiContext } from '../api/context.js';
+import { describeError } from '../log.js';
 import { corsFor, PREFLIGHT_HEADERS } from './cors.js';
+import { NO_OPS, type OpsEndpoints } from './ops.js';
 import { loadPages, sendPageFile, type PageFile } from './pages.js';
+import { requestIdOf } from './request-id.js';
 import { ROUTES } from './routes.js';
 
 /** The deadlines of the HTTP edge (docs/api.md, "Transport"). Tests pass shorter ones. */
@@ -27,8 +30,10 @@ const timedOut = new WeakSet<Duplex>();
  * Plain node:http: a handful of POST endpoints need no framework, and the payment path stays
  * short. Malformed HTTP gets a 4xx with the envelope; a fault of ours gets code 500 with no detail.
  * The web pages (GET, from memory: http/pages.ts) are looked up only when no endpoint matches.
+ * `ops`: the operator's endpoints served on this port (none with --admin-port) and the metrics'
+ * request meter (http/ops.ts).
  */
-export function createHttpServer(ctx: ApiContext, deadlines: HttpDeadlines = HTTP_DEADLINES): Server {
+export function createHttpServer(ctx: ApiContext, deadlines: HttpDeadlines = HTTP_DEADLINES, ops: OpsEndpoints = NO_OPS): Server {
   const pages = loadPages();
   const server = createServer(
     {
@@ -40,7 +45,7 @@ export function createHttpServer(ctx: ApiContext, deadlines: HttpDeadlines = HTT
       // The headers are part of the request: one deadline for both.
       headersTimeout: deadlines.requestTimeoutMs,
     },
-    (req, res) => void handle(ctx, pages, req, res),
+    (req, res) => void handle(ctx, pages, ops, req, res),
   );
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   // HTTP that Node's parser refuses never reaches `handle`: it still gets the envelope.
@@ -77,23 +82,43 @@ function clientErrorAnswer(code: string | undefined): Answer | null {
   return answer(ResultCode.BAD_HTTP_REQUEST);
 }
 
-async function handle(ctx: ApiContext, pages: ReadonlyMap<string, PageFile>, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(ctx: ApiContext, pages: ReadonlyMap<string, PageFile>, ops: OpsEndpoints, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const startedMs = performance.now();
   const path = (req.url ?? '/').split('?', 1)[0]!;
+  const requestId = requestIdOf(req.headers['x-request-id']);
+  res.setHeader('X-Request-Id', requestId);
+  // The metrics' name for what was asked: an endpoint's path, or `page`, or `other` (bounded).
+  let metered = 'other';
   const cors = corsFor(ctx.config.walletCorsOrigins, path, req.headers.origin);
-  const send = (a: Answer, headers: Record<string, string> = {}) => reply(res, a, req, { ...cors.headers, ...headers });
+  const send = (a: Answer, headers: Record<string, string> = {}) => {
+    reply(res, a, req, { ...cors.headers, ...headers });
+    ops.meter.answered(metered, a.envelope.code, startedMs);
+  };
   try {
     // HTTP/1.1 requires Host (RFC 9112, section 3.2); it is the same bad request as a broken header.
     if (req.httpVersion === '1.1' && req.headers.host === undefined) {
       return send(answer(ResultCode.BAD_HTTP_REQUEST, null, 'an HTTP/1.1 request must have a Host header'), { Connection: 'close' });
     }
+    const opsRoute = ops.routes.get(path);
+    if (opsRoute !== undefined) {
+      metered = path;
+      await opsRoute(req, res, requestId);
+      return ops.meter.answered(metered, res.statusCode, startedMs);
+    }
     const endpoint = ROUTES.get(path);
     if (endpoint === undefined) {
       const page = pages.get(path);
       if (page === undefined) return send(answer(ResultCode.NOT_FOUND, null, `no endpoint at ${path.slice(0, 100)}`));
+      metered = 'page';
       if (req.method !== 'GET' && req.method !== 'HEAD') return send(answer(ResultCode.METHOD_NOT_ALLOWED), { Allow: 'GET, HEAD' });
-      return sendPageFile(req, res, page);
+      sendPageFile(req, res, page);
+      return ops.meter.answered(metered, res.statusCode, startedMs);
     }
-    if (req.method === 'OPTIONS' && cors.allowed) return preflight(res, req, cors.headers);
+    metered = path;
+    if (req.method === 'OPTIONS' && cors.allowed) {
+      preflight(res, req, cors.headers);
+      return ops.meter.answered(metered, 204, startedMs);
+    }
     if (req.method !== 'POST') return send(answer(ResultCode.METHOD_NOT_ALLOWED), { Allow: 'POST' });
     if (!isJson(req.headers['content-type'])) return send(answer(ResultCode.UNSUPPORTED_MEDIA_TYPE, null, 'Content-Type must be application/json'));
     const declared = Number(req.headers['content-length'] ?? 0);
@@ -102,7 +127,7 @@ async function handle(ctx: ApiContext, pages: ReadonlyMap<string, PageFile>, req
     if (raw === null) return send(answer(ResultCode.PAYLOAD_TOO_LARGE));
     const body = parseObject(raw);
     if (body === null) return send(answer(ResultCode.MALFORMED_JSON, null, 'the body must be one JSON object'));
-    const result = await endpoint(ctx, { body, headers: req.headers, overTls: overTls(req), localUrl: localUrl(req) });
+    const result = await endpoint(ctx, { body, headers: req.headers, overTls: overTls(req), localUrl: localUrl(req), requestId });
     if (result.transport !== undefined) {
       if (result.transport.delayMs > 0) await new Promise((r) => setTimeout(r, result.transport!.delayMs));
       if (result.transport.drop) return void res.destroy();
@@ -112,13 +137,13 @@ async function handle(ctx: ApiContext, pages: ReadonlyMap<string, PageFile>, req
     // The caller went away in the middle of its body, or missed the deadline (answered 408 by
     // the clientError handler): nothing was read, nothing to answer.
     if (!req.complete && req.destroyed) {
-      ctx.logger.info(timedOut.has(req.socket) ? 'request timed out' : 'request aborted by the client', { path });
+      ctx.logger.info({ reqId: requestId, path }, timedOut.has(req.socket) ? 'request timed out' : 'request aborted by the client');
       return;
     }
     // A fault of ours, never the caller's: the details go to the operator's log under an id the
     // merchant can quote; the answer says only "system error".
     const errorId = randomUUID();
-    ctx.logger.error('request failed', { errorId, path, error: describe(error) });
+    ctx.logger.error({ reqId: requestId, errorId, path, error: describeError(error) }, 'request failed');
     if (!res.headersSent) send(answer(ResultCode.SYSTEM_ERROR), { 'X-Error-Id': errorId });
     else res.destroy();
   }
@@ -185,8 +210,4 @@ function reply(res: ServerResponse, a: Answer, req: IncomingMessage, headers: Re
   res.end(payload);
   // A body we refused unread must not be parsed as the next request on this connection.
   if (!req.complete) req.resume();
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

@@ -8,7 +8,7 @@ import { answeringMerchant, type AnsweringMerchant } from '../domain/merchant-ke
 import type { Order, Refund } from '../domain/model.js';
 import type { Notification } from '../domain/notification.js';
 import { startJob, type Job } from '../jobs.js';
-import type { Logger } from '../log.js';
+import { describeError, type Logger } from '../log.js';
 import type { Store } from '../store/store.js';
 import { isAcknowledged, nextAttemptAtMs, notificationBody } from './message.js';
 
@@ -80,22 +80,22 @@ export class NotificationWorker {
     try {
       const outcome = await this.#post(n);
       if (outcome === null) {
-        if (await store.recordDelivery(n.notificationId, this.owner)) logger.info('notification delivered', facts);
-        else logger.info('notification lease lost before its outcome was recorded', facts);
+        if (await store.recordDelivery(n.notificationId, this.owner)) logger.info(facts, 'notification delivered');
+        else logger.info(facts, 'notification lease lost before its outcome was recorded');
         return;
       }
       const next = nextAttemptAtMs(this.#o.retryScheduleS, n.attempts, this.#o.clock.nowMs());
       if (!(await store.recordFailedAttempt(n.notificationId, this.owner, outcome, next))) {
-        logger.info('notification lease lost before its outcome was recorded', facts);
+        logger.info(facts, 'notification lease lost before its outcome was recorded');
       } else if (next === null) {
-        logger.error('notification dead: every attempt failed; re-drive it with `micropay notifications retry`', { ...facts, error: outcome });
+        logger.error({ ...facts, error: outcome }, 'notification dead: every attempt failed; re-drive it with `micropay notifications retry`');
       } else {
-        logger.info('notification attempt failed', { ...facts, error: outcome, nextAttemptAtMs: next });
+        logger.info({ ...facts, error: outcome, nextAttemptAtMs: next }, 'notification attempt failed');
       }
     } catch (error) {
       // The store could not record the outcome: the lease expires and the notification is tried
       // again, so a receiver may see it twice but never misses it.
-      logger.error('notification outcome not recorded', { ...facts, error: error instanceof Error ? error.message : String(error) });
+      logger.error({ ...facts, error: describeError(error) }, 'notification outcome not recorded');
     }
   }
 

@@ -16,7 +16,7 @@ import type { CashierCreation, CashierSignIn, LinkIssue } from '../services/page
  * What the platform needs from a database. Rows stop here: callers see domain types only.
  * Every method that changes money or an order's state is one transaction.
  */
-export interface Store {
+export interface Store extends StoreOps {
   readonly kind: 'sqlite' | 'postgres';
   /** Group commit's counters since the store opened (BatchStats). */
   readonly batchStats: BatchStats;
@@ -149,6 +149,44 @@ export interface Store {
   setSetting(name: string, value: string): Promise<void>;
   close(): Promise<void>;
 }
+
+/**
+ * What the health checks and metrics read (ops/): cheap, safe at any moment, and never part of
+ * a money movement.
+ */
+export interface StoreOps {
+  /** The newest migration this code knows: what schemaVersion() answers on a current database. */
+  readonly codeSchemaVersion: number;
+  /**
+   * Whether the payment thread answers within `timeoutMs` ('busy' when it does not). A thread that
+   * died is started again first, as the next payment would; 'stopped' once the store is closed,
+   * 'none' for a store that writes payments without one (PostgreSQL, admin commands).
+   */
+  paymentThread(timeoutMs: number): Promise<PaymentThreadState>;
+  /** Notifications waiting to be delivered, and dead ones (every attempt failed). */
+  notificationBacklog(): Promise<NotificationBacklog>;
+  /** The PostgreSQL connection pool's connections; null on SQLite. */
+  poolUsage(): PoolUsage | null;
+  /** `observer` is told of every group commit from now on (null: no longer). */
+  observeBatches(observer: BatchObserver | null): void;
+}
+
+export type PaymentThreadState = 'alive' | 'busy' | 'stopped' | 'none';
+
+export interface NotificationBacklog {
+  readonly pending: number;
+  readonly dead: number;
+}
+
+export interface PoolUsage {
+  readonly total: number;
+  readonly idle: number;
+  /** Callers waiting for a connection. */
+  readonly waiting: number;
+}
+
+/** One group commit: the payments it wrote and the seconds its transaction took, commit included. */
+export type BatchObserver = (payments: number, seconds: number) => void;
 
 /** Why no payment code was issued: no such wallet, or its status (domain/wallet.ts, payCodeRefusal). */
 export type PayCodeRefusal = 'NO_WALLET' | 'WALLET_FROZEN' | 'WALLET_CLOSED';

@@ -211,6 +211,14 @@ ALTER TABLE merchants ADD COLUMN key_first_used_at_ms BIGINT;
     // The same tables on both stores, written once (docs/pages.md).
     sql: pageAccessSchema('BIGINT', ''),
   },
+  {
+    version: 6,
+    name: 'dead notifications by index, for the metrics',
+    sql: `
+-- See the SQLite migration 6.
+CREATE INDEX notifications_dead ON notifications (status) WHERE status = 'dead';
+`,
+  },
 ];
 
 /**

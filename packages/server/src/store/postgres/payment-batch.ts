@@ -4,7 +4,7 @@ import type { Clock } from '../../domain/clock.js';
 import type { OrderIdSource } from '../../domain/ids.js';
 import type { PaymentPolicy } from '../../domain/model.js';
 import { decidePayment, faultEffects, orderAfterFault, paymentEffects, type PaymentDecision } from '../../domain/payment.js';
-import { SandboxFault, strikeSandboxFault, type PayOptions } from '../store.js';
+import { SandboxFault, strikeSandboxFault, type BatchObserver, type PayOptions } from '../store.js';
 import { PLATFORM_BUSY, WaitingPayments } from '../waiting-payments.js';
 import { BatchWrites, readBatch, writeBatch } from './batch-sql.js';
 import type { PgEffects } from './effects.js';
@@ -63,6 +63,8 @@ export class PgPaymentBatches {
   #scheduled = false;
   /** Batches committed and payments in them, and batches that fell back to one payment at a time. */
   readonly stats = { batches: 0, payments: 0, fallbacks: 0 };
+  /** Told of every batch committed (metrics). */
+  observer: BatchObserver | null = null;
 
   constructor(options: PaymentBatchOptions) {
     this.#o = options;
@@ -130,6 +132,7 @@ export class PgPaymentBatches {
 
   async #run(batch: Queued[]): Promise<void> {
     let outcome: Outcome;
+    const started = performance.now();
     try {
       outcome = await this.#o.transaction((c) => this.#decideAndWrite(c, batch));
     } catch (error) {
@@ -143,6 +146,7 @@ export class PgPaymentBatches {
     }
     this.stats.batches += 1;
     this.stats.payments += outcome.decided.size;
+    this.observer?.(outcome.decided.size, (performance.now() - started) / 1000);
     for (const [item, decision] of outcome.decided) item.resolve(decision);
     if (outcome.deferred.length > 0) {
       this.#queue.unshift(...outcome.deferred);

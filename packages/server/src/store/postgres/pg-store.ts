@@ -20,8 +20,12 @@ import {
   containsPattern,
   type AppliedMigration,
   type AuditReport,
+  type BatchObserver,
   type BatchStats,
+  type NotificationBacklog,
   type NotificationFilter,
+  type PaymentThreadState,
+  type PoolUsage,
   type NotificationRetryResult,
   type PayOptions,
   type RefundRecord,
@@ -30,7 +34,8 @@ import {
   type WalletTransaction,
 } from '../store.js';
 import { PgEffects, SET_SETTING } from './effects.js';
-import { migratePostgres } from './migrations.js';
+import { NOTIFICATION_BACKLOG_SQL, toBacklog } from '../notification-backlog.js';
+import { migratePostgres, POSTGRES_MIGRATIONS } from './migrations.js';
 import { createPool, isRetryable } from './pool.js';
 import { PgNotifications } from './notifications.js';
 import { PgPaymentBatches } from './payment-batch.js';
@@ -84,6 +89,8 @@ export class PgStore extends ServiceStore implements Store {
       newOrderTimeoutMs: options.newOrderTimeoutMs, transaction: (fn) => this.transaction(fn), maxWaitingPayments: options.maxWaitingPayments,
     });
   }
+
+  readonly codeSchemaVersion = Math.max(...POSTGRES_MIGRATIONS.map((m) => m.version));
 
   /** Group commit's counters (payment-batch.ts). */
   get batchStats(): BatchStats {
@@ -329,6 +336,24 @@ export class PgStore extends ServiceStore implements Store {
 
   async setSetting(name: string, value: string): Promise<void> {
     await this.pool.query(SET_SETTING, [name, value]);
+  }
+
+  // --- health and metrics (StoreOps in ../store.ts) --------------------------------------------
+
+  async paymentThread(): Promise<PaymentThreadState> {
+    return 'none';
+  }
+
+  async notificationBacklog(): Promise<NotificationBacklog> {
+    return toBacklog((await this.pool.query(NOTIFICATION_BACKLOG_SQL)).rows[0] as { pending: number; dead: number });
+  }
+
+  poolUsage(): PoolUsage {
+    return { total: this.pool.totalCount, idle: this.pool.idleCount, waiting: this.pool.waitingCount };
+  }
+
+  observeBatches(observer: BatchObserver | null): void {
+    this.#batches.observer = observer;
   }
 
   async close(): Promise<void> {

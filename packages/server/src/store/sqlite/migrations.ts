@@ -215,4 +215,13 @@ ALTER TABLE merchants ADD COLUMN key_first_used_at_ms INTEGER;
     // The same tables on both stores, written once (docs/pages.md).
     sql: pageAccessSchema('INTEGER', ' STRICT'),
   },
+  {
+    version: 6,
+    name: 'dead notifications by index, for the metrics',
+    sql: `
+-- /metrics reports the dead notifications (store/notification-backlog.ts) at every scrape: this
+-- index holds only those few rows, so counting them never scans the outbox.
+CREATE INDEX notifications_dead ON notifications (status) WHERE status = 'dead';
+`,
+  },
 ];

@@ -1,11 +1,15 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { BatchRequest, PaymentThreadData } from './payment-thread.js';
+import type { BatchObserver, PaymentThreadState } from '../store.js';
+import type { BatchRequest, Ping, PaymentThreadData, WrittenBatch } from './payment-thread.js';
 import type { PaymentJob, PaymentOutcome, PaymentWriterOptions } from './payment-writer.js';
 import type { WriteTurns } from './write-turns.js';
 
-type Reply = { id: number; outcomes: PaymentOutcome[] } | { id: number; error: { name: string; message: string } };
+type Reply =
+  | { id: number; outcomes: PaymentOutcome[]; batch?: WrittenBatch }
+  | { id: number; error: { name: string; message: string } }
+  | { id: number; pong: true };
 
 interface InFlight {
   readonly resolve: (outcomes: PaymentOutcome[]) => void;
@@ -20,8 +24,13 @@ interface InFlight {
 export class PaymentThread {
   readonly #data: PaymentThreadData;
   readonly #inFlight = new Map<number, InFlight>();
+  /** Health checks waiting for the thread's answer: told true when it answers, false when it dies. */
+  readonly #pings = new Map<number, (answered: boolean) => void>();
   #worker: Worker | null = null;
   #nextId = 1;
+  #closed = false;
+  /** Told of every transaction the thread commits (metrics). */
+  observer: BatchObserver | null = null;
 
   readonly #turns: WriteTurns;
 
@@ -42,8 +51,31 @@ export class PaymentThread {
     });
   }
 
+  /**
+   * Whether the thread answers within `timeoutMs`. A ping waits behind the batch being written,
+   * so a thread stuck in one (on another process's write lock) is 'busy'. A thread that died is
+   * started again first, as the next payment would start it.
+   */
+  ping(timeoutMs: number): Promise<PaymentThreadState> {
+    if (this.#closed) return Promise.resolve('stopped');
+    const worker = (this.#worker ??= this.#start());
+    const id = this.#nextId++;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => answer(null), timeoutMs);
+      timer.unref();
+      const answer = (answered: boolean | null) => {
+        clearTimeout(timer);
+        this.#pings.delete(id);
+        resolve(answered === null ? 'busy' : answered ? 'alive' : 'stopped');
+      };
+      this.#pings.set(id, answer);
+      worker.postMessage({ id, ping: true } satisfies Ping);
+    });
+  }
+
   /** Waits for the batches in flight, then stops the thread. */
   async close(): Promise<void> {
+    this.#closed = true;
     while (this.#inFlight.size > 0) await new Promise((r) => setTimeout(r, 1));
     await this.terminate();
   }
@@ -61,6 +93,8 @@ export class PaymentThread {
   #start(): Worker {
     const worker = new Worker(threadScript(), { workerData: this.#data });
     worker.on('message', (reply: Reply) => {
+      if ('pong' in reply) return this.#pings.get(reply.id)?.(true);
+      if ('batch' in reply && reply.batch !== undefined) this.observer?.(reply.batch.payments, reply.batch.seconds);
       const waiting = this.#inFlight.get(reply.id);
       if (waiting === undefined) return;
       this.#inFlight.delete(reply.id);
@@ -75,6 +109,7 @@ export class PaymentThread {
         this.#inFlight.delete(id);
         waiting.reject(error);
       }
+      for (const answer of this.#pings.values()) answer(false);
     };
     worker.on('error', lost);
     worker.on('exit', (code) => lost(new Error(`the payment thread stopped (exit code ${code})`)));

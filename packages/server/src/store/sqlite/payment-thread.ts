@@ -21,6 +21,18 @@ export interface BatchRequest {
   readonly jobs: PaymentJob[];
 }
 
+/** Main → thread: are you there? Answered at once, or after the batch being written (health checks). */
+export interface Ping {
+  readonly id: number;
+  readonly ping: true;
+}
+
+/** The transaction a reply's payments were written in: its size and how long it took (metrics). */
+export interface WrittenBatch {
+  readonly payments: number;
+  readonly seconds: number;
+}
+
 const { path, options, turns: turnFlags } = workerData as PaymentThreadData;
 const turns = new WriteTurns(turnFlags);
 const db = openConnection(path);
@@ -29,7 +41,8 @@ const port = parentPort!;
 const waiting: BatchRequest[] = [];
 let scheduled = false;
 
-port.on('message', (request: BatchRequest) => {
+port.on('message', (request: BatchRequest | Ping) => {
+  if ('ping' in request) return port.postMessage({ id: request.id, pong: true });
   waiting.push(request);
   if (!scheduled) {
     scheduled = true;
@@ -42,10 +55,20 @@ function flush(): void {
   const requests = waiting.splice(0);
   const jobs = requests.flatMap((r) => r.jobs);
   try {
-    const outcomes = turns.batch(() => writer.write(jobs));
+    let seconds = 0;
+    const outcomes = turns.batch(() => {
+      const started = performance.now();
+      try {
+        return writer.write(jobs);
+      } finally {
+        seconds = (performance.now() - started) / 1000;
+      }
+    });
     let at = 0;
     for (const r of requests) {
-      port.postMessage({ id: r.id, outcomes: outcomes.slice(at, at + r.jobs.length) });
+      // The transaction is told once, with the first reply.
+      const batch: WrittenBatch | undefined = at === 0 ? { payments: jobs.length, seconds } : undefined;
+      port.postMessage({ id: r.id, outcomes: outcomes.slice(at, at + r.jobs.length), batch });
       at += r.jobs.length;
     }
   } catch (error) {

@@ -20,13 +20,18 @@ import {
   containsPattern,
   type AppliedMigration,
   type AuditReport,
+  type BatchObserver,
+  type NotificationBacklog,
   type NotificationFilter,
+  type PaymentThreadState,
+  type PoolUsage,
   type NotificationRetryResult,
   type PayOptions,
   type Store,
   type WalletFilter,
   type WalletTransaction,
 } from '../store.js';
+import { NOTIFICATION_BACKLOG_SQL, toBacklog } from '../notification-backlog.js';
 import { PLATFORM_BUSY, WaitingPayments } from '../waiting-payments.js';
 import { SQLITE_AUDIT_QUERIES } from './audit.js';
 import { SqliteEffects } from './effects.js';
@@ -86,6 +91,9 @@ export class SqliteStore extends ServiceStore implements Store {
   readonly #s: ReturnType<typeof prepare>;
   /** Group commit's counters (store.ts): a payment that throws is retried within its batch, never a fallback. */
   readonly batchStats = { batches: 0, payments: 0, fallbacks: 0 };
+  readonly codeSchemaVersion = Math.max(...SQLITE_MIGRATIONS.map((m) => m.version));
+  /** Told of each group commit written on this thread (the payment thread tells its own). */
+  #batchObserver: BatchObserver | null = null;
 
   constructor(path: string, options: SqliteStoreOptions) {
     super(options.timeZone);
@@ -242,12 +250,14 @@ export class SqliteStore extends ServiceStore implements Store {
       return;
     }
     let outcomes: PaymentOutcome[];
+    const started = performance.now();
     try {
       outcomes = this.#writer!.write(jobs);
     } catch (error) {
       fail(error);
       return;
     }
+    this.#batchObserver?.(jobs.length, (performance.now() - started) / 1000);
     settle(outcomes);
   }
 
@@ -286,6 +296,25 @@ export class SqliteStore extends ServiceStore implements Store {
 
   async setSetting(name: string, value: string): Promise<void> {
     await this.#mainWrite(() => this.#s.setSetting.run(name, value));
+  }
+
+  // --- health and metrics (StoreOps in ../store.ts) --------------------------------------------
+
+  paymentThread(timeoutMs: number): Promise<PaymentThreadState> {
+    return this.#thread?.ping(timeoutMs) ?? Promise.resolve('none');
+  }
+
+  async notificationBacklog(): Promise<NotificationBacklog> {
+    return toBacklog(this.#s.notificationBacklog.get() as { pending: number; dead: number });
+  }
+
+  poolUsage(): PoolUsage | null {
+    return null;
+  }
+
+  observeBatches(observer: BatchObserver | null): void {
+    this.#batchObserver = observer;
+    if (this.#thread !== undefined) this.#thread.observer = observer;
   }
 
   async close(): Promise<void> {
@@ -412,6 +441,7 @@ function prepare(db: Database.Database) {
         ORDER BY r.finished_at_ms, r.refund_id`,
     ),
     getSetting: db.prepare('SELECT value FROM settings WHERE name = ?'),
+    notificationBacklog: db.prepare(NOTIFICATION_BACKLOG_SQL),
     setSetting: db.prepare(
       'INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value',
     ),

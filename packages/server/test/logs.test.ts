@@ -1,0 +1,180 @@
+import { connect } from 'node:net';
+import { Secret, sign, type Envelope, type OrderData } from '@micropay/protocol';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
+import { hashPin, hashWalletToken, newWalletToken } from '../src/domain/credentials.js';
+import { newApiKey } from '../src/domain/ids.js';
+import { createLogger } from '../src/log.js';
+import { startPlatform, type Platform } from '../src/platform.js';
+import { postRaw, startTestPlatform, TEST_STORE, type TestPlatform } from './helpers.js';
+
+/**
+ * The log (pino, JSON lines): a request id in every line about a request and in its X-Request-Id
+ * header; and no secret in any line, whatever goes wrong. The test runs payments, refunds, the
+ * wallet API with its token and PIN, refusals, malformed and abandoned requests, sandbox faults,
+ * failing notifications and a store that stops answering, collects every line at debug level,
+ * and searches them all for each secret it used.
+ */
+let p: TestPlatform | null = null;
+let other: Platform | null = null;
+afterEach(async () => {
+  await other?.close().catch(() => undefined);
+  other = null;
+  await p?.stop();
+  p = null;
+});
+
+const PIN = '739164';
+const DB_PASSWORD = 'db-Secret-pw-5521';
+const FAST = {
+  MICROPAY_NOTIFY_INTERVAL_MS: '50',
+  MICROPAY_NOTIFY_RETRY_SCHEDULE_S: '0,0',
+  MICROPAY_NOTIFY_TIMEOUT_MS: '500',
+  MICROPAY_REFUND_STALE_S: '1',
+  MICROPAY_SWEEP_INTERVAL_MS: '100',
+};
+
+interface Line {
+  level: string;
+  time: string;
+  msg: string;
+  reqId?: string;
+  path?: string;
+}
+
+/** A platform whose every log line lands in `lines`; on PostgreSQL its URL carries a password. */
+async function loggedPlatform(lines: string[]): Promise<Platform & { config: ReturnType<typeof loadConfig> }> {
+  const logger = createLogger('debug', (line) => void lines.push(line));
+  p = await startTestPlatform(FAST, undefined, { sandbox: true, logger });
+  if (TEST_STORE === 'sqlite') return p;
+  const url = new URL(p.dbPath);
+  url.password = DB_PASSWORD;
+  const config = loadConfig({ db: url.toString(), port: '0', host: '127.0.0.1', sandbox: true }, FAST);
+  other = await startPlatform(config, logger);
+  return { ...other, config };
+}
+
+/** A signed merchant request; the answer with its X-Request-Id header. */
+async function signed(url: string, endpoint: string, params: Record<string, string>, key: string, headers: Record<string, string> = {}) {
+  const body: Record<string, string> = { timestamp: String(Date.now()), ...params };
+  body.secureHash = sign(body, key);
+  const res = await fetch(`${url}/api/micropay/${endpoint}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, requestId: res.headers.get('x-request-id'), body: (await res.json()) as Envelope<OrderData> };
+}
+
+async function until(done: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`still not the case after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('the log', () => {
+  it('names each request by its id, and holds no key, token, PIN, payment code or password, whatever goes wrong', async () => {
+    const raw: string[] = [];
+    const platform = await loggedPlatform(raw);
+    const { url, store } = platform;
+    const key = newApiKey();
+    const merchant = await store.createMerchant({ name: 'Car park', apiKey: new Secret(key), notifyUrl: 'http://127.0.0.1:9/notify' });
+    const mchId = merchant.mchId;
+    const token = newWalletToken();
+    const wallet = await store.createWallet({ name: 'Alice', openingSen: 50_00, tokenHash: hashWalletToken(token), pinHash: await hashPin(PIN) });
+    const codes: string[] = [];
+    const walletApi = (action: string, body: Record<string, unknown>, bearer = token) =>
+      postRaw(url, `/api/wallet/${action}`, body, { Authorization: `Bearer ${bearer}` });
+    const newCode = async () => {
+      const res = await walletApi('paycode', {});
+      const code = (res.body.data as unknown as { payCode: string }).payCode;
+      codes.push(code);
+      return code;
+    };
+    const pay = async (order: string, amount: string, headers: Record<string, string> = {}) =>
+      signed(url, 'micropay', { mchId, mchOrderId: order, amount, goodsInfo: 'parking', discount: '', point: '', payCode: await newCode() }, key, headers);
+
+    // Payments: paid, repeated, refused, a bad signature, a pending one confirmed with a wrong PIN then the right one.
+    expect((await pay('o-1', '2.00')).body.code).toBe(0);
+    expect((await signed(url, 'micropay', { mchId, mchOrderId: 'o-1', amount: '2.00', goodsInfo: 'parking', discount: '', point: '', payCode: codes[0]! }, key)).body.code).toBe(1023);
+    expect((await pay('o-2', '999.00')).body.code).toBe(1028);
+    expect((await signed(url, 'micropay', { mchId, mchOrderId: 'o-3', amount: '1.00', goodsInfo: 'x', discount: '', point: '', payCode: await newCode() }, 'wrong-key')).body.code).toBe(1035);
+    const pending = await pay('o-4', '3.00', { 'X-MicroPay-Sandbox': 'pending' });
+    expect(pending.body.code).toBe(1024);
+    const orderId = pending.body.data!.wavpayOrderId;
+    expect((await walletApi('pending', {})).body.code).toBe(0);
+    expect((await walletApi('confirm', { wavpayOrderId: orderId, pin: '000000' })).body.code).toBe(9003);
+    expect((await walletApi('confirm', { wavpayOrderId: orderId, pin: PIN })).body.code).toBe(0);
+    expect((await walletApi('balance', {}, 'wt_not-a-token')).status).toBe(401);
+
+    // Refunds: one at once, one left in process and finished by the refund job.
+    expect((await signed(url, 'refund', { mchId, mchOrderId: 'o-1', mchRefundId: 'r-1', refundAmount: '1.00' }, key)).body.code).toBe(0);
+    expect((await signed(url, 'refund', { mchId, mchOrderId: 'o-1', mchRefundId: 'r-2', refundAmount: '0.50' }, key, { 'X-MicroPay-Sandbox': 'refund-hold' })).body.code).toBe(0);
+
+    // Faults: a forced fault inside the payment (answered 500, logged), a system error, a
+    // malformed body carrying the PIN and token, and a client that leaves in the middle of its body.
+    const fault = await pay('o-5', '1.00', { 'X-MicroPay-Sandbox': 'fault', 'X-Request-Id': 'trace-abc-123' });
+    expect(fault.status).toBe(500);
+    expect((await pay('o-6', '1.00', { 'X-MicroPay-Sandbox': 'system-error' })).body.code).toBe(500);
+    expect((await postRaw(url, '/api/wallet/confirm', `{"pin":"${PIN}","token":"${token}",`, { Authorization: `Bearer ${token}` })).body.code).toBe(9105);
+    await abandonedRequest(url, `{"mchId":"${mchId}","payCode":"${await newCode()}","key":"${key}",`);
+
+    // The notifications of the paid orders fail (nobody listens) until they are dead.
+    await until(() => raw.some((l) => l.includes('notification dead')));
+    await until(() => raw.some((l) => l.includes('"request aborted by the client"')));
+
+    // The store stops answering: the readiness probe and a query fail, and both are logged.
+    await store.close();
+    expect((await fetch(`${url}/health/ready`, { headers: { 'X-Request-Id': 'probe-1' } })).status).toBe(503);
+    expect((await signed(url, 'queryBill', { mchId, mchOrderId: 'o-1' }, key)).status).toBe(500);
+
+    const lines = raw.map((l) => JSON.parse(l) as Line);
+    const events = new Set(lines.map((l) => l.msg));
+    for (const e of ['request failed', 'request aborted by the client', 'notification attempt failed', 'notification dead: every attempt failed; re-drive it with `micropay notifications retry`', 'not ready']) {
+      expect(events, e).toContain(e);
+    }
+    for (const line of lines) {
+      expect(typeof line.time).toBe('string');
+      expect(['debug', 'info', 'warn', 'error']).toContain(line.level);
+      // Every line about a request carries its id.
+      if (line.path !== undefined || line.msg === 'not ready') expect(line.reqId, line.msg).toMatch(/^[A-Za-z0-9._:-]{1,128}$/);
+    }
+    // A well-formed id from the caller is kept: in the answer's header and in the log line.
+    expect(fault.requestId).toBe('trace-abc-123');
+    expect(lines.find((l) => l.msg === 'request failed' && l.reqId === 'trace-abc-123')).toBeDefined();
+    expect(lines.find((l) => l.msg === 'not ready' && l.reqId === 'probe-1')).toBeDefined();
+
+    const text = raw.join('');
+    const secrets = [key, token, hashWalletToken(token), DB_PASSWORD, ...codes];
+    for (const secret of secrets) expect(text, secret).not.toContain(secret);
+    // A PIN is short: it must not appear as a number of its own (inside a longer id is no leak).
+    expect(text).not.toMatch(new RegExp(`(?<![0-9])${PIN}(?![0-9])`));
+    expect(codes.length).toBeGreaterThanOrEqual(7);
+    expect(wallet.walletId).toMatch(/^[0-9]+$/);
+  });
+
+  it('answers every request with an X-Request-Id: the caller\'s when well-formed, else a new one', async () => {
+    p = await startTestPlatform();
+    const kept = await fetch(`${p.url}/nothing-here`, { headers: { 'X-Request-Id': 'lb-7f3a.1:2' } });
+    expect(kept.headers.get('x-request-id')).toBe('lb-7f3a.1:2');
+    for (const bad of ['has space', 'x'.repeat(129), '<script>', '']) {
+      const res = await fetch(`${p.url}/api/micropay/queryBill`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Request-Id': bad }, body: '{}' });
+      expect(res.headers.get('x-request-id'), bad).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    }
+    const a = await fetch(`${p.url}/nothing-here`);
+    const b = await fetch(`${p.url}/nothing-here`);
+    expect(a.headers.get('x-request-id')).not.toBe(b.headers.get('x-request-id'));
+  });
+});
+
+/** Sends the start of a body and leaves: the server logs the abandoned request. */
+async function abandonedRequest(url: string, partialBody: string): Promise<void> {
+  const { hostname, port } = new URL(url);
+  const socket = connect(Number(port), hostname);
+  await new Promise((r) => socket.once('connect', r));
+  socket.write(`POST /api/micropay/micropay HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n${partialBody}`);
+  await new Promise((r) => setTimeout(r, 100));
+  socket.destroy();
+}
