@@ -46,6 +46,8 @@ describe('the cashier page charges a code', () => {
     // A double submit while the charge runs is refused on the page; the server would charge it once anyway.
     await till.keyboard.press('Enter');
     await expect.poll(() => till.locator('#charge-outcome').textContent(), { timeout: 15_000 }).toBe('PAID 1.00');
+    // The refusal of the double submit is not left on screen beside the result.
+    await expect.poll(() => till.locator('#code-status').textContent()).not.toContain('still running');
     await till.screenshot({ path: screenshotPath('cashier-paid') });
     expect((await platform.cliJ<{ balance: string }>(['wallet', 'show', wallet.walletId])).balance).toBe('49.00');
     const audit = await platform.cli(['audit']);

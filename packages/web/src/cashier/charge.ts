@@ -34,7 +34,8 @@ export class Charger {
   #running: Attempt | null = null;
   #last: Attempt | null = null;
 
-  constructor(private readonly el: ChargeElements) {
+  /** `onSettled`: the charge running ended, whatever its outcome (the page clears what it said meanwhile). */
+  constructor(private readonly el: ChargeElements, private readonly onSettled: () => void = () => undefined) {
     el.again.addEventListener('click', () => {
       if (this.#last !== null) void this.#run(this.#last);
     });
@@ -71,6 +72,7 @@ export class Charger {
     } finally {
       clearInterval(poll);
       this.#running = null;
+      this.onSettled();
     }
   }
 

@@ -20,11 +20,17 @@ const who = element('till-who', HTMLElement);
 const status = element('code-status', HTMLElement);
 const amountField = element('amount', HTMLInputElement);
 const goodsField = element('goods', HTMLInputElement);
+/** A code was refused because a charge was running: said until that charge ends. */
+let refusedWhileRunning = false;
 const charger = new Charger({
   panel: element('charge', HTMLElement),
   outcome: element('charge-outcome', HTMLElement),
   detail: element('charge-detail', HTMLElement),
   again: element('charge-again', HTMLButtonElement),
+}, () => {
+  // "Still running" no longer holds once the result is shown.
+  if (refusedWhileRunning) say(status, '', 'info');
+  refusedWhileRunning = false;
 });
 const field = new CodeField(
   { form: element('take-code', HTMLFormElement), field: element('code', HTMLInputElement), status },
@@ -72,7 +78,9 @@ function chargeTakenCode(): void {
   const started = charger.start(amount, goodsField.value.trim() || 'Sale', takenCode);
   // Either way the code is spent: a scan while a charge runs is not kept for later.
   takenCode = null;
-  if (!started) say(status, 'A charge is still running: wait for its result.', 'error');
+  if (started) return;
+  refusedWhileRunning = true;
+  say(status, 'A charge is still running: wait for its result.', 'error');
 }
 
 function enter(cashier: SignedInCashier): void {
