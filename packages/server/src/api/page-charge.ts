@@ -14,9 +14,12 @@ import { withPageSession } from './page-session.js';
 export const charge = withPageSession('cashier', 'changes', async (ctx, req, session) => {
   const parsed = parse(() => parseCharge(req.body));
   if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
-  const { mchId } = cashierOf(session);
+  const cashier = cashierOf(session);
+  const { mchId } = cashier;
   const merchant = await ctx.store.findMerchant(mchId);
   if (merchant === null) return answer(ResultCode.NO_RECORD);
+  // Recorded for this cashier before it runs, so the till lists and refunds its own charges only.
+  if (await ctx.store.startCashierCharge(cashier, parsed.value.mchOrderId) === 'TAKEN') return answer(ResultCode.ORDER_ID_TAKEN);
   const client = new MicroPayClient({ baseUrl: ownUrl(req), mchId, apiKey: merchant.apiKey.expose() });
   try {
     // Past the confirmation window the platform fails the order itself; the flow then closes it.
