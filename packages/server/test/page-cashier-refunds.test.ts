@@ -220,4 +220,14 @@ describe('a refund from the till', () => {
     }
     expect([await refundCount(), await balance(walletId)]).toEqual([0, 9_00]);
   });
+
+  it("a disabled merchant's till refunds nothing, as its API would not (1022)", async () => {
+    const shop = await createMerchant(p);
+    const lane = await till(shop);
+    const { walletId } = await charged(lane, 'sale-6');
+    await p.store.setMerchantStatus(shop.mchId, 'disabled');
+    const r = await call('cashier/refund', { mchOrderId: 'sale-6', mchRefundId: 'r-6', refundAmount: '0.50' }, lane);
+    expect(r.code).toBe(1022);
+    expect([await refundCount(), await balance(walletId)]).toEqual([0, 9_00]);
+  });
 });

@@ -60,6 +60,8 @@ export const refundCharge = withPageSession('cashier', 'changes', async (ctx, re
     };
   });
   if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
+  // As the merchant API refuses a disabled merchant's refunds (merchant-auth.ts), so does the till.
+  if ((await ctx.store.findMerchant(cashier.mchId))?.status !== 'active') return answer(ResultCode.MERCHANT_LOCKED);
   const decision = await ctx.store.refundCashierCharge(cashier, parsed.value);
   if (decision.kind === 'notYours') return answer(ResultCode.NOT_THIS_CASHIERS_CHARGE);
   const code = refundResultCode(decision);
