@@ -109,7 +109,7 @@ describe('the cashier page after the charge', () => {
     expect(await receipt.locator('.receipt-merchant').textContent()).toBe('Corner Shop');
     expect(facts).toMatchObject({ Status: 'Refunded', Goods: 'Flat white', 'Payment code': `•••• ${digits.slice(-4)}`, Cashier: 'lane-1' });
     expect(facts.Time).toMatch(PEOPLE_TIME);
-    expect(facts.Order).toBe(await row.getAttribute('data-mch-order-id'));
+    expect(facts['Till order']).toBe(await row.getAttribute('data-mch-order-id'));
     expect(Object.entries(facts).filter(([k]) => k!.startsWith('Refund ')).map(([, v]) => v!.split(' · ').slice(0, 2).join(' · '))).toEqual(['0.40 · Refunded', '0.60 · Refunded']);
     expect(await receipt.textContent()).not.toContain(digits);
     await shot(till, 'cashier-receipt', { fullPage: true });
