@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HISTORY_PAGE_SIZE } from '../src/api/page-wallet-account.js';
 import { SESSION_IDLE_MS, SESSION_MAX_MS, SIGN_IN_LINK_TTL_MS } from '../src/domain/page-access.js';
 import { sql } from './db-access.js';
+import { docBlock } from './doc-blocks.js';
 import { createMerchant, ManualClock, startTestPlatform, type TestMerchant, type TestPlatform } from './helpers.js';
 
 /**
@@ -87,6 +88,18 @@ async function wholeHistory(s: Session): Promise<Movement[][]> {
   return pages;
 }
 
+/** A JSON value with each string replaced by what kind of text it is: an example and a live answer share it. */
+function shape(v: unknown): unknown {
+  if (Array.isArray(v)) return v.length === 0 ? [] : [shape(v[0])];
+  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, shape(x)]));
+  if (typeof v !== 'string') return v;
+  const kinds: [string, RegExp][] = [
+    ['22-digit id', /^\d{22}$/], ['amount', /^-?\d+\.\d\d$/], ['wire time', /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/],
+    ['zoned time', /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d\d:\d\d$/], ['digits', /^\d+$/],
+  ];
+  return kinds.find(([, re]) => re.test(v))?.[0] ?? (['REFUNDED', 'REFUND', 'success', 'Asia/Kuala_Lumpur'].includes(v) ? v : 'text');
+}
+
 async function count(table: string): Promise<number> {
   return Number((await sql<{ n: number | string }>(p.store, `SELECT COUNT(*) AS n FROM ${table}`))[0]!.n);
 }
@@ -142,6 +155,9 @@ describe('the history', () => {
     expect(all.find((t) => t.amount === '-0.02')).toMatchObject({ merchantName: 'Kedai Kopi', status: 'REFUNDED' });
     expect(all.find((t) => t.amount === '-0.03')).toMatchObject({ status: 'PAID' });
     expect(all.at(-1)).toMatchObject({ type: 'TOPUP', amount: '100.00', merchantName: null, status: null });
+    // docs/pages.md's example answer has the live answer's shape.
+    const live = await fetch(`${p.url}/api/page/wallet/history`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...as(s, null) }, body: '{}' });
+    expect(shape(await live.json())).toEqual(shape(JSON.parse(docBlock('pages.md', 'wallet-history-answer'))));
     // Times in the platform's zone (UTC+8), as a person reads them.
     expect(all.at(-1)).toMatchObject({ time: '2026-12-05 14:00:00', zonedTime: '2026-12-05 14:00:00 +08:00' });
   });
