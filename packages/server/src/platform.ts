@@ -15,6 +15,9 @@ import { SqliteServeLock } from './store/sqlite/serve-lock.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
 import type { Store } from './store/store.js';
 
+/** How often expired page sessions and spent sign-in links are swept: housekeeping, not a rule. */
+const PAGE_ACCESS_SWEEP_INTERVAL_MS = 60_000;
+
 export interface Platform {
   readonly url: string;
   /** The admin listener's URL (/health/*, /metrics) with --admin-port; null when they are on `url`. */
@@ -152,6 +155,8 @@ export async function startPlatform(
     // A refund whose request died between its two transactions is finished here, also after a
     // restart. It waits a few seconds first so it does not race a request that is still running.
     startJob('refunds', config.sweepIntervalMs, () => store.finishStaleRefunds(config.refundStaleS * 1000), logger),
+    // Expired page sessions and spent sign-in links are deleted (requests refuse them anyway).
+    startJob('page-access', PAGE_ACCESS_SWEEP_INTERVAL_MS, () => store.sweepPageAccess(), logger),
     // Signed notifications to merchants, from the outbox; posted outside any transaction.
     startNotificationWorker(config, store, clock, logger),
   ];

@@ -4,6 +4,7 @@ import { downloadBill, queryOrderRefunds, queryRefund, refund } from '../api/ref
 import { charge, chargeStatus } from '../api/page-charge.js';
 import { cashierSession, cashierSignIn, cashierSignOut } from '../api/page-cashier.js';
 import { chargeReceipt, recentCharges, refundCharge } from '../api/page-cashier-charges.js';
+import { walletBalance, walletFreeze, walletHistory } from '../api/page-wallet-account.js';
 import { walletPayCode, walletSession, walletSignInWithLink, walletSignInWithPin, walletSignOut } from '../api/page-wallet.js';
 import { confirmPayment, declinePayment, issuePayCode, listPending, showBalance } from '../api/wallet-api.js';
 
@@ -31,6 +32,9 @@ export const ROUTES: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['/api/page/wallet/sign-in-link', walletSignInWithLink],
   ['/api/page/wallet/paycode', walletPayCode],
   ['/api/page/wallet/sign-out', walletSignOut],
+  ['/api/page/wallet/balance', walletBalance],
+  ['/api/page/wallet/history', walletHistory],
+  ['/api/page/wallet/freeze', walletFreeze],
   ['/api/page/cashier/session', cashierSession],
   ['/api/page/cashier/sign-in', cashierSignIn],
   ['/api/page/cashier/sign-out', cashierSignOut],

@@ -26,7 +26,7 @@ type ServiceMethods =
   | 'confirmPending' | 'declinePending' | 'closeOrder' | 'sweep'
   | 'requestRefund' | 'finishRefund' | 'refund' | 'finishStaleRefunds'
   | 'createWallet' | 'topUp' | 'issuePayCode' | 'setWalletStatus' | 'updateWalletSecurity'
-  | 'openPageSession' | 'usePageSession' | 'endPageSession' | 'issueSignInLink' | 'signInWithLink'
+  | 'openPageSession' | 'usePageSession' | 'endPageSession' | 'sweepPageAccess' | 'issueSignInLink' | 'signInWithLink'
   | 'createCashier' | 'resetCashierPassword' | 'signInCashier'
   | 'startCashierCharge' | 'refundCashierCharge';
 
@@ -154,6 +154,10 @@ export abstract class ServiceStore implements StorePort, Pick<Store, ServiceMeth
 
   endPageSession(sessionId: string): Promise<void> {
     return pageAccess.endSession(this, sessionId);
+  }
+
+  sweepPageAccess(): Promise<void> {
+    return pageAccess.sweepPageAccess(this);
   }
 
   issueSignInLink(walletId: string): Promise<pageAccess.LinkIssue> {

@@ -120,12 +120,14 @@ export function toNotification(r: Row): Notification {
 /** A wallet's posting as its holder sees it; both stores select these columns. */
 export function toWalletTransaction(r: Row): WalletTransaction {
   return {
+    postingId: r.posting_id as number,
     entryId: r.entry_id as number,
     kind: r.kind as WalletTransaction['kind'],
     amountSen: r.amount_sen as number,
     orderId: r.order_id as string | null,
     refundId: r.refund_id as string | null,
     merchantName: r.merchant_name as string | null,
+    status: (r.status as string | null | undefined) ?? null,
     createdAtMs: r.created_at_ms as number,
   };
 }

@@ -1,4 +1,5 @@
 import { element, say } from '../shared/page.js';
+import { Account } from './account.js';
 import { CodeLifetime } from './code-lifetime.js';
 import { CodeScreen } from './code-screen.js';
 import { issuePayCode } from './paycode-api.js';
@@ -23,6 +24,8 @@ const renewButton = element('renew', HTMLButtonElement);
 const signOutButton = element('sign-out', HTMLButtonElement);
 const screen = new CodeScreen({ qr: element('qr', HTMLElement), barcode: element('barcode', HTMLElement), digits: element('digits', HTMLButtonElement) });
 const lifetime = new CodeLifetime(element('countdown', HTMLElement), () => void showNextCode());
+// The account part below the code screen (account.ts); freezing there takes the code away.
+const account = new Account({ signedOut: (message) => showSignIn(message), frozen: () => void showNextCode() });
 
 // Only the answer to the latest request is shown: a slow earlier answer carries a retired code.
 let latestRequest = 0;
@@ -37,7 +40,10 @@ renewButton.addEventListener('click', () => void showNextCode());
 signOutButton.addEventListener('click', () => void signOut('wallet').then(() => showSignIn('You are signed out.', 'info')));
 // Timers sleep with the phone: back on screen, the code shown may be dead, so get a fresh one.
 document.addEventListener('visibilitychange', () => {
-  if (document.visibilityState === 'visible' && !codeSection.hidden) void showNextCode();
+  if (document.visibilityState === 'visible' && !codeSection.hidden) {
+    void showNextCode();
+    void account.refresh();
+  }
 });
 
 void start();
@@ -60,12 +66,14 @@ function enter(wallet: SignedInWallet): void {
   walletLine.textContent = wallet.name === undefined ? `Wallet ${wallet.walletId}` : `${wallet.name} · wallet ${wallet.walletId}`;
   if (wallet.available !== undefined) walletLine.textContent += ` · available ${wallet.available}`;
   void showNextCode();
+  void account.refresh();
 }
 
 function showSignIn(message = '', tone: 'info' | 'error' = 'error'): void {
   lifetime.stop();
   screen.clear();
   codeSection.hidden = true;
+  account.hide();
   signInForm.hidden = false;
   say(pageStatus, '');
   say(signInError, message, tone);

@@ -226,6 +226,19 @@ CREATE INDEX notifications_dead ON notifications (status) WHERE status = 'dead';
     // The same table on both stores, written once (docs/pages.md).
     sql: cashierChargesSchema('BIGINT', ''),
   },
+  {
+    version: 8,
+    name: 'postings by account, newest first: the wallet page pages its history by posting id',
+    sql: `
+-- A wallet's history is read a page at a time, older than the last posting shown
+-- (recentTransactions). Keyed by account alone, the index gives the account's postings in no useful
+-- order, so each page sorted them all; keyed by (account, posting), a page is one index range. It
+-- replaces the old index rather than adding one: a posting still writes one index entry, and every
+-- lookup by account alone uses the new one. (SQLite walks its per-account posting chain instead.)
+CREATE INDEX postings_by_account_newest ON postings (account_id, posting_id);
+DROP INDEX postings_by_account;
+`,
+  },
 ];
 
 /**

@@ -229,17 +229,20 @@ export class PgStore extends ServiceStore implements Store {
     await this.pool.query('UPDATE wallets SET pin_failures = 0 WHERE wallet_id = $1 AND pin_failures = $2', [walletId, countAfterTaking]);
   }
 
-  async recentTransactions(walletId: string, limit: number): Promise<WalletTransaction[]> {
+  async recentTransactions(walletId: string, limit: number, beforePostingId?: number): Promise<WalletTransaction[]> {
+    // Keyset paging on postings_by_account_newest (migration 7): older than a posting of this wallet.
     const { rows } = await this.pool.query(
-      `SELECT e.entry_id, e.kind, p.amount_sen, e.order_id, e.refund_id, e.created_at_ms, m.name AS merchant_name
+      `SELECT p.posting_id, e.entry_id, e.kind, p.amount_sen, e.order_id, e.refund_id, e.created_at_ms, m.name AS merchant_name,
+              CASE WHEN e.refund_id IS NOT NULL THEN r.status ELSE o.status END AS status
          FROM postings p
          JOIN journal_entries e ON e.entry_id = p.entry_id
          LEFT JOIN refunds r ON r.refund_id = e.refund_id
          LEFT JOIN orders o ON o.order_id = COALESCE(e.order_id, r.order_id)
          LEFT JOIN merchants m ON m.mch_id = o.mch_id
         WHERE p.account_id = $1
-        ORDER BY e.entry_id DESC LIMIT $2`,
-      [walletAccount(walletId), limit],
+          AND ($3::bigint IS NULL OR p.posting_id < (SELECT b.posting_id FROM postings b WHERE b.posting_id = $3 AND b.account_id = $1))
+        ORDER BY p.posting_id DESC LIMIT $2`,
+      [walletAccount(walletId), limit, beforePostingId ?? null],
     );
     return (rows as Row[]).map(toWalletTransaction);
   }

@@ -204,8 +204,9 @@ export class SqliteStore extends ServiceStore implements Store {
     await this.transaction(() => this.#s.clearPinTries.run(walletId, countAfterTaking));
   }
 
-  async recentTransactions(walletId: string, limit: number): Promise<WalletTransaction[]> {
-    return (this.#s.recentTransactions.all(walletAccount(walletId), limit) as Row[]).map(toWalletTransaction);
+  async recentTransactions(walletId: string, limit: number, beforePostingId?: number): Promise<WalletTransaction[]> {
+    const rows = this.#s.recentTransactions.all({ account: walletAccount(walletId), limit, before: beforePostingId ?? null }) as Row[];
+    return rows.map(toWalletTransaction);
   }
 
   async listPendingOrders(walletId: string): Promise<Order[]> {
@@ -427,17 +428,25 @@ function prepare(db: Database.Database) {
     clearPinTries: db.prepare('UPDATE wallets SET pin_failures = 0 WHERE wallet_id = ? AND pin_failures = ?'),
     walletPinHash: db.prepare('SELECT pin_hash FROM wallets WHERE wallet_id = ?'),
     recentTransactions: db.prepare(
-      // Walks the account's posting chain from its latest posting, newest first (see migration 2).
+      // Walks the account's posting chain (see migration 2), newest first: from its latest posting,
+      // or from the one before @before when @before is a posting of this account (else from none).
+      // Each step is a primary-key lookup, however long the wallet's history.
       `WITH RECURSIVE chain (posting_id, n) AS (
-         SELECT last_posting_id, 1 FROM accounts WHERE id = ? AND last_posting_id IS NOT NULL
+         SELECT start, 1 FROM (
+           SELECT CASE WHEN @before IS NULL THEN a.last_posting_id
+                       ELSE (SELECT b.prev_posting_id FROM postings b WHERE b.posting_id = @before AND b.account_id = a.id) END AS start
+             FROM accounts a WHERE a.id = @account)
+          WHERE start IS NOT NULL
          UNION ALL
          SELECT p.prev_posting_id, c.n + 1 FROM chain c JOIN postings p ON p.posting_id = c.posting_id
-          WHERE p.prev_posting_id IS NOT NULL AND c.n < ?)
-       SELECT e.entry_id, e.kind, p.amount_sen, e.order_id, e.refund_id, e.created_at_ms, m.name AS merchant_name
+          WHERE p.prev_posting_id IS NOT NULL AND c.n < @limit)
+       SELECT p.posting_id, e.entry_id, e.kind, p.amount_sen, e.order_id, e.refund_id, e.created_at_ms, m.name AS merchant_name,
+              CASE WHEN e.refund_id IS NOT NULL THEN r.status ELSE o.status END AS status
          FROM chain c
          JOIN postings p ON p.posting_id = c.posting_id
          JOIN journal_entries e ON e.entry_id = p.entry_id
-         LEFT JOIN orders o ON o.order_id = COALESCE(e.order_id, (SELECT r.order_id FROM refunds r WHERE r.refund_id = e.refund_id))
+         LEFT JOIN refunds r ON r.refund_id = e.refund_id
+         LEFT JOIN orders o ON o.order_id = COALESCE(e.order_id, r.order_id)
          LEFT JOIN merchants m ON m.mch_id = o.mch_id
         ORDER BY p.posting_id DESC`,
     ),
