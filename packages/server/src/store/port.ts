@@ -33,7 +33,13 @@ export type ViewRequest =
   /** A wallet sign-in link by the hash of its token, locked, with its wallet. */
   | { readonly view: 'signInLink'; readonly linkHash: string }
   /** A merchant and its cashier of this name, locked (the cashier, when there is one). */
-  | { readonly view: 'cashier'; readonly mchId: string; readonly name: string };
+  | { readonly view: 'cashier'; readonly mchId: string; readonly name: string }
+  /**
+   * The merchants whose keys are not encrypted under the store's current master key, locked, in
+   * mchId order: those still in plain text (written before migration 8), and unless `plainOnly`
+   * those under another master key (a rotation: secrets/merchant-key-vault.ts).
+   */
+  | { readonly view: 'merchantsToReseal'; readonly plainOnly: boolean };
 
 export interface ViewOf {
   none: null;
@@ -47,6 +53,7 @@ export interface ViewOf {
   pageSession: PageSession | null;
   signInLink: { readonly link: SignInLink; readonly wallet: Wallet | null } | null;
   cashier: { readonly merchant: Merchant | null; readonly cashier: Cashier | null };
+  merchantsToReseal: readonly Merchant[];
 }
 
 export type ViewName = ViewRequest['view'];

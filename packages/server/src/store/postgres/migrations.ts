@@ -219,6 +219,14 @@ ALTER TABLE merchants ADD COLUMN key_first_used_at_ms BIGINT;
 CREATE INDEX notifications_dead ON notifications (status) WHERE status = 'dead';
 `,
   },
+  {
+    version: 8,
+    name: 'merchant keys encrypted at rest: the master key id beside the ciphertexts',
+    sql: `
+-- See the SQLite migration 8. Adding a nullable column without a default is instant.
+ALTER TABLE merchants ADD COLUMN master_key_id TEXT;
+`,
+  },
 ];
 
 /**
