@@ -11,6 +11,7 @@ import { MasterKeyError, MerchantKeyVault } from '../src/secrets/merchant-key-va
 import { MERCHANT_CACHE_TTL_MS } from '../src/store/merchant-cache.js';
 import type { Store } from '../src/store/store.js';
 import { execute, sql } from './db-access.js';
+import { docBlock } from './doc-blocks.js';
 import {
   createWalletWithCode,
   emptyTestDatabase,
@@ -254,6 +255,9 @@ describe('rotating the master key', () => {
       expect(r.stderr).not.toMatch(/\n\s+at /);
       for (const secret of [wrongKey, TEST_MASTER_KEY, merchant.key]) expect(r.stderr + r.stdout).not.toContain(secret);
     }
+    // docs/operations.md shows these three lines, key ids aside.
+    const ids = (text: string) => text.replace(/mk-[0-9a-f]{16}/g, 'mk-ID');
+    expect(ids([missing, malformed, wrong].map((r) => r.stderr).join(''))).toBe(ids(docBlock('operations.md', 'master-key-errors')));
     // A command that reads no merchant key needs no master key.
     expect((await runCli(['audit', '--db', db.dbPath], { env: { MICROPAY_MASTER_KEY: '' } })).code).toBe(0);
   });
