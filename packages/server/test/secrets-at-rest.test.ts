@@ -62,7 +62,7 @@ async function pays(p: { url: string }, m: TestMerchant, key: string, payCode: s
 }
 
 describe('merchant keys at rest', () => {
-  it('a copy of the store holds no merchant key, in plain text, base64 or hex; payments still verify with each key', async () => {
+  it('a copy of the store holds no merchant key (plain, base64 or hex), wallet token or cashier password; payments still verify with each key', async () => {
     const p = await startTestPlatform();
     cleanup.push(() => p.stop());
     const generatedKey = newApiKey();
@@ -80,11 +80,18 @@ describe('merchant keys at rest', () => {
     expect(await pays(p, m2, importedKey, (await createWalletWithCode(p, 10_00)).payCode, 'rest-imported')).toBe(0);
     expect(await pays(p, m2, generatedKey, (await createWalletWithCode(p, 10_00)).payCode, 'rest-wrong-key')).toBe(1035);
 
+    // Wallet tokens and cashier passwords, made by the CLI as an operator makes them, are hashed.
+    const wallet = await runCli(['wallet', 'create', '--name', 'Token Holder', '--pin', '905173', '--db', p.dbPath, '--json']);
+    const { token } = JSON.parse(wallet.stdout) as { token: string };
+    const cashier = await runCli(['cashier', 'create', '--mch-id', generated.mchId, '--name', 'lane-1', '--db', p.dbPath, '--json']);
+    const { password } = JSON.parse(cashier.stdout) as { password: string };
+    expect([token.length, password.length].every((n) => n >= 16)).toBe(true);
+
     const raw = await rawStore(p);
     // The copy is the real one: the merchants' names and orders are in it.
     expect(raw).toContain('Imported Canteen');
     expect(raw).toContain('rest-imported');
-    for (const key of [generatedKey, rolledKey, importedKey]) {
+    for (const key of [generatedKey, rolledKey, importedKey, token, password]) {
       for (const form of encodings(key)) expect(raw.includes(form), `a key in the copy, as ${form}`).toBe(false);
     }
     const rows = await sql<{ mch_id: string; api_key: string; previous_api_key: string | null; master_key_id: string }>(
