@@ -230,7 +230,7 @@ CREATE INDEX notifications_dead ON notifications (status) WHERE status = 'dead';
     sql: `
 -- api_key and previous_api_key hold AES-256-GCM ciphertexts (secrets/merchant-key-vault.ts) under
 -- the master key named here; NULL: keys written before this migration, still plain text. The first
--- open with a master key encrypts those in one transaction (platform.ts, sealPlainMerchantKeys).
+-- open with a master key encrypts those in one transaction (platform.ts openStore, resealMerchantKeys).
 ALTER TABLE merchants ADD COLUMN master_key_id TEXT;
 `,
   },
