@@ -53,6 +53,13 @@ export interface Store extends StoreOps {
    */
   recordKeyFirstUse(mchId: string, key: Secret): Promise<void>;
   updateMerchant(mchId: string, changes: { name?: string; notifyUrl?: string | null }): Promise<Merchant | null>;
+  /** The ids of the master keys the stored merchant keys are encrypted under (secrets/). */
+  merchantMasterKeyIds(): Promise<string[]>;
+  /**
+   * Re-encrypts merchant keys under the current master key, in one transaction: those still in
+   * plain text (`plain`), or every one not under it (`all`: a rotation). How many merchants changed.
+   */
+  resealMerchantKeys(scope: 'plain' | 'all'): Promise<number>;
 
   /** Creates a wallet; a positive opening balance is booked as a top-up in the same transaction. */
   createWallet(input: NewWallet): Promise<Wallet>;

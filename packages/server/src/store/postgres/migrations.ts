@@ -239,6 +239,14 @@ CREATE INDEX postings_by_account_newest ON postings (account_id, posting_id);
 DROP INDEX postings_by_account;
 `,
   },
+  {
+    version: 9,
+    name: 'merchant keys encrypted at rest: the master key id beside the ciphertexts',
+    sql: `
+-- See the SQLite migration 8. Adding a nullable column without a default is instant.
+ALTER TABLE merchants ADD COLUMN master_key_id TEXT;
+`,
+  },
 ];
 
 /**

@@ -47,6 +47,7 @@ import { sqlList } from '../sql-list.js';
 import { WALLET_COLUMNS } from './rows.js';
 import { SqliteViews } from './views.js';
 import { WriteTurns, type MainWrite } from './write-turns.js';
+import type { MerchantKeyVault } from '../../secrets/merchant-key-vault.js';
 
 export interface SqliteStoreOptions {
   readonly clock: Clock;
@@ -60,6 +61,8 @@ export interface SqliteStoreOptions {
   readonly paymentThread?: boolean;
   /** Payments held waiting to be written before more are turned away (tests set it small). */
   readonly maxWaitingPayments?: number;
+  /** Seals and opens merchant keys (secrets/merchant-key-vault.ts). */
+  readonly merchantKeys: MerchantKeyVault;
 }
 
 interface QueuedPayment {
@@ -93,6 +96,7 @@ export class SqliteStore extends ServiceStore implements Store {
   /** Every write on this thread's connection runs through it (./write-turns.ts). */
   #mainWrite: MainWrite = async (write) => write();
   readonly #s: ReturnType<typeof prepare>;
+  readonly #keys: MerchantKeyVault;
   /** Group commit's counters (store.ts): a payment that throws is retried within its batch, never a fallback. */
   readonly batchStats = { batches: 0, payments: 0, fallbacks: 0 };
   readonly codeSchemaVersion = Math.max(...SQLITE_MIGRATIONS.map((m) => m.version));
@@ -107,8 +111,9 @@ export class SqliteStore extends ServiceStore implements Store {
     this.#waiting = new WaitingPayments(options.maxWaitingPayments);
     migrate(this.db);
     this.#s = prepare(this.db);
-    this.#effects = new SqliteEffects(this.db);
-    this.#views = new SqliteViews(this.db);
+    this.#keys = options.merchantKeys;
+    this.#effects = new SqliteEffects(this.db, options.merchantKeys);
+    this.#views = new SqliteViews(this.db, options.merchantKeys);
     const writerOptions = { timeZone: options.timeZone, policy: options.policy, newOrderTimeoutMs: options.newOrderTimeoutMs };
     if (options.paymentThread && path !== ':memory:') {
       const turns = new WriteTurns();
@@ -158,7 +163,11 @@ export class SqliteStore extends ServiceStore implements Store {
   }
 
   async listMerchants(): Promise<Merchant[]> {
-    return (this.#s.listMerchants.all() as Row[]).map(toMerchant);
+    return (this.#s.listMerchants.all() as Row[]).map((r) => toMerchant(r, this.#keys));
+  }
+
+  async merchantMasterKeyIds(): Promise<string[]> {
+    return (this.#s.masterKeyIds.all() as { master_key_id: string }[]).map((r) => r.master_key_id);
   }
 
   async merchantBalances(mchIds?: readonly string[]): Promise<Map<string, number>> {
@@ -411,6 +420,7 @@ function prepare(db: Database.Database) {
     cashierChargesPage: db.prepare(sqliteSql(CASHIER_CHARGES_PAGE)),
     refundsOfOrder: db.prepare(sqliteSql(REFUNDS_OF_ORDER)),
     listMerchantIds: db.prepare('SELECT mch_id FROM merchants'),
+    masterKeyIds: db.prepare('SELECT DISTINCT master_key_id FROM merchants WHERE master_key_id IS NOT NULL ORDER BY 1'),
     accountBalances: db.prepare('SELECT id, balance_sen FROM accounts WHERE id IN (SELECT value FROM json_each(?))'),
 
     findWalletByToken: db.prepare(
