@@ -41,6 +41,8 @@ export interface Config {
   readonly notifyRetryScheduleS: readonly number[];
   /** Browser origins allowed to call the wallet API (CORS); empty: none (http/cors.ts). */
   readonly walletCorsOrigins: readonly string[];
+  /** On SIGTERM/SIGINT: how long the drain (requests in flight, the last batch, jobs, store) may take. */
+  readonly shutdownTimeoutMs: number;
 }
 
 /** About 24 hours in all: quick retries for a blip, then hourly and longer for an outage. */
@@ -100,6 +102,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     notifyTimeoutMs: integer('MICROPAY_NOTIFY_TIMEOUT_MS', setting(undefined, 'MICROPAY_NOTIFY_TIMEOUT_MS'), 5_000, 100, 60_000),
     notifyRetryScheduleS: schedule('MICROPAY_NOTIFY_RETRY_SCHEDULE_S', setting(undefined, 'MICROPAY_NOTIFY_RETRY_SCHEDULE_S')),
     walletCorsOrigins: origins('MICROPAY_WALLET_CORS_ORIGINS', setting(undefined, 'MICROPAY_WALLET_CORS_ORIGINS')),
+    shutdownTimeoutMs: integer('MICROPAY_SHUTDOWN_TIMEOUT_MS', setting(undefined, 'MICROPAY_SHUTDOWN_TIMEOUT_MS'), 10_000, 100, 600_000),
   };
 }
 
