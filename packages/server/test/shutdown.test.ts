@@ -5,6 +5,7 @@ import { loadConfig } from '../src/config.js';
 import { openStore } from '../src/platform.js';
 import type { Store } from '../src/store/store.js';
 import { createMerchant, createWalletWithCode, emptyTestDatabase, micropayParams, startTestPlatform, type TestPlatform } from './helpers.js';
+import { markedBlocks, readDoc } from './doc-blocks.js';
 import { cliJson, runCli, startServerProcess, stopAllChildren } from './process-helpers.js';
 
 /**
@@ -74,7 +75,8 @@ describe('the drain, step by step (in process)', () => {
         // Draining: ready says so on the admin port, and the API's port takes no new connection.
         const ready = await fetch(`${p!.adminUrl}/health/ready`);
         expect(ready.status).toBe(503);
-        expect(await ready.json()).toMatchObject({ status: 'not ready', failing: ['shutdown'] });
+        // Exactly as docs/operations.md shows it.
+        expect(await ready.json()).toEqual(JSON.parse(markedBlocks(readDoc('operations.md')).get('ready-shutting-down')!));
         await expect(fetch(`${p!.url}/health/live`)).rejects.toThrow();
       },
     );
