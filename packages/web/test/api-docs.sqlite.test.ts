@@ -43,8 +43,13 @@ describe('the API reference page', () => {
     const micropay = page.locator('#operations-Merchant_API-micropay');
     await expect.poll(() => micropay.textContent()).toContain('1028 insufficient balance');
     await page.screenshot({ path: screenshotPath('api-docs'), fullPage: false });
+    // The payment's answers: each HTTP status with its result codes, and the order it carries.
+    const responses = micropay.locator('.responses-wrapper');
+    await responses.scrollIntoViewIfNeeded();
+    await responses.screenshot({ path: screenshotPath('api-docs-micropay') });
     mkdirSync(DOCS_IMAGES, { recursive: true });
     copyFileSync(screenshotPath('api-docs'), `${DOCS_IMAGES}api-docs.png`);
+    copyFileSync(screenshotPath('api-docs-micropay'), `${DOCS_IMAGES}api-docs-micropay.png`);
 
     expect([...origins]).toEqual([platform.server.url]);
     expect(problems).toEqual([]);
