@@ -53,13 +53,14 @@ describe('the drain, step by step (in process)', () => {
     const late = await createWalletWithCode(p, 100_00, 'Late');
     expect((await fetch(`${p.adminUrl}/health/ready`)).status).toBe(200);
 
-    // A payment whose answer is held 1.5 s (sandbox): in flight when the stop begins.
+    // A payment whose answer is held 2.5 s (sandbox): in flight when the stop begins.
     const inFlight = fetch(`${p.url}/api/micropay/micropay`, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'X-MicroPay-Sandbox': 'slow=1500' },
+      headers: { 'Content-Type': 'application/json', 'X-MicroPay-Sandbox': 'slow=2500' },
       body: signedBody(micropayParams(m, 'in-flight', '3.00', slow.payCode), m.key),
     });
-    await new Promise((r) => setTimeout(r, 300));
+    // The payment is decided before the sandbox holds its answer: once recorded, it is in flight.
+    await expect.poll(() => p!.store.findOrder(m.mchId, 'in-flight'), { timeout: 10_000 }).not.toBeNull();
 
     // A payment whose request line has arrived, but not the rest, when the stop begins.
     let closing: Promise<void> | undefined;
@@ -69,7 +70,8 @@ describe('the drain, step by step (in process)', () => {
       'POST /api/micropay/micropay HTTP/1.1\r\nHost: micropay\r\n',
       `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
       async () => {
-        await new Promise((r) => setTimeout(r, 100));
+        // Time for the first bytes to be read: from then on the connection is not idle.
+        await new Promise((r) => setTimeout(r, 300));
         closing = p!.close();
         await new Promise((r) => setTimeout(r, 100));
         // Draining: ready says so on the admin port, and the API's port takes no new connection.
@@ -221,6 +223,14 @@ describe('micropay serve gets SIGTERM under payment load', () => {
     expect(JSON.parse(audit.stdout)).toMatchObject({ ok: true });
   }, 90_000);
 
+  it('stops the same way on SIGINT', async () => {
+    const server = await startServerProcess(['--db', dbPath, '--port', '0']);
+    expect((await fetch(`${server.url}/health/ready`)).status).toBe(200);
+    server.child.kill('SIGINT');
+    expect(await server.exited).toEqual({ code: 0, signal: null });
+    expect(server.stderr()).toContain('"msg":"stopped"');
+  });
+
   it('exits 1 with a log line when the drain outlasts MICROPAY_SHUTDOWN_TIMEOUT_MS', async () => {
     const server = await startServerProcess(['--db', dbPath, '--port', '0', '--sandbox'], {
       env: { MICROPAY_SHUTDOWN_TIMEOUT_MS: '300' },
@@ -233,7 +243,16 @@ describe('micropay serve gets SIGTERM under payment load', () => {
       headers: { 'Content-Type': 'application/json', 'X-MicroPay-Sandbox': 'slow=5000' },
       body: signedBody({ mchId: mchId!, mchOrderId: 'held', amount: '1.00', goodsInfo: 'x', payCode: payCode! }, key!),
     }).catch((error: unknown) => error);
-    await new Promise((r) => setTimeout(r, 300));
+    // Recorded, so in flight: its answer is still held.
+    const recorded = async () => {
+      const res = await fetch(`${server.url}/api/micropay/queryBill`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: signedBody({ mchId: mchId!, mchOrderId: 'held' }, key!),
+      });
+      return ((await res.json()) as Envelope<OrderData>).code;
+    };
+    await expect.poll(recorded, { timeout: 10_000 }).toBe(0);
     server.child.kill('SIGTERM');
     const exit = await server.exited;
     expect(exit).toEqual({ code: 1, signal: null });
