@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { checkSchemaNotNewer, type Migration } from '../store.js';
 import { pageAccessSchema } from '../page-access-schema.js';
+import { cashierChargesSchema } from '../cashier-charge-sql.js';
 
 /**
  * Versioned schema for the PostgreSQL store: the same tables as SQLite's, in PostgreSQL's types,
@@ -218,6 +219,12 @@ ALTER TABLE merchants ADD COLUMN key_first_used_at_ms BIGINT;
 -- See the SQLite migration 6.
 CREATE INDEX notifications_dead ON notifications (status) WHERE status = 'dead';
 `,
+  },
+  {
+    version: 7,
+    name: 'which cashier took which charge at the cashier page',
+    // The same table on both stores, written once (docs/pages.md).
+    sql: cashierChargesSchema('BIGINT', ''),
   },
 ];
 

@@ -1,5 +1,6 @@
 import type { Migration } from '../store.js';
 import { pageAccessSchema } from '../page-access-schema.js';
+import { cashierChargesSchema } from '../cashier-charge-sql.js';
 
 /**
  * Versioned schema for the SQLite store. Append new migrations; never edit an applied one.
@@ -223,5 +224,11 @@ ALTER TABLE merchants ADD COLUMN key_first_used_at_ms INTEGER;
 -- index holds only those few rows, so counting them never scans the outbox.
 CREATE INDEX notifications_dead ON notifications (status) WHERE status = 'dead';
 `,
+  },
+  {
+    version: 7,
+    name: 'which cashier took which charge at the cashier page',
+    // The same table on both stores, written once (docs/pages.md).
+    sql: cashierChargesSchema('INTEGER', ' STRICT'),
   },
 ];
