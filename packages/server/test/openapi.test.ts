@@ -261,7 +261,7 @@ describe('every answer of a real server is as the document says', () => {
     expect(codeOf(await post(api('sign-in-link'), {}))).toBe(1021);
   });
 
-  it('the cashier page API: sign-in, a charge that pays, its status, refusals, sign-out', async () => {
+  it('the cashier page API: sign-in, a charge that pays, its status, the till\'s charges, receipts and refunds, refusals, sign-out', async () => {
     const m = await createMerchant(p, 'Corner Shop');
     const created = await p.store.createCashier(m.mchId, 'lane-1', await hashPin('till-password-1'));
     if (typeof created === 'string') throw new Error(created);
@@ -283,6 +283,17 @@ describe('every answer of a real server is as the document says', () => {
     expect((await post(api('charge-status'), { mchOrderId: 'c-1' }, session)).json).toMatchObject({ code: 0, data: { tradeStatus: 'PAID' } });
     expect((await post(api('charge-status'), { mchOrderId: 'c-9' }, session)).json).toMatchObject({ code: 0, data: { tradeStatus: null } });
     expect(codeOf(await post(api('charge-status'), { mchOrderId: 'c-1' }))).toBe(9120);
+    // The till's own charges: the list, a receipt, refunds.
+    expect((await post(api('recent-charges'), {}, session)).json).toMatchObject({ code: 0, data: { next: null } });
+    expect(codeOf(await post(api('recent-charges'), { before: 'x' }, session))).toBe(1021);
+    expect(codeOf(await post(api('receipt'), { mchOrderId: 'c-1' }, session))).toBe(0);
+    expect(codeOf(await post(api('receipt'), { mchOrderId: 'c-9' }, session))).toBe(9031);
+    const tillRefund = { mchOrderId: 'c-1', mchRefundId: 'tr-1', refundAmount: '1.00' };
+    expect((await post(api('refund'), tillRefund, session)).json).toMatchObject({ code: 0, data: { refund: { refundStatus: 'REFUNDED' } } });
+    expect(codeOf(await post(api('refund'), { ...tillRefund, refundAmount: '1.50' }, session))).toBe(1032);
+    expect(codeOf(await post(api('refund'), { ...tillRefund, mchRefundId: 'tr-2', refundAmount: '5.00' }, session))).toBe(9006);
+    expect(codeOf(await post(api('refund'), { ...tillRefund, mchOrderId: 'c-9', mchRefundId: 'tr-3' }, session))).toBe(9031);
+    expect((await post(api('receipt'), { mchOrderId: 'c-1' }, session)).json).toMatchObject({ code: 0, data: { refundedAmount: '1.00' } });
     expect(codeOf(await post(api('sign-out'), {}, session))).toBe(0);
   });
 

@@ -4,6 +4,7 @@ import {
   DOWNLOAD_BILL_REQUEST,
   MCH_ID,
   MCH_ORDER_ID,
+  MCH_REFUND_ID,
   MICROPAY_REQUEST,
   nullable,
   ORDER_DATA,
@@ -13,7 +14,9 @@ import {
   QUERY_BILL_REQUEST,
   QUERY_REFUND_REQUEST,
   REFUND_DATA,
+  REFUND_FAIL_REASONS,
   REFUND_REQUEST,
+  REFUND_STATUSES,
   ResultCode as R,
   WAVPAY_ORDER_ID,
   WIRE_TIME_SCHEMA,
@@ -77,8 +80,24 @@ function object(properties: Record<string, JsonSchema>, optional: readonly strin
 
 const WALLET_SIGNED_IN = { walletId: WALLET_ID, name: { type: 'string' }, status: WALLET_STATUS, available: AMOUNT_SCHEMA, csrfToken: CSRF_TOKEN };
 const CASHIER_SIGNED_IN = {
-  mchId: pattern(MCH_ID, 'The merchant the cashier charges for.'), cashierName: { type: 'string' }, merchantName: { type: ['string', 'null'] }, csrfToken: CSRF_TOKEN,
+  mchId: pattern(MCH_ID, 'The merchant the cashier charges for.'), cashierName: { type: 'string' }, merchantName: { type: ['string', 'null'] },
+  timeZone: { type: 'string', description: 'The platform\'s time zone, for the page to show times in.' }, csrfToken: CSRF_TOKEN,
 };
+
+// The till's own charges (api/page-cashier-charges.ts): times as epoch ms, formatted by the page.
+const EPOCH_MS: JsonSchema = { type: 'integer', minimum: 0, description: 'Milliseconds since the epoch.' };
+const TILL_ORDER = {
+  mchOrderId: pattern(MCH_ORDER_ID, 'The order number the till drew.'),
+  wavpayOrderId: WAVPAY_ORDER_ID,
+  goodsInfo: { type: ['string', 'null'] },
+  amount: AMOUNT_SCHEMA,
+  refundedAmount: AMOUNT_SCHEMA,
+  refundableAmount: AMOUNT_SCHEMA,
+  tradeStatus: ORDER_STATUS_SCHEMA,
+  failReason: { anyOf: [FAIL_REASON, { type: 'null' }] },
+  payTimeMs: { anyOf: [EPOCH_MS, { type: 'null' }] },
+};
+const CHARGE_CURSOR = object({ chargedAtMs: EPOCH_MS, mchOrderId: pattern(MCH_ORDER_ID, 'The order number.') });
 
 /** The component schemas `data` refers to by name (the merchant API's come from @micropay/protocol). */
 export const COMPONENT_SCHEMAS: Readonly<Record<string, JsonSchema>> = {
@@ -127,6 +146,17 @@ export const COMPONENT_SCHEMAS: Readonly<Record<string, JsonSchema>> = {
   CashierSignedIn: object(CASHIER_SIGNED_IN),
   CashierSession: object({ signedIn: { const: true }, ...CASHIER_SIGNED_IN }),
   SignedOut: object({ signedIn: { const: false } }),
+  TillOrder: object(TILL_ORDER),
+  TillCharge: object({ ...TILL_ORDER, chargedAtMs: EPOCH_MS, payCode: pattern(/^•••• [0-9]{4}$/, 'The payment code, all but its last four digits masked.') }),
+  TillRefund: object({
+    mchRefundId: pattern(MCH_REFUND_ID, 'The refund number the till drew.'),
+    refundId: pattern(/^5[0-9]{21}$/, "MicroPay's refund id."),
+    refundAmount: AMOUNT_SCHEMA,
+    refundStatus: { enum: [...REFUND_STATUSES] },
+    failReason: { enum: [...REFUND_FAIL_REASONS, null] },
+    requestedAtMs: EPOCH_MS,
+    refundTimeMs: { anyOf: [EPOCH_MS, { type: 'null' }] },
+  }),
 };
 
 function ref(name: keyof typeof COMPONENT_SCHEMAS): JsonSchema {
@@ -294,7 +324,7 @@ export const ENDPOINT_DOCS: Readonly<Record<string, EndpointDoc>> = {
     description: 'Runs the merchant\'s pay → query → close flow on the server with the merchant\'s key; answers its outcome. A refusal is worded as the merchant API words it. docs/pages.md.',
     answers: [
       { codes: [R.SUCCESS], data: CHARGE_OUTCOME },
-      { codes: [R.PARAM_ERROR, R.ORDER_ID_ERROR, R.MERCHANT_LOCKED, R.NO_RECORD, R.DUPLICATE_ORDER], data: null },
+      { codes: [R.PARAM_ERROR, R.ORDER_ID_ERROR, R.MERCHANT_LOCKED, R.NO_RECORD, R.DUPLICATE_ORDER, R.ORDER_ID_TAKEN], data: null },
       PAGE_REFUSALS, CSRF_REFUSAL,
     ],
   },
@@ -304,6 +334,40 @@ export const ENDPOINT_DOCS: Readonly<Record<string, EndpointDoc>> = {
     answers: [
       { codes: [R.SUCCESS], data: object({ mchOrderId: MCH_ORDER, tradeStatus: { anyOf: [ORDER_STATUS_SCHEMA, { type: 'null' }] } }) },
       { codes: [R.PARAM_ERROR, R.ORDER_ID_ERROR], data: null },
+      PAGE_REFUSALS,
+    ],
+  },
+  '/api/page/cashier/recent-charges': {
+    tag: 'Cashier page API', auth: 'cashierPage', request: object({ before: { anyOf: [CHARGE_CURSOR, { type: 'null' }] } }, ['before']),
+    summary: 'The cashier\'s own charges, newest first, 10 a page', description: '`before`: the `next` of the previous page. docs/pages.md.',
+    answers: [
+      { codes: [R.SUCCESS], data: object({ timeZone: { type: 'string' }, charges: { type: 'array', maxItems: 10, items: ref('TillCharge') }, next: { anyOf: [CHARGE_CURSOR, { type: 'null' }] } }) },
+      { codes: [R.PARAM_ERROR], data: null },
+      PAGE_REFUSALS,
+    ],
+  },
+  '/api/page/cashier/refund': {
+    tag: 'Cashier page API', auth: 'cashierPage', csrf: true,
+    request: object({ mchOrderId: pattern(MCH_ORDER_ID, 'The charge\'s order number.'), mchRefundId: pattern(MCH_REFUND_ID, 'One per refund attempt, sent again on a resubmit.'), refundAmount: AMOUNT_SCHEMA }),
+    summary: 'Refund part or all of the cashier\'s own charge', description: 'Another cashier\'s charge, or any other order, is 9031. docs/pages.md.',
+    answers: [
+      { codes: [R.SUCCESS], data: object({ refund: ref('TillRefund'), charge: ref('TillOrder') }) },
+      { codes: [R.PARAM_ERROR, R.ORDER_ID_ERROR, R.MERCHANT_LOCKED, R.NO_RECORD, R.ORDER_PAYING, R.ORDER_CLOSED, R.DUPLICATE_ORDER, R.REFUND_EXCEEDS_REFUNDABLE, R.NOT_THIS_CASHIERS_CHARGE], data: null },
+      PAGE_REFUSALS, CSRF_REFUSAL,
+    ],
+  },
+  '/api/page/cashier/receipt': {
+    tag: 'Cashier page API', auth: 'cashierPage', request: object({ mchOrderId: pattern(MCH_ORDER_ID, 'The charge\'s order number.') }),
+    summary: 'A receipt of the cashier\'s own charge and its refunds', description: 'docs/pages.md.',
+    answers: [
+      {
+        codes: [R.SUCCESS],
+        data: object({
+          timeZone: { type: 'string' }, merchantName: { type: ['string', 'null'] }, mchId: pattern(MCH_ID, 'The merchant id.'), cashierName: { type: 'string' },
+          ...TILL_ORDER, chargedAtMs: EPOCH_MS, payCode: { type: 'string' }, refunds: { type: 'array', items: ref('TillRefund') },
+        }),
+      },
+      { codes: [R.PARAM_ERROR, R.ORDER_ID_ERROR, R.NOT_THIS_CASHIERS_CHARGE], data: null },
       PAGE_REFUSALS,
     ],
   },
