@@ -46,6 +46,8 @@ export interface Config {
   readonly masterKey: MasterKey | null;
   /** During a rotation, the key being retired: it only decrypts. */
   readonly oldMasterKey: MasterKey | null;
+  /** On SIGTERM/SIGINT: how long the drain (requests in flight, the last batch, jobs, store) may take. */
+  readonly shutdownTimeoutMs: number;
 }
 
 /** About 24 hours in all: quick retries for a blip, then hourly and longer for an outage. */
@@ -106,6 +108,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     notifyRetryScheduleS: schedule('MICROPAY_NOTIFY_RETRY_SCHEDULE_S', setting(undefined, 'MICROPAY_NOTIFY_RETRY_SCHEDULE_S')),
     walletCorsOrigins: origins('MICROPAY_WALLET_CORS_ORIGINS', setting(undefined, 'MICROPAY_WALLET_CORS_ORIGINS')),
     ...masterKeys(setting(undefined, 'MICROPAY_MASTER_KEY'), setting(undefined, 'MICROPAY_OLD_MASTER_KEY')),
+    shutdownTimeoutMs: integer('MICROPAY_SHUTDOWN_TIMEOUT_MS', setting(undefined, 'MICROPAY_SHUTDOWN_TIMEOUT_MS'), 10_000, 100, 600_000),
   };
 }
 

@@ -5,6 +5,7 @@ import pg from 'pg';
 import { ConfigError, type Config } from './config.js';
 import { systemClock, type Clock } from './domain/clock.js';
 import { createAdminServer, opsRoutes } from './http/ops.js';
+import { HttpDrain } from './http/drain.js';
 import { createHttpServer, HTTP_DEADLINES } from './http/server.js';
 import { startJob, type Job } from './jobs.js';
 import { startNotificationWorker } from './notify/worker.js';
@@ -27,6 +28,11 @@ export interface Platform {
   readonly adminUrl: string | null;
   readonly store: Store;
   readonly server: Server;
+  /**
+   * The graceful stop (docs/operations.md, "Shutdown"): /health/ready answers 503 from now on, the
+   * API stops accepting connections and finishes the requests in flight, the background jobs stop,
+   * then the admin listener, and the store closes after its last payment batch is written.
+   */
   close(): Promise<void>;
 }
 
@@ -160,12 +166,14 @@ export async function startPlatform(
   }
   // Health and metrics: on the API's port, or with --admin-port on their own listener only.
   const metrics = config.metrics ? new PlatformMetrics(store, logger) : null;
-  const routes = opsRoutes(store, metrics, logger);
+  const routes = opsRoutes(store, metrics, logger, () => drain.draining);
   const server = createHttpServer({ config, store, clock, logger }, HTTP_DEADLINES, {
     routes: config.adminPort === null ? routes : new Map(),
     meter: metrics ?? NO_METER,
   });
   const admin = config.adminPort === null ? null : createAdminServer(routes, logger);
+  const drain = new HttpDrain(server);
+  const adminDrain = admin === null ? null : new HttpDrain(admin);
   try {
     await listen(server, config.port, config.host, '--port');
     if (admin !== null) await listen(admin, config.adminPort!, config.host, '--admin-port');
@@ -189,23 +197,25 @@ export async function startPlatform(
     // Signed notifications to merchants, from the outbox; posted outside any transaction.
     startNotificationWorker(config, store, clock, logger),
   ];
+  let closing: Promise<void> | undefined;
   return {
     url: urlOf(server, config.host),
     adminUrl: admin === null ? null : urlOf(admin, config.host),
     store,
     server,
-    async close() {
-      await Promise.all(jobs.map((job) => job.stop()));
-      await Promise.all([server, ...(admin === null ? [] : [admin])].map((s) => new Promise<void>((resolve) => {
-        s.close(() => resolve());
-        s.closeIdleConnections();
-      })));
-      metrics?.detach();
-      try {
-        await store.close();
-      } finally {
-        lock?.release();
-      }
+    close() {
+      closing ??= (async () => {
+        // The admin listener stays up while the API drains, so the load balancer sees "not ready".
+        await Promise.all([drain.close(), ...jobs.map((job) => job.stop())]);
+        await adminDrain?.close();
+        metrics?.detach();
+        try {
+          await store.close();
+        } finally {
+          lock?.release();
+        }
+      })();
+      return closing;
     },
   };
 }
