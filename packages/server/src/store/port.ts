@@ -2,6 +2,7 @@ import type { RefundCommand } from '@micropay/protocol';
 import type { Decided, Effect } from '../domain/effects.js';
 import type { Merchant, Order, Refund, Wallet } from '../domain/model.js';
 import type { Cashier, PageSession, SignInLink } from '../domain/page-access.js';
+import type { Payout, PayoutRequestView } from '../domain/payout.js';
 import type { RefundFinishView, RefundView } from '../domain/refund.js';
 
 /**
@@ -33,7 +34,14 @@ export type ViewRequest =
   /** A wallet sign-in link by the hash of its token, locked, with its wallet. */
   | { readonly view: 'signInLink'; readonly linkHash: string }
   /** A merchant and its cashier of this name, locked (the cashier, when there is one). */
-  | { readonly view: 'cashier'; readonly mchId: string; readonly name: string };
+  | { readonly view: 'cashier'; readonly mchId: string; readonly name: string }
+  /**
+   * A merchant's payout (domain/payout.ts): the merchant, its whole balance locked against every
+   * other debit (concurrent payments may still credit it), and the payout under the request id.
+   */
+  | { readonly view: 'payoutRequest'; readonly mchId: string; readonly requestId: string | null }
+  /** A payout by its id, locked. */
+  | { readonly view: 'payout'; readonly payoutId: string };
 
 export interface ViewOf {
   none: null;
@@ -47,6 +55,8 @@ export interface ViewOf {
   pageSession: PageSession | null;
   signInLink: { readonly link: SignInLink; readonly wallet: Wallet | null } | null;
   cashier: { readonly merchant: Merchant | null; readonly cashier: Cashier | null };
+  payoutRequest: PayoutRequestView;
+  payout: Payout | null;
 }
 
 export type ViewName = ViewRequest['view'];

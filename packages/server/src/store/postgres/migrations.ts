@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { checkSchemaNotNewer, type Migration } from '../store.js';
 import { pageAccessSchema } from '../page-access-schema.js';
+import { payoutSchema } from '../payout-schema.js';
 
 /**
  * Versioned schema for the PostgreSQL store: the same tables as SQLite's, in PostgreSQL's types,
@@ -217,6 +218,16 @@ ALTER TABLE merchants ADD COLUMN key_first_used_at_ms BIGINT;
     sql: `
 -- See the SQLite migration 6.
 CREATE INDEX notifications_dead ON notifications (status) WHERE status = 'dead';
+`,
+  },
+  {
+    version: 7,
+    name: 'payouts: merchants paid out to their bank, closed wallets to their holder, through a clearing account',
+    // See the SQLite migration 7. The clearing account has one shard that may not go negative:
+    // payouts are few, and a payout's request, and its outcome, each lock it briefly.
+    sql: payoutSchema('BIGINT', '') + `
+INSERT INTO accounts (id, kind, shards) VALUES ('platform:payouts', 'platform', 1);
+INSERT INTO account_shards (account_id, shard, may_go_negative) VALUES ('platform:payouts', 0, FALSE);
 `,
   },
 ];

@@ -1,5 +1,6 @@
 import type { Migration } from '../store.js';
 import { pageAccessSchema } from '../page-access-schema.js';
+import { payoutSchema } from '../payout-schema.js';
 
 /**
  * Versioned schema for the SQLite store. Append new migrations; never edit an applied one.
@@ -223,5 +224,11 @@ ALTER TABLE merchants ADD COLUMN key_first_used_at_ms INTEGER;
 -- index holds only those few rows, so counting them never scans the outbox.
 CREATE INDEX notifications_dead ON notifications (status) WHERE status = 'dead';
 `,
+  },
+  {
+    version: 7,
+    name: 'payouts: merchants paid out to their bank, closed wallets to their holder, through a clearing account',
+    // docs/operations.md, "Payouts". The clearing account is a platform account like the float.
+    sql: payoutSchema('INTEGER', ' STRICT') + `INSERT INTO accounts (id, kind) VALUES ('platform:payouts', 'platform');\n`,
   },
 ];
