@@ -63,8 +63,8 @@ describe("the bank's answer", () => {
     const failed = decidePayoutFinish(requested, { status: 'FAILED', reason: 'IBAN unknown' }, NOW);
     expect(failed.result).toMatchObject({ kind: 'finished', payout: { status: 'FAILED', failReason: 'IBAN unknown' } });
     expect(postingsOf(failed.effects)).toEqual([
-      { accountId: 'platform:payouts', amountSen: -4_00 },
       { accountId: 'merchant:202612001', amountSen: 4_00 },
+      { accountId: 'platform:payouts', amountSen: -4_00 },
     ]);
     expect(paid.effects[0]).toEqual({ kind: 'movePayout', from: requested, to: (paid.result as { payout: Payout }).payout });
   });

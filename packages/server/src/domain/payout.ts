@@ -55,10 +55,14 @@ function payoutEntry(payout: Payout, step: 'payout' | 'payout_paid' | 'payout_re
     step === 'payout' ? [payoutAccount(payout), PLATFORM_PAYOUTS]
       : step === 'payout_paid' ? [PLATFORM_PAYOUTS, PLATFORM_FLOAT]
         : [PLATFORM_PAYOUTS, payoutAccount(payout)];
-  return journalEntry(step, { payoutId: payout.payoutId }, [
+  const postings = [
     { accountId: from, amountSen: -payout.amountSen },
     { accountId: to, amountSen: payout.amountSen },
-  ], nowMs);
+  ];
+  // A store locks an entry's accounts in the order of its postings, and its one lock order puts
+  // the clearing account after a merchant's or wallet's (pg-store.ts): the account comes first.
+  if (step === 'payout_returned') postings.reverse();
+  return journalEntry(step, { payoutId: payout.payoutId }, postings, nowMs);
 }
 
 function requestEffects(payout: Payout, nowMs: number): Effect[] {
