@@ -21,7 +21,7 @@ const wallet: Wallet = {
   hasPin: false, pinFailures: 0, createdAtMs: NOW,
 };
 const requested: Payout = {
-  payoutId: '62026120514000000000001', mchId: merchant.mchId, walletId: null, requestId: null, amountSen: 4_00,
+  payoutId: '6202612051400000000001', mchId: merchant.mchId, walletId: null, requestId: null, amountSen: 4_00,
   status: 'REQUESTED', failReason: null, requestedAtMs: NOW - 1000, finishedAtMs: null,
 };
 const postingsOf = (effects: readonly { kind: string }[]) =>
