@@ -132,7 +132,7 @@ describe('each command takes exactly its own options', () => {
     });
     // Not even the commands that create a store created one.
     expect(existsSync(missing)).toBe(false);
-  });
+  }, 90_000); // one process per command (over fifty), four at a time
 
   it('options of other commands are refused: merchant create --pin, wallet show --amount, pay --db, query --amount', async () => {
     const cases: [string[], string][] = [

@@ -398,6 +398,7 @@ describe('audit', () => {
     expect(report.ok).toBe(false);
     expect(report.checks.filter((c) => c.violations.length > 0)).toEqual([
       { name: 'every cached balance equals the sum of its postings', violations: [violation] },
+      { name: 'the balances of all accounts sum to zero', violations: ['all balances sum to 1 sen'] },
     ]);
     // The wallet shows what the corrupted row says: the audit is how the operator finds out.
     expect(shown).toMatchObject({ balance: '100.01' });
@@ -690,14 +691,15 @@ describe('serve', () => {
       await stall.release();
     }
     // Nothing of it is in the store: no merchant that would make the next start say "merchants of
-    // its own", no wallet without its merchant.
-    expect(await sandboxRows(db)).toEqual({ merchants: 0, accounts: 1, wallets: 0, settings: 0 });
+    // its own", no wallet without its merchant. (The two accounts are the platform's: its float
+    // and its payouts clearing account.)
+    expect(await sandboxRows(db)).toEqual({ merchants: 0, accounts: 2, wallets: 0, settings: 0 });
 
     const again = await startServerProcess(['--sandbox', '--db', db, '--port', '0']);
     await again.waitForStdout(/npx micropay pay .+\n/);
     const merchant = /Sandbox merchant\s+mchId (\d{9})/.exec(again.stdout())![1];
     const wallet = /Sandbox wallet\s+walletId (60\d{10})\s+balance 1000\.00/.exec(again.stdout())![1];
-    expect(await sandboxRows(db)).toEqual({ merchants: 1, accounts: 3, wallets: 1, settings: 1 });
+    expect(await sandboxRows(db)).toEqual({ merchants: 1, accounts: 4, wallets: 1, settings: 1 });
     await withStore(db, async (store) => {
       expect(JSON.parse((await store.getSetting('sandbox'))!)).toEqual({ mchId: merchant, walletId: wallet });
       expect((await store.audit()).ok).toBe(true);

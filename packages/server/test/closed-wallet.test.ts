@@ -8,7 +8,8 @@ import { runCli, stopAllChildren } from './process-helpers.js';
 /**
  * Closing a wallet is final (domain/wallet.ts): a closed wallet takes no top-up (the money would be
  * stranded), no new token, PIN or limit, and issues no payment code; each refusal says "closed",
- * not "frozen", and changes nothing. On both stores, through the store, the CLI and the wallet API.
+ * not "frozen", and changes nothing. What it held when it closed was paid out to its holder
+ * (payouts.test.ts). On both stores, through the store, the CLI and the wallet API.
  */
 let p: TestPlatform;
 let walletId: string;
@@ -19,6 +20,8 @@ beforeEach(async () => {
   token = newWalletToken();
   walletId = (await p.store.createWallet({ name: 'Alice', openingSen: 5_00, tokenHash: hashWalletToken(token) })).walletId;
   expect((await p.store.setWalletStatus(walletId, 'closed'))!.status).toBe('closed');
+  // Closing paid its 5.00 out to the holder (payouts.test.ts): none of it is stranded in the wallet.
+  expect(await p.store.listPayouts({ walletId, limit: 10 })).toEqual([expect.objectContaining({ amountSen: 5_00, status: 'REQUESTED' })]);
 });
 afterEach(async () => {
   await stopAllChildren();
@@ -30,7 +33,7 @@ describe('a closed wallet', () => {
     const floatBefore = await accountBalanceSen(p.store, 'platform:float');
     await expect(p.store.topUp(walletId, 1_00)).rejects.toThrow(WalletClosedError);
     await expect(p.store.topUp(walletId, 1_00)).rejects.toThrow(`wallet ${walletId} is closed (closing is final): it takes no top-ups`);
-    expect((await p.store.findWallet(walletId))!.balanceSen).toBe(5_00);
+    expect((await p.store.findWallet(walletId))!.balanceSen).toBe(0);
     expect(await accountBalanceSen(p.store, 'platform:float')).toBe(floatBefore);
 
     const cli = await runCli(['wallet', 'topup', walletId, '1.00', '--db', p.dbPath]);

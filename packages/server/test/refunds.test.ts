@@ -339,7 +339,8 @@ describe('POST /api/micropay/refund', () => {
       const res = await refund('closed-w', 'r-closed', '4.00');
       expect(res.body.code).toBe(0);
       expect(res.body.data).toMatchObject({ refundStatus: 'REFUND_FAILED', failReason: 'WALLET_CLOSED' });
-      expect(await walletBalance(order.walletId)).toBe(6_00);
+      // Closing paid the wallet's 6.00 out to its holder (payouts.test.ts); the refund adds nothing.
+      expect(await walletBalance(order.walletId)).toBe(0);
       expect(await merchantBalance()).toBe(4_00);
       expect((await orderRefunds('closed-w')).data).toMatchObject({ tradeStatus: 'REFUND_FAILED', refundAmount: '0.00' });
     });
@@ -371,7 +372,7 @@ describe('POST /api/micropay/refund', () => {
       expect((await refund(order, id, '3.00', {}, p.url, merchant)).body).toMatchObject({ code: 500, data: null });
       expect((await queryRefund(id, p.url, merchant)).body.data).toMatchObject({ refundStatus: 'REFUND_IN_PROCESS', refundTime: null });
     }
-    expect([await walletBalance(ok.walletId), await walletBalance(closed.walletId), await merchantBalance(merchant.mchId)]).toEqual([7_00, 7_00, 6_00]);
+    expect([await walletBalance(ok.walletId), await walletBalance(closed.walletId), await merchantBalance(merchant.mchId)]).toEqual([7_00, 0, 6_00]);
     expect(await refundEvents()).toEqual([]);
 
     // Once it accepts them again, the merchant's repeats finish both refunds, each with its notification.
@@ -379,7 +380,7 @@ describe('POST /api/micropay/refund', () => {
     const r1 = await refund('n-1', 'r-n-1', '3.00', {}, p.url, merchant);
     const r2 = await refund('n-2', 'r-n-2', '3.00', {}, p.url, merchant);
     expect([r1.body.data!.refundStatus, r2.body.data!.refundStatus]).toEqual(['REFUNDED', 'REFUND_FAILED']);
-    expect([await walletBalance(ok.walletId), await walletBalance(closed.walletId), await merchantBalance(merchant.mchId)]).toEqual([10_00, 7_00, 3_00]);
+    expect([await walletBalance(ok.walletId), await walletBalance(closed.walletId), await merchantBalance(merchant.mchId)]).toEqual([10_00, 0, 3_00]);
     const events = await refundEvents();
     expect(events.sort()).toEqual([
       ['REFUNDED', r1.body.data!.refundId, 'REFUNDED'],
@@ -467,7 +468,7 @@ describe('refunds of one order in flight together', () => {
     expect(doneB!.refund).toMatchObject({ status: 'REFUND_FAILED', failReason: 'WALLET_CLOSED' });
     expect(doneB!.order).toMatchObject({ status: 'REFUND_FAILED', refundedSen: 6_00 });
     expect((await orderRefunds('fly-1')).data).toMatchObject({ tradeStatus: 'REFUND_FAILED', refundAmount: '6.00' });
-    expect(await walletBalance(order.walletId)).toBe(6_00);
+    expect(await walletBalance(order.walletId)).toBe(0); // closing paid its 6.00 out
   });
 });
 

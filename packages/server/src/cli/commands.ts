@@ -4,6 +4,7 @@ import { clientCommands } from './client-commands.js';
 import type { CommandGroup } from './command-line.js';
 import { merchantCommands } from './merchant-commands.js';
 import { notificationCommands } from './notification-commands.js';
+import { payoutCommands } from './payout-commands.js';
 import { platformCommands } from './platform-commands.js';
 import { secretsCommands } from './secrets-commands.js';
 import { signCommands } from './sign-command.js';
@@ -18,6 +19,7 @@ export const COMMANDS: readonly CommandGroup[] = [
   cashierCommands,
   clientCommands,
   billCommands,
+  payoutCommands,
   notificationCommands,
   signCommands,
 ];

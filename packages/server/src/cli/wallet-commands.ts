@@ -4,7 +4,9 @@ import type { Wallet, WalletStatus } from '../domain/model.js';
 import { walletStatusProblem } from '../domain/wallet.js';
 import { defaultUrl } from './client-commands.js';
 import { defineCommand, type CommandGroup } from './command-line.js';
-import { amountSen, CommandFailed, notFound, timeText, UsageError, walletJson } from './common.js';
+import { amountSen, CommandFailed, notFound, timeText, UsageError, walletJson, type Output } from './common.js';
+import { payoutJson } from './payout-commands.js';
+import type { Store } from '../store/store.js';
 
 /** The operator's wallet commands, and `paycode`, which issues a wallet's payment code. */
 
@@ -197,7 +199,7 @@ function statusCommand(verb: 'freeze' | 'unfreeze' | 'close') {
   const summaries = {
     freeze: 'freeze a wallet: its payments fail (9001) and it gets no codes',
     unfreeze: 'let a frozen wallet pay again',
-    close: 'close a wallet for good: it cannot pay or receive refunds',
+    close: 'close a wallet for good (it cannot pay or receive refunds) and pay out what it holds to its holder',
   };
   return defineCommand({
     name: `wallet ${verb}`,
@@ -206,15 +208,33 @@ function statusCommand(verb: 'freeze' | 'unfreeze' | 'close') {
     options: {},
     store: 'existing',
     async run({ args, store, out }) {
+      if (verb === 'close') return closeWallet(args.WALLETID, store, out);
       const w = await store.setWalletStatus(args.WALLETID, status);
       if (w === null) return notFound(`wallet ${args.WALLETID}`);
       // The store left a wallet it may not change as it was: say why, in the domain's words.
       const problem = w.status === status ? null : walletStatusProblem(w, status);
       if (problem !== null) throw new CommandFailed(problem);
-      out.show(walletJson(w), verb === 'close' ? `Wallet ${w.walletId} is closed: it cannot pay or receive refunds.` : `Wallet ${w.walletId} is ${w.status}.`);
+      out.show(walletJson(w), `Wallet ${w.walletId} is ${w.status}.`);
       return 0;
     },
   });
+}
+
+/**
+ * Closing is final, and what the wallet holds is paid out to its holder as a payout (REQUESTED,
+ * through platform:payouts), so no money is stranded in it. Closing a closed wallet again pays
+ * out what came back to it from a failed payout.
+ */
+async function closeWallet(walletId: string, store: Store, out: Output): Promise<number> {
+  const closing = await store.closeWallet(walletId);
+  if (closing === null) return notFound(`wallet ${walletId}`);
+  const { wallet: w, payout } = closing;
+  const paid = payout === null
+    ? 'It holds no money.'
+    : `Its balance of ${formatSen(payout.amountSen)} is paid out to its holder: payout ${payout.payoutId} is REQUESTED.\n` +
+      `Once the bank has paid: micropay payout confirm ${payout.payoutId}`;
+  out.show({ ...walletJson(w), payout: payout === null ? null : payoutJson(payout) }, `Wallet ${w.walletId} is closed: it cannot pay or receive refunds. ${paid}`);
+  return 0;
 }
 
 const link = defineCommand({

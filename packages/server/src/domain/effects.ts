@@ -4,6 +4,7 @@ import type { Merchant, Order, PayCode, Refund, WalletStatus } from './model.js'
 import type { NotificationEvent } from './notification.js';
 import type { Cashier, PageSession, SignInLink } from './page-access.js';
 import type { CashierCharge } from './cashier-charge.js';
+import { assertPayoutTransition, type Payout } from './payout.js';
 import { assert } from './ledger.js';
 import { assertRefundTransition, assertTransition, orderAfter, type OrderChanges } from './order-state.js';
 
@@ -71,7 +72,11 @@ export type Effect =
   /** A new password (when given) and the wrong passwords in a row. */
   | { readonly kind: 'setCashierSecurity'; readonly cashierId: string; readonly passwordHash?: string; readonly failures: number }
   /** The cashier who starts a charge at the till, recorded under its order id (domain/cashier-charge.ts). */
-  | { readonly kind: 'insertCashierCharge'; readonly charge: CashierCharge };
+  | { readonly kind: 'insertCashierCharge'; readonly charge: CashierCharge }
+  /** Money out (domain/payout.ts): a new REQUESTED payout; its money moves in a `book` beside it. */
+  | { readonly kind: 'insertPayout'; readonly payout: Payout }
+  /** Compare-and-set on the payout's status: it is still `from` (REQUESTED) and becomes `to`. */
+  | { readonly kind: 'movePayout'; readonly from: Payout; readonly to: Payout };
 
 /** A wallet as insertWallet records it. */
 export interface NewWalletRecord {
@@ -129,6 +134,13 @@ export function checkEffect(e: Effect): void {
       return assertRefundTransition(null, e.refund.status);
     case 'moveRefund':
       return assertRefundTransition(e.from.status, e.to.status);
+    case 'insertPayout':
+      assert(Number.isSafeInteger(e.payout.amountSen) && e.payout.amountSen > 0, 'a payout moves a positive whole number of sen');
+      assert((e.payout.mchId === null) !== (e.payout.walletId === null), 'a payout belongs to a merchant or a wallet');
+      return assertPayoutTransition(null, e.payout.status);
+    case 'movePayout':
+      assert(e.from.payoutId === e.to.payoutId && e.from.amountSen === e.to.amountSen, 'a payout keeps its id and amount');
+      return assertPayoutTransition(e.from.status, e.to.status);
     default:
       return;
   }

@@ -100,3 +100,18 @@ export class RefundIdSource {
     return '5' + compactWireTime(nowMs, this.timeZone) + String(this.#counter).padStart(7, '0');
   }
 }
+
+/**
+ * payoutId: the same shape again, starting with `6` (`6` + `yyyyMMddHHmmss` + 7 digits); a clash
+ * between processes is caught by the payouts' primary key and retried like a refund id's.
+ */
+export class PayoutIdSource {
+  #counter = randomInt(0, 10_000_000);
+
+  constructor(private readonly timeZone: string) {}
+
+  next(nowMs: number): string {
+    this.#counter = (this.#counter + 1) % 10_000_000;
+    return '6' + compactWireTime(nowMs, this.timeZone) + String(this.#counter).padStart(7, '0');
+  }
+}

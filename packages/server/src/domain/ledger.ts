@@ -8,6 +8,13 @@ export type AccountId = string;
 
 export const PLATFORM_FLOAT: AccountId = 'platform:float';
 
+/**
+ * Where a payout's money waits between its request and its outcome (domain/payout.ts): it holds
+ * exactly the REQUESTED payouts. When the bank confirms, the money leaves the platform the way
+ * top-ups brought it in, back through the float.
+ */
+export const PLATFORM_PAYOUTS: AccountId = 'platform:payouts';
+
 export function walletAccount(walletId: string): AccountId {
   return `wallet:${walletId}`;
 }
@@ -16,12 +23,14 @@ export function merchantAccount(mchId: string): AccountId {
   return `merchant:${mchId}`;
 }
 
-export type EntryKind = 'topup' | 'payment' | 'refund';
+/** payout: an account → the payouts clearing account; payout_paid: clearing → float; payout_returned: clearing → the account. */
+export type EntryKind = 'topup' | 'payment' | 'refund' | 'payout' | 'payout_paid' | 'payout_returned';
 
-/** What an entry belongs to: the order it pays, or the refund it returns. */
+/** What an entry belongs to: the order it pays, the refund it returns, or the payout it moves. */
 export interface EntryRefs {
   readonly orderId?: string;
   readonly refundId?: string;
+  readonly payoutId?: string;
 }
 
 export interface Posting {
@@ -33,6 +42,7 @@ export interface JournalEntry {
   readonly kind: EntryKind;
   readonly orderId: string | null;
   readonly refundId: string | null;
+  readonly payoutId?: string | null;
   readonly postings: readonly Posting[];
   readonly createdAtMs: number;
 }
@@ -50,7 +60,8 @@ export function journalEntry(
   }
   assert(postings.length >= 2, 'an entry has at least two postings');
   assert(sum === 0, 'the postings of an entry sum to zero');
-  return { kind, orderId: refs.orderId ?? null, refundId: refs.refundId ?? null, postings, createdAtMs };
+  const entry = { kind, orderId: refs.orderId ?? null, refundId: refs.refundId ?? null, postings, createdAtMs };
+  return refs.payoutId === undefined ? entry : { ...entry, payoutId: refs.payoutId };
 }
 
 /** A fired assertion is a bug in MicroPay, not a user error: it aborts the transaction. */

@@ -1,6 +1,7 @@
 import type { RefundCommand, Secret } from '@micropay/protocol';
 import type { Decided } from '../domain/effects.js';
-import { RefundIdSource } from '../domain/ids.js';
+import { PayoutIdSource, RefundIdSource } from '../domain/ids.js';
+import type { PayoutFinishDecision, PayoutRequest, PayoutRequestDecision, WalletClosing } from '../domain/payout.js';
 import type { NewMerchant } from '../domain/merchant.js';
 import type { Merchant, MerchantStatus, PayCode, Wallet, WalletStatus } from '../domain/model.js';
 import type { RefundRecord, RefundRequestDecision } from '../domain/refund.js';
@@ -12,6 +13,7 @@ import type { PayCodeRefusal, Store } from '../store/store.js';
 import { MerchantCache } from '../store/merchant-cache.js';
 import * as merchants from './merchants.js';
 import * as pageAccess from './page-access.js';
+import * as payouts from './payouts.js';
 import type { Cashier, PageSession, SessionSubject } from '../domain/page-access.js';
 import * as refunds from './refunds.js';
 import * as cashierCharges from './cashier-charges.js';
@@ -28,7 +30,8 @@ type ServiceMethods =
   | 'createWallet' | 'topUp' | 'issuePayCode' | 'setWalletStatus' | 'updateWalletSecurity'
   | 'openPageSession' | 'usePageSession' | 'endPageSession' | 'sweepPageAccess' | 'issueSignInLink' | 'signInWithLink'
   | 'createCashier' | 'resetCashierPassword' | 'signInCashier'
-  | 'startCashierCharge' | 'refundCashierCharge';
+  | 'startCashierCharge' | 'refundCashierCharge'
+  | 'requestPayout' | 'confirmPayout' | 'failPayout' | 'closeWallet';
 
 /**
  * The service layer as a store's base: every flow of merchants, wallets, settlement and refunds is
@@ -39,6 +42,7 @@ type ServiceMethods =
  */
 export abstract class ServiceStore implements StorePort, Pick<Store, ServiceMethods> {
   readonly #refundIds: RefundIdSource;
+  readonly #payoutIds: PayoutIdSource;
   readonly #timeZone: string;
   /** The merchants the API authenticates with; every merchant change here drops its entry at once. */
   readonly #merchantCache = new MerchantCache();
@@ -46,6 +50,7 @@ export abstract class ServiceStore implements StorePort, Pick<Store, ServiceMeth
   protected constructor(timeZone: string) {
     this.#timeZone = timeZone;
     this.#refundIds = new RefundIdSource(timeZone);
+    this.#payoutIds = new PayoutIdSource(timeZone);
   }
 
   abstract decide<N extends ViewName, R>(request: ViewFor<N>, decide: (view: ViewOf[N], nowMs: number) => Decided<R>): Promise<R>;
@@ -140,8 +145,26 @@ export abstract class ServiceStore implements StorePort, Pick<Store, ServiceMeth
     return wallets.issuePayCode(this, walletId, ttlMs);
   }
 
-  setWalletStatus(walletId: string, status: WalletStatus): Promise<Wallet | null> {
-    return wallets.setWalletStatus(this, walletId, status);
+  /** Closing pays out what the wallet holds (closeWallet); freezing and unfreezing move no money. */
+  async setWalletStatus(walletId: string, status: WalletStatus): Promise<Wallet | null> {
+    if (status !== 'closed') return wallets.setWalletStatus(this, walletId, status);
+    return (await this.closeWallet(walletId))?.wallet ?? null;
+  }
+
+  closeWallet(walletId: string): Promise<WalletClosing | null> {
+    return payouts.closeWallet(this, this.#payoutIds, walletId);
+  }
+
+  requestPayout(req: PayoutRequest): Promise<PayoutRequestDecision> {
+    return payouts.requestPayout(this, this.#payoutIds, req);
+  }
+
+  confirmPayout(payoutId: string): Promise<PayoutFinishDecision> {
+    return payouts.finishPayout(this, payoutId, { status: 'PAID_OUT' });
+  }
+
+  failPayout(payoutId: string, reason: string): Promise<PayoutFinishDecision> {
+    return payouts.finishPayout(this, payoutId, { status: 'FAILED', reason });
   }
 
   updateWalletSecurity(walletId: string, changes: WalletSecurityChanges): Promise<Wallet | null> {

@@ -13,6 +13,7 @@ import {
   type NewWallet,
 } from '../domain/wallet.js';
 import type { WalletSecurityChanges } from '../domain/effects.js';
+import { assert } from '../domain/ledger.js';
 import { retryOnIdClash } from '../store/id-clash.js';
 import type { StorePort } from '../store/port.js';
 import type { PayCodeRefusal } from '../store/store.js';
@@ -49,8 +50,12 @@ export function issuePayCode(port: StorePort, walletId: string, ttlMs: number): 
   );
 }
 
-/** Freezes, unfreezes or closes a wallet; a closed wallet stays closed (the result shows it). */
+/**
+ * Freezes or unfreezes a wallet; a closed wallet stays closed (the result shows it). Closing is
+ * payouts.ts closeWallet's: it pays out what the wallet holds in the same transaction.
+ */
 export function setWalletStatus(port: StorePort, walletId: string, status: WalletStatus): Promise<Wallet | null> {
+  assert(status !== 'closed', 'a wallet is closed by closeWallet, which pays out what it holds');
   return port.decide({ view: 'wallet', walletId }, (wallet): Decided<Wallet | null> => {
     if (wallet === null || !canChangeWalletStatus(wallet.status, status) || wallet.status === status) return unchanged(wallet);
     return { result: { ...wallet, status }, effects: walletStatusEffects(walletId, status) };

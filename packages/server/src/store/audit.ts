@@ -140,4 +140,48 @@ export const AUDIT_QUERIES: readonly AuditQuery[] = [
     sql: `SELECT 'order ' || o.order_id || ' (' || o.mch_id || '/' || o.mch_order_id || ') was recorded under an id closed before any payment' AS detail
             FROM closed_order_ids c JOIN orders o ON o.mch_id = c.mch_id AND o.mch_order_id = c.mch_order_id`,
   },
+  // Payouts (domain/payout.ts, docs/operations.md "Payouts").
+  {
+    name: 'the balances of all accounts sum to zero',
+    sql: `SELECT 'all balances sum to ' || SUM(balance_sen) || ' sen' AS detail FROM account_balances HAVING SUM(balance_sen) <> 0`,
+  },
+  {
+    name: 'the payouts clearing account holds exactly the REQUESTED payouts',
+    sql: `SELECT 'platform:payouts holds ' || a.balance_sen || ' sen but the REQUESTED payouts total ' || r.total || ' sen' AS detail
+            FROM account_balances a, (SELECT COALESCE(SUM(amount_sen), 0) AS total FROM payouts WHERE status = 'REQUESTED') r
+           WHERE a.id = 'platform:payouts' AND a.balance_sen <> r.total`,
+  },
+  {
+    // Request: its account → clearing. PAID_OUT: clearing → float. FAILED: clearing → its account.
+    name: 'every payout has its entries: its request, and its outcome once it has one, each of its amount',
+    sql: `WITH steps AS (SELECT 'payout' AS kind UNION ALL SELECT 'payout_paid' UNION ALL SELECT 'payout_returned'),
+          expected AS (
+            SELECT p.payout_id, p.status, p.amount_sen, s.kind, COALESCE('merchant:' || p.mch_id, 'wallet:' || p.wallet_id) AS account,
+                   CASE WHEN s.kind = 'payout' OR (s.kind = 'payout_paid' AND p.status = 'PAID_OUT')
+                          OR (s.kind = 'payout_returned' AND p.status = 'FAILED') THEN 1 ELSE 0 END AS entries
+              FROM payouts p CROSS JOIN steps s),
+          actual AS (
+            SELECT e.payout_id, e.kind, COUNT(DISTINCT e.entry_id) AS entries,
+                   SUM(CASE WHEN q.account_id = x.account THEN q.amount_sen ELSE 0 END) AS owner_sen,
+                   SUM(CASE WHEN q.account_id = 'platform:payouts' THEN q.amount_sen ELSE 0 END) AS clearing_sen,
+                   SUM(CASE WHEN q.account_id = 'platform:float' THEN q.amount_sen ELSE 0 END) AS float_sen,
+                   SUM(CASE WHEN q.account_id NOT IN (x.account, 'platform:payouts', 'platform:float') THEN 1 ELSE 0 END) AS others
+              FROM journal_entries e JOIN postings q ON q.entry_id = e.entry_id
+              JOIN expected x ON x.payout_id = e.payout_id AND x.kind = e.kind
+             GROUP BY e.payout_id, e.kind)
+          SELECT 'payout ' || x.payout_id || ' (' || x.status || ', ' || x.amount_sen || ' sen, ' || x.account || '): '
+                 || COALESCE(a.entries, 0) || ' ' || x.kind || ' entries moving ' || COALESCE(a.owner_sen, 0) || ' sen to its account, '
+                 || COALESCE(a.clearing_sen, 0) || ' to the clearing account, ' || COALESCE(a.float_sen, 0) || ' to the float' AS detail
+            FROM expected x LEFT JOIN actual a ON a.payout_id = x.payout_id AND a.kind = x.kind
+           WHERE COALESCE(a.entries, 0) <> x.entries OR COALESCE(a.others, 0) <> 0
+              OR COALESCE(a.owner_sen, 0) <> x.entries * CASE x.kind WHEN 'payout' THEN -x.amount_sen WHEN 'payout_returned' THEN x.amount_sen ELSE 0 END
+              OR COALESCE(a.clearing_sen, 0) <> x.entries * CASE x.kind WHEN 'payout' THEN x.amount_sen ELSE -x.amount_sen END
+              OR COALESCE(a.float_sen, 0) <> x.entries * CASE x.kind WHEN 'payout_paid' THEN x.amount_sen ELSE 0 END`,
+  },
+  {
+    name: 'every payout entry names its payout, and only payout entries name one',
+    sql: `SELECT 'entry ' || entry_id || ' (' || kind || ') names payout ' || COALESCE(payout_id, '(none)') AS detail
+            FROM journal_entries
+           WHERE (kind IN ('payout', 'payout_paid', 'payout_returned')) <> (payout_id IS NOT NULL)`,
+  },
 ];

@@ -3,6 +3,7 @@ import type { Decided, Effect } from '../domain/effects.js';
 import type { Merchant, Order, Refund, Wallet } from '../domain/model.js';
 import type { Cashier, PageSession, SignInLink } from '../domain/page-access.js';
 import type { ChargeStartView } from '../domain/cashier-charge.js';
+import type { Payout, PayoutRequestView } from '../domain/payout.js';
 import type { RefundFinishView, RefundView } from '../domain/refund.js';
 
 /**
@@ -37,13 +38,20 @@ export type ViewRequest =
   | { readonly view: 'cashier'; readonly mchId: string; readonly name: string }
   /** The cashier page's record of a charge under the merchant's order id, with the id locked against another start. */
   | { readonly view: 'cashierCharge'; readonly mchId: string; readonly mchOrderId: string }
-
   /**
    * The merchants whose keys are not encrypted under the store's current master key, locked, in
-   * mchId order: those still in plain text (written before the master-key migration (SQLite 8, PostgreSQL 9)), and unless `plainOnly`
+   * mchId order: those still in plain text (written before the master-key migration: SQLite 8, PostgreSQL
+   * 9), and unless `plainOnly`
    * those under another master key (a rotation: secrets/merchant-key-vault.ts).
    */
-  | { readonly view: 'merchantsToReseal'; readonly plainOnly: boolean };
+  | { readonly view: 'merchantsToReseal'; readonly plainOnly: boolean }
+  /**
+   * A merchant's payout (domain/payout.ts): the merchant, its whole balance locked against every
+   * other debit (concurrent payments may still credit it), and the payout under the request id.
+   */
+  | { readonly view: 'payoutRequest'; readonly mchId: string; readonly requestId: string | null }
+  /** A payout by its id, locked. */
+  | { readonly view: 'payout'; readonly payoutId: string };
 
 export interface ViewOf {
   none: null;
@@ -59,6 +67,8 @@ export interface ViewOf {
   cashier: { readonly merchant: Merchant | null; readonly cashier: Cashier | null };
   cashierCharge: ChargeStartView;
   merchantsToReseal: readonly Merchant[];
+  payoutRequest: PayoutRequestView;
+  payout: Payout | null;
 }
 
 export type ViewName = ViewRequest['view'];

@@ -2,6 +2,7 @@ import type { OrderStatus } from '@micropay/protocol';
 import type { Notification, NotificationEvent, NotificationStatus } from '../domain/notification.js';
 import type { RefundStatus } from '../domain/order-state.js';
 import type { Cashier, PageSession, SessionSubject, SignInLink } from '../domain/page-access.js';
+import type { Payout, PayoutStatus } from '../domain/payout.js';
 import type { WalletTransaction } from './store.js';
 import type { MerchantKeyVault } from '../secrets/merchant-key-vault.js';
 import type {
@@ -175,5 +176,19 @@ export function toCashier(r: Row): Cashier {
     passwordHash: r.password_hash as string,
     failures: r.failures as number,
     createdAtMs: r.created_at_ms as number,
+  };
+}
+
+export function toPayout(r: Row): Payout {
+  return {
+    payoutId: r.payout_id as string,
+    mchId: r.mch_id as string | null,
+    walletId: r.wallet_id as string | null,
+    requestId: r.request_id as string | null,
+    amountSen: r.amount_sen as number,
+    status: r.status as PayoutStatus,
+    failReason: r.fail_reason as string | null,
+    requestedAtMs: r.requested_at_ms as number,
+    finishedAtMs: r.finished_at_ms as number | null,
   };
 }

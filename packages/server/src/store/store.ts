@@ -1,5 +1,5 @@
 import type { MicropayCommand, RefundCommand, Secret } from '@micropay/protocol';
-import { merchantAccount } from '../domain/ledger.js';
+import { merchantAccount, type EntryKind } from '../domain/ledger.js';
 import type { PaymentDecision } from '../domain/payment.js';
 import type { Merchant, MerchantStatus, Order, PayCode, Refund, Wallet, WalletStatus } from '../domain/model.js';
 import type { Notification, NotificationStatus } from '../domain/notification.js';
@@ -8,7 +8,9 @@ import type { SettleResult } from '../domain/settlement.js';
 import type { WalletSecurityChanges } from '../domain/effects.js';
 import type { NewWallet } from '../domain/wallet.js';
 import type { NewMerchant } from '../domain/merchant.js';
-import type { StatementMovements } from '../domain/statement.js';
+import type { DayWindow, StatementMovements } from '../domain/statement.js';
+import type { Payout, PayoutStatus, PayoutRequest, PayoutRequestDecision, PayoutFinishDecision, WalletClosing } from '../domain/payout.js';
+import type { DailyReportMovements } from '../domain/daily-report.js';
 import type { Cashier, PageSession, SessionSubject } from '../domain/page-access.js';
 import type { CashierCreation, CashierSignIn, LinkIssue } from '../services/page-access.js';
 import type { ActingCashier, CashierChargeRecord, ChargeCursor, ChargeStart } from '../domain/cashier-charge.js';
@@ -67,7 +69,10 @@ export interface Store extends StoreOps {
   findWalletByTokenHash(tokenHash: string): Promise<Wallet | null>;
   /** Wallets in walletId order, a page at a time (WalletFilter). */
   listWallets(filter: WalletFilter): Promise<Wallet[]>;
-  /** Freezes, unfreezes or closes a wallet; a closed wallet stays closed (the result shows it). */
+  /**
+   * Freezes, unfreezes or closes a wallet; a closed wallet stays closed (the result shows it).
+   * Closing pays out what the wallet holds, as closeWallet does.
+   */
   setWalletStatus(walletId: string, status: WalletStatus): Promise<Wallet | null>;
   updateWalletSecurity(walletId: string, changes: WalletSecurityChanges): Promise<Wallet | null>;
   /** The stored PIN hash, for the wallet API's PIN check only. */
@@ -166,6 +171,23 @@ export interface Store extends StoreOps {
   refundCashierCharge(cashier: ActingCashier, cmd: RefundCommand): Promise<CashierRefund>;
   /** Every refund of the order, oldest first. */
   refundsOfOrder(orderId: string): Promise<Refund[]>;
+  // Money out (domain/payout.ts, docs/operations.md "Payouts"): each step one transaction.
+  /** Moves `amountSen` of the merchant's balance into the payouts clearing account, never more than it has. */
+  requestPayout(req: PayoutRequest): Promise<PayoutRequestDecision>;
+  /** The bank paid it: the money leaves the platform (clearing account → float). */
+  confirmPayout(payoutId: string): Promise<PayoutFinishDecision>;
+  /** The bank refused it: the money goes back to the merchant or wallet it came from. */
+  failPayout(payoutId: string, reason: string): Promise<PayoutFinishDecision>;
+  /**
+   * Closes the wallet (again, if it is closed already) and pays out what it holds to its holder.
+   * Throws WalletHoldsPendingError while payments await its confirmation. null: no such wallet.
+   */
+  closeWallet(walletId: string): Promise<WalletClosing | null>;
+  findPayout(payoutId: string): Promise<Payout | null>;
+  /** Payouts newest first (by request time, then id), a page of at most `limit`. */
+  listPayouts(filter: PayoutFilter): Promise<Payout[]>;
+  /** What a merchant's daily report is made of, read at one moment (domain/daily-report.ts). */
+  dailyReportMovements(mchId: string, window: DayWindow): Promise<DailyReportMovements>;
 
   audit(): Promise<AuditReport>;
   /** The newest migration applied to the database (opening a store applies the pending ones). */
@@ -286,7 +308,7 @@ export interface WalletTransaction {
   /** The posting's id: the history's paging key (recentTransactions' beforePostingId). */
   readonly postingId: number;
   readonly entryId: number;
-  readonly kind: 'topup' | 'payment' | 'refund';
+  readonly kind: EntryKind;
   readonly amountSen: number;
   readonly orderId: string | null;
   readonly refundId: string | null;
@@ -310,6 +332,13 @@ export type NotificationRetryResult =
   /** Already delivered: it is not sent again. */
   | { readonly kind: 'unchanged'; readonly notification: Notification }
   | { readonly kind: 'not_found' };
+
+export interface PayoutFilter {
+  readonly mchId?: string | undefined;
+  readonly walletId?: string | undefined;
+  readonly status?: PayoutStatus | undefined;
+  readonly limit: number;
+}
 
 export interface AuditCheck {
   readonly name: string;

@@ -73,6 +73,18 @@ export class PgEffects {
       case 'closeOrderId':
         await c.query(CLOSE_ORDER_ID, [e.mchId, e.mchOrderId, e.atMs]);
         return;
+      case 'insertPayout': {
+        const p = e.payout;
+        const values = [p.payoutId, p.mchId, p.walletId, p.requestId, p.amountSen, p.status, p.failReason, p.requestedAtMs, p.finishedAtMs];
+        // The second key: another request with the same request id won; the rerun answers it as a repeat.
+        await clashing(c.query(INSERT_PAYOUT, values), 'payouts_pkey', 'payouts_mch_id_request_id_key');
+        return;
+      }
+      case 'movePayout': {
+        const { from, to } = e;
+        const moved = await c.query(MOVE_PAYOUT, [to.status, to.failReason, to.finishedAtMs, from.payoutId, from.status]);
+        return changedOne(moved, `payout ${from.payoutId} is still ${from.status} when it moves to ${to.status}`);
+      }
       default:
         return this.#applyToWallet(c, e);
     }
@@ -144,11 +156,12 @@ export class PgEffects {
   /** A journal entry: its postings and the balance shards, together. */
   async #book(c: Db, entry: JournalEntry): Promise<void> {
     const { rows } = await c.query(
-      `WITH e AS (INSERT INTO journal_entries (kind, order_id, refund_id, created_at_ms) VALUES ($1, $2, $3, $4) RETURNING entry_id)
+      `WITH e AS (INSERT INTO journal_entries (kind, order_id, refund_id, payout_id, created_at_ms) VALUES ($1, $2, $3, $7, $4) RETURNING entry_id)
        INSERT INTO postings (entry_id, account_id, amount_sen)
        SELECT e.entry_id, p.account_id, p.amount_sen FROM e, unnest($5::text[], $6::bigint[]) AS p (account_id, amount_sen)
        RETURNING entry_id`,
-      [entry.kind, entry.orderId, entry.refundId, entry.createdAtMs, entry.postings.map((p) => p.accountId), entry.postings.map((p) => p.amountSen)],
+      [entry.kind, entry.orderId, entry.refundId, entry.createdAtMs, entry.postings.map((p) => p.accountId), entry.postings.map((p) => p.amountSen),
+        entry.payoutId ?? null],
     );
     assert(rows.length === entry.postings.length, 'every posting of an entry is written');
     for (const p of entry.postings) await this.addToBalance(c, p.accountId, p.amountSen);
@@ -254,6 +267,10 @@ const MOVE_REFUND = 'UPDATE refunds SET status = $1, fail_reason = $2, finished_
 const NOTIFY = `INSERT INTO notifications (notification_id, mch_id, event_type, subject_id, url, payload, status, attempts,
                                    next_attempt_at_ms, created_at_ms)
   SELECT $1, mch_id, $2, $3, notify_url, $4, 'pending', 0, $5, $5 FROM merchants WHERE mch_id = $6 AND notify_url IS NOT NULL`;
+const INSERT_PAYOUT = `INSERT INTO payouts (payout_id, mch_id, wallet_id, request_id, amount_sen, status, fail_reason, requested_at_ms, finished_at_ms)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`;
+/** Compare-and-set on the status the decision read under the payout's row lock. */
+const MOVE_PAYOUT = 'UPDATE payouts SET status = $1, fail_reason = $2, finished_at_ms = $3 WHERE payout_id = $4 AND status = $5';
 const CLOSE_ORDER_ID = 'INSERT INTO closed_order_ids (mch_id, mch_order_id, closed_at_ms) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING';
 /** One statement: the wallet's active codes are retired as its new one is inserted (the wallet row is locked). */
 const ISSUE_CODE = `WITH retired AS (UPDATE pay_codes SET status = 'retired' WHERE wallet_id = $2 AND status = 'active')

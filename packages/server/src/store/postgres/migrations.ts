@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { checkSchemaNotNewer, type Migration } from '../store.js';
 import { pageAccessSchema } from '../page-access-schema.js';
 import { cashierChargesSchema } from '../cashier-charge-sql.js';
+import { payoutSchema } from '../payout-schema.js';
 
 /**
  * Versioned schema for the PostgreSQL store: the same tables as SQLite's, in PostgreSQL's types,
@@ -245,6 +246,16 @@ DROP INDEX postings_by_account;
     sql: `
 -- See the SQLite migration 8. Adding a nullable column without a default is instant.
 ALTER TABLE merchants ADD COLUMN master_key_id TEXT;
+`,
+  },
+  {
+    version: 10,
+    name: 'payouts: merchants paid out to their bank, closed wallets to their holder, through a clearing account',
+    // See the SQLite migration 9. The clearing account has one shard that may not go negative:
+    // payouts are few, and a payout's request, and its outcome, each lock it briefly.
+    sql: payoutSchema('BIGINT', '') + `
+INSERT INTO accounts (id, kind, shards) VALUES ('platform:payouts', 'platform', 1);
+INSERT INTO account_shards (account_id, shard, may_go_negative) VALUES ('platform:payouts', 0, FALSE);
 `,
   },
 ];

@@ -7,11 +7,13 @@ import { merchantAccount, walletAccount } from '../../domain/ledger.js';
 import type { Merchant, Order, PaymentPolicy, Wallet } from '../../domain/model.js';
 import type { Notification } from '../../domain/notification.js';
 import type { PaymentDecision } from '../../domain/payment.js';
-import type { StatementMovements } from '../../domain/statement.js';
+import type { DayWindow, StatementMovements } from '../../domain/statement.js';
+import type { DailyReportMovements } from '../../domain/daily-report.js';
+import type { Payout } from '../../domain/payout.js';
 import { ServiceStore } from '../../services/service-store.js';
 import { AUDIT_QUERIES } from '../audit.js';
 import type { ViewFor, ViewName, ViewOf } from '../port.js';
-import { toMerchant, toOrder, toRefund, toWallet, toWalletTransaction, type Row } from '../rows.js';
+import { toMerchant, toOrder, toPayout, toRefund, toWallet, toWalletTransaction, type Row } from '../rows.js';
 import { sqlList } from '../sql-list.js';
 import { CASHIER_CHARGES_PAGE, CASHIER_CHARGE_WITH_ORDER, chargesPageValues, REFUNDS_OF_ORDER, toCashierChargeRecord } from '../cashier-charge-sql.js';
 import type { CashierChargeRecord, ChargeCursor } from '../../domain/cashier-charge.js';
@@ -28,6 +30,7 @@ import {
   type NotificationBacklog,
   type NotificationFilter,
   type PaymentThreadState,
+  type PayoutFilter,
   type PoolUsage,
   type NotificationRetryResult,
   type PayOptions,
@@ -72,7 +75,8 @@ const MAX_ATTEMPTS = 8;
  * Isolation is READ COMMITTED with explicit locks. Every transaction takes those it needs in this
  * one order (docs/architecture.md lists what takes which), to keep deadlocks rare:
  *   order id (advisory, order-id-locks.ts) → wallet row (status, codes, PIN) → payment code
- *   → order → wallet balance (account and shard rows) → merchant shards.
+ *   → order or payout → wallet balance (account and shard rows) → merchant shards
+ *   → the payouts clearing account.
  * A transaction that still meets a deadlock or serialization failure is retried whole, up to
  * MAX_ATTEMPTS times.
  */
@@ -299,20 +303,47 @@ export class PgStore extends ServiceStore implements Store {
   statementMovements(mchId: string, fromMs: number, toMs: number): Promise<StatementMovements> {
     return this.transaction(async (c) => {
       await c.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      const payments = await c.query(
-        `SELECT * FROM orders WHERE mch_id = $1 AND pay_time_ms >= $2 AND pay_time_ms < $3 AND status IN ${sqlList(PAID_ORDER_STATUSES)}
-          ORDER BY pay_time_ms, order_id`,
-        [mchId, fromMs, toMs],
-      );
-      const refunds = await c.query(
-        `SELECT r.*, o.mch_order_id AS order_mch_order_id FROM refunds r JOIN orders o ON o.order_id = r.order_id
-          WHERE r.mch_id = $1 AND r.finished_at_ms >= $2 AND r.finished_at_ms < $3 AND r.status = 'REFUNDED'
-          ORDER BY r.finished_at_ms, r.refund_id`,
-        [mchId, fromMs, toMs],
-      );
+      return statementRows(c, mchId, fromMs, toMs);
+    });
+  }
+
+  // --- payouts (services/payouts.ts decides; these read) -------------------------------------
+
+  findPayout(payoutId: string): Promise<Payout | null> {
+    return first(this.pool, 'SELECT * FROM payouts WHERE payout_id = $1', [payoutId], toPayout);
+  }
+
+  async listPayouts(filter: PayoutFilter): Promise<Payout[]> {
+    const { rows } = await this.pool.query(
+      `SELECT * FROM payouts
+        WHERE ($1::text IS NULL OR mch_id = $1) AND ($2::text IS NULL OR wallet_id = $2) AND ($3::text IS NULL OR status = $3)
+        ORDER BY requested_at_ms DESC, payout_id DESC LIMIT $4`,
+      [filter.mchId ?? null, filter.walletId ?? null, filter.status ?? null, checkedLimit(filter.limit)],
+    );
+    return (rows as Row[]).map(toPayout);
+  }
+
+  /** One REPEATABLE READ snapshot: the balance and every movement after the day's start, of one moment. */
+  dailyReportMovements(mchId: string, window: DayWindow): Promise<DailyReportMovements> {
+    return this.transaction(async (c) => {
+      await c.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const day = await statementRows(c, mchId, window.fromMs, window.toMs);
+      const sen = async (sql: string, values: unknown[]) => ((await c.query(sql, values)).rows[0] as { sen: number }).sen;
       return {
-        payments: (payments.rows as Row[]).map(toOrder),
-        refunds: (refunds.rows as Row[]).map((r) => ({ refund: toRefund(r), mchOrderId: r.order_mch_order_id as string })),
+        day,
+        balanceNowSen: await sen('SELECT COALESCE(SUM(balance_sen), 0) AS sen FROM account_shards WHERE account_id = $1', [merchantAccount(mchId)]),
+        paymentsAfterSen: await sen(
+          `SELECT COALESCE(SUM(amount_sen), 0) AS sen FROM orders WHERE mch_id = $1 AND pay_time_ms >= $2 AND status IN ${sqlList(PAID_ORDER_STATUSES)}`,
+          [mchId, window.toMs],
+        ),
+        refundsAfterSen: await sen(
+          `SELECT COALESCE(SUM(amount_sen), 0) AS sen FROM refunds WHERE mch_id = $1 AND finished_at_ms >= $2 AND status = 'REFUNDED'`,
+          [mchId, window.toMs],
+        ),
+        payouts: ((await c.query(
+          `SELECT * FROM payouts WHERE mch_id = $1 AND (requested_at_ms >= $2 OR (status = 'FAILED' AND finished_at_ms >= $2))`,
+          [mchId, window.fromMs],
+        )).rows as Row[]).map(toPayout),
       };
     });
   }
@@ -390,4 +421,23 @@ export class PgStore extends ServiceStore implements Store {
     await this.#batches.drain();
     await this.pool.end();
   }
+}
+
+/** A merchant's paid orders and finished refunds in [fromMs, toMs), for its statement. */
+async function statementRows(c: pg.PoolClient, mchId: string, fromMs: number, toMs: number): Promise<StatementMovements> {
+  const payments = await c.query(
+    `SELECT * FROM orders WHERE mch_id = $1 AND pay_time_ms >= $2 AND pay_time_ms < $3 AND status IN ${sqlList(PAID_ORDER_STATUSES)}
+      ORDER BY pay_time_ms, order_id`,
+    [mchId, fromMs, toMs],
+  );
+  const refunds = await c.query(
+    `SELECT r.*, o.mch_order_id AS order_mch_order_id FROM refunds r JOIN orders o ON o.order_id = r.order_id
+      WHERE r.mch_id = $1 AND r.finished_at_ms >= $2 AND r.finished_at_ms < $3 AND r.status = 'REFUNDED'
+      ORDER BY r.finished_at_ms, r.refund_id`,
+    [mchId, fromMs, toMs],
+  );
+  return {
+    payments: (payments.rows as Row[]).map(toOrder),
+    refunds: (refunds.rows as Row[]).map((r) => ({ refund: toRefund(r), mchOrderId: r.order_mch_order_id as string })),
+  };
 }

@@ -3,7 +3,7 @@ import { assert, merchantAccount } from '../../domain/ledger.js';
 import type { Order, Refund, Wallet, WalletStatus } from '../../domain/model.js';
 import type { RefundFinishView, RefundRecord } from '../../domain/refund.js';
 import type { ViewFor, ViewName, ViewOf } from '../port.js';
-import { PAGE_SESSION_SELECT, toCashier, toMerchant, toOrder, toPageSession, toRefund, toSignInLink, toWallet, type Row } from '../rows.js';
+import { PAGE_SESSION_SELECT, toCashier, toMerchant, toOrder, toPageSession, toPayout, toRefund, toSignInLink, toWallet, type Row } from '../rows.js';
 import type { Db } from './effects.js';
 import { LOCK_ORDER_ID } from './order-id-locks.js';
 import { CASHIER_CHARGE_BY_ID, ORDER_ID_USED, toCashierCharge } from '../cashier-charge-sql.js';
@@ -117,7 +117,33 @@ const READERS: { readonly [N in ViewName]: Reader<N> } = {
     );
     return (rows as Row[]).map((r) => toMerchant(r, keys));
   },
+  // Every shard of the merchant's balance, in shard order, like a refund's finish: two payouts (or
+  // a payout and a refund) of one merchant take turns, and each sees the balance the other left.
+  // Payments still credit it: they only need one shard, and wait for a free one briefly.
+  // The request id is looked up after the locks, so a racing repeat finds the payout it lost to.
+  payoutRequest: async (c, q, keys) => {
+    const merchant = await first(c, 'SELECT * FROM merchants WHERE mch_id = $1', [q.mchId], (r) => toMerchant(r, keys));
+    if (merchant === null) return { merchant, balanceSen: 0, existing: null };
+    const balanceSen = await lockMerchantBalance(c, q.mchId);
+    const existing = q.requestId === null
+      ? null
+      : await first(c, 'SELECT * FROM payouts WHERE mch_id = $1 AND request_id = $2', [q.mchId, q.requestId], toPayout);
+    return { merchant, balanceSen, existing };
+  },
+  // The payout row, like an order's: its outcome is recorded once. The accounts its entry moves
+  // (the clearing account, then the float or the account it returns to) are locked by the entry.
+  payout: (c, q) => first(c, 'SELECT * FROM payouts WHERE payout_id = $1 FOR UPDATE', [q.payoutId], toPayout),
 };
+
+/** Locks all of the merchant's balance shards in shard order and answers their sum. */
+async function lockMerchantBalance(c: pg.PoolClient, mchId: string): Promise<number> {
+  const { balance_sen } = (await c.query(
+    `SELECT COALESCE(SUM(balance_sen), 0) AS balance_sen FROM
+       (SELECT balance_sen FROM account_shards WHERE account_id = $1 ORDER BY shard FOR UPDATE) s`,
+    [merchantAccount(mchId)],
+  )).rows[0] as { balance_sen: number };
+  return balance_sen;
+}
 
 /** Locks the wallet's balance, then all of the merchant's shards (in shard order), after the order. */
 async function refundFinishView(c: pg.PoolClient, refund: Refund, order: Order): Promise<RefundFinishView> {
@@ -127,11 +153,7 @@ async function refundFinishView(c: pg.PoolClient, refund: Refund, order: Order):
     [order.walletId],
   )).rows[0] as { status: WalletStatus } | undefined;
   assert(wallet !== undefined, 'the wallet of a refund exists');
-  const { balance_sen } = (await c.query(
-    `SELECT COALESCE(SUM(balance_sen), 0) AS balance_sen FROM
-       (SELECT balance_sen FROM account_shards WHERE account_id = $1 ORDER BY shard FOR UPDATE) s`,
-    [merchantAccount(refund.mchId)],
-  )).rows[0] as { balance_sen: number };
+  const balance_sen = await lockMerchantBalance(c, refund.mchId);
   // Counted under the order's lock, which every refund of the order takes first.
   const { n } = (await c.query(
     `SELECT COUNT(*)::int AS n FROM refunds WHERE order_id = $1 AND status = 'REFUND_IN_PROCESS' AND refund_id <> $2`,

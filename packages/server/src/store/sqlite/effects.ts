@@ -19,7 +19,7 @@ export interface PaymentContext {
 /**
  * Applies effects (domain/effects.ts) on SQLite, inside the caller's transaction, each as the
  * statements it names, each asserting its invariant. The only place SQLite writes orders, codes,
- * holds, journal entries, refunds, outbox rows, wallets and merchants.
+ * holds, journal entries, refunds, payouts, outbox rows, wallets and merchants.
  */
 export class SqliteEffects {
   readonly #s;
@@ -72,6 +72,16 @@ export class SqliteEffects {
       }
       case 'closeOrderId':
         return void s.closeOrderId.run(e.mchId, e.mchOrderId, e.atMs);
+      case 'insertPayout': {
+        const p = e.payout;
+        return clashing('payouts.payout_id', () => s.insertPayout.run(
+          p.payoutId, p.mchId, p.walletId, p.requestId, p.amountSen, p.status, p.failReason, p.requestedAtMs, p.finishedAtMs,
+        ));
+      }
+      case 'movePayout': {
+        const r = s.movePayout.run(e.to.status, e.to.failReason, e.to.finishedAtMs, e.from.payoutId, e.from.status);
+        return check(r, `payout ${e.from.payoutId} is still ${e.from.status} when it moves to ${e.to.status}`);
+      }
       default:
         return this.#applyToWallet(e);
     }
@@ -146,7 +156,7 @@ export class SqliteEffects {
   /** A journal entry: its postings, each account's posting chain and cached balance, together. */
   #book(entry: JournalEntry): void {
     const s = this.#s;
-    const entryId = s.insertEntry.run(entry.kind, entry.orderId, entry.refundId, entry.createdAtMs).lastInsertRowid;
+    const entryId = s.insertEntry.run(entry.kind, entry.orderId, entry.refundId, entry.payoutId ?? null, entry.createdAtMs).lastInsertRowid;
     for (const p of entry.postings) {
       const postingId = s.insertPosting.run(entryId, p.accountId, p.amountSen, p.accountId).lastInsertRowid;
       check(s.addToBalance.run(p.amountSen, postingId, p.accountId), `posting to an existing account (${p.accountId})`);
@@ -196,7 +206,7 @@ function prepare(db: Database.Database) {
       `UPDATE orders SET status = ?, fail_reason = ?, pay_time_ms = ?, deadline_ms = ?, refunded_sen = ?, updated_at_ms = ?
         WHERE order_id = ? AND status = ? AND refunded_sen = ?`,
     ),
-    insertEntry: db.prepare('INSERT INTO journal_entries (kind, order_id, refund_id, created_at_ms) VALUES (?, ?, ?, ?)'),
+    insertEntry: db.prepare('INSERT INTO journal_entries (kind, order_id, refund_id, payout_id, created_at_ms) VALUES (?, ?, ?, ?, ?)'),
     // The posting links to the account's previous latest posting; the account then points at it.
     insertPosting: db.prepare(
       `INSERT INTO postings (entry_id, account_id, amount_sen, prev_posting_id)
@@ -215,6 +225,11 @@ function prepare(db: Database.Database) {
                                   attempts, next_attempt_at_ms, created_at_ms)
        VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)`,
     ),
+    insertPayout: db.prepare(
+      `INSERT INTO payouts (payout_id, mch_id, wallet_id, request_id, amount_sen, status, fail_reason, requested_at_ms, finished_at_ms)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    movePayout: db.prepare('UPDATE payouts SET status = ?, fail_reason = ?, finished_at_ms = ? WHERE payout_id = ? AND status = ?'),
     closeOrderId: db.prepare('INSERT OR IGNORE INTO closed_order_ids (mch_id, mch_order_id, closed_at_ms) VALUES (?, ?, ?)'),
     insertAccount: db.prepare('INSERT INTO accounts (id, kind) VALUES (?, ?)'),
     insertMerchant: db.prepare(

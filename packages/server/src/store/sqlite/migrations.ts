@@ -1,6 +1,7 @@
 import type { Migration } from '../store.js';
 import { pageAccessSchema } from '../page-access-schema.js';
 import { cashierChargesSchema } from '../cashier-charge-sql.js';
+import { payoutSchema } from '../payout-schema.js';
 
 /**
  * Versioned schema for the SQLite store. Append new migrations; never edit an applied one.
@@ -240,5 +241,11 @@ CREATE INDEX notifications_dead ON notifications (status) WHERE status = 'dead';
 -- open with a master key encrypts those in one transaction (platform.ts openStore, resealMerchantKeys).
 ALTER TABLE merchants ADD COLUMN master_key_id TEXT;
 `,
+  },
+  {
+    version: 9,
+    name: 'payouts: merchants paid out to their bank, closed wallets to their holder, through a clearing account',
+    // docs/operations.md, "Payouts". The clearing account is a platform account like the float.
+    sql: payoutSchema('INTEGER', ' STRICT') + `INSERT INTO accounts (id, kind) VALUES ('platform:payouts', 'platform');\n`,
   },
 ];

@@ -7,11 +7,13 @@ import type { Merchant, Order, PaymentPolicy, Wallet } from '../../domain/model.
 import type { Notification } from '../../domain/notification.js';
 import type { PaymentDecision } from '../../domain/payment.js';
 import type { RefundRecord } from '../../domain/refund.js';
-import type { StatementMovements } from '../../domain/statement.js';
+import type { DayWindow, StatementMovements } from '../../domain/statement.js';
+import type { DailyReportMovements } from '../../domain/daily-report.js';
+import type { Payout } from '../../domain/payout.js';
 import { ServiceStore } from '../../services/service-store.js';
 import { AUDIT_QUERIES } from '../audit.js';
 import type { Effect, ViewFor, ViewName, ViewOf } from '../port.js';
-import { toMerchant, toOrder, toRefund, toWallet, toWalletTransaction, type Row } from '../rows.js';
+import { toMerchant, toOrder, toPayout, toRefund, toWallet, toWalletTransaction, type Row } from '../rows.js';
 import {
   auditReport,
   balancesByMerchant,
@@ -24,6 +26,7 @@ import {
   type NotificationBacklog,
   type NotificationFilter,
   type PaymentThreadState,
+  type PayoutFilter,
   type PoolUsage,
   type NotificationRetryResult,
   type PayOptions,
@@ -386,13 +389,41 @@ export class SqliteStore extends ServiceStore implements Store {
 
   /** The day's movements, read in one transaction so payments and refunds are of the same moment. */
   async statementMovements(mchId: string, fromMs: number, toMs: number): Promise<StatementMovements> {
-    return this.db.transaction((): StatementMovements => ({
+    return this.db.transaction(() => this.#statementMovements(mchId, fromMs, toMs)).deferred();
+  }
+
+  // --- payouts (services/payouts.ts decides; these read) -------------------------------------
+
+  async findPayout(payoutId: string): Promise<Payout | null> {
+    return this.#views.payout(payoutId);
+  }
+
+  async listPayouts(filter: PayoutFilter): Promise<Payout[]> {
+    const rows = this.#s.listPayouts.all({
+      mch: filter.mchId ?? null, wallet: filter.walletId ?? null, status: filter.status ?? null, limit: checkedLimit(filter.limit),
+    }) as Row[];
+    return rows.map(toPayout);
+  }
+
+  /** One read transaction: the balance and every movement after the day's start, of one moment. */
+  async dailyReportMovements(mchId: string, window: DayWindow): Promise<DailyReportMovements> {
+    return this.db.transaction((): DailyReportMovements => ({
+      day: this.#statementMovements(mchId, window.fromMs, window.toMs),
+      balanceNowSen: (this.#s.accountBalances.get(JSON.stringify([merchantAccount(mchId)])) as { balance_sen: number } | undefined)?.balance_sen ?? 0,
+      paymentsAfterSen: (this.#s.paymentsSince.get(mchId, window.toMs) as { sen: number }).sen,
+      refundsAfterSen: (this.#s.refundsSince.get(mchId, window.toMs) as { sen: number }).sen,
+      payouts: (this.#s.payoutsSince.all(mchId, window.fromMs, window.fromMs) as Row[]).map(toPayout),
+    })).deferred();
+  }
+
+  #statementMovements(mchId: string, fromMs: number, toMs: number): StatementMovements {
+    return {
       payments: (this.#s.paymentsPaidBetween.all(mchId, fromMs, toMs) as Row[]).map(toOrder),
       refunds: (this.#s.refundsFinishedBetween.all(mchId, fromMs, toMs) as Row[]).map((r) => ({
         refund: toRefund(r),
         mchOrderId: r.order_mch_order_id as string,
       })),
-    })).deferred();
+    };
   }
 }
 
@@ -478,6 +509,16 @@ function prepare(db: Database.Database) {
       `SELECT r.*, o.mch_order_id AS order_mch_order_id FROM refunds r JOIN orders o ON o.order_id = r.order_id
         WHERE r.mch_id = ? AND r.finished_at_ms >= ? AND r.finished_at_ms < ? AND r.status = 'REFUNDED'
         ORDER BY r.finished_at_ms, r.refund_id`,
+    ),
+    paymentsSince: db.prepare(
+      `SELECT COALESCE(SUM(amount_sen), 0) AS sen FROM orders WHERE mch_id = ? AND pay_time_ms >= ? AND status IN ${sqlList(PAID_ORDER_STATUSES)}`,
+    ),
+    refundsSince: db.prepare(`SELECT COALESCE(SUM(amount_sen), 0) AS sen FROM refunds WHERE mch_id = ? AND finished_at_ms >= ? AND status = 'REFUNDED'`),
+    payoutsSince: db.prepare(`SELECT * FROM payouts WHERE mch_id = ? AND (requested_at_ms >= ? OR (status = 'FAILED' AND finished_at_ms >= ?))`),
+    listPayouts: db.prepare(
+      `SELECT * FROM payouts
+        WHERE (@mch IS NULL OR mch_id = @mch) AND (@wallet IS NULL OR wallet_id = @wallet) AND (@status IS NULL OR status = @status)
+        ORDER BY requested_at_ms DESC, payout_id DESC LIMIT @limit`,
     ),
     getSetting: db.prepare('SELECT value FROM settings WHERE name = ?'),
     notificationBacklog: db.prepare(NOTIFICATION_BACKLOG_SQL),

@@ -1,9 +1,10 @@
 import type Database from 'better-sqlite3';
 import { assert, merchantAccount } from '../../domain/ledger.js';
 import type { Merchant, Order, Refund, Wallet, WalletStatus } from '../../domain/model.js';
+import type { Payout } from '../../domain/payout.js';
 import type { RefundView } from '../../domain/refund.js';
 import type { ViewFor, ViewName, ViewOf } from '../port.js';
-import { PAGE_SESSION_SELECT, toCashier, toMerchant, toOrder, toPageSession, toRefund, toSignInLink, toWallet, type Row } from '../rows.js';
+import { PAGE_SESSION_SELECT, toCashier, toMerchant, toOrder, toPageSession, toPayout, toRefund, toSignInLink, toWallet, type Row } from '../rows.js';
 import { sqliteSql } from '../page-access-sql.js';
 import { CASHIER_CHARGE_BY_ID, ORDER_ID_USED, toCashierCharge } from '../cashier-charge-sql.js';
 import type { MerchantKeyVault } from '../../secrets/merchant-key-vault.js';
@@ -53,6 +54,16 @@ export class SqliteViews {
       }
       case 'merchantsToReseal':
         return (this.#s.merchantsToReseal.all(q.plainOnly ? 1 : 0, this.keys.currentId) as Row[]).map((r) => toMerchant(r, this.keys));
+      case 'payoutRequest': {
+        const merchant = this.merchant(q.mchId);
+        if (merchant === null) return { merchant, balanceSen: 0, existing: null };
+        const balance = this.#s.balance.get(merchantAccount(q.mchId)) as { balance_sen: number } | undefined;
+        assert(balance !== undefined, 'a merchant has its account');
+        const existing = q.requestId === null ? undefined : (this.#s.payoutByRequest.get(q.mchId, q.requestId) as Row | undefined);
+        return { merchant, balanceSen: balance.balance_sen, existing: existing === undefined ? null : toPayout(existing) };
+      }
+      case 'payout':
+        return this.payout(q.payoutId);
       default:
         return this.#readPageAccess(q);
     }
@@ -86,6 +97,11 @@ export class SqliteViews {
   wallet(walletId: string): Wallet | null {
     const row = this.#s.wallet.get(walletId) as Row | undefined;
     return row === undefined ? null : toWallet(row);
+  }
+
+  payout(payoutId: string): Payout | null {
+    const row = this.#s.payout.get(payoutId) as Row | undefined;
+    return row === undefined ? null : toPayout(row);
   }
 
   order(mchId: string, mchOrderId: string): Order | null {
@@ -144,6 +160,8 @@ function prepare(db: Database.Database) {
     cashier: db.prepare('SELECT * FROM cashiers WHERE mch_id = ? AND name = ?'),
     cashierCharge: db.prepare(sqliteSql(CASHIER_CHARGE_BY_ID)),
     orderIdUsed: db.prepare(sqliteSql(ORDER_ID_USED)),
+    payout: db.prepare('SELECT * FROM payouts WHERE payout_id = ?'),
+    payoutByRequest: db.prepare('SELECT * FROM payouts WHERE mch_id = ? AND request_id = ?'),
     otherRefundsInProcess: db.prepare(`SELECT COUNT(*) AS n FROM refunds WHERE order_id = ? AND status = 'REFUND_IN_PROCESS' AND refund_id <> ?`),
   };
 }

@@ -1,0 +1,188 @@
+import { formatSen, isCalendarDate, resultCodeInfo, ResultCode } from '@micropay/protocol';
+import type { Config } from '../config.js';
+import { buildDailyReport } from '../domain/daily-report.js';
+import { MAX_PAYOUT_REASON_LENGTH, MAX_PAYOUT_REQUEST_ID_LENGTH, type Payout, type PayoutFinishDecision, type PayoutStatus } from '../domain/payout.js';
+import { dayWindow } from '../domain/statement.js';
+import { defineCommand, type CommandGroup } from './command-line.js';
+import { amountSen, CommandFailed, notFound, timeText, UsageError } from './common.js';
+
+/**
+ * Money out (docs/operations.md, "Payouts" and "Daily settlement report"). Every refusal names its
+ * code from the published catalogue (docs/errors.md), whose `msg` it starts with.
+ */
+function refused(code: number, detail: string): never {
+  throw new CommandFailed(`${resultCodeInfo(code)!.msg} (${code}): ${detail}`);
+}
+
+export function payoutJson(p: Payout) {
+  return {
+    payoutId: p.payoutId,
+    mchId: p.mchId,
+    walletId: p.walletId,
+    requestId: p.requestId,
+    amount: formatSen(p.amountSen),
+    status: p.status,
+    failReason: p.failReason,
+    requestedAtMs: String(p.requestedAtMs),
+    finishedAtMs: p.finishedAtMs === null ? null : String(p.finishedAtMs),
+  };
+}
+
+function payoutLine(p: Payout, config: Config): string {
+  const owner = p.mchId !== null ? `merchant ${p.mchId}` : `wallet ${p.walletId} (closed)`;
+  const finished = p.finishedAtMs === null ? '' : `, ${p.status === 'PAID_OUT' ? 'paid out' : 'failed'} ${timeText(p.finishedAtMs, config)}`;
+  const reason = p.failReason === null ? '' : `: ${p.failReason}`;
+  return `${p.payoutId}  ${p.status.padEnd(9)}  ${formatSen(p.amountSen).padStart(12)}  ${owner}, requested ${timeText(p.requestedAtMs, config)}${finished}${reason}`;
+}
+
+/** Free text of the operator's, bounded and printable (it is shown in lists and reports). */
+function operatorText(value: string, what: string, max: number): string {
+  if (value.length === 0 || value.length > max || /[\p{Cc}]/u.test(value)) throw new UsageError(`${what} must be 1 to ${max} printable characters`);
+  return value;
+}
+
+const create = defineCommand({
+  name: 'payout create',
+  summary: "pay part of a merchant's balance out to its bank: it waits, REQUESTED, in platform:payouts",
+  details: [
+    'The amount leaves the merchant\'s balance at once, never more than the balance (9040). Make the bank',
+    'transfer, then record its outcome with payout confirm or payout fail. --request-id makes a retry safe:',
+    'the same id and amount answer the payout already made (9043 if the amount differs).',
+  ].join('\n'),
+  positionals: [],
+  options: {
+    'mch-id': { type: 'string', value: 'MCHID', required: true, help: 'the merchant' },
+    amount: { type: 'string', value: 'AMOUNT', required: true, help: 'how much, like 100.00' },
+    'request-id': { type: 'string', value: 'ID', help: `your id for this payout, unique per merchant (at most ${MAX_PAYOUT_REQUEST_ID_LENGTH} characters)` },
+  },
+  store: 'existing',
+  async run({ options, store, out, config }) {
+    const sen = amountSen(options.amount, '--amount');
+    const requestId = options['request-id'] === undefined ? null : operatorText(options['request-id'], '--request-id', MAX_PAYOUT_REQUEST_ID_LENGTH);
+    const mchId = options['mch-id'];
+    const decision = await store.requestPayout({ mchId, amountSen: sen, requestId });
+    switch (decision.kind) {
+      case 'rejected':
+        if (decision.reason === 'NO_MERCHANT') return notFound(`merchant ${mchId}`);
+        if (decision.reason === 'EXCEEDS_BALANCE') {
+          return refused(ResultCode.PAYOUT_EXCEEDS_BALANCE, `merchant ${mchId} has a balance of ${formatSen(decision.balanceSen)}; nothing was paid out`);
+        }
+        return refused(ResultCode.PAYOUT_REQUEST_ID_REUSED,
+          `request id ${requestId} is payout ${decision.payout.payoutId} of ${formatSen(decision.payout.amountSen)}; nothing was paid out`);
+      default: {
+        const p = decision.payout;
+        const text = decision.kind === 'repeat'
+          ? `Payout ${p.payoutId} was made already under request id ${requestId}: nothing moved again.\n${payoutLine(p, config)}`
+          : `Payout ${p.payoutId} of ${formatSen(p.amountSen)} for merchant ${mchId} is REQUESTED: the money waits in platform:payouts.\n` +
+            `Once the bank has paid: micropay payout confirm ${p.payoutId}`;
+        out.show({ ...payoutJson(p), repeat: decision.kind === 'repeat' }, text);
+        return 0;
+      }
+    }
+  },
+});
+
+/** Shows a recorded outcome, or says why there is none. */
+function showFinish(decision: PayoutFinishDecision, payoutId: string, want: PayoutStatus, out: { show(json: unknown, text: string): void }, config: Config): number {
+  if (decision.kind === 'rejected') {
+    if (decision.reason === 'NOT_FOUND') return refused(ResultCode.PAYOUT_NOT_FOUND, `no payout ${payoutId}`);
+    return refused(ResultCode.PAYOUT_NOT_REQUESTED, `payout ${payoutId} is ${decision.payout.status} already; it cannot become ${want}`);
+  }
+  const p = decision.payout;
+  const what = want === 'PAID_OUT' ? 'the money has left the platform' : `${formatSen(p.amountSen)} went back to ${p.mchId !== null ? `merchant ${p.mchId}` : `wallet ${p.walletId}`}`;
+  const text = decision.kind === 'repeat' ? `Payout ${p.payoutId} was ${want} already: nothing moved again.` : `Payout ${p.payoutId} is ${want}: ${what}.`;
+  out.show({ ...payoutJson(p), repeat: decision.kind === 'repeat' }, `${text}\n${payoutLine(p, config)}`);
+  return 0;
+}
+
+const confirm = defineCommand({
+  name: 'payout confirm',
+  summary: 'record that the bank paid a REQUESTED payout: PAID_OUT, the money leaves the platform',
+  positionals: [{ name: 'PAYOUTID', help: 'the payout' }],
+  options: {},
+  store: 'existing',
+  async run({ args, store, out, config }) {
+    return showFinish(await store.confirmPayout(args.PAYOUTID), args.PAYOUTID, 'PAID_OUT', out, config);
+  },
+});
+
+const fail = defineCommand({
+  name: 'payout fail',
+  summary: 'record that the bank refused a REQUESTED payout: FAILED, the money goes back',
+  positionals: [{ name: 'PAYOUTID', help: 'the payout' }],
+  options: {
+    reason: { type: 'string', value: 'TEXT', required: true, help: `why, as the bank said (at most ${MAX_PAYOUT_REASON_LENGTH} characters)` },
+  },
+  store: 'existing',
+  async run({ args, options, store, out, config }) {
+    const reason = operatorText(options.reason, '--reason', MAX_PAYOUT_REASON_LENGTH);
+    return showFinish(await store.failPayout(args.PAYOUTID, reason), args.PAYOUTID, 'FAILED', out, config);
+  },
+});
+
+const STATUSES: readonly PayoutStatus[] = ['REQUESTED', 'PAID_OUT', 'FAILED'];
+
+const list = defineCommand({
+  name: 'payout list',
+  summary: 'list payouts, newest first',
+  positionals: [],
+  options: {
+    'mch-id': { type: 'string', value: 'MCHID', help: "only this merchant's" },
+    'wallet-id': { type: 'string', value: 'WALLETID', help: "only this (closed) wallet's" },
+    status: { type: 'string', value: 'STATUS', help: 'only REQUESTED, PAID_OUT or FAILED' },
+    limit: { type: 'string', value: 'N', help: 'at most N (1 to 1000, default 100)' },
+  },
+  store: 'existing',
+  async run({ options, store, out, config }) {
+    const status = options.status as PayoutStatus | undefined;
+    if (status !== undefined && !STATUSES.includes(status)) throw new UsageError('--status must be REQUESTED, PAID_OUT or FAILED');
+    const limit = options.limit === undefined ? 100 : Number(options.limit);
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > 1000 || !/^\d+$/.test(options.limit ?? '1')) throw new UsageError('--limit must be a whole number from 1 to 1000');
+    const payouts = await store.listPayouts({ mchId: options['mch-id'], walletId: options['wallet-id'], status, limit });
+    out.show({ payouts: payouts.map(payoutJson) }, payouts.length === 0 ? 'No payouts.' : payouts.map((p) => payoutLine(p, config)).join('\n'));
+    return 0;
+  },
+});
+
+const daily = defineCommand({
+  name: 'report daily',
+  summary: "a merchant's daily settlement: opening balance, payments, refunds, payouts, closing balance",
+  details: [
+    'The day is a day in MICROPAY_TIMEZONE. opening + payments − refunds − payouts = closing, exactly; payments',
+    'and refunds are the day\'s statement (micropay bill, downloadBill). Payouts are those requested that day',
+    'less those that failed that day (their money came back).',
+  ].join('\n'),
+  positionals: [],
+  options: {
+    'mch-id': { type: 'string', value: 'MCHID', required: true, help: 'the merchant' },
+    date: { type: 'string', value: 'yyyy-MM-dd', required: true, help: 'the day, in the platform time zone' },
+  },
+  store: 'existing',
+  async run({ options, store, out, config }) {
+    const mchId = options['mch-id'];
+    if (!isCalendarDate(options.date)) throw new UsageError('--date must be a date as yyyy-MM-dd');
+    const merchant = await store.findMerchant(mchId);
+    if (merchant === null) return notFound(`merchant ${mchId}`);
+    const window = dayWindow(options.date, config.timeZone);
+    const r = buildDailyReport(mchId, options.date, window, await store.dailyReportMovements(mchId, window));
+    const row = (label: string, sen: number, note = '') => `  ${label.padEnd(17)}${formatSen(sen).padStart(16)}${note}`;
+    const text = [
+      `Daily settlement of merchant ${mchId} "${merchant.name}" for ${options.date}: ` +
+        `${timeText(window.fromMs, config)} to ${timeText(window.toMs, config)} (${config.timeZone})`,
+      row('opening balance', r.openingSen),
+      row('+ payments', r.paymentsSen, `  (${r.paymentCount})`),
+      row('− refunds', r.refundsSen, `  (${r.refundCount})`),
+      row('− payouts', r.payoutsSen, r.payoutsReturnedSen === 0 ? '' : `  (${formatSen(r.payoutsRequestedSen)} requested, ${formatSen(r.payoutsReturnedSen)} returned)`),
+      row('closing balance', r.closingSen),
+    ].join('\n');
+    out.show({
+      mchId, date: options.date, timeZone: config.timeZone, fromMs: String(window.fromMs), toMs: String(window.toMs),
+      openingBalance: formatSen(r.openingSen), paymentCount: r.paymentCount, payments: formatSen(r.paymentsSen),
+      refundCount: r.refundCount, refunds: formatSen(r.refundsSen), payoutsRequested: formatSen(r.payoutsRequestedSen),
+      payoutsReturned: formatSen(r.payoutsReturnedSen), payouts: formatSen(r.payoutsSen), closingBalance: formatSen(r.closingSen),
+    }, text);
+    return 0;
+  },
+});
+
+export const payoutCommands: CommandGroup = { title: 'Payouts and settlement', commands: [create, confirm, fail, list, daily] };

@@ -1,0 +1,176 @@
+import { formatSen } from '@micropay/protocol';
+import { unchanged, type Decided, type Effect } from './effects.js';
+import { assert, journalEntry, merchantAccount, PLATFORM_FLOAT, PLATFORM_PAYOUTS, walletAccount, type AccountId } from './ledger.js';
+import type { Merchant, Wallet } from './model.js';
+
+/**
+ * Money out (docs/operations.md, "Payouts"). A payout takes money out of a merchant's account, or
+ * out of a wallet that is being closed, into the `platform:payouts` clearing account, where it
+ * waits while the bank transfer is made. The operator then records the bank's answer: PAID_OUT
+ * moves it from the clearing account to the float (the money has left the platform, the way
+ * top-ups brought it in), FAILED returns it to the account it came from. Pure decisions; each is
+ * one transaction in the store, with its journal entry.
+ *
+ *   REQUESTED ──confirm──▶ PAID_OUT
+ *       └──────fail─────▶ FAILED
+ */
+export type PayoutStatus = 'REQUESTED' | 'PAID_OUT' | 'FAILED';
+
+export interface Payout {
+  /** `6` + yyyyMMddHHmmss + 7 digits (domain/ids.ts). */
+  readonly payoutId: string;
+  /** Exactly one of mchId and walletId: whose money it is. */
+  readonly mchId: string | null;
+  readonly walletId: string | null;
+  /** The operator's own id for the request, unique per merchant: a repeat of it pays nothing twice. */
+  readonly requestId: string | null;
+  readonly amountSen: number;
+  readonly status: PayoutStatus;
+  /** Why the bank refused it (FAILED only), as the operator recorded it. */
+  readonly failReason: string | null;
+  readonly requestedAtMs: number;
+  readonly finishedAtMs: number | null;
+}
+
+/** Longest fail reason kept, and longest request id (both are the operator's free text). */
+export const MAX_PAYOUT_REASON_LENGTH = 200;
+export const MAX_PAYOUT_REQUEST_ID_LENGTH = 64;
+
+/** The ledger account a payout's money comes from, and returns to when it fails. */
+export function payoutAccount(payout: Payout): AccountId {
+  if (payout.mchId !== null) return merchantAccount(payout.mchId);
+  assert(payout.walletId !== null, 'a payout belongs to a merchant or a wallet');
+  return walletAccount(payout.walletId);
+}
+
+/** A payout moves only REQUESTED → PAID_OUT or REQUESTED → FAILED; it is born REQUESTED. */
+export function assertPayoutTransition(from: PayoutStatus | null, to: PayoutStatus): void {
+  const legal = from === null ? to === 'REQUESTED' : from === 'REQUESTED' && to !== 'REQUESTED';
+  assert(legal, `a payout moves ${from ?? '(new)'} → ${to} only along REQUESTED → PAID_OUT | FAILED`);
+}
+
+/** The entry of each step: into the clearing account, out of the platform, or back. */
+function payoutEntry(payout: Payout, step: 'payout' | 'payout_paid' | 'payout_returned', nowMs: number) {
+  const [from, to] =
+    step === 'payout' ? [payoutAccount(payout), PLATFORM_PAYOUTS]
+      : step === 'payout_paid' ? [PLATFORM_PAYOUTS, PLATFORM_FLOAT]
+        : [PLATFORM_PAYOUTS, payoutAccount(payout)];
+  const postings = [
+    { accountId: from, amountSen: -payout.amountSen },
+    { accountId: to, amountSen: payout.amountSen },
+  ];
+  // A store locks an entry's accounts in the order of its postings, and its one lock order puts
+  // the clearing account after a merchant's or wallet's (pg-store.ts): the account comes first.
+  if (step === 'payout_returned') postings.reverse();
+  return journalEntry(step, { payoutId: payout.payoutId }, postings, nowMs);
+}
+
+function requestEffects(payout: Payout, nowMs: number): Effect[] {
+  return [{ kind: 'insertPayout', payout }, { kind: 'book', entry: payoutEntry(payout, 'payout', nowMs) }];
+}
+
+// --- a merchant's payout ---------------------------------------------------------------------
+
+export interface PayoutRequest {
+  readonly mchId: string;
+  readonly amountSen: number;
+  readonly requestId: string | null;
+}
+
+/** What a merchant's payout is decided on, read with the merchant's whole balance locked. */
+export interface PayoutRequestView {
+  readonly merchant: Merchant | null;
+  readonly balanceSen: number;
+  /** The payout already recorded under the request id, if one was given. */
+  readonly existing: Payout | null;
+}
+
+export type PayoutRequestDecision =
+  | { readonly kind: 'requested'; readonly payout: Payout }
+  /** The request id was used before for the same amount: that payout, nothing moved again. */
+  | { readonly kind: 'repeat'; readonly payout: Payout }
+  | { readonly kind: 'rejected'; readonly reason: 'NO_MERCHANT' }
+  | { readonly kind: 'rejected'; readonly reason: 'EXCEEDS_BALANCE'; readonly balanceSen: number }
+  | { readonly kind: 'rejected'; readonly reason: 'REQUEST_ID_REUSED'; readonly payout: Payout };
+
+/** A merchant's payout: never more than its balance, which can therefore never go negative. */
+export function decidePayoutRequest(
+  req: PayoutRequest,
+  view: PayoutRequestView,
+  payoutId: string,
+  nowMs: number,
+): Decided<PayoutRequestDecision> {
+  assert(Number.isSafeInteger(req.amountSen) && req.amountSen > 0, 'a payout is a positive whole number of sen');
+  if (view.merchant === null) return unchanged({ kind: 'rejected', reason: 'NO_MERCHANT' });
+  if (view.existing !== null) {
+    const same = view.existing.amountSen === req.amountSen;
+    return unchanged(same ? { kind: 'repeat', payout: view.existing } : { kind: 'rejected', reason: 'REQUEST_ID_REUSED', payout: view.existing });
+  }
+  if (req.amountSen > view.balanceSen) return unchanged({ kind: 'rejected', reason: 'EXCEEDS_BALANCE', balanceSen: view.balanceSen });
+  const payout: Payout = {
+    payoutId, mchId: req.mchId, walletId: null, requestId: req.requestId, amountSen: req.amountSen,
+    status: 'REQUESTED', failReason: null, requestedAtMs: nowMs, finishedAtMs: null,
+  };
+  return { result: { kind: 'requested', payout }, effects: requestEffects(payout, nowMs) };
+}
+
+// --- the bank's answer -----------------------------------------------------------------------
+
+export type PayoutOutcome = { readonly status: 'PAID_OUT' } | { readonly status: 'FAILED'; readonly reason: string };
+
+export type PayoutFinishDecision =
+  | { readonly kind: 'finished'; readonly payout: Payout }
+  /** It already has this outcome: nothing moves again. */
+  | { readonly kind: 'repeat'; readonly payout: Payout }
+  | { readonly kind: 'rejected'; readonly reason: 'NOT_FOUND' }
+  /** It already has the other outcome, which is final. */
+  | { readonly kind: 'rejected'; readonly reason: 'NOT_REQUESTED'; readonly payout: Payout };
+
+/** The operator records the bank's answer: the money leaves the platform, or goes back. */
+export function decidePayoutFinish(payout: Payout | null, outcome: PayoutOutcome, nowMs: number): Decided<PayoutFinishDecision> {
+  if (payout === null) return unchanged({ kind: 'rejected', reason: 'NOT_FOUND' });
+  if (payout.status !== 'REQUESTED') {
+    return unchanged(payout.status === outcome.status ? { kind: 'repeat', payout } : { kind: 'rejected', reason: 'NOT_REQUESTED', payout });
+  }
+  const to: Payout = { ...payout, status: outcome.status, failReason: outcome.status === 'FAILED' ? outcome.reason : null, finishedAtMs: nowMs };
+  const entry = payoutEntry(payout, outcome.status === 'PAID_OUT' ? 'payout_paid' : 'payout_returned', nowMs);
+  return { result: { kind: 'finished', payout: to }, effects: [{ kind: 'movePayout', from: payout, to }, { kind: 'book', entry }] };
+}
+
+// --- closing a wallet ------------------------------------------------------------------------
+
+/** A wallet closed, and the payout of what it held (null: it held nothing). */
+export interface WalletClosing {
+  readonly wallet: Wallet;
+  readonly payout: Payout | null;
+}
+
+/** Closing refused: payments wait for the holder's confirmation, and their money is held. */
+export class WalletHoldsPendingError extends Error {
+  override name = 'WalletHoldsPendingError';
+}
+
+/**
+ * Closing a wallet (or closing it again) pays out everything it holds to its holder, through the
+ * clearing account, so no money is stranded in an account that can never pay again. A wallet with
+ * payments awaiting confirmation is not closed (thrown, so nothing is written): their holds would
+ * come back to a closed wallet if they failed; decline them or let them time out first.
+ */
+export function decideWalletClose(wallet: Wallet, payoutId: string, nowMs: number): Decided<WalletClosing> {
+  if (wallet.heldSen > 0) {
+    throw new WalletHoldsPendingError(
+      `wallet ${wallet.walletId} has ${formatSen(wallet.heldSen)} held for payments awaiting confirmation; ` +
+        'they must be confirmed, declined or time out before it is closed',
+    );
+  }
+  const effects: Effect[] = wallet.status === 'closed' ? [] : [{ kind: 'setWalletStatus', walletId: wallet.walletId, status: 'closed' }];
+  if (wallet.balanceSen === 0) return { result: { wallet: { ...wallet, status: 'closed' }, payout: null }, effects };
+  const payout: Payout = {
+    payoutId, mchId: null, walletId: wallet.walletId, requestId: null, amountSen: wallet.balanceSen,
+    status: 'REQUESTED', failReason: null, requestedAtMs: nowMs, finishedAtMs: null,
+  };
+  return {
+    result: { wallet: { ...wallet, status: 'closed', balanceSen: 0 }, payout },
+    effects: [...effects, ...requestEffects(payout, nowMs)],
+  };
+}

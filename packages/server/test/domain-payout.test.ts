@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { Secret } from '@micropay/protocol';
+import { checkEffect } from '../src/domain/effects.js';
+import type { Merchant, Wallet } from '../src/domain/model.js';
+import {
+  decidePayoutFinish,
+  decidePayoutRequest,
+  decideWalletClose,
+  WalletHoldsPendingError,
+  type Payout,
+} from '../src/domain/payout.js';
+
+/** The payout decisions (domain/payout.ts) and the effects they name, without a database. */
+const NOW = Date.UTC(2026, 11, 5, 6);
+const merchant: Merchant = {
+  mchId: '202612001', name: 'Car Park', apiKey: new Secret('k'), previousKey: null, keyRolledAtMs: null, keyFirstUsedAtMs: null,
+  status: 'active', notifyUrl: null, createdAtMs: NOW,
+};
+const wallet: Wallet = {
+  walletId: '601234567890', name: 'Bob', status: 'active', balanceSen: 7_25, heldSen: 0, confirmLimitSen: null,
+  hasPin: false, pinFailures: 0, createdAtMs: NOW,
+};
+const requested: Payout = {
+  payoutId: '6202612051400000000001', mchId: merchant.mchId, walletId: null, requestId: null, amountSen: 4_00,
+  status: 'REQUESTED', failReason: null, requestedAtMs: NOW - 1000, finishedAtMs: null,
+};
+const postingsOf = (effects: readonly { kind: string }[]) =>
+  effects.flatMap((e) => (e.kind === 'book' ? (e as { entry: { kind: string; postings: unknown[] } }).entry.postings : []));
+
+describe('a merchant payout request', () => {
+  const req = { mchId: merchant.mchId, amountSen: 4_00, requestId: 'w49' };
+
+  it('up to the whole balance records the payout and books merchant → platform:payouts', () => {
+    const d = decidePayoutRequest({ ...req, amountSen: 10_00 }, { merchant, balanceSen: 10_00, existing: null }, 'P1', NOW);
+    expect(d.result).toMatchObject({ kind: 'requested', payout: { payoutId: 'P1', amountSen: 10_00, status: 'REQUESTED', requestedAtMs: NOW } });
+    expect(d.effects.map((e) => e.kind)).toEqual(['insertPayout', 'book']);
+    expect(postingsOf(d.effects)).toEqual([
+      { accountId: 'merchant:202612001', amountSen: -10_00 },
+      { accountId: 'platform:payouts', amountSen: 10_00 },
+    ]);
+  });
+
+  it('above the balance, for no merchant, or under a used request id writes nothing', () => {
+    expect(decidePayoutRequest(req, { merchant, balanceSen: 3_99, existing: null }, 'P1', NOW)).toEqual({
+      result: { kind: 'rejected', reason: 'EXCEEDS_BALANCE', balanceSen: 3_99 }, effects: [],
+    });
+    expect(decidePayoutRequest(req, { merchant: null, balanceSen: 0, existing: null }, 'P1', NOW).effects).toEqual([]);
+    const earlier = { ...requested, requestId: 'w49' };
+    expect(decidePayoutRequest(req, { merchant, balanceSen: 99_00, existing: earlier }, 'P1', NOW)).toEqual({ result: { kind: 'repeat', payout: earlier }, effects: [] });
+    expect(decidePayoutRequest({ ...req, amountSen: 5_00 }, { merchant, balanceSen: 99_00, existing: earlier }, 'P1', NOW).result)
+      .toEqual({ kind: 'rejected', reason: 'REQUEST_ID_REUSED', payout: earlier });
+  });
+});
+
+describe("the bank's answer", () => {
+  it('PAID_OUT moves the money from the clearing account to the float; FAILED back to the merchant', () => {
+    const paid = decidePayoutFinish(requested, { status: 'PAID_OUT' }, NOW);
+    expect(paid.result).toMatchObject({ kind: 'finished', payout: { status: 'PAID_OUT', finishedAtMs: NOW, failReason: null } });
+    expect(postingsOf(paid.effects)).toEqual([
+      { accountId: 'platform:payouts', amountSen: -4_00 },
+      { accountId: 'platform:float', amountSen: 4_00 },
+    ]);
+    const failed = decidePayoutFinish(requested, { status: 'FAILED', reason: 'IBAN unknown' }, NOW);
+    expect(failed.result).toMatchObject({ kind: 'finished', payout: { status: 'FAILED', failReason: 'IBAN unknown' } });
+    expect(postingsOf(failed.effects)).toEqual([
+      { accountId: 'merchant:202612001', amountSen: 4_00 },
+      { accountId: 'platform:payouts', amountSen: -4_00 },
+    ]);
+    expect(paid.effects[0]).toEqual({ kind: 'movePayout', from: requested, to: (paid.result as { payout: Payout }).payout });
+  });
+
+  it('is recorded once: the same answer again is a repeat, the other one is refused; neither writes', () => {
+    const done = { ...requested, status: 'PAID_OUT' as const, finishedAtMs: NOW };
+    expect(decidePayoutFinish(done, { status: 'PAID_OUT' }, NOW)).toEqual({ result: { kind: 'repeat', payout: done }, effects: [] });
+    expect(decidePayoutFinish(done, { status: 'FAILED', reason: 'x' }, NOW)).toEqual({ result: { kind: 'rejected', reason: 'NOT_REQUESTED', payout: done }, effects: [] });
+    expect(decidePayoutFinish(null, { status: 'PAID_OUT' }, NOW)).toEqual({ result: { kind: 'rejected', reason: 'NOT_FOUND' }, effects: [] });
+  });
+
+  it('an illegal move cannot even be named: checkEffect refuses it before any write', () => {
+    const done = { ...requested, status: 'FAILED' as const, finishedAtMs: NOW };
+    expect(() => checkEffect({ kind: 'movePayout', from: done, to: { ...done, status: 'PAID_OUT' } })).toThrow(/invariant violated/);
+    expect(() => checkEffect({ kind: 'movePayout', from: requested, to: { ...requested, amountSen: 5_00, status: 'PAID_OUT' } })).toThrow(/keeps its id and amount/);
+    expect(() => checkEffect({ kind: 'insertPayout', payout: { ...requested, status: 'PAID_OUT' } })).toThrow(/invariant violated/);
+    expect(() => checkEffect({ kind: 'insertPayout', payout: { ...requested, amountSen: 0 } })).toThrow(/positive/);
+    expect(() => checkEffect({ kind: 'insertPayout', payout: { ...requested, walletId: wallet.walletId } })).toThrow(/merchant or a wallet/);
+  });
+});
+
+describe('closing a wallet', () => {
+  it('closes it and pays out its whole balance to its holder, through platform:payouts', () => {
+    const d = decideWalletClose(wallet, 'P2', NOW);
+    expect(d.result).toMatchObject({ wallet: { status: 'closed', balanceSen: 0 }, payout: { walletId: wallet.walletId, mchId: null, amountSen: 7_25 } });
+    expect(d.effects.map((e) => e.kind)).toEqual(['setWalletStatus', 'insertPayout', 'book']);
+    expect(postingsOf(d.effects)).toEqual([
+      { accountId: 'wallet:601234567890', amountSen: -7_25 },
+      { accountId: 'platform:payouts', amountSen: 7_25 },
+    ]);
+  });
+
+  it('an empty wallet is only closed; a closed empty one writes nothing; one with held money is refused', () => {
+    expect(decideWalletClose({ ...wallet, balanceSen: 0 }, 'P2', NOW).effects.map((e) => e.kind)).toEqual(['setWalletStatus']);
+    expect(decideWalletClose({ ...wallet, balanceSen: 0, status: 'closed' }, 'P2', NOW).effects).toEqual([]);
+    expect(decideWalletClose({ ...wallet, status: 'closed' }, 'P2', NOW).effects.map((e) => e.kind)).toEqual(['insertPayout', 'book']);
+    expect(() => decideWalletClose({ ...wallet, heldSen: 1_00 }, 'P2', NOW)).toThrow(WalletHoldsPendingError);
+  });
+});
