@@ -2,6 +2,7 @@ import { formatSen } from '@micropay/protocol';
 import { unchanged, type Decided, type Effect } from './effects.js';
 import { assert, journalEntry, merchantAccount, PLATFORM_FLOAT, PLATFORM_PAYOUTS, walletAccount, type AccountId } from './ledger.js';
 import type { Merchant, Wallet } from './model.js';
+import { walletStatusEffects } from './wallet.js';
 
 /**
  * Money out (docs/operations.md, "Payouts"). A payout takes money out of a merchant's account, or
@@ -163,7 +164,8 @@ export function decideWalletClose(wallet: Wallet, payoutId: string, nowMs: numbe
         'they must be confirmed, declined or time out before it is closed',
     );
   }
-  const effects: Effect[] = wallet.status === 'closed' ? [] : [{ kind: 'setWalletStatus', walletId: wallet.walletId, status: 'closed' }];
+  // Closing also ends the wallet's page sessions and links (walletStatusEffects), in this transaction.
+  const effects: Effect[] = wallet.status === 'closed' ? [] : walletStatusEffects(wallet.walletId, 'closed');
   if (wallet.balanceSen === 0) return { result: { wallet: { ...wallet, status: 'closed' }, payout: null }, effects };
   const payout: Payout = {
     payoutId, mchId: null, walletId: wallet.walletId, requestId: null, amountSen: wallet.balanceSen,
