@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hashPin } from '../src/domain/credentials.js';
-import { sql } from './db-access.js';
+import { execute, sql } from './db-access.js';
 import {
   createMerchant,
   createWalletWithCode,
@@ -294,6 +294,23 @@ describe('a claim whose charge made no order', () => {
       expect(await balance(apiWallet.walletId)).toBe(tillsOwn ? 10_00 : 9_00);
     }
     expect((await p.store.audit()).ok).toBe(true);
+  });
+
+  it("an expired code's charge gives the till nothing of the merchant's later order under the id", async () => {
+    const shop = await createMerchant(p);
+    const lane = await till(shop);
+    const expired = await createWalletWithCode(p, 10_00);
+    await execute(p.store, 'UPDATE pay_codes SET expires_at_ms = 1 WHERE code = ?', [expired.payCode]);
+    const failed = await call('cashier/charge', { mchOrderId: 'INV-2001', amount: '5.00', goodsInfo: 'Coffee', payCode: expired.payCode }, lane);
+    expect([failed.code, failed.data?.status, failed.data?.reason]).toEqual([0, 'FAILED', 'PAY_CODE_EXPIRED']);
+
+    const { walletId, payCode } = await createWalletWithCode(p, 50_00);
+    const own = await postSigned(p.url, 'micropay', micropayParams(shop, 'INV-2001', '5.00', payCode), shop.key);
+    expect([own.body.code, own.body.data?.tradeStatus]).toEqual([0, 'PAID']);
+    expect((await listed(lane)).data!.charges).toEqual([]);
+    const refund = await call('cashier/refund', { mchOrderId: 'INV-2001', mchRefundId: 'r-expired', refundAmount: '5.00' }, lane);
+    expect([refund.code, (await call('cashier/receipt', { mchOrderId: 'INV-2001' }, lane)).code]).toEqual([9031, 9031]);
+    expect([await refundCount(), await balance(walletId), await balance(expired.walletId)]).toEqual([0, 45_00, 10_00]);
   });
 
   it("a disabled merchant's till records no claim and charges nothing (1022)", async () => {
