@@ -1,5 +1,6 @@
 import { MicroPayApiError, MicroPayClient, PaymentOutcomeUnknownError, type PayOutcome } from '@micropay/client';
 import { mchOrderIdOf, parse, parseMicropay, rejectUnknown, required, resultCodeInfo, ResultCode } from '@micropay/protocol';
+import { ownsCharge } from '../domain/cashier-charge.js';
 import { answer } from './answer.js';
 import type { Answer, ApiRequest } from './context.js';
 import { cashierOf } from './page-cashier.js';
@@ -55,14 +56,16 @@ function refusal(code: number, msg: string): Answer {
   return { ...a, envelope: { ...a.envelope, msg } };
 }
 
-/** What the till shows while a charge runs: the order's state, read for the session's merchant only. */
+/** What the till shows while a charge runs: the state of the order its own charge made, and no other. */
 export const chargeStatus = withPageSession('cashier', 'reads', async (ctx, req, session) => {
   const parsed = parse(() => {
     rejectUnknown(req.body, ['mchOrderId']);
     return mchOrderIdOf(req.body);
   });
   if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
-  const order = await ctx.store.findOrder(cashierOf(session).mchId, parsed.value);
+  const cashier = cashierOf(session);
+  const found = await ctx.store.findCashierCharge(cashier.mchId, parsed.value);
+  const order = found !== null && ownsCharge(found.charge, cashier) ? found.order : null;
   return answer(ResultCode.SUCCESS, { mchOrderId: parsed.value, tradeStatus: order?.status ?? null });
 });
 
