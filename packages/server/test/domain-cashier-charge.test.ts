@@ -5,21 +5,25 @@ import { decideChargeStart, maskedPayCode, ownsCharge, type CashierCharge } from
 const NOW = 1_800_000_000_000;
 const lane1 = { cashierId: 'c-1', mchId: '1001' };
 const lane2 = { cashierId: 'c-2', mchId: '1001' };
-const charge: CashierCharge = { mchId: '1001', mchOrderId: 'till-1', cashierId: 'c-1', chargedAtMs: NOW - 5 };
+const CODE = '281234567890123456';
+const charge: CashierCharge = { mchId: '1001', mchOrderId: 'till-1', cashierId: 'c-1', chargedAtMs: NOW - 5, payCode: CODE };
+const attempt = (mchOrderId: string, payCode = CODE) => ({ mchOrderId, payCode });
 
 describe('a charge at the till', () => {
   it('is recorded for its cashier when the order id is new', () => {
-    expect(decideChargeStart({ charge: null, orderIdUsed: false }, lane1, 'till-1', NOW)).toEqual({
+    expect(decideChargeStart({ charge: null, orderIdUsed: false }, lane1, attempt('till-1'), NOW)).toEqual({
       result: 'STARTED',
-      effects: [{ kind: 'insertCashierCharge', charge: { mchId: '1001', mchOrderId: 'till-1', cashierId: 'c-1', chargedAtMs: NOW } }],
+      effects: [{ kind: 'insertCashierCharge', charge: { mchId: '1001', mchOrderId: 'till-1', cashierId: 'c-1', chargedAtMs: NOW, payCode: CODE } }],
     });
   });
 
   it("goes on unchanged when it is the cashier's own resubmit, and is TAKEN for anyone else's id", () => {
-    expect(decideChargeStart({ charge, orderIdUsed: true }, lane1, 'till-1', NOW)).toEqual({ result: 'RESUBMIT', effects: [] });
-    expect(decideChargeStart({ charge, orderIdUsed: true }, lane2, 'till-1', NOW)).toEqual({ result: 'TAKEN', effects: [] });
+    expect(decideChargeStart({ charge, orderIdUsed: true }, lane1, attempt('till-1'), NOW)).toEqual({ result: 'RESUBMIT', effects: [] });
+    expect(decideChargeStart({ charge, orderIdUsed: true }, lane2, attempt('till-1'), NOW)).toEqual({ result: 'TAKEN', effects: [] });
+    // The same cashier's id with another code is not a resubmit of that charge.
+    expect(decideChargeStart({ charge, orderIdUsed: false }, lane1, attempt('till-1', '289999999999999999'), NOW)).toEqual({ result: 'TAKEN', effects: [] });
     // An order the merchant's own system made, or an id closed before any order.
-    expect(decideChargeStart({ charge: null, orderIdUsed: true }, lane1, 'api-1', NOW)).toEqual({ result: 'TAKEN', effects: [] });
+    expect(decideChargeStart({ charge: null, orderIdUsed: true }, lane1, attempt('api-1'), NOW)).toEqual({ result: 'TAKEN', effects: [] });
   });
 
   it('belongs to its own cashier only', () => {

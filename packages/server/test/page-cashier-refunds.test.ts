@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hashPin } from '../src/domain/credentials.js';
-import { sql } from './db-access.js';
+import { execute, sql } from './db-access.js';
 import {
   createMerchant,
   createWalletWithCode,
@@ -114,13 +114,14 @@ describe("a till's recent charges", () => {
     await charged(lane1, 'taken-1');
     const { walletId, payCode } = await createWalletWithCode(p, 10_00);
     expect((await postSigned(p.url, 'micropay', micropayParams(shop, 'api-2', '1.00', payCode), shop.key)).body.code).toBe(0);
-    const { payCode: code2 } = await createWalletWithCode(p, 10_00);
+    const { walletId: presented, payCode: code2 } = await createWalletWithCode(p, 10_00);
     for (const mchOrderId of ['taken-1', 'api-2']) {
       const r = await call('cashier/charge', { mchOrderId, amount: '1.00', goodsInfo: 'Coffee', payCode: code2 }, lane2);
       expect([r.code, r.msg]).toEqual([9030, 'order id taken']);
     }
     expect((await listed(lane2)).data!.charges).toEqual([]);
-    expect(await balance(walletId)).toBe(9_00);
+    // The wallet whose code lane 2 presented is not charged; the merchant's own order stays as it was.
+    expect([await balance(presented), await balance(walletId)]).toEqual([10_00, 9_00]);
   });
 });
 
@@ -181,11 +182,13 @@ describe('a refund from the till', () => {
     const lane1 = await till(shop, 'lane-1');
     const lane2 = await till(shop, 'lane-2');
     const otherTill = await till(other, 'lane-1');
-    const { walletId: wOther } = await charged(otherTill, 'b-sale');
+    // The same order id at both merchants: Shop A's till sees and refunds Shop A's order only.
+    const { walletId: wOther } = await charged(otherTill, 'same-id');
+    const { walletId: wMine } = await charged(lane1, 'same-id');
+    const { walletId: wOtherOnly } = await charged(otherTill, 'b-sale');
     const { walletId: wLane2 } = await charged(lane2, 'lane2-sale');
     const { payCode } = await createWalletWithCode(p, 10_00);
     expect((await postSigned(p.url, 'micropay', micropayParams(shop, 'api-sale', '1.00', payCode), shop.key)).body.code).toBe(0);
-    // The other merchant's order, under an id this merchant's cashier also uses for nothing.
     for (const mchOrderId of ['b-sale', 'lane2-sale', 'api-sale', 'no-such-order']) {
       const r = await call('cashier/refund', { mchOrderId, mchRefundId: `r-${mchOrderId}`, refundAmount: '0.10' }, lane1);
       expect([r.code, r.msg, r.data]).toEqual([9031, 'no such charge at this till', null]);
@@ -194,8 +197,15 @@ describe('a refund from the till', () => {
     }
     const named = await call('cashier/refund', { mchId: other.mchId, mchOrderId: 'b-sale', mchRefundId: 'r-x', refundAmount: '0.10' }, otherTill);
     expect([named.code, named.msg]).toEqual([1021, 'param error: unknown parameter "mchId": not part of this API']);
-    expect([await refundCount(), await balance(wOther), await balance(wLane2)]).toEqual([0, 9_00, 9_00]);
+    expect([await refundCount(), await balance(wOther), await balance(wOtherOnly), await balance(wLane2)]).toEqual([0, 9_00, 9_00, 9_00]);
     expect((await p.store.findOrder(other.mchId, 'b-sale'))!.refundedSen).toBe(0);
+
+    expect((await listed(lane1)).data!.charges.map((c: { mchOrderId: string; wavpayOrderId: string }) => [c.mchOrderId, c.wavpayOrderId]))
+      .toEqual([['same-id', (await p.store.findOrder(shop.mchId, 'same-id'))!.orderId]]);
+    const mine = await call('cashier/refund', { mchOrderId: 'same-id', mchRefundId: 'r-same', refundAmount: '0.10' }, lane1);
+    expect(mine.code, mine.msg).toBe(0);
+    expect([await balance(wMine), await balance(wOther)]).toEqual([9_10, 9_00]);
+    expect([(await p.store.findOrder(shop.mchId, 'same-id'))!.refundedSen, (await p.store.findOrder(other.mchId, 'same-id'))!.refundedSen]).toEqual([10, 0]);
   });
 
   it('refuses a refund without the CSRF token (9121) or a session (9120), and bad input (1021), writing nothing', async () => {
@@ -229,5 +239,100 @@ describe('a refund from the till', () => {
     const r = await call('cashier/refund', { mchOrderId: 'sale-6', mchRefundId: 'r-6', refundAmount: '0.50' }, lane);
     expect(r.code).toBe(1022);
     expect([await refundCount(), await balance(walletId)]).toEqual([0, 9_00]);
+  });
+});
+
+/** A till owns only an order its own charge made: with the very payment code it presented. */
+describe('a claim whose charge made no order', () => {
+  const UNKNOWN_CODE = '391234567890123456';
+
+  async function claims(): Promise<number> {
+    return Number((await sql<{ n: number | string }>(p.store, 'SELECT COUNT(*) AS n FROM cashier_charges'))[0]!.n);
+  }
+
+  it("gives the till nothing of the order the merchant's own system later makes under the id", async () => {
+    const shop = await createMerchant(p);
+    const lane = await till(shop);
+    const failed = await call('cashier/charge', { mchOrderId: 'INV-1002', amount: '20.00', goodsInfo: 'Coffee', payCode: UNKNOWN_CODE }, lane);
+    expect([failed.code, failed.data?.status]).toEqual([0, 'FAILED']);
+    expect(failed.data!.reason).toBe('PAY_CODE_UNKNOWN');
+
+    const { walletId, payCode } = await createWalletWithCode(p, 50_00);
+    const own = await postSigned(p.url, 'micropay', micropayParams(shop, 'INV-1002', '20.00', payCode), shop.key);
+    expect([own.body.code, own.body.data?.tradeStatus]).toEqual([0, 'PAID']);
+
+    expect((await listed(lane)).data!.charges).toEqual([]);
+    const refund = await call('cashier/refund', { mchOrderId: 'INV-1002', mchRefundId: 'r-steal', refundAmount: '20.00' }, lane);
+    expect([refund.code, refund.data]).toEqual([9031, null]);
+    expect((await call('cashier/receipt', { mchOrderId: 'INV-1002' }, lane)).code).toBe(9031);
+    expect([await refundCount(), await balance(walletId)]).toEqual([0, 30_00]);
+    expect((await p.store.audit()).ok).toBe(true);
+  });
+
+  it("races the merchant's own system for the same id: the till owns the order only if its code made it", async () => {
+    const shop = await createMerchant(p);
+    const lane = await till(shop);
+    for (let i = 0; i < 6; i += 1) {
+      const mchOrderId = `race-${i}`;
+      const tillWallet = await createWalletWithCode(p, 10_00);
+      const apiWallet = await createWalletWithCode(p, 10_00);
+      const [byTill, byApi] = await Promise.all([
+        call('cashier/charge', { mchOrderId, amount: '1.00', goodsInfo: 'Coffee', payCode: tillWallet.payCode }, lane),
+        postSigned(p.url, 'micropay', micropayParams(shop, mchOrderId, '1.00', apiWallet.payCode), shop.key),
+      ]);
+      const order = (await p.store.findOrder(shop.mchId, mchOrderId))!;
+      const tillsOwn = order.walletId === tillWallet.walletId;
+      expect(order.walletId).toBe(tillsOwn ? tillWallet.walletId : apiWallet.walletId);
+      if (!tillsOwn) {
+        // The till is told the id is used (1032 from the API, or 9030) and shown nothing of the merchant's order.
+        expect([byApi.body.code, [1032, 9030].includes(byTill.code), byTill.data]).toEqual([0, true, null]);
+      }
+      const listedIds = (await listed(lane)).data!.charges.map((c: { mchOrderId: string }) => c.mchOrderId);
+      expect(listedIds.includes(mchOrderId)).toBe(tillsOwn);
+      const r = await call('cashier/refund', { mchOrderId, mchRefundId: `r-${mchOrderId}`, refundAmount: '1.00' }, lane);
+      expect(r.code).toBe(tillsOwn ? 0 : 9031);
+      expect(await balance(apiWallet.walletId)).toBe(tillsOwn ? 10_00 : 9_00);
+    }
+    expect((await p.store.audit()).ok).toBe(true);
+  });
+
+  it("an expired code's charge gives the till nothing of the merchant's later order under the id", async () => {
+    const shop = await createMerchant(p);
+    const lane = await till(shop);
+    const expired = await createWalletWithCode(p, 10_00);
+    await execute(p.store, 'UPDATE pay_codes SET expires_at_ms = 1 WHERE code = ?', [expired.payCode]);
+    const failed = await call('cashier/charge', { mchOrderId: 'INV-2001', amount: '5.00', goodsInfo: 'Coffee', payCode: expired.payCode }, lane);
+    expect([failed.code, failed.data?.status, failed.data?.reason]).toEqual([0, 'FAILED', 'PAY_CODE_EXPIRED']);
+
+    const { walletId, payCode } = await createWalletWithCode(p, 50_00);
+    const own = await postSigned(p.url, 'micropay', micropayParams(shop, 'INV-2001', '5.00', payCode), shop.key);
+    expect([own.body.code, own.body.data?.tradeStatus]).toEqual([0, 'PAID']);
+    expect((await listed(lane)).data!.charges).toEqual([]);
+    const refund = await call('cashier/refund', { mchOrderId: 'INV-2001', mchRefundId: 'r-expired', refundAmount: '5.00' }, lane);
+    expect([refund.code, (await call('cashier/receipt', { mchOrderId: 'INV-2001' }, lane)).code]).toEqual([9031, 9031]);
+    expect([await refundCount(), await balance(walletId), await balance(expired.walletId)]).toEqual([0, 45_00, 10_00]);
+  });
+
+  it("a disabled merchant's till records no claim and charges nothing (1022)", async () => {
+    const shop = await createMerchant(p);
+    const lane = await till(shop);
+    await p.store.setMerchantStatus(shop.mchId, 'disabled');
+    const { walletId, payCode } = await createWalletWithCode(p, 10_00);
+    const r = await call('cashier/charge', { mchOrderId: 'locked-1', amount: '1.00', goodsInfo: 'Coffee', payCode }, lane);
+    expect(r.code).toBe(1022);
+    expect([await claims(), await balance(walletId)]).toEqual([0, 10_00]);
+  });
+
+  it('an unknown code leaves no counted claim: the till lists nothing and the id is still its own to retry with that code only', async () => {
+    const shop = await createMerchant(p);
+    const lane = await till(shop);
+    const failed = await call('cashier/charge', { mchOrderId: 'till-x', amount: '1.00', goodsInfo: 'Coffee', payCode: UNKNOWN_CODE }, lane);
+    expect(failed.data?.status).toBe('FAILED');
+    expect((await listed(lane)).data!.charges).toEqual([]);
+    expect((await call('cashier/receipt', { mchOrderId: 'till-x' }, lane)).code).toBe(9031);
+    // Another code under the claimed id is not a resubmit of that charge.
+    const { walletId, payCode } = await createWalletWithCode(p, 10_00);
+    const other = await call('cashier/charge', { mchOrderId: 'till-x', amount: '1.00', goodsInfo: 'Coffee', payCode }, lane);
+    expect([other.code, await balance(walletId)]).toEqual([9030, 10_00]);
   });
 });

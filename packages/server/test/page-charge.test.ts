@@ -91,6 +91,14 @@ describe('a charge from the cashier page', () => {
     expect(await orderCount(mine.mchId)).toBe(0);
   });
 
+  it("shows the state of the till's own charges only, not the merchant's own orders", async () => {
+    const m = await createMerchant(p);
+    const till = await tillOf(m);
+    const { payCode } = await createWalletWithCode(p, 10_00);
+    expect((await postSigned(p.url, 'micropay', micropayParams(m, 'api-own-1', '1.00', payCode), m.key)).body.code).toBe(0);
+    expect((await call('cashier/charge-status', { mchOrderId: 'api-own-1' }, till)).data).toEqual({ mchOrderId: 'api-own-1', tradeStatus: null });
+  });
+
   it('refuses bad input and a missing or wrong CSRF token, recording nothing', async () => {
     const m = await createMerchant(p);
     const till = await tillOf(m);

@@ -126,4 +126,73 @@ describe('the cashier page after the charge', () => {
     expect((await platform.cli(['audit'])).code).toBe(0);
     expect(problems).toEqual([]);
   }, 90_000);
+
+  it('keeps a refund whose answer was lost pinned to its order: checking again never refunds twice', async () => {
+    const wallet = await createWallet(platform.cliJ);
+    const { page: walletPage } = await openCodeScreen(browser, await platform.walletLink(wallet.walletId));
+    const digits = await revealDigits(walletPage);
+    const till = await browser.newPage({ viewport: { width: 800, height: 1000 } });
+    const cashier = await platform.cashier();
+    await openTill(till, platform.server.url, cashier);
+    await till.getByLabel('Amount').fill('1.00');
+    await till.getByLabel('Goods').fill('Tea');
+    await till.keyboard.press('Enter');
+    await till.keyboard.type(digits, { delay: 5 });
+    await till.keyboard.press('Enter');
+    await expect.poll(() => till.locator('#charge-outcome').textContent(), { timeout: 15_000 }).toBe('PAID 1.00');
+    const balance = async () => (await platform.cliJ<{ balance: string }>(['wallet', 'show', wallet.walletId])).balance;
+
+    // The platform makes the first refund, but its answer never reaches the till.
+    const sent: { mchRefundId: string; refundAmount: string }[] = [];
+    let lose = true;
+    await till.route('**/api/page/cashier/refund', async (route) => {
+      sent.push(route.request().postDataJSON() as { mchRefundId: string; refundAmount: string });
+      if (!lose) return route.continue();
+      lose = false;
+      await route.fetch();
+      await route.abort('connectionreset');
+    });
+    const tea = till.locator('#recent-list li').filter({ hasText: 'Tea' });
+    await tea.getByRole('button', { name: /^Refund/ }).click();
+    await till.getByLabel('How much to refund').fill('0.40');
+    await till.getByRole('button', { name: 'Refund', exact: true }).click();
+    await expect.poll(() => till.locator('#refund-status').textContent()).toContain('MicroPay cannot be reached.');
+    expect(await balance()).toBe('49.40');
+
+    // Cancel, reopen, type 0.40 again and send: the lost attempt is the one sent, so nothing more moves.
+    await till.getByRole('button', { name: 'Cancel' }).click();
+    await tea.getByRole('button', { name: /^Refund/ }).click();
+    const amount = till.getByLabel('How much to refund');
+    if (await amount.getAttribute('readonly') === null) await amount.fill('0.40');
+    await till.locator('#refund-submit').click();
+    await expect.poll(() => sent.length).toBe(2);
+    await expect.poll(() => till.locator('#refund-status').textContent()).toBe('Refunded 0.40. 0.60 is left to refund.');
+    expect(sent.map((b) => [b.mchRefundId, b.refundAmount])).toEqual([[sent[0]!.mchRefundId, '0.40'], [sent[0]!.mchRefundId, '0.40']]);
+    expect(await balance()).toBe('49.40');
+    await till.getByRole('button', { name: 'Done' }).click();
+
+    // What the dialog says after a lost answer, and the list refreshed after it.
+    lose = true;
+    await tea.getByRole('button', { name: /^Refund/ }).click();
+    await amount.fill('0.10');
+    await till.getByRole('button', { name: 'Refund', exact: true }).click();
+    await expect.poll(() => till.locator('#refund-status').textContent())
+      .toBe('MicroPay cannot be reached. Check the connection and try again. Check again sends the same refund: it never refunds twice.');
+    await expect.poll(() => tea.locator('.charge-facts').textContent()).toContain('refunded 0.50');
+    await till.getByRole('button', { name: 'Cancel' }).click();
+    await tea.getByRole('button', { name: /^Refund/ }).click();
+    expect([await amount.inputValue(), await amount.getAttribute('readonly')]).toEqual(['0.10', '']);
+    expect(await till.locator('#refund-status').textContent()).toBe('The answer to an earlier refund of 0.10 was lost. Check again: it never refunds twice.');
+    await shot(till, 'cashier-refund-lost-answer');
+    await till.getByRole('button', { name: 'Check again' }).click();
+    await expect.poll(() => till.locator('#refund-status').textContent()).toBe('Refunded 0.10. 0.50 is left to refund.');
+    expect(sent.slice(2).map((b) => [b.mchRefundId, b.refundAmount])).toEqual([[sent[2]!.mchRefundId, '0.10'], [sent[2]!.mchRefundId, '0.10']]);
+    expect(await balance()).toBe('49.50');
+
+    // Answered: the next refund of the order is a new attempt of any amount.
+    await till.getByRole('button', { name: 'Done' }).click();
+    await tea.getByRole('button', { name: /^Refund/ }).click();
+    expect([await amount.inputValue(), await amount.getAttribute('readonly')]).toEqual(['0.50', null]);
+    expect((await platform.cli(['audit'])).code).toBe(0);
+  }, 90_000);
 });

@@ -1,6 +1,7 @@
 import { fail, formatSen, MCH_ORDER_ID, mchOrderIdOf, mchRefundIdOf, parse, positiveAmountOf, rejectUnknown, ResultCode } from '@micropay/protocol';
 import { maskedPayCode, ownsCharge, type CashierChargeRecord, type ChargeCursor } from '../domain/cashier-charge.js';
 import type { Order, Refund } from '../domain/model.js';
+import { isPaidOrder } from '../domain/order-state.js';
 import { refundableSen } from '../domain/refund.js';
 import { answer } from './answer.js';
 import { refundResultCode } from './outcomes.js';
@@ -97,7 +98,7 @@ function chargeData(r: CashierChargeRecord): Record<string, unknown> {
 }
 
 function orderData(o: Order): Record<string, unknown> {
-  const paid = o.status !== 'NEW' && o.status !== 'PENDING' && o.status !== 'FAILED';
+  const paid = isPaidOrder(o.status);
   return {
     mchOrderId: o.mchOrderId,
     wavpayOrderId: o.orderId,

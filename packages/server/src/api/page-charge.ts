@@ -1,5 +1,6 @@
 import { MicroPayApiError, MicroPayClient, PaymentOutcomeUnknownError, type PayOutcome } from '@micropay/client';
 import { mchOrderIdOf, parse, parseMicropay, rejectUnknown, required, resultCodeInfo, ResultCode } from '@micropay/protocol';
+import { ownsCharge } from '../domain/cashier-charge.js';
 import { answer } from './answer.js';
 import type { Answer, ApiRequest } from './context.js';
 import { cashierOf } from './page-cashier.js';
@@ -21,15 +22,21 @@ export const charge = withPageSession('cashier', 'changes', async (ctx, req, ses
   const { mchId } = cashier;
   const merchant = await ctx.store.findMerchant(mchId);
   if (merchant === null) return answer(ResultCode.NO_RECORD);
+  // As the merchant API refuses a disabled merchant (merchant-auth.ts): before any claim is recorded.
+  if (merchant.status !== 'active') return answer(ResultCode.MERCHANT_LOCKED);
   // The payment's own field rules first (the client checks them again), so bad input records nothing.
   const checked = parseMicropay({ ...parsed.value, mchId, timestamp: String(ctx.clock.nowMs()), secureHash: UNSIGNED }, { maxAmountSen: ctx.config.maxAmountSen });
   if (!checked.ok) return answer(checked.code, null, checked.msg);
   // Recorded for this cashier before it runs, so the till lists and refunds its own charges only.
-  if (await ctx.store.startCashierCharge(cashier, parsed.value.mchOrderId) === 'TAKEN') return answer(ResultCode.ORDER_ID_TAKEN);
+  // It owns the order only if its own charge makes it with this code (store/cashier-charge-sql.ts).
+  const { mchOrderId, payCode } = parsed.value;
+  if (await ctx.store.startCashierCharge(cashier, { mchOrderId, payCode }) === 'TAKEN') return answer(ResultCode.ORDER_ID_TAKEN);
   const client = new MicroPayClient({ baseUrl: ownUrl(req), mchId, apiKey: merchant.apiKey.expose() });
   try {
     // Past the confirmation window the platform fails the order itself; the flow then closes it.
     const outcome = await client.pay(parsed.value, { deadlineMs: ctx.config.confirmTimeoutS * 1000 + 5_000 });
+    // The merchant's own system made the order under the id meanwhile: not the till's to show.
+    if (outcome.order !== null && await ctx.store.findCashierCharge(mchId, mchOrderId) === null) return answer(ResultCode.ORDER_ID_TAKEN);
     return answer(ResultCode.SUCCESS, outcomeData(outcome));
   } catch (error) {
     if (error instanceof PaymentOutcomeUnknownError) {
@@ -49,14 +56,16 @@ function refusal(code: number, msg: string): Answer {
   return { ...a, envelope: { ...a.envelope, msg } };
 }
 
-/** What the till shows while a charge runs: the order's state, read for the session's merchant only. */
+/** What the till shows while a charge runs: the state of the order its own charge made, and no other. */
 export const chargeStatus = withPageSession('cashier', 'reads', async (ctx, req, session) => {
   const parsed = parse(() => {
     rejectUnknown(req.body, ['mchOrderId']);
     return mchOrderIdOf(req.body);
   });
   if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
-  const order = await ctx.store.findOrder(cashierOf(session).mchId, parsed.value);
+  const cashier = cashierOf(session);
+  const found = await ctx.store.findCashierCharge(cashier.mchId, parsed.value);
+  const order = found !== null && ownsCharge(found.charge, cashier) ? found.order : null;
   return answer(ResultCode.SUCCESS, { mchOrderId: parsed.value, tradeStatus: order?.status ?? null });
 });
 

@@ -1,5 +1,5 @@
 import type { RefundCommand } from '@micropay/protocol';
-import { decideChargeStart, ownsCharge, type ActingCashier, type CashierChargeRecord, type ChargeStart } from '../domain/cashier-charge.js';
+import { decideChargeStart, ownsCharge, type ActingCashier, type CashierChargeRecord, type ChargeAttempt, type ChargeStart } from '../domain/cashier-charge.js';
 import type { RefundIdSource } from '../domain/ids.js';
 import type { RefundRequestDecision } from '../domain/refund.js';
 import type { StorePort } from '../store/port.js';
@@ -9,9 +9,9 @@ import * as refunds from './refunds.js';
  * The cashier page after the charge (docs/pages.md): a charge is recorded for its cashier before
  * it runs, and a cashier refunds only their own charges, by the refund rules every refund follows.
  */
-export function startCashierCharge(port: StorePort, cashier: ActingCashier, mchOrderId: string): Promise<ChargeStart> {
-  return port.decide({ view: 'cashierCharge', mchId: cashier.mchId, mchOrderId }, (view, nowMs) =>
-    decideChargeStart(view, cashier, mchOrderId, nowMs));
+export function startCashierCharge(port: StorePort, cashier: ActingCashier, attempt: ChargeAttempt): Promise<ChargeStart> {
+  return port.decide({ view: 'cashierCharge', mchId: cashier.mchId, mchOrderId: attempt.mchOrderId }, (view, nowMs) =>
+    decideChargeStart(view, cashier, attempt, nowMs));
 }
 
 /** NOT_YOURS: no charge of this cashier under the id (another cashier's, merchant's, or none); nothing is written. */

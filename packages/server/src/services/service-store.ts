@@ -17,7 +17,7 @@ import * as payouts from './payouts.js';
 import type { Cashier, PageSession, SessionSubject } from '../domain/page-access.js';
 import * as refunds from './refunds.js';
 import * as cashierCharges from './cashier-charges.js';
-import type { ActingCashier, CashierChargeRecord, ChargeStart } from '../domain/cashier-charge.js';
+import type { ActingCashier, CashierChargeRecord, ChargeAttempt, ChargeStart } from '../domain/cashier-charge.js';
 import * as settlement from './settlement.js';
 import * as wallets from './wallets.js';
 
@@ -207,8 +207,8 @@ export abstract class ServiceStore implements StorePort, Pick<Store, ServiceMeth
     return pageAccess.signInCashier(this, mchId, name, password);
   }
 
-  startCashierCharge(cashier: ActingCashier, mchOrderId: string): Promise<ChargeStart> {
-    return cashierCharges.startCashierCharge(this, cashier, mchOrderId);
+  startCashierCharge(cashier: ActingCashier, attempt: ChargeAttempt): Promise<ChargeStart> {
+    return cashierCharges.startCashierCharge(this, cashier, attempt);
   }
 
   refundCashierCharge(cashier: ActingCashier, cmd: RefundCommand): Promise<cashierCharges.CashierRefund> {

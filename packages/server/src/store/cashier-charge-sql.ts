@@ -14,6 +14,8 @@ CREATE TABLE cashier_charges (
   mch_order_id  TEXT NOT NULL,
   cashier_id    TEXT NOT NULL REFERENCES cashiers (cashier_id),
   charged_at_ms ${ms} NOT NULL,
+  -- The code the till presented: the order under the id is the till's only if made with it.
+  pay_code      TEXT NOT NULL,
   PRIMARY KEY (mch_id, mch_order_id)
 )${strict};
 -- A till's recent charges, newest first.
@@ -27,10 +29,15 @@ export const CASHIER_CHARGE_BY_ID = 'SELECT * FROM cashier_charges WHERE mch_id 
 export const ORDER_ID_USED = `SELECT (EXISTS (SELECT 1 FROM orders WHERE mch_id = $1 AND mch_order_id = $2)
   OR EXISTS (SELECT 1 FROM closed_order_ids WHERE mch_id = $3 AND mch_order_id = $4)) AS used`;
 
+/**
+ * The one rule of what a till owns: a claim with the order its own charge made, the order under
+ * the id made with the payment code the till presented. A claim whose charge made no order (an
+ * unknown or expired code) matches nothing, even after the merchant's own system uses the id.
+ */
 const WITH_ORDER = `SELECT o.*, cc.cashier_id, cc.charged_at_ms FROM cashier_charges cc
-  JOIN orders o ON o.mch_id = cc.mch_id AND o.mch_order_id = cc.mch_order_id`;
+  JOIN orders o ON o.mch_id = cc.mch_id AND o.mch_order_id = cc.mch_order_id AND o.pay_code = cc.pay_code`;
 
-/** One charge with its order: null when there is no such charge, or no order came of it. */
+/** One charge with its order: null when there is no such charge, or the till's charge made no order. */
 export const CASHIER_CHARGE_WITH_ORDER = `${WITH_ORDER} WHERE cc.mch_id = $1 AND cc.mch_order_id = $2`;
 
 /**
@@ -38,20 +45,26 @@ export const CASHIER_CHARGE_WITH_ORDER = `${WITH_ORDER} WHERE cc.mch_id = $1 AND
  * any order was recorded (a mistyped code) has nothing to show or refund, and is left out.
  */
 export const CASHIER_CHARGES_PAGE = `${WITH_ORDER}
-  WHERE cc.cashier_id = $1 AND (cc.charged_at_ms < $2 OR (cc.charged_at_ms = $3 AND cc.mch_order_id < $4))
-  ORDER BY cc.charged_at_ms DESC, cc.mch_order_id DESC LIMIT $5`;
+  WHERE cc.cashier_id = $1 AND (cc.charged_at_ms, cc.mch_order_id) < ($2, $3)
+  ORDER BY cc.charged_at_ms DESC, cc.mch_order_id DESC LIMIT $4`;
 
 /** The values of CASHIER_CHARGES_PAGE; no cursor starts from the newest. */
 export function chargesPageValues(cashierId: string, before: ChargeCursor | null, limit: number): unknown[] {
   if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`a page holds at least one charge, not ${limit}`);
   const atMs = before?.chargedAtMs ?? Number.MAX_SAFE_INTEGER;
-  return [cashierId, atMs, atMs, before?.mchOrderId ?? '', limit];
+  return [cashierId, atMs, before?.mchOrderId ?? '', limit];
 }
 
 export const REFUNDS_OF_ORDER = 'SELECT * FROM refunds WHERE order_id = $1 ORDER BY requested_at_ms, refund_id';
 
 export function toCashierCharge(r: Row): CashierCharge {
-  return { mchId: r.mch_id as string, mchOrderId: r.mch_order_id as string, cashierId: r.cashier_id as string, chargedAtMs: Number(r.charged_at_ms) };
+  return {
+    mchId: r.mch_id as string,
+    mchOrderId: r.mch_order_id as string,
+    cashierId: r.cashier_id as string,
+    chargedAtMs: Number(r.charged_at_ms),
+    payCode: r.pay_code as string,
+  };
 }
 
 export function toCashierChargeRecord(r: Row): CashierChargeRecord {

@@ -62,8 +62,8 @@ export function pageAccessWrite(e: PageAccessEffect): PageAccessWrite {
     case 'insertCashierCharge': {
       const c = e.charge;
       return write(
-        'INSERT INTO cashier_charges (mch_id, mch_order_id, cashier_id, charged_at_ms) VALUES ($1, $2, $3, $4)',
-        [c.mchId, c.mchOrderId, c.cashierId, c.chargedAtMs],
+        'INSERT INTO cashier_charges (mch_id, mch_order_id, cashier_id, charged_at_ms, pay_code) VALUES ($1, $2, $3, $4, $5)',
+        [c.mchId, c.mchOrderId, c.cashierId, c.chargedAtMs, c.payCode],
       );
     }
     // The sweeps delete by key through a bounded subquery: neither store has DELETE … LIMIT in common.

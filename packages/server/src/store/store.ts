@@ -13,7 +13,7 @@ import type { Payout, PayoutStatus, PayoutRequest, PayoutRequestDecision, Payout
 import type { DailyReportMovements } from '../domain/daily-report.js';
 import type { Cashier, PageSession, SessionSubject } from '../domain/page-access.js';
 import type { CashierCreation, CashierSignIn, LinkIssue } from '../services/page-access.js';
-import type { ActingCashier, CashierChargeRecord, ChargeCursor, ChargeStart } from '../domain/cashier-charge.js';
+import type { ActingCashier, CashierChargeRecord, ChargeAttempt, ChargeCursor, ChargeStart } from '../domain/cashier-charge.js';
 import type { CashierRefund } from '../services/cashier-charges.js';
 
 /**
@@ -161,9 +161,9 @@ export interface Store extends StoreOps {
   signInCashier(mchId: string, name: string, password: string): Promise<CashierSignIn>;
 
   // The cashier page after the charge (docs/pages.md, services/cashier-charges.ts).
-  /** Records the charge under its order id for this cashier before it runs (TAKEN: not this cashier's id). */
-  startCashierCharge(cashier: ActingCashier, mchOrderId: string): Promise<ChargeStart>;
-  /** A charge with its order; null when there is no such charge or no order came of it. */
+  /** Records the charge's order id and code for this cashier before it runs (TAKEN: not this cashier's id). */
+  startCashierCharge(cashier: ActingCashier, attempt: ChargeAttempt): Promise<ChargeStart>;
+  /** A charge with the order it made; null when there is no such charge or its charge made no order. */
   findCashierCharge(mchId: string, mchOrderId: string): Promise<CashierChargeRecord | null>;
   /** The cashier's charges that became orders, newest first, after the cursor. */
   listCashierCharges(cashierId: string, before: ChargeCursor | null, limit: number): Promise<CashierChargeRecord[]>;

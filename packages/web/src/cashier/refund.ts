@@ -5,9 +5,11 @@ import type { ChargeRow, RefundRow } from './charges-api.js';
 
 /**
  * The refund dialog (`/api/page/cashier/refund`): all of what is left to refund, or part of it.
- * Each refund attempt draws one mchRefundId and keeps it while it runs and after a lost answer
- * ("Try again" sends the same one), so a double click or a resend never refunds twice; the server
- * keeps every refund within what was paid (9006) and refunds only this cashier's own charges.
+ * Each refund attempt draws one mchRefundId and keeps it while it runs and after a lost answer: an
+ * attempt whose answer was lost stays pinned to its order, amount and all, until an answer comes
+ * (closing and reopening the dialog, or typing, does not forget it: "Check again" sends the same
+ * attempt), so a double click, a resend or a second try never refunds twice; the server keeps every
+ * refund within what was paid (9006) and refunds only this cashier's own charges.
  */
 export interface RefundElements {
   readonly dialog: HTMLDialogElement;
@@ -40,8 +42,8 @@ const REFUSALS: Readonly<Record<number, string>> = {
 export class RefundDialog {
   #charge: ChargeRow | null = null;
   #running = false;
-  /** The attempt whose answer was lost: sent again as it is, never as a new refund. */
-  #unanswered: Attempt | null = null;
+  /** Attempts whose answer was lost, by order: sent again as they are, never as a new refund. */
+  readonly #unanswered = new Map<string, Attempt>();
   #refunded: { readonly mchOrderId: string; readonly mchRefundId: string } | null = null;
 
   /** `onRefunded`: a refund was recorded (the list shows it); `onReceipt`: print that refund's receipt. */
@@ -56,7 +58,6 @@ export class RefundDialog {
     });
     el.cancel.addEventListener('click', () => el.dialog.close());
     el.close.addEventListener('click', () => el.dialog.close());
-    el.amount.addEventListener('input', () => (this.#unanswered = null));
     el.receipt.addEventListener('click', () => {
       const r = this.#refunded;
       el.dialog.close();
@@ -66,36 +67,53 @@ export class RefundDialog {
 
   open(charge: ChargeRow): void {
     this.#charge = charge;
-    this.#unanswered = null;
     this.#refunded = null;
     this.el.help.textContent = `Order ${charge.wavpayOrderId}, paid ${charge.amount}: up to ${charge.refundableAmount} can be refunded.`;
-    this.el.amount.value = charge.refundableAmount;
     this.el.form.hidden = false;
     this.el.done.hidden = true;
-    this.el.submit.textContent = 'Refund';
-    say(this.el.status, '', 'info');
+    const pinned = this.#unanswered.get(charge.mchOrderId);
+    if (pinned === undefined) {
+      this.#pin(null, charge.refundableAmount);
+      say(this.el.status, '', 'info');
+    } else {
+      this.#pin(pinned, pinned.refundAmount);
+      say(this.el.status, `The answer to an earlier refund of ${pinned.refundAmount} was lost. Check again: it never refunds twice.`, 'error');
+    }
     this.el.dialog.showModal();
-    this.el.amount.select();
+    if (pinned === undefined) this.el.amount.select();
+    else this.el.submit.focus();
+  }
+
+  /** With an unanswered attempt the amount is that attempt's and cannot be changed. */
+  #pin(attempt: Attempt | null, amount: string): void {
+    this.el.amount.value = amount;
+    this.el.amount.readOnly = attempt !== null;
+    this.el.submit.textContent = attempt === null ? 'Refund' : 'Check again';
   }
 
   async #submit(): Promise<void> {
     const charge = this.#charge;
     if (charge === null || this.#running) return;
-    const attempt = this.#unanswered ?? { mchOrderId: charge.mchOrderId, mchRefundId: newRefundId(), refundAmount: this.el.amount.value.trim() };
+    const attempt = this.#unanswered.get(charge.mchOrderId)
+      ?? { mchOrderId: charge.mchOrderId, mchRefundId: newRefundId(), refundAmount: this.el.amount.value.trim() };
     this.#running = true;
     this.el.submit.disabled = true;
     say(this.el.status, `Refunding ${attempt.refundAmount}…`, 'info');
     try {
       const a = await callPage<RefundAnswer>('cashier/refund', { ...attempt });
-      this.#unanswered = null;
+      // Answered: its outcome is known, and the next refund of the order is a new attempt.
+      this.#unanswered.delete(attempt.mchOrderId);
+      this.#pin(null, this.el.amount.value);
       if (a.code !== ResultCode.SUCCESS || a.data === null) return say(this.el.status, REFUSALS[a.code] ?? a.msg, 'error');
       this.#show(a.data);
       this.onRefunded();
     } catch (error) {
       if (!(error instanceof Unreachable)) throw error;
-      this.#unanswered = attempt;
-      this.el.submit.textContent = 'Try again';
-      say(this.el.status, `${error.message} Trying again never refunds twice.`, 'error');
+      this.#unanswered.set(attempt.mchOrderId, attempt);
+      this.#pin(attempt, attempt.refundAmount);
+      say(this.el.status, `${error.message} Check again sends the same refund: it never refunds twice.`, 'error');
+      // The refund may have been made: the list shows what the platform has.
+      this.onRefunded();
     } finally {
       this.#running = false;
       this.el.submit.disabled = false;
