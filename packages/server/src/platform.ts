@@ -7,6 +7,7 @@ import { systemClock, type Clock } from './domain/clock.js';
 import { createAdminServer, opsRoutes } from './http/ops.js';
 import { createHttpServer, HTTP_DEADLINES } from './http/server.js';
 import { startJob, type Job } from './jobs.js';
+import { CodeResultWatch } from './services/code-results.js';
 import { startNotificationWorker } from './notify/worker.js';
 import type { Logger } from './log.js';
 import { NO_METER, PlatformMetrics } from './ops/metrics.js';
@@ -129,7 +130,8 @@ export async function startPlatform(
   // Health and metrics: on the API's port, or with --admin-port on their own listener only.
   const metrics = config.metrics ? new PlatformMetrics(store, logger) : null;
   const routes = opsRoutes(store, metrics, logger);
-  const server = createHttpServer({ config, store, clock, logger }, HTTP_DEADLINES, {
+  const codeResults = new CodeResultWatch((codes) => store.payCodeOutcomes(codes), () => clock.nowMs());
+  const server = createHttpServer({ config, store, clock, logger, codeResults }, HTTP_DEADLINES, {
     routes: config.adminPort === null ? routes : new Map(),
     meter: metrics ?? NO_METER,
   });
@@ -162,6 +164,8 @@ export async function startPlatform(
     server,
     async close() {
       await Promise.all(jobs.map((job) => job.stop()));
+      // The wallet pages' waits answer now: a server closes when its requests have been answered.
+      await codeResults.stop();
       await Promise.all([server, ...(admin === null ? [] : [admin])].map((s) => new Promise<void>((resolve) => {
         s.close(() => resolve());
         s.closeIdleConnections();

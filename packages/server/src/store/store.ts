@@ -11,6 +11,7 @@ import type { NewMerchant } from '../domain/merchant.js';
 import type { StatementMovements } from '../domain/statement.js';
 import type { Cashier, PageSession, SessionSubject } from '../domain/page-access.js';
 import type { CashierCreation, CashierSignIn, LinkIssue } from '../services/page-access.js';
+import type { PayCodeOutcome } from './pay-code-outcomes.js';
 
 /**
  * What the platform needs from a database. Rows stop here: callers see domain types only.
@@ -75,6 +76,8 @@ export interface Store extends StoreOps {
   issuePayCode(walletId: string, ttlMs: number): Promise<PayCode | PayCodeRefusal>;
   recentTransactions(walletId: string, limit: number): Promise<WalletTransaction[]>;
   listPendingOrders(walletId: string): Promise<Order[]>;
+  /** What became of these payment codes (pay-code-outcomes.ts); an unknown code is left out. Reads only. */
+  payCodeOutcomes(codes: readonly string[]): Promise<PayCodeOutcome[]>;
 
   /**
    * Decides and records one payment, atomically; payments arriving together share a commit.

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { checkSchemaNotNewer, type Migration } from '../store.js';
 import { pageAccessSchema } from '../page-access-schema.js';
+import { FAILED_BY_CODE_INDEX } from '../pay-code-outcomes.js';
 
 /**
  * Versioned schema for the PostgreSQL store: the same tables as SQLite's, in PostgreSQL's types,
@@ -218,6 +219,11 @@ ALTER TABLE merchants ADD COLUMN key_first_used_at_ms BIGINT;
 -- See the SQLite migration 6.
 CREATE INDEX notifications_dead ON notifications (status) WHERE status = 'dead';
 `,
+  },
+  {
+    version: 7,
+    name: 'refused payments by their code, for the wallet page\'s live result',
+    sql: FAILED_BY_CODE_INDEX,
   },
 ];
 

@@ -1,5 +1,6 @@
 import type { Migration } from '../store.js';
 import { pageAccessSchema } from '../page-access-schema.js';
+import { FAILED_BY_CODE_INDEX } from '../pay-code-outcomes.js';
 
 /**
  * Versioned schema for the SQLite store. Append new migrations; never edit an applied one.
@@ -223,5 +224,10 @@ ALTER TABLE merchants ADD COLUMN key_first_used_at_ms INTEGER;
 -- index holds only those few rows, so counting them never scans the outbox.
 CREATE INDEX notifications_dead ON notifications (status) WHERE status = 'dead';
 `,
+  },
+  {
+    version: 7,
+    name: 'refused payments by their code, for the wallet page\'s live result',
+    sql: FAILED_BY_CODE_INDEX,
   },
 ];
