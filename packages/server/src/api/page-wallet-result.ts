@@ -29,7 +29,9 @@ export const walletCodeResult: Handler = withPageSession('wallet', 'reads', asyn
   const result = await ctx.codeResults.wait(walletOf(session), parsed.value.payCode, parsed.value.seen);
   if (result === null) return answer(ResultCode.NO_RECORD, null, 'no such payment code for this wallet');
   const order = 'order' in result ? orderView(ctx, result.order, result.merchantName) : null;
-  return answer(ResultCode.SUCCESS, { payCode: parsed.value.payCode, state: result.state, order });
+  const a = answer(ResultCode.SUCCESS, { payCode: parsed.value.payCode, state: result.state, order });
+  // A closing server waits for its connections: this one, answered as it closes, must not stay open.
+  return ctx.codeResults.stopped ? { ...a, headers: { Connection: 'close' } } : a;
 });
 
 /** Confirms the PENDING payment with the PIN: the wallet API's confirmation, with the page's view. */

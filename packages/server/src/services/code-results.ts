@@ -60,6 +60,11 @@ export class CodeResultWatch {
     });
   }
 
+  /** The server is closing: no wait holds it up. */
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
   /** Every wait is answered at once with its code as it is: the server is closing. */
   async stop(): Promise<void> {
     this.#stopped = true;
