@@ -242,3 +242,20 @@ describe('a closing server', () => {
     p = await startTestPlatform();
   });
 });
+
+describe('bounds', () => {
+  it('holds at most four waits per wallet: a fifth answers the oldest at once', async () => {
+    const s = await signedInWallet();
+    const code = await codeOf(s);
+    const answered: number[] = [];
+    const waits = [0, 1, 2, 3].map((i) => call('wallet/code-result', { payCode: code }, as(s, null)).then((a) => (answered.push(i), a)));
+    await new Promise((r) => setTimeout(r, 600));
+    expect(answered).toEqual([]);
+    const fifth = call('wallet/code-result', { payCode: code }, as(s, null));
+    await expect.poll(() => answered, { timeout: 1_500 }).toEqual([0]);
+    expect((await waits[0]!).data).toEqual({ payCode: code, state: 'WAITING', order: null });
+    // The rest end with the payment.
+    expect((await pay(code, 'sale-9', '1.00')).body.code).toBe(0);
+    for (const a of [...waits.slice(1), fifth]) expect((await a).data!.state).toBe('PAID');
+  });
+});
