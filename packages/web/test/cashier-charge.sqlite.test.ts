@@ -108,11 +108,11 @@ describe('the cashier page charges a code', () => {
     expect(await walletPage.locator('#confirm-amount').textContent()).toBe('2.00');
     expect(await walletPage.locator('#confirm-merchant').textContent()).toBe(cashier.merchantName);
     expect(await walletPage.evaluate(() => document.activeElement?.id)).toBe('confirm-pin');
-    await walletPage.getByLabel('Your PIN').fill('1111');
+    await walletPage.getByLabel('Your PIN', { exact: true }).fill('1111');
     await walletPage.getByRole('button', { name: 'Pay' }).click();
     await expect.poll(() => walletPage.locator('#confirm-error').textContent()).toBe('Wrong PIN. 4 tries left.');
     await walletPage.screenshot({ path: screenshotPath('wallet-confirm') });
-    await walletPage.getByLabel('Your PIN').fill('2468');
+    await walletPage.getByLabel('Your PIN', { exact: true }).fill('2468');
     await walletPage.getByRole('button', { name: 'Pay' }).click();
     await turnsTo(walletPage, 'Paid', 5_000);
     expect(await walletPage.locator('#result-amount').textContent()).toBe('2.00');

@@ -63,7 +63,11 @@ element('next-code', HTMLButtonElement).addEventListener('click', () => {
   results.hide();
   void showNextCode();
 });
-signOutButton.addEventListener('click', () => void signOut('wallet').then(() => showSignIn('You are signed out.', 'info')));
+signOutButton.addEventListener('click', () => {
+  // No wait of this page outlives its session: a request after sign-out would only be refused.
+  live.stopAll();
+  void signOut('wallet').then(() => showSignIn('You are signed out.', 'info'));
+});
 // Timers sleep with the phone: back on screen, the code shown may be dead, so get a fresh one.
 document.addEventListener('visibilitychange', () => {
   if (document.visibilityState === 'visible' && !codeSection.hidden) void showNextCode();
