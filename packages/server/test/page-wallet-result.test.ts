@@ -122,6 +122,25 @@ describe('the long poll of the code on screen', () => {
     expect(a.data).toMatchObject({ state: 'FAILED', order: { tradeStatus: 'FAILED', failReason: 'INSUFFICIENT_BALANCE', amount: '1.00', payTime: null } });
   });
 
+  it('a payment refused because the wallet was frozen after its code was shown: FAILED, WALLET_FROZEN', async () => {
+    const s = await signedInWallet();
+    const code = await codeOf(s);
+    await p.store.setWalletStatus(s.walletId, 'frozen');
+    const waiting = call('wallet/code-result', { payCode: code }, as(s, null));
+    expect((await pay(code, 'sale-3', '1.00')).body.code).toBe(9001);
+    expect((await waiting).data).toMatchObject({ state: 'FAILED', order: { failReason: 'WALLET_FROZEN', amount: '1.00' } });
+  });
+
+  it('a PENDING payment the merchant closes turns the waiting page to FAILED, CLOSED', async () => {
+    const s = await signedInWallet();
+    const { code, orderId } = await pendingOrder(s, 'big-2');
+    const waiting = call('wallet/code-result', { payCode: code, seen: 'PENDING' }, as(s, null));
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await postSigned(p.url, 'closeBill', { mchId: m.mchId, mchOrderId: 'big-2' }, m.key)).body.code).toBe(0);
+    expect((await waiting).data).toMatchObject({ state: 'FAILED', order: { wavpayOrderId: orderId, failReason: 'CLOSED' } });
+    expect(await p.store.findWallet(s.walletId)).toMatchObject({ balanceSen: 50_00, heldSen: 0 });
+  });
+
   it('PENDING above the limit, then the page confirms: a wrong PIN tells the tries left, the right one pays', async () => {
     const s = await signedInWallet();
     const code = await codeOf(s);

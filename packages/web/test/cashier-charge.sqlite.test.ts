@@ -123,6 +123,26 @@ describe('the cashier page charges a code', () => {
     expect(walletProblems).toEqual([]);
   });
 
+  it('the holder declines on the wallet page: the page says so in words, the till ends FAILED, nothing is held', async () => {
+    const wallet = await createWallet(platform.cliJ, '50.00', ['--pin', '2468', '--confirm-limit', '0.50']);
+    const { page: walletPage, problems: walletProblems } = await openCodeScreen(browser, await platform.walletLink(wallet.walletId));
+    const digits = await revealDigits(walletPage);
+    const till = await browser.newPage({ viewport: { width: 800, height: 900 } });
+    const problems = watchForProblems(till);
+    await openTill(till, platform.server.url, await platform.cashier());
+    await till.getByLabel('Amount').fill('3.00');
+    await till.getByLabel('Amount').press('Enter');
+    await scan(till, digits);
+    await walletPage.locator('#confirm-screen').waitFor({ state: 'visible', timeout: 5_000 });
+    await walletPage.getByRole('button', { name: 'Decline' }).click();
+    await turnsTo(walletPage, 'Payment failed', 5_000);
+    expect(await walletPage.locator('#result-reason').textContent()).toBe('You declined this payment. Nothing was taken from your wallet.');
+    await expect.poll(() => till.locator('#charge-outcome').textContent(), { timeout: 15_000 }).toBe('FAILED');
+    expect(await platform.cliJ<{ balance: string; held: string }>(['wallet', 'show', wallet.walletId])).toMatchObject({ balance: '50.00', held: '0.00' });
+    expect(problems).toEqual([]);
+    expect(walletProblems).toEqual([]);
+  });
+
   it('a wallet that cannot cover the amount ends FAILED, with the reason in words, on the till and on the wallet page', async () => {
     const wallet = await createWallet(platform.cliJ, '0.50');
     const { page: walletPage, problems: walletProblems } = await openCodeScreen(browser, await platform.walletLink(wallet.walletId));
