@@ -156,7 +156,7 @@ export const MCH_REFUND_ID = MCH_ORDER_ID;
 export const BILL_DATE = /^([0-9]{4})-([0-9]{2})-([0-9]{2})$/;
 
 // 1033 names the merchant *order* number, so a bad refund number is a plain 1021 param error.
-function mchRefundIdOf(body: Record<string, unknown>): string {
+export function mchRefundIdOf(body: Record<string, unknown>): string {
   const id = required(body, 'mchRefundId');
   if (!MCH_REFUND_ID.test(id)) fail('mchRefundId', 'must be 1 to 32 characters of A-Z, a-z, 0-9, "_" and "-"');
   return id;

@@ -112,6 +112,7 @@ describe('a charge from the cashier page', () => {
       expect([r.code, r.msg]).toEqual([r.code === 1033 ? 1033 : 1021, expect.stringMatching(msg)]);
     }
     expect(await orderCount(m.mchId)).toBe(0);
+    expect(Number((await sql<{ n: number | string }>(p.store, 'SELECT COUNT(*) AS n FROM cashier_charges'))[0]!.n)).toBe(0);
     expect((await p.store.findWallet(walletId))!.balanceSen).toBe(10_00);
   });
 });

@@ -18,7 +18,7 @@ export function cashierOf(session: PageSession): { readonly cashierId: string; r
 async function describeCashier(ctx: ApiContext, session: PageSession): Promise<Record<string, unknown>> {
   const { mchId, name } = cashierOf(session);
   const merchant = await ctx.store.findMerchant(mchId);
-  return { mchId, cashierName: name, merchantName: merchant?.name ?? null };
+  return { mchId, cashierName: name, merchantName: merchant?.name ?? null, timeZone: ctx.config.timeZone };
 }
 
 export const cashierSession: Handler = sessionProbe('cashier', describeCashier);
@@ -46,5 +46,5 @@ export const cashierSignIn: Handler = async (ctx, req) => {
   if (result.kind === 'wrong') return answer(ResultCode.SIGN_IN_FAILED);
   await endEarlierSession(ctx, 'cashier', req);
   const merchant = await ctx.store.findMerchant(mchId);
-  return signedIn('cashier', result.sessionId, req, { mchId, cashierName: name, merchantName: merchant?.name ?? null });
+  return signedIn('cashier', result.sessionId, req, { mchId, cashierName: name, merchantName: merchant?.name ?? null, timeZone: ctx.config.timeZone });
 };

@@ -1,5 +1,5 @@
 import { MicroPayApiError, MicroPayClient, PaymentOutcomeUnknownError, type PayOutcome } from '@micropay/client';
-import { mchOrderIdOf, parse, rejectUnknown, required, resultCodeInfo, ResultCode } from '@micropay/protocol';
+import { mchOrderIdOf, parse, parseMicropay, rejectUnknown, required, resultCodeInfo, ResultCode } from '@micropay/protocol';
 import { answer } from './answer.js';
 import type { Answer, ApiRequest } from './context.js';
 import { cashierOf } from './page-cashier.js';
@@ -11,12 +11,21 @@ import { withPageSession } from './page-session.js';
  * key, which never leaves the server. The page draws one mchOrderId per charge attempt and sends it
  * again on a resubmit, so a double submit is the same order, which the platform charges once.
  */
+/** Stands in for the signature while the field rules check a charge before the client signs it. */
+const UNSIGNED = 'unsigned';
+
 export const charge = withPageSession('cashier', 'changes', async (ctx, req, session) => {
   const parsed = parse(() => parseCharge(req.body));
   if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
-  const { mchId } = cashierOf(session);
+  const cashier = cashierOf(session);
+  const { mchId } = cashier;
   const merchant = await ctx.store.findMerchant(mchId);
   if (merchant === null) return answer(ResultCode.NO_RECORD);
+  // The payment's own field rules first (the client checks them again), so bad input records nothing.
+  const checked = parseMicropay({ ...parsed.value, mchId, timestamp: String(ctx.clock.nowMs()), secureHash: UNSIGNED }, { maxAmountSen: ctx.config.maxAmountSen });
+  if (!checked.ok) return answer(checked.code, null, checked.msg);
+  // Recorded for this cashier before it runs, so the till lists and refunds its own charges only.
+  if (await ctx.store.startCashierCharge(cashier, parsed.value.mchOrderId) === 'TAKEN') return answer(ResultCode.ORDER_ID_TAKEN);
   const client = new MicroPayClient({ baseUrl: ownUrl(req), mchId, apiKey: merchant.apiKey.expose() });
   try {
     // Past the confirmation window the platform fails the order itself; the flow then closes it.

@@ -25,7 +25,7 @@ export const refund: Handler = async (ctx, req) => {
   return answer(code, signedRefund(decision.refund, decision.order, auth.merchant, ctx.config.timeZone, ctx.clock.nowMs()));
 };
 
-function rejectionDetail(decision: Extract<RefundRequestDecision, { kind: 'rejected' }>): string {
+export function rejectionDetail(decision: Extract<RefundRequestDecision, { kind: 'rejected' }>): string {
   const order = decision.order;
   switch (decision.reason) {
     case 'ORDER_NOT_FOUND':

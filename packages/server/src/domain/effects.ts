@@ -3,6 +3,7 @@ import type { JournalEntry } from './ledger.js';
 import type { Merchant, Order, PayCode, Refund, WalletStatus } from './model.js';
 import type { NotificationEvent } from './notification.js';
 import type { Cashier, PageSession, SignInLink } from './page-access.js';
+import type { CashierCharge } from './cashier-charge.js';
 import { assert } from './ledger.js';
 import { assertRefundTransition, assertTransition, orderAfter, type OrderChanges } from './order-state.js';
 
@@ -60,7 +61,9 @@ export type Effect =
   | { readonly kind: 'useSignInLink'; readonly linkHash: string; readonly usedAtMs: number }
   | { readonly kind: 'insertCashier'; readonly cashier: Cashier }
   /** A new password (when given) and the wrong passwords in a row. */
-  | { readonly kind: 'setCashierSecurity'; readonly cashierId: string; readonly passwordHash?: string; readonly failures: number };
+  | { readonly kind: 'setCashierSecurity'; readonly cashierId: string; readonly passwordHash?: string; readonly failures: number }
+  /** The cashier who starts a charge at the till, recorded under its order id (domain/cashier-charge.ts). */
+  | { readonly kind: 'insertCashierCharge'; readonly charge: CashierCharge };
 
 /** A wallet as insertWallet records it. */
 export interface NewWalletRecord {

@@ -4,6 +4,7 @@ import { downloadBill, queryOrderRefunds, queryRefund, refund } from '../api/ref
 import { charge, chargeStatus } from '../api/page-charge.js';
 import { cashierSession, cashierSignIn, cashierSignOut } from '../api/page-cashier.js';
 import { walletCodeResult, walletConfirm, walletDecline } from '../api/page-wallet-result.js';
+import { chargeReceipt, recentCharges, refundCharge } from '../api/page-cashier-charges.js';
 import { walletPayCode, walletSession, walletSignInWithLink, walletSignInWithPin, walletSignOut } from '../api/page-wallet.js';
 import { confirmPayment, declinePayment, issuePayCode, listPending, showBalance } from '../api/wallet-api.js';
 
@@ -39,4 +40,7 @@ export const ROUTES: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['/api/page/cashier/sign-out', cashierSignOut],
   ['/api/page/cashier/charge', charge],
   ['/api/page/cashier/charge-status', chargeStatus],
+  ['/api/page/cashier/recent-charges', recentCharges],
+  ['/api/page/cashier/refund', refundCharge],
+  ['/api/page/cashier/receipt', chargeReceipt],
 ]);

@@ -14,6 +14,8 @@ import * as merchants from './merchants.js';
 import * as pageAccess from './page-access.js';
 import type { Cashier, PageSession, SessionSubject } from '../domain/page-access.js';
 import * as refunds from './refunds.js';
+import * as cashierCharges from './cashier-charges.js';
+import type { ActingCashier, CashierChargeRecord, ChargeStart } from '../domain/cashier-charge.js';
 import * as settlement from './settlement.js';
 import * as wallets from './wallets.js';
 
@@ -25,7 +27,8 @@ type ServiceMethods =
   | 'requestRefund' | 'finishRefund' | 'refund' | 'finishStaleRefunds'
   | 'createWallet' | 'topUp' | 'issuePayCode' | 'setWalletStatus' | 'updateWalletSecurity'
   | 'openPageSession' | 'usePageSession' | 'endPageSession' | 'issueSignInLink' | 'signInWithLink'
-  | 'createCashier' | 'resetCashierPassword' | 'signInCashier';
+  | 'createCashier' | 'resetCashierPassword' | 'signInCashier'
+  | 'startCashierCharge' | 'refundCashierCharge';
 
 /**
  * The service layer as a store's base: every flow of merchants, wallets, settlement and refunds is
@@ -50,6 +53,7 @@ export abstract class ServiceStore implements StorePort, Pick<Store, ServiceMeth
   abstract staleRefundIds(beforeMs: number, limit: number): Promise<string[]>;
   abstract nowMs(): number;
   abstract findMerchant(mchId: string): Promise<Merchant | null>;
+  abstract findCashierCharge(mchId: string, mchOrderId: string): Promise<CashierChargeRecord | null>;
 
   createMerchant(input: NewMerchant): Promise<Merchant> {
     return merchants.createMerchant(this, this.#timeZone, input);
@@ -170,5 +174,13 @@ export abstract class ServiceStore implements StorePort, Pick<Store, ServiceMeth
 
   signInCashier(mchId: string, name: string, password: string): Promise<pageAccess.CashierSignIn> {
     return pageAccess.signInCashier(this, mchId, name, password);
+  }
+
+  startCashierCharge(cashier: ActingCashier, mchOrderId: string): Promise<ChargeStart> {
+    return cashierCharges.startCashierCharge(this, cashier, mchOrderId);
+  }
+
+  refundCashierCharge(cashier: ActingCashier, cmd: RefundCommand): Promise<cashierCharges.CashierRefund> {
+    return cashierCharges.refundCashierCharge(this, this.#refundIds, (m, o) => this.findCashierCharge(m, o), cashier, cmd);
   }
 }

@@ -13,11 +13,13 @@ export interface PageAccessWrite {
 }
 
 export type PageAccessEffect = Extract<Effect, {
-  kind: 'insertPageSession' | 'touchPageSession' | 'endPageSession' | 'insertSignInLink' | 'useSignInLink' | 'insertCashier' | 'setCashierSecurity';
+  kind: 'insertPageSession' | 'touchPageSession' | 'endPageSession' | 'insertSignInLink' | 'useSignInLink' | 'insertCashier' | 'setCashierSecurity'
+    | 'insertCashierCharge';
 }>;
 
 const PAGE_ACCESS_KINDS: ReadonlySet<string> = new Set<PageAccessEffect['kind']>([
   'insertPageSession', 'touchPageSession', 'endPageSession', 'insertSignInLink', 'useSignInLink', 'insertCashier', 'setCashierSecurity',
+  'insertCashierCharge',
 ]);
 
 export function isPageAccessEffect(e: Effect): e is PageAccessEffect {
@@ -55,6 +57,13 @@ export function pageAccessWrite(e: PageAccessEffect): PageAccessWrite {
         [e.passwordHash ?? null, e.failures, e.cashierId],
         `an existing cashier (${e.cashierId})`,
       );
+    case 'insertCashierCharge': {
+      const c = e.charge;
+      return write(
+        'INSERT INTO cashier_charges (mch_id, mch_order_id, cashier_id, charged_at_ms) VALUES ($1, $2, $3, $4)',
+        [c.mchId, c.mchOrderId, c.cashierId, c.chargedAtMs],
+      );
+    }
   }
 }
 

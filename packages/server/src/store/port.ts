@@ -2,6 +2,7 @@ import type { RefundCommand } from '@micropay/protocol';
 import type { Decided, Effect } from '../domain/effects.js';
 import type { Merchant, Order, Refund, Wallet } from '../domain/model.js';
 import type { Cashier, PageSession, SignInLink } from '../domain/page-access.js';
+import type { ChargeStartView } from '../domain/cashier-charge.js';
 import type { RefundFinishView, RefundView } from '../domain/refund.js';
 
 /**
@@ -33,7 +34,9 @@ export type ViewRequest =
   /** A wallet sign-in link by the hash of its token, locked, with its wallet. */
   | { readonly view: 'signInLink'; readonly linkHash: string }
   /** A merchant and its cashier of this name, locked (the cashier, when there is one). */
-  | { readonly view: 'cashier'; readonly mchId: string; readonly name: string };
+  | { readonly view: 'cashier'; readonly mchId: string; readonly name: string }
+  /** The cashier page's record of a charge under the merchant's order id, with the id locked against another start. */
+  | { readonly view: 'cashierCharge'; readonly mchId: string; readonly mchOrderId: string };
 
 export interface ViewOf {
   none: null;
@@ -47,6 +50,7 @@ export interface ViewOf {
   pageSession: PageSession | null;
   signInLink: { readonly link: SignInLink; readonly wallet: Wallet | null } | null;
   cashier: { readonly merchant: Merchant | null; readonly cashier: Cashier | null };
+  cashierCharge: ChargeStartView;
 }
 
 export type ViewName = ViewRequest['view'];

@@ -1,7 +1,7 @@
 import type { MicropayCommand, RefundCommand, Secret } from '@micropay/protocol';
 import { merchantAccount } from '../domain/ledger.js';
 import type { PaymentDecision } from '../domain/payment.js';
-import type { Merchant, MerchantStatus, Order, PayCode, Wallet, WalletStatus } from '../domain/model.js';
+import type { Merchant, MerchantStatus, Order, PayCode, Refund, Wallet, WalletStatus } from '../domain/model.js';
 import type { Notification, NotificationStatus } from '../domain/notification.js';
 import type { RefundRecord, RefundRequestDecision } from '../domain/refund.js';
 import type { SettleResult } from '../domain/settlement.js';
@@ -12,6 +12,8 @@ import type { StatementMovements } from '../domain/statement.js';
 import type { Cashier, PageSession, SessionSubject } from '../domain/page-access.js';
 import type { CashierCreation, CashierSignIn, LinkIssue } from '../services/page-access.js';
 import type { PayCodeOutcome } from './pay-code-outcomes.js';
+import type { ActingCashier, CashierChargeRecord, ChargeCursor, ChargeStart } from '../domain/cashier-charge.js';
+import type { CashierRefund } from '../services/cashier-charges.js';
 
 /**
  * What the platform needs from a database. Rows stop here: callers see domain types only.
@@ -142,6 +144,18 @@ export interface Store extends StoreOps {
   resetCashierPassword(mchId: string, name: string, passwordHash: string): Promise<Cashier | null>;
   /** Merchant id + cashier name + password, with the PIN lockout's rule; opens the session when right. */
   signInCashier(mchId: string, name: string, password: string): Promise<CashierSignIn>;
+
+  // The cashier page after the charge (docs/pages.md, services/cashier-charges.ts).
+  /** Records the charge under its order id for this cashier before it runs (TAKEN: not this cashier's id). */
+  startCashierCharge(cashier: ActingCashier, mchOrderId: string): Promise<ChargeStart>;
+  /** A charge with its order; null when there is no such charge or no order came of it. */
+  findCashierCharge(mchId: string, mchOrderId: string): Promise<CashierChargeRecord | null>;
+  /** The cashier's charges that became orders, newest first, after the cursor. */
+  listCashierCharges(cashierId: string, before: ChargeCursor | null, limit: number): Promise<CashierChargeRecord[]>;
+  /** A refund of the cashier's own charge only, by the refund rules (refund()). */
+  refundCashierCharge(cashier: ActingCashier, cmd: RefundCommand): Promise<CashierRefund>;
+  /** Every refund of the order, oldest first. */
+  refundsOfOrder(orderId: string): Promise<Refund[]>;
 
   audit(): Promise<AuditReport>;
   /** The newest migration applied to the database (opening a store applies the pending ones). */

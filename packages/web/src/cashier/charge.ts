@@ -1,5 +1,6 @@
 import { ResultCode } from '@micropay/protocol/errors';
 import { callPage, Unreachable } from '../shared/page-api.js';
+import { formatWireTime } from './time.js';
 
 /**
  * One charge at the till (`/api/page/cashier/charge`): the server runs the merchant's safe
@@ -85,7 +86,7 @@ export class Charger {
 
   #showOutcome(attempt: Attempt, o: Outcome): void {
     const order = o.order === null ? `order ${attempt.mchOrderId}` : `order ${o.order.wavpayOrderId}`;
-    if (o.status === 'PAID') return this.#show('PAID', `PAID ${o.order?.amount ?? attempt.amount}`, `${order}${o.order?.payTime ? ` · ${o.order.payTime}` : ''}`);
+    if (o.status === 'PAID') return this.#show('PAID', `PAID ${o.order?.amount ?? attempt.amount}`, `${order}${o.order?.payTime ? ` · ${formatWireTime(o.order.payTime)}` : ''}`);
     this.#show(o.status, o.status === 'UNKNOWN' ? 'Result not known' : o.status, `${o.message ?? ''} (${order})`, o.status === 'UNKNOWN');
   }
 

@@ -4,6 +4,10 @@ import { Charger } from './charge.js';
 import { CodeField } from './code-field.js';
 import { currentSession, signOut } from '../shared/session.js';
 import { signIn, type SignedInCashier } from './sign-in.js';
+import { RecentCharges } from './recent-charges.js';
+import { ReceiptView } from './receipt.js';
+import { RefundDialog } from './refund.js';
+import { usePlatformTimeZone } from './time.js';
 import './cashier.css';
 
 /**
@@ -20,6 +24,32 @@ const who = element('till-who', HTMLElement);
 const status = element('code-status', HTMLElement);
 const amountField = element('amount', HTMLInputElement);
 const goodsField = element('goods', HTMLInputElement);
+// After the charge: the till's own charges, each refundable and with a receipt.
+const receipt = new ReceiptView({
+  section: element('receipt', HTMLElement),
+  title: element('receipt-title', HTMLElement),
+  body: element('receipt-body', HTMLElement),
+  status: element('receipt-status', HTMLElement),
+  print: element('receipt-print', HTMLButtonElement),
+  close: element('receipt-close', HTMLButtonElement),
+});
+const refundDialog = new RefundDialog({
+  dialog: element('refund-dialog', HTMLDialogElement),
+  form: element('refund-form', HTMLFormElement),
+  amount: element('refund-amount', HTMLInputElement),
+  help: element('refund-help', HTMLElement),
+  status: element('refund-status', HTMLElement),
+  submit: element('refund-submit', HTMLButtonElement),
+  cancel: element('refund-cancel', HTMLButtonElement),
+  done: element('refund-done', HTMLElement),
+  receipt: element('refund-receipt', HTMLButtonElement),
+  close: element('refund-close', HTMLButtonElement),
+}, () => void recent.refresh(), (mchOrderId, mchRefundId) => void receipt.open(mchOrderId, mchRefundId));
+const recent = new RecentCharges({
+  list: element('recent-list', HTMLElement),
+  status: element('recent-status', HTMLElement),
+  older: element('recent-older', HTMLButtonElement),
+}, { refund: (c) => refundDialog.open(c), receipt: (c) => void receipt.open(c.mchOrderId) });
 /** A code was refused because a charge was running: said until that charge ends. */
 let refusedWhileRunning = false;
 const charger = new Charger({
@@ -31,6 +61,7 @@ const charger = new Charger({
   // "Still running" no longer holds once the result is shown.
   if (refusedWhileRunning) say(status, '', 'info');
   refusedWhileRunning = false;
+  void recent.refresh();
 });
 const field = new CodeField(
   { form: element('take-code', HTMLFormElement), field: element('code', HTMLInputElement), status },
@@ -86,7 +117,10 @@ function chargeTakenCode(): void {
 function enter(cashier: SignedInCashier): void {
   signInForm.hidden = true;
   who.textContent = `${cashier.merchantName ?? `Merchant ${cashier.mchId}`} · ${cashier.cashierName}`;
+  usePlatformTimeZone(cashier.timeZone);
+  receipt.close();
   till.hidden = false;
+  void recent.refresh();
   field.focus();
 }
 

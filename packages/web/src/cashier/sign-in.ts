@@ -9,6 +9,8 @@ export interface SignedInCashier {
   readonly mchId: string;
   readonly cashierName: string;
   readonly merchantName: string | null;
+  /** The platform's time zone (MICROPAY_TIMEZONE): times on the page are shown in it. */
+  readonly timeZone?: string;
 }
 
 const MESSAGES: Readonly<Record<number, string>> = {

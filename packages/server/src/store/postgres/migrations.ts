@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { checkSchemaNotNewer, type Migration } from '../store.js';
 import { pageAccessSchema } from '../page-access-schema.js';
 import { FAILED_BY_CODE_INDEX } from '../pay-code-outcomes.js';
+import { cashierChargesSchema } from '../cashier-charge-sql.js';
 
 /**
  * Versioned schema for the PostgreSQL store: the same tables as SQLite's, in PostgreSQL's types,
@@ -222,6 +223,12 @@ CREATE INDEX notifications_dead ON notifications (status) WHERE status = 'dead';
   },
   {
     version: 7,
+    name: 'which cashier took which charge at the cashier page',
+    // The same table on both stores, written once (docs/pages.md).
+    sql: cashierChargesSchema('BIGINT', ''),
+  },
+  {
+    version: 8,
     name: 'refused payments by their code, for the wallet page\'s live result',
     sql: FAILED_BY_CODE_INDEX,
   },

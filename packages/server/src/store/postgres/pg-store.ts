@@ -14,6 +14,9 @@ import type { ViewFor, ViewName, ViewOf } from '../port.js';
 import { toMerchant, toOrder, toRefund, toWallet, toWalletTransaction, type Row } from '../rows.js';
 import { sqlList } from '../sql-list.js';
 import { payCodeOutcomesSql, toPayCodeOutcome, type PayCodeOutcome } from '../pay-code-outcomes.js';
+import { CASHIER_CHARGES_PAGE, CASHIER_CHARGE_WITH_ORDER, chargesPageValues, REFUNDS_OF_ORDER, toCashierChargeRecord } from '../cashier-charge-sql.js';
+import type { CashierChargeRecord, ChargeCursor } from '../../domain/cashier-charge.js';
+import type { Refund } from '../../domain/model.js';
 import {
   auditReport,
   balancesByMerchant,
@@ -269,6 +272,20 @@ export class PgStore extends ServiceStore implements Store {
 
   findRefund(mchId: string, mchRefundId: string): Promise<RefundRecord | null> {
     return refundWithOrder(this.pool, mchId, mchRefundId);
+  }
+
+  findCashierCharge(mchId: string, mchOrderId: string): Promise<CashierChargeRecord | null> {
+    return first(this.pool, CASHIER_CHARGE_WITH_ORDER, [mchId, mchOrderId], toCashierChargeRecord);
+  }
+
+  async listCashierCharges(cashierId: string, before: ChargeCursor | null, limit: number): Promise<CashierChargeRecord[]> {
+    const { rows } = await this.pool.query(CASHIER_CHARGES_PAGE, chargesPageValues(cashierId, before, limit));
+    return (rows as Row[]).map(toCashierChargeRecord);
+  }
+
+  async refundsOfOrder(orderId: string): Promise<Refund[]> {
+    const { rows } = await this.pool.query(REFUNDS_OF_ORDER, [orderId]);
+    return (rows as Row[]).map(toRefund);
   }
 
   /** Read in one REPEATABLE READ transaction, so payments and refunds are of the same moment. */

@@ -6,6 +6,7 @@ import type { ViewFor, ViewName, ViewOf } from '../port.js';
 import { PAGE_SESSION_SELECT, toCashier, toMerchant, toOrder, toPageSession, toRefund, toSignInLink, toWallet, type Row } from '../rows.js';
 import type { Db } from './effects.js';
 import { LOCK_ORDER_ID } from './order-id-locks.js';
+import { CASHIER_CHARGE_BY_ID, ORDER_ID_USED, toCashierCharge } from '../cashier-charge-sql.js';
 
 /** A wallet with its balance (shard 0: a wallet has one) and its held amount. */
 export const WALLET_SELECT = `SELECT w.*, s.balance_sen, a.held_sen
@@ -99,6 +100,14 @@ const READERS: { readonly [N in ViewName]: Reader<N> } = {
     merchant: await first(c, 'SELECT * FROM merchants WHERE mch_id = $1 FOR NO KEY UPDATE', [q.mchId], toMerchant),
     cashier: await first(c, 'SELECT * FROM cashiers WHERE mch_id = $1 AND name = $2 FOR UPDATE', [q.mchId, q.name], toCashier),
   }),
+  cashierCharge: async (c, q) => {
+    // Exclusive on the order id, as closeBill takes it: two tills starting the same id take turns,
+    // so the second sees the first's record rather than failing on its key.
+    await c.query(LOCK_ORDER_ID, [q.mchId, q.mchOrderId]);
+    const charge = await first(c, CASHIER_CHARGE_BY_ID, [q.mchId, q.mchOrderId], toCashierCharge);
+    const used = (await c.query(ORDER_ID_USED, [q.mchId, q.mchOrderId, q.mchId, q.mchOrderId])).rows[0] as { used: boolean };
+    return { charge, orderIdUsed: used.used };
+  },
 };
 
 /** Locks the wallet's balance, then all of the merchant's shards (in shard order), after the order. */

@@ -35,6 +35,10 @@ import { NOTIFICATION_BACKLOG_SQL, toBacklog } from '../notification-backlog.js'
 import { PLATFORM_BUSY, WaitingPayments } from '../waiting-payments.js';
 import { SQLITE_AUDIT_QUERIES } from './audit.js';
 import { SqliteEffects } from './effects.js';
+import { sqliteSql } from '../page-access-sql.js';
+import { CASHIER_CHARGES_PAGE, CASHIER_CHARGE_WITH_ORDER, chargesPageValues, REFUNDS_OF_ORDER, toCashierChargeRecord } from '../cashier-charge-sql.js';
+import type { CashierChargeRecord, ChargeCursor } from '../../domain/cashier-charge.js';
+import type { Refund } from '../../domain/model.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { SqliteNotifications } from './notifications.js';
 import { openConnection, PaymentWriter, type PaymentJob, type PaymentOutcome } from './payment-writer.js';
@@ -362,6 +366,19 @@ export class SqliteStore extends ServiceStore implements Store {
     return this.#views.refund(mchId, mchRefundId);
   }
 
+  async findCashierCharge(mchId: string, mchOrderId: string): Promise<CashierChargeRecord | null> {
+    const row = this.#s.cashierChargeWithOrder.get(mchId, mchOrderId) as Row | undefined;
+    return row === undefined ? null : toCashierChargeRecord(row);
+  }
+
+  async listCashierCharges(cashierId: string, before: ChargeCursor | null, limit: number): Promise<CashierChargeRecord[]> {
+    return (this.#s.cashierChargesPage.all(...chargesPageValues(cashierId, before, limit)) as Row[]).map(toCashierChargeRecord);
+  }
+
+  async refundsOfOrder(orderId: string): Promise<Refund[]> {
+    return (this.#s.refundsOfOrder.all(orderId) as Row[]).map(toRefund);
+  }
+
   /** The day's movements, read in one transaction so payments and refunds are of the same moment. */
   async statementMovements(mchId: string, fromMs: number, toMs: number): Promise<StatementMovements> {
     return this.db.transaction((): StatementMovements => ({
@@ -394,6 +411,9 @@ function migrate(db: Database.Database): void {
 function prepare(db: Database.Database) {
   return {
     listMerchants: db.prepare('SELECT * FROM merchants ORDER BY mch_id'),
+    cashierChargeWithOrder: db.prepare(sqliteSql(CASHIER_CHARGE_WITH_ORDER)),
+    cashierChargesPage: db.prepare(sqliteSql(CASHIER_CHARGES_PAGE)),
+    refundsOfOrder: db.prepare(sqliteSql(REFUNDS_OF_ORDER)),
     listMerchantIds: db.prepare('SELECT mch_id FROM merchants'),
     accountBalances: db.prepare('SELECT id, balance_sen FROM accounts WHERE id IN (SELECT value FROM json_each(?))'),
 

@@ -5,6 +5,7 @@ import type { RefundView } from '../../domain/refund.js';
 import type { ViewFor, ViewName, ViewOf } from '../port.js';
 import { PAGE_SESSION_SELECT, toCashier, toMerchant, toOrder, toPageSession, toRefund, toSignInLink, toWallet, type Row } from '../rows.js';
 import { sqliteSql } from '../page-access-sql.js';
+import { CASHIER_CHARGE_BY_ID, ORDER_ID_USED, toCashierCharge } from '../cashier-charge-sql.js';
 import { WALLET_COLUMNS } from './rows.js';
 
 /**
@@ -43,6 +44,11 @@ export class SqliteViews {
         return this.#refundRequest(q.cmd.mchId, q.cmd.mchRefundId, q.cmd.mchOrderId);
       case 'refundToFinish':
         return this.#refundToFinish(q.refundId);
+      case 'cashierCharge': {
+        const row = this.#s.cashierCharge.get(q.mchId, q.mchOrderId) as Row | undefined;
+        const used = (this.#s.orderIdUsed.get(q.mchId, q.mchOrderId, q.mchId, q.mchOrderId) as { used: number }).used;
+        return { charge: row === undefined ? null : toCashierCharge(row), orderIdUsed: used === 1 };
+      }
       default:
         return this.#readPageAccess(q);
     }
@@ -131,6 +137,8 @@ function prepare(db: Database.Database) {
     pageSession: db.prepare(sqliteSql(PAGE_SESSION_SELECT)),
     signInLink: db.prepare('SELECT * FROM wallet_sign_in_links WHERE link_hash = ?'),
     cashier: db.prepare('SELECT * FROM cashiers WHERE mch_id = ? AND name = ?'),
+    cashierCharge: db.prepare(sqliteSql(CASHIER_CHARGE_BY_ID)),
+    orderIdUsed: db.prepare(sqliteSql(ORDER_ID_USED)),
     otherRefundsInProcess: db.prepare(`SELECT COUNT(*) AS n FROM refunds WHERE order_id = ? AND status = 'REFUND_IN_PROCESS' AND refund_id <> ?`),
   };
 }

@@ -1,0 +1,92 @@
+import { ResultCode } from '@micropay/protocol/errors';
+import { say } from '../shared/page.js';
+import { callPage, Unreachable } from '../shared/page-api.js';
+import { el, REFUND_STATUS_WORDS, STATUS_WORDS, type Receipt, type RefundRow } from './charges-api.js';
+import { formatTime } from './time.js';
+
+/**
+ * A printable receipt (`/api/page/cashier/receipt`) of a charge, or of one of its refunds: the
+ * merchant, the order, the amount, the time, the status and the payment code's last four digits.
+ * "Print" calls window.print(); the print stylesheet (cashier.css) prints the receipt alone.
+ */
+export interface ReceiptElements {
+  readonly section: HTMLElement;
+  readonly title: HTMLElement;
+  readonly body: HTMLElement;
+  readonly status: HTMLElement;
+  readonly print: HTMLButtonElement;
+  readonly close: HTMLButtonElement;
+}
+
+export class ReceiptView {
+  /** Where the focus goes back to when the receipt closes. */
+  #returnTo: HTMLElement | null = null;
+
+  constructor(private readonly el: ReceiptElements) {
+    el.print.addEventListener('click', () => window.print());
+    el.close.addEventListener('click', () => this.close());
+  }
+
+  /** The charge's receipt, or with `mchRefundId` that refund's. */
+  async open(mchOrderId: string, mchRefundId: string | null = null): Promise<void> {
+    this.#returnTo = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    let a;
+    try {
+      a = await callPage<Receipt>('cashier/receipt', { mchOrderId });
+    } catch (error) {
+      if (!(error instanceof Unreachable)) throw error;
+      return this.#refused(error.message);
+    }
+    if (a.code !== ResultCode.SUCCESS || a.data === null) return this.#refused(a.msg);
+    const refund = mchRefundId === null ? null : a.data.refunds.find((r) => r.mchRefundId === mchRefundId) ?? null;
+    this.#render(a.data, refund);
+    this.el.section.hidden = false;
+    this.el.section.scrollIntoView({ block: 'start' });
+    this.el.print.focus();
+  }
+
+  close(): void {
+    this.el.section.hidden = true;
+    this.#returnTo?.focus();
+  }
+
+  #refused(message: string): void {
+    this.el.section.hidden = false;
+    this.el.title.textContent = 'Receipt';
+    this.el.body.replaceChildren();
+    say(this.el.status, message, 'error');
+  }
+
+  #render(r: Receipt, refund: RefundRow | null): void {
+    say(this.el.status, '', 'info');
+    this.el.section.dataset.kind = refund === null ? 'charge' : 'refund';
+    this.el.title.textContent = refund === null ? 'Receipt' : 'Refund receipt';
+    const merchant = el('p', r.merchantName ?? `Merchant ${r.mchId}`, 'receipt-merchant');
+    const big = refund === null
+      ? el('p', `${r.amount}`, 'receipt-amount')
+      : el('p', `${refund.refundAmount} refunded`, 'receipt-amount');
+    const facts: [string, string][] = refund === null
+      ? [
+          ['Status', STATUS_WORDS[r.tradeStatus] ?? r.tradeStatus],
+          ['Time', formatTime(r.payTimeMs ?? r.chargedAtMs)],
+          ['Goods', r.goodsInfo],
+          ['Till order', r.mchOrderId],
+          ['MicroPay order', r.wavpayOrderId],
+          ['Payment code', r.payCode],
+          ['Cashier', r.cashierName],
+          ...r.refunds.map((x, i): [string, string] => [`Refund ${i + 1}`, `${x.refundAmount} · ${REFUND_STATUS_WORDS[x.refundStatus] ?? x.refundStatus} · ${formatTime(x.refundTimeMs ?? x.requestedAtMs)}`]),
+        ]
+      : [
+          ['Status', REFUND_STATUS_WORDS[refund.refundStatus] ?? refund.refundStatus],
+          ['Time', formatTime(refund.refundTimeMs ?? refund.requestedAtMs)],
+          ['Refund', refund.mchRefundId],
+          ['Of order', `${r.wavpayOrderId} (paid ${r.amount})`],
+          ['Till order', r.mchOrderId],
+          ['Payment code', r.payCode],
+          ['Cashier', r.cashierName],
+        ];
+    const list = el('dl', '', 'receipt-facts');
+    for (const [term, value] of facts) list.append(el('dt', term), el('dd', value));
+    this.el.body.replaceChildren(merchant, big, list);
+  }
+}

@@ -1,0 +1,78 @@
+import { ResultCode } from '@micropay/protocol/errors';
+import { say } from '../shared/page.js';
+import { callPage, Unreachable } from '../shared/page-api.js';
+import { el, STATUS_WORDS, type ChargeRow, type ChargesPage } from './charges-api.js';
+import { formatTime } from './time.js';
+
+/**
+ * This cashier's recent charges (`/api/page/cashier/recent-charges`), newest first, ten at a time,
+ * with "Older charges" for the next ten. The server lists only the session's cashier's own
+ * charges; each row offers a refund while something is left to refund, and a receipt.
+ */
+export interface RecentChargesElements {
+  readonly list: HTMLElement;
+  readonly status: HTMLElement;
+  readonly older: HTMLButtonElement;
+}
+
+export interface RowActions {
+  refund(charge: ChargeRow): void;
+  receipt(charge: ChargeRow): void;
+}
+
+export class RecentCharges {
+  #next: ChargesPage['next'] = null;
+
+  constructor(private readonly el: RecentChargesElements, private readonly actions: RowActions) {
+    el.older.addEventListener('click', () => void this.#load(this.#next, true));
+  }
+
+  /** The newest page again: after a charge ends, a refund, or on sign-in. */
+  refresh(): Promise<void> {
+    return this.#load(null, false);
+  }
+
+  async #load(before: ChargesPage['next'], append: boolean): Promise<void> {
+    let a;
+    try {
+      a = await callPage<ChargesPage>('cashier/recent-charges', before === null ? {} : { before });
+    } catch (error) {
+      if (!(error instanceof Unreachable)) throw error;
+      return say(this.el.status, error.message, 'error');
+    }
+    if (a.code !== ResultCode.SUCCESS || a.data === null) return say(this.el.status, a.msg, 'error');
+    if (!append) this.el.list.replaceChildren();
+    for (const charge of a.data.charges) this.el.list.append(this.#row(charge));
+    this.#next = a.data.next;
+    this.el.older.hidden = a.data.next === null;
+    say(this.el.status, this.el.list.childElementCount === 0 ? 'No charges yet at this till.' : '', 'info');
+  }
+
+  #row(c: ChargeRow): HTMLElement {
+    const row = el('li', '', 'charge-row');
+    row.dataset.mchOrderId = c.mchOrderId;
+    row.dataset.status = c.tradeStatus;
+    const main = el('div', '', 'charge-main');
+    main.append(el('span', c.amount, 'charge-amount'), el('span', STATUS_WORDS[c.tradeStatus] ?? c.tradeStatus, 'charge-status'));
+    const facts = el('p', '', 'charge-facts');
+    const refunded = c.refundedAmount === '0.00' ? '' : ` · refunded ${c.refundedAmount}`;
+    facts.textContent = `${formatTime(c.payTimeMs ?? c.chargedAtMs)} · ${c.goodsInfo}${refunded}`;
+    // The order number the PAID panel and the customer's wallet show.
+    const order = el('p', `Order ${c.wavpayOrderId}`, 'charge-order');
+    const buttons = el('div', '', 'actions row-actions');
+    if (c.refundableAmount !== '0.00') {
+      const refund = el('button', 'Refund', 'secondary');
+      refund.type = 'button';
+      refund.setAttribute('aria-label', `Refund ${c.amount}, order ${c.wavpayOrderId}`);
+      refund.addEventListener('click', () => this.actions.refund(c));
+      buttons.append(refund);
+    }
+    const receipt = el('button', 'Receipt', 'secondary');
+    receipt.type = 'button';
+    receipt.setAttribute('aria-label', `Receipt for ${c.amount}, order ${c.wavpayOrderId}`);
+    receipt.addEventListener('click', () => this.actions.receipt(c));
+    buttons.append(receipt);
+    row.append(main, facts, order, buttons);
+    return row;
+  }
+}
