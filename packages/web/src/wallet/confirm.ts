@@ -1,7 +1,7 @@
 import { ResultCode } from '@micropay/protocol/errors';
 import { say } from '../shared/page.js';
 import { settle, type PageOrder } from './result-api.js';
-import { timeForPeople } from './result-screen.js';
+import { formatWireTime } from '../shared/time.js';
 
 /**
  * The confirm screen: a payment above the wallet's confirmation limit waits for the holder's PIN
@@ -45,7 +45,7 @@ export class ConfirmScreen {
     this.e.amount.textContent = order.amount;
     this.e.merchant.textContent = order.merchantName ?? 'the merchant';
     this.e.goods.textContent = order.goodsInfo;
-    this.e.confirmBy.textContent = order.confirmBy === null ? '' : timeForPeople(order.confirmBy);
+    this.e.confirmBy.textContent = order.confirmBy === null ? '' : formatWireTime(order.confirmBy);
     this.e.pin.value = '';
     this.e.pin.removeAttribute('aria-invalid');
     this.e.pay.disabled = false;

@@ -1,3 +1,4 @@
+import { formatWireTime } from '../shared/time.js';
 import type { PageOrder } from './result-api.js';
 
 /**
@@ -28,15 +29,6 @@ export function failureInWords(failReason: string | null): string {
   return `${REASONS[failReason ?? ''] ?? 'The payment did not go through.'} Nothing was taken from your wallet.`;
 }
 
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-
-/** `2026-12-05 14:03:09` → `5 Dec 2026, 14:03:09`; anything else is shown as it came. */
-export function timeForPeople(wireTime: string): string {
-  const m = /^(\d{4})-(\d\d)-(\d\d) (\d\d:\d\d:\d\d)$/.exec(wireTime);
-  if (m === null) return wireTime;
-  return `${Number(m[3])} ${MONTHS[Number(m[2]) - 1] ?? m[2]} ${m[1]}, ${m[4]}`;
-}
-
 export class ResultScreen {
   constructor(private readonly e: ResultScreenElements) {}
 
@@ -47,7 +39,7 @@ export class ResultScreen {
     this.e.amount.textContent = order.amount;
     this.e.merchant.textContent = order.merchantName ?? 'the merchant';
     this.e.timeLabel.textContent = paid ? 'Paid at' : 'Tried at';
-    this.e.time.textContent = timeForPeople(paid ? (order.payTime ?? order.tradeTime) : order.tradeTime);
+    this.e.time.textContent = formatWireTime(paid ? (order.payTime ?? order.tradeTime) : order.tradeTime);
     this.e.reason.textContent = paid ? '' : failureInWords(order.failReason);
     this.e.reason.hidden = paid;
     this.e.section.hidden = false;
