@@ -181,7 +181,7 @@ describe('who may read and act', () => {
   it('every live-result call needs the wallet page\'s session; confirm and decline need its CSRF token and write nothing without it', async () => {
     const s = await signedInWallet();
     const { code, orderId } = await pendingOrder(s);
-    for (const [path, body] of [['wallet/code-result', { payCode: code }], ['wallet/confirm', { wavpayOrderId: orderId, pin: '2468' }], ['wallet/decline', { wavpayOrderId: orderId }]] as const) {
+    for (const [path, body] of [['wallet/code-result', { payCode: code }], ['wallet/pending', {}], ['wallet/confirm', { wavpayOrderId: orderId, pin: '2468' }], ['wallet/decline', { wavpayOrderId: orderId }]] as const) {
       const none = await call(path, body);
       expect([none.status, none.code]).toEqual([401, 9120]);
       const unknownId = 'A'.repeat(43);
@@ -211,6 +211,12 @@ describe('who may read and act', () => {
       expect([confirm.code, confirm.data]).toEqual([1031, null]);
     }
     expect((await call('wallet/decline', { wavpayOrderId: bobs.orderId }, as(alice))).code).toBe(1031);
+    // Each session lists its own wallet's payments waiting for the PIN, and no other's.
+    expect((await call('wallet/pending', {}, as(alice, null))).data).toEqual({ orders: [] });
+    const bobsPending = await call('wallet/pending', {}, as(bob, null));
+    expect(bobsPending.data!.orders).toHaveLength(1);
+    expect(bobsPending.data!.orders[0]).toMatchObject({ wavpayOrderId: bobs.orderId, tradeStatus: 'PENDING', amount: '20.00', merchantName: 'Corner Shop' });
+    expect((await call('wallet/pending', { walletId: bob.walletId }, as(alice, null))).code).toBe(1021);
     expect(await orderRow(bobs.orderId)).toEqual({ status: 'PENDING', fail_reason: null });
     expect(await p.store.findWallet(bob.walletId)).toMatchObject({ heldSen: 20_00, pinFailures: 0 });
     expect((await p.store.findWallet(alice.walletId))!.pinFailures).toBe(0);

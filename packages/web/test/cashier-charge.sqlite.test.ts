@@ -110,8 +110,13 @@ describe('the cashier page charges a code', () => {
     expect(await walletPage.evaluate(() => document.activeElement?.id)).toBe('confirm-pin');
     await walletPage.getByLabel('Your PIN', { exact: true }).fill('1111');
     await walletPage.getByRole('button', { name: 'Pay' }).click();
-    await expect.poll(() => walletPage.locator('#confirm-error').textContent()).toBe('Wrong PIN. 4 tries left.');
+    await expect.poll(() => walletPage.locator('#confirm-error').textContent(), { timeout: 10_000 }).toBe('Wrong PIN. 4 tries left.');
     await walletPage.screenshot({ path: screenshotPath('wallet-confirm') });
+    // Reloaded (a phone's tab restored), the page asks for the same payment's PIN again.
+    await walletPage.reload();
+    await walletPage.locator('#confirm-screen').waitFor({ state: 'visible', timeout: 5_000 });
+    expect(await walletPage.locator('#confirm-amount').textContent()).toBe('2.00');
+    expect(await walletPage.locator('#code-screen').isHidden()).toBe(true);
     await walletPage.getByLabel('Your PIN', { exact: true }).fill('2468');
     await walletPage.getByRole('button', { name: 'Pay' }).click();
     await turnsTo(walletPage, 'Paid', 5_000);

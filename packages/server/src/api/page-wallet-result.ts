@@ -34,6 +34,14 @@ export const walletCodeResult: Handler = withPageSession('wallet', 'reads', asyn
   return ctx.codeResults.stopped ? { ...a, headers: { Connection: 'close' } } : a;
 });
 
+/** The session wallet's payments waiting for its PIN: a page opened again (reloaded, a phone's tab restored) asks for them again. */
+export const walletPending: Handler = withPageSession('wallet', 'reads', async (ctx, req, session) => {
+  const fields = parse(() => rejectUnknown(req.body, []));
+  if (!fields.ok) return answer(fields.code, null, fields.msg);
+  const orders = await ctx.store.listPendingOrders(walletOf(session));
+  return answer(ResultCode.SUCCESS, { orders: await Promise.all(orders.map((o) => PAGE_VIEW.order(ctx, o))) });
+});
+
 /** Confirms the PENDING payment with the PIN: the wallet API's confirmation, with the page's view. */
 export const walletConfirm: Handler = withPageSession('wallet', 'changes', async (ctx, req, session) => {
   const parsed = parse(() => {

@@ -3,7 +3,7 @@ import { closeBill, micropay, queryBill } from '../api/payments.js';
 import { downloadBill, queryOrderRefunds, queryRefund, refund } from '../api/refunds.js';
 import { charge, chargeStatus } from '../api/page-charge.js';
 import { cashierSession, cashierSignIn, cashierSignOut } from '../api/page-cashier.js';
-import { walletCodeResult, walletConfirm, walletDecline } from '../api/page-wallet-result.js';
+import { walletCodeResult, walletConfirm, walletDecline, walletPending } from '../api/page-wallet-result.js';
 import { chargeReceipt, recentCharges, refundCharge } from '../api/page-cashier-charges.js';
 import { walletPayCode, walletSession, walletSignInWithLink, walletSignInWithPin, walletSignOut } from '../api/page-wallet.js';
 import { confirmPayment, declinePayment, issuePayCode, listPending, showBalance } from '../api/wallet-api.js';
@@ -33,6 +33,7 @@ export const ROUTES: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['/api/page/wallet/paycode', walletPayCode],
   ['/api/page/wallet/sign-out', walletSignOut],
   ['/api/page/wallet/code-result', walletCodeResult],
+  ['/api/page/wallet/pending', walletPending],
   ['/api/page/wallet/confirm', walletConfirm],
   ['/api/page/wallet/decline', walletDecline],
   ['/api/page/cashier/session', cashierSession],

@@ -3,7 +3,7 @@ import { CodeLifetime } from './code-lifetime.js';
 import { CodeScreen } from './code-screen.js';
 import { ConfirmScreen } from './confirm.js';
 import { LiveResult } from './live-result.js';
-import type { PageOrder } from './result-api.js';
+import { pendingOrders, type PageOrder } from './result-api.js';
 import { ResultScreen } from './result-screen.js';
 import { issuePayCode } from './paycode-api.js';
 import { currentSession, signOut } from '../shared/session.js';
@@ -92,7 +92,14 @@ function enter(wallet: SignedInWallet): void {
   signInForm.hidden = true;
   walletLine.textContent = wallet.name === undefined ? `Wallet ${wallet.walletId}` : `${wallet.name} · wallet ${wallet.walletId}`;
   if (wallet.available !== undefined) walletLine.textContent += ` · available ${wallet.available}`;
-  void showNextCode();
+  void showPendingOrNextCode();
+}
+
+/** A payment still waiting for the PIN (the page was reloaded while it asked) comes first. */
+async function showPendingOrNextCode(): Promise<void> {
+  const waiting = await pendingOrders();
+  if (waiting[0] !== undefined) return confirmScreen.show(waiting[0]);
+  await showNextCode();
 }
 
 function showSignIn(message = '', tone: 'info' | 'error' = 'error'): void {

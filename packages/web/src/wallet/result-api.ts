@@ -40,6 +40,17 @@ export async function codeResult(payCode: string, seen: 'WAITING' | 'PENDING'): 
   }
 }
 
+/** Payments of this wallet waiting for its PIN (none when they cannot be read now: the code screen follows). */
+export async function pendingOrders(): Promise<PageOrder[]> {
+  try {
+    const a = await callPage<{ orders: PageOrder[] }>('wallet/pending');
+    return a.code === ResultCode.SUCCESS && a.data !== null ? a.data.orders : [];
+  } catch (error) {
+    if (error instanceof Unreachable) return [];
+    throw error;
+  }
+}
+
 export type SettleAnswer =
   | { readonly kind: 'done'; readonly order: PageOrder }
   | { readonly kind: 'wrongPin'; readonly triesLeft: number }
