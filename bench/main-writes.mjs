@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { SqliteStore } from '../packages/server/dist/store/sqlite/sqlite-store.js';
+import { MasterKey } from '../packages/server/dist/secrets/master-key.js';
+import { MerchantKeyVault } from '../packages/server/dist/secrets/merchant-key-vault.js';
 import { createMerchants, createWalletsWithCodes } from './lib/seed.mjs';
 
 const { values: args } = parseArgs({ options: { 'top-ups': { type: 'string', default: '60' } } });
@@ -19,7 +21,8 @@ const topUps = Number(args['top-ups']);
 const IN_FLIGHT = 200;
 const WALLETS = 120_000;
 const dir = mkdtempSync(join(tmpdir(), 'micropay-main-writes-'));
-const options = { timeZone: 'Asia/Kuala_Lumpur', policy: { confirmLimitSen: 250_00, confirmTimeoutMs: 60_000 }, newOrderTimeoutMs: 5_000 };
+const options = { timeZone: 'Asia/Kuala_Lumpur', policy: { confirmLimitSen: 250_00, confirmTimeoutMs: 60_000 }, newOrderTimeoutMs: 5_000,
+  merchantKeys: new MerchantKeyVault(MasterKey.parse(MasterKey.generate())) };
 const store = new SqliteStore(join(dir, 'micropay.db'), { ...options, clock: { nowMs: () => Date.now() }, paymentThread: true });
 try {
   const merchants = await createMerchants(store, 100);

@@ -12,6 +12,7 @@
  * The ceiling — a bare node:http server that parses the same JSON body, hashes it once and
  * answers — is measured in the same run with the same generator and settings.
  */
+import { randomBytes } from 'node:crypto';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -96,6 +97,8 @@ const SERVER_ENV = {
   MICROPAY_PAYCODE_TTL_S: '3600',
   // Each process gets a share of PostgreSQL's connections.
   MICROPAY_PG_POOL_SIZE: process.env.MICROPAY_PG_POOL_SIZE ?? '20',
+  // Merchant keys are encrypted at rest: a production server needs the master key (one per run).
+  MICROPAY_MASTER_KEY: process.env.MICROPAY_MASTER_KEY ?? randomBytes(32).toString('base64'),
 };
 const log = (line) => process.stdout.write(line + '\n');
 /** Every process this run started; whatever is still running when it exits (also on a failure) is killed. */
@@ -263,7 +266,7 @@ async function runScenario(name, s, bestRate) {
   const answered = readPaid(requests.main, load);
   // The audit reads every order: give it more than a request's statement timeout, and the
   // planner statistics of the tables the run filled.
-  const check = await openStore(loadConfig({ db }, { MICROPAY_PG_STATEMENT_TIMEOUT_MS: '600000' }));
+  const check = await openStore(loadConfig({ db }, { MICROPAY_PG_STATEMENT_TIMEOUT_MS: '600000', MICROPAY_MASTER_KEY: SERVER_ENV.MICROPAY_MASTER_KEY }));
   if (check.kind === 'postgres') await check.pool.query('ANALYZE');
   let verified;
   let audit;

@@ -16,6 +16,8 @@ import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { PaymentWriter } from '../packages/server/dist/store/sqlite/payment-writer.js';
 import { SqliteStore } from '../packages/server/dist/store/sqlite/sqlite-store.js';
+import { MasterKey } from '../packages/server/dist/secrets/master-key.js';
+import { MerchantKeyVault } from '../packages/server/dist/secrets/merchant-key-vault.js';
 import { createMerchants, createWalletsWithCodes, shuffle } from './lib/seed.mjs';
 
 const { values: args } = parseArgs({
@@ -24,7 +26,8 @@ const { values: args } = parseArgs({
 const count = Number(args.payments);
 const batchSize = Number(args.batch);
 const dir = mkdtempSync(join(tmpdir(), 'micropay-store-only-'));
-const options = { timeZone: 'Asia/Kuala_Lumpur', policy: { confirmLimitSen: 250_00, confirmTimeoutMs: 60_000 }, newOrderTimeoutMs: 5_000 };
+const options = { timeZone: 'Asia/Kuala_Lumpur', policy: { confirmLimitSen: 250_00, confirmTimeoutMs: 60_000 }, newOrderTimeoutMs: 5_000,
+  merchantKeys: new MerchantKeyVault(MasterKey.parse(MasterKey.generate())) };
 const file = join(dir, 'micropay.db');
 if (args['page-size'] !== undefined) {
   // The page size is fixed when the first table is written; the store keeps whatever it finds.

@@ -12,6 +12,8 @@ const dist = join(root, 'dist');
 const PAGES = {
   wallet: { shell: 'src/wallet/wallet.html', entry: 'src/wallet/main.ts' },
   cashier: { shell: 'src/cashier/cashier.html', entry: 'src/cashier/main.ts' },
+  // The API reference: Swagger UI (swagger-ui-dist) rendering /openapi.json.
+  docs: { shell: 'src/docs/docs.html', entry: 'src/docs/main.ts' },
 };
 
 rmSync(dist, { recursive: true, force: true });

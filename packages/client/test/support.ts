@@ -5,6 +5,7 @@ import { hashWalletToken, newWalletToken } from '../../server/src/domain/credent
 import {
   createMerchant,
   startTestPlatform,
+  TEST_MASTER_KEY,
   type TestMerchant,
   type TestPlatform,
 } from '../../server/test/helpers.js';
@@ -15,8 +16,8 @@ import {
  */
 export { createMerchant, startTestPlatform, type TestMerchant, type TestPlatform };
 
-/** Faster platform jobs, so deadlines and sweeps happen within a test's time. */
-export const FAST_ENV = { MICROPAY_SWEEP_INTERVAL_MS: '50', MICROPAY_NOTIFY_INTERVAL_MS: '50' };
+/** Faster platform jobs, so deadlines and sweeps happen within a test's time (and the tests' master key). */
+export const FAST_ENV = { MICROPAY_SWEEP_INTERVAL_MS: '50', MICROPAY_NOTIFY_INTERVAL_MS: '50', MICROPAY_MASTER_KEY: TEST_MASTER_KEY };
 
 /** Flow timings for tests: the same flow, in tenths of a second instead of seconds. */
 export const QUICK = { firstQueryDelayMs: 100, queryIntervalMs: 100 } as const;

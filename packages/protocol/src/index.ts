@@ -7,3 +7,4 @@ export * from './refund-messages.js';
 export * from './secret.js';
 export * from './signing.js';
 export * from './time.js';
+export * from './schemas.js';

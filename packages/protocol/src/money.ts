@@ -2,7 +2,7 @@
  * Money on the wire is a decimal string with at most two places ("1", "1.5", "1.50");
  * inside it is an integer number of minor units (sen). Floats never touch an amount.
  */
-const AMOUNT = /^(0|[1-9][0-9]{0,11})(?:\.([0-9]{1,2}))?$/;
+export const AMOUNT = /^(0|[1-9][0-9]{0,11})(?:\.([0-9]{1,2}))?$/;
 
 /** Parses a wire amount into sen, or returns null when it is not a plain decimal. */
 export function parseAmountSen(text: string): number | null {

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { isValidTimeZone, parseAmountSen } from '@micropay/protocol';
+import { MASTER_KEY_FORMAT, MasterKey } from './secrets/master-key.js';
 
 /**
  * The platform's configuration: read once at start from flags and the environment, validated,
@@ -41,6 +42,12 @@ export interface Config {
   readonly notifyRetryScheduleS: readonly number[];
   /** Browser origins allowed to call the wallet API (CORS); empty: none (http/cors.ts). */
   readonly walletCorsOrigins: readonly string[];
+  /** The key merchant keys are encrypted under at rest (secrets/); null: not set. */
+  readonly masterKey: MasterKey | null;
+  /** During a rotation, the key being retired: it only decrypts. */
+  readonly oldMasterKey: MasterKey | null;
+  /** On SIGTERM/SIGINT: how long the drain (requests in flight, the last batch, jobs, store) may take. */
+  readonly shutdownTimeoutMs: number;
 }
 
 /** About 24 hours in all: quick retries for a blip, then hourly and longer for an outage. */
@@ -100,7 +107,24 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     notifyTimeoutMs: integer('MICROPAY_NOTIFY_TIMEOUT_MS', setting(undefined, 'MICROPAY_NOTIFY_TIMEOUT_MS'), 5_000, 100, 60_000),
     notifyRetryScheduleS: schedule('MICROPAY_NOTIFY_RETRY_SCHEDULE_S', setting(undefined, 'MICROPAY_NOTIFY_RETRY_SCHEDULE_S')),
     walletCorsOrigins: origins('MICROPAY_WALLET_CORS_ORIGINS', setting(undefined, 'MICROPAY_WALLET_CORS_ORIGINS')),
+    ...masterKeys(setting(undefined, 'MICROPAY_MASTER_KEY'), setting(undefined, 'MICROPAY_OLD_MASTER_KEY')),
+    shutdownTimeoutMs: integer('MICROPAY_SHUTDOWN_TIMEOUT_MS', setting(undefined, 'MICROPAY_SHUTDOWN_TIMEOUT_MS'), 10_000, 100, 600_000),
   };
+}
+
+/** The master keys; a bad one is named but never repeated (it is a secret). */
+function masterKeys(current: string | undefined, old: string | undefined): Pick<Config, 'masterKey' | 'oldMasterKey'> {
+  const parse = (name: string, value: string | undefined): MasterKey | null => {
+    if (value === undefined) return null;
+    const key = MasterKey.parse(value);
+    if (key === null) throw new ConfigError(`${name}: must be ${MASTER_KEY_FORMAT}`);
+    return key;
+  };
+  const masterKey = parse('MICROPAY_MASTER_KEY', current);
+  const oldMasterKey = parse('MICROPAY_OLD_MASTER_KEY', old);
+  if (oldMasterKey !== null && masterKey === null) throw new ConfigError('MICROPAY_OLD_MASTER_KEY: is set without MICROPAY_MASTER_KEY (the new key)');
+  if (oldMasterKey !== null && oldMasterKey.id === masterKey!.id) throw new ConfigError('MICROPAY_OLD_MASTER_KEY: is the same key as MICROPAY_MASTER_KEY');
+  return { masterKey, oldMasterKey };
 }
 
 /**

@@ -15,7 +15,7 @@ export type Logger = pino.Logger;
 
 const SECRET_FIELDS = [
   'key', 'apiKey', 'previousApiKey', 'secureHash', 'payCode', 'pin', 'token', 'password',
-  'authorization', 'cookie', 'body',
+  'authorization', 'cookie', 'body', 'masterKey', 'oldMasterKey',
 ];
 
 export const REDACTED_PATHS: readonly string[] = [

@@ -2,9 +2,10 @@ import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
-import type { Config } from './config.js';
+import { ConfigError, type Config } from './config.js';
 import { systemClock, type Clock } from './domain/clock.js';
 import { createAdminServer, opsRoutes } from './http/ops.js';
+import { HttpDrain } from './http/drain.js';
 import { createHttpServer, HTTP_DEADLINES } from './http/server.js';
 import { startJob, type Job } from './jobs.js';
 import { CodeResultWatch } from './services/code-results.js';
@@ -15,6 +16,12 @@ import { PgStore } from './store/postgres/pg-store.js';
 import { SqliteServeLock } from './store/sqlite/serve-lock.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
 import type { Store } from './store/store.js';
+import { MasterKey } from './secrets/master-key.js';
+import { MerchantKeyVault } from './secrets/merchant-key-vault.js';
+import { readSandboxMasterKey, sandboxMasterKey, sandboxMasterKeyPath } from './secrets/sandbox-master-key.js';
+
+/** How often expired page sessions and spent sign-in links are swept: housekeeping, not a rule. */
+const PAGE_ACCESS_SWEEP_INTERVAL_MS = 60_000;
 
 export interface Platform {
   readonly url: string;
@@ -22,6 +29,11 @@ export interface Platform {
   readonly adminUrl: string | null;
   readonly store: Store;
   readonly server: Server;
+  /**
+   * The graceful stop (docs/operations.md, "Shutdown"): /health/ready answers 503 from now on, the
+   * API stops accepting connections and finishes the requests in flight, the background jobs stop,
+   * then the admin listener, and the store closes after its last payment batch is written.
+   */
   close(): Promise<void>;
 }
 
@@ -32,14 +44,39 @@ export function isPostgresUrl(database: string): boolean {
 /**
  * Opens the store the configuration names: a postgres:// (or postgresql://) URL selects
  * PostgreSQL, anything else is a SQLite file path. Pending migrations are applied; a database
- * that cannot be reached, or whose schema is newer than this code, stops the start here.
+ * that cannot be reached, or whose schema is newer than this code, stops the start here; so does a
+ * master key the merchant keys are not encrypted under. With a master key, keys still in plain text
+ * (written before the master-key migration (SQLite 8, PostgreSQL 9)) are encrypted here, in one transaction.
  */
 export async function openStore(
   config: Config,
   clock: Clock = systemClock,
   options: { serving?: boolean } = {},
 ): Promise<Store> {
+  const merchantKeys = merchantKeyVault(config);
+  const store = await openStoreOf(config, clock, options, merchantKeys);
+  try {
+    merchantKeys.checkCanOpen(await store.merchantMasterKeyIds());
+    if (merchantKeys.current !== null) await store.resealMerchantKeys('plain');
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  return store;
+}
+
+/**
+ * The master keys: the configured ones; without MICROPAY_MASTER_KEY, on a SQLite file, the key
+ * `serve --sandbox` left beside it (so admin commands work on a sandbox store).
+ */
+function merchantKeyVault(config: Config): MerchantKeyVault {
+  const sandboxKey = config.masterKey === null && !isPostgresUrl(config.database) ? readSandboxMasterKey(config.database) : null;
+  return new MerchantKeyVault(config.masterKey ?? sandboxKey, config.oldMasterKey);
+}
+
+async function openStoreOf(config: Config, clock: Clock, options: { serving?: boolean }, merchantKeys: MerchantKeyVault): Promise<Store> {
   const common = {
+    merchantKeys,
     clock,
     timeZone: config.timeZone,
     policy: { confirmLimitSen: config.confirmLimitSen, confirmTimeoutMs: config.confirmTimeoutS * 1000 },
@@ -117,6 +154,7 @@ export async function startPlatform(
   options: { clock?: Clock; store?: Store } = {},
 ): Promise<Platform> {
   const clock = options.clock ?? systemClock;
+  if (options.store === undefined) config = withMasterKey(config, logger);
   // One server per SQLite file: taken before the store is opened, released when the platform
   // closes or the process dies however it dies (store/sqlite/serve-lock.ts).
   const lock = options.store === undefined && servesSqliteFile(config) ? SqliteServeLock.acquire(config.database) : null;
@@ -129,13 +167,15 @@ export async function startPlatform(
   }
   // Health and metrics: on the API's port, or with --admin-port on their own listener only.
   const metrics = config.metrics ? new PlatformMetrics(store, logger) : null;
-  const routes = opsRoutes(store, metrics, logger);
+  const routes = opsRoutes(store, metrics, logger, () => drain.draining);
   const codeResults = new CodeResultWatch((codes) => store.payCodeOutcomes(codes), () => clock.nowMs());
   const server = createHttpServer({ config, store, clock, logger, codeResults }, HTTP_DEADLINES, {
     routes: config.adminPort === null ? routes : new Map(),
     meter: metrics ?? NO_METER,
   });
   const admin = config.adminPort === null ? null : createAdminServer(routes, logger);
+  const drain = new HttpDrain(server);
+  const adminDrain = admin === null ? null : new HttpDrain(admin);
   try {
     await listen(server, config.port, config.host, '--port');
     if (admin !== null) await listen(admin, config.adminPort!, config.host, '--admin-port');
@@ -154,30 +194,61 @@ export async function startPlatform(
     // A refund whose request died between its two transactions is finished here, also after a
     // restart. It waits a few seconds first so it does not race a request that is still running.
     startJob('refunds', config.sweepIntervalMs, () => store.finishStaleRefunds(config.refundStaleS * 1000), logger),
+    // Expired page sessions and spent sign-in links are deleted (requests refuse them anyway).
+    startJob('page-access', PAGE_ACCESS_SWEEP_INTERVAL_MS, () => store.sweepPageAccess(), logger),
     // Signed notifications to merchants, from the outbox; posted outside any transaction.
     startNotificationWorker(config, store, clock, logger),
   ];
+  let closing: Promise<void> | undefined;
   return {
     url: urlOf(server, config.host),
     adminUrl: admin === null ? null : urlOf(admin, config.host),
     store,
     server,
-    async close() {
-      await Promise.all(jobs.map((job) => job.stop()));
-      // The wallet pages' waits answer now: a server closes when its requests have been answered.
-      await codeResults.stop();
-      await Promise.all([server, ...(admin === null ? [] : [admin])].map((s) => new Promise<void>((resolve) => {
-        s.close(() => resolve());
-        s.closeIdleConnections();
-      })));
-      metrics?.detach();
-      try {
-        await store.close();
-      } finally {
-        lock?.release();
-      }
+    close() {
+      closing ??= (async () => {
+        // The admin listener stays up while the API drains, so the load balancer sees "not ready".
+        // The wallet pages' waits (long polls) answer at once, so the drain is not held for them.
+        await Promise.all([codeResults.stop(), drain.close(), ...jobs.map((job) => job.stop())]);
+        await adminDrain?.close();
+        metrics?.detach();
+        try {
+          await store.close();
+        } finally {
+          lock?.release();
+        }
+      })();
+      return closing;
     },
   };
+}
+
+/**
+ * A server needs the master key. In production it comes from MICROPAY_MASTER_KEY, or the start
+ * stops here; in sandbox mode a SQLite store may keep a generated one beside its file, with a
+ * warning (secrets/sandbox-master-key.ts).
+ */
+function withMasterKey(config: Config, logger: Logger): Config {
+  if (config.masterKey !== null) return config;
+  if (!config.sandbox) {
+    throw new ConfigError(
+      'MICROPAY_MASTER_KEY is not set: a production server needs the key merchant keys are encrypted under ' +
+        '(generate one with `micropay master-key generate` and keep it in your secret store: docs/operations.md#secrets-at-rest)',
+    );
+  }
+  if (isPostgresUrl(config.database)) {
+    throw new ConfigError('MICROPAY_MASTER_KEY is not set: serve --sandbox generates one only for a SQLite file (it is kept beside the file); set it for PostgreSQL');
+  }
+  // An in-memory store dies with the process, and its key with it.
+  if (config.database === ':memory:') return { ...config, masterKey: MasterKey.parse(MasterKey.generate()) };
+  const { key, created } = sandboxMasterKey(config.database);
+  logger.warn(
+    { file: sandboxMasterKeyPath(config.database), masterKeyId: key.id },
+    created
+      ? 'sandbox: MICROPAY_MASTER_KEY is not set, so a master key was generated and stored beside the database (for development only: set MICROPAY_MASTER_KEY in production)'
+      : 'sandbox: MICROPAY_MASTER_KEY is not set, so the master key stored beside the database is used (for development only: set MICROPAY_MASTER_KEY in production)',
+  );
+  return { ...config, masterKey: key };
 }
 
 /** Listening failed: which port (and the option that sets it), the system's error as the cause. */

@@ -62,7 +62,7 @@ describe('the admin port', () => {
       server.child.kill('SIGTERM');
       expect((await server.exited).code).toBe(0);
       const lines = server.stderr().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-      expect(lines.map((l) => l.msg)).toEqual(['listening', 'stopped']);
+      expect(lines.map((l) => l.msg)).toEqual(['listening', 'shutting down: draining requests in flight', 'stopped']);
       expect(lines[0]).toMatchObject({ level: 'info', url: server.url, adminUrl });
     } finally {
       await empty.drop();

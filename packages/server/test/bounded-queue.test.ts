@@ -20,6 +20,8 @@ import {
   postSigned,
   TEST_STORE,
   type TestMerchant,
+  testConfig,
+  testMerchantKeys,
 } from './helpers.js';
 
 /**
@@ -46,13 +48,14 @@ async function startBounded(maxWaitingPayments: number): Promise<Platform & { co
   drop = db.drop;
   // No background job writes while a test stalls the database.
   const quiet = { MICROPAY_SWEEP_INTERVAL_MS: '600000', MICROPAY_NOTIFY_INTERVAL_MS: '600000' };
-  const config = loadConfig({ db: db.dbPath, port: '0', host: '127.0.0.1', sandbox: false }, quiet);
+  const config = testConfig({ db: db.dbPath, port: '0', host: '127.0.0.1', sandbox: false }, quiet);
   const common = {
     clock: systemClock,
     timeZone: config.timeZone,
     policy: { confirmLimitSen: config.confirmLimitSen, confirmTimeoutMs: config.confirmTimeoutS * 1000 },
     newOrderTimeoutMs: config.newOrderTimeoutS * 1000,
     maxWaitingPayments,
+    merchantKeys: testMerchantKeys(),
   };
   const store: Store = TEST_STORE === 'sqlite'
     ? new SqliteStore(config.database, { ...common, paymentThread: true })

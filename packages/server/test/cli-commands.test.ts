@@ -645,7 +645,7 @@ describe('what a newcomer tries first: --version, help help, "--", and which com
     const text = usage(COMMANDS);
     expect(text).not.toContain('Global options');
     const storeless = ALL.filter((c) => c.store === 'none').map((c) => c.name);
-    expect(storeless).toEqual(['pay', 'query', 'close', 'refund', 'refund-query', 'sign']);
+    expect(storeless).toEqual(['master-key generate', 'pay', 'query', 'close', 'refund', 'refund-query', 'sign']);
     expect(text).toContain(`The commands that use the store (all but ${storeless.join(', ')}) take --db PATH_OR_URL:`);
     for (const name of storeless) expect(() => parseCommandLine([...name.split(' '), '--db', 'x'], COMMANDS)).toThrow(/unknown option --db/);
   });

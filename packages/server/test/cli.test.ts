@@ -3,7 +3,6 @@ import { createServer, type AddressInfo } from 'node:net';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.js';
 import { openStore } from '../src/platform.js';
 import type { Store } from '../src/store/store.js';
 import { execute, sql } from './db-access.js';
@@ -15,6 +14,7 @@ import {
   postSigned,
   TEST_STORE,
   type TestMerchant,
+  testConfig,
 } from './helpers.js';
 import { cliJson, runCli, startServerProcess, stopAllChildren, usePlatformWithCli, type ServerProcess } from './process-helpers.js';
 
@@ -78,7 +78,7 @@ function useEmptyStore(): { readonly db: string } {
 
 /** Opens the store at `db` in this process, as `micropay` opens it, for reads and writes behind its back. */
 async function withStore<T>(db: string, fn: (store: Store) => Promise<T>): Promise<T> {
-  const store = await openStore(loadConfig({ db }, {}));
+  const store = await openStore(testConfig({ db }, {}));
   try {
     return await fn(store);
   } finally {
@@ -411,7 +411,7 @@ describe.concurrent('mistakes an operator can make', () => {
     empty = await emptyTestDatabase();
     db = empty.dbPath;
     // An empty, migrated store: the commands below must find one (see the missing-store test).
-    await (await openStore(loadConfig({ db }, {}))).close();
+    await (await openStore(testConfig({ db }, {}))).close();
   });
   afterAll(async () => {
     await stopAllChildren();

@@ -1,10 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { formatSen, sign, type Envelope, type OrderData } from '@micropay/protocol';
-import { loadConfig } from '../src/config.js';
 import { openStore } from '../src/platform.js';
 import type { Store } from '../src/store/store.js';
 import { sql } from './db-access.js';
-import { emptyTestDatabase } from './helpers.js';
+import { emptyTestDatabase, testConfig } from './helpers.js';
 import { cliJson, runCli, startServerProcess, stopAllChildren, type ServerProcess } from './process-helpers.js';
 
 /**
@@ -25,7 +24,7 @@ let dropStore: () => Promise<void>;
 
 /** The store the server uses, opened as `micropay` would open it. */
 async function reopen(): Promise<Store> {
-  return await Promise.resolve(openStore(loadConfig({ db: dbPath }, {})));
+  return await Promise.resolve(openStore(testConfig({ db: dbPath }, {})));
 }
 
 beforeEach(async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Wallet } from '../src/domain/model.js';
+import { walletStatusEffects } from '../src/domain/wallet.js';
 import {
   csrfMatches,
   csrfTokenOf,
@@ -9,6 +10,8 @@ import {
   decideSessionUse,
   newCashierPassword,
   newSecretToken,
+  pageAccessSweep,
+  sessionExpired,
   SESSION_IDLE_MS,
   SESSION_MAX_MS,
   SESSION_TOUCH_MS,
@@ -51,6 +54,26 @@ describe('a sign-in link', () => {
     expect(decideLinkSignIn({ link, wallet }, 's', NOW + 1000).result).toBe('INVALID');
     expect(decideLinkSignIn({ link, wallet: { ...wallet, status: 'closed' } }, 's', NOW).result).toBe('INVALID');
     expect(decideLinkSignIn(null, 's', NOW)).toEqual({ result: 'INVALID', effects: [] });
+  });
+});
+
+describe('housekeeping', () => {
+  it('the sweep deletes by the very cutoffs a request ends a session with', () => {
+    const sweep = pageAccessSweep(NOW + SESSION_IDLE_MS);
+    expect(sweep).toEqual([
+      { kind: 'sweepPageSessions', lastSeenAtOrBeforeMs: NOW, createdAtOrBeforeMs: NOW + SESSION_IDLE_MS - SESSION_MAX_MS, limit: 1000 },
+      { kind: 'sweepSignInLinks', expiresAtOrBeforeMs: NOW + SESSION_IDLE_MS, limit: 1000 },
+    ]);
+    // At the cutoff a session is expired for a request too; a millisecond before, for neither.
+    expect(sessionExpired(session, NOW + SESSION_IDLE_MS)).toBe(true);
+    expect(sessionExpired(session, NOW + SESSION_IDLE_MS - 1)).toBe(false);
+    expect((pageAccessSweep(NOW + SESSION_IDLE_MS - 1)[0] as { lastSeenAtOrBeforeMs: number }).lastSeenAtOrBeforeMs).toBeLessThan(session.lastSeenAtMs);
+  });
+
+  it('closing a wallet ends its page access in the same decision as the close; freezing does not', () => {
+    expect(kinds(walletStatusEffects('600000000001', 'closed'))).toEqual(['setWalletStatus', 'endWalletPageSessions', 'dropWalletSignInLinks']);
+    expect(kinds(walletStatusEffects('600000000001', 'frozen'))).toEqual(['setWalletStatus']);
+    expect(kinds(walletStatusEffects('600000000001', 'active'))).toEqual(['setWalletStatus']);
   });
 });
 

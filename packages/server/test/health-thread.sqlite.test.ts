@@ -8,7 +8,7 @@ import { PaymentThread } from '../src/store/sqlite/payment-thread-client.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { WriteTurns } from '../src/store/sqlite/write-turns.js';
 import { systemClock } from '../src/domain/clock.js';
-import { createMerchant, createWalletWithCode, micropayParams, postSigned, startTestPlatform, type TestPlatform } from './helpers.js';
+import { createMerchant, createWalletWithCode, micropayParams, postSigned, startTestPlatform, type TestPlatform, testMerchantKeys } from './helpers.js';
 
 /**
  * Readiness and the SQLite payment thread (SQLite only: PostgreSQL has no such thread). The probe
@@ -26,7 +26,7 @@ const options = { timeZone: 'Asia/Kuala_Lumpur', policy: { confirmLimitSen: 250_
 describe('the payment thread seen by the readiness probe', () => {
   it('answers the ping; a killed thread is started again by the next ping; a closed one is stopped', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'micropay-ping-'));
-    const store = new SqliteStore(join(dir, 'micropay.db'), { ...options, clock: systemClock });
+    const store = new SqliteStore(join(dir, 'micropay.db'), { ...options, clock: systemClock, merchantKeys: testMerchantKeys() });
     const thread = new PaymentThread(join(dir, 'micropay.db'), options, new WriteTurns());
     try {
       expect(await thread.ping(5_000)).toBe('alive');

@@ -1,9 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.js';
 import { silentLogger } from '../src/log.js';
 import { openStore, startPlatform, type Platform } from '../src/platform.js';
 import { execute } from './db-access.js';
-import { startTestPlatform, TEST_STORE, type TestPlatform } from './helpers.js';
+import { startTestPlatform, TEST_STORE, type TestPlatform, testConfig } from './helpers.js';
 
 /**
  * `GET /health/live` and `GET /health/ready`, what a load balancer and an orchestrator probe
@@ -77,8 +76,8 @@ describe('health', () => {
     p = await startTestPlatform();
     // A second platform on the same database with a store of its own, which the test closes
     // under it. The store is opened as a server opens it (on SQLite: with its payment thread).
-    const store = await openStore(loadConfig({ db: p.dbPath }, {}), undefined, { serving: true });
-    const other: Platform = await startPlatform(loadConfig({ db: p.dbPath, port: '0', host: '127.0.0.1' }, {}), silentLogger, { store });
+    const store = await openStore(testConfig({ db: p.dbPath }, {}), undefined, { serving: true });
+    const other: Platform = await startPlatform(testConfig({ db: p.dbPath, port: '0', host: '127.0.0.1' }, {}), silentLogger, { store });
     try {
       expect((await ready(other.url)).status).toBe(200);
       await store.close();

@@ -3,12 +3,14 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import pg from 'pg';
 import { Secret, sign, type Envelope, type OrderData } from '@micropay/protocol';
-import { loadConfig, type Config } from '../src/config.js';
+import { loadConfig, type Config, type ConfigFlags } from '../src/config.js';
 import { newApiKey } from '../src/domain/ids.js';
 import type { Clock } from '../src/domain/clock.js';
 import { silentLogger, type Logger } from '../src/log.js';
 import { startPlatform, type Platform } from '../src/platform.js';
 import { withDatabase } from './postgres-setup.js';
+import { MasterKey } from '../src/secrets/master-key.js';
+import { MerchantKeyVault } from '../src/secrets/merchant-key-vault.js';
 
 /**
  * A platform on a free 127.0.0.1 port, on the store this test run is for (MICROPAY_TEST_STORE):
@@ -25,6 +27,23 @@ export interface TestPlatform extends Platform {
 }
 
 export const TEST_STORE: 'sqlite' | 'postgres' = process.env.MICROPAY_TEST_STORE === 'postgres' ? 'postgres' : 'sqlite';
+
+/**
+ * The master key the tests' stores encrypt merchant keys under (docs/operations.md, "Secrets at
+ * rest"): every test platform, test config and CLI child process gets it unless the test says
+ * otherwise (an empty MICROPAY_MASTER_KEY counts as unset).
+ */
+export const TEST_MASTER_KEY = 'ZE3/J1UHJTKMLA0pkbW/56/rtBg+9jkxNp/4sSQ5rT8=';
+
+/** A vault under the tests' master key, for tests that open a store class themselves. */
+export function testMerchantKeys(): MerchantKeyVault {
+  return new MerchantKeyVault(MasterKey.parse(TEST_MASTER_KEY));
+}
+
+/** loadConfig with the tests' master key, unless `env` sets its own. */
+export function testConfig(flags: ConfigFlags, env: Record<string, string> = {}): Config {
+  return loadConfig(flags, { MICROPAY_MASTER_KEY: TEST_MASTER_KEY, ...env });
+}
 
 /**
  * The database of a test directory: created on first use, found again on a restart. On
@@ -79,7 +98,7 @@ export async function startTestPlatform(
   // A given dir lets a test restart the platform on the same file or database.
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'micropay-test-'));
   const dbPath = await testDatabase(dir, options.dir === undefined);
-  const config = loadConfig({ db: dbPath, port: '0', host: '127.0.0.1', sandbox: options.sandbox ?? false }, env);
+  const config = testConfig({ db: dbPath, port: '0', host: '127.0.0.1', sandbox: options.sandbox ?? false }, env);
   const platform = await startPlatform(config, options.logger ?? silentLogger, clock ? { clock } : {});
   return {
     ...platform,

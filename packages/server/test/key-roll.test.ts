@@ -2,7 +2,6 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Secret, verify, type SignableParams } from '@micropay/protocol';
-import { loadConfig } from '../src/config.js';
 import { newApiKey } from '../src/domain/ids.js';
 import { DEFAULT_KEY_OVERLAP_MS } from '../src/domain/merchant-keys.js';
 import { openStore } from '../src/platform.js';
@@ -15,6 +14,7 @@ import {
   startTestPlatform,
   type PostResult,
   type TestPlatform,
+  testConfig,
 } from './helpers.js';
 
 /**
@@ -206,7 +206,7 @@ describe('rolling a merchant key', () => {
     expect((await pay(here)).body.code).toBe(0);
 
     // Another process (the CLI) rolls the key in the same database.
-    const other = await openStore(loadConfig({ db: p.dbPath }, {}), clock);
+    const other = await openStore(testConfig({ db: p.dbPath }, {}), clock);
     const elsewhere = newApiKey();
     try {
       await other.rollMerchantKey(mchId, new Secret(elsewhere), 0);

@@ -6,7 +6,7 @@ import { hashPin, hashWalletToken, newWalletToken } from '../src/domain/credenti
 import { newApiKey } from '../src/domain/ids.js';
 import { createLogger } from '../src/log.js';
 import { startPlatform, type Platform } from '../src/platform.js';
-import { postRaw, startTestPlatform, TEST_STORE, type TestPlatform } from './helpers.js';
+import { postRaw, startTestPlatform, TEST_MASTER_KEY, TEST_STORE, type TestPlatform, testConfig } from './helpers.js';
 
 /**
  * The log (pino, JSON lines): a request id in every line about a request and in its X-Request-Id
@@ -49,7 +49,7 @@ async function loggedPlatform(lines: string[]): Promise<Platform & { config: Ret
   if (TEST_STORE === 'sqlite') return p;
   const url = new URL(p.dbPath);
   url.password = DB_PASSWORD;
-  const config = loadConfig({ db: url.toString(), port: '0', host: '127.0.0.1', sandbox: true }, FAST);
+  const config = testConfig({ db: url.toString(), port: '0', host: '127.0.0.1', sandbox: true }, FAST);
   other = await startPlatform(config, logger);
   return { ...other, config };
 }
@@ -147,7 +147,7 @@ describe('the log', () => {
     expect(lines.find((l) => l.msg === 'not ready' && l.reqId === 'probe-1')).toBeDefined();
 
     const text = raw.join('');
-    const secrets = [key, token, hashWalletToken(token), DB_PASSWORD, ...codes];
+    const secrets = [key, token, hashWalletToken(token), DB_PASSWORD, TEST_MASTER_KEY, ...codes];
     for (const secret of secrets) expect(text, secret).not.toContain(secret);
     // A PIN is short: it must not appear as a number of its own (inside a longer id is no leak).
     expect(text).not.toMatch(new RegExp(`(?<![0-9])${PIN}(?![0-9])`));

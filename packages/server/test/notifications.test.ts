@@ -20,6 +20,7 @@ import {
   TEST_STORE,
   type TestMerchant,
   type TestPlatform,
+  testConfig,
 } from './helpers.js';
 import { cliJson, runCli, stopAllChildren } from './process-helpers.js';
 
@@ -286,7 +287,7 @@ describe('signed merchant notifications', () => {
     const delivered = { a: [] as string[], b: [] as string[] };
     const [a, b] = await Promise.all(
       (['a', 'b'] as const).map((name) =>
-        startPlatform(loadConfig({ db: home.dbPath, port: '0', host: '127.0.0.1' }, FAST), createLogger('info', (line) => {
+        startPlatform(testConfig({ db: home.dbPath, port: '0', host: '127.0.0.1' }, FAST), createLogger('info', (line) => {
           const entry = JSON.parse(line) as { msg: string; notificationId?: string };
           if (entry.msg === 'notification delivered') delivered[name].push(entry.notificationId!);
         })),
@@ -323,7 +324,7 @@ describe('signed merchant notifications', () => {
     receiver.script = () => 'slow-accept';
     const a = await platform(IDLE);
     // A second connection to the store, as another process has it (one server per SQLite file).
-    const b = { store: await openStore(loadConfig({ db: a.dbPath }, {})) };
+    const b = { store: await openStore(testConfig({ db: a.dbPath }, {})) };
     onTestFinished(() => b.store.close());
     const m = await merchantWithUrl(a, receiver.url);
     const count = 16;

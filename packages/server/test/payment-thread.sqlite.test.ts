@@ -8,6 +8,7 @@ import { PaymentThread } from '../src/store/sqlite/payment-thread-client.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import type { PaymentJob, PaymentOutcome } from '../src/store/sqlite/payment-writer.js';
 import { WriteTurns } from '../src/store/sqlite/write-turns.js';
+import { testMerchantKeys } from './helpers.js';
 
 /**
  * The SQLite payment thread (payment-thread.ts): batches written on their own thread and
@@ -15,7 +16,9 @@ import { WriteTurns } from '../src/store/sqlite/write-turns.js';
  * committed whole (queryBill finds it PAID) or not at all, and the next batch starts a new thread.
  * SQLite only (*.sqlite.test.ts: the PostgreSQL run leaves it out; see vitest.config.ts).
  */
-const options = { timeZone: 'Asia/Kuala_Lumpur', policy: { confirmLimitSen: 250_00, confirmTimeoutMs: 60_000 }, newOrderTimeoutMs: 5_000 };
+const options = {
+  timeZone: 'Asia/Kuala_Lumpur', policy: { confirmLimitSen: 250_00, confirmTimeoutMs: 60_000 }, newOrderTimeoutMs: 5_000, merchantKeys: testMerchantKeys(),
+};
 let dir: string;
 let store: SqliteStore;
 

@@ -2,7 +2,6 @@ import { MAX_WALLET_BALANCE_SEN } from '../src/domain/wallet.js';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Secret, type MicropayCommand, type RefundCommand } from '@micropay/protocol';
-import { loadConfig } from '../src/config.js';
 import { systemClock } from '../src/domain/clock.js';
 import { orderMove } from '../src/domain/effects.js';
 import { newApiKey } from '../src/domain/ids.js';
@@ -11,7 +10,7 @@ import { IdClashError } from '../src/store/id-clash.js';
 import { PgStore } from '../src/store/postgres/pg-store.js';
 import { SandboxFault } from '../src/store/store.js';
 import { sql } from './db-access.js';
-import { createMerchant, createWalletWithCode, emptyTestDatabase, startTestPlatform, type TestMerchant, type TestPlatform } from './helpers.js';
+import { createMerchant, createWalletWithCode, emptyTestDatabase, startTestPlatform, type TestMerchant, type TestPlatform, testConfig, testMerchantKeys } from './helpers.js';
 
 /**
  * The PostgreSQL adapter's own rules (store/postgres): the effects it applies assert what the
@@ -167,10 +166,11 @@ describe('sandbox payments', () => {
   it('take a place in the bounded queue like any other', async () => {
     const db = await emptyTestDatabase();
     cleanup.push(db.drop);
-    const config = loadConfig({ db: db.dbPath, port: '0', host: '127.0.0.1', sandbox: true }, {});
+    const config = testConfig({ db: db.dbPath, port: '0', host: '127.0.0.1', sandbox: true }, {});
     const store = await PgStore.open({
       url: config.database, poolSize: 4, statementTimeoutMs: 30_000, clock: systemClock, timeZone: config.timeZone,
       policy: { confirmLimitSen: config.confirmLimitSen, confirmTimeoutMs: 60_000 }, newOrderTimeoutMs: 60_000, maxWaitingPayments: 1,
+      merchantKeys: testMerchantKeys(),
     });
     cleanup.push(() => store.close());
     const m = await store.createMerchant({ name: 'Sandbox Car Park', apiKey: new Secret(newApiKey()) });

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach } from 'vitest';
-import { startTestPlatform, type TestPlatform } from './helpers.js';
+import { startTestPlatform, TEST_MASTER_KEY, type TestPlatform } from './helpers.js';
 
 /**
  * Runs the built `micropay` CLI (packages/server/dist/cli/main.js) as real child processes.
@@ -14,14 +14,17 @@ function assertBuilt(): void {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npx tsc -b packages/server\` before these tests`);
 }
 
-/** The test runner's environment without any setting the CLI reads, so only what a test passes counts. */
+/**
+ * The test runner's environment without any setting the CLI reads, so only what a test passes
+ * counts; and the tests' master key, unless the test passes its own (or '' for none).
+ */
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) {
     if (name.startsWith('MICROPAY_') || name === 'DATABASE_URL' || name === 'PORT' || name === 'HOST') continue;
     env[name] = value;
   }
-  return { ...env, ...extra };
+  return { ...env, MICROPAY_MASTER_KEY: TEST_MASTER_KEY, ...extra };
 }
 
 export interface CliResult {

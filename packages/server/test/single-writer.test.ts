@@ -2,11 +2,10 @@ import { mkdtempSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.js';
 import { silentLogger } from '../src/log.js';
 import { startPlatform } from '../src/platform.js';
 import { StoreInUseError } from '../src/store/sqlite/serve-lock.js';
-import { postSigned, startTestPlatform, TEST_STORE, type TestPlatform } from './helpers.js';
+import { postSigned, startTestPlatform, TEST_STORE, type TestPlatform, testConfig } from './helpers.js';
 import { cliJson, runCli, startServerProcess, stopAllChildren } from './process-helpers.js';
 
 /** One server per SQLite file (issue 11, item 10), with real `micropay serve` processes. */
@@ -70,7 +69,7 @@ describe.runIf(TEST_STORE === 'sqlite')('one server per SQLite file', () => {
   });
 
   it('a platform started in this process holds the file until it closes', async () => {
-    const config = loadConfig({ db, port: '0', host: '127.0.0.1' }, {});
+    const config = testConfig({ db, port: '0', host: '127.0.0.1' }, {});
     const first = await startPlatform(config, silentLogger);
     const refused = startPlatform(config, silentLogger);
     await expect(refused).rejects.toBeInstanceOf(StoreInUseError);
@@ -90,7 +89,7 @@ describe.runIf(TEST_STORE === 'postgres')('several servers on one PostgreSQL dat
 
   it('are all allowed', async () => {
     p = await startTestPlatform();
-    const second = await startPlatform(loadConfig({ db: p.dbPath, port: '0', host: '127.0.0.1' }, {}), silentLogger);
+    const second = await startPlatform(testConfig({ db: p.dbPath, port: '0', host: '127.0.0.1' }, {}), silentLogger);
     expect(second.url).not.toBe(p.url);
     await second.close();
   });

@@ -4,14 +4,13 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.js';
 import { openStore } from '../src/platform.js';
 import { POSTGRES_MIGRATIONS } from '../src/store/postgres/migrations.js';
 import { SQLITE_MIGRATIONS } from '../src/store/sqlite/migrations.js';
 import type { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../src/store/store.js';
 import { execute, sql } from './db-access.js';
-import { emptyTestDatabase, startTestPlatform, TEST_STORE, type TestPlatform } from './helpers.js';
+import { emptyTestDatabase, startTestPlatform, TEST_STORE, type TestPlatform, testConfig } from './helpers.js';
 import { runCli } from './process-helpers.js';
 
 /** Opening a store: migrations, refusing a newer schema, failing fast on an unreachable database. */
@@ -33,7 +32,7 @@ describe('opening a store', () => {
     const applied = await p.store.appliedMigrations();
     expect(applied.map((m) => [m.version, m.name])).toEqual(EXPECTED_MIGRATIONS);
     // Four more stores on the migrated database (in this process): each finds the schema current.
-    const config = loadConfig({ db: p.dbPath }, {});
+    const config = testConfig({ db: p.dbPath }, {});
     const stores = await Promise.all([1, 2, 3, 4].map(() => openStore(config)));
     expect(await Promise.all(stores.map((s) => s.schemaVersion()))).toEqual([LATEST, LATEST, LATEST, LATEST]);
     await Promise.all(stores.map((s) => s.close()));
@@ -54,7 +53,7 @@ describe('opening a store', () => {
       }
       // The schema they left is the one a single process makes, and every migration is recorded once.
       expect((await runCli(['migrate', '--db', alone.dbPath])).code).toBe(0);
-      const [raced, single] = await Promise.all([openStore(loadConfig({ db: empty.dbPath }, {})), openStore(loadConfig({ db: alone.dbPath }, {}))]);
+      const [raced, single] = await Promise.all([openStore(testConfig({ db: empty.dbPath }, {})), openStore(testConfig({ db: alone.dbPath }, {}))]);
       try {
         expect((await raced.appliedMigrations()).map((m) => [m.version, m.name])).toEqual(EXPECTED_MIGRATIONS);
         expect(await schemaShape(raced)).toEqual(await schemaShape(single));
@@ -77,7 +76,7 @@ describe('opening a store', () => {
       // the port stays, and names the socket.
       const url = new URL(empty.dbPath);
       url.hostname = encodeURIComponent(socketDir);
-      const store = await openStore(loadConfig({}, { DATABASE_URL: url.toString() }));
+      const store = await openStore(testConfig({}, { DATABASE_URL: url.toString() }));
       try {
         expect(await store.schemaVersion()).toBe(LATEST);
         // No server address: the connection is not TCP.
@@ -97,7 +96,7 @@ describe('opening a store', () => {
     await other.connect();
     try {
       await other.query(`SELECT pg_advisory_lock(hashtext('micropay:migrate'))`);
-      const opening = openStore(loadConfig({ db: empty.dbPath }, { MICROPAY_PG_STATEMENT_TIMEOUT_MS: '300' }));
+      const opening = openStore(testConfig({ db: empty.dbPath }, { MICROPAY_PG_STATEMENT_TIMEOUT_MS: '300' }));
       await new Promise((r) => setTimeout(r, 1_000));
       await other.query(`SELECT pg_advisory_unlock(hashtext('micropay:migrate'))`);
       const store = await opening;
@@ -114,7 +113,7 @@ describe('opening a store', () => {
   it('refuses a database whose schema is newer than this code', async () => {
     p = await startTestPlatform();
     await execute(p.store, 'INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES (?, ?, ?)', [99, 'from the future', 0]);
-    await expect(openStore(loadConfig({ db: p.dbPath }, {}))).rejects.toThrow(new RegExp(`schema \\(version 99\\) is newer than this MicroPay \\(version ${LATEST}\\)`));
+    await expect(openStore(testConfig({ db: p.dbPath }, {}))).rejects.toThrow(new RegExp(`schema \\(version 99\\) is newer than this MicroPay \\(version ${LATEST}\\)`));
     const cli = await runCli(['merchant', 'list', '--db', p.dbPath]);
     expect(cli.code).toBe(1);
     expect(cli.stderr).toMatch(/newer than this MicroPay/);
@@ -158,7 +157,7 @@ describe.runIf(TEST_STORE === 'sqlite')('upgrading a SQLite file written by sche
     `);
     v1.close();
 
-    const config = loadConfig({ db: path }, {});
+    const config = testConfig({ db: path }, {});
     const store = await openStore(config);
     try {
       expect(await store.schemaVersion()).toBe(LATEST);

@@ -10,7 +10,7 @@ import {
 } from '@micropay/protocol';
 import { hashWalletToken, PIN_RULE } from '../domain/credentials.js';
 import type { Order, Wallet } from '../domain/model.js';
-import type { SettleResult } from '../store/store.js';
+import type { SettleResult, WalletTransaction } from '../store/store.js';
 import { answer } from './answer.js';
 import { tryWalletPin } from './wallet-pin.js';
 import type { Answer, ApiContext, ApiRequest, Handler } from './context.js';
@@ -57,25 +57,37 @@ export async function payCodeAnswer(ctx: ApiContext, walletId: string): Promise<
 
 /** Balance, what is held for pending payments, and the latest movements. */
 export const showBalance = withWallet(async (ctx, _req, wallet) => {
-  const tz = ctx.config.timeZone;
   const transactions = await ctx.store.recentTransactions(wallet.walletId, RECENT_TRANSACTIONS);
   return answer(ResultCode.SUCCESS, {
+    ...balanceData(wallet),
+    transactions: transactions.map((t) => transactionData(t, ctx.config.timeZone)),
+  });
+});
+
+/** A wallet's balances as the wallet API and the wallet page show them: available is what can pay. */
+export function balanceData(wallet: Wallet): Record<string, string> {
+  return {
     walletId: wallet.walletId,
     name: wallet.name,
     status: wallet.status,
     balance: formatSen(wallet.balanceSen),
     held: formatSen(wallet.heldSen),
     available: formatSen(wallet.balanceSen - wallet.heldSen),
-    transactions: transactions.map((t) => ({
-      type: t.kind.toUpperCase(),
-      amount: formatSen(t.amountSen),
-      merchantName: t.merchantName,
-      wavpayOrderId: t.orderId,
-      refundId: t.refundId,
-      time: formatWireTime(t.createdAtMs, tz),
-    })),
-  });
-});
+  };
+}
+
+/** One movement of a wallet on the wire: a signed amount (a payment is negative), the platform's time. */
+export function transactionData(t: WalletTransaction, timeZone: string): Record<string, string | null> {
+  return {
+    type: t.kind.toUpperCase(),
+    amount: formatSen(t.amountSen),
+    merchantName: t.merchantName,
+    wavpayOrderId: t.orderId,
+    refundId: t.refundId,
+    status: t.status,
+    time: formatWireTime(t.createdAtMs, timeZone),
+  };
+}
 
 /** Payments waiting for this wallet's confirmation. */
 export const listPending = withWallet(async (ctx, _req, wallet) => {

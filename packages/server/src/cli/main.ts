@@ -6,6 +6,7 @@ import type { Store } from '../store/store.js';
 import { COMMANDS } from './commands.js';
 import { CommandLineError, parseCommandLine, usage, type Command, type CommandLine } from './command-line.js';
 import { CommandFailed, UsageError, type Output } from './common.js';
+import { MasterKeyError } from '../secrets/merchant-key-vault.js';
 
 /**
  * A command that fails says why in one line on stderr; with --json it also prints one JSON object
@@ -61,6 +62,8 @@ export async function main(argv: string[]): Promise<number> {
       const full = `${message} (see micropay ${command.name} --help)`;
       return failed(json, 'usage', full, `micropay ${command.name}: ${full}`);
     }
+    // A missing or wrong master key is the configuration's mistake too (exit 2), never a stack trace.
+    if (error instanceof MasterKeyError) return failed(json, 'config', message, `micropay: ${message}`);
     if (error instanceof ConfigError) return failed(json, 'config', message, `micropay: configuration error: ${message}`);
     return failed(json, 'failed', message, `micropay: ${message}`);
   }

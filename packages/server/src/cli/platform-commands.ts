@@ -66,9 +66,29 @@ async function runServer(config: Config): Promise<number> {
   }
   logger.info({ url: platform.url, adminUrl: platform.adminUrl, sandbox: config.sandbox }, 'listening');
   await stopped;
-  await platform.close();
+  // A second signal is not caught: it ends the process at once (a stuck drain can be cut short).
+  logger.info({ timeoutMs: config.shutdownTimeoutMs }, 'shutting down: draining requests in flight');
+  if (!(await closesWithin(platform.close(), config.shutdownTimeoutMs))) {
+    logger.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown timed out: exiting with requests or store work unfinished');
+    // Something still holds the event loop (a request, the store): exit, after the log is written.
+    logger.flush(() => process.exit(1));
+    return new Promise<number>(() => undefined);
+  }
   logger.info('stopped');
   return 0;
+}
+
+/** Whether the graceful stop finished within the limit (MICROPAY_SHUTDOWN_TIMEOUT_MS). */
+async function closesWithin(closing: Promise<void>, timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  try {
+    return await Promise.race([closing.then(() => true as const), timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** The two pages, signed in: the wallet by its one-time link, the till by its account. */

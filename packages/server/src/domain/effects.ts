@@ -60,6 +60,14 @@ export type Effect =
   /** Compare-and-set: the link is still unused. */
   | { readonly kind: 'useSignInLink'; readonly linkHash: string; readonly usedAtMs: number }
   | { readonly kind: 'insertCashier'; readonly cashier: Cashier }
+  /** Housekeeping (pageAccessSweep): up to `limit` expired sessions, by sessionCutoffs' rule, are deleted. */
+  | { readonly kind: 'sweepPageSessions'; readonly lastSeenAtOrBeforeMs: number; readonly createdAtOrBeforeMs: number; readonly limit: number }
+  /** Up to `limit` links that are used or expire at or before the cutoff are deleted. */
+  | { readonly kind: 'sweepSignInLinks'; readonly expiresAtOrBeforeMs: number; readonly limit: number }
+  /** The wallet's every page session ends (its wallet closes). */
+  | { readonly kind: 'endWalletPageSessions'; readonly walletId: string }
+  /** The wallet's unused sign-in links are deleted (its wallet closes). */
+  | { readonly kind: 'dropWalletSignInLinks'; readonly walletId: string }
   /** A new password (when given) and the wrong passwords in a row. */
   | { readonly kind: 'setCashierSecurity'; readonly cashierId: string; readonly passwordHash?: string; readonly failures: number }
   /** The cashier who starts a charge at the till, recorded under its order id (domain/cashier-charge.ts). */

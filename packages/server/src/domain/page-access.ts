@@ -73,8 +73,43 @@ export function csrfMatches(sessionId: string, given: string | undefined): boole
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 
+/**
+ * The expiry rule as two cutoffs: a session whose last request is at or before `lastSeenAtOrBeforeMs`,
+ * or that was opened at or before `createdAtOrBeforeMs`, has expired. A request checks one session
+ * with it (sessionExpired), the sweep deletes every session it names (pageAccessSweep).
+ */
+export function sessionCutoffs(nowMs: number): { readonly lastSeenAtOrBeforeMs: number; readonly createdAtOrBeforeMs: number } {
+  return { lastSeenAtOrBeforeMs: nowMs - SESSION_IDLE_MS, createdAtOrBeforeMs: nowMs - SESSION_MAX_MS };
+}
+
 export function sessionExpired(s: PageSession, nowMs: number): boolean {
-  return nowMs - s.lastSeenAtMs >= SESSION_IDLE_MS || nowMs - s.createdAtMs >= SESSION_MAX_MS;
+  const cut = sessionCutoffs(nowMs);
+  return s.lastSeenAtMs <= cut.lastSeenAtOrBeforeMs || s.createdAtMs <= cut.createdAtOrBeforeMs;
+}
+
+/** A link can no longer sign in once used, or from its expiry on (decideLinkSignIn). */
+export function linkSpent(link: SignInLink, nowMs: number): boolean {
+  return link.usedAtMs !== null || nowMs >= link.expiresAtMs;
+}
+
+/** Most rows of each table one sweep deletes, so its transaction stays short; the rest wait for the next. */
+export const PAGE_ACCESS_SWEEP_LIMIT = 1000;
+
+/**
+ * Housekeeping: expired sessions and spent links are deleted. Nothing depends on it (a request
+ * already refuses an expired session or a spent link), so a sweep that leaves rows behind is harmless.
+ */
+export function pageAccessSweep(nowMs: number, limit = PAGE_ACCESS_SWEEP_LIMIT): Effect[] {
+  return [
+    { kind: 'sweepPageSessions', ...sessionCutoffs(nowMs), limit },
+    // linkSpent's rule: used, or now at or past its expiry.
+    { kind: 'sweepSignInLinks', expiresAtOrBeforeMs: nowMs, limit },
+  ];
+}
+
+/** A closed wallet opens nothing: its sessions end and its unused links go, with the close. */
+export function walletPageAccessEnd(walletId: string): Effect[] {
+  return [{ kind: 'endWalletPageSessions', walletId }, { kind: 'dropWalletSignInLinks', walletId }];
 }
 
 /** A request on the session: ended when expired, its last request recorded when that is stale. */
@@ -102,7 +137,7 @@ export function decideLinkSignIn(
 ): Decided<LinkSignIn> {
   if (view === null) return unchanged('INVALID');
   const { link, wallet } = view;
-  if (link.usedAtMs !== null || nowMs >= link.expiresAtMs || wallet === null || wallet.status === 'closed') return unchanged('INVALID');
+  if (linkSpent(link, nowMs) || wallet === null || wallet.status === 'closed') return unchanged('INVALID');
   return {
     result: { walletId: link.walletId },
     effects: [

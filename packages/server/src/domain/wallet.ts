@@ -2,6 +2,7 @@ import { formatSen } from '@micropay/protocol';
 import type { Effect, WalletSecurityChanges } from './effects.js';
 import { journalEntry, PLATFORM_FLOAT, walletAccount, type JournalEntry } from './ledger.js';
 import type { PayCode, Wallet, WalletStatus } from './model.js';
+import { walletPageAccessEnd } from './page-access.js';
 
 /**
  * The most a wallet may hold: 100,000,000,000.00. Balances are integers of sen in the database and
@@ -63,6 +64,14 @@ export function topUpEntry(walletId: string, amountSen: number, nowMs: number): 
  */
 export function canChangeWalletStatus(from: WalletStatus, to: WalletStatus): boolean {
   return from !== 'closed' || to === 'closed';
+}
+
+/**
+ * What a status change writes. Closing is final, so it also ends the wallet's web page sessions and
+ * drops its unused sign-in links, in the close's own transaction: no page acts for a closed wallet.
+ */
+export function walletStatusEffects(walletId: string, status: WalletStatus): Effect[] {
+  return [{ kind: 'setWalletStatus', walletId, status }, ...(status === 'closed' ? walletPageAccessEnd(walletId) : [])];
 }
 
 /** Why the wallet's status may not become `to`, or null when it may. */

@@ -22,12 +22,19 @@ export interface OpsEndpoints {
 
 export const NO_OPS: OpsEndpoints = { routes: new Map(), meter: NO_METER };
 
-export function opsRoutes(store: Store, metrics: PlatformMetrics | null, logger: Logger): ReadonlyMap<string, OpsRoute> {
+/** `shuttingDown`: true once the graceful stop began; ready then answers 503 so traffic moves away. */
+export function opsRoutes(
+  store: Store,
+  metrics: PlatformMetrics | null,
+  logger: Logger,
+  shuttingDown: () => boolean = () => false,
+): ReadonlyMap<string, OpsRoute> {
   const routes = new Map<string, OpsRoute>();
   // Live: the process answers HTTP. Nothing else is asked, so a slow database never gets a
   // healthy process restarted.
   routes.set('/health/live', getOnly(async (req, res) => writeJson(req, res, 200, { status: 'live' })));
   routes.set('/health/ready', getOnly(async (req, res, requestId) => {
+    if (shuttingDown()) return writeJson(req, res, 503, SHUTTING_DOWN);
     const ready = await readiness(store);
     if (!ready.ready) logger.warn({ reqId: requestId, failing: ready.body.failing, errors: ready.errors }, 'not ready');
     writeJson(req, res, ready.ready ? 200 : 503, ready.body);
@@ -41,6 +48,12 @@ export function opsRoutes(store: Store, metrics: PlatformMetrics | null, logger:
   }
   return routes;
 }
+
+const SHUTTING_DOWN = {
+  status: 'not ready',
+  failing: ['shutdown'],
+  checks: { shutdown: { status: 'failed', detail: 'the process is shutting down: send new requests elsewhere' } },
+} as const;
 
 /** Another method answers 405 with the envelope, as the API's endpoints do. */
 function getOnly(route: OpsRoute): OpsRoute {

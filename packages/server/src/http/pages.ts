@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, extname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { openApiDocument } from './openapi/document.js';
 
 /**
  * The web pages (`/wallet`, `/cashier`) and their assets, as @micropay/web's build left them in
@@ -22,11 +23,13 @@ export interface PageFile {
 const PAGES = [
   { path: '/wallet', file: 'wallet.html', permissions: 'camera=(), microphone=(), geolocation=()' },
   { path: '/cashier', file: 'cashier.html', permissions: 'camera=(self), microphone=(), geolocation=()' },
+  // The API reference (Swagger UI): its stylesheet draws its icons as data: SVG images.
+  { path: '/docs', file: 'docs.html', permissions: 'camera=(), microphone=(), geolocation=()', images: "img-src 'self' data:" },
 ] as const;
 
 // Only our own scripts, styles and API; no inline script or style, no frames, no plugins. A page
 // that shows a payment code must not be framed (clickjacking) or leak its URL (Referer).
-const CONTENT_SECURITY_POLICY = [
+const CONTENT_SECURITY_POLICY_PARTS = [
   "default-src 'none'",
   "script-src 'self'",
   "style-src 'self'",
@@ -36,7 +39,13 @@ const CONTENT_SECURITY_POLICY = [
   "base-uri 'none'",
   "form-action 'self'",
   "frame-ancestors 'none'",
-].join('; ');
+];
+const CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY_PARTS.join('; ');
+
+/** The policy with its img-src replaced (the one relaxation a page may ask for). */
+function withImages(imgSrc: string): string {
+  return CONTENT_SECURITY_POLICY_PARTS.map((part) => (part.startsWith('img-src ') ? imgSrc : part)).join('; ');
+}
 
 const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'Content-Security-Policy': CONTENT_SECURITY_POLICY,
@@ -72,9 +81,13 @@ export function loadPages(dist: string = webDist()): ReadonlyMap<string, PageFil
   }
   const files = new Map<string, PageFile>();
   for (const page of PAGES) {
-    const extra = { 'Cache-Control': SHELL_CACHE, 'Permissions-Policy': page.permissions };
+    const extra: Record<string, string> = { 'Cache-Control': SHELL_CACHE, 'Permissions-Policy': page.permissions };
+    if ('images' in page) extra['Content-Security-Policy'] = withImages(page.images);
     files.set(page.path, pageFile(join(dist, 'pages', page.file), extra));
   }
+  // The API's own description, made once at start from the code that answers (http/openapi).
+  const document = Buffer.from(JSON.stringify(openApiDocument(), null, 2));
+  files.set('/openapi.json', memoryFile(document, 'application/json; charset=utf-8', { 'Cache-Control': SHELL_CACHE }));
   for (const name of readdirSync(join(dist, 'assets'))) {
     files.set(`/assets/${name}`, pageFile(join(dist, 'assets', name), { 'Cache-Control': ASSET_CACHE }));
   }
@@ -85,7 +98,10 @@ function pageFile(path: string, extra: Record<string, string>): PageFile {
   const type = CONTENT_TYPES[extname(path)];
   // A file the build made that we cannot type would be served wrong: refuse it at start.
   if (type === undefined) throw new Error(`the web build has a file of unknown type: ${path}`);
-  const body = readFileSync(path);
+  return memoryFile(readFileSync(path), type, extra);
+}
+
+function memoryFile(body: Buffer, type: string, extra: Record<string, string>): PageFile {
   const gzipped = gzipSync(body, { level: 9 });
   const etag = `W/"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`;
   return {

@@ -5,6 +5,7 @@ import { charge, chargeStatus } from '../api/page-charge.js';
 import { cashierSession, cashierSignIn, cashierSignOut } from '../api/page-cashier.js';
 import { walletCodeResult, walletConfirm, walletDecline, walletPending } from '../api/page-wallet-result.js';
 import { chargeReceipt, recentCharges, refundCharge } from '../api/page-cashier-charges.js';
+import { walletBalance, walletFreeze, walletHistory } from '../api/page-wallet-account.js';
 import { walletPayCode, walletSession, walletSignInWithLink, walletSignInWithPin, walletSignOut } from '../api/page-wallet.js';
 import { confirmPayment, declinePayment, issuePayCode, listPending, showBalance } from '../api/wallet-api.js';
 
@@ -36,6 +37,9 @@ export const ROUTES: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['/api/page/wallet/pending', walletPending],
   ['/api/page/wallet/confirm', walletConfirm],
   ['/api/page/wallet/decline', walletDecline],
+  ['/api/page/wallet/balance', walletBalance],
+  ['/api/page/wallet/history', walletHistory],
+  ['/api/page/wallet/freeze', walletFreeze],
   ['/api/page/cashier/session', cashierSession],
   ['/api/page/cashier/sign-in', cashierSignIn],
   ['/api/page/cashier/sign-out', cashierSignOut],

@@ -87,6 +87,17 @@ export async function recordKeyFirstUse(port: StorePort, mchId: string, key: Sec
   );
 }
 
+/**
+ * Writes the merchants' keys again under the current master key, all in one transaction: the keys
+ * are unchanged, only their ciphertexts are new (the store seals every merchant it writes).
+ */
+export function resealMerchantKeys(port: StorePort, scope: 'plain' | 'all'): Promise<number> {
+  return port.decide({ view: 'merchantsToReseal', plainOnly: scope === 'plain' }, (found) => ({
+    result: found.length,
+    effects: found.map((merchant) => ({ kind: 'updateMerchant' as const, merchant })),
+  }));
+}
+
 /** Reads the merchant locked and writes it back changed; an unchanged merchant writes nothing. */
 function changeMerchant(port: StorePort, mchId: string, change: (m: Merchant, nowMs: number) => Merchant): Promise<Merchant | null> {
   return port.decide({ view: 'merchant', mchId }, (merchant, nowMs): Decided<Merchant | null> => {

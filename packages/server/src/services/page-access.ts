@@ -7,6 +7,7 @@ import {
   decideLinkSignIn,
   decideSessionUse,
   newSecretToken,
+  pageAccessSweep,
   secretHash,
   sessionOpening,
   SIGN_IN_LINK_TTL_MS,
@@ -38,6 +39,14 @@ export async function endSession(port: StorePort, sessionId: string): Promise<vo
   const sessionHash = secretHash(sessionId);
   await port.decide({ view: 'pageSession', sessionHash }, (s): Decided<null> =>
     s === null ? unchanged(null) : { result: null, effects: [{ kind: 'endPageSession', sessionHash }] });
+}
+
+/**
+ * Deletes expired sessions and spent sign-in links, a bounded number of each (a background job,
+ * platform.ts). Requests refuse those anyway; this keeps the tables to what can still be used.
+ */
+export async function sweepPageAccess(port: StorePort): Promise<void> {
+  await port.decide({ view: 'none' }, (_none, nowMs) => ({ result: undefined, effects: pageAccessSweep(nowMs) }));
 }
 
 export type LinkIssue = { readonly token: string; readonly expiresAtMs: number } | 'NO_WALLET' | 'WALLET_CLOSED';

@@ -22,11 +22,11 @@ import * as wallets from './wallets.js';
 /** The Store methods written once, here, over the port; each store supplies the rest. */
 type ServiceMethods =
   | 'createMerchant' | 'createSandbox' | 'findMerchantForAuth' | 'setMerchantStatus' | 'updateMerchant'
-  | 'rollMerchantKey' | 'recordKeyFirstUse'
+  | 'rollMerchantKey' | 'recordKeyFirstUse' | 'resealMerchantKeys'
   | 'confirmPending' | 'declinePending' | 'closeOrder' | 'sweep'
   | 'requestRefund' | 'finishRefund' | 'refund' | 'finishStaleRefunds'
   | 'createWallet' | 'topUp' | 'issuePayCode' | 'setWalletStatus' | 'updateWalletSecurity'
-  | 'openPageSession' | 'usePageSession' | 'endPageSession' | 'issueSignInLink' | 'signInWithLink'
+  | 'openPageSession' | 'usePageSession' | 'endPageSession' | 'sweepPageAccess' | 'issueSignInLink' | 'signInWithLink'
   | 'createCashier' | 'resetCashierPassword' | 'signInCashier'
   | 'startCashierCharge' | 'refundCashierCharge';
 
@@ -77,6 +77,10 @@ export abstract class ServiceStore implements StorePort, Pick<Store, ServiceMeth
 
   rollMerchantKey(mchId: string, newKey: Secret, overlapMs: number): Promise<Merchant | null> {
     return this.#forgetting(mchId, merchants.rollMerchantKey(this, mchId, newKey, overlapMs));
+  }
+
+  resealMerchantKeys(scope: 'plain' | 'all'): Promise<number> {
+    return merchants.resealMerchantKeys(this, scope);
   }
 
   recordKeyFirstUse(mchId: string, key: Secret): Promise<void> {
@@ -154,6 +158,10 @@ export abstract class ServiceStore implements StorePort, Pick<Store, ServiceMeth
 
   endPageSession(sessionId: string): Promise<void> {
     return pageAccess.endSession(this, sessionId);
+  }
+
+  sweepPageAccess(): Promise<void> {
+    return pageAccess.sweepPageAccess(this);
   }
 
   issueSignInLink(walletId: string): Promise<pageAccess.LinkIssue> {

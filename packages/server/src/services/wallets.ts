@@ -9,6 +9,7 @@ import {
   payCodeRefusal,
   topUpEntry,
   walletAfterSecurity,
+  walletStatusEffects,
   type NewWallet,
 } from '../domain/wallet.js';
 import type { WalletSecurityChanges } from '../domain/effects.js';
@@ -52,7 +53,7 @@ export function issuePayCode(port: StorePort, walletId: string, ttlMs: number): 
 export function setWalletStatus(port: StorePort, walletId: string, status: WalletStatus): Promise<Wallet | null> {
   return port.decide({ view: 'wallet', walletId }, (wallet): Decided<Wallet | null> => {
     if (wallet === null || !canChangeWalletStatus(wallet.status, status) || wallet.status === status) return unchanged(wallet);
-    return { result: { ...wallet, status }, effects: [{ kind: 'setWalletStatus', walletId, status }] };
+    return { result: { ...wallet, status }, effects: walletStatusEffects(walletId, status) };
   });
 }
 

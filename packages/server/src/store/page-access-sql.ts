@@ -14,12 +14,14 @@ export interface PageAccessWrite {
 
 export type PageAccessEffect = Extract<Effect, {
   kind: 'insertPageSession' | 'touchPageSession' | 'endPageSession' | 'insertSignInLink' | 'useSignInLink' | 'insertCashier' | 'setCashierSecurity'
-    | 'insertCashierCharge';
+    | 'insertCashierCharge'
+    | 'sweepPageSessions' | 'sweepSignInLinks' | 'endWalletPageSessions' | 'dropWalletSignInLinks';
 }>;
 
 const PAGE_ACCESS_KINDS: ReadonlySet<string> = new Set<PageAccessEffect['kind']>([
   'insertPageSession', 'touchPageSession', 'endPageSession', 'insertSignInLink', 'useSignInLink', 'insertCashier', 'setCashierSecurity',
   'insertCashierCharge',
+  'sweepPageSessions', 'sweepSignInLinks', 'endWalletPageSessions', 'dropWalletSignInLinks',
 ]);
 
 export function isPageAccessEffect(e: Effect): e is PageAccessEffect {
@@ -64,6 +66,23 @@ export function pageAccessWrite(e: PageAccessEffect): PageAccessWrite {
         [c.mchId, c.mchOrderId, c.cashierId, c.chargedAtMs],
       );
     }
+    // The sweeps delete by key through a bounded subquery: neither store has DELETE … LIMIT in common.
+    case 'sweepPageSessions':
+      return write(
+        `DELETE FROM page_sessions WHERE session_hash IN (
+           SELECT session_hash FROM page_sessions WHERE last_seen_at_ms <= $1 OR created_at_ms <= $2 LIMIT $3)`,
+        [e.lastSeenAtOrBeforeMs, e.createdAtOrBeforeMs, e.limit],
+      );
+    case 'sweepSignInLinks':
+      return write(
+        `DELETE FROM wallet_sign_in_links WHERE link_hash IN (
+           SELECT link_hash FROM wallet_sign_in_links WHERE used_at_ms IS NOT NULL OR expires_at_ms <= $1 LIMIT $2)`,
+        [e.expiresAtOrBeforeMs, e.limit],
+      );
+    case 'endWalletPageSessions':
+      return write('DELETE FROM page_sessions WHERE wallet_id = $1', [e.walletId]);
+    case 'dropWalletSignInLinks':
+      return write('DELETE FROM wallet_sign_in_links WHERE wallet_id = $1 AND used_at_ms IS NULL', [e.walletId]);
   }
 }
 

@@ -36,7 +36,14 @@ export type ViewRequest =
   /** A merchant and its cashier of this name, locked (the cashier, when there is one). */
   | { readonly view: 'cashier'; readonly mchId: string; readonly name: string }
   /** The cashier page's record of a charge under the merchant's order id, with the id locked against another start. */
-  | { readonly view: 'cashierCharge'; readonly mchId: string; readonly mchOrderId: string };
+  | { readonly view: 'cashierCharge'; readonly mchId: string; readonly mchOrderId: string }
+
+  /**
+   * The merchants whose keys are not encrypted under the store's current master key, locked, in
+   * mchId order: those still in plain text (written before the master-key migration (SQLite 8, PostgreSQL 9)), and unless `plainOnly`
+   * those under another master key (a rotation: secrets/merchant-key-vault.ts).
+   */
+  | { readonly view: 'merchantsToReseal'; readonly plainOnly: boolean };
 
 export interface ViewOf {
   none: null;
@@ -51,6 +58,7 @@ export interface ViewOf {
   signInLink: { readonly link: SignInLink; readonly wallet: Wallet | null } | null;
   cashier: { readonly merchant: Merchant | null; readonly cashier: Cashier | null };
   cashierCharge: ChargeStartView;
+  merchantsToReseal: readonly Merchant[];
 }
 
 export type ViewName = ViewRequest['view'];

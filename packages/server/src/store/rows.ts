@@ -1,8 +1,9 @@
-import { Secret, type OrderStatus } from '@micropay/protocol';
+import type { OrderStatus } from '@micropay/protocol';
 import type { Notification, NotificationEvent, NotificationStatus } from '../domain/notification.js';
 import type { RefundStatus } from '../domain/order-state.js';
 import type { Cashier, PageSession, SessionSubject, SignInLink } from '../domain/page-access.js';
 import type { WalletTransaction } from './store.js';
+import type { MerchantKeyVault } from '../secrets/merchant-key-vault.js';
 import type {
   FailReason,
   Merchant,
@@ -22,14 +23,17 @@ import type {
  */
 export type Row = Record<string, unknown>;
 
-export function toMerchant(r: Row): Merchant {
+/** The merchant with its keys opened by `keys` (they are stored encrypted: secrets/merchant-key-vault.ts). */
+export function toMerchant(r: Row, keys: MerchantKeyVault): Merchant {
+  const mchId = r.mch_id as string;
+  const masterKeyId = (r.master_key_id as string | null | undefined) ?? null;
   return {
-    mchId: r.mch_id as string,
+    mchId,
     name: r.name as string,
-    apiKey: new Secret(r.api_key as string),
+    apiKey: keys.open(mchId, 'current', r.api_key as string, masterKeyId),
     previousKey: r.previous_api_key === null || r.previous_api_key === undefined
       ? null
-      : { key: new Secret(r.previous_api_key as string), untilMs: r.previous_key_until_ms as number },
+      : { key: keys.open(mchId, 'previous', r.previous_api_key as string, masterKeyId), untilMs: r.previous_key_until_ms as number },
     keyRolledAtMs: (r.key_rolled_at_ms as number | null | undefined) ?? null,
     keyFirstUsedAtMs: (r.key_first_used_at_ms as number | null | undefined) ?? null,
     status: r.status as MerchantStatus,
@@ -120,12 +124,14 @@ export function toNotification(r: Row): Notification {
 /** A wallet's posting as its holder sees it; both stores select these columns. */
 export function toWalletTransaction(r: Row): WalletTransaction {
   return {
+    postingId: r.posting_id as number,
     entryId: r.entry_id as number,
     kind: r.kind as WalletTransaction['kind'],
     amountSen: r.amount_sen as number,
     orderId: r.order_id as string | null,
     refundId: r.refund_id as string | null,
     merchantName: r.merchant_name as string | null,
+    status: (r.status as string | null | undefined) ?? null,
     createdAtMs: r.created_at_ms as number,
   };
 }

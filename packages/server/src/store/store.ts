@@ -54,6 +54,13 @@ export interface Store extends StoreOps {
    */
   recordKeyFirstUse(mchId: string, key: Secret): Promise<void>;
   updateMerchant(mchId: string, changes: { name?: string; notifyUrl?: string | null }): Promise<Merchant | null>;
+  /** The ids of the master keys the stored merchant keys are encrypted under (secrets/). */
+  merchantMasterKeyIds(): Promise<string[]>;
+  /**
+   * Re-encrypts merchant keys under the current master key, in one transaction: those still in
+   * plain text (`plain`), or every one not under it (`all`: a rotation). How many merchants changed.
+   */
+  resealMerchantKeys(scope: 'plain' | 'all'): Promise<number>;
 
   /** Creates a wallet; a positive opening balance is booked as a top-up in the same transaction. */
   createWallet(input: NewWallet): Promise<Wallet>;
@@ -76,7 +83,11 @@ export interface Store extends StoreOps {
   topUp(walletId: string, amountSen: number): Promise<Wallet | null>;
   /** Issues a fresh payment code and retires the wallet's earlier ones. */
   issuePayCode(walletId: string, ttlMs: number): Promise<PayCode | PayCodeRefusal>;
-  recentTransactions(walletId: string, limit: number): Promise<WalletTransaction[]>;
+  /**
+   * The wallet's latest postings, newest first; with `beforePostingId`, those older than that
+   * posting of the same wallet (keyset paging: a posting of another wallet gives none).
+   */
+  recentTransactions(walletId: string, limit: number, beforePostingId?: number): Promise<WalletTransaction[]>;
   listPendingOrders(walletId: string): Promise<Order[]>;
   /** What became of these payment codes (pay-code-outcomes.ts); an unknown code is left out. Reads only. */
   payCodeOutcomes(codes: readonly string[]): Promise<PayCodeOutcome[]>;
@@ -135,6 +146,8 @@ export interface Store extends StoreOps {
   /** The live session under this id, its last request recorded; null when unknown, ended or expired. */
   usePageSession(sessionId: string): Promise<PageSession | null>;
   endPageSession(sessionId: string): Promise<void>;
+  /** Deletes expired sessions and used or expired sign-in links (at most PAGE_ACCESS_SWEEP_LIMIT of each). */
+  sweepPageAccess(): Promise<void>;
   /** A one-time sign-in link's token for the wallet (valid 15 minutes, one use). */
   issueSignInLink(walletId: string): Promise<LinkIssue>;
   /** Uses the link and opens the wallet's session, in one transaction. */
@@ -273,12 +286,16 @@ export type { WalletSecurityChanges } from '../domain/effects.js';
 
 /** One posting to a wallet, as its holder sees it. */
 export interface WalletTransaction {
+  /** The posting's id: the history's paging key (recentTransactions' beforePostingId). */
+  readonly postingId: number;
   readonly entryId: number;
   readonly kind: 'topup' | 'payment' | 'refund';
   readonly amountSen: number;
   readonly orderId: string | null;
   readonly refundId: string | null;
   readonly merchantName: string | null;
+  /** The paid order's status now (a payment), the refund's (a refund); null for a top-up. */
+  readonly status: string | null;
   readonly createdAtMs: number;
 }
 

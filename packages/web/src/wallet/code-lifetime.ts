@@ -15,7 +15,7 @@ export class CodeLifetime {
   ) {}
 
   start(validForMs: number): void {
-    this.stop();
+    this.halt();
     // A code with (seemingly) almost no life left, from a short configured lifetime or a skewed
     // Date header, still waits a second before the next request: renewals never run hot.
     const lifeMs = Math.max(validForMs, 2_000);
@@ -26,7 +26,7 @@ export class CodeLifetime {
       // Rounded down: the Date header the life was measured from drops the milliseconds.
       this.countdown.textContent = `Valid for ${Math.max(0, Math.floor(leftMs / 1000))} s`;
       if (leftMs <= renewAtLeftMs) {
-        this.stop();
+        this.halt();
         this.renew();
       }
     };
@@ -34,7 +34,14 @@ export class CodeLifetime {
     this.timer = setInterval(tick, 250);
   }
 
+  /** Stops counting and takes the countdown off the screen: no code is shown any more (or a new one comes). */
   stop(): void {
+    this.halt();
+    this.countdown.textContent = '';
+  }
+
+  /** Stops counting; the last count stays until the fresh code replaces it. */
+  private halt(): void {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
   }

@@ -29,6 +29,7 @@ export class CodeScreen {
     this.revealed = false;
     this.elements.qr.replaceChildren(qrSvg(digits));
     this.elements.barcode.replaceChildren(barcodeSvg(digits));
+    this.elements.digits.hidden = false;
     this.renderDigits();
   }
 
@@ -38,6 +39,8 @@ export class CodeScreen {
     this.elements.qr.replaceChildren();
     this.elements.barcode.replaceChildren();
     this.elements.digits.replaceChildren();
+    // Without a code there is nothing to show or hide.
+    this.elements.digits.hidden = true;
   }
 
   private renderDigits(): void {

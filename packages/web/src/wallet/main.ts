@@ -1,4 +1,5 @@
 import { element, say } from '../shared/page.js';
+import { Account } from './account.js';
 import { CodeLifetime } from './code-lifetime.js';
 import { CodeScreen } from './code-screen.js';
 import { ConfirmScreen } from './confirm.js';
@@ -27,6 +28,8 @@ const renewButton = element('renew', HTMLButtonElement);
 const signOutButton = element('sign-out', HTMLButtonElement);
 const screen = new CodeScreen({ qr: element('qr', HTMLElement), barcode: element('barcode', HTMLElement), digits: element('digits', HTMLButtonElement) });
 const lifetime = new CodeLifetime(element('countdown', HTMLElement), () => void showNextCode());
+// The account part below the code screen (account.ts); freezing there takes the code away.
+const account = new Account({ signedOut: (message) => showSignIn(message), frozen: () => void showNextCode() });
 const results = new ResultScreen({
   section: element('result-screen', HTMLElement), heading: element('result-heading', HTMLElement), amount: element('result-amount', HTMLElement),
   merchant: element('result-merchant', HTMLElement), timeLabel: element('result-time-label', HTMLElement), time: element('result-time', HTMLElement),
@@ -70,7 +73,10 @@ signOutButton.addEventListener('click', () => {
 });
 // Timers sleep with the phone: back on screen, the code shown may be dead, so get a fresh one.
 document.addEventListener('visibilitychange', () => {
-  if (document.visibilityState === 'visible' && !codeSection.hidden) void showNextCode();
+  if (document.visibilityState === 'visible' && !codeSection.hidden) {
+    void showNextCode();
+    void account.refresh();
+  }
 });
 
 void start();
@@ -93,6 +99,7 @@ function enter(wallet: SignedInWallet): void {
   walletLine.textContent = wallet.name === undefined ? `Wallet ${wallet.walletId}` : `${wallet.name} · wallet ${wallet.walletId}`;
   if (wallet.available !== undefined) walletLine.textContent += ` · available ${wallet.available}`;
   void showPendingOrNextCode();
+  void account.refresh();
 }
 
 /** A payment still waiting for the PIN (the page was reloaded while it asked) comes first. */
@@ -109,6 +116,7 @@ function showSignIn(message = '', tone: 'info' | 'error' = 'error'): void {
   lifetime.stop();
   screen.clear();
   codeSection.hidden = true;
+  account.hide();
   signInForm.hidden = false;
   say(pageStatus, '');
   say(signInError, message, tone);
@@ -146,6 +154,8 @@ function leaveCodeScreen(): void {
 
 function showResult(order: PageOrder): void {
   live.markEnded(order);
+  // The balance and the history below changed with the payment.
+  void account.refresh();
   leaveCodeScreen();
   confirmScreen.hide();
   results.show(order);

@@ -4,6 +4,7 @@ import { checkEffect, subjectIdOf, type Effect, type NewWalletRecord } from '../
 import { assert, merchantAccount, walletAccount, type JournalEntry } from '../../domain/ledger.js';
 import type { Order } from '../../domain/model.js';
 import { IdClashError } from '../id-clash.js';
+import type { MerchantKeyVault } from '../../secrets/merchant-key-vault.js';
 import { isPageAccessEffect, pageAccessWrite, type PageAccessEffect } from '../page-access-sql.js';
 import { isUniqueViolation } from './pool.js';
 
@@ -27,7 +28,8 @@ export class PgEffects {
   readonly #shapes = new Map<string, AccountShape>();
 
   /** `merchantShards`: the balance shards a new merchant's account gets (migrations.ts). */
-  constructor(private readonly merchantShards: number) {}
+  /** `keys`: seals merchant keys (secrets/merchant-key-vault.ts). */
+  constructor(private readonly merchantShards: number, private readonly keys: MerchantKeyVault) {}
 
   async apply(c: Db, effects: readonly Effect[]): Promise<void> {
     for (const e of effects) await this.#applyOne(c, e);
@@ -107,13 +109,15 @@ export class PgEffects {
     switch (e.kind) {
       case 'insertMerchant': {
         const m = e.merchant;
-        await clashing(c.query(INSERT_MERCHANT, [m.mchId, m.name, m.apiKey.expose(), m.notifyUrl, m.createdAtMs]), 'merchants_pkey');
+        const sealed = this.keys.seal(m);
+        await clashing(c.query(INSERT_MERCHANT, [m.mchId, m.name, sealed.apiKey, sealed.masterKeyId, m.notifyUrl, m.createdAtMs]), 'merchants_pkey');
         return insertAccount(c, merchantAccount(m.mchId), 'merchant', this.merchantShards);
       }
       case 'updateMerchant': {
         const m = e.merchant;
+        const sealed = this.keys.seal(m);
         const changed = await c.query(UPDATE_MERCHANT, [
-          m.name, m.apiKey.expose(), m.previousKey?.key.expose() ?? null, m.previousKey?.untilMs ?? null, m.keyRolledAtMs,
+          m.name, sealed.apiKey, sealed.previousApiKey, sealed.masterKeyId, m.previousKey?.untilMs ?? null, m.keyRolledAtMs,
           m.keyFirstUsedAtMs, m.status, m.notifyUrl, m.mchId,
         ]);
         return changedOne(changed, `an existing merchant (${m.mchId})`);
@@ -263,9 +267,10 @@ const SET_WALLET_SECURITY = `UPDATE wallets SET token_hash = CASE WHEN $1 THEN $
   WHERE wallet_id = $8`;
 const CREDIT_FREE_SHARD = `UPDATE account_shards SET balance_sen = balance_sen + $1
   WHERE (account_id, shard) = (SELECT account_id, shard FROM account_shards WHERE account_id = $2 ORDER BY random() LIMIT 1 FOR UPDATE SKIP LOCKED)`;
-const INSERT_MERCHANT = `INSERT INTO merchants (mch_id, name, api_key, status, notify_url, created_at_ms) VALUES ($1, $2, $3, 'active', $4, $5)`;
+const INSERT_MERCHANT = `INSERT INTO merchants (mch_id, name, api_key, master_key_id, status, notify_url, created_at_ms)
+  VALUES ($1, $2, $3, $4, 'active', $5, $6)`;
 /** The whole row as the decision made it: it read the merchant under its row lock. */
-const UPDATE_MERCHANT = `UPDATE merchants SET name = $1, api_key = $2, previous_api_key = $3, previous_key_until_ms = $4, key_rolled_at_ms = $5,
-                            key_first_used_at_ms = $6, status = $7, notify_url = $8
-  WHERE mch_id = $9`;
+const UPDATE_MERCHANT = `UPDATE merchants SET name = $1, api_key = $2, previous_api_key = $3, master_key_id = $4, previous_key_until_ms = $5,
+                            key_rolled_at_ms = $6, key_first_used_at_ms = $7, status = $8, notify_url = $9
+  WHERE mch_id = $10`;
 export const SET_SETTING = 'INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = excluded.value';

@@ -229,6 +229,27 @@ CREATE INDEX notifications_dead ON notifications (status) WHERE status = 'dead';
   },
   {
     version: 8,
+    name: 'postings by account, newest first: the wallet page pages its history by posting id',
+    sql: `
+-- A wallet's history is read a page at a time, older than the last posting shown
+-- (recentTransactions). Keyed by account alone, the index gives the account's postings in no useful
+-- order, so each page sorted them all; keyed by (account, posting), a page is one index range. It
+-- replaces the old index rather than adding one: a posting still writes one index entry, and every
+-- lookup by account alone uses the new one. (SQLite walks its per-account posting chain instead.)
+CREATE INDEX postings_by_account_newest ON postings (account_id, posting_id);
+DROP INDEX postings_by_account;
+`,
+  },
+  {
+    version: 9,
+    name: 'merchant keys encrypted at rest: the master key id beside the ciphertexts',
+    sql: `
+-- See the SQLite migration 8. Adding a nullable column without a default is instant.
+ALTER TABLE merchants ADD COLUMN master_key_id TEXT;
+`,
+  },
+  {
+    version: 10,
     name: 'refused payments by their code, for the wallet page\'s live result',
     sql: FAILED_BY_CODE_INDEX,
   },

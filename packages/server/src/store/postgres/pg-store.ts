@@ -44,6 +44,7 @@ import { createPool, isRetryable } from './pool.js';
 import { PgNotifications } from './notifications.js';
 import { PgPaymentBatches } from './payment-batch.js';
 import { first, orderById, readView, refundWithOrder, walletById, WALLET_SELECT } from './views.js';
+import type { MerchantKeyVault } from '../../secrets/merchant-key-vault.js';
 
 export interface PgStoreOptions {
   readonly url: string;
@@ -57,6 +58,8 @@ export interface PgStoreOptions {
   readonly merchantShards?: number;
   /** Payments held waiting to be written before more are turned away (tests set it small). */
   readonly maxWaitingPayments?: number;
+  /** Seals and opens merchant keys (secrets/merchant-key-vault.ts). */
+  readonly merchantKeys: MerchantKeyVault;
 }
 
 /** How many times a transaction is retried after a deadlock or serialization failure. */
@@ -81,12 +84,14 @@ export class PgStore extends ServiceStore implements Store {
   readonly #effects: PgEffects;
   readonly #notifications: PgNotifications;
   readonly #batches: PgPaymentBatches;
+  readonly #keys: MerchantKeyVault;
 
   private constructor(options: PgStoreOptions) {
     super(options.timeZone);
     this.pool = createPool({ url: options.url, max: options.poolSize, statementTimeoutMs: options.statementTimeoutMs });
     this.#clock = options.clock;
-    this.#effects = new PgEffects(options.merchantShards ?? 16);
+    this.#keys = options.merchantKeys;
+    this.#effects = new PgEffects(options.merchantShards ?? 16, options.merchantKeys);
     this.#notifications = new PgNotifications(this.pool, options.clock);
     this.#batches = new PgPaymentBatches({
       effects: this.#effects, clock: options.clock, policy: options.policy, orderIds: new OrderIdSource(options.timeZone),
@@ -142,7 +147,7 @@ export class PgStore extends ServiceStore implements Store {
   /** The port's one transaction (store/port.ts): the view and its locks, the decision, its effects. */
   decide<N extends ViewName, R>(request: ViewFor<N>, decide: (view: ViewOf[N], nowMs: number) => Decided<R>): Promise<R> {
     return this.transaction(async (c) => {
-      const view = await readView(c, request);
+      const view = await readView(c, request, this.#keys);
       const { result, effects } = decide(view, this.#clock.nowMs());
       await this.#effects.apply(c, effects);
       return result;
@@ -173,11 +178,16 @@ export class PgStore extends ServiceStore implements Store {
   // --- merchants -------------------------------------------------------------------------------
 
   findMerchant(mchId: string): Promise<Merchant | null> {
-    return first(this.pool, 'SELECT * FROM merchants WHERE mch_id = $1', [mchId], toMerchant);
+    return first(this.pool, 'SELECT * FROM merchants WHERE mch_id = $1', [mchId], (r) => toMerchant(r, this.#keys));
   }
 
   async listMerchants(): Promise<Merchant[]> {
-    return (await this.pool.query('SELECT * FROM merchants ORDER BY mch_id')).rows.map((r) => toMerchant(r as Row));
+    return (await this.pool.query('SELECT * FROM merchants ORDER BY mch_id')).rows.map((r) => toMerchant(r as Row, this.#keys));
+  }
+
+  async merchantMasterKeyIds(): Promise<string[]> {
+    const { rows } = await this.pool.query('SELECT DISTINCT master_key_id FROM merchants WHERE master_key_id IS NOT NULL ORDER BY 1');
+    return (rows as { master_key_id: string }[]).map((r) => r.master_key_id);
   }
 
   async merchantBalances(mchIds?: readonly string[]): Promise<Map<string, number>> {
@@ -230,17 +240,20 @@ export class PgStore extends ServiceStore implements Store {
     await this.pool.query('UPDATE wallets SET pin_failures = 0 WHERE wallet_id = $1 AND pin_failures = $2', [walletId, countAfterTaking]);
   }
 
-  async recentTransactions(walletId: string, limit: number): Promise<WalletTransaction[]> {
+  async recentTransactions(walletId: string, limit: number, beforePostingId?: number): Promise<WalletTransaction[]> {
+    // Keyset paging on postings_by_account_newest (migration 7): older than a posting of this wallet.
     const { rows } = await this.pool.query(
-      `SELECT e.entry_id, e.kind, p.amount_sen, e.order_id, e.refund_id, e.created_at_ms, m.name AS merchant_name
+      `SELECT p.posting_id, e.entry_id, e.kind, p.amount_sen, e.order_id, e.refund_id, e.created_at_ms, m.name AS merchant_name,
+              CASE WHEN e.refund_id IS NOT NULL THEN r.status ELSE o.status END AS status
          FROM postings p
          JOIN journal_entries e ON e.entry_id = p.entry_id
          LEFT JOIN refunds r ON r.refund_id = e.refund_id
          LEFT JOIN orders o ON o.order_id = COALESCE(e.order_id, r.order_id)
          LEFT JOIN merchants m ON m.mch_id = o.mch_id
         WHERE p.account_id = $1
-        ORDER BY e.entry_id DESC LIMIT $2`,
-      [walletAccount(walletId), limit],
+          AND ($3::bigint IS NULL OR p.posting_id < (SELECT b.posting_id FROM postings b WHERE b.posting_id = $3 AND b.account_id = $1))
+        ORDER BY p.posting_id DESC LIMIT $2`,
+      [walletAccount(walletId), limit, beforePostingId ?? null],
     );
     return (rows as Row[]).map(toWalletTransaction);
   }

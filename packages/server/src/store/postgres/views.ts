@@ -7,6 +7,7 @@ import { PAGE_SESSION_SELECT, toCashier, toMerchant, toOrder, toPageSession, toR
 import type { Db } from './effects.js';
 import { LOCK_ORDER_ID } from './order-id-locks.js';
 import { CASHIER_CHARGE_BY_ID, ORDER_ID_USED, toCashierCharge } from '../cashier-charge-sql.js';
+import type { MerchantKeyVault } from '../../secrets/merchant-key-vault.js';
 
 /** A wallet with its balance (shard 0: a wallet has one) and its held amount. */
 export const WALLET_SELECT = `SELECT w.*, s.balance_sen, a.held_sen
@@ -37,21 +38,21 @@ async function orderOf(c: Db, refund: Refund, lock = ''): Promise<Order> {
   return order;
 }
 
-type Reader<N extends ViewName> = (c: pg.PoolClient, request: ViewFor<N>) => Promise<ViewOf[N]>;
+type Reader<N extends ViewName> = (c: pg.PoolClient, request: ViewFor<N>, keys: MerchantKeyVault) => Promise<ViewOf[N]>;
 
 /**
  * Reads the view a decision asks for (store/port.ts) and takes its locks, each in the store's one
  * lock order (pg-store.ts).
  */
-export function readView<N extends ViewName>(c: pg.PoolClient, request: ViewFor<N>): Promise<ViewOf[N]> {
-  return (READERS[request.view] as Reader<N>)(c, request);
+export function readView<N extends ViewName>(c: pg.PoolClient, request: ViewFor<N>, keys: MerchantKeyVault): Promise<ViewOf[N]> {
+  return (READERS[request.view] as Reader<N>)(c, request, keys);
 }
 
 const READERS: { readonly [N in ViewName]: Reader<N> } = {
   none: async () => null,
   // NO KEY UPDATE: payments' foreign-key checks take KEY SHARE on the merchant's row, so a change
   // of its status, name or keys neither waits for a busy merchant's batches nor stalls them.
-  merchant: (c, q) => first(c, 'SELECT * FROM merchants WHERE mch_id = $1 FOR NO KEY UPDATE', [q.mchId], toMerchant),
+  merchant: (c, q, keys) => first(c, 'SELECT * FROM merchants WHERE mch_id = $1 FOR NO KEY UPDATE', [q.mchId], (r) => toMerchant(r, keys)),
   merchantIds: async (c, q) => {
     // One generated merchant id at a time: the free id found stays free until this commits.
     await c.query(`SELECT pg_advisory_xact_lock(hashtext('micropay:create-merchant'))`);
@@ -96,8 +97,8 @@ const READERS: { readonly [N in ViewName]: Reader<N> } = {
     const link = await first(c, 'SELECT * FROM wallet_sign_in_links WHERE link_hash = $1 FOR UPDATE', [q.linkHash], toSignInLink);
     return link === null ? null : { link, wallet: await walletById(c, link.walletId) };
   },
-  cashier: async (c, q) => ({
-    merchant: await first(c, 'SELECT * FROM merchants WHERE mch_id = $1 FOR NO KEY UPDATE', [q.mchId], toMerchant),
+  cashier: async (c, q, keys) => ({
+    merchant: await first(c, 'SELECT * FROM merchants WHERE mch_id = $1 FOR NO KEY UPDATE', [q.mchId], (r) => toMerchant(r, keys)),
     cashier: await first(c, 'SELECT * FROM cashiers WHERE mch_id = $1 AND name = $2 FOR UPDATE', [q.mchId, q.name], toCashier),
   }),
   cashierCharge: async (c, q) => {
@@ -107,6 +108,14 @@ const READERS: { readonly [N in ViewName]: Reader<N> } = {
     const charge = await first(c, CASHIER_CHARGE_BY_ID, [q.mchId, q.mchOrderId], toCashierCharge);
     const used = (await c.query(ORDER_ID_USED, [q.mchId, q.mchOrderId, q.mchId, q.mchOrderId])).rows[0] as { used: boolean };
     return { charge, orderIdUsed: used.used };
+  },
+  // Each row as a change of the merchant locks it (NO KEY UPDATE), in mchId order.
+  merchantsToReseal: async (c, q, keys) => {
+    const { rows } = await c.query(
+      'SELECT * FROM merchants WHERE master_key_id IS NULL OR (NOT $1 AND master_key_id <> $2) ORDER BY mch_id FOR NO KEY UPDATE',
+      [q.plainOnly, keys.currentId],
+    );
+    return (rows as Row[]).map((r) => toMerchant(r, keys));
   },
 };
 

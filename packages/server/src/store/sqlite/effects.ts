@@ -4,6 +4,7 @@ import { checkEffect, subjectIdOf, type Effect } from '../../domain/effects.js';
 import { assert, merchantAccount, walletAccount, type JournalEntry } from '../../domain/ledger.js';
 import type { Order } from '../../domain/model.js';
 import { IdClashError } from '../id-clash.js';
+import { MerchantKeyVault } from '../../secrets/merchant-key-vault.js';
 import { isPageAccessEffect, pageAccessWrite, sqliteSql, type PageAccessEffect } from '../page-access-sql.js';
 
 /**
@@ -25,7 +26,8 @@ export class SqliteEffects {
   readonly #db: Database.Database;
   readonly #pageAccess = new Map<string, Database.Statement>();
 
-  constructor(db: Database.Database) {
+  /** `keys` seals merchant keys; the payment writer writes no merchant and has none. */
+  constructor(db: Database.Database, private readonly keys: MerchantKeyVault = new MerchantKeyVault(null)) {
     this.#s = prepare(db);
     this.#db = db;
   }
@@ -111,13 +113,15 @@ export class SqliteEffects {
     switch (e.kind) {
       case 'insertMerchant': {
         const m = e.merchant;
-        clashing('merchants.mch_id', () => s.insertMerchant.run(m.mchId, m.name, m.apiKey.expose(), m.notifyUrl, m.createdAtMs));
+        const sealed = this.keys.seal(m);
+        clashing('merchants.mch_id', () => s.insertMerchant.run(m.mchId, m.name, sealed.apiKey, sealed.masterKeyId, m.notifyUrl, m.createdAtMs));
         return void s.insertAccount.run(merchantAccount(m.mchId), 'merchant');
       }
       case 'updateMerchant': {
         const m = e.merchant;
+        const sealed = this.keys.seal(m);
         const r = s.updateMerchant.run(
-          m.name, m.apiKey.expose(), m.previousKey?.key.expose() ?? null, m.previousKey?.untilMs ?? null, m.keyRolledAtMs,
+          m.name, sealed.apiKey, sealed.previousApiKey, sealed.masterKeyId, m.previousKey?.untilMs ?? null, m.keyRolledAtMs,
           m.keyFirstUsedAtMs, m.status, m.notifyUrl, m.mchId,
         );
         return check(r, `an existing merchant (${m.mchId})`);
@@ -214,10 +218,10 @@ function prepare(db: Database.Database) {
     closeOrderId: db.prepare('INSERT OR IGNORE INTO closed_order_ids (mch_id, mch_order_id, closed_at_ms) VALUES (?, ?, ?)'),
     insertAccount: db.prepare('INSERT INTO accounts (id, kind) VALUES (?, ?)'),
     insertMerchant: db.prepare(
-      `INSERT INTO merchants (mch_id, name, api_key, status, notify_url, created_at_ms) VALUES (?, ?, ?, 'active', ?, ?)`,
+      `INSERT INTO merchants (mch_id, name, api_key, master_key_id, status, notify_url, created_at_ms) VALUES (?, ?, ?, ?, 'active', ?, ?)`,
     ),
     updateMerchant: db.prepare(
-      `UPDATE merchants SET name = ?, api_key = ?, previous_api_key = ?, previous_key_until_ms = ?, key_rolled_at_ms = ?,
+      `UPDATE merchants SET name = ?, api_key = ?, previous_api_key = ?, master_key_id = ?, previous_key_until_ms = ?, key_rolled_at_ms = ?,
                             key_first_used_at_ms = ?, status = ?, notify_url = ?
         WHERE mch_id = ?`,
     ),

@@ -234,6 +234,16 @@ CREATE INDEX notifications_dead ON notifications (status) WHERE status = 'dead';
   },
   {
     version: 8,
+    name: 'merchant keys encrypted at rest: the master key id beside the ciphertexts',
+    sql: `
+-- api_key and previous_api_key hold AES-256-GCM ciphertexts (secrets/merchant-key-vault.ts) under
+-- the master key named here; NULL: keys written before this migration, still plain text. The first
+-- open with a master key encrypts those in one transaction (platform.ts openStore, resealMerchantKeys).
+ALTER TABLE merchants ADD COLUMN master_key_id TEXT;
+`,
+  },
+  {
+    version: 9,
     name: 'refused payments by their code, for the wallet page\'s live result',
     sql: FAILED_BY_CODE_INDEX,
   },

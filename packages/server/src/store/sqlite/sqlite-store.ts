@@ -48,6 +48,7 @@ import { payCodeOutcomesSql, toPayCodeOutcome, type PayCodeOutcome } from '../pa
 import { WALLET_COLUMNS } from './rows.js';
 import { SqliteViews } from './views.js';
 import { WriteTurns, type MainWrite } from './write-turns.js';
+import type { MerchantKeyVault } from '../../secrets/merchant-key-vault.js';
 
 export interface SqliteStoreOptions {
   readonly clock: Clock;
@@ -61,6 +62,8 @@ export interface SqliteStoreOptions {
   readonly paymentThread?: boolean;
   /** Payments held waiting to be written before more are turned away (tests set it small). */
   readonly maxWaitingPayments?: number;
+  /** Seals and opens merchant keys (secrets/merchant-key-vault.ts). */
+  readonly merchantKeys: MerchantKeyVault;
 }
 
 interface QueuedPayment {
@@ -94,6 +97,7 @@ export class SqliteStore extends ServiceStore implements Store {
   /** Every write on this thread's connection runs through it (./write-turns.ts). */
   #mainWrite: MainWrite = async (write) => write();
   readonly #s: ReturnType<typeof prepare>;
+  readonly #keys: MerchantKeyVault;
   /** Group commit's counters (store.ts): a payment that throws is retried within its batch, never a fallback. */
   readonly batchStats = { batches: 0, payments: 0, fallbacks: 0 };
   readonly codeSchemaVersion = Math.max(...SQLITE_MIGRATIONS.map((m) => m.version));
@@ -108,8 +112,9 @@ export class SqliteStore extends ServiceStore implements Store {
     this.#waiting = new WaitingPayments(options.maxWaitingPayments);
     migrate(this.db);
     this.#s = prepare(this.db);
-    this.#effects = new SqliteEffects(this.db);
-    this.#views = new SqliteViews(this.db);
+    this.#keys = options.merchantKeys;
+    this.#effects = new SqliteEffects(this.db, options.merchantKeys);
+    this.#views = new SqliteViews(this.db, options.merchantKeys);
     const writerOptions = { timeZone: options.timeZone, policy: options.policy, newOrderTimeoutMs: options.newOrderTimeoutMs };
     if (options.paymentThread && path !== ':memory:') {
       const turns = new WriteTurns();
@@ -159,7 +164,11 @@ export class SqliteStore extends ServiceStore implements Store {
   }
 
   async listMerchants(): Promise<Merchant[]> {
-    return (this.#s.listMerchants.all() as Row[]).map(toMerchant);
+    return (this.#s.listMerchants.all() as Row[]).map((r) => toMerchant(r, this.#keys));
+  }
+
+  async merchantMasterKeyIds(): Promise<string[]> {
+    return (this.#s.masterKeyIds.all() as { master_key_id: string }[]).map((r) => r.master_key_id);
   }
 
   async merchantBalances(mchIds?: readonly string[]): Promise<Map<string, number>> {
@@ -205,8 +214,9 @@ export class SqliteStore extends ServiceStore implements Store {
     await this.transaction(() => this.#s.clearPinTries.run(walletId, countAfterTaking));
   }
 
-  async recentTransactions(walletId: string, limit: number): Promise<WalletTransaction[]> {
-    return (this.#s.recentTransactions.all(walletAccount(walletId), limit) as Row[]).map(toWalletTransaction);
+  async recentTransactions(walletId: string, limit: number, beforePostingId?: number): Promise<WalletTransaction[]> {
+    const rows = this.#s.recentTransactions.all({ account: walletAccount(walletId), limit, before: beforePostingId ?? null }) as Row[];
+    return rows.map(toWalletTransaction);
   }
 
   async listPendingOrders(walletId: string): Promise<Order[]> {
@@ -415,6 +425,7 @@ function prepare(db: Database.Database) {
     cashierChargesPage: db.prepare(sqliteSql(CASHIER_CHARGES_PAGE)),
     refundsOfOrder: db.prepare(sqliteSql(REFUNDS_OF_ORDER)),
     listMerchantIds: db.prepare('SELECT mch_id FROM merchants'),
+    masterKeyIds: db.prepare('SELECT DISTINCT master_key_id FROM merchants WHERE master_key_id IS NOT NULL ORDER BY 1'),
     accountBalances: db.prepare('SELECT id, balance_sen FROM accounts WHERE id IN (SELECT value FROM json_each(?))'),
 
     findWalletByToken: db.prepare(
@@ -432,17 +443,25 @@ function prepare(db: Database.Database) {
     clearPinTries: db.prepare('UPDATE wallets SET pin_failures = 0 WHERE wallet_id = ? AND pin_failures = ?'),
     walletPinHash: db.prepare('SELECT pin_hash FROM wallets WHERE wallet_id = ?'),
     recentTransactions: db.prepare(
-      // Walks the account's posting chain from its latest posting, newest first (see migration 2).
+      // Walks the account's posting chain (see migration 2), newest first: from its latest posting,
+      // or from the one before @before when @before is a posting of this account (else from none).
+      // Each step is a primary-key lookup, however long the wallet's history.
       `WITH RECURSIVE chain (posting_id, n) AS (
-         SELECT last_posting_id, 1 FROM accounts WHERE id = ? AND last_posting_id IS NOT NULL
+         SELECT start, 1 FROM (
+           SELECT CASE WHEN @before IS NULL THEN a.last_posting_id
+                       ELSE (SELECT b.prev_posting_id FROM postings b WHERE b.posting_id = @before AND b.account_id = a.id) END AS start
+             FROM accounts a WHERE a.id = @account)
+          WHERE start IS NOT NULL
          UNION ALL
          SELECT p.prev_posting_id, c.n + 1 FROM chain c JOIN postings p ON p.posting_id = c.posting_id
-          WHERE p.prev_posting_id IS NOT NULL AND c.n < ?)
-       SELECT e.entry_id, e.kind, p.amount_sen, e.order_id, e.refund_id, e.created_at_ms, m.name AS merchant_name
+          WHERE p.prev_posting_id IS NOT NULL AND c.n < @limit)
+       SELECT p.posting_id, e.entry_id, e.kind, p.amount_sen, e.order_id, e.refund_id, e.created_at_ms, m.name AS merchant_name,
+              CASE WHEN e.refund_id IS NOT NULL THEN r.status ELSE o.status END AS status
          FROM chain c
          JOIN postings p ON p.posting_id = c.posting_id
          JOIN journal_entries e ON e.entry_id = p.entry_id
-         LEFT JOIN orders o ON o.order_id = COALESCE(e.order_id, (SELECT r.order_id FROM refunds r WHERE r.refund_id = e.refund_id))
+         LEFT JOIN refunds r ON r.refund_id = e.refund_id
+         LEFT JOIN orders o ON o.order_id = COALESCE(e.order_id, r.order_id)
          LEFT JOIN merchants m ON m.mch_id = o.mch_id
         ORDER BY p.posting_id DESC`,
     ),

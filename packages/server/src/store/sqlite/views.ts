@@ -6,6 +6,7 @@ import type { ViewFor, ViewName, ViewOf } from '../port.js';
 import { PAGE_SESSION_SELECT, toCashier, toMerchant, toOrder, toPageSession, toRefund, toSignInLink, toWallet, type Row } from '../rows.js';
 import { sqliteSql } from '../page-access-sql.js';
 import { CASHIER_CHARGE_BY_ID, ORDER_ID_USED, toCashierCharge } from '../cashier-charge-sql.js';
+import type { MerchantKeyVault } from '../../secrets/merchant-key-vault.js';
 import { WALLET_COLUMNS } from './rows.js';
 
 /**
@@ -16,7 +17,8 @@ import { WALLET_COLUMNS } from './rows.js';
 export class SqliteViews {
   readonly #s;
 
-  constructor(db: Database.Database) {
+  /** `keys` opens the merchants' keys as they are read (secrets/merchant-key-vault.ts). */
+  constructor(db: Database.Database, private readonly keys: MerchantKeyVault) {
     this.#s = prepare(db);
   }
 
@@ -49,6 +51,8 @@ export class SqliteViews {
         const used = (this.#s.orderIdUsed.get(q.mchId, q.mchOrderId, q.mchId, q.mchOrderId) as { used: number }).used;
         return { charge: row === undefined ? null : toCashierCharge(row), orderIdUsed: used === 1 };
       }
+      case 'merchantsToReseal':
+        return (this.#s.merchantsToReseal.all(q.plainOnly ? 1 : 0, this.keys.currentId) as Row[]).map((r) => toMerchant(r, this.keys));
       default:
         return this.#readPageAccess(q);
     }
@@ -76,7 +80,7 @@ export class SqliteViews {
 
   merchant(mchId: string): Merchant | null {
     const row = this.#s.merchant.get(mchId) as Row | undefined;
-    return row === undefined ? null : toMerchant(row);
+    return row === undefined ? null : toMerchant(row, this.keys);
   }
 
   wallet(walletId: string): Wallet | null {
@@ -127,6 +131,7 @@ function prepare(db: Database.Database) {
   return {
     merchant: db.prepare('SELECT * FROM merchants WHERE mch_id = ?'),
     merchantIdsLike: db.prepare('SELECT mch_id FROM merchants WHERE mch_id LIKE ?'),
+    merchantsToReseal: db.prepare('SELECT * FROM merchants WHERE master_key_id IS NULL OR (? = 0 AND master_key_id <> ?) ORDER BY mch_id'),
     wallet: db.prepare(`SELECT ${WALLET_COLUMNS} FROM wallets w JOIN accounts a ON a.id = w.account_id WHERE w.wallet_id = ?`),
     order: db.prepare('SELECT * FROM orders WHERE mch_id = ? AND mch_order_id = ?'),
     orderById: db.prepare('SELECT * FROM orders WHERE order_id = ?'),

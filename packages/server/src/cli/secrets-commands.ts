@@ -1,0 +1,78 @@
+import { MasterKey } from '../secrets/master-key.js';
+import { backupSqlite } from '../store/sqlite/backup.js';
+import { isPostgresUrl, storeExists } from '../platform.js';
+import { defineCommand, type CommandGroup } from './command-line.js';
+import { CommandFailed, timeText } from './common.js';
+
+/** Keeping the store safe: the master key, its rotation, and backups (docs/operations.md). */
+
+const generate = defineCommand({
+  name: 'master-key generate',
+  summary: 'print a new random master key (32 bytes, base64) for MICROPAY_MASTER_KEY',
+  details: 'Only the key is printed (with --json, also its id), so it can go straight into a secret store.',
+  positionals: [],
+  options: {},
+  store: 'none',
+  async run({ out }) {
+    const text = MasterKey.generate();
+    out.show({ masterKey: text, masterKeyId: MasterKey.parse(text)!.id }, text);
+    return 0;
+  },
+});
+
+const rotate = defineCommand({
+  name: 'rotate-master-key',
+  summary: 'encrypt every merchant key again under a new master key, in one transaction',
+  details: [
+    'MICROPAY_OLD_MASTER_KEY is the key in use, MICROPAY_MASTER_KEY the new one. Safe while servers run,',
+    'if they were started with both variables; else stop them first (docs/operations.md#rotating-the-master-key).',
+  ].join('\n'),
+  positionals: [],
+  options: {},
+  store: 'existing',
+  async run({ store, config, out }) {
+    if (config.masterKey === null || config.oldMasterKey === null) {
+      throw new CommandFailed('set MICROPAY_OLD_MASTER_KEY to the master key in use and MICROPAY_MASTER_KEY to the new one');
+    }
+    const resealed = await store.resealMerchantKeys('all');
+    const left = (await store.merchantMasterKeyIds()).filter((id) => id !== config.masterKey!.id);
+    if (left.length > 0) throw new CommandFailed(`merchant keys are still under master key ${left.join(', ')}`);
+    const from = config.oldMasterKey.id;
+    const to = config.masterKey.id;
+    out.show(
+      { resealed, from, to },
+      [
+        `Re-encrypted the keys of ${resealed} merchant${resealed === 1 ? '' : 's'}: every merchant key is now under master key ${to} (was ${from}).`,
+        'Restart the servers with MICROPAY_MASTER_KEY alone (unset MICROPAY_OLD_MASTER_KEY), then destroy the old key.',
+      ].join('\n'),
+    );
+    return 0;
+  },
+});
+
+const backup = defineCommand({
+  name: 'backup',
+  summary: 'copy a SQLite store to a new file, consistently, while the server serves',
+  details: [
+    'Uses SQLite\'s online backup API. The master key is not in the copy: keep it apart (docs/operations.md#backups).',
+    'For PostgreSQL use pg_dump or continuous archiving (docs/operations.md#backups).',
+  ].join('\n'),
+  positionals: [],
+  options: { to: { type: 'string', value: 'FILE', required: true, help: 'the new file to write (it must not exist)' } },
+  store: 'own',
+  async run({ options, config, out }) {
+    if (isPostgresUrl(config.database)) {
+      throw new CommandFailed('backup copies a SQLite store; for PostgreSQL use pg_dump, or continuous archiving for point-in-time recovery (docs/operations.md#backups)');
+    }
+    if (config.database === ':memory:' || !(await storeExists(config.database))) throw new CommandFailed(`no store at ${config.database}: check --db or DATABASE_URL`);
+    const done = await backupSqlite(config.database, options.to, Date.now);
+    const mib = (done.bytes / 1024 / 1024).toFixed(1);
+    out.show(
+      { file: done.file, pages: done.pages, bytes: done.bytes, schemaVersion: done.schemaVersion, startedAtMs: String(done.startedAtMs) },
+      `Backed up ${config.database} to ${done.file}: ${mib} MiB, schema version ${done.schemaVersion}, as of ${timeText(done.startedAtMs, config)}.`,
+    );
+    return 0;
+  },
+});
+
+export const secretsCommands: CommandGroup = { title: 'Secrets and backups', commands: [generate, rotate, backup] };

@@ -1,0 +1,38 @@
+import type { Server, ServerResponse } from 'node:http';
+
+/**
+ * The graceful stop of one HTTP listener (docs/operations.md, "Shutdown"). `close()` stops
+ * accepting connections, closes the idle keep-alive ones at once, and lets every request already
+ * received finish: its answer, and the answer to any request that still arrives on an open
+ * connection, carries `Connection: close`, so each connection ends after its current answer and
+ * none is cut in the middle of one. It resolves when the last connection has closed.
+ */
+export class HttpDrain {
+  #draining = false;
+  readonly #inFlight = new Set<ServerResponse>();
+
+  constructor(private readonly server: Server) {
+    // First among the 'request' listeners, so the header is set before any handler answers.
+    server.prependListener('request', (_req, res: ServerResponse) => {
+      if (this.#draining) res.setHeader('Connection', 'close');
+      this.#inFlight.add(res);
+      res.once('close', () => this.#inFlight.delete(res));
+    });
+  }
+
+  get draining(): boolean {
+    return this.#draining;
+  }
+
+  close(): Promise<void> {
+    this.#draining = true;
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const res of this.#inFlight) {
+      // Answers not begun yet end their connection; one already on its way ends it when sent.
+      if (!res.headersSent) res.setHeader('Connection', 'close');
+      else res.once('finish', () => res.socket?.end());
+    }
+    this.server.closeIdleConnections();
+    return closed;
+  }
+}

@@ -1,0 +1,374 @@
+import {
+  AMOUNT_SCHEMA,
+  BILL_DATA,
+  DOWNLOAD_BILL_REQUEST,
+  MCH_ID,
+  MCH_ORDER_ID,
+  MCH_REFUND_ID,
+  MICROPAY_REQUEST,
+  nullable,
+  ORDER_DATA,
+  ORDER_REFUNDS_DATA,
+  ORDER_STATUS_SCHEMA,
+  pattern,
+  QUERY_BILL_REQUEST,
+  QUERY_REFUND_REQUEST,
+  REFUND_DATA,
+  REFUND_FAIL_REASONS,
+  REFUND_REQUEST,
+  REFUND_STATUSES,
+  ResultCode as R,
+  WAVPAY_ORDER_ID,
+  WIRE_TIME_SCHEMA,
+  type JsonSchema,
+} from '@micropay/protocol';
+import type { PayFailReason } from '@micropay/client';
+import { PIN_RULE } from '../../domain/credentials.js';
+import type { FailReason, WalletStatus } from '../../domain/model.js';
+import { CASHIER_NAME } from '../../domain/page-access.js';
+
+/**
+ * Every JSON endpoint of http/routes.ts, described for the OpenAPI document (document.ts). To add an
+ * endpoint: add its route, then an entry here with its request, and for each group of result codes
+ * the `data` they carry (null: none). Transport answers (415, 413, 400, 500) are added to every
+ * entry. test/openapi.test.ts fails naming any route that has no entry, and validates real answers
+ * against what is written here, so an entry that is wrong fails too.
+ */
+export type Auth = 'merchant' | 'wallet' | 'walletPage' | 'cashierPage';
+
+export interface EndpointDoc {
+  readonly tag: 'Merchant API' | 'Wallet API' | 'Wallet page API' | 'Cashier page API';
+  readonly summary: string;
+  readonly description: string;
+  readonly auth: Auth;
+  /** A page API call that changes something: the session's CSRF token in `X-CSRF-Token` (else 9121). */
+  readonly csrf?: boolean;
+  readonly request: JsonSchema;
+  readonly answers: readonly EndpointAnswer[];
+}
+
+export interface EndpointAnswer {
+  readonly codes: readonly number[];
+  /** A component name (components.schemas) or an inline schema; null: `data` is null. */
+  readonly data: string | JsonSchema | null;
+  /** The answer sets the page's session cookie (sign-in) or clears it (sign-out, expired session). */
+  readonly cookie?: 'set' | 'cleared';
+}
+
+/** Exactly the members of a string union, checked by the compiler. */
+function members<T extends string>(all: { readonly [K in T]: true }): JsonSchema {
+  return { enum: Object.keys(all) };
+}
+
+const EMPTY: JsonSchema = { type: 'object', additionalProperties: false, maxProperties: 0, description: 'An empty JSON object, `{}`.' };
+const SIGNED_REQUEST = (name: string) => `Signed with the merchant key: see the signing rule in docs/api.md. ${name}`;
+const WALLET_ID = pattern(/^60[0-9]{10}$/, 'The 12-digit wallet id.', '600000000001');
+const CSRF_TOKEN = { type: 'string', description: 'Send it in `X-CSRF-Token` with every call that changes something.' };
+const WALLET_STATUS = members<WalletStatus>({ active: true, frozen: true, closed: true });
+const FAIL_REASON = members<FailReason>({
+  INSUFFICIENT_BALANCE: true, WALLET_FROZEN: true, DECLINED: true, CLOSED: true, CONFIRM_TIMEOUT: true, SYSTEM_ERROR: true,
+});
+
+function object(properties: Record<string, JsonSchema>, optional: readonly string[] = []): JsonSchema {
+  return {
+    type: 'object',
+    additionalProperties: false,
+    required: Object.keys(properties).filter((k) => !optional.includes(k)),
+    properties,
+  };
+}
+
+const WALLET_SIGNED_IN = { walletId: WALLET_ID, name: { type: 'string' }, status: WALLET_STATUS, available: AMOUNT_SCHEMA, csrfToken: CSRF_TOKEN };
+const CASHIER_SIGNED_IN = {
+  mchId: pattern(MCH_ID, 'The merchant the cashier charges for.'), cashierName: { type: 'string' }, merchantName: { type: ['string', 'null'] },
+  timeZone: { type: 'string', description: 'The platform\'s time zone, for the page to show times in.' }, csrfToken: CSRF_TOKEN,
+};
+
+// The till's own charges (api/page-cashier-charges.ts): times as epoch ms, formatted by the page.
+const EPOCH_MS: JsonSchema = { type: 'integer', minimum: 0, description: 'Milliseconds since the epoch.' };
+const TILL_ORDER = {
+  mchOrderId: pattern(MCH_ORDER_ID, 'The order number the till drew.'),
+  wavpayOrderId: WAVPAY_ORDER_ID,
+  goodsInfo: { type: ['string', 'null'] },
+  amount: AMOUNT_SCHEMA,
+  refundedAmount: AMOUNT_SCHEMA,
+  refundableAmount: AMOUNT_SCHEMA,
+  tradeStatus: ORDER_STATUS_SCHEMA,
+  failReason: { anyOf: [FAIL_REASON, { type: 'null' }] },
+  payTimeMs: { anyOf: [EPOCH_MS, { type: 'null' }] },
+};
+const CHARGE_CURSOR = object({ chargedAtMs: EPOCH_MS, mchOrderId: pattern(MCH_ORDER_ID, 'The order number.') });
+
+/** The component schemas `data` refers to by name (the merchant API's come from @micropay/protocol). */
+export const COMPONENT_SCHEMAS: Readonly<Record<string, JsonSchema>> = {
+  Order: ORDER_DATA,
+  Refund: REFUND_DATA,
+  OrderRefunds: ORDER_REFUNDS_DATA,
+  Bill: BILL_DATA,
+  PayCode: object({
+    payCode: pattern(/^[0-9]{18}$/, 'The one-time payment code to show (QR and barcode).'),
+    expiresAt: WIRE_TIME_SCHEMA,
+    expiresAtMs: pattern(/^[0-9]{13,16}$/, 'The same instant in milliseconds since the epoch.'),
+  }),
+  WalletOrder: object({
+    wavpayOrderId: WAVPAY_ORDER_ID,
+    merchantOrderId: pattern(MCH_ORDER_ID, "The merchant's order number."),
+    merchantName: { type: ['string', 'null'] },
+    amount: AMOUNT_SCHEMA,
+    goodsInfo: { type: ['string', 'null'] },
+    tradeStatus: ORDER_STATUS_SCHEMA,
+    tradeTime: WIRE_TIME_SCHEMA,
+    confirmBy: nullable(WIRE_TIME_SCHEMA),
+    failReason: { anyOf: [FAIL_REASON, { type: 'null' }] },
+  }),
+  Balance: object({
+    walletId: WALLET_ID,
+    name: { type: 'string' },
+    status: WALLET_STATUS,
+    balance: AMOUNT_SCHEMA,
+    held: AMOUNT_SCHEMA,
+    available: AMOUNT_SCHEMA,
+    transactions: {
+      type: 'array',
+      maxItems: 20,
+      items: object({
+        type: { enum: ['TOPUP', 'PAYMENT', 'REFUND'] },
+        amount: pattern(/^-?(0|[1-9][0-9]*)\.[0-9]{2}$/, 'Signed: money out of the wallet is negative.'),
+        merchantName: { type: ['string', 'null'] },
+        wavpayOrderId: nullable(WAVPAY_ORDER_ID),
+        refundId: { type: ['string', 'null'] },
+        time: WIRE_TIME_SCHEMA,
+      }),
+    },
+  }),
+  WalletSignedIn: object(WALLET_SIGNED_IN, ['name', 'status', 'available']),
+  WalletSession: object({ signedIn: { const: true }, ...WALLET_SIGNED_IN }, ['name', 'status', 'available']),
+  CashierSignedIn: object(CASHIER_SIGNED_IN),
+  CashierSession: object({ signedIn: { const: true }, ...CASHIER_SIGNED_IN }),
+  SignedOut: object({ signedIn: { const: false } }),
+  TillOrder: object(TILL_ORDER),
+  TillCharge: object({ ...TILL_ORDER, chargedAtMs: EPOCH_MS, payCode: pattern(/^•••• [0-9]{4}$/, 'The payment code, all but its last four digits masked.') }),
+  TillRefund: object({
+    mchRefundId: pattern(MCH_REFUND_ID, 'The refund number the till drew.'),
+    refundId: pattern(/^5[0-9]{21}$/, "MicroPay's refund id."),
+    refundAmount: AMOUNT_SCHEMA,
+    refundStatus: { enum: [...REFUND_STATUSES] },
+    failReason: { enum: [...REFUND_FAIL_REASONS, null] },
+    requestedAtMs: EPOCH_MS,
+    refundTimeMs: { anyOf: [EPOCH_MS, { type: 'null' }] },
+  }),
+};
+
+function ref(name: keyof typeof COMPONENT_SCHEMAS): JsonSchema {
+  return { $ref: `#/components/schemas/${name}` };
+}
+
+/** A session probe's answer: not signed in, or signed in with what the page shows and the CSRF token. */
+function sessionProbe(signedIn: 'WalletSession' | 'CashierSession'): JsonSchema {
+  return { anyOf: [ref('SignedOut'), ref(signedIn)] };
+}
+
+// The charge's outcome (@micropay/client's pay flow, run on the server for the cashier).
+const CHARGE_ORDER = nullable(object({ wavpayOrderId: WAVPAY_ORDER_ID, amount: AMOUNT_SCHEMA, tradeStatus: ORDER_STATUS_SCHEMA, payTime: nullable(WIRE_TIME_SCHEMA) }));
+const PAY_FAIL_REASON = members<PayFailReason>({
+  INSUFFICIENT_BALANCE: true, WALLET_FROZEN: true, PAY_CODE_EXPIRED: true, PAY_CODE_UNKNOWN: true,
+  NOT_CONFIRMED: true, ORDER_CLOSED: true, PLATFORM_ERROR: true, PAYMENT_FAILED: true,
+});
+const MCH_ORDER = pattern(MCH_ORDER_ID, 'The order number the page drew for this charge (sent again on a resubmit).');
+const CHARGE_OUTCOME: JsonSchema = {
+  anyOf: [
+    object({ status: { const: 'PAID' }, mchOrderId: MCH_ORDER, order: CHARGE_ORDER }),
+    object({ status: { const: 'FAILED' }, mchOrderId: MCH_ORDER, reason: PAY_FAIL_REASON, message: { type: 'string' }, order: CHARGE_ORDER }),
+    object({ status: { const: 'CLOSED' }, mchOrderId: MCH_ORDER, message: { type: 'string' }, order: CHARGE_ORDER }),
+    object({ status: { const: 'UNKNOWN' }, mchOrderId: MCH_ORDER, message: { type: 'string' } }),
+  ],
+};
+
+/** The answers every merchant endpoint can give before it looks at its own business. */
+const MERCHANT_REFUSALS: EndpointAnswer = { codes: [R.PARAM_ERROR, R.ORDER_ID_ERROR, R.SIGNATURE_ERROR, R.NO_RECORD, R.MERCHANT_LOCKED], data: null };
+const PAGE_REFUSALS: EndpointAnswer = { codes: [R.SESSION_REQUIRED], data: null, cookie: 'cleared' };
+const CSRF_REFUSAL: EndpointAnswer = { codes: [R.CSRF_REJECTED], data: null };
+
+export const ENDPOINT_DOCS: Readonly<Record<string, EndpointDoc>> = {
+  '/api/micropay/micropay': {
+    tag: 'Merchant API', auth: 'merchant', request: MICROPAY_REQUEST,
+    summary: 'Pay by the customer\'s payment code',
+    description: SIGNED_REQUEST('The spec\'s payment. 0: PAID. 1024: in progress (query it). Repeats answer the order\'s state; see docs/api.md and docs/errors.md.'),
+    answers: [
+      { codes: [R.SUCCESS, R.ORDER_PAID, R.ORDER_PAYING, R.ORDER_CLOSED, R.INSUFFICIENT_BALANCE, R.DUPLICATE_ORDER, R.WALLET_FROZEN], data: 'Order' },
+      { ...MERCHANT_REFUSALS, codes: [...MERCHANT_REFUSALS.codes, R.ORDER_CLOSED, R.CODE_EXPIRED, R.USER_NOT_FOUND, R.PLATFORM_BUSY] },
+    ],
+  },
+  '/api/micropay/queryBill': {
+    tag: 'Merchant API', auth: 'merchant', request: QUERY_BILL_REQUEST,
+    summary: 'The order\'s true state', description: SIGNED_REQUEST('1031: never recorded, so no money moved.'),
+    answers: [{ codes: [R.SUCCESS], data: 'Order' }, MERCHANT_REFUSALS],
+  },
+  '/api/micropay/closeBill': {
+    tag: 'Merchant API', auth: 'merchant', request: QUERY_BILL_REQUEST,
+    summary: 'Close an unpaid order (extension)',
+    description: SIGNED_REQUEST('A NEW or PENDING order fails and its hold is released; a paid one answers 1023; an unknown order id is closed for good (1031).'),
+    answers: [{ codes: [R.SUCCESS, R.ORDER_PAID], data: 'Order' }, MERCHANT_REFUSALS],
+  },
+  '/api/micropay/refund': {
+    tag: 'Merchant API', auth: 'merchant', request: REFUND_REQUEST,
+    summary: 'Refund part or all of a paid order (extension)', description: SIGNED_REQUEST('docs/refunds.md.'),
+    answers: [
+      { codes: [R.SUCCESS, R.DUPLICATE_ORDER], data: 'Refund' },
+      { ...MERCHANT_REFUSALS, codes: [...MERCHANT_REFUSALS.codes, R.ORDER_PAYING, R.ORDER_CLOSED, R.REFUND_EXCEEDS_REFUNDABLE] },
+    ],
+  },
+  '/api/micropay/queryRefund': {
+    tag: 'Merchant API', auth: 'merchant', request: QUERY_REFUND_REQUEST,
+    summary: 'The refund\'s true state (extension)', description: SIGNED_REQUEST('docs/refunds.md.'),
+    answers: [{ codes: [R.SUCCESS], data: 'Refund' }, MERCHANT_REFUSALS],
+  },
+  '/api/micropay/queryOrderRefunds': {
+    tag: 'Merchant API', auth: 'merchant', request: QUERY_BILL_REQUEST,
+    summary: 'How much of an order is refunded (extension)', description: SIGNED_REQUEST('docs/refunds.md.'),
+    answers: [{ codes: [R.SUCCESS], data: 'OrderRefunds' }, MERCHANT_REFUSALS],
+  },
+  '/api/micropay/downloadBill': {
+    tag: 'Merchant API', auth: 'merchant', request: DOWNLOAD_BILL_REQUEST,
+    summary: 'The day\'s statement as CSV (extension)', description: SIGNED_REQUEST('docs/statements.md.'),
+    answers: [{ codes: [R.SUCCESS], data: 'Bill' }, MERCHANT_REFUSALS],
+  },
+  '/api/wallet/paycode': {
+    tag: 'Wallet API', auth: 'wallet', request: EMPTY,
+    summary: 'Issue a fresh one-time payment code', description: 'The wallet\'s earlier code retires. docs/wallet-api.md.',
+    answers: [{ codes: [R.SUCCESS], data: 'PayCode' }, { codes: [R.PARAM_ERROR, R.WALLET_FROZEN, R.UNAUTHORIZED], data: null }],
+  },
+  '/api/wallet/balance': {
+    tag: 'Wallet API', auth: 'wallet', request: EMPTY,
+    summary: 'Balance, held amount and the latest 20 movements', description: 'docs/wallet-api.md.',
+    answers: [{ codes: [R.SUCCESS], data: 'Balance' }, { codes: [R.UNAUTHORIZED], data: null }],
+  },
+  '/api/wallet/pending': {
+    tag: 'Wallet API', auth: 'wallet', request: EMPTY,
+    summary: 'Payments waiting for this wallet\'s confirmation', description: 'docs/wallet-api.md.',
+    answers: [{ codes: [R.SUCCESS], data: object({ orders: { type: 'array', items: ref('WalletOrder') } }) }, { codes: [R.UNAUTHORIZED], data: null }],
+  },
+  '/api/wallet/confirm': {
+    tag: 'Wallet API', auth: 'wallet',
+    request: object({ wavpayOrderId: WAVPAY_ORDER_ID, pin: pattern(PIN_RULE, 'The wallet\'s PIN, when it has one.') }, ['pin']),
+    summary: 'Confirm a PENDING payment with the PIN', description: '0 only when this call paid it; an order already final answers with its state\'s code. docs/wallet-api.md.',
+    answers: [
+      { codes: [R.SUCCESS, R.ORDER_PAID, R.ORDER_PAYING, R.ORDER_CLOSED], data: 'WalletOrder' },
+      { codes: [R.PARAM_ERROR, R.NO_RECORD, R.CONFIRMATION_LOCKED, R.WRONG_PIN, R.UNAUTHORIZED], data: null },
+    ],
+  },
+  '/api/wallet/decline': {
+    tag: 'Wallet API', auth: 'wallet', request: object({ wavpayOrderId: WAVPAY_ORDER_ID }),
+    summary: 'Decline a PENDING payment', description: 'The order fails (1025 with the order) and its hold is released. docs/wallet-api.md.',
+    answers: [
+      { codes: [R.ORDER_PAID, R.ORDER_PAYING, R.ORDER_CLOSED], data: 'WalletOrder' },
+      { codes: [R.PARAM_ERROR, R.NO_RECORD, R.UNAUTHORIZED], data: null },
+    ],
+  },
+  '/api/page/wallet/session': {
+    tag: 'Wallet page API', auth: 'walletPage', request: EMPTY,
+    summary: 'Who is signed in on this wallet page', description: 'Without a live session: `signedIn: false`, never an error. docs/pages.md.',
+    answers: [{ codes: [R.SUCCESS], data: sessionProbe('WalletSession') }, { codes: [R.PARAM_ERROR], data: null }],
+  },
+  '/api/page/wallet/sign-in': {
+    tag: 'Wallet page API', auth: 'walletPage',
+    request: object({ walletId: WALLET_ID, pin: pattern(PIN_RULE, 'The wallet\'s PIN.') }),
+    summary: 'Sign in with walletId and PIN', description: 'Sets the session cookie `micropay_wallet`. Wrong PINs lock the wallet after 5 (9021). docs/pages.md.',
+    answers: [{ codes: [R.SUCCESS], data: 'WalletSignedIn', cookie: 'set' }, { codes: [R.PARAM_ERROR, R.SIGN_IN_FAILED, R.SIGN_IN_LOCKED], data: null }],
+  },
+  '/api/page/wallet/sign-in-link': {
+    tag: 'Wallet page API', auth: 'walletPage',
+    request: object({ token: pattern(/^[A-Za-z0-9_-]{43}$/, 'The token of the one-time link `micropay wallet link` printed.') }),
+    summary: 'Sign in with a one-time link', description: 'Each link signs in once, within 15 minutes. docs/pages.md.',
+    answers: [{ codes: [R.SUCCESS], data: 'WalletSignedIn', cookie: 'set' }, { codes: [R.PARAM_ERROR, R.SIGN_IN_LINK_INVALID], data: null }],
+  },
+  '/api/page/wallet/paycode': {
+    tag: 'Wallet page API', auth: 'walletPage', csrf: true, request: EMPTY,
+    summary: 'A fresh payment code for the session\'s wallet', description: 'As the wallet API\'s. docs/pages.md.',
+    answers: [{ codes: [R.SUCCESS], data: 'PayCode' }, { codes: [R.PARAM_ERROR, R.WALLET_FROZEN, R.UNAUTHORIZED], data: null }, PAGE_REFUSALS, CSRF_REFUSAL],
+  },
+  '/api/page/wallet/sign-out': {
+    tag: 'Wallet page API', auth: 'walletPage', csrf: true, request: EMPTY,
+    summary: 'End the session', description: 'The session ends on the server and the cookie is cleared. docs/pages.md.',
+    answers: [{ codes: [R.SUCCESS], data: 'SignedOut', cookie: 'cleared' }, { codes: [R.PARAM_ERROR], data: null }, PAGE_REFUSALS, CSRF_REFUSAL],
+  },
+  '/api/page/cashier/session': {
+    tag: 'Cashier page API', auth: 'cashierPage', request: EMPTY,
+    summary: 'Who is signed in on this till', description: 'Without a live session: `signedIn: false`. docs/pages.md.',
+    answers: [{ codes: [R.SUCCESS], data: sessionProbe('CashierSession') }, { codes: [R.PARAM_ERROR], data: null }],
+  },
+  '/api/page/cashier/sign-in': {
+    tag: 'Cashier page API', auth: 'cashierPage',
+    request: object({
+      mchId: pattern(MCH_ID, 'The merchant id.'),
+      name: pattern(CASHIER_NAME, 'The cashier\'s name.'),
+      password: { type: 'string', minLength: 1, maxLength: 128 },
+    }),
+    summary: 'Sign a cashier in', description: 'Sets the session cookie `micropay_cashier`. Wrong passwords lock the account after 5 (9021). docs/pages.md.',
+    answers: [{ codes: [R.SUCCESS], data: 'CashierSignedIn', cookie: 'set' }, { codes: [R.PARAM_ERROR, R.SIGN_IN_FAILED, R.SIGN_IN_LOCKED], data: null }],
+  },
+  '/api/page/cashier/sign-out': {
+    tag: 'Cashier page API', auth: 'cashierPage', csrf: true, request: EMPTY,
+    summary: 'End the session', description: 'docs/pages.md.',
+    answers: [{ codes: [R.SUCCESS], data: 'SignedOut', cookie: 'cleared' }, { codes: [R.PARAM_ERROR], data: null }, PAGE_REFUSALS, CSRF_REFUSAL],
+  },
+  '/api/page/cashier/charge': {
+    tag: 'Cashier page API', auth: 'cashierPage', csrf: true,
+    request: object({
+      mchOrderId: MCH_ORDER,
+      amount: AMOUNT_SCHEMA,
+      goodsInfo: { type: 'string', minLength: 1 },
+      payCode: { type: 'string', minLength: 1, description: 'The scanned or typed payment code (checked as micropay checks it: 1021).' },
+    }),
+    summary: 'Charge a payment code for the session\'s merchant',
+    description: 'Runs the merchant\'s pay → query → close flow on the server with the merchant\'s key; answers its outcome. A refusal is worded as the merchant API words it. docs/pages.md.',
+    answers: [
+      { codes: [R.SUCCESS], data: CHARGE_OUTCOME },
+      { codes: [R.PARAM_ERROR, R.ORDER_ID_ERROR, R.MERCHANT_LOCKED, R.NO_RECORD, R.DUPLICATE_ORDER, R.ORDER_ID_TAKEN], data: null },
+      PAGE_REFUSALS, CSRF_REFUSAL,
+    ],
+  },
+  '/api/page/cashier/charge-status': {
+    tag: 'Cashier page API', auth: 'cashierPage', request: object({ mchOrderId: MCH_ORDER }),
+    summary: 'The state of a charge while it runs', description: 'For the session\'s merchant only; `tradeStatus` null: not recorded (yet). docs/pages.md.',
+    answers: [
+      { codes: [R.SUCCESS], data: object({ mchOrderId: MCH_ORDER, tradeStatus: { anyOf: [ORDER_STATUS_SCHEMA, { type: 'null' }] } }) },
+      { codes: [R.PARAM_ERROR, R.ORDER_ID_ERROR], data: null },
+      PAGE_REFUSALS,
+    ],
+  },
+  '/api/page/cashier/recent-charges': {
+    tag: 'Cashier page API', auth: 'cashierPage', request: object({ before: { anyOf: [CHARGE_CURSOR, { type: 'null' }] } }, ['before']),
+    summary: 'The cashier\'s own charges, newest first, 10 a page', description: '`before`: the `next` of the previous page. docs/pages.md.',
+    answers: [
+      { codes: [R.SUCCESS], data: object({ timeZone: { type: 'string' }, charges: { type: 'array', maxItems: 10, items: ref('TillCharge') }, next: { anyOf: [CHARGE_CURSOR, { type: 'null' }] } }) },
+      { codes: [R.PARAM_ERROR], data: null },
+      PAGE_REFUSALS,
+    ],
+  },
+  '/api/page/cashier/refund': {
+    tag: 'Cashier page API', auth: 'cashierPage', csrf: true,
+    request: object({ mchOrderId: pattern(MCH_ORDER_ID, 'The charge\'s order number.'), mchRefundId: pattern(MCH_REFUND_ID, 'One per refund attempt, sent again on a resubmit.'), refundAmount: AMOUNT_SCHEMA }),
+    summary: 'Refund part or all of the cashier\'s own charge', description: 'Another cashier\'s charge, or any other order, is 9031. docs/pages.md.',
+    answers: [
+      { codes: [R.SUCCESS], data: object({ refund: ref('TillRefund'), charge: ref('TillOrder') }) },
+      { codes: [R.PARAM_ERROR, R.ORDER_ID_ERROR, R.MERCHANT_LOCKED, R.NO_RECORD, R.ORDER_PAYING, R.ORDER_CLOSED, R.DUPLICATE_ORDER, R.REFUND_EXCEEDS_REFUNDABLE, R.NOT_THIS_CASHIERS_CHARGE], data: null },
+      PAGE_REFUSALS, CSRF_REFUSAL,
+    ],
+  },
+  '/api/page/cashier/receipt': {
+    tag: 'Cashier page API', auth: 'cashierPage', request: object({ mchOrderId: pattern(MCH_ORDER_ID, 'The charge\'s order number.') }),
+    summary: 'A receipt of the cashier\'s own charge and its refunds', description: 'docs/pages.md.',
+    answers: [
+      {
+        codes: [R.SUCCESS],
+        data: object({
+          timeZone: { type: 'string' }, merchantName: { type: ['string', 'null'] }, mchId: pattern(MCH_ID, 'The merchant id.'), cashierName: { type: 'string' },
+          ...TILL_ORDER, chargedAtMs: EPOCH_MS, payCode: { type: 'string' }, refunds: { type: 'array', items: ref('TillRefund') },
+        }),
+      },
+      { codes: [R.PARAM_ERROR, R.ORDER_ID_ERROR, R.NOT_THIS_CASHIERS_CHARGE], data: null },
+      PAGE_REFUSALS,
+    ],
+  },
+};

@@ -1,0 +1,70 @@
+import { existsSync, renameSync, rmSync } from 'node:fs';
+import Database from 'better-sqlite3';
+
+export interface SqliteBackup {
+  readonly file: string;
+  readonly pages: number;
+  readonly bytes: number;
+  readonly schemaVersion: number;
+  /** When the copy's snapshot was taken: every commit before it is in the backup. */
+  readonly startedAtMs: number;
+}
+
+/** How long the backup's connection waits for a lock held by the server (a checkpoint). */
+const BUSY_TIMEOUT_MS = 5_000;
+
+/**
+ * A consistent copy of a live SQLite store, through SQLite's online backup API (better-sqlite3's
+ * `db.backup`), from a connection of its own: the server keeps serving. In WAL mode a reader never
+ * blocks the writer, so the whole file is copied in one backup step, inside one read transaction:
+ * the copy is the database as of one commit, and it cannot be restarted forever by a busy server
+ * (a step of a few pages would start again after each commit of another connection).
+ *
+ * The copy is written to `to.partial` and renamed to `to` only once it is complete and checked, so
+ * a file at `to` is always a whole backup. `to` must not exist.
+ */
+export async function backupSqlite(from: string, to: string, nowMs: () => number): Promise<SqliteBackup> {
+  if (existsSync(to)) throw new BackupError(`${to} exists already: back up to a new file`);
+  const partial = `${to}.partial`;
+  rmSync(partial, { force: true });
+  const source = new Database(from, { fileMustExist: true });
+  let startedAtMs = 0;
+  try {
+    source.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    startedAtMs = nowMs();
+    await source.backup(partial, { progress: ({ totalPages }) => totalPages + 1 });
+  } catch (error) {
+    rmSync(partial, { force: true });
+    throw error;
+  } finally {
+    source.close();
+  }
+  try {
+    const checked = checkCopy(partial);
+    renameSync(partial, to);
+    return { file: to, ...checked, startedAtMs };
+  } catch (error) {
+    rmSync(partial, { force: true });
+    throw error;
+  }
+}
+
+/** The copy opens, passes SQLite's own check, and is a MicroPay store. */
+function checkCopy(file: string): { pages: number; bytes: number; schemaVersion: number } {
+  const copy = new Database(file, { fileMustExist: true });
+  try {
+    const check = copy.pragma('quick_check', { simple: true });
+    if (check !== 'ok') throw new BackupError(`the copy failed SQLite's quick_check: ${String(check)}`);
+    const { version } = copy.prepare('SELECT MAX(version) AS version FROM schema_migrations').get() as { version: number | null };
+    if (version === null) throw new BackupError('the copy holds no MicroPay schema');
+    const pages = copy.pragma('page_count', { simple: true }) as number;
+    const pageSize = copy.pragma('page_size', { simple: true }) as number;
+    return { pages, bytes: pages * pageSize, schemaVersion: version };
+  } finally {
+    copy.close();
+  }
+}
+
+export class BackupError extends Error {
+  override name = 'BackupError';
+}

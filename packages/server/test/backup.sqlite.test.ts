@@ -1,0 +1,137 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
+import { Secret } from '@micropay/protocol';
+import { newApiKey } from '../src/domain/ids.js';
+import { openStore } from '../src/platform.js';
+import { emptyTestDatabase, micropayParams, postSigned, testConfig, type TestMerchant } from './helpers.js';
+import { runCli, startServerProcess, stopAllChildren } from './process-helpers.js';
+
+/**
+ * `micropay backup --to FILE` (docs/operations.md, "Backups"): a consistent copy of a SQLite store
+ * taken by another process while a real server is paying, through SQLite's online backup API. The
+ * copy is restored by serving it: the audit is clean and every order acknowledged before the
+ * backup started is in it, PAID, with the merchant's key still working (the master key is apart).
+ * SQLite only: PostgreSQL's backups are pg_dump and continuous archiving.
+ */
+const cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  await stopAllChildren();
+  for (const step of cleanup.splice(0).reverse()) await step();
+});
+
+/** Payment codes ready; the load stops a little after the backup is done (or when they run out). */
+const PAYMENTS = 500;
+const CONCURRENCY = 12;
+/** The backup starts once this many payments were acknowledged. */
+const BACKUP_AFTER = 100;
+
+async function seed(db: string, wallets: number): Promise<{ merchant: TestMerchant; codes: string[] }> {
+  const store = await openStore(testConfig({ db }));
+  try {
+    const key = newApiKey();
+    const m = await store.createMerchant({ name: 'Backup Car Park', apiKey: new Secret(key) });
+    const codes: string[] = [];
+    for (let i = 0; i < wallets; i++) {
+      const w = await store.createWallet({ name: `w${i}`, openingSen: 5_00 });
+      const code = await store.issuePayCode(w.walletId, 600_000);
+      if (typeof code === 'string') throw new Error(code);
+      codes.push(code.code);
+    }
+    return { merchant: { mchId: m.mchId, key, name: m.name }, codes };
+  } finally {
+    await store.close();
+  }
+}
+
+describe('micropay backup', () => {
+  it('copies the live store mid-load; the restored copy audits clean and holds every order acknowledged before it started', async () => {
+    const db = await emptyTestDatabase();
+    cleanup.push(db.drop);
+    const { merchant, codes } = await seed(db.dbPath, PAYMENTS);
+    const server = await startServerProcess(['--port', '0', '--db', db.dbPath], { lifetimeMs: 60_000 });
+    const backupFile = join(db.dbPath, '..', 'backup.db');
+    // A long reader (a report, say) keeps its snapshot through the load, so the server's checkpoints
+    // cannot move the new commits into the main file: they are in the WAL only, where a plain copy
+    // of the file would miss every one of them.
+    const reader = new Database(db.dbPath, { readonly: true });
+    cleanup.push(async () => reader.close());
+    reader.prepare('BEGIN').run();
+    expect(reader.prepare('SELECT COUNT(*) AS n FROM orders').get()).toEqual({ n: 0 });
+
+    /** Each acknowledged (PAID) payment's order id and when its answer arrived. */
+    const acknowledged: { orderId: string; atMs: number }[] = [];
+    let ackedBeforeBackup: string[] | null = null;
+    let backup: ReturnType<typeof runCli> | null = null;
+    let ackedWhenBackupDone = 0;
+    let next = 0;
+    const worker = async () => {
+      while (next < codes.length && !(ackedWhenBackupDone > 0 && acknowledged.length >= ackedWhenBackupDone + 30)) {
+        const i = next++;
+        const orderId = `bk-${i}`;
+        const r = await postSigned(server.url, 'micropay', micropayParams(merchant, orderId, '1.00', codes[i]!), merchant.key);
+        expect(r.body.code).toBe(0);
+        acknowledged.push({ orderId, atMs: Date.now() });
+        if (acknowledged.length === BACKUP_AFTER && backup === null) {
+          // Every order acknowledged so far; the backup process starts after this line.
+          ackedBeforeBackup = acknowledged.map((a) => a.orderId);
+          backup = runCli(['backup', '--to', backupFile, '--db', db.dbPath, '--json'], { timeoutMs: 30_000 });
+          void backup.then(() => (ackedWhenBackupDone = acknowledged.length));
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+    const done = await backup!;
+    reader.prepare('COMMIT').run();
+    expect(done.code, done.stderr).toBe(0);
+    const report = JSON.parse(done.stdout) as { file: string; schemaVersion: number; pages: number; startedAtMs: string };
+    expect(report).toMatchObject({ file: backupFile, schemaVersion: expect.any(Number) });
+    expect(existsSync(`${backupFile}.partial`)).toBe(false);
+    expect(ackedBeforeBackup).toHaveLength(BACKUP_AFTER);
+    // The server went on paying while the copy was taken, and after.
+    expect(ackedWhenBackupDone).toBeGreaterThan(BACKUP_AFTER);
+    expect(acknowledged.length).toBeGreaterThan(ackedWhenBackupDone);
+    server.child.kill('SIGTERM');
+    await server.exited;
+    expect(server.stderr()).not.toContain('"level":"error"');
+
+    // Restore: serve the copy, as an operator who lost the original would.
+    const audit = await runCli(['audit', '--db', backupFile]);
+    expect(audit.code, audit.stdout + audit.stderr).toBe(0);
+    expect(audit.stdout).toMatch(/Audit clean: \d+ journal entries/);
+    const restored = await startServerProcess(['--port', '0', '--db', backupFile]);
+    // Every order acknowledged before the backup process began its copy (its clock, this machine's)
+    // is there: a plain copy of the file would miss those still in the WAL.
+    const beforeCopy = acknowledged.filter((a) => a.atMs < Number(report.startedAtMs)).map((a) => a.orderId);
+    expect(beforeCopy).toEqual(expect.arrayContaining(ackedBeforeBackup!));
+    for (const mchOrderId of beforeCopy) {
+      const q = await postSigned(restored.url, 'queryBill', { mchId: merchant.mchId, mchOrderId }, merchant.key);
+      expect([mchOrderId, q.body.code, q.body.data?.tradeStatus, q.body.data?.amount]).toEqual([mchOrderId, 0, 'PAID', '1.00']);
+    }
+    // The copy is of one moment: orders after it are simply absent, never half there.
+    const inCopy = await runCli(['audit', '--db', backupFile, '--json']);
+    const totals = (JSON.parse(inCopy.stdout) as { totals: { orders: number } }).totals;
+    expect(totals.orders).toBeGreaterThanOrEqual(BACKUP_AFTER);
+    expect(totals.orders).toBeLessThanOrEqual(ackedWhenBackupDone + CONCURRENCY);
+    console.log(`backup: started after ${BACKUP_AFTER} acknowledged payments, done after ${ackedWhenBackupDone}, load stopped at ${acknowledged.length}; ${beforeCopy.length} before the copy began; the copy holds ${totals.orders} orders`);
+  }, 90_000);
+
+  it('refuses to overwrite a file, a missing store, and PostgreSQL (pointing to pg_dump)', async () => {
+    const db = await emptyTestDatabase();
+    cleanup.push(db.drop);
+    await seed(db.dbPath, 0);
+    const taken = join(db.dbPath, '..', 'taken.db');
+    writeFileSync(taken, 'not a backup');
+    const overwrite = await runCli(['backup', '--to', taken, '--db', db.dbPath]);
+    expect([overwrite.code, overwrite.stderr]).toEqual([1, `micropay: ${taken} exists already: back up to a new file\n`]);
+    const none = await runCli(['backup', '--to', join(db.dbPath, '..', 'x.db'), '--db', join(db.dbPath, '..', 'nothing.db')]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/^micropay: no store at .*nothing\.db: check --db or DATABASE_URL\n$/);
+    const postgres = await runCli(['backup', '--to', 'x.dump', '--db', 'postgres://postgres@127.0.0.1:5432/micropay']);
+    expect([postgres.code, postgres.stderr]).toEqual([
+      1,
+      'micropay: backup copies a SQLite store; for PostgreSQL use pg_dump, or continuous archiving for point-in-time recovery (docs/operations.md#backups)\n',
+    ]);
+  });
+});

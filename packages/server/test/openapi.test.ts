@@ -1,0 +1,310 @@
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatWireTime, sign } from '@micropay/protocol';
+import { hashPin, hashWalletToken, newWalletToken } from '../src/domain/credentials.js';
+import { opsRoutes } from '../src/http/ops.js';
+import { loadPages } from '../src/http/pages.js';
+import { ROUTES } from '../src/http/routes.js';
+import { silentLogger } from '../src/log.js';
+import type { PlatformMetrics } from '../src/ops/metrics.js';
+import { createMerchant, createWalletWithCode, startTestPlatform, type TestMerchant, type TestPlatform } from './helpers.js';
+
+/**
+ * The OpenAPI document (`GET /openapi.json`) against the server that serves it, on both stores:
+ * every route is in the document and the document has no route the server lacks; then real
+ * requests to every endpoint, including refusals and transport errors, and every answer (status,
+ * content type, body) is validated against the document with Ajv's JSON Schema 2020-12, the
+ * dialect of OpenAPI 3.1. A field, code or endpoint added without its description fails here.
+ */
+type Doc = {
+  paths: Record<string, Record<string, { responses: Record<string, ResponseDoc | { $ref: string }> }>>;
+  components: { responses: Record<string, ResponseDoc> };
+};
+type ResponseDoc = { content?: Record<string, { schema: unknown }> };
+
+let p: TestPlatform;
+let doc: Doc;
+const ajv = new Ajv2020({ strict: false, allErrors: true });
+const validators = new Map<string, ValidateFunction>();
+/** Which documented operations real requests reached, and with which status and code. */
+const reached = new Map<string, Set<string>>();
+
+interface Answer {
+  readonly status: number;
+  readonly json: { code: number; msg: string; data: Record<string, unknown> | null } | null;
+  readonly headers: Headers;
+}
+
+beforeAll(async () => {
+  p = await startTestPlatform({}, undefined, { sandbox: true });
+  const res = await fetch(`${p.url}/openapi.json`);
+  expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+  doc = (await res.json()) as Doc;
+  ajv.addSchema(doc as object, 'openapi.json');
+});
+afterAll(async () => {
+  await p?.stop();
+});
+
+function pointer(...parts: string[]): string {
+  return parts.map((part) => part.replace(/~/g, '~0').replace(/\//g, '~1')).join('/');
+}
+
+/** Checks an answer against the operation's documented response, or against a named shared one. */
+function expectDocumented(method: string, path: string, text: string, a: Omit<Answer, 'json'>, shared?: string): void {
+  let base: string;
+  let response: ResponseDoc;
+  if (shared === undefined) {
+    const op = doc.paths[path]?.[method];
+    expect(op, `${method.toUpperCase()} ${path} is not in the document`).toBeDefined();
+    const documented = op!.responses[String(a.status)];
+    expect(documented, `${method.toUpperCase()} ${path} answered HTTP ${a.status}, which the document does not list: ${text.slice(0, 200)}`).toBeDefined();
+    expect('$ref' in documented!).toBe(false);
+    response = documented as ResponseDoc;
+    base = `#/${pointer('paths', path, method, 'responses', String(a.status))}`;
+  } else {
+    response = doc.components.responses[shared]!;
+    base = `#/${pointer('components', 'responses', shared)}`;
+  }
+  const type = (a.headers.get('content-type') ?? '').split(';', 1)[0]!;
+  expect(Object.keys(response.content ?? {}), `${method} ${path} ${a.status}: content type`).toContain(type);
+  expect(a.headers.get('x-request-id')).toBeTruthy();
+  const key = `${method} ${path}`;
+  reached.set(key, new Set([...(reached.get(key) ?? []), String(a.status)]));
+  if (type !== 'application/json') return;
+  expectValid(`${base}/content/${pointer(type)}/schema`, JSON.parse(text), `${method} ${path} ${a.status}`);
+}
+
+async function request(method: string, path: string, init: { body?: string; headers?: Record<string, string> } = {}, shared?: string): Promise<Answer> {
+  const res = await fetch(p.url + path, { method, headers: init.headers, body: init.body });
+  const text = await res.text();
+  expectDocumented(method.toLowerCase(), path, text, { status: res.status, headers: res.headers }, shared);
+  const json = (res.headers.get('content-type') ?? '').startsWith('application/json') ? JSON.parse(text) as Answer['json'] : null;
+  return { status: res.status, json, headers: res.headers };
+}
+
+async function post(path: string, body: unknown, headers: Record<string, string> = {}): Promise<Answer> {
+  const a = await request('POST', path, { body: JSON.stringify(body), headers: { 'Content-Type': 'application/json', ...headers } });
+  // A request the server accepted must be one the document allows, so its request schemas are tested too.
+  if (a.json?.code === 0) expectValid(`#/${pointer('paths', path, 'post', 'requestBody', 'content', 'application/json', 'schema')}`, body, `request to ${path}`);
+  return a;
+}
+
+function expectValid(pointerInDoc: string, value: unknown, what: string): void {
+  const ref = `openapi.json${pointerInDoc}`;
+  let validate = validators.get(ref);
+  if (validate === undefined) {
+    validate = ajv.compile({ $ref: ref });
+    validators.set(ref, validate);
+  }
+  const ok = validate(value);
+  expect(ok ? [] : validate.errors!.map((e) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`), `${what}: ${JSON.stringify(value).slice(0, 400)}`).toEqual([]);
+}
+
+async function signed(endpoint: string, params: Record<string, string>, key: string, headers: Record<string, string> = {}): Promise<Answer> {
+  const body: Record<string, string> = { ...params, timestamp: String(Date.now()) };
+  body.secureHash = sign(body, key);
+  return post(`/api/micropay/${endpoint}`, body, headers);
+}
+
+function pay(m: TestMerchant, mchOrderId: string, amount: string, payCode: string, headers: Record<string, string> = {}): Promise<Answer> {
+  return signed('micropay', { mchId: m.mchId, mchOrderId, amount, goodsInfo: 'parking', discount: '', point: '', payCode }, m.key, headers);
+}
+
+function codeOf(a: Answer): number {
+  return a.json!.code;
+}
+
+describe('the OpenAPI document and the routes', () => {
+  it('lists every route the server has, and no route it lacks', () => {
+    const served = new Set<string>([
+      ...ROUTES.keys(),
+      ...opsRoutes(p.store, {} as PlatformMetrics, silentLogger).keys(),
+      ...[...loadPages().keys()].filter((path) => !path.startsWith('/assets/')),
+    ]);
+    const documented = new Set(Object.keys(doc.paths));
+    const undocumented = [...served].filter((path) => !documented.has(path));
+    const unserved = [...documented].filter((path) => !served.has(path));
+    expect(undocumented, 'routes with no OpenAPI entry: add each to packages/server/src/http/openapi/endpoints.ts').toEqual([]);
+    expect(unserved, 'OpenAPI entries with no route').toEqual([]);
+    // The JSON endpoints are POST only; the rest GET (and HEAD).
+    for (const path of ROUTES.keys()) expect(Object.keys(doc.paths[path]!), path).toEqual(['post']);
+  });
+
+  it('is valid OpenAPI 3.1 (the specification\'s own JSON Schema), with unique operation ids and resolvable references', async () => {
+    const validator = new Validator();
+    const result = await validator.validate(structuredClone(doc) as object);
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+    expect(validator.version).toBe('3.1');
+    const ids = Object.values(doc.paths).flatMap((ops) => Object.values(ops).map((op) => (op as { operationId?: string }).operationId)).filter(Boolean);
+    expect(new Set(ids).size).toBe(ids.length);
+    const text = JSON.stringify(doc);
+    for (const [, ref] of text.matchAll(/"\$ref":"#\/([^"]+)"/g)) {
+      const target = ref!.split('/').reduce<unknown>((node, part) => (node as Record<string, unknown>)?.[part.replace(/~1/g, '/').replace(/~0/g, '~')], doc);
+      expect(target, ref).toBeDefined();
+    }
+  });
+});
+
+describe('every answer of a real server is as the document says', () => {
+  it('the merchant API: payments, repeats, refusals, queries, close, refunds, statements', async () => {
+    const m = await createMerchant(p);
+    const w1 = await createWalletWithCode(p, 100_00, 'Alice');
+    expect(codeOf(await pay(m, 'o-1', '10.00', w1.payCode))).toBe(0);
+    expect(codeOf(await pay(m, 'o-1', '10.00', w1.payCode))).toBe(1023);
+    expect(codeOf(await pay(m, 'o-1', '11.00', w1.payCode))).toBe(1032);
+    expect(codeOf(await pay(m, 'o-2', '1.00', w1.payCode))).toBe(1036);
+    expect(codeOf(await pay(m, 'o-3', '1.00', '999999999999999999'))).toBe(1040);
+    const poor = await createWalletWithCode(p, 50, 'Bob');
+    expect(codeOf(await pay(m, 'o-4', '1.00', poor.payCode))).toBe(1028);
+    const rich = await createWalletWithCode(p, 1_000_00, 'Carol');
+    const pending = await pay(m, 'o-5', '300.00', rich.payCode);
+    expect(pending.json).toMatchObject({ code: 1024, data: { tradeStatus: 'PENDING', payTime: null } });
+    expect(codeOf(await pay(m, 'o bad', '1.00', rich.payCode))).toBe(1033);
+    expect(codeOf(await pay(m, 'o-6', 'abc', rich.payCode))).toBe(1021);
+    expect(codeOf(await post('/api/micropay/micropay', { mchId: m.mchId, mchOrderId: 'o-7', amount: '1.00', goodsInfo: 'x', payCode: rich.payCode, timestamp: String(Date.now()), secureHash: 'A'.repeat(64) }))).toBe(1035);
+    expect(codeOf(await pay({ ...m, mchId: '999999999' }, 'o-8', '1.00', rich.payCode))).toBe(1031);
+    const frozen = await createWalletWithCode(p, 10_00, 'Dan');
+    await p.store.setWalletStatus(frozen.walletId, 'frozen');
+    expect(codeOf(await pay(m, 'o-9', '1.00', frozen.payCode))).toBe(9001);
+    const faulty = await createWalletWithCode(p, 10_00, 'Eve');
+    expect(await pay(m, 'o-10', '1.00', faulty.payCode, { 'X-MicroPay-Sandbox': 'system-error' })).toMatchObject({ status: 500, json: { code: 500, data: null } });
+    const locked = await createMerchant(p, 'Locked Shop');
+    await p.store.setMerchantStatus(locked.mchId, 'disabled');
+    expect(codeOf(await pay(locked, 'o-11', '1.00', rich.payCode))).toBe(1022);
+
+    const q = (endpoint: string, mchOrderId: string) => signed(endpoint, { mchId: m.mchId, mchOrderId }, m.key);
+    expect(codeOf(await q('queryBill', 'o-1'))).toBe(0);
+    expect(codeOf(await q('queryBill', 'nothing'))).toBe(1031);
+    expect(codeOf(await q('closeBill', 'o-5'))).toBe(0);
+    expect(codeOf(await q('closeBill', 'o-1'))).toBe(1023);
+    expect(codeOf(await q('closeBill', 'never'))).toBe(1031);
+    const closedUnused = await pay(m, 'never', '1.00', rich.payCode);
+    expect(closedUnused.json).toMatchObject({ code: 1025, data: null });
+    expect(codeOf(await pay(m, 'o-5', '300.00', rich.payCode))).toBe(1025);
+
+    const refund = (mchRefundId: string, mchOrderId: string, refundAmount: string) =>
+      signed('refund', { mchId: m.mchId, mchOrderId, mchRefundId, refundAmount, reason: 'returned' }, m.key);
+    expect((await refund('r-1', 'o-1', '4.00')).json).toMatchObject({ code: 0, data: { refundStatus: 'REFUNDED' } });
+    expect(codeOf(await refund('r-1', 'o-1', '5.00'))).toBe(1032);
+    expect(codeOf(await refund('r-2', 'o-1', '7.00'))).toBe(9006);
+    expect(codeOf(await refund('r-3', 'o-5', '1.00'))).toBe(1025);
+    expect(codeOf(await refund('r-4', 'nothing', '1.00'))).toBe(1031);
+    expect(codeOf(await signed('queryRefund', { mchId: m.mchId, mchRefundId: 'r-1' }, m.key))).toBe(0);
+    expect(codeOf(await signed('queryRefund', { mchId: m.mchId, mchRefundId: 'r-9' }, m.key))).toBe(1031);
+    expect((await q('queryOrderRefunds', 'o-1')).json).toMatchObject({ code: 0, data: { refundAmount: '4.00' } });
+    expect(codeOf(await q('queryOrderRefunds', 'nothing'))).toBe(1031);
+    const today = formatWireTime(Date.now(), p.config.timeZone).slice(0, 10);
+    expect(codeOf(await signed('downloadBill', { mchId: m.mchId, billDate: today }, m.key))).toBe(0);
+    expect(codeOf(await signed('downloadBill', { mchId: m.mchId, billDate: '2022-02-30' }, m.key))).toBe(1021);
+  });
+
+  it('the transport: wrong content type, too large, not JSON, unknown path, wrong method', async () => {
+    const path = '/api/micropay/queryBill';
+    expect((await request('POST', path, { body: '{}', headers: { 'Content-Type': 'text/plain' } })).status).toBe(415);
+    expect((await request('POST', path, { body: JSON.stringify({ x: 'y'.repeat(20_000) }), headers: { 'Content-Type': 'application/json' } })).status).toBe(413);
+    expect((await request('POST', path, { body: '[1', headers: { 'Content-Type': 'application/json' } })).status).toBe(400);
+    expect((await request('POST', '/api/micropay/nothing', { body: '{}', headers: { 'Content-Type': 'application/json' } }, 'NotFound')).status).toBe(404);
+    expect((await request('GET', path, {}, 'MethodNotAllowed')).status).toBe(405);
+    expect((await request('POST', '/health/live', { body: '{}' }, 'MethodNotAllowed')).status).toBe(405);
+  });
+
+  it('the wallet API: codes, balance, pending, confirm with the PIN, decline, refusals', async () => {
+    const m = await createMerchant(p, 'Wallet Shop');
+    const token = newWalletToken();
+    const wallet = await p.store.createWallet({ name: 'Fay', openingSen: 1_000_00, tokenHash: hashWalletToken(token), pinHash: await hashPin('2468') });
+    const bearer = { Authorization: `Bearer ${token}` };
+    expect(codeOf(await post('/api/wallet/paycode', {}))).toBe(9106);
+    expect(codeOf(await post('/api/wallet/paycode', { extra: 1 }, bearer))).toBe(1021);
+    const first = await post('/api/wallet/paycode', {}, bearer);
+    expect(codeOf(first)).toBe(0);
+    expect(codeOf(await pay(m, 'w-1', '300.00', first.json!.data!.payCode as string))).toBe(1024);
+    const second = (await post('/api/wallet/paycode', {}, bearer)).json!.data!.payCode as string;
+    expect(codeOf(await pay(m, 'w-2', '260.00', second))).toBe(1024);
+    expect(codeOf(await post('/api/wallet/balance', {}, bearer))).toBe(0);
+    const listed = await post('/api/wallet/pending', {}, bearer);
+    const [o1, o2] = (listed.json!.data!.orders as { wavpayOrderId: string }[]).map((o) => o.wavpayOrderId);
+    expect(codeOf(await post('/api/wallet/confirm', { wavpayOrderId: o1, pin: '1111' }, bearer))).toBe(9003);
+    expect(codeOf(await post('/api/wallet/confirm', { wavpayOrderId: 'x' }, bearer))).toBe(1021);
+    expect(codeOf(await post('/api/wallet/confirm', { wavpayOrderId: '4' + '0'.repeat(21), pin: '2468' }, bearer))).toBe(1031);
+    expect(codeOf(await post('/api/wallet/confirm', { wavpayOrderId: o1, pin: '2468' }, bearer))).toBe(0);
+    expect(codeOf(await post('/api/wallet/confirm', { wavpayOrderId: o1, pin: '2468' }, bearer))).toBe(1023);
+    expect(codeOf(await post('/api/wallet/decline', { wavpayOrderId: o2 }, bearer))).toBe(1025);
+    expect(codeOf(await post('/api/wallet/decline', { wavpayOrderId: '4' + '0'.repeat(21) }, bearer))).toBe(1031);
+    expect(codeOf(await post('/api/wallet/balance', {}, bearer))).toBe(0);
+    await p.store.setWalletStatus(wallet.walletId, 'frozen');
+    expect(codeOf(await post('/api/wallet/paycode', {}, bearer))).toBe(9001);
+  });
+
+  it('the wallet page API: sessions, sign-in by PIN and by link, codes, CSRF, sign-out', async () => {
+    const walletId = (await p.store.createWallet({ name: 'Gil', openingSen: 20_00, pinHash: await hashPin('1357') })).walletId;
+    const api = (name: string) => `/api/page/wallet/${name}`;
+    expect((await post(api('session'), {})).json).toMatchObject({ code: 0, data: { signedIn: false } });
+    expect(codeOf(await post(api('session'), { extra: 1 }))).toBe(1021);
+    expect(codeOf(await post(api('sign-in'), { walletId, pin: '0000' }))).toBe(9020);
+    expect(codeOf(await post(api('sign-in'), { walletId, pin: 'x' }))).toBe(1021);
+    const signedIn = await post(api('sign-in'), { walletId, pin: '1357' });
+    const cookie = signedIn.headers.get('set-cookie')!.split(';', 1)[0]!;
+    const csrf = signedIn.json!.data!.csrfToken as string;
+    expect((await post(api('session'), {}, { Cookie: cookie })).json).toMatchObject({ code: 0, data: { signedIn: true, walletId } });
+    expect(codeOf(await post(api('paycode'), {}))).toBe(9120);
+    expect(codeOf(await post(api('paycode'), {}, { Cookie: cookie }))).toBe(9121);
+    expect(codeOf(await post(api('paycode'), {}, { Cookie: cookie, 'X-CSRF-Token': csrf }))).toBe(0);
+    expect(codeOf(await post(api('sign-out'), {}, { Cookie: cookie, 'X-CSRF-Token': csrf }))).toBe(0);
+    expect(codeOf(await post(api('sign-out'), {}, { Cookie: cookie, 'X-CSRF-Token': csrf }))).toBe(9120);
+    expect(codeOf(await post(api('sign-in-link'), { token: 'x'.repeat(43) }))).toBe(9022);
+    const issued = await p.store.issueSignInLink(walletId);
+    if (typeof issued === 'string') throw new Error(issued);
+    expect(codeOf(await post(api('sign-in-link'), { token: issued.token }))).toBe(0);
+    expect(codeOf(await post(api('sign-in-link'), {}))).toBe(1021);
+  });
+
+  it('the cashier page API: sign-in, a charge that pays, its status, the till\'s charges, receipts and refunds, refusals, sign-out', async () => {
+    const m = await createMerchant(p, 'Corner Shop');
+    const created = await p.store.createCashier(m.mchId, 'lane-1', await hashPin('till-password-1'));
+    if (typeof created === 'string') throw new Error(created);
+    const api = (name: string) => `/api/page/cashier/${name}`;
+    expect((await post(api('session'), {})).json).toMatchObject({ code: 0, data: { signedIn: false } });
+    expect(codeOf(await post(api('sign-in'), { mchId: m.mchId, name: 'lane-1', password: 'wrong' }))).toBe(9020);
+    expect(codeOf(await post(api('sign-in'), { mchId: 'x', name: 'lane-1', password: 'wrong' }))).toBe(1021);
+    const signedIn = await post(api('sign-in'), { mchId: m.mchId, name: 'lane-1', password: 'till-password-1' });
+    const session = { Cookie: signedIn.headers.get('set-cookie')!.split(';', 1)[0]!, 'X-CSRF-Token': signedIn.json!.data!.csrfToken as string };
+    expect((await post(api('session'), {}, session)).json).toMatchObject({ code: 0, data: { signedIn: true, mchId: m.mchId } });
+    const w = await createWalletWithCode(p, 10_00, 'Hal');
+    const paid = await post(api('charge'), { mchOrderId: 'c-1', amount: '2.50', goodsInfo: 'coffee', payCode: w.payCode }, session);
+    expect(paid.json).toMatchObject({ code: 0, data: { status: 'PAID', mchOrderId: 'c-1' } });
+    const failed = await post(api('charge'), { mchOrderId: 'c-2', amount: '2.50', goodsInfo: 'coffee', payCode: w.payCode }, session);
+    expect(failed.json).toMatchObject({ code: 0, data: { status: 'FAILED', reason: 'PAY_CODE_EXPIRED', order: null } });
+    expect(codeOf(await post(api('charge'), { mchOrderId: 'c-3', amount: 'abc', goodsInfo: 'coffee', payCode: w.payCode }, session))).toBe(1021);
+    expect(codeOf(await post(api('charge'), { mchOrderId: 'c 4', amount: '1.00', goodsInfo: 'coffee', payCode: w.payCode }, session))).toBe(1033);
+    expect(codeOf(await post(api('charge'), { mchOrderId: 'c-5' }, { Cookie: session.Cookie }))).toBe(9121);
+    expect((await post(api('charge-status'), { mchOrderId: 'c-1' }, session)).json).toMatchObject({ code: 0, data: { tradeStatus: 'PAID' } });
+    expect((await post(api('charge-status'), { mchOrderId: 'c-9' }, session)).json).toMatchObject({ code: 0, data: { tradeStatus: null } });
+    expect(codeOf(await post(api('charge-status'), { mchOrderId: 'c-1' }))).toBe(9120);
+    // The till's own charges: the list, a receipt, refunds.
+    expect((await post(api('recent-charges'), {}, session)).json).toMatchObject({ code: 0, data: { next: null } });
+    expect(codeOf(await post(api('recent-charges'), { before: 'x' }, session))).toBe(1021);
+    expect(codeOf(await post(api('receipt'), { mchOrderId: 'c-1' }, session))).toBe(0);
+    expect(codeOf(await post(api('receipt'), { mchOrderId: 'c-9' }, session))).toBe(9031);
+    const tillRefund = { mchOrderId: 'c-1', mchRefundId: 'tr-1', refundAmount: '1.00' };
+    expect((await post(api('refund'), tillRefund, session)).json).toMatchObject({ code: 0, data: { refund: { refundStatus: 'REFUNDED' } } });
+    expect(codeOf(await post(api('refund'), { ...tillRefund, refundAmount: '1.50' }, session))).toBe(1032);
+    expect(codeOf(await post(api('refund'), { ...tillRefund, mchRefundId: 'tr-2', refundAmount: '5.00' }, session))).toBe(9006);
+    expect(codeOf(await post(api('refund'), { ...tillRefund, mchOrderId: 'c-9', mchRefundId: 'tr-3' }, session))).toBe(9031);
+    expect((await post(api('receipt'), { mchOrderId: 'c-1' }, session)).json).toMatchObject({ code: 0, data: { refundedAmount: '1.00' } });
+    expect(codeOf(await post(api('sign-out'), {}, session))).toBe(0);
+  });
+
+  it('the operator\'s endpoints, this document and the pages', async () => {
+    for (const path of ['/health/live', '/health/ready', '/metrics', '/openapi.json', '/docs', '/wallet', '/cashier']) {
+      expect((await request('GET', path)).status, path).toBe(200);
+    }
+  });
+
+  it('every documented operation was reached by a real request above', () => {
+    const operations = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method} ${path}`));
+    expect(operations.filter((op) => !reached.has(op))).toEqual([]);
+  });
+});

@@ -1,0 +1,262 @@
+import { connect } from 'node:net';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { sign, type Envelope, type OrderData } from '@micropay/protocol';
+import { loadConfig } from '../src/config.js';
+import { openStore } from '../src/platform.js';
+import type { Store } from '../src/store/store.js';
+import { createMerchant, createWalletWithCode, emptyTestDatabase, micropayParams, startTestPlatform, type TestPlatform } from './helpers.js';
+import { markedBlocks, readDoc } from './doc-blocks.js';
+import { cliJson, runCli, startServerProcess, stopAllChildren } from './process-helpers.js';
+
+/**
+ * The graceful stop (docs/operations.md, "Shutdown"). First its rules, in process, one at a time:
+ * ready turns 503, a payment in flight is finished and acknowledged, a request that arrives on an
+ * open connection during the drain is answered with `Connection: close`, new connections are
+ * refused. Then the whole: `micropay serve` as a real process, SIGTERM in the middle of a burst of
+ * payments, and every answer checked against the store afterwards.
+ */
+
+function signedBody(params: Record<string, string>, key: string): string {
+  const body: Record<string, string> = { ...params, timestamp: String(Date.now()) };
+  body.secureHash = sign(body, key);
+  return JSON.stringify(body);
+}
+
+/** One HTTP/1.1 exchange on a raw socket: the request is written in two parts, `between` runs in the gap. */
+function rawExchange(url: string, head: string, rest: string, between: () => Promise<void>): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname);
+    let received = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (s: string) => (received += s));
+    socket.on('end', () => resolve(received));
+    socket.on('error', reject);
+    socket.on('connect', () => {
+      socket.write(head);
+      void between().then(() => socket.write(rest), reject);
+    });
+  });
+}
+
+describe('the drain, step by step (in process)', () => {
+  let p: TestPlatform | undefined;
+  afterEach(async () => {
+    await p?.stop();
+    p = undefined;
+  });
+
+  it('answers ready 503, finishes the payment in flight and one that arrives during the drain, then refuses connections', async () => {
+    p = await startTestPlatform({ MICROPAY_ADMIN_PORT: '0' }, undefined, { sandbox: true });
+    const m = await createMerchant(p);
+    const slow = await createWalletWithCode(p, 100_00, 'Slow');
+    const late = await createWalletWithCode(p, 100_00, 'Late');
+    expect((await fetch(`${p.adminUrl}/health/ready`)).status).toBe(200);
+
+    // A payment whose answer is held 2.5 s (sandbox): in flight when the stop begins.
+    const inFlight = fetch(`${p.url}/api/micropay/micropay`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-MicroPay-Sandbox': 'slow=2500' },
+      body: signedBody(micropayParams(m, 'in-flight', '3.00', slow.payCode), m.key),
+    });
+    // The payment is decided before the sandbox holds its answer: once recorded, it is in flight.
+    await expect.poll(() => p!.store.findOrder(m.mchId, 'in-flight'), { timeout: 10_000 }).not.toBeNull();
+
+    // A payment whose request line has arrived, but not the rest, when the stop begins.
+    let closing: Promise<void> | undefined;
+    const body = signedBody(micropayParams(m, 'arrives-late', '4.00', late.payCode), m.key);
+    const lateAnswer = rawExchange(
+      p.url,
+      'POST /api/micropay/micropay HTTP/1.1\r\nHost: micropay\r\n',
+      `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      async () => {
+        // Time for the first bytes to be read: from then on the connection is not idle.
+        await new Promise((r) => setTimeout(r, 300));
+        closing = p!.close();
+        await new Promise((r) => setTimeout(r, 100));
+        // Draining: ready says so on the admin port, and the API's port takes no new connection.
+        const ready = await fetch(`${p!.adminUrl}/health/ready`);
+        expect(ready.status).toBe(503);
+        // Exactly as docs/operations.md shows it.
+        expect(await ready.json()).toEqual(JSON.parse(markedBlocks(readDoc('operations.md')).get('ready-shutting-down')!));
+        await expect(fetch(`${p!.url}/health/live`)).rejects.toThrow();
+      },
+    );
+
+    const raw = await lateAnswer;
+    expect(raw).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(raw.toLowerCase()).toContain('\r\nconnection: close\r\n');
+    expect((JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)) as Envelope<OrderData>).code).toBe(0);
+    const first = await inFlight;
+    expect(first.headers.get('connection')).toBe('close');
+    expect(((await first.json()) as Envelope<OrderData>).code).toBe(0);
+    await closing;
+
+    // Both acknowledged payments are in the store, which the drain closed cleanly.
+    const reopened = await openStore(loadConfig({ db: p.dbPath }, {}));
+    try {
+      expect((await reopened.findOrder(m.mchId, 'in-flight'))?.status).toBe('PAID');
+      expect((await reopened.findOrder(m.mchId, 'arrives-late'))?.status).toBe('PAID');
+    } finally {
+      await reopened.close();
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+const PAYMENTS = 300;
+const CONCURRENCY = 16;
+const SIGTERM_AFTER_ANSWERS = 100;
+
+interface Planned {
+  readonly mchOrderId: string;
+  readonly payCode: string;
+  /** answered: an HTTP answer came; refused: the connection was refused or closed before any answer. */
+  outcome?: { kind: 'answered'; status: number; envelope: Envelope<OrderData> } | { kind: 'refused'; error: string };
+}
+
+/** How a client sees a request the stopping server never took: no connection, or one closed unanswered. */
+const REFUSED = ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET'];
+
+function refusalCode(error: unknown): string | null {
+  const cause = (error as { cause?: { code?: string } }).cause;
+  return error instanceof TypeError && REFUSED.includes(cause?.code ?? '') ? cause!.code! : null;
+}
+
+describe('micropay serve gets SIGTERM under payment load', () => {
+  let dbPath: string;
+  let drop: () => Promise<void>;
+  beforeEach(async () => {
+    const empty = await emptyTestDatabase();
+    dbPath = empty.dbPath;
+    drop = () => empty.drop();
+  });
+  afterEach(async () => {
+    await stopAllChildren();
+    await drop();
+  });
+
+  async function prepare(): Promise<{ mchId: string; apiKey: string; plan: Planned[] }> {
+    const merchant = await cliJson<{ mchId: string; apiKey: string }>(['merchant', 'create', '--name', 'Shutdown Car Park', '--db', dbPath]);
+    const store: Store = await openStore(loadConfig({ db: dbPath }, {}));
+    const plan: Planned[] = [];
+    try {
+      for (let i = 0; i < PAYMENTS; i++) {
+        const wallet = await store.createWallet({ name: `Driver ${i}`, openingSen: 10_00 });
+        const code = await store.issuePayCode(wallet.walletId, 600_000);
+        if (typeof code === 'string') throw new Error(code);
+        plan.push({ mchOrderId: `drain-${i}`, payCode: code.code });
+      }
+    } finally {
+      await store.close();
+    }
+    return { ...merchant, plan };
+  }
+
+  it('answers or refuses every payment, loses no acknowledged one, answers no 500, audits clean and exits 0', async () => {
+    const { mchId, apiKey, plan } = await prepare();
+    const server = await startServerProcess(['--db', dbPath, '--port', '0', '--host', '127.0.0.1'], {
+      env: { MICROPAY_SHUTDOWN_TIMEOUT_MS: '10000' },
+      lifetimeMs: 60_000,
+    });
+    let next = 0;
+    let answers = 0;
+    let signalled = false;
+    const unexpected: string[] = [];
+    const worker = async () => {
+      while (next < plan.length) {
+        const pp = plan[next++]!;
+        try {
+          // fetch keeps connections alive: the drain has idle and busy keep-alive connections to end.
+          const res = await fetch(`${server.url}/api/micropay/micropay`, {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/json' },
+            body: signedBody({ mchId, mchOrderId: pp.mchOrderId, amount: '1.00', goodsInfo: 'parking', discount: '', point: '', payCode: pp.payCode }, apiKey),
+            signal: AbortSignal.timeout(10_000),
+          });
+          pp.outcome = { kind: 'answered', status: res.status, envelope: (await res.json()) as Envelope<OrderData> };
+          answers += 1;
+        } catch (error) {
+          const code = refusalCode(error);
+          if (!signalled || code === null) unexpected.push(`${pp.mchOrderId}: ${String(error)}`);
+          pp.outcome = { kind: 'refused', error: code ?? String(error) };
+        }
+        if (answers >= SIGTERM_AFTER_ANSWERS && !signalled) {
+          signalled = true;
+          server.child.kill('SIGTERM');
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+    const exit = await server.exited;
+
+    expect(unexpected).toEqual([]);
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(server.stderr()).toContain('"msg":"stopped"');
+    const answered = plan.filter((pp) => pp.outcome?.kind === 'answered');
+    const refused = plan.filter((pp) => pp.outcome?.kind === 'refused');
+    // The signal really came mid-load: some payments were answered after it, the rest refused.
+    expect(answered.length).toBeGreaterThan(SIGTERM_AFTER_ANSWERS);
+    expect(refused.length).toBeGreaterThan(0);
+    // No answer is a fault of the shutdown: every answered payment was paid.
+    for (const pp of answered) {
+      const o = pp.outcome as Extract<Planned['outcome'], { kind: 'answered' }>;
+      expect({ order: pp.mchOrderId, status: o.status, code: o.envelope.code }).toEqual({ order: pp.mchOrderId, status: 200, code: 0 });
+    }
+
+    const store = await openStore(loadConfig({ db: dbPath }, {}));
+    try {
+      // Every acknowledged payment is in the store, PAID, under the order id it was answered with.
+      for (const pp of answered) {
+        const order = await store.findOrder(mchId, pp.mchOrderId);
+        expect(order?.status, pp.mchOrderId).toBe('PAID');
+        expect(order!.orderId).toBe((pp.outcome as { envelope: Envelope<OrderData> }).envelope.data!.wavpayOrderId);
+      }
+      // A refused payment was never taken: nothing is recorded, so the merchant may simply send it again.
+      for (const pp of refused) expect(await store.findOrder(mchId, pp.mchOrderId), pp.mchOrderId).toBeNull();
+    } finally {
+      await store.close();
+    }
+    const audit = await runCli(['audit', '--db', dbPath, '--json']);
+    expect(audit.code).toBe(0);
+    expect(JSON.parse(audit.stdout)).toMatchObject({ ok: true });
+  }, 90_000);
+
+  it('stops the same way on SIGINT', async () => {
+    const server = await startServerProcess(['--db', dbPath, '--port', '0']);
+    expect((await fetch(`${server.url}/health/ready`)).status).toBe(200);
+    server.child.kill('SIGINT');
+    expect(await server.exited).toEqual({ code: 0, signal: null });
+    expect(server.stderr()).toContain('"msg":"stopped"');
+  });
+
+  it('exits 1 with a log line when the drain outlasts MICROPAY_SHUTDOWN_TIMEOUT_MS', async () => {
+    const server = await startServerProcess(['--db', dbPath, '--port', '0', '--sandbox'], {
+      env: { MICROPAY_SHUTDOWN_TIMEOUT_MS: '300' },
+    });
+    const [, mchId, key] = await server.waitForStdout(/mchId (\d+)\s+key (\S+)/);
+    const [, payCode] = await server.waitForStdout(/Payment code\s+(\d{18})/);
+    // A payment held 5 s by the sandbox keeps the drain from finishing in 300 ms.
+    const held = fetch(`${server.url}/api/micropay/micropay`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-MicroPay-Sandbox': 'slow=5000' },
+      body: signedBody({ mchId: mchId!, mchOrderId: 'held', amount: '1.00', goodsInfo: 'x', payCode: payCode! }, key!),
+    }).catch((error: unknown) => error);
+    // Recorded, so in flight: its answer is still held.
+    const recorded = async () => {
+      const res = await fetch(`${server.url}/api/micropay/queryBill`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: signedBody({ mchId: mchId!, mchOrderId: 'held' }, key!),
+      });
+      return ((await res.json()) as Envelope<OrderData>).code;
+    };
+    await expect.poll(recorded, { timeout: 10_000 }).toBe(0);
+    server.child.kill('SIGTERM');
+    const exit = await server.exited;
+    expect(exit).toEqual({ code: 1, signal: null });
+    expect(server.stderr()).toContain('shutdown timed out');
+    await held;
+  });
+});

@@ -1,0 +1,61 @@
+import { ResultCode } from '@micropay/protocol/errors';
+import { callPage, Unreachable } from '../shared/page-api.js';
+
+/**
+ * The wallet page's account calls (`/api/page/wallet/balance`, `history`, `freeze`; docs/pages.md).
+ * The wallet is always the session's: no call names one.
+ */
+export interface Balances {
+  readonly walletId: string;
+  readonly name: string;
+  readonly status: 'active' | 'frozen' | 'closed';
+  readonly balance: string;
+  readonly held: string;
+  readonly available: string;
+}
+
+/** One movement: `amount` signed from the wallet's side, `zonedTime` in the platform's zone with its offset. */
+export interface Movement {
+  readonly type: 'PAYMENT' | 'REFUND' | 'TOPUP';
+  readonly amount: string;
+  readonly merchantName: string | null;
+  readonly status: string | null;
+  readonly zonedTime: string;
+}
+
+export interface HistoryPage {
+  readonly transactions: readonly Movement[];
+  /** The key of the next, older page; null on the last. */
+  readonly older: string | null;
+  readonly timeZone: string;
+}
+
+export type Outcome<T> =
+  | { readonly ok: true; readonly data: T }
+  | { readonly ok: false; readonly signedOut: boolean; readonly message: string };
+
+async function ask<T>(path: string, body: Record<string, unknown> = {}): Promise<Outcome<T>> {
+  try {
+    const a = await callPage<T>(path, body);
+    if (a.code === ResultCode.SUCCESS && a.data !== null) return { ok: true, data: a.data };
+    if (a.code === ResultCode.SESSION_REQUIRED || a.code === ResultCode.CSRF_REJECTED) {
+      return { ok: false, signedOut: true, message: 'You are signed out. Sign in again to see your wallet.' };
+    }
+    return { ok: false, signedOut: false, message: `The platform refused (${a.code}: ${a.msg}).` };
+  } catch (error) {
+    if (error instanceof Unreachable) return { ok: false, signedOut: false, message: error.message };
+    throw error;
+  }
+}
+
+export function readBalances(): Promise<Outcome<Balances>> {
+  return ask('wallet/balance');
+}
+
+export function readHistory(before: string | null): Promise<Outcome<HistoryPage>> {
+  return ask('wallet/history', before === null ? {} : { before });
+}
+
+export function freezeWallet(): Promise<Outcome<Balances>> {
+  return ask('wallet/freeze');
+}

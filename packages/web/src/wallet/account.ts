@@ -1,0 +1,127 @@
+import { element, say } from '../shared/page.js';
+import { freezeWallet, readBalances, readHistory, type Balances, type Outcome } from './account-api.js';
+import { movementRow } from './history.js';
+import './account.css';
+
+/**
+ * The wallet page's account part, below the code screen (docs/pages.md): available and held
+ * balance, the history a page at a time, and freezing one's own wallet after a confirmation.
+ * Unfreezing is the operator's (`micropay wallet unfreeze`); the page only says so.
+ */
+export interface AccountHooks {
+  /** The session ended: back to sign-in, with this message. */
+  readonly signedOut: (message: string) => void;
+  /** The wallet was just frozen here: the code screen takes its code away. */
+  readonly frozen: () => void;
+}
+
+export class Account {
+  readonly #section = element('account', HTMLElement);
+  readonly #available = element('available', HTMLElement);
+  readonly #held = element('held', HTMLElement);
+  readonly #state = element('wallet-state', HTMLElement);
+  readonly #list = element('history', HTMLOListElement);
+  readonly #older = element('older', HTMLButtonElement);
+  readonly #historyStatus = element('history-status', HTMLElement);
+  readonly #zone = element('history-zone', HTMLElement);
+  readonly #refresh = element('refresh-account', HTMLButtonElement);
+  readonly #lost = element('lost-phone', HTMLElement);
+  readonly #freeze = element('freeze', HTMLButtonElement);
+  readonly #confirm = element('freeze-confirm', HTMLElement);
+  readonly #freezeYes = element('freeze-yes', HTMLButtonElement);
+  readonly #freezeNo = element('freeze-no', HTMLButtonElement);
+  readonly #freezeStatus = element('freeze-status', HTMLElement);
+  /** The key of the next older page; null when the last one is shown. */
+  #olderKey: string | null = null;
+  /** Only the latest load is shown: a slow earlier answer would mix two readings. */
+  #load = 0;
+
+  constructor(private readonly hooks: AccountHooks) {
+    this.#older.addEventListener('click', () => void this.#showOlder());
+    this.#refresh.addEventListener('click', () => void this.refresh());
+    this.#freeze.addEventListener('click', () => this.#askToFreeze(true));
+    this.#freezeNo.addEventListener('click', () => this.#askToFreeze(false));
+    this.#freezeYes.addEventListener('click', () => void this.#doFreeze());
+  }
+
+  /** Shows the section with fresh balances and the newest page of the history. */
+  async refresh(): Promise<void> {
+    const load = ++this.#load;
+    this.#section.hidden = false;
+    say(this.#historyStatus, 'Loading…');
+    const [balances, history] = await Promise.all([readBalances(), readHistory(null)]);
+    if (load !== this.#load) return;
+    if (!this.#accepted(balances) || !this.#accepted(history)) return;
+    this.#showBalances(balances.data);
+    this.#list.replaceChildren(...history.data.transactions.map(movementRow));
+    this.#zone.textContent = `Times in ${history.data.timeZone}.`;
+    this.#setOlder(history.data.older);
+    say(this.#historyStatus, history.data.transactions.length === 0 ? 'No payments yet.' : '');
+  }
+
+  hide(): void {
+    this.#load++;
+    this.#section.hidden = true;
+    this.#askToFreeze(false);
+    this.#list.replaceChildren();
+  }
+
+  async #showOlder(): Promise<void> {
+    if (this.#olderKey === null) return;
+    const load = this.#load;
+    this.#older.disabled = true;
+    say(this.#historyStatus, 'Loading older payments…');
+    const page = await readHistory(this.#olderKey);
+    if (load !== this.#load) return;
+    this.#older.disabled = false;
+    if (!this.#accepted(page)) return;
+    const rows = page.data.transactions.map(movementRow);
+    this.#list.append(...rows);
+    this.#setOlder(page.data.older);
+    say(this.#historyStatus, `${rows.length} older ${rows.length === 1 ? 'entry' : 'entries'} shown.`);
+    // Keyboard and screen reader users land on the first entry just added.
+    if (rows[0] !== undefined) {
+      rows[0].tabIndex = -1;
+      rows[0].focus();
+    }
+  }
+
+  #setOlder(key: string | null): void {
+    this.#olderKey = key;
+    this.#older.hidden = key === null;
+  }
+
+  #showBalances(b: Balances): void {
+    this.#available.textContent = b.available;
+    this.#held.textContent = b.held;
+    const frozen = b.status !== 'active';
+    this.#lost.hidden = frozen;
+    if (frozen) this.#askToFreeze(false);
+    say(this.#state, frozen ? 'This wallet is frozen: it cannot pay. Only the operator can unfreeze it.' : '', frozen ? 'error' : 'info');
+  }
+
+  /** The confirmation step: the question and its two answers, or the plain button again. */
+  #askToFreeze(asking: boolean): void {
+    this.#confirm.hidden = !asking;
+    this.#freeze.hidden = asking;
+    say(this.#freezeStatus, '');
+    if (asking) this.#freezeNo.focus();
+  }
+
+  async #doFreeze(): Promise<void> {
+    this.#freezeYes.disabled = true;
+    const r = await freezeWallet();
+    this.#freezeYes.disabled = false;
+    if (!this.#accepted(r)) return;
+    this.#showBalances(r.data);
+    this.hooks.frozen();
+  }
+
+  /** True with the data; otherwise the refusal is shown (or the page goes back to sign-in). */
+  #accepted<T>(r: Outcome<T>): r is { ok: true; data: T } {
+    if (r.ok) return true;
+    if (r.signedOut) this.hooks.signedOut(r.message);
+    else say(this.#confirm.hidden ? this.#historyStatus : this.#freezeStatus, r.message, 'error');
+    return false;
+  }
+}
