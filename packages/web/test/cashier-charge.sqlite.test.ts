@@ -108,6 +108,8 @@ describe('the cashier page charges a code', () => {
     expect(await walletPage.locator('#confirm-amount').textContent()).toBe('2.00');
     expect(await walletPage.locator('#confirm-merchant').textContent()).toBe(cashier.merchantName);
     expect(await walletPage.evaluate(() => document.activeElement?.id)).toBe('confirm-pin');
+    // The account part below says the amount is held now.
+    await expect.poll(() => walletPage.locator('#held').textContent()).toBe('2.00');
     await walletPage.getByLabel('Your PIN', { exact: true }).fill('1111');
     await walletPage.getByRole('button', { name: 'Pay' }).click();
     await expect.poll(() => walletPage.locator('#confirm-error').textContent(), { timeout: 10_000 }).toBe('Wrong PIN. 4 tries left.');

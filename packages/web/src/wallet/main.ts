@@ -46,6 +46,8 @@ const live = new LiveResult({
   pending: (order) => {
     leaveCodeScreen();
     confirmScreen.show(order);
+    // The amount is held now: the account part below says so.
+    void account.refresh();
   },
   ended: (order) => showResult(order),
   signedOut: () => showSignIn('You are signed out. Sign in again to show a code.'),
