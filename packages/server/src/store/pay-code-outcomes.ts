@@ -6,7 +6,7 @@ import { toOrder, type Row } from './rows.js';
  * in one statement for every code being watched, written once for both stores. A code's order is
  * the one it paid or holds (`pay_codes.order_id`, written by the payment anyway); a payment refused
  * for the wallet's balance or status leaves its code unused and its order FAILED, found by the
- * partial index `orders_failed_by_code` (migration 8), which no PAID or PENDING order enters.
+ * partial index `orders_failed_by_code` (SQLite migration 9, PostgreSQL 10), which no PAID or PENDING order enters.
  */
 export interface PayCodeOutcome {
   readonly code: string;
@@ -30,7 +30,7 @@ export function payCodeOutcomesSql(codeList: string): string {
  WHERE c.code IN (${codeList})`;
 }
 
-/** The migration (8 on both stores) that lets the statement above find a refused payment's order. */
+/** The migration (SQLite 9, PostgreSQL 10) that lets the statement above find a refused payment's order. */
 export const FAILED_BY_CODE_INDEX = `
 -- The wallet page's live result (docs/pages.md) finds a payment refused for the wallet's balance or
 -- status by its code: such a payment leaves its code unused. Only FAILED orders enter this index, so
