@@ -8,6 +8,7 @@ import { createAdminServer, opsRoutes } from './http/ops.js';
 import { HttpDrain } from './http/drain.js';
 import { createHttpServer, HTTP_DEADLINES } from './http/server.js';
 import { startJob, type Job } from './jobs.js';
+import { CodeResultWatch } from './services/code-results.js';
 import { startNotificationWorker } from './notify/worker.js';
 import type { Logger } from './log.js';
 import { NO_METER, PlatformMetrics } from './ops/metrics.js';
@@ -167,7 +168,8 @@ export async function startPlatform(
   // Health and metrics: on the API's port, or with --admin-port on their own listener only.
   const metrics = config.metrics ? new PlatformMetrics(store, logger) : null;
   const routes = opsRoutes(store, metrics, logger, () => drain.draining);
-  const server = createHttpServer({ config, store, clock, logger }, HTTP_DEADLINES, {
+  const codeResults = new CodeResultWatch((codes) => store.payCodeOutcomes(codes), () => clock.nowMs());
+  const server = createHttpServer({ config, store, clock, logger, codeResults }, HTTP_DEADLINES, {
     routes: config.adminPort === null ? routes : new Map(),
     meter: metrics ?? NO_METER,
   });
@@ -206,7 +208,8 @@ export async function startPlatform(
     close() {
       closing ??= (async () => {
         // The admin listener stays up while the API drains, so the load balancer sees "not ready".
-        await Promise.all([drain.close(), ...jobs.map((job) => job.stop())]);
+        // The wallet pages' waits (long polls) answer at once, so the drain is not held for them.
+        await Promise.all([codeResults.stop(), drain.close(), ...jobs.map((job) => job.stop())]);
         await adminDrain?.close();
         metrics?.detach();
         try {

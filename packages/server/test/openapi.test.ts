@@ -8,7 +8,7 @@ import { loadPages } from '../src/http/pages.js';
 import { ROUTES } from '../src/http/routes.js';
 import { silentLogger } from '../src/log.js';
 import type { PlatformMetrics } from '../src/ops/metrics.js';
-import { createMerchant, createWalletWithCode, startTestPlatform, type TestMerchant, type TestPlatform } from './helpers.js';
+import { createMerchant, createWalletWithCode, micropayParams, postSigned, startTestPlatform, type TestMerchant, type TestPlatform } from './helpers.js';
 
 /**
  * The OpenAPI document (`GET /openapi.json`) against the server that serves it, on both stores:
@@ -252,6 +252,31 @@ describe('every answer of a real server is as the document says', () => {
     expect(codeOf(await post(api('paycode'), {}))).toBe(9120);
     expect(codeOf(await post(api('paycode'), {}, { Cookie: cookie }))).toBe(9121);
     expect(codeOf(await post(api('paycode'), {}, { Cookie: cookie, 'X-CSRF-Token': csrf }))).toBe(0);
+    // The live result: a code charged above the limit, its wait, the PIN (wrong, then right), and a decline.
+    const session = { Cookie: cookie, 'X-CSRF-Token': csrf };
+    await p.store.updateWalletSecurity(walletId, { confirmLimitSen: 1_00 });
+    const code = (await post(api('paycode'), {}, session)).json!.data!.payCode as string;
+    expect((await post(api('code-result'), { payCode: code, seen: 'PENDING' }, session)).json).toMatchObject({ code: 0, data: { state: 'WAITING' } });
+    expect(codeOf(await post(api('code-result'), { payCode: '391234567890123456' }, session))).toBe(1031);
+    expect(codeOf(await post(api('code-result'), { payCode: 'x' }, session))).toBe(1021);
+    expect(codeOf(await post(api('code-result'), { payCode: code }))).toBe(9120);
+    const m = await createMerchant(p, 'Corner Shop');
+    expect((await postSigned(p.url, 'micropay', micropayParams(m, 'page-1', '5.00', code), m.key)).body.code).toBe(1024);
+    const pending = (await post(api('code-result'), { payCode: code }, session)).json!.data!.order as { wavpayOrderId: string };
+    expect((await post(api('pending'), {}, session)).json).toMatchObject({ code: 0, data: { orders: [{ wavpayOrderId: pending.wavpayOrderId }] } });
+    expect(codeOf(await post(api('pending'), {}))).toBe(9120);
+    expect(codeOf(await post(api('pending'), { x: 1 }, session))).toBe(1021);
+    expect(codeOf(await post(api('confirm'), { wavpayOrderId: pending.wavpayOrderId, pin: '0000' }, session))).toBe(9003);
+    expect(codeOf(await post(api('confirm'), { wavpayOrderId: pending.wavpayOrderId, pin: '1357' }, { Cookie: cookie }))).toBe(9121);
+    expect(codeOf(await post(api('confirm'), { wavpayOrderId: pending.wavpayOrderId, pin: '1357' }))).toBe(9120);
+    expect(codeOf(await post(api('confirm'), { wavpayOrderId: 'x' }, session))).toBe(1021);
+    expect(codeOf(await post(api('confirm'), { wavpayOrderId: '4000000000000000000000', pin: '1357' }, session))).toBe(1031);
+    expect(codeOf(await post(api('confirm'), { wavpayOrderId: pending.wavpayOrderId, pin: '1357' }, session))).toBe(0);
+    expect(codeOf(await post(api('decline'), { wavpayOrderId: pending.wavpayOrderId }, session))).toBe(1023);
+    expect(codeOf(await post(api('decline'), { wavpayOrderId: pending.wavpayOrderId }, { Cookie: cookie }))).toBe(9121);
+    expect(codeOf(await post(api('decline'), { wavpayOrderId: pending.wavpayOrderId }))).toBe(9120);
+    expect(codeOf(await post(api('decline'), { wavpayOrderId: 'x' }, session))).toBe(1021);
+    expect(codeOf(await post(api('decline'), { wavpayOrderId: '4000000000000000000000' }, session))).toBe(1031);
     expect(codeOf(await post(api('sign-out'), {}, { Cookie: cookie, 'X-CSRF-Token': csrf }))).toBe(0);
     expect(codeOf(await post(api('sign-out'), {}, { Cookie: cookie, 'X-CSRF-Token': csrf }))).toBe(9120);
     expect(codeOf(await post(api('sign-in-link'), { token: 'x'.repeat(43) }))).toBe(9022);

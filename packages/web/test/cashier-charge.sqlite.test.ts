@@ -11,13 +11,34 @@ async function scan(page: Page, digits: string): Promise<void> {
   await page.keyboard.press('Enter');
 }
 
-async function walletApi(url: string, path: string, token: string, body: Record<string, string> = {}) {
-  const res = await fetch(`${url}/api/wallet/${path}`, {
+/** The wallet's latest movement, as the wallet app reads it (wire time, in the platform's zone). */
+async function latestMovement(url: string, token: string): Promise<{ amount: string; merchantName: string; time: string }> {
+  const res = await fetch(`${url}/api/wallet/balance`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
-    body: JSON.stringify(body),
+    body: '{}',
   });
-  return (await res.json()) as { code: number; data: { orders?: { wavpayOrderId: string }[] } | null };
+  return ((await res.json()) as { data: { transactions: { amount: string; merchantName: string; time: string }[] } }).data.transactions[0]!;
+}
+
+/** `2026-12-05 14:03:09` as the wallet page writes it for people: `5 Dec 2026, 14:03:09`. */
+function forPeople(wireTime: string): string {
+  const [date, clock] = wireTime.split(' ');
+  const [y, m, d] = date!.split('-').map(Number);
+  return `${d} ${['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'][m! - 1]} ${y}, ${clock}`;
+}
+
+/** What the wallet page's result screen shows. */
+async function resultScreen(page: Page) {
+  const text = (id: string) => page.locator(`#${id}`).textContent();
+  return { heading: await text('result-heading'), amount: await text('result-amount'), merchant: await text('result-merchant'), time: await text('result-time'), reason: await text('result-reason') };
+}
+
+/** The wallet page shows a result screen (it turned by itself: nothing on it was touched). */
+async function turnsTo(page: Page, heading: string, withinMs: number): Promise<void> {
+  await page.locator('#result-screen').waitFor({ state: 'visible', timeout: withinMs });
+  expect(await page.locator('#result-heading').textContent()).toBe(heading);
+  expect(await page.locator('#code-screen').isHidden()).toBe(true);
 }
 
 // The whole loop at the counter, in two browser contexts on one real `micropay serve`.
@@ -31,9 +52,9 @@ describe('the cashier page charges a code', () => {
     await browser?.close();
   });
 
-  it('the amount, then a scan of the wallet page\'s code: PAID once, however often Enter is pressed', async () => {
+  it('the amount, then a scan of the wallet page\'s code: PAID once, however often Enter is pressed; the wallet page turns PAID by itself', async () => {
     const wallet = await createWallet(platform.cliJ);
-    const { page: walletPage } = await openCodeScreen(browser, await platform.walletLink(wallet.walletId));
+    const { page: walletPage, problems: walletProblems } = await openCodeScreen(browser, await platform.walletLink(wallet.walletId));
     const digits = await revealDigits(walletPage);
     const till = await browser.newPage({ viewport: { width: 800, height: 900 } });
     const problems = watchForProblems(till);
@@ -49,36 +70,89 @@ describe('the cashier page charges a code', () => {
     // The refusal of the double submit is not left on screen beside the result.
     await expect.poll(() => till.locator('#code-status').textContent()).not.toContain('still running');
     await till.screenshot({ path: screenshotPath('cashier-paid') });
+    // The wallet page, untouched since it showed the code, shows the payment within a second or two.
+    await turnsTo(walletPage, 'Paid', 2_000);
+    const paid = await latestMovement(platform.server.url, wallet.token);
+    expect(paid).toMatchObject({ amount: '-1.00', merchantName: cashier.merchantName });
+    expect(await resultScreen(walletPage)).toEqual({ heading: 'Paid', amount: '1.00', merchant: cashier.merchantName, time: forPeople(paid.time), reason: '' });
+    await walletPage.screenshot({ path: screenshotPath('wallet-paid') });
     expect((await platform.cliJ<{ balance: string }>(['wallet', 'show', wallet.walletId])).balance).toBe('49.00');
     const audit = await platform.cli(['audit']);
     expect(audit.code).toBe(0);
+    // The used code is spent: the holder goes on with a fresh one.
+    await walletPage.getByRole('button', { name: 'Show a new code' }).click();
+    await walletPage.locator('#code-screen').waitFor({ state: 'visible' });
+    expect(await revealDigits(walletPage)).not.toBe(digits);
+    expect(await walletPage.locator('#result-screen').isHidden()).toBe(true);
     expect(problems).toEqual([]);
+    expect(walletProblems).toEqual([]);
   });
 
-  it('a code above the confirmation limit shows "waiting for the customer", then PAID once confirmed', async () => {
+  it('a code above the confirmation limit: the till waits, the wallet page asks for the PIN by itself, a wrong PIN tells the tries left, the right one pays', async () => {
     const wallet = await createWallet(platform.cliJ, '50.00', ['--pin', '2468', '--confirm-limit', '0.50']);
-    const { page: walletPage } = await openCodeScreen(browser, await platform.walletLink(wallet.walletId));
+    const { page: walletPage, problems: walletProblems } = await openCodeScreen(browser, await platform.walletLink(wallet.walletId));
     const digits = await revealDigits(walletPage);
     const till = await browser.newPage({ viewport: { width: 800, height: 900 } });
     const problems = watchForProblems(till);
-    await openTill(till, platform.server.url, await platform.cashier());
+    const cashier = await platform.cashier();
+    await openTill(till, platform.server.url, cashier);
     await scan(till, digits);
     // A code taken first is charged when the amount is entered.
     await till.getByLabel('Amount').fill('2.00');
     await till.getByLabel('Amount').press('Enter');
     await expect.poll(() => till.locator('#charge-outcome').textContent(), { timeout: 5_000 }).toBe('Waiting for the customer to confirm…');
     await till.screenshot({ path: screenshotPath('cashier-waiting') });
-    const pending = await walletApi(platform.server.url, 'pending', wallet.token);
-    const orderId = pending.data!.orders![0]!.wavpayOrderId;
-    expect((await walletApi(platform.server.url, 'confirm', wallet.token, { wavpayOrderId: orderId, pin: '2468' })).code).toBe(0);
+
+    await walletPage.locator('#confirm-screen').waitFor({ state: 'visible', timeout: 2_000 });
+    expect(await walletPage.locator('#code-screen').isHidden()).toBe(true);
+    expect(await walletPage.locator('#confirm-amount').textContent()).toBe('2.00');
+    expect(await walletPage.locator('#confirm-merchant').textContent()).toBe(cashier.merchantName);
+    expect(await walletPage.evaluate(() => document.activeElement?.id)).toBe('confirm-pin');
+    // The account part below says the amount is held now.
+    await expect.poll(() => walletPage.locator('#held').textContent()).toBe('2.00');
+    await walletPage.getByLabel('Your PIN', { exact: true }).fill('1111');
+    await walletPage.getByRole('button', { name: 'Pay' }).click();
+    await expect.poll(() => walletPage.locator('#confirm-error').textContent(), { timeout: 10_000 }).toBe('Wrong PIN. 4 tries left.');
+    await walletPage.screenshot({ path: screenshotPath('wallet-confirm') });
+    // Reloaded (a phone's tab restored), the page asks for the same payment's PIN again.
+    await walletPage.reload();
+    await walletPage.locator('#confirm-screen').waitFor({ state: 'visible', timeout: 5_000 });
+    expect(await walletPage.locator('#confirm-amount').textContent()).toBe('2.00');
+    expect(await walletPage.locator('#code-screen').isHidden()).toBe(true);
+    await walletPage.getByLabel('Your PIN', { exact: true }).fill('2468');
+    await walletPage.getByRole('button', { name: 'Pay' }).click();
+    await turnsTo(walletPage, 'Paid', 5_000);
+    expect(await walletPage.locator('#result-amount').textContent()).toBe('2.00');
     await expect.poll(() => till.locator('#charge-outcome').textContent(), { timeout: 15_000 }).toBe('PAID 2.00');
-    expect(await till.locator('#charge-detail').textContent()).toContain(orderId);
+    expect((await platform.cliJ<{ balance: string; held: string }>(['wallet', 'show', wallet.walletId]))).toMatchObject({ balance: '48.00', held: '0.00' });
+    expect((await platform.cli(['audit'])).code).toBe(0);
     expect(problems).toEqual([]);
+    expect(walletProblems).toEqual([]);
   });
 
-  it('a wallet that cannot cover the amount ends FAILED, with the reason in words', async () => {
+  it('the holder declines on the wallet page: the page says so in words, the till ends FAILED, nothing is held', async () => {
+    const wallet = await createWallet(platform.cliJ, '50.00', ['--pin', '2468', '--confirm-limit', '0.50']);
+    const { page: walletPage, problems: walletProblems } = await openCodeScreen(browser, await platform.walletLink(wallet.walletId));
+    const digits = await revealDigits(walletPage);
+    const till = await browser.newPage({ viewport: { width: 800, height: 900 } });
+    const problems = watchForProblems(till);
+    await openTill(till, platform.server.url, await platform.cashier());
+    await till.getByLabel('Amount').fill('3.00');
+    await till.getByLabel('Amount').press('Enter');
+    await scan(till, digits);
+    await walletPage.locator('#confirm-screen').waitFor({ state: 'visible', timeout: 5_000 });
+    await walletPage.getByRole('button', { name: 'Decline' }).click();
+    await turnsTo(walletPage, 'Payment failed', 5_000);
+    expect(await walletPage.locator('#result-reason').textContent()).toBe('You declined this payment. Nothing was taken from your wallet.');
+    await expect.poll(() => till.locator('#charge-outcome').textContent(), { timeout: 15_000 }).toBe('FAILED');
+    expect(await platform.cliJ<{ balance: string; held: string }>(['wallet', 'show', wallet.walletId])).toMatchObject({ balance: '50.00', held: '0.00' });
+    expect(problems).toEqual([]);
+    expect(walletProblems).toEqual([]);
+  });
+
+  it('a wallet that cannot cover the amount ends FAILED, with the reason in words, on the till and on the wallet page', async () => {
     const wallet = await createWallet(platform.cliJ, '0.50');
-    const { page: walletPage } = await openCodeScreen(browser, await platform.walletLink(wallet.walletId));
+    const { page: walletPage, problems: walletProblems } = await openCodeScreen(browser, await platform.walletLink(wallet.walletId));
     const digits = await revealDigits(walletPage);
     const till = await browser.newPage({ viewport: { width: 800, height: 900 } });
     const problems = watchForProblems(till);
@@ -89,6 +163,14 @@ describe('the cashier page charges a code', () => {
     await expect.poll(() => till.locator('#charge-outcome').textContent(), { timeout: 15_000 }).toBe('FAILED');
     expect(await till.locator('#charge-detail').textContent()).toMatch(/^The wallet balance is too low/);
     await till.screenshot({ path: screenshotPath('cashier-failed') });
+    await turnsTo(walletPage, 'Payment failed', 2_000);
+    expect(await walletPage.locator('#result-reason').textContent()).toBe(
+      'There is not enough money in your wallet for this payment. Nothing was taken from your wallet.',
+    );
+    expect(await walletPage.locator('#result-amount').textContent()).toBe('1.00');
+    await walletPage.screenshot({ path: screenshotPath('wallet-failed') });
+    expect((await platform.cliJ<{ balance: string }>(['wallet', 'show', wallet.walletId])).balance).toBe('0.50');
     expect(problems).toEqual([]);
+    expect(walletProblems).toEqual([]);
   });
 });

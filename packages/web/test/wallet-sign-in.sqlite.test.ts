@@ -54,14 +54,14 @@ describe('signing in to the wallet page', () => {
     const problems = watchForProblems(page);
     await page.goto(`${platform.server.url}/wallet`);
     await page.getByLabel('Wallet id').fill(wallet.walletId);
-    await page.getByLabel('PIN').fill('1111');
+    await page.getByLabel('PIN', { exact: true }).fill('1111');
     await page.keyboard.press('Enter');
     await expect.poll(() => page.getByRole('alert').textContent()).toBe('The wallet id and PIN do not match.');
-    expect(await page.getByLabel('PIN').inputValue()).toBe('');
+    expect(await page.getByLabel('PIN', { exact: true }).inputValue()).toBe('');
     await page.screenshot({ path: screenshotPath('wallet-sign-in-wrong-pin'), fullPage: true });
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.viewport.width);
 
-    await page.getByLabel('PIN').fill('2468');
+    await page.getByLabel('PIN', { exact: true }).fill('2468');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.locator('#qr svg').waitFor();
     // A reload keeps the session: the cookie, not the page's memory, holds it.

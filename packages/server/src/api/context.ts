@@ -2,14 +2,17 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Config } from '../config.js';
 import type { Clock } from '../domain/clock.js';
 import type { Logger } from '../log.js';
+import type { CodeResultWatch } from '../services/code-results.js';
 import type { Store } from '../store/store.js';
 
-/** What every endpoint handler is given: configuration, the store and the clock. No HTTP objects. */
+/** What every endpoint handler is given: configuration, the store, the clock and the log. No HTTP objects. */
 export interface ApiContext {
   readonly config: Config;
   readonly store: Store;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** The wallet page's live result: requests waiting for what becomes of a payment code. */
+  readonly codeResults: CodeResultWatch;
 }
 
 /** A parsed request: the JSON object body and the headers (for the sandbox and wallet tokens). */

@@ -14,7 +14,7 @@ import { tryWalletPin } from './wallet-pin.js';
 const WALLET_ID = /^60[0-9]{10}$/;
 const LINK_TOKEN = /^[A-Za-z0-9_-]{43}$/;
 
-function walletOf(session: PageSession): string {
+export function walletOf(session: PageSession): string {
   if (session.subject.kind !== 'wallet') throw new Error('a wallet page session has a wallet');
   return session.subject.walletId;
 }

@@ -105,21 +105,7 @@ export const confirmPayment = withWallet(async (ctx, req, wallet) => {
     return { orderId, pin };
   });
   if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
-  // Look the order up first, so a wrong order id does not cost a PIN try.
-  const order = await ctx.store.findOrderById(parsed.value.orderId);
-  if (order === null || order.walletId !== wallet.walletId) return answer(ResultCode.NO_RECORD, null, 'no such order for this wallet');
-  const stored = await ctx.store.walletPinHash(wallet.walletId);
-  if (stored !== null) {
-    // A PIN that is missing or could never match is a malformed request, not a guess: no try.
-    const malformed = pinProblem(parsed.value.pin);
-    if (malformed !== null) return answer(ResultCode.PARAM_ERROR, null, malformed);
-    const check = await tryWalletPin(ctx.store, wallet.walletId, parsed.value.pin, stored);
-    if (check.kind === 'locked') return answer(ResultCode.CONFIRMATION_LOCKED);
-    if (check.kind === 'wrong') {
-      return answer(ResultCode.WRONG_PIN, null, `${check.triesLeft} ${check.triesLeft === 1 ? 'try' : 'tries'} left`);
-    }
-  }
-  return settledAnswer(ctx, await ctx.store.confirmPending(wallet.walletId, parsed.value.orderId));
+  return confirmWithPin(ctx, wallet.walletId, parsed.value.orderId, parsed.value.pin, WALLET_API_VIEW);
 });
 
 /** Declines a PENDING payment: the order fails and the hold is released. */
@@ -129,15 +115,54 @@ export const declinePayment = withWallet(async (ctx, req, wallet) => {
     return orderIdOf(req.body);
   });
   if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
-  return settledAnswer(ctx, await ctx.store.declinePending(wallet.walletId, parsed.value));
+  return declineAsWallet(ctx, wallet.walletId, parsed.value, WALLET_API_VIEW);
 });
+
+/**
+ * How an answer about an order is shown: the wallet API's view, or the wallet page's
+ * (page-wallet-result.ts), which also says how many PIN tries are left.
+ */
+export interface OrderPresenter {
+  order(ctx: ApiContext, order: Order): Promise<unknown>;
+  wrongPin(triesLeft: number): unknown;
+}
+
+const WALLET_API_VIEW: OrderPresenter = { order: pendingView, wrongPin: () => null };
+
+/**
+ * A confirmation by the wallet's holder, for the wallet API and the wallet page alike: the order
+ * must be the wallet's, the PIN counts against the one lock (wallet-pin.ts), and the services'
+ * confirmPending pays it.
+ */
+export async function confirmWithPin(ctx: ApiContext, walletId: string, orderId: string, pin: string, view: OrderPresenter): Promise<Answer> {
+  // Look the order up first, so a wrong order id does not cost a PIN try.
+  const order = await ctx.store.findOrderById(orderId);
+  if (order === null || order.walletId !== walletId) return answer(ResultCode.NO_RECORD, null, 'no such order for this wallet');
+  const stored = await ctx.store.walletPinHash(walletId);
+  if (stored !== null) {
+    // A PIN that is missing or could never match is a malformed request, not a guess: no try.
+    const malformed = pinProblem(pin);
+    if (malformed !== null) return answer(ResultCode.PARAM_ERROR, null, malformed);
+    const check = await tryWalletPin(ctx.store, walletId, pin, stored);
+    if (check.kind === 'locked') return answer(ResultCode.CONFIRMATION_LOCKED);
+    if (check.kind === 'wrong') {
+      return answer(ResultCode.WRONG_PIN, view.wrongPin(check.triesLeft), `${check.triesLeft} ${check.triesLeft === 1 ? 'try' : 'tries'} left`);
+    }
+  }
+  return settledAnswer(ctx, await ctx.store.confirmPending(walletId, orderId), view);
+}
+
+/** A decline by the wallet's holder (wallet API and wallet page): the order fails, the hold is released. */
+export async function declineAsWallet(ctx: ApiContext, walletId: string, orderId: string, view: OrderPresenter): Promise<Answer> {
+  return settledAnswer(ctx, await ctx.store.declinePending(walletId, orderId), view);
+}
 
 function pinProblem(pin: string): string | null {
   if (pin === '') return 'pin is required: this wallet confirms payments with its PIN';
   return PIN_RULE.test(pin) ? null : 'pin must be 4 to 6 digits';
 }
 
-function orderIdOf(body: Record<string, unknown>): string {
+export function orderIdOf(body: Record<string, unknown>): string {
   const id = required(body, 'wavpayOrderId');
   if (!ORDER_ID.test(id)) fail('wavpayOrderId', 'must be the 22-digit order id');
   return id;
@@ -147,10 +172,10 @@ function orderIdOf(body: Record<string, unknown>): string {
  * The order after confirm or decline. Code 0 only when this call paid it; an order that was
  * already final answers with the code of its state, as a repeated micropay would.
  */
-async function settledAnswer(ctx: ApiContext, result: SettleResult): Promise<Answer> {
+async function settledAnswer(ctx: ApiContext, result: SettleResult, presenter: OrderPresenter): Promise<Answer> {
   if (result.kind === 'not_found') return answer(ResultCode.NO_RECORD, null, 'no such order for this wallet');
   const order = result.order;
-  const view = await pendingView(ctx, order);
+  const view = await presenter.order(ctx, order);
   switch (order.status) {
     case 'PAID':
       return answer(result.kind === 'settled' ? ResultCode.SUCCESS : ResultCode.ORDER_PAID, view);

@@ -3,6 +3,7 @@ import { closeBill, micropay, queryBill } from '../api/payments.js';
 import { downloadBill, queryOrderRefunds, queryRefund, refund } from '../api/refunds.js';
 import { charge, chargeStatus } from '../api/page-charge.js';
 import { cashierSession, cashierSignIn, cashierSignOut } from '../api/page-cashier.js';
+import { walletCodeResult, walletConfirm, walletDecline, walletPending } from '../api/page-wallet-result.js';
 import { chargeReceipt, recentCharges, refundCharge } from '../api/page-cashier-charges.js';
 import { walletBalance, walletFreeze, walletHistory } from '../api/page-wallet-account.js';
 import { walletPayCode, walletSession, walletSignInWithLink, walletSignInWithPin, walletSignOut } from '../api/page-wallet.js';
@@ -32,6 +33,10 @@ export const ROUTES: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['/api/page/wallet/sign-in-link', walletSignInWithLink],
   ['/api/page/wallet/paycode', walletPayCode],
   ['/api/page/wallet/sign-out', walletSignOut],
+  ['/api/page/wallet/code-result', walletCodeResult],
+  ['/api/page/wallet/pending', walletPending],
+  ['/api/page/wallet/confirm', walletConfirm],
+  ['/api/page/wallet/decline', walletDecline],
   ['/api/page/wallet/balance', walletBalance],
   ['/api/page/wallet/history', walletHistory],
   ['/api/page/wallet/freeze', walletFreeze],

@@ -13,6 +13,7 @@ import type { Payout, PayoutStatus, PayoutRequest, PayoutRequestDecision, Payout
 import type { DailyReportMovements } from '../domain/daily-report.js';
 import type { Cashier, PageSession, SessionSubject } from '../domain/page-access.js';
 import type { CashierCreation, CashierSignIn, LinkIssue } from '../services/page-access.js';
+import type { PayCodeOutcome } from './pay-code-outcomes.js';
 import type { ActingCashier, CashierChargeRecord, ChargeAttempt, ChargeCursor, ChargeStart } from '../domain/cashier-charge.js';
 import type { CashierRefund } from '../services/cashier-charges.js';
 
@@ -93,6 +94,8 @@ export interface Store extends StoreOps {
    */
   recentTransactions(walletId: string, limit: number, beforePostingId?: number): Promise<WalletTransaction[]>;
   listPendingOrders(walletId: string): Promise<Order[]>;
+  /** What became of these payment codes (pay-code-outcomes.ts); an unknown code is left out. Reads only. */
+  payCodeOutcomes(codes: readonly string[]): Promise<PayCodeOutcome[]>;
 
   /**
    * Decides and records one payment, atomically; payments arriving together share a commit.

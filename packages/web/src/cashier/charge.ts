@@ -1,6 +1,6 @@
 import { ResultCode } from '@micropay/protocol/errors';
 import { callPage, Unreachable } from '../shared/page-api.js';
-import { formatWireTime } from './time.js';
+import { formatWireTime } from '../shared/time.js';
 
 /**
  * One charge at the till (`/api/page/cashier/charge`): the server runs the merchant's safe

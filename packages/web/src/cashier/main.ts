@@ -7,7 +7,7 @@ import { signIn, type SignedInCashier } from './sign-in.js';
 import { RecentCharges } from './recent-charges.js';
 import { ReceiptView } from './receipt.js';
 import { RefundDialog } from './refund.js';
-import { usePlatformTimeZone } from './time.js';
+import { usePlatformTimeZone } from '../shared/time.js';
 import './cashier.css';
 
 /**

@@ -2,7 +2,7 @@ import { ResultCode } from '@micropay/protocol/errors';
 import { say } from '../shared/page.js';
 import { callPage, Unreachable } from '../shared/page-api.js';
 import { el, REFUND_STATUS_WORDS, STATUS_WORDS, type Receipt, type RefundRow } from './charges-api.js';
-import { formatTime } from './time.js';
+import { formatTime } from '../shared/time.js';
 
 /**
  * A printable receipt (`/api/page/cashier/receipt`) of a charge, or of one of its refunds: the

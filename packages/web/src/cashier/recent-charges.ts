@@ -2,7 +2,7 @@ import { ResultCode } from '@micropay/protocol/errors';
 import { say } from '../shared/page.js';
 import { callPage, Unreachable } from '../shared/page-api.js';
 import { el, STATUS_WORDS, type ChargeRow, type ChargesPage } from './charges-api.js';
-import { formatTime } from './time.js';
+import { formatTime } from '../shared/time.js';
 
 /**
  * This cashier's recent charges (`/api/page/cashier/recent-charges`), newest first, ten at a time,

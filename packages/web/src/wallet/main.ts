@@ -2,6 +2,10 @@ import { element, say } from '../shared/page.js';
 import { Account } from './account.js';
 import { CodeLifetime } from './code-lifetime.js';
 import { CodeScreen } from './code-screen.js';
+import { ConfirmScreen } from './confirm.js';
+import { LiveResult } from './live-result.js';
+import { pendingOrders, type PageOrder } from './result-api.js';
+import { ResultScreen } from './result-screen.js';
 import { issuePayCode } from './paycode-api.js';
 import { currentSession, signOut } from '../shared/session.js';
 import { signInWithLink, signInWithPin, takeLinkToken, type SignedInWallet } from './sign-in.js';
@@ -26,6 +30,28 @@ const screen = new CodeScreen({ qr: element('qr', HTMLElement), barcode: element
 const lifetime = new CodeLifetime(element('countdown', HTMLElement), () => void showNextCode());
 // The account part below the code screen (account.ts); freezing there takes the code away.
 const account = new Account({ signedOut: (message) => showSignIn(message), frozen: () => void showNextCode() });
+const results = new ResultScreen({
+  section: element('result-screen', HTMLElement), heading: element('result-heading', HTMLElement), amount: element('result-amount', HTMLElement),
+  merchant: element('result-merchant', HTMLElement), timeLabel: element('result-time-label', HTMLElement), time: element('result-time', HTMLElement),
+  reason: element('result-reason', HTMLElement),
+});
+const confirmScreen = new ConfirmScreen({
+  section: element('confirm-screen', HTMLElement), heading: element('confirm-heading', HTMLElement), amount: element('confirm-amount', HTMLElement),
+  merchant: element('confirm-merchant', HTMLElement), goods: element('confirm-goods', HTMLElement), confirmBy: element('confirm-by', HTMLElement),
+  form: element('confirm-form', HTMLFormElement), pin: element('confirm-pin', HTMLInputElement), error: element('confirm-error', HTMLElement),
+  pay: element('confirm-pay', HTMLButtonElement), decline: element('decline', HTMLButtonElement),
+}, (order) => showResult(order));
+// What a cashier does with the code on the screen shows here by itself (live-result.ts).
+const live = new LiveResult({
+  pending: (order) => {
+    leaveCodeScreen();
+    confirmScreen.show(order);
+    // The amount is held now: the account part below says so.
+    void account.refresh();
+  },
+  ended: (order) => showResult(order),
+  signedOut: () => showSignIn('You are signed out. Sign in again to show a code.'),
+});
 
 // Only the answer to the latest request is shown: a slow earlier answer carries a retired code.
 let latestRequest = 0;
@@ -37,7 +63,16 @@ signInForm.addEventListener('submit', (event) => {
   void signInWithPin(walletIdField.value.trim(), pin).then((r) => (r.ok ? enter(r.signedIn) : showSignIn(r.message)));
 });
 renewButton.addEventListener('click', () => void showNextCode());
-signOutButton.addEventListener('click', () => void signOut('wallet').then(() => showSignIn('You are signed out.', 'info')));
+// A used code is spent: after a result the holder goes on with a fresh one.
+element('next-code', HTMLButtonElement).addEventListener('click', () => {
+  results.hide();
+  void showNextCode();
+});
+signOutButton.addEventListener('click', () => {
+  // No wait of this page outlives its session: a request after sign-out would only be refused.
+  live.stopAll();
+  void signOut('wallet').then(() => showSignIn('You are signed out.', 'info'));
+});
 // Timers sleep with the phone: back on screen, the code shown may be dead, so get a fresh one.
 document.addEventListener('visibilitychange', () => {
   if (document.visibilityState === 'visible' && !codeSection.hidden) {
@@ -65,11 +100,21 @@ function enter(wallet: SignedInWallet): void {
   signInForm.hidden = true;
   walletLine.textContent = wallet.name === undefined ? `Wallet ${wallet.walletId}` : `${wallet.name} · wallet ${wallet.walletId}`;
   if (wallet.available !== undefined) walletLine.textContent += ` · available ${wallet.available}`;
-  void showNextCode();
+  void showPendingOrNextCode();
   void account.refresh();
 }
 
+/** A payment still waiting for the PIN (the page was reloaded while it asked) comes first. */
+async function showPendingOrNextCode(): Promise<void> {
+  const waiting = await pendingOrders();
+  if (waiting[0] !== undefined) return confirmScreen.show(waiting[0]);
+  await showNextCode();
+}
+
 function showSignIn(message = '', tone: 'info' | 'error' = 'error'): void {
+  live.stopAll();
+  confirmScreen.hide();
+  results.hide();
   lifetime.stop();
   screen.clear();
   codeSection.hidden = true;
@@ -89,6 +134,7 @@ async function showNextCode(): Promise<void> {
   if (issued.ok) {
     screen.show(issued.payCode);
     lifetime.start(issued.validForMs);
+    live.watch(issued.payCode);
     codeSection.hidden = false;
     say(codeStatus, 'A new code is shown.');
     return;
@@ -98,4 +144,21 @@ async function showNextCode(): Promise<void> {
   screen.clear();
   codeSection.hidden = false;
   say(codeStatus, issued.message, 'error');
+}
+
+/** The code is off the screen while a payment by it is confirmed or shown; a renewal under way is dropped. */
+function leaveCodeScreen(): void {
+  latestRequest += 1;
+  lifetime.stop();
+  screen.clear();
+  codeSection.hidden = true;
+}
+
+function showResult(order: PageOrder): void {
+  live.markEnded(order);
+  // The balance and the history below changed with the payment.
+  void account.refresh();
+  leaveCodeScreen();
+  confirmScreen.hide();
+  results.show(order);
 }

@@ -121,6 +121,17 @@ export const COMPONENT_SCHEMAS: Readonly<Record<string, JsonSchema>> = {
     confirmBy: nullable(WIRE_TIME_SCHEMA),
     failReason: { anyOf: [FAIL_REASON, { type: 'null' }] },
   }),
+  WalletPageOrder: object({
+    wavpayOrderId: WAVPAY_ORDER_ID,
+    merchantName: { type: ['string', 'null'] },
+    amount: AMOUNT_SCHEMA,
+    goodsInfo: { type: 'string' },
+    tradeStatus: ORDER_STATUS_SCHEMA,
+    failReason: { anyOf: [FAIL_REASON, { type: 'null' }] },
+    tradeTime: WIRE_TIME_SCHEMA,
+    payTime: nullable(WIRE_TIME_SCHEMA),
+    confirmBy: nullable(WIRE_TIME_SCHEMA),
+  }),
   Balance: object({
     walletId: WALLET_ID,
     name: { type: 'string' },
@@ -286,6 +297,36 @@ export const ENDPOINT_DOCS: Readonly<Record<string, EndpointDoc>> = {
     tag: 'Wallet page API', auth: 'walletPage', csrf: true, request: EMPTY,
     summary: 'A fresh payment code for the session\'s wallet', description: 'As the wallet API\'s. docs/pages.md.',
     answers: [{ codes: [R.SUCCESS], data: 'PayCode' }, { codes: [R.PARAM_ERROR, R.WALLET_FROZEN, R.UNAUTHORIZED], data: null }, PAGE_REFUSALS, CSRF_REFUSAL],
+  },
+  '/api/page/wallet/code-result': {
+    tag: 'Wallet page API', auth: 'walletPage',
+    request: object({ payCode: pattern(/^[0-9]{18}$/, 'The code on the page.'), seen: { enum: ['WAITING', 'PENDING'], description: 'What the page shows now (default WAITING).' } }, ['seen']),
+    summary: 'Wait for what becomes of the code on the page (long poll)',
+    description: 'Answers when the state differs from `seen`, or after 25 s as it is. Another wallet\'s code is 1031. docs/pages.md#the-live-result.',
+    answers: [
+      { codes: [R.SUCCESS], data: object({ payCode: pattern(/^[0-9]{18}$/, 'The code asked about.'), state: { enum: ['WAITING', 'PENDING', 'PAID', 'FAILED', 'ENDED'] }, order: nullable(ref('WalletPageOrder')) }) },
+      { codes: [R.PARAM_ERROR, R.NO_RECORD], data: null }, PAGE_REFUSALS,
+    ],
+  },
+  '/api/page/wallet/pending': {
+    tag: 'Wallet page API', auth: 'walletPage', request: EMPTY,
+    summary: 'The session wallet\'s payments waiting for its PIN', description: 'docs/pages.md#the-live-result.',
+    answers: [{ codes: [R.SUCCESS], data: object({ orders: { type: 'array', items: ref('WalletPageOrder') } }) }, { codes: [R.PARAM_ERROR], data: null }, PAGE_REFUSALS],
+  },
+  '/api/page/wallet/confirm': {
+    tag: 'Wallet page API', auth: 'walletPage', csrf: true,
+    request: object({ wavpayOrderId: WAVPAY_ORDER_ID, pin: pattern(PIN_RULE, 'The wallet\'s PIN, when it has one.') }, ['pin']),
+    summary: 'Confirm the PENDING payment with the PIN', description: 'The wallet API\'s confirmation for the session\'s wallet. docs/pages.md#the-live-result.',
+    answers: [
+      { codes: [R.SUCCESS, R.ORDER_PAID, R.ORDER_PAYING, R.ORDER_CLOSED], data: 'WalletPageOrder' },
+      { codes: [R.WRONG_PIN], data: object({ triesLeft: { type: 'integer', minimum: 1 } }) },
+      { codes: [R.PARAM_ERROR, R.NO_RECORD, R.CONFIRMATION_LOCKED], data: null }, PAGE_REFUSALS, CSRF_REFUSAL,
+    ],
+  },
+  '/api/page/wallet/decline': {
+    tag: 'Wallet page API', auth: 'walletPage', csrf: true, request: object({ wavpayOrderId: WAVPAY_ORDER_ID }),
+    summary: 'Decline the PENDING payment', description: 'It fails (DECLINED) and the hold is released. docs/pages.md#the-live-result.',
+    answers: [{ codes: [R.ORDER_PAID, R.ORDER_PAYING, R.ORDER_CLOSED], data: 'WalletPageOrder' }, { codes: [R.PARAM_ERROR, R.NO_RECORD], data: null }, PAGE_REFUSALS, CSRF_REFUSAL],
   },
   '/api/page/wallet/sign-out': {
     tag: 'Wallet page API', auth: 'walletPage', csrf: true, request: EMPTY,

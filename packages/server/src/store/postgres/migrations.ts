@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { checkSchemaNotNewer, type Migration } from '../store.js';
 import { pageAccessSchema } from '../page-access-schema.js';
+import { FAILED_BY_CODE_INDEX } from '../pay-code-outcomes.js';
 import { cashierChargesSchema } from '../cashier-charge-sql.js';
 import { payoutSchema } from '../payout-schema.js';
 
@@ -257,6 +258,11 @@ ALTER TABLE merchants ADD COLUMN master_key_id TEXT;
 INSERT INTO accounts (id, kind, shards) VALUES ('platform:payouts', 'platform', 1);
 INSERT INTO account_shards (account_id, shard, may_go_negative) VALUES ('platform:payouts', 0, FALSE);
 `,
+  },
+  {
+    version: 11,
+    name: 'refused payments by their code, for the wallet page\'s live result',
+    sql: FAILED_BY_CODE_INDEX,
   },
 ];
 

@@ -15,6 +15,7 @@ import { AUDIT_QUERIES } from '../audit.js';
 import type { ViewFor, ViewName, ViewOf } from '../port.js';
 import { toMerchant, toOrder, toPayout, toRefund, toWallet, toWalletTransaction, type Row } from '../rows.js';
 import { sqlList } from '../sql-list.js';
+import { payCodeOutcomesSql, toPayCodeOutcome, type PayCodeOutcome } from '../pay-code-outcomes.js';
 import { CASHIER_CHARGES_PAGE, CASHIER_CHARGE_WITH_ORDER, chargesPageValues, REFUNDS_OF_ORDER, toCashierChargeRecord } from '../cashier-charge-sql.js';
 import type { CashierChargeRecord, ChargeCursor } from '../../domain/cashier-charge.js';
 import type { Refund } from '../../domain/model.js';
@@ -264,6 +265,11 @@ export class PgStore extends ServiceStore implements Store {
   async listPendingOrders(walletId: string): Promise<Order[]> {
     const { rows } = await this.pool.query(`SELECT * FROM orders WHERE wallet_id = $1 AND status = 'PENDING' ORDER BY trade_time_ms`, [walletId]);
     return (rows as Row[]).map(toOrder);
+  }
+
+  async payCodeOutcomes(codes: readonly string[]): Promise<PayCodeOutcome[]> {
+    const { rows } = await this.pool.query(payCodeOutcomesSql('SELECT unnest($1::text[])'), [codes]);
+    return (rows as Row[]).map(toPayCodeOutcome);
   }
 
   // --- payments, orders, refunds ---------------------------------------------------------------

@@ -1,5 +1,6 @@
 import type { Migration } from '../store.js';
 import { pageAccessSchema } from '../page-access-schema.js';
+import { FAILED_BY_CODE_INDEX } from '../pay-code-outcomes.js';
 import { cashierChargesSchema } from '../cashier-charge-sql.js';
 import { payoutSchema } from '../payout-schema.js';
 
@@ -247,5 +248,10 @@ ALTER TABLE merchants ADD COLUMN master_key_id TEXT;
     name: 'payouts: merchants paid out to their bank, closed wallets to their holder, through a clearing account',
     // docs/operations.md, "Payouts". The clearing account is a platform account like the float.
     sql: payoutSchema('INTEGER', ' STRICT') + `INSERT INTO accounts (id, kind) VALUES ('platform:payouts', 'platform');\n`,
+  },
+  {
+    version: 10,
+    name: 'refused payments by their code, for the wallet page\'s live result',
+    sql: FAILED_BY_CODE_INDEX,
   },
 ];

@@ -47,6 +47,7 @@ import { SqliteNotifications } from './notifications.js';
 import { openConnection, PaymentWriter, type PaymentJob, type PaymentOutcome } from './payment-writer.js';
 import { PaymentThread } from './payment-thread-client.js';
 import { sqlList } from '../sql-list.js';
+import { payCodeOutcomesSql, toPayCodeOutcome, type PayCodeOutcome } from '../pay-code-outcomes.js';
 import { WALLET_COLUMNS } from './rows.js';
 import { SqliteViews } from './views.js';
 import { WriteTurns, type MainWrite } from './write-turns.js';
@@ -223,6 +224,10 @@ export class SqliteStore extends ServiceStore implements Store {
 
   async listPendingOrders(walletId: string): Promise<Order[]> {
     return (this.#s.pendingOrdersOfWallet.all(walletId) as Row[]).map(toOrder);
+  }
+
+  async payCodeOutcomes(codes: readonly string[]): Promise<PayCodeOutcome[]> {
+    return (this.#s.payCodeOutcomes.all(JSON.stringify(codes)) as Row[]).map(toPayCodeOutcome);
   }
 
   // --- payments --------------------------------------------------------------------------------
@@ -492,6 +497,7 @@ function prepare(db: Database.Database) {
         ORDER BY p.posting_id DESC`,
     ),
     pendingOrdersOfWallet: db.prepare(`SELECT * FROM orders WHERE wallet_id = ? AND status = 'PENDING' ORDER BY trade_time_ms`),
+    payCodeOutcomes: db.prepare(payCodeOutcomesSql('SELECT value FROM json_each(?)')),
 
 
     dueUnsettled: db.prepare(

@@ -1,6 +1,6 @@
 /**
- * Times as the people at the till read them: in the platform's time zone (MICROPAY_TIMEZONE, which
- * the session call names), without a raw UTC offset. The server sends epoch milliseconds, or the
+ * Times as people read them, at the till and on the wallet page: in the platform's time zone
+ * (MICROPAY_TIMEZONE, which the session call names), without a raw UTC offset. The server sends epoch milliseconds, or the
  * wire's `yyyy-MM-dd HH:mm:ss` (already the platform's wall clock, perhaps followed by its offset).
  */
 let platformTimeZone: string | undefined;
