@@ -8,6 +8,7 @@ import { loadPages } from '../src/http/pages.js';
 import { ROUTES } from '../src/http/routes.js';
 import { silentLogger } from '../src/log.js';
 import type { PlatformMetrics } from '../src/ops/metrics.js';
+import { docBlock } from './doc-blocks.js';
 import { createMerchant, createWalletWithCode, micropayParams, postSigned, startTestPlatform, type TestMerchant, type TestPlatform } from './helpers.js';
 
 /**
@@ -233,7 +234,11 @@ describe('every answer of a real server is as the document says', () => {
     expect(codeOf(await post('/api/wallet/confirm', { wavpayOrderId: o1, pin: '2468' }, bearer))).toBe(1023);
     expect(codeOf(await post('/api/wallet/decline', { wavpayOrderId: o2 }, bearer))).toBe(1025);
     expect(codeOf(await post('/api/wallet/decline', { wavpayOrderId: '4' + '0'.repeat(21) }, bearer))).toBe(1031);
-    expect(codeOf(await post('/api/wallet/balance', {}, bearer))).toBe(0);
+    expect((await post('/api/wallet/balance', {}, bearer)).json).toMatchObject({
+      code: 0,
+      data: { held: '0.00', transactions: [{ type: 'PAYMENT', amount: '-300.00', status: 'PAID' }, { type: 'TOPUP', amount: '1000.00', status: null }] },
+    });
+    expect(codeOf(await post('/api/wallet/balance', {}))).toBe(9106);
     await p.store.setWalletStatus(wallet.walletId, 'frozen');
     expect(codeOf(await post('/api/wallet/paycode', {}, bearer))).toBe(9001);
   });
@@ -286,6 +291,54 @@ describe('every answer of a real server is as the document says', () => {
     expect(codeOf(await post(api('sign-in-link'), {}))).toBe(1021);
   });
 
+  it('the wallet page\'s account part: balance, the history a page at a time by its `older` key, freezing, refusals', async () => {
+    const walletId = (await p.store.createWallet({ name: 'Ida', openingSen: 50_00, pinHash: await hashPin('8642') })).walletId;
+    const api = (name: string) => `/api/page/wallet/${name}`;
+    const signedIn = await post(api('sign-in'), { walletId, pin: '8642' });
+    const cookie = signedIn.headers.get('set-cookie')!.split(';', 1)[0]!;
+    const session = { Cookie: cookie, 'X-CSRF-Token': signedIn.json!.data!.csrfToken as string };
+    // Eleven payments and the first refunded in full: with the top-up, 13 movements, so two pages.
+    const m = await createMerchant(p, 'History Shop');
+    for (let i = 1; i <= 11; i++) {
+      const code = await p.store.issuePayCode(walletId, p.config.payCodeTtlS * 1000);
+      if (typeof code === 'string') throw new Error(code);
+      expect(codeOf(await pay(m, `h-${i}`, '1.00', code.code))).toBe(0);
+    }
+    expect(codeOf(await signed('refund', { mchId: m.mchId, mchOrderId: 'h-1', mchRefundId: 'hr-1', refundAmount: '1.00', reason: 'returned' }, m.key))).toBe(0);
+
+    expect((await post(api('balance'), {}, { Cookie: cookie })).json).toMatchObject({ code: 0, data: { walletId, status: 'active', balance: '40.00', held: '0.00', available: '40.00' } });
+    expect(codeOf(await post(api('balance'), { walletId }, session))).toBe(1021);
+    expect(codeOf(await post(api('balance'), {}))).toBe(9120);
+    const forged = await post(api('balance'), {}, { Cookie: `micropay_wallet=${'A'.repeat(43)}` });
+    expect(codeOf(forged)).toBe(9120);
+    expect(forged.headers.get('set-cookie')).toMatch(/^micropay_wallet=; .*Max-Age=0/);
+
+    const first = await post(api('history'), {}, { Cookie: cookie });
+    const rows = first.json!.data!.transactions as { type: string; status: string | null }[];
+    expect(rows.map((r) => r.type)).toEqual(['REFUND', ...Array<string>(9).fill('PAYMENT')]);
+    expect(rows[0]!.status).toBe('REFUNDED');
+    const older = first.json!.data!.older as string;
+    expect(older).toMatch(/^[0-9]+$/);
+    const last = await post(api('history'), { before: older }, { Cookie: cookie });
+    expect((last.json!.data!.transactions as { type: string; status: string | null }[]).map((r) => [r.type, r.status]))
+      .toEqual([['PAYMENT', 'PAID'], ['PAYMENT', 'REFUNDED'], ['TOPUP', null]]);
+    expect(last.json!.data!.older).toBeNull();
+    expect((await post(api('history'), { before: null }, { Cookie: cookie })).json).toMatchObject({ code: 0, data: { older } });
+    expect((await post(api('history'), { before: '999999999' }, { Cookie: cookie })).json).toMatchObject({ code: 0, data: { transactions: [], older: null } });
+    expect(codeOf(await post(api('history'), { before: 'x' }, { Cookie: cookie }))).toBe(1021);
+    expect(codeOf(await post(api('history'), { walletId }, { Cookie: cookie }))).toBe(1021);
+    expect(codeOf(await post(api('history'), {}))).toBe(9120);
+    // docs/pages.md's example history answer is one the document allows.
+    expectValid('#/components/schemas/HistoryPage', (JSON.parse(docBlock('pages.md', 'wallet-history-answer')) as { data: unknown }).data, 'docs/pages.md wallet-history-answer');
+
+    expect(codeOf(await post(api('freeze'), {}, { Cookie: cookie }))).toBe(9121);
+    expect(codeOf(await post(api('freeze'), {}))).toBe(9120);
+    expect(codeOf(await post(api('freeze'), { walletId }, session))).toBe(1021);
+    expect((await p.store.findWallet(walletId))!.status).toBe('active');
+    expect((await post(api('freeze'), {}, session)).json).toMatchObject({ code: 0, data: { walletId, status: 'frozen', available: '40.00' } });
+    expect((await post(api('balance'), {}, { Cookie: cookie })).json).toMatchObject({ code: 0, data: { status: 'frozen' } });
+  });
+
   it('the cashier page API: sign-in, a charge that pays, its status, the till\'s charges, receipts and refunds, refusals, sign-out', async () => {
     const m = await createMerchant(p, 'Corner Shop');
     const created = await p.store.createCashier(m.mchId, 'lane-1', await hashPin('till-password-1'));
@@ -305,6 +358,14 @@ describe('every answer of a real server is as the document says', () => {
     expect(codeOf(await post(api('charge'), { mchOrderId: 'c-3', amount: 'abc', goodsInfo: 'coffee', payCode: w.payCode }, session))).toBe(1021);
     expect(codeOf(await post(api('charge'), { mchOrderId: 'c 4', amount: '1.00', goodsInfo: 'coffee', payCode: w.payCode }, session))).toBe(1033);
     expect(codeOf(await post(api('charge'), { mchOrderId: 'c-5' }, { Cookie: session.Cookie }))).toBe(9121);
+    // An order id the merchant's own system already used is not the till's: refused, and its state not shown.
+    const own = await createWalletWithCode(p, 10_00, 'Ian');
+    expect(codeOf(await pay(m, 'm-own', '1.00', own.payCode))).toBe(0);
+    const fresh = await createWalletWithCode(p, 10_00, 'Joy');
+    expect(codeOf(await post(api('charge'), { mchOrderId: 'm-own', amount: '1.00', goodsInfo: 'coffee', payCode: fresh.payCode }, session))).toBe(9030);
+    expect((await post(api('charge-status'), { mchOrderId: 'm-own' }, session)).json).toMatchObject({ code: 0, data: { tradeStatus: null } });
+    expect(codeOf(await post(api('charge-status'), { mchOrderId: 'c 1' }, session))).toBe(1033);
+    expect(codeOf(await post(api('charge-status'), { mchOrderId: 'c-1', x: 1 }, session))).toBe(1021);
     expect((await post(api('charge-status'), { mchOrderId: 'c-1' }, session)).json).toMatchObject({ code: 0, data: { tradeStatus: 'PAID' } });
     expect((await post(api('charge-status'), { mchOrderId: 'c-9' }, session)).json).toMatchObject({ code: 0, data: { tradeStatus: null } });
     expect(codeOf(await post(api('charge-status'), { mchOrderId: 'c-1' }))).toBe(9120);

@@ -12,7 +12,7 @@ import { balanceData, transactionData } from './wallet-api.js';
  */
 export const HISTORY_PAGE_SIZE = 10;
 /** A posting id as the history hands it out (`older`): a positive whole number, as digits. */
-const POSTING_ID = /^[1-9][0-9]{0,14}$/;
+export const POSTING_ID = /^[1-9][0-9]{0,14}$/;
 
 function walletOf(session: PageSession): string {
   if (session.subject.kind !== 'wallet') throw new Error('a wallet page session has a wallet');

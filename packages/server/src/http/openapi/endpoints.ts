@@ -10,6 +10,7 @@ import {
   ORDER_DATA,
   ORDER_REFUNDS_DATA,
   ORDER_STATUS_SCHEMA,
+  PAID_ORDER_STATUSES,
   pattern,
   QUERY_BILL_REQUEST,
   QUERY_REFUND_REQUEST,
@@ -23,6 +24,7 @@ import {
   type JsonSchema,
 } from '@micropay/protocol';
 import type { PayFailReason } from '@micropay/client';
+import { HISTORY_PAGE_SIZE, POSTING_ID } from '../../api/page-wallet-account.js';
 import { PIN_RULE } from '../../domain/credentials.js';
 import type { FailReason, WalletStatus } from '../../domain/model.js';
 import { CASHIER_NAME } from '../../domain/page-access.js';
@@ -99,6 +101,38 @@ const TILL_ORDER = {
 };
 const CHARGE_CURSOR = object({ chargedAtMs: EPOCH_MS, mchOrderId: pattern(MCH_ORDER_ID, 'The order number.') });
 
+// A wallet's balances and movements (api/wallet-api.ts balanceData, transactionData): the wallet
+// API's balance, the wallet page's account part and its history.
+const BALANCE = {
+  walletId: WALLET_ID, name: { type: 'string' }, status: WALLET_STATUS,
+  balance: AMOUNT_SCHEMA, held: AMOUNT_SCHEMA, available: AMOUNT_SCHEMA,
+};
+const MONEY_IN = pattern(/^(0|[1-9][0-9]*)\.[0-9]{2}$/, 'Into the wallet: positive.');
+const MONEY_OUT = pattern(/^-(0|[1-9][0-9]*)\.[0-9]{2}$/, 'Out of the wallet: negative.');
+const ZONED_TIME = pattern(/^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} [+-][0-9]{2}:[0-9]{2}$/, '`time` with the zone\'s offset at that instant.', '2026-12-05 14:42:08 +08:00');
+const POSTING_KEY = pattern(POSTING_ID, 'The key of the next (older) page: post it back as `before`.', '57');
+
+/**
+ * One movement of a wallet, by its type: a top-up (no order, no status), a payment (out, with the
+ * paid order's status now) or a refund (in, with the refund's status). `extra`: the fields a
+ * caller adds to every row (the page's history adds `zonedTime`); the rows are defined only here.
+ */
+function transactionRow(extra: Record<string, JsonSchema> = {}): JsonSchema {
+  const row = (type: string, amount: JsonSchema, fields: Record<string, JsonSchema>): JsonSchema =>
+    object({ type: { const: type }, amount, ...fields, time: WIRE_TIME_SCHEMA, ...extra });
+  const none = { type: 'null' };
+  return {
+    anyOf: [
+      row('TOPUP', MONEY_IN, { merchantName: none, wavpayOrderId: none, refundId: none, status: none }),
+      row('PAYMENT', MONEY_OUT, { merchantName: { type: ['string', 'null'] }, wavpayOrderId: WAVPAY_ORDER_ID, refundId: none, status: { enum: [...PAID_ORDER_STATUSES] } }),
+      row('REFUND', MONEY_IN, {
+        merchantName: { type: ['string', 'null'] }, wavpayOrderId: WAVPAY_ORDER_ID,
+        refundId: pattern(/^5[0-9]{21}$/, "MicroPay's refund id."), status: { enum: [...REFUND_STATUSES] },
+      }),
+    ],
+  };
+}
+
 /** The component schemas `data` refers to by name (the merchant API's come from @micropay/protocol). */
 export const COMPONENT_SCHEMAS: Readonly<Record<string, JsonSchema>> = {
   Order: ORDER_DATA,
@@ -132,25 +166,12 @@ export const COMPONENT_SCHEMAS: Readonly<Record<string, JsonSchema>> = {
     payTime: nullable(WIRE_TIME_SCHEMA),
     confirmBy: nullable(WIRE_TIME_SCHEMA),
   }),
-  Balance: object({
-    walletId: WALLET_ID,
-    name: { type: 'string' },
-    status: WALLET_STATUS,
-    balance: AMOUNT_SCHEMA,
-    held: AMOUNT_SCHEMA,
-    available: AMOUNT_SCHEMA,
-    transactions: {
-      type: 'array',
-      maxItems: 20,
-      items: object({
-        type: { enum: ['TOPUP', 'PAYMENT', 'REFUND'] },
-        amount: pattern(/^-?(0|[1-9][0-9]*)\.[0-9]{2}$/, 'Signed: money out of the wallet is negative.'),
-        merchantName: { type: ['string', 'null'] },
-        wavpayOrderId: nullable(WAVPAY_ORDER_ID),
-        refundId: { type: ['string', 'null'] },
-        time: WIRE_TIME_SCHEMA,
-      }),
-    },
+  Balance: object({ ...BALANCE, transactions: { type: 'array', maxItems: 20, items: transactionRow() } }),
+  WalletBalance: object(BALANCE),
+  HistoryPage: object({
+    transactions: { type: 'array', maxItems: HISTORY_PAGE_SIZE, items: transactionRow({ zonedTime: ZONED_TIME }) },
+    older: { anyOf: [POSTING_KEY, { type: 'null' }] },
+    timeZone: { type: 'string', description: 'The platform\'s time zone (`MICROPAY_TIMEZONE`), which `time` is in.' },
   }),
   WalletSignedIn: object(WALLET_SIGNED_IN, ['name', 'status', 'available']),
   WalletSession: object({ signedIn: { const: true }, ...WALLET_SIGNED_IN }, ['name', 'status', 'available']),
@@ -328,6 +349,24 @@ export const ENDPOINT_DOCS: Readonly<Record<string, EndpointDoc>> = {
     summary: 'Decline the PENDING payment', description: 'It fails (DECLINED) and the hold is released. docs/pages.md#the-live-result.',
     answers: [{ codes: [R.ORDER_PAID, R.ORDER_PAYING, R.ORDER_CLOSED], data: 'WalletPageOrder' }, { codes: [R.PARAM_ERROR, R.NO_RECORD], data: null }, PAGE_REFUSALS, CSRF_REFUSAL],
   },
+  '/api/page/wallet/balance': {
+    tag: 'Wallet page API', auth: 'walletPage', request: EMPTY,
+    summary: 'The session wallet\'s balance, held amount and status', description: 'Available is what can pay; held waits for the holder\'s confirmation. docs/pages.md#the-account-part.',
+    answers: [{ codes: [R.SUCCESS], data: 'WalletBalance' }, { codes: [R.PARAM_ERROR], data: null }, PAGE_REFUSALS],
+  },
+  '/api/page/wallet/history': {
+    tag: 'Wallet page API', auth: 'walletPage',
+    request: object({ before: { anyOf: [POSTING_KEY, { type: 'null' }], description: 'The `older` of the previous page; absent or null: the newest page.' } }, ['before']),
+    summary: `The session wallet's movements, newest first, ${HISTORY_PAGE_SIZE} a page`,
+    description: 'Paged by key: `older` (null on the last page) is posted back as `before`. A key that is not one of this wallet\'s postings gives an empty page. docs/pages.md#the-account-part.',
+    answers: [{ codes: [R.SUCCESS], data: 'HistoryPage' }, { codes: [R.PARAM_ERROR], data: null }, PAGE_REFUSALS],
+  },
+  '/api/page/wallet/freeze': {
+    tag: 'Wallet page API', auth: 'walletPage', csrf: true, request: EMPTY,
+    summary: 'Freeze the session\'s wallet ("lost my phone")',
+    description: 'Answers as `wallet/balance`, now `frozen`; its payments then fail (9001). Only the operator unfreezes (`micropay wallet unfreeze`). docs/pages.md#the-account-part.',
+    answers: [{ codes: [R.SUCCESS], data: 'WalletBalance' }, { codes: [R.PARAM_ERROR], data: null }, PAGE_REFUSALS, CSRF_REFUSAL],
+  },
   '/api/page/wallet/sign-out': {
     tag: 'Wallet page API', auth: 'walletPage', csrf: true, request: EMPTY,
     summary: 'End the session', description: 'The session ends on the server and the cookie is cleared. docs/pages.md.',
@@ -362,7 +401,7 @@ export const ENDPOINT_DOCS: Readonly<Record<string, EndpointDoc>> = {
       payCode: { type: 'string', minLength: 1, description: 'The scanned or typed payment code (checked as micropay checks it: 1021).' },
     }),
     summary: 'Charge a payment code for the session\'s merchant',
-    description: 'Runs the merchant\'s pay → query → close flow on the server with the merchant\'s key; answers its outcome. A refusal is worded as the merchant API words it. docs/pages.md.',
+    description: 'Runs the merchant\'s pay → query → close flow on the server with the merchant\'s key; answers its outcome. A refusal is worded as the merchant API words it; an order id that already names an order this till did not start (another cashier\'s, the merchant system\'s) is 9030 and charges nothing. docs/pages.md.',
     answers: [
       { codes: [R.SUCCESS], data: CHARGE_OUTCOME },
       { codes: [R.PARAM_ERROR, R.ORDER_ID_ERROR, R.MERCHANT_LOCKED, R.NO_RECORD, R.DUPLICATE_ORDER, R.ORDER_ID_TAKEN], data: null },
@@ -371,7 +410,8 @@ export const ENDPOINT_DOCS: Readonly<Record<string, EndpointDoc>> = {
   },
   '/api/page/cashier/charge-status': {
     tag: 'Cashier page API', auth: 'cashierPage', request: object({ mchOrderId: MCH_ORDER }),
-    summary: 'The state of a charge while it runs', description: 'For the session\'s merchant only; `tradeStatus` null: not recorded (yet). docs/pages.md.',
+    summary: 'The state of the till\'s own charge while it runs',
+    description: 'The order this cashier\'s own charge made under `mchOrderId`; `tradeStatus` null: none (yet), or not this till\'s charge (any other order, of this merchant or not). docs/pages.md.',
     answers: [
       { codes: [R.SUCCESS], data: object({ mchOrderId: MCH_ORDER, tradeStatus: { anyOf: [ORDER_STATUS_SCHEMA, { type: 'null' }] } }) },
       { codes: [R.PARAM_ERROR, R.ORDER_ID_ERROR], data: null },
