@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 
 /**
  * Real Chromium for the page tests: Debian's (`apt-get install chromium`, which .ci/run does),
@@ -17,6 +18,18 @@ export async function launchChromium(args: readonly string[] = []): Promise<Brow
     throw new Error(`Chromium is missing at ${CHROMIUM}: install it (apt-get install chromium) or set MICROPAY_CHROMIUM`);
   }
   return chromium.launch({ executablePath: CHROMIUM, args: [...args], timeout: 20_000 });
+}
+
+/** One Chromium for a describe block: launched before its tests, closed after them. */
+export function useChromium(args: readonly string[] = []): { readonly browser: Browser } {
+  const held = {} as { browser: Browser };
+  beforeAll(async () => {
+    held.browser = await launchChromium(args);
+  });
+  afterAll(async () => {
+    await held.browser?.close();
+  });
+  return held;
 }
 
 export function screenshotPath(name: string): string {

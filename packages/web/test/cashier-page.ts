@@ -1,5 +1,7 @@
-import type { Page } from 'playwright-core';
-import type { TestCashier } from './platform.js';
+import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
+import { expect } from 'vitest';
+import { watchForProblems } from './browser.js';
+import type { ServedPlatform, TestCashier } from './platform.js';
 
 /** Signs the cashier in on the sign-in form, as a person at the till does, and waits for the till. */
 export async function signInCashier(page: Page, url: string, cashier: TestCashier): Promise<void> {
@@ -19,4 +21,51 @@ export async function openTill(page: Page, url: string, cashier: TestCashier): P
   await signInCashier(page, url, cashier);
   await page.goto(`${url}/cashier`);
   await page.locator('#till').waitFor();
+}
+
+/** The till's screen: a counter's monitor. */
+export const TILL_SCREEN = { viewport: { width: 800, height: 900 } } as const;
+
+export interface Till {
+  readonly page: Page;
+  readonly problems: string[];
+  readonly cashier: TestCashier;
+}
+
+/** A new merchant's cashier at an open till, in a browser context of its own. */
+export async function tillFor(platform: ServedPlatform, browser: Browser, screen: BrowserContextOptions = TILL_SCREEN): Promise<Till> {
+  const page = await browser.newPage(screen);
+  const problems = watchForProblems(page);
+  const cashier = await platform.cashier();
+  await openTill(page, platform.server.url, cashier);
+  return { page, problems, cashier };
+}
+
+/** A scanner types the digits and Enter into the focused field. */
+export async function scan(page: Page, digits: string): Promise<void> {
+  await page.keyboard.type(digits, { delay: 5 });
+  await page.keyboard.press('Enter');
+}
+
+/** The sale as a cashier rings it up: amount, goods, Enter, then the scanner; waits for the outcome. */
+export async function chargeByScanner(till: Page, amount: string, goods: string, digits: string): Promise<void> {
+  await till.getByLabel('Amount').fill(amount);
+  await till.getByLabel('Goods').fill(goods);
+  await till.keyboard.press('Enter');
+  await scan(till, digits);
+  await expect.poll(() => till.locator('#charge-outcome').textContent(), { timeout: 15_000 }).toBe(`PAID ${amount}`);
+}
+
+/**
+ * Refunds the newest charge in the till's list: `amount`, or all that is left when null; the
+ * dialog's status must come to `expected`.
+ */
+export async function refundNewest(till: Page, amount: string | null, expected: string): Promise<void> {
+  await till.locator('#recent-list li').first().getByRole('button', { name: /^Refund/ }).click();
+  const dialog = till.locator('#refund-dialog');
+  await dialog.waitFor();
+  if (amount !== null) await dialog.getByLabel('How much to refund').fill(amount);
+  // A double click sends one refund attempt: one mchRefundId, refunded once.
+  await dialog.getByRole('button', { name: 'Refund', exact: true }).dblclick();
+  await expect.poll(() => till.locator('#refund-status').textContent(), { timeout: 10_000 }).toBe(expected);
 }

@@ -49,6 +49,9 @@ export function useServedPlatform(env: Record<string, string> = {}) {
   return ctx;
 }
 
+/** What `useServedPlatform` gives a test. */
+export type ServedPlatform = ReturnType<typeof useServedPlatform>;
+
 export interface TestCashier {
   readonly mchId: string;
   readonly apiKey: string;

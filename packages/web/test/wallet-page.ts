@@ -1,5 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { PHONE, watchForProblems } from './browser.js';
+import { createWallet, type ServedPlatform } from './platform.js';
 
 export interface CodeScreenPage {
   readonly page: Page;
@@ -14,6 +15,21 @@ export async function openCodeScreen(browser: Browser, link: string): Promise<Co
   await page.locator('#qr svg').waitFor();
   await page.locator('#barcode svg').waitFor();
   return { page, problems };
+}
+
+/**
+ * A holder at the counter: a new wallet (`createWallet`'s balance and flags), signed in on the
+ * wallet page by its link in a browser context of its own, showing its code, whose digits it reads.
+ */
+export async function walletShowingCode(
+  platform: ServedPlatform,
+  browser: Browser,
+  balance = '50.00',
+  extra: readonly string[] = [],
+): Promise<CodeScreenPage & { wallet: { walletId: string; token: string }; digits: string }> {
+  const wallet = await createWallet(platform.cliJ, balance, extra);
+  const screen = await openCodeScreen(browser, await platform.walletLink(wallet.walletId));
+  return { ...screen, wallet, digits: await revealDigits(screen.page) };
 }
 
 /** The code's digits as the holder sees them after a tap: the groups, joined. */
