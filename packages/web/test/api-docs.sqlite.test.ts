@@ -1,9 +1,8 @@
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ROUTES } from '../../server/src/http/routes.js';
-import { launchChromium, screenshotPath, watchForProblems } from './browser.js';
+import { screenshotPath, useChromium, watchForProblems } from './browser.js';
 import { useServedPlatform } from './platform.js';
 
 const DOCS_IMAGES = fileURLToPath(new URL('../../../docs/images/', import.meta.url));
@@ -12,16 +11,10 @@ const DOCS_IMAGES = fileURLToPath(new URL('../../../docs/images/', import.meta.u
 // (which allows data: images on this page only), with nothing fetched from another origin.
 describe('the API reference page', () => {
   const platform = useServedPlatform();
-  let browser: Browser;
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const chromium = useChromium();
 
   it('shows every endpoint of the document, from this server only, with no CSP violation', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await chromium.browser.newPage({ viewport: { width: 1280, height: 900 } });
     const problems = watchForProblems(page);
     const origins = new Set<string>();
     page.on('request', (request) => origins.add(new URL(request.url()).origin));

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
@@ -35,6 +35,16 @@ export function useChromium(args: readonly string[] = []): { readonly browser: B
 export function screenshotPath(name: string): string {
   mkdirSync(SCREENSHOTS, { recursive: true });
   return `${SCREENSHOTS}${name}.png`;
+}
+
+/** Screenshots docs/pages.md shows. */
+const DOCS_IMAGES = fileURLToPath(new URL('../../../docs/images/', import.meta.url));
+
+/** A screenshot for the docs: taken as the test's own, then copied to docs/images/NAME.png. */
+export async function docsScreenshot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<void> {
+  await page.screenshot({ path: screenshotPath(name), ...options });
+  mkdirSync(DOCS_IMAGES, { recursive: true });
+  copyFileSync(screenshotPath(name), `${DOCS_IMAGES}${name}.png`);
 }
 
 /** A phone held upright: the width the pages are designed for first. */

@@ -1,15 +1,9 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, screenshotPath, watchForProblems } from './browser.js';
-import { openTill } from './cashier-page.js';
-import { createWallet, useServedPlatform } from './platform.js';
-import { openCodeScreen, revealDigits } from './wallet-page.js';
-
-/** A scanner types the digits and Enter into the focused field. */
-async function scan(page: Page, digits: string): Promise<void> {
-  await page.keyboard.type(digits, { delay: 5 });
-  await page.keyboard.press('Enter');
-}
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { screenshotPath, useChromium } from './browser.js';
+import { scan, tillFor } from './cashier-page.js';
+import { useServedPlatform } from './platform.js';
+import { revealDigits, walletShowingCode } from './wallet-page.js';
 
 /** The wallet's latest movement, as the wallet app reads it (wire time, in the platform's zone). */
 async function latestMovement(url: string, token: string): Promise<{ amount: string; merchantName: string; time: string }> {
@@ -44,22 +38,11 @@ async function turnsTo(page: Page, heading: string, withinMs: number): Promise<v
 // The whole loop at the counter, in two browser contexts on one real `micropay serve`.
 describe('the cashier page charges a code', () => {
   const platform = useServedPlatform();
-  let browser: Browser;
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const chromium = useChromium();
 
   it('the amount, then a scan of the wallet page\'s code: PAID once, however often Enter is pressed; the wallet page turns PAID by itself', async () => {
-    const wallet = await createWallet(platform.cliJ);
-    const { page: walletPage, problems: walletProblems } = await openCodeScreen(browser, await platform.walletLink(wallet.walletId));
-    const digits = await revealDigits(walletPage);
-    const till = await browser.newPage({ viewport: { width: 800, height: 900 } });
-    const problems = watchForProblems(till);
-    const cashier = await platform.cashier();
-    await openTill(till, platform.server.url, cashier);
+    const { wallet, page: walletPage, problems: walletProblems, digits } = await walletShowingCode(platform, chromium.browser);
+    const { page: till, problems, cashier } = await tillFor(platform, chromium.browser);
     await till.getByLabel('Amount').fill('1.00');
     await till.keyboard.press('Enter');
     expect(await till.evaluate(() => document.activeElement?.id)).toBe('code');
@@ -89,13 +72,8 @@ describe('the cashier page charges a code', () => {
   });
 
   it('a code above the confirmation limit: the till waits, the wallet page asks for the PIN by itself, a wrong PIN tells the tries left, the right one pays', async () => {
-    const wallet = await createWallet(platform.cliJ, '50.00', ['--pin', '2468', '--confirm-limit', '0.50']);
-    const { page: walletPage, problems: walletProblems } = await openCodeScreen(browser, await platform.walletLink(wallet.walletId));
-    const digits = await revealDigits(walletPage);
-    const till = await browser.newPage({ viewport: { width: 800, height: 900 } });
-    const problems = watchForProblems(till);
-    const cashier = await platform.cashier();
-    await openTill(till, platform.server.url, cashier);
+    const { wallet, page: walletPage, problems: walletProblems, digits } = await walletShowingCode(platform, chromium.browser, '50.00', ['--pin', '2468', '--confirm-limit', '0.50']);
+    const { page: till, problems, cashier } = await tillFor(platform, chromium.browser);
     await scan(till, digits);
     // A code taken first is charged when the amount is entered.
     await till.getByLabel('Amount').fill('2.00');
@@ -131,12 +109,8 @@ describe('the cashier page charges a code', () => {
   });
 
   it('the holder declines on the wallet page: the page says so in words, the till ends FAILED, nothing is held', async () => {
-    const wallet = await createWallet(platform.cliJ, '50.00', ['--pin', '2468', '--confirm-limit', '0.50']);
-    const { page: walletPage, problems: walletProblems } = await openCodeScreen(browser, await platform.walletLink(wallet.walletId));
-    const digits = await revealDigits(walletPage);
-    const till = await browser.newPage({ viewport: { width: 800, height: 900 } });
-    const problems = watchForProblems(till);
-    await openTill(till, platform.server.url, await platform.cashier());
+    const { wallet, page: walletPage, problems: walletProblems, digits } = await walletShowingCode(platform, chromium.browser, '50.00', ['--pin', '2468', '--confirm-limit', '0.50']);
+    const { page: till, problems } = await tillFor(platform, chromium.browser);
     await till.getByLabel('Amount').fill('3.00');
     await till.getByLabel('Amount').press('Enter');
     await scan(till, digits);
@@ -151,12 +125,8 @@ describe('the cashier page charges a code', () => {
   });
 
   it('a wallet that cannot cover the amount ends FAILED, with the reason in words, on the till and on the wallet page', async () => {
-    const wallet = await createWallet(platform.cliJ, '0.50');
-    const { page: walletPage, problems: walletProblems } = await openCodeScreen(browser, await platform.walletLink(wallet.walletId));
-    const digits = await revealDigits(walletPage);
-    const till = await browser.newPage({ viewport: { width: 800, height: 900 } });
-    const problems = watchForProblems(till);
-    await openTill(till, platform.server.url, await platform.cashier());
+    const { wallet, page: walletPage, problems: walletProblems, digits } = await walletShowingCode(platform, chromium.browser, '0.50');
+    const { page: till, problems } = await tillFor(platform, chromium.browser);
     await till.getByLabel('Amount').fill('1.00');
     await till.getByLabel('Amount').press('Enter');
     await scan(till, digits);

@@ -41,9 +41,9 @@ export async function tillFor(platform: ServedPlatform, browser: Browser, screen
   return { page, problems, cashier };
 }
 
-/** A scanner types the digits and Enter into the focused field. */
-export async function scan(page: Page, digits: string): Promise<void> {
-  await page.keyboard.type(digits, { delay: 5 });
+/** A USB or Bluetooth scanner is a keyboard that types fast: the text, then Enter, into the focused field. */
+export async function scan(page: Page, text: string): Promise<void> {
+  await page.keyboard.type(text, { delay: 5 });
   await page.keyboard.press('Enter');
 }
 

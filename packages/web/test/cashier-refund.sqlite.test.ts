@@ -1,20 +1,8 @@
-import { copyFileSync, mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, screenshotPath, watchForProblems } from './browser.js';
-import { openTill } from './cashier-page.js';
-import { createWallet, useServedPlatform } from './platform.js';
-import { openCodeScreen, revealDigits } from './wallet-page.js';
-
-/** Screenshots docs/pages.md shows, copied from the test's own. */
-const DOCS_IMAGES = fileURLToPath(new URL('../../../docs/images/', import.meta.url));
-
-async function shot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<void> {
-  await page.screenshot({ path: screenshotPath(name), ...options });
-  mkdirSync(DOCS_IMAGES, { recursive: true });
-  copyFileSync(screenshotPath(name), `${DOCS_IMAGES}${name}.png`);
-}
+import { describe, expect, it } from 'vitest';
+import { docsScreenshot, screenshotPath, useChromium } from './browser.js';
+import { chargeByScanner, refundNewest, tillFor } from './cashier-page.js';
+import { useServedPlatform } from './platform.js';
+import { walletShowingCode } from './wallet-page.js';
 
 /** The hour now in the platform's zone (the server's default, Asia/Kuala_Lumpur), as the page shows hours. */
 function platformHour(): string {
@@ -23,43 +11,17 @@ function platformHour(): string {
 
 const PEOPLE_TIME = /^\d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}:\d{2}$/;
 
-async function refund(till: Page, amount: string | null, expected: string): Promise<void> {
-  await till.locator('#recent-list li').first().getByRole('button', { name: /^Refund/ }).click();
-  const dialog = till.locator('#refund-dialog');
-  await dialog.waitFor();
-  if (amount !== null) await dialog.getByLabel('How much to refund').fill(amount);
-  // A double click sends one refund attempt: one mchRefundId, refunded once.
-  await dialog.getByRole('button', { name: 'Refund', exact: true }).dblclick();
-  await expect.poll(() => till.locator('#refund-status').textContent(), { timeout: 10_000 }).toBe(expected);
-}
-
 // After the charge: the till's own charges, refunds in part and in full, and the receipt.
 describe('the cashier page after the charge', () => {
   const platform = useServedPlatform();
-  let browser: Browser;
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const chromium = useChromium();
 
   it('lists the charge, refunds 0.40 then the rest, and prints a receipt of the charge alone', async () => {
-    const wallet = await createWallet(platform.cliJ);
-    const { page: walletPage } = await openCodeScreen(browser, await platform.walletLink(wallet.walletId));
-    const digits = await revealDigits(walletPage);
+    const { wallet, digits } = await walletShowingCode(platform, chromium.browser);
     // The till's browser is in another zone than the platform: times must follow the platform's.
-    const till = await browser.newPage({ viewport: { width: 800, height: 1000 }, timezoneId: 'America/New_York' });
-    const problems = watchForProblems(till);
-    const cashier = await platform.cashier();
-    await openTill(till, platform.server.url, cashier);
+    const { page: till, problems } = await tillFor(platform, chromium.browser, { viewport: { width: 800, height: 1000 }, timezoneId: 'America/New_York' });
     await expect.poll(() => till.locator('#recent-status').textContent()).toBe('No charges yet at this till.');
-    await till.getByLabel('Amount').fill('1.00');
-    await till.getByLabel('Goods').fill('Flat white');
-    await till.keyboard.press('Enter');
-    await till.keyboard.type(digits, { delay: 5 });
-    await till.keyboard.press('Enter');
-    await expect.poll(() => till.locator('#charge-outcome').textContent(), { timeout: 15_000 }).toBe('PAID 1.00');
+    await chargeByScanner(till, '1.00', 'Flat white', digits);
     const detail = (await till.locator('#charge-detail').textContent())!;
     expect(detail).not.toMatch(/\+08:00|T\d{2}:/);
     expect(detail.split(' · ')[1]).toMatch(PEOPLE_TIME);
@@ -70,16 +32,16 @@ describe('the cashier page after the charge', () => {
     expect(await row.locator('.charge-amount').textContent()).toBe('1.00');
     expect(await row.locator('.charge-status').textContent()).toBe('Paid');
     expect(await row.locator('.charge-facts').textContent()).toContain('Flat white');
-    await shot(till, 'cashier-recent-charges', { fullPage: true });
+    await docsScreenshot(till, 'cashier-recent-charges', { fullPage: true });
     expect((await platform.cliJ<{ balance: string }>(['wallet', 'show', wallet.walletId])).balance).toBe('49.00');
 
     // Part of it: the dialog offers all that is left, the cashier types 0.40.
     await till.locator('#recent-list li').first().getByRole('button', { name: /^Refund/ }).click();
     expect(await till.getByLabel('How much to refund').inputValue()).toBe('1.00');
     await till.getByLabel('How much to refund').fill('0.40');
-    await shot(till, 'cashier-refund-dialog');
+    await docsScreenshot(till, 'cashier-refund-dialog');
     await till.getByRole('button', { name: 'Cancel' }).click();
-    await refund(till, '0.40', 'Refunded 0.40. 0.60 is left to refund.');
+    await refundNewest(till, '0.40', 'Refunded 0.40. 0.60 is left to refund.');
     await till.screenshot({ path: screenshotPath('cashier-refund-done') });
     await till.getByRole('button', { name: 'Done' }).click();
     expect((await platform.cliJ<{ balance: string }>(['wallet', 'show', wallet.walletId])).balance).toBe('49.40');
@@ -92,7 +54,7 @@ describe('the cashier page after the charge', () => {
     await till.getByRole('button', { name: 'Cancel' }).click();
 
     // The rest, as offered; then that refund's receipt.
-    await refund(till, null, 'Refunded 0.60. Nothing is left to refund.');
+    await refundNewest(till, null, 'Refunded 0.60. Nothing is left to refund.');
     expect((await platform.cliJ<{ balance: string }>(['wallet', 'show', wallet.walletId])).balance).toBe('50.00');
     await till.getByRole('button', { name: 'Refund receipt' }).click();
     const receipt = till.locator('#receipt');
@@ -112,7 +74,7 @@ describe('the cashier page after the charge', () => {
     expect(facts['Till order']).toBe(await row.getAttribute('data-mch-order-id'));
     expect(Object.entries(facts).filter(([k]) => k!.startsWith('Refund ')).map(([, v]) => v!.split(' · ').slice(0, 2).join(' · '))).toEqual(['0.40 · Refunded', '0.60 · Refunded']);
     expect(await receipt.textContent()).not.toContain(digits);
-    await shot(till, 'cashier-receipt', { fullPage: true });
+    await docsScreenshot(till, 'cashier-receipt', { fullPage: true });
 
     // Printed, the receipt is all there is on the page.
     await till.emulateMedia({ media: 'print' });
@@ -120,7 +82,7 @@ describe('the cashier page after the charge', () => {
       expect(await till.locator(id).first().isVisible(), id).toBe(false);
     }
     expect(await receipt.isVisible()).toBe(true);
-    await shot(till, 'cashier-receipt-print', { fullPage: true });
+    await docsScreenshot(till, 'cashier-receipt-print', { fullPage: true });
     await till.emulateMedia({ media: 'screen' });
 
     expect((await platform.cli(['audit'])).code).toBe(0);
@@ -128,18 +90,9 @@ describe('the cashier page after the charge', () => {
   }, 90_000);
 
   it('keeps a refund whose answer was lost pinned to its order: checking again never refunds twice', async () => {
-    const wallet = await createWallet(platform.cliJ);
-    const { page: walletPage } = await openCodeScreen(browser, await platform.walletLink(wallet.walletId));
-    const digits = await revealDigits(walletPage);
-    const till = await browser.newPage({ viewport: { width: 800, height: 1000 } });
-    const cashier = await platform.cashier();
-    await openTill(till, platform.server.url, cashier);
-    await till.getByLabel('Amount').fill('1.00');
-    await till.getByLabel('Goods').fill('Tea');
-    await till.keyboard.press('Enter');
-    await till.keyboard.type(digits, { delay: 5 });
-    await till.keyboard.press('Enter');
-    await expect.poll(() => till.locator('#charge-outcome').textContent(), { timeout: 15_000 }).toBe('PAID 1.00');
+    const { wallet, digits } = await walletShowingCode(platform, chromium.browser);
+    const { page: till } = await tillFor(platform, chromium.browser, { viewport: { width: 800, height: 1000 } });
+    await chargeByScanner(till, '1.00', 'Tea', digits);
     const balance = async () => (await platform.cliJ<{ balance: string }>(['wallet', 'show', wallet.walletId])).balance;
 
     // The platform makes the first refund, but its answer never reaches the till.
@@ -183,7 +136,7 @@ describe('the cashier page after the charge', () => {
     await tea.getByRole('button', { name: /^Refund/ }).click();
     expect([await amount.inputValue(), await amount.getAttribute('readonly')]).toEqual(['0.10', '']);
     expect(await till.locator('#refund-status').textContent()).toBe('The answer to an earlier refund of 0.10 was lost. Check again: it never refunds twice.');
-    await shot(till, 'cashier-refund-lost-answer');
+    await docsScreenshot(till, 'cashier-refund-lost-answer');
     await till.getByRole('button', { name: 'Check again' }).click();
     await expect.poll(() => till.locator('#refund-status').textContent()).toBe('Refunded 0.10. 0.50 is left to refund.');
     expect(sent.slice(2).map((b) => [b.mchRefundId, b.refundAmount])).toEqual([[sent[2]!.mchRefundId, '0.10'], [sent[2]!.mchRefundId, '0.10']]);

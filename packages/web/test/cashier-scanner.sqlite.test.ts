@@ -1,25 +1,12 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, screenshotPath, watchForProblems } from './browser.js';
-import { openTill } from './cashier-page.js';
+import { describe, expect, it } from 'vitest';
+import { screenshotPath, useChromium } from './browser.js';
+import { scan, tillFor } from './cashier-page.js';
 import { createWallet, useServedPlatform } from './platform.js';
-
-/** A USB or Bluetooth scanner is a keyboard that types fast: the digits, then Enter. */
-async function scan(page: Page, text: string): Promise<void> {
-  await page.keyboard.type(text, { delay: 5 });
-  await page.keyboard.press('Enter');
-}
 
 // The commonest real setup at a till: a scanner typing into whatever has focus.
 describe('the cashier page takes a code from a barcode scanner', () => {
   const platform = useServedPlatform();
-  let browser: Browser;
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const chromium = useChromium();
 
   async function issueCode(walletId: string): Promise<string> {
     return (await platform.cliJ<{ payCode: string }>(['paycode', walletId])).payCode;
@@ -28,9 +15,7 @@ describe('the cashier page takes a code from a barcode scanner', () => {
   it('a scan of 18 digits and Enter lands in the code field with no click', async () => {
     const wallet = await createWallet(platform.cliJ);
     const code = await issueCode(wallet.walletId);
-    const page = await browser.newPage();
-    const problems = watchForProblems(page);
-    await openTill(page, platform.server.url, await platform.cashier());
+    const { page, problems } = await tillFor(platform, chromium.browser, {});
     await scan(page, code);
     expect(await page.getByLabel('Payment code').inputValue()).toBe(code);
     expect(await page.locator('#code-status').textContent()).toBe(`Code taken: ${code.match(/.{1,4}/g)!.join(' ')}`);
@@ -42,9 +27,7 @@ describe('the cashier page takes a code from a barcode scanner', () => {
   it('a short read is refused by name, and the next scan replaces it', async () => {
     const wallet = await createWallet(platform.cliJ);
     const code = await issueCode(wallet.walletId);
-    const page = await browser.newPage();
-    const problems = watchForProblems(page);
-    await openTill(page, platform.server.url, await platform.cashier());
+    const { page, problems } = await tillFor(platform, chromium.browser, {});
     await scan(page, code.slice(0, 17));
     expect(await page.locator('#code-status').textContent()).toBe('A payment code is 18 digits; this is 17 digits.');
     expect(await page.getByLabel('Payment code').getAttribute('aria-invalid')).toBe('true');
@@ -57,9 +40,7 @@ describe('the cashier page takes a code from a barcode scanner', () => {
   it('a tap on an empty part of the page gives the field its focus back, and typed groups are read as digits', async () => {
     const wallet = await createWallet(platform.cliJ);
     const code = await issueCode(wallet.walletId);
-    const page = await browser.newPage();
-    const problems = watchForProblems(page);
-    await openTill(page, platform.server.url, await platform.cashier());
+    const { page, problems } = await tillFor(platform, chromium.browser, {});
     await page.mouse.click(10, 650);
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('code');
     // A cashier typing what the customer reads out, in the groups the wallet page shows.

@@ -1,6 +1,6 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, screenshotPath, watchForProblems } from './browser.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { screenshotPath, useChromium, watchForProblems } from './browser.js';
 import { useServedPlatform } from './platform.js';
 
 /** Every body the page received, to search for what must never reach a browser. */
@@ -14,17 +14,11 @@ function recordBodies(page: Page): string[] {
 // both stores over HTTP in packages/server/test/page-sessions.test.ts.
 describe('signing in to the cashier page', () => {
   const platform = useServedPlatform({ MICROPAY_LOG_LEVEL: 'debug' });
-  let browser: Browser;
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const chromium = useChromium();
 
   it('a wrong password is refused in plain words; the right one opens the till, without the merchant key', async () => {
     const cashier = await platform.cashier();
-    const page = await browser.newPage({ viewport: { width: 800, height: 700 } });
+    const page = await chromium.browser.newPage({ viewport: { width: 800, height: 700 } });
     const problems = watchForProblems(page);
     const bodies = recordBodies(page);
     await page.goto(`${platform.server.url}/cashier`);

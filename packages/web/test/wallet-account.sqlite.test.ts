@@ -1,21 +1,14 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MicroPayClient } from '../../client/src/index.js';
-import { launchChromium, PHONE, screenshotPath, watchForProblems } from './browser.js';
+import { PHONE, screenshotPath, useChromium } from './browser.js';
 import { createWallet, useServedPlatform } from './platform.js';
-import { revealDigits } from './wallet-page.js';
+import { openCodeScreen, revealDigits } from './wallet-page.js';
 
 // The store plays no part in what the page shows: page-wallet-account.test.ts proves the account
 // calls on both stores.
 describe("the wallet page's account part", () => {
   const platform = useServedPlatform();
-  let browser: Browser;
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const chromium = useChromium();
 
   /** A merchant's till: real signed payments of the wallet's fresh codes, and a refund. */
   async function shop(token: string) {
@@ -41,10 +34,7 @@ describe("the wallet page's account part", () => {
     for (let i = 1; i <= 10; i++) await till.pay(`K-${i}`, `1.${String(i).padStart(2, '0')}`);
     await till.refund('K-5', '0.50');
 
-    const page = await browser.newPage(PHONE);
-    const problems = watchForProblems(page);
-    await page.goto(await platform.walletLink(wallet.walletId));
-    await page.locator('#qr svg').waitFor();
+    const { page, problems } = await openCodeScreen(chromium.browser, await platform.walletLink(wallet.walletId));
     const account = page.getByRole('region', { name: 'Your wallet' });
     await account.getByRole('list', { name: 'Payments and refunds' }).getByRole('listitem').first().waitFor();
     // 50.00 − (1.01 + … + 1.10 = 10.55) + 0.50

@@ -1,6 +1,5 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, PHONE, screenshotPath, watchForProblems } from './browser.js';
+import { describe, expect, it } from 'vitest';
+import { PHONE, screenshotPath, useChromium, watchForProblems } from './browser.js';
 import { createWallet, useServedPlatform } from './platform.js';
 import { openCodeScreen, revealDigits } from './wallet-page.js';
 
@@ -8,17 +7,11 @@ import { openCodeScreen, revealDigits } from './wallet-page.js';
 // whose store behaviour the API tests prove on both stores.
 describe('the wallet page shows a real payment code', () => {
   const platform = useServedPlatform();
-  let browser: Browser;
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const chromium = useChromium();
 
   it('shows the issued code as a QR code, a Code 128 barcode and masked digits, on a 360 px phone', async () => {
     const wallet = await createWallet(platform.cliJ);
-    const { page, problems } = await openCodeScreen(browser, await platform.walletLink(wallet.walletId));
+    const { page, problems } = await openCodeScreen(chromium.browser, await platform.walletLink(wallet.walletId));
     const digits = page.locator('#digits');
     expect(await digits.getAttribute('aria-pressed')).toBe('false');
     expect(await digits.locator('span').allTextContents()).toEqual(['••••', '••••', '••••', '••••', '••']);
@@ -47,7 +40,7 @@ describe('the wallet page shows a real payment code', () => {
 
   it('"New code" retires the code on screen: the old one no longer pays', async () => {
     const wallet = await createWallet(platform.cliJ);
-    const { page, problems } = await openCodeScreen(browser, await platform.walletLink(wallet.walletId));
+    const { page, problems } = await openCodeScreen(chromium.browser, await platform.walletLink(wallet.walletId));
     const first = await revealDigits(page);
     await page.getByRole('button', { name: 'New code' }).click();
     await expect.poll(() => revealDigits(page)).not.toBe(first);
@@ -59,7 +52,7 @@ describe('the wallet page shows a real payment code', () => {
   it('a frozen wallet gets no code: the code screen says so in plain words', async () => {
     const wallet = await createWallet(platform.cliJ);
     await platform.cliJ(['wallet', 'freeze', wallet.walletId]);
-    const page = await browser.newPage(PHONE);
+    const page = await chromium.browser.newPage(PHONE);
     const problems = watchForProblems(page);
     await page.goto(await platform.walletLink(wallet.walletId));
     await expect.poll(() => page.locator('#code-status').textContent()).toBe('This wallet is frozen: it cannot pay.');
@@ -71,17 +64,11 @@ describe('the wallet page shows a real payment code', () => {
 describe('the wallet page renews its code', () => {
   // Codes live 8 s on this platform; the page renews 4 s before the end.
   const platform = useServedPlatform({ MICROPAY_PAYCODE_TTL_S: '8' });
-  let browser: Browser;
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const chromium = useChromium();
 
   it('asks for a fresh code by itself before the shown one expires', async () => {
     const wallet = await createWallet(platform.cliJ);
-    const { page, problems } = await openCodeScreen(browser, await platform.walletLink(wallet.walletId));
+    const { page, problems } = await openCodeScreen(chromium.browser, await platform.walletLink(wallet.walletId));
     const first = await revealDigits(page);
     // Untouched: no click, no reload.
     await expect.poll(() => revealDigits(page), { timeout: 8_000, interval: 250 }).not.toBe(first);

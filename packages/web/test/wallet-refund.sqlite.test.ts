@@ -1,12 +1,8 @@
-import { copyFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { PHONE, screenshotPath, useChromium } from './browser.js';
+import { docsScreenshot, PHONE, useChromium } from './browser.js';
 import { chargeByScanner, refundNewest, tillFor } from './cashier-page.js';
 import { useServedPlatform } from './platform.js';
 import { walletShowingCode } from './wallet-page.js';
-
-const DOCS_IMAGE = fileURLToPath(new URL('../../../docs/images/wallet-history-refund.png', import.meta.url));
 
 // Issue 13's browser test 4: a refund made on the cashier page reaches the wallet page, each page
 // in its own browser context on one real `micropay serve`.
@@ -38,8 +34,7 @@ describe("a refund at the till shows in the wallet page's history", () => {
     expect(await phone.locator('#held').textContent()).toBe('0.00');
     // The phone's screen from the wallet's heading: balances, then the history with the refund on top.
     await phone.locator('#account').evaluate((account) => account.scrollIntoView({ block: 'start' }));
-    await phone.screenshot({ path: screenshotPath('wallet-history-refund') });
-    copyFileSync(screenshotPath('wallet-history-refund'), DOCS_IMAGE);
+    await docsScreenshot(phone, 'wallet-history-refund');
     expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.viewport.width);
 
     // A reload comes back on the session: no sign-in form, the same history and balance.

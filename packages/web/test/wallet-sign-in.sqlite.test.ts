@@ -1,6 +1,5 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, PHONE, screenshotPath, watchForProblems } from './browser.js';
+import { describe, expect, it } from 'vitest';
+import { PHONE, screenshotPath, useChromium, watchForProblems } from './browser.js';
 import { createWallet, useServedPlatform } from './platform.js';
 import { openCodeScreen } from './wallet-page.js';
 
@@ -8,18 +7,12 @@ import { openCodeScreen } from './wallet-page.js';
 // CSRF) are proven on both stores over HTTP in packages/server/test/page-sessions.test.ts.
 describe('signing in to the wallet page', () => {
   const platform = useServedPlatform({ MICROPAY_LOG_LEVEL: 'debug' });
-  let browser: Browser;
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const chromium = useChromium();
 
   it('a sign-in link opens the code screen once, and leaves the address bar at once', async () => {
     const wallet = await createWallet(platform.cliJ);
     const link = await platform.walletLink(wallet.walletId);
-    const { page, problems } = await openCodeScreen(browser, link);
+    const { page, problems } = await openCodeScreen(chromium.browser, link);
     expect(page.url()).toBe(`${platform.server.url}/wallet`);
     expect(await page.locator('#wallet-line').textContent()).toBe(`Alice · wallet ${wallet.walletId} · available 50.00`);
     // The session is a cookie no script can read, sent to this site only.
@@ -31,7 +24,7 @@ describe('signing in to the wallet page', () => {
     expect(problems).toEqual([]);
 
     // The same link in another browser profile: refused in plain words, the sign-in form shown.
-    const other = await browser.newPage(PHONE);
+    const other = await chromium.browser.newPage(PHONE);
     const otherProblems = watchForProblems(other);
     await other.goto(link);
     await expect.poll(() => other.getByRole('alert').textContent()).toBe(
@@ -50,7 +43,7 @@ describe('signing in to the wallet page', () => {
 
   it('walletId and PIN sign in; a wrong PIN is refused; sign-out ends the session, also after a reload', async () => {
     const wallet = await createWallet(platform.cliJ, '50.00', ['--pin', '2468']);
-    const page = await browser.newPage(PHONE);
+    const page = await chromium.browser.newPage(PHONE);
     const problems = watchForProblems(page);
     await page.goto(`${platform.server.url}/wallet`);
     await page.getByLabel('Wallet id').fill(wallet.walletId);
