@@ -145,13 +145,22 @@ async function lockMerchantBalance(c: pg.PoolClient, mchId: string): Promise<num
   return balance_sen;
 }
 
-/** Locks the wallet's balance, then all of the merchant's shards (in shard order), after the order. */
+/**
+ * Locks the wallet's balance, then all of the merchant's shards (in shard order), after the order.
+ * The wallet's status is read by a statement of its own once the balance is locked: a close
+ * changes it holding that lock, and READ COMMITTED re-reads after a wait only the rows a statement
+ * locks, so a status read with the lock could be the one from before the close (and the refund
+ * would pay into a closed wallet).
+ */
 async function refundFinishView(c: pg.PoolClient, refund: Refund, order: Order): Promise<RefundFinishView> {
-  const wallet = (await c.query(
-    `SELECT w.status FROM wallets w JOIN accounts a ON a.id = w.account_id
-       JOIN account_shards s ON s.account_id = a.id WHERE w.wallet_id = $1 FOR UPDATE OF a, s`,
+  await c.query(
+    `SELECT 1 FROM accounts a JOIN account_shards s ON s.account_id = a.id
+       WHERE a.id = (SELECT account_id FROM wallets WHERE wallet_id = $1) FOR UPDATE OF a, s`,
     [order.walletId],
-  )).rows[0] as { status: WalletStatus } | undefined;
+  );
+  const wallet = (await c.query('SELECT status FROM wallets WHERE wallet_id = $1', [order.walletId])).rows[0] as
+    | { status: WalletStatus }
+    | undefined;
   assert(wallet !== undefined, 'the wallet of a refund exists');
   const balance_sen = await lockMerchantBalance(c, refund.mchId);
   // Counted under the order's lock, which every refund of the order takes first.
