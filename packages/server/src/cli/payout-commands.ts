@@ -90,7 +90,8 @@ function showFinish(decision: PayoutFinishDecision, payoutId: string, want: Payo
   }
   const p = decision.payout;
   const what = want === 'PAID_OUT' ? 'the money has left the platform' : `${formatSen(p.amountSen)} went back to ${p.mchId !== null ? `merchant ${p.mchId}` : `wallet ${p.walletId}`}`;
-  const text = decision.kind === 'repeat' ? `Payout ${p.payoutId} was ${want} already: nothing moved again.` : `Payout ${p.payoutId} is ${want}: ${what}.`;
+  const again = want === 'FAILED' && p.walletId !== null ? ` Run \`micropay wallet close ${p.walletId}\` again to pay it out.` : '';
+  const text = decision.kind === 'repeat' ? `Payout ${p.payoutId} was ${want} already: nothing moved again.` : `Payout ${p.payoutId} is ${want}: ${what}.${again}`;
   out.show({ ...payoutJson(p), repeat: decision.kind === 'repeat' }, `${text}\n${payoutLine(p, config)}`);
   return 0;
 }
