@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { formatSen } from '@micropay/protocol';
 import { journalEntry, merchantAccount, PLATFORM_FLOAT, PLATFORM_PAYOUTS, walletAccount } from '../src/domain/ledger.js';
-import { WalletHoldsPendingError } from '../src/domain/payout.js';
+import { WalletHoldsPendingError, WalletRefundsInProcessError } from '../src/domain/payout.js';
 import { accountBalanceSen, book, execute, sql } from './db-access.js';
 import { createMerchant, createWalletWithCode, micropayParams, postSigned, type TestMerchant } from './helpers.js';
 import { usePlatformWithCli } from './process-helpers.js';
@@ -169,6 +169,29 @@ describe('closing a wallet that holds money', () => {
     );
     expect(await t.p.store.findWallet(walletId)).toMatchObject({ status: 'active', balanceSen: 500_00, heldSen: 300_00 });
     expect(await t.cliJ(['payout', 'list'])).toEqual({ payouts: [] });
+  });
+});
+
+describe('closing a wallet with a refund to it in process', () => {
+  it('is refused, and nothing changes; once the refund has finished, the close pays it out with the rest', async () => {
+    const { walletId, payCode } = await createWalletWithCode(t.p, 5_00);
+    expect((await postSigned(t.p.url, 'micropay', micropayParams(m, 'to-refund', '2.00', payCode), m.key)).body.code).toBe(0);
+    // The refund's first transaction only (its second is the finish): REFUND_IN_PROCESS.
+    const asked = await t.p.store.requestRefund({ mchId: m.mchId, mchOrderId: 'to-refund', mchRefundId: 'R1', refundAmountSen: 1_50, reason: null, timestampMs: Date.now() });
+    expect(asked.kind).toBe('accepted');
+    await expect(t.p.store.closeWallet(walletId)).rejects.toThrow(WalletRefundsInProcessError);
+    const cli = await t.cli(['wallet', 'close', walletId]);
+    expect(cli.code).toBe(1);
+    expect(cli.stderr).toBe(
+      `micropay: wallet ${walletId} has 1.50 of refunds to it in process; they must finish (a running server's refund finisher ends them) before it is closed\n`,
+    );
+    expect(await t.p.store.findWallet(walletId)).toMatchObject({ status: 'active', balanceSen: 3_00 });
+    expect(await t.cliJ(['payout', 'list', '--wallet-id', walletId])).toEqual({ payouts: [] });
+
+    expect((await t.p.store.finishRefund(asked.kind === 'accepted' ? asked.refund.refundId : ''))!.refund.status).toBe('REFUNDED');
+    const closed = (await t.p.store.closeWallet(walletId))!;
+    expect(closed.payout).toMatchObject({ amountSen: 4_50, status: 'REQUESTED' });
+    expect(await t.p.store.findWallet(walletId)).toMatchObject({ status: 'closed', balanceSen: 0 });
   });
 });
 
