@@ -150,7 +150,7 @@ export const RESULT_CODES: readonly ResultCodeInfo[] = [
     'A refund or receipt for an order that this cashier did not charge: another cashier\'s, one made by the merchant\'s own system, another merchant\'s, or none at all. All are answered alike, so the answer tells nothing about other orders. Nothing is written.',
     'Cashier: refund only your own charges from the list; another cashier\'s charge is refunded by that cashier or by the merchant\'s own system.', true),
   entry(9040, 'payout exceeds balance', 200, 'Extension (payouts, operator): the payout is larger than the merchant\'s balance.',
-    '`micropay payout create` (and the merchant console\'s payouts) for more than the merchant\'s balance at that moment, counting payouts already requested; `msg` tells the balance. Nothing is recorded and no money moves: a balance never goes below zero.',
+    '`micropay payout create` for more than the merchant\'s balance at that moment, counting payouts already requested; `msg` tells the balance. Nothing is recorded and no money moves: a balance never goes below zero.',
     'Operator: pay out at most the balance (`micropay merchant show`). The same request id may be used again.', true),
   entry(9041, 'payout not found', 200, 'Extension (payouts, operator): no payout has this id.',
     '`micropay payout confirm` or `payout fail` with a payout id that was never issued.',

@@ -7,6 +7,7 @@ import {
   decidePayoutRequest,
   decideWalletClose,
   WalletHoldsPendingError,
+  WalletRefundsInProcessError,
   type Payout,
 } from '../src/domain/payout.js';
 
@@ -88,7 +89,7 @@ describe("the bank's answer", () => {
 
 describe('closing a wallet', () => {
   it('closes it and pays out its whole balance to its holder, through platform:payouts', () => {
-    const d = decideWalletClose(wallet, 'P2', NOW);
+    const d = decideWalletClose({ wallet, refundsInProcessSen: 0 }, 'P2', NOW);
     expect(d.result).toMatchObject({ wallet: { status: 'closed', balanceSen: 0 }, payout: { walletId: wallet.walletId, mchId: null, amountSen: 7_25 } });
     expect(d.effects.map((e) => e.kind)).toEqual(['setWalletStatus', 'endWalletPageSessions', 'dropWalletSignInLinks', 'insertPayout', 'book']);
     expect(postingsOf(d.effects)).toEqual([
@@ -98,9 +99,18 @@ describe('closing a wallet', () => {
   });
 
   it('an empty wallet is only closed; a closed empty one writes nothing; one with held money is refused', () => {
-    expect(decideWalletClose({ ...wallet, balanceSen: 0 }, 'P2', NOW).effects.map((e) => e.kind)).toEqual(['setWalletStatus', 'endWalletPageSessions', 'dropWalletSignInLinks']);
-    expect(decideWalletClose({ ...wallet, balanceSen: 0, status: 'closed' }, 'P2', NOW).effects).toEqual([]);
-    expect(decideWalletClose({ ...wallet, status: 'closed' }, 'P2', NOW).effects.map((e) => e.kind)).toEqual(['insertPayout', 'book']);
-    expect(() => decideWalletClose({ ...wallet, heldSen: 1_00 }, 'P2', NOW)).toThrow(WalletHoldsPendingError);
+    expect(decideWalletClose({ wallet: { ...wallet, balanceSen: 0 }, refundsInProcessSen: 0 }, 'P2', NOW).effects.map((e) => e.kind)).toEqual(['setWalletStatus', 'endWalletPageSessions', 'dropWalletSignInLinks']);
+    expect(decideWalletClose({ wallet: { ...wallet, balanceSen: 0, status: 'closed' }, refundsInProcessSen: 0 }, 'P2', NOW).effects).toEqual([]);
+    expect(decideWalletClose({ wallet: { ...wallet, status: 'closed' }, refundsInProcessSen: 0 }, 'P2', NOW).effects.map((e) => e.kind)).toEqual(['insertPayout', 'book']);
+    expect(() => decideWalletClose({ wallet: { ...wallet, heldSen: 1_00 }, refundsInProcessSen: 0 }, 'P2', NOW)).toThrow(WalletHoldsPendingError);
+  });
+
+  it('one with refunds to it in process is refused, closed or not: they would fail WALLET_CLOSED', () => {
+    for (const w of [wallet, { ...wallet, status: 'closed' as const }]) {
+      expect(() => decideWalletClose({ wallet: w, refundsInProcessSen: 1_50 }, 'P2', NOW)).toThrow(WalletRefundsInProcessError);
+      expect(() => decideWalletClose({ wallet: w, refundsInProcessSen: 1_50 }, 'P2', NOW)).toThrow(
+        `wallet ${wallet.walletId} has 1.50 of refunds to it in process; they must finish (a running server's refund finisher ends them) before it is closed`,
+      );
+    }
   });
 });

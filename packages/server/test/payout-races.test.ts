@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { merchantAccount, PLATFORM_PAYOUTS } from '../src/domain/ledger.js';
-import { accountBalanceSen } from './db-access.js';
+import { accountBalanceSen, execute } from './db-access.js';
 import { createMerchant, createWalletWithCode, micropayParams, postSigned, startTestPlatform, type TestMerchant, type TestPlatform } from './helpers.js';
 import { runCli, startServerProcess, stopAllChildren } from './process-helpers.js';
 
@@ -80,6 +80,52 @@ describe('concurrent payouts of one merchant', () => {
     // Everything earned, less what left the platform: exact, and never below zero.
     expect(await merchantBalance()).toBe(5_00 + 30 * 1_00 - paidOut);
     expect(await accountBalanceSen(p.store, PLATFORM_PAYOUTS)).toBe(0);
+    await expectCleanAudit();
+  }, 120_000);
+});
+
+describe('closing a wallet while a refund to it is made', () => {
+  // A close refuses while refunds to the wallet are in process, but a refund requested after the
+  // close counted them still finishes after it. On PostgreSQL each close is slowed inside its
+  // transaction, after it took the wallet's balance (a test-only trigger on the payout row): the
+  // refund's finish starts while the close holds it, waits, and must then see the wallet closed,
+  // not the status it read before the wait.
+  async function slowWalletPayouts(): Promise<void> {
+    if (p.store.kind !== 'postgres') return;
+    await execute(p.store, `CREATE FUNCTION test_slow_payout() RETURNS trigger LANGUAGE plpgsql AS
+      $$ BEGIN IF NEW.wallet_id IS NOT NULL THEN PERFORM pg_sleep(0.3); END IF; RETURN NEW; END $$`);
+    await execute(p.store, 'CREATE TRIGGER test_slow_payout BEFORE INSERT ON payouts FOR EACH ROW EXECUTE FUNCTION test_slow_payout()');
+  }
+
+  it('the refund either lands before the close (paid out with the rest) or fails WALLET_CLOSED: a closed wallet never keeps money', async () => {
+    await slowWalletPayouts();
+    let closedFirst = 0;
+    for (let round = 0; round < 6; round += 1) {
+      const { walletId, payCode } = await createWalletWithCode(p, 5_00);
+      const order = `close-race-${round}`;
+      const paid = await p.store.pay({ mchId: m.mchId, mchOrderId: order, amountSen: 1_00, goodsInfo: 'parking', discountSen: null, point: null, payCode, timestampMs: Date.now() });
+      expect(paid.kind).toBe('paid');
+
+      // The close first; the refund (request, then finish) a moment later, while the close holds the balance.
+      const [closed] = await Promise.all([
+        p.store.closeWallet(walletId),
+        new Promise((r) => setTimeout(r, 50 + 20 * (round % 3))).then(() =>
+          p.store.refund({ mchId: m.mchId, mchOrderId: order, mchRefundId: `R${round}`, refundAmountSen: 1_00, reason: null, timestampMs: Date.now() }),
+        ),
+      ]);
+      const { refund } = (await p.store.findRefund(m.mchId, `R${round}`))!;
+      const wallet = (await p.store.findWallet(walletId))!;
+      expect(wallet.status).toBe('closed');
+      expect(wallet.balanceSen).toBe(0);
+      if (refund.status === 'REFUNDED') expect(closed!.payout!.amountSen).toBe(5_00);
+      else {
+        expect(refund).toMatchObject({ status: 'REFUND_FAILED', failReason: 'WALLET_CLOSED' });
+        expect(closed!.payout!.amountSen).toBe(4_00);
+        closedFirst += 1;
+      }
+    }
+    // The slowed close won every time on PostgreSQL: the finish really waited for it.
+    if (p.store.kind === 'postgres') expect(closedFirst).toBe(6);
     await expectCleanAudit();
   }, 120_000);
 });

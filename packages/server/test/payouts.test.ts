@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { formatSen } from '@micropay/protocol';
-import { merchantAccount, PLATFORM_FLOAT, PLATFORM_PAYOUTS, walletAccount } from '../src/domain/ledger.js';
-import { WalletHoldsPendingError } from '../src/domain/payout.js';
-import { accountBalanceSen, execute, sql } from './db-access.js';
+import { journalEntry, merchantAccount, PLATFORM_FLOAT, PLATFORM_PAYOUTS, walletAccount } from '../src/domain/ledger.js';
+import { WalletHoldsPendingError, WalletRefundsInProcessError } from '../src/domain/payout.js';
+import { accountBalanceSen, book, execute, sql } from './db-access.js';
 import { createMerchant, createWalletWithCode, micropayParams, postSigned, type TestMerchant } from './helpers.js';
 import { usePlatformWithCli } from './process-helpers.js';
 
@@ -108,6 +108,15 @@ describe('a merchant payout', () => {
     }
     expect((await t.cli(['payout', 'fail', '600000000000000000000', '--reason', ''])).code).toBe(2);
     expect((await t.cli(['payout', 'fail', '600000000000000000000', '--reason', 'x'.repeat(201)])).code).toBe(2);
+    // Control characters, and bidi overrides and isolates (they would reorder what a list shows).
+    const oddRuns = await Promise.all([
+      ...['\u0007', '\u202A', '\u2069'].map((odd) => t.cli(['payout', 'fail', '600000000000000000000', '--reason', `refused${odd}by bank`])),
+      ...['\u202E', '\u2066'].map((odd) => t.cli(['payout', 'create', '--mch-id', m.mchId, '--amount', '1.00', '--request-id', `w49${odd}`])),
+    ]);
+    expect(oddRuns.map((r) => [r.code, r.stderr.trim()])).toEqual([
+      ...Array(3).fill([2, expect.stringContaining('--reason must be 1 to 200 printable characters')]),
+      ...Array(2).fill([2, expect.stringContaining('--request-id must be 1 to 64 printable characters')]),
+    ]);
     expect((await t.cli(['payout', 'list', '--status', 'PAID'])).code).toBe(2);
     const unknown = await t.cli(['payout', 'confirm', '600000000000000000000']);
     expect(unknown.code).toBe(1);
@@ -115,7 +124,7 @@ describe('a merchant payout', () => {
     const noMerchant = await t.cli(['payout', 'create', '--mch-id', '999999999', '--amount', '1.00']);
     expect(noMerchant.stderr).toBe('micropay: no merchant 999999999\n');
     expect(await t.cliJ(['payout', 'list'])).toEqual({ payouts: [] });
-  });
+  }, 60_000);
 });
 
 describe('closing a wallet that holds money', () => {
@@ -138,12 +147,22 @@ describe('closing a wallet that holds money', () => {
     const w = await t.p.store.createWallet({ name: 'Carol', openingSen: 3_00 });
     const first = (await t.p.store.closeWallet(w.walletId))!;
     expect(first.payout).toMatchObject({ amountSen: 3_00, status: 'REQUESTED' });
-    await t.p.store.failPayout(first.payout!.payoutId, 'no bank account on file');
+    const failed = await t.cli(['payout', 'fail', first.payout!.payoutId, '--reason', 'no bank account on file']);
+    expect(failed.stdout.split('\n')[0]).toBe(
+      `Payout ${first.payout!.payoutId} is FAILED: 3.00 went back to wallet ${w.walletId}. Run \`micropay wallet close ${w.walletId}\` again to pay it out.`,
+    );
     expect((await t.p.store.findWallet(w.walletId))).toMatchObject({ status: 'closed', balanceSen: 3_00 });
+    // Legitimate money in a closed wallet, but the operator must pay it out: an action, not a violation.
+    const action = `wallet ${w.walletId} holds 300 sen returned by a failed payout: run \`micropay wallet close ${w.walletId}\` again to pay it out`;
+    expect(await t.p.store.audit()).toMatchObject({ ok: true, actions: [{ findings: [action] }] });
+    const audit = await t.cli(['audit']);
+    expect(audit.code).toBe(0);
+    expect(audit.stdout).toContain(`\nACT   closed wallets holding money a failed payout returned: run \`micropay wallet close WALLETID\` again to pay it out\n        ${action}\nAudit clean:`);
     const second = (await t.p.store.closeWallet(w.walletId))!;
     expect(second.payout).toMatchObject({ amountSen: 3_00, status: 'REQUESTED', walletId: w.walletId });
     expect(second.payout!.payoutId).not.toBe(first.payout!.payoutId);
     expect(await accountBalanceSen(t.p.store, walletAccount(w.walletId))).toBe(0);
+    expect((await t.p.store.audit()).actions).toEqual([expect.objectContaining({ findings: [] })]);
   });
 
   it('with a payment awaiting confirmation is refused, and nothing changes', async () => {
@@ -162,7 +181,62 @@ describe('closing a wallet that holds money', () => {
   });
 });
 
+describe('closing a wallet with a refund to it in process', () => {
+  it('is refused, and nothing changes; once the refund has finished, the close pays it out with the rest', async () => {
+    const { walletId, payCode } = await createWalletWithCode(t.p, 5_00);
+    expect((await postSigned(t.p.url, 'micropay', micropayParams(m, 'to-refund', '2.00', payCode), m.key)).body.code).toBe(0);
+    // The refund's first transaction only (its second is the finish): REFUND_IN_PROCESS.
+    const asked = await t.p.store.requestRefund({ mchId: m.mchId, mchOrderId: 'to-refund', mchRefundId: 'R1', refundAmountSen: 1_50, reason: null, timestampMs: Date.now() });
+    expect(asked.kind).toBe('accepted');
+    await expect(t.p.store.closeWallet(walletId)).rejects.toThrow(WalletRefundsInProcessError);
+    const cli = await t.cli(['wallet', 'close', walletId]);
+    expect(cli.code).toBe(1);
+    expect(cli.stderr).toBe(
+      `micropay: wallet ${walletId} has 1.50 of refunds to it in process; they must finish (a running server's refund finisher ends them) before it is closed\n`,
+    );
+    expect(await t.p.store.findWallet(walletId)).toMatchObject({ status: 'active', balanceSen: 3_00 });
+    expect(await t.cliJ(['payout', 'list', '--wallet-id', walletId])).toEqual({ payouts: [] });
+
+    expect((await t.p.store.finishRefund(asked.kind === 'accepted' ? asked.refund.refundId : ''))!.refund.status).toBe('REFUNDED');
+    const closed = (await t.p.store.closeWallet(walletId))!;
+    expect(closed.payout).toMatchObject({ amountSen: 4_50, status: 'REQUESTED' });
+    expect(await t.p.store.findWallet(walletId)).toMatchObject({ status: 'closed', balanceSen: 0 });
+  });
+});
+
 describe('the audit', () => {
+  /** Money moved into (or, negative, out of) a wallet by hand, from the float: what no flow may do to a closed one. */
+  const stray = (walletId: string, sen: number) =>
+    book(t.p.store, journalEntry('topup', {}, [
+      { accountId: PLATFORM_FLOAT, amountSen: -sen },
+      { accountId: walletAccount(walletId), amountSen: sen },
+    ], Date.now()));
+  const CLOSED_HOLDS = 'a closed wallet holds no money, except what a failed payout of it returned';
+  const violations = async () =>
+    Object.fromEntries((await t.p.store.audit()).checks.filter((c) => c.violations.length > 0).map((c) => [c.name, c.violations]));
+
+  it('finds money left in a closed wallet, beyond what its failed payouts returned since its last payout', async () => {
+    const empty = await t.p.store.createWallet({ name: 'Dan', openingSen: 0 });
+    await t.p.store.closeWallet(empty.walletId);
+    await stray(empty.walletId, 1_00);
+    expect(await violations()).toEqual({ [CLOSED_HOLDS]: [`wallet ${empty.walletId} is closed but holds 100 sen, of which failed payouts returned 0 sen since its last payout`] });
+    expect((await t.cli(['audit'])).code).toBe(1);
+    await stray(empty.walletId, -1_00);
+
+    // 3.00 paid out, the bank refuses it (it comes back: legitimate), then 1.00 more arrives: not.
+    const w = await t.p.store.createWallet({ name: 'Eve', openingSen: 3_00 });
+    const first = (await t.p.store.closeWallet(w.walletId))!;
+    await t.p.store.failPayout(first.payout!.payoutId, 'refused');
+    expect(await violations()).toEqual({});
+    await stray(w.walletId, 1_00);
+    expect(await violations()).toEqual({ [CLOSED_HOLDS]: [`wallet ${w.walletId} is closed but holds 400 sen, of which failed payouts returned 300 sen since its last payout`] });
+    // Closed again: all 4.00 paid out; the failure before that payout no longer excuses anything.
+    expect((await t.p.store.closeWallet(w.walletId))!.payout!.amountSen).toBe(4_00);
+    await stray(w.walletId, 50);
+    expect(await violations()).toEqual({ [CLOSED_HOLDS]: [`wallet ${w.walletId} is closed but holds 50 sen, of which failed payouts returned 0 sen since its last payout`] });
+    await stray(w.walletId, -50);
+  });
+
   it('finds a payout whose money is not where its status says, and a clearing account that does not match', async () => {
     await earn(10_00);
     const { payoutId } = await t.cliJ<{ payoutId: string }>(['payout', 'create', '--mch-id', m.mchId, '--amount', '4.00']);

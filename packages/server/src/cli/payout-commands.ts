@@ -35,9 +35,15 @@ function payoutLine(p: Payout, config: Config): string {
   return `${p.payoutId}  ${p.status.padEnd(9)}  ${formatSen(p.amountSen).padStart(12)}  ${owner}, requested ${timeText(p.requestedAtMs, config)}${finished}${reason}`;
 }
 
+/**
+ * Control characters, and the bidi overrides and isolates (U+202A–U+202E, U+2066–U+2069), which
+ * would reorder what a list or report shows after them.
+ */
+const UNPRINTABLE = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
+
 /** Free text of the operator's, bounded and printable (it is shown in lists and reports). */
 function operatorText(value: string, what: string, max: number): string {
-  if (value.length === 0 || value.length > max || /[\p{Cc}]/u.test(value)) throw new UsageError(`${what} must be 1 to ${max} printable characters`);
+  if (value.length === 0 || value.length > max || UNPRINTABLE.test(value)) throw new UsageError(`${what} must be 1 to ${max} printable characters`);
   return value;
 }
 
@@ -90,7 +96,8 @@ function showFinish(decision: PayoutFinishDecision, payoutId: string, want: Payo
   }
   const p = decision.payout;
   const what = want === 'PAID_OUT' ? 'the money has left the platform' : `${formatSen(p.amountSen)} went back to ${p.mchId !== null ? `merchant ${p.mchId}` : `wallet ${p.walletId}`}`;
-  const text = decision.kind === 'repeat' ? `Payout ${p.payoutId} was ${want} already: nothing moved again.` : `Payout ${p.payoutId} is ${want}: ${what}.`;
+  const again = want === 'FAILED' && p.walletId !== null ? ` Run \`micropay wallet close ${p.walletId}\` again to pay it out.` : '';
+  const text = decision.kind === 'repeat' ? `Payout ${p.payoutId} was ${want} already: nothing moved again.` : `Payout ${p.payoutId} is ${want}: ${what}.${again}`;
   out.show({ ...payoutJson(p), repeat: decision.kind === 'repeat' }, `${text}\n${payoutLine(p, config)}`);
   return 0;
 }

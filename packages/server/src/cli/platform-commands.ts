@@ -165,6 +165,7 @@ const audit = defineCommand({
     const lines = report.checks.map((c) =>
       c.violations.length === 0 ? `ok    ${c.name}` : `FAIL  ${c.name}\n${c.violations.map((v) => `        ${v}`).join('\n')}`,
     );
+    for (const a of report.actions) if (a.findings.length > 0) lines.push(`ACT   ${a.name}\n${a.findings.map((v) => `        ${v}`).join('\n')}`);
     const t = report.totals;
     lines.push(`${report.ok ? 'Audit clean' : 'Audit FAILED'}: ${t.entries} journal entries, ${t.postings} postings, ${t.orders} orders.`);
     out.show(report, lines.join('\n'));

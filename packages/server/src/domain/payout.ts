@@ -151,13 +151,32 @@ export class WalletHoldsPendingError extends Error {
   override name = 'WalletHoldsPendingError';
 }
 
+/** Closing refused: refunds to the wallet are in process, and would fail WALLET_CLOSED. */
+export class WalletRefundsInProcessError extends Error {
+  override name = 'WalletRefundsInProcessError';
+}
+
+/** What a close is decided on: the wallet with its balance locked, and the refunds on their way to it. */
+export interface WalletToClose {
+  readonly wallet: Wallet;
+  /** The sum of the REFUND_IN_PROCESS refunds of the wallet's orders. */
+  readonly refundsInProcessSen: number;
+}
+
 /**
  * Closing a wallet (or closing it again) pays out everything it holds to its holder, through the
  * clearing account, so no money is stranded in an account that can never pay again. A wallet with
  * payments awaiting confirmation is not closed (thrown, so nothing is written): their holds would
- * come back to a closed wallet if they failed; decline them or let them time out first.
+ * come back to a closed wallet if they failed; decline them or let them time out first. Nor is
+ * one with refunds to it in process: they would fail WALLET_CLOSED and the holder never get them.
  */
-export function decideWalletClose(wallet: Wallet, payoutId: string, nowMs: number): Decided<WalletClosing> {
+export function decideWalletClose({ wallet, refundsInProcessSen }: WalletToClose, payoutId: string, nowMs: number): Decided<WalletClosing> {
+  if (refundsInProcessSen > 0) {
+    throw new WalletRefundsInProcessError(
+      `wallet ${wallet.walletId} has ${formatSen(refundsInProcessSen)} of refunds to it in process; ` +
+        "they must finish (a running server's refund finisher ends them) before it is closed",
+    );
+  }
   if (wallet.heldSen > 0) {
     throw new WalletHoldsPendingError(
       `wallet ${wallet.walletId} has ${formatSen(wallet.heldSen)} held for payments awaiting confirmation; ` +

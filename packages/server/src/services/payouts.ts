@@ -34,12 +34,13 @@ export function finishPayout(port: StorePort, payoutId: string, outcome: PayoutO
 /**
  * Closes a wallet and pays out what it holds, in one transaction that locks the wallet and its
  * balance, so no payment or refund lands between the read of the balance and the payout of it.
+ * Refused while refunds to it are in process (domain/payout.ts).
  * null: no such wallet.
  */
 export function closeWallet(port: StorePort, ids: PayoutIdSource, walletId: string): Promise<WalletClosing | null> {
   return retryOnIdClash(() =>
-    port.decide({ view: 'wallet', walletId, lockBalance: true }, (wallet, nowMs): Decided<WalletClosing | null> =>
-      wallet === null ? { result: null, effects: [] } : decideWalletClose(wallet, ids.next(nowMs), nowMs),
+    port.decide({ view: 'walletToClose', walletId }, (view, nowMs): Decided<WalletClosing | null> =>
+      view === null ? { result: null, effects: [] } : decideWalletClose(view, ids.next(nowMs), nowMs),
     ),
   );
 }

@@ -3,7 +3,7 @@ import type { Decided, Effect } from '../domain/effects.js';
 import type { Merchant, Order, Refund, Wallet } from '../domain/model.js';
 import type { Cashier, PageSession, SignInLink } from '../domain/page-access.js';
 import type { ChargeStartView } from '../domain/cashier-charge.js';
-import type { Payout, PayoutRequestView } from '../domain/payout.js';
+import type { Payout, PayoutRequestView, WalletToClose } from '../domain/payout.js';
 import type { RefundFinishView, RefundView } from '../domain/refund.js';
 
 /**
@@ -22,6 +22,11 @@ export type ViewRequest =
    * credit cannot land between the decision's read of the balance and its write (top-ups).
    */
   | { readonly view: 'wallet'; readonly walletId: string; readonly lockBalance?: boolean }
+  /**
+   * A wallet to close (domain/payout.ts): the wallet and its balance locked, as `wallet` with
+   * `lockBalance`, and the sum of the refunds to it in process.
+   */
+  | { readonly view: 'walletToClose'; readonly walletId: string }
   /** An order by its id, locked; with its wallet, locked, when `withWallet`. */
   | { readonly view: 'order'; readonly orderId: string; readonly withWallet: boolean }
   /** The merchant's order under this id, locked, and the id itself against payments racing for it. */
@@ -58,6 +63,7 @@ export interface ViewOf {
   merchant: Merchant | null;
   merchantIds: ReadonlySet<string>;
   wallet: Wallet | null;
+  walletToClose: WalletToClose | null;
   order: { readonly order: Order; readonly wallet: Wallet | null } | null;
   orderToClose: Order | null;
   refundRequest: RefundView;

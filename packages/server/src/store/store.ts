@@ -349,13 +349,19 @@ export interface AuditCheck {
 }
 
 export interface AuditReport {
+  /** No invariant is broken (actions do not count). */
   readonly ok: boolean;
   readonly checks: readonly AuditCheck[];
+  /** What the operator must act on (store/audit.ts, `action`): each with its findings. */
+  readonly actions: readonly { readonly name: string; readonly findings: readonly string[] }[];
   readonly totals: { readonly entries: number; readonly postings: number; readonly orders: number };
 }
 
-export function auditReport(checks: AuditCheck[], totals: AuditReport['totals']): AuditReport {
-  return { ok: checks.every((c) => c.violations.length === 0), checks, totals };
+/** The report of every audit query's rows; an `action` query's rows are findings, not violations. */
+export function auditReport(results: (AuditCheck & { readonly action?: true })[], totals: AuditReport['totals']): AuditReport {
+  const checks = results.filter((r) => r.action !== true).map(({ name, violations }) => ({ name, violations }));
+  const actions = results.filter((r) => r.action === true).map(({ name, violations }) => ({ name, findings: violations }));
+  return { ok: checks.every((c) => c.violations.length === 0), checks, actions, totals };
 }
 
 /**

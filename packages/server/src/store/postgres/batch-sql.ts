@@ -176,7 +176,13 @@ async function creditMerchants(c: pg.PoolClient, credits: Map<string, number>, e
   for (const account of accounts) if (!done.has(account)) await effects.addToBalance(c, account, credits.get(account)!);
 }
 
-/** Codes (and with them their wallets' balances) are locked in code order, the same in every batch. */
+/**
+ * Codes (and with them their wallets' balances) are locked in code order, the same in every batch.
+ * The wallet row (w.*) is not locked: a payment that waited here for a close (which holds the
+ * balance) gets the fresh balance, 0, but may get the status from before the close, and is then
+ * refused INSUFFICIENT_BALANCE instead of as a closed wallet. No money moves either way; re-reading
+ * the statuses would cost every batch a statement, so the less precise answer is kept.
+ */
 const LOCK_CODES = `SELECT c.code, c.wallet_id AS code_wallet_id, c.status AS code_status, c.issued_at_ms AS code_issued_at_ms,
          c.expires_at_ms AS code_expires_at_ms, w.*, s.balance_sen, a.held_sen
     FROM pay_codes c

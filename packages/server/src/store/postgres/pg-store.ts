@@ -382,7 +382,7 @@ export class PgStore extends ServiceStore implements Store {
     const checks = [];
     for (const q of AUDIT_QUERIES) {
       const { rows } = await this.pool.query(q.sql);
-      checks.push({ name: q.name, violations: (rows as { detail: string }[]).map((r) => r.detail) });
+      checks.push({ name: q.name, action: q.action, violations: (rows as { detail: string }[]).map((r) => r.detail) });
     }
     const count = async (table: string) => ((await this.pool.query(`SELECT COUNT(*) AS n FROM ${table}`)).rows[0] as { n: number }).n;
     return auditReport(checks, { entries: await count('journal_entries'), postings: await count('postings'), orders: await count('orders') });

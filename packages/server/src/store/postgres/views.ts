@@ -6,6 +6,7 @@ import type { ViewFor, ViewName, ViewOf } from '../port.js';
 import { PAGE_SESSION_SELECT, toCashier, toMerchant, toOrder, toPageSession, toPayout, toRefund, toSignInLink, toWallet, type Row } from '../rows.js';
 import type { Db } from './effects.js';
 import { LOCK_ORDER_ID } from './order-id-locks.js';
+import { REFUNDS_IN_PROCESS_TO_WALLET } from '../wallet-close-sql.js';
 import { CASHIER_CHARGE_BY_ID, ORDER_ID_USED, toCashierCharge } from '../cashier-charge-sql.js';
 import type { MerchantKeyVault } from '../../secrets/merchant-key-vault.js';
 
@@ -64,6 +65,14 @@ const READERS: { readonly [N in ViewName]: Reader<N> } = {
   // deadlock with a code issue or top-up waiting for that batch). The balance rows only when asked
   // for (top-ups): after the row, in the store's lock order.
   wallet: (c, q) => walletById(c, q.walletId, q.lockBalance === true ? 'FOR NO KEY UPDATE OF w FOR UPDATE OF a, s' : 'FOR NO KEY UPDATE OF w'),
+  // As `wallet` with the balance; the refunds in process are read unlocked (a refund requested
+  // meanwhile is not seen: it then fails WALLET_CLOSED, docs/operations.md "Payouts").
+  walletToClose: async (c, q) => {
+    const wallet = await walletById(c, q.walletId, 'FOR NO KEY UPDATE OF w FOR UPDATE OF a, s');
+    if (wallet === null) return null;
+    const { sen } = (await c.query(REFUNDS_IN_PROCESS_TO_WALLET.replace('?', '$1'), [q.walletId])).rows[0] as { sen: string };
+    return { wallet, refundsInProcessSen: Number(sen) };
+  },
   order: async (c, q) => {
     const order = await orderById(c, q.orderId, 'FOR UPDATE');
     if (order === null) return null;
@@ -145,13 +154,22 @@ async function lockMerchantBalance(c: pg.PoolClient, mchId: string): Promise<num
   return balance_sen;
 }
 
-/** Locks the wallet's balance, then all of the merchant's shards (in shard order), after the order. */
+/**
+ * Locks the wallet's balance, then all of the merchant's shards (in shard order), after the order.
+ * The wallet's status is read by a statement of its own once the balance is locked: a close
+ * changes it holding that lock, and READ COMMITTED re-reads after a wait only the rows a statement
+ * locks, so a status read with the lock could be the one from before the close (and the refund
+ * would pay into a closed wallet).
+ */
 async function refundFinishView(c: pg.PoolClient, refund: Refund, order: Order): Promise<RefundFinishView> {
-  const wallet = (await c.query(
-    `SELECT w.status FROM wallets w JOIN accounts a ON a.id = w.account_id
-       JOIN account_shards s ON s.account_id = a.id WHERE w.wallet_id = $1 FOR UPDATE OF a, s`,
+  await c.query(
+    `SELECT 1 FROM accounts a JOIN account_shards s ON s.account_id = a.id
+       WHERE a.id = (SELECT account_id FROM wallets WHERE wallet_id = $1) FOR UPDATE OF a, s`,
     [order.walletId],
-  )).rows[0] as { status: WalletStatus } | undefined;
+  );
+  const wallet = (await c.query('SELECT status FROM wallets WHERE wallet_id = $1', [order.walletId])).rows[0] as
+    | { status: WalletStatus }
+    | undefined;
   assert(wallet !== undefined, 'the wallet of a refund exists');
   const balance_sen = await lockMerchantBalance(c, refund.mchId);
   // Counted under the order's lock, which every refund of the order takes first.

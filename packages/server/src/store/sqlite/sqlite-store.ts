@@ -296,6 +296,7 @@ export class SqliteStore extends ServiceStore implements Store {
   async audit(): Promise<AuditReport> {
     const checks = [...AUDIT_QUERIES, ...SQLITE_AUDIT_QUERIES].map((q) => ({
       name: q.name,
+      action: q.action,
       violations: (this.db.prepare(q.sql).all() as { detail: string }[]).map((r) => r.detail),
     }));
     const count = (table: string) => (this.db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;

@@ -9,6 +9,7 @@ import { sqliteSql } from '../page-access-sql.js';
 import { CASHIER_CHARGE_BY_ID, ORDER_ID_USED, toCashierCharge } from '../cashier-charge-sql.js';
 import type { MerchantKeyVault } from '../../secrets/merchant-key-vault.js';
 import { WALLET_COLUMNS } from './rows.js';
+import { REFUNDS_IN_PROCESS_TO_WALLET } from '../wallet-close-sql.js';
 
 /**
  * The views decisions read (store/port.ts), on SQLite. They run inside an immediate transaction,
@@ -37,6 +38,10 @@ export class SqliteViews {
         return new Set((this.#s.merchantIdsLike.all(`${q.prefix}%`) as { mch_id: string }[]).map((r) => r.mch_id));
       case 'wallet':
         return this.wallet(q.walletId);
+      case 'walletToClose': {
+        const wallet = this.wallet(q.walletId);
+        return wallet === null ? null : { wallet, refundsInProcessSen: (this.#s.refundsInProcessToWallet.get(q.walletId) as { sen: number }).sen };
+      }
       case 'order': {
         const order = this.orderById(q.orderId);
         return order === null ? null : { order, wallet: q.withWallet ? this.wallet(order.walletId) : null };
@@ -153,6 +158,7 @@ function prepare(db: Database.Database) {
     orderById: db.prepare('SELECT * FROM orders WHERE order_id = ?'),
     refund: db.prepare('SELECT * FROM refunds WHERE mch_id = ? AND mch_refund_id = ?'),
     refundById: db.prepare('SELECT * FROM refunds WHERE refund_id = ?'),
+    refundsInProcessToWallet: db.prepare(REFUNDS_IN_PROCESS_TO_WALLET),
     balance: db.prepare('SELECT balance_sen FROM accounts WHERE id = ?'),
     walletStatus: db.prepare('SELECT status FROM wallets WHERE wallet_id = ?'),
     pageSession: db.prepare(sqliteSql(PAGE_SESSION_SELECT)),
