@@ -275,6 +275,38 @@ describe('micropay serve gets SIGTERM under payment load', () => {
     expect(server.stderr()).toContain('"msg":"stopped"');
   });
 
+  it('ends at once on a second signal of the other kind during the drain (SIGTERM, then SIGINT)', async () => {
+    const server = await startServerProcess(['--db', dbPath, '--port', '0', '--sandbox'], {
+      env: { MICROPAY_SHUTDOWN_TIMEOUT_MS: '30000' },
+    });
+    const [, mchId, key] = await server.waitForStdout(/mchId (\d+)\s+key (\S+)/);
+    const [, payCode] = await server.waitForStdout(/Payment code\s+(\d{18})/);
+    // A payment held 20 s by the sandbox keeps the drain going.
+    const held = fetch(`${server.url}/api/micropay/micropay`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-MicroPay-Sandbox': 'slow=20000' },
+      body: signedBody({ mchId: mchId!, mchOrderId: 'held', amount: '1.00', goodsInfo: 'x', payCode: payCode! }, key!),
+    }).catch((error: unknown) => error);
+    const recorded = async () => {
+      const res = await fetch(`${server.url}/api/micropay/queryBill`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: signedBody({ mchId: mchId!, mchOrderId: 'held' }, key!),
+      });
+      return ((await res.json()) as Envelope<OrderData>).code;
+    };
+    await expect.poll(recorded, { timeout: 10_000 }).toBe(0);
+    server.child.kill('SIGTERM');
+    await expect.poll(() => server.stderr().includes('shutting down'), { timeout: 10_000 }).toBe(true);
+    const sent = Date.now();
+    server.child.kill('SIGINT');
+    const exit = await server.exited;
+    // Ended by the signal itself, long before the held payment or the 30 s timeout.
+    expect(exit).toEqual({ code: null, signal: 'SIGINT' });
+    expect(Date.now() - sent).toBeLessThan(3_000);
+    await held;
+  });
+
   it('exits 1 with a log line when the drain outlasts MICROPAY_SHUTDOWN_TIMEOUT_MS', async () => {
     const server = await startServerProcess(['--db', dbPath, '--port', '0', '--sandbox'], {
       env: { MICROPAY_SHUTDOWN_TIMEOUT_MS: '300' },
