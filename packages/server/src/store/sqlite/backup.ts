@@ -35,7 +35,8 @@ export async function backupSqlite(from: string, to: string, nowMs: () => number
   if (existsSync(to)) throw new BackupError(`${to} exists already: back up to a new file`);
   const partial = `${to}.partial`;
   if (existsSync(partial)) throw new BackupError(`${partial} exists: another backup may be writing it (remove it if none is)`);
-  const source = new Database(from, { fileMustExist: true });
+  // Read-only: a backup never writes to the store it copies.
+  const source = new Database(from, { fileMustExist: true, readonly: true });
   let startedAtMs = 0;
   try {
     source.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
