@@ -64,6 +64,7 @@ export class MicroPayClient {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError('baseUrl must be an http or https URL');
     if (typeof options.mchId !== 'string' || !MCH_ID.test(options.mchId)) throw new TypeError('mchId must be the merchant id the platform issued (digits)');
     if (typeof options.apiKey !== 'string' || options.apiKey === '') throw new TypeError('apiKey is required');
+    if (options.fetch !== undefined && typeof options.fetch !== 'function') throw new TypeError('fetch must be a function like the global fetch');
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     if (!Number.isSafeInteger(timeoutMs) || timeoutMs <= 0) throw new RangeError('timeoutMs must be a positive whole number of milliseconds');
     // Keep any path prefix (a platform behind https://host/pay/), without a trailing slash.
@@ -75,6 +76,8 @@ export class MicroPayClient {
       key: new Secret(options.apiKey),
       timeoutMs,
       headers: { ...(options.headers ?? {}) },
+      // Looked up per call when not given, so a fetch replaced later (a test's) is the one used.
+      fetch: options.fetch ?? ((input, init) => fetch(input, init)),
     };
   }
 

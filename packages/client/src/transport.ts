@@ -19,6 +19,7 @@ export interface TransportSettings {
   readonly key: Secret;
   readonly timeoutMs: number;
   readonly headers: Readonly<Record<string, string>>;
+  readonly fetch: typeof fetch;
 }
 
 export interface RawAnswer {
@@ -95,7 +96,7 @@ async function post(
   const onAbort = () => controller.abort();
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    const res = await fetch(url, {
+    const res = await settings.fetch(url, {
       method: 'POST',
       headers: { ...settings.headers, 'Content-Type': 'application/json', Accept: 'application/json' },
       body,

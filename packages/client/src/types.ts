@@ -26,6 +26,11 @@ export interface MicroPayClientOptions {
    * `{ 'X-MicroPay-Sandbox': 'system-error' }`; a production platform ignores that header.
    */
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * What sends each request; the global `fetch` by default. For a proxy agent, or for a caller
+   * that serves the platform itself and answers in-process (the cashier page's charge).
+   */
+  readonly fetch?: typeof fetch;
 }
 
 /** Per-call options. */

@@ -46,6 +46,8 @@ export interface Config {
   readonly masterKey: MasterKey | null;
   /** During a rotation, the key being retired: it only decrypts. */
   readonly oldMasterKey: MasterKey | null;
+  /** Before a rotation, the key that will replace masterKey: it only decrypts (so every server reads keys the rotation writes). */
+  readonly nextMasterKey: MasterKey | null;
   /** On SIGTERM/SIGINT: how long the drain (requests in flight, the last batch, jobs, store) may take. */
   readonly shutdownTimeoutMs: number;
 }
@@ -107,13 +109,13 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     notifyTimeoutMs: integer('MICROPAY_NOTIFY_TIMEOUT_MS', setting(undefined, 'MICROPAY_NOTIFY_TIMEOUT_MS'), 5_000, 100, 60_000),
     notifyRetryScheduleS: schedule('MICROPAY_NOTIFY_RETRY_SCHEDULE_S', setting(undefined, 'MICROPAY_NOTIFY_RETRY_SCHEDULE_S')),
     walletCorsOrigins: origins('MICROPAY_WALLET_CORS_ORIGINS', setting(undefined, 'MICROPAY_WALLET_CORS_ORIGINS')),
-    ...masterKeys(setting(undefined, 'MICROPAY_MASTER_KEY'), setting(undefined, 'MICROPAY_OLD_MASTER_KEY')),
+    ...masterKeys(setting(undefined, 'MICROPAY_MASTER_KEY'), setting(undefined, 'MICROPAY_OLD_MASTER_KEY'), setting(undefined, 'MICROPAY_NEXT_MASTER_KEY')),
     shutdownTimeoutMs: integer('MICROPAY_SHUTDOWN_TIMEOUT_MS', setting(undefined, 'MICROPAY_SHUTDOWN_TIMEOUT_MS'), 10_000, 100, 600_000),
   };
 }
 
 /** The master keys; a bad one is named but never repeated (it is a secret). */
-function masterKeys(current: string | undefined, old: string | undefined): Pick<Config, 'masterKey' | 'oldMasterKey'> {
+function masterKeys(current: string | undefined, old: string | undefined, next: string | undefined): Pick<Config, 'masterKey' | 'oldMasterKey' | 'nextMasterKey'> {
   const parse = (name: string, value: string | undefined): MasterKey | null => {
     if (value === undefined) return null;
     const key = MasterKey.parse(value);
@@ -122,9 +124,15 @@ function masterKeys(current: string | undefined, old: string | undefined): Pick<
   };
   const masterKey = parse('MICROPAY_MASTER_KEY', current);
   const oldMasterKey = parse('MICROPAY_OLD_MASTER_KEY', old);
+  const nextMasterKey = parse('MICROPAY_NEXT_MASTER_KEY', next);
   if (oldMasterKey !== null && masterKey === null) throw new ConfigError('MICROPAY_OLD_MASTER_KEY: is set without MICROPAY_MASTER_KEY (the new key)');
   if (oldMasterKey !== null && oldMasterKey.id === masterKey!.id) throw new ConfigError('MICROPAY_OLD_MASTER_KEY: is the same key as MICROPAY_MASTER_KEY');
-  return { masterKey, oldMasterKey };
+  if (nextMasterKey !== null && masterKey === null) throw new ConfigError('MICROPAY_NEXT_MASTER_KEY: is set without MICROPAY_MASTER_KEY (the key in use)');
+  if (nextMasterKey !== null && nextMasterKey.id === masterKey!.id) throw new ConfigError('MICROPAY_NEXT_MASTER_KEY: is the same key as MICROPAY_MASTER_KEY');
+  if (nextMasterKey !== null && oldMasterKey !== null) {
+    throw new ConfigError('MICROPAY_NEXT_MASTER_KEY: is set with MICROPAY_OLD_MASTER_KEY: a rotation has one of them at a time (docs/operations.md#rotating-the-master-key)');
+  }
+  return { masterKey, oldMasterKey, nextMasterKey };
 }
 
 /**

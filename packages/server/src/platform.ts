@@ -16,7 +16,7 @@ import { PgStore } from './store/postgres/pg-store.js';
 import { SqliteServeLock } from './store/sqlite/serve-lock.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
 import type { Store } from './store/store.js';
-import { MasterKey } from './secrets/master-key.js';
+import { MASTER_KEY_HOW_TO, MASTER_KEY_MISSING, MasterKey } from './secrets/master-key.js';
 import { MerchantKeyVault } from './secrets/merchant-key-vault.js';
 import { readSandboxMasterKey, sandboxMasterKey, sandboxMasterKeyPath } from './secrets/sandbox-master-key.js';
 
@@ -71,7 +71,7 @@ export async function openStore(
  */
 function merchantKeyVault(config: Config): MerchantKeyVault {
   const sandboxKey = config.masterKey === null && !isPostgresUrl(config.database) ? readSandboxMasterKey(config.database) : null;
-  return new MerchantKeyVault(config.masterKey ?? sandboxKey, config.oldMasterKey);
+  return new MerchantKeyVault(config.masterKey ?? sandboxKey, [config.oldMasterKey, config.nextMasterKey]);
 }
 
 async function openStoreOf(config: Config, clock: Clock, options: { serving?: boolean }, merchantKeys: MerchantKeyVault): Promise<Store> {
@@ -155,16 +155,7 @@ export async function startPlatform(
 ): Promise<Platform> {
   const clock = options.clock ?? systemClock;
   if (options.store === undefined) config = withMasterKey(config, logger);
-  // One server per SQLite file: taken before the store is opened, released when the platform
-  // closes or the process dies however it dies (store/sqlite/serve-lock.ts).
-  const lock = options.store === undefined && servesSqliteFile(config) ? SqliteServeLock.acquire(config.database) : null;
-  let store: Store;
-  try {
-    store = options.store ?? (await openStore(config, clock, { serving: true }));
-  } catch (error) {
-    lock?.release();
-    throw error;
-  }
+  const { store, lock } = await storeToServe(config, clock, options.store);
   // Health and metrics: on the API's port, or with --admin-port on their own listener only.
   const metrics = config.metrics ? new PlatformMetrics(store, logger) : null;
   const routes = opsRoutes(store, metrics, logger, () => drain.draining);
@@ -188,17 +179,7 @@ export async function startPlatform(
     lock?.release();
     throw error;
   }
-  const jobs: Job[] = [
-    // NEW and PENDING orders never wait forever: past their deadline they fail and holds are released.
-    startJob('sweeper', config.sweepIntervalMs, () => store.sweep(), logger),
-    // A refund whose request died between its two transactions is finished here, also after a
-    // restart. It waits a few seconds first so it does not race a request that is still running.
-    startJob('refunds', config.sweepIntervalMs, () => store.finishStaleRefunds(config.refundStaleS * 1000), logger),
-    // Expired page sessions and spent sign-in links are deleted (requests refuse them anyway).
-    startJob('page-access', PAGE_ACCESS_SWEEP_INTERVAL_MS, () => store.sweepPageAccess(), logger),
-    // Signed notifications to merchants, from the outbox; posted outside any transaction.
-    startNotificationWorker(config, store, clock, logger),
-  ];
+  const jobs = startJobs(config, store, clock, logger);
   let closing: Promise<void> | undefined;
   return {
     url: urlOf(server, config.host),
@@ -224,6 +205,37 @@ export async function startPlatform(
 }
 
 /**
+ * The store a server serves, with its lock: one server per SQLite file, taken before the store is
+ * opened, released when the platform closes or the process dies however it dies
+ * (store/sqlite/serve-lock.ts). A store the caller passes is its own, with no lock.
+ */
+async function storeToServe(config: Config, clock: Clock, given: Store | undefined): Promise<{ store: Store; lock: SqliteServeLock | null }> {
+  if (given !== undefined) return { store: given, lock: null };
+  const lock = servesSqliteFile(config) ? SqliteServeLock.acquire(config.database) : null;
+  try {
+    return { store: await openStore(config, clock, { serving: true }), lock };
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
+}
+
+/** The server's background jobs. */
+function startJobs(config: Config, store: Store, clock: Clock, logger: Logger): Job[] {
+  return [
+    // NEW and PENDING orders never wait forever: past their deadline they fail and holds are released.
+    startJob('sweeper', config.sweepIntervalMs, () => store.sweep(), logger),
+    // A refund whose request died between its two transactions is finished here, also after a
+    // restart. It waits a few seconds first so it does not race a request that is still running.
+    startJob('refunds', config.sweepIntervalMs, () => store.finishStaleRefunds(config.refundStaleS * 1000), logger),
+    // Expired page sessions and spent sign-in links are deleted (requests refuse them anyway).
+    startJob('page-access', PAGE_ACCESS_SWEEP_INTERVAL_MS, () => store.sweepPageAccess(), logger),
+    // Signed notifications to merchants, from the outbox; posted outside any transaction.
+    startNotificationWorker(config, store, clock, logger),
+  ];
+}
+
+/**
  * A server needs the master key. In production it comes from MICROPAY_MASTER_KEY, or the start
  * stops here; in sandbox mode a SQLite store may keep a generated one beside its file, with a
  * warning (secrets/sandbox-master-key.ts).
@@ -231,13 +243,10 @@ export async function startPlatform(
 function withMasterKey(config: Config, logger: Logger): Config {
   if (config.masterKey !== null) return config;
   if (!config.sandbox) {
-    throw new ConfigError(
-      'MICROPAY_MASTER_KEY is not set: a production server needs the key merchant keys are encrypted under ' +
-        '(generate one with `micropay master-key generate` and keep it in your secret store: docs/operations.md#secrets-at-rest)',
-    );
+    throw new ConfigError(`${MASTER_KEY_MISSING}: a production server needs the key merchant keys are encrypted under (${MASTER_KEY_HOW_TO})`);
   }
   if (isPostgresUrl(config.database)) {
-    throw new ConfigError('MICROPAY_MASTER_KEY is not set: serve --sandbox generates one only for a SQLite file (it is kept beside the file); set it for PostgreSQL');
+    throw new ConfigError(`${MASTER_KEY_MISSING}: serve --sandbox generates one only for a SQLite file (it is kept beside the file); set it for PostgreSQL`);
   }
   // An in-memory store dies with the process, and its key with it.
   if (config.database === ':memory:') return { ...config, masterKey: MasterKey.parse(MasterKey.generate()) };

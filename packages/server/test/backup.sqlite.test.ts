@@ -1,10 +1,13 @@
+import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import Database from 'better-sqlite3';
 import { Secret } from '@micropay/protocol';
 import { newApiKey } from '../src/domain/ids.js';
 import { openStore } from '../src/platform.js';
+import { backupSqlite } from '../src/store/sqlite/backup.js';
 import { emptyTestDatabase, micropayParams, postSigned, testConfig, type TestMerchant } from './helpers.js';
 import { runCli, startServerProcess, stopAllChildren } from './process-helpers.js';
 
@@ -116,6 +119,75 @@ describe('micropay backup', () => {
     expect(totals.orders).toBeLessThanOrEqual(ackedWhenBackupDone + CONCURRENCY);
     console.log(`backup: started after ${BACKUP_AFTER} acknowledged payments, done after ${ackedWhenBackupDone}, load stopped at ${acknowledged.length}; ${beforeCopy.length} before the copy began; the copy holds ${totals.orders} orders`);
   }, 90_000);
+
+  it('finishes in one step while another process grows the store without pause', async () => {
+    const db = await emptyTestDatabase();
+    cleanup.push(db.drop);
+    await seed(db.dbPath, 0);
+    // Another connection commits a few new pages every millisecond or so, for at most 8 s: a copy
+    // taken in steps restarts after each of its commits and would end only when it stops.
+    const script = `
+      const db = new (require('better-sqlite3'))(process.argv[1]);
+      db.pragma('busy_timeout = 5000');
+      db.exec('CREATE TABLE IF NOT EXISTS growth (blob BLOB)');
+      const insert = db.prepare('INSERT INTO growth VALUES (?)');
+      const until = Date.now() + 8000;
+      let n = 0;
+      while (Date.now() < until) {
+        insert.run(Buffer.alloc(9000, n % 251));
+        if (++n === 50) process.stdout.write('writing\\n');
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+      }`;
+    const writer = spawn(process.execPath, ['-e', script, db.dbPath], { cwd: fileURLToPath(new URL('..', import.meta.url)), stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = new Promise<number | null>((r) => writer.once('exit', (code) => r(code)));
+    cleanup.push(async () => {
+      writer.kill();
+      await exited;
+    });
+    await new Promise<void>((resolve, reject) => {
+      writer.stdout.once('data', () => resolve());
+      writer.once('exit', () => reject(new Error('the writer stopped before writing')));
+    });
+    // What the backup asks of each step, seen from better-sqlite3's side.
+    const asked: number[] = [];
+    const backupOf = Database.prototype.backup;
+    const spy = vi.spyOn(Database.prototype, 'backup').mockImplementation(function (this: Database.Database, file, options) {
+      const progress = options?.progress;
+      return backupOf.call(this, file, { ...options, progress: (info) => { const n = progress!(info); asked.push(n); return n; } });
+    });
+    cleanup.push(async () => spy.mockRestore());
+    const to = join(db.dbPath, '..', 'under-growth.db');
+    const backup = await backupSqlite(db.dbPath, to, () => Date.now());
+    // Done while the writer still writes: it did not wait for a quiet moment.
+    expect(writer.exitCode).toBeNull();
+    // One step after the first (which copies nothing), asking for more pages than the store has even
+    // now: a step that asked for the count seen before would fall short of a growing store.
+    const now = new Database(db.dbPath, { readonly: true });
+    const pagesNow = now.pragma('page_count', { simple: true }) as number;
+    now.close();
+    expect(asked).toHaveLength(1);
+    expect(asked[0]).toBeGreaterThan(pagesNow);
+    expect(existsSync(`${to}.partial`)).toBe(false);
+    const copy = new Database(to, { readonly: true });
+    try {
+      expect((copy.prepare('SELECT COUNT(*) AS n FROM growth').get() as { n: number }).n).toBeGreaterThanOrEqual(50);
+    } finally {
+      copy.close();
+    }
+    expect(backup.pages).toBeGreaterThan(0);
+  });
+
+  it('refuses a FILE.partial that exists (another backup may be writing it), and leaves it', async () => {
+    const db = await emptyTestDatabase();
+    cleanup.push(db.drop);
+    await seed(db.dbPath, 0);
+    const to = join(db.dbPath, '..', 'busy.db');
+    writeFileSync(`${to}.partial`, 'another backup under way');
+    const run = await runCli(['backup', '--to', to, '--db', db.dbPath]);
+    expect([run.code, run.stderr]).toEqual([1, `micropay: ${to}.partial exists: another backup may be writing it (remove it if none is)\n`]);
+    expect(existsSync(to)).toBe(false);
+    expect(existsSync(`${to}.partial`)).toBe(true);
+  });
 
   it('refuses to overwrite a file, a missing store, and PostgreSQL (pointing to pg_dump)', async () => {
     const db = await emptyTestDatabase();

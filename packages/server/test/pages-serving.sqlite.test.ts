@@ -58,6 +58,13 @@ describe('the pages', () => {
     expect(assetUrls(html).every((u) => u.startsWith('/assets/'))).toBe(true);
   });
 
+  it('only /docs may show data: images; the wallet and cashier pages take images from the platform only', async () => {
+    const imgSrc = async (path: string) => String((await send('GET', path)).headers['content-security-policy']).split('; ').find((p) => p.startsWith('img-src '));
+    expect(await imgSrc('/wallet')).toBe("img-src 'self'");
+    expect(await imgSrc('/cashier')).toBe("img-src 'self'");
+    expect(await imgSrc('/docs')).toBe("img-src 'self' data:");
+  });
+
   it('only the cashier page may use the camera', async () => {
     expect((await send('GET', '/cashier')).headers['permissions-policy']).toContain('camera=(self)');
     expect((await send('GET', '/wallet')).headers['permissions-policy']).toContain('camera=()');

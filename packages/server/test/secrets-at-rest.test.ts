@@ -117,6 +117,11 @@ describe('merchant keys at rest', () => {
     expect(vault.open('202612001', 'current', sealed.apiKey, sealed.masterKeyId).expose()).toBe(merchant.apiKey.expose());
     expect(() => vault.open('202612002', 'current', sealed.apiKey, sealed.masterKeyId)).toThrow(MasterKeyError);
     expect(() => vault.open('202612001', 'previous', sealed.apiKey, sealed.masterKeyId)).toThrow(/does not decrypt under master key mk-/);
+    // Cut short (down to a shorter tag, or less than a nonce and a tag): refused as altered.
+    const raw = Buffer.from(sealed.apiKey, 'base64');
+    for (const cut of [raw.subarray(0, raw.length - 12), raw.subarray(0, 27), Buffer.alloc(0)]) {
+      expect(() => vault.open('202612001', 'current', cut.toString('base64'), sealed.masterKeyId)).toThrow(/does not decrypt under master key mk-/);
+    }
     const again = vault.seal(merchant);
     expect(again.apiKey).not.toBe(sealed.apiKey);
   });
@@ -140,6 +145,10 @@ describe('merchant keys at rest', () => {
     expect(row!.master_key_id).toBe(MasterKey.parse(TEST_MASTER_KEY)!.id);
     expect(row!.api_key).not.toContain(key);
     expect((await p.store.findMerchant(m.mchId))!.apiKey.expose()).toBe(key);
+    // Nor is the plain key left anywhere in the store's files (free space, free pages, the WAL).
+    const raw = await rawStore(p);
+    expect(raw).toContain('Old Row');
+    for (const form of encodings(key)) expect(raw.includes(form), `the plain key in the store, as ${form}`).toBe(false);
   });
 });
 
@@ -175,6 +184,60 @@ async function seed(db: string, masterKey: string, wallets: number): Promise<{ m
 }
 
 describe('rotating the master key', () => {
+  it('with servers up, step by step (next key, then new key, then the rotation): every merchant stays usable by both servers at every step', async () => {
+    const db = await emptyTestDatabase();
+    cleanup.push(db.drop);
+    const OLD = TEST_MASTER_KEY;
+    const NEW = MasterKey.generate();
+    const keys = (master: string, extra: { old?: string; next?: string } = {}) =>
+      ({ MICROPAY_MASTER_KEY: master, MICROPAY_OLD_MASTER_KEY: extra.old ?? '', MICROPAY_NEXT_MASTER_KEY: extra.next ?? '' });
+    // Two servers on one database, restarted one at a time (docs/operations.md, the runbook's steps).
+    const steps: { name: string; a: Record<string, string>; b: Record<string, string> }[] = [
+      { name: 'before', a: keys(OLD), b: keys(OLD) },
+      { name: 'step 1, half way', a: keys(OLD, { next: NEW }), b: keys(OLD) },
+      { name: 'step 1 done', a: keys(OLD, { next: NEW }), b: keys(OLD, { next: NEW }) },
+      { name: 'step 2, half way', a: keys(NEW, { old: OLD }), b: keys(OLD, { next: NEW }) },
+      { name: 'step 2 done', a: keys(NEW, { old: OLD }), b: keys(NEW, { old: OLD }) },
+      { name: 'step 3: rotated', a: keys(NEW, { old: OLD }), b: keys(NEW, { old: OLD }) },
+      { name: 'step 4, half way', a: keys(NEW), b: keys(NEW, { old: OLD }) },
+      { name: 'step 4 done', a: keys(NEW), b: keys(NEW) },
+    ];
+    const known = new Map<string, string>();
+    for (const step of steps) {
+      if (step.name === 'step 3: rotated') {
+        const rotated = await runCli(['rotate-master-key', '--db', db.dbPath], { env: { MICROPAY_MASTER_KEY: NEW, MICROPAY_OLD_MASTER_KEY: OLD } });
+        expect(rotated.code, rotated.stderr).toBe(0);
+      }
+      const a = await openStore(testConfig({ db: db.dbPath }, step.a));
+      const b = await openStore(testConfig({ db: db.dbPath }, step.b));
+      try {
+        // Each server writes: a new merchant, and a roll of the first merchant's key.
+        for (const [server, name] of [[a, 'A'], [b, 'B']] as const) {
+          const key = newApiKey();
+          const m = await server.createMerchant({ name: `${name} ${step.name}`, apiKey: new Secret(key) });
+          known.set(m.mchId, key);
+          const first = [...known.keys()][0]!;
+          const rolled = newApiKey();
+          await server.rollMerchantKey(first, new Secret(rolled), 60_000);
+          known.set(first, rolled);
+        }
+        // ...and each reads every merchant, whoever wrote it under whichever key.
+        for (const [server, name] of [[a, 'A'], [b, 'B']] as const) {
+          for (const [mchId, key] of known) {
+            const m = await server.findMerchant(mchId).catch((error: unknown) => String(error));
+            expect(typeof m === 'string' ? m : m?.apiKey.expose(), `${step.name}: server ${name} reads merchant ${mchId}`).toBe(key);
+          }
+        }
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    }
+    const after = await openStore(testConfig({ db: db.dbPath }, keys(NEW)));
+    cleanup.push(() => after.close());
+    expect(await after.merchantMasterKeyIds()).toEqual([MasterKey.parse(NEW)!.id]);
+  });
+
   it('with servers up (started with both keys): every key re-encrypted in one go, payments go on, the old key opens nothing after', async () => {
     const db = await emptyTestDatabase();
     cleanup.push(db.drop);

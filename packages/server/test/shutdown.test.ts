@@ -2,6 +2,7 @@ import { connect } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sign, type Envelope, type OrderData } from '@micropay/protocol';
 import { loadConfig } from '../src/config.js';
+import { hashPin } from '../src/domain/credentials.js';
 import { openStore } from '../src/platform.js';
 import type { Store } from '../src/store/store.js';
 import { createMerchant, createWalletWithCode, emptyTestDatabase, micropayParams, startTestPlatform, type TestPlatform } from './helpers.js';
@@ -97,6 +98,49 @@ describe('the drain, step by step (in process)', () => {
     try {
       expect((await reopened.findOrder(m.mchId, 'in-flight'))?.status).toBe('PAID');
       expect((await reopened.findOrder(m.mchId, 'arrives-late'))?.status).toBe('PAID');
+    } finally {
+      await reopened.close();
+    }
+  });
+
+  it('answers a till charge caught by the stop PAID: its pay flow reaches the API after the listener closed', async () => {
+    p = await startTestPlatform();
+    const platform = p;
+    const m = await createMerchant(platform);
+    const wallet = await createWalletWithCode(platform, 100_00);
+    await platform.store.createCashier(m.mchId, 'lane-1', await hashPin('till-password'));
+    const signIn = await fetch(`${platform.url}/api/page/cashier/sign-in`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ mchId: m.mchId, name: 'lane-1', password: 'till-password' }),
+    });
+    const { data } = (await signIn.json()) as { data: { csrfToken: string } };
+    const cookie = signIn.headers.get('set-cookie')!.split(';', 1)[0]!;
+    // The charge is received, then held before its own pay call, while the stop closes the listener.
+    let arrivedNow = () => {};
+    const arrived = new Promise<void>((r) => (arrivedNow = r));
+    const start = platform.store.startCashierCharge.bind(platform.store);
+    platform.store.startCashierCharge = async (...args) => {
+      arrivedNow();
+      await new Promise((r) => setTimeout(r, 300));
+      return start(...args);
+    };
+    const charge = fetch(`${platform.url}/api/page/cashier/charge`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Cookie: cookie, 'X-CSRF-Token': data.csrfToken },
+      body: JSON.stringify({ mchOrderId: 'till-at-stop', amount: '3.00', goodsInfo: 'Coffee', payCode: wallet.payCode }),
+    }).then(async (res) => ({ status: res.status, envelope: (await res.json()) as { code: number; data: { status: string } } }));
+    await arrived;
+    await new Promise((r) => setTimeout(r, 100));
+    const closed = platform.close().then(() => 'closed');
+    const late = (ms: number) => new Promise<string>((r) => setTimeout(() => r('still waiting'), ms));
+    // Before the fix the flow's calls were refused and it queried on to its 65 s deadline.
+    const answered = await Promise.race([charge, late(10_000)]);
+    expect(answered).toMatchObject({ status: 200, envelope: { code: 0, data: { status: 'PAID' } } });
+    expect(await Promise.race([closed, late(5_000)])).toBe('closed');
+    const reopened = await openStore(loadConfig({ db: platform.dbPath }, {}));
+    try {
+      expect((await reopened.findOrder(m.mchId, 'till-at-stop'))?.status).toBe('PAID');
     } finally {
       await reopened.close();
     }
@@ -229,6 +273,38 @@ describe('micropay serve gets SIGTERM under payment load', () => {
     server.child.kill('SIGINT');
     expect(await server.exited).toEqual({ code: 0, signal: null });
     expect(server.stderr()).toContain('"msg":"stopped"');
+  });
+
+  it('ends at once on a second signal of the other kind during the drain (SIGTERM, then SIGINT)', async () => {
+    const server = await startServerProcess(['--db', dbPath, '--port', '0', '--sandbox'], {
+      env: { MICROPAY_SHUTDOWN_TIMEOUT_MS: '30000' },
+    });
+    const [, mchId, key] = await server.waitForStdout(/mchId (\d+)\s+key (\S+)/);
+    const [, payCode] = await server.waitForStdout(/Payment code\s+(\d{18})/);
+    // A payment held 20 s by the sandbox keeps the drain going.
+    const held = fetch(`${server.url}/api/micropay/micropay`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-MicroPay-Sandbox': 'slow=20000' },
+      body: signedBody({ mchId: mchId!, mchOrderId: 'held', amount: '1.00', goodsInfo: 'x', payCode: payCode! }, key!),
+    }).catch((error: unknown) => error);
+    const recorded = async () => {
+      const res = await fetch(`${server.url}/api/micropay/queryBill`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: signedBody({ mchId: mchId!, mchOrderId: 'held' }, key!),
+      });
+      return ((await res.json()) as Envelope<OrderData>).code;
+    };
+    await expect.poll(recorded, { timeout: 10_000 }).toBe(0);
+    server.child.kill('SIGTERM');
+    await expect.poll(() => server.stderr().includes('shutting down'), { timeout: 10_000 }).toBe(true);
+    const sent = Date.now();
+    server.child.kill('SIGINT');
+    const exit = await server.exited;
+    // Ended by the signal itself, long before the held payment or the 30 s timeout.
+    expect(exit).toEqual({ code: null, signal: 'SIGINT' });
+    expect(Date.now() - sent).toBeLessThan(3_000);
+    await held;
   });
 
   it('exits 1 with a log line when the drain outlasts MICROPAY_SHUTDOWN_TIMEOUT_MS', async () => {

@@ -21,8 +21,12 @@ export interface ApiRequest {
   readonly headers: IncomingHttpHeaders;
   /** The request reached the platform over TLS (or through a proxy that says so): cookies are Secure. */
   readonly overTls?: boolean;
-  /** `http://ADDRESS:PORT` the request arrived on: this platform, reachable from itself (a cashier's charge). */
-  readonly localUrl?: string;
+  /**
+   * This platform's merchant API as the server itself answers it (a cashier's charge): the
+   * address the request arrived on, and a fetch that answers in-process, so a charge in flight
+   * still reaches it while the listener is closed for a shutdown.
+   */
+  readonly ownApi?: { readonly baseUrl: string; readonly fetch: typeof fetch };
   /** For every log line about this request (`reqId`), as in its X-Request-Id answer header. */
   readonly requestId: string;
 }

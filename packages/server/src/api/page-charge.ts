@@ -31,7 +31,7 @@ export const charge = withPageSession('cashier', 'changes', async (ctx, req, ses
   // It owns the order only if its own charge makes it with this code (store/cashier-charge-sql.ts).
   const { mchOrderId, payCode } = parsed.value;
   if (await ctx.store.startCashierCharge(cashier, { mchOrderId, payCode }) === 'TAKEN') return answer(ResultCode.ORDER_ID_TAKEN);
-  const client = new MicroPayClient({ baseUrl: ownUrl(req), mchId, apiKey: merchant.apiKey.expose() });
+  const client = new MicroPayClient({ ...ownApi(req), mchId, apiKey: merchant.apiKey.expose() });
   try {
     // Past the confirmation window the platform fails the order itself; the flow then closes it.
     const outcome = await client.pay(parsed.value, { deadlineMs: ctx.config.confirmTimeoutS * 1000 + 5_000 });
@@ -83,8 +83,8 @@ function outcomeData(o: PayOutcome): Record<string, unknown> {
   return { status: 'CLOSED', mchOrderId: o.mchOrderId, message: o.message, order };
 }
 
-/** This platform, as the request reached it: the address it arrived on answers the merchant API too. */
-function ownUrl(req: ApiRequest): string {
-  if (req.localUrl === undefined) throw new Error('a page request knows the address it arrived on');
-  return req.localUrl;
+/** This platform's merchant API, answered in-process by the server the request reached. */
+function ownApi(req: ApiRequest): { baseUrl: string; fetch: typeof fetch } {
+  if (req.ownApi === undefined) throw new Error('a page request knows the platform it arrived on');
+  return req.ownApi;
 }

@@ -31,9 +31,16 @@ async function runServer(config: Config): Promise<number> {
   const logger = createLogger(config.logLevel);
   // Listen for the stop signals before anything starts, so a stop during start-up (or while the
   // sandbox is being prepared) still shuts down cleanly instead of killing the process.
+  // The first of them ends both handlers, so a second signal of either kind is not caught: it ends
+  // the process at once (a stuck drain can be cut short).
   const stopped = new Promise<void>((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
   });
   const platform = await startPlatform(config, logger).catch((error: unknown) => {
     throw listenFailure(error, config) ?? error;
@@ -66,7 +73,6 @@ async function runServer(config: Config): Promise<number> {
   }
   logger.info({ url: platform.url, adminUrl: platform.adminUrl, sandbox: config.sandbox }, 'listening');
   await stopped;
-  // A second signal is not caught: it ends the process at once (a stuck drain can be cut short).
   logger.info({ timeoutMs: config.shutdownTimeoutMs }, 'shutting down: draining requests in flight');
   if (!(await closesWithin(platform.close(), config.shutdownTimeoutMs))) {
     logger.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown timed out: exiting with requests or store work unfinished');

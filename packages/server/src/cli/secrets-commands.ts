@@ -24,8 +24,8 @@ const rotate = defineCommand({
   name: 'rotate-master-key',
   summary: 'encrypt every merchant key again under a new master key, in one transaction',
   details: [
-    'MICROPAY_OLD_MASTER_KEY is the key in use, MICROPAY_MASTER_KEY the new one. Safe while servers run,',
-    'if they were started with both variables; else stop them first (docs/operations.md#rotating-the-master-key).',
+    'MICROPAY_OLD_MASTER_KEY is the key in use, MICROPAY_MASTER_KEY the new one. Safe while servers run',
+    'only after the runbook\'s first two steps on every server; else stop them first (docs/operations.md#rotating-the-master-key).',
   ].join('\n'),
   positionals: [],
   options: {},

@@ -7,6 +7,7 @@ import type { Answer, ApiContext } from '../api/context.js';
 import { describeError } from '../log.js';
 import { corsFor, PREFLIGHT_HEADERS } from './cors.js';
 import { NO_OPS, type OpsEndpoints } from './ops.js';
+import { ownApiFetch, parseObject } from './own-api.js';
 import { loadPages, sendPageFile, type PageFile } from './pages.js';
 import { requestIdOf } from './request-id.js';
 import { ROUTES } from './routes.js';
@@ -35,6 +36,7 @@ const timedOut = new WeakSet<Duplex>();
  */
 export function createHttpServer(ctx: ApiContext, deadlines: HttpDeadlines = HTTP_DEADLINES, ops: OpsEndpoints = NO_OPS): Server {
   const pages = loadPages();
+  const ownFetch = ownApiFetch(ctx, ops);
   const server = createServer(
     {
       // Node answers a missing Host with a bare 400; `handle` answers it with the envelope.
@@ -45,7 +47,7 @@ export function createHttpServer(ctx: ApiContext, deadlines: HttpDeadlines = HTT
       // The headers are part of the request: one deadline for both.
       headersTimeout: deadlines.requestTimeoutMs,
     },
-    (req, res) => void handle(ctx, pages, ops, req, res),
+    (req, res) => void handle(ctx, pages, ops, ownFetch, req, res),
   );
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   // HTTP that Node's parser refuses never reaches `handle`: it still gets the envelope.
@@ -82,7 +84,14 @@ function clientErrorAnswer(code: string | undefined): Answer | null {
   return answer(ResultCode.BAD_HTTP_REQUEST);
 }
 
-async function handle(ctx: ApiContext, pages: ReadonlyMap<string, PageFile>, ops: OpsEndpoints, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(
+  ctx: ApiContext,
+  pages: ReadonlyMap<string, PageFile>,
+  ops: OpsEndpoints,
+  ownFetch: typeof fetch,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const startedMs = performance.now();
   const path = (req.url ?? '/').split('?', 1)[0]!;
   const requestId = requestIdOf(req.headers['x-request-id']);
@@ -127,7 +136,7 @@ async function handle(ctx: ApiContext, pages: ReadonlyMap<string, PageFile>, ops
     if (raw === null) return send(answer(ResultCode.PAYLOAD_TOO_LARGE));
     const body = parseObject(raw);
     if (body === null) return send(answer(ResultCode.MALFORMED_JSON, null, 'the body must be one JSON object'));
-    const result = await endpoint(ctx, { body, headers: req.headers, overTls: overTls(req), localUrl: localUrl(req), requestId });
+    const result = await endpoint(ctx, { body, headers: req.headers, overTls: overTls(req), ownApi: { baseUrl: localUrl(req), fetch: ownFetch }, requestId });
     if (result.transport !== undefined) {
       if (result.transport.delayMs > 0) await new Promise((r) => setTimeout(r, result.transport!.delayMs));
       if (result.transport.drop) return void res.destroy();
@@ -189,15 +198,6 @@ function readBody(req: IncomingMessage, limit: number): Promise<string | null> {
     req.on('end', () => resolve(over ? null : Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
-}
-
-function parseObject(raw: string): Record<string, unknown> | null {
-  try {
-    const value: unknown = JSON.parse(raw);
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
-  } catch {
-    return null;
-  }
 }
 
 function reply(res: ServerResponse, a: Answer, req: IncomingMessage, headers: Record<string, string> = {}): void {

@@ -51,3 +51,7 @@ export class MasterKey {
 
 /** What a valid master key looks like, for messages (never the value that was given). */
 export const MASTER_KEY_FORMAT = '32 random bytes in base64 (44 characters) or hex (64 characters), e.g. from `micropay master-key generate` or `openssl rand -base64 32`';
+
+/** What to do without MICROPAY_MASTER_KEY, said once for every message about it (never a key). */
+export const MASTER_KEY_MISSING = 'MICROPAY_MASTER_KEY is not set';
+export const MASTER_KEY_HOW_TO = 'generate one with `micropay master-key generate` and keep it in your secret store: docs/operations.md#secrets-at-rest';

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { Secret } from '@micropay/protocol';
 import type { Merchant } from '../domain/model.js';
-import type { MasterKey } from './master-key.js';
+import { MASTER_KEY_HOW_TO, MASTER_KEY_MISSING, type MasterKey } from './master-key.js';
 
 /** Which of a merchant's two keys a ciphertext holds: part of its associated data. */
 export type MerchantKeySlot = 'current' | 'previous';
@@ -30,14 +30,16 @@ const TAG_BYTES = 16;
  * associated data, so a ciphertext copied to another merchant (or from the previous key's column
  * to the current one's) fails to open. Stored as base64(nonce ‖ ciphertext ‖ tag).
  *
- * `current` seals and opens; `old` (during a rotation) only opens. A vault with no current key can
+ * `current` seals and opens; `openOnly` keys only open: the key being retired (during a rotation)
+ * or the one about to replace `current` (before it, so every server reads what the rotation
+ * writes). A vault with no current key can
  * still open keys written before the master-key migration (SQLite 8, PostgreSQL 9) (plain text, no master key id), and refuses all else.
  */
 export class MerchantKeyVault {
   readonly #byId = new Map<string, MasterKey>();
 
-  constructor(readonly current: MasterKey | null, readonly old: MasterKey | null = null) {
-    for (const key of [old, current]) if (key !== null) this.#byId.set(key.id, key);
+  constructor(readonly current: MasterKey | null, openOnly: readonly (MasterKey | null)[] = []) {
+    for (const key of [...openOnly, current]) if (key !== null) this.#byId.set(key.id, key);
   }
 
   /** The id new ciphertexts get; null without a master key. */
@@ -70,7 +72,9 @@ export class MerchantKeyVault {
     if (key === undefined) throw this.#unknownKey(masterKeyId, `read the keys of merchant ${mchId}`);
     const raw = Buffer.from(stored, 'base64');
     try {
-      const decipher = createDecipheriv('aes-256-gcm', key.expose(), raw.subarray(0, NONCE_BYTES));
+      // A whole 16-byte tag, never a shorter one (GCM accepts 4 bytes unless told: easier to forge).
+      if (raw.length < NONCE_BYTES + TAG_BYTES) throw new Error('shorter than a nonce and a tag');
+      const decipher = createDecipheriv('aes-256-gcm', key.expose(), raw.subarray(0, NONCE_BYTES), { authTagLength: TAG_BYTES });
       decipher.setAAD(associatedData(mchId, slot));
       decipher.setAuthTag(raw.subarray(raw.length - TAG_BYTES));
       return new Secret(Buffer.concat([decipher.update(raw.subarray(NONCE_BYTES, raw.length - TAG_BYTES)), decipher.final()]).toString('utf8'));
@@ -101,8 +105,7 @@ export class MerchantKeyVault {
 
 function missingMasterKey(toDo: string): MasterKeyError {
   return new MasterKeyError(
-    `cannot ${toDo}: MICROPAY_MASTER_KEY is not set, and merchant keys are stored encrypted under it ` +
-      '(generate one with `micropay master-key generate`: docs/operations.md#secrets-at-rest)',
+    `cannot ${toDo}: ${MASTER_KEY_MISSING}, and merchant keys are stored encrypted under it (${MASTER_KEY_HOW_TO})`,
   );
 }
 

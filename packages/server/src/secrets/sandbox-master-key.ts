@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { MasterKey } from './master-key.js';
 import { MasterKeyError } from './merchant-key-vault.js';
@@ -27,13 +28,20 @@ export function sandboxMasterKey(database: string): { key: MasterKey; created: b
   const found = readSandboxMasterKey(database);
   if (found !== null) return { key: found, created: false };
   const text = MasterKey.generate();
-  // 'wx': never overwrite a key another process wrote meanwhile (its ciphertexts would be lost).
   mkdirSync(dirname(database), { recursive: true });
+  // Written whole under a name of its own, then linked into place: a process that starts at the
+  // same moment never reads a half-written file, and a link never replaces a key another process
+  // put there first (its ciphertexts would be lost); that process's key is then the one used.
+  const path = sandboxMasterKeyPath(database);
+  const temporary = `${path}.${randomUUID()}.tmp`;
+  writeFileSync(temporary, `${text}\n`, { mode: 0o600, flag: 'wx' });
   try {
-    writeFileSync(sandboxMasterKeyPath(database), `${text}\n`, { mode: 0o600, flag: 'wx' });
+    linkSync(temporary, path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return { key: readSandboxMasterKey(database)!, created: false };
     throw error;
+  } finally {
+    rmSync(temporary, { force: true });
   }
   return { key: MasterKey.parse(text)!, created: true };
 }

@@ -1,4 +1,4 @@
-import { existsSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, linkSync, rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
 
 export interface SqliteBackup {
@@ -12,6 +12,13 @@ export interface SqliteBackup {
 
 /** How long the backup's connection waits for a lock held by the server (a checkpoint). */
 const BUSY_TIMEOUT_MS = 5_000;
+/**
+ * Pages per backup step: all of them. better-sqlite3's first step copies nothing and reads the page
+ * count; asking then for every page (its maximum, 0x7fffffff) makes the next step the whole copy.
+ * Asking for the count seen before would leave a step short whenever the store grew meanwhile, and
+ * the copy restarts after any other connection's commit between two steps.
+ */
+const ALL_PAGES = 0x7fffffff;
 
 /**
  * A consistent copy of a live SQLite store, through SQLite's online backup API (better-sqlite3's
@@ -20,19 +27,21 @@ const BUSY_TIMEOUT_MS = 5_000;
  * the copy is the database as of one commit, and it cannot be restarted forever by a busy server
  * (a step of a few pages would start again after each commit of another connection).
  *
- * The copy is written to `to.partial` and renamed to `to` only once it is complete and checked, so
- * a file at `to` is always a whole backup. `to` must not exist.
+ * The copy is written to `to.partial` and linked to `to` only once it is complete and checked, so
+ * a file at `to` is always a whole backup. Neither `to` nor `to.partial` may exist (the latter may be
+ * another backup's copy under way), and a `to` that appears meanwhile is not replaced.
  */
 export async function backupSqlite(from: string, to: string, nowMs: () => number): Promise<SqliteBackup> {
   if (existsSync(to)) throw new BackupError(`${to} exists already: back up to a new file`);
   const partial = `${to}.partial`;
-  rmSync(partial, { force: true });
-  const source = new Database(from, { fileMustExist: true });
+  if (existsSync(partial)) throw new BackupError(`${partial} exists: another backup may be writing it (remove it if none is)`);
+  // Read-only: a backup never writes to the store it copies.
+  const source = new Database(from, { fileMustExist: true, readonly: true });
   let startedAtMs = 0;
   try {
     source.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     startedAtMs = nowMs();
-    await source.backup(partial, { progress: ({ totalPages }) => totalPages + 1 });
+    await source.backup(partial, { progress: () => ALL_PAGES });
   } catch (error) {
     rmSync(partial, { force: true });
     throw error;
@@ -41,11 +50,14 @@ export async function backupSqlite(from: string, to: string, nowMs: () => number
   }
   try {
     const checked = checkCopy(partial);
-    renameSync(partial, to);
+    // A link, unlike a rename, fails (EEXIST) rather than replace a file made under `to` meanwhile.
+    linkSync(partial, to);
     return { file: to, ...checked, startedAtMs };
   } catch (error) {
-    rmSync(partial, { force: true });
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new BackupError(`${to} exists already: back up to a new file`);
     throw error;
+  } finally {
+    rmSync(partial, { force: true });
   }
 }
 

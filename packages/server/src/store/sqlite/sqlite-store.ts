@@ -147,6 +147,27 @@ export class SqliteStore extends ServiceStore implements Store {
     });
   }
 
+  /**
+   * The reseal (services/merchants.ts), leaving no copy of the keys' former bytes in the file: the
+   * connection zeroes what it frees (secure_delete), VACUUM then rewrites the file without free
+   * pages (where an earlier write may have left them), and the WAL, which holds the pages as they
+   * were, is checkpointed and truncated. A reader of another process may keep the WAL from being
+   * emptied; the next checkpoint overwrites it (docs/operations.md, "Secrets at rest").
+   */
+  override async resealMerchantKeys(scope: 'plain' | 'all'): Promise<number> {
+    this.db.pragma('secure_delete = ON');
+    try {
+      const resealed = await super.resealMerchantKeys(scope);
+      if (resealed > 0) {
+        await this.#mainWrite(async () => this.db.exec('VACUUM'));
+        this.db.pragma('wal_checkpoint(TRUNCATE)');
+      }
+      return resealed;
+    } finally {
+      this.db.pragma('secure_delete = OFF');
+    }
+  }
+
   /** Applies effects in one transaction, outside any decision: for tests that set up a state by hand. */
   applyEffects(effects: readonly Effect[]): Promise<void> {
     return this.transaction(() => this.#effects.apply(effects));
