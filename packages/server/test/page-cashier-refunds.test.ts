@@ -1,5 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { hashPin } from '../src/domain/credentials.js';
 import { execute, sql } from './db-access.js';
 import {
   createMerchant,
@@ -10,6 +9,7 @@ import {
   type TestMerchant,
   type TestPlatform,
 } from './helpers.js';
+import { as, pageCall, signInCashier, type PageAnswer, type Session } from './page-helpers.js';
 
 /**
  * The cashier page after the charge (docs/pages.md), over real HTTP on both stores: a till lists
@@ -19,36 +19,8 @@ import {
  */
 let p: TestPlatform;
 
-interface Session {
-  readonly cookie: string;
-  readonly csrf: string;
-}
-
-interface PageAnswer {
-  readonly status: number;
-  readonly code: number;
-  readonly msg: string;
-  readonly data: Record<string, any> | null;
-}
-
-async function call(path: string, body: unknown, s: Session | null, csrf: string | null = s?.csrf ?? null): Promise<PageAnswer> {
-  const headers: Record<string, string> = { 'Content-Type': 'application/json' };
-  if (s !== null) headers.Cookie = s.cookie;
-  if (csrf !== null) headers['X-CSRF-Token'] = csrf;
-  const res = await fetch(`${p.url}/api/page/${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
-  return { status: res.status, ...((await res.json()) as { code: number; msg: string; data: Record<string, any> | null }) };
-}
-
-async function till(m: TestMerchant, name = 'lane-1'): Promise<Session> {
-  await p.store.createCashier(m.mchId, name, await hashPin('till-password'));
-  const res = await fetch(`${p.url}/api/page/cashier/sign-in`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ mchId: m.mchId, name, password: 'till-password' }),
-  });
-  const envelope = (await res.json()) as { data: { csrfToken: string } };
-  return { cookie: res.headers.get('set-cookie')!.split(';', 1)[0]!, csrf: envelope.data.csrfToken };
-}
+const call = (path: string, body: unknown, s: Session | null, csrf: string | null = s?.csrf ?? null) => pageCall(p, path, body, as(s, csrf));
+const till = (m: TestMerchant, name = 'lane-1') => signInCashier(p, m.mchId, name);
 
 /** A paid charge of `amount` at the till, from a fresh wallet holding 10.00. */
 async function charged(s: Session, mchOrderId: string, amount = '1.00'): Promise<{ walletId: string }> {

@@ -1,5 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { hashPin } from '../src/domain/credentials.js';
 import { sql } from './db-access.js';
 import {
   createMerchant,
@@ -10,6 +9,7 @@ import {
   type TestMerchant,
   type TestPlatform,
 } from './helpers.js';
+import { as, pageCall, signInCashier, type Session } from './page-helpers.js';
 
 /**
  * The cashier page's charge (docs/pages.md), over real HTTP on both stores: the merchant's safe
@@ -19,29 +19,8 @@ import {
  */
 let p: TestPlatform;
 
-interface Session {
-  readonly cookie: string;
-  readonly csrf: string;
-}
-
-async function call(path: string, body: unknown, s: Session | null, csrf: string | null = s?.csrf ?? null): Promise<{ status: number; code: number; msg: string; data: Record<string, unknown> | null }> {
-  const headers: Record<string, string> = { 'Content-Type': 'application/json' };
-  if (s !== null) headers.Cookie = s.cookie;
-  if (csrf !== null) headers['X-CSRF-Token'] = csrf;
-  const res = await fetch(`${p.url}/api/page/${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
-  return { status: res.status, ...((await res.json()) as { code: number; msg: string; data: Record<string, unknown> | null }) };
-}
-
-async function tillOf(m: TestMerchant): Promise<Session> {
-  await p.store.createCashier(m.mchId, 'lane-1', await hashPin('till-password'));
-  const res = await fetch(`${p.url}/api/page/cashier/sign-in`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ mchId: m.mchId, name: 'lane-1', password: 'till-password' }),
-  });
-  const envelope = (await res.json()) as { data: { csrfToken: string } };
-  return { cookie: res.headers.get('set-cookie')!.split(';', 1)[0]!, csrf: envelope.data.csrfToken };
-}
+const call = (path: string, body: unknown, s: Session | null, csrf: string | null = s?.csrf ?? null) => pageCall(p, path, body, as(s, csrf));
+const tillOf = (m: TestMerchant) => signInCashier(p, m.mchId);
 
 async function orderCount(mchId: string): Promise<number> {
   return Number((await sql<{ n: number | string }>(p.store, 'SELECT COUNT(*) AS n FROM orders WHERE mch_id = ?', [mchId]))[0]!.n);

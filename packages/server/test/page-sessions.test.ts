@@ -4,6 +4,7 @@ import { csrfTokenOf, SESSION_IDLE_MS, SESSION_MAX_MS, SIGN_IN_LINK_TTL_MS } fro
 import { ROUTES } from '../src/http/routes.js';
 import { sql } from './db-access.js';
 import { createMerchant, ManualClock, startTestPlatform, type TestMerchant, type TestPlatform } from './helpers.js';
+import { as, pageCall, sessionOf, signInLinkFor, type PageAnswer, type Session } from './page-helpers.js';
 
 /**
  * Sign-in and sessions of the web pages' APIs (docs/pages.md), over real HTTP, on both stores:
@@ -16,51 +17,18 @@ let clock: ManualClock;
 /** Every answer's text, to search for secrets that must never be echoed. */
 let answers: string[];
 
-interface PageAnswer {
-  readonly status: number;
-  readonly code: number;
-  readonly msg: string;
-  readonly data: Record<string, unknown> | null;
-  readonly setCookie: string | null;
-}
-
+/** Every answer goes into `answers` too. */
 async function call(path: string, body: unknown = {}, headers: Record<string, string> = {}): Promise<PageAnswer> {
-  const res = await fetch(`${p.url}/api/page/${path}`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', ...headers },
-    body: JSON.stringify(body),
-  });
-  const text = await res.text();
-  answers.push(text);
-  const envelope = JSON.parse(text) as { code: number; msg: string; data: Record<string, unknown> | null };
-  return { status: res.status, ...envelope, setCookie: res.headers.get('set-cookie') };
-}
-
-/** A signed-in page as a browser holds it: the cookie it was set, and the CSRF token it was told. */
-interface Session {
-  readonly cookie: string;
-  readonly csrf: string;
-}
-
-function sessionOf(a: PageAnswer): Session {
-  expect(a.code, a.msg).toBe(0);
-  const cookie = a.setCookie!.split(';', 1)[0]!;
-  return { cookie, csrf: a.data!.csrfToken as string };
-}
-
-function as(s: Session, csrf: string | null = s.csrf): Record<string, string> {
-  return csrf === null ? { Cookie: s.cookie } : { Cookie: s.cookie, 'X-CSRF-Token': csrf };
+  const a = await pageCall(p, path, body, headers);
+  answers.push(a.text);
+  return a;
 }
 
 async function walletWithPin(pin = '2468'): Promise<string> {
   return (await p.store.createWallet({ name: 'Alice', openingSen: 50_00, pinHash: await hashPin(pin) })).walletId;
 }
 
-async function linkFor(walletId: string): Promise<string> {
-  const issued = await p.store.issueSignInLink(walletId);
-  if (typeof issued === 'string') throw new Error(issued);
-  return issued.token;
-}
+const linkFor = (walletId: string) => signInLinkFor(p, walletId);
 
 async function cashierOf(m: TestMerchant, name = 'lane-1', password = 'till-password-1'): Promise<{ name: string; password: string }> {
   const created = await p.store.createCashier(m.mchId, name, await hashPin(password));

@@ -4,6 +4,7 @@ import { SESSION_IDLE_MS, SESSION_MAX_MS, SIGN_IN_LINK_TTL_MS } from '../src/dom
 import { sql } from './db-access.js';
 import { docBlock } from './doc-blocks.js';
 import { createMerchant, ManualClock, startTestPlatform, type TestMerchant, type TestPlatform } from './helpers.js';
+import { as, pageCall, signInWallet, type Session } from './page-helpers.js';
 
 /**
  * The wallet page's account part (docs/pages.md), over real HTTP, on both stores: balances, the
@@ -13,19 +14,6 @@ import { createMerchant, ManualClock, startTestPlatform, type TestMerchant, type
 let p: TestPlatform;
 let clock: ManualClock;
 let m: TestMerchant;
-
-interface PageAnswer {
-  readonly status: number;
-  readonly code: number;
-  readonly msg: string;
-  readonly data: Record<string, unknown> | null;
-  readonly setCookie: string | null;
-}
-
-interface Session {
-  readonly cookie: string;
-  readonly csrf: string;
-}
 
 interface Movement {
   readonly type: string;
@@ -38,27 +26,8 @@ interface Movement {
   readonly zonedTime: string;
 }
 
-async function call(path: string, body: unknown = {}, headers: Record<string, string> = {}): Promise<PageAnswer> {
-  const res = await fetch(`${p.url}/api/page/${path}`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', ...headers },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  const envelope = (await res.json()) as { code: number; msg: string; data: Record<string, unknown> | null };
-  return { status: res.status, ...envelope, setCookie: res.headers.get('set-cookie') };
-}
-
-function as(s: Session, csrf: string | null = s.csrf): Record<string, string> {
-  return csrf === null ? { Cookie: s.cookie } : { Cookie: s.cookie, 'X-CSRF-Token': csrf };
-}
-
-async function signIn(walletId: string): Promise<Session> {
-  const issued = await p.store.issueSignInLink(walletId);
-  if (typeof issued === 'string') throw new Error(issued);
-  const a = await call('wallet/sign-in-link', { token: issued.token });
-  expect(a.code, a.msg).toBe(0);
-  return { cookie: a.setCookie!.split(';', 1)[0]!, csrf: a.data!.csrfToken as string };
-}
+const call = (path: string, body?: unknown, headers?: Record<string, string>) => pageCall(p, path, body, headers);
+const signIn = (walletId: string) => signInWallet(p, walletId);
 
 /** A real payment of the wallet's fresh code, as a till's micropay makes it. */
 async function pay(walletId: string, mchOrderId: string, amountSen: number): Promise<void> {

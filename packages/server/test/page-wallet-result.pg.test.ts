@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { hashPin } from '../src/domain/credentials.js';
 import { createMerchant, micropayParams, postSigned, startTestPlatform, type TestMerchant, type TestPlatform } from './helpers.js';
+import { as, pageCall, signInWallet } from './page-helpers.js';
 import { startServerProcess, stopAllChildren, type ServerProcess } from './process-helpers.js';
 
 /**
@@ -22,31 +23,23 @@ afterEach(async () => {
   await p.stop();
 });
 
-async function page(path: string, body: unknown, headers: Record<string, string>) {
-  const res = await fetch(`${p.url}/api/page/${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(body) });
-  return { res, envelope: (await res.json()) as { code: number; msg: string; data: Record<string, any> } };
-}
-
 it('a payment taken by another server process turns the page (PENDING, then PAID once confirmed here) within a second', async () => {
   const { walletId } = await p.store.createWallet({ name: 'Alice', openingSen: 50_00, pinHash: await hashPin('2468'), confirmLimitSen: 5_00 });
-  const link = (await p.store.issueSignInLink(walletId)) as { token: string };
-  const signIn = await page('wallet/sign-in-link', { token: link.token }, {});
-  const cookie = signIn.res.headers.get('set-cookie')!.split(';', 1)[0]!;
-  const session = { Cookie: cookie, 'X-CSRF-Token': signIn.envelope.data.csrfToken as string };
-  const code = (await page('wallet/paycode', {}, session)).envelope.data.payCode as string;
+  const s = await signInWallet(p, walletId);
+  const code = (await pageCall(p, 'wallet/paycode', {}, as(s))).data!.payCode as string;
 
-  const first = page('wallet/code-result', { payCode: code }, { Cookie: cookie });
+  const first = pageCall(p, 'wallet/code-result', { payCode: code }, as(s, null));
   await new Promise((r) => setTimeout(r, 400));
   const paying = await postSigned(other.url, 'micropay', micropayParams(m, 'big-1', '20.00', code), m.key);
   expect(paying.body.code).toBe(1024);
   const answeredAt = performance.now();
-  const pending = (await first).envelope;
+  const pending = await first;
   expect(performance.now() - answeredAt).toBeLessThan(1_000);
   expect(pending.data).toMatchObject({ state: 'PENDING', order: { amount: '20.00', merchantName: 'Corner Shop' } });
 
-  const orderId = pending.data.order.wavpayOrderId as string;
-  const confirmed = await page('wallet/confirm', { wavpayOrderId: orderId, pin: '2468' }, session);
-  expect([confirmed.envelope.code, confirmed.envelope.data.tradeStatus]).toEqual([0, 'PAID']);
+  const orderId = pending.data!.order.wavpayOrderId as string;
+  const confirmed = await pageCall(p, 'wallet/confirm', { wavpayOrderId: orderId, pin: '2468' }, as(s));
+  expect([confirmed.code, confirmed.data!.tradeStatus]).toEqual([0, 'PAID']);
   // The merchant's query at the other process sees what this one confirmed.
   const query = await postSigned(other.url, 'queryBill', { mchId: m.mchId, mchOrderId: 'big-1' }, m.key);
   expect(query.body.data).toMatchObject({ tradeStatus: 'PAID', amount: '20.00' });

@@ -3,6 +3,7 @@ import { hashPin } from '../src/domain/credentials.js';
 import { csrfTokenOf } from '../src/domain/page-access.js';
 import { sql } from './db-access.js';
 import { createMerchant, micropayParams, postSigned, startTestPlatform, type TestMerchant, type TestPlatform } from './helpers.js';
+import { as, pageCall, signInWallet, type PageAnswer, type Session } from './page-helpers.js';
 
 /**
  * The wallet page's live result (docs/pages.md), over real HTTP, on both stores: the long poll
@@ -12,48 +13,35 @@ import { createMerchant, micropayParams, postSigned, startTestPlatform, type Tes
 let p: TestPlatform;
 let m: TestMerchant;
 
-interface PageAnswer {
-  readonly status: number;
-  readonly code: number;
-  readonly msg: string;
-  readonly data: Record<string, any> | null;
-}
-
-interface Session {
+interface WalletSession extends Session {
   readonly walletId: string;
-  readonly cookie: string;
-  readonly csrf: string;
 }
 
-async function call(path: string, body: unknown, headers: Record<string, string> = {}): Promise<PageAnswer> {
-  const res = await fetch(`${p.url}/api/page/${path}`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', ...headers },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  return { status: res.status, ...((await res.json()) as { code: number; msg: string; data: Record<string, any> | null }) };
-}
+const call = (path: string, body: unknown, headers?: Record<string, string>) => pageCall(p, path, body, headers);
 
-function as(s: Session, csrf: string | null = s.csrf): Record<string, string> {
-  return csrf === null ? { Cookie: s.cookie } : { Cookie: s.cookie, 'X-CSRF-Token': csrf };
-}
+/** The page's long poll for what became of the code on screen (a read: no CSRF token). */
+const resultOf = (s: Session, payCode: string, seen?: 'WAITING' | 'PENDING') =>
+  call('wallet/code-result', seen === undefined ? { payCode } : { payCode, seen }, as(s, null));
 
 /** A wallet with a PIN and a confirmation limit of 5.00, signed in to the page by a link. */
-async function signedInWallet(openingSen = 50_00, pin = '2468'): Promise<Session> {
+async function signedInWallet(openingSen = 50_00, pin = '2468'): Promise<WalletSession> {
   const { walletId } = await p.store.createWallet({ name: 'Alice', openingSen, pinHash: await hashPin(pin), confirmLimitSen: 5_00 });
-  const issued = await p.store.issueSignInLink(walletId);
-  if (typeof issued === 'string') throw new Error(issued);
-  const res = await fetch(`${p.url}/api/page/wallet/sign-in-link`, {
-    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ token: issued.token }),
-  });
-  const envelope = (await res.json()) as { data: { csrfToken: string } };
-  return { walletId, cookie: res.headers.get('set-cookie')!.split(';', 1)[0]!, csrf: envelope.data.csrfToken };
+  return { walletId, ...(await signInWallet(p, walletId)) };
 }
 
 async function codeOf(s: Session): Promise<string> {
   const a = await call('wallet/paycode', {}, as(s));
   expect(a.code, a.msg).toBe(0);
   return a.data!.payCode as string;
+}
+
+/** A signed-in page showing a fresh code, its long poll already waiting at the server. */
+async function waitingPage(): Promise<{ s: WalletSession; code: string; waiting: Promise<PageAnswer> }> {
+  const s = await signedInWallet();
+  const code = await codeOf(s);
+  const waiting = resultOf(s, code);
+  await new Promise((r) => setTimeout(r, 400));
+  return { s, code, waiting };
 }
 
 function pay(code: string, order: string, amount: string) {
@@ -81,10 +69,7 @@ afterEach(async () => {
 
 describe('the long poll of the code on screen', () => {
   it('answers PAID within a second of the payment, with the merchant, the amount and the times', async () => {
-    const s = await signedInWallet();
-    const code = await codeOf(s);
-    const waiting = call('wallet/code-result', { payCode: code }, as(s, null));
-    await new Promise((r) => setTimeout(r, 400));
+    const { s, code, waiting } = await waitingPage();
     const paid = await pay(code, 'sale-1', '1.00');
     expect(paid.body.code).toBe(0);
     const answeredAt = performance.now();
@@ -101,14 +86,14 @@ describe('the long poll of the code on screen', () => {
       },
     });
     // Asked again, it answers at once: the code's story is over.
-    expect((await call('wallet/code-result', { payCode: code }, as(s, null))).data!.state).toBe('PAID');
+    expect((await resultOf(s, code)).data!.state).toBe('PAID');
   });
 
   it('answers at once when the code differs from what the page shows, and ENDED once the code retired unused', async () => {
     const s = await signedInWallet();
     const first = await codeOf(s);
-    expect((await call('wallet/code-result', { payCode: first, seen: 'PENDING' }, as(s, null))).data).toEqual({ payCode: first, state: 'WAITING', order: null });
-    const waiting = call('wallet/code-result', { payCode: first }, as(s, null));
+    expect((await resultOf(s, first, 'PENDING')).data).toEqual({ payCode: first, state: 'WAITING', order: null });
+    const waiting = resultOf(s, first);
     await codeOf(s);
     expect((await waiting).data).toEqual({ payCode: first, state: 'ENDED', order: null });
   });
@@ -116,7 +101,7 @@ describe('the long poll of the code on screen', () => {
   it('a payment refused for the balance leaves the code unused: its FAILED order is found by the code', async () => {
     const s = await signedInWallet(50);
     const code = await codeOf(s);
-    const waiting = call('wallet/code-result', { payCode: code }, as(s, null));
+    const waiting = resultOf(s, code);
     expect((await pay(code, 'sale-2', '1.00')).body.code).toBe(1028);
     const a = await waiting;
     expect(a.data).toMatchObject({ state: 'FAILED', order: { tradeStatus: 'FAILED', failReason: 'INSUFFICIENT_BALANCE', amount: '1.00', payTime: null } });
@@ -126,7 +111,7 @@ describe('the long poll of the code on screen', () => {
     const s = await signedInWallet();
     const code = await codeOf(s);
     await p.store.setWalletStatus(s.walletId, 'frozen');
-    const waiting = call('wallet/code-result', { payCode: code }, as(s, null));
+    const waiting = resultOf(s, code);
     expect((await pay(code, 'sale-3', '1.00')).body.code).toBe(9001);
     expect((await waiting).data).toMatchObject({ state: 'FAILED', order: { failReason: 'WALLET_FROZEN', amount: '1.00' } });
   });
@@ -134,7 +119,7 @@ describe('the long poll of the code on screen', () => {
   it('a PENDING payment the merchant closes turns the waiting page to FAILED, CLOSED', async () => {
     const s = await signedInWallet();
     const { code, orderId } = await pendingOrder(s, 'big-2');
-    const waiting = call('wallet/code-result', { payCode: code, seen: 'PENDING' }, as(s, null));
+    const waiting = resultOf(s, code, 'PENDING');
     await new Promise((r) => setTimeout(r, 300));
     expect((await postSigned(p.url, 'closeBill', { mchId: m.mchId, mchOrderId: 'big-2' }, m.key)).body.code).toBe(0);
     expect((await waiting).data).toMatchObject({ state: 'FAILED', order: { wavpayOrderId: orderId, failReason: 'CLOSED' } });
@@ -144,7 +129,7 @@ describe('the long poll of the code on screen', () => {
   it('PENDING above the limit, then the page confirms: a wrong PIN tells the tries left, the right one pays', async () => {
     const s = await signedInWallet();
     const code = await codeOf(s);
-    const waiting = call('wallet/code-result', { payCode: code }, as(s, null));
+    const waiting = resultOf(s, code);
     const paying = await pay(code, 'big-1', '20.00');
     expect(paying.body.code).toBe(1024);
     const pending = await waiting;
@@ -152,7 +137,7 @@ describe('the long poll of the code on screen', () => {
     expect(pending.data!.order.confirmBy).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
     const orderId = pending.data!.order.wavpayOrderId as string;
 
-    const next = call('wallet/code-result', { payCode: code, seen: 'PENDING' }, as(s, null));
+    const next = resultOf(s, code, 'PENDING');
     const wrong = await call('wallet/confirm', { wavpayOrderId: orderId, pin: '1111' }, as(s));
     expect([wrong.code, wrong.msg, wrong.data]).toEqual([9003, 'wrong PIN: 4 tries left', { triesLeft: 4 }]);
     expect((await p.store.findWallet(s.walletId))!.pinFailures).toBe(1);
@@ -203,7 +188,7 @@ describe('who may read and act', () => {
     const alice = await signedInWallet();
     const bob = await signedInWallet(50_00, '1357');
     const bobs = await pendingOrder(bob);
-    const read = await call('wallet/code-result', { payCode: bobs.code }, as(alice, null));
+    const read = await resultOf(alice, bobs.code);
     expect([read.code, read.msg, read.data]).toEqual([1031, 'no merchant related records: no such payment code for this wallet', null]);
     // Alice's own PIN, Bob's order: no order of hers, and no PIN try taken.
     for (const pin of ['2468', '1357']) {
@@ -221,7 +206,7 @@ describe('who may read and act', () => {
     expect(await p.store.findWallet(bob.walletId)).toMatchObject({ heldSen: 20_00, pinFailures: 0 });
     expect((await p.store.findWallet(alice.walletId))!.pinFailures).toBe(0);
     // A code of no wallet at all is answered alike.
-    expect((await call('wallet/code-result', { payCode: '391234567890123456' }, as(alice, null))).code).toBe(1031);
+    expect((await resultOf(alice, '391234567890123456')).code).toBe(1031);
   });
 
   it('bad input of any shape is 1021 with the field named, and writes nothing', async () => {
@@ -255,10 +240,7 @@ describe('who may read and act', () => {
 
 describe('a closing server', () => {
   it('answers a waiting page at once instead of holding its close for the wait', async () => {
-    const s = await signedInWallet();
-    const code = await codeOf(s);
-    const waiting = call('wallet/code-result', { payCode: code }, as(s, null));
-    await new Promise((r) => setTimeout(r, 400));
+    const { code, waiting } = await waitingPage();
     const started = performance.now();
     await p.stop();
     expect(performance.now() - started).toBeLessThan(3_000);
@@ -273,10 +255,10 @@ describe('bounds', () => {
     const s = await signedInWallet();
     const code = await codeOf(s);
     const answered: number[] = [];
-    const waits = [0, 1, 2, 3].map((i) => call('wallet/code-result', { payCode: code }, as(s, null)).then((a) => (answered.push(i), a)));
+    const waits = [0, 1, 2, 3].map((i) => resultOf(s, code).then((a) => (answered.push(i), a)));
     await new Promise((r) => setTimeout(r, 600));
     expect(answered).toEqual([]);
-    const fifth = call('wallet/code-result', { payCode: code }, as(s, null));
+    const fifth = resultOf(s, code);
     await expect.poll(() => answered, { timeout: 1_500 }).toEqual([0]);
     expect((await waits[0]!).data).toEqual({ payCode: code, state: 'WAITING', order: null });
     // The rest end with the payment.
