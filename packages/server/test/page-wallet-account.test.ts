@@ -232,8 +232,9 @@ describe('housekeeping', () => {
     }
     const fresh = await signIn(walletId);
     const freshLink = await p.store.issueSignInLink(walletId);
-    // (The platform's own sweep job may have taken the used links already: it runs at start.)
-    expect(await count('page_sessions')).toBe(3);
+    // (The platform's own sweep job runs at start, and on a busy machine that first run may come
+    // after the clock moved: it may have taken some of these already. The sweep below is the same
+    // function; what is left after it is the point.)
     await p.store.sweepPageAccess();
     // Left: the fresh session, and the fresh unused link; the earlier unused link expired 15 minutes in.
     expect([await count('page_sessions'), await count('wallet_sign_in_links')]).toEqual([1, 1]);

@@ -30,7 +30,7 @@ export function payCodeOutcomesSql(codeList: string): string {
  WHERE c.code IN (${codeList})`;
 }
 
-/** The migration (SQLite 9, PostgreSQL 10) that lets the statement above find a refused payment's order. */
+/** The migration (SQLite 10, PostgreSQL 11) that lets the statement above find a refused payment's order. */
 export const FAILED_BY_CODE_INDEX = `
 -- The wallet page's live result (docs/pages.md) finds a payment refused for the wallet's balance or
 -- status by its code: such a payment leaves its code unused. Only FAILED orders enter this index, so
