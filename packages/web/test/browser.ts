@@ -1,6 +1,6 @@
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
 
 /**
@@ -41,8 +41,10 @@ export function screenshotPath(name: string): string {
 const DOCS_IMAGES = fileURLToPath(new URL('../../../docs/images/', import.meta.url));
 
 /** A screenshot for the docs: taken as the test's own, then copied to docs/images/NAME.png. */
-export async function docsScreenshot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<void> {
-  await page.screenshot({ path: screenshotPath(name), ...options });
+export async function docsScreenshot(target: Page | Locator, name: string, options: { fullPage?: boolean } = {}): Promise<void> {
+  const path = screenshotPath(name);
+  // A page, whole or its viewport; or one element of it.
+  await ('goto' in target ? target.screenshot({ path, ...options }) : target.screenshot({ path }));
   mkdirSync(DOCS_IMAGES, { recursive: true });
   copyFileSync(screenshotPath(name), `${DOCS_IMAGES}${name}.png`);
 }

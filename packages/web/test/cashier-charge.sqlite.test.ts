@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { screenshotPath, useChromium } from './browser.js';
+import { docsScreenshot, screenshotPath, useChromium } from './browser.js';
 import { scan, tillFor } from './cashier-page.js';
 import { useServedPlatform } from './platform.js';
 import { revealDigits, walletShowingCode } from './wallet-page.js';
@@ -58,7 +58,7 @@ describe('the cashier page charges a code', () => {
     const paid = await latestMovement(platform.server.url, wallet.token);
     expect(paid).toMatchObject({ amount: '-1.00', merchantName: cashier.merchantName });
     expect(await resultScreen(walletPage)).toEqual({ heading: 'Paid', amount: '1.00', merchant: cashier.merchantName, time: forPeople(paid.time), reason: '' });
-    await walletPage.screenshot({ path: screenshotPath('wallet-paid') });
+    await docsScreenshot(walletPage, 'wallet-paid');
     expect((await platform.cliJ<{ balance: string }>(['wallet', 'show', wallet.walletId])).balance).toBe('49.00');
     const audit = await platform.cli(['audit']);
     expect(audit.code).toBe(0);
@@ -79,7 +79,7 @@ describe('the cashier page charges a code', () => {
     await till.getByLabel('Amount').fill('2.00');
     await till.getByLabel('Amount').press('Enter');
     await expect.poll(() => till.locator('#charge-outcome').textContent(), { timeout: 5_000 }).toBe('Waiting for the customer to confirm…');
-    await till.screenshot({ path: screenshotPath('cashier-waiting') });
+    await docsScreenshot(till, 'cashier-waiting');
 
     await walletPage.locator('#confirm-screen').waitFor({ state: 'visible', timeout: 2_000 });
     expect(await walletPage.locator('#code-screen').isHidden()).toBe(true);
@@ -91,7 +91,7 @@ describe('the cashier page charges a code', () => {
     await walletPage.getByLabel('Your PIN', { exact: true }).fill('1111');
     await walletPage.getByRole('button', { name: 'Pay' }).click();
     await expect.poll(() => walletPage.locator('#confirm-error').textContent(), { timeout: 10_000 }).toBe('Wrong PIN. 4 tries left.');
-    await walletPage.screenshot({ path: screenshotPath('wallet-confirm') });
+    await docsScreenshot(walletPage, 'wallet-confirm');
     // Reloaded (a phone's tab restored), the page asks for the same payment's PIN again.
     await walletPage.reload();
     await walletPage.locator('#confirm-screen').waitFor({ state: 'visible', timeout: 5_000 });
@@ -138,7 +138,7 @@ describe('the cashier page charges a code', () => {
       'There is not enough money in your wallet for this payment. Nothing was taken from your wallet.',
     );
     expect(await walletPage.locator('#result-amount').textContent()).toBe('1.00');
-    await walletPage.screenshot({ path: screenshotPath('wallet-failed') });
+    await docsScreenshot(walletPage, 'wallet-failed');
     expect((await platform.cliJ<{ balance: string }>(['wallet', 'show', wallet.walletId])).balance).toBe('0.50');
     expect(problems).toEqual([]);
     expect(walletProblems).toEqual([]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { screenshotPath, useChromium } from './browser.js';
+import { docsScreenshot, useChromium } from './browser.js';
 import { scan, tillFor } from './cashier-page.js';
 import { createWallet, useServedPlatform } from './platform.js';
 
@@ -20,7 +20,7 @@ describe('the cashier page takes a code from a barcode scanner', () => {
     expect(await page.getByLabel('Payment code').inputValue()).toBe(code);
     expect(await page.locator('#code-status').textContent()).toBe(`Code taken: ${code.match(/.{1,4}/g)!.join(' ')}`);
     expect(await page.getByLabel('Payment code').getAttribute('aria-invalid')).toBe('false');
-    await page.screenshot({ path: screenshotPath('cashier-after-scan') });
+    await docsScreenshot(page, 'cashier-after-scan');
     expect(problems).toEqual([]);
   });
 

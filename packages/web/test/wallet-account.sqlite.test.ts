@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MicroPayClient } from '../../client/src/index.js';
-import { PHONE, screenshotPath, useChromium } from './browser.js';
+import { docsScreenshot, PHONE, screenshotPath, useChromium } from './browser.js';
 import { createWallet, useServedPlatform } from './platform.js';
 import { openCodeScreen, revealDigits } from './wallet-page.js';
 
@@ -62,14 +62,14 @@ describe("the wallet page's account part", () => {
     const texts = await rows.allInnerTexts();
     expect(new Set(texts).size).toBe(12);
     await page.screenshot({ path: screenshotPath('wallet-account-page'), fullPage: true });
-    await page.locator('#account').screenshot({ path: screenshotPath('wallet-account') });
+    await docsScreenshot(page.locator('#account'), 'wallet-account');
 
     // Freezing asks first; Cancel changes nothing.
     const code = await revealDigits(page);
     await page.getByRole('button', { name: 'Freeze this wallet' }).click();
     const question = page.getByRole('group', { name: /Freeze this wallet now\?/ });
     await question.waitFor();
-    await page.locator('#lost-phone').screenshot({ path: screenshotPath('wallet-freeze-confirm') });
+    await docsScreenshot(page.locator('#lost-phone'), 'wallet-freeze-confirm');
     await page.getByRole('button', { name: 'Cancel' }).click();
     await question.waitFor({ state: 'hidden' });
     expect((await platform.cliJ<{ status: string }>(['wallet', 'show', wallet.walletId])).status).toBe('active');
@@ -89,7 +89,7 @@ describe("the wallet page's account part", () => {
     expect(await page.getByRole('button', { name: 'Freeze this wallet' }).isHidden()).toBe(true);
     await page.screenshot({ path: screenshotPath('wallet-frozen-page'), fullPage: true });
     await page.evaluate(() => window.scrollTo(0, 0));
-    await page.screenshot({ path: screenshotPath('wallet-frozen') });
+    await docsScreenshot(page, 'wallet-frozen');
 
     // The code the page showed before no longer pays: the wallet is frozen (9001).
     const refused = await till.pay('after-freeze', '1.00', code).then(() => null, (error: { code: number; message: string }) => error);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PHONE, screenshotPath, useChromium, watchForProblems } from './browser.js';
+import { docsScreenshot, PHONE, screenshotPath, useChromium, watchForProblems } from './browser.js';
 import { createWallet, useServedPlatform } from './platform.js';
 import { openCodeScreen, revealDigits } from './wallet-page.js';
 
@@ -15,7 +15,7 @@ describe('the wallet page shows a real payment code', () => {
     const digits = page.locator('#digits');
     expect(await digits.getAttribute('aria-pressed')).toBe('false');
     expect(await digits.locator('span').allTextContents()).toEqual(['••••', '••••', '••••', '••••', '••']);
-    await page.screenshot({ path: screenshotPath('wallet-code-masked'), fullPage: true });
+    await docsScreenshot(page, 'wallet-code-masked', { fullPage: true });
     // The symbols are labelled for screen readers, and the page fits the phone's width.
     await expect(page.getByRole('img', { name: 'QR code of your payment code' }).count()).resolves.toBe(1);
     await expect(page.getByRole('img', { name: 'Barcode of your payment code' }).count()).resolves.toBe(1);
