@@ -93,19 +93,19 @@ export class MerchantKeyVault {
     if (unknown.length > 0) throw this.#unknownKey(unknown.join(', '), 'open this store');
   }
 
-  #unknownKey(needed: string, toDo: string): MasterKeyError {
-    if (this.current === null) return missingMasterKey(toDo);
+  #unknownKey(needed: string, action: string): MasterKeyError {
+    if (this.current === null) return missingMasterKey(action);
     const given = [...this.#byId.keys()].join(' and ');
     return new MasterKeyError(
-      `cannot ${toDo}: the merchant keys are encrypted under master key ${needed}, but the master key given is ${given} ` +
+      `cannot ${action}: the merchant keys are encrypted under master key ${needed}, but the master key given is ${given} ` +
         '(MICROPAY_MASTER_KEY must be the key they were encrypted under; during a rotation set MICROPAY_OLD_MASTER_KEY too: docs/operations.md#rotating-the-master-key)',
     );
   }
 }
 
-function missingMasterKey(toDo: string): MasterKeyError {
+function missingMasterKey(action: string): MasterKeyError {
   return new MasterKeyError(
-    `cannot ${toDo}: ${MASTER_KEY_MISSING}, and merchant keys are stored encrypted under it (${MASTER_KEY_HOW_TO})`,
+    `cannot ${action}: ${MASTER_KEY_MISSING}, and merchant keys are stored encrypted under it (${MASTER_KEY_HOW_TO})`,
   );
 }
 
