@@ -276,26 +276,8 @@ describe('micropay serve gets SIGTERM under payment load', () => {
   });
 
   it('ends at once on a second signal of the other kind during the drain (SIGTERM, then SIGINT)', async () => {
-    const server = await startServerProcess(['--db', dbPath, '--port', '0', '--sandbox'], {
-      env: { MICROPAY_SHUTDOWN_TIMEOUT_MS: '30000' },
-    });
-    const [, mchId, key] = await server.waitForStdout(/mchId (\d+)\s+key (\S+)/);
-    const [, payCode] = await server.waitForStdout(/Payment code\s+(\d{18})/);
     // A payment held 20 s by the sandbox keeps the drain going.
-    const held = fetch(`${server.url}/api/micropay/micropay`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'X-MicroPay-Sandbox': 'slow=20000' },
-      body: signedBody({ mchId: mchId!, mchOrderId: 'held', amount: '1.00', goodsInfo: 'x', payCode: payCode! }, key!),
-    }).catch((error: unknown) => error);
-    const recorded = async () => {
-      const res = await fetch(`${server.url}/api/micropay/queryBill`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: signedBody({ mchId: mchId!, mchOrderId: 'held' }, key!),
-      });
-      return ((await res.json()) as Envelope<OrderData>).code;
-    };
-    await expect.poll(recorded, { timeout: 10_000 }).toBe(0);
+    const { server, held } = await serverWithHeldPayment(dbPath, 30_000, 20_000);
     server.child.kill('SIGTERM');
     await expect.poll(() => server.stderr().includes('shutting down'), { timeout: 10_000 }).toBe(true);
     const sent = Date.now();
@@ -308,27 +290,8 @@ describe('micropay serve gets SIGTERM under payment load', () => {
   });
 
   it('exits 1 with a log line when the drain outlasts MICROPAY_SHUTDOWN_TIMEOUT_MS', async () => {
-    const server = await startServerProcess(['--db', dbPath, '--port', '0', '--sandbox'], {
-      env: { MICROPAY_SHUTDOWN_TIMEOUT_MS: '300' },
-    });
-    const [, mchId, key] = await server.waitForStdout(/mchId (\d+)\s+key (\S+)/);
-    const [, payCode] = await server.waitForStdout(/Payment code\s+(\d{18})/);
     // A payment held 5 s by the sandbox keeps the drain from finishing in 300 ms.
-    const held = fetch(`${server.url}/api/micropay/micropay`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'X-MicroPay-Sandbox': 'slow=5000' },
-      body: signedBody({ mchId: mchId!, mchOrderId: 'held', amount: '1.00', goodsInfo: 'x', payCode: payCode! }, key!),
-    }).catch((error: unknown) => error);
-    // Recorded, so in flight: its answer is still held.
-    const recorded = async () => {
-      const res = await fetch(`${server.url}/api/micropay/queryBill`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: signedBody({ mchId: mchId!, mchOrderId: 'held' }, key!),
-      });
-      return ((await res.json()) as Envelope<OrderData>).code;
-    };
-    await expect.poll(recorded, { timeout: 10_000 }).toBe(0);
+    const { server, held } = await serverWithHeldPayment(dbPath, 300, 5_000);
     server.child.kill('SIGTERM');
     const exit = await server.exited;
     expect(exit).toEqual({ code: 1, signal: null });
@@ -336,3 +299,30 @@ describe('micropay serve gets SIGTERM under payment load', () => {
     await held;
   });
 });
+
+/**
+ * A sandbox `micropay serve` with one payment in flight: recorded (queryBill finds it), its answer
+ * held `holdMs` by the sandbox, so a drain has something to wait for.
+ */
+async function serverWithHeldPayment(dbPath: string, shutdownTimeoutMs: number, holdMs: number) {
+  const server = await startServerProcess(['--db', dbPath, '--port', '0', '--sandbox'], {
+    env: { MICROPAY_SHUTDOWN_TIMEOUT_MS: String(shutdownTimeoutMs) },
+  });
+  const [, mchId, key] = await server.waitForStdout(/mchId (\d+)\s+key (\S+)/);
+  const [, payCode] = await server.waitForStdout(/Payment code\s+(\d{18})/);
+  const held = fetch(`${server.url}/api/micropay/micropay`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-MicroPay-Sandbox': `slow=${holdMs}` },
+    body: signedBody({ mchId: mchId!, mchOrderId: 'held', amount: '1.00', goodsInfo: 'x', payCode: payCode! }, key!),
+  }).catch((error: unknown) => error);
+  const recorded = async () => {
+    const res = await fetch(`${server.url}/api/micropay/queryBill`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: signedBody({ mchId: mchId!, mchOrderId: 'held' }, key!),
+    });
+    return ((await res.json()) as Envelope<OrderData>).code;
+  };
+  await expect.poll(recorded, { timeout: 10_000 }).toBe(0);
+  return { server, held };
+}
