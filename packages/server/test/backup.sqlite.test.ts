@@ -4,11 +4,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import Database from 'better-sqlite3';
-import { Secret } from '@micropay/protocol';
-import { newApiKey } from '../src/domain/ids.js';
-import { openStore } from '../src/platform.js';
 import { backupSqlite } from '../src/store/sqlite/backup.js';
-import { emptyTestDatabase, micropayParams, postSigned, testConfig, type TestMerchant } from './helpers.js';
+import { emptyTestDatabase, micropayParams, postSigned, seedMerchantWithCodes } from './helpers.js';
 import { runCli, startServerProcess, stopAllChildren } from './process-helpers.js';
 
 /**
@@ -30,23 +27,7 @@ const CONCURRENCY = 12;
 /** The backup starts once this many payments were acknowledged. */
 const BACKUP_AFTER = 100;
 
-async function seed(db: string, wallets: number): Promise<{ merchant: TestMerchant; codes: string[] }> {
-  const store = await openStore(testConfig({ db }));
-  try {
-    const key = newApiKey();
-    const m = await store.createMerchant({ name: 'Backup Car Park', apiKey: new Secret(key) });
-    const codes: string[] = [];
-    for (let i = 0; i < wallets; i++) {
-      const w = await store.createWallet({ name: `w${i}`, openingSen: 5_00 });
-      const code = await store.issuePayCode(w.walletId, 600_000);
-      if (typeof code === 'string') throw new Error(code);
-      codes.push(code.code);
-    }
-    return { merchant: { mchId: m.mchId, key, name: m.name }, codes };
-  } finally {
-    await store.close();
-  }
-}
+const seed = (db: string, wallets: number) => seedMerchantWithCodes(db, { name: 'Backup Car Park', wallets, openingSen: 5_00 });
 
 describe('micropay backup', () => {
   it('copies the live store mid-load; the restored copy audits clean and holds every order acknowledged before it started', async () => {

@@ -7,7 +7,7 @@ import { loadConfig, type Config, type ConfigFlags } from '../src/config.js';
 import { newApiKey } from '../src/domain/ids.js';
 import type { Clock } from '../src/domain/clock.js';
 import { silentLogger, type Logger } from '../src/log.js';
-import { startPlatform, type Platform } from '../src/platform.js';
+import { openStore, startPlatform, type Platform } from '../src/platform.js';
 import { withDatabase } from './postgres-setup.js';
 import { MasterKey } from '../src/secrets/master-key.js';
 import { MerchantKeyVault } from '../src/secrets/merchant-key-vault.js';
@@ -174,5 +174,31 @@ export class ManualClock implements Clock {
   }
   advance(ms: number): void {
     this.now += ms;
+  }
+}
+
+/**
+ * A merchant with a known key, and `wallets` wallets of `openingSen` each with a live code, written
+ * by an admin connection (with `env`, e.g. its master key) that is closed again: for tests that
+ * then start a server process on the same store.
+ */
+export async function seedMerchantWithCodes(
+  db: string,
+  opts: { name: string; wallets: number; openingSen: number; env?: Record<string, string> },
+): Promise<{ merchant: TestMerchant; codes: string[] }> {
+  const store = await openStore(testConfig({ db }, opts.env));
+  try {
+    const key = newApiKey();
+    const m = await store.createMerchant({ name: opts.name, apiKey: new Secret(key) });
+    const codes: string[] = [];
+    for (let i = 0; i < opts.wallets; i++) {
+      const w = await store.createWallet({ name: `w${i}`, openingSen: opts.openingSen });
+      const code = await store.issuePayCode(w.walletId, 600_000);
+      if (typeof code === 'string') throw new Error(code);
+      codes.push(code.code);
+    }
+    return { merchant: { mchId: m.mchId, key, name: m.name }, codes };
+  } finally {
+    await store.close();
   }
 }

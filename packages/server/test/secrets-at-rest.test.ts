@@ -15,6 +15,7 @@ import { docBlock } from './doc-blocks.js';
 import {
   createWalletWithCode,
   emptyTestDatabase,
+  seedMerchantWithCodes,
   micropayParams,
   postSigned,
   startTestPlatform,
@@ -165,23 +166,8 @@ async function stopServer(server: ServerProcess): Promise<void> {
 }
 
 /** A merchant with a known key and wallets with codes, written by an admin connection with `masterKey`. */
-async function seed(db: string, masterKey: string, wallets: number): Promise<{ merchant: TestMerchant; codes: string[] }> {
-  const store: Store = await openStore(testConfig({ db }, { MICROPAY_MASTER_KEY: masterKey }));
-  try {
-    const key = newApiKey();
-    const m = await store.createMerchant({ name: 'Rotation Car Park', apiKey: new Secret(key) });
-    const codes: string[] = [];
-    for (let i = 0; i < wallets; i++) {
-      const w = await store.createWallet({ name: `w${i}`, openingSen: 10_00 });
-      const code = await store.issuePayCode(w.walletId, 600_000);
-      if (typeof code === 'string') throw new Error(code);
-      codes.push(code.code);
-    }
-    return { merchant: { mchId: m.mchId, key, name: m.name }, codes };
-  } finally {
-    await store.close();
-  }
-}
+const seed = (db: string, masterKey: string, wallets: number) =>
+  seedMerchantWithCodes(db, { name: 'Rotation Car Park', wallets, openingSen: 10_00, env: { MICROPAY_MASTER_KEY: masterKey } });
 
 describe('rotating the master key', () => {
   it('with servers up, step by step (next key, then new key, then the rotation): every merchant stays usable by both servers at every step', async () => {
