@@ -82,6 +82,8 @@ describe("the wallet page's account part", () => {
     await expect.poll(() => page.locator('#wallet-state').textContent())
       .toBe('This wallet is frozen: it cannot pay. Only the operator can unfreeze it.');
     await expect.poll(() => page.locator('#code-status').textContent()).toBe('This wallet is frozen: it cannot pay.');
+    // No "New code" to press: a frozen wallet's every request for one is refused.
+    await expect.poll(() => page.locator('#renew').isVisible()).toBe(false);
     // Nothing of the code stays on screen: no symbols, no digits, no countdown.
     expect(await page.locator('#qr svg').count()).toBe(0);
     expect(await page.locator('#digits').isHidden()).toBe(true);

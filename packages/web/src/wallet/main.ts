@@ -131,6 +131,8 @@ async function showNextCode(): Promise<void> {
   const issued = await issuePayCode();
   if (request !== latestRequest) return;
   renewButton.disabled = false;
+  // A frozen wallet cannot pay until the operator unfreezes it: asking again would only be refused.
+  renewButton.hidden = !issued.ok && issued.reason === 'frozen';
   if (issued.ok) {
     screen.show(issued.payCode);
     lifetime.start(issued.validForMs);
