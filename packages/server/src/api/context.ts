@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Config } from '../config.js';
 import type { Clock } from '../domain/clock.js';
+import type { PaymentOutcome } from '../domain/payment-minutes.js';
 import type { Logger } from '../log.js';
 import type { CodeResultWatch } from '../services/code-results.js';
 import type { Store } from '../store/store.js';
@@ -38,6 +39,8 @@ export interface Answer {
   readonly envelope: { readonly code: number; readonly msg: string; readonly data: unknown };
   /** Headers of this answer only, such as a web page session's Set-Cookie. */
   readonly headers?: Readonly<Record<string, string>>;
+  /** A `micropay` answer's outcome for the payment statistics (api/outcomes.ts paymentOutcome). */
+  readonly paymentOutcome?: PaymentOutcome;
   /** Sandbox only: delay the answer, or close the connection instead of answering. */
   readonly transport?: { readonly delayMs: number; readonly drop: boolean };
 }

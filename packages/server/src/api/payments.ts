@@ -2,7 +2,7 @@ import { parseMicropay, parseQueryBill, ResultCode } from '@micropay/protocol';
 import { answer } from './answer.js';
 import type { Answer, Handler } from './context.js';
 import { authenticate } from './merchant-auth.js';
-import { paymentResultCode } from './outcomes.js';
+import { paymentOutcome, paymentResultCode } from './outcomes.js';
 import { signedOrder } from './order-wire.js';
 import { sandboxFaults, type SandboxFaults } from './sandbox-faults.js';
 
@@ -16,10 +16,12 @@ export const micropay: Handler = async (ctx, req) => {
   const faults = sandboxFaults(ctx.config, req.headers);
   const decision = await ctx.store.pay(auth.cmd, { sandboxFault: faults.fault, forceConfirmation: faults.pending });
   const code = paymentResultCode(decision);
-  const result =
-    decision.kind === 'rejected'
+  const result: Answer = {
+    ...(decision.kind === 'rejected'
       ? answer(code, null, decision.reason === 'ORDER_ID_CLOSED' ? CLOSED_UNUSED_MSG : undefined)
-      : answer(code, signedOrder(decision.order, auth.merchant, ctx.config.timeZone, ctx.clock.nowMs()));
+      : answer(code, signedOrder(decision.order, auth.merchant, ctx.config.timeZone, ctx.clock.nowMs()))),
+    paymentOutcome: paymentOutcome(decision),
+  };
   return withSandboxTransport(faults.systemError ? answer(ResultCode.SYSTEM_ERROR) : result, faults);
 };
 

@@ -101,7 +101,7 @@ async function handle(
   const cors = corsFor(ctx.config.walletCorsOrigins, path, req.headers.origin);
   const send = (a: Answer, headers: Record<string, string> = {}) => {
     reply(res, a, req, { ...cors.headers, ...headers });
-    ops.meter.answered(metered, a.envelope.code, startedMs);
+    ops.meter.answered(metered, a.envelope.code, startedMs, a.paymentOutcome);
   };
   try {
     // HTTP/1.1 requires Host (RFC 9112, section 3.2); it is the same bad request as a broken header.

@@ -15,6 +15,7 @@ import type { Cashier, PageSession, SessionSubject } from '../domain/page-access
 import type { CashierCreation, CashierSignIn, LinkIssue } from '../services/page-access.js';
 import type { PayCodeOutcome } from './pay-code-outcomes.js';
 import type { ActingCashier, CashierChargeRecord, ChargeAttempt, ChargeCursor, ChargeStart } from '../domain/cashier-charge.js';
+import type { ProcessMinute } from '../domain/payment-minutes.js';
 import type { CashierRefund } from '../services/cashier-charges.js';
 
 /**
@@ -221,6 +222,13 @@ export interface StoreOps {
   poolUsage(): PoolUsage | null;
   /** `observer` is told of every group commit from now on (null: no longer). */
   observeBatches(observer: BatchObserver | null): void;
+  /**
+   * Writes processes' minutes of payment statistics (a row already there for the minute and
+   * process is replaced) and deletes every row of a minute before `deleteBeforeMs`, in one transaction.
+   */
+  writePaymentMinutes(minutes: readonly ProcessMinute[], deleteBeforeMs: number): Promise<void>;
+  /** Every process's rows of the minutes starting in [fromMs, toMs), by minute then process. */
+  readPaymentMinutes(fromMs: number, toMs: number): Promise<ProcessMinute[]>;
 }
 
 export type PaymentThreadState = 'alive' | 'busy' | 'stopped' | 'none';

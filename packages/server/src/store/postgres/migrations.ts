@@ -1,3 +1,4 @@
+import { paymentMinutesSchema } from '../payment-minutes-sql.js';
 import type pg from 'pg';
 import { checkSchemaNotNewer, type Migration } from '../store.js';
 import { pageAccessSchema } from '../page-access-schema.js';
@@ -263,6 +264,12 @@ INSERT INTO account_shards (account_id, shard, may_go_negative) VALUES ('platfor
     version: 11,
     name: 'refused payments by their code, for the wallet page\'s live result',
     sql: FAILED_BY_CODE_INDEX,
+  },
+  {
+    version: 12,
+    name: 'payment statistics: one row per minute and server process, for the operator\'s dashboard',
+    // See the SQLite migration 11.
+    sql: paymentMinutesSchema('BIGINT', ''),
   },
 ];
 

@@ -15,6 +15,8 @@ import { AUDIT_QUERIES } from '../audit.js';
 import type { ViewFor, ViewName, ViewOf } from '../port.js';
 import { toMerchant, toOrder, toPayout, toRefund, toWallet, toWalletTransaction, type Row } from '../rows.js';
 import { sqlList } from '../sql-list.js';
+import type { ProcessMinute } from '../../domain/payment-minutes.js';
+import { DELETE_OLD_PAYMENT_MINUTES, paymentMinuteValues, SELECT_PAYMENT_MINUTES, toProcessMinute, UPSERT_PAYMENT_MINUTE } from '../payment-minutes-sql.js';
 import { payCodeOutcomesSql, toPayCodeOutcome, type PayCodeOutcome } from '../pay-code-outcomes.js';
 import { CASHIER_CHARGES_PAGE, CASHIER_CHARGE_WITH_ORDER, chargesPageValues, REFUNDS_OF_ORDER, toCashierChargeRecord } from '../cashier-charge-sql.js';
 import type { CashierChargeRecord, ChargeCursor } from '../../domain/cashier-charge.js';
@@ -421,6 +423,17 @@ export class PgStore extends ServiceStore implements Store {
 
   observeBatches(observer: BatchObserver | null): void {
     this.#batches.observer = observer;
+  }
+
+  async writePaymentMinutes(minutes: readonly ProcessMinute[], deleteBeforeMs: number): Promise<void> {
+    await this.transaction(async (c) => {
+      for (const m of minutes) await c.query(UPSERT_PAYMENT_MINUTE, paymentMinuteValues(m));
+      await c.query(DELETE_OLD_PAYMENT_MINUTES, [deleteBeforeMs]);
+    });
+  }
+
+  async readPaymentMinutes(fromMs: number, toMs: number): Promise<ProcessMinute[]> {
+    return ((await this.pool.query(SELECT_PAYMENT_MINUTES, [fromMs, toMs])).rows as Row[]).map(toProcessMinute);
   }
 
   async close(): Promise<void> {

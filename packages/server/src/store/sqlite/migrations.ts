@@ -1,3 +1,4 @@
+import { paymentMinutesSchema } from '../payment-minutes-sql.js';
 import type { Migration } from '../store.js';
 import { pageAccessSchema } from '../page-access-schema.js';
 import { FAILED_BY_CODE_INDEX } from '../pay-code-outcomes.js';
@@ -253,5 +254,11 @@ ALTER TABLE merchants ADD COLUMN master_key_id TEXT;
     version: 10,
     name: 'refused payments by their code, for the wallet page\'s live result',
     sql: FAILED_BY_CODE_INDEX,
+  },
+  {
+    version: 11,
+    name: 'payment statistics: one row per minute and server process, for the operator\'s dashboard',
+    // The same table on both stores, written once (docs/operations.md, "Payment statistics").
+    sql: paymentMinutesSchema('INTEGER', ' STRICT'),
   },
 ];

@@ -47,6 +47,8 @@ import { SqliteNotifications } from './notifications.js';
 import { openConnection, PaymentWriter, type PaymentJob, type PaymentOutcome } from './payment-writer.js';
 import { PaymentThread } from './payment-thread-client.js';
 import { sqlList } from '../sql-list.js';
+import type { ProcessMinute } from '../../domain/payment-minutes.js';
+import { DELETE_OLD_PAYMENT_MINUTES, paymentMinuteValues, SELECT_PAYMENT_MINUTES, toProcessMinute, UPSERT_PAYMENT_MINUTE } from '../payment-minutes-sql.js';
 import { payCodeOutcomesSql, toPayCodeOutcome, type PayCodeOutcome } from '../pay-code-outcomes.js';
 import { WALLET_COLUMNS } from './rows.js';
 import { SqliteViews } from './views.js';
@@ -361,6 +363,17 @@ export class SqliteStore extends ServiceStore implements Store {
     if (this.#thread !== undefined) this.#thread.observer = observer;
   }
 
+  async writePaymentMinutes(minutes: readonly ProcessMinute[], deleteBeforeMs: number): Promise<void> {
+    await this.transaction(() => {
+      for (const m of minutes) this.#s.upsertPaymentMinute.run(...paymentMinuteValues(m));
+      this.#s.deleteOldPaymentMinutes.run(deleteBeforeMs);
+    });
+  }
+
+  async readPaymentMinutes(fromMs: number, toMs: number): Promise<ProcessMinute[]> {
+    return (this.#s.paymentMinutes.all(fromMs, toMs) as Row[]).map(toProcessMinute);
+  }
+
   async close(): Promise<void> {
     // Let queued payments finish before the file closes.
     while (this.#queue.length > 0 || this.#flushScheduled) await new Promise((r) => setImmediate(r));
@@ -550,6 +563,9 @@ function prepare(db: Database.Database) {
     ),
     getSetting: db.prepare('SELECT value FROM settings WHERE name = ?'),
     notificationBacklog: db.prepare(NOTIFICATION_BACKLOG_SQL),
+    upsertPaymentMinute: db.prepare(sqliteSql(UPSERT_PAYMENT_MINUTE)),
+    deleteOldPaymentMinutes: db.prepare(sqliteSql(DELETE_OLD_PAYMENT_MINUTES)),
+    paymentMinutes: db.prepare(sqliteSql(SELECT_PAYMENT_MINUTES)),
     setSetting: db.prepare(
       'INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value',
     ),
