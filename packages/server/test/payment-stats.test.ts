@@ -9,7 +9,8 @@ import {
   type ProcessMinute,
 } from '../src/domain/payment-minutes.js';
 import { openStore } from '../src/platform.js';
-import { PAYMENT_MINUTES_RETENTION_MS } from '../src/ops/payment-recorder.js';
+import { flushPaymentMinutes, PAYMENT_MINUTES_RETENTION_MS, PaymentRecorder } from '../src/ops/payment-recorder.js';
+import type { StoreOps } from '../src/store/store.js';
 import { paymentMinutes } from '../src/services/payment-minutes.js';
 import {
   createMerchant,
@@ -137,6 +138,44 @@ describe('payment statistics', () => {
     expect(merged!.p50Ms).toBe(0.25);
     // p99 is the 99th of 100 payments: one of b's.
     expect(merged!.p99Ms).toBe(LATENCY_BOUNDS_US[20]! / 1000);
+  });
+});
+
+describe('the recorder of one process', () => {
+  it('keeps a minute whose write failed and writes it on the next flush; a minute without payments writes nothing', async () => {
+    const clock = new ManualClock(200 * MINUTE_MS + 5_000);
+    const recorder = new PaymentRecorder(clock, 'proc');
+    const written: ProcessMinute[][] = [];
+    let fail = true;
+    const store = {
+      async writePaymentMinutes(minutes: readonly ProcessMinute[]) {
+        if (fail) throw new Error('database down');
+        written.push([...minutes]);
+      },
+    } as unknown as StoreOps;
+    recorder.record('paid', 0.3);
+    recorder.record('invalid', 2_000);
+    expect(await flushPaymentMinutes(recorder, store, clock)).toBe(0);
+    clock.advance(MINUTE_MS);
+    await expect(flushPaymentMinutes(recorder, store, clock)).rejects.toThrow('database down');
+    fail = false;
+    clock.advance(MINUTE_MS);
+    expect(await flushPaymentMinutes(recorder, store, clock)).toBe(1);
+    expect(written).toHaveLength(1);
+    const [minute] = written[0]!;
+    expect(minute!.minuteStartMs).toBe(200 * MINUTE_MS);
+    expect(minute!.counts).toEqual({ ...zeroCounts(), paid: 1, invalid: 1 });
+    expect(minute!.buckets[1]).toBe(1);
+    expect(minute!.buckets[latencyBucket(2_000)]).toBe(1);
+    // The empty minute after it, and the one in progress at "shutdown", write nothing.
+    expect(await flushPaymentMinutes(recorder, store, clock, true)).toBe(0);
+  });
+
+  it('a read covers at most 7 days', async () => {
+    const store = { readPaymentMinutes: async () => [] } as unknown as StoreOps;
+    await expect(paymentMinutes(store, 0, 7 * 24 * 60 * MINUTE_MS)).resolves.toHaveLength(7 * 24 * 60);
+    await expect(paymentMinutes(store, 0, 7 * 24 * 60 * MINUTE_MS + 1)).rejects.toThrow(RangeError);
+    await expect(paymentMinutes(store, MINUTE_MS, 0)).rejects.toThrow(RangeError);
   });
 });
 

@@ -16,12 +16,11 @@ export const micropay: Handler = async (ctx, req) => {
   const faults = sandboxFaults(ctx.config, req.headers);
   const decision = await ctx.store.pay(auth.cmd, { sandboxFault: faults.fault, forceConfirmation: faults.pending });
   const code = paymentResultCode(decision);
-  const result: Answer = {
-    ...(decision.kind === 'rejected'
-      ? answer(code, null, decision.reason === 'ORDER_ID_CLOSED' ? CLOSED_UNUSED_MSG : undefined)
-      : answer(code, signedOrder(decision.order, auth.merchant, ctx.config.timeZone, ctx.clock.nowMs()))),
-    paymentOutcome: paymentOutcome(decision),
-  };
+  const outcome = paymentOutcome(decision);
+  const result =
+    decision.kind === 'rejected'
+      ? answer(code, null, decision.reason === 'ORDER_ID_CLOSED' ? CLOSED_UNUSED_MSG : undefined, outcome)
+      : answer(code, signedOrder(decision.order, auth.merchant, ctx.config.timeZone, ctx.clock.nowMs()), undefined, outcome);
   return withSandboxTransport(faults.systemError ? answer(ResultCode.SYSTEM_ERROR) : result, faults);
 };
 
