@@ -24,6 +24,8 @@ export class SqliteNotifications {
   readonly #mainWrite: MainWrite;
   readonly #clock: Clock;
   readonly #s;
+  /** The timeline's read, prepared once per number of subject ids (an order has few refunds). */
+  readonly #attemptsFor = new Map<number, Database.Statement>();
 
   constructor(db: Database.Database, clock: Clock, mainWrite: MainWrite) {
     this.#db = db;
@@ -158,7 +160,9 @@ export class SqliteNotifications {
   attemptsFor(mchId: string, subjectIds: readonly string[]): NotificationAttempt[] {
     if (subjectIds.length === 0) return [];
     if (subjectIds.length > ATTEMPT_SUBJECTS_MAX) throw new RangeError(`at most ${ATTEMPT_SUBJECTS_MAX} subject ids, not ${subjectIds.length}`);
-    return (this.#db.prepare(sqliteSql(attemptsForSubjectsSql(subjectIds.length))).all(mchId, ...subjectIds) as Row[]).map(toAttempt);
+    let statement = this.#attemptsFor.get(subjectIds.length);
+    if (statement === undefined) this.#attemptsFor.set(subjectIds.length, (statement = this.#db.prepare(sqliteSql(attemptsForSubjectsSql(subjectIds.length)))));
+    return (statement.all(mchId, ...subjectIds) as Row[]).map(toAttempt);
   }
 
   attemptsOf(notificationId: string): NotificationAttempt[] {
