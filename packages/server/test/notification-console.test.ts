@@ -6,7 +6,7 @@ import { newApiKey } from '../src/domain/ids.js';
 import { ANSWER_EXCERPT_MAX_LENGTH, answerExcerpt } from '../src/domain/notification.js';
 import { createLogger } from '../src/log.js';
 import { NotificationWorker } from '../src/notify/worker.js';
-import { notificationHealth } from '../src/services/notifications.js';
+import { deadLetterCursorText, notificationHealth, parseDeadLetterCursor } from '../src/services/notifications.js';
 import { createWalletWithCode, micropayParams, postSigned, startTestPlatform, type TestMerchant, type TestPlatform } from './helpers.js';
 import { Receiver } from './notify-receiver.js';
 import { cliJson, runCli, stopAllChildren } from './process-helpers.js';
@@ -189,7 +189,10 @@ describe("a merchant's dead notifications", () => {
     expect(all).toHaveLength(3);
     const first = await p.store.listDeadNotifications(a.mchId, null, 2);
     const last = first[1]!;
-    const second = await p.store.listDeadNotifications(a.mchId, { createdAtMs: last.createdAtMs, notificationId: last.notificationId }, 2);
+    // The cursor travels as text (a page's link) and back.
+    const cursor = parseDeadLetterCursor(deadLetterCursorText(last));
+    expect(cursor).toEqual({ createdAtMs: last.createdAtMs, notificationId: last.notificationId });
+    const second = await p.store.listDeadNotifications(a.mchId, cursor, 2);
     const paged = [...first, ...second];
     expect(paged.map((n) => n.notificationId)).toHaveLength(3);
     expect(new Set(paged.map((n) => n.notificationId))).toEqual(new Set(all.map((n) => n.notificationId)));
@@ -203,6 +206,7 @@ describe("a merchant's dead notifications", () => {
     expect((await p.store.listDeadNotifications(a.mchId, null, 10)).map((n) => n.notificationId)).toContain(target);
     const refused = await runCli(['notifications', 'retry', target, '--mch-id', b.mchId, '--db', p.config.database]);
     expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('notification not found (9051)');
 
     // A can: that one is due now, then every other dead one of A; B's stays dead.
     expect(await p.store.retryNotification(target, a.mchId)).toMatchObject({ kind: 'retried', notification: { status: 'pending', attempts: 1 } });
@@ -217,6 +221,16 @@ describe("a merchant's dead notifications", () => {
     expect(await worker(p, []).runOnce()).toBe(4);
     const history = await p.store.notificationAttemptsFor(a.mchId, [paged[0]!.subjectId]);
     expect(history.map((h) => [h.attempt, h.outcome])).toEqual([[1, 'http_status'], [2, 'delivered']]);
+  });
+});
+
+describe('dead letter cursors', () => {
+  it('read back only what deadLetterCursorText writes', () => {
+    const id = '3f1c2b9e-8d4a-4f6e-9b1a-2c7d5e8f0a13';
+    expect(parseDeadLetterCursor(`1710045046123.${id}`)).toEqual({ createdAtMs: 1710045046123, notificationId: id });
+    for (const bad of ['', '1710045046123', `x.${id}`, `-1.${id}`, `1.${id}'`, `1.${id.toUpperCase()}`, `1234567890123456.${id}`, `1.${id} `]) {
+      expect(parseDeadLetterCursor(bad), bad).toBeNull();
+    }
   });
 });
 

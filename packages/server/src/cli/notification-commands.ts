@@ -1,6 +1,7 @@
 import type { Notification, NotificationStatus } from '../domain/notification.js';
 import { defineCommand, type CommandGroup } from './command-line.js';
-import { notFound, timeText, UsageError } from './common.js';
+import { resultCodeInfo, ResultCode } from '@micropay/protocol';
+import { CommandFailed, notFound, timeText, UsageError } from './common.js';
 import { attempts, health, retryDead, test } from './notification-check-commands.js';
 
 /** The notification outbox, for the operator: list it, and re-drive a notification. */
@@ -46,7 +47,11 @@ const retry = defineCommand({
   store: 'existing',
   async run({ args, options, store, out, config }) {
     const result = await store.retryNotification(args.NOTIFICATION_ID, options['mch-id']);
-    if (result.kind === 'not_found') return notFound(`notification ${args.NOTIFICATION_ID}${options['mch-id'] === undefined ? '' : ` of merchant ${options['mch-id']}`}`);
+    if (result.kind === 'not_found') {
+      if (options['mch-id'] === undefined) return notFound(`notification ${args.NOTIFICATION_ID}`);
+      // As the merchant console answers: another merchant's notification is not told apart from none.
+      throw new CommandFailed(`${resultCodeInfo(ResultCode.NOTIFICATION_NOT_FOUND)!.msg} (${ResultCode.NOTIFICATION_NOT_FOUND}): no notification ${args.NOTIFICATION_ID} of merchant ${options['mch-id']}`);
+    }
     const n = result.notification;
     out.show(
       { retried: result.kind === 'retried', notification: notificationJson(n) },

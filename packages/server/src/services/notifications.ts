@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { decideTestNotification, type NotificationHealth, type TestNotificationResult } from '../domain/notification.js';
 import type { StorePort } from '../store/port.js';
-import type { StoreOps } from '../store/store.js';
+import type { DeadLetterCursor, StoreOps } from '../store/store.js';
 
 /** The window of notificationHealth's delivered and failed counts. */
 export const HEALTH_WINDOW_MS = 60 * 60 * 1000;
@@ -32,4 +32,19 @@ export async function notificationHealth(store: StoreOps, nowMs: number, top = H
     failedLastHour: activity.failed,
     deadByMerchant: activity.deadByMerchant,
   };
+}
+
+/**
+ * A page of dead notifications ends at its last one: the cursor as text for a page's link or
+ * request (`<createdAtMs>.<notificationId>`), and back. Null for text that is not one, which a
+ * handler answers as a bad parameter.
+ */
+export function deadLetterCursorText(last: { readonly createdAtMs: number; readonly notificationId: string }): string {
+  return `${last.createdAtMs}.${last.notificationId}`;
+}
+
+export function parseDeadLetterCursor(text: string): DeadLetterCursor | null {
+  const m = /^(\d{1,15})\.([0-9a-f-]{36})$/.exec(text);
+  if (m === null) return null;
+  return { createdAtMs: Number(m[1]), notificationId: m[2]! };
 }
