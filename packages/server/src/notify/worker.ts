@@ -6,11 +6,10 @@ import type { Config } from '../config.js';
 import type { Clock } from '../domain/clock.js';
 import { answeringMerchant, type AnsweringMerchant } from '../domain/merchant-keys.js';
 import type { Order, Refund } from '../domain/model.js';
-import type { Notification } from '../domain/notification.js';
+import { answerExcerpt, type AttemptOutcome, type Notification } from '../domain/notification.js';
 import { startJob, type Job } from '../jobs.js';
 import { describeError, type Logger } from '../log.js';
 import type { Store } from '../store/store.js';
-import { answerExcerpt, type AttemptOutcome } from '../domain/notification.js';
 import { isAcknowledged, nextAttemptAtMs, notificationBody, testData, type NotificationBody } from './message.js';
 
 /**
@@ -134,8 +133,7 @@ export class NotificationWorker {
       const text = await readBounded(res);
       return answerResult(res.status, text, String(body.secureHash));
     } catch (error) {
-      const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
-      return { outcome: timedOut ? 'timeout' : 'connection_error', httpStatus: null, answerExcerpt: null, error: describeFetchError(error, timeoutMs) };
+      return { outcome: isTimeout(error) ? 'timeout' : 'connection_error', httpStatus: null, answerExcerpt: null, error: describeFetchError(error, timeoutMs) };
     }
   }
 
@@ -220,10 +218,12 @@ async function readBounded(res: Response): Promise<string> {
   return Buffer.concat(chunks).subarray(0, ANSWER_MAX_BYTES).toString('utf8');
 }
 
+function isTimeout(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+}
+
 function describeFetchError(error: unknown, timeoutMs: number): string {
-  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
-    return `no answer within ${timeoutMs} ms`;
-  }
+  if (isTimeout(error)) return `no answer within ${timeoutMs} ms`;
   const cause = error instanceof Error ? (error as Error & { cause?: unknown }).cause : undefined;
   const code = typeof cause === 'object' && cause !== null ? (cause as { code?: unknown }).code : undefined;
   if (typeof code === 'string') return `cannot reach the receiver (${code})`;
