@@ -39,6 +39,11 @@ export type Effect =
       readonly subject: Order | Refund;
       readonly atMs: number;
     }
+  /**
+   * A TEST notification (the merchant's check of its receiver) to `url`, due at once. Its subject
+   * is the notification itself: it tells of no order or refund.
+   */
+  | { readonly kind: 'notifyTest'; readonly notificationId: string; readonly mchId: string; readonly url: string; readonly atMs: number }
   /** No order exists under the id: it is recorded closed, so no payment can take it later. */
   | { readonly kind: 'closeOrderId'; readonly mchId: string; readonly mchOrderId: string; readonly atMs: number }
   /** A new wallet with its ledger account, active and empty (an opening balance is a `book` after it). */

@@ -12,6 +12,8 @@ import type { StorePort, ViewFor, ViewName, ViewOf } from '../store/port.js';
 import type { PayCodeRefusal, Store } from '../store/store.js';
 import { MerchantCache } from '../store/merchant-cache.js';
 import * as merchants from './merchants.js';
+import * as notifications from './notifications.js';
+import type { TestNotificationResult } from '../domain/notification.js';
 import * as pageAccess from './page-access.js';
 import * as payouts from './payouts.js';
 import type { Cashier, PageSession, SessionSubject } from '../domain/page-access.js';
@@ -31,7 +33,8 @@ type ServiceMethods =
   | 'openPageSession' | 'usePageSession' | 'endPageSession' | 'sweepPageAccess' | 'issueSignInLink' | 'signInWithLink'
   | 'createCashier' | 'resetCashierPassword' | 'signInCashier'
   | 'startCashierCharge' | 'refundCashierCharge'
-  | 'requestPayout' | 'confirmPayout' | 'failPayout' | 'closeWallet';
+  | 'requestPayout' | 'confirmPayout' | 'failPayout' | 'closeWallet'
+  | 'sendTestNotification';
 
 /**
  * The service layer as a store's base: every flow of merchants, wallets, settlement and refunds is
@@ -62,6 +65,10 @@ export abstract class ServiceStore implements StorePort, Pick<Store, ServiceMeth
 
   createMerchant(input: NewMerchant): Promise<Merchant> {
     return merchants.createMerchant(this, this.#timeZone, input);
+  }
+
+  sendTestNotification(mchId: string): Promise<TestNotificationResult> {
+    return notifications.sendTestNotification(this, mchId);
   }
 
   createSandbox(input: { merchant: NewMerchant; wallet: NewWallet; setting: string }): Promise<{ merchant: Merchant; wallet: Wallet }> {

@@ -2,7 +2,8 @@ import type { MicropayCommand, RefundCommand, Secret } from '@micropay/protocol'
 import { merchantAccount, type EntryKind } from '../domain/ledger.js';
 import type { PaymentDecision } from '../domain/payment.js';
 import type { Merchant, MerchantStatus, Order, PayCode, Refund, Wallet, WalletStatus } from '../domain/model.js';
-import type { Notification, NotificationStatus } from '../domain/notification.js';
+import type { AttemptRecord, Notification, NotificationAttempt, NotificationStatus, TestNotificationResult } from '../domain/notification.js';
+import type { NotificationActivity } from './notification-attempts-sql.js';
 import type { RefundRecord, RefundRequestDecision } from '../domain/refund.js';
 import type { SettleResult } from '../domain/settlement.js';
 import type { WalletSecurityChanges } from '../domain/effects.js';
@@ -137,14 +138,36 @@ export interface Store extends StoreOps {
   // Notification outbox: rows are written with the state change; these serve the delivery worker.
   /** Leases up to `limit` due pending notifications to `owner` for `leaseMs`, counting one attempt each. */
   claimDueNotifications(owner: string, leaseMs: number, limit: number): Promise<Notification[]>;
-  /** Marks it delivered; false (and nothing changes) unless `owner` holds its lease. */
-  recordDelivery(notificationId: string, owner: string): Promise<boolean>;
-  /** Schedules the next attempt, or with null marks it dead; false unless `owner` holds its lease. */
-  recordFailedAttempt(notificationId: string, owner: string, error: string, nextAttemptAtMs: number | null): Promise<boolean>;
+  /**
+   * Marks it delivered and records the attempt, in one transaction; false (and nothing changes)
+   * unless `owner` holds its lease.
+   */
+  recordDelivery(notificationId: string, owner: string, attempt: AttemptRecord): Promise<boolean>;
+  /**
+   * Schedules the next attempt, or with null marks it dead, with the attempt's error as its last
+   * error, and records the attempt, in one transaction; false unless `owner` holds its lease.
+   */
+  recordFailedAttempt(notificationId: string, owner: string, attempt: FailedAttemptRecord, nextAttemptAtMs: number | null): Promise<boolean>;
   /** Newest first. */
   listNotifications(filter: NotificationFilter): Promise<Notification[]>;
-  /** Re-drives a dead (or pending) notification: due now, attempts kept. */
-  retryNotification(notificationId: string): Promise<NotificationRetryResult>;
+  /**
+   * Re-drives a dead (or pending) notification: due now, attempts kept. With `mchId`, only that
+   * merchant's (another merchant's answers not_found, as an unknown id does).
+   */
+  retryNotification(notificationId: string, mchId?: string): Promise<NotificationRetryResult>;
+  /** Queues a TEST notification to the merchant's notify URL, due at once (services/notifications.ts). */
+  sendTestNotification(mchId: string): Promise<TestNotificationResult>;
+  /** Every dead notification of the merchant due now, attempts kept; how many. */
+  retryDeadNotifications(mchId: string): Promise<number>;
+  /** The merchant's dead notifications, newest first, after `after` (the last of the previous page). */
+  listDeadNotifications(mchId: string, after: DeadLetterCursor | null, limit: number): Promise<Notification[]>;
+  /**
+   * The merchant's attempts for these subjects (order ids, refund ids), oldest first: the order
+   * timeline's notification events. At most ATTEMPT_SUBJECTS_MAX ids.
+   */
+  notificationAttemptsFor(mchId: string, subjectIds: readonly string[]): Promise<NotificationAttempt[]>;
+  /** One notification's attempts, first first. */
+  notificationAttempts(notificationId: string): Promise<NotificationAttempt[]>;
 
   // The web pages' sign-in (docs/pages.md, services/page-access.ts): secrets are handed back once, hashes stored.
   /** A new session for the subject: its id, for the cookie. */
@@ -218,6 +241,8 @@ export interface StoreOps {
   paymentThread(timeoutMs: number): Promise<PaymentThreadState>;
   /** Notifications waiting to be delivered, and dead ones (every attempt failed). */
   notificationBacklog(): Promise<NotificationBacklog>;
+  /** The oldest pending notification, the attempts since `sinceMs`, the `top` merchants by dead count. */
+  notificationActivity(sinceMs: number, top: number): Promise<NotificationActivity>;
   /** The PostgreSQL connection pool's connections; null on SQLite. */
   poolUsage(): PoolUsage | null;
   /** `observer` is told of every group commit from now on (null: no longer). */
@@ -337,6 +362,15 @@ export interface NotificationFilter {
   readonly mchId?: string | undefined;
   readonly limit: number;
 }
+
+/** Where a page of dead notifications ends: the last one's creation time and id. */
+export interface DeadLetterCursor {
+  readonly createdAtMs: number;
+  readonly notificationId: string;
+}
+
+/** A failed attempt always says why. */
+export type FailedAttemptRecord = AttemptRecord & { readonly error: string };
 
 export type NotificationRetryResult =
   | { readonly kind: 'retried'; readonly notification: Notification }

@@ -6,6 +6,7 @@ import type { Order } from '../../domain/model.js';
 import { IdClashError } from '../id-clash.js';
 import type { MerchantKeyVault } from '../../secrets/merchant-key-vault.js';
 import { isPageAccessEffect, pageAccessWrite, type PageAccessEffect } from '../page-access-sql.js';
+import { INSERT_TEST_NOTIFICATION_SQL, testNotificationValues } from '../notification-attempts-sql.js';
 import { isUniqueViolation } from './pool.js';
 
 export type Db = pg.Pool | pg.PoolClient;
@@ -136,6 +137,9 @@ export class PgEffects {
       }
       case 'insertSetting':
         await c.query('INSERT INTO settings (name, value) VALUES ($1, $2)', [e.name, e.value]);
+        return;
+      case 'notifyTest':
+        await c.query(INSERT_TEST_NOTIFICATION_SQL, testNotificationValues(e));
         return;
       default:
         if (isPageAccessEffect(e)) return applyPageAccess(c, e);

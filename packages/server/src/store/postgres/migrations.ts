@@ -5,6 +5,7 @@ import { pageAccessSchema } from '../page-access-schema.js';
 import { FAILED_BY_CODE_INDEX } from '../pay-code-outcomes.js';
 import { cashierChargesSchema } from '../cashier-charge-sql.js';
 import { payoutSchema } from '../payout-schema.js';
+import { notificationAttemptsSchema } from '../notification-attempts-sql.js';
 
 /**
  * Versioned schema for the PostgreSQL store: the same tables as SQLite's, in PostgreSQL's types,
@@ -270,6 +271,12 @@ INSERT INTO account_shards (account_id, shard, may_go_negative) VALUES ('platfor
     name: 'payment statistics: one row per minute and server process, for the operator\'s dashboard',
     // See the SQLite migration 11.
     sql: paymentMinutesSchema('BIGINT', ''),
+  },
+  {
+    version: 13,
+    name: 'notification attempt history: each delivery attempt with the receiver\'s answer',
+    // The same table on both stores, written once (docs/notifications.md, "Attempt history").
+    sql: notificationAttemptsSchema('BIGINT', ''),
   },
 ];
 

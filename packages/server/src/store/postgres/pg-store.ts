@@ -5,7 +5,8 @@ import type { Decided, Effect } from '../../domain/effects.js';
 import { OrderIdSource } from '../../domain/ids.js';
 import { merchantAccount, walletAccount } from '../../domain/ledger.js';
 import type { Merchant, Order, PaymentPolicy, Wallet } from '../../domain/model.js';
-import type { Notification } from '../../domain/notification.js';
+import type { AttemptRecord, Notification, NotificationAttempt } from '../../domain/notification.js';
+import type { NotificationActivity } from '../notification-attempts-sql.js';
 import type { PaymentDecision } from '../../domain/payment.js';
 import type { DayWindow, StatementMovements } from '../../domain/statement.js';
 import type { DailyReportMovements } from '../../domain/daily-report.js';
@@ -30,6 +31,8 @@ import {
   type AuditReport,
   type BatchObserver,
   type BatchStats,
+  type DeadLetterCursor,
+  type FailedAttemptRecord,
   type NotificationBacklog,
   type NotificationFilter,
   type PaymentThreadState,
@@ -362,20 +365,40 @@ export class PgStore extends ServiceStore implements Store {
     return this.#notifications.claimDue(owner, leaseMs, limit);
   }
 
-  recordDelivery(notificationId: string, owner: string): Promise<boolean> {
-    return this.#notifications.recordDelivery(notificationId, owner);
+  recordDelivery(notificationId: string, owner: string, attempt: AttemptRecord): Promise<boolean> {
+    return this.#notifications.recordDelivery(notificationId, owner, attempt);
   }
 
-  recordFailedAttempt(notificationId: string, owner: string, error: string, nextAttemptAtMs: number | null): Promise<boolean> {
-    return this.#notifications.recordFailedAttempt(notificationId, owner, error, nextAttemptAtMs);
+  recordFailedAttempt(notificationId: string, owner: string, attempt: FailedAttemptRecord, nextAttemptAtMs: number | null): Promise<boolean> {
+    return this.#notifications.recordFailedAttempt(notificationId, owner, attempt, nextAttemptAtMs);
   }
 
   listNotifications(filter: NotificationFilter): Promise<Notification[]> {
     return this.#notifications.list(filter);
   }
 
-  retryNotification(notificationId: string): Promise<NotificationRetryResult> {
-    return this.#notifications.retry(notificationId);
+  retryDeadNotifications(mchId: string): Promise<number> {
+    return this.#notifications.retryDead(mchId);
+  }
+
+  listDeadNotifications(mchId: string, after: DeadLetterCursor | null, limit: number): Promise<Notification[]> {
+    return this.#notifications.listDead(mchId, after, limit);
+  }
+
+  notificationAttemptsFor(mchId: string, subjectIds: readonly string[]): Promise<NotificationAttempt[]> {
+    return this.#notifications.attemptsFor(mchId, subjectIds);
+  }
+
+  notificationAttempts(notificationId: string): Promise<NotificationAttempt[]> {
+    return this.#notifications.attemptsOf(notificationId);
+  }
+
+  notificationActivity(sinceMs: number, top: number): Promise<NotificationActivity> {
+    return this.#notifications.activity(sinceMs, top);
+  }
+
+  retryNotification(notificationId: string, mchId?: string): Promise<NotificationRetryResult> {
+    return this.#notifications.retry(notificationId, mchId);
   }
 
   // --- operations ------------------------------------------------------------------------------

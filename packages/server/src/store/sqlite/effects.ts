@@ -6,6 +6,7 @@ import type { Order } from '../../domain/model.js';
 import { IdClashError } from '../id-clash.js';
 import { MerchantKeyVault } from '../../secrets/merchant-key-vault.js';
 import { isPageAccessEffect, pageAccessWrite, sqliteSql, type PageAccessEffect } from '../page-access-sql.js';
+import { INSERT_TEST_NOTIFICATION_SQL, testNotificationValues } from '../notification-attempts-sql.js';
 
 /**
  * What the payment writer read already, so applying a payment's effects reads nothing again: the
@@ -138,6 +139,8 @@ export class SqliteEffects {
       }
       case 'insertSetting':
         return void s.insertSetting.run(e.name, e.value);
+      case 'notifyTest':
+        return void s.insertTestNotification.run(...testNotificationValues(e));
       default:
         if (isPageAccessEffect(e)) return this.#applyPageAccess(e);
         throw new Error(`unknown effect ${(e as { kind: string }).kind}`);
@@ -220,6 +223,7 @@ function prepare(db: Database.Database) {
     ),
     moveRefund: db.prepare('UPDATE refunds SET status = ?, fail_reason = ?, finished_at_ms = ? WHERE refund_id = ? AND status = ?'),
     notifyUrl: db.prepare('SELECT notify_url FROM merchants WHERE mch_id = ?'),
+    insertTestNotification: db.prepare(sqliteSql(INSERT_TEST_NOTIFICATION_SQL)),
     insertNotification: db.prepare(
       `INSERT INTO notifications (notification_id, mch_id, event_type, subject_id, url, payload, status,
                                   attempts, next_attempt_at_ms, created_at_ms)

@@ -4,6 +4,7 @@ import { pageAccessSchema } from '../page-access-schema.js';
 import { FAILED_BY_CODE_INDEX } from '../pay-code-outcomes.js';
 import { cashierChargesSchema } from '../cashier-charge-sql.js';
 import { payoutSchema } from '../payout-schema.js';
+import { notificationAttemptsSchema } from '../notification-attempts-sql.js';
 
 /**
  * Versioned schema for the SQLite store. Append new migrations; never edit an applied one.
@@ -260,5 +261,11 @@ ALTER TABLE merchants ADD COLUMN master_key_id TEXT;
     name: 'payment statistics: one row per minute and server process, for the operator\'s dashboard',
     // The same table on both stores, written once (docs/operations.md, "Payment statistics").
     sql: paymentMinutesSchema('INTEGER', ' STRICT'),
+  },
+  {
+    version: 12,
+    name: 'notification attempt history: each delivery attempt with the receiver\'s answer',
+    // The same table on both stores, written once (docs/notifications.md, "Attempt history").
+    sql: notificationAttemptsSchema('INTEGER', ' STRICT'),
   },
 ];

@@ -4,7 +4,8 @@ import type { Clock } from '../../domain/clock.js';
 import type { Decided } from '../../domain/effects.js';
 import { merchantAccount, walletAccount } from '../../domain/ledger.js';
 import type { Merchant, Order, PaymentPolicy, Wallet } from '../../domain/model.js';
-import type { Notification } from '../../domain/notification.js';
+import type { AttemptRecord, Notification, NotificationAttempt } from '../../domain/notification.js';
+import type { NotificationActivity } from '../notification-attempts-sql.js';
 import type { PaymentDecision } from '../../domain/payment.js';
 import type { RefundRecord } from '../../domain/refund.js';
 import type { DayWindow, StatementMovements } from '../../domain/statement.js';
@@ -23,6 +24,8 @@ import {
   type AppliedMigration,
   type AuditReport,
   type BatchObserver,
+  type DeadLetterCursor,
+  type FailedAttemptRecord,
   type NotificationBacklog,
   type NotificationFilter,
   type PaymentThreadState,
@@ -354,6 +357,10 @@ export class SqliteStore extends ServiceStore implements Store {
     return toBacklog(this.#s.notificationBacklog.get() as { pending: number; dead: number });
   }
 
+  async notificationActivity(sinceMs: number, top: number): Promise<NotificationActivity> {
+    return this.#outbox.activity(sinceMs, top);
+  }
+
   poolUsage(): PoolUsage | null {
     return null;
   }
@@ -392,20 +399,36 @@ export class SqliteStore extends ServiceStore implements Store {
     return this.#outbox.claimDue(owner, leaseMs, limit);
   }
 
-  async recordDelivery(notificationId: string, owner: string): Promise<boolean> {
-    return this.#outbox.recordDelivery(notificationId, owner);
+  async recordDelivery(notificationId: string, owner: string, attempt: AttemptRecord): Promise<boolean> {
+    return this.#outbox.recordDelivery(notificationId, owner, attempt);
   }
 
-  async recordFailedAttempt(notificationId: string, owner: string, error: string, nextAttemptAtMs: number | null): Promise<boolean> {
-    return this.#outbox.recordFailedAttempt(notificationId, owner, error, nextAttemptAtMs);
+  async recordFailedAttempt(notificationId: string, owner: string, attempt: FailedAttemptRecord, nextAttemptAtMs: number | null): Promise<boolean> {
+    return this.#outbox.recordFailedAttempt(notificationId, owner, attempt, nextAttemptAtMs);
   }
 
   async listNotifications(filter: NotificationFilter): Promise<Notification[]> {
     return this.#outbox.list(filter);
   }
 
-  async retryNotification(notificationId: string): Promise<NotificationRetryResult> {
-    return this.#outbox.retry(notificationId);
+  async retryNotification(notificationId: string, mchId?: string): Promise<NotificationRetryResult> {
+    return this.#outbox.retry(notificationId, mchId);
+  }
+
+  async retryDeadNotifications(mchId: string): Promise<number> {
+    return this.#outbox.retryDead(mchId);
+  }
+
+  async listDeadNotifications(mchId: string, after: DeadLetterCursor | null, limit: number): Promise<Notification[]> {
+    return this.#outbox.listDead(mchId, after, limit);
+  }
+
+  async notificationAttemptsFor(mchId: string, subjectIds: readonly string[]): Promise<NotificationAttempt[]> {
+    return this.#outbox.attemptsFor(mchId, subjectIds);
+  }
+
+  async notificationAttempts(notificationId: string): Promise<NotificationAttempt[]> {
+    return this.#outbox.attemptsOf(notificationId);
   }
 
   // --- refunds and statements ----------------------------------------------------------------
