@@ -1,6 +1,6 @@
 import type { Notification, NotificationStatus } from '../domain/notification.js';
 import { defineCommand, type CommandGroup } from './command-line.js';
-import { notFound, timeText, UsageError } from './common.js';
+import { cliActing, notFound, timeText, UsageError } from './common.js';
 
 /** The notification outbox, for the operator: list it, and re-drive a notification. */
 
@@ -44,7 +44,7 @@ const retry = defineCommand({
   options: {},
   store: 'existing',
   async run({ args, store, out, config }) {
-    const result = await store.retryNotification(args.NOTIFICATION_ID);
+    const result = await store.retryNotification(args.NOTIFICATION_ID, cliActing());
     if (result.kind === 'not_found') return notFound(`notification ${args.NOTIFICATION_ID}`);
     const n = result.notification;
     out.show(

@@ -7,6 +7,7 @@ import { IdClashError } from '../id-clash.js';
 import type { MerchantKeyVault } from '../../secrets/merchant-key-vault.js';
 import { isPageAccessEffect, pageAccessWrite, type PageAccessEffect } from '../page-access-sql.js';
 import { isUniqueViolation } from './pool.js';
+import { auditLogValues, INSERT_AUDIT_LOG } from '../audit-log-sql.js';
 
 export type Db = pg.Pool | pg.PoolClient;
 
@@ -136,6 +137,9 @@ export class PgEffects {
       }
       case 'insertSetting':
         await c.query('INSERT INTO settings (name, value) VALUES ($1, $2)', [e.name, e.value]);
+        return;
+      case 'appendAuditLog':
+        await c.query(INSERT_AUDIT_LOG, auditLogValues(e.entry));
         return;
       default:
         if (isPageAccessEffect(e)) return applyPageAccess(c, e);

@@ -3,6 +3,8 @@ import type { Clock } from '../../domain/clock.js';
 import { LAST_ERROR_MAX_LENGTH, type Notification } from '../../domain/notification.js';
 import { toNotification, type Row } from '../rows.js';
 import type { NotificationFilter, NotificationRetryResult } from '../store.js';
+import { notificationRetryRecord, type ActingAs } from '../../domain/audit-log.js';
+import { auditLogInsert } from '../audit-log-sql.js';
 
 /**
  * The outbox's delivery side on PostgreSQL; the lease rules are SqliteNotifications'. Claiming
@@ -58,13 +60,30 @@ export class PgNotifications {
     return (rows as Row[]).map(toNotification);
   }
 
-  async retry(notificationId: string): Promise<NotificationRetryResult> {
-    const changed = await this.pool.query(
-      `UPDATE notifications SET status = 'pending', next_attempt_at_ms = $1 WHERE notification_id = $2 AND status IN ('pending', 'dead')`,
-      [this.clock.nowMs(), notificationId],
-    );
-    const row = (await this.pool.query('SELECT * FROM notifications WHERE notification_id = $1', [notificationId])).rows[0];
-    if (row === undefined) return { kind: 'not_found' };
-    return { kind: changed.rowCount === 1 ? 'retried' : 'unchanged', notification: toNotification(row as Row) };
+  /** With `acting`, a retry that changed the row is in the audit log, in the same transaction. */
+  async retry(notificationId: string, acting?: ActingAs): Promise<NotificationRetryResult> {
+    const c = await this.pool.connect();
+    try {
+      await c.query('BEGIN');
+      const nowMs = this.clock.nowMs();
+      const changed = await c.query(
+        `UPDATE notifications SET status = 'pending', next_attempt_at_ms = $1 WHERE notification_id = $2 AND status IN ('pending', 'dead')`,
+        [nowMs, notificationId],
+      );
+      const row = (await c.query('SELECT * FROM notifications WHERE notification_id = $1', [notificationId])).rows[0];
+      const result: NotificationRetryResult = row === undefined ? { kind: 'not_found' }
+        : { kind: changed.rowCount === 1 ? 'retried' : 'unchanged', notification: toNotification(row as Row) };
+      if (result.kind === 'retried' && acting !== undefined) {
+        const append = auditLogInsert(acting, notificationRetryRecord(result.notification), nowMs);
+        await c.query(append.sql, append.values);
+      }
+      await c.query('COMMIT');
+      return result;
+    } catch (error) {
+      await c.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      c.release();
+    }
   }
 }

@@ -15,6 +15,8 @@ import { AUDIT_QUERIES } from '../audit.js';
 import type { ViewFor, ViewName, ViewOf } from '../port.js';
 import { toMerchant, toOrder, toPayout, toRefund, toWallet, toWalletTransaction, type Row } from '../rows.js';
 import { sqlList } from '../sql-list.js';
+import { auditLogEntryOf, auditLogQuery, type AuditLogFilter, type AuditLogRow } from '../audit-log-sql.js';
+import type { ActingAs, AuditLogEntry } from '../../domain/audit-log.js';
 import { payCodeOutcomesSql, toPayCodeOutcome, type PayCodeOutcome } from '../pay-code-outcomes.js';
 import { CASHIER_CHARGES_PAGE, CASHIER_CHARGE_WITH_ORDER, chargesPageValues, REFUNDS_OF_ORDER, toCashierChargeRecord } from '../cashier-charge-sql.js';
 import type { CashierChargeRecord, ChargeCursor } from '../../domain/cashier-charge.js';
@@ -313,6 +315,14 @@ export class PgStore extends ServiceStore implements Store {
     });
   }
 
+  // --- the audit log (domain/audit-log.ts): appended by the services' effects, read here ------
+
+  async listAuditLog(filter: AuditLogFilter): Promise<AuditLogEntry[]> {
+    const q = auditLogQuery(filter);
+    const { rows } = await this.pool.query(q.sql, q.values);
+    return (rows as AuditLogRow[]).map(auditLogEntryOf);
+  }
+
   // --- payouts (services/payouts.ts decides; these read) -------------------------------------
 
   findPayout(payoutId: string): Promise<Payout | null> {
@@ -372,8 +382,8 @@ export class PgStore extends ServiceStore implements Store {
     return this.#notifications.list(filter);
   }
 
-  retryNotification(notificationId: string): Promise<NotificationRetryResult> {
-    return this.#notifications.retry(notificationId);
+  retryNotification(notificationId: string, acting?: ActingAs): Promise<NotificationRetryResult> {
+    return this.#notifications.retry(notificationId, acting);
   }
 
   // --- operations ------------------------------------------------------------------------------

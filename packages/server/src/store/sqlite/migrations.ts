@@ -3,6 +3,7 @@ import { pageAccessSchema } from '../page-access-schema.js';
 import { FAILED_BY_CODE_INDEX } from '../pay-code-outcomes.js';
 import { cashierChargesSchema } from '../cashier-charge-sql.js';
 import { payoutSchema } from '../payout-schema.js';
+import { APPEND_ONLY_MESSAGE, auditLogSchema } from '../audit-log-sql.js';
 
 /**
  * Versioned schema for the SQLite store. Append new migrations; never edit an applied one.
@@ -253,5 +254,15 @@ ALTER TABLE merchants ADD COLUMN master_key_id TEXT;
     version: 10,
     name: 'refused payments by their code, for the wallet page\'s live result',
     sql: FAILED_BY_CODE_INDEX,
+  },
+  {
+    version: 11,
+    name: 'the audit log: every operator and merchant-user action, append-only',
+    // The table is the same on both stores (audit-log-sql.ts); AUTOINCREMENT never reuses an id.
+    // The triggers make the database itself refuse to change or delete a row (docs/audit-log.md).
+    sql: auditLogSchema('INTEGER', 'INTEGER PRIMARY KEY AUTOINCREMENT', ' STRICT') + `
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, '${APPEND_ONLY_MESSAGE}'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, '${APPEND_ONLY_MESSAGE}'); END;
+`,
   },
 ];

@@ -4,6 +4,9 @@ import { LAST_ERROR_MAX_LENGTH, type Notification } from '../../domain/notificat
 import { toNotification, type Row } from '../rows.js';
 import type { NotificationFilter, NotificationRetryResult } from '../store.js';
 import type { MainWrite } from './write-turns.js';
+import { notificationRetryRecord, type ActingAs } from '../../domain/audit-log.js';
+import { auditLogInsert } from '../audit-log-sql.js';
+import { sqliteSql } from '../page-access-sql.js';
 
 /**
  * The notification outbox's delivery side on SQLite. Rows are written by SqliteWrites in the
@@ -104,12 +107,19 @@ export class SqliteNotifications {
   }
 
   /** Dead or pending → pending and due now; the attempts made so far are kept. Delivered rows stay delivered. */
-  retry(notificationId: string): Promise<NotificationRetryResult> {
+  /** With `acting`, a retry that changed the row is in the audit log, in the same transaction. */
+  retry(notificationId: string, acting?: ActingAs): Promise<NotificationRetryResult> {
     const run = this.#db.transaction((): NotificationRetryResult => {
-      const changed = this.#s.retry.run(this.#clock.nowMs(), notificationId).changes === 1;
+      const nowMs = this.#clock.nowMs();
+      const changed = this.#s.retry.run(nowMs, notificationId).changes === 1;
       const row = this.#s.find.get(notificationId) as Row | undefined;
       if (row === undefined) return { kind: 'not_found' };
-      return { kind: changed ? 'retried' : 'unchanged', notification: toNotification(row) };
+      const notification = toNotification(row);
+      if (changed && acting !== undefined) {
+        const append = auditLogInsert(acting, notificationRetryRecord(notification), nowMs);
+        this.#db.prepare(sqliteSql(append.sql)).run(...append.values);
+      }
+      return { kind: changed ? 'retried' : 'unchanged', notification };
     });
     return this.#mainWrite(() => run.immediate());
   }
