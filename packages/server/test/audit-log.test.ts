@@ -7,6 +7,7 @@ import { newApiKey } from '../src/domain/ids.js';
 import { execute, sql } from './db-access.js';
 import { createWalletWithCode, micropayParams, postSigned, startTestPlatform, TEST_STORE, type TestPlatform } from './helpers.js';
 import { usePlatformWithCli } from './process-helpers.js';
+import { as, pageCall, signInCashier } from './page-helpers.js';
 
 /**
  * The audit log (docs/audit-log.md) on both stores: every wired action appends exactly one row in
@@ -86,6 +87,26 @@ describe('the audit log records each action by an actor', () => {
     const refund = entries.find((e) => e.action === 'refund.request')!;
     expect(refund).toMatchObject({ mchId: m.mchId, detail: { mchOrderId: 'o-1', mchRefundId: 'r-1', amount: '3.00' } });
     expect(entries.find((e) => e.action === 'wallet.topUp')!.detail).toEqual({ amount: '20.00' });
+  });
+
+  it("a refund at the till is its cashier's, from the page's address; a refused one is not logged", async () => {
+    const m = await p.store.createMerchant({ name: 'Corner Shop', apiKey: new Secret(newApiKey()) });
+    const till = await signInCashier(p, m.mchId, 'lane-1');
+    const { payCode } = await createWalletWithCode(p, 10_00);
+    expect((await pageCall(p, 'cashier/charge', { mchOrderId: 'c-1', amount: '4.00', goodsInfo: 'Coffee', payCode }, as(till))).code).toBe(0);
+    expect(await all(p), 'a charge is the payment path: not logged').toEqual([]);
+    const refund = (mchRefundId: string, refundAmount: string) =>
+      pageCall(p, 'cashier/refund', { mchOrderId: 'c-1', mchRefundId, refundAmount }, as(till));
+    expect((await refund('tr-1', '9.00')).code).not.toBe(0);
+    expect(await all(p)).toEqual([]);
+    expect((await refund('tr-2', '1.50')).code).toBe(0);
+    const [entry, ...rest] = await all(p);
+    expect(rest).toEqual([]);
+    expect(entry).toMatchObject({
+      action: 'refund.request', mchId: m.mchId, detail: { mchOrderId: 'c-1', mchRefundId: 'tr-2', amount: '1.50' },
+      actor: { kind: 'merchantUser', mchId: m.mchId, name: 'lane-1', role: 'cashier' },
+    });
+    expect(entry!.address).toMatch(/^(::ffff:)?127\.0\.0\.1$/);
   });
 
   it('a notification re-driven by hand is logged; an unknown one is not', async () => {
