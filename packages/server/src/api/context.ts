@@ -30,6 +30,11 @@ export interface ApiRequest {
   readonly ownApi?: { readonly baseUrl: string; readonly fetch: typeof fetch };
   /** For every log line about this request (`reqId`), as in its X-Request-Id answer header. */
   readonly requestId: string;
+  /**
+   * The client's address as the socket sees it, for the audit log (docs/audit-log.md). Behind a
+   * proxy it is the proxy's: X-Forwarded-For is not trusted, since any client can send it.
+   */
+  readonly clientAddress?: string | null;
 }
 
 export type Handler = (ctx: ApiContext, req: ApiRequest) => Promise<Answer>;

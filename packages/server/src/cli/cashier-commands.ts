@@ -2,7 +2,7 @@ import { MCH_ID } from '@micropay/protocol';
 import { hashPin } from '../domain/credentials.js';
 import { CASHIER_NAME, newCashierPassword, type Cashier } from '../domain/page-access.js';
 import { defineCommand, type CommandGroup, type OptionSpec } from './command-line.js';
-import { CommandFailed, notFound, UsageError } from './common.js';
+import { cliActing, CommandFailed, notFound, UsageError } from './common.js';
 
 /**
  * Cashier accounts for the cashier page (docs/pages.md): each belongs to one merchant and signs in
@@ -36,7 +36,7 @@ const create = defineCommand({
   async run({ options, store, out }) {
     const { mchId, name } = accountOf(options);
     const password = newCashierPassword();
-    const created = await store.createCashier(mchId, name, await hashPin(password));
+    const created = await store.createCashier(mchId, name, await hashPin(password), cliActing());
     if (created === 'NO_MERCHANT') return notFound(`merchant ${mchId}`);
     if (created === 'NAME_TAKEN') throw new CommandFailed(`merchant ${mchId} already has a cashier named ${name}`);
     out.show(cashierJson(created, password), `Cashier ${name} of merchant ${mchId} created.\n${signInText(created, password)}`);
@@ -53,7 +53,7 @@ const reset = defineCommand({
   async run({ options, store, out }) {
     const { mchId, name } = accountOf(options);
     const password = newCashierPassword();
-    const cashier = await store.resetCashierPassword(mchId, name, await hashPin(password));
+    const cashier = await store.resetCashierPassword(mchId, name, await hashPin(password), cliActing());
     if (cashier === null) return notFound(`cashier ${name} of merchant ${mchId}`);
     out.show(cashierJson(cashier, password), `Cashier ${name} of merchant ${mchId} has a new password; the old one no longer works.\n${signInText(cashier, password)}`);
     return 0;

@@ -1,3 +1,4 @@
+import { auditLogCommands } from './audit-log-command.js';
 import { billCommands } from './bill-command.js';
 import { cashierCommands } from './cashier-commands.js';
 import { clientCommands } from './client-commands.js';
@@ -21,5 +22,6 @@ export const COMMANDS: readonly CommandGroup[] = [
   billCommands,
   payoutCommands,
   notificationCommands,
+  auditLogCommands,
   signCommands,
 ];

@@ -1,4 +1,6 @@
+import { userInfo } from 'node:os';
 import { formatSen, formatZonedTime, parseAmountSen } from '@micropay/protocol';
+import type { ActingAs } from '../domain/audit-log.js';
 import type { Config } from '../config.js';
 import { isPinLocked } from '../domain/credentials.js';
 import type { Wallet } from '../domain/model.js';
@@ -58,4 +60,18 @@ export function walletJson(w: Wallet) {
     hasPin: w.hasPin,
     pinLocked: isPinLocked(w.pinFailures),
   };
+}
+
+/**
+ * The CLI's actor in the audit log: the OS user who runs the command (an operator on the server),
+ * from no network address. A user without a name in the system's database is logged by its uid.
+ */
+export function cliActing(): ActingAs {
+  let name: string;
+  try {
+    name = userInfo().username;
+  } catch {
+    name = `uid ${process.getuid?.() ?? 'unknown'}`;
+  }
+  return { actor: { kind: 'cli', name: name === '' ? 'unknown' : name }, address: null };
 }

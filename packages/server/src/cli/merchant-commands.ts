@@ -7,7 +7,7 @@ import type { Merchant } from '../domain/model.js';
 import { isNotifyUrl, NOTIFY_URL_MAX_LENGTH } from '../notify/message.js';
 import { MerchantIdTakenError } from '../store/store.js';
 import { defineCommand, type CommandGroup } from './command-line.js';
-import { CommandFailed, notFound, timeText, UsageError } from './common.js';
+import { cliActing, CommandFailed, notFound, timeText, UsageError } from './common.js';
 
 /** The operator's merchant commands: create (or import), update, show, list, disable, enable, roll-key. */
 
@@ -68,7 +68,8 @@ const create = defineCommand({
     const notifyUrl = notifyUrlOption(options['notify-url']) ?? null;
     let m: Merchant;
     try {
-      m = await store.createMerchant({ name: options.name, apiKey: given ?? new Secret(newApiKey()), notifyUrl, ...(mchId === undefined ? {} : { mchId }) });
+      const input = { name: options.name, apiKey: given ?? new Secret(newApiKey()), notifyUrl, ...(mchId === undefined ? {} : { mchId }) };
+      m = await store.createMerchant(input, cliActing());
     } catch (error) {
       if (error instanceof MerchantIdTakenError) throw new CommandFailed(`merchant ${error.mchId} already exists; nothing was created`);
       throw error;
@@ -101,7 +102,7 @@ const update = defineCommand({
     const changes: { name?: string; notifyUrl?: string | null } = {};
     if (options.name !== undefined) changes.name = options.name;
     if (notifyUrl !== undefined) changes.notifyUrl = notifyUrl;
-    const m = await store.updateMerchant(args.MCHID, changes);
+    const m = await store.updateMerchant(args.MCHID, changes, cliActing());
     if (m === null) return notFound(`merchant ${args.MCHID}`);
     out.show(merchantJson(m), `Merchant ${m.mchId} "${m.name}" updated; ${notifyText(m)}.`);
     return 0;
@@ -179,7 +180,7 @@ function statusCommand(verb: 'disable' | 'enable') {
     options: {},
     store: 'existing',
     async run({ args, store, out }) {
-      const m = await store.setMerchantStatus(args.MCHID, verb === 'disable' ? 'disabled' : 'active');
+      const m = await store.setMerchantStatus(args.MCHID, verb === 'disable' ? 'disabled' : 'active', cliActing());
       if (m === null) return notFound(`merchant ${args.MCHID}`);
       out.show(merchantJson(m), `Merchant ${m.mchId} is ${m.status}.`);
       return 0;
@@ -208,7 +209,7 @@ const rollKey = defineCommand({
       throw new UsageError(`--overlap-hours must be a whole number of hours from 0 to ${MAX_OVERLAP_HOURS}`);
     }
     const overlapMs = hoursText === undefined ? DEFAULT_KEY_OVERLAP_MS : Number(hoursText) * 3_600_000;
-    const m = await store.rollMerchantKey(args.MCHID, new Secret(newApiKey()), overlapMs);
+    const m = await store.rollMerchantKey(args.MCHID, new Secret(newApiKey()), overlapMs, cliActing());
     if (m === null) return notFound(`merchant ${args.MCHID}`);
     const untilMs = m.previousKey?.untilMs ?? Date.now();
     const until = timeText(untilMs, config);

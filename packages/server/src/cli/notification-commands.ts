@@ -1,8 +1,8 @@
 import type { Notification, NotificationStatus } from '../domain/notification.js';
 import { defineCommand, type CommandGroup } from './command-line.js';
 import { resultCodeInfo, ResultCode } from '@micropay/protocol';
-import { CommandFailed, notFound, timeText, UsageError } from './common.js';
 import { attempts, health, retryDead, test } from './notification-check-commands.js';
+import { CommandFailed, cliActing, notFound, timeText, UsageError } from './common.js';
 
 /** The notification outbox, for the operator: list it, and re-drive a notification. */
 
@@ -46,7 +46,7 @@ const retry = defineCommand({
   options: { 'mch-id': { type: 'string', value: 'MCHID', help: "only if it is this merchant's (as the merchant console re-drives)" } },
   store: 'existing',
   async run({ args, options, store, out, config }) {
-    const result = await store.retryNotification(args.NOTIFICATION_ID, options['mch-id']);
+    const result = await store.retryNotification(args.NOTIFICATION_ID, options['mch-id'], cliActing());
     if (result.kind === 'not_found') {
       if (options['mch-id'] === undefined) return notFound(`notification ${args.NOTIFICATION_ID}`);
       // As the merchant console answers: another merchant's notification is not told apart from none.

@@ -4,7 +4,7 @@ import { buildDailyReport } from '../domain/daily-report.js';
 import { MAX_PAYOUT_REASON_LENGTH, MAX_PAYOUT_REQUEST_ID_LENGTH, type Payout, type PayoutFinishDecision, type PayoutStatus } from '../domain/payout.js';
 import { dayWindow } from '../domain/statement.js';
 import { defineCommand, type CommandGroup } from './command-line.js';
-import { amountSen, CommandFailed, notFound, timeText, UsageError } from './common.js';
+import { amountSen, cliActing, CommandFailed, notFound, timeText, UsageError } from './common.js';
 
 /**
  * Money out (docs/operations.md, "Payouts" and "Daily settlement report"). Every refusal names its
@@ -66,7 +66,7 @@ const create = defineCommand({
     const sen = amountSen(options.amount, '--amount');
     const requestId = options['request-id'] === undefined ? null : operatorText(options['request-id'], '--request-id', MAX_PAYOUT_REQUEST_ID_LENGTH);
     const mchId = options['mch-id'];
-    const decision = await store.requestPayout({ mchId, amountSen: sen, requestId });
+    const decision = await store.requestPayout({ mchId, amountSen: sen, requestId }, cliActing());
     switch (decision.kind) {
       case 'rejected':
         if (decision.reason === 'NO_MERCHANT') return notFound(`merchant ${mchId}`);
@@ -109,7 +109,7 @@ const confirm = defineCommand({
   options: {},
   store: 'existing',
   async run({ args, store, out, config }) {
-    return showFinish(await store.confirmPayout(args.PAYOUTID), args.PAYOUTID, 'PAID_OUT', out, config);
+    return showFinish(await store.confirmPayout(args.PAYOUTID, cliActing()), args.PAYOUTID, 'PAID_OUT', out, config);
   },
 });
 
@@ -123,7 +123,7 @@ const fail = defineCommand({
   store: 'existing',
   async run({ args, options, store, out, config }) {
     const reason = operatorText(options.reason, '--reason', MAX_PAYOUT_REASON_LENGTH);
-    return showFinish(await store.failPayout(args.PAYOUTID, reason), args.PAYOUTID, 'FAILED', out, config);
+    return showFinish(await store.failPayout(args.PAYOUTID, reason, cliActing()), args.PAYOUTID, 'FAILED', out, config);
   },
 });
 

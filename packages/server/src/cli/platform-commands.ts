@@ -4,7 +4,7 @@ import { isPostgresUrl, ListenError, redactUrl, startPlatform, urlHasPassword } 
 import { prepareSandbox, type SandboxCredentials } from '../sandbox.js';
 import { walletSignInUrl } from './wallet-commands.js';
 import { defineCommand, type CommandGroup } from './command-line.js';
-import { CommandFailed, timeText } from './common.js';
+import { cliActing, CommandFailed, timeText } from './common.js';
 
 /** Running the platform and looking after its store: serve, migrate, audit. */
 
@@ -168,6 +168,8 @@ const audit = defineCommand({
   store: 'existing',
   async run({ store, out }) {
     const report = await store.audit();
+    const violations = report.checks.reduce((n, c) => n + c.violations.length, 0);
+    await store.recordAction(cliActing(), { action: 'ledgerAudit.run', mchId: null, subjectId: null, detail: { ok: report.ok, violations } });
     const lines = report.checks.map((c) =>
       c.violations.length === 0 ? `ok    ${c.name}` : `FAIL  ${c.name}\n${c.violations.map((v) => `        ${v}`).join('\n')}`,
     );

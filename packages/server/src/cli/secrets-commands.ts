@@ -2,7 +2,7 @@ import { MasterKey } from '../secrets/master-key.js';
 import { backupSqlite } from '../store/sqlite/backup.js';
 import { isPostgresUrl, storeExists } from '../platform.js';
 import { defineCommand, type CommandGroup } from './command-line.js';
-import { CommandFailed, timeText } from './common.js';
+import { cliActing, CommandFailed, timeText } from './common.js';
 
 /** Keeping the store safe: the master key, its rotation, and backups (docs/operations.md). */
 
@@ -34,7 +34,7 @@ const rotate = defineCommand({
     if (config.masterKey === null || config.oldMasterKey === null) {
       throw new CommandFailed('set MICROPAY_OLD_MASTER_KEY to the master key in use and MICROPAY_MASTER_KEY to the new one');
     }
-    const resealed = await store.resealMerchantKeys('all');
+    const resealed = await store.resealMerchantKeys('all', cliActing());
     const left = (await store.merchantMasterKeyIds()).filter((id) => id !== config.masterKey!.id);
     if (left.length > 0) throw new CommandFailed(`merchant keys are still under master key ${left.join(', ')}`);
     const from = config.oldMasterKey.id;

@@ -4,7 +4,7 @@ import type { Wallet, WalletStatus } from '../domain/model.js';
 import { walletStatusProblem } from '../domain/wallet.js';
 import { defaultUrl } from './client-commands.js';
 import { defineCommand, type CommandGroup } from './command-line.js';
-import { amountSen, CommandFailed, notFound, timeText, UsageError, walletJson, type Output } from './common.js';
+import { amountSen, cliActing, CommandFailed, notFound, timeText, UsageError, walletJson, type Output } from './common.js';
 import { payoutJson } from './payout-commands.js';
 import type { Store } from '../store/store.js';
 
@@ -44,7 +44,7 @@ const create = defineCommand({
     const pinHash = options.pin === undefined ? null : await hashPin(pinOf(options.pin));
     const confirmLimitSen = options['confirm-limit'] === undefined ? null : limitOf(options['confirm-limit']);
     const token = newWalletToken();
-    const w = await store.createWallet({ name: options.name, openingSen, tokenHash: hashWalletToken(token), pinHash, confirmLimitSen });
+    const w = await store.createWallet({ name: options.name, openingSen, tokenHash: hashWalletToken(token), pinHash, confirmLimitSen }, cliActing());
     out.show(
       { ...walletJson(w), token },
       `Wallet ${w.walletId} "${w.name}" created with balance ${formatSen(w.balanceSen)}.\n` +
@@ -62,7 +62,7 @@ const token = defineCommand({
   store: 'existing',
   async run({ args, store, out }) {
     const fresh = newWalletToken();
-    const w = await store.updateWalletSecurity(args.WALLETID, { tokenHash: hashWalletToken(fresh) });
+    const w = await store.updateWalletSecurity(args.WALLETID, { tokenHash: hashWalletToken(fresh) }, cliActing());
     if (w === null) return notFound(`wallet ${args.WALLETID}`);
     out.show({ walletId: w.walletId, token: fresh }, `New wallet app token for ${w.walletId}: ${fresh}   (the old one no longer works)`);
     return 0;
@@ -77,7 +77,7 @@ const setPin = defineCommand({
   store: 'existing',
   async run({ args, options, store, out }) {
     const pinHash = await hashPin(pinOf(options.pin));
-    const w = await store.updateWalletSecurity(args.WALLETID, { pinHash });
+    const w = await store.updateWalletSecurity(args.WALLETID, { pinHash }, cliActing());
     if (w === null) return notFound(`wallet ${args.WALLETID}`);
     out.show(walletJson(w), `PIN of wallet ${w.walletId} set; confirmation unlocked.`);
     return 0;
@@ -91,7 +91,7 @@ const unlock = defineCommand({
   options: {},
   store: 'existing',
   async run({ args, store, out }) {
-    const w = await store.updateWalletSecurity(args.WALLETID, { pinFailures: 0 });
+    const w = await store.updateWalletSecurity(args.WALLETID, { pinFailures: 0 }, cliActing());
     if (w === null) return notFound(`wallet ${args.WALLETID}`);
     out.show(walletJson(w), `Wallet ${w.walletId} can confirm payments again.`);
     return 0;
@@ -106,7 +106,7 @@ const setLimit = defineCommand({
   store: 'existing',
   async run({ args, store, out, config }) {
     const confirmLimitSen = args.LIMIT === 'default' ? null : limitOf(args.LIMIT);
-    const w = await store.updateWalletSecurity(args.WALLETID, { confirmLimitSen });
+    const w = await store.updateWalletSecurity(args.WALLETID, { confirmLimitSen }, cliActing());
     if (w === null) return notFound(`wallet ${args.WALLETID}`);
     const shown = confirmLimitSen === null ? `${formatSen(config.confirmLimitSen)} (the default, MICROPAY_CONFIRM_LIMIT)` : formatSen(confirmLimitSen);
     out.show(walletJson(w), `Payments above ${shown} from wallet ${w.walletId} need the holder's confirmation.`);
@@ -122,7 +122,7 @@ const topup = defineCommand({
   store: 'existing',
   async run({ args, store, out }) {
     const sen = amountSen(args.AMOUNT, 'AMOUNT');
-    const w = await store.topUp(args.WALLETID, sen);
+    const w = await store.topUp(args.WALLETID, sen, cliActing());
     if (w === null) return notFound(`wallet ${args.WALLETID}`);
     out.show(walletJson(w), `Wallet ${w.walletId} topped up by ${formatSen(sen)}; balance ${formatSen(w.balanceSen)}.`);
     return 0;
@@ -209,7 +209,7 @@ function statusCommand(verb: 'freeze' | 'unfreeze' | 'close') {
     store: 'existing',
     async run({ args, store, out }) {
       if (verb === 'close') return closeWallet(args.WALLETID, store, out);
-      const w = await store.setWalletStatus(args.WALLETID, status);
+      const w = await store.setWalletStatus(args.WALLETID, status, cliActing());
       if (w === null) return notFound(`wallet ${args.WALLETID}`);
       // The store left a wallet it may not change as it was: say why, in the domain's words.
       const problem = w.status === status ? null : walletStatusProblem(w, status);
@@ -226,7 +226,7 @@ function statusCommand(verb: 'freeze' | 'unfreeze' | 'close') {
  * out what came back to it from a failed payout.
  */
 async function closeWallet(walletId: string, store: Store, out: Output): Promise<number> {
-  const closing = await store.closeWallet(walletId);
+  const closing = await store.closeWallet(walletId, cliActing());
   if (closing === null) return notFound(`wallet ${walletId}`);
   const { wallet: w, payout } = closing;
   const paid = payout === null
@@ -248,7 +248,7 @@ const link = defineCommand({
   store: 'existing',
   async run({ args, options, store, out, config }) {
     const base = pageBaseUrl(options.url ?? defaultUrl(config));
-    const issued = await store.issueSignInLink(args.WALLETID);
+    const issued = await store.issueSignInLink(args.WALLETID, cliActing());
     if (issued === 'NO_WALLET') return notFound(`wallet ${args.WALLETID}`);
     if (issued === 'WALLET_CLOSED') throw new CommandFailed(`wallet ${args.WALLETID} is closed; it cannot sign in`);
     const url = walletSignInUrl(base, issued.token);
@@ -285,7 +285,7 @@ const paycode = defineCommand({
   store: 'existing',
   async run({ args, store, out, config }) {
     const walletId = args.WALLETID;
-    const code = await store.issuePayCode(walletId, config.payCodeTtlS * 1000);
+    const code = await store.issuePayCode(walletId, config.payCodeTtlS * 1000, cliActing());
     if (code === 'NO_WALLET') return notFound(`wallet ${walletId}`);
     if (code === 'WALLET_FROZEN') throw new CommandFailed(`wallet ${walletId} is frozen; it cannot issue payment codes`);
     if (code === 'WALLET_CLOSED') throw new CommandFailed(`wallet ${walletId} is closed; it cannot issue payment codes`);

@@ -6,6 +6,7 @@ import type { Cashier, PageSession, SignInLink } from './page-access.js';
 import type { CashierCharge } from './cashier-charge.js';
 import { assertPayoutTransition, type Payout } from './payout.js';
 import { assert } from './ledger.js';
+import { checkAuditEntry, type AuditEntry } from './audit-log.js';
 import { assertRefundTransition, assertTransition, orderAfter, type OrderChanges } from './order-state.js';
 
 /**
@@ -81,7 +82,12 @@ export type Effect =
   /** Money out (domain/payout.ts): a new REQUESTED payout; its money moves in a `book` beside it. */
   | { readonly kind: 'insertPayout'; readonly payout: Payout }
   /** Compare-and-set on the payout's status: it is still `from` (REQUESTED) and becomes `to`. */
-  | { readonly kind: 'movePayout'; readonly from: Payout; readonly to: Payout };
+  | { readonly kind: 'movePayout'; readonly from: Payout; readonly to: Payout }
+  /**
+   * One row of the audit log (domain/audit-log.ts), appended in the transaction of the action it
+   * records, so the action and its row commit or roll back together.
+   */
+  | { readonly kind: 'appendAuditLog'; readonly entry: AuditEntry };
 
 /** A wallet as insertWallet records it. */
 export interface NewWalletRecord {
@@ -146,6 +152,8 @@ export function checkEffect(e: Effect): void {
     case 'movePayout':
       assert(e.from.payoutId === e.to.payoutId && e.from.amountSen === e.to.amountSen, 'a payout keeps its id and amount');
       return assertPayoutTransition(e.from.status, e.to.status);
+    case 'appendAuditLog':
+      return checkAuditEntry(e.entry);
     default:
       return;
   }

@@ -136,7 +136,10 @@ async function handle(
     if (raw === null) return send(answer(ResultCode.PAYLOAD_TOO_LARGE));
     const body = parseObject(raw);
     if (body === null) return send(answer(ResultCode.MALFORMED_JSON, null, 'the body must be one JSON object'));
-    const result = await endpoint(ctx, { body, headers: req.headers, overTls: overTls(req), ownApi: { baseUrl: localUrl(req), fetch: ownFetch }, requestId });
+    const result = await endpoint(ctx, {
+      body, headers: req.headers, overTls: overTls(req), ownApi: { baseUrl: localUrl(req), fetch: ownFetch }, requestId,
+      clientAddress: req.socket.remoteAddress ?? null,
+    });
     if (result.transport !== undefined) {
       if (result.transport.delayMs > 0) await new Promise((r) => setTimeout(r, result.transport!.delayMs));
       if (result.transport.drop) return void res.destroy();

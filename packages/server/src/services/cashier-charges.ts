@@ -3,6 +3,7 @@ import { decideChargeStart, ownsCharge, type ActingCashier, type CashierChargeRe
 import type { RefundIdSource } from '../domain/ids.js';
 import type { RefundRequestDecision } from '../domain/refund.js';
 import type { StorePort } from '../store/port.js';
+import type { ActingAs } from '../domain/audit-log.js';
 import * as refunds from './refunds.js';
 
 /**
@@ -29,8 +30,9 @@ export async function refundCashierCharge(
   findCharge: (mchId: string, mchOrderId: string) => Promise<CashierChargeRecord | null>,
   cashier: ActingCashier,
   cmd: RefundCommand,
+  acting?: ActingAs,
 ): Promise<CashierRefund> {
   const found = await findCharge(cmd.mchId, cmd.mchOrderId);
   if (!ownsCharge(found?.charge ?? null, cashier)) return { kind: 'notYours' };
-  return refunds.refund(port, ids, cmd);
+  return refunds.refund(port, ids, cmd, acting);
 }

@@ -17,6 +17,7 @@ import {
   UNKNOWN_ACCOUNT_HASH,
 } from '../domain/page-access.js';
 import type { StorePort } from '../store/port.js';
+import { audited, type ActingAs } from '../domain/audit-log.js';
 
 /**
  * The web pages' sign-in flows (docs/pages.md), written once over the store port. Secrets (session
@@ -52,13 +53,15 @@ export async function sweepPageAccess(port: StorePort): Promise<void> {
 export type LinkIssue = { readonly token: string; readonly expiresAtMs: number } | 'NO_WALLET' | 'WALLET_CLOSED';
 
 /** A one-time sign-in link's token for the wallet: valid SIGN_IN_LINK_TTL_MS, one use. */
-export function issueSignInLink(port: StorePort, walletId: string): Promise<LinkIssue> {
+export function issueSignInLink(port: StorePort, walletId: string, acting?: ActingAs): Promise<LinkIssue> {
   const token = newSecretToken();
   return port.decide({ view: 'wallet', walletId }, (wallet, nowMs): Decided<LinkIssue> => {
     if (wallet === null) return unchanged('NO_WALLET');
     if (wallet.status === 'closed') return unchanged('WALLET_CLOSED');
     const link = { linkHash: secretHash(token), walletId, createdAtMs: nowMs, expiresAtMs: nowMs + SIGN_IN_LINK_TTL_MS, usedAtMs: null };
-    return { result: { token, expiresAtMs: link.expiresAtMs }, effects: [{ kind: 'insertSignInLink', link }] };
+    // The link's token signs the holder in: the log says only that one was issued.
+    return audited({ result: { token, expiresAtMs: link.expiresAtMs }, effects: [{ kind: 'insertSignInLink', link }] }, acting, nowMs, () =>
+      ({ action: 'wallet.signInLink', mchId: null, subjectId: walletId, detail: {} }));
   });
 }
 
@@ -73,20 +76,23 @@ export async function signInWithLink(port: StorePort, token: string): Promise<{ 
 export type CashierCreation = Cashier | 'NO_MERCHANT' | 'NAME_TAKEN';
 
 /** A merchant's new cashier account with an already hashed password (the CLI draws and hashes it). */
-export function createCashier(port: StorePort, mchId: string, name: string, passwordHash: string): Promise<CashierCreation> {
+export function createCashier(port: StorePort, mchId: string, name: string, passwordHash: string, acting?: ActingAs): Promise<CashierCreation> {
   return port.decide({ view: 'cashier', mchId, name }, ({ merchant, cashier }, nowMs): Decided<CashierCreation> => {
     if (merchant === null) return unchanged('NO_MERCHANT');
     if (cashier !== null) return unchanged('NAME_TAKEN');
     const created: Cashier = { cashierId: randomUUID(), mchId, name, passwordHash, failures: 0, createdAtMs: nowMs };
-    return { result: created, effects: [{ kind: 'insertCashier', cashier: created }] };
+    return audited({ result: created, effects: [{ kind: 'insertCashier', cashier: created }] }, acting, nowMs, () =>
+      ({ action: 'user.create', mchId, subjectId: created.cashierId, detail: { name, role: 'cashier' } }));
   });
 }
 
 /** A new password that also unlocks the account; null: no such cashier. */
-export function resetCashierPassword(port: StorePort, mchId: string, name: string, passwordHash: string): Promise<Cashier | null> {
-  return port.decide({ view: 'cashier', mchId, name }, ({ cashier }): Decided<Cashier | null> => {
+export function resetCashierPassword(port: StorePort, mchId: string, name: string, passwordHash: string, acting?: ActingAs): Promise<Cashier | null> {
+  return port.decide({ view: 'cashier', mchId, name }, ({ cashier }, nowMs): Decided<Cashier | null> => {
     if (cashier === null) return unchanged(null);
-    return { result: { ...cashier, passwordHash, failures: 0 }, effects: [{ kind: 'setCashierSecurity', cashierId: cashier.cashierId, passwordHash, failures: 0 }] };
+    const reset = { result: { ...cashier, passwordHash, failures: 0 }, effects: [{ kind: 'setCashierSecurity' as const, cashierId: cashier.cashierId, passwordHash, failures: 0 }] };
+    // Which account got a new password, never the password or its hash.
+    return audited(reset, acting, nowMs, () => ({ action: 'user.reset', mchId, subjectId: cashier.cashierId, detail: { name, role: 'cashier' } }));
   });
 }
 

@@ -18,17 +18,23 @@ import type { PayCodeOutcome } from './pay-code-outcomes.js';
 import type { ActingCashier, CashierChargeRecord, ChargeAttempt, ChargeCursor, ChargeStart } from '../domain/cashier-charge.js';
 import type { ProcessMinute } from '../domain/payment-minutes.js';
 import type { CashierRefund } from '../services/cashier-charges.js';
+import type { ActingAs, AuditLogEntry, AuditRecord } from '../domain/audit-log.js';
+import type { AuditLogFilter } from './audit-log-sql.js';
 
 /**
  * What the platform needs from a database. Rows stop here: callers see domain types only.
  * Every method that changes money or an order's state is one transaction.
+ *
+ * The audit log (domain/audit-log.ts, docs/audit-log.md): a method that takes `acting` appends
+ * one audit log row for the actor in its own transaction when it changes something; without
+ * `acting` (the merchant API, background jobs) it logs nothing.
  */
 export interface Store extends StoreOps {
   readonly kind: 'sqlite' | 'postgres';
   /** Group commit's counters since the store opened (BatchStats). */
   readonly batchStats: BatchStats;
 
-  createMerchant(input: NewMerchant): Promise<Merchant>;
+  createMerchant(input: NewMerchant, acting?: ActingAs): Promise<Merchant>;
   /**
    * The sandbox's merchant and funded wallet, and the setting that remembers them, in one
    * transaction: a start that dies half-way leaves nothing behind.
@@ -44,30 +50,30 @@ export interface Store extends StoreOps {
   listMerchants(): Promise<Merchant[]>;
   /** Each merchant's ledger balance in sen; every merchant's when `mchIds` is omitted. */
   merchantBalances(mchIds?: readonly string[]): Promise<Map<string, number>>;
-  setMerchantStatus(mchId: string, status: MerchantStatus): Promise<Merchant | null>;
+  setMerchantStatus(mchId: string, status: MerchantStatus, acting?: ActingAs): Promise<Merchant | null>;
   /**
    * Gives the merchant `newKey`; the key it has in service keeps verifying requests for `overlapMs`
    * (domain/merchant-keys.ts). Null: no such merchant. This process's auth cache drops the
    * merchant at once; other processes see the roll within MERCHANT_CACHE_TTL_MS.
    */
-  rollMerchantKey(mchId: string, newKey: Secret, overlapMs: number): Promise<Merchant | null>;
+  rollMerchantKey(mchId: string, newKey: Secret, overlapMs: number, acting?: ActingAs): Promise<Merchant | null>;
   /**
    * Records the first request verified with the merchant's current key `key` after a roll, so
    * answers are signed with it from now on, in every process and after restarts. Changes nothing
    * when the key is no longer current or its first use is recorded already.
    */
   recordKeyFirstUse(mchId: string, key: Secret): Promise<void>;
-  updateMerchant(mchId: string, changes: { name?: string; notifyUrl?: string | null }): Promise<Merchant | null>;
+  updateMerchant(mchId: string, changes: { name?: string; notifyUrl?: string | null }, acting?: ActingAs): Promise<Merchant | null>;
   /** The ids of the master keys the stored merchant keys are encrypted under (secrets/). */
   merchantMasterKeyIds(): Promise<string[]>;
   /**
    * Re-encrypts merchant keys under the current master key, in one transaction: those still in
    * plain text (`plain`), or every one not under it (`all`: a rotation). How many merchants changed.
    */
-  resealMerchantKeys(scope: 'plain' | 'all'): Promise<number>;
+  resealMerchantKeys(scope: 'plain' | 'all', acting?: ActingAs): Promise<number>;
 
   /** Creates a wallet; a positive opening balance is booked as a top-up in the same transaction. */
-  createWallet(input: NewWallet): Promise<Wallet>;
+  createWallet(input: NewWallet, acting?: ActingAs): Promise<Wallet>;
   findWallet(walletId: string): Promise<Wallet | null>;
   findWalletByTokenHash(tokenHash: string): Promise<Wallet | null>;
   /** Wallets in walletId order, a page at a time (WalletFilter). */
@@ -76,8 +82,8 @@ export interface Store extends StoreOps {
    * Freezes, unfreezes or closes a wallet; a closed wallet stays closed (the result shows it).
    * Closing pays out what the wallet holds, as closeWallet does.
    */
-  setWalletStatus(walletId: string, status: WalletStatus): Promise<Wallet | null>;
-  updateWalletSecurity(walletId: string, changes: WalletSecurityChanges): Promise<Wallet | null>;
+  setWalletStatus(walletId: string, status: WalletStatus, acting?: ActingAs): Promise<Wallet | null>;
+  updateWalletSecurity(walletId: string, changes: WalletSecurityChanges, acting?: ActingAs): Promise<Wallet | null>;
   /** The stored PIN hash, for the wallet API's PIN check only. */
   walletPinHash(walletId: string): Promise<string | null>;
   /**
@@ -87,9 +93,9 @@ export interface Store extends StoreOps {
   takePinTry(walletId: string, maxTries: number): Promise<number | null>;
   /** A right PIN: the count goes back to 0, unless other tries were taken meanwhile. */
   clearPinTries(walletId: string, countAfterTaking: number): Promise<void>;
-  topUp(walletId: string, amountSen: number): Promise<Wallet | null>;
+  topUp(walletId: string, amountSen: number, acting?: ActingAs): Promise<Wallet | null>;
   /** Issues a fresh payment code and retires the wallet's earlier ones. */
-  issuePayCode(walletId: string, ttlMs: number): Promise<PayCode | PayCodeRefusal>;
+  issuePayCode(walletId: string, ttlMs: number, acting?: ActingAs): Promise<PayCode | PayCodeRefusal>;
   /**
    * The wallet's latest postings, newest first; with `beforePostingId`, those older than that
    * posting of the same wallet (keyset paging: a posting of another wallet gives none).
@@ -121,12 +127,12 @@ export interface Store extends StoreOps {
 
   // Refunds (docs/refunds.md): two transactions, reserve then move the money.
   /** Both transactions of a refund, one right after the other; the answer carries the final state. */
-  refund(cmd: RefundCommand): Promise<RefundRequestDecision>;
+  refund(cmd: RefundCommand, acting?: ActingAs): Promise<RefundRequestDecision>;
   /**
    * The first transaction alone: records an accepted refund REFUND_IN_PROCESS and reserves its
    * amount on the order. What a platform that died before the second transaction leaves behind.
    */
-  requestRefund(cmd: RefundCommand): Promise<RefundRequestDecision>;
+  requestRefund(cmd: RefundCommand, acting?: ActingAs): Promise<RefundRequestDecision>;
   /** The second transaction: moves the money or fails the refund; a finished refund is returned as it is. */
   finishRefund(refundId: string): Promise<RefundRecord | null>;
   findRefund(mchId: string, mchRefundId: string): Promise<RefundRecord | null>;
@@ -152,9 +158,10 @@ export interface Store extends StoreOps {
   listNotifications(filter: NotificationFilter): Promise<Notification[]>;
   /**
    * Re-drives a dead (or pending) notification: due now, attempts kept. With `mchId`, only that
-   * merchant's (another merchant's answers not_found, as an unknown id does).
+   * merchant's (another merchant's answers not_found, as an unknown id does). With `acting`, a retry
+   * that changed the row is in the audit log, in the same transaction.
    */
-  retryNotification(notificationId: string, mchId?: string): Promise<NotificationRetryResult>;
+  retryNotification(notificationId: string, mchId?: string, acting?: ActingAs): Promise<NotificationRetryResult>;
   /** Queues a TEST notification to the merchant's notify URL, due at once (services/notifications.ts). */
   sendTestNotification(mchId: string): Promise<TestNotificationResult>;
   /** Every dead notification of the merchant due now, attempts kept; how many. */
@@ -178,12 +185,12 @@ export interface Store extends StoreOps {
   /** Deletes expired sessions and used or expired sign-in links (at most PAGE_ACCESS_SWEEP_LIMIT of each). */
   sweepPageAccess(): Promise<void>;
   /** A one-time sign-in link's token for the wallet (valid 15 minutes, one use). */
-  issueSignInLink(walletId: string): Promise<LinkIssue>;
+  issueSignInLink(walletId: string, acting?: ActingAs): Promise<LinkIssue>;
   /** Uses the link and opens the wallet's session, in one transaction. */
   signInWithLink(token: string): Promise<{ sessionId: string; walletId: string } | 'INVALID'>;
-  createCashier(mchId: string, name: string, passwordHash: string): Promise<CashierCreation>;
+  createCashier(mchId: string, name: string, passwordHash: string, acting?: ActingAs): Promise<CashierCreation>;
   /** A new password, which also unlocks the account; null: no such cashier. */
-  resetCashierPassword(mchId: string, name: string, passwordHash: string): Promise<Cashier | null>;
+  resetCashierPassword(mchId: string, name: string, passwordHash: string, acting?: ActingAs): Promise<Cashier | null>;
   /** Merchant id + cashier name + password, with the PIN lockout's rule; opens the session when right. */
   signInCashier(mchId: string, name: string, password: string): Promise<CashierSignIn>;
 
@@ -195,28 +202,35 @@ export interface Store extends StoreOps {
   /** The cashier's charges that became orders, newest first, after the cursor. */
   listCashierCharges(cashierId: string, before: ChargeCursor | null, limit: number): Promise<CashierChargeRecord[]>;
   /** A refund of the cashier's own charge only, by the refund rules (refund()). */
-  refundCashierCharge(cashier: ActingCashier, cmd: RefundCommand): Promise<CashierRefund>;
+  refundCashierCharge(cashier: ActingCashier, cmd: RefundCommand, acting?: ActingAs): Promise<CashierRefund>;
   /** Every refund of the order, oldest first. */
   refundsOfOrder(orderId: string): Promise<Refund[]>;
   // Money out (domain/payout.ts, docs/operations.md "Payouts"): each step one transaction.
   /** Moves `amountSen` of the merchant's balance into the payouts clearing account, never more than it has. */
-  requestPayout(req: PayoutRequest): Promise<PayoutRequestDecision>;
+  requestPayout(req: PayoutRequest, acting?: ActingAs): Promise<PayoutRequestDecision>;
   /** The bank paid it: the money leaves the platform (clearing account → float). */
-  confirmPayout(payoutId: string): Promise<PayoutFinishDecision>;
+  confirmPayout(payoutId: string, acting?: ActingAs): Promise<PayoutFinishDecision>;
   /** The bank refused it: the money goes back to the merchant or wallet it came from. */
-  failPayout(payoutId: string, reason: string): Promise<PayoutFinishDecision>;
+  failPayout(payoutId: string, reason: string, acting?: ActingAs): Promise<PayoutFinishDecision>;
   /**
    * Closes the wallet (again, if it is closed already) and pays out what it holds to its holder.
    * Throws WalletHoldsPendingError while payments await its confirmation. null: no such wallet.
    */
-  closeWallet(walletId: string): Promise<WalletClosing | null>;
+  closeWallet(walletId: string, acting?: ActingAs): Promise<WalletClosing | null>;
   findPayout(payoutId: string): Promise<Payout | null>;
   /** Payouts newest first (by request time, then id), a page of at most `limit`. */
   listPayouts(filter: PayoutFilter): Promise<Payout[]>;
   /** What a merchant's daily report is made of, read at one moment (domain/daily-report.ts). */
   dailyReportMovements(mchId: string, window: DayWindow): Promise<DailyReportMovements>;
 
+  /** The ledger audit (`micropay audit`): the books' invariants. Not the audit log. */
   audit(): Promise<AuditReport>;
+
+  // The audit log (domain/audit-log.ts): append-only, in the database itself (SQLite migration 13, PostgreSQL 14).
+  /** An action that changes nothing else (a ledger audit run, a download): its row alone. */
+  recordAction(acting: ActingAs, record: AuditRecord): Promise<void>;
+  /** Entries newest first (by logId), filtered; the next page: beforeLogId = the last logId shown. */
+  listAuditLog(filter: AuditLogFilter): Promise<AuditLogEntry[]>;
   /** The newest migration applied to the database (opening a store applies the pending ones). */
   schemaVersion(): Promise<number>;
   /** Every migration applied, oldest first, as `schema_migrations` records it. */
@@ -314,6 +328,7 @@ export function checkSchemaNotNewer(applied: Iterable<number>, migrations: reado
 }
 
 export { importedMerchantId, MerchantIdTakenError, type NewMerchant } from '../domain/merchant.js';
+export type { AuditLogFilter } from './audit-log-sql.js';
 
 /** A LIKE pattern (with ESCAPE '\\') matching any text that contains `part`, wildcards taken literally. */
 export function containsPattern(part: string): string {

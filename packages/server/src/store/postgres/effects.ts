@@ -8,6 +8,7 @@ import type { MerchantKeyVault } from '../../secrets/merchant-key-vault.js';
 import { isPageAccessEffect, pageAccessWrite, type PageAccessEffect } from '../page-access-sql.js';
 import { INSERT_TEST_NOTIFICATION_SQL, testNotificationValues } from '../notification-attempts-sql.js';
 import { isUniqueViolation } from './pool.js';
+import { auditLogValues, INSERT_AUDIT_LOG } from '../audit-log-sql.js';
 
 export type Db = pg.Pool | pg.PoolClient;
 
@@ -140,6 +141,9 @@ export class PgEffects {
         return;
       case 'notifyTest':
         await c.query(INSERT_TEST_NOTIFICATION_SQL, testNotificationValues(e));
+        return;
+      case 'appendAuditLog':
+        await c.query(INSERT_AUDIT_LOG, auditLogValues(e.entry));
         return;
       default:
         if (isPageAccessEffect(e)) return applyPageAccess(c, e);

@@ -6,6 +6,7 @@ import { FAILED_BY_CODE_INDEX } from '../pay-code-outcomes.js';
 import { cashierChargesSchema } from '../cashier-charge-sql.js';
 import { payoutSchema } from '../payout-schema.js';
 import { notificationAttemptsSchema } from '../notification-attempts-sql.js';
+import { APPEND_ONLY_MESSAGE, auditLogSchema } from '../audit-log-sql.js';
 
 /**
  * Versioned schema for the PostgreSQL store: the same tables as SQLite's, in PostgreSQL's types,
@@ -277,6 +278,21 @@ INSERT INTO account_shards (account_id, shard, may_go_negative) VALUES ('platfor
     name: 'notification attempt history: each delivery attempt with the receiver\'s answer',
     // The same table on both stores, written once (docs/notifications.md, "Attempt history").
     sql: notificationAttemptsSchema('BIGINT', ''),
+  },
+  {
+    version: 14,
+    name: 'the audit log: every operator and merchant-user action, append-only',
+    // See the SQLite migration 13. One trigger function refuses UPDATE and DELETE (per row) and
+    // TRUNCATE (per statement), so only a schema change by the database's owner can remove rows.
+    sql: auditLogSchema('BIGINT', 'BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY', '') + `
+CREATE FUNCTION audit_log_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION '${APPEND_ONLY_MESSAGE} (% refused)', TG_OP USING ERRCODE = 'insufficient_privilege';
+END
+$$;
+CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_refuse_change();
+CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log FOR EACH STATEMENT EXECUTE FUNCTION audit_log_refuse_change();
+`,
   },
 ];
 

@@ -25,6 +25,8 @@ const DELIVERED = withAttempt(`UPDATE notifications SET status = 'delivered', de
   WHERE notification_id = $2 AND lease_owner = $3 AND status = 'pending'`, 4);
 const FAILED = withAttempt(`UPDATE notifications SET status = $1, next_attempt_at_ms = $2, last_error = $3, lease_owner = NULL, lease_until_ms = NULL
   WHERE notification_id = $4 AND lease_owner = $5 AND status = 'pending'`, 6);
+import { notificationRetryRecord, type ActingAs } from '../../domain/audit-log.js';
+import { auditLogInsert } from '../audit-log-sql.js';
 
 /**
  * The outbox's delivery side on PostgreSQL; the lease rules are SqliteNotifications'. Claiming
@@ -75,18 +77,36 @@ export class PgNotifications {
     return (rows as Row[]).map(toNotification);
   }
 
-  /** With `mchId`, only that merchant's notification: another's id is not found. */
-  async retry(notificationId: string, mchId?: string): Promise<NotificationRetryResult> {
+  /**
+   * With `mchId`, only that merchant's notification: another's id is not found. With `acting`, a
+   * retry that changed the row is in the audit log, in the same transaction.
+   */
+  async retry(notificationId: string, mchId?: string, acting?: ActingAs): Promise<NotificationRetryResult> {
     const own = mchId ?? null;
-    const changed = await this.pool.query(
-      `UPDATE notifications SET status = 'pending', next_attempt_at_ms = $1
-        WHERE notification_id = $2 AND ($3::text IS NULL OR mch_id = $3) AND status IN ('pending', 'dead')`,
-      [this.clock.nowMs(), notificationId, own],
-    );
-    const found = await this.pool.query('SELECT * FROM notifications WHERE notification_id = $1 AND ($2::text IS NULL OR mch_id = $2)', [notificationId, own]);
-    const row = found.rows[0] as Row | undefined;
-    if (row === undefined) return { kind: 'not_found' };
-    return { kind: changed.rowCount === 1 ? 'retried' : 'unchanged', notification: toNotification(row) };
+    const c = await this.pool.connect();
+    try {
+      await c.query('BEGIN');
+      const nowMs = this.clock.nowMs();
+      const changed = await c.query(
+        `UPDATE notifications SET status = 'pending', next_attempt_at_ms = $1
+          WHERE notification_id = $2 AND ($3::text IS NULL OR mch_id = $3) AND status IN ('pending', 'dead')`,
+        [nowMs, notificationId, own],
+      );
+      const row = (await c.query('SELECT * FROM notifications WHERE notification_id = $1 AND ($2::text IS NULL OR mch_id = $2)', [notificationId, own])).rows[0];
+      const result: NotificationRetryResult = row === undefined ? { kind: 'not_found' }
+        : { kind: changed.rowCount === 1 ? 'retried' : 'unchanged', notification: toNotification(row as Row) };
+      if (result.kind === 'retried' && acting !== undefined) {
+        const append = auditLogInsert(acting, notificationRetryRecord(result.notification), nowMs);
+        await c.query(append.sql, append.values);
+      }
+      await c.query('COMMIT');
+      return result;
+    } catch (error) {
+      await c.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      c.release();
+    }
   }
 
   async retryDead(mchId: string): Promise<number> {

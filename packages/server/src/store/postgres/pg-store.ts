@@ -18,6 +18,8 @@ import { toMerchant, toOrder, toPayout, toRefund, toWallet, toWalletTransaction,
 import { sqlList } from '../sql-list.js';
 import type { ProcessMinute } from '../../domain/payment-minutes.js';
 import { DELETE_OLD_PAYMENT_MINUTES, paymentMinuteValues, SELECT_PAYMENT_MINUTES, toProcessMinute, UPSERT_PAYMENT_MINUTE } from '../payment-minutes-sql.js';
+import { auditLogEntryOf, auditLogQuery, type AuditLogFilter, type AuditLogRow } from '../audit-log-sql.js';
+import type { ActingAs, AuditLogEntry } from '../../domain/audit-log.js';
 import { payCodeOutcomesSql, toPayCodeOutcome, type PayCodeOutcome } from '../pay-code-outcomes.js';
 import { CASHIER_CHARGES_PAGE, CASHIER_CHARGE_WITH_ORDER, chargesPageValues, REFUNDS_OF_ORDER, toCashierChargeRecord } from '../cashier-charge-sql.js';
 import type { CashierChargeRecord, ChargeCursor } from '../../domain/cashier-charge.js';
@@ -318,6 +320,14 @@ export class PgStore extends ServiceStore implements Store {
     });
   }
 
+  // --- the audit log (domain/audit-log.ts): appended by the services' effects, read here ------
+
+  async listAuditLog(filter: AuditLogFilter): Promise<AuditLogEntry[]> {
+    const q = auditLogQuery(filter);
+    const { rows } = await this.pool.query(q.sql, q.values);
+    return (rows as AuditLogRow[]).map(auditLogEntryOf);
+  }
+
   // --- payouts (services/payouts.ts decides; these read) -------------------------------------
 
   findPayout(payoutId: string): Promise<Payout | null> {
@@ -397,8 +407,8 @@ export class PgStore extends ServiceStore implements Store {
     return this.#notifications.activity(sinceMs, top);
   }
 
-  retryNotification(notificationId: string, mchId?: string): Promise<NotificationRetryResult> {
-    return this.#notifications.retry(notificationId, mchId);
+  retryNotification(notificationId: string, mchId?: string, acting?: ActingAs): Promise<NotificationRetryResult> {
+    return this.#notifications.retry(notificationId, mchId, acting);
   }
 
   // --- operations ------------------------------------------------------------------------------

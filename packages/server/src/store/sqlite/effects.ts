@@ -7,6 +7,7 @@ import { IdClashError } from '../id-clash.js';
 import { MerchantKeyVault } from '../../secrets/merchant-key-vault.js';
 import { isPageAccessEffect, pageAccessWrite, sqliteSql, type PageAccessEffect } from '../page-access-sql.js';
 import { INSERT_TEST_NOTIFICATION_SQL, testNotificationValues } from '../notification-attempts-sql.js';
+import { auditLogValues, INSERT_AUDIT_LOG } from '../audit-log-sql.js';
 
 /**
  * What the payment writer read already, so applying a payment's effects reads nothing again: the
@@ -141,6 +142,8 @@ export class SqliteEffects {
         return void s.insertSetting.run(e.name, e.value);
       case 'notifyTest':
         return void s.insertTestNotification.run(...testNotificationValues(e));
+      case 'appendAuditLog':
+        return void s.appendAuditLog.run(...auditLogValues(e.entry));
       default:
         if (isPageAccessEffect(e)) return this.#applyPageAccess(e);
         throw new Error(`unknown effect ${(e as { kind: string }).kind}`);
@@ -245,6 +248,7 @@ function prepare(db: Database.Database) {
         WHERE mch_id = ?`,
     ),
     insertSetting: db.prepare('INSERT INTO settings (name, value) VALUES (?, ?)'),
+    appendAuditLog: db.prepare(sqliteSql(INSERT_AUDIT_LOG)),
     insertWallet: db.prepare(
       `INSERT INTO wallets (wallet_id, name, status, account_id, token_hash, pin_hash, confirm_limit_sen, created_at_ms)
        VALUES (?, ?, 'active', ?, ?, ?, ?, ?)`,

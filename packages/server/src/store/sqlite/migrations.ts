@@ -5,6 +5,7 @@ import { FAILED_BY_CODE_INDEX } from '../pay-code-outcomes.js';
 import { cashierChargesSchema } from '../cashier-charge-sql.js';
 import { payoutSchema } from '../payout-schema.js';
 import { notificationAttemptsSchema } from '../notification-attempts-sql.js';
+import { APPEND_ONLY_MESSAGE, auditLogSchema } from '../audit-log-sql.js';
 
 /**
  * Versioned schema for the SQLite store. Append new migrations; never edit an applied one.
@@ -267,5 +268,15 @@ ALTER TABLE merchants ADD COLUMN master_key_id TEXT;
     name: 'notification attempt history: each delivery attempt with the receiver\'s answer',
     // The same table on both stores, written once (docs/notifications.md, "Attempt history").
     sql: notificationAttemptsSchema('INTEGER', ' STRICT'),
+  },
+  {
+    version: 13,
+    name: 'the audit log: every operator and merchant-user action, append-only',
+    // The table is the same on both stores (audit-log-sql.ts); AUTOINCREMENT never reuses an id.
+    // The triggers make the database itself refuse to change or delete a row (docs/audit-log.md).
+    sql: auditLogSchema('INTEGER', 'INTEGER PRIMARY KEY AUTOINCREMENT', ' STRICT') + `
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, '${APPEND_ONLY_MESSAGE}'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, '${APPEND_ONLY_MESSAGE}'); END;
+`,
   },
 ];

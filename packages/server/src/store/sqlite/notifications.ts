@@ -5,10 +5,12 @@ import {
   ATTEMPT_SUBJECTS_MAX, ATTEMPTS_OF_NOTIFICATION_SQL, attemptsForSubjectsSql, attemptValues, DEAD_BY_MERCHANT_SQL, DEAD_OF_MERCHANT_SQL,
   INSERT_ATTEMPT_COLUMNS, NOTIFICATION_ACTIVITY_SQL, RETRY_DEAD_OF_MERCHANT_SQL, toActivity, toAttempt, type NotificationActivity,
 } from '../notification-attempts-sql.js';
-import { sqliteSql } from '../page-access-sql.js';
 import { toNotification, type Row } from '../rows.js';
 import type { DeadLetterCursor, FailedAttemptRecord, NotificationFilter, NotificationRetryResult } from '../store.js';
 import type { MainWrite } from './write-turns.js';
+import { notificationRetryRecord, type ActingAs } from '../../domain/audit-log.js';
+import { auditLogInsert } from '../audit-log-sql.js';
+import { sqliteSql } from '../page-access-sql.js';
 
 /**
  * The notification outbox's delivery side on SQLite. Rows are written by SqliteWrites in the
@@ -135,15 +137,21 @@ export class SqliteNotifications {
 
   /**
    * Dead or pending → pending and due now; the attempts made so far are kept. Delivered rows stay
-   * delivered. With `mchId`, only that merchant's notification.
+   * delivered. With `mchId`, only that merchant's notification. With `acting`, a retry that changed
+   * the row is in the audit log, in the same transaction.
    */
-  retry(notificationId: string, mchId?: string): Promise<NotificationRetryResult> {
+  retry(notificationId: string, mchId?: string, acting?: ActingAs): Promise<NotificationRetryResult> {
     const run = this.#db.transaction((): NotificationRetryResult => {
-      const now = this.#clock.nowMs();
-      const changed = (mchId === undefined ? this.#s.retry.run(now, notificationId) : this.#s.retryOwn.run(now, notificationId, mchId)).changes === 1;
+      const nowMs = this.#clock.nowMs();
+      const changed = (mchId === undefined ? this.#s.retry.run(nowMs, notificationId) : this.#s.retryOwn.run(nowMs, notificationId, mchId)).changes === 1;
       const row = (mchId === undefined ? this.#s.find.get(notificationId) : this.#s.findOwn.get(notificationId, mchId)) as Row | undefined;
       if (row === undefined) return { kind: 'not_found' };
-      return { kind: changed ? 'retried' : 'unchanged', notification: toNotification(row) };
+      const notification = toNotification(row);
+      if (changed && acting !== undefined) {
+        const append = auditLogInsert(acting, notificationRetryRecord(notification), nowMs);
+        this.#db.prepare(sqliteSql(append.sql)).run(...append.values);
+      }
+      return { kind: changed ? 'retried' : 'unchanged', notification };
     });
     return this.#mainWrite(() => run.immediate());
   }

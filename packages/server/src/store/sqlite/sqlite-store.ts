@@ -42,6 +42,8 @@ import { PLATFORM_BUSY, WaitingPayments } from '../waiting-payments.js';
 import { SQLITE_AUDIT_QUERIES } from './audit.js';
 import { SqliteEffects } from './effects.js';
 import { sqliteSql } from '../page-access-sql.js';
+import { auditLogEntryOf, auditLogQuery, type AuditLogFilter, type AuditLogRow } from '../audit-log-sql.js';
+import type { ActingAs, AuditLogEntry } from '../../domain/audit-log.js';
 import { CASHIER_CHARGES_PAGE, CASHIER_CHARGE_WITH_ORDER, chargesPageValues, REFUNDS_OF_ORDER, toCashierChargeRecord } from '../cashier-charge-sql.js';
 import type { CashierChargeRecord, ChargeCursor } from '../../domain/cashier-charge.js';
 import type { Refund } from '../../domain/model.js';
@@ -106,6 +108,8 @@ export class SqliteStore extends ServiceStore implements Store {
   #mainWrite: MainWrite = async (write) => write();
   readonly #s: ReturnType<typeof prepare>;
   readonly #keys: MerchantKeyVault;
+  /** The audit log's reads, one statement per combination of filters. */
+  readonly #auditLogReads = new Map<string, Database.Statement>();
   /** Group commit's counters (store.ts): a payment that throws is retried within its batch, never a fallback. */
   readonly batchStats = { batches: 0, payments: 0, fallbacks: 0 };
   readonly codeSchemaVersion = Math.max(...SQLITE_MIGRATIONS.map((m) => m.version));
@@ -411,8 +415,8 @@ export class SqliteStore extends ServiceStore implements Store {
     return this.#outbox.list(filter);
   }
 
-  async retryNotification(notificationId: string, mchId?: string): Promise<NotificationRetryResult> {
-    return this.#outbox.retry(notificationId, mchId);
+  async retryNotification(notificationId: string, mchId?: string, acting?: ActingAs): Promise<NotificationRetryResult> {
+    return this.#outbox.retry(notificationId, mchId, acting);
   }
 
   async retryDeadNotifications(mchId: string): Promise<number> {
@@ -453,6 +457,15 @@ export class SqliteStore extends ServiceStore implements Store {
   /** The day's movements, read in one transaction so payments and refunds are of the same moment. */
   async statementMovements(mchId: string, fromMs: number, toMs: number): Promise<StatementMovements> {
     return this.db.transaction(() => this.#statementMovements(mchId, fromMs, toMs)).deferred();
+  }
+
+  // --- the audit log (domain/audit-log.ts): appended by the services' effects, read here ------
+
+  async listAuditLog(filter: AuditLogFilter): Promise<AuditLogEntry[]> {
+    const q = auditLogQuery(filter);
+    let statement = this.#auditLogReads.get(q.sql);
+    if (statement === undefined) this.#auditLogReads.set(q.sql, statement = this.db.prepare(sqliteSql(q.sql)));
+    return (statement.all(...q.values) as AuditLogRow[]).map(auditLogEntryOf);
   }
 
   // --- payouts (services/payouts.ts decides; these read) -------------------------------------
