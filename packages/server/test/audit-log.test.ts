@@ -116,9 +116,9 @@ describe('the audit log records each action by an actor', () => {
     const { payCode } = await createWalletWithCode(p, 10_00);
     expect((await postSigned(p.url, 'micropay', micropayParams({ mchId: m.mchId, key, name: m.name }, 'o-1', '1.00', payCode), key)).body.code).toBe(0);
     const [n] = await p.store.listNotifications({ mchId: m.mchId, limit: 1 });
-    expect((await step('notification.retry', () => p.store.retryNotification(n!.notificationId, OPERATOR))).kind).toBe('retried');
+    expect((await step('notification.retry', () => p.store.retryNotification(n!.notificationId, undefined, OPERATOR))).kind).toBe('retried');
     expect((await all(p))[0]).toMatchObject({ mchId: m.mchId, subjectId: n!.notificationId, detail: { eventType: n!.eventType } });
-    expect((await step(null, () => p.store.retryNotification('no-such-notification', OPERATOR))).kind).toBe('not_found');
+    expect((await step(null, () => p.store.retryNotification('no-such-notification', undefined, OPERATOR))).kind).toBe('not_found');
   });
 
   it('reads newest first, by merchant, actor kind, action and time, a page at a time by log id', async () => {
