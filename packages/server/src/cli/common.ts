@@ -1,4 +1,5 @@
-import { formatSen, formatZonedTime, parseAmountSen } from '@micropay/protocol';
+import { formatSen, formatZonedTime } from '@micropay/protocol';
+import { positiveAmountOf } from '../services/operator-actions.js';
 import type { Config } from '../config.js';
 import { isPinLocked } from '../domain/credentials.js';
 import type { Wallet } from '../domain/model.js';
@@ -30,9 +31,9 @@ export function merchantKey(flag: string | undefined, env: NodeJS.ProcessEnv = p
 }
 
 export function amountSen(text: string, what: string): number {
-  const sen = parseAmountSen(text);
-  if (sen === null || sen <= 0) throw new UsageError(`${what} must be a positive amount like 100.00`);
-  return sen;
+  // The rule is the operator actions' (services/operator-actions.ts), shared with the consoles.
+  const sen = positiveAmountOf(text, what.replace(/^--/, ''));
+  return typeof sen === 'number' ? sen : badInput(sen);
 }
 
 /** The command could not do what was asked (no such wallet, a frozen wallet, no answer): exit 1. */

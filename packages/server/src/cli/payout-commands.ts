@@ -3,7 +3,8 @@ import type { Config } from '../config.js';
 import { MAX_PAYOUT_REASON_LENGTH, MAX_PAYOUT_REQUEST_ID_LENGTH, payoutTextProblem, type Payout, type PayoutFinishDecision, type PayoutStatus } from '../domain/payout.js';
 import { merchantDay } from '../services/statements.js';
 import { defineCommand, type CommandGroup } from './command-line.js';
-import { amountSen, CommandFailed, notFound, timeText, UsageError } from './common.js';
+import { amountSen, badInput, CommandFailed, notFound, timeText, UsageError } from './common.js';
+import { failPayoutBecause, isBadInput } from '../services/operator-actions.js';
 
 /**
  * Money out (docs/operations.md, "Payouts" and "Daily settlement report"). Every refusal names its
@@ -116,8 +117,9 @@ const fail = defineCommand({
   },
   store: 'existing',
   async run({ args, options, store, out, config }) {
-    const reason = operatorText(options.reason, '--reason', MAX_PAYOUT_REASON_LENGTH);
-    return showFinish(await store.failPayout(args.PAYOUTID, reason), args.PAYOUTID, 'FAILED', out, config);
+    const decision = await failPayoutBecause(store, args.PAYOUTID, options.reason);
+    if (isBadInput(decision)) return badInput(decision);
+    return showFinish(decision, args.PAYOUTID, 'FAILED', out, config);
   },
 });
 

@@ -1,7 +1,7 @@
-import { parseAmountSen } from '@micropay/protocol';
 import { pageLimitOf, PAGE_LIMIT_PROBLEM, payoutCursorOf, payoutCursorText } from '../domain/console-pages.js';
 import { MAX_PAYOUT_REQUEST_ID_LENGTH, payoutTextProblem, type Payout, type PayoutRequestDecision } from '../domain/payout.js';
 import type { Store } from '../store/store.js';
+import { positiveAmountOf } from './operator-actions.js';
 
 /**
  * The merchant console's money (issue 14, "Balance"; issue 15: a merchant may request a payout,
@@ -63,8 +63,8 @@ export async function merchantPayoutPage(
 export async function requestMerchantPayout(
   store: Store, req: { readonly mchId: string; readonly amount: string; readonly requestId: string },
 ): Promise<PayoutRequestDecision | Invalid> {
-  const amountSen = parseAmountSen(req.amount);
-  if (amountSen === null || amountSen <= 0) return { kind: 'invalid', problem: 'amount must be a positive amount like 100.00' };
+  const amountSen = positiveAmountOf(req.amount, 'amount');
+  if (typeof amountSen !== 'number') return { kind: 'invalid', problem: `amount ${amountSen.problem}` };
   const problem = payoutTextProblem(req.requestId, MAX_PAYOUT_REQUEST_ID_LENGTH);
   if (problem !== null) return { kind: 'invalid', problem: `requestId ${problem}` };
   return store.requestPayout({ mchId: req.mchId, amountSen, requestId: req.requestId });

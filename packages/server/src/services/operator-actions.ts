@@ -4,6 +4,7 @@ import { merchantIdProblem, newApiKey } from '../domain/ids.js';
 import { merchantNameProblem } from '../domain/merchant.js';
 import { DEFAULT_KEY_OVERLAP_MS } from '../domain/merchant-keys.js';
 import type { Merchant, Wallet } from '../domain/model.js';
+import { MAX_PAYOUT_REASON_LENGTH, payoutTextProblem, type PayoutFinishDecision } from '../domain/payout.js';
 import { walletStatusProblem } from '../domain/wallet.js';
 import { isNotifyUrl, NOTIFY_URL_MAX_LENGTH } from '../notify/message.js';
 import type { Store } from '../store/store.js';
@@ -150,4 +151,10 @@ export async function rollKey(store: Store, mchId: string, overlapHours?: string
   }
   const overlapMs = overlapHours === undefined ? DEFAULT_KEY_OVERLAP_MS : Number(overlapHours) * 3_600_000;
   return store.rollMerchantKey(mchId, new Secret(newApiKey()), overlapMs);
+}
+
+/** "Failed" on a REQUESTED payout: the bank's reason, by the payouts' text rule; the money goes back. */
+export async function failPayoutBecause(store: Store, payoutId: string, reason: string): Promise<PayoutFinishDecision | BadInput> {
+  const problem = payoutTextProblem(reason, MAX_PAYOUT_REASON_LENGTH);
+  return problem !== null ? bad('reason', problem) : store.failPayout(payoutId, reason);
 }
