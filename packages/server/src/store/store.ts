@@ -12,6 +12,7 @@ import type { NewMerchant } from '../domain/merchant.js';
 import type { DayWindow, StatementMovements } from '../domain/statement.js';
 import type { Payout, PayoutStatus, PayoutRequest, PayoutRequestDecision, PayoutFinishDecision, WalletClosing } from '../domain/payout.js';
 import type { DailyReportMovements } from '../domain/daily-report.js';
+import type { PayoutCursor, WalletSearch } from '../domain/console-pages.js';
 import type { Cashier, PageSession, SessionSubject } from '../domain/page-access.js';
 import type { CashierCreation, CashierSignIn, LinkIssue } from '../services/page-access.js';
 import type { PayCodeOutcome } from './pay-code-outcomes.js';
@@ -47,7 +48,8 @@ export interface Store extends StoreOps {
    * the entry at once; changes by other processes apply within the TTL.
    */
   findMerchantForAuth(mchId: string): Promise<Merchant | null>;
-  listMerchants(): Promise<Merchant[]>;
+  /** Merchants in mchId order: every one, or a page after `page.afterMchId` (the operator console). */
+  listMerchants(page?: MerchantPage): Promise<Merchant[]>;
   /** Each merchant's ledger balance in sen; every merchant's when `mchIds` is omitted. */
   merchantBalances(mchIds?: readonly string[]): Promise<Map<string, number>>;
   setMerchantStatus(mchId: string, status: MerchantStatus, acting?: ActingAs): Promise<Merchant | null>;
@@ -78,6 +80,8 @@ export interface Store extends StoreOps {
   findWalletByTokenHash(tokenHash: string): Promise<Wallet | null>;
   /** Wallets in walletId order, a page at a time (WalletFilter). */
   listWallets(filter: WalletFilter): Promise<Wallet[]>;
+  /** The operator console's wallet search: newest first (created, then id), a page after the cursor. */
+  searchWallets(search: WalletSearch): Promise<Wallet[]>;
   /**
    * Freezes, unfreezes or closes a wallet; a closed wallet stays closed (the result shows it).
    * Closing pays out what the wallet holds, as closeWallet does.
@@ -220,6 +224,10 @@ export interface Store extends StoreOps {
   findPayout(payoutId: string): Promise<Payout | null>;
   /** Payouts newest first (by request time, then id), a page of at most `limit`. */
   listPayouts(filter: PayoutFilter): Promise<Payout[]>;
+  /** One merchant's payouts, newest first (by request time, then id), the page after `before`. */
+  merchantPayouts(mchId: string, before: PayoutCursor | null, limit: number): Promise<Payout[]>;
+  /** The sum of the merchant's payouts still REQUESTED: its money waiting in platform:payouts. */
+  requestedPayoutsSen(mchId: string): Promise<number>;
   /** What a merchant's daily report is made of, read at one moment (domain/daily-report.ts). */
   dailyReportMovements(mchId: string, window: DayWindow): Promise<DailyReportMovements>;
 
@@ -339,6 +347,12 @@ export function containsPattern(part: string): string {
 export function checkedLimit(limit: number): number {
   if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`a page holds at least one wallet, not ${limit}`);
   return limit;
+}
+
+/** A page of merchants in id order: those after `afterMchId`, at most `limit`. */
+export interface MerchantPage {
+  readonly afterMchId?: string | undefined;
+  readonly limit: number;
 }
 
 export interface WalletFilter {

@@ -7,6 +7,7 @@ import { cashierChargesSchema } from '../cashier-charge-sql.js';
 import { payoutSchema } from '../payout-schema.js';
 import { notificationAttemptsSchema } from '../notification-attempts-sql.js';
 import { APPEND_ONLY_MESSAGE, auditLogSchema } from '../audit-log-sql.js';
+import { CONSOLE_INDEXES } from '../console-sql.js';
 
 /**
  * Versioned schema for the PostgreSQL store: the same tables as SQLite's, in PostgreSQL's types,
@@ -293,6 +294,11 @@ $$;
 CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_refuse_change();
 CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log FOR EACH STATEMENT EXECUTE FUNCTION audit_log_refuse_change();
 `,
+  },
+  {
+    version: 15,
+    name: 'wallets newest first, for the operator console\'s wallet search',
+    sql: CONSOLE_INDEXES,
   },
 ];
 

@@ -11,6 +11,8 @@ import type { PaymentDecision } from '../../domain/payment.js';
 import type { DayWindow, StatementMovements } from '../../domain/statement.js';
 import type { DailyReportMovements } from '../../domain/daily-report.js';
 import type { Payout } from '../../domain/payout.js';
+import type { PayoutCursor, WalletSearch } from '../../domain/console-pages.js';
+import { MERCHANT_PAYOUTS_PAGE, MERCHANT_REQUESTED_PAYOUTS, MERCHANTS_PAGE, merchantPayoutsValues, walletSearchQuery } from '../console-sql.js';
 import { ServiceStore } from '../../services/service-store.js';
 import { AUDIT_QUERIES } from '../audit.js';
 import type { ViewFor, ViewName, ViewOf } from '../port.js';
@@ -44,6 +46,7 @@ import {
   type PayOptions,
   type RefundRecord,
   type Store,
+  type MerchantPage,
   type WalletFilter,
   type WalletTransaction,
 } from '../store.js';
@@ -192,8 +195,9 @@ export class PgStore extends ServiceStore implements Store {
     return first(this.pool, 'SELECT * FROM merchants WHERE mch_id = $1', [mchId], (r) => toMerchant(r, this.#keys));
   }
 
-  async listMerchants(): Promise<Merchant[]> {
-    return (await this.pool.query('SELECT * FROM merchants ORDER BY mch_id')).rows.map((r) => toMerchant(r as Row, this.#keys));
+  async listMerchants(page?: MerchantPage): Promise<Merchant[]> {
+    const limit = page === undefined ? Number.MAX_SAFE_INTEGER : checkedLimit(page.limit);
+    return (await this.pool.query(MERCHANTS_PAGE, [page?.afterMchId ?? '', limit])).rows.map((r) => toMerchant(r as Row, this.#keys));
   }
 
   async merchantMasterKeyIds(): Promise<string[]> {
@@ -219,6 +223,11 @@ export class PgStore extends ServiceStore implements Store {
 
   findWalletByTokenHash(tokenHash: string): Promise<Wallet | null> {
     return first(this.pool, `${WALLET_SELECT} WHERE w.token_hash = $1`, [tokenHash], toWallet);
+  }
+
+  async searchWallets(search: WalletSearch): Promise<Wallet[]> {
+    const { sql, values } = walletSearchQuery(WALLET_SELECT, 'ILIKE', { ...search, limit: checkedLimit(search.limit) });
+    return ((await this.pool.query(sql, values)).rows as Row[]).map(toWallet);
   }
 
   async listWallets(filter: WalletFilter): Promise<Wallet[]> {
@@ -342,6 +351,15 @@ export class PgStore extends ServiceStore implements Store {
       [filter.mchId ?? null, filter.walletId ?? null, filter.status ?? null, checkedLimit(filter.limit)],
     );
     return (rows as Row[]).map(toPayout);
+  }
+
+  async merchantPayouts(mchId: string, before: PayoutCursor | null, limit: number): Promise<Payout[]> {
+    const { rows } = await this.pool.query(MERCHANT_PAYOUTS_PAGE, merchantPayoutsValues(mchId, before, checkedLimit(limit)));
+    return (rows as Row[]).map(toPayout);
+  }
+
+  async requestedPayoutsSen(mchId: string): Promise<number> {
+    return ((await this.pool.query(MERCHANT_REQUESTED_PAYOUTS, [mchId])).rows[0] as { sen: number }).sen;
   }
 
   /** One REPEATABLE READ snapshot: the balance and every movement after the day's start, of one moment. */

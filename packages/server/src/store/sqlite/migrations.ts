@@ -6,6 +6,7 @@ import { cashierChargesSchema } from '../cashier-charge-sql.js';
 import { payoutSchema } from '../payout-schema.js';
 import { notificationAttemptsSchema } from '../notification-attempts-sql.js';
 import { APPEND_ONLY_MESSAGE, auditLogSchema } from '../audit-log-sql.js';
+import { CONSOLE_INDEXES } from '../console-sql.js';
 
 /**
  * Versioned schema for the SQLite store. Append new migrations; never edit an applied one.
@@ -278,5 +279,10 @@ ALTER TABLE merchants ADD COLUMN master_key_id TEXT;
 CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, '${APPEND_ONLY_MESSAGE}'); END;
 CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, '${APPEND_ONLY_MESSAGE}'); END;
 `,
+  },
+  {
+    version: 14,
+    name: 'wallets newest first, for the operator console\'s wallet search',
+    sql: CONSOLE_INDEXES,
   },
 ];

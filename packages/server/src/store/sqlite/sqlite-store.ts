@@ -11,6 +11,8 @@ import type { RefundRecord } from '../../domain/refund.js';
 import type { DayWindow, StatementMovements } from '../../domain/statement.js';
 import type { DailyReportMovements } from '../../domain/daily-report.js';
 import type { Payout } from '../../domain/payout.js';
+import type { PayoutCursor, WalletSearch } from '../../domain/console-pages.js';
+import { MERCHANT_PAYOUTS_PAGE, MERCHANT_REQUESTED_PAYOUTS, MERCHANTS_PAGE, merchantPayoutsValues, walletSearchQuery } from '../console-sql.js';
 import { ServiceStore } from '../../services/service-store.js';
 import { AUDIT_QUERIES } from '../audit.js';
 import type { Effect, ViewFor, ViewName, ViewOf } from '../port.js';
@@ -34,6 +36,7 @@ import {
   type NotificationRetryResult,
   type PayOptions,
   type Store,
+  type MerchantPage,
   type WalletFilter,
   type WalletTransaction,
 } from '../store.js';
@@ -196,8 +199,9 @@ export class SqliteStore extends ServiceStore implements Store {
     return this.#views.merchant(mchId);
   }
 
-  async listMerchants(): Promise<Merchant[]> {
-    return (this.#s.listMerchants.all() as Row[]).map((r) => toMerchant(r, this.#keys));
+  async listMerchants(page?: MerchantPage): Promise<Merchant[]> {
+    const rows = this.#s.merchantsPage.all(page?.afterMchId ?? '', page === undefined ? Number.MAX_SAFE_INTEGER : checkedLimit(page.limit)) as Row[];
+    return rows.map((r) => toMerchant(r, this.#keys));
   }
 
   async merchantMasterKeyIds(): Promise<string[]> {
@@ -229,6 +233,13 @@ export class SqliteStore extends ServiceStore implements Store {
       limit: checkedLimit(filter.limit),
     }) as Row[];
     return rows.map(toWallet);
+  }
+
+  async searchWallets(search: WalletSearch): Promise<Wallet[]> {
+    const { sql, values } = walletSearchQuery(`SELECT ${WALLET_COLUMNS} FROM wallets w JOIN accounts a ON a.id = w.account_id`, 'LIKE', {
+      ...search, limit: checkedLimit(search.limit),
+    });
+    return (this.db.prepare(sqliteSql(sql)).all(...values) as Row[]).map(toWallet);
   }
 
   async walletPinHash(walletId: string): Promise<string | null> {
@@ -481,6 +492,14 @@ export class SqliteStore extends ServiceStore implements Store {
     return rows.map(toPayout);
   }
 
+  async merchantPayouts(mchId: string, before: PayoutCursor | null, limit: number): Promise<Payout[]> {
+    return (this.#s.merchantPayoutsPage.all(...merchantPayoutsValues(mchId, before, checkedLimit(limit))) as Row[]).map(toPayout);
+  }
+
+  async requestedPayoutsSen(mchId: string): Promise<number> {
+    return (this.#s.requestedPayouts.get(mchId) as { sen: number }).sen;
+  }
+
   /** One read transaction: the balance and every movement after the day's start, of one moment. */
   async dailyReportMovements(mchId: string, window: DayWindow): Promise<DailyReportMovements> {
     return this.db.transaction((): DailyReportMovements => ({
@@ -522,7 +541,9 @@ function migrate(db: Database.Database): void {
 
 function prepare(db: Database.Database) {
   return {
-    listMerchants: db.prepare('SELECT * FROM merchants ORDER BY mch_id'),
+    merchantsPage: db.prepare(sqliteSql(MERCHANTS_PAGE)),
+    merchantPayoutsPage: db.prepare(sqliteSql(MERCHANT_PAYOUTS_PAGE)),
+    requestedPayouts: db.prepare(sqliteSql(MERCHANT_REQUESTED_PAYOUTS)),
     cashierChargeWithOrder: db.prepare(sqliteSql(CASHIER_CHARGE_WITH_ORDER)),
     cashierChargesPage: db.prepare(sqliteSql(CASHIER_CHARGES_PAGE)),
     refundsOfOrder: db.prepare(sqliteSql(REFUNDS_OF_ORDER)),
