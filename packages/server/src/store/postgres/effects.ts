@@ -138,7 +138,7 @@ export class PgEffects {
         await c.query('INSERT INTO settings (name, value) VALUES ($1, $2)', [e.name, e.value]);
         return;
       default:
-        if (isPageAccessEffect(e)) return applyPageAccess(c, e);
+        if (isPageAccessEffect(e)) return applyPageAccess(c, e, this.keys);
         throw new Error(`unknown effect ${(e as { kind: string }).kind}`);
     }
   }
@@ -223,8 +223,8 @@ export async function insertAccount(c: Db, id: string, kind: 'wallet' | 'merchan
 }
 
 /** A web page's sign-in effect: one statement, written once for both stores (page-access-sql.ts). */
-async function applyPageAccess(c: Db, e: PageAccessEffect): Promise<void> {
-  const w = pageAccessWrite(e);
+async function applyPageAccess(c: Db, e: PageAccessEffect, keys: MerchantKeyVault): Promise<void> {
+  const w = pageAccessWrite(e, keys);
   const result = await c.query(w.sql, [...w.values]);
   if (w.invariant !== null) changedOne(result, w.invariant);
 }

@@ -3,6 +3,7 @@ import { pageAccessSchema } from '../page-access-schema.js';
 import { FAILED_BY_CODE_INDEX } from '../pay-code-outcomes.js';
 import { cashierChargesSchema } from '../cashier-charge-sql.js';
 import { payoutSchema } from '../payout-schema.js';
+import { sqliteConsoleAccessMigration } from '../console-access-schema.js';
 
 /**
  * Versioned schema for the SQLite store. Append new migrations; never edit an applied one.
@@ -253,5 +254,11 @@ ALTER TABLE merchants ADD COLUMN master_key_id TEXT;
     version: 10,
     name: 'refused payments by their code, for the wallet page\'s live result',
     sql: FAILED_BY_CODE_INDEX,
+  },
+  {
+    version: 11,
+    name: 'consoles: merchant users with roles and refund limits, operators, merchant and operator sessions',
+    // docs/consoles.md; the shared parts written once (console-access-schema.ts).
+    sql: sqliteConsoleAccessMigration(),
   },
 ];
