@@ -187,6 +187,8 @@ const OTHER_PATHS: Record<string, Record<string, unknown>> = {
   '/docs': getOnly('Pages', 'This document, rendered', 'The API reference page (Swagger UI, bundled; nothing from a CDN).', html('The reference page.')),
   '/wallet': getOnly('Pages', 'The wallet page', 'docs/pages.md.', html('The page shell.')),
   '/cashier': getOnly('Pages', 'The cashier page', 'docs/pages.md.', html('The page shell.')),
+  '/merchant': getOnly('Pages', 'The merchant console', 'docs/consoles.md.', html('The page shell.')),
+  '/admin': getOnly('Pages', 'The operator console', 'docs/consoles.md.', html('The page shell.')),
 };
 
 function serverVersion(): string {
