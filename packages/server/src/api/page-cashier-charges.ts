@@ -71,11 +71,17 @@ export const refundCharge = withPageSession('cashier', 'changes', async (ctx, re
   };
   const decision = await ctx.store.refundCashierCharge(cashier, parsed.value, acting);
   if (decision.kind === 'notYours') return answer(ResultCode.NOT_THIS_CASHIERS_CHARGE);
+  if (decision.kind === 'overLimit') return overLimit(decision.limitSen);
   const code = refundResultCode(decision);
   if (decision.kind === 'rejected') return answer(code, null, rejectionDetail(decision));
   if (code !== ResultCode.SUCCESS) return answer(code, null, 'this refund number was used for another refund: start the refund again');
   return answer(code, { refund: refundData(decision.refund), charge: orderData(decision.order) });
 });
+
+/** 9032: the user's refund limit, which the message tells (not a secret: the user's own). */
+export function overLimit(limitSen: number) {
+  return answer(ResultCode.REFUND_OVER_LIMIT, null, `your refund limit is ${formatSen(limitSen)} per refund`);
+}
 
 /** `{mchOrderId}`: what a receipt of the cashier's own charge, and of its refunds, shows. */
 export const chargeReceipt = withPageSession('cashier', 'reads', async (ctx, req, session) => {

@@ -97,12 +97,14 @@ async function closesWithin(closing: Promise<void>, timeoutMs: number): Promise<
   }
 }
 
-/** The two pages, signed in: the wallet by its one-time link, the till by its account. */
+/** The pages and consoles, signed in: the wallet by its one-time link, the till, owner and operator by their accounts. */
 function pageLines(url: string, sandbox: SandboxCredentials): string[] {
   const wallet = sandbox.walletLinkToken === null ? `${url}/wallet` : walletSignInUrl(url, sandbox.walletLinkToken);
   return [
     `Wallet page       ${wallet}   (open on a phone-sized window; the link signs in once, within 15 minutes)`,
     `Cashier page      ${url}/cashier   merchant id ${sandbox.mchId}, cashier ${sandbox.cashierName}, password ${sandbox.cashierPassword}`,
+    `Merchant console  ${url}/merchant   merchant id ${sandbox.mchId}, owner ${sandbox.ownerName}, password ${sandbox.ownerPassword}`,
+    `Operator console  ${url}/admin   operator ${sandbox.operatorName}, password ${sandbox.operatorPassword}`,
   ];
 }
 

@@ -1,9 +1,10 @@
-import type { OrderStatus } from '@micropay/protocol';
+import type { OrderStatus, Secret } from '@micropay/protocol';
 import type { JournalEntry } from './ledger.js';
 import type { Merchant, Order, PayCode, Refund, WalletStatus } from './model.js';
 import type { NotificationEvent } from './notification.js';
 import type { Cashier, PageSession, SignInLink } from './page-access.js';
 import type { CashierCharge } from './cashier-charge.js';
+import type { Operator } from './operator.js';
 import { assertPayoutTransition, type Payout } from './payout.js';
 import { assert } from './ledger.js';
 import { checkAuditEntry, type AuditEntry } from './audit-log.js';
@@ -77,6 +78,16 @@ export type Effect =
   | { readonly kind: 'dropWalletSignInLinks'; readonly walletId: string }
   /** A new password (when given) and the wrong passwords in a row. */
   | { readonly kind: 'setCashierSecurity'; readonly cashierId: string; readonly passwordHash?: string; readonly failures: number }
+  /** A merchant user's refund limit (domain/merchant-users.ts); null: no limit. */
+  | { readonly kind: 'setMerchantUserRefundLimit'; readonly cashierId: string; readonly refundLimitSen: number | null }
+  /** A new operator (domain/operator.ts); the store seals its TOTP secret under the master key. */
+  | { readonly kind: 'insertOperator'; readonly operator: Operator }
+  /**
+   * Wrong tries in a row; when given, a new password, the last TOTP step used, and the second
+   * factor (`totpSecret`: a new secret, or null to turn it off; a new secret resets the last step).
+   */
+  | { readonly kind: 'setOperatorSecurity'; readonly operatorId: string; readonly failures: number; readonly passwordHash?: string;
+      readonly lastTotpStep?: number; readonly totpSecret?: Secret | null }
   /** The cashier who starts a charge at the till, recorded under its order id (domain/cashier-charge.ts). */
   | { readonly kind: 'insertCashierCharge'; readonly charge: CashierCharge }
   /** Money out (domain/payout.ts): a new REQUESTED payout; its money moves in a `book` beside it. */

@@ -18,6 +18,7 @@ import {
 } from '../domain/page-access.js';
 import type { StorePort } from '../store/port.js';
 import { audited, type ActingAs } from '../domain/audit-log.js';
+import type { MerchantRole } from '../domain/merchant-users.js';
 
 /**
  * The web pages' sign-in flows (docs/pages.md), written once over the store port. Secrets (session
@@ -75,14 +76,28 @@ export async function signInWithLink(port: StorePort, token: string): Promise<{ 
 
 export type CashierCreation = Cashier | 'NO_MERCHANT' | 'NAME_TAKEN';
 
-/** A merchant's new cashier account with an already hashed password (the CLI draws and hashes it). */
-export function createCashier(port: StorePort, mchId: string, name: string, passwordHash: string, acting?: ActingAs): Promise<CashierCreation> {
+/** A new user's role and refund limit: a cashier without a limit unless told. */
+export interface MerchantUserOptions {
+  readonly role?: MerchantRole;
+  readonly refundLimitSen?: number | null;
+}
+
+/**
+ * A merchant's new user (a cashier account, or the owner) with an already hashed password (the CLI
+ * or the owner's console draws and hashes it).
+ */
+export function createCashier(
+  port: StorePort, mchId: string, name: string, passwordHash: string, options: MerchantUserOptions = {}, acting?: ActingAs,
+): Promise<CashierCreation> {
   return port.decide({ view: 'cashier', mchId, name }, ({ merchant, cashier }, nowMs): Decided<CashierCreation> => {
     if (merchant === null) return unchanged('NO_MERCHANT');
     if (cashier !== null) return unchanged('NAME_TAKEN');
-    const created: Cashier = { cashierId: randomUUID(), mchId, name, passwordHash, failures: 0, createdAtMs: nowMs };
+    const role = options.role ?? 'cashier';
+    // An owner has no limit (refundLimitExceeded): none is stored for one.
+    const refundLimitSen = role === 'owner' ? null : options.refundLimitSen ?? null;
+    const created: Cashier = { cashierId: randomUUID(), mchId, name, role, refundLimitSen, passwordHash, failures: 0, createdAtMs: nowMs };
     return audited({ result: created, effects: [{ kind: 'insertCashier', cashier: created }] }, acting, nowMs, () =>
-      ({ action: 'user.create', mchId, subjectId: created.cashierId, detail: { name, role: 'cashier' } }));
+      ({ action: 'user.create', mchId, subjectId: created.cashierId, detail: { name, role } }));
   });
 }
 
@@ -101,12 +116,28 @@ export type CashierSignIn =
   | { readonly kind: 'wrong' }
   | { readonly kind: 'locked' };
 
+/** A user's refund limit, set by the owner; null: no such user, or the user is the owner (who has none). */
+export function setRefundLimit(port: StorePort, mchId: string, name: string, refundLimitSen: number | null): Promise<Cashier | null> {
+  return port.decide({ view: 'cashier', mchId, name }, ({ cashier }): Decided<Cashier | null> => {
+    if (cashier === null || cashier.role === 'owner') return unchanged(null);
+    return { result: { ...cashier, refundLimitSen }, effects: [{ kind: 'setMerchantUserRefundLimit', cashierId: cashier.cashierId, refundLimitSen }] };
+  });
+}
+
+/** The session a user's sign-in opens: at the till (`cashier`) or in the merchant console (`merchant`). */
+function userSubject(page: 'cashier' | 'merchant', c: Cashier): SessionSubject {
+  return page === 'cashier'
+    ? { kind: 'cashier', cashierId: c.cashierId, mchId: c.mchId, name: c.name, refundLimitSen: c.refundLimitSen }
+    : { kind: 'merchant', userId: c.cashierId, mchId: c.mchId, name: c.name, role: c.role, refundLimitSen: c.refundLimitSen };
+}
+
 /**
- * Merchant id + cashier name + password. A try is taken before the slow comparison (the PIN
- * lockout's rule, credentials.ts), so guesses racing each other cannot outrun the lock. An unknown
- * merchant or cashier is answered as a wrong password, and costs the same scrypt.
+ * Merchant id + user name + password, at the till or in the merchant console (both roles may sign
+ * in to either). A try is taken before the slow comparison (the PIN lockout's rule, credentials.ts),
+ * so guesses racing each other cannot outrun the lock. An unknown merchant or user is answered as a
+ * wrong password, and costs the same scrypt.
  */
-export async function signInCashier(port: StorePort, mchId: string, name: string, password: string): Promise<CashierSignIn> {
+export async function signInCashier(port: StorePort, mchId: string, name: string, password: string, page: 'cashier' | 'merchant' = 'cashier'): Promise<CashierSignIn> {
   const taken = await port.decide({ view: 'cashier', mchId, name }, ({ merchant, cashier }): Decided<{ cashier: Cashier; tries: number | null } | null> => {
     if (merchant === null || merchant.status !== 'active' || cashier === null) return unchanged(null);
     const decided = decideCashierTry(cashier, isPinLocked(cashier.failures));
@@ -117,6 +148,6 @@ export async function signInCashier(port: StorePort, mchId: string, name: string
   const check = decidePinTry(taken.tries, matches);
   if (check.kind !== 'right') return { kind: check.kind };
   await port.decide({ view: 'cashier', mchId, name }, ({ cashier }) => decideCashierTriesCleared(cashier, check.triesTaken));
-  const sessionId = await openSession(port, { kind: 'cashier', cashierId: taken.cashier.cashierId, mchId, name });
+  const sessionId = await openSession(port, userSubject(page, taken.cashier));
   return { kind: 'signedIn', sessionId, cashier: taken.cashier };
 }

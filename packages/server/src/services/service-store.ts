@@ -24,6 +24,9 @@ import * as settlement from './settlement.js';
 import * as wallets from './wallets.js';
 import { recordAction } from './audit-log.js';
 import type { ActingAs, AuditRecord } from '../domain/audit-log.js';
+import * as operators from './operators.js';
+import type { Operator } from '../domain/operator.js';
+import type { RefundingUser } from '../domain/merchant-users.js';
 
 /** The Store methods written once, here, over the port; each store supplies the rest. */
 type ServiceMethods =
@@ -33,7 +36,8 @@ type ServiceMethods =
   | 'requestRefund' | 'finishRefund' | 'refund' | 'finishStaleRefunds'
   | 'createWallet' | 'topUp' | 'issuePayCode' | 'setWalletStatus' | 'updateWalletSecurity'
   | 'openPageSession' | 'usePageSession' | 'endPageSession' | 'sweepPageAccess' | 'issueSignInLink' | 'signInWithLink'
-  | 'createCashier' | 'resetCashierPassword' | 'signInCashier'
+  | 'createCashier' | 'resetCashierPassword' | 'signInCashier' | 'setRefundLimit'
+  | 'createOperator' | 'resetOperator' | 'signInOperator'
   | 'startCashierCharge' | 'refundCashierCharge'
   | 'requestPayout' | 'confirmPayout' | 'failPayout' | 'closeWallet' | 'recordAction'
   | 'sendTestNotification';
@@ -208,23 +212,39 @@ export abstract class ServiceStore implements StorePort, Pick<Store, ServiceMeth
     return pageAccess.signInWithLink(this, token);
   }
 
-  createCashier(mchId: string, name: string, passwordHash: string, acting?: ActingAs): Promise<pageAccess.CashierCreation> {
-    return pageAccess.createCashier(this, mchId, name, passwordHash, acting);
+  createCashier(mchId: string, name: string, passwordHash: string, options?: pageAccess.MerchantUserOptions, acting?: ActingAs): Promise<pageAccess.CashierCreation> {
+    return pageAccess.createCashier(this, mchId, name, passwordHash, options, acting);
+  }
+
+  setRefundLimit(mchId: string, name: string, refundLimitSen: number | null): Promise<Cashier | null> {
+    return pageAccess.setRefundLimit(this, mchId, name, refundLimitSen);
+  }
+
+  createOperator(name: string, passwordHash: string, totpSecret: Secret | null): Promise<operators.OperatorCreation> {
+    return operators.createOperator(this, name, passwordHash, totpSecret);
+  }
+
+  resetOperator(name: string, passwordHash: string, totp: Secret | null | undefined): Promise<Operator | null> {
+    return operators.resetOperator(this, name, passwordHash, totp);
+  }
+
+  signInOperator(name: string, password: string, code: string | null): Promise<operators.OperatorSignIn> {
+    return operators.signInOperator(this, name, password, code);
   }
 
   resetCashierPassword(mchId: string, name: string, passwordHash: string, acting?: ActingAs): Promise<Cashier | null> {
     return pageAccess.resetCashierPassword(this, mchId, name, passwordHash, acting);
   }
 
-  signInCashier(mchId: string, name: string, password: string): Promise<pageAccess.CashierSignIn> {
-    return pageAccess.signInCashier(this, mchId, name, password);
+  signInCashier(mchId: string, name: string, password: string, page?: 'cashier' | 'merchant'): Promise<pageAccess.CashierSignIn> {
+    return pageAccess.signInCashier(this, mchId, name, password, page);
   }
 
   startCashierCharge(cashier: ActingCashier, attempt: ChargeAttempt): Promise<ChargeStart> {
     return cashierCharges.startCashierCharge(this, cashier, attempt);
   }
 
-  refundCashierCharge(cashier: ActingCashier, cmd: RefundCommand, acting?: ActingAs): Promise<cashierCharges.CashierRefund> {
+  refundCashierCharge(cashier: ActingCashier & RefundingUser, cmd: RefundCommand, acting?: ActingAs): Promise<cashierCharges.CashierRefund> {
     return cashierCharges.refundCashierCharge(this, this.#refundIds, (m, o) => this.findCashierCharge(m, o), cashier, cmd, acting);
   }
 }

@@ -14,7 +14,10 @@ import type { Payout, PayoutStatus, PayoutRequest, PayoutRequestDecision, Payout
 import type { DailyReportMovements } from '../domain/daily-report.js';
 import type { PayoutCursor, WalletSearch } from '../domain/console-pages.js';
 import type { Cashier, PageSession, SessionSubject } from '../domain/page-access.js';
-import type { CashierCreation, CashierSignIn, LinkIssue } from '../services/page-access.js';
+import type { CashierCreation, CashierSignIn, LinkIssue, MerchantUserOptions } from '../services/page-access.js';
+import type { OperatorCreation, OperatorSignIn } from '../services/operators.js';
+import type { Operator } from '../domain/operator.js';
+import type { RefundingUser } from '../domain/merchant-users.js';
 import type { PayCodeOutcome } from './pay-code-outcomes.js';
 import type { ActingCashier, CashierChargeRecord, ChargeAttempt, ChargeCursor, ChargeStart } from '../domain/cashier-charge.js';
 import type { ProcessMinute } from '../domain/payment-minutes.js';
@@ -192,11 +195,24 @@ export interface Store extends StoreOps {
   issueSignInLink(walletId: string, acting?: ActingAs): Promise<LinkIssue>;
   /** Uses the link and opens the wallet's session, in one transaction. */
   signInWithLink(token: string): Promise<{ sessionId: string; walletId: string } | 'INVALID'>;
-  createCashier(mchId: string, name: string, passwordHash: string, acting?: ActingAs): Promise<CashierCreation>;
+  /** A merchant's user: a cashier unless `options.role` says owner (docs/consoles.md). */
+  createCashier(mchId: string, name: string, passwordHash: string, options?: MerchantUserOptions, acting?: ActingAs): Promise<CashierCreation>;
+  /** A cashier's refund limit in sen, null for none; null: no such user, or an owner (who has no limit). */
+  setRefundLimit(mchId: string, name: string, refundLimitSen: number | null): Promise<Cashier | null>;
+  /** The merchant's users, by name. */
+  listMerchantUsers(mchId: string): Promise<Cashier[]>;
+  // Operators (docs/consoles.md, services/operators.ts): TOTP secrets sealed under the master key.
+  createOperator(name: string, passwordHash: string, totpSecret: Secret | null): Promise<OperatorCreation>;
+  /** New password, unlocked; `totp` a new secret, null for none, undefined to keep. Null: no such operator. */
+  resetOperator(name: string, passwordHash: string, totp: Secret | null | undefined): Promise<Operator | null>;
+  /** Name + password + code (when the operator has TOTP), with the lockout; opens the session when right. */
+  signInOperator(name: string, password: string, code: string | null): Promise<OperatorSignIn>;
+  /** Every operator, by name. */
+  listOperators(): Promise<Operator[]>;
   /** A new password, which also unlocks the account; null: no such cashier. */
   resetCashierPassword(mchId: string, name: string, passwordHash: string, acting?: ActingAs): Promise<Cashier | null>;
   /** Merchant id + cashier name + password, with the PIN lockout's rule; opens the session when right. */
-  signInCashier(mchId: string, name: string, password: string): Promise<CashierSignIn>;
+  signInCashier(mchId: string, name: string, password: string, page?: 'cashier' | 'merchant'): Promise<CashierSignIn>;
 
   // The cashier page after the charge (docs/pages.md, services/cashier-charges.ts).
   /** Records the charge's order id and code for this cashier before it runs (TAKEN: not this cashier's id). */
@@ -206,7 +222,7 @@ export interface Store extends StoreOps {
   /** The cashier's charges that became orders, newest first, after the cursor. */
   listCashierCharges(cashierId: string, before: ChargeCursor | null, limit: number): Promise<CashierChargeRecord[]>;
   /** A refund of the cashier's own charge only, by the refund rules (refund()). */
-  refundCashierCharge(cashier: ActingCashier, cmd: RefundCommand, acting?: ActingAs): Promise<CashierRefund>;
+  refundCashierCharge(cashier: ActingCashier & RefundingUser, cmd: RefundCommand, acting?: ActingAs): Promise<CashierRefund>;
   /** Every refund of the order, oldest first. */
   refundsOfOrder(orderId: string): Promise<Refund[]>;
   // Money out (domain/payout.ts, docs/operations.md "Payouts"): each step one transaction.

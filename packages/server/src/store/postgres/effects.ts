@@ -146,7 +146,7 @@ export class PgEffects {
         await c.query(INSERT_AUDIT_LOG, auditLogValues(e.entry));
         return;
       default:
-        if (isPageAccessEffect(e)) return applyPageAccess(c, e);
+        if (isPageAccessEffect(e)) return applyPageAccess(c, e, this.keys);
         throw new Error(`unknown effect ${(e as { kind: string }).kind}`);
     }
   }
@@ -231,8 +231,8 @@ export async function insertAccount(c: Db, id: string, kind: 'wallet' | 'merchan
 }
 
 /** A web page's sign-in effect: one statement, written once for both stores (page-access-sql.ts). */
-async function applyPageAccess(c: Db, e: PageAccessEffect): Promise<void> {
-  const w = pageAccessWrite(e);
+async function applyPageAccess(c: Db, e: PageAccessEffect, keys: MerchantKeyVault): Promise<void> {
+  const w = pageAccessWrite(e, keys);
   const result = await c.query(w.sql, [...w.values]);
   if (w.invariant !== null) changedOne(result, w.invariant);
 }

@@ -8,6 +8,7 @@ import { payoutSchema } from '../payout-schema.js';
 import { notificationAttemptsSchema } from '../notification-attempts-sql.js';
 import { APPEND_ONLY_MESSAGE, auditLogSchema } from '../audit-log-sql.js';
 import { CONSOLE_INDEXES } from '../console-sql.js';
+import { postgresConsoleAccessMigration } from '../console-access-schema.js';
 
 /**
  * Versioned schema for the PostgreSQL store: the same tables as SQLite's, in PostgreSQL's types,
@@ -299,6 +300,12 @@ CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log FOR EACH STATE
     version: 15,
     name: 'wallets newest first, for the operator console\'s wallet search',
     sql: CONSOLE_INDEXES,
+  },
+  {
+    version: 16,
+    name: 'consoles: merchant users with roles and refund limits, operators, merchant and operator sessions',
+    // docs/consoles.md; the shared parts written once (console-access-schema.ts).
+    sql: postgresConsoleAccessMigration(),
   },
 ];
 

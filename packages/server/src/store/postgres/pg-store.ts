@@ -16,7 +16,7 @@ import { MERCHANT_PAYOUTS_PAGE, MERCHANT_REQUESTED_PAYOUTS, MERCHANTS_PAGE, merc
 import { ServiceStore } from '../../services/service-store.js';
 import { AUDIT_QUERIES } from '../audit.js';
 import type { ViewFor, ViewName, ViewOf } from '../port.js';
-import { toMerchant, toOrder, toPayout, toRefund, toWallet, toWalletTransaction, type Row } from '../rows.js';
+import { toCashier, toMerchant, toOrder, toPayout, toRefund, toWallet, toWalletTransaction, type Row } from '../rows.js';
 import { sqlList } from '../sql-list.js';
 import type { ProcessMinute } from '../../domain/payment-minutes.js';
 import { DELETE_OLD_PAYMENT_MINUTES, paymentMinuteValues, SELECT_PAYMENT_MINUTES, toProcessMinute, UPSERT_PAYMENT_MINUTE } from '../payment-minutes-sql.js';
@@ -25,6 +25,9 @@ import type { ActingAs, AuditLogEntry } from '../../domain/audit-log.js';
 import { payCodeOutcomesSql, toPayCodeOutcome, type PayCodeOutcome } from '../pay-code-outcomes.js';
 import { CASHIER_CHARGES_PAGE, CASHIER_CHARGE_WITH_ORDER, chargesPageValues, REFUNDS_OF_ORDER, toCashierChargeRecord } from '../cashier-charge-sql.js';
 import type { CashierChargeRecord, ChargeCursor } from '../../domain/cashier-charge.js';
+import { MERCHANT_USERS, OPERATORS_BY_NAME, toOperator } from '../operator-sql.js';
+import type { Operator } from '../../domain/operator.js';
+import type { Cashier } from '../../domain/page-access.js';
 import type { Refund } from '../../domain/model.js';
 import {
   auditReport,
@@ -309,6 +312,14 @@ export class PgStore extends ServiceStore implements Store {
 
   findCashierCharge(mchId: string, mchOrderId: string): Promise<CashierChargeRecord | null> {
     return first(this.pool, CASHIER_CHARGE_WITH_ORDER, [mchId, mchOrderId], toCashierChargeRecord);
+  }
+
+  async listMerchantUsers(mchId: string): Promise<Cashier[]> {
+    return ((await this.pool.query(MERCHANT_USERS, [mchId])).rows as Row[]).map(toCashier);
+  }
+
+  async listOperators(): Promise<Operator[]> {
+    return ((await this.pool.query(OPERATORS_BY_NAME)).rows as Row[]).map((r) => toOperator(r, this.#keys));
   }
 
   async listCashierCharges(cashierId: string, before: ChargeCursor | null, limit: number): Promise<CashierChargeRecord[]> {

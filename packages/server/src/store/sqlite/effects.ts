@@ -152,7 +152,7 @@ export class SqliteEffects {
 
   /** A web page's sign-in effect: one statement, written once for both stores (page-access-sql.ts). */
   #applyPageAccess(e: PageAccessEffect): void {
-    const w = pageAccessWrite(e);
+    const w = pageAccessWrite(e, this.keys);
     let statement = this.#pageAccess.get(w.sql);
     if (statement === undefined) this.#pageAccess.set(w.sql, statement = this.#db.prepare(sqliteSql(w.sql)));
     const r = statement.run(...w.values);

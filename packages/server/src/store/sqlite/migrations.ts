@@ -7,6 +7,7 @@ import { payoutSchema } from '../payout-schema.js';
 import { notificationAttemptsSchema } from '../notification-attempts-sql.js';
 import { APPEND_ONLY_MESSAGE, auditLogSchema } from '../audit-log-sql.js';
 import { CONSOLE_INDEXES } from '../console-sql.js';
+import { sqliteConsoleAccessMigration } from '../console-access-schema.js';
 
 /**
  * Versioned schema for the SQLite store. Append new migrations; never edit an applied one.
@@ -284,5 +285,11 @@ CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE
     version: 14,
     name: 'wallets newest first, for the operator console\'s wallet search',
     sql: CONSOLE_INDEXES,
+  },
+  {
+    version: 15,
+    name: 'consoles: merchant users with roles and refund limits, operators, merchant and operator sessions',
+    // docs/consoles.md; the shared parts written once (console-access-schema.ts).
+    sql: sqliteConsoleAccessMigration(),
   },
 ];

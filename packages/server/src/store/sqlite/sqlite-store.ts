@@ -16,7 +16,7 @@ import { MERCHANT_PAYOUTS_PAGE, MERCHANT_REQUESTED_PAYOUTS, MERCHANTS_PAGE, merc
 import { ServiceStore } from '../../services/service-store.js';
 import { AUDIT_QUERIES } from '../audit.js';
 import type { Effect, ViewFor, ViewName, ViewOf } from '../port.js';
-import { toMerchant, toOrder, toPayout, toRefund, toWallet, toWalletTransaction, type Row } from '../rows.js';
+import { toCashier, toMerchant, toOrder, toPayout, toRefund, toWallet, toWalletTransaction, type Row } from '../rows.js';
 import {
   auditReport,
   balancesByMerchant,
@@ -49,6 +49,9 @@ import { auditLogEntryOf, auditLogQuery, type AuditLogFilter, type AuditLogRow }
 import type { ActingAs, AuditLogEntry } from '../../domain/audit-log.js';
 import { CASHIER_CHARGES_PAGE, CASHIER_CHARGE_WITH_ORDER, chargesPageValues, REFUNDS_OF_ORDER, toCashierChargeRecord } from '../cashier-charge-sql.js';
 import type { CashierChargeRecord, ChargeCursor } from '../../domain/cashier-charge.js';
+import { MERCHANT_USERS, OPERATORS_BY_NAME, toOperator } from '../operator-sql.js';
+import type { Operator } from '../../domain/operator.js';
+import type { Cashier } from '../../domain/page-access.js';
 import type { Refund } from '../../domain/model.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { SqliteNotifications } from './notifications.js';
@@ -461,6 +464,14 @@ export class SqliteStore extends ServiceStore implements Store {
     return (this.#s.cashierChargesPage.all(...chargesPageValues(cashierId, before, limit)) as Row[]).map(toCashierChargeRecord);
   }
 
+  async listMerchantUsers(mchId: string): Promise<Cashier[]> {
+    return (this.#s.merchantUsers.all(mchId) as Row[]).map(toCashier);
+  }
+
+  async listOperators(): Promise<Operator[]> {
+    return (this.#s.operators.all() as Row[]).map((r) => toOperator(r, this.#keys));
+  }
+
   async refundsOfOrder(orderId: string): Promise<Refund[]> {
     return (this.#s.refundsOfOrder.all(orderId) as Row[]).map(toRefund);
   }
@@ -546,6 +557,8 @@ function prepare(db: Database.Database) {
     requestedPayouts: db.prepare(sqliteSql(MERCHANT_REQUESTED_PAYOUTS)),
     cashierChargeWithOrder: db.prepare(sqliteSql(CASHIER_CHARGE_WITH_ORDER)),
     cashierChargesPage: db.prepare(sqliteSql(CASHIER_CHARGES_PAGE)),
+    merchantUsers: db.prepare(sqliteSql(MERCHANT_USERS)),
+    operators: db.prepare(OPERATORS_BY_NAME),
     refundsOfOrder: db.prepare(sqliteSql(REFUNDS_OF_ORDER)),
     listMerchantIds: db.prepare('SELECT mch_id FROM merchants'),
     masterKeyIds: db.prepare('SELECT DISTINCT master_key_id FROM merchants WHERE master_key_id IS NOT NULL ORDER BY 1'),
