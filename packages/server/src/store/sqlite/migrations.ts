@@ -3,6 +3,7 @@ import { pageAccessSchema } from '../page-access-schema.js';
 import { FAILED_BY_CODE_INDEX } from '../pay-code-outcomes.js';
 import { cashierChargesSchema } from '../cashier-charge-sql.js';
 import { payoutSchema } from '../payout-schema.js';
+import { ORDER_SEARCH_INDEXES } from '../order-search-sql.js';
 
 /**
  * Versioned schema for the SQLite store. Append new migrations; never edit an applied one.
@@ -253,5 +254,11 @@ ALTER TABLE merchants ADD COLUMN master_key_id TEXT;
     version: 10,
     name: 'refused payments by their code, for the wallet page\'s live result',
     sql: FAILED_BY_CODE_INDEX,
+  },
+  {
+    version: 11,
+    name: 'the merchant console\'s order search: orders by merchant and trade time, and the ones not PAID',
+    // Why these two and no more: store/order-search-sql.ts and docs/console-orders.md.
+    sql: ORDER_SEARCH_INDEXES,
   },
 ];
