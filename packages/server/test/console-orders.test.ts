@@ -6,7 +6,10 @@ import type { OrderSearchScope } from '../src/domain/order-search.js';
 import type { SourcedEvent, TimelineEvent } from '../src/domain/order-timeline.js';
 import { startOfLocalDay } from '../src/domain/statement.js';
 import { orderTimeline, searchOrders, type OrderPage } from '../src/services/console-orders.js';
-import { createMerchant, ManualClock, startTestPlatform, type TestMerchant, type TestPlatform } from './helpers.js';
+import { createMerchant, ManualClock, startTestPlatform, TEST_STORE, type TestMerchant, type TestPlatform } from './helpers.js';
+import { parseOrderSearch } from '../src/domain/order-search.js';
+import { orderSearchSql } from '../src/store/order-search-sql.js';
+import { sql } from './db-access.js';
 
 const TIME_ZONE = 'Asia/Kuala_Lumpur'; // UTC+8
 const DAY1 = '2026-03-10';
@@ -205,6 +208,17 @@ describe('the console order search', () => {
     }
   });
 
+  it.runIf(TEST_STORE === 'postgres')('PostgreSQL under a language collation matches a prefix with LIKE, "_" taken literally', async () => {
+    for (const prefix of ['INV_', 'INV-', 'TILL-A']) {
+      const search = parseOrderSearch({ mchOrderIdPrefix: prefix, limit: '100' }, owner(), TIME_ZONE);
+      if (!search.ok) throw new Error(search.msg);
+      const { sql: text, values } = orderSearchSql(search.value, 'like');
+      expect(text).toContain('LIKE');
+      const rows = await sql<{ mch_order_id: string }>(p.store, text, [...values]);
+      expect(rows.map((r) => r.mch_order_id)).toEqual(expected((o) => o.mchOrderId.startsWith(prefix)));
+    }
+  });
+
   it('a changed cursor, or one used with other filters, is refused with a clear message', async () => {
     const { next } = await page({ limit: '2' });
     const decoded = Buffer.from(next!, 'base64url').toString('utf8');
@@ -249,6 +263,14 @@ describe('the order timeline', () => {
     const t = (await orderTimeline(p.store, owner(), 'HOLD-NO'))!;
     expect(kinds(t.events)).toEqual(['trade', 'held', 'holdReleased', 'failed']);
     expect(t.events[3]).toEqual({ kind: 'failed', atMs: held.tradeTimeMs + 3000, reason: 'DECLINED' });
+  });
+
+  it('of a held payment the merchant closed: the code it used proves the hold', async () => {
+    await pay(m, 'HOLD-CLOSED', 280_00);
+    expect((await p.store.closeOrder(m.mchId, 'HOLD-CLOSED')).kind).toBe('settled');
+    const t = (await orderTimeline(p.store, owner(), 'HOLD-CLOSED'))!;
+    expect(kinds(t.events)).toEqual(['trade', 'held', 'holdReleased', 'failed']);
+    expect(t.events[3]).toMatchObject({ reason: 'CLOSED' });
   });
 
   it('of a payment refused at once: no hold, the failure with its reason', async () => {

@@ -34,7 +34,10 @@ export function orderSearchSql(search: OrderSearch, prefixMatch: PrefixMatch): S
   const where = [`o.mch_id = ${$(search.mchId)}`];
   if (search.fromMs !== null) where.push(`o.trade_time_ms >= ${$(search.fromMs)}`);
   if (search.toMs !== null) where.push(`o.trade_time_ms < ${$(search.toMs)}`);
-  if (search.after !== null) where.push(`(o.trade_time_ms, o.order_id) < (${$(search.after.tradeTimeMs)}, ${$(search.after.orderId)})`);
+  // With an order id filter the id index finds the few orders and the cursor only trims them; the
+  // unary + keeps the cursor from luring a planner onto the time index (SQLite did, 0.8 s a page).
+  const time = search.mchOrderId === null ? 'o.trade_time_ms' : '+o.trade_time_ms';
+  if (search.after !== null) where.push(`(${time}, o.order_id) < (${$(search.after.tradeTimeMs)}, ${$(search.after.orderId)})`);
   if (search.statuses !== null) {
     where.push(`o.status IN ${sqlList(search.statuses)}`);
     // Written out so both planners see the partial index's own condition and may use it.
