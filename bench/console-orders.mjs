@@ -184,8 +184,8 @@ async function openPostgres() {
         await insertPostgres(c, s.mchId, 'ORD', ORDERS, s);
         for (const [k, other] of s.others.entries()) await insertPostgres(c, other, `OTH${k}`, OTHERS, s);
         await c.query(`INSERT INTO cashier_charges (mch_id, mch_order_id, cashier_id, charged_at_ms, pay_code)
-          SELECT $1, 'ORD' || lpad((${ID_EXPR})::text, 7, '0'), $2, $3 + i * ${STEP_MS} - 5, '39' || lpad(i::text, 16, '0')
-            FROM generate_series(7, $4, 100) AS i`, [s.mchId, s.cashierId, START_MS, ORDERS]);
+          SELECT $1, 'ORD' || lpad((${ID_EXPR})::text, 7, '0'), $2, $3::bigint + i * ${STEP_MS} - 5, '39' || lpad(i::text, 16, '0')
+            FROM generate_series(7, $4::bigint, 100) AS i`, [s.mchId, s.cashierId, START_MS, ORDERS]);
       });
       // What autovacuum does soon after a bulk load; the bench does not wait for it.
       await store.pool.query('VACUUM ANALYZE orders');

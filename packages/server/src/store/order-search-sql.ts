@@ -33,7 +33,10 @@ export function orderSearchSql(search: OrderSearch, prefixMatch: PrefixMatch): S
   const join = search.cashierId === null ? '' : `\n  JOIN cashier_charges cc ON ${TILL_OWNS_ORDER} AND cc.cashier_id = ${$(search.cashierId)}`;
   const where = [`o.mch_id = ${$(search.mchId)}`];
   if (search.fromMs !== null) where.push(`o.trade_time_ms >= ${$(search.fromMs)}`);
-  if (search.toMs !== null) where.push(`o.trade_time_ms < ${$(search.toMs)}`);
+  // The cursor's own time bounds the range from above too: with a date range SQLite keeps to the
+  // plain range, and a deep page then starts at the cursor instead of walking down from `to`.
+  const toMs = search.after === null ? search.toMs : Math.min(search.toMs ?? Number.MAX_SAFE_INTEGER, search.after.tradeTimeMs + 1);
+  if (toMs !== null) where.push(`o.trade_time_ms < ${$(toMs)}`);
   // With an order id filter the id index finds the few orders and the cursor only trims them; the
   // unary + keeps the cursor from luring a planner onto the time index (SQLite did, 0.8 s a page).
   const time = search.mchOrderId === null ? 'o.trade_time_ms' : '+o.trade_time_ms';
