@@ -9,6 +9,7 @@
  * SQLite file or the PostgreSQL database is deleted at the end, also after a failure.
  *
  *   npm run build && node bench/console-orders.mjs --store sqlite|postgres [--orders 1000000] [--runs 9] [--deep 40]
+ *   --fill-only keeps the filled store (and prints where it is) for looking at plans by hand; delete it after.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,7 +31,7 @@ import { searchOrders } from '../packages/server/dist/services/console-orders.js
 const { values: args } = parseArgs({
   options: {
     store: { type: 'string', default: 'sqlite' }, orders: { type: 'string', default: '1000000' }, others: { type: 'string', default: '20000' },
-    runs: { type: 'string', default: '9' }, deep: { type: 'string', default: '40' }, 'pg-url': { type: 'string', default: process.env.MICROPAY_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' },
+    runs: { type: 'string', default: '9' }, 'fill-only': { type: 'boolean', default: false }, deep: { type: 'string', default: '40' }, 'pg-url': { type: 'string', default: process.env.MICROPAY_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' },
   },
 });
 const ORDERS = Number(args.orders);
@@ -63,10 +64,18 @@ async function main() {
     const t0 = performance.now();
     await store.fill(setup);
     console.log(`filled ${ORDERS} orders (+${4 * OTHERS} of other merchants) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    if (args['fill-only']) {
+      // For looking at plans by hand: the store is kept and its location printed.
+      console.log(`kept: ${store.location} merchant ${setup.mchId} cashier ${setup.cashierId}`);
+      await store.keep();
+      return;
+    }
     for (const shape of shapes(setup)) await measure(store, setup.mchId, shape);
-  } finally {
+  } catch (error) {
     await store.drop();
+    throw error;
   }
+  await store.drop();
 }
 
 /** The merchants, one wallet and one cashier, through the store itself. */
@@ -130,6 +139,7 @@ function openSqlite() {
   const store = new SqliteStore(join(dir, 'micropay.db'), { ...options, paymentThread: false });
   return {
     store,
+    location: join(dir, 'micropay.db'),
     async fill(s) {
       store.db.transaction(() => {
         insertSqlite(store.db, s.mchId, 'ORD', ORDERS, s);
@@ -148,6 +158,7 @@ function openSqlite() {
       await store.close();
       rmSync(dir, { recursive: true, force: true });
     },
+    keep: () => store.close(),
   };
 }
 
@@ -179,6 +190,7 @@ async function openPostgres() {
   }
   return {
     store,
+    location: url.toString(),
     async fill(s) {
       await store.transaction(async (c) => {
         await insertPostgres(c, s.mchId, 'ORD', ORDERS, s);
@@ -199,6 +211,10 @@ async function openPostgres() {
     async drop() {
       await store.close();
       await admin.query(`DROP DATABASE IF EXISTS ${database}`);
+      await admin.end();
+    },
+    async keep() {
+      await store.close();
       await admin.end();
     },
   };
