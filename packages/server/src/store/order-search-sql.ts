@@ -34,7 +34,9 @@ export function orderSearchSql(search: OrderSearch, prefixMatch: PrefixMatch): S
   if (search.fromMs !== null) where.push(`o.trade_time_ms >= ${$(search.fromMs)}`);
   // The cursor's own time bounds the range from above too: with a date range SQLite keeps to the
   // plain range, and a deep page then starts at the cursor instead of walking down from `to`.
-  const toMs = search.after === null ? search.toMs : Math.min(search.toMs ?? Number.MAX_SAFE_INTEGER, search.after.tradeTimeMs + 1);
+  // (Not with an order id filter, whose own index must stay the planner's choice: see below.)
+  const cursorBound = search.after !== null && search.mchOrderId === null;
+  const toMs = cursorBound ? Math.min(search.toMs ?? Number.MAX_SAFE_INTEGER, search.after.tradeTimeMs + 1) : search.toMs;
   if (toMs !== null) where.push(`o.trade_time_ms < ${$(toMs)}`);
   // With an order id filter the id index finds the few orders and the cursor only trims them; the
   // unary + keeps the cursor from luring a planner onto the time index (SQLite did, 0.8 s a page).
