@@ -9,6 +9,7 @@ import { notificationAttemptsSchema } from '../notification-attempts-sql.js';
 import { APPEND_ONLY_MESSAGE, auditLogSchema } from '../audit-log-sql.js';
 import { CONSOLE_INDEXES } from '../console-sql.js';
 import { postgresConsoleAccessMigration } from '../console-access-schema.js';
+import { ORDER_SEARCH_INDEXES } from '../order-search-sql.js';
 
 /**
  * Versioned schema for the PostgreSQL store: the same tables as SQLite's, in PostgreSQL's types,
@@ -306,6 +307,12 @@ CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log FOR EACH STATE
     name: 'consoles: merchant users with roles and refund limits, operators, merchant and operator sessions',
     // docs/consoles.md; the shared parts written once (console-access-schema.ts).
     sql: postgresConsoleAccessMigration(),
+  },
+  {
+    version: 17,
+    name: 'the merchant console\'s order search: orders by merchant and trade time, and the ones not PAID',
+    // Why these two and no more: store/order-search-sql.ts and docs/console-orders.md.
+    sql: ORDER_SEARCH_INDEXES,
   },
 ];
 

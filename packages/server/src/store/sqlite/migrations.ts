@@ -8,6 +8,7 @@ import { notificationAttemptsSchema } from '../notification-attempts-sql.js';
 import { APPEND_ONLY_MESSAGE, auditLogSchema } from '../audit-log-sql.js';
 import { CONSOLE_INDEXES } from '../console-sql.js';
 import { sqliteConsoleAccessMigration } from '../console-access-schema.js';
+import { ORDER_SEARCH_INDEXES } from '../order-search-sql.js';
 
 /**
  * Versioned schema for the SQLite store. Append new migrations; never edit an applied one.
@@ -291,5 +292,11 @@ CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE
     name: 'consoles: merchant users with roles and refund limits, operators, merchant and operator sessions',
     // docs/consoles.md; the shared parts written once (console-access-schema.ts).
     sql: sqliteConsoleAccessMigration(),
+  },
+  {
+    version: 16,
+    name: 'the merchant console\'s order search: orders by merchant and trade time, and the ones not PAID',
+    // Why these two and no more: store/order-search-sql.ts and docs/console-orders.md.
+    sql: ORDER_SEARCH_INDEXES,
   },
 ];
