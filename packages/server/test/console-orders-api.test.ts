@@ -99,6 +99,10 @@ describe('orders: who sees what', () => {
     const lane1 = await call('orders/detail', { mchOrderId: 'lane1-a' }, owner);
     expect(lane1.data!.order.wavpayOrderId).not.toBe(theirLane1);
     expect((await call('orders/detail', { mchOrderId: 'other-a' }, owner)).code).toBe(1031);
+    // The customer's wallet id is masked in the postings too, as in the order's fields.
+    const walletId = (await p.store.findOrder(shop.mchId, 'lane1-a'))!.walletId;
+    expect(lane1.text).not.toContain(walletId);
+    expect(lane1.text).toContain(`wallet:•••• ${walletId.slice(-4)}`);
     const kinds = (lane1.data!.events as { kind: string }[]).map((e) => e.kind);
     expect(kinds.slice(0, 2)).toEqual(['tillCharge', 'trade']);
     expect(kinds).toContain('paid');

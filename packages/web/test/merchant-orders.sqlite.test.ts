@@ -76,6 +76,8 @@ describe("the merchant console's orders and statements", () => {
       return page.locator('#order-timeline li[data-kind="sourced"]').allTextContents();
     }, { timeout: 15_000, interval: 500 }).toEqual([expect.stringMatching(/Notification PAID, attempt 1: delivered \(HTTP 200\)/), expect.stringMatching(/Notification REFUNDED, attempt 1: delivered \(HTTP 200\)/)]);
     expect(await page.locator('.order-fields').textContent()).toContain('Refundable10.00');
+    // The customer's wallet id is masked everywhere on the page, postings included.
+    expect(await page.locator('#order-timeline').textContent()).not.toContain(wallet.walletId);
     await docsScreenshot(page, 'merchant-order-detail', { fullPage: true });
 
     // Statements: today's totals, and the CSV is downloadBill's for the day.
@@ -83,7 +85,7 @@ describe("the merchant console's orders and statements", () => {
     const today = platformToday();
     expect(await page.getByLabel(/^Day/).inputValue()).toBe(today);
     await expect.poll(() => page.locator('#statement-totals tbody tr').allTextContents()).toEqual([
-      'Opening balance0.00', 'Payments (4)24.75', 'Refunds (1)−2.00', 'Net22.75', 'Payouts−0.00', 'Closing balance22.75',
+      'Opening balance0.00', 'Payments (4)24.75', 'Refunds (1)−2.00', 'Net22.75', 'Payouts0.00', 'Closing balance22.75',
     ]);
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV' }).click()]);
     expect(download.suggestedFilename()).toBe(`statement-${merchant.mchId}-${today}.csv`);

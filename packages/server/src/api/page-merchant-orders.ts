@@ -43,11 +43,17 @@ function orderDetail(o: Order): Record<string, unknown> {
   };
 }
 
+/** A posting's account as the console shows it: the customer's wallet masked as everywhere in the console. */
+function accountShown(accountId: string): string {
+  const WALLET = 'wallet:';
+  return accountId.startsWith(WALLET) ? `${WALLET}${maskedWalletId(accountId.slice(WALLET.length))}` : accountId;
+}
+
 /** An event for the wire: every `...Sen` amount as a decimal string (`amountSen` → `amount`), postings likewise. */
 export function eventData(e: TimelineEvent): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(e)) {
-    if (key === 'postings') out.postings = e.kind === 'entry' ? e.postings.map((p) => ({ accountId: p.accountId, amount: formatSen(p.amountSen) })) : value;
+    if (key === 'postings') out.postings = e.kind === 'entry' ? e.postings.map((p) => ({ accountId: accountShown(p.accountId), amount: formatSen(p.amountSen) })) : value;
     else if (key.endsWith('Sen') && typeof value === 'number') out[key.slice(0, -3)] = formatSen(value);
     else out[key] = value;
   }

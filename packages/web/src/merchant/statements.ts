@@ -76,13 +76,18 @@ export const statementsSection: Section<MerchantUser> = {
   },
 };
 
+/** What left the balance, shown with a minus sign (none for nothing). */
+function minus(amount: string): string {
+  return amount === '0.00' || amount.startsWith('-') ? amount : `−${amount}`;
+}
+
 function dayTable(d: Day): HTMLTableElement {
   const t = document.createElement('table');
   t.id = 'statement-totals';
   t.createCaption().textContent = `${d.date} (${d.timeZone})`;
   const rows: [string, string][] = [
-    ['Opening balance', d.opening], [`Payments (${d.paymentCount})`, d.payments], [`Refunds (${d.refundCount})`, `−${d.refunds}`],
-    ['Net', d.net], ['Payouts', `−${d.payouts}`], ['Closing balance', d.closing],
+    ['Opening balance', d.opening], [`Payments (${d.paymentCount})`, d.payments], [`Refunds (${d.refundCount})`, minus(d.refunds)],
+    ['Net', d.net], ['Payouts', minus(d.payouts)], ['Closing balance', d.closing],
   ];
   const body = t.createTBody();
   for (const [label, value] of rows) {
