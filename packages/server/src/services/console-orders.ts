@@ -7,7 +7,7 @@ import { ATTEMPT_SUBJECTS_MAX } from '../store/notification-attempts-sql.js';
 import type { Store } from '../store/store.js';
 
 /**
- * The merchant console's orders (docs/console-orders.md): the search, a page at a time by cursor,
+ * The merchant console's orders (docs/consoles.md, "Orders"): the search, a page at a time by cursor,
  * and one order's timeline. Reads only; the merchant (and the cashier) come from the caller's
  * session, never from the filters, and every read is keyed by the merchant.
  */
