@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The merchant console's order search on 1,000,000 orders (docs/console-orders.md). Fills a fresh
+ * The merchant console's order search on 1,000,000 orders (docs/consoles.md, "Orders"). Fills a fresh
  * store with --orders orders of one merchant (plus 4 other merchants with --others each) by bulk
  * SQL — a recursive CTE in one transaction on SQLite, generate_series on PostgreSQL — then runs each
  * query shape for its first page and a deep page (reached by following --deep cursors), printing

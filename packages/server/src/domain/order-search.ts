@@ -3,7 +3,7 @@ import { fail, MCH_ORDER_ID, ORDER_STATUSES, parse, parseAmountSen, ResultCode, 
 import { dayWindow } from './statement.js';
 
 /**
- * The merchant console's order search (docs/console-orders.md), pure: the filters are checked here
+ * The merchant console's order search (docs/consoles.md, "Orders"), pure: the filters are checked here
  * and turned into an OrderSearch the stores run as one keyset query (store/order-search-sql.ts).
  * Newest first by trade time, ties broken by the order id (unique), so a page ends at a position
  * `(tradeTimeMs, orderId)` and the next page starts strictly after it: orders that arrive while a

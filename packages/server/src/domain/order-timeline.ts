@@ -4,7 +4,7 @@ import type { FailReason, Order, Refund, RefundFailReason } from './model.js';
 import { isPaidOrder } from './order-state.js';
 
 /**
- * The console's order timeline (docs/console-orders.md): everything that happened to one order,
+ * The console's order timeline (docs/consoles.md, "Orders"): everything that happened to one order,
  * in time order, built from what the database records and nothing it does not. Pure: the store
  * reads an OrderHistory in one consistent read, this turns it into events; further sources
  * (notification attempts) add their own events through OrderEventSource.

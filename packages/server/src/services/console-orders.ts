@@ -2,11 +2,12 @@ import type { OrderStatus, Parsed } from '@micropay/protocol';
 import type { FailReason, Order } from '../domain/model.js';
 import { ownsCharge } from '../domain/cashier-charge.js';
 import { maskedWalletId, parseOrderSearch, searchCursor, type OrderSearch, type OrderSearchScope } from '../domain/order-search.js';
-import { buildTimeline, type OrderEventSource, type OrderTimeline } from '../domain/order-timeline.js';
+import { buildTimeline, type OrderEventSource, type OrderTimeline, type SourcedEvent } from '../domain/order-timeline.js';
+import { ATTEMPT_SUBJECTS_MAX } from '../store/notification-attempts-sql.js';
 import type { Store } from '../store/store.js';
 
 /**
- * The merchant console's orders (docs/console-orders.md): the search, a page at a time by cursor,
+ * The merchant console's orders (docs/consoles.md, "Orders"): the search, a page at a time by cursor,
  * and one order's timeline. Reads only; the merchant (and the cashier) come from the caller's
  * session, never from the filters, and every read is keyed by the merchant.
  */
@@ -76,4 +77,32 @@ export async function orderTimeline(
   if (scope.cashierId !== null && !ownsCharge(history.charge, { mchId: scope.mchId, cashierId: scope.cashierId })) return null;
   const sourced = await Promise.all(sources.map((source) => source(history.order)));
   return buildTimeline(history, sourced.flat());
+}
+
+export type AttemptReads = Pick<Store, 'notificationAttemptsFor' | 'refundsOfOrder'>;
+
+/**
+ * The order's notification attempts as timeline events: those of the order itself (PAID, FAILED)
+ * and of each of its refunds (REFUNDED, REFUND_FAILED), each with its outcome and the receiver's
+ * answer. Read by the merchant's id as well, so only the merchant's own notifications are found.
+ */
+export function notificationAttemptEvents(store: AttemptReads, mchId: string): OrderEventSource {
+  return async (order) => {
+    const refundIds = (await store.refundsOfOrder(order.orderId)).map((r) => r.refundId);
+    const subjects = [order.orderId, ...refundIds];
+    const events: SourcedEvent[] = [];
+    // An order may have more refunds than one read takes subjects: read them in slices.
+    for (let i = 0; i < subjects.length; i += ATTEMPT_SUBJECTS_MAX) {
+      for (const a of await store.notificationAttemptsFor(mchId, subjects.slice(i, i + ATTEMPT_SUBJECTS_MAX))) {
+        events.push({
+          kind: 'sourced', source: 'notification', what: 'attempt', atMs: a.atMs,
+          detail: {
+            notificationId: a.notificationId, event: a.eventType, subjectId: a.subjectId, attempt: a.attempt, outcome: a.outcome,
+            httpStatus: a.httpStatus, answer: a.answerExcerpt, error: a.error, durationMs: a.durationMs,
+          },
+        });
+      }
+    }
+    return events;
+  };
 }

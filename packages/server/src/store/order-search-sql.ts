@@ -6,7 +6,7 @@ import { sqlList } from './sql-list.js';
  * The console's order search (domain/order-search.ts) as one keyset query, written once in
  * PostgreSQL's `$n` placeholders (page-access-sql.ts's sqliteSql turns them into SQLite's `?`).
  * Which index serves which filter, with the plans and times on 1,000,000 orders, is in
- * docs/console-orders.md; the indexes are the migration ORDER_SEARCH_INDEXES below.
+ * docs/consoles.md, "Orders"; the indexes are the migration ORDER_SEARCH_INDEXES below.
  */
 
 /**

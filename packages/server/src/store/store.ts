@@ -227,7 +227,7 @@ export interface Store extends StoreOps {
   refundCashierCharge(cashier: ActingCashier & RefundingUser, cmd: RefundCommand, acting?: ActingAs): Promise<CashierRefund>;
   /** Every refund of the order, oldest first. */
   refundsOfOrder(orderId: string): Promise<Refund[]>;
-  // The merchant console's orders (docs/console-orders.md, services/console-orders.ts). Reads only.
+  // The merchant console's orders (docs/consoles.md, "Orders", services/console-orders.ts). Reads only.
   /** The merchant's orders that match, newest first by trade time then order id, after the search's cursor: at most `limit + 1`. */
   searchOrders(search: OrderSearch): Promise<Order[]>;
   /** The merchant's order under its id with what its timeline is built from, read at one moment; null: no such order of this merchant. */

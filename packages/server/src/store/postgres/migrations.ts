@@ -311,7 +311,7 @@ CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log FOR EACH STATE
   {
     version: 17,
     name: 'the merchant console\'s order search: orders by merchant and trade time, and the ones not PAID',
-    // Why these two and no more: store/order-search-sql.ts and docs/console-orders.md.
+    // Why these two and no more: store/order-search-sql.ts and docs/consoles.md, "Orders".
     sql: ORDER_SEARCH_INDEXES,
   },
 ];

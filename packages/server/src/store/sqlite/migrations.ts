@@ -296,7 +296,7 @@ CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE
   {
     version: 16,
     name: 'the merchant console\'s order search: orders by merchant and trade time, and the ones not PAID',
-    // Why these two and no more: store/order-search-sql.ts and docs/console-orders.md.
+    // Why these two and no more: store/order-search-sql.ts and docs/consoles.md, "Orders".
     sql: ORDER_SEARCH_INDEXES,
   },
 ];
