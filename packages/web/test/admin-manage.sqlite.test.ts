@@ -136,7 +136,7 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     expect(new Set(log.entries.map((e) => e.actor.name))).toEqual(new Set(['sandbox-ops']));
     expect(sandboxMchId).not.toBe(mchId);
     expect(problems).toEqual([]);
-  });
+  }, 120_000);
 
   it('an operator created with --totp signs in with the code computed from the printed secret and reaches Merchants', async () => {
     const created = await cliJ<{ password: string; totpSecret: string }>(['admin', 'create', '--name', 'night-ops', '--totp']);
@@ -145,5 +145,5 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     await page.getByRole('link', { name: 'Merchants' }).click();
     await expect.poll(() => page.locator('tr', { hasText: 'Sandbox Merchant' }).locator('td').first().textContent()).toBe(sandboxMchId);
     expect(problems).toEqual([]);
-  });
+  }, 60_000);
 });

@@ -44,13 +44,13 @@ export const merchantsSection: Section<SignedInOperator> = {
 
     function statusButton(m: MerchantRow): HTMLButtonElement {
       const to = m.status === 'active' ? 'disabled' : 'active';
-      const b = button(`${to === 'disabled' ? 'Disable' : 'Enable'} ${m.mchId}`, async () => {
+      const verb = to === 'disabled' ? 'Disable' : 'Enable';
+      return button(verb, async () => {
         const a = await callPage<{ merchant: MerchantRow }>(`${ctx.api}merchants/set-status`, { mchId: m.mchId, status: to });
         if (a.data === null) return say(status, a.msg, 'error');
         say(status, `Merchant ${m.mchId} is ${to === 'active' ? 'enabled' : 'disabled: its requests answer 1022'}.`);
         await load();
-      });
-      return b;
+      }, 'secondary', `${verb} ${m.mchId}`);
     }
 
     function createForm(): HTMLFormElement {

@@ -42,11 +42,11 @@ export const payoutsSection: Section<SignedInOperator> = {
     function actions(p: PayoutRow): HTMLElement[] {
       const reason = Object.assign(document.createElement('input'), { id: `reason-${p.payoutId}`, maxLength: 200, autocomplete: 'off' });
       reason.setAttribute('aria-label', `Why payout ${p.payoutId} failed`);
-      reason.placeholder = 'Bank\'s reason, to fail';
+      reason.placeholder = 'Bank\'s reason';
       return [
-        button(`Confirm ${p.payoutId}`, () => finish('confirm', { payoutId: p.payoutId }, `Payout ${p.payoutId} is PAID_OUT: the money has left the platform.`), ''),
+        button('Confirm', () => finish('confirm', { payoutId: p.payoutId }, `Payout ${p.payoutId} is PAID_OUT: the money has left the platform.`), '', `Confirm ${p.payoutId}`),
         reason,
-        button(`Fail ${p.payoutId}`, () => finish('fail', { payoutId: p.payoutId, reason: reason.value.trim() }, `Payout ${p.payoutId} FAILED: ${p.amount} went back.`)),
+        button('Fail', () => finish('fail', { payoutId: p.payoutId, reason: reason.value.trim() }, `Payout ${p.payoutId} FAILED: ${p.amount} went back.`), 'secondary', `Fail ${p.payoutId}`),
       ];
     }
 

@@ -33,9 +33,9 @@ export const walletsSection: Section<SignedInOperator> = {
       const a = await callPage<{ wallets: WalletRow[]; next: string | null }>(`${ctx.api}wallets/search`, cursor === undefined ? search : { ...search, cursor });
       if (a.data === null) return say(status, a.msg, 'error');
       const rows = a.data.wallets;
-      const t = table(['Wallet id', 'Holder', 'Status', 'Balance', 'Available', ''], rows.map((w) => [w.walletId, w.name, w.status, w.balance, w.available, '']),
+      const t = table(['Wallet id', 'Holder', 'Status', 'Balance', 'Available', 'Actions'], rows.map((w) => [w.walletId, w.name, w.status, w.balance, w.available, '']),
         rows.length === 0 ? 'No wallet matches' : 'Wallets found, newest first');
-      results.replaceChildren(withActions(t, rows.map((w) => [button(`Open ${w.walletId}`, () => open(w.walletId))])), ...nextPage(a.data.next, find));
+      results.replaceChildren(withActions(t, rows.map((w) => [button('Open', () => open(w.walletId), 'secondary', `Open ${w.walletId}`)])), ...nextPage(a.data.next, find));
     }
 
     async function open(walletId: string): Promise<void> {

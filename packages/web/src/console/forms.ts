@@ -45,8 +45,10 @@ export function showOnce(region: HTMLElement, what: string, secret: string): voi
   region.replaceChildren(p);
 }
 
-export function button(text: string, onClick: () => Promise<void>, className = 'secondary'): HTMLButtonElement {
+/** A button; `label` names it for assistive technology when its visible text is short (a row's "Confirm"). */
+export function button(text: string, onClick: () => Promise<void>, className = 'secondary', label?: string): HTMLButtonElement {
   const b = Object.assign(document.createElement('button'), { type: 'button', textContent: text, className });
+  if (label !== undefined) b.setAttribute('aria-label', label);
   b.addEventListener('click', () => {
     b.disabled = true;
     void onClick().finally(() => { b.disabled = false; });
@@ -58,8 +60,10 @@ export function button(text: string, onClick: () => Promise<void>, className = '
 export function withActions(table: HTMLTableElement, actions: readonly HTMLElement[][]): HTMLTableElement {
   [...table.tBodies[0]!.rows].forEach((row, i) => {
     const cell = row.cells[row.cells.length - 1]!;
+    const wrap = document.createElement('div');
+    wrap.append(...(actions[i] ?? []));
     cell.className = 'row-actions';
-    cell.append(...(actions[i] ?? []));
+    cell.append(wrap);
   });
   return table;
 }
