@@ -1,4 +1,5 @@
 import { fail, formatSen, parse, rejectUnknown, required, ResultCode } from '@micropay/protocol';
+import type { ActingAs } from '../domain/audit-log.js';
 import { availableSen, type Wallet } from '../domain/model.js';
 import { createHolderWallet, freezeWallet, isBadInput, topUpWallet, unlockWalletPin } from '../services/operator-actions.js';
 import { searchWallets, walletDetail, type WalletDetail } from '../services/operator-console.js';
@@ -49,8 +50,8 @@ export const adminWalletSearch = withOperator('reads', async (ctx, req) => {
   return answer(ResultCode.SUCCESS, { wallets: page.wallets.map(searchRow), next: page.next });
 });
 
-/** `{walletId}` → `{walletId}`-only bodies: the detail, and the one-button actions. */
-function oneWallet(act?: (ctx: ApiContext, walletId: string, acting: ReturnType<typeof operatorActing>) => Promise<Answer | null>) {
+/** Calls whose body is `{walletId}` alone: the detail (no `act`), and the one-button actions, answered with the detail after. */
+function oneWallet(act?: (ctx: ApiContext, walletId: string, acting: ActingAs) => Promise<Answer | null>) {
   return withOperator(act === undefined ? 'reads' : 'changes', async (ctx, req, operator) => {
     const parsed = parse(() => {
       rejectUnknown(req.body, ['walletId']);
