@@ -454,6 +454,44 @@ describe('every answer of a real server is as the document says', () => {
     for (const name of ['statements/day', 'statements/download']) expect(codeOf(await post(merchant(name), { date: today }, cashier)), name).toBe(9122);
   });
 
+  it('the operator console\'s Merchants, Wallets and Payouts answer as documented', async () => {
+    if (typeof await p.store.createOperator('ops-manage', await hashPin('operator-pass-1'), null) === 'string') throw new Error('operator');
+    const admin = (name: string) => `/api/page/admin/${name}`;
+    const a = await post(admin('sign-in'), { name: 'ops-manage', password: 'operator-pass-1' });
+    const op = { Cookie: a.headers.get('set-cookie')!.split(';', 1)[0]!, 'X-CSRF-Token': a.json!.data!.csrfToken as string };
+    const created = await post(admin('merchants/create'), { name: 'Docs Shop', notifyUrl: 'https://shop.example/notify' }, op);
+    const mchId = (created.json!.data!.merchant as { mchId: string }).mchId;
+    expect(codeOf(await post(admin('merchants/import'), { name: 'Moved Shop', mchId: '88880001', key: 'K'.repeat(32) }, op))).toBe(0);
+    expect(codeOf(await post(admin('merchants/import'), { name: 'Moved Again', mchId: '88880001', key: 'K'.repeat(32) }, op))).toBe(9060);
+    expect(codeOf(await post(admin('merchants/list'), { limit: 2 }, op))).toBe(0);
+    expect(codeOf(await post(admin('merchants/set-status'), { mchId, status: 'disabled' }, op))).toBe(0);
+    expect(codeOf(await post(admin('merchants/set-status'), { mchId: '999999999', status: 'active' }, op))).toBe(1031);
+    expect(codeOf(await post(admin('merchants/roll-key'), { mchId, overlapHours: '1' }, op))).toBe(0);
+    expect(codeOf(await post(admin('merchants/list'), {}, { Cookie: op.Cookie }))).toBe(0);
+    expect(codeOf(await post(admin('merchants/create'), { name: 'No Csrf' }, { Cookie: op.Cookie }))).toBe(9121);
+    expect(codeOf(await post(admin('merchants/create'), { name: 'No Session' }))).toBe(9120);
+    const wallet = await post(admin('wallets/create'), { name: 'Docs Holder', openingBalance: '10.00', pin: '1234', confirmLimit: '50.00' }, op);
+    const walletId = (wallet.json!.data!.wallet as { walletId: string }).walletId;
+    expect(codeOf(await post(admin('wallets/search'), { name: 'docs' }, op))).toBe(0);
+    expect(codeOf(await post(admin('wallets/detail'), { walletId }, op))).toBe(0);
+    expect(codeOf(await post(admin('wallets/detail'), { walletId: '600000000999' }, op))).toBe(1040);
+    expect(codeOf(await post(admin('wallets/top-up'), { walletId, amount: '5.00' }, op))).toBe(0);
+    expect(codeOf(await post(admin('wallets/freeze'), { walletId }, op))).toBe(0);
+    expect(codeOf(await post(admin('wallets/unfreeze'), { walletId }, op))).toBe(0);
+    expect(codeOf(await post(admin('wallets/unlock-pin'), { walletId }, op))).toBe(0);
+    expect(codeOf(await post(admin('wallets/close'), { walletId }, op))).toBe(0);
+    expect(codeOf(await post(admin('wallets/top-up'), { walletId, amount: '5.00' }, op))).toBe(9060);
+    const payouts = await post(admin('payouts/list'), {}, op);
+    const payoutId = (payouts.json!.data!.payouts as { payoutId: string }[])[0]!.payoutId;
+    expect(codeOf(await post(admin('payouts/fail'), { payoutId, reason: 'account closed' }, op))).toBe(0);
+    expect(codeOf(await post(admin('payouts/confirm'), { payoutId }, op))).toBe(9042);
+    expect(codeOf(await post(admin('payouts/confirm'), { payoutId: '1' }, op))).toBe(9041);
+    expect(codeOf(await post(admin('wallets/close'), { walletId }, op))).toBe(0);
+    const again = await post(admin('payouts/list'), { status: 'all', limit: 1 }, op);
+    expect(codeOf(await post(admin('payouts/confirm'), { payoutId: (again.json!.data!.payouts as { payoutId: string }[])[0]!.payoutId }, op))).toBe(0);
+    expect(codeOf(await post(admin('payouts/list'), { status: 'all', cursor: again.json!.data!.next }, op))).toBe(0);
+  });
+
   it('the operator\'s endpoints, this document and the pages', async () => {
     for (const path of ['/health/live', '/health/ready', '/metrics', '/openapi.json', '/docs', '/wallet', '/cashier', '/merchant', '/admin']) {
       expect((await request('GET', path)).status, path).toBe(200);

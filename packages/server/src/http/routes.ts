@@ -10,6 +10,11 @@ import { createUser, listUsers, resetUserPassword, setUserRefundLimit } from '..
 import { merchantOrderDetail, refundMerchantOrder, searchMerchantOrders } from '../api/page-merchant-orders.js';
 import { downloadStatement, statementDay } from '../api/page-merchant-statements.js';
 import { adminOperators, adminSession, adminSignIn, adminSignOut } from '../api/page-admin.js';
+import { adminCreateMerchant, adminImportMerchant, adminMerchants, adminRollMerchantKey, adminSetMerchantStatus } from '../api/page-admin-merchants.js';
+import {
+  adminCloseWallet, adminCreateWallet, adminFreezeWallet, adminTopUpWallet, adminUnfreezeWallet, adminUnlockWalletPin, adminWalletDetail, adminWalletSearch,
+} from '../api/page-admin-wallets.js';
+import { adminConfirmPayout, adminFailPayout, adminPayouts } from '../api/page-admin-payouts.js';
 import { walletBalance, walletFreeze, walletHistory } from '../api/page-wallet-account.js';
 import { walletPayCode, walletSession, walletSignInWithLink, walletSignInWithPin, walletSignOut } from '../api/page-wallet.js';
 import { confirmPayment, declinePayment, issuePayCode, listPending, showBalance } from '../api/wallet-api.js';
@@ -70,4 +75,20 @@ export const ROUTES: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['/api/page/admin/sign-in', adminSignIn],
   ['/api/page/admin/sign-out', adminSignOut],
   ['/api/page/admin/operators', adminOperators],
+  ['/api/page/admin/merchants/list', adminMerchants],
+  ['/api/page/admin/merchants/create', adminCreateMerchant],
+  ['/api/page/admin/merchants/import', adminImportMerchant],
+  ['/api/page/admin/merchants/set-status', adminSetMerchantStatus],
+  ['/api/page/admin/merchants/roll-key', adminRollMerchantKey],
+  ['/api/page/admin/wallets/search', adminWalletSearch],
+  ['/api/page/admin/wallets/detail', adminWalletDetail],
+  ['/api/page/admin/wallets/create', adminCreateWallet],
+  ['/api/page/admin/wallets/top-up', adminTopUpWallet],
+  ['/api/page/admin/wallets/freeze', adminFreezeWallet],
+  ['/api/page/admin/wallets/unfreeze', adminUnfreezeWallet],
+  ['/api/page/admin/wallets/unlock-pin', adminUnlockWalletPin],
+  ['/api/page/admin/wallets/close', adminCloseWallet],
+  ['/api/page/admin/payouts/list', adminPayouts],
+  ['/api/page/admin/payouts/confirm', adminConfirmPayout],
+  ['/api/page/admin/payouts/fail', adminFailPayout],
 ]);

@@ -45,6 +45,9 @@ function confirmLimitOf(text: string, field: string): number | null | BadInput {
   return sen === null ? bad(field, 'must be an amount like 250.00') : sen;
 }
 
+/** The holder's name as the operator types it. */
+export const WALLET_NAME_MAX = 100;
+
 export interface WalletForm {
   readonly name: string;
   readonly openingBalance?: string | undefined;
@@ -54,6 +57,7 @@ export interface WalletForm {
 
 /** "Create": the new wallet and its app token (shown once; only its hash is stored). */
 export async function createHolderWallet(store: Store, form: WalletForm, acting?: ActingAs): Promise<{ wallet: Wallet; token: string } | BadInput> {
+  if (form.name.trim() === '' || form.name.length > WALLET_NAME_MAX || /\p{Cc}/u.test(form.name)) return bad('name', `must be 1 to ${WALLET_NAME_MAX} printable characters`);
   const openingSen = form.openingBalance === undefined ? 0 : positiveAmountOf(form.openingBalance, 'balance');
   if (isBadInput(openingSen)) return openingSen;
   if (form.pin !== undefined && pinProblem(form.pin) !== null) return bad('pin', pinProblem(form.pin)!);

@@ -1,5 +1,5 @@
 import type { PayoutCursor, WalletSearch } from '../domain/console-pages.js';
-import { containsPattern } from './store.js';
+import { containsPattern, type PayoutFilter } from './store.js';
 
 /**
  * The consoles' reads (services/console-money.ts), written once for both stores in PostgreSQL's
@@ -43,6 +43,23 @@ export const MERCHANT_PAYOUTS_PAGE = `SELECT * FROM payouts
 
 export function merchantPayoutsValues(mchId: string, before: PayoutCursor | null, limit: number): unknown[] {
   return [mchId, before?.requestedAtMs ?? NEWEST.atMs, before?.payoutId ?? NEWEST.id, limit];
+}
+
+/**
+ * Payouts of every merchant and closed wallet, newest first, after the cursor: `micropay payout
+ * list` and the operator console's Payouts section. Each filter is given twice (is it set, and its
+ * value), since SQLite's placeholders are used once each.
+ */
+export const PAYOUTS_PAGE = `SELECT * FROM payouts
+  WHERE (CAST($1 AS TEXT) IS NULL OR mch_id = $2) AND (CAST($3 AS TEXT) IS NULL OR wallet_id = $4)
+    AND (CAST($5 AS TEXT) IS NULL OR status = $6) AND (requested_at_ms, payout_id) < ($7, $8)
+  ORDER BY requested_at_ms DESC, payout_id DESC LIMIT $9`;
+
+export function payoutsPageValues(f: PayoutFilter, limit: number): unknown[] {
+  const mch = f.mchId ?? null;
+  const wallet = f.walletId ?? null;
+  const status = f.status ?? null;
+  return [mch, mch, wallet, wallet, status, status, f.before?.requestedAtMs ?? NEWEST.atMs, f.before?.payoutId ?? NEWEST.id, limit];
 }
 
 /** What a merchant's payouts still waiting for the bank hold (in the clearing account). */

@@ -245,7 +245,7 @@ export interface Store extends StoreOps {
    */
   closeWallet(walletId: string, acting?: ActingAs): Promise<WalletClosing | null>;
   findPayout(payoutId: string): Promise<Payout | null>;
-  /** Payouts newest first (by request time, then id), a page of at most `limit`. */
+  /** Payouts newest first (by request time, then id), a page of at most `limit` after `before`. */
   listPayouts(filter: PayoutFilter): Promise<Payout[]>;
   /** One merchant's payouts, newest first (by request time, then id), the page after `before`. */
   merchantPayouts(mchId: string, before: PayoutCursor | null, limit: number): Promise<Payout[]>;
@@ -434,6 +434,8 @@ export interface PayoutFilter {
   readonly mchId?: string | undefined;
   readonly walletId?: string | undefined;
   readonly status?: PayoutStatus | undefined;
+  /** The page after this payout (a page's last one); absent: from the newest. */
+  readonly before?: PayoutCursor | undefined;
   readonly limit: number;
 }
 

@@ -348,6 +348,81 @@ function consoleEndpoints(): Record<string, EndpointDoc> {
   };
 }
 
+// The operator console's Merchants, Wallets and Payouts (api/page-admin-merchants.ts, -wallets.ts, -payouts.ts).
+const NULLABLE_MS: JsonSchema = { anyOf: [EPOCH_MS, { type: 'null' }] };
+const ADMIN_MERCHANT = object({
+  mchId: pattern(MCH_ID, 'The merchant id.'), name: { type: 'string' }, status: { enum: ['active', 'disabled'] }, balance: AMOUNT_SCHEMA,
+  notifyUrl: { type: ['string', 'null'] }, createdAtMs: EPOCH_MS,
+  keyRolledAtMs: NULLABLE_MS, previousKeyUntilMs: { ...NULLABLE_MS, description: 'Until when the key before the last roll verifies.' },
+  keyFirstUsedAtMs: { ...NULLABLE_MS, description: 'When the merchant first used the new key after a roll.' },
+});
+const ADMIN_WALLET_DETAIL = object({
+  walletId: WALLET_ID, name: { type: 'string' }, status: WALLET_STATUS, balance: AMOUNT_SCHEMA, available: AMOUNT_SCHEMA, held: AMOUNT_SCHEMA,
+  confirmLimit: { anyOf: [AMOUNT_SCHEMA, { type: 'null' }], description: 'The wallet\'s own limit; null: the platform\'s.' }, effectiveConfirmLimit: AMOUNT_SCHEMA,
+  hasPin: { type: 'boolean' }, pinFailures: { type: 'integer', minimum: 0 }, pinLocked: { type: 'boolean' }, pendingPayments: { type: 'integer', minimum: 0 }, createdAtMs: EPOCH_MS,
+});
+const ADMIN_PAYOUT = object({
+  payoutId: pattern(/^[0-9]{1,40}$/, 'The payout id.'), mchId: { anyOf: [pattern(MCH_ID, 'The merchant paid out.'), { type: 'null' }] },
+  walletId: { anyOf: [WALLET_ID, { type: 'null' }], description: 'The closed wallet paid out.' }, requestId: { type: ['string', 'null'] }, amount: AMOUNT_SCHEMA,
+  status: { enum: ['REQUESTED', 'PAID_OUT', 'FAILED'] }, failReason: { type: ['string', 'null'] }, requestedAtMs: EPOCH_MS, finishedAtMs: NULLABLE_MS,
+});
+const PAGE_CURSOR = { type: 'string', description: 'The `next` of the previous page.' };
+const PAGE_LIMIT = { type: 'integer', minimum: 1, maximum: 100, description: 'Rows a page (default 20).' };
+const NEXT = { type: ['string', 'null'], description: 'Post it back as `cursor` for the next page; null: the last page.' };
+const ADMIN_MCH_ID = pattern(MCH_ID, 'The merchant id.');
+const ADMIN_WALLET = object({ wallet: ADMIN_WALLET_DETAIL });
+
+function adminManageEndpoints(): Record<string, EndpointDoc> {
+  const call = (summary: string, request: JsonSchema, data: JsonSchema, csrf: boolean, codes: readonly number[] = []): EndpointDoc => ({
+    tag: 'Operator console API', auth: 'adminConsole', csrf, request, summary,
+    description: csrf ? 'Recorded in the audit log with the operator and the request\'s address. docs/consoles.md.' : 'Read only. docs/consoles.md.',
+    answers: [{ codes: [R.SUCCESS], data }, { codes: [R.PARAM_ERROR, ...codes], data: null }, PAGE_REFUSALS, ...(csrf ? [CSRF_REFUSAL] : [])],
+  });
+  const one = object({ walletId: WALLET_ID });
+  const walletCodes = [R.USER_NOT_FOUND, R.ACTION_REFUSED];
+  const merchant = object({ merchant: ADMIN_MERCHANT });
+  const payout = object({ payout: ADMIN_PAYOUT, repeat: { type: 'boolean', description: 'The outcome was recorded already: nothing moved again.' } });
+  return {
+    '/api/page/admin/merchants/list': call('Merchants in id order with balance, notify URL and key state', object({ cursor: PAGE_CURSOR, limit: PAGE_LIMIT }, ['cursor', 'limit']),
+      object({ merchants: { type: 'array', items: ADMIN_MERCHANT }, next: NEXT }), false),
+    '/api/page/admin/merchants/create': call('Create a merchant; its key is shown once', object({ name: { type: 'string' }, notifyUrl: { type: 'string' } }, ['notifyUrl']),
+      object({ merchant: ADMIN_MERCHANT, apiKey: { type: 'string', description: 'The new key, in this answer only.' } }), true),
+    '/api/page/admin/merchants/import': call('Import a merchant with its mchId and key from another MicroPay platform', object({
+      name: { type: 'string' }, mchId: ADMIN_MCH_ID, key: { type: 'string', description: 'Its key there; never shown back.' }, notifyUrl: { type: 'string' },
+    }, ['notifyUrl']), merchant, true, [R.ACTION_REFUSED]),
+    '/api/page/admin/merchants/set-status': call('Disable or enable a merchant', object({ mchId: ADMIN_MCH_ID, status: { enum: ['active', 'disabled'] } }), merchant, true, [R.NO_RECORD]),
+    '/api/page/admin/merchants/roll-key': call('Roll a merchant\'s key; the new key is shown once', object({
+      mchId: ADMIN_MCH_ID, overlapHours: { type: 'string', pattern: '^[0-9]{1,4}$', description: 'Hours the old key still verifies (0 to 720, default 24).' },
+    }, ['overlapHours']), object({ merchant: ADMIN_MERCHANT, apiKey: { type: 'string', description: 'The new key, in this answer only.' } }), true, [R.NO_RECORD]),
+    '/api/page/admin/wallets/search': call('Wallets by id prefix, name and status, newest first', object({
+      walletId: { type: 'string', description: 'The first 1 to 12 digits.' }, name: { type: 'string', description: 'Part of the holder\'s name.' },
+      status: { enum: ['', 'active', 'frozen', 'closed'] }, cursor: PAGE_CURSOR, limit: PAGE_LIMIT,
+    }, ['walletId', 'name', 'status', 'cursor', 'limit']), object({
+      wallets: { type: 'array', items: object({ walletId: WALLET_ID, name: { type: 'string' }, status: WALLET_STATUS, balance: AMOUNT_SCHEMA, available: AMOUNT_SCHEMA, createdAtMs: EPOCH_MS }) },
+      next: NEXT,
+    }), false),
+    '/api/page/admin/wallets/detail': call('One wallet: balances, confirmation limit, PIN state, pending payments', one, ADMIN_WALLET, false, [R.USER_NOT_FOUND]),
+    '/api/page/admin/wallets/create': call('Create a wallet; its app token is shown once', object({
+      name: { type: 'string' }, openingBalance: AMOUNT_SCHEMA, pin: pattern(PIN_RULE, 'A PIN for confirmations.'), confirmLimit: { type: 'string', description: 'An amount, or `default`.' },
+    }, ['openingBalance', 'pin', 'confirmLimit']), object({ wallet: ADMIN_WALLET_DETAIL, token: { type: 'string', description: 'The wallet app\'s token, in this answer only.' } }), true, walletCodes),
+    '/api/page/admin/wallets/top-up': call('Top a wallet up from the platform float', object({ walletId: WALLET_ID, amount: AMOUNT_SCHEMA }), ADMIN_WALLET, true, walletCodes),
+    '/api/page/admin/wallets/freeze': call('Freeze a wallet: its payments fail (9001)', one, ADMIN_WALLET, true, walletCodes),
+    '/api/page/admin/wallets/unfreeze': call('Unfreeze a wallet', one, ADMIN_WALLET, true, walletCodes),
+    '/api/page/admin/wallets/unlock-pin': call('Unlock confirmation after wrong PINs', one, ADMIN_WALLET, true, walletCodes),
+    '/api/page/admin/wallets/close': call('Close a wallet for good and pay out what it holds', one, object({
+      wallet: ADMIN_WALLET_DETAIL, payout: { anyOf: [object({ payoutId: pattern(/^[0-9]{1,40}$/, 'The payout, REQUESTED.'), amount: AMOUNT_SCHEMA }), { type: 'null' }] },
+    }), true, walletCodes),
+    '/api/page/admin/payouts/list': call('Payouts across merchants and closed wallets, newest first (REQUESTED by default)', object({
+      status: { enum: ['REQUESTED', 'PAID_OUT', 'FAILED', 'all'] }, cursor: PAGE_CURSOR, limit: PAGE_LIMIT,
+    }, ['status', 'cursor', 'limit']), object({ payouts: { type: 'array', items: ADMIN_PAYOUT }, next: NEXT }), false),
+    '/api/page/admin/payouts/confirm': call('The bank paid a REQUESTED payout: PAID_OUT', object({ payoutId: pattern(/^[0-9]{1,40}$/, 'The payout.') }), payout, true,
+      [R.PAYOUT_NOT_FOUND, R.PAYOUT_NOT_REQUESTED]),
+    '/api/page/admin/payouts/fail': call('The bank refused a REQUESTED payout: FAILED, the money goes back', object({
+      payoutId: pattern(/^[0-9]{1,40}$/, 'The payout.'), reason: { type: 'string', description: 'As the bank said.' },
+    }), payout, true, [R.PAYOUT_NOT_FOUND, R.PAYOUT_NOT_REQUESTED]),
+  };
+}
+
 export const ENDPOINT_DOCS: Readonly<Record<string, EndpointDoc>> = {
   '/api/micropay/micropay': {
     tag: 'Merchant API', auth: 'merchant', request: MICROPAY_REQUEST,
@@ -580,5 +655,6 @@ export const ENDPOINT_DOCS: Readonly<Record<string, EndpointDoc>> = {
     ],
   },
   ...consoleEndpoints(),
+  ...adminManageEndpoints(),
 };
 

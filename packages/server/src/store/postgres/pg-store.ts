@@ -12,7 +12,7 @@ import type { DayWindow, StatementMovements } from '../../domain/statement.js';
 import type { DailyReportMovements } from '../../domain/daily-report.js';
 import type { Payout } from '../../domain/payout.js';
 import type { PayoutCursor, WalletSearch } from '../../domain/console-pages.js';
-import { MERCHANT_PAYOUTS_PAGE, MERCHANT_REQUESTED_PAYOUTS, MERCHANTS_PAGE, merchantPayoutsValues, walletSearchQuery } from '../console-sql.js';
+import { MERCHANT_PAYOUTS_PAGE, MERCHANT_REQUESTED_PAYOUTS, MERCHANTS_PAGE, merchantPayoutsValues, PAYOUTS_PAGE, payoutsPageValues, walletSearchQuery } from '../console-sql.js';
 import { ServiceStore } from '../../services/service-store.js';
 import { AUDIT_QUERIES } from '../audit.js';
 import type { ViewFor, ViewName, ViewOf } from '../port.js';
@@ -368,12 +368,7 @@ export class PgStore extends ServiceStore implements Store {
   }
 
   async listPayouts(filter: PayoutFilter): Promise<Payout[]> {
-    const { rows } = await this.pool.query(
-      `SELECT * FROM payouts
-        WHERE ($1::text IS NULL OR mch_id = $1) AND ($2::text IS NULL OR wallet_id = $2) AND ($3::text IS NULL OR status = $3)
-        ORDER BY requested_at_ms DESC, payout_id DESC LIMIT $4`,
-      [filter.mchId ?? null, filter.walletId ?? null, filter.status ?? null, checkedLimit(filter.limit)],
-    );
+    const { rows } = await this.pool.query(PAYOUTS_PAGE, payoutsPageValues(filter, checkedLimit(filter.limit)));
     return (rows as Row[]).map(toPayout);
   }
 

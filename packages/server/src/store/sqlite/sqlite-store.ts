@@ -12,7 +12,7 @@ import type { DayWindow, StatementMovements } from '../../domain/statement.js';
 import type { DailyReportMovements } from '../../domain/daily-report.js';
 import type { Payout } from '../../domain/payout.js';
 import type { PayoutCursor, WalletSearch } from '../../domain/console-pages.js';
-import { MERCHANT_PAYOUTS_PAGE, MERCHANT_REQUESTED_PAYOUTS, MERCHANTS_PAGE, merchantPayoutsValues, walletSearchQuery } from '../console-sql.js';
+import { MERCHANT_PAYOUTS_PAGE, MERCHANT_REQUESTED_PAYOUTS, MERCHANTS_PAGE, merchantPayoutsValues, PAYOUTS_PAGE, payoutsPageValues, walletSearchQuery } from '../console-sql.js';
 import { ServiceStore } from '../../services/service-store.js';
 import { AUDIT_QUERIES } from '../audit.js';
 import type { Effect, ViewFor, ViewName, ViewOf } from '../port.js';
@@ -510,10 +510,7 @@ export class SqliteStore extends ServiceStore implements Store {
   }
 
   async listPayouts(filter: PayoutFilter): Promise<Payout[]> {
-    const rows = this.#s.listPayouts.all({
-      mch: filter.mchId ?? null, wallet: filter.walletId ?? null, status: filter.status ?? null, limit: checkedLimit(filter.limit),
-    }) as Row[];
-    return rows.map(toPayout);
+    return (this.#s.listPayouts.all(...payoutsPageValues(filter, checkedLimit(filter.limit))) as Row[]).map(toPayout);
   }
 
   async merchantPayouts(mchId: string, before: PayoutCursor | null, limit: number): Promise<Payout[]> {
@@ -639,11 +636,7 @@ function prepare(db: Database.Database) {
     ),
     refundsSince: db.prepare(`SELECT COALESCE(SUM(amount_sen), 0) AS sen FROM refunds WHERE mch_id = ? AND finished_at_ms >= ? AND status = 'REFUNDED'`),
     payoutsSince: db.prepare(`SELECT * FROM payouts WHERE mch_id = ? AND (requested_at_ms >= ? OR (status = 'FAILED' AND finished_at_ms >= ?))`),
-    listPayouts: db.prepare(
-      `SELECT * FROM payouts
-        WHERE (@mch IS NULL OR mch_id = @mch) AND (@wallet IS NULL OR wallet_id = @wallet) AND (@status IS NULL OR status = @status)
-        ORDER BY requested_at_ms DESC, payout_id DESC LIMIT @limit`,
-    ),
+    listPayouts: db.prepare(sqliteSql(PAYOUTS_PAGE)),
     getSetting: db.prepare('SELECT value FROM settings WHERE name = ?'),
     notificationBacklog: db.prepare(NOTIFICATION_BACKLOG_SQL),
     upsertPaymentMinute: db.prepare(sqliteSql(UPSERT_PAYMENT_MINUTE)),

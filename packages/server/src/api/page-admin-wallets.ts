@@ -1,0 +1,120 @@
+import { fail, formatSen, parse, rejectUnknown, required, ResultCode } from '@micropay/protocol';
+import type { ActingAs } from '../domain/audit-log.js';
+import { availableSen, type Wallet } from '../domain/model.js';
+import { createHolderWallet, freezeWallet, isBadInput, topUpWallet, unlockWalletPin } from '../services/operator-actions.js';
+import { searchWallets, walletDetail, type WalletDetail } from '../services/operator-console.js';
+import { answer } from './answer.js';
+import type { Answer, ApiContext } from './context.js';
+import { withOperator } from './console-access.js';
+import { badInputAnswer, operatorActing, optionalText, pageOf, refusedInWords } from './operator-acting.js';
+
+/**
+ * The operator console's Wallets section (docs/consoles.md): search, one wallet's detail, and the
+ * actions: create (its app token in this answer only), top up, freeze and unfreeze, unlock the
+ * PIN, close (which pays out what it holds). Amounts are decimal strings; the PIN is never read.
+ */
+function searchRow(w: Wallet): Record<string, unknown> {
+  return { walletId: w.walletId, name: w.name, status: w.status, balance: formatSen(w.balanceSen), available: formatSen(availableSen(w)), createdAtMs: w.createdAtMs };
+}
+
+export function walletDetailWire(d: WalletDetail): Record<string, unknown> {
+  const { balanceSen, availableSen: available, heldSen, confirmLimitSen, effectiveConfirmLimitSen, ...rest } = d;
+  return {
+    ...rest, balance: formatSen(balanceSen), available: formatSen(available), held: formatSen(heldSen),
+    confirmLimit: confirmLimitSen === null ? null : formatSen(confirmLimitSen), effectiveConfirmLimit: formatSen(effectiveConfirmLimitSen),
+  };
+}
+
+function walletIdOf(body: Record<string, unknown>): string {
+  const walletId = required(body, 'walletId');
+  if (!/^[0-9]{12}$/.test(walletId)) fail('walletId', 'must be the 12 digits of a wallet id');
+  return walletId;
+}
+
+const noSuchWallet = (walletId: string) => answer(ResultCode.USER_NOT_FOUND, null, `no wallet ${walletId}`);
+
+/** The wallet's detail as it is now, after an action: what the page shows. */
+async function detailAnswer(ctx: ApiContext, walletId: string, extra: Record<string, unknown> = {}): Promise<Answer> {
+  const detail = await walletDetail(ctx.store, walletId, ctx.config.confirmLimitSen);
+  return detail === null ? noSuchWallet(walletId) : answer(ResultCode.SUCCESS, { wallet: walletDetailWire(detail), ...extra });
+}
+
+export const adminWalletSearch = withOperator('reads', async (ctx, req) => {
+  const parsed = parse(() => {
+    rejectUnknown(req.body, ['walletId', 'name', 'status', 'cursor', 'limit']);
+    return { walletId: optionalText(req.body, 'walletId'), name: optionalText(req.body, 'name'), status: optionalText(req.body, 'status'), ...pageOf(req.body) };
+  });
+  if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
+  const page = await searchWallets(ctx.store, parsed.value);
+  if ('kind' in page) return answer(ResultCode.PARAM_ERROR, null, page.problem);
+  return answer(ResultCode.SUCCESS, { wallets: page.wallets.map(searchRow), next: page.next });
+});
+
+/** Calls whose body is `{walletId}` alone: the detail (no `act`), and the one-button actions, answered with the detail after. */
+function oneWallet(act?: (ctx: ApiContext, walletId: string, acting: ActingAs) => Promise<Answer | null>) {
+  return withOperator(act === undefined ? 'reads' : 'changes', async (ctx, req, operator) => {
+    const parsed = parse(() => {
+      rejectUnknown(req.body, ['walletId']);
+      return walletIdOf(req.body);
+    });
+    if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
+    const walletId = parsed.value;
+    if (act === undefined) return detailAnswer(ctx, walletId);
+    return refusedInWords(async () => (await act(ctx, walletId, operatorActing(operator, req))) ?? detailAnswer(ctx, walletId));
+  });
+}
+
+export const adminWalletDetail = oneWallet();
+
+export const adminFreezeWallet = oneWallet(async (ctx, walletId, acting) => frozen(await freezeWallet(ctx.store, walletId, true, acting), walletId));
+export const adminUnfreezeWallet = oneWallet(async (ctx, walletId, acting) => frozen(await freezeWallet(ctx.store, walletId, false, acting), walletId));
+
+function frozen(result: Awaited<ReturnType<typeof freezeWallet>>, walletId: string): Answer | null {
+  if (result === null) return noSuchWallet(walletId);
+  return result.kind === 'refused' ? answer(ResultCode.ACTION_REFUSED, null, result.problem) : null;
+}
+
+/** Confirmation works again after wrong PINs locked it. */
+export const adminUnlockWalletPin = oneWallet(async (ctx, walletId, acting) => ((await unlockWalletPin(ctx.store, walletId, acting)) === null ? noSuchWallet(walletId) : null));
+
+/**
+ * Closes the wallet for good and pays out what it holds (the payout waits, REQUESTED, in Payouts).
+ * Refused in words (9060) while payments await the holder's confirmation or refunds to it are in process.
+ */
+export const adminCloseWallet = oneWallet(async (ctx, walletId, acting) => {
+  const closing = await ctx.store.closeWallet(walletId, acting);
+  if (closing === null) return noSuchWallet(walletId);
+  const payout = closing.payout === null ? null : { payoutId: closing.payout.payoutId, amount: formatSen(closing.payout.amountSen) };
+  return detailAnswer(ctx, walletId, { payout });
+});
+
+/** `{walletId, amount}`: money from the platform float into the wallet. */
+export const adminTopUpWallet = withOperator('changes', async (ctx, req, operator) => {
+  const parsed = parse(() => {
+    rejectUnknown(req.body, ['walletId', 'amount']);
+    return { walletId: walletIdOf(req.body), amount: required(req.body, 'amount') };
+  });
+  if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
+  const { walletId, amount } = parsed.value;
+  return refusedInWords(async () => {
+    const topped = await topUpWallet(ctx.store, walletId, amount, operatorActing(operator, req));
+    if (isBadInput(topped)) return badInputAnswer(topped, 'amount');
+    return topped === null ? noSuchWallet(walletId) : detailAnswer(ctx, walletId);
+  });
+});
+
+/** `{name, openingBalance?, pin?, confirmLimit?}`: a new wallet; its app token is in this answer only. */
+export const adminCreateWallet = withOperator('changes', async (ctx, req, operator) => {
+  const parsed = parse(() => {
+    rejectUnknown(req.body, ['name', 'openingBalance', 'pin', 'confirmLimit']);
+    const name = required(req.body, 'name');
+    const field = (f: string) => (optionalText(req.body, f) || undefined);
+    return { name, openingBalance: field('openingBalance'), pin: field('pin'), confirmLimit: field('confirmLimit') };
+  });
+  if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
+  return refusedInWords(async () => {
+    const created = await createHolderWallet(ctx.store, parsed.value, operatorActing(operator, req));
+    if (isBadInput(created)) return badInputAnswer(created, ({ balance: 'openingBalance', 'confirm-limit': 'confirmLimit' } as Record<string, string>)[created.field] ?? created.field);
+    return detailAnswer(ctx, created.wallet.walletId, { token: created.token });
+  });
+});

@@ -1,0 +1,95 @@
+import { callPage } from '../shared/page-api.js';
+import { say } from '../shared/page.js';
+import { formatTime } from '../shared/time.js';
+import { table } from '../console/shell.js';
+import { button, field, form, nextPage, showOnce, withActions } from '../console/forms.js';
+import type { Section } from '../console/section.js';
+import type { SignedInOperator } from './who.js';
+
+/**
+ * The Merchants section: the list (status, balance, notify URL, key state), paged; create (the
+ * new key shown once), import from another platform (the key is never shown back), disable and
+ * enable, roll the key (the new key shown once). Every rule is the server's (page-admin-merchants.ts).
+ */
+interface MerchantRow {
+  readonly mchId: string; readonly name: string; readonly status: 'active' | 'disabled'; readonly balance: string;
+  readonly notifyUrl: string | null; readonly keyRolledAtMs: number | null; readonly previousKeyUntilMs: number | null;
+}
+
+function keyState(m: MerchantRow, nowMs: number): string {
+  if (m.keyRolledAtMs === null) return 'Never rolled';
+  const rolled = `Rolled ${formatTime(m.keyRolledAtMs)}`;
+  return m.previousKeyUntilMs !== null && m.previousKeyUntilMs > nowMs ? `${rolled}; old key until ${formatTime(m.previousKeyUntilMs)}` : rolled;
+}
+
+export const merchantsSection: Section<SignedInOperator> = {
+  id: 'merchants',
+  title: 'Merchants',
+  async render(container, ctx) {
+    const status = Object.assign(document.createElement('p'), { role: 'status' });
+    const shownOnce = document.createElement('div');
+    const list = Object.assign(document.createElement('div'), { className: 'table-wrap' });
+    container.append(createForm(), importForm(), rollForm(), status, shownOnce, list);
+    await load();
+
+    async function load(cursor?: string): Promise<void> {
+      const a = await callPage<{ merchants: MerchantRow[]; next: string | null }>(`${ctx.api}merchants/list`, cursor === undefined ? {} : { cursor });
+      if (a.data === null) return say(status, a.msg, 'error');
+      const rows = a.data.merchants;
+      const t = table(['Merchant id', 'Name', 'Status', 'Balance', 'Notify URL', 'Key', 'Actions'],
+        rows.map((m) => [m.mchId, m.name, m.status === 'active' ? 'Active' : 'Disabled', m.balance, m.notifyUrl ?? 'None', keyState(m, a.serverNowMs), '']),
+        rows.length === 0 ? 'No merchants yet' : 'Merchants of this platform');
+      list.replaceChildren(withActions(t, rows.map((m) => [statusButton(m)])), ...nextPage(a.data.next, load));
+    }
+
+    function statusButton(m: MerchantRow): HTMLButtonElement {
+      const to = m.status === 'active' ? 'disabled' : 'active';
+      const verb = to === 'disabled' ? 'Disable' : 'Enable';
+      return button(verb, async () => {
+        const a = await callPage<{ merchant: MerchantRow }>(`${ctx.api}merchants/set-status`, { mchId: m.mchId, status: to });
+        if (a.data === null) return say(status, a.msg, 'error');
+        say(status, `Merchant ${m.mchId} is ${to === 'active' ? 'enabled' : 'disabled: its requests answer 1022'}.`);
+        await load();
+      }, 'secondary', `${verb} ${m.mchId}`);
+    }
+
+    function createForm(): HTMLFormElement {
+      return form('new-merchant', 'New merchant', [field('merchant-name', 'Name'), field('merchant-notify', 'Notify URL (optional)', { inputMode: 'url', maxLength: 2048 })],
+        'Create merchant', async (v) => {
+          const body: Record<string, unknown> = { name: v['merchant-name'] };
+          if (v['merchant-notify'] !== '') body.notifyUrl = v['merchant-notify'];
+          const a = await callPage<{ merchant: MerchantRow; apiKey: string }>(`${ctx.api}merchants/create`, body);
+          if (a.data === null) return say(status, a.msg, 'error');
+          say(status, `Merchant ${a.data.merchant.mchId} "${a.data.merchant.name}" created.`);
+          showOnce(shownOnce, `Key of merchant ${a.data.merchant.mchId}`, a.data.apiKey);
+          await load();
+        });
+    }
+
+    function importForm(): HTMLFormElement {
+      const f = form('import-merchant', 'Import a merchant', [
+        field('import-name', 'Name (import)'), field('import-mch-id', 'Merchant id on the old platform', { inputMode: 'numeric', maxLength: 19 }),
+        field('import-key', 'Its key there', { type: 'password', maxLength: 128 }),
+      ], 'Import merchant', async (v) => {
+        const a = await callPage<{ merchant: MerchantRow }>(`${ctx.api}merchants/import`, { name: v['import-name'], mchId: v['import-mch-id'], key: v['import-key'] });
+        (f.elements.namedItem('import-key') as HTMLInputElement).value = '';
+        if (a.data === null) return say(status, a.msg, 'error');
+        say(status, `Merchant ${a.data.merchant.mchId} "${a.data.merchant.name}" imported with its key: its integration keeps working.`);
+        shownOnce.replaceChildren();
+        await load();
+      });
+      return f;
+    }
+
+    function rollForm(): HTMLFormElement {
+      return form('roll-key', 'Roll a key', [field('roll-mch-id', 'Merchant id (roll key)', { inputMode: 'numeric', maxLength: 19 }),
+        field('roll-overlap', 'Old key works for (hours)', { inputMode: 'numeric', value: '24', maxLength: 4 })], 'Roll key', async (v) => {
+        const a = await callPage<{ merchant: MerchantRow; apiKey: string }>(`${ctx.api}merchants/roll-key`, { mchId: v['roll-mch-id'], overlapHours: v['roll-overlap'] });
+        if (a.data === null) return say(status, a.msg, 'error');
+        say(status, `Merchant ${a.data.merchant.mchId} has a new key; the old one works for ${v['roll-overlap']} hours.`);
+        showOnce(shownOnce, `New key of merchant ${a.data.merchant.mchId}`, a.data.apiKey);
+        await load();
+      });
+    }
+  },
+};

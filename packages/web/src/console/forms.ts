@@ -1,0 +1,74 @@
+/**
+ * Small building blocks of the consoles' sections: labelled fields, a form that sends its values,
+ * a secret shown once, a table whose last cell holds buttons. Text only: nothing from an answer is
+ * ever put into the page as HTML.
+ */
+export function field(id: string, label: string, options: { inputMode?: string; type?: string; value?: string; maxLength?: number } = {}): HTMLElement {
+  const wrap = document.createElement('div');
+  const l = Object.assign(document.createElement('label'), { htmlFor: id, textContent: label });
+  const input = Object.assign(document.createElement('input'), {
+    id, name: id, inputMode: options.inputMode ?? 'text', type: options.type ?? 'text', value: options.value ?? '',
+    autocomplete: 'off', spellcheck: false, maxLength: options.maxLength ?? 100,
+  });
+  wrap.append(l, input);
+  return wrap;
+}
+
+export function choice(id: string, label: string, options: readonly (readonly [value: string, text: string])[]): HTMLElement {
+  const wrap = document.createElement('div');
+  const l = Object.assign(document.createElement('label'), { htmlFor: id, textContent: label });
+  const select = Object.assign(document.createElement('select'), { id, name: id });
+  select.append(...options.map(([value, text]) => Object.assign(document.createElement('option'), { value, textContent: text })));
+  wrap.append(l, select);
+  return wrap;
+}
+
+/** A form of fields and one submit button; `onSubmit` gets the trimmed values by field id. */
+export function form(id: string, legend: string, fields: HTMLElement[], submit: string, onSubmit: (values: Record<string, string>) => Promise<void>): HTMLFormElement {
+  const f = Object.assign(document.createElement('form'), { id, className: 'inline-form', noValidate: true });
+  f.setAttribute('aria-label', legend);
+  const button = Object.assign(document.createElement('button'), { type: 'submit', textContent: submit });
+  f.append(...fields, button);
+  f.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const values = Object.fromEntries([...f.querySelectorAll<HTMLInputElement | HTMLSelectElement>('input, select')].map((i) => [i.id, i.value.trim()]));
+    button.disabled = true;
+    void onSubmit(values).finally(() => { button.disabled = false; });
+  });
+  return f;
+}
+
+/** A secret shown once (a new key, an app token), in the region given; gone on the next render. */
+export function showOnce(region: HTMLElement, what: string, secret: string): void {
+  const p = Object.assign(document.createElement('p'), { className: 'shown-once' });
+  p.append(`${what}, shown once: `, Object.assign(document.createElement('code'), { textContent: secret }));
+  region.replaceChildren(p);
+}
+
+/** A button; `label` names it for assistive technology when its visible text is short (a row's "Confirm"). */
+export function button(text: string, onClick: () => Promise<void>, className = 'secondary', label?: string): HTMLButtonElement {
+  const b = Object.assign(document.createElement('button'), { type: 'button', textContent: text, className });
+  if (label !== undefined) b.setAttribute('aria-label', label);
+  b.addEventListener('click', () => {
+    b.disabled = true;
+    void onClick().finally(() => { b.disabled = false; });
+  });
+  return b;
+}
+
+/** The last cell of each row of `table` gets that row's buttons. */
+export function withActions(table: HTMLTableElement, actions: readonly HTMLElement[][]): HTMLTableElement {
+  [...table.tBodies[0]!.rows].forEach((row, i) => {
+    const cell = row.cells[row.cells.length - 1]!;
+    const wrap = document.createElement('div');
+    wrap.append(...(actions[i] ?? []));
+    cell.className = 'row-actions';
+    cell.append(wrap);
+  });
+  return table;
+}
+
+/** "Next page" when the list has one. */
+export function nextPage(next: string | null, load: (cursor: string) => Promise<void>): HTMLElement[] {
+  return next === null ? [] : [button('Next page', () => load(next))];
+}

@@ -1,0 +1,149 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { base32Decode, totpCode, totpStepAt } from '../../server/src/domain/totp.js';
+import { cliJson, startServerProcess, stopAllChildren, type ServerProcess } from '../../server/test/process-helpers.js';
+import { docsScreenshot, useChromium, watchForProblems } from './browser.js';
+
+// The operator console's Merchants, Wallets and Payouts in real Chromium against `micropay serve
+// --sandbox`, signed in as the sandbox's operator (no TOTP); every access rule is proven on both
+// stores over HTTP in packages/server/test/admin-manage.test.ts.
+describe('the operator console: Merchants, Wallets, Payouts', () => {
+  const chromium = useChromium();
+  let server: ServerProcess;
+  let dir = '';
+  let db = '';
+  let operatorPassword = '';
+  let sandboxMchId = '';
+  const cliJ = <T>(args: readonly string[]) => cliJson<T>([...args, '--db', db]);
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'micropay-admin-'));
+    db = join(dir, 'micropay.db');
+    server = await startServerProcess(['--port', '0', '--db', db, '--sandbox'], { lifetimeMs: 120_000 });
+    operatorPassword = (await server.waitForStdout(/operator sandbox-ops, password (\S+)/))[1]!;
+    sandboxMchId = (await server.waitForStdout(/Sandbox merchant {2}mchId ([0-9]+)/))[1]!;
+  });
+  afterEach(async () => {
+    await stopAllChildren();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function signIn(name: string, password: string, code = ''): Promise<{ page: Page; problems: string[] }> {
+    const page = await chromium.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const problems = watchForProblems(page);
+    await page.goto(`${server.url}/admin`);
+    await page.getByLabel('Operator').fill(name);
+    await page.getByLabel('Password').fill(password);
+    await page.getByLabel('Authenticator code').fill(code);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('#console').waitFor();
+    return { page, problems };
+  }
+
+  const status = (page: Page) => page.locator('#section [role=status]').first().textContent();
+
+  it('creates, imports, disables and enables a merchant and rolls its key; tops up, freezes, unfreezes, unlocks and closes a wallet; confirms a payout', async () => {
+    const { page, problems } = await signIn('sandbox-ops', operatorPassword);
+    await page.getByRole('link', { name: 'Merchants' }).click();
+    await page.getByLabel('Name', { exact: true }).fill('Night Market');
+    await page.getByLabel('Notify URL (optional)').fill('https://night.example/notify');
+    await page.getByRole('button', { name: 'Create merchant' }).click();
+    await expect.poll(() => status(page)).toMatch(/^Merchant [0-9]+ "Night Market" created\.$/);
+    const firstKey = (await page.locator('.shown-once code').textContent())!;
+    expect(firstKey.length).toBeGreaterThanOrEqual(32);
+    const mchId = /Merchant ([0-9]+)/.exec((await status(page))!)![1]!;
+
+    await page.getByLabel('Name (import)').fill('Moved Stall');
+    await page.getByLabel('Merchant id on the old platform').fill('55550001');
+    await page.getByLabel('Its key there').fill('Moved-Stall-Key-0123456789abcdef');
+    await page.getByRole('button', { name: 'Import merchant' }).click();
+    await expect.poll(() => status(page)).toBe('Merchant 55550001 "Moved Stall" imported with its key: its integration keeps working.');
+    expect(await page.locator('.shown-once').count()).toBe(0);
+    expect(await page.content()).not.toContain('Moved-Stall-Key');
+
+    await page.getByRole('button', { name: `Disable ${mchId}` }).click();
+    await expect.poll(() => status(page)).toBe(`Merchant ${mchId} is disabled: its requests answer 1022.`);
+    await page.getByRole('button', { name: `Enable ${mchId}` }).click();
+    await expect.poll(() => status(page)).toBe(`Merchant ${mchId} is enabled.`);
+
+    await page.getByLabel('Merchant id (roll key)').fill(mchId);
+    await page.getByLabel('Old key works for (hours)').fill('2');
+    await page.getByRole('button', { name: 'Roll key' }).click();
+    await expect.poll(() => status(page)).toBe(`Merchant ${mchId} has a new key; the old one works for 2 hours.`);
+    const newKey = (await page.locator('.shown-once code').textContent())!;
+    expect(newKey).not.toBe(firstKey);
+    const row = page.locator('tr', { hasText: 'Night Market' });
+    expect(await row.locator('td').nth(2).textContent()).toBe('Active');
+    expect(await row.locator('td').nth(5).textContent()).toMatch(/^Rolled .+; old key until .+$/);
+    expect(await page.locator('tr', { hasText: 'Moved Stall' }).locator('td').first().textContent()).toBe('55550001');
+    await docsScreenshot(page, 'admin-merchants', { fullPage: true });
+    // The keys were shown once: a reload of the list has neither.
+    await page.reload();
+    await page.locator('tr', { hasText: 'Night Market' }).waitFor();
+    expect(await page.content()).not.toContain(newKey);
+
+    await page.getByRole('link', { name: 'Wallets' }).click();
+    await page.getByLabel('Holder name contains').fill('sandbox');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect.poll(() => page.locator('#section tbody tr').count()).toBe(1);
+    const walletId = (await page.locator('#section tbody tr td').first().textContent())!;
+    await page.getByRole('button', { name: `Open ${walletId}` }).click();
+    await page.getByLabel('Top-up amount').fill('5.00');
+    await page.getByRole('button', { name: 'Top up', exact: true }).click();
+    await expect.poll(() => status(page)).toBe(`Topped up 5.00: wallet ${walletId} holds 1005.00.`);
+    await page.getByRole('button', { name: 'Freeze' }).click();
+    await expect.poll(() => status(page)).toBe(`Wallet ${walletId} is frozen: its payments fail until it is unfrozen.`);
+    await page.getByRole('button', { name: 'Unfreeze' }).click();
+    await expect.poll(() => status(page)).toBe(`Wallet ${walletId} is active again.`);
+    await page.getByRole('button', { name: 'Unlock PIN' }).click();
+    await expect.poll(() => status(page)).toBe(`Wallet ${walletId}: confirmation with the PIN works again.`);
+    expect(await page.locator('#wallet-detail dd').allTextContents()).toEqual(expect.arrayContaining([walletId, 'active', '1005.00']));
+    await docsScreenshot(page, 'admin-wallets', { fullPage: true });
+
+    // A wallet that leaves: created here, closed after the confirm step; its money waits in Payouts.
+    await page.getByLabel('Holder name', { exact: true }).fill('Leaving Holder');
+    await page.getByLabel('Opening balance (optional)').fill('3.00');
+    await page.getByLabel('PIN (optional, 4 to 6 digits)').fill('482915');
+    await page.getByRole('button', { name: 'Create wallet' }).click();
+    await expect.poll(() => status(page)).toMatch(/^Wallet [0-9]{12} created for Leaving Holder\.$/);
+    const leaving = /Wallet ([0-9]{12})/.exec((await status(page))!)![1]!;
+    expect(await page.locator('.shown-once code').textContent()).toMatch(/^[A-Za-z0-9_-]{20,}$/);
+    await page.getByRole('button', { name: 'Close wallet…' }).click();
+    await page.getByRole('button', { name: `Close ${leaving} for good` }).click();
+    await expect.poll(() => status(page)).toMatch(new RegExp(`^Wallet ${leaving} is closed; payout [0-9]+ of 3\\.00 waits in Payouts\\.$`));
+    const payoutId = /payout ([0-9]+)/.exec((await status(page))!)![1]!;
+
+    await page.getByRole('link', { name: 'Payouts' }).click();
+    const payoutRow = page.locator('tr', { hasText: payoutId });
+    await payoutRow.waitFor();
+    expect(await payoutRow.locator('td').nth(1).textContent()).toBe(`Wallet ${leaving} (closed)`);
+    await docsScreenshot(page, 'admin-payouts', { fullPage: true });
+    await page.getByRole('button', { name: `Confirm ${payoutId}` }).click();
+    await expect.poll(() => status(page)).toBe(`Payout ${payoutId} is PAID_OUT: the money has left the platform.`);
+    await expect.poll(() => page.locator('tr', { hasText: payoutId }).count()).toBe(0);
+
+    // The CLI sees what the console did, each action in the audit log under the operator.
+    const listed = await cliJ<{ payouts: { payoutId: string; status: string }[] }>(['payout', 'list']);
+    expect(listed.payouts.find((x) => x.payoutId === payoutId)?.status).toBe('PAID_OUT');
+    const log = await cliJ<{ entries: { action: string; actor: { name: string } }[] }>(['audit-log', '--actor', 'operator']);
+    expect(new Set(log.entries.map((e) => e.action))).toEqual(new Set([
+      'merchant.create', 'merchant.import', 'merchant.disable', 'merchant.enable', 'merchant.rollKey',
+      'wallet.topUp', 'wallet.freeze', 'wallet.unfreeze', 'wallet.unlockPin', 'wallet.create', 'wallet.close', 'payout.confirm',
+    ]));
+    expect(new Set(log.entries.map((e) => e.actor.name))).toEqual(new Set(['sandbox-ops']));
+    expect(sandboxMchId).not.toBe(mchId);
+    expect(problems).toEqual([]);
+  }, 120_000);
+
+  it('an operator created with --totp signs in with the code computed from the printed secret and reaches Merchants', async () => {
+    const created = await cliJ<{ password: string; totpSecret: string }>(['admin', 'create', '--name', 'night-ops', '--totp']);
+    const { page, problems } = await signIn('night-ops', created.password, totpCode(base32Decode(created.totpSecret)!, totpStepAt(Date.now())));
+    expect(await page.locator('#console-who').textContent()).toBe('Operator night-ops');
+    await page.getByRole('link', { name: 'Merchants' }).click();
+    await expect.poll(() => page.locator('tr', { hasText: 'Sandbox Merchant' }).locator('td').first().textContent()).toBe(sandboxMchId);
+    expect(problems).toEqual([]);
+  }, 60_000);
+});
