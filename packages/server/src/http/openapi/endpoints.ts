@@ -247,7 +247,7 @@ const USER_WITH_PASSWORD = object({ user: ref('MerchantUser'), password: { type:
 
 // The merchant console's Orders, Order detail and Statements (api/page-merchant-orders.ts, page-merchant-statements.ts).
 const SIGNED_AMOUNT = pattern(/^-?(0|[1-9][0-9]*)\.[0-9]{2}$/, 'An amount that may be negative, as a decimal string.', '-1.50');
-const NULLABLE_MS = { anyOf: [EPOCH_MS, { type: 'null' }] };
+const NULLABLE_MS: JsonSchema = { anyOf: [EPOCH_MS, { type: 'null' }] };
 const CONSOLE_ORDER = {
   mchOrderId: pattern(MCH_ORDER_ID, 'The merchant\'s order number.'), wavpayOrderId: WAVPAY_ORDER_ID, amount: AMOUNT_SCHEMA, refundedAmount: AMOUNT_SCHEMA,
   tradeStatus: ORDER_STATUS_SCHEMA, failReason: { anyOf: [FAIL_REASON, { type: 'null' }] },
@@ -349,7 +349,6 @@ function consoleEndpoints(): Record<string, EndpointDoc> {
 }
 
 // The operator console's Merchants, Wallets and Payouts (api/page-admin-merchants.ts, -wallets.ts, -payouts.ts).
-const NULLABLE_MS: JsonSchema = { anyOf: [EPOCH_MS, { type: 'null' }] };
 const ADMIN_MERCHANT = object({
   mchId: pattern(MCH_ID, 'The merchant id.'), name: { type: 'string' }, status: { enum: ['active', 'disabled'] }, balance: AMOUNT_SCHEMA,
   notifyUrl: { type: ['string', 'null'] }, createdAtMs: EPOCH_MS,
