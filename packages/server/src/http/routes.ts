@@ -8,6 +8,7 @@ import { chargeReceipt, recentCharges, refundCharge } from '../api/page-cashier-
 import { merchantSession, merchantSignIn, merchantSignOut } from '../api/page-merchant.js';
 import { createUser, listUsers, resetUserPassword, setUserRefundLimit } from '../api/page-merchant-users.js';
 import { adminOperators, adminSession, adminSignIn, adminSignOut } from '../api/page-admin.js';
+import { adminAuditLog, adminDashboard, adminDeadNotifications, adminLedgerAudit, adminNotificationHealth, adminRetryNotification } from '../api/page-admin-ops.js';
 import { walletBalance, walletFreeze, walletHistory } from '../api/page-wallet-account.js';
 import { walletPayCode, walletSession, walletSignInWithLink, walletSignInWithPin, walletSignOut } from '../api/page-wallet.js';
 import { confirmPayment, declinePayment, issuePayCode, listPending, showBalance } from '../api/wallet-api.js';
@@ -63,4 +64,10 @@ export const ROUTES: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['/api/page/admin/sign-in', adminSignIn],
   ['/api/page/admin/sign-out', adminSignOut],
   ['/api/page/admin/operators', adminOperators],
+  ['/api/page/admin/dashboard', adminDashboard],
+  ['/api/page/admin/ledger-audit', adminLedgerAudit],
+  ['/api/page/admin/notifications/health', adminNotificationHealth],
+  ['/api/page/admin/notifications/dead', adminDeadNotifications],
+  ['/api/page/admin/notifications/retry', adminRetryNotification],
+  ['/api/page/admin/audit-log', adminAuditLog],
 ]);
