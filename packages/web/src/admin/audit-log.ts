@@ -1,7 +1,7 @@
 import { callPage } from '../shared/page-api.js';
 import { say } from '../shared/page.js';
 import { formatWireTime } from '../shared/time.js';
-import { table } from '../console/shell.js';
+import { scrolling, table } from '../console/shell.js';
 import type { Section } from '../console/section.js';
 import type { SignedInOperator } from './who.js';
 
@@ -57,10 +57,10 @@ export const auditLogSection: Section<SignedInOperator> = {
       more.hidden = next === null;
       if (cursor === null && a.data.entries.length === 0) return say(status, 'No entries match.');
       say(status, '');
-      rows.append(table(['When', 'Who', 'From', 'Action', 'Merchant', 'Subject', 'Detail'], a.data.entries.map((e) => [
+      rows.append(scrolling(table(['When', 'Who', 'From', 'Action', 'Merchant', 'Subject', 'Detail'], a.data.entries.map((e) => [
         formatWireTime(e.at), who(e.actor), e.address ?? 'the CLI', e.action, e.mchId ?? '', e.subjectId ?? '',
         Object.entries(e.detail).map(([k, v]) => `${k}: ${String(v)}`).join(', '),
-      ]), cursor === null ? 'Newest first' : 'Older'));
+      ]), cursor === null ? 'Newest first' : 'Older')));
     }
     form.addEventListener('submit', (e) => { e.preventDefault(); void load(null); });
     more.addEventListener('click', () => void load(next));

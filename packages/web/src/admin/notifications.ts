@@ -1,7 +1,7 @@
 import { callPage } from '../shared/page-api.js';
 import { say } from '../shared/page.js';
 import { formatWireTime } from '../shared/time.js';
-import { table } from '../console/shell.js';
+import { scrolling, table } from '../console/shell.js';
 import type { Section } from '../console/section.js';
 import type { SignedInOperator } from './who.js';
 
@@ -49,9 +49,9 @@ export const notificationsSection: Section<SignedInOperator> = {
       const a = await callPage<Health>(`${ctx.api}notifications/health`);
       if (a.data === null) return say(status, a.msg, 'error');
       const h = a.data;
-      figures.replaceChildren(table(['Waiting', 'Dead', 'Oldest waiting for', 'Delivered, last hour', 'Failed attempts, last hour'],
+      figures.replaceChildren(scrolling(table(['Waiting', 'Dead', 'Oldest waiting for', 'Delivered, last hour', 'Failed attempts, last hour'],
         [[String(h.pending), String(h.dead), h.oldestPendingAgeMs === null ? 'none waiting' : duration(h.oldestPendingAgeMs), String(h.deliveredLastHour), String(h.failedLastHour)]],
-        'The notification outbox'));
+        'The notification outbox')));
       if (h.deadByMerchant.length === 0) return void figures.append(Object.assign(document.createElement('p'), { textContent: 'No merchant has dead notifications.' }));
       const byMerchant = table(['Merchant', 'Dead', ''], h.deadByMerchant.map((m) => [m.mchId, String(m.dead), '']), 'Merchants by dead notifications');
       [...byMerchant.tBodies[0]!.rows].forEach((row, i) => {
@@ -60,7 +60,7 @@ export const notificationsSection: Section<SignedInOperator> = {
         button.addEventListener('click', () => { mchId.value = id; void listDead(id); });
         row.cells[2]!.append(button);
       });
-      figures.append(byMerchant);
+      figures.append(scrolling(byMerchant));
     }
 
     async function listDead(id: string): Promise<void> {
@@ -72,7 +72,7 @@ export const notificationsSection: Section<SignedInOperator> = {
       const t = table(['Written', 'Event', 'Subject', 'URL', 'Attempts', 'Last error', ''],
         a.data.notifications.map((n) => [formatWireTime(n.createdAt), n.eventType, n.subjectId, n.url, String(n.attempts), n.lastError ?? '', '']), `Dead notifications of ${id}`);
       [...t.tBodies[0]!.rows].forEach((row, i) => row.cells[6]!.append(retryButton(a.data!.notifications[i]!)));
-      letters.append(t);
+      letters.append(scrolling(t));
     }
 
     function retryButton(n: DeadLetter): HTMLButtonElement {
