@@ -40,7 +40,7 @@ describe('the operator console', () => {
     // The Dashboard is the landing section; the payments' minute shows once it has ended.
     expect(await page.getByRole('heading', { level: 2 }).textContent()).toBe('Dashboard');
     const paidToday = page.locator('.headline div').first().locator('dd');
-    for (let deadline = Date.now() + 75_000; (await paidToday.textContent()) !== '3' && Date.now() < deadline;) {
+    for (let deadline = Date.now() + 110_000; (await paidToday.textContent()) !== '3' && Date.now() < deadline;) {
       await page.waitForTimeout(2_000);
       await page.reload();
       await page.locator('.headline dd').first().waitFor();
