@@ -68,10 +68,12 @@ export const notificationsSection: Section<SignedInOperator> = {
       const a = await callPage<{ notifications: DeadLetter[]; next: string | null }>(`${ctx.api}notifications/dead`, { mchId: id });
       if (a.data === null) return say(letterStatus, a.msg, 'error');
       if (a.data.notifications.length === 0) return say(letterStatus, `Merchant ${id} has no dead notifications.`);
-      say(letterStatus, `${a.data.notifications.length}${a.data.next === null ? '' : ' (the oldest)'} dead notifications of merchant ${id}.`);
-      const t = table(['Written', 'Event', 'Subject', 'URL', 'Attempts', 'Last error', ''],
-        a.data.notifications.map((n) => [formatWireTime(n.createdAt), n.eventType, n.subjectId, n.url, String(n.attempts), n.lastError ?? '', '']), `Dead notifications of ${id}`);
-      [...t.tBodies[0]!.rows].forEach((row, i) => row.cells[6]!.append(retryButton(a.data!.notifications[i]!)));
+      // The URL is most often one for all: said once, so the table fits beside the navigation.
+      const urls = [...new Set(a.data.notifications.map((n) => n.url))].join(', ');
+      say(letterStatus, `${a.data.notifications.length}${a.data.next === null ? '' : ' (the oldest)'} dead notifications of merchant ${id}, to ${urls}.`);
+      const t = table(['Written', 'Event', 'Subject', 'Attempts', 'Last error', ''],
+        a.data.notifications.map((n) => [formatWireTime(n.createdAt), n.eventType, n.subjectId, String(n.attempts), n.lastError ?? '', '']), `Dead notifications of ${id}`);
+      [...t.tBodies[0]!.rows].forEach((row, i) => row.cells[5]!.append(retryButton(a.data!.notifications[i]!)));
       letters.append(scrolling(t));
     }
 
