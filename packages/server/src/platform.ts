@@ -59,7 +59,7 @@ export async function openStore(
   const merchantKeys = merchantKeyVault(config);
   const store = await openStoreOf(config, clock, options, merchantKeys);
   try {
-    merchantKeys.checkCanOpen(await store.merchantMasterKeyIds());
+    merchantKeys.checkCanOpen(await store.masterKeyIdsInUse());
     if (merchantKeys.current !== null) await store.resealMerchantKeys('plain');
   } catch (error) {
     await store.close();

@@ -8,6 +8,7 @@ import { loadPages } from '../src/http/pages.js';
 import { ROUTES } from '../src/http/routes.js';
 import { silentLogger } from '../src/log.js';
 import type { PlatformMetrics } from '../src/ops/metrics.js';
+import { execute } from './db-access.js';
 import { docBlock } from './doc-blocks.js';
 import { createMerchant, createWalletWithCode, micropayParams, postSigned, startTestPlatform, type TestMerchant, type TestPlatform } from './helpers.js';
 
@@ -490,6 +491,30 @@ describe('every answer of a real server is as the document says', () => {
     const again = await post(admin('payouts/list'), { status: 'all', limit: 1 }, op);
     expect(codeOf(await post(admin('payouts/confirm'), { payoutId: (again.json!.data!.payouts as { payoutId: string }[])[0]!.payoutId }, op))).toBe(0);
     expect(codeOf(await post(admin('payouts/list'), { status: 'all', cursor: again.json!.data!.next }, op))).toBe(0);
+  });
+
+  it('the operator console\'s Dashboard, Ledger audit, Notifications and Audit log', async () => {
+    const m = await createMerchant(p, 'Watched Shop');
+    await p.store.updateMerchant(m.mchId, { notifyUrl: 'http://127.0.0.1:9/notify' });
+    expect((await p.store.sendTestNotification(m.mchId)).kind).toBe('queued');
+    await execute(p.store, "UPDATE notifications SET status = 'dead', last_error = 'connection refused'");
+    if (typeof await p.store.createOperator('watcher', await hashPin('operator-pass-1'), null) === 'string') throw new Error('operator');
+    const admin = (name: string) => `/api/page/admin/${name}`;
+    const a = await post(admin('sign-in'), { name: 'watcher', password: 'operator-pass-1' });
+    const op = { Cookie: a.headers.get('set-cookie')!.split(';', 1)[0]!, 'X-CSRF-Token': a.json!.data!.csrfToken as string };
+    expect(codeOf(await post(admin('dashboard'), { range: '24h' }, op))).toBe(0);
+    expect(codeOf(await post(admin('dashboard'), { range: '1y' }, op))).toBe(1021);
+    expect(codeOf(await post(admin('dashboard'), {}))).toBe(9120);
+    expect((await post(admin('ledger-audit'), {}, op)).json).toMatchObject({ code: 0, data: { ok: true } });
+    expect(codeOf(await post(admin('ledger-audit'), {}, { Cookie: op.Cookie }))).toBe(9121);
+    expect(codeOf(await post(admin('notifications/health'), {}, op))).toBe(0);
+    const dead = await post(admin('notifications/dead'), { mchId: m.mchId }, op);
+    expect(dead.json).toMatchObject({ code: 0, data: { notifications: [{ eventType: 'TEST' }] } });
+    const id = (dead.json!.data!.notifications as { notificationId: string }[])[0]!.notificationId;
+    expect(codeOf(await post(admin('notifications/retry'), { notificationId: id }, op))).toBe(0);
+    expect(codeOf(await post(admin('notifications/retry'), { notificationId: '00000000-0000-0000-0000-000000000000' }, op))).toBe(9051);
+    expect((await post(admin('audit-log'), { action: 'notification.retry' }, op)).json).toMatchObject({ code: 0, data: { entries: [{ action: 'notification.retry' }] } });
+    expect(codeOf(await post(admin('audit-log'), { action: 'nope' }, op))).toBe(1021);
   });
 
   it('the operator\'s endpoints, this document and the pages', async () => {

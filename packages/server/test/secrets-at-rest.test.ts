@@ -5,6 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Secret } from '@micropay/protocol';
 import type { Merchant } from '../src/domain/model.js';
 import { newApiKey } from '../src/domain/ids.js';
+import { hashPin } from '../src/domain/credentials.js';
+import { newTotpSecret } from '../src/domain/totp.js';
 import { openStore } from '../src/platform.js';
 import { MasterKey } from '../src/secrets/master-key.js';
 import { MasterKeyError, MerchantKeyVault } from '../src/secrets/merchant-key-vault.js';
@@ -221,7 +223,7 @@ describe('rotating the master key', () => {
     }
     const after = await openStore(testConfig({ db: db.dbPath }, keys(NEW)));
     cleanup.push(() => after.close());
-    expect(await after.merchantMasterKeyIds()).toEqual([MasterKey.parse(NEW)!.id]);
+    expect(await after.masterKeyIdsInUse()).toEqual([MasterKey.parse(NEW)!.id]);
   });
 
   it('with servers up (started with both keys): every key re-encrypted in one go, payments go on, the old key opens nothing after', async () => {
@@ -232,6 +234,11 @@ describe('rotating the master key', () => {
     const oldId = MasterKey.parse(OLD)!.id;
     const newId = MasterKey.parse(NEW)!.id;
     const { merchant, codes } = await seed(db.dbPath, OLD, 4);
+    // An operator with TOTP: its secret is sealed under the master key too, and must move with it.
+    const totp = newTotpSecret();
+    const before = await openStore(testConfig({ db: db.dbPath }, { MICROPAY_MASTER_KEY: OLD }));
+    expect(await before.createOperator('rotation-ops', await hashPin('operator-pass-1'), new Secret(totp))).not.toBe('NAME_TAKEN');
+    await before.close();
     const stderr: string[] = [];
 
     // Step 1 of the runbook: the server runs with the new key and the old one.
@@ -241,10 +248,12 @@ describe('rotating the master key', () => {
     const rotated = await runCli(['rotate-master-key', '--db', db.dbPath, '--json'], { env: { MICROPAY_MASTER_KEY: NEW, MICROPAY_OLD_MASTER_KEY: OLD } });
     stderr.push(rotated.stderr);
     expect(rotated.code).toBe(0);
-    expect(JSON.parse(rotated.stdout)).toEqual({ resealed: 1, from: oldId, to: newId });
+    expect(JSON.parse(rotated.stdout)).toEqual({ resealed: 1, operators: 1, from: oldId, to: newId });
     const store = await openStore(testConfig({ db: db.dbPath }, { MICROPAY_MASTER_KEY: NEW }));
     cleanup.push(() => store.close());
-    expect(await store.merchantMasterKeyIds()).toEqual([newId]);
+    expect(await store.masterKeyIdsInUse()).toEqual([newId]);
+    // The new key alone opens the operator's TOTP secret, unchanged.
+    expect((await store.listOperators()).map((o) => [o.name, o.totpSecret?.expose()])).toEqual([['rotation-ops', totp]]);
     await new Promise((r) => setTimeout(r, MERCHANT_CACHE_TTL_MS + 100));
     expect(await pays(both, merchant, merchant.key, codes[1]!, 'rot-during')).toBe(0);
     await stopServer(both);
@@ -274,7 +283,7 @@ describe('rotating the master key', () => {
 
     // A second rotation with nothing left under the old key changes nothing.
     const again = await runCli(['rotate-master-key', '--db', db.dbPath, '--json'], { env: { MICROPAY_MASTER_KEY: NEW, MICROPAY_OLD_MASTER_KEY: OLD } });
-    expect(JSON.parse(again.stdout)).toMatchObject({ resealed: 0 });
+    expect(JSON.parse(again.stdout)).toMatchObject({ resealed: 0, operators: 0 });
     const missing = await runCli(['rotate-master-key', '--db', db.dbPath], { env: { MICROPAY_MASTER_KEY: NEW } });
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/set MICROPAY_OLD_MASTER_KEY to the master key in use and MICROPAY_MASTER_KEY to the new one/);

@@ -44,7 +44,7 @@ describe('the consoles', () => {
     const created = await platform.cliJ<{ password: string; totpSecret: string }>(['admin', 'create', '--name', 'ops', '--totp']);
     const page = await chromium.browser.newPage({ viewport: { width: 1100, height: 700 } });
     const problems = watchForProblems(page);
-    await page.goto(`${platform.server.url}/admin`);
+    await page.goto(`${platform.server.url}/admin#operators`);
     await page.getByLabel('Operator').fill('ops');
     await page.getByLabel('Password').fill(created.password);
     await page.getByRole('button', { name: 'Sign in' }).click();

@@ -9,7 +9,7 @@ import { cliJson, runCli, startServerProcess, stopAllChildren, type CliResult, t
  * on a fresh SQLite store in a temp directory, and the CLI on that store. The pages are served by
  * that process on its one port, like the API.
  */
-export function useServedPlatform(env: Record<string, string> = {}) {
+export function useServedPlatform(env: Record<string, string> = {}, lifetimeMs = 120_000) {
   const ctx = {} as {
     server: ServerProcess;
     dbPath: string;
@@ -27,7 +27,7 @@ export function useServedPlatform(env: Record<string, string> = {}) {
     dir = mkdtempSync(join(tmpdir(), 'micropay-pages-'));
     const dbPath = join(dir, 'micropay.db');
     ctx.dbPath = dbPath;
-    ctx.server = await startServerProcess(['--port', '0', '--db', dbPath], { lifetimeMs: 120_000, env });
+    ctx.server = await startServerProcess(['--port', '0', '--db', dbPath], { lifetimeMs, env });
     ctx.cli = (args) => runCli([...args, '--db', dbPath]);
     ctx.cliJ = (args) => cliJson([...args, '--db', dbPath]);
     ctx.pay = async (code, order) => {

@@ -28,7 +28,7 @@ export const adminSignIn: Handler = async (ctx, req) => {
   });
   if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
   const { name, password, code } = parsed.value;
-  const result = await ctx.store.signInOperator(name, password, code);
+  const result = await ctx.store.signInOperator(name, password, code, req.clientAddress ?? null);
   if (result.kind === 'locked') return answer(ResultCode.SIGN_IN_LOCKED);
   if (result.kind === 'wrong') return answer(ResultCode.SIGN_IN_FAILED);
   await endEarlierSession(ctx, 'operator', req);

@@ -33,7 +33,7 @@ export const merchantSignIn: Handler = async (ctx, req) => {
   });
   if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
   const { mchId, name, password } = parsed.value;
-  const result = await ctx.store.signInCashier(mchId, name, password, 'merchant');
+  const result = await ctx.store.signInCashier(mchId, name, password, 'merchant', req.clientAddress ?? null);
   if (result.kind === 'locked') return answer(ResultCode.SIGN_IN_LOCKED);
   if (result.kind === 'wrong') return answer(ResultCode.SIGN_IN_FAILED);
   await endEarlierSession(ctx, 'merchant', req);

@@ -94,7 +94,7 @@ export function signOut(kind: SessionKind): Handler {
   return withPageSession(kind, 'changes', async (ctx, req, _session, sessionId) => {
     const fields = parse(() => rejectUnknown(req.body, []));
     if (!fields.ok) return answer(fields.code, null, fields.msg);
-    await ctx.store.endPageSession(sessionId);
+    await ctx.store.endPageSession(sessionId, req.clientAddress ?? null);
     return withCookieCleared(kind, req, answer(ResultCode.SUCCESS, { signedIn: false }));
   });
 }

@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import { ACTOR_KINDS, AUDIT_ACTIONS, type Actor, type ActorKind, type AuditAction, type AuditLogEntry } from '../domain/audit-log.js';
 import { dayWindow } from '../domain/statement.js';
 import { MAX_AUDIT_LOG_PAGE } from '../store/audit-log-sql.js';
+import { auditLogPage } from '../services/audit-log.js';
 import { defineCommand, type CommandGroup } from './command-line.js';
 import { timeText, UsageError } from './common.js';
 
@@ -40,10 +41,9 @@ const auditLog = defineCommand({
     if (options.since !== undefined && !isCalendarDate(options.since)) throw new UsageError('--since must be a date as yyyy-MM-dd');
     const sinceMs = options.since === undefined ? undefined : dayWindow(options.since, config.timeZone).fromMs;
     const beforeLogId = options.cursor === undefined ? undefined : wholeNumber(options.cursor, '--cursor', 0);
-    // One more than the page, to know whether a next page exists without another query.
-    const found = await store.listAuditLog({ mchId: options['mch-id'], actorKind, action, sinceMs, beforeLogId, limit: limit + 1 });
-    const page = found.slice(0, limit);
-    const next = found.length > limit ? String(page[page.length - 1]!.logId) : null;
+    const found = await auditLogPage(store, { mchId: options['mch-id'], actorKind, action, sinceMs, beforeLogId, limit });
+    const page = found.entries;
+    const next = found.next === null ? null : String(found.next);
     const lines = page.map((e) => entryLine(e, config));
     if (page.length === 0) lines.push('No audit log entries.');
     if (next !== null) lines.push(`More: micropay audit-log --cursor ${next}${sameFilters(options)}`);

@@ -1,3 +1,4 @@
+import { runLedgerAudit } from '../services/ledger-audit.js';
 import { DEFAULT_DATABASE, type Config } from '../config.js';
 import { createLogger } from '../log.js';
 import { isPostgresUrl, ListenError, redactUrl, startPlatform, urlHasPassword } from '../platform.js';
@@ -169,9 +170,7 @@ const audit = defineCommand({
   options: {},
   store: 'existing',
   async run({ store, out }) {
-    const report = await store.audit();
-    const violations = report.checks.reduce((n, c) => n + c.violations.length, 0);
-    await store.recordAction(cliActing(), { action: 'ledgerAudit.run', mchId: null, subjectId: null, detail: { ok: report.ok, violations } });
+    const report = await runLedgerAudit(store, cliActing());
     const lines = report.checks.map((c) =>
       c.violations.length === 0 ? `ok    ${c.name}` : `FAIL  ${c.name}\n${c.violations.map((v) => `        ${v}`).join('\n')}`,
     );

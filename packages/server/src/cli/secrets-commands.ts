@@ -22,7 +22,7 @@ const generate = defineCommand({
 
 const rotate = defineCommand({
   name: 'rotate-master-key',
-  summary: 'encrypt every merchant key again under a new master key, in one transaction',
+  summary: 'encrypt every merchant key and operator TOTP secret again under a new master key, in one transaction',
   details: [
     'MICROPAY_OLD_MASTER_KEY is the key in use, MICROPAY_MASTER_KEY the new one. Safe while servers run',
     'only after the runbook\'s first two steps on every server; else stop them first (docs/operations.md#rotating-the-master-key).',
@@ -35,14 +35,16 @@ const rotate = defineCommand({
       throw new CommandFailed('set MICROPAY_OLD_MASTER_KEY to the master key in use and MICROPAY_MASTER_KEY to the new one');
     }
     const resealed = await store.resealMerchantKeys('all', cliActing());
-    const left = (await store.merchantMasterKeyIds()).filter((id) => id !== config.masterKey!.id);
-    if (left.length > 0) throw new CommandFailed(`merchant keys are still under master key ${left.join(', ')}`);
+    const left = (await store.masterKeyIdsInUse()).filter((id) => id !== config.masterKey!.id);
+    if (left.length > 0) throw new CommandFailed(`secrets are still under master key ${left.join(', ')}`);
     const from = config.oldMasterKey.id;
     const to = config.masterKey.id;
+    const { merchants, operators } = resealed;
     out.show(
-      { resealed, from, to },
+      { resealed: merchants, operators, from, to },
       [
-        `Re-encrypted the keys of ${resealed} merchant${resealed === 1 ? '' : 's'}: every merchant key is now under master key ${to} (was ${from}).`,
+        `Re-encrypted the keys of ${merchants} merchant${merchants === 1 ? '' : 's'} and the TOTP secrets of ${operators} operator${operators === 1 ? '' : 's'}: ` +
+          `every secret is now under master key ${to} (was ${from}).`,
         'Restart the servers with MICROPAY_MASTER_KEY alone (unset MICROPAY_OLD_MASTER_KEY), then destroy the old key.',
       ].join('\n'),
     );

@@ -1,6 +1,7 @@
 import type { Decided, Effect } from './effects.js';
 import { assert } from './ledger.js';
 import type { Notification } from './notification.js';
+import type { SessionSubject } from './page-access.js';
 
 /**
  * The audit log (docs/audit-log.md): who did what, when and from where, one append-only row per
@@ -121,4 +122,27 @@ export function audited<R>(
 /** A notification re-driven by hand (`notifications retry`, the consoles' dead letters). */
 export function notificationRetryRecord(n: Notification): AuditRecord {
   return { action: 'notification.retry', mchId: n.mchId, subjectId: n.notificationId, detail: { eventType: n.eventType, attempts: n.attempts } };
+}
+
+/**
+ * A console's user (a merchant user at /merchant, an operator at /admin) acting from `address`;
+ * undefined for the wallet page and the till, which are no consoles and keep no log of sessions.
+ */
+export function consoleActing(subject: SessionSubject, address: string | null): ActingAs | undefined {
+  if (subject.kind === 'merchant') {
+    return { actor: { kind: 'merchantUser', userId: subject.userId, mchId: subject.mchId, name: subject.name, role: subject.role }, address };
+  }
+  if (subject.kind === 'operator') return { actor: { kind: 'operator', operatorId: subject.operatorId, name: subject.name }, address };
+  return undefined;
+}
+
+/**
+ * A console sign-in, failed sign-in (`outcome`: wrong or locked; never what was typed) or
+ * sign-out of the acting user. A failed sign-in under a name no account has names no actor, and
+ * is not logged: the log records what its actors did.
+ */
+export function sessionRecord(action: 'session.signIn' | 'session.signInFailed' | 'session.signOut', actor: Actor, outcome?: 'wrong' | 'locked'): AuditRecord {
+  const subjectId = actor.kind === 'operator' ? actor.operatorId : actor.kind === 'merchantUser' ? actor.userId : null;
+  const mchId = actor.kind === 'merchantUser' ? actor.mchId : null;
+  return { action, mchId, subjectId, detail: outcome === undefined ? {} : { outcome } };
 }

@@ -88,6 +88,8 @@ export type Effect =
    */
   | { readonly kind: 'setOperatorSecurity'; readonly operatorId: string; readonly failures: number; readonly passwordHash?: string;
       readonly lastTotpStep?: number; readonly totpSecret?: Secret | null }
+  /** The operator's TOTP secret, unchanged, sealed again under the current master key (a rotation). */
+  | { readonly kind: 'resealOperatorTotp'; readonly operatorId: string; readonly totpSecret: Secret }
   /** The cashier who starts a charge at the till, recorded under its order id (domain/cashier-charge.ts). */
   | { readonly kind: 'insertCashierCharge'; readonly charge: CashierCharge }
   /** Money out (domain/payout.ts): a new REQUESTED payout; its money moves in a `book` beside it. */

@@ -25,7 +25,7 @@ const SECOND_MS = 1000;
 // its UTC midnight either way.
 const SEARCH_SPAN_S = 15 * 3600;
 
-function localDate(epochMs: number, timeZone: string): string {
+export function localDate(epochMs: number, timeZone: string): string {
   const t = wallClock(epochMs, timeZone);
   return `${t.year}-${t.month}-${t.day}`;
 }

@@ -15,6 +15,7 @@ import {
   adminCloseWallet, adminCreateWallet, adminFreezeWallet, adminTopUpWallet, adminUnfreezeWallet, adminUnlockWalletPin, adminWalletDetail, adminWalletSearch,
 } from '../api/page-admin-wallets.js';
 import { adminConfirmPayout, adminFailPayout, adminPayouts } from '../api/page-admin-payouts.js';
+import { adminAuditLog, adminDashboard, adminDeadNotifications, adminLedgerAudit, adminNotificationHealth, adminRetryNotification } from '../api/page-admin-ops.js';
 import { walletBalance, walletFreeze, walletHistory } from '../api/page-wallet-account.js';
 import { walletPayCode, walletSession, walletSignInWithLink, walletSignInWithPin, walletSignOut } from '../api/page-wallet.js';
 import { confirmPayment, declinePayment, issuePayCode, listPending, showBalance } from '../api/wallet-api.js';
@@ -91,4 +92,10 @@ export const ROUTES: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['/api/page/admin/payouts/list', adminPayouts],
   ['/api/page/admin/payouts/confirm', adminConfirmPayout],
   ['/api/page/admin/payouts/fail', adminFailPayout],
+  ['/api/page/admin/dashboard', adminDashboard],
+  ['/api/page/admin/ledger-audit', adminLedgerAudit],
+  ['/api/page/admin/notifications/health', adminNotificationHealth],
+  ['/api/page/admin/notifications/dead', adminDeadNotifications],
+  ['/api/page/admin/notifications/retry', adminRetryNotification],
+  ['/api/page/admin/audit-log', adminAuditLog],
 ]);

@@ -104,15 +104,25 @@ export async function recordKeyFirstUse(port: StorePort, mchId: string, key: Sec
   );
 }
 
+/** How many merchants' keys and operators' TOTP secrets a reseal wrote again. */
+export interface Resealed {
+  readonly merchants: number;
+  readonly operators: number;
+}
+
 /**
- * Writes the merchants' keys again under the current master key, all in one transaction: the keys
- * are unchanged, only their ciphertexts are new (the store seals every merchant it writes).
+ * Writes the merchants' keys and (scope `all`) the operators' TOTP secrets again under the current
+ * master key, all in one transaction: the secrets are unchanged, only their ciphertexts are new
+ * (the store seals every merchant it writes; `resealOperatorTotp` seals the operator's secret).
  */
-export function resealMerchantKeys(port: StorePort, scope: 'plain' | 'all', acting?: ActingAs): Promise<number> {
+export function resealMerchantKeys(port: StorePort, scope: 'plain' | 'all', acting?: ActingAs): Promise<Resealed> {
   return port.decide({ view: 'merchantsToReseal', plainOnly: scope === 'plain' }, (found, nowMs) => audited({
-    result: found.length,
-    effects: found.map((merchant) => ({ kind: 'updateMerchant' as const, merchant })),
-  }, acting, nowMs, (merchants) => ({ action: 'merchantKeys.reseal', mchId: null, subjectId: null, detail: { scope, merchants } })));
+    result: { merchants: found.merchants.length, operators: found.operators.length },
+    effects: [
+      ...found.merchants.map((merchant) => ({ kind: 'updateMerchant' as const, merchant })),
+      ...found.operators.flatMap((o) => (o.totpSecret === null ? [] : [{ kind: 'resealOperatorTotp' as const, operatorId: o.operatorId, totpSecret: o.totpSecret }])),
+    ],
+  }, acting, nowMs, (r) => ({ action: 'merchantKeys.reseal', mchId: null, subjectId: null, detail: { scope, merchants: r.merchants, operators: r.operators } })));
 }
 
 /**

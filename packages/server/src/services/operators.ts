@@ -5,7 +5,7 @@ import { decidePinTry, isPinLocked, pinMatches } from '../domain/credentials.js'
 import { decideOperatorSecondFactor, decideOperatorTry, type Operator } from '../domain/operator.js';
 import { UNKNOWN_ACCOUNT_HASH } from '../domain/page-access.js';
 import type { StorePort } from '../store/port.js';
-import { openSession } from './page-access.js';
+import { openSession, recordFailedSignIn } from './page-access.js';
 
 /**
  * Operators of the platform (docs/consoles.md): created and reset from the CLI (`micropay admin`),
@@ -47,7 +47,7 @@ export type OperatorSignIn =
  * a try is taken before the slow comparison, an unknown name costs the same scrypt and is answered
  * as wrong. A wrong code is a wrong try too; the right code's step is recorded, so it works once.
  */
-export async function signInOperator(port: StorePort, name: string, password: string, code: string | null): Promise<OperatorSignIn> {
+export async function signInOperator(port: StorePort, name: string, password: string, code: string | null, address: string | null = null): Promise<OperatorSignIn> {
   const taken = await port.decide({ view: 'operator', name }, (op): Decided<{ op: Operator; tries: number | null } | null> => {
     if (op === null) return unchanged(null);
     const decided = decideOperatorTry(op, isPinLocked(op.failures));
@@ -55,10 +55,18 @@ export async function signInOperator(port: StorePort, name: string, password: st
   });
   const matches = await pinMatches(password, taken?.op.passwordHash ?? UNKNOWN_ACCOUNT_HASH);
   if (taken === null) return { kind: 'wrong' };
+  const subject = { kind: 'operator' as const, operatorId: taken.op.operatorId, name };
   const check = decidePinTry(taken.tries, matches);
-  if (check.kind !== 'right') return { kind: check.kind };
+  if (check.kind !== 'right') {
+    await recordFailedSignIn(port, subject, address, check.kind);
+    return { kind: check.kind };
+  }
   const second = await port.decide({ view: 'operator', name }, (op, nowMs) => decideOperatorSecondFactor(op, check.triesTaken, code, nowMs));
-  if (!second) return { kind: isPinLocked(check.triesTaken) ? 'locked' : 'wrong' };
-  const sessionId = await openSession(port, { kind: 'operator', operatorId: taken.op.operatorId, name });
+  if (!second) {
+    const outcome = isPinLocked(check.triesTaken) ? 'locked' : 'wrong';
+    await recordFailedSignIn(port, subject, address, outcome);
+    return { kind: outcome };
+  }
+  const sessionId = await openSession(port, subject, address);
   return { kind: 'signedIn', sessionId, operator: taken.op };
 }

@@ -17,7 +17,8 @@ import {
   UNKNOWN_ACCOUNT_HASH,
 } from '../domain/page-access.js';
 import type { StorePort } from '../store/port.js';
-import { audited, type ActingAs } from '../domain/audit-log.js';
+import { audited, consoleActing, sessionRecord, type ActingAs } from '../domain/audit-log.js';
+import { recordAction } from './audit-log.js';
 import type { MerchantRole } from '../domain/merchant-users.js';
 
 /**
@@ -25,11 +26,24 @@ import type { MerchantRole } from '../domain/merchant-users.js';
  * ids, link tokens) are drawn here and handed back to the caller once; only their hashes are stored.
  */
 
-/** A new session for `subject`: its id, for the cookie, and never stored. */
-export async function openSession(port: StorePort, subject: SessionSubject): Promise<string> {
+/**
+ * A new session for `subject`: its id, for the cookie, and never stored. A console's session is
+ * logged as its user's sign-in from `address`, in the same transaction.
+ */
+export async function openSession(port: StorePort, subject: SessionSubject, address: string | null = null): Promise<string> {
   const sessionId = newSecretToken();
-  await port.decide({ view: 'none' }, (_none, nowMs) => ({ result: null, effects: [sessionOpening(secretHash(sessionId), subject, nowMs)] }));
+  const acting = consoleActing(subject, address);
+  await port.decide({ view: 'none' }, (_none, nowMs) => audited(
+    { result: null, effects: [sessionOpening(secretHash(sessionId), subject, nowMs)] },
+    acting, nowMs, () => (acting === undefined ? null : sessionRecord('session.signIn', acting.actor)),
+  ));
   return sessionId;
+}
+
+/** A failed console sign-in of a known user, logged without anything typed; the till's are not. */
+export async function recordFailedSignIn(port: StorePort, subject: SessionSubject, address: string | null, outcome: 'wrong' | 'locked'): Promise<void> {
+  const acting = consoleActing(subject, address);
+  if (acting !== undefined) await recordAction(port, acting, sessionRecord('session.signInFailed', acting.actor, outcome));
 }
 
 /** The live session under this id (its last request recorded), or null: unknown, ended or expired (then ended). */
@@ -37,10 +51,18 @@ export function useSession(port: StorePort, sessionId: string): Promise<PageSess
   return port.decide({ view: 'pageSession', sessionHash: secretHash(sessionId) }, decideSessionUse);
 }
 
-export async function endSession(port: StorePort, sessionId: string): Promise<void> {
+/**
+ * Ends the session. With `address` (a sign-out, not a session replaced by a new sign-in), a
+ * console's is logged as its user's sign-out, in the same transaction.
+ */
+export async function endSession(port: StorePort, sessionId: string, address?: string | null): Promise<void> {
   const sessionHash = secretHash(sessionId);
-  await port.decide({ view: 'pageSession', sessionHash }, (s): Decided<null> =>
-    s === null ? unchanged(null) : { result: null, effects: [{ kind: 'endPageSession', sessionHash }] });
+  await port.decide({ view: 'pageSession', sessionHash }, (s, nowMs): Decided<null> => {
+    if (s === null) return unchanged(null);
+    const acting = address === undefined ? undefined : consoleActing(s.subject, address);
+    return audited({ result: null, effects: [{ kind: 'endPageSession', sessionHash }] }, acting, nowMs,
+      () => (acting === undefined ? null : sessionRecord('session.signOut', acting.actor)));
+  });
 }
 
 /**
@@ -137,7 +159,9 @@ function userSubject(page: 'cashier' | 'merchant', c: Cashier): SessionSubject {
  * so guesses racing each other cannot outrun the lock. An unknown merchant or user is answered as a
  * wrong password, and costs the same scrypt.
  */
-export async function signInCashier(port: StorePort, mchId: string, name: string, password: string, page: 'cashier' | 'merchant' = 'cashier'): Promise<CashierSignIn> {
+export async function signInCashier(
+  port: StorePort, mchId: string, name: string, password: string, page: 'cashier' | 'merchant' = 'cashier', address: string | null = null,
+): Promise<CashierSignIn> {
   const taken = await port.decide({ view: 'cashier', mchId, name }, ({ merchant, cashier }): Decided<{ cashier: Cashier; tries: number | null } | null> => {
     if (merchant === null || merchant.status !== 'active' || cashier === null) return unchanged(null);
     const decided = decideCashierTry(cashier, isPinLocked(cashier.failures));
@@ -146,8 +170,11 @@ export async function signInCashier(port: StorePort, mchId: string, name: string
   const matches = await pinMatches(password, taken?.cashier.passwordHash ?? UNKNOWN_ACCOUNT_HASH);
   if (taken === null) return { kind: 'wrong' };
   const check = decidePinTry(taken.tries, matches);
-  if (check.kind !== 'right') return { kind: check.kind };
+  if (check.kind !== 'right') {
+    await recordFailedSignIn(port, userSubject(page, taken.cashier), address, check.kind);
+    return { kind: check.kind };
+  }
   await port.decide({ view: 'cashier', mchId, name }, ({ cashier }) => decideCashierTriesCleared(cashier, check.triesTaken));
-  const sessionId = await openSession(port, userSubject(page, taken.cashier));
+  const sessionId = await openSession(port, userSubject(page, taken.cashier), address);
   return { kind: 'signedIn', sessionId, cashier: taken.cashier };
 }

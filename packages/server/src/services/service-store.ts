@@ -97,7 +97,7 @@ export abstract class ServiceStore implements StorePort, Pick<Store, ServiceMeth
     return this.#forgetting(mchId, merchants.rollMerchantKey(this, mchId, newKey, overlapMs, acting));
   }
 
-  resealMerchantKeys(scope: 'plain' | 'all', acting?: ActingAs): Promise<number> {
+  resealMerchantKeys(scope: 'plain' | 'all', acting?: ActingAs): Promise<merchants.Resealed> {
     return merchants.resealMerchantKeys(this, scope, acting);
   }
 
@@ -196,8 +196,8 @@ export abstract class ServiceStore implements StorePort, Pick<Store, ServiceMeth
     return pageAccess.useSession(this, sessionId);
   }
 
-  endPageSession(sessionId: string): Promise<void> {
-    return pageAccess.endSession(this, sessionId);
+  endPageSession(sessionId: string, address?: string | null): Promise<void> {
+    return pageAccess.endSession(this, sessionId, address);
   }
 
   sweepPageAccess(): Promise<void> {
@@ -228,16 +228,16 @@ export abstract class ServiceStore implements StorePort, Pick<Store, ServiceMeth
     return operators.resetOperator(this, name, passwordHash, totp);
   }
 
-  signInOperator(name: string, password: string, code: string | null): Promise<operators.OperatorSignIn> {
-    return operators.signInOperator(this, name, password, code);
+  signInOperator(name: string, password: string, code: string | null, address?: string | null): Promise<operators.OperatorSignIn> {
+    return operators.signInOperator(this, name, password, code, address ?? null);
   }
 
   resetCashierPassword(mchId: string, name: string, passwordHash: string, acting?: ActingAs): Promise<Cashier | null> {
     return pageAccess.resetCashierPassword(this, mchId, name, passwordHash, acting);
   }
 
-  signInCashier(mchId: string, name: string, password: string, page?: 'cashier' | 'merchant'): Promise<pageAccess.CashierSignIn> {
-    return pageAccess.signInCashier(this, mchId, name, password, page);
+  signInCashier(mchId: string, name: string, password: string, page?: 'cashier' | 'merchant', address?: string | null): Promise<pageAccess.CashierSignIn> {
+    return pageAccess.signInCashier(this, mchId, name, password, page, address ?? null);
   }
 
   startCashierCharge(cashier: ActingCashier, attempt: ChargeAttempt): Promise<ChargeStart> {

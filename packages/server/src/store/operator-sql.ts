@@ -8,10 +8,18 @@ import type { Row } from './rows.js';
  * placeholders (page-access-sql.ts turns them into SQLite's). The TOTP secret is sealed under the
  * master key on its way in and opened on its way out: it is never in a row in plain text.
  */
-export type OperatorEffect = Extract<Effect, { kind: 'insertOperator' | 'setOperatorSecurity' }>;
+export type OperatorEffect = Extract<Effect, { kind: 'insertOperator' | 'setOperatorSecurity' | 'resealOperatorTotp' }>;
 
 export const OPERATOR_BY_NAME = 'SELECT * FROM operators WHERE name = $1';
 export const OPERATORS_BY_NAME = 'SELECT * FROM operators ORDER BY name';
+/** Operators whose TOTP secret is sealed under another master key than $1 (a rotation), by id. */
+export const OPERATORS_TO_RESEAL = 'SELECT * FROM operators WHERE master_key_id IS NOT NULL AND master_key_id <> $1 ORDER BY operator_id';
+/**
+ * Every master key id a secret in the store is sealed under: the merchants' keys and the
+ * operators' TOTP secrets. The store opens only with all of them (platform.ts openStore).
+ */
+export const MASTER_KEY_IDS_IN_USE = `SELECT master_key_id FROM merchants WHERE master_key_id IS NOT NULL
+  UNION SELECT master_key_id FROM operators WHERE master_key_id IS NOT NULL ORDER BY 1`;
 /** A merchant's users, owner first, then by name (the console's Users list). */
 export const MERCHANT_USERS = `SELECT * FROM cashiers WHERE mch_id = $1 ORDER BY CASE role WHEN 'owner' THEN 0 ELSE 1 END, name`;
 
@@ -38,6 +46,15 @@ export function operatorWrite(e: OperatorEffect, keys: MerchantKeyVault): { sql:
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
       values: [o.operatorId, o.name, o.passwordHash, o.failures, totp?.sealed ?? null, totp?.masterKeyId ?? null, o.lastTotpStep, o.createdAtMs],
       invariant: null,
+    };
+  }
+  if (e.kind === 'resealOperatorTotp') {
+    // The same secret under the current master key; the last step used stays, so no code replays.
+    const totp = keys.sealTotp(e.operatorId, e.totpSecret);
+    return {
+      sql: 'UPDATE operators SET totp_secret = $1, master_key_id = $2 WHERE operator_id = $3',
+      values: [totp.sealed, totp.masterKeyId, e.operatorId],
+      invariant: `an existing operator (${e.operatorId})`,
     };
   }
   // Each optional part is written only when given; a new (or no) secret starts with no step used.

@@ -16,13 +16,13 @@ export interface PageAccessWrite {
 
 export type PageAccessEffect = Extract<Effect, {
   kind: 'insertPageSession' | 'touchPageSession' | 'endPageSession' | 'insertSignInLink' | 'useSignInLink' | 'insertCashier' | 'setCashierSecurity'
-    | 'insertCashierCharge' | 'setMerchantUserRefundLimit' | 'insertOperator' | 'setOperatorSecurity'
+    | 'insertCashierCharge' | 'setMerchantUserRefundLimit' | 'insertOperator' | 'setOperatorSecurity' | 'resealOperatorTotp'
     | 'sweepPageSessions' | 'sweepSignInLinks' | 'endWalletPageSessions' | 'dropWalletSignInLinks';
 }>;
 
 const PAGE_ACCESS_KINDS: ReadonlySet<string> = new Set<PageAccessEffect['kind']>([
   'insertPageSession', 'touchPageSession', 'endPageSession', 'insertSignInLink', 'useSignInLink', 'insertCashier', 'setCashierSecurity',
-  'insertCashierCharge', 'setMerchantUserRefundLimit', 'insertOperator', 'setOperatorSecurity',
+  'insertCashierCharge', 'setMerchantUserRefundLimit', 'insertOperator', 'setOperatorSecurity', 'resealOperatorTotp',
   'sweepPageSessions', 'sweepSignInLinks', 'endWalletPageSessions', 'dropWalletSignInLinks',
 ]);
 
@@ -37,6 +37,7 @@ export function pageAccessWrite(e: PageAccessEffect, keys: MerchantKeyVault): Pa
       return write(`INSERT INTO page_sessions (${INSERT_PAGE_SESSION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, pageSessionValues(e.session));
     case 'insertOperator':
     case 'setOperatorSecurity':
+    case 'resealOperatorTotp':
       return operatorWrite(e, keys);
     case 'setMerchantUserRefundLimit':
       return write('UPDATE cashiers SET refund_limit_sen = $1 WHERE cashier_id = $2', [e.refundLimitSen, e.cashierId], `an existing merchant user (${e.cashierId})`);

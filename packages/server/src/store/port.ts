@@ -50,7 +50,8 @@ export type ViewRequest =
    * The merchants whose keys are not encrypted under the store's current master key, locked, in
    * mchId order: those still in plain text (written before the master-key migration: SQLite 8, PostgreSQL
    * 9), and unless `plainOnly`
-   * those under another master key (a rotation: secrets/merchant-key-vault.ts).
+   * those under another master key (a rotation: secrets/merchant-key-vault.ts); with them, unless
+   * `plainOnly`, the operators whose TOTP secret is under another master key, locked.
    */
   | { readonly view: 'merchantsToReseal'; readonly plainOnly: boolean }
   /**
@@ -76,7 +77,7 @@ export interface ViewOf {
   cashier: { readonly merchant: Merchant | null; readonly cashier: Cashier | null };
   operator: Operator | null;
   cashierCharge: ChargeStartView;
-  merchantsToReseal: readonly Merchant[];
+  merchantsToReseal: { readonly merchants: readonly Merchant[]; readonly operators: readonly Operator[] };
   payoutRequest: PayoutRequestView;
   payout: Payout | null;
 }

@@ -16,6 +16,8 @@ import type { PayoutCursor, WalletSearch } from '../domain/console-pages.js';
 import type { Cashier, PageSession, SessionSubject } from '../domain/page-access.js';
 import type { CashierCreation, CashierSignIn, LinkIssue, MerchantUserOptions } from '../services/page-access.js';
 import type { OperatorCreation, OperatorSignIn } from '../services/operators.js';
+import type { PlatformCounts } from './dashboard-sql.js';
+import type { Resealed } from '../services/merchants.js';
 import type { Operator } from '../domain/operator.js';
 import type { RefundingUser } from '../domain/merchant-users.js';
 import type { PayCodeOutcome } from './pay-code-outcomes.js';
@@ -71,13 +73,14 @@ export interface Store extends StoreOps {
    */
   recordKeyFirstUse(mchId: string, key: Secret): Promise<void>;
   updateMerchant(mchId: string, changes: { name?: string; notifyUrl?: string | null }, acting?: ActingAs): Promise<Merchant | null>;
-  /** The ids of the master keys the stored merchant keys are encrypted under (secrets/). */
-  merchantMasterKeyIds(): Promise<string[]>;
+  /** The ids of the master keys the stored secrets (merchant keys, operators' TOTP secrets) are encrypted under (secrets/). */
+  masterKeyIdsInUse(): Promise<string[]>;
   /**
    * Re-encrypts merchant keys under the current master key, in one transaction: those still in
-   * plain text (`plain`), or every one not under it (`all`: a rotation). How many merchants changed.
+   * plain text (`plain`), or every one not under it, with the operators' TOTP secrets (`all`: a
+   * rotation). How many merchants and operators changed.
    */
-  resealMerchantKeys(scope: 'plain' | 'all', acting?: ActingAs): Promise<number>;
+  resealMerchantKeys(scope: 'plain' | 'all', acting?: ActingAs): Promise<Resealed>;
 
   /** Creates a wallet; a positive opening balance is booked as a top-up in the same transaction. */
   createWallet(input: NewWallet, acting?: ActingAs): Promise<Wallet>;
@@ -190,7 +193,8 @@ export interface Store extends StoreOps {
   openPageSession(subject: SessionSubject): Promise<string>;
   /** The live session under this id, its last request recorded; null when unknown, ended or expired. */
   usePageSession(sessionId: string): Promise<PageSession | null>;
-  endPageSession(sessionId: string): Promise<void>;
+  /** With `address`, a sign-out: a console's is logged (session.signOut). */
+  endPageSession(sessionId: string, address?: string | null): Promise<void>;
   /** Deletes expired sessions and used or expired sign-in links (at most PAGE_ACCESS_SWEEP_LIMIT of each). */
   sweepPageAccess(): Promise<void>;
   /** A one-time sign-in link's token for the wallet (valid 15 minutes, one use). */
@@ -208,13 +212,13 @@ export interface Store extends StoreOps {
   /** New password, unlocked; `totp` a new secret, null for none, undefined to keep. Null: no such operator. */
   resetOperator(name: string, passwordHash: string, totp: Secret | null | undefined): Promise<Operator | null>;
   /** Name + password + code (when the operator has TOTP), with the lockout; opens the session when right. */
-  signInOperator(name: string, password: string, code: string | null): Promise<OperatorSignIn>;
+  signInOperator(name: string, password: string, code: string | null, address?: string | null): Promise<OperatorSignIn>;
   /** Every operator, by name. */
   listOperators(): Promise<Operator[]>;
   /** A new password, which also unlocks the account; null: no such cashier. */
   resetCashierPassword(mchId: string, name: string, passwordHash: string, acting?: ActingAs): Promise<Cashier | null>;
   /** Merchant id + cashier name + password, with the PIN lockout's rule; opens the session when right. */
-  signInCashier(mchId: string, name: string, password: string, page?: 'cashier' | 'merchant'): Promise<CashierSignIn>;
+  signInCashier(mchId: string, name: string, password: string, page?: 'cashier' | 'merchant', address?: string | null): Promise<CashierSignIn>;
 
   // The cashier page after the charge (docs/pages.md, services/cashier-charges.ts).
   /** Records the charge's order id and code for this cashier before it runs (TAKEN: not this cashier's id). */
@@ -262,6 +266,8 @@ export interface Store extends StoreOps {
   recordAction(acting: ActingAs, record: AuditRecord): Promise<void>;
   /** Entries newest first (by logId), filtered; the next page: beforeLogId = the last logId shown. */
   listAuditLog(filter: AuditLogFilter): Promise<AuditLogEntry[]>;
+  /** How many merchants, and wallets not closed (the operator dashboard's headline). */
+  platformCounts(): Promise<PlatformCounts>;
   /** The newest migration applied to the database (opening a store applies the pending ones). */
   schemaVersion(): Promise<number>;
   /** Every migration applied, oldest first, as `schema_migrations` records it. */

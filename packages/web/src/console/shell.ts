@@ -105,3 +105,11 @@ export function table(headers: readonly string[], rows: readonly (readonly strin
   }
   return t;
 }
+
+/** A wide table in a box that scrolls sideways, so it never widens the page (console.css `.table-scroll`). */
+export function scrolling(t: HTMLTableElement): HTMLDivElement {
+  const box = document.createElement('div');
+  box.className = 'table-scroll';
+  box.append(t);
+  return box;
+}

@@ -29,6 +29,7 @@ import { PIN_RULE } from '../../domain/credentials.js';
 import type { FailReason, WalletStatus } from '../../domain/model.js';
 import { CASHIER_NAME } from '../../domain/page-access.js';
 import { OPERATOR_NAME } from '../../domain/operator.js';
+import { adminOpsEndpoints } from './admin-ops-endpoints.js';
 
 /**
  * Every JSON endpoint of http/routes.ts, described for the OpenAPI document (document.ts). To add an
@@ -655,5 +656,6 @@ export const ENDPOINT_DOCS: Readonly<Record<string, EndpointDoc>> = {
   },
   ...consoleEndpoints(),
   ...adminManageEndpoints(),
+  ...adminOpsEndpoints({ EMPTY, object, PAGE_REFUSALS, CSRF_REFUSAL, EPOCH_MS }),
 };
 

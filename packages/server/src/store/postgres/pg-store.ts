@@ -25,7 +25,8 @@ import type { ActingAs, AuditLogEntry } from '../../domain/audit-log.js';
 import { payCodeOutcomesSql, toPayCodeOutcome, type PayCodeOutcome } from '../pay-code-outcomes.js';
 import { CASHIER_CHARGES_PAGE, CASHIER_CHARGE_WITH_ORDER, chargesPageValues, REFUNDS_OF_ORDER, toCashierChargeRecord } from '../cashier-charge-sql.js';
 import type { CashierChargeRecord, ChargeCursor } from '../../domain/cashier-charge.js';
-import { MERCHANT_USERS, OPERATORS_BY_NAME, toOperator } from '../operator-sql.js';
+import { PLATFORM_COUNTS_SQL, toPlatformCounts, type PlatformCounts } from '../dashboard-sql.js';
+import { MASTER_KEY_IDS_IN_USE, MERCHANT_USERS, OPERATORS_BY_NAME, toOperator } from '../operator-sql.js';
 import type { Operator } from '../../domain/operator.js';
 import type { Cashier } from '../../domain/page-access.js';
 import type { Refund } from '../../domain/model.js';
@@ -208,8 +209,8 @@ export class PgStore extends ServiceStore implements Store {
     return (await this.pool.query(MERCHANTS_PAGE, [page?.afterMchId ?? '', limit])).rows.map((r) => toMerchant(r as Row, this.#keys));
   }
 
-  async merchantMasterKeyIds(): Promise<string[]> {
-    const { rows } = await this.pool.query('SELECT DISTINCT master_key_id FROM merchants WHERE master_key_id IS NOT NULL ORDER BY 1');
+  async masterKeyIdsInUse(): Promise<string[]> {
+    const { rows } = await this.pool.query(MASTER_KEY_IDS_IN_USE);
     return (rows as { master_key_id: string }[]).map((r) => r.master_key_id);
   }
 
@@ -354,6 +355,10 @@ export class PgStore extends ServiceStore implements Store {
   }
 
   // --- the audit log (domain/audit-log.ts): appended by the services' effects, read here ------
+
+  async platformCounts(): Promise<PlatformCounts> {
+    return toPlatformCounts((await this.pool.query(PLATFORM_COUNTS_SQL)).rows[0] as { merchants: string; wallets: string });
+  }
 
   async listAuditLog(filter: AuditLogFilter): Promise<AuditLogEntry[]> {
     const q = auditLogQuery(filter);

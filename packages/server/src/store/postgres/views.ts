@@ -7,7 +7,7 @@ import { PAGE_SESSION_SELECT, toCashier, toMerchant, toOrder, toPageSession, toP
 import type { Db } from './effects.js';
 import { LOCK_ORDER_ID } from './order-id-locks.js';
 import { REFUNDS_IN_PROCESS_TO_WALLET } from '../wallet-close-sql.js';
-import { OPERATOR_BY_NAME, toOperator } from '../operator-sql.js';
+import { OPERATOR_BY_NAME, OPERATORS_TO_RESEAL, toOperator } from '../operator-sql.js';
 import { CASHIER_CHARGE_BY_ID, ORDER_ID_USED, toCashierCharge } from '../cashier-charge-sql.js';
 import type { MerchantKeyVault } from '../../secrets/merchant-key-vault.js';
 
@@ -126,7 +126,10 @@ const READERS: { readonly [N in ViewName]: Reader<N> } = {
       'SELECT * FROM merchants WHERE master_key_id IS NULL OR (NOT $1 AND master_key_id <> $2) ORDER BY mch_id FOR NO KEY UPDATE',
       [q.plainOnly, keys.currentId],
     );
-    return (rows as Row[]).map((r) => toMerchant(r, keys));
+    const merchants = (rows as Row[]).map((r) => toMerchant(r, keys));
+    if (q.plainOnly) return { merchants, operators: [] };
+    const found = await c.query(`${OPERATORS_TO_RESEAL} FOR UPDATE`, [keys.currentId]);
+    return { merchants, operators: (found.rows as Row[]).map((r) => toOperator(r, keys)) };
   },
   // Every shard of the merchant's balance, in shard order, like a refund's finish: two payouts (or
   // a payout and a refund) of one merchant take turns, and each sees the balance the other left.

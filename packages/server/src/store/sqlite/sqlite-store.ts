@@ -49,7 +49,9 @@ import { auditLogEntryOf, auditLogQuery, type AuditLogFilter, type AuditLogRow }
 import type { ActingAs, AuditLogEntry } from '../../domain/audit-log.js';
 import { CASHIER_CHARGES_PAGE, CASHIER_CHARGE_WITH_ORDER, chargesPageValues, REFUNDS_OF_ORDER, toCashierChargeRecord } from '../cashier-charge-sql.js';
 import type { CashierChargeRecord, ChargeCursor } from '../../domain/cashier-charge.js';
-import { MERCHANT_USERS, OPERATORS_BY_NAME, toOperator } from '../operator-sql.js';
+import { MASTER_KEY_IDS_IN_USE, MERCHANT_USERS, OPERATORS_BY_NAME, toOperator } from '../operator-sql.js';
+import type { Resealed } from '../../services/merchants.js';
+import { PLATFORM_COUNTS_SQL, toPlatformCounts, type PlatformCounts } from '../dashboard-sql.js';
 import type { Operator } from '../../domain/operator.js';
 import type { Cashier } from '../../domain/page-access.js';
 import type { Refund } from '../../domain/model.js';
@@ -174,11 +176,11 @@ export class SqliteStore extends ServiceStore implements Store {
    * were, is checkpointed and truncated. A reader of another process may keep the WAL from being
    * emptied; the next checkpoint overwrites it (docs/operations.md, "Secrets at rest").
    */
-  override async resealMerchantKeys(scope: 'plain' | 'all'): Promise<number> {
+  override async resealMerchantKeys(scope: 'plain' | 'all', acting?: ActingAs): Promise<Resealed> {
     this.db.pragma('secure_delete = ON');
     try {
-      const resealed = await super.resealMerchantKeys(scope);
-      if (resealed > 0) {
+      const resealed = await super.resealMerchantKeys(scope, acting);
+      if (resealed.merchants + resealed.operators > 0) {
         await this.#mainWrite(async () => this.db.exec('VACUUM'));
         this.db.pragma('wal_checkpoint(TRUNCATE)');
       }
@@ -212,7 +214,7 @@ export class SqliteStore extends ServiceStore implements Store {
     return rows.map((r) => toMerchant(r, this.#keys));
   }
 
-  async merchantMasterKeyIds(): Promise<string[]> {
+  async masterKeyIdsInUse(): Promise<string[]> {
     return (this.#s.masterKeyIds.all() as { master_key_id: string }[]).map((r) => r.master_key_id);
   }
 
@@ -496,6 +498,10 @@ export class SqliteStore extends ServiceStore implements Store {
 
   // --- the audit log (domain/audit-log.ts): appended by the services' effects, read here ------
 
+  async platformCounts(): Promise<PlatformCounts> {
+    return toPlatformCounts(this.#s.platformCounts.get() as { merchants: number; wallets: number });
+  }
+
   async listAuditLog(filter: AuditLogFilter): Promise<AuditLogEntry[]> {
     const q = auditLogQuery(filter);
     let statement = this.#auditLogReads.get(q.sql);
@@ -571,7 +577,8 @@ function prepare(db: Database.Database) {
     operators: db.prepare(OPERATORS_BY_NAME),
     refundsOfOrder: db.prepare(sqliteSql(REFUNDS_OF_ORDER)),
     listMerchantIds: db.prepare('SELECT mch_id FROM merchants'),
-    masterKeyIds: db.prepare('SELECT DISTINCT master_key_id FROM merchants WHERE master_key_id IS NOT NULL ORDER BY 1'),
+    masterKeyIds: db.prepare(MASTER_KEY_IDS_IN_USE),
+    platformCounts: db.prepare(PLATFORM_COUNTS_SQL),
     accountBalances: db.prepare('SELECT id, balance_sen FROM accounts WHERE id IN (SELECT value FROM json_each(?))'),
 
     findWalletByToken: db.prepare(

@@ -6,7 +6,7 @@ import type { RefundView } from '../../domain/refund.js';
 import type { ViewFor, ViewName, ViewOf } from '../port.js';
 import { PAGE_SESSION_SELECT, toCashier, toMerchant, toOrder, toPageSession, toPayout, toRefund, toSignInLink, toWallet, type Row } from '../rows.js';
 import { sqliteSql } from '../page-access-sql.js';
-import { OPERATOR_BY_NAME, toOperator } from '../operator-sql.js';
+import { OPERATOR_BY_NAME, OPERATORS_TO_RESEAL, toOperator } from '../operator-sql.js';
 import { CASHIER_CHARGE_BY_ID, ORDER_ID_USED, toCashierCharge } from '../cashier-charge-sql.js';
 import type { MerchantKeyVault } from '../../secrets/merchant-key-vault.js';
 import { WALLET_COLUMNS } from './rows.js';
@@ -58,8 +58,11 @@ export class SqliteViews {
         const used = (this.#s.orderIdUsed.get(q.mchId, q.mchOrderId, q.mchId, q.mchOrderId) as { used: number }).used;
         return { charge: row === undefined ? null : toCashierCharge(row), orderIdUsed: used === 1 };
       }
-      case 'merchantsToReseal':
-        return (this.#s.merchantsToReseal.all(q.plainOnly ? 1 : 0, this.keys.currentId) as Row[]).map((r) => toMerchant(r, this.keys));
+      case 'merchantsToReseal': {
+        const merchants = (this.#s.merchantsToReseal.all(q.plainOnly ? 1 : 0, this.keys.currentId) as Row[]).map((r) => toMerchant(r, this.keys));
+        const operators = q.plainOnly ? [] : (this.#s.operatorsToReseal.all(this.keys.currentId) as Row[]).map((r) => toOperator(r, this.keys));
+        return { merchants, operators };
+      }
       case 'payoutRequest': {
         const merchant = this.merchant(q.mchId);
         if (merchant === null) return { merchant, balanceSen: 0, existing: null };
@@ -170,6 +173,7 @@ function prepare(db: Database.Database) {
     signInLink: db.prepare('SELECT * FROM wallet_sign_in_links WHERE link_hash = ?'),
     cashier: db.prepare('SELECT * FROM cashiers WHERE mch_id = ? AND name = ?'),
     operator: db.prepare(sqliteSql(OPERATOR_BY_NAME)),
+    operatorsToReseal: db.prepare(sqliteSql(OPERATORS_TO_RESEAL)),
     cashierCharge: db.prepare(sqliteSql(CASHIER_CHARGE_BY_ID)),
     orderIdUsed: db.prepare(sqliteSql(ORDER_ID_USED)),
     payout: db.prepare('SELECT * FROM payouts WHERE payout_id = ?'),

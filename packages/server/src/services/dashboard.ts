@@ -1,0 +1,34 @@
+import type { PaymentMinute } from '../domain/payment-minutes.js';
+import { MINUTE_MS } from '../domain/payment-minutes.js';
+import { localDate, startOfLocalDay } from '../domain/statement.js';
+import type { Store } from '../store/store.js';
+import { paymentMinutes } from './payment-minutes.js';
+
+/** The ranges the operator dashboard draws: the last hour (its default) or the last day. */
+export const DASHBOARD_RANGES = { '60m': 60 * MINUTE_MS, '24h': 24 * 60 * MINUTE_MS } as const;
+export type DashboardRange = keyof typeof DASHBOARD_RANGES;
+
+export interface Dashboard {
+  readonly range: DashboardRange;
+  readonly minutes: readonly PaymentMinute[];
+  /** PAID payments in the finished minutes since the start of today in the platform's time zone. */
+  readonly paidToday: number;
+  readonly merchants: number;
+  readonly wallets: number;
+}
+
+/**
+ * The operator console's landing figures: the finished minutes of the range (the current minute
+ * is written when it ends), today's PAID payments summed from the same minutes, and how many
+ * merchants and open wallets there are. One read of the minutes covers both when today is shorter
+ * than the range; else a second read covers today.
+ */
+export async function dashboard(store: Store, nowMs: number, range: DashboardRange, timeZone: string): Promise<Dashboard> {
+  const toMs = Math.floor(nowMs / MINUTE_MS) * MINUTE_MS;
+  const fromMs = toMs - DASHBOARD_RANGES[range];
+  const todayFromMs = startOfLocalDay(localDate(nowMs, timeZone), timeZone);
+  const [minutes, counts] = await Promise.all([paymentMinutes(store, fromMs, toMs), store.platformCounts()]);
+  const today = todayFromMs >= fromMs ? minutes : await paymentMinutes(store, todayFromMs, toMs);
+  const paidToday = today.filter((m) => m.minuteStartMs >= todayFromMs).reduce((n, m) => n + m.counts.paid, 0);
+  return { range, minutes, paidToday, merchants: counts.merchants, wallets: counts.wallets };
+}

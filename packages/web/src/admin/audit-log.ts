@@ -1,0 +1,89 @@
+import { callPage } from '../shared/page-api.js';
+import { say } from '../shared/page.js';
+import { formatWireTime } from '../shared/time.js';
+import { scrolling, table } from '../console/shell.js';
+import type { Section } from '../console/section.js';
+import type { SignedInOperator } from './who.js';
+
+interface Entry {
+  readonly logId: string;
+  readonly at: string;
+  readonly actor: { readonly kind: string; readonly name: string; readonly role?: string; readonly mchId?: string };
+  readonly address: string | null;
+  readonly action: string;
+  readonly mchId: string | null;
+  readonly subjectId: string | null;
+  readonly detail: Record<string, string | number | boolean | null>;
+}
+
+/** Every action the log records (the server's AUDIT_ACTIONS), for the filter's choices. */
+const ACTIONS = [
+  'merchant.create', 'merchant.import', 'merchant.update', 'merchant.disable', 'merchant.enable', 'merchant.rollKey', 'merchantKeys.reseal',
+  'wallet.create', 'wallet.topUp', 'wallet.freeze', 'wallet.unfreeze', 'wallet.close', 'wallet.unlockPin', 'wallet.setPin',
+  'wallet.newToken', 'wallet.setConfirmLimit', 'wallet.signInLink', 'payCode.issue', 'refund.request', 'payout.request', 'payout.confirm', 'payout.fail',
+  'notification.retry', 'notification.test', 'user.create', 'user.reset', 'user.setRefundLimit',
+  'session.signIn', 'session.signInFailed', 'session.signOut', 'statement.download', 'ledgerAudit.run',
+];
+
+/** The Audit log: every row, newest first, filtered by merchant, actor kind, action and day; older pages on demand. Read only. */
+export const auditLogSection: Section<SignedInOperator> = {
+  id: 'audit-log',
+  title: 'Audit log',
+  async render(container, ctx) {
+    const form = document.createElement('form');
+    form.className = 'inline-form';
+    const mchId = field(form, 'log-mch-id', 'Merchant id', Object.assign(document.createElement('input'), { inputMode: 'numeric', autocomplete: 'off' }));
+    const actor = field(form, 'log-actor', 'Who', choice([['', 'Anyone'], ['operator', 'Operators'], ['merchantUser', 'Merchant users'], ['cli', 'The CLI']]));
+    const action = field(form, 'log-action', 'Action', choice([['', 'Any action'], ...ACTIONS.map((a) => [a, a] as const)]));
+    const since = field(form, 'log-since', 'Since (day)', Object.assign(document.createElement('input'), { type: 'date' }));
+    form.append(Object.assign(document.createElement('button'), { type: 'submit', textContent: 'Show' }));
+    const status = Object.assign(document.createElement('p'), { role: 'status' });
+    const rows = document.createElement('div');
+    const more = Object.assign(document.createElement('button'), { type: 'button', className: 'secondary', textContent: 'Older entries', hidden: true });
+    container.append(form, status, rows, more);
+    let next: string | null = null;
+
+    async function load(cursor: string | null): Promise<void> {
+      const filters: Record<string, string> = {};
+      if (mchId.value.trim() !== '') filters.mchId = mchId.value.trim();
+      if (actor.value !== '') filters.actorKind = actor.value;
+      if (action.value !== '') filters.action = action.value;
+      if (since.value !== '') filters.since = since.value;
+      if (cursor !== null) filters.cursor = cursor;
+      const a = await callPage<{ entries: Entry[]; next: string | null }>(`${ctx.api}audit-log`, filters);
+      if (a.data === null) return say(status, a.msg, 'error');
+      if (cursor === null) rows.replaceChildren();
+      next = a.data.next;
+      more.hidden = next === null;
+      if (cursor === null && a.data.entries.length === 0) return say(status, 'No entries match.');
+      say(status, '');
+      rows.append(scrolling(table(['When', 'Who', 'From', 'Action', 'Merchant', 'Subject', 'Detail'], a.data.entries.map((e) => [
+        formatWireTime(e.at), who(e.actor), e.address ?? 'the CLI', e.action, e.mchId ?? '', e.subjectId ?? '',
+        Object.entries(e.detail).map(([k, v]) => `${k}: ${String(v)}`).join(', '),
+      ]), cursor === null ? 'Newest first' : 'Older')));
+    }
+    form.addEventListener('submit', (e) => { e.preventDefault(); void load(null); });
+    more.addEventListener('click', () => void load(next));
+    await load(null);
+  },
+};
+
+function who(a: Entry['actor']): string {
+  if (a.kind === 'operator') return `operator ${a.name}`;
+  if (a.kind === 'cli') return `CLI (${a.name})`;
+  return `${a.role ?? 'user'} ${a.name} of ${a.mchId ?? ''}`;
+}
+
+function field<T extends HTMLInputElement | HTMLSelectElement>(form: HTMLFormElement, id: string, text: string, input: T): T {
+  input.id = id;
+  const div = document.createElement('div');
+  div.append(Object.assign(document.createElement('label'), { htmlFor: id, textContent: text }), input);
+  form.append(div);
+  return input;
+}
+
+function choice(options: readonly (readonly [string, string])[]): HTMLSelectElement {
+  const select = document.createElement('select');
+  select.append(...options.map(([value, text]) => new Option(text, value)));
+  return select;
+}

@@ -1,0 +1,65 @@
+import { drawPaymentCharts, type ChartMinute, type PaymentCharts } from '../shared/charts.js';
+import { callPage } from '../shared/page-api.js';
+import { say } from '../shared/page.js';
+import { formatTime } from '../shared/time.js';
+import type { Section } from '../console/section.js';
+import type { SignedInOperator } from './who.js';
+
+interface DashboardData {
+  readonly range: '60m' | '24h';
+  readonly minutes: readonly ChartMinute[];
+  readonly paidToday: number;
+  readonly merchants: number;
+  readonly wallets: number;
+  readonly timeZone: string;
+}
+
+/** How often the shown dashboard reads its figures again. */
+const REFRESH_MS = 30_000;
+
+/**
+ * The Dashboard, the console's landing section: today's PAID payments, merchants and open wallets,
+ * and the payment charts of the last hour (or day). It reads again every 30 s while it is shown
+ * and the tab is visible; once another section replaces it, its timer stops.
+ */
+export const dashboardSection: Section<SignedInOperator> = {
+  id: 'dashboard',
+  title: 'Dashboard',
+  render(container, ctx) {
+    const status = Object.assign(document.createElement('p'), { role: 'status' });
+    const figures = document.createElement('dl');
+    figures.className = 'headline';
+    const rangeLabel = Object.assign(document.createElement('label'), { htmlFor: 'dashboard-range', textContent: 'Charts of the last ' });
+    const range = Object.assign(document.createElement('select'), { id: 'dashboard-range' });
+    range.append(new Option('60 minutes', '60m'), new Option('24 hours', '24h'));
+    rangeLabel.append(range);
+    const charts = document.createElement('div');
+    container.append(figures, rangeLabel, charts, status);
+    let drawn: PaymentCharts | null = null;
+
+    async function refresh(): Promise<void> {
+      const a = await callPage<DashboardData>(`${ctx.api}dashboard`, { range: range.value }).catch((e: Error) => ({ data: null, msg: e.message }));
+      if (a.data === null) return say(status, a.msg, 'error');
+      const d = a.data;
+      figures.replaceChildren(...headline('Paid today', d.paidToday), ...headline('Merchants', d.merchants), ...headline('Open wallets', d.wallets));
+      drawn?.destroy();
+      drawn = drawPaymentCharts(charts, d.minutes, { timeZone: d.timeZone });
+      say(status, `Updated ${formatTime(Date.now(), d.timeZone)}; reads again every 30 seconds. The current minute shows once it ends.`);
+    }
+    range.addEventListener('change', () => void refresh());
+    const timer = window.setInterval(() => {
+      if (!container.isConnected) {
+        window.clearInterval(timer);
+        drawn?.destroy();
+      } else if (document.visibilityState === 'visible') void refresh();
+    }, REFRESH_MS);
+    return refresh();
+  },
+};
+
+function headline(term: string, value: number): HTMLElement[] {
+  const box = document.createElement('div');
+  box.append(Object.assign(document.createElement('dt'), { textContent: term }),
+    Object.assign(document.createElement('dd'), { textContent: value.toLocaleString('en-GB') }));
+  return [box];
+}

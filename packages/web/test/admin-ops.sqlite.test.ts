@@ -1,0 +1,88 @@
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../server/test/process-helpers.js';
+import { docsScreenshot, useChromium, watchForProblems } from './browser.js';
+import { createWallet, useServedPlatform } from './platform.js';
+
+// The operator console's watching sections in real Chromium against `micropay serve`: the
+// Dashboard after real payments (one FAILED), the Ledger audit, the Notifications' health with a
+// dead letter sent again, and the Audit log filtered to what the operator just did. Every access
+// rule is proven on both stores over HTTP in packages/server/test/admin-ops.test.ts.
+describe('the operator console', () => {
+  // The dashboard waits for the payments' minute to end: up to a minute more than other tests.
+  const platform = useServedPlatform({ MICROPAY_SWEEP_INTERVAL_MS: '200' }, 240_000);
+  const chromium = useChromium();
+
+  it('shows the dashboard after payments, runs the ledger audit, shows notifications health and filters the audit log', async () => {
+    const ops = await platform.cliJ<{ password: string }>(['admin', 'create', '--name', 'ops']);
+    const shop = await platform.cliJ<{ mchId: string; apiKey: string }>(['merchant', 'create', '--name', 'Corner Shop', '--notify-url', 'http://127.0.0.1:9/notify']);
+    const pay = async (balance: string, order: string) => {
+      const { walletId } = await createWallet(platform.cliJ, balance);
+      const { payCode } = await platform.cliJ<{ payCode: string }>(['paycode', walletId]);
+      const flags = ['--url', platform.server.url, '--mch-id', shop.mchId, '--order', order, '--amount', '1.00', '--code', payCode];
+      return runCli(['pay', ...flags], { env: { MICROPAY_KEY: shop.apiKey } });
+    };
+    for (const i of [1, 2, 3]) expect((await pay('5.00', `dash-${i}`)).code).toBe(0);
+    expect((await pay('0.50', 'dash-poor')).code).not.toBe(0);
+    // Every attempt at the notify URL failed: here the test ends their retries at once.
+    const db = new Database(platform.dbPath);
+    const deadCount = db.prepare("UPDATE notifications SET status = 'dead', last_error = 'connection refused'").run().changes;
+    expect(deadCount).toBeGreaterThanOrEqual(3);
+    db.close();
+
+    const page = await chromium.browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const problems = watchForProblems(page);
+    await page.goto(`${platform.server.url}/admin`);
+    await page.getByLabel('Operator').fill('ops');
+    await page.getByLabel('Password').fill(ops.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('#console').waitFor();
+    // The Dashboard is the landing section; the payments' minute shows once it has ended.
+    expect(await page.getByRole('heading', { level: 2 }).textContent()).toBe('Dashboard');
+    const paidToday = page.locator('.headline div').first().locator('dd');
+    for (let deadline = Date.now() + 110_000; (await paidToday.textContent()) !== '3' && Date.now() < deadline;) {
+      await page.waitForTimeout(2_000);
+      await page.reload();
+      await page.locator('.headline dd').first().waitFor();
+    }
+    expect(await page.locator('.headline dt').allTextContents()).toEqual(['Paid today', 'Merchants', 'Open wallets']);
+    expect(await page.locator('.headline dd').allTextContents()).toEqual(['3', '1', '4']);
+    await expect.poll(() => page.locator('.payment-charts canvas').count()).toBeGreaterThan(0);
+    await docsScreenshot(page, 'admin-dashboard', { fullPage: true });
+
+    await page.getByRole('link', { name: 'Ledger audit' }).click();
+    await page.getByRole('button', { name: 'Run audit' }).click();
+    await expect.poll(() => page.locator('#section [role=status]').first().textContent()).toMatch(/^Audit clean: all \d+ checks passed/);
+    const results = await page.locator('.checks > li').evaluateAll((items) => items.map((li) => (li as HTMLElement).dataset.result));
+    expect(results.length).toBeGreaterThan(5);
+    expect(results.every((r) => r === 'ok')).toBe(true);
+    await docsScreenshot(page, 'admin-audit', { fullPage: true });
+
+    await page.getByRole('link', { name: 'Notifications' }).click();
+    const outbox = page.getByRole('table', { name: 'The notification outbox' });
+    await expect.poll(() => outbox.locator('tbody td').nth(1).textContent()).toBe(String(deadCount));
+    await page.getByRole('button', { name: `Dead letters of ${shop.mchId}` }).click();
+    const dead = page.getByRole('table', { name: `Dead notifications of ${shop.mchId}` });
+    await expect.poll(() => dead.locator('tbody tr').count()).toBe(deadCount);
+    await dead.getByRole('button', { name: /Send the PAID notification/ }).first().click();
+    await expect.poll(() => outbox.locator('tbody td').nth(1).textContent()).toBe(String(deadCount - 1));
+    // Clicking scrolled the wide table to its button: back to its start for the picture.
+    await page.locator('.table-scroll').evaluateAll((boxes) => boxes.forEach((b) => { b.scrollLeft = 0; }));
+    await docsScreenshot(page, 'admin-notifications', { fullPage: true });
+
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    await page.getByLabel('Who').selectOption('operator');
+    await page.getByRole('button', { name: 'Show' }).click();
+    await expect.poll(() => page.locator('table tbody tr td:nth-child(4)').allTextContents())
+      .toEqual(['notification.retry', 'ledgerAudit.run', 'session.signIn']);
+    await page.getByLabel('Action').selectOption('ledgerAudit.run');
+    await page.getByRole('button', { name: 'Show' }).click();
+    await expect.poll(() => page.locator('table tbody tr td:nth-child(4)').allTextContents()).toEqual(['ledgerAudit.run']);
+    expect(await page.locator('table tbody tr td:nth-child(2)').allTextContents()).toEqual(['operator ops']);
+    await page.getByLabel('Action').selectOption('');
+    await page.getByRole('button', { name: 'Show' }).click();
+    await expect.poll(() => page.locator('table tbody tr').count()).toBe(3);
+    await docsScreenshot(page, 'admin-audit-log', { fullPage: true });
+    expect(problems).toEqual([]);
+  }, 230_000);
+});
