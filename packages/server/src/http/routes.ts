@@ -7,6 +7,10 @@ import { walletCodeResult, walletConfirm, walletDecline, walletPending } from '.
 import { chargeReceipt, recentCharges, refundCharge } from '../api/page-cashier-charges.js';
 import { merchantSession, merchantSignIn, merchantSignOut } from '../api/page-merchant.js';
 import { createUser, listUsers, resetUserPassword, setUserRefundLimit } from '../api/page-merchant-users.js';
+import {
+  listDeadLetters, retryAllDeadLetters, retryDeadLetter, rollApiKey, sendTestDelivery, setNotifyUrl, showApiKey, showNotifySettings, testDeliveryAttempts,
+} from '../api/page-merchant-account.js';
+import { listActivity, listPayouts, requestPayout, showBalance as showMerchantBalance } from '../api/page-merchant-money.js';
 import { adminOperators, adminSession, adminSignIn, adminSignOut } from '../api/page-admin.js';
 import { walletBalance, walletFreeze, walletHistory } from '../api/page-wallet-account.js';
 import { walletPayCode, walletSession, walletSignInWithLink, walletSignInWithPin, walletSignOut } from '../api/page-wallet.js';
@@ -59,6 +63,19 @@ export const ROUTES: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['/api/page/merchant/users/create', createUser],
   ['/api/page/merchant/users/set-refund-limit', setUserRefundLimit],
   ['/api/page/merchant/users/reset-password', resetUserPassword],
+  ['/api/page/merchant/api-key/show', showApiKey],
+  ['/api/page/merchant/api-key/roll', rollApiKey],
+  ['/api/page/merchant/notifications/show', showNotifySettings],
+  ['/api/page/merchant/notifications/set-url', setNotifyUrl],
+  ['/api/page/merchant/notifications/test', sendTestDelivery],
+  ['/api/page/merchant/notifications/test-attempts', testDeliveryAttempts],
+  ['/api/page/merchant/notifications/dead', listDeadLetters],
+  ['/api/page/merchant/notifications/retry', retryDeadLetter],
+  ['/api/page/merchant/notifications/retry-all', retryAllDeadLetters],
+  ['/api/page/merchant/balance/show', showMerchantBalance],
+  ['/api/page/merchant/balance/payouts', listPayouts],
+  ['/api/page/merchant/balance/request-payout', requestPayout],
+  ['/api/page/merchant/activity', listActivity],
   ['/api/page/admin/session', adminSession],
   ['/api/page/admin/sign-in', adminSignIn],
   ['/api/page/admin/sign-out', adminSignOut],
