@@ -3,6 +3,7 @@ import { hashPin } from '../src/domain/credentials.js';
 import { execute, sql } from './db-access.js';
 import { createMerchant, createWalletWithCode, ManualClock, micropayParams, postSigned, startTestPlatform, type TestMerchant, type TestPlatform } from './helpers.js';
 import { as, pageCall, sessionOf, type PageAnswer, type Session } from './page-helpers.js';
+import { runCli } from './process-helpers.js';
 
 /**
  * The merchant console's API key, Notifications, Balance & payouts and Activity sections
@@ -153,6 +154,15 @@ describe("the owner's actions, each with its audit row", () => {
     expect(await actions(shop.mchId)).toEqual(['merchant.update', 'notification.test', 'merchant.update']);
     const [test] = await p.store.listAuditLog({ mchId: shop.mchId, action: 'notification.test', limit: 1 });
     expect(test!.subjectId).toBe(sent.data!.notificationId);
+  });
+
+  it("the CLI's merchant update refuses a bad notify URL by the same rule (updateMerchant's), writing nothing", async () => {
+    const shop = await createMerchant(p, 'Corner Shop');
+    const refused = await runCli(['merchant', 'update', shop.mchId, '--notify-url', 'ftp://x.example/', '--db', p.config.database]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('--notify-url must be an absolute http:// or https:// URL of at most 2048 characters');
+    expect((await p.store.findMerchant(shop.mchId))!.notifyUrl).toBeNull();
+    expect(await p.store.listAuditLog({ mchId: shop.mchId, action: 'merchant.update', limit: 5 })).toEqual([]);
   });
 
   it('pages dead letters and retries one and all, each audited', async () => {

@@ -31,7 +31,7 @@ export const activitySection: Section<MerchantUser> = {
       older.hidden = page.next === null;
       list.replaceChildren(page.entries.length === 0
         ? Object.assign(document.createElement('p'), { textContent: after === null ? 'Nothing recorded yet.' : 'No older activity.' })
-        : table(['When', 'Who', 'Action', 'Subject', 'Detail', 'Address'], page.entries.map(row), 'Activity, newest first'));
+        : Object.assign(table(['When', 'Who', 'Action', 'Subject', 'Detail', 'Address'], page.entries.map(row), 'Activity, newest first'), { className: 'activity' }));
     }
   },
 };
