@@ -91,7 +91,7 @@ export const RESULT_CODES: readonly ResultCodeInfo[] = [
     'Any field fails its rule (see docs/api.md), for example a value of a signed request contains `|`; `msg` names the field and the rule.',
     'Fix the request. Nothing was recorded and no money moved; the same mchOrderId may be used again.'),
   entry(1022, 'merchant locked', 200, 'The merchant is disabled.',
-    'The operator disabled the merchant (`micropay merchant disable`).',
+    'The operator disabled the merchant (`micropay merchant disable`). Also every merchant console call of a user of that merchant, signed in before or after.',
     'Contact the platform operator. Nothing was recorded and no money moved.'),
   entry(1023, 'merchant order paid', 200, 'The order is already paid.',
     'micropay repeated for a mchOrderId that is PAID (or refunded since) with the same parameters. `data` carries the signed order.',

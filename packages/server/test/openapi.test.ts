@@ -517,6 +517,47 @@ describe('every answer of a real server is as the document says', () => {
     expect(codeOf(await post(admin('audit-log'), { action: 'nope' }, op))).toBe(1021);
   });
 
+  it('the merchant console\'s account sections: API key, notifications, balance and payouts, activity; a cashier refused; a disabled merchant', async () => {
+    const m = await createMerchant(p, 'Key Shop');
+    for (const [name, role] of [['boss', 'owner'], ['lane-1', 'cashier']] as const) {
+      if (typeof await p.store.createCashier(m.mchId, name, await hashPin('user-password-1'), { role }) === 'string') throw new Error('user');
+    }
+    const merchant = (name: string) => `/api/page/merchant/${name}`;
+    const signIn = async (name: string) => {
+      const a = await post(merchant('sign-in'), { mchId: m.mchId, name, password: 'user-password-1' });
+      return { Cookie: a.headers.get('set-cookie')!.split(';', 1)[0]!, 'X-CSRF-Token': a.json!.data!.csrfToken as string };
+    };
+    const owner = await signIn('boss');
+    const w = await createWalletWithCode(p, 100_00, 'Alice');
+    expect(codeOf(await pay(m, 'acct-1', '40.00', w.payCode))).toBe(0);
+    expect(codeOf(await post(merchant('api-key/show'), {}, owner))).toBe(0);
+    expect(codeOf(await post(merchant('api-key/roll'), { overlapHours: '999' }, owner))).toBe(1021);
+    expect(codeOf(await post(merchant('api-key/roll'), { overlapHours: '1' }, owner))).toBe(0);
+    expect(codeOf(await post(merchant('notifications/test'), {}, owner))).toBe(9050);
+    expect(codeOf(await post(merchant('notifications/set-url'), { notifyUrl: 'ftp://x' }, owner))).toBe(1021);
+    expect(codeOf(await post(merchant('notifications/set-url'), { notifyUrl: 'http://127.0.0.1:9/hook' }, owner))).toBe(0);
+    expect(codeOf(await post(merchant('notifications/show'), {}, owner))).toBe(0);
+    const sent = await post(merchant('notifications/test'), {}, owner);
+    expect(codeOf(sent)).toBe(0);
+    expect(codeOf(await post(merchant('notifications/test-attempts'), { notificationId: sent.json!.data!.notificationId }, owner))).toBe(0);
+    expect(codeOf(await post(merchant('notifications/dead'), { limit: 5 }, owner))).toBe(0);
+    expect(codeOf(await post(merchant('notifications/retry'), { notificationId: 'nope' }, owner))).toBe(9051);
+    expect(codeOf(await post(merchant('notifications/retry'), { notificationId: sent.json!.data!.notificationId }, owner))).toBe(0);
+    expect(codeOf(await post(merchant('notifications/retry-all'), {}, owner))).toBe(0);
+    expect(codeOf(await post(merchant('balance/request-payout'), { amount: '99.00', requestId: 'r-1' }, owner))).toBe(9040);
+    expect(codeOf(await post(merchant('balance/request-payout'), { amount: '10.00', requestId: 'r-1' }, owner))).toBe(0);
+    expect(codeOf(await post(merchant('balance/request-payout'), { amount: '11.00', requestId: 'r-1' }, owner))).toBe(9043);
+    expect(codeOf(await post(merchant('balance/show'), {}, owner))).toBe(0);
+    expect(codeOf(await post(merchant('balance/payouts'), { limit: 1 }, owner))).toBe(0);
+    expect(codeOf(await post(merchant('activity'), { limit: 2 }, owner))).toBe(0);
+    const cashier = await signIn('lane-1');
+    expect(codeOf(await post(merchant('api-key/roll'), {}, cashier))).toBe(9122);
+    expect(codeOf(await post(merchant('activity'), {}, cashier))).toBe(9122);
+    await p.store.setMerchantStatus(m.mchId, 'disabled');
+    expect(codeOf(await post(merchant('balance/show'), {}, cashier))).toBe(1022);
+    expect(codeOf(await post(merchant('users/list'), {}, owner))).toBe(1022);
+  });
+
   it('the operator\'s endpoints, this document and the pages', async () => {
     for (const path of ['/health/live', '/health/ready', '/metrics', '/openapi.json', '/docs', '/wallet', '/cashier', '/merchant', '/admin']) {
       expect((await request('GET', path)).status, path).toBe(200);

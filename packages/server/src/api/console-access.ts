@@ -1,4 +1,5 @@
 import { ResultCode } from '@micropay/protocol';
+import type { ActingAs } from '../domain/audit-log.js';
 import type { PageSession, SessionSubject } from '../domain/page-access.js';
 import { answer } from './answer.js';
 import type { Answer, ApiContext, ApiRequest, Handler } from './context.js';
@@ -33,11 +34,13 @@ export function operatorOf(session: PageSession): Operator {
 /**
  * A merchant console API: needs the console's live session (9120), with `changes` also the CSRF
  * token (9121, checked before anything is read), and with `owner` the owner's role (9122). The role
- * is read with the session from the user's row, so a change applies to the next request.
+ * is read with the session from the user's row, so a change applies to the next request. A merchant
+ * disabled after its user signed in is refused as the merchant API refuses it (1022), every call.
  */
 export function withMerchantUser(access: 'reads' | 'changes', who: MerchantAudience, handler: MerchantUserHandler): Handler {
   return withPageSession('merchant', access, async (ctx, req, session, sessionId) => {
     const user = merchantUserOf(session);
+    if ((await ctx.store.findMerchant(user.mchId))?.status !== 'active') return answer(ResultCode.MERCHANT_LOCKED);
     if (who === 'owner' && user.role !== 'owner') return answer(ResultCode.ROLE_NOT_ALLOWED);
     return handler(ctx, req, user, sessionId);
   });
@@ -46,4 +49,9 @@ export function withMerchantUser(access: 'reads' | 'changes', who: MerchantAudie
 /** An operator console API: the operator's live session (9120), and with `changes` the CSRF token (9121). */
 export function withOperator(access: 'reads' | 'changes', handler: OperatorHandler): Handler {
   return withPageSession('operator', access, (ctx, req, session, sessionId) => handler(ctx, req, operatorOf(session), sessionId));
+}
+
+/** A merchant user's action as the audit log records it: the session's user, the request's address. */
+export function merchantUserActing(user: MerchantUser, req: ApiRequest): ActingAs {
+  return { actor: { kind: 'merchantUser', userId: user.userId, mchId: user.mchId, name: user.name, role: user.role }, address: req.clientAddress ?? null };
 }

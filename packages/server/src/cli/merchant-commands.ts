@@ -2,6 +2,7 @@ import { formatSen, formatWireTime } from '@micropay/protocol';
 import { merchantNameProblem } from '../domain/merchant.js';
 import { DEFAULT_KEY_OVERLAP_MS } from '../domain/merchant-keys.js';
 import type { Merchant } from '../domain/model.js';
+import { NOTIFY_URL_PROBLEM, NotifyUrlError } from '../notify/message.js';
 import { createOrImportMerchant, isBadInput, MAX_KEY_OVERLAP_HOURS, notifyUrlOf, rollKey } from '../services/operator-actions.js';
 import { MerchantIdTakenError } from '../store/store.js';
 import { defineCommand, type CommandGroup } from './command-line.js';
@@ -74,14 +75,16 @@ const update = defineCommand({
   },
   store: 'existing',
   async run({ args, options, store, out }) {
-    const notifyUrl = notifyUrlOption(options['notify-url']);
+    // The notify URL's rule is updateMerchant's (services/merchants.ts), the console's too.
+    const notifyUrl = options['notify-url'] === '' ? null : options['notify-url'];
     const nameProblem = options.name === undefined ? null : merchantNameProblem(options.name);
     if (nameProblem !== null) throw new UsageError(`--name: ${nameProblem}`);
     if (options.name === undefined && notifyUrl === undefined) throw new UsageError('merchant update needs --name or --notify-url');
     const changes: { name?: string; notifyUrl?: string | null } = {};
     if (options.name !== undefined) changes.name = options.name;
     if (notifyUrl !== undefined) changes.notifyUrl = notifyUrl;
-    const m = await store.updateMerchant(args.MCHID, changes, cliActing());
+    const m = await store.updateMerchant(args.MCHID, changes, cliActing()).catch((error: unknown) =>
+      error instanceof NotifyUrlError ? badInput({ field: 'notify-url', problem: NOTIFY_URL_PROBLEM }) : Promise.reject(error));
     if (m === null) return notFound(`merchant ${args.MCHID}`);
     out.show(merchantJson(m), `Merchant ${m.mchId} "${m.name}" updated; ${notifyText(m)}.`);
     return 0;

@@ -119,6 +119,11 @@ export function audited<R>(
   return entry === null ? decided : { result: decided.result, effects: [...decided.effects, auditLogAppend(acting, entry, nowMs)] };
 }
 
+/** Every dead notification of a merchant re-driven at once (the merchant console's "Retry all"). */
+export function notificationRetryAllRecord(mchId: string, count: number): AuditRecord {
+  return { action: 'notification.retry', mchId, subjectId: null, detail: { all: true, count } };
+}
+
 /** A notification re-driven by hand (`notifications retry`, the consoles' dead letters). */
 export function notificationRetryRecord(n: Notification): AuditRecord {
   return { action: 'notification.retry', mchId: n.mchId, subjectId: n.notificationId, detail: { eventType: n.eventType, attempts: n.attempts } };

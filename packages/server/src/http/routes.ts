@@ -9,6 +9,10 @@ import { merchantSession, merchantSignIn, merchantSignOut } from '../api/page-me
 import { createUser, listUsers, resetUserPassword, setUserRefundLimit } from '../api/page-merchant-users.js';
 import { merchantOrderDetail, refundMerchantOrder, searchMerchantOrders } from '../api/page-merchant-orders.js';
 import { downloadStatement, statementDay } from '../api/page-merchant-statements.js';
+import {
+  listDeadLetters, retryAllDeadLetters, retryDeadLetter, rollApiKey, sendTestDelivery, setNotifyUrl, showApiKey, showNotifySettings, testDeliveryAttempts,
+} from '../api/page-merchant-account.js';
+import { listActivity, listPayouts, requestPayout, showBalance as showMerchantBalance } from '../api/page-merchant-money.js';
 import { adminOperators, adminSession, adminSignIn, adminSignOut } from '../api/page-admin.js';
 import { adminCreateMerchant, adminImportMerchant, adminMerchants, adminRollMerchantKey, adminSetMerchantStatus } from '../api/page-admin-merchants.js';
 import {
@@ -72,6 +76,19 @@ export const ROUTES: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['/api/page/merchant/orders/refund', refundMerchantOrder],
   ['/api/page/merchant/statements/day', statementDay],
   ['/api/page/merchant/statements/download', downloadStatement],
+  ['/api/page/merchant/api-key/show', showApiKey],
+  ['/api/page/merchant/api-key/roll', rollApiKey],
+  ['/api/page/merchant/notifications/show', showNotifySettings],
+  ['/api/page/merchant/notifications/set-url', setNotifyUrl],
+  ['/api/page/merchant/notifications/test', sendTestDelivery],
+  ['/api/page/merchant/notifications/test-attempts', testDeliveryAttempts],
+  ['/api/page/merchant/notifications/dead', listDeadLetters],
+  ['/api/page/merchant/notifications/retry', retryDeadLetter],
+  ['/api/page/merchant/notifications/retry-all', retryAllDeadLetters],
+  ['/api/page/merchant/balance/show', showMerchantBalance],
+  ['/api/page/merchant/balance/payouts', listPayouts],
+  ['/api/page/merchant/balance/request-payout', requestPayout],
+  ['/api/page/merchant/activity', listActivity],
   ['/api/page/admin/session', adminSession],
   ['/api/page/admin/sign-in', adminSignIn],
   ['/api/page/admin/sign-out', adminSignOut],

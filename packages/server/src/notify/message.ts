@@ -80,6 +80,18 @@ export function nextAttemptAtMs(retryScheduleS: readonly number[], attempts: num
 
 export const NOTIFY_URL_MAX_LENGTH = 2048;
 
+/** What is wrong with a notifyUrl, in the words the CLI and the console both answer. */
+export const NOTIFY_URL_PROBLEM = `must be an absolute http:// or https:// URL of at most ${NOTIFY_URL_MAX_LENGTH} characters`;
+
+/** Thrown by services/merchants.ts updateMerchant for a notify URL that breaks isNotifyUrl. */
+export class NotifyUrlError extends Error {
+  override name = 'NotifyUrlError';
+
+  constructor() {
+    super(`notifyUrl ${NOTIFY_URL_PROBLEM}`);
+  }
+}
+
 /** A notifyUrl must be an absolute http or https URL. */
 export function isNotifyUrl(text: string): boolean {
   if (text.length > NOTIFY_URL_MAX_LENGTH) return false;

@@ -13,6 +13,7 @@ import {
 import { isFirstUseOfNewKey, rollKeys } from '../domain/merchant-keys.js';
 import type { Merchant, MerchantStatus, Wallet } from '../domain/model.js';
 import { openWallet, type NewWallet } from '../domain/wallet.js';
+import { isNotifyUrl, NotifyUrlError } from '../notify/message.js';
 import { IdClashError, retryOnIdClash } from '../store/id-clash.js';
 import type { StorePort } from '../store/port.js';
 
@@ -76,10 +77,15 @@ export function setMerchantStatus(port: StorePort, mchId: string, status: Mercha
   return changeMerchant(port, mchId, (m) => (m.status === status ? m : { ...m, status }), acting, record);
 }
 
+/**
+ * A new name, or a new notify URL (null clears it). The notify URL rule (isNotifyUrl) is checked
+ * here, for the CLI and the console alike: NotifyUrlError, nothing written.
+ */
 export async function updateMerchant(
   port: StorePort, mchId: string, changes: { name?: string; notifyUrl?: string | null }, acting?: ActingAs,
 ): Promise<Merchant | null> {
   if (changes.name !== undefined) checkMerchantName(changes.name);
+  if (typeof changes.notifyUrl === 'string' && !isNotifyUrl(changes.notifyUrl)) throw new NotifyUrlError();
   return changeMerchant(
     port, mchId, (m) => ({ ...m, name: changes.name ?? m.name, notifyUrl: changes.notifyUrl === undefined ? m.notifyUrl : changes.notifyUrl }),
     acting, { ...merchantRecord('merchant.update', mchId), detail: { ...changes } },

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { audited, type ActingAs } from '../domain/audit-log.js';
 import { decideTestNotification, type NotificationHealth, type TestNotificationResult } from '../domain/notification.js';
 import type { StorePort } from '../store/port.js';
 import type { DeadLetterCursor, StoreOps } from '../store/store.js';
@@ -8,10 +9,16 @@ export const HEALTH_WINDOW_MS = 60 * 60 * 1000;
 /** How many merchants notificationHealth names by dead count, unless asked otherwise. */
 export const HEALTH_TOP_MERCHANTS = 10;
 
-/** Queues a TEST notification to the merchant's notify URL (decideTestNotification), in one transaction. */
-export function sendTestNotification(port: StorePort, mchId: string): Promise<TestNotificationResult> {
+/**
+ * Queues a TEST notification to the merchant's notify URL (decideTestNotification), in one
+ * transaction; with an actor, a queued test is in the audit log with it.
+ */
+export function sendTestNotification(port: StorePort, mchId: string, acting?: ActingAs): Promise<TestNotificationResult> {
   const notificationId = randomUUID();
-  return port.decide({ view: 'merchant', mchId }, (merchant, nowMs) => decideTestNotification(merchant, notificationId, nowMs));
+  return port.decide({ view: 'merchant', mchId }, (merchant, nowMs) => audited(
+    decideTestNotification(merchant, notificationId, nowMs), acting, nowMs,
+    (r) => (r.kind === 'queued' ? { action: 'notification.test', mchId, subjectId: r.notificationId, detail: {} } : null),
+  ));
 }
 
 /**

@@ -6,7 +6,7 @@ import { DEFAULT_KEY_OVERLAP_MS } from '../domain/merchant-keys.js';
 import type { Merchant, Wallet } from '../domain/model.js';
 import { MAX_PAYOUT_REASON_LENGTH, payoutTextProblem, type PayoutFinishDecision } from '../domain/payout.js';
 import { walletStatusProblem } from '../domain/wallet.js';
-import { isNotifyUrl, NOTIFY_URL_MAX_LENGTH } from '../notify/message.js';
+import { isNotifyUrl, NOTIFY_URL_PROBLEM } from '../notify/message.js';
 import type { Store } from '../store/store.js';
 import type { ActingAs } from '../domain/audit-log.js';
 
@@ -117,7 +117,7 @@ export async function freezeWallet(
 export function notifyUrlOf(value: string | undefined): string | null | undefined | BadInput {
   if (value === undefined) return undefined;
   if (value === '') return null;
-  return isNotifyUrl(value) ? value : bad('notify-url', `must be an absolute http:// or https:// URL of at most ${NOTIFY_URL_MAX_LENGTH} characters`);
+  return isNotifyUrl(value) ? value : bad('notify-url', NOTIFY_URL_PROBLEM);
 }
 
 export interface MerchantForm {

@@ -294,11 +294,62 @@ function merchantOrderEndpoints(): Record<string, EndpointDoc> {
   };
 }
 
+const NOTIFICATION_ID = { type: 'string', minLength: 1, maxLength: 64, description: 'A notification id (a UUID).' };
+const PAGE_REQUEST = object({ cursor: { type: 'string', description: 'A page\'s `next`; absent or "": the newest page.' }, limit: { type: 'integer', minimum: 1, maximum: 100 } }, ['cursor', 'limit']);
+const NEXT = nullable({ type: 'string', description: 'The cursor of the next (older) page; null on the last page.' });
+const API_KEY_STATE = {
+  mchId: pattern(MCH_ID, 'The merchant id.'), keyRolledAtMs: nullable(EPOCH_MS),
+  previousKeyUntilMs: nullable({ ...EPOCH_MS, description: 'Until when the previous key verifies; null: no overlap open.' }), keyFirstUsedAtMs: nullable(EPOCH_MS),
+};
+const CONSOLE_PAYOUT = object({
+  payoutId: { type: 'string' }, amount: AMOUNT_SCHEMA, status: { type: 'string', enum: ['REQUESTED', 'PAID', 'FAILED'] },
+  requestedAtMs: EPOCH_MS, finishedAtMs: nullable(EPOCH_MS), failReason: nullable({ type: 'string' }),
+});
+const ATTEMPT = object({
+  attempt: { type: 'integer', minimum: 1 }, atMs: EPOCH_MS, durationMs: { type: 'integer', minimum: 0 }, outcome: { type: 'string' },
+  httpStatus: nullable({ type: 'integer' }), answerExcerpt: nullable({ type: 'string' }), error: nullable({ type: 'string' }),
+});
+const DEAD_LETTER = object({
+  notificationId: { type: 'string' }, eventType: { type: 'string' }, subjectId: { type: 'string' }, attempts: { type: 'integer', minimum: 0 },
+  lastError: nullable({ type: 'string' }), createdAtMs: EPOCH_MS,
+});
+const ACTIVITY_ENTRY = object({
+  logId: { type: 'integer', minimum: 1 }, atMs: EPOCH_MS, action: { type: 'string' },
+  actor: object({ kind: { type: 'string', enum: ['operator', 'merchantUser', 'cli'] }, name: { type: 'string' }, role: { type: 'string' } }, ['role']),
+  address: nullable({ type: 'string' }), subjectId: nullable({ type: 'string' }), detail: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean', 'null'] } },
+});
+
+/** The merchant console's API key, Notifications, Balance & payouts and Activity sections (docs/consoles.md). */
+function merchantAccountEndpoints(): Record<string, EndpointDoc> {
+  const doc = (who: 'owner' | 'anyone', summary: string, request: JsonSchema, data: JsonSchema, csrf: boolean, codes: number[] = []): EndpointDoc => ({
+    tag: 'Merchant console API', auth: 'merchantConsole', csrf, request, summary,
+    description: `${who === 'owner' ? 'The owner\'s only (9122 for a cashier)' : 'Any user of the merchant'}; acts on the session's merchant; 1022 once the merchant is disabled. docs/consoles.md.`,
+    answers: [{ codes: [R.SUCCESS], data }, { codes: [R.PARAM_ERROR, R.MERCHANT_LOCKED, ...codes], data: null }, PAGE_REFUSALS, ...(csrf ? [CSRF_REFUSAL] : []), ...(who === 'owner' ? [ROLE_REFUSAL] : [])],
+  });
+  return {
+    '/api/page/merchant/api-key/show': doc('owner', 'The mchId and the key\'s state (never the key)', EMPTY, object(API_KEY_STATE), false),
+    '/api/page/merchant/api-key/roll': doc('owner', 'Roll the key: the new key, in this answer only', object({ overlapHours: pattern(/^[0-9]{1,4}$/, 'Hours the old key still verifies, 0 to 720; 24 when absent.', '24') }, ['overlapHours']),
+      object({ ...API_KEY_STATE, apiKey: { type: 'string', description: 'The new key, shown once.' } }), true),
+    '/api/page/merchant/notifications/show': doc('owner', 'The notify URL', EMPTY, object({ notifyUrl: nullable({ type: 'string' }) }), false),
+    '/api/page/merchant/notifications/set-url': doc('owner', 'Set the notify URL, or clear it (null or "")', object({ notifyUrl: nullable({ type: 'string', maxLength: 2048 }) }), object({ notifyUrl: nullable({ type: 'string' }) }), true),
+    '/api/page/merchant/notifications/test': doc('owner', 'Send a TEST notification to the notify URL', EMPTY, object({ notificationId: { type: 'string' }, url: { type: 'string' } }), true, [R.NO_NOTIFY_URL]),
+    '/api/page/merchant/notifications/test-attempts': doc('owner', 'The attempts of a TEST notification so far', object({ notificationId: NOTIFICATION_ID }), object({ attempts: { type: 'array', items: ATTEMPT } }), false),
+    '/api/page/merchant/notifications/dead': doc('owner', 'Dead notifications, newest first, paged', PAGE_REQUEST, object({ notifications: { type: 'array', items: DEAD_LETTER }, next: NEXT }), false),
+    '/api/page/merchant/notifications/retry': doc('owner', 'Retry one dead notification', object({ notificationId: NOTIFICATION_ID }), object({ retried: { type: 'boolean' }, status: { type: 'string' } }), true, [R.NOTIFICATION_NOT_FOUND]),
+    '/api/page/merchant/notifications/retry-all': doc('owner', 'Retry every dead notification', EMPTY, object({ count: { type: 'integer', minimum: 0 } }), true),
+    '/api/page/merchant/balance/show': doc('anyone', 'Available balance, and money in requested payouts', EMPTY, object({ available: AMOUNT_SCHEMA, payoutsRequested: AMOUNT_SCHEMA }), false),
+    '/api/page/merchant/balance/payouts': doc('anyone', 'The merchant\'s payouts, newest first, paged', PAGE_REQUEST, object({ payouts: { type: 'array', items: CONSOLE_PAYOUT }, next: NEXT }), false),
+    '/api/page/merchant/balance/request-payout': doc('owner', 'Request a payout; a repeated requestId answers the same payout', object({ amount: AMOUNT_SCHEMA, requestId: { type: 'string', minLength: 1, maxLength: 64 } }),
+      object({ payout: CONSOLE_PAYOUT, repeat: { type: 'boolean' } }), true, [R.PAYOUT_EXCEEDS_BALANCE, R.PAYOUT_REQUEST_ID_REUSED]),
+    '/api/page/merchant/activity': doc('owner', 'The merchant\'s audit log, newest first, paged', PAGE_REQUEST, object({ entries: { type: 'array', items: ACTIVITY_ENTRY }, next: NEXT }), false),
+  };
+}
+
 /** The consoles (docs/consoles.md): sign-ins, and the sections behind api/console-access.ts. */
 function consoleEndpoints(): Record<string, EndpointDoc> {
   const owner = (summary: string, request: JsonSchema, data: JsonSchema | string, csrf: boolean): EndpointDoc => ({
     tag: 'Merchant console API', auth: 'merchantConsole', csrf, request, summary, description: 'The owner\'s only (9122 for a cashier); acts on the session\'s merchant. docs/consoles.md.',
-    answers: [{ codes: [R.SUCCESS], data: data as never }, { codes: [R.PARAM_ERROR], data: null }, PAGE_REFUSALS, ...(csrf ? [CSRF_REFUSAL] : []), ROLE_REFUSAL],
+    answers: [{ codes: [R.SUCCESS], data: data as never }, { codes: [R.PARAM_ERROR, R.MERCHANT_LOCKED], data: null }, PAGE_REFUSALS, ...(csrf ? [CSRF_REFUSAL] : []), ROLE_REFUSAL],
   });
   return {
     '/api/page/merchant/session': {
@@ -368,7 +419,6 @@ const ADMIN_PAYOUT = object({
 });
 const PAGE_CURSOR = { type: 'string', description: 'The `next` of the previous page.' };
 const PAGE_LIMIT = { type: 'integer', minimum: 1, maximum: 100, description: 'Rows a page (default 20).' };
-const NEXT = { type: ['string', 'null'], description: 'Post it back as `cursor` for the next page; null: the last page.' };
 const ADMIN_MCH_ID = pattern(MCH_ID, 'The merchant id.');
 const ADMIN_WALLET = object({ wallet: ADMIN_WALLET_DETAIL });
 
@@ -657,5 +707,6 @@ export const ENDPOINT_DOCS: Readonly<Record<string, EndpointDoc>> = {
   ...consoleEndpoints(),
   ...adminManageEndpoints(),
   ...adminOpsEndpoints({ EMPTY, object, PAGE_REFUSALS, CSRF_REFUSAL, EPOCH_MS }),
+  ...merchantAccountEndpoints(),
 };
 

@@ -1,0 +1,57 @@
+import { callPage, Unreachable, type PageAnswer } from '../shared/page-api.js';
+import { say } from '../shared/page.js';
+
+/**
+ * Small building blocks of the merchant console's account sections (API key, Notifications,
+ * Balance & payouts, Activity): labelled inputs, buttons, a status line, a term list, times.
+ */
+
+export function statusLine(): HTMLParagraphElement {
+  return Object.assign(document.createElement('p'), { role: 'status' });
+}
+
+export function heading(text: string): HTMLHeadingElement {
+  return Object.assign(document.createElement('h2'), { textContent: text });
+}
+
+export function labelled(id: string, label: string, input: Partial<HTMLInputElement> = {}): { wrap: HTMLElement; input: HTMLInputElement } {
+  const wrap = document.createElement('div');
+  const l = Object.assign(document.createElement('label'), { htmlFor: id, textContent: label });
+  const field = Object.assign(document.createElement('input'), { id, name: id, autocomplete: 'off', spellcheck: false, ...input });
+  wrap.append(l, field);
+  return { wrap, input: field };
+}
+
+export function button(text: string, onClick: () => Promise<void>, className = ''): HTMLButtonElement {
+  const b = Object.assign(document.createElement('button'), { type: 'button', textContent: text, className });
+  b.addEventListener('click', () => {
+    b.disabled = true;
+    void onClick().finally(() => { b.disabled = false; });
+  });
+  return b;
+}
+
+/** Label and value pairs, as a description list. */
+export function facts(pairs: readonly (readonly [string, string])[]): HTMLDListElement {
+  const dl = Object.assign(document.createElement('dl'), { className: 'facts' });
+  for (const [term, value] of pairs) dl.append(Object.assign(document.createElement('dt'), { textContent: term }), Object.assign(document.createElement('dd'), { textContent: value }));
+  return dl;
+}
+
+/** A time as the person's browser reads it; a dash for none. */
+export function timeText(ms: number | null): string {
+  return ms === null ? '—' : new Date(ms).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+}
+
+/** A console call whose refusal is shown in `status`: the answer's data, or null (already said). */
+export async function ask<T>(status: HTMLElement, path: string, body: Record<string, unknown> = {}): Promise<T | null> {
+  let a: PageAnswer<T>;
+  try {
+    a = await callPage<T>(path, body);
+  } catch (error) {
+    say(status, error instanceof Unreachable ? error.message : String(error), 'error');
+    return null;
+  }
+  if (a.data === null) say(status, a.code === 0 ? 'Done.' : `${a.msg} (${a.code})`, 'error');
+  return a.data;
+}
