@@ -101,11 +101,20 @@ export function createCashier(
   });
 }
 
-/** A new password that also unlocks the account; null: no such cashier. */
+/**
+ * A new password that also unlocks the account and ends every session of the user, at the till and
+ * in the console: whoever held the old password is signed out with it. Null: no such cashier.
+ */
 export function resetCashierPassword(port: StorePort, mchId: string, name: string, passwordHash: string, acting?: ActingAs): Promise<Cashier | null> {
   return port.decide({ view: 'cashier', mchId, name }, ({ cashier }, nowMs): Decided<Cashier | null> => {
     if (cashier === null) return unchanged(null);
-    const reset = { result: { ...cashier, passwordHash, failures: 0 }, effects: [{ kind: 'setCashierSecurity' as const, cashierId: cashier.cashierId, passwordHash, failures: 0 }] };
+    const reset: Decided<Cashier | null> = {
+      result: { ...cashier, passwordHash, failures: 0 },
+      effects: [
+        { kind: 'setCashierSecurity', cashierId: cashier.cashierId, passwordHash, failures: 0 },
+        { kind: 'endUserPageSessions', cashierId: cashier.cashierId },
+      ],
+    };
     // Which account got a new password, never the password or its hash.
     return audited(reset, acting, nowMs, () => ({ action: 'user.reset', mchId, subjectId: cashier.cashierId, detail: { name, role: 'cashier' } }));
   });

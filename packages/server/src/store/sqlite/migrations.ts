@@ -1,6 +1,6 @@
 import { paymentMinutesSchema } from '../payment-minutes-sql.js';
 import type { Migration } from '../store.js';
-import { pageAccessSchema } from '../page-access-schema.js';
+import { pageAccessSchema, SESSION_OWNER_INDEXES } from '../page-access-schema.js';
 import { FAILED_BY_CODE_INDEX } from '../pay-code-outcomes.js';
 import { cashierChargesSchema } from '../cashier-charge-sql.js';
 import { payoutSchema } from '../payout-schema.js';
@@ -298,5 +298,10 @@ CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE
     name: 'the merchant console\'s order search: orders by merchant and trade time, and the ones not PAID',
     // Why these two and no more: store/order-search-sql.ts and docs/console-orders.md.
     sql: ORDER_SEARCH_INDEXES,
+  },
+  {
+    version: 17,
+    name: 'page sessions by user and by operator: a reset or a lockout ends them all',
+    sql: SESSION_OWNER_INDEXES,
   },
 ];
