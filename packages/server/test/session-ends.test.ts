@@ -50,3 +50,42 @@ describe('a password reset', () => {
     expect((await call('cashier/recent-charges', {}, owner.till)).code).toBe(9120);
   });
 });
+
+describe("an operator's sessions", () => {
+  async function operatorSignedIn(name: string): Promise<Session> {
+    const created = await t.p.store.createOperator(name, await hashPin('operator-pass-1'), null);
+    if (typeof created === 'string') throw new Error(created);
+    return sessionOf(await call('admin/sign-in', { name, password: 'operator-pass-1' }));
+  }
+
+  it('end with `admin reset` (any form) and with `admin sign-out`, each audited; not another operator\'s', async () => {
+    const ops = await operatorSignedIn('ops');
+    const other = await operatorSignedIn('other');
+    for (const form of [[], ['--totp'], ['--no-totp']]) {
+      const s = sessionOf(await call('admin/sign-in', { name: 'ops', password: 'operator-pass-1' }));
+      expect((await call('admin/operators', {}, s)).code).toBe(0);
+      await t.cliJ(['admin', 'reset', '--name', 'ops', ...form]);
+      expect((await call('admin/operators', {}, s)).code, form.join(' ')).toBe(9120);
+      await t.p.store.resetOperator('ops', await hashPin('operator-pass-1'), null);
+    }
+    expect((await call('admin/operators', {}, ops)).code).toBe(9120);
+    const again = sessionOf(await call('admin/sign-in', { name: 'ops', password: 'operator-pass-1' }));
+    expect((await t.cli(['admin', 'sign-out', '--name', 'ops'])).code).toBe(0);
+    expect((await call('admin/operators', {}, again)).code).toBe(9120);
+    expect((await call('admin/operators', {}, other)).code).toBe(0);
+    expect((await t.cli(['admin', 'sign-out', '--name', 'nobody'])).code).not.toBe(0);
+    const log = (await t.p.store.listAuditLog({ limit: 10 })).map((e) => [e.action, e.detail]);
+    expect(log).toContainEqual(['operator.signOut', { name: 'ops' }]);
+    expect(log).toContainEqual(['operator.reset', { name: 'ops', secondFactor: 'on' }]);
+    expect(log).toContainEqual(['operator.reset', { name: 'ops', secondFactor: 'off' }]);
+    expect(log).toContainEqual(['operator.reset', { name: 'ops', secondFactor: 'unchanged' }]);
+  });
+
+  it('end when the operator locks (the 5th wrong try)', async () => {
+    const s = await operatorSignedIn('ops');
+    for (let i = 0; i < 4; i++) expect((await call('admin/sign-in', { name: 'ops', password: 'wrong-pass' })).code).toBe(9020);
+    expect((await call('admin/operators', {}, s)).code).toBe(0);
+    expect((await call('admin/sign-in', { name: 'ops', password: 'wrong-pass' })).code).toBe(9021);
+    expect((await call('admin/operators', {}, s)).code).toBe(9120);
+  });
+});

@@ -37,7 +37,7 @@ type ServiceMethods =
   | 'createWallet' | 'topUp' | 'issuePayCode' | 'setWalletStatus' | 'updateWalletSecurity'
   | 'openPageSession' | 'usePageSession' | 'endPageSession' | 'sweepPageAccess' | 'issueSignInLink' | 'signInWithLink'
   | 'createCashier' | 'resetCashierPassword' | 'signInCashier' | 'setRefundLimit'
-  | 'createOperator' | 'resetOperator' | 'signInOperator'
+  | 'createOperator' | 'resetOperator' | 'signOutOperator' | 'signInOperator'
   | 'startCashierCharge' | 'refundCashierCharge'
   | 'requestPayout' | 'confirmPayout' | 'failPayout' | 'closeWallet' | 'recordAction'
   | 'sendTestNotification';
@@ -224,8 +224,12 @@ export abstract class ServiceStore implements StorePort, Pick<Store, ServiceMeth
     return operators.createOperator(this, name, passwordHash, totpSecret);
   }
 
-  resetOperator(name: string, passwordHash: string, totp: Secret | null | undefined): Promise<Operator | null> {
-    return operators.resetOperator(this, name, passwordHash, totp);
+  resetOperator(name: string, passwordHash: string, totp: Secret | null | undefined, acting?: ActingAs): Promise<Operator | null> {
+    return operators.resetOperator(this, name, passwordHash, totp, acting);
+  }
+
+  signOutOperator(name: string, acting?: ActingAs): Promise<Operator | null> {
+    return operators.signOutOperator(this, name, acting);
   }
 
   signInOperator(name: string, password: string, code: string | null): Promise<operators.OperatorSignIn> {

@@ -205,8 +205,10 @@ export interface Store extends StoreOps {
   listMerchantUsers(mchId: string): Promise<Cashier[]>;
   // Operators (docs/consoles.md, services/operators.ts): TOTP secrets sealed under the master key.
   createOperator(name: string, passwordHash: string, totpSecret: Secret | null): Promise<OperatorCreation>;
-  /** New password, unlocked; `totp` a new secret, null for none, undefined to keep. Null: no such operator. */
-  resetOperator(name: string, passwordHash: string, totp: Secret | null | undefined): Promise<Operator | null>;
+  /** New password, unlocked, its sessions ended; `totp` a new secret, null for none, undefined to keep. Null: no such operator. */
+  resetOperator(name: string, passwordHash: string, totp: Secret | null | undefined, acting?: ActingAs): Promise<Operator | null>;
+  /** Ends every session of the operator (`admin sign-out`). Null: no such operator. */
+  signOutOperator(name: string, acting?: ActingAs): Promise<Operator | null>;
   /** Name + password + code (when the operator has TOTP), with the lockout; opens the session when right. */
   signInOperator(name: string, password: string, code: string | null): Promise<OperatorSignIn>;
   /** Every operator, by name. */
