@@ -48,7 +48,7 @@ describe('a password reset', () => {
     await t.cliJ(['merchant-user', 'reset', '--mch-id', shop.mchId, '--name', 'boss']);
     expect((await call('merchant/users/list', {}, owner.console)).code).toBe(9120);
     expect((await call('cashier/recent-charges', {}, owner.till)).code).toBe(9120);
-  });
+  }, 60_000);
 });
 
 describe("an operator's sessions", () => {
@@ -79,7 +79,7 @@ describe("an operator's sessions", () => {
     expect(log).toContainEqual(['operator.reset', { name: 'ops', secondFactor: 'on' }]);
     expect(log).toContainEqual(['operator.reset', { name: 'ops', secondFactor: 'off' }]);
     expect(log).toContainEqual(['operator.reset', { name: 'ops', secondFactor: 'unchanged' }]);
-  });
+  }, 120_000);
 
   it('end when the operator locks (the 5th wrong try)', async () => {
     const s = await operatorSignedIn('ops');
