@@ -5,7 +5,7 @@ import { FAILED_BY_CODE_INDEX } from '../pay-code-outcomes.js';
 import { cashierChargesSchema } from '../cashier-charge-sql.js';
 import { payoutSchema } from '../payout-schema.js';
 import { notificationAttemptsSchema } from '../notification-attempts-sql.js';
-import { APPEND_ONLY_MESSAGE, auditLogSchema } from '../audit-log-sql.js';
+import { APPEND_ONLY_MESSAGE, auditLogSchema, SQLITE_AUDIT_LOG_NO_REPLACE } from '../audit-log-sql.js';
 import { CONSOLE_INDEXES } from '../console-sql.js';
 import { sqliteConsoleAccessMigration } from '../console-access-schema.js';
 import { ORDER_SEARCH_INDEXES } from '../order-search-sql.js';
@@ -303,5 +303,10 @@ CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE
     version: 17,
     name: 'page sessions by user and by operator: a reset or a lockout ends them all',
     sql: SESSION_OWNER_INDEXES,
+  },
+  {
+    version: 18,
+    name: 'the audit log refuses REPLACE: no row is overwritten under its own log id',
+    sql: SQLITE_AUDIT_LOG_NO_REPLACE,
   },
 ];
