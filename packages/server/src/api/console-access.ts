@@ -1,4 +1,5 @@
 import { ResultCode } from '@micropay/protocol';
+import type { ActingAs } from '../domain/audit-log.js';
 import type { PageSession, SessionSubject } from '../domain/page-access.js';
 import { answer } from './answer.js';
 import type { Answer, ApiContext, ApiRequest, Handler } from './context.js';
@@ -46,4 +47,17 @@ export function withMerchantUser(access: 'reads' | 'changes', who: MerchantAudie
 /** An operator console API: the operator's live session (9120), and with `changes` the CSRF token (9121). */
 export function withOperator(access: 'reads' | 'changes', handler: OperatorHandler): Handler {
   return withPageSession('operator', access, (ctx, req, session, sessionId) => handler(ctx, req, operatorOf(session), sessionId));
+}
+
+/**
+ * Who acts, for the audit log: the signed-in merchant user with its real role (at the console or the
+ * till), from the request's address (the socket's, docs/audit-log.md).
+ */
+export function merchantUserActing(user: Pick<MerchantUser, 'userId' | 'mchId' | 'name' | 'role'>, req: ApiRequest): ActingAs {
+  return { actor: { kind: 'merchantUser', userId: user.userId, mchId: user.mchId, name: user.name, role: user.role }, address: req.clientAddress ?? null };
+}
+
+/** The signed-in operator, for the audit log. */
+export function operatorActing(operator: Operator, req: ApiRequest): ActingAs {
+  return { actor: { kind: 'operator', operatorId: operator.operatorId, name: operator.name }, address: req.clientAddress ?? null };
 }

@@ -1,7 +1,7 @@
 import { fail, formatSen, MCH_ORDER_ID, mchOrderIdOf, mchRefundIdOf, parse, positiveAmountOf, rejectUnknown, ResultCode } from '@micropay/protocol';
 import { maskedPayCode, ownsCharge, type CashierChargeRecord, type ChargeCursor } from '../domain/cashier-charge.js';
 import type { Order, Refund } from '../domain/model.js';
-import type { ActingAs } from '../domain/audit-log.js';
+import { merchantUserActing } from './console-access.js';
 import { isPaidOrder } from '../domain/order-state.js';
 import { refundableSen } from '../domain/refund.js';
 import { answer } from './answer.js';
@@ -65,10 +65,7 @@ export const refundCharge = withPageSession('cashier', 'changes', async (ctx, re
   // As the merchant API refuses a disabled merchant's refunds (merchant-auth.ts), so does the till.
   if ((await ctx.store.findMerchant(cashier.mchId))?.status !== 'active') return answer(ResultCode.MERCHANT_LOCKED);
   // A refund at the till is the cashier's action: the audit log records it with the request's address.
-  const acting: ActingAs = {
-    actor: { kind: 'merchantUser', userId: cashier.cashierId, mchId: cashier.mchId, name: cashier.name, role: 'cashier' },
-    address: req.clientAddress ?? null,
-  };
+  const acting = merchantUserActing({ userId: cashier.cashierId, mchId: cashier.mchId, name: cashier.name, role: cashier.role }, req);
   const decision = await ctx.store.refundCashierCharge(cashier, parsed.value, acting);
   if (decision.kind === 'notYours') return answer(ResultCode.NOT_THIS_CASHIERS_CHARGE);
   if (decision.kind === 'overLimit') return overLimit(decision.limitSen);

@@ -39,7 +39,7 @@ const create = defineCommand({
     const name = nameOf(options.name);
     const password = newCashierPassword();
     const totp = options.totp ? newTotpSecret() : null;
-    const created = await store.createOperator(name, await hashPin(password), totp === null ? null : new Secret(totp));
+    const created = await store.createOperator(name, await hashPin(password), totp === null ? null : new Secret(totp), cliActing());
     if (created === 'NAME_TAKEN') throw new CommandFailed(`an operator named ${name} exists already`);
     const shown = secretsShown(name, password, totp);
     out.show(shown.json, `Operator ${name} created.\n${shown.text}`);

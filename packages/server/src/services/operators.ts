@@ -14,11 +14,12 @@ import { audited, type ActingAs } from '../domain/audit-log.js';
  */
 export type OperatorCreation = Operator | 'NAME_TAKEN';
 
-export function createOperator(port: StorePort, name: string, passwordHash: string, totpSecret: Secret | null): Promise<OperatorCreation> {
+export function createOperator(port: StorePort, name: string, passwordHash: string, totpSecret: Secret | null, acting?: ActingAs): Promise<OperatorCreation> {
   return port.decide({ view: 'operator', name }, (existing, nowMs): Decided<OperatorCreation> => {
     if (existing !== null) return unchanged('NAME_TAKEN');
     const operator: Operator = { operatorId: randomUUID(), name, passwordHash, failures: 0, totpSecret, lastTotpStep: null, createdAtMs: nowMs };
-    return { result: operator, effects: [{ kind: 'insertOperator', operator }] };
+    return audited<OperatorCreation>({ result: operator, effects: [{ kind: 'insertOperator', operator }] }, acting, nowMs, () =>
+      ({ action: 'operator.create', mchId: null, subjectId: operator.operatorId, detail: { name, secondFactor: totpSecret === null ? 'off' : 'on' } }));
   });
 }
 

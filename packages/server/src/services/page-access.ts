@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { formatSen } from '@micropay/protocol';
 import { unchanged, type Decided } from '../domain/effects.js';
 import { decidePinTry, isPinLocked, pinMatches } from '../domain/credentials.js';
 import {
@@ -116,7 +117,7 @@ export function resetCashierPassword(port: StorePort, mchId: string, name: strin
       ],
     };
     // Which account got a new password, never the password or its hash.
-    return audited(reset, acting, nowMs, () => ({ action: 'user.reset', mchId, subjectId: cashier.cashierId, detail: { name, role: 'cashier' } }));
+    return audited(reset, acting, nowMs, () => ({ action: 'user.reset', mchId, subjectId: cashier.cashierId, detail: { name, role: cashier.role } }));
   });
 }
 
@@ -126,17 +127,19 @@ export type CashierSignIn =
   | { readonly kind: 'locked' };
 
 /** A user's refund limit, set by the owner; null: no such user, or the user is the owner (who has none). */
-export function setRefundLimit(port: StorePort, mchId: string, name: string, refundLimitSen: number | null): Promise<Cashier | null> {
-  return port.decide({ view: 'cashier', mchId, name }, ({ cashier }): Decided<Cashier | null> => {
+export function setRefundLimit(port: StorePort, mchId: string, name: string, refundLimitSen: number | null, acting?: ActingAs): Promise<Cashier | null> {
+  return port.decide({ view: 'cashier', mchId, name }, ({ cashier }, nowMs): Decided<Cashier | null> => {
     if (cashier === null || cashier.role === 'owner') return unchanged(null);
-    return { result: { ...cashier, refundLimitSen }, effects: [{ kind: 'setMerchantUserRefundLimit', cashierId: cashier.cashierId, refundLimitSen }] };
+    const set = { result: { ...cashier, refundLimitSen }, effects: [{ kind: 'setMerchantUserRefundLimit' as const, cashierId: cashier.cashierId, refundLimitSen }] };
+    return audited(set, acting, nowMs, () => ({ action: 'user.setRefundLimit', mchId, subjectId: cashier.cashierId,
+      detail: { name, refundLimit: refundLimitSen === null ? null : formatSen(refundLimitSen) } }));
   });
 }
 
 /** The session a user's sign-in opens: at the till (`cashier`) or in the merchant console (`merchant`). */
 function userSubject(page: 'cashier' | 'merchant', c: Cashier): SessionSubject {
   return page === 'cashier'
-    ? { kind: 'cashier', cashierId: c.cashierId, mchId: c.mchId, name: c.name, refundLimitSen: c.refundLimitSen }
+    ? { kind: 'cashier', cashierId: c.cashierId, mchId: c.mchId, name: c.name, role: c.role, refundLimitSen: c.refundLimitSen }
     : { kind: 'merchant', userId: c.cashierId, mchId: c.mchId, name: c.name, role: c.role, refundLimitSen: c.refundLimitSen };
 }
 

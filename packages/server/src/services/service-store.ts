@@ -216,12 +216,12 @@ export abstract class ServiceStore implements StorePort, Pick<Store, ServiceMeth
     return pageAccess.createCashier(this, mchId, name, passwordHash, options, acting);
   }
 
-  setRefundLimit(mchId: string, name: string, refundLimitSen: number | null): Promise<Cashier | null> {
-    return pageAccess.setRefundLimit(this, mchId, name, refundLimitSen);
+  setRefundLimit(mchId: string, name: string, refundLimitSen: number | null, acting?: ActingAs): Promise<Cashier | null> {
+    return pageAccess.setRefundLimit(this, mchId, name, refundLimitSen, acting);
   }
 
-  createOperator(name: string, passwordHash: string, totpSecret: Secret | null): Promise<operators.OperatorCreation> {
-    return operators.createOperator(this, name, passwordHash, totpSecret);
+  createOperator(name: string, passwordHash: string, totpSecret: Secret | null, acting?: ActingAs): Promise<operators.OperatorCreation> {
+    return operators.createOperator(this, name, passwordHash, totpSecret, acting);
   }
 
   resetOperator(name: string, passwordHash: string, totp: Secret | null | undefined, acting?: ActingAs): Promise<Operator | null> {
