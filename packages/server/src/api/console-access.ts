@@ -51,7 +51,15 @@ export function withOperator(access: 'reads' | 'changes', handler: OperatorHandl
   return withPageSession('operator', access, (ctx, req, session, sessionId) => handler(ctx, req, operatorOf(session), sessionId));
 }
 
-/** A merchant user's action as the audit log records it: the session's user, the request's address. */
-export function merchantUserActing(user: MerchantUser, req: ApiRequest): ActingAs {
+/**
+ * Who acts, for the audit log: the signed-in merchant user with its real role (at the console or the
+ * till), from the request's address (the socket's, docs/audit-log.md).
+ */
+export function merchantUserActing(user: Pick<MerchantUser, 'userId' | 'mchId' | 'name' | 'role'>, req: ApiRequest): ActingAs {
   return { actor: { kind: 'merchantUser', userId: user.userId, mchId: user.mchId, name: user.name, role: user.role }, address: req.clientAddress ?? null };
+}
+
+/** The signed-in operator, for the audit log. */
+export function operatorActing(operator: Operator, req: ApiRequest): ActingAs {
+  return { actor: { kind: 'operator', operatorId: operator.operatorId, name: operator.name }, address: req.clientAddress ?? null };
 }

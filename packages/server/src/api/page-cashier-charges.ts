@@ -1,7 +1,7 @@
 import { fail, formatSen, MCH_ORDER_ID, mchOrderIdOf, mchRefundIdOf, parse, positiveAmountOf, rejectUnknown, ResultCode } from '@micropay/protocol';
 import { maskedPayCode, ownsCharge, type CashierChargeRecord, type ChargeCursor } from '../domain/cashier-charge.js';
 import type { Order, Refund } from '../domain/model.js';
-import type { ActingAs } from '../domain/audit-log.js';
+import { merchantUserActing } from './console-access.js';
 import { isPaidOrder } from '../domain/order-state.js';
 import { refundableSen } from '../domain/refund.js';
 import { answer } from './answer.js';
@@ -11,6 +11,7 @@ import { withPageSession } from './page-session.js';
 import type { Answer, ApiContext, ApiRequest } from './context.js';
 import type { CashierRefund } from '../services/cashier-charges.js';
 import type { MerchantRole } from '../domain/merchant-users.js';
+import type { ActingAs } from '../domain/audit-log.js';
 import { rejectionDetail } from './refunds.js';
 
 /**
@@ -65,7 +66,7 @@ export const refundCharge = withPageSession('cashier', 'changes', async (ctx, re
     };
   });
   if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
-  const refunder = { userId: cashier.cashierId, mchId: cashier.mchId, name: cashier.name, role: 'cashier' } as const;
+  const refunder = { userId: cashier.cashierId, mchId: cashier.mchId, name: cashier.name, role: cashier.role };
   return userRefund(ctx, req, refunder, (acting) => ctx.store.refundCashierCharge(cashier, parsed.value, acting));
 });
 
@@ -86,10 +87,7 @@ export async function userRefund(ctx: ApiContext, req: ApiRequest, refunder: Ref
   // As the merchant API refuses a disabled merchant's refunds (merchant-auth.ts), so do the till and the console.
   if ((await ctx.store.findMerchant(refunder.mchId))?.status !== 'active') return answer(ResultCode.MERCHANT_LOCKED);
   // A refund is the user's action: the audit log records it with the request's address.
-  const acting: ActingAs = {
-    actor: { kind: 'merchantUser', userId: refunder.userId, mchId: refunder.mchId, name: refunder.name, role: refunder.role },
-    address: req.clientAddress ?? null,
-  };
+  const acting = merchantUserActing(refunder, req);
   const decision = await run(acting);
   if (decision.kind === 'notYours') return answer(ResultCode.NOT_THIS_CASHIERS_CHARGE);
   if (decision.kind === 'overLimit') return overLimit(decision.limitSen);

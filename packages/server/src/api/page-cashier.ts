@@ -13,13 +13,13 @@ import { endEarlierSession, sessionProbe, signedIn, signOut } from './page-sessi
 const PASSWORD_MAX = 128;
 
 /**
- * The session's cashier as the till acts for it: a user's refund limit is read with the session, and
- * an owner (who may sign in at the till too) has none stored, so the till's role is `cashier`.
+ * The session's user as the till acts for it: its role and refund limit are read with the session
+ * (an owner may sign in at the till too, and is logged as the owner).
  */
 export function cashierOf(session: PageSession): ActingCashier & RefundingUser & { readonly name: string } {
   if (session.subject.kind !== 'cashier') throw new Error('a cashier page session has a cashier');
-  const { cashierId, mchId, name, refundLimitSen } = session.subject;
-  return { cashierId, mchId, name, role: 'cashier', refundLimitSen };
+  const { cashierId, mchId, name, role, refundLimitSen } = session.subject;
+  return { cashierId, mchId, name, role, refundLimitSen };
 }
 
 async function describeCashier(ctx: ApiContext, session: PageSession): Promise<Record<string, unknown>> {

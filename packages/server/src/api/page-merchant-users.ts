@@ -2,7 +2,7 @@ import { fail, formatSen, parse, positiveAmountOf, rejectUnknown, required, Resu
 import { hashPin } from '../domain/credentials.js';
 import { CASHIER_NAME, newCashierPassword, type Cashier } from '../domain/page-access.js';
 import { answer } from './answer.js';
-import { withMerchantUser } from './console-access.js';
+import { merchantUserActing, withMerchantUser } from './console-access.js';
 
 /**
  * The merchant console's Users section (docs/consoles.md), the owner's only: the merchant's users,
@@ -40,7 +40,7 @@ export const createUser = withMerchantUser('changes', 'owner', async (ctx, req, 
   });
   if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
   const password = newCashierPassword();
-  const created = await ctx.store.createCashier(user.mchId, parsed.value.name, await hashPin(password), { role: 'cashier', refundLimitSen: parsed.value.refundLimitSen });
+  const created = await ctx.store.createCashier(user.mchId, parsed.value.name, await hashPin(password), { role: 'cashier', refundLimitSen: parsed.value.refundLimitSen }, merchantUserActing(user, req));
   if (created === 'NAME_TAKEN') return answer(ResultCode.PARAM_ERROR, null, `name: this merchant already has a user named ${parsed.value.name}`);
   if (created === 'NO_MERCHANT') throw new Error(`the session's merchant ${user.mchId} exists`);
   return answer(ResultCode.SUCCESS, { user: userData(created), password });
@@ -54,7 +54,7 @@ export const setUserRefundLimit = withMerchantUser('changes', 'owner', async (ct
     return { name: nameOf(req.body), refundLimitSen: refundLimitOf(req.body, ctx.config.maxAmountSen) };
   });
   if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
-  const changed = await ctx.store.setRefundLimit(user.mchId, parsed.value.name, parsed.value.refundLimitSen);
+  const changed = await ctx.store.setRefundLimit(user.mchId, parsed.value.name, parsed.value.refundLimitSen, merchantUserActing(user, req));
   if (changed === null) return noSuchCashier(parsed.value.name);
   return answer(ResultCode.SUCCESS, { user: userData(changed) });
 });
@@ -67,7 +67,7 @@ export const resetUserPassword = withMerchantUser('changes', 'owner', async (ctx
   });
   if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
   const password = newCashierPassword();
-  const reset = await ctx.store.resetCashierPassword(user.mchId, parsed.value, await hashPin(password));
+  const reset = await ctx.store.resetCashierPassword(user.mchId, parsed.value, await hashPin(password), merchantUserActing(user, req));
   if (reset === null) return noSuchCashier(parsed.value);
   return answer(ResultCode.SUCCESS, { user: userData(reset), password });
 });

@@ -4,7 +4,7 @@ import { OPERATOR_NAME, type Operator } from '../domain/operator.js';
 import { newCashierPassword } from '../domain/page-access.js';
 import { newTotpSecret, otpauthUri } from '../domain/totp.js';
 import { defineCommand, type CommandGroup, type OptionSpec } from './command-line.js';
-import { CommandFailed, notFound, timeText, UsageError } from './common.js';
+import { cliActing, CommandFailed, notFound, timeText, UsageError } from './common.js';
 
 /**
  * The platform's operators, who sign in to /admin (docs/consoles.md). The password is generated
@@ -39,7 +39,7 @@ const create = defineCommand({
     const name = nameOf(options.name);
     const password = newCashierPassword();
     const totp = options.totp ? newTotpSecret() : null;
-    const created = await store.createOperator(name, await hashPin(password), totp === null ? null : new Secret(totp));
+    const created = await store.createOperator(name, await hashPin(password), totp === null ? null : new Secret(totp), cliActing());
     if (created === 'NAME_TAKEN') throw new CommandFailed(`an operator named ${name} exists already`);
     const shown = secretsShown(name, password, totp);
     out.show(shown.json, `Operator ${name} created.\n${shown.text}`);
@@ -63,10 +63,25 @@ const reset = defineCommand({
     const password = newCashierPassword();
     const totp = options.totp ? newTotpSecret() : null;
     const change = options.totp ? new Secret(totp!) : options['no-totp'] ? null : undefined;
-    const op = await store.resetOperator(name, await hashPin(password), change);
+    const op = await store.resetOperator(name, await hashPin(password), change, cliActing());
     if (op === null) return notFound(`operator ${name}`);
     const shown = secretsShown(name, password, totp);
-    out.show(shown.json, `Operator ${name} has a new password; the old one no longer works.\n${shown.text}`);
+    out.show(shown.json, `Operator ${name} has a new password; the old one no longer works and its sessions have ended.\n${shown.text}`);
+    return 0;
+  },
+});
+
+const signOut = defineCommand({
+  name: 'admin sign-out',
+  summary: 'end every /admin session of an operator (a lost laptop, a shared screen); the password stays',
+  positionals: [],
+  options: NAME,
+  store: 'existing',
+  async run({ options, store, out }) {
+    const name = nameOf(options.name);
+    const op = await store.signOutOperator(name, cliActing());
+    if (op === null) return notFound(`operator ${name}`);
+    out.show({ name }, `Operator ${name} is signed out everywhere.`);
     return 0;
   },
 });
@@ -87,4 +102,4 @@ const list = defineCommand({
   },
 });
 
-export const adminCommands: CommandGroup = { title: 'Operators of the /admin console', commands: [create, reset, list] };
+export const adminCommands: CommandGroup = { title: 'Operators of the /admin console', commands: [create, reset, signOut, list] };

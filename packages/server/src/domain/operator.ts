@@ -2,6 +2,7 @@ import type { Secret } from '@micropay/protocol';
 import type { Decided } from './effects.js';
 import { unchanged } from './effects.js';
 import { totpMatch } from './totp.js';
+import { isPinLocked } from './credentials.js';
 
 /**
  * The platform's operators (docs/consoles.md): people who sign in to /admin, created with
@@ -24,11 +25,16 @@ export interface Operator {
 /** An operator's name: typed at sign-in and shown in the console. */
 export const OPERATOR_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$/;
 
-/** Takes one try before the slow comparison (decideCashierTry's rule): the count after, null when locked. */
+/**
+ * Takes one try before the slow comparison (decideCashierTry's rule): the count after, null when
+ * locked. The try that reaches the lockout also ends the operator's sessions: a locked operator is
+ * locked out of a console already open too (someone may be guessing because they hold one).
+ */
 export function decideOperatorTry(op: Operator, locked: boolean): Decided<number | null> {
   if (locked) return unchanged(null);
   const failures = op.failures + 1;
-  return { result: failures, effects: [{ kind: 'setOperatorSecurity', operatorId: op.operatorId, failures }] };
+  const security = { kind: 'setOperatorSecurity', operatorId: op.operatorId, failures } as const;
+  return { result: failures, effects: isPinLocked(failures) ? [security, { kind: 'endOperatorPageSessions', operatorId: op.operatorId }] : [security] };
 }
 
 /**

@@ -18,7 +18,7 @@ export type SessionKind = 'wallet' | 'cashier' | 'merchant' | 'operator';
  */
 export type SessionSubject =
   | { readonly kind: 'wallet'; readonly walletId: string }
-  | { readonly kind: 'cashier'; readonly cashierId: string; readonly mchId: string; readonly name: string; readonly refundLimitSen: number | null }
+  | { readonly kind: 'cashier'; readonly cashierId: string; readonly mchId: string; readonly name: string; readonly role: MerchantRole; readonly refundLimitSen: number | null }
   /** A merchant user at /merchant (docs/consoles.md); `userId` is the user's cashier_id. */
   | { readonly kind: 'merchant'; readonly userId: string; readonly mchId: string; readonly name: string; readonly role: MerchantRole; readonly refundLimitSen: number | null }
   /** An operator at /admin. */

@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
  * Time-based one-time passwords, RFC 6238 (HMAC-SHA-1, 30-second steps, 6 digits), the second
@@ -78,9 +78,16 @@ export function totpMatch(secretBase32: string, code: string, nowMs: number, las
   const now = totpStepAt(nowMs);
   for (let step = now - TOTP_SKEW_STEPS; step <= now + TOTP_SKEW_STEPS; step++) {
     if (lastStepUsed !== null && step <= lastStepUsed) continue;
-    if (totpCode(secret, step) === code) return step;
+    if (sameCode(totpCode(secret, step), code)) return step;
   }
   return null;
+}
+
+/** Compared in constant time: how long a wrong code takes tells nothing about its digits. */
+function sameCode(expected: string, given: string): boolean {
+  const a = Buffer.from(expected, 'utf8');
+  const b = Buffer.from(given, 'utf8');
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 /** What an authenticator app scans: `otpauth://totp/MicroPay:NAME?secret=...&issuer=MicroPay`. */

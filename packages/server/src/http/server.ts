@@ -96,6 +96,8 @@ async function handle(
   const path = (req.url ?? '/').split('?', 1)[0]!;
   const requestId = requestIdOf(req.headers['x-request-id']);
   res.setHeader('X-Request-Id', requestId);
+  // A page API's answer is a person's (balance, session, a password shown once): never kept by a cache.
+  if (path.startsWith('/api/page/')) res.setHeader('Cache-Control', 'no-store');
   // The metrics' name for what was asked: an endpoint's path, or `page`, or `other` (bounded).
   let metered = 'other';
   const cors = corsFor(ctx.config.walletCorsOrigins, path, req.headers.origin);

@@ -6,6 +6,7 @@ import { decideOperatorSecondFactor, decideOperatorTry, type Operator } from '..
 import { UNKNOWN_ACCOUNT_HASH } from '../domain/page-access.js';
 import type { StorePort } from '../store/port.js';
 import { openSession, recordFailedSignIn } from './page-access.js';
+import { audited, type ActingAs } from '../domain/audit-log.js';
 
 /**
  * Operators of the platform (docs/consoles.md): created and reset from the CLI (`micropay admin`),
@@ -13,27 +14,44 @@ import { openSession, recordFailedSignIn } from './page-access.js';
  */
 export type OperatorCreation = Operator | 'NAME_TAKEN';
 
-export function createOperator(port: StorePort, name: string, passwordHash: string, totpSecret: Secret | null): Promise<OperatorCreation> {
+export function createOperator(port: StorePort, name: string, passwordHash: string, totpSecret: Secret | null, acting?: ActingAs): Promise<OperatorCreation> {
   return port.decide({ view: 'operator', name }, (existing, nowMs): Decided<OperatorCreation> => {
     if (existing !== null) return unchanged('NAME_TAKEN');
     const operator: Operator = { operatorId: randomUUID(), name, passwordHash, failures: 0, totpSecret, lastTotpStep: null, createdAtMs: nowMs };
-    return { result: operator, effects: [{ kind: 'insertOperator', operator }] };
+    return audited<OperatorCreation>({ result: operator, effects: [{ kind: 'insertOperator', operator }] }, acting, nowMs, () =>
+      ({ action: 'operator.create', mchId: null, subjectId: operator.operatorId, detail: { name, secondFactor: totpSecret === null ? 'off' : 'on' } }));
   });
 }
 
 /**
- * A new password, which also unlocks the operator; `totp`: a new secret, null to turn TOTP off,
+ * A new password, which also unlocks the operator and ends every session it has (whoever held the
+ * old password or secret is signed out with it); `totp`: a new secret, null to turn TOTP off,
  * undefined to keep it as it is. Null: no such operator.
  */
-export function resetOperator(port: StorePort, name: string, passwordHash: string, totp: Secret | null | undefined): Promise<Operator | null> {
-  return port.decide({ view: 'operator', name }, (op): Decided<Operator | null> => {
+export function resetOperator(port: StorePort, name: string, passwordHash: string, totp: Secret | null | undefined, acting?: ActingAs): Promise<Operator | null> {
+  return port.decide({ view: 'operator', name }, (op, nowMs): Decided<Operator | null> => {
     if (op === null) return unchanged(null);
     const totpSecret = totp === undefined ? op.totpSecret : totp;
     const lastTotpStep = totp === undefined ? op.lastTotpStep : null;
-    return {
+    const reset: Decided<Operator | null> = {
       result: { ...op, passwordHash, failures: 0, totpSecret, lastTotpStep },
-      effects: [{ kind: 'setOperatorSecurity', operatorId: op.operatorId, failures: 0, passwordHash, ...(totp === undefined ? {} : { totpSecret: totp }) }],
+      effects: [
+        { kind: 'setOperatorSecurity', operatorId: op.operatorId, failures: 0, passwordHash, ...(totp === undefined ? {} : { totpSecret: totp }) },
+        { kind: 'endOperatorPageSessions', operatorId: op.operatorId },
+      ],
     };
+    // "secondFactor", not "totp": a detail key naming an OTP reads as a secret (auditDetailProblem).
+    return audited(reset, acting, nowMs, () => ({ action: 'operator.reset', mchId: null, subjectId: op.operatorId,
+      detail: { name, secondFactor: totp === undefined ? 'unchanged' : totp === null ? 'off' : 'on' } }));
+  });
+}
+
+/** `micropay admin sign-out`: every session of the operator ends. Null: no such operator. */
+export function signOutOperator(port: StorePort, name: string, acting?: ActingAs): Promise<Operator | null> {
+  return port.decide({ view: 'operator', name }, (op, nowMs): Decided<Operator | null> => {
+    if (op === null) return unchanged(null);
+    return audited({ result: op, effects: [{ kind: 'endOperatorPageSessions', operatorId: op.operatorId }] }, acting, nowMs, () =>
+      ({ action: 'operator.signOut', mchId: null, subjectId: op.operatorId, detail: { name } }));
   });
 }
 

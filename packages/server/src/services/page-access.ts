@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { formatSen } from '@micropay/protocol';
 import { unchanged, type Decided } from '../domain/effects.js';
 import { decidePinTry, isPinLocked, pinMatches } from '../domain/credentials.js';
 import {
@@ -123,13 +124,22 @@ export function createCashier(
   });
 }
 
-/** A new password that also unlocks the account; null: no such cashier. */
+/**
+ * A new password that also unlocks the account and ends every session of the user, at the till and
+ * in the console: whoever held the old password is signed out with it. Null: no such cashier.
+ */
 export function resetCashierPassword(port: StorePort, mchId: string, name: string, passwordHash: string, acting?: ActingAs): Promise<Cashier | null> {
   return port.decide({ view: 'cashier', mchId, name }, ({ cashier }, nowMs): Decided<Cashier | null> => {
     if (cashier === null) return unchanged(null);
-    const reset = { result: { ...cashier, passwordHash, failures: 0 }, effects: [{ kind: 'setCashierSecurity' as const, cashierId: cashier.cashierId, passwordHash, failures: 0 }] };
+    const reset: Decided<Cashier | null> = {
+      result: { ...cashier, passwordHash, failures: 0 },
+      effects: [
+        { kind: 'setCashierSecurity', cashierId: cashier.cashierId, passwordHash, failures: 0 },
+        { kind: 'endUserPageSessions', cashierId: cashier.cashierId },
+      ],
+    };
     // Which account got a new password, never the password or its hash.
-    return audited(reset, acting, nowMs, () => ({ action: 'user.reset', mchId, subjectId: cashier.cashierId, detail: { name, role: 'cashier' } }));
+    return audited(reset, acting, nowMs, () => ({ action: 'user.reset', mchId, subjectId: cashier.cashierId, detail: { name, role: cashier.role } }));
   });
 }
 
@@ -139,17 +149,19 @@ export type CashierSignIn =
   | { readonly kind: 'locked' };
 
 /** A user's refund limit, set by the owner; null: no such user, or the user is the owner (who has none). */
-export function setRefundLimit(port: StorePort, mchId: string, name: string, refundLimitSen: number | null): Promise<Cashier | null> {
-  return port.decide({ view: 'cashier', mchId, name }, ({ cashier }): Decided<Cashier | null> => {
+export function setRefundLimit(port: StorePort, mchId: string, name: string, refundLimitSen: number | null, acting?: ActingAs): Promise<Cashier | null> {
+  return port.decide({ view: 'cashier', mchId, name }, ({ cashier }, nowMs): Decided<Cashier | null> => {
     if (cashier === null || cashier.role === 'owner') return unchanged(null);
-    return { result: { ...cashier, refundLimitSen }, effects: [{ kind: 'setMerchantUserRefundLimit', cashierId: cashier.cashierId, refundLimitSen }] };
+    const set = { result: { ...cashier, refundLimitSen }, effects: [{ kind: 'setMerchantUserRefundLimit' as const, cashierId: cashier.cashierId, refundLimitSen }] };
+    return audited(set, acting, nowMs, () => ({ action: 'user.setRefundLimit', mchId, subjectId: cashier.cashierId,
+      detail: { name, refundLimit: refundLimitSen === null ? null : formatSen(refundLimitSen) } }));
   });
 }
 
 /** The session a user's sign-in opens: at the till (`cashier`) or in the merchant console (`merchant`). */
 function userSubject(page: 'cashier' | 'merchant', c: Cashier): SessionSubject {
   return page === 'cashier'
-    ? { kind: 'cashier', cashierId: c.cashierId, mchId: c.mchId, name: c.name, refundLimitSen: c.refundLimitSen }
+    ? { kind: 'cashier', cashierId: c.cashierId, mchId: c.mchId, name: c.name, role: c.role, refundLimitSen: c.refundLimitSen }
     : { kind: 'merchant', userId: c.cashierId, mchId: c.mchId, name: c.name, role: c.role, refundLimitSen: c.refundLimitSen };
 }
 

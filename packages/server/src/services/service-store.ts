@@ -37,7 +37,7 @@ type ServiceMethods =
   | 'createWallet' | 'topUp' | 'issuePayCode' | 'setWalletStatus' | 'updateWalletSecurity'
   | 'openPageSession' | 'usePageSession' | 'endPageSession' | 'sweepPageAccess' | 'issueSignInLink' | 'signInWithLink'
   | 'createCashier' | 'resetCashierPassword' | 'signInCashier' | 'setRefundLimit'
-  | 'createOperator' | 'resetOperator' | 'signInOperator'
+  | 'createOperator' | 'resetOperator' | 'signOutOperator' | 'signInOperator'
   | 'startCashierCharge' | 'refundCashierCharge'
   | 'requestPayout' | 'confirmPayout' | 'failPayout' | 'closeWallet' | 'recordAction'
   | 'sendTestNotification';
@@ -216,16 +216,20 @@ export abstract class ServiceStore implements StorePort, Pick<Store, ServiceMeth
     return pageAccess.createCashier(this, mchId, name, passwordHash, options, acting);
   }
 
-  setRefundLimit(mchId: string, name: string, refundLimitSen: number | null): Promise<Cashier | null> {
-    return pageAccess.setRefundLimit(this, mchId, name, refundLimitSen);
+  setRefundLimit(mchId: string, name: string, refundLimitSen: number | null, acting?: ActingAs): Promise<Cashier | null> {
+    return pageAccess.setRefundLimit(this, mchId, name, refundLimitSen, acting);
   }
 
-  createOperator(name: string, passwordHash: string, totpSecret: Secret | null): Promise<operators.OperatorCreation> {
-    return operators.createOperator(this, name, passwordHash, totpSecret);
+  createOperator(name: string, passwordHash: string, totpSecret: Secret | null, acting?: ActingAs): Promise<operators.OperatorCreation> {
+    return operators.createOperator(this, name, passwordHash, totpSecret, acting);
   }
 
-  resetOperator(name: string, passwordHash: string, totp: Secret | null | undefined): Promise<Operator | null> {
-    return operators.resetOperator(this, name, passwordHash, totp);
+  resetOperator(name: string, passwordHash: string, totp: Secret | null | undefined, acting?: ActingAs): Promise<Operator | null> {
+    return operators.resetOperator(this, name, passwordHash, totp, acting);
+  }
+
+  signOutOperator(name: string, acting?: ActingAs): Promise<Operator | null> {
+    return operators.signOutOperator(this, name, acting);
   }
 
   signInOperator(name: string, password: string, code: string | null, address?: string | null): Promise<operators.OperatorSignIn> {

@@ -38,6 +38,18 @@ CREATE INDEX audit_log_by_merchant ON audit_log (mch_id, log_id) WHERE mch_id IS
 
 export const APPEND_ONLY_MESSAGE = 'audit_log is append-only: rows are never changed or deleted';
 
+/**
+ * SQLite's REPLACE (\`REPLACE INTO\`, \`INSERT OR REPLACE\`) deletes the row in the way without
+ * firing its delete trigger, so a row could be overwritten under its own log id: an insert naming a
+ * log id that exists is refused (SQLite migration 18). The store's own insert never names one.
+ * PostgreSQL has no REPLACE; its \`ON CONFLICT DO UPDATE\` is an update, refused already.
+ */
+export const SQLITE_AUDIT_LOG_NO_REPLACE = `
+CREATE TRIGGER audit_log_no_replace BEFORE INSERT ON audit_log
+  WHEN EXISTS (SELECT 1 FROM audit_log WHERE log_id = NEW.log_id)
+  BEGIN SELECT RAISE(ABORT, '${APPEND_ONLY_MESSAGE}'); END;
+`;
+
 export const INSERT_AUDIT_LOG = `INSERT INTO audit_log (at_ms, actor_kind, actor_id, actor_name, actor_role, mch_id, action, subject_id, detail, address)
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`;
 

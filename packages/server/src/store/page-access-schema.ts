@@ -39,3 +39,13 @@ CREATE TABLE wallet_sign_in_links (
 )${strict};
 `;
 }
+
+/**
+ * A password reset, a lockout or \`admin sign-out\` ends every session of one user or operator
+ * (endUserPageSessions, endOperatorPageSessions): found by these, not by reading the whole table.
+ * The same on both stores (SQLite 17, PostgreSQL 18).
+ */
+export const SESSION_OWNER_INDEXES = `
+CREATE INDEX page_sessions_by_cashier ON page_sessions (cashier_id) WHERE cashier_id IS NOT NULL;
+CREATE INDEX page_sessions_by_operator ON page_sessions (operator_id) WHERE operator_id IS NOT NULL;
+`;

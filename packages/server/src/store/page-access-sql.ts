@@ -17,13 +17,15 @@ export interface PageAccessWrite {
 export type PageAccessEffect = Extract<Effect, {
   kind: 'insertPageSession' | 'touchPageSession' | 'endPageSession' | 'insertSignInLink' | 'useSignInLink' | 'insertCashier' | 'setCashierSecurity'
     | 'insertCashierCharge' | 'setMerchantUserRefundLimit' | 'insertOperator' | 'setOperatorSecurity' | 'resealOperatorTotp'
-    | 'sweepPageSessions' | 'sweepSignInLinks' | 'endWalletPageSessions' | 'dropWalletSignInLinks';
+    | 'sweepPageSessions' | 'sweepSignInLinks' | 'endWalletPageSessions' | 'dropWalletSignInLinks'
+    | 'endUserPageSessions' | 'endOperatorPageSessions';
 }>;
 
 const PAGE_ACCESS_KINDS: ReadonlySet<string> = new Set<PageAccessEffect['kind']>([
   'insertPageSession', 'touchPageSession', 'endPageSession', 'insertSignInLink', 'useSignInLink', 'insertCashier', 'setCashierSecurity',
   'insertCashierCharge', 'setMerchantUserRefundLimit', 'insertOperator', 'setOperatorSecurity', 'resealOperatorTotp',
   'sweepPageSessions', 'sweepSignInLinks', 'endWalletPageSessions', 'dropWalletSignInLinks',
+  'endUserPageSessions', 'endOperatorPageSessions',
 ]);
 
 export function isPageAccessEffect(e: Effect): e is PageAccessEffect {
@@ -90,6 +92,11 @@ export function pageAccessWrite(e: PageAccessEffect, keys: MerchantKeyVault): Pa
       );
     case 'endWalletPageSessions':
       return write('DELETE FROM page_sessions WHERE wallet_id = $1', [e.walletId]);
+    // Both by the index of SESSION_OWNER_INDEXES (page-access-schema.ts).
+    case 'endUserPageSessions':
+      return write('DELETE FROM page_sessions WHERE cashier_id = $1', [e.cashierId]);
+    case 'endOperatorPageSessions':
+      return write('DELETE FROM page_sessions WHERE operator_id = $1', [e.operatorId]);
     case 'dropWalletSignInLinks':
       return write('DELETE FROM wallet_sign_in_links WHERE wallet_id = $1 AND used_at_ms IS NULL', [e.walletId]);
   }

@@ -149,7 +149,8 @@ function subjectOf(r: Row): SessionSubject {
     case 'wallet':
       return { kind: 'wallet', walletId: r.wallet_id as string };
     case 'cashier':
-      return { kind: 'cashier', cashierId: r.cashier_id as string, mchId: r.mch_id as string, name: r.cashier_name as string, refundLimitSen: limit };
+      return { kind: 'cashier', cashierId: r.cashier_id as string, mchId: r.mch_id as string, name: r.cashier_name as string,
+        role: r.user_role as MerchantRole, refundLimitSen: limit };
     case 'merchant':
       return { kind: 'merchant', userId: r.cashier_id as string, mchId: r.mch_id as string, name: r.cashier_name as string,
         role: r.user_role as MerchantRole, refundLimitSen: limit };

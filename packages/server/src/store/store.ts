@@ -207,13 +207,15 @@ export interface Store extends StoreOps {
   /** A merchant's user: a cashier unless `options.role` says owner (docs/consoles.md). */
   createCashier(mchId: string, name: string, passwordHash: string, options?: MerchantUserOptions, acting?: ActingAs): Promise<CashierCreation>;
   /** A cashier's refund limit in sen, null for none; null: no such user, or an owner (who has no limit). */
-  setRefundLimit(mchId: string, name: string, refundLimitSen: number | null): Promise<Cashier | null>;
+  setRefundLimit(mchId: string, name: string, refundLimitSen: number | null, acting?: ActingAs): Promise<Cashier | null>;
   /** The merchant's users, by name. */
   listMerchantUsers(mchId: string): Promise<Cashier[]>;
   // Operators (docs/consoles.md, services/operators.ts): TOTP secrets sealed under the master key.
-  createOperator(name: string, passwordHash: string, totpSecret: Secret | null): Promise<OperatorCreation>;
-  /** New password, unlocked; `totp` a new secret, null for none, undefined to keep. Null: no such operator. */
-  resetOperator(name: string, passwordHash: string, totp: Secret | null | undefined): Promise<Operator | null>;
+  createOperator(name: string, passwordHash: string, totpSecret: Secret | null, acting?: ActingAs): Promise<OperatorCreation>;
+  /** New password, unlocked, its sessions ended; `totp` a new secret, null for none, undefined to keep. Null: no such operator. */
+  resetOperator(name: string, passwordHash: string, totp: Secret | null | undefined, acting?: ActingAs): Promise<Operator | null>;
+  /** Ends every session of the operator (`admin sign-out`). Null: no such operator. */
+  signOutOperator(name: string, acting?: ActingAs): Promise<Operator | null>;
   /** Name + password + code (when the operator has TOTP), with the lockout; opens the session when right. */
   signInOperator(name: string, password: string, code: string | null, address?: string | null): Promise<OperatorSignIn>;
   /** Every operator, by name. */

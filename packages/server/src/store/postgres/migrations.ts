@@ -1,7 +1,7 @@
 import { paymentMinutesSchema } from '../payment-minutes-sql.js';
 import type pg from 'pg';
 import { checkSchemaNotNewer, type Migration } from '../store.js';
-import { pageAccessSchema } from '../page-access-schema.js';
+import { pageAccessSchema, SESSION_OWNER_INDEXES } from '../page-access-schema.js';
 import { FAILED_BY_CODE_INDEX } from '../pay-code-outcomes.js';
 import { cashierChargesSchema } from '../cashier-charge-sql.js';
 import { payoutSchema } from '../payout-schema.js';
@@ -313,6 +313,11 @@ CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log FOR EACH STATE
     name: 'the merchant console\'s order search: orders by merchant and trade time, and the ones not PAID',
     // Why these two and no more: store/order-search-sql.ts and docs/consoles.md, "Orders".
     sql: ORDER_SEARCH_INDEXES,
+  },
+  {
+    version: 18,
+    name: 'page sessions by user and by operator: a reset or a lockout ends them all',
+    sql: SESSION_OWNER_INDEXES,
   },
 ];
 

@@ -1,11 +1,11 @@
 import { paymentMinutesSchema } from '../payment-minutes-sql.js';
 import type { Migration } from '../store.js';
-import { pageAccessSchema } from '../page-access-schema.js';
+import { pageAccessSchema, SESSION_OWNER_INDEXES } from '../page-access-schema.js';
 import { FAILED_BY_CODE_INDEX } from '../pay-code-outcomes.js';
 import { cashierChargesSchema } from '../cashier-charge-sql.js';
 import { payoutSchema } from '../payout-schema.js';
 import { notificationAttemptsSchema } from '../notification-attempts-sql.js';
-import { APPEND_ONLY_MESSAGE, auditLogSchema } from '../audit-log-sql.js';
+import { APPEND_ONLY_MESSAGE, auditLogSchema, SQLITE_AUDIT_LOG_NO_REPLACE } from '../audit-log-sql.js';
 import { CONSOLE_INDEXES } from '../console-sql.js';
 import { sqliteConsoleAccessMigration } from '../console-access-schema.js';
 import { ORDER_SEARCH_INDEXES } from '../order-search-sql.js';
@@ -298,5 +298,15 @@ CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE
     name: 'the merchant console\'s order search: orders by merchant and trade time, and the ones not PAID',
     // Why these two and no more: store/order-search-sql.ts and docs/consoles.md, "Orders".
     sql: ORDER_SEARCH_INDEXES,
+  },
+  {
+    version: 17,
+    name: 'page sessions by user and by operator: a reset or a lockout ends them all',
+    sql: SESSION_OWNER_INDEXES,
+  },
+  {
+    version: 18,
+    name: 'the audit log refuses REPLACE: no row is overwritten under its own log id',
+    sql: SQLITE_AUDIT_LOG_NO_REPLACE,
   },
 ];
