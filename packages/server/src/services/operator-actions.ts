@@ -5,7 +5,7 @@ import { merchantNameProblem } from '../domain/merchant.js';
 import { DEFAULT_KEY_OVERLAP_MS } from '../domain/merchant-keys.js';
 import type { Merchant, Wallet } from '../domain/model.js';
 import { MAX_PAYOUT_REASON_LENGTH, payoutTextProblem, type PayoutFinishDecision } from '../domain/payout.js';
-import { walletStatusProblem } from '../domain/wallet.js';
+import { walletNameProblem, walletStatusProblem } from '../domain/wallet.js';
 import { isNotifyUrl, NOTIFY_URL_MAX_LENGTH } from '../notify/message.js';
 import type { Store } from '../store/store.js';
 import type { ActingAs } from '../domain/audit-log.js';
@@ -54,6 +54,8 @@ export interface WalletForm {
 
 /** "Create": the new wallet and its app token (shown once; only its hash is stored). */
 export async function createHolderWallet(store: Store, form: WalletForm, acting?: ActingAs): Promise<{ wallet: Wallet; token: string } | BadInput> {
+  const nameProblem = walletNameProblem(form.name);
+  if (nameProblem !== null) return bad('name', nameProblem);
   const openingSen = form.openingBalance === undefined ? 0 : positiveAmountOf(form.openingBalance, 'balance');
   if (isBadInput(openingSen)) return openingSen;
   if (form.pin !== undefined && pinProblem(form.pin) !== null) return bad('pin', pinProblem(form.pin)!);

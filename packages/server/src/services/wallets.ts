@@ -1,5 +1,5 @@
 import { formatSen } from '@micropay/protocol';
-import { audited, type ActingAs, type AuditRecord } from '../domain/audit-log.js';
+import { audited, auditText, type ActingAs, type AuditRecord } from '../domain/audit-log.js';
 import { unchanged, type Decided } from '../domain/effects.js';
 import { newPayCode, newWalletId } from '../domain/ids.js';
 import type { PayCode, Wallet, WalletStatus } from '../domain/model.js';
@@ -26,7 +26,7 @@ export function createWallet(port: StorePort, input: NewWallet, acting?: ActingA
     port.decide({ view: 'none' }, (_none, nowMs) => {
       const { wallet, effects } = openWallet(input, newWalletId(), nowMs);
       return audited({ result: wallet, effects }, acting, nowMs, (w) =>
-        walletRecord('wallet.create', w.walletId, { name: w.name, openingBalance: formatSen(input.openingSen) }));
+        walletRecord('wallet.create', w.walletId, { name: auditText(w.name), openingBalance: formatSen(input.openingSen) }));
     }),
   );
 }
