@@ -1,5 +1,6 @@
 import { pageLimitOf, PAGE_LIMIT_PROBLEM, payoutCursorOf, payoutCursorText } from '../domain/console-pages.js';
 import { MAX_PAYOUT_REQUEST_ID_LENGTH, payoutTextProblem, type Payout, type PayoutRequestDecision } from '../domain/payout.js';
+import type { ActingAs } from '../domain/audit-log.js';
 import type { Store } from '../store/store.js';
 import { positiveAmountOf } from './operator-actions.js';
 
@@ -58,14 +59,15 @@ export async function merchantPayoutPage(
  * The console's "Request payout": the amount as the form sends it ("100.00") and the request id
  * the page made when it drew the form, so a double click, or a retry after a lost answer, answers
  * the payout already made (kind 'repeat') and pays nothing twice. The decision is services/payouts.ts'
- * requestPayout's, as for `micropay payout create --request-id`.
+ * requestPayout's, as for `micropay payout create --request-id`. `acting` (the signed-in owner) is
+ * required: a request that moves money is logged with who made it, a repeat logs nothing.
  */
 export async function requestMerchantPayout(
-  store: Store, req: { readonly mchId: string; readonly amount: string; readonly requestId: string },
+  store: Store, req: { readonly mchId: string; readonly amount: string; readonly requestId: string }, acting: ActingAs,
 ): Promise<PayoutRequestDecision | Invalid> {
   const amountSen = positiveAmountOf(req.amount, 'amount');
   if (typeof amountSen !== 'number') return { kind: 'invalid', problem: `amount ${amountSen.problem}` };
   const problem = payoutTextProblem(req.requestId, MAX_PAYOUT_REQUEST_ID_LENGTH);
   if (problem !== null) return { kind: 'invalid', problem: `requestId ${problem}` };
-  return store.requestPayout({ mchId: req.mchId, amountSen, requestId: req.requestId });
+  return store.requestPayout({ mchId: req.mchId, amountSen, requestId: req.requestId }, acting);
 }
