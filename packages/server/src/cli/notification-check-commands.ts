@@ -3,7 +3,7 @@ import type { Config } from '../config.js';
 import type { NotificationAttempt, NotificationHealth } from '../domain/notification.js';
 import { notificationHealth } from '../services/notifications.js';
 import { defineCommand } from './command-line.js';
-import { CommandFailed, notFound, timeText, UsageError } from './common.js';
+import { cliActing, CommandFailed, notFound, timeText, UsageError } from './common.js';
 
 /**
  * Checking the outbox (docs/notifications.md): a test notification, a notification's attempts,
@@ -23,7 +23,7 @@ export const test = defineCommand({
   async run({ options, store, out }) {
     const mchId = options['mch-id'];
     if (mchId === undefined || mchId === '') throw new UsageError('--mch-id is required');
-    const result = await store.sendTestNotification(mchId);
+    const result = await store.sendTestNotification(mchId, cliActing());
     if (result.kind === 'no_merchant') return notFound(`merchant ${mchId}`);
     if (result.kind === 'no_notify_url') return refused(ResultCode.NO_NOTIFY_URL, `merchant ${mchId} has no notify URL; set one with \`micropay merchant update ${mchId} --notify-url URL\``);
     out.show(
@@ -77,7 +77,7 @@ export const retryDead = defineCommand({
   async run({ options, store, out }) {
     const mchId = options['mch-id'];
     if (mchId === undefined || mchId === '') throw new UsageError('--mch-id is required');
-    const count = await store.retryDeadNotifications(mchId);
+    const count = await store.retryDeadNotifications(mchId, cliActing());
     out.show({ retried: count }, `${count} dead ${count === 1 ? 'notification is' : 'notifications are'} due now; a running server sends them within a moment.`);
     return 0;
   },

@@ -133,6 +133,16 @@ export function audited<R>(
   return entry === null ? decided : { result: decided.result, effects: [...decided.effects, auditLogAppend(acting, entry, nowMs)] };
 }
 
+/** Every dead notification of a merchant re-driven at once (`notifications retry-dead`): how many. */
+export function deadNotificationsRetryRecord(mchId: string, retried: number): AuditRecord {
+  return { action: 'notification.retry', mchId, subjectId: null, detail: { scope: 'dead', retried } };
+}
+
+/** A TEST notification queued to the merchant's notify URL (`notifications test`, the consoles). */
+export function testNotificationRecord(mchId: string, notificationId: string): AuditRecord {
+  return { action: 'notification.test', mchId, subjectId: notificationId, detail: {} };
+}
+
 /** A notification re-driven by hand (`notifications retry`, the consoles' dead letters). */
 export function notificationRetryRecord(n: Notification): AuditRecord {
   return { action: 'notification.retry', mchId: n.mchId, subjectId: n.notificationId, detail: { eventType: n.eventType, attempts: n.attempts } };

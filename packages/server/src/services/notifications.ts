@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { decideTestNotification, type NotificationHealth, type TestNotificationResult } from '../domain/notification.js';
 import type { StorePort } from '../store/port.js';
+import { audited, testNotificationRecord, type ActingAs } from '../domain/audit-log.js';
 import type { DeadLetterCursor, StoreOps } from '../store/store.js';
 
 /** The window of notificationHealth's delivered and failed counts. */
@@ -8,10 +9,14 @@ export const HEALTH_WINDOW_MS = 60 * 60 * 1000;
 /** How many merchants notificationHealth names by dead count, unless asked otherwise. */
 export const HEALTH_TOP_MERCHANTS = 10;
 
-/** Queues a TEST notification to the merchant's notify URL (decideTestNotification), in one transaction. */
-export function sendTestNotification(port: StorePort, mchId: string): Promise<TestNotificationResult> {
+/**
+ * Queues a TEST notification to the merchant's notify URL (decideTestNotification), in one
+ * transaction; by `acting`, with its audit row. A refused test (no merchant, no URL) logs nothing.
+ */
+export function sendTestNotification(port: StorePort, mchId: string, acting?: ActingAs): Promise<TestNotificationResult> {
   const notificationId = randomUUID();
-  return port.decide({ view: 'merchant', mchId }, (merchant, nowMs) => decideTestNotification(merchant, notificationId, nowMs));
+  return port.decide({ view: 'merchant', mchId }, (merchant, nowMs) =>
+    audited(decideTestNotification(merchant, notificationId, nowMs), acting, nowMs, (r) => (r.kind === 'queued' ? testNotificationRecord(mchId, r.notificationId) : null)));
 }
 
 /**

@@ -73,8 +73,8 @@ export abstract class ServiceStore implements StorePort, Pick<Store, ServiceMeth
     return merchants.createMerchant(this, this.#timeZone, input, acting);
   }
 
-  sendTestNotification(mchId: string): Promise<TestNotificationResult> {
-    return notifications.sendTestNotification(this, mchId);
+  sendTestNotification(mchId: string, acting?: ActingAs): Promise<TestNotificationResult> {
+    return notifications.sendTestNotification(this, mchId, acting);
   }
 
   createSandbox(input: { merchant: NewMerchant; wallet: NewWallet; setting: string }): Promise<{ merchant: Merchant; wallet: Wallet }> {

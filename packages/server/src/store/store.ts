@@ -172,9 +172,12 @@ export interface Store extends StoreOps {
    */
   retryNotification(notificationId: string, mchId?: string, acting?: ActingAs): Promise<NotificationRetryResult>;
   /** Queues a TEST notification to the merchant's notify URL, due at once (services/notifications.ts). */
-  sendTestNotification(mchId: string): Promise<TestNotificationResult>;
-  /** Every dead notification of the merchant due now, attempts kept; how many. */
-  retryDeadNotifications(mchId: string): Promise<number>;
+  sendTestNotification(mchId: string, acting?: ActingAs): Promise<TestNotificationResult>;
+  /**
+   * Every dead notification of the merchant due now, attempts kept; how many. With `acting`, one
+   * audit row for them (none when there were none), in the same transaction.
+   */
+  retryDeadNotifications(mchId: string, acting?: ActingAs): Promise<number>;
   /** The merchant's dead notifications, newest first, after `after` (the last of the previous page). */
   listDeadNotifications(mchId: string, after: DeadLetterCursor | null, limit: number): Promise<Notification[]>;
   /**

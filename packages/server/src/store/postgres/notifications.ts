@@ -25,7 +25,7 @@ const DELIVERED = withAttempt(`UPDATE notifications SET status = 'delivered', de
   WHERE notification_id = $2 AND lease_owner = $3 AND status = 'pending'`, 4);
 const FAILED = withAttempt(`UPDATE notifications SET status = $1, next_attempt_at_ms = $2, last_error = $3, lease_owner = NULL, lease_until_ms = NULL
   WHERE notification_id = $4 AND lease_owner = $5 AND status = 'pending'`, 6);
-import { notificationRetryRecord, type ActingAs } from '../../domain/audit-log.js';
+import { deadNotificationsRetryRecord, notificationRetryRecord, type ActingAs } from '../../domain/audit-log.js';
 import { auditLogInsert } from '../audit-log-sql.js';
 
 /**
@@ -109,8 +109,25 @@ export class PgNotifications {
     }
   }
 
-  async retryDead(mchId: string): Promise<number> {
-    return (await this.pool.query(RETRY_DEAD_OF_MERCHANT_SQL, [this.clock.nowMs(), mchId])).rowCount ?? 0;
+  /** With `acting`, the re-drive is in the audit log (when it re-drove any), in the same transaction. */
+  async retryDead(mchId: string, acting?: ActingAs): Promise<number> {
+    const c = await this.pool.connect();
+    try {
+      await c.query('BEGIN');
+      const nowMs = this.clock.nowMs();
+      const retried = (await c.query(RETRY_DEAD_OF_MERCHANT_SQL, [nowMs, mchId])).rowCount ?? 0;
+      if (retried > 0 && acting !== undefined) {
+        const append = auditLogInsert(acting, deadNotificationsRetryRecord(mchId, retried), nowMs);
+        await c.query(append.sql, append.values);
+      }
+      await c.query('COMMIT');
+      return retried;
+    } catch (error) {
+      await c.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      c.release();
+    }
   }
 
   async listDead(mchId: string, after: DeadLetterCursor | null, limit: number): Promise<Notification[]> {

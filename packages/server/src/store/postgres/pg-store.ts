@@ -429,8 +429,8 @@ export class PgStore extends ServiceStore implements Store {
     return this.#notifications.list(filter);
   }
 
-  retryDeadNotifications(mchId: string): Promise<number> {
-    return this.#notifications.retryDead(mchId);
+  retryDeadNotifications(mchId: string, acting?: ActingAs): Promise<number> {
+    return this.#notifications.retryDead(mchId, acting);
   }
 
   listDeadNotifications(mchId: string, after: DeadLetterCursor | null, limit: number): Promise<Notification[]> {

@@ -8,7 +8,7 @@ import {
 import { toNotification, type Row } from '../rows.js';
 import type { DeadLetterCursor, FailedAttemptRecord, NotificationFilter, NotificationRetryResult } from '../store.js';
 import type { MainWrite } from './write-turns.js';
-import { notificationRetryRecord, type ActingAs } from '../../domain/audit-log.js';
+import { deadNotificationsRetryRecord, notificationRetryRecord, type ActingAs } from '../../domain/audit-log.js';
 import { auditLogInsert } from '../audit-log-sql.js';
 import { sqliteSql } from '../page-access-sql.js';
 
@@ -156,8 +156,18 @@ export class SqliteNotifications {
     return this.#mainWrite(() => run.immediate());
   }
 
-  retryDead(mchId: string): Promise<number> {
-    return this.#mainWrite(() => this.#s.retryDeadOf.run(this.#clock.nowMs(), mchId).changes);
+  /** With `acting`, the re-drive is in the audit log (when it re-drove any), in the same transaction. */
+  retryDead(mchId: string, acting?: ActingAs): Promise<number> {
+    const run = this.#db.transaction((): number => {
+      const nowMs = this.#clock.nowMs();
+      const retried = this.#s.retryDeadOf.run(nowMs, mchId).changes;
+      if (retried > 0 && acting !== undefined) {
+        const append = auditLogInsert(acting, deadNotificationsRetryRecord(mchId, retried), nowMs);
+        this.#db.prepare(sqliteSql(append.sql)).run(...append.values);
+      }
+      return retried;
+    });
+    return this.#mainWrite(() => run.immediate());
   }
 
   listDead(mchId: string, after: DeadLetterCursor | null, limit: number): Notification[] {

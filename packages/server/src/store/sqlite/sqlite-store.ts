@@ -438,8 +438,8 @@ export class SqliteStore extends ServiceStore implements Store {
     return this.#outbox.retry(notificationId, mchId, acting);
   }
 
-  async retryDeadNotifications(mchId: string): Promise<number> {
-    return this.#outbox.retryDead(mchId);
+  async retryDeadNotifications(mchId: string, acting?: ActingAs): Promise<number> {
+    return this.#outbox.retryDead(mchId, acting);
   }
 
   async listDeadNotifications(mchId: string, after: DeadLetterCursor | null, limit: number): Promise<Notification[]> {
