@@ -52,10 +52,14 @@ export interface WalletForm {
   readonly confirmLimit?: string | undefined;
 }
 
+const notBlank = (value: string | undefined): string | undefined => (value === '' ? undefined : value);
+
 /** "Create": the new wallet and its app token (shown once; only its hash is stored). */
-export async function createHolderWallet(store: Store, form: WalletForm, acting?: ActingAs): Promise<{ wallet: Wallet; token: string } | BadInput> {
-  const nameProblem = walletNameProblem(form.name);
+export async function createHolderWallet(store: Store, given: WalletForm, acting?: ActingAs): Promise<{ wallet: Wallet; token: string } | BadInput> {
+  const nameProblem = walletNameProblem(given.name);
   if (nameProblem !== null) return bad('name', nameProblem);
+  // A blank form field means "not given", as an option left out of the command line does.
+  const form = { ...given, openingBalance: notBlank(given.openingBalance), pin: notBlank(given.pin), confirmLimit: notBlank(given.confirmLimit) };
   const openingSen = form.openingBalance === undefined ? 0 : positiveAmountOf(form.openingBalance, 'balance');
   if (isBadInput(openingSen)) return openingSen;
   if (form.pin !== undefined && pinProblem(form.pin) !== null) return bad('pin', pinProblem(form.pin)!);
