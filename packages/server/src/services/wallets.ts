@@ -75,9 +75,16 @@ export function setWalletStatus(port: StorePort, walletId: string, status: Walle
 export function updateWalletSecurity(port: StorePort, walletId: string, changes: WalletSecurityChanges, acting?: ActingAs): Promise<Wallet | null> {
   return port.decide({ view: 'wallet', walletId }, (wallet, nowMs): Decided<Wallet | null> => {
     if (wallet === null) return unchanged(null);
-    const done = { result: walletAfterSecurity(wallet, changes), effects: [{ kind: 'setWalletSecurity' as const, walletId, changes }] };
+    const result = walletAfterSecurity(wallet, changes);
+    // Unlocking a PIN that is not locked changes nothing, so it writes and logs nothing.
+    if (isUnlockOnly(changes) && wallet.pinFailures === changes.pinFailures) return unchanged(result);
+    const done = { result, effects: [{ kind: 'setWalletSecurity' as const, walletId, changes }] };
     return audited(done, acting, nowMs, () => securityRecord(walletId, changes));
   });
+}
+
+function isUnlockOnly(c: WalletSecurityChanges): boolean {
+  return c.pinFailures !== undefined && c.pinHash === undefined && c.tokenHash === undefined && c.confirmLimitSen === undefined;
 }
 
 /** Which change it was, never the new PIN's or token's hash: a new PIN also unlocks, so it is named first. */
