@@ -57,6 +57,9 @@ describe('the audit log records each action by an actor', () => {
     await step('wallet.freeze', () => p.store.setWalletStatus(w.walletId, 'frozen', OPERATOR));
     await step(null, () => p.store.setWalletStatus(w.walletId, 'frozen', OPERATOR));
     await step('wallet.unfreeze', () => p.store.setWalletStatus(w.walletId, 'active', OPERATOR));
+    // Unlocking a PIN that is not locked is no action; a locked one (failures set without an actor) is.
+    await step(null, () => p.store.updateWalletSecurity(w.walletId, { pinFailures: 0 }, OPERATOR));
+    await step(null, () => p.store.updateWalletSecurity(w.walletId, { pinFailures: 5 }));
     await step('wallet.unlockPin', () => p.store.updateWalletSecurity(w.walletId, { pinFailures: 0 }, OPERATOR));
     await step('payCode.issue', () => p.store.issuePayCode(w.walletId, 60_000, OPERATOR));
 

@@ -321,7 +321,7 @@ describe('merchant create: importing a merchant with its own id and key', () => 
       ['Car|Park', 'a merchant name must not contain "|": answers sign it, and values are joined with "|" to be signed'],
       ['   ', 'a merchant name must not be empty'],
       ['x'.repeat(101), 'a merchant name is at most 100 characters'],
-      ['Car\nPark', 'a merchant name must not contain control characters (tabs, line breaks)'],
+      ['Car\nPark', 'a merchant name must not contain control characters (tabs, line breaks) or bidi controls'],
     ];
     const created = await Promise.all(cases.map(([name]) => t.cli(['merchant', 'create', '--name', name])));
     created.forEach((r, i) => {

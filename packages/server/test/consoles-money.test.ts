@@ -8,6 +8,7 @@ import { merchantBalance, merchantPayoutPage, requestMerchantPayout, type Payout
 import { merchantPage, searchWallets, walletDetail, type WalletPage } from '../src/services/operator-console.js';
 import { merchantDay } from '../src/services/statements.js';
 import type { Store } from '../src/store/store.js';
+import type { ActingAs } from '../src/domain/audit-log.js';
 import { accountBalanceSen } from './db-access.js';
 import { createMerchant, createWalletWithCode, ManualClock, micropayParams, postSigned, startTestPlatform, type TestMerchant, type TestPlatform } from './helpers.js';
 
@@ -137,12 +138,13 @@ describe("the merchant console's balance and payouts", () => {
     }
   });
 
-  it('a double-clicked request, from two store connections at once, makes one payout; the other answers it as a repeat', async () => {
+  it('a double-clicked request, from two store connections at once, makes one payout and one audit row; the other answers it as a repeat', async () => {
     await pay('earn', '20.00');
+    const owner: ActingAs = { actor: { kind: 'merchantUser', userId: 'u-owner', mchId: m.mchId, name: 'owner', role: 'owner' }, address: '198.51.100.4' };
     const other: Store = await openStore(p.config, clock);
     try {
       const clicks = await Promise.all(
-        Array.from({ length: 8 }, (_, i) => requestMerchantPayout(i % 2 === 0 ? p.store : other, { mchId: m.mchId, amount: '7.00', requestId: 'form-1' })),
+        Array.from({ length: 8 }, (_, i) => requestMerchantPayout(i % 2 === 0 ? p.store : other, { mchId: m.mchId, amount: '7.00', requestId: 'form-1' }, owner)),
       );
       const kinds = clicks.map((c) => c.kind).sort();
       expect(kinds).toEqual(['repeat', 'repeat', 'repeat', 'repeat', 'repeat', 'repeat', 'repeat', 'requested']);
@@ -154,11 +156,19 @@ describe("the merchant console's balance and payouts", () => {
     expect(await p.store.listPayouts({ mchId: m.mchId, limit: 10 })).toHaveLength(1);
     expect(await accountBalanceSen(p.store, merchantAccount(m.mchId))).toBe(13_00);
     // The same id with another amount pays nothing; bad input is refused before the store.
-    expect(await requestMerchantPayout(p.store, { mchId: m.mchId, amount: '1.00', requestId: 'form-1' })).toMatchObject({ kind: 'rejected', reason: 'REQUEST_ID_REUSED' });
+    expect(await requestMerchantPayout(p.store, { mchId: m.mchId, amount: '1.00', requestId: 'form-1' }, owner)).toMatchObject({ kind: 'rejected', reason: 'REQUEST_ID_REUSED' });
     for (const bad of [{ amount: '0.00', requestId: 'x' }, { amount: '1.234', requestId: 'x' }, { amount: '1.00', requestId: '' }, { amount: '1.00', requestId: 'a\u202Eb' }]) {
-      expect(await requestMerchantPayout(p.store, { mchId: m.mchId, ...bad })).toMatchObject({ kind: 'invalid' });
+      expect(await requestMerchantPayout(p.store, { mchId: m.mchId, ...bad }, owner)).toMatchObject({ kind: 'invalid' });
     }
     expect(await merchantBalance(p.store, m.mchId)).toEqual({ availableSen: 13_00, payoutsRequestedSen: 7_00 });
+    // One row for the payout made, by the owner from its address; the repeats and refusals log nothing.
+    const [payout] = await p.store.listPayouts({ mchId: m.mchId, limit: 1 });
+    const rows = await p.store.listAuditLog({ limit: 100 });
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({
+      action: 'payout.request', mchId: m.mchId, subjectId: payout!.payoutId, actor: owner.actor, address: owner.address,
+      detail: { amount: '7.00', requestId: 'form-1' },
+    });
   });
 });
 

@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Secret, verify, type SignableParams } from '@micropay/protocol';
 import { verifyNotification } from '@micropay/client';
 import type { Clock } from '../src/domain/clock.js';
+import type { ActingAs } from '../src/domain/audit-log.js';
 import { newApiKey } from '../src/domain/ids.js';
 import { ANSWER_EXCERPT_MAX_LENGTH, answerExcerpt } from '../src/domain/notification.js';
 import { createLogger } from '../src/log.js';
@@ -18,6 +19,7 @@ import { cliJson, runCli, stopAllChildren } from './process-helpers.js';
  */
 
 /** A platform whose own worker runs once at start and then not for ten minutes. */
+const OPERATOR: ActingAs = { actor: { kind: 'operator', operatorId: 'op-1', name: 'ops-alice' }, address: '203.0.113.7' };
 const IDLE = { MICROPAY_NOTIFY_INTERVAL_MS: '600000', MICROPAY_NOTIFY_TIMEOUT_MS: '1000', MICROPAY_NOTIFY_RETRY_SCHEDULE_S: '1' };
 const FAST = { ...IDLE, MICROPAY_NOTIFY_INTERVAL_MS: '50' };
 
@@ -132,9 +134,12 @@ describe('test notifications', () => {
   it('arrive at the notify URL signed, verifiable by @micropay/client, with no order field, and show their attempt', async () => {
     const p = await platform(FAST);
     const m = await merchant(p, receiver.url);
-    const queued = await p.store.sendTestNotification(m.mchId);
+    const queued = await p.store.sendTestNotification(m.mchId, OPERATOR);
     if (queued.kind !== 'queued') throw new Error(`not queued: ${queued.kind}`);
     expect(queued.url).toBe(receiver.url);
+    expect(await p.store.listAuditLog({ limit: 10 })).toEqual([expect.objectContaining({
+      action: 'notification.test', mchId: m.mchId, subjectId: queued.notificationId, actor: OPERATOR.actor, address: OPERATOR.address,
+    })]);
 
     const deadline = Date.now() + 8_000;
     while (receiver.receipts.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
@@ -155,9 +160,10 @@ describe('test notifications', () => {
   it('are refused with its code when the merchant has no notify URL, and for an unknown merchant', async () => {
     const p = await platform(IDLE);
     const m = await merchant(p, null);
-    expect(await p.store.sendTestNotification(m.mchId)).toEqual({ kind: 'no_notify_url' });
-    expect(await p.store.sendTestNotification('999999999')).toEqual({ kind: 'no_merchant' });
+    expect(await p.store.sendTestNotification(m.mchId, OPERATOR)).toEqual({ kind: 'no_notify_url' });
+    expect(await p.store.sendTestNotification('999999999', OPERATOR)).toEqual({ kind: 'no_merchant' });
     expect(await p.store.listNotifications({ limit: 5 })).toEqual([]);
+    expect(await p.store.listAuditLog({ limit: 10 }), 'a refused test logs nothing').toEqual([]);
 
     const refused = await runCli(['notifications', 'test', '--mch-id', m.mchId, '--db', p.config.database]);
     expect(refused.code).toBe(1);
@@ -210,17 +216,29 @@ describe("a merchant's dead notifications", () => {
 
     // A can: that one is due now, then every other dead one of A; B's stays dead.
     expect(await p.store.retryNotification(target, a.mchId)).toMatchObject({ kind: 'retried', notification: { status: 'pending', attempts: 1 } });
-    expect(await p.store.retryDeadNotifications(a.mchId)).toBe(2);
+    const logged = (await p.store.listAuditLog({ limit: 100 })).length;
+    expect(await p.store.retryDeadNotifications(a.mchId, OPERATOR)).toBe(2);
     expect(await p.store.listDeadNotifications(a.mchId, null, 10)).toEqual([]);
     expect(await p.store.listDeadNotifications(b.mchId, null, 10)).toEqual([bDead]);
+    // One row for the two, by the operator; a re-drive with none dead logs nothing.
+    expect(await p.store.retryDeadNotifications(a.mchId, OPERATOR)).toBe(0);
+    const afterOps = await p.store.listAuditLog({ limit: 100 });
+    expect(afterOps).toHaveLength(logged + 1);
+    expect(afterOps[0]).toMatchObject({ action: 'notification.retry', mchId: a.mchId, subjectId: null, actor: OPERATOR.actor, detail: { all: true, count: 2 } });
     const viaCli = await cliJson<{ retried: number }>(['notifications', 'retry-dead', '--mch-id', b.mchId, '--db', p.config.database]);
     expect(viaCli.retried).toBe(1);
+    const [cliRetry] = await p.store.listAuditLog({ limit: 1 });
+    expect(cliRetry).toMatchObject({ action: 'notification.retry', mchId: b.mchId, actor: { kind: 'cli' }, address: null, detail: { all: true, count: 1 } });
 
     // Re-driven, they are delivered once the receiver is fixed, and their history shows both tries.
     receiver.script = () => 'accept';
     expect(await worker(p, []).runOnce()).toBe(4);
     const history = await p.store.notificationAttemptsFor(a.mchId, [paged[0]!.subjectId]);
     expect(history.map((h) => [h.attempt, h.outcome])).toEqual([[1, 'http_status'], [2, 'delivered']]);
+    // The CLI's TEST notification is logged as the CLI's user's.
+    const testViaCli = await cliJson<{ notificationId: string }>(['notifications', 'test', '--mch-id', b.mchId, '--db', p.config.database]);
+    const [cliTest] = await p.store.listAuditLog({ limit: 1 });
+    expect(cliTest).toMatchObject({ action: 'notification.test', mchId: b.mchId, subjectId: testViaCli.notificationId, actor: { kind: 'cli' }, address: null });
   });
 });
 

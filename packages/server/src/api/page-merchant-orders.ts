@@ -4,7 +4,7 @@ import { isPaidOrder } from '../domain/order-state.js';
 import { maskedWalletId, type OrderSearchScope } from '../domain/order-search.js';
 import { refundableSen } from '../domain/refund.js';
 import type { Order } from '../domain/model.js';
-import { notificationAttemptEvents, orderTimeline, searchOrders, type ConsoleOrderRow } from '../services/console-orders.js';
+import { notificationAttemptEvents, orderTimeline, searchOrders, type ConsoleOrderRow, type ConsoleOrderTimeline } from '../services/console-orders.js';
 import { answer } from './answer.js';
 import { withMerchantUser, type MerchantUser } from './console-access.js';
 import { userRefund } from './page-cashier-charges.js';
@@ -35,25 +35,19 @@ export const searchMerchantOrders = withMerchantUser('reads', 'anyone', async (c
   return answer(ResultCode.SUCCESS, { timeZone: ctx.config.timeZone, orders: page.value.orders.map(rowData), next: page.value.next });
 });
 
-function orderDetail(o: Order): Record<string, unknown> {
+function orderDetail(o: ConsoleOrderTimeline['order']): Record<string, unknown> {
   return {
     mchOrderId: o.mchOrderId, wavpayOrderId: o.orderId, goodsInfo: o.goodsInfo, amount: formatSen(o.amountSen),
-    refundedAmount: formatSen(o.refundedSen), refundableAmount: formatSen(isPaidOrder(o.status) ? refundableSen(o) : 0),
-    tradeStatus: o.status, failReason: o.failReason, wallet: maskedWalletId(o.walletId), tradeTimeMs: o.tradeTimeMs, payTimeMs: o.payTimeMs,
+    refundedAmount: formatSen(o.refundedSen), refundableAmount: formatSen(o.refundableSen),
+    tradeStatus: o.status, failReason: o.failReason, wallet: o.wallet, tradeTimeMs: o.tradeTimeMs, payTimeMs: o.payTimeMs,
   };
-}
-
-/** A posting's account as the console shows it: the customer's wallet masked as everywhere in the console. */
-function accountShown(accountId: string): string {
-  const WALLET = 'wallet:';
-  return accountId.startsWith(WALLET) ? `${WALLET}${maskedWalletId(accountId.slice(WALLET.length))}` : accountId;
 }
 
 /** An event for the wire: every `...Sen` amount as a decimal string (`amountSen` → `amount`), postings likewise. */
 export function eventData(e: TimelineEvent): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(e)) {
-    if (key === 'postings') out.postings = e.kind === 'entry' ? e.postings.map((p) => ({ accountId: accountShown(p.accountId), amount: formatSen(p.amountSen) })) : value;
+    if (key === 'postings') out.postings = e.kind === 'entry' ? e.postings.map((p) => ({ accountId: p.accountId, amount: formatSen(p.amountSen) })) : value;
     else if (key.endsWith('Sen') && typeof value === 'number') out[key.slice(0, -3)] = formatSen(value);
     else out[key] = value;
   }

@@ -2,6 +2,7 @@ import type { Decided, Effect } from './effects.js';
 import { assert } from './ledger.js';
 import type { Notification } from './notification.js';
 import type { SessionSubject } from './page-access.js';
+import { CONTROL_OR_BIDI, CONTROL_OR_BIDI_ALL } from './text.js';
 
 /**
  * The audit log (docs/audit-log.md): who did what, when and from where, one append-only row per
@@ -75,8 +76,22 @@ const AMOUNT_KEY = /amount|balance|limit/i;
 const DECIMAL = /^-?\d{1,16}\.\d{2}$/;
 export const MAX_DETAIL_KEYS = 12;
 export const MAX_DETAIL_TEXT = 200;
-/** Control characters and bidi overrides would reorder what a console or terminal shows after them. */
-const UNPRINTABLE = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
+
+/**
+ * Free text (a name, a notify URL, a reason) as a detail holds it: control and bidi characters
+ * shown as U+FFFD, and text longer than MAX_DETAIL_TEXT cut with a closing "…" (docs/audit-log.md).
+ * The action keeps the whole text; the log is a record of who did what, not a copy of the data.
+ */
+export function auditText(text: string): string;
+export function auditText(text: string | null): string | null;
+export function auditText(text: string | null): string | null {
+  if (text === null) return null;
+  const printable = text.replace(CONTROL_OR_BIDI_ALL, '\uFFFD');
+  if (printable.length <= MAX_DETAIL_TEXT) return printable;
+  // Not half of a surrogate pair at the cut.
+  const cut = printable.slice(0, MAX_DETAIL_TEXT - 1).replace(/[\uD800-\uDBFF]$/, '');
+  return `${cut}…`;
+}
 
 /** Why this detail may not be logged, or null. */
 export function auditDetailProblem(detail: AuditDetail): string | null {
@@ -87,7 +102,7 @@ export function auditDetailProblem(detail: AuditDetail): string | null {
     if (value !== null && !['string', 'number', 'boolean'].includes(typeof value)) return `detail field ${key} is not plain text, a number or a flag`;
     if (typeof value === 'number' && !Number.isSafeInteger(value)) return `detail field ${key} is not a whole number`;
     if (AMOUNT_KEY.test(key) && value !== null && (typeof value !== 'string' || !DECIMAL.test(value))) return `detail field ${key} is not a decimal amount like 12.50`;
-    if (typeof value === 'string' && (value.length > MAX_DETAIL_TEXT || UNPRINTABLE.test(value))) return `detail field ${key} is not short printable text`;
+    if (typeof value === 'string' && (value.length > MAX_DETAIL_TEXT || CONTROL_OR_BIDI.test(value))) return `detail field ${key} is not short printable text`;
   }
   return null;
 }

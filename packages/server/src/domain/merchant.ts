@@ -2,6 +2,7 @@ import type { Secret } from '@micropay/protocol';
 import type { Effect } from './effects.js';
 import { merchantIdCandidates, merchantIdProblem } from './ids.js';
 import type { Merchant } from './model.js';
+import { CONTROL_OR_BIDI } from './text.js';
 
 /** The longest merchant name: receipts, statements and every answer's `merchantName` carry it. */
 export const MERCHANT_NAME_MAX = 100;
@@ -15,7 +16,7 @@ export function merchantNameProblem(name: string): string | null {
   if (name.trim() === '') return 'a merchant name must not be empty';
   if (name.length > MERCHANT_NAME_MAX) return `a merchant name is at most ${MERCHANT_NAME_MAX} characters`;
   if (name.includes('|')) return 'a merchant name must not contain "|": answers sign it, and values are joined with "|" to be signed';
-  if (/[\u0000-\u001f\u007f]/.test(name)) return 'a merchant name must not contain control characters (tabs, line breaks)';
+  if (CONTROL_OR_BIDI.test(name)) return 'a merchant name must not contain control characters (tabs, line breaks) or bidi controls';
   return null;
 }
 

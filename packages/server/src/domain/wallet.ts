@@ -1,8 +1,9 @@
 import { formatSen } from '@micropay/protocol';
 import type { Effect, WalletSecurityChanges } from './effects.js';
-import { journalEntry, PLATFORM_FLOAT, walletAccount, type JournalEntry } from './ledger.js';
+import { assert, journalEntry, PLATFORM_FLOAT, walletAccount, type JournalEntry } from './ledger.js';
 import type { PayCode, Wallet, WalletStatus } from './model.js';
 import { walletPageAccessEnd } from './page-access.js';
+import { CONTROL_OR_BIDI } from './text.js';
 
 /**
  * The most a wallet may hold: 100,000,000,000.00. Balances are integers of sen in the database and
@@ -79,6 +80,17 @@ export function walletStatusProblem(wallet: Wallet, to: WalletStatus): string | 
   return canChangeWalletStatus(wallet.status, to) ? null : `wallet ${wallet.walletId} is closed; closing is final`;
 }
 
+/** The longest wallet name: consoles, statements and the audit log show it. */
+export const WALLET_NAME_MAX = 100;
+
+/** Why `name` cannot be a wallet's name, or null when it can: 1 to 100 printable characters. */
+export function walletNameProblem(name: string): string | null {
+  if (name.trim() === '') return 'a wallet name must not be empty';
+  if (name.length > WALLET_NAME_MAX) return `a wallet name is at most ${WALLET_NAME_MAX} characters`;
+  if (CONTROL_OR_BIDI.test(name)) return 'a wallet name must not contain control characters (tabs, line breaks) or bidi controls';
+  return null;
+}
+
 export interface NewWallet {
   readonly name: string;
   readonly openingSen: number;
@@ -89,6 +101,9 @@ export interface NewWallet {
 
 /** A new wallet's effects and the wallet they make: active, its opening balance booked as a top-up. */
 export function openWallet(input: NewWallet, walletId: string, nowMs: number): { wallet: Wallet; effects: Effect[] } {
+  // A bug guard: every path that takes a name from outside checks walletNameProblem first.
+  const nameProblem = walletNameProblem(input.name);
+  assert(nameProblem === null, `wallet name: ${nameProblem}`);
   const record = {
     walletId, name: input.name, tokenHash: input.tokenHash ?? null, pinHash: input.pinHash ?? null,
     confirmLimitSen: input.confirmLimitSen ?? null, createdAtMs: nowMs,

@@ -2,8 +2,11 @@ import type { OrderStatus, Parsed } from '@micropay/protocol';
 import type { FailReason, Order } from '../domain/model.js';
 import { ownsCharge } from '../domain/cashier-charge.js';
 import { maskedWalletId, parseOrderSearch, searchCursor, type OrderSearch, type OrderSearchScope } from '../domain/order-search.js';
-import { buildTimeline, type OrderEventSource, type OrderTimeline, type SourcedEvent } from '../domain/order-timeline.js';
+import { buildTimeline, type OrderEventSource, type SourcedEvent, type TimelineEvent } from '../domain/order-timeline.js';
+import { isPaidOrder } from '../domain/order-state.js';
+import { refundableSen } from '../domain/refund.js';
 import { ATTEMPT_SUBJECTS_MAX } from '../store/notification-attempts-sql.js';
+import type { Posting } from '../domain/ledger.js';
 import type { Store } from '../store/store.js';
 
 /**
@@ -63,6 +66,21 @@ export function consoleOrderRow(o: Order): ConsoleOrderRow {
   };
 }
 
+/** The timeline as the console shows it: the order as the list shows it, wallet accounts masked too. */
+export interface ConsoleOrderTimeline {
+  readonly order: ConsoleOrderRow & { readonly goodsInfo: string | null; readonly refundableSen: number };
+  readonly events: readonly TimelineEvent[];
+}
+
+/** A posting to the customer's wallet names it as the list does (`wallet:•••• 1234`); other accounts are the merchant's or the platform's. */
+function consolePosting(p: Posting): Posting {
+  return p.accountId.startsWith('wallet:') ? { ...p, accountId: `wallet:${maskedWalletId(p.accountId.slice('wallet:'.length))}` } : p;
+}
+
+function consoleEvent(e: TimelineEvent): TimelineEvent {
+  return e.kind === 'entry' ? { ...e, postings: e.postings.map(consolePosting) } : e;
+}
+
 /**
  * The merchant's order under `mchOrderId` with everything that happened to it, in time order;
  * null when the merchant has no such order (another merchant's order is "not found" as well, its
@@ -71,12 +89,16 @@ export function consoleOrderRow(o: Order): ConsoleOrderRow {
  */
 export async function orderTimeline(
   store: OrderReads, scope: OrderSearchScope, mchOrderId: string, sources: readonly OrderEventSource[] = [],
-): Promise<OrderTimeline | null> {
+): Promise<ConsoleOrderTimeline | null> {
   const history = await store.orderHistory(scope.mchId, mchOrderId);
   if (history === null) return null;
   if (scope.cashierId !== null && !ownsCharge(history.charge, { mchId: scope.mchId, cashierId: scope.cashierId })) return null;
   const sourced = await Promise.all(sources.map((source) => source(history.order)));
-  return buildTimeline(history, sourced.flat());
+  // The merchant sees the order as its list shows it: never the full wallet id, nor the code's fingerprint.
+  const timeline = buildTimeline(history, sourced.flat());
+  const o = timeline.order;
+  const refundable = isPaidOrder(o.status) ? refundableSen(o) : 0;
+  return { order: { ...consoleOrderRow(o), goodsInfo: o.goodsInfo, refundableSen: refundable }, events: timeline.events.map(consoleEvent) };
 }
 
 export type AttemptReads = Pick<Store, 'notificationAttemptsFor' | 'refundsOfOrder'>;

@@ -59,10 +59,11 @@ export async function merchantPayoutPage(
  * The console's "Request payout": the amount as the form sends it ("100.00") and the request id
  * the page made when it drew the form, so a double click, or a retry after a lost answer, answers
  * the payout already made (kind 'repeat') and pays nothing twice. The decision is services/payouts.ts'
- * requestPayout's, as for `micropay payout create --request-id`.
+ * requestPayout's, as for `micropay payout create --request-id`. `acting` (the signed-in owner) is
+ * required: a request that moves money is logged with who made it, a repeat logs nothing.
  */
 export async function requestMerchantPayout(
-  store: Store, req: { readonly mchId: string; readonly amount: string; readonly requestId: string }, acting?: ActingAs,
+  store: Store, req: { readonly mchId: string; readonly amount: string; readonly requestId: string }, acting: ActingAs,
 ): Promise<PayoutRequestDecision | Invalid> {
   const amountSen = positiveAmountOf(req.amount, 'amount');
   if (typeof amountSen !== 'number') return { kind: 'invalid', problem: `amount ${amountSen.problem}` };

@@ -1,5 +1,5 @@
 import type { Secret } from '@micropay/protocol';
-import { audited, type ActingAs, type AuditRecord } from '../domain/audit-log.js';
+import { audited, auditText, type ActingAs, type AuditRecord } from '../domain/audit-log.js';
 import { unchanged, type Decided } from '../domain/effects.js';
 import { merchantIdPrefix, newWalletId } from '../domain/ids.js';
 import {
@@ -27,7 +27,7 @@ export function createMerchant(port: StorePort, timeZone: string, input: NewMerc
     const { merchant, effects } = openMerchant(input, mchId, nowMs);
     return audited({ result: merchant, effects }, acting, nowMs, (m) => ({
       action: input.mchId === undefined ? 'merchant.create' : 'merchant.import',
-      mchId: m.mchId, subjectId: m.mchId, detail: { name: m.name, notifyUrl: m.notifyUrl },
+      mchId: m.mchId, subjectId: m.mchId, detail: { name: auditText(m.name), notifyUrl: auditText(m.notifyUrl) },
     }));
   });
 }
@@ -88,7 +88,7 @@ export async function updateMerchant(
   if (typeof changes.notifyUrl === 'string' && !isNotifyUrl(changes.notifyUrl)) throw new NotifyUrlError();
   return changeMerchant(
     port, mchId, (m) => ({ ...m, name: changes.name ?? m.name, notifyUrl: changes.notifyUrl === undefined ? m.notifyUrl : changes.notifyUrl }),
-    acting, { ...merchantRecord('merchant.update', mchId), detail: { ...changes } },
+    acting, { ...merchantRecord('merchant.update', mchId), detail: updateDetail(changes) },
   );
 }
 
@@ -97,6 +97,14 @@ export function rollMerchantKey(port: StorePort, mchId: string, newKey: Secret, 
   // The log says that the key was rolled and how long the old one verifies; never either key.
   const record = { ...merchantRecord('merchant.rollKey', mchId), detail: { overlapMinutes: Math.round(overlapMs / 60_000) } };
   return changeMerchant(port, mchId, (m, nowMs) => ({ ...m, ...rollKeys(m, newKey, overlapMs, nowMs) }), acting, record);
+}
+
+/** What an update changed, its free text fitted to the log (auditText). */
+function updateDetail(changes: { name?: string; notifyUrl?: string | null }): AuditRecord['detail'] {
+  return {
+    ...(changes.name === undefined ? {} : { name: auditText(changes.name) }),
+    ...(changes.notifyUrl === undefined ? {} : { notifyUrl: auditText(changes.notifyUrl) }),
+  };
 }
 
 function merchantRecord(action: AuditRecord['action'], mchId: string): AuditRecord {

@@ -5,8 +5,8 @@ import { merchantNameProblem } from '../domain/merchant.js';
 import { DEFAULT_KEY_OVERLAP_MS } from '../domain/merchant-keys.js';
 import type { Merchant, Wallet } from '../domain/model.js';
 import { MAX_PAYOUT_REASON_LENGTH, payoutTextProblem, type PayoutFinishDecision } from '../domain/payout.js';
-import { walletStatusProblem } from '../domain/wallet.js';
-import { isNotifyUrl, NOTIFY_URL_PROBLEM } from '../notify/message.js';
+import { isNotifyUrl, NOTIFY_URL_MAX_LENGTH, NOTIFY_URL_PROBLEM } from '../notify/message.js';
+import { walletNameProblem, walletStatusProblem } from '../domain/wallet.js';
 import type { Store } from '../store/store.js';
 import type { ActingAs } from '../domain/audit-log.js';
 
@@ -55,9 +55,14 @@ export interface WalletForm {
   readonly confirmLimit?: string | undefined;
 }
 
+const notBlank = (value: string | undefined): string | undefined => (value === '' ? undefined : value);
+
 /** "Create": the new wallet and its app token (shown once; only its hash is stored). */
-export async function createHolderWallet(store: Store, form: WalletForm, acting?: ActingAs): Promise<{ wallet: Wallet; token: string } | BadInput> {
-  if (form.name.trim() === '' || form.name.length > WALLET_NAME_MAX || /\p{Cc}/u.test(form.name)) return bad('name', `must be 1 to ${WALLET_NAME_MAX} printable characters`);
+export async function createHolderWallet(store: Store, given: WalletForm, acting?: ActingAs): Promise<{ wallet: Wallet; token: string } | BadInput> {
+  const nameProblem = walletNameProblem(given.name);
+  if (nameProblem !== null) return bad('name', nameProblem);
+  // A blank form field means "not given", as an option left out of the command line does.
+  const form = { ...given, openingBalance: notBlank(given.openingBalance), pin: notBlank(given.pin), confirmLimit: notBlank(given.confirmLimit) };
   const openingSen = form.openingBalance === undefined ? 0 : positiveAmountOf(form.openingBalance, 'balance');
   if (isBadInput(openingSen)) return openingSen;
   if (form.pin !== undefined && pinProblem(form.pin) !== null) return bad('pin', pinProblem(form.pin)!);

@@ -18,7 +18,7 @@ import {
   UNKNOWN_ACCOUNT_HASH,
 } from '../domain/page-access.js';
 import type { StorePort } from '../store/port.js';
-import { audited, consoleActing, sessionRecord, type ActingAs } from '../domain/audit-log.js';
+import { audited, auditText, consoleActing, sessionRecord, type ActingAs } from '../domain/audit-log.js';
 import { recordAction } from './audit-log.js';
 import type { MerchantRole } from '../domain/merchant-users.js';
 
@@ -120,7 +120,7 @@ export function createCashier(
     const refundLimitSen = role === 'owner' ? null : options.refundLimitSen ?? null;
     const created: Cashier = { cashierId: randomUUID(), mchId, name, role, refundLimitSen, passwordHash, failures: 0, createdAtMs: nowMs };
     return audited({ result: created, effects: [{ kind: 'insertCashier', cashier: created }] }, acting, nowMs, () =>
-      ({ action: 'user.create', mchId, subjectId: created.cashierId, detail: { name, role } }));
+      ({ action: 'user.create', mchId, subjectId: created.cashierId, detail: { name: auditText(name), role } }));
   });
 }
 
@@ -139,7 +139,7 @@ export function resetCashierPassword(port: StorePort, mchId: string, name: strin
       ],
     };
     // Which account got a new password, never the password or its hash.
-    return audited(reset, acting, nowMs, () => ({ action: 'user.reset', mchId, subjectId: cashier.cashierId, detail: { name, role: cashier.role } }));
+    return audited(reset, acting, nowMs, () => ({ action: 'user.reset', mchId, subjectId: cashier.cashierId, detail: { name: auditText(name), role: cashier.role } }));
   });
 }
 

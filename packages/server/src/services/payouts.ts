@@ -1,5 +1,5 @@
 import { formatSen } from '@micropay/protocol';
-import { audited, type ActingAs } from '../domain/audit-log.js';
+import { audited, auditText, type ActingAs } from '../domain/audit-log.js';
 import type { Decided } from '../domain/effects.js';
 import type { PayoutIdSource } from '../domain/ids.js';
 import {
@@ -37,7 +37,7 @@ export function finishPayout(port: StorePort, payoutId: string, outcome: PayoutO
     audited(decidePayoutFinish(payout, outcome, nowMs), acting, nowMs, (d) => d.kind !== 'finished' ? null : {
       action: outcome.status === 'PAID_OUT' ? 'payout.confirm' : 'payout.fail',
       mchId: d.payout.mchId, subjectId: payoutId,
-      detail: { amount: formatSen(d.payout.amountSen), walletId: d.payout.walletId, reason: d.payout.failReason },
+      detail: { amount: formatSen(d.payout.amountSen), walletId: d.payout.walletId, reason: auditText(d.payout.failReason) },
     }));
 }
 

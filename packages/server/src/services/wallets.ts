@@ -1,5 +1,5 @@
 import { formatSen } from '@micropay/protocol';
-import { audited, type ActingAs, type AuditRecord } from '../domain/audit-log.js';
+import { audited, auditText, type ActingAs, type AuditRecord } from '../domain/audit-log.js';
 import { unchanged, type Decided } from '../domain/effects.js';
 import { newPayCode, newWalletId } from '../domain/ids.js';
 import type { PayCode, Wallet, WalletStatus } from '../domain/model.js';
@@ -26,7 +26,7 @@ export function createWallet(port: StorePort, input: NewWallet, acting?: ActingA
     port.decide({ view: 'none' }, (_none, nowMs) => {
       const { wallet, effects } = openWallet(input, newWalletId(), nowMs);
       return audited({ result: wallet, effects }, acting, nowMs, (w) =>
-        walletRecord('wallet.create', w.walletId, { name: w.name, openingBalance: formatSen(input.openingSen) }));
+        walletRecord('wallet.create', w.walletId, { name: auditText(w.name), openingBalance: formatSen(input.openingSen) }));
     }),
   );
 }
@@ -75,9 +75,16 @@ export function setWalletStatus(port: StorePort, walletId: string, status: Walle
 export function updateWalletSecurity(port: StorePort, walletId: string, changes: WalletSecurityChanges, acting?: ActingAs): Promise<Wallet | null> {
   return port.decide({ view: 'wallet', walletId }, (wallet, nowMs): Decided<Wallet | null> => {
     if (wallet === null) return unchanged(null);
-    const done = { result: walletAfterSecurity(wallet, changes), effects: [{ kind: 'setWalletSecurity' as const, walletId, changes }] };
+    const result = walletAfterSecurity(wallet, changes);
+    // Unlocking a PIN that is not locked changes nothing, so it writes and logs nothing.
+    if (isUnlockOnly(changes) && wallet.pinFailures === changes.pinFailures) return unchanged(result);
+    const done = { result, effects: [{ kind: 'setWalletSecurity' as const, walletId, changes }] };
     return audited(done, acting, nowMs, () => securityRecord(walletId, changes));
   });
+}
+
+function isUnlockOnly(c: WalletSecurityChanges): boolean {
+  return c.pinFailures !== undefined && c.pinHash === undefined && c.tokenHash === undefined && c.confirmLimitSen === undefined;
 }
 
 /** Which change it was, never the new PIN's or token's hash: a new PIN also unlocks, so it is named first. */

@@ -9,7 +9,7 @@ import { notificationAttemptsSchema } from '../notification-attempts-sql.js';
 import { APPEND_ONLY_MESSAGE, auditLogSchema } from '../audit-log-sql.js';
 import { CONSOLE_INDEXES } from '../console-sql.js';
 import { postgresConsoleAccessMigration } from '../console-access-schema.js';
-import { ORDER_SEARCH_INDEXES } from '../order-search-sql.js';
+import { ORDER_ID_C_INDEX, ORDER_SEARCH_INDEXES } from '../order-search-sql.js';
 
 /**
  * Versioned schema for the PostgreSQL store: the same tables as SQLite's, in PostgreSQL's types,
@@ -318,6 +318,12 @@ CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log FOR EACH STATE
     version: 18,
     name: 'page sessions by user and by operator: a reset or a lockout ends them all',
     sql: SESSION_OWNER_INDEXES,
+  },
+  {
+    version: 19,
+    name: 'order ids in code point order, for the order search\'s prefix on any database collation',
+    // Why: store/order-search-sql.ts ORDER_ID_C_INDEX; docs/consoles.md.
+    sql: ORDER_ID_C_INDEX,
   },
 ];
 

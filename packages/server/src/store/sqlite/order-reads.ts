@@ -31,7 +31,7 @@ export class SqliteOrderReads {
   }
 
   searchOrders(search: OrderSearch): Order[] {
-    const { sql, values } = orderSearchSql(search, 'range');
+    const { sql, values } = orderSearchSql(search, 'sqlite');
     return (this.#statement(sqliteSql(sql)).all(...values) as Row[]).map(toOrder);
   }
 
