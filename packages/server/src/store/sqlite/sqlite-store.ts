@@ -62,6 +62,7 @@ import type { ProcessMinute } from '../../domain/payment-minutes.js';
 import { DELETE_OLD_PAYMENT_MINUTES, paymentMinuteValues, SELECT_PAYMENT_MINUTES, toProcessMinute, UPSERT_PAYMENT_MINUTE } from '../payment-minutes-sql.js';
 import { payCodeOutcomesSql, toPayCodeOutcome, type PayCodeOutcome } from '../pay-code-outcomes.js';
 import { WALLET_COLUMNS } from './rows.js';
+import { ReadTurns } from './read-turns.js';
 import { SqliteViews } from './views.js';
 import { SqliteOrderReads } from './order-reads.js';
 import type { OrderSearch } from '../../domain/order-search.js';
@@ -117,6 +118,8 @@ export class SqliteStore extends ServiceStore implements Store {
   /** Every write on this thread's connection runs through it (./write-turns.ts). */
   #mainWrite: MainWrite = async (write) => write();
   readonly #s: ReturnType<typeof prepare>;
+  /** The API's point reads: one read transaction per event-loop turn (./read-turns.ts). */
+  readonly #reads: ReadTurns;
   readonly #keys: MerchantKeyVault;
   /** The audit log's reads, one statement per combination of filters. */
   readonly #auditLogReads = new Map<string, Database.Statement>();
@@ -134,6 +137,7 @@ export class SqliteStore extends ServiceStore implements Store {
     this.#waiting = new WaitingPayments(options.maxWaitingPayments);
     migrate(this.db);
     this.#s = prepare(this.db);
+    this.#reads = new ReadTurns(this.db);
     this.#keys = options.merchantKeys;
     this.#effects = new SqliteEffects(this.db, options.merchantKeys);
     this.#views = new SqliteViews(this.db, options.merchantKeys);
@@ -204,7 +208,7 @@ export class SqliteStore extends ServiceStore implements Store {
   // --- merchants -------------------------------------------------------------------------------
 
   async findMerchant(mchId: string): Promise<Merchant | null> {
-    return this.#views.merchant(mchId);
+    return this.#reads.read(() => this.#views.merchant(mchId));
   }
 
   async listMerchants(page?: MerchantPage): Promise<Merchant[]> {
@@ -225,11 +229,11 @@ export class SqliteStore extends ServiceStore implements Store {
   // --- wallets and payment codes ---------------------------------------------------------------
 
   async findWallet(walletId: string): Promise<Wallet | null> {
-    return this.#views.wallet(walletId);
+    return this.#reads.read(() => this.#views.wallet(walletId));
   }
 
   async findWalletByTokenHash(tokenHash: string): Promise<Wallet | null> {
-    const row = this.#s.findWalletByToken.get(tokenHash) as Row | undefined;
+    const row = await this.#reads.read(() => this.#s.findWalletByToken.get(tokenHash) as Row | undefined);
     return row === undefined ? null : toWallet(row);
   }
 
@@ -333,11 +337,11 @@ export class SqliteStore extends ServiceStore implements Store {
   }
 
   async findOrder(mchId: string, mchOrderId: string): Promise<Order | null> {
-    return this.#views.order(mchId, mchOrderId);
+    return this.#reads.read(() => this.#views.order(mchId, mchOrderId));
   }
 
   async findOrderById(orderId: string): Promise<Order | null> {
-    return this.#views.orderById(orderId);
+    return this.#reads.read(() => this.#views.orderById(orderId));
   }
 
   // --- operations ------------------------------------------------------------------------------
@@ -457,7 +461,7 @@ export class SqliteStore extends ServiceStore implements Store {
   // --- refunds and statements ----------------------------------------------------------------
 
   async findRefund(mchId: string, mchRefundId: string): Promise<RefundRecord | null> {
-    return this.#views.refund(mchId, mchRefundId);
+    return this.#reads.read(() => this.#views.refund(mchId, mchRefundId));
   }
 
   async findCashierCharge(mchId: string, mchOrderId: string): Promise<CashierChargeRecord | null> {
