@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore } from '../src/platform.js';
 import type { Store } from '../src/store/store.js';
-import { createMerchant, createWalletWithCode, startTestPlatform, testConfig, type TestMerchant, type TestPlatform } from './helpers.js';
+import { createMerchant, createWalletWithCode, startTestPlatform, TEST_STORE, testConfig, type TestMerchant, type TestPlatform } from './helpers.js';
 
 /**
  * queryBill's reads under load (issue 18): on SQLite the lookups that arrive together share read
@@ -49,5 +49,12 @@ describe('order lookups that arrive together', () => {
       // Every lookup of this turn sees each payment made so far, and none made later.
       expect(seen.map((o) => o?.status ?? null)).toEqual(['a', 'b', 'c', 'a', 'b', 'c'].map((x) => (x <= id ? 'PAID' : null)));
     }
+  });
+});
+
+describe("a server's start", () => {
+  it.runIf(TEST_STORE === 'postgres')('opens the pool’s connections before it listens, so the first requests wait for none', async () => {
+    p = await startTestPlatform({ MICROPAY_PG_POOL_SIZE: '6' });
+    expect(p.store.poolUsage()).toEqual({ total: 6, idle: 6, waiting: 0 });
   });
 });

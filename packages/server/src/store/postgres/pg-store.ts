@@ -106,9 +106,11 @@ export class PgStore extends ServiceStore implements Store {
   readonly #batches: PgPaymentBatches;
   readonly #keys: MerchantKeyVault;
   readonly #orderReads: PgOrderReads;
+  readonly #poolSize: number;
 
   private constructor(options: PgStoreOptions) {
     super(options.timeZone);
+    this.#poolSize = options.poolSize;
     this.pool = createPool({ url: options.url, max: options.poolSize, statementTimeoutMs: options.statementTimeoutMs });
     this.#clock = options.clock;
     this.#keys = options.merchantKeys;
@@ -486,6 +488,15 @@ export class PgStore extends ServiceStore implements Store {
 
   async paymentThread(): Promise<PaymentThreadState> {
     return 'none';
+  }
+
+  /**
+   * Opens the pool's connections now: otherwise each of the first requests that finds none idle
+   * waits for a new one (a TCP connection, authentication and a new server process).
+   */
+  async warmUp(): Promise<void> {
+    const clients = await Promise.all(Array.from({ length: this.#poolSize }, () => this.pool.connect()));
+    for (const client of clients) client.release();
   }
 
   async notificationBacklog(): Promise<NotificationBacklog> {

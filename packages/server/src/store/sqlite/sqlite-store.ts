@@ -86,6 +86,9 @@ export interface SqliteStoreOptions {
   readonly merchantKeys: MerchantKeyVault;
 }
 
+/** A payment thread slower than this to start is left to start on its own (health tells). */
+const WARM_UP_TIMEOUT_MS = 30_000;
+
 interface QueuedPayment {
   readonly job: PaymentJob;
   readonly resolve: (decision: PaymentDecision) => void;
@@ -378,6 +381,11 @@ export class SqliteStore extends ServiceStore implements Store {
 
   paymentThread(timeoutMs: number): Promise<PaymentThreadState> {
     return this.#thread?.ping(timeoutMs) ?? Promise.resolve('none');
+  }
+
+  /** The thread answers once it has loaded its code and opened and prepared its connection. */
+  async warmUp(): Promise<void> {
+    await this.#thread?.ping(WARM_UP_TIMEOUT_MS);
   }
 
   async notificationBacklog(): Promise<NotificationBacklog> {
