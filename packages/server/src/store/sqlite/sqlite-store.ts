@@ -385,7 +385,16 @@ export class SqliteStore extends ServiceStore implements Store {
 
   /** The thread answers once it has loaded its code and opened and prepared its connection. */
   async warmUp(): Promise<void> {
-    await this.#thread?.ping(WARM_UP_TIMEOUT_MS);
+    if (this.#thread === undefined) return;
+    // The ping neither holds the process nor lets its thread hold it, and before the server
+    // listens nothing else does: this timer keeps the process alive until the thread answers.
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, WARM_UP_TIMEOUT_MS)));
+    try {
+      await Promise.race([this.#thread.ping(WARM_UP_TIMEOUT_MS), late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async notificationBacklog(): Promise<NotificationBacklog> {
