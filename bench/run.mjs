@@ -27,7 +27,6 @@ import { createMerchants, createWalletsWithCodes, shuffle } from './lib/seed.mjs
 import { printProfile, summariseProfile } from './lib/profile.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const CLI = join(ROOT, 'packages/server/dist/cli/main.js');
 const RESULTS = join(ROOT, 'bench/results');
 
 const { values: opt } = parseArgs({
@@ -45,9 +44,14 @@ const { values: opt } = parseArgs({
     'soak-rate': { type: 'string', default: '2000' },
     'no-pgbench': { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
+    tree: { type: 'string' },
+    rounds: { type: 'string', default: '1' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
+
+// The server under test: this tree's build, or another tree's (`--tree`) for before/after runs.
+const CLI = join(opt.tree ?? ROOT, 'packages/server/dist/cli/main.js');
 
 if (opt.help) {
   process.stdout.write(`npm run bench -- [options]
@@ -55,12 +59,15 @@ if (opt.help) {
   --duration S              seconds of each measured run (default 10), after --warmup S (default 3)
   --connections N           concurrent keep-alive connections (default 100)
   --generator auto|wrk|node auto: wrk when installed
-  --scenarios a,b           default sqlite: many,hot,mix; postgres: many,hot,mix,many-2p,hot-2p
+  --scenarios a,b           default sqlite: many,hot,mix,query; postgres: many,hot,mix,query,many-2p,hot-2p
   --merchants N             merchants of the many-merchant scenarios (default 100)
   --profile                 record a CPU profile of the server(s) and print the top functions
   --soak                    5-minute memory run instead (Node generator, --soak-rate payments/s)
   --no-pgbench              skip the pgbench TPC-B reference on PostgreSQL
   --keep                    keep the scenario databases
+  --rounds N                query: N measured runs one after the other on the same server (with
+                            --warmup 0, its first seconds against the next)
+  --tree DIR                serve with the built micropay in DIR (another worktree: before/after runs)
 `);
   process.exit(0);
 }
@@ -71,12 +78,13 @@ if (storeKind === 'postgres' && !databaseUrl) fail('--store postgres needs DATAB
 const durationS = opt.soak ? Number(opt['soak-duration']) : Number(opt.duration);
 const warmupS = Number(opt.warmup);
 const connections = Number(opt.connections);
+const rounds = Number(opt.rounds);
 const hasWrk = spawnSync('wrk', ['--version'], { encoding: 'utf8' }).error === undefined;
 const generator = opt.soak ? 'node' : opt.generator === 'auto' ? (hasWrk ? 'wrk' : 'node') : opt.generator;
 if (generator === 'wrk' && !hasWrk) fail('wrk is not installed (apt-get install wrk), or use --generator node');
 const scenarios = opt.soak
   ? ['many']
-  : (opt.scenarios ?? (storeKind === 'postgres' ? 'many,hot,mix,many-2p,hot-2p' : 'many,hot,mix')).split(',');
+  : (opt.scenarios ?? (storeKind === 'postgres' ? 'many,hot,mix,query,many-2p,hot-2p' : 'many,hot,mix,query')).split(',');
 
 const SCENARIOS = {
   many: { merchants: Number(opt.merchants), processes: 1, queryShare: 0, label: `${opt.merchants} merchants, many wallets` },
@@ -84,8 +92,12 @@ const SCENARIOS = {
   mix: { merchants: Number(opt.merchants), processes: 1, queryShare: 0.2, label: '80 % micropay, 20 % queryBill' },
   'many-2p': { merchants: Number(opt.merchants), processes: 2, queryShare: 0, label: 'many merchants, two server processes' },
   'hot-2p': { merchants: 1, processes: 2, queryShare: 0, label: 'one hot merchant, two server processes' },
+  // The request path without a write: one paid order, asked about with the same body every time.
+  query: { merchants: 1, processes: 1, queryShare: 1, label: 'queryBill only: one paid order, the same body' },
 };
 for (const s of scenarios) if (!SCENARIOS[s]) fail(`unknown scenario ${s} (${Object.keys(SCENARIOS).join(', ')})`);
+// A payment list is used once: only the query scenario's repeated body can be run again.
+if (rounds > 1 && scenarios.some((s) => SCENARIOS[s].queryShare < 1)) fail('--rounds needs --scenarios query');
 
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 const work = join(RESULTS, `run-${stamp}`);
@@ -142,7 +154,7 @@ try {
   for (const name of scenarios) {
     const result = await runScenario(name, SCENARIOS[name], bestRate);
     run.scenarios.push(result);
-    if (result.paymentsPerS > 0) bestRate = Math.max(bestRate ?? 0, result.paymentsPerS);
+    if (result.paymentsPerS > 0 && SCENARIOS[name].queryShare < 1) bestRate = Math.max(bestRate ?? 0, result.paymentsPerS);
     printScenario(result);
   }
 } finally {
@@ -171,7 +183,7 @@ async function measureCeiling() {
   const requests = writeRequests('ceiling', lines);
   const server = await startProcess(process.execPath, [join(ROOT, 'bench/ceiling-server.mjs'), '0'], {}, /listening on (http:\S+)/);
   try {
-    await drive([server.url], requests.warmup, warmupS, { label: 'ceiling warm-up', cycle: true });
+    if (warmupS > 0) await drive([server.url], requests.warmup, warmupS, { label: 'ceiling warm-up', cycle: true });
     const cpu0 = cpuSeconds(server.pid);
     const load = await drive([server.url], requests.main, durationS, { label: 'ceiling', cycle: true });
     const serverCpu = cpuSeconds(server.pid) - cpu0;
@@ -193,6 +205,8 @@ async function runScenario(name, s, bestRate) {
   const payShare = 1 - s.queryShare;
   const mainCount = Math.ceil(expectedRate * durationS * (opt.soak ? 1.02 : 1.15) * payShare) + 1000;
   const warmCount = Math.ceil(expectedRate * warmupS * 1.2 * payShare) + 500;
+
+  if (s.queryShare === 1) return measureScenario(name, s, db, await seedOnePaidOrder(config, name));
 
   const t0 = Date.now();
   const store = await openStore(config);
@@ -234,7 +248,36 @@ async function runScenario(name, s, bestRate) {
   };
   const requests = writeRequests(name, build(0, warmCount, 'w'), { main: build(warmCount, codes.length, 'b') });
   log(`requests: ${fmt(warmCount)} warm-up + ${fmt(mainCount)} measured payments signed in ${((Date.now() - t1) / 1000).toFixed(1)} s`);
+  return measureScenario(name, s, db, { requests, setupS, cycle: false });
+}
 
+/**
+ * The `query` scenario's store: one merchant, one wallet, one order paid through the store, and
+ * the one signed queryBill request about it that every connection sends again and again.
+ */
+async function seedOnePaidOrder(config, name) {
+  const t0 = Date.now();
+  const store = await openStore(config);
+  let body;
+  try {
+    const [m] = await createMerchants(store, 1);
+    const [payCode] = await createWalletsWithCodes(store, 1, { openingSen: 10_00, ttlMs: 3_600_000 });
+    const cmd = { mchId: m.mchId, mchOrderId: 'query-1', amountSen: 1_00, goodsInfo: 'Parking, lane 7, 2 h 15 min', discountSen: null, point: null, payCode, timestampMs: Date.now() };
+    const decision = await store.pay(cmd);
+    if (decision.kind !== 'paid') fail(`${name}: the order to query was not paid (${decision.kind})`);
+    body = queryBody(m, cmd.mchOrderId, String(Date.now()));
+  } finally {
+    await store.close();
+  }
+  const setupS = (Date.now() - t0) / 1000;
+  log(`setup: one merchant, one order paid, one queryBill body in ${setupS.toFixed(1)} s`);
+  // Two threads of wrk each need lines; the list is cycled.
+  const requests = writeRequests(name, Array.from({ length: 1000 }, () => `Q\t/api/micropay/queryBill\t${body}`));
+  return { requests, setupS, cycle: true };
+}
+
+/** Serves the seeded store, drives it (warm-up, measured run), then checks every PAID answer and the audit. */
+async function measureScenario(name, s, db, { requests, setupS, cycle }) {
   const profileDir = join(work, `profile-${name}`);
   const servers = [];
   for (let p = 0; p < s.processes; p++) {
@@ -246,12 +289,14 @@ async function runScenario(name, s, bestRate) {
   let rss;
   try {
     const urls = servers.map((x) => x.url);
-    await drive(urls, requests.warmup, warmupS, { label: `${name} warm-up` });
+    if (warmupS > 0) await drive(urls, requests.warmup, warmupS, { label: `${name} warm-up`, cycle });
     const rssStart = servers.map((x) => rssMiB(x.pid));
     const cpu0 = servers.map((x) => cpuSeconds(x.pid));
     const samples = [];
     const sampler = setInterval(() => samples.push({ atS: samples.length * 10 + 10, rssMiB: servers.map((x) => rssMiB(x.pid)) }), 10_000);
-    load = await drive(urls, requests.main, durationS, { label: name, rate: opt.soak ? Number(opt['soak-rate']) : undefined });
+    load = await drive(urls, requests.main, durationS, { label: name, rate: opt.soak ? Number(opt['soak-rate']) : undefined, cycle });
+    // More runs on the same server (the query scenario's --rounds): the first against the next.
+    for (let r = 1; r < rounds; r++) (load.later ??= []).push(await drive(urls, requests.main, durationS, { label: `${name} round ${r + 1}`, cycle }));
     clearInterval(sampler);
     serverCpu = servers.map((x, i) => cpuSeconds(x.pid) - cpu0[i]);
     rss = { startMiB: rssStart, endMiB: servers.map((x) => rssMiB(x.pid)), samples };
@@ -296,7 +341,9 @@ async function runScenario(name, s, bestRate) {
     errors: Object.fromEntries(Object.entries(load.byCode).filter(([code]) => code !== '0')),
     socketErrors: load.socketErrors,
     exhausted: load.exhausted,
-    serverCpuPct: serverCpu.map((c) => pctOfCore(c, load.elapsedS)),
+    serverCpuPct: serverCpu.map((c) => pctOfCore(c, [load, ...(load.later ?? [])].reduce((sum, l) => sum + l.elapsedS, 0))),
+    // What one answer cost the server(s), whatever else shares the machine's cores.
+    serverCpuUsPerRequest: Math.round((serverCpu.reduce((a, b) => a + b, 0) * 1e6) / [load, ...(load.later ?? [])].reduce((n, l) => n + l.requests, 0)),
     generatorCpuPct: load.generatorCpuPct,
     rss,
     verified,
@@ -571,6 +618,12 @@ function targets(r) {
     t.push({ target: 'SQLite payments/s ≥ 0.6 × ceiling', value: `${by.many.ratioToCeiling.toFixed(2)} ×`, met: by.many.paymentsPerS >= 0.6 * ceiling });
     t.push({ target: 'SQLite p99 ≤ 10 ms', value: `${by.many.latencyMs.p99} ms`, met: by.many.latencyMs.p99 <= 10 });
   }
+  if (by.query) {
+    const [ratio, p99] = [by.query.ratioToCeiling, by.query.latencyMs.p99];
+    if (r.store === 'sqlite') t.push({ target: 'SQLite queryBill ≥ 0.6 × ceiling', value: `${ratio.toFixed(2)} ×`, met: ratio >= 0.6 });
+    if (r.store === 'sqlite') t.push({ target: 'SQLite queryBill p99 ≤ 10 ms', value: `${p99} ms`, met: p99 <= 10 });
+    if (r.store === 'postgres') t.push({ target: 'PostgreSQL queryBill ≥ 0.4 × ceiling', value: `${ratio.toFixed(2)} ×`, met: ratio >= 0.4 });
+  }
   if (by.many && by.hot) {
     const ratio = by.hot.paymentsPerS / by.many.paymentsPerS;
     t.push({ target: `${r.store}: one hot merchant ≥ 0.9 × many merchants`, value: `${ratio.toFixed(2)} ×`, met: ratio >= 0.9 });
@@ -588,10 +641,11 @@ function targets(r) {
 }
 
 function printScenario(s) {
-  log(`${s.scenario}: ${fmt(s.paymentsPerS)} payments/s (${fmt(s.requestsPerS)} requests/s${s.ratioToCeiling !== null ? `, ${s.ratioToCeiling.toFixed(2)} × ceiling` : ''}), p50 ${s.latencyMs.p50} ms, p99 ${s.latencyMs.p99} ms`);
+  log(`${s.scenario}: ${fmt(s.paymentsPerS)} payments/s (${fmt(s.requestsPerS)} requests/s${s.ratioToCeiling !== null ? `, ${s.ratioToCeiling.toFixed(2)} × ceiling` : ''}), p50 ${s.latencyMs.p50} ms, p99 ${s.latencyMs.p99} ms, max ${s.latencyMs.max} ms`);
   log(`  answers by code: ${JSON.stringify(s.byCode)}${s.socketErrors ? `, socket errors ${s.socketErrors}` : ''}${s.exhausted ? ', LIST EXHAUSTED' : ''}`);
-  log(`  CPU: server ${s.serverCpuPct.join(' + ')} %, generator ${s.generatorCpuPct} % (of one core); server RSS ${s.rss.startMiB.join('/')} → ${s.rss.endMiB.join('/')} MiB${s.rss.files ? `; SQLite file ${s.rss.files.dbMiB} MiB, WAL ${s.rss.files.walMiB} MiB` : ''}`);
+  log(`  CPU: server ${s.serverCpuPct.join(' + ')} % (${s.serverCpuUsPerRequest} µs per request), generator ${s.generatorCpuPct} % (of one core); server RSS ${s.rss.startMiB.join('/')} → ${s.rss.endMiB.join('/')} MiB${s.rss.files ? `; SQLite file ${s.rss.files.dbMiB} MiB, WAL ${s.rss.files.walMiB} MiB` : ''}`);
   log(`  check: ${fmt(s.verified.answeredPaid)} answered PAID, ${s.verified.missing} missing from the store${s.verified.examples.length ? ` (${s.verified.examples.join(', ')})` : ''}; ${fmt(s.verified.paidInStore)} PAID in the store; audit ${s.audit.ok ? 'clean' : 'FAILED: ' + s.audit.failed.join(' | ')} (${s.checkS.toFixed(1)} s)`);
+  for (const [i, l] of (s.load.later ?? []).entries()) log(`  round ${i + 2} on the same server: ${fmt(l.requestsPerS)} requests/s, p50 ${l.latencyMs.p50} ms, p99 ${l.latencyMs.p99} ms, max ${l.latencyMs.max} ms`);
   if (s.rss.samples.length > 1) log(`  RSS every 10 s: ${s.rss.samples.map((x) => x.rssMiB.join('/')).join(' ')} MiB`);
   for (const p of s.profiles ?? []) printProfile(`${s.scenario} server (${p.file})`, p);
 }

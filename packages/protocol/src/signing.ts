@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import * as crypto from 'node:crypto';
 
 /**
  * secureHash, as the MicroPay Payment API defines it:
@@ -28,16 +28,29 @@ export function signatureBase(params: SignableParams, key: string): string {
 }
 
 export function sign(params: SignableParams, key: string): string {
-  return createHash('sha256').update(signatureBase(params, key), 'utf8').digest('hex').toUpperCase();
+  return sha256(signatureBase(params, key), 'hex').toUpperCase();
 }
 
 /** Checks `params.secureHash` against the parameters and key, in constant time. */
 export function verify(params: SignableParams, key: string): boolean {
   const given = params[SIGNATURE_FIELD];
   if (typeof given !== 'string' || !HEX_SHA256.test(given)) return false;
-  const expected = createHash('sha256').update(signatureBase(params, key), 'utf8').digest();
-  return timingSafeEqual(expected, Buffer.from(given, 'hex'));
+  return crypto.timingSafeEqual(sha256(signatureBase(params, key), 'buffer'), Buffer.from(given, 'hex'));
 }
+
+/**
+ * SHA-256 of the text's UTF-8 bytes. Node 20.12+ hashes in one call (`crypto.hash`), without a
+ * Hash object per signature: half the cost of each of the two hashes a merchant request takes.
+ */
+function sha256(text: string, as: 'hex'): string;
+function sha256(text: string, as: 'buffer'): Buffer;
+function sha256(text: string, as: 'hex' | 'buffer'): string | Buffer {
+  if (ONE_SHOT) return as === 'hex' ? crypto.hash('sha256', text, 'hex') : crypto.hash('sha256', text, 'buffer');
+  const hash = crypto.createHash('sha256').update(text, 'utf8');
+  return as === 'hex' ? hash.digest('hex') : hash.digest();
+}
+
+const ONE_SHOT = typeof crypto.hash === 'function';
 
 const HEX_SHA256 = /^[0-9A-Fa-f]{64}$/;
 

@@ -173,6 +173,8 @@ export async function startPlatform(
   const drain = new HttpDrain(server);
   const adminDrain = admin === null ? null : new HttpDrain(admin);
   try {
+    // Before listening: the first requests find the store ready (store.ts, warmUp).
+    await store.warmUp();
     await listen(server, config.port, config.host, '--port');
     if (admin !== null) await listen(admin, config.adminPort!, config.host, '--admin-port');
   } catch (error) {

@@ -10,13 +10,19 @@ import type { Server, ServerResponse } from 'node:http';
 export class HttpDrain {
   #draining = false;
   readonly #inFlight = new Set<ServerResponse>();
+  /** One listener for every answer (a response closes once): no closure per request. */
+  readonly #closed: (this: ServerResponse) => void;
 
   constructor(private readonly server: Server) {
+    const inFlight = this.#inFlight;
+    this.#closed = function (this: ServerResponse) {
+      inFlight.delete(this);
+    };
     // First among the 'request' listeners, so the header is set before any handler answers.
     server.prependListener('request', (_req, res: ServerResponse) => {
       if (this.#draining) res.setHeader('Connection', 'close');
-      this.#inFlight.add(res);
-      res.once('close', () => this.#inFlight.delete(res));
+      inFlight.add(res);
+      res.on('close', this.#closed);
     });
   }
 

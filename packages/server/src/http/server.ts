@@ -1,9 +1,10 @@
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { randomUUID } from 'node:crypto';
 import { ResultCode } from '@micropay/protocol';
 import { answer } from '../api/answer.js';
-import type { Answer, ApiContext } from '../api/context.js';
+import type { Answer, ApiContext, ApiRequest } from '../api/context.js';
 import { describeError } from '../log.js';
 import { corsFor, PREFLIGHT_HEADERS } from './cors.js';
 import { NO_OPS, type OpsEndpoints } from './ops.js';
@@ -139,7 +140,7 @@ async function handle(
     const body = parseObject(raw);
     if (body === null) return send(answer(ResultCode.MALFORMED_JSON, null, 'the body must be one JSON object'));
     const result = await endpoint(ctx, {
-      body, headers: req.headers, overTls: overTls(req), ownApi: { baseUrl: localUrl(req), fetch: ownFetch }, requestId,
+      body, headers: req.headers, overTls: overTls(req), ownApi: ownApiOf(req.socket, ownFetch), requestId,
       clientAddress: req.socket.remoteAddress ?? null,
     });
     if (result.transport !== undefined) {
@@ -178,9 +179,21 @@ function overTls(req: IncomingMessage): boolean {
   return (req.socket as { encrypted?: boolean }).encrypted === true || req.headers['x-forwarded-proto'] === 'https';
 }
 
-function localUrl(req: IncomingMessage): string {
-  const address = req.socket.localAddress ?? '127.0.0.1';
-  return `http://${address.includes(':') ? `[${address}]` : address}:${req.socket.localPort}`;
+/** The in-process API of a connection, made once per connection (keep-alive: not per request). */
+const ownApis = new WeakMap<Socket, NonNullable<ApiRequest['ownApi']>>();
+
+function ownApiOf(socket: Socket, fetch: typeof globalThis.fetch): NonNullable<ApiRequest['ownApi']> {
+  let ownApi = ownApis.get(socket);
+  if (ownApi === undefined) {
+    ownApi = { baseUrl: localUrl(socket), fetch };
+    ownApis.set(socket, ownApi);
+  }
+  return ownApi;
+}
+
+function localUrl(socket: Socket): string {
+  const address = socket.localAddress ?? '127.0.0.1';
+  return `http://${address.includes(':') ? `[${address}]` : address}:${socket.localPort}`;
 }
 
 function isJson(contentType: string | undefined): boolean {

@@ -295,6 +295,12 @@ export interface StoreOps {
    * 'none' for a store that writes payments without one (PostgreSQL, admin commands).
    */
   paymentThread(timeoutMs: number): Promise<PaymentThreadState>;
+  /**
+   * Readies what a server's first requests would otherwise wait for, so its first seconds answer
+   * like the next (docs/benchmarks.md, issue 18): the payment thread started and answering
+   * (SQLite), the pool's connections open (PostgreSQL). Called before the server listens.
+   */
+  warmUp(): Promise<void>;
   /** Notifications waiting to be delivered, and dead ones (every attempt failed). */
   notificationBacklog(): Promise<NotificationBacklog>;
   /** The oldest pending notification, the attempts since `sinceMs`, the `top` merchants by dead count. */

@@ -58,6 +58,7 @@ import { PgEffects, SET_SETTING } from './effects.js';
 import { NOTIFICATION_BACKLOG_SQL, toBacklog } from '../notification-backlog.js';
 import { migratePostgres, POSTGRES_MIGRATIONS } from './migrations.js';
 import { createPool, isRetryable } from './pool.js';
+import { PgOrderLookups } from './order-lookups.js';
 import { PgNotifications } from './notifications.js';
 import { PgPaymentBatches } from './payment-batch.js';
 import { PgOrderReads } from './order-reads.js';
@@ -107,10 +108,15 @@ export class PgStore extends ServiceStore implements Store {
   readonly #batches: PgPaymentBatches;
   readonly #keys: MerchantKeyVault;
   readonly #orderReads: PgOrderReads;
+  readonly #poolSize: number;
+  /** queryBill's lookups, several to a statement (./order-lookups.ts). */
+  readonly #orderLookups: PgOrderLookups;
 
   private constructor(options: PgStoreOptions) {
     super(options.timeZone);
+    this.#poolSize = options.poolSize;
     this.pool = createPool({ url: options.url, max: options.poolSize, statementTimeoutMs: options.statementTimeoutMs });
+    this.#orderLookups = new PgOrderLookups(this.pool);
     this.#clock = options.clock;
     this.#keys = options.merchantKeys;
     this.#effects = new PgEffects(options.merchantShards ?? 16, options.merchantKeys);
@@ -305,7 +311,7 @@ export class PgStore extends ServiceStore implements Store {
   }
 
   findOrder(mchId: string, mchOrderId: string): Promise<Order | null> {
-    return first(this.pool, 'SELECT * FROM orders WHERE mch_id = $1 AND mch_order_id = $2', [mchId, mchOrderId], toOrder);
+    return this.#orderLookups.find(mchId, mchOrderId);
   }
 
   findOrderById(orderId: string): Promise<Order | null> {
@@ -486,6 +492,15 @@ export class PgStore extends ServiceStore implements Store {
 
   async paymentThread(): Promise<PaymentThreadState> {
     return 'none';
+  }
+
+  /**
+   * Opens the pool's connections now: otherwise each of the first requests that finds none idle
+   * waits for a new one (a TCP connection, authentication and a new server process).
+   */
+  async warmUp(): Promise<void> {
+    const clients = await Promise.all(Array.from({ length: this.#poolSize }, () => this.pool.connect()));
+    for (const client of clients) client.release();
   }
 
   async notificationBacklog(): Promise<NotificationBacklog> {

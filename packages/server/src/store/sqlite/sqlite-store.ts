@@ -64,6 +64,7 @@ import type { ProcessMinute } from '../../domain/payment-minutes.js';
 import { DELETE_OLD_PAYMENT_MINUTES, paymentMinuteValues, SELECT_PAYMENT_MINUTES, toProcessMinute, UPSERT_PAYMENT_MINUTE } from '../payment-minutes-sql.js';
 import { payCodeOutcomesSql, toPayCodeOutcome, type PayCodeOutcome } from '../pay-code-outcomes.js';
 import { WALLET_COLUMNS } from './rows.js';
+import { ReadTurns } from './read-turns.js';
 import { SqliteViews } from './views.js';
 import { SqliteOrderReads } from './order-reads.js';
 import type { OrderSearch } from '../../domain/order-search.js';
@@ -86,6 +87,9 @@ export interface SqliteStoreOptions {
   /** Seals and opens merchant keys (secrets/merchant-key-vault.ts). */
   readonly merchantKeys: MerchantKeyVault;
 }
+
+/** A payment thread slower than this to start is left to start on its own (health tells). */
+const WARM_UP_TIMEOUT_MS = 30_000;
 
 interface QueuedPayment {
   readonly job: PaymentJob;
@@ -119,6 +123,8 @@ export class SqliteStore extends ServiceStore implements Store {
   /** Every write on this thread's connection runs through it (./write-turns.ts). */
   #mainWrite: MainWrite = async (write) => write();
   readonly #s: ReturnType<typeof prepare>;
+  /** The API's point reads: one read transaction per event-loop turn (./read-turns.ts). */
+  readonly #reads: ReadTurns;
   readonly #keys: MerchantKeyVault;
   /** The audit log's reads, one statement per combination of filters. */
   readonly #auditLogReads = new Map<string, Database.Statement>();
@@ -136,6 +142,7 @@ export class SqliteStore extends ServiceStore implements Store {
     this.#waiting = new WaitingPayments(options.maxWaitingPayments);
     migrate(this.db);
     this.#s = prepare(this.db);
+    this.#reads = new ReadTurns(this.db);
     this.#keys = options.merchantKeys;
     this.#effects = new SqliteEffects(this.db, options.merchantKeys);
     this.#views = new SqliteViews(this.db, options.merchantKeys);
@@ -206,7 +213,7 @@ export class SqliteStore extends ServiceStore implements Store {
   // --- merchants -------------------------------------------------------------------------------
 
   async findMerchant(mchId: string): Promise<Merchant | null> {
-    return this.#views.merchant(mchId);
+    return this.#reads.read(() => this.#views.merchant(mchId));
   }
 
   async listMerchants(page?: MerchantPage): Promise<Merchant[]> {
@@ -227,11 +234,11 @@ export class SqliteStore extends ServiceStore implements Store {
   // --- wallets and payment codes ---------------------------------------------------------------
 
   async findWallet(walletId: string): Promise<Wallet | null> {
-    return this.#views.wallet(walletId);
+    return this.#reads.read(() => this.#views.wallet(walletId));
   }
 
   async findWalletByTokenHash(tokenHash: string): Promise<Wallet | null> {
-    const row = this.#s.findWalletByToken.get(tokenHash) as Row | undefined;
+    const row = await this.#reads.read(() => this.#s.findWalletByToken.get(tokenHash) as Row | undefined);
     return row === undefined ? null : toWallet(row);
   }
 
@@ -335,11 +342,11 @@ export class SqliteStore extends ServiceStore implements Store {
   }
 
   async findOrder(mchId: string, mchOrderId: string): Promise<Order | null> {
-    return this.#views.order(mchId, mchOrderId);
+    return this.#reads.read(() => this.#views.order(mchId, mchOrderId));
   }
 
   async findOrderById(orderId: string): Promise<Order | null> {
-    return this.#views.orderById(orderId);
+    return this.#reads.read(() => this.#views.orderById(orderId));
   }
 
   // --- operations ------------------------------------------------------------------------------
@@ -376,6 +383,20 @@ export class SqliteStore extends ServiceStore implements Store {
 
   paymentThread(timeoutMs: number): Promise<PaymentThreadState> {
     return this.#thread?.ping(timeoutMs) ?? Promise.resolve('none');
+  }
+
+  /** The thread answers once it has loaded its code and opened and prepared its connection. */
+  async warmUp(): Promise<void> {
+    if (this.#thread === undefined) return;
+    // The ping neither holds the process nor lets its thread hold it, and before the server
+    // listens nothing else does: this timer keeps the process alive until the thread answers.
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, WARM_UP_TIMEOUT_MS)));
+    try {
+      await Promise.race([this.#thread.ping(WARM_UP_TIMEOUT_MS), late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async notificationBacklog(): Promise<NotificationBacklog> {
@@ -459,7 +480,7 @@ export class SqliteStore extends ServiceStore implements Store {
   // --- refunds and statements ----------------------------------------------------------------
 
   async findRefund(mchId: string, mchRefundId: string): Promise<RefundRecord | null> {
-    return this.#views.refund(mchId, mchRefundId);
+    return this.#reads.read(() => this.#views.refund(mchId, mchRefundId));
   }
 
   async findCashierCharge(mchId: string, mchOrderId: string): Promise<CashierChargeRecord | null> {

@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+/**
+ * Where queryBill's order lookup goes on SQLite, in CPU µs per call (process.cpuUsage, so other
+ * load on the machine moves it little): a served store (payment thread on) with one paid order,
+ * then the lookup as a statement outside and inside a transaction, and as `store.findOrder` called
+ * one at a time or several in one turn. Median of 5 rounds. See docs/benchmarks.md (issue 18).
+ *
+ *   node bench/find-order.mjs [--tree DIR] [--calls 100000]
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { createMerchants, createWalletsWithCodes } from './lib/seed.mjs';
+
+const { values: args } = parseArgs({ options: { tree: { type: 'string' }, calls: { type: 'string', default: '100000' } } });
+const tree = resolve(args.tree ?? fileURLToPath(new URL('..', import.meta.url)));
+const { openStore } = await import(join(tree, 'packages/server/dist/platform.js'));
+const { loadConfig } = await import(join(tree, 'packages/server/dist/config.js'));
+const N = Number(args.calls);
+
+const dir = mkdtempSync(join(tmpdir(), 'micropay-find-order-'));
+const config = loadConfig({ db: join(dir, 'micropay.db') }, { MICROPAY_MASTER_KEY: randomBytes(32).toString('base64') });
+const store = await openStore(config, undefined, { serving: true });
+try {
+  const [m] = await createMerchants(store, 1);
+  const [payCode] = await createWalletsWithCodes(store, 1, { openingSen: 10_00, ttlMs: 3_600_000 });
+  const cmd = { mchId: m.mchId, mchOrderId: 'q1', amountSen: 1_00, goodsInfo: 'Parking', discountSen: null, point: null, payCode, timestampMs: Date.now() };
+  if ((await store.pay(cmd)).kind !== 'paid') throw new Error('the order was not paid');
+  const db = store.db;
+  const byKey = db.prepare('SELECT * FROM orders WHERE mch_id = ? AND mch_order_id = ?');
+  const keyOnly = db.prepare('SELECT 1 FROM orders WHERE mch_id = ? AND mch_order_id = ?');
+  for (const inTransaction of [false, true]) {
+    if (inTransaction) db.exec('BEGIN');
+    const where = inTransaction ? 'inside one transaction' : 'each its own transaction';
+    await report(`SELECT 1 (index only), ${where}`, async () => void keyOnly.get(m.mchId, 'q1'));
+    await report(`SELECT * (the row), ${where}`, async () => void byKey.get(m.mchId, 'q1'));
+    if (inTransaction) db.exec('COMMIT');
+  }
+  for (const together of [1, 4, 16]) {
+    await report(`store.findOrder, ${together} in one turn`, () => Promise.all(Array.from({ length: together }, () => store.findOrder(m.mchId, 'q1'))), together);
+  }
+} finally {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+async function report(label, call, perCall = 1) {
+  const rounds = [];
+  for (let r = 0; r < 5; r++) {
+    const start = process.cpuUsage();
+    for (let i = 0; i < N; i += perCall) await call();
+    const used = process.cpuUsage(start);
+    rounds.push((used.user + used.system) / N);
+  }
+  rounds.sort((a, b) => a - b);
+  console.log(`${label.padEnd(52)} ${rounds[2].toFixed(2).padStart(6)} µs CPU per lookup (rounds ${rounds.map((x) => x.toFixed(2)).join(', ')})`);
+}

@@ -1,0 +1,64 @@
+import type pg from 'pg';
+import type { Order } from '../../domain/model.js';
+import { toOrder, type Row } from '../rows.js';
+
+/** Lookups answered by one statement at most: the same bound as SQLite's (../sqlite/read-turns.ts). */
+const MAX_TOGETHER = 4;
+
+const ONE = 'SELECT * FROM orders WHERE mch_id = $1 AND mch_order_id = $2';
+const SEVERAL = `SELECT o.* FROM unnest($1::text[], $2::text[]) AS k (mch_id, mch_order_id)
+                   JOIN orders o ON o.mch_id = k.mch_id AND o.mch_order_id = k.mch_order_id`;
+
+interface Lookup {
+  readonly mchId: string;
+  readonly mchOrderId: string;
+  readonly resolve: (order: Order | null) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/**
+ * queryBill's order lookups on PostgreSQL: those queued in one turn of the event loop go to the
+ * database together, four to a statement, instead of one round trip (and one statement's parse,
+ * plan and answer) each. One statement reads one snapshot, taken when it starts: after every
+ * request whose lookup it carries was received, so each still sees every commit made before its
+ * request arrived, as a statement of its own would.
+ */
+export class PgOrderLookups {
+  #queue: Lookup[] = [];
+  #scheduled = false;
+
+  constructor(private readonly pool: pg.Pool) {}
+
+  find(mchId: string, mchOrderId: string): Promise<Order | null> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ mchId, mchOrderId, resolve, reject });
+      if (this.#queue.length >= MAX_TOGETHER) return this.#send();
+      if (!this.#scheduled) {
+        this.#scheduled = true;
+        setImmediate(() => {
+          this.#scheduled = false;
+          this.#send();
+        });
+      }
+    });
+  }
+
+  #send(): void {
+    const lookups = this.#queue;
+    this.#queue = [];
+    if (lookups.length === 0) return;
+    const query =
+      lookups.length === 1
+        ? this.pool.query(ONE, [lookups[0]!.mchId, lookups[0]!.mchOrderId])
+        : this.pool.query(SEVERAL, [lookups.map((l) => l.mchId), lookups.map((l) => l.mchOrderId)]);
+    query.then(
+      ({ rows }) => {
+        for (const l of lookups) {
+          const row = (rows as Row[]).find((r) => r.mch_id === l.mchId && r.mch_order_id === l.mchOrderId);
+          l.resolve(row === undefined ? null : toOrder(row));
+        }
+      },
+      (error: unknown) => lookups.forEach((l) => l.reject(error)),
+    );
+  }
+}
