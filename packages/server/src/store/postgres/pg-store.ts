@@ -99,6 +99,9 @@ const MAX_ATTEMPTS = 8;
  * A transaction that still meets a deadlock or serialization failure is retried whole, up to
  * MAX_ATTEMPTS times.
  */
+/** Connections a store opens before the server listens (warmUp). */
+const WARM_CONNECTIONS = 4;
+
 export class PgStore extends ServiceStore implements Store {
   readonly kind = 'postgres' as const;
   readonly pool: pg.Pool;
@@ -499,7 +502,9 @@ export class PgStore extends ServiceStore implements Store {
    * waits for a new one (a TCP connection, authentication and a new server process).
    */
   async warmUp(): Promise<void> {
-    const clients = await Promise.all(Array.from({ length: this.#poolSize }, () => this.pool.connect()));
+    // A few connections, not the whole pool: several processes (and test platforms) start at once
+    // against one server's max_connections; the rest open on demand, as before.
+    const clients = await Promise.all(Array.from({ length: Math.min(this.#poolSize, WARM_CONNECTIONS) }, () => this.pool.connect()));
     for (const client of clients) client.release();
   }
 
