@@ -1,3 +1,4 @@
+import { OfflineCodeLimits } from './domain/offline-code-limits.js';
 import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -160,7 +161,7 @@ export async function startPlatform(
   const metrics = config.metrics ? new PlatformMetrics(store, logger) : null;
   const routes = opsRoutes(store, metrics, logger, () => drain.draining);
   const codeResults = new CodeResultWatch((codes) => store.payCodeOutcomes(codes), () => clock.nowMs());
-  const server = createHttpServer({ config, store, clock, logger, codeResults }, HTTP_DEADLINES, {
+  const server = createHttpServer({ config, store, clock, logger, codeResults, offlineLimits: new OfflineCodeLimits() }, HTTP_DEADLINES, {
     routes: config.adminPort === null ? routes : new Map(),
     meter: metrics ?? NO_METER,
   });

@@ -20,6 +20,8 @@ import * as cashierCharges from './cashier-charges.js';
 import type { ActingCashier, CashierChargeRecord, ChargeAttempt, ChargeStart } from '../domain/cashier-charge.js';
 import * as settlement from './settlement.js';
 import * as wallets from './wallets.js';
+import * as offlineDevices from './offline-devices.js';
+import type { WalletDevice } from '../domain/offline-code.js';
 
 /** The Store methods written once, here, over the port; each store supplies the rest. */
 type ServiceMethods =
@@ -31,7 +33,8 @@ type ServiceMethods =
   | 'openPageSession' | 'usePageSession' | 'endPageSession' | 'sweepPageAccess' | 'issueSignInLink' | 'signInWithLink'
   | 'createCashier' | 'resetCashierPassword' | 'signInCashier'
   | 'startCashierCharge' | 'refundCashierCharge'
-  | 'requestPayout' | 'confirmPayout' | 'failPayout' | 'closeWallet';
+  | 'requestPayout' | 'confirmPayout' | 'failPayout' | 'closeWallet'
+  | 'enrolOfflineDevice' | 'revokeOfflineDevices';
 
 /**
  * The service layer as a store's base: every flow of merchants, wallets, settlement and refunds is
@@ -139,6 +142,14 @@ export abstract class ServiceStore implements StorePort, Pick<Store, ServiceMeth
 
   topUp(walletId: string, amountSen: number): Promise<Wallet | null> {
     return wallets.topUp(this, walletId, amountSen);
+  }
+
+  enrolOfflineDevice(walletId: string, label: string): Promise<WalletDevice | offlineDevices.EnrolRefusal> {
+    return offlineDevices.enrolOfflineDevice(this, walletId, label);
+  }
+
+  revokeOfflineDevices(walletId: string, deviceIndex: number | null): Promise<boolean> {
+    return offlineDevices.revokeOfflineDevices(this, walletId, deviceIndex);
   }
 
   issuePayCode(walletId: string, ttlMs: number): Promise<PayCode | PayCodeRefusal> {

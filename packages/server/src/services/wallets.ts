@@ -56,9 +56,9 @@ export function issuePayCode(port: StorePort, walletId: string, ttlMs: number): 
  */
 export function setWalletStatus(port: StorePort, walletId: string, status: WalletStatus): Promise<Wallet | null> {
   assert(status !== 'closed', 'a wallet is closed by closeWallet, which pays out what it holds');
-  return port.decide({ view: 'wallet', walletId }, (wallet): Decided<Wallet | null> => {
+  return port.decide({ view: 'wallet', walletId }, (wallet, nowMs): Decided<Wallet | null> => {
     if (wallet === null || !canChangeWalletStatus(wallet.status, status) || wallet.status === status) return unchanged(wallet);
-    return { result: { ...wallet, status }, effects: walletStatusEffects(walletId, status) };
+    return { result: { ...wallet, status }, effects: walletStatusEffects(walletId, status, nowMs) };
   });
 }
 

@@ -4,6 +4,7 @@ import { pageAccessSchema } from '../page-access-schema.js';
 import { FAILED_BY_CODE_INDEX } from '../pay-code-outcomes.js';
 import { cashierChargesSchema } from '../cashier-charge-sql.js';
 import { payoutSchema } from '../payout-schema.js';
+import { offlineDeviceSchema } from '../offline-device-sql.js';
 
 /**
  * Versioned schema for the PostgreSQL store: the same tables as SQLite's, in PostgreSQL's types,
@@ -263,6 +264,12 @@ INSERT INTO account_shards (account_id, shard, may_go_negative) VALUES ('platfor
     version: 11,
     name: 'refused payments by their code, for the wallet page\'s live result',
     sql: FAILED_BY_CODE_INDEX,
+  },
+  {
+    version: 12,
+    name: 'offline payment codes: enrolled wallet devices, the wallet\'s last accepted offline counter',
+    // The same on both stores, written once (store/offline-device-sql.ts, docs/offline-codes.md).
+    sql: offlineDeviceSchema('BIGINT', ''),
   },
 ];
 

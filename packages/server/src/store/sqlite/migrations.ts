@@ -3,6 +3,7 @@ import { pageAccessSchema } from '../page-access-schema.js';
 import { FAILED_BY_CODE_INDEX } from '../pay-code-outcomes.js';
 import { cashierChargesSchema } from '../cashier-charge-sql.js';
 import { payoutSchema } from '../payout-schema.js';
+import { offlineDeviceSchema } from '../offline-device-sql.js';
 
 /**
  * Versioned schema for the SQLite store. Append new migrations; never edit an applied one.
@@ -253,5 +254,11 @@ ALTER TABLE merchants ADD COLUMN master_key_id TEXT;
     version: 10,
     name: 'refused payments by their code, for the wallet page\'s live result',
     sql: FAILED_BY_CODE_INDEX,
+  },
+  {
+    version: 11,
+    name: 'offline payment codes: enrolled wallet devices, the wallet\'s last accepted offline counter',
+    // The same on both stores, written once (store/offline-device-sql.ts, docs/offline-codes.md).
+    sql: offlineDeviceSchema('INTEGER', ' STRICT'),
   },
 ];

@@ -52,6 +52,9 @@ import { WALLET_COLUMNS } from './rows.js';
 import { SqliteViews } from './views.js';
 import { WriteTurns, type MainWrite } from './write-turns.js';
 import type { MerchantKeyVault } from '../../secrets/merchant-key-vault.js';
+import type { OfflineCodeKey, WalletDevice } from '../../domain/offline-code.js';
+import { openOfflineKey } from '../../secrets/offline-code-key.js';
+import { OFFLINE_KEY_SETTING, toDevice, WALLET_DEVICES } from '../offline-device-sql.js';
 
 export interface SqliteStoreOptions {
   readonly clock: Clock;
@@ -101,6 +104,8 @@ export class SqliteStore extends ServiceStore implements Store {
   #mainWrite: MainWrite = async (write) => write();
   readonly #s: ReturnType<typeof prepare>;
   readonly #keys: MerchantKeyVault;
+  /** The offline-code key once opened; null: offline codes are off (no master key). */
+  #offlineKey: OfflineCodeKey | null | undefined;
   /** Group commit's counters (store.ts): a payment that throws is retried within its batch, never a fallback. */
   readonly batchStats = { batches: 0, payments: 0, fallbacks: 0 };
   readonly codeSchemaVersion = Math.max(...SQLITE_MIGRATIONS.map((m) => m.version));
@@ -122,9 +127,11 @@ export class SqliteStore extends ServiceStore implements Store {
     if (options.paymentThread && path !== ':memory:') {
       const turns = new WriteTurns();
       this.#mainWrite = (write) => turns.main(write);
-      this.#thread = new PaymentThread(path, writerOptions, turns);
+      // The thread gets the offline-code key when it starts (opened here, before it runs).
+      const offlineKeyHex = this.#offlineCodeKey()?.expose().toString('hex') ?? null;
+      this.#thread = new PaymentThread(path, { ...writerOptions, offlineKeyHex }, turns);
     } else {
-      this.#writer = new PaymentWriter(this.db, writerOptions);
+      this.#writer = new PaymentWriter(this.db, writerOptions, () => this.#offlineCodeKey());
     }
   }
 
@@ -202,6 +209,32 @@ export class SqliteStore extends ServiceStore implements Store {
   }
 
   // --- wallets and payment codes ---------------------------------------------------------------
+
+  async offlineCodeKey(): Promise<OfflineCodeKey | null> {
+    return this.#offlineCodeKey();
+  }
+
+  /**
+   * Opened on first need, once: made and stored the first time (a second process that stored one
+   * first wins: INSERT … DO NOTHING, then read again), sealed again after a master-key rotation.
+   */
+  #offlineCodeKey(): OfflineCodeKey | null {
+    if (this.#offlineKey !== undefined) return this.#offlineKey;
+    const stored = () => (this.#s.getSetting.get(OFFLINE_KEY_SETTING) as { value: string } | undefined)?.value ?? null;
+    let opened = openOfflineKey(this.#keys, stored());
+    if (opened?.reseal != null) {
+      const fresh = this.#s.getSetting.get(OFFLINE_KEY_SETTING) === undefined;
+      if (fresh) this.#s.insertSettingOnce.run(OFFLINE_KEY_SETTING, opened.reseal);
+      else this.#s.setSetting.run(OFFLINE_KEY_SETTING, opened.reseal);
+      opened = openOfflineKey(this.#keys, stored());
+    }
+    this.#offlineKey = opened?.key ?? null;
+    return this.#offlineKey;
+  }
+
+  async walletDevices(walletId: string): Promise<WalletDevice[]> {
+    return (this.#s.walletDevices.all(walletId) as Row[]).map(toDevice);
+  }
 
   async findWallet(walletId: string): Promise<Wallet | null> {
     return this.#views.wallet(walletId);
@@ -549,6 +582,8 @@ function prepare(db: Database.Database) {
         ORDER BY requested_at_ms DESC, payout_id DESC LIMIT @limit`,
     ),
     getSetting: db.prepare('SELECT value FROM settings WHERE name = ?'),
+    insertSettingOnce: db.prepare('INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING'),
+    walletDevices: db.prepare(sqliteSql(WALLET_DEVICES)),
     notificationBacklog: db.prepare(NOTIFICATION_BACKLOG_SQL),
     setSetting: db.prepare(
       'INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value',

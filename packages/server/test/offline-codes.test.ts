@@ -1,0 +1,137 @@
+import { randomInt } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { offlineStep, ResultCode, type OfflineDevice } from '@micropay/protocol';
+import { offlineCodeSync } from '../src/domain/offline-code.js';
+import { DEVICE_FAILURES_PER_WINDOW } from '../src/domain/offline-code-limits.js';
+import type { Platform } from '../src/platform.js';
+import { createMerchant, ManualClock, micropayParams, postSigned, startTestPlatform, type TestMerchant, type TestPlatform } from './helpers.js';
+
+/** Offline payment codes on the store under test (docs/offline-codes.md), through the merchant API. */
+let p: TestPlatform | null = null;
+afterEach(async () => {
+  await p?.stop();
+  p = null;
+});
+
+/** A wallet with `openingSen` and one device enrolled, as the device file holds it. */
+async function enrolledWallet(platform: Platform, openingSen: number): Promise<{ walletId: string; device: OfflineDevice; deviceIndex: number }> {
+  const wallet = await platform.store.createWallet({ name: 'Offline Olive', openingSen });
+  const enrolled = await platform.store.enrolOfflineDevice(wallet.walletId, 'phone');
+  if (typeof enrolled === 'string') throw new Error(enrolled);
+  const key = (await platform.store.offlineCodeKey())!;
+  return { walletId: wallet.walletId, device: key.deviceCredentials(enrolled), deviceIndex: enrolled.deviceIndex };
+}
+
+let orderNo = 0;
+async function pay(m: TestMerchant, code: string, amount = '1.00') {
+  const res = await postSigned(p!.url, 'micropay', micropayParams(m, `OFF${Date.now()}${orderNo++}`, amount, code), m.key);
+  return res.body;
+}
+
+async function setUp(openingSen = 100_00) {
+  const clock = new ManualClock();
+  p = await startTestPlatform({}, clock);
+  const m = await createMerchant(p);
+  const w = await enrolledWallet(p, openingSen);
+  return { clock, m, ...w, step: () => offlineStep(clock.now) };
+}
+
+describe('offline payment codes', () => {
+  it('a code pays once; its replay, and an earlier code after a later one paid, answer 1036', async () => {
+    const { m, walletId, device, step } = await setUp();
+    const first = offlineCodeSync(device, step());
+    const second = offlineCodeSync(device, step() + 1);
+    expect(first).toMatch(/^38[0-9]{16}$/);
+    expect((await pay(m, first)).code).toBe(ResultCode.SUCCESS);
+    expect((await pay(m, first)).code).toBe(ResultCode.CODE_EXPIRED);
+    // A second payment within the step takes the next counter, which the window accepts.
+    expect((await pay(m, second)).code).toBe(ResultCode.SUCCESS);
+    const third = offlineCodeSync(device, step() + 3);
+    const skipped = offlineCodeSync(device, step() + 2);
+    expect((await pay(m, third)).code).toBe(ResultCode.SUCCESS);
+    expect((await pay(m, skipped)).code).toBe(ResultCode.CODE_EXPIRED);
+    expect((await p!.store.findWallet(walletId))!.balanceSen).toBe(97_00);
+    expect((await p!.store.audit()).ok).toBe(true);
+  });
+
+  it('a code outside the ±40 s window answers 1036, and one within it pays', async () => {
+    const { clock, m, device, step } = await setUp();
+    const old = offlineCodeSync(device, step());
+    clock.advance(60_000);
+    expect((await pay(m, old)).code).toBe(ResultCode.CODE_EXPIRED);
+    const ahead = offlineCodeSync(device, step() + 5);
+    expect((await pay(m, ahead)).code).toBe(ResultCode.CODE_EXPIRED);
+    const lateButInWindow = offlineCodeSync(device, step() - 4);
+    expect((await pay(m, lateButInWindow)).code).toBe(ResultCode.SUCCESS);
+  });
+
+  it('a revoked device, and every device of a frozen wallet, is refused at once (1036), also after unfreezing', async () => {
+    const { m, walletId, device, deviceIndex, step } = await setUp();
+    const other = await p!.store.enrolOfflineDevice(walletId, 'tablet');
+    if (typeof other === 'string') throw new Error(other);
+    const tablet = (await p!.store.offlineCodeKey())!.deviceCredentials(other);
+    expect(await p!.store.revokeOfflineDevices(walletId, deviceIndex)).toBe(true);
+    expect((await pay(m, offlineCodeSync(device, step()))).code).toBe(ResultCode.CODE_EXPIRED);
+    expect((await pay(m, offlineCodeSync(tablet, step()))).code).toBe(ResultCode.SUCCESS);
+    await p!.store.setWalletStatus(walletId, 'frozen');
+    await p!.store.setWalletStatus(walletId, 'active');
+    expect((await pay(m, offlineCodeSync(tablet, step() + 1))).code).toBe(ResultCode.CODE_EXPIRED);
+    const devices = await p!.store.walletDevices(walletId);
+    expect(devices.map((d) => d.status)).toEqual(['revoked', 'revoked']);
+    expect(await p!.store.enrolOfflineDevice(walletId, 'x').then((d) => typeof d)).toBe('object');
+  });
+
+  it('a frozen wallet enrols no device', async () => {
+    const { walletId } = await setUp();
+    await p!.store.setWalletStatus(walletId, 'frozen');
+    expect(await p!.store.enrolOfflineDevice(walletId, 'phone')).toBe('WALLET_FROZEN');
+  });
+
+  it('PENDING, insufficient balance and refunds behave as for the platform\'s own codes', async () => {
+    const { m, walletId, device, step } = await setUp(300_00);
+    // Above the 250.00 confirmation limit: held, and the code is used (its replay is 1036).
+    const held = offlineCodeSync(device, step());
+    expect((await pay(m, held, '260.00')).code).toBe(ResultCode.ORDER_PAYING);
+    expect((await pay(m, held, '1.00')).code).toBe(ResultCode.CODE_EXPIRED);
+    // Too much for what is left: FAILED, and the code stays usable.
+    const tooMuch = offlineCodeSync(device, step() + 1);
+    expect((await pay(m, tooMuch, '50.00')).code).toBe(ResultCode.INSUFFICIENT_BALANCE);
+    const paid = await pay(m, tooMuch, '5.00');
+    expect(paid.code).toBe(ResultCode.SUCCESS);
+    const wallet = (await p!.store.findWallet(walletId))!;
+    expect([wallet.balanceSen, wallet.heldSen]).toEqual([295_00, 260_00]);
+    const refund = await p!.store.refund({ mchId: m.mchId, mchOrderId: paid.data!.merchantOrderId, mchRefundId: 'R1', refundAmountSen: 5_00, reason: null, timestampMs: Date.now() });
+    expect(refund.kind).toBe('accepted');
+    expect((await p!.store.audit()).ok).toBe(true);
+  });
+
+  it(`after ${DEVICE_FAILURES_PER_WINDOW} failed codes a device's codes are refused unchecked, even a right one`, async () => {
+    const { m, device, step } = await setUp();
+    const right = offlineCodeSync(device, step());
+    const wrong = right.slice(0, 11) + String((Number(right.slice(11)) + 1) % 10_000_000).padStart(7, '0');
+    for (let i = 0; i < DEVICE_FAILURES_PER_WINDOW; i++) expect((await pay(m, wrong)).code).toBe(ResultCode.CODE_EXPIRED);
+    expect((await pay(m, right)).code).toBe(ResultCode.CODE_EXPIRED);
+  });
+
+  it('100,000 random well-formed offline codes pay nothing', async () => {
+    const { m, walletId, device, step } = await setUp();
+    const tag = device.deviceTag;
+    const counterDigit = String(step() % 10);
+    let paid = 0;
+    // Half on the wallet's own tag and step (the strongest guess: only the 7 one-time digits are
+    // unknown), half fully random; through the store, so the API's failure limits do not stop them.
+    for (let batch = 0; batch < 100; batch++) {
+      const codes = Array.from({ length: 1_000 }, (_, i) =>
+        i % 2 === 0
+          ? '38' + tag + counterDigit + String(randomInt(0, 10_000_000)).padStart(7, '0')
+          : '38' + String(randomInt(0, 100_000_000)).padStart(8, '0') + String(randomInt(0, 100_000_000)).padStart(8, '0'),
+      );
+      const decisions = await Promise.all(codes.map((payCode, i) => p!.store.pay({
+        mchId: m.mchId, mchOrderId: `G${batch}-${i}`, amountSen: 1_00, goodsInfo: 'guess', discountSen: null, point: null, payCode,
+      })));
+      paid += decisions.filter((d) => d.kind === 'paid' || d.kind === 'pending').length;
+    }
+    expect(paid).toBe(0);
+    expect((await p!.store.findWallet(walletId))!.balanceSen).toBe(100_00);
+  }, 300_000);
+});
