@@ -202,7 +202,10 @@ export class PgPaymentBatches {
     for (const item of batch) {
       const { cmd, options } = item;
       const seen = view.of(cmd, now, options.offlineLimited === true);
-      if (seen.wallet !== null) {
+      // An offline code refused by its check writes nothing, and what it read (the last counter)
+      // only grows, so it never waits for the wallet's other payment: a flood of guesses at one
+      // wallet stays in the batch instead of making a batch each.
+      if (seen.wallet !== null && seen.offline?.ok !== false) {
         // One payment per wallet per batch: the next one must see this one's debit or hold.
         if (wallets.has(seen.wallet.walletId)) {
           outcome.deferred.push(item);
