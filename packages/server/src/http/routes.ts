@@ -6,8 +6,8 @@ import { cashierSession, cashierSignIn, cashierSignOut } from '../api/page-cashi
 import { walletCodeResult, walletConfirm, walletDecline, walletPending } from '../api/page-wallet-result.js';
 import { chargeReceipt, recentCharges, refundCharge } from '../api/page-cashier-charges.js';
 import { walletBalance, walletFreeze, walletHistory } from '../api/page-wallet-account.js';
-import { walletPayCode, walletSession, walletSignInWithLink, walletSignInWithPin, walletSignOut } from '../api/page-wallet.js';
-import { confirmPayment, declinePayment, issuePayCode, listPending, showBalance } from '../api/wallet-api.js';
+import { walletOfflineDevice, walletPayCode, walletSession, walletSignInWithLink, walletSignInWithPin, walletSignOut } from '../api/page-wallet.js';
+import { confirmPayment, declinePayment, enrolDevice, issuePayCode, listPending, showBalance, signOutDevice } from '../api/wallet-api.js';
 
 /**
  * Every endpoint takes a JSON object by POST and answers the JSON envelope. The first two are the
@@ -27,6 +27,8 @@ export const ROUTES: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['/api/wallet/pending', listPending],
   ['/api/wallet/confirm', confirmPayment],
   ['/api/wallet/decline', declinePayment],
+  ['/api/wallet/devices/enrol', enrolDevice],
+  ['/api/wallet/devices/sign-out', signOutDevice],
   // The web pages' own APIs (docs/pages.md), authenticated by the page's session cookie.
   ['/api/page/wallet/session', walletSession],
   ['/api/page/wallet/sign-in', walletSignInWithPin],
@@ -40,6 +42,7 @@ export const ROUTES: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['/api/page/wallet/balance', walletBalance],
   ['/api/page/wallet/history', walletHistory],
   ['/api/page/wallet/freeze', walletFreeze],
+  ['/api/page/wallet/offline-device', walletOfflineDevice],
   ['/api/page/cashier/session', cashierSession],
   ['/api/page/cashier/sign-in', cashierSignIn],
   ['/api/page/cashier/sign-out', cashierSignOut],
