@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import { inspect } from 'node:util';
 import type { Effect } from './effects.js';
 import {
@@ -39,6 +39,7 @@ const ROUNDS = 10;
 export class OfflineCodeKey {
   readonly #key: Buffer;
   readonly #tagKey: Buffer;
+  #table: Uint16Array | undefined;
 
   constructor(key: Buffer) {
     if (key.length !== 32) throw new RangeError('the offline-code key is 32 bytes');
@@ -86,13 +87,15 @@ export class OfflineCodeKey {
     return l * HALF + r;
   }
 
-  /** Round function: the first 4 bytes of HMAC(tagKey, "MPOC-FPE" ‖ round ‖ half), big-endian, mod 10,000. */
+  /**
+   * Round function: entry `round × 10,000 + half` of a table read from the AES-256-CTR keystream
+   * under the tag key (IV 0), 4 bytes big-endian per entry, mod 10,000. The domain is small (10
+   * rounds × 10,000 halves), so the table is made once, on first use, in about a millisecond, and
+   * a payment's decode is ten lookups instead of ten HMACs (measured: ~100 µs on a loaded VM).
+   */
   #round(round: number, half: number): number {
-    const message = Buffer.alloc(11);
-    message.write('MPOC-FPE', 0, 'ascii');
-    message.writeUInt8(round, 8);
-    message.writeUInt16BE(half, 9);
-    return hmac(this.#tagKey, message).readUInt32BE(0) % HALF;
+    this.#table ??= roundTable(this.#tagKey);
+    return this.#table[round * HALF + half]!;
   }
 
   /** What the device is given at enrolment (and keeps in its device file). */
@@ -108,8 +111,12 @@ export function newDeviceIdentity(): { deviceIndex: number; salt: string } {
 
 /** The code a device shows for `counter`, computed synchronously (tests, the CLI's cross-check). */
 export function offlineCodeSync(device: OfflineDevice, counter: number): string {
-  const secret = Buffer.from(device.deviceSecret, 'base64url');
-  return assembleOfflineCode(device.deviceTag, counter, truncateOtp(hmac(secret, Buffer.from(offlineOtpMessage(device.deviceTag, counter)))));
+  return assembleOfflineCode(device.deviceTag, counter, otpOf(Buffer.from(device.deviceSecret, 'base64url'), device.deviceTag, counter));
+}
+
+/** The one-time part (docs/offline-codes.md): HMAC-SHA-256 under the secret, truncated to 7 digits. */
+function otpOf(secret: Buffer, tag: string, counter: number): string {
+  return truncateOtp(hmac(secret, Buffer.from(offlineOtpMessage(tag, counter))));
 }
 
 /** Why an offline code cannot pay; every one is answered 1036, so a guesser learns nothing. */
@@ -137,7 +144,8 @@ export function checkOfflineCode(key: OfflineCodeKey, code: string, found: Offli
   const refuse = (reason: OfflineRefusal): OfflineCheck => ({ ok: false, reason, deviceIndex: device.deviceIndex });
   const counter = counterInWindow(parsed.counterDigit, nowMs);
   if (counter === null) return refuse('OUTSIDE_WINDOW');
-  const expected = offlineCodeSync(key.deviceCredentials(device), counter);
+  // The tag is the device's (the permutation maps it to this index and back), so it is not recomputed.
+  const expected = assembleOfflineCode(parsed.tag, counter, otpOf(key.deviceSecret(device), parsed.tag, counter));
   if (!timingSafeEqual(Buffer.from(expected), Buffer.from(code))) return refuse('WRONG_CODE');
   if (device.status !== 'active') return refuse('REVOKED');
   if (counter <= found.lastCounter) return refuse('REPLAYED');
@@ -147,6 +155,14 @@ export function checkOfflineCode(key: OfflineCodeKey, code: string, found: Offli
 /** When the window around `counter` closes: the latest moment its code could still pay. */
 export function offlineCodeExpiresAtMs(counter: number): number {
   return (counter + 1) * OFFLINE_STEP_MS;
+}
+
+function roundTable(tagKey: Buffer): Uint16Array {
+  const cipher = createCipheriv('aes-256-ctr', tagKey, Buffer.alloc(16));
+  const stream = Buffer.concat([cipher.update(Buffer.alloc(ROUNDS * HALF * 4)), cipher.final()]);
+  const table = new Uint16Array(ROUNDS * HALF);
+  for (let i = 0; i < table.length; i++) table[i] = stream.readUInt32BE(4 * i) % HALF;
+  return table;
 }
 
 function hmac(key: Buffer, message: Buffer): Buffer {
