@@ -269,7 +269,12 @@ describe('every answer of a real server is as the document says', () => {
     expect(codeOf(await post(api('offline-device'), { label: 'x'.repeat(65) }, session))).toBe(1021);
     const browser = await post(api('offline-device'), { label: 'Browser' }, session);
     expect(codeOf(browser)).toBe(0);
-    expect(codeOf(await pay(m, 'off-3', '1.00', await offlinePayCode(browser.json!.data as unknown as OfflineDevice, step + 2)))).toBe(0);
+    const browserDevice = browser.json!.data as unknown as OfflineDevice & { deviceId: string };
+    expect(codeOf(await pay(m, 'off-3', '1.00', await offlinePayCode(browserDevice, step + 2)))).toBe(0);
+    expect(codeOf(await post(api('offline-device-sign-out'), { deviceId: 'x' }, session))).toBe(1021);
+    expect(codeOf(await post(api('offline-device-sign-out'), { deviceId: device.deviceId }, { Cookie: cookie }))).toBe(9121);
+    expect(codeOf(await post(api('offline-device-sign-out'), { deviceId: browserDevice.deviceId }, session))).toBe(0);
+    expect(codeOf(await pay(m, 'off-4', '1.00', await offlinePayCode(browserDevice, step + 3)))).toBe(1036);
     await p.store.setWalletStatus(wallet.walletId, 'frozen');
     expect(codeOf(await post('/api/wallet/devices/enrol', {}, bearer))).toBe(9001);
     expect(codeOf(await post(api('offline-device'), {}, session))).toBe(9001);

@@ -6,7 +6,7 @@ import { cashierSession, cashierSignIn, cashierSignOut } from '../api/page-cashi
 import { walletCodeResult, walletConfirm, walletDecline, walletPending } from '../api/page-wallet-result.js';
 import { chargeReceipt, recentCharges, refundCharge } from '../api/page-cashier-charges.js';
 import { walletBalance, walletFreeze, walletHistory } from '../api/page-wallet-account.js';
-import { walletOfflineDevice, walletPayCode, walletSession, walletSignInWithLink, walletSignInWithPin, walletSignOut } from '../api/page-wallet.js';
+import { walletOfflineDevice, walletOfflineDeviceSignOut, walletPayCode, walletSession, walletSignInWithLink, walletSignInWithPin, walletSignOut } from '../api/page-wallet.js';
 import { confirmPayment, declinePayment, enrolDevice, issuePayCode, listPending, showBalance, signOutDevice } from '../api/wallet-api.js';
 
 /**
@@ -43,6 +43,7 @@ export const ROUTES: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['/api/page/wallet/history', walletHistory],
   ['/api/page/wallet/freeze', walletFreeze],
   ['/api/page/wallet/offline-device', walletOfflineDevice],
+  ['/api/page/wallet/offline-device-sign-out', walletOfflineDeviceSignOut],
   ['/api/page/cashier/session', cashierSession],
   ['/api/page/cashier/sign-in', cashierSignIn],
   ['/api/page/cashier/sign-out', cashierSignOut],

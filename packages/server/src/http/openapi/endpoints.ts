@@ -347,6 +347,14 @@ export const ENDPOINT_DOCS: Readonly<Record<string, EndpointDoc>> = {
     summary: 'Enrol this browser for offline payment codes', description: 'As the wallet API\'s enrolment. docs/offline-codes.md.',
     answers: [{ codes: [R.SUCCESS], data: 'OfflineDevice' }, { codes: [R.PARAM_ERROR, R.WALLET_FROZEN, R.UNAUTHORIZED, R.SYSTEM_ERROR], data: null }, PAGE_REFUSALS, CSRF_REFUSAL],
   },
+  '/api/page/wallet/offline-device-sign-out': {
+    tag: 'Wallet page API', auth: 'walletPage', csrf: true, request: object({ deviceId: pattern(/^[0-9]{8}$/, 'The id enrolment answered.') }),
+    summary: 'Sign this browser out of offline payment codes', description: 'As the wallet API\'s device sign-out. docs/offline-codes.md.',
+    answers: [
+      { codes: [R.SUCCESS], data: object({ deviceId: pattern(/^[0-9]{8}$/, 'The device signed out.'), status: { const: 'revoked' } }) },
+      { codes: [R.PARAM_ERROR, R.NO_RECORD], data: null }, PAGE_REFUSALS, CSRF_REFUSAL,
+    ],
+  },
   '/api/page/wallet/code-result': {
     tag: 'Wallet page API', auth: 'walletPage',
     request: object({ payCode: pattern(/^[0-9]{18}$/, 'The code on the page.'), seen: { enum: ['WAITING', 'PENDING'], description: 'What the page shows now (default WAITING).' } }, ['seen']),
