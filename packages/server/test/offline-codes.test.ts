@@ -4,7 +4,10 @@ import { offlineStep, ResultCode, type OfflineDevice } from '@micropay/protocol'
 import { offlineCodeSync } from '../src/domain/offline-code.js';
 import { DEVICE_FAILURES_PER_WINDOW } from '../src/domain/offline-code-limits.js';
 import type { Platform } from '../src/platform.js';
-import { createMerchant, ManualClock, micropayParams, postSigned, startTestPlatform, type TestMerchant, type TestPlatform } from './helpers.js';
+import { openStore } from '../src/platform.js';
+import { MasterKey } from '../src/secrets/master-key.js';
+import { createMerchant, emptyTestDatabase, ManualClock, micropayParams, postSigned, startTestPlatform, TEST_MASTER_KEY, testConfig, type TestMerchant, type TestPlatform } from './helpers.js';
+import { runCli } from './process-helpers.js';
 
 /** Offline payment codes on the store under test (docs/offline-codes.md), through the merchant API. */
 let p: TestPlatform | null = null;
@@ -134,4 +137,35 @@ describe('offline payment codes', () => {
     expect(paid).toBe(0);
     expect((await p!.store.findWallet(walletId))!.balanceSen).toBe(100_00);
   }, 300_000);
+});
+
+describe('the offline-code key at rest', () => {
+  it('is sealed under the master key, and `rotate-master-key` seals it under the new one: devices keep their secrets', async () => {
+    const NEW = 'q5P5bXCxm7Dk0H1nF5fJ9sV0oR8bS2aQ3zY4wT6uE1c=';
+    const empty = await emptyTestDatabase();
+    try {
+      const before = await openStore(testConfig({ db: empty.dbPath }));
+      const wallet = await before.createWallet({ name: 'Rotating Rita', openingSen: 0 });
+      const device = await before.enrolOfflineDevice(wallet.walletId, 'phone');
+      if (typeof device === 'string') throw new Error(device);
+      const credentials = (await before.offlineCodeKey())!.deviceCredentials(device);
+      const stored = (await before.getSetting('offline_code_key'))!;
+      await before.close();
+      // Stored as the master key's id and a ciphertext: no byte of the key in the clear.
+      expect(stored.split(':')[0]).toBe(MasterKey.parse(TEST_MASTER_KEY)!.id);
+      expect(stored).not.toContain(credentials.deviceSecret);
+
+      const rotated = await runCli(['rotate-master-key', '--db', empty.dbPath], { env: { MICROPAY_MASTER_KEY: NEW, MICROPAY_OLD_MASTER_KEY: TEST_MASTER_KEY } });
+      expect(rotated.code).toBe(0);
+      const after = await openStore(testConfig({ db: empty.dbPath }, { MICROPAY_MASTER_KEY: NEW }));
+      try {
+        expect((await after.getSetting('offline_code_key'))!.split(':')[0]).toBe(MasterKey.parse(NEW)!.id);
+        expect((await after.offlineCodeKey())!.deviceCredentials(device)).toEqual(credentials);
+      } finally {
+        await after.close();
+      }
+    } finally {
+      await empty.drop();
+    }
+  });
 });

@@ -6,8 +6,8 @@ import { MasterKeyError, type MerchantKeyVault } from './merchant-key-vault.js';
 /**
  * The platform's offline-code key at rest (docs/offline-codes.md): one setting, AES-256-GCM under
  * the master key like merchant keys, stored as `masterKeyId:base64(nonce ‖ ciphertext ‖ tag)`.
- * Made on first need; opened once per process. One sealed under a master key that is no longer
- * the current one (a rotation) is sealed again under the current key when next opened.
+ * Made on first need; opened once per process, with the current master key or a rotation's old or
+ * next one; `micropay rotate-master-key` seals it again under the new key (resealOfflineKey).
  */
 const AAD = Buffer.from('micropay offline code key v1', 'utf8');
 const NONCE_BYTES = 12;
@@ -15,7 +15,7 @@ const TAG_BYTES = 16;
 
 export interface OpenedOfflineKey {
   readonly key: OfflineCodeKey;
-  /** The setting to write back: sealed under the current master key (a new key, or a reseal). */
+  /** A new key's setting, to store (null: the key was stored already). */
   readonly reseal: string | null;
 }
 
@@ -35,8 +35,17 @@ export function openOfflineKey(vault: MerchantKeyVault, stored: string | null): 
   if (master === undefined || body === undefined) {
     throw new MasterKeyError(`cannot open the offline-code key: it is encrypted under master key ${id}, which is not given (docs/operations.md#rotating-the-master-key)`);
   }
-  const key = new OfflineCodeKey(unseal(master, body));
-  return { key, reseal: master.id === current.id ? null : seal(current, key) };
+  return { key: new OfflineCodeKey(unseal(master, body)), reseal: null };
+}
+
+/**
+ * The rotation's step (`micropay rotate-master-key`): the stored setting sealed again under the
+ * current master key, or null when it is under it already or there is none. A process that opened
+ * the key keeps using it: its bytes do not change.
+ */
+export function resealOfflineKey(vault: MerchantKeyVault, stored: string | null): string | null {
+  if (stored === null || vault.current === null || stored.startsWith(`${vault.current.id}:`)) return null;
+  return seal(vault.current, openOfflineKey(vault, stored)!.key);
 }
 
 function seal(master: MasterKey, key: OfflineCodeKey): string {

@@ -404,16 +404,13 @@ export class PgStore extends ServiceStore implements Store {
 
   /**
    * Opened on first need, once per process: made and stored the first time (a process that stored
-   * one first wins: INSERT … DO NOTHING, then read again), sealed again after a master-key rotation.
+   * one first wins: INSERT … DO NOTHING, then read again).
    */
   offlineCodeKey(): Promise<OfflineCodeKey | null> {
     this.#offlineKey ??= (async () => {
       let opened = openOfflineKey(this.#keys, await this.getSetting(OFFLINE_KEY_SETTING));
       if (opened?.reseal != null) {
-        await this.pool.query(
-          'INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = excluded.value WHERE settings.value NOT LIKE $3',
-          [OFFLINE_KEY_SETTING, opened.reseal, `${this.#keys.currentId}:%`],
-        );
+        await this.pool.query('INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING', [OFFLINE_KEY_SETTING, opened.reseal]);
         opened = openOfflineKey(this.#keys, await this.getSetting(OFFLINE_KEY_SETTING));
       }
       return opened?.key ?? null;

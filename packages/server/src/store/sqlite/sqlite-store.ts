@@ -216,16 +216,14 @@ export class SqliteStore extends ServiceStore implements Store {
 
   /**
    * Opened on first need, once: made and stored the first time (a second process that stored one
-   * first wins: INSERT … DO NOTHING, then read again), sealed again after a master-key rotation.
+   * first wins: INSERT … DO NOTHING, then read again).
    */
   #offlineCodeKey(): OfflineCodeKey | null {
     if (this.#offlineKey !== undefined) return this.#offlineKey;
     const stored = () => (this.#s.getSetting.get(OFFLINE_KEY_SETTING) as { value: string } | undefined)?.value ?? null;
     let opened = openOfflineKey(this.#keys, stored());
     if (opened?.reseal != null) {
-      const fresh = this.#s.getSetting.get(OFFLINE_KEY_SETTING) === undefined;
-      if (fresh) this.#s.insertSettingOnce.run(OFFLINE_KEY_SETTING, opened.reseal);
-      else this.#s.setSetting.run(OFFLINE_KEY_SETTING, opened.reseal);
+      this.#s.insertSettingOnce.run(OFFLINE_KEY_SETTING, opened.reseal);
       opened = openOfflineKey(this.#keys, stored());
     }
     this.#offlineKey = opened?.key ?? null;
