@@ -470,7 +470,7 @@ describe.concurrent('mistakes an operator can make', () => {
     expect(JSON.parse(notFound.stdout)).toEqual({ error: { kind: 'failed', message: 'no wallet 601234567890' } });
     const usage = await runCli(['paycode', '--db', db, '--json']);
     expect(usage.code).toBe(2);
-    expect(JSON.parse(usage.stdout)).toEqual({ error: { kind: 'usage', message: 'WALLETID is required (see micropay paycode --help)' } });
+    expect(JSON.parse(usage.stdout)).toEqual({ error: { kind: 'usage', message: 'give either WALLETID or --offline DEVICE-FILE (see micropay paycode --help)' } });
     const config = await runCli(['merchant', 'list', '--db', 'mysql://x/y', '--json']);
     expect(config.code).toBe(2);
     expect(JSON.parse(config.stdout)).toMatchObject({ error: { kind: 'config', message: expect.stringMatching(/^--db: /) } });

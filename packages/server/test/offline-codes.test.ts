@@ -1,4 +1,6 @@
 import { randomInt } from 'node:crypto';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { offlineStep, ResultCode, type OfflineDevice } from '@micropay/protocol';
 import { offlineCodeSync } from '../src/domain/offline-code.js';
@@ -137,6 +139,37 @@ describe('offline payment codes', () => {
     expect(paid).toBe(0);
     expect((await p!.store.findWallet(walletId))!.balanceSen).toBe(100_00);
   }, 300_000);
+});
+
+describe('offline codes from the command line', () => {
+  it('`wallet devices enrol` writes the device file; `paycode --offline` prints codes from it alone, which pay; `revoke` ends them', async () => {
+    const { m } = await setUp();
+    const wallet = await p!.store.createWallet({ name: 'Cli Cleo', openingSen: 10_00 });
+    const file = join(p!.dir, 'cleo-phone.json');
+    const enrol = await runCli(['wallet', 'devices', 'enrol', wallet.walletId, '--out', file, '--label', 'Cleo phone', '--db', p!.dbPath, '--json']);
+    expect(enrol.code).toBe(0);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect((await runCli(['wallet', 'devices', 'enrol', wallet.walletId, '--out', file, '--db', p!.dbPath])).code).toBe(2);
+    // No store and no network: no --db, a DATABASE_URL that goes nowhere, no master key.
+    const offlineEnv = { DATABASE_URL: 'postgres://nobody@127.0.0.1:9/none', MICROPAY_MASTER_KEY: '' };
+    const first = await runCli(['paycode', '--offline', file, '--json'], { env: offlineEnv });
+    const second = await runCli(['paycode', '--offline', file], { env: offlineEnv });
+    expect(first.code).toBe(0);
+    const one = JSON.parse(first.stdout) as { payCode: string; counter: string };
+    const two = second.stdout.trim();
+    expect(one.payCode).toMatch(/^38[0-9]{16}$/);
+    expect(two).toMatch(/^38[0-9]{16}$/);
+    expect(two).not.toBe(one.payCode);
+    expect((await pay(m, two)).code).toBe(ResultCode.SUCCESS);
+    // The later code paid: the earlier one is retired.
+    expect((await pay(m, one.payCode)).code).toBe(ResultCode.CODE_EXPIRED);
+    const deviceId = (JSON.parse(enrol.stdout) as { deviceId: string }).deviceId;
+    expect((await runCli(['wallet', 'devices', 'revoke', wallet.walletId, deviceId, '--db', p!.dbPath])).code).toBe(0);
+    const third = (await runCli(['paycode', '--offline', file], { env: offlineEnv })).stdout.trim();
+    expect((await pay(m, third)).code).toBe(ResultCode.CODE_EXPIRED);
+    const listed = JSON.parse((await runCli(['wallet', 'devices', 'list', wallet.walletId, '--db', p!.dbPath, '--json'])).stdout) as { devices: { deviceId: string; status: string }[] };
+    expect(listed.devices).toMatchObject([{ deviceId, status: 'revoked' }]);
+  });
 });
 
 describe('the offline-code key at rest', () => {
