@@ -12,6 +12,9 @@ const dist = join(root, 'dist');
 const PAGES = {
   wallet: { shell: 'src/wallet/wallet.html', entry: 'src/wallet/main.ts' },
   cashier: { shell: 'src/cashier/cashier.html', entry: 'src/cashier/main.ts' },
+  // The consoles (docs/consoles.md): one shell (src/console/shell.ts), their own sections.
+  merchant: { shell: 'src/merchant/merchant.html', entry: 'src/merchant/main.ts' },
+  admin: { shell: 'src/admin/admin.html', entry: 'src/admin/main.ts' },
   // The API reference: Swagger UI (swagger-ui-dist) rendering /openapi.json.
   docs: { shell: 'src/docs/docs.html', entry: 'src/docs/main.ts' },
 };

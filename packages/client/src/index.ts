@@ -8,7 +8,7 @@
 export { MicroPayClient } from './client.js';
 export { PAY_DEFAULTS } from './pay-flow.js';
 export { verifyNotification, NOTIFICATION_ACK } from './notification.js';
-export type { MicroPayNotification, OrderNotification, RefundNotification } from './notification.js';
+export type { MicroPayNotification, OrderNotification, RefundNotification, TestNotification } from './notification.js';
 export * from './errors.js';
 export type * from './types.js';
 // The wire types the answers carry, and the money helpers (integer sen ⇄ "1.50"), so a merchant

@@ -3,7 +3,8 @@ import { NotificationVerificationError } from './errors.js';
 
 /**
  * Notifications (docs/notifications.md): the platform POSTs a flat JSON body to the merchant's
- * notifyUrl when an order is paid or fails (and when a refund finishes):
+ * notifyUrl when an order is paid or fails (and when a refund finishes, and as a TEST the merchant
+ * asked for):
  *
  *   { notificationId, eventType, merchantOrderId, wavpayOrderId, ..., timestamp, secureHash }
  *
@@ -22,7 +23,22 @@ export interface RefundNotification extends RefundData {
   readonly eventType: 'REFUNDED' | 'REFUND_FAILED';
 }
 
-export type MicroPayNotification = OrderNotification | RefundNotification;
+/**
+ * A test the merchant asked for (merchant console, `micropay notifications test`) to check its
+ * receiver: no order or refund, nothing to fulfil. Acknowledge it like any other.
+ */
+export interface TestNotification {
+  readonly notificationId: string;
+  readonly eventType: 'TEST';
+  readonly mchId: string;
+  readonly merchantName: string;
+  /** When the test was asked for, `yyyy-MM-dd HH:mm:ss` in the platform's time zone. */
+  readonly testTime: string;
+  readonly timestamp: string;
+  readonly secureHash: string;
+}
+
+export type MicroPayNotification = OrderNotification | RefundNotification | TestNotification;
 
 /** The acknowledgement to answer a notification with, once it is recorded (HTTP 200). */
 export const NOTIFICATION_ACK = '{"code":0,"msg":"success"}';
@@ -63,6 +79,9 @@ export function verifyNotification(
       if (typeof fields.merchantRefundId !== 'string') throw new NotificationVerificationError('merchantRefundId is missing');
       if (!(REFUND_STATUSES as readonly unknown[]).includes(fields.refundStatus)) throw new NotificationVerificationError('refundStatus is not a refund state');
       return fields as unknown as RefundNotification;
+    case 'TEST':
+      if (typeof fields.mchId !== 'string' || typeof fields.testTime !== 'string') throw new NotificationVerificationError('mchId or testTime is missing');
+      return fields as unknown as TestNotification;
     default:
       throw new NotificationVerificationError(`unknown eventType ${JSON.stringify(fields.eventType)}`);
   }

@@ -89,6 +89,19 @@ describe('verifyNotification', () => {
     expect(rejected).toEqual([]);
   });
 
+  it('returns a TEST notification the merchant asked for, typed as a test and carrying no order field', async () => {
+    const queued = await p.store.sendTestNotification(m.mchId);
+    expect(queued.kind).toBe('queued');
+    await until(() => received.some((n) => n.eventType === 'TEST'), 10_000);
+    const test = received.find((n) => n.eventType === 'TEST')!;
+    expect(test).toMatchObject({ eventType: 'TEST', mchId: m.mchId, merchantName: 'Kiosk', testTime: expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/) });
+    if (queued.kind === 'queued') expect(test.notificationId).toBe(queued.notificationId);
+    expect(Object.keys(test).sort()).toEqual(['eventType', 'mchId', 'merchantName', 'notificationId', 'secureHash', 'testTime', 'timestamp']);
+    // Signed like every other: an altered test does not verify.
+    expect(() => verifyNotification({ ...test, testTime: '2000-01-01 00:00:00' }, m.key)).toThrow(NotificationVerificationError);
+    expect(rejected).toEqual([]);
+  });
+
   it('rejects an altered body, another key, another merchant, and what is not a notification', async () => {
     const client = clientFor(p.url, m);
     const w = await appWallet(p, 100_00);

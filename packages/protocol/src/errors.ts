@@ -56,10 +56,13 @@ export const ResultCode = {
   SIGN_IN_LINK_INVALID: 9022,
   ORDER_ID_TAKEN: 9030,
   NOT_THIS_CASHIERS_CHARGE: 9031,
+  REFUND_OVER_LIMIT: 9032,
   PAYOUT_EXCEEDS_BALANCE: 9040,
   PAYOUT_NOT_FOUND: 9041,
   PAYOUT_NOT_REQUESTED: 9042,
   PAYOUT_REQUEST_ID_REUSED: 9043,
+  NO_NOTIFY_URL: 9050,
+  NOTIFICATION_NOT_FOUND: 9051,
   NOT_FOUND: 9101,
   METHOD_NOT_ALLOWED: 9102,
   UNSUPPORTED_MEDIA_TYPE: 9103,
@@ -71,6 +74,7 @@ export const ResultCode = {
   REQUEST_TIMEOUT: 9109,
   SESSION_REQUIRED: 9120,
   CSRF_REJECTED: 9121,
+  ROLE_NOT_ALLOWED: 9122,
 } as const;
 
 export type ResultCodeValue = (typeof ResultCode)[keyof typeof ResultCode];
@@ -149,6 +153,9 @@ export const RESULT_CODES: readonly ResultCodeInfo[] = [
   entry(9031, 'no such charge at this till', 200, 'Extension (cashier page): no charge of this cashier under this mchOrderId.',
     'A refund or receipt for an order that this cashier did not charge: another cashier\'s, one made by the merchant\'s own system, another merchant\'s, or none at all. All are answered alike, so the answer tells nothing about other orders. Nothing is written.',
     'Cashier: refund only your own charges from the list; another cashier\'s charge is refunded by that cashier or by the merchant\'s own system.', true),
+  entry(9032, 'refund over the user\'s limit', 200, 'Extension (merchant users): the refund is larger than the signed-in cashier\'s refund limit.',
+    'A refund by a merchant user whose refund limit is set (`micropay merchant-user create --refund-limit`, or the owner in the merchant console), for more than that limit in one refund; `msg` tells the limit. Owners have no limit. Nothing is recorded.',
+    'Cashier: refund at most your limit, or ask the merchant\'s owner to refund it.', true),
   entry(9040, 'payout exceeds balance', 200, 'Extension (payouts, operator): the payout is larger than the merchant\'s balance.',
     '`micropay payout create` for more than the merchant\'s balance at that moment, counting payouts already requested; `msg` tells the balance. Nothing is recorded and no money moves: a balance never goes below zero.',
     'Operator: pay out at most the balance (`micropay merchant show`). The same request id may be used again.', true),
@@ -161,6 +168,12 @@ export const RESULT_CODES: readonly ResultCodeInfo[] = [
   entry(9043, 'payout request id reused', 200, 'Extension (payouts, operator): the request id names an earlier payout of another amount.',
     '`payout create --request-id` with an id this merchant used before for a different amount; `msg` names that payout. (The same amount answers the earlier payout: nothing is paid twice.) Nothing is recorded.',
     'Operator: use a new request id for a new payout.', true),
+  entry(9050, 'no notify URL', 200, 'Extension (notifications): the merchant has no notify URL, so a test notification has nowhere to go.',
+    'A test notification (`micropay notifications test`, the merchant console) for a merchant without a `notifyUrl`. Nothing is queued.',
+    'Set the notify URL first (`micropay merchant update MCHID --notify-url URL`, or the merchant console), then send the test again.', true),
+  entry(9051, 'notification not found', 200, 'Extension (notifications): no notification of this merchant has this id.',
+    'A re-drive of a notification id that was never issued, or that belongs to another merchant: both are answered alike, so the answer tells nothing about other merchants\' notifications. Nothing changed.',
+    'Check the id in the list of dead notifications.', true),
   entry(9101, 'not found', 404, 'Extension (transport): no such endpoint.',
     'The path is not one of the API\'s endpoints.', 'Check the URL.', true),
   entry(9102, 'method not allowed', 405, 'Extension (transport): the endpoint takes POST only (a web page: GET and HEAD).',
@@ -189,6 +202,9 @@ export const RESULT_CODES: readonly ResultCodeInfo[] = [
   entry(9121, 'CSRF token rejected', 403, 'Extension (web pages): a state-changing page API call lacks the session\'s CSRF token.',
     'A page API call that changes something, sent without the `X-CSRF-Token` header or with a token that is not its session\'s. Nothing was recorded.',
     'Page: send the token the session call answered in `X-CSRF-Token`. Another site\'s form or script cannot know it, which is the point.', true),
+  entry(9122, 'role not allowed', 403, 'Extension (consoles): the signed-in merchant user\'s role may not do this.',
+    'A merchant console call that only the merchant\'s owner may make (managing users, for one), made in a cashier\'s session. Nothing was read or recorded.',
+    'Cashier: ask the merchant\'s owner.', true),
 ];
 
 const BY_CODE = new Map(RESULT_CODES.map((info) => [info.code, info]));

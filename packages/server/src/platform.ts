@@ -12,7 +12,9 @@ import { startJob, type Job } from './jobs.js';
 import { CodeResultWatch } from './services/code-results.js';
 import { startNotificationWorker } from './notify/worker.js';
 import type { Logger } from './log.js';
-import { NO_METER, PlatformMetrics } from './ops/metrics.js';
+import { PlatformMetrics } from './ops/metrics.js';
+import { flushAtShutdown, flushPaymentMinutes, PaymentRecorder } from './ops/payment-recorder.js';
+import { requestMeter } from './ops/request-meter.js';
 import { PgStore } from './store/postgres/pg-store.js';
 import { SqliteServeLock } from './store/sqlite/serve-lock.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
@@ -33,7 +35,8 @@ export interface Platform {
   /**
    * The graceful stop (docs/operations.md, "Shutdown"): /health/ready answers 503 from now on, the
    * API stops accepting connections and finishes the requests in flight, the background jobs stop,
-   * then the admin listener, and the store closes after its last payment batch is written.
+   * then the admin listener, the current minute's payment statistics are written, and the store
+   * closes after its last payment batch is written.
    */
   close(): Promise<void>;
 }
@@ -159,11 +162,13 @@ export async function startPlatform(
   const { store, lock } = await storeToServe(config, clock, options.store);
   // Health and metrics: on the API's port, or with --admin-port on their own listener only.
   const metrics = config.metrics ? new PlatformMetrics(store, logger) : null;
+  // The payment statistics stay on with MICROPAY_METRICS=off: the operator's dashboard reads them.
+  const paymentRecorder = new PaymentRecorder(clock);
   const routes = opsRoutes(store, metrics, logger, () => drain.draining);
   const codeResults = new CodeResultWatch((codes) => store.payCodeOutcomes(codes), () => clock.nowMs());
   const server = createHttpServer({ config, store, clock, logger, codeResults, offlineLimits: new OfflineCodeLimits() }, HTTP_DEADLINES, {
     routes: config.adminPort === null ? routes : new Map(),
-    meter: metrics ?? NO_METER,
+    meter: requestMeter(paymentRecorder, metrics),
   });
   const admin = config.adminPort === null ? null : createAdminServer(routes, logger);
   const drain = new HttpDrain(server);
@@ -180,7 +185,11 @@ export async function startPlatform(
     lock?.release();
     throw error;
   }
-  const jobs = startJobs(config, store, clock, logger);
+  const jobs = [
+    ...startJobs(config, store, clock, logger),
+    // Each finished minute of payment statistics is written soon after it ends, old rows deleted.
+    startJob('payment-stats', config.sweepIntervalMs, () => flushPaymentMinutes(paymentRecorder, store, clock), logger),
+  ];
   let closing: Promise<void> | undefined;
   return {
     url: urlOf(server, config.host),
@@ -194,6 +203,8 @@ export async function startPlatform(
         await Promise.all([codeResults.stop(), drain.close(), ...jobs.map((job) => job.stop())]);
         await adminDrain?.close();
         metrics?.detach();
+        // Every request is answered by now: the current minute's statistics are complete.
+        await flushAtShutdown(paymentRecorder, store, clock, logger);
         try {
           await store.close();
         } finally {

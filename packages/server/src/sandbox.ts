@@ -17,10 +17,17 @@ export interface SandboxCredentials {
   /** The sandbox merchant's cashier account; each start gives it a new password (only its hash is kept). */
   readonly cashierName: string;
   readonly cashierPassword: string;
+  /** The merchant's owner, for /merchant, and an operator (no TOTP), for /admin: new passwords each start too. */
+  readonly ownerName: string;
+  readonly ownerPassword: string;
+  readonly operatorName: string;
+  readonly operatorPassword: string;
 }
 
 const SANDBOX_SETTING = 'sandbox';
 export const SANDBOX_CASHIER = 'sandbox-till';
+export const SANDBOX_OWNER = 'sandbox-owner';
+export const SANDBOX_OPERATOR = 'sandbox-ops';
 export const SANDBOX_OPENING_SEN = 1_000_00;
 
 /**
@@ -47,10 +54,16 @@ export async function prepareSandbox(store: Store, config: Config): Promise<Sand
   const wallet = await store.findWallet(walletId);
   if (merchant === null || wallet === null || typeof code === 'string') return null;
   const link = await store.issueSignInLink(walletId);
-  const cashierPassword = newCashierPassword();
-  const hash = await hashPin(cashierPassword);
-  if ((await store.resetCashierPassword(mchId, SANDBOX_CASHIER, hash)) === null) await store.createCashier(mchId, SANDBOX_CASHIER, hash);
+  const cashierPassword = await sandboxUser(store, mchId, SANDBOX_CASHIER, 'cashier');
+  const ownerPassword = await sandboxUser(store, mchId, SANDBOX_OWNER, 'owner');
+  const operatorPassword = newCashierPassword();
+  const operatorHash = await hashPin(operatorPassword);
+  if ((await store.resetOperator(SANDBOX_OPERATOR, operatorHash, undefined)) === null) await store.createOperator(SANDBOX_OPERATOR, operatorHash, null);
   return {
+    ownerName: SANDBOX_OWNER,
+    ownerPassword,
+    operatorName: SANDBOX_OPERATOR,
+    operatorPassword,
     walletLinkToken: typeof link === 'string' ? null : link.token,
     cashierName: SANDBOX_CASHIER,
     cashierPassword,
@@ -61,4 +74,12 @@ export async function prepareSandbox(store: Store, config: Config): Promise<Sand
     payCode: code.code,
     payCodeExpiresAtMs: code.expiresAtMs,
   };
+}
+
+/** The sandbox merchant's user of this name and role, with a new password (created on the first start). */
+async function sandboxUser(store: Store, mchId: string, name: string, role: 'owner' | 'cashier'): Promise<string> {
+  const password = newCashierPassword();
+  const hash = await hashPin(password);
+  if ((await store.resetCashierPassword(mchId, name, hash)) === null) await store.createCashier(mchId, name, hash, { role });
+  return password;
 }

@@ -635,7 +635,10 @@ describe('serve', () => {
       expect(till, out).not.toBeNull();
       expect(link![1]).toBe(`${server.url}/wallet#link=${link![2]}`);
       expect(till![1]).toBe(`${server.url}/cashier`);
-      return { token: link![2]!, mchId: till![2]!, name: till![3]!, password: till![4]! };
+      const owner = /Merchant console\s+(http:\/\/\S+\/merchant)\s+merchant id (\d{9}), owner (sandbox-owner), password (\S+)\n/.exec(out);
+      const ops = /Operator console\s+(http:\/\/\S+\/admin)\s+operator (sandbox-ops), password (\S+)\n/.exec(out);
+      expect([owner?.[1], owner?.[2], ops?.[1]], out).toEqual([`${server.url}/merchant`, till![2], `${server.url}/admin`]);
+      return { token: link![2]!, mchId: till![2]!, name: till![3]!, password: till![4]!, owner: owner![4]!, ops: ops![3]! };
     };
     const post = async (url: string, path: string, body: Record<string, string>) => {
       const res = await fetch(`${url}/api/page/${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
@@ -645,6 +648,8 @@ describe('serve', () => {
     const one = await signIns(first);
     expect(await post(first.url, 'wallet/sign-in-link', { token: one.token })).toBe(0);
     expect(await post(first.url, 'cashier/sign-in', { mchId: one.mchId, name: one.name, password: one.password })).toBe(0);
+    expect(await post(first.url, 'merchant/sign-in', { mchId: one.mchId, name: 'sandbox-owner', password: one.owner })).toBe(0);
+    expect(await post(first.url, 'admin/sign-in', { name: 'sandbox-ops', password: one.ops })).toBe(0);
     first.child.kill('SIGKILL');
     await first.exited;
 

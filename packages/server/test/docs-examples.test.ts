@@ -305,6 +305,20 @@ describe('docs/notifications.md', () => {
     expect(Object.keys(documented)).toEqual(Object.keys(body));
     expect(documented.eventType).toBe(body.eventType);
   });
+
+  it('the example TEST notification has the fields, in the order, of a real one, and its time in the wire format', async () => {
+    const documented = JSON.parse(docBlock('notifications.md', 'notification-test-example')) as Record<string, unknown>;
+    const bodies: Record<string, unknown>[] = [];
+    const url = await localServer({ status: 200, body: '{"code":0}' }, (body) => bodies.push(JSON.parse(body) as Record<string, unknown>));
+    const p = await platform({ MICROPAY_NOTIFY_INTERVAL_MS: '50' });
+    const m = await merchantWithUrl(p, url);
+    expect((await p.store.sendTestNotification(m.mchId)).kind).toBe('queued');
+    const body = await waitFor('the test notification', async () => bodies[0]);
+    expect(Object.keys(documented)).toEqual(Object.keys(body));
+    expect(body.eventType).toBe('TEST');
+    expect(documented.eventType).toBe('TEST');
+    expect(String(body.testTime)).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+  });
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -1,11 +1,11 @@
 import { rmSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { Secret, verify, type SignableParams } from '@micropay/protocol';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { newApiKey } from '../src/domain/ids.js';
-import type { NotificationStatus } from '../src/domain/notification.js';
+import type { Notification, NotificationStatus } from '../src/domain/notification.js';
 import { createLogger } from '../src/log.js';
 import { startPlatform } from '../src/platform.js';
 import { isAcknowledged, nextAttemptAtMs, notificationBody } from '../src/notify/message.js';
@@ -23,85 +23,7 @@ import {
   testConfig,
 } from './helpers.js';
 import { cliJson, runCli, stopAllChildren } from './process-helpers.js';
-
-// ---------------------------------------------------------------------------------------------
-// A real merchant endpoint on 127.0.0.1 whose behaviour each test scripts, per delivery attempt.
-
-type Behaviour = 'fail' | 'echo-fail' | 'echo-unacknowledged' | 'hang' | 'accept' | 'accept-text' | 'slow-accept';
-
-interface Receipt {
-  readonly body: Record<string, string | null>;
-  readonly atMs: number;
-}
-
-class Receiver {
-  readonly receipts: Receipt[] = [];
-  /** How many requests for one notificationId were being answered at the same time, at most. */
-  maxConcurrentPerId = 0;
-  readonly #inFlight = new Map<string, number>();
-  #server: Server | null = null;
-  url = '';
-
-  /** `script(n)` decides the n-th (from 1) attempt of any notification id. */
-  constructor(public script: (attempt: number) => Behaviour = () => 'accept') {}
-
-  async start(): Promise<this> {
-    this.#server = createServer((req, res) => void this.#handle(req, res));
-    await new Promise<void>((resolve) => this.#server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}/notify`;
-    return this;
-  }
-
-  async stop(): Promise<void> {
-    if (this.#server === null) return;
-    this.#server.closeAllConnections();
-    await new Promise((resolve) => this.#server!.close(resolve));
-  }
-
-  byId(id: string): Receipt[] {
-    return this.receipts.filter((r) => r.body.notificationId === id);
-  }
-
-  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    let raw = '';
-    for await (const chunk of req) raw += chunk;
-    const body = JSON.parse(raw) as Record<string, string | null>;
-    const id = body.notificationId!;
-    this.receipts.push({ body, atMs: Date.now() });
-    const attempt = this.byId(id).length;
-    const inFlight = (this.#inFlight.get(id) ?? 0) + 1;
-    this.#inFlight.set(id, inFlight);
-    this.maxConcurrentPerId = Math.max(this.maxConcurrentPerId, inFlight);
-    const done = () => this.#inFlight.set(id, this.#inFlight.get(id)! - 1);
-    switch (this.script(attempt)) {
-      case 'fail':
-        res.writeHead(500, { 'Content-Type': 'application/json' }).end('{"code":1,"msg":"database down"}');
-        return done();
-      // Receivers that send the signed body back in an answer that is not an acknowledgement.
-      case 'echo-fail':
-        res.writeHead(500, { 'Content-Type': 'application/json' }).end(raw);
-        return done();
-      case 'echo-unacknowledged':
-        res.writeHead(200, { 'Content-Type': 'application/json' }).end(raw);
-        return done();
-      case 'hang':
-        // Never answers: the platform must give up at its timeout. Closed by stop().
-        return;
-      case 'accept':
-        res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"code":0,"msg":"success"}');
-        return done();
-      case 'accept-text':
-        res.writeHead(200, { 'Content-Type': 'text/plain' }).end('success');
-        return done();
-      case 'slow-accept':
-        setTimeout(() => {
-          res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"code":0}');
-          done();
-        }, 150);
-        return;
-    }
-  }
-}
+import { Receiver } from './notify-receiver.js';
 
 // ---------------------------------------------------------------------------------------------
 
@@ -348,25 +270,34 @@ describe('signed merchant notifications', () => {
     const p = await platform(IDLE);
     await pay(p, await merchantWithUrl(p, receiver.url));
     const s = p.store;
+    // What a worker records with each outcome (its attempt row): only the lease owner's is kept.
+    const attempt = (n: Notification, error: string | null) => ({
+      attempt: n.attempts, mchId: n.mchId, subjectId: n.subjectId, atMs: Date.now(), durationMs: 1,
+      outcome: error === null ? 'delivered' as const : 'http_status' as const, httpStatus: error === null ? 200 : 500, answerExcerpt: null, error,
+    });
+    const failure = (n: Notification, error: string) => ({ ...attempt(n, error), error });
 
     const [claimed] = await s.claimDueNotifications('worker-a', 60_000, 10);
     expect(claimed).toBeDefined();
     expect(claimed!.attempts).toBe(1);
     expect(await s.claimDueNotifications('worker-b', 60_000, 10)).toEqual([]);
-    expect(await s.recordDelivery(claimed!.notificationId, 'worker-b')).toBe(false);
-    expect(await s.recordFailedAttempt(claimed!.notificationId, 'worker-b', 'x', null)).toBe(false);
+    expect(await s.recordDelivery(claimed!.notificationId, 'worker-b', attempt(claimed!, null))).toBe(false);
+    expect(await s.recordFailedAttempt(claimed!.notificationId, 'worker-b', failure(claimed!, 'x'), null)).toBe(false);
     expect((await onlyNotification(s))!.status).toBe('pending');
 
     // worker-a fails it with the next attempt due now, then claims again with a lease that lapses.
-    expect(await s.recordFailedAttempt(claimed!.notificationId, 'worker-a', 'HTTP 500', Date.now())).toBe(true);
+    expect(await s.recordFailedAttempt(claimed!.notificationId, 'worker-a', failure(claimed!, 'HTTP 500'), Date.now())).toBe(true);
     expect(await s.claimDueNotifications('worker-a', 1, 10)).toHaveLength(1);
     await new Promise((r) => setTimeout(r, 10));
     // A stalled worker's lease has run out: worker-b takes over, and worker-a can no longer record.
     const [takenOver] = await s.claimDueNotifications('worker-b', 60_000, 10);
     expect(takenOver!.attempts).toBe(3);
-    expect(await s.recordDelivery(claimed!.notificationId, 'worker-a')).toBe(false);
-    expect(await s.recordDelivery(claimed!.notificationId, 'worker-b')).toBe(true);
+    expect(await s.recordDelivery(claimed!.notificationId, 'worker-a', attempt(claimed!, null))).toBe(false);
+    expect(await s.recordDelivery(claimed!.notificationId, 'worker-b', attempt(takenOver!, null))).toBe(true);
     expect((await onlyNotification(s))!.status).toBe('delivered');
+    // The history holds the owners' outcomes only: attempt 1 failed (worker-a), 3 delivered (worker-b);
+    // attempt 2's lease lapsed with nothing recorded.
+    expect((await s.notificationAttempts(claimed!.notificationId)).map((a) => [a.attempt, a.outcome])).toEqual([[1, 'http_status'], [3, 'delivered']]);
     expect(await s.claimDueNotifications('worker-b', 60_000, 10)).toEqual([]);
   });
 

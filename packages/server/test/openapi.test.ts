@@ -420,8 +420,49 @@ describe('every answer of a real server is as the document says', () => {
     expect(codeOf(await post(api('sign-out'), {}, session))).toBe(0);
   });
 
+  it('the consoles\' APIs: merchant sign-in, the owner\'s Users section, a cashier refused; operator sign-in, Operators, sign-out', async () => {
+    const m = await createMerchant(p, 'Corner Shop');
+    for (const [name, role] of [['boss', 'owner'], ['lane-1', 'cashier']] as const) {
+      if (typeof await p.store.createCashier(m.mchId, name, await hashPin('user-password-1'), { role }) === 'string') throw new Error('user');
+    }
+    const merchant = (name: string) => `/api/page/merchant/${name}`;
+    expect((await post(merchant('session'), {})).json).toMatchObject({ code: 0, data: { signedIn: false } });
+    expect(codeOf(await post(merchant('sign-in'), { mchId: m.mchId, name: 'boss', password: 'wrong' }))).toBe(9020);
+    const signIn = async (name: string) => {
+      const a = await post(merchant('sign-in'), { mchId: m.mchId, name, password: 'user-password-1' });
+      return { Cookie: a.headers.get('set-cookie')!.split(';', 1)[0]!, 'X-CSRF-Token': a.json!.data!.csrfToken as string };
+    };
+    const owner = await signIn('boss');
+    expect((await post(merchant('session'), {}, owner)).json).toMatchObject({ code: 0, data: { signedIn: true, role: 'owner' } });
+    expect((await post(merchant('users/create'), { name: 'lane-2', refundLimit: '20.00' }, owner)).json).toMatchObject({ code: 0, data: { user: { refundLimit: '20.00' } } });
+    expect(codeOf(await post(merchant('users/create'), { name: 'lane-2' }, { Cookie: owner.Cookie }))).toBe(9121);
+    expect(codeOf(await post(merchant('users/list'), {}, owner))).toBe(0);
+    expect(codeOf(await post(merchant('users/set-refund-limit'), { name: 'lane-2', refundLimit: null }, owner))).toBe(0);
+    expect(codeOf(await post(merchant('users/reset-password'), { name: 'nobody' }, owner))).toBe(1021);
+    expect(codeOf(await post(merchant('users/reset-password'), { name: 'lane-2' }, owner))).toBe(0);
+    const cashier = await signIn('lane-1');
+    for (const name of ['users/list', 'users/create', 'users/set-refund-limit', 'users/reset-password']) {
+      expect(codeOf(await post(merchant(name), { name: 'lane-2', refundLimit: null }, cashier)), name).toBe(9122);
+    }
+    expect(codeOf(await post(merchant('users/list'), {}))).toBe(9120);
+    expect(codeOf(await post(merchant('sign-out'), {}, cashier))).toBe(0);
+
+    if (typeof await p.store.createOperator('ops', await hashPin('operator-pass-1'), null) === 'string') throw new Error('operator');
+    const admin = (name: string) => `/api/page/admin/${name}`;
+    expect((await post(admin('session'), {})).json).toMatchObject({ code: 0, data: { signedIn: false } });
+    expect(codeOf(await post(admin('sign-in'), { name: 'ops', password: 'wrong' }))).toBe(9020);
+    expect(codeOf(await post(admin('sign-in'), { name: 'ops', password: 'x', code: 'abc' }))).toBe(1021);
+    const a = await post(admin('sign-in'), { name: 'ops', password: 'operator-pass-1' });
+    const op = { Cookie: a.headers.get('set-cookie')!.split(';', 1)[0]!, 'X-CSRF-Token': a.json!.data!.csrfToken as string };
+    expect((await post(admin('session'), {}, op)).json).toMatchObject({ code: 0, data: { signedIn: true, operatorName: 'ops' } });
+    expect((await post(admin('operators'), {}, op)).json).toMatchObject({ code: 0, data: { operators: [{ name: 'ops', totp: false, locked: false }] } });
+    expect(codeOf(await post(admin('operators'), {}))).toBe(9120);
+    expect(codeOf(await post(admin('sign-out'), {}, { Cookie: op.Cookie }))).toBe(9121);
+    expect(codeOf(await post(admin('sign-out'), {}, op))).toBe(0);
+  });
+
   it('the operator\'s endpoints, this document and the pages', async () => {
-    for (const path of ['/health/live', '/health/ready', '/metrics', '/openapi.json', '/docs', '/wallet', '/cashier']) {
+    for (const path of ['/health/live', '/health/ready', '/metrics', '/openapi.json', '/docs', '/wallet', '/cashier', '/merchant', '/admin']) {
       expect((await request('GET', path)).status, path).toBe(200);
     }
   });

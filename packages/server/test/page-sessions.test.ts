@@ -153,7 +153,8 @@ describe('cashier sign-in', () => {
 
 describe('every page API', () => {
   const PAGE_PATHS = [...ROUTES.keys()].filter((path) => path.startsWith('/api/page/')).map((path) => path.slice('/api/page/'.length));
-  const OPEN = new Set(['wallet/session', 'cashier/session', 'wallet/sign-in', 'wallet/sign-in-link', 'cashier/sign-in']);
+  const OPEN = new Set(['wallet/session', 'cashier/session', 'wallet/sign-in', 'wallet/sign-in-link', 'cashier/sign-in',
+    'merchant/session', 'merchant/sign-in', 'admin/session', 'admin/sign-in']);
 
   it('needs its own page\'s session: none, an unknown one, or the other page\'s is refused with 9120 (401)', async () => {
     const walletSession = sessionOf(await call('wallet/sign-in-link', { token: await linkFor(await walletWithPin()) }));
@@ -175,6 +176,11 @@ describe('every page API', () => {
     // The session calls answer "not signed in" and show nothing else.
     expect((await call('wallet/session')).data).toEqual({ signedIn: false });
     expect((await call('cashier/session', {}, as(walletSession, null))).data).toEqual({ signedIn: false });
+    // The till's session under the consoles' cookie names is not theirs either.
+    for (const page of ['merchant', 'admin']) {
+      const renamed = { Cookie: cashierSession.cookie.replace(/^micropay_\w+=/, `micropay_${page}=`) };
+      expect((await call(`${page}/session`, {}, renamed)).data).toEqual({ signedIn: false });
+    }
   });
 
   it('refuses a state change without the CSRF token, or with a wrong one, and writes nothing', async () => {

@@ -2,6 +2,7 @@ import type { OfflineCodeLimits } from '../domain/offline-code-limits.js';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Config } from '../config.js';
 import type { Clock } from '../domain/clock.js';
+import type { PaymentOutcome } from '../domain/payment-minutes.js';
 import type { Logger } from '../log.js';
 import type { CodeResultWatch } from '../services/code-results.js';
 import type { Store } from '../store/store.js';
@@ -32,6 +33,11 @@ export interface ApiRequest {
   readonly ownApi?: { readonly baseUrl: string; readonly fetch: typeof fetch };
   /** For every log line about this request (`reqId`), as in its X-Request-Id answer header. */
   readonly requestId: string;
+  /**
+   * The client's address as the socket sees it, for the audit log (docs/audit-log.md). Behind a
+   * proxy it is the proxy's: X-Forwarded-For is not trusted, since any client can send it.
+   */
+  readonly clientAddress?: string | null;
 }
 
 export type Handler = (ctx: ApiContext, req: ApiRequest) => Promise<Answer>;
@@ -41,6 +47,8 @@ export interface Answer {
   readonly envelope: { readonly code: number; readonly msg: string; readonly data: unknown };
   /** Headers of this answer only, such as a web page session's Set-Cookie. */
   readonly headers?: Readonly<Record<string, string>>;
+  /** A `micropay` answer's outcome for the payment statistics (api/outcomes.ts paymentOutcome). */
+  readonly paymentOutcome?: PaymentOutcome;
   /** Sandbox only: delay the answer, or close the connection instead of answering. */
   readonly transport?: { readonly delayMs: number; readonly drop: boolean };
 }

@@ -1,6 +1,7 @@
 import { ResultCode } from '@micropay/protocol';
 import type { OrderStatus } from '@micropay/protocol';
 import type { PaymentDecision } from '../domain/payment.js';
+import type { PaymentOutcome } from '../domain/payment-minutes.js';
 import type { RefundRejection, RefundRequestDecision } from '../domain/refund.js';
 
 /**
@@ -38,6 +39,35 @@ export function paymentResultCode(decision: PaymentDecision): number {
     case 'failed':
       return decision.reason === 'INSUFFICIENT_BALANCE' ? ResultCode.INSUFFICIENT_BALANCE : ResultCode.WALLET_FROZEN;
   }
+}
+
+const REJECTION_OUTCOME: Record<Extract<PaymentDecision, { kind: 'rejected' }>['reason'], PaymentOutcome> = {
+  MERCHANT_DISABLED: 'refused',
+  CODE_UNKNOWN: 'declinedCode',
+  CODE_UNUSABLE: 'declinedCode',
+  ORDER_ID_CLOSED: 'refused',
+  PLATFORM_BUSY: 'busy',
+};
+
+/** What the payment statistics count a decision as (domain/payment-minutes.ts, PAYMENT_OUTCOMES). */
+export function paymentOutcome(decision: PaymentDecision): PaymentOutcome {
+  switch (decision.kind) {
+    case 'paid':
+      return 'paid';
+    case 'pending':
+      return 'pending';
+    case 'repeat':
+      return 'repeated';
+    case 'rejected':
+      return REJECTION_OUTCOME[decision.reason];
+    case 'failed':
+      return decision.reason === 'INSUFFICIENT_BALANCE' ? 'declinedBalance' : 'declinedWallet';
+  }
+}
+
+/** A `micropay` answer that carries no decision: a fault of ours, or a request refused before one. */
+export function undecidedPaymentOutcome(code: number): PaymentOutcome {
+  return code === ResultCode.SYSTEM_ERROR ? 'systemError' : 'invalid';
 }
 
 const REFUND_REJECTION_CODE: Record<RefundRejection, number> = {

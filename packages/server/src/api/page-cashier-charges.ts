@@ -1,6 +1,7 @@
 import { fail, formatSen, MCH_ORDER_ID, mchOrderIdOf, mchRefundIdOf, parse, positiveAmountOf, rejectUnknown, ResultCode } from '@micropay/protocol';
 import { maskedPayCode, ownsCharge, type CashierChargeRecord, type ChargeCursor } from '../domain/cashier-charge.js';
 import type { Order, Refund } from '../domain/model.js';
+import type { ActingAs } from '../domain/audit-log.js';
 import { isPaidOrder } from '../domain/order-state.js';
 import { refundableSen } from '../domain/refund.js';
 import { answer } from './answer.js';
@@ -63,13 +64,24 @@ export const refundCharge = withPageSession('cashier', 'changes', async (ctx, re
   if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
   // As the merchant API refuses a disabled merchant's refunds (merchant-auth.ts), so does the till.
   if ((await ctx.store.findMerchant(cashier.mchId))?.status !== 'active') return answer(ResultCode.MERCHANT_LOCKED);
-  const decision = await ctx.store.refundCashierCharge(cashier, parsed.value);
+  // A refund at the till is the cashier's action: the audit log records it with the request's address.
+  const acting: ActingAs = {
+    actor: { kind: 'merchantUser', userId: cashier.cashierId, mchId: cashier.mchId, name: cashier.name, role: 'cashier' },
+    address: req.clientAddress ?? null,
+  };
+  const decision = await ctx.store.refundCashierCharge(cashier, parsed.value, acting);
   if (decision.kind === 'notYours') return answer(ResultCode.NOT_THIS_CASHIERS_CHARGE);
+  if (decision.kind === 'overLimit') return overLimit(decision.limitSen);
   const code = refundResultCode(decision);
   if (decision.kind === 'rejected') return answer(code, null, rejectionDetail(decision));
   if (code !== ResultCode.SUCCESS) return answer(code, null, 'this refund number was used for another refund: start the refund again');
   return answer(code, { refund: refundData(decision.refund), charge: orderData(decision.order) });
 });
+
+/** 9032: the user's refund limit, which the message tells (not a secret: the user's own). */
+export function overLimit(limitSen: number) {
+  return answer(ResultCode.REFUND_OVER_LIMIT, null, `your refund limit is ${formatSen(limitSen)} per refund`);
+}
 
 /** `{mchOrderId}`: what a receipt of the cashier's own charge, and of its refunds, shows. */
 export const chargeReceipt = withPageSession('cashier', 'reads', async (ctx, req, session) => {

@@ -1,6 +1,8 @@
 import { fail, MCH_ID, parse, rejectUnknown, required, ResultCode } from '@micropay/protocol';
 import { CASHIER_NAME, type PageSession } from '../domain/page-access.js';
 import { answer } from './answer.js';
+import type { ActingCashier } from '../domain/cashier-charge.js';
+import type { RefundingUser } from '../domain/merchant-users.js';
 import type { ApiContext, Handler } from './context.js';
 import { endEarlierSession, sessionProbe, signedIn, signOut } from './page-session.js';
 
@@ -10,9 +12,14 @@ import { endEarlierSession, sessionProbe, signedIn, signOut } from './page-sessi
  */
 const PASSWORD_MAX = 128;
 
-export function cashierOf(session: PageSession): { readonly cashierId: string; readonly mchId: string; readonly name: string } {
+/**
+ * The session's cashier as the till acts for it: a user's refund limit is read with the session, and
+ * an owner (who may sign in at the till too) has none stored, so the till's role is `cashier`.
+ */
+export function cashierOf(session: PageSession): ActingCashier & RefundingUser & { readonly name: string } {
   if (session.subject.kind !== 'cashier') throw new Error('a cashier page session has a cashier');
-  return session.subject;
+  const { cashierId, mchId, name, refundLimitSen } = session.subject;
+  return { cashierId, mchId, name, role: 'cashier', refundLimitSen };
 }
 
 async function describeCashier(ctx: ApiContext, session: PageSession): Promise<Record<string, unknown>> {

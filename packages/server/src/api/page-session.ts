@@ -4,13 +4,15 @@ import { answer } from './answer.js';
 import type { Answer, ApiContext, ApiRequest, Handler } from './context.js';
 
 /**
- * Sessions of the web pages' APIs (`/api/page/...`, docs/pages.md). Each page has its own cookie,
+ * Sessions of the web pages' APIs (`/api/page/...`, docs/pages.md, docs/consoles.md). Each page has its own cookie,
  * so a wallet and a till open side by side in one browser do not sign each other out. The cookie
  * is HttpOnly (no script reads it), SameSite=Strict (no other site's request carries it), Path=/,
  * and Secure over TLS. A call that changes something must also carry the session's CSRF token in
  * `X-CSRF-Token`, which only the page itself can have read from its session call.
  */
-const COOKIE: Readonly<Record<SessionKind, string>> = { wallet: 'micropay_wallet', cashier: 'micropay_cashier' };
+const COOKIE: Readonly<Record<SessionKind, string>> = {
+  wallet: 'micropay_wallet', cashier: 'micropay_cashier', merchant: 'micropay_merchant', operator: 'micropay_admin',
+};
 /** A session id as newSecretToken draws it; anything else is no session, and is never looked up. */
 const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
 export const CSRF_HEADER = 'x-csrf-token';

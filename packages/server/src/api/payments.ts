@@ -2,7 +2,7 @@ import { parseMicropay, parseOfflineCode, parseQueryBill, ResultCode } from '@mi
 import { answer } from './answer.js';
 import type { Answer, Handler } from './context.js';
 import { authenticate } from './merchant-auth.js';
-import { paymentResultCode } from './outcomes.js';
+import { paymentOutcome, paymentResultCode } from './outcomes.js';
 import { signedOrder } from './order-wire.js';
 import { sandboxFaults, type SandboxFaults } from './sandbox-faults.js';
 
@@ -21,10 +21,11 @@ export const micropay: Handler = async (ctx, req) => {
     ctx.offlineLimits.failed(offline, ctx.clock.nowMs());
   }
   const code = paymentResultCode(decision);
+  const outcome = paymentOutcome(decision);
   const result =
     decision.kind === 'rejected'
-      ? answer(code, null, decision.reason === 'ORDER_ID_CLOSED' ? CLOSED_UNUSED_MSG : undefined)
-      : answer(code, signedOrder(decision.order, auth.merchant, ctx.config.timeZone, ctx.clock.nowMs()));
+      ? answer(code, null, decision.reason === 'ORDER_ID_CLOSED' ? CLOSED_UNUSED_MSG : undefined, outcome)
+      : answer(code, signedOrder(decision.order, auth.merchant, ctx.config.timeZone, ctx.clock.nowMs()), undefined, outcome);
   return withSandboxTransport(faults.systemError ? answer(ResultCode.SYSTEM_ERROR) : result, faults);
 };
 

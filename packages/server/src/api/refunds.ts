@@ -1,7 +1,6 @@
 import { formatSen, parseDownloadBill, parseQueryBill, parseQueryRefund, parseRefund, ResultCode, signBillData } from '@micropay/protocol';
 import { refundableSen, type RefundRequestDecision } from '../domain/refund.js';
-import { buildStatement, dayWindow, statementCsv, type Statement } from '../domain/statement.js';
-import type { Store } from '../store/store.js';
+import { loadStatement } from '../services/statements.js';
 import { answer } from './answer.js';
 import type { Handler } from './context.js';
 import { authenticate } from './merchant-auth.js';
@@ -71,16 +70,3 @@ export const downloadBill: Handler = async (ctx, req) => {
   const { csv } = await loadStatement(ctx.store, auth.cmd.mchId, auth.cmd.billDate, ctx.config.timeZone);
   return answer(ResultCode.SUCCESS, signBillData({ mchId: auth.cmd.mchId, billDate: auth.cmd.billDate, csv }, ctx.clock.nowMs(), auth.merchant.apiKey.expose()));
 };
-
-/** One merchant's statement for `billDate` in `timeZone`: downloadBill and `micropay bill` share it. */
-export async function loadStatement(
-  store: Store,
-  mchId: string,
-  billDate: string,
-  timeZone: string,
-): Promise<{ statement: Statement; csv: string }> {
-  const window = dayWindow(billDate, timeZone);
-  const movements = await store.statementMovements(mchId, window.fromMs, window.toMs);
-  const statement = buildStatement(mchId, billDate, window, movements);
-  return { statement, csv: statementCsv(statement, timeZone) };
-}

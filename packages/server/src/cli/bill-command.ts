@@ -1,5 +1,5 @@
 import { formatSen, isCalendarDate } from '@micropay/protocol';
-import { loadStatement } from '../api/refunds.js';
+import { loadStatement } from '../services/statements.js';
 import { defineCommand, type CommandGroup } from './command-line.js';
 import { notFound, timeText, UsageError } from './common.js';
 

@@ -1,5 +1,7 @@
+import { auditLogCommands } from './audit-log-command.js';
 import { billCommands } from './bill-command.js';
-import { cashierCommands } from './cashier-commands.js';
+import { adminCommands } from './admin-commands.js';
+import { cashierCommands, merchantUserCommands } from './cashier-commands.js';
 import { clientCommands } from './client-commands.js';
 import type { CommandGroup } from './command-line.js';
 import { merchantCommands } from './merchant-commands.js';
@@ -17,9 +19,12 @@ export const COMMANDS: readonly CommandGroup[] = [
   merchantCommands,
   walletCommands,
   cashierCommands,
+  merchantUserCommands,
+  adminCommands,
   clientCommands,
   billCommands,
   payoutCommands,
   notificationCommands,
+  auditLogCommands,
   signCommands,
 ];

@@ -1,4 +1,7 @@
+import { userInfo } from 'node:os';
 import { formatSen, formatZonedTime, parseAmountSen } from '@micropay/protocol';
+import type { ActingAs } from '../domain/audit-log.js';
+import { positiveAmountOf } from '../services/operator-actions.js';
 import type { Config } from '../config.js';
 import { isPinLocked } from '../domain/credentials.js';
 import type { Wallet } from '../domain/model.js';
@@ -30,9 +33,9 @@ export function merchantKey(flag: string | undefined, env: NodeJS.ProcessEnv = p
 }
 
 export function amountSen(text: string, what: string): number {
-  const sen = parseAmountSen(text);
-  if (sen === null || sen <= 0) throw new UsageError(`${what} must be a positive amount like 100.00`);
-  return sen;
+  // The rule is the operator actions' (services/operator-actions.ts), shared with the consoles.
+  const sen = positiveAmountOf(text, what.replace(/^--/, ''));
+  return typeof sen === 'number' ? sen : badInput(sen);
 }
 
 /** The command could not do what was asked (no such wallet, a frozen wallet, no answer): exit 1. */
@@ -58,4 +61,24 @@ export function walletJson(w: Wallet) {
     hasPin: w.hasPin,
     pinLocked: isPinLocked(w.pinFailures),
   };
+}
+
+/**
+ * The CLI's actor in the audit log: the OS user who runs the command (an operator on the server),
+ * from no network address. A user without a name in the system's database is logged by its uid.
+ */
+export function cliActing(): ActingAs {
+  let name: string;
+  try {
+    name = userInfo().username;
+  } catch {
+    name = `uid ${process.getuid?.() ?? 'unknown'}`;
+  }
+  return { actor: { kind: 'cli', name: name === '' ? 'unknown' : name }, address: null };
+}
+
+/** A refusal of the operator's input (services/operator-actions.ts) as a usage error naming the option or argument. */
+export function badInput(b: { readonly field: string; readonly problem: string }): never {
+  const flag = /^[A-Z]+$/.test(b.field) ? b.field : `--${b.field}`;
+  throw new UsageError(`${flag}${b.problem.startsWith('must') ? ' ' : ': '}${b.problem}`);
 }

@@ -1,13 +1,11 @@
-import { formatSen, formatWireTime, Secret } from '@micropay/protocol';
-import { merchantKeyProblem } from '../domain/credentials.js';
-import { merchantIdProblem, newApiKey } from '../domain/ids.js';
+import { formatSen, formatWireTime } from '@micropay/protocol';
 import { merchantNameProblem } from '../domain/merchant.js';
 import { DEFAULT_KEY_OVERLAP_MS } from '../domain/merchant-keys.js';
 import type { Merchant } from '../domain/model.js';
-import { isNotifyUrl, NOTIFY_URL_MAX_LENGTH } from '../notify/message.js';
+import { createOrImportMerchant, isBadInput, MAX_KEY_OVERLAP_HOURS, notifyUrlOf, rollKey } from '../services/operator-actions.js';
 import { MerchantIdTakenError } from '../store/store.js';
 import { defineCommand, type CommandGroup } from './command-line.js';
-import { CommandFailed, notFound, timeText, UsageError } from './common.js';
+import { badInput, cliActing, CommandFailed, notFound, timeText, UsageError } from './common.js';
 
 /** The operator's merchant commands: create (or import), update, show, list, disable, enable, roll-key. */
 
@@ -15,22 +13,8 @@ const MCHID = { name: 'MCHID', help: 'the merchant id' } as const;
 
 /** `--notify-url URL` sets it, `--notify-url ""` clears it, no flag leaves it as it is (undefined). */
 function notifyUrlOption(value: string | undefined): string | null | undefined {
-  if (value === undefined) return undefined;
-  if (value === '') return null;
-  if (!isNotifyUrl(value)) {
-    throw new UsageError(`--notify-url must be an absolute http:// or https:// URL of at most ${NOTIFY_URL_MAX_LENGTH} characters`);
-  }
-  return value;
-}
-
-/**
- * The key a merchant brings from another platform. Checked without ever repeating it: the
- * message names the rule, not the key.
- */
-function importedKey(key: string): Secret {
-  const problem = merchantKeyProblem(key);
-  if (problem !== null) throw new UsageError(`--key: ${problem}`);
-  return new Secret(key);
+  const url = notifyUrlOf(value);
+  return isBadInput(url) ? badInput(url) : url;
 }
 
 function merchantJson(m: Merchant) {
@@ -59,26 +43,22 @@ const create = defineCommand({
   },
   store: 'creates',
   async run({ options, store, out }) {
-    const nameProblem = merchantNameProblem(options.name);
-    if (nameProblem !== null) throw new UsageError(`--name: ${nameProblem}`);
     const mchId = options['mch-id'];
-    const idProblem = mchId === undefined ? null : merchantIdProblem(mchId);
-    if (idProblem !== null) throw new UsageError(`--mch-id: ${idProblem}`);
-    const given = options.key === undefined ? null : importedKey(options.key);
-    const notifyUrl = notifyUrlOption(options['notify-url']) ?? null;
-    let m: Merchant;
+    let made: Awaited<ReturnType<typeof createOrImportMerchant>>;
     try {
-      m = await store.createMerchant({ name: options.name, apiKey: given ?? new Secret(newApiKey()), notifyUrl, ...(mchId === undefined ? {} : { mchId }) });
+      made = await createOrImportMerchant(store, { name: options.name, notifyUrl: options['notify-url'], mchId, key: options.key }, cliActing());
     } catch (error) {
       if (error instanceof MerchantIdTakenError) throw new CommandFailed(`merchant ${error.mchId} already exists; nothing was created`);
       throw error;
     }
+    if (isBadInput(made)) return badInput(made);
+    const { merchant: m, apiKey } = made;
     const how = mchId === undefined ? 'created' : 'imported with its own id';
     out.show(
-      { ...merchantJson(m), ...(given === null ? { apiKey: m.apiKey.expose() } : {}) },
-      given === null
-        ? `Merchant ${m.mchId} "${m.name}" ${how}.\nAPI key: ${m.apiKey.expose()}   (keep it secret; it signs every request)`
-        : `Merchant ${m.mchId} "${m.name}" ${how}, with the API key given (--key).`,
+      { ...merchantJson(m), ...(apiKey === null ? {} : { apiKey }) },
+      apiKey === null
+        ? `Merchant ${m.mchId} "${m.name}" ${how}, with the API key given (--key).`
+        : `Merchant ${m.mchId} "${m.name}" ${how}.\nAPI key: ${apiKey}   (keep it secret; it signs every request)`,
     );
     return 0;
   },
@@ -101,7 +81,7 @@ const update = defineCommand({
     const changes: { name?: string; notifyUrl?: string | null } = {};
     if (options.name !== undefined) changes.name = options.name;
     if (notifyUrl !== undefined) changes.notifyUrl = notifyUrl;
-    const m = await store.updateMerchant(args.MCHID, changes);
+    const m = await store.updateMerchant(args.MCHID, changes, cliActing());
     if (m === null) return notFound(`merchant ${args.MCHID}`);
     out.show(merchantJson(m), `Merchant ${m.mchId} "${m.name}" updated; ${notifyText(m)}.`);
     return 0;
@@ -179,7 +159,7 @@ function statusCommand(verb: 'disable' | 'enable') {
     options: {},
     store: 'existing',
     async run({ args, store, out }) {
-      const m = await store.setMerchantStatus(args.MCHID, verb === 'disable' ? 'disabled' : 'active');
+      const m = await store.setMerchantStatus(args.MCHID, verb === 'disable' ? 'disabled' : 'active', cliActing());
       if (m === null) return notFound(`merchant ${args.MCHID}`);
       out.show(merchantJson(m), `Merchant ${m.mchId} is ${m.status}.`);
       return 0;
@@ -187,9 +167,7 @@ function statusCommand(verb: 'disable' | 'enable') {
   });
 }
 
-const MAX_OVERLAP_HOURS = 720;
-
-const rollKey = defineCommand({
+const rollKeyCommand = defineCommand({
   name: 'merchant roll-key',
   summary: 'give a merchant a new API key; the old one verifies a while',
   details: [
@@ -199,23 +177,19 @@ const rollKey = defineCommand({
   ].join('\n'),
   positionals: [MCHID],
   options: {
-    'overlap-hours': { type: 'string', value: 'N', help: `how long the old key keeps verifying, in hours (default ${DEFAULT_KEY_OVERLAP_MS / 3_600_000}, at most ${MAX_OVERLAP_HOURS})` },
+    'overlap-hours': { type: 'string', value: 'N', help: `how long the old key keeps verifying, in hours (default ${DEFAULT_KEY_OVERLAP_MS / 3_600_000}, at most ${MAX_KEY_OVERLAP_HOURS})` },
   },
   store: 'existing',
   async run({ args, options, store, out, config }) {
-    const hoursText = options['overlap-hours'];
-    if (hoursText !== undefined && (!/^[0-9]{1,4}$/.test(hoursText) || Number(hoursText) > MAX_OVERLAP_HOURS)) {
-      throw new UsageError(`--overlap-hours must be a whole number of hours from 0 to ${MAX_OVERLAP_HOURS}`);
-    }
-    const overlapMs = hoursText === undefined ? DEFAULT_KEY_OVERLAP_MS : Number(hoursText) * 3_600_000;
-    const m = await store.rollMerchantKey(args.MCHID, new Secret(newApiKey()), overlapMs);
+    const m = await rollKey(store, args.MCHID, options['overlap-hours'], cliActing());
+    if (isBadInput(m)) return badInput(m);
     if (m === null) return notFound(`merchant ${args.MCHID}`);
     const untilMs = m.previousKey?.untilMs ?? Date.now();
     const until = timeText(untilMs, config);
     out.show(
       { mchId: m.mchId, apiKey: m.apiKey.expose(), previousKeyUntil: formatWireTime(untilMs, config.timeZone), previousKeyUntilMs: String(untilMs) },
       `New API key of merchant ${m.mchId}: ${m.apiKey.expose()}   (shown once; keep it secret)\n` +
-        (overlapMs === 0
+        (m.previousKey !== null && m.previousKey.untilMs === m.keyRolledAtMs
           ? 'The old key stopped verifying now.'
           : `The old key keeps verifying until ${until}; each answer is signed with its request's key; notifications with the new key once the merchant has used it.`),
     );
@@ -225,5 +199,5 @@ const rollKey = defineCommand({
 
 export const merchantCommands: CommandGroup = {
   title: 'Merchants',
-  commands: [create, update, show, list, statusCommand('disable'), statusCommand('enable'), rollKey],
+  commands: [create, update, show, list, statusCommand('disable'), statusCommand('enable'), rollKeyCommand],
 };

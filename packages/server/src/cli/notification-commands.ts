@@ -1,6 +1,8 @@
 import type { Notification, NotificationStatus } from '../domain/notification.js';
 import { defineCommand, type CommandGroup } from './command-line.js';
-import { notFound, timeText, UsageError } from './common.js';
+import { resultCodeInfo, ResultCode } from '@micropay/protocol';
+import { attempts, health, retryDead, test } from './notification-check-commands.js';
+import { CommandFailed, cliActing, notFound, timeText, UsageError } from './common.js';
 
 /** The notification outbox, for the operator: list it, and re-drive a notification. */
 
@@ -41,11 +43,15 @@ const retry = defineCommand({
   name: 'notifications retry',
   summary: 're-drive a dead (or waiting) notification: due at once',
   positionals: [{ name: 'NOTIFICATION_ID', help: 'the id `notifications list` shows' }],
-  options: {},
+  options: { 'mch-id': { type: 'string', value: 'MCHID', help: "only if it is this merchant's (as the merchant console re-drives)" } },
   store: 'existing',
-  async run({ args, store, out, config }) {
-    const result = await store.retryNotification(args.NOTIFICATION_ID);
-    if (result.kind === 'not_found') return notFound(`notification ${args.NOTIFICATION_ID}`);
+  async run({ args, options, store, out, config }) {
+    const result = await store.retryNotification(args.NOTIFICATION_ID, options['mch-id'], cliActing());
+    if (result.kind === 'not_found') {
+      if (options['mch-id'] === undefined) return notFound(`notification ${args.NOTIFICATION_ID}`);
+      // As the merchant console answers: another merchant's notification is not told apart from none.
+      throw new CommandFailed(`${resultCodeInfo(ResultCode.NOTIFICATION_NOT_FOUND)!.msg} (${ResultCode.NOTIFICATION_NOT_FOUND}): no notification ${args.NOTIFICATION_ID} of merchant ${options['mch-id']}`);
+    }
     const n = result.notification;
     out.show(
       { retried: result.kind === 'retried', notification: notificationJson(n) },
@@ -57,7 +63,7 @@ const retry = defineCommand({
   },
 });
 
-export const notificationCommands: CommandGroup = { title: 'Notifications', commands: [list, retry] };
+export const notificationCommands: CommandGroup = { title: 'Notifications', commands: [list, retry, retryDead, test, attempts, health] };
 
 function notificationJson(n: Notification) {
   return {

@@ -1,10 +1,10 @@
 import { formatSen, isCalendarDate, resultCodeInfo, ResultCode } from '@micropay/protocol';
 import type { Config } from '../config.js';
-import { buildDailyReport } from '../domain/daily-report.js';
-import { MAX_PAYOUT_REASON_LENGTH, MAX_PAYOUT_REQUEST_ID_LENGTH, type Payout, type PayoutFinishDecision, type PayoutStatus } from '../domain/payout.js';
-import { dayWindow } from '../domain/statement.js';
+import { MAX_PAYOUT_REASON_LENGTH, MAX_PAYOUT_REQUEST_ID_LENGTH, payoutTextProblem, type Payout, type PayoutFinishDecision, type PayoutStatus } from '../domain/payout.js';
+import { merchantDay } from '../services/statements.js';
 import { defineCommand, type CommandGroup } from './command-line.js';
-import { amountSen, CommandFailed, notFound, timeText, UsageError } from './common.js';
+import { amountSen, badInput, cliActing, CommandFailed, notFound, timeText, UsageError } from './common.js';
+import { failPayoutBecause, isBadInput } from '../services/operator-actions.js';
 
 /**
  * Money out (docs/operations.md, "Payouts" and "Daily settlement report"). Every refusal names its
@@ -35,15 +35,10 @@ function payoutLine(p: Payout, config: Config): string {
   return `${p.payoutId}  ${p.status.padEnd(9)}  ${formatSen(p.amountSen).padStart(12)}  ${owner}, requested ${timeText(p.requestedAtMs, config)}${finished}${reason}`;
 }
 
-/**
- * Control characters, and the bidi overrides and isolates (U+202A–U+202E, U+2066–U+2069), which
- * would reorder what a list or report shows after them.
- */
-const UNPRINTABLE = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
-
-/** Free text of the operator's, bounded and printable (it is shown in lists and reports). */
+/** Free text of the operator's, by the payouts' text rule (domain/payout.ts). */
 function operatorText(value: string, what: string, max: number): string {
-  if (value.length === 0 || value.length > max || UNPRINTABLE.test(value)) throw new UsageError(`${what} must be 1 to ${max} printable characters`);
+  const problem = payoutTextProblem(value, max);
+  if (problem !== null) throw new UsageError(`${what} ${problem}`);
   return value;
 }
 
@@ -66,7 +61,7 @@ const create = defineCommand({
     const sen = amountSen(options.amount, '--amount');
     const requestId = options['request-id'] === undefined ? null : operatorText(options['request-id'], '--request-id', MAX_PAYOUT_REQUEST_ID_LENGTH);
     const mchId = options['mch-id'];
-    const decision = await store.requestPayout({ mchId, amountSen: sen, requestId });
+    const decision = await store.requestPayout({ mchId, amountSen: sen, requestId }, cliActing());
     switch (decision.kind) {
       case 'rejected':
         if (decision.reason === 'NO_MERCHANT') return notFound(`merchant ${mchId}`);
@@ -109,7 +104,7 @@ const confirm = defineCommand({
   options: {},
   store: 'existing',
   async run({ args, store, out, config }) {
-    return showFinish(await store.confirmPayout(args.PAYOUTID), args.PAYOUTID, 'PAID_OUT', out, config);
+    return showFinish(await store.confirmPayout(args.PAYOUTID, cliActing()), args.PAYOUTID, 'PAID_OUT', out, config);
   },
 });
 
@@ -122,8 +117,9 @@ const fail = defineCommand({
   },
   store: 'existing',
   async run({ args, options, store, out, config }) {
-    const reason = operatorText(options.reason, '--reason', MAX_PAYOUT_REASON_LENGTH);
-    return showFinish(await store.failPayout(args.PAYOUTID, reason), args.PAYOUTID, 'FAILED', out, config);
+    const decision = await failPayoutBecause(store, args.PAYOUTID, options.reason, cliActing());
+    if (isBadInput(decision)) return badInput(decision);
+    return showFinish(decision, args.PAYOUTID, 'FAILED', out, config);
   },
 });
 
@@ -170,8 +166,9 @@ const daily = defineCommand({
     if (!isCalendarDate(options.date)) throw new UsageError('--date must be a date as yyyy-MM-dd');
     const merchant = await store.findMerchant(mchId);
     if (merchant === null) return notFound(`merchant ${mchId}`);
-    const window = dayWindow(options.date, config.timeZone);
-    const r = buildDailyReport(mchId, options.date, window, await store.dailyReportMovements(mchId, window));
+    // The merchant console's day, whose statement is downloadBill's: one read, one build.
+    const { report: r } = await merchantDay(store, mchId, options.date, config.timeZone);
+    const window = r.window;
     const row = (label: string, sen: number, note = '') => `  ${label.padEnd(17)}${formatSen(sen).padStart(16)}${note}`;
     const text = [
       `Daily settlement of merchant ${mchId} "${merchant.name}" for ${options.date}: ` +

@@ -4,7 +4,7 @@ import { isPostgresUrl, ListenError, redactUrl, startPlatform, urlHasPassword } 
 import { prepareSandbox, type SandboxCredentials } from '../sandbox.js';
 import { walletSignInUrl } from './wallet-commands.js';
 import { defineCommand, type CommandGroup } from './command-line.js';
-import { CommandFailed, timeText } from './common.js';
+import { cliActing, CommandFailed, timeText } from './common.js';
 
 /** Running the platform and looking after its store: serve, migrate, audit. */
 
@@ -97,12 +97,14 @@ async function closesWithin(closing: Promise<void>, timeoutMs: number): Promise<
   }
 }
 
-/** The two pages, signed in: the wallet by its one-time link, the till by its account. */
+/** The pages and consoles, signed in: the wallet by its one-time link, the till, owner and operator by their accounts. */
 function pageLines(url: string, sandbox: SandboxCredentials): string[] {
   const wallet = sandbox.walletLinkToken === null ? `${url}/wallet` : walletSignInUrl(url, sandbox.walletLinkToken);
   return [
     `Wallet page       ${wallet}   (open on a phone-sized window; the link signs in once, within 15 minutes)`,
     `Cashier page      ${url}/cashier   merchant id ${sandbox.mchId}, cashier ${sandbox.cashierName}, password ${sandbox.cashierPassword}`,
+    `Merchant console  ${url}/merchant   merchant id ${sandbox.mchId}, owner ${sandbox.ownerName}, password ${sandbox.ownerPassword}`,
+    `Operator console  ${url}/admin   operator ${sandbox.operatorName}, password ${sandbox.operatorPassword}`,
   ];
 }
 
@@ -168,6 +170,8 @@ const audit = defineCommand({
   store: 'existing',
   async run({ store, out }) {
     const report = await store.audit();
+    const violations = report.checks.reduce((n, c) => n + c.violations.length, 0);
+    await store.recordAction(cliActing(), { action: 'ledgerAudit.run', mchId: null, subjectId: null, detail: { ok: report.ok, violations } });
     const lines = report.checks.map((c) =>
       c.violations.length === 0 ? `ok    ${c.name}` : `FAIL  ${c.name}\n${c.violations.map((v) => `        ${v}`).join('\n')}`,
     );

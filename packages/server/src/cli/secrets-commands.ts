@@ -5,7 +5,7 @@ import { MasterKey } from '../secrets/master-key.js';
 import { backupSqlite } from '../store/sqlite/backup.js';
 import { isPostgresUrl, storeExists } from '../platform.js';
 import { defineCommand, type CommandGroup } from './command-line.js';
-import { CommandFailed, timeText } from './common.js';
+import { cliActing, CommandFailed, timeText } from './common.js';
 
 /** Keeping the store safe: the master key, its rotation, and backups (docs/operations.md). */
 
@@ -37,7 +37,7 @@ const rotate = defineCommand({
     if (config.masterKey === null || config.oldMasterKey === null) {
       throw new CommandFailed('set MICROPAY_OLD_MASTER_KEY to the master key in use and MICROPAY_MASTER_KEY to the new one');
     }
-    const resealed = await store.resealMerchantKeys('all');
+    const resealed = await store.resealMerchantKeys('all', cliActing());
     // The offline-code key's setting too (docs/offline-codes.md); servers keep the key they opened.
     const offlineKey = resealOfflineKey(new MerchantKeyVault(config.masterKey, [config.oldMasterKey]), await store.getSetting(OFFLINE_KEY_SETTING));
     if (offlineKey !== null) await store.setSetting(OFFLINE_KEY_SETTING, offlineKey);

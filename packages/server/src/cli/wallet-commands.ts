@@ -1,10 +1,11 @@
 import { formatSen, formatWireTime, parseAmountSen } from '@micropay/protocol';
-import { hashPin, hashWalletToken, newWalletToken, PIN_RULE } from '../domain/credentials.js';
 import type { Wallet, WalletStatus } from '../domain/model.js';
-import { walletStatusProblem } from '../domain/wallet.js';
+import {
+  createHolderWallet, freezeWallet, isBadInput, newWalletAppToken, setWalletConfirmLimit, setWalletPin, topUpWallet, unlockWalletPin,
+} from '../services/operator-actions.js';
 import { defaultUrl } from './client-commands.js';
 import { defineCommand, type CommandGroup } from './command-line.js';
-import { amountSen, CommandFailed, notFound, timeText, UsageError, walletJson, type Output } from './common.js';
+import { amountSen, badInput, cliActing, CommandFailed, notFound, timeText, UsageError, walletJson, type Output } from './common.js';
 import { payoutJson } from './payout-commands.js';
 import type { Store } from '../store/store.js';
 import { enrolDevice, listDevices, offlinePaycode, revokeDevices } from './device-commands.js';
@@ -12,17 +13,6 @@ import { enrolDevice, listDevices, offlinePaycode, revokeDevices } from './devic
 /** The operator's wallet commands, and `paycode`, which issues a wallet's payment code. */
 
 const WALLETID = { name: 'WALLETID', help: 'the wallet id (12 digits, starting 60)' } as const;
-
-function pinOf(pin: string): string {
-  if (!PIN_RULE.test(pin)) throw new UsageError('--pin must be 4 to 6 digits');
-  return pin;
-}
-
-function limitOf(text: string): number {
-  const sen = parseAmountSen(text);
-  if (sen === null) throw new UsageError('the confirmation limit must be an amount like 250.00');
-  return sen;
-}
 
 function balanceText(w: Wallet): string {
   return `balance ${formatSen(w.balanceSen)} (held ${formatSen(w.heldSen)})`;
@@ -41,11 +31,9 @@ const create = defineCommand({
   },
   store: 'creates',
   async run({ options, store, out }) {
-    const openingSen = options.balance === undefined ? 0 : amountSen(options.balance, '--balance');
-    const pinHash = options.pin === undefined ? null : await hashPin(pinOf(options.pin));
-    const confirmLimitSen = options['confirm-limit'] === undefined ? null : limitOf(options['confirm-limit']);
-    const token = newWalletToken();
-    const w = await store.createWallet({ name: options.name, openingSen, tokenHash: hashWalletToken(token), pinHash, confirmLimitSen });
+    const made = await createHolderWallet(store, { name: options.name, openingBalance: options.balance, pin: options.pin, confirmLimit: options['confirm-limit'] }, cliActing());
+    if (isBadInput(made)) return badInput(made);
+    const { wallet: w, token } = made;
     out.show(
       { ...walletJson(w), token },
       `Wallet ${w.walletId} "${w.name}" created with balance ${formatSen(w.balanceSen)}.\n` +
@@ -62,9 +50,9 @@ const token = defineCommand({
   options: {},
   store: 'existing',
   async run({ args, store, out }) {
-    const fresh = newWalletToken();
-    const w = await store.updateWalletSecurity(args.WALLETID, { tokenHash: hashWalletToken(fresh) });
-    if (w === null) return notFound(`wallet ${args.WALLETID}`);
+    const issued = await newWalletAppToken(store, args.WALLETID, cliActing());
+    if (issued === null) return notFound(`wallet ${args.WALLETID}`);
+    const { wallet: w, token: fresh } = issued;
     out.show({ walletId: w.walletId, token: fresh }, `New wallet app token for ${w.walletId}: ${fresh}   (the old one no longer works)`);
     return 0;
   },
@@ -77,8 +65,8 @@ const setPin = defineCommand({
   options: { pin: { type: 'string', value: 'PIN', required: true, help: 'the new PIN, 4 to 6 digits' } },
   store: 'existing',
   async run({ args, options, store, out }) {
-    const pinHash = await hashPin(pinOf(options.pin));
-    const w = await store.updateWalletSecurity(args.WALLETID, { pinHash });
+    const w = await setWalletPin(store, args.WALLETID, options.pin, cliActing());
+    if (isBadInput(w)) return badInput(w);
     if (w === null) return notFound(`wallet ${args.WALLETID}`);
     out.show(walletJson(w), `PIN of wallet ${w.walletId} set; confirmation unlocked.`);
     return 0;
@@ -92,7 +80,7 @@ const unlock = defineCommand({
   options: {},
   store: 'existing',
   async run({ args, store, out }) {
-    const w = await store.updateWalletSecurity(args.WALLETID, { pinFailures: 0 });
+    const w = await unlockWalletPin(store, args.WALLETID, cliActing());
     if (w === null) return notFound(`wallet ${args.WALLETID}`);
     out.show(walletJson(w), `Wallet ${w.walletId} can confirm payments again.`);
     return 0;
@@ -106,9 +94,10 @@ const setLimit = defineCommand({
   options: {},
   store: 'existing',
   async run({ args, store, out, config }) {
-    const confirmLimitSen = args.LIMIT === 'default' ? null : limitOf(args.LIMIT);
-    const w = await store.updateWalletSecurity(args.WALLETID, { confirmLimitSen });
+    const w = await setWalletConfirmLimit(store, args.WALLETID, args.LIMIT, cliActing());
+    if (isBadInput(w)) return badInput(w);
     if (w === null) return notFound(`wallet ${args.WALLETID}`);
+    const confirmLimitSen = w.confirmLimitSen;
     const shown = confirmLimitSen === null ? `${formatSen(config.confirmLimitSen)} (the default, MICROPAY_CONFIRM_LIMIT)` : formatSen(confirmLimitSen);
     out.show(walletJson(w), `Payments above ${shown} from wallet ${w.walletId} need the holder's confirmation.`);
     return 0;
@@ -122,10 +111,10 @@ const topup = defineCommand({
   options: {},
   store: 'existing',
   async run({ args, store, out }) {
-    const sen = amountSen(args.AMOUNT, 'AMOUNT');
-    const w = await store.topUp(args.WALLETID, sen);
+    const w = await topUpWallet(store, args.WALLETID, args.AMOUNT, cliActing());
+    if (isBadInput(w)) return badInput(w);
     if (w === null) return notFound(`wallet ${args.WALLETID}`);
-    out.show(walletJson(w), `Wallet ${w.walletId} topped up by ${formatSen(sen)}; balance ${formatSen(w.balanceSen)}.`);
+    out.show(walletJson(w), `Wallet ${w.walletId} topped up by ${formatSen(parseAmountSen(args.AMOUNT)!)}; balance ${formatSen(w.balanceSen)}.`);
     return 0;
   },
 });
@@ -210,11 +199,11 @@ function statusCommand(verb: 'freeze' | 'unfreeze' | 'close') {
     store: 'existing',
     async run({ args, store, out }) {
       if (verb === 'close') return closeWallet(args.WALLETID, store, out);
-      const w = await store.setWalletStatus(args.WALLETID, status);
-      if (w === null) return notFound(`wallet ${args.WALLETID}`);
+      const changed = await freezeWallet(store, args.WALLETID, status === 'frozen', cliActing());
+      if (changed === null) return notFound(`wallet ${args.WALLETID}`);
       // The store left a wallet it may not change as it was: say why, in the domain's words.
-      const problem = w.status === status ? null : walletStatusProblem(w, status);
-      if (problem !== null) throw new CommandFailed(problem);
+      if (changed.kind === 'refused') throw new CommandFailed(changed.problem);
+      const w = changed.wallet;
       out.show(walletJson(w), `Wallet ${w.walletId} is ${w.status}.`);
       return 0;
     },
@@ -227,7 +216,7 @@ function statusCommand(verb: 'freeze' | 'unfreeze' | 'close') {
  * out what came back to it from a failed payout.
  */
 async function closeWallet(walletId: string, store: Store, out: Output): Promise<number> {
-  const closing = await store.closeWallet(walletId);
+  const closing = await store.closeWallet(walletId, cliActing());
   if (closing === null) return notFound(`wallet ${walletId}`);
   const { wallet: w, payout } = closing;
   const paid = payout === null
@@ -249,7 +238,7 @@ const link = defineCommand({
   store: 'existing',
   async run({ args, options, store, out, config }) {
     const base = pageBaseUrl(options.url ?? defaultUrl(config));
-    const issued = await store.issueSignInLink(args.WALLETID);
+    const issued = await store.issueSignInLink(args.WALLETID, cliActing());
     if (issued === 'NO_WALLET') return notFound(`wallet ${args.WALLETID}`);
     if (issued === 'WALLET_CLOSED') throw new CommandFailed(`wallet ${args.WALLETID} is closed; it cannot sign in`);
     const url = walletSignInUrl(base, issued.token);
@@ -294,7 +283,7 @@ const paycode = defineCommand({
     if (options.offline !== undefined) return offlinePaycode(options.offline, out, Date.now());
     const store = ctx.store;
     const walletId = args.WALLETID!;
-    const code = await store.issuePayCode(walletId, config.payCodeTtlS * 1000);
+    const code = await store.issuePayCode(walletId, config.payCodeTtlS * 1000, cliActing());
     if (code === 'NO_WALLET') return notFound(`wallet ${walletId}`);
     if (code === 'WALLET_FROZEN') throw new CommandFailed(`wallet ${walletId} is frozen; it cannot issue payment codes`);
     if (code === 'WALLET_CLOSED') throw new CommandFailed(`wallet ${walletId} is closed; it cannot issue payment codes`);

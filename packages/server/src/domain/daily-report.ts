@@ -1,6 +1,6 @@
 import { assert } from './ledger.js';
 import type { Payout } from './payout.js';
-import { buildStatement, type DayWindow, type StatementMovements } from './statement.js';
+import { buildStatement, type DayWindow, type Statement, type StatementMovements } from './statement.js';
 
 /**
  * A merchant's daily settlement report (docs/operations.md): its balance at the day's start and
@@ -44,7 +44,15 @@ export interface DailyReport {
 }
 
 export function buildDailyReport(mchId: string, date: string, window: DayWindow, m: DailyReportMovements): DailyReport {
-  const { totals } = buildStatement(mchId, date, window, m.day);
+  return dailyReportOf(buildStatement(mchId, date, window, m.day), m);
+}
+
+/**
+ * The report of a day whose statement is built already (from `m.day`): the merchant console shows
+ * both, and builds the statement once for its totals, its CSV and this report.
+ */
+export function dailyReportOf(statement: Statement, m: DailyReportMovements): DailyReport {
+  const { mchId, billDate: date, window, totals } = statement;
   const during = { requested: 0, returned: 0 };
   const after = { requested: 0, returned: 0 };
   for (const p of m.payouts) {

@@ -1,12 +1,14 @@
-import type { OrderStatus } from '@micropay/protocol';
+import type { OrderStatus, Secret } from '@micropay/protocol';
 import type { JournalEntry } from './ledger.js';
 import type { Merchant, Order, PayCode, Refund, WalletStatus } from './model.js';
 import type { NotificationEvent } from './notification.js';
 import type { WalletDevice } from './offline-code.js';
 import type { Cashier, PageSession, SignInLink } from './page-access.js';
 import type { CashierCharge } from './cashier-charge.js';
+import type { Operator } from './operator.js';
 import { assertPayoutTransition, type Payout } from './payout.js';
 import { assert } from './ledger.js';
+import { checkAuditEntry, type AuditEntry } from './audit-log.js';
 import { assertRefundTransition, assertTransition, orderAfter, type OrderChanges } from './order-state.js';
 
 /**
@@ -45,6 +47,11 @@ export type Effect =
       readonly subject: Order | Refund;
       readonly atMs: number;
     }
+  /**
+   * A TEST notification (the merchant's check of its receiver) to `url`, due at once. Its subject
+   * is the notification itself: it tells of no order or refund.
+   */
+  | { readonly kind: 'notifyTest'; readonly notificationId: string; readonly mchId: string; readonly url: string; readonly atMs: number }
   /** No order exists under the id: it is recorded closed, so no payment can take it later. */
   | { readonly kind: 'closeOrderId'; readonly mchId: string; readonly mchOrderId: string; readonly atMs: number }
   /** A new wallet with its ledger account, active and empty (an opening balance is a `book` after it). */
@@ -81,12 +88,27 @@ export type Effect =
   | { readonly kind: 'dropWalletSignInLinks'; readonly walletId: string }
   /** A new password (when given) and the wrong passwords in a row. */
   | { readonly kind: 'setCashierSecurity'; readonly cashierId: string; readonly passwordHash?: string; readonly failures: number }
+  /** A merchant user's refund limit (domain/merchant-users.ts); null: no limit. */
+  | { readonly kind: 'setMerchantUserRefundLimit'; readonly cashierId: string; readonly refundLimitSen: number | null }
+  /** A new operator (domain/operator.ts); the store seals its TOTP secret under the master key. */
+  | { readonly kind: 'insertOperator'; readonly operator: Operator }
+  /**
+   * Wrong tries in a row; when given, a new password, the last TOTP step used, and the second
+   * factor (`totpSecret`: a new secret, or null to turn it off; a new secret resets the last step).
+   */
+  | { readonly kind: 'setOperatorSecurity'; readonly operatorId: string; readonly failures: number; readonly passwordHash?: string;
+      readonly lastTotpStep?: number; readonly totpSecret?: Secret | null }
   /** The cashier who starts a charge at the till, recorded under its order id (domain/cashier-charge.ts). */
   | { readonly kind: 'insertCashierCharge'; readonly charge: CashierCharge }
   /** Money out (domain/payout.ts): a new REQUESTED payout; its money moves in a `book` beside it. */
   | { readonly kind: 'insertPayout'; readonly payout: Payout }
   /** Compare-and-set on the payout's status: it is still `from` (REQUESTED) and becomes `to`. */
-  | { readonly kind: 'movePayout'; readonly from: Payout; readonly to: Payout };
+  | { readonly kind: 'movePayout'; readonly from: Payout; readonly to: Payout }
+  /**
+   * One row of the audit log (domain/audit-log.ts), appended in the transaction of the action it
+   * records, so the action and its row commit or roll back together.
+   */
+  | { readonly kind: 'appendAuditLog'; readonly entry: AuditEntry };
 
 /** A wallet as insertWallet records it. */
 export interface NewWalletRecord {
@@ -151,6 +173,8 @@ export function checkEffect(e: Effect): void {
     case 'movePayout':
       assert(e.from.payoutId === e.to.payoutId && e.from.amountSen === e.to.amountSen, 'a payout keeps its id and amount');
       return assertPayoutTransition(e.from.status, e.to.status);
+    case 'appendAuditLog':
+      return checkAuditEntry(e.entry);
     default:
       return;
   }

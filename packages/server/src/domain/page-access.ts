@@ -2,6 +2,7 @@ import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto
 import type { Decided, Effect } from './effects.js';
 import { unchanged } from './effects.js';
 import type { Wallet } from './model.js';
+import type { MerchantRole } from './merchant-users.js';
 
 /**
  * Who is signed in to a web page (docs/pages.md): a session for a wallet holder or for a cashier.
@@ -9,12 +10,19 @@ import type { Wallet } from './model.js';
  * so a copy of the database opens no session. Expiry slides: 30 minutes without a request ends a
  * session, and none lives longer than 12 hours, however busy.
  */
-export type SessionKind = 'wallet' | 'cashier';
+export type SessionKind = 'wallet' | 'cashier' | 'merchant' | 'operator';
 
+/**
+ * `name`, `role` and `refundLimitSen` of a merchant's user are read with the session from the user's
+ * row, not stored in it, so a change by the owner applies to the user's next request.
+ */
 export type SessionSubject =
   | { readonly kind: 'wallet'; readonly walletId: string }
-  /** `name`: the cashier's, as the page shows it (read with the session, not stored in it). */
-  | { readonly kind: 'cashier'; readonly cashierId: string; readonly mchId: string; readonly name: string };
+  | { readonly kind: 'cashier'; readonly cashierId: string; readonly mchId: string; readonly name: string; readonly refundLimitSen: number | null }
+  /** A merchant user at /merchant (docs/consoles.md); `userId` is the user's cashier_id. */
+  | { readonly kind: 'merchant'; readonly userId: string; readonly mchId: string; readonly name: string; readonly role: MerchantRole; readonly refundLimitSen: number | null }
+  /** An operator at /admin. */
+  | { readonly kind: 'operator'; readonly operatorId: string; readonly name: string };
 
 export interface PageSession {
   readonly sessionHash: string;
@@ -39,11 +47,17 @@ export interface SignInLink {
   readonly usedAtMs: number | null;
 }
 
-/** A cashier account of a merchant; `failures` is wrong passwords in a row (the PIN lockout's rule). */
+/**
+ * A merchant's user (domain/merchant-users.ts), first made for the cashier page: `failures` is
+ * wrong passwords in a row (the PIN lockout's rule).
+ */
 export interface Cashier {
   readonly cashierId: string;
   readonly mchId: string;
   readonly name: string;
+  readonly role: MerchantRole;
+  /** Most one refund of this user may be, in sen; null: no limit. */
+  readonly refundLimitSen: number | null;
   readonly passwordHash: string;
   readonly failures: number;
   readonly createdAtMs: number;

@@ -37,6 +37,21 @@ export interface Payout {
 export const MAX_PAYOUT_REASON_LENGTH = 200;
 export const MAX_PAYOUT_REQUEST_ID_LENGTH = 64;
 
+/**
+ * Control characters, and the bidi overrides and isolates (U+202A–U+202E, U+2066–U+2069), which
+ * would reorder what a list or report shows after them.
+ */
+const UNPRINTABLE = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
+
+/**
+ * The rule of the operator's (or merchant's) free text on a payout, a request id or a fail reason:
+ * bounded and printable, as lists and reports show it. Why not, or null. The CLI and the consoles
+ * both ask it.
+ */
+export function payoutTextProblem(value: string, max: number): string | null {
+  return value.length === 0 || value.length > max || UNPRINTABLE.test(value) ? `must be 1 to ${max} printable characters` : null;
+}
+
 /** The ledger account a payout's money comes from, and returns to when it fails. */
 export function payoutAccount(payout: Payout): AccountId {
   if (payout.mchId !== null) return merchantAccount(payout.mchId);

@@ -29,7 +29,7 @@ async function answerInProcess(ctx: ApiContext, ops: OpsEndpoints, request: Requ
   // The client posts JSON to an endpoint only; anything else is a fault of the caller's code.
   if (endpoint === undefined || request.method !== 'POST') throw new TypeError(`no in-process endpoint for ${request.method} ${path}`);
   const send = (a: Answer, headers: Record<string, string> = {}): Response => {
-    ops.meter.answered(path, a.envelope.code, startedMs);
+    ops.meter.answered(path, a.envelope.code, startedMs, a.paymentOutcome);
     return new Response(JSON.stringify(a.envelope), {
       status: a.httpStatus,
       headers: { 'Content-Type': 'application/json; charset=utf-8', 'X-Request-Id': requestId, ...headers },

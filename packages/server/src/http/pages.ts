@@ -23,6 +23,8 @@ export interface PageFile {
 const PAGES = [
   { path: '/wallet', file: 'wallet.html', permissions: 'camera=(), microphone=(), geolocation=()' },
   { path: '/cashier', file: 'cashier.html', permissions: 'camera=(self), microphone=(), geolocation=()' },
+  { path: '/merchant', file: 'merchant.html', permissions: 'camera=(), microphone=(), geolocation=()' },
+  { path: '/admin', file: 'admin.html', permissions: 'camera=(), microphone=(), geolocation=()' },
   // The API reference (Swagger UI): its stylesheet draws its icons as data: SVG images.
   { path: '/docs', file: 'docs.html', permissions: 'camera=(), microphone=(), geolocation=()', images: "img-src 'self' data:" },
 ] as const;

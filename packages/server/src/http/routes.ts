@@ -5,6 +5,9 @@ import { charge, chargeStatus } from '../api/page-charge.js';
 import { cashierSession, cashierSignIn, cashierSignOut } from '../api/page-cashier.js';
 import { walletCodeResult, walletConfirm, walletDecline, walletPending } from '../api/page-wallet-result.js';
 import { chargeReceipt, recentCharges, refundCharge } from '../api/page-cashier-charges.js';
+import { merchantSession, merchantSignIn, merchantSignOut } from '../api/page-merchant.js';
+import { createUser, listUsers, resetUserPassword, setUserRefundLimit } from '../api/page-merchant-users.js';
+import { adminOperators, adminSession, adminSignIn, adminSignOut } from '../api/page-admin.js';
 import { walletBalance, walletFreeze, walletHistory } from '../api/page-wallet-account.js';
 import { walletOfflineDevice, walletOfflineDeviceSignOut, walletPayCode, walletSession, walletSignInWithLink, walletSignInWithPin, walletSignOut } from '../api/page-wallet.js';
 import { confirmPayment, declinePayment, enrolDevice, issuePayCode, listPending, showBalance, signOutDevice } from '../api/wallet-api.js';
@@ -52,4 +55,16 @@ export const ROUTES: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['/api/page/cashier/recent-charges', recentCharges],
   ['/api/page/cashier/refund', refundCharge],
   ['/api/page/cashier/receipt', chargeReceipt],
+  // The consoles (docs/consoles.md): their sign-ins, then sections behind api/console-access.ts.
+  ['/api/page/merchant/session', merchantSession],
+  ['/api/page/merchant/sign-in', merchantSignIn],
+  ['/api/page/merchant/sign-out', merchantSignOut],
+  ['/api/page/merchant/users/list', listUsers],
+  ['/api/page/merchant/users/create', createUser],
+  ['/api/page/merchant/users/set-refund-limit', setUserRefundLimit],
+  ['/api/page/merchant/users/reset-password', resetUserPassword],
+  ['/api/page/admin/session', adminSession],
+  ['/api/page/admin/sign-in', adminSignIn],
+  ['/api/page/admin/sign-out', adminSignOut],
+  ['/api/page/admin/operators', adminOperators],
 ]);

@@ -101,7 +101,7 @@ async function handle(
   const cors = corsFor(ctx.config.walletCorsOrigins, path, req.headers.origin);
   const send = (a: Answer, headers: Record<string, string> = {}) => {
     reply(res, a, req, { ...cors.headers, ...headers });
-    ops.meter.answered(metered, a.envelope.code, startedMs);
+    ops.meter.answered(metered, a.envelope.code, startedMs, a.paymentOutcome);
   };
   try {
     // HTTP/1.1 requires Host (RFC 9112, section 3.2); it is the same bad request as a broken header.
@@ -136,7 +136,10 @@ async function handle(
     if (raw === null) return send(answer(ResultCode.PAYLOAD_TOO_LARGE));
     const body = parseObject(raw);
     if (body === null) return send(answer(ResultCode.MALFORMED_JSON, null, 'the body must be one JSON object'));
-    const result = await endpoint(ctx, { body, headers: req.headers, overTls: overTls(req), ownApi: { baseUrl: localUrl(req), fetch: ownFetch }, requestId });
+    const result = await endpoint(ctx, {
+      body, headers: req.headers, overTls: overTls(req), ownApi: { baseUrl: localUrl(req), fetch: ownFetch }, requestId,
+      clientAddress: req.socket.remoteAddress ?? null,
+    });
     if (result.transport !== undefined) {
       if (result.transport.delayMs > 0) await new Promise((r) => setTimeout(r, result.transport!.delayMs));
       if (result.transport.drop) return void res.destroy();

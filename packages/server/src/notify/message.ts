@@ -1,5 +1,6 @@
-import { sign, type SignableParams } from '@micropay/protocol';
-import type { NotificationEvent } from '../domain/notification.js';
+import { formatWireTime, sign, type SignableParams } from '@micropay/protocol';
+import type { AnsweringMerchant } from '../domain/merchant-keys.js';
+import type { Notification, NotificationEvent, TestPayload } from '../domain/notification.js';
 
 /**
  * The wire form of a notification and the rules around it, kept free of I/O so they can be tested
@@ -34,6 +35,17 @@ export function notificationBody(header: NotificationHeader, data: object, key: 
   const body: NotificationBody = { notificationId: header.notificationId, eventType: header.eventType, ...fields, secureHash: '' };
   body.secureHash = sign(body as SignableParams, key);
   return body;
+}
+
+/**
+ * A TEST notification's data (sendTestNotification): the merchant, and when the test was asked
+ * for. Deliberately no order or refund field (no merchantOrderId, amount or status), so a receiver
+ * that dispatches on the fields it knows cannot take it for a payment.
+ */
+export function testData(n: Notification, merchant: AnsweringMerchant, timeZone: string, nowMs: number): Record<string, string> {
+  const payload = JSON.parse(n.payload) as TestPayload;
+  // `timestamp` is when this attempt is signed, as in every notification.
+  return { mchId: merchant.mchId, merchantName: merchant.name, testTime: formatWireTime(payload.requestedAtMs, timeZone), timestamp: String(nowMs) };
 }
 
 /**

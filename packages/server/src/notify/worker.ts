@@ -6,11 +6,11 @@ import type { Config } from '../config.js';
 import type { Clock } from '../domain/clock.js';
 import { answeringMerchant, type AnsweringMerchant } from '../domain/merchant-keys.js';
 import type { Order, Refund } from '../domain/model.js';
-import type { Notification } from '../domain/notification.js';
+import { answerExcerpt, type AttemptOutcome, type Notification } from '../domain/notification.js';
 import { startJob, type Job } from '../jobs.js';
 import { describeError, type Logger } from '../log.js';
 import type { Store } from '../store/store.js';
-import { isAcknowledged, nextAttemptAtMs, notificationBody } from './message.js';
+import { isAcknowledged, nextAttemptAtMs, notificationBody, testData, type NotificationBody } from './message.js';
 
 /**
  * The notification delivery worker. Notifications are written to the outbox in the transaction of
@@ -75,22 +75,26 @@ export class NotificationWorker {
   }
 
   async #attempt(n: Notification): Promise<void> {
-    const { store, logger } = this.#o;
+    const { store, logger, clock } = this.#o;
     const facts = { notificationId: n.notificationId, mchId: n.mchId, eventType: n.eventType, attempt: n.attempts };
     try {
-      const outcome = await this.#post(n);
-      if (outcome === null) {
-        if (await store.recordDelivery(n.notificationId, this.owner)) logger.info(facts, 'notification delivered');
+      const atMs = clock.nowMs();
+      const started = performance.now();
+      const result = await this.#post(n);
+      const attempt = { ...result, attempt: n.attempts, mchId: n.mchId, subjectId: n.subjectId, atMs, durationMs: Math.round(performance.now() - started) };
+      if (attempt.error === null) {
+        if (await store.recordDelivery(n.notificationId, this.owner, attempt)) logger.info(facts, 'notification delivered');
         else logger.info(facts, 'notification lease lost before its outcome was recorded');
         return;
       }
-      const next = nextAttemptAtMs(this.#o.retryScheduleS, n.attempts, this.#o.clock.nowMs());
-      if (!(await store.recordFailedAttempt(n.notificationId, this.owner, outcome, next))) {
+      const error = attempt.error;
+      const next = nextAttemptAtMs(this.#o.retryScheduleS, n.attempts, clock.nowMs());
+      if (!(await store.recordFailedAttempt(n.notificationId, this.owner, { ...attempt, error }, next))) {
         logger.info(facts, 'notification lease lost before its outcome was recorded');
       } else if (next === null) {
-        logger.error({ ...facts, error: outcome }, 'notification dead: every attempt failed; re-drive it with `micropay notifications retry`');
+        logger.error({ ...facts, error }, 'notification dead: every attempt failed; re-drive it with `micropay notifications retry`');
       } else {
-        logger.info({ ...facts, error: outcome, nextAttemptAtMs: next }, 'notification attempt failed');
+        logger.info({ ...facts, error, nextAttemptAtMs: next }, 'notification attempt failed');
       }
     } catch (error) {
       // The store could not record the outcome: the lease expires and the notification is tried
@@ -99,41 +103,37 @@ export class NotificationWorker {
     }
   }
 
-  /** Posts the notification once; null when the merchant acknowledged it, else why not. */
-  async #post(n: Notification): Promise<string | null> {
+  /** Posts the notification once: how it ended, with the receiver's answer when there was one. */
+  async #post(n: Notification): Promise<PostResult> {
     const merchant = await this.#o.store.findMerchant(n.mchId);
-    if (merchant === null) return 'the merchant no longer exists';
+    if (merchant === null) return notSent('the merchant no longer exists');
     // The merchant's current URL wins, so a merchant who fixes a broken URL gets the retries and
     // re-drives there; the URL recorded with the notification serves if the merchant has none now.
     const url = merchant.notifyUrl ?? n.url;
-    let body: string;
+    let body: NotificationBody;
     try {
       // Signed as an answer to the merchant would be now: during a key roll, with the key it uses.
       const signer = answeringMerchant(merchant, this.#o.clock.nowMs());
       const data = await this.#signedData(n, signer);
-      body = JSON.stringify(notificationBody(n, data, signer.apiKey.expose()));
+      body = notificationBody(n, data, signer.apiKey.expose());
     } catch (error) {
       // A payload that cannot be read is a bug of ours; the attempt fails and stays visible.
-      return `cannot build the notification: ${error instanceof Error ? error.message : String(error)}`;
+      return notSent(`cannot build the notification: ${error instanceof Error ? error.message : String(error)}`);
     }
     const timeoutMs = this.#o.timeoutMs;
     try {
       const res = await fetch(url, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json; charset=utf-8', 'User-Agent': 'MicroPay-Notify/1' },
-        body,
+        body: JSON.stringify(body),
         // A redirect is not an acknowledgement, and following one could send the signed body elsewhere.
         redirect: 'manual',
         signal: AbortSignal.timeout(timeoutMs),
       });
       const text = await readBounded(res);
-      if (isAcknowledged(res.status, text)) return null;
-      // The receiver's answer is not kept: it may echo the signed body back.
-      return res.status >= 200 && res.status <= 299
-        ? `HTTP ${res.status} without an acknowledgement (expected {"code":0} or "success")`
-        : `HTTP ${res.status}`;
+      return answerResult(res.status, text, String(body.secureHash));
     } catch (error) {
-      return describeFetchError(error, timeoutMs);
+      return { outcome: isTimeout(error) ? 'timeout' : 'connection_error', httpStatus: null, answerExcerpt: null, error: describeFetchError(error, timeoutMs) };
     }
   }
 
@@ -144,6 +144,8 @@ export class NotificationWorker {
       case 'PAID':
       case 'FAILED':
         return signedOrder(JSON.parse(n.payload) as Order, merchant, this.#o.timeZone, now);
+      case 'TEST':
+        return testData(n, merchant, this.#o.timeZone, now);
       case 'REFUNDED':
       case 'REFUND_FAILED': {
         const refund = JSON.parse(n.payload) as Refund;
@@ -175,6 +177,35 @@ export function startNotificationWorker(config: Config, store: Store, clock: Clo
   };
 }
 
+/** One attempt's end as the worker sees it; `error` null: delivered. */
+interface PostResult {
+  readonly outcome: AttemptOutcome;
+  readonly httpStatus: number | null;
+  readonly answerExcerpt: string | null;
+  readonly error: string | null;
+}
+
+function notSent(error: string): PostResult {
+  return { outcome: 'not_sent', httpStatus: null, answerExcerpt: null, error };
+}
+
+/**
+ * The receiver answered: delivered, or why not. The excerpt of its answer is kept with the attempt
+ * (answerExcerpt: short, sanitised, our signature cut out); the error text, which `notifications
+ * list` and the logs show, never repeats the answer.
+ */
+function answerResult(status: number, text: string, signature: string): PostResult {
+  const excerpt = answerExcerpt(text, [signature]);
+  if (isAcknowledged(status, text)) return { outcome: 'delivered', httpStatus: status, answerExcerpt: excerpt, error: null };
+  const ok = status >= 200 && status <= 299;
+  return {
+    outcome: ok ? 'not_acknowledged' : 'http_status',
+    httpStatus: status,
+    answerExcerpt: excerpt,
+    error: ok ? `HTTP ${status} without an acknowledgement (expected {"code":0} or "success")` : `HTTP ${status}`,
+  };
+}
+
 async function readBounded(res: Response): Promise<string> {
   if (res.body === null) return '';
   const chunks: Uint8Array[] = [];
@@ -187,10 +218,12 @@ async function readBounded(res: Response): Promise<string> {
   return Buffer.concat(chunks).subarray(0, ANSWER_MAX_BYTES).toString('utf8');
 }
 
+function isTimeout(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+}
+
 function describeFetchError(error: unknown, timeoutMs: number): string {
-  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
-    return `no answer within ${timeoutMs} ms`;
-  }
+  if (isTimeout(error)) return `no answer within ${timeoutMs} ms`;
   const cause = error instanceof Error ? (error as Error & { cause?: unknown }).cause : undefined;
   const code = typeof cause === 'object' && cause !== null ? (cause as { code?: unknown }).code : undefined;
   if (typeof code === 'string') return `cannot reach the receiver (${code})`;

@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { PaymentOutcome } from '../domain/payment-minutes.js';
 import type { Logger } from '../log.js';
 import { describeError } from '../log.js';
 import type { Store } from '../store/store.js';
@@ -12,7 +13,8 @@ export const PAYMENT_ENDPOINT = '/api/micropay/micropay';
  * the envelope) and when the request started (performance.now()).
  */
 export interface RequestMeter {
-  answered(endpoint: string, code: number, startedMs: number): void;
+  /** `paymentOutcome`: what a `micropay` answer decided, when it decided something (api/outcomes.ts). */
+  answered(endpoint: string, code: number, startedMs: number, paymentOutcome?: PaymentOutcome): void;
 }
 
 export const NO_METER: RequestMeter = { answered() {} };
@@ -30,11 +32,11 @@ function processMetrics(): Registry {
 
 /**
  * The platform's Prometheus metrics (docs/operations.md lists them). The request path costs a
- * counter increment, and a histogram observation for payments; group commits are observed by
+ * counter increment, and a histogram observation for payments (both through ops/request-meter.ts); group commits are observed by
  * the store once per batch. Gauges that need the database (the outbox) are read only when
  * Prometheus scrapes.
  */
-export class PlatformMetrics implements RequestMeter {
+export class PlatformMetrics {
   readonly #registry = new Registry();
   readonly #store: Store;
   readonly #logger: Logger;
@@ -96,9 +98,15 @@ export class PlatformMetrics implements RequestMeter {
     };
   }
 
-  answered(endpoint: string, code: number, startedMs: number): void {
+  /** An answered request other than a payment (the request meter, ops/request-meter.ts, tells). */
+  answered(endpoint: string, code: number): void {
     this.#requests.inc({ endpoint, code });
-    if (endpoint === PAYMENT_ENDPOINT) this.#paymentSeconds.observe((performance.now() - startedMs) / 1000);
+  }
+
+  /** An answered payment and its latency, timed once by the request meter for these metrics and the statistics. */
+  paymentAnswered(code: number, latencyMs: number): void {
+    this.#requests.inc({ endpoint: PAYMENT_ENDPOINT, code });
+    this.#paymentSeconds.observe(latencyMs / 1000);
   }
 
   readonly contentType = Registry.PROMETHEUS_CONTENT_TYPE;

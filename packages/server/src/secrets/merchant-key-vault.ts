@@ -54,15 +54,8 @@ export class MerchantKeyVault {
 
   /** The merchant's keys, sealed under the current master key (both under the same one). */
   seal(merchant: Merchant): SealedMerchantKeys {
-    const key = this.current;
-    if (key === null) throw missingMasterKey(`write the keys of merchant ${merchant.mchId}`);
-    const sealOne = (slot: MerchantKeySlot, secret: Secret): string => {
-      const nonce = randomBytes(NONCE_BYTES);
-      const cipher = createCipheriv('aes-256-gcm', key.expose(), nonce);
-      cipher.setAAD(associatedData(merchant.mchId, slot));
-      const body = Buffer.concat([cipher.update(secret.expose(), 'utf8'), cipher.final()]);
-      return Buffer.concat([nonce, body, cipher.getAuthTag()]).toString('base64');
-    };
+    const key = this.#sealingKey(`write the keys of merchant ${merchant.mchId}`);
+    const sealOne = (slot: MerchantKeySlot, secret: Secret): string => sealWith(key, associatedData(merchant.mchId, slot), secret);
     return {
       masterKeyId: key.id,
       apiKey: sealOne('current', merchant.apiKey),
@@ -73,18 +66,40 @@ export class MerchantKeyVault {
   /** Opens one stored key; `masterKeyId` null is a key stored in plain text before the master-key migration (SQLite 8, PostgreSQL 9). */
   open(mchId: string, slot: MerchantKeySlot, stored: string, masterKeyId: string | null): Secret {
     if (masterKeyId === null) return new Secret(stored);
+    return this.#openWith(masterKeyId, associatedData(mchId, slot), stored, `the ${slot} key of merchant ${mchId}`, `read the keys of merchant ${mchId}`);
+  }
+
+  /**
+   * An operator's TOTP secret (docs/consoles.md), sealed as merchant keys are, with the operator id
+   * as associated data: there is no plain-text form of it, so a store without a master key has none.
+   */
+  sealTotp(operatorId: string, secret: Secret): { readonly masterKeyId: string; readonly sealed: string } {
+    const key = this.#sealingKey(`write the TOTP secret of operator ${operatorId}`);
+    return { masterKeyId: key.id, sealed: sealWith(key, totpAssociatedData(operatorId), secret) };
+  }
+
+  openTotp(operatorId: string, sealed: string, masterKeyId: string): Secret {
+    return this.#openWith(masterKeyId, totpAssociatedData(operatorId), sealed, `the TOTP secret of operator ${operatorId}`, `read the TOTP secret of operator ${operatorId}`);
+  }
+
+  #sealingKey(action: string): MasterKey {
+    if (this.current === null) throw missingMasterKey(action);
+    return this.current;
+  }
+
+  #openWith(masterKeyId: string, aad: Buffer, stored: string, what: string, action: string): Secret {
     const key = this.#byId.get(masterKeyId);
-    if (key === undefined) throw this.#unknownKey(masterKeyId, `read the keys of merchant ${mchId}`);
+    if (key === undefined) throw this.#unknownKey(masterKeyId, action);
     const raw = Buffer.from(stored, 'base64');
     try {
       // A whole 16-byte tag, never a shorter one (GCM accepts 4 bytes unless told: easier to forge).
       if (raw.length < NONCE_BYTES + TAG_BYTES) throw new Error('shorter than a nonce and a tag');
       const decipher = createDecipheriv('aes-256-gcm', key.expose(), raw.subarray(0, NONCE_BYTES), { authTagLength: TAG_BYTES });
-      decipher.setAAD(associatedData(mchId, slot));
+      decipher.setAAD(aad);
       decipher.setAuthTag(raw.subarray(raw.length - TAG_BYTES));
       return new Secret(Buffer.concat([decipher.update(raw.subarray(NONCE_BYTES, raw.length - TAG_BYTES)), decipher.final()]).toString('utf8'));
     } catch {
-      throw new MasterKeyError(`the ${slot} key of merchant ${mchId} does not decrypt under master key ${masterKeyId}: the row was altered or moved`);
+      throw new MasterKeyError(`${what} does not decrypt under master key ${masterKeyId}: the row was altered or moved`);
     }
   }
 
@@ -112,6 +127,19 @@ function missingMasterKey(action: string): MasterKeyError {
   return new MasterKeyError(
     `cannot ${action}: ${MASTER_KEY_MISSING}, and merchant keys are stored encrypted under it (${MASTER_KEY_HOW_TO})`,
   );
+}
+
+/** AES-256-GCM under `key`, a random nonce, stored as base64(nonce ‖ ciphertext ‖ tag). */
+function sealWith(key: MasterKey, aad: Buffer, secret: Secret): string {
+  const nonce = randomBytes(NONCE_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', key.expose(), nonce);
+  cipher.setAAD(aad);
+  const body = Buffer.concat([cipher.update(secret.expose(), 'utf8'), cipher.final()]);
+  return Buffer.concat([nonce, body, cipher.getAuthTag()]).toString('base64');
+}
+
+function totpAssociatedData(operatorId: string): Buffer {
+  return Buffer.from(`micropay operator totp|${operatorId}`, 'utf8');
 }
 
 function associatedData(mchId: string, slot: MerchantKeySlot): Buffer {

@@ -1,8 +1,10 @@
 import type { RefundCommand } from '@micropay/protocol';
 import { decideChargeStart, ownsCharge, type ActingCashier, type CashierChargeRecord, type ChargeAttempt, type ChargeStart } from '../domain/cashier-charge.js';
 import type { RefundIdSource } from '../domain/ids.js';
+import { refundLimitExceeded, type RefundingUser } from '../domain/merchant-users.js';
 import type { RefundRequestDecision } from '../domain/refund.js';
 import type { StorePort } from '../store/port.js';
+import type { ActingAs } from '../domain/audit-log.js';
 import * as refunds from './refunds.js';
 
 /**
@@ -14,8 +16,11 @@ export function startCashierCharge(port: StorePort, cashier: ActingCashier, atte
     decideChargeStart(view, cashier, attempt, nowMs));
 }
 
-/** NOT_YOURS: no charge of this cashier under the id (another cashier's, merchant's, or none); nothing is written. */
-export type CashierRefund = RefundRequestDecision | { readonly kind: 'notYours' };
+/**
+ * notYours: no charge of this cashier under the id (another cashier's, merchant's, or none);
+ * overLimit: more than the cashier's refund limit (domain/merchant-users.ts). Nothing is written.
+ */
+export type CashierRefund = RefundRequestDecision | { readonly kind: 'notYours' } | { readonly kind: 'overLimit'; readonly limitSen: number };
 
 /**
  * A refund from the till. Which cashier took a charge is written once, before the charge, and never
@@ -27,10 +32,13 @@ export async function refundCashierCharge(
   port: StorePort,
   ids: RefundIdSource,
   findCharge: (mchId: string, mchOrderId: string) => Promise<CashierChargeRecord | null>,
-  cashier: ActingCashier,
+  cashier: ActingCashier & RefundingUser,
   cmd: RefundCommand,
+  acting?: ActingAs,
 ): Promise<CashierRefund> {
   const found = await findCharge(cmd.mchId, cmd.mchOrderId);
   if (!ownsCharge(found?.charge ?? null, cashier)) return { kind: 'notYours' };
-  return refunds.refund(port, ids, cmd);
+  const limitSen = refundLimitExceeded(cashier, cmd.refundAmountSen);
+  if (limitSen !== null) return { kind: 'overLimit', limitSen };
+  return refunds.refund(port, ids, cmd, acting);
 }

@@ -17,6 +17,8 @@ import {
   UNKNOWN_ACCOUNT_HASH,
 } from '../domain/page-access.js';
 import type { StorePort } from '../store/port.js';
+import { audited, type ActingAs } from '../domain/audit-log.js';
+import type { MerchantRole } from '../domain/merchant-users.js';
 
 /**
  * The web pages' sign-in flows (docs/pages.md), written once over the store port. Secrets (session
@@ -52,13 +54,15 @@ export async function sweepPageAccess(port: StorePort): Promise<void> {
 export type LinkIssue = { readonly token: string; readonly expiresAtMs: number } | 'NO_WALLET' | 'WALLET_CLOSED';
 
 /** A one-time sign-in link's token for the wallet: valid SIGN_IN_LINK_TTL_MS, one use. */
-export function issueSignInLink(port: StorePort, walletId: string): Promise<LinkIssue> {
+export function issueSignInLink(port: StorePort, walletId: string, acting?: ActingAs): Promise<LinkIssue> {
   const token = newSecretToken();
   return port.decide({ view: 'wallet', walletId }, (wallet, nowMs): Decided<LinkIssue> => {
     if (wallet === null) return unchanged('NO_WALLET');
     if (wallet.status === 'closed') return unchanged('WALLET_CLOSED');
     const link = { linkHash: secretHash(token), walletId, createdAtMs: nowMs, expiresAtMs: nowMs + SIGN_IN_LINK_TTL_MS, usedAtMs: null };
-    return { result: { token, expiresAtMs: link.expiresAtMs }, effects: [{ kind: 'insertSignInLink', link }] };
+    // The link's token signs the holder in: the log says only that one was issued.
+    return audited({ result: { token, expiresAtMs: link.expiresAtMs }, effects: [{ kind: 'insertSignInLink', link }] }, acting, nowMs, () =>
+      ({ action: 'wallet.signInLink', mchId: null, subjectId: walletId, detail: {} }));
   });
 }
 
@@ -72,21 +76,38 @@ export async function signInWithLink(port: StorePort, token: string): Promise<{ 
 
 export type CashierCreation = Cashier | 'NO_MERCHANT' | 'NAME_TAKEN';
 
-/** A merchant's new cashier account with an already hashed password (the CLI draws and hashes it). */
-export function createCashier(port: StorePort, mchId: string, name: string, passwordHash: string): Promise<CashierCreation> {
+/** A new user's role and refund limit: a cashier without a limit unless told. */
+export interface MerchantUserOptions {
+  readonly role?: MerchantRole;
+  readonly refundLimitSen?: number | null;
+}
+
+/**
+ * A merchant's new user (a cashier account, or the owner) with an already hashed password (the CLI
+ * or the owner's console draws and hashes it).
+ */
+export function createCashier(
+  port: StorePort, mchId: string, name: string, passwordHash: string, options: MerchantUserOptions = {}, acting?: ActingAs,
+): Promise<CashierCreation> {
   return port.decide({ view: 'cashier', mchId, name }, ({ merchant, cashier }, nowMs): Decided<CashierCreation> => {
     if (merchant === null) return unchanged('NO_MERCHANT');
     if (cashier !== null) return unchanged('NAME_TAKEN');
-    const created: Cashier = { cashierId: randomUUID(), mchId, name, passwordHash, failures: 0, createdAtMs: nowMs };
-    return { result: created, effects: [{ kind: 'insertCashier', cashier: created }] };
+    const role = options.role ?? 'cashier';
+    // An owner has no limit (refundLimitExceeded): none is stored for one.
+    const refundLimitSen = role === 'owner' ? null : options.refundLimitSen ?? null;
+    const created: Cashier = { cashierId: randomUUID(), mchId, name, role, refundLimitSen, passwordHash, failures: 0, createdAtMs: nowMs };
+    return audited({ result: created, effects: [{ kind: 'insertCashier', cashier: created }] }, acting, nowMs, () =>
+      ({ action: 'user.create', mchId, subjectId: created.cashierId, detail: { name, role } }));
   });
 }
 
 /** A new password that also unlocks the account; null: no such cashier. */
-export function resetCashierPassword(port: StorePort, mchId: string, name: string, passwordHash: string): Promise<Cashier | null> {
-  return port.decide({ view: 'cashier', mchId, name }, ({ cashier }): Decided<Cashier | null> => {
+export function resetCashierPassword(port: StorePort, mchId: string, name: string, passwordHash: string, acting?: ActingAs): Promise<Cashier | null> {
+  return port.decide({ view: 'cashier', mchId, name }, ({ cashier }, nowMs): Decided<Cashier | null> => {
     if (cashier === null) return unchanged(null);
-    return { result: { ...cashier, passwordHash, failures: 0 }, effects: [{ kind: 'setCashierSecurity', cashierId: cashier.cashierId, passwordHash, failures: 0 }] };
+    const reset = { result: { ...cashier, passwordHash, failures: 0 }, effects: [{ kind: 'setCashierSecurity' as const, cashierId: cashier.cashierId, passwordHash, failures: 0 }] };
+    // Which account got a new password, never the password or its hash.
+    return audited(reset, acting, nowMs, () => ({ action: 'user.reset', mchId, subjectId: cashier.cashierId, detail: { name, role: 'cashier' } }));
   });
 }
 
@@ -95,12 +116,28 @@ export type CashierSignIn =
   | { readonly kind: 'wrong' }
   | { readonly kind: 'locked' };
 
+/** A user's refund limit, set by the owner; null: no such user, or the user is the owner (who has none). */
+export function setRefundLimit(port: StorePort, mchId: string, name: string, refundLimitSen: number | null): Promise<Cashier | null> {
+  return port.decide({ view: 'cashier', mchId, name }, ({ cashier }): Decided<Cashier | null> => {
+    if (cashier === null || cashier.role === 'owner') return unchanged(null);
+    return { result: { ...cashier, refundLimitSen }, effects: [{ kind: 'setMerchantUserRefundLimit', cashierId: cashier.cashierId, refundLimitSen }] };
+  });
+}
+
+/** The session a user's sign-in opens: at the till (`cashier`) or in the merchant console (`merchant`). */
+function userSubject(page: 'cashier' | 'merchant', c: Cashier): SessionSubject {
+  return page === 'cashier'
+    ? { kind: 'cashier', cashierId: c.cashierId, mchId: c.mchId, name: c.name, refundLimitSen: c.refundLimitSen }
+    : { kind: 'merchant', userId: c.cashierId, mchId: c.mchId, name: c.name, role: c.role, refundLimitSen: c.refundLimitSen };
+}
+
 /**
- * Merchant id + cashier name + password. A try is taken before the slow comparison (the PIN
- * lockout's rule, credentials.ts), so guesses racing each other cannot outrun the lock. An unknown
- * merchant or cashier is answered as a wrong password, and costs the same scrypt.
+ * Merchant id + user name + password, at the till or in the merchant console (both roles may sign
+ * in to either). A try is taken before the slow comparison (the PIN lockout's rule, credentials.ts),
+ * so guesses racing each other cannot outrun the lock. An unknown merchant or user is answered as a
+ * wrong password, and costs the same scrypt.
  */
-export async function signInCashier(port: StorePort, mchId: string, name: string, password: string): Promise<CashierSignIn> {
+export async function signInCashier(port: StorePort, mchId: string, name: string, password: string, page: 'cashier' | 'merchant' = 'cashier'): Promise<CashierSignIn> {
   const taken = await port.decide({ view: 'cashier', mchId, name }, ({ merchant, cashier }): Decided<{ cashier: Cashier; tries: number | null } | null> => {
     if (merchant === null || merchant.status !== 'active' || cashier === null) return unchanged(null);
     const decided = decideCashierTry(cashier, isPinLocked(cashier.failures));
@@ -111,6 +148,6 @@ export async function signInCashier(port: StorePort, mchId: string, name: string
   const check = decidePinTry(taken.tries, matches);
   if (check.kind !== 'right') return { kind: check.kind };
   await port.decide({ view: 'cashier', mchId, name }, ({ cashier }) => decideCashierTriesCleared(cashier, check.triesTaken));
-  const sessionId = await openSession(port, { kind: 'cashier', cashierId: taken.cashier.cashierId, mchId, name });
+  const sessionId = await openSession(port, userSubject(page, taken.cashier));
   return { kind: 'signedIn', sessionId, cashier: taken.cashier };
 }

@@ -12,6 +12,8 @@ import type { StorePort, ViewFor, ViewName, ViewOf } from '../store/port.js';
 import type { PayCodeRefusal, Store } from '../store/store.js';
 import { MerchantCache } from '../store/merchant-cache.js';
 import * as merchants from './merchants.js';
+import * as notifications from './notifications.js';
+import type { TestNotificationResult } from '../domain/notification.js';
 import * as pageAccess from './page-access.js';
 import * as payouts from './payouts.js';
 import type { Cashier, PageSession, SessionSubject } from '../domain/page-access.js';
@@ -22,6 +24,11 @@ import * as settlement from './settlement.js';
 import * as wallets from './wallets.js';
 import * as offlineDevices from './offline-devices.js';
 import type { WalletDevice } from '../domain/offline-code.js';
+import { recordAction } from './audit-log.js';
+import type { ActingAs, AuditRecord } from '../domain/audit-log.js';
+import * as operators from './operators.js';
+import type { Operator } from '../domain/operator.js';
+import type { RefundingUser } from '../domain/merchant-users.js';
 
 /** The Store methods written once, here, over the port; each store supplies the rest. */
 type ServiceMethods =
@@ -31,10 +38,11 @@ type ServiceMethods =
   | 'requestRefund' | 'finishRefund' | 'refund' | 'finishStaleRefunds'
   | 'createWallet' | 'topUp' | 'issuePayCode' | 'setWalletStatus' | 'updateWalletSecurity'
   | 'openPageSession' | 'usePageSession' | 'endPageSession' | 'sweepPageAccess' | 'issueSignInLink' | 'signInWithLink'
-  | 'createCashier' | 'resetCashierPassword' | 'signInCashier'
+  | 'createCashier' | 'resetCashierPassword' | 'signInCashier' | 'setRefundLimit'
+  | 'createOperator' | 'resetOperator' | 'signInOperator'
   | 'startCashierCharge' | 'refundCashierCharge'
-  | 'requestPayout' | 'confirmPayout' | 'failPayout' | 'closeWallet'
-  | 'enrolOfflineDevice' | 'revokeOfflineDevices';
+  | 'requestPayout' | 'confirmPayout' | 'failPayout' | 'closeWallet' | 'recordAction'
+  | 'sendTestNotification' | 'enrolOfflineDevice' | 'revokeOfflineDevices';
 
 /**
  * The service layer as a store's base: every flow of merchants, wallets, settlement and refunds is
@@ -63,8 +71,12 @@ export abstract class ServiceStore implements StorePort, Pick<Store, ServiceMeth
   abstract findMerchant(mchId: string): Promise<Merchant | null>;
   abstract findCashierCharge(mchId: string, mchOrderId: string): Promise<CashierChargeRecord | null>;
 
-  createMerchant(input: NewMerchant): Promise<Merchant> {
-    return merchants.createMerchant(this, this.#timeZone, input);
+  createMerchant(input: NewMerchant, acting?: ActingAs): Promise<Merchant> {
+    return merchants.createMerchant(this, this.#timeZone, input, acting);
+  }
+
+  sendTestNotification(mchId: string): Promise<TestNotificationResult> {
+    return notifications.sendTestNotification(this, mchId);
   }
 
   createSandbox(input: { merchant: NewMerchant; wallet: NewWallet; setting: string }): Promise<{ merchant: Merchant; wallet: Wallet }> {
@@ -75,20 +87,20 @@ export abstract class ServiceStore implements StorePort, Pick<Store, ServiceMeth
     return this.#merchantCache.get(mchId, Date.now(), (id) => this.findMerchant(id));
   }
 
-  setMerchantStatus(mchId: string, status: MerchantStatus): Promise<Merchant | null> {
-    return this.#forgetting(mchId, merchants.setMerchantStatus(this, mchId, status));
+  setMerchantStatus(mchId: string, status: MerchantStatus, acting?: ActingAs): Promise<Merchant | null> {
+    return this.#forgetting(mchId, merchants.setMerchantStatus(this, mchId, status, acting));
   }
 
-  updateMerchant(mchId: string, changes: { name?: string; notifyUrl?: string | null }): Promise<Merchant | null> {
-    return this.#forgetting(mchId, merchants.updateMerchant(this, mchId, changes));
+  updateMerchant(mchId: string, changes: { name?: string; notifyUrl?: string | null }, acting?: ActingAs): Promise<Merchant | null> {
+    return this.#forgetting(mchId, merchants.updateMerchant(this, mchId, changes, acting));
   }
 
-  rollMerchantKey(mchId: string, newKey: Secret, overlapMs: number): Promise<Merchant | null> {
-    return this.#forgetting(mchId, merchants.rollMerchantKey(this, mchId, newKey, overlapMs));
+  rollMerchantKey(mchId: string, newKey: Secret, overlapMs: number, acting?: ActingAs): Promise<Merchant | null> {
+    return this.#forgetting(mchId, merchants.rollMerchantKey(this, mchId, newKey, overlapMs, acting));
   }
 
-  resealMerchantKeys(scope: 'plain' | 'all'): Promise<number> {
-    return merchants.resealMerchantKeys(this, scope);
+  resealMerchantKeys(scope: 'plain' | 'all', acting?: ActingAs): Promise<number> {
+    return merchants.resealMerchantKeys(this, scope, acting);
   }
 
   recordKeyFirstUse(mchId: string, key: Secret): Promise<void> {
@@ -120,28 +132,28 @@ export abstract class ServiceStore implements StorePort, Pick<Store, ServiceMeth
     return settlement.sweep(this);
   }
 
-  requestRefund(cmd: RefundCommand): Promise<RefundRequestDecision> {
-    return refunds.requestRefund(this, this.#refundIds, cmd);
+  requestRefund(cmd: RefundCommand, acting?: ActingAs): Promise<RefundRequestDecision> {
+    return refunds.requestRefund(this, this.#refundIds, cmd, acting);
   }
 
   finishRefund(refundId: string): Promise<RefundRecord | null> {
     return refunds.finishRefund(this, refundId);
   }
 
-  refund(cmd: RefundCommand): Promise<RefundRequestDecision> {
-    return refunds.refund(this, this.#refundIds, cmd);
+  refund(cmd: RefundCommand, acting?: ActingAs): Promise<RefundRequestDecision> {
+    return refunds.refund(this, this.#refundIds, cmd, acting);
   }
 
   finishStaleRefunds(olderThanMs: number): Promise<number> {
     return refunds.finishStaleRefunds(this, olderThanMs);
   }
 
-  createWallet(input: NewWallet): Promise<Wallet> {
-    return wallets.createWallet(this, input);
+  createWallet(input: NewWallet, acting?: ActingAs): Promise<Wallet> {
+    return wallets.createWallet(this, input, acting);
   }
 
-  topUp(walletId: string, amountSen: number): Promise<Wallet | null> {
-    return wallets.topUp(this, walletId, amountSen);
+  topUp(walletId: string, amountSen: number, acting?: ActingAs): Promise<Wallet | null> {
+    return wallets.topUp(this, walletId, amountSen, acting);
   }
 
   enrolOfflineDevice(walletId: string, label: string): Promise<WalletDevice | offlineDevices.EnrolRefusal> {
@@ -152,34 +164,38 @@ export abstract class ServiceStore implements StorePort, Pick<Store, ServiceMeth
     return offlineDevices.revokeOfflineDevices(this, walletId, deviceIndex);
   }
 
-  issuePayCode(walletId: string, ttlMs: number): Promise<PayCode | PayCodeRefusal> {
-    return wallets.issuePayCode(this, walletId, ttlMs);
+  issuePayCode(walletId: string, ttlMs: number, acting?: ActingAs): Promise<PayCode | PayCodeRefusal> {
+    return wallets.issuePayCode(this, walletId, ttlMs, acting);
   }
 
   /** Closing pays out what the wallet holds (closeWallet); freezing and unfreezing move no money. */
-  async setWalletStatus(walletId: string, status: WalletStatus): Promise<Wallet | null> {
-    if (status !== 'closed') return wallets.setWalletStatus(this, walletId, status);
-    return (await this.closeWallet(walletId))?.wallet ?? null;
+  async setWalletStatus(walletId: string, status: WalletStatus, acting?: ActingAs): Promise<Wallet | null> {
+    if (status !== 'closed') return wallets.setWalletStatus(this, walletId, status, acting);
+    return (await this.closeWallet(walletId, acting))?.wallet ?? null;
   }
 
-  closeWallet(walletId: string): Promise<WalletClosing | null> {
-    return payouts.closeWallet(this, this.#payoutIds, walletId);
+  closeWallet(walletId: string, acting?: ActingAs): Promise<WalletClosing | null> {
+    return payouts.closeWallet(this, this.#payoutIds, walletId, acting);
   }
 
-  requestPayout(req: PayoutRequest): Promise<PayoutRequestDecision> {
-    return payouts.requestPayout(this, this.#payoutIds, req);
+  requestPayout(req: PayoutRequest, acting?: ActingAs): Promise<PayoutRequestDecision> {
+    return payouts.requestPayout(this, this.#payoutIds, req, acting);
   }
 
-  confirmPayout(payoutId: string): Promise<PayoutFinishDecision> {
-    return payouts.finishPayout(this, payoutId, { status: 'PAID_OUT' });
+  confirmPayout(payoutId: string, acting?: ActingAs): Promise<PayoutFinishDecision> {
+    return payouts.finishPayout(this, payoutId, { status: 'PAID_OUT' }, acting);
   }
 
-  failPayout(payoutId: string, reason: string): Promise<PayoutFinishDecision> {
-    return payouts.finishPayout(this, payoutId, { status: 'FAILED', reason });
+  failPayout(payoutId: string, reason: string, acting?: ActingAs): Promise<PayoutFinishDecision> {
+    return payouts.finishPayout(this, payoutId, { status: 'FAILED', reason }, acting);
   }
 
-  updateWalletSecurity(walletId: string, changes: WalletSecurityChanges): Promise<Wallet | null> {
-    return wallets.updateWalletSecurity(this, walletId, changes);
+  updateWalletSecurity(walletId: string, changes: WalletSecurityChanges, acting?: ActingAs): Promise<Wallet | null> {
+    return wallets.updateWalletSecurity(this, walletId, changes, acting);
+  }
+
+  recordAction(acting: ActingAs, record: AuditRecord): Promise<void> {
+    return recordAction(this, acting, record);
   }
 
   openPageSession(subject: SessionSubject): Promise<string> {
@@ -198,31 +214,47 @@ export abstract class ServiceStore implements StorePort, Pick<Store, ServiceMeth
     return pageAccess.sweepPageAccess(this);
   }
 
-  issueSignInLink(walletId: string): Promise<pageAccess.LinkIssue> {
-    return pageAccess.issueSignInLink(this, walletId);
+  issueSignInLink(walletId: string, acting?: ActingAs): Promise<pageAccess.LinkIssue> {
+    return pageAccess.issueSignInLink(this, walletId, acting);
   }
 
   signInWithLink(token: string): Promise<{ sessionId: string; walletId: string } | 'INVALID'> {
     return pageAccess.signInWithLink(this, token);
   }
 
-  createCashier(mchId: string, name: string, passwordHash: string): Promise<pageAccess.CashierCreation> {
-    return pageAccess.createCashier(this, mchId, name, passwordHash);
+  createCashier(mchId: string, name: string, passwordHash: string, options?: pageAccess.MerchantUserOptions, acting?: ActingAs): Promise<pageAccess.CashierCreation> {
+    return pageAccess.createCashier(this, mchId, name, passwordHash, options, acting);
   }
 
-  resetCashierPassword(mchId: string, name: string, passwordHash: string): Promise<Cashier | null> {
-    return pageAccess.resetCashierPassword(this, mchId, name, passwordHash);
+  setRefundLimit(mchId: string, name: string, refundLimitSen: number | null): Promise<Cashier | null> {
+    return pageAccess.setRefundLimit(this, mchId, name, refundLimitSen);
   }
 
-  signInCashier(mchId: string, name: string, password: string): Promise<pageAccess.CashierSignIn> {
-    return pageAccess.signInCashier(this, mchId, name, password);
+  createOperator(name: string, passwordHash: string, totpSecret: Secret | null): Promise<operators.OperatorCreation> {
+    return operators.createOperator(this, name, passwordHash, totpSecret);
+  }
+
+  resetOperator(name: string, passwordHash: string, totp: Secret | null | undefined): Promise<Operator | null> {
+    return operators.resetOperator(this, name, passwordHash, totp);
+  }
+
+  signInOperator(name: string, password: string, code: string | null): Promise<operators.OperatorSignIn> {
+    return operators.signInOperator(this, name, password, code);
+  }
+
+  resetCashierPassword(mchId: string, name: string, passwordHash: string, acting?: ActingAs): Promise<Cashier | null> {
+    return pageAccess.resetCashierPassword(this, mchId, name, passwordHash, acting);
+  }
+
+  signInCashier(mchId: string, name: string, password: string, page?: 'cashier' | 'merchant'): Promise<pageAccess.CashierSignIn> {
+    return pageAccess.signInCashier(this, mchId, name, password, page);
   }
 
   startCashierCharge(cashier: ActingCashier, attempt: ChargeAttempt): Promise<ChargeStart> {
     return cashierCharges.startCashierCharge(this, cashier, attempt);
   }
 
-  refundCashierCharge(cashier: ActingCashier, cmd: RefundCommand): Promise<cashierCharges.CashierRefund> {
-    return cashierCharges.refundCashierCharge(this, this.#refundIds, (m, o) => this.findCashierCharge(m, o), cashier, cmd);
+  refundCashierCharge(cashier: ActingCashier & RefundingUser, cmd: RefundCommand, acting?: ActingAs): Promise<cashierCharges.CashierRefund> {
+    return cashierCharges.refundCashierCharge(this, this.#refundIds, (m, o) => this.findCashierCharge(m, o), cashier, cmd, acting);
   }
 }

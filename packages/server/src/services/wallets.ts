@@ -1,3 +1,5 @@
+import { formatSen } from '@micropay/protocol';
+import { audited, type ActingAs, type AuditRecord } from '../domain/audit-log.js';
 import { unchanged, type Decided } from '../domain/effects.js';
 import { newPayCode, newWalletId } from '../domain/ids.js';
 import type { PayCode, Wallet, WalletStatus } from '../domain/model.js';
@@ -19,33 +21,40 @@ import type { StorePort } from '../store/port.js';
 import type { PayCodeRefusal } from '../store/store.js';
 
 /** Wallets and their payment codes, each change one transaction that locks the wallet first. */
-export function createWallet(port: StorePort, input: NewWallet): Promise<Wallet> {
+export function createWallet(port: StorePort, input: NewWallet, acting?: ActingAs): Promise<Wallet> {
   return retryOnIdClash(() =>
     port.decide({ view: 'none' }, (_none, nowMs) => {
       const { wallet, effects } = openWallet(input, newWalletId(), nowMs);
-      return { result: wallet, effects };
+      return audited({ result: wallet, effects }, acting, nowMs, (w) =>
+        walletRecord('wallet.create', w.walletId, { name: w.name, openingBalance: formatSen(input.openingSen) }));
     }),
   );
 }
 
-export function topUp(port: StorePort, walletId: string, amountSen: number): Promise<Wallet | null> {
+export function topUp(port: StorePort, walletId: string, amountSen: number, acting?: ActingAs): Promise<Wallet | null> {
   // The balance is locked too: the cap is checked against the balance the top-up is added to.
   return port.decide({ view: 'wallet', walletId, lockBalance: true }, (wallet, nowMs): Decided<Wallet | null> => {
     if (wallet === null) return unchanged(null);
     checkTopUp(wallet, amountSen);
-    return { result: { ...wallet, balanceSen: wallet.balanceSen + amountSen }, effects: [{ kind: 'book', entry: topUpEntry(walletId, amountSen, nowMs) }] };
+    const done = { result: { ...wallet, balanceSen: wallet.balanceSen + amountSen }, effects: [{ kind: 'book' as const, entry: topUpEntry(walletId, amountSen, nowMs) }] };
+    return audited(done, acting, nowMs, () => walletRecord('wallet.topUp', walletId, { amount: formatSen(amountSen) }));
   });
 }
 
+function walletRecord(action: AuditRecord['action'], walletId: string, detail: AuditRecord['detail'] = {}): AuditRecord {
+  return { action, mchId: null, subjectId: walletId, detail };
+}
+
 /** Issues a fresh payment code and retires the wallet's earlier one, atomically per wallet. */
-export function issuePayCode(port: StorePort, walletId: string, ttlMs: number): Promise<PayCode | PayCodeRefusal> {
+export function issuePayCode(port: StorePort, walletId: string, ttlMs: number, acting?: ActingAs): Promise<PayCode | PayCodeRefusal> {
   return retryOnIdClash(() =>
     port.decide({ view: 'wallet', walletId }, (wallet, nowMs): Decided<PayCode | PayCodeRefusal> => {
       if (wallet === null) return unchanged('NO_WALLET');
       const refusal = payCodeRefusal(wallet.status);
       if (refusal !== null) return unchanged(refusal);
       const code = payCodeFor(wallet, newPayCode(), nowMs, ttlMs);
-      return { result: code, effects: [{ kind: 'issueCode', code }] };
+      // The code itself is a secret of the holder's: the log says only that one was issued.
+      return audited({ result: code, effects: [{ kind: 'issueCode', code }] }, acting, nowMs, () => walletRecord('payCode.issue', walletId));
     }),
   );
 }
@@ -54,17 +63,29 @@ export function issuePayCode(port: StorePort, walletId: string, ttlMs: number): 
  * Freezes or unfreezes a wallet; a closed wallet stays closed (the result shows it). Closing is
  * payouts.ts closeWallet's: it pays out what the wallet holds in the same transaction.
  */
-export function setWalletStatus(port: StorePort, walletId: string, status: WalletStatus): Promise<Wallet | null> {
+export function setWalletStatus(port: StorePort, walletId: string, status: WalletStatus, acting?: ActingAs): Promise<Wallet | null> {
   assert(status !== 'closed', 'a wallet is closed by closeWallet, which pays out what it holds');
   return port.decide({ view: 'wallet', walletId }, (wallet, nowMs): Decided<Wallet | null> => {
     if (wallet === null || !canChangeWalletStatus(wallet.status, status) || wallet.status === status) return unchanged(wallet);
-    return { result: { ...wallet, status }, effects: walletStatusEffects(walletId, status, nowMs) };
+    return audited({ result: { ...wallet, status }, effects: walletStatusEffects(walletId, status, nowMs) }, acting, nowMs, () =>
+      walletRecord(status === 'frozen' ? 'wallet.freeze' : 'wallet.unfreeze', walletId));
   });
 }
 
-export function updateWalletSecurity(port: StorePort, walletId: string, changes: WalletSecurityChanges): Promise<Wallet | null> {
-  return port.decide({ view: 'wallet', walletId }, (wallet): Decided<Wallet | null> => {
+export function updateWalletSecurity(port: StorePort, walletId: string, changes: WalletSecurityChanges, acting?: ActingAs): Promise<Wallet | null> {
+  return port.decide({ view: 'wallet', walletId }, (wallet, nowMs): Decided<Wallet | null> => {
     if (wallet === null) return unchanged(null);
-    return { result: walletAfterSecurity(wallet, changes), effects: [{ kind: 'setWalletSecurity', walletId, changes }] };
+    const done = { result: walletAfterSecurity(wallet, changes), effects: [{ kind: 'setWalletSecurity' as const, walletId, changes }] };
+    return audited(done, acting, nowMs, () => securityRecord(walletId, changes));
   });
+}
+
+/** Which change it was, never the new PIN's or token's hash: a new PIN also unlocks, so it is named first. */
+function securityRecord(walletId: string, c: WalletSecurityChanges): AuditRecord {
+  if (c.pinHash !== undefined) return walletRecord('wallet.setPin', walletId);
+  if (c.tokenHash !== undefined) return walletRecord('wallet.newToken', walletId);
+  if (c.confirmLimitSen !== undefined) {
+    return walletRecord('wallet.setConfirmLimit', walletId, { confirmLimit: c.confirmLimitSen === null ? null : formatSen(c.confirmLimitSen) });
+  }
+  return walletRecord('wallet.unlockPin', walletId);
 }

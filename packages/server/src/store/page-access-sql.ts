@@ -1,5 +1,7 @@
 import type { Effect } from '../domain/effects.js';
 import { INSERT_PAGE_SESSION_COLUMNS, pageSessionValues } from './rows.js';
+import { operatorWrite } from './operator-sql.js';
+import type { MerchantKeyVault } from '../secrets/merchant-key-vault.js';
 
 /**
  * The web pages' sign-in effects (domain/page-access.ts) as SQL, written once for both stores:
@@ -14,13 +16,13 @@ export interface PageAccessWrite {
 
 export type PageAccessEffect = Extract<Effect, {
   kind: 'insertPageSession' | 'touchPageSession' | 'endPageSession' | 'insertSignInLink' | 'useSignInLink' | 'insertCashier' | 'setCashierSecurity'
-    | 'insertCashierCharge'
+    | 'insertCashierCharge' | 'setMerchantUserRefundLimit' | 'insertOperator' | 'setOperatorSecurity'
     | 'sweepPageSessions' | 'sweepSignInLinks' | 'endWalletPageSessions' | 'dropWalletSignInLinks';
 }>;
 
 const PAGE_ACCESS_KINDS: ReadonlySet<string> = new Set<PageAccessEffect['kind']>([
   'insertPageSession', 'touchPageSession', 'endPageSession', 'insertSignInLink', 'useSignInLink', 'insertCashier', 'setCashierSecurity',
-  'insertCashierCharge',
+  'insertCashierCharge', 'setMerchantUserRefundLimit', 'insertOperator', 'setOperatorSecurity',
   'sweepPageSessions', 'sweepSignInLinks', 'endWalletPageSessions', 'dropWalletSignInLinks',
 ]);
 
@@ -28,10 +30,16 @@ export function isPageAccessEffect(e: Effect): e is PageAccessEffect {
   return PAGE_ACCESS_KINDS.has(e.kind);
 }
 
-export function pageAccessWrite(e: PageAccessEffect): PageAccessWrite {
+/** `keys` seals an operator's TOTP secret (operator-sql.ts). */
+export function pageAccessWrite(e: PageAccessEffect, keys: MerchantKeyVault): PageAccessWrite {
   switch (e.kind) {
     case 'insertPageSession':
-      return write(`INSERT INTO page_sessions (${INSERT_PAGE_SESSION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)`, pageSessionValues(e.session));
+      return write(`INSERT INTO page_sessions (${INSERT_PAGE_SESSION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, pageSessionValues(e.session));
+    case 'insertOperator':
+    case 'setOperatorSecurity':
+      return operatorWrite(e, keys);
+    case 'setMerchantUserRefundLimit':
+      return write('UPDATE cashiers SET refund_limit_sen = $1 WHERE cashier_id = $2', [e.refundLimitSen, e.cashierId], `an existing merchant user (${e.cashierId})`);
     case 'touchPageSession':
       return write('UPDATE page_sessions SET last_seen_at_ms = $1 WHERE session_hash = $2', [e.lastSeenAtMs, e.sessionHash], 'a session is touched while it exists');
     case 'endPageSession':
@@ -49,8 +57,8 @@ export function pageAccessWrite(e: PageAccessEffect): PageAccessWrite {
     case 'insertCashier': {
       const c = e.cashier;
       return write(
-        'INSERT INTO cashiers (cashier_id, mch_id, name, password_hash, failures, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6)',
-        [c.cashierId, c.mchId, c.name, c.passwordHash, c.failures, c.createdAtMs],
+        'INSERT INTO cashiers (cashier_id, mch_id, name, role, refund_limit_sen, password_hash, failures, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
+        [c.cashierId, c.mchId, c.name, c.role, c.refundLimitSen, c.passwordHash, c.failures, c.createdAtMs],
       );
     }
     case 'setCashierSecurity':

@@ -2,6 +2,7 @@ import type { RefundCommand } from '@micropay/protocol';
 import type { Decided, Effect } from '../domain/effects.js';
 import type { Merchant, Order, Refund, Wallet } from '../domain/model.js';
 import type { Cashier, PageSession, SignInLink } from '../domain/page-access.js';
+import type { Operator } from '../domain/operator.js';
 import type { ChargeStartView } from '../domain/cashier-charge.js';
 import type { Payout, PayoutRequestView, WalletToClose } from '../domain/payout.js';
 import type { RefundFinishView, RefundView } from '../domain/refund.js';
@@ -41,6 +42,8 @@ export type ViewRequest =
   | { readonly view: 'signInLink'; readonly linkHash: string }
   /** A merchant and its cashier of this name, locked (the cashier, when there is one). */
   | { readonly view: 'cashier'; readonly mchId: string; readonly name: string }
+  /** An operator by name, locked (docs/consoles.md). */
+  | { readonly view: 'operator'; readonly name: string }
   /** The cashier page's record of a charge under the merchant's order id, with the id locked against another start. */
   | { readonly view: 'cashierCharge'; readonly mchId: string; readonly mchOrderId: string }
   /**
@@ -71,6 +74,7 @@ export interface ViewOf {
   pageSession: PageSession | null;
   signInLink: { readonly link: SignInLink; readonly wallet: Wallet | null } | null;
   cashier: { readonly merchant: Merchant | null; readonly cashier: Cashier | null };
+  operator: Operator | null;
   cashierCharge: ChargeStartView;
   merchantsToReseal: readonly Merchant[];
   payoutRequest: PayoutRequestView;

@@ -2,6 +2,7 @@ import type { OrderStatus } from '@micropay/protocol';
 import type { Notification, NotificationEvent, NotificationStatus } from '../domain/notification.js';
 import type { RefundStatus } from '../domain/order-state.js';
 import type { Cashier, PageSession, SessionSubject, SignInLink } from '../domain/page-access.js';
+import type { MerchantRole } from '../domain/merchant-users.js';
 import type { Payout, PayoutStatus } from '../domain/payout.js';
 import type { WalletTransaction } from './store.js';
 import type { MerchantKeyVault } from '../secrets/merchant-key-vault.js';
@@ -137,26 +138,41 @@ export function toWalletTransaction(r: Row): WalletTransaction {
   };
 }
 
-/** A page session row (PAGE_SESSION_SELECT): its subject is a wallet or a merchant's cashier. */
+/** A page session row (PAGE_SESSION_SELECT): a wallet, a merchant's user (at the till or the console), or an operator. */
 export function toPageSession(r: Row): PageSession {
-  const subject: SessionSubject = r.kind === 'wallet'
-    ? { kind: 'wallet', walletId: r.wallet_id as string }
-    : { kind: 'cashier', cashierId: r.cashier_id as string, mchId: r.mch_id as string, name: r.cashier_name as string };
-  return { sessionHash: r.session_hash as string, subject, createdAtMs: r.created_at_ms as number, lastSeenAtMs: r.last_seen_at_ms as number };
+  return { sessionHash: r.session_hash as string, subject: subjectOf(r), createdAtMs: r.created_at_ms as number, lastSeenAtMs: r.last_seen_at_ms as number };
+}
+
+function subjectOf(r: Row): SessionSubject {
+  const limit = r.user_refund_limit_sen === null || r.user_refund_limit_sen === undefined ? null : Number(r.user_refund_limit_sen);
+  switch (r.kind as SessionSubject['kind']) {
+    case 'wallet':
+      return { kind: 'wallet', walletId: r.wallet_id as string };
+    case 'cashier':
+      return { kind: 'cashier', cashierId: r.cashier_id as string, mchId: r.mch_id as string, name: r.cashier_name as string, refundLimitSen: limit };
+    case 'merchant':
+      return { kind: 'merchant', userId: r.cashier_id as string, mchId: r.mch_id as string, name: r.cashier_name as string,
+        role: r.user_role as MerchantRole, refundLimitSen: limit };
+    case 'operator':
+      return { kind: 'operator', operatorId: r.operator_id as string, name: r.operator_name as string };
+  }
 }
 
 /** The values of a page_sessions row, in the column order both stores' inserts name. */
 export function pageSessionValues(s: PageSession): unknown[] {
   const sub = s.subject;
-  return [s.sessionHash, sub.kind, sub.kind === 'wallet' ? sub.walletId : null, sub.kind === 'cashier' ? sub.cashierId : null,
-    sub.kind === 'cashier' ? sub.mchId : null, s.createdAtMs, s.lastSeenAtMs];
+  const user = sub.kind === 'cashier' ? sub.cashierId : sub.kind === 'merchant' ? sub.userId : null;
+  const mchId = sub.kind === 'cashier' || sub.kind === 'merchant' ? sub.mchId : null;
+  return [s.sessionHash, sub.kind, sub.kind === 'wallet' ? sub.walletId : null, user, mchId,
+    sub.kind === 'operator' ? sub.operatorId : null, s.createdAtMs, s.lastSeenAtMs];
 }
 
-/** A session with its cashier's name; both stores' session view (the caller adds its lock). */
-export const PAGE_SESSION_SELECT = `SELECT s.*, c.name AS cashier_name FROM page_sessions s
-  LEFT JOIN cashiers c ON c.cashier_id = s.cashier_id WHERE s.session_hash = $1`;
+/** A session with its user's name, role and limit, or its operator's name; both stores' session view (the caller adds its lock). */
+export const PAGE_SESSION_SELECT = `SELECT s.*, c.name AS cashier_name, c.role AS user_role, c.refund_limit_sen AS user_refund_limit_sen,
+  o.name AS operator_name FROM page_sessions s
+  LEFT JOIN cashiers c ON c.cashier_id = s.cashier_id LEFT JOIN operators o ON o.operator_id = s.operator_id WHERE s.session_hash = $1`;
 
-export const INSERT_PAGE_SESSION_COLUMNS = 'session_hash, kind, wallet_id, cashier_id, mch_id, created_at_ms, last_seen_at_ms';
+export const INSERT_PAGE_SESSION_COLUMNS = 'session_hash, kind, wallet_id, cashier_id, mch_id, operator_id, created_at_ms, last_seen_at_ms';
 
 export function toSignInLink(r: Row): SignInLink {
   return {
@@ -173,6 +189,8 @@ export function toCashier(r: Row): Cashier {
     cashierId: r.cashier_id as string,
     mchId: r.mch_id as string,
     name: r.name as string,
+    role: r.role as MerchantRole,
+    refundLimitSen: r.refund_limit_sen === null ? null : Number(r.refund_limit_sen),
     passwordHash: r.password_hash as string,
     failures: r.failures as number,
     createdAtMs: r.created_at_ms as number,

@@ -4,7 +4,8 @@ import type { MicropayCommand, RefundCommand, Secret } from '@micropay/protocol'
 import { merchantAccount, type EntryKind } from '../domain/ledger.js';
 import type { PaymentDecision } from '../domain/payment.js';
 import type { Merchant, MerchantStatus, Order, PayCode, Refund, Wallet, WalletStatus } from '../domain/model.js';
-import type { Notification, NotificationStatus } from '../domain/notification.js';
+import type { AttemptRecord, Notification, NotificationAttempt, NotificationStatus, TestNotificationResult } from '../domain/notification.js';
+import type { NotificationActivity } from './notification-attempts-sql.js';
 import type { RefundRecord, RefundRequestDecision } from '../domain/refund.js';
 import type { SettleResult } from '../domain/settlement.js';
 import type { WalletSecurityChanges } from '../domain/effects.js';
@@ -13,22 +14,33 @@ import type { NewMerchant } from '../domain/merchant.js';
 import type { DayWindow, StatementMovements } from '../domain/statement.js';
 import type { Payout, PayoutStatus, PayoutRequest, PayoutRequestDecision, PayoutFinishDecision, WalletClosing } from '../domain/payout.js';
 import type { DailyReportMovements } from '../domain/daily-report.js';
+import type { PayoutCursor, WalletSearch } from '../domain/console-pages.js';
 import type { Cashier, PageSession, SessionSubject } from '../domain/page-access.js';
-import type { CashierCreation, CashierSignIn, LinkIssue } from '../services/page-access.js';
+import type { CashierCreation, CashierSignIn, LinkIssue, MerchantUserOptions } from '../services/page-access.js';
+import type { OperatorCreation, OperatorSignIn } from '../services/operators.js';
+import type { Operator } from '../domain/operator.js';
+import type { RefundingUser } from '../domain/merchant-users.js';
 import type { PayCodeOutcome } from './pay-code-outcomes.js';
 import type { ActingCashier, CashierChargeRecord, ChargeAttempt, ChargeCursor, ChargeStart } from '../domain/cashier-charge.js';
+import type { ProcessMinute } from '../domain/payment-minutes.js';
 import type { CashierRefund } from '../services/cashier-charges.js';
+import type { ActingAs, AuditLogEntry, AuditRecord } from '../domain/audit-log.js';
+import type { AuditLogFilter } from './audit-log-sql.js';
 
 /**
  * What the platform needs from a database. Rows stop here: callers see domain types only.
  * Every method that changes money or an order's state is one transaction.
+ *
+ * The audit log (domain/audit-log.ts, docs/audit-log.md): a method that takes `acting` appends
+ * one audit log row for the actor in its own transaction when it changes something; without
+ * `acting` (the merchant API, background jobs) it logs nothing.
  */
 export interface Store extends StoreOps {
   readonly kind: 'sqlite' | 'postgres';
   /** Group commit's counters since the store opened (BatchStats). */
   readonly batchStats: BatchStats;
 
-  createMerchant(input: NewMerchant): Promise<Merchant>;
+  createMerchant(input: NewMerchant, acting?: ActingAs): Promise<Merchant>;
   /**
    * The sandbox's merchant and funded wallet, and the setting that remembers them, in one
    * transaction: a start that dies half-way leaves nothing behind.
@@ -41,43 +53,46 @@ export interface Store extends StoreOps {
    * the entry at once; changes by other processes apply within the TTL.
    */
   findMerchantForAuth(mchId: string): Promise<Merchant | null>;
-  listMerchants(): Promise<Merchant[]>;
+  /** Merchants in mchId order: every one, or a page after `page.afterMchId` (the operator console). */
+  listMerchants(page?: MerchantPage): Promise<Merchant[]>;
   /** Each merchant's ledger balance in sen; every merchant's when `mchIds` is omitted. */
   merchantBalances(mchIds?: readonly string[]): Promise<Map<string, number>>;
-  setMerchantStatus(mchId: string, status: MerchantStatus): Promise<Merchant | null>;
+  setMerchantStatus(mchId: string, status: MerchantStatus, acting?: ActingAs): Promise<Merchant | null>;
   /**
    * Gives the merchant `newKey`; the key it has in service keeps verifying requests for `overlapMs`
    * (domain/merchant-keys.ts). Null: no such merchant. This process's auth cache drops the
    * merchant at once; other processes see the roll within MERCHANT_CACHE_TTL_MS.
    */
-  rollMerchantKey(mchId: string, newKey: Secret, overlapMs: number): Promise<Merchant | null>;
+  rollMerchantKey(mchId: string, newKey: Secret, overlapMs: number, acting?: ActingAs): Promise<Merchant | null>;
   /**
    * Records the first request verified with the merchant's current key `key` after a roll, so
    * answers are signed with it from now on, in every process and after restarts. Changes nothing
    * when the key is no longer current or its first use is recorded already.
    */
   recordKeyFirstUse(mchId: string, key: Secret): Promise<void>;
-  updateMerchant(mchId: string, changes: { name?: string; notifyUrl?: string | null }): Promise<Merchant | null>;
+  updateMerchant(mchId: string, changes: { name?: string; notifyUrl?: string | null }, acting?: ActingAs): Promise<Merchant | null>;
   /** The ids of the master keys the stored merchant keys are encrypted under (secrets/). */
   merchantMasterKeyIds(): Promise<string[]>;
   /**
    * Re-encrypts merchant keys under the current master key, in one transaction: those still in
    * plain text (`plain`), or every one not under it (`all`: a rotation). How many merchants changed.
    */
-  resealMerchantKeys(scope: 'plain' | 'all'): Promise<number>;
+  resealMerchantKeys(scope: 'plain' | 'all', acting?: ActingAs): Promise<number>;
 
   /** Creates a wallet; a positive opening balance is booked as a top-up in the same transaction. */
-  createWallet(input: NewWallet): Promise<Wallet>;
+  createWallet(input: NewWallet, acting?: ActingAs): Promise<Wallet>;
   findWallet(walletId: string): Promise<Wallet | null>;
   findWalletByTokenHash(tokenHash: string): Promise<Wallet | null>;
   /** Wallets in walletId order, a page at a time (WalletFilter). */
   listWallets(filter: WalletFilter): Promise<Wallet[]>;
+  /** The operator console's wallet search: newest first (created, then id), a page after the cursor. */
+  searchWallets(search: WalletSearch): Promise<Wallet[]>;
   /**
    * Freezes, unfreezes or closes a wallet; a closed wallet stays closed (the result shows it).
    * Closing pays out what the wallet holds, as closeWallet does.
    */
-  setWalletStatus(walletId: string, status: WalletStatus): Promise<Wallet | null>;
-  updateWalletSecurity(walletId: string, changes: WalletSecurityChanges): Promise<Wallet | null>;
+  setWalletStatus(walletId: string, status: WalletStatus, acting?: ActingAs): Promise<Wallet | null>;
+  updateWalletSecurity(walletId: string, changes: WalletSecurityChanges, acting?: ActingAs): Promise<Wallet | null>;
   /** The stored PIN hash, for the wallet API's PIN check only. */
   walletPinHash(walletId: string): Promise<string | null>;
   /**
@@ -87,9 +102,9 @@ export interface Store extends StoreOps {
   takePinTry(walletId: string, maxTries: number): Promise<number | null>;
   /** A right PIN: the count goes back to 0, unless other tries were taken meanwhile. */
   clearPinTries(walletId: string, countAfterTaking: number): Promise<void>;
-  topUp(walletId: string, amountSen: number): Promise<Wallet | null>;
+  topUp(walletId: string, amountSen: number, acting?: ActingAs): Promise<Wallet | null>;
   /** Issues a fresh payment code and retires the wallet's earlier ones. */
-  issuePayCode(walletId: string, ttlMs: number): Promise<PayCode | PayCodeRefusal>;
+  issuePayCode(walletId: string, ttlMs: number, acting?: ActingAs): Promise<PayCode | PayCodeRefusal>;
   /** Enrols a device of an active wallet for offline codes (docs/offline-codes.md). */
   enrolOfflineDevice(walletId: string, label: string): Promise<WalletDevice | EnrolRefusal>;
   /** Revokes one device of the wallet, or all of them (null); false when there is no such wallet. */
@@ -132,12 +147,12 @@ export interface Store extends StoreOps {
 
   // Refunds (docs/refunds.md): two transactions, reserve then move the money.
   /** Both transactions of a refund, one right after the other; the answer carries the final state. */
-  refund(cmd: RefundCommand): Promise<RefundRequestDecision>;
+  refund(cmd: RefundCommand, acting?: ActingAs): Promise<RefundRequestDecision>;
   /**
    * The first transaction alone: records an accepted refund REFUND_IN_PROCESS and reserves its
    * amount on the order. What a platform that died before the second transaction leaves behind.
    */
-  requestRefund(cmd: RefundCommand): Promise<RefundRequestDecision>;
+  requestRefund(cmd: RefundCommand, acting?: ActingAs): Promise<RefundRequestDecision>;
   /** The second transaction: moves the money or fails the refund; a finished refund is returned as it is. */
   finishRefund(refundId: string): Promise<RefundRecord | null>;
   findRefund(mchId: string, mchRefundId: string): Promise<RefundRecord | null>;
@@ -149,14 +164,37 @@ export interface Store extends StoreOps {
   // Notification outbox: rows are written with the state change; these serve the delivery worker.
   /** Leases up to `limit` due pending notifications to `owner` for `leaseMs`, counting one attempt each. */
   claimDueNotifications(owner: string, leaseMs: number, limit: number): Promise<Notification[]>;
-  /** Marks it delivered; false (and nothing changes) unless `owner` holds its lease. */
-  recordDelivery(notificationId: string, owner: string): Promise<boolean>;
-  /** Schedules the next attempt, or with null marks it dead; false unless `owner` holds its lease. */
-  recordFailedAttempt(notificationId: string, owner: string, error: string, nextAttemptAtMs: number | null): Promise<boolean>;
+  /**
+   * Marks it delivered and records the attempt, in one transaction; false (and nothing changes)
+   * unless `owner` holds its lease.
+   */
+  recordDelivery(notificationId: string, owner: string, attempt: AttemptRecord): Promise<boolean>;
+  /**
+   * Schedules the next attempt, or with null marks it dead, with the attempt's error as its last
+   * error, and records the attempt, in one transaction; false unless `owner` holds its lease.
+   */
+  recordFailedAttempt(notificationId: string, owner: string, attempt: FailedAttemptRecord, nextAttemptAtMs: number | null): Promise<boolean>;
   /** Newest first. */
   listNotifications(filter: NotificationFilter): Promise<Notification[]>;
-  /** Re-drives a dead (or pending) notification: due now, attempts kept. */
-  retryNotification(notificationId: string): Promise<NotificationRetryResult>;
+  /**
+   * Re-drives a dead (or pending) notification: due now, attempts kept. With `mchId`, only that
+   * merchant's (another merchant's answers not_found, as an unknown id does). With `acting`, a retry
+   * that changed the row is in the audit log, in the same transaction.
+   */
+  retryNotification(notificationId: string, mchId?: string, acting?: ActingAs): Promise<NotificationRetryResult>;
+  /** Queues a TEST notification to the merchant's notify URL, due at once (services/notifications.ts). */
+  sendTestNotification(mchId: string): Promise<TestNotificationResult>;
+  /** Every dead notification of the merchant due now, attempts kept; how many. */
+  retryDeadNotifications(mchId: string): Promise<number>;
+  /** The merchant's dead notifications, newest first, after `after` (the last of the previous page). */
+  listDeadNotifications(mchId: string, after: DeadLetterCursor | null, limit: number): Promise<Notification[]>;
+  /**
+   * The merchant's attempts for these subjects (order ids, refund ids), oldest first: the order
+   * timeline's notification events. At most ATTEMPT_SUBJECTS_MAX ids.
+   */
+  notificationAttemptsFor(mchId: string, subjectIds: readonly string[]): Promise<NotificationAttempt[]>;
+  /** One notification's attempts, first first. */
+  notificationAttempts(notificationId: string): Promise<NotificationAttempt[]>;
 
   // The web pages' sign-in (docs/pages.md, services/page-access.ts): secrets are handed back once, hashes stored.
   /** A new session for the subject: its id, for the cookie. */
@@ -167,14 +205,27 @@ export interface Store extends StoreOps {
   /** Deletes expired sessions and used or expired sign-in links (at most PAGE_ACCESS_SWEEP_LIMIT of each). */
   sweepPageAccess(): Promise<void>;
   /** A one-time sign-in link's token for the wallet (valid 15 minutes, one use). */
-  issueSignInLink(walletId: string): Promise<LinkIssue>;
+  issueSignInLink(walletId: string, acting?: ActingAs): Promise<LinkIssue>;
   /** Uses the link and opens the wallet's session, in one transaction. */
   signInWithLink(token: string): Promise<{ sessionId: string; walletId: string } | 'INVALID'>;
-  createCashier(mchId: string, name: string, passwordHash: string): Promise<CashierCreation>;
+  /** A merchant's user: a cashier unless `options.role` says owner (docs/consoles.md). */
+  createCashier(mchId: string, name: string, passwordHash: string, options?: MerchantUserOptions, acting?: ActingAs): Promise<CashierCreation>;
+  /** A cashier's refund limit in sen, null for none; null: no such user, or an owner (who has no limit). */
+  setRefundLimit(mchId: string, name: string, refundLimitSen: number | null): Promise<Cashier | null>;
+  /** The merchant's users, by name. */
+  listMerchantUsers(mchId: string): Promise<Cashier[]>;
+  // Operators (docs/consoles.md, services/operators.ts): TOTP secrets sealed under the master key.
+  createOperator(name: string, passwordHash: string, totpSecret: Secret | null): Promise<OperatorCreation>;
+  /** New password, unlocked; `totp` a new secret, null for none, undefined to keep. Null: no such operator. */
+  resetOperator(name: string, passwordHash: string, totp: Secret | null | undefined): Promise<Operator | null>;
+  /** Name + password + code (when the operator has TOTP), with the lockout; opens the session when right. */
+  signInOperator(name: string, password: string, code: string | null): Promise<OperatorSignIn>;
+  /** Every operator, by name. */
+  listOperators(): Promise<Operator[]>;
   /** A new password, which also unlocks the account; null: no such cashier. */
-  resetCashierPassword(mchId: string, name: string, passwordHash: string): Promise<Cashier | null>;
+  resetCashierPassword(mchId: string, name: string, passwordHash: string, acting?: ActingAs): Promise<Cashier | null>;
   /** Merchant id + cashier name + password, with the PIN lockout's rule; opens the session when right. */
-  signInCashier(mchId: string, name: string, password: string): Promise<CashierSignIn>;
+  signInCashier(mchId: string, name: string, password: string, page?: 'cashier' | 'merchant'): Promise<CashierSignIn>;
 
   // The cashier page after the charge (docs/pages.md, services/cashier-charges.ts).
   /** Records the charge's order id and code for this cashier before it runs (TAKEN: not this cashier's id). */
@@ -184,28 +235,39 @@ export interface Store extends StoreOps {
   /** The cashier's charges that became orders, newest first, after the cursor. */
   listCashierCharges(cashierId: string, before: ChargeCursor | null, limit: number): Promise<CashierChargeRecord[]>;
   /** A refund of the cashier's own charge only, by the refund rules (refund()). */
-  refundCashierCharge(cashier: ActingCashier, cmd: RefundCommand): Promise<CashierRefund>;
+  refundCashierCharge(cashier: ActingCashier & RefundingUser, cmd: RefundCommand, acting?: ActingAs): Promise<CashierRefund>;
   /** Every refund of the order, oldest first. */
   refundsOfOrder(orderId: string): Promise<Refund[]>;
   // Money out (domain/payout.ts, docs/operations.md "Payouts"): each step one transaction.
   /** Moves `amountSen` of the merchant's balance into the payouts clearing account, never more than it has. */
-  requestPayout(req: PayoutRequest): Promise<PayoutRequestDecision>;
+  requestPayout(req: PayoutRequest, acting?: ActingAs): Promise<PayoutRequestDecision>;
   /** The bank paid it: the money leaves the platform (clearing account → float). */
-  confirmPayout(payoutId: string): Promise<PayoutFinishDecision>;
+  confirmPayout(payoutId: string, acting?: ActingAs): Promise<PayoutFinishDecision>;
   /** The bank refused it: the money goes back to the merchant or wallet it came from. */
-  failPayout(payoutId: string, reason: string): Promise<PayoutFinishDecision>;
+  failPayout(payoutId: string, reason: string, acting?: ActingAs): Promise<PayoutFinishDecision>;
   /**
    * Closes the wallet (again, if it is closed already) and pays out what it holds to its holder.
    * Throws WalletHoldsPendingError while payments await its confirmation. null: no such wallet.
    */
-  closeWallet(walletId: string): Promise<WalletClosing | null>;
+  closeWallet(walletId: string, acting?: ActingAs): Promise<WalletClosing | null>;
   findPayout(payoutId: string): Promise<Payout | null>;
   /** Payouts newest first (by request time, then id), a page of at most `limit`. */
   listPayouts(filter: PayoutFilter): Promise<Payout[]>;
+  /** One merchant's payouts, newest first (by request time, then id), the page after `before`. */
+  merchantPayouts(mchId: string, before: PayoutCursor | null, limit: number): Promise<Payout[]>;
+  /** The sum of the merchant's payouts still REQUESTED: its money waiting in platform:payouts. */
+  requestedPayoutsSen(mchId: string): Promise<number>;
   /** What a merchant's daily report is made of, read at one moment (domain/daily-report.ts). */
   dailyReportMovements(mchId: string, window: DayWindow): Promise<DailyReportMovements>;
 
+  /** The ledger audit (`micropay audit`): the books' invariants. Not the audit log. */
   audit(): Promise<AuditReport>;
+
+  // The audit log (domain/audit-log.ts): append-only, in the database itself (SQLite migration 13, PostgreSQL 14).
+  /** An action that changes nothing else (a ledger audit run, a download): its row alone. */
+  recordAction(acting: ActingAs, record: AuditRecord): Promise<void>;
+  /** Entries newest first (by logId), filtered; the next page: beforeLogId = the last logId shown. */
+  listAuditLog(filter: AuditLogFilter): Promise<AuditLogEntry[]>;
   /** The newest migration applied to the database (opening a store applies the pending ones). */
   schemaVersion(): Promise<number>;
   /** Every migration applied, oldest first, as `schema_migrations` records it. */
@@ -230,10 +292,19 @@ export interface StoreOps {
   paymentThread(timeoutMs: number): Promise<PaymentThreadState>;
   /** Notifications waiting to be delivered, and dead ones (every attempt failed). */
   notificationBacklog(): Promise<NotificationBacklog>;
+  /** The oldest pending notification, the attempts since `sinceMs`, the `top` merchants by dead count. */
+  notificationActivity(sinceMs: number, top: number): Promise<NotificationActivity>;
   /** The PostgreSQL connection pool's connections; null on SQLite. */
   poolUsage(): PoolUsage | null;
   /** `observer` is told of every group commit from now on (null: no longer). */
   observeBatches(observer: BatchObserver | null): void;
+  /**
+   * Writes processes' minutes of payment statistics (a row already there for the minute and
+   * process is replaced) and deletes every row of a minute before `deleteBeforeMs`, in one transaction.
+   */
+  writePaymentMinutes(minutes: readonly ProcessMinute[], deleteBeforeMs: number): Promise<void>;
+  /** Every process's rows of the minutes starting in [fromMs, toMs), by minute then process. */
+  readPaymentMinutes(fromMs: number, toMs: number): Promise<ProcessMinute[]>;
 }
 
 export type PaymentThreadState = 'alive' | 'busy' | 'stopped' | 'none';
@@ -299,6 +370,7 @@ export function checkSchemaNotNewer(applied: Iterable<number>, migrations: reado
 }
 
 export { importedMerchantId, MerchantIdTakenError, type NewMerchant } from '../domain/merchant.js';
+export type { AuditLogFilter } from './audit-log-sql.js';
 
 /** A LIKE pattern (with ESCAPE '\\') matching any text that contains `part`, wildcards taken literally. */
 export function containsPattern(part: string): string {
@@ -309,6 +381,12 @@ export function containsPattern(part: string): string {
 export function checkedLimit(limit: number): number {
   if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`a page holds at least one wallet, not ${limit}`);
   return limit;
+}
+
+/** A page of merchants in id order: those after `afterMchId`, at most `limit`. */
+export interface MerchantPage {
+  readonly afterMchId?: string | undefined;
+  readonly limit: number;
 }
 
 export interface WalletFilter {
@@ -347,6 +425,15 @@ export interface NotificationFilter {
   readonly mchId?: string | undefined;
   readonly limit: number;
 }
+
+/** Where a page of dead notifications ends: the last one's creation time and id. */
+export interface DeadLetterCursor {
+  readonly createdAtMs: number;
+  readonly notificationId: string;
+}
+
+/** A failed attempt always says why. */
+export type FailedAttemptRecord = AttemptRecord & { readonly error: string };
 
 export type NotificationRetryResult =
   | { readonly kind: 'retried'; readonly notification: Notification }

@@ -6,6 +6,9 @@ import { callPage, Unreachable, useCsrfToken } from './page-api.js';
  * answer sets the HttpOnly cookie and gives the CSRF token, which is kept in memory for the calls
  * that change something.
  */
+/** The pages and consoles with a session of their own (their API's path: /api/page/NAME/...). */
+export type PageName = 'wallet' | 'cashier' | 'merchant' | 'admin';
+
 export type SignInResult<T> = { readonly ok: true; readonly signedIn: T } | { readonly ok: false; readonly message: string };
 
 /** Posts a sign-in; a refusal comes back as the page's own words for its code, else the platform's. */
@@ -24,7 +27,7 @@ export async function signInAt<T>(path: string, body: Record<string, string>, me
 }
 
 /** The session this browser already has on the page, if it is still live. */
-export async function currentSession<T>(page: 'wallet' | 'cashier'): Promise<T | null> {
+export async function currentSession<T>(page: PageName): Promise<T | null> {
   const a = await callPage<{ signedIn: boolean; csrfToken?: string } & T>(`${page}/session`);
   if (a.code !== ResultCode.SUCCESS || a.data === null || !a.data.signedIn) return null;
   useCsrfToken(a.data.csrfToken ?? null);
@@ -32,7 +35,7 @@ export async function currentSession<T>(page: 'wallet' | 'cashier'): Promise<T |
 }
 
 /** Ends the session on the server; the page forgets its token whatever the answer. */
-export async function signOut(page: 'wallet' | 'cashier'): Promise<void> {
+export async function signOut(page: PageName): Promise<void> {
   await callPage(`${page}/sign-out`).catch(() => undefined);
   useCsrfToken(null);
 }

@@ -30,7 +30,7 @@ operation below lists every code it can answer and the \`data\` each carries.
   is signed the same way. OpenAPI has no security scheme for a signature inside the body, so it is
   stated on each operation as \`x-micropay-signature\` and in the request schema's \`secureHash\`.
 - *Wallet API:* \`Authorization: Bearer <wallet token>\` (\`walletToken\`); 401 with code 9106 without.
-- *Page APIs:* the page's session cookie (\`micropay_wallet\`, \`micropay_cashier\`; HttpOnly,
+- *Page APIs:* the page's session cookie (\`micropay_wallet\`, \`micropay_cashier\`, \`micropay_merchant\`, \`micropay_admin\`; HttpOnly,
   SameSite=Strict) set by a sign-in, and on every call that changes something the session's CSRF
   token in \`X-CSRF-Token\` (9120 without a session, 9121 without the token).
 
@@ -43,6 +43,8 @@ const SECURITY_SCHEMES = {
   walletToken: { type: 'http', scheme: 'bearer', description: 'The wallet\'s token (`wt_...`), issued at wallet creation or by `micropay wallet token`.' },
   walletSession: { type: 'apiKey', in: 'cookie', name: 'micropay_wallet', description: 'The wallet page\'s session, set by a sign-in (HttpOnly; a page script never reads it).' },
   cashierSession: { type: 'apiKey', in: 'cookie', name: 'micropay_cashier', description: 'The cashier page\'s session, set by a sign-in.' },
+  merchantSession: { type: 'apiKey', in: 'cookie', name: 'micropay_merchant', description: 'The merchant console\'s session, set by a sign-in (docs/consoles.md).' },
+  adminSession: { type: 'apiKey', in: 'cookie', name: 'micropay_admin', description: 'The operator console\'s session, set by a sign-in (docs/consoles.md).' },
   csrfToken: { type: 'apiKey', in: 'header', name: 'X-CSRF-Token', description: 'The session\'s CSRF token (`csrfToken` of the sign-in or session answer), on every page API call that changes something.' },
 };
 
@@ -62,7 +64,7 @@ export function openApiDocument(): OpenApiDocument {
     openapi: '3.1.0',
     info: { title: 'MicroPay API', version: serverVersion(), description: DESCRIPTION, license: { name: 'Apache-2.0', identifier: 'Apache-2.0' } },
     servers: [{ url: '/' }],
-    tags: ['Merchant API', 'Wallet API', 'Wallet page API', 'Cashier page API', 'Operations', 'Pages'].map((name) => ({ name })),
+    tags: ['Merchant API', 'Wallet API', 'Wallet page API', 'Cashier page API', 'Merchant console API', 'Operator console API', 'Operations', 'Pages'].map((name) => ({ name })),
     paths,
     components: {
       schemas: { ...COMPONENT_SCHEMAS, Readiness: READINESS },
@@ -94,7 +96,7 @@ function operationId(path: string): string {
 function security(doc: EndpointDoc): unknown[] {
   if (doc.auth === 'merchant') return [];
   if (doc.auth === 'wallet') return [{ walletToken: [] }];
-  const session = doc.auth === 'walletPage' ? 'walletSession' : 'cashierSession';
+  const session = ({ walletPage: 'walletSession', cashierPage: 'cashierSession', merchantConsole: 'merchantSession', adminConsole: 'adminSession' } as const)[doc.auth];
   const needsSession = doc.answers.some((a) => a.codes.includes(R.SESSION_REQUIRED));
   if (!needsSession) return [{}];
   return [doc.csrf === true ? { [session]: [], csrfToken: [] } : { [session]: [] }];
@@ -185,6 +187,8 @@ const OTHER_PATHS: Record<string, Record<string, unknown>> = {
   '/docs': getOnly('Pages', 'This document, rendered', 'The API reference page (Swagger UI, bundled; nothing from a CDN).', html('The reference page.')),
   '/wallet': getOnly('Pages', 'The wallet page', 'docs/pages.md.', html('The page shell.')),
   '/cashier': getOnly('Pages', 'The cashier page', 'docs/pages.md.', html('The page shell.')),
+  '/merchant': getOnly('Pages', 'The merchant console', 'docs/consoles.md.', html('The page shell.')),
+  '/admin': getOnly('Pages', 'The operator console', 'docs/consoles.md.', html('The page shell.')),
 };
 
 function serverVersion(): string {

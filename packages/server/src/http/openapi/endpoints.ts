@@ -28,6 +28,7 @@ import { HISTORY_PAGE_SIZE, POSTING_ID } from '../../api/page-wallet-account.js'
 import { PIN_RULE } from '../../domain/credentials.js';
 import type { FailReason, WalletStatus } from '../../domain/model.js';
 import { CASHIER_NAME } from '../../domain/page-access.js';
+import { OPERATOR_NAME } from '../../domain/operator.js';
 
 /**
  * Every JSON endpoint of http/routes.ts, described for the OpenAPI document (document.ts). To add an
@@ -36,10 +37,10 @@ import { CASHIER_NAME } from '../../domain/page-access.js';
  * entry. test/openapi.test.ts fails naming any route that has no entry, and validates real answers
  * against what is written here, so an entry that is wrong fails too.
  */
-export type Auth = 'merchant' | 'wallet' | 'walletPage' | 'cashierPage';
+export type Auth = 'merchant' | 'wallet' | 'walletPage' | 'cashierPage' | 'merchantConsole' | 'adminConsole';
 
 export interface EndpointDoc {
-  readonly tag: 'Merchant API' | 'Wallet API' | 'Wallet page API' | 'Cashier page API';
+  readonly tag: 'Merchant API' | 'Wallet API' | 'Wallet page API' | 'Cashier page API' | 'Merchant console API' | 'Operator console API';
   readonly summary: string;
   readonly description: string;
   readonly auth: Auth;
@@ -85,6 +86,13 @@ const CASHIER_SIGNED_IN = {
   mchId: pattern(MCH_ID, 'The merchant the cashier charges for.'), cashierName: { type: 'string' }, merchantName: { type: ['string', 'null'] },
   timeZone: { type: 'string', description: 'The platform\'s time zone, for the page to show times in.' }, csrfToken: CSRF_TOKEN,
 };
+
+// The consoles' sign-ins (docs/consoles.md).
+const MERCHANT_SIGNED_IN = {
+  mchId: pattern(MCH_ID, 'The merchant of the user: every console call acts for it.'), userName: { type: 'string' }, role: { enum: ['owner', 'cashier'] },
+  merchantName: { type: ['string', 'null'] }, timeZone: { type: 'string', description: 'The platform\'s time zone, for the page to show times in.' }, csrfToken: CSRF_TOKEN,
+};
+const OPERATOR_SIGNED_IN = { operatorName: { type: 'string' }, csrfToken: CSRF_TOKEN };
 
 // The till's own charges (api/page-cashier-charges.ts): times as epoch ms, formatted by the page.
 const EPOCH_MS: JsonSchema = { type: 'integer', minimum: 0, description: 'Milliseconds since the epoch.' };
@@ -187,6 +195,15 @@ export const COMPONENT_SCHEMAS: Readonly<Record<string, JsonSchema>> = {
   CashierSignedIn: object(CASHIER_SIGNED_IN),
   CashierSession: object({ signedIn: { const: true }, ...CASHIER_SIGNED_IN }),
   SignedOut: object({ signedIn: { const: false } }),
+  MerchantSignedIn: object(MERCHANT_SIGNED_IN),
+  MerchantSession: object({ signedIn: { const: true }, ...MERCHANT_SIGNED_IN }),
+  OperatorSignedIn: object(OPERATOR_SIGNED_IN),
+  OperatorSession: object({ signedIn: { const: true }, ...OPERATOR_SIGNED_IN }),
+  MerchantUser: object({
+    name: { type: 'string' }, role: { enum: ['owner', 'cashier'] },
+    refundLimit: { anyOf: [AMOUNT_SCHEMA, { type: 'null' }], description: 'Most one refund of this user may be; null: no limit.' },
+    createdAtMs: EPOCH_MS,
+  }),
   TillOrder: object(TILL_ORDER),
   TillCharge: object({ ...TILL_ORDER, chargedAtMs: EPOCH_MS, payCode: pattern(/^•••• [0-9]{4}$/, 'The payment code, all but its last four digits masked.') }),
   TillRefund: object({
@@ -205,7 +222,7 @@ function ref(name: keyof typeof COMPONENT_SCHEMAS): JsonSchema {
 }
 
 /** A session probe's answer: not signed in, or signed in with what the page shows and the CSRF token. */
-function sessionProbe(signedIn: 'WalletSession' | 'CashierSession'): JsonSchema {
+function sessionProbe(signedIn: 'WalletSession' | 'CashierSession' | 'MerchantSession' | 'OperatorSession'): JsonSchema {
   return { anyOf: [ref('SignedOut'), ref(signedIn)] };
 }
 
@@ -229,6 +246,65 @@ const CHARGE_OUTCOME: JsonSchema = {
 const MERCHANT_REFUSALS: EndpointAnswer = { codes: [R.PARAM_ERROR, R.ORDER_ID_ERROR, R.SIGNATURE_ERROR, R.NO_RECORD, R.MERCHANT_LOCKED], data: null };
 const PAGE_REFUSALS: EndpointAnswer = { codes: [R.SESSION_REQUIRED], data: null, cookie: 'cleared' };
 const CSRF_REFUSAL: EndpointAnswer = { codes: [R.CSRF_REJECTED], data: null };
+
+const USER_NAME = pattern(CASHIER_NAME, 'The user\'s name.');
+const ROLE_REFUSAL: EndpointAnswer = { codes: [R.ROLE_NOT_ALLOWED], data: null };
+const REFUND_LIMIT = { anyOf: [AMOUNT_SCHEMA, { type: 'null' }], description: 'Most one refund of the cashier may be; null: no limit.' };
+const USER_WITH_PASSWORD = object({ user: ref('MerchantUser'), password: { type: 'string', description: 'The generated password, in this answer only.' } });
+
+/** The consoles (docs/consoles.md): sign-ins, and the sections behind api/console-access.ts. */
+function consoleEndpoints(): Record<string, EndpointDoc> {
+  const owner = (summary: string, request: JsonSchema, data: JsonSchema | string, csrf: boolean): EndpointDoc => ({
+    tag: 'Merchant console API', auth: 'merchantConsole', csrf, request, summary, description: 'The owner\'s only (9122 for a cashier); acts on the session\'s merchant. docs/consoles.md.',
+    answers: [{ codes: [R.SUCCESS], data: data as never }, { codes: [R.PARAM_ERROR], data: null }, PAGE_REFUSALS, ...(csrf ? [CSRF_REFUSAL] : []), ROLE_REFUSAL],
+  });
+  return {
+    '/api/page/merchant/session': {
+      tag: 'Merchant console API', auth: 'merchantConsole', request: EMPTY,
+      summary: 'Who is signed in to the merchant console', description: 'Without a live session: `signedIn: false`. docs/consoles.md.',
+      answers: [{ codes: [R.SUCCESS], data: sessionProbe('MerchantSession') }, { codes: [R.PARAM_ERROR], data: null }],
+    },
+    '/api/page/merchant/sign-in': {
+      tag: 'Merchant console API', auth: 'merchantConsole',
+      request: object({ mchId: pattern(MCH_ID, 'The merchant id.'), name: USER_NAME, password: { type: 'string', minLength: 1, maxLength: 128 } }),
+      summary: 'Sign a merchant user (owner or cashier) in', description: 'Sets the session cookie `micropay_merchant`; the answer says the role. Wrong passwords lock the user after 5 (9021). docs/consoles.md.',
+      answers: [{ codes: [R.SUCCESS], data: 'MerchantSignedIn', cookie: 'set' }, { codes: [R.PARAM_ERROR, R.SIGN_IN_FAILED, R.SIGN_IN_LOCKED], data: null }],
+    },
+    '/api/page/merchant/sign-out': {
+      tag: 'Merchant console API', auth: 'merchantConsole', csrf: true, request: EMPTY, summary: 'End the session', description: 'docs/consoles.md.',
+      answers: [{ codes: [R.SUCCESS], data: 'SignedOut', cookie: 'cleared' }, { codes: [R.PARAM_ERROR], data: null }, PAGE_REFUSALS, CSRF_REFUSAL],
+    },
+    '/api/page/merchant/users/list': owner('The merchant\'s users, owner first', EMPTY, object({ users: { type: 'array', items: ref('MerchantUser') } }), false),
+    '/api/page/merchant/users/create': owner('Create a cashier; its password is shown once', object({ name: USER_NAME, refundLimit: REFUND_LIMIT }, ['refundLimit']), USER_WITH_PASSWORD, true),
+    '/api/page/merchant/users/set-refund-limit': owner('Set or remove a cashier\'s refund limit', object({ name: USER_NAME, refundLimit: REFUND_LIMIT }), object({ user: ref('MerchantUser') }), true),
+    '/api/page/merchant/users/reset-password': owner('Give a user a new password (shown once); also unlocks it', object({ name: USER_NAME }), USER_WITH_PASSWORD, true),
+    '/api/page/admin/session': {
+      tag: 'Operator console API', auth: 'adminConsole', request: EMPTY,
+      summary: 'Who is signed in to the operator console', description: 'Without a live session: `signedIn: false`. docs/consoles.md.',
+      answers: [{ codes: [R.SUCCESS], data: sessionProbe('OperatorSession') }, { codes: [R.PARAM_ERROR], data: null }],
+    },
+    '/api/page/admin/sign-in': {
+      tag: 'Operator console API', auth: 'adminConsole',
+      request: object({
+        name: pattern(OPERATOR_NAME, 'The operator\'s name.'), password: { type: 'string', minLength: 1, maxLength: 128 },
+        code: { type: 'string', pattern: '^([0-9]{6})?$', description: 'The authenticator app\'s code, when the operator has TOTP.' },
+      }, ['code']),
+      summary: 'Sign an operator in', description: 'Sets the session cookie `micropay_admin`. A missing or wrong TOTP code is answered as a wrong password (9020) and counts toward the lockout (9021 after 5). docs/consoles.md.',
+      answers: [{ codes: [R.SUCCESS], data: 'OperatorSignedIn', cookie: 'set' }, { codes: [R.PARAM_ERROR, R.SIGN_IN_FAILED, R.SIGN_IN_LOCKED], data: null }],
+    },
+    '/api/page/admin/sign-out': {
+      tag: 'Operator console API', auth: 'adminConsole', csrf: true, request: EMPTY, summary: 'End the session', description: 'docs/consoles.md.',
+      answers: [{ codes: [R.SUCCESS], data: 'SignedOut', cookie: 'cleared' }, { codes: [R.PARAM_ERROR], data: null }, PAGE_REFUSALS, CSRF_REFUSAL],
+    },
+    '/api/page/admin/operators': {
+      tag: 'Operator console API', auth: 'adminConsole', request: EMPTY, summary: 'The operators: name, TOTP on or off, locked or not', description: 'Read only. docs/consoles.md.',
+      answers: [{
+        codes: [R.SUCCESS],
+        data: object({ operators: { type: 'array', items: object({ name: { type: 'string' }, totp: { type: 'boolean' }, locked: { type: 'boolean' }, createdAtMs: EPOCH_MS }) } }),
+      }, { codes: [R.PARAM_ERROR], data: null }, PAGE_REFUSALS],
+    },
+  };
+}
 
 export const ENDPOINT_DOCS: Readonly<Record<string, EndpointDoc>> = {
   '/api/micropay/micropay': {
@@ -469,7 +545,7 @@ export const ENDPOINT_DOCS: Readonly<Record<string, EndpointDoc>> = {
     summary: 'Refund part or all of the cashier\'s own charge', description: 'Another cashier\'s charge, or any other order, is 9031. docs/pages.md.',
     answers: [
       { codes: [R.SUCCESS], data: object({ refund: ref('TillRefund'), charge: ref('TillOrder') }) },
-      { codes: [R.PARAM_ERROR, R.ORDER_ID_ERROR, R.MERCHANT_LOCKED, R.NO_RECORD, R.ORDER_PAYING, R.ORDER_CLOSED, R.DUPLICATE_ORDER, R.REFUND_EXCEEDS_REFUNDABLE, R.NOT_THIS_CASHIERS_CHARGE], data: null },
+      { codes: [R.PARAM_ERROR, R.ORDER_ID_ERROR, R.MERCHANT_LOCKED, R.NO_RECORD, R.ORDER_PAYING, R.ORDER_CLOSED, R.DUPLICATE_ORDER, R.REFUND_EXCEEDS_REFUNDABLE, R.NOT_THIS_CASHIERS_CHARGE, R.REFUND_OVER_LIMIT], data: null },
       PAGE_REFUSALS, CSRF_REFUSAL,
     ],
   },
@@ -488,4 +564,6 @@ export const ENDPOINT_DOCS: Readonly<Record<string, EndpointDoc>> = {
       PAGE_REFUSALS,
     ],
   },
+  ...consoleEndpoints(),
 };
+

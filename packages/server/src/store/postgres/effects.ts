@@ -7,7 +7,9 @@ import type { Order } from '../../domain/model.js';
 import { IdClashError } from '../id-clash.js';
 import type { MerchantKeyVault } from '../../secrets/merchant-key-vault.js';
 import { isPageAccessEffect, pageAccessWrite, type PageAccessEffect } from '../page-access-sql.js';
+import { INSERT_TEST_NOTIFICATION_SQL, testNotificationValues } from '../notification-attempts-sql.js';
 import { isUniqueViolation } from './pool.js';
+import { auditLogValues, INSERT_AUDIT_LOG } from '../audit-log-sql.js';
 
 export type Db = pg.Pool | pg.PoolClient;
 
@@ -149,8 +151,14 @@ export class PgEffects {
       case 'insertSetting':
         await c.query('INSERT INTO settings (name, value) VALUES ($1, $2)', [e.name, e.value]);
         return;
+      case 'notifyTest':
+        await c.query(INSERT_TEST_NOTIFICATION_SQL, testNotificationValues(e));
+        return;
+      case 'appendAuditLog':
+        await c.query(INSERT_AUDIT_LOG, auditLogValues(e.entry));
+        return;
       default:
-        if (isPageAccessEffect(e)) return applyPageAccess(c, e);
+        if (isPageAccessEffect(e)) return applyPageAccess(c, e, this.keys);
         throw new Error(`unknown effect ${(e as { kind: string }).kind}`);
     }
   }
@@ -235,8 +243,8 @@ export async function insertAccount(c: Db, id: string, kind: 'wallet' | 'merchan
 }
 
 /** A web page's sign-in effect: one statement, written once for both stores (page-access-sql.ts). */
-async function applyPageAccess(c: Db, e: PageAccessEffect): Promise<void> {
-  const w = pageAccessWrite(e);
+async function applyPageAccess(c: Db, e: PageAccessEffect, keys: MerchantKeyVault): Promise<void> {
+  const w = pageAccessWrite(e, keys);
   const result = await c.query(w.sql, [...w.values]);
   if (w.invariant !== null) changedOne(result, w.invariant);
 }

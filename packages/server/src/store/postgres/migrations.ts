@@ -1,3 +1,4 @@
+import { paymentMinutesSchema } from '../payment-minutes-sql.js';
 import type pg from 'pg';
 import { checkSchemaNotNewer, type Migration } from '../store.js';
 import { pageAccessSchema } from '../page-access-schema.js';
@@ -5,6 +6,10 @@ import { FAILED_BY_CODE_INDEX } from '../pay-code-outcomes.js';
 import { cashierChargesSchema } from '../cashier-charge-sql.js';
 import { payoutSchema } from '../payout-schema.js';
 import { offlineDeviceSchema } from '../offline-device-sql.js';
+import { notificationAttemptsSchema } from '../notification-attempts-sql.js';
+import { APPEND_ONLY_MESSAGE, auditLogSchema } from '../audit-log-sql.js';
+import { CONSOLE_INDEXES } from '../console-sql.js';
+import { postgresConsoleAccessMigration } from '../console-access-schema.js';
 
 /**
  * Versioned schema for the PostgreSQL store: the same tables as SQLite's, in PostgreSQL's types,
@@ -267,6 +272,44 @@ INSERT INTO account_shards (account_id, shard, may_go_negative) VALUES ('platfor
   },
   {
     version: 12,
+    name: 'payment statistics: one row per minute and server process, for the operator\'s dashboard',
+    // See the SQLite migration 11.
+    sql: paymentMinutesSchema('BIGINT', ''),
+  },
+  {
+    version: 13,
+    name: 'notification attempt history: each delivery attempt with the receiver\'s answer',
+    // The same table on both stores, written once (docs/notifications.md, "Attempt history").
+    sql: notificationAttemptsSchema('BIGINT', ''),
+  },
+  {
+    version: 14,
+    name: 'the audit log: every operator and merchant-user action, append-only',
+    // See the SQLite migration 13. One trigger function refuses UPDATE and DELETE (per row) and
+    // TRUNCATE (per statement), so only a schema change by the database's owner can remove rows.
+    sql: auditLogSchema('BIGINT', 'BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY', '') + `
+CREATE FUNCTION audit_log_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION '${APPEND_ONLY_MESSAGE} (% refused)', TG_OP USING ERRCODE = 'insufficient_privilege';
+END
+$$;
+CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_refuse_change();
+CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log FOR EACH STATEMENT EXECUTE FUNCTION audit_log_refuse_change();
+`,
+  },
+  {
+    version: 15,
+    name: 'wallets newest first, for the operator console\'s wallet search',
+    sql: CONSOLE_INDEXES,
+  },
+  {
+    version: 16,
+    name: 'consoles: merchant users with roles and refund limits, operators, merchant and operator sessions',
+    // docs/consoles.md; the shared parts written once (console-access-schema.ts).
+    sql: postgresConsoleAccessMigration(),
+  },
+  {
+    version: 17,
     name: 'offline payment codes: enrolled wallet devices, the wallet\'s last accepted offline counter',
     // The same on both stores, written once (store/offline-device-sql.ts, docs/offline-codes.md).
     sql: offlineDeviceSchema('BIGINT', ''),

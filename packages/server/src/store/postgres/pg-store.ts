@@ -5,19 +5,29 @@ import type { Decided, Effect } from '../../domain/effects.js';
 import { OrderIdSource } from '../../domain/ids.js';
 import { merchantAccount, walletAccount } from '../../domain/ledger.js';
 import type { Merchant, Order, PaymentPolicy, Wallet } from '../../domain/model.js';
-import type { Notification } from '../../domain/notification.js';
+import type { AttemptRecord, Notification, NotificationAttempt } from '../../domain/notification.js';
+import type { NotificationActivity } from '../notification-attempts-sql.js';
 import type { PaymentDecision } from '../../domain/payment.js';
 import type { DayWindow, StatementMovements } from '../../domain/statement.js';
 import type { DailyReportMovements } from '../../domain/daily-report.js';
 import type { Payout } from '../../domain/payout.js';
+import type { PayoutCursor, WalletSearch } from '../../domain/console-pages.js';
+import { MERCHANT_PAYOUTS_PAGE, MERCHANT_REQUESTED_PAYOUTS, MERCHANTS_PAGE, merchantPayoutsValues, walletSearchQuery } from '../console-sql.js';
 import { ServiceStore } from '../../services/service-store.js';
 import { AUDIT_QUERIES } from '../audit.js';
 import type { ViewFor, ViewName, ViewOf } from '../port.js';
-import { toMerchant, toOrder, toPayout, toRefund, toWallet, toWalletTransaction, type Row } from '../rows.js';
+import { toCashier, toMerchant, toOrder, toPayout, toRefund, toWallet, toWalletTransaction, type Row } from '../rows.js';
 import { sqlList } from '../sql-list.js';
+import type { ProcessMinute } from '../../domain/payment-minutes.js';
+import { DELETE_OLD_PAYMENT_MINUTES, paymentMinuteValues, SELECT_PAYMENT_MINUTES, toProcessMinute, UPSERT_PAYMENT_MINUTE } from '../payment-minutes-sql.js';
+import { auditLogEntryOf, auditLogQuery, type AuditLogFilter, type AuditLogRow } from '../audit-log-sql.js';
+import type { ActingAs, AuditLogEntry } from '../../domain/audit-log.js';
 import { payCodeOutcomesSql, toPayCodeOutcome, type PayCodeOutcome } from '../pay-code-outcomes.js';
 import { CASHIER_CHARGES_PAGE, CASHIER_CHARGE_WITH_ORDER, chargesPageValues, REFUNDS_OF_ORDER, toCashierChargeRecord } from '../cashier-charge-sql.js';
 import type { CashierChargeRecord, ChargeCursor } from '../../domain/cashier-charge.js';
+import { MERCHANT_USERS, OPERATORS_BY_NAME, toOperator } from '../operator-sql.js';
+import type { Operator } from '../../domain/operator.js';
+import type { Cashier } from '../../domain/page-access.js';
 import type { Refund } from '../../domain/model.js';
 import {
   auditReport,
@@ -28,6 +38,8 @@ import {
   type AuditReport,
   type BatchObserver,
   type BatchStats,
+  type DeadLetterCursor,
+  type FailedAttemptRecord,
   type NotificationBacklog,
   type NotificationFilter,
   type PaymentThreadState,
@@ -37,6 +49,7 @@ import {
   type PayOptions,
   type RefundRecord,
   type Store,
+  type MerchantPage,
   type WalletFilter,
   type WalletTransaction,
 } from '../store.js';
@@ -190,8 +203,9 @@ export class PgStore extends ServiceStore implements Store {
     return first(this.pool, 'SELECT * FROM merchants WHERE mch_id = $1', [mchId], (r) => toMerchant(r, this.#keys));
   }
 
-  async listMerchants(): Promise<Merchant[]> {
-    return (await this.pool.query('SELECT * FROM merchants ORDER BY mch_id')).rows.map((r) => toMerchant(r as Row, this.#keys));
+  async listMerchants(page?: MerchantPage): Promise<Merchant[]> {
+    const limit = page === undefined ? Number.MAX_SAFE_INTEGER : checkedLimit(page.limit);
+    return (await this.pool.query(MERCHANTS_PAGE, [page?.afterMchId ?? '', limit])).rows.map((r) => toMerchant(r as Row, this.#keys));
   }
 
   async merchantMasterKeyIds(): Promise<string[]> {
@@ -217,6 +231,11 @@ export class PgStore extends ServiceStore implements Store {
 
   findWalletByTokenHash(tokenHash: string): Promise<Wallet | null> {
     return first(this.pool, `${WALLET_SELECT} WHERE w.token_hash = $1`, [tokenHash], toWallet);
+  }
+
+  async searchWallets(search: WalletSearch): Promise<Wallet[]> {
+    const { sql, values } = walletSearchQuery(WALLET_SELECT, 'ILIKE', { ...search, limit: checkedLimit(search.limit) });
+    return ((await this.pool.query(sql, values)).rows as Row[]).map(toWallet);
   }
 
   async listWallets(filter: WalletFilter): Promise<Wallet[]> {
@@ -300,6 +319,14 @@ export class PgStore extends ServiceStore implements Store {
     return first(this.pool, CASHIER_CHARGE_WITH_ORDER, [mchId, mchOrderId], toCashierChargeRecord);
   }
 
+  async listMerchantUsers(mchId: string): Promise<Cashier[]> {
+    return ((await this.pool.query(MERCHANT_USERS, [mchId])).rows as Row[]).map(toCashier);
+  }
+
+  async listOperators(): Promise<Operator[]> {
+    return ((await this.pool.query(OPERATORS_BY_NAME)).rows as Row[]).map((r) => toOperator(r, this.#keys));
+  }
+
   async listCashierCharges(cashierId: string, before: ChargeCursor | null, limit: number): Promise<CashierChargeRecord[]> {
     const { rows } = await this.pool.query(CASHIER_CHARGES_PAGE, chargesPageValues(cashierId, before, limit));
     return (rows as Row[]).map(toCashierChargeRecord);
@@ -318,6 +345,14 @@ export class PgStore extends ServiceStore implements Store {
     });
   }
 
+  // --- the audit log (domain/audit-log.ts): appended by the services' effects, read here ------
+
+  async listAuditLog(filter: AuditLogFilter): Promise<AuditLogEntry[]> {
+    const q = auditLogQuery(filter);
+    const { rows } = await this.pool.query(q.sql, q.values);
+    return (rows as AuditLogRow[]).map(auditLogEntryOf);
+  }
+
   // --- payouts (services/payouts.ts decides; these read) -------------------------------------
 
   findPayout(payoutId: string): Promise<Payout | null> {
@@ -332,6 +367,15 @@ export class PgStore extends ServiceStore implements Store {
       [filter.mchId ?? null, filter.walletId ?? null, filter.status ?? null, checkedLimit(filter.limit)],
     );
     return (rows as Row[]).map(toPayout);
+  }
+
+  async merchantPayouts(mchId: string, before: PayoutCursor | null, limit: number): Promise<Payout[]> {
+    const { rows } = await this.pool.query(MERCHANT_PAYOUTS_PAGE, merchantPayoutsValues(mchId, before, checkedLimit(limit)));
+    return (rows as Row[]).map(toPayout);
+  }
+
+  async requestedPayoutsSen(mchId: string): Promise<number> {
+    return ((await this.pool.query(MERCHANT_REQUESTED_PAYOUTS, [mchId])).rows[0] as { sen: number }).sen;
   }
 
   /** One REPEATABLE READ snapshot: the balance and every movement after the day's start, of one moment. */
@@ -365,20 +409,40 @@ export class PgStore extends ServiceStore implements Store {
     return this.#notifications.claimDue(owner, leaseMs, limit);
   }
 
-  recordDelivery(notificationId: string, owner: string): Promise<boolean> {
-    return this.#notifications.recordDelivery(notificationId, owner);
+  recordDelivery(notificationId: string, owner: string, attempt: AttemptRecord): Promise<boolean> {
+    return this.#notifications.recordDelivery(notificationId, owner, attempt);
   }
 
-  recordFailedAttempt(notificationId: string, owner: string, error: string, nextAttemptAtMs: number | null): Promise<boolean> {
-    return this.#notifications.recordFailedAttempt(notificationId, owner, error, nextAttemptAtMs);
+  recordFailedAttempt(notificationId: string, owner: string, attempt: FailedAttemptRecord, nextAttemptAtMs: number | null): Promise<boolean> {
+    return this.#notifications.recordFailedAttempt(notificationId, owner, attempt, nextAttemptAtMs);
   }
 
   listNotifications(filter: NotificationFilter): Promise<Notification[]> {
     return this.#notifications.list(filter);
   }
 
-  retryNotification(notificationId: string): Promise<NotificationRetryResult> {
-    return this.#notifications.retry(notificationId);
+  retryDeadNotifications(mchId: string): Promise<number> {
+    return this.#notifications.retryDead(mchId);
+  }
+
+  listDeadNotifications(mchId: string, after: DeadLetterCursor | null, limit: number): Promise<Notification[]> {
+    return this.#notifications.listDead(mchId, after, limit);
+  }
+
+  notificationAttemptsFor(mchId: string, subjectIds: readonly string[]): Promise<NotificationAttempt[]> {
+    return this.#notifications.attemptsFor(mchId, subjectIds);
+  }
+
+  notificationAttempts(notificationId: string): Promise<NotificationAttempt[]> {
+    return this.#notifications.attemptsOf(notificationId);
+  }
+
+  notificationActivity(sinceMs: number, top: number): Promise<NotificationActivity> {
+    return this.#notifications.activity(sinceMs, top);
+  }
+
+  retryNotification(notificationId: string, mchId?: string, acting?: ActingAs): Promise<NotificationRetryResult> {
+    return this.#notifications.retry(notificationId, mchId, acting);
   }
 
   // --- operations ------------------------------------------------------------------------------
@@ -448,6 +512,17 @@ export class PgStore extends ServiceStore implements Store {
 
   observeBatches(observer: BatchObserver | null): void {
     this.#batches.observer = observer;
+  }
+
+  async writePaymentMinutes(minutes: readonly ProcessMinute[], deleteBeforeMs: number): Promise<void> {
+    await this.transaction(async (c) => {
+      for (const m of minutes) await c.query(UPSERT_PAYMENT_MINUTE, paymentMinuteValues(m));
+      await c.query(DELETE_OLD_PAYMENT_MINUTES, [deleteBeforeMs]);
+    });
+  }
+
+  async readPaymentMinutes(fromMs: number, toMs: number): Promise<ProcessMinute[]> {
+    return ((await this.pool.query(SELECT_PAYMENT_MINUTES, [fromMs, toMs])).rows as Row[]).map(toProcessMinute);
   }
 
   async close(): Promise<void> {

@@ -7,6 +7,7 @@ import { PAGE_SESSION_SELECT, toCashier, toMerchant, toOrder, toPageSession, toP
 import type { Db } from './effects.js';
 import { LOCK_ORDER_ID } from './order-id-locks.js';
 import { REFUNDS_IN_PROCESS_TO_WALLET } from '../wallet-close-sql.js';
+import { OPERATOR_BY_NAME, toOperator } from '../operator-sql.js';
 import { CASHIER_CHARGE_BY_ID, ORDER_ID_USED, toCashierCharge } from '../cashier-charge-sql.js';
 import type { MerchantKeyVault } from '../../secrets/merchant-key-vault.js';
 
@@ -110,6 +111,7 @@ const READERS: { readonly [N in ViewName]: Reader<N> } = {
     merchant: await first(c, 'SELECT * FROM merchants WHERE mch_id = $1 FOR NO KEY UPDATE', [q.mchId], (r) => toMerchant(r, keys)),
     cashier: await first(c, 'SELECT * FROM cashiers WHERE mch_id = $1 AND name = $2 FOR UPDATE', [q.mchId, q.name], toCashier),
   }),
+  operator: (c, q, keys) => first(c, `${OPERATOR_BY_NAME} FOR UPDATE`, [q.name], (r) => toOperator(r, keys)),
   cashierCharge: async (c, q) => {
     // Exclusive on the order id, as closeBill takes it: two tills starting the same id take turns,
     // so the second sees the first's record rather than failing on its key.

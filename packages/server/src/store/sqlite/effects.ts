@@ -7,6 +7,8 @@ import { IdClashError } from '../id-clash.js';
 import { MerchantKeyVault } from '../../secrets/merchant-key-vault.js';
 import { ADVANCE_OFFLINE_COUNTER, deviceValues, INSERT_DEVICE, REVOKE_DEVICE, REVOKE_WALLET_DEVICES } from '../offline-device-sql.js';
 import { isPageAccessEffect, pageAccessWrite, sqliteSql, type PageAccessEffect } from '../page-access-sql.js';
+import { INSERT_TEST_NOTIFICATION_SQL, testNotificationValues } from '../notification-attempts-sql.js';
+import { auditLogValues, INSERT_AUDIT_LOG } from '../audit-log-sql.js';
 
 /**
  * What the payment writer read already, so applying a payment's effects reads nothing again: the
@@ -148,6 +150,10 @@ export class SqliteEffects {
       }
       case 'insertSetting':
         return void s.insertSetting.run(e.name, e.value);
+      case 'notifyTest':
+        return void s.insertTestNotification.run(...testNotificationValues(e));
+      case 'appendAuditLog':
+        return void s.appendAuditLog.run(...auditLogValues(e.entry));
       default:
         if (isPageAccessEffect(e)) return this.#applyPageAccess(e);
         throw new Error(`unknown effect ${(e as { kind: string }).kind}`);
@@ -156,7 +162,7 @@ export class SqliteEffects {
 
   /** A web page's sign-in effect: one statement, written once for both stores (page-access-sql.ts). */
   #applyPageAccess(e: PageAccessEffect): void {
-    const w = pageAccessWrite(e);
+    const w = pageAccessWrite(e, this.keys);
     let statement = this.#pageAccess.get(w.sql);
     if (statement === undefined) this.#pageAccess.set(w.sql, statement = this.#db.prepare(sqliteSql(w.sql)));
     const r = statement.run(...w.values);
@@ -230,6 +236,7 @@ function prepare(db: Database.Database) {
     ),
     moveRefund: db.prepare('UPDATE refunds SET status = ?, fail_reason = ?, finished_at_ms = ? WHERE refund_id = ? AND status = ?'),
     notifyUrl: db.prepare('SELECT notify_url FROM merchants WHERE mch_id = ?'),
+    insertTestNotification: db.prepare(sqliteSql(INSERT_TEST_NOTIFICATION_SQL)),
     insertNotification: db.prepare(
       `INSERT INTO notifications (notification_id, mch_id, event_type, subject_id, url, payload, status,
                                   attempts, next_attempt_at_ms, created_at_ms)
@@ -251,6 +258,7 @@ function prepare(db: Database.Database) {
         WHERE mch_id = ?`,
     ),
     insertSetting: db.prepare('INSERT INTO settings (name, value) VALUES (?, ?)'),
+    appendAuditLog: db.prepare(sqliteSql(INSERT_AUDIT_LOG)),
     insertWallet: db.prepare(
       `INSERT INTO wallets (wallet_id, name, status, account_id, token_hash, pin_hash, confirm_limit_sen, created_at_ms)
        VALUES (?, ?, 'active', ?, ?, ?, ?, ?)`,

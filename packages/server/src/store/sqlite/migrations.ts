@@ -1,9 +1,14 @@
+import { paymentMinutesSchema } from '../payment-minutes-sql.js';
 import type { Migration } from '../store.js';
 import { pageAccessSchema } from '../page-access-schema.js';
 import { FAILED_BY_CODE_INDEX } from '../pay-code-outcomes.js';
 import { cashierChargesSchema } from '../cashier-charge-sql.js';
 import { payoutSchema } from '../payout-schema.js';
 import { offlineDeviceSchema } from '../offline-device-sql.js';
+import { notificationAttemptsSchema } from '../notification-attempts-sql.js';
+import { APPEND_ONLY_MESSAGE, auditLogSchema } from '../audit-log-sql.js';
+import { CONSOLE_INDEXES } from '../console-sql.js';
+import { sqliteConsoleAccessMigration } from '../console-access-schema.js';
 
 /**
  * Versioned schema for the SQLite store. Append new migrations; never edit an applied one.
@@ -257,6 +262,39 @@ ALTER TABLE merchants ADD COLUMN master_key_id TEXT;
   },
   {
     version: 11,
+    name: 'payment statistics: one row per minute and server process, for the operator\'s dashboard',
+    // The same table on both stores, written once (docs/operations.md, "Payment statistics").
+    sql: paymentMinutesSchema('INTEGER', ' STRICT'),
+  },
+  {
+    version: 12,
+    name: 'notification attempt history: each delivery attempt with the receiver\'s answer',
+    // The same table on both stores, written once (docs/notifications.md, "Attempt history").
+    sql: notificationAttemptsSchema('INTEGER', ' STRICT'),
+  },
+  {
+    version: 13,
+    name: 'the audit log: every operator and merchant-user action, append-only',
+    // The table is the same on both stores (audit-log-sql.ts); AUTOINCREMENT never reuses an id.
+    // The triggers make the database itself refuse to change or delete a row (docs/audit-log.md).
+    sql: auditLogSchema('INTEGER', 'INTEGER PRIMARY KEY AUTOINCREMENT', ' STRICT') + `
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, '${APPEND_ONLY_MESSAGE}'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, '${APPEND_ONLY_MESSAGE}'); END;
+`,
+  },
+  {
+    version: 14,
+    name: 'wallets newest first, for the operator console\'s wallet search',
+    sql: CONSOLE_INDEXES,
+  },
+  {
+    version: 15,
+    name: 'consoles: merchant users with roles and refund limits, operators, merchant and operator sessions',
+    // docs/consoles.md; the shared parts written once (console-access-schema.ts).
+    sql: sqliteConsoleAccessMigration(),
+  },
+  {
+    version: 16,
     name: 'offline payment codes: enrolled wallet devices, the wallet\'s last accepted offline counter',
     // The same on both stores, written once (store/offline-device-sql.ts, docs/offline-codes.md).
     sql: offlineDeviceSchema('INTEGER', ' STRICT'),

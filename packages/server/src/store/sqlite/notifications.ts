@@ -1,9 +1,16 @@
 import type Database from 'better-sqlite3';
 import type { Clock } from '../../domain/clock.js';
-import { LAST_ERROR_MAX_LENGTH, type Notification } from '../../domain/notification.js';
+import { LAST_ERROR_MAX_LENGTH, type AttemptRecord, type Notification, type NotificationAttempt } from '../../domain/notification.js';
+import {
+  ATTEMPT_SUBJECTS_MAX, ATTEMPTS_OF_NOTIFICATION_SQL, attemptsForSubjectsSql, attemptValues, DEAD_BY_MERCHANT_SQL, DEAD_OF_MERCHANT_SQL,
+  INSERT_ATTEMPT_COLUMNS, NOTIFICATION_ACTIVITY_SQL, RETRY_DEAD_OF_MERCHANT_SQL, toActivity, toAttempt, type NotificationActivity,
+} from '../notification-attempts-sql.js';
 import { toNotification, type Row } from '../rows.js';
-import type { NotificationFilter, NotificationRetryResult } from '../store.js';
+import type { DeadLetterCursor, FailedAttemptRecord, NotificationFilter, NotificationRetryResult } from '../store.js';
 import type { MainWrite } from './write-turns.js';
+import { notificationRetryRecord, type ActingAs } from '../../domain/audit-log.js';
+import { auditLogInsert } from '../audit-log-sql.js';
+import { sqliteSql } from '../page-access-sql.js';
 
 /**
  * The notification outbox's delivery side on SQLite. Rows are written by SqliteWrites in the
@@ -19,6 +26,8 @@ export class SqliteNotifications {
   readonly #mainWrite: MainWrite;
   readonly #clock: Clock;
   readonly #s;
+  /** The timeline's read, prepared once per number of subject ids (an order has few refunds). */
+  readonly #attemptsFor = new Map<number, Database.Statement>();
 
   constructor(db: Database.Database, clock: Clock, mainWrite: MainWrite) {
     this.#db = db;
@@ -52,6 +61,12 @@ export class SqliteNotifications {
           WHERE notification_id = ? AND lease_owner = ? AND status = 'pending'`,
       ),
       find: db.prepare('SELECT * FROM notifications WHERE notification_id = ?'),
+      insertAttempt: db.prepare(`INSERT INTO notification_attempts (${INSERT_ATTEMPT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      attemptsOf: db.prepare(sqliteSql(ATTEMPTS_OF_NOTIFICATION_SQL)),
+      deadOf: db.prepare(sqliteSql(DEAD_OF_MERCHANT_SQL)),
+      retryDeadOf: db.prepare(sqliteSql(RETRY_DEAD_OF_MERCHANT_SQL)),
+      activity: db.prepare(sqliteSql(NOTIFICATION_ACTIVITY_SQL)),
+      deadByMerchant: db.prepare(sqliteSql(DEAD_BY_MERCHANT_SQL)),
       anyDue: db.prepare(
         `SELECT 1 FROM notifications
           WHERE status = 'pending' AND next_attempt_at_ms <= ? AND (lease_until_ms IS NULL OR lease_until_ms <= ?) LIMIT 1`,
@@ -62,6 +77,12 @@ export class SqliteNotifications {
         `UPDATE notifications SET status = 'pending', next_attempt_at_ms = ?
           WHERE notification_id = ? AND status IN ('pending', 'dead')`,
       ),
+      // A merchant's re-drive: the merchant is part of the key, so another's id is not found.
+      retryOwn: db.prepare(
+        `UPDATE notifications SET status = 'pending', next_attempt_at_ms = ?
+          WHERE notification_id = ? AND mch_id = ? AND status IN ('pending', 'dead')`,
+      ),
+      findOwn: db.prepare('SELECT * FROM notifications WHERE notification_id = ? AND mch_id = ?'),
     };
   }
 
@@ -74,17 +95,28 @@ export class SqliteNotifications {
     return (await this.#mainWrite(() => claim.immediate())).map(toNotification).sort((a, b) => a.nextAttemptAtMs - b.nextAttemptAtMs);
   }
 
-  async recordDelivery(notificationId: string, owner: string): Promise<boolean> {
-    return (await this.#mainWrite(() => this.#s.delivered.run(this.#clock.nowMs(), notificationId, owner))).changes === 1;
+  /** The outcome and its attempt row in one transaction: the history never disagrees with the row. */
+  async recordDelivery(notificationId: string, owner: string, attempt: AttemptRecord): Promise<boolean> {
+    const record = this.#db.transaction(() => {
+      if (this.#s.delivered.run(this.#clock.nowMs(), notificationId, owner).changes !== 1) return false;
+      this.#s.insertAttempt.run(notificationId, ...attemptValues(attempt));
+      return true;
+    });
+    return this.#mainWrite(() => record.immediate());
   }
 
   /** `nextAttemptAtMs` null: that was the last attempt, the notification is dead. */
-  async recordFailedAttempt(notificationId: string, owner: string, error: string, nextAttemptAtMs: number | null): Promise<boolean> {
+  async recordFailedAttempt(notificationId: string, owner: string, attempt: FailedAttemptRecord, nextAttemptAtMs: number | null): Promise<boolean> {
     const status = nextAttemptAtMs === null ? 'dead' : 'pending';
     // A dead row keeps the time of its last attempt, so a list shows when it gave up.
     const at = nextAttemptAtMs ?? this.#clock.nowMs();
-    const text = error.length > LAST_ERROR_MAX_LENGTH ? error.slice(0, LAST_ERROR_MAX_LENGTH) : error;
-    return (await this.#mainWrite(() => this.#s.failed.run(status, at, text, notificationId, owner))).changes === 1;
+    const text = attempt.error.slice(0, LAST_ERROR_MAX_LENGTH);
+    const record = this.#db.transaction(() => {
+      if (this.#s.failed.run(status, at, text, notificationId, owner).changes !== 1) return false;
+      this.#s.insertAttempt.run(notificationId, ...attemptValues({ ...attempt, error: text }));
+      return true;
+    });
+    return this.#mainWrite(() => record.immediate());
   }
 
   list(filter: NotificationFilter): Notification[] {
@@ -103,14 +135,49 @@ export class SqliteNotifications {
     return (this.#db.prepare(sql).all(...params, filter.limit) as Row[]).map(toNotification);
   }
 
-  /** Dead or pending → pending and due now; the attempts made so far are kept. Delivered rows stay delivered. */
-  retry(notificationId: string): Promise<NotificationRetryResult> {
+  /**
+   * Dead or pending → pending and due now; the attempts made so far are kept. Delivered rows stay
+   * delivered. With `mchId`, only that merchant's notification. With `acting`, a retry that changed
+   * the row is in the audit log, in the same transaction.
+   */
+  retry(notificationId: string, mchId?: string, acting?: ActingAs): Promise<NotificationRetryResult> {
     const run = this.#db.transaction((): NotificationRetryResult => {
-      const changed = this.#s.retry.run(this.#clock.nowMs(), notificationId).changes === 1;
-      const row = this.#s.find.get(notificationId) as Row | undefined;
+      const nowMs = this.#clock.nowMs();
+      const changed = (mchId === undefined ? this.#s.retry.run(nowMs, notificationId) : this.#s.retryOwn.run(nowMs, notificationId, mchId)).changes === 1;
+      const row = (mchId === undefined ? this.#s.find.get(notificationId) : this.#s.findOwn.get(notificationId, mchId)) as Row | undefined;
       if (row === undefined) return { kind: 'not_found' };
-      return { kind: changed ? 'retried' : 'unchanged', notification: toNotification(row) };
+      const notification = toNotification(row);
+      if (changed && acting !== undefined) {
+        const append = auditLogInsert(acting, notificationRetryRecord(notification), nowMs);
+        this.#db.prepare(sqliteSql(append.sql)).run(...append.values);
+      }
+      return { kind: changed ? 'retried' : 'unchanged', notification };
     });
     return this.#mainWrite(() => run.immediate());
+  }
+
+  retryDead(mchId: string): Promise<number> {
+    return this.#mainWrite(() => this.#s.retryDeadOf.run(this.#clock.nowMs(), mchId).changes);
+  }
+
+  listDead(mchId: string, after: DeadLetterCursor | null, limit: number): Notification[] {
+    const [ms, id] = after === null ? [Number.MAX_SAFE_INTEGER, ''] : [after.createdAtMs, after.notificationId];
+    return (this.#s.deadOf.all(mchId, ms, ms, id, limit) as Row[]).map(toNotification);
+  }
+
+  attemptsFor(mchId: string, subjectIds: readonly string[]): NotificationAttempt[] {
+    if (subjectIds.length === 0) return [];
+    if (subjectIds.length > ATTEMPT_SUBJECTS_MAX) throw new RangeError(`at most ${ATTEMPT_SUBJECTS_MAX} subject ids, not ${subjectIds.length}`);
+    let statement = this.#attemptsFor.get(subjectIds.length);
+    if (statement === undefined) this.#attemptsFor.set(subjectIds.length, (statement = this.#db.prepare(sqliteSql(attemptsForSubjectsSql(subjectIds.length)))));
+    return (statement.all(mchId, ...subjectIds) as Row[]).map(toAttempt);
+  }
+
+  attemptsOf(notificationId: string): NotificationAttempt[] {
+    return (this.#s.attemptsOf.all(notificationId) as Row[]).map(toAttempt);
+  }
+
+  activity(sinceMs: number, top: number): NotificationActivity {
+    return toActivity(this.#s.activity.get(sinceMs, sinceMs) as Row, this.#s.deadByMerchant.all(top) as Row[]);
   }
 }

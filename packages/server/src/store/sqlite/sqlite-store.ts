@@ -4,16 +4,19 @@ import type { Clock } from '../../domain/clock.js';
 import type { Decided } from '../../domain/effects.js';
 import { merchantAccount, walletAccount } from '../../domain/ledger.js';
 import type { Merchant, Order, PaymentPolicy, Wallet } from '../../domain/model.js';
-import type { Notification } from '../../domain/notification.js';
+import type { AttemptRecord, Notification, NotificationAttempt } from '../../domain/notification.js';
+import type { NotificationActivity } from '../notification-attempts-sql.js';
 import type { PaymentDecision } from '../../domain/payment.js';
 import type { RefundRecord } from '../../domain/refund.js';
 import type { DayWindow, StatementMovements } from '../../domain/statement.js';
 import type { DailyReportMovements } from '../../domain/daily-report.js';
 import type { Payout } from '../../domain/payout.js';
+import type { PayoutCursor, WalletSearch } from '../../domain/console-pages.js';
+import { MERCHANT_PAYOUTS_PAGE, MERCHANT_REQUESTED_PAYOUTS, MERCHANTS_PAGE, merchantPayoutsValues, walletSearchQuery } from '../console-sql.js';
 import { ServiceStore } from '../../services/service-store.js';
 import { AUDIT_QUERIES } from '../audit.js';
 import type { Effect, ViewFor, ViewName, ViewOf } from '../port.js';
-import { toMerchant, toOrder, toPayout, toRefund, toWallet, toWalletTransaction, type Row } from '../rows.js';
+import { toCashier, toMerchant, toOrder, toPayout, toRefund, toWallet, toWalletTransaction, type Row } from '../rows.js';
 import {
   auditReport,
   balancesByMerchant,
@@ -23,6 +26,8 @@ import {
   type AppliedMigration,
   type AuditReport,
   type BatchObserver,
+  type DeadLetterCursor,
+  type FailedAttemptRecord,
   type NotificationBacklog,
   type NotificationFilter,
   type PaymentThreadState,
@@ -31,6 +36,7 @@ import {
   type NotificationRetryResult,
   type PayOptions,
   type Store,
+  type MerchantPage,
   type WalletFilter,
   type WalletTransaction,
 } from '../store.js';
@@ -39,14 +45,21 @@ import { PLATFORM_BUSY, WaitingPayments } from '../waiting-payments.js';
 import { SQLITE_AUDIT_QUERIES } from './audit.js';
 import { SqliteEffects } from './effects.js';
 import { sqliteSql } from '../page-access-sql.js';
+import { auditLogEntryOf, auditLogQuery, type AuditLogFilter, type AuditLogRow } from '../audit-log-sql.js';
+import type { ActingAs, AuditLogEntry } from '../../domain/audit-log.js';
 import { CASHIER_CHARGES_PAGE, CASHIER_CHARGE_WITH_ORDER, chargesPageValues, REFUNDS_OF_ORDER, toCashierChargeRecord } from '../cashier-charge-sql.js';
 import type { CashierChargeRecord, ChargeCursor } from '../../domain/cashier-charge.js';
+import { MERCHANT_USERS, OPERATORS_BY_NAME, toOperator } from '../operator-sql.js';
+import type { Operator } from '../../domain/operator.js';
+import type { Cashier } from '../../domain/page-access.js';
 import type { Refund } from '../../domain/model.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { SqliteNotifications } from './notifications.js';
 import { openConnection, PaymentWriter, type PaymentJob, type PaymentOutcome } from './payment-writer.js';
 import { PaymentThread } from './payment-thread-client.js';
 import { sqlList } from '../sql-list.js';
+import type { ProcessMinute } from '../../domain/payment-minutes.js';
+import { DELETE_OLD_PAYMENT_MINUTES, paymentMinuteValues, SELECT_PAYMENT_MINUTES, toProcessMinute, UPSERT_PAYMENT_MINUTE } from '../payment-minutes-sql.js';
 import { payCodeOutcomesSql, toPayCodeOutcome, type PayCodeOutcome } from '../pay-code-outcomes.js';
 import { WALLET_COLUMNS } from './rows.js';
 import { SqliteViews } from './views.js';
@@ -106,6 +119,8 @@ export class SqliteStore extends ServiceStore implements Store {
   readonly #keys: MerchantKeyVault;
   /** The offline-code key once opened; null: offline codes are off (no master key). */
   #offlineKey: OfflineCodeKey | null | undefined;
+  /** The audit log's reads, one statement per combination of filters. */
+  readonly #auditLogReads = new Map<string, Database.Statement>();
   /** Group commit's counters (store.ts): a payment that throws is retried within its batch, never a fallback. */
   readonly batchStats = { batches: 0, payments: 0, fallbacks: 0 };
   readonly codeSchemaVersion = Math.max(...SQLITE_MIGRATIONS.map((m) => m.version));
@@ -194,8 +209,9 @@ export class SqliteStore extends ServiceStore implements Store {
     return this.#views.merchant(mchId);
   }
 
-  async listMerchants(): Promise<Merchant[]> {
-    return (this.#s.listMerchants.all() as Row[]).map((r) => toMerchant(r, this.#keys));
+  async listMerchants(page?: MerchantPage): Promise<Merchant[]> {
+    const rows = this.#s.merchantsPage.all(page?.afterMchId ?? '', page === undefined ? Number.MAX_SAFE_INTEGER : checkedLimit(page.limit)) as Row[];
+    return rows.map((r) => toMerchant(r, this.#keys));
   }
 
   async merchantMasterKeyIds(): Promise<string[]> {
@@ -251,6 +267,13 @@ export class SqliteStore extends ServiceStore implements Store {
       limit: checkedLimit(filter.limit),
     }) as Row[];
     return rows.map(toWallet);
+  }
+
+  async searchWallets(search: WalletSearch): Promise<Wallet[]> {
+    const { sql, values } = walletSearchQuery(`SELECT ${WALLET_COLUMNS} FROM wallets w JOIN accounts a ON a.id = w.account_id`, 'LIKE', {
+      ...search, limit: checkedLimit(search.limit),
+    });
+    return (this.db.prepare(sqliteSql(sql)).all(...values) as Row[]).map(toWallet);
   }
 
   async walletPinHash(walletId: string): Promise<string | null> {
@@ -383,6 +406,10 @@ export class SqliteStore extends ServiceStore implements Store {
     return toBacklog(this.#s.notificationBacklog.get() as { pending: number; dead: number });
   }
 
+  async notificationActivity(sinceMs: number, top: number): Promise<NotificationActivity> {
+    return this.#outbox.activity(sinceMs, top);
+  }
+
   poolUsage(): PoolUsage | null {
     return null;
   }
@@ -390,6 +417,17 @@ export class SqliteStore extends ServiceStore implements Store {
   observeBatches(observer: BatchObserver | null): void {
     this.#batchObserver = observer;
     if (this.#thread !== undefined) this.#thread.observer = observer;
+  }
+
+  async writePaymentMinutes(minutes: readonly ProcessMinute[], deleteBeforeMs: number): Promise<void> {
+    await this.transaction(() => {
+      for (const m of minutes) this.#s.upsertPaymentMinute.run(...paymentMinuteValues(m));
+      this.#s.deleteOldPaymentMinutes.run(deleteBeforeMs);
+    });
+  }
+
+  async readPaymentMinutes(fromMs: number, toMs: number): Promise<ProcessMinute[]> {
+    return (this.#s.paymentMinutes.all(fromMs, toMs) as Row[]).map(toProcessMinute);
   }
 
   async close(): Promise<void> {
@@ -410,20 +448,36 @@ export class SqliteStore extends ServiceStore implements Store {
     return this.#outbox.claimDue(owner, leaseMs, limit);
   }
 
-  async recordDelivery(notificationId: string, owner: string): Promise<boolean> {
-    return this.#outbox.recordDelivery(notificationId, owner);
+  async recordDelivery(notificationId: string, owner: string, attempt: AttemptRecord): Promise<boolean> {
+    return this.#outbox.recordDelivery(notificationId, owner, attempt);
   }
 
-  async recordFailedAttempt(notificationId: string, owner: string, error: string, nextAttemptAtMs: number | null): Promise<boolean> {
-    return this.#outbox.recordFailedAttempt(notificationId, owner, error, nextAttemptAtMs);
+  async recordFailedAttempt(notificationId: string, owner: string, attempt: FailedAttemptRecord, nextAttemptAtMs: number | null): Promise<boolean> {
+    return this.#outbox.recordFailedAttempt(notificationId, owner, attempt, nextAttemptAtMs);
   }
 
   async listNotifications(filter: NotificationFilter): Promise<Notification[]> {
     return this.#outbox.list(filter);
   }
 
-  async retryNotification(notificationId: string): Promise<NotificationRetryResult> {
-    return this.#outbox.retry(notificationId);
+  async retryNotification(notificationId: string, mchId?: string, acting?: ActingAs): Promise<NotificationRetryResult> {
+    return this.#outbox.retry(notificationId, mchId, acting);
+  }
+
+  async retryDeadNotifications(mchId: string): Promise<number> {
+    return this.#outbox.retryDead(mchId);
+  }
+
+  async listDeadNotifications(mchId: string, after: DeadLetterCursor | null, limit: number): Promise<Notification[]> {
+    return this.#outbox.listDead(mchId, after, limit);
+  }
+
+  async notificationAttemptsFor(mchId: string, subjectIds: readonly string[]): Promise<NotificationAttempt[]> {
+    return this.#outbox.attemptsFor(mchId, subjectIds);
+  }
+
+  async notificationAttempts(notificationId: string): Promise<NotificationAttempt[]> {
+    return this.#outbox.attemptsOf(notificationId);
   }
 
   // --- refunds and statements ----------------------------------------------------------------
@@ -441,6 +495,14 @@ export class SqliteStore extends ServiceStore implements Store {
     return (this.#s.cashierChargesPage.all(...chargesPageValues(cashierId, before, limit)) as Row[]).map(toCashierChargeRecord);
   }
 
+  async listMerchantUsers(mchId: string): Promise<Cashier[]> {
+    return (this.#s.merchantUsers.all(mchId) as Row[]).map(toCashier);
+  }
+
+  async listOperators(): Promise<Operator[]> {
+    return (this.#s.operators.all() as Row[]).map((r) => toOperator(r, this.#keys));
+  }
+
   async refundsOfOrder(orderId: string): Promise<Refund[]> {
     return (this.#s.refundsOfOrder.all(orderId) as Row[]).map(toRefund);
   }
@@ -448,6 +510,15 @@ export class SqliteStore extends ServiceStore implements Store {
   /** The day's movements, read in one transaction so payments and refunds are of the same moment. */
   async statementMovements(mchId: string, fromMs: number, toMs: number): Promise<StatementMovements> {
     return this.db.transaction(() => this.#statementMovements(mchId, fromMs, toMs)).deferred();
+  }
+
+  // --- the audit log (domain/audit-log.ts): appended by the services' effects, read here ------
+
+  async listAuditLog(filter: AuditLogFilter): Promise<AuditLogEntry[]> {
+    const q = auditLogQuery(filter);
+    let statement = this.#auditLogReads.get(q.sql);
+    if (statement === undefined) this.#auditLogReads.set(q.sql, statement = this.db.prepare(sqliteSql(q.sql)));
+    return (statement.all(...q.values) as AuditLogRow[]).map(auditLogEntryOf);
   }
 
   // --- payouts (services/payouts.ts decides; these read) -------------------------------------
@@ -461,6 +532,14 @@ export class SqliteStore extends ServiceStore implements Store {
       mch: filter.mchId ?? null, wallet: filter.walletId ?? null, status: filter.status ?? null, limit: checkedLimit(filter.limit),
     }) as Row[];
     return rows.map(toPayout);
+  }
+
+  async merchantPayouts(mchId: string, before: PayoutCursor | null, limit: number): Promise<Payout[]> {
+    return (this.#s.merchantPayoutsPage.all(...merchantPayoutsValues(mchId, before, checkedLimit(limit))) as Row[]).map(toPayout);
+  }
+
+  async requestedPayoutsSen(mchId: string): Promise<number> {
+    return (this.#s.requestedPayouts.get(mchId) as { sen: number }).sen;
   }
 
   /** One read transaction: the balance and every movement after the day's start, of one moment. */
@@ -504,9 +583,13 @@ function migrate(db: Database.Database): void {
 
 function prepare(db: Database.Database) {
   return {
-    listMerchants: db.prepare('SELECT * FROM merchants ORDER BY mch_id'),
+    merchantsPage: db.prepare(sqliteSql(MERCHANTS_PAGE)),
+    merchantPayoutsPage: db.prepare(sqliteSql(MERCHANT_PAYOUTS_PAGE)),
+    requestedPayouts: db.prepare(sqliteSql(MERCHANT_REQUESTED_PAYOUTS)),
     cashierChargeWithOrder: db.prepare(sqliteSql(CASHIER_CHARGE_WITH_ORDER)),
     cashierChargesPage: db.prepare(sqliteSql(CASHIER_CHARGES_PAGE)),
+    merchantUsers: db.prepare(sqliteSql(MERCHANT_USERS)),
+    operators: db.prepare(OPERATORS_BY_NAME),
     refundsOfOrder: db.prepare(sqliteSql(REFUNDS_OF_ORDER)),
     listMerchantIds: db.prepare('SELECT mch_id FROM merchants'),
     masterKeyIds: db.prepare('SELECT DISTINCT master_key_id FROM merchants WHERE master_key_id IS NOT NULL ORDER BY 1'),
@@ -583,6 +666,9 @@ function prepare(db: Database.Database) {
     insertSettingOnce: db.prepare('INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING'),
     walletDevices: db.prepare(sqliteSql(WALLET_DEVICES)),
     notificationBacklog: db.prepare(NOTIFICATION_BACKLOG_SQL),
+    upsertPaymentMinute: db.prepare(sqliteSql(UPSERT_PAYMENT_MINUTE)),
+    deleteOldPaymentMinutes: db.prepare(sqliteSql(DELETE_OLD_PAYMENT_MINUTES)),
+    paymentMinutes: db.prepare(sqliteSql(SELECT_PAYMENT_MINUTES)),
     setSetting: db.prepare(
       'INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value',
     ),

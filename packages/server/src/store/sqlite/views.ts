@@ -6,6 +6,7 @@ import type { RefundView } from '../../domain/refund.js';
 import type { ViewFor, ViewName, ViewOf } from '../port.js';
 import { PAGE_SESSION_SELECT, toCashier, toMerchant, toOrder, toPageSession, toPayout, toRefund, toSignInLink, toWallet, type Row } from '../rows.js';
 import { sqliteSql } from '../page-access-sql.js';
+import { OPERATOR_BY_NAME, toOperator } from '../operator-sql.js';
 import { CASHIER_CHARGE_BY_ID, ORDER_ID_USED, toCashierCharge } from '../cashier-charge-sql.js';
 import type { MerchantKeyVault } from '../../secrets/merchant-key-vault.js';
 import { WALLET_COLUMNS } from './rows.js';
@@ -75,8 +76,12 @@ export class SqliteViews {
   }
 
   /** The web pages' sign-in views (domain/page-access.ts). */
-  #readPageAccess(q: ViewFor<'pageSession' | 'signInLink' | 'cashier'>): ViewOf['pageSession' | 'signInLink' | 'cashier'] {
+  #readPageAccess(q: ViewFor<'pageSession' | 'signInLink' | 'cashier' | 'operator'>): ViewOf['pageSession' | 'signInLink' | 'cashier' | 'operator'] {
     switch (q.view) {
+      case 'operator': {
+        const row = this.#s.operator.get(q.name) as Row | undefined;
+        return row === undefined ? null : toOperator(row, this.keys);
+      }
       case 'pageSession': {
         const row = this.#s.pageSession.get(q.sessionHash) as Row | undefined;
         return row === undefined ? null : toPageSession(row);
@@ -164,6 +169,7 @@ function prepare(db: Database.Database) {
     pageSession: db.prepare(sqliteSql(PAGE_SESSION_SELECT)),
     signInLink: db.prepare('SELECT * FROM wallet_sign_in_links WHERE link_hash = ?'),
     cashier: db.prepare('SELECT * FROM cashiers WHERE mch_id = ? AND name = ?'),
+    operator: db.prepare(sqliteSql(OPERATOR_BY_NAME)),
     cashierCharge: db.prepare(sqliteSql(CASHIER_CHARGE_BY_ID)),
     orderIdUsed: db.prepare(sqliteSql(ORDER_ID_USED)),
     payout: db.prepare('SELECT * FROM payouts WHERE payout_id = ?'),

@@ -1,0 +1,49 @@
+import { ResultCode } from '@micropay/protocol';
+import type { PageSession, SessionSubject } from '../domain/page-access.js';
+import { answer } from './answer.js';
+import type { Answer, ApiContext, ApiRequest, Handler } from './context.js';
+import { withPageSession } from './page-session.js';
+
+/**
+ * Who may call a console API (docs/consoles.md), in one place: every /api/page/merchant/... and
+ * /api/page/admin/... handler behind a sign-in is wrapped in one of these. The session, cookie and
+ * CSRF rules are the pages' own (page-session.ts); these add the console's subject and its role.
+ * A merchant user's merchant comes from the session ALWAYS: a handler is given no other mchId, and
+ * must never read one from the request.
+ */
+export type MerchantUser = Extract<SessionSubject, { kind: 'merchant' }>;
+export type Operator = Extract<SessionSubject, { kind: 'operator' }>;
+
+export type MerchantUserHandler = (ctx: ApiContext, req: ApiRequest, user: MerchantUser, sessionId: string) => Promise<Answer>;
+export type OperatorHandler = (ctx: ApiContext, req: ApiRequest, operator: Operator, sessionId: string) => Promise<Answer>;
+
+/** Which merchant users may: `anyone` signed in (owner or cashier), or the `owner` only (9122 for a cashier). */
+export type MerchantAudience = 'anyone' | 'owner';
+
+export function merchantUserOf(session: PageSession): MerchantUser {
+  if (session.subject.kind !== 'merchant') throw new Error('a merchant console session has a merchant user');
+  return session.subject;
+}
+
+export function operatorOf(session: PageSession): Operator {
+  if (session.subject.kind !== 'operator') throw new Error('an operator console session has an operator');
+  return session.subject;
+}
+
+/**
+ * A merchant console API: needs the console's live session (9120), with `changes` also the CSRF
+ * token (9121, checked before anything is read), and with `owner` the owner's role (9122). The role
+ * is read with the session from the user's row, so a change applies to the next request.
+ */
+export function withMerchantUser(access: 'reads' | 'changes', who: MerchantAudience, handler: MerchantUserHandler): Handler {
+  return withPageSession('merchant', access, async (ctx, req, session, sessionId) => {
+    const user = merchantUserOf(session);
+    if (who === 'owner' && user.role !== 'owner') return answer(ResultCode.ROLE_NOT_ALLOWED);
+    return handler(ctx, req, user, sessionId);
+  });
+}
+
+/** An operator console API: the operator's live session (9120), and with `changes` the CSRF token (9121). */
+export function withOperator(access: 'reads' | 'changes', handler: OperatorHandler): Handler {
+  return withPageSession('operator', access, (ctx, req, session, sessionId) => handler(ctx, req, operatorOf(session), sessionId));
+}

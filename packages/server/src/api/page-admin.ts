@@ -1,0 +1,46 @@
+import { fail, parse, rejectUnknown, required, ResultCode } from '@micropay/protocol';
+import { isPinLocked } from '../domain/credentials.js';
+import { OPERATOR_NAME } from '../domain/operator.js';
+import { answer } from './answer.js';
+import type { Handler } from './context.js';
+import { operatorOf, withOperator } from './console-access.js';
+import { PASSWORD_MAX } from './page-merchant.js';
+import { endEarlierSession, sessionProbe, signedIn, signOut } from './page-session.js';
+
+/**
+ * The operator console's sign-in (docs/consoles.md): name + password, and the authenticator's
+ * 6-digit code when the operator has TOTP. A missing or wrong code is answered as a wrong password
+ * (9020) and counts toward the lockout, so the answer never tells which of the two was wrong.
+ */
+export const adminSession: Handler = sessionProbe('operator', async (_ctx, session) => ({ operatorName: operatorOf(session).name }));
+export const adminSignOut: Handler = signOut('operator');
+
+export const adminSignIn: Handler = async (ctx, req) => {
+  const parsed = parse(() => {
+    rejectUnknown(req.body, ['name', 'password', 'code']);
+    const name = required(req.body, 'name');
+    if (!OPERATOR_NAME.test(name)) fail('name', 'must be 1 to 40 letters, digits, ".", "_" or "-", starting with a letter or digit');
+    const password = required(req.body, 'password');
+    if (password.length > PASSWORD_MAX) fail('password', `must be at most ${PASSWORD_MAX} characters`);
+    const code = req.body.code === undefined || req.body.code === '' ? null : required(req.body, 'code');
+    if (code !== null && !/^[0-9]{6}$/.test(code)) fail('code', 'must be the 6 digits the authenticator app shows');
+    return { name, password, code };
+  });
+  if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
+  const { name, password, code } = parsed.value;
+  const result = await ctx.store.signInOperator(name, password, code);
+  if (result.kind === 'locked') return answer(ResultCode.SIGN_IN_LOCKED);
+  if (result.kind === 'wrong') return answer(ResultCode.SIGN_IN_FAILED);
+  await endEarlierSession(ctx, 'operator', req);
+  return signedIn('operator', result.sessionId, req, { operatorName: name });
+};
+
+/** The Operators section: every operator's name, whether TOTP is on, and whether it is locked. Read only. */
+export const adminOperators: Handler = withOperator('reads', async (ctx, req) => {
+  const fields = parse(() => rejectUnknown(req.body, []));
+  if (!fields.ok) return answer(fields.code, null, fields.msg);
+  const operators = await ctx.store.listOperators();
+  return answer(ResultCode.SUCCESS, {
+    operators: operators.map((o) => ({ name: o.name, totp: o.totpSecret !== null, locked: isPinLocked(o.failures), createdAtMs: o.createdAtMs })),
+  });
+});

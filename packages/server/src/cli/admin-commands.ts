@@ -1,0 +1,90 @@
+import { Secret } from '@micropay/protocol';
+import { hashPin, isPinLocked } from '../domain/credentials.js';
+import { OPERATOR_NAME, type Operator } from '../domain/operator.js';
+import { newCashierPassword } from '../domain/page-access.js';
+import { newTotpSecret, otpauthUri } from '../domain/totp.js';
+import { defineCommand, type CommandGroup, type OptionSpec } from './command-line.js';
+import { CommandFailed, notFound, timeText, UsageError } from './common.js';
+
+/**
+ * The platform's operators, who sign in to /admin (docs/consoles.md). The password is generated
+ * and printed once; with --totp so is the authenticator's secret (and its otpauth:// URI), which
+ * the store keeps encrypted under the master key.
+ */
+const NAME = {
+  name: { type: 'string', value: 'NAME', required: true, help: 'the operator\'s sign-in name (1 to 40 letters, digits, ".", "_", "-")' },
+} as const satisfies Record<string, OptionSpec>;
+
+function nameOf(name: string): string {
+  if (!OPERATOR_NAME.test(name)) throw new UsageError('--name must be 1 to 40 letters, digits, ".", "_" or "-", starting with a letter or digit');
+  return name;
+}
+
+/** What is shown once: the password, and the TOTP secret when a new one was drawn. */
+function secretsShown(name: string, password: string, totp: string | null): { json: Record<string, unknown>; text: string } {
+  const lines = [`Sign in at /admin as ${name} with password ${password}   (shown once)`];
+  if (totp !== null) {
+    lines.push(`TOTP secret ${totp}   (shown once: add it to an authenticator app)`, `  ${otpauthUri(name, totp)}`);
+  }
+  return { json: { name, password, ...(totp === null ? {} : { totpSecret: totp, otpauthUri: otpauthUri(name, totp) }) }, text: lines.join('\n') };
+}
+
+const create = defineCommand({
+  name: 'admin create',
+  summary: 'create an operator of the /admin console (prints its password, and TOTP secret, once)',
+  positionals: [],
+  options: { ...NAME, totp: { type: 'boolean', help: 'require an authenticator code at sign-in (prints the secret to add to the app)' } },
+  store: 'existing',
+  async run({ options, store, out }) {
+    const name = nameOf(options.name);
+    const password = newCashierPassword();
+    const totp = options.totp ? newTotpSecret() : null;
+    const created = await store.createOperator(name, await hashPin(password), totp === null ? null : new Secret(totp));
+    if (created === 'NAME_TAKEN') throw new CommandFailed(`an operator named ${name} exists already`);
+    const shown = secretsShown(name, password, totp);
+    out.show(shown.json, `Operator ${name} created.\n${shown.text}`);
+    return 0;
+  },
+});
+
+const reset = defineCommand({
+  name: 'admin reset',
+  summary: 'give an operator a new password (prints it, once) and unlock it; --totp draws a new TOTP secret, --no-totp removes it',
+  positionals: [],
+  options: {
+    ...NAME,
+    totp: { type: 'boolean', help: 'draw a new TOTP secret (printed once); the old one stops working' },
+    'no-totp': { type: 'boolean', help: 'sign in with the password alone from now on' },
+  },
+  store: 'existing',
+  async run({ options, store, out }) {
+    const name = nameOf(options.name);
+    if (options.totp && options['no-totp']) throw new UsageError('--totp and --no-totp cannot both be given');
+    const password = newCashierPassword();
+    const totp = options.totp ? newTotpSecret() : null;
+    const change = options.totp ? new Secret(totp!) : options['no-totp'] ? null : undefined;
+    const op = await store.resetOperator(name, await hashPin(password), change);
+    if (op === null) return notFound(`operator ${name}`);
+    const shown = secretsShown(name, password, totp);
+    out.show(shown.json, `Operator ${name} has a new password; the old one no longer works.\n${shown.text}`);
+    return 0;
+  },
+});
+
+const list = defineCommand({
+  name: 'admin list',
+  summary: 'list the operators: name, TOTP on or off, locked or not',
+  positionals: [],
+  options: {},
+  store: 'existing',
+  async run({ store, out, config }) {
+    const operators = await store.listOperators();
+    const row = (o: Operator) => ({ name: o.name, totp: o.totpSecret !== null, locked: isPinLocked(o.failures), createdAtMs: o.createdAtMs });
+    const text = operators.length === 0 ? 'No operators yet: micropay admin create --name NAME [--totp]'
+      : operators.map((o) => `${o.name}  TOTP ${o.totpSecret === null ? 'off' : 'on'}${isPinLocked(o.failures) ? '  LOCKED' : ''}  created ${timeText(o.createdAtMs, config)}`).join('\n');
+    out.show({ operators: operators.map(row) }, text);
+    return 0;
+  },
+});
+
+export const adminCommands: CommandGroup = { title: 'Operators of the /admin console', commands: [create, reset, list] };

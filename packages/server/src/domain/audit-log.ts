@@ -1,0 +1,124 @@
+import type { Decided, Effect } from './effects.js';
+import { assert } from './ledger.js';
+import type { Notification } from './notification.js';
+
+/**
+ * The audit log (docs/audit-log.md): who did what, when and from where, one append-only row per
+ * operator or merchant-user action, written in the transaction of the action itself. Not the
+ * ledger audit (`micropay audit`, store/audit.ts), which checks the books.
+ */
+
+/** Who acted: an operator at /admin, a merchant's user at /merchant or the till, or the CLI's OS user. */
+export type Actor =
+  | { readonly kind: 'operator'; readonly operatorId: string; readonly name: string }
+  | { readonly kind: 'merchantUser'; readonly userId: string; readonly mchId: string; readonly name: string; readonly role: MerchantRole }
+  | { readonly kind: 'cli'; readonly name: string };
+
+export type MerchantRole = 'owner' | 'cashier';
+export type ActorKind = Actor['kind'];
+export const ACTOR_KINDS: readonly ActorKind[] = ['operator', 'merchantUser', 'cli'];
+
+/** The actor of a request and the address it came from (the client's IP; null from the CLI). */
+export interface ActingAs {
+  readonly actor: Actor;
+  readonly address: string | null;
+}
+
+/** The actions the log records, named from the business; a console adds its own here. */
+export const AUDIT_ACTIONS = [
+  'merchant.create', 'merchant.import', 'merchant.update', 'merchant.disable', 'merchant.enable', 'merchant.rollKey',
+  'merchantKeys.reseal',
+  'wallet.create', 'wallet.topUp', 'wallet.freeze', 'wallet.unfreeze', 'wallet.close', 'wallet.unlockPin', 'wallet.setPin',
+  'wallet.newToken', 'wallet.setConfirmLimit', 'wallet.signInLink', 'payCode.issue',
+  'refund.request', 'payout.request', 'payout.confirm', 'payout.fail',
+  'notification.retry', 'notification.test',
+  'user.create', 'user.reset', 'user.setRefundLimit',
+  'session.signIn', 'session.signInFailed', 'session.signOut',
+  'statement.download', 'ledgerAudit.run',
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+/** A detail's value: plain, small and printable; amounts as decimal strings ("12.50"), never sen. */
+export type AuditDetailValue = string | number | boolean | null;
+export type AuditDetail = Readonly<Record<string, AuditDetailValue>>;
+
+/** What an action records of itself; the log adds who and when. */
+export interface AuditRecord {
+  readonly action: AuditAction;
+  /** The merchant the action concerns, when it concerns one. */
+  readonly mchId: string | null;
+  /** What it acted on: an order, wallet, payout, refund, cashier... */
+  readonly subjectId: string | null;
+  readonly detail: AuditDetail;
+}
+
+export interface AuditEntry extends AuditRecord {
+  readonly atMs: number;
+  readonly actor: Actor;
+  readonly address: string | null;
+}
+
+/** An entry as the log holds it: `logId` increases with every append (the reading cursor). */
+export interface AuditLogEntry extends AuditEntry {
+  readonly logId: number;
+}
+
+/**
+ * Detail keys that could carry a secret. A detail names what changed, never the secret itself: a
+ * rolled key is `{ overlapHours }`, a reset password `{}`. Checked on every append (checkEffect).
+ */
+const SECRET_WORDS = /key|pass|pin|token|secret|code|hash|session|otp|cookie|credential|cvv|signature/i;
+/** Amount keys hold decimal strings (the wire's form), so no float or sen count can pass for money. */
+const AMOUNT_KEY = /amount|balance|limit/i;
+const DECIMAL = /^-?\d{1,16}\.\d{2}$/;
+export const MAX_DETAIL_KEYS = 12;
+export const MAX_DETAIL_TEXT = 200;
+/** Control characters and bidi overrides would reorder what a console or terminal shows after them. */
+const UNPRINTABLE = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
+
+/** Why this detail may not be logged, or null. */
+export function auditDetailProblem(detail: AuditDetail): string | null {
+  const entries = Object.entries(detail);
+  if (entries.length > MAX_DETAIL_KEYS) return `at most ${MAX_DETAIL_KEYS} detail fields`;
+  for (const [key, value] of entries) {
+    if (SECRET_WORDS.test(key)) return `detail field ${key} could hold a secret`;
+    if (value !== null && !['string', 'number', 'boolean'].includes(typeof value)) return `detail field ${key} is not plain text, a number or a flag`;
+    if (typeof value === 'number' && !Number.isSafeInteger(value)) return `detail field ${key} is not a whole number`;
+    if (AMOUNT_KEY.test(key) && value !== null && (typeof value !== 'string' || !DECIMAL.test(value))) return `detail field ${key} is not a decimal amount like 12.50`;
+    if (typeof value === 'string' && (value.length > MAX_DETAIL_TEXT || UNPRINTABLE.test(value))) return `detail field ${key} is not short printable text`;
+  }
+  return null;
+}
+
+/** The last guard before the database (checkEffect): a bug, not a user's error, when it fires. */
+export function checkAuditEntry(e: AuditEntry): void {
+  assert(Number.isSafeInteger(e.atMs) && e.atMs > 0, 'an audit entry has a time');
+  assert((AUDIT_ACTIONS as readonly string[]).includes(e.action), `${e.action} is an audit action`);
+  assert(e.actor.kind !== 'merchantUser' || e.mchId === e.actor.mchId, "a merchant user's action concerns its own merchant");
+  const problem = auditDetailProblem(e.detail);
+  assert(problem === null, `audit detail of ${e.action}: ${problem}`);
+}
+
+/** The append of `record` by `acting` at `atMs`. */
+export function auditLogAppend(acting: ActingAs, record: AuditRecord, atMs: number): Effect {
+  return { kind: 'appendAuditLog', entry: { ...record, atMs, actor: acting.actor, address: acting.address } };
+}
+
+/**
+ * The decision with its audit entry appended, in the same transaction: only with an actor (the
+ * payment path and background jobs have none), and only when the decision changes something. A
+ * refused or repeated action writes nothing, so it logs nothing; `record` answers null for a
+ * result that is no action of the actor's.
+ */
+export function audited<R>(
+  decided: Decided<R>, acting: ActingAs | undefined, nowMs: number, record: (result: R) => AuditRecord | null,
+): Decided<R> {
+  if (acting === undefined || decided.effects.length === 0) return decided;
+  const entry = record(decided.result);
+  return entry === null ? decided : { result: decided.result, effects: [...decided.effects, auditLogAppend(acting, entry, nowMs)] };
+}
+
+/** A notification re-driven by hand (`notifications retry`, the consoles' dead letters). */
+export function notificationRetryRecord(n: Notification): AuditRecord {
+  return { action: 'notification.retry', mchId: n.mchId, subjectId: n.notificationId, detail: { eventType: n.eventType, attempts: n.attempts } };
+}

@@ -1,0 +1,50 @@
+import type { Secret } from '@micropay/protocol';
+import type { Decided } from './effects.js';
+import { unchanged } from './effects.js';
+import { totpMatch } from './totp.js';
+
+/**
+ * The platform's operators (docs/consoles.md): people who sign in to /admin, created with
+ * `micropay admin create`. A password (scrypt), and optionally a TOTP second factor whose secret
+ * is stored encrypted under the master key; wrong passwords and wrong codes count toward the same
+ * lockout as a cashier's (5 in a row).
+ */
+export interface Operator {
+  readonly operatorId: string;
+  readonly name: string;
+  readonly passwordHash: string;
+  readonly failures: number;
+  /** The TOTP secret (base32), opened from its ciphertext; null: no second factor. */
+  readonly totpSecret: Secret | null;
+  /** The last 30-second step a code signed in with: a code works once. */
+  readonly lastTotpStep: number | null;
+  readonly createdAtMs: number;
+}
+
+/** An operator's name: typed at sign-in and shown in the console. */
+export const OPERATOR_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$/;
+
+/** Takes one try before the slow comparison (decideCashierTry's rule): the count after, null when locked. */
+export function decideOperatorTry(op: Operator, locked: boolean): Decided<number | null> {
+  if (locked) return unchanged(null);
+  const failures = op.failures + 1;
+  return { result: failures, effects: [{ kind: 'setOperatorSecurity', operatorId: op.operatorId, failures }] };
+}
+
+/**
+ * The second factor, decided under the operator's lock after the password matched: with TOTP set,
+ * the code must match a step after the last one used, which is recorded with the cleared count;
+ * without TOTP, no code is needed. A wrong or reused code leaves the try counted.
+ */
+export function decideOperatorSecondFactor(op: Operator | null, countAfterTaking: number, code: string | null, nowMs: number): Decided<boolean> {
+  if (op === null) return unchanged(false);
+  let lastTotpStep: number | undefined;
+  if (op.totpSecret !== null) {
+    const step = code === null ? null : totpMatch(op.totpSecret.expose(), code, nowMs, op.lastTotpStep);
+    if (step === null) return unchanged(false);
+    lastTotpStep = step;
+  }
+  // As a cashier's right password (decideCashierTriesCleared): cleared unless other tries were taken meanwhile.
+  const failures = op.failures === countAfterTaking ? 0 : op.failures;
+  return { result: true, effects: [{ kind: 'setOperatorSecurity', operatorId: op.operatorId, failures, ...(lastTotpStep === undefined ? {} : { lastTotpStep }) }] };
+}

@@ -1,0 +1,131 @@
+import {
+  checkAuditEntry, type ActingAs, type Actor, type ActorKind, type AuditAction, type AuditDetail, type AuditEntry, type AuditLogEntry,
+  type AuditRecord, type MerchantRole,
+} from '../domain/audit-log.js';
+
+/**
+ * The audit log's table, its append and its reading (domain/audit-log.ts), written once for both
+ * stores in PostgreSQL's `$n` placeholders (page-access-sql.ts sqliteSql gives SQLite's `?`).
+ */
+
+/**
+ * The table and its indexes: `ms` is the stores' millisecond type, `logId` its increasing key
+ * column. Newest first reads the primary key backwards; a merchant's rows have their own index.
+ * Each store adds the triggers that refuse every UPDATE and DELETE in its own dialect.
+ */
+export function auditLogSchema(ms: 'INTEGER' | 'BIGINT', logId: string, strict: ' STRICT' | ''): string {
+  return `
+CREATE TABLE audit_log (
+  log_id     ${logId},
+  at_ms      ${ms} NOT NULL,
+  actor_kind TEXT NOT NULL CHECK (actor_kind IN ('operator', 'merchantUser', 'cli')),
+  -- The operator's or merchant user's id; null for the CLI, whose actor is the OS user's name.
+  actor_id   TEXT,
+  actor_name TEXT NOT NULL,
+  actor_role TEXT CHECK (actor_role IN ('owner', 'cashier')),
+  mch_id     TEXT,
+  action     TEXT NOT NULL,
+  subject_id TEXT,
+  -- A small JSON object without secrets (domain/audit-log.ts auditDetailProblem).
+  detail     TEXT NOT NULL,
+  address    TEXT,
+  CHECK ((actor_kind = 'merchantUser') = (actor_role IS NOT NULL AND mch_id IS NOT NULL AND actor_id IS NOT NULL)),
+  CHECK (actor_kind <> 'operator' OR actor_id IS NOT NULL)
+)${strict};
+CREATE INDEX audit_log_by_merchant ON audit_log (mch_id, log_id) WHERE mch_id IS NOT NULL;
+`;
+}
+
+export const APPEND_ONLY_MESSAGE = 'audit_log is append-only: rows are never changed or deleted';
+
+export const INSERT_AUDIT_LOG = `INSERT INTO audit_log (at_ms, actor_kind, actor_id, actor_name, actor_role, mch_id, action, subject_id, detail, address)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`;
+
+export function auditLogValues(e: AuditEntry): unknown[] {
+  const a = e.actor;
+  const actorId = a.kind === 'operator' ? a.operatorId : a.kind === 'merchantUser' ? a.userId : null;
+  const role = a.kind === 'merchantUser' ? a.role : null;
+  return [e.atMs, a.kind, actorId, a.name, role, e.mchId, e.action, e.subjectId, JSON.stringify(e.detail), e.address];
+}
+
+/**
+ * The append as one statement, checked as the appendAuditLog effect is, for the few writes a
+ * store makes outside the effects (a notification's retry).
+ */
+export function auditLogInsert(acting: ActingAs, record: AuditRecord, atMs: number): { sql: string; values: unknown[] } {
+  const entry: AuditEntry = { ...record, atMs, actor: acting.actor, address: acting.address };
+  checkAuditEntry(entry);
+  return { sql: INSERT_AUDIT_LOG, values: auditLogValues(entry) };
+}
+
+/** What listAuditLog reads: newest first, each filter optional, a page of at most `limit`. */
+export interface AuditLogFilter {
+  readonly mchId?: string | undefined;
+  readonly actorKind?: ActorKind | undefined;
+  readonly action?: AuditAction | undefined;
+  /** Only entries at or after this time. */
+  readonly sinceMs?: number | undefined;
+  /** The cursor: only entries older than this one (the last logId of the previous page). */
+  readonly beforeLogId?: number | undefined;
+  readonly limit: number;
+}
+
+export const MAX_AUDIT_LOG_PAGE = 1000;
+
+/** The page's query: every filter a bound value, placeholders numbered in order. */
+export function auditLogQuery(f: AuditLogFilter): { sql: string; values: unknown[] } {
+  if (!Number.isSafeInteger(f.limit) || f.limit < 1 || f.limit > MAX_AUDIT_LOG_PAGE) throw new RangeError(`an audit log page holds 1 to ${MAX_AUDIT_LOG_PAGE} entries, not ${f.limit}`);
+  const where: string[] = [];
+  const values: unknown[] = [];
+  const add = (condition: string, value: unknown) => {
+    values.push(value);
+    where.push(condition.replace('?', `$${values.length}`));
+  };
+  if (f.mchId !== undefined) add('mch_id = ?', f.mchId);
+  if (f.actorKind !== undefined) add('actor_kind = ?', f.actorKind);
+  if (f.action !== undefined) add('action = ?', f.action);
+  if (f.sinceMs !== undefined) add('at_ms >= ?', f.sinceMs);
+  if (f.beforeLogId !== undefined) add('log_id < ?', f.beforeLogId);
+  values.push(f.limit);
+  const filter = where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`;
+  return { sql: `SELECT * FROM audit_log ${filter} ORDER BY log_id DESC LIMIT $${values.length}`, values };
+}
+
+export interface AuditLogRow {
+  readonly log_id: number | string;
+  readonly at_ms: number | string;
+  readonly actor_kind: ActorKind;
+  readonly actor_id: string | null;
+  readonly actor_name: string;
+  readonly actor_role: MerchantRole | null;
+  readonly mch_id: string | null;
+  readonly action: AuditAction;
+  readonly subject_id: string | null;
+  readonly detail: string;
+  readonly address: string | null;
+}
+
+/** A row back as the entry it was written from (PostgreSQL answers BIGINT as text). */
+export function auditLogEntryOf(r: AuditLogRow): AuditLogEntry {
+  return {
+    logId: Number(r.log_id),
+    atMs: Number(r.at_ms),
+    actor: actorOf(r),
+    address: r.address,
+    action: r.action,
+    mchId: r.mch_id,
+    subjectId: r.subject_id,
+    detail: JSON.parse(r.detail) as AuditDetail,
+  };
+}
+
+function actorOf(r: AuditLogRow): Actor {
+  switch (r.actor_kind) {
+    case 'operator':
+      return { kind: 'operator', operatorId: r.actor_id!, name: r.actor_name };
+    case 'merchantUser':
+      return { kind: 'merchantUser', userId: r.actor_id!, mchId: r.mch_id!, name: r.actor_name, role: r.actor_role! };
+    case 'cli':
+      return { kind: 'cli', name: r.actor_name };
+  }
+}

@@ -1,0 +1,57 @@
+import type { Effect } from '../domain/effects.js';
+import type { Operator } from '../domain/operator.js';
+import type { MerchantKeyVault } from '../secrets/merchant-key-vault.js';
+import type { Row } from './rows.js';
+
+/**
+ * Operators (domain/operator.ts) as SQL, written once for both stores in PostgreSQL's `$n`
+ * placeholders (page-access-sql.ts turns them into SQLite's). The TOTP secret is sealed under the
+ * master key on its way in and opened on its way out: it is never in a row in plain text.
+ */
+export type OperatorEffect = Extract<Effect, { kind: 'insertOperator' | 'setOperatorSecurity' }>;
+
+export const OPERATOR_BY_NAME = 'SELECT * FROM operators WHERE name = $1';
+export const OPERATORS_BY_NAME = 'SELECT * FROM operators ORDER BY name';
+/** A merchant's users, owner first, then by name (the console's Users list). */
+export const MERCHANT_USERS = `SELECT * FROM cashiers WHERE mch_id = $1 ORDER BY CASE role WHEN 'owner' THEN 0 ELSE 1 END, name`;
+
+export function toOperator(r: Row, keys: MerchantKeyVault): Operator {
+  const operatorId = r.operator_id as string;
+  const sealed = r.totp_secret as string | null;
+  return {
+    operatorId,
+    name: r.name as string,
+    passwordHash: r.password_hash as string,
+    failures: r.failures as number,
+    totpSecret: sealed === null ? null : keys.openTotp(operatorId, sealed, r.master_key_id as string),
+    lastTotpStep: r.last_totp_step === null ? null : Number(r.last_totp_step),
+    createdAtMs: Number(r.created_at_ms),
+  };
+}
+
+export function operatorWrite(e: OperatorEffect, keys: MerchantKeyVault): { sql: string; values: unknown[]; invariant: string | null } {
+  if (e.kind === 'insertOperator') {
+    const o = e.operator;
+    const totp = o.totpSecret === null ? null : keys.sealTotp(o.operatorId, o.totpSecret);
+    return {
+      sql: `INSERT INTO operators (operator_id, name, password_hash, failures, totp_secret, master_key_id, last_totp_step, created_at_ms)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      values: [o.operatorId, o.name, o.passwordHash, o.failures, totp?.sealed ?? null, totp?.masterKeyId ?? null, o.lastTotpStep, o.createdAtMs],
+      invariant: null,
+    };
+  }
+  // Each optional part is written only when given; a new (or no) secret starts with no step used.
+  const totp = e.totpSecret === undefined || e.totpSecret === null ? null : keys.sealTotp(e.operatorId, e.totpSecret);
+  // 1 or 0, not a boolean: SQLite binds no booleans.
+  const changesTotp = e.totpSecret !== undefined ? 1 : 0;
+  return {
+    sql: `UPDATE operators SET failures = $1, password_hash = COALESCE($2, password_hash),
+            last_totp_step = CASE WHEN $3 = 1 THEN NULL ELSE COALESCE($4, last_totp_step) END,
+            totp_secret = CASE WHEN $5 = 1 THEN $6 ELSE totp_secret END,
+            master_key_id = CASE WHEN $7 = 1 THEN $8 ELSE master_key_id END
+          WHERE operator_id = $9`,
+    values: [e.failures, e.passwordHash ?? null, changesTotp, e.lastTotpStep ?? null, changesTotp, totp?.sealed ?? null, changesTotp,
+      totp?.masterKeyId ?? null, e.operatorId],
+    invariant: `an existing operator (${e.operatorId})`,
+  };
+}

@@ -1,0 +1,21 @@
+import { ResultCode } from '@micropay/protocol/errors';
+import { startConsole } from '../console/shell.js';
+import { ADMIN_SECTIONS } from './sections.js';
+import type { SignedInOperator } from './who.js';
+
+/** The operator console (docs/consoles.md): operators created by `micropay admin create` sign in here. */
+startConsole<SignedInOperator>({
+  page: 'admin',
+  sections: ADMIN_SECTIONS,
+  signInBody: (form) => ({
+    name: (form.elements.namedItem('name') as HTMLInputElement).value.trim(),
+    password: (form.elements.namedItem('password') as HTMLInputElement).value,
+    code: (form.elements.namedItem('code') as HTMLInputElement).value.trim(),
+  }),
+  signInMessages: {
+    [ResultCode.SIGN_IN_FAILED]: 'The name, password and authenticator code do not match.',
+    [ResultCode.SIGN_IN_LOCKED]: 'Too many wrong tries: this operator is locked. Another operator unlocks it with micropay admin reset.',
+  },
+  describe: (o) => `Operator ${o.operatorName}`,
+  roleOf: () => null,
+});

@@ -1,0 +1,4 @@
+/** Who is signed in to /admin. */
+export interface SignedInOperator {
+  readonly operatorName: string;
+}

@@ -1,0 +1,103 @@
+import { element, say } from '../shared/page.js';
+import { currentSession, signInAt, signOut, type PageName } from '../shared/session.js';
+import type { ConsoleContext, Section } from './section.js';
+import './console.css';
+
+/**
+ * The consoles' shell, the same for /merchant and /admin (docs/consoles.md): the sign-in form, then
+ * a header saying who is signed in with Sign out, a navigation drawn from the console's list of
+ * sections, and the open section. The shells (merchant.html, admin.html) hold the same ids.
+ */
+export interface ConsoleSpec<Who> {
+  readonly page: PageName & ('merchant' | 'admin');
+  readonly sections: readonly Section<Who>[];
+  /** The sign-in form's fields as the sign-in API takes them. */
+  signInBody(form: HTMLFormElement): Record<string, string>;
+  readonly signInMessages: Readonly<Record<number, string>>;
+  /** The header's words for who is signed in. */
+  describe(who: Who): string;
+  /** The role that picks the sections; null: a console without roles. */
+  roleOf(who: Who): string | null;
+}
+
+export function startConsole<Who>(spec: ConsoleSpec<Who>): void {
+  const form = element('sign-in', HTMLFormElement);
+  const error = element('sign-in-error', HTMLElement);
+  const layout = element('console', HTMLElement);
+  const whoText = element('console-who', HTMLElement);
+  const nav = element('console-nav', HTMLElement);
+  const container = element('section', HTMLElement);
+  let shown: { who: Who; sections: readonly Section<Who>[] } | null = null;
+
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const body = spec.signInBody(form);
+    for (const field of form.querySelectorAll<HTMLInputElement>('input[type=password], input[data-one-time]')) field.value = '';
+    void signInAt<Who>(`${spec.page}/sign-in`, body, spec.signInMessages).then((r) => (r.ok ? enter(r.signedIn) : showSignIn(r.message)));
+  });
+  element('sign-out', HTMLButtonElement).addEventListener('click', () => void signOut(spec.page).then(() => showSignIn('You are signed out.', 'info')));
+  window.addEventListener('hashchange', () => { if (shown !== null) open(location.hash.slice(1)); });
+  void currentSession<Who>(spec.page).catch(() => null).then((who) => (who === null ? showSignIn() : enter(who)));
+
+  function enter(who: Who): void {
+    const role = spec.roleOf(who);
+    const sections = spec.sections.filter((s) => s.roles === undefined || (role !== null && s.roles.includes(role)));
+    shown = { who, sections };
+    form.hidden = true;
+    whoText.textContent = spec.describe(who);
+    nav.replaceChildren(...sections.map((s) => {
+      const link = document.createElement('a');
+      link.href = `#${s.id}`;
+      link.textContent = s.title;
+      link.dataset.section = s.id;
+      return link;
+    }));
+    layout.hidden = false;
+    open(location.hash.slice(1));
+  }
+
+  function open(id: string): void {
+    if (shown === null) return;
+    const section = shown.sections.find((s) => s.id === id) ?? shown.sections[0];
+    for (const link of nav.querySelectorAll<HTMLAnchorElement>('a')) {
+      if (link.dataset.section === section?.id) link.setAttribute('aria-current', 'page');
+      else link.removeAttribute('aria-current');
+    }
+    container.replaceChildren();
+    if (section === undefined) return;
+    const heading = document.createElement('h2');
+    heading.textContent = section.title;
+    heading.tabIndex = -1;
+    container.append(heading);
+    const body = document.createElement('div');
+    container.append(body);
+    const ctx: ConsoleContext<Who> = { who: shown.who, api: `${spec.page}/` };
+    void section.render(body, ctx);
+  }
+
+  function showSignIn(message = '', tone: 'info' | 'error' = 'error'): void {
+    shown = null;
+    layout.hidden = true;
+    form.hidden = false;
+    say(error, message, tone);
+    const empty = [...form.querySelectorAll<HTMLInputElement>('input')].find((i) => i.value === '');
+    (empty ?? form.querySelector('input'))?.focus();
+  }
+}
+
+/** A small table: a header row and rows of text cells (text only: never HTML from an answer). */
+export function table(headers: readonly string[], rows: readonly (readonly string[])[], caption: string): HTMLTableElement {
+  const t = document.createElement('table');
+  const cap = document.createElement('caption');
+  cap.textContent = caption;
+  const head = document.createElement('tr');
+  head.append(...headers.map((h) => Object.assign(document.createElement('th'), { scope: 'col', textContent: h })));
+  t.append(cap, Object.assign(document.createElement('thead'), {}), document.createElement('tbody'));
+  t.tHead!.append(head);
+  for (const row of rows) {
+    const tr = document.createElement('tr');
+    tr.append(...row.map((cell) => Object.assign(document.createElement('td'), { textContent: cell })));
+    t.tBodies[0]!.append(tr);
+  }
+  return t;
+}

@@ -1,0 +1,8 @@
+import type { Section } from '../console/section.js';
+import { usersSection } from './users.js';
+import type { MerchantUser } from './who.js';
+
+/** The merchant console's sections, in the navigation's order: add a section here, one line. */
+export const MERCHANT_SECTIONS: readonly Section<MerchantUser>[] = [
+  usersSection,
+];

@@ -1,0 +1,90 @@
+import { callPage } from '../shared/page-api.js';
+import { say } from '../shared/page.js';
+import { table } from '../console/shell.js';
+import type { Section } from '../console/section.js';
+import type { MerchantUser } from './who.js';
+
+/**
+ * The Users section (owner only, on the server too): the merchant's users with role and refund
+ * limit; a new cashier (its password shown once); a cashier's refund limit; a new password.
+ */
+interface UserRow { readonly name: string; readonly role: string; readonly refundLimit: string | null }
+
+export const usersSection: Section<MerchantUser> = {
+  id: 'users',
+  title: 'Users',
+  roles: ['owner'],
+  async render(container, ctx) {
+    const status = Object.assign(document.createElement('p'), { role: 'status' });
+    const shownOnce = document.createElement('div');
+    const list = document.createElement('div');
+    container.append(createForm(), limitForm(), resetForm(), status, shownOnce, list);
+    await refresh();
+
+    async function refresh(): Promise<void> {
+      const a = await callPage<{ users: UserRow[] }>(`${ctx.api}users/list`);
+      if (a.data === null) return say(status, a.msg, 'error');
+      list.replaceChildren(table(['Name', 'Role', 'Refund limit'],
+        a.data.users.map((u) => [u.name, u.role, u.role === 'owner' ? '—' : u.refundLimit ?? 'No limit']), 'Users of this merchant'));
+    }
+
+    function showPassword(name: string, password: string): void {
+      const p = Object.assign(document.createElement('p'), { className: 'shown-once' });
+      const code = Object.assign(document.createElement('code'), { textContent: password });
+      p.append(`Password of ${name}, shown once: `, code);
+      shownOnce.replaceChildren(p);
+    }
+
+    function createForm(): HTMLFormElement {
+      return form('new-cashier', 'New cashier', [field('new-name', 'Name'), field('new-limit', 'Refund limit (optional)', 'decimal')], 'Create cashier', async (v) => {
+        const body: Record<string, unknown> = { name: v['new-name'] };
+        if (v['new-limit'] !== '') body.refundLimit = v['new-limit'];
+        const a = await callPage<{ user: UserRow; password: string }>(`${ctx.api}users/create`, body);
+        if (a.data === null) return say(status, a.msg, 'error');
+        say(status, `Cashier ${a.data.user.name} created.`);
+        showPassword(a.data.user.name, a.data.password);
+        await refresh();
+      });
+    }
+
+    function limitForm(): HTMLFormElement {
+      return form('set-limit', 'Refund limit', [field('limit-name', 'Cashier'), field('limit-amount', 'Most per refund (empty: no limit)', 'decimal')], 'Set limit', async (v) => {
+        const a = await callPage<{ user: UserRow }>(`${ctx.api}users/set-refund-limit`, { name: v['limit-name'], refundLimit: v['limit-amount'] === '' ? null : v['limit-amount'] });
+        if (a.data === null) return say(status, a.msg, 'error');
+        say(status, `${a.data.user.name}: ${a.data.user.refundLimit === null ? 'no refund limit' : `refund limit ${a.data.user.refundLimit}`}.`);
+        await refresh();
+      });
+    }
+
+    function resetForm(): HTMLFormElement {
+      return form('reset-password', 'New password', [field('reset-name', 'User')], 'Reset password', async (v) => {
+        const a = await callPage<{ user: UserRow; password: string }>(`${ctx.api}users/reset-password`, { name: v['reset-name'] });
+        if (a.data === null) return say(status, a.msg, 'error');
+        say(status, `${a.data.user.name} has a new password; the old one no longer works.`);
+        showPassword(a.data.user.name, a.data.password);
+      });
+    }
+  },
+};
+
+function field(id: string, label: string, inputMode = 'text'): HTMLElement {
+  const wrap = document.createElement('div');
+  const l = Object.assign(document.createElement('label'), { htmlFor: id, textContent: label });
+  const input = Object.assign(document.createElement('input'), { id, name: id, inputMode, autocomplete: 'off', spellcheck: false, maxLength: 40 });
+  wrap.append(l, input);
+  return wrap;
+}
+
+function form(id: string, legend: string, fields: HTMLElement[], submit: string, onSubmit: (values: Record<string, string>) => Promise<void>): HTMLFormElement {
+  const f = Object.assign(document.createElement('form'), { id, className: 'inline-form', noValidate: true });
+  f.setAttribute('aria-label', legend);
+  const button = Object.assign(document.createElement('button'), { type: 'submit', textContent: submit });
+  f.append(...fields, button);
+  f.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const values = Object.fromEntries([...f.querySelectorAll('input')].map((i) => [i.id, i.value.trim()]));
+    button.disabled = true;
+    void onSubmit(values).finally(() => { button.disabled = false; });
+  });
+  return f;
+}

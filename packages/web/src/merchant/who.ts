@@ -1,0 +1,7 @@
+/** Who is signed in to /merchant, as the session and sign-in answer it. */
+export interface MerchantUser {
+  readonly mchId: string;
+  readonly userName: string;
+  readonly role: 'owner' | 'cashier';
+  readonly merchantName: string | null;
+}

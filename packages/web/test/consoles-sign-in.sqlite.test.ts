@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { base32Decode, totpCode, totpStepAt } from '../../server/src/domain/totp.js';
+import { docsScreenshot, useChromium, watchForProblems } from './browser.js';
+import { useServedPlatform } from './platform.js';
+
+// The consoles' side of sign-in and their first sections, in real Chromium against `micropay
+// serve`; every access rule is proven on both stores over HTTP in
+// packages/server/test/console-access.test.ts.
+describe('the consoles', () => {
+  const platform = useServedPlatform();
+  const chromium = useChromium();
+
+  it('a merchant owner signs in, sees Users, creates a cashier and sees its password once', async () => {
+    const merchant = await platform.cliJ<{ mchId: string }>(['merchant', 'create', '--name', 'Corner Shop']);
+    const owner = await platform.cliJ<{ password: string }>(['merchant-user', 'create', '--mch-id', merchant.mchId, '--name', 'boss', '--role', 'owner']);
+    const page = await chromium.browser.newPage({ viewport: { width: 1100, height: 760 } });
+    const problems = watchForProblems(page);
+    await page.goto(`${platform.server.url}/merchant`);
+    await page.getByLabel('Merchant id').fill(merchant.mchId);
+    await page.getByLabel('User').fill('boss');
+    await page.getByLabel('Password').fill(owner.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('#console').waitFor();
+    expect(await page.locator('#console-who').textContent()).toBe('Corner Shop · boss (owner)');
+    expect(await page.getByRole('navigation', { name: 'Sections' }).getByRole('link').allTextContents()).toEqual(['Users']);
+    await page.getByLabel('Name', { exact: true }).fill('lane-1');
+    await page.getByLabel('Refund limit (optional)').fill('20.00');
+    await page.getByRole('button', { name: 'Create cashier' }).click();
+    const shown = page.locator('.shown-once code');
+    await shown.waitFor();
+    const password = (await shown.textContent())!;
+    expect(password).toMatch(/^[a-z2-9]{4}(-[a-z2-9]{4}){3}$/);
+    await expect.poll(() => page.locator('table tbody tr').count()).toBe(2);
+    expect(await page.locator('table tbody tr').nth(1).locator('td').allTextContents()).toEqual(['lane-1', 'cashier', '20.00']);
+    await docsScreenshot(page, 'merchant-users');
+    // Shown once: the list after a reload does not have it.
+    await page.reload();
+    await page.locator('table tbody tr').nth(1).waitFor();
+    expect(await page.content()).not.toContain(password);
+    expect(problems).toEqual([]);
+  });
+
+  it('an operator with TOTP signs in with the code computed from the secret the CLI printed', async () => {
+    const created = await platform.cliJ<{ password: string; totpSecret: string }>(['admin', 'create', '--name', 'ops', '--totp']);
+    const page = await chromium.browser.newPage({ viewport: { width: 1100, height: 700 } });
+    const problems = watchForProblems(page);
+    await page.goto(`${platform.server.url}/admin`);
+    await page.getByLabel('Operator').fill('ops');
+    await page.getByLabel('Password').fill(created.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toBe('The name, password and authenticator code do not match.');
+    await page.getByLabel('Password').fill(created.password);
+    await page.getByLabel('Authenticator code').fill('123456');
+    await docsScreenshot(page, 'admin-sign-in');
+    await page.getByLabel('Authenticator code').fill(totpCode(base32Decode(created.totpSecret)!, totpStepAt(Date.now())));
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('#console').waitFor();
+    expect(await page.locator('#console-who').textContent()).toBe('Operator ops');
+    await expect.poll(() => page.locator('table tbody tr td').allTextContents()).toEqual(['ops', 'On', 'No']);
+    const cookies = await page.context().cookies();
+    expect(cookies.map((c) => [c.name, c.httpOnly, c.sameSite])).toEqual([['micropay_admin', true, 'Strict']]);
+    expect(problems).toEqual([]);
+  });
+});
