@@ -1,5 +1,5 @@
 import { fail, OFFLINE_CODE_PREFIX, OFFLINE_STEP_MS, OFFLINE_WINDOW_STEPS, parse, rejectUnknown, required, ResultCode, text } from '@micropay/protocol';
-import { DEVICE_LABEL_MAX, type WalletDevice } from '../domain/offline-code.js';
+import { DEVICE_LABEL_MAX, deviceIdOf } from '../domain/offline-code.js';
 import { answer } from './answer.js';
 import type { Answer, ApiContext, ApiRequest } from './context.js';
 
@@ -10,11 +10,6 @@ import type { Answer, ApiContext, ApiRequest } from './context.js';
  */
 const LABEL = /^[\p{L}\p{N} ._'()-]+$/u;
 const DEVICE_ID = /^[0-9]{8}$/;
-
-/** The wire form of a device id: its index, 8 digits. It is not in the device's codes (they carry the tag). */
-export function deviceIdOf(device: Pick<WalletDevice, 'deviceIndex'>): string {
-  return String(device.deviceIndex).padStart(8, '0');
-}
 
 export function parseLabel(body: Record<string, unknown>): string {
   const label = (text(body, 'label') ?? '').trim();
@@ -36,7 +31,7 @@ export async function enrolAnswer(ctx: ApiContext, req: ApiRequest, walletId: st
   if (device === 'WALLET_FROZEN') return answer(ResultCode.WALLET_FROZEN);
   if (device === 'WALLET_CLOSED' || device === 'NO_WALLET') return answer(ResultCode.UNAUTHORIZED);
   return answer(ResultCode.SUCCESS, {
-    deviceId: deviceIdOf(device),
+    deviceId: deviceIdOf(device.deviceIndex),
     label: device.label,
     ...key.deviceCredentials(device),
     codePrefix: OFFLINE_CODE_PREFIX,
@@ -58,5 +53,5 @@ export async function signOutAnswer(ctx: ApiContext, req: ApiRequest, walletId: 
   const device = devices.find((d) => d.deviceIndex === parsed.value);
   if (device === undefined) return answer(ResultCode.NO_RECORD, null, 'no such device for this wallet');
   await ctx.store.revokeOfflineDevices(walletId, device.deviceIndex);
-  return answer(ResultCode.SUCCESS, { deviceId: deviceIdOf(device), status: 'revoked' });
+  return answer(ResultCode.SUCCESS, { deviceId: deviceIdOf(device.deviceIndex), status: 'revoked' });
 }

@@ -7,10 +7,9 @@ import {
   OFFLINE_WINDOW_STEPS,
   type OfflineDevice,
 } from '@micropay/protocol';
-import { DEVICE_LABEL_MAX } from '../domain/offline-code.js';
-import { deviceIdOf } from '../api/wallet-devices.js';
+import { DEVICE_LABEL_MAX, deviceIdOf } from '../domain/offline-code.js';
 import { defineCommand } from './command-line.js';
-import { CommandFailed, notFound, timeText, UsageError, type Output } from './common.js';
+import { cliActing, CommandFailed, notFound, timeText, UsageError, type Output } from './common.js';
 
 /**
  * Offline codes from the command line (docs/offline-codes.md): an operator enrols a device and
@@ -45,11 +44,11 @@ export const enrolDevice = defineCommand({
     if (label.length > DEVICE_LABEL_MAX || /[\u0000-\u001f\u007f]/.test(label)) throw new UsageError(`--label must be up to ${DEVICE_LABEL_MAX} printable characters`);
     const key = await store.offlineCodeKey();
     if (key === null) throw new CommandFailed('offline codes are off: the platform has no master key (MICROPAY_MASTER_KEY)');
-    const device = await store.enrolOfflineDevice(args.WALLETID, label);
+    const device = await store.enrolOfflineDevice(args.WALLETID, label, cliActing());
     if (device === 'NO_WALLET') return notFound(`wallet ${args.WALLETID}`);
     if (typeof device === 'string') throw new CommandFailed(`wallet ${args.WALLETID} is ${device === 'WALLET_FROZEN' ? 'frozen' : 'closed'}; it enrols no device`);
     const file: DeviceFile = {
-      walletId: args.WALLETID, deviceId: deviceIdOf(device), ...key.deviceCredentials(device), codePrefix: OFFLINE_CODE_PREFIX,
+      walletId: args.WALLETID, deviceId: deviceIdOf(device.deviceIndex), ...key.deviceCredentials(device), codePrefix: OFFLINE_CODE_PREFIX,
       stepSeconds: String(OFFLINE_STEP_MS / 1000), windowSteps: String(OFFLINE_WINDOW_STEPS), lastCounter: null,
     };
     writeFileSync(options.out, JSON.stringify(file, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
@@ -70,7 +69,7 @@ export const listDevices = defineCommand({
   async run({ args, store, out, config }) {
     if ((await store.findWallet(args.WALLETID)) === null) return notFound(`wallet ${args.WALLETID}`);
     const devices = await store.walletDevices(args.WALLETID);
-    const rows = devices.map((d) => ({ deviceId: deviceIdOf(d), label: d.label, status: d.status, createdAtMs: d.createdAtMs, revokedAtMs: d.revokedAtMs }));
+    const rows = devices.map((d) => ({ deviceId: deviceIdOf(d.deviceIndex), label: d.label, status: d.status, createdAtMs: d.createdAtMs, revokedAtMs: d.revokedAtMs }));
     const text = rows.length === 0
       ? `Wallet ${args.WALLETID} has no devices.`
       : rows.map((r) => `${r.deviceId}  ${r.status.padEnd(7)}  enrolled ${timeText(r.createdAtMs, config)}  ${JSON.stringify(r.label)}`).join('\n');
@@ -92,7 +91,7 @@ export const revokeDevices = defineCommand({
     if (index !== null && !(await store.walletDevices(args.WALLETID)).some((d) => d.deviceIndex === index)) {
       return notFound(`device ${args.DEVICEID} of wallet ${args.WALLETID}`);
     }
-    if (!(await store.revokeOfflineDevices(args.WALLETID, index))) return notFound(`wallet ${args.WALLETID}`);
+    if (!(await store.revokeOfflineDevices(args.WALLETID, index, cliActing()))) return notFound(`wallet ${args.WALLETID}`);
     const what = index === null ? 'Every device' : `Device ${args.DEVICEID}`;
     out.show({ walletId: args.WALLETID, deviceId: args.DEVICEID ?? null, revoked: true }, `${what} of wallet ${args.WALLETID} is revoked.`);
     return 0;

@@ -173,6 +173,11 @@ function pad4(n: number): string {
   return String(n).padStart(4, '0');
 }
 
+/** The wire form of a device id: its index, 8 digits. It is not in the device's codes (they carry the tag). */
+export function deviceIdOf(deviceIndex: number): string {
+  return String(deviceIndex).padStart(8, '0');
+}
+
 /** Longest device label (the wallet app's name for the phone, shown in `micropay wallet devices`). */
 export const DEVICE_LABEL_MAX = 64;
 

@@ -156,12 +156,12 @@ export abstract class ServiceStore implements StorePort, Pick<Store, ServiceMeth
     return wallets.topUp(this, walletId, amountSen, acting);
   }
 
-  enrolOfflineDevice(walletId: string, label: string): Promise<WalletDevice | offlineDevices.EnrolRefusal> {
-    return offlineDevices.enrolOfflineDevice(this, walletId, label);
+  enrolOfflineDevice(walletId: string, label: string, acting?: ActingAs): Promise<WalletDevice | offlineDevices.EnrolRefusal> {
+    return offlineDevices.enrolOfflineDevice(this, walletId, label, acting);
   }
 
-  revokeOfflineDevices(walletId: string, deviceIndex: number | null): Promise<boolean> {
-    return offlineDevices.revokeOfflineDevices(this, walletId, deviceIndex);
+  revokeOfflineDevices(walletId: string, deviceIndex: number | null, acting?: ActingAs): Promise<boolean> {
+    return offlineDevices.revokeOfflineDevices(this, walletId, deviceIndex, acting);
   }
 
   issuePayCode(walletId: string, ttlMs: number, acting?: ActingAs): Promise<PayCode | PayCodeRefusal> {

@@ -106,9 +106,9 @@ export interface Store extends StoreOps {
   /** Issues a fresh payment code and retires the wallet's earlier ones. */
   issuePayCode(walletId: string, ttlMs: number, acting?: ActingAs): Promise<PayCode | PayCodeRefusal>;
   /** Enrols a device of an active wallet for offline codes (docs/offline-codes.md). */
-  enrolOfflineDevice(walletId: string, label: string): Promise<WalletDevice | EnrolRefusal>;
+  enrolOfflineDevice(walletId: string, label: string, acting?: ActingAs): Promise<WalletDevice | EnrolRefusal>;
   /** Revokes one device of the wallet, or all of them (null); false when there is no such wallet. */
-  revokeOfflineDevices(walletId: string, deviceIndex: number | null): Promise<boolean>;
+  revokeOfflineDevices(walletId: string, deviceIndex: number | null, acting?: ActingAs): Promise<boolean>;
   /** The wallet's enrolled devices, revoked ones too, oldest first. */
   walletDevices(walletId: string): Promise<WalletDevice[]>;
   /**
