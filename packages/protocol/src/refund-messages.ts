@@ -8,6 +8,7 @@ import {
   parse,
   positiveAmountOf,
   requireSignature,
+  SEPARATOR_RULE,
   required,
   text,
   timestampOf,
@@ -162,6 +163,19 @@ export function mchRefundIdOf(body: Record<string, unknown>): string {
   return id;
 }
 
+/**
+ * A refund's reason: null when absent, null or "". The rule of the merchant API and the merchant
+ * console alike: bounded, no control characters, no "|" (a refund's answer is signed with it).
+ */
+export function refundReasonOf(body: Record<string, unknown>): string | null {
+  const reason = text(body, 'reason');
+  if (reason === null || reason === '') return null;
+  if (reason.length > REFUND_REASON_MAX_LENGTH) fail('reason', `must be at most ${REFUND_REASON_MAX_LENGTH} characters`);
+  if (CONTROL.test(reason)) fail('reason', 'must not contain control characters');
+  if (reason.includes('|')) fail('reason', SEPARATOR_RULE);
+  return reason;
+}
+
 export function parseRefund(body: Record<string, unknown>, limits: FieldLimits): Parsed<RefundCommand> {
   return parse(() => {
     acceptSignedParams(body, REFUND_FIELDS);
@@ -170,14 +184,7 @@ export function parseRefund(body: Record<string, unknown>, limits: FieldLimits):
     const mchRefundId = mchRefundIdOf(body);
     const refundAmountSen = positiveAmountOf(body, 'refundAmount', limits.maxAmountSen);
 
-    let reason: string | null = null;
-    const reasonText = text(body, 'reason');
-    if (reasonText !== null && reasonText !== '') {
-      if (reasonText.length > REFUND_REASON_MAX_LENGTH) fail('reason', `must be at most ${REFUND_REASON_MAX_LENGTH} characters`);
-      if (CONTROL.test(reasonText)) fail('reason', 'must not contain control characters');
-      reason = reasonText;
-    }
-
+    const reason = refundReasonOf(body);
     const timestampMs = timestampOf(body);
     requireSignature(body);
     return { mchId, mchOrderId, mchRefundId, refundAmountSen, reason, timestampMs };

@@ -60,8 +60,8 @@ describe('the audit log records each action by an actor', () => {
     await step('wallet.unlockPin', () => p.store.updateWalletSecurity(w.walletId, { pinFailures: 0 }, OPERATOR));
     await step('payCode.issue', () => p.store.issuePayCode(w.walletId, 60_000, OPERATOR));
 
-    await step('user.create', () => p.store.createCashier(m.mchId, 'lane-1', 'scrypt-hash-placeholder', OPERATOR));
-    expect(await step(null, () => p.store.createCashier(m.mchId, 'lane-1', 'scrypt-hash-placeholder', OPERATOR))).toBe('NAME_TAKEN');
+    await step('user.create', () => p.store.createCashier(m.mchId, 'lane-1', 'scrypt-hash-placeholder', {}, OPERATOR));
+    expect(await step(null, () => p.store.createCashier(m.mchId, 'lane-1', 'scrypt-hash-placeholder', {}, OPERATOR))).toBe('NAME_TAKEN');
     await step('user.reset', () => p.store.resetCashierPassword(m.mchId, 'lane-1', 'another-hash', OPERATOR));
 
     // A payment through the merchant API is no console action; the owner's refund of it is.

@@ -461,6 +461,36 @@ describe('every answer of a real server is as the document says', () => {
     expect(codeOf(await post(admin('sign-out'), {}, op))).toBe(0);
   });
 
+  it('the merchant console\'s Orders, Order detail and Statements', async () => {
+    const m = await createMerchant(p, 'Orders Shop');
+    for (const [name, role] of [['boss', 'owner'], ['lane-1', 'cashier']] as const) {
+      if (typeof await p.store.createCashier(m.mchId, name, await hashPin('user-password-1'), { role }) === 'string') throw new Error('user');
+    }
+    const w = await createWalletWithCode(p, 100_00, 'Olive');
+    expect(codeOf(await pay(m, 'c-1', '10.00', w.payCode))).toBe(0);
+    const merchant = (name: string) => `/api/page/merchant/${name}`;
+    const signIn = async (name: string) => {
+      const a = await post(merchant('sign-in'), { mchId: m.mchId, name, password: 'user-password-1' });
+      return { Cookie: a.headers.get('set-cookie')!.split(';', 1)[0]!, 'X-CSRF-Token': a.json!.data!.csrfToken as string };
+    };
+    const owner = await signIn('boss');
+    expect((await post(merchant('orders/search'), { status: 'PAID', limit: '20' }, owner)).json).toMatchObject({ code: 0, data: { orders: [{ mchOrderId: 'c-1' }] } });
+    expect(codeOf(await post(merchant('orders/search'), { mchOrderId: 'bad id' }, owner))).toBe(1033);
+    expect(codeOf(await post(merchant('orders/search'), {}))).toBe(9120);
+    expect(codeOf(await post(merchant('orders/refund'), { mchOrderId: 'c-1', mchRefundId: 'r-1', refundAmount: '1.00', reason: 'returned' }, owner))).toBe(0);
+    expect(codeOf(await post(merchant('orders/refund'), { mchOrderId: 'c-1', mchRefundId: 'r-2', refundAmount: '99.00', reason: 'x' }, owner))).toBe(9006);
+    expect(codeOf(await post(merchant('orders/refund'), { mchOrderId: 'c-1', mchRefundId: 'r-2', refundAmount: '1.00', reason: 'x' }, { Cookie: owner.Cookie }))).toBe(9121);
+    expect((await post(merchant('orders/detail'), { mchOrderId: 'c-1' }, owner)).json).toMatchObject({ code: 0, data: { order: { refundedAmount: '1.00' } } });
+    expect(codeOf(await post(merchant('orders/detail'), { mchOrderId: 'none' }, owner))).toBe(1031);
+    const today = formatWireTime(Date.now(), p.config.timeZone).slice(0, 10);
+    expect((await post(merchant('statements/day'), { date: today }, owner)).json).toMatchObject({ code: 0, data: { payments: '10.00', refunds: '1.00' } });
+    expect((await post(merchant('statements/download'), { date: today }, owner)).headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(codeOf(await post(merchant('statements/download'), { date: 'today' }, owner))).toBe(1021);
+    const cashier = await signIn('lane-1');
+    expect(codeOf(await post(merchant('orders/refund'), { mchOrderId: 'c-1', mchRefundId: 'r-3', refundAmount: '1.00', reason: 'x' }, cashier))).toBe(9031);
+    for (const name of ['statements/day', 'statements/download']) expect(codeOf(await post(merchant(name), { date: today }, cashier)), name).toBe(9122);
+  });
+
   it('the operator\'s endpoints, this document and the pages', async () => {
     for (const path of ['/health/live', '/health/ready', '/metrics', '/openapi.json', '/docs', '/wallet', '/cashier', '/merchant', '/admin']) {
       expect((await request('GET', path)).status, path).toBe(200);

@@ -22,7 +22,7 @@ describe('the consoles', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.locator('#console').waitFor();
     expect(await page.locator('#console-who').textContent()).toBe('Corner Shop · boss (owner)');
-    expect(await page.getByRole('navigation', { name: 'Sections' }).getByRole('link').allTextContents()).toEqual(['Users']);
+    expect(await page.getByRole('navigation', { name: 'Sections' }).getByRole('link').allTextContents()).toContain('Users');
     await page.getByLabel('Name', { exact: true }).fill('lane-1');
     await page.getByLabel('Refund limit (optional)').fill('20.00');
     await page.getByRole('button', { name: 'Create cashier' }).click();

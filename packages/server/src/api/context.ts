@@ -49,6 +49,11 @@ export interface Answer {
   readonly headers?: Readonly<Record<string, string>>;
   /** A `micropay` answer's outcome for the payment statistics (api/outcomes.ts paymentOutcome). */
   readonly paymentOutcome?: PaymentOutcome;
+  /**
+   * A file to download instead of the JSON envelope (the console's statement CSV): sent with its
+   * type and `Content-Disposition: attachment`; the envelope still names the outcome for the metrics.
+   */
+  readonly file?: { readonly contentType: string; readonly fileName: string; readonly body: string };
   /** Sandbox only: delay the answer, or close the connection instead of answering. */
   readonly transport?: { readonly delayMs: number; readonly drop: boolean };
 }

@@ -8,6 +8,9 @@ import { answer } from './answer.js';
 import { refundResultCode } from './outcomes.js';
 import { cashierOf } from './page-cashier.js';
 import { withPageSession } from './page-session.js';
+import type { Answer, ApiContext, ApiRequest } from './context.js';
+import type { CashierRefund } from '../services/cashier-charges.js';
+import type { MerchantRole } from '../domain/merchant-users.js';
 import { rejectionDetail } from './refunds.js';
 
 /**
@@ -62,21 +65,39 @@ export const refundCharge = withPageSession('cashier', 'changes', async (ctx, re
     };
   });
   if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
-  // As the merchant API refuses a disabled merchant's refunds (merchant-auth.ts), so does the till.
-  if ((await ctx.store.findMerchant(cashier.mchId))?.status !== 'active') return answer(ResultCode.MERCHANT_LOCKED);
-  // A refund at the till is the cashier's action: the audit log records it with the request's address.
+  const refunder = { userId: cashier.cashierId, mchId: cashier.mchId, name: cashier.name, role: 'cashier' } as const;
+  return userRefund(ctx, req, refunder, (acting) => ctx.store.refundCashierCharge(cashier, parsed.value, acting));
+});
+
+/** Who refunds, as the audit log records it: a merchant user from the session. */
+export interface Refunder {
+  readonly userId: string;
+  readonly mchId: string;
+  readonly name: string;
+  readonly role: MerchantRole;
+}
+
+/**
+ * A merchant user's refund, at the till and in the merchant console alike: the disabled merchant's
+ * refusal, the audit log's actor with the request's address, and the answer of each outcome. `run`
+ * is the refund path the user may take (the till's own charges, or any order for the owner).
+ */
+export async function userRefund(ctx: ApiContext, req: ApiRequest, refunder: Refunder, run: (acting: ActingAs) => Promise<CashierRefund>): Promise<Answer> {
+  // As the merchant API refuses a disabled merchant's refunds (merchant-auth.ts), so do the till and the console.
+  if ((await ctx.store.findMerchant(refunder.mchId))?.status !== 'active') return answer(ResultCode.MERCHANT_LOCKED);
+  // A refund is the user's action: the audit log records it with the request's address.
   const acting: ActingAs = {
-    actor: { kind: 'merchantUser', userId: cashier.cashierId, mchId: cashier.mchId, name: cashier.name, role: 'cashier' },
+    actor: { kind: 'merchantUser', userId: refunder.userId, mchId: refunder.mchId, name: refunder.name, role: refunder.role },
     address: req.clientAddress ?? null,
   };
-  const decision = await ctx.store.refundCashierCharge(cashier, parsed.value, acting);
+  const decision = await run(acting);
   if (decision.kind === 'notYours') return answer(ResultCode.NOT_THIS_CASHIERS_CHARGE);
   if (decision.kind === 'overLimit') return overLimit(decision.limitSen);
   const code = refundResultCode(decision);
   if (decision.kind === 'rejected') return answer(code, null, rejectionDetail(decision));
   if (code !== ResultCode.SUCCESS) return answer(code, null, 'this refund number was used for another refund: start the refund again');
   return answer(code, { refund: refundData(decision.refund), charge: orderData(decision.order) });
-});
+}
 
 /** 9032: the user's refund limit, which the message tells (not a secret: the user's own). */
 export function overLimit(limitSen: number) {
@@ -109,7 +130,7 @@ function chargeData(r: CashierChargeRecord): Record<string, unknown> {
   return { ...orderData(r.order), chargedAtMs: r.charge.chargedAtMs, payCode: maskedPayCode(r.payCode) };
 }
 
-function orderData(o: Order): Record<string, unknown> {
+export function orderData(o: Order): Record<string, unknown> {
   const paid = isPaidOrder(o.status);
   return {
     mchOrderId: o.mchOrderId,
@@ -124,7 +145,7 @@ function orderData(o: Order): Record<string, unknown> {
   };
 }
 
-function refundData(r: Refund): Record<string, unknown> {
+export function refundData(r: Refund): Record<string, unknown> {
   return {
     mchRefundId: r.mchRefundId,
     refundId: r.refundId,

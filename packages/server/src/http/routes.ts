@@ -7,6 +7,8 @@ import { walletCodeResult, walletConfirm, walletDecline, walletPending } from '.
 import { chargeReceipt, recentCharges, refundCharge } from '../api/page-cashier-charges.js';
 import { merchantSession, merchantSignIn, merchantSignOut } from '../api/page-merchant.js';
 import { createUser, listUsers, resetUserPassword, setUserRefundLimit } from '../api/page-merchant-users.js';
+import { merchantOrderDetail, refundMerchantOrder, searchMerchantOrders } from '../api/page-merchant-orders.js';
+import { downloadStatement, statementDay } from '../api/page-merchant-statements.js';
 import { adminOperators, adminSession, adminSignIn, adminSignOut } from '../api/page-admin.js';
 import { walletBalance, walletFreeze, walletHistory } from '../api/page-wallet-account.js';
 import { walletOfflineDevice, walletOfflineDeviceSignOut, walletPayCode, walletSession, walletSignInWithLink, walletSignInWithPin, walletSignOut } from '../api/page-wallet.js';
@@ -63,6 +65,11 @@ export const ROUTES: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['/api/page/merchant/users/create', createUser],
   ['/api/page/merchant/users/set-refund-limit', setUserRefundLimit],
   ['/api/page/merchant/users/reset-password', resetUserPassword],
+  ['/api/page/merchant/orders/search', searchMerchantOrders],
+  ['/api/page/merchant/orders/detail', merchantOrderDetail],
+  ['/api/page/merchant/orders/refund', refundMerchantOrder],
+  ['/api/page/merchant/statements/day', statementDay],
+  ['/api/page/merchant/statements/download', downloadStatement],
   ['/api/page/admin/session', adminSession],
   ['/api/page/admin/sign-in', adminSignIn],
   ['/api/page/admin/sign-out', adminSignOut],

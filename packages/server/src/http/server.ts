@@ -204,12 +204,14 @@ function readBody(req: IncomingMessage, limit: number): Promise<string | null> {
 }
 
 function reply(res: ServerResponse, a: Answer, req: IncomingMessage, headers: Record<string, string> = {}): void {
-  const payload = JSON.stringify(a.envelope);
-  res.writeHead(a.httpStatus, {
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': Buffer.byteLength(payload),
-    ...headers,
-  });
+  const payload = a.file === undefined ? JSON.stringify(a.envelope) : a.file.body;
+  const type = a.file === undefined ? { 'Content-Type': 'application/json; charset=utf-8' } : {
+    'Content-Type': `${a.file.contentType}; charset=utf-8`,
+    // The file name is the server's own (digits, letters, "-", "."), never the caller's text.
+    'Content-Disposition': `attachment; filename="${a.file.fileName}"`,
+    'Cache-Control': 'no-store',
+  };
+  res.writeHead(a.httpStatus, { ...type, 'Content-Length': Buffer.byteLength(payload), ...headers });
   res.end(payload);
   // A body we refused unread must not be parsed as the next request on this connection.
   if (!req.complete) req.resume();

@@ -34,8 +34,10 @@ export const ORDER_ID_USED = `SELECT (EXISTS (SELECT 1 FROM orders WHERE mch_id 
  * the id made with the payment code the till presented. A claim whose charge made no order (an
  * unknown or expired code) matches nothing, even after the merchant's own system uses the id.
  */
+export const TILL_OWNS_ORDER = 'o.mch_id = cc.mch_id AND o.mch_order_id = cc.mch_order_id AND o.pay_code = cc.pay_code';
+
 const WITH_ORDER = `SELECT o.*, cc.cashier_id, cc.charged_at_ms FROM cashier_charges cc
-  JOIN orders o ON o.mch_id = cc.mch_id AND o.mch_order_id = cc.mch_order_id AND o.pay_code = cc.pay_code`;
+  JOIN orders o ON ${TILL_OWNS_ORDER}`;
 
 /** One charge with its order: null when there is no such charge, or the till's charge made no order. */
 export const CASHIER_CHARGE_WITH_ORDER = `${WITH_ORDER} WHERE cc.mch_id = $1 AND cc.mch_order_id = $2`;

@@ -3,7 +3,7 @@ import type { Row } from './rows.js';
 
 /**
  * Offline codes' tables and statements, written once for both stores (docs/offline-codes.md).
- * The migration (SQLite 16, PostgreSQL 17) adds the enrolled devices and, on the wallet's account
+ * The migration (SQLite 17, PostgreSQL 18) adds the enrolled devices and, on the wallet's account
  * row, the last accepted offline counter: every payment from the wallet writes that row anyway
  * (its balance or hold), so an offline payment's one-time state costs no page of its own.
  */

@@ -2,6 +2,7 @@ import { ResultCode } from '@micropay/protocol/errors';
 import { say } from '../shared/page.js';
 import { callPage, Unreachable } from '../shared/page-api.js';
 import type { ChargeRow, RefundRow } from './charges-api.js';
+import { RefundAttempts, type RefundAttempt } from '../shared/refund-attempts.js';
 
 /**
  * The refund dialog (`/api/page/cashier/refund`): all of what is left to refund, or part of it.
@@ -24,11 +25,7 @@ export interface RefundElements {
   readonly close: HTMLButtonElement;
 }
 
-interface Attempt {
-  readonly mchOrderId: string;
-  readonly mchRefundId: string;
-  readonly refundAmount: string;
-}
+type Attempt = RefundAttempt;
 
 interface RefundAnswer {
   readonly refund: RefundRow;
@@ -42,8 +39,8 @@ const REFUSALS: Readonly<Record<number, string>> = {
 export class RefundDialog {
   #charge: ChargeRow | null = null;
   #running = false;
-  /** Attempts whose answer was lost, by order: sent again as they are, never as a new refund. */
-  readonly #unanswered = new Map<string, Attempt>();
+  /** One mchRefundId per attempt, kept after a lost answer (shared/refund-attempts.ts). */
+  readonly #attempts = new RefundAttempts();
   #refunded: { readonly mchOrderId: string; readonly mchRefundId: string } | null = null;
 
   /** `onRefunded`: a refund was recorded (the list shows it); `onReceipt`: print that refund's receipt. */
@@ -71,7 +68,7 @@ export class RefundDialog {
     this.el.help.textContent = `Order ${charge.wavpayOrderId}, paid ${charge.amount}: up to ${charge.refundableAmount} can be refunded.`;
     this.el.form.hidden = false;
     this.el.done.hidden = true;
-    const pinned = this.#unanswered.get(charge.mchOrderId);
+    const pinned = this.#attempts.pinned(charge.mchOrderId);
     if (pinned === undefined) {
       this.#pin(null, charge.refundableAmount);
       say(this.el.status, '', 'info');
@@ -94,22 +91,20 @@ export class RefundDialog {
   async #submit(): Promise<void> {
     const charge = this.#charge;
     if (charge === null || this.#running) return;
-    const attempt = this.#unanswered.get(charge.mchOrderId)
-      ?? { mchOrderId: charge.mchOrderId, mchRefundId: newRefundId(), refundAmount: this.el.amount.value.trim() };
+    const attempt = this.#attempts.attemptFor(charge.mchOrderId, (mchRefundId) => ({ mchOrderId: charge.mchOrderId, mchRefundId, refundAmount: this.el.amount.value.trim() }));
     this.#running = true;
     this.el.submit.disabled = true;
     say(this.el.status, `Refunding ${attempt.refundAmount}…`, 'info');
     try {
       const a = await callPage<RefundAnswer>('cashier/refund', { ...attempt });
-      // Answered: its outcome is known, and the next refund of the order is a new attempt.
-      this.#unanswered.delete(attempt.mchOrderId);
+      this.#attempts.answered(attempt);
       this.#pin(null, this.el.amount.value);
       if (a.code !== ResultCode.SUCCESS || a.data === null) return say(this.el.status, REFUSALS[a.code] ?? a.msg, 'error');
       this.#show(a.data);
       this.onRefunded();
     } catch (error) {
       if (!(error instanceof Unreachable)) throw error;
-      this.#unanswered.set(attempt.mchOrderId, attempt);
+      this.#attempts.lost(attempt);
       this.#pin(attempt, attempt.refundAmount);
       say(this.el.status, `${error.message} Check again sends the same refund: it never refunds twice.`, 'error');
       // The refund may have been made: the list shows what the platform has.
@@ -132,8 +127,4 @@ export class RefundDialog {
     say(this.el.status, words, refund.refundStatus === 'REFUND_FAILED' ? 'error' : 'info');
     this.el.receipt.focus();
   }
-}
-
-function newRefundId(): string {
-  return crypto.randomUUID().replaceAll('-', '');
 }

@@ -19,4 +19,6 @@ export interface ConsoleContext<Who> {
   readonly who: Who;
   /** The console's API path prefix: `merchant/` or `admin/` (shared/page-api.ts callPage). */
   readonly api: string;
+  /** What follows the section's id in the address (`#orders/ORD-1` → `ORD-1`), decoded; '' for none. */
+  readonly path: string;
 }

@@ -58,6 +58,10 @@ export function startConsole<Who>(spec: ConsoleSpec<Who>): void {
 
   function open(id: string): void {
     if (shown === null) return;
+    // `#orders/ORD-1`: the section `orders`, opened at `ORD-1` (ctx.path).
+    const slash = id.indexOf('/');
+    const path = slash < 0 ? '' : decodeURIComponent(id.slice(slash + 1));
+    if (slash >= 0) id = id.slice(0, slash);
     const section = shown.sections.find((s) => s.id === id) ?? shown.sections[0];
     for (const link of nav.querySelectorAll<HTMLAnchorElement>('a')) {
       if (link.dataset.section === section?.id) link.setAttribute('aria-current', 'page');
@@ -71,7 +75,7 @@ export function startConsole<Who>(spec: ConsoleSpec<Who>): void {
     container.append(heading);
     const body = document.createElement('div');
     container.append(body);
-    const ctx: ConsoleContext<Who> = { who: shown.who, api: `${spec.page}/` };
+    const ctx: ConsoleContext<Who> = { who: shown.who, api: `${spec.page}/`, path: section.id === id ? path : '' };
     void section.render(body, ctx);
   }
 

@@ -4,4 +4,6 @@ export interface MerchantUser {
   readonly userName: string;
   readonly role: 'owner' | 'cashier';
   readonly merchantName: string | null;
+  /** The platform's time zone, which every time and day in the console is in. */
+  readonly timeZone: string;
 }

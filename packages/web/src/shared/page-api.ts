@@ -35,3 +35,29 @@ export async function callPage<T>(path: string, body: Record<string, unknown> = 
   const date = Date.parse(response.headers.get('Date') ?? '');
   return { ...envelope, serverNowMs: Number.isNaN(date) ? Date.now() : date };
 }
+
+/** A file a page API answered (a statement's CSV): its bytes and the name the server gave it. */
+export interface PageFile {
+  readonly file: Blob;
+  readonly fileName: string;
+}
+
+/**
+ * A download from a page API (POST JSON, with the CSRF token like any call): the file when the
+ * answer is one (Content-Disposition: attachment), else the envelope of the refusal.
+ */
+export async function downloadPage(path: string, body: Record<string, unknown>): Promise<PageFile | PageAnswer<null>> {
+  const headers: Record<string, string> = { 'Content-Type': 'application/json' };
+  if (csrfToken !== null) headers['X-CSRF-Token'] = csrfToken;
+  let response: Response;
+  try {
+    response = await fetch(`/api/page/${path}`, { method: 'POST', headers, body: JSON.stringify(body), cache: 'no-store', credentials: 'same-origin' });
+  } catch {
+    throw new Unreachable('MicroPay cannot be reached. Check the connection and try again.');
+  }
+  const name = /attachment; filename="([^"]+)"/.exec(response.headers.get('Content-Disposition') ?? '');
+  if (name !== null && response.ok) return { file: await response.blob(), fileName: name[1]! };
+  const envelope = (await response.json().catch(() => null)) as { code: number; msg: string } | null;
+  if (envelope === null || typeof envelope.code !== 'number') throw new Unreachable(`MicroPay answered HTTP ${response.status}. Try again.`);
+  return { code: envelope.code, msg: envelope.msg, data: null, serverNowMs: Date.now() };
+}

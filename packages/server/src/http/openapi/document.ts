@@ -104,7 +104,7 @@ function security(doc: EndpointDoc): unknown[] {
 
 /** The answers grouped by the HTTP status their codes travel with (from the catalogue). */
 function responses(answers: readonly EndpointAnswer[]): Record<string, unknown> {
-  const byStatus = new Map<number, { variants: JsonSchema[]; lines: string[]; cookie: Set<string> }>();
+  const byStatus = new Map<number, { variants: JsonSchema[]; lines: string[]; cookie: Set<string>; file?: string }>();
   for (const a of answers) {
     const data = a.data === null ? null : typeof a.data === 'string' ? { $ref: `#/components/schemas/${a.data}` } : a.data;
     const statuses = new Map<number, number[]>();
@@ -114,7 +114,8 @@ function responses(answers: readonly EndpointAnswer[]): Record<string, unknown> 
     }
     for (const [status, codes] of statuses) {
       const group = byStatus.get(status) ?? { variants: [], lines: [], cookie: new Set<string>() };
-      group.variants.push(envelope(codes, data));
+      if (a.file === undefined) group.variants.push(envelope(codes, data));
+      else group.file = a.file;
       for (const code of codes) group.lines.push(`\`${code}\` ${resultCodeInfo(code)!.msg}${a.data === null ? '' : ' (with data)'}`);
       if (a.cookie !== undefined) group.cookie.add(a.cookie);
       byStatus.set(status, group);
@@ -123,10 +124,13 @@ function responses(answers: readonly EndpointAnswer[]): Record<string, unknown> 
   const out: Record<string, unknown> = {};
   for (const [status, group] of [...byStatus].sort(([a], [b]) => a - b)) {
     const cookie = group.cookie.size === 0 ? {} : { 'Set-Cookie': { description: `The session cookie, ${[...group.cookie].join(' or ')} (by some of these answers).`, schema: { type: 'string' } } };
+    // A download answers its file on success and the envelope otherwise, with the same status.
+    const file = group.file === undefined ? {} : { [group.file]: { schema: { type: 'string' } } };
+    const disposition = group.file === undefined ? {} : { 'Content-Disposition': { description: 'With the file: `attachment; filename="..."`.', schema: { type: 'string' } } };
     out[String(status)] = {
       description: group.lines.join('; '),
-      headers: { ...REQUEST_ID, ...cookie },
-      content: { 'application/json': { schema: group.variants.length === 1 ? group.variants[0] : { anyOf: group.variants } } },
+      headers: { ...REQUEST_ID, ...cookie, ...disposition },
+      content: { ...file, 'application/json': { schema: group.variants.length === 1 ? group.variants[0] : { anyOf: group.variants } } },
     };
   }
   return out;

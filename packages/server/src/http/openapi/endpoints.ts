@@ -56,6 +56,8 @@ export interface EndpointAnswer {
   readonly data: string | JsonSchema | null;
   /** The answer sets the page's session cookie (sign-in) or clears it (sign-out, expired session). */
   readonly cookie?: 'set' | 'cleared';
+  /** The answer is a file of this type (`Content-Disposition: attachment`) instead of the envelope. */
+  readonly file?: 'text/csv';
 }
 
 /** Exactly the members of a string union, checked by the compiler. */
@@ -252,6 +254,54 @@ const ROLE_REFUSAL: EndpointAnswer = { codes: [R.ROLE_NOT_ALLOWED], data: null }
 const REFUND_LIMIT = { anyOf: [AMOUNT_SCHEMA, { type: 'null' }], description: 'Most one refund of the cashier may be; null: no limit.' };
 const USER_WITH_PASSWORD = object({ user: ref('MerchantUser'), password: { type: 'string', description: 'The generated password, in this answer only.' } });
 
+// The merchant console's Orders, Order detail and Statements (api/page-merchant-orders.ts, page-merchant-statements.ts).
+const SIGNED_AMOUNT = pattern(/^-?(0|[1-9][0-9]*)\.[0-9]{2}$/, 'An amount that may be negative, as a decimal string.', '-1.50');
+const NULLABLE_MS = { anyOf: [EPOCH_MS, { type: 'null' }] };
+const CONSOLE_ORDER = {
+  mchOrderId: pattern(MCH_ORDER_ID, 'The merchant\'s order number.'), wavpayOrderId: WAVPAY_ORDER_ID, amount: AMOUNT_SCHEMA, refundedAmount: AMOUNT_SCHEMA,
+  tradeStatus: ORDER_STATUS_SCHEMA, failReason: { anyOf: [FAIL_REASON, { type: 'null' }] },
+  wallet: pattern(/^•••• [0-9]{4}$/, 'The customer\'s wallet id, all but its last four digits masked.'), tradeTimeMs: EPOCH_MS, payTimeMs: NULLABLE_MS,
+};
+const ORDER_FILTER = { type: 'string', description: 'docs/consoles.md, "Orders".' };
+const ORDER_FILTERS = object({
+  from: ORDER_FILTER, to: ORDER_FILTER, status: { anyOf: [ORDER_FILTER, { type: 'array', items: ORDER_STATUS_SCHEMA }] }, minAmount: ORDER_FILTER, maxAmount: ORDER_FILTER,
+  mchOrderId: ORDER_FILTER, mchOrderIdPrefix: ORDER_FILTER, cashierId: ORDER_FILTER, limit: ORDER_FILTER, cursor: ORDER_FILTER,
+}, ['from', 'to', 'status', 'minAmount', 'maxAmount', 'mchOrderId', 'mchOrderIdPrefix', 'cashierId', 'limit', 'cursor']);
+const TIMELINE_EVENT: JsonSchema = {
+  type: 'object', required: ['kind', 'atMs'], properties: { kind: { enum: ['tillCharge', 'trade', 'held', 'stalled', 'holdReleased', 'paid', 'failed', 'entry', 'refundRequested', 'refunded', 'refundFailed', 'sourced'] }, atMs: EPOCH_MS, amount: AMOUNT_SCHEMA },
+  description: 'One event of the order (docs/consoles.md, "Order detail"): amounts as decimal strings; `sourced` events with `source: "notification"` are the notification attempts.',
+};
+const STATEMENT_DATE = object({ date: pattern(/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/, 'A day, `yyyy-MM-dd`, in the platform\'s time zone.', '2026-12-05') });
+
+function merchantOrderEndpoints(): Record<string, EndpointDoc> {
+  const doc = (summary: string, description: string, request: JsonSchema, data: JsonSchema, codes: number[], csrf: boolean, owner = false): EndpointDoc => ({
+    tag: 'Merchant console API', auth: 'merchantConsole', csrf, request, summary, description: `${description} docs/consoles.md.`,
+    answers: [{ codes: [R.SUCCESS], data }, { codes: [R.PARAM_ERROR, ...codes], data: null }, PAGE_REFUSALS, ...(csrf ? [CSRF_REFUSAL] : []), ...(owner ? [ROLE_REFUSAL] : [])],
+  });
+  return {
+    '/api/page/merchant/orders/search': doc('Search the merchant\'s orders, a page at a time', 'A cashier\'s search is its own till\'s charges. Bad filters: 1021, or 1033 for an order id.',
+      ORDER_FILTERS, object({ timeZone: { type: 'string' }, orders: { type: 'array', maxItems: 100, items: object(CONSOLE_ORDER) }, next: { type: ['string', 'null'] } }), [R.ORDER_ID_ERROR], false),
+    '/api/page/merchant/orders/detail': doc('One order and its timeline, notification attempts included', 'Another merchant\'s order, another till\'s (for a cashier) or none: 1031.',
+      object({ mchOrderId: pattern(MCH_ORDER_ID, 'The merchant\'s order number.') }),
+      object({ timeZone: { type: 'string' }, order: object({ ...CONSOLE_ORDER, goodsInfo: { type: ['string', 'null'] }, refundableAmount: AMOUNT_SCHEMA }), events: { type: 'array', items: TIMELINE_EVENT } }),
+      [R.ORDER_ID_ERROR, R.NO_RECORD], false),
+    '/api/page/merchant/orders/refund': doc('Refund part or all of an order', 'The owner refunds any order of its merchant; a cashier only its till\'s charges (9031), within its refund limit (9032). One mchRefundId per attempt.',
+      object({ mchOrderId: pattern(MCH_ORDER_ID, 'The order number.'), mchRefundId: pattern(MCH_REFUND_ID, 'One per refund attempt, sent again on a retry.'), refundAmount: AMOUNT_SCHEMA, reason: { type: 'string', minLength: 1, maxLength: 128 } }),
+      object({ refund: ref('TillRefund'), charge: ref('TillOrder') }),
+      [R.ORDER_ID_ERROR, R.MERCHANT_LOCKED, R.NO_RECORD, R.ORDER_PAYING, R.ORDER_CLOSED, R.DUPLICATE_ORDER, R.REFUND_EXCEEDS_REFUNDABLE, R.NOT_THIS_CASHIERS_CHARGE, R.REFUND_OVER_LIMIT], true),
+    '/api/page/merchant/statements/day': doc('One day\'s totals and settlement report', 'The owner\'s only (9122 for a cashier).', STATEMENT_DATE, object({
+      date: { type: 'string' }, timeZone: { type: 'string' }, fromMs: EPOCH_MS, toMs: EPOCH_MS, paymentCount: { type: 'integer', minimum: 0 }, payments: AMOUNT_SCHEMA,
+      refundCount: { type: 'integer', minimum: 0 }, refunds: AMOUNT_SCHEMA, net: SIGNED_AMOUNT, opening: SIGNED_AMOUNT, payoutsRequested: AMOUNT_SCHEMA,
+      payoutsReturned: AMOUNT_SCHEMA, payouts: SIGNED_AMOUNT, closing: SIGNED_AMOUNT,
+    }), [], false, true),
+    '/api/page/merchant/statements/download': {
+      tag: 'Merchant console API', auth: 'merchantConsole', csrf: true, request: STATEMENT_DATE, summary: 'The day\'s statement CSV, as a download',
+      description: 'Answers `text/csv` (attachment), byte for byte the `csv` of downloadBill for the day; recorded in the audit log (statement.download). The owner\'s only. docs/consoles.md.',
+      answers: [{ codes: [R.SUCCESS], data: null, file: 'text/csv' }, { codes: [R.PARAM_ERROR], data: null }, PAGE_REFUSALS, CSRF_REFUSAL, ROLE_REFUSAL],
+    },
+  };
+}
+
 /** The consoles (docs/consoles.md): sign-ins, and the sections behind api/console-access.ts. */
 function consoleEndpoints(): Record<string, EndpointDoc> {
   const owner = (summary: string, request: JsonSchema, data: JsonSchema | string, csrf: boolean): EndpointDoc => ({
@@ -278,6 +328,7 @@ function consoleEndpoints(): Record<string, EndpointDoc> {
     '/api/page/merchant/users/create': owner('Create a cashier; its password is shown once', object({ name: USER_NAME, refundLimit: REFUND_LIMIT }, ['refundLimit']), USER_WITH_PASSWORD, true),
     '/api/page/merchant/users/set-refund-limit': owner('Set or remove a cashier\'s refund limit', object({ name: USER_NAME, refundLimit: REFUND_LIMIT }), object({ user: ref('MerchantUser') }), true),
     '/api/page/merchant/users/reset-password': owner('Give a user a new password (shown once); also unlocks it', object({ name: USER_NAME }), USER_WITH_PASSWORD, true),
+    ...merchantOrderEndpoints(),
     '/api/page/admin/session': {
       tag: 'Operator console API', auth: 'adminConsole', request: EMPTY,
       summary: 'Who is signed in to the operator console', description: 'Without a live session: `signedIn: false`. docs/consoles.md.',

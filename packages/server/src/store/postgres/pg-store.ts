@@ -59,6 +59,9 @@ import { migratePostgres, POSTGRES_MIGRATIONS } from './migrations.js';
 import { createPool, isRetryable } from './pool.js';
 import { PgNotifications } from './notifications.js';
 import { PgPaymentBatches } from './payment-batch.js';
+import { PgOrderReads } from './order-reads.js';
+import type { OrderSearch } from '../../domain/order-search.js';
+import type { OrderHistory } from '../../domain/order-timeline.js';
 import { first, orderById, readView, refundWithOrder, walletById, WALLET_SELECT } from './views.js';
 import type { MerchantKeyVault } from '../../secrets/merchant-key-vault.js';
 import type { OfflineCodeKey, WalletDevice } from '../../domain/offline-code.js';
@@ -106,6 +109,7 @@ export class PgStore extends ServiceStore implements Store {
   readonly #batches: PgPaymentBatches;
   readonly #keys: MerchantKeyVault;
   #offlineKey: Promise<OfflineCodeKey | null> | undefined;
+  readonly #orderReads: PgOrderReads;
 
   private constructor(options: PgStoreOptions) {
     super(options.timeZone);
@@ -114,6 +118,7 @@ export class PgStore extends ServiceStore implements Store {
     this.#keys = options.merchantKeys;
     this.#effects = new PgEffects(options.merchantShards ?? 16, options.merchantKeys);
     this.#notifications = new PgNotifications(this.pool, options.clock);
+    this.#orderReads = new PgOrderReads(this.pool, (fn) => this.transaction(fn));
     this.#batches = new PgPaymentBatches({
       effects: this.#effects, clock: options.clock, policy: options.policy, orderIds: new OrderIdSource(options.timeZone),
       newOrderTimeoutMs: options.newOrderTimeoutMs, transaction: (fn) => this.transaction(fn), maxWaitingPayments: options.maxWaitingPayments,
@@ -335,6 +340,14 @@ export class PgStore extends ServiceStore implements Store {
   async refundsOfOrder(orderId: string): Promise<Refund[]> {
     const { rows } = await this.pool.query(REFUNDS_OF_ORDER, [orderId]);
     return (rows as Row[]).map(toRefund);
+  }
+
+  searchOrders(search: OrderSearch): Promise<Order[]> {
+    return this.#orderReads.searchOrders(search);
+  }
+
+  orderHistory(mchId: string, mchOrderId: string): Promise<OrderHistory | null> {
+    return this.#orderReads.orderHistory(mchId, mchOrderId);
   }
 
   /** Read in one REPEATABLE READ transaction, so payments and refunds are of the same moment. */

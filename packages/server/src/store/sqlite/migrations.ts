@@ -9,6 +9,7 @@ import { notificationAttemptsSchema } from '../notification-attempts-sql.js';
 import { APPEND_ONLY_MESSAGE, auditLogSchema } from '../audit-log-sql.js';
 import { CONSOLE_INDEXES } from '../console-sql.js';
 import { sqliteConsoleAccessMigration } from '../console-access-schema.js';
+import { ORDER_SEARCH_INDEXES } from '../order-search-sql.js';
 
 /**
  * Versioned schema for the SQLite store. Append new migrations; never edit an applied one.
@@ -295,6 +296,12 @@ CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE
   },
   {
     version: 16,
+    name: 'the merchant console\'s order search: orders by merchant and trade time, and the ones not PAID',
+    // Why these two and no more: store/order-search-sql.ts and docs/consoles.md, "Orders".
+    sql: ORDER_SEARCH_INDEXES,
+  },
+  {
+    version: 17,
     name: 'offline payment codes: enrolled wallet devices, the wallet\'s last accepted offline counter',
     // The same on both stores, written once (store/offline-device-sql.ts, docs/offline-codes.md).
     sql: offlineDeviceSchema('INTEGER', ' STRICT'),

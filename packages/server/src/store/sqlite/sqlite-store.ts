@@ -63,6 +63,9 @@ import { DELETE_OLD_PAYMENT_MINUTES, paymentMinuteValues, SELECT_PAYMENT_MINUTES
 import { payCodeOutcomesSql, toPayCodeOutcome, type PayCodeOutcome } from '../pay-code-outcomes.js';
 import { WALLET_COLUMNS } from './rows.js';
 import { SqliteViews } from './views.js';
+import { SqliteOrderReads } from './order-reads.js';
+import type { OrderSearch } from '../../domain/order-search.js';
+import type { OrderHistory } from '../../domain/order-timeline.js';
 import { WriteTurns, type MainWrite } from './write-turns.js';
 import type { MerchantKeyVault } from '../../secrets/merchant-key-vault.js';
 import type { OfflineCodeKey, WalletDevice } from '../../domain/offline-code.js';
@@ -103,6 +106,7 @@ export class SqliteStore extends ServiceStore implements Store {
   readonly db: Database.Database;
   readonly #effects: SqliteEffects;
   readonly #views: SqliteViews;
+  readonly #orderReads: SqliteOrderReads;
   readonly #clock: Clock;
   readonly #maxBatch: number;
   readonly #queue: QueuedPayment[] = [];
@@ -138,6 +142,7 @@ export class SqliteStore extends ServiceStore implements Store {
     this.#keys = options.merchantKeys;
     this.#effects = new SqliteEffects(this.db, options.merchantKeys);
     this.#views = new SqliteViews(this.db, options.merchantKeys);
+    this.#orderReads = new SqliteOrderReads(this.db);
     const writerOptions = { timeZone: options.timeZone, policy: options.policy, newOrderTimeoutMs: options.newOrderTimeoutMs };
     if (options.paymentThread && path !== ':memory:') {
       const turns = new WriteTurns();
@@ -505,6 +510,14 @@ export class SqliteStore extends ServiceStore implements Store {
 
   async refundsOfOrder(orderId: string): Promise<Refund[]> {
     return (this.#s.refundsOfOrder.all(orderId) as Row[]).map(toRefund);
+  }
+
+  async searchOrders(search: OrderSearch): Promise<Order[]> {
+    return this.#orderReads.searchOrders(search);
+  }
+
+  async orderHistory(mchId: string, mchOrderId: string): Promise<OrderHistory | null> {
+    return this.#orderReads.orderHistory(mchId, mchOrderId);
   }
 
   /** The day's movements, read in one transaction so payments and refunds are of the same moment. */

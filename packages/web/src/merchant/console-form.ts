@@ -1,0 +1,13 @@
+/** Small pieces of the merchant console's forms and tables (labelled fields, text-only cells). */
+export function field(id: string, label: string, value = '', placeholder = '', type = 'text'): HTMLElement {
+  const wrap = document.createElement('div');
+  const l = Object.assign(document.createElement('label'), { htmlFor: id, textContent: label });
+  const input = Object.assign(document.createElement('input'), { id, name: id, type, value, placeholder, autocomplete: 'off', spellcheck: false, maxLength: 40 });
+  wrap.append(l, input);
+  return wrap;
+}
+
+/** A cell of text: never HTML from an answer. */
+export function textCell(text: string): HTMLTableCellElement {
+  return Object.assign(document.createElement('td'), { textContent: text });
+}

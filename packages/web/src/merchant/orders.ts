@@ -1,0 +1,104 @@
+import { callPage } from '../shared/page-api.js';
+import { say } from '../shared/page.js';
+import { formatTime } from '../shared/time.js';
+import type { Section } from '../console/section.js';
+import { renderOrderDetail } from './order-detail.js';
+import { field, textCell } from './console-form.js';
+import type { MerchantUser } from './who.js';
+
+/**
+ * The Orders section (owner and cashier; a cashier's scope is its own till's charges, on the
+ * server): filters, a page of orders by cursor with "Next page" and "First page", each row a link
+ * to the order's detail (`#orders/ORDER-ID`). The filters are kept while the console is open, so
+ * coming back from a detail shows the same search.
+ */
+interface OrderRow {
+  readonly mchOrderId: string;
+  readonly wavpayOrderId: string;
+  readonly amount: string;
+  readonly refundedAmount: string;
+  readonly tradeStatus: string;
+  readonly wallet: string;
+  readonly tradeTimeMs: number;
+}
+
+interface OrderPage { readonly timeZone: string; readonly orders: OrderRow[]; readonly next: string | null }
+
+const PAGE_SIZE = '25';
+const FILTERS: readonly (readonly [string, string, string, string?])[] = [
+  ['from', 'From (date)', 'yyyy-mm-dd', 'date'], ['to', 'To (date)', 'yyyy-mm-dd', 'date'], ['status', 'Status', 'e.g. PAID'],
+  ['minAmount', 'Amount from', '0.00'], ['maxAmount', 'Amount to', '0.00'], ['orderId', 'Order id (or its start*)', 'ORD-1 or ORD*'],
+];
+let kept: Record<string, string> = {};
+
+export const ordersSection: Section<MerchantUser> = {
+  id: 'orders',
+  title: 'Orders',
+  async render(container, ctx) {
+    if (ctx.path !== '') return renderOrderDetail(container, ctx, ctx.path);
+    const form = Object.assign(document.createElement('form'), { id: 'order-filters', className: 'inline-form', noValidate: true });
+    form.setAttribute('aria-label', 'Filter orders');
+    form.append(...FILTERS.map(([id, label, hint, type]) => field(`filter-${id}`, label, kept[id] ?? '', hint, type)));
+    form.append(Object.assign(document.createElement('button'), { type: 'submit', textContent: 'Search' }));
+    const status = Object.assign(document.createElement('p'), { id: 'orders-status', role: 'status' });
+    const results = document.createElement('div');
+    const pager = Object.assign(document.createElement('div'), { className: 'pager' });
+    const first = Object.assign(document.createElement('button'), { type: 'button', className: 'secondary', textContent: 'First page', hidden: true });
+    const next = Object.assign(document.createElement('button'), { type: 'button', textContent: 'Next page', hidden: true });
+    pager.append(first, next);
+    container.append(form, status, results, pager);
+    let cursor: string | null = null;
+
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      kept = Object.fromEntries(FILTERS.map(([id]) => [id, (form.elements.namedItem(`filter-${id}`) as HTMLInputElement).value.trim()]));
+      void load(null);
+    });
+    first.addEventListener('click', () => void load(null));
+    next.addEventListener('click', () => void load(cursor));
+    await load(null);
+
+    async function load(at: string | null): Promise<void> {
+      const a = await callPage<OrderPage>(`${ctx.api}orders/search`, { ...filtersOf(kept), limit: PAGE_SIZE, ...(at === null ? {} : { cursor: at }) });
+      if (a.data === null) {
+        results.replaceChildren();
+        next.hidden = first.hidden = true;
+        return say(status, a.msg, 'error');
+      }
+      cursor = a.data.next;
+      next.hidden = cursor === null;
+      first.hidden = at === null;
+      say(status, a.data.orders.length === 0 ? 'No orders match these filters.' : `${a.data.orders.length} orders${cursor === null ? '' : ', more on the next page'}.`);
+      results.replaceChildren(...(a.data.orders.length === 0 ? [] : [ordersTable(a.data)]));
+    }
+  },
+};
+
+/** The form's words as the search's filters: an order id ending in `*` is a prefix. */
+function filtersOf(values: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(values)) {
+    if (value === '') continue;
+    if (key === 'orderId') {
+      if (value.endsWith('*')) out.mchOrderIdPrefix = value.slice(0, -1);
+      else out.mchOrderId = value;
+    } else out[key] = key === 'status' ? value.toUpperCase().replace(/\s+/g, '') : value;
+  }
+  return out;
+}
+
+function ordersTable(page: OrderPage): HTMLTableElement {
+  const t = document.createElement('table');
+  t.id = 'orders-table';
+  t.createCaption().textContent = `Orders, newest first (times in ${page.timeZone})`;
+  const head = t.createTHead().insertRow();
+  for (const h of ['Order', 'Time', 'Amount', 'Refunded', 'Status', 'Wallet']) head.append(Object.assign(document.createElement('th'), { scope: 'col', textContent: h }));
+  const body = t.createTBody();
+  for (const o of page.orders) {
+    const row = body.insertRow();
+    const link = Object.assign(document.createElement('a'), { href: `#orders/${encodeURIComponent(o.mchOrderId)}`, textContent: o.mchOrderId });
+    row.insertCell().append(link);
+    for (const cell of [formatTime(o.tradeTimeMs, page.timeZone), o.amount, o.refundedAmount, o.tradeStatus, o.wallet]) row.append(textCell(cell));
+  }
+  return t;
+}

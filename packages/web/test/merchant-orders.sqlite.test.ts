@@ -1,0 +1,102 @@
+import { readFileSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { sign } from '@micropay/protocol';
+import { runCli } from '../../server/test/process-helpers.js';
+import { Receiver } from '../../server/test/notify-receiver.js';
+import { docsScreenshot, useChromium, watchForProblems } from './browser.js';
+import { createWallet, useServedPlatform } from './platform.js';
+
+/** Today in the platform's zone (the server's default, Asia/Kuala_Lumpur), as `yyyy-MM-dd`. */
+function platformToday(): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Kuala_Lumpur', year: 'numeric', month: '2-digit', day: '2-digit' }).format(Date.now());
+}
+
+// The merchant console's Orders, Order detail and Statements in real Chromium against `micropay
+// serve`; every access rule is proven on both stores over HTTP in
+// packages/server/test/console-orders-api.test.ts.
+describe("the merchant console's orders and statements", () => {
+  const platform = useServedPlatform({ MICROPAY_NOTIFY_INTERVAL_MS: '200' });
+  const chromium = useChromium();
+  let receiver: Receiver;
+  beforeEach(async () => {
+    receiver = await new Receiver().start();
+  });
+  afterEach(async () => {
+    await receiver.stop();
+  });
+
+  it('the owner finds an order, refunds part of it, sees the refund and the notifications, and downloads the day', async () => {
+    const merchant = await platform.cliJ<{ mchId: string; apiKey: string }>(['merchant', 'create', '--name', 'Corner Shop', '--notify-url', receiver.url]);
+    const owner = await platform.cliJ<{ password: string }>(['merchant-user', 'create', '--mch-id', merchant.mchId, '--name', 'boss', '--role', 'owner']);
+    const wallet = await createWallet(platform.cliJ, '100.00');
+    for (const [order, amount] of [['ORD-1001', '4.50'], ['ORD-1002', '12.00'], ['ORD-1003', '7.25'], ['OTHER-1', '1.00']]) {
+      const { payCode } = await platform.cliJ<{ payCode: string }>(['paycode', wallet.walletId]);
+      const paid = await runCli(['pay', '--url', platform.server.url, '--mch-id', merchant.mchId, '--order', order!, '--amount', amount!, '--code', payCode], { env: { MICROPAY_KEY: merchant.apiKey } });
+      expect(paid.code, paid.stderr).toBe(0);
+    }
+
+    const page = await chromium.browser.newPage({ viewport: { width: 1100, height: 900 }, timezoneId: 'America/New_York' });
+    const problems = watchForProblems(page);
+    await page.goto(`${platform.server.url}/merchant#orders`);
+    await page.getByLabel('Merchant id').fill(merchant.mchId);
+    await page.getByLabel('User').fill('boss');
+    await page.getByLabel('Password').fill(owner.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('#console').waitFor();
+    expect(await page.getByRole('navigation', { name: 'Sections' }).getByRole('link').allTextContents()).toEqual(['Users', 'Orders', 'Statements']);
+
+    // Filters: the prefix and an amount range; then a bad amount is told in words.
+    const rows = page.locator('#orders-table tbody tr');
+    await expect.poll(() => rows.count()).toBe(4);
+    await page.getByLabel('Order id (or its start*)').fill('ORD-*');
+    await page.getByLabel('Amount from').fill('5.00');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect.poll(() => rows.locator('td:first-child').allTextContents()).toEqual(['ORD-1003', 'ORD-1002']);
+    expect(await rows.first().locator('td').allTextContents()).toEqual(['ORD-1003', expect.stringMatching(/^\d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}:\d{2}$/), '7.25', '0.00', 'PAID', expect.stringMatching(/^•••• \d{4}$/)]);
+    await docsScreenshot(page, 'merchant-orders');
+    await page.getByLabel('Amount to').fill('abc');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect.poll(() => page.locator('#orders-status').textContent()).toBe('param error: maxAmount must be a decimal with at most two places, e.g. "1.00"');
+    await page.getByLabel('Amount to').fill('');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('link', { name: 'ORD-1002' }).click();
+
+    // The detail: refund 2.00 of 12.00 with a reason; the timeline shows it, then the notifications.
+    await page.getByLabel('Reason').waitFor();
+    expect(await page.getByLabel(/^Amount \(up to/).inputValue()).toBe('12.00');
+    await page.getByLabel(/^Amount \(up to/).fill('2.00');
+    await page.getByLabel('Reason').fill('One cup returned');
+    await page.getByRole('button', { name: 'Refund' }).click();
+    await expect.poll(() => page.locator('#order-status').textContent()).toBe('Refunded 2.00.');
+    await expect.poll(() => page.locator('#order-timeline li[data-kind="refunded"]').textContent()).toMatch(/Refund \w+ of 2\.00 done\.$/);
+    expect(await page.locator('#order-timeline li[data-kind="refundRequested"]').textContent()).toContain(': One cup returned.');
+    await expect.poll(async () => {
+      await page.reload();
+      await page.locator('#order-timeline').waitFor();
+      return page.locator('#order-timeline li[data-kind="sourced"]').allTextContents();
+    }, { timeout: 15_000, interval: 500 }).toEqual([expect.stringMatching(/Notification PAID, attempt 1: delivered \(HTTP 200\)/), expect.stringMatching(/Notification REFUNDED, attempt 1: delivered \(HTTP 200\)/)]);
+    expect(await page.locator('.order-fields').textContent()).toContain('Refundable10.00');
+    // The customer's wallet id is masked everywhere on the page, postings included.
+    expect(await page.locator('#order-timeline').textContent()).not.toContain(wallet.walletId);
+    await docsScreenshot(page, 'merchant-order-detail', { fullPage: true });
+
+    // Statements: today's totals, and the CSV is downloadBill's for the day.
+    await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Statements' }).click();
+    const today = platformToday();
+    expect(await page.getByLabel(/^Day/).inputValue()).toBe(today);
+    await expect.poll(() => page.locator('#statement-totals tbody tr').allTextContents()).toEqual([
+      'Opening balance0.00', 'Payments (4)24.75', 'Refunds (1)−2.00', 'Net22.75', 'Payouts0.00', 'Closing balance22.75',
+    ]);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV' }).click()]);
+    expect(download.suggestedFilename()).toBe(`statement-${merchant.mchId}-${today}.csv`);
+    const csv = readFileSync((await download.path())!, 'utf8');
+    const params: Record<string, string> = { mchId: merchant.mchId, billDate: today, timestamp: String(Date.now()) };
+    params.secureHash = sign(params, merchant.apiKey);
+    const bill = await (await fetch(`${platform.server.url}/api/micropay/downloadBill`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(params) })).json() as { data: { csv: string } };
+    expect(csv).toBe(bill.data.csv);
+    expect(csv.split('\n').filter((l) => l.includes('ORD-1002'))).toHaveLength(2);
+    await expect.poll(() => page.locator('#statement-status').textContent()).toBe(`Downloaded statement-${merchant.mchId}-${today}.csv.`);
+    await docsScreenshot(page, 'merchant-statements');
+    expect(problems).toEqual([]);
+  }, 150_000);
+});
