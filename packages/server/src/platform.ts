@@ -62,6 +62,8 @@ export async function openStore(
   try {
     merchantKeys.checkCanOpen(await store.merchantMasterKeyIds());
     if (merchantKeys.current !== null) await store.resealMerchantKeys('plain');
+    // A server opens the offline-code key now: a master key that does not open it stops the start.
+    if (options.serving === true) await store.offlineCodeKey();
   } catch (error) {
     await store.close();
     throw error;

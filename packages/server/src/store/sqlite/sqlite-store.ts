@@ -67,7 +67,7 @@ import { SqliteOrderReads } from './order-reads.js';
 import type { OrderSearch } from '../../domain/order-search.js';
 import type { OrderHistory } from '../../domain/order-timeline.js';
 import { WriteTurns, type MainWrite } from './write-turns.js';
-import type { MerchantKeyVault } from '../../secrets/merchant-key-vault.js';
+import { MasterKeyError, type MerchantKeyVault } from '../../secrets/merchant-key-vault.js';
 import type { OfflineCodeKey, WalletDevice } from '../../domain/offline-code.js';
 import { openOfflineKey } from '../../secrets/offline-code-key.js';
 import { OFFLINE_KEY_SETTING, toDevice, WALLET_DEVICES } from '../offline-device-sql.js';
@@ -123,6 +123,7 @@ export class SqliteStore extends ServiceStore implements Store {
   readonly #keys: MerchantKeyVault;
   /** The offline-code key once opened; null: offline codes are off (no master key). */
   #offlineKey: OfflineCodeKey | null | undefined;
+  #offlineKeyError: MasterKeyError | null = null;
   /** The audit log's reads, one statement per combination of filters. */
   readonly #auditLogReads = new Map<string, Database.Statement>();
   /** Group commit's counters (store.ts): a payment that throws is retried within its batch, never a fallback. */
@@ -147,8 +148,16 @@ export class SqliteStore extends ServiceStore implements Store {
     if (options.paymentThread && path !== ':memory:') {
       const turns = new WriteTurns();
       this.#mainWrite = (write) => turns.main(write);
-      // The thread gets the offline-code key when it starts (opened here, before it runs).
-      const offlineKeyHex = this.#offlineCodeKey()?.expose().toString('hex') ?? null;
+      // The thread gets the offline-code key when it starts (opened here, before it runs). A key
+      // the master keys do not open is told by offlineCodeKey(), which openStore asks after its
+      // check of the merchant keys, so the start fails with the merchant keys' message first.
+      let offlineKeyHex: string | null = null;
+      try {
+        offlineKeyHex = this.#offlineCodeKey()?.expose().toString('hex') ?? null;
+      } catch (error) {
+        if (!(error instanceof MasterKeyError)) throw error;
+        this.#offlineKeyError = error;
+      }
       this.#thread = new PaymentThread(path, { ...writerOptions, offlineKeyHex }, turns);
     } else {
       this.#writer = new PaymentWriter(this.db, writerOptions, () => this.#offlineCodeKey());
@@ -240,6 +249,7 @@ export class SqliteStore extends ServiceStore implements Store {
    * first wins: INSERT … DO NOTHING, then read again).
    */
   #offlineCodeKey(): OfflineCodeKey | null {
+    if (this.#offlineKeyError !== null) throw this.#offlineKeyError;
     if (this.#offlineKey !== undefined) return this.#offlineKey;
     const stored = () => (this.#s.getSetting.get(OFFLINE_KEY_SETTING) as { value: string } | undefined)?.value ?? null;
     let opened = openOfflineKey(this.#keys, stored());
