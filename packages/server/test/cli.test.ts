@@ -683,6 +683,9 @@ describe('serve', () => {
   it('a sandbox start killed (SIGKILL) in the middle of creating the sandbox leaves nothing; the next start creates it whole', async () => {
     const db = fresh.db;
     expect((await runCli(['migrate', '--db', db])).code).toBe(0);
+    // A server stores its offline-code key in the settings on its first start; made here first, so
+    // the hold below stops the sandbox's own write and not that one.
+    await withStore(db, (store) => store.offlineCodeKey());
     // The sandbox's last write (its setting) is held up, so the kill lands after the merchant,
     // its account and the wallet were written and before the transaction commits.
     const stall = await stallSandboxSetting(db);
