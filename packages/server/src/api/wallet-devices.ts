@@ -1,5 +1,5 @@
 import { fail, OFFLINE_CODE_PREFIX, OFFLINE_STEP_MS, OFFLINE_WINDOW_STEPS, parse, rejectUnknown, required, ResultCode, text } from '@micropay/protocol';
-import { DEVICE_LABEL_MAX, deviceIdOf } from '../domain/offline-code.js';
+import { deviceIdOf, deviceLabelProblem } from '../domain/offline-code.js';
 import { answer } from './answer.js';
 import type { Answer, ApiContext, ApiRequest } from './context.js';
 
@@ -8,13 +8,13 @@ import type { Answer, ApiContext, ApiRequest } from './context.js';
  * and the wallet page (session): a device is given its tag and secret once, here, and computes
  * its codes from then on with no network. The secret is in no log and in no other answer.
  */
-const LABEL = /^[\p{L}\p{N} ._'()-]+$/u;
 const DEVICE_ID = /^[0-9]{8}$/;
 
 export function parseLabel(body: Record<string, unknown>): string {
   const label = (text(body, 'label') ?? '').trim();
   if (label === '') return 'device';
-  if (label.length > DEVICE_LABEL_MAX || !LABEL.test(label)) fail('label', `must be up to ${DEVICE_LABEL_MAX} letters, digits, spaces and . _ ' ( ) -`);
+  const problem = deviceLabelProblem(label);
+  if (problem !== null) fail('label', problem);
   return label;
 }
 

@@ -7,7 +7,7 @@ import {
   OFFLINE_WINDOW_STEPS,
   type OfflineDevice,
 } from '@micropay/protocol';
-import { DEVICE_LABEL_MAX, deviceIdOf } from '../domain/offline-code.js';
+import { DEVICE_LABEL_MAX, deviceIdOf, deviceLabelProblem } from '../domain/offline-code.js';
 import { defineCommand } from './command-line.js';
 import { cliActing, CommandFailed, notFound, timeText, UsageError, type Output } from './common.js';
 
@@ -41,7 +41,8 @@ export const enrolDevice = defineCommand({
   async run({ args, options, store, out }) {
     if (existsSync(options.out)) throw new UsageError(`${options.out} exists; the device file is never replaced`);
     const label = options.label ?? 'device';
-    if (label.length > DEVICE_LABEL_MAX || /[\u0000-\u001f\u007f]/.test(label)) throw new UsageError(`--label must be up to ${DEVICE_LABEL_MAX} printable characters`);
+    const problem = deviceLabelProblem(label);
+    if (problem !== null) throw new UsageError(`--label ${problem}`);
     const key = await store.offlineCodeKey();
     if (key === null) throw new CommandFailed('offline codes are off: the platform has no master key (MICROPAY_MASTER_KEY)');
     const device = await store.enrolOfflineDevice(args.WALLETID, label, cliActing());

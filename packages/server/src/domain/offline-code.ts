@@ -180,6 +180,13 @@ export function deviceIdOf(deviceIndex: number): string {
 
 /** Longest device label (the wallet app's name for the phone, shown in `micropay wallet devices`). */
 export const DEVICE_LABEL_MAX = 64;
+const DEVICE_LABEL = /^[\p{L}\p{N} ._'()-]+$/u;
+
+/** Why `label` cannot name a device, or null when it can (the wallet API, the page and the CLI alike). */
+export function deviceLabelProblem(label: string): string | null {
+  if (label.length <= DEVICE_LABEL_MAX && DEVICE_LABEL.test(label)) return null;
+  return `must be up to ${DEVICE_LABEL_MAX} letters, digits, spaces and . _ ' ( ) -`;
+}
 
 /**
  * Enrolment: an active wallet gets a new device; a frozen or closed one none (its codes could not
