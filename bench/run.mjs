@@ -23,7 +23,8 @@ import pg from 'pg';
 import { sign } from '@micropay/protocol';
 import { loadConfig } from '../packages/server/dist/config.js';
 import { openStore } from '../packages/server/dist/platform.js';
-import { createMerchants, createWalletsWithCodes, shuffle } from './lib/seed.mjs';
+import { createMerchants, createWalletsWithCodes, createWalletsWithDevices, shuffle } from './lib/seed.mjs';
+import { offlineStep } from '@micropay/protocol';
 import { printProfile, summariseProfile } from './lib/profile.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -59,7 +60,8 @@ if (opt.help) {
   --duration S              seconds of each measured run (default 10), after --warmup S (default 3)
   --connections N           concurrent keep-alive connections (default 100)
   --generator auto|wrk|node auto: wrk when installed
-  --scenarios a,b           default sqlite: many,hot,mix,query; postgres: many,hot,mix,query,many-2p,hot-2p
+  --scenarios a,b           default sqlite: many,offline,hot,mix,query; postgres: many,offline,hot,mix,query,many-2p,hot-2p
+                            (offline: as many, paying with offline codes: docs/offline-codes.md)
   --merchants N             merchants of the many-merchant scenarios (default 100)
   --profile                 record a CPU profile of the server(s) and print the top functions
   --soak                    5-minute memory run instead (Node generator, --soak-rate payments/s)
@@ -84,7 +86,7 @@ const generator = opt.soak ? 'node' : opt.generator === 'auto' ? (hasWrk ? 'wrk'
 if (generator === 'wrk' && !hasWrk) fail('wrk is not installed (apt-get install wrk), or use --generator node');
 const scenarios = opt.soak
   ? ['many']
-  : (opt.scenarios ?? (storeKind === 'postgres' ? 'many,hot,mix,query,many-2p,hot-2p' : 'many,hot,mix,query')).split(',');
+  : (opt.scenarios ?? (storeKind === 'postgres' ? 'many,offline,hot,mix,query,many-2p,hot-2p' : 'many,offline,hot,mix,query')).split(',');
 
 const SCENARIOS = {
   many: { merchants: Number(opt.merchants), processes: 1, queryShare: 0, label: `${opt.merchants} merchants, many wallets` },
@@ -92,6 +94,8 @@ const SCENARIOS = {
   mix: { merchants: Number(opt.merchants), processes: 1, queryShare: 0.2, label: '80 % micropay, 20 % queryBill' },
   'many-2p': { merchants: Number(opt.merchants), processes: 2, queryShare: 0, label: 'many merchants, two server processes' },
   'hot-2p': { merchants: 1, processes: 2, queryShare: 0, label: 'one hot merchant, two server processes' },
+  offline: { merchants: Number(opt.merchants), processes: 1, queryShare: 0, offline: true, label: `${opt.merchants} merchants, many wallets, offline codes` },
+  'offline-2p': { merchants: Number(opt.merchants), processes: 2, queryShare: 0, offline: true, label: 'many merchants, offline codes, two server processes' },
   // The request path without a write: one paid order, asked about with the same body every time.
   query: { merchants: 1, processes: 1, queryShare: 1, label: 'queryBill only: one paid order, the same body' },
 };
@@ -216,7 +220,12 @@ async function runScenario(name, s, bestRate) {
     merchants = await createMerchants(store, s.merchants);
     // Paid in a random order, as customers arrive: paying in the order the wallets were created
     // would touch their rows one page after another, which real traffic never does.
-    codes = shuffle(await createWalletsWithCodes(store, warmCount + mainCount, { openingSen: 10_00, ttlMs: 3_600_000 }));
+    const seedOptions = { openingSen: 10_00, ttlMs: 3_600_000 };
+    // Offline codes pay only within ±40 s of their counter: computed now, three steps ahead, they
+    // stay payable for about 70 s, which covers signing, the warm-up and the run.
+    codes = s.offline
+      ? (await createWalletsWithDevices(store, warmCount + mainCount, seedOptions))(offlineStep(Date.now()) + 3)
+      : shuffle(await createWalletsWithCodes(store, warmCount + mainCount, seedOptions));
   } finally {
     await store.close();
   }
@@ -287,11 +296,13 @@ async function measureScenario(name, s, db, { requests, setupS, cycle }) {
   let load;
   let serverCpu;
   let rss;
+  let writes;
   try {
     const urls = servers.map((x) => x.url);
     if (warmupS > 0) await drive(urls, requests.warmup, warmupS, { label: `${name} warm-up`, cycle });
     const rssStart = servers.map((x) => rssMiB(x.pid));
     const cpu0 = servers.map((x) => cpuSeconds(x.pid));
+    const writes0 = await writeCounters(servers);
     const samples = [];
     const sampler = setInterval(() => samples.push({ atS: samples.length * 10 + 10, rssMiB: servers.map((x) => rssMiB(x.pid)) }), 10_000);
     load = await drive(urls, requests.main, durationS, { label: name, rate: opt.soak ? Number(opt['soak-rate']) : undefined, cycle });
@@ -299,6 +310,7 @@ async function measureScenario(name, s, db, { requests, setupS, cycle }) {
     for (let r = 1; r < rounds; r++) (load.later ??= []).push(await drive(urls, requests.main, durationS, { label: `${name} round ${r + 1}`, cycle }));
     clearInterval(sampler);
     serverCpu = servers.map((x, i) => cpuSeconds(x.pid) - cpu0[i]);
+    writes = perPayment(writes0, await writeCounters(servers), load.paidAnswered);
     rss = { startMiB: rssStart, endMiB: servers.map((x) => rssMiB(x.pid)), samples };
     // SQLite: the database and WAL file sizes at the end, so a WAL that never resets shows up.
     if (storeKind === 'sqlite') rss.files = { dbMiB: fileMiB(db), walMiB: fileMiB(`${db}-wal`) };
@@ -344,6 +356,7 @@ async function measureScenario(name, s, db, { requests, setupS, cycle }) {
     serverCpuPct: serverCpu.map((c) => pctOfCore(c, [load, ...(load.later ?? [])].reduce((sum, l) => sum + l.elapsedS, 0))),
     // What one answer cost the server(s), whatever else shares the machine's cores.
     serverCpuUsPerRequest: Math.round((serverCpu.reduce((a, b) => a + b, 0) * 1e6) / [load, ...(load.later ?? [])].reduce((n, l) => n + l.requests, 0)),
+    writesPerPayment: writes,
     generatorCpuPct: load.generatorCpuPct,
     rss,
     verified,
@@ -528,6 +541,39 @@ function cpuSeconds(pid) {
   }
 }
 
+/**
+ * What the measured run wrote: SQLite, the bytes the server process(es) sent to storage
+ * (/proc/PID/io write_bytes: the WAL and the checkpoints' copies); PostgreSQL, the WAL records and
+ * bytes of the whole cluster (pg_stat_wal, PostgreSQL 14+: on a shared server others' writes count too).
+ */
+async function writeCounters(servers) {
+  if (storeKind === 'sqlite') return { bytes: servers.reduce((sum, x) => sum + ioWriteBytes(x.pid), 0) };
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query('SELECT wal_records::bigint AS records, wal_bytes::bigint AS bytes FROM pg_stat_wal');
+    return { records: Number(rows[0].records), bytes: Number(rows[0].bytes) };
+  } catch {
+    return {};
+  } finally {
+    await client.end();
+  }
+}
+
+function perPayment(before, after, payments) {
+  const out = {};
+  for (const k of Object.keys(after)) if (before[k] !== undefined && payments > 0) out[k] = Math.round((after[k] - before[k]) / payments);
+  return out;
+}
+
+function ioWriteBytes(pid) {
+  try {
+    return Number(/write_bytes: (\d+)/.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
 function rssMiB(pid) {
   try {
     const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -650,12 +696,18 @@ function printScenario(s) {
   for (const p of s.profiles ?? []) printProfile(`${s.scenario} server (${p.file})`, p);
 }
 
+/** SQLite: bytes to storage per payment; PostgreSQL: WAL records and bytes per payment. */
+function writtenText(w) {
+  if (w === undefined || Object.keys(w).length === 0) return '–';
+  return w.records !== undefined ? `${w.records} WAL rec, ${fmt(w.bytes)} B` : `${fmt(w.bytes)} B`;
+}
+
 function printSummary(r) {
-  log('\n| scenario | payments/s | requests/s | × ceiling | p50 ms | p99 ms | errors | server CPU % | generator CPU % | RSS MiB | PAID checked | audit |');
-  log('|---|---|---|---|---|---|---|---|---|---|---|---|');
-  if (r.ceiling) log(`| ceiling (bare node:http) | – | ${fmt(r.ceiling.load.requestsPerS)} | 1.00 | ${r.ceiling.load.latencyMs.p50} | ${r.ceiling.load.latencyMs.p99} | ${JSON.stringify(Object.fromEntries(Object.entries(r.ceiling.load.byCode).filter(([c]) => c !== '0')))} | ${r.ceiling.serverCpuPct} | ${r.ceiling.load.generatorCpuPct} | – | – | – |`);
+  log('\n| scenario | payments/s | requests/s | × ceiling | p50 ms | p99 ms | errors | server CPU % | generator CPU % | RSS MiB | written per payment | PAID checked | audit |');
+  log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  if (r.ceiling) log(`| ceiling (bare node:http) | – | ${fmt(r.ceiling.load.requestsPerS)} | 1.00 | ${r.ceiling.load.latencyMs.p50} | ${r.ceiling.load.latencyMs.p99} | ${JSON.stringify(Object.fromEntries(Object.entries(r.ceiling.load.byCode).filter(([c]) => c !== '0')))} | ${r.ceiling.serverCpuPct} | ${r.ceiling.load.generatorCpuPct} | – | – | – | – |`);
   for (const s of r.scenarios) {
-    log(`| ${s.scenario} | ${fmt(s.paymentsPerS)} | ${fmt(s.requestsPerS)} | ${s.ratioToCeiling?.toFixed(2) ?? '–'} | ${s.latencyMs.p50} | ${s.latencyMs.p99} | ${JSON.stringify(s.errors)} | ${s.serverCpuPct.join('+')} | ${s.generatorCpuPct} | ${s.rss.startMiB.join('/')}→${s.rss.endMiB.join('/')} | ${s.verified.ok ? 'ok' : 'MISSING ' + s.verified.missing} (${fmt(s.verified.answeredPaid)}) | ${s.audit.ok ? 'clean' : 'FAILED'} |`);
+    log(`| ${s.scenario} | ${fmt(s.paymentsPerS)} | ${fmt(s.requestsPerS)} | ${s.ratioToCeiling?.toFixed(2) ?? '–'} | ${s.latencyMs.p50} | ${s.latencyMs.p99} | ${JSON.stringify(s.errors)} | ${s.serverCpuPct.join('+')} | ${s.generatorCpuPct} | ${s.rss.startMiB.join('/')}→${s.rss.endMiB.join('/')} | ${writtenText(s.writesPerPayment)} | ${s.verified.ok ? 'ok' : 'MISSING ' + s.verified.missing} (${fmt(s.verified.answeredPaid)}) | ${s.audit.ok ? 'clean' : 'FAILED'} |`);
   }
   if (r.pgbench?.tps) log(`\npgbench TPC-B reference: ${fmt(r.pgbench.tps)} tps (synchronous_commit=${r.pgbench.synchronousCommit})`);
   log('\ntargets:');

@@ -5,10 +5,14 @@
  * per payment. --statements also times every SQL statement (per payment, largest first), which is
  * how the indexes that cost a random page per payment were found (docs/benchmarks.md);
  * --in-order pays in the order the wallets were created (their rows page after page, which real
- * traffic never does); --page-size creates the file with other pages than the store's default.
+ * traffic never does); --page-size creates the file with other pages than the store's default;
+ * --offline pays with offline codes (docs/offline-codes.md) instead of the platform's own;
+ * --wal-frames turns the automatic checkpoint off and counts the WAL frames the writer's commits
+ * wrote: the pages a payment dirties (each dirty page is one frame per commit).
  *
- *   node bench/store-only.mjs [--payments 40000] [--batch 100] [--statements] [--in-order] [--page-size 4096]
+ *   node bench/store-only.mjs [--payments 40000] [--batch 100] [--statements] [--in-order] [--page-size 4096] [--offline] [--wal-frames]
  */
+import { statSync } from 'node:fs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,10 +22,11 @@ import { PaymentWriter } from '../packages/server/dist/store/sqlite/payment-writ
 import { SqliteStore } from '../packages/server/dist/store/sqlite/sqlite-store.js';
 import { MasterKey } from '../packages/server/dist/secrets/master-key.js';
 import { MerchantKeyVault } from '../packages/server/dist/secrets/merchant-key-vault.js';
-import { createMerchants, createWalletsWithCodes, shuffle } from './lib/seed.mjs';
+import { createMerchants, createWalletsWithCodes, createWalletsWithDevices, shuffle } from './lib/seed.mjs';
+import { offlineStep } from '@micropay/protocol';
 
 const { values: args } = parseArgs({
-  options: { payments: { type: 'string', default: '40000' }, batch: { type: 'string', default: '100' }, statements: { type: 'boolean', default: false }, 'in-order': { type: 'boolean', default: false }, 'page-size': { type: 'string' } },
+  options: { payments: { type: 'string', default: '40000' }, batch: { type: 'string', default: '100' }, statements: { type: 'boolean', default: false }, 'in-order': { type: 'boolean', default: false }, 'page-size': { type: 'string' }, offline: { type: 'boolean', default: false }, 'wal-frames': { type: 'boolean', default: false } },
 });
 const count = Number(args.payments);
 const batchSize = Number(args.batch);
@@ -39,10 +44,20 @@ if (args['page-size'] !== undefined) {
 const store = new SqliteStore(file, { ...options, clock: { nowMs: () => Date.now() } });
 try {
   const merchants = await createMerchants(store, 100);
-  const seeded = await createWalletsWithCodes(store, count, { openingSen: 10_00, ttlMs: 3_600_000 });
-  const codes = args['in-order'] ? seeded : shuffle(seeded);
+  const seedOptions = { openingSen: 10_00, ttlMs: 3_600_000 };
+  // Offline codes: computed now, for the current step (they pay within ±40 s of it).
+  const codes = args.offline
+    ? (await createWalletsWithDevices(store, count, seedOptions))(offlineStep(Date.now()))
+    : args['in-order'] ? await createWalletsWithCodes(store, count, seedOptions) : shuffle(await createWalletsWithCodes(store, count, seedOptions));
   const timings = args.statements ? timeStatements() : null;
-  const writer = new PaymentWriter(store.db, options);
+  const offlineKey = await store.offlineCodeKey();
+  const writer = new PaymentWriter(store.db, options, () => offlineKey);
+  const pageSize = store.db.pragma('page_size', { simple: true });
+  if (args['wal-frames']) {
+    store.db.pragma('wal_checkpoint(TRUNCATE)');
+    store.db.pragma('wal_autocheckpoint = 0');
+  }
+  const walBefore = walBytes(file);
   let paid = 0;
   const batchMs = [];
   const started = performance.now();
@@ -64,10 +79,20 @@ try {
       console.log(`${(t.ns / 1000 / count).toFixed(1).padStart(7)} µs/payment ${String(t.calls).padStart(8)} calls  ${sql}`);
     }
   }
-  console.log(JSON.stringify({ payments: count, batch: batchSize, pageSize: store.db.pragma('page_size', { simple: true }), inOrder: args['in-order'], ms: Math.round(ms), paymentsPerSecond: Math.round((count / ms) * 1000), usPerPayment: +((ms * 1000) / count).toFixed(1), batchMs: percentiles(batchMs) }));
+  const frames = args['wal-frames'] ? (walBytes(file) - walBefore) / (pageSize + 24) : null;
+  const walFrames = frames === null ? {} : { walFramesPerPayment: +(frames / count).toFixed(2), walFramesPerCommit: +(frames / Math.ceil(count / batchSize)).toFixed(1) };
+  console.log(JSON.stringify({ codes: args.offline ? 'offline' : 'online', ...walFrames, payments: count, batch: batchSize, pageSize: store.db.pragma('page_size', { simple: true }), inOrder: args['in-order'], ms: Math.round(ms), paymentsPerSecond: Math.round((count / ms) * 1000), usPerPayment: +((ms * 1000) / count).toFixed(1), batchMs: percentiles(batchMs) }));
 } finally {
   await store.close();
   rmSync(dir, { recursive: true, force: true });
+}
+
+function walBytes(dbFile) {
+  try {
+    return statSync(`${dbFile}-wal`).size;
+  } catch {
+    return 0;
+  }
 }
 
 /** p50, p99 and max of a batch's time in ms (the checkpoints show in the tail). */

@@ -9,6 +9,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { Secret } from '@micropay/protocol';
 import { newApiKey } from '../../packages/server/dist/domain/ids.js';
+import { offlineCodeSync } from '../../packages/server/dist/domain/offline-code.js';
 
 const PLATFORM_FLOAT = 'platform:float';
 
@@ -43,7 +44,47 @@ function digits(n) {
  * Creates `count` funded wallets, each with one active code valid for `ttlMs`; returns the codes.
  * `onProgress` is told how many are done after each chunk.
  */
-export async function createWalletsWithCodes(store, count, { openingSen, ttlMs, onProgress = () => {} }) {
+export async function createWalletsWithCodes(store, count, options) {
+  return (await createWallets(store, count, options)).codes;
+}
+
+/**
+ * Creates `count` funded wallets as createWalletsWithCodes does (each keeps its unused code, so
+ * both kinds of run pay from the same tables), and enrols one device of each for offline codes
+ * (docs/offline-codes.md). Returns `codesFor(counter)`: each device's offline code for that
+ * counter, in a random order (the devices shuffled once), to compute just before the codes are
+ * used: they pay only within ±40 s of their counter's time.
+ */
+export async function createWalletsWithDevices(store, count, options) {
+  const { walletIds } = await createWallets(store, count, options);
+  const key = await store.offlineCodeKey();
+  const devices = [];
+  const taken = new Set();
+  const now = Date.now();
+  const rows = walletIds.map((walletId) => {
+    let deviceIndex;
+    do deviceIndex = randomInt(0, 100_000_000); while (taken.has(deviceIndex));
+    taken.add(deviceIndex);
+    const salt = randomBytes(16).toString('hex');
+    devices.push(key.deviceCredentials({ deviceIndex, salt }));
+    return { deviceIndex, walletId, salt };
+  });
+  if (store.kind === 'sqlite') {
+    const insert = store.db.prepare(`INSERT INTO wallet_devices (device_index, wallet_id, status, salt, label, created_at_ms) VALUES (?, ?, 'active', ?, 'bench', ?)`);
+    store.db.transaction(() => rows.forEach((r) => insert.run(r.deviceIndex, r.walletId, r.salt, now))).immediate();
+  } else {
+    await store.pool.query(
+      `INSERT INTO wallet_devices (device_index, wallet_id, status, salt, label, created_at_ms)
+       SELECT i, w, 'active', s, 'bench', $4 FROM unnest($1::bigint[], $2::text[], $3::text[]) AS x (i, w, s)`,
+      [rows.map((r) => r.deviceIndex), rows.map((r) => r.walletId), rows.map((r) => r.salt), now],
+    );
+    await store.pool.query('ANALYZE wallet_devices');
+  }
+  const order = shuffle(devices);
+  return (counter) => order.map((d) => offlineCodeSync(d, counter));
+}
+
+async function createWallets(store, count, { openingSen, ttlMs, onProgress = () => {} }) {
   const { walletIds, codes } = ids(count);
   const chunk = store.kind === 'sqlite' ? 50_000 : 20_000;
   for (let from = 0; from < count; from += chunk) {
@@ -61,7 +102,7 @@ export async function createWalletsWithCodes(store, count, { openingSen, ttlMs, 
   // wallet) would mislead its planner for the audit's joins once merchants have thousands.
   const loaded = ['merchants', 'accounts', 'account_shards', 'wallets', 'pay_codes', 'journal_entries', 'postings'];
   if (store.kind === 'postgres') await store.pool.query(`ANALYZE ${loaded.join(', ')}`);
-  return codes;
+  return { walletIds, codes };
 }
 
 function sqliteChunk(db, walletIds, codes, openingSen, ttlMs) {

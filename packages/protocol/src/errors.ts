@@ -118,7 +118,7 @@ export const RESULT_CODES: readonly ResultCodeInfo[] = [
     'secureHash is missing, not 64 hex digits, or not the hash of the parameters with the merchant key.',
     'Check the signing rule (docs/api.md) and the key. Nothing was recorded.'),
   entry(1036, 'QR code expired', 200, 'The payment code can no longer be used.',
-    'The code has expired, was already used, or was replaced by a newer code for the same wallet.',
+    'The code has expired, was already used, or was replaced by a newer code for the same wallet. An offline code (starting 38, docs/offline-codes.md) also when it is outside its time window, its device is signed out or revoked, a later code of the wallet has paid, or its device is over the failed-code limit.',
     'Ask the customer to refresh the code and scan again; the same mchOrderId may be used.'),
   entry(1040, 'app user does not exist', 200, 'The payment code belongs to no wallet.',
     'No wallet ever issued this code (mistyped or from another scheme).',

@@ -8,3 +8,4 @@ export * from './secret.js';
 export * from './signing.js';
 export * from './time.js';
 export * from './schemas.js';
+export * from './offline-code.js';

@@ -1,3 +1,4 @@
+import { OfflineCodeLimits } from './domain/offline-code-limits.js';
 import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -61,6 +62,8 @@ export async function openStore(
   try {
     merchantKeys.checkCanOpen(await store.masterKeyIdsInUse());
     if (merchantKeys.current !== null) await store.resealMerchantKeys('plain');
+    // A server opens the offline-code key now: a master key that does not open it stops the start.
+    if (options.serving === true) await store.offlineCodeKey();
   } catch (error) {
     await store.close();
     throw error;
@@ -165,7 +168,7 @@ export async function startPlatform(
   const paymentRecorder = new PaymentRecorder(clock);
   const routes = opsRoutes(store, metrics, logger, () => drain.draining);
   const codeResults = new CodeResultWatch((codes) => store.payCodeOutcomes(codes), () => clock.nowMs());
-  const server = createHttpServer({ config, store, clock, logger, codeResults }, HTTP_DEADLINES, {
+  const server = createHttpServer({ config, store, clock, logger, codeResults, offlineLimits: new OfflineCodeLimits() }, HTTP_DEADLINES, {
     routes: config.adminPort === null ? routes : new Map(),
     meter: requestMeter(paymentRecorder, metrics),
   });

@@ -71,9 +71,9 @@ describe('housekeeping', () => {
   });
 
   it('closing a wallet ends its page access in the same decision as the close; freezing does not', () => {
-    expect(kinds(walletStatusEffects('600000000001', 'closed'))).toEqual(['setWalletStatus', 'endWalletPageSessions', 'dropWalletSignInLinks']);
-    expect(kinds(walletStatusEffects('600000000001', 'frozen'))).toEqual(['setWalletStatus']);
-    expect(kinds(walletStatusEffects('600000000001', 'active'))).toEqual(['setWalletStatus']);
+    expect(kinds(walletStatusEffects('600000000001', 'closed', 0))).toEqual(['setWalletStatus', 'revokeDevices', 'endWalletPageSessions', 'dropWalletSignInLinks']);
+    expect(kinds(walletStatusEffects('600000000001', 'frozen', 0))).toEqual(['setWalletStatus', 'revokeDevices']);
+    expect(kinds(walletStatusEffects('600000000001', 'active', 0))).toEqual(['setWalletStatus']);
   });
 });
 

@@ -1,4 +1,6 @@
 import pg from 'pg';
+import { offlineStep } from '@micropay/protocol';
+import { offlineCodeSync } from '../src/domain/offline-code.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { hashPin, hashWalletToken, newWalletToken } from '../src/domain/credentials.js';
 import { merchantAccount } from '../src/domain/ledger.js';
@@ -280,5 +282,39 @@ describe('no hot row: payments to one merchant do not queue behind one balance r
     const answers = await Promise.all(pending);
     expect(answers.every((r) => r.body.code === 0)).toBe(true);
     await expectCleanAudit();
+  });
+});
+
+describe('offline codes on two server processes (docs/offline-codes.md)', () => {
+  async function enrolled(balanceSen: number) {
+    const w = await p.store.createWallet({ name: 'offline', openingSen: balanceSen });
+    const device = await p.store.enrolOfflineDevice(w.walletId, 'phone');
+    if (typeof device === 'string') throw new Error(device);
+    return { walletId: w.walletId, deviceIndex: device.deviceIndex, credentials: (await p.store.offlineCodeKey())!.deviceCredentials(device) };
+  }
+
+  it('the same offline code sent to both processes at once pays exactly once, for 30 wallets', async () => {
+    const wallets = await Promise.all(Array.from({ length: 30 }, () => enrolled(10_00)));
+    const step = offlineStep(Date.now());
+    const answers = await Promise.all(wallets.flatMap((w, i) => {
+      const code = offlineCodeSync(w.credentials, step);
+      return [0, 1].map((side) => postSigned(servers[side]!.url, 'micropay', micropayParams(m, `race-off-${i}-${side}`, '4.00', code), m.key));
+    }));
+    const codes = answers.map((a) => a.body.code);
+    // Per wallet: one 0 and one 1036, whichever process won.
+    for (let i = 0; i < wallets.length; i++) expect([codes[2 * i], codes[2 * i + 1]].sort()).toEqual([0, 1036]);
+    for (const w of wallets) expect((await balance(w.walletId)).balanceSen).toBe(6_00);
+    await expectCleanAudit();
+  });
+
+  it('a device revoked by one process is refused by the other at its next payment', async () => {
+    const w = await enrolled(10_00);
+    const step = offlineStep(Date.now());
+    expect((await postSigned(url(0), 'micropay', micropayParams(m, 'rev-1', '1.00', offlineCodeSync(w.credentials, step)), m.key)).body.code).toBe(0);
+    expect(await p.store.revokeOfflineDevices(w.walletId, w.deviceIndex)).toBe(true);
+    const next = offlineCodeSync(w.credentials, step + 1);
+    expect((await postSigned(url(1), 'micropay', micropayParams(m, 'rev-2', '1.00', next), m.key)).body.code).toBe(1036);
+    expect((await postSigned(url(0), 'micropay', micropayParams(m, 'rev-3', '1.00', next), m.key)).body.code).toBe(1036);
+    expect((await balance(w.walletId)).balanceSen).toBe(9_00);
   });
 });

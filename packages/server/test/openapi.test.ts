@@ -1,7 +1,7 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatWireTime, sign } from '@micropay/protocol';
+import { formatWireTime, offlinePayCode, offlineStep, sign, type OfflineDevice } from '@micropay/protocol';
 import { hashPin, hashWalletToken, newWalletToken } from '../src/domain/credentials.js';
 import { opsRoutes } from '../src/http/ops.js';
 import { loadPages } from '../src/http/pages.js';
@@ -242,6 +242,43 @@ describe('every answer of a real server is as the document says', () => {
     expect(codeOf(await post('/api/wallet/balance', {}))).toBe(9106);
     await p.store.setWalletStatus(wallet.walletId, 'frozen');
     expect(codeOf(await post('/api/wallet/paycode', {}, bearer))).toBe(9001);
+  });
+
+  it('offline codes: enrolment by the wallet API and by the wallet page, a code paying, sign-out, refusals', async () => {
+    const m = await createMerchant(p, 'Offline Shop');
+    const token = newWalletToken();
+    const wallet = await p.store.createWallet({ name: 'Hal', openingSen: 10_00, tokenHash: hashWalletToken(token), pinHash: await hashPin('1470') });
+    const bearer = { Authorization: `Bearer ${token}` };
+    expect(codeOf(await post('/api/wallet/devices/enrol', {}))).toBe(9106);
+    expect(codeOf(await post('/api/wallet/devices/enrol', { label: '<b>' }, bearer))).toBe(1021);
+    const enrolled = await post('/api/wallet/devices/enrol', { label: "Hal's phone" }, bearer);
+    expect(codeOf(enrolled)).toBe(0);
+    const device = enrolled.json!.data as unknown as OfflineDevice & { deviceId: string };
+    const step = offlineStep(Date.now());
+    expect(codeOf(await pay(m, 'off-1', '1.00', await offlinePayCode(device, step)))).toBe(0);
+    expect(codeOf(await post('/api/wallet/devices/sign-out', { deviceId: 'x' }, bearer))).toBe(1021);
+    const unknownId = device.deviceId === '00000000' ? '00000001' : '00000000';
+    expect(codeOf(await post('/api/wallet/devices/sign-out', { deviceId: unknownId }, bearer))).toBe(1031);
+    expect(codeOf(await post('/api/wallet/devices/sign-out', { deviceId: device.deviceId }, bearer))).toBe(0);
+    expect(codeOf(await pay(m, 'off-2', '1.00', await offlinePayCode(device, step + 1)))).toBe(1036);
+    const api = (name: string) => `/api/page/wallet/${name}`;
+    const signedIn = await post(api('sign-in'), { walletId: wallet.walletId, pin: '1470' });
+    const cookie = signedIn.headers.get('set-cookie')!.split(';', 1)[0]!;
+    const session = { Cookie: cookie, 'X-CSRF-Token': signedIn.json!.data!.csrfToken as string };
+    expect(codeOf(await post(api('offline-device'), {}, { Cookie: cookie }))).toBe(9121);
+    expect(codeOf(await post(api('offline-device'), {}))).toBe(9120);
+    expect(codeOf(await post(api('offline-device'), { label: 'x'.repeat(65) }, session))).toBe(1021);
+    const browser = await post(api('offline-device'), { label: 'Browser' }, session);
+    expect(codeOf(browser)).toBe(0);
+    const browserDevice = browser.json!.data as unknown as OfflineDevice & { deviceId: string };
+    expect(codeOf(await pay(m, 'off-3', '1.00', await offlinePayCode(browserDevice, step + 2)))).toBe(0);
+    expect(codeOf(await post(api('offline-device-sign-out'), { deviceId: 'x' }, session))).toBe(1021);
+    expect(codeOf(await post(api('offline-device-sign-out'), { deviceId: device.deviceId }, { Cookie: cookie }))).toBe(9121);
+    expect(codeOf(await post(api('offline-device-sign-out'), { deviceId: browserDevice.deviceId }, session))).toBe(0);
+    expect(codeOf(await pay(m, 'off-4', '1.00', await offlinePayCode(browserDevice, step + 3)))).toBe(1036);
+    await p.store.setWalletStatus(wallet.walletId, 'frozen');
+    expect(codeOf(await post('/api/wallet/devices/enrol', {}, bearer))).toBe(9001);
+    expect(codeOf(await post(api('offline-device'), {}, session))).toBe(9001);
   });
 
   it('the wallet page API: sessions, sign-in by PIN and by link, codes, CSRF, sign-out', async () => {

@@ -1,3 +1,4 @@
+import type { OfflineCodeLimits } from '../domain/offline-code-limits.js';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Config } from '../config.js';
 import type { Clock } from '../domain/clock.js';
@@ -14,6 +15,8 @@ export interface ApiContext {
   readonly logger: Logger;
   /** The wallet page's live result: requests waiting for what becomes of a payment code. */
   readonly codeResults: CodeResultWatch;
+  /** Failed offline codes, limited per device and in total (domain/offline-code-limits.ts). */
+  readonly offlineLimits: OfflineCodeLimits;
 }
 
 /** A parsed request: the JSON object body and the headers (for the sandbox and wallet tokens). */

@@ -6,6 +6,7 @@ import type { ApiContext, Handler } from './context.js';
 import { endEarlierSession, sessionProbe, signedIn, signOut, withPageSession } from './page-session.js';
 import { payCodeAnswer } from './wallet-api.js';
 import { tryWalletPin } from './wallet-pin.js';
+import { enrolAnswer, signOutAnswer } from './wallet-devices.js';
 
 /**
  * The wallet page's API (docs/pages.md). The wallet is always the session's: no call names a
@@ -80,3 +81,9 @@ export const walletPayCode: Handler = withPageSession('wallet', 'changes', async
   if (!fields.ok) return answer(fields.code, null, fields.msg);
   return payCodeAnswer(ctx, walletOf(session));
 });
+
+/** Enrols this browser for offline codes (docs/offline-codes.md): the page keeps the tag and secret. */
+export const walletOfflineDevice: Handler = withPageSession('wallet', 'changes', (ctx, req, session) => enrolAnswer(ctx, req, walletOf(session)));
+
+/** Signs this browser's device out of offline codes (the page does it when it signs out). */
+export const walletOfflineDeviceSignOut: Handler = withPageSession('wallet', 'changes', (ctx, req, session) => signOutAnswer(ctx, req, walletOf(session)));

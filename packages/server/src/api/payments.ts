@@ -1,4 +1,4 @@
-import { parseMicropay, parseQueryBill, ResultCode } from '@micropay/protocol';
+import { parseMicropay, parseOfflineCode, parseQueryBill, ResultCode } from '@micropay/protocol';
 import { answer } from './answer.js';
 import type { Answer, Handler } from './context.js';
 import { authenticate } from './merchant-auth.js';
@@ -14,7 +14,12 @@ export const micropay: Handler = async (ctx, req) => {
   const auth = await authenticate(ctx, parsed, req.body);
   if (!auth.ok) return auth.answer;
   const faults = sandboxFaults(ctx.config, req.headers);
-  const decision = await ctx.store.pay(auth.cmd, { sandboxFault: faults.fault, forceConfirmation: faults.pending });
+  const offline = offlineTag(auth.cmd.payCode);
+  const offlineLimited = offline !== null && !ctx.offlineLimits.allows(offline, ctx.clock.nowMs());
+  const decision = await ctx.store.pay(auth.cmd, { sandboxFault: faults.fault, forceConfirmation: faults.pending, offlineLimited });
+  if (offline !== null && !offlineLimited && decision.kind === 'rejected' && decision.reason === 'CODE_UNUSABLE') {
+    ctx.offlineLimits.failed(offline, ctx.clock.nowMs());
+  }
   const code = paymentResultCode(decision);
   const outcome = paymentOutcome(decision);
   const result =
@@ -23,6 +28,11 @@ export const micropay: Handler = async (ctx, req) => {
       : answer(code, signedOrder(decision.order, auth.merchant, ctx.config.timeZone, ctx.clock.nowMs()), undefined, outcome);
   return withSandboxTransport(faults.systemError ? answer(ResultCode.SYSTEM_ERROR) : result, faults);
 };
+
+/** An offline code's device tag (what its failures are counted under), or null for the platform's own codes. */
+function offlineTag(payCode: string): string | null {
+  return parseOfflineCode(payCode)?.tag ?? null;
+}
 
 function withSandboxTransport(a: Answer, faults: SandboxFaults): Answer {
   return faults.delayMs > 0 || faults.drop ? { ...a, transport: { delayMs: faults.delayMs, drop: faults.drop } } : a;

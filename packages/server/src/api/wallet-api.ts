@@ -13,6 +13,7 @@ import type { Order, Wallet } from '../domain/model.js';
 import type { SettleResult, WalletTransaction } from '../store/store.js';
 import { answer } from './answer.js';
 import { tryWalletPin } from './wallet-pin.js';
+import { enrolAnswer, signOutAnswer } from './wallet-devices.js';
 import type { Answer, ApiContext, ApiRequest, Handler } from './context.js';
 
 /**
@@ -54,6 +55,12 @@ export async function payCodeAnswer(ctx: ApiContext, walletId: string): Promise<
     expiresAtMs: String(code.expiresAtMs),
   });
 }
+
+/** Enrols this device for offline codes: its tag and secret, answered once (docs/offline-codes.md). */
+export const enrolDevice = withWallet((ctx, req, wallet) => enrolAnswer(ctx, req, wallet.walletId));
+
+/** Signs one of the wallet's devices out of offline codes. */
+export const signOutDevice = withWallet((ctx, req, wallet) => signOutAnswer(ctx, req, wallet.walletId));
 
 /** Balance, what is held for pending payments, and the latest movements. */
 export const showBalance = withWallet(async (ctx, _req, wallet) => {

@@ -69,6 +69,8 @@ export interface Command {
   readonly positionals: readonly PositionalSpec[];
   readonly options: Readonly<Record<string, OptionSpec>>;
   readonly store: StoreUse;
+  /** The store use for these options, when it depends on them (`paycode --offline` needs none). */
+  readonly storeFor?: (options: RunContext['options']) => StoreUse;
   run(ctx: RunContext): Promise<number>;
 }
 
@@ -85,6 +87,7 @@ export function defineCommand<const O extends Record<string, OptionSpec>, const 
   readonly positionals: P;
   readonly options: O;
   readonly store: StoreUse;
+  readonly storeFor?: (options: OptionValues<O>) => StoreUse;
   run(ctx: CommandContext<O, P>): Promise<number>;
 }): Command {
   // The parser gives run() exactly the declared options and arguments, checked: the cast only

@@ -76,7 +76,8 @@ function packageVersion(): string {
 
 async function run(command: Command, line: Extract<CommandLine, { kind: 'run' }>, config: Config, out: Output): Promise<number> {
   const { options, args, json } = line;
-  if (command.store === 'none' || command.store === 'own') {
+  const use = command.storeFor?.(options) ?? command.store;
+  if (use === 'none' || use === 'own') {
     return command.run({
       options, args, config, out, json,
       get store(): Store {
@@ -84,7 +85,7 @@ async function run(command: Command, line: Extract<CommandLine, { kind: 'run' }>
       },
     });
   }
-  if (command.store === 'existing' && !(await storeExists(config.database))) {
+  if (use === 'existing' && !(await storeExists(config.database))) {
     const where = isPostgresUrl(config.database) ? `in the PostgreSQL database ${redactUrl(config.database)}` : `at ${config.database}`;
     throw new CommandFailed(
       `no store ${where}: check --db or DATABASE_URL (serve, migrate, merchant create and wallet create create a new store)`,

@@ -1,3 +1,6 @@
+import { resealOfflineKey } from '../secrets/offline-code-key.js';
+import { MerchantKeyVault } from '../secrets/merchant-key-vault.js';
+import { OFFLINE_KEY_SETTING } from '../store/offline-device-sql.js';
 import { MasterKey } from '../secrets/master-key.js';
 import { backupSqlite } from '../store/sqlite/backup.js';
 import { isPostgresUrl, storeExists } from '../platform.js';
@@ -35,6 +38,9 @@ const rotate = defineCommand({
       throw new CommandFailed('set MICROPAY_OLD_MASTER_KEY to the master key in use and MICROPAY_MASTER_KEY to the new one');
     }
     const resealed = await store.resealMerchantKeys('all', cliActing());
+    // The offline-code key's setting too (docs/offline-codes.md); servers keep the key they opened.
+    const offlineKey = resealOfflineKey(new MerchantKeyVault(config.masterKey, [config.oldMasterKey]), await store.getSetting(OFFLINE_KEY_SETTING));
+    if (offlineKey !== null) await store.setSetting(OFFLINE_KEY_SETTING, offlineKey);
     const left = (await store.masterKeyIdsInUse()).filter((id) => id !== config.masterKey!.id);
     if (left.length > 0) throw new CommandFailed(`secrets are still under master key ${left.join(', ')}`);
     const from = config.oldMasterKey.id;

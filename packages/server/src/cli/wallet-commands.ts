@@ -8,6 +8,7 @@ import { defineCommand, type CommandGroup } from './command-line.js';
 import { amountSen, badInput, cliActing, CommandFailed, notFound, timeText, UsageError, walletJson, type Output } from './common.js';
 import { payoutJson } from './payout-commands.js';
 import type { Store } from '../store/store.js';
+import { enrolDevice, listDevices, offlinePaycode, revokeDevices } from './device-commands.js';
 
 /** The operator's wallet commands, and `paycode`, which issues a wallet's payment code. */
 
@@ -268,12 +269,20 @@ export function pageBaseUrl(url: string): string {
 
 const paycode = defineCommand({
   name: 'paycode',
-  summary: "issue a wallet's one-time payment code",
-  positionals: [WALLETID],
-  options: {},
+  summary: "issue a wallet's one-time payment code; with --offline, compute the device file's next offline code (no store, no network)",
+  positionals: [{ ...WALLETID, optional: true }],
+  options: {
+    offline: { type: 'string', value: 'DEVICE-FILE', help: 'the device file `wallet devices enrol` wrote: print its next offline code, computed locally' },
+  },
   store: 'existing',
-  async run({ args, store, out, config }) {
-    const walletId = args.WALLETID;
+  storeFor: (options) => (options.offline === undefined ? 'existing' : 'none'),
+  async run(ctx) {
+    // `ctx.store` is read only when a store is open: with --offline there is none.
+    const { args, options, out, config } = ctx;
+    if ((args.WALLETID === undefined) === (options.offline === undefined)) throw new UsageError('give either WALLETID or --offline DEVICE-FILE');
+    if (options.offline !== undefined) return offlinePaycode(options.offline, out, Date.now());
+    const store = ctx.store;
+    const walletId = args.WALLETID!;
     const code = await store.issuePayCode(walletId, config.payCodeTtlS * 1000, cliActing());
     if (code === 'NO_WALLET') return notFound(`wallet ${walletId}`);
     if (code === 'WALLET_FROZEN') throw new CommandFailed(`wallet ${walletId} is frozen; it cannot issue payment codes`);
@@ -292,5 +301,6 @@ export const walletCommands: CommandGroup = {
   commands: [
     create, show, list, topup, token, setPin, unlock, setLimit,
     statusCommand('freeze'), statusCommand('unfreeze'), statusCommand('close'), link, paycode,
+    enrolDevice, listDevices, revokeDevices,
   ],
 };

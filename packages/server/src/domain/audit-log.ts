@@ -31,7 +31,7 @@ export const AUDIT_ACTIONS = [
   'merchant.create', 'merchant.import', 'merchant.update', 'merchant.disable', 'merchant.enable', 'merchant.rollKey',
   'merchantKeys.reseal',
   'wallet.create', 'wallet.topUp', 'wallet.freeze', 'wallet.unfreeze', 'wallet.close', 'wallet.unlockPin', 'wallet.setPin',
-  'wallet.newToken', 'wallet.setConfirmLimit', 'wallet.signInLink', 'payCode.issue',
+  'wallet.newToken', 'wallet.setConfirmLimit', 'wallet.signInLink', 'payCode.issue', 'device.enrol', 'device.revoke',
   'refund.request', 'payout.request', 'payout.confirm', 'payout.fail',
   'notification.retry', 'notification.test',
   'user.create', 'user.reset', 'user.setRefundLimit',

@@ -2,6 +2,7 @@ import type { OrderStatus, Secret } from '@micropay/protocol';
 import type { JournalEntry } from './ledger.js';
 import type { Merchant, Order, PayCode, Refund, WalletStatus } from './model.js';
 import type { NotificationEvent } from './notification.js';
+import type { WalletDevice } from './offline-code.js';
 import type { Cashier, PageSession, SignInLink } from './page-access.js';
 import type { CashierCharge } from './cashier-charge.js';
 import type { Operator } from './operator.js';
@@ -21,6 +22,11 @@ export type Effect =
   | { readonly kind: 'insertOrder'; readonly order: Order; readonly payCode: string }
   /** The code pays (or holds for) this order: active → used, exactly once. */
   | { readonly kind: 'useCode'; readonly code: string; readonly orderId: string }
+  /**
+   * An offline code pays: its counter becomes the wallet's last accepted one, compare-and-set
+   * (it must be above the one stored), on the wallet's account row that the payment writes anyway.
+   */
+  | { readonly kind: 'advanceOfflineCounter'; readonly walletId: string; readonly counter: number }
   /** Reserves (positive) or releases (negative) part of a wallet's balance for a PENDING order. */
   | { readonly kind: 'hold'; readonly walletId: string; readonly deltaSen: number }
   /** Books a journal entry: its postings and its accounts' balances, together. */
@@ -53,6 +59,10 @@ export type Effect =
   /** The wallet's earlier active code is retired and this one becomes its active code. */
   | { readonly kind: 'issueCode'; readonly code: PayCode }
   | { readonly kind: 'setWalletStatus'; readonly walletId: string; readonly status: WalletStatus }
+  /** A wallet device enrolled for offline codes (domain/offline-code.ts), active. */
+  | { readonly kind: 'insertDevice'; readonly device: WalletDevice }
+  /** The wallet's active devices (or only `deviceIndex`, when given) are revoked at once: their codes pay no more. */
+  | { readonly kind: 'revokeDevices'; readonly walletId: string; readonly deviceIndex: number | null; readonly atMs: number }
   | { readonly kind: 'setWalletSecurity'; readonly walletId: string; readonly changes: WalletSecurityChanges }
   /** A new merchant with its ledger account (a merchant's balance may be spread over shards). */
   | { readonly kind: 'insertMerchant'; readonly merchant: Merchant }

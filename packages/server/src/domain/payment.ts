@@ -3,6 +3,7 @@ import type { MicropayCommand } from '@micropay/protocol';
 import type { Effect } from './effects.js';
 import { journalEntry, merchantAccount, walletAccount, type JournalEntry } from './ledger.js';
 import { availableSen, type FailReason, type Order, type PayCode, type PaymentPolicy, type Wallet } from './model.js';
+import type { OfflineCheck } from './offline-code.js';
 import { assertTransition } from './order-state.js';
 
 /**
@@ -13,6 +14,12 @@ export interface PaymentView {
   /** The order already recorded under (mchId, mchOrderId), if any. */
   readonly existing: Order | null;
   readonly payCode: PayCode | null;
+  /**
+   * An offline code's check (domain/offline-code.ts) instead of a code row; absent for the
+   * platform's own codes. Every refusal of an offline code is CODE_UNUSABLE (1036), so a guesser
+   * cannot tell a device's tag from a number that is none.
+   */
+  readonly offline?: OfflineCheck | null;
   /** The wallet the code belongs to. */
   readonly wallet: Wallet | null;
   /** The merchant closed this order id before any payment under it reached the platform. */
@@ -32,9 +39,12 @@ export type PaymentDecision =
   /** An order is recorded as FAILED; no money moves and the code stays usable. */
   | { readonly kind: 'failed'; readonly order: Order; readonly reason: FailReason }
   /** The order waits for the user: the code is used and the amount is held in the wallet. */
-  | { readonly kind: 'pending'; readonly order: Order }
-  /** The order is PAID: the code is used and the entry moves the money. */
-  | { readonly kind: 'paid'; readonly order: Order; readonly entry: JournalEntry };
+  | { readonly kind: 'pending'; readonly order: Order; readonly offlineCounter?: number }
+  /**
+   * The order is PAID: the code is used and the entry moves the money. `offlineCounter`: an
+   * offline code's counter, which becomes the wallet's last accepted one instead of a code's use.
+   */
+  | { readonly kind: 'paid'; readonly order: Order; readonly entry: JournalEntry; readonly offlineCounter?: number };
 
 export function paymentFingerprint(cmd: MicropayCommand): string {
   const canonical = [cmd.amountSen, cmd.goodsInfo, cmd.discountSen ?? '', cmd.point ?? '', cmd.payCode].join('\u001f');
@@ -54,11 +64,11 @@ export function decidePayment(
     return { kind: 'repeat', order: view.existing, sameRequest: view.existing.fingerprint === fingerprint };
   }
   if (view.closedUnused) return { kind: 'rejected', reason: 'ORDER_ID_CLOSED' };
-  const code = view.payCode;
-  if (code === null || view.wallet === null) return { kind: 'rejected', reason: 'CODE_UNKNOWN' };
-  if (code.status !== 'active' || nowMs >= code.expiresAtMs) return { kind: 'rejected', reason: 'CODE_UNUSABLE' };
+  const refused = codeRefusal(view, nowMs);
+  if (refused !== null) return { kind: 'rejected', reason: refused };
+  const offline = view.offline?.ok === true ? { offlineCounter: view.offline.counter } : {};
 
-  const wallet = view.wallet;
+  const wallet = view.wallet!;
   const base = {
     orderId,
     mchId: cmd.mchId,
@@ -86,25 +96,38 @@ export function decidePayment(
     return {
       kind: 'pending',
       order: { ...base, status: 'PENDING', failReason: null, payTimeMs: null, deadlineMs: nowMs + policy.confirmTimeoutMs },
+      ...offline,
     };
   }
   return {
     kind: 'paid',
     order: { ...base, status: 'PAID', failReason: null, payTimeMs: nowMs, deadlineMs: null },
     entry: paymentEntry(wallet.walletId, cmd.mchId, cmd.amountSen, orderId, nowMs),
+    ...offline,
   };
+}
+
+/** Why the code cannot pay (unknown, or used, expired, revoked or wrong), or null when it can. */
+function codeRefusal(view: PaymentView, nowMs: number): 'CODE_UNKNOWN' | 'CODE_UNUSABLE' | null {
+  if (view.offline !== undefined && view.offline !== null) return view.offline.ok && view.wallet !== null ? null : 'CODE_UNUSABLE';
+  const code = view.payCode;
+  if (code === null || view.wallet === null) return 'CODE_UNKNOWN';
+  return code.status !== 'active' || nowMs >= code.expiresAtMs ? 'CODE_UNUSABLE' : null;
 }
 
 /**
  * What a payment decision writes (effects.ts), in this order on every store: the order, the code's
- * use, the hold or the entry, the outbox row. A repeat or a refusal writes nothing.
+ * use (an offline code's: the wallet's last accepted counter), the hold or the entry, the outbox
+ * row. A repeat or a refusal writes nothing.
  */
 export function paymentEffects(decision: PaymentDecision, payCode: string): Effect[] {
   if (decision.kind === 'repeat' || decision.kind === 'rejected') return [];
   const { order } = decision;
   assertTransition(null, order.status);
   const insert: Effect = { kind: 'insertOrder', order, payCode };
-  const use: Effect = { kind: 'useCode', code: payCode, orderId: order.orderId };
+  const use: Effect = decision.kind !== 'failed' && decision.offlineCounter !== undefined
+    ? { kind: 'advanceOfflineCounter', walletId: order.walletId, counter: decision.offlineCounter }
+    : { kind: 'useCode', code: payCode, orderId: order.orderId };
   switch (decision.kind) {
     case 'failed':
       return [insert, { kind: 'notify', mchId: order.mchId, event: 'FAILED', subject: order, atMs: order.updatedAtMs }];

@@ -199,7 +199,7 @@ export function decideWalletClose({ wallet, refundsInProcessSen }: WalletToClose
     );
   }
   // Closing also ends the wallet's page sessions and links (walletStatusEffects), in this transaction.
-  const effects: Effect[] = wallet.status === 'closed' ? [] : walletStatusEffects(wallet.walletId, 'closed');
+  const effects: Effect[] = wallet.status === 'closed' ? [] : walletStatusEffects(wallet.walletId, 'closed', nowMs);
   if (wallet.balanceSen === 0) return { result: { wallet: { ...wallet, status: 'closed' }, payout: null }, effects };
   const payout: Payout = {
     payoutId, mchId: null, walletId: wallet.walletId, requestId: null, amountSen: wallet.balanceSen,

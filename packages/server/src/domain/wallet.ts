@@ -70,9 +70,12 @@ export function canChangeWalletStatus(from: WalletStatus, to: WalletStatus): boo
 /**
  * What a status change writes. Closing is final, so it also ends the wallet's web page sessions and
  * drops its unused sign-in links, in the close's own transaction: no page acts for a closed wallet.
+ * Freezing or closing revokes every device enrolled for offline codes, in the same transaction: an
+ * unfrozen wallet's devices enrol again, so a secret copied while it was frozen never pays.
  */
-export function walletStatusEffects(walletId: string, status: WalletStatus): Effect[] {
-  return [{ kind: 'setWalletStatus', walletId, status }, ...(status === 'closed' ? walletPageAccessEnd(walletId) : [])];
+export function walletStatusEffects(walletId: string, status: WalletStatus, nowMs: number): Effect[] {
+  const revoke: Effect[] = status === 'active' ? [] : [{ kind: 'revokeDevices', walletId, deviceIndex: null, atMs: nowMs }];
+  return [{ kind: 'setWalletStatus', walletId, status }, ...revoke, ...(status === 'closed' ? walletPageAccessEnd(walletId) : [])];
 }
 
 /** Why the wallet's status may not become `to`, or null when it may. */

@@ -42,6 +42,11 @@ export class MerchantKeyVault {
     for (const key of [...openOnly, current]) if (key !== null) this.#byId.set(key.id, key);
   }
 
+  /** The keys that only open (a rotation's old or next key), for the offline-code key's setting. */
+  get openOnlyKeys(): MasterKey[] {
+    return [...this.#byId.values()].filter((k) => k !== this.current);
+  }
+
   /** The id new ciphertexts get; null without a master key. */
   get currentId(): string | null {
     return this.current?.id ?? null;

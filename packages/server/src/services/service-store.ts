@@ -22,6 +22,8 @@ import * as cashierCharges from './cashier-charges.js';
 import type { ActingCashier, CashierChargeRecord, ChargeAttempt, ChargeStart } from '../domain/cashier-charge.js';
 import * as settlement from './settlement.js';
 import * as wallets from './wallets.js';
+import * as offlineDevices from './offline-devices.js';
+import type { WalletDevice } from '../domain/offline-code.js';
 import { recordAction } from './audit-log.js';
 import type { ActingAs, AuditRecord } from '../domain/audit-log.js';
 import * as operators from './operators.js';
@@ -40,7 +42,7 @@ type ServiceMethods =
   | 'createOperator' | 'resetOperator' | 'signOutOperator' | 'signInOperator'
   | 'startCashierCharge' | 'refundCashierCharge'
   | 'requestPayout' | 'confirmPayout' | 'failPayout' | 'closeWallet' | 'recordAction'
-  | 'sendTestNotification';
+  | 'sendTestNotification' | 'enrolOfflineDevice' | 'revokeOfflineDevices';
 
 /**
  * The service layer as a store's base: every flow of merchants, wallets, settlement and refunds is
@@ -152,6 +154,14 @@ export abstract class ServiceStore implements StorePort, Pick<Store, ServiceMeth
 
   topUp(walletId: string, amountSen: number, acting?: ActingAs): Promise<Wallet | null> {
     return wallets.topUp(this, walletId, amountSen, acting);
+  }
+
+  enrolOfflineDevice(walletId: string, label: string, acting?: ActingAs): Promise<WalletDevice | offlineDevices.EnrolRefusal> {
+    return offlineDevices.enrolOfflineDevice(this, walletId, label, acting);
+  }
+
+  revokeOfflineDevices(walletId: string, deviceIndex: number | null, acting?: ActingAs): Promise<boolean> {
+    return offlineDevices.revokeOfflineDevices(this, walletId, deviceIndex, acting);
   }
 
   issuePayCode(walletId: string, ttlMs: number, acting?: ActingAs): Promise<PayCode | PayCodeRefusal> {

@@ -67,7 +67,7 @@ export function setWalletStatus(port: StorePort, walletId: string, status: Walle
   assert(status !== 'closed', 'a wallet is closed by closeWallet, which pays out what it holds');
   return port.decide({ view: 'wallet', walletId }, (wallet, nowMs): Decided<Wallet | null> => {
     if (wallet === null || !canChangeWalletStatus(wallet.status, status) || wallet.status === status) return unchanged(wallet);
-    return audited({ result: { ...wallet, status }, effects: walletStatusEffects(walletId, status) }, acting, nowMs, () =>
+    return audited({ result: { ...wallet, status }, effects: walletStatusEffects(walletId, status, nowMs) }, acting, nowMs, () =>
       walletRecord(status === 'frozen' ? 'wallet.freeze' : 'wallet.unfreeze', walletId));
   });
 }

@@ -1,3 +1,5 @@
+import type { OfflineCodeKey, WalletDevice } from '../domain/offline-code.js';
+import type { EnrolRefusal } from '../services/offline-devices.js';
 import type { MicropayCommand, RefundCommand, Secret } from '@micropay/protocol';
 import { merchantAccount, type EntryKind } from '../domain/ledger.js';
 import type { PaymentDecision } from '../domain/payment.js';
@@ -108,6 +110,17 @@ export interface Store extends StoreOps {
   topUp(walletId: string, amountSen: number, acting?: ActingAs): Promise<Wallet | null>;
   /** Issues a fresh payment code and retires the wallet's earlier ones. */
   issuePayCode(walletId: string, ttlMs: number, acting?: ActingAs): Promise<PayCode | PayCodeRefusal>;
+  /** Enrols a device of an active wallet for offline codes (docs/offline-codes.md). */
+  enrolOfflineDevice(walletId: string, label: string, acting?: ActingAs): Promise<WalletDevice | EnrolRefusal>;
+  /** Revokes one device of the wallet, or all of them (null); false when there is no such wallet. */
+  revokeOfflineDevices(walletId: string, deviceIndex: number | null, acting?: ActingAs): Promise<boolean>;
+  /** The wallet's enrolled devices, revoked ones too, oldest first. */
+  walletDevices(walletId: string): Promise<WalletDevice[]>;
+  /**
+   * The platform's offline-code key, opened (or made, the first time) under the master key; null
+   * without a master key, when offline codes are off.
+   */
+  offlineCodeKey(): Promise<OfflineCodeKey | null>;
   /**
    * The wallet's latest postings, newest first; with `beforePostingId`, those older than that
    * posting of the same wallet (keyset paging: a posting of another wallet gives none).
@@ -344,6 +357,11 @@ export interface PayOptions {
   readonly sandboxFault?: boolean;
   /** The payment waits for the user's confirmation whatever its amount. */
   readonly forceConfirmation?: boolean;
+  /**
+   * The offline code's device (or the platform) is over its failed-code limit: the code is refused
+   * unchecked (1036), after the order id's repeat is answered as always.
+   */
+  readonly offlineLimited?: boolean;
 }
 
 /** Thrown inside a payment's transaction when the sandbox asks for a fault: it rolls the payment back. */

@@ -7,6 +7,7 @@ import { LiveResult } from './live-result.js';
 import { pendingOrders, type PageOrder } from './result-api.js';
 import { ResultScreen } from './result-screen.js';
 import { issuePayCode } from './paycode-api.js';
+import { ensureEnrolled, nextOfflineCode, signOutDevice } from './offline-device.js';
 import { currentSession, signOut } from '../shared/session.js';
 import { signInWithLink, signInWithPin, takeLinkToken, type SignedInWallet } from './sign-in.js';
 import './wallet.css';
@@ -55,6 +56,10 @@ const live = new LiveResult({
 
 // Only the answer to the latest request is shown: a slow earlier answer carries a retired code.
 let latestRequest = 0;
+/** The signed-in wallet, for its offline codes (offline-device.ts). */
+let walletId: string | null = null;
+/** An offline code is shown for one 10-second step; then the page tries the platform again. */
+const OFFLINE_CODE_SHOWN_MS = 10_000;
 
 signInForm.addEventListener('submit', (event) => {
   event.preventDefault();
@@ -71,7 +76,11 @@ element('next-code', HTMLButtonElement).addEventListener('click', () => {
 signOutButton.addEventListener('click', () => {
   // No wait of this page outlives its session: a request after sign-out would only be refused.
   live.stopAll();
-  void signOut('wallet').then(() => showSignIn('You are signed out.', 'info'));
+  const signingOut = walletId;
+  walletId = null;
+  void (signingOut === null ? Promise.resolve() : signOutDevice(signingOut))
+    .then(() => signOut('wallet'))
+    .then(() => showSignIn('You are signed out.', 'info'));
 });
 // Timers sleep with the phone: back on screen, the code shown may be dead, so get a fresh one.
 document.addEventListener('visibilitychange', () => {
@@ -97,6 +106,9 @@ async function start(): Promise<void> {
 
 function enter(wallet: SignedInWallet): void {
   say(pageStatus, '');
+  walletId = wallet.walletId;
+  // This browser keeps a device for offline codes, for when the network is gone.
+  void ensureEnrolled(wallet.walletId);
   signInForm.hidden = true;
   walletLine.textContent = wallet.name === undefined ? `Wallet ${wallet.walletId}` : `${wallet.name} · wallet ${wallet.walletId}`;
   if (wallet.available !== undefined) walletLine.textContent += ` · available ${wallet.available}`;
@@ -142,10 +154,27 @@ async function showNextCode(): Promise<void> {
     return;
   }
   if (issued.reason === 'signedOut') return showSignIn(issued.message);
+  if (issued.reason === 'unavailable' && (await showOfflineCode(request))) return;
   lifetime.stop();
   screen.clear();
   codeSection.hidden = false;
   say(codeStatus, issued.message, 'error');
+}
+
+/**
+ * No network: a code computed on this device (offline-device.ts), shown for one step. Nobody can
+ * tell the page what became of it, so there is no live result; the next code comes from the
+ * platform again as soon as it answers.
+ */
+async function showOfflineCode(request: number): Promise<boolean> {
+  const code = walletId === null ? null : await nextOfflineCode(walletId);
+  if (code === null || request !== latestRequest) return false;
+  live.stopAll();
+  screen.show(code);
+  lifetime.start(OFFLINE_CODE_SHOWN_MS);
+  codeSection.hidden = false;
+  say(codeStatus, 'No network: this offline code was made on your phone. It pays once.');
+  return true;
 }
 
 /** The code is off the screen while a payment by it is confirmed or shown; a renewal under way is dropped. */

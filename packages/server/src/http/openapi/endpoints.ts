@@ -155,6 +155,15 @@ export const COMPONENT_SCHEMAS: Readonly<Record<string, JsonSchema>> = {
     expiresAt: WIRE_TIME_SCHEMA,
     expiresAtMs: pattern(/^[0-9]{13,16}$/, 'The same instant in milliseconds since the epoch.'),
   }),
+  OfflineDevice: object({
+    deviceId: pattern(/^[0-9]{8}$/, 'The device\'s id, for signing it out; not in its codes.'),
+    label: { type: 'string', description: 'The name given at enrolment.' },
+    deviceTag: pattern(/^[0-9]{8}$/, 'Digits 3 to 10 of every code of the device: a keyed permutation of its id.'),
+    deviceSecret: pattern(/^[A-Za-z0-9_-]{43}$/, 'The device secret, 32 bytes in base64url: shown once, kept on the device only.'),
+    codePrefix: { const: '38' },
+    stepSeconds: { const: '10' },
+    windowSteps: { const: '4' },
+  }),
   WalletOrder: object({
     wavpayOrderId: WAVPAY_ORDER_ID,
     merchantOrderId: pattern(MCH_ORDER_ID, "The merchant's order number."),
@@ -522,6 +531,20 @@ export const ENDPOINT_DOCS: Readonly<Record<string, EndpointDoc>> = {
     summary: 'Issue a fresh one-time payment code', description: 'The wallet\'s earlier code retires. docs/wallet-api.md.',
     answers: [{ codes: [R.SUCCESS], data: 'PayCode' }, { codes: [R.PARAM_ERROR, R.WALLET_FROZEN, R.UNAUTHORIZED], data: null }],
   },
+  '/api/wallet/devices/enrol': {
+    tag: 'Wallet API', auth: 'wallet', request: object({ label: { type: 'string', maxLength: 64, description: 'A name for the device (default "device").' } }, ['label']),
+    summary: 'Enrol this device for offline payment codes',
+    description: 'Answers the device tag and secret once; the device computes its codes with no network from then on. docs/offline-codes.md.',
+    answers: [{ codes: [R.SUCCESS], data: 'OfflineDevice' }, { codes: [R.PARAM_ERROR, R.WALLET_FROZEN, R.UNAUTHORIZED, R.SYSTEM_ERROR], data: null }],
+  },
+  '/api/wallet/devices/sign-out': {
+    tag: 'Wallet API', auth: 'wallet', request: object({ deviceId: pattern(/^[0-9]{8}$/, 'The id enrolment answered.') }),
+    summary: 'Sign a device out of offline codes', description: 'Its codes are refused (1036) from the next payment on, on every server. docs/offline-codes.md.',
+    answers: [
+      { codes: [R.SUCCESS], data: object({ deviceId: pattern(/^[0-9]{8}$/, 'The device signed out.'), status: { const: 'revoked' } }) },
+      { codes: [R.PARAM_ERROR, R.NO_RECORD, R.UNAUTHORIZED], data: null },
+    ],
+  },
   '/api/wallet/balance': {
     tag: 'Wallet API', auth: 'wallet', request: EMPTY,
     summary: 'Balance, held amount and the latest 20 movements', description: 'docs/wallet-api.md.',
@@ -570,6 +593,19 @@ export const ENDPOINT_DOCS: Readonly<Record<string, EndpointDoc>> = {
     tag: 'Wallet page API', auth: 'walletPage', csrf: true, request: EMPTY,
     summary: 'A fresh payment code for the session\'s wallet', description: 'As the wallet API\'s. docs/pages.md.',
     answers: [{ codes: [R.SUCCESS], data: 'PayCode' }, { codes: [R.PARAM_ERROR, R.WALLET_FROZEN, R.UNAUTHORIZED], data: null }, PAGE_REFUSALS, CSRF_REFUSAL],
+  },
+  '/api/page/wallet/offline-device': {
+    tag: 'Wallet page API', auth: 'walletPage', csrf: true, request: object({ label: { type: 'string', maxLength: 64, description: 'A name for this browser.' } }, ['label']),
+    summary: 'Enrol this browser for offline payment codes', description: 'As the wallet API\'s enrolment. docs/offline-codes.md.',
+    answers: [{ codes: [R.SUCCESS], data: 'OfflineDevice' }, { codes: [R.PARAM_ERROR, R.WALLET_FROZEN, R.UNAUTHORIZED, R.SYSTEM_ERROR], data: null }, PAGE_REFUSALS, CSRF_REFUSAL],
+  },
+  '/api/page/wallet/offline-device-sign-out': {
+    tag: 'Wallet page API', auth: 'walletPage', csrf: true, request: object({ deviceId: pattern(/^[0-9]{8}$/, 'The id enrolment answered.') }),
+    summary: 'Sign this browser out of offline payment codes', description: 'As the wallet API\'s device sign-out. docs/offline-codes.md.',
+    answers: [
+      { codes: [R.SUCCESS], data: object({ deviceId: pattern(/^[0-9]{8}$/, 'The device signed out.'), status: { const: 'revoked' } }) },
+      { codes: [R.PARAM_ERROR, R.NO_RECORD], data: null }, PAGE_REFUSALS, CSRF_REFUSAL,
+    ],
   },
   '/api/page/wallet/code-result': {
     tag: 'Wallet page API', auth: 'walletPage',

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import type { MicropayCommand } from '@micropay/protocol';
+import { isOfflineCode, type MicropayCommand } from '@micropay/protocol';
 import { checkEffect, subjectIdOf, type Effect } from '../../domain/effects.js';
 import { assert, merchantAccount, walletAccount, type JournalEntry, type Posting } from '../../domain/ledger.js';
 import type { Order, PayCode, Wallet } from '../../domain/model.js';
@@ -8,6 +8,8 @@ import type { PaymentView } from '../../domain/payment.js';
 import { toOrder, toPayCode, toWallet, type Row } from '../rows.js';
 import { orderValues, type PgEffects } from './effects.js';
 import { LOCK_ORDER_IDS_SHARED } from './order-id-locks.js';
+import { checkOfflineCode, type OfflineCodeKey, type WalletDevice } from '../../domain/offline-code.js';
+import { DEVICE_COLUMNS, toDevice } from '../offline-device-sql.js';
 
 /**
  * The statements of a payment batch (payment-batch.ts): seven round trips whatever its size,
@@ -15,6 +17,7 @@ import { LOCK_ORDER_IDS_SHARED } from './order-id-locks.js';
  *   BEGIN
  *   lock every order id, shared (against closeBill recording it closed meanwhile: order-id-locks.ts)
  *   lock every payment code and its wallet's balance (one SELECT … FOR UPDATE, codes in order)
+ *   (only when the batch has offline codes) lock their devices' wallets' balances, in account order
  *   read every existing order, which ids were closed before any payment, and each merchant's status
  *   — decidePayment for each, in TypeScript —
  *   write every order, code use, journal entry, posting, wallet debit, hold and outbox row (one statement)
@@ -24,15 +27,20 @@ import { LOCK_ORDER_IDS_SHARED } from './order-id-locks.js';
  * in the store's one lock order (pg-store.ts): order ids, codes with their wallets' balances,
  * then merchant shards. The statements are named, so each connection prepares them once.
  */
-export async function readBatch(c: pg.PoolClient, cmds: readonly MicropayCommand[]): Promise<BatchView> {
+export async function readBatch(c: pg.PoolClient, cmds: readonly MicropayCommand[], offlineKey: OfflineCodeKey | null): Promise<BatchView> {
   const mchIds = cmds.map((x) => x.mchId);
   const mchOrderIds = cmds.map((x) => x.mchOrderId);
   await c.query({ name: 'micropay_batch_lock_order_ids', text: LOCK_ORDER_IDS_SHARED, values: [mchIds, mchOrderIds] });
-  const codes = await c.query({ name: 'micropay_batch_lock_codes', text: LOCK_CODES, values: [cmds.map((x) => x.payCode)] });
+  const online = cmds.filter((x) => !isOfflineCode(x.payCode)).map((x) => x.payCode);
+  const codes = await c.query({ name: 'micropay_batch_lock_codes', text: LOCK_CODES, values: [online] });
+  // Offline codes name their device through the tag; their one-time state is on the wallet's
+  // account row, locked here like a code's. A batch of online codes only skips this statement.
+  const indexes = offlineKey === null ? [] : cmds.filter((x) => isOfflineCode(x.payCode)).map((x) => offlineKey.indexOf(x.payCode.slice(2, 10)));
+  const devices = indexes.length === 0 ? [] : (await c.query({ name: 'micropay_batch_lock_devices', text: LOCK_DEVICES, values: [indexes] })).rows as Row[];
   // Read after the codes are locked, so a payment that raced for the same code sees the order its
   // winner committed (READ COMMITTED: each statement sees what was committed before it).
   const found = await c.query({ name: 'micropay_batch_find_orders', text: FIND_ORDERS, values: [mchIds, mchOrderIds] });
-  return new BatchView(codes.rows as Row[], found.rows as Row[]);
+  return new BatchView(codes.rows as Row[], found.rows as Row[], devices, offlineKey);
 }
 
 const key = (mchId: string, mchOrderId: string): string => `${mchId}\u0000${mchOrderId}`;
@@ -44,8 +52,10 @@ export class BatchView {
   readonly #closed = new Set<string>();
   readonly #active = new Set<string>();
   readonly #notifying = new Set<string>();
+  readonly #devices = new Map<number, { readonly device: WalletDevice; readonly wallet: Wallet; readonly lastCounter: number }>();
 
-  constructor(codes: Row[], found: Row[]) {
+  constructor(codes: Row[], found: Row[], devices: Row[], private readonly offlineKey: OfflineCodeKey | null) {
+    for (const r of devices) this.#devices.set(Number(r.device_index), { device: toDevice(r), wallet: toWallet(r), lastCounter: Number(r.offline_counter) });
     for (const r of codes) {
       const payCode = toPayCode({ code: r.code, wallet_id: r.code_wallet_id, status: r.code_status, issued_at_ms: r.code_issued_at_ms, expires_at_ms: r.code_expires_at_ms });
       this.#codes.set(payCode.code, { payCode, wallet: toWallet(r) });
@@ -59,13 +69,25 @@ export class BatchView {
     }
   }
 
-  of(cmd: MicropayCommand): PaymentView {
+  /** `offlineLimited`: an offline code over its failed-code limit, refused unchecked (PayOptions). */
+  of(cmd: MicropayCommand, nowMs: number, offlineLimited = false): PaymentView {
     const k = key(cmd.mchId, cmd.mchOrderId);
     const existing = this.#orders.get(k) ?? null;
     const closedUnused = this.#closed.has(k);
+    if (isOfflineCode(cmd.payCode)) return { existing, closedUnused, merchantActive: this.#active.has(cmd.mchId), payCode: null, ...this.#offline(cmd.payCode, nowMs, offlineLimited) };
     const code = this.#codes.get(cmd.payCode);
     const wallet = existing === null && !closedUnused && code !== undefined ? code.wallet : null;
     return { existing, closedUnused, payCode: code?.payCode ?? null, wallet, merchantActive: this.#active.has(cmd.mchId) };
+  }
+
+  /** An offline code's check (domain/offline-code.ts) and its device's wallet. */
+  #offline(code: string, nowMs: number, limited: boolean): Pick<PaymentView, 'offline' | 'wallet'> {
+    if (limited) return { offline: { ok: false, reason: 'RATE_LIMITED', deviceIndex: null }, wallet: null };
+    const key = this.offlineKey;
+    if (key === null) return { offline: { ok: false, reason: 'NO_DEVICE', deviceIndex: null }, wallet: null };
+    const seen = this.#devices.get(key.indexOf(code.slice(2, 10)));
+    const offline = checkOfflineCode(key, code, { device: seen?.device ?? null, lastCounter: seen?.lastCounter ?? 0 }, nowMs);
+    return { offline, wallet: seen?.wallet ?? null };
   }
 
   /** Only merchants with a notify URL get outbox rows: no payload is built for the others. */
@@ -81,7 +103,11 @@ export class BatchWrites {
   /** Each used code with the order it paid or holds: one code, one order, in the code's row. */
   readonly usedCodes = { code: [] as string[], order_id: [] as string[] };
   readonly entries = { order_id: [] as string[], debit: [] as string[], credit: [] as string[], amount: [] as number[] };
-  readonly holds = { account: [] as string[], amount: [] as number[] };
+  /**
+   * Each wallet account row a payment writes besides its balance: a hold, an offline code's
+   * counter, or both (a PENDING offline payment), as one row: one UPDATE per account row.
+   */
+  readonly holds = { account: [] as string[], amount: [] as number[], counter: [] as (number | null)[] };
   readonly notes = { id: [] as string[], mch_id: [] as string[], event: [] as string[], subject: [] as string[], payload: [] as string[] };
   /** The sum credited to each merchant account. */
   readonly credits = new Map<string, number>();
@@ -101,8 +127,10 @@ export class BatchWrites {
           this.usedCodes.order_id.push(e.orderId);
           break;
         case 'hold':
-          this.holds.account.push(walletAccount(e.walletId));
-          this.holds.amount.push(e.deltaSen);
+          this.#accountRow(walletAccount(e.walletId), e.deltaSen, null);
+          break;
+        case 'advanceOfflineCounter':
+          this.#accountRow(walletAccount(e.walletId), 0, e.counter);
           break;
         case 'book':
           this.#payment(e.entry, order);
@@ -119,6 +147,19 @@ export class BatchWrites {
           throw new Error(`a payment batch does not write ${e.kind}`);
       }
     }
+  }
+
+  /** Adds to the account's row of this batch (one per wallet: a batch has one payment per wallet). */
+  #accountRow(account: string, amount: number, counter: number | null): void {
+    const at = this.holds.account.lastIndexOf(account);
+    if (at === -1) {
+      this.holds.account.push(account);
+      this.holds.amount.push(amount);
+      this.holds.counter.push(counter);
+      return;
+    }
+    this.holds.amount[at]! += amount;
+    this.holds.counter[at] = counter ?? this.holds.counter[at]!;
   }
 
   /** The one entry a payment books, in the shape the set-based write assumes: the wallet pays the merchant. */
@@ -151,7 +192,7 @@ async function writeRows(c: pg.PoolClient, w: BatchWrites, now: number): Promise
     text: WRITE,
     values: [
       ...w.orders, w.usedCodes.code, w.usedCodes.order_id, w.entries.order_id, w.entries.debit, w.entries.credit, w.entries.amount, now,
-      w.holds.account, w.holds.amount, w.notes.id, w.notes.mch_id, w.notes.event, w.notes.subject, w.notes.payload,
+      w.holds.account, w.holds.amount, w.notes.id, w.notes.mch_id, w.notes.event, w.notes.subject, w.notes.payload, w.holds.counter,
     ],
   });
   const n = rows[0] as { orders: number; codes: number; entries: number; postings: number; debits: number; holds: number };
@@ -159,7 +200,7 @@ async function writeRows(c: pg.PoolClient, w: BatchWrites, now: number): Promise
   assert(n.codes === w.usedCodes.code.length, 'a payment uses an active code exactly once');
   assert(n.entries === w.entries.order_id.length && n.postings === 2 * n.entries, 'every posting of an entry is written');
   assert(n.debits === n.entries, 'every debit reaches an existing wallet');
-  assert(n.holds === w.holds.account.length, 'hold on an existing wallet');
+  assert(n.holds === w.holds.account.length, 'hold on an existing wallet; an offline counter above the last accepted one');
 }
 
 /**
@@ -193,6 +234,19 @@ const LOCK_CODES = `SELECT c.code, c.wallet_id AS code_wallet_id, c.status AS co
    ORDER BY c.code
      FOR UPDATE OF c, a, s`;
 
+/**
+ * Offline codes' devices, and their wallets' balances locked as a code's are (the account row holds
+ * the last accepted counter: a second process with the same code waits here, then reads the new one).
+ */
+const LOCK_DEVICES = `SELECT ${DEVICE_COLUMNS}, w.*, s.balance_sen, a.held_sen, a.offline_counter
+    FROM wallet_devices d
+    JOIN wallets w ON w.wallet_id = d.wallet_id
+    JOIN accounts a ON a.id = w.account_id
+    JOIN account_shards s ON s.account_id = a.id AND s.shard = 0
+   WHERE d.device_index = ANY($1::bigint[])
+   ORDER BY a.id
+     FOR UPDATE OF a, s`;
+
 /** Per payment: its existing order, whether its id was closed unused, its merchant's status and notify URL. */
 const FIND_ORDERS = `SELECT x.mch_id AS req_mch_id, x.mch_order_id AS req_mch_order_id, c.mch_id IS NOT NULL AS closed_unused,
          m.status = 'active' AS merchant_active, m.notify_url IS NOT NULL AS merchant_notifies, o.*
@@ -221,8 +275,9 @@ const WRITE = `WITH
         RETURNING 1),
   d AS (UPDATE account_shards s SET balance_sen = s.balance_sen - src.amount_sen FROM src
          WHERE s.account_id = src.debit_account AND s.shard = 0 RETURNING 1),
-  h AS (UPDATE accounts a SET held_sen = a.held_sen + x.amount_sen FROM unnest($25::text[], $26::bigint[]) AS x (account_id, amount_sen)
-         WHERE a.id = x.account_id RETURNING 1),
+  h AS (UPDATE accounts a SET held_sen = a.held_sen + x.amount_sen, offline_counter = COALESCE(x.counter, a.offline_counter)
+          FROM unnest($25::text[], $26::bigint[], $32::bigint[]) AS x (account_id, amount_sen, counter)
+         WHERE a.id = x.account_id AND (x.counter IS NULL OR a.offline_counter < x.counter) RETURNING 1),
   n AS (INSERT INTO notifications (notification_id, mch_id, event_type, subject_id, url, payload, status, attempts,
                                    next_attempt_at_ms, created_at_ms)
         SELECT x.notification_id, m.mch_id, x.event_type, x.subject_id, m.notify_url, x.payload, 'pending', 0, $24::bigint, $24::bigint

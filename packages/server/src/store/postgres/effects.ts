@@ -1,3 +1,4 @@
+import { ADVANCE_OFFLINE_COUNTER, deviceValues, INSERT_DEVICE, REVOKE_DEVICE, REVOKE_WALLET_DEVICES } from '../offline-device-sql.js';
 import { randomInt, randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { checkEffect, subjectIdOf, type Effect, type NewWalletRecord } from '../../domain/effects.js';
@@ -105,6 +106,17 @@ export class PgEffects {
       }
       case 'setWalletStatus':
         return changedOne(await c.query(SET_WALLET_STATUS, [e.status, e.walletId]), `status of an existing wallet (${e.walletId})`);
+      case 'insertDevice':
+        await clashing(c.query(INSERT_DEVICE, deviceValues(e.device)), 'wallet_devices_pkey');
+        return;
+      case 'revokeDevices':
+        if (e.deviceIndex === null) await c.query(REVOKE_WALLET_DEVICES, [e.atMs, e.walletId]);
+        else await c.query(REVOKE_DEVICE, [e.atMs, e.walletId, e.deviceIndex]);
+        return;
+      case 'advanceOfflineCounter': {
+        const r = await c.query(ADVANCE_OFFLINE_COUNTER, [e.counter, walletAccount(e.walletId), e.counter]);
+        return changedOne(r, `an offline code's counter is above wallet ${e.walletId}'s last accepted one`);
+      }
       case 'setWalletSecurity': {
         const s = e.changes;
         const changed = await c.query(SET_WALLET_SECURITY, [

@@ -5,6 +5,7 @@ import { pageAccessSchema, SESSION_OWNER_INDEXES } from '../page-access-schema.j
 import { FAILED_BY_CODE_INDEX } from '../pay-code-outcomes.js';
 import { cashierChargesSchema } from '../cashier-charge-sql.js';
 import { payoutSchema } from '../payout-schema.js';
+import { offlineDeviceSchema } from '../offline-device-sql.js';
 import { notificationAttemptsSchema } from '../notification-attempts-sql.js';
 import { APPEND_ONLY_MESSAGE, auditLogSchema } from '../audit-log-sql.js';
 import { CONSOLE_INDEXES } from '../console-sql.js';
@@ -324,6 +325,12 @@ CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log FOR EACH STATE
     name: 'order ids in code point order, for the order search\'s prefix on any database collation',
     // Why: store/order-search-sql.ts ORDER_ID_C_INDEX; docs/consoles.md.
     sql: ORDER_ID_C_INDEX,
+  },
+  {
+    version: 20,
+    name: 'offline payment codes: enrolled wallet devices, the wallet\'s last accepted offline counter',
+    // The same on both stores, written once (store/offline-device-sql.ts, docs/offline-codes.md).
+    sql: offlineDeviceSchema('BIGINT', ''),
   },
 ];
 

@@ -9,6 +9,7 @@ import { PLATFORM_BUSY, WaitingPayments } from '../waiting-payments.js';
 import { BatchWrites, readBatch, writeBatch } from './batch-sql.js';
 import type { PgEffects } from './effects.js';
 import { isUniqueViolation } from './pool.js';
+import type { OfflineCodeKey } from '../../domain/offline-code.js';
 
 /** Most payments decided and written in one transaction. */
 const MAX_BATCH = 256;
@@ -40,6 +41,8 @@ export interface PaymentBatchOptions {
   readonly transaction: <T>(fn: (c: pg.PoolClient) => Promise<T>) => Promise<T>;
   /** Payments held waiting to be written before more are turned away (tests set it small). */
   readonly maxWaitingPayments?: number;
+  /** The offline-code key (store's offlineCodeKey), opened once. */
+  readonly offlineKey: () => Promise<OfflineCodeKey | null>;
 }
 
 /**
@@ -191,15 +194,18 @@ export class PgPaymentBatches {
 
   /** Locks and reads what the batch's decisions need, decides each, and writes their effects. */
   async #decideAndWrite(c: pg.PoolClient, batch: Queued[]): Promise<Outcome> {
-    const view = await readBatch(c, batch.map((i) => i.cmd));
+    const view = await readBatch(c, batch.map((i) => i.cmd), await this.#o.offlineKey());
     const now = this.#o.clock.nowMs();
     const outcome: Outcome = { decided: new Map(), deferred: [] };
     const wallets = new Set<string>();
     const writes = new BatchWrites();
     for (const item of batch) {
       const { cmd, options } = item;
-      const seen = view.of(cmd);
-      if (seen.wallet !== null) {
+      const seen = view.of(cmd, now, options.offlineLimited === true);
+      // An offline code refused by its check writes nothing, and what it read (the last counter)
+      // only grows, so it never waits for the wallet's other payment: a flood of guesses at one
+      // wallet stays in the batch instead of making a batch each.
+      if (seen.wallet !== null && seen.offline?.ok !== false) {
         // One payment per wallet per batch: the next one must see this one's debit or hold.
         if (wallets.has(seen.wallet.walletId)) {
           outcome.deferred.push(item);

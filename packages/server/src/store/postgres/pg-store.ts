@@ -66,6 +66,9 @@ import type { OrderSearch } from '../../domain/order-search.js';
 import type { OrderHistory } from '../../domain/order-timeline.js';
 import { first, orderById, readView, refundWithOrder, walletById, WALLET_SELECT } from './views.js';
 import type { MerchantKeyVault } from '../../secrets/merchant-key-vault.js';
+import type { OfflineCodeKey, WalletDevice } from '../../domain/offline-code.js';
+import { openOfflineKey } from '../../secrets/offline-code-key.js';
+import { OFFLINE_KEY_SETTING, toDevice, WALLET_DEVICES } from '../offline-device-sql.js';
 
 export interface PgStoreOptions {
   readonly url: string;
@@ -110,6 +113,7 @@ export class PgStore extends ServiceStore implements Store {
   readonly #notifications: PgNotifications;
   readonly #batches: PgPaymentBatches;
   readonly #keys: MerchantKeyVault;
+  #offlineKey: Promise<OfflineCodeKey | null> | undefined;
   readonly #orderReads: PgOrderReads;
   readonly #poolSize: number;
   /** queryBill's lookups, several to a statement (./order-lookups.ts). */
@@ -128,6 +132,7 @@ export class PgStore extends ServiceStore implements Store {
     this.#batches = new PgPaymentBatches({
       effects: this.#effects, clock: options.clock, policy: options.policy, orderIds: new OrderIdSource(options.timeZone),
       newOrderTimeoutMs: options.newOrderTimeoutMs, transaction: (fn) => this.transaction(fn), maxWaitingPayments: options.maxWaitingPayments,
+      offlineKey: () => this.offlineCodeKey(),
     });
   }
 
@@ -481,6 +486,28 @@ export class PgStore extends ServiceStore implements Store {
   async appliedMigrations(): Promise<AppliedMigration[]> {
     const { rows } = await this.pool.query('SELECT version, name, applied_at_ms FROM schema_migrations ORDER BY version');
     return (rows as Row[]).map((r) => ({ version: Number(r.version), name: r.name as string, appliedAtMs: Number(r.applied_at_ms) }));
+  }
+
+  /**
+   * Opened on first need, once per process: made and stored the first time (a process that stored
+   * one first wins: INSERT … DO NOTHING, then read again).
+   */
+  offlineCodeKey(): Promise<OfflineCodeKey | null> {
+    this.#offlineKey ??= (async () => {
+      let opened = openOfflineKey(this.#keys, await this.getSetting(OFFLINE_KEY_SETTING));
+      if (opened?.reseal != null) {
+        await this.pool.query('INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING', [OFFLINE_KEY_SETTING, opened.reseal]);
+        opened = openOfflineKey(this.#keys, await this.getSetting(OFFLINE_KEY_SETTING));
+      }
+      return opened?.key ?? null;
+    })();
+    // A failure (a lost connection) is not remembered: the next payment tries again.
+    this.#offlineKey.catch(() => (this.#offlineKey = undefined));
+    return this.#offlineKey;
+  }
+
+  async walletDevices(walletId: string): Promise<WalletDevice[]> {
+    return (await this.pool.query(WALLET_DEVICES, [walletId])).rows.map((r) => toDevice(r as Row));
   }
 
   async getSetting(name: string): Promise<string | null> {

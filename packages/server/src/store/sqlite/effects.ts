@@ -5,6 +5,7 @@ import { assert, merchantAccount, walletAccount, type JournalEntry } from '../..
 import type { Order } from '../../domain/model.js';
 import { IdClashError } from '../id-clash.js';
 import { MerchantKeyVault } from '../../secrets/merchant-key-vault.js';
+import { ADVANCE_OFFLINE_COUNTER, deviceValues, INSERT_DEVICE, REVOKE_DEVICE, REVOKE_WALLET_DEVICES } from '../offline-device-sql.js';
 import { isPageAccessEffect, pageAccessWrite, sqliteSql, type PageAccessEffect } from '../page-access-sql.js';
 import { INSERT_TEST_NOTIFICATION_SQL, testNotificationValues } from '../notification-attempts-sql.js';
 import { auditLogValues, INSERT_AUDIT_LOG } from '../audit-log-sql.js';
@@ -47,6 +48,10 @@ export class SqliteEffects {
       case 'useCode': {
         const r = payment === undefined ? s.useCode.run(e.orderId, e.code) : s.useCodeByRowid.run(e.orderId, payment.codeRowid);
         return check(r, 'a payment uses an active code exactly once');
+      }
+      case 'advanceOfflineCounter': {
+        const r = s.advanceOfflineCounter.run(e.counter, walletAccount(e.walletId), e.counter);
+        return check(r, `an offline code's counter is above wallet ${e.walletId}'s last accepted one`);
       }
       case 'hold':
         return check(s.addToHold.run(e.deltaSen, e.walletId), `hold on an existing wallet (${e.walletId})`);
@@ -106,6 +111,11 @@ export class SqliteEffects {
       }
       case 'setWalletStatus':
         return check(s.setWalletStatus.run(e.status, e.walletId), `status of an existing wallet (${e.walletId})`);
+      case 'insertDevice':
+        return clashing('wallet_devices.device_index', () => s.insertDevice.run(...deviceValues(e.device)));
+      case 'revokeDevices':
+        if (e.deviceIndex === null) return void s.revokeWalletDevices.run(e.atMs, e.walletId);
+        return void s.revokeDevice.run(e.atMs, e.walletId, e.deviceIndex);
       case 'setWalletSecurity': {
         const { walletId, changes: c } = e;
         if (c.tokenHash !== undefined) s.setWalletToken.run(c.tokenHash, walletId);
@@ -260,6 +270,10 @@ function prepare(db: Database.Database) {
     insertPayCode: db.prepare(`INSERT INTO pay_codes (code, wallet_id, status, issued_at_ms, expires_at_ms) VALUES (?, ?, 'active', ?, ?)`),
     setActiveCode: db.prepare('UPDATE wallets SET active_code = ? WHERE wallet_id = ?'),
     setWalletStatus: db.prepare('UPDATE wallets SET status = ? WHERE wallet_id = ?'),
+    insertDevice: db.prepare(sqliteSql(INSERT_DEVICE)),
+    revokeDevice: db.prepare(sqliteSql(REVOKE_DEVICE)),
+    revokeWalletDevices: db.prepare(sqliteSql(REVOKE_WALLET_DEVICES)),
+    advanceOfflineCounter: db.prepare(sqliteSql(ADVANCE_OFFLINE_COUNTER)),
     setWalletToken: db.prepare('UPDATE wallets SET token_hash = ? WHERE wallet_id = ?'),
     setWalletPin: db.prepare('UPDATE wallets SET pin_hash = ?, pin_failures = 0 WHERE wallet_id = ?'),
     setPinFailures: db.prepare('UPDATE wallets SET pin_failures = ? WHERE wallet_id = ?'),

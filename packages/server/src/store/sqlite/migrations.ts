@@ -4,6 +4,7 @@ import { pageAccessSchema, SESSION_OWNER_INDEXES } from '../page-access-schema.j
 import { FAILED_BY_CODE_INDEX } from '../pay-code-outcomes.js';
 import { cashierChargesSchema } from '../cashier-charge-sql.js';
 import { payoutSchema } from '../payout-schema.js';
+import { offlineDeviceSchema } from '../offline-device-sql.js';
 import { notificationAttemptsSchema } from '../notification-attempts-sql.js';
 import { APPEND_ONLY_MESSAGE, auditLogSchema, SQLITE_AUDIT_LOG_NO_REPLACE } from '../audit-log-sql.js';
 import { CONSOLE_INDEXES } from '../console-sql.js';
@@ -308,5 +309,11 @@ CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE
     version: 18,
     name: 'the audit log refuses REPLACE: no row is overwritten under its own log id',
     sql: SQLITE_AUDIT_LOG_NO_REPLACE,
+  },
+  {
+    version: 19,
+    name: 'offline payment codes: enrolled wallet devices, the wallet\'s last accepted offline counter',
+    // The same on both stores, written once (store/offline-device-sql.ts, docs/offline-codes.md).
+    sql: offlineDeviceSchema('INTEGER', ' STRICT'),
   },
 ];

@@ -1,14 +1,16 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { MicropayCommand } from '@micropay/protocol';
+import { isOfflineCode, type MicropayCommand } from '@micropay/protocol';
 import { OrderIdSource } from '../../domain/ids.js';
 import type { PaymentPolicy } from '../../domain/model.js';
-import { decidePayment, faultEffects, orderAfterFault, paymentEffects, paymentFingerprint, type PaymentDecision } from '../../domain/payment.js';
+import { decidePayment, faultEffects, orderAfterFault, paymentEffects, paymentFingerprint, type PaymentDecision, type PaymentView } from '../../domain/payment.js';
 import { strikeSandboxFault, type PayOptions } from '../store.js';
 import { toOrder, toPayCode, toWallet, type Row } from '../rows.js';
 import { SqliteEffects } from './effects.js';
 import { WALLET_COLUMNS } from './rows.js';
+import { checkOfflineCode, OfflineCodeKey, type OfflineCheck } from '../../domain/offline-code.js';
+import { deviceWithWalletSql, toDevice } from '../offline-device-sql.js';
 
 /**
  * Opens a connection to the store's file the way every connection must be opened: WAL, with
@@ -45,7 +47,20 @@ export interface PaymentWriterOptions {
   readonly policy: PaymentPolicy;
   /** How long a NEW order (its payment hit a fault) waits before the sweeper fails it. */
   readonly newOrderTimeoutMs: number;
+  /** The offline-code key's bytes in hex, for the payment thread (null: offline codes are off). */
+  readonly offlineKeyHex?: string | null;
 }
+
+/** What a payment read about its code: an issued code's row, or an offline code's check; and the wallet. */
+interface CodeRead {
+  readonly payCode: PaymentView['payCode'];
+  readonly offline: OfflineCheck | null;
+  readonly wallet: PaymentView['wallet'];
+  /** The code row's rowid (its use is written by rowid); -1: no row. */
+  readonly rowid: number;
+}
+
+const NOTHING_READ: CodeRead = { payCode: null, offline: null, wallet: null, rowid: -1 };
 
 interface MerchantForPayment {
   readonly active: boolean;
@@ -66,8 +81,13 @@ export class PaymentWriter {
   readonly #merchants = new Map<string, MerchantForPayment | null>();
   readonly #s;
 
-  constructor(db: Database.Database, options: PaymentWriterOptions) {
+  /** Checks offline codes; null: none can pay (no master key). */
+  readonly #offlineKey: () => OfflineCodeKey | null;
+
+  constructor(db: Database.Database, options: PaymentWriterOptions, offlineKey?: () => OfflineCodeKey | null) {
     this.#db = db;
+    const fromHex = options.offlineKeyHex ? new OfflineCodeKey(Buffer.from(options.offlineKeyHex, 'hex')) : null;
+    this.#offlineKey = offlineKey ?? (() => fromHex);
     this.#effects = new SqliteEffects(db);
     this.#orderIds = new OrderIdSource(options.timeZone);
     this.#options = options;
@@ -89,6 +109,7 @@ export class PaymentWriter {
            FROM pay_codes c LEFT JOIN wallets w ON w.wallet_id = c.wallet_id LEFT JOIN accounts a ON a.id = w.account_id
           WHERE c.code = ?`,
       ),
+      findDevice: db.prepare(deviceWithWalletSql('?')),
     };
   }
 
@@ -171,27 +192,51 @@ export class PaymentWriter {
     const s = this.#s;
     const existingRow = s.findOrder.get(cmd.mchId, cmd.mchOrderId) as Row | undefined;
     const closedUnused = existingRow === undefined && s.isClosedOrderId.get(cmd.mchId, cmd.mchOrderId) !== undefined;
-    const codeRow = existingRow === undefined && !closedUnused ? (s.findPayCodeWithWallet.get(cmd.payCode) as Row | undefined) : undefined;
+    const lookUp = existingRow === undefined && !closedUnused;
     const merchant = this.#merchant(cmd.mchId);
-    const view = {
+    const code = !lookUp ? NOTHING_READ : isOfflineCode(cmd.payCode) ? this.#offlineCode(cmd.payCode, now, options) : this.#payCode(cmd.payCode);
+    const view: PaymentView = {
       merchantActive: merchant?.active === true,
       closedUnused,
       existing: existingRow === undefined ? null : toOrder(existingRow),
-      payCode:
-        codeRow === undefined
-          ? null
-          : toPayCode({
-              code: codeRow.code, wallet_id: codeRow.code_wallet_id, status: codeRow.code_status,
-              issued_at_ms: codeRow.code_issued_at_ms, expires_at_ms: codeRow.code_expires_at_ms,
-            }),
-      wallet: codeRow === undefined || codeRow.wallet_id === null ? null : toWallet(codeRow),
+      payCode: code.payCode,
+      offline: code.offline,
+      wallet: code.wallet,
     };
     const policy = options.forceConfirmation ? { ...this.#options.policy, forceConfirmation: true } : this.#options.policy;
     const decision = decidePayment(cmd, view, policy, now, this.#orderIds.next(now), paymentFingerprint(cmd));
-    const context = { notifyUrl: merchant?.notifyUrl ?? null, codeRowid: codeRow?.code_rowid as number };
+    const context = { notifyUrl: merchant?.notifyUrl ?? null, codeRowid: code.rowid };
     this.#effects.apply(paymentEffects(decision, cmd.payCode), context);
     strikeSandboxFault(options, decision);
     return decision;
+  }
+
+  /** A code the platform issued, with its wallet, in one statement. */
+  #payCode(payCode: string): CodeRead {
+    const row = this.#s.findPayCodeWithWallet.get(payCode) as Row | undefined;
+    if (row === undefined) return NOTHING_READ;
+    return {
+      payCode: toPayCode({
+        code: row.code, wallet_id: row.code_wallet_id, status: row.code_status,
+        issued_at_ms: row.code_issued_at_ms, expires_at_ms: row.code_expires_at_ms,
+      }),
+      offline: null,
+      wallet: row.wallet_id === null ? null : toWallet(row),
+      rowid: row.code_rowid as number,
+    };
+  }
+
+  /**
+   * An offline code: the device under its tag with its wallet and the wallet's last accepted
+   * counter, in one statement, and the check (domain/offline-code.ts). No code row exists.
+   */
+  #offlineCode(code: string, now: number, options: PayOptions): CodeRead {
+    if (options.offlineLimited === true) return { ...NOTHING_READ, offline: { ok: false, reason: 'RATE_LIMITED', deviceIndex: null } };
+    const key = this.#offlineKey();
+    if (key === null) return { ...NOTHING_READ, offline: { ok: false, reason: 'NO_DEVICE', deviceIndex: null } };
+    const row = this.#s.findDevice.get(key.indexOf(code.slice(2, 10))) as Row | undefined;
+    const found = { device: row === undefined ? null : toDevice(row), lastCounter: Number(row?.offline_counter ?? 0) };
+    return { payCode: null, offline: checkOfflineCode(key, code, found, now), wallet: row === undefined ? null : toWallet(row), rowid: -1 };
   }
 
   /**

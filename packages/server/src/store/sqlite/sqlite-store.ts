@@ -70,7 +70,10 @@ import { SqliteOrderReads } from './order-reads.js';
 import type { OrderSearch } from '../../domain/order-search.js';
 import type { OrderHistory } from '../../domain/order-timeline.js';
 import { WriteTurns, type MainWrite } from './write-turns.js';
-import type { MerchantKeyVault } from '../../secrets/merchant-key-vault.js';
+import { MasterKeyError, type MerchantKeyVault } from '../../secrets/merchant-key-vault.js';
+import type { OfflineCodeKey, WalletDevice } from '../../domain/offline-code.js';
+import { openOfflineKey } from '../../secrets/offline-code-key.js';
+import { OFFLINE_KEY_SETTING, toDevice, WALLET_DEVICES } from '../offline-device-sql.js';
 
 export interface SqliteStoreOptions {
   readonly clock: Clock;
@@ -126,6 +129,9 @@ export class SqliteStore extends ServiceStore implements Store {
   /** The API's point reads: one read transaction per event-loop turn (./read-turns.ts). */
   readonly #reads: ReadTurns;
   readonly #keys: MerchantKeyVault;
+  /** The offline-code key once opened; null: offline codes are off (no master key). */
+  #offlineKey: OfflineCodeKey | null | undefined;
+  #offlineKeyError: MasterKeyError | null = null;
   /** The audit log's reads, one statement per combination of filters. */
   readonly #auditLogReads = new Map<string, Database.Statement>();
   /** Group commit's counters (store.ts): a payment that throws is retried within its batch, never a fallback. */
@@ -151,9 +157,19 @@ export class SqliteStore extends ServiceStore implements Store {
     if (options.paymentThread && path !== ':memory:') {
       const turns = new WriteTurns();
       this.#mainWrite = (write) => turns.main(write);
-      this.#thread = new PaymentThread(path, writerOptions, turns);
+      // The thread gets the offline-code key when it starts (opened here, before it runs). A key
+      // the master keys do not open is told by offlineCodeKey(), which openStore asks after its
+      // check of the merchant keys, so the start fails with the merchant keys' message first.
+      let offlineKeyHex: string | null = null;
+      try {
+        offlineKeyHex = this.#offlineCodeKey()?.expose().toString('hex') ?? null;
+      } catch (error) {
+        if (!(error instanceof MasterKeyError)) throw error;
+        this.#offlineKeyError = error;
+      }
+      this.#thread = new PaymentThread(path, { ...writerOptions, offlineKeyHex }, turns);
     } else {
-      this.#writer = new PaymentWriter(this.db, writerOptions);
+      this.#writer = new PaymentWriter(this.db, writerOptions, () => this.#offlineCodeKey());
     }
   }
 
@@ -232,6 +248,31 @@ export class SqliteStore extends ServiceStore implements Store {
   }
 
   // --- wallets and payment codes ---------------------------------------------------------------
+
+  async offlineCodeKey(): Promise<OfflineCodeKey | null> {
+    return this.#offlineCodeKey();
+  }
+
+  /**
+   * Opened on first need, once: made and stored the first time (a second process that stored one
+   * first wins: INSERT … DO NOTHING, then read again).
+   */
+  #offlineCodeKey(): OfflineCodeKey | null {
+    if (this.#offlineKeyError !== null) throw this.#offlineKeyError;
+    if (this.#offlineKey !== undefined) return this.#offlineKey;
+    const stored = () => (this.#s.getSetting.get(OFFLINE_KEY_SETTING) as { value: string } | undefined)?.value ?? null;
+    let opened = openOfflineKey(this.#keys, stored());
+    if (opened?.reseal != null) {
+      this.#s.insertSettingOnce.run(OFFLINE_KEY_SETTING, opened.reseal);
+      opened = openOfflineKey(this.#keys, stored());
+    }
+    this.#offlineKey = opened?.key ?? null;
+    return this.#offlineKey;
+  }
+
+  async walletDevices(walletId: string): Promise<WalletDevice[]> {
+    return (this.#s.walletDevices.all(walletId) as Row[]).map(toDevice);
+  }
 
   async findWallet(walletId: string): Promise<Wallet | null> {
     return this.#reads.read(() => this.#views.wallet(walletId));
@@ -666,6 +707,8 @@ function prepare(db: Database.Database) {
     payoutsSince: db.prepare(`SELECT * FROM payouts WHERE mch_id = ? AND (requested_at_ms >= ? OR (status = 'FAILED' AND finished_at_ms >= ?))`),
     listPayouts: db.prepare(sqliteSql(PAYOUTS_PAGE)),
     getSetting: db.prepare('SELECT value FROM settings WHERE name = ?'),
+    insertSettingOnce: db.prepare('INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING'),
+    walletDevices: db.prepare(sqliteSql(WALLET_DEVICES)),
     notificationBacklog: db.prepare(NOTIFICATION_BACKLOG_SQL),
     upsertPaymentMinute: db.prepare(sqliteSql(UPSERT_PAYMENT_MINUTE)),
     deleteOldPaymentMinutes: db.prepare(sqliteSql(DELETE_OLD_PAYMENT_MINUTES)),

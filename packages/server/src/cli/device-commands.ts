@@ -1,0 +1,130 @@
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  nextOfflineCounter,
+  offlinePayCode,
+  OFFLINE_CODE_PREFIX,
+  OFFLINE_STEP_MS,
+  OFFLINE_WINDOW_STEPS,
+  type OfflineDevice,
+} from '@micropay/protocol';
+import { DEVICE_LABEL_MAX, deviceIdOf, deviceLabelProblem } from '../domain/offline-code.js';
+import { defineCommand } from './command-line.js';
+import { cliActing, CommandFailed, notFound, timeText, UsageError, type Output } from './common.js';
+
+/**
+ * Offline codes from the command line (docs/offline-codes.md): an operator enrols a device and
+ * gets its device file, lists and revokes a wallet's devices; `micropay paycode --offline FILE`
+ * computes a code from the file alone, with no store and no network, as a wallet app does.
+ */
+const WALLETID = { name: 'WALLETID', help: 'the wallet id (12 digits, starting 60)' } as const;
+
+/** What a device file holds: enrolment's answer, and the counter of the last code it printed. */
+interface DeviceFile extends OfflineDevice {
+  readonly walletId: string;
+  readonly deviceId: string;
+  readonly codePrefix: string;
+  readonly stepSeconds: string;
+  readonly windowSteps: string;
+  readonly lastCounter: number | null;
+}
+
+export const enrolDevice = defineCommand({
+  name: 'wallet devices enrol',
+  summary: 'enrol a device of a wallet for offline codes and write its device file (it holds the device secret)',
+  details: 'The file is written with mode 0600 and never replaced; give it to the device only. `micropay paycode --offline FILE` prints its codes.',
+  positionals: [WALLETID],
+  options: {
+    out: { type: 'string', value: 'FILE', required: true, help: 'where to write the device file (must not exist)' },
+    label: { type: 'string', value: 'NAME', help: `a name for the device, up to ${DEVICE_LABEL_MAX} characters (default "device")` },
+  },
+  store: 'existing',
+  async run({ args, options, store, out }) {
+    if (existsSync(options.out)) throw new UsageError(`${options.out} exists; the device file is never replaced`);
+    const label = options.label ?? 'device';
+    const problem = deviceLabelProblem(label);
+    if (problem !== null) throw new UsageError(`--label ${problem}`);
+    const key = await store.offlineCodeKey();
+    if (key === null) throw new CommandFailed('offline codes are off: the platform has no master key (MICROPAY_MASTER_KEY)');
+    const device = await store.enrolOfflineDevice(args.WALLETID, label, cliActing());
+    if (device === 'NO_WALLET') return notFound(`wallet ${args.WALLETID}`);
+    if (typeof device === 'string') throw new CommandFailed(`wallet ${args.WALLETID} is ${device === 'WALLET_FROZEN' ? 'frozen' : 'closed'}; it enrols no device`);
+    const file: DeviceFile = {
+      walletId: args.WALLETID, deviceId: deviceIdOf(device.deviceIndex), ...key.deviceCredentials(device), codePrefix: OFFLINE_CODE_PREFIX,
+      stepSeconds: String(OFFLINE_STEP_MS / 1000), windowSteps: String(OFFLINE_WINDOW_STEPS), lastCounter: null,
+    };
+    writeFileSync(options.out, JSON.stringify(file, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
+    out.show(
+      { walletId: args.WALLETID, deviceId: file.deviceId, label, deviceFile: options.out },
+      `Device ${file.deviceId} "${label}" of wallet ${args.WALLETID} enrolled; its device file is ${options.out} (it holds the device secret).`,
+    );
+    return 0;
+  },
+});
+
+export const listDevices = defineCommand({
+  name: 'wallet devices list',
+  summary: "a wallet's devices enrolled for offline codes, revoked ones too",
+  positionals: [WALLETID],
+  options: {},
+  store: 'existing',
+  async run({ args, store, out, config }) {
+    if ((await store.findWallet(args.WALLETID)) === null) return notFound(`wallet ${args.WALLETID}`);
+    const devices = await store.walletDevices(args.WALLETID);
+    const rows = devices.map((d) => ({ deviceId: deviceIdOf(d.deviceIndex), label: d.label, status: d.status, createdAtMs: d.createdAtMs, revokedAtMs: d.revokedAtMs }));
+    const text = rows.length === 0
+      ? `Wallet ${args.WALLETID} has no devices.`
+      : rows.map((r) => `${r.deviceId}  ${r.status.padEnd(7)}  enrolled ${timeText(r.createdAtMs, config)}  ${JSON.stringify(r.label)}`).join('\n');
+    out.show({ walletId: args.WALLETID, devices: rows }, text);
+    return 0;
+  },
+});
+
+export const revokeDevices = defineCommand({
+  name: 'wallet devices revoke',
+  summary: "revoke one device of a wallet (DEVICEID) or, with --all, every one: their offline codes pay no more",
+  positionals: [WALLETID, { name: 'DEVICEID', optional: true, help: 'the device id (8 digits) from `wallet devices list`' }],
+  options: { all: { type: 'boolean', help: 'revoke every device of the wallet' } },
+  store: 'existing',
+  async run({ args, options, store, out }) {
+    if ((args.DEVICEID === undefined) !== options.all) throw new UsageError('give either DEVICEID or --all');
+    if (args.DEVICEID !== undefined && !/^[0-9]{8}$/.test(args.DEVICEID)) throw new UsageError('DEVICEID is 8 digits');
+    const index = args.DEVICEID === undefined ? null : Number(args.DEVICEID);
+    if (index !== null && !(await store.walletDevices(args.WALLETID)).some((d) => d.deviceIndex === index)) {
+      return notFound(`device ${args.DEVICEID} of wallet ${args.WALLETID}`);
+    }
+    if (!(await store.revokeOfflineDevices(args.WALLETID, index, cliActing()))) return notFound(`wallet ${args.WALLETID}`);
+    const what = index === null ? 'Every device' : `Device ${args.DEVICEID}`;
+    out.show({ walletId: args.WALLETID, deviceId: args.DEVICEID ?? null, revoked: true }, `${what} of wallet ${args.WALLETID} is revoked.`);
+    return 0;
+  },
+});
+
+/**
+ * `paycode --offline FILE`: the next code of the device file, computed locally (no store, no
+ * network); the file keeps the counter it used, so the next call within the step gets a new code.
+ */
+export async function offlinePaycode(path: string, out: Output, nowMs: number): Promise<number> {
+  const file = readDeviceFile(path);
+  const counter = nextOfflineCounter(nowMs, file.lastCounter);
+  if (counter === null) throw new CommandFailed('this device printed codes for the whole window ahead already; wait 10 seconds');
+  const code = await offlinePayCode(file, counter);
+  const updated: DeviceFile = { ...file, lastCounter: counter };
+  writeFileSync(`${path}.tmp`, JSON.stringify(updated, null, 2) + '\n', { mode: 0o600 });
+  renameSync(`${path}.tmp`, path);
+  out.show({ payCode: code, walletId: file.walletId, deviceId: file.deviceId, counter: String(counter) }, code);
+  return 0;
+}
+
+function readDeviceFile(path: string): DeviceFile {
+  let parsed: DeviceFile;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8')) as DeviceFile;
+  } catch (error) {
+    throw new CommandFailed(`cannot read the device file ${path}: ${(error as Error).message}`);
+  }
+  if (typeof parsed.deviceTag !== 'string' || !/^[0-9]{8}$/.test(parsed.deviceTag) || typeof parsed.deviceSecret !== 'string'
+    || !/^[A-Za-z0-9_-]{43}$/.test(parsed.deviceSecret) || (parsed.lastCounter !== null && !Number.isSafeInteger(parsed.lastCounter))) {
+    throw new CommandFailed(`${path} is not a device file (from \`micropay wallet devices enrol\`)`);
+  }
+  return parsed;
+}

@@ -1,0 +1,204 @@
+import { randomInt } from 'node:crypto';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { offlineStep, ResultCode, type OfflineDevice } from '@micropay/protocol';
+import { offlineCodeSync } from '../src/domain/offline-code.js';
+import { DEVICE_FAILURES_PER_WINDOW } from '../src/domain/offline-code-limits.js';
+import type { Platform } from '../src/platform.js';
+import { openStore } from '../src/platform.js';
+import { MasterKey } from '../src/secrets/master-key.js';
+import { createMerchant, emptyTestDatabase, ManualClock, micropayParams, postSigned, startTestPlatform, TEST_MASTER_KEY, testConfig, type TestMerchant, type TestPlatform } from './helpers.js';
+import { runCli } from './process-helpers.js';
+
+/** Offline payment codes on the store under test (docs/offline-codes.md), through the merchant API. */
+let p: TestPlatform | null = null;
+afterEach(async () => {
+  await p?.stop();
+  p = null;
+});
+
+/** A wallet with `openingSen` and one device enrolled, as the device file holds it. */
+async function enrolledWallet(platform: Platform, openingSen: number): Promise<{ walletId: string; device: OfflineDevice; deviceIndex: number }> {
+  const wallet = await platform.store.createWallet({ name: 'Offline Olive', openingSen });
+  const enrolled = await platform.store.enrolOfflineDevice(wallet.walletId, 'phone');
+  if (typeof enrolled === 'string') throw new Error(enrolled);
+  const key = (await platform.store.offlineCodeKey())!;
+  return { walletId: wallet.walletId, device: key.deviceCredentials(enrolled), deviceIndex: enrolled.deviceIndex };
+}
+
+let orderNo = 0;
+async function pay(m: TestMerchant, code: string, amount = '1.00') {
+  const res = await postSigned(p!.url, 'micropay', micropayParams(m, `OFF${Date.now()}${orderNo++}`, amount, code), m.key);
+  return res.body;
+}
+
+async function setUp(openingSen = 100_00) {
+  const clock = new ManualClock();
+  p = await startTestPlatform({}, clock);
+  const m = await createMerchant(p);
+  const w = await enrolledWallet(p, openingSen);
+  return { clock, m, ...w, step: () => offlineStep(clock.now) };
+}
+
+describe('offline payment codes', () => {
+  it('a code pays once; its replay, and an earlier code after a later one paid, answer 1036', async () => {
+    const { m, walletId, device, step } = await setUp();
+    const first = offlineCodeSync(device, step());
+    const second = offlineCodeSync(device, step() + 1);
+    expect(first).toMatch(/^38[0-9]{16}$/);
+    expect((await pay(m, first)).code).toBe(ResultCode.SUCCESS);
+    expect((await pay(m, first)).code).toBe(ResultCode.CODE_EXPIRED);
+    // A second payment within the step takes the next counter, which the window accepts.
+    expect((await pay(m, second)).code).toBe(ResultCode.SUCCESS);
+    const third = offlineCodeSync(device, step() + 3);
+    const skipped = offlineCodeSync(device, step() + 2);
+    expect((await pay(m, third)).code).toBe(ResultCode.SUCCESS);
+    expect((await pay(m, skipped)).code).toBe(ResultCode.CODE_EXPIRED);
+    expect((await p!.store.findWallet(walletId))!.balanceSen).toBe(97_00);
+    expect((await p!.store.audit()).ok).toBe(true);
+  });
+
+  it('a code outside the ±40 s window answers 1036, and one within it pays', async () => {
+    const { clock, m, device, step } = await setUp();
+    const old = offlineCodeSync(device, step());
+    clock.advance(60_000);
+    expect((await pay(m, old)).code).toBe(ResultCode.CODE_EXPIRED);
+    const ahead = offlineCodeSync(device, step() + 5);
+    expect((await pay(m, ahead)).code).toBe(ResultCode.CODE_EXPIRED);
+    const lateButInWindow = offlineCodeSync(device, step() - 4);
+    expect((await pay(m, lateButInWindow)).code).toBe(ResultCode.SUCCESS);
+  });
+
+  it('a revoked device, and every device of a frozen wallet, is refused at once (1036), also after unfreezing', async () => {
+    const { m, walletId, device, deviceIndex, step } = await setUp();
+    const other = await p!.store.enrolOfflineDevice(walletId, 'tablet');
+    if (typeof other === 'string') throw new Error(other);
+    const tablet = (await p!.store.offlineCodeKey())!.deviceCredentials(other);
+    expect(await p!.store.revokeOfflineDevices(walletId, deviceIndex)).toBe(true);
+    expect((await pay(m, offlineCodeSync(device, step()))).code).toBe(ResultCode.CODE_EXPIRED);
+    expect((await pay(m, offlineCodeSync(tablet, step()))).code).toBe(ResultCode.SUCCESS);
+    await p!.store.setWalletStatus(walletId, 'frozen');
+    await p!.store.setWalletStatus(walletId, 'active');
+    expect((await pay(m, offlineCodeSync(tablet, step() + 1))).code).toBe(ResultCode.CODE_EXPIRED);
+    const devices = await p!.store.walletDevices(walletId);
+    expect(devices.map((d) => d.status)).toEqual(['revoked', 'revoked']);
+    expect(await p!.store.enrolOfflineDevice(walletId, 'x').then((d) => typeof d)).toBe('object');
+  });
+
+  it('a frozen wallet enrols no device', async () => {
+    const { walletId } = await setUp();
+    await p!.store.setWalletStatus(walletId, 'frozen');
+    expect(await p!.store.enrolOfflineDevice(walletId, 'phone')).toBe('WALLET_FROZEN');
+  });
+
+  it('PENDING, insufficient balance and refunds behave as for the platform\'s own codes', async () => {
+    const { m, walletId, device, step } = await setUp(300_00);
+    // Above the 250.00 confirmation limit: held, and the code is used (its replay is 1036).
+    const held = offlineCodeSync(device, step());
+    expect((await pay(m, held, '260.00')).code).toBe(ResultCode.ORDER_PAYING);
+    expect((await pay(m, held, '1.00')).code).toBe(ResultCode.CODE_EXPIRED);
+    // Too much for what is left: FAILED, and the code stays usable.
+    const tooMuch = offlineCodeSync(device, step() + 1);
+    expect((await pay(m, tooMuch, '50.00')).code).toBe(ResultCode.INSUFFICIENT_BALANCE);
+    const paid = await pay(m, tooMuch, '5.00');
+    expect(paid.code).toBe(ResultCode.SUCCESS);
+    const wallet = (await p!.store.findWallet(walletId))!;
+    expect([wallet.balanceSen, wallet.heldSen]).toEqual([295_00, 260_00]);
+    const refund = await p!.store.refund({ mchId: m.mchId, mchOrderId: paid.data!.merchantOrderId, mchRefundId: 'R1', refundAmountSen: 5_00, reason: null, timestampMs: Date.now() });
+    expect(refund.kind).toBe('accepted');
+    expect((await p!.store.audit()).ok).toBe(true);
+  });
+
+  it(`after ${DEVICE_FAILURES_PER_WINDOW} failed codes a device's codes are refused unchecked, even a right one`, async () => {
+    const { m, device, step } = await setUp();
+    const right = offlineCodeSync(device, step());
+    const wrong = right.slice(0, 11) + String((Number(right.slice(11)) + 1) % 10_000_000).padStart(7, '0');
+    for (let i = 0; i < DEVICE_FAILURES_PER_WINDOW; i++) expect((await pay(m, wrong)).code).toBe(ResultCode.CODE_EXPIRED);
+    expect((await pay(m, right)).code).toBe(ResultCode.CODE_EXPIRED);
+  });
+
+  it('100,000 random well-formed offline codes pay nothing', async () => {
+    const { m, walletId, device, step } = await setUp();
+    const tag = device.deviceTag;
+    const counterDigit = String(step() % 10);
+    let paid = 0;
+    // Half on the wallet's own tag and step (the strongest guess: only the 7 one-time digits are
+    // unknown), half fully random; through the store, so the API's failure limits do not stop them.
+    for (let batch = 0; batch < 100; batch++) {
+      const codes = Array.from({ length: 1_000 }, (_, i) =>
+        i % 2 === 0
+          ? '38' + tag + counterDigit + String(randomInt(0, 10_000_000)).padStart(7, '0')
+          : '38' + String(randomInt(0, 100_000_000)).padStart(8, '0') + String(randomInt(0, 100_000_000)).padStart(8, '0'),
+      );
+      const decisions = await Promise.all(codes.map((payCode, i) => p!.store.pay({
+        mchId: m.mchId, mchOrderId: `G${batch}-${i}`, amountSen: 1_00, goodsInfo: 'guess', discountSen: null, point: null, payCode,
+      })));
+      paid += decisions.filter((d) => d.kind === 'paid' || d.kind === 'pending').length;
+    }
+    expect(paid).toBe(0);
+    expect((await p!.store.findWallet(walletId))!.balanceSen).toBe(100_00);
+  }, 300_000);
+});
+
+describe('offline codes from the command line', () => {
+  it('`wallet devices enrol` writes the device file; `paycode --offline` prints codes from it alone, which pay; `revoke` ends them', async () => {
+    const { m } = await setUp();
+    const wallet = await p!.store.createWallet({ name: 'Cli Cleo', openingSen: 10_00 });
+    const file = join(p!.dir, 'cleo-phone.json');
+    const enrol = await runCli(['wallet', 'devices', 'enrol', wallet.walletId, '--out', file, '--label', 'Cleo phone', '--db', p!.dbPath, '--json']);
+    expect(enrol.code).toBe(0);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect((await runCli(['wallet', 'devices', 'enrol', wallet.walletId, '--out', file, '--db', p!.dbPath])).code).toBe(2);
+    // No store and no network: no --db, a DATABASE_URL that goes nowhere, no master key.
+    const offlineEnv = { DATABASE_URL: 'postgres://nobody@127.0.0.1:9/none', MICROPAY_MASTER_KEY: '' };
+    const first = await runCli(['paycode', '--offline', file, '--json'], { env: offlineEnv });
+    const second = await runCli(['paycode', '--offline', file], { env: offlineEnv });
+    expect(first.code).toBe(0);
+    const one = JSON.parse(first.stdout) as { payCode: string; counter: string };
+    const two = second.stdout.trim();
+    expect(one.payCode).toMatch(/^38[0-9]{16}$/);
+    expect(two).toMatch(/^38[0-9]{16}$/);
+    expect(two).not.toBe(one.payCode);
+    expect((await pay(m, two)).code).toBe(ResultCode.SUCCESS);
+    // The later code paid: the earlier one is retired.
+    expect((await pay(m, one.payCode)).code).toBe(ResultCode.CODE_EXPIRED);
+    const deviceId = (JSON.parse(enrol.stdout) as { deviceId: string }).deviceId;
+    expect((await runCli(['wallet', 'devices', 'revoke', wallet.walletId, deviceId, '--db', p!.dbPath])).code).toBe(0);
+    const third = (await runCli(['paycode', '--offline', file], { env: offlineEnv })).stdout.trim();
+    expect((await pay(m, third)).code).toBe(ResultCode.CODE_EXPIRED);
+    const listed = JSON.parse((await runCli(['wallet', 'devices', 'list', wallet.walletId, '--db', p!.dbPath, '--json'])).stdout) as { devices: { deviceId: string; status: string }[] };
+    expect(listed.devices).toMatchObject([{ deviceId, status: 'revoked' }]);
+  });
+});
+
+describe('the offline-code key at rest', () => {
+  it('is sealed under the master key, and `rotate-master-key` seals it under the new one: devices keep their secrets', async () => {
+    const NEW = 'q5P5bXCxm7Dk0H1nF5fJ9sV0oR8bS2aQ3zY4wT6uE1c=';
+    const empty = await emptyTestDatabase();
+    try {
+      const before = await openStore(testConfig({ db: empty.dbPath }));
+      const wallet = await before.createWallet({ name: 'Rotating Rita', openingSen: 0 });
+      const device = await before.enrolOfflineDevice(wallet.walletId, 'phone');
+      if (typeof device === 'string') throw new Error(device);
+      const credentials = (await before.offlineCodeKey())!.deviceCredentials(device);
+      const stored = (await before.getSetting('offline_code_key'))!;
+      await before.close();
+      // Stored as the master key's id and a ciphertext: no byte of the key in the clear.
+      expect(stored.split(':')[0]).toBe(MasterKey.parse(TEST_MASTER_KEY)!.id);
+      expect(stored).not.toContain(credentials.deviceSecret);
+
+      const rotated = await runCli(['rotate-master-key', '--db', empty.dbPath], { env: { MICROPAY_MASTER_KEY: NEW, MICROPAY_OLD_MASTER_KEY: TEST_MASTER_KEY } });
+      expect(rotated.code).toBe(0);
+      const after = await openStore(testConfig({ db: empty.dbPath }, { MICROPAY_MASTER_KEY: NEW }));
+      try {
+        expect((await after.getSetting('offline_code_key'))!.split(':')[0]).toBe(MasterKey.parse(NEW)!.id);
+        expect((await after.offlineCodeKey())!.deviceCredentials(device)).toEqual(credentials);
+      } finally {
+        await after.close();
+      }
+    } finally {
+      await empty.drop();
+    }
+  });
+});
