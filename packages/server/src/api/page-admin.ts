@@ -4,7 +4,7 @@ import { OPERATOR_NAME } from '../domain/operator.js';
 import { answer } from './answer.js';
 import type { Handler } from './context.js';
 import { operatorOf, withOperator } from './console-access.js';
-import { PASSWORD_MAX } from './page-merchant.js';
+import { PASSWORD_MAX } from './page-cashier.js';
 import { endEarlierSession, sessionProbe, signedIn, signOut } from './page-session.js';
 
 /**

@@ -1,4 +1,4 @@
-import { fail, MCH_ID, parse, rejectUnknown, required, ResultCode } from '@micropay/protocol';
+import { fail, MCH_ID, parse, rejectUnknown, required, ResultCode, type Parsed } from '@micropay/protocol';
 import { CASHIER_NAME, type PageSession } from '../domain/page-access.js';
 import { answer } from './answer.js';
 import type { ActingCashier } from '../domain/cashier-charge.js';
@@ -10,7 +10,25 @@ import { endEarlierSession, sessionProbe, signedIn, signOut } from './page-sessi
  * The cashier page's API (docs/pages.md). A cashier acts for the merchant of the session only: no
  * call names a merchant after sign-in, and the merchant's API key never leaves the server.
  */
-const PASSWORD_MAX = 128;
+/** The longest password a sign-in reads: longer is refused before any hashing. */
+export const PASSWORD_MAX = 128;
+
+/**
+ * A merchant user's sign-in fields, the till's and the merchant console's alike: merchant id, the
+ * user's name and password.
+ */
+export function merchantUserCredentialsOf(body: Record<string, unknown>): Parsed<{ mchId: string; name: string; password: string }> {
+  return parse(() => {
+    rejectUnknown(body, ['mchId', 'name', 'password']);
+    const mchId = required(body, 'mchId');
+    if (!MCH_ID.test(mchId)) fail('mchId', 'must be 1 to 19 digits, not starting with 0');
+    const name = required(body, 'name');
+    if (!CASHIER_NAME.test(name)) fail('name', 'must be 1 to 40 letters, digits, spaces, ".", "_" or "-", starting with a letter or digit');
+    const password = required(body, 'password');
+    if (password.length > PASSWORD_MAX) fail('password', `must be at most ${PASSWORD_MAX} characters`);
+    return { mchId, name, password };
+  });
+}
 
 /**
  * The session's user as the till acts for it: its role and refund limit are read with the session
@@ -36,16 +54,7 @@ export const cashierSignOut: Handler = signOut('cashier');
  * wallet (services/page-access.ts); an unknown merchant or cashier is answered as a wrong password.
  */
 export const cashierSignIn: Handler = async (ctx, req) => {
-  const parsed = parse(() => {
-    rejectUnknown(req.body, ['mchId', 'name', 'password']);
-    const mchId = required(req.body, 'mchId');
-    if (!MCH_ID.test(mchId)) fail('mchId', 'must be 1 to 19 digits, not starting with 0');
-    const name = required(req.body, 'name');
-    if (!CASHIER_NAME.test(name)) fail('name', 'must be 1 to 40 letters, digits, spaces, ".", "_" or "-", starting with a letter or digit');
-    const password = required(req.body, 'password');
-    if (password.length > PASSWORD_MAX) fail('password', `must be at most ${PASSWORD_MAX} characters`);
-    return { mchId, name, password };
-  });
+  const parsed = merchantUserCredentialsOf(req.body);
   if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
   const { mchId, name, password } = parsed.value;
   const result = await ctx.store.signInCashier(mchId, name, password);
