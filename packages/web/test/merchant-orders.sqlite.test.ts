@@ -43,7 +43,7 @@ describe("the merchant console's orders and statements", () => {
     await page.getByLabel('Password').fill(owner.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.locator('#console').waitFor();
-    expect(await page.getByRole('navigation', { name: 'Sections' }).getByRole('link').allTextContents()).toEqual(['Users', 'Orders', 'Statements']);
+    expect(await page.getByRole('navigation', { name: 'Sections' }).getByRole('link').allTextContents()).toEqual(['Users', 'Orders', 'Statements', 'API key', 'Notifications', 'Balance & payouts', 'Activity']);
 
     // Filters: the prefix and an amount range; then a bad amount is told in words.
     const rows = page.locator('#orders-table tbody tr');
