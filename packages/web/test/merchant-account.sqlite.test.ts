@@ -71,9 +71,9 @@ describe("the merchant console's account sections", () => {
       await docsScreenshot(page, 'merchant-balance');
 
       await open(page, 'Activity');
-      // Newest first: the owner's four actions, then the CLI's creation of the merchant and its owner.
+      // Newest first: the owner's four actions and its sign-in, then the CLI's creation of the merchant and its owner.
       await expect.poll(() => page.locator('table tbody tr td:nth-child(3)').allTextContents())
-        .toEqual(['payout.request', 'notification.test', 'merchant.update', 'merchant.rollKey', 'user.create', 'merchant.create']);
+        .toEqual(['payout.request', 'notification.test', 'merchant.update', 'merchant.rollKey', 'session.signIn', 'user.create', 'merchant.create']);
       await docsScreenshot(page, 'merchant-activity');
       expect(problems).toEqual([]);
     } finally {
