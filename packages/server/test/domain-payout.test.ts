@@ -91,7 +91,7 @@ describe('closing a wallet', () => {
   it('closes it and pays out its whole balance to its holder, through platform:payouts', () => {
     const d = decideWalletClose({ wallet, refundsInProcessSen: 0 }, 'P2', NOW);
     expect(d.result).toMatchObject({ wallet: { status: 'closed', balanceSen: 0 }, payout: { walletId: wallet.walletId, mchId: null, amountSen: 7_25 } });
-    expect(d.effects.map((e) => e.kind)).toEqual(['setWalletStatus', 'endWalletPageSessions', 'dropWalletSignInLinks', 'insertPayout', 'book']);
+    expect(d.effects.map((e) => e.kind)).toEqual(['setWalletStatus', 'revokeDevices', 'endWalletPageSessions', 'dropWalletSignInLinks', 'insertPayout', 'book']);
     expect(postingsOf(d.effects)).toEqual([
       { accountId: 'wallet:601234567890', amountSen: -7_25 },
       { accountId: 'platform:payouts', amountSen: 7_25 },
@@ -99,7 +99,7 @@ describe('closing a wallet', () => {
   });
 
   it('an empty wallet is only closed; a closed empty one writes nothing; one with held money is refused', () => {
-    expect(decideWalletClose({ wallet: { ...wallet, balanceSen: 0 }, refundsInProcessSen: 0 }, 'P2', NOW).effects.map((e) => e.kind)).toEqual(['setWalletStatus', 'endWalletPageSessions', 'dropWalletSignInLinks']);
+    expect(decideWalletClose({ wallet: { ...wallet, balanceSen: 0 }, refundsInProcessSen: 0 }, 'P2', NOW).effects.map((e) => e.kind)).toEqual(['setWalletStatus', 'revokeDevices', 'endWalletPageSessions', 'dropWalletSignInLinks']);
     expect(decideWalletClose({ wallet: { ...wallet, balanceSen: 0, status: 'closed' }, refundsInProcessSen: 0 }, 'P2', NOW).effects).toEqual([]);
     expect(decideWalletClose({ wallet: { ...wallet, status: 'closed' }, refundsInProcessSen: 0 }, 'P2', NOW).effects.map((e) => e.kind)).toEqual(['insertPayout', 'book']);
     expect(() => decideWalletClose({ wallet: { ...wallet, heldSen: 1_00 }, refundsInProcessSen: 0 }, 'P2', NOW)).toThrow(WalletHoldsPendingError);
