@@ -90,7 +90,7 @@ describe('attempt history', () => {
     expect(attempts[3]!.answerExcerpt).toBe('{"code":0,"msg":"success"}');
     // The proxy page: control characters gone, capped.
     const page = attempts[2]!.answerExcerpt!;
-    expect(page.startsWith('<html> <body> [31mBad gateway</body> xxx')).toBe(true);
+    expect(page.startsWith('<html> <body> [31mBad gateway</body> padding padding')).toBe(true);
     expect(Array.from(page)).toHaveLength(ANSWER_EXCERPT_MAX_LENGTH);
     expect(page).not.toMatch(/[\u0000-\u001f]/);
 

@@ -75,7 +75,7 @@ export class Receiver {
         return done();
       // A proxy's error page served with 200: not an acknowledgement; long, with line breaks and an escape.
       case 'html':
-        res.writeHead(200, { 'Content-Type': 'text/html' }).end(`<html>\r\n<body>\u001b[31mBad gateway</body>\n${'x'.repeat(400)}</html>`);
+        res.writeHead(200, { 'Content-Type': 'text/html' }).end(`<html>\r\n<body>\u001b[31mBad gateway</body>\n${'padding '.repeat(50)}</html>`);
         return done();
       case 'slow-accept':
         setTimeout(() => {
