@@ -60,8 +60,12 @@ export interface OrderData {
 
 export type UnsignedOrderData = Omit<OrderData, 'timestamp' | 'secureHash'>;
 
-/** The order's fields in the spec's key order: every signed order answer starts with them. */
-export function orderFields(order: UnsignedOrderData): UnsignedOrderData {
+/**
+ * The order's fields in the spec's key order, then the response timestamp and an empty signature:
+ * every signed order answer has these keys in this order. Written out, not spread: V8 (Node 20)
+ * builds `{ ...order, timestamp }` through its slow path, 4 µs per answer (docs/benchmarks.md).
+ */
+function unsignedOrderData(order: UnsignedOrderData, timestamp: string): OrderData {
   return {
     merchantOrderId: order.merchantOrderId,
     wavpayOrderId: order.wavpayOrderId,
@@ -73,12 +77,14 @@ export function orderFields(order: UnsignedOrderData): UnsignedOrderData {
     tradeStatus: order.tradeStatus,
     amount: order.amount,
     goodsInfo: order.goodsInfo,
+    timestamp,
+    secureHash: '',
   };
 }
 
 /** Adds the response timestamp and signs `data` with the merchant key, keeping the spec's key order. */
 export function signOrderData(order: UnsignedOrderData, timestampMs: number, key: string): OrderData {
-  const data: OrderData = { ...orderFields(order), timestamp: String(timestampMs), secureHash: '' };
+  const data = unsignedOrderData(order, String(timestampMs));
   data.secureHash = sign(data as unknown as SignableParams, key);
   return data;
 }

@@ -153,8 +153,9 @@ export function unchanged<R>(result: R): Decided<R> {
  */
 export function orderMove(from: Order, to: OrderStatus, nowMs: number, changes: OrderChanges = {}): Effect & { kind: 'moveOrder' } {
   if (from.status !== to) return { kind: 'moveOrder', from, to: orderAfter(from, to, nowMs, changes) };
-  checkOrderMove(from, { ...from, status: to });
-  return { kind: 'moveOrder', from, to: { ...from, refundedSen: changes.refundedSen ?? from.refundedSen, updatedAtMs: nowMs } };
+  // Object.assign rather than a spread followed by keys: V8's slow path (domain/order-state.ts).
+  checkOrderMove(from, Object.assign({}, from, { status: to }));
+  return { kind: 'moveOrder', from, to: Object.assign({}, from, { refundedSen: changes.refundedSen ?? from.refundedSen, updatedAtMs: nowMs }) };
 }
 
 /**
