@@ -14,6 +14,8 @@ export interface Config {
   readonly adminPort: number | null;
   /** Prometheus metrics at /metrics, and the request and batch instrumentation behind them. */
   readonly metrics: boolean;
+  /** Run the request path in-process before listening (http/warm-up.ts); tests turn it off. */
+  readonly warmUp: boolean;
   /** SQLite file path, or a postgres:// URL. */
   readonly database: string;
   readonly sandbox: boolean;
@@ -88,6 +90,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     port: integer(flags.port !== undefined ? '--port' : 'PORT', setting(flags.port, 'PORT'), 8080, 0, 65535),
     adminPort: adminPort(flags.adminPort !== undefined ? '--admin-port' : 'MICROPAY_ADMIN_PORT', setting(flags.adminPort, 'MICROPAY_ADMIN_PORT')),
     metrics: onOff('MICROPAY_METRICS', setting(undefined, 'MICROPAY_METRICS'), true),
+    warmUp: onOff('MICROPAY_WARM_UP', setting(undefined, 'MICROPAY_WARM_UP'), true),
     database: database(flags.db !== undefined ? '--db' : 'DATABASE_URL', setting(flags.db, 'DATABASE_URL') ?? DEFAULT_DATABASE),
     sandbox: flags.sandbox ?? false,
     timeZone,

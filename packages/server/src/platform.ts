@@ -7,6 +7,7 @@ import { ConfigError, type Config } from './config.js';
 import { systemClock, type Clock } from './domain/clock.js';
 import { createAdminServer, opsRoutes } from './http/ops.js';
 import { HttpDrain } from './http/drain.js';
+import { warmUpRequestPath } from './http/warm-up.js';
 import { createHttpServer, HTTP_DEADLINES } from './http/server.js';
 import { startJob, type Job } from './jobs.js';
 import { CodeResultWatch } from './services/code-results.js';
@@ -168,7 +169,8 @@ export async function startPlatform(
   const paymentRecorder = new PaymentRecorder(clock);
   const routes = opsRoutes(store, metrics, logger, () => drain.draining);
   const codeResults = new CodeResultWatch((codes) => store.payCodeOutcomes(codes), () => clock.nowMs());
-  const server = createHttpServer({ config, store, clock, logger, codeResults, offlineLimits: new OfflineCodeLimits() }, HTTP_DEADLINES, {
+  const ctx = { config, store, clock, logger, codeResults, offlineLimits: new OfflineCodeLimits() };
+  const server = createHttpServer(ctx, HTTP_DEADLINES, {
     routes: config.adminPort === null ? routes : new Map(),
     meter: requestMeter(paymentRecorder, metrics),
   });
@@ -178,6 +180,7 @@ export async function startPlatform(
   try {
     // Before listening: the first requests find the store ready (store.ts, warmUp).
     await store.warmUp();
+    if (config.warmUp) await warmUpRequestPath(ctx);
     await listen(server, config.port, config.host, '--port');
     if (admin !== null) await listen(admin, config.adminPort!, config.host, '--admin-port');
   } catch (error) {

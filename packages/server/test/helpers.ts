@@ -42,7 +42,8 @@ export function testMerchantKeys(): MerchantKeyVault {
 
 /** loadConfig with the tests' master key, unless `env` sets its own. */
 export function testConfig(flags: ConfigFlags, env: Record<string, string> = {}): Config {
-  return loadConfig(flags, { MICROPAY_MASTER_KEY: TEST_MASTER_KEY, ...env });
+  // No warm-up before listening (half a second per server): warm-up.test.ts turns it on.
+  return loadConfig(flags, { MICROPAY_MASTER_KEY: TEST_MASTER_KEY, MICROPAY_WARM_UP: 'off', ...env });
 }
 
 /**

@@ -24,7 +24,8 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
     if (name.startsWith('MICROPAY_') || name === 'DATABASE_URL' || name === 'PORT' || name === 'HOST') continue;
     env[name] = value;
   }
-  return { ...env, MICROPAY_MASTER_KEY: TEST_MASTER_KEY, ...extra };
+  // No warm-up before listening (half a second per server): warm-up.test.ts turns it on.
+  return { ...env, MICROPAY_MASTER_KEY: TEST_MASTER_KEY, MICROPAY_WARM_UP: 'off', ...extra };
 }
 
 export interface CliResult {
