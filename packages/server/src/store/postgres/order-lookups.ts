@@ -47,10 +47,11 @@ export class PgOrderLookups {
     const lookups = this.#queue;
     this.#queue = [];
     if (lookups.length === 0) return;
+    // Named: each connection parses and plans them once, not at every lookup.
     const query =
       lookups.length === 1
-        ? this.pool.query(ONE, [lookups[0]!.mchId, lookups[0]!.mchOrderId])
-        : this.pool.query(SEVERAL, [lookups.map((l) => l.mchId), lookups.map((l) => l.mchOrderId)]);
+        ? this.pool.query({ name: 'micropay_order_by_key', text: ONE, values: [lookups[0]!.mchId, lookups[0]!.mchOrderId] })
+        : this.pool.query({ name: 'micropay_orders_by_keys', text: SEVERAL, values: [lookups.map((l) => l.mchId), lookups.map((l) => l.mchOrderId)] });
     query.then(
       ({ rows }) => {
         for (const l of lookups) {
