@@ -83,7 +83,7 @@ export const walletPayCode: Handler = withPageSession('wallet', 'changes', async
 });
 
 /** Enrols this browser for offline codes (docs/offline-codes.md): the page keeps the tag and secret. */
-export const walletOfflineDevice: Handler = withPageSession('wallet', 'changes', (ctx, req, session) => enrolAnswer(ctx, req, walletOf(session)));
+export const walletOfflineDevice: Handler = withPageSession('wallet', 'changes', (ctx, req, session) => enrolAnswer(ctx, req, walletOf(session), 'wallet page'));
 
 /** Signs this browser's device out of offline codes (the page does it when it signs out). */
-export const walletOfflineDeviceSignOut: Handler = withPageSession('wallet', 'changes', (ctx, req, session) => signOutAnswer(ctx, req, walletOf(session)));
+export const walletOfflineDeviceSignOut: Handler = withPageSession('wallet', 'changes', (ctx, req, session) => signOutAnswer(ctx, req, walletOf(session), 'wallet page'));
