@@ -66,6 +66,17 @@ describe("a wallet holder's offline devices in the audit log", () => {
     expect((await p.store.listAuditLog({ actorKind: 'walletHolder', limit: 10 })).length).toBe(4);
   });
 
+  it("the holder's own freeze at the wallet page is logged as theirs, once", async () => {
+    p = await startTestPlatform();
+    const wallet = await p.store.createWallet({ name: 'Hal', openingSen: 10_00 });
+    const session = await signInWallet(p, wallet.walletId);
+    expect((await pageCall(p, 'wallet/freeze', {}, as(session))).code).toBe(0);
+    expect((await pageCall(p, 'wallet/freeze', {}, as(session))).code).toBe(0);
+    const rows = await p.store.listAuditLog({ action: 'wallet.freeze', limit: 10 });
+    expect(rows.map((e) => [e.subjectId, e.actor])).toEqual([[wallet.walletId, { kind: 'walletHolder', walletId: wallet.walletId, name: 'wallet page' }]]);
+    expect(rows[0]!.address).toMatch(LOCAL);
+  });
+
   it("a holder's row concerns the holder's own wallet only, as the code and the database check", async () => {
     p = await startTestPlatform();
     const holder = { kind: 'walletHolder' as const, walletId: '600000000001', name: 'wallet app' as const };
