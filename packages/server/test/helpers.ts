@@ -40,9 +40,12 @@ export function testMerchantKeys(): MerchantKeyVault {
   return new MerchantKeyVault(MasterKey.parse(TEST_MASTER_KEY));
 }
 
-/** loadConfig with the tests' master key, unless `env` sets its own. */
+/**
+ * loadConfig with the tests' master key, unless `env` sets its own. Sign-ins are not paced unless
+ * `env` says so (test/sign-in-limits.test.ts does): a test signs in from 127.0.0.1 many times quickly.
+ */
 export function testConfig(flags: ConfigFlags, env: Record<string, string> = {}): Config {
-  return loadConfig(flags, { MICROPAY_MASTER_KEY: TEST_MASTER_KEY, ...env });
+  return loadConfig(flags, { MICROPAY_MASTER_KEY: TEST_MASTER_KEY, MICROPAY_SIGN_IN_PER_ADDRESS: '100000', MICROPAY_SIGN_IN_PER_ACCOUNT: '100000', ...env });
 }
 
 /**
