@@ -1,6 +1,8 @@
 import { request } from 'node:http';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ACCOUNT_LOCKOUT_MS, hashPin } from '../src/domain/credentials.js';
+import { ACCOUNT_LOCKOUT_MS, hashPin, isAccountLocked } from '../src/domain/credentials.js';
+import { openStore } from '../src/platform.js';
+import { execute } from './db-access.js';
 import { addressKey, perAccount, perAddress, SignInLimits } from '../src/domain/sign-in-limits.js';
 import { createMerchant, ManualClock, startTestPlatform, type TestPlatform } from './helpers.js';
 
@@ -150,6 +152,36 @@ describe('a lockout ends by itself after 15 minutes', () => {
     await t.store.resetOperator('ops', await hashPin('operator-pass-2'), undefined);
     expect((await signIn('operator-pass-2')).code).toBe(0);
     expect((await t.store.listOperators())[0]).toMatchObject({ failures: 0, lockedAtMs: null });
+  });
+});
+
+describe('upgrading a store whose accounts were locked until a reset', () => {
+  it('takes each locked account as locked from the upgrade: 15 minutes later it signs in again', async () => {
+    const { t } = await start();
+    const m = await createMerchant(t);
+    await t.store.createCashier(m.mchId, 'lane-1', await hashPin('till-pass-1'));
+    await t.store.createCashier(m.mchId, 'lane-2', await hashPin('till-pass-2'));
+    await t.store.createOperator('ops', await hashPin('operator-pass-1'), null);
+    // The tables as they were before the lock had a time: lane-1 and ops locked, lane-2 two wrong.
+    await execute(t.store, "UPDATE cashiers SET failures = CASE name WHEN 'lane-1' THEN 5 ELSE 2 END");
+    await execute(t.store, 'UPDATE operators SET failures = 5');
+    await execute(t.store, 'ALTER TABLE cashiers DROP COLUMN locked_at_ms');
+    await execute(t.store, 'ALTER TABLE operators DROP COLUMN locked_at_ms');
+    await execute(t.store, 'DELETE FROM schema_migrations WHERE version = (SELECT MAX(version) FROM schema_migrations)');
+    const before = Date.now();
+    const upgraded = await openStore(t.config);
+    try {
+      const [lane1, lane2] = await upgraded.listMerchantUsers(m.mchId);
+      const [ops] = await upgraded.listOperators();
+      for (const locked of [lane1!, ops!]) {
+        expect(locked.lockedAtMs).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000);
+        expect(isAccountLocked(locked, Date.now())).toBe(true);
+        expect(isAccountLocked(locked, locked.lockedAtMs! + ACCOUNT_LOCKOUT_MS)).toBe(false);
+      }
+      expect([lane2!.failures, lane2!.lockedAtMs]).toEqual([2, null]);
+    } finally {
+      await upgraded.close();
+    }
   });
 });
 
