@@ -52,6 +52,10 @@ export interface Config {
   readonly nextMasterKey: MasterKey | null;
   /** On SIGTERM/SIGINT: how long the drain (requests in flight, the last batch, jobs, store) may take. */
   readonly shutdownTimeoutMs: number;
+  /** Sign-in attempts per client address: this many at once, refilled over a minute (domain/sign-in-limits.ts). */
+  readonly signInPerAddress: number;
+  /** Sign-in attempts per account: this many at once, refilled over five minutes. */
+  readonly signInPerAccount: number;
 }
 
 /** About 24 hours in all: quick retries for a blip, then hourly and longer for an outage. */
@@ -114,6 +118,8 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     walletCorsOrigins: origins('MICROPAY_WALLET_CORS_ORIGINS', setting(undefined, 'MICROPAY_WALLET_CORS_ORIGINS')),
     ...masterKeys(setting(undefined, 'MICROPAY_MASTER_KEY'), setting(undefined, 'MICROPAY_OLD_MASTER_KEY'), setting(undefined, 'MICROPAY_NEXT_MASTER_KEY')),
     shutdownTimeoutMs: integer('MICROPAY_SHUTDOWN_TIMEOUT_MS', setting(undefined, 'MICROPAY_SHUTDOWN_TIMEOUT_MS'), 10_000, 100, 600_000),
+    signInPerAddress: integer('MICROPAY_SIGN_IN_PER_ADDRESS', setting(undefined, 'MICROPAY_SIGN_IN_PER_ADDRESS'), 10, 1, 100_000),
+    signInPerAccount: integer('MICROPAY_SIGN_IN_PER_ACCOUNT', setting(undefined, 'MICROPAY_SIGN_IN_PER_ACCOUNT'), 10, 1, 100_000),
   };
 }
 

@@ -1,4 +1,5 @@
 import { OfflineCodeLimits } from './domain/offline-code-limits.js';
+import { perAccount, perAddress, SignInLimits } from './domain/sign-in-limits.js';
 import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -169,7 +170,8 @@ export async function startPlatform(
   const paymentRecorder = new PaymentRecorder(clock);
   const routes = opsRoutes(store, metrics, logger, () => drain.draining);
   const codeResults = new CodeResultWatch((codes) => store.payCodeOutcomes(codes), () => clock.nowMs());
-  const ctx = { config, store, clock, logger, codeResults, offlineLimits: new OfflineCodeLimits() };
+  const signInLimits = new SignInLimits(perAddress(config.signInPerAddress), perAccount(config.signInPerAccount));
+  const ctx = { config, store, clock, logger, codeResults, offlineLimits: new OfflineCodeLimits(), signInLimits };
   const server = createHttpServer(ctx, HTTP_DEADLINES, {
     routes: config.adminPort === null ? routes : new Map(),
     meter: requestMeter(paymentRecorder, metrics),

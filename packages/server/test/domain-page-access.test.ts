@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Wallet } from '../src/domain/model.js';
 import { walletStatusEffects } from '../src/domain/wallet.js';
+import { ACCOUNT_LOCKOUT_MS, isAccountLocked } from '../src/domain/credentials.js';
 import {
   csrfMatches,
   csrfTokenOf,
@@ -78,13 +79,21 @@ describe('housekeeping', () => {
 });
 
 describe('a cashier password try', () => {
-  const cashier: Cashier = { cashierId: 'c', mchId: '1', name: 'lane-1', passwordHash: 'x', failures: 2, createdAtMs: NOW };
+  const cashier: Cashier = { cashierId: 'c', mchId: '1', name: 'lane-1', role: 'cashier', refundLimitSen: null, passwordHash: 'x', failures: 2, lockedAtMs: null, createdAtMs: NOW };
+  const locked: Cashier = { ...cashier, failures: 5, lockedAtMs: NOW };
 
   it('is counted before the comparison, none is taken when locked, and a right one clears only its own count', () => {
-    expect(decideCashierTry(cashier, false)).toEqual({ result: 3, effects: [{ kind: 'setCashierSecurity', cashierId: 'c', failures: 3 }] });
-    expect(decideCashierTry(cashier, true)).toEqual({ result: null, effects: [] });
+    expect(decideCashierTry(cashier, NOW)).toEqual({ result: 3, effects: [{ kind: 'setCashierSecurity', cashierId: 'c', failures: 3, lockedAtMs: null }] });
+    expect(decideCashierTry({ ...cashier, failures: 4 }, NOW)).toEqual({ result: 5, effects: [{ kind: 'setCashierSecurity', cashierId: 'c', failures: 5, lockedAtMs: NOW }] });
+    expect(decideCashierTry(locked, NOW + ACCOUNT_LOCKOUT_MS - 1)).toEqual({ result: null, effects: [] });
     expect(kinds(decideCashierTriesCleared({ ...cashier, failures: 3 }, 3).effects)).toEqual(['setCashierSecurity']);
     expect(decideCashierTriesCleared({ ...cashier, failures: 4 }, 3).effects).toEqual([]);
+  });
+
+  it('after the lockout period the lock has ended and the count starts again at this try', () => {
+    expect(isAccountLocked(locked, NOW + ACCOUNT_LOCKOUT_MS - 1)).toBe(true);
+    expect(isAccountLocked(locked, NOW + ACCOUNT_LOCKOUT_MS)).toBe(false);
+    expect(decideCashierTry(locked, NOW + ACCOUNT_LOCKOUT_MS)).toEqual({ result: 1, effects: [{ kind: 'setCashierSecurity', cashierId: 'c', failures: 1, lockedAtMs: null }] });
   });
 
   it('draws generated passwords of 16 unambiguous characters in four groups', () => {

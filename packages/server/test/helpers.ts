@@ -40,10 +40,15 @@ export function testMerchantKeys(): MerchantKeyVault {
   return new MerchantKeyVault(MasterKey.parse(TEST_MASTER_KEY));
 }
 
-/** loadConfig with the tests' master key, unless `env` sets its own. */
+/**
+ * loadConfig with the tests' master key, unless `env` sets its own. Sign-ins are not paced unless
+ * `env` says so (test/sign-in-limits.test.ts does): a test signs in from 127.0.0.1 many times quickly.
+ */
 export function testConfig(flags: ConfigFlags, env: Record<string, string> = {}): Config {
   // No warm-up before listening (half a second per server): warm-up.test.ts turns it on.
-  return loadConfig(flags, { MICROPAY_MASTER_KEY: TEST_MASTER_KEY, MICROPAY_WARM_UP: 'off', ...env });
+  return loadConfig(flags, {
+    MICROPAY_MASTER_KEY: TEST_MASTER_KEY, MICROPAY_WARM_UP: 'off', MICROPAY_SIGN_IN_PER_ADDRESS: '100000', MICROPAY_SIGN_IN_PER_ACCOUNT: '100000', ...env,
+  });
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { OfflineCodeLimits } from '../domain/offline-code-limits.js';
+import type { SignInLimits } from '../domain/sign-in-limits.js';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Config } from '../config.js';
 import type { Clock } from '../domain/clock.js';
@@ -17,6 +18,8 @@ export interface ApiContext {
   readonly codeResults: CodeResultWatch;
   /** Failed offline codes, limited per device and in total (domain/offline-code-limits.ts). */
   readonly offlineLimits: OfflineCodeLimits;
+  /** Sign-in attempts, paced per address and per account in this process (domain/sign-in-limits.ts). */
+  readonly signInLimits: SignInLimits;
 }
 
 /** A parsed request: the JSON object body and the headers (for the sandbox and wallet tokens). */

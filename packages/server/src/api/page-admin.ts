@@ -1,11 +1,12 @@
 import { fail, parse, rejectUnknown, required, ResultCode } from '@micropay/protocol';
-import { isPinLocked } from '../domain/credentials.js';
+import { isAccountLocked } from '../domain/credentials.js';
 import { OPERATOR_NAME } from '../domain/operator.js';
 import { answer } from './answer.js';
 import type { Handler } from './context.js';
 import { operatorOf, withOperator } from './console-access.js';
 import { PASSWORD_MAX } from './page-cashier.js';
 import { endEarlierSession, sessionProbe, signedIn, signOut } from './page-session.js';
+import { operatorAccount, signInRefusal } from './sign-in-limits.js';
 
 /**
  * The operator console's sign-in (docs/consoles.md): name + password, and the authenticator's
@@ -28,6 +29,8 @@ export const adminSignIn: Handler = async (ctx, req) => {
   });
   if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
   const { name, password, code } = parsed.value;
+  const limited = signInRefusal(ctx, req, operatorAccount(name));
+  if (limited !== null) return limited;
   const result = await ctx.store.signInOperator(name, password, code, req.clientAddress ?? null);
   if (result.kind === 'locked') return answer(ResultCode.SIGN_IN_LOCKED);
   if (result.kind === 'wrong') return answer(ResultCode.SIGN_IN_FAILED);
@@ -41,6 +44,6 @@ export const adminOperators: Handler = withOperator('reads', async (ctx, req) =>
   if (!fields.ok) return answer(fields.code, null, fields.msg);
   const operators = await ctx.store.listOperators();
   return answer(ResultCode.SUCCESS, {
-    operators: operators.map((o) => ({ name: o.name, totp: o.totpSecret !== null, locked: isPinLocked(o.failures), createdAtMs: o.createdAtMs })),
+    operators: operators.map((o) => ({ name: o.name, totp: o.totpSecret !== null, locked: isAccountLocked(o, ctx.clock.nowMs()), createdAtMs: o.createdAtMs })),
   });
 });

@@ -5,6 +5,7 @@ import type { ActingCashier } from '../domain/cashier-charge.js';
 import type { RefundingUser } from '../domain/merchant-users.js';
 import type { ApiContext, Handler } from './context.js';
 import { endEarlierSession, sessionProbe, signedIn, signOut } from './page-session.js';
+import { merchantUserAccount, signInRefusal } from './sign-in-limits.js';
 
 /**
  * The cashier page's API (docs/pages.md). A cashier acts for the merchant of the session only: no
@@ -57,6 +58,8 @@ export const cashierSignIn: Handler = async (ctx, req) => {
   const parsed = merchantUserCredentialsOf(req.body);
   if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
   const { mchId, name, password } = parsed.value;
+  const limited = signInRefusal(ctx, req, merchantUserAccount(mchId, name));
+  if (limited !== null) return limited;
   const result = await ctx.store.signInCashier(mchId, name, password);
   if (result.kind === 'locked') return answer(ResultCode.SIGN_IN_LOCKED);
   if (result.kind === 'wrong') return answer(ResultCode.SIGN_IN_FAILED);

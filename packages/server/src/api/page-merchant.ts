@@ -5,6 +5,7 @@ import type { ApiContext, Handler } from './context.js';
 import { merchantUserOf, type MerchantUser } from './console-access.js';
 import { merchantUserCredentialsOf } from './page-cashier.js';
 import { endEarlierSession, sessionProbe, signedIn, signOut } from './page-session.js';
+import { merchantUserAccount, signInRefusal } from './sign-in-limits.js';
 
 /**
  * The merchant console's sign-in (docs/consoles.md): merchant id + user name + password, the
@@ -24,6 +25,8 @@ export const merchantSignIn: Handler = async (ctx, req) => {
   const parsed = merchantUserCredentialsOf(req.body);
   if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
   const { mchId, name, password } = parsed.value;
+  const limited = signInRefusal(ctx, req, merchantUserAccount(mchId, name));
+  if (limited !== null) return limited;
   const result = await ctx.store.signInCashier(mchId, name, password, 'merchant', req.clientAddress ?? null);
   if (result.kind === 'locked') return answer(ResultCode.SIGN_IN_LOCKED);
   if (result.kind === 'wrong') return answer(ResultCode.SIGN_IN_FAILED);

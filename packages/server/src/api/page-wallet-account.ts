@@ -1,4 +1,5 @@
 import { fail, formatZonedTime, parse, rejectUnknown, ResultCode, text } from '@micropay/protocol';
+import { walletHolderActing } from '../domain/audit-log.js';
 import type { PageSession } from '../domain/page-access.js';
 import { answer } from './answer.js';
 import type { Answer, ApiContext, Handler } from './context.js';
@@ -59,12 +60,13 @@ export const walletHistory: Handler = withPageSession('wallet', 'reads', async (
 
 /**
  * "I lost my phone": the holder freezes their own wallet, by the same rule as `micropay wallet
- * freeze` (services/wallets.ts). A frozen wallet's payments fail (9001) and it gets no codes.
+ * freeze` (services/wallets.ts). A frozen wallet's payments fail (9001) and it gets no codes. It
+ * revokes the wallet's offline devices, so it is in the audit log as the holder's, like a sign-out.
  */
 export const walletFreeze: Handler = withPageSession('wallet', 'changes', async (ctx, req, session) => {
   const fields = parse(() => rejectUnknown(req.body, []));
   if (!fields.ok) return answer(fields.code, null, fields.msg);
   const walletId = walletOf(session);
-  await ctx.store.setWalletStatus(walletId, 'frozen');
+  await ctx.store.setWalletStatus(walletId, 'frozen', walletHolderActing(walletId, 'wallet page', req.clientAddress ?? null));
   return balanceAnswer(ctx, walletId);
 });

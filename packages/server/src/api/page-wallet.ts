@@ -7,6 +7,7 @@ import { endEarlierSession, sessionProbe, signedIn, signOut, withPageSession } f
 import { payCodeAnswer } from './wallet-api.js';
 import { tryWalletPin } from './wallet-pin.js';
 import { enrolAnswer, signOutAnswer } from './wallet-devices.js';
+import { signInRefusal, walletAccount } from './sign-in-limits.js';
 
 /**
  * The wallet page's API (docs/pages.md). The wallet is always the session's: no call names a
@@ -61,6 +62,8 @@ export const walletSignInWithPin: Handler = async (ctx, req) => {
   });
   if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
   const { walletId, pin } = parsed.value;
+  const limited = signInRefusal(ctx, req, walletAccount(walletId));
+  if (limited !== null) return limited;
   const wallet = await ctx.store.findWallet(walletId);
   const stored = wallet === null || wallet.status === 'closed' ? null : await ctx.store.walletPinHash(walletId);
   if (stored === null) {
@@ -83,7 +86,7 @@ export const walletPayCode: Handler = withPageSession('wallet', 'changes', async
 });
 
 /** Enrols this browser for offline codes (docs/offline-codes.md): the page keeps the tag and secret. */
-export const walletOfflineDevice: Handler = withPageSession('wallet', 'changes', (ctx, req, session) => enrolAnswer(ctx, req, walletOf(session)));
+export const walletOfflineDevice: Handler = withPageSession('wallet', 'changes', (ctx, req, session) => enrolAnswer(ctx, req, walletOf(session), 'wallet page'));
 
 /** Signs this browser's device out of offline codes (the page does it when it signs out). */
-export const walletOfflineDeviceSignOut: Handler = withPageSession('wallet', 'changes', (ctx, req, session) => signOutAnswer(ctx, req, walletOf(session)));
+export const walletOfflineDeviceSignOut: Handler = withPageSession('wallet', 'changes', (ctx, req, session) => signOutAnswer(ctx, req, walletOf(session), 'wallet page'));

@@ -57,10 +57,10 @@ export async function payCodeAnswer(ctx: ApiContext, walletId: string): Promise<
 }
 
 /** Enrols this device for offline codes: its tag and secret, answered once (docs/offline-codes.md). */
-export const enrolDevice = withWallet((ctx, req, wallet) => enrolAnswer(ctx, req, wallet.walletId));
+export const enrolDevice = withWallet((ctx, req, wallet) => enrolAnswer(ctx, req, wallet.walletId, 'wallet app'));
 
 /** Signs one of the wallet's devices out of offline codes. */
-export const signOutDevice = withWallet((ctx, req, wallet) => signOutAnswer(ctx, req, wallet.walletId));
+export const signOutDevice = withWallet((ctx, req, wallet) => signOutAnswer(ctx, req, wallet.walletId, 'wallet app'));
 
 /** Balance, what is held for pending payments, and the latest movements. */
 export const showBalance = withWallet(async (ctx, _req, wallet) => {

@@ -1,4 +1,5 @@
 import { fail, OFFLINE_CODE_PREFIX, OFFLINE_STEP_MS, OFFLINE_WINDOW_STEPS, parse, rejectUnknown, required, ResultCode, text } from '@micropay/protocol';
+import { walletHolderActing, type WalletChannel } from '../domain/audit-log.js';
 import { deviceIdOf, deviceLabelProblem } from '../domain/offline-code.js';
 import { answer } from './answer.js';
 import type { Answer, ApiContext, ApiRequest } from './context.js';
@@ -7,6 +8,8 @@ import type { Answer, ApiContext, ApiRequest } from './context.js';
  * Offline codes' enrolment and sign-out (docs/offline-codes.md), for the wallet API (bearer token)
  * and the wallet page (session): a device is given its tag and secret once, here, and computes
  * its codes from then on with no network. The secret is in no log and in no other answer.
+ * Both are the holder's own actions, in the audit log with the request's address (`via`: which of
+ * the two they came through); the token, session and device secret are not part of the row.
  */
 const DEVICE_ID = /^[0-9]{8}$/;
 
@@ -19,7 +22,7 @@ export function parseLabel(body: Record<string, unknown>): string {
 }
 
 /** Enrols a device of the wallet and answers its credentials, once. */
-export async function enrolAnswer(ctx: ApiContext, req: ApiRequest, walletId: string): Promise<Answer> {
+export async function enrolAnswer(ctx: ApiContext, req: ApiRequest, walletId: string, via: WalletChannel): Promise<Answer> {
   const parsed = parse(() => {
     rejectUnknown(req.body, ['label']);
     return parseLabel(req.body);
@@ -27,7 +30,7 @@ export async function enrolAnswer(ctx: ApiContext, req: ApiRequest, walletId: st
   if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
   const key = await ctx.store.offlineCodeKey();
   if (key === null) return answer(ResultCode.SYSTEM_ERROR, null, 'offline codes are off: the platform has no master key');
-  const device = await ctx.store.enrolOfflineDevice(walletId, parsed.value);
+  const device = await ctx.store.enrolOfflineDevice(walletId, parsed.value, walletHolderActing(walletId, via, req.clientAddress ?? null));
   if (device === 'WALLET_FROZEN') return answer(ResultCode.WALLET_FROZEN);
   if (device === 'WALLET_CLOSED' || device === 'NO_WALLET') return answer(ResultCode.UNAUTHORIZED);
   return answer(ResultCode.SUCCESS, {
@@ -41,7 +44,7 @@ export async function enrolAnswer(ctx: ApiContext, req: ApiRequest, walletId: st
 }
 
 /** Signs a device of the wallet out: its codes pay no more, on every server, from the next payment on. */
-export async function signOutAnswer(ctx: ApiContext, req: ApiRequest, walletId: string): Promise<Answer> {
+export async function signOutAnswer(ctx: ApiContext, req: ApiRequest, walletId: string, via: WalletChannel): Promise<Answer> {
   const parsed = parse(() => {
     rejectUnknown(req.body, ['deviceId']);
     const id = required(req.body, 'deviceId');
@@ -52,6 +55,6 @@ export async function signOutAnswer(ctx: ApiContext, req: ApiRequest, walletId: 
   const devices = await ctx.store.walletDevices(walletId);
   const device = devices.find((d) => d.deviceIndex === parsed.value);
   if (device === undefined) return answer(ResultCode.NO_RECORD, null, 'no such device for this wallet');
-  await ctx.store.revokeOfflineDevices(walletId, device.deviceIndex);
+  await ctx.store.revokeOfflineDevices(walletId, device.deviceIndex, walletHolderActing(walletId, via, req.clientAddress ?? null));
   return answer(ResultCode.SUCCESS, { deviceId: deviceIdOf(device.deviceIndex), status: 'revoked' });
 }

@@ -1,5 +1,5 @@
 import { Secret } from '@micropay/protocol';
-import { hashPin, isPinLocked } from '../domain/credentials.js';
+import { hashPin, isAccountLocked } from '../domain/credentials.js';
 import { OPERATOR_NAME, type Operator } from '../domain/operator.js';
 import { newCashierPassword } from '../domain/page-access.js';
 import { newTotpSecret, otpauthUri } from '../domain/totp.js';
@@ -94,9 +94,9 @@ const list = defineCommand({
   store: 'existing',
   async run({ store, out, config }) {
     const operators = await store.listOperators();
-    const row = (o: Operator) => ({ name: o.name, totp: o.totpSecret !== null, locked: isPinLocked(o.failures), createdAtMs: o.createdAtMs });
+    const row = (o: Operator) => ({ name: o.name, totp: o.totpSecret !== null, locked: isAccountLocked(o, Date.now()), createdAtMs: o.createdAtMs });
     const text = operators.length === 0 ? 'No operators yet: micropay admin create --name NAME [--totp]'
-      : operators.map((o) => `${o.name}  TOTP ${o.totpSecret === null ? 'off' : 'on'}${isPinLocked(o.failures) ? '  LOCKED' : ''}  created ${timeText(o.createdAtMs, config)}`).join('\n');
+      : operators.map((o) => `${o.name}  TOTP ${o.totpSecret === null ? 'off' : 'on'}${isAccountLocked(o, Date.now()) ? '  LOCKED' : ''}  created ${timeText(o.createdAtMs, config)}`).join('\n');
     out.show({ operators: operators.map(row) }, text);
     return 0;
   },

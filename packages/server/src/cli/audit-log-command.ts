@@ -15,9 +15,9 @@ const LIMIT_DEFAULT = 50;
 
 const auditLog = defineCommand({
   name: 'audit-log',
-  summary: 'show the audit log: every operator and merchant-user action, newest first',
+  summary: 'show the audit log: every operator, merchant-user and wallet-holder action, newest first',
   details: [
-    'Each line: log id, time, who (cli:USER, operator NAME, or a merchant\'s owner or cashier), the address',
+    'Each line: log id, time, who (cli:USER, operator NAME, a merchant\'s owner or cashier, or a wallet\'s holder), the address',
     'the request came from, the action, the merchant and subject it concerns, and its detail (never a secret).',
     'A full page ends with the command for the next one (--cursor: the last log id shown).',
   ].join('\n'),
@@ -75,6 +75,8 @@ export function actorText(a: Actor): string {
       return `operator ${a.name}`;
     case 'merchantUser':
       return `${a.role} ${a.name} of ${a.mchId}`;
+    case 'walletHolder':
+      return `holder of ${a.walletId} (${a.name})`;
   }
 }
 

@@ -10,15 +10,21 @@ import { CONTROL_OR_BIDI, CONTROL_OR_BIDI_ALL } from './text.js';
  * ledger audit (`micropay audit`, store/audit.ts), which checks the books.
  */
 
-/** Who acted: an operator at /admin, a merchant's user at /merchant or the till, or the CLI's OS user. */
+/**
+ * Who acted: an operator at /admin, a merchant's user at /merchant or the till, the CLI's OS user,
+ * or a wallet's holder on their own wallet, signed in to the wallet app (bearer token) or the
+ * wallet page. A holder has no user name: `name` says which of the two they acted from.
+ */
 export type Actor =
   | { readonly kind: 'operator'; readonly operatorId: string; readonly name: string }
   | { readonly kind: 'merchantUser'; readonly userId: string; readonly mchId: string; readonly name: string; readonly role: MerchantRole }
-  | { readonly kind: 'cli'; readonly name: string };
+  | { readonly kind: 'cli'; readonly name: string }
+  | { readonly kind: 'walletHolder'; readonly walletId: string; readonly name: WalletChannel };
 
 export type MerchantRole = 'owner' | 'cashier';
+export type WalletChannel = 'wallet app' | 'wallet page';
 export type ActorKind = Actor['kind'];
-export const ACTOR_KINDS: readonly ActorKind[] = ['operator', 'merchantUser', 'cli'];
+export const ACTOR_KINDS: readonly ActorKind[] = ['operator', 'merchantUser', 'cli', 'walletHolder'];
 
 /** The actor of a request and the address it came from (the client's IP; null from the CLI). */
 export interface ActingAs {
@@ -112,6 +118,7 @@ export function checkAuditEntry(e: AuditEntry): void {
   assert(Number.isSafeInteger(e.atMs) && e.atMs > 0, 'an audit entry has a time');
   assert((AUDIT_ACTIONS as readonly string[]).includes(e.action), `${e.action} is an audit action`);
   assert(e.actor.kind !== 'merchantUser' || e.mchId === e.actor.mchId, "a merchant user's action concerns its own merchant");
+  assert(e.actor.kind !== 'walletHolder' || (e.subjectId === e.actor.walletId && e.mchId === null), "a wallet holder's action concerns its own wallet");
   const problem = auditDetailProblem(e.detail);
   assert(problem === null, `audit detail of ${e.action}: ${problem}`);
 }
@@ -155,6 +162,14 @@ export function consoleActing(subject: SessionSubject, address: string | null): 
   }
   if (subject.kind === 'operator') return { actor: { kind: 'operator', operatorId: subject.operatorId, name: subject.name }, address };
   return undefined;
+}
+
+/**
+ * A wallet's holder acting on it from `address`: through the wallet app's API (signed in by the
+ * wallet's bearer token) or the wallet page (its session). Neither secret is part of the actor.
+ */
+export function walletHolderActing(walletId: string, via: WalletChannel, address: string | null): ActingAs {
+  return { actor: { kind: 'walletHolder', walletId, name: via }, address };
 }
 
 /**

@@ -31,6 +31,41 @@ export function isPinLocked(pinFailures: number): boolean {
   return pinFailures >= MAX_PIN_FAILURES;
 }
 
+/**
+ * How long a merchant user (owner or cashier) or operator stays locked after the wrong password or
+ * code that made 5 in a row (docs/consoles.md, "Sign-in limits"). A lock that ends by itself keeps a
+ * guessed name from being locked out until someone runs a CLI reset; a reset still unlocks at once.
+ */
+export const ACCOUNT_LOCKOUT_MS = 15 * 60_000;
+
+/** An account's wrong tries in a row, and when they reached MAX_PIN_FAILURES (null: not locked). */
+export interface AccountLock {
+  readonly failures: number;
+  readonly lockedAtMs: number | null;
+}
+
+/**
+ * The account lockout, the one rule for merchant users and operators: locked from the try that
+ * made MAX_PIN_FAILURES wrong in a row until ACCOUNT_LOCKOUT_MS later. (A wallet's PIN keeps
+ * isPinLocked alone: it also locks confirming payments, which only an operator unlocks.)
+ */
+export function isAccountLocked(a: AccountLock, nowMs: number): boolean {
+  return isPinLocked(a.failures) && a.lockedAtMs !== null && nowMs < a.lockedAtMs + ACCOUNT_LOCKOUT_MS;
+}
+
+/**
+ * One try taken from the account before the slow comparison: the count after taking it and the lock
+ * it makes, or null while locked. After a lock has ended the count starts again at this try.
+ */
+export function takeAccountTry(a: AccountLock, nowMs: number): AccountLock | null {
+  if (isAccountLocked(a, nowMs)) return null;
+  const failures = (isPinLocked(a.failures) ? 0 : a.failures) + 1;
+  return { failures, lockedAtMs: isPinLocked(failures) ? nowMs : null };
+}
+
+/** The account after a right password or code: its count cleared, unless other tries were taken meanwhile. */
+export const ACCOUNT_CLEARED: AccountLock = { failures: 0, lockedAtMs: null };
+
 export function decidePinTry(triesTaken: number | null, matches: boolean): PinCheck {
   if (triesTaken === null) return { kind: 'locked' };
   if (matches) return { kind: 'right', triesTaken };

@@ -90,17 +90,17 @@ export type Effect =
   | { readonly kind: 'endOperatorPageSessions'; readonly operatorId: string }
   /** The wallet's unused sign-in links are deleted (its wallet closes). */
   | { readonly kind: 'dropWalletSignInLinks'; readonly walletId: string }
-  /** A new password (when given) and the wrong passwords in a row. */
-  | { readonly kind: 'setCashierSecurity'; readonly cashierId: string; readonly passwordHash?: string; readonly failures: number }
+  /** A new password (when given), the wrong passwords in a row and when they made a lock (credentials.ts AccountLock). */
+  | { readonly kind: 'setCashierSecurity'; readonly cashierId: string; readonly passwordHash?: string; readonly failures: number; readonly lockedAtMs: number | null }
   /** A merchant user's refund limit (domain/merchant-users.ts); null: no limit. */
   | { readonly kind: 'setMerchantUserRefundLimit'; readonly cashierId: string; readonly refundLimitSen: number | null }
   /** A new operator (domain/operator.ts); the store seals its TOTP secret under the master key. */
   | { readonly kind: 'insertOperator'; readonly operator: Operator }
   /**
-   * Wrong tries in a row; when given, a new password, the last TOTP step used, and the second
+   * Wrong tries in a row and when they made a lock; when given, a new password, the last TOTP step used, and the second
    * factor (`totpSecret`: a new secret, or null to turn it off; a new secret resets the last step).
    */
-  | { readonly kind: 'setOperatorSecurity'; readonly operatorId: string; readonly failures: number; readonly passwordHash?: string;
+  | { readonly kind: 'setOperatorSecurity'; readonly operatorId: string; readonly failures: number; readonly lockedAtMs: number | null; readonly passwordHash?: string;
       readonly lastTotpStep?: number; readonly totpSecret?: Secret | null }
   /** The operator's TOTP secret, unchanged, sealed again under the current master key (a rotation). */
   | { readonly kind: 'resealOperatorTotp'; readonly operatorId: string; readonly totpSecret: Secret }

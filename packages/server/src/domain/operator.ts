@@ -2,19 +2,21 @@ import type { Secret } from '@micropay/protocol';
 import type { Decided } from './effects.js';
 import { unchanged } from './effects.js';
 import { totpMatch } from './totp.js';
-import { isPinLocked } from './credentials.js';
+import { ACCOUNT_CLEARED, isPinLocked, takeAccountTry } from './credentials.js';
 
 /**
  * The platform's operators (docs/consoles.md): people who sign in to /admin, created with
  * `micropay admin create`. A password (scrypt), and optionally a TOTP second factor whose secret
  * is stored encrypted under the master key; wrong passwords and wrong codes count toward the same
- * lockout as a cashier's (5 in a row).
+ * lockout as a cashier's (5 in a row, for 15 minutes: credentials.ts isAccountLocked).
  */
 export interface Operator {
   readonly operatorId: string;
   readonly name: string;
   readonly passwordHash: string;
   readonly failures: number;
+  /** When the wrong tries in a row made a lock; null: none. */
+  readonly lockedAtMs: number | null;
   /** The TOTP secret (base32), opened from its ciphertext; null: no second factor. */
   readonly totpSecret: Secret | null;
   /** The last 30-second step a code signed in with: a code works once. */
@@ -30,11 +32,11 @@ export const OPERATOR_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$/;
  * locked. The try that reaches the lockout also ends the operator's sessions: a locked operator is
  * locked out of a console already open too (someone may be guessing because they hold one).
  */
-export function decideOperatorTry(op: Operator, locked: boolean): Decided<number | null> {
-  if (locked) return unchanged(null);
-  const failures = op.failures + 1;
-  const security = { kind: 'setOperatorSecurity', operatorId: op.operatorId, failures } as const;
-  return { result: failures, effects: isPinLocked(failures) ? [security, { kind: 'endOperatorPageSessions', operatorId: op.operatorId }] : [security] };
+export function decideOperatorTry(op: Operator, nowMs: number): Decided<number | null> {
+  const taken = takeAccountTry(op, nowMs);
+  if (taken === null) return unchanged(null);
+  const security = { kind: 'setOperatorSecurity', operatorId: op.operatorId, ...taken } as const;
+  return { result: taken.failures, effects: isPinLocked(taken.failures) ? [security, { kind: 'endOperatorPageSessions', operatorId: op.operatorId }] : [security] };
 }
 
 /**
@@ -51,6 +53,6 @@ export function decideOperatorSecondFactor(op: Operator | null, countAfterTaking
     lastTotpStep = step;
   }
   // As a cashier's right password (decideCashierTriesCleared): cleared unless other tries were taken meanwhile.
-  const failures = op.failures === countAfterTaking ? 0 : op.failures;
-  return { result: true, effects: [{ kind: 'setOperatorSecurity', operatorId: op.operatorId, failures, ...(lastTotpStep === undefined ? {} : { lastTotpStep }) }] };
+  const lock = op.failures === countAfterTaking ? ACCOUNT_CLEARED : { failures: op.failures, lockedAtMs: op.lockedAtMs };
+  return { result: true, effects: [{ kind: 'setOperatorSecurity', operatorId: op.operatorId, ...lock, ...(lastTotpStep === undefined ? {} : { lastTotpStep }) }] };
 }

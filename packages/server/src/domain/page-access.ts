@@ -3,6 +3,7 @@ import type { Decided, Effect } from './effects.js';
 import { unchanged } from './effects.js';
 import type { Wallet } from './model.js';
 import type { MerchantRole } from './merchant-users.js';
+import { ACCOUNT_CLEARED, takeAccountTry } from './credentials.js';
 
 /**
  * Who is signed in to a web page (docs/pages.md): a session for a wallet holder or for a cashier.
@@ -49,7 +50,8 @@ export interface SignInLink {
 
 /**
  * A merchant's user (domain/merchant-users.ts), first made for the cashier page: `failures` is
- * wrong passwords in a row (the PIN lockout's rule).
+ * wrong passwords in a row, `lockedAtMs` when they made a lock (the account lockout's rule,
+ * credentials.ts isAccountLocked).
  */
 export interface Cashier {
   readonly cashierId: string;
@@ -60,6 +62,7 @@ export interface Cashier {
   readonly refundLimitSen: number | null;
   readonly passwordHash: string;
   readonly failures: number;
+  readonly lockedAtMs: number | null;
   readonly createdAtMs: number;
 }
 
@@ -162,19 +165,19 @@ export function decideLinkSignIn(
 }
 
 /**
- * Takes one password try before the slow comparison, as the PIN lockout does (credentials.ts):
- * the count after taking it, or null when none is left (isPinLocked).
+ * Takes one password try before the slow comparison (credentials.ts takeAccountTry): the count
+ * after taking it, or null while the account is locked.
  */
-export function decideCashierTry(cashier: Cashier, locked: boolean): Decided<number | null> {
-  if (locked) return unchanged(null);
-  const failures = cashier.failures + 1;
-  return { result: failures, effects: [{ kind: 'setCashierSecurity', cashierId: cashier.cashierId, failures }] };
+export function decideCashierTry(cashier: Cashier, nowMs: number): Decided<number | null> {
+  const taken = takeAccountTry(cashier, nowMs);
+  if (taken === null) return unchanged(null);
+  return { result: taken.failures, effects: [{ kind: 'setCashierSecurity', cashierId: cashier.cashierId, ...taken }] };
 }
 
 /** A right password clears the count it took, unless other tries were taken meanwhile. */
 export function decideCashierTriesCleared(cashier: Cashier | null, countAfterTaking: number): Decided<void> {
   if (cashier === null || cashier.failures !== countAfterTaking) return unchanged(undefined);
-  return { result: undefined, effects: [{ kind: 'setCashierSecurity', cashierId: cashier.cashierId, failures: 0 }] };
+  return { result: undefined, effects: [{ kind: 'setCashierSecurity', cashierId: cashier.cashierId, ...ACCOUNT_CLEARED }] };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Secret } from '@micropay/protocol';
 import { unchanged, type Decided } from '../domain/effects.js';
-import { decidePinTry, isPinLocked, pinMatches } from '../domain/credentials.js';
+import { ACCOUNT_CLEARED, decidePinTry, isPinLocked, pinMatches } from '../domain/credentials.js';
 import { decideOperatorSecondFactor, decideOperatorTry, type Operator } from '../domain/operator.js';
 import { UNKNOWN_ACCOUNT_HASH } from '../domain/page-access.js';
 import type { StorePort } from '../store/port.js';
@@ -17,7 +17,7 @@ export type OperatorCreation = Operator | 'NAME_TAKEN';
 export function createOperator(port: StorePort, name: string, passwordHash: string, totpSecret: Secret | null, acting?: ActingAs): Promise<OperatorCreation> {
   return port.decide({ view: 'operator', name }, (existing, nowMs): Decided<OperatorCreation> => {
     if (existing !== null) return unchanged('NAME_TAKEN');
-    const operator: Operator = { operatorId: randomUUID(), name, passwordHash, failures: 0, totpSecret, lastTotpStep: null, createdAtMs: nowMs };
+    const operator: Operator = { operatorId: randomUUID(), name, passwordHash, ...ACCOUNT_CLEARED, totpSecret, lastTotpStep: null, createdAtMs: nowMs };
     return audited<OperatorCreation>({ result: operator, effects: [{ kind: 'insertOperator', operator }] }, acting, nowMs, () =>
       ({ action: 'operator.create', mchId: null, subjectId: operator.operatorId, detail: { name, secondFactor: totpSecret === null ? 'off' : 'on' } }));
   });
@@ -34,9 +34,9 @@ export function resetOperator(port: StorePort, name: string, passwordHash: strin
     const totpSecret = totp === undefined ? op.totpSecret : totp;
     const lastTotpStep = totp === undefined ? op.lastTotpStep : null;
     const reset: Decided<Operator | null> = {
-      result: { ...op, passwordHash, failures: 0, totpSecret, lastTotpStep },
+      result: { ...op, passwordHash, ...ACCOUNT_CLEARED, totpSecret, lastTotpStep },
       effects: [
-        { kind: 'setOperatorSecurity', operatorId: op.operatorId, failures: 0, passwordHash, ...(totp === undefined ? {} : { totpSecret: totp }) },
+        { kind: 'setOperatorSecurity', operatorId: op.operatorId, ...ACCOUNT_CLEARED, passwordHash, ...(totp === undefined ? {} : { totpSecret: totp }) },
         { kind: 'endOperatorPageSessions', operatorId: op.operatorId },
       ],
     };
@@ -66,9 +66,9 @@ export type OperatorSignIn =
  * as wrong. A wrong code is a wrong try too; the right code's step is recorded, so it works once.
  */
 export async function signInOperator(port: StorePort, name: string, password: string, code: string | null, address: string | null = null): Promise<OperatorSignIn> {
-  const taken = await port.decide({ view: 'operator', name }, (op): Decided<{ op: Operator; tries: number | null } | null> => {
+  const taken = await port.decide({ view: 'operator', name }, (op, nowMs): Decided<{ op: Operator; tries: number | null } | null> => {
     if (op === null) return unchanged(null);
-    const decided = decideOperatorTry(op, isPinLocked(op.failures));
+    const decided = decideOperatorTry(op, nowMs);
     return { result: { op, tries: decided.result }, effects: decided.effects };
   });
   const matches = await pinMatches(password, taken?.op.passwordHash ?? UNKNOWN_ACCOUNT_HASH);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { formatSen } from '@micropay/protocol';
 import { unchanged, type Decided } from '../domain/effects.js';
-import { decidePinTry, isPinLocked, pinMatches } from '../domain/credentials.js';
+import { ACCOUNT_CLEARED, decidePinTry, pinMatches } from '../domain/credentials.js';
 import {
   decideCashierTriesCleared,
   decideCashierTry,
@@ -118,7 +118,7 @@ export function createCashier(
     const role = options.role ?? 'cashier';
     // An owner has no limit (refundLimitExceeded): none is stored for one.
     const refundLimitSen = role === 'owner' ? null : options.refundLimitSen ?? null;
-    const created: Cashier = { cashierId: randomUUID(), mchId, name, role, refundLimitSen, passwordHash, failures: 0, createdAtMs: nowMs };
+    const created: Cashier = { cashierId: randomUUID(), mchId, name, role, refundLimitSen, passwordHash, ...ACCOUNT_CLEARED, createdAtMs: nowMs };
     return audited({ result: created, effects: [{ kind: 'insertCashier', cashier: created }] }, acting, nowMs, () =>
       ({ action: 'user.create', mchId, subjectId: created.cashierId, detail: { name: auditText(name), role } }));
   });
@@ -132,9 +132,9 @@ export function resetCashierPassword(port: StorePort, mchId: string, name: strin
   return port.decide({ view: 'cashier', mchId, name }, ({ cashier }, nowMs): Decided<Cashier | null> => {
     if (cashier === null) return unchanged(null);
     const reset: Decided<Cashier | null> = {
-      result: { ...cashier, passwordHash, failures: 0 },
+      result: { ...cashier, passwordHash, ...ACCOUNT_CLEARED },
       effects: [
-        { kind: 'setCashierSecurity', cashierId: cashier.cashierId, passwordHash, failures: 0 },
+        { kind: 'setCashierSecurity', cashierId: cashier.cashierId, passwordHash, ...ACCOUNT_CLEARED },
         { kind: 'endUserPageSessions', cashierId: cashier.cashierId },
       ],
     };
@@ -174,9 +174,9 @@ function userSubject(page: 'cashier' | 'merchant', c: Cashier): SessionSubject {
 export async function signInCashier(
   port: StorePort, mchId: string, name: string, password: string, page: 'cashier' | 'merchant' = 'cashier', address: string | null = null,
 ): Promise<CashierSignIn> {
-  const taken = await port.decide({ view: 'cashier', mchId, name }, ({ merchant, cashier }): Decided<{ cashier: Cashier; tries: number | null } | null> => {
+  const taken = await port.decide({ view: 'cashier', mchId, name }, ({ merchant, cashier }, nowMs): Decided<{ cashier: Cashier; tries: number | null } | null> => {
     if (merchant === null || merchant.status !== 'active' || cashier === null) return unchanged(null);
-    const decided = decideCashierTry(cashier, isPinLocked(cashier.failures));
+    const decided = decideCashierTry(cashier, nowMs);
     return { result: { cashier, tries: decided.result }, effects: decided.effects };
   });
   const matches = await pinMatches(password, taken?.cashier.passwordHash ?? UNKNOWN_ACCOUNT_HASH);

@@ -1,6 +1,6 @@
 import {
   checkAuditEntry, type ActingAs, type Actor, type ActorKind, type AuditAction, type AuditDetail, type AuditEntry, type AuditLogEntry,
-  type AuditRecord, type MerchantRole,
+  type AuditRecord, type MerchantRole, type WalletChannel,
 } from '../domain/audit-log.js';
 
 /**
@@ -13,13 +13,13 @@ import {
  * column. Newest first reads the primary key backwards; a merchant's rows have their own index.
  * Each store adds the triggers that refuse every UPDATE and DELETE in its own dialect.
  */
-export function auditLogSchema(ms: 'INTEGER' | 'BIGINT', logId: string, strict: ' STRICT' | ''): string {
+export function auditLogSchema(ms: 'INTEGER' | 'BIGINT', logId: string, strict: ' STRICT' | '', kinds: readonly string[] = FIRST_ACTOR_KINDS): string {
   return `
 CREATE TABLE audit_log (
   log_id     ${logId},
   at_ms      ${ms} NOT NULL,
-  actor_kind TEXT NOT NULL CHECK (actor_kind IN ('operator', 'merchantUser', 'cli')),
-  -- The operator's or merchant user's id; null for the CLI, whose actor is the OS user's name.
+  actor_kind TEXT NOT NULL CHECK (actor_kind IN (${kinds.map((k) => `'${k}'`).join(', ')})),
+  -- The operator's or merchant user's id (a wallet holder's: the wallet id); null for the CLI, whose actor is the OS user's name.
   actor_id   TEXT,
   actor_name TEXT NOT NULL,
   actor_role TEXT CHECK (actor_role IN ('owner', 'cashier')),
@@ -30,7 +30,8 @@ CREATE TABLE audit_log (
   detail     TEXT NOT NULL,
   address    TEXT,
   CHECK ((actor_kind = 'merchantUser') = (actor_role IS NOT NULL AND mch_id IS NOT NULL AND actor_id IS NOT NULL)),
-  CHECK (actor_kind <> 'operator' OR actor_id IS NOT NULL)
+  CHECK (actor_kind <> 'operator' OR actor_id IS NOT NULL)${kinds.includes('walletHolder') ? `,
+  ${WALLET_HOLDER_HAS_ID}` : ''}
 )${strict};
 CREATE INDEX audit_log_by_merchant ON audit_log (mch_id, log_id) WHERE mch_id IS NOT NULL;
 `;
@@ -50,12 +51,43 @@ CREATE TRIGGER audit_log_no_replace BEFORE INSERT ON audit_log
   BEGIN SELECT RAISE(ABORT, '${APPEND_ONLY_MESSAGE}'); END;
 `;
 
+/** The actor kinds of the table as migration 13 (SQLite; 14 on PostgreSQL) made it: never changed, as that migration. */
+const FIRST_ACTOR_KINDS = ['operator', 'merchantUser', 'cli'];
+/** The actor kinds since the wallet holder's (docs/audit-log.md). */
+const ACTOR_KINDS_WITH_HOLDER = [...FIRST_ACTOR_KINDS, 'walletHolder'];
+const WALLET_HOLDER_HAS_ID = "CHECK (actor_kind <> 'walletHolder' OR (actor_id IS NOT NULL AND actor_role IS NULL AND mch_id IS NULL))";
+
+/**
+ * The wallet holder as an actor, on SQLite: a CHECK cannot be altered there, so the table is built
+ * anew with every row copied as it is (same log ids; AUTOINCREMENT goes on from the largest), and
+ * its index and append-only triggers made again. Dropping a table fires none of its triggers.
+ */
+export const SQLITE_AUDIT_LOG_WALLET_HOLDER = `
+DROP TRIGGER audit_log_no_update;
+DROP TRIGGER audit_log_no_delete;
+DROP TRIGGER audit_log_no_replace;
+DROP INDEX audit_log_by_merchant;
+ALTER TABLE audit_log RENAME TO audit_log_before_holders;
+${auditLogSchema('INTEGER', 'INTEGER PRIMARY KEY AUTOINCREMENT', ' STRICT', ACTOR_KINDS_WITH_HOLDER)}
+INSERT INTO audit_log SELECT * FROM audit_log_before_holders;
+DROP TABLE audit_log_before_holders;
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, '${APPEND_ONLY_MESSAGE}'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, '${APPEND_ONLY_MESSAGE}'); END;
+${SQLITE_AUDIT_LOG_NO_REPLACE}`;
+
+/** The same on PostgreSQL: the column's CHECK replaced, and the holder's own added (no row changes). */
+export const POSTGRES_AUDIT_LOG_WALLET_HOLDER = `
+ALTER TABLE audit_log DROP CONSTRAINT audit_log_actor_kind_check,
+  ADD CONSTRAINT audit_log_actor_kind_check CHECK (actor_kind IN (${ACTOR_KINDS_WITH_HOLDER.map((k) => `'${k}'`).join(', ')})),
+  ADD ${WALLET_HOLDER_HAS_ID};
+`;
+
 export const INSERT_AUDIT_LOG = `INSERT INTO audit_log (at_ms, actor_kind, actor_id, actor_name, actor_role, mch_id, action, subject_id, detail, address)
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`;
 
 export function auditLogValues(e: AuditEntry): unknown[] {
   const a = e.actor;
-  const actorId = a.kind === 'operator' ? a.operatorId : a.kind === 'merchantUser' ? a.userId : null;
+  const actorId = a.kind === 'operator' ? a.operatorId : a.kind === 'merchantUser' ? a.userId : a.kind === 'walletHolder' ? a.walletId : null;
   const role = a.kind === 'merchantUser' ? a.role : null;
   return [e.atMs, a.kind, actorId, a.name, role, e.mchId, e.action, e.subjectId, JSON.stringify(e.detail), e.address];
 }
@@ -139,5 +171,7 @@ function actorOf(r: AuditLogRow): Actor {
       return { kind: 'merchantUser', userId: r.actor_id!, mchId: r.mch_id!, name: r.actor_name, role: r.actor_role! };
     case 'cli':
       return { kind: 'cli', name: r.actor_name };
+    case 'walletHolder':
+      return { kind: 'walletHolder', walletId: r.actor_id!, name: r.actor_name as WalletChannel };
   }
 }

@@ -1,3 +1,5 @@
+import { MAX_PIN_FAILURES } from '../domain/credentials.js';
+
 /**
  * The consoles' access (docs/consoles.md), one migration per store (SQLite 15, PostgreSQL 16):
  * merchant users get a role and a refund limit, operators get their table, and page sessions two
@@ -65,5 +67,19 @@ export function postgresConsoleAccessMigration(): string {
 ALTER TABLE page_sessions ADD COLUMN operator_id TEXT REFERENCES operators (operator_id);
 ALTER TABLE page_sessions DROP CONSTRAINT page_sessions_kind_check, DROP CONSTRAINT page_sessions_check,
   ADD ${SESSION_KIND_CHECK};
+`;
+}
+
+/**
+ * A lock that ends by itself (docs/consoles.md, "Sign-in limits"; SQLite 21, PostgreSQL 22): when a
+ * merchant user's or operator's wrong tries in a row made its lock. One already locked when this
+ * runs is taken as locked now, so its 15 minutes start at the upgrade.
+ */
+export function accountLockMigration(ms: 'INTEGER' | 'BIGINT', nowMs: string): string {
+  return `
+ALTER TABLE cashiers ADD COLUMN locked_at_ms ${ms};
+ALTER TABLE operators ADD COLUMN locked_at_ms ${ms};
+UPDATE cashiers SET locked_at_ms = ${nowMs} WHERE failures >= ${MAX_PIN_FAILURES};
+UPDATE operators SET locked_at_ms = ${nowMs} WHERE failures >= ${MAX_PIN_FAILURES};
 `;
 }

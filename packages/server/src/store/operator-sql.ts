@@ -31,6 +31,7 @@ export function toOperator(r: Row, keys: MerchantKeyVault): Operator {
     name: r.name as string,
     passwordHash: r.password_hash as string,
     failures: r.failures as number,
+    lockedAtMs: r.locked_at_ms === null || r.locked_at_ms === undefined ? null : Number(r.locked_at_ms),
     totpSecret: sealed === null ? null : keys.openTotp(operatorId, sealed, r.master_key_id as string),
     lastTotpStep: r.last_totp_step === null ? null : Number(r.last_totp_step),
     createdAtMs: Number(r.created_at_ms),
@@ -65,10 +66,11 @@ export function operatorWrite(e: OperatorEffect, keys: MerchantKeyVault): { sql:
     sql: `UPDATE operators SET failures = $1, password_hash = COALESCE($2, password_hash),
             last_totp_step = CASE WHEN $3 = 1 THEN NULL ELSE COALESCE($4, last_totp_step) END,
             totp_secret = CASE WHEN $5 = 1 THEN $6 ELSE totp_secret END,
-            master_key_id = CASE WHEN $7 = 1 THEN $8 ELSE master_key_id END
-          WHERE operator_id = $9`,
+            master_key_id = CASE WHEN $7 = 1 THEN $8 ELSE master_key_id END,
+            locked_at_ms = $9
+          WHERE operator_id = $10`,
     values: [e.failures, e.passwordHash ?? null, changesTotp, e.lastTotpStep ?? null, changesTotp, totp?.sealed ?? null, changesTotp,
-      totp?.masterKeyId ?? null, e.operatorId],
+      totp?.masterKeyId ?? null, e.lockedAtMs, e.operatorId],
     invariant: `an existing operator (${e.operatorId})`,
   };
 }

@@ -66,8 +66,8 @@ export function pageAccessWrite(e: PageAccessEffect, keys: MerchantKeyVault): Pa
     }
     case 'setCashierSecurity':
       return write(
-        'UPDATE cashiers SET password_hash = COALESCE($1, password_hash), failures = $2 WHERE cashier_id = $3',
-        [e.passwordHash ?? null, e.failures, e.cashierId],
+        'UPDATE cashiers SET password_hash = COALESCE($1, password_hash), failures = $2, locked_at_ms = $3 WHERE cashier_id = $4',
+        [e.passwordHash ?? null, e.failures, e.lockedAtMs, e.cashierId],
         `an existing cashier (${e.cashierId})`,
       );
     case 'insertCashierCharge': {

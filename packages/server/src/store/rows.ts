@@ -194,6 +194,7 @@ export function toCashier(r: Row): Cashier {
     refundLimitSen: r.refund_limit_sen === null ? null : Number(r.refund_limit_sen),
     passwordHash: r.password_hash as string,
     failures: r.failures as number,
+    lockedAtMs: r.locked_at_ms === null || r.locked_at_ms === undefined ? null : Number(r.locked_at_ms),
     createdAtMs: r.created_at_ms as number,
   };
 }

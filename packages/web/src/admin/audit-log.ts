@@ -8,7 +8,7 @@ import type { SignedInOperator } from './who.js';
 interface Entry {
   readonly logId: string;
   readonly at: string;
-  readonly actor: { readonly kind: string; readonly name: string; readonly role?: string; readonly mchId?: string };
+  readonly actor: { readonly kind: string; readonly name: string; readonly role?: string; readonly mchId?: string; readonly walletId?: string };
   readonly address: string | null;
   readonly action: string;
   readonly mchId: string | null;
@@ -33,7 +33,7 @@ export const auditLogSection: Section<SignedInOperator> = {
     const form = document.createElement('form');
     form.className = 'inline-form';
     const mchId = field(form, 'log-mch-id', 'Merchant id', Object.assign(document.createElement('input'), { inputMode: 'numeric', autocomplete: 'off' }));
-    const actor = field(form, 'log-actor', 'Who', choice([['', 'Anyone'], ['operator', 'Operators'], ['merchantUser', 'Merchant users'], ['cli', 'The CLI']]));
+    const actor = field(form, 'log-actor', 'Who', choice([['', 'Anyone'], ['operator', 'Operators'], ['merchantUser', 'Merchant users'], ['cli', 'The CLI'], ['walletHolder', 'Wallet holders']]));
     const action = field(form, 'log-action', 'Action', choice([['', 'Any action'], ...ACTIONS.map((a) => [a, a] as const)]));
     const since = field(form, 'log-since', 'Since (day)', Object.assign(document.createElement('input'), { type: 'date' }));
     form.append(Object.assign(document.createElement('button'), { type: 'submit', textContent: 'Show' }));
@@ -71,6 +71,7 @@ export const auditLogSection: Section<SignedInOperator> = {
 function who(a: Entry['actor']): string {
   if (a.kind === 'operator') return `operator ${a.name}`;
   if (a.kind === 'cli') return `CLI (${a.name})`;
+  if (a.kind === 'walletHolder') return `holder of ${a.walletId ?? ''} (${a.name})`;
   return `${a.role ?? 'user'} ${a.name} of ${a.mchId ?? ''}`;
 }
 

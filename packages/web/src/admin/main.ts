@@ -14,7 +14,7 @@ startConsole<SignedInOperator>({
   }),
   signInMessages: {
     [ResultCode.SIGN_IN_FAILED]: 'The name, password and authenticator code do not match.',
-    [ResultCode.SIGN_IN_LOCKED]: 'Too many wrong tries: this operator is locked. Another operator unlocks it with micropay admin reset.',
+    [ResultCode.SIGN_IN_LOCKED]: 'Too many wrong tries: this operator is locked for 15 minutes. Another operator can unlock it now with micropay admin reset.',
   },
   describe: (o) => `Operator ${o.operatorName}`,
   roleOf: () => null,

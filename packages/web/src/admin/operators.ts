@@ -14,6 +14,6 @@ export const operatorsSection: Section<SignedInOperator> = {
     const a = await callPage<{ operators: { name: string; totp: boolean; locked: boolean }[] }>(`${ctx.api}operators`);
     if (a.data === null) return say(status, a.msg, 'error');
     container.append(table(['Name', 'Authenticator (TOTP)', 'Locked'],
-      a.data.operators.map((o) => [o.name, o.totp ? 'On' : 'Off', o.locked ? 'Locked: micropay admin reset' : 'No']), 'Operators of this platform'));
+      a.data.operators.map((o) => [o.name, o.totp ? 'On' : 'Off', o.locked ? 'Locked (15 minutes; micropay admin reset unlocks now)' : 'No']), 'Operators of this platform'));
   },
 };

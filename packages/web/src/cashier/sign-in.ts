@@ -15,7 +15,7 @@ export interface SignedInCashier {
 
 const MESSAGES: Readonly<Record<number, string>> = {
   [ResultCode.SIGN_IN_FAILED]: 'The merchant id, cashier and password do not match.',
-  [ResultCode.SIGN_IN_LOCKED]: 'Too many wrong passwords: this cashier is locked. Ask for a new password (micropay cashier reset).',
+  [ResultCode.SIGN_IN_LOCKED]: 'Too many wrong passwords: this cashier is locked for 15 minutes. The owner can unlock it now with a new password.',
 };
 
 export function signIn(mchId: string, name: string, password: string): Promise<SignInResult<SignedInCashier>> {

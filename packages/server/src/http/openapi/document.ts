@@ -127,9 +127,11 @@ function responses(answers: readonly EndpointAnswer[]): Record<string, unknown> 
     // A download answers its file on success and the envelope otherwise, with the same status.
     const file = group.file === undefined ? {} : { [group.file]: { schema: { type: 'string' } } };
     const disposition = group.file === undefined ? {} : { 'Content-Disposition': { description: 'With the file: `attachment; filename="..."`.', schema: { type: 'string' } } };
+    // Too many sign-in attempts (9023) say when the next one is taken.
+    const retryAfter = status === 429 ? { 'Retry-After': { description: 'Seconds until an attempt is taken again.', schema: { type: 'integer', minimum: 1 } } } : {};
     out[String(status)] = {
       description: group.lines.join('; '),
-      headers: { ...REQUEST_ID, ...cookie, ...disposition },
+      headers: { ...REQUEST_ID, ...cookie, ...disposition, ...retryAfter },
       content: { ...file, 'application/json': { schema: group.variants.length === 1 ? group.variants[0] : { anyOf: group.variants } } },
     };
   }

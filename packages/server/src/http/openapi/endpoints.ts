@@ -369,8 +369,8 @@ function consoleEndpoints(): Record<string, EndpointDoc> {
     '/api/page/merchant/sign-in': {
       tag: 'Merchant console API', auth: 'merchantConsole',
       request: object({ mchId: pattern(MCH_ID, 'The merchant id.'), name: USER_NAME, password: { type: 'string', minLength: 1, maxLength: 128 } }),
-      summary: 'Sign a merchant user (owner or cashier) in', description: 'Sets the session cookie `micropay_merchant`; the answer says the role. Wrong passwords lock the user after 5 (9021). docs/consoles.md.',
-      answers: [{ codes: [R.SUCCESS], data: 'MerchantSignedIn', cookie: 'set' }, { codes: [R.PARAM_ERROR, R.SIGN_IN_FAILED, R.SIGN_IN_LOCKED], data: null }],
+      summary: 'Sign a merchant user (owner or cashier) in', description: 'Sets the session cookie `micropay_merchant`; the answer says the role. Wrong passwords lock the user for 15 minutes after 5 (9021); too many attempts from one address or for one user are refused before the password is checked (9023, HTTP 429, Retry-After). docs/consoles.md.',
+      answers: [{ codes: [R.SUCCESS], data: 'MerchantSignedIn', cookie: 'set' }, { codes: [R.PARAM_ERROR, R.SIGN_IN_FAILED, R.SIGN_IN_LOCKED, R.SIGN_IN_RATE_LIMITED], data: null }],
     },
     '/api/page/merchant/sign-out': {
       tag: 'Merchant console API', auth: 'merchantConsole', csrf: true, request: EMPTY, summary: 'End the session', description: 'docs/consoles.md.',
@@ -392,8 +392,8 @@ function consoleEndpoints(): Record<string, EndpointDoc> {
         name: pattern(OPERATOR_NAME, 'The operator\'s name.'), password: { type: 'string', minLength: 1, maxLength: 128 },
         code: { type: 'string', pattern: '^([0-9]{6})?$', description: 'The authenticator app\'s code, when the operator has TOTP.' },
       }, ['code']),
-      summary: 'Sign an operator in', description: 'Sets the session cookie `micropay_admin`. A missing or wrong TOTP code is answered as a wrong password (9020) and counts toward the lockout (9021 after 5). docs/consoles.md.',
-      answers: [{ codes: [R.SUCCESS], data: 'OperatorSignedIn', cookie: 'set' }, { codes: [R.PARAM_ERROR, R.SIGN_IN_FAILED, R.SIGN_IN_LOCKED], data: null }],
+      summary: 'Sign an operator in', description: 'Sets the session cookie `micropay_admin`. A missing or wrong TOTP code is answered as a wrong password (9020) and counts toward the lockout (9021 after 5, for 15 minutes); too many attempts are refused before the password is checked (9023, HTTP 429, Retry-After). docs/consoles.md.',
+      answers: [{ codes: [R.SUCCESS], data: 'OperatorSignedIn', cookie: 'set' }, { codes: [R.PARAM_ERROR, R.SIGN_IN_FAILED, R.SIGN_IN_LOCKED, R.SIGN_IN_RATE_LIMITED], data: null }],
     },
     '/api/page/admin/sign-out': {
       tag: 'Operator console API', auth: 'adminConsole', csrf: true, request: EMPTY, summary: 'End the session', description: 'docs/consoles.md.',
@@ -580,8 +580,8 @@ export const ENDPOINT_DOCS: Readonly<Record<string, EndpointDoc>> = {
   '/api/page/wallet/sign-in': {
     tag: 'Wallet page API', auth: 'walletPage',
     request: object({ walletId: WALLET_ID, pin: pattern(PIN_RULE, 'The wallet\'s PIN.') }),
-    summary: 'Sign in with walletId and PIN', description: 'Sets the session cookie `micropay_wallet`. Wrong PINs lock the wallet after 5 (9021). docs/pages.md.',
-    answers: [{ codes: [R.SUCCESS], data: 'WalletSignedIn', cookie: 'set' }, { codes: [R.PARAM_ERROR, R.SIGN_IN_FAILED, R.SIGN_IN_LOCKED], data: null }],
+    summary: 'Sign in with walletId and PIN', description: 'Sets the session cookie `micropay_wallet`. Wrong PINs lock the wallet after 5 (9021); too many attempts are refused before the PIN is checked (9023, HTTP 429, Retry-After). docs/pages.md.',
+    answers: [{ codes: [R.SUCCESS], data: 'WalletSignedIn', cookie: 'set' }, { codes: [R.PARAM_ERROR, R.SIGN_IN_FAILED, R.SIGN_IN_LOCKED, R.SIGN_IN_RATE_LIMITED], data: null }],
   },
   '/api/page/wallet/sign-in-link': {
     tag: 'Wallet page API', auth: 'walletPage',
@@ -672,8 +672,8 @@ export const ENDPOINT_DOCS: Readonly<Record<string, EndpointDoc>> = {
       name: pattern(CASHIER_NAME, 'The cashier\'s name.'),
       password: { type: 'string', minLength: 1, maxLength: 128 },
     }),
-    summary: 'Sign a cashier in', description: 'Sets the session cookie `micropay_cashier`. Wrong passwords lock the account after 5 (9021). docs/pages.md.',
-    answers: [{ codes: [R.SUCCESS], data: 'CashierSignedIn', cookie: 'set' }, { codes: [R.PARAM_ERROR, R.SIGN_IN_FAILED, R.SIGN_IN_LOCKED], data: null }],
+    summary: 'Sign a cashier in', description: 'Sets the session cookie `micropay_cashier`. Wrong passwords lock the account for 15 minutes after 5 (9021); too many attempts are refused before the password is checked (9023, HTTP 429, Retry-After). docs/pages.md.',
+    answers: [{ codes: [R.SUCCESS], data: 'CashierSignedIn', cookie: 'set' }, { codes: [R.PARAM_ERROR, R.SIGN_IN_FAILED, R.SIGN_IN_LOCKED, R.SIGN_IN_RATE_LIMITED], data: null }],
   },
   '/api/page/cashier/sign-out': {
     tag: 'Cashier page API', auth: 'cashierPage', csrf: true, request: EMPTY,

@@ -7,9 +7,9 @@ import { cashierChargesSchema } from '../cashier-charge-sql.js';
 import { payoutSchema } from '../payout-schema.js';
 import { offlineDeviceSchema } from '../offline-device-sql.js';
 import { notificationAttemptsSchema } from '../notification-attempts-sql.js';
-import { APPEND_ONLY_MESSAGE, auditLogSchema } from '../audit-log-sql.js';
+import { APPEND_ONLY_MESSAGE, auditLogSchema, POSTGRES_AUDIT_LOG_WALLET_HOLDER } from '../audit-log-sql.js';
 import { CONSOLE_INDEXES } from '../console-sql.js';
-import { postgresConsoleAccessMigration } from '../console-access-schema.js';
+import { accountLockMigration, postgresConsoleAccessMigration } from '../console-access-schema.js';
 import { ORDER_ID_C_INDEX, ORDER_SEARCH_INDEXES } from '../order-search-sql.js';
 
 /**
@@ -331,6 +331,16 @@ CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log FOR EACH STATE
     name: 'offline payment codes: enrolled wallet devices, the wallet\'s last accepted offline counter',
     // The same on both stores, written once (store/offline-device-sql.ts, docs/offline-codes.md).
     sql: offlineDeviceSchema('BIGINT', ''),
+  },
+  {
+    version: 21,
+    name: 'the audit log names a wallet\'s holder as an actor: their own offline devices enrolled and signed out',
+    sql: POSTGRES_AUDIT_LOG_WALLET_HOLDER,
+  },
+  {
+    version: 22,
+    name: 'a merchant user\'s or operator\'s lockout ends by itself: when the wrong tries made the lock',
+    sql: accountLockMigration('BIGINT', '(EXTRACT(EPOCH FROM now()) * 1000)::BIGINT'),
   },
 ];
 

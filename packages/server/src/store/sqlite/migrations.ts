@@ -6,9 +6,9 @@ import { cashierChargesSchema } from '../cashier-charge-sql.js';
 import { payoutSchema } from '../payout-schema.js';
 import { offlineDeviceSchema } from '../offline-device-sql.js';
 import { notificationAttemptsSchema } from '../notification-attempts-sql.js';
-import { APPEND_ONLY_MESSAGE, auditLogSchema, SQLITE_AUDIT_LOG_NO_REPLACE } from '../audit-log-sql.js';
+import { APPEND_ONLY_MESSAGE, auditLogSchema, SQLITE_AUDIT_LOG_NO_REPLACE, SQLITE_AUDIT_LOG_WALLET_HOLDER } from '../audit-log-sql.js';
 import { CONSOLE_INDEXES } from '../console-sql.js';
-import { sqliteConsoleAccessMigration } from '../console-access-schema.js';
+import { accountLockMigration, sqliteConsoleAccessMigration } from '../console-access-schema.js';
 import { ORDER_SEARCH_INDEXES } from '../order-search-sql.js';
 
 /**
@@ -315,5 +315,16 @@ CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE
     name: 'offline payment codes: enrolled wallet devices, the wallet\'s last accepted offline counter',
     // The same on both stores, written once (store/offline-device-sql.ts, docs/offline-codes.md).
     sql: offlineDeviceSchema('INTEGER', ' STRICT'),
+  },
+  {
+    version: 20,
+    name: 'the audit log names a wallet\'s holder as an actor: their own offline devices enrolled and signed out',
+    // A CHECK cannot be altered in SQLite: the table is built anew, its rows copied as they are (audit-log-sql.ts).
+    sql: SQLITE_AUDIT_LOG_WALLET_HOLDER,
+  },
+  {
+    version: 21,
+    name: 'a merchant user\'s or operator\'s lockout ends by itself: when the wrong tries made the lock',
+    sql: accountLockMigration('INTEGER', "CAST(strftime('%s', 'now') AS INTEGER) * 1000"),
   },
 ];

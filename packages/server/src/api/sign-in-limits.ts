@@ -1,0 +1,21 @@
+import { ResultCode } from '@micropay/protocol';
+import { addressKey } from '../domain/sign-in-limits.js';
+import { answer } from './answer.js';
+import type { Answer, ApiContext, ApiRequest } from './context.js';
+
+/**
+ * The sign-ins' pace (domain/sign-in-limits.ts), for every page that takes a password or PIN: one
+ * attempt taken from the request's address and from the account it names, before anything is
+ * read or hashed. Null: go on; else the refusal, 9023 with Retry-After in whole seconds.
+ */
+export function signInRefusal(ctx: ApiContext, req: ApiRequest, account: string): Answer | null {
+  const permit = ctx.signInLimits.take(addressKey(req.clientAddress), account, ctx.clock.nowMs());
+  if (permit.ok) return null;
+  const seconds = Math.max(1, Math.ceil(permit.retryAfterMs / 1000));
+  return { ...answer(ResultCode.SIGN_IN_RATE_LIMITED, null, `try again in ${seconds} s`), headers: { 'Retry-After': String(seconds) } };
+}
+
+/** The accounts as the buckets name them: a merchant's user (till and console alike), an operator, a wallet. */
+export const merchantUserAccount = (mchId: string, name: string): string => `user ${mchId} ${name}`;
+export const operatorAccount = (name: string): string => `operator ${name}`;
+export const walletAccount = (walletId: string): string => `wallet ${walletId}`;
