@@ -7,28 +7,17 @@
  *
  *   node bench/find-order.mjs [--tree DIR] [--calls 100000]
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { createMerchants, createWalletsWithCodes } from './lib/seed.mjs';
+import { storeWithOnePaidOrder } from './lib/one-paid-order.mjs';
 
 const { values: args } = parseArgs({ options: { tree: { type: 'string' }, calls: { type: 'string', default: '100000' } } });
 const tree = resolve(args.tree ?? fileURLToPath(new URL('..', import.meta.url)));
-const { openStore } = await import(join(tree, 'packages/server/dist/platform.js'));
-const { loadConfig } = await import(join(tree, 'packages/server/dist/config.js'));
 const N = Number(args.calls);
 
-const dir = mkdtempSync(join(tmpdir(), 'micropay-find-order-'));
-const config = loadConfig({ db: join(dir, 'micropay.db') }, { MICROPAY_MASTER_KEY: randomBytes(32).toString('base64') });
-const store = await openStore(config, undefined, { serving: true });
+const { store, merchant: m, close } = await storeWithOnePaidOrder(tree);
 try {
-  const [m] = await createMerchants(store, 1);
-  const [payCode] = await createWalletsWithCodes(store, 1, { openingSen: 10_00, ttlMs: 3_600_000 });
-  const cmd = { mchId: m.mchId, mchOrderId: 'q1', amountSen: 1_00, goodsInfo: 'Parking', discountSen: null, point: null, payCode, timestampMs: Date.now() };
-  if ((await store.pay(cmd)).kind !== 'paid') throw new Error('the order was not paid');
   const db = store.db;
   const byKey = db.prepare('SELECT * FROM orders WHERE mch_id = ? AND mch_order_id = ?');
   const keyOnly = db.prepare('SELECT 1 FROM orders WHERE mch_id = ? AND mch_order_id = ?');
@@ -43,8 +32,7 @@ try {
     await report(`store.findOrder, ${together} in one turn`, () => Promise.all(Array.from({ length: together }, () => store.findOrder(m.mchId, 'q1'))), together);
   }
 } finally {
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
+  await close();
 }
 
 async function report(label, call, perCall = 1) {

@@ -9,19 +9,14 @@
  *
  *   node bench/query-path.mjs [--tree DIR] [--calls 100000]
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { createMerchants, createWalletsWithCodes } from './lib/seed.mjs';
+import { storeWithOnePaidOrder } from './lib/one-paid-order.mjs';
 
 const { values: args } = parseArgs({ options: { tree: { type: 'string' }, calls: { type: 'string', default: '100000' } } });
 const tree = resolve(args.tree ?? fileURLToPath(new URL('..', import.meta.url)));
 const dist = (path) => import(join(tree, 'packages/server/dist', path));
-const { openStore } = await dist('platform.js');
-const { loadConfig } = await dist('config.js');
 const { queryBill } = await dist('api/payments.js');
 const { signedOrder } = await dist('api/order-wire.js');
 const { answer } = await dist('api/answer.js');
@@ -29,14 +24,8 @@ const { systemClock } = await dist('domain/clock.js');
 const protocol = await import(join(tree, 'packages/protocol/dist/index.js'));
 const N = Number(args.calls);
 
-const dir = mkdtempSync(join(tmpdir(), 'micropay-query-path-'));
-const config = loadConfig({ db: join(dir, 'micropay.db') }, { MICROPAY_MASTER_KEY: randomBytes(32).toString('base64') });
-const store = await openStore(config, undefined, { serving: true });
+const { store, config, merchant: m, close } = await storeWithOnePaidOrder(tree);
 try {
-  const [m] = await createMerchants(store, 1);
-  const [payCode] = await createWalletsWithCodes(store, 1, { openingSen: 10_00, ttlMs: 3_600_000 });
-  const cmd = { mchId: m.mchId, mchOrderId: 'q1', amountSen: 1_00, goodsInfo: 'Parking', discountSen: null, point: null, payCode, timestampMs: Date.now() };
-  if ((await store.pay(cmd)).kind !== 'paid') throw new Error('the order was not paid');
   await store.warmUp();
   const body = { mchId: m.mchId, mchOrderId: 'q1', timestamp: String(Date.now()) };
   body.secureHash = protocol.sign(body, m.key);
@@ -46,7 +35,8 @@ try {
   const order = await store.findOrder(m.mchId, 'q1');
   const signed = signedOrder(order, { name: merchant.name, apiKey: merchant.apiKey }, config.timeZone, Date.now());
   const envelope = answer(0, signed).envelope;
-  console.log(JSON.stringify((await queryBill(ctx, { body, headers: {}, requestId: 'r' })).envelope).slice(0, 300));
+  const first = await queryBill(ctx, { body, headers: {}, requestId: 'r' });
+  if (first.envelope.code !== 0) throw new Error(`queryBill answered ${JSON.stringify(first.envelope)}`);
   const steps = [
     ['JSON.parse of the body', () => JSON.parse(raw)],
     ['parseQueryBill (field rules)', () => protocol.parseQueryBill(body)],
@@ -62,8 +52,7 @@ try {
     await report(label, together === 1 ? step : () => Promise.all(Array.from({ length: together }, step)), together);
   }
 } finally {
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
+  await close();
 }
 
 async function report(label, call, perCall) {
