@@ -10,7 +10,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { storeWithOnePaidOrder } from './lib/one-paid-order.mjs';
+import { reportCpu, storeWithOnePaidOrder } from './lib/one-paid-order.mjs';
 
 const { values: args } = parseArgs({ options: { tree: { type: 'string' }, calls: { type: 'string', default: '100000' } } });
 const tree = resolve(args.tree ?? fileURLToPath(new URL('..', import.meta.url)));
@@ -35,14 +35,6 @@ try {
   await close();
 }
 
-async function report(label, call, perCall = 1) {
-  const rounds = [];
-  for (let r = 0; r < 5; r++) {
-    const start = process.cpuUsage();
-    for (let i = 0; i < N; i += perCall) await call();
-    const used = process.cpuUsage(start);
-    rounds.push((used.user + used.system) / N);
-  }
-  rounds.sort((a, b) => a - b);
-  console.log(`${label.padEnd(52)} ${rounds[2].toFixed(2).padStart(6)} µs CPU per lookup (rounds ${rounds.map((x) => x.toFixed(2)).join(', ')})`);
+function report(label, call, perCall = 1) {
+  return reportCpu(label, call, { calls: N, perCall, unit: 'lookup', width: 52 });
 }

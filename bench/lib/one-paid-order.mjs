@@ -28,3 +28,19 @@ export async function storeWithOnePaidOrder(tree) {
     },
   };
 }
+
+/**
+ * Prints the median of 5 rounds of `calls` calls' CPU µs per call (process.cpuUsage: other load on
+ * the machine moves it little). `call` makes `perCall` calls at once (several in one turn).
+ */
+export async function reportCpu(label, call, { calls, perCall = 1, unit = 'call', width = 52 }) {
+  const rounds = [];
+  for (let r = 0; r < 5; r++) {
+    const start = process.cpuUsage();
+    for (let i = 0; i < calls; i += perCall) await call();
+    const used = process.cpuUsage(start);
+    rounds.push((used.user + used.system) / calls);
+  }
+  rounds.sort((a, b) => a - b);
+  console.log(`${label.padEnd(width)} ${rounds[2].toFixed(2).padStart(6)} µs CPU per ${unit} (rounds ${rounds.map((x) => x.toFixed(2)).join(', ')})`);
+}
