@@ -10,30 +10,38 @@
  *
  *   npm run build && node bench/console-orders.mjs --store sqlite|postgres [--orders 1000000] [--runs 9] [--deep 40]
  *   --fill-only keeps the filled store (and prints where it is) for looking at plans by hand; delete it after.
+ *   --statements measures downloadBill's statement and the console's day report of one day (33,333
+ *   orders) instead of the search; --tree DIR runs another worktree's build on the same fill
+ *   (before/after: docs/benchmarks.md, "Offline codes: issue 16").
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { Secret } from '@micropay/protocol';
-import { SqliteStore } from '../packages/server/dist/store/sqlite/sqlite-store.js';
-import { PgStore } from '../packages/server/dist/store/postgres/pg-store.js';
-import { MasterKey } from '../packages/server/dist/secrets/master-key.js';
-import { MerchantKeyVault } from '../packages/server/dist/secrets/merchant-key-vault.js';
-import { newApiKey } from '../packages/server/dist/domain/ids.js';
-import { startOfLocalDay } from '../packages/server/dist/domain/statement.js';
-import { parseOrderSearch } from '../packages/server/dist/domain/order-search.js';
-import { orderSearchSql } from '../packages/server/dist/store/order-search-sql.js';
-import { sqliteSql } from '../packages/server/dist/store/page-access-sql.js';
-import { searchOrders } from '../packages/server/dist/services/console-orders.js';
-
 const { values: args } = parseArgs({
   options: {
     store: { type: 'string', default: 'sqlite' }, orders: { type: 'string', default: '1000000' }, others: { type: 'string', default: '20000' },
     runs: { type: 'string', default: '9' }, 'fill-only': { type: 'boolean', default: false }, deep: { type: 'string', default: '40' }, 'pg-url': { type: 'string', default: process.env.MICROPAY_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' },
+    statements: { type: 'boolean', default: false }, tree: { type: 'string' },
   },
 });
+// --tree DIR: the build of another worktree (before/after runs; the fill is this script's).
+const dist = new URL(args.tree === undefined ? '../packages/server/dist/' : `file://${resolve(args.tree)}/packages/server/dist/`, import.meta.url);
+const load = (path) => import(new URL(path, dist).href);
+const { SqliteStore } = await load('store/sqlite/sqlite-store.js');
+const { PgStore } = await load('store/postgres/pg-store.js');
+const { MasterKey } = await load('secrets/master-key.js');
+const { MerchantKeyVault } = await load('secrets/merchant-key-vault.js');
+const { newApiKey } = await load('domain/ids.js');
+const { startOfLocalDay } = await load('domain/statement.js');
+const { parseOrderSearch } = await load('domain/order-search.js');
+const { orderSearchSql } = await load('store/order-search-sql.js');
+const { sqliteSql } = await load('store/page-access-sql.js');
+const { searchOrders } = await load('services/console-orders.js');
+const { loadStatement, merchantDay } = await load('services/statements.js');
 const ORDERS = Number(args.orders);
 const OTHERS = Number(args.others);
 const RUNS = Number(args.runs);
@@ -70,7 +78,8 @@ async function main() {
       await store.keep();
       return;
     }
-    for (const shape of shapes(setup)) await measure(store, setup.mchId, shape);
+    if (args.statements) await measureStatements(store, setup.mchId);
+    else for (const shape of shapes(setup)) await measure(store, setup.mchId, shape);
   } catch (error) {
     await store.drop();
     throw error;
@@ -134,6 +143,53 @@ async function measure(store, mchId, [name, filters]) {
   }
 }
 
+/**
+ * One day of the big merchant (2026-01-15, mid-month: 33,333 orders): the plans of the store's
+ * statement queries, then the median time of downloadBill's statement (store read and CSV) and of
+ * the console's day (statement and settlement report), with a hash of the CSV to compare builds.
+ */
+async function measureStatements(store, mchId) {
+  const day = '2026-01-15';
+  const from = startOfLocalDay(day, TIME_ZONE);
+  for (const sql of await store.statementSql()) console.log(`plan: ${await store.explain(sql.text, sql.values(mchId, from))}`);
+  const to = startOfLocalDay('2026-01-16', TIME_ZONE);
+  for (const [name, run] of [
+    ['store read (statementMovements)', async () => { const m = await store.store.statementMovements(mchId, from, to); return `${m.payments.length} payments\r\n${m.refunds.length} refunds`; }],
+    ['downloadBill statement', async () => (await loadStatement(store.store, mchId, day, TIME_ZONE)).csv],
+    ['console day (statement + report)', async () => { const d = await merchantDay(store.store, mchId, day, TIME_ZONE); return d.csv + JSON.stringify(d.report); }],
+  ]) {
+    const times = [];
+    let out = '';
+    for (let i = 0; i < RUNS; i++) {
+      const t = performance.now();
+      out = await run();
+      times.push(performance.now() - t);
+    }
+    times.sort((a, b) => a - b);
+    const hash = createHash('sha256').update(out).digest('hex').slice(0, 16);
+    console.log(`${name}: ${out.split('\r\n').length} lines, sha256 ${hash}, median ${times[Math.floor(times.length / 2)].toFixed(1)} ms of ${RUNS} runs (min ${times[0].toFixed(1)}, max ${times[times.length - 1].toFixed(1)})`);
+  }
+}
+
+/**
+ * The statement queries of the build under test: the index by pay time if it has one (before),
+ * else the walk by trade time (store/statement-sql.ts).
+ */
+function statementQueries(hasPayTimeIndex) {
+  const paid = "('PAID', 'REFUND_IN_PROCESS', 'REFUNDED', 'REFUND_FAILED')";
+  const DAY = 86_400_000;
+  if (hasPayTimeIndex) {
+    return [
+      { text: `SELECT * FROM orders WHERE mch_id = $1 AND pay_time_ms >= $2 AND pay_time_ms < $3 AND status IN ${paid} ORDER BY pay_time_ms, order_id`, values: (m, f) => [m, f, f + DAY] },
+      { text: `SELECT COALESCE(SUM(amount_sen), 0) AS sen FROM orders WHERE mch_id = $1 AND pay_time_ms >= $2 AND status IN ${paid}`, values: (m, f) => [m, f + DAY] },
+    ];
+  }
+  return load('store/statement-sql.js').then((q) => [
+    { text: q.PAYMENTS_PAID_WITHIN, values: (m, f) => q.paymentsPaidWithinValues(m, f, f + DAY) },
+    { text: q.PAYMENTS_PAID_SINCE_SEN, values: (m, f) => q.paymentsPaidSinceValues(m, f + DAY) },
+  ]);
+}
+
 function openSqlite() {
   const dir = mkdtempSync(join(tmpdir(), 'micropay-console-orders-'));
   const store = new SqliteStore(join(dir, 'micropay.db'), { ...options, paymentThread: false });
@@ -153,6 +209,12 @@ function openSqlite() {
       const { sql, values } = orderSearchSql(search, 'range');
       const rows = store.db.prepare('EXPLAIN QUERY PLAN ' + sqliteSql(sql)).all(...values);
       return rows.map((r) => r.detail).join(' | ');
+    },
+    async statementSql() {
+      return statementQueries(store.db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'orders_by_merchant_pay_time'").get() !== undefined);
+    },
+    async explain(sql, values) {
+      return store.db.prepare('EXPLAIN QUERY PLAN ' + sqliteSql(sql)).all(...values).map((r) => r.detail).join(' | ');
     },
     async drop() {
       await store.close();
@@ -205,6 +267,12 @@ async function openPostgres() {
     },
     async plan(search) {
       const { sql, values } = orderSearchSql(search, 'range');
+      return this.explain(sql, values);
+    },
+    async statementSql() {
+      return statementQueries((await store.pool.query("SELECT 1 FROM pg_indexes WHERE indexname = 'orders_by_merchant_pay_time'")).rows.length > 0);
+    },
+    async explain(sql, values) {
       const { rows } = await store.pool.query('EXPLAIN (ANALYZE, BUFFERS) ' + sql, values);
       return '\n    ' + rows.map((r) => r['QUERY PLAN']).join('\n    ');
     },

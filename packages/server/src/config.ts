@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { isValidTimeZone, parseAmountSen } from '@micropay/protocol';
 import { MASTER_KEY_FORMAT, MasterKey } from './secrets/master-key.js';
+import { LONGEST_HOLD_MS } from './domain/pay-time.js';
 
 /**
  * The platform's configuration: read once at start from flags and the environment, validated,
@@ -102,7 +103,8 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     timestampWindowS: integer('MICROPAY_TIMESTAMP_WINDOW_S', setting(undefined, 'MICROPAY_TIMESTAMP_WINDOW_S'), 300, 1, 86_400),
     maxAmountSen: amount('MICROPAY_MAX_AMOUNT', setting(undefined, 'MICROPAY_MAX_AMOUNT'), '50000.00', 1),
     confirmLimitSen: amount('MICROPAY_CONFIRM_LIMIT', setting(undefined, 'MICROPAY_CONFIRM_LIMIT'), '250.00', 0),
-    confirmTimeoutS: integer('MICROPAY_CONFIRM_TIMEOUT_S', setting(undefined, 'MICROPAY_CONFIRM_TIMEOUT_S'), 60, 1, 86_400),
+    // At most the longest hold, which statements rely on (domain/pay-time.ts).
+    confirmTimeoutS: integer('MICROPAY_CONFIRM_TIMEOUT_S', setting(undefined, 'MICROPAY_CONFIRM_TIMEOUT_S'), 60, 1, LONGEST_HOLD_MS / 1000),
     newOrderTimeoutS: integer('MICROPAY_NEW_ORDER_TIMEOUT_S', setting(undefined, 'MICROPAY_NEW_ORDER_TIMEOUT_S'), 30, 1, 86_400),
     pgPoolSize: integer('MICROPAY_PG_POOL_SIZE', setting(undefined, 'MICROPAY_PG_POOL_SIZE'), 20, 1, 500),
     pgStatementTimeoutMs: integer(

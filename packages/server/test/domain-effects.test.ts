@@ -4,6 +4,7 @@ import { orderMove, type Effect } from '../src/domain/effects.js';
 import { merchantAccount, PLATFORM_FLOAT, walletAccount } from '../src/domain/ledger.js';
 import type { Order, PayCode, Wallet } from '../src/domain/model.js';
 import { decidePayment, faultEffects, orderAfterFault, paymentEffects, type PaymentView } from '../src/domain/payment.js';
+import { LONGEST_HOLD_MS, tradeTimesOfPaymentsWithin } from '../src/domain/pay-time.js';
 import { decideRefundFinish, decideRefundRequest, refundFinishEffects, refundRequestEffects } from '../src/domain/refund.js';
 import { closeUnusedOrderId, decideClose, decideConfirm, decideDecline, decideSweep, settlementEffects } from '../src/domain/settlement.js';
 import { MAX_WALLET_BALANCE_SEN, openWallet, walletAfterSecurity, WalletBalanceLimitError, WalletClosedError } from '../src/domain/wallet.js';
@@ -94,6 +95,22 @@ describe('settlement effects', () => {
       expect(kinds(effects)).toEqual(['hold', 'moveOrder', 'notify']);
       expect(moneyMoved(effects).size).toBe(0);
     }
+  });
+
+  it('pay time lies within [trade time, trade time + the longest hold] (domain/pay-time.ts)', () => {
+    // A confirmation on a clock behind the one that took the payment (another process's) is paid
+    // at the trade time, never before it; the entry is booked at that pay time too.
+    const { result, effects } = settlementEffects(pending, decideConfirm(pending, wallet({ heldSen: 300_00 }), NOW - 3), NOW - 3);
+    expect(result).toMatchObject({ order: { status: 'PAID', payTimeMs: NOW, tradeTimeMs: NOW } });
+    expect(effects[1]).toMatchObject({ kind: 'book', entry: { createdAtMs: NOW } });
+    // No confirmation window beyond the longest hold: the statements' bound would not hold.
+    const longest = { ...POLICY, confirmTimeoutMs: LONGEST_HOLD_MS };
+    expect(decidePayment(cmd(300_00), view({ wallet: wallet({ balanceSen: 500_00 }) }), longest, NOW, '4200000000000000000003'))
+      .toMatchObject({ kind: 'pending', order: { deadlineMs: NOW + LONGEST_HOLD_MS } });
+    const longer = { ...POLICY, confirmTimeoutMs: LONGEST_HOLD_MS + 1 };
+    expect(() => decidePayment(cmd(300_00), view({ wallet: wallet({ balanceSen: 500_00 }) }), longer, NOW, '4200000000000000000004'))
+      .toThrow(/longest hold/);
+    expect(tradeTimesOfPaymentsWithin(NOW, NOW + 1000)).toEqual({ fromMs: NOW - LONGEST_HOLD_MS, toMs: NOW + 1000 });
   });
 
   it('a NEW order closed or swept has no hold to release', () => {

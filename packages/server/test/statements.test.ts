@@ -1,6 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { formatSen, verify, type BillData, type Envelope, type RefundData, type SignableParams } from '@micropay/protocol';
+import { hashPin, hashWalletToken, newWalletToken } from '../src/domain/credentials.js';
 import { merchantAccount } from '../src/domain/ledger.js';
+import { LONGEST_HOLD_MS } from '../src/domain/pay-time.js';
+import { merchantDay } from '../src/services/statements.js';
 import { dayWindow, startOfLocalDay } from '../src/domain/statement.js';
 import { accountBalanceSen, sql } from './db-access.js';
 import {
@@ -8,6 +11,7 @@ import {
   createWalletWithCode,
   ManualClock,
   micropayParams,
+  postRaw,
   postSigned,
   startTestPlatform,
   type TestMerchant,
@@ -215,5 +219,79 @@ describe('POST /api/micropay/downloadBill and `micropay bill`', () => {
     expect(bad.code).toBe(2);
     const unknown = await runCli(['bill', '--db', p.dbPath, '--mch-id', '999999999', '--date', '2024-02-28']);
     expect(unknown.code).toBe(1);
+  });
+});
+
+describe('a payment confirmed after midnight (PENDING, the longest confirmation window)', () => {
+  let clock: ManualClock;
+  let p: TestPlatform;
+  let m: TestMerchant;
+
+  beforeEach(async () => {
+    clock = new ManualClock(Date.parse('2024-03-10T00:00:00+08:00'));
+    // The longest window configuration allows: statements find payments by this bound.
+    p = await startTestPlatform({ MICROPAY_TIMEZONE: TIME_ZONE, MICROPAY_CONFIRM_TIMEOUT_S: String(LONGEST_HOLD_MS / 1000) }, clock);
+    m = await createMerchant(p);
+  });
+  afterEach(async () => {
+    const report = await p.store.audit();
+    await p.stop();
+    expect(report.checks.filter((c) => c.violations.length > 0)).toEqual([]);
+  });
+
+  const at = (localIso: string) => {
+    clock.now = Date.parse(`${localIso}+08:00`);
+  };
+  async function post<T>(endpoint: string, params: Record<string, string>): Promise<Envelope<T>> {
+    return (await postSigned(p.url, endpoint, { ...params, timestamp: String(clock.now) }, m.key)).body as unknown as Envelope<T>;
+  }
+  const csvLines = async (billDate: string) => (await post<BillData>('downloadBill', { mchId: m.mchId, billDate })).data!.csv.split('\r\n');
+
+  it('is on the statement of the day it was confirmed, not of the day it was traded; its refund on the day the refund finished', async () => {
+    // The wallet app: a bearer token and a PIN, its code from the wallet API.
+    const token = newWalletToken();
+    await p.store.createWallet({ name: 'Alice', openingSen: 1_000_00, tokenHash: hashWalletToken(token), pinHash: await hashPin('123456') });
+    const walletApi = (action: string, body: Record<string, unknown>) => postRaw(p.url, `/api/wallet/${action}`, body, { Authorization: `Bearer ${token}` });
+    const code = async () => ((await walletApi('paycode', {})).body.data as { payCode: string }).payCode;
+
+    at('2024-03-10T00:00:00.000');
+    const early = await post<{ wavpayOrderId: string }>('micropay', micropayParams(m, 'early', '10.00', await code()));
+    expect(early.code).toBe(0);
+    at('2024-03-10T00:00:30.000');
+    const late = await post<{ wavpayOrderId: string }>('micropay', micropayParams(m, 'late', '300.00', await code()));
+    expect(late.code).toBe(1024);
+    // Confirmed 23 h 59 min 59 s after its trade, just inside the window, on the next day.
+    at('2024-03-11T00:00:29.000');
+    const confirmed = await walletApi('confirm', { wavpayOrderId: late.data!.wavpayOrderId, pin: '123456' });
+    expect(confirmed.body.code).toBe(0);
+    at('2024-03-12T00:30:00.000');
+    const refund = await post<RefundData>('refund', { mchId: m.mchId, mchOrderId: 'late', mchRefundId: 'late-r', refundAmount: '100.00' });
+    expect(refund.data!.refundStatus).toBe('REFUNDED');
+
+    expect(await csvLines('2024-03-10')).toEqual([
+      'type,time,wavpayOrderId,merchantOrderId,refundId,merchantRefundId,amount,status',
+      `PAYMENT,2024-03-10 00:00:00,${early.data!.wavpayOrderId},early,,,10.00,PAID`,
+      'totals,paymentCount,grossAmount,refundCount,refundAmount,netAmount',
+      'TOTAL,1,10.00,0,0.00,10.00',
+      '',
+    ]);
+    expect(await csvLines('2024-03-11')).toEqual([
+      'type,time,wavpayOrderId,merchantOrderId,refundId,merchantRefundId,amount,status',
+      `PAYMENT,2024-03-11 00:00:29,${late.data!.wavpayOrderId},late,,,300.00,PAID`,
+      'totals,paymentCount,grossAmount,refundCount,refundAmount,netAmount',
+      'TOTAL,1,300.00,0,0.00,300.00',
+      '',
+    ]);
+    expect(await csvLines('2024-03-12')).toEqual([
+      'type,time,wavpayOrderId,merchantOrderId,refundId,merchantRefundId,amount,status',
+      `REFUND,2024-03-12 00:30:00,${late.data!.wavpayOrderId},late,${refund.data!.refundId},late-r,-100.00,REFUNDED`,
+      'totals,paymentCount,grossAmount,refundCount,refundAmount,netAmount',
+      'TOTAL,0,0.00,1,100.00,-100.00',
+      '',
+    ]);
+    // The console's day report walks back from today's balance through the payments paid since:
+    // the late one counts after the 10th although it was traded on it.
+    expect((await merchantDay(p.store, m.mchId, '2024-03-10', TIME_ZONE)).report).toMatchObject({ openingSen: 0, paymentsSen: 10_00, closingSen: 10_00 });
+    expect((await merchantDay(p.store, m.mchId, '2024-03-11', TIME_ZONE)).report).toMatchObject({ openingSen: 10_00, paymentsSen: 300_00, closingSen: 310_00 });
   });
 });

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { MicropayCommand } from '@micropay/protocol';
 import type { Effect } from './effects.js';
-import { journalEntry, merchantAccount, walletAccount, type JournalEntry } from './ledger.js';
+import { assert, journalEntry, merchantAccount, walletAccount, type JournalEntry } from './ledger.js';
 import { availableSen, type FailReason, type Order, type PayCode, type PaymentPolicy, type Wallet } from './model.js';
 import type { OfflineCheck } from './offline-code.js';
 import { assertTransition } from './order-state.js';
+import { LONGEST_HOLD_MS } from './pay-time.js';
 
 /**
  * The payment decision, free of I/O: given what the store read inside the payment's transaction,
@@ -80,6 +81,7 @@ export function decidePayment(
     };
   }
   if (policy.forceConfirmation === true || cmd.amountSen > (wallet.confirmLimitSen ?? policy.confirmLimitSen)) {
+    assert(policy.confirmTimeoutMs <= LONGEST_HOLD_MS, 'the confirmation window is within the longest hold (domain/pay-time.ts)');
     return {
       kind: 'pending',
       order: newOrder(cmd, ids, nowMs, { status: 'PENDING', failReason: null, payTimeMs: null, deadlineMs: nowMs + policy.confirmTimeoutMs }),

@@ -3,6 +3,7 @@ import { orderMove, unchanged, type Decided, type Effect } from './effects.js';
 import type { JournalEntry } from './ledger.js';
 import type { FailReason, Order, Wallet } from './model.js';
 import { isPaidOrder } from './order-state.js';
+import { confirmedPayTimeMs } from './pay-time.js';
 import { paymentEntry } from './payment.js';
 
 /**
@@ -30,7 +31,8 @@ export function decideConfirm(order: Order, wallet: Wallet, nowMs: number): Sett
   if (order.status !== 'PENDING') return { kind: 'none', status: order.status };
   if (expired(order, nowMs)) return { kind: 'fail', reason: 'CONFIRM_TIMEOUT' };
   if (wallet.status !== 'active') return { kind: 'fail', reason: 'WALLET_FROZEN' };
-  return { kind: 'pay', entry: paymentEntry(order.walletId, order.mchId, order.amountSen, order.orderId, nowMs) };
+  // The entry is booked at the pay time, which settlementEffects gives the order.
+  return { kind: 'pay', entry: paymentEntry(order.walletId, order.mchId, order.amountSen, order.orderId, confirmedPayTimeMs(order, nowMs)) };
 }
 
 export function decideDecline(order: Order): Settlement {
@@ -65,7 +67,7 @@ export function settlementEffects(order: Order, settlement: Settlement, nowMs: n
   const release: Effect = { kind: 'hold', walletId: order.walletId, deltaSen: -order.amountSen };
   const move =
     settlement.kind === 'pay'
-      ? orderMove(order, 'PAID', nowMs, { payTimeMs: nowMs })
+      ? orderMove(order, 'PAID', nowMs, { payTimeMs: settlement.entry.createdAtMs })
       : orderMove(order, 'FAILED', nowMs, { failReason: settlement.reason });
   const notify: Effect = { kind: 'notify', mchId: order.mchId, event: move.to.status === 'PAID' ? 'PAID' : 'FAILED', subject: move.to, atMs: nowMs };
   const effects: Effect[] =

@@ -342,6 +342,13 @@ CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log FOR EACH STATE
     name: 'a merchant user\'s or operator\'s lockout ends by itself: when the wrong tries made the lock',
     sql: accountLockMigration('BIGINT', '(EXTRACT(EPOCH FROM now()) * 1000)::BIGINT'),
   },
+  {
+    version: 23,
+    name: 'statements find a day\'s payments by trade time: the index by pay time, one page per payment, dropped',
+    // Pay time lies within [trade time, trade time + the longest hold] (domain/pay-time.ts), so
+    // the statement walks orders_by_merchant_trade_time instead (store/statement-sql.ts).
+    sql: 'DROP INDEX orders_by_merchant_pay_time;',
+  },
 ];
 
 /**

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { PAID_ORDER_STATUSES, type MicropayCommand } from '@micropay/protocol';
+import type { MicropayCommand } from '@micropay/protocol';
 import type { Clock } from '../../domain/clock.js';
 import type { Decided, Effect } from '../../domain/effects.js';
 import { OrderIdSource } from '../../domain/ids.js';
@@ -17,7 +17,7 @@ import { ServiceStore } from '../../services/service-store.js';
 import { AUDIT_QUERIES } from '../audit.js';
 import type { ViewFor, ViewName, ViewOf } from '../port.js';
 import { toCashier, toMerchant, toOrder, toPayout, toRefund, toWallet, toWalletTransaction, type Row } from '../rows.js';
-import { sqlList } from '../sql-list.js';
+import { PAYMENTS_PAID_SINCE_SEN, PAYMENTS_PAID_WITHIN, paymentsPaidSinceValues, paymentsPaidWithinValues } from '../statement-sql.js';
 import type { ProcessMinute } from '../../domain/payment-minutes.js';
 import { DELETE_OLD_PAYMENT_MINUTES, paymentMinuteValues, SELECT_PAYMENT_MINUTES, toProcessMinute, UPSERT_PAYMENT_MINUTE } from '../payment-minutes-sql.js';
 import { auditLogEntryOf, auditLogQuery, type AuditLogFilter, type AuditLogRow } from '../audit-log-sql.js';
@@ -409,10 +409,7 @@ export class PgStore extends ServiceStore implements Store {
       return {
         day,
         balanceNowSen: await sen('SELECT COALESCE(SUM(balance_sen), 0) AS sen FROM account_shards WHERE account_id = $1', [merchantAccount(mchId)]),
-        paymentsAfterSen: await sen(
-          `SELECT COALESCE(SUM(amount_sen), 0) AS sen FROM orders WHERE mch_id = $1 AND pay_time_ms >= $2 AND status IN ${sqlList(PAID_ORDER_STATUSES)}`,
-          [mchId, window.toMs],
-        ),
+        paymentsAfterSen: await sen(PAYMENTS_PAID_SINCE_SEN, paymentsPaidSinceValues(mchId, window.toMs)),
         refundsAfterSen: await sen(
           `SELECT COALESCE(SUM(amount_sen), 0) AS sen FROM refunds WHERE mch_id = $1 AND finished_at_ms >= $2 AND status = 'REFUNDED'`,
           [mchId, window.toMs],
@@ -566,11 +563,7 @@ export class PgStore extends ServiceStore implements Store {
 
 /** A merchant's paid orders and finished refunds in [fromMs, toMs), for its statement. */
 async function statementRows(c: pg.PoolClient, mchId: string, fromMs: number, toMs: number): Promise<StatementMovements> {
-  const payments = await c.query(
-    `SELECT * FROM orders WHERE mch_id = $1 AND pay_time_ms >= $2 AND pay_time_ms < $3 AND status IN ${sqlList(PAID_ORDER_STATUSES)}
-      ORDER BY pay_time_ms, order_id`,
-    [mchId, fromMs, toMs],
-  );
+  const payments = await c.query(PAYMENTS_PAID_WITHIN, paymentsPaidWithinValues(mchId, fromMs, toMs));
   const refunds = await c.query(
     `SELECT r.*, o.mch_order_id AS order_mch_order_id FROM refunds r JOIN orders o ON o.order_id = r.order_id
       WHERE r.mch_id = $1 AND r.finished_at_ms >= $2 AND r.finished_at_ms < $3 AND r.status = 'REFUNDED'

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { PAID_ORDER_STATUSES, type MicropayCommand } from '@micropay/protocol';
+import type { MicropayCommand } from '@micropay/protocol';
 import type { Clock } from '../../domain/clock.js';
 import type { Decided } from '../../domain/effects.js';
 import { merchantAccount, walletAccount } from '../../domain/ledger.js';
@@ -45,6 +45,7 @@ import { PLATFORM_BUSY, WaitingPayments } from '../waiting-payments.js';
 import { SQLITE_AUDIT_QUERIES } from './audit.js';
 import { SqliteEffects } from './effects.js';
 import { sqliteSql } from '../page-access-sql.js';
+import { PAYMENTS_PAID_SINCE_SEN, PAYMENTS_PAID_WITHIN, paymentsPaidSinceValues, paymentsPaidWithinValues } from '../statement-sql.js';
 import { auditLogEntryOf, auditLogQuery, type AuditLogFilter, type AuditLogRow } from '../audit-log-sql.js';
 import type { ActingAs, AuditLogEntry } from '../../domain/audit-log.js';
 import { CASHIER_CHARGES_PAGE, CASHIER_CHARGE_WITH_ORDER, chargesPageValues, REFUNDS_OF_ORDER, toCashierChargeRecord } from '../cashier-charge-sql.js';
@@ -59,7 +60,6 @@ import { SQLITE_MIGRATIONS } from './migrations.js';
 import { SqliteNotifications } from './notifications.js';
 import { openConnection, PaymentWriter, type PaymentJob, type PaymentOutcome } from './payment-writer.js';
 import { PaymentThread } from './payment-thread-client.js';
-import { sqlList } from '../sql-list.js';
 import type { ProcessMinute } from '../../domain/payment-minutes.js';
 import { DELETE_OLD_PAYMENT_MINUTES, paymentMinuteValues, SELECT_PAYMENT_MINUTES, toProcessMinute, UPSERT_PAYMENT_MINUTE } from '../payment-minutes-sql.js';
 import { payCodeOutcomesSql, toPayCodeOutcome, type PayCodeOutcome } from '../pay-code-outcomes.js';
@@ -594,7 +594,7 @@ export class SqliteStore extends ServiceStore implements Store {
     return this.db.transaction((): DailyReportMovements => ({
       day: this.#statementMovements(mchId, window.fromMs, window.toMs),
       balanceNowSen: (this.#s.accountBalances.get(JSON.stringify([merchantAccount(mchId)])) as { balance_sen: number } | undefined)?.balance_sen ?? 0,
-      paymentsAfterSen: (this.#s.paymentsSince.get(mchId, window.toMs) as { sen: number }).sen,
+      paymentsAfterSen: (this.#s.paymentsSince.get(...paymentsPaidSinceValues(mchId, window.toMs)) as { sen: number }).sen,
       refundsAfterSen: (this.#s.refundsSince.get(mchId, window.toMs) as { sen: number }).sen,
       payouts: (this.#s.payoutsSince.all(mchId, window.fromMs, window.fromMs) as Row[]).map(toPayout),
     })).deferred();
@@ -602,7 +602,7 @@ export class SqliteStore extends ServiceStore implements Store {
 
   #statementMovements(mchId: string, fromMs: number, toMs: number): StatementMovements {
     return {
-      payments: (this.#s.paymentsPaidBetween.all(mchId, fromMs, toMs) as Row[]).map(toOrder),
+      payments: (this.#s.paymentsPaidWithin.all(...paymentsPaidWithinValues(mchId, fromMs, toMs)) as Row[]).map(toOrder),
       refunds: (this.#s.refundsFinishedBetween.all(mchId, fromMs, toMs) as Row[]).map((r) => ({
         refund: toRefund(r),
         mchOrderId: r.order_mch_order_id as string,
@@ -691,18 +691,13 @@ function prepare(db: Database.Database) {
     staleRefunds: db.prepare(
       `SELECT refund_id FROM refunds WHERE status = 'REFUND_IN_PROCESS' AND requested_at_ms <= ? ORDER BY requested_at_ms LIMIT ?`,
     ),
-    paymentsPaidBetween: db.prepare(
-      `SELECT * FROM orders WHERE mch_id = ? AND pay_time_ms >= ? AND pay_time_ms < ? AND status IN ${sqlList(PAID_ORDER_STATUSES)}
-        ORDER BY pay_time_ms, order_id`,
-    ),
+    paymentsPaidWithin: db.prepare(sqliteSql(PAYMENTS_PAID_WITHIN)),
     refundsFinishedBetween: db.prepare(
       `SELECT r.*, o.mch_order_id AS order_mch_order_id FROM refunds r JOIN orders o ON o.order_id = r.order_id
         WHERE r.mch_id = ? AND r.finished_at_ms >= ? AND r.finished_at_ms < ? AND r.status = 'REFUNDED'
         ORDER BY r.finished_at_ms, r.refund_id`,
     ),
-    paymentsSince: db.prepare(
-      `SELECT COALESCE(SUM(amount_sen), 0) AS sen FROM orders WHERE mch_id = ? AND pay_time_ms >= ? AND status IN ${sqlList(PAID_ORDER_STATUSES)}`,
-    ),
+    paymentsSince: db.prepare(sqliteSql(PAYMENTS_PAID_SINCE_SEN)),
     refundsSince: db.prepare(`SELECT COALESCE(SUM(amount_sen), 0) AS sen FROM refunds WHERE mch_id = ? AND finished_at_ms >= ? AND status = 'REFUNDED'`),
     payoutsSince: db.prepare(`SELECT * FROM payouts WHERE mch_id = ? AND (requested_at_ms >= ? OR (status = 'FAILED' AND finished_at_ms >= ?))`),
     listPayouts: db.prepare(sqliteSql(PAYOUTS_PAGE)),
