@@ -1,9 +1,7 @@
 import { OfflineCodeLimits } from './domain/offline-code-limits.js';
 import { perAccount, perAddress, SignInLimits } from './domain/sign-in-limits.js';
-import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import pg from 'pg';
 import { ConfigError, type Config } from './config.js';
 import { systemClock, type Clock } from './domain/clock.js';
 import { createAdminServer, opsRoutes } from './http/ops.js';
@@ -17,13 +15,13 @@ import type { Logger } from './log.js';
 import { PlatformMetrics } from './ops/metrics.js';
 import { flushAtShutdown, flushPaymentMinutes, PaymentRecorder } from './ops/payment-recorder.js';
 import { requestMeter } from './ops/request-meter.js';
-import { PgStore } from './store/postgres/pg-store.js';
 import { SqliteServeLock } from './store/sqlite/serve-lock.js';
-import { SqliteStore } from './store/sqlite/sqlite-store.js';
 import type { Store } from './store/store.js';
 import { MASTER_KEY_HOW_TO, MASTER_KEY_MISSING, MasterKey } from './secrets/master-key.js';
-import { MerchantKeyVault } from './secrets/merchant-key-vault.js';
-import { readSandboxMasterKey, sandboxMasterKey, sandboxMasterKeyPath } from './secrets/sandbox-master-key.js';
+import { sandboxMasterKey, sandboxMasterKeyPath } from './secrets/sandbox-master-key.js';
+import { isPostgresUrl, openStore } from './store-open.js';
+
+export { isPostgresUrl, openStore, redactUrl, storeExists, StoreUnavailableError, urlHasPassword } from './store-open.js';
 
 /** How often expired page sessions and spent sign-in links are swept: housekeeping, not a rule. */
 const PAGE_ACCESS_SWEEP_INTERVAL_MS = 60_000;
@@ -41,114 +39,6 @@ export interface Platform {
    * closes after its last payment batch is written.
    */
   close(): Promise<void>;
-}
-
-export function isPostgresUrl(database: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(database);
-}
-
-/**
- * Opens the store the configuration names: a postgres:// (or postgresql://) URL selects
- * PostgreSQL, anything else is a SQLite file path. Pending migrations are applied; a database
- * that cannot be reached, or whose schema is newer than this code, stops the start here; so does a
- * master key the merchant keys are not encrypted under. With a master key, keys still in plain text
- * (written before the master-key migration (SQLite 8, PostgreSQL 9)) are encrypted here, in one transaction.
- */
-export async function openStore(
-  config: Config,
-  clock: Clock = systemClock,
-  options: { serving?: boolean } = {},
-): Promise<Store> {
-  const merchantKeys = merchantKeyVault(config);
-  const store = await openStoreOf(config, clock, options, merchantKeys);
-  try {
-    merchantKeys.checkCanOpen(await store.masterKeyIdsInUse());
-    if (merchantKeys.current !== null) await store.resealMerchantKeys('plain');
-    // A server opens the offline-code key now: a master key that does not open it stops the start.
-    if (options.serving === true) await store.offlineCodeKey();
-  } catch (error) {
-    await store.close();
-    throw error;
-  }
-  return store;
-}
-
-/**
- * The master keys: the configured ones; without MICROPAY_MASTER_KEY, on a SQLite file, the key
- * `serve --sandbox` left beside it (so admin commands work on a sandbox store).
- */
-function merchantKeyVault(config: Config): MerchantKeyVault {
-  const sandboxKey = config.masterKey === null && !isPostgresUrl(config.database) ? readSandboxMasterKey(config.database) : null;
-  return new MerchantKeyVault(config.masterKey ?? sandboxKey, [config.oldMasterKey, config.nextMasterKey]);
-}
-
-async function openStoreOf(config: Config, clock: Clock, options: { serving?: boolean }, merchantKeys: MerchantKeyVault): Promise<Store> {
-  const common = {
-    merchantKeys,
-    clock,
-    timeZone: config.timeZone,
-    policy: { confirmLimitSen: config.confirmLimitSen, confirmTimeoutMs: config.confirmTimeoutS * 1000 },
-    newOrderTimeoutMs: config.newOrderTimeoutS * 1000,
-  };
-  // A serving SQLite store writes payments on their own thread; admin commands need none.
-  if (!isPostgresUrl(config.database)) return new SqliteStore(config.database, { ...common, paymentThread: options.serving === true });
-  try {
-    return await PgStore.open({
-      ...common,
-      url: config.database,
-      poolSize: config.pgPoolSize,
-      statementTimeoutMs: config.pgStatementTimeoutMs,
-    });
-  } catch (error) {
-    throw new StoreUnavailableError(`cannot open the PostgreSQL database ${redactUrl(config.database)}: ${(error as Error).message}`);
-  }
-}
-
-/**
- * Whether the database already holds a MicroPay store. Only the commands that start a platform or
- * create something may create one: any other on a path with no file, or a PostgreSQL database with
- * no MicroPay tables, is a mistyped --db or DATABASE_URL, and an empty store would answer it
- * wrongly (an audit of nothing is "clean") or leave MicroPay's tables in someone else's database.
- */
-export async function storeExists(database: string): Promise<boolean> {
-  if (database === ':memory:') return true;
-  if (!isPostgresUrl(database)) return existsSync(database);
-  const client = new pg.Client({ connectionString: database, connectionTimeoutMillis: 10_000 });
-  try {
-    await client.connect();
-    const { rows } = await client.query("SELECT to_regclass('schema_migrations') IS NOT NULL AS found");
-    return (rows[0] as { found: boolean }).found;
-  } catch (error) {
-    throw new StoreUnavailableError(`cannot open the PostgreSQL database ${redactUrl(database)}: ${(error as Error).message}`);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-export class StoreUnavailableError extends Error {
-  override name = 'StoreUnavailableError';
-}
-
-/** Whether a database URL carries a password: in its user part, or as libpq's `password` parameter. */
-export function urlHasPassword(url: string): boolean {
-  try {
-    const u = new URL(url);
-    return u.password !== '' || u.searchParams.has('password');
-  } catch {
-    return true;
-  }
-}
-
-/** The URL without its password (either form, see urlHasPassword), for messages and logs. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password !== '') u.password = '****';
-    if (u.searchParams.has('password')) u.searchParams.set('password', '****');
-    return u.toString();
-  } catch {
-    return 'postgres://…';
-  }
 }
 
 /**

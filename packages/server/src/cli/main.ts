@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfig, type Config } from '../config.js';
-import { isPostgresUrl, openStore, redactUrl, storeExists } from '../platform.js';
+import { isPostgresUrl, openStore, redactUrl, storeExists } from '../store-open.js';
 import type { Store } from '../store/store.js';
 import { COMMANDS } from './commands.js';
 import { CommandLineError, parseCommandLine, usage, type Command, type CommandLine } from './command-line.js';

@@ -3,7 +3,7 @@ import { MerchantKeyVault } from '../secrets/merchant-key-vault.js';
 import { OFFLINE_KEY_SETTING } from '../store/offline-device-sql.js';
 import { MasterKey } from '../secrets/master-key.js';
 import { backupSqlite } from '../store/sqlite/backup.js';
-import { isPostgresUrl, storeExists } from '../platform.js';
+import { isPostgresUrl, storeExists } from '../store-open.js';
 import { defineCommand, type CommandGroup } from './command-line.js';
 import { cliActing, CommandFailed, timeText } from './common.js';
 
