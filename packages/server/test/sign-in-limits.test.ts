@@ -4,7 +4,9 @@ import { ACCOUNT_LOCKOUT_MS, hashPin, isAccountLocked } from '../src/domain/cred
 import { openStore } from '../src/platform.js';
 import { execute } from './db-access.js';
 import { addressKey, perAccount, perAddress, SignInLimits } from '../src/domain/sign-in-limits.js';
-import { createMerchant, ManualClock, startTestPlatform, type TestPlatform } from './helpers.js';
+import { createMerchant, ManualClock, startTestPlatform, TEST_STORE, type TestPlatform } from './helpers.js';
+import { SQLITE_MIGRATIONS } from '../src/store/sqlite/migrations.js';
+import { POSTGRES_MIGRATIONS } from '../src/store/postgres/migrations.js';
 
 /**
  * Sign-in limits (docs/consoles.md, "Sign-in limits") on both stores, over real HTTP from several
@@ -167,7 +169,9 @@ describe('upgrading a store whose accounts were locked until a reset', () => {
     await execute(t.store, 'UPDATE operators SET failures = 5');
     await execute(t.store, 'ALTER TABLE cashiers DROP COLUMN locked_at_ms');
     await execute(t.store, 'ALTER TABLE operators DROP COLUMN locked_at_ms');
-    await execute(t.store, 'DELETE FROM schema_migrations WHERE version = (SELECT MAX(version) FROM schema_migrations)');
+    // Only the lock's own migration runs again (a later one may already be applied).
+    const lockMigration = (TEST_STORE === 'sqlite' ? SQLITE_MIGRATIONS : POSTGRES_MIGRATIONS).find((m) => m.name.includes('lockout ends by itself'))!;
+    await execute(t.store, `DELETE FROM schema_migrations WHERE version = ${lockMigration.version}`);
     const before = Date.now();
     const upgraded = await openStore(t.config);
     try {
