@@ -177,6 +177,11 @@ describe("the owner's actions, each with its audit row", () => {
     expect(second.data!.next).toBeNull();
     expect((await call('merchant/notifications/dead', { cursor: 'nope' }, owner)).code).toBe(1021);
     expect((await call('merchant/notifications/dead', { limit: 0 }, owner)).code).toBe(1021);
+    // Both of the owner's plain lists read their page the same way (api/console-pages.ts, checkedPageOf).
+    for (const list of ['merchant/notifications/dead', 'merchant/activity']) {
+      expect(await call(list, { limit: 501 }, owner)).toMatchObject({ code: 1021, msg: expect.stringContaining('limit must be a whole number from 1 to') });
+      expect(await call(list, { limit: 2, sort: 'desc' }, owner)).toMatchObject({ code: 1021, msg: expect.stringContaining('sort') });
+    }
     expect((await call('merchant/notifications/retry', { notificationId: ids[0] }, owner)).data).toEqual({ retried: true, status: 'pending' });
     expect((await call('merchant/notifications/retry-all', {}, owner)).data).toEqual({ count: 2 });
     const log = await p.store.listAuditLog({ mchId: shop.mchId, action: 'notification.retry', limit: 5 });

@@ -4,10 +4,9 @@ import type { Notification, NotificationAttempt } from '../domain/notification.j
 import { NOTIFY_URL_PROBLEM, NotifyUrlError } from '../notify/message.js';
 import { deadLetterCursorText, parseDeadLetterCursor } from '../services/notifications.js';
 import { isBadInput, rollKey } from '../services/operator-actions.js';
-import { pageLimitOf, PAGE_LIMIT_PROBLEM } from '../domain/console-pages.js';
 import { answer } from './answer.js';
 import { merchantUserActing, withMerchantUser } from './console-access.js';
-import { pageRequestOf } from './console-pages.js';
+import { checkedPageOf } from './console-pages.js';
 
 /**
  * The merchant console's API key and Notifications sections (docs/consoles.md), the owner's only:
@@ -101,15 +100,11 @@ function deadData(n: Notification): Record<string, unknown> {
 
 /** `{cursor?, limit?}`: the merchant's dead notifications, newest first. */
 export const listDeadLetters = withMerchantUser('reads', 'owner', async (ctx, req, user) => {
-  const parsed = parse(() => {
-    rejectUnknown(req.body, ['cursor', 'limit']);
-    return pageRequestOf(req.body);
-  });
-  if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
-  const limit = pageLimitOf(parsed.value.limit);
-  if (limit === null) return answer(ResultCode.PARAM_ERROR, null, PAGE_LIMIT_PROBLEM);
-  const after = parsed.value.cursor === undefined || parsed.value.cursor === '' ? null : parseDeadLetterCursor(parsed.value.cursor);
-  if (after === null && parsed.value.cursor) return answer(ResultCode.PARAM_ERROR, null, 'cursor is not one this list gave');
+  const asked = checkedPageOf(req.body);
+  if (!asked.ok) return asked.answer;
+  const limit = asked.limit;
+  const after = asked.cursor === undefined || asked.cursor === '' ? null : parseDeadLetterCursor(asked.cursor);
+  if (after === null && asked.cursor) return answer(ResultCode.PARAM_ERROR, null, 'cursor is not one this list gave');
   const found = await ctx.store.listDeadNotifications(user.mchId, after, limit + 1);
   const page = found.slice(0, limit);
   const last = page[page.length - 1];

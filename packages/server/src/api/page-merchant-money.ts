@@ -1,11 +1,10 @@
 import { fail, formatSen, parse, rejectUnknown, required, ResultCode } from '@micropay/protocol';
 import type { AuditLogEntry } from '../domain/audit-log.js';
-import { pageLimitOf, PAGE_LIMIT_PROBLEM } from '../domain/console-pages.js';
 import type { Payout } from '../domain/payout.js';
 import { merchantBalance, merchantPayoutPage, requestMerchantPayout } from '../services/merchant-console.js';
 import { answer } from './answer.js';
 import { merchantUserActing, withMerchantUser } from './console-access.js';
-import { pageRequestOf } from './console-pages.js';
+import { checkedPageOf, pageRequestOf } from './console-pages.js';
 
 /**
  * The merchant console's Balance & payouts section (everyone signed in reads it; requesting a
@@ -64,14 +63,10 @@ function activityData(e: AuditLogEntry): Record<string, unknown> {
 
 /** `{cursor?, limit?}`: the merchant's audit log, newest first; `cursor` is a page's `next` (the last logId). */
 export const listActivity = withMerchantUser('reads', 'owner', async (ctx, req, user) => {
-  const parsed = parse(() => {
-    rejectUnknown(req.body, ['cursor', 'limit']);
-    return pageRequestOf(req.body);
-  });
-  if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
-  const limit = pageLimitOf(parsed.value.limit);
-  if (limit === null) return answer(ResultCode.PARAM_ERROR, null, PAGE_LIMIT_PROBLEM);
-  const cursor = parsed.value.cursor;
+  const asked = checkedPageOf(req.body);
+  if (!asked.ok) return asked.answer;
+  const limit = asked.limit;
+  const cursor = asked.cursor;
   if (cursor !== undefined && cursor !== '' && !/^[1-9][0-9]{0,14}$/.test(cursor)) return answer(ResultCode.PARAM_ERROR, null, 'cursor is not one this list gave');
   const beforeLogId = cursor === undefined || cursor === '' ? undefined : Number(cursor);
   const found = await ctx.store.listAuditLog({ mchId: user.mchId, beforeLogId, limit: limit + 1 });
