@@ -47,6 +47,7 @@ const { values: opt } = parseArgs({
     keep: { type: 'boolean', default: false },
     tree: { type: 'string' },
     rounds: { type: 'string', default: '1' },
+    'server-flags': { type: 'string', default: '' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -70,6 +71,8 @@ if (opt.help) {
   --rounds N                query: N measured runs one after the other on the same server (with
                             --warmup 0, its first seconds against the next)
   --tree DIR                serve with the built micropay in DIR (another worktree: before/after runs)
+  --server-flags="F ..."    Node.js flags for the server process(es), e.g. "--trace-gc"; their
+                            output is kept in the run's folder as server-<scenario>-<n>.log
 `);
   process.exit(0);
 }
@@ -162,7 +165,7 @@ try {
     printScenario(result);
   }
 } finally {
-  if (!opt.keep) for (const f of readdirSync(work)) if (/\.(db|db-wal|db-shm|txt(\.\d)?)$/.test(f) || /^requests/.test(f)) rmSync(join(work, f), { force: true });
+  if (!opt.keep) for (const f of readdirSync(work)) if (/\.(db|db-wal|db-shm|db-serve\.lock|txt(\.\d)?)$/.test(f) || /^requests/.test(f)) rmSync(join(work, f), { force: true });
 }
 run.targets = targets(run);
 run.totalS = Math.round((Date.now() - started) / 1000);
@@ -291,7 +294,10 @@ async function measureScenario(name, s, db, { requests, setupS, cycle }) {
   const servers = [];
   for (let p = 0; p < s.processes; p++) {
     const flags = opt.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-    servers.push(await startProcess(process.execPath, [...flags, CLI, 'serve', '--port', '0', '--db', db], SERVER_ENV, /MicroPay is listening on (http:\S+)/));
+    const extra = opt['server-flags'].split(/\s+/).filter(Boolean);
+    const server = await startProcess(process.execPath, [...flags, ...extra, CLI, 'serve', '--port', '0', '--db', db], SERVER_ENV, /MicroPay is listening on (http:\S+)/);
+    if (extra.length > 0) keepOutput(server, join(work, `server-${name}-${p}.log`));
+    servers.push(server);
   }
   let load;
   let serverCpu;
@@ -521,6 +527,13 @@ function startProcess(cmd, args, env, listening) {
   });
 }
 
+/** Appends what a process prints from now on to a file (what --server-flags asked V8 to print). */
+function keepOutput(p, file) {
+  const fd = openSync(file, 'a');
+  for (const stream of [p.child.stdout, p.child.stderr]) stream.on('data', (d) => writeSync(fd, d));
+  p.child.once('exit', () => closeSync(fd));
+}
+
 async function stopProcess(p) {
   if (p.child.exitCode !== null || p.child.signalCode !== null) return;
   const exited = new Promise((resolve) => p.child.once('exit', resolve));
@@ -624,7 +637,7 @@ async function freshDatabase(name) {
 async function dropDatabase(name, db) {
   if (opt.keep) return;
   if (storeKind === 'sqlite') {
-    for (const f of [db, `${db}-wal`, `${db}-shm`]) rmSync(f, { force: true });
+    for (const f of [db, `${db}-wal`, `${db}-shm`, `${db}-serve.lock`]) rmSync(f, { force: true });
     return;
   }
   await admin(`DROP DATABASE IF EXISTS micropay_bench_${name.replace(/[^a-z0-9]/g, '_')}`);

@@ -96,14 +96,12 @@ async function handle(
   const startedMs = performance.now();
   const path = (req.url ?? '/').split('?', 1)[0]!;
   const requestId = requestIdOf(req.headers['x-request-id']);
-  res.setHeader('X-Request-Id', requestId);
-  // A page API's answer is a person's (balance, session, a password shown once): never kept by a cache.
-  if (path.startsWith('/api/page/')) res.setHeader('Cache-Control', 'no-store');
+  const stamp = stampOf(path, requestId);
   // The metrics' name for what was asked: an endpoint's path, or `page`, or `other` (bounded).
   let metered = 'other';
   const cors = corsFor(ctx.config.walletCorsOrigins, path, req.headers.origin);
   const send = (a: Answer, headers?: Readonly<Record<string, string>>) => {
-    reply(res, a, req, cors.headers, headers);
+    reply(res, a, req, stamp, cors.headers, headers);
     ops.meter.answered(metered, a.envelope.code, startedMs, a.paymentOutcome);
   };
   try {
@@ -114,6 +112,7 @@ async function handle(
     const opsRoute = ops.routes.get(path);
     if (opsRoute !== undefined) {
       metered = path;
+      setHeaders(res, stamp);
       await opsRoute(req, res, requestId);
       return ops.meter.answered(metered, res.statusCode, startedMs);
     }
@@ -123,12 +122,13 @@ async function handle(
       if (page === undefined) return send(answer(ResultCode.NOT_FOUND, null, `no endpoint at ${path.slice(0, 100)}`));
       metered = 'page';
       if (req.method !== 'GET' && req.method !== 'HEAD') return send(answer(ResultCode.METHOD_NOT_ALLOWED), { Allow: 'GET, HEAD' });
+      setHeaders(res, stamp);
       sendPageFile(req, res, page);
       return ops.meter.answered(metered, res.statusCode, startedMs);
     }
     metered = path;
     if (req.method === 'OPTIONS' && cors.allowed) {
-      preflight(res, req, cors.headers);
+      preflight(res, req, stamp, cors.headers);
       return ops.meter.answered(metered, 204, startedMs);
     }
     if (req.method !== 'POST') return send(answer(ResultCode.METHOD_NOT_ALLOWED), { Allow: 'POST' });
@@ -164,9 +164,23 @@ async function handle(
   }
 }
 
+/**
+ * What every answer to the request carries: its id, and for a page API no caching (its answer is a
+ * person's: a balance, a session, a password shown once). They are written with the answer's other
+ * headers: one set ahead with setHeader sends every later one through setHeader's checks as well.
+ */
+function stampOf(path: string, requestId: string): Readonly<Record<string, string>> {
+  return path.startsWith('/api/page/') ? { 'X-Request-Id': requestId, 'Cache-Control': 'no-store' } : { 'X-Request-Id': requestId };
+}
+
+/** The stamp on an answer written by someone else (the operator's endpoints, a page file). */
+function setHeaders(res: ServerResponse, headers: Readonly<Record<string, string>>): void {
+  for (const name in headers) res.setHeader(name, headers[name]!);
+}
+
 /** A CORS preflight from an allowed origin: no body, the methods and headers the wallet API takes. */
-function preflight(res: ServerResponse, req: IncomingMessage, cors: Readonly<Record<string, string>>): void {
-  res.writeHead(204, { ...cors, ...PREFLIGHT_HEADERS });
+function preflight(res: ServerResponse, req: IncomingMessage, stamp: Readonly<Record<string, string>>, cors: Readonly<Record<string, string>>): void {
+  res.writeHead(204, Object.assign({}, stamp, cors, PREFLIGHT_HEADERS));
   res.end();
   if (!req.complete) req.resume();
 }
@@ -226,6 +240,7 @@ function reply(
   res: ServerResponse,
   a: Answer,
   req: IncomingMessage,
+  stamp: Readonly<Record<string, string>>,
   cors: Readonly<Record<string, string>>,
   more: Readonly<Record<string, string>> = {},
 ): void {
@@ -237,7 +252,7 @@ function reply(
     'Cache-Control': 'no-store',
   };
   headers['Content-Length'] = Buffer.byteLength(payload);
-  Object.assign(headers, cors, more);
+  Object.assign(headers, stamp, cors, more);
   res.writeHead(a.httpStatus, headers);
   res.end(payload);
   // A body we refused unread must not be parsed as the next request on this connection.

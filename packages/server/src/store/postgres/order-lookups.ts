@@ -1,13 +1,14 @@
 import type pg from 'pg';
 import type { Order } from '../../domain/model.js';
-import { toOrder, type Row } from '../rows.js';
+import { ORDER_KEY_AT, ORDER_SELECT_LIST, orderOfValues } from '../rows.js';
 
 /** Lookups answered by one statement at most: the same bound as SQLite's (../sqlite/read-turns.ts). */
 const MAX_TOGETHER = 4;
 
-const ONE = 'SELECT * FROM orders WHERE mch_id = $1 AND mch_order_id = $2';
-const SEVERAL = `SELECT o.* FROM unnest($1::text[], $2::text[]) AS k (mch_id, mch_order_id)
-                   JOIN orders o ON o.mch_id = k.mch_id AND o.mch_order_id = k.mch_order_id`;
+// Rows come back as arrays in ORDER_COLUMNS order (rows.ts): no object per row to build.
+const ONE = `SELECT ${ORDER_SELECT_LIST} FROM orders WHERE mch_id = $1 AND mch_order_id = $2`;
+const SEVERAL = `SELECT ${ORDER_SELECT_LIST} FROM orders
+                  WHERE (mch_id, mch_order_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`;
 
 interface Lookup {
   readonly mchId: string;
@@ -50,13 +51,18 @@ export class PgOrderLookups {
     // Named: each connection parses and plans them once, not at every lookup.
     const query =
       lookups.length === 1
-        ? this.pool.query({ name: 'micropay_order_by_key', text: ONE, values: [lookups[0]!.mchId, lookups[0]!.mchOrderId] })
-        : this.pool.query({ name: 'micropay_orders_by_keys', text: SEVERAL, values: [lookups.map((l) => l.mchId), lookups.map((l) => l.mchOrderId)] });
+        ? this.pool.query<unknown[]>({ name: 'micropay_order_by_key', text: ONE, values: [lookups[0]!.mchId, lookups[0]!.mchOrderId], rowMode: 'array' })
+        : this.pool.query<unknown[]>({
+            name: 'micropay_orders_by_keys',
+            text: SEVERAL,
+            values: [lookups.map((l) => l.mchId), lookups.map((l) => l.mchOrderId)],
+            rowMode: 'array',
+          });
     query.then(
       ({ rows }) => {
         for (const l of lookups) {
-          const row = (rows as Row[]).find((r) => r.mch_id === l.mchId && r.mch_order_id === l.mchOrderId);
-          l.resolve(row === undefined ? null : toOrder(row));
+          const values = rows.find((v) => v[ORDER_KEY_AT.mchId] === l.mchId && v[ORDER_KEY_AT.mchOrderId] === l.mchOrderId);
+          l.resolve(values === undefined ? null : orderOfValues(values));
         }
       },
       (error: unknown) => lookups.forEach((l) => l.reject(error)),
