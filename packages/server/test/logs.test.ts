@@ -54,7 +54,7 @@ async function loggedPlatform(lines: string[]): Promise<Platform & { config: Ret
   return { ...other, config };
 }
 
-/** A signed merchant request; the answer with its X-Request-Id header. */
+/** A signed merchant request; the answer with its X-Request-Id and X-Error-Id headers. */
 async function signed(url: string, endpoint: string, params: Record<string, string>, key: string, headers: Record<string, string> = {}) {
   const body: Record<string, string> = { timestamp: String(Date.now()), ...params };
   body.secureHash = sign(body, key);
@@ -63,7 +63,7 @@ async function signed(url: string, endpoint: string, params: Record<string, stri
     headers: { 'Content-Type': 'application/json', ...headers },
     body: JSON.stringify(body),
   });
-  return { status: res.status, requestId: res.headers.get('x-request-id'), body: (await res.json()) as Envelope<OrderData> };
+  return { status: res.status, requestId: res.headers.get('x-request-id'), errorId: res.headers.get('x-error-id'), body: (await res.json()) as Envelope<OrderData> };
 }
 
 async function until(done: () => boolean, timeoutMs = 10_000): Promise<void> {
@@ -117,6 +117,8 @@ describe('the log', () => {
     // malformed body carrying the PIN and token, and a client that leaves in the middle of its body.
     const fault = await pay('o-5', '1.00', { 'X-MicroPay-Sandbox': 'fault', 'X-Request-Id': 'trace-abc-123' });
     expect(fault.status).toBe(500);
+    expect(fault.requestId).toBe('trace-abc-123');
+    expect(fault.errorId).toMatch(/^[0-9a-f-]{36}$/);
     expect((await pay('o-6', '1.00', { 'X-MicroPay-Sandbox': 'system-error' })).body.code).toBe(500);
     expect((await postRaw(url, '/api/wallet/confirm', `{"pin":"${PIN}","token":"${token}",`, { Authorization: `Bearer ${token}` })).body.code).toBe(9105);
     await abandonedRequest(url, `{"mchId":"${mchId}","payCode":"${await newCode()}","key":"${key}",`);

@@ -95,6 +95,8 @@ describe('the pages', () => {
     const again = await send('GET', '/cashier', { 'If-None-Match': String(get.headers.etag) });
     expect(again.status).toBe(304);
     expect(again.body.length).toBe(0);
+    // The request id is on every answer, a page file's and its 304 too.
+    for (const a of [head, get, again]) expect(a.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('a page takes GET and HEAD only: anything else is 405 with the envelope', async () => {

@@ -70,6 +70,7 @@ describe('with MICROPAY_WALLET_CORS_ORIGINS set', () => {
         'access-control-max-age': '600',
       });
       expect(a.headers.vary).toBe('Origin');
+      expect(a.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     }
   });
 
