@@ -96,6 +96,7 @@ describe('the whole request must arrive within the deadline (30 s by default)', 
     expect(res.head).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
     expect(res.head).toContain('Content-Type: application/json; charset=utf-8');
     expect(res.head).toContain('Connection: close');
+    expect(res.head).toMatch(/\r\nX-Request-Id: [0-9a-f-]{36}\r\n/);
     expect(JSON.parse(res.body)).toEqual({ code: 9109, msg: 'request timeout', data: null });
     // Not before the deadline, and not long after it (the bytes kept coming all along).
     expect(res.closedAfterMs).toBeGreaterThanOrEqual(950);
@@ -146,8 +147,11 @@ describe('HTTP that is not an API call still gets the envelope', () => {
   it('CONNECT answers 405 with the envelope and Allow: POST, then the connection closes', async () => {
     const res = await rawExchange(p.url, 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n');
     const payload = '{"code":9102,"msg":"method not allowed","data":null}';
+    // Every answer carries a request id: here a new one, since no request was read.
+    const requestId = /\r\nX-Request-Id: ([0-9a-f-]{36})\r\n/.exec(res.head)?.[1];
+    expect(requestId).toBeDefined();
     expect(`${res.head}\r\n\r\n${res.body}`).toBe(
-      'HTTP/1.1 405 Method Not Allowed\r\nContent-Type: application/json; charset=utf-8\r\nAllow: POST\r\n'
+      `HTTP/1.1 405 Method Not Allowed\r\nContent-Type: application/json; charset=utf-8\r\nX-Request-Id: ${requestId}\r\nAllow: POST\r\n`
         + `Content-Length: ${payload.length}\r\nConnection: close\r\n\r\n${payload}`,
     );
   });

@@ -66,13 +66,16 @@ export function createHttpServer(ctx: ApiContext, deadlines: HttpDeadlines = HTT
   return server;
 }
 
-/** An answer written straight to the socket (no request object exists), then the connection closes. */
+/**
+ * An answer written straight to the socket (no request object exists), then the connection closes.
+ * It carries a request id too, as every answer does: a new one, since none was read.
+ */
 function writeRaw(socket: Duplex, a: Answer, headers: Record<string, string> = {}): void {
   const payload = JSON.stringify(a.envelope);
   const reason = STATUS_CODES[a.httpStatus] ?? 'Error';
   const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
   socket.end(
-    `HTTP/1.1 ${a.httpStatus} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\n${extra}`
+    `HTTP/1.1 ${a.httpStatus} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nX-Request-Id: ${randomUUID()}\r\n${extra}`
       + `Content-Length: ${Buffer.byteLength(payload)}\r\nConnection: close\r\n\r\n${payload}`,
   );
 }
