@@ -17,6 +17,8 @@ export interface Config {
   readonly metrics: boolean;
   /** Run the request path in-process before listening (http/warm-up.ts); tests turn it off. */
   readonly warmUp: boolean;
+  /** New connections the API accepts per event-loop turn at most (http/accept-copies.ts); 1: Node's own one. */
+  readonly acceptsPerTurn: number;
   /** SQLite file path, or a postgres:// URL. */
   readonly database: string;
   readonly sandbox: boolean;
@@ -96,6 +98,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     adminPort: adminPort(flags.adminPort !== undefined ? '--admin-port' : 'MICROPAY_ADMIN_PORT', setting(flags.adminPort, 'MICROPAY_ADMIN_PORT')),
     metrics: onOff('MICROPAY_METRICS', setting(undefined, 'MICROPAY_METRICS'), true),
     warmUp: onOff('MICROPAY_WARM_UP', setting(undefined, 'MICROPAY_WARM_UP'), true),
+    acceptsPerTurn: integer('MICROPAY_ACCEPTS_PER_TURN', setting(undefined, 'MICROPAY_ACCEPTS_PER_TURN'), 16, 1, 64),
     database: database(flags.db !== undefined ? '--db' : 'DATABASE_URL', setting(flags.db, 'DATABASE_URL') ?? DEFAULT_DATABASE),
     sandbox: flags.sandbox ?? false,
     timeZone,

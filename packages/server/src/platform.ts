@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { ConfigError, type Config } from './config.js';
 import { systemClock, type Clock } from './domain/clock.js';
 import { createAdminServer, opsRoutes } from './http/ops.js';
+import { acceptMorePerTurn } from './http/accept-copies.js';
 import { HttpDrain } from './http/drain.js';
 import { warmUpRequestPath } from './http/warm-up.js';
 import { createHttpServer, HTTP_DEADLINES } from './http/server.js';
@@ -75,6 +76,8 @@ export async function startPlatform(
     if (config.warmUp) await warmUpRequestPath(ctx);
     await listen(server, config.port, config.host, '--port');
     if (admin !== null) await listen(admin, config.adminPort!, config.host, '--admin-port');
+    // Last, as it cannot fail the start: at worst the server accepts as Node.js does alone.
+    drain.include(await acceptMorePerTurn(server, config.acceptsPerTurn, logger));
   } catch (error) {
     // A store this call opened is closed again: an open PostgreSQL pool would keep the process
     // alive for its idle timeout after the failed start.

@@ -1,6 +1,5 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { compiledScript } from '../../compiled-script.js';
 import type { BatchObserver, PaymentThreadState } from '../store.js';
 import type { BatchRequest, Ping, PaymentThreadData, WrittenBatch } from './payment-thread.js';
 import type { PaymentJob, PaymentOutcome, PaymentWriterOptions } from './payment-writer.js';
@@ -91,7 +90,7 @@ export class PaymentThread {
   }
 
   #start(): Worker {
-    const worker = new Worker(threadScript(), { workerData: this.#data });
+    const worker = new Worker(compiledScript('store/sqlite/payment-thread.js'), { workerData: this.#data });
     worker.on('message', (reply: Reply) => {
       if ('pong' in reply) return this.#pings.get(reply.id)?.(true);
       if ('batch' in reply && reply.batch !== undefined) this.observer?.(reply.batch.payments, reply.batch.seconds);
@@ -117,14 +116,4 @@ export class PaymentThread {
     worker.unref();
     return worker;
   }
-}
-
-/**
- * The compiled thread script. Tests run this module from its TypeScript source, where there is no
- * .js beside it; the thread then runs the build of the same source (`npm test` builds first).
- */
-function threadScript(): URL {
-  const beside = new URL('./payment-thread.js', import.meta.url);
-  if (existsSync(fileURLToPath(beside))) return beside;
-  return new URL('../../../dist/store/sqlite/payment-thread.js', import.meta.url);
 }
