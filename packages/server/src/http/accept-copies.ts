@@ -37,11 +37,16 @@ export async function acceptMorePerTurn(server: Server, perTurn: number, logger:
 function copiesOf(server: Server, count: number): Promise<object[]> {
   const listening = (server as unknown as { _handle: object | null })._handle;
   if (listening === null) return Promise.reject(new Error('the server is not listening'));
-  // No flags of ours (a profiler, a preload) and no environment (secrets) for the child.
-  const child = fork(compiledScript('http/socket-copier.js'), [], { execArgv: [], env: {}, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  // No flags of ours (a profiler, a preload) and none of our environment (secrets) for the child;
+  // only what Windows needs to start its sockets.
+  const env = process.env.SystemRoot === undefined ? {} : { SystemRoot: process.env.SystemRoot };
+  const child = fork(compiledScript('http/socket-copier.js'), [], { execArgv: [], env, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   return new Promise<object[]>((resolve, reject) => {
     const handles: object[] = [];
+    let settled = false;
     const fail = (error: Error) => {
+      if (settled) return; // 'error' and 'exit' may both come
+      settled = true;
       clearTimeout(timer);
       child.kill();
       // A copy already received is a descriptor of ours: closed, so it does not leak.
@@ -51,14 +56,16 @@ function copiesOf(server: Server, count: number): Promise<object[]> {
     const timer = setTimeout(() => fail(new Error(`no copies after ${COPY_TIMEOUT_MS} ms`)), COPY_TIMEOUT_MS);
     child.on('message', (_index: unknown, handle: object | undefined) => {
       if (handle === undefined) return;
+      if (settled) return void (handle as { close(): void }).close(); // too late: given up on
       handles.push(handle);
       if (handles.length < count) return;
+      settled = true;
       clearTimeout(timer);
       child.disconnect();
       resolve(handles);
     });
     child.once('error', fail);
-    child.once('exit', (code) => handles.length < count && fail(new Error(`the copying process ended (exit code ${code})`)));
+    child.once('exit', (code) => fail(new Error(`the copying process ended (exit code ${code})`)));
     child.send(count, listening as never);
   });
 }
