@@ -142,9 +142,12 @@ const run = {
   ceiling: null,
   pgbench: null,
   scenarios: [],
+  // Settings of this shell that the servers inherit (e.g. MICROPAY_ACCEPTS_PER_TURN=1 for an A/B run).
+  serverSettings: Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith('MICROPAY_') && !name.includes('MASTER_KEY') && !name.startsWith('MICROPAY_TEST_'))),
 };
 log(`MicroPay bench: ${storeKind}, generator ${generator}, ${connections} connections, ${durationS} s runs after ${warmupS} s warm-up`);
 log(`machine: ${run.machine.cpus} × ${run.machine.cpuModel}, ${run.machine.memGiB} GiB, node ${process.version}`);
+if (Object.keys(run.serverSettings).length > 0) log(`server settings from the environment: ${Object.entries(run.serverSettings).map(([n, v]) => `${n}=${v}`).join(' ')}`);
 
 const started = Date.now();
 try {

@@ -40,8 +40,7 @@ export class HttpDrain {
 
   close(): Promise<void> {
     this.#draining = true;
-    // A listener's close ends when the connections it accepted have closed.
-    const closed = Promise.all([this.server, ...this.#copies].map((l) => new Promise<void>((resolve) => l.close(() => resolve())))).then(() => {});
+    const closed = Promise.all([this.server, ...this.#copies].map(whenClosed)).then(() => {});
     for (const res of this.#inFlight) {
       // Answers not begun yet end their connection; one already on its way ends it when sent.
       if (!res.headersSent) res.setHeader('Connection', 'close');
@@ -50,4 +49,9 @@ export class HttpDrain {
     this.server.closeIdleConnections();
     return closed;
   }
+}
+
+/** A listener stopped: its close ends when the connections it accepted have closed. */
+function whenClosed(listener: NetServer): Promise<void> {
+  return new Promise<void>((resolve) => listener.close(() => resolve()));
 }
