@@ -83,7 +83,7 @@ export const ORDER_COLUMNS = [
 export const ORDER_SELECT_LIST = ORDER_COLUMNS.join(', ');
 
 /** Where the order's key lies in such an array: PostgreSQL's several-at-once lookup matches on it. */
-export const ORDER_KEY_AT = { mchId: 1, mchOrderId: 2 } as const;
+export const ORDER_KEY_AT = { mchId: ORDER_COLUMNS.indexOf('mch_id'), mchOrderId: ORDER_COLUMNS.indexOf('mch_order_id') } as const;
 
 /** An order from its columns as an array in ORDER_COLUMNS order. */
 export function orderOfValues(v: readonly unknown[]): Order {
