@@ -76,8 +76,9 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     const newKey = (await page.locator('.shown-once code').textContent())!;
     expect(newKey).not.toBe(firstKey);
     const row = page.locator('tr', { hasText: 'Night Market' });
+    // The status line comes first, then the list is read again: the row is waited for.
+    await expect.poll(() => row.locator('td').nth(5).textContent()).toMatch(/^Rolled .+; old key until .+$/);
     expect(await row.locator('td').nth(2).textContent()).toBe('Active');
-    expect(await row.locator('td').nth(5).textContent()).toMatch(/^Rolled .+; old key until .+$/);
     expect(await page.locator('tr', { hasText: 'Moved Stall' }).locator('td').first().textContent()).toBe('55550001');
     await docsScreenshot(page, 'admin-merchants', { fullPage: true });
     // The keys were shown once: a reload of the list has neither.
