@@ -34,6 +34,16 @@ describe('order lookups that arrive together', () => {
     expect(found.map((o) => o && [o.mchOrderId, o.status])).toEqual(ids.map((id) => (id === 'unknown' ? null : [id, 'PAID'])));
   });
 
+  it('each finds its own order when more arrive in one turn than one statement carries', async () => {
+    p = await startTestPlatform();
+    const m = await createMerchant(p);
+    for (let i = 0; i < 3; i++) await pay(p.store, m, `o-${i}`, (await createWalletWithCode(p, 10_00, `w${i}`)).payCode);
+    // 150 lookups: more than PostgreSQL's 64 to a statement twice over, and SQLite's 4 to a transaction.
+    const ids = Array.from({ length: 150 }, (_, i) => (i % 4 === 3 ? `unknown-${i}` : `o-${i % 3}`));
+    const found = await Promise.all(ids.map((id) => p!.store.findOrder(m.mchId, id)));
+    expect(found.map((o) => o?.mchOrderId ?? null)).toEqual(ids.map((id) => (id.startsWith('unknown') ? null : id)));
+  });
+
   it('see what another process committed before them, turn after turn', async () => {
     p = await startTestPlatform();
     const m = await createMerchant(p);
@@ -57,4 +67,5 @@ describe("a server's start", () => {
     p = await startTestPlatform({ MICROPAY_PG_POOL_SIZE: '6' });
     expect(p.store.poolUsage()).toEqual({ total: 4, idle: 4, waiting: 0 });
   });
+
 });

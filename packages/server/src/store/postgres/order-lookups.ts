@@ -2,8 +2,14 @@ import type pg from 'pg';
 import type { Order } from '../../domain/model.js';
 import { ORDER_KEY_AT, ORDER_SELECT_LIST, orderOfValues } from '../rows.js';
 
-/** Lookups answered by one statement at most: the same bound as SQLite's (../sqlite/read-turns.ts). */
-const MAX_TOGETHER = 4;
+/**
+ * Lookups answered by one statement at most. Not SQLite's four (../sqlite/read-turns.ts): there,
+ * a read held back for others costs the garbage collector; here every lookup waits for the round
+ * trip anyway, and each statement costs the server's thread far more than a lookup in it. Four to
+ * a statement took 135–141 µs of server CPU per queryBill, sixteen 68–116, sixty-four 67–78
+ * (docs/benchmarks.md, issue 18).
+ */
+const MAX_TOGETHER = 64;
 
 // Rows come back as arrays in ORDER_COLUMNS order (rows.ts): no object per row to build.
 const ONE = `SELECT ${ORDER_SELECT_LIST} FROM orders WHERE mch_id = $1 AND mch_order_id = $2`;
@@ -19,10 +25,10 @@ interface Lookup {
 
 /**
  * queryBill's order lookups on PostgreSQL: those queued in one turn of the event loop go to the
- * database together, four to a statement, instead of one round trip (and one statement's parse,
- * plan and answer) each. One statement reads one snapshot, taken when it starts: after every
- * request whose lookup it carries was received, so each still sees every commit made before its
- * request arrived, as a statement of its own would.
+ * database together, up to sixty-four to a statement, instead of one round trip (and one
+ * statement's parse, plan and answer) each. One statement reads one snapshot, taken when it
+ * starts: after every request whose lookup it carries was received, so each still sees every
+ * commit made before its request arrived, as a statement of its own would.
  */
 export class PgOrderLookups {
   #queue: Lookup[] = [];
