@@ -68,4 +68,14 @@ describe("a server's start", () => {
     expect(p.store.poolUsage()).toEqual({ total: 4, idle: 4, waiting: 0 });
   });
 
+  it.runIf(TEST_STORE === 'postgres')('keeps the connections it opened through a quiet spell longer than an idle timeout', async () => {
+    p = await startTestPlatform({ MICROPAY_PG_POOL_SIZE: '6' });
+    const pool = (p.store as unknown as { pool: { query(sql: string): Promise<unknown> } }).pool;
+    // Six at once: the pool opens the two it lacks.
+    await Promise.all(Array.from({ length: 6 }, () => pool.query('SELECT pg_sleep(0.2)')));
+    expect(p.store.poolUsage()).toEqual({ total: 6, idle: 6, waiting: 0 });
+    // pg's pool closes a connection idle for 10 s unless told to keep a minimum.
+    await new Promise((r) => setTimeout(r, 11_000));
+    expect(p.store.poolUsage()).toEqual({ total: 6, idle: 6, waiting: 0 });
+  }, 30_000);
 });
