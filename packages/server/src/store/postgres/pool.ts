@@ -30,7 +30,7 @@ export function createPool(options: PoolOptions): pg.Pool {
     max: options.max,
     // A connection once opened stays open, idle or not: a pool that closed its idle connections
     // after 10 s made the first burst after a quiet spell open them again, one backend and one
-    // plan of each statement at a time (a p99 of 60–150 ms against 24 ms; docs/benchmarks.md).
+    // plan of each statement at a time (a p99 of 52–153 ms against 24–39 ms; docs/benchmarks.md).
     min: options.max,
     statement_timeout: options.statementTimeoutMs,
     connectionTimeoutMillis: 10_000,
