@@ -127,6 +127,8 @@ const SERVER_ENV = {
 const log = (line) => process.stdout.write(line + '\n');
 /** Every process this run started; whatever is still running when it exits (also on a failure) is killed. */
 const children = new Set();
+/** The ceiling's request files, written once (writeCeilingRequests). */
+let ceilingRequests;
 process.on('exit', () => {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 });
@@ -190,16 +192,7 @@ process.exit(run.scenarios.every((s) => s.verified.ok && s.audit.ok) ? 0 : 1);
  * the server under test, so its tail is what that rate alone costs on this machine and generator.
  */
 async function measureCeiling(busyUs = 0) {
-  // Same body shape and size as the payments (signed micropay bodies); the ceiling does not
-  // care that they repeat, so a small list is cycled.
-  const key = 'K'.repeat(32);
-  const lines = [];
-  const ts = String(Date.now());
-  for (let i = 0; i < 20_000; i++) {
-    const body = micropayBody({ mchId: '202611001', key }, `ceil-${i}`, '391234567890123456', ts);
-    lines.push(`P\t/api/micropay/micropay\t${body}`);
-  }
-  const requests = writeRequests('ceiling', lines);
+  const requests = (ceilingRequests ??= writeCeilingRequests());
   const server = await startProcess(process.execPath, [join(ROOT, 'bench/ceiling-server.mjs'), '0', '--busy-us', String(busyUs)], {}, /listening on (http:\S+)/);
   try {
     if (warmupS > 0) await drive([server.url], requests.warmup, warmupS, { label: 'ceiling warm-up', cycle: true });
@@ -210,6 +203,22 @@ async function measureCeiling(busyUs = 0) {
   } finally {
     await stopProcess(server);
   }
+}
+
+/**
+ * The ceiling's requests, written once per run (every `--pairs` pair and the slowed ceiling use
+ * them again): the same body shape and size as the payments (signed micropay bodies). The ceiling
+ * does not care that they repeat, so a small list is cycled.
+ */
+function writeCeilingRequests() {
+  const key = 'K'.repeat(32);
+  const lines = [];
+  const ts = String(Date.now());
+  for (let i = 0; i < 20_000; i++) {
+    const body = micropayBody({ mchId: '202611001', key }, `ceil-${i}`, '391234567890123456', ts);
+    lines.push(`P\t/api/micropay/micropay\t${body}`);
+  }
+  return writeRequests('ceiling', lines);
 }
 
 /** One scenario on a fresh store: setup, warm-up, measured run, check. */
