@@ -25,6 +25,7 @@ import { loadConfig } from '../packages/server/dist/config.js';
 import { openStore } from '../packages/server/dist/platform.js';
 import { createMerchants, createWalletsWithCodes, createWalletsWithDevices, shuffle } from './lib/seed.mjs';
 import { offlineStep } from '@micropay/protocol';
+import { perfMissing, perfServerFlags, printPerf, recordPerf, summarisePerf } from './lib/perf-profile.mjs';
 import { printProfile, summariseProfile } from './lib/profile.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -40,6 +41,7 @@ const { values: opt } = parseArgs({
     scenarios: { type: 'string' },
     merchants: { type: 'string', default: '100' },
     profile: { type: 'boolean', default: false },
+    perf: { type: 'boolean', default: false },
     soak: { type: 'boolean', default: false },
     'soak-duration': { type: 'string', default: '300' },
     'soak-rate': { type: 'string', default: '2000' },
@@ -66,6 +68,9 @@ if (opt.help) {
                             (offline: as many, paying with offline codes: docs/offline-codes.md)
   --merchants N             merchants of the many-merchant scenarios (default 100)
   --profile                 record a CPU profile of the server(s) and print the top functions
+  --perf                    record the server's main thread with Linux perf during the measured
+                            run (on-CPU samples, kernel and native frames too; needs perf and root
+                            or kernel.perf_event_paranoid <= 1) and print where its CPU went
   --soak                    5-minute memory run instead (Node generator, --soak-rate payments/s)
   --no-pgbench              skip the pgbench TPC-B reference on PostgreSQL
   --keep                    keep the scenario databases
@@ -91,6 +96,7 @@ const pairs = Number(opt.pairs);
 const hasWrk = spawnSync('wrk', ['--version'], { encoding: 'utf8' }).error === undefined;
 const generator = opt.soak ? 'node' : opt.generator === 'auto' ? (hasWrk ? 'wrk' : 'node') : opt.generator;
 if (generator === 'wrk' && !hasWrk) fail('wrk is not installed (apt-get install wrk), or use --generator node');
+if (opt.perf && perfMissing() !== null) fail(perfMissing());
 const scenarios = opt.soak
   ? ['many']
   : (opt.scenarios ?? (storeKind === 'postgres' ? 'many,offline,hot,mix,query,many-2p,hot-2p' : 'many,offline,hot,mix,query')).split(',');
@@ -159,8 +165,9 @@ if (Object.keys(run.serverSettings).length > 0) log(`server settings from the en
 const started = Date.now();
 try {
   if (!opt.soak) {
-    run.ceiling = await measureCeiling();
+    run.ceiling = await measureCeiling(0, opt.perf ? join(work, 'perf-ceiling.data') : null);
     log(`ceiling (bare node:http, JSON parse + SHA-256): ${fmt(run.ceiling.load.requestsPerS)} req/s, p50 ${run.ceiling.load.latencyMs.p50} ms, p99 ${run.ceiling.load.latencyMs.p99} ms`);
+    if (run.ceiling.perf) printPerf(`the ceiling (${run.ceiling.perf.file})`, run.ceiling.perf, run.ceiling.load.requests);
   }
   if (storeKind === 'postgres' && !opt['no-pgbench'] && !opt.soak) {
     run.pgbench = pgbench();
@@ -191,15 +198,19 @@ process.exit(run.scenarios.every((s) => s.verified.ok && s.audit.ok) ? 0 : 1);
  * The ceiling, or with `busyUs` the same bare server spinning that much CPU per request: as slow as
  * the server under test, so its tail is what that rate alone costs on this machine and generator.
  */
-async function measureCeiling(busyUs = 0) {
+async function measureCeiling(busyUs = 0, perfAs = null) {
   const requests = (ceilingRequests ??= writeCeilingRequests());
-  const server = await startProcess(process.execPath, [join(ROOT, 'bench/ceiling-server.mjs'), '0', '--busy-us', String(busyUs)], {}, /listening on (http:\S+)/);
+  const flags = perfAs === null ? [] : perfServerFlags(work);
+  const server = await startProcess(process.execPath, [...flags, join(ROOT, 'bench/ceiling-server.mjs'), '0', '--busy-us', String(busyUs)], {}, /listening on (http:\S+)/);
   try {
     if (warmupS > 0) await drive([server.url], requests.warmup, warmupS, { label: 'ceiling warm-up', cycle: true });
     const cpu0 = cpuSeconds(server.pid);
+    const recording = perfAs === null ? null : recordPerf(server.pid, durationS, perfAs);
     const load = await drive([server.url], requests.main, durationS, { label: 'ceiling', cycle: true });
+    await recording;
     const serverCpu = cpuSeconds(server.pid) - cpu0;
-    return { load, serverCpuPct: pctOfCore(serverCpu, load.elapsedS) };
+    const perf = perfAs === null ? undefined : { file: perfAs, ...summarisePerf(perfAs) };
+    return { load, serverCpuPct: pctOfCore(serverCpu, load.elapsedS), perf };
   } finally {
     await stopProcess(server);
   }
@@ -328,7 +339,7 @@ async function measureScenario(name, s, db, { requests, setupS, cycle }) {
   const profileDir = join(work, `profile-${name}`);
   const servers = [];
   for (let p = 0; p < s.processes; p++) {
-    const flags = opt.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+    const flags = [...(opt.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), ...(opt.perf ? perfServerFlags(work) : [])];
     const extra = opt['server-flags'].split(/\s+/).filter(Boolean);
     const server = await startProcess(process.execPath, [...flags, ...extra, CLI, 'serve', '--port', '0', '--db', db], SERVER_ENV, /MicroPay is listening on (http:\S+)/);
     if (extra.length > 0) keepOutput(server, join(work, `server-${name}-${p}.log`));
@@ -347,7 +358,9 @@ async function measureScenario(name, s, db, { requests, setupS, cycle }) {
     const writes0 = await writeCounters(servers);
     const samples = [];
     const sampler = setInterval(() => samples.push({ atS: samples.length * 10 + 10, rssMiB: servers.map((x) => rssMiB(x.pid)) }), 10_000);
+    const recording = opt.perf ? servers.map((x, i) => recordPerf(x.pid, durationS, perfFile(name, i))) : [];
     load = await drive(urls, requests.main, durationS, { label: name, rate: opt.soak ? Number(opt['soak-rate']) : undefined, cycle });
+    await Promise.all(recording);
     // More runs on the same server (the query scenario's --rounds): the first against the next.
     for (let r = 1; r < rounds; r++) (load.later ??= []).push(await drive(urls, requests.main, durationS, { label: `${name} round ${r + 1}`, cycle }));
     clearInterval(sampler);
@@ -414,7 +427,12 @@ async function measureScenario(name, s, db, { requests, setupS, cycle }) {
       result.profiles.push({ file: join(profileDir, f), ...summary });
     }
   }
+  if (opt.perf) result.perf = servers.map((_, i) => ({ file: perfFile(name, i), ...summarisePerf(perfFile(name, i)) }));
   return result;
+}
+
+function perfFile(scenario, serverIndex) {
+  return join(work, `perf-${scenario}-${serverIndex}.data`);
 }
 
 /**
@@ -789,6 +807,7 @@ function printScenario(s) {
   if (ref) log(`  the ceiling slowed to this rate (${ref.busyUs} µs more per request): ${fmt(ref.requestsPerS)} requests/s, p50 ${ref.latencyMs.p50} ms, p99 ${ref.latencyMs.p99} ms`);
   if (s.rss.samples.length > 1) log(`  RSS every 10 s: ${s.rss.samples.map((x) => x.rssMiB.join('/')).join(' ')} MiB`);
   for (const p of s.profiles ?? []) printProfile(`${s.scenario} server (${p.file})`, p);
+  for (const p of s.perf ?? []) printPerf(`${s.scenario} server (${p.file})`, p, s.load.requests / s.processes);
 }
 
 /** SQLite: bytes to storage per payment; PostgreSQL: WAL records and bytes per payment. */

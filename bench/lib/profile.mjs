@@ -4,18 +4,24 @@
  */
 import { readFileSync } from 'node:fs';
 
-const AREAS = [
+/** Areas of a JavaScript frame, by its function name and source (the first that matches). */
+export const AREAS = [
   ['idle', (f) => f.functionName === '(idle)'],
   ['garbage collection', (f) => f.functionName === '(garbage collector)'],
   ['native / V8 internals', (f) => f.functionName === '(program)'],
   ['micropay server', (f) => f.url.includes('/packages/server/')],
   ['micropay protocol', (f) => f.url.includes('/packages/protocol/')],
+  ['the bench (the ceiling server)', (f) => f.url.includes('/bench/')],
   ['better-sqlite3', (f) => f.url.includes('better-sqlite3')],
   ['pg driver', (f) => /node_modules\/(pg|pg-protocol|pg-pool|pg-types)\//.test(f.url)],
   ['node:http / net / streams', (f) => /^node:(_http|http|net|stream|internal\/streams|internal\/http|_stream)/.test(f.url) || f.url.startsWith('node:internal/stream')],
   ['node: other built-ins', (f) => f.url.startsWith('node:')],
   ['built-in (JSON, crypto, regexp …)', (f) => f.url === ''],
 ];
+
+export function areaOf(f) {
+  return AREAS.find(([, test]) => test(f))?.[0] ?? 'dependencies';
+}
 
 function where(f) {
   if (f.url === '') return '';
@@ -44,7 +50,7 @@ export function summariseProfile(path, { top = 25 } = {}) {
     const entry = functions.get(key) ?? { fn: f.functionName || '(anonymous)', where: where(f), selfUs: 0 };
     entry.selfUs += us;
     functions.set(key, entry);
-    const area = AREAS.find(([, test]) => test(f))?.[0] ?? 'dependencies';
+    const area = areaOf(f);
     areas.set(area, (areas.get(area) ?? 0) + us);
   }
 
