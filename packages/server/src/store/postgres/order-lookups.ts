@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { Order } from '../../domain/model.js';
 import { ORDER_KEY_AT, ORDER_SELECT_LIST, orderOfValues } from '../rows.js';
+import { TurnBatch } from '../turn-batch.js';
 
 /**
  * Lookups answered by one statement at most. Not SQLite's four (../sqlite/read-turns.ts): there,
@@ -31,29 +32,15 @@ interface Lookup {
  * commit made before its request arrived, as a statement of its own would.
  */
 export class PgOrderLookups {
-  #queue: Lookup[] = [];
-  #scheduled = false;
+  readonly #turns = new TurnBatch<Lookup>(MAX_TOGETHER, (lookups) => this.#send(lookups));
 
   constructor(private readonly pool: pg.Pool) {}
 
   find(mchId: string, mchOrderId: string): Promise<Order | null> {
-    return new Promise((resolve, reject) => {
-      this.#queue.push({ mchId, mchOrderId, resolve, reject });
-      if (this.#queue.length >= MAX_TOGETHER) return this.#send();
-      if (!this.#scheduled) {
-        this.#scheduled = true;
-        setImmediate(() => {
-          this.#scheduled = false;
-          this.#send();
-        });
-      }
-    });
+    return new Promise((resolve, reject) => this.#turns.add({ mchId, mchOrderId, resolve, reject }));
   }
 
-  #send(): void {
-    const lookups = this.#queue;
-    this.#queue = [];
-    if (lookups.length === 0) return;
+  #send(lookups: readonly Lookup[]): void {
     // Named: each connection parses and plans them once, not at every lookup.
     const query =
       lookups.length === 1

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { TurnBatch } from '../turn-batch.js';
 
 interface QueuedRead {
   readonly read: () => unknown;
@@ -31,8 +32,7 @@ const MAX_SHARED = 4;
  * would; it ends as soon as its reads are done, so it holds back no checkpoint.
  */
 export class ReadTurns {
-  #queue: QueuedRead[] = [];
-  #scheduled = false;
+  readonly #turns = new TurnBatch<QueuedRead>(MAX_SHARED, (turn) => this.#run(turn));
   readonly #begin: Database.Statement;
   readonly #commit: Database.Statement;
 
@@ -42,22 +42,10 @@ export class ReadTurns {
   }
 
   read<T>(read: () => T): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      this.#queue.push({ read, resolve: resolve as (value: unknown) => void, reject });
-      if (this.#queue.length >= MAX_SHARED) return this.#run();
-      if (!this.#scheduled) {
-        this.#scheduled = true;
-        setImmediate(() => {
-          this.#scheduled = false;
-          this.#run();
-        });
-      }
-    });
+    return new Promise<T>((resolve, reject) => this.#turns.add({ read, resolve: resolve as (value: unknown) => void, reject }));
   }
 
-  #run(): void {
-    const turn = this.#queue;
-    this.#queue = [];
+  #run(turn: readonly QueuedRead[]): void {
     // One read needs no transaction of its own; nor does a connection already in one (never here:
     // better-sqlite3's transactions are synchronous, and no store method awaits inside one).
     const shared = turn.length > 1 && !this.db.inTransaction;
