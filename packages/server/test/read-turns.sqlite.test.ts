@@ -51,6 +51,15 @@ describe('shared read transactions', () => {
     expect(reader.inTransaction).toBe(false);
   });
 
+  it('when the transaction cannot begin, every read of it fails with the reason', async () => {
+    const { reader } = twoConnections();
+    const turns = new ReadTurns(reader);
+    reader.close();
+    const results = await Promise.allSettled([turns.read(() => 1), turns.read(() => 2)]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect(String((results[0] as PromiseRejectedResult).reason)).toMatch(/not open/);
+  });
+
   it('a read that throws fails alone; the others of its transaction are answered, and it is closed', async () => {
     const { reader } = twoConnections();
     const turns = new ReadTurns(reader);

@@ -12,25 +12,28 @@ describe('a turn batch', () => {
     expect(handed).toEqual([[1, 2, 3, 4], [5, 6, 7, 8], [9, 10]]);
   });
 
-  it('waits for the I/O callbacks of its turn, and never hands on an empty batch', async () => {
+  it('waits for the other callbacks of its phase, never hands on an empty batch, and starts again next turn', async () => {
     const handed: string[][] = [];
     const batch = new TurnBatch<string>(3, (items) => handed.push(items));
-    // Two timer callbacks of one turn queue one each: they go together in its check phase.
-    await new Promise<void>((done) => {
-      let left = 2;
-      for (const item of ['a', 'b']) {
-        setTimeout(() => {
-          batch.add(item);
-          if (--left === 0) done();
-        }, 0);
-      }
+    // Two callbacks of one check phase queue one each: nothing is handed on before both are queued
+    // (an immediate queued in a check phase runs in the next one).
+    const seenAfterBoth = await new Promise<string[][]>((done) => {
+      setImmediate(() => batch.add('a'));
+      setImmediate(() => {
+        batch.add('b');
+        done(handed.slice());
+      });
     });
-    expect(handed).toEqual([]);
+    expect(seenAfterBoth).toEqual([]);
     await new Promise((r) => setImmediate(r));
     expect(handed).toEqual([['a', 'b']]);
     for (const item of ['c', 'd', 'e']) batch.add(item);
     await new Promise((r) => setImmediate(r));
     // 'c' to 'e' filled a batch at once; the check phase found nothing more to hand on.
     expect(handed).toEqual([['a', 'b'], ['c', 'd', 'e']]);
+    // A later turn's partial batch is handed on in that turn's check phase.
+    batch.add('f');
+    await new Promise((r) => setImmediate(r));
+    expect(handed).toEqual([['a', 'b'], ['c', 'd', 'e'], ['f']]);
   });
 });

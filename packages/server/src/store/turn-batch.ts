@@ -15,17 +15,17 @@ export class TurnBatch<T> {
 
   add(item: T): void {
     this.#queue.push(item);
-    if (this.#queue.length >= this.max) return this.#handOn();
+    if (this.#queue.length >= this.max) return this.#flush();
     if (!this.#scheduled) {
       this.#scheduled = true;
       setImmediate(() => {
         this.#scheduled = false;
-        this.#handOn();
+        this.#flush();
       });
     }
   }
 
-  #handOn(): void {
+  #flush(): void {
     const items = this.#queue;
     if (items.length === 0) return;
     this.#queue = [];

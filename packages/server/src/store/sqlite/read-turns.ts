@@ -49,7 +49,15 @@ export class ReadTurns {
     // One read needs no transaction of its own; nor does a connection already in one (never here:
     // better-sqlite3's transactions are synchronous, and no store method awaits inside one).
     const shared = turn.length > 1 && !this.db.inTransaction;
-    if (shared) this.#begin.run();
+    if (shared) {
+      try {
+        this.#begin.run();
+      } catch (error) {
+        // Nothing was read: every request of the turn gets the error (none waits for ever).
+        for (const q of turn) q.reject(error);
+        return;
+      }
+    }
     try {
       for (const q of turn) {
         try {
