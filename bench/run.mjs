@@ -25,7 +25,7 @@ import { loadConfig } from '../packages/server/dist/config.js';
 import { openStore } from '../packages/server/dist/platform.js';
 import { createMerchants, createWalletsWithCodes, createWalletsWithDevices, shuffle } from './lib/seed.mjs';
 import { offlineStep } from '@micropay/protocol';
-import { perfMissing, perfServerFlags, printPerf, recordPerf, summarisePerf } from './lib/perf-profile.mjs';
+import { perfServerFlags, perfUnavailable, printPerf, recordPerf, summarisePerf } from './lib/perf-profile.mjs';
 import { printProfile, summariseProfile } from './lib/profile.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -68,9 +68,10 @@ if (opt.help) {
                             (offline: as many, paying with offline codes: docs/offline-codes.md)
   --merchants N             merchants of the many-merchant scenarios (default 100)
   --profile                 record a CPU profile of the server(s) and print the top functions
-  --perf                    record the server's main thread with Linux perf during the measured
-                            run (on-CPU samples, kernel and native frames too; needs perf and root
-                            or kernel.perf_event_paranoid <= 1) and print where its CPU went
+  --perf                    record the main thread of each server and of the first ceiling with
+                            Linux perf during the measured run (on-CPU samples, kernel and native
+                            frames too; needs perf, and root or kernel.perf_event_paranoid <= 1)
+                            and print where its CPU went
   --soak                    5-minute memory run instead (Node generator, --soak-rate payments/s)
   --no-pgbench              skip the pgbench TPC-B reference on PostgreSQL
   --keep                    keep the scenario databases
@@ -96,7 +97,8 @@ const pairs = Number(opt.pairs);
 const hasWrk = spawnSync('wrk', ['--version'], { encoding: 'utf8' }).error === undefined;
 const generator = opt.soak ? 'node' : opt.generator === 'auto' ? (hasWrk ? 'wrk' : 'node') : opt.generator;
 if (generator === 'wrk' && !hasWrk) fail('wrk is not installed (apt-get install wrk), or use --generator node');
-if (opt.perf && perfMissing() !== null) fail(perfMissing());
+if (opt.perf && opt.soak) fail('--perf records a measured run, not the soak');
+if (opt.perf && perfUnavailable() !== null) fail(perfUnavailable());
 const scenarios = opt.soak
   ? ['many']
   : (opt.scenarios ?? (storeKind === 'postgres' ? 'many,offline,hot,mix,query,many-2p,hot-2p' : 'many,offline,hot,mix,query')).split(',');
@@ -197,6 +199,7 @@ process.exit(run.scenarios.every((s) => s.verified.ok && s.audit.ok) ? 0 : 1);
 /**
  * The ceiling, or with `busyUs` the same bare server spinning that much CPU per request: as slow as
  * the server under test, so its tail is what that rate alone costs on this machine and generator.
+ * `perfAs`: the file to record its main thread into with perf during the measured run (--perf).
  */
 async function measureCeiling(busyUs = 0, perfAs = null) {
   const requests = (ceilingRequests ??= writeCeilingRequests());
@@ -205,11 +208,11 @@ async function measureCeiling(busyUs = 0, perfAs = null) {
   try {
     if (warmupS > 0) await drive([server.url], requests.warmup, warmupS, { label: 'ceiling warm-up', cycle: true });
     const cpu0 = cpuSeconds(server.pid);
-    const recording = perfAs === null ? null : recordPerf(server.pid, durationS, perfAs);
+    const recorded = perfAs === null ? null : recordMainThreads([server.pid], [perfAs]);
     const load = await drive([server.url], requests.main, durationS, { label: 'ceiling', cycle: true });
-    await recording;
+    const perfCpuS = recorded === null ? null : await recorded();
     const serverCpu = cpuSeconds(server.pid) - cpu0;
-    const perf = perfAs === null ? undefined : { file: perfAs, ...summarisePerf(perfAs) };
+    const perf = perfAs === null ? undefined : { file: perfAs, ...(await summarisePerf(perfAs, perfCpuS[0])) };
     return { load, serverCpuPct: pctOfCore(serverCpu, load.elapsedS), perf };
   } finally {
     await stopProcess(server);
@@ -261,12 +264,12 @@ async function runScenario(name, s, bestRate) {
     codes = s.offline
       ? (await createWalletsWithDevices(store, warmCount + mainCount, seedOptions))(offlineStep(Date.now()) + 3)
       : shuffle(await createWalletsWithCodes(store, warmCount + mainCount, seedOptions));
-    // The setup's WAL written out now: otherwise the checkpoint it calls for falls inside a
-    // measured run, at a different moment in each, and moves a before/after comparison.
-    if (store.kind === 'postgres') await store.pool.query('CHECKPOINT');
   } finally {
     await store.close();
   }
+  // The setup's WAL written out now: otherwise the checkpoint it calls for falls inside a
+  // measured run, at a different moment in each, and moves a before/after comparison.
+  if (storeKind === 'postgres') await admin('CHECKPOINT');
   const setupS = (Date.now() - t0) / 1000;
   log(`setup: ${s.merchants} merchants, ${fmt(codes.length)} wallets with a fresh code each in ${setupS.toFixed(1)} s`);
 
@@ -349,6 +352,7 @@ async function measureScenario(name, s, db, { requests, setupS, cycle }) {
     servers.push(server);
   }
   let load;
+  let perfCpuS;
   let pairRuns;
   let serverCpu;
   let rss;
@@ -361,9 +365,9 @@ async function measureScenario(name, s, db, { requests, setupS, cycle }) {
     const writes0 = await writeCounters(servers);
     const samples = [];
     const sampler = setInterval(() => samples.push({ atS: samples.length * 10 + 10, rssMiB: servers.map((x) => rssMiB(x.pid)) }), 10_000);
-    const recording = opt.perf ? servers.map((x, i) => recordPerf(x.pid, durationS, perfFile(name, i))) : [];
+    const recorded = opt.perf ? recordMainThreads(servers.map((x) => x.pid), servers.map((_, i) => perfFile(name, i))) : null;
     load = await drive(urls, requests.main, durationS, { label: name, rate: opt.soak ? Number(opt['soak-rate']) : undefined, cycle });
-    await Promise.all(recording);
+    perfCpuS = recorded === null ? null : await recorded();
     // More runs on the same server (the query scenario's --rounds): the first against the next.
     for (let r = 1; r < rounds; r++) (load.later ??= []).push(await drive(urls, requests.main, durationS, { label: `${name} round ${r + 1}`, cycle }));
     clearInterval(sampler);
@@ -423,19 +427,33 @@ async function measureScenario(name, s, db, { requests, setupS, cycle }) {
     audit,
     load,
   };
-  if (opt.profile) {
-    result.profiles = [];
-    for (const f of existsSync(profileDir) ? readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile')) : []) {
-      const summary = summariseProfile(join(profileDir, f));
-      result.profiles.push({ file: join(profileDir, f), ...summary });
-    }
-  }
-  if (opt.perf) result.perf = servers.map((_, i) => ({ file: perfFile(name, i), ...summarisePerf(perfFile(name, i)) }));
+  if (opt.profile) result.profiles = profileSummaries(profileDir);
+  if (opt.perf) result.perf = await Promise.all(perfCpuS.map(async (cpuS, i) => ({ file: perfFile(name, i), ...(await summarisePerf(perfFile(name, i), cpuS)) })));
   return result;
+}
+
+function profileSummaries(dir) {
+  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')) : [];
+  return files.map((f) => ({ file: join(dir, f), ...summariseProfile(join(dir, f)) }));
 }
 
 function perfFile(scenario, serverIndex) {
   return join(work, `perf-${scenario}-${serverIndex}.data`);
+}
+
+/**
+ * --perf: records each process's main thread for the measured run. The function it returns waits
+ * for perf and gives each thread's CPU seconds meanwhile (/proc), which its samples share out.
+ */
+function recordMainThreads(pids, files) {
+  const cpu0 = pids.map((pid) => cpuSeconds(pid, pid));
+  // Handled at once: a perf that fails early must not end the bench as an unhandled rejection.
+  const recordings = pids.map((pid, i) => recordPerf(pid, durationS, files[i]).then(() => null, (error) => error));
+  return async () => {
+    const failed = (await Promise.all(recordings)).find((error) => error !== null);
+    if (failed !== undefined) throw failed;
+    return pids.map((pid, i) => cpuSeconds(pid, pid) - cpu0[i]);
+  };
 }
 
 /**
@@ -641,9 +659,10 @@ async function stopProcess(p) {
 }
 
 /** User + system CPU seconds of a live process, from /proc (0 when it is gone). */
-function cpuSeconds(pid) {
+/** CPU seconds of a process, or with `tid` of one of its threads. */
+function cpuSeconds(pid, tid = null) {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(tid === null ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
@@ -810,6 +829,7 @@ function printScenario(s) {
   if (ref) log(`  the ceiling slowed to this rate (${ref.busyUs} µs more per request): ${fmt(ref.requestsPerS)} requests/s, p50 ${ref.latencyMs.p50} ms, p99 ${ref.latencyMs.p99} ms`);
   if (s.rss.samples.length > 1) log(`  RSS every 10 s: ${s.rss.samples.map((x) => x.rssMiB.join('/')).join(' ')} MiB`);
   for (const p of s.profiles ?? []) printProfile(`${s.scenario} server (${p.file})`, p);
+  // Two processes share the generator's connections evenly, so each answered about half.
   for (const p of s.perf ?? []) printPerf(`${s.scenario} server (${p.file})`, p, s.load.requests / s.processes);
 }
 
