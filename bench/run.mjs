@@ -658,8 +658,7 @@ async function stopProcess(p) {
   clearTimeout(timer);
 }
 
-/** User + system CPU seconds of a live process, from /proc (0 when it is gone). */
-/** CPU seconds of a process, or with `tid` of one of its threads. */
+/** User + system CPU seconds of a live process, or with `tid` of one of its threads, from /proc (0 when it is gone). */
 function cpuSeconds(pid, tid = null) {
   try {
     const stat = readFileSync(tid === null ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
