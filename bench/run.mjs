@@ -343,64 +343,20 @@ async function withTailReference(result) {
 /** Serves the seeded store, drives it (warm-up, measured run), then checks every PAID answer and the audit. */
 async function measureScenario(name, s, db, { requests, setupS, cycle }) {
   const profileDir = join(work, `profile-${name}`);
-  const servers = [];
-  for (let p = 0; p < s.processes; p++) {
-    const flags = [...(opt.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), ...(opt.perf ? perfServerFlags(work) : [])];
-    const extra = opt['server-flags'].split(/\s+/).filter(Boolean);
-    const server = await startProcess(process.execPath, [...flags, ...extra, CLI, 'serve', '--port', '0', '--db', db], SERVER_ENV, /MicroPay is listening on (http:\S+)/);
-    if (extra.length > 0) keepOutput(server, join(work, `server-${name}-${p}.log`));
-    servers.push(server);
-  }
-  let load;
-  let perfCpuS;
-  let pairRuns;
-  let serverCpu;
-  let rss;
-  let writes;
+  const servers = await startServers(name, s, db, profileDir);
+  let measured;
   try {
-    const urls = servers.map((x) => x.url);
-    if (warmupS > 0) await drive(urls, requests.warmup, warmupS, { label: `${name} warm-up`, cycle });
-    const rssStart = servers.map((x) => rssMiB(x.pid));
-    const cpu0 = servers.map((x) => cpuSeconds(x.pid));
-    const writes0 = await writeCounters(servers);
-    const samples = [];
-    const sampler = setInterval(() => samples.push({ atS: samples.length * 10 + 10, rssMiB: servers.map((x) => rssMiB(x.pid)) }), 10_000);
-    const recorded = opt.perf ? recordMainThreads(servers.map((x) => x.pid), servers.map((_, i) => perfFile(name, i))) : null;
-    load = await drive(urls, requests.main, durationS, { label: name, rate: opt.soak ? Number(opt['soak-rate']) : undefined, cycle });
-    perfCpuS = recorded === null ? null : await recorded();
-    // More runs on the same server (the query scenario's --rounds): the first against the next.
-    for (let r = 1; r < rounds; r++) (load.later ??= []).push(await drive(urls, requests.main, durationS, { label: `${name} round ${r + 1}`, cycle }));
-    clearInterval(sampler);
-    serverCpu = servers.map((x, i) => cpuSeconds(x.pid) - cpu0[i]);
-    if (s.queryShare === 1 && pairs > 0) pairRuns = await alternateWithCeiling(name, urls, requests.main, cycle);
-    writes = perPayment(writes0, await writeCounters(servers), load.paidAnswered);
-    rss = { startMiB: rssStart, endMiB: servers.map((x) => rssMiB(x.pid)), samples };
-    // SQLite: the database and WAL file sizes at the end, so a WAL that never resets shows up.
-    if (storeKind === 'sqlite') rss.files = { dbMiB: fileMiB(db), walMiB: fileMiB(`${db}-wal`) };
+    measured = await driveServers(name, s, db, servers, requests, cycle);
   } finally {
     for (const x of servers) await stopProcess(x);
   }
-
-  // Every payment answered PAID must be PAID in the store; the ledger audit must be clean.
+  const { load, serverCpu } = measured;
   const t2 = Date.now();
-  const answered = readPaid(requests.main, load);
-  // The audit reads every order: give it more than a request's statement timeout, and the
-  // planner statistics of the tables the run filled.
-  const check = await openStore(loadConfig({ db }, { MICROPAY_PG_STATEMENT_TIMEOUT_MS: '600000', MICROPAY_MASTER_KEY: SERVER_ENV.MICROPAY_MASTER_KEY }));
-  if (check.kind === 'postgres') await check.pool.query('ANALYZE');
-  let verified;
-  let audit;
-  try {
-    verified = await verifyPaid(check, answered);
-    const report = await check.audit();
-    audit = { ok: report.ok, failed: report.checks.filter((c) => c.violations.length > 0).map((c) => `${c.name}: ${c.violations.slice(0, 3).join('; ')}`), totals: report.totals };
-  } finally {
-    await check.close();
-  }
+  const { verified, audit } = await checkStore(db, readPaid(requests.main, load));
   const checkS = (Date.now() - t2) / 1000;
   await dropDatabase(name, db);
 
-  const paymentsPerS = load.paidAnswered / load.elapsedS;
+  const runs = [load, ...(load.later ?? [])];
   const result = {
     scenario: name,
     label: s.label,
@@ -409,27 +365,83 @@ async function measureScenario(name, s, db, { requests, setupS, cycle }) {
     setupS,
     checkS,
     requestsPerS: load.requestsPerS,
-    paymentsPerS,
+    paymentsPerS: load.paidAnswered / load.elapsedS,
     ratioToCeiling: run.ceiling ? load.requestsPerS / run.ceiling.load.requestsPerS : null,
-    pairs: pairRuns === undefined ? undefined : { runs: pairRuns, medians: pairMedians(pairRuns) },
+    pairs: measured.pairRuns === undefined ? undefined : { runs: measured.pairRuns, medians: pairMedians(measured.pairRuns) },
     latencyMs: load.latencyMs,
     byCode: load.byCode,
     errors: Object.fromEntries(Object.entries(load.byCode).filter(([code]) => code !== '0')),
     socketErrors: load.socketErrors,
     exhausted: load.exhausted,
-    serverCpuPct: serverCpu.map((c) => pctOfCore(c, [load, ...(load.later ?? [])].reduce((sum, l) => sum + l.elapsedS, 0))),
+    serverCpuPct: serverCpu.map((c) => pctOfCore(c, runs.reduce((sum, l) => sum + l.elapsedS, 0))),
     // What one answer cost the server(s), whatever else shares the machine's cores.
-    serverCpuUsPerRequest: Math.round((serverCpu.reduce((a, b) => a + b, 0) * 1e6) / [load, ...(load.later ?? [])].reduce((n, l) => n + l.requests, 0)),
-    writesPerPayment: writes,
+    serverCpuUsPerRequest: Math.round((serverCpu.reduce((a, b) => a + b, 0) * 1e6) / runs.reduce((n, l) => n + l.requests, 0)),
+    writesPerPayment: measured.writes,
     generatorCpuPct: load.generatorCpuPct,
-    rss,
+    rss: measured.rss,
     verified,
     audit,
     load,
   };
   if (opt.profile) result.profiles = profileSummaries(profileDir);
-  if (opt.perf) result.perf = await Promise.all(perfCpuS.map(async (cpuS, i) => ({ file: perfFile(name, i), ...(await summarisePerf(perfFile(name, i), cpuS)) })));
+  if (opt.perf) result.perf = await Promise.all(measured.perfCpuS.map(async (cpuS, i) => ({ file: perfFile(name, i), ...(await summarisePerf(perfFile(name, i), cpuS)) })));
   return result;
+}
+
+/** The scenario's server processes on the seeded database, with the run's profiling flags. */
+async function startServers(name, s, db, profileDir) {
+  const servers = [];
+  for (let p = 0; p < s.processes; p++) {
+    const flags = [...(opt.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), ...(opt.perf ? perfServerFlags(work) : [])];
+    const extra = opt['server-flags'].split(/\s+/).filter(Boolean);
+    const server = await startProcess(process.execPath, [...flags, ...extra, CLI, 'serve', '--port', '0', '--db', db], SERVER_ENV, /MicroPay is listening on (http:\S+)/);
+    if (extra.length > 0) keepOutput(server, join(work, `server-${name}-${p}.log`));
+    servers.push(server);
+  }
+  return servers;
+}
+
+/**
+ * The warm-up, the measured run (with perf when asked), any later rounds and pairs, and what the
+ * servers used meanwhile: CPU, memory, pages written.
+ */
+async function driveServers(name, s, db, servers, requests, cycle) {
+  const urls = servers.map((x) => x.url);
+  if (warmupS > 0) await drive(urls, requests.warmup, warmupS, { label: `${name} warm-up`, cycle });
+  const rssStart = servers.map((x) => rssMiB(x.pid));
+  const cpu0 = servers.map((x) => cpuSeconds(x.pid));
+  const writes0 = await writeCounters(servers);
+  const samples = [];
+  const sampler = setInterval(() => samples.push({ atS: samples.length * 10 + 10, rssMiB: servers.map((x) => rssMiB(x.pid)) }), 10_000);
+  const recorded = opt.perf ? recordMainThreads(servers.map((x) => x.pid), servers.map((_, i) => perfFile(name, i))) : null;
+  const load = await drive(urls, requests.main, durationS, { label: name, rate: opt.soak ? Number(opt['soak-rate']) : undefined, cycle });
+  const perfCpuS = recorded === null ? null : await recorded();
+  // More runs on the same server (the query scenario's --rounds): the first against the next.
+  for (let r = 1; r < rounds; r++) (load.later ??= []).push(await drive(urls, requests.main, durationS, { label: `${name} round ${r + 1}`, cycle }));
+  clearInterval(sampler);
+  const serverCpu = servers.map((x, i) => cpuSeconds(x.pid) - cpu0[i]);
+  const pairRuns = s.queryShare === 1 && pairs > 0 ? await alternateWithCeiling(name, urls, requests.main, cycle) : undefined;
+  const writes = perPayment(writes0, await writeCounters(servers), load.paidAnswered);
+  const rss = { startMiB: rssStart, endMiB: servers.map((x) => rssMiB(x.pid)), samples };
+  // SQLite: the database and WAL file sizes at the end, so a WAL that never resets shows up.
+  if (storeKind === 'sqlite') rss.files = { dbMiB: fileMiB(db), walMiB: fileMiB(`${db}-wal`) };
+  return { load, perfCpuS, serverCpu, pairRuns, writes, rss };
+}
+
+/** Every payment answered PAID must be PAID in the store, and the ledger audit must be clean. */
+async function checkStore(db, answered) {
+  // The audit reads every order: give it more than a request's statement timeout, and the
+  // planner statistics of the tables the run filled.
+  const check = await openStore(loadConfig({ db }, { MICROPAY_PG_STATEMENT_TIMEOUT_MS: '600000', MICROPAY_MASTER_KEY: SERVER_ENV.MICROPAY_MASTER_KEY }));
+  if (check.kind === 'postgres') await check.pool.query('ANALYZE');
+  try {
+    const verified = await verifyPaid(check, answered);
+    const report = await check.audit();
+    const failed = report.checks.filter((c) => c.violations.length > 0).map((c) => `${c.name}: ${c.violations.slice(0, 3).join('; ')}`);
+    return { verified, audit: { ok: report.ok, failed, totals: report.totals } };
+  } finally {
+    await check.close();
+  }
 }
 
 function profileSummaries(dir) {
