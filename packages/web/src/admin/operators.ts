@@ -1,6 +1,6 @@
 import { callPage } from '../shared/page-api.js';
 import { say } from '../shared/page.js';
-import { table } from '../console/shell.js';
+import { scrolling, table } from '../console/shell.js';
 import type { Section } from '../console/section.js';
 import type { SignedInOperator } from './who.js';
 
@@ -13,7 +13,7 @@ export const operatorsSection: Section<SignedInOperator> = {
     container.append(status);
     const a = await callPage<{ operators: { name: string; totp: boolean; locked: boolean }[] }>(`${ctx.api}operators`);
     if (a.data === null) return say(status, a.msg, 'error');
-    container.append(table(['Name', 'Authenticator (TOTP)', 'Locked'],
-      a.data.operators.map((o) => [o.name, o.totp ? 'On' : 'Off', o.locked ? 'Locked (15 minutes; micropay admin reset unlocks now)' : 'No']), 'Operators of this platform'));
+    container.append(scrolling(table(['Name', 'Authenticator (TOTP)', 'Locked'],
+      a.data.operators.map((o) => [o.name, o.totp ? 'On' : 'Off', o.locked ? 'Locked (15 minutes; micropay admin reset unlocks now)' : 'No']), 'Operators of this platform')));
   },
 };

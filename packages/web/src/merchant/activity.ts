@@ -1,4 +1,4 @@
-import { table } from '../console/shell.js';
+import { scrolling, table } from '../console/shell.js';
 import type { Section } from '../console/section.js';
 import { ask, button, statusLine, timeText } from './controls.js';
 import type { MerchantUser } from './who.js';
@@ -31,7 +31,7 @@ export const activitySection: Section<MerchantUser> = {
       older.hidden = page.next === null;
       list.replaceChildren(page.entries.length === 0
         ? Object.assign(document.createElement('p'), { textContent: after === null ? 'Nothing recorded yet.' : 'No older activity.' })
-        : Object.assign(table(['When', 'Who', 'Action', 'Subject', 'Detail', 'Address'], page.entries.map(row), 'Activity, newest first'), { className: 'activity' }));
+        : scrolling(Object.assign(table(['When', 'Who', 'Action', 'Subject', 'Detail', 'Address'], page.entries.map(row), 'Activity, newest first'), { className: 'activity' })));
     }
   },
 };

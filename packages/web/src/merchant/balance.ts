@@ -1,4 +1,4 @@
-import { table } from '../console/shell.js';
+import { scrolling, table } from '../console/shell.js';
 import type { Section } from '../console/section.js';
 import { callPage, Unreachable } from '../shared/page-api.js';
 import { say } from '../shared/page.js';
@@ -39,8 +39,8 @@ export const balanceSection: Section<MerchantUser> = {
       older.hidden = page.next === null;
       list.replaceChildren(page.payouts.length === 0
         ? Object.assign(document.createElement('p'), { textContent: after === null ? 'No payouts yet.' : 'No older payouts.' })
-        : table(['Payout', 'Amount', 'Status', 'Requested', 'Finished', 'Reason'],
-          page.payouts.map((p) => [p.payoutId, p.amount, p.status, timeText(p.requestedAtMs), timeText(p.finishedAtMs), p.failReason ?? '']), 'Payouts, newest first'));
+        : scrolling(table(['Payout', 'Amount', 'Status', 'Requested', 'Finished', 'Reason'],
+          page.payouts.map((p) => [p.payoutId, p.amount, p.status, timeText(p.requestedAtMs), timeText(p.finishedAtMs), p.failReason ?? '']), 'Payouts, newest first')));
     }
 
     function payoutForm(): HTMLElement {

@@ -1,4 +1,4 @@
-import { table } from '../console/shell.js';
+import { scrolling, table } from '../console/shell.js';
 import type { Section } from '../console/section.js';
 import { say } from '../shared/page.js';
 import { ask, button, heading, labelled, statusLine, timeText } from './controls.js';
@@ -51,7 +51,7 @@ export const notificationsSection: Section<MerchantUser> = {
       const until = Date.now() + POLL_FOR_MS;
       while (Date.now() < until && attempts.isConnected) {
         const found = await ask<{ attempts: Attempt[] }>(status, `${ctx.api}notifications/test-attempts`, { notificationId: sent.notificationId });
-        if (found !== null && found.attempts.length > 0) attempts.replaceChildren(attemptTable(found.attempts));
+        if (found !== null && found.attempts.length > 0) attempts.replaceChildren(scrolling(attemptTable(found.attempts)));
         if (found?.attempts.some((a) => a.outcome === 'delivered')) return;
         await new Promise((resolve) => setTimeout(resolve, POLL_MS));
       }
@@ -64,7 +64,7 @@ export const notificationsSection: Section<MerchantUser> = {
       older.hidden = page.next === null;
       dead.replaceChildren(page.notifications.length === 0
         ? Object.assign(document.createElement('p'), { textContent: after === null ? 'No dead letters: every notification was delivered or is still being tried.' : 'No older dead letters.' })
-        : deadTable(page.notifications, retryOne));
+        : scrolling(deadTable(page.notifications, retryOne)));
     }
 
     async function retryOne(id: string): Promise<void> {

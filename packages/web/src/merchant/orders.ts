@@ -2,6 +2,7 @@ import { callPage } from '../shared/page-api.js';
 import { say } from '../shared/page.js';
 import { formatTime } from '../shared/time.js';
 import type { Section } from '../console/section.js';
+import { scrolling } from '../console/shell.js';
 import { renderOrderDetail } from './order-detail.js';
 import { field, textCell } from './console-form.js';
 import type { MerchantUser } from './who.js';
@@ -69,7 +70,7 @@ export const ordersSection: Section<MerchantUser> = {
       next.hidden = cursor === null;
       first.hidden = at === null;
       say(status, a.data.orders.length === 0 ? 'No orders match these filters.' : `${a.data.orders.length} orders${cursor === null ? '' : ', more on the next page'}.`);
-      results.replaceChildren(...(a.data.orders.length === 0 ? [] : [ordersTable(a.data)]));
+      results.replaceChildren(...(a.data.orders.length === 0 ? [] : [scrolling(ordersTable(a.data))]));
     }
   },
 };

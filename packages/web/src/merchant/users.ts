@@ -1,6 +1,6 @@
 import { callPage } from '../shared/page-api.js';
 import { say } from '../shared/page.js';
-import { table } from '../console/shell.js';
+import { scrolling, table } from '../console/shell.js';
 import type { Section } from '../console/section.js';
 import type { MerchantUser } from './who.js';
 
@@ -24,8 +24,8 @@ export const usersSection: Section<MerchantUser> = {
     async function refresh(): Promise<void> {
       const a = await callPage<{ users: UserRow[] }>(`${ctx.api}users/list`);
       if (a.data === null) return say(status, a.msg, 'error');
-      list.replaceChildren(table(['Name', 'Role', 'Refund limit'],
-        a.data.users.map((u) => [u.name, u.role, u.role === 'owner' ? '—' : u.refundLimit ?? 'No limit']), 'Users of this merchant'));
+      list.replaceChildren(scrolling(table(['Name', 'Role', 'Refund limit'],
+        a.data.users.map((u) => [u.name, u.role, u.role === 'owner' ? '—' : u.refundLimit ?? 'No limit']), 'Users of this merchant')));
     }
 
     function showPassword(name: string, password: string): void {

@@ -50,7 +50,11 @@ export function drawPaymentCharts(container: HTMLElement, minutes: readonly Char
       { label: 'p99', stroke: '#a00000', width: 2, value: (_u, v) => (v === null ? '–' : `${formatMs(v)} ms`) },
     ], { distr: 3 }),
   ];
-  container.append(summary(minutes, options.timeZone), recentTable(minutes, options.timeZone));
+  // The table is in a box of its own: a table is as wide as its content whatever its width says,
+  // and a hidden one that wide still widened a phone's page.
+  const hidden = Object.assign(document.createElement('div'), { className: 'chart-table-box' });
+  hidden.append(recentTable(minutes, options.timeZone));
+  container.append(summary(minutes, options.timeZone), hidden);
   const resize = () => charts.forEach((c) => c.setSize({ width: width(), height: HEIGHT }));
   window.addEventListener('resize', resize);
   return {
@@ -102,7 +106,7 @@ function summary(minutes: readonly ChartMinute[], timeZone: string | undefined):
   const last = minutes.at(-1);
   p.textContent = last === undefined
     ? 'No minutes to show.'
-    : `Latest minute, ${clock(last.minuteStartMs, timeZone)}: ${last.requests} payments answered, ${last.counts.paid} paid, `
+    : `Latest minute, ${clock(last.minuteStartMs, timeZone)}: ${last.requests} payment${last.requests === 1 ? '' : 's'} answered, ${last.counts.paid} paid, `
       + `success rate ${last.successRate === null ? 'none decided' : `${percent(last.successRate)!.toFixed(1)} %`}, `
       + `median ${last.p50Ms === null ? '–' : `${formatMs(last.p50Ms)} ms`}, p99 ${last.p99Ms === null ? '–' : `${formatMs(last.p99Ms)} ms`}.`;
   return p;

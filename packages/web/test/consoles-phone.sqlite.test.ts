@@ -1,0 +1,81 @@
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../server/test/process-helpers.js';
+import { docsScreenshot, PHONE, useChromium, watchForProblems } from './browser.js';
+import { createWallet, useServedPlatform } from './platform.js';
+
+// The consoles are desk-first, but an owner or operator away from the desk opens them on a phone:
+// every section must fit its width, wide tables scrolling inside their own box, never the page.
+describe('the consoles on a phone', () => {
+  const platform = useServedPlatform();
+  const chromium = useChromium();
+
+  it('every section of the merchant console and of the operator console fits a phone held upright', async () => {
+    const shop = await platform.cliJ<{ mchId: string; apiKey: string }>(['merchant', 'create', '--name', 'Corner Shop', '--notify-url', 'http://127.0.0.1:9/notify']);
+    const owner = await platform.cliJ<{ password: string }>(['merchant-user', 'create', '--mch-id', shop.mchId, '--name', 'boss', '--role', 'owner']);
+    const ops = await platform.cliJ<{ password: string }>(['admin', 'create', '--name', 'ops']);
+    for (const order of ['phone-1', 'phone-2']) {
+      const { walletId } = await createWallet(platform.cliJ, '5.00');
+      const { payCode } = await platform.cliJ<{ payCode: string }>(['paycode', walletId]);
+      const flags = ['--url', platform.server.url, '--mch-id', shop.mchId, '--order', order, '--amount', '1.25', '--code', payCode];
+      expect((await runCli(['pay', ...flags], { env: { MICROPAY_KEY: shop.apiKey } })).code).toBe(0);
+    }
+
+    const merchant = await chromium.browser.newPage(PHONE);
+    const merchantProblems = watchForProblems(merchant);
+    await merchant.goto(`${platform.server.url}/merchant`);
+    await merchant.getByLabel('Merchant id').fill(shop.mchId);
+    await merchant.getByLabel('User').fill('boss');
+    await merchant.getByLabel('Password').fill(owner.password);
+    await merchant.getByRole('button', { name: 'Sign in' }).click();
+    await merchant.locator('#console').waitFor();
+    const wide = await overflowingSections(merchant);
+    await merchant.getByRole('link', { name: 'Orders' }).click();
+    await merchant.locator('table tbody tr').first().waitFor();
+    await docsScreenshot(merchant, 'merchant-orders-phone', { fullPage: true });
+    expect(merchantProblems).toEqual([]);
+
+    const admin = await chromium.browser.newPage(PHONE);
+    const adminProblems = watchForProblems(admin);
+    await admin.goto(`${platform.server.url}/admin`);
+    await admin.getByLabel('Operator').fill('ops');
+    await admin.getByLabel('Password').fill(ops.password);
+    await admin.getByRole('button', { name: 'Sign in' }).click();
+    await admin.locator('#console').waitFor();
+    wide.push(...(await overflowingSections(admin)));
+    expect(wide).toEqual([]);
+    await admin.getByRole('link', { name: 'Merchants' }).click();
+    await admin.locator('table tbody tr').first().waitFor();
+    await docsScreenshot(admin, 'admin-merchants-phone', { fullPage: true });
+    expect(adminProblems).toEqual([]);
+  });
+});
+
+/**
+ * Opens every section from the console's navigation and names those wider than the screen, with
+ * their width: the page itself may never scroll sideways.
+ */
+async function overflowingSections(page: Page): Promise<string[]> {
+  const nav = page.getByRole('navigation', { name: 'Sections' });
+  const names = await nav.getByRole('link').allTextContents();
+  expect(names.length).toBeGreaterThan(3);
+  const wide: string[] = [];
+  for (const name of names) {
+    await nav.getByRole('link', { name, exact: true }).click();
+    await expect.poll(() => page.getByRole('heading', { level: 2 }).first().textContent()).toBe(name);
+    // The section's answer has arrived when its busy state is gone (tables, lists, charts).
+    await page.waitForLoadState('networkidle');
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    if (width > PHONE.viewport.width) wide.push(`${name}: ${width} px, past the edge: ${await pastTheEdge(page)}`);
+  }
+  return wide;
+}
+
+/** The first elements that reach past the screen's right edge, to say what to fix. */
+function pastTheEdge(page: Page): Promise<string> {
+  return page.evaluate((edge) => [...document.querySelectorAll('body *')]
+    .filter((e) => e.getBoundingClientRect().right > edge)
+    .slice(0, 4)
+    .map((e) => `${e.tagName.toLowerCase()}${e.className === '' ? '' : `.${e.className}`}`)
+    .join(', '), PHONE.viewport.width);
+}
