@@ -1,4 +1,4 @@
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import Database from 'better-sqlite3';
 import pg from 'pg';
@@ -646,6 +646,10 @@ describe('serve', () => {
     };
     const first = await startServerProcess(['--sandbox', '--db', db, '--port', '0']);
     const one = await signIns(first);
+    // The sample output in the README and docs/cli.md has the same lines, in the same order.
+    for (const doc of ['../../../README.md', '../../../docs/cli.md']) {
+      expect(sandboxLabels(readFileSync(new URL(doc, import.meta.url), 'utf8')), doc).toEqual(sandboxLabels(first.stdout()));
+    }
     expect(await post(first.url, 'wallet/sign-in-link', { token: one.token })).toBe(0);
     expect(await post(first.url, 'cashier/sign-in', { mchId: one.mchId, name: one.name, password: one.password })).toBe(0);
     expect(await post(first.url, 'merchant/sign-in', { mchId: one.mchId, name: 'sandbox-owner', password: one.owner })).toBe(0);
@@ -810,4 +814,9 @@ async function stallSandboxSetting(db: string): Promise<{ reached(): Promise<voi
       admin.close();
     },
   };
+}
+
+/** The labels of `serve --sandbox`'s lines ("Sandbox merchant", "Wallet page", …), in order. */
+function sandboxLabels(text: string): string[] {
+  return [...text.matchAll(/^([A-Z][a-z]+ [a-z]+) {2,}\S/gm)].map((m) => m[1]!);
 }

@@ -621,7 +621,7 @@ describe('docs/api.md: the examples, replayed against a platform at the document
     expect(csv.replaceAll('\r\n', '\n')).toBe(docBlock('api.md', 'api-downloadbill-csv'));
   });
 
-  // The sandbox's rehearsed system error: a real one also carries X-Error-Id, naming its log entry.
+  // The sandbox's rehearsed system error, shaped as a real one (its X-Error-Id: logs.test.ts).
   it('a system error (sandbox fault): HTTP 500 with the documented answer', async () => {
     clock.advance(60_000);
     await issueCodeAs(p, walletId, '395865319883277945');

@@ -40,6 +40,7 @@ interface Line {
   msg: string;
   reqId?: string;
   path?: string;
+  errorId?: string;
 }
 
 /** A platform whose every log line lands in `lines`; on PostgreSQL its URL carries a password. */
@@ -119,7 +120,9 @@ describe('the log', () => {
     expect(fault.status).toBe(500);
     expect(fault.requestId).toBe('trace-abc-123');
     expect(fault.errorId).toMatch(/^[0-9a-f-]{36}$/);
-    expect((await pay('o-6', '1.00', { 'X-MicroPay-Sandbox': 'system-error' })).body.code).toBe(500);
+    const rehearsed = await pay('o-6', '1.00', { 'X-MicroPay-Sandbox': 'system-error' });
+    expect([rehearsed.status, rehearsed.body.code]).toEqual([500, 500]);
+    expect(rehearsed.errorId).toMatch(/^[0-9a-f-]{36}$/);
     expect((await postRaw(url, '/api/wallet/confirm', `{"pin":"${PIN}","token":"${token}",`, { Authorization: `Bearer ${token}` })).body.code).toBe(9105);
     await abandonedRequest(url, `{"mchId":"${mchId}","payCode":"${await newCode()}","key":"${key}",`);
 
@@ -147,6 +150,8 @@ describe('the log', () => {
     expect(fault.requestId).toBe('trace-abc-123');
     expect(lines.find((l) => l.msg === 'request failed' && l.reqId === 'trace-abc-123')).toBeDefined();
     expect(lines.find((l) => l.msg === 'not ready' && l.reqId === 'probe-1')).toBeDefined();
+    // The sandbox's rehearsed system error names its log line as a real one does.
+    expect(lines.find((l) => l.errorId === rehearsed.errorId && l.level === 'warn')?.msg).toMatch(/^sandbox: answered a rehearsed system error/);
 
     const text = raw.join('');
     const secrets = [key, token, hashWalletToken(token), DB_PASSWORD, TEST_MASTER_KEY, ...codes];

@@ -1,6 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { parseMicropay, parseOfflineCode, parseQueryBill, ResultCode } from '@micropay/protocol';
 import { answer } from './answer.js';
-import type { Answer, Handler } from './context.js';
+import type { Answer, ApiContext, ApiRequest, Handler } from './context.js';
 import { authenticate } from './merchant-auth.js';
 import { paymentOutcome, paymentResultCode } from './outcomes.js';
 import { signedOrder } from './order-wire.js';
@@ -26,8 +27,18 @@ export const micropay: Handler = async (ctx, req) => {
     decision.kind === 'rejected'
       ? answer(code, null, decision.reason === 'ORDER_ID_CLOSED' ? CLOSED_UNUSED_MSG : undefined, outcome)
       : answer(code, signedOrder(decision.order, auth.merchant, ctx.config.timeZone, ctx.clock.nowMs()), undefined, outcome);
-  return withSandboxTransport(faults.systemError ? answer(ResultCode.SYSTEM_ERROR) : result, faults);
+  return withSandboxTransport(faults.systemError ? rehearsedSystemError(ctx, req) : result, faults);
 };
+
+/**
+ * The sandbox's `system-error`: shaped as a real one, with an `X-Error-Id` that names a log line,
+ * so a merchant's developer rehearses quoting it to the operator too.
+ */
+function rehearsedSystemError(ctx: ApiContext, req: ApiRequest): Answer {
+  const errorId = randomUUID();
+  ctx.logger.warn({ reqId: req.requestId, errorId }, 'sandbox: answered a rehearsed system error (X-MicroPay-Sandbox: system-error); the payment was made');
+  return { ...answer(ResultCode.SYSTEM_ERROR), headers: { 'X-Error-Id': errorId } };
+}
 
 /** An offline code's device tag (what its failures are counted under), or null for the platform's own codes. */
 function offlineTag(payCode: string): string | null {
