@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { isValidTimeZone, parseAmountSen } from '@micropay/protocol';
 import { MASTER_KEY_FORMAT, MasterKey } from './secrets/master-key.js';
 import { LONGEST_HOLD_MS } from './domain/pay-time.js';
+import { parseNetworks, type Network } from './notify/destinations.js';
 
 /**
  * The platform's configuration: read once at start from flags and the environment, validated,
@@ -45,6 +46,8 @@ export interface Config {
   readonly notifyTimeoutMs: number;
   /** Seconds to wait after each failed attempt; after the last, the notification is dead. */
   readonly notifyRetryScheduleS: readonly number[];
+  /** Private networks that may receive notifications (notify/destinations.ts); loopback in sandbox mode. */
+  readonly notifyPrivateNetworks: readonly Network[];
   /** Browser origins allowed to call the wallet API (CORS); empty: none (http/cors.ts). */
   readonly walletCorsOrigins: readonly string[];
   /** The key merchant keys are encrypted under at rest (secrets/); null: not set. */
@@ -120,6 +123,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     notifyIntervalMs: integer('MICROPAY_NOTIFY_INTERVAL_MS', setting(undefined, 'MICROPAY_NOTIFY_INTERVAL_MS'), 1_000, 50, 600_000),
     notifyTimeoutMs: integer('MICROPAY_NOTIFY_TIMEOUT_MS', setting(undefined, 'MICROPAY_NOTIFY_TIMEOUT_MS'), 5_000, 100, 60_000),
     notifyRetryScheduleS: schedule('MICROPAY_NOTIFY_RETRY_SCHEDULE_S', setting(undefined, 'MICROPAY_NOTIFY_RETRY_SCHEDULE_S')),
+    notifyPrivateNetworks: networks('MICROPAY_NOTIFY_PRIVATE_NETWORKS', setting(undefined, 'MICROPAY_NOTIFY_PRIVATE_NETWORKS'), flags.sandbox ?? false),
     walletCorsOrigins: origins('MICROPAY_WALLET_CORS_ORIGINS', setting(undefined, 'MICROPAY_WALLET_CORS_ORIGINS')),
     ...masterKeys(setting(undefined, 'MICROPAY_MASTER_KEY'), setting(undefined, 'MICROPAY_OLD_MASTER_KEY'), setting(undefined, 'MICROPAY_NEXT_MASTER_KEY')),
     shutdownTimeoutMs: integer('MICROPAY_SHUTDOWN_TIMEOUT_MS', setting(undefined, 'MICROPAY_SHUTDOWN_TIMEOUT_MS'), 10_000, 100, 600_000),
@@ -184,6 +188,14 @@ function schedule(name: string, value: string | undefined): number[] {
  * (`https://wallet.example.com`, `http://localhost:5173`), no path and no trailing slash. A
  * wildcard is not offered: the operator names each wallet app it trusts.
  */
+/** A sandbox's receiver is usually the developer's own machine: loopback is allowed unless set (`none`: no network). */
+function networks(name: string, value: string | undefined, sandbox: boolean): Network[] {
+  if (value?.trim() === 'none') return [];
+  const parsed = parseNetworks(value ?? (sandbox ? '127.0.0.0/8,::1/128' : ''));
+  if (typeof parsed === 'string') throw new ConfigError(`${name}: ${parsed}`);
+  return parsed;
+}
+
 function origins(name: string, value: string | undefined): string[] {
   if (value === undefined) return [];
   const parts = value.split(',').map((part) => part.trim());

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hashPin } from '../src/domain/credentials.js';
 import { newApiKey } from '../src/domain/ids.js';
 import { createLogger } from '../src/log.js';
+import { NotifyDestinations } from '../src/notify/destinations.js';
 import { NotificationWorker } from '../src/notify/worker.js';
 import { sql } from './db-access.js';
 import { createMerchant, createWalletWithCode, micropayParams, postSigned, startTestPlatform, type TestMerchant, type TestPlatform } from './helpers.js';
@@ -185,7 +186,7 @@ describe('refunds from the order detail', () => {
       await paid(shop, 'n-1');
       const owner = await console(shop, 'boss', 'owner');
       expect((await call('orders/refund', { mchOrderId: 'n-1', mchRefundId: 'r-1', refundAmount: '1.00', reason: 'x' }, owner)).code).toBe(0);
-      const worker = new NotificationWorker({ store: p.store, clock: { nowMs: () => Date.now() }, logger: createLogger('error', () => {}), timeZone: p.config.timeZone, timeoutMs: 1000, retryScheduleS: [0] });
+      const worker = new NotificationWorker({ store: p.store, clock: { nowMs: () => Date.now() }, logger: createLogger('error', () => {}), timeZone: p.config.timeZone, timeoutMs: 1000, retryScheduleS: [0], destinations: new NotifyDestinations(p.config.notifyPrivateNetworks) });
       await worker.runOnce();
       await worker.runOnce();
       const detail = await call('orders/detail', { mchOrderId: 'n-1' }, owner);

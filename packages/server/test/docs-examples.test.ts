@@ -11,6 +11,7 @@ import { systemClock } from '../src/domain/clock.js';
 import { newApiKey } from '../src/domain/ids.js';
 import type { Notification, NotificationStatus } from '../src/domain/notification.js';
 import { silentLogger } from '../src/log.js';
+import { NotifyDestinations } from '../src/notify/destinations.js';
 import { NotificationWorker } from '../src/notify/worker.js';
 import type { Store } from '../src/store/store.js';
 import { docBlock, fencedBlocks, readDoc } from './doc-blocks.js';
@@ -261,6 +262,7 @@ describe('docs/notifications.md', () => {
       timeZone: p.config.timeZone,
       timeoutMs: p.config.notifyTimeoutMs,
       retryScheduleS: [600],
+      destinations: new NotifyDestinations(p.config.notifyPrivateNetworks),
     });
     expect(await worker.runOnce()).toBe(5);
     const listed = await p.store.listNotifications({ status: 'pending', limit: 10 });

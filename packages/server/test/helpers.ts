@@ -40,16 +40,21 @@ export function testMerchantKeys(): MerchantKeyVault {
   return new MerchantKeyVault(MasterKey.parse(TEST_MASTER_KEY));
 }
 
+/** The tests' notification receivers listen on loopback, which production refuses unless allowed. */
+export const TEST_RECEIVERS = '127.0.0.0/8,::1/128';
+
 /**
  * loadConfig with the tests' master key, unless `env` sets its own. Sign-ins are not paced unless
  * `env` says so (test/sign-in-limits.test.ts does): a test signs in from 127.0.0.1 many times quickly.
+ * Notifications may go to loopback (TEST_RECEIVERS).
  */
 export function testConfig(flags: ConfigFlags, env: Record<string, string> = {}): Config {
   // No warm-up before listening (half a second per server): warm-up.test.ts turns it on. No
   // copies of the listening socket (a child process per server): accept-copies.test.ts makes them,
   // and the servers the CLI tests start make them as in production.
   return loadConfig(flags, {
-    MICROPAY_MASTER_KEY: TEST_MASTER_KEY, MICROPAY_WARM_UP: 'off', MICROPAY_ACCEPTS_PER_TURN: '1', MICROPAY_SIGN_IN_PER_ADDRESS: '100000', MICROPAY_SIGN_IN_PER_ACCOUNT: '100000', ...env,
+    MICROPAY_MASTER_KEY: TEST_MASTER_KEY, MICROPAY_WARM_UP: 'off', MICROPAY_ACCEPTS_PER_TURN: '1', MICROPAY_SIGN_IN_PER_ADDRESS: '100000', MICROPAY_SIGN_IN_PER_ACCOUNT: '100000',
+    MICROPAY_NOTIFY_PRIVATE_NETWORKS: TEST_RECEIVERS, ...env,
   });
 }
 

@@ -6,6 +6,7 @@ import type { ActingAs } from '../src/domain/audit-log.js';
 import { newApiKey } from '../src/domain/ids.js';
 import { ANSWER_EXCERPT_MAX_LENGTH, answerExcerpt } from '../src/domain/notification.js';
 import { createLogger } from '../src/log.js';
+import { NotifyDestinations } from '../src/notify/destinations.js';
 import { NotificationWorker } from '../src/notify/worker.js';
 import { deadLetterCursorText, notificationHealth, parseDeadLetterCursor } from '../src/services/notifications.js';
 import { createWalletWithCode, micropayParams, postSigned, startTestPlatform, type TestMerchant, type TestPlatform } from './helpers.js';
@@ -62,6 +63,7 @@ async function pay(p: TestPlatform, m: TestMerchant): Promise<string> {
 function worker(p: TestPlatform, retryScheduleS: number[], clock: Clock = { nowMs: () => Date.now() }, timeoutMs = 500) {
   return new NotificationWorker({
     store: p.store, clock, logger: createLogger('error', () => {}), timeZone: p.config.timeZone, timeoutMs, retryScheduleS,
+    destinations: new NotifyDestinations(p.config.notifyPrivateNetworks),
   });
 }
 

@@ -9,6 +9,7 @@ import type { Notification, NotificationStatus } from '../src/domain/notificatio
 import { createLogger } from '../src/log.js';
 import { startPlatform } from '../src/platform.js';
 import { isAcknowledged, nextAttemptAtMs, notificationBody } from '../src/notify/message.js';
+import { NotifyDestinations } from '../src/notify/destinations.js';
 import { NotificationWorker } from '../src/notify/worker.js';
 import { openStore } from '../src/platform.js';
 import type { Store } from '../src/store/store.js';
@@ -254,7 +255,7 @@ describe('signed merchant notifications', () => {
     const worker = (store: Store, owner: string) =>
       new NotificationWorker({
         store, owner, batchSize: 2, clock: { nowMs: () => Date.now() }, logger: createLogger('error', () => {}),
-        timeZone: a.config.timeZone, timeoutMs: 2_000, retryScheduleS: [1],
+        timeZone: a.config.timeZone, timeoutMs: 2_000, retryScheduleS: [1], destinations: new NotifyDestinations(a.config.notifyPrivateNetworks),
       });
     const [doneByA, doneByB] = await Promise.all([worker(a.store, 'a').runOnce(), worker(b.store, 'b').runOnce()]);
     expect(doneByA + doneByB).toBe(count);
@@ -381,7 +382,7 @@ describe('signed merchant notifications', () => {
     await pay(p, m);
     const worker = new NotificationWorker({
       store: p.store, clock: { nowMs: () => Date.now() }, logger: createLogger('error', () => {}),
-      timeZone: p.config.timeZone, timeoutMs: 2_000, retryScheduleS: [0],
+      timeZone: p.config.timeZone, timeoutMs: 2_000, retryScheduleS: [0], destinations: new NotifyDestinations(p.config.notifyPrivateNetworks),
     });
     // The first attempt goes to the wrong URL, and fails.
     expect(await worker.runOnce()).toBe(1);
@@ -401,7 +402,7 @@ describe('signed merchant notifications', () => {
     const lines: string[] = [];
     const worker = new NotificationWorker({
       store: p.store, clock: { nowMs: () => Date.now() }, logger: createLogger('debug', (l) => lines.push(l)),
-      timeZone: p.config.timeZone, timeoutMs: 2_000, retryScheduleS: [0, 0],
+      timeZone: p.config.timeZone, timeoutMs: 2_000, retryScheduleS: [0, 0], destinations: new NotifyDestinations(p.config.notifyPrivateNetworks),
     });
     await worker.runOnce();
     const afterFirst = (await onlyNotification(p.store))!;
@@ -478,5 +479,44 @@ describe('notification rules', () => {
     }
     expect(() => loadConfig({}, { MICROPAY_NOTIFY_TIMEOUT_MS: '10' })).toThrow(ConfigError);
     expect(() => loadConfig({}, { MICROPAY_NOTIFY_INTERVAL_MS: 'x' })).toThrow(/MICROPAY_NOTIFY_INTERVAL_MS/);
+  });
+});
+
+// A notify URL is the merchant's to set: the platform posts only to public addresses, and to the
+// private networks the operator names (notify/destinations.ts).
+describe('where notifications may go', () => {
+  const worker = (p: TestPlatform) => new NotificationWorker({
+    store: p.store, clock: { nowMs: () => Date.now() }, logger: createLogger('error', () => {}),
+    timeZone: p.config.timeZone, timeoutMs: 2_000, retryScheduleS: [0], destinations: new NotifyDestinations(p.config.notifyPrivateNetworks),
+  });
+
+  it('refuses a receiver on loopback, by address or by a name that resolves there, unless the operator allows it', async () => {
+    const p = await platform({ ...IDLE, MICROPAY_NOTIFY_PRIVATE_NETWORKS: 'none' });
+    const port = new URL(receiver.url).port;
+    const urls = [receiver.url, `http://localhost:${port}/notify`, `http://[::ffff:127.0.0.1]:${port}/notify`];
+    for (const url of urls) expect((await pay(p, await merchantWithUrl(p, url))).code).toBe(0);
+    expect(await worker(p).runOnce()).toBe(urls.length);
+    const tried = await p.store.listNotifications({ limit: 10 });
+    expect(tried.map((n) => n.attempts)).toEqual(urls.map(() => 1));
+    for (const n of tried) {
+      expect(n.lastError).toMatch(/^the receiver's address (127\.0\.0\.1|::1|::ffff:7f00:1) is private \(loopback or a local network\); the operator allows such networks with MICROPAY_NOTIFY_PRIVATE_NETWORKS$/);
+    }
+    expect(receiver.receipts).toHaveLength(0);
+  });
+
+  it('never posts to a link-local address, such as a cloud metadata service, even in an allowed network', async () => {
+    const p = await platform({ ...IDLE, MICROPAY_NOTIFY_PRIVATE_NETWORKS: '169.254.0.0/16' });
+    const m = await merchantWithUrl(p, 'http://169.254.169.254/latest/meta-data/');
+    await pay(p, m);
+    expect(await worker(p).runOnce()).toBe(1);
+    expect((await onlyNotification(p.store))!.lastError).toBe("the receiver's address 169.254.169.254 is link-local, multicast or reserved: never a notification receiver");
+  });
+
+  it('delivers to loopback once the operator allows it', async () => {
+    const p = await platform({ ...IDLE, MICROPAY_NOTIFY_PRIVATE_NETWORKS: '127.0.0.1/32' });
+    await pay(p, await merchantWithUrl(p, receiver.url));
+    expect(await worker(p).runOnce()).toBe(1);
+    expect(await onlyNotification(p.store)).toMatchObject({ status: 'delivered', lastError: null });
+    expect(receiver.receipts).toHaveLength(1);
   });
 });

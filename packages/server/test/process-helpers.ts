@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach } from 'vitest';
-import { startTestPlatform, TEST_MASTER_KEY, type TestPlatform } from './helpers.js';
+import { startTestPlatform, TEST_MASTER_KEY, TEST_RECEIVERS, type TestPlatform } from './helpers.js';
 
 /**
  * Runs the built `micropay` CLI (packages/server/dist/cli/main.js) as real child processes.
@@ -25,7 +25,8 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
     env[name] = value;
   }
   // No warm-up before listening (half a second per server): warm-up.test.ts turns it on.
-  return { ...env, MICROPAY_MASTER_KEY: TEST_MASTER_KEY, MICROPAY_WARM_UP: 'off', ...extra };
+  // Notifications may go to the tests' receivers on loopback.
+  return { ...env, MICROPAY_MASTER_KEY: TEST_MASTER_KEY, MICROPAY_WARM_UP: 'off', MICROPAY_NOTIFY_PRIVATE_NETWORKS: TEST_RECEIVERS, ...extra };
 }
 
 export interface CliResult {

@@ -10,6 +10,8 @@ import { answerExcerpt, type AttemptOutcome, type Notification } from '../domain
 import { startJob, type Job } from '../jobs.js';
 import { describeError, type Logger } from '../log.js';
 import type { Store } from '../store/store.js';
+import { Agent, fetch, type Response } from 'undici';
+import { DestinationRefused, NotifyDestinations } from './destinations.js';
 import { isAcknowledged, nextAttemptAtMs, notificationBody, testData, type NotificationBody } from './message.js';
 
 /**
@@ -26,6 +28,8 @@ export interface NotificationWorkerOptions {
   readonly timeZone: string;
   readonly timeoutMs: number;
   readonly retryScheduleS: readonly number[];
+  /** Which addresses may receive (notify/destinations.ts). */
+  readonly destinations: NotifyDestinations;
   /** Names this worker's leases; unique per process so two processes never share one. */
   readonly owner?: string;
   /** Notifications posted at once per claim. */
@@ -48,9 +52,12 @@ export class NotificationWorker {
    */
   readonly leaseMs: number;
   #stopping = false;
+  /** Connections made only to addresses the destinations allow, whatever DNS answers later. */
+  readonly #dispatcher: Agent;
 
   constructor(options: NotificationWorkerOptions) {
     this.#o = options;
+    this.#dispatcher = new Agent({ connect: { lookup: options.destinations.lookup } });
     this.owner = options.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.#batchSize = options.batchSize ?? 64;
     this.leaseMs = 2 * options.timeoutMs + 10_000;
@@ -72,6 +79,11 @@ export class NotificationWorker {
   /** Stops claiming more; attempts already under way finish (each is bounded by the timeout). */
   stop(): void {
     this.#stopping = true;
+  }
+
+  /** Closes the receivers' kept-alive connections; after stop() and the last run. */
+  close(): Promise<void> {
+    return this.#dispatcher.close();
   }
 
   async #attempt(n: Notification): Promise<void> {
@@ -120,9 +132,12 @@ export class NotificationWorker {
       // A payload that cannot be read is a bug of ours; the attempt fails and stays visible.
       return notSent(`cannot build the notification: ${error instanceof Error ? error.message : String(error)}`);
     }
+    const refused = this.#o.destinations.literalProblem(url);
+    if (refused !== null) return notSent(refused);
     const timeoutMs = this.#o.timeoutMs;
     try {
       const res = await fetch(url, {
+        dispatcher: this.#dispatcher,
         method: 'POST',
         headers: { 'Content-Type': 'application/json; charset=utf-8', 'User-Agent': 'MicroPay-Notify/1' },
         body: JSON.stringify(body),
@@ -133,6 +148,8 @@ export class NotificationWorker {
       const text = await readBounded(res);
       return answerResult(res.status, text, String(body.secureHash));
     } catch (error) {
+      const cause = error instanceof Error ? error.cause : undefined;
+      if (cause instanceof DestinationRefused) return notSent(cause.message);
       return { outcome: isTimeout(error) ? 'timeout' : 'connection_error', httpStatus: null, answerExcerpt: null, error: describeFetchError(error, timeoutMs) };
     }
   }
@@ -167,12 +184,14 @@ export function startNotificationWorker(config: Config, store: Store, clock: Clo
     timeZone: config.timeZone,
     timeoutMs: config.notifyTimeoutMs,
     retryScheduleS: config.notifyRetryScheduleS,
+    destinations: new NotifyDestinations(config.notifyPrivateNetworks),
   });
   const job = startJob('notifications', config.notifyIntervalMs, () => worker.runOnce(), logger);
   return {
     async stop() {
       worker.stop();
       await job.stop();
+      await worker.close();
     },
   };
 }
