@@ -108,6 +108,25 @@ describe('the cashier page charges a code', () => {
     expect(walletProblems).toEqual([]);
   });
 
+  it('a wallet without a PIN: the confirm screen asks for none, says so, and Pay alone pays', async () => {
+    const { wallet, page: walletPage, problems: walletProblems, digits } = await walletShowingCode(platform, chromium.browser, '50.00', ['--confirm-limit', '0.50']);
+    const { page: till, problems } = await tillFor(platform, chromium.browser);
+    await till.getByLabel('Amount').fill('2.00');
+    await till.getByLabel('Amount').press('Enter');
+    await scan(till, digits);
+    await walletPage.locator('#confirm-screen').waitFor({ state: 'visible', timeout: 5_000 });
+    expect(await walletPage.locator('#confirm-pin').isVisible()).toBe(false);
+    expect(await walletPage.locator('#confirm-no-pin').textContent()).toBe("This wallet has no PIN, so Pay confirms at once: anyone holding this page can. Ask the wallet's operator to set a PIN.");
+    expect(await walletPage.evaluate(() => document.activeElement?.id)).toBe('confirm-pay');
+    await docsScreenshot(walletPage, 'wallet-confirm-no-pin');
+    await walletPage.getByRole('button', { name: 'Pay' }).click();
+    await turnsTo(walletPage, 'Paid', 5_000);
+    await expect.poll(() => till.locator('#charge-outcome').textContent(), { timeout: 15_000 }).toBe('PAID 2.00');
+    expect((await platform.cliJ<{ balance: string; held: string }>(['wallet', 'show', wallet.walletId]))).toMatchObject({ balance: '48.00', held: '0.00' });
+    expect(problems).toEqual([]);
+    expect(walletProblems).toEqual([]);
+  });
+
   it('the holder declines on the wallet page: the page says so in words, the till ends FAILED, nothing is held', async () => {
     const { wallet, page: walletPage, problems: walletProblems, digits } = await walletShowingCode(platform, chromium.browser, '50.00', ['--pin', '2468', '--confirm-limit', '0.50']);
     const { page: till, problems } = await tillFor(platform, chromium.browser);

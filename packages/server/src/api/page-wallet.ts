@@ -25,7 +25,8 @@ export function walletOf(session: PageSession): string {
 async function describeWallet(ctx: ApiContext, walletId: string): Promise<Record<string, unknown>> {
   const wallet = await ctx.store.findWallet(walletId);
   if (wallet === null) return { walletId };
-  return { walletId, name: wallet.name, status: wallet.status, available: formatSen(wallet.balanceSen - wallet.heldSen) };
+  // hasPin: the confirm screen asks for a PIN only when the wallet has one.
+  return { walletId, name: wallet.name, status: wallet.status, available: formatSen(wallet.balanceSen - wallet.heldSen), hasPin: wallet.hasPin };
 }
 
 export const walletSession: Handler = sessionProbe('wallet', (ctx, session) => describeWallet(ctx, walletOf(session)));

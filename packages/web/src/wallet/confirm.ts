@@ -17,6 +17,9 @@ export interface ConfirmElements {
   readonly confirmBy: HTMLElement;
   readonly form: HTMLFormElement;
   readonly pin: HTMLInputElement;
+  /** The PIN's label and field, hidden for a wallet without a PIN, and what is said instead. */
+  readonly pinField: HTMLElement;
+  readonly noPin: HTMLElement;
   readonly error: HTMLElement;
   readonly pay: HTMLButtonElement;
   readonly decline: HTMLButtonElement;
@@ -26,6 +29,7 @@ const PIN_SHAPE = /^[0-9]{4,6}$/;
 
 export class ConfirmScreen {
   private order: PageOrder | null = null;
+  private hasPin = true;
 
   /** `ended`: the order is final (paid, or failed: declined, expired, closed). */
   constructor(private readonly e: ConfirmElements, private readonly ended: (order: PageOrder) => void) {
@@ -52,7 +56,17 @@ export class ConfirmScreen {
     this.e.decline.disabled = false;
     say(this.e.error, '');
     this.e.section.hidden = false;
-    this.e.pin.focus();
+    (this.hasPin ? this.e.pin : this.e.pay).focus();
+  }
+
+  /**
+   * Whether the wallet confirms with a PIN. Without one the platform confirms on the session alone,
+   * so the screen asks for none rather than take any digits as if they were checked.
+   */
+  usePin(hasPin: boolean): void {
+    this.hasPin = hasPin;
+    this.e.pinField.hidden = !hasPin;
+    this.e.noPin.hidden = hasPin;
   }
 
   hide(): void {
@@ -61,6 +75,7 @@ export class ConfirmScreen {
   }
 
   private async confirm(): Promise<void> {
+    if (!this.hasPin) return this.answer('');
     const pin = this.e.pin.value;
     this.e.pin.value = '';
     // A PIN of the wrong shape can never match: said here, and it costs no try.

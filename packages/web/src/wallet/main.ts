@@ -40,6 +40,7 @@ const confirmScreen = new ConfirmScreen({
   section: element('confirm-screen', HTMLElement), heading: element('confirm-heading', HTMLElement), amount: element('confirm-amount', HTMLElement),
   merchant: element('confirm-merchant', HTMLElement), goods: element('confirm-goods', HTMLElement), confirmBy: element('confirm-by', HTMLElement),
   form: element('confirm-form', HTMLFormElement), pin: element('confirm-pin', HTMLInputElement), error: element('confirm-error', HTMLElement),
+  pinField: element('confirm-pin-field', HTMLElement), noPin: element('confirm-no-pin', HTMLElement),
   pay: element('confirm-pay', HTMLButtonElement), decline: element('decline', HTMLButtonElement),
 }, (order) => showResult(order));
 // What a cashier does with the code on the screen shows here by itself (live-result.ts).
@@ -107,6 +108,7 @@ async function start(): Promise<void> {
 function enter(wallet: SignedInWallet): void {
   say(pageStatus, '');
   walletId = wallet.walletId;
+  confirmScreen.usePin(wallet.hasPin !== false);
   // This browser keeps a device for offline codes, for when the network is gone.
   void ensureEnrolled(wallet.walletId);
   signInForm.hidden = true;

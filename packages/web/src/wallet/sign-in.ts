@@ -10,6 +10,8 @@ export interface SignedInWallet {
   readonly walletId: string;
   readonly name?: string;
   readonly available?: string;
+  /** False: the wallet has no PIN, and a payment waiting for confirmation needs none. */
+  readonly hasPin?: boolean;
 }
 
 /** The link's token from the address, removed from it (and from this history entry) before anything else. */
