@@ -89,17 +89,27 @@ export function mchOrderIdOf(body: Record<string, unknown>): string {
  */
 export function positiveAmountOf(body: Record<string, unknown>, field: string, maxAmountSen: number): number {
   const amountText = required(body, field);
-  const sen = parseAmountSen(amountText);
-  const tooLarge = `must not exceed the platform maximum of ${formatSen(maxAmountSen)}`;
+  const problem = positiveAmountProblem(amountText, maxAmountSen);
+  if (problem !== null) fail(field, problem);
+  return parseAmountSen(amountText)!;
+}
+
+/**
+ * What is wrong with `text` as a positive amount, in the words of the field rules ("must be …"), or
+ * null. Without `maxAmountSen` (a page, which does not know the platform's) only the format and
+ * the sign are judged; the platform still checks the maximum.
+ */
+export function positiveAmountProblem(text: string, maxAmountSen?: number): string | null {
+  const sen = parseAmountSen(text);
+  const tooLarge = `must not exceed the platform maximum${maxAmountSen === undefined ? '' : ` of ${formatSen(maxAmountSen)}`}`;
   if (sen === null) {
-    if (amountText.startsWith('-') && parseAmountSen(amountText.slice(1)) !== null) fail(field, 'must be greater than 0');
+    if (text.startsWith('-') && parseAmountSen(text.slice(1)) !== null) return 'must be greater than 0';
     // A plain decimal with more whole digits than any amount has is too large, not malformed.
-    if (/^[1-9][0-9]*(?:\.[0-9]{1,2})?$/.test(amountText)) fail(field, tooLarge);
-    return fail(field, 'must be a decimal with at most two places, e.g. "1.00"');
+    if (/^[1-9][0-9]*(?:\.[0-9]{1,2})?$/.test(text)) return tooLarge;
+    return 'must be a decimal with at most two places, e.g. "1.00"';
   }
-  if (sen <= 0) fail(field, 'must be greater than 0');
-  if (sen > maxAmountSen) fail(field, tooLarge);
-  return sen;
+  if (sen <= 0) return 'must be greater than 0';
+  return maxAmountSen !== undefined && sen > maxAmountSen ? tooLarge : null;
 }
 
 export function timestampOf(body: Record<string, unknown>): number {

@@ -108,6 +108,33 @@ describe('the cashier page charges a code', () => {
     expect(walletProblems).toEqual([]);
   });
 
+  it('an amount the wire cannot carry is said at the field on Enter, and a code scanned meanwhile waits for the amount put right', async () => {
+    const { wallet, page: walletPage, problems: walletProblems, digits } = await walletShowingCode(platform, chromium.browser, '50.00');
+    const { page: till, problems } = await tillFor(platform, chromium.browser);
+    const amount = till.getByLabel('Amount');
+    for (const [typed, said] of [['1.005', 'must be a decimal with at most two places, e.g. "1.00"'], ['-1', 'must be greater than 0'], ['0', 'must be greater than 0'], ['abc', 'must be a decimal with at most two places, e.g. "1.00"']]) {
+      await amount.fill(typed);
+      await amount.press('Enter');
+      expect(await till.locator('#amount-error').textContent(), typed).toBe(`The amount ${said}.`);
+      expect(await amount.getAttribute('aria-invalid')).toBe('true');
+      expect(await till.evaluate(() => document.activeElement?.id)).toBe('amount');
+    }
+    await docsScreenshot(till, 'cashier-amount-refused');
+    // A code scanned while the amount is wrong is not charged: it waits, and the amount is asked for.
+    await till.getByLabel('Payment code').focus();
+    await scan(till, digits);
+    expect(await till.evaluate(() => document.activeElement?.id)).toBe('amount');
+    expect(await till.locator('#charge-outcome').textContent()).toBe('');
+    await amount.fill('1.00');
+    expect(await till.locator('#amount-error').textContent()).toBe('');
+    await amount.press('Enter');
+    await expect.poll(() => till.locator('#charge-outcome').textContent(), { timeout: 15_000 }).toBe('PAID 1.00');
+    await turnsTo(walletPage, 'Paid', 5_000);
+    expect((await platform.cliJ<{ balance: string }>(['wallet', 'show', wallet.walletId])).balance).toBe('49.00');
+    expect(problems).toEqual([]);
+    expect(walletProblems).toEqual([]);
+  });
+
   it('a wallet without a PIN: the confirm screen asks for none, says so, and Pay alone pays', async () => {
     const { wallet, page: walletPage, problems: walletProblems, digits } = await walletShowingCode(platform, chromium.browser, '50.00', ['--confirm-limit', '0.50']);
     const { page: till, problems } = await tillFor(platform, chromium.browser);

@@ -51,6 +51,12 @@ describe('the cashier page after the charge', () => {
     await till.getByLabel('How much to refund').fill('0.61');
     await till.getByRole('button', { name: 'Refund', exact: true }).click();
     await expect.poll(() => till.locator('#refund-status').textContent()).toBe('refund amount exceeds the refundable amount: the refundable amount is 0.60');
+    // An amount that can never be a refund is said at once, by the wire's rules; nothing is sent.
+    for (const [typed, said] of [['0', 'must be greater than 0'], ['0.001', 'must be a decimal with at most two places, e.g. "1.00"']]) {
+      await till.getByLabel('How much to refund').fill(typed);
+      await till.getByRole('button', { name: 'Refund', exact: true }).click();
+      await expect.poll(() => till.locator('#refund-status').textContent()).toBe(`The refund amount ${said}.`);
+    }
     await till.getByRole('button', { name: 'Cancel' }).click();
 
     // The rest, as offered; then that refund's receipt.

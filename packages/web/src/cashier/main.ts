@@ -1,3 +1,4 @@
+import { positiveAmountProblem } from '@micropay/protocol/fields';
 import { element, say } from '../shared/page.js';
 import { Camera } from './camera.js';
 import { Charger } from './charge.js';
@@ -24,6 +25,7 @@ const who = element('till-who', HTMLElement);
 const status = element('code-status', HTMLElement);
 const amountField = element('amount', HTMLInputElement);
 const goodsField = element('goods', HTMLInputElement);
+const amountError = element('amount-error', HTMLElement);
 // After the charge: the till's own charges, each refundable and with a receipt.
 const receipt = new ReceiptView({
   section: element('receipt', HTMLElement),
@@ -73,8 +75,13 @@ sale.addEventListener('submit', (event) => event.preventDefault());
 sale.addEventListener('keydown', (event) => {
   if (event.key !== 'Enter') return;
   event.preventDefault();
+  if (amountField.value.trim() !== '' && !amountIsValid()) return;
   chargeTakenCode();
   field.focus();
+});
+amountField.addEventListener('input', () => {
+  amountField.removeAttribute('aria-invalid');
+  say(amountError, '');
 });
 new Camera(
   { button: element('camera-button', HTMLButtonElement), video: element('camera', HTMLVideoElement), status },
@@ -106,12 +113,26 @@ function chargeTakenCode(): void {
   if (takenCode === null) return;
   const amount = amountField.value.trim();
   if (amount === '') return charger.prompt('Enter the amount and press Enter to charge the code taken.');
+  // The code is kept for the corrected amount: nothing was sent.
+  if (!amountIsValid()) return amountField.focus();
   const started = charger.start(amount, goodsField.value.trim() || 'Sale', takenCode);
   // Either way the code is spent: a scan while a charge runs is not kept for later.
   takenCode = null;
   if (started) return;
   refusedWhileRunning = true;
   say(status, 'A charge is still running: wait for its result.', 'error');
+}
+
+/**
+ * The amount by the wire's own rules (format and sign; the platform checks its maximum), said at
+ * the field before anything is sent, rather than as a refused charge after the customer's scan.
+ */
+function amountIsValid(): boolean {
+  const problem = positiveAmountProblem(amountField.value.trim());
+  if (problem === null) return true;
+  amountField.setAttribute('aria-invalid', 'true');
+  say(amountError, `The amount ${problem}.`, 'error');
+  return false;
 }
 
 function enter(cashier: SignedInCashier): void {

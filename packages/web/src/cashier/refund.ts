@@ -1,4 +1,5 @@
 import { ResultCode } from '@micropay/protocol/errors';
+import { positiveAmountProblem } from '@micropay/protocol/fields';
 import { say } from '../shared/page.js';
 import { callPage, Unreachable } from '../shared/page-api.js';
 import type { ChargeRow, RefundRow } from './charges-api.js';
@@ -91,6 +92,12 @@ export class RefundDialog {
   async #submit(): Promise<void> {
     const charge = this.#charge;
     if (charge === null || this.#running) return;
+    // An amount that can never be a refund is said here; an attempt already pinned keeps its own.
+    const problem = this.el.amount.readOnly ? null : positiveAmountProblem(this.el.amount.value.trim());
+    if (problem !== null) {
+      this.el.amount.select();
+      return say(this.el.status, `The refund amount ${problem}.`, 'error');
+    }
     const attempt = this.#attempts.attemptFor(charge.mchOrderId, (mchRefundId) => ({ mchOrderId: charge.mchOrderId, mchRefundId, refundAmount: this.el.amount.value.trim() }));
     this.#running = true;
     this.el.submit.disabled = true;
