@@ -1,15 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { docsScreenshot, screenshotPath, useChromium } from './browser.js';
 import { chargeByScanner, refundNewest, tillFor } from './cashier-page.js';
-import { useServedPlatform } from './platform.js';
+import { PEOPLE_TIME, platformHour, useServedPlatform } from './platform.js';
 import { walletShowingCode } from './wallet-page.js';
-
-/** The hour now in the platform's zone (the server's default, Asia/Kuala_Lumpur), as the page shows hours. */
-function platformHour(): string {
-  return new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Kuala_Lumpur', hour: '2-digit', hourCycle: 'h23' }).format(Date.now());
-}
-
-const PEOPLE_TIME = /^\d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}:\d{2}$/;
 
 // After the charge: the till's own charges, refunds in part and in full, and the receipt.
 describe('the cashier page after the charge', () => {

@@ -3,7 +3,7 @@ import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { Receiver } from '../../server/test/notify-receiver.js';
 import { docsScreenshot, useChromium, watchForProblems } from './browser.js';
-import { createWallet, useServedPlatform } from './platform.js';
+import { createWallet, PEOPLE_TIME, platformHour, useServedPlatform } from './platform.js';
 
 // The merchant console's API key, Notifications, Balance & payouts and Activity sections in real
 // Chromium against `micropay serve`; their access rules are proven on both stores over HTTP in
@@ -74,6 +74,10 @@ describe("the merchant console's account sections", () => {
       // Newest first: the owner's four actions and its sign-in, then the CLI's creation of the merchant and its owner.
       await expect.poll(() => page.locator('table tbody tr td:nth-child(3)').allTextContents())
         .toEqual(['payout.request', 'notification.test', 'merchant.update', 'merchant.rollKey', 'session.signIn', 'user.create', 'merchant.create']);
+      // In the platform's zone, as Orders and Statements are, not the browser's (UTC here).
+      const when = (await page.locator('table tbody tr td:nth-child(1)').first().textContent())!;
+      expect(when).toMatch(PEOPLE_TIME);
+      expect([platformHour(), platformHour(Date.now() - 120_000)]).toContain(when.split(', ')[1]!.slice(0, 2));
       await docsScreenshot(page, 'merchant-activity');
       expect(problems).toEqual([]);
     } finally {

@@ -68,3 +68,11 @@ export async function createWallet(
 ): Promise<{ walletId: string; token: string }> {
   return cliJ<{ walletId: string; token: string }>(['wallet', 'create', '--name', 'Alice', '--balance', balance, ...extra]);
 }
+
+/** The hour `atMs` in the platform's zone (the server's default, Asia/Kuala_Lumpur), as the pages show hours. */
+export function platformHour(atMs = Date.now()): string {
+  return new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Kuala_Lumpur', hour: '2-digit', hourCycle: 'h23' }).format(atMs);
+}
+
+/** A time as the pages write it for people: `6 Dec 2026, 10:12:32`. */
+export const PEOPLE_TIME = /^\d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}:\d{2}$/;

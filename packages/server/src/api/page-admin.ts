@@ -13,7 +13,8 @@ import { operatorAccount, signInRefusal } from './sign-in-limits.js';
  * 6-digit code when the operator has TOTP. A missing or wrong code is answered as a wrong password
  * (9020) and counts toward the lockout, so the answer never tells which of the two was wrong.
  */
-export const adminSession: Handler = sessionProbe('operator', async (_ctx, session) => ({ operatorName: operatorOf(session).name }));
+// timeZone: the console shows every time in the platform's zone, as the merchant console does.
+export const adminSession: Handler = sessionProbe('operator', async (ctx, session) => ({ operatorName: operatorOf(session).name, timeZone: ctx.config.timeZone }));
 export const adminSignOut: Handler = signOut('operator');
 
 export const adminSignIn: Handler = async (ctx, req) => {
@@ -35,7 +36,7 @@ export const adminSignIn: Handler = async (ctx, req) => {
   if (result.kind === 'locked') return answer(ResultCode.SIGN_IN_LOCKED);
   if (result.kind === 'wrong') return answer(ResultCode.SIGN_IN_FAILED);
   await endEarlierSession(ctx, 'operator', req);
-  return signedIn('operator', result.sessionId, req, { operatorName: name });
+  return signedIn('operator', result.sessionId, req, { operatorName: name, timeZone: ctx.config.timeZone });
 };
 
 /** The Operators section: every operator's name, whether TOTP is on, and whether it is locked. Read only. */

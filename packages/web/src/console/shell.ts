@@ -1,5 +1,6 @@
 import { element, say } from '../shared/page.js';
 import { currentSession, signInAt, signOut, type PageName } from '../shared/session.js';
+import { usePlatformTimeZone } from '../shared/time.js';
 import type { ConsoleContext, Section } from './section.js';
 import './console.css';
 
@@ -20,7 +21,8 @@ export interface ConsoleSpec<Who> {
   roleOf(who: Who): string | null;
 }
 
-export function startConsole<Who>(spec: ConsoleSpec<Who>): void {
+/** Who: as the session answers it, with the platform's time zone, which every time shown is in. */
+export function startConsole<Who extends { readonly timeZone: string }>(spec: ConsoleSpec<Who>): void {
   const form = element('sign-in', HTMLFormElement);
   const error = element('sign-in-error', HTMLElement);
   const layout = element('console', HTMLElement);
@@ -43,6 +45,7 @@ export function startConsole<Who>(spec: ConsoleSpec<Who>): void {
     const role = spec.roleOf(who);
     const sections = spec.sections.filter((s) => s.roles === undefined || (role !== null && s.roles.includes(role)));
     shown = { who, sections };
+    usePlatformTimeZone(who.timeZone);
     form.hidden = true;
     whoText.textContent = spec.describe(who);
     nav.replaceChildren(...sections.map((s) => {

@@ -1,5 +1,6 @@
 import { callPage, Unreachable, type PageAnswer } from '../shared/page-api.js';
 import { say } from '../shared/page.js';
+import { formatTime } from '../shared/time.js';
 
 /**
  * Small building blocks of the merchant console's account sections (API key, Notifications,
@@ -38,9 +39,9 @@ export function facts(pairs: readonly (readonly [string, string])[]): HTMLDListE
   return dl;
 }
 
-/** A time as the person's browser reads it; a dash for none. */
+/** A time in the platform's zone, as every time in the console is (shell.ts); a dash for none. */
 export function timeText(ms: number | null): string {
-  return ms === null ? '—' : new Date(ms).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+  return ms === null ? '—' : formatTime(ms);
 }
 
 /** A console call whose refusal is shown in `status`: the answer's data, or null (already said). */
