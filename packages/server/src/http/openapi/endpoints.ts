@@ -84,7 +84,10 @@ function object(properties: Record<string, JsonSchema>, optional: readonly strin
   };
 }
 
-const WALLET_SIGNED_IN = { walletId: WALLET_ID, name: { type: 'string' }, status: WALLET_STATUS, available: AMOUNT_SCHEMA, csrfToken: CSRF_TOKEN };
+const WALLET_SIGNED_IN = {
+  walletId: WALLET_ID, name: { type: 'string' }, status: WALLET_STATUS, available: AMOUNT_SCHEMA,
+  hasPin: { type: 'boolean', description: 'False: the wallet has no PIN, and confirms a payment without one.' }, csrfToken: CSRF_TOKEN,
+};
 const CASHIER_SIGNED_IN = {
   mchId: pattern(MCH_ID, 'The merchant the cashier charges for.'), cashierName: { type: 'string' }, merchantName: { type: ['string', 'null'] },
   timeZone: { type: 'string', description: 'The platform\'s time zone, for the page to show times in.' }, csrfToken: CSRF_TOKEN,
@@ -95,7 +98,7 @@ const MERCHANT_SIGNED_IN = {
   mchId: pattern(MCH_ID, 'The merchant of the user: every console call acts for it.'), userName: { type: 'string' }, role: { enum: ['owner', 'cashier'] },
   merchantName: { type: ['string', 'null'] }, timeZone: { type: 'string', description: 'The platform\'s time zone, for the page to show times in.' }, csrfToken: CSRF_TOKEN,
 };
-const OPERATOR_SIGNED_IN = { operatorName: { type: 'string' }, csrfToken: CSRF_TOKEN };
+const OPERATOR_SIGNED_IN = { operatorName: { type: 'string' }, timeZone: { type: 'string', description: 'The platform\'s time zone, for the console to show times in.' }, csrfToken: CSRF_TOKEN };
 
 // The till's own charges (api/page-cashier-charges.ts): times as epoch ms, formatted by the page.
 const EPOCH_MS: JsonSchema = { type: 'integer', minimum: 0, description: 'Milliseconds since the epoch.' };
@@ -193,8 +196,8 @@ export const COMPONENT_SCHEMAS: Readonly<Record<string, JsonSchema>> = {
     older: { anyOf: [POSTING_KEY, { type: 'null' }] },
     timeZone: { type: 'string', description: 'The platform\'s time zone (`MICROPAY_TIMEZONE`), which `time` is in.' },
   }),
-  WalletSignedIn: object(WALLET_SIGNED_IN, ['name', 'status', 'available']),
-  WalletSession: object({ signedIn: { const: true }, ...WALLET_SIGNED_IN }, ['name', 'status', 'available']),
+  WalletSignedIn: object(WALLET_SIGNED_IN, ['name', 'status', 'available', 'hasPin']),
+  WalletSession: object({ signedIn: { const: true }, ...WALLET_SIGNED_IN }, ['name', 'status', 'available', 'hasPin']),
   CashierSignedIn: object(CASHIER_SIGNED_IN),
   CashierSession: object({ signedIn: { const: true }, ...CASHIER_SIGNED_IN }),
   SignedOut: object({ signedIn: { const: false } }),
