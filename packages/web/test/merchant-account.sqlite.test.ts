@@ -50,9 +50,18 @@ describe("the merchant console's account sections", () => {
       expect(await payWith(merchant.mchId, newKey, 'new-key')).toBe('PAID');
       expect(await payWith(merchant.mchId, merchant.apiKey, 'old-key')).toBe('PAID');
 
-      // Notifications: the receiver's URL, a test delivery seen delivered.
+      // Notifications: the receiver's URL, a test delivery seen delivered. The saved URL's answer
+      // is held back, as on a slow network: what the owner typed meanwhile must stay.
+      const showRoute = '**/api/page/merchant/notifications/show';
+      await page.route(showRoute, async (route) => {
+        await new Promise((resolve) => setTimeout(resolve, 1_500));
+        await route.continue();
+      });
       await open(page, 'Notifications');
       await page.getByLabel('Notify URL').fill(receiver.url);
+      await page.waitForResponse(showRoute);
+      await page.unroute(showRoute);
+      expect(await page.getByLabel('Notify URL').inputValue()).toBe(receiver.url);
       await page.getByRole('button', { name: 'Save URL' }).click();
       await page.getByText(`Notifications go to ${receiver.url}.`).waitFor();
       await page.getByRole('button', { name: 'Send test delivery' }).click();

@@ -32,8 +32,11 @@ export const notificationsSection: Section<MerchantUser> = {
     const older = button('Older dead letters', async () => loadDead(cursor), 'secondary');
     deadActions.append(button('Retry all', retryAll, 'secondary'), older);
     container.append(urlForm, status, heading('Test delivery'), button('Send test delivery', sendTest), attempts, heading('Dead letters'), dead, deadActions);
+    // What the owner types before the saved URL arrives is kept: a slow answer must not undo it.
+    let typed = false;
+    url.input.addEventListener('input', () => { typed = true; }, { once: true });
     const shown = await ask<{ notifyUrl: string | null }>(status, `${ctx.api}notifications/show`);
-    if (shown !== null) url.input.value = shown.notifyUrl ?? '';
+    if (shown !== null && !typed) url.input.value = shown.notifyUrl ?? '';
     await loadDead(null);
 
     async function saveUrl(value: string | null): Promise<void> {
