@@ -45,7 +45,8 @@ export class NotifyDestinations {
 
   /** The URL's host when it is an IP address that may not receive (no DNS lookup is made for one). */
   literalProblem(url: string): string | null {
-    const host = new URL(url).hostname.replace(/^\[(.*)\]$/, '$1');
+    // A URL that does not parse is fetch's to refuse, with its own reason.
+    const host = URL.canParse(url) ? new URL(url).hostname.replace(/^\[(.*)\]$/, '$1') : '';
     return isIP(host) === 0 ? null : this.problem(host);
   }
 
