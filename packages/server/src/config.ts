@@ -183,11 +183,6 @@ function schedule(name: string, value: string | undefined): number[] {
   return parts.map(Number);
 }
 
-/**
- * Comma-separated origins exactly as a browser sends them in `Origin`: scheme, host and port
- * (`https://wallet.example.com`, `http://localhost:5173`), no path and no trailing slash. A
- * wildcard is not offered: the operator names each wallet app it trusts.
- */
 /** A sandbox's receiver is usually the developer's own machine: loopback is allowed unless set (`none`: no network). */
 function networks(name: string, value: string | undefined, sandbox: boolean): Network[] {
   if (value?.trim() === 'none') return [];
@@ -196,6 +191,11 @@ function networks(name: string, value: string | undefined, sandbox: boolean): Ne
   return parsed;
 }
 
+/**
+ * Comma-separated origins exactly as a browser sends them in `Origin`: scheme, host and port
+ * (`https://wallet.example.com`, `http://localhost:5173`), no path and no trailing slash. A
+ * wildcard is not offered: the operator names each wallet app it trusts.
+ */
 function origins(name: string, value: string | undefined): string[] {
   if (value === undefined) return [];
   const parts = value.split(',').map((part) => part.trim());
