@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { base32Decode, totpCode, totpStepAt } from '../../server/src/domain/totp.js';
 import { cliJson, startServerProcess, stopAllChildren, type ServerProcess } from '../../server/test/process-helpers.js';
 import { docsScreenshot, useChromium, watchForProblems } from './browser.js';
+import { signInToOperatorConsole } from './console-page.js';
 
 // The operator console's Merchants, Wallets and Payouts in real Chromium against `micropay serve
 // --sandbox`, signed in as the sandbox's operator (no TOTP); every access rule is proven on both
@@ -34,12 +35,7 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
   async function signIn(name: string, password: string, code = ''): Promise<{ page: Page; problems: string[] }> {
     const page = await chromium.browser.newPage({ viewport: { width: 1280, height: 900 } });
     const problems = watchForProblems(page);
-    await page.goto(`${server.url}/admin`);
-    await page.getByLabel('Operator').fill(name);
-    await page.getByLabel('Password').fill(password);
-    await page.getByLabel('Authenticator code').fill(code);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.locator('#console').waitFor();
+    await signInToOperatorConsole(page, `${server.url}/admin`, { name, password, code });
     return { page, problems };
   }
 

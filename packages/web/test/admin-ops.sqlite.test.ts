@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { signInToOperatorConsole } from './console-page.js';
 import { runCli } from '../../server/test/process-helpers.js';
 import { docsScreenshot, useChromium, watchForProblems } from './browser.js';
 import { createWallet, useServedPlatform } from './platform.js';
@@ -32,11 +33,7 @@ describe('the operator console', () => {
 
     const page = await chromium.browser.newPage({ viewport: { width: 1200, height: 900 } });
     const problems = watchForProblems(page);
-    await page.goto(`${platform.server.url}/admin`);
-    await page.getByLabel('Operator').fill('ops');
-    await page.getByLabel('Password').fill(ops.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.locator('#console').waitFor();
+    await signInToOperatorConsole(page, `${platform.server.url}/admin`, { name: 'ops', password: ops.password });
     // The Dashboard is the landing section; the payments' minute shows once it has ended.
     expect(await page.getByRole('heading', { level: 2 }).textContent()).toBe('Dashboard');
     const paidToday = page.locator('.headline div').first().locator('dd');

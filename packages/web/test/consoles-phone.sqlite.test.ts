@@ -1,5 +1,6 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { signInToMerchantConsole, signInToOperatorConsole } from './console-page.js';
 import { runCli } from '../../server/test/process-helpers.js';
 import { docsScreenshot, PHONE, useChromium, watchForProblems } from './browser.js';
 import { createWallet, useServedPlatform } from './platform.js';
@@ -23,12 +24,7 @@ describe('the consoles on a phone', () => {
 
     const merchant = await chromium.browser.newPage(PHONE);
     const merchantProblems = watchForProblems(merchant);
-    await merchant.goto(`${platform.server.url}/merchant`);
-    await merchant.getByLabel('Merchant id').fill(shop.mchId);
-    await merchant.getByLabel('User').fill('boss');
-    await merchant.getByLabel('Password').fill(owner.password);
-    await merchant.getByRole('button', { name: 'Sign in' }).click();
-    await merchant.locator('#console').waitFor();
+    await signInToMerchantConsole(merchant, `${platform.server.url}/merchant`, { mchId: shop.mchId, name: 'boss', password: owner.password });
     const wide = await overflowingSections(merchant);
     await merchant.getByRole('link', { name: 'Orders' }).click();
     await merchant.locator('table tbody tr').first().waitFor();
@@ -37,11 +33,7 @@ describe('the consoles on a phone', () => {
 
     const admin = await chromium.browser.newPage(PHONE);
     const adminProblems = watchForProblems(admin);
-    await admin.goto(`${platform.server.url}/admin`);
-    await admin.getByLabel('Operator').fill('ops');
-    await admin.getByLabel('Password').fill(ops.password);
-    await admin.getByRole('button', { name: 'Sign in' }).click();
-    await admin.locator('#console').waitFor();
+    await signInToOperatorConsole(admin, `${platform.server.url}/admin`, { name: 'ops', password: ops.password });
     wide.push(...(await overflowingSections(admin)));
     expect(wide).toEqual([]);
     await admin.getByRole('link', { name: 'Merchants' }).click();

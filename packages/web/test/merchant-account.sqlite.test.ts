@@ -1,6 +1,7 @@
 import { MicroPayClient } from '@micropay/client';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { signInToMerchantConsole } from './console-page.js';
 import { Receiver } from '../../server/test/notify-receiver.js';
 import { docsScreenshot, useChromium, watchForProblems } from './browser.js';
 import { createWallet, PEOPLE_TIME, platformHour, useServedPlatform } from './platform.js';
@@ -31,12 +32,7 @@ describe("the merchant console's account sections", () => {
     const page = await chromium.browser.newPage({ viewport: { width: 1100, height: 820 } });
     const problems = watchForProblems(page);
     try {
-      await page.goto(`${platform.server.url}/merchant`);
-      await page.getByLabel('Merchant id').fill(merchant.mchId);
-      await page.getByLabel('User').fill('boss');
-      await page.getByLabel('Password').fill(owner.password);
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.locator('#console').waitFor();
+      await signInToMerchantConsole(page, `${platform.server.url}/merchant`, { mchId: merchant.mchId, name: 'boss', password: owner.password });
 
       // API key: roll with the default overlap, confirm, the new key shown once.
       await open(page, 'API key');

@@ -4,6 +4,7 @@ import { sign } from '@micropay/protocol';
 import { runCli } from '../../server/test/process-helpers.js';
 import { Receiver } from '../../server/test/notify-receiver.js';
 import { docsScreenshot, useChromium, watchForProblems } from './browser.js';
+import { signInToMerchantConsole } from './console-page.js';
 import { createWallet, useServedPlatform } from './platform.js';
 
 /** Today in the platform's zone (the server's default, Asia/Kuala_Lumpur), as `yyyy-MM-dd`. */
@@ -37,12 +38,7 @@ describe("the merchant console's orders and statements", () => {
 
     const page = await chromium.browser.newPage({ viewport: { width: 1100, height: 900 }, timezoneId: 'America/New_York' });
     const problems = watchForProblems(page);
-    await page.goto(`${platform.server.url}/merchant#orders`);
-    await page.getByLabel('Merchant id').fill(merchant.mchId);
-    await page.getByLabel('User').fill('boss');
-    await page.getByLabel('Password').fill(owner.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.locator('#console').waitFor();
+    await signInToMerchantConsole(page, `${platform.server.url}/merchant#orders`, { mchId: merchant.mchId, name: 'boss', password: owner.password });
     expect(await page.getByRole('navigation', { name: 'Sections' }).getByRole('link').allTextContents()).toEqual(['Users', 'Orders', 'Statements', 'API key', 'Notifications', 'Balance & payouts', 'Activity']);
 
     // Filters: the prefix and an amount range; then a bad amount is told in words.
