@@ -33,6 +33,29 @@ export interface OfflineDevice {
   readonly deviceSecret: string;
 }
 
+/**
+ * A device as the wallet API, the wallet page and the operator console list it, and as a renewal
+ * answers it. Times are wire times in the platform's zone; `expiresAtMs` is the same instant as
+ * `expiresAt`, for a device to compare with its own clock while offline.
+ */
+export interface DeviceListing {
+  readonly deviceId: string;
+  readonly label: string;
+  /** expired: not renewed within its lifetime; revoked: signed out, revoked, or its wallet frozen. */
+  readonly status: 'active' | 'expired' | 'revoked';
+  readonly enrolledAt: string;
+  readonly expiresAt: string;
+  readonly expiresAtMs: string;
+  readonly revokedAt: string | null;
+}
+
+/** Enrolment's answer: the listing, the device's tag and secret (once), and the scheme's constants. */
+export interface EnrolledDevice extends OfflineDevice, DeviceListing {
+  readonly codePrefix: string;
+  readonly stepSeconds: string;
+  readonly windowSteps: string;
+}
+
 export interface ParsedOfflineCode {
   readonly tag: string;
   readonly counterDigit: number;

@@ -3,15 +3,19 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { offlineStep, ResultCode, type OfflineDevice } from '@micropay/protocol';
-import { offlineCodeSync } from '../src/domain/offline-code.js';
+import { DAY_MS, offlineCodeSync } from '../src/domain/offline-code.js';
 import { DEVICE_FAILURES_PER_WINDOW } from '../src/domain/offline-code-limits.js';
 import type { Platform } from '../src/platform.js';
 import { openStore } from '../src/platform.js';
 import { MasterKey } from '../src/secrets/master-key.js';
-import { createMerchant, emptyTestDatabase, ManualClock, micropayParams, postSigned, startTestPlatform, TEST_MASTER_KEY, testConfig, type TestMerchant, type TestPlatform } from './helpers.js';
+import { execute } from './db-access.js';
+import { SQLITE_MIGRATIONS } from '../src/store/sqlite/migrations.js';
+import { POSTGRES_MIGRATIONS } from '../src/store/postgres/migrations.js';
+import { createMerchant, emptyTestDatabase, ManualClock, micropayParams, postSigned, startTestPlatform, TEST_MASTER_KEY, TEST_STORE, testConfig, type TestMerchant, type TestPlatform } from './helpers.js';
 import { runCli } from './process-helpers.js';
 
 /** Offline payment codes on the store under test (docs/offline-codes.md), through the merchant API. */
+const LIFETIME_MS = 7 * DAY_MS;
 let p: TestPlatform | null = null;
 afterEach(async () => {
   await p?.stop();
@@ -21,20 +25,23 @@ afterEach(async () => {
 /** A wallet with `openingSen` and one device enrolled, as the device file holds it. */
 async function enrolledWallet(platform: Platform, openingSen: number): Promise<{ walletId: string; device: OfflineDevice; deviceIndex: number }> {
   const wallet = await platform.store.createWallet({ name: 'Offline Olive', openingSen });
-  const enrolled = await platform.store.enrolOfflineDevice(wallet.walletId, 'phone');
+  const enrolled = await platform.store.enrolOfflineDevice(wallet.walletId, 'phone', LIFETIME_MS);
   if (typeof enrolled === 'string') throw new Error(enrolled);
   const key = (await platform.store.offlineCodeKey())!;
   return { walletId: wallet.walletId, device: key.deviceCredentials(enrolled), deviceIndex: enrolled.deviceIndex };
 }
 
 let orderNo = 0;
+/** The platform's clock: requests are timestamped by it, so a test may move it days ahead. */
+let clock = new ManualClock();
 async function pay(m: TestMerchant, code: string, amount = '1.00') {
-  const res = await postSigned(p!.url, 'micropay', micropayParams(m, `OFF${Date.now()}${orderNo++}`, amount, code), m.key);
+  const params = { ...micropayParams(m, `OFF${Date.now()}${orderNo++}`, amount, code), timestamp: String(clock.now) };
+  const res = await postSigned(p!.url, 'micropay', params, m.key);
   return res.body;
 }
 
 async function setUp(openingSen = 100_00) {
-  const clock = new ManualClock();
+  clock = new ManualClock();
   p = await startTestPlatform({}, clock);
   const m = await createMerchant(p);
   const w = await enrolledWallet(p, openingSen);
@@ -72,7 +79,7 @@ describe('offline payment codes', () => {
 
   it('a revoked device, and every device of a frozen wallet, is refused at once (1036), also after unfreezing', async () => {
     const { m, walletId, device, deviceIndex, step } = await setUp();
-    const other = await p!.store.enrolOfflineDevice(walletId, 'tablet');
+    const other = await p!.store.enrolOfflineDevice(walletId, 'tablet', LIFETIME_MS);
     if (typeof other === 'string') throw new Error(other);
     const tablet = (await p!.store.offlineCodeKey())!.deviceCredentials(other);
     expect(await p!.store.revokeOfflineDevices(walletId, deviceIndex)).toBe(true);
@@ -83,13 +90,75 @@ describe('offline payment codes', () => {
     expect((await pay(m, offlineCodeSync(tablet, step() + 1))).code).toBe(ResultCode.CODE_EXPIRED);
     const devices = await p!.store.walletDevices(walletId);
     expect(devices.map((d) => d.status)).toEqual(['revoked', 'revoked']);
-    expect(await p!.store.enrolOfflineDevice(walletId, 'x').then((d) => typeof d)).toBe('object');
+    expect(await p!.store.enrolOfflineDevice(walletId, 'x', LIFETIME_MS).then((d) => typeof d)).toBe('object');
+  });
+
+  it('an enrolment lasts its lifetime unless renewed; an expired device is refused (1036) and not renewed', async () => {
+    const { clock, m, walletId, device, deviceIndex, step } = await setUp();
+    const enrolledAtMs = clock.now;
+    clock.advance(LIFETIME_MS - 60_000);
+    expect((await pay(m, offlineCodeSync(device, step()))).code).toBe(ResultCode.SUCCESS);
+    // Renewed a minute before its end: a full lifetime from now, so it pays past its first expiry.
+    const renewed = await p!.store.renewOfflineDevice(walletId, deviceIndex, LIFETIME_MS);
+    expect(renewed).toMatchObject({ deviceIndex, status: 'active', expiresAtMs: clock.now + LIFETIME_MS });
+    clock.advance(120_000);
+    expect(clock.now).toBeGreaterThan(enrolledAtMs + LIFETIME_MS);
+    expect((await pay(m, offlineCodeSync(device, step()))).code).toBe(ResultCode.SUCCESS);
+    // At its expiry it pays no more, and a renewal does not bring it back.
+    clock.advance(LIFETIME_MS - 120_000);
+    expect((await pay(m, offlineCodeSync(device, step()))).code).toBe(ResultCode.CODE_EXPIRED);
+    expect(await p!.store.renewOfflineDevice(walletId, deviceIndex, LIFETIME_MS)).toBe('EXPIRED');
+    expect((await p!.store.walletDevices(walletId))[0]).toMatchObject({ status: 'active', expiresAtMs: clock.now });
+    expect((await p!.store.findWallet(walletId))!.balanceSen).toBe(98_00);
+  });
+
+  it('a revoked device, another wallet\'s device and a frozen wallet\'s device are not renewed', async () => {
+    const { walletId, deviceIndex } = await setUp();
+    const stranger = await enrolledWallet(p!, 0);
+    expect(await p!.store.renewOfflineDevice(walletId, stranger.deviceIndex, LIFETIME_MS)).toBe('NO_DEVICE');
+    expect(await p!.store.renewOfflineDevice('609999999999', deviceIndex, LIFETIME_MS)).toBe('NO_WALLET');
+    await p!.store.setWalletStatus(stranger.walletId, 'frozen');
+    expect(await p!.store.renewOfflineDevice(stranger.walletId, stranger.deviceIndex, LIFETIME_MS)).toBe('WALLET_FROZEN');
+    await p!.store.revokeOfflineDevices(walletId, deviceIndex);
+    expect(await p!.store.renewOfflineDevice(walletId, deviceIndex, LIFETIME_MS)).toBe('REVOKED');
+  });
+
+  it('a renewal racing a revocation: the device ends revoked either way, and its codes are refused', async () => {
+    const { m, walletId, device, deviceIndex, step } = await setUp();
+    const [renewed] = await Promise.all([
+      p!.store.renewOfflineDevice(walletId, deviceIndex, LIFETIME_MS),
+      p!.store.revokeOfflineDevices(walletId, deviceIndex),
+    ]);
+    expect(['REVOKED', 'object']).toContain(typeof renewed === 'string' ? renewed : 'object');
+    expect((await p!.store.walletDevices(walletId))[0]!.status).toBe('revoked');
+    expect((await pay(m, offlineCodeSync(device, step()))).code).toBe(ResultCode.CODE_EXPIRED);
+  });
+
+  it('upgrading a store whose devices had no expiry: active ones last the default lifetime from the upgrade', async () => {
+    const { walletId, deviceIndex } = await setUp();
+    const revoked = await p!.store.enrolOfflineDevice(walletId, 'old phone', LIFETIME_MS);
+    if (typeof revoked === 'string') throw new Error(revoked);
+    await p!.store.revokeOfflineDevices(walletId, revoked.deviceIndex);
+    await execute(p!.store, 'ALTER TABLE wallet_devices DROP COLUMN expires_at_ms');
+    const expiry = (TEST_STORE === 'sqlite' ? SQLITE_MIGRATIONS : POSTGRES_MIGRATIONS).find((m) => m.name.startsWith('offline devices expire'))!;
+    await execute(p!.store, `DELETE FROM schema_migrations WHERE version = ${expiry.version}`);
+    const before = Math.floor(Date.now() / 1000) * 1000;
+    const upgraded = await openStore(p!.config);
+    try {
+      const devices = await upgraded.walletDevices(walletId);
+      const [active, ended] = [deviceIndex, revoked.deviceIndex].map((i) => devices.find((d) => d.deviceIndex === i));
+      expect(active!.expiresAtMs).toBeGreaterThanOrEqual(before + 7 * DAY_MS);
+      expect(active!.expiresAtMs).toBeLessThanOrEqual(Date.now() + 7 * DAY_MS);
+      expect(ended!.expiresAtMs).toBe(ended!.revokedAtMs);
+    } finally {
+      await upgraded.close();
+    }
   });
 
   it('a frozen wallet enrols no device', async () => {
     const { walletId } = await setUp();
     await p!.store.setWalletStatus(walletId, 'frozen');
-    expect(await p!.store.enrolOfflineDevice(walletId, 'phone')).toBe('WALLET_FROZEN');
+    expect(await p!.store.enrolOfflineDevice(walletId, 'phone', LIFETIME_MS)).toBe('WALLET_FROZEN');
   });
 
   it('PENDING, insufficient balance and refunds behave as for the platform\'s own codes', async () => {
@@ -179,7 +248,7 @@ describe('the offline-code key at rest', () => {
     try {
       const before = await openStore(testConfig({ db: empty.dbPath }));
       const wallet = await before.createWallet({ name: 'Rotating Rita', openingSen: 0 });
-      const device = await before.enrolOfflineDevice(wallet.walletId, 'phone');
+      const device = await before.enrolOfflineDevice(wallet.walletId, 'phone', LIFETIME_MS);
       if (typeof device === 'string') throw new Error(device);
       const credentials = (await before.offlineCodeKey())!.deviceCredentials(device);
       const stored = (await before.getSetting('offline_code_key'))!;

@@ -258,8 +258,15 @@ describe('every answer of a real server is as the document says', () => {
     expect(codeOf(await pay(m, 'off-1', '1.00', await offlinePayCode(device, step)))).toBe(0);
     expect(codeOf(await post('/api/wallet/devices/sign-out', { deviceId: 'x' }, bearer))).toBe(1021);
     const unknownId = device.deviceId === '00000000' ? '00000001' : '00000000';
+    expect(codeOf(await post('/api/wallet/devices/renew', { deviceId: device.deviceId }, bearer))).toBe(0);
+    expect(codeOf(await post('/api/wallet/devices/renew', { deviceId: unknownId }, bearer))).toBe(1031);
+    expect(codeOf(await post('/api/wallet/devices/renew', { deviceId: 'x' }, bearer))).toBe(1021);
+    expect(codeOf(await post('/api/wallet/devices/renew', { deviceId: device.deviceId }))).toBe(9106);
+    expect(codeOf(await post('/api/wallet/devices/list', { all: true }, bearer))).toBe(1021);
     expect(codeOf(await post('/api/wallet/devices/sign-out', { deviceId: unknownId }, bearer))).toBe(1031);
     expect(codeOf(await post('/api/wallet/devices/sign-out', { deviceId: device.deviceId }, bearer))).toBe(0);
+    expect(codeOf(await post('/api/wallet/devices/renew', { deviceId: device.deviceId }, bearer))).toBe(9010);
+    expect((await post('/api/wallet/devices/list', {}, bearer)).json!.data).toMatchObject({ devices: [{ deviceId: device.deviceId, status: 'revoked' }] });
     expect(codeOf(await pay(m, 'off-2', '1.00', await offlinePayCode(device, step + 1)))).toBe(1036);
     const api = (name: string) => `/api/page/wallet/${name}`;
     const signedIn = await post(api('sign-in'), { walletId: wallet.walletId, pin: '1470' });
@@ -272,6 +279,11 @@ describe('every answer of a real server is as the document says', () => {
     expect(codeOf(browser)).toBe(0);
     const browserDevice = browser.json!.data as unknown as OfflineDevice & { deviceId: string };
     expect(codeOf(await pay(m, 'off-3', '1.00', await offlinePayCode(browserDevice, step + 2)))).toBe(0);
+    expect(codeOf(await post(api('offline-device-renew'), { deviceId: browserDevice.deviceId }, session))).toBe(0);
+    expect(codeOf(await post(api('offline-device-renew'), { deviceId: browserDevice.deviceId }, { Cookie: cookie }))).toBe(9121);
+    expect(codeOf(await post(api('offline-device-renew'), { deviceId: device.deviceId }, session))).toBe(9010);
+    expect((await post(api('offline-devices'), {}, session)).json!.data).toMatchObject({ devices: [{ deviceId: browserDevice.deviceId, status: 'active' }] });
+    expect(codeOf(await post(api('offline-devices'), {}))).toBe(9120);
     expect(codeOf(await post(api('offline-device-sign-out'), { deviceId: 'x' }, session))).toBe(1021);
     expect(codeOf(await post(api('offline-device-sign-out'), { deviceId: device.deviceId }, { Cookie: cookie }))).toBe(9121);
     expect(codeOf(await post(api('offline-device-sign-out'), { deviceId: browserDevice.deviceId }, session))).toBe(0);

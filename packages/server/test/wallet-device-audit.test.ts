@@ -123,7 +123,7 @@ describe.runIf(TEST_STORE === 'sqlite')('upgrading a SQLite file with an audit l
       await expect(execute(store, "REPLACE INTO audit_log (log_id, at_ms, actor_kind, actor_name, action, detail) VALUES (3, 1, 'cli', 'x', 'wallet.create', '{}')"))
         .rejects.toThrow(/append-only/);
       const wallet = await store.createWallet({ name: 'Hal', openingSen: 0 });
-      await store.enrolOfflineDevice(wallet.walletId, 'phone', { actor: { kind: 'walletHolder', walletId: wallet.walletId, name: 'wallet page' }, address: '192.0.2.1' });
+      await store.enrolOfflineDevice(wallet.walletId, 'phone', 86_400_000, { actor: { kind: 'walletHolder', walletId: wallet.walletId, name: 'wallet page' }, address: '192.0.2.1' });
       const newest = (await store.listAuditLog({ limit: 1 }))[0]!;
       expect([newest.logId, newest.action, newest.actor.kind]).toEqual([4, 'device.enrol', 'walletHolder']);
       expect(await sql(store, "SELECT name FROM sqlite_master WHERE type IN ('trigger', 'index') AND tbl_name = 'audit_log' ORDER BY name")).toEqual([

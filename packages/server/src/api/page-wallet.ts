@@ -6,7 +6,7 @@ import type { ApiContext, Handler } from './context.js';
 import { endEarlierSession, sessionProbe, signedIn, signOut, withPageSession } from './page-session.js';
 import { payCodeAnswer } from './wallet-api.js';
 import { tryWalletPin } from './wallet-pin.js';
-import { enrolAnswer, signOutAnswer } from './wallet-devices.js';
+import { devicesAnswer, enrolAnswer, renewAnswer, signOutAnswer } from './wallet-devices.js';
 import { signInRefusal, walletAccount } from './sign-in-limits.js';
 
 /**
@@ -89,5 +89,15 @@ export const walletPayCode: Handler = withPageSession('wallet', 'changes', async
 /** Enrols this browser for offline codes (docs/offline-codes.md): the page keeps the tag and secret. */
 export const walletOfflineDevice: Handler = withPageSession('wallet', 'changes', (ctx, req, session) => enrolAnswer(ctx, req, walletOf(session), 'wallet page'));
 
-/** Signs this browser's device out of offline codes (the page does it when it signs out). */
+/** Extends this browser's enrolment (the page does it whenever it starts signed in and online). */
+export const walletOfflineDeviceRenew: Handler = withPageSession('wallet', 'changes', (ctx, req, session) => renewAnswer(ctx, req, walletOf(session)));
+
+/** The wallet's devices that can make offline codes, for the holder to sign any of them out. */
+export const walletOfflineDevices: Handler = withPageSession('wallet', 'reads', async (ctx, req, session) => {
+  const fields = parse(() => rejectUnknown(req.body, []));
+  if (!fields.ok) return answer(fields.code, null, fields.msg);
+  return devicesAnswer(ctx, walletOf(session), false);
+});
+
+/** Signs a device of the wallet out of offline codes: this browser's when the page signs out, or any the holder picks. */
 export const walletOfflineDeviceSignOut: Handler = withPageSession('wallet', 'changes', (ctx, req, session) => signOutAnswer(ctx, req, walletOf(session), 'wallet page'));

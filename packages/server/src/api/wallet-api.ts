@@ -13,7 +13,7 @@ import type { Order, Wallet } from '../domain/model.js';
 import type { SettleResult, WalletTransaction } from '../store/store.js';
 import { answer } from './answer.js';
 import { tryWalletPin } from './wallet-pin.js';
-import { enrolAnswer, signOutAnswer } from './wallet-devices.js';
+import { devicesAnswer, enrolAnswer, renewAnswer, signOutAnswer } from './wallet-devices.js';
 import type { Answer, ApiContext, ApiRequest, Handler } from './context.js';
 
 /**
@@ -58,6 +58,16 @@ export async function payCodeAnswer(ctx: ApiContext, walletId: string): Promise<
 
 /** Enrols this device for offline codes: its tag and secret, answered once (docs/offline-codes.md). */
 export const enrolDevice = withWallet((ctx, req, wallet) => enrolAnswer(ctx, req, wallet.walletId, 'wallet app'));
+
+/** Extends this device's enrolment by the lifetime from now: the app calls it whenever it is online. */
+export const renewDevice = withWallet((ctx, req, wallet) => renewAnswer(ctx, req, wallet.walletId));
+
+/** The wallet's devices, revoked and expired ones too, oldest first. */
+export const listDevices = withWallet(async (ctx, req, wallet) => {
+  const fields = parse(() => rejectUnknown(req.body, []));
+  if (!fields.ok) return answer(fields.code, null, fields.msg);
+  return devicesAnswer(ctx, wallet.walletId, true);
+});
 
 /** Signs one of the wallet's devices out of offline codes. */
 export const signOutDevice = withWallet((ctx, req, wallet) => signOutAnswer(ctx, req, wallet.walletId, 'wallet app'));

@@ -1,15 +1,20 @@
-import { fail, OFFLINE_CODE_PREFIX, OFFLINE_STEP_MS, OFFLINE_WINDOW_STEPS, parse, rejectUnknown, required, ResultCode, text } from '@micropay/protocol';
+import {
+  fail, formatWireTime, OFFLINE_CODE_PREFIX, OFFLINE_STEP_MS, OFFLINE_WINDOW_STEPS, parse, rejectUnknown, required, ResultCode, text,
+  type DeviceListing, type EnrolledDevice, type Parsed,
+} from '@micropay/protocol';
 import { walletHolderActing, type WalletChannel } from '../domain/audit-log.js';
-import { deviceIdOf, deviceLabelProblem } from '../domain/offline-code.js';
+import { DAY_MS, deviceIdOf, deviceLabelProblem, deviceStanding, type WalletDevice } from '../domain/offline-code.js';
 import { answer } from './answer.js';
 import type { Answer, ApiContext, ApiRequest } from './context.js';
 
 /**
- * Offline codes' enrolment and sign-out (docs/offline-codes.md), for the wallet API (bearer token)
- * and the wallet page (session): a device is given its tag and secret once, here, and computes
- * its codes from then on with no network. The secret is in no log and in no other answer.
- * Both are the holder's own actions, in the audit log with the request's address (`via`: which of
- * the two they came through); the token, session and device secret are not part of the row.
+ * Offline codes' devices (docs/offline-codes.md), for the wallet API (bearer token) and the wallet
+ * page (session): enrolment gives a device its tag and secret once, and it computes its codes from
+ * then on with no network, until its enrolment expires; a renewal while online extends it; the
+ * holder lists the wallet's devices and signs any of them out. The secret is in no log and in no
+ * other answer. Enrolment and sign-out are the holder's own actions, in the audit log with the
+ * request's address (`via`: which of the two they came through); the token, session and device
+ * secret are not part of the row.
  */
 const DEVICE_ID = /^[0-9]{8}$/;
 
@@ -21,6 +26,24 @@ export function parseLabel(body: Record<string, unknown>): string {
   return label;
 }
 
+/** How long an enrolment or a renewal lasts (MICROPAY_OFFLINE_DEVICE_DAYS). */
+export function deviceLifetimeMs(ctx: ApiContext): number {
+  return ctx.config.offlineDeviceDays * DAY_MS;
+}
+
+/** A device on the wire (the wallet API, the wallet page and the operator console alike). */
+export function deviceListing(device: WalletDevice, nowMs: number, timeZone: string): DeviceListing {
+  return {
+    deviceId: deviceIdOf(device.deviceIndex),
+    label: device.label,
+    status: deviceStanding(device, nowMs),
+    enrolledAt: formatWireTime(device.createdAtMs, timeZone),
+    expiresAt: formatWireTime(device.expiresAtMs, timeZone),
+    expiresAtMs: String(device.expiresAtMs),
+    revokedAt: device.revokedAtMs === null ? null : formatWireTime(device.revokedAtMs, timeZone),
+  };
+}
+
 /** Enrols a device of the wallet and answers its credentials, once. */
 export async function enrolAnswer(ctx: ApiContext, req: ApiRequest, walletId: string, via: WalletChannel): Promise<Answer> {
   const parsed = parse(() => {
@@ -30,27 +53,53 @@ export async function enrolAnswer(ctx: ApiContext, req: ApiRequest, walletId: st
   if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
   const key = await ctx.store.offlineCodeKey();
   if (key === null) return answer(ResultCode.SYSTEM_ERROR, null, 'offline codes are off: the platform has no master key');
-  const device = await ctx.store.enrolOfflineDevice(walletId, parsed.value, walletHolderActing(walletId, via, req.clientAddress ?? null));
+  const acting = walletHolderActing(walletId, via, req.clientAddress ?? null);
+  const device = await ctx.store.enrolOfflineDevice(walletId, parsed.value, deviceLifetimeMs(ctx), acting);
   if (device === 'WALLET_FROZEN') return answer(ResultCode.WALLET_FROZEN);
   if (device === 'WALLET_CLOSED' || device === 'NO_WALLET') return answer(ResultCode.UNAUTHORIZED);
-  return answer(ResultCode.SUCCESS, {
-    deviceId: deviceIdOf(device.deviceIndex),
-    label: device.label,
+  const enrolled: EnrolledDevice = {
+    ...deviceListing(device, device.createdAtMs, ctx.config.timeZone),
     ...key.deviceCredentials(device),
     codePrefix: OFFLINE_CODE_PREFIX,
     stepSeconds: String(OFFLINE_STEP_MS / 1000),
     windowSteps: String(OFFLINE_WINDOW_STEPS),
-  });
+  };
+  return answer(ResultCode.SUCCESS, enrolled);
 }
 
-/** Signs a device of the wallet out: its codes pay no more, on every server, from the next payment on. */
-export async function signOutAnswer(ctx: ApiContext, req: ApiRequest, walletId: string, via: WalletChannel): Promise<Answer> {
-  const parsed = parse(() => {
+function parseDeviceId(req: ApiRequest): Parsed<number> {
+  return parse(() => {
     rejectUnknown(req.body, ['deviceId']);
     const id = required(req.body, 'deviceId');
     if (!DEVICE_ID.test(id)) fail('deviceId', 'must be the 8-digit device id enrolment answered');
     return Number(id);
   });
+}
+
+/** Extends the device's enrolment by the lifetime from now; an expired or revoked device enrols again instead. */
+export async function renewAnswer(ctx: ApiContext, req: ApiRequest, walletId: string): Promise<Answer> {
+  const parsed = parseDeviceId(req);
+  if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
+  const renewed = await ctx.store.renewOfflineDevice(walletId, parsed.value, deviceLifetimeMs(ctx));
+  if (renewed === 'WALLET_FROZEN') return answer(ResultCode.WALLET_FROZEN);
+  if (renewed === 'WALLET_CLOSED' || renewed === 'NO_WALLET') return answer(ResultCode.UNAUTHORIZED);
+  if (renewed === 'NO_DEVICE') return answer(ResultCode.NO_RECORD, null, 'no such device for this wallet');
+  if (renewed === 'EXPIRED' || renewed === 'REVOKED') {
+    return answer(ResultCode.DEVICE_ENDED, null, `device ${deviceIdOf(parsed.value)} is ${renewed === 'EXPIRED' ? 'expired' : 'signed out'}: enrol again`);
+  }
+  return answer(ResultCode.SUCCESS, deviceListing(renewed, ctx.clock.nowMs(), ctx.config.timeZone));
+}
+
+/** The wallet's devices that can still pay (or all of them, revoked and expired too), oldest first. */
+export async function devicesAnswer(ctx: ApiContext, walletId: string, all: boolean): Promise<Answer> {
+  const nowMs = ctx.clock.nowMs();
+  const devices = (await ctx.store.walletDevices(walletId)).map((d) => deviceListing(d, nowMs, ctx.config.timeZone));
+  return answer(ResultCode.SUCCESS, { devices: all ? devices : devices.filter((d) => d.status === 'active'), timeZone: ctx.config.timeZone });
+}
+
+/** Signs a device of the wallet out: its codes pay no more, on every server, from the next payment on. */
+export async function signOutAnswer(ctx: ApiContext, req: ApiRequest, walletId: string, via: WalletChannel): Promise<Answer> {
+  const parsed = parseDeviceId(req);
   if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
   const devices = await ctx.store.walletDevices(walletId);
   const device = devices.find((d) => d.deviceIndex === parsed.value);

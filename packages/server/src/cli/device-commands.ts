@@ -7,7 +7,7 @@ import {
   OFFLINE_WINDOW_STEPS,
   type OfflineDevice,
 } from '@micropay/protocol';
-import { DEVICE_LABEL_MAX, deviceIdOf, deviceLabelProblem } from '../domain/offline-code.js';
+import { DAY_MS, DEVICE_LABEL_MAX, deviceIdOf, deviceLabelProblem, deviceStanding } from '../domain/offline-code.js';
 import { defineCommand } from './command-line.js';
 import { cliActing, CommandFailed, notFound, timeText, UsageError, type Output } from './common.js';
 
@@ -25,37 +25,39 @@ interface DeviceFile extends OfflineDevice {
   readonly codePrefix: string;
   readonly stepSeconds: string;
   readonly windowSteps: string;
+  /** When the enrolment ends unless renewed (`wallet devices renew --file` moves it); absent in files of older versions. */
+  readonly expiresAtMs?: string;
   readonly lastCounter: number | null;
 }
 
 export const enrolDevice = defineCommand({
   name: 'wallet devices enrol',
   summary: 'enrol a device of a wallet for offline codes and write its device file (it holds the device secret)',
-  details: 'The file is written with mode 0600 and never replaced; give it to the device only. `micropay paycode --offline FILE` prints its codes.',
+  details: 'The file is written with mode 0600 and never replaced; give it to the device only. `micropay paycode --offline FILE` prints its codes until the enrolment expires (MICROPAY_OFFLINE_DEVICE_DAYS) unless `wallet devices renew` extends it.',
   positionals: [WALLETID],
   options: {
     out: { type: 'string', value: 'FILE', required: true, help: 'where to write the device file (must not exist)' },
     label: { type: 'string', value: 'NAME', help: `a name for the device, up to ${DEVICE_LABEL_MAX} characters (default "device")` },
   },
   store: 'existing',
-  async run({ args, options, store, out }) {
+  async run({ args, options, store, out, config }) {
     if (existsSync(options.out)) throw new UsageError(`${options.out} exists; the device file is never replaced`);
     const label = options.label ?? 'device';
     const problem = deviceLabelProblem(label);
     if (problem !== null) throw new UsageError(`--label ${problem}`);
     const key = await store.offlineCodeKey();
     if (key === null) throw new CommandFailed('offline codes are off: the platform has no master key (MICROPAY_MASTER_KEY)');
-    const device = await store.enrolOfflineDevice(args.WALLETID, label, cliActing());
+    const device = await store.enrolOfflineDevice(args.WALLETID, label, config.offlineDeviceDays * DAY_MS, cliActing());
     if (device === 'NO_WALLET') return notFound(`wallet ${args.WALLETID}`);
     if (typeof device === 'string') throw new CommandFailed(`wallet ${args.WALLETID} is ${device === 'WALLET_FROZEN' ? 'frozen' : 'closed'}; it enrols no device`);
     const file: DeviceFile = {
       walletId: args.WALLETID, deviceId: deviceIdOf(device.deviceIndex), ...key.deviceCredentials(device), codePrefix: OFFLINE_CODE_PREFIX,
-      stepSeconds: String(OFFLINE_STEP_MS / 1000), windowSteps: String(OFFLINE_WINDOW_STEPS), lastCounter: null,
+      stepSeconds: String(OFFLINE_STEP_MS / 1000), windowSteps: String(OFFLINE_WINDOW_STEPS), expiresAtMs: String(device.expiresAtMs), lastCounter: null,
     };
     writeFileSync(options.out, JSON.stringify(file, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
     out.show(
-      { walletId: args.WALLETID, deviceId: file.deviceId, label, deviceFile: options.out },
-      `Device ${file.deviceId} "${label}" of wallet ${args.WALLETID} enrolled; its device file is ${options.out} (it holds the device secret).`,
+      { walletId: args.WALLETID, deviceId: file.deviceId, label, deviceFile: options.out, expiresAtMs: device.expiresAtMs },
+      `Device ${file.deviceId} "${label}" of wallet ${args.WALLETID} enrolled until ${timeText(device.expiresAtMs, config)}; its device file is ${options.out} (it holds the device secret).`,
     );
     return 0;
   },
@@ -63,17 +65,21 @@ export const enrolDevice = defineCommand({
 
 export const listDevices = defineCommand({
   name: 'wallet devices list',
-  summary: "a wallet's devices enrolled for offline codes, revoked ones too",
+  summary: "a wallet's devices enrolled for offline codes, expired and revoked ones too",
   positionals: [WALLETID],
   options: {},
   store: 'existing',
   async run({ args, store, out, config }) {
     if ((await store.findWallet(args.WALLETID)) === null) return notFound(`wallet ${args.WALLETID}`);
     const devices = await store.walletDevices(args.WALLETID);
-    const rows = devices.map((d) => ({ deviceId: deviceIdOf(d.deviceIndex), label: d.label, status: d.status, createdAtMs: d.createdAtMs, revokedAtMs: d.revokedAtMs }));
+    const nowMs = Date.now();
+    const rows = devices.map((d) => ({
+      deviceId: deviceIdOf(d.deviceIndex), label: d.label, status: deviceStanding(d, nowMs), createdAtMs: d.createdAtMs, expiresAtMs: d.expiresAtMs, revokedAtMs: d.revokedAtMs,
+    }));
+    const ends = (r: (typeof rows)[number]) => r.revokedAtMs === null ? `${r.status === 'active' ? 'expires' : 'expired'} ${timeText(r.expiresAtMs, config)}` : `revoked ${timeText(r.revokedAtMs, config)}`;
     const text = rows.length === 0
       ? `Wallet ${args.WALLETID} has no devices.`
-      : rows.map((r) => `${r.deviceId}  ${r.status.padEnd(7)}  enrolled ${timeText(r.createdAtMs, config)}  ${JSON.stringify(r.label)}`).join('\n');
+      : rows.map((r) => `${r.deviceId}  ${r.status.padEnd(7)}  enrolled ${timeText(r.createdAtMs, config)}  ${ends(r)}  ${JSON.stringify(r.label)}`).join('\n');
     out.show({ walletId: args.WALLETID, devices: rows }, text);
     return 0;
   },
@@ -99,20 +105,60 @@ export const revokeDevices = defineCommand({
   },
 });
 
+export const renewDevice = defineCommand({
+  name: 'wallet devices renew',
+  summary: "extend an active device's enrolment by MICROPAY_OFFLINE_DEVICE_DAYS from now",
+  details: 'An expired or revoked device is not renewed: enrol a new one. With --file, the device file records the new expiry too.',
+  positionals: [WALLETID, { name: 'DEVICEID', help: 'the device id (8 digits) from `wallet devices list`' }],
+  options: { file: { type: 'string', value: 'FILE', help: 'the device\'s file, to record the new expiry in' } },
+  store: 'existing',
+  async run({ args, options, store, out, config }) {
+    if (!/^[0-9]{8}$/.test(args.DEVICEID)) throw new UsageError('DEVICEID is 8 digits');
+    const file = options.file === undefined ? null : readDeviceFile(options.file);
+    if (file !== null && (file.walletId !== args.WALLETID || file.deviceId !== args.DEVICEID)) {
+      throw new UsageError(`${options.file} is device ${file.deviceId} of wallet ${file.walletId}, not this one`);
+    }
+    const renewed = await store.renewOfflineDevice(args.WALLETID, Number(args.DEVICEID), config.offlineDeviceDays * DAY_MS);
+    if (renewed === 'NO_WALLET') return notFound(`wallet ${args.WALLETID}`);
+    if (renewed === 'NO_DEVICE') return notFound(`device ${args.DEVICEID} of wallet ${args.WALLETID}`);
+    if (typeof renewed === 'string') throw new CommandFailed(`device ${args.DEVICEID} is not renewed: ${RENEW_REFUSED[renewed]}`);
+    if (file !== null && options.file !== undefined) writeDeviceFile(options.file, { ...file, expiresAtMs: String(renewed.expiresAtMs) });
+    out.show(
+      { walletId: args.WALLETID, deviceId: args.DEVICEID, expiresAtMs: renewed.expiresAtMs },
+      `Device ${args.DEVICEID} of wallet ${args.WALLETID} is enrolled until ${timeText(renewed.expiresAtMs, config)}.`,
+    );
+    return 0;
+  },
+});
+
+const RENEW_REFUSED = {
+  EXPIRED: 'its enrolment has expired; enrol a new device',
+  REVOKED: 'it is revoked; enrol a new device',
+  WALLET_FROZEN: 'its wallet is frozen',
+  WALLET_CLOSED: 'its wallet is closed',
+} as const;
+
 /**
  * `paycode --offline FILE`: the next code of the device file, computed locally (no store, no
  * network); the file keeps the counter it used, so the next call within the step gets a new code.
  */
 export async function offlinePaycode(path: string, out: Output, nowMs: number): Promise<number> {
   const file = readDeviceFile(path);
+  if (file.expiresAtMs !== undefined && nowMs >= Number(file.expiresAtMs)) {
+    throw new CommandFailed('this device\'s enrolment has expired: the platform refuses its codes; enrol a new device (`micropay wallet devices enrol`)');
+  }
   const counter = nextOfflineCounter(nowMs, file.lastCounter);
   if (counter === null) throw new CommandFailed('this device printed codes for the whole window ahead already; wait 10 seconds');
   const code = await offlinePayCode(file, counter);
-  const updated: DeviceFile = { ...file, lastCounter: counter };
-  writeFileSync(`${path}.tmp`, JSON.stringify(updated, null, 2) + '\n', { mode: 0o600 });
-  renameSync(`${path}.tmp`, path);
+  writeDeviceFile(path, { ...file, lastCounter: counter });
   out.show({ payCode: code, walletId: file.walletId, deviceId: file.deviceId, counter: String(counter) }, code);
   return 0;
+}
+
+/** Replaces the file whole (a crash leaves the old one or the new one), keeping it private. */
+function writeDeviceFile(path: string, file: DeviceFile): void {
+  writeFileSync(`${path}.tmp`, JSON.stringify(file, null, 2) + '\n', { mode: 0o600 });
+  renameSync(`${path}.tmp`, path);
 }
 
 function readDeviceFile(path: string): DeviceFile {
@@ -123,7 +169,8 @@ function readDeviceFile(path: string): DeviceFile {
     throw new CommandFailed(`cannot read the device file ${path}: ${(error as Error).message}`);
   }
   if (typeof parsed.deviceTag !== 'string' || !/^[0-9]{8}$/.test(parsed.deviceTag) || typeof parsed.deviceSecret !== 'string'
-    || !/^[A-Za-z0-9_-]{43}$/.test(parsed.deviceSecret) || (parsed.lastCounter !== null && !Number.isSafeInteger(parsed.lastCounter))) {
+    || !/^[A-Za-z0-9_-]{43}$/.test(parsed.deviceSecret) || (parsed.lastCounter !== null && !Number.isSafeInteger(parsed.lastCounter))
+    || (parsed.expiresAtMs !== undefined && !/^[0-9]{1,16}$/.test(String(parsed.expiresAtMs)))) {
     throw new CommandFailed(`${path} is not a device file (from \`micropay wallet devices enrol\`)`);
   }
   return parsed;

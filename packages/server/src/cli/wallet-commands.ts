@@ -8,7 +8,7 @@ import { defineCommand, type CommandGroup } from './command-line.js';
 import { amountSen, badInput, cliActing, CommandFailed, notFound, timeText, UsageError, walletJson, type Output } from './common.js';
 import { payoutJson } from './payout-commands.js';
 import type { Store } from '../store/store.js';
-import { enrolDevice, listDevices, offlinePaycode, revokeDevices } from './device-commands.js';
+import { enrolDevice, listDevices, offlinePaycode, renewDevice, revokeDevices } from './device-commands.js';
 
 /** The operator's wallet commands, and `paycode`, which issues a wallet's payment code. */
 
@@ -301,6 +301,6 @@ export const walletCommands: CommandGroup = {
   commands: [
     create, show, list, topup, token, setPin, unlock, setLimit,
     statusCommand('freeze'), statusCommand('unfreeze'), statusCommand('close'), link, paycode,
-    enrolDevice, listDevices, revokeDevices,
+    enrolDevice, listDevices, renewDevice, revokeDevices,
   ],
 };

@@ -29,7 +29,21 @@ export interface WalletDevice {
   readonly label: string;
   readonly createdAtMs: number;
   readonly revokedAtMs: number | null;
+  /** From this moment its codes pay no more, unless the holder renewed it online before (renewDevice). */
+  readonly expiresAtMs: number;
 }
+
+/** What a device is now: revoked stays revoked; an active one past its expiry is expired, and stays so. */
+export type DeviceStanding = 'active' | 'expired' | 'revoked';
+
+export function deviceStanding(device: Pick<WalletDevice, 'status' | 'expiresAtMs'>, nowMs: number): DeviceStanding {
+  if (device.status === 'revoked') return 'revoked';
+  return nowMs < device.expiresAtMs ? 'active' : 'expired';
+}
+
+/** How long an enrolment or renewal lasts unless the operator sets MICROPAY_OFFLINE_DEVICE_DAYS. */
+export const DEFAULT_DEVICE_LIFETIME_DAYS = 7;
+export const DAY_MS = 86_400_000;
 
 export const DEVICE_INDEX_LIMIT = 100_000_000;
 const HALF = 10_000;
@@ -120,7 +134,7 @@ function otpOf(secret: Buffer, tag: string, counter: number): string {
 }
 
 /** Why an offline code cannot pay; every one is answered 1036, so a guesser learns nothing. */
-export type OfflineRefusal = 'NO_DEVICE' | 'OUTSIDE_WINDOW' | 'WRONG_CODE' | 'REVOKED' | 'REPLAYED' | 'RATE_LIMITED';
+export type OfflineRefusal = 'NO_DEVICE' | 'OUTSIDE_WINDOW' | 'WRONG_CODE' | 'REVOKED' | 'EXPIRED' | 'REPLAYED' | 'RATE_LIMITED';
 
 export type OfflineCheck =
   | { readonly ok: true; readonly deviceIndex: number; readonly counter: number }
@@ -134,8 +148,8 @@ export interface OfflineLookup {
 
 /**
  * The check, in this order: a device under the tag, the counter within the window, the one-time
- * part (constant time), the device not revoked, and the counter above the wallet's last accepted
- * one (a later code retires every earlier one).
+ * part (constant time), the device neither revoked nor expired, and the counter above the wallet's
+ * last accepted one (a later code retires every earlier one).
  */
 export function checkOfflineCode(key: OfflineCodeKey, code: string, found: OfflineLookup, nowMs: number): OfflineCheck {
   const parsed = parseOfflineCode(code);
@@ -147,7 +161,8 @@ export function checkOfflineCode(key: OfflineCodeKey, code: string, found: Offli
   // The tag is the device's (the permutation maps it to this index and back), so it is not recomputed.
   const expected = assembleOfflineCode(parsed.tag, counter, otpOf(key.deviceSecret(device), parsed.tag, counter));
   if (!timingSafeEqual(Buffer.from(expected), Buffer.from(code))) return refuse('WRONG_CODE');
-  if (device.status !== 'active') return refuse('REVOKED');
+  const standing = deviceStanding(device, nowMs);
+  if (standing !== 'active') return refuse(standing === 'revoked' ? 'REVOKED' : 'EXPIRED');
   if (counter <= found.lastCounter) return refuse('REPLAYED');
   return { ok: true, deviceIndex: device.deviceIndex, counter };
 }
@@ -196,9 +211,33 @@ export function enrolDevice(
   wallet: { readonly walletId: string; readonly status: string },
   label: string,
   nowMs: number,
+  lifetimeMs: number,
   identity = newDeviceIdentity(),
 ): { device: WalletDevice; effects: Effect[] } | 'WALLET_FROZEN' | 'WALLET_CLOSED' {
   if (wallet.status !== 'active') return wallet.status === 'closed' ? 'WALLET_CLOSED' : 'WALLET_FROZEN';
-  const device: WalletDevice = { ...identity, walletId: wallet.walletId, status: 'active', label, createdAtMs: nowMs, revokedAtMs: null };
+  const device: WalletDevice = {
+    ...identity, walletId: wallet.walletId, status: 'active', label, createdAtMs: nowMs, revokedAtMs: null, expiresAtMs: nowMs + lifetimeMs,
+  };
   return { device, effects: [{ kind: 'insertDevice', device }] };
+}
+
+export type RenewRefusal = 'NO_DEVICE' | 'REVOKED' | 'EXPIRED' | 'WALLET_FROZEN' | 'WALLET_CLOSED';
+
+/**
+ * Renewal: the holder, signed in and online, extends an active device's enrolment by the lifetime
+ * from now. An expired or revoked device is not brought back (the holder enrols again), so a
+ * device the holder stopped using stays dead however its secret was copied.
+ */
+export function renewDevice(
+  wallet: { readonly status: string },
+  device: WalletDevice | undefined,
+  nowMs: number,
+  lifetimeMs: number,
+): { device: WalletDevice; effects: Effect[] } | RenewRefusal {
+  if (wallet.status !== 'active') return wallet.status === 'closed' ? 'WALLET_CLOSED' : 'WALLET_FROZEN';
+  if (device === undefined) return 'NO_DEVICE';
+  const standing = deviceStanding(device, nowMs);
+  if (standing !== 'active') return standing === 'revoked' ? 'REVOKED' : 'EXPIRED';
+  const renewed = { ...device, expiresAtMs: nowMs + lifetimeMs };
+  return { device: renewed, effects: [{ kind: 'renewDevice', walletId: device.walletId, deviceIndex: device.deviceIndex, expiresAtMs: renewed.expiresAtMs }] };
 }

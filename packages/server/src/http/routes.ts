@@ -21,8 +21,8 @@ import {
 import { adminConfirmPayout, adminFailPayout, adminPayouts } from '../api/page-admin-payouts.js';
 import { adminAuditLog, adminDashboard, adminDeadNotifications, adminLedgerAudit, adminNotificationHealth, adminRetryNotification } from '../api/page-admin-ops.js';
 import { walletBalance, walletFreeze, walletHistory } from '../api/page-wallet-account.js';
-import { walletOfflineDevice, walletOfflineDeviceSignOut, walletPayCode, walletSession, walletSignInWithLink, walletSignInWithPin, walletSignOut } from '../api/page-wallet.js';
-import { confirmPayment, declinePayment, enrolDevice, issuePayCode, listPending, showBalance, signOutDevice } from '../api/wallet-api.js';
+import { walletOfflineDevice, walletOfflineDeviceRenew, walletOfflineDevices, walletOfflineDeviceSignOut, walletPayCode, walletSession, walletSignInWithLink, walletSignInWithPin, walletSignOut } from '../api/page-wallet.js';
+import { confirmPayment, declinePayment, enrolDevice, issuePayCode, listDevices, listPending, renewDevice, showBalance, signOutDevice } from '../api/wallet-api.js';
 
 /**
  * Every endpoint takes a JSON object by POST and answers the JSON envelope. The first two are the
@@ -43,6 +43,8 @@ export const ROUTES: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['/api/wallet/confirm', confirmPayment],
   ['/api/wallet/decline', declinePayment],
   ['/api/wallet/devices/enrol', enrolDevice],
+  ['/api/wallet/devices/renew', renewDevice],
+  ['/api/wallet/devices/list', listDevices],
   ['/api/wallet/devices/sign-out', signOutDevice],
   // The web pages' own APIs (docs/pages.md), authenticated by the page's session cookie.
   ['/api/page/wallet/session', walletSession],
@@ -58,6 +60,8 @@ export const ROUTES: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['/api/page/wallet/history', walletHistory],
   ['/api/page/wallet/freeze', walletFreeze],
   ['/api/page/wallet/offline-device', walletOfflineDevice],
+  ['/api/page/wallet/offline-device-renew', walletOfflineDeviceRenew],
+  ['/api/page/wallet/offline-devices', walletOfflineDevices],
   ['/api/page/wallet/offline-device-sign-out', walletOfflineDeviceSignOut],
   ['/api/page/cashier/session', cashierSession],
   ['/api/page/cashier/sign-in', cashierSignIn],

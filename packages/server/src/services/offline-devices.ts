@@ -1,6 +1,6 @@
 import { audited, type ActingAs } from '../domain/audit-log.js';
 import { unchanged, type Decided } from '../domain/effects.js';
-import { deviceIdOf, enrolDevice, type WalletDevice } from '../domain/offline-code.js';
+import { deviceIdOf, enrolDevice, renewDevice, type RenewRefusal, type WalletDevice } from '../domain/offline-code.js';
 import { retryOnIdClash } from '../store/id-clash.js';
 import type { StorePort } from '../store/port.js';
 
@@ -10,16 +10,33 @@ export type EnrolRefusal = 'NO_WALLET' | 'WALLET_FROZEN' | 'WALLET_CLOSED';
  * Enrols a device of the wallet for offline codes, in one transaction that locks the wallet (so a
  * freeze cannot slip between the check and the insert). A drawn index that is taken draws again.
  */
-export function enrolOfflineDevice(port: StorePort, walletId: string, label: string, acting?: ActingAs): Promise<WalletDevice | EnrolRefusal> {
+export function enrolOfflineDevice(
+  port: StorePort, walletId: string, label: string, lifetimeMs: number, acting?: ActingAs,
+): Promise<WalletDevice | EnrolRefusal> {
   return retryOnIdClash(() =>
     port.decide({ view: 'wallet', walletId }, (wallet, nowMs): Decided<WalletDevice | EnrolRefusal> => {
       if (wallet === null) return unchanged('NO_WALLET');
-      const enrolled = enrolDevice(wallet, label, nowMs);
+      const enrolled = enrolDevice(wallet, label, nowMs, lifetimeMs);
       if (typeof enrolled === 'string') return unchanged(enrolled);
       const detail = { deviceId: deviceIdOf(enrolled.device.deviceIndex), label };
       return audited({ result: enrolled.device, effects: enrolled.effects }, acting, nowMs, () => ({ action: 'device.enrol', mchId: null, subjectId: walletId, detail }));
     }),
   );
+}
+
+/**
+ * Extends an active device's enrolment by the lifetime from now, under the wallet's lock, so a
+ * revocation either comes first (and the renewal is refused) or after. Not in the audit log: a
+ * page or app renews at every start while online, and a renewal grants nothing the device lacked.
+ */
+export function renewOfflineDevice(
+  port: StorePort, walletId: string, deviceIndex: number, lifetimeMs: number,
+): Promise<WalletDevice | RenewRefusal | 'NO_WALLET'> {
+  return port.decide({ view: 'walletDevices', walletId }, (found, nowMs): Decided<WalletDevice | RenewRefusal | 'NO_WALLET'> => {
+    if (found === null) return unchanged('NO_WALLET');
+    const renewed = renewDevice(found.wallet, found.devices.find((d) => d.deviceIndex === deviceIndex), nowMs, lifetimeMs);
+    return typeof renewed === 'string' ? unchanged(renewed) : { result: renewed.device, effects: renewed.effects };
+  });
 }
 
 /**

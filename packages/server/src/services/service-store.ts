@@ -23,7 +23,7 @@ import type { ActingCashier, CashierChargeRecord, ChargeAttempt, ChargeStart } f
 import * as settlement from './settlement.js';
 import * as wallets from './wallets.js';
 import * as offlineDevices from './offline-devices.js';
-import type { WalletDevice } from '../domain/offline-code.js';
+import type { RenewRefusal, WalletDevice } from '../domain/offline-code.js';
 import { recordAction } from './audit-log.js';
 import type { ActingAs, AuditRecord } from '../domain/audit-log.js';
 import * as operators from './operators.js';
@@ -42,7 +42,7 @@ type ServiceMethods =
   | 'createOperator' | 'resetOperator' | 'signOutOperator' | 'signInOperator'
   | 'startCashierCharge' | 'refundCashierCharge'
   | 'requestPayout' | 'confirmPayout' | 'failPayout' | 'closeWallet' | 'recordAction'
-  | 'sendTestNotification' | 'enrolOfflineDevice' | 'revokeOfflineDevices';
+  | 'sendTestNotification' | 'enrolOfflineDevice' | 'renewOfflineDevice' | 'revokeOfflineDevices';
 
 /**
  * The service layer as a store's base: every flow of merchants, wallets, settlement and refunds is
@@ -156,8 +156,12 @@ export abstract class ServiceStore implements StorePort, Pick<Store, ServiceMeth
     return wallets.topUp(this, walletId, amountSen, acting);
   }
 
-  enrolOfflineDevice(walletId: string, label: string, acting?: ActingAs): Promise<WalletDevice | offlineDevices.EnrolRefusal> {
-    return offlineDevices.enrolOfflineDevice(this, walletId, label, acting);
+  enrolOfflineDevice(walletId: string, label: string, lifetimeMs: number, acting?: ActingAs): Promise<WalletDevice | offlineDevices.EnrolRefusal> {
+    return offlineDevices.enrolOfflineDevice(this, walletId, label, lifetimeMs, acting);
+  }
+
+  renewOfflineDevice(walletId: string, deviceIndex: number, lifetimeMs: number): Promise<WalletDevice | RenewRefusal | 'NO_WALLET'> {
+    return offlineDevices.renewOfflineDevice(this, walletId, deviceIndex, lifetimeMs);
   }
 
   revokeOfflineDevices(walletId: string, deviceIndex: number | null, acting?: ActingAs): Promise<boolean> {

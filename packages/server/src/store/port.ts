@@ -2,6 +2,7 @@ import type { RefundCommand } from '@micropay/protocol';
 import type { Decided, Effect } from '../domain/effects.js';
 import type { Merchant, Order, Refund, Wallet } from '../domain/model.js';
 import type { Cashier, PageSession, SignInLink } from '../domain/page-access.js';
+import type { WalletDevice } from '../domain/offline-code.js';
 import type { Operator } from '../domain/operator.js';
 import type { ChargeStartView } from '../domain/cashier-charge.js';
 import type { Payout, PayoutRequestView, WalletToClose } from '../domain/payout.js';
@@ -23,6 +24,8 @@ export type ViewRequest =
    * credit cannot land between the decision's read of the balance and its write (top-ups).
    */
   | { readonly view: 'wallet'; readonly walletId: string; readonly lockBalance?: boolean }
+  /** The wallet, locked as `wallet`, with its offline devices (revoked and expired ones too). */
+  | { readonly view: 'walletDevices'; readonly walletId: string }
   /**
    * A wallet to close (domain/payout.ts): the wallet and its balance locked, as `wallet` with
    * `lockBalance`, and the sum of the refunds to it in process.
@@ -67,6 +70,7 @@ export interface ViewOf {
   merchant: Merchant | null;
   merchantIds: ReadonlySet<string>;
   wallet: Wallet | null;
+  walletDevices: { readonly wallet: Wallet; readonly devices: readonly WalletDevice[] } | null;
   walletToClose: WalletToClose | null;
   order: { readonly order: Order; readonly wallet: Wallet | null } | null;
   orderToClose: Order | null;

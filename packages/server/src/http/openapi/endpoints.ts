@@ -124,6 +124,7 @@ const BALANCE = {
 const MONEY_IN = pattern(/^(0|[1-9][0-9]*)\.[0-9]{2}$/, 'Into the wallet: positive.');
 const MONEY_OUT = pattern(/^-(0|[1-9][0-9]*)\.[0-9]{2}$/, 'Out of the wallet: negative.');
 const ZONED_TIME = pattern(/^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} [+-][0-9]{2}:[0-9]{2}$/, '`time` with the zone\'s offset at that instant.', '2026-12-05 14:42:08 +08:00');
+const DEVICE_ID_SCHEMA = pattern(/^[0-9]{8}$/, 'The device\'s id, from enrolment or the list; not in its codes.');
 const POSTING_KEY = pattern(POSTING_ID, 'The key of the next (older) page: post it back as `before`.', '57');
 
 /**
@@ -158,9 +159,23 @@ export const COMPONENT_SCHEMAS: Readonly<Record<string, JsonSchema>> = {
     expiresAt: WIRE_TIME_SCHEMA,
     expiresAtMs: pattern(/^[0-9]{13,16}$/, 'The same instant in milliseconds since the epoch.'),
   }),
-  OfflineDevice: object({
-    deviceId: pattern(/^[0-9]{8}$/, 'The device\'s id, for signing it out; not in its codes.'),
+  DeviceListing: object({
+    deviceId: DEVICE_ID_SCHEMA,
     label: { type: 'string', description: 'The name given at enrolment.' },
+    status: { enum: ['active', 'expired', 'revoked'], description: 'expired: not renewed within its lifetime; revoked: signed out, revoked, or its wallet frozen. Only an active device\'s codes pay.' },
+    enrolledAt: WIRE_TIME_SCHEMA,
+    expiresAt: { ...WIRE_TIME_SCHEMA, description: 'From this moment its codes are refused, unless a renewal moves it on (MICROPAY_OFFLINE_DEVICE_DAYS after the renewal).' },
+    expiresAtMs: pattern(/^[0-9]{13,16}$/, 'The same instant in milliseconds since the epoch, for the device to compare with its clock while offline.'),
+    revokedAt: nullable(WIRE_TIME_SCHEMA),
+  }),
+  OfflineDevice: object({
+    deviceId: DEVICE_ID_SCHEMA,
+    label: { type: 'string', description: 'The name given at enrolment.' },
+    status: { const: 'active' },
+    enrolledAt: WIRE_TIME_SCHEMA,
+    expiresAt: { ...WIRE_TIME_SCHEMA, description: 'The enrolment ends here unless renewed before (`devices/renew`).' },
+    expiresAtMs: pattern(/^[0-9]{13,16}$/, 'The same instant in milliseconds since the epoch.'),
+    revokedAt: { const: null },
     deviceTag: pattern(/^[0-9]{8}$/, 'Digits 3 to 10 of every code of the device: a keyed permutation of its id.'),
     deviceSecret: pattern(/^[A-Za-z0-9_-]{43}$/, 'The device secret, 32 bytes in base64url: shown once, kept on the device only.'),
     codePrefix: { const: '38' },
@@ -249,6 +264,7 @@ const CHARGE_OUTCOME: JsonSchema = {
 };
 
 /** The answers every merchant endpoint can give before it looks at its own business. */
+const DEVICE_LIST = object({ devices: { type: 'array', items: ref('DeviceListing') }, timeZone: { type: 'string', description: 'The zone the times are in.' } });
 const MERCHANT_REFUSALS: EndpointAnswer = { codes: [R.PARAM_ERROR, R.ORDER_ID_ERROR, R.SIGNATURE_ERROR, R.NO_RECORD, R.MERCHANT_LOCKED], data: null };
 const PAGE_REFUSALS: EndpointAnswer = { codes: [R.SESSION_REQUIRED], data: null, cookie: 'cleared' };
 const CSRF_REFUSAL: EndpointAnswer = { codes: [R.CSRF_REJECTED], data: null };
@@ -540,8 +556,19 @@ export const ENDPOINT_DOCS: Readonly<Record<string, EndpointDoc>> = {
     description: 'Answers the device tag and secret once; the device computes its codes with no network from then on. docs/offline-codes.md.',
     answers: [{ codes: [R.SUCCESS], data: 'OfflineDevice' }, { codes: [R.PARAM_ERROR, R.WALLET_FROZEN, R.UNAUTHORIZED, R.SYSTEM_ERROR], data: null }],
   },
+  '/api/wallet/devices/renew': {
+    tag: 'Wallet API', auth: 'wallet', request: object({ deviceId: DEVICE_ID_SCHEMA }),
+    summary: 'Extend this device\'s enrolment for offline codes',
+    description: 'Its codes pay until MICROPAY_OFFLINE_DEVICE_DAYS from now; the app calls it whenever it is online. A signed-out, revoked or expired device is not renewed (9010): enrol again. docs/offline-codes.md.',
+    answers: [{ codes: [R.SUCCESS], data: 'DeviceListing' }, { codes: [R.PARAM_ERROR, R.NO_RECORD, R.DEVICE_ENDED, R.WALLET_FROZEN, R.UNAUTHORIZED], data: null }],
+  },
+  '/api/wallet/devices/list': {
+    tag: 'Wallet API', auth: 'wallet', request: EMPTY,
+    summary: 'The wallet\'s offline-code devices', description: 'Every device enrolled, expired and revoked ones too, oldest first. docs/offline-codes.md.',
+    answers: [{ codes: [R.SUCCESS], data: DEVICE_LIST }, { codes: [R.PARAM_ERROR, R.UNAUTHORIZED], data: null }],
+  },
   '/api/wallet/devices/sign-out': {
-    tag: 'Wallet API', auth: 'wallet', request: object({ deviceId: pattern(/^[0-9]{8}$/, 'The id enrolment answered.') }),
+    tag: 'Wallet API', auth: 'wallet', request: object({ deviceId: DEVICE_ID_SCHEMA }),
     summary: 'Sign a device out of offline codes', description: 'Its codes are refused (1036) from the next payment on, on every server. docs/offline-codes.md.',
     answers: [
       { codes: [R.SUCCESS], data: object({ deviceId: pattern(/^[0-9]{8}$/, 'The device signed out.'), status: { const: 'revoked' } }) },
@@ -602,8 +629,21 @@ export const ENDPOINT_DOCS: Readonly<Record<string, EndpointDoc>> = {
     summary: 'Enrol this browser for offline payment codes', description: 'As the wallet API\'s enrolment. docs/offline-codes.md.',
     answers: [{ codes: [R.SUCCESS], data: 'OfflineDevice' }, { codes: [R.PARAM_ERROR, R.WALLET_FROZEN, R.UNAUTHORIZED, R.SYSTEM_ERROR], data: null }, PAGE_REFUSALS, CSRF_REFUSAL],
   },
+  '/api/page/wallet/offline-device-renew': {
+    tag: 'Wallet page API', auth: 'walletPage', csrf: true, request: object({ deviceId: DEVICE_ID_SCHEMA }),
+    summary: 'Extend this browser\'s enrolment for offline codes', description: 'As the wallet API\'s renewal; the page calls it whenever it starts signed in. docs/offline-codes.md.',
+    answers: [
+      { codes: [R.SUCCESS], data: 'DeviceListing' }, { codes: [R.PARAM_ERROR, R.NO_RECORD, R.DEVICE_ENDED, R.WALLET_FROZEN, R.UNAUTHORIZED], data: null },
+      PAGE_REFUSALS, CSRF_REFUSAL,
+    ],
+  },
+  '/api/page/wallet/offline-devices': {
+    tag: 'Wallet page API', auth: 'walletPage', request: EMPTY,
+    summary: 'The wallet\'s devices that can make offline codes', description: 'Active devices only, oldest first, for the holder to sign any of them out. docs/offline-codes.md.',
+    answers: [{ codes: [R.SUCCESS], data: DEVICE_LIST }, { codes: [R.PARAM_ERROR], data: null }, PAGE_REFUSALS],
+  },
   '/api/page/wallet/offline-device-sign-out': {
-    tag: 'Wallet page API', auth: 'walletPage', csrf: true, request: object({ deviceId: pattern(/^[0-9]{8}$/, 'The id enrolment answered.') }),
+    tag: 'Wallet page API', auth: 'walletPage', csrf: true, request: object({ deviceId: DEVICE_ID_SCHEMA }),
     summary: 'Sign this browser out of offline payment codes', description: 'As the wallet API\'s device sign-out. docs/offline-codes.md.',
     answers: [
       { codes: [R.SUCCESS], data: object({ deviceId: pattern(/^[0-9]{8}$/, 'The device signed out.'), status: { const: 'revoked' } }) },

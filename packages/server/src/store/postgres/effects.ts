@@ -1,4 +1,4 @@
-import { ADVANCE_OFFLINE_COUNTER, deviceValues, INSERT_DEVICE, REVOKE_DEVICE, REVOKE_WALLET_DEVICES } from '../offline-device-sql.js';
+import { ADVANCE_OFFLINE_COUNTER, deviceValues, INSERT_DEVICE, RENEW_DEVICE, REVOKE_DEVICE, REVOKE_WALLET_DEVICES } from '../offline-device-sql.js';
 import { randomInt, randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { checkEffect, subjectIdOf, type Effect, type NewWalletRecord } from '../../domain/effects.js';
@@ -109,6 +109,8 @@ export class PgEffects {
       case 'insertDevice':
         await clashing(c.query(INSERT_DEVICE, deviceValues(e.device)), 'wallet_devices_pkey');
         return;
+      case 'renewDevice':
+        return changedOne(await c.query(RENEW_DEVICE, [e.expiresAtMs, e.walletId, e.deviceIndex]), `device ${e.deviceIndex} of wallet ${e.walletId} is still active when renewed`);
       case 'revokeDevices':
         if (e.deviceIndex === null) await c.query(REVOKE_WALLET_DEVICES, [e.atMs, e.walletId]);
         else await c.query(REVOKE_DEVICE, [e.atMs, e.walletId, e.deviceIndex]);

@@ -7,6 +7,7 @@ import { PAGE_SESSION_SELECT, toCashier, toMerchant, toOrder, toPageSession, toP
 import type { Db } from './effects.js';
 import { LOCK_ORDER_ID } from './order-id-locks.js';
 import { REFUNDS_IN_PROCESS_TO_WALLET } from '../wallet-close-sql.js';
+import { toDevice, WALLET_DEVICES } from '../offline-device-sql.js';
 import { OPERATOR_BY_NAME, OPERATORS_TO_RESEAL, toOperator } from '../operator-sql.js';
 import { CASHIER_CHARGE_BY_ID, ORDER_ID_USED, toCashierCharge } from '../cashier-charge-sql.js';
 import type { MerchantKeyVault } from '../../secrets/merchant-key-vault.js';
@@ -66,6 +67,12 @@ const READERS: { readonly [N in ViewName]: Reader<N> } = {
   // deadlock with a code issue or top-up waiting for that batch). The balance rows only when asked
   // for (top-ups): after the row, in the store's lock order.
   wallet: (c, q) => walletById(c, q.walletId, q.lockBalance === true ? 'FOR NO KEY UPDATE OF w FOR UPDATE OF a, s' : 'FOR NO KEY UPDATE OF w'),
+  // As `wallet`: a revocation or another renewal of the wallet's devices waits for this one.
+  walletDevices: async (c, q) => {
+    const wallet = await walletById(c, q.walletId, 'FOR NO KEY UPDATE OF w');
+    if (wallet === null) return null;
+    return { wallet, devices: (await c.query(WALLET_DEVICES, [q.walletId])).rows.map((r) => toDevice(r as Row)) };
+  },
   // As `wallet` with the balance; the refunds in process are read unlocked (a refund requested
   // meanwhile is not seen: it then fails WALLET_CLOSED, docs/operations.md "Payouts").
   walletToClose: async (c, q) => {

@@ -5,7 +5,7 @@ import { assert, merchantAccount, walletAccount, type JournalEntry } from '../..
 import type { Order } from '../../domain/model.js';
 import { IdClashError } from '../id-clash.js';
 import { MerchantKeyVault } from '../../secrets/merchant-key-vault.js';
-import { ADVANCE_OFFLINE_COUNTER, deviceValues, INSERT_DEVICE, REVOKE_DEVICE, REVOKE_WALLET_DEVICES } from '../offline-device-sql.js';
+import { ADVANCE_OFFLINE_COUNTER, deviceValues, INSERT_DEVICE, RENEW_DEVICE, REVOKE_DEVICE, REVOKE_WALLET_DEVICES } from '../offline-device-sql.js';
 import { isPageAccessEffect, pageAccessWrite, sqliteSql, type PageAccessEffect } from '../page-access-sql.js';
 import { INSERT_TEST_NOTIFICATION_SQL, testNotificationValues } from '../notification-attempts-sql.js';
 import { auditLogValues, INSERT_AUDIT_LOG } from '../audit-log-sql.js';
@@ -113,6 +113,8 @@ export class SqliteEffects {
         return check(s.setWalletStatus.run(e.status, e.walletId), `status of an existing wallet (${e.walletId})`);
       case 'insertDevice':
         return clashing('wallet_devices.device_index', () => s.insertDevice.run(...deviceValues(e.device)));
+      case 'renewDevice':
+        return check(s.renewDevice.run(e.expiresAtMs, e.walletId, e.deviceIndex), `device ${e.deviceIndex} of wallet ${e.walletId} is still active when renewed`);
       case 'revokeDevices':
         if (e.deviceIndex === null) return void s.revokeWalletDevices.run(e.atMs, e.walletId);
         return void s.revokeDevice.run(e.atMs, e.walletId, e.deviceIndex);
@@ -271,6 +273,7 @@ function prepare(db: Database.Database) {
     setActiveCode: db.prepare('UPDATE wallets SET active_code = ? WHERE wallet_id = ?'),
     setWalletStatus: db.prepare('UPDATE wallets SET status = ? WHERE wallet_id = ?'),
     insertDevice: db.prepare(sqliteSql(INSERT_DEVICE)),
+    renewDevice: db.prepare(sqliteSql(RENEW_DEVICE)),
     revokeDevice: db.prepare(sqliteSql(REVOKE_DEVICE)),
     revokeWalletDevices: db.prepare(sqliteSql(REVOKE_WALLET_DEVICES)),
     advanceOfflineCounter: db.prepare(sqliteSql(ADVANCE_OFFLINE_COUNTER)),

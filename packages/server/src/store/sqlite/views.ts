@@ -11,6 +11,7 @@ import { CASHIER_CHARGE_BY_ID, ORDER_ID_USED, toCashierCharge } from '../cashier
 import type { MerchantKeyVault } from '../../secrets/merchant-key-vault.js';
 import { WALLET_COLUMNS } from './rows.js';
 import { REFUNDS_IN_PROCESS_TO_WALLET } from '../wallet-close-sql.js';
+import { toDevice, WALLET_DEVICES } from '../offline-device-sql.js';
 
 /**
  * The views decisions read (store/port.ts), on SQLite. They run inside an immediate transaction,
@@ -39,6 +40,10 @@ export class SqliteViews {
         return new Set((this.#s.merchantIdsLike.all(`${q.prefix}%`) as { mch_id: string }[]).map((r) => r.mch_id));
       case 'wallet':
         return this.wallet(q.walletId);
+      case 'walletDevices': {
+        const wallet = this.wallet(q.walletId);
+        return wallet === null ? null : { wallet, devices: (this.#s.walletDevices.all(q.walletId) as Row[]).map(toDevice) };
+      }
       case 'walletToClose': {
         const wallet = this.wallet(q.walletId);
         return wallet === null ? null : { wallet, refundsInProcessSen: (this.#s.refundsInProcessToWallet.get(q.walletId) as { sen: number }).sen };
@@ -168,6 +173,7 @@ function prepare(db: Database.Database) {
     refund: db.prepare('SELECT * FROM refunds WHERE mch_id = ? AND mch_refund_id = ?'),
     refundById: db.prepare('SELECT * FROM refunds WHERE refund_id = ?'),
     refundsInProcessToWallet: db.prepare(REFUNDS_IN_PROCESS_TO_WALLET),
+    walletDevices: db.prepare(sqliteSql(WALLET_DEVICES)),
     balance: db.prepare('SELECT balance_sen FROM accounts WHERE id = ?'),
     walletStatus: db.prepare('SELECT status FROM wallets WHERE wallet_id = ?'),
     pageSession: db.prepare(sqliteSql(PAGE_SESSION_SELECT)),
