@@ -237,7 +237,7 @@ describe("the operator console's wallets", () => {
     expect(before).toEqual({
       walletId: w.walletId, name: 'Dana', status: 'active', balanceSen: 100_00, availableSen: 70_00, heldSen: 30_00,
       confirmLimitSen: 10_00, effectiveConfirmLimitSen: 10_00, hasPin: true, pinFailures: 0, pinLocked: false,
-      pendingPayments: 1, createdAtMs: w.createdAtMs,
+      pendingPayments: 1, createdAtMs: w.createdAtMs, devices: [],
     });
     const hash = (await p.store.walletPinHash(w.walletId))!;
     for (let i = 0; i < 4; i += 1) expect((await tryWalletPin(p.store, w.walletId, '0000', hash)).kind).toBe('wrong');

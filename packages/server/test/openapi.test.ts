@@ -529,6 +529,16 @@ describe('every answer of a real server is as the document says', () => {
     expect(codeOf(await post(admin('wallets/freeze'), { walletId }, op))).toBe(0);
     expect(codeOf(await post(admin('wallets/unfreeze'), { walletId }, op))).toBe(0);
     expect(codeOf(await post(admin('wallets/unlock-pin'), { walletId }, op))).toBe(0);
+    const device = await p.store.enrolOfflineDevice(walletId, 'phone', 86_400_000);
+    const deviceId = typeof device === 'string' ? '' : String(device.deviceIndex).padStart(8, '0');
+    const withDevice = await post(admin('wallets/detail'), { walletId }, op);
+    expect(withDevice.json!.data!.wallet).toMatchObject({ devices: [{ deviceId, label: 'phone', status: 'active', revokedAt: null }] });
+    expect(codeOf(await post(admin('wallets/revoke-devices'), { walletId, deviceId: deviceId === '00000000' ? '00000001' : '00000000' }, op))).toBe(1031);
+    expect(codeOf(await post(admin('wallets/revoke-devices'), { walletId, deviceId: 'x' }, op))).toBe(1021);
+    const revoked = await post(admin('wallets/revoke-devices'), { walletId, deviceId }, op);
+    expect(revoked.json!.data!.wallet).toMatchObject({ devices: [{ deviceId, status: 'revoked' }] });
+    expect(codeOf(await post(admin('wallets/revoke-devices'), { walletId }, op))).toBe(0);
+    expect(codeOf(await post(admin('wallets/revoke-devices'), { walletId: '600000000999' }, op))).toBe(1040);
     expect(codeOf(await post(admin('wallets/close'), { walletId }, op))).toBe(0);
     expect(codeOf(await post(admin('wallets/top-up'), { walletId, amount: '5.00' }, op))).toBe(9060);
     const payouts = await post(admin('payouts/list'), {}, op);

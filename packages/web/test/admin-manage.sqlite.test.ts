@@ -91,10 +91,22 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     await page.getByLabel('Top-up amount').fill('5.00');
     await page.getByRole('button', { name: 'Top up', exact: true }).click();
     await expect.poll(() => status(page)).toBe(`Topped up 5.00: wallet ${walletId} holds 1005.00.`);
+    // The holder's offline-code devices: one revoked here, the other by the freeze below.
+    const phone = await cliJ<{ deviceId: string }>(['wallet', 'devices', 'enrol', walletId, '--out', join(dir, 'phone.json'), '--label', 'Phone']);
+    const tablet = await cliJ<{ deviceId: string }>(['wallet', 'devices', 'enrol', walletId, '--out', join(dir, 'tablet.json'), '--label', 'Tablet']);
+    await page.getByRole('button', { name: `Open ${walletId}` }).click();
+    const devices = page.locator('.wallet-devices tbody tr');
+    await expect.poll(() => devices.count()).toBe(2);
+    await page.getByRole('button', { name: `Revoke device ${phone.deviceId}` }).click();
+    await expect.poll(() => status(page)).toBe(`Device ${phone.deviceId} of wallet ${walletId} is revoked: its offline codes pay no more.`);
+    expect(await page.locator('.wallet-devices tr', { hasText: phone.deviceId }).locator('td').nth(2).textContent()).toBe('Revoked');
+    expect(await page.locator('.wallet-devices tr', { hasText: tablet.deviceId }).locator('td').nth(2).textContent()).toBe('Active');
     await page.getByRole('button', { name: 'Freeze' }).click();
     await expect.poll(() => status(page)).toBe(`Wallet ${walletId} is frozen: its payments fail until it is unfrozen.`);
     await page.getByRole('button', { name: 'Unfreeze' }).click();
     await expect.poll(() => status(page)).toBe(`Wallet ${walletId} is active again.`);
+    expect(await page.locator('.wallet-devices tbody td:nth-child(3)').allTextContents()).toEqual(['Revoked', 'Revoked']);
+    expect(await page.getByRole('button', { name: 'Revoke all devices' }).count()).toBe(0);
     await page.getByRole('button', { name: 'Unlock PIN' }).click();
     await expect.poll(() => status(page)).toBe(`Wallet ${walletId}: confirmation with the PIN works again.`);
     expect(await page.locator('#wallet-detail dd').allTextContents()).toEqual(expect.arrayContaining([walletId, 'active', '1005.00']));
@@ -129,7 +141,7 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     // Its sign-in is there too; unlocking a PIN with no failures changed nothing and is not.
     expect(new Set(log.entries.map((e) => e.action).filter((a) => !a.startsWith('session.')))).toEqual(new Set([
       'merchant.create', 'merchant.import', 'merchant.disable', 'merchant.enable', 'merchant.rollKey',
-      'wallet.topUp', 'wallet.freeze', 'wallet.unfreeze', 'wallet.create', 'wallet.close', 'payout.confirm',
+      'wallet.topUp', 'device.revoke', 'wallet.freeze', 'wallet.unfreeze', 'wallet.create', 'wallet.close', 'payout.confirm',
     ]));
     expect(new Set(log.entries.map((e) => e.actor.name))).toEqual(new Set(['sandbox-ops']));
     expect(sandboxMchId).not.toBe(mchId);

@@ -1,6 +1,7 @@
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { docsScreenshot, useChromium } from './browser.js';
-import { createWallet, useServedPlatform } from './platform.js';
+import { createWallet, PEOPLE_TIME, useServedPlatform } from './platform.js';
 import { openCodeScreen, revealDigits } from './wallet-page.js';
 
 // The page's offline code is computed in the browser (WebCrypto); the store side of offline codes
@@ -39,5 +40,63 @@ describe('the wallet page with its network cut (docs/offline-codes.md)', () => {
     expect(await page.evaluate((id) => localStorage.getItem(`micropay.offline.${id}`), wallet.walletId)).toBeNull();
     // The failed fetches of the offline minute are the test's doing, not the page's.
     expect(problems.filter((p) => !/ERR_INTERNET_DISCONNECTED|Failed to fetch|net::/.test(p))).toEqual([]);
+  });
+
+  it('lists the wallet\'s devices; the holder signs another one out, and its codes pay no more', async () => {
+    const wallet = await createWallet(platform.cliJ);
+    const tabletFile = join(platform.dbPath, '..', 'tablet.json');
+    const tablet = await platform.cliJ<{ deviceId: string }>(['wallet', 'devices', 'enrol', wallet.walletId, '--out', tabletFile, '--label', "Alice's tablet"]);
+    const { page, problems } = await openCodeScreen(chromium.browser, await platform.walletLink(wallet.walletId));
+    const list = page.locator('#device-list');
+    await expect.poll(() => list.locator('.device-name').allTextContents()).toEqual(["Alice's tablet", 'wallet page (this browser)']);
+    // This browser has no button of its own there: the page's Sign out ends it.
+    expect(await list.getByRole('button').count()).toBe(1);
+    const meta = (await list.locator('.device-meta').first().textContent())!;
+    expect(meta).toMatch(/^Enrolled .+; offline codes until .+$/);
+    expect(meta.split('until ')[1]).toMatch(PEOPLE_TIME);
+    await docsScreenshot(page.locator('#account'), 'wallet-devices');
+
+    await list.getByRole('button', { name: /^Sign out Alice's tablet/ }).click();
+    await expect.poll(() => page.locator('#device-status').textContent()).toBe("Alice's tablet is signed out: its offline codes pay no more.");
+    expect(await list.locator('.device-name').allTextContents()).toEqual(['wallet page (this browser)']);
+    const code = (await platform.cli(['paycode', '--offline', tabletFile])).stdout.trim();
+    const refused = await platform.pay(code, 'tablet-1');
+    expect(refused.stdout + refused.stderr).toContain('1036');
+    const devices = await platform.cliJ<{ devices: { deviceId: string; status: string }[] }>(['wallet', 'devices', 'list', wallet.walletId]);
+    expect(devices.devices.find((d) => d.deviceId === tablet.deviceId)!.status).toBe('revoked');
+    expect(problems).toEqual([]);
+  });
+
+  it('an enrolment past its end shows no offline code, and says so; online again, the page renews it or enrols anew', async () => {
+    const wallet = await createWallet(platform.cliJ);
+    const { page } = await openCodeScreen(chromium.browser, await platform.walletLink(wallet.walletId));
+    const key = `micropay.offline.${wallet.walletId}`;
+    await expect.poll(() => page.evaluate((k) => localStorage.getItem(k) !== null, key)).toBe(true);
+    const first = JSON.parse((await page.evaluate((k) => localStorage.getItem(k), key))!) as { deviceId: string; expiresAtMs: number };
+    expect(first.expiresAtMs).toBeGreaterThan(Date.now() + 6 * 86_400_000);
+    // The browser kept the device past its end (a week away from the network, here written in).
+    await page.evaluate((k) => localStorage.setItem(k, JSON.stringify({ ...JSON.parse(localStorage.getItem(k)!), expiresAtMs: Date.now() - 1000 })), key);
+    await page.context().setOffline(true);
+    await page.getByRole('button', { name: 'New code' }).click();
+    await expect.poll(() => page.locator('#code-status').textContent()).toMatch(/^No network, and this phone's offline codes ended on .+\. Connect once to renew them\.$/);
+    expect(await page.locator('#digits').isVisible()).toBe(false);
+    await docsScreenshot(page.locator('#code-screen'), 'wallet-offline-expired');
+
+    // Online again, a start renews the same device: offline codes come back.
+    await page.context().setOffline(false);
+    await page.reload();
+    await expect.poll(async () => JSON.parse((await page.evaluate((k) => localStorage.getItem(k), key))!).expiresAtMs).toBeGreaterThan(Date.now());
+    expect(JSON.parse((await page.evaluate((k) => localStorage.getItem(k), key))!).deviceId).toBe(first.deviceId);
+
+    // A device the operator revoked is not renewed: the next start enrols a new one.
+    await platform.cliJ(['wallet', 'devices', 'revoke', wallet.walletId, first.deviceId]);
+    await page.reload();
+    await expect.poll(async () => JSON.parse((await page.evaluate((k) => localStorage.getItem(k), key))!).deviceId).not.toBe(first.deviceId);
+    await page.context().setOffline(true);
+    await page.getByRole('button', { name: 'New code' }).click();
+    await expect.poll(() => page.locator('#code-status').textContent()).toBe('No network: this offline code was made on your phone. It pays once.');
+    const code = await revealDigits(page);
+    await page.context().setOffline(false);
+    expect((await platform.pay(code, 'renewed-1')).stdout).toContain('PAID, amount 1.00');
   });
 });

@@ -4,6 +4,7 @@ import { availableSen, type Wallet } from '../domain/model.js';
 import { createHolderWallet, freezeWallet, isBadInput, topUpWallet, unlockWalletPin } from '../services/operator-actions.js';
 import { searchWallets, walletDetail, type WalletDetail } from '../services/operator-console.js';
 import { answer } from './answer.js';
+import { deviceListing } from './wallet-devices.js';
 import type { Answer, ApiContext } from './context.js';
 import { withOperator } from './console-access.js';
 import { badInputAnswer, operatorActing, optionalText, pageOf, refusedInWords } from './operator-acting.js';
@@ -17,11 +18,12 @@ function searchRow(w: Wallet): Record<string, unknown> {
   return { walletId: w.walletId, name: w.name, status: w.status, balance: formatSen(w.balanceSen), available: formatSen(availableSen(w)), createdAtMs: w.createdAtMs };
 }
 
-export function walletDetailWire(d: WalletDetail): Record<string, unknown> {
-  const { balanceSen, availableSen: available, heldSen, confirmLimitSen, effectiveConfirmLimitSen, ...rest } = d;
+export function walletDetailWire(d: WalletDetail, nowMs: number, timeZone: string): Record<string, unknown> {
+  const { balanceSen, availableSen: available, heldSen, confirmLimitSen, effectiveConfirmLimitSen, devices, ...rest } = d;
   return {
     ...rest, balance: formatSen(balanceSen), available: formatSen(available), held: formatSen(heldSen),
     confirmLimit: confirmLimitSen === null ? null : formatSen(confirmLimitSen), effectiveConfirmLimit: formatSen(effectiveConfirmLimitSen),
+    devices: devices.map((device) => deviceListing(device, nowMs, timeZone)),
   };
 }
 
@@ -36,7 +38,7 @@ const noSuchWallet = (walletId: string) => answer(ResultCode.USER_NOT_FOUND, nul
 /** The wallet's detail as it is now, after an action: what the page shows. */
 async function detailAnswer(ctx: ApiContext, walletId: string, extra: Record<string, unknown> = {}): Promise<Answer> {
   const detail = await walletDetail(ctx.store, walletId, ctx.config.confirmLimitSen);
-  return detail === null ? noSuchWallet(walletId) : answer(ResultCode.SUCCESS, { wallet: walletDetailWire(detail), ...extra });
+  return detail === null ? noSuchWallet(walletId) : answer(ResultCode.SUCCESS, { wallet: walletDetailWire(detail, ctx.clock.nowMs(), ctx.config.timeZone), ...extra });
 }
 
 export const adminWalletSearch = withOperator('reads', async (ctx, req) => {
@@ -73,6 +75,26 @@ function frozen(result: Awaited<ReturnType<typeof freezeWallet>>, walletId: stri
   if (result === null) return noSuchWallet(walletId);
   return result.kind === 'refused' ? answer(ResultCode.ACTION_REFUSED, null, result.problem) : null;
 }
+
+/**
+ * `{walletId, deviceId?}`: revokes one offline-code device of the wallet, or every one (no
+ * deviceId), at once on every server; the holder's page or app enrols again to make codes.
+ */
+export const adminRevokeWalletDevices = withOperator('changes', async (ctx, req, operator) => {
+  const parsed = parse(() => {
+    rejectUnknown(req.body, ['walletId', 'deviceId']);
+    const deviceId = optionalText(req.body, 'deviceId');
+    if (deviceId !== undefined && !/^[0-9]{8}$/.test(deviceId)) fail('deviceId', 'must be the 8-digit id of one of the wallet\'s devices');
+    return { walletId: walletIdOf(req.body), deviceIndex: deviceId === undefined ? null : Number(deviceId) };
+  });
+  if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
+  const { walletId, deviceIndex } = parsed.value;
+  if (deviceIndex !== null && !(await ctx.store.walletDevices(walletId)).some((d) => d.deviceIndex === deviceIndex)) {
+    return answer(ResultCode.NO_RECORD, null, 'no such device for this wallet');
+  }
+  const revoked = await ctx.store.revokeOfflineDevices(walletId, deviceIndex, operatorActing(operator, req));
+  return revoked ? detailAnswer(ctx, walletId) : noSuchWallet(walletId);
+});
 
 /** Confirmation works again after wrong PINs locked it. */
 export const adminUnlockWalletPin = oneWallet(async (ctx, walletId, acting) => ((await unlockWalletPin(ctx.store, walletId, acting)) === null ? noSuchWallet(walletId) : null));

@@ -24,9 +24,10 @@ export function walletOf(session: PageSession): string {
 /** What the page shows of the signed-in wallet. */
 async function describeWallet(ctx: ApiContext, walletId: string): Promise<Record<string, unknown>> {
   const wallet = await ctx.store.findWallet(walletId);
-  if (wallet === null) return { walletId };
-  // hasPin: the confirm screen asks for a PIN only when the wallet has one.
-  return { walletId, name: wallet.name, status: wallet.status, available: formatSen(wallet.balanceSen - wallet.heldSen), hasPin: wallet.hasPin };
+  const timeZone = ctx.config.timeZone;
+  if (wallet === null) return { walletId, timeZone };
+  // hasPin: the confirm screen asks for a PIN only when the wallet has one. timeZone: the page shows every time in it.
+  return { walletId, name: wallet.name, status: wallet.status, available: formatSen(wallet.balanceSen - wallet.heldSen), hasPin: wallet.hasPin, timeZone };
 }
 
 export const walletSession: Handler = sessionProbe('wallet', (ctx, session) => describeWallet(ctx, walletOf(session)));

@@ -16,7 +16,7 @@ import { listActivity, listPayouts, requestPayout, showBalance as showMerchantBa
 import { adminOperators, adminSession, adminSignIn, adminSignOut } from '../api/page-admin.js';
 import { adminCreateMerchant, adminImportMerchant, adminMerchants, adminRollMerchantKey, adminSetMerchantStatus } from '../api/page-admin-merchants.js';
 import {
-  adminCloseWallet, adminCreateWallet, adminFreezeWallet, adminTopUpWallet, adminUnfreezeWallet, adminUnlockWalletPin, adminWalletDetail, adminWalletSearch,
+  adminCloseWallet, adminCreateWallet, adminFreezeWallet, adminTopUpWallet, adminUnfreezeWallet, adminRevokeWalletDevices, adminUnlockWalletPin, adminWalletDetail, adminWalletSearch,
 } from '../api/page-admin-wallets.js';
 import { adminConfirmPayout, adminFailPayout, adminPayouts } from '../api/page-admin-payouts.js';
 import { adminAuditLog, adminDashboard, adminDeadNotifications, adminLedgerAudit, adminNotificationHealth, adminRetryNotification } from '../api/page-admin-ops.js';
@@ -113,6 +113,7 @@ export const ROUTES: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['/api/page/admin/wallets/freeze', adminFreezeWallet],
   ['/api/page/admin/wallets/unfreeze', adminUnfreezeWallet],
   ['/api/page/admin/wallets/unlock-pin', adminUnlockWalletPin],
+  ['/api/page/admin/wallets/revoke-devices', adminRevokeWalletDevices],
   ['/api/page/admin/wallets/close', adminCloseWallet],
   ['/api/page/admin/payouts/list', adminPayouts],
   ['/api/page/admin/payouts/confirm', adminConfirmPayout],

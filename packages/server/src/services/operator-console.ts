@@ -1,3 +1,4 @@
+import type { WalletDevice } from '../domain/offline-code.js';
 import type { Merchant, Wallet } from '../domain/model.js';
 import { availableSen } from '../domain/model.js';
 import { isPinLocked } from '../domain/credentials.js';
@@ -51,19 +52,21 @@ export interface WalletDetail {
   /** Payments waiting for the holder's confirmation (PENDING orders). */
   readonly pendingPayments: number;
   readonly createdAtMs: number;
+  /** Its offline-code devices, expired and revoked ones too, oldest first. */
+  readonly devices: readonly WalletDevice[];
 }
 
 /** null: no such wallet. `defaultConfirmLimitSen` is config.confirmLimitSen. */
 export async function walletDetail(store: Store, walletId: string, defaultConfirmLimitSen: number): Promise<WalletDetail | null> {
   const wallet = await store.findWallet(walletId);
   if (wallet === null) return null;
-  const pending = await store.listPendingOrders(walletId);
+  const [pending, devices] = await Promise.all([store.listPendingOrders(walletId), store.walletDevices(walletId)]);
   return {
     walletId: wallet.walletId, name: wallet.name, status: wallet.status,
     balanceSen: wallet.balanceSen, availableSen: availableSen(wallet), heldSen: wallet.heldSen,
     confirmLimitSen: wallet.confirmLimitSen, effectiveConfirmLimitSen: wallet.confirmLimitSen ?? defaultConfirmLimitSen,
     hasPin: wallet.hasPin, pinFailures: wallet.pinFailures, pinLocked: isPinLocked(wallet.pinFailures),
-    pendingPayments: pending.length, createdAtMs: wallet.createdAtMs,
+    pendingPayments: pending.length, createdAtMs: wallet.createdAtMs, devices,
   };
 }
 

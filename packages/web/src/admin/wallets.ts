@@ -4,16 +4,20 @@ import { table } from '../console/shell.js';
 import { button, choice, field, form, nextPage, showOnce, withActions } from '../console/forms.js';
 import type { Section } from '../console/section.js';
 import type { SignedInOperator } from './who.js';
+import type { DeviceListing } from '@micropay/protocol/offline-code';
+import { walletDevicesPart } from './wallet-devices.js';
 
 /**
  * The Wallets section: search (id or its first digits, name, status; paged), a wallet's detail,
  * and its actions: create (the app token shown once), top up, freeze and unfreeze, unlock the PIN,
- * close (after a confirm step; it pays out what the wallet holds, or is refused with the reason).
+ * revoke offline-code devices, close (after a confirm step; it pays out what the wallet holds, or
+ * is refused with the reason).
  */
 interface WalletRow { readonly walletId: string; readonly name: string; readonly status: string; readonly balance: string; readonly available: string }
 interface WalletDetail extends WalletRow {
   readonly held: string; readonly confirmLimit: string | null; readonly effectiveConfirmLimit: string;
   readonly hasPin: boolean; readonly pinFailures: number; readonly pinLocked: boolean; readonly pendingPayments: number;
+  readonly devices: readonly DeviceListing[];
 }
 
 export const walletsSection: Section<SignedInOperator> = {
@@ -75,7 +79,10 @@ export const walletsSection: Section<SignedInOperator> = {
           button('Close wallet…', async () => closeStep(w, closing)),
         );
       }
-      detail.replaceChildren(heading, dl, ...(open ? [topUpForm(w.walletId), buttons, closing] : []));
+      const devices = walletDevicesPart(w.walletId, w.devices, (deviceId) =>
+        act('revoke-devices', deviceId === null ? { walletId: w.walletId } : { walletId: w.walletId, deviceId }, () =>
+          `${deviceId === null ? 'Every device' : `Device ${deviceId}`} of wallet ${w.walletId} is revoked: its offline codes pay no more.`));
+      detail.replaceChildren(heading, dl, ...(open ? [topUpForm(w.walletId), buttons, closing] : []), devices);
     }
 
     function closeStep(w: WalletDetail, region: HTMLElement): void {

@@ -1,8 +1,10 @@
 import { ResultCode } from '@micropay/protocol/errors';
+import type { DeviceListing } from '@micropay/protocol/offline-code';
 import { callPage, Unreachable } from '../shared/page-api.js';
 
 /**
- * The wallet page's account calls (`/api/page/wallet/balance`, `history`, `freeze`; docs/pages.md).
+ * The wallet page's account calls (`/api/page/wallet/balance`, `history`, `freeze`, `offline-devices`,
+ * `offline-device-sign-out`; docs/pages.md).
  * The wallet is always the session's: no call names one.
  */
 export interface Balances {
@@ -58,4 +60,13 @@ export function readHistory(before: string | null): Promise<Outcome<HistoryPage>
 
 export function freezeWallet(): Promise<Outcome<Balances>> {
   return ask('wallet/freeze');
+}
+
+export function readDevices(): Promise<Outcome<{ devices: readonly DeviceListing[] }>> {
+  return ask('wallet/offline-devices');
+}
+
+/** Signs one of the wallet's devices out: its offline codes pay no more. */
+export function signOutDeviceById(deviceId: string): Promise<Outcome<{ deviceId: string }>> {
+  return ask('wallet/offline-device-sign-out', { deviceId });
 }

@@ -1,11 +1,13 @@
 import { element, say } from '../shared/page.js';
 import { freezeWallet, readBalances, readHistory, type Balances, type Outcome } from './account-api.js';
 import { movementRow } from './history.js';
+import { DeviceList } from './devices.js';
 import './account.css';
 
 /**
  * The wallet page's account part, below the code screen (docs/pages.md): available and held
- * balance, the history a page at a time, and freezing one's own wallet after a confirmation.
+ * balance, the history a page at a time, the devices that can pay offline (devices.ts), and
+ * freezing one's own wallet after a confirmation.
  * Unfreezing is the operator's (`micropay wallet unfreeze`); the page only says so.
  */
 export interface AccountHooks {
@@ -13,6 +15,8 @@ export interface AccountHooks {
   readonly signedOut: (message: string) => void;
   /** The wallet was just frozen here: the code screen takes its code away. */
   readonly frozen: () => void;
+  /** This browser's offline-code device id, or null: the device list marks it. */
+  readonly thisDevice: () => string | null;
 }
 
 export class Account {
@@ -31,12 +35,14 @@ export class Account {
   readonly #freezeYes = element('freeze-yes', HTMLButtonElement);
   readonly #freezeNo = element('freeze-no', HTMLButtonElement);
   readonly #freezeStatus = element('freeze-status', HTMLElement);
+  readonly #devices: DeviceList;
   /** The key of the next older page; null when the last one is shown. */
   #olderKey: string | null = null;
   /** Only the latest load is shown: a slow earlier answer would mix two readings. */
   #load = 0;
 
   constructor(private readonly hooks: AccountHooks) {
+    this.#devices = new DeviceList(hooks.thisDevice, hooks.signedOut);
     this.#older.addEventListener('click', () => void this.#showOlder());
     this.#refresh.addEventListener('click', () => void this.refresh());
     this.#freeze.addEventListener('click', () => this.#askToFreeze(true));
@@ -49,6 +55,7 @@ export class Account {
     const load = ++this.#load;
     this.#section.hidden = false;
     say(this.#historyStatus, 'Loading…');
+    void this.#devices.refresh();
     const [balances, history] = await Promise.all([readBalances(), readHistory(null)]);
     if (load !== this.#load) return;
     if (!this.#accepted(balances) || !this.#accepted(history)) return;
@@ -59,8 +66,14 @@ export class Account {
     say(this.#historyStatus, history.data.transactions.length === 0 ? 'No payments yet.' : '');
   }
 
+  /** After this browser enrolled or renewed its device: the list shows it as this browser's. */
+  refreshDevices(): Promise<void> {
+    return this.#devices.refresh();
+  }
+
   hide(): void {
     this.#load++;
+    this.#devices.clear();
     this.#section.hidden = true;
     this.#askToFreeze(false);
     this.#list.replaceChildren();
@@ -115,6 +128,8 @@ export class Account {
     if (!this.#accepted(r)) return;
     this.#showBalances(r.data);
     this.hooks.frozen();
+    // Freezing revoked every device of the wallet.
+    void this.#devices.refresh();
   }
 
   /** True with the data; otherwise the refusal is shown (or the page goes back to sign-in). */

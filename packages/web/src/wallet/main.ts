@@ -7,7 +7,8 @@ import { LiveResult } from './live-result.js';
 import { pendingOrders, type PageOrder } from './result-api.js';
 import { ResultScreen } from './result-screen.js';
 import { issuePayCode } from './paycode-api.js';
-import { ensureEnrolled, nextOfflineCode, signOutDevice } from './offline-device.js';
+import { ensureEnrolled, forgetDevice, nextOfflineCode, signOutDevice, thisDeviceId } from './offline-device.js';
+import { formatTime, usePlatformTimeZone } from '../shared/time.js';
 import { currentSession, signOut } from '../shared/session.js';
 import { signInWithLink, signInWithPin, takeLinkToken, type SignedInWallet } from './sign-in.js';
 import './wallet.css';
@@ -29,8 +30,16 @@ const renewButton = element('renew', HTMLButtonElement);
 const signOutButton = element('sign-out', HTMLButtonElement);
 const screen = new CodeScreen({ qr: element('qr', HTMLElement), barcode: element('barcode', HTMLElement), digits: element('digits', HTMLButtonElement) });
 const lifetime = new CodeLifetime(element('countdown', HTMLElement), () => void showNextCode());
-// The account part below the code screen (account.ts); freezing there takes the code away.
-const account = new Account({ signedOut: (message) => showSignIn(message), frozen: () => void showNextCode() });
+// The account part below the code screen (account.ts); freezing there takes the code away, and
+// this browser's offline codes with it (the platform revoked every device of the wallet).
+const account = new Account({
+  signedOut: (message) => showSignIn(message),
+  frozen: () => {
+    if (walletId !== null) forgetDevice(walletId);
+    void showNextCode();
+  },
+  thisDevice: () => (walletId === null ? null : thisDeviceId(walletId)),
+});
 const results = new ResultScreen({
   section: element('result-screen', HTMLElement), heading: element('result-heading', HTMLElement), amount: element('result-amount', HTMLElement),
   merchant: element('result-merchant', HTMLElement), timeLabel: element('result-time-label', HTMLElement), time: element('result-time', HTMLElement),
@@ -108,9 +117,11 @@ async function start(): Promise<void> {
 function enter(wallet: SignedInWallet): void {
   say(pageStatus, '');
   walletId = wallet.walletId;
+  usePlatformTimeZone(wallet.timeZone);
   confirmScreen.usePin(wallet.hasPin !== false);
-  // This browser keeps a device for offline codes, for when the network is gone.
-  void ensureEnrolled(wallet.walletId);
+  // This browser keeps a device for offline codes, for when the network is gone; the device list
+  // below shows it once it is enrolled or renewed.
+  void ensureEnrolled(wallet.walletId).then(() => account.refreshDevices());
   signInForm.hidden = true;
   walletLine.textContent = wallet.name === undefined ? `Wallet ${wallet.walletId}` : `${wallet.name} · wallet ${wallet.walletId}`;
   if (wallet.available !== undefined) walletLine.textContent += ` · available ${wallet.available}`;
@@ -169,10 +180,18 @@ async function showNextCode(): Promise<void> {
  * platform again as soon as it answers.
  */
 async function showOfflineCode(request: number): Promise<boolean> {
-  const code = walletId === null ? null : await nextOfflineCode(walletId);
-  if (code === null || request !== latestRequest) return false;
+  const offline = walletId === null ? null : await nextOfflineCode(walletId);
+  if (offline === null || request !== latestRequest) return false;
+  if (!offline.ok) {
+    if (offline.reason !== 'expired') return false;
+    lifetime.stop();
+    screen.clear();
+    codeSection.hidden = false;
+    say(codeStatus, `No network, and this phone's offline codes ended on ${formatTime(offline.expiresAtMs)}. Connect once to renew them.`, 'error');
+    return true;
+  }
   live.stopAll();
-  screen.show(code);
+  screen.show(offline.code);
   lifetime.start(OFFLINE_CODE_SHOWN_MS);
   codeSection.hidden = false;
   say(codeStatus, 'No network: this offline code was made on your phone. It pays once.');

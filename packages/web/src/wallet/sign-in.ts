@@ -12,6 +12,8 @@ export interface SignedInWallet {
   readonly available?: string;
   /** False: the wallet has no PIN, and a payment waiting for confirmation needs none. */
   readonly hasPin?: boolean;
+  /** The platform's time zone: every time on the page is shown in it. */
+  readonly timeZone?: string;
 }
 
 /** The link's token from the address, removed from it (and from this history entry) before anything else. */

@@ -86,7 +86,8 @@ function object(properties: Record<string, JsonSchema>, optional: readonly strin
 
 const WALLET_SIGNED_IN = {
   walletId: WALLET_ID, name: { type: 'string' }, status: WALLET_STATUS, available: AMOUNT_SCHEMA,
-  hasPin: { type: 'boolean', description: 'False: the wallet has no PIN, and confirms a payment without one.' }, csrfToken: CSRF_TOKEN,
+  hasPin: { type: 'boolean', description: 'False: the wallet has no PIN, and confirms a payment without one.' },
+  timeZone: { type: 'string', description: 'The platform\'s time zone, for the page to show times in.' }, csrfToken: CSRF_TOKEN,
 };
 const CASHIER_SIGNED_IN = {
   mchId: pattern(MCH_ID, 'The merchant the cashier charges for.'), cashierName: { type: 'string' }, merchantName: { type: ['string', 'null'] },
@@ -439,6 +440,7 @@ const ADMIN_WALLET_DETAIL = object({
   walletId: WALLET_ID, name: { type: 'string' }, status: WALLET_STATUS, balance: AMOUNT_SCHEMA, available: AMOUNT_SCHEMA, held: AMOUNT_SCHEMA,
   confirmLimit: { anyOf: [AMOUNT_SCHEMA, { type: 'null' }], description: 'The wallet\'s own limit; null: the platform\'s.' }, effectiveConfirmLimit: AMOUNT_SCHEMA,
   hasPin: { type: 'boolean' }, pinFailures: { type: 'integer', minimum: 0 }, pinLocked: { type: 'boolean' }, pendingPayments: { type: 'integer', minimum: 0 }, createdAtMs: EPOCH_MS,
+  devices: { type: 'array', items: ref('DeviceListing'), description: 'Its offline-code devices, expired and revoked ones too, oldest first.' },
 });
 const ADMIN_PAYOUT = object({
   payoutId: pattern(/^[0-9]{1,40}$/, 'The payout id.'), mchId: { anyOf: [pattern(MCH_ID, 'The merchant paid out.'), { type: 'null' }] },
@@ -487,6 +489,8 @@ function adminManageEndpoints(): Record<string, EndpointDoc> {
     '/api/page/admin/wallets/freeze': call('Freeze a wallet: its payments fail (9001)', one, ADMIN_WALLET, true, walletCodes),
     '/api/page/admin/wallets/unfreeze': call('Unfreeze a wallet', one, ADMIN_WALLET, true, walletCodes),
     '/api/page/admin/wallets/unlock-pin': call('Unlock confirmation after wrong PINs', one, ADMIN_WALLET, true, walletCodes),
+    '/api/page/admin/wallets/revoke-devices': call('Revoke one offline-code device of a wallet, or all of them (no deviceId)', object({ walletId: WALLET_ID, deviceId: DEVICE_ID_SCHEMA }, ['deviceId']),
+      ADMIN_WALLET, true, [R.USER_NOT_FOUND, R.NO_RECORD]),
     '/api/page/admin/wallets/close': call('Close a wallet for good and pay out what it holds', one, object({
       wallet: ADMIN_WALLET_DETAIL, payout: { anyOf: [object({ payoutId: pattern(/^[0-9]{1,40}$/, 'The payout, REQUESTED.'), amount: AMOUNT_SCHEMA }), { type: 'null' }] },
     }), true, walletCodes),

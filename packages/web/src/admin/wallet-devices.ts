@@ -1,0 +1,36 @@
+import type { DeviceListing } from '@micropay/protocol/offline-code';
+import { table } from '../console/shell.js';
+import { button, withActions } from '../console/forms.js';
+import { formatWireTime } from '../shared/time.js';
+
+/**
+ * A wallet's offline-code devices in the operator console's wallet detail (docs/consoles.md):
+ * each with its state and expiry, a Revoke button for an active one, and Revoke all. Revoking
+ * takes effect on every server from the next payment; the holder's page or app enrols again.
+ */
+export type Revoke = (deviceId: string | null) => Promise<void>;
+
+const STATE: Record<DeviceListing['status'], string> = { active: 'Active', expired: 'Expired', revoked: 'Revoked' };
+
+export function walletDevicesPart(walletId: string, devices: readonly DeviceListing[], revoke: Revoke): HTMLElement {
+  const part = Object.assign(document.createElement('section'), { className: 'wallet-devices' });
+  part.setAttribute('aria-labelledby', 'wallet-devices-heading');
+  const heading = Object.assign(document.createElement('h4'), { id: 'wallet-devices-heading', textContent: 'Offline-code devices' });
+  if (devices.length === 0) {
+    part.append(heading, Object.assign(document.createElement('p'), { textContent: 'No device has been enrolled for offline codes.' }));
+    return part;
+  }
+  const rows = devices.map((d) => [d.deviceId, d.label, STATE[d.status], formatWireTime(d.enrolledAt), ended(d), '']);
+  const t = table(['Device', 'Label', 'State', 'Enrolled', 'Ends', 'Actions'], rows, `Devices of wallet ${walletId}, oldest first`);
+  const actions = devices.map((d) => (d.status === 'active' ? [button('Revoke', () => revoke(d.deviceId), 'secondary', `Revoke device ${d.deviceId}`)] : []));
+  const wrap = Object.assign(document.createElement('div'), { className: 'table-wrap' });
+  wrap.append(withActions(t, actions));
+  part.append(heading, wrap);
+  if (devices.some((d) => d.status === 'active')) part.append(button('Revoke all devices', () => revoke(null)));
+  return part;
+}
+
+function ended(d: DeviceListing): string {
+  if (d.revokedAt !== null) return `Revoked ${formatWireTime(d.revokedAt)}`;
+  return `${d.status === 'active' ? 'Expires' : 'Expired'} ${formatWireTime(d.expiresAt)}`;
+}

@@ -1,0 +1,67 @@
+import type { DeviceListing } from '@micropay/protocol/offline-code';
+import { element, say } from '../shared/page.js';
+import { formatTime, formatWireTime } from '../shared/time.js';
+import { readDevices, signOutDeviceById, type Outcome } from './account-api.js';
+
+/**
+ * The wallet page's list of the wallet's devices that can make offline codes (docs/pages.md):
+ * each browser or phone with its name and when its enrolment ends, and Sign out for every one but
+ * this browser (whose own Sign out, at the top, does that). A browser left signed in elsewhere is
+ * ended from here, at once on every server.
+ */
+export class DeviceList {
+  readonly #list = element('device-list', HTMLUListElement);
+  readonly #status = element('device-status', HTMLElement);
+  #load = 0;
+
+  constructor(
+    private readonly thisDevice: () => string | null,
+    private readonly signedOut: (message: string) => void,
+  ) {}
+
+  async refresh(): Promise<void> {
+    const load = ++this.#load;
+    const a = await readDevices();
+    if (load !== this.#load || !this.#accepted(a)) return;
+    const mine = this.thisDevice();
+    this.#list.replaceChildren(...a.data.devices.map((d) => this.#row(d, d.deviceId === mine)));
+    say(this.#status, a.data.devices.length === 0 ? 'No phone or browser can pay offline.' : '');
+  }
+
+  clear(): void {
+    this.#load++;
+    this.#list.replaceChildren();
+  }
+
+  #row(d: DeviceListing, mine: boolean): HTMLLIElement {
+    const li = Object.assign(document.createElement('li'), { className: 'device' });
+    const name = Object.assign(document.createElement('span'), { className: 'device-name', textContent: mine ? `${d.label} (this browser)` : d.label });
+    const ends = Object.assign(document.createElement('span'), {
+      className: 'device-meta', textContent: `Enrolled ${formatWireTime(d.enrolledAt)}; offline codes until ${formatTime(Number(d.expiresAtMs))}`,
+    });
+    li.append(name, ends);
+    if (!mine) {
+      const out = Object.assign(document.createElement('button'), { type: 'button', className: 'secondary', textContent: 'Sign out' });
+      out.setAttribute('aria-label', `Sign out ${d.label}, enrolled ${d.enrolledAt}`);
+      out.addEventListener('click', () => void this.#signOut(d, out));
+      li.append(out);
+    }
+    return li;
+  }
+
+  async #signOut(d: DeviceListing, button: HTMLButtonElement): Promise<void> {
+    button.disabled = true;
+    const a = await signOutDeviceById(d.deviceId);
+    button.disabled = false;
+    if (!this.#accepted(a)) return;
+    await this.refresh();
+    say(this.#status, `${d.label} is signed out: its offline codes pay no more.`);
+  }
+
+  #accepted<T>(r: Outcome<T>): r is { ok: true; data: T } {
+    if (r.ok) return true;
+    if (r.signedOut) this.signedOut(r.message);
+    else say(this.#status, r.message, 'error');
+    return false;
+  }
+}
