@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { offlineStep, ResultCode, type OfflineDevice } from '@micropay/protocol';
@@ -238,6 +238,35 @@ describe('offline codes from the command line', () => {
     expect((await pay(m, third)).code).toBe(ResultCode.CODE_EXPIRED);
     const listed = JSON.parse((await runCli(['wallet', 'devices', 'list', wallet.walletId, '--db', p!.dbPath, '--json'])).stdout) as { devices: { deviceId: string; status: string }[] };
     expect(listed.devices).toMatchObject([{ deviceId, status: 'revoked' }]);
+  });
+
+  it('`wallet devices renew --file` moves the expiry in the store and the file; an expired file prints no code', async () => {
+    await setUp();
+    const wallet = await p!.store.createWallet({ name: 'Cli Rene', openingSen: 0 });
+    const file = join(p!.dir, 'rene-phone.json');
+    const db = ['--db', p!.dbPath];
+    const enrolled = JSON.parse((await runCli(['wallet', 'devices', 'enrol', wallet.walletId, '--out', file, ...db, '--json'])).stdout) as { deviceId: string; expiresAtMs: number };
+    const inFile = () => JSON.parse(readFileSync(file, 'utf8')) as { expiresAtMs: string };
+    expect(Number(inFile().expiresAtMs)).toBe(enrolled.expiresAtMs);
+    expect(enrolled.expiresAtMs - Date.now()).toBeGreaterThan(7 * DAY_MS - 60_000);
+    // Another wallet's id with this file is refused before anything changes.
+    expect((await runCli(['wallet', 'devices', 'renew', '600000000001', enrolled.deviceId, '--file', file, ...db])).code).toBe(2);
+    const renewed = await runCli(['wallet', 'devices', 'renew', wallet.walletId, enrolled.deviceId, '--file', file, ...db], { env: { MICROPAY_OFFLINE_DEVICE_DAYS: '30' } });
+    expect(renewed.code).toBe(0);
+    expect(renewed.stdout).toMatch(new RegExp(`^Device ${enrolled.deviceId} of wallet ${wallet.walletId} is enrolled until .+\\.\n$`));
+    const until = Number(inFile().expiresAtMs);
+    expect(until - Date.now()).toBeGreaterThan(30 * DAY_MS - 60_000);
+    expect((await p!.store.walletDevices(wallet.walletId))[0]!.expiresAtMs).toBe(until);
+    const listed = await runCli(['wallet', 'devices', 'list', wallet.walletId, ...db]);
+    expect(listed.stdout).toMatch(new RegExp(`^${enrolled.deviceId}  active   enrolled .+  expires .+  "device"\n$`));
+    // A file past its expiry prints nothing: the platform would refuse its code.
+    writeFileSync(file, JSON.stringify({ ...inFile(), expiresAtMs: String(Date.now() - 1) }));
+    const expired = await runCli(['paycode', '--offline', file]);
+    expect([expired.code, expired.stdout]).toEqual([1, '']);
+    expect(expired.stderr).toContain('enrolment has expired');
+    await runCli(['wallet', 'devices', 'revoke', wallet.walletId, '--all', ...db]);
+    const refused = await runCli(['wallet', 'devices', 'renew', wallet.walletId, enrolled.deviceId, ...db]);
+    expect([refused.code, refused.stderr]).toEqual([1, expect.stringContaining('it is revoked; enrol a new device')]);
   });
 });
 
