@@ -17,7 +17,11 @@ const PAGES = {
   admin: { shell: 'src/admin/admin.html', entry: 'src/admin/main.ts' },
   // The API reference: Swagger UI (swagger-ui-dist) rendering /openapi.json.
   docs: { shell: 'src/docs/docs.html', entry: 'src/docs/main.ts' },
+  // The front page at `/`: links to the others.
+  home: { shell: 'src/home/home.html', entry: 'src/home/main.ts' },
 };
+/** Every shell names the platform's icon, so no browser asks for a /favicon.ico that is not there. */
+const ICON = '<link rel="icon" href="/favicon.svg" type="image/svg+xml">';
 
 rmSync(dist, { recursive: true, force: true });
 const result = await build({
@@ -39,11 +43,12 @@ const result = await build({
 });
 
 mkdirSync(join(dist, 'pages'));
+writeFileSync(join(dist, 'pages', 'favicon.svg'), readFileSync(join(root, 'src/shared/favicon.svg')));
 for (const [name, page] of Object.entries(PAGES)) {
   const tags = assetTags(result.metafile, page.entry);
   const shell = readFileSync(join(root, page.shell), 'utf8');
   if (!shell.includes('<!--assets-->')) throw new Error(`${page.shell} has no <!--assets--> marker`);
-  writeFileSync(join(dist, 'pages', `${name}.html`), shell.replace('<!--assets-->', tags));
+  writeFileSync(join(dist, 'pages', `${name}.html`), shell.replace('<!--assets-->', `${ICON}\n  ${tags}`));
 }
 
 /** The <link> and <script> tags of one entry's bundle, by their hashed names. */

@@ -35,13 +35,13 @@ function send(method: string, path: string, headers: Record<string, string> = {}
   });
 }
 
-/** The /assets/ URLs a shell loads, in its <script src> and <link href>. */
+/** The URLs a shell loads, in its <script src> and <link href> (not its links to other pages). */
 function assetUrls(html: string): string[] {
-  return [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+  return [...html.matchAll(/<(?:script|link)\b[^>]*\b(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
 }
 
 describe('the pages', () => {
-  it.each(['/wallet', '/cashier'])('GET %s answers the HTML shell with a strict CSP and no inline script', async (path) => {
+  it.each(['/', '/wallet', '/cashier'])('GET %s answers the HTML shell with a strict CSP and no inline script', async (path) => {
     const a = await send('GET', path);
     expect(a.status).toBe(200);
     expect(a.headers['content-type']).toBe('text/html; charset=utf-8');
@@ -55,7 +55,19 @@ describe('the pages', () => {
     // Every script is a file of ours: no inline code, no other origin.
     expect([...html.matchAll(/<script\b[^>]*>/g)].every((m) => /src="\/assets\/[^"]+\.js"/.test(m[0]))).toBe(true);
     expect(html).not.toMatch(/<style|\son[a-z]+=|style="/);
-    expect(assetUrls(html).every((u) => u.startsWith('/assets/'))).toBe(true);
+    expect(assetUrls(html).every((u) => u.startsWith('/assets/') || u === '/favicon.svg')).toBe(true);
+  });
+
+  it('the front page links to every page and console and to the API reference, each of which answers', async () => {
+    const html = (await send('GET', '/')).body.toString('utf8');
+    const links = [...html.matchAll(/<a href="([^"]+)"/g)].map((m) => m[1]!);
+    expect(links).toEqual(['/wallet', '/cashier', '/merchant', '/admin', '/docs']);
+    for (const link of links) expect((await send('GET', link)).status, link).toBe(200);
+    // Every page names the icon, which is served as an image of the platform's own.
+    for (const page of ['/', ...links]) expect((await send('GET', page)).body.toString('utf8'), page).toContain('<link rel="icon" href="/favicon.svg" type="image/svg+xml">');
+    const icon = await send('GET', '/favicon.svg');
+    expect([icon.status, icon.headers['content-type']]).toEqual([200, 'image/svg+xml']);
+    expect(icon.body.toString('utf8')).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
   });
 
   it('only /docs may show data: images; the wallet and cashier pages take images from the platform only', async () => {
@@ -71,7 +83,7 @@ describe('the pages', () => {
   });
 
   it('the assets a shell names are served with their type, immutable, gzipped when asked', async () => {
-    const urls = assetUrls((await send('GET', '/wallet')).body.toString('utf8'));
+    const urls = assetUrls((await send('GET', '/wallet')).body.toString('utf8')).filter((u) => u.startsWith('/assets/'));
     expect(urls.some((u) => u.endsWith('.js')) && urls.some((u) => u.endsWith('.css'))).toBe(true);
     for (const url of urls) {
       const plain = await send('GET', url);
@@ -110,7 +122,7 @@ describe('the pages', () => {
 
   it('a query string does not change the page; other paths keep their 404', async () => {
     expect((await send('GET', '/wallet?from=link')).status).toBe(200);
-    for (const path of ['/', '/wallet/', '/assets/', '/assets/nope.js', '/assets/../pages/wallet.html', '/WALLET']) {
+    for (const path of ['/index.html', '/wallet/', '/assets/', '/assets/nope.js', '/assets/../pages/wallet.html', '/WALLET']) {
       const a = await send('GET', path);
       expect(a.status, path).toBe(404);
       expect(JSON.parse(a.body.toString('utf8')).code).toBe(9101);

@@ -7,7 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { openApiDocument } from './openapi/document.js';
 
 /**
- * The web pages (`/wallet`, `/cashier`) and their assets, as @micropay/web's build left them in
+ * The web pages (`/`, `/wallet`, `/cashier`, the consoles, `/docs`) and their assets, as @micropay/web's build left them in
  * its dist/ (packages/web/build.mjs). They are read once, when the server is created, and served
  * from memory: a page request is one map lookup and one write, and touches neither the store nor
  * the payment path. The browser code is built at install, never fetched from another origin.
@@ -21,6 +21,8 @@ export interface PageFile {
 
 /** What a page may ask the browser for: only the cashier's needs the camera (for codes). */
 const PAGES = [
+  // The front page: links to the others.
+  { path: '/', file: 'home.html', permissions: 'camera=(), microphone=(), geolocation=()' },
   { path: '/wallet', file: 'wallet.html', permissions: 'camera=(), microphone=(), geolocation=()' },
   { path: '/cashier', file: 'cashier.html', permissions: 'camera=(self), microphone=(), geolocation=()' },
   { path: '/merchant', file: 'merchant.html', permissions: 'camera=(), microphone=(), geolocation=()' },
@@ -63,6 +65,7 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
 };
 
 // Shells are small and name the current assets: always revalidated. Assets are named by their
@@ -99,6 +102,7 @@ function readPages(dist: string): ReadonlyMap<string, PageFile> {
     if ('images' in page) extra['Content-Security-Policy'] = withImages(page.images);
     files.set(page.path, pageFile(join(dist, 'pages', page.file), extra));
   }
+  files.set('/favicon.svg', pageFile(join(dist, 'pages', 'favicon.svg'), { 'Cache-Control': SHELL_CACHE }));
   // The API's own description, made once at start from the code that answers (http/openapi).
   const document = Buffer.from(JSON.stringify(openApiDocument(), null, 2));
   files.set('/openapi.json', memoryFile(document, 'application/json; charset=utf-8', { 'Cache-Control': SHELL_CACHE }));

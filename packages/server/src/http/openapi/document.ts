@@ -190,6 +190,10 @@ const OTHER_PATHS: Record<string, Record<string, unknown>> = {
   '/openapi.json': getOnly('Operations', 'This document', 'OpenAPI 3.1.', {
     200: { description: 'This document.', content: { 'application/json': { schema: { type: 'object' } } } },
   }),
+  '/': getOnly('Pages', 'The front page', 'Links to the wallet page, the till, the consoles and this reference. docs/pages.md.', html('The page.')),
+  '/favicon.svg': getOnly('Pages', 'The platform\'s icon', 'Every page names it.', {
+    200: { description: 'The icon.', headers: REQUEST_ID, content: { 'image/svg+xml': { schema: { type: 'string' } } } },
+  }),
   '/docs': getOnly('Pages', 'This document, rendered', 'The API reference page (Swagger UI, bundled; nothing from a CDN).', html('The reference page.')),
   '/wallet': getOnly('Pages', 'The wallet page', 'docs/pages.md.', html('The page shell.')),
   '/cashier': getOnly('Pages', 'The cashier page', 'docs/pages.md.', html('The page shell.')),
