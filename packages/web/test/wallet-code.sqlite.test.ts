@@ -42,8 +42,11 @@ describe('the wallet page shows a real payment code', () => {
     const wallet = await createWallet(platform.cliJ);
     const { page, problems } = await openCodeScreen(chromium.browser, await platform.walletLink(wallet.walletId));
     const first = await revealDigits(page);
+    // The status line (read out by screen readers) tells a first code from a replacement.
+    expect(await page.locator('#code-status').textContent()).toBe('Your payment code is shown.');
     await page.getByRole('button', { name: 'New code' }).click();
     await expect.poll(() => revealDigits(page)).not.toBe(first);
+    expect(await page.locator('#code-status').textContent()).toBe('A new code is shown.');
     const pay = await platform.pay(first, 'page-2');
     expect(pay.stdout + pay.stderr).toContain('1036');
     expect(problems).toEqual([]);

@@ -68,6 +68,8 @@ const live = new LiveResult({
 let latestRequest = 0;
 /** The signed-in wallet, for its offline codes (offline-device.ts). */
 let walletId: string | null = null;
+/** Codes the platform issued since sign-in: the first is announced as the code, later ones as new. */
+let codesShown = 0;
 /** An offline code is shown for one 10-second step; then the page tries the platform again. */
 const OFFLINE_CODE_SHOWN_MS = 10_000;
 
@@ -117,6 +119,7 @@ async function start(): Promise<void> {
 function enter(wallet: SignedInWallet): void {
   say(pageStatus, '');
   walletId = wallet.walletId;
+  codesShown = 0;
   usePlatformTimeZone(wallet.timeZone);
   confirmScreen.usePin(wallet.hasPin !== false);
   // This browser keeps a device for offline codes, for when the network is gone; the device list
@@ -163,7 +166,7 @@ async function showNextCode(): Promise<void> {
     lifetime.start(issued.validForMs);
     live.watch(issued.payCode);
     codeSection.hidden = false;
-    say(codeStatus, 'A new code is shown.');
+    say(codeStatus, codesShown++ === 0 ? 'Your payment code is shown.' : 'A new code is shown.');
     return;
   }
   if (issued.reason === 'signedOut') return showSignIn(issued.message);
