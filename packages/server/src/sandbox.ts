@@ -1,5 +1,6 @@
 import { formatSen, Secret } from '@micropay/protocol';
 import type { Config } from './config.js';
+import type { ActingAs } from './domain/audit-log.js';
 import { hashPin } from './domain/credentials.js';
 import { newApiKey } from './domain/ids.js';
 import { newCashierPassword } from './domain/page-access.js';
@@ -33,9 +34,10 @@ export const SANDBOX_OPENING_SEN = 1_000_00;
 /**
  * Sandbox mode: on an empty store, create a merchant and a funded wallet so a newcomer can pay at
  * once; on later starts, show the same ones again with a fresh payment code. A store that already
- * has merchants of its own gets nothing created.
+ * has merchants of its own gets nothing created. The new passwords each start gives the sandbox's
+ * three users are in the audit log as `acting`'s (the person who ran `serve --sandbox`).
  */
-export async function prepareSandbox(store: Store, config: Config): Promise<SandboxCredentials | null> {
+export async function prepareSandbox(store: Store, config: Config, acting: ActingAs): Promise<SandboxCredentials | null> {
   let saved = await store.getSetting(SANDBOX_SETTING);
   if (saved === null) {
     if ((await store.listMerchants()).length > 0) return null;
@@ -54,11 +56,11 @@ export async function prepareSandbox(store: Store, config: Config): Promise<Sand
   const wallet = await store.findWallet(walletId);
   if (merchant === null || wallet === null || typeof code === 'string') return null;
   const link = await store.issueSignInLink(walletId);
-  const cashierPassword = await sandboxUser(store, mchId, SANDBOX_CASHIER, 'cashier');
-  const ownerPassword = await sandboxUser(store, mchId, SANDBOX_OWNER, 'owner');
+  const cashierPassword = await sandboxUser(store, mchId, SANDBOX_CASHIER, 'cashier', acting);
+  const ownerPassword = await sandboxUser(store, mchId, SANDBOX_OWNER, 'owner', acting);
   const operatorPassword = newCashierPassword();
   const operatorHash = await hashPin(operatorPassword);
-  if ((await store.resetOperator(SANDBOX_OPERATOR, operatorHash, undefined)) === null) await store.createOperator(SANDBOX_OPERATOR, operatorHash, null);
+  if ((await store.resetOperator(SANDBOX_OPERATOR, operatorHash, undefined, acting)) === null) await store.createOperator(SANDBOX_OPERATOR, operatorHash, null, acting);
   return {
     ownerName: SANDBOX_OWNER,
     ownerPassword,
@@ -77,9 +79,9 @@ export async function prepareSandbox(store: Store, config: Config): Promise<Sand
 }
 
 /** The sandbox merchant's user of this name and role, with a new password (created on the first start). */
-async function sandboxUser(store: Store, mchId: string, name: string, role: 'owner' | 'cashier'): Promise<string> {
+async function sandboxUser(store: Store, mchId: string, name: string, role: 'owner' | 'cashier', acting: ActingAs): Promise<string> {
   const password = newCashierPassword();
   const hash = await hashPin(password);
-  if ((await store.resetCashierPassword(mchId, name, hash)) === null) await store.createCashier(mchId, name, hash, { role });
+  if ((await store.resetCashierPassword(mchId, name, hash, acting)) === null) await store.createCashier(mchId, name, hash, { role }, acting);
   return password;
 }

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Secret } from '@micropay/protocol';
 import { newApiKey } from '../src/domain/ids.js';
+import { prepareSandbox } from '../src/sandbox.js';
 import { startTestPlatform, type TestPlatform } from './helpers.js';
 
 /**
@@ -31,5 +32,22 @@ describe('creating the sandbox', () => {
     expect((await p.store.listMerchants()).map((m) => m.mchId)).toEqual([created.merchant.mchId]);
     expect((await p.store.listWallets({ limit: 10 })).map((w) => w.walletId)).toEqual([created.wallet.walletId]);
     expect((await p.store.audit()).ok).toBe(true);
+  });
+});
+
+describe('each sandbox start', () => {
+  it('gives its three users new passwords, each in the audit log as the person who started it; no password is in a row', async () => {
+    p = await startTestPlatform({}, undefined, { sandbox: true });
+    const acting = { actor: { kind: 'cli' as const, name: 'dev' }, address: null };
+    const first = (await prepareSandbox(p.store, p.config, acting))!;
+    const second = (await prepareSandbox(p.store, p.config, acting))!;
+    expect(second.cashierPassword).not.toBe(first.cashierPassword);
+    const rows = (await p.store.listAuditLog({ actorKind: 'cli', limit: 20 })).reverse();
+    const users = rows.filter((r) => r.action.startsWith('user.') || r.action.startsWith('operator.'));
+    expect(users.map((r) => [r.action, r.actor])).toEqual([
+      ...['user.create', 'user.create', 'operator.create', 'user.reset', 'user.reset', 'operator.reset'].map((action) => [action, acting.actor]),
+    ]);
+    const raw = JSON.stringify(rows);
+    for (const secret of [first.cashierPassword, first.ownerPassword, first.operatorPassword, second.operatorPassword]) expect(raw).not.toContain(secret);
   });
 });

@@ -54,7 +54,7 @@ async function runServer(config: Config): Promise<number> {
   process.stdout.write(`MicroPay is listening on ${platform.url} (${where}, ${mode})\n`);
   if (platform.adminUrl !== null) process.stdout.write(`Health${config.metrics ? ' and metrics' : ''} on ${platform.adminUrl}\n`);
   if (config.sandbox) {
-    const sandbox = await prepareSandbox(platform.store, config);
+    const sandbox = await prepareSandbox(platform.store, config, cliActing());
     if (sandbox === null) {
       process.stdout.write('Sandbox: this store already has merchants of its own, so no sandbox merchant was created.\n');
     } else {
