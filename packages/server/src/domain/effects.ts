@@ -61,9 +61,9 @@ export type Effect =
   | { readonly kind: 'setWalletStatus'; readonly walletId: string; readonly status: WalletStatus }
   /** A wallet device enrolled for offline codes (domain/offline-code.ts), active. */
   | { readonly kind: 'insertDevice'; readonly device: WalletDevice }
-  /** The wallet's active devices (or only `deviceIndex`, when given) are revoked at once: their codes pay no more. */
   /** An active device's enrolment extended (domain/offline-code.ts renewDevice). */
   | { readonly kind: 'renewDevice'; readonly walletId: string; readonly deviceIndex: number; readonly expiresAtMs: number }
+  /** The wallet's active devices (or only `deviceIndex`, when given) are revoked at once: their codes pay no more. */
   | { readonly kind: 'revokeDevices'; readonly walletId: string; readonly deviceIndex: number | null; readonly atMs: number }
   | { readonly kind: 'setWalletSecurity'; readonly walletId: string; readonly changes: WalletSecurityChanges }
   /** A new merchant with its ledger account (a merchant's balance may be spread over shards). */
