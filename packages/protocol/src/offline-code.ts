@@ -154,3 +154,26 @@ export async function offlinePayCode(
   const mac = await hmac(deviceSecretBytes(device.deviceSecret), offlineOtpMessage(device.deviceTag, counter));
   return assembleOfflineCode(device.deviceTag, counter, truncateOtp(mac));
 }
+
+const DEVICE_ID_SHAPE = /^[0-9]{8}$/;
+
+/** What a device signs to sign itself out with no session or token: "MPOC1 sign-out " ‖ its id (ASCII). */
+export function signOutProofMessage(deviceId: string): Uint8Array {
+  if (!DEVICE_ID_SHAPE.test(deviceId)) throw new RangeError('a device id is 8 digits');
+  return new TextEncoder().encode(`MPOC1 sign-out ${deviceId}`);
+}
+
+/**
+ * The proof that signs a device out by itself (docs/offline-codes.md, "Revocation"): the HMAC of
+ * the sign-out message under its secret, base64url. Only the holder of the secret can make it, and
+ * it does one thing, end that device, so a page whose session ended (or that was offline) still
+ * ends its device: it keeps the proof, not the secret, until the platform has taken it.
+ */
+export async function deviceSignOutProof(
+  deviceSecret: string,
+  deviceId: string,
+  hmac: (key: Uint8Array, message: Uint8Array) => Promise<Uint8Array> = webCryptoHmac,
+): Promise<string> {
+  const mac = await hmac(deviceSecretBytes(deviceSecret), signOutProofMessage(deviceId));
+  return btoa(String.fromCharCode(...mac)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}

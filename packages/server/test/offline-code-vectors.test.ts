@@ -2,12 +2,13 @@ import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   counterInWindow,
+  deviceSignOutProof,
   nextOfflineCounter,
   offlinePayCode,
   offlineStep,
   parseOfflineCode,
 } from '@micropay/protocol';
-import { checkOfflineCode, OfflineCodeKey, offlineCodeSync, type WalletDevice } from '../src/domain/offline-code.js';
+import { checkOfflineCode, isSignOutProof, OfflineCodeKey, offlineCodeSync, type WalletDevice } from '../src/domain/offline-code.js';
 import { docBlock } from './doc-blocks.js';
 
 /**
@@ -17,6 +18,7 @@ import { docBlock } from './doc-blocks.js';
  */
 const VECTOR_DEVICE = { deviceTag: '12345678', deviceSecret: Buffer.from(Array.from({ length: 32 }, (_, i) => i)).toString('base64url') };
 const codeVectors = JSON.parse(docBlock('offline-codes.md', 'offline-code-vectors')) as { timeMs: number; counter: number; code: string }[];
+const proofVectors = JSON.parse(docBlock('offline-codes.md', 'offline-sign-out-proof-vectors')) as { deviceId: string; proof: string }[];
 const tagVectors = JSON.parse(docBlock('offline-codes.md', 'offline-tag-vectors')) as {
   tags: { deviceIndex: number; tag: string }[];
   secret: { deviceIndex: number; salt: string; deviceSecret: string };
@@ -31,6 +33,19 @@ describe('the offline code algorithm (docs/offline-codes.md)', () => {
       expect(offlineCodeSync(VECTOR_DEVICE, v.counter)).toBe(v.code);
       const nodeHmac = async (key: Uint8Array, message: Uint8Array) => new Uint8Array(createHmac('sha256', key).update(message).digest());
       expect(await offlinePayCode(VECTOR_DEVICE, v.counter, nodeHmac)).toBe(v.code);
+    }
+  });
+
+  it('a device\'s sign-out proof is the documented value, made in the browser\'s way and checked by the server\'s', async () => {
+    expect(proofVectors.length).toBe(2);
+    const key = new OfflineCodeKey(Buffer.alloc(32, 7));
+    for (const v of proofVectors) {
+      expect(await deviceSignOutProof(VECTOR_DEVICE.deviceSecret, v.deviceId)).toBe(v.proof);
+      // The server derives a device's secret from its key; here it checks a proof made with that secret.
+      const device = { deviceIndex: Number(v.deviceId), salt: '00112233445566778899aabbccddeeff' } as WalletDevice;
+      const proof = await deviceSignOutProof(key.deviceSecret(device).toString('base64url'), v.deviceId);
+      expect(isSignOutProof(key, device, proof)).toBe(true);
+      expect(isSignOutProof(key, device, v.proof)).toBe(false);
     }
   });
 
@@ -64,10 +79,12 @@ describe('the offline code algorithm (docs/offline-codes.md)', () => {
     expect(parseOfflineCode('391234567890123456')).toBeNull();
   });
 
-  it('the check refuses a wrong one-time part, a revoked device, a replay and a code from outside the window', () => {
+  it('the check refuses a wrong one-time part, a revoked or expired device, a replay and a code from outside the window', () => {
     const key = OfflineCodeKey.generate();
-    const device: WalletDevice = { deviceIndex: 4242, walletId: '600000000001', status: 'active', salt: 'ab'.repeat(16), label: 'p', createdAtMs: 0, revokedAtMs: null };
     const now = 1_700_000_000_000;
+    const device: WalletDevice = {
+      deviceIndex: 4242, walletId: '600000000001', status: 'active', salt: 'ab'.repeat(16), label: 'p', createdAtMs: 0, revokedAtMs: null, expiresAtMs: now + 60_000,
+    };
     const code = offlineCodeSync(key.deviceCredentials(device), offlineStep(now));
     const found = { device, lastCounter: 0 };
     expect(checkOfflineCode(key, code, found, now)).toEqual({ ok: true, deviceIndex: 4242, counter: offlineStep(now) });
@@ -75,6 +92,9 @@ describe('the offline code algorithm (docs/offline-codes.md)', () => {
     expect(checkOfflineCode(key, wrong, found, now)).toMatchObject({ ok: false, reason: 'WRONG_CODE' });
     expect(checkOfflineCode(key, code, { device: { ...device, status: 'revoked' }, lastCounter: 0 }, now)).toMatchObject({ ok: false, reason: 'REVOKED' });
     expect(checkOfflineCode(key, code, { device, lastCounter: offlineStep(now) }, now)).toMatchObject({ ok: false, reason: 'REPLAYED' });
+    // From its expiry on, exactly: the last millisecond before still pays.
+    expect(checkOfflineCode(key, code, { device: { ...device, expiresAtMs: now + 1 }, lastCounter: 0 }, now).ok).toBe(true);
+    expect(checkOfflineCode(key, code, { device: { ...device, expiresAtMs: now }, lastCounter: 0 }, now)).toMatchObject({ ok: false, reason: 'EXPIRED' });
     expect(checkOfflineCode(key, code, found, now + 50_000).ok).toBe(false);
     expect(checkOfflineCode(key, code, found, now + 40_000).ok).toBe(true);
     expect(checkOfflineCode(key, code, { device: null, lastCounter: 0 }, now)).toMatchObject({ ok: false, reason: 'NO_DEVICE' });

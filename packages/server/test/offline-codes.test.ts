@@ -3,7 +3,7 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { offlineStep, ResultCode, type OfflineDevice } from '@micropay/protocol';
-import { DAY_MS, offlineCodeSync } from '../src/domain/offline-code.js';
+import { DAY_MS, MAX_ACTIVE_DEVICES, offlineCodeSync } from '../src/domain/offline-code.js';
 import { DEVICE_FAILURES_PER_WINDOW } from '../src/domain/offline-code-limits.js';
 import type { Platform } from '../src/platform.js';
 import { openStore } from '../src/platform.js';
@@ -82,7 +82,7 @@ describe('offline payment codes', () => {
     const other = await p!.store.enrolOfflineDevice(walletId, 'tablet', LIFETIME_MS);
     if (typeof other === 'string') throw new Error(other);
     const tablet = (await p!.store.offlineCodeKey())!.deviceCredentials(other);
-    expect(await p!.store.revokeOfflineDevices(walletId, deviceIndex)).toBe(true);
+    expect(await p!.store.revokeOfflineDevices(walletId, deviceIndex)).toBe(1);
     expect((await pay(m, offlineCodeSync(device, step()))).code).toBe(ResultCode.CODE_EXPIRED);
     expect((await pay(m, offlineCodeSync(tablet, step()))).code).toBe(ResultCode.SUCCESS);
     await p!.store.setWalletStatus(walletId, 'frozen');
@@ -153,6 +153,24 @@ describe('offline payment codes', () => {
     } finally {
       await upgraded.close();
     }
+  });
+
+  it(`a wallet has at most ${MAX_ACTIVE_DEVICES} active devices: revoked and expired ones leave room`, async () => {
+    const { clock, walletId, deviceIndex } = await setUp();
+    for (let i = 1; i < MAX_ACTIVE_DEVICES; i++) expect(typeof (await p!.store.enrolOfflineDevice(walletId, `phone ${i}`, LIFETIME_MS))).toBe('object');
+    expect(await p!.store.enrolOfflineDevice(walletId, 'one too many', LIFETIME_MS)).toBe('TOO_MANY_DEVICES');
+    expect(await p!.store.revokeOfflineDevices(walletId, deviceIndex)).toBe(1);
+    expect(typeof (await p!.store.enrolOfflineDevice(walletId, 'in its place', LIFETIME_MS))).toBe('object');
+    expect(await p!.store.enrolOfflineDevice(walletId, 'one too many', LIFETIME_MS)).toBe('TOO_MANY_DEVICES');
+    clock.advance(LIFETIME_MS);
+    expect(typeof (await p!.store.enrolOfflineDevice(walletId, 'after a week away', LIFETIME_MS))).toBe('object');
+    // Revoking all ends the expired ones' rows too; a second revocation ends nothing and writes nothing.
+    expect(await p!.store.revokeOfflineDevices(walletId, null)).toBe(MAX_ACTIVE_DEVICES + 1);
+    const logged = (await p!.store.listAuditLog({ action: 'device.revoke', limit: 10 })).length;
+    expect(await p!.store.revokeOfflineDevices(walletId, null)).toBe(0);
+    expect(await p!.store.revokeOfflineDevices(walletId, deviceIndex)).toBe(0);
+    expect((await p!.store.listAuditLog({ action: 'device.revoke', limit: 10 })).length).toBe(logged);
+    expect(await p!.store.revokeOfflineDevices('609999999999', null)).toBeNull();
   });
 
   it('a frozen wallet enrols no device', async () => {
@@ -264,9 +282,15 @@ describe('offline codes from the command line', () => {
     const expired = await runCli(['paycode', '--offline', file]);
     expect([expired.code, expired.stdout]).toEqual([1, '']);
     expect(expired.stderr).toContain('enrolment has expired');
-    await runCli(['wallet', 'devices', 'revoke', wallet.walletId, '--all', ...db]);
+    expect((await runCli(['wallet', 'devices', 'revoke', wallet.walletId, '--all', ...db])).stdout).toBe(`1 device of wallet ${wallet.walletId} revoked.\n`);
+    expect((await runCli(['wallet', 'devices', 'revoke', wallet.walletId, enrolled.deviceId, ...db])).stdout)
+      .toBe(`Device ${enrolled.deviceId} of wallet ${wallet.walletId} was revoked already.\n`);
     const refused = await runCli(['wallet', 'devices', 'renew', wallet.walletId, enrolled.deviceId, ...db]);
     expect([refused.code, refused.stderr]).toEqual([1, expect.stringContaining('it is revoked; enrol a new device')]);
+    // A device file that cannot be written enrols no device whose secret nobody would have.
+    const nowhere = await runCli(['wallet', 'devices', 'enrol', wallet.walletId, '--out', join(p!.dir, 'no-such-dir', 'x.json'), ...db]);
+    expect([nowhere.code, nowhere.stderr]).toEqual([1, expect.stringContaining('cannot write the device file')]);
+    expect(await p!.store.walletDevices(wallet.walletId)).toHaveLength(1);
   });
 });
 

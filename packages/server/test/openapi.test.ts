@@ -1,7 +1,7 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatWireTime, offlinePayCode, offlineStep, sign, type OfflineDevice } from '@micropay/protocol';
+import { deviceSignOutProof, formatWireTime, offlinePayCode, offlineStep, sign, type OfflineDevice } from '@micropay/protocol';
 import { hashPin, hashWalletToken, newWalletToken } from '../src/domain/credentials.js';
 import { opsRoutes } from '../src/http/ops.js';
 import { loadPages } from '../src/http/pages.js';
@@ -266,6 +266,13 @@ describe('every answer of a real server is as the document says', () => {
     expect(codeOf(await post('/api/wallet/devices/sign-out', { deviceId: unknownId }, bearer))).toBe(1031);
     expect(codeOf(await post('/api/wallet/devices/sign-out', { deviceId: device.deviceId }, bearer))).toBe(0);
     expect(codeOf(await post('/api/wallet/devices/renew', { deviceId: device.deviceId }, bearer))).toBe(9010);
+    const proof = await deviceSignOutProof(device.deviceSecret, device.deviceId);
+    expect(codeOf(await post('/api/wallet/devices/self-sign-out', { deviceId: device.deviceId, proof }))).toBe(0);
+    expect(codeOf(await post('/api/wallet/devices/self-sign-out', { deviceId: unknownId, proof }))).toBe(1031);
+    expect(codeOf(await post('/api/wallet/devices/self-sign-out', { deviceId: device.deviceId }))).toBe(1021);
+    expect(codeOf(await post('/api/page/wallet/offline-device-self-sign-out', { deviceId: device.deviceId, proof }))).toBe(0);
+    expect(codeOf(await post('/api/page/wallet/offline-device-self-sign-out', { deviceId: unknownId, proof }))).toBe(1031);
+    expect(codeOf(await post('/api/page/wallet/offline-device-self-sign-out', { deviceId: device.deviceId, proof: 7 }))).toBe(1021);
     expect((await post('/api/wallet/devices/list', {}, bearer)).json!.data).toMatchObject({ devices: [{ deviceId: device.deviceId, status: 'revoked' }] });
     expect(codeOf(await pay(m, 'off-2', '1.00', await offlinePayCode(device, step + 1)))).toBe(1036);
     const api = (name: string) => `/api/page/wallet/${name}`;
@@ -535,6 +542,7 @@ describe('every answer of a real server is as the document says', () => {
     expect(withDevice.json!.data!.wallet).toMatchObject({ devices: [{ deviceId, label: 'phone', status: 'active', revokedAt: null }] });
     expect(codeOf(await post(admin('wallets/revoke-devices'), { walletId, deviceId: deviceId === '00000000' ? '00000001' : '00000000' }, op))).toBe(1031);
     expect(codeOf(await post(admin('wallets/revoke-devices'), { walletId, deviceId: 'x' }, op))).toBe(1021);
+    expect(codeOf(await post(admin('wallets/revoke-devices'), { walletId, deviceId: null }, op))).toBe(1021);
     const revoked = await post(admin('wallets/revoke-devices'), { walletId, deviceId }, op);
     expect(revoked.json!.data!.wallet).toMatchObject({ devices: [{ deviceId, status: 'revoked' }] });
     expect(codeOf(await post(admin('wallets/revoke-devices'), { walletId }, op))).toBe(0);

@@ -153,8 +153,9 @@ describe('cashier sign-in', () => {
 
 describe('every page API', () => {
   const PAGE_PATHS = [...ROUTES.keys()].filter((path) => path.startsWith('/api/page/')).map((path) => path.slice('/api/page/'.length));
+  // A device's own sign-out is authorised by its proof, not a session (wallet-device-audit.test.ts).
   const OPEN = new Set(['wallet/session', 'cashier/session', 'wallet/sign-in', 'wallet/sign-in-link', 'cashier/sign-in',
-    'merchant/session', 'merchant/sign-in', 'admin/session', 'admin/sign-in']);
+    'merchant/session', 'merchant/sign-in', 'admin/session', 'admin/sign-in', 'wallet/offline-device-self-sign-out']);
 
   it('needs its own page\'s session: none, an unknown one, or the other page\'s is refused with 9120 (401)', async () => {
     const walletSession = sessionOf(await call('wallet/sign-in-link', { token: await linkFor(await walletWithPin()) }));

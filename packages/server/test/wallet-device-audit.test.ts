@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { deviceSignOutProof } from '@micropay/protocol';
 import { checkAuditEntry, type AuditLogEntry } from '../src/domain/audit-log.js';
 import { hashWalletToken, newWalletToken } from '../src/domain/credentials.js';
 import { openStore } from '../src/platform.js';
@@ -43,6 +44,8 @@ describe("a wallet holder's offline devices in the audit log", () => {
     expect(byPage.code).toBe(0);
     const pageDevice = byPage.data as Record<string, string>;
     expect((await pageCall(p, 'wallet/offline-device-sign-out', { deviceId: pageDevice.deviceId }, as(session))).code).toBe(0);
+    // Signing out a device that is signed out already answers the same and logs nothing more.
+    expect((await pageCall(p, 'wallet/offline-device-sign-out', { deviceId: pageDevice.deviceId }, as(session))).code).toBe(0);
     // A refused sign-out (no such device) changes nothing and logs nothing.
     expect((await pageCall(p, 'wallet/offline-device-sign-out', { deviceId: pageDevice.deviceId === '00000000' ? '00000001' : '00000000' }, as(session))).code).toBe(1031);
 
@@ -64,6 +67,31 @@ describe("a wallet holder's offline devices in the audit log", () => {
     }
     // The operator's filter finds them under the new actor kind.
     expect((await p.store.listAuditLog({ actorKind: 'walletHolder', limit: 10 })).length).toBe(4);
+  });
+
+  it('a device signs itself out with its proof, without a token or session; a wrong proof, or another device\'s, ends nothing', async () => {
+    p = await startTestPlatform();
+    const token = newWalletToken();
+    const wallet = await p.store.createWallet({ name: 'Hal', openingSen: 10_00, tokenHash: hashWalletToken(token) });
+    const enrol = async () => (await postRaw(p!.url, '/api/wallet/devices/enrol', { label: 'phone' }, { Authorization: `Bearer ${token}` })).body.data as unknown as Record<string, string>;
+    const [phone, tablet] = [await enrol(), await enrol()];
+    const proof = await deviceSignOutProof(phone.deviceSecret!, phone.deviceId!);
+    const tabletProof = await deviceSignOutProof(tablet.deviceSecret!, tablet.deviceId!);
+    const selfSignOut = async (path: string, body: Record<string, unknown>) => (await postRaw(p!.url, path, body)).body.code;
+    expect(await selfSignOut('/api/wallet/devices/self-sign-out', { deviceId: phone.deviceId, proof: tabletProof })).toBe(1031);
+    expect(await selfSignOut('/api/wallet/devices/self-sign-out', { deviceId: '00000000', proof })).toBe(phone.deviceId === '00000000' ? 0 : 1031);
+    expect(await selfSignOut('/api/wallet/devices/self-sign-out', { deviceId: phone.deviceId, proof: 'x' })).toBe(1021);
+    expect((await p.store.walletDevices(wallet.walletId)).map((d) => d.status)).toEqual(['active', 'active']);
+    expect(await selfSignOut('/api/page/wallet/offline-device-self-sign-out', { deviceId: phone.deviceId, proof })).toBe(0);
+    // Sent again (a page that did not see the answer): the same answer, and no second row.
+    expect(await selfSignOut('/api/wallet/devices/self-sign-out', { deviceId: phone.deviceId, proof })).toBe(0);
+    const statuses = new Map((await p.store.walletDevices(wallet.walletId)).map((d) => [String(d.deviceIndex).padStart(8, '0'), d.status]));
+    expect([statuses.get(phone.deviceId!), statuses.get(tablet.deviceId!)]).toEqual(['revoked', 'active']);
+    const rows = await deviceRows(p);
+    expect(rows.filter((r) => r.action === 'device.revoke').map((r) => [r.actor, r.detail])).toEqual([
+      [{ kind: 'walletHolder', walletId: wallet.walletId, name: 'wallet page' }, { deviceId: phone.deviceId }],
+    ]);
+    expect(JSON.stringify(await sql(p.store, 'SELECT * FROM audit_log'))).not.toContain(proof);
   });
 
   it("the holder's own freeze at the wallet page is logged as theirs, once", async () => {

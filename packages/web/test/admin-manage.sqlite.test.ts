@@ -99,6 +99,8 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     await expect.poll(() => devices.count()).toBe(2);
     await page.getByRole('button', { name: `Revoke device ${phone.deviceId}` }).click();
     await expect.poll(() => status(page)).toBe(`Device ${phone.deviceId} of wallet ${walletId} is revoked: its offline codes pay no more.`);
+    // The detail was drawn anew: the keyboard lands on the status line, not at the top.
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('role'))).toBe('status');
     expect(await page.locator('.wallet-devices tr', { hasText: phone.deviceId }).locator('td').nth(2).textContent()).toBe('Revoked');
     expect(await page.locator('.wallet-devices tr', { hasText: tablet.deviceId }).locator('td').nth(2).textContent()).toBe('Active');
     await page.getByRole('button', { name: 'Freeze' }).click();

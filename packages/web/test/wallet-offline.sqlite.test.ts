@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { docsScreenshot, useChromium } from './browser.js';
 import { createWallet, PEOPLE_TIME, useServedPlatform } from './platform.js';
@@ -48,7 +49,8 @@ describe('the wallet page with its network cut (docs/offline-codes.md)', () => {
     const tablet = await platform.cliJ<{ deviceId: string }>(['wallet', 'devices', 'enrol', wallet.walletId, '--out', tabletFile, '--label', "Alice's tablet"]);
     const { page, problems } = await openCodeScreen(chromium.browser, await platform.walletLink(wallet.walletId));
     const list = page.locator('#device-list');
-    await expect.poll(() => list.locator('.device-name').allTextContents()).toEqual(["Alice's tablet", 'wallet page (this browser)']);
+    // The browser names itself by what it is, so two browsers of one holder tell apart.
+    await expect.poll(() => list.locator('.device-name').allTextContents()).toEqual(["Alice's tablet", 'Chrome on Linux (this browser)']);
     // This browser has no button of its own there: the page's Sign out ends it.
     expect(await list.getByRole('button').count()).toBe(1);
     const meta = (await list.locator('.device-meta').first().textContent())!;
@@ -58,7 +60,9 @@ describe('the wallet page with its network cut (docs/offline-codes.md)', () => {
 
     await list.getByRole('button', { name: /^Sign out Alice's tablet/ }).click();
     await expect.poll(() => page.locator('#device-status').textContent()).toBe("Alice's tablet is signed out: its offline codes pay no more.");
-    expect(await list.locator('.device-name').allTextContents()).toEqual(['wallet page (this browser)']);
+    expect(await list.locator('.device-name').allTextContents()).toEqual(['Chrome on Linux (this browser)']);
+    // The keyboard lands on what happened, not at the top of the page.
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('device-status');
     const code = (await platform.cli(['paycode', '--offline', tabletFile])).stdout.trim();
     const refused = await platform.pay(code, 'tablet-1');
     expect(refused.stdout + refused.stderr).toContain('1036');
@@ -98,5 +102,37 @@ describe('the wallet page with its network cut (docs/offline-codes.md)', () => {
     const code = await revealDigits(page);
     await page.context().setOffline(false);
     expect((await platform.pay(code, 'renewed-1')).stdout).toContain('PAID, amount 1.00');
+  });
+
+  it('signing out after the session ended, or with no network, still ends the browser\'s device', async () => {
+    const wallet = await createWallet(platform.cliJ);
+    const key = `micropay.offline.${wallet.walletId}`;
+    const deviceOf = async (page: Page) => (JSON.parse((await page.evaluate((k) => localStorage.getItem(k), key))!) as { deviceId: string }).deviceId;
+    const statusOf = async (deviceId: string) =>
+      (await platform.cliJ<{ devices: { deviceId: string; status: string }[] }>(['wallet', 'devices', 'list', wallet.walletId])).devices.find((d) => d.deviceId === deviceId)!.status;
+
+    // The session ended (here: its cookie gone) while the page was open: Sign out ends the device by its proof.
+    const first = await openCodeScreen(chromium.browser, await platform.walletLink(wallet.walletId));
+    await expect.poll(() => first.page.evaluate((k) => localStorage.getItem(k) !== null, key)).toBe(true);
+    const expiredSession = await deviceOf(first.page);
+    await first.page.context().clearCookies();
+    await first.page.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await first.page.locator('#sign-in').waitFor();
+    await expect.poll(() => statusOf(expiredSession)).toBe('revoked');
+
+    // With no network: the secret goes at once; the proof waits in the browser and is sent at the next start.
+    const second = await openCodeScreen(chromium.browser, await platform.walletLink(wallet.walletId));
+    await expect.poll(() => second.page.evaluate((k) => localStorage.getItem(k) !== null, key)).toBe(true);
+    const offline = await deviceOf(second.page);
+    await second.page.context().setOffline(true);
+    await second.page.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await expect.poll(() => second.page.evaluate((k) => localStorage.getItem(k), key)).toBeNull();
+    const pending = await second.page.evaluate(() => localStorage.getItem('micropay.offline.sign-outs'));
+    expect(pending).toContain(offline);
+    expect(await statusOf(offline)).toBe('active');
+    await second.page.context().setOffline(false);
+    await second.page.reload();
+    await expect.poll(() => statusOf(offline)).toBe('revoked');
+    await expect.poll(() => second.page.evaluate(() => localStorage.getItem('micropay.offline.sign-outs'))).toBeNull();
   });
 });

@@ -83,7 +83,8 @@ function frozen(result: Awaited<ReturnType<typeof freezeWallet>>, walletId: stri
 export const adminRevokeWalletDevices = withOperator('changes', async (ctx, req, operator) => {
   const parsed = parse(() => {
     rejectUnknown(req.body, ['walletId', 'deviceId']);
-    const deviceId = optionalText(req.body, 'deviceId');
+    // Absent: every device. A null or empty one is a mistake, not "all".
+    const deviceId = 'deviceId' in req.body ? required(req.body, 'deviceId') : undefined;
     if (deviceId !== undefined && !/^[0-9]{8}$/.test(deviceId)) fail('deviceId', 'must be the 8-digit id of one of the wallet\'s devices');
     return { walletId: walletIdOf(req.body), deviceIndex: deviceId === undefined ? null : Number(deviceId) };
   });
@@ -93,7 +94,7 @@ export const adminRevokeWalletDevices = withOperator('changes', async (ctx, req,
     return answer(ResultCode.NO_RECORD, null, 'no such device for this wallet');
   }
   const revoked = await ctx.store.revokeOfflineDevices(walletId, deviceIndex, operatorActing(operator, req));
-  return revoked ? detailAnswer(ctx, walletId) : noSuchWallet(walletId);
+  return revoked === null ? noSuchWallet(walletId) : detailAnswer(ctx, walletId);
 });
 
 /** Confirmation works again after wrong PINs locked it. */

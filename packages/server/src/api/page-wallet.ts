@@ -6,7 +6,7 @@ import type { ApiContext, Handler } from './context.js';
 import { endEarlierSession, sessionProbe, signedIn, signOut, withPageSession } from './page-session.js';
 import { payCodeAnswer } from './wallet-api.js';
 import { tryWalletPin } from './wallet-pin.js';
-import { devicesAnswer, enrolAnswer, renewAnswer, signOutAnswer } from './wallet-devices.js';
+import { devicesAnswer, enrolAnswer, renewAnswer, selfSignOutAnswer, signOutAnswer } from './wallet-devices.js';
 import { signInRefusal, walletAccount } from './sign-in-limits.js';
 
 /**
@@ -89,6 +89,13 @@ export const walletPayCode: Handler = withPageSession('wallet', 'changes', async
 
 /** Enrols this browser for offline codes (docs/offline-codes.md): the page keeps the tag and secret. */
 export const walletOfflineDevice: Handler = withPageSession('wallet', 'changes', (ctx, req, session) => enrolAnswer(ctx, req, walletOf(session), 'wallet page'));
+
+/**
+ * This browser's device signs itself out with its sign-out proof, with or without a session: the
+ * page's Sign out after its session ended, or one made offline and sent once the network is back.
+ * No CSRF token: the proof, which only the device can make, is what authorises it.
+ */
+export const walletOfflineDeviceSelfSignOut: Handler = (ctx, req) => selfSignOutAnswer(ctx, req, 'wallet page');
 
 /** Extends this browser's enrolment (the page does it whenever it starts signed in and online). */
 export const walletOfflineDeviceRenew: Handler = withPageSession('wallet', 'changes', (ctx, req, session) => renewAnswer(ctx, req, walletOf(session)));

@@ -13,7 +13,7 @@ import type { Order, Wallet } from '../domain/model.js';
 import type { SettleResult, WalletTransaction } from '../store/store.js';
 import { answer } from './answer.js';
 import { tryWalletPin } from './wallet-pin.js';
-import { devicesAnswer, enrolAnswer, renewAnswer, signOutAnswer } from './wallet-devices.js';
+import { devicesAnswer, enrolAnswer, renewAnswer, selfSignOutAnswer, signOutAnswer } from './wallet-devices.js';
 import type { Answer, ApiContext, ApiRequest, Handler } from './context.js';
 
 /**
@@ -68,6 +68,9 @@ export const listDevices = withWallet(async (ctx, req, wallet) => {
   if (!fields.ok) return answer(fields.code, null, fields.msg);
   return devicesAnswer(ctx, wallet.walletId, true);
 });
+
+/** A device signs itself out with its sign-out proof: no bearer token needed (an app whose token was replaced still can). */
+export const selfSignOutDevice: Handler = (ctx, req) => selfSignOutAnswer(ctx, req, 'wallet app');
 
 /** Signs one of the wallet's devices out of offline codes. */
 export const signOutDevice = withWallet((ctx, req, wallet) => signOutAnswer(ctx, req, wallet.walletId, 'wallet app'));

@@ -3,7 +3,7 @@ import {
   type DeviceListing, type EnrolledDevice, type Parsed,
 } from '@micropay/protocol';
 import { walletHolderActing, type WalletChannel } from '../domain/audit-log.js';
-import { DAY_MS, deviceIdOf, deviceLabelProblem, deviceStanding, type WalletDevice } from '../domain/offline-code.js';
+import { DAY_MS, deviceIdOf, deviceLabelProblem, deviceStanding, isSignOutProof, MAX_ACTIVE_DEVICES, type WalletDevice } from '../domain/offline-code.js';
 import { answer } from './answer.js';
 import type { Answer, ApiContext, ApiRequest } from './context.js';
 
@@ -17,6 +17,7 @@ import type { Answer, ApiContext, ApiRequest } from './context.js';
  * secret are not part of the row.
  */
 const DEVICE_ID = /^[0-9]{8}$/;
+const PROOF = /^[A-Za-z0-9_-]{43}$/;
 
 export function parseLabel(body: Record<string, unknown>): string {
   const label = (text(body, 'label') ?? '').trim();
@@ -57,6 +58,9 @@ export async function enrolAnswer(ctx: ApiContext, req: ApiRequest, walletId: st
   const device = await ctx.store.enrolOfflineDevice(walletId, parsed.value, deviceLifetimeMs(ctx), acting);
   if (device === 'WALLET_FROZEN') return answer(ResultCode.WALLET_FROZEN);
   if (device === 'WALLET_CLOSED' || device === 'NO_WALLET') return answer(ResultCode.UNAUTHORIZED);
+  if (device === 'TOO_MANY_DEVICES') {
+    return answer(ResultCode.ACTION_REFUSED, null, `the wallet has ${MAX_ACTIVE_DEVICES} active devices, the most it may have: sign one out first`);
+  }
   const enrolled: EnrolledDevice = {
     ...deviceListing(device, device.createdAtMs, ctx.config.timeZone),
     ...key.deviceCredentials(device),
@@ -70,10 +74,14 @@ export async function enrolAnswer(ctx: ApiContext, req: ApiRequest, walletId: st
 function parseDeviceId(req: ApiRequest): Parsed<number> {
   return parse(() => {
     rejectUnknown(req.body, ['deviceId']);
-    const id = required(req.body, 'deviceId');
-    if (!DEVICE_ID.test(id)) fail('deviceId', 'must be the 8-digit device id enrolment answered');
-    return Number(id);
+    return deviceIndexOf(req.body);
   });
+}
+
+function deviceIndexOf(body: Record<string, unknown>): number {
+  const id = required(body, 'deviceId');
+  if (!DEVICE_ID.test(id)) fail('deviceId', 'must be the 8-digit device id enrolment answered');
+  return Number(id);
 }
 
 /** Extends the device's enrolment by the lifetime from now; an expired or revoked device enrols again instead. */
@@ -85,7 +93,7 @@ export async function renewAnswer(ctx: ApiContext, req: ApiRequest, walletId: st
   if (renewed === 'WALLET_CLOSED' || renewed === 'NO_WALLET') return answer(ResultCode.UNAUTHORIZED);
   if (renewed === 'NO_DEVICE') return answer(ResultCode.NO_RECORD, null, 'no such device for this wallet');
   if (renewed === 'EXPIRED' || renewed === 'REVOKED') {
-    return answer(ResultCode.DEVICE_ENDED, null, `device ${deviceIdOf(parsed.value)} is ${renewed === 'EXPIRED' ? 'expired' : 'signed out'}: enrol again`);
+    return answer(ResultCode.DEVICE_ENDED, null, `device ${deviceIdOf(parsed.value)} ${renewed === 'EXPIRED' ? 'has expired' : 'is signed out or revoked'}: enrol again`);
   }
   return answer(ResultCode.SUCCESS, deviceListing(renewed, ctx.clock.nowMs(), ctx.config.timeZone));
 }
@@ -105,5 +113,28 @@ export async function signOutAnswer(ctx: ApiContext, req: ApiRequest, walletId: 
   const device = devices.find((d) => d.deviceIndex === parsed.value);
   if (device === undefined) return answer(ResultCode.NO_RECORD, null, 'no such device for this wallet');
   await ctx.store.revokeOfflineDevices(walletId, device.deviceIndex, walletHolderActing(walletId, via, req.clientAddress ?? null));
+  return answer(ResultCode.SUCCESS, { deviceId: deviceIdOf(device.deviceIndex), status: 'revoked' });
+}
+
+/**
+ * A device signs itself out with its sign-out proof (`deviceSignOutProof`) instead of a session or
+ * token: the wallet page whose session has ended, or that signed out offline, still ends its
+ * device. An unknown device and a wrong proof are answered alike (1031), so the call tells nothing
+ * about devices whose secret the caller lacks; a device ended already answers as a fresh sign-out.
+ */
+export async function selfSignOutAnswer(ctx: ApiContext, req: ApiRequest, via: WalletChannel): Promise<Answer> {
+  const parsed = parse(() => {
+    rejectUnknown(req.body, ['deviceId', 'proof']);
+    const deviceIndex = deviceIndexOf(req.body);
+    const proof = required(req.body, 'proof');
+    if (!PROOF.test(proof)) fail('proof', 'must be the device\'s sign-out proof: 43 characters of base64url');
+    return { deviceIndex, proof };
+  });
+  if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
+  const [key, device] = await Promise.all([ctx.store.offlineCodeKey(), ctx.store.offlineDevice(parsed.value.deviceIndex)]);
+  if (key === null || device === null || !isSignOutProof(key, device, parsed.value.proof)) {
+    return answer(ResultCode.NO_RECORD, null, 'no such device, or the proof is not its');
+  }
+  await ctx.store.revokeOfflineDevices(device.walletId, device.deviceIndex, walletHolderActing(device.walletId, via, req.clientAddress ?? null));
   return answer(ResultCode.SUCCESS, { deviceId: deviceIdOf(device.deviceIndex), status: 'revoked' });
 }

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import {
   nextOfflineCounter,
   offlinePayCode,
@@ -7,7 +7,7 @@ import {
   OFFLINE_WINDOW_STEPS,
   type OfflineDevice,
 } from '@micropay/protocol';
-import { DAY_MS, DEVICE_LABEL_MAX, deviceIdOf, deviceLabelProblem, deviceStanding } from '../domain/offline-code.js';
+import { DAY_MS, DEVICE_LABEL_MAX, deviceIdOf, deviceLabelProblem, deviceStanding, MAX_ACTIVE_DEVICES } from '../domain/offline-code.js';
 import { defineCommand } from './command-line.js';
 import { cliActing, CommandFailed, notFound, timeText, UsageError, type Output } from './common.js';
 
@@ -47,14 +47,18 @@ export const enrolDevice = defineCommand({
     if (problem !== null) throw new UsageError(`--label ${problem}`);
     const key = await store.offlineCodeKey();
     if (key === null) throw new CommandFailed('offline codes are off: the platform has no master key (MICROPAY_MASTER_KEY)');
-    const device = await store.enrolOfflineDevice(args.WALLETID, label, config.offlineDeviceDays * DAY_MS, cliActing());
+    // The file first, empty and private: a path that cannot be written enrols no device whose secret nobody has.
+    reserveDeviceFile(options.out);
+    const device = await store.enrolOfflineDevice(args.WALLETID, label, config.offlineDeviceDays * DAY_MS, cliActing())
+      .catch((error: unknown) => { rmSync(options.out, { force: true }); throw error; });
+    if (typeof device === 'string') rmSync(options.out, { force: true });
     if (device === 'NO_WALLET') return notFound(`wallet ${args.WALLETID}`);
-    if (typeof device === 'string') throw new CommandFailed(`wallet ${args.WALLETID} is ${device === 'WALLET_FROZEN' ? 'frozen' : 'closed'}; it enrols no device`);
+    if (typeof device === 'string') throw new CommandFailed(`wallet ${args.WALLETID} ${ENROL_REFUSED[device]}; it enrols no device`);
     const file: DeviceFile = {
       walletId: args.WALLETID, deviceId: deviceIdOf(device.deviceIndex), ...key.deviceCredentials(device), codePrefix: OFFLINE_CODE_PREFIX,
       stepSeconds: String(OFFLINE_STEP_MS / 1000), windowSteps: String(OFFLINE_WINDOW_STEPS), expiresAtMs: String(device.expiresAtMs), lastCounter: null,
     };
-    writeFileSync(options.out, JSON.stringify(file, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
+    writeFileSync(options.out, JSON.stringify(file, null, 2) + '\n', { mode: 0o600 });
     out.show(
       { walletId: args.WALLETID, deviceId: file.deviceId, label, deviceFile: options.out, expiresAtMs: device.expiresAtMs },
       `Device ${file.deviceId} "${label}" of wallet ${args.WALLETID} enrolled until ${timeText(device.expiresAtMs, config)}; its device file is ${options.out} (it holds the device secret).`,
@@ -62,6 +66,20 @@ export const enrolDevice = defineCommand({
     return 0;
   },
 });
+
+const ENROL_REFUSED = {
+  WALLET_FROZEN: 'is frozen',
+  WALLET_CLOSED: 'is closed',
+  TOO_MANY_DEVICES: `has ${MAX_ACTIVE_DEVICES} active devices, the most it may have (revoke one first)`,
+} as const;
+
+function reserveDeviceFile(path: string): void {
+  try {
+    writeFileSync(path, '', { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    throw new CommandFailed(`cannot write the device file ${path}: ${(error as Error).message}`);
+  }
+}
 
 export const listDevices = defineCommand({
   name: 'wallet devices list',
@@ -98,9 +116,11 @@ export const revokeDevices = defineCommand({
     if (index !== null && !(await store.walletDevices(args.WALLETID)).some((d) => d.deviceIndex === index)) {
       return notFound(`device ${args.DEVICEID} of wallet ${args.WALLETID}`);
     }
-    if (!(await store.revokeOfflineDevices(args.WALLETID, index, cliActing()))) return notFound(`wallet ${args.WALLETID}`);
-    const what = index === null ? 'Every device' : `Device ${args.DEVICEID}`;
-    out.show({ walletId: args.WALLETID, deviceId: args.DEVICEID ?? null, revoked: true }, `${what} of wallet ${args.WALLETID} is revoked.`);
+    const revoked = await store.revokeOfflineDevices(args.WALLETID, index, cliActing());
+    if (revoked === null) return notFound(`wallet ${args.WALLETID}`);
+    const what = index === null ? `${revoked} device${revoked === 1 ? '' : 's'} of wallet ${args.WALLETID}` : `Device ${args.DEVICEID} of wallet ${args.WALLETID}`;
+    const text = index === null ? `${what} revoked.` : revoked === 0 ? `${what} was revoked already.` : `${what} is revoked.`;
+    out.show({ walletId: args.WALLETID, deviceId: args.DEVICEID ?? null, revoked }, text);
     return 0;
   },
 });

@@ -7,6 +7,7 @@ import {
   offlineOtpMessage,
   OFFLINE_STEP_MS,
   parseOfflineCode,
+  signOutProofMessage,
   truncateOtp,
   type OfflineDevice,
 } from '@micropay/protocol';
@@ -40,6 +41,13 @@ export function deviceStanding(device: Pick<WalletDevice, 'status' | 'expiresAtM
   if (device.status === 'revoked') return 'revoked';
   return nowMs < device.expiresAtMs ? 'active' : 'expired';
 }
+
+/**
+ * Devices of one wallet that may make codes at once. Enough for a holder's phones, tablets and
+ * browsers; it bounds what one stolen token can enrol, and with it the guessing bound, which grows
+ * with the number of devices (docs/offline-codes.md, "Guessing").
+ */
+export const MAX_ACTIVE_DEVICES = 10;
 
 /** How long an enrolment or renewal lasts unless the operator sets MICROPAY_OFFLINE_DEVICE_DAYS. */
 export const DEFAULT_DEVICE_LIFETIME_DAYS = 7;
@@ -195,12 +203,13 @@ export function deviceIdOf(deviceIndex: number): string {
 
 /** Longest device label (the wallet app's name for the phone, shown in `micropay wallet devices`). */
 export const DEVICE_LABEL_MAX = 64;
-const DEVICE_LABEL = /^[\p{L}\p{N} ._'()-]+$/u;
+// The typographic apostrophe too: phone keyboards type it for '.
+const DEVICE_LABEL = /^[\p{L}\p{N} ._'\u2019()-]+$/u;
 
 /** Why `label` cannot name a device, or null when it can (the wallet API, the page and the CLI alike). */
 export function deviceLabelProblem(label: string): string | null {
   if (label.length <= DEVICE_LABEL_MAX && DEVICE_LABEL.test(label)) return null;
-  return `must be up to ${DEVICE_LABEL_MAX} letters, digits, spaces and . _ ' ( ) -`;
+  return `must be up to ${DEVICE_LABEL_MAX} letters, digits, spaces and . _ ' \u2019 ( ) -`;
 }
 
 /**
@@ -209,16 +218,33 @@ export function deviceLabelProblem(label: string): string | null {
  */
 export function enrolDevice(
   wallet: { readonly walletId: string; readonly status: string },
+  devices: readonly WalletDevice[],
   label: string,
   nowMs: number,
   lifetimeMs: number,
   identity = newDeviceIdentity(),
-): { device: WalletDevice; effects: Effect[] } | 'WALLET_FROZEN' | 'WALLET_CLOSED' {
+): { device: WalletDevice; effects: Effect[] } | 'WALLET_FROZEN' | 'WALLET_CLOSED' | 'TOO_MANY_DEVICES' {
   if (wallet.status !== 'active') return wallet.status === 'closed' ? 'WALLET_CLOSED' : 'WALLET_FROZEN';
+  if (devices.filter((d) => deviceStanding(d, nowMs) === 'active').length >= MAX_ACTIVE_DEVICES) return 'TOO_MANY_DEVICES';
   const device: WalletDevice = {
     ...identity, walletId: wallet.walletId, status: 'active', label, createdAtMs: nowMs, revokedAtMs: null, expiresAtMs: nowMs + lifetimeMs,
   };
   return { device, effects: [{ kind: 'insertDevice', device }] };
+}
+
+/** Whether `proof` is the device's own sign-out proof (`deviceSignOutProof`), compared in constant time. */
+export function isSignOutProof(key: OfflineCodeKey, device: WalletDevice, proof: string): boolean {
+  const expected = hmac(key.deviceSecret(device), Buffer.from(signOutProofMessage(deviceIdOf(device.deviceIndex))));
+  const given = Buffer.from(proof, 'base64url');
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/**
+ * What a revocation ends: the wallet's active devices (expired ones too: nothing they could do is
+ * left, but their rows say revoked), or the one named. Nothing to end is no change and no audit row.
+ */
+export function devicesToRevoke(devices: readonly WalletDevice[], deviceIndex: number | null): WalletDevice[] {
+  return devices.filter((d) => d.status === 'active' && (deviceIndex === null || d.deviceIndex === deviceIndex));
 }
 
 export type RenewRefusal = 'NO_DEVICE' | 'REVOKED' | 'EXPIRED' | 'WALLET_FROZEN' | 'WALLET_CLOSED';

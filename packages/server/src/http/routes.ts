@@ -21,8 +21,8 @@ import {
 import { adminConfirmPayout, adminFailPayout, adminPayouts } from '../api/page-admin-payouts.js';
 import { adminAuditLog, adminDashboard, adminDeadNotifications, adminLedgerAudit, adminNotificationHealth, adminRetryNotification } from '../api/page-admin-ops.js';
 import { walletBalance, walletFreeze, walletHistory } from '../api/page-wallet-account.js';
-import { walletOfflineDevice, walletOfflineDeviceRenew, walletOfflineDevices, walletOfflineDeviceSignOut, walletPayCode, walletSession, walletSignInWithLink, walletSignInWithPin, walletSignOut } from '../api/page-wallet.js';
-import { confirmPayment, declinePayment, enrolDevice, issuePayCode, listDevices, listPending, renewDevice, showBalance, signOutDevice } from '../api/wallet-api.js';
+import { walletOfflineDevice, walletOfflineDeviceRenew, walletOfflineDeviceSelfSignOut, walletOfflineDevices, walletOfflineDeviceSignOut, walletPayCode, walletSession, walletSignInWithLink, walletSignInWithPin, walletSignOut } from '../api/page-wallet.js';
+import { confirmPayment, declinePayment, enrolDevice, issuePayCode, listDevices, listPending, renewDevice, selfSignOutDevice, showBalance, signOutDevice } from '../api/wallet-api.js';
 
 /**
  * Every endpoint takes a JSON object by POST and answers the JSON envelope. The first two are the
@@ -46,6 +46,7 @@ export const ROUTES: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['/api/wallet/devices/renew', renewDevice],
   ['/api/wallet/devices/list', listDevices],
   ['/api/wallet/devices/sign-out', signOutDevice],
+  ['/api/wallet/devices/self-sign-out', selfSignOutDevice],
   // The web pages' own APIs (docs/pages.md), authenticated by the page's session cookie.
   ['/api/page/wallet/session', walletSession],
   ['/api/page/wallet/sign-in', walletSignInWithPin],
@@ -63,6 +64,7 @@ export const ROUTES: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['/api/page/wallet/offline-device-renew', walletOfflineDeviceRenew],
   ['/api/page/wallet/offline-devices', walletOfflineDevices],
   ['/api/page/wallet/offline-device-sign-out', walletOfflineDeviceSignOut],
+  ['/api/page/wallet/offline-device-self-sign-out', walletOfflineDeviceSelfSignOut],
   ['/api/page/cashier/session', cashierSession],
   ['/api/page/cashier/sign-in', cashierSignIn],
   ['/api/page/cashier/sign-out', cashierSignOut],

@@ -1,22 +1,23 @@
 import { audited, type ActingAs } from '../domain/audit-log.js';
 import { unchanged, type Decided } from '../domain/effects.js';
-import { deviceIdOf, enrolDevice, renewDevice, type RenewRefusal, type WalletDevice } from '../domain/offline-code.js';
+import { deviceIdOf, devicesToRevoke, enrolDevice, renewDevice, type RenewRefusal, type WalletDevice } from '../domain/offline-code.js';
 import { retryOnIdClash } from '../store/id-clash.js';
 import type { StorePort } from '../store/port.js';
 
-export type EnrolRefusal = 'NO_WALLET' | 'WALLET_FROZEN' | 'WALLET_CLOSED';
+export type EnrolRefusal = 'NO_WALLET' | 'WALLET_FROZEN' | 'WALLET_CLOSED' | 'TOO_MANY_DEVICES';
 
 /**
  * Enrols a device of the wallet for offline codes, in one transaction that locks the wallet (so a
- * freeze cannot slip between the check and the insert). A drawn index that is taken draws again.
+ * freeze cannot slip between the check and the insert, nor another enrolment past the limit of
+ * active devices). A drawn index that is taken draws again.
  */
 export function enrolOfflineDevice(
   port: StorePort, walletId: string, label: string, lifetimeMs: number, acting?: ActingAs,
 ): Promise<WalletDevice | EnrolRefusal> {
   return retryOnIdClash(() =>
-    port.decide({ view: 'wallet', walletId }, (wallet, nowMs): Decided<WalletDevice | EnrolRefusal> => {
-      if (wallet === null) return unchanged('NO_WALLET');
-      const enrolled = enrolDevice(wallet, label, nowMs, lifetimeMs);
+    port.decide({ view: 'walletDevices', walletId }, (found, nowMs): Decided<WalletDevice | EnrolRefusal> => {
+      if (found === null) return unchanged('NO_WALLET');
+      const enrolled = enrolDevice(found.wallet, found.devices, label, nowMs, lifetimeMs);
       if (typeof enrolled === 'string') return unchanged(enrolled);
       const detail = { deviceId: deviceIdOf(enrolled.device.deviceIndex), label };
       return audited({ result: enrolled.device, effects: enrolled.effects }, acting, nowMs, () => ({ action: 'device.enrol', mchId: null, subjectId: walletId, detail }));
@@ -41,13 +42,16 @@ export function renewOfflineDevice(
 
 /**
  * Revokes the wallet's device `deviceIndex`, or all its devices (null), at once: the payment path
- * reads the device's status in the payment's own transaction, on every process. False: no wallet.
+ * reads the device's status in the payment's own transaction, on every process. Answers how many
+ * it ended (0: they were ended already, and nothing is written); null: no wallet.
  */
-export function revokeOfflineDevices(port: StorePort, walletId: string, deviceIndex: number | null, acting?: ActingAs): Promise<boolean> {
-  return port.decide({ view: 'wallet', walletId }, (wallet, nowMs): Decided<boolean> => {
-    if (wallet === null) return unchanged(false);
+export function revokeOfflineDevices(port: StorePort, walletId: string, deviceIndex: number | null, acting?: ActingAs): Promise<number | null> {
+  return port.decide({ view: 'walletDevices', walletId }, (found, nowMs): Decided<number | null> => {
+    if (found === null) return unchanged(null);
+    const ending = devicesToRevoke(found.devices, deviceIndex);
+    if (ending.length === 0) return unchanged(0);
     const detail = { deviceId: deviceIndex === null ? null : deviceIdOf(deviceIndex) };
-    return audited({ result: true, effects: [{ kind: 'revokeDevices', walletId, deviceIndex, atMs: nowMs }] }, acting, nowMs, () =>
+    return audited({ result: ending.length, effects: [{ kind: 'revokeDevices', walletId, deviceIndex, atMs: nowMs }] }, acting, nowMs, () =>
       ({ action: 'device.revoke', mchId: null, subjectId: walletId, detail }));
   });
 }

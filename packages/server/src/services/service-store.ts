@@ -164,7 +164,7 @@ export abstract class ServiceStore implements StorePort, Pick<Store, ServiceMeth
     return offlineDevices.renewOfflineDevice(this, walletId, deviceIndex, lifetimeMs);
   }
 
-  revokeOfflineDevices(walletId: string, deviceIndex: number | null, acting?: ActingAs): Promise<boolean> {
+  revokeOfflineDevices(walletId: string, deviceIndex: number | null, acting?: ActingAs): Promise<number | null> {
     return offlineDevices.revokeOfflineDevices(this, walletId, deviceIndex, acting);
   }
 

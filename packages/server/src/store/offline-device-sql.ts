@@ -82,6 +82,7 @@ export const REVOKE_WALLET_DEVICES = `UPDATE wallet_devices SET status = 'revoke
   WHERE wallet_id = $2 AND status = 'active'`;
 /** Compare-and-set: the counter must be above the stored one (`$3` is the counter again). */
 export const ADVANCE_OFFLINE_COUNTER = 'UPDATE accounts SET offline_counter = $1 WHERE id = $2 AND offline_counter < $3';
+export const DEVICE_BY_INDEX = `SELECT ${DEVICE_COLUMNS} FROM wallet_devices d WHERE d.device_index = $1`;
 export const WALLET_DEVICES = `SELECT ${DEVICE_COLUMNS} FROM wallet_devices d WHERE d.wallet_id = $1 ORDER BY d.created_at_ms, d.device_index`;
 
 export function deviceValues(d: WalletDevice): unknown[] {

@@ -114,8 +114,10 @@ export interface Store extends StoreOps {
   enrolOfflineDevice(walletId: string, label: string, lifetimeMs: number, acting?: ActingAs): Promise<WalletDevice | EnrolRefusal>;
   /** Extends an active device's enrolment by `lifetimeMs` from now; an expired or revoked one stays so. */
   renewOfflineDevice(walletId: string, deviceIndex: number, lifetimeMs: number): Promise<WalletDevice | RenewRefusal | 'NO_WALLET'>;
-  /** Revokes one device of the wallet, or all of them (null); false when there is no such wallet. */
-  revokeOfflineDevices(walletId: string, deviceIndex: number | null, acting?: ActingAs): Promise<boolean>;
+  /** Revokes one device of the wallet, or all of them (null): how many it ended; null when there is no such wallet. */
+  revokeOfflineDevices(walletId: string, deviceIndex: number | null, acting?: ActingAs): Promise<number | null>;
+  /** A device by its index, whatever its wallet (a device's own sign-out names only itself). */
+  offlineDevice(deviceIndex: number): Promise<WalletDevice | null>;
   /** The wallet's enrolled devices, revoked ones too, oldest first. */
   walletDevices(walletId: string): Promise<WalletDevice[]>;
   /**

@@ -24,7 +24,8 @@ export const walletsSection: Section<SignedInOperator> = {
   id: 'wallets',
   title: 'Wallets',
   async render(container, ctx) {
-    const status = Object.assign(document.createElement('p'), { role: 'status' });
+    // Focusable: after an action that rebuilds the detail, the keyboard lands on what it says.
+    const status = Object.assign(document.createElement('p'), { role: 'status', tabIndex: -1 });
     const shownOnce = document.createElement('div');
     const detail = Object.assign(document.createElement('section'), { id: 'wallet-detail' });
     detail.setAttribute('aria-label', 'Wallet');
@@ -79,9 +80,11 @@ export const walletsSection: Section<SignedInOperator> = {
           button('Close wallet…', async () => closeStep(w, closing)),
         );
       }
-      const devices = walletDevicesPart(w.walletId, w.devices, (deviceId) =>
-        act('revoke-devices', deviceId === null ? { walletId: w.walletId } : { walletId: w.walletId, deviceId }, () =>
-          `${deviceId === null ? 'Every device' : `Device ${deviceId}`} of wallet ${w.walletId} is revoked: its offline codes pay no more.`));
+      const devices = walletDevicesPart(w.walletId, w.devices, async (deviceId) => {
+        await act('revoke-devices', deviceId === null ? { walletId: w.walletId } : { walletId: w.walletId, deviceId }, () =>
+          `${deviceId === null ? 'Every device' : `Device ${deviceId}`} of wallet ${w.walletId} is revoked: its offline codes pay no more.`);
+        status.focus();
+      });
       detail.replaceChildren(heading, dl, ...(open ? [topUpForm(w.walletId), buttons, closing] : []), devices);
     }
 

@@ -17,7 +17,10 @@ export class DeviceList {
   constructor(
     private readonly thisDevice: () => string | null,
     private readonly signedOut: (message: string) => void,
-  ) {}
+  ) {
+    // After a sign-out the list is rebuilt: the keyboard lands on the line that says what happened.
+    this.#status.tabIndex = -1;
+  }
 
   async refresh(): Promise<void> {
     const load = ++this.#load;
@@ -42,7 +45,7 @@ export class DeviceList {
     li.append(name, ends);
     if (!mine) {
       const out = Object.assign(document.createElement('button'), { type: 'button', className: 'secondary', textContent: 'Sign out' });
-      out.setAttribute('aria-label', `Sign out ${d.label}, enrolled ${d.enrolledAt}`);
+      out.setAttribute('aria-label', `Sign out ${d.label}, enrolled ${formatWireTime(d.enrolledAt)}`);
       out.addEventListener('click', () => void this.#signOut(d, out));
       li.append(out);
     }
@@ -56,6 +59,7 @@ export class DeviceList {
     if (!this.#accepted(a)) return;
     await this.refresh();
     say(this.#status, `${d.label} is signed out: its offline codes pay no more.`);
+    this.#status.focus();
   }
 
   #accepted<T>(r: Outcome<T>): r is { ok: true; data: T } {

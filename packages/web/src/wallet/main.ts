@@ -7,7 +7,7 @@ import { LiveResult } from './live-result.js';
 import { pendingOrders, type PageOrder } from './result-api.js';
 import { ResultScreen } from './result-screen.js';
 import { issuePayCode } from './paycode-api.js';
-import { ensureEnrolled, forgetDevice, nextOfflineCode, signOutDevice, thisDeviceId } from './offline-device.js';
+import { ensureEnrolled, forgetDevice, nextOfflineCode, sendPendingSignOuts, signOutDevice, thisDeviceId } from './offline-device.js';
 import { formatTime, usePlatformTimeZone } from '../shared/time.js';
 import { currentSession, signOut } from '../shared/session.js';
 import { signInWithLink, signInWithPin, takeLinkToken, type SignedInWallet } from './sign-in.js';
@@ -105,6 +105,8 @@ document.addEventListener('visibilitychange', () => {
 void start();
 
 async function start(): Promise<void> {
+  // A sign-out made offline, or after the session ended, ends its device now that the page runs again.
+  void sendPendingSignOuts();
   const token = takeLinkToken();
   if (token !== null) {
     say(pageStatus, 'Signing in…');

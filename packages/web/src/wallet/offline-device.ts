@@ -1,4 +1,6 @@
-import { nextOfflineCounter, offlinePayCode, type DeviceListing, type EnrolledDevice, type OfflineDevice } from '@micropay/protocol/offline-code';
+import {
+  deviceSignOutProof, nextOfflineCounter, offlinePayCode, type DeviceListing, type EnrolledDevice, type OfflineDevice,
+} from '@micropay/protocol/offline-code';
 import { ResultCode } from '@micropay/protocol/errors';
 import { callPage, Unreachable } from '../shared/page-api.js';
 
@@ -58,7 +60,7 @@ export async function ensureEnrolled(walletId: string): Promise<void> {
       if (renewed.code !== ResultCode.DEVICE_ENDED && renewed.code !== ResultCode.NO_RECORD) return;
       forgetDevice(walletId);
     }
-    const a = await callPage<EnrolledDevice>('wallet/offline-device', { label: 'wallet page' });
+    const a = await callPage<EnrolledDevice>('wallet/offline-device', { label: browserLabel() });
     if (a.code === ResultCode.SUCCESS && a.data !== null) {
       const { deviceId, deviceTag, deviceSecret, expiresAtMs } = a.data;
       store(walletId, { deviceId, deviceTag, deviceSecret, expiresAtMs: Number(expiresAtMs), lastCounter: null });
@@ -86,10 +88,61 @@ export async function nextOfflineCode(walletId: string): Promise<OfflineCode> {
   return { ok: true, code };
 }
 
-/** On sign-out: the platform revokes this browser's device, and the page forgets its secret. */
+/** A sign-out the platform has not taken yet: the device's id and its sign-out proof, never its secret. */
+interface PendingSignOut {
+  readonly deviceId: string;
+  readonly proof: string;
+}
+
+const PENDING_KEY = 'micropay.offline.sign-outs';
+
+function pendingSignOuts(): PendingSignOut[] {
+  try {
+    return JSON.parse(localStorage.getItem(PENDING_KEY) ?? '[]') as PendingSignOut[];
+  } catch {
+    return [];
+  }
+}
+
+function keepPending(list: readonly PendingSignOut[]): void {
+  if (list.length === 0) localStorage.removeItem(PENDING_KEY);
+  else localStorage.setItem(PENDING_KEY, JSON.stringify(list));
+}
+
+/**
+ * On sign-out: the page forgets the secret at once and keeps only the device's sign-out proof,
+ * which ends the device on the platform with or without a session (one that expired, or none
+ * while offline); the proof is sent now, and again at each start until the platform has taken it.
+ */
 export async function signOutDevice(walletId: string): Promise<void> {
   const device = stored(walletId);
   if (device === null) return;
+  const proof = await deviceSignOutProof(device.deviceSecret, device.deviceId);
+  keepPending([...pendingSignOuts().filter((p) => p.deviceId !== device.deviceId), { deviceId: device.deviceId, proof }]);
   forgetDevice(walletId);
-  await callPage('wallet/offline-device-sign-out', { deviceId: device.deviceId }).catch(() => undefined);
+  await sendPendingSignOuts();
+}
+
+/** Sends the sign-outs this browser could not deliver yet; each is dropped once the platform has answered it. */
+export async function sendPendingSignOuts(): Promise<void> {
+  for (const pending of pendingSignOuts()) {
+    try {
+      const a = await callPage('wallet/offline-device-self-sign-out', { deviceId: pending.deviceId, proof: pending.proof });
+      // 0: ended. 1031: the platform knows no such device with that proof, so nothing is left to end.
+      if (a.code !== ResultCode.SUCCESS && a.code !== ResultCode.NO_RECORD) continue;
+      keepPending(pendingSignOuts().filter((p) => p.deviceId !== pending.deviceId));
+    } catch (error) {
+      if (error instanceof Unreachable) return;
+      throw error;
+    }
+  }
+}
+
+/** A name the holder recognises in the device list: this browser and its system, from its user agent. */
+function browserLabel(): string {
+  const agent = navigator.userAgent;
+  const browser = /Edg\//.test(agent) ? 'Edge' : /Firefox\//.test(agent) ? 'Firefox' : /Chrom(e|ium)\//.test(agent) ? 'Chrome' : /Safari\//.test(agent) ? 'Safari' : 'Browser';
+  const system = /Android/.test(agent) ? 'Android' : /iPhone|iPad/.test(agent) ? 'iPhone' : /Windows/.test(agent) ? 'Windows'
+    : /Mac OS X/.test(agent) ? 'Mac' : /Linux|CrOS/.test(agent) ? 'Linux' : null;
+  return system === null ? `${browser} (wallet page)` : `${browser} on ${system}`;
 }

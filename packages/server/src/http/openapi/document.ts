@@ -95,6 +95,7 @@ function operationId(path: string): string {
 /** Who may call: nobody needs a credential for a sign-in or a session probe; the rest say which. */
 function security(doc: EndpointDoc): unknown[] {
   if (doc.auth === 'merchant') return [];
+  if (doc.auth === 'none') return [{}];
   if (doc.auth === 'wallet') return [{ walletToken: [] }];
   const session = ({ walletPage: 'walletSession', cashierPage: 'cashierSession', merchantConsole: 'merchantSession', adminConsole: 'adminSession' } as const)[doc.auth];
   const needsSession = doc.answers.some((a) => a.codes.includes(R.SESSION_REQUIRED));

@@ -38,7 +38,8 @@ import { adminOpsEndpoints } from './admin-ops-endpoints.js';
  * entry. test/openapi.test.ts fails naming any route that has no entry, and validates real answers
  * against what is written here, so an entry that is wrong fails too.
  */
-export type Auth = 'merchant' | 'wallet' | 'walletPage' | 'cashierPage' | 'merchantConsole' | 'adminConsole';
+/** `none`: the body authorises itself (a device's sign-out proof). */
+export type Auth = 'merchant' | 'wallet' | 'walletPage' | 'cashierPage' | 'merchantConsole' | 'adminConsole' | 'none';
 
 export interface EndpointDoc {
   readonly tag: 'Merchant API' | 'Wallet API' | 'Wallet page API' | 'Cashier page API' | 'Merchant console API' | 'Operator console API';
@@ -125,6 +126,7 @@ const BALANCE = {
 const MONEY_IN = pattern(/^(0|[1-9][0-9]*)\.[0-9]{2}$/, 'Into the wallet: positive.');
 const MONEY_OUT = pattern(/^-(0|[1-9][0-9]*)\.[0-9]{2}$/, 'Out of the wallet: negative.');
 const ZONED_TIME = pattern(/^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} [+-][0-9]{2}:[0-9]{2}$/, '`time` with the zone\'s offset at that instant.', '2026-12-05 14:42:08 +08:00');
+const SIGN_OUT_PROOF = pattern(/^[A-Za-z0-9_-]{43}$/, 'HMAC-SHA-256 under the device secret of "MPOC1 sign-out " and the device id, base64url (docs/offline-codes.md).');
 const DEVICE_ID_SCHEMA = pattern(/^[0-9]{8}$/, 'The device\'s id, from enrolment or the list; not in its codes.');
 const POSTING_KEY = pattern(POSTING_ID, 'The key of the next (older) page: post it back as `before`.', '57');
 
@@ -558,7 +560,7 @@ export const ENDPOINT_DOCS: Readonly<Record<string, EndpointDoc>> = {
     tag: 'Wallet API', auth: 'wallet', request: object({ label: { type: 'string', maxLength: 64, description: 'A name for the device (default "device").' } }, ['label']),
     summary: 'Enrol this device for offline payment codes',
     description: 'Answers the device tag and secret once; the device computes its codes with no network from then on. docs/offline-codes.md.',
-    answers: [{ codes: [R.SUCCESS], data: 'OfflineDevice' }, { codes: [R.PARAM_ERROR, R.WALLET_FROZEN, R.UNAUTHORIZED, R.SYSTEM_ERROR], data: null }],
+    answers: [{ codes: [R.SUCCESS], data: 'OfflineDevice' }, { codes: [R.PARAM_ERROR, R.WALLET_FROZEN, R.ACTION_REFUSED, R.UNAUTHORIZED, R.SYSTEM_ERROR], data: null }],
   },
   '/api/wallet/devices/renew': {
     tag: 'Wallet API', auth: 'wallet', request: object({ deviceId: DEVICE_ID_SCHEMA }),
@@ -577,6 +579,15 @@ export const ENDPOINT_DOCS: Readonly<Record<string, EndpointDoc>> = {
     answers: [
       { codes: [R.SUCCESS], data: object({ deviceId: pattern(/^[0-9]{8}$/, 'The device signed out.'), status: { const: 'revoked' } }) },
       { codes: [R.PARAM_ERROR, R.NO_RECORD, R.UNAUTHORIZED], data: null },
+    ],
+  },
+  '/api/wallet/devices/self-sign-out': {
+    tag: 'Wallet API', auth: 'none', request: object({ deviceId: DEVICE_ID_SCHEMA, proof: SIGN_OUT_PROOF }),
+    summary: 'A device signs itself out with its sign-out proof (no token)',
+    description: 'For an app whose token was replaced, or that signs out offline and sends this later. An unknown device and a wrong proof are both 1031. docs/offline-codes.md.',
+    answers: [
+      { codes: [R.SUCCESS], data: object({ deviceId: DEVICE_ID_SCHEMA, status: { const: 'revoked' } }) },
+      { codes: [R.PARAM_ERROR, R.NO_RECORD], data: null },
     ],
   },
   '/api/wallet/balance': {
@@ -631,7 +642,10 @@ export const ENDPOINT_DOCS: Readonly<Record<string, EndpointDoc>> = {
   '/api/page/wallet/offline-device': {
     tag: 'Wallet page API', auth: 'walletPage', csrf: true, request: object({ label: { type: 'string', maxLength: 64, description: 'A name for this browser.' } }, ['label']),
     summary: 'Enrol this browser for offline payment codes', description: 'As the wallet API\'s enrolment. docs/offline-codes.md.',
-    answers: [{ codes: [R.SUCCESS], data: 'OfflineDevice' }, { codes: [R.PARAM_ERROR, R.WALLET_FROZEN, R.UNAUTHORIZED, R.SYSTEM_ERROR], data: null }, PAGE_REFUSALS, CSRF_REFUSAL],
+    answers: [
+      { codes: [R.SUCCESS], data: 'OfflineDevice' }, { codes: [R.PARAM_ERROR, R.WALLET_FROZEN, R.ACTION_REFUSED, R.UNAUTHORIZED, R.SYSTEM_ERROR], data: null },
+      PAGE_REFUSALS, CSRF_REFUSAL,
+    ],
   },
   '/api/page/wallet/offline-device-renew': {
     tag: 'Wallet page API', auth: 'walletPage', csrf: true, request: object({ deviceId: DEVICE_ID_SCHEMA }),
@@ -652,6 +666,15 @@ export const ENDPOINT_DOCS: Readonly<Record<string, EndpointDoc>> = {
     answers: [
       { codes: [R.SUCCESS], data: object({ deviceId: pattern(/^[0-9]{8}$/, 'The device signed out.'), status: { const: 'revoked' } }) },
       { codes: [R.PARAM_ERROR, R.NO_RECORD], data: null }, PAGE_REFUSALS, CSRF_REFUSAL,
+    ],
+  },
+  '/api/page/wallet/offline-device-self-sign-out': {
+    tag: 'Wallet page API', auth: 'none', request: object({ deviceId: DEVICE_ID_SCHEMA, proof: SIGN_OUT_PROOF }),
+    summary: 'This browser\'s device signs itself out with its sign-out proof (no session needed)',
+    description: 'The page\'s Sign out after its session ended, or one made offline. No CSRF token: the proof authorises it. An unknown device and a wrong proof are both 1031. docs/offline-codes.md.',
+    answers: [
+      { codes: [R.SUCCESS], data: object({ deviceId: DEVICE_ID_SCHEMA, status: { const: 'revoked' } }) },
+      { codes: [R.PARAM_ERROR, R.NO_RECORD], data: null },
     ],
   },
   '/api/page/wallet/code-result': {

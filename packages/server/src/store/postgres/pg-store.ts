@@ -68,7 +68,7 @@ import { first, orderById, readView, refundWithOrder, walletById, WALLET_SELECT 
 import type { MerchantKeyVault } from '../../secrets/merchant-key-vault.js';
 import type { OfflineCodeKey, WalletDevice } from '../../domain/offline-code.js';
 import { openOfflineKey } from '../../secrets/offline-code-key.js';
-import { OFFLINE_KEY_SETTING, toDevice, WALLET_DEVICES } from '../offline-device-sql.js';
+import { DEVICE_BY_INDEX, OFFLINE_KEY_SETTING, toDevice, WALLET_DEVICES } from '../offline-device-sql.js';
 
 export interface PgStoreOptions {
   readonly url: string;
@@ -505,6 +505,10 @@ export class PgStore extends ServiceStore implements Store {
 
   async walletDevices(walletId: string): Promise<WalletDevice[]> {
     return (await this.pool.query(WALLET_DEVICES, [walletId])).rows.map((r) => toDevice(r as Row));
+  }
+
+  offlineDevice(deviceIndex: number): Promise<WalletDevice | null> {
+    return first(this.pool, DEVICE_BY_INDEX, [deviceIndex], toDevice);
   }
 
   async getSetting(name: string): Promise<string | null> {

@@ -73,7 +73,7 @@ import { WriteTurns, type MainWrite } from './write-turns.js';
 import { MasterKeyError, type MerchantKeyVault } from '../../secrets/merchant-key-vault.js';
 import type { OfflineCodeKey, WalletDevice } from '../../domain/offline-code.js';
 import { openOfflineKey } from '../../secrets/offline-code-key.js';
-import { OFFLINE_KEY_SETTING, toDevice, WALLET_DEVICES } from '../offline-device-sql.js';
+import { DEVICE_BY_INDEX, OFFLINE_KEY_SETTING, toDevice, WALLET_DEVICES } from '../offline-device-sql.js';
 
 export interface SqliteStoreOptions {
   readonly clock: Clock;
@@ -272,6 +272,11 @@ export class SqliteStore extends ServiceStore implements Store {
 
   async walletDevices(walletId: string): Promise<WalletDevice[]> {
     return (this.#s.walletDevices.all(walletId) as Row[]).map(toDevice);
+  }
+
+  async offlineDevice(deviceIndex: number): Promise<WalletDevice | null> {
+    const row = this.#s.deviceByIndex.get(deviceIndex) as Row | undefined;
+    return row === undefined ? null : toDevice(row);
   }
 
   async findWallet(walletId: string): Promise<Wallet | null> {
@@ -704,6 +709,7 @@ function prepare(db: Database.Database) {
     getSetting: db.prepare('SELECT value FROM settings WHERE name = ?'),
     insertSettingOnce: db.prepare('INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING'),
     walletDevices: db.prepare(sqliteSql(WALLET_DEVICES)),
+    deviceByIndex: db.prepare(sqliteSql(DEVICE_BY_INDEX)),
     notificationBacklog: db.prepare(NOTIFICATION_BACKLOG_SQL),
     upsertPaymentMinute: db.prepare(sqliteSql(UPSERT_PAYMENT_MINUTE)),
     deleteOldPaymentMinutes: db.prepare(sqliteSql(DELETE_OLD_PAYMENT_MINUTES)),
