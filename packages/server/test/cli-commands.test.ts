@@ -152,13 +152,17 @@ describe('each command takes exactly its own options', () => {
   });
 
   it('per-command help: `micropay X --help`, `micropay help X` and `-h` print the same help, exit 0', async () => {
-    const [flag, word, short, group] = await Promise.all([
+    const [flag, word, short, group, subgroup] = await Promise.all([
       runCli(['merchant', 'create', '--help']),
       runCli(['help', 'merchant', 'create']),
       runCli(['merchant', 'create', '-h', '--pin', '1']),
       runCli(['wallet', '--help']),
+      runCli(['wallet', 'devices', '--help']),
     ]);
-    for (const r of [flag, word, short, group]) expect(r.code).toBe(0);
+    for (const r of [flag, word, short, group, subgroup]) expect(r.code).toBe(0);
+    // A group of three-word commands has its own help too.
+    expect(subgroup.stdout).toMatch(/^Usage: micropay wallet devices <command> \[options\]\n/);
+    expect(subgroup.stdout).toContain('  wallet devices renew WALLETID DEVICEID');
     expect(word.stdout).toBe(flag.stdout);
     expect(short.stdout).toBe(flag.stdout);
     expect(flag.stdout).toMatch(/^Usage: micropay merchant create --name NAME \[--notify-url URL\] \[--mch-id MCHID\] \[--key KEY\]\n\n/);
@@ -178,6 +182,8 @@ describe('each command takes exactly its own options', () => {
     { args: ['audit', 'now'], says: 'micropay audit: unexpected argument "now"' },
     { args: ['wallet', 'topup', '601234567890', '-5'], says: 'micropay wallet topup: unknown option -5 (no argument is a negative number)' },
     { args: ['merchant'], says: 'micropay merchant: a subcommand is needed: create, update, show, list, disable, enable, roll-key' },
+    { args: ['wallet', 'devices'], says: 'micropay wallet devices: a subcommand is needed: enrol, list, renew, revoke' },
+    { args: ['wallet', 'devices', 'forget'], says: 'micropay wallet devices: unknown command: wallet devices forget' },
     { args: ['wallet', 'list', '--limit', '0'], says: 'micropay wallet list: --limit must be a whole number from 1 to 1000' },
     { args: ['merchant', 'roll-key', '202006001', '--overlap-hours', '1.5'], says: 'micropay merchant roll-key: --overlap-hours must be a whole number of hours from 0 to 720' },
     { args: ['help', 'frobnicate'], says: 'micropay: unknown command: frobnicate' },

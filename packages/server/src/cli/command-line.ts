@@ -213,15 +213,29 @@ function findCommand(words: readonly string[], commands: readonly Command[]): Co
   return found;
 }
 
+/** The commands under the first `depth` words (`wallet`, `wallet devices`). */
+function groupUnder(words: readonly string[], depth: number, commands: readonly Command[]): Command[] {
+  const prefix = `${words.slice(0, depth).join(' ')} `;
+  return commands.filter((c) => c.name.startsWith(prefix));
+}
+
+/** The most words that name a group of commands (`wallet devices` of `wallet devices x`); 0: none. */
+function groupDepth(words: readonly string[], commands: readonly Command[]): number {
+  let depth = 0;
+  while (depth < words.length && groupUnder(words, depth + 1, commands).length > 0) depth++;
+  return depth;
+}
+
 function unknownCommand(words: readonly string[], commands: readonly Command[]): CommandLineError {
   if (words.length === 0) return new CommandLineError(null, 'no command given', true);
-  const group = commands.filter((c) => c.name.startsWith(`${words[0]} `));
-  if (group.length === 0) return new CommandLineError(null, `unknown command: ${words[0]}`);
-  if (words.length === 1) {
-    const subs = group.map((c) => c.name.split(' ')[1]).join(', ');
-    return new CommandLineError(words[0]!, `a subcommand is needed: ${subs}`);
+  const depth = groupDepth(words, commands);
+  if (depth === 0) return new CommandLineError(null, `unknown command: ${words[0]}`);
+  const name = words.slice(0, depth).join(' ');
+  if (words.length === depth) {
+    const subs = [...new Set(groupUnder(words, depth, commands).map((c) => c.name.split(' ')[depth]))].join(', ');
+    return new CommandLineError(name, `a subcommand is needed: ${subs}`);
   }
-  return new CommandLineError(words[0]!, `unknown command: ${words[0]} ${words[1]}`);
+  return new CommandLineError(name, `unknown command: ${name} ${words[depth]}`);
 }
 
 function optionValues(command: Command, known: Record<string, OptionSpec>, tokens: readonly Token[]): Record<string, string | boolean | undefined> {
@@ -284,8 +298,7 @@ function helpFor(words: readonly string[], groups: readonly CommandGroup[]): str
   if (words[0] === 'help' && words.length === 1) return HELP_HELP;
   const command = findCommand(words, commands);
   if (command !== null) return commandHelp(command);
-  const group = commands.filter((c) => c.name.startsWith(`${words[0]} `));
-  if (group.length > 0 && words.length === 1) return groupHelp(words[0]!, group);
+  if (groupDepth(words, commands) === words.length) return groupHelp(words.join(' '), groupUnder(words, words.length, commands));
   throw unknownCommand(words, commands);
 }
 
