@@ -23,6 +23,10 @@ export const OFFLINE_OTP_DIGITS = 7;
 
 const CODE_SHAPE = /^38([0-9]{8})([0-9])([0-9]{7})$/;
 const TAG_SHAPE = /^[0-9]{8}$/;
+/** A device's id: 8 digits (its index). Not in its codes, which carry its tag. */
+export const DEVICE_ID_SHAPE = /^[0-9]{8}$/;
+/** A device secret or a sign-out proof: 32 bytes in base64url without padding. */
+export const BASE64URL_32_BYTES = /^[A-Za-z0-9_-]{43}$/;
 const DOMAIN = [0x4d, 0x50, 0x4f, 0x43, 0x31]; // "MPOC1"
 
 /** What a wallet device keeps after enrolment (the device file of `micropay paycode --offline`). */
@@ -130,7 +134,7 @@ export function assembleOfflineCode(tag: string, counter: number, otp: string): 
 
 /** The device secret's bytes from its base64url text (32 bytes, or a RangeError). */
 export function deviceSecretBytes(secret: string): Uint8Array {
-  if (!/^[A-Za-z0-9_-]{43}$/.test(secret)) throw new RangeError('a device secret is 32 bytes in base64url (43 characters)');
+  if (!BASE64URL_32_BYTES.test(secret)) throw new RangeError('a device secret is 32 bytes in base64url (43 characters)');
   const binary = atob(secret.replace(/-/g, '+').replace(/_/g, '/') + '=');
   return Uint8Array.from(binary, (ch) => ch.charCodeAt(0));
 }
@@ -155,7 +159,6 @@ export async function offlinePayCode(
   return assembleOfflineCode(device.deviceTag, counter, truncateOtp(mac));
 }
 
-const DEVICE_ID_SHAPE = /^[0-9]{8}$/;
 
 /** What a device signs to sign itself out with no session or token: "MPOC1 sign-out " ‖ its id (ASCII). */
 export function signOutProofMessage(deviceId: string): Uint8Array {

@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { isValidTimeZone, parseAmountSen } from '@micropay/protocol';
 import { MASTER_KEY_FORMAT, MasterKey } from './secrets/master-key.js';
 import { LONGEST_HOLD_MS } from './domain/pay-time.js';
-import { DEFAULT_DEVICE_LIFETIME_DAYS } from './domain/offline-code.js';
+import { DAY_MS, DEFAULT_DEVICE_LIFETIME_DAYS } from './domain/offline-code.js';
 import { parseNetworks, type Network } from './notify/destinations.js';
 
 /**
@@ -26,8 +26,8 @@ export interface Config {
   readonly sandbox: boolean;
   readonly timeZone: string;
   readonly payCodeTtlS: number;
-  /** How long an offline-code device's enrolment lasts after enrolment or its last renewal (docs/offline-codes.md). */
-  readonly offlineDeviceDays: number;
+  /** How long an offline-code device's enrolment lasts after enrolment or its last renewal (MICROPAY_OFFLINE_DEVICE_DAYS; docs/offline-codes.md). */
+  readonly offlineDeviceLifetimeMs: number;
   readonly timestampWindowS: number;
   readonly maxAmountSen: number;
   /** Payments above this wait for the user's confirmation (a wallet may have its own limit). */
@@ -109,7 +109,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     sandbox: flags.sandbox ?? false,
     timeZone,
     payCodeTtlS: integer('MICROPAY_PAYCODE_TTL_S', setting(undefined, 'MICROPAY_PAYCODE_TTL_S'), 60, 1, 86_400),
-    offlineDeviceDays: integer('MICROPAY_OFFLINE_DEVICE_DAYS', setting(undefined, 'MICROPAY_OFFLINE_DEVICE_DAYS'), DEFAULT_DEVICE_LIFETIME_DAYS, 1, 365),
+    offlineDeviceLifetimeMs: integer('MICROPAY_OFFLINE_DEVICE_DAYS', setting(undefined, 'MICROPAY_OFFLINE_DEVICE_DAYS'), DEFAULT_DEVICE_LIFETIME_DAYS, 1, 365) * DAY_MS,
     timestampWindowS: integer('MICROPAY_TIMESTAMP_WINDOW_S', setting(undefined, 'MICROPAY_TIMESTAMP_WINDOW_S'), 300, 1, 86_400),
     maxAmountSen: amount('MICROPAY_MAX_AMOUNT', setting(undefined, 'MICROPAY_MAX_AMOUNT'), '50000.00', 1),
     confirmLimitSen: amount('MICROPAY_CONFIRM_LIMIT', setting(undefined, 'MICROPAY_CONFIRM_LIMIT'), '250.00', 0),

@@ -15,7 +15,7 @@ export type Logger = pino.Logger;
 
 const SECRET_FIELDS = [
   'key', 'apiKey', 'previousApiKey', 'secureHash', 'payCode', 'pin', 'token', 'password',
-  'authorization', 'cookie', 'body', 'masterKey', 'oldMasterKey', 'nextMasterKey',
+  'authorization', 'cookie', 'body', 'masterKey', 'oldMasterKey', 'nextMasterKey', 'deviceSecret', 'proof',
 ];
 
 export const REDACTED_PATHS: readonly string[] = [

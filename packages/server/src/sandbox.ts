@@ -34,8 +34,8 @@ export const SANDBOX_OPENING_SEN = 1_000_00;
 /**
  * Sandbox mode: on an empty store, create a merchant and a funded wallet so a newcomer can pay at
  * once; on later starts, show the same ones again with a fresh payment code. A store that already
- * has merchants of its own gets nothing created. The new passwords each start gives the sandbox's
- * three users are in the audit log as `acting`'s (the person who ran `serve --sandbox`).
+ * has merchants of its own gets nothing created. Each start gives the sandbox's three users new
+ * passwords; each reset is in the audit log as `acting`'s (who ran `serve --sandbox`), never the password.
  */
 export async function prepareSandbox(store: Store, config: Config, acting: ActingAs): Promise<SandboxCredentials | null> {
   let saved = await store.getSetting(SANDBOX_SETTING);

@@ -54,6 +54,7 @@ async function routes(): Promise<{ path: string; body: Record<string, unknown>; 
     { path: 'admin/wallets/freeze', body: { walletId }, changes: true },
     { path: 'admin/wallets/unfreeze', body: { walletId }, changes: true },
     { path: 'admin/wallets/unlock-pin', body: { walletId }, changes: true },
+    { path: 'admin/wallets/revoke-devices', body: { walletId }, changes: true },
     { path: 'admin/wallets/close', body: { walletId }, changes: true },
     { path: 'admin/payouts/list', body: {}, changes: false },
     { path: 'admin/payouts/confirm', body: { payoutId: '1' }, changes: true },

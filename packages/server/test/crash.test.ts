@@ -232,7 +232,7 @@ describe('the server is killed with SIGKILL in the middle of a burst of offline-
       for (let i = 0; i < 200; i++) {
         const openingSen = i % 5 === 0 ? 4_99 : 5_00;
         const wallet = await store.createWallet({ name: `Offline ${i}`, openingSen });
-        const device = await store.enrolOfflineDevice(wallet.walletId, 'phone', 86_400_000);
+        const device = await store.enrolOfflineDevice(wallet.walletId, 'phone', { lifetimeMs: 86_400_000, sessionHash: null });
         if (typeof device === 'string') throw new Error(device);
         devices.push(key.deviceCredentials(device));
         plan.push({ mchOrderId: `off-${i}`, walletId: wallet.walletId, payCode: '', openingSen, amountSen: 5_00, state: 'unsent' });

@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import { Secret, sign, type Envelope, type OrderData } from '@micropay/protocol';
+import { deviceSignOutProof, Secret, sign, type Envelope, type OrderData } from '@micropay/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { hashPin, hashWalletToken, newWalletToken } from '../src/domain/credentials.js';
@@ -110,6 +110,13 @@ describe('the log', () => {
     expect((await walletApi('confirm', { wavpayOrderId: orderId, pin: PIN })).body.code).toBe(0);
     expect((await walletApi('balance', {}, 'wt_not-a-token')).status).toBe(401);
 
+    // An offline-code device: enrolled (its secret answered once), then signed out by its proof,
+    // once well-formed and once in a body that does not parse.
+    const device = (await walletApi('devices/enrol', { label: 'phone' })).body.data as unknown as { deviceId: string; deviceSecret: string };
+    const proof = await deviceSignOutProof(device.deviceSecret, device.deviceId);
+    expect((await postRaw(url, '/api/wallet/devices/self-sign-out', { deviceId: device.deviceId, proof })).body.code).toBe(0);
+    expect((await postRaw(url, '/api/wallet/devices/self-sign-out', `{"deviceId":"${device.deviceId}","proof":"${proof}",`)).body.code).toBe(9105);
+
     // Refunds: one at once, one left in process and finished by the refund job.
     expect((await signed(url, 'refund', { mchId, mchOrderId: 'o-1', mchRefundId: 'r-1', refundAmount: '1.00' }, key)).body.code).toBe(0);
     expect((await signed(url, 'refund', { mchId, mchOrderId: 'o-1', mchRefundId: 'r-2', refundAmount: '0.50' }, key, { 'X-MicroPay-Sandbox': 'refund-hold' })).body.code).toBe(0);
@@ -154,12 +161,21 @@ describe('the log', () => {
     expect(lines.find((l) => l.errorId === rehearsed.errorId && l.level === 'warn')?.msg).toMatch(/^sandbox: answered a rehearsed system error/);
 
     const text = raw.join('');
-    const secrets = [key, token, hashWalletToken(token), DB_PASSWORD, TEST_MASTER_KEY, ...codes];
+    const secrets = [key, token, hashWalletToken(token), DB_PASSWORD, TEST_MASTER_KEY, device.deviceSecret, proof, ...codes];
     for (const secret of secrets) expect(text, secret).not.toContain(secret);
     // A PIN is short: it must not appear as a number of its own (inside a longer id is no leak).
     expect(text).not.toMatch(new RegExp(`(?<![0-9])${PIN}(?![0-9])`));
     expect(codes.length).toBeGreaterThanOrEqual(7);
     expect(wallet.walletId).toMatch(/^[0-9]+$/);
+  });
+
+  it('prints a field named as a secret as "[redacted]", at the top or one level down, whoever passes it', () => {
+    const lines: string[] = [];
+    const logger = createLogger('info', (line) => void lines.push(line));
+    logger.info({ deviceSecret: 'S'.repeat(43), device: { proof: 'P'.repeat(43), deviceSecret: 'T'.repeat(43) }, proof: 'Q'.repeat(43) }, 'a careless line');
+    logger.flush();
+    const line = JSON.parse(lines.join('')) as Record<string, unknown>;
+    expect([line.deviceSecret, line.proof, line.device]).toEqual(['[redacted]', '[redacted]', { proof: '[redacted]', deviceSecret: '[redacted]' }]);
   });
 
   it('answers every request with an X-Request-Id: the caller\'s when well-formed, else a new one', async () => {

@@ -288,7 +288,7 @@ describe('no hot row: payments to one merchant do not queue behind one balance r
 describe('offline codes on two server processes (docs/offline-codes.md)', () => {
   async function enrolled(balanceSen: number) {
     const w = await p.store.createWallet({ name: 'offline', openingSen: balanceSen });
-    const device = await p.store.enrolOfflineDevice(w.walletId, 'phone', 86_400_000);
+    const device = await p.store.enrolOfflineDevice(w.walletId, 'phone', { lifetimeMs: 86_400_000, sessionHash: null });
     if (typeof device === 'string') throw new Error(device);
     return { walletId: w.walletId, deviceIndex: device.deviceIndex, credentials: (await p.store.offlineCodeKey())!.deviceCredentials(device) };
   }

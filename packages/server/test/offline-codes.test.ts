@@ -25,7 +25,7 @@ afterEach(async () => {
 /** A wallet with `openingSen` and one device enrolled, as the device file holds it. */
 async function enrolledWallet(platform: Platform, openingSen: number): Promise<{ walletId: string; device: OfflineDevice; deviceIndex: number }> {
   const wallet = await platform.store.createWallet({ name: 'Offline Olive', openingSen });
-  const enrolled = await platform.store.enrolOfflineDevice(wallet.walletId, 'phone', LIFETIME_MS);
+  const enrolled = await platform.store.enrolOfflineDevice(wallet.walletId, 'phone', { lifetimeMs: LIFETIME_MS, sessionHash: null });
   if (typeof enrolled === 'string') throw new Error(enrolled);
   const key = (await platform.store.offlineCodeKey())!;
   return { walletId: wallet.walletId, device: key.deviceCredentials(enrolled), deviceIndex: enrolled.deviceIndex };
@@ -79,7 +79,7 @@ describe('offline payment codes', () => {
 
   it('a revoked device, and every device of a frozen wallet, is refused at once (1036), also after unfreezing', async () => {
     const { m, walletId, device, deviceIndex, step } = await setUp();
-    const other = await p!.store.enrolOfflineDevice(walletId, 'tablet', LIFETIME_MS);
+    const other = await p!.store.enrolOfflineDevice(walletId, 'tablet', { lifetimeMs: LIFETIME_MS, sessionHash: null });
     if (typeof other === 'string') throw new Error(other);
     const tablet = (await p!.store.offlineCodeKey())!.deviceCredentials(other);
     expect(await p!.store.revokeOfflineDevices(walletId, deviceIndex)).toBe(1);
@@ -90,7 +90,7 @@ describe('offline payment codes', () => {
     expect((await pay(m, offlineCodeSync(tablet, step() + 1))).code).toBe(ResultCode.CODE_EXPIRED);
     const devices = await p!.store.walletDevices(walletId);
     expect(devices.map((d) => d.status)).toEqual(['revoked', 'revoked']);
-    expect(await p!.store.enrolOfflineDevice(walletId, 'x', LIFETIME_MS).then((d) => typeof d)).toBe('object');
+    expect(await p!.store.enrolOfflineDevice(walletId, 'x', { lifetimeMs: LIFETIME_MS, sessionHash: null }).then((d) => typeof d)).toBe('object');
   });
 
   it('an enrolment lasts its lifetime unless renewed; an expired device is refused (1036) and not renewed', async () => {
@@ -99,7 +99,7 @@ describe('offline payment codes', () => {
     clock.advance(LIFETIME_MS - 60_000);
     expect((await pay(m, offlineCodeSync(device, step()))).code).toBe(ResultCode.SUCCESS);
     // Renewed a minute before its end: a full lifetime from now, so it pays past its first expiry.
-    const renewed = await p!.store.renewOfflineDevice(walletId, deviceIndex, LIFETIME_MS);
+    const renewed = await p!.store.renewOfflineDevice(walletId, deviceIndex, { lifetimeMs: LIFETIME_MS, sessionHash: null });
     expect(renewed).toMatchObject({ deviceIndex, status: 'active', expiresAtMs: clock.now + LIFETIME_MS });
     clock.advance(120_000);
     expect(clock.now).toBeGreaterThan(enrolledAtMs + LIFETIME_MS);
@@ -107,7 +107,7 @@ describe('offline payment codes', () => {
     // At its expiry it pays no more, and a renewal does not bring it back.
     clock.advance(LIFETIME_MS - 120_000);
     expect((await pay(m, offlineCodeSync(device, step()))).code).toBe(ResultCode.CODE_EXPIRED);
-    expect(await p!.store.renewOfflineDevice(walletId, deviceIndex, LIFETIME_MS)).toBe('EXPIRED');
+    expect(await p!.store.renewOfflineDevice(walletId, deviceIndex, { lifetimeMs: LIFETIME_MS, sessionHash: null })).toBe('EXPIRED');
     expect((await p!.store.walletDevices(walletId))[0]).toMatchObject({ status: 'active', expiresAtMs: clock.now });
     expect((await p!.store.findWallet(walletId))!.balanceSen).toBe(98_00);
   });
@@ -115,18 +115,18 @@ describe('offline payment codes', () => {
   it('a revoked device, another wallet\'s device and a frozen wallet\'s device are not renewed', async () => {
     const { walletId, deviceIndex } = await setUp();
     const stranger = await enrolledWallet(p!, 0);
-    expect(await p!.store.renewOfflineDevice(walletId, stranger.deviceIndex, LIFETIME_MS)).toBe('NO_DEVICE');
-    expect(await p!.store.renewOfflineDevice('609999999999', deviceIndex, LIFETIME_MS)).toBe('NO_WALLET');
+    expect(await p!.store.renewOfflineDevice(walletId, stranger.deviceIndex, { lifetimeMs: LIFETIME_MS, sessionHash: null })).toBe('NO_DEVICE');
+    expect(await p!.store.renewOfflineDevice('609999999999', deviceIndex, { lifetimeMs: LIFETIME_MS, sessionHash: null })).toBe('NO_WALLET');
     await p!.store.setWalletStatus(stranger.walletId, 'frozen');
-    expect(await p!.store.renewOfflineDevice(stranger.walletId, stranger.deviceIndex, LIFETIME_MS)).toBe('WALLET_FROZEN');
+    expect(await p!.store.renewOfflineDevice(stranger.walletId, stranger.deviceIndex, { lifetimeMs: LIFETIME_MS, sessionHash: null })).toBe('WALLET_FROZEN');
     await p!.store.revokeOfflineDevices(walletId, deviceIndex);
-    expect(await p!.store.renewOfflineDevice(walletId, deviceIndex, LIFETIME_MS)).toBe('REVOKED');
+    expect(await p!.store.renewOfflineDevice(walletId, deviceIndex, { lifetimeMs: LIFETIME_MS, sessionHash: null })).toBe('REVOKED');
   });
 
   it('a renewal racing a revocation: the device ends revoked either way, and its codes are refused', async () => {
     const { m, walletId, device, deviceIndex, step } = await setUp();
     const [renewed] = await Promise.all([
-      p!.store.renewOfflineDevice(walletId, deviceIndex, LIFETIME_MS),
+      p!.store.renewOfflineDevice(walletId, deviceIndex, { lifetimeMs: LIFETIME_MS, sessionHash: null }),
       p!.store.revokeOfflineDevices(walletId, deviceIndex),
     ]);
     expect(['REVOKED', 'object']).toContain(typeof renewed === 'string' ? renewed : 'object');
@@ -136,10 +136,11 @@ describe('offline payment codes', () => {
 
   it('upgrading a store whose devices had no expiry: active ones last the default lifetime from the upgrade', async () => {
     const { walletId, deviceIndex } = await setUp();
-    const revoked = await p!.store.enrolOfflineDevice(walletId, 'old phone', LIFETIME_MS);
+    const revoked = await p!.store.enrolOfflineDevice(walletId, 'old phone', { lifetimeMs: LIFETIME_MS, sessionHash: null });
     if (typeof revoked === 'string') throw new Error(revoked);
     await p!.store.revokeOfflineDevices(walletId, revoked.deviceIndex);
     await execute(p!.store, 'ALTER TABLE wallet_devices DROP COLUMN expires_at_ms');
+    await execute(p!.store, 'ALTER TABLE wallet_devices DROP COLUMN session_hash');
     const expiry = (TEST_STORE === 'sqlite' ? SQLITE_MIGRATIONS : POSTGRES_MIGRATIONS).find((m) => m.name.startsWith('offline devices expire'))!;
     await execute(p!.store, `DELETE FROM schema_migrations WHERE version = ${expiry.version}`);
     const before = Math.floor(Date.now() / 1000) * 1000;
@@ -150,6 +151,7 @@ describe('offline payment codes', () => {
       expect(active!.expiresAtMs).toBeGreaterThanOrEqual(before + 7 * DAY_MS);
       expect(active!.expiresAtMs).toBeLessThanOrEqual(Date.now() + 7 * DAY_MS);
       expect(ended!.expiresAtMs).toBe(ended!.revokedAtMs);
+      expect([active!.sessionHash, ended!.sessionHash]).toEqual([null, null]);
     } finally {
       await upgraded.close();
     }
@@ -157,13 +159,13 @@ describe('offline payment codes', () => {
 
   it(`a wallet has at most ${MAX_ACTIVE_DEVICES} active devices: revoked and expired ones leave room`, async () => {
     const { clock, walletId, deviceIndex } = await setUp();
-    for (let i = 1; i < MAX_ACTIVE_DEVICES; i++) expect(typeof (await p!.store.enrolOfflineDevice(walletId, `phone ${i}`, LIFETIME_MS))).toBe('object');
-    expect(await p!.store.enrolOfflineDevice(walletId, 'one too many', LIFETIME_MS)).toBe('TOO_MANY_DEVICES');
+    for (let i = 1; i < MAX_ACTIVE_DEVICES; i++) expect(typeof (await p!.store.enrolOfflineDevice(walletId, `phone ${i}`, { lifetimeMs: LIFETIME_MS, sessionHash: null }))).toBe('object');
+    expect(await p!.store.enrolOfflineDevice(walletId, 'one too many', { lifetimeMs: LIFETIME_MS, sessionHash: null })).toBe('TOO_MANY_DEVICES');
     expect(await p!.store.revokeOfflineDevices(walletId, deviceIndex)).toBe(1);
-    expect(typeof (await p!.store.enrolOfflineDevice(walletId, 'in its place', LIFETIME_MS))).toBe('object');
-    expect(await p!.store.enrolOfflineDevice(walletId, 'one too many', LIFETIME_MS)).toBe('TOO_MANY_DEVICES');
+    expect(typeof (await p!.store.enrolOfflineDevice(walletId, 'in its place', { lifetimeMs: LIFETIME_MS, sessionHash: null }))).toBe('object');
+    expect(await p!.store.enrolOfflineDevice(walletId, 'one too many', { lifetimeMs: LIFETIME_MS, sessionHash: null })).toBe('TOO_MANY_DEVICES');
     clock.advance(LIFETIME_MS);
-    expect(typeof (await p!.store.enrolOfflineDevice(walletId, 'after a week away', LIFETIME_MS))).toBe('object');
+    expect(typeof (await p!.store.enrolOfflineDevice(walletId, 'after a week away', { lifetimeMs: LIFETIME_MS, sessionHash: null }))).toBe('object');
     // Revoking all ends the expired ones' rows too; a second revocation ends nothing and writes nothing.
     expect(await p!.store.revokeOfflineDevices(walletId, null)).toBe(MAX_ACTIVE_DEVICES + 1);
     const logged = (await p!.store.listAuditLog({ action: 'device.revoke', limit: 10 })).length;
@@ -171,12 +173,16 @@ describe('offline payment codes', () => {
     expect(await p!.store.revokeOfflineDevices(walletId, deviceIndex)).toBe(0);
     expect((await p!.store.listAuditLog({ action: 'device.revoke', limit: 10 })).length).toBe(logged);
     expect(await p!.store.revokeOfflineDevices('609999999999', null)).toBeNull();
+    // Another wallet's device is not this wallet's to revoke: it stays as it was.
+    const other = await enrolledWallet(p!, 0);
+    expect(await p!.store.revokeOfflineDevices(walletId, other.deviceIndex)).toBe('NO_DEVICE');
+    expect((await p!.store.walletDevices(other.walletId))[0]!.status).toBe('active');
   });
 
   it('a frozen wallet enrols no device', async () => {
     const { walletId } = await setUp();
     await p!.store.setWalletStatus(walletId, 'frozen');
-    expect(await p!.store.enrolOfflineDevice(walletId, 'phone', LIFETIME_MS)).toBe('WALLET_FROZEN');
+    expect(await p!.store.enrolOfflineDevice(walletId, 'phone', { lifetimeMs: LIFETIME_MS, sessionHash: null })).toBe('WALLET_FROZEN');
   });
 
   it('PENDING, insufficient balance and refunds behave as for the platform\'s own codes', async () => {
@@ -301,7 +307,7 @@ describe('the offline-code key at rest', () => {
     try {
       const before = await openStore(testConfig({ db: empty.dbPath }));
       const wallet = await before.createWallet({ name: 'Rotating Rita', openingSen: 0 });
-      const device = await before.enrolOfflineDevice(wallet.walletId, 'phone', LIFETIME_MS);
+      const device = await before.enrolOfflineDevice(wallet.walletId, 'phone', { lifetimeMs: LIFETIME_MS, sessionHash: null });
       if (typeof device === 'string') throw new Error(device);
       const credentials = (await before.offlineCodeKey())!.deviceCredentials(device);
       const stored = (await before.getSetting('offline_code_key'))!;

@@ -295,9 +295,13 @@ describe('every answer of a real server is as the document says', () => {
     expect(codeOf(await post(api('offline-device-sign-out'), { deviceId: device.deviceId }, { Cookie: cookie }))).toBe(9121);
     expect(codeOf(await post(api('offline-device-sign-out'), { deviceId: browserDevice.deviceId }, session))).toBe(0);
     expect(codeOf(await pay(m, 'off-4', '1.00', await offlinePayCode(browserDevice, step + 3)))).toBe(1036);
+    // Signing the browser's device out signed its page out too: a new sign-in for the last call.
+    expect(codeOf(await post(api('offline-devices'), {}, session))).toBe(9120);
+    const again = await post(api('sign-in'), { walletId: wallet.walletId, pin: '1470' });
+    const session2 = { Cookie: again.headers.get('set-cookie')!.split(';', 1)[0]!, 'X-CSRF-Token': again.json!.data!.csrfToken as string };
     await p.store.setWalletStatus(wallet.walletId, 'frozen');
     expect(codeOf(await post('/api/wallet/devices/enrol', {}, bearer))).toBe(9001);
-    expect(codeOf(await post(api('offline-device'), {}, session))).toBe(9001);
+    expect(codeOf(await post(api('offline-device'), {}, session2))).toBe(9001);
   });
 
   it('the wallet page API: sessions, sign-in by PIN and by link, codes, CSRF, sign-out', async () => {
@@ -536,7 +540,7 @@ describe('every answer of a real server is as the document says', () => {
     expect(codeOf(await post(admin('wallets/freeze'), { walletId }, op))).toBe(0);
     expect(codeOf(await post(admin('wallets/unfreeze'), { walletId }, op))).toBe(0);
     expect(codeOf(await post(admin('wallets/unlock-pin'), { walletId }, op))).toBe(0);
-    const device = await p.store.enrolOfflineDevice(walletId, 'phone', 86_400_000);
+    const device = await p.store.enrolOfflineDevice(walletId, 'phone', { lifetimeMs: 86_400_000, sessionHash: null });
     const deviceId = typeof device === 'string' ? '' : String(device.deviceIndex).padStart(8, '0');
     const withDevice = await post(admin('wallets/detail'), { walletId }, op);
     expect(withDevice.json!.data!.wallet).toMatchObject({ devices: [{ deviceId, label: 'phone', status: 'active', revokedAt: null }] });

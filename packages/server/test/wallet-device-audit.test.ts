@@ -44,10 +44,13 @@ describe("a wallet holder's offline devices in the audit log", () => {
     expect(byPage.code).toBe(0);
     const pageDevice = byPage.data as Record<string, string>;
     expect((await pageCall(p, 'wallet/offline-device-sign-out', { deviceId: pageDevice.deviceId }, as(session))).code).toBe(0);
-    // Signing out a device that is signed out already answers the same and logs nothing more.
-    expect((await pageCall(p, 'wallet/offline-device-sign-out', { deviceId: pageDevice.deviceId }, as(session))).code).toBe(0);
-    // A refused sign-out (no such device) changes nothing and logs nothing.
-    expect((await pageCall(p, 'wallet/offline-device-sign-out', { deviceId: pageDevice.deviceId === '00000000' ? '00000001' : '00000000' }, as(session))).code).toBe(1031);
+    // Signing the browser's device out signed its page out too. From a new session: signing out a
+    // device that is signed out already answers the same and logs nothing more, and a refused
+    // sign-out (no such device) changes nothing and logs nothing.
+    expect((await pageCall(p, 'wallet/balance', {}, as(session))).code).toBe(9120);
+    const next = await signInWallet(p, wallet.walletId);
+    expect((await pageCall(p, 'wallet/offline-device-sign-out', { deviceId: pageDevice.deviceId }, as(next))).code).toBe(0);
+    expect((await pageCall(p, 'wallet/offline-device-sign-out', { deviceId: pageDevice.deviceId === '00000000' ? '00000001' : '00000000' }, as(next))).code).toBe(1031);
 
     const rows = await deviceRows(p);
     expect(rows.map((e) => [e.action, e.subjectId, e.mchId, e.actor, e.detail])).toEqual([
@@ -92,6 +95,37 @@ describe("a wallet holder's offline devices in the audit log", () => {
       [{ kind: 'walletHolder', walletId: wallet.walletId, name: 'wallet page' }, { deviceId: phone.deviceId }],
     ]);
     expect(JSON.stringify(await sql(p.store, 'SELECT * FROM audit_log'))).not.toContain(proof);
+  });
+
+  it('signing out a browser\'s device ends the page session it was enrolled or last renewed in; another wallet\'s device is 1031', async () => {
+    p = await startTestPlatform();
+    const token = newWalletToken();
+    const wallet = await p.store.createWallet({ name: 'Hal', openingSen: 10_00, tokenHash: hashWalletToken(token) });
+    const bearer = { Authorization: `Bearer ${token}` };
+    const friends = await signInWallet(p, wallet.walletId);
+    const laptop = ((await pageCall(p, 'wallet/offline-device', { label: 'Chrome on Linux' }, as(friends))).data as Record<string, string>).deviceId!;
+    // A second session renews the first's device: the device now answers to the second session.
+    const later = await signInWallet(p, wallet.walletId);
+    expect((await pageCall(p, 'wallet/offline-device-renew', { deviceId: laptop }, as(later))).code).toBe(0);
+    const own = await signInWallet(p, wallet.walletId);
+    const phone = ((await pageCall(p, 'wallet/offline-device', { label: 'Safari on iPhone' }, as(own))).data as Record<string, string>).deviceId!;
+
+    // Another wallet's session and token cannot end this wallet's devices, nor the console under the other wallet's id.
+    const stranger = await p.store.createWallet({ name: 'Sly', openingSen: 0 });
+    const strangers = await signInWallet(p, stranger.walletId);
+    expect((await pageCall(p, 'wallet/offline-device-sign-out', { deviceId: laptop }, as(strangers))).code).toBe(1031);
+    expect((await pageCall(p, 'wallet/offline-device-renew', { deviceId: laptop }, as(strangers))).code).toBe(1031);
+    expect((await p.store.revokeOfflineDevices(stranger.walletId, Number(laptop)))).toBe('NO_DEVICE');
+
+    // The holder signs the laptop out from the phone's page: the laptop's device and its page end; the phone's page lives on.
+    expect((await pageCall(p, 'wallet/offline-device-sign-out', { deviceId: laptop }, as(own))).code).toBe(0);
+    expect((await pageCall(p, 'wallet/balance', {}, as(later))).code).toBe(9120);
+    expect((await pageCall(p, 'wallet/balance', {}, as(friends))).code).toBe(0);
+    expect((await pageCall(p, 'wallet/balance', {}, as(own))).code).toBe(0);
+    // From the app: the phone's device, and with it the phone's page.
+    expect((await postRaw(p.url, '/api/wallet/devices/sign-out', { deviceId: phone }, bearer)).body.code).toBe(0);
+    expect((await pageCall(p, 'wallet/balance', {}, as(own))).code).toBe(9120);
+    expect((await p.store.walletDevices(wallet.walletId)).map((d) => d.status)).toEqual(['revoked', 'revoked']);
   });
 
   it("the holder's own freeze at the wallet page is logged as theirs, once", async () => {
@@ -151,7 +185,7 @@ describe.runIf(TEST_STORE === 'sqlite')('upgrading a SQLite file with an audit l
       await expect(execute(store, "REPLACE INTO audit_log (log_id, at_ms, actor_kind, actor_name, action, detail) VALUES (3, 1, 'cli', 'x', 'wallet.create', '{}')"))
         .rejects.toThrow(/append-only/);
       const wallet = await store.createWallet({ name: 'Hal', openingSen: 0 });
-      await store.enrolOfflineDevice(wallet.walletId, 'phone', 86_400_000, { actor: { kind: 'walletHolder', walletId: wallet.walletId, name: 'wallet page' }, address: '192.0.2.1' });
+      await store.enrolOfflineDevice(wallet.walletId, 'phone', { lifetimeMs: 86_400_000, sessionHash: null }, { actor: { kind: 'walletHolder', walletId: wallet.walletId, name: 'wallet page' }, address: '192.0.2.1' });
       const newest = (await store.listAuditLog({ limit: 1 }))[0]!;
       expect([newest.logId, newest.action, newest.actor.kind]).toEqual([4, 'device.enrol', 'walletHolder']);
       expect(await sql(store, "SELECT name FROM sqlite_master WHERE type IN ('trigger', 'index') AND tbl_name = 'audit_log' ORDER BY name")).toEqual([

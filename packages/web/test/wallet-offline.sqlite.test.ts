@@ -92,9 +92,14 @@ describe('the wallet page with its network cut (docs/offline-codes.md)', () => {
     await expect.poll(async () => JSON.parse((await page.evaluate((k) => localStorage.getItem(k), key))!).expiresAtMs).toBeGreaterThan(Date.now());
     expect(JSON.parse((await page.evaluate((k) => localStorage.getItem(k), key))!).deviceId).toBe(first.deviceId);
 
-    // A device the operator revoked is not renewed: the next start enrols a new one.
+    // A device the operator revoked is not renewed, and its page was signed out with it: at the
+    // holder's next sign-in the page enrols a new device.
     await platform.cliJ(['wallet', 'devices', 'revoke', wallet.walletId, first.deviceId]);
     await page.reload();
+    await page.locator('#sign-in').waitFor();
+    // A new link opened in the same tab: only the fragment changes, and the page signs in by it.
+    await page.goto(await platform.walletLink(wallet.walletId));
+    await page.locator('#qr svg').waitFor();
     await expect.poll(async () => JSON.parse((await page.evaluate((k) => localStorage.getItem(k), key))!).deviceId).not.toBe(first.deviceId);
     await page.context().setOffline(true);
     await page.getByRole('button', { name: 'New code' }).click();

@@ -1,4 +1,4 @@
-import { fail, formatSen, parse, rejectUnknown, required, ResultCode } from '@micropay/protocol';
+import { DEVICE_ID_SHAPE, fail, formatSen, parse, rejectUnknown, required, ResultCode } from '@micropay/protocol';
 import type { ActingAs } from '../domain/audit-log.js';
 import { availableSen, type Wallet } from '../domain/model.js';
 import { createHolderWallet, freezeWallet, isBadInput, topUpWallet, unlockWalletPin } from '../services/operator-actions.js';
@@ -85,15 +85,13 @@ export const adminRevokeWalletDevices = withOperator('changes', async (ctx, req,
     rejectUnknown(req.body, ['walletId', 'deviceId']);
     // Absent: every device. A null or empty one is a mistake, not "all".
     const deviceId = 'deviceId' in req.body ? required(req.body, 'deviceId') : undefined;
-    if (deviceId !== undefined && !/^[0-9]{8}$/.test(deviceId)) fail('deviceId', 'must be the 8-digit id of one of the wallet\'s devices');
+    if (deviceId !== undefined && !DEVICE_ID_SHAPE.test(deviceId)) fail('deviceId', 'must be the 8-digit id of one of the wallet\'s devices');
     return { walletId: walletIdOf(req.body), deviceIndex: deviceId === undefined ? null : Number(deviceId) };
   });
   if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
   const { walletId, deviceIndex } = parsed.value;
-  if (deviceIndex !== null && !(await ctx.store.walletDevices(walletId)).some((d) => d.deviceIndex === deviceIndex)) {
-    return answer(ResultCode.NO_RECORD, null, 'no such device for this wallet');
-  }
   const revoked = await ctx.store.revokeOfflineDevices(walletId, deviceIndex, operatorActing(operator, req));
+  if (revoked === 'NO_DEVICE') return answer(ResultCode.NO_RECORD, null, 'no such device for this wallet');
   return revoked === null ? noSuchWallet(walletId) : detailAnswer(ctx, walletId);
 });
 

@@ -88,7 +88,8 @@ export const walletPayCode: Handler = withPageSession('wallet', 'changes', async
 });
 
 /** Enrols this browser for offline codes (docs/offline-codes.md): the page keeps the tag and secret. */
-export const walletOfflineDevice: Handler = withPageSession('wallet', 'changes', (ctx, req, session) => enrolAnswer(ctx, req, walletOf(session), 'wallet page'));
+export const walletOfflineDevice: Handler = withPageSession('wallet', 'changes', (ctx, req, session) =>
+  enrolAnswer(ctx, req, walletOf(session), 'wallet page', session.sessionHash));
 
 /**
  * This browser's device signs itself out with its sign-out proof, with or without a session: the
@@ -98,7 +99,8 @@ export const walletOfflineDevice: Handler = withPageSession('wallet', 'changes',
 export const walletOfflineDeviceSelfSignOut: Handler = (ctx, req) => selfSignOutAnswer(ctx, req, 'wallet page');
 
 /** Extends this browser's enrolment (the page does it whenever it starts signed in and online). */
-export const walletOfflineDeviceRenew: Handler = withPageSession('wallet', 'changes', (ctx, req, session) => renewAnswer(ctx, req, walletOf(session)));
+export const walletOfflineDeviceRenew: Handler = withPageSession('wallet', 'changes', (ctx, req, session) =>
+  renewAnswer(ctx, req, walletOf(session), session.sessionHash));
 
 /** The wallet's devices that can make offline codes, for the holder to sign any of them out. */
 export const walletOfflineDevices: Handler = withPageSession('wallet', 'reads', async (ctx, req, session) => {

@@ -57,10 +57,10 @@ export async function payCodeAnswer(ctx: ApiContext, walletId: string): Promise<
 }
 
 /** Enrols this device for offline codes: its tag and secret, answered once (docs/offline-codes.md). */
-export const enrolDevice = withWallet((ctx, req, wallet) => enrolAnswer(ctx, req, wallet.walletId, 'wallet app'));
+export const enrolDevice = withWallet((ctx, req, wallet) => enrolAnswer(ctx, req, wallet.walletId, 'wallet app', null));
 
 /** Extends this device's enrolment by the lifetime from now: the app calls it whenever it is online. */
-export const renewDevice = withWallet((ctx, req, wallet) => renewAnswer(ctx, req, wallet.walletId));
+export const renewDevice = withWallet((ctx, req, wallet) => renewAnswer(ctx, req, wallet.walletId, null));
 
 /** The wallet's devices, revoked and expired ones too, oldest first. */
 export const listDevices = withWallet(async (ctx, req, wallet) => {

@@ -1,9 +1,9 @@
 import {
-  fail, formatWireTime, OFFLINE_CODE_PREFIX, OFFLINE_STEP_MS, OFFLINE_WINDOW_STEPS, parse, rejectUnknown, required, ResultCode, text,
-  type DeviceListing, type EnrolledDevice, type Parsed,
+  BASE64URL_32_BYTES, DEVICE_ID_SHAPE, fail, formatWireTime, OFFLINE_CODE_PREFIX, OFFLINE_STEP_MS, OFFLINE_WINDOW_STEPS, parse, rejectUnknown, required,
+  ResultCode, text, type DeviceListing, type EnrolledDevice, type Parsed,
 } from '@micropay/protocol';
 import { walletHolderActing, type WalletChannel } from '../domain/audit-log.js';
-import { DAY_MS, deviceIdOf, deviceLabelProblem, deviceStanding, isSignOutProof, MAX_ACTIVE_DEVICES, type WalletDevice } from '../domain/offline-code.js';
+import { deviceIdOf, deviceLabelProblem, deviceStanding, isSignOutProof, MAX_ACTIVE_DEVICES, type DeviceTerms, type WalletDevice } from '../domain/offline-code.js';
 import { answer } from './answer.js';
 import type { Answer, ApiContext, ApiRequest } from './context.js';
 
@@ -16,8 +16,6 @@ import type { Answer, ApiContext, ApiRequest } from './context.js';
  * request's address (`via`: which of the two they came through); the token, session and device
  * secret are not part of the row.
  */
-const DEVICE_ID = /^[0-9]{8}$/;
-const PROOF = /^[A-Za-z0-9_-]{43}$/;
 
 export function parseLabel(body: Record<string, unknown>): string {
   const label = (text(body, 'label') ?? '').trim();
@@ -27,9 +25,9 @@ export function parseLabel(body: Record<string, unknown>): string {
   return label;
 }
 
-/** How long an enrolment or a renewal lasts (MICROPAY_OFFLINE_DEVICE_DAYS). */
-export function deviceLifetimeMs(ctx: ApiContext): number {
-  return ctx.config.offlineDeviceDays * DAY_MS;
+/** An enrolment's or renewal's terms: the configured lifetime, and the wallet page's session when it comes from one. */
+function termsOf(ctx: ApiContext, sessionHash: string | null): DeviceTerms {
+  return { lifetimeMs: ctx.config.offlineDeviceLifetimeMs, sessionHash };
 }
 
 /** A device on the wire (the wallet API, the wallet page and the operator console alike). */
@@ -45,8 +43,8 @@ export function deviceListing(device: WalletDevice, nowMs: number, timeZone: str
   };
 }
 
-/** Enrols a device of the wallet and answers its credentials, once. */
-export async function enrolAnswer(ctx: ApiContext, req: ApiRequest, walletId: string, via: WalletChannel): Promise<Answer> {
+/** Enrols a device of the wallet and answers its credentials, once. `sessionHash`: the wallet page's session (null: the app). */
+export async function enrolAnswer(ctx: ApiContext, req: ApiRequest, walletId: string, via: WalletChannel, sessionHash: string | null): Promise<Answer> {
   const parsed = parse(() => {
     rejectUnknown(req.body, ['label']);
     return parseLabel(req.body);
@@ -55,7 +53,7 @@ export async function enrolAnswer(ctx: ApiContext, req: ApiRequest, walletId: st
   const key = await ctx.store.offlineCodeKey();
   if (key === null) return answer(ResultCode.SYSTEM_ERROR, null, 'offline codes are off: the platform has no master key');
   const acting = walletHolderActing(walletId, via, req.clientAddress ?? null);
-  const device = await ctx.store.enrolOfflineDevice(walletId, parsed.value, deviceLifetimeMs(ctx), acting);
+  const device = await ctx.store.enrolOfflineDevice(walletId, parsed.value, termsOf(ctx, sessionHash), acting);
   if (device === 'WALLET_FROZEN') return answer(ResultCode.WALLET_FROZEN);
   if (device === 'WALLET_CLOSED' || device === 'NO_WALLET') return answer(ResultCode.UNAUTHORIZED);
   if (device === 'TOO_MANY_DEVICES') {
@@ -80,15 +78,15 @@ function parseDeviceId(req: ApiRequest): Parsed<number> {
 
 function deviceIndexOf(body: Record<string, unknown>): number {
   const id = required(body, 'deviceId');
-  if (!DEVICE_ID.test(id)) fail('deviceId', 'must be the 8-digit device id enrolment answered');
+  if (!DEVICE_ID_SHAPE.test(id)) fail('deviceId', 'must be the 8-digit device id enrolment answered');
   return Number(id);
 }
 
 /** Extends the device's enrolment by the lifetime from now; an expired or revoked device enrols again instead. */
-export async function renewAnswer(ctx: ApiContext, req: ApiRequest, walletId: string): Promise<Answer> {
+export async function renewAnswer(ctx: ApiContext, req: ApiRequest, walletId: string, sessionHash: string | null): Promise<Answer> {
   const parsed = parseDeviceId(req);
   if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
-  const renewed = await ctx.store.renewOfflineDevice(walletId, parsed.value, deviceLifetimeMs(ctx));
+  const renewed = await ctx.store.renewOfflineDevice(walletId, parsed.value, termsOf(ctx, sessionHash));
   if (renewed === 'WALLET_FROZEN') return answer(ResultCode.WALLET_FROZEN);
   if (renewed === 'WALLET_CLOSED' || renewed === 'NO_WALLET') return answer(ResultCode.UNAUTHORIZED);
   if (renewed === 'NO_DEVICE') return answer(ResultCode.NO_RECORD, null, 'no such device for this wallet');
@@ -105,15 +103,17 @@ export async function devicesAnswer(ctx: ApiContext, walletId: string, all: bool
   return answer(ResultCode.SUCCESS, { devices: all ? devices : devices.filter((d) => d.status === 'active'), timeZone: ctx.config.timeZone });
 }
 
-/** Signs a device of the wallet out: its codes pay no more, on every server, from the next payment on. */
+/**
+ * Signs a device of the wallet out: its codes pay no more, on every server, from the next payment
+ * on, and the wallet page it was enrolled in is signed out too.
+ */
 export async function signOutAnswer(ctx: ApiContext, req: ApiRequest, walletId: string, via: WalletChannel): Promise<Answer> {
   const parsed = parseDeviceId(req);
   if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
-  const devices = await ctx.store.walletDevices(walletId);
-  const device = devices.find((d) => d.deviceIndex === parsed.value);
-  if (device === undefined) return answer(ResultCode.NO_RECORD, null, 'no such device for this wallet');
-  await ctx.store.revokeOfflineDevices(walletId, device.deviceIndex, walletHolderActing(walletId, via, req.clientAddress ?? null));
-  return answer(ResultCode.SUCCESS, { deviceId: deviceIdOf(device.deviceIndex), status: 'revoked' });
+  const revoked = await ctx.store.revokeOfflineDevices(walletId, parsed.value, walletHolderActing(walletId, via, req.clientAddress ?? null));
+  if (revoked === 'NO_DEVICE') return answer(ResultCode.NO_RECORD, null, 'no such device for this wallet');
+  if (revoked === null) return answer(ResultCode.UNAUTHORIZED);
+  return answer(ResultCode.SUCCESS, { deviceId: deviceIdOf(parsed.value), status: 'revoked' });
 }
 
 /**
@@ -127,14 +127,14 @@ export async function selfSignOutAnswer(ctx: ApiContext, req: ApiRequest, via: W
     rejectUnknown(req.body, ['deviceId', 'proof']);
     const deviceIndex = deviceIndexOf(req.body);
     const proof = required(req.body, 'proof');
-    if (!PROOF.test(proof)) fail('proof', 'must be the device\'s sign-out proof: 43 characters of base64url');
+    if (!BASE64URL_32_BYTES.test(proof)) fail('proof', 'must be the device\'s sign-out proof: 43 characters of base64url');
     return { deviceIndex, proof };
   });
   if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
   const [key, device] = await Promise.all([ctx.store.offlineCodeKey(), ctx.store.offlineDevice(parsed.value.deviceIndex)]);
-  if (key === null || device === null || !isSignOutProof(key, device, parsed.value.proof)) {
-    return answer(ResultCode.NO_RECORD, null, 'no such device, or the proof is not its');
-  }
+  // An unknown device costs the same HMAC as a known one, so the answer's time tells nothing either.
+  const proven = key !== null && isSignOutProof(key, device ?? { deviceIndex: parsed.value.deviceIndex, salt: '' }, parsed.value.proof);
+  if (device === null || !proven) return answer(ResultCode.NO_RECORD, null, 'no such device, or the proof is not its');
   await ctx.store.revokeOfflineDevices(device.walletId, device.deviceIndex, walletHolderActing(device.walletId, via, req.clientAddress ?? null));
   return answer(ResultCode.SUCCESS, { deviceId: deviceIdOf(device.deviceIndex), status: 'revoked' });
 }

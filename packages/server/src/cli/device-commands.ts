@@ -1,5 +1,7 @@
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import {
+  BASE64URL_32_BYTES,
+  DEVICE_ID_SHAPE,
   nextOfflineCounter,
   offlinePayCode,
   OFFLINE_CODE_PREFIX,
@@ -7,7 +9,7 @@ import {
   OFFLINE_WINDOW_STEPS,
   type OfflineDevice,
 } from '@micropay/protocol';
-import { DAY_MS, DEVICE_LABEL_MAX, deviceIdOf, deviceLabelProblem, deviceStanding, MAX_ACTIVE_DEVICES } from '../domain/offline-code.js';
+import { DEVICE_LABEL_MAX, deviceIdOf, deviceLabelProblem, deviceStanding, MAX_ACTIVE_DEVICES } from '../domain/offline-code.js';
 import { defineCommand } from './command-line.js';
 import { cliActing, CommandFailed, notFound, timeText, UsageError, type Output } from './common.js';
 
@@ -49,7 +51,7 @@ export const enrolDevice = defineCommand({
     if (key === null) throw new CommandFailed('offline codes are off: the platform has no master key (MICROPAY_MASTER_KEY)');
     // The file first, empty and private: a path that cannot be written enrols no device whose secret nobody has.
     reserveDeviceFile(options.out);
-    const device = await store.enrolOfflineDevice(args.WALLETID, label, config.offlineDeviceDays * DAY_MS, cliActing())
+    const device = await store.enrolOfflineDevice(args.WALLETID, label, { lifetimeMs: config.offlineDeviceLifetimeMs, sessionHash: null }, cliActing())
       .catch((error: unknown) => { rmSync(options.out, { force: true }); throw error; });
     if (typeof device === 'string') rmSync(options.out, { force: true });
     if (device === 'NO_WALLET') return notFound(`wallet ${args.WALLETID}`);
@@ -111,13 +113,11 @@ export const revokeDevices = defineCommand({
   store: 'existing',
   async run({ args, options, store, out }) {
     if ((args.DEVICEID === undefined) !== options.all) throw new UsageError('give either DEVICEID or --all');
-    if (args.DEVICEID !== undefined && !/^[0-9]{8}$/.test(args.DEVICEID)) throw new UsageError('DEVICEID is 8 digits');
+    if (args.DEVICEID !== undefined && !DEVICE_ID_SHAPE.test(args.DEVICEID)) throw new UsageError('DEVICEID is 8 digits');
     const index = args.DEVICEID === undefined ? null : Number(args.DEVICEID);
-    if (index !== null && !(await store.walletDevices(args.WALLETID)).some((d) => d.deviceIndex === index)) {
-      return notFound(`device ${args.DEVICEID} of wallet ${args.WALLETID}`);
-    }
     const revoked = await store.revokeOfflineDevices(args.WALLETID, index, cliActing());
     if (revoked === null) return notFound(`wallet ${args.WALLETID}`);
+    if (revoked === 'NO_DEVICE') return notFound(`device ${args.DEVICEID} of wallet ${args.WALLETID}`);
     const what = index === null ? `${revoked} device${revoked === 1 ? '' : 's'} of wallet ${args.WALLETID}` : `Device ${args.DEVICEID} of wallet ${args.WALLETID}`;
     const text = index === null ? `${what} revoked.` : revoked === 0 ? `${what} was revoked already.` : `${what} is revoked.`;
     out.show({ walletId: args.WALLETID, deviceId: args.DEVICEID ?? null, revoked }, text);
@@ -133,12 +133,12 @@ export const renewDevice = defineCommand({
   options: { file: { type: 'string', value: 'FILE', help: 'the device\'s file, to record the new expiry in' } },
   store: 'existing',
   async run({ args, options, store, out, config }) {
-    if (!/^[0-9]{8}$/.test(args.DEVICEID)) throw new UsageError('DEVICEID is 8 digits');
+    if (!DEVICE_ID_SHAPE.test(args.DEVICEID)) throw new UsageError('DEVICEID is 8 digits');
     const file = options.file === undefined ? null : readDeviceFile(options.file);
     if (file !== null && (file.walletId !== args.WALLETID || file.deviceId !== args.DEVICEID)) {
       throw new UsageError(`${options.file} is device ${file.deviceId} of wallet ${file.walletId}, not this one`);
     }
-    const renewed = await store.renewOfflineDevice(args.WALLETID, Number(args.DEVICEID), config.offlineDeviceDays * DAY_MS);
+    const renewed = await store.renewOfflineDevice(args.WALLETID, Number(args.DEVICEID), { lifetimeMs: config.offlineDeviceLifetimeMs, sessionHash: null });
     if (renewed === 'NO_WALLET') return notFound(`wallet ${args.WALLETID}`);
     if (renewed === 'NO_DEVICE') return notFound(`device ${args.DEVICEID} of wallet ${args.WALLETID}`);
     if (typeof renewed === 'string') throw new CommandFailed(`device ${args.DEVICEID} is not renewed: ${RENEW_REFUSED[renewed]}`);
@@ -189,7 +189,7 @@ function readDeviceFile(path: string): DeviceFile {
     throw new CommandFailed(`cannot read the device file ${path}: ${(error as Error).message}`);
   }
   if (typeof parsed.deviceTag !== 'string' || !/^[0-9]{8}$/.test(parsed.deviceTag) || typeof parsed.deviceSecret !== 'string'
-    || !/^[A-Za-z0-9_-]{43}$/.test(parsed.deviceSecret) || (parsed.lastCounter !== null && !Number.isSafeInteger(parsed.lastCounter))
+    || !BASE64URL_32_BYTES.test(parsed.deviceSecret) || (parsed.lastCounter !== null && !Number.isSafeInteger(parsed.lastCounter))
     || (parsed.expiresAtMs !== undefined && !/^[0-9]{1,16}$/.test(String(parsed.expiresAtMs)))) {
     throw new CommandFailed(`${path} is not a device file (from \`micropay wallet devices enrol\`)`);
   }

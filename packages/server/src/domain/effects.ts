@@ -62,7 +62,7 @@ export type Effect =
   /** A wallet device enrolled for offline codes (domain/offline-code.ts), active. */
   | { readonly kind: 'insertDevice'; readonly device: WalletDevice }
   /** An active device's enrolment extended (domain/offline-code.ts renewDevice). */
-  | { readonly kind: 'renewDevice'; readonly walletId: string; readonly deviceIndex: number; readonly expiresAtMs: number }
+  | { readonly kind: 'renewDevice'; readonly walletId: string; readonly deviceIndex: number; readonly expiresAtMs: number; readonly sessionHash: string | null }
   /** The wallet's active devices (or only `deviceIndex`, when given) are revoked at once: their codes pay no more. */
   | { readonly kind: 'revokeDevices'; readonly walletId: string; readonly deviceIndex: number | null; readonly atMs: number }
   | { readonly kind: 'setWalletSecurity'; readonly walletId: string; readonly changes: WalletSecurityChanges }

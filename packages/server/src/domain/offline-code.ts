@@ -32,6 +32,11 @@ export interface WalletDevice {
   readonly revokedAtMs: number | null;
   /** From this moment its codes pay no more, unless the holder renewed it online before (renewDevice). */
   readonly expiresAtMs: number;
+  /**
+   * The wallet page's session that enrolled or last renewed it; null: an app or the CLI. Revoking
+   * the device ends that session, so "sign out that browser" ends both its codes and its page.
+   */
+  readonly sessionHash: string | null;
 }
 
 /** What a device is now: revoked stays revoked; an active one past its expiry is expired, and stays so. */
@@ -216,35 +221,50 @@ export function deviceLabelProblem(label: string): string | null {
  * Enrolment: an active wallet gets a new device; a frozen or closed one none (its codes could not
  * pay). The secret is not part of the effects: it is derived, so nothing secret is written.
  */
+/** What an enrolment or a renewal asks for: how long it lasts, and the page session it comes from (null: none). */
+export interface DeviceTerms {
+  readonly lifetimeMs: number;
+  readonly sessionHash: string | null;
+}
+
 export function enrolDevice(
   wallet: { readonly walletId: string; readonly status: string },
   devices: readonly WalletDevice[],
   label: string,
+  terms: DeviceTerms,
   nowMs: number,
-  lifetimeMs: number,
   identity = newDeviceIdentity(),
 ): { device: WalletDevice; effects: Effect[] } | 'WALLET_FROZEN' | 'WALLET_CLOSED' | 'TOO_MANY_DEVICES' {
   if (wallet.status !== 'active') return wallet.status === 'closed' ? 'WALLET_CLOSED' : 'WALLET_FROZEN';
   if (devices.filter((d) => deviceStanding(d, nowMs) === 'active').length >= MAX_ACTIVE_DEVICES) return 'TOO_MANY_DEVICES';
   const device: WalletDevice = {
-    ...identity, walletId: wallet.walletId, status: 'active', label, createdAtMs: nowMs, revokedAtMs: null, expiresAtMs: nowMs + lifetimeMs,
+    ...identity, walletId: wallet.walletId, status: 'active', label, createdAtMs: nowMs, revokedAtMs: null,
+    expiresAtMs: nowMs + terms.lifetimeMs, sessionHash: terms.sessionHash,
   };
   return { device, effects: [{ kind: 'insertDevice', device }] };
 }
 
 /** Whether `proof` is the device's own sign-out proof (`deviceSignOutProof`), compared in constant time. */
-export function isSignOutProof(key: OfflineCodeKey, device: WalletDevice, proof: string): boolean {
+export function isSignOutProof(key: OfflineCodeKey, device: Pick<WalletDevice, 'deviceIndex' | 'salt'>, proof: string): boolean {
   const expected = hmac(key.deviceSecret(device), Buffer.from(signOutProofMessage(deviceIdOf(device.deviceIndex))));
   const given = Buffer.from(proof, 'base64url');
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
 /**
- * What a revocation ends: the wallet's active devices (expired ones too: nothing they could do is
- * left, but their rows say revoked), or the one named. Nothing to end is no change and no audit row.
+ * A revocation of the wallet's device `deviceIndex`, or of all its devices (null): every one not
+ * revoked yet (expired ones too: nothing they could do is left, but their rows then say revoked),
+ * and the page sessions they were enrolled or renewed in. Nothing to end is no change (and no
+ * audit row); a device that is not the wallet's is NO_DEVICE.
  */
-export function devicesToRevoke(devices: readonly WalletDevice[], deviceIndex: number | null): WalletDevice[] {
-  return devices.filter((d) => d.status === 'active' && (deviceIndex === null || d.deviceIndex === deviceIndex));
+export function revokeDevices(
+  walletId: string, devices: readonly WalletDevice[], deviceIndex: number | null, nowMs: number,
+): { ended: number; effects: Effect[] } | 'NO_DEVICE' {
+  if (deviceIndex !== null && !devices.some((d) => d.deviceIndex === deviceIndex)) return 'NO_DEVICE';
+  const ending = devices.filter((d) => d.status === 'active' && (deviceIndex === null || d.deviceIndex === deviceIndex));
+  if (ending.length === 0) return { ended: 0, effects: [] };
+  const sessions = ending.flatMap((d) => (d.sessionHash === null ? [] : [{ kind: 'endPageSession' as const, sessionHash: d.sessionHash }]));
+  return { ended: ending.length, effects: [{ kind: 'revokeDevices', walletId, deviceIndex, atMs: nowMs }, ...sessions] };
 }
 
 export type RenewRefusal = 'NO_DEVICE' | 'REVOKED' | 'EXPIRED' | 'WALLET_FROZEN' | 'WALLET_CLOSED';
@@ -257,13 +277,14 @@ export type RenewRefusal = 'NO_DEVICE' | 'REVOKED' | 'EXPIRED' | 'WALLET_FROZEN'
 export function renewDevice(
   wallet: { readonly status: string },
   device: WalletDevice | undefined,
+  terms: DeviceTerms,
   nowMs: number,
-  lifetimeMs: number,
 ): { device: WalletDevice; effects: Effect[] } | RenewRefusal {
   if (wallet.status !== 'active') return wallet.status === 'closed' ? 'WALLET_CLOSED' : 'WALLET_FROZEN';
   if (device === undefined) return 'NO_DEVICE';
   const standing = deviceStanding(device, nowMs);
   if (standing !== 'active') return standing === 'revoked' ? 'REVOKED' : 'EXPIRED';
-  const renewed = { ...device, expiresAtMs: nowMs + lifetimeMs };
-  return { device: renewed, effects: [{ kind: 'renewDevice', walletId: device.walletId, deviceIndex: device.deviceIndex, expiresAtMs: renewed.expiresAtMs }] };
+  const renewed = { ...device, expiresAtMs: nowMs + terms.lifetimeMs, sessionHash: terms.sessionHash ?? device.sessionHash };
+  const { walletId, deviceIndex, expiresAtMs } = renewed;
+  return { device: renewed, effects: [{ kind: 'renewDevice', walletId, deviceIndex, expiresAtMs, sessionHash: terms.sessionHash }] };
 }

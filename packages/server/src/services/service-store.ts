@@ -23,7 +23,7 @@ import type { ActingCashier, CashierChargeRecord, ChargeAttempt, ChargeStart } f
 import * as settlement from './settlement.js';
 import * as wallets from './wallets.js';
 import * as offlineDevices from './offline-devices.js';
-import type { RenewRefusal, WalletDevice } from '../domain/offline-code.js';
+import type { DeviceTerms, RenewRefusal, WalletDevice } from '../domain/offline-code.js';
 import { recordAction } from './audit-log.js';
 import type { ActingAs, AuditRecord } from '../domain/audit-log.js';
 import * as operators from './operators.js';
@@ -156,15 +156,15 @@ export abstract class ServiceStore implements StorePort, Pick<Store, ServiceMeth
     return wallets.topUp(this, walletId, amountSen, acting);
   }
 
-  enrolOfflineDevice(walletId: string, label: string, lifetimeMs: number, acting?: ActingAs): Promise<WalletDevice | offlineDevices.EnrolRefusal> {
-    return offlineDevices.enrolOfflineDevice(this, walletId, label, lifetimeMs, acting);
+  enrolOfflineDevice(walletId: string, label: string, terms: DeviceTerms, acting?: ActingAs): Promise<WalletDevice | offlineDevices.EnrolRefusal> {
+    return offlineDevices.enrolOfflineDevice(this, walletId, label, terms, acting);
   }
 
-  renewOfflineDevice(walletId: string, deviceIndex: number, lifetimeMs: number): Promise<WalletDevice | RenewRefusal | 'NO_WALLET'> {
-    return offlineDevices.renewOfflineDevice(this, walletId, deviceIndex, lifetimeMs);
+  renewOfflineDevice(walletId: string, deviceIndex: number, terms: DeviceTerms): Promise<WalletDevice | RenewRefusal | 'NO_WALLET'> {
+    return offlineDevices.renewOfflineDevice(this, walletId, deviceIndex, terms);
   }
 
-  revokeOfflineDevices(walletId: string, deviceIndex: number | null, acting?: ActingAs): Promise<number | null> {
+  revokeOfflineDevices(walletId: string, deviceIndex: number | null, acting?: ActingAs): Promise<number | 'NO_DEVICE' | null> {
     return offlineDevices.revokeOfflineDevices(this, walletId, deviceIndex, acting);
   }
 

@@ -1,4 +1,4 @@
-import { DAY_MS, DEFAULT_DEVICE_LIFETIME_DAYS, type WalletDevice } from '../domain/offline-code.js';
+import type { WalletDevice } from '../domain/offline-code.js';
 import type { Row } from './rows.js';
 
 /**
@@ -31,22 +31,26 @@ CREATE INDEX wallet_devices_by_wallet ON wallet_devices (wallet_id);
 
 /**
  * An enrolment lasts until its expiry, which the holder's renewals move on (SQLite 23, PostgreSQL
- * 24). Devices enrolled before get the default lifetime from the migration's moment: their
- * holders' pages and apps renew them as soon as they are online; a revoked device expired when it
+ * 24). Devices enrolled before get 7 days (the default lifetime when this was written; a constant
+ * here, so a later default does not change the migration) from the migration's moment: their
+ * holders' pages and apps renew them as soon as they are online. A revoked device expired when it
  * was revoked.
  */
-export function deviceExpiryMigration(ms: 'INTEGER' | 'BIGINT', nowMs: string): string {
+export function deviceLifetimeMigration(ms: 'INTEGER' | 'BIGINT', nowMs: string): string {
   return `
 ALTER TABLE wallet_devices ADD COLUMN expires_at_ms ${ms} NOT NULL DEFAULT 0;
-UPDATE wallet_devices SET expires_at_ms = ${nowMs} + ${DEFAULT_DEVICE_LIFETIME_DAYS * DAY_MS} WHERE status = 'active';
-UPDATE wallet_devices SET expires_at_ms = revoked_at_ms WHERE status = 'revoked';
+-- The wallet page's session that enrolled or last renewed the device (null: an app or the CLI):
+-- revoking the device signs that browser out too.
+ALTER TABLE wallet_devices ADD COLUMN session_hash TEXT;
+UPDATE wallet_devices SET expires_at_ms = ${nowMs} + 604800000 WHERE status = 'active';
+UPDATE wallet_devices SET expires_at_ms = COALESCE(revoked_at_ms, created_at_ms) WHERE status = 'revoked';
 `;
 }
 
 /** The device columns, named apart from the wallet's (both have a status and a creation time). */
 export const DEVICE_COLUMNS = `d.device_index, d.wallet_id AS device_wallet_id, d.status AS device_status, d.salt AS device_salt,
        d.label AS device_label, d.created_at_ms AS device_created_at_ms, d.revoked_at_ms AS device_revoked_at_ms,
-       d.expires_at_ms AS device_expires_at_ms`;
+       d.expires_at_ms AS device_expires_at_ms, d.session_hash AS device_session_hash`;
 
 /** A device with its wallet (the columns toWallet reads) and the wallet's last accepted counter. */
 export function deviceWithWalletSql(placeholder: string): string {
@@ -55,7 +59,7 @@ export function deviceWithWalletSql(placeholder: string): string {
    WHERE d.device_index = ${placeholder}`;
 }
 
-export const INSERT_DEVICE_COLUMNS = 'device_index, wallet_id, status, salt, label, created_at_ms, expires_at_ms';
+export const INSERT_DEVICE_COLUMNS = 'device_index, wallet_id, status, salt, label, created_at_ms, expires_at_ms, session_hash';
 
 export function toDevice(r: Row): WalletDevice {
   return {
@@ -67,6 +71,7 @@ export function toDevice(r: Row): WalletDevice {
     createdAtMs: Number(r.device_created_at_ms),
     revokedAtMs: r.device_revoked_at_ms === null ? null : Number(r.device_revoked_at_ms),
     expiresAtMs: Number(r.device_expires_at_ms),
+    sessionHash: (r.device_session_hash as string | null) ?? null,
   };
 }
 
@@ -74,8 +79,10 @@ export function toDevice(r: Row): WalletDevice {
 export const OFFLINE_KEY_SETTING = 'offline_code_key';
 
 /** The statements of the device effects, in PostgreSQL's placeholders (sqliteSql turns them into ?). */
-export const INSERT_DEVICE = `INSERT INTO wallet_devices (${INSERT_DEVICE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)`;
-export const RENEW_DEVICE = `UPDATE wallet_devices SET expires_at_ms = $1 WHERE wallet_id = $2 AND device_index = $3 AND status = 'active'`;
+export const INSERT_DEVICE = `INSERT INTO wallet_devices (${INSERT_DEVICE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`;
+/** A page's renewal names its session ($2); an app's (null) keeps the one recorded. */
+export const RENEW_DEVICE = `UPDATE wallet_devices SET expires_at_ms = $1, session_hash = COALESCE($2, session_hash)
+  WHERE wallet_id = $3 AND device_index = $4 AND status = 'active'`;
 export const REVOKE_DEVICE = `UPDATE wallet_devices SET status = 'revoked', revoked_at_ms = $1
   WHERE wallet_id = $2 AND device_index = $3 AND status = 'active'`;
 export const REVOKE_WALLET_DEVICES = `UPDATE wallet_devices SET status = 'revoked', revoked_at_ms = $1
@@ -86,5 +93,5 @@ export const DEVICE_BY_INDEX = `SELECT ${DEVICE_COLUMNS} FROM wallet_devices d W
 export const WALLET_DEVICES = `SELECT ${DEVICE_COLUMNS} FROM wallet_devices d WHERE d.wallet_id = $1 ORDER BY d.created_at_ms, d.device_index`;
 
 export function deviceValues(d: WalletDevice): unknown[] {
-  return [d.deviceIndex, d.walletId, d.status, d.salt, d.label, d.createdAtMs, d.expiresAtMs];
+  return [d.deviceIndex, d.walletId, d.status, d.salt, d.label, d.createdAtMs, d.expiresAtMs, d.sessionHash];
 }

@@ -1,4 +1,4 @@
-import type { OfflineCodeKey, RenewRefusal, WalletDevice } from '../domain/offline-code.js';
+import type { DeviceTerms, OfflineCodeKey, RenewRefusal, WalletDevice } from '../domain/offline-code.js';
 import type { EnrolRefusal } from '../services/offline-devices.js';
 import type { MicropayCommand, RefundCommand, Secret } from '@micropay/protocol';
 import { merchantAccount, type EntryKind } from '../domain/ledger.js';
@@ -111,11 +111,11 @@ export interface Store extends StoreOps {
   /** Issues a fresh payment code and retires the wallet's earlier ones. */
   issuePayCode(walletId: string, ttlMs: number, acting?: ActingAs): Promise<PayCode | PayCodeRefusal>;
   /** Enrols a device of an active wallet for offline codes (docs/offline-codes.md). */
-  enrolOfflineDevice(walletId: string, label: string, lifetimeMs: number, acting?: ActingAs): Promise<WalletDevice | EnrolRefusal>;
-  /** Extends an active device's enrolment by `lifetimeMs` from now; an expired or revoked one stays so. */
-  renewOfflineDevice(walletId: string, deviceIndex: number, lifetimeMs: number): Promise<WalletDevice | RenewRefusal | 'NO_WALLET'>;
-  /** Revokes one device of the wallet, or all of them (null): how many it ended; null when there is no such wallet. */
-  revokeOfflineDevices(walletId: string, deviceIndex: number | null, acting?: ActingAs): Promise<number | null>;
+  enrolOfflineDevice(walletId: string, label: string, terms: DeviceTerms, acting?: ActingAs): Promise<WalletDevice | EnrolRefusal>;
+  /** Extends an active device's enrolment by the terms' lifetime from now; an expired or revoked one stays so. */
+  renewOfflineDevice(walletId: string, deviceIndex: number, terms: DeviceTerms): Promise<WalletDevice | RenewRefusal | 'NO_WALLET'>;
+  /** Revokes one device of the wallet, or all of them (null), and their page sessions: how many it ended; null: no such wallet. */
+  revokeOfflineDevices(walletId: string, deviceIndex: number | null, acting?: ActingAs): Promise<number | 'NO_DEVICE' | null>;
   /** A device by its index, whatever its wallet (a device's own sign-out names only itself). */
   offlineDevice(deviceIndex: number): Promise<WalletDevice | null>;
   /** The wallet's enrolled devices, revoked ones too, oldest first. */

@@ -66,8 +66,9 @@ export class Account {
     say(this.#historyStatus, history.data.transactions.length === 0 ? 'No payments yet.' : '');
   }
 
-  /** After this browser enrolled or renewed its device: the list shows it as this browser's. */
-  refreshDevices(): Promise<void> {
+  /** After this browser enrolled or renewed its device: the list shows it as this browser's, or says why it could not enrol. */
+  refreshDevices(note: string | null): Promise<void> {
+    this.#devices.note = note;
     return this.#devices.refresh();
   }
 

@@ -22,17 +22,22 @@ export class DeviceList {
     this.#status.tabIndex = -1;
   }
 
+  /** Why this browser could not enrol, said under the list until the page signs out; null: nothing to say. */
+  note: string | null = null;
+
   async refresh(): Promise<void> {
     const load = ++this.#load;
     const a = await readDevices();
     if (load !== this.#load || !this.#accepted(a)) return;
     const mine = this.thisDevice();
     this.#list.replaceChildren(...a.data.devices.map((d) => this.#row(d, d.deviceId === mine)));
-    say(this.#status, a.data.devices.length === 0 ? 'No phone or browser can pay offline.' : '');
+    if (this.note !== null) say(this.#status, this.note, 'error');
+    else say(this.#status, a.data.devices.length === 0 ? 'No phone or browser can pay offline.' : '');
   }
 
   clear(): void {
     this.#load++;
+    this.note = null;
     this.#list.replaceChildren();
   }
 

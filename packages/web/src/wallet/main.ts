@@ -85,21 +85,20 @@ element('next-code', HTMLButtonElement).addEventListener('click', () => {
   results.hide();
   void showNextCode();
 });
-signOutButton.addEventListener('click', () => {
-  // No wait of this page outlives its session: a request after sign-out would only be refused.
-  live.stopAll();
-  const signingOut = walletId;
-  walletId = null;
-  void (signingOut === null ? Promise.resolve() : signOutDevice(signingOut))
-    .then(() => signOut('wallet'))
-    .then(() => showSignIn('You are signed out.', 'info'));
-});
+signOutButton.addEventListener('click', () => void signOutHere());
 // Timers sleep with the phone: back on screen, the code shown may be dead, so get a fresh one.
 document.addEventListener('visibilitychange', () => {
   if (document.visibilityState === 'visible' && !codeSection.hidden) {
     void showNextCode();
     void account.refresh();
   }
+});
+
+// A sign-in link opened in this tab while it shows the page changes only the address's fragment:
+// no reload comes, so the link is taken here.
+window.addEventListener('hashchange', () => {
+  const token = takeLinkToken();
+  if (token !== null) void signInWithLink(token).then((r) => (r.ok ? enter(r.signedIn) : showSignIn(r.message)));
 });
 
 void start();
@@ -118,6 +117,23 @@ async function start(): Promise<void> {
   enter(wallet);
 }
 
+/**
+ * The session first (its end is in the audit log), then this browser's device, by its own proof,
+ * which needs no session: a failure of either never keeps the page signed in.
+ */
+async function signOutHere(): Promise<void> {
+  // No wait of this page outlives its session: a request after sign-out would only be refused.
+  live.stopAll();
+  const signingOut = walletId;
+  walletId = null;
+  try {
+    await signOut('wallet');
+  } finally {
+    if (signingOut !== null) await signOutDevice(signingOut).catch(() => undefined);
+    showSignIn('You are signed out.', 'info');
+  }
+}
+
 function enter(wallet: SignedInWallet): void {
   say(pageStatus, '');
   walletId = wallet.walletId;
@@ -126,7 +142,7 @@ function enter(wallet: SignedInWallet): void {
   confirmScreen.usePin(wallet.hasPin !== false);
   // This browser keeps a device for offline codes, for when the network is gone; the device list
   // below shows it once it is enrolled or renewed.
-  void ensureEnrolled(wallet.walletId).then(() => account.refreshDevices());
+  void ensureEnrolled(wallet.walletId).then((refused) => account.refreshDevices(refused));
   signInForm.hidden = true;
   walletLine.textContent = wallet.name === undefined ? `Wallet ${wallet.walletId}` : `${wallet.name} · wallet ${wallet.walletId}`;
   if (wallet.available !== undefined) walletLine.textContent += ` · available ${wallet.available}`;

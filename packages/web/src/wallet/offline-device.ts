@@ -48,25 +48,32 @@ export function thisDeviceId(walletId: string): string | null {
 
 /**
  * Renews this browser's enrolment for the wallet, or enrols it when it has none or its one ended.
- * No network, or a refusal (a frozen wallet), only leaves offline codes as they were.
+ * No network, or a frozen wallet, only leaves offline codes as they were. Answers why this browser
+ * could not enrol (the wallet has its most devices), for the device list to say; else null.
  */
-export async function ensureEnrolled(walletId: string): Promise<void> {
-  if (globalThis.crypto?.subtle === undefined) return;
+export async function ensureEnrolled(walletId: string): Promise<string | null> {
+  if (globalThis.crypto?.subtle === undefined) return null;
   try {
     const device = stored(walletId);
     if (device !== null) {
       const renewed = await callPage<DeviceListing>('wallet/offline-device-renew', { deviceId: device.deviceId });
-      if (renewed.code === ResultCode.SUCCESS && renewed.data !== null) return store(walletId, { ...device, expiresAtMs: Number(renewed.data.expiresAtMs) });
-      if (renewed.code !== ResultCode.DEVICE_ENDED && renewed.code !== ResultCode.NO_RECORD) return;
+      if (renewed.code === ResultCode.SUCCESS && renewed.data !== null) {
+        store(walletId, { ...device, expiresAtMs: Number(renewed.data.expiresAtMs) });
+        return null;
+      }
+      if (renewed.code !== ResultCode.DEVICE_ENDED && renewed.code !== ResultCode.NO_RECORD) return null;
       forgetDevice(walletId);
     }
     const a = await callPage<EnrolledDevice>('wallet/offline-device', { label: browserLabel() });
+    if (a.code === ResultCode.ACTION_REFUSED) return `This browser cannot make offline codes: ${a.msg}.`;
     if (a.code === ResultCode.SUCCESS && a.data !== null) {
       const { deviceId, deviceTag, deviceSecret, expiresAtMs } = a.data;
       store(walletId, { deviceId, deviceTag, deviceSecret, expiresAtMs: Number(expiresAtMs), lastCounter: null });
     }
+    return null;
   } catch (error) {
-    if (!(error instanceof Unreachable)) throw error;
+    if (error instanceof Unreachable) return null;
+    throw error;
   }
 }
 

@@ -1,6 +1,8 @@
 import {
   AMOUNT_SCHEMA,
+  BASE64URL_32_BYTES,
   BILL_DATA,
+  DEVICE_ID_SHAPE,
   DOWNLOAD_BILL_REQUEST,
   MCH_ID,
   MCH_ORDER_ID,
@@ -126,8 +128,8 @@ const BALANCE = {
 const MONEY_IN = pattern(/^(0|[1-9][0-9]*)\.[0-9]{2}$/, 'Into the wallet: positive.');
 const MONEY_OUT = pattern(/^-(0|[1-9][0-9]*)\.[0-9]{2}$/, 'Out of the wallet: negative.');
 const ZONED_TIME = pattern(/^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} [+-][0-9]{2}:[0-9]{2}$/, '`time` with the zone\'s offset at that instant.', '2026-12-05 14:42:08 +08:00');
-const SIGN_OUT_PROOF = pattern(/^[A-Za-z0-9_-]{43}$/, 'HMAC-SHA-256 under the device secret of "MPOC1 sign-out " and the device id, base64url (docs/offline-codes.md).');
-const DEVICE_ID_SCHEMA = pattern(/^[0-9]{8}$/, 'The device\'s id, from enrolment or the list; not in its codes.');
+const SIGN_OUT_PROOF = pattern(BASE64URL_32_BYTES, 'HMAC-SHA-256 under the device secret of "MPOC1 sign-out " and the device id, base64url (docs/offline-codes.md).');
+const DEVICE_ID_SCHEMA = pattern(DEVICE_ID_SHAPE, 'The device\'s id, from enrolment or the list; not in its codes.');
 const POSTING_KEY = pattern(POSTING_ID, 'The key of the next (older) page: post it back as `before`.', '57');
 
 /**
@@ -180,7 +182,7 @@ export const COMPONENT_SCHEMAS: Readonly<Record<string, JsonSchema>> = {
     expiresAtMs: pattern(/^[0-9]{13,16}$/, 'The same instant in milliseconds since the epoch.'),
     revokedAt: { const: null },
     deviceTag: pattern(/^[0-9]{8}$/, 'Digits 3 to 10 of every code of the device: a keyed permutation of its id.'),
-    deviceSecret: pattern(/^[A-Za-z0-9_-]{43}$/, 'The device secret, 32 bytes in base64url: shown once, kept on the device only.'),
+    deviceSecret: pattern(BASE64URL_32_BYTES, 'The device secret, 32 bytes in base64url: shown once, kept on the device only.'),
     codePrefix: { const: '38' },
     stepSeconds: { const: '10' },
     windowSteps: { const: '4' },
@@ -266,8 +268,9 @@ const CHARGE_OUTCOME: JsonSchema = {
   ],
 };
 
-/** The answers every merchant endpoint can give before it looks at its own business. */
+/** A wallet's offline-code devices, as the wallet API and the wallet page list them. */
 const DEVICE_LIST = object({ devices: { type: 'array', items: ref('DeviceListing') }, timeZone: { type: 'string', description: 'The zone the times are in.' } });
+/** The answers every merchant endpoint can give before it looks at its own business. */
 const MERCHANT_REFUSALS: EndpointAnswer = { codes: [R.PARAM_ERROR, R.ORDER_ID_ERROR, R.SIGNATURE_ERROR, R.NO_RECORD, R.MERCHANT_LOCKED], data: null };
 const PAGE_REFUSALS: EndpointAnswer = { codes: [R.SESSION_REQUIRED], data: null, cookie: 'cleared' };
 const CSRF_REFUSAL: EndpointAnswer = { codes: [R.CSRF_REJECTED], data: null };
@@ -577,7 +580,7 @@ export const ENDPOINT_DOCS: Readonly<Record<string, EndpointDoc>> = {
     tag: 'Wallet API', auth: 'wallet', request: object({ deviceId: DEVICE_ID_SCHEMA }),
     summary: 'Sign a device out of offline codes', description: 'Its codes are refused (1036) from the next payment on, on every server. docs/offline-codes.md.',
     answers: [
-      { codes: [R.SUCCESS], data: object({ deviceId: pattern(/^[0-9]{8}$/, 'The device signed out.'), status: { const: 'revoked' } }) },
+      { codes: [R.SUCCESS], data: object({ deviceId: DEVICE_ID_SCHEMA, status: { const: 'revoked' } }) },
       { codes: [R.PARAM_ERROR, R.NO_RECORD, R.UNAUTHORIZED], data: null },
     ],
   },
@@ -664,7 +667,7 @@ export const ENDPOINT_DOCS: Readonly<Record<string, EndpointDoc>> = {
     tag: 'Wallet page API', auth: 'walletPage', csrf: true, request: object({ deviceId: DEVICE_ID_SCHEMA }),
     summary: 'Sign this browser out of offline payment codes', description: 'As the wallet API\'s device sign-out. docs/offline-codes.md.',
     answers: [
-      { codes: [R.SUCCESS], data: object({ deviceId: pattern(/^[0-9]{8}$/, 'The device signed out.'), status: { const: 'revoked' } }) },
+      { codes: [R.SUCCESS], data: object({ deviceId: DEVICE_ID_SCHEMA, status: { const: 'revoked' } }) },
       { codes: [R.PARAM_ERROR, R.NO_RECORD], data: null }, PAGE_REFUSALS, CSRF_REFUSAL,
     ],
   },

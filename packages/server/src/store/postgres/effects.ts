@@ -110,7 +110,7 @@ export class PgEffects {
         await clashing(c.query(INSERT_DEVICE, deviceValues(e.device)), 'wallet_devices_pkey');
         return;
       case 'renewDevice':
-        return changedOne(await c.query(RENEW_DEVICE, [e.expiresAtMs, e.walletId, e.deviceIndex]), `device ${e.deviceIndex} of wallet ${e.walletId} is still active when renewed`);
+        return changedOne(await c.query(RENEW_DEVICE, [e.expiresAtMs, e.sessionHash, e.walletId, e.deviceIndex]), `device ${e.deviceIndex} of wallet ${e.walletId} is still active when renewed`);
       case 'revokeDevices':
         if (e.deviceIndex === null) await c.query(REVOKE_WALLET_DEVICES, [e.atMs, e.walletId]);
         else await c.query(REVOKE_DEVICE, [e.atMs, e.walletId, e.deviceIndex]);

@@ -5,7 +5,7 @@ import { pageAccessSchema, SESSION_OWNER_INDEXES } from '../page-access-schema.j
 import { FAILED_BY_CODE_INDEX } from '../pay-code-outcomes.js';
 import { cashierChargesSchema } from '../cashier-charge-sql.js';
 import { payoutSchema } from '../payout-schema.js';
-import { deviceExpiryMigration, offlineDeviceSchema } from '../offline-device-sql.js';
+import { deviceLifetimeMigration, offlineDeviceSchema } from '../offline-device-sql.js';
 import { notificationAttemptsSchema } from '../notification-attempts-sql.js';
 import { APPEND_ONLY_MESSAGE, auditLogSchema, POSTGRES_AUDIT_LOG_WALLET_HOLDER } from '../audit-log-sql.js';
 import { CONSOLE_INDEXES } from '../console-sql.js';
@@ -351,8 +351,8 @@ CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log FOR EACH STATE
   },
   {
     version: 24,
-    name: 'offline devices expire: an enrolment lasts its lifetime from enrolment or the holder\'s last renewal',
-    sql: deviceExpiryMigration('BIGINT', '(EXTRACT(EPOCH FROM now()) * 1000)::BIGINT'),
+    name: 'offline devices expire: an enrolment lasts its lifetime from enrolment or the holder\'s last renewal; a page\'s device names its session',
+    sql: deviceLifetimeMigration('BIGINT', '(EXTRACT(EPOCH FROM now()) * 1000)::BIGINT'),
   },
 ];
 

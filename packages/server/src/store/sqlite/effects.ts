@@ -114,7 +114,7 @@ export class SqliteEffects {
       case 'insertDevice':
         return clashing('wallet_devices.device_index', () => s.insertDevice.run(...deviceValues(e.device)));
       case 'renewDevice':
-        return check(s.renewDevice.run(e.expiresAtMs, e.walletId, e.deviceIndex), `device ${e.deviceIndex} of wallet ${e.walletId} is still active when renewed`);
+        return check(s.renewDevice.run(e.expiresAtMs, e.sessionHash, e.walletId, e.deviceIndex), `device ${e.deviceIndex} of wallet ${e.walletId} is still active when renewed`);
       case 'revokeDevices':
         if (e.deviceIndex === null) return void s.revokeWalletDevices.run(e.atMs, e.walletId);
         return void s.revokeDevice.run(e.atMs, e.walletId, e.deviceIndex);

@@ -4,7 +4,7 @@ import { pageAccessSchema, SESSION_OWNER_INDEXES } from '../page-access-schema.j
 import { FAILED_BY_CODE_INDEX } from '../pay-code-outcomes.js';
 import { cashierChargesSchema } from '../cashier-charge-sql.js';
 import { payoutSchema } from '../payout-schema.js';
-import { deviceExpiryMigration, offlineDeviceSchema } from '../offline-device-sql.js';
+import { deviceLifetimeMigration, offlineDeviceSchema } from '../offline-device-sql.js';
 import { notificationAttemptsSchema } from '../notification-attempts-sql.js';
 import { APPEND_ONLY_MESSAGE, auditLogSchema, SQLITE_AUDIT_LOG_NO_REPLACE, SQLITE_AUDIT_LOG_WALLET_HOLDER } from '../audit-log-sql.js';
 import { CONSOLE_INDEXES } from '../console-sql.js';
@@ -336,7 +336,7 @@ CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE
   },
   {
     version: 23,
-    name: 'offline devices expire: an enrolment lasts its lifetime from enrolment or the holder\'s last renewal',
-    sql: deviceExpiryMigration('INTEGER', "CAST(strftime('%s', 'now') AS INTEGER) * 1000"),
+    name: 'offline devices expire: an enrolment lasts its lifetime from enrolment or the holder\'s last renewal; a page\'s device names its session',
+    sql: deviceLifetimeMigration('INTEGER', "CAST(strftime('%s', 'now') AS INTEGER) * 1000"),
   },
 ];
