@@ -1,0 +1,74 @@
+import type { DeviceListing } from '@micropay/protocol/offline-code';
+import { button, field, form } from '../console/forms.js';
+import { walletDevicesPart } from './wallet-devices.js';
+
+/**
+ * One wallet in the operator console's Wallets section (docs/consoles.md): its facts, and the
+ * actions on it: top up, freeze or unfreeze, unlock the PIN, close (after a confirm step), and
+ * its offline-code devices. Each action goes through the section's `act`, which answers with the
+ * wallet as it is after it, drawn here again.
+ */
+export interface WalletRow { readonly walletId: string; readonly name: string; readonly status: string; readonly balance: string; readonly available: string }
+export interface WalletDetail extends WalletRow {
+  readonly held: string; readonly confirmLimit: string | null; readonly effectiveConfirmLimit: string;
+  readonly hasPin: boolean; readonly pinFailures: number; readonly pinLocked: boolean; readonly pendingPayments: number;
+  readonly devices: readonly DeviceListing[];
+}
+
+/** Runs an action on the wallet and says `done` of its answer (or the refusal in words). */
+export type WalletAct = (path: string, body: Record<string, unknown>, done: (w: WalletDetail, data: Record<string, unknown>) => string) => Promise<void>;
+
+/** The wallet's detail; `afterRevoke` runs once a revocation has drawn it again (the focus goes to what it said). */
+export function walletDetailView(w: WalletDetail, act: WalletAct, afterRevoke: () => void): HTMLElement[] {
+  const heading = Object.assign(document.createElement('h3'), { textContent: `Wallet ${w.walletId}` });
+  const devices = walletDevicesPart(w.walletId, w.devices, async (deviceId) => {
+    await act('revoke-devices', deviceId === null ? { walletId: w.walletId } : { walletId: w.walletId, deviceId }, () =>
+      `${deviceId === null ? 'Every device' : `Device ${deviceId}`} of wallet ${w.walletId} is revoked: its offline codes pay no more.`);
+    afterRevoke();
+  });
+  if (w.status === 'closed') return [heading, facts(w), devices];
+  const closing = document.createElement('div');
+  const buttons = Object.assign(document.createElement('div'), { className: 'actions' });
+  buttons.append(
+    w.status === 'active'
+      ? button('Freeze', () => act('freeze', { walletId: w.walletId }, () => `Wallet ${w.walletId} is frozen: its payments fail until it is unfrozen.`))
+      : button('Unfreeze', () => act('unfreeze', { walletId: w.walletId }, () => `Wallet ${w.walletId} is active again.`)),
+    button('Unlock PIN', () => act('unlock-pin', { walletId: w.walletId }, () => `Wallet ${w.walletId}: confirmation with the PIN works again.`)),
+    button('Close wallet…', async () => closeStep(w, closing, act)),
+  );
+  return [heading, facts(w), topUpForm(w.walletId, act), buttons, closing, devices];
+}
+
+function facts(w: WalletDetail): HTMLDListElement {
+  const rows: [string, string][] = [
+    ['Wallet id', w.walletId], ['Holder', w.name], ['Status', w.status], ['Balance', w.balance], ['Available', w.available],
+    ['Held for confirmation', `${w.held} (${w.pendingPayments} payment${w.pendingPayments === 1 ? '' : 's'} waiting)`],
+    ['Confirmation limit', w.confirmLimit === null ? `${w.effectiveConfirmLimit} (the platform's)` : w.confirmLimit],
+    ['PIN', !w.hasPin ? 'None' : w.pinLocked ? `Locked after ${w.pinFailures} wrong tries` : `Set (${w.pinFailures} wrong tries)`],
+  ];
+  const dl = Object.assign(document.createElement('dl'), { className: 'detail' });
+  for (const [k, v] of rows) dl.append(Object.assign(document.createElement('dt'), { textContent: k }), Object.assign(document.createElement('dd'), { textContent: v }));
+  return dl;
+}
+
+function closeStep(w: WalletDetail, region: HTMLElement, act: WalletAct): void {
+  const box = Object.assign(document.createElement('div'), { className: 'confirm-step' });
+  const text = Object.assign(document.createElement('p'), {
+    textContent: `Close wallet ${w.walletId} for good? It can never pay or take refunds again; its balance of ${w.balance} is paid out to the holder (a payout in Payouts).`,
+  });
+  const row = Object.assign(document.createElement('div'), { className: 'actions' });
+  row.append(
+    button(`Close ${w.walletId} for good`, () => act('close', { walletId: w.walletId }, (_w, data) => {
+      const payout = data.payout as { payoutId: string; amount: string } | null;
+      return payout === null ? `Wallet ${w.walletId} is closed; it held nothing.` : `Wallet ${w.walletId} is closed; payout ${payout.payoutId} of ${payout.amount} waits in Payouts.`;
+    }), ''),
+    button('Keep it open', async () => region.replaceChildren()),
+  );
+  box.append(text, row);
+  region.replaceChildren(box);
+}
+
+function topUpForm(walletId: string, act: WalletAct): HTMLFormElement {
+  return form('top-up', 'Top up', [field('top-up-amount', 'Top-up amount', { inputMode: 'decimal', maxLength: 20 })], 'Top up', async (v) =>
+    act('top-up', { walletId, amount: v['top-up-amount'] }, (w) => `Topped up ${v['top-up-amount']}: wallet ${w.walletId} holds ${w.balance}.`));
+}
