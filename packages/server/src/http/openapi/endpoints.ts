@@ -268,6 +268,12 @@ const CHARGE_OUTCOME: JsonSchema = {
   ],
 };
 
+const DEVICE_SIGNED_OUT = object({ deviceId: DEVICE_ID_SCHEMA, status: { const: 'revoked' } });
+/** A device's own sign-out, by its proof: the same request and answers on the wallet API and the page API. */
+const SELF_SIGN_OUT = {
+  auth: 'none', request: object({ deviceId: DEVICE_ID_SCHEMA, proof: SIGN_OUT_PROOF }),
+  answers: [{ codes: [R.SUCCESS], data: DEVICE_SIGNED_OUT }, { codes: [R.PARAM_ERROR, R.NO_RECORD], data: null }],
+} as const satisfies Pick<EndpointDoc, 'auth' | 'request' | 'answers'>;
 /** A wallet's offline-code devices, as the wallet API and the wallet page list them. */
 const DEVICE_LIST = object({ devices: { type: 'array', items: ref('DeviceListing') }, timeZone: { type: 'string', description: 'The zone the times are in.' } });
 /** The answers every merchant endpoint can give before it looks at its own business. */
@@ -580,18 +586,14 @@ export const ENDPOINT_DOCS: Readonly<Record<string, EndpointDoc>> = {
     tag: 'Wallet API', auth: 'wallet', request: object({ deviceId: DEVICE_ID_SCHEMA }),
     summary: 'Sign a device out of offline codes', description: 'Its codes are refused (1036) from the next payment on, on every server. docs/offline-codes.md.',
     answers: [
-      { codes: [R.SUCCESS], data: object({ deviceId: DEVICE_ID_SCHEMA, status: { const: 'revoked' } }) },
+      { codes: [R.SUCCESS], data: DEVICE_SIGNED_OUT },
       { codes: [R.PARAM_ERROR, R.NO_RECORD, R.UNAUTHORIZED], data: null },
     ],
   },
   '/api/wallet/devices/self-sign-out': {
-    tag: 'Wallet API', auth: 'none', request: object({ deviceId: DEVICE_ID_SCHEMA, proof: SIGN_OUT_PROOF }),
+    tag: 'Wallet API', ...SELF_SIGN_OUT,
     summary: 'A device signs itself out with its sign-out proof (no token)',
     description: 'For an app whose token was replaced, or that signs out offline and sends this later. An unknown device and a wrong proof are both 1031. docs/offline-codes.md.',
-    answers: [
-      { codes: [R.SUCCESS], data: object({ deviceId: DEVICE_ID_SCHEMA, status: { const: 'revoked' } }) },
-      { codes: [R.PARAM_ERROR, R.NO_RECORD], data: null },
-    ],
   },
   '/api/wallet/balance': {
     tag: 'Wallet API', auth: 'wallet', request: EMPTY,
@@ -667,18 +669,14 @@ export const ENDPOINT_DOCS: Readonly<Record<string, EndpointDoc>> = {
     tag: 'Wallet page API', auth: 'walletPage', csrf: true, request: object({ deviceId: DEVICE_ID_SCHEMA }),
     summary: 'Sign this browser out of offline payment codes', description: 'As the wallet API\'s device sign-out. docs/offline-codes.md.',
     answers: [
-      { codes: [R.SUCCESS], data: object({ deviceId: DEVICE_ID_SCHEMA, status: { const: 'revoked' } }) },
+      { codes: [R.SUCCESS], data: DEVICE_SIGNED_OUT },
       { codes: [R.PARAM_ERROR, R.NO_RECORD], data: null }, PAGE_REFUSALS, CSRF_REFUSAL,
     ],
   },
   '/api/page/wallet/offline-device-self-sign-out': {
-    tag: 'Wallet page API', auth: 'none', request: object({ deviceId: DEVICE_ID_SCHEMA, proof: SIGN_OUT_PROOF }),
+    tag: 'Wallet page API', ...SELF_SIGN_OUT,
     summary: 'This browser\'s device signs itself out with its sign-out proof (no session needed)',
     description: 'The page\'s Sign out after its session ended, or one made offline. No CSRF token: the proof authorises it. An unknown device and a wrong proof are both 1031. docs/offline-codes.md.',
-    answers: [
-      { codes: [R.SUCCESS], data: object({ deviceId: DEVICE_ID_SCHEMA, status: { const: 'revoked' } }) },
-      { codes: [R.PARAM_ERROR, R.NO_RECORD], data: null },
-    ],
   },
   '/api/page/wallet/code-result': {
     tag: 'Wallet page API', auth: 'walletPage',
