@@ -91,7 +91,7 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     await page.getByLabel('Top-up amount').fill('5.00');
     await page.getByRole('button', { name: 'Top up', exact: true }).click();
     await expect.poll(() => status(page)).toBe(`Topped up 5.00: wallet ${walletId} holds 1005.00.`);
-    // The holder's offline-code devices: one revoked here, the other by the freeze below.
+    // The holder's offline-code devices: one revoked alone, then the other by Revoke all.
     const phone = await cliJ<{ deviceId: string }>(['wallet', 'devices', 'enrol', walletId, '--out', join(dir, 'phone.json'), '--label', 'Phone']);
     const tablet = await cliJ<{ deviceId: string }>(['wallet', 'devices', 'enrol', walletId, '--out', join(dir, 'tablet.json'), '--label', 'Tablet']);
     await page.getByRole('button', { name: `Open ${walletId}` }).click();
@@ -103,12 +103,24 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('role'))).toBe('status');
     expect(await page.locator('.wallet-devices tr', { hasText: phone.deviceId }).locator('td').nth(2).textContent()).toBe('Revoked');
     expect(await page.locator('.wallet-devices tr', { hasText: tablet.deviceId }).locator('td').nth(2).textContent()).toBe('Active');
+    // Revoking all is asked once more; keeping them changes nothing.
+    await page.getByRole('button', { name: 'Revoke all devices…' }).click();
+    expect(await page.locator('.wallet-devices .confirm-step p').textContent()).toBe(
+      `Revoke all 1 active device of wallet ${walletId}? Their offline codes stop paying, and the wallet pages they were enrolled in are signed out.`);
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Keep them');
+    await page.getByRole('button', { name: 'Keep them' }).click();
+    expect(await page.locator('.wallet-devices .confirm-step').count()).toBe(0);
+    expect(await page.locator('.wallet-devices tr', { hasText: tablet.deviceId }).locator('td').nth(2).textContent()).toBe('Active');
+    await page.getByRole('button', { name: 'Revoke all devices…' }).click();
+    await page.getByRole('button', { name: `Revoke every device of ${walletId}` }).click();
+    await expect.poll(() => status(page)).toBe(`Every device of wallet ${walletId} is revoked: its offline codes pay no more.`);
+    expect(await page.locator('.wallet-devices tr', { hasText: tablet.deviceId }).locator('td').nth(2).textContent()).toBe('Revoked');
     await page.getByRole('button', { name: 'Freeze' }).click();
     await expect.poll(() => status(page)).toBe(`Wallet ${walletId} is frozen: its payments fail until it is unfrozen.`);
     await page.getByRole('button', { name: 'Unfreeze' }).click();
     await expect.poll(() => status(page)).toBe(`Wallet ${walletId} is active again.`);
     expect(await page.locator('.wallet-devices tbody td:nth-child(3)').allTextContents()).toEqual(['Revoked', 'Revoked']);
-    expect(await page.getByRole('button', { name: 'Revoke all devices' }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Revoke all devices…' }).count()).toBe(0);
     await page.getByRole('button', { name: 'Unlock PIN' }).click();
     await expect.poll(() => status(page)).toBe(`Wallet ${walletId}: confirmation with the PIN works again.`);
     expect(await page.locator('#wallet-detail dd').allTextContents()).toEqual(expect.arrayContaining([walletId, 'active', '1005.00']));

@@ -5,8 +5,9 @@ import { formatWireTime } from '../shared/time.js';
 
 /**
  * A wallet's offline-code devices in the operator console's wallet detail (docs/consoles.md):
- * each with its state and expiry, a Revoke button for an active one, and Revoke all. Revoking
- * takes effect on every server from the next payment; the holder's page or app enrols again.
+ * each with its state and expiry, a Revoke button for an active one, and Revoke all (after a
+ * confirm step). Revoking takes effect on every server from the next payment, and signs out the
+ * wallet page a device was enrolled in; the holder's page or app enrols again at its next sign-in.
  */
 export type Revoke = (deviceId: string | null) => Promise<void>;
 
@@ -26,8 +27,26 @@ export function walletDevicesPart(walletId: string, devices: readonly DeviceList
   const wrap = Object.assign(document.createElement('div'), { className: 'table-wrap' });
   wrap.append(withActions(t, actions));
   part.append(heading, wrap);
-  if (devices.some((d) => d.status === 'active')) part.append(button('Revoke all devices', () => revoke(null)));
+  const active = devices.filter((d) => d.status === 'active').length;
+  if (active > 0) {
+    const confirming = document.createElement('div');
+    part.append(button('Revoke all devices…', async () => confirmRevokeAll(walletId, active, confirming, revoke)), confirming);
+  }
   return part;
+}
+
+/** Revoking every device also signs out the holder's wallet pages: it is asked once more, as closing a wallet is. */
+function confirmRevokeAll(walletId: string, active: number, region: HTMLElement, revoke: Revoke): void {
+  const box = Object.assign(document.createElement('div'), { className: 'confirm-step' });
+  const text = Object.assign(document.createElement('p'), {
+    textContent: `Revoke all ${active} active device${active === 1 ? '' : 's'} of wallet ${walletId}? Their offline codes stop paying, and the wallet pages they were enrolled in are signed out.`,
+  });
+  const row = Object.assign(document.createElement('div'), { className: 'actions' });
+  const keep = button('Keep them', async () => region.replaceChildren());
+  row.append(button(`Revoke every device of ${walletId}`, () => revoke(null), ''), keep);
+  box.append(text, row);
+  region.replaceChildren(box);
+  keep.focus();
 }
 
 function ended(d: DeviceListing): string {
