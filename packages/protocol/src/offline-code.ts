@@ -29,6 +29,14 @@ export const DEVICE_ID_SHAPE = /^[0-9]{8}$/;
 export const BASE64URL_32_BYTES = /^[A-Za-z0-9_-]{43}$/;
 const DOMAIN = [0x4d, 0x50, 0x4f, 0x43, 0x31]; // "MPOC1"
 
+/**
+ * Whether a device's enrolment has ended at `nowMs`: from its expiry on (that instant included) its
+ * codes are refused. The platform, the wallet page and the CLI's device file all ask this.
+ */
+export function enrolmentEnded(expiresAtMs: number, nowMs: number): boolean {
+  return nowMs >= expiresAtMs;
+}
+
 /** What a wallet device keeps after enrolment (the device file of `micropay paycode --offline`). */
 export interface OfflineDevice {
   /** The device's tag: 8 digits that the platform maps back to the device; not its id. */

@@ -78,7 +78,8 @@ function frozen(result: Awaited<ReturnType<typeof freezeWallet>>, walletId: stri
 
 /**
  * `{walletId, deviceId?}`: revokes one offline-code device of the wallet, or every one (no
- * deviceId), at once on every server; the holder's page or app enrols again to make codes.
+ * deviceId), at once on every server, with the wallet pages they were enrolled in; the holder's
+ * page or app enrols again at its next sign-in.
  */
 export const adminRevokeWalletDevices = withOperator('changes', async (ctx, req, operator) => {
   const parsed = parse(() => {

@@ -109,5 +109,5 @@ export const walletOfflineDevices: Handler = withPageSession('wallet', 'reads', 
   return devicesAnswer(ctx, walletOf(session), false);
 });
 
-/** Signs a device of the wallet out of offline codes: this browser's when the page signs out, or any the holder picks. */
+/** Signs out a device the holder picks in the page's list, and the wallet page it was enrolled in (this browser's own ends by its proof, above). */
 export const walletOfflineDeviceSignOut: Handler = withPageSession('wallet', 'changes', (ctx, req, session) => signOutAnswer(ctx, req, walletOf(session), 'wallet page'));

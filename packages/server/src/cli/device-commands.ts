@@ -2,6 +2,7 @@ import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'nod
 import {
   BASE64URL_32_BYTES,
   DEVICE_ID_SHAPE,
+  enrolmentEnded,
   nextOfflineCounter,
   offlinePayCode,
   OFFLINE_CODE_PREFIX,
@@ -53,9 +54,11 @@ export const enrolDevice = defineCommand({
     reserveDeviceFile(options.out);
     const device = await store.enrolOfflineDevice(args.WALLETID, label, { lifetimeMs: config.offlineDeviceLifetimeMs, sessionHash: null }, cliActing())
       .catch((error: unknown) => { rmSync(options.out, { force: true }); throw error; });
-    if (typeof device === 'string') rmSync(options.out, { force: true });
-    if (device === 'NO_WALLET') return notFound(`wallet ${args.WALLETID}`);
-    if (typeof device === 'string') throw new CommandFailed(`wallet ${args.WALLETID} ${ENROL_REFUSED[device]}; it enrols no device`);
+    if (typeof device === 'string') {
+      rmSync(options.out, { force: true });
+      if (device === 'NO_WALLET') return notFound(`wallet ${args.WALLETID}`);
+      throw new CommandFailed(`wallet ${args.WALLETID} ${ENROL_REFUSED[device]}; it enrols no device`);
+    }
     const file: DeviceFile = {
       walletId: args.WALLETID, deviceId: deviceIdOf(device.deviceIndex), ...key.deviceCredentials(device), codePrefix: OFFLINE_CODE_PREFIX,
       stepSeconds: String(OFFLINE_STEP_MS / 1000), windowSteps: String(OFFLINE_WINDOW_STEPS), expiresAtMs: String(device.expiresAtMs), lastCounter: null,
@@ -164,7 +167,7 @@ const RENEW_REFUSED = {
  */
 export async function offlinePaycode(path: string, out: Output, nowMs: number): Promise<number> {
   const file = readDeviceFile(path);
-  if (file.expiresAtMs !== undefined && nowMs >= Number(file.expiresAtMs)) {
+  if (file.expiresAtMs !== undefined && enrolmentEnded(Number(file.expiresAtMs), nowMs)) {
     throw new CommandFailed('this device\'s enrolment has expired: the platform refuses its codes; enrol a new device (`micropay wallet devices enrol`)');
   }
   const counter = nextOfflineCounter(nowMs, file.lastCounter);

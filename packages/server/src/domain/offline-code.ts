@@ -4,6 +4,7 @@ import type { Effect } from './effects.js';
 import {
   assembleOfflineCode,
   counterInWindow,
+  enrolmentEnded,
   offlineOtpMessage,
   OFFLINE_STEP_MS,
   parseOfflineCode,
@@ -44,7 +45,7 @@ export type DeviceStanding = 'active' | 'expired' | 'revoked';
 
 export function deviceStanding(device: Pick<WalletDevice, 'status' | 'expiresAtMs'>, nowMs: number): DeviceStanding {
   if (device.status === 'revoked') return 'revoked';
-  return nowMs < device.expiresAtMs ? 'active' : 'expired';
+  return enrolmentEnded(device.expiresAtMs, nowMs) ? 'expired' : 'active';
 }
 
 /**

@@ -1,5 +1,5 @@
 import {
-  deviceSignOutProof, nextOfflineCounter, offlinePayCode, type DeviceListing, type EnrolledDevice, type OfflineDevice,
+  deviceSignOutProof, enrolmentEnded, nextOfflineCounter, offlinePayCode, type DeviceListing, type EnrolledDevice, type OfflineDevice,
 } from '@micropay/protocol/offline-code';
 import { ResultCode } from '@micropay/protocol/errors';
 import { callPage, Unreachable } from '../shared/page-api.js';
@@ -87,7 +87,7 @@ export async function nextOfflineCode(walletId: string): Promise<OfflineCode> {
   const device = stored(walletId);
   if (device === null || globalThis.crypto?.subtle === undefined) return { ok: false, reason: 'none' };
   const nowMs = Date.now();
-  if (nowMs >= device.expiresAtMs) return { ok: false, reason: 'expired', expiresAtMs: device.expiresAtMs };
+  if (enrolmentEnded(device.expiresAtMs, nowMs)) return { ok: false, reason: 'expired', expiresAtMs: device.expiresAtMs };
   const counter = nextOfflineCounter(nowMs, device.lastCounter);
   if (counter === null) return { ok: false, reason: 'none' };
   const code = await offlinePayCode(device, counter);
