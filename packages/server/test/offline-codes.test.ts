@@ -262,6 +262,12 @@ describe('offline codes from the command line', () => {
     expect((await pay(m, third)).code).toBe(ResultCode.CODE_EXPIRED);
     const listed = JSON.parse((await runCli(['wallet', 'devices', 'list', wallet.walletId, '--db', p!.dbPath, '--json'])).stdout) as { devices: { deviceId: string; status: string }[] };
     expect(listed.devices).toMatchObject([{ deviceId, status: 'revoked' }]);
+    // --json lists a device exactly as the wallet API does: wire times, ms as a string.
+    const wire = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
+    expect(listed.devices[0]).toEqual({
+      deviceId, label: expect.any(String), status: 'revoked', enrolledAt: expect.stringMatching(wire), expiresAt: expect.stringMatching(wire),
+      expiresAtMs: expect.stringMatching(/^\d{13}$/), revokedAt: expect.stringMatching(wire),
+    });
   });
 
   it('`wallet devices renew --file` moves the expiry in the store and the file; an expired file prints no code', async () => {
@@ -269,10 +275,10 @@ describe('offline codes from the command line', () => {
     const wallet = await p!.store.createWallet({ name: 'Cli Rene', openingSen: 0 });
     const file = join(p!.dir, 'rene-phone.json');
     const db = ['--db', p!.dbPath];
-    const enrolled = JSON.parse((await runCli(['wallet', 'devices', 'enrol', wallet.walletId, '--out', file, ...db, '--json'])).stdout) as { deviceId: string; expiresAtMs: number };
+    const enrolled = JSON.parse((await runCli(['wallet', 'devices', 'enrol', wallet.walletId, '--out', file, ...db, '--json'])).stdout) as { deviceId: string; expiresAtMs: string };
     const inFile = () => JSON.parse(readFileSync(file, 'utf8')) as { expiresAtMs: string };
-    expect(Number(inFile().expiresAtMs)).toBe(enrolled.expiresAtMs);
-    expect(enrolled.expiresAtMs - Date.now()).toBeGreaterThan(7 * DAY_MS - 60_000);
+    expect(inFile().expiresAtMs).toBe(enrolled.expiresAtMs);
+    expect(Number(enrolled.expiresAtMs) - Date.now()).toBeGreaterThan(7 * DAY_MS - 60_000);
     // Another wallet's id with this file is refused before anything changes.
     expect((await runCli(['wallet', 'devices', 'renew', '600000000001', enrolled.deviceId, '--file', file, ...db])).code).toBe(2);
     const renewed = await runCli(['wallet', 'devices', 'renew', wallet.walletId, enrolled.deviceId, '--file', file, ...db], { env: { MICROPAY_OFFLINE_DEVICE_DAYS: '30' } });

@@ -10,7 +10,8 @@ import {
   OFFLINE_WINDOW_STEPS,
   type OfflineDevice,
 } from '@micropay/protocol';
-import { DEVICE_LABEL_MAX, deviceIdOf, deviceLabelProblem, deviceStanding, MAX_ACTIVE_DEVICES } from '../domain/offline-code.js';
+import { deviceListing } from '../api/wallet-devices.js';
+import { DEVICE_LABEL_MAX, deviceIdOf, deviceLabelProblem, deviceStanding, MAX_ACTIVE_DEVICES, type WalletDevice } from '../domain/offline-code.js';
 import { defineCommand } from './command-line.js';
 import { cliActing, CommandFailed, notFound, timeText, UsageError, type Output } from './common.js';
 
@@ -65,7 +66,7 @@ export const enrolDevice = defineCommand({
     };
     writeFileSync(options.out, JSON.stringify(file, null, 2) + '\n', { mode: 0o600 });
     out.show(
-      { walletId: args.WALLETID, deviceId: file.deviceId, label, deviceFile: options.out, expiresAtMs: device.expiresAtMs },
+      { walletId: args.WALLETID, ...deviceListing(device, Date.now(), config.timeZone), deviceFile: options.out },
       `Device ${file.deviceId} "${label}" of wallet ${args.WALLETID} enrolled until ${timeText(device.expiresAtMs, config)}; its device file is ${options.out} (it holds the device secret).`,
     );
     return 0;
@@ -96,14 +97,16 @@ export const listDevices = defineCommand({
     if ((await store.findWallet(args.WALLETID)) === null) return notFound(`wallet ${args.WALLETID}`);
     const devices = await store.walletDevices(args.WALLETID);
     const nowMs = Date.now();
-    const rows = devices.map((d) => ({
-      deviceId: deviceIdOf(d.deviceIndex), label: d.label, status: deviceStanding(d, nowMs), createdAtMs: d.createdAtMs, expiresAtMs: d.expiresAtMs, revokedAtMs: d.revokedAtMs,
-    }));
-    const ends = (r: (typeof rows)[number]) => r.revokedAtMs === null ? `${r.status === 'active' ? 'expires' : 'expired'} ${timeText(r.expiresAtMs, config)}` : `revoked ${timeText(r.revokedAtMs, config)}`;
-    const text = rows.length === 0
-      ? `Wallet ${args.WALLETID} has no devices.`
-      : rows.map((r) => `${r.deviceId}  ${r.status.padEnd(7)}  enrolled ${timeText(r.createdAtMs, config)}  ${ends(r)}  ${JSON.stringify(r.label)}`).join('\n');
-    out.show({ walletId: args.WALLETID, devices: rows }, text);
+    const line = (d: WalletDevice) => {
+      const status = deviceStanding(d, nowMs);
+      const ends = d.revokedAtMs === null ? `${status === 'active' ? 'expires' : 'expired'} ${timeText(d.expiresAtMs, config)}` : `revoked ${timeText(d.revokedAtMs, config)}`;
+      return `${deviceIdOf(d.deviceIndex)}  ${status.padEnd(7)}  enrolled ${timeText(d.createdAtMs, config)}  ${ends}  ${JSON.stringify(d.label)}`;
+    };
+    // --json lists each device as the wallet API does (its times in the platform's zone, ms as strings).
+    out.show(
+      { walletId: args.WALLETID, devices: devices.map((d) => deviceListing(d, nowMs, config.timeZone)) },
+      devices.length === 0 ? `Wallet ${args.WALLETID} has no devices.` : devices.map(line).join('\n'),
+    );
     return 0;
   },
 });
@@ -147,7 +150,7 @@ export const renewDevice = defineCommand({
     if (typeof renewed === 'string') throw new CommandFailed(`device ${args.DEVICEID} is not renewed: ${RENEW_REFUSED[renewed]}`);
     if (file !== null && options.file !== undefined) writeDeviceFile(options.file, { ...file, expiresAtMs: String(renewed.expiresAtMs) });
     out.show(
-      { walletId: args.WALLETID, deviceId: args.DEVICEID, expiresAtMs: renewed.expiresAtMs },
+      { walletId: args.WALLETID, ...deviceListing(renewed, Date.now(), config.timeZone) },
       `Device ${args.DEVICEID} of wallet ${args.WALLETID} is enrolled until ${timeText(renewed.expiresAtMs, config)}.`,
     );
     return 0;
