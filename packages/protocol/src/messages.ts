@@ -25,22 +25,9 @@ export interface Envelope<T> {
   readonly data: T | null;
 }
 
-export const ORDER_STATUSES = [
-  'NEW',
-  'PAID',
-  'PENDING',
-  'FAILED',
-  'REFUND_IN_PROCESS',
-  'REFUNDED',
-  'REFUND_FAILED',
-] as const;
-export type OrderStatus = (typeof ORDER_STATUSES)[number];
+import type { OrderStatus } from './order-status.js';
 
-/**
- * The order states that count as paid: the money moved to the merchant (and may be partly or
- * wholly refunded since). micropay's and closeBill's 1023 carry one of them; statements list them.
- */
-export const PAID_ORDER_STATUSES: readonly OrderStatus[] = ['PAID', 'REFUND_IN_PROCESS', 'REFUNDED', 'REFUND_FAILED'];
+export { ORDER_STATUSES, PAID_ORDER_STATUSES, type OrderStatus } from './order-status.js';
 
 /** `data` of micropay and queryBill answers, keys in the spec's order. */
 export interface OrderData {

@@ -54,7 +54,16 @@ describe("the merchant console's orders and statements", () => {
     await page.getByRole('button', { name: 'Search' }).click();
     await expect.poll(() => page.locator('#orders-status').textContent()).toBe('param error: maxAmount must be a decimal with at most two places, e.g. "1.00"');
     await page.getByLabel('Amount to').fill('');
+    // The status is chosen among the order states the table shows, not typed.
+    const status = page.getByLabel('Status');
+    expect(await status.locator('option').allTextContents()).toEqual(['Any', 'Paid, refunded or not', 'NEW', 'PAID', 'PENDING', 'FAILED', 'REFUND_IN_PROCESS', 'REFUNDED', 'REFUND_FAILED']);
+    await status.selectOption({ label: 'FAILED' });
     await page.getByRole('button', { name: 'Search' }).click();
+    await expect.poll(() => page.locator('#orders-status').textContent()).toBe('No orders match these filters.');
+    await status.selectOption({ label: 'Paid, refunded or not' });
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect.poll(() => page.locator('#orders-status').textContent()).toBe('2 orders.');
+    await expect.poll(() => rows.locator('td:first-child').allTextContents()).toEqual(['ORD-1003', 'ORD-1002']);
     await page.getByRole('link', { name: 'ORD-1002' }).click();
 
     // The detail: refund 2.00 of 12.00 with a reason; the timeline shows it, then the notifications.

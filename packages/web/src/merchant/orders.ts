@@ -1,3 +1,4 @@
+import { ORDER_STATUSES, PAID_ORDER_STATUSES } from '@micropay/protocol/order-status';
 import { callPage } from '../shared/page-api.js';
 import { say } from '../shared/page.js';
 import { formatTime } from '../shared/time.js';
@@ -27,7 +28,7 @@ interface OrderPage { readonly timeZone: string; readonly orders: OrderRow[]; re
 
 const PAGE_SIZE = '25';
 const FILTERS: readonly (readonly [string, string, string, string?])[] = [
-  ['from', 'From (date)', 'yyyy-mm-dd', 'date'], ['to', 'To (date)', 'yyyy-mm-dd', 'date'], ['status', 'Status', 'e.g. PAID'],
+  ['from', 'From (date)', 'yyyy-mm-dd', 'date'], ['to', 'To (date)', 'yyyy-mm-dd', 'date'], ['status', 'Status', '', 'select'],
   ['minAmount', 'Amount from', '0.00'], ['maxAmount', 'Amount to', '0.00'], ['orderId', 'Order id (or its start*)', 'ORD-1 or ORD*'],
 ];
 let kept: Record<string, string> = {};
@@ -39,7 +40,7 @@ export const ordersSection: Section<MerchantUser> = {
     if (ctx.path !== '') return renderOrderDetail(container, ctx, ctx.path);
     const form = Object.assign(document.createElement('form'), { id: 'order-filters', className: 'inline-form', noValidate: true });
     form.setAttribute('aria-label', 'Filter orders');
-    form.append(...FILTERS.map(([id, label, hint, type]) => field(`filter-${id}`, label, kept[id] ?? '', hint, type)));
+    form.append(...FILTERS.map(([id, label, hint, type]) => type === 'select' ? statusField(kept[id] ?? '') : field(`filter-${id}`, label, kept[id] ?? '', hint, type)));
     form.append(Object.assign(document.createElement('button'), { type: 'submit', textContent: 'Search' }));
     const status = Object.assign(document.createElement('p'), { id: 'orders-status', role: 'status' });
     const results = document.createElement('div');
@@ -69,11 +70,24 @@ export const ordersSection: Section<MerchantUser> = {
       cursor = a.data.next;
       next.hidden = cursor === null;
       first.hidden = at === null;
-      say(status, a.data.orders.length === 0 ? 'No orders match these filters.' : `${a.data.orders.length} orders${cursor === null ? '' : ', more on the next page'}.`);
+      say(status, a.data.orders.length === 0 ? 'No orders match these filters.' : `${a.data.orders.length} order${a.data.orders.length === 1 ? '' : 's'}${cursor === null ? '' : ', more on the next page'}.`);
       results.replaceChildren(...(a.data.orders.length === 0 ? [] : [scrolling(ordersTable(a.data))]));
     }
   },
 };
+
+/**
+ * The states an order can be in, as queryBill names them (and the table shows them), and "paid"
+ * with whatever was refunded of it since: the orders a statement lists.
+ */
+function statusField(value: string): HTMLElement {
+  const wrap = document.createElement('div');
+  const select = Object.assign(document.createElement('select'), { id: 'filter-status', name: 'filter-status' });
+  const choices: [string, string][] = [['', 'Any'], [PAID_ORDER_STATUSES.join(','), 'Paid, refunded or not'], ...ORDER_STATUSES.map((s): [string, string] => [s, s])];
+  select.append(...choices.map(([v, text]) => new Option(text, v, false, v === value)));
+  wrap.append(Object.assign(document.createElement('label'), { htmlFor: select.id, textContent: 'Status' }), select);
+  return wrap;
+}
 
 /** The form's words as the search's filters: an order id ending in `*` is a prefix. */
 function filtersOf(values: Record<string, string>): Record<string, string> {
@@ -83,7 +97,7 @@ function filtersOf(values: Record<string, string>): Record<string, string> {
     if (key === 'orderId') {
       if (value.endsWith('*')) out.mchOrderIdPrefix = value.slice(0, -1);
       else out.mchOrderId = value;
-    } else out[key] = key === 'status' ? value.toUpperCase().replace(/\s+/g, '') : value;
+    } else out[key] = value;
   }
   return out;
 }
