@@ -2,10 +2,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { hashPin } from '../src/domain/credentials.js';
 import { MINUTE_MS } from '../src/domain/payment-minutes.js';
 import { SESSION_IDLE_MS } from '../src/domain/page-access.js';
+import { openApiDocument } from '../src/http/openapi/document.js';
 import { ROUTES } from '../src/http/routes.js';
 import { execute, sql } from './db-access.js';
 import { createMerchant, createWalletWithCode, ManualClock, micropayParams, postSigned, startTestPlatform, type TestMerchant, type TestPlatform } from './helpers.js';
-import { as, pageCall, sessionOf, type PageAnswer, type Session } from './page-helpers.js';
+import { as, pageCall, sessionOf, signInLinkFor, type PageAnswer, type Session } from './page-helpers.js';
 
 /**
  * The operator console's watching sections (docs/consoles.md: Dashboard, Ledger audit,
@@ -257,4 +258,34 @@ describe('the audit log cannot be changed from a console', () => {
     expect(added.filter((a) => !['session.signOut', 'ledgerAudit.run', 'session.signInFailed', 'merchant.rollKey'].includes(a))).toEqual([]);
     expect(added.filter((a) => a === 'session.signOut')).toHaveLength(2);
   });
+
+  it('every page route, each of its fields alone with a NUL or a name every object inherits, answers without a fault', async () => {
+    await start();
+    const shop = await createMerchant(p);
+    const { walletId } = await createWalletWithCode(p, 50_00);
+    if (typeof (await p.store.createCashier(shop.mchId, 'lane-1', await hashPin(PASSWORD))) === 'string') throw new Error('name taken');
+    const sessions: Record<string, Session> = {
+      admin: await operatorSession(),
+      merchant: await ownerSession(shop),
+      wallet: sessionOf(await call('wallet/sign-in-link', { token: await signInLinkFor(p, walletId) })),
+      cashier: sessionOf(await call('cashier/sign-in', { mchId: shop.mchId, name: 'lane-1', password: PASSWORD })),
+    };
+    // Each field alone, so a route's refusal of unknown fields does not stop the walk at its first rule.
+    const calls = Object.entries(openApiDocument().paths).filter(([path]) => path.startsWith('/api/page/'))
+      .flatMap(([path, item]) => Object.keys(requestSchemaOf(item).properties ?? {}).map((field) => [path.slice('/api/page/'.length), field] as const))
+      .sort(([x], [y]) => Number(x.endsWith('sign-out')) - Number(y.endsWith('sign-out')));
+    expect(calls.length).toBeGreaterThanOrEqual(100);
+    for (const [route, field] of calls) {
+      for (const value of ['a\u0000b', '\u0000', 'constructor', '__proto__', 'toString']) {
+        const a = await call(route, { [field]: value }, sessions[route.split('/', 1)[0]!] ?? null);
+        expect(a.status, `${route} ${field}: ${JSON.stringify(value)}`).not.toBe(500);
+      }
+    }
+  });
 });
+
+/** The JSON schema of a path's POST body, as the OpenAPI document gives it inline. */
+function requestSchemaOf(item: unknown): { properties?: Record<string, unknown> } {
+  const post = (item as { post?: { requestBody?: { content?: Record<string, { schema?: object }> } } }).post;
+  return post?.requestBody?.content?.['application/json']?.schema ?? {};
+}

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hashPin } from '../src/domain/credentials.js';
+import { rollKey } from '../src/services/operator-actions.js';
 import { execute, sql } from './db-access.js';
 import { createMerchant, createWalletWithCode, ManualClock, micropayParams, postSigned, startTestPlatform, type TestMerchant, type TestPlatform } from './helpers.js';
 import { as, pageCall, sessionOf, type PageAnswer, type Session } from './page-helpers.js';
@@ -62,7 +63,7 @@ describe("a cashier's limits in the merchant console's account sections", () => 
       ['merchant/notifications/show', {}], ['merchant/notifications/set-url', { notifyUrl: 'https://cashier.example/hook' }],
       ['merchant/notifications/test', {}], ['merchant/notifications/dead', {}], ['merchant/notifications/retry', { notificationId: dead }],
       ['merchant/notifications/retry-all', {}], ['merchant/balance/request-payout', { amount: '10.00', requestId: 'r-1' }],
-      ['merchant/activity', {}],
+      ['merchant/activity', {}], ['merchant/notifications/test-attempts', { notificationId: dead }],
     ] as const) {
       const a = await call(path, body, cashier);
       expect([a.status, a.code, a.data], path).toEqual([403, 9122, null]);
@@ -140,7 +141,9 @@ describe("the owner's actions, each with its audit row", () => {
     const shop = await createMerchant(p, 'Corner Shop');
     const owner = await signIn(shop, 'boss', 'owner');
     expect((await call('merchant/notifications/test', {}, owner)).code).toBe(9050);
-    for (const bad of ['ftp://x.example/', 'not a url', `https://x.example/${'a'.repeat(2048)}`, 42]) {
+    // Spaces and control characters, which the URL parser would quietly drop, are refused: the URL is kept as typed.
+    const unprintable = [' https://x.example/', 'https://x.example/a b', 'https://x.example/a\u0001b\u001b[31m', '\u0000https://x.example/', 'https://x.example/\u202e'];
+    for (const bad of ['ftp://x.example/', 'not a url', `https://x.example/${'a'.repeat(2048)}`, 42, ...unprintable]) {
       const a = await call('merchant/notifications/set-url', { notifyUrl: bad }, owner);
       expect(a.code, String(bad)).toBe(1021);
     }
@@ -217,6 +220,16 @@ describe("the owner's actions, each with its audit row", () => {
     // Older still: the first URL set, then the owner's sign-in.
     expect(second.data).toMatchObject({ entries: [{ action: 'merchant.update', detail: { notifyUrl: 'https://a.example/' } }, { action: 'session.signIn' }], next: null });
     expect((await call('merchant/activity', { cursor: '-1' }, owner)).code).toBe(1021);
+  });
+
+  it("shows an operator's action on the merchant by name, without the address it came from", async () => {
+    const shop = await createMerchant(p, 'Corner Shop');
+    const owner = await signIn(shop, 'boss', 'owner');
+    const operator = { actor: { kind: 'operator' as const, operatorId: 'op-1', name: 'alice-ops' }, address: '10.1.2.3' };
+    expect(await rollKey(p.store, shop.mchId, undefined, operator)).toMatchObject({ mchId: shop.mchId });
+    const [rolled, signedIn] = (await call('merchant/activity', { limit: 2 }, owner)).data!.entries;
+    expect(rolled).toMatchObject({ action: 'merchant.rollKey', actor: { kind: 'operator', name: 'alice-ops' }, address: null });
+    expect(signedIn).toMatchObject({ action: 'session.signIn', actor: { kind: 'merchantUser', name: 'boss' }, address: expect.stringMatching(/127\.0\.0\.1$/) });
   });
 });
 

@@ -1,6 +1,6 @@
 import { fail, formatWireTime, isCalendarDate, MCH_ID, parse, rejectUnknown, ResultCode, text } from '@micropay/protocol';
 import { ACTOR_KINDS, AUDIT_ACTIONS, type ActingAs, type ActorKind, type AuditAction, type AuditLogEntry } from '../domain/audit-log.js';
-import type { Notification } from '../domain/notification.js';
+import { notificationIdIn, type Notification } from '../domain/notification.js';
 import { dayWindow } from '../domain/statement.js';
 import { MAX_AUDIT_LOG_PAGE } from '../store/audit-log-sql.js';
 import { auditLogPage } from '../services/audit-log.js';
@@ -29,7 +29,7 @@ export const adminDashboard = withOperator('reads', async (ctx, req) => {
   const parsed = parse(() => {
     rejectUnknown(req.body, ['range']);
     const range = text(req.body, 'range') ?? '60m';
-    if (!(range in DASHBOARD_RANGES)) fail('range', 'must be 60m or 24h');
+    if (!Object.hasOwn(DASHBOARD_RANGES, range)) fail('range', 'must be 60m or 24h');
     return range as DashboardRange;
   });
   if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
@@ -79,12 +79,7 @@ export const adminDeadNotifications = withOperator('reads', async (ctx, req) => 
 
 /** Sends a dead notification again (as `micropay notifications retry`), logged as the operator's. */
 export const adminRetryNotification = withOperator('changes', async (ctx, req, operator) => {
-  const parsed = parse(() => {
-    rejectUnknown(req.body, ['notificationId']);
-    const id = text(req.body, 'notificationId') ?? '';
-    if (!/^[0-9a-f-]{36}$/.test(id)) fail('notificationId', 'must be a notification id as the list shows it');
-    return id;
-  });
+  const parsed = parse(() => notificationIdIn(req.body));
   if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
   const result = await ctx.store.retryNotification(parsed.value, undefined, actingOf(operator, req));
   if (result.kind === 'not_found') return answer(ResultCode.NOTIFICATION_NOT_FOUND);

@@ -1,6 +1,6 @@
 import { parse, rejectUnknown, required, ResultCode, text } from '@micropay/protocol';
 import type { Merchant } from '../domain/model.js';
-import type { Notification, NotificationAttempt } from '../domain/notification.js';
+import { notificationIdIn, type Notification, type NotificationAttempt } from '../domain/notification.js';
 import { NOTIFY_URL_PROBLEM, NotifyUrlError } from '../notify/message.js';
 import { deadLetterCursorText, parseDeadLetterCursor } from '../services/notifications.js';
 import { isBadInput, rollKey } from '../services/operator-actions.js';
@@ -84,10 +84,7 @@ function attemptData(a: NotificationAttempt): Record<string, unknown> {
 
 /** `{notificationId}`: the attempts of one of this merchant's TEST notifications so far (none for another's). */
 export const testDeliveryAttempts = withMerchantUser('reads', 'owner', async (ctx, req, user) => {
-  const parsed = parse(() => {
-    rejectUnknown(req.body, ['notificationId']);
-    return required(req.body, 'notificationId');
-  });
+  const parsed = parse(() => notificationIdIn(req.body));
   if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
   // Scoped by the session's merchant: another merchant's id reads as a test with no attempts.
   const attempts = await ctx.store.notificationAttemptsFor(user.mchId, [parsed.value]);
@@ -113,10 +110,7 @@ export const listDeadLetters = withMerchantUser('reads', 'owner', async (ctx, re
 
 /** `{notificationId}`: one dead (or pending) notification of this merchant due now; 9051 for any other id. */
 export const retryDeadLetter = withMerchantUser('changes', 'owner', async (ctx, req, user) => {
-  const parsed = parse(() => {
-    rejectUnknown(req.body, ['notificationId']);
-    return required(req.body, 'notificationId');
-  });
+  const parsed = parse(() => notificationIdIn(req.body));
   if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
   const retried = await ctx.store.retryNotification(parsed.value, user.mchId, merchantUserActing(user, req));
   if (retried.kind === 'not_found') return answer(ResultCode.NOTIFICATION_NOT_FOUND);

@@ -56,9 +56,14 @@ export const requestPayout = withMerchantUser('changes', 'owner', async (ctx, re
   throw new Error(`the session's merchant ${user.mchId} exists`);
 });
 
+/**
+ * A row of the merchant's activity. The address is shown for the merchant's own users' actions
+ * only: where an operator works from is the platform's to know, not its merchants'.
+ */
 function activityData(e: AuditLogEntry): Record<string, unknown> {
+  const own = e.actor.kind === 'merchantUser';
   const actor = e.actor.kind === 'merchantUser' ? { kind: e.actor.kind, name: e.actor.name, role: e.actor.role } : { kind: e.actor.kind, name: e.actor.name };
-  return { logId: e.logId, atMs: e.atMs, action: e.action, actor, address: e.address, subjectId: e.subjectId, detail: e.detail };
+  return { logId: e.logId, atMs: e.atMs, action: e.action, actor, address: own ? e.address : null, subjectId: e.subjectId, detail: e.detail };
 }
 
 /** `{cursor?, limit?}`: the merchant's audit log, newest first; `cursor` is a page's `next` (the last logId). */

@@ -45,7 +45,7 @@ const create = defineCommand({
 
 const token = defineCommand({
   name: 'wallet token',
-  summary: "issue a new wallet app token (the old one stops working)",
+  summary: "issue a new wallet app token (the old one stops working; the wallet's pages are signed out and its devices revoked)",
   positionals: [WALLETID],
   options: {},
   store: 'existing',
@@ -53,14 +53,14 @@ const token = defineCommand({
     const issued = await newWalletAppToken(store, args.WALLETID, cliActing());
     if (issued === null) return notFound(`wallet ${args.WALLETID}`);
     const { wallet: w, token: fresh } = issued;
-    out.show({ walletId: w.walletId, token: fresh }, `New wallet app token for ${w.walletId}: ${fresh}   (the old one no longer works)`);
+    out.show({ walletId: w.walletId, token: fresh }, `New wallet app token for ${w.walletId}: ${fresh}   (the old one no longer works; the wallet's pages are signed out and its offline-code devices revoked)`);
     return 0;
   },
 });
 
 const setPin = defineCommand({
   name: 'wallet set-pin',
-  summary: "set a wallet's PIN (also unlocks confirmation)",
+  summary: "set a wallet's PIN (also unlocks confirmation; the wallet's pages are signed out and its devices revoked)",
   positionals: [WALLETID],
   options: { pin: { type: 'string', value: 'PIN', required: true, help: 'the new PIN, 4 to 6 digits' } },
   store: 'existing',
@@ -68,7 +68,7 @@ const setPin = defineCommand({
     const w = await setWalletPin(store, args.WALLETID, options.pin, cliActing());
     if (isBadInput(w)) return badInput(w);
     if (w === null) return notFound(`wallet ${args.WALLETID}`);
-    out.show(walletJson(w), `PIN of wallet ${w.walletId} set; confirmation unlocked.`);
+    out.show(walletJson(w), `PIN of wallet ${w.walletId} set; confirmation unlocked. Its wallet pages are signed out and its offline-code devices revoked.`);
     return 0;
   },
 });

@@ -78,6 +78,19 @@ export function walletStatusEffects(walletId: string, status: WalletStatus, nowM
   return [{ kind: 'setWalletStatus', walletId, status }, ...revoke, ...(status === 'closed' ? walletPageAccessEnd(walletId) : [])];
 }
 
+/**
+ * What a security change writes. A new PIN or app token is what an operator sets when the old one
+ * may be known to someone else: everything signed in with the old one ends with it, in the same
+ * transaction (the wallet pages' sessions and unused sign-in links, and the devices enrolled for
+ * offline codes, which the holder's page or app enrols again at its next sign-in). A confirmation
+ * limit or an unlock leaves them.
+ */
+export function walletSecurityEffects(walletId: string, changes: WalletSecurityChanges, nowMs: number): Effect[] {
+  const set: Effect = { kind: 'setWalletSecurity', walletId, changes };
+  if (changes.pinHash === undefined && changes.tokenHash === undefined) return [set];
+  return [set, { kind: 'revokeDevices', walletId, deviceIndex: null, atMs: nowMs }, ...walletPageAccessEnd(walletId)];
+}
+
 /** Why the wallet's status may not become `to`, or null when it may. */
 export function walletStatusProblem(wallet: Wallet, to: WalletStatus): string | null {
   return canChangeWalletStatus(wallet.status, to) ? null : `wallet ${wallet.walletId} is closed; closing is final`;

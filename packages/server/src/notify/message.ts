@@ -1,5 +1,6 @@
 import { formatWireTime, sign, type SignableParams } from '@micropay/protocol';
 import type { AnsweringMerchant } from '../domain/merchant-keys.js';
+import { CONTROL_OR_BIDI } from '../domain/text.js';
 import type { Notification, NotificationEvent, TestPayload } from '../domain/notification.js';
 
 /**
@@ -81,7 +82,7 @@ export function nextAttemptAtMs(retryScheduleS: readonly number[], attempts: num
 export const NOTIFY_URL_MAX_LENGTH = 2048;
 
 /** What is wrong with a notifyUrl, in the words the CLI and the console both answer. */
-export const NOTIFY_URL_PROBLEM = `must be an absolute http:// or https:// URL of at most ${NOTIFY_URL_MAX_LENGTH} characters`;
+export const NOTIFY_URL_PROBLEM = `must be an absolute http:// or https:// URL of at most ${NOTIFY_URL_MAX_LENGTH} characters, without spaces or control characters`;
 
 /** Thrown by services/merchants.ts updateMerchant for a notify URL that breaks isNotifyUrl. */
 export class NotifyUrlError extends Error {
@@ -92,9 +93,13 @@ export class NotifyUrlError extends Error {
   }
 }
 
-/** A notifyUrl must be an absolute http or https URL. */
+/**
+ * A notifyUrl must be an absolute http or https URL. It is kept as it was typed, and the URL parser
+ * would quietly drop or encode spaces, tabs, line breaks and control characters in it, so they are
+ * refused first: the consoles and the CLI show the URL, and a database text refuses a NUL.
+ */
 export function isNotifyUrl(text: string): boolean {
-  if (text.length > NOTIFY_URL_MAX_LENGTH) return false;
+  if (text.length > NOTIFY_URL_MAX_LENGTH || /\s/.test(text) || CONTROL_OR_BIDI.test(text)) return false;
   try {
     const url = new URL(text);
     return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';

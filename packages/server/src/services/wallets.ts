@@ -11,6 +11,7 @@ import {
   payCodeRefusal,
   topUpEntry,
   walletAfterSecurity,
+  walletSecurityEffects,
   walletStatusEffects,
   type NewWallet,
 } from '../domain/wallet.js';
@@ -78,7 +79,7 @@ export function updateWalletSecurity(port: StorePort, walletId: string, changes:
     const result = walletAfterSecurity(wallet, changes);
     // Unlocking a PIN that is not locked changes nothing, so it writes and logs nothing.
     if (isUnlockOnly(changes) && wallet.pinFailures === changes.pinFailures) return unchanged(result);
-    const done = { result, effects: [{ kind: 'setWalletSecurity' as const, walletId, changes }] };
+    const done = { result, effects: walletSecurityEffects(walletId, changes, nowMs) };
     return audited(done, acting, nowMs, () => securityRecord(walletId, changes));
   });
 }

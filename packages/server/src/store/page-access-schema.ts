@@ -41,7 +41,7 @@ CREATE TABLE wallet_sign_in_links (
 }
 
 /**
- * A password reset, a lockout or \`admin sign-out\` ends every session of one user or operator
+ * A password reset, an operator's lockout or \`admin sign-out\` ends every session of one user or operator
  * (endUserPageSessions, endOperatorPageSessions): found by these, not by reading the whole table.
  * The same on both stores (SQLite 17, PostgreSQL 18).
  */
