@@ -47,7 +47,10 @@ export class MicroPayApiError extends MicroPayError {
 
   constructor(details: ApiErrorDetails, action?: string) {
     super(
-      `${details.endpoint} answered ${details.code}: ${details.msg}`,
+      // httpStatus 0: the client's own check refused it, and nothing reached the platform.
+      details.httpStatus === 0
+        ? `${details.endpoint} not sent, refused by the client's own check with ${details.code}: ${details.msg}`
+        : `${details.endpoint} answered ${details.code}: ${details.msg}`,
       action ?? resultCodeInfo(details.code)?.merchantAction ?? 'See docs/errors.md for this code.',
     );
     this.endpoint = details.endpoint;

@@ -114,6 +114,8 @@ describe('micropay', () => {
       expect(error).toBeInstanceOf(InvalidRequestError);
       expect(error.code).toBe(code);
       expect(error.httpStatus).toBe(0);
+      // The message says that nothing reached the platform, so a log reader does not look for it there.
+      expect(error.message).toMatch(new RegExp(`^micropay not sent, refused by the client's own check with ${code}: `));
     }
   });
 

@@ -531,9 +531,13 @@ describe('micropay sign', () => {
   it('refuses what cannot be signed, exit 2', async () => {
     const cases: [string[], string][] = [
       [['--body', '{"a":{"b":1}}'], 'field a: objects and arrays cannot be signed'],
-      [['--body', '[1]'], 'the body must be a JSON object'],
+      [['--body', '[1]'], 'the body must be one JSON object'],
       [['--body', '{"payCode":391234567890123456}'], 'field payCode: a number this large loses digits in JSON; send it as a string'],
-      [['--body', 'mchId=1'], 'the body is not JSON'],
+      [['--body', 'mchId=1'], 'the body must be one JSON object'],
+      // What every endpoint refuses is not signed either: a "|" (1021), a name twice or a lone surrogate (9105).
+      [['--body', '{"a":"x|y"}'], 'field a must not contain "|": values are joined with "|" to be signed, so a "|" would let the signed fields be re-split; every endpoint refuses it (1021)'],
+      [['--body', '{"a":"1","a":"2"}'], 'the body must be one JSON object, each name in it once'],
+      [['--body', '{"a":"\\ud800"}'], 'a string in the body is not well-formed Unicode (a lone surrogate escape such as \\ud800)'],
       [['--body', '{}', '--file', 'x'], 'give the body with --body or --file, not both'],
       [[], 'the body is empty'],
     ];

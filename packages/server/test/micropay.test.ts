@@ -31,6 +31,37 @@ async function balanceOf(walletId: string): Promise<number> {
   return (await p.store.findWallet(walletId))!.balanceSen;
 }
 
+describe('a body that reads two ways', () => {
+  /** A micropay body signed for 1.00, its text edited after signing: `edit` gets the JSON text. */
+  function signedText(payCode: string, order: string, edit: (json: string) => string): string {
+    const params: SignableParams = { ...micropayParams(m, order, '1.00', payCode), timestamp: String(Date.now()) };
+    return edit(JSON.stringify({ ...params, secureHash: sign(params, m.key) }));
+  }
+
+  it('a name given twice is 9105, though the last value is the one signed; nothing is paid', async () => {
+    const w = await createWalletWithCode(p, 100_00);
+    const body = signedText(w.payCode, 'dup-1', (json) => json.replace('"amount":"1.00"', '"amount":"9.00","amount":"1.00"'));
+    const res = await postRaw(p.url, '/api/micropay/micropay', body);
+    expect([res.status, res.body.code, res.body.msg]).toEqual([400, 9105, 'malformed JSON: the body must be one JSON object, each name in it once']);
+    expect(await balanceOf(w.walletId)).toBe(100_00);
+    expect((await postSigned(p.url, 'queryBill', { mchId: m.mchId, mchOrderId: 'dup-1' }, m.key)).body.code).toBe(1031);
+  });
+
+  it('a lone surrogate escape in a text is 9105; a pair (one character) pays', async () => {
+    const w = await createWalletWithCode(p, 100_00);
+    const lone = signedText(w.payCode, 'sur-1', (json) => json.replace('"goodsInfo":"test"', '"goodsInfo":"a\\ud800b"'));
+    const refused = await postRaw(p.url, '/api/micropay/micropay', lone);
+    expect([refused.status, refused.body.code]).toEqual([400, 9105]);
+    expect(refused.body.msg).toContain('not well-formed Unicode');
+    expect(await balanceOf(w.walletId)).toBe(100_00);
+    const params: SignableParams = { ...micropayParams(m, 'sur-2', '1.00', w.payCode), goodsInfo: 'tea \ud83c\udf75', timestamp: String(Date.now()) };
+    const paired = JSON.stringify({ ...params, secureHash: sign(params, m.key) }).replace('\ud83c\udf75', '\\ud83c\\udf75');
+    expect(paired).toContain('\\ud83c\\udf75');
+    const paid = await postRaw(p.url, '/api/micropay/micropay', paired);
+    expect([paid.body.code, (paid.body.data as { goodsInfo: string }).goodsInfo]).toEqual([0, 'tea \ud83c\udf75']);
+  });
+});
+
 describe('POST /api/micropay/micropay', () => {
   it('pays: moves the money and answers code 0 with data shaped exactly as the spec', async () => {
     const w = await createWalletWithCode(p, 100_00);

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { sign, SIGNATURE_FIELD, type SignableParams } from '@micropay/protocol';
+import { SEPARATOR_RULE, sign, SIGNATURE_FIELD, type SignableParams } from '@micropay/protocol';
+import { parseBody } from '../http/json-body.js';
 import { defineCommand, type CommandGroup } from './command-line.js';
 import { CommandFailed, KEY_HELP, merchantKey, UsageError } from './common.js';
 
@@ -64,17 +65,15 @@ async function fromStdin(): Promise<string> {
 
 /** The body as the signature sees it: a flat JSON object, without its secureHash. */
 function signableBody(text: string): SignableParams {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new UsageError(text.trim() === '' ? 'the body is empty' : 'the body is not JSON');
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new UsageError('the body must be a JSON object');
+  if (text.trim() === '') throw new UsageError('the body is empty');
+  // The platform's own reading of a body (9105 for anything else): what it would refuse is not signed.
+  const parsed = parseBody(text);
+  if (!parsed.ok) throw new UsageError(parsed.msg);
   const body: Record<string, string | number | boolean | null> = {};
-  for (const [name, value] of Object.entries(parsed)) {
+  for (const [name, value] of Object.entries(parsed.body)) {
     if (name === SIGNATURE_FIELD) continue;
     if (typeof value === 'object' && value !== null) throw new UsageError(`field ${name}: objects and arrays cannot be signed`);
+    if (typeof value === 'string' && value.includes('|')) throw new UsageError(`field ${name} ${SEPARATOR_RULE}; every endpoint refuses it (1021)`);
     // JSON.parse reads 1e400 as Infinity: signing "Infinity" would sign what nobody wrote.
     if (typeof value === 'number' && !Number.isFinite(value)) {
       throw new UsageError(`field ${name}: the number is beyond JavaScript's range (it reads as ${value}); send it as a string`);

@@ -4,6 +4,7 @@ import { ResultCode } from '@micropay/protocol';
 import { answer } from '../api/answer.js';
 import type { Answer, ApiContext } from '../api/context.js';
 import { describeError } from '../log.js';
+import { parseBody } from './json-body.js';
 import type { OpsEndpoints } from './ops.js';
 import { requestIdOf } from './request-id.js';
 import { ROUTES } from './routes.js';
@@ -35,8 +36,9 @@ async function answerInProcess(ctx: ApiContext, ops: OpsEndpoints, request: Requ
       headers: { 'Content-Type': 'application/json; charset=utf-8', 'X-Request-Id': requestId, ...headers },
     });
   };
-  const body = parseObject(await request.text());
-  if (body === null) return send(answer(ResultCode.MALFORMED_JSON, null, 'the body must be one JSON object'));
+  const parsed = parseBody(await request.text());
+  if (!parsed.ok) return send(answer(ResultCode.MALFORMED_JSON, null, parsed.msg));
+  const body = parsed.body;
   try {
     const headers = Object.fromEntries(request.headers) as IncomingHttpHeaders;
     const result = await endpoint(ctx, { body, headers, requestId });
@@ -62,13 +64,4 @@ function abortable(answered: Promise<Response>, signal: AbortSignal): Promise<Re
     signal.addEventListener('abort', onAbort, { once: true });
     answered.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
-}
-
-export function parseObject(raw: string): Record<string, unknown> | null {
-  try {
-    const value: unknown = JSON.parse(raw);
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
-  } catch {
-    return null;
-  }
 }

@@ -8,7 +8,8 @@ import type { Answer, ApiContext, ApiRequest } from '../api/context.js';
 import { describeError } from '../log.js';
 import { corsFor, PREFLIGHT_HEADERS } from './cors.js';
 import { NO_OPS, type OpsEndpoints } from './ops.js';
-import { ownApiFetch, parseObject } from './own-api.js';
+import { parseBody } from './json-body.js';
+import { ownApiFetch } from './own-api.js';
 import { loadPages, sendPageFile, type PageFile } from './pages.js';
 import { requestIdOf } from './request-id.js';
 import { ROUTES } from './routes.js';
@@ -140,10 +141,10 @@ async function handle(
     if (declared > ctx.config.bodyLimitBytes) return send(answer(ResultCode.PAYLOAD_TOO_LARGE));
     const raw = await readBody(req, ctx.config.bodyLimitBytes);
     if (raw === null) return send(answer(ResultCode.PAYLOAD_TOO_LARGE));
-    const body = parseObject(raw);
-    if (body === null) return send(answer(ResultCode.MALFORMED_JSON, null, 'the body must be one JSON object'));
+    const parsed = parseBody(raw);
+    if (!parsed.ok) return send(answer(ResultCode.MALFORMED_JSON, null, parsed.msg));
     const result = await endpoint(ctx, {
-      body, headers: req.headers, overTls: overTls(req), ownApi: ownApiOf(req.socket, ownFetch), requestId,
+      body: parsed.body, headers: req.headers, overTls: overTls(req), ownApi: ownApiOf(req.socket, ownFetch), requestId,
       clientAddress: req.socket.remoteAddress ?? null,
     });
     if (result.transport !== undefined) {

@@ -1,0 +1,75 @@
+/**
+ * A request's body as every API reads it (docs/api.md, "Transport"): one JSON object, each name in
+ * it once, and every string in it well-formed Unicode. Anything else is 9105 with the reason.
+ *
+ * - A name given twice would be read by JSON.parse as its last value, while a proxy, a firewall
+ *   or a log that reads the first sees another request than the one signed and charged.
+ * - A lone surrogate (`"\ud800"`) cannot be stored as UTF-8: it would come back as U+FFFD, so a
+ *   later answer would not show what was signed, and two different requests would look alike.
+ */
+export type ParsedBody = { ok: true; body: Record<string, unknown> } | { ok: false; msg: string };
+
+const NOT_AN_OBJECT = 'the body must be one JSON object';
+
+export function parseBody(raw: string): ParsedBody {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return { ok: false, msg: NOT_AN_OBJECT };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { ok: false, msg: NOT_AN_OBJECT };
+  const body = value as Record<string, unknown>;
+  if (Object.keys(body).length !== topLevelNameCount(raw)) return { ok: false, msg: `${NOT_AN_OBJECT}, each name in it once` };
+  // Only a \uD800–\uDFFF escape can make one: UTF-8 decoding never does. The whole body is looked at only then.
+  if (SURROGATE_ESCAPE.test(raw) && LONE_SURROGATE.test(collectText(body))) {
+    return { ok: false, msg: 'a string in the body is not well-formed Unicode (a lone surrogate escape such as \\ud800)' };
+  }
+  return { ok: true, body };
+}
+
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** Every name and string value of the parsed body, at any depth, joined: what LONE_SURROGATE looks at. */
+function collectText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value !== 'object' || value === null) return '';
+  // A separator that cannot pair with a neighbour, so two halves from different strings stay lone.
+  return Object.entries(value).map(([name, v]) => `${name}\u0000${collectText(v)}`).join('\u0000');
+}
+
+/**
+ * How many names the outermost object of `raw` (JSON.parse has accepted it) gives: at its depth,
+ * a string right after `{` or `,` is a name. Nested objects and arrays are skipped.
+ */
+function topLevelNameCount(raw: string): number {
+  let depth = 0;
+  let names = 0;
+  let nameNext = false;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (c === QUOTE) {
+      if (depth === 1 && nameNext) names++;
+      nameNext = false;
+      for (i++; i < raw.length; i++) {
+        const d = raw.charCodeAt(i);
+        if (d === BACKSLASH) i++;
+        else if (d === QUOTE) break;
+      }
+    } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+      depth++;
+      nameNext = depth === 1;
+    } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) depth--;
+    else if (c === COMMA && depth === 1) nameNext = true;
+  }
+  return names;
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
