@@ -51,6 +51,8 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     const firstKey = (await page.locator('.shown-once code').textContent())!;
     expect(firstKey.length).toBeGreaterThanOrEqual(32);
     const mchId = /Merchant ([0-9]+)/.exec((await status(page))!)![1]!;
+    // The form is cleared once the merchant exists: a second Enter cannot make a second one.
+    expect(await page.getByLabel('Name', { exact: true }).inputValue()).toBe('');
 
     await page.getByLabel('Name (import)').fill('Moved Stall');
     await page.getByLabel('Merchant id on the old platform').fill('55550001');
@@ -60,7 +62,13 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     expect(await page.locator('.shown-once').count()).toBe(0);
     expect(await page.content()).not.toContain('Moved-Stall-Key');
 
+    // Disabling stops a live integration: it asks first, and the way out has the focus.
     await page.getByRole('button', { name: `Disable ${mchId}` }).click();
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Keep it active');
+    await page.keyboard.press('Enter');
+    expect(await page.locator('.confirm-step').count()).toBe(0);
+    await page.getByRole('button', { name: `Disable ${mchId}` }).click();
+    await page.getByRole('button', { name: `Disable ${mchId} now` }).click();
     await expect.poll(() => status(page)).toBe(`Merchant ${mchId} is disabled: its requests answer 1022.`);
     await page.getByRole('button', { name: `Enable ${mchId}` }).click();
     await expect.poll(() => status(page)).toBe(`Merchant ${mchId} is enabled.`);
@@ -68,7 +76,10 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     await page.getByLabel('Merchant id (roll key)').fill(mchId);
     await page.getByLabel('Old key works for (hours)').fill('2');
     await page.getByRole('button', { name: 'Roll key' }).click();
+    expect(await page.locator('.confirm-step p').textContent()).toBe(`Roll the key of merchant ${mchId}? Its systems must switch to the new key: the old key works for 2 hours more.`);
+    await page.getByRole('button', { name: `Roll the key of ${mchId}` }).click();
     await expect.poll(() => status(page)).toBe(`Merchant ${mchId} has a new key; the old one works for 2 hours.`);
+    expect(await page.getByLabel('Old key works for (hours)').inputValue()).toBe('24');
     const newKey = (await page.locator('.shown-once code').textContent())!;
     expect(newKey).not.toBe(firstKey);
     const row = page.locator('tr', { hasText: 'Night Market' });
@@ -133,6 +144,7 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     await page.getByRole('button', { name: 'Create wallet' }).click();
     await expect.poll(() => status(page)).toMatch(/^Wallet [0-9]{12} created for Leaving Holder\.$/);
     const leaving = /Wallet ([0-9]{12})/.exec((await status(page))!)![1]!;
+    expect([await page.getByLabel('Holder name', { exact: true }).inputValue(), await page.getByLabel('Opening balance (optional)').inputValue()]).toEqual(['', '']);
     expect(await page.locator('.shown-once code').textContent()).toMatch(/^[A-Za-z0-9_-]{20,}$/);
     await page.getByRole('button', { name: 'Close wallet…' }).click();
     await page.getByRole('button', { name: `Close ${leaving} for good` }).click();
@@ -144,8 +156,14 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     await payoutRow.waitFor();
     expect(await payoutRow.locator('td').nth(1).textContent()).toBe(`Wallet ${leaving} (closed)`);
     await docsScreenshot(page, 'admin-payouts', { fullPage: true });
+    // A payout's outcome is final: Confirm asks whether the bank paid, naming the amount and the wallet.
     await page.getByRole('button', { name: `Confirm ${payoutId}` }).click();
+    expect(await page.locator('.confirm-step p').textContent()).toBe(
+      `Has the bank paid 3.00 to the holder of wallet ${leaving}? Payout ${payoutId} becomes PAID_OUT, which is final: the money has left the platform.`);
+    await page.getByRole('button', { name: `Yes, ${payoutId} is paid out` }).click();
     await expect.poll(() => status(page)).toBe(`Payout ${payoutId} is PAID_OUT: the money has left the platform.`);
+    // The row is gone; the focus is on what was done, not lost to the page.
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('role'))).toBe('status');
     await expect.poll(() => page.locator('tr', { hasText: payoutId }).count()).toBe(0);
 
     // The CLI sees what the console did, each action in the audit log under the operator.

@@ -2,7 +2,7 @@ import { callPage } from '../shared/page-api.js';
 import { say } from '../shared/page.js';
 import { formatTime } from '../shared/time.js';
 import { table } from '../console/shell.js';
-import { button, field, form, nextPage, showOnce, withActions } from '../console/forms.js';
+import { askFirst, button, field, form, nextPage, showOnce, withActions } from '../console/forms.js';
 import type { Section } from '../console/section.js';
 import type { SignedInOperator } from './who.js';
 
@@ -26,10 +26,11 @@ export const merchantsSection: Section<SignedInOperator> = {
   id: 'merchants',
   title: 'Merchants',
   async render(container, ctx) {
-    const status = Object.assign(document.createElement('p'), { role: 'status' });
+    const status = Object.assign(document.createElement('p'), { role: 'status', tabIndex: -1 });
+    const confirming = document.createElement('div');
     const shownOnce = document.createElement('div');
     const list = Object.assign(document.createElement('div'), { className: 'table-wrap' });
-    container.append(createForm(), importForm(), rollForm(), status, shownOnce, list);
+    container.append(createForm(), importForm(), rollForm(), status, confirming, shownOnce, list);
     await load();
 
     async function load(cursor?: string): Promise<void> {
@@ -42,15 +43,20 @@ export const merchantsSection: Section<SignedInOperator> = {
       list.replaceChildren(withActions(t, rows.map((m) => [statusButton(m)])), ...nextPage(a.data.next, load));
     }
 
+    /** Disabling stops a live integration at once, so it asks first; enabling does not. */
     function statusButton(m: MerchantRow): HTMLButtonElement {
       const to = m.status === 'active' ? 'disabled' : 'active';
       const verb = to === 'disabled' ? 'Disable' : 'Enable';
-      return button(verb, async () => {
+      const change = async () => {
         const a = await callPage<{ merchant: MerchantRow }>(`${ctx.api}merchants/set-status`, { mchId: m.mchId, status: to });
         if (a.data === null) return say(status, a.msg, 'error');
         say(status, `Merchant ${m.mchId} is ${to === 'active' ? 'enabled' : 'disabled: its requests answer 1022'}.`);
         await load();
-      }, 'secondary', `${verb} ${m.mchId}`);
+        status.focus();
+      };
+      return button(verb, async () => to === 'active' ? change() : askFirst(confirming,
+        `Disable merchant ${m.mchId} "${m.name}"? Its API requests answer 1022 and its users are refused at once, until it is enabled again.`,
+        `Disable ${m.mchId} now`, change, 'Keep it active'), 'secondary', `${verb} ${m.mchId}`);
     }
 
     function createForm(): HTMLFormElement {
@@ -63,6 +69,7 @@ export const merchantsSection: Section<SignedInOperator> = {
           say(status, `Merchant ${a.data.merchant.mchId} "${a.data.merchant.name}" created.`);
           showOnce(shownOnce, `Key of merchant ${a.data.merchant.mchId}`, a.data.apiKey);
           await load();
+          return 'clear';
         });
     }
 
@@ -77,18 +84,26 @@ export const merchantsSection: Section<SignedInOperator> = {
         say(status, `Merchant ${a.data.merchant.mchId} "${a.data.merchant.name}" imported with its key: its integration keeps working.`);
         shownOnce.replaceChildren();
         await load();
+        return 'clear';
       });
       return f;
     }
 
+    /** A new key breaks the merchant's integration once the old one's hours are over: it asks first. */
     function rollForm(): HTMLFormElement {
       return form('roll-key', 'Roll a key', [field('roll-mch-id', 'Merchant id (roll key)', { inputMode: 'numeric', maxLength: 19 }),
         field('roll-overlap', 'Old key works for (hours)', { inputMode: 'numeric', value: '24', maxLength: 4 })], 'Roll key', async (v) => {
-        const a = await callPage<{ merchant: MerchantRow; apiKey: string }>(`${ctx.api}merchants/roll-key`, { mchId: v['roll-mch-id'], overlapHours: v['roll-overlap'] });
-        if (a.data === null) return say(status, a.msg, 'error');
-        say(status, `Merchant ${a.data.merchant.mchId} has a new key; the old one works for ${v['roll-overlap']} hours.`);
-        showOnce(shownOnce, `New key of merchant ${a.data.merchant.mchId}`, a.data.apiKey);
-        await load();
+        const hours = v['roll-overlap'];
+        const until = hours === '0' ? 'the old key stops working at once' : `the old key works for ${hours} hours more`;
+        askFirst(confirming, `Roll the key of merchant ${v['roll-mch-id']}? Its systems must switch to the new key: ${until}.`, `Roll the key of ${v['roll-mch-id']}`, async () => {
+          const a = await callPage<{ merchant: MerchantRow; apiKey: string }>(`${ctx.api}merchants/roll-key`, { mchId: v['roll-mch-id'], overlapHours: hours });
+          if (a.data === null) return say(status, a.msg, 'error');
+          say(status, `Merchant ${a.data.merchant.mchId} has a new key; the old one works for ${hours} hours.`);
+          showOnce(shownOnce, `New key of merchant ${a.data.merchant.mchId}`, a.data.apiKey);
+          (document.getElementById('roll-key') as HTMLFormElement).reset();
+          await load();
+          status.focus();
+        }, 'Keep the key');
       });
     }
   },

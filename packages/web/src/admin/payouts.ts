@@ -2,7 +2,7 @@ import { callPage } from '../shared/page-api.js';
 import { say } from '../shared/page.js';
 import { formatTime } from '../shared/time.js';
 import { table } from '../console/shell.js';
-import { button, choice, form, nextPage, withActions } from '../console/forms.js';
+import { askFirst, button, choice, form, nextPage, withActions } from '../console/forms.js';
 import type { Section } from '../console/section.js';
 import type { SignedInOperator } from './who.js';
 
@@ -20,12 +20,13 @@ export const payoutsSection: Section<SignedInOperator> = {
   id: 'payouts',
   title: 'Payouts',
   async render(container, ctx) {
-    const status = Object.assign(document.createElement('p'), { role: 'status' });
+    const status = Object.assign(document.createElement('p'), { role: 'status', tabIndex: -1 });
+    const confirming = document.createElement('div');
     const list = Object.assign(document.createElement('div'), { className: 'table-wrap' });
     let shown = 'REQUESTED';
     container.append(form('payout-filter', 'Which payouts', [choice('payout-status', 'Show', [
       ['REQUESTED', 'Waiting for the bank (REQUESTED)'], ['PAID_OUT', 'Paid out'], ['FAILED', 'Failed'], ['all', 'All'],
-    ])], 'Show', async (v) => { shown = v['payout-status']!; await load(); }), status, list);
+    ])], 'Show', async (v) => { shown = v['payout-status']!; await load(); }), status, confirming, list);
     await load();
 
     async function load(cursor?: string): Promise<void> {
@@ -39,15 +40,23 @@ export const payoutsSection: Section<SignedInOperator> = {
       list.replaceChildren(withActions(t, rows.map((p) => (p.status === 'REQUESTED' ? actions(p) : []))), ...nextPage(a.data.next, load));
     }
 
+    /** Both outcomes are final, so each asks once more, naming the payout, its amount and where it goes. */
     function actions(p: PayoutRow): HTMLElement[] {
       const reason = Object.assign(document.createElement('input'), { id: `reason-${p.payoutId}`, maxLength: 200, autocomplete: 'off' });
       reason.setAttribute('aria-label', `Why payout ${p.payoutId} failed`);
       reason.placeholder = 'Bank\'s reason';
-      return [
-        button('Confirm', () => finish('confirm', { payoutId: p.payoutId }, `Payout ${p.payoutId} is PAID_OUT: the money has left the platform.`), '', `Confirm ${p.payoutId}`),
-        reason,
-        button('Fail', () => finish('fail', { payoutId: p.payoutId, reason: reason.value.trim() }, `Payout ${p.payoutId} FAILED: ${p.amount} went back.`), 'secondary', `Fail ${p.payoutId}`),
-      ];
+      const to = p.mchId !== null ? `merchant ${p.mchId}` : `the holder of wallet ${p.walletId}`;
+      const confirm = button('Confirm', async () => askFirst(confirming,
+        `Has the bank paid ${p.amount} to ${to}? Payout ${p.payoutId} becomes PAID_OUT, which is final: the money has left the platform.`,
+        `Yes, ${p.payoutId} is paid out`, () => finish('confirm', { payoutId: p.payoutId }, `Payout ${p.payoutId} is PAID_OUT: the money has left the platform.`), 'Not yet'),
+      '', `Confirm ${p.payoutId}`);
+      const fail = button('Fail', async () => askFirst(confirming,
+        `Did the bank refuse payout ${p.payoutId}${reason.value.trim() === '' ? '' : ` ("${reason.value.trim()}")`}? It becomes FAILED, which is final, and ${p.amount} goes back to ${to}.`,
+        `Yes, ${p.payoutId} failed`, () => finish('fail', { payoutId: p.payoutId, reason: reason.value.trim() }, `Payout ${p.payoutId} FAILED: ${p.amount} went back.`), 'Not yet'),
+      'secondary', `Fail ${p.payoutId}`);
+      // Enter in the reason is the Fail it was typed for.
+      reason.addEventListener('keydown', (event) => { if (event.key === 'Enter') fail.click(); });
+      return [confirm, reason, fail];
     }
 
     async function finish(path: 'confirm' | 'fail', body: Record<string, unknown>, done: string): Promise<void> {
@@ -55,6 +64,8 @@ export const payoutsSection: Section<SignedInOperator> = {
       if (a.data === null) return say(status, a.msg, 'error');
       say(status, done);
       await load();
+      // The row and its buttons are gone: the focus goes to what was done, not to the page's top.
+      status.focus();
     }
   },
 };

@@ -1,5 +1,5 @@
 import type { DeviceListing } from '@micropay/protocol/offline-code';
-import { button, field, form } from '../console/forms.js';
+import { askFirst, button, field, form } from '../console/forms.js';
 import { walletDevicesPart } from './wallet-devices.js';
 
 /**
@@ -52,20 +52,12 @@ function facts(w: WalletDetail): HTMLDListElement {
 }
 
 function closeStep(w: WalletDetail, region: HTMLElement, act: WalletAct): void {
-  const box = Object.assign(document.createElement('div'), { className: 'confirm-step' });
-  const text = Object.assign(document.createElement('p'), {
-    textContent: `Close wallet ${w.walletId} for good? It can never pay or take refunds again; its balance of ${w.balance} is paid out to the holder (a payout in Payouts).`,
-  });
-  const row = Object.assign(document.createElement('div'), { className: 'actions' });
-  row.append(
-    button(`Close ${w.walletId} for good`, () => act('close', { walletId: w.walletId }, (_w, data) => {
+  askFirst(region,
+    `Close wallet ${w.walletId} for good? It can never pay or take refunds again; its balance of ${w.balance} is paid out to the holder (a payout in Payouts).`,
+    `Close ${w.walletId} for good`, () => act('close', { walletId: w.walletId }, (_w, data) => {
       const payout = data.payout as { payoutId: string; amount: string } | null;
       return payout === null ? `Wallet ${w.walletId} is closed; it held nothing.` : `Wallet ${w.walletId} is closed; payout ${payout.payoutId} of ${payout.amount} waits in Payouts.`;
-    }), ''),
-    button('Keep it open', async () => region.replaceChildren()),
-  );
-  box.append(text, row);
-  region.replaceChildren(box);
+    }), 'Keep it open');
 }
 
 function topUpForm(walletId: string, act: WalletAct): HTMLFormElement {

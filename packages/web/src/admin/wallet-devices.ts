@@ -1,6 +1,6 @@
 import type { DeviceListing } from '@micropay/protocol/offline-code';
 import { table } from '../console/shell.js';
-import { button, withActions } from '../console/forms.js';
+import { askFirst, button, withActions } from '../console/forms.js';
 import { formatWireTime } from '../shared/time.js';
 
 /**
@@ -37,16 +37,9 @@ export function walletDevicesPart(walletId: string, devices: readonly DeviceList
 
 /** Revoking every device also signs out the holder's wallet pages: it is asked once more, as closing a wallet is. */
 function confirmRevokeAll(walletId: string, active: number, region: HTMLElement, revoke: Revoke): void {
-  const box = Object.assign(document.createElement('div'), { className: 'confirm-step' });
-  const text = Object.assign(document.createElement('p'), {
-    textContent: `Revoke all ${active} active device${active === 1 ? '' : 's'} of wallet ${walletId}? Their offline codes stop paying, and the wallet pages they were enrolled in are signed out.`,
-  });
-  const row = Object.assign(document.createElement('div'), { className: 'actions' });
-  const keep = button('Keep them', async () => region.replaceChildren());
-  row.append(button(`Revoke every device of ${walletId}`, () => revoke(null), ''), keep);
-  box.append(text, row);
-  region.replaceChildren(box);
-  keep.focus();
+  askFirst(region,
+    `Revoke all ${active} active device${active === 1 ? '' : 's'} of wallet ${walletId}? Their offline codes stop paying, and the wallet pages they were enrolled in are signed out.`,
+    `Revoke every device of ${walletId}`, () => revoke(null), 'Keep them');
 }
 
 function ended(d: DeviceListing): string {

@@ -79,6 +79,7 @@ export const walletsSection: Section<SignedInOperator> = {
         showOnce(shownOnce, `App token of wallet ${a.data.wallet.walletId}`, a.data.token);
         show(a.data.wallet);
         await find();
+        return 'clear';
       });
     }
   },

@@ -7,7 +7,8 @@ export function field(id: string, label: string, options: { inputMode?: string; 
   const wrap = document.createElement('div');
   const l = Object.assign(document.createElement('label'), { htmlFor: id, textContent: label });
   const input = Object.assign(document.createElement('input'), {
-    id, name: id, inputMode: options.inputMode ?? 'text', type: options.type ?? 'text', value: options.value ?? '',
+    // The default value, so that a form reset after a change (`form`'s 'clear') brings it back.
+    id, name: id, inputMode: options.inputMode ?? 'text', type: options.type ?? 'text', defaultValue: options.value ?? '',
     autocomplete: 'off', spellcheck: false, maxLength: options.maxLength ?? 100,
   });
   wrap.append(l, input);
@@ -23,8 +24,14 @@ export function choice(id: string, label: string, options: readonly (readonly [v
   return wrap;
 }
 
-/** A form of fields and one submit button; `onSubmit` gets the trimmed values by field id. */
-export function form(id: string, legend: string, fields: HTMLElement[], submit: string, onSubmit: (values: Record<string, string>) => Promise<void>): HTMLFormElement {
+/**
+ * A form of fields and one submit button; `onSubmit` gets the trimmed values by field id. A form
+ * that made something (a merchant, a wallet, a user) answers 'clear' when it is done: its fields go
+ * back to their defaults, so pressing Enter once more cannot make a second one.
+ */
+export function form(
+  id: string, legend: string, fields: HTMLElement[], submit: string, onSubmit: (values: Record<string, string>) => Promise<void | 'clear'>,
+): HTMLFormElement {
   const f = Object.assign(document.createElement('form'), { id, className: 'inline-form', noValidate: true });
   f.setAttribute('aria-label', legend);
   const button = Object.assign(document.createElement('button'), { type: 'submit', textContent: submit });
@@ -33,7 +40,7 @@ export function form(id: string, legend: string, fields: HTMLElement[], submit: 
     event.preventDefault();
     const values = Object.fromEntries([...f.querySelectorAll<HTMLInputElement | HTMLSelectElement>('input, select')].map((i) => [i.id, i.value.trim()]));
     button.disabled = true;
-    void onSubmit(values).finally(() => { button.disabled = false; });
+    void onSubmit(values).then((done) => { if (done === 'clear') f.reset(); }).finally(() => { button.disabled = false; });
   });
   return f;
 }
@@ -71,4 +78,19 @@ export function withActions(table: HTMLTableElement, actions: readonly HTMLEleme
 /** "Next page" when the list has one. */
 export function nextPage(next: string | null, load: (cursor: string) => Promise<void>): HTMLElement[] {
   return next === null ? [] : [button('Next page', () => load(next))];
+}
+
+/**
+ * An action that cannot be undone (a payout's outcome, closing a wallet, disabling a merchant) asks
+ * once more in `region`: the question, the action named in full, and a way out, which has the focus
+ * so that a second Enter keeps things as they are.
+ */
+export function askFirst(region: HTMLElement, question: string, yes: string, act: () => Promise<void>, keep: string): void {
+  const box = Object.assign(document.createElement('div'), { className: 'confirm-step' });
+  const row = Object.assign(document.createElement('div'), { className: 'actions' });
+  const keepButton = button(keep, async () => region.replaceChildren());
+  row.append(button(yes, async () => { region.replaceChildren(); await act(); }, ''), keepButton);
+  box.append(Object.assign(document.createElement('p'), { textContent: question }), row);
+  region.replaceChildren(box);
+  keepButton.focus();
 }

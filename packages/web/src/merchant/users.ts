@@ -1,6 +1,7 @@
 import { callPage } from '../shared/page-api.js';
 import { say } from '../shared/page.js';
 import { scrolling, table } from '../console/shell.js';
+import { field, form } from '../console/forms.js';
 import type { Section } from '../console/section.js';
 import type { MerchantUser } from './who.js';
 
@@ -36,7 +37,7 @@ export const usersSection: Section<MerchantUser> = {
     }
 
     function createForm(): HTMLFormElement {
-      return form('new-cashier', 'New cashier', [field('new-name', 'Name'), field('new-limit', 'Refund limit (optional)', 'decimal')], 'Create cashier', async (v) => {
+      return form('new-cashier', 'New cashier', [field('new-name', 'Name'), field('new-limit', 'Refund limit (optional)', { inputMode: 'decimal', maxLength: 40 })], 'Create cashier', async (v) => {
         const body: Record<string, unknown> = { name: v['new-name'] };
         if (v['new-limit'] !== '') body.refundLimit = v['new-limit'];
         const a = await callPage<{ user: UserRow; password: string }>(`${ctx.api}users/create`, body);
@@ -44,11 +45,12 @@ export const usersSection: Section<MerchantUser> = {
         say(status, `Cashier ${a.data.user.name} created.`);
         showPassword(a.data.user.name, a.data.password);
         await refresh();
+        return 'clear';
       });
     }
 
     function limitForm(): HTMLFormElement {
-      return form('set-limit', 'Refund limit', [field('limit-name', 'Cashier'), field('limit-amount', 'Most per refund (empty: no limit)', 'decimal')], 'Set limit', async (v) => {
+      return form('set-limit', 'Refund limit', [field('limit-name', 'Cashier'), field('limit-amount', 'Most per refund (empty: no limit)', { inputMode: 'decimal', maxLength: 40 })], 'Set limit', async (v) => {
         const a = await callPage<{ user: UserRow }>(`${ctx.api}users/set-refund-limit`, { name: v['limit-name'], refundLimit: v['limit-amount'] === '' ? null : v['limit-amount'] });
         if (a.data === null) return say(status, a.msg, 'error');
         say(status, `${a.data.user.name}: ${a.data.user.refundLimit === null ? 'no refund limit' : `refund limit ${a.data.user.refundLimit}`}.`);
@@ -66,25 +68,3 @@ export const usersSection: Section<MerchantUser> = {
     }
   },
 };
-
-function field(id: string, label: string, inputMode = 'text'): HTMLElement {
-  const wrap = document.createElement('div');
-  const l = Object.assign(document.createElement('label'), { htmlFor: id, textContent: label });
-  const input = Object.assign(document.createElement('input'), { id, name: id, inputMode, autocomplete: 'off', spellcheck: false, maxLength: 40 });
-  wrap.append(l, input);
-  return wrap;
-}
-
-function form(id: string, legend: string, fields: HTMLElement[], submit: string, onSubmit: (values: Record<string, string>) => Promise<void>): HTMLFormElement {
-  const f = Object.assign(document.createElement('form'), { id, className: 'inline-form', noValidate: true });
-  f.setAttribute('aria-label', legend);
-  const button = Object.assign(document.createElement('button'), { type: 'submit', textContent: submit });
-  f.append(...fields, button);
-  f.addEventListener('submit', (event) => {
-    event.preventDefault();
-    const values = Object.fromEntries([...f.querySelectorAll('input')].map((i) => [i.id, i.value.trim()]));
-    button.disabled = true;
-    void onSubmit(values).finally(() => { button.disabled = false; });
-  });
-  return f;
-}
