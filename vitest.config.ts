@@ -46,7 +46,7 @@ export default defineConfig(async () => {
       // matches: protocol's subpaths (the pages import `@micropay/protocol/fields`) map to their files.
       alias: [
         { find: /^@micropay\/protocol$/, replacement: fileURLToPath(new URL('./packages/protocol/src/index.ts', import.meta.url)) },
-        { find: /^@micropay\/protocol\/(errors|fields|offline-code|order-status)$/, replacement: fileURLToPath(new URL('./packages/protocol/src/', import.meta.url)) + '$1.ts' },
+        { find: /^@micropay\/protocol\/(audit-actions|errors|fields|offline-code|order-status)$/, replacement: fileURLToPath(new URL('./packages/protocol/src/', import.meta.url)) + '$1.ts' },
         { find: /^@micropay\/client$/, replacement: fileURLToPath(new URL('./packages/client/src/index.ts', import.meta.url)) },
       ],
     },

@@ -9,3 +9,4 @@ export * from './signing.js';
 export * from './time.js';
 export * from './schemas.js';
 export * from './offline-code.js';
+export * from './audit-actions.js';

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { AUDIT_ACTIONS } from '@micropay/protocol/audit-actions';
 import { signInToOperatorConsole } from './console-page.js';
 import { runCli } from '../../server/test/process-helpers.js';
 import { docsScreenshot, useChromium, watchForProblems } from './browser.js';
@@ -72,6 +73,8 @@ describe('the operator console', () => {
     await page.getByRole('button', { name: 'Show' }).click();
     await expect.poll(() => page.locator('table tbody tr td:nth-child(4)').allTextContents())
       .toEqual(['notification.retry', 'ledgerAudit.run', 'session.signIn']);
+    // The filter offers every action the log records: the one list the server checks rows against.
+    expect(await page.getByLabel('Action').locator('option').allTextContents()).toEqual(['Any action', ...AUDIT_ACTIONS]);
     await page.getByLabel('Action').selectOption('ledgerAudit.run');
     await page.getByRole('button', { name: 'Show' }).click();
     await expect.poll(() => page.locator('table tbody tr td:nth-child(4)').allTextContents()).toEqual(['ledgerAudit.run']);

@@ -1,3 +1,4 @@
+import { AUDIT_ACTIONS, type AuditAction } from '@micropay/protocol';
 import type { Decided, Effect } from './effects.js';
 import { assert } from './ledger.js';
 import type { Notification } from './notification.js';
@@ -32,20 +33,7 @@ export interface ActingAs {
   readonly address: string | null;
 }
 
-/** The actions the log records, named from the business; a console adds its own here. */
-export const AUDIT_ACTIONS = [
-  'merchant.create', 'merchant.import', 'merchant.update', 'merchant.disable', 'merchant.enable', 'merchant.rollKey',
-  'merchantKeys.reseal',
-  'wallet.create', 'wallet.topUp', 'wallet.freeze', 'wallet.unfreeze', 'wallet.close', 'wallet.unlockPin', 'wallet.setPin',
-  'wallet.newToken', 'wallet.setConfirmLimit', 'wallet.signInLink', 'payCode.issue', 'device.enrol', 'device.revoke',
-  'refund.request', 'payout.request', 'payout.confirm', 'payout.fail',
-  'notification.retry', 'notification.test',
-  'user.create', 'user.reset', 'user.setRefundLimit',
-  'operator.create', 'operator.reset', 'operator.signOut',
-  'session.signIn', 'session.signInFailed', 'session.signOut',
-  'statement.download', 'ledgerAudit.run',
-] as const;
-export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+export { AUDIT_ACTIONS, type AuditAction };
 
 /** A detail's value: plain, small and printable; amounts as decimal strings ("12.50"), never sen. */
 export type AuditDetailValue = string | number | boolean | null;

@@ -1,3 +1,4 @@
+import { AUDIT_ACTIONS } from '@micropay/protocol/audit-actions';
 import { callPage } from '../shared/page-api.js';
 import { say } from '../shared/page.js';
 import { formatWireTime } from '../shared/time.js';
@@ -16,14 +17,6 @@ interface Entry {
   readonly detail: Record<string, string | number | boolean | null>;
 }
 
-/** Every action the log records (the server's AUDIT_ACTIONS), for the filter's choices. */
-const ACTIONS = [
-  'merchant.create', 'merchant.import', 'merchant.update', 'merchant.disable', 'merchant.enable', 'merchant.rollKey', 'merchantKeys.reseal',
-  'wallet.create', 'wallet.topUp', 'wallet.freeze', 'wallet.unfreeze', 'wallet.close', 'wallet.unlockPin', 'wallet.setPin',
-  'wallet.newToken', 'wallet.setConfirmLimit', 'wallet.signInLink', 'payCode.issue', 'refund.request', 'payout.request', 'payout.confirm', 'payout.fail',
-  'notification.retry', 'notification.test', 'user.create', 'user.reset', 'user.setRefundLimit',
-  'session.signIn', 'session.signInFailed', 'session.signOut', 'statement.download', 'ledgerAudit.run',
-];
 
 /** The Audit log: every row, newest first, filtered by merchant, actor kind, action and day; older pages on demand. Read only. */
 export const auditLogSection: Section<SignedInOperator> = {
@@ -34,7 +27,7 @@ export const auditLogSection: Section<SignedInOperator> = {
     form.className = 'inline-form';
     const mchId = field(form, 'log-mch-id', 'Merchant id', Object.assign(document.createElement('input'), { inputMode: 'numeric', autocomplete: 'off' }));
     const actor = field(form, 'log-actor', 'Who', choice([['', 'Anyone'], ['operator', 'Operators'], ['merchantUser', 'Merchant users'], ['cli', 'The CLI'], ['walletHolder', 'Wallet holders']]));
-    const action = field(form, 'log-action', 'Action', choice([['', 'Any action'], ...ACTIONS.map((a) => [a, a] as const)]));
+    const action = field(form, 'log-action', 'Action', choice([['', 'Any action'], ...AUDIT_ACTIONS.map((a) => [a, a] as const)]));
     const since = field(form, 'log-since', 'Since (day)', Object.assign(document.createElement('input'), { type: 'date' }));
     form.append(Object.assign(document.createElement('button'), { type: 'submit', textContent: 'Show' }));
     const status = Object.assign(document.createElement('p'), { role: 'status' });
