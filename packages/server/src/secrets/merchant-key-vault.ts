@@ -125,7 +125,7 @@ export class MerchantKeyVault {
 
 function missingMasterKey(action: string): MasterKeyError {
   return new MasterKeyError(
-    `cannot ${action}: ${MASTER_KEY_MISSING}, and merchant keys are stored encrypted under it (${MASTER_KEY_HOW_TO})`,
+    `cannot ${action}: ${MASTER_KEY_MISSING}, and merchant keys and operators' TOTP secrets are stored encrypted under it (${MASTER_KEY_HOW_TO})`,
   );
 }
 

@@ -366,8 +366,13 @@ export async function migratePostgres(pool: pg.Pool): Promise<{ applied: number[
     // Waiting for another process's migration, or running a long one, is not a stuck statement.
     await client.query('SET statement_timeout = 0');
     await client.query(`SELECT pg_advisory_lock(hashtext('micropay:migrate'))`);
-    await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
-      version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at_ms BIGINT NOT NULL)`);
+    // Created only when missing: PostgreSQL checks the right to CREATE before IF NOT EXISTS, and a
+    // server may run as a role that does not own the schema once the owner has migrated it.
+    const { rows: [table] } = await client.query(`SELECT to_regclass('schema_migrations') IS NOT NULL AS present`);
+    if ((table as { present: boolean }).present !== true) {
+      await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+        version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at_ms BIGINT NOT NULL)`);
+    }
     const { rows } = await client.query('SELECT version FROM schema_migrations');
     const done = new Set((rows as { version: number }[]).map((r) => r.version));
     checkSchemaNotNewer(done, POSTGRES_MIGRATIONS);
