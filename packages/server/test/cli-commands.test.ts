@@ -577,6 +577,16 @@ describe('times people read carry their zone; JSON amounts are decimal strings',
     expect(json.expiresAt).toBe(formatZonedTime(Number(json.expiresAtMs), 'Asia/Kolkata').slice(0, 19));
   });
 
+  it('every …Ms field of --json is a decimal string: an operator list and the notifications health too', async () => {
+    await t.cli(['admin', 'create', '--name', 'ms-ops']);
+    const [operators, health] = await Promise.all([
+      t.cliJ<{ operators: { createdAtMs: unknown }[] }>(['admin', 'list']), t.cliJ<Record<string, unknown>>(['notifications', 'health']),
+    ]);
+    expect(operators.operators[0]!.createdAtMs).toEqual(expect.stringMatching(/^\d{13}$/));
+    expect(health.sinceMs).toEqual(expect.stringMatching(/^\d{13}$/));
+    expect(Object.entries(health).filter(([key, value]) => key.endsWith('Ms') && typeof value === 'number')).toEqual([]);
+  });
+
   it('pay and query print the trade and pay times with the offset', async () => {
     const m = await t.cliJ<{ mchId: string; apiKey: string }>(['merchant', 'create', '--name', 'Clock Shop']);
     const w = await createWalletWithCode(t.p, 10_00);

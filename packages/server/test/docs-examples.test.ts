@@ -14,6 +14,7 @@ import { silentLogger } from '../src/log.js';
 import { NotifyDestinations } from '../src/notify/destinations.js';
 import { NotificationWorker } from '../src/notify/worker.js';
 import type { Store } from '../src/store/store.js';
+import { SQLITE_MIGRATIONS } from '../src/store/sqlite/migrations.js';
 import { docBlock, fencedBlocks, readDoc } from './doc-blocks.js';
 import { execute } from './db-access.js';
 import {
@@ -192,6 +193,15 @@ function signedNotification(key: string, fields: Record<string, string>): Record
   const body: Record<string, string> = { eventType: 'PAID', amount: '1.00', timestamp: String(Date.now()), ...fields };
   return { ...body, secureHash: sign(body, key) };
 }
+
+describe('docs/cli.md: the migrate sample', () => {
+  it('lists every SQLite migration, by version and name, and the schema version is the last', () => {
+    const [command, header, ...rows] = docBlock('cli.md', 'migrate-sample').trimEnd().split('\n');
+    expect(command).toBe('$ micropay migrate');
+    expect(header).toBe(`The SQLite schema is at version ${SQLITE_MIGRATIONS.length}. Applied:`);
+    expect(rows.map((r) => /^ +(\d+) +\S+ \S+ \S+ +(.+)$/.exec(r)?.slice(1))).toEqual(SQLITE_MIGRATIONS.map((m) => [String(m.version), m.name]));
+  });
+});
 
 describe('docs/notifications.md', () => {
   it('the receiver logs and acknowledges real notifications, refuses bad bodies as documented, and stays alive', async () => {

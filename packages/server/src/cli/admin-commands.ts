@@ -94,7 +94,7 @@ const list = defineCommand({
   store: 'existing',
   async run({ store, out, config }) {
     const operators = await store.listOperators();
-    const row = (o: Operator) => ({ name: o.name, totp: o.totpSecret !== null, locked: isAccountLocked(o, Date.now()), createdAtMs: o.createdAtMs });
+    const row = (o: Operator) => ({ name: o.name, totp: o.totpSecret !== null, locked: isAccountLocked(o, Date.now()), createdAtMs: String(o.createdAtMs) });
     const text = operators.length === 0 ? 'No operators yet: micropay admin create --name NAME [--totp]'
       : operators.map((o) => `${o.name}  TOTP ${o.totpSecret === null ? 'off' : 'on'}${isAccountLocked(o, Date.now()) ? '  LOCKED' : ''}  created ${timeText(o.createdAtMs, config)}`).join('\n');
     out.show({ operators: operators.map(row) }, text);

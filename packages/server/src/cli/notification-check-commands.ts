@@ -90,7 +90,7 @@ export function attemptJson(a: NotificationAttempt) {
     subjectId: a.subjectId,
     attempt: a.attempt,
     atMs: String(a.atMs),
-    durationMs: a.durationMs,
+    durationMs: String(a.durationMs),
     outcome: a.outcome,
     httpStatus: a.httpStatus,
     answerExcerpt: a.answerExcerpt,
@@ -105,7 +105,7 @@ function attemptLine(a: NotificationAttempt, config: Config): string {
 }
 
 function healthJson(h: NotificationHealth) {
-  return { ...h, sinceMs: String(h.sinceMs) };
+  return { ...h, sinceMs: String(h.sinceMs), oldestPendingAgeMs: h.oldestPendingAgeMs === null ? null : String(h.oldestPendingAgeMs) };
 }
 
 function healthText(h: NotificationHealth, config: Config): string {
