@@ -43,7 +43,11 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
 
   it('creates, imports, disables and enables a merchant and rolls its key; tops up, freezes, unfreezes, unlocks and closes a wallet; confirms a payout', async () => {
     const { page, problems } = await signIn('sandbox-ops', operatorPassword);
+    const focused = () => page.evaluate(() => `${document.activeElement?.tagName} ${document.activeElement?.textContent}`);
+    // Signed in, the focus is on the first section's heading, not lost to the page.
+    await expect.poll(focused).toBe('H2 Dashboard');
     await page.getByRole('link', { name: 'Merchants' }).click();
+    await expect.poll(focused).toBe('H2 Merchants');
     await page.getByLabel('Name', { exact: true }).fill('Night Market');
     await page.getByLabel('Notify URL (optional)').fill('https://night.example/notify');
     await page.getByRole('button', { name: 'Create merchant' }).click();
@@ -99,6 +103,7 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     await expect.poll(() => page.locator('#section tbody tr').count()).toBe(1);
     const walletId = (await page.locator('#section tbody tr td').first().textContent())!;
     await page.getByRole('button', { name: `Open ${walletId}` }).click();
+    await expect.poll(focused).toBe(`H3 Wallet ${walletId}`);
     await page.getByLabel('Top-up amount').fill('5.00');
     await page.getByRole('button', { name: 'Top up', exact: true }).click();
     await expect.poll(() => status(page)).toBe(`Topped up 5.00: wallet ${walletId} holds 1005.00.`);

@@ -62,7 +62,7 @@ describe('the operator console', () => {
     await page.getByRole('button', { name: `Dead letters of ${shop.mchId}` }).click();
     const dead = page.getByRole('table', { name: `Dead notifications of ${shop.mchId}` });
     await expect.poll(() => dead.locator('tbody tr').count()).toBe(deadCount);
-    await dead.getByRole('button', { name: /Send the PAID notification/ }).first().click();
+    await dead.getByRole('button', { name: /Send again: the PAID notification/ }).first().click();
     await expect.poll(() => outbox.locator('tbody td').nth(1).textContent()).toBe(String(deadCount - 1));
     // Clicking scrolled the wide table to its button: back to its start for the picture.
     await page.locator('.table-scroll').evaluateAll((boxes) => boxes.forEach((b) => { b.scrollLeft = 0; }));

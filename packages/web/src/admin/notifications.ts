@@ -79,7 +79,7 @@ export const notificationsSection: Section<SignedInOperator> = {
 
     function retryButton(n: DeadLetter): HTMLButtonElement {
       const button = Object.assign(document.createElement('button'), { type: 'button', className: 'secondary', textContent: 'Send again' });
-      button.setAttribute('aria-label', `Send the ${n.eventType} notification of ${n.subjectId} again`);
+      button.setAttribute('aria-label', `Send again: the ${n.eventType} notification of ${n.subjectId}`);
       button.addEventListener('click', () => {
         button.disabled = true;
         void callPage<{ retried: boolean }>(`${ctx.api}notifications/retry`, { notificationId: n.notificationId }).then(async (a) => {

@@ -20,7 +20,7 @@ export type WalletAct = (path: string, body: Record<string, unknown>, done: (w: 
 
 /** The wallet's detail; `afterRevoke` runs once a revocation has drawn it again (the focus goes to what it said). */
 export function walletDetailView(w: WalletDetail, act: WalletAct, afterRevoke: () => void): HTMLElement[] {
-  const heading = Object.assign(document.createElement('h3'), { textContent: `Wallet ${w.walletId}` });
+  const heading = Object.assign(document.createElement('h3'), { textContent: `Wallet ${w.walletId}`, tabIndex: -1, className: 'wallet-heading' });
   const devices = walletDevicesPart(w.walletId, w.devices, async (deviceId) => {
     await act('revoke-devices', deviceId === null ? { walletId: w.walletId } : { walletId: w.walletId, deviceId }, () =>
       `${deviceId === null ? 'Every device' : `Device ${deviceId}`} of wallet ${w.walletId} is revoked: its offline codes pay no more.`);

@@ -39,6 +39,8 @@ export const walletsSection: Section<SignedInOperator> = {
       const a = await callPage<{ wallet: WalletDetail }>(`${ctx.api}wallets/detail`, { walletId });
       if (a.data === null) return say(status, a.msg, 'error');
       show(a.data.wallet);
+      // The row's Open button stays, but what was asked for is below: the focus goes there.
+      detail.querySelector<HTMLElement>('.wallet-heading')?.focus();
     }
 
     /** After an action: the wallet as it is now, or the refusal in words. */

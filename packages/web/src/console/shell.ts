@@ -76,6 +76,9 @@ export function startConsole<Who extends { readonly timeZone: string }>(spec: Co
     heading.textContent = section.title;
     heading.tabIndex = -1;
     container.append(heading);
+    // A section drawn anew (after signing in, or from the menu) takes the focus to its heading,
+    // not to the page's top; a section that focuses something of its own does so after this.
+    heading.focus();
     const body = document.createElement('div');
     container.append(body);
     const ctx: ConsoleContext<Who> = { who: shown.who, api: `${spec.page}/`, path: section.id === id ? path : '' };
