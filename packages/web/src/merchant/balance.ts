@@ -23,7 +23,7 @@ export const balanceSection: Section<MerchantUser> = {
     let cursor: string | null = null;
     const older = button('Older payouts', async () => loadPayouts(cursor), 'secondary');
     container.append(sums);
-    if (ctx.who.role === 'owner') container.append(heading('Request payout'), payoutForm());
+    if (ctx.who.role === 'owner') container.append(heading('Request payout'), ...payoutForm());
     container.append(status, heading('Payouts'), list, older);
     await Promise.all([loadSums(), loadPayouts(null)]);
 
@@ -43,11 +43,16 @@ export const balanceSection: Section<MerchantUser> = {
           page.payouts.map((p) => [p.payoutId, p.amount, p.status, timeText(p.requestedAtMs), timeText(p.finishedAtMs), p.failReason ?? '']), 'Payouts, newest first')));
     }
 
-    function payoutForm(): HTMLElement {
+    function payoutForm(): HTMLElement[] {
       const amount = labelled('payout-amount', 'Amount', { inputMode: 'decimal', maxLength: 20, placeholder: '100.00' });
       // The attempt in flight: its amount and request id, kept until an answer arrives.
       let attempt: { amount: string; requestId: string } | null = null;
       const f = Object.assign(document.createElement('div'), { className: 'inline-form' });
+      // Refunds are paid from the same balance: one after a payout of all of it fails (MERCHANT_BALANCE_INSUFFICIENT).
+      const note = Object.assign(document.createElement('p'), {
+        id: 'payout-note', textContent: 'Refunds are paid from this balance: what is paid out is not there for a refund until new payments come in.',
+      });
+      amount.input.setAttribute('aria-describedby', note.id);
       f.append(amount.wrap, button('Request payout', async () => {
         const value = amount.input.value.trim();
         if (attempt === null || attempt.amount !== value) attempt = { amount: value, requestId: crypto.randomUUID() };
@@ -63,7 +68,7 @@ export const balanceSection: Section<MerchantUser> = {
           say(status, `${error instanceof Unreachable ? error.message : String(error)} Press Request payout again: it cannot pay twice.`, 'error');
         }
       }));
-      return f;
+      return [f, note];
     }
   },
 };
