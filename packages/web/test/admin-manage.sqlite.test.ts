@@ -56,7 +56,7 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     expect(firstKey.length).toBeGreaterThanOrEqual(32);
     const mchId = /Merchant ([0-9]+)/.exec((await status(page))!)![1]!;
     // The form is cleared once the merchant exists: a second Enter cannot make a second one.
-    expect(await page.getByLabel('Name', { exact: true }).inputValue()).toBe('');
+    await expect.poll(() => page.getByLabel('Name', { exact: true }).inputValue()).toBe('');
 
     await page.getByLabel('Name (import)').fill('Moved Stall');
     await page.getByLabel('Merchant id on the old platform').fill('55550001');
@@ -83,7 +83,7 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     expect(await page.locator('.confirm-step p').textContent()).toBe(`Roll the key of merchant ${mchId}? Its systems must switch to the new key: the old key works for 2 hours more.`);
     await page.getByRole('button', { name: `Roll the key of ${mchId}` }).click();
     await expect.poll(() => status(page)).toBe(`Merchant ${mchId} has a new key; the old one works for 2 hours.`);
-    expect(await page.getByLabel('Old key works for (hours)').inputValue()).toBe('24');
+    await expect.poll(() => page.getByLabel('Old key works for (hours)').inputValue()).toBe('24');
     const newKey = (await page.locator('.shown-once code').textContent())!;
     expect(newKey).not.toBe(firstKey);
     const row = page.locator('tr', { hasText: 'Night Market' });
@@ -149,7 +149,7 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     await page.getByRole('button', { name: 'Create wallet' }).click();
     await expect.poll(() => status(page)).toMatch(/^Wallet [0-9]{12} created for Leaving Holder\.$/);
     const leaving = /Wallet ([0-9]{12})/.exec((await status(page))!)![1]!;
-    expect([await page.getByLabel('Holder name', { exact: true }).inputValue(), await page.getByLabel('Opening balance (optional)').inputValue()]).toEqual(['', '']);
+    await expect.poll(async () => [await page.getByLabel('Holder name', { exact: true }).inputValue(), await page.getByLabel('Opening balance (optional)').inputValue()]).toEqual(['', '']);
     expect(await page.locator('.shown-once code').textContent()).toMatch(/^[A-Za-z0-9_-]{20,}$/);
     await page.getByRole('button', { name: 'Close wallet…' }).click();
     await page.getByRole('button', { name: `Close ${leaving} for good` }).click();

@@ -14,7 +14,7 @@ describe('the front page', () => {
     await page.goto(`${platform.server.url}/`);
     expect(await page.title()).toBe('MicroPay');
     const names = await page.locator('nav .name').allTextContents();
-    expect(names).toEqual(['Wallet', 'Till', 'Merchant console', 'Operator console', 'API reference']);
+    expect(names).toEqual(['Wallet', 'Cashier page', 'Merchant console', 'Operator console', 'API reference']);
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.getAttribute('href'))).toBe('/wallet');
     await page.keyboard.press('Tab');

@@ -67,10 +67,10 @@ describe("the merchant console's orders and statements", () => {
     await page.getByRole('link', { name: 'ORD-1002' }).click();
 
     // The detail: refund 2.00 of 12.00 with a reason; the timeline shows it, then the notifications.
-    await page.getByLabel('Reason').waitFor();
+    await page.getByLabel('Reason (required)').waitFor();
     expect(await page.getByLabel(/^Amount \(up to/).inputValue()).toBe('12.00');
     await page.getByLabel(/^Amount \(up to/).fill('2.00');
-    await page.getByLabel('Reason').fill('One cup returned');
+    await page.getByLabel('Reason (required)').fill('One cup returned');
     await page.getByRole('button', { name: 'Refund' }).click();
     await expect.poll(() => page.locator('#order-status').textContent()).toBe('Refunded 2.00.');
     await expect.poll(() => page.locator('#order-timeline li[data-kind="refunded"]').textContent()).toMatch(/Refund \w+ of 2\.00 done\.$/);

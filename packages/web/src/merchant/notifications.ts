@@ -30,8 +30,11 @@ export const notificationsSection: Section<MerchantUser> = {
     const deadActions = Object.assign(document.createElement('div'), { className: 'actions' });
     let cursor: string | null = null;
     const older = button('Older dead letters', async () => loadDead(cursor), 'secondary');
-    deadActions.append(button('Retry all', retryAll, 'secondary'), older);
-    container.append(urlForm, status, heading('Test delivery'), button('Send test delivery', sendTest), attempts, heading('Dead letters'), dead, deadActions);
+    const retryAllButton = button('Retry all', retryAll, 'secondary');
+    deadActions.append(retryAllButton, older);
+    const testRow = Object.assign(document.createElement('div'), { className: 'actions' });
+    testRow.append(button('Send test delivery', sendTest));
+    container.append(urlForm, status, heading('Test delivery'), testRow, attempts, heading('Dead letters'), dead, deadActions);
     // What the owner types before the saved URL arrives is kept: a slow answer must not undo it.
     let typed = false;
     url.input.addEventListener('input', () => { typed = true; }, { once: true });
@@ -65,6 +68,8 @@ export const notificationsSection: Section<MerchantUser> = {
       if (page === null) return;
       cursor = page.next;
       older.hidden = page.next === null;
+      // Nothing to retry on a first page without dead letters.
+      retryAllButton.hidden = after === null && page.notifications.length === 0;
       dead.replaceChildren(page.notifications.length === 0
         ? Object.assign(document.createElement('p'), { textContent: after === null ? 'No dead letters: every notification was delivered or is still being tried.' : 'No older dead letters.' })
         : scrolling(deadTable(page.notifications, retryOne)));

@@ -60,7 +60,7 @@ function refundForm(detail: Detail, status: HTMLElement, refresh: () => Promise<
   if (order.refundableAmount === '0.00') return Object.assign(document.createElement('p'), { textContent: 'Nothing of this order can be refunded.' });
   const pinned = attempts.pinned(order.mchOrderId);
   form.append(field('refund-amount', `Amount (up to ${order.refundableAmount})`, pinned?.refundAmount ?? order.refundableAmount),
-    field('refund-reason', 'Reason', pinned?.reason ?? ''));
+    field('refund-reason', 'Reason (required)', pinned?.reason ?? ''));
   const submit = Object.assign(document.createElement('button'), { type: 'submit', textContent: pinned === undefined ? 'Refund' : 'Check again' });
   form.append(submit);
   if (pinned !== undefined) lock(`The answer to an earlier refund of ${pinned.refundAmount} was lost. Check again: it never refunds twice.`);
