@@ -358,7 +358,7 @@ describe('audit', () => {
     expect(text.code).toBe(0);
     expect(text.stdout).toContain('ok    every cached balance equals the sum of its postings');
     expect(text.stdout).not.toContain('FAIL');
-    expect(text.stdout).toMatch(/Audit clean: 2 journal entries, 4 postings, 1 orders/);
+    expect(text.stdout).toMatch(/Audit clean: 2 journal entries, 4 postings, 1 order\./);
 
     expect(json.ok).toBe(true);
     expect(json.checks.length).toBeGreaterThan(0);

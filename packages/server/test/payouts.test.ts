@@ -153,7 +153,7 @@ describe('closing a wallet that holds money', () => {
     );
     expect((await t.p.store.findWallet(w.walletId))).toMatchObject({ status: 'closed', balanceSen: 3_00 });
     // Legitimate money in a closed wallet, but the operator must pay it out: an action, not a violation.
-    const action = `wallet ${w.walletId} holds 300 sen returned by a failed payout: run \`micropay wallet close ${w.walletId}\` again to pay it out`;
+    const action = `wallet ${w.walletId} holds 3.00 returned by a failed payout: run \`micropay wallet close ${w.walletId}\` again to pay it out`;
     expect(await t.p.store.audit()).toMatchObject({ ok: true, actions: [{ findings: [action] }] });
     const audit = await t.cli(['audit']);
     expect(audit.code).toBe(0);

@@ -139,7 +139,7 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     expect(await page.getByRole('button', { name: 'Revoke all devices…' }).count()).toBe(0);
     await page.getByRole('button', { name: 'Unlock PIN' }).click();
     await expect.poll(() => status(page)).toBe(`Wallet ${walletId}: confirmation with the PIN works again.`);
-    expect(await page.locator('#wallet-detail dd').allTextContents()).toEqual(expect.arrayContaining([walletId, 'active', '1005.00']));
+    expect(await page.locator('#wallet-detail dd').allTextContents()).toEqual(expect.arrayContaining([walletId, 'Active', '1005.00']));
     await docsScreenshot(page, 'admin-wallets', { fullPage: true });
 
     // A wallet that leaves: created here, closed after the confirm step; its money waits in Payouts.

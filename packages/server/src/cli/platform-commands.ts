@@ -178,7 +178,8 @@ const audit = defineCommand({
     );
     for (const a of report.actions) if (a.findings.length > 0) lines.push(`ACT   ${a.name}\n${a.findings.map((v) => `        ${v}`).join('\n')}`);
     const t = report.totals;
-    lines.push(`${report.ok ? 'Audit clean' : 'Audit FAILED'}: ${t.entries} journal entries, ${t.postings} postings, ${t.orders} orders.`);
+    const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+    lines.push(`${report.ok ? 'Audit clean' : 'Audit FAILED'}: ${count(t.entries, 'journal entry', 'journal entries')}, ${count(t.postings, 'posting', 'postings')}, ${count(t.orders, 'order', 'orders')}.`);
     out.show(report, lines.join('\n'));
     return report.ok ? 0 : 1;
   },

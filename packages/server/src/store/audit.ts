@@ -17,6 +17,16 @@ export interface AuditQuery {
 const PAID = sqlList(PAID_ORDER_STATUSES);
 
 /**
+ * A non-negative amount in sen as the operator reads money, "5.00", in SQL both stores run: an ACT
+ * line tells the operator what to move (the FAIL lines keep sen, as the rows hold it).
+ */
+function amountText(sen: string): string {
+  // A SUM is NUMERIC on PostgreSQL, where / would not be integer division: cast first.
+  const n = `CAST(${sen} AS BIGINT)`;
+  return `(${n} / 100) || '.' || CASE WHEN ${n} % 100 < 10 THEN '0' ELSE '' END || (${n} % 100)`;
+}
+
+/**
  * Each closed wallet that holds money, with what its FAILED payouts returned since its latest
  * payout was requested (money returned before that was paid out again by that payout).
  */
@@ -206,7 +216,7 @@ export const AUDIT_QUERIES: readonly AuditQuery[] = [
     name: 'closed wallets holding money a failed payout returned: run `micropay wallet close WALLETID` again to pay it out',
     action: true,
     sql: `${CLOSED_WALLET_MONEY}
-          SELECT 'wallet ' || wallet_id || ' holds ' || returned_sen || ' sen returned by a failed payout: run \`micropay wallet close '
+          SELECT 'wallet ' || wallet_id || ' holds ' || ${amountText('returned_sen')} || ' returned by a failed payout: run \`micropay wallet close '
                  || wallet_id || '\` again to pay it out' AS detail
             FROM closed_money WHERE returned_sen > 0`,
   },

@@ -70,7 +70,8 @@ export const notificationsSection: Section<SignedInOperator> = {
       if (a.data.notifications.length === 0) return say(letterStatus, `Merchant ${id} has no dead notifications.`);
       // The URL is most often one for all: said once, so the table fits beside the navigation.
       const urls = [...new Set(a.data.notifications.map((n) => n.url))].join(', ');
-      say(letterStatus, `${a.data.notifications.length}${a.data.next === null ? '' : ' (the oldest)'} dead notifications of merchant ${id}, to ${urls}.`);
+      const n = a.data.notifications.length;
+      say(letterStatus, `${n}${a.data.next === null ? '' : ' (the oldest)'} dead notification${n === 1 ? '' : 's'} of merchant ${id}, to ${urls}.`);
       const t = table(['Written', 'Event', 'Subject', 'Attempts', 'Last error', ''],
         a.data.notifications.map((n) => [formatWireTime(n.createdAt), n.eventType, n.subjectId, String(n.attempts), n.lastError ?? '', '']), `Dead notifications of ${id}`);
       [...t.tBodies[0]!.rows].forEach((row, i) => row.cells[5]!.append(retryButton(a.data!.notifications[i]!)));

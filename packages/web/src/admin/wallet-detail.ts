@@ -39,9 +39,12 @@ export function walletDetailView(w: WalletDetail, act: WalletAct, afterRevoke: (
   return [heading, facts(w), topUpForm(w.walletId, act), buttons, closing, devices];
 }
 
+/** A wallet's status as the console's lists write states (Merchants: "Active", "Disabled"). */
+export const WALLET_STATUS: Readonly<Record<string, string>> = { active: 'Active', frozen: 'Frozen', closed: 'Closed' };
+
 function facts(w: WalletDetail): HTMLDListElement {
   const rows: [string, string][] = [
-    ['Wallet id', w.walletId], ['Holder', w.name], ['Status', w.status], ['Balance', w.balance], ['Available', w.available],
+    ['Wallet id', w.walletId], ['Holder', w.name], ['Status', WALLET_STATUS[w.status] ?? w.status], ['Balance', w.balance], ['Available', w.available],
     ['Held for confirmation', `${w.held} (${w.pendingPayments} payment${w.pendingPayments === 1 ? '' : 's'} waiting)`],
     ['Confirmation limit', w.confirmLimit === null ? `${w.effectiveConfirmLimit} (the platform's)` : w.confirmLimit],
     ['PIN', !w.hasPin ? 'None' : w.pinLocked ? `Locked after ${w.pinFailures} wrong tries` : `Set (${w.pinFailures} wrong tries)`],

@@ -4,7 +4,7 @@ import { table } from '../console/shell.js';
 import { button, choice, field, form, nextPage, showOnce, withActions } from '../console/forms.js';
 import type { Section } from '../console/section.js';
 import type { SignedInOperator } from './who.js';
-import { walletDetailView, type WalletAct, type WalletDetail, type WalletRow } from './wallet-detail.js';
+import { WALLET_STATUS, walletDetailView, type WalletAct, type WalletDetail, type WalletRow } from './wallet-detail.js';
 
 /**
  * The Wallets section: search (id or its first digits, name, status; paged), create (the app
@@ -30,7 +30,7 @@ export const walletsSection: Section<SignedInOperator> = {
       const a = await callPage<{ wallets: WalletRow[]; next: string | null }>(`${ctx.api}wallets/search`, cursor === undefined ? search : { ...search, cursor });
       if (a.data === null) return say(status, a.msg, 'error');
       const rows = a.data.wallets;
-      const t = table(['Wallet id', 'Holder', 'Status', 'Balance', 'Available', 'Actions'], rows.map((w) => [w.walletId, w.name, w.status, w.balance, w.available, '']),
+      const t = table(['Wallet id', 'Holder', 'Status', 'Balance', 'Available', 'Actions'], rows.map((w) => [w.walletId, w.name, WALLET_STATUS[w.status] ?? w.status, w.balance, w.available, '']),
         rows.length === 0 ? 'No wallet matches' : 'Wallets found, newest first');
       results.replaceChildren(withActions(t, rows.map((w) => [button('Open', () => open(w.walletId), 'secondary', `Open ${w.walletId}`)])), ...nextPage(a.data.next, find));
     }
