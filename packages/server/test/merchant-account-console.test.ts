@@ -149,15 +149,28 @@ describe("the owner's actions, each with its audit row", () => {
     }
     expect((await call('merchant/notifications/set-url', {}, owner)).code).toBe(1021);
     expect(await actions(shop.mchId)).toEqual([]);
-    expect((await call('merchant/notifications/set-url', { notifyUrl: 'https://shop.example/hook' }, owner)).data).toEqual({ notifyUrl: 'https://shop.example/hook' });
+    expect((await call('merchant/notifications/set-url', { notifyUrl: 'https://shop.example/hook' }, owner)).data).toEqual({ notifyUrl: 'https://shop.example/hook', warning: null });
     expect((await call('merchant/notifications/show', {}, owner)).data).toEqual({ notifyUrl: 'https://shop.example/hook' });
     const sent = await call('merchant/notifications/test', {}, owner);
     expect(sent.data).toMatchObject({ url: 'https://shop.example/hook' });
     expect((await call('merchant/notifications/test-attempts', { notificationId: sent.data!.notificationId }, owner)).code).toBe(0);
-    expect((await call('merchant/notifications/set-url', { notifyUrl: null }, owner)).data).toEqual({ notifyUrl: null });
+    expect((await call('merchant/notifications/set-url', { notifyUrl: null }, owner)).data).toEqual({ notifyUrl: null, warning: null });
     expect(await actions(shop.mchId)).toEqual(['merchant.update', 'notification.test', 'merchant.update']);
     const [test] = await p.store.listAuditLog({ mchId: shop.mchId, action: 'notification.test', limit: 1 });
     expect(test!.subjectId).toBe(sent.data!.notificationId);
+  });
+
+  it('a notify URL this platform will not post to is saved with a warning, in the console and the CLI', async () => {
+    const shop = await createMerchant(p, 'Corner Shop');
+    const owner = await signIn(shop, 'boss', 'owner');
+    const saved = await call('merchant/notifications/set-url', { notifyUrl: 'http://10.9.9.9/hook' }, owner);
+    expect(saved.data).toEqual({
+      notifyUrl: 'http://10.9.9.9/hook',
+      warning: expect.stringMatching(/^notifications to http:\/\/10\.9\.9\.9\/hook will not be delivered: the receiver's address 10\.9\.9\.9 is private/),
+    });
+    const cli = await runCli(['merchant', 'update', shop.mchId, '--notify-url', 'http://169.254.169.254/latest', '--db', p.config.database]);
+    expect(cli.code).toBe(0);
+    expect(cli.stdout).toMatch(/\nWarning: notifications to http:\/\/169\.254\.169\.254\/latest will not be delivered: .+ never a notification receiver\.\n$/);
   });
 
   it("the CLI's merchant update refuses a bad notify URL by the same rule (updateMerchant's), writing nothing", async () => {

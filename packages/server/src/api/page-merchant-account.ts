@@ -1,6 +1,7 @@
 import { parse, rejectUnknown, required, ResultCode, text } from '@micropay/protocol';
 import type { Merchant } from '../domain/model.js';
 import { notificationIdIn, type Notification, type NotificationAttempt } from '../domain/notification.js';
+import { notifyUrlWarning } from '../notify/destinations.js';
 import { NOTIFY_URL_PROBLEM, NotifyUrlError } from '../notify/message.js';
 import { deadLetterCursorText, parseDeadLetterCursor } from '../services/notifications.js';
 import { isBadInput, rollKey } from '../services/operator-actions.js';
@@ -61,7 +62,8 @@ export const setNotifyUrl = withMerchantUser('changes', 'owner', async (ctx, req
   if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
   try {
     const m = await ctx.store.updateMerchant(user.mchId, { notifyUrl: parsed.value }, merchantUserActing(user, req));
-    return answer(ResultCode.SUCCESS, { notifyUrl: m?.notifyUrl ?? null });
+    const notifyUrl = m?.notifyUrl ?? null;
+    return answer(ResultCode.SUCCESS, { notifyUrl, warning: notifyUrlWarning(notifyUrl, ctx.config.notifyPrivateNetworks) });
   } catch (error) {
     if (error instanceof NotifyUrlError) return answer(ResultCode.PARAM_ERROR, null, `notifyUrl ${NOTIFY_URL_PROBLEM}`);
     throw error;

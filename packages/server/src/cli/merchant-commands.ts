@@ -3,6 +3,8 @@ import { merchantNameProblem } from '../domain/merchant.js';
 import { DEFAULT_KEY_OVERLAP_MS } from '../domain/merchant-keys.js';
 import type { Merchant } from '../domain/model.js';
 import { NOTIFY_URL_PROBLEM, NotifyUrlError } from '../notify/message.js';
+import { notifyUrlWarning } from '../notify/destinations.js';
+import type { Config } from '../config.js';
 import { createOrImportMerchant, isBadInput, MAX_KEY_OVERLAP_HOURS, notifyUrlOf, rollKey } from '../services/operator-actions.js';
 import { MerchantIdTakenError } from '../store/store.js';
 import { defineCommand, type CommandGroup } from './command-line.js';
@@ -26,6 +28,12 @@ function notifyText(m: Merchant): string {
   return m.notifyUrl === null ? 'no notifications (no notify URL)' : `notifications go to ${m.notifyUrl}`;
 }
 
+/** A notify URL this platform will not post to, as configured, is said at once, not found in the logs later. */
+function withWarning(json: Record<string, unknown>, text: string, m: Merchant, config: Config): [Record<string, unknown>, string] {
+  const warning = notifyUrlWarning(m.notifyUrl, config.notifyPrivateNetworks);
+  return warning === null ? [json, text] : [{ ...json, warning }, `${text}\nWarning: ${warning}.`];
+}
+
 const create = defineCommand({
   name: 'merchant create',
   summary: 'create a merchant, or import one with its own id and key',
@@ -43,7 +51,7 @@ const create = defineCommand({
     key: { type: 'string', value: 'KEY', help: "import: the merchant's API key on its old platform (16-128 printable characters)" },
   },
   store: 'creates',
-  async run({ options, store, out }) {
+  async run({ options, store, out, config }) {
     const mchId = options['mch-id'];
     let made: Awaited<ReturnType<typeof createOrImportMerchant>>;
     try {
@@ -55,12 +63,13 @@ const create = defineCommand({
     if (isBadInput(made)) return badInput(made);
     const { merchant: m, apiKey } = made;
     const how = mchId === undefined ? 'created' : 'imported with its own id';
-    out.show(
+    out.show(...withWarning(
       { ...merchantJson(m), ...(apiKey === null ? {} : { apiKey }) },
       apiKey === null
         ? `Merchant ${m.mchId} "${m.name}" ${how}, with the API key given (--key).`
         : `Merchant ${m.mchId} "${m.name}" ${how}.\nAPI key: ${apiKey}   (keep it secret; it signs every request)`,
-    );
+      m, config,
+    ));
     return 0;
   },
 });
@@ -74,7 +83,7 @@ const update = defineCommand({
     'notify-url': { type: 'string', value: 'URL', help: 'the new notify URL; "" clears it (no notifications)' },
   },
   store: 'existing',
-  async run({ args, options, store, out }) {
+  async run({ args, options, store, out, config }) {
     // The notify URL's rule is updateMerchant's (services/merchants.ts), the console's too.
     const notifyUrl = options['notify-url'] === '' ? null : options['notify-url'];
     const nameProblem = options.name === undefined ? null : merchantNameProblem(options.name);
@@ -86,7 +95,7 @@ const update = defineCommand({
     const m = await store.updateMerchant(args.MCHID, changes, cliActing()).catch((error: unknown) =>
       error instanceof NotifyUrlError ? badInput({ field: 'notify-url', problem: NOTIFY_URL_PROBLEM }) : Promise.reject(error));
     if (m === null) return notFound(`merchant ${args.MCHID}`);
-    out.show(merchantJson(m), `Merchant ${m.mchId} "${m.name}" updated; ${notifyText(m)}.`);
+    out.show(...withWarning(merchantJson(m), `Merchant ${m.mchId} "${m.name}" updated; ${notifyText(m)}.`, m, config));
     return 0;
   },
 });

@@ -108,3 +108,17 @@ export function parseNetworks(text: string): Network[] | string {
   }
   return networks;
 }
+
+/**
+ * What to tell whoever sets a notify URL that this platform will refuse to post to as it is
+ * configured: its host is an IP address (or `localhost`) that may not receive. The URL is still
+ * accepted (the operator may allow its network later); null when nothing is known to be wrong.
+ * A name is only checked when a delivery resolves it.
+ */
+export function notifyUrlWarning(url: string | null, allowed: readonly Network[]): string | null {
+  if (url === null || !URL.canParse(url)) return null;
+  const host = new URL(url).hostname;
+  const destinations = new NotifyDestinations(allowed);
+  const problem = host === 'localhost' || host.endsWith('.localhost') ? destinations.problem('127.0.0.1') : destinations.literalProblem(url);
+  return problem === null ? null : `notifications to ${url} will not be delivered: ${problem}`;
+}

@@ -43,9 +43,10 @@ export const notificationsSection: Section<MerchantUser> = {
     await loadDead(null);
 
     async function saveUrl(value: string | null): Promise<void> {
-      const saved = await ask<{ notifyUrl: string | null }>(status, `${ctx.api}notifications/set-url`, { notifyUrl: value === '' ? null : value });
+      const saved = await ask<{ notifyUrl: string | null; warning: string | null }>(status, `${ctx.api}notifications/set-url`, { notifyUrl: value === '' ? null : value });
       if (saved === null) return;
       url.input.value = saved.notifyUrl ?? '';
+      if (saved.warning !== null) return say(status, `Saved, but ${saved.warning}.`, 'error');
       say(status, saved.notifyUrl === null ? 'Notifications are off: no notify URL.' : `Notifications go to ${saved.notifyUrl}.`);
     }
 
