@@ -114,6 +114,7 @@ describe('operator console actions', () => {
     expect(created.code, created.msg).toBe(0);
     const mchId = created.data!.merchant.mchId as string;
     const firstKey = created.data!.apiKey as string;
+    expect(created.data!.warning).toBeNull();
     const importedKey = 'Imported-Key-0123456789abcdefXYZ';
     expect((await call('admin/merchants/import', { name: 'Moved Shop', mchId: '99990001', key: importedKey }, ops)).code).toBe(0);
     expect((await call('admin/merchants/set-status', { mchId, status: 'disabled' }, ops)).data!.merchant.status).toBe('disabled');
@@ -152,6 +153,13 @@ describe('operator console actions', () => {
     }
     const written = JSON.stringify(await sql(p.store, 'SELECT * FROM audit_log')) + logLines.join('\n');
     for (const secret of [firstKey, newKey, importedKey, token, '482915', ops.cookie.split('=')[1]!]) expect(written).not.toContain(secret);
+  });
+
+  it('a notify URL on a private address is saved, with the warning the console shows', async () => {
+    const ops = await operatorSignIn();
+    const local = await call('admin/merchants/create', { name: 'LAN Shop', notifyUrl: 'http://192.168.1.20/notify' }, ops);
+    expect(local.data!.merchant.notifyUrl).toBe('http://192.168.1.20/notify');
+    expect(local.data!.warning).toMatch(/^notifications to http:\/\/192\.168\.1\.20\/notify will not be delivered: the receiver's address 192\.168\.1\.20 is private/);
   });
 
   it('an imported merchant keeps its mchId and key: a payment signed with that key is PAID', async () => {

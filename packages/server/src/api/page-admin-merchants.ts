@@ -1,5 +1,6 @@
 import { fail, formatSen, MCH_ID, parse, rejectUnknown, required, ResultCode } from '@micropay/protocol';
 import type { Merchant } from '../domain/model.js';
+import { notifyUrlWarning } from '../notify/destinations.js';
 import { merchantPage, merchantRow, type MerchantRow } from '../services/operator-console.js';
 import { createOrImportMerchant, isBadInput, rollKey } from '../services/operator-actions.js';
 import type { Store } from '../store/store.js';
@@ -51,7 +52,8 @@ export const adminCreateMerchant = withOperator('changes', async (ctx, req, oper
   return refusedInWords(async () => {
     const created = await createOrImportMerchant(ctx.store, parsed.value, operatorActing(operator, req));
     if (isBadInput(created)) return badInputAnswer(created, created.field === 'notify-url' ? 'notifyUrl' : created.field);
-    return answer(ResultCode.SUCCESS, { merchant: await withBalance(ctx.store, created.merchant), apiKey: created.apiKey });
+    const warning = notifyUrlWarning(created.merchant.notifyUrl, ctx.config.notifyPrivateNetworks);
+    return answer(ResultCode.SUCCESS, { merchant: await withBalance(ctx.store, created.merchant), apiKey: created.apiKey, warning });
   });
 });
 

@@ -64,9 +64,10 @@ export const merchantsSection: Section<SignedInOperator> = {
         'Create merchant', async (v) => {
           const body: Record<string, unknown> = { name: v['merchant-name'] };
           if (v['merchant-notify'] !== '') body.notifyUrl = v['merchant-notify'];
-          const a = await callPage<{ merchant: MerchantRow; apiKey: string }>(`${ctx.api}merchants/create`, body);
+          const a = await callPage<{ merchant: MerchantRow; apiKey: string; warning: string | null }>(`${ctx.api}merchants/create`, body);
           if (a.data === null) return say(status, a.msg, 'error');
-          say(status, `Merchant ${a.data.merchant.mchId} "${a.data.merchant.name}" created.`);
+          const created = `Merchant ${a.data.merchant.mchId} "${a.data.merchant.name}" created.`;
+          say(status, a.data.warning === null ? created : `${created} But ${a.data.warning}.`, a.data.warning === null ? 'info' : 'error');
           showOnce(shownOnce, `Key of merchant ${a.data.merchant.mchId}`, a.data.apiKey);
           await load();
           return 'clear';
