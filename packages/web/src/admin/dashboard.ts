@@ -44,7 +44,9 @@ export const dashboardSection: Section<SignedInOperator> = {
       figures.replaceChildren(...headline('Paid today', d.paidToday), ...headline('Merchants', d.merchants), ...headline('Open wallets', d.wallets));
       drawn?.destroy();
       drawn = drawPaymentCharts(charts, d.minutes, { timeZone: d.timeZone });
-      say(status, `Updated ${formatTime(Date.now(), d.timeZone)}; reads again every 30 seconds. The current minute shows once it ends.`);
+      say(status, `Updated ${formatTime(Date.now(), d.timeZone)}; reads again every 30 seconds. The current minute shows once it ends. `
+        + 'These are the payment statistics, not the ledger: a server stopped with kill -9 loses its current minute. '
+        + "The day's money is in the statements (micropay report daily).");
     }
     range.addEventListener('change', () => void refresh());
     const timer = window.setInterval(() => {
