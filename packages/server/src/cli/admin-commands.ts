@@ -96,7 +96,12 @@ const list = defineCommand({
     const operators = await store.listOperators();
     const row = (o: Operator) => ({ name: o.name, totp: o.totpSecret !== null, locked: isAccountLocked(o, Date.now()), createdAtMs: String(o.createdAtMs) });
     const text = operators.length === 0 ? 'No operators yet: micropay admin create --name NAME [--totp]'
-      : operators.map((o) => `${o.name}  TOTP ${o.totpSecret === null ? 'off' : 'on'}${isAccountLocked(o, Date.now()) ? '  LOCKED' : ''}  created ${timeText(o.createdAtMs, config)}`).join('\n');
+      : operators.map((o) => {
+        // Columns line up: names padded to the longest, the lock in a column of its own when any is locked.
+        const width = Math.max(...operators.map((x) => x.name.length));
+        const lockColumn = operators.some((x) => isAccountLocked(x, Date.now())) ? `${(isAccountLocked(o, Date.now()) ? 'LOCKED' : '').padEnd(6)}  ` : '';
+        return `${o.name.padEnd(width)}  TOTP ${o.totpSecret === null ? 'off' : 'on '}  ${lockColumn}created ${timeText(o.createdAtMs, config)}`;
+      }).join('\n');
     out.show({ operators: operators.map(row) }, text);
     return 0;
   },
