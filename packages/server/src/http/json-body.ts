@@ -41,32 +41,39 @@ function collectText(value: unknown): string {
 
 /**
  * How many names the outermost object of `raw` (JSON.parse has accepted it) gives: at its depth,
- * a string right after `{` or `,` is a name. Nested objects and arrays are skipped.
+ * a string right after `{` or `,` is a name. Nested objects and arrays are skipped. Strings are
+ * jumped over with indexOf (native), so the loop sees only the few characters between them.
  */
 function topLevelNameCount(raw: string): number {
   let depth = 0;
   let names = 0;
   let nameNext = false;
-  for (let i = 0; i < raw.length; i++) {
-    const c = raw.charCodeAt(i);
-    if (c === QUOTE) {
-      if (depth === 1 && nameNext) names++;
-      nameNext = false;
-      for (i++; i < raw.length; i++) {
-        const d = raw.charCodeAt(i);
-        if (d === BACKSLASH) i++;
-        else if (d === QUOTE) break;
-      }
-    } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
-      depth++;
-      nameNext = depth === 1;
-    } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) depth--;
-    else if (c === COMMA && depth === 1) nameNext = true;
+  let i = 0;
+  for (;;) {
+    const quote = raw.indexOf('"', i);
+    const end = quote < 0 ? raw.length : quote;
+    for (; i < end; i++) {
+      const c = raw.charCodeAt(i);
+      if (c === OPEN_BRACE || c === OPEN_BRACKET) nameNext = ++depth === 1;
+      else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) depth--;
+      else if (c === COMMA && depth === 1) nameNext = true;
+    }
+    if (quote < 0) return names;
+    if (depth === 1 && nameNext) names++;
+    nameNext = false;
+    i = stringEnd(raw, quote + 1) + 1;
   }
-  return names;
 }
 
-const QUOTE = 0x22;
+/** Where the string that starts at `from` closes: the next quote not escaped by an odd run of backslashes. */
+function stringEnd(raw: string, from: number): number {
+  for (let q = raw.indexOf('"', from); ; q = raw.indexOf('"', q + 1)) {
+    let slashes = 0;
+    while (raw.charCodeAt(q - 1 - slashes) === BACKSLASH) slashes++;
+    if (slashes % 2 === 0) return q;
+  }
+}
+
 const BACKSLASH = 0x5c;
 const COMMA = 0x2c;
 const OPEN_BRACE = 0x7b;
