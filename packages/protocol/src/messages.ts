@@ -17,6 +17,7 @@ import {
 } from './fields.js';
 import { parseAmountSen } from './money.js';
 import { sign, type SignableParams } from './signing.js';
+import type { OrderStatus } from './order-status.js';
 
 /** The JSON envelope every endpoint answers with. */
 export interface Envelope<T> {
@@ -24,8 +25,6 @@ export interface Envelope<T> {
   readonly msg: string;
   readonly data: T | null;
 }
-
-import type { OrderStatus } from './order-status.js';
 
 export { ORDER_STATUSES, PAID_ORDER_STATUSES, type OrderStatus } from './order-status.js';
 

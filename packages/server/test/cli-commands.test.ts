@@ -296,7 +296,7 @@ describe('merchant create: importing a merchant with its own id and key', () => 
 
   it('--key alone keeps the key under a new id; --mch-id alone keeps the id with a new key, printed once', async () => {
     const keyOnly = await t.cliJ<Record<string, unknown>>(['merchant', 'create', '--name', 'Kept Key', '--key', SPEC_KEY]);
-    expect(keyOnly).toEqual({ mchId: expect.stringMatching(/^\d{9}$/), name: 'Kept Key', status: 'active', notifyUrl: null });
+    expect(keyOnly).toEqual({ mchId: expect.stringMatching(/^\d{9}$/), name: 'Kept Key', status: 'active', notifyUrl: null, warning: null });
     const idOnly = await t.cliJ<Record<string, unknown>>(['merchant', 'create', '--name', 'Kept Id', '--mch-id', '7']);
     expect(idOnly).toMatchObject({ mchId: '7', apiKey: expect.stringMatching(/^[A-Za-z0-9]{32}$/) });
     const w = await createWalletWithCode(t.p, 10_00);

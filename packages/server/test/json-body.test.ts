@@ -21,6 +21,10 @@ describe('parseBody', () => {
     for (const raw of ['{"g":"a\\ud800b"}', '{"g\\udc00":"x"}', '{"x":"\\ud83d","y":"\\ude00"}', '{"n":["\\udbff"]}']) {
       expect(parseBody(raw), raw).toMatchObject({ ok: false, msg: expect.stringContaining('not well-formed Unicode') });
     }
+    // Nested thousands deep (JSON.parse takes it), with a surrogate pair at the bottom: walked without recursion.
+    const deep = `{"a":${'['.repeat(8000)}"\\ud83d\\ude00"${']'.repeat(8000)}}`;
+    expect(parseBody(deep).ok).toBe(true);
+    expect(parseBody(deep.replace('\\ude00', '')).ok).toBe(false);
     for (const raw of ['', '[1]', 'null', '"x"', '{"a":', '{"a":1}{"b":2}']) {
       expect(parseBody(raw), raw).toEqual({ ok: false, msg: 'the body must be one JSON object' });
     }

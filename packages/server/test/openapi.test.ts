@@ -612,7 +612,7 @@ describe('every answer of a real server is as the document says', () => {
     expect(codeOf(sent)).toBe(0);
     expect(codeOf(await post(merchant('notifications/test-attempts'), { notificationId: sent.json!.data!.notificationId }, owner))).toBe(0);
     expect(codeOf(await post(merchant('notifications/dead'), { limit: 5 }, owner))).toBe(0);
-    expect(codeOf(await post(merchant('notifications/retry'), { notificationId: 'nope' }, owner))).toBe(9051);
+    expect(codeOf(await post(merchant('notifications/retry'), { notificationId: '00000000-0000-0000-0000-000000000000' }, owner))).toBe(9051);
     expect(codeOf(await post(merchant('notifications/retry'), { notificationId: sent.json!.data!.notificationId }, owner))).toBe(0);
     expect(codeOf(await post(merchant('notifications/retry-all'), {}, owner))).toBe(0);
     expect(codeOf(await post(merchant('balance/request-payout'), { amount: '99.00', requestId: 'r-1' }, owner))).toBe(9040);

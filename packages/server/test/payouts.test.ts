@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { formatSen } from '@micropay/protocol';
 import { journalEntry, merchantAccount, PLATFORM_FLOAT, PLATFORM_PAYOUTS, walletAccount } from '../src/domain/ledger.js';
 import { WalletHoldsPendingError, WalletRefundsInProcessError } from '../src/domain/payout.js';
+import { amountText } from '../src/store/audit.js';
 import { accountBalanceSen, book, execute, sql } from './db-access.js';
 import { createMerchant, createWalletWithCode, micropayParams, postSigned, type TestMerchant } from './helpers.js';
 import { usePlatformWithCli } from './process-helpers.js';
@@ -21,6 +22,16 @@ afterEach(async () => {
   if (t.p === undefined) return;
   const report = await t.p.store.audit();
   expect(report.checks.filter((c) => c.violations.length > 0)).toEqual([]);
+});
+
+describe("the audit's ACT lines give money as it is read", () => {
+  it('in the same SQL on both stores, for sums (NUMERIC on PostgreSQL) and plain sen alike', async () => {
+    const cases = [0, 5, 305, 350, 1000, 123_456_789];
+    for (const sen of cases) {
+      const [row] = await sql<{ text: string }>(t.p.store, `SELECT ${amountText('x')} AS text FROM (SELECT SUM(v) AS x FROM (SELECT ${sen} AS v) s) t`);
+      expect(row!.text, String(sen)).toBe(formatSen(sen));
+    }
+  });
 });
 
 /** A real payment of `sen` to the merchant, through the API. */

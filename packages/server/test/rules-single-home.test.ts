@@ -40,7 +40,7 @@ describe('the statuses that count as paid', () => {
   it('are one exported constant: no other source spells the list out (migrations are history)', () => {
     const spelled = /'PAID',\s*'REFUND_IN_PROCESS',\s*'REFUNDED',\s*'REFUND_FAILED'/;
     const outside = filesMatching(spelled).filter((f) => !f.endsWith('migrations.ts'));
-    expect(outside).toEqual(['packages/protocol/src/messages.ts']);
+    expect(outside).toEqual(['packages/protocol/src/order-status.ts']);
   });
 
   it('are what the domain calls a paid order', () => {

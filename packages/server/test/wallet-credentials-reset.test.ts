@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { hashWalletToken, newWalletToken } from '../src/domain/credentials.js';
+import { hashPin, hashWalletToken, newWalletToken } from '../src/domain/credentials.js';
 import { newWalletAppToken, setWalletConfirmLimit, setWalletPin, unlockWalletPin } from '../src/services/operator-actions.js';
 import { postRaw, startTestPlatform, type TestPlatform } from './helpers.js';
 import { as, pageCall, signInLinkFor, signInWallet, type Session } from './page-helpers.js';
@@ -26,7 +26,7 @@ interface Holder {
 /** A wallet with a signed-in page that enrolled a device, an app that enrolled one, and an unused sign-in link. */
 async function holderWithEverything(t: TestPlatform): Promise<Holder> {
   const token = newWalletToken();
-  const wallet = await t.store.createWallet({ name: 'Ines', openingSen: 50_00, tokenHash: hashWalletToken(token) });
+  const wallet = await t.store.createWallet({ name: 'Ines', openingSen: 50_00, tokenHash: hashWalletToken(token), pinHash: await hashPin('2468') });
   const bearer = { Authorization: `Bearer ${token}` };
   const page = await signInWallet(t, wallet.walletId);
   expect((await pageCall(t, 'wallet/offline-device', { label: 'Chrome on Linux' }, as(page))).code).toBe(0);
@@ -67,7 +67,11 @@ describe('a new PIN or app token ends what the old one signed in', () => {
     p = await startTestPlatform();
     const h = await holderWithEverything(p);
     await setWalletConfirmLimit(p.store, h.walletId, '20.00');
+    // Two wrong PINs first, so that the unlock has something to clear and writes.
+    for (const pin of ['1111', '2222']) expect((await pageCall(p, 'wallet/sign-in', { walletId: h.walletId, pin })).code).toBe(9020);
+    expect((await p.store.findWallet(h.walletId))!.pinFailures).toBe(2);
     await unlockWalletPin(p.store, h.walletId);
+    expect((await p.store.findWallet(h.walletId))!.pinFailures).toBe(0);
     expect((await pageCall(p, 'wallet/balance', {}, as(h.page))).code).toBe(0);
     expect((await p.store.walletDevices(h.walletId)).map((d) => d.status)).toEqual(['active', 'active']);
     expect((await pageCall(p, 'wallet/sign-in-link', { token: h.link })).code).toBe(0);

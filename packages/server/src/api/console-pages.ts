@@ -1,5 +1,6 @@
 import { fail, parse, rejectUnknown, ResultCode, text } from '@micropay/protocol';
 import { pageLimitOf, PAGE_LIMIT_PROBLEM } from '../domain/console-pages.js';
+import { NOTIFICATION_ID } from '../domain/notification.js';
 import { answer } from './answer.js';
 import type { Answer } from './context.js';
 
@@ -32,4 +33,15 @@ export function checkedPageOf(body: Record<string, unknown>): { ok: true; cursor
   const limit = pageLimitOf(parsed.value.limit);
   if (limit === null) return { ok: false, answer: answer(ResultCode.PARAM_ERROR, null, PAGE_LIMIT_PROBLEM) };
   return { ok: true, cursor: parsed.value.cursor, limit };
+}
+
+/**
+ * `{notificationId}`, the body of the consoles' calls on one notification (inside protocol's
+ * `parse`): any other text is refused by name before a store sees it.
+ */
+export function notificationIdIn(body: Record<string, unknown>): string {
+  rejectUnknown(body, ['notificationId']);
+  const id = text(body, 'notificationId') ?? '';
+  if (!NOTIFICATION_ID.test(id)) fail('notificationId', 'must be a notification id as the list shows it');
+  return id;
 }

@@ -67,7 +67,8 @@ export const adminImportMerchant = withOperator('changes', async (ctx, req, oper
   return refusedInWords(async () => {
     const imported = await createOrImportMerchant(ctx.store, parsed.value, operatorActing(operator, req));
     if (isBadInput(imported)) return badInputAnswer(imported, ({ 'mch-id': 'mchId', 'notify-url': 'notifyUrl' } as Record<string, string>)[imported.field] ?? imported.field);
-    return answer(ResultCode.SUCCESS, { merchant: await withBalance(ctx.store, imported.merchant) });
+    const warning = notifyUrlWarning(imported.merchant.notifyUrl, ctx.config.notifyPrivateNetworks);
+    return answer(ResultCode.SUCCESS, { merchant: await withBalance(ctx.store, imported.merchant), warning });
   });
 });
 

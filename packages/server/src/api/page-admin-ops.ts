@@ -1,6 +1,7 @@
 import { fail, formatWireTime, isCalendarDate, MCH_ID, parse, rejectUnknown, ResultCode, text } from '@micropay/protocol';
 import { ACTOR_KINDS, AUDIT_ACTIONS, type ActingAs, type ActorKind, type AuditAction, type AuditLogEntry } from '../domain/audit-log.js';
-import { notificationIdIn, type Notification } from '../domain/notification.js';
+import type { Notification } from '../domain/notification.js';
+import { notificationIdIn } from './console-pages.js';
 import { dayWindow } from '../domain/statement.js';
 import { MAX_AUDIT_LOG_PAGE } from '../store/audit-log-sql.js';
 import { auditLogPage } from '../services/audit-log.js';

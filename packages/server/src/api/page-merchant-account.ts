@@ -1,13 +1,13 @@
 import { parse, rejectUnknown, required, ResultCode, text } from '@micropay/protocol';
 import type { Merchant } from '../domain/model.js';
-import { notificationIdIn, type Notification, type NotificationAttempt } from '../domain/notification.js';
+import type { Notification, NotificationAttempt } from '../domain/notification.js';
 import { notifyUrlWarning } from '../notify/destinations.js';
 import { NOTIFY_URL_PROBLEM, NotifyUrlError } from '../notify/message.js';
 import { deadLetterCursorText, parseDeadLetterCursor } from '../services/notifications.js';
 import { isBadInput, rollKey } from '../services/operator-actions.js';
 import { answer } from './answer.js';
 import { merchantUserActing, withMerchantUser } from './console-access.js';
-import { checkedPageOf } from './console-pages.js';
+import { checkedPageOf, notificationIdIn } from './console-pages.js';
 
 /**
  * The merchant console's API key and Notifications sections (docs/consoles.md), the owner's only:

@@ -1,3 +1,4 @@
+import type { Config } from '../config.js';
 import { Secret } from '@micropay/protocol';
 import { hashPin, isAccountLocked } from '../domain/credentials.js';
 import { OPERATOR_NAME, type Operator } from '../domain/operator.js';
@@ -96,15 +97,20 @@ const list = defineCommand({
     const operators = await store.listOperators();
     const row = (o: Operator) => ({ name: o.name, totp: o.totpSecret !== null, locked: isAccountLocked(o, Date.now()), createdAtMs: String(o.createdAtMs) });
     const text = operators.length === 0 ? 'No operators yet: micropay admin create --name NAME [--totp]'
-      : operators.map((o) => {
-        // Columns line up: names padded to the longest, the lock in a column of its own when any is locked.
-        const width = Math.max(...operators.map((x) => x.name.length));
-        const lockColumn = operators.some((x) => isAccountLocked(x, Date.now())) ? `${(isAccountLocked(o, Date.now()) ? 'LOCKED' : '').padEnd(6)}  ` : '';
-        return `${o.name.padEnd(width)}  TOTP ${o.totpSecret === null ? 'off' : 'on '}  ${lockColumn}created ${timeText(o.createdAtMs, config)}`;
-      }).join('\n');
+      : operatorLines(operators, Date.now(), config);
     out.show({ operators: operators.map(row) }, text);
     return 0;
   },
 });
 
 export const adminCommands: CommandGroup = { title: 'Operators of the /admin console', commands: [create, reset, signOut, list] };
+
+/** One line per operator, the columns lined up: names padded to the longest, the lock in a column of its own when any is locked. */
+function operatorLines(operators: readonly Operator[], nowMs: number, config: Config): string {
+  const width = Math.max(...operators.map((o) => o.name.length));
+  const locked = operators.map((o) => isAccountLocked(o, nowMs));
+  return operators.map((o, i) => {
+    const lockColumn = locked.includes(true) ? `${(locked[i] ? 'LOCKED' : '').padEnd(6)}  ` : '';
+    return `${o.name.padEnd(width)}  TOTP ${o.totpSecret === null ? 'off' : 'on '}  ${lockColumn}created ${timeText(o.createdAtMs, config)}`;
+  }).join('\n');
+}

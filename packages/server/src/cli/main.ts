@@ -45,7 +45,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const { command, json } = line;
-  const out: Output = { show: (value, text) => process.stdout.write((json ? JSON.stringify(value, msAsText) : text) + '\n') };
+  const out: Output = { show: (value, text) => process.stdout.write((json ? JSON.stringify(value) : text) + '\n') };
   try {
     const options = line.options;
     const config = loadConfig({
@@ -108,11 +108,3 @@ main(process.argv.slice(2)).then(
     process.exitCode = 1;
   },
 );
-
-/**
- * cli.md's one rule for JSON: every `…Ms` field, a moment or a duration in milliseconds, is a
- * decimal string, as the wallet API gives `expiresAtMs`; kept here for every command at once.
- */
-function msAsText(key: string, value: unknown): unknown {
-  return typeof value === 'number' && key.endsWith('Ms') ? String(value) : value;
-}

@@ -31,7 +31,7 @@ function notifyText(m: Merchant): string {
 /** A notify URL this platform will not post to, as configured, is said at once, not found in the logs later. */
 function withWarning(json: Record<string, unknown>, text: string, m: Merchant, config: Config): [Record<string, unknown>, string] {
   const warning = notifyUrlWarning(m.notifyUrl, config.notifyPrivateNetworks);
-  return warning === null ? [json, text] : [{ ...json, warning }, `${text}\nWarning: ${warning}.`];
+  return [{ ...json, warning }, warning === null ? text : `${text}\nWarning: ${warning}.`];
 }
 
 const create = defineCommand({

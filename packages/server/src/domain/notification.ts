@@ -1,4 +1,3 @@
-import { fail, rejectUnknown, text } from '@micropay/protocol';
 import { unchanged, type Decided } from './effects.js';
 import type { Merchant } from './model.js';
 
@@ -126,15 +125,4 @@ export function decideTestNotification(merchant: Merchant | null, notificationId
 }
 
 /** A notification's id, as it is drawn (`randomUUID`) and listed. */
-const NOTIFICATION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-/**
- * `{notificationId}`, the body of the consoles' calls on one notification (inside protocol's
- * `parse`): any other text is refused by name before a store sees it.
- */
-export function notificationIdIn(body: Record<string, unknown>): string {
-  rejectUnknown(body, ['notificationId']);
-  const id = text(body, 'notificationId') ?? '';
-  if (!NOTIFICATION_ID.test(id)) fail('notificationId', 'must be a notification id as the list shows it');
-  return id;
-}
+export const NOTIFICATION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

@@ -74,7 +74,7 @@ export function canChangeWalletStatus(from: WalletStatus, to: WalletStatus): boo
  * unfrozen wallet's devices enrol again, so a secret copied while it was frozen never pays.
  */
 export function walletStatusEffects(walletId: string, status: WalletStatus, nowMs: number): Effect[] {
-  const revoke: Effect[] = status === 'active' ? [] : [{ kind: 'revokeDevices', walletId, deviceIndex: null, atMs: nowMs }];
+  const revoke: Effect[] = status === 'active' ? [] : [revokeAllDevices(walletId, nowMs)];
   return [{ kind: 'setWalletStatus', walletId, status }, ...revoke, ...(status === 'closed' ? walletPageAccessEnd(walletId) : [])];
 }
 
@@ -88,7 +88,11 @@ export function walletStatusEffects(walletId: string, status: WalletStatus, nowM
 export function walletSecurityEffects(walletId: string, changes: WalletSecurityChanges, nowMs: number): Effect[] {
   const set: Effect = { kind: 'setWalletSecurity', walletId, changes };
   if (changes.pinHash === undefined && changes.tokenHash === undefined) return [set];
-  return [set, { kind: 'revokeDevices', walletId, deviceIndex: null, atMs: nowMs }, ...walletPageAccessEnd(walletId)];
+  return [set, revokeAllDevices(walletId, nowMs), ...walletPageAccessEnd(walletId)];
+}
+
+function revokeAllDevices(walletId: string, nowMs: number): Effect {
+  return { kind: 'revokeDevices', walletId, deviceIndex: null, atMs: nowMs };
 }
 
 /** Why the wallet's status may not become `to`, or null when it may. */

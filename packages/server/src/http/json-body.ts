@@ -1,6 +1,7 @@
 /**
- * A request's body as every API reads it (docs/api.md, "Transport"): one JSON object, each name in
- * it once, and every string in it well-formed Unicode. Anything else is 9105 with the reason.
+ * A request's body as every API reads it (docs/api.md, "Transport"): one JSON object, each of its
+ * own names once (the API's fields; a nested object's are its own business), and every string in
+ * it well-formed Unicode. Anything else is 9105 with the reason.
  *
  * - A name given twice would be read by JSON.parse as its last value, while a proxy, a firewall
  *   or a log that reads the first sees another request than the one signed and charged.
@@ -22,7 +23,7 @@ export function parseBody(raw: string): ParsedBody {
   const body = value as Record<string, unknown>;
   if (Object.keys(body).length !== topLevelNameCount(raw)) return { ok: false, msg: `${NOT_AN_OBJECT}, each name in it once` };
   // Only a \uD800–\uDFFF escape can make one: UTF-8 decoding never does. The whole body is looked at only then.
-  if (SURROGATE_ESCAPE.test(raw) && LONE_SURROGATE.test(collectText(body))) {
+  if (SURROGATE_ESCAPE.test(raw) && hasLoneSurrogate(body)) {
     return { ok: false, msg: 'a string in the body is not well-formed Unicode (a lone surrogate escape such as \\ud800)' };
   }
   return { ok: true, body };
@@ -31,12 +32,24 @@ export function parseBody(raw: string): ParsedBody {
 const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
 const LONE_SURROGATE = /\p{Cs}/u;
 
-/** Every name and string value of the parsed body, at any depth, joined: what LONE_SURROGATE looks at. */
-function collectText(value: unknown): string {
-  if (typeof value === 'string') return value;
-  if (typeof value !== 'object' || value === null) return '';
-  // A separator that cannot pair with a neighbour, so two halves from different strings stay lone.
-  return Object.entries(value).map(([name, v]) => `${name}\u0000${collectText(v)}`).join('\u0000');
+/**
+ * Whether a name or string anywhere in the parsed body holds a lone surrogate. A walk with its own
+ * stack: JSON.parse takes bodies nested thousands deep, which a recursion here would not.
+ */
+function hasLoneSurrogate(body: unknown): boolean {
+  const pending: unknown[] = [body];
+  while (pending.length > 0) {
+    const value = pending.pop();
+    if (typeof value === 'string') {
+      if (LONE_SURROGATE.test(value)) return true;
+    } else if (typeof value === 'object' && value !== null) {
+      for (const [name, item] of Object.entries(value)) {
+        if (LONE_SURROGATE.test(name)) return true;
+        pending.push(item);
+      }
+    }
+  }
+  return false;
 }
 
 /**

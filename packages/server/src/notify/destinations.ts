@@ -117,8 +117,10 @@ export function parseNetworks(text: string): Network[] | string {
  */
 export function notifyUrlWarning(url: string | null, allowed: readonly Network[]): string | null {
   if (url === null || !URL.canParse(url)) return null;
-  const host = new URL(url).hostname;
+  const host = new URL(url).hostname.replace(/\.$/, '');
   const destinations = new NotifyDestinations(allowed);
-  const problem = host === 'localhost' || host.endsWith('.localhost') ? destinations.problem('127.0.0.1') : destinations.literalProblem(url);
+  // localhost is the loopback of either family: refused only when neither may receive.
+  const loopback = [destinations.problem('127.0.0.1'), destinations.problem('::1')];
+  const problem = host === 'localhost' || host.endsWith('.localhost') ? (loopback.includes(null) ? null : loopback[0]!) : destinations.literalProblem(url);
   return problem === null ? null : `notifications to ${url} will not be delivered: ${problem}`;
 }

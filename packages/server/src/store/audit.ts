@@ -20,7 +20,7 @@ const PAID = sqlList(PAID_ORDER_STATUSES);
  * A non-negative amount in sen as the operator reads money, "5.00", in SQL both stores run: an ACT
  * line tells the operator what to move (the FAIL lines keep sen, as the rows hold it).
  */
-function amountText(sen: string): string {
+export function amountText(sen: string): string {
   // A SUM is NUMERIC on PostgreSQL, where / would not be integer division: cast first.
   const n = `CAST(${sen} AS BIGINT)`;
   return `(${n} / 100) || '.' || CASE WHEN ${n} % 100 < 10 THEN '0' ELSE '' END || (${n} % 100)`;

@@ -1,3 +1,4 @@
+import { MCH_ID } from '@micropay/protocol/fields';
 import { callPage } from '../shared/page-api.js';
 import { say } from '../shared/page.js';
 import { formatTime } from '../shared/time.js';
@@ -34,6 +35,7 @@ export const merchantsSection: Section<SignedInOperator> = {
     await load();
 
     async function load(cursor?: string): Promise<void> {
+      confirming.replaceChildren();
       const a = await callPage<{ merchants: MerchantRow[]; next: string | null }>(`${ctx.api}merchants/list`, cursor === undefined ? {} : { cursor });
       if (a.data === null) return say(status, a.msg, 'error');
       const rows = a.data.merchants;
@@ -94,6 +96,7 @@ export const merchantsSection: Section<SignedInOperator> = {
     function rollForm(): HTMLFormElement {
       return form('roll-key', 'Roll a key', [field('roll-mch-id', 'Merchant id (roll key)', { inputMode: 'numeric', maxLength: 19 }),
         field('roll-overlap', 'Old key works for (hours)', { inputMode: 'numeric', value: '24', maxLength: 4 })], 'Roll key', async (v) => {
+        if (!MCH_ID.test(v['roll-mch-id']!)) return say(status, 'Enter the merchant id whose key to roll: digits, as the list shows it.', 'error');
         const hours = v['roll-overlap'];
         const until = hours === '0' ? 'the old key stops working at once' : `the old key works for ${hours} hours more`;
         askFirst(confirming, `Roll the key of merchant ${v['roll-mch-id']}? Its systems must switch to the new key: ${until}.`, `Roll the key of ${v['roll-mch-id']}`, async () => {

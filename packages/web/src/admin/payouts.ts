@@ -30,6 +30,8 @@ export const payoutsSection: Section<SignedInOperator> = {
     await load();
 
     async function load(cursor?: string): Promise<void> {
+      // A question about a row drawn before has no place beside the rows drawn now.
+      confirming.replaceChildren();
       const a = await callPage<{ payouts: PayoutRow[]; next: string | null }>(`${ctx.api}payouts/list`, { status: shown, ...(cursor === undefined ? {} : { cursor }) });
       if (a.data === null) return say(status, a.msg, 'error');
       const rows = a.data.payouts;
@@ -50,10 +52,12 @@ export const payoutsSection: Section<SignedInOperator> = {
         `Has the bank paid ${p.amount} to ${to}? Payout ${p.payoutId} becomes PAID_OUT, which is final: the money has left the platform.`,
         `Yes, ${p.payoutId} is paid out`, () => finish('confirm', { payoutId: p.payoutId }, `Payout ${p.payoutId} is PAID_OUT: the money has left the platform.`), 'Not yet'),
       '', `Confirm ${p.payoutId}`);
-      const fail = button('Fail', async () => askFirst(confirming,
-        `Did the bank refuse payout ${p.payoutId}${reason.value.trim() === '' ? '' : ` ("${reason.value.trim()}")`}? It becomes FAILED, which is final, and ${p.amount} goes back to ${to}.`,
-        `Yes, ${p.payoutId} failed`, () => finish('fail', { payoutId: p.payoutId, reason: reason.value.trim() }, `Payout ${p.payoutId} FAILED: ${p.amount} went back.`), 'Not yet'),
-      'secondary', `Fail ${p.payoutId}`);
+      const fail = button('Fail', async () => {
+        // The reason asked about is the reason sent, whatever is typed in the field meanwhile.
+        const why = reason.value.trim();
+        askFirst(confirming, `Did the bank refuse payout ${p.payoutId}${why === '' ? '' : ` ("${why}")`}? It becomes FAILED, which is final, and ${p.amount} goes back to ${to}.`,
+          `Yes, ${p.payoutId} failed`, () => finish('fail', { payoutId: p.payoutId, reason: why }, `Payout ${p.payoutId} FAILED: ${p.amount} went back.`), 'Not yet');
+      }, 'secondary', `Fail ${p.payoutId}`);
       // Enter in the reason is the Fail it was typed for.
       reason.addEventListener('keydown', (event) => { if (event.key === 'Enter') fail.click(); });
       return [confirm, reason, fail];

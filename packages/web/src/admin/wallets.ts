@@ -59,7 +59,7 @@ export const walletsSection: Section<SignedInOperator> = {
     function searchForm(): HTMLFormElement {
       return form('wallet-search', 'Find wallets', [
         field('search-id', 'Wallet id or its first digits', { inputMode: 'numeric', maxLength: 12 }), field('search-name', 'Holder name contains'),
-        choice('search-status', 'Status', [['', 'Any'], ['active', 'Active'], ['frozen', 'Frozen'], ['closed', 'Closed']]),
+        choice('search-status', 'Status', [['', 'Any'], ...Object.entries(WALLET_STATUS)]),
       ], 'Search', async (v) => {
         search = Object.fromEntries(Object.entries({ walletId: v['search-id'], name: v['search-name'], status: v['search-status'] }).filter(([, x]) => x !== undefined && x !== '')) as Record<string, string>;
         await find();

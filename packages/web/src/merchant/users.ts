@@ -37,7 +37,7 @@ export const usersSection: Section<MerchantUser> = {
     }
 
     function createForm(): HTMLFormElement {
-      return form('new-cashier', 'New cashier', [field('new-name', 'Name'), field('new-limit', 'Refund limit (optional)', { inputMode: 'decimal', maxLength: 40 })], 'Create cashier', async (v) => {
+      return form('new-cashier', 'New cashier', [field('new-name', 'Name', { maxLength: 40 }), field('new-limit', 'Refund limit (optional)', { inputMode: 'decimal', maxLength: 40 })], 'Create cashier', async (v) => {
         const body: Record<string, unknown> = { name: v['new-name'] };
         if (v['new-limit'] !== '') body.refundLimit = v['new-limit'];
         const a = await callPage<{ user: UserRow; password: string }>(`${ctx.api}users/create`, body);
@@ -50,7 +50,7 @@ export const usersSection: Section<MerchantUser> = {
     }
 
     function limitForm(): HTMLFormElement {
-      return form('set-limit', 'Refund limit', [field('limit-name', 'Cashier'), field('limit-amount', 'Most per refund (empty: no limit)', { inputMode: 'decimal', maxLength: 40 })], 'Set limit', async (v) => {
+      return form('set-limit', 'Refund limit', [field('limit-name', 'Cashier', { maxLength: 40 }), field('limit-amount', 'Most per refund (empty: no limit)', { inputMode: 'decimal', maxLength: 40 })], 'Set limit', async (v) => {
         const a = await callPage<{ user: UserRow }>(`${ctx.api}users/set-refund-limit`, { name: v['limit-name'], refundLimit: v['limit-amount'] === '' ? null : v['limit-amount'] });
         if (a.data === null) return say(status, a.msg, 'error');
         say(status, `${a.data.user.name}: ${a.data.user.refundLimit === null ? 'no refund limit' : `refund limit ${a.data.user.refundLimit}`}.`);
@@ -59,7 +59,7 @@ export const usersSection: Section<MerchantUser> = {
     }
 
     function resetForm(): HTMLFormElement {
-      return form('reset-password', 'New password', [field('reset-name', 'User')], 'Reset password', async (v) => {
+      return form('reset-password', 'New password', [field('reset-name', 'User', { maxLength: 40 })], 'Reset password', async (v) => {
         const a = await callPage<{ user: UserRow; password: string }>(`${ctx.api}users/reset-password`, { name: v['reset-name'] });
         if (a.data === null) return say(status, a.msg, 'error');
         say(status, `${a.data.user.name} has a new password; the old one no longer works.`);

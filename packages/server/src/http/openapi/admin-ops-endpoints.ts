@@ -11,6 +11,7 @@ export interface DocParts {
   readonly PAGE_REFUSALS: EndpointAnswer;
   readonly CSRF_REFUSAL: EndpointAnswer;
   readonly EPOCH_MS: JsonSchema;
+  readonly NOTIFICATION_ID: JsonSchema;
 }
 
 const COUNT: JsonSchema = { type: 'integer', minimum: 0 };
@@ -65,7 +66,7 @@ export function adminOpsEndpoints(d: DocParts): Record<string, EndpointDoc> {
         },
         next: { type: ['string', 'null'] },
       })),
-    '/api/page/admin/notifications/retry': changes('Send a dead notification again', d.object({ notificationId: { type: 'string' } }),
+    '/api/page/admin/notifications/retry': changes('Send a dead notification again', d.object({ notificationId: d.NOTIFICATION_ID }),
       d.object({ retried: { type: 'boolean' }, status: { type: 'string' } }), [{ codes: [R.NOTIFICATION_NOT_FOUND], data: null }]),
     '/api/page/admin/audit-log': reads('The audit log, newest first, filtered, a page at a time',
       d.object({

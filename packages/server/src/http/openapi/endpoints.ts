@@ -29,6 +29,7 @@ import type { PayFailReason } from '@micropay/client';
 import { HISTORY_PAGE_SIZE, POSTING_ID } from '../../api/page-wallet-account.js';
 import { PIN_RULE } from '../../domain/credentials.js';
 import type { FailReason, WalletStatus } from '../../domain/model.js';
+import { NOTIFICATION_ID as NOTIFICATION_ID_SHAPE } from '../../domain/notification.js';
 import { CASHIER_NAME } from '../../domain/page-access.js';
 import { OPERATOR_NAME } from '../../domain/operator.js';
 import { adminOpsEndpoints } from './admin-ops-endpoints.js';
@@ -334,7 +335,9 @@ function merchantOrderEndpoints(): Record<string, EndpointDoc> {
   };
 }
 
-const NOTIFICATION_ID = { type: 'string', minLength: 1, maxLength: 64, description: 'A notification id (a UUID).' };
+const NOTIFICATION_ID = pattern(NOTIFICATION_ID_SHAPE, 'A notification id, as a list gives it (a UUID in lowercase).');
+/** notify/destinations.ts notifyUrlWarning: the URL is saved all the same. */
+const NOTIFY_URL_WARNING = nullable({ type: 'string', description: 'Why this platform, as configured, will not post to the notify URL (a private or never-receiving address); null when nothing is known to be wrong.' });
 const PAGE_REQUEST = object({ cursor: { type: 'string', description: 'A page\'s `next`; absent or "": the newest page.' }, limit: { type: 'integer', minimum: 1, maximum: 100 } }, ['cursor', 'limit']);
 const NEXT = nullable({ type: 'string', description: 'The cursor of the next (older) page; null on the last page.' });
 const API_KEY_STATE = {
@@ -371,7 +374,7 @@ function merchantAccountEndpoints(): Record<string, EndpointDoc> {
     '/api/page/merchant/api-key/roll': doc('owner', 'Roll the key: the new key, in this answer only', object({ overlapHours: pattern(/^[0-9]{1,4}$/, 'Hours the old key still verifies, 0 to 720; 24 when absent.', '24') }, ['overlapHours']),
       object({ ...API_KEY_STATE, apiKey: { type: 'string', description: 'The new key, shown once.' } }), true),
     '/api/page/merchant/notifications/show': doc('owner', 'The notify URL', EMPTY, object({ notifyUrl: nullable({ type: 'string' }) }), false),
-    '/api/page/merchant/notifications/set-url': doc('owner', 'Set the notify URL, or clear it (null or "")', object({ notifyUrl: nullable({ type: 'string', maxLength: 2048 }) }), object({ notifyUrl: nullable({ type: 'string' }) }), true),
+    '/api/page/merchant/notifications/set-url': doc('owner', 'Set the notify URL, or clear it (null or "")', object({ notifyUrl: nullable({ type: 'string', maxLength: 2048 }) }), object({ notifyUrl: nullable({ type: 'string' }), warning: NOTIFY_URL_WARNING }), true),
     '/api/page/merchant/notifications/test': doc('owner', 'Send a TEST notification to the notify URL', EMPTY, object({ notificationId: { type: 'string' }, url: { type: 'string' } }), true, [R.NO_NOTIFY_URL]),
     '/api/page/merchant/notifications/test-attempts': doc('owner', 'The attempts of a TEST notification so far', object({ notificationId: NOTIFICATION_ID }), object({ attempts: { type: 'array', items: ATTEMPT } }), false),
     '/api/page/merchant/notifications/dead': doc('owner', 'Dead notifications, newest first, paged', PAGE_REQUEST, object({ notifications: { type: 'array', items: DEAD_LETTER }, next: NEXT }), false),
@@ -477,10 +480,10 @@ function adminManageEndpoints(): Record<string, EndpointDoc> {
     '/api/page/admin/merchants/list': call('Merchants in id order with balance, notify URL and key state', object({ cursor: PAGE_CURSOR, limit: PAGE_LIMIT }, ['cursor', 'limit']),
       object({ merchants: { type: 'array', items: ADMIN_MERCHANT }, next: NEXT }), false),
     '/api/page/admin/merchants/create': call('Create a merchant; its key is shown once', object({ name: { type: 'string' }, notifyUrl: { type: 'string' } }, ['notifyUrl']),
-      object({ merchant: ADMIN_MERCHANT, apiKey: { type: 'string', description: 'The new key, in this answer only.' } }), true),
+      object({ merchant: ADMIN_MERCHANT, apiKey: { type: 'string', description: 'The new key, in this answer only.' }, warning: NOTIFY_URL_WARNING }), true),
     '/api/page/admin/merchants/import': call('Import a merchant with its mchId and key from another MicroPay platform', object({
       name: { type: 'string' }, mchId: ADMIN_MCH_ID, key: { type: 'string', description: 'Its key there; never shown back.' }, notifyUrl: { type: 'string' },
-    }, ['notifyUrl']), merchant, true, [R.ACTION_REFUSED]),
+    }, ['notifyUrl']), object({ merchant: ADMIN_MERCHANT, warning: NOTIFY_URL_WARNING }), true, [R.ACTION_REFUSED]),
     '/api/page/admin/merchants/set-status': call('Disable or enable a merchant', object({ mchId: ADMIN_MCH_ID, status: { enum: ['active', 'disabled'] } }), merchant, true, [R.NO_RECORD]),
     '/api/page/admin/merchants/roll-key': call('Roll a merchant\'s key; the new key is shown once', object({
       mchId: ADMIN_MCH_ID, overlapHours: { type: 'string', pattern: '^[0-9]{1,4}$', description: 'Hours the old key still verifies (0 to 720, default 24).' },
@@ -813,7 +816,7 @@ export const ENDPOINT_DOCS: Readonly<Record<string, EndpointDoc>> = {
   },
   ...consoleEndpoints(),
   ...adminManageEndpoints(),
-  ...adminOpsEndpoints({ EMPTY, object, PAGE_REFUSALS, CSRF_REFUSAL, EPOCH_MS }),
+  ...adminOpsEndpoints({ EMPTY, object, PAGE_REFUSALS, CSRF_REFUSAL, EPOCH_MS, NOTIFICATION_ID }),
   ...merchantAccountEndpoints(),
 };
 
