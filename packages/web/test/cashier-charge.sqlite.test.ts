@@ -53,6 +53,10 @@ describe('the cashier page charges a code', () => {
     // The refusal of the double submit is not left on screen beside the result.
     await expect.poll(() => till.locator('#code-status').textContent()).not.toContain('still running');
     await till.screenshot({ path: screenshotPath('cashier-paid') });
+    // The sale is over: its amount and spent code are gone, so another Enter charges nothing again.
+    await expect.poll(async () => [await till.getByLabel('Amount').inputValue(), await till.locator('#code').inputValue()]).toEqual(['', '']);
+    await till.keyboard.press('Enter');
+    expect(await till.locator('#charge-outcome').textContent()).toBe('PAID 1.00');
     // The wallet page, untouched since it showed the code, shows the payment within a second or two.
     await turnsTo(walletPage, 'Paid', 2_000);
     const paid = await latestMovement(platform.server.url, wallet.token);

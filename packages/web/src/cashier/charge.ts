@@ -35,8 +35,8 @@ export class Charger {
   #running: Attempt | null = null;
   #last: Attempt | null = null;
 
-  /** `onSettled`: the charge running ended, whatever its outcome (the page clears what it said meanwhile). */
-  constructor(private readonly el: ChargeElements, private readonly onSettled: () => void = () => undefined) {
+  /** `onSettled`: the charge running ended, with its outcome as shown (`PAID`, `FAILED`, `UNKNOWN`, …). */
+  constructor(private readonly el: ChargeElements, private readonly onSettled: (outcome: string) => void = () => undefined) {
     el.again.addEventListener('click', () => {
       if (this.#last !== null) void this.#run(this.#last);
     });
@@ -73,7 +73,7 @@ export class Charger {
     } finally {
       clearInterval(poll);
       this.#running = null;
-      this.onSettled();
+      this.onSettled(this.el.panel.dataset.outcome ?? '');
     }
   }
 

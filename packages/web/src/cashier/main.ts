@@ -34,7 +34,7 @@ const receipt = new ReceiptView({
   status: element('receipt-status', HTMLElement),
   print: element('receipt-print', HTMLButtonElement),
   close: element('receipt-close', HTMLButtonElement),
-});
+}, () => field.focus());
 const refundDialog = new RefundDialog({
   dialog: element('refund-dialog', HTMLDialogElement),
   form: element('refund-form', HTMLFormElement),
@@ -59,12 +59,16 @@ const charger = new Charger({
   outcome: element('charge-outcome', HTMLElement),
   detail: element('charge-detail', HTMLElement),
   again: element('charge-again', HTMLButtonElement),
-}, () => {
+}, (outcome) => {
   // "Still running" no longer holds once the result is shown.
   if (refusedWhileRunning) say(status, '', 'info');
   refusedWhileRunning = false;
+  // A paid sale is over: its amount and spent code go, so a second Enter starts nothing.
+  if (outcome === 'PAID') clearSale();
   void recent.refresh();
 });
+// A scanner types into whatever has the focus: after a refund, the till is ready for the next code.
+element('refund-dialog', HTMLDialogElement).addEventListener('close', () => field.focus());
 const field = new CodeField(
   { form: element('take-code', HTMLFormElement), field: element('code', HTMLInputElement), status },
   (digits) => chargeCode(digits),
@@ -94,7 +98,11 @@ signInForm.addEventListener('submit', (event) => {
   passwordField.value = '';
   void signIn(mchIdField.value.trim(), nameField.value.trim(), password).then((r) => (r.ok ? enter(r.signedIn) : showSignIn(r.message)));
 });
-element('sign-out', HTMLButtonElement).addEventListener('click', () => void signOut('cashier').then(() => showSignIn('You are signed out.', 'info')));
+element('sign-out', HTMLButtonElement).addEventListener('click', () => void signOut('cashier').then(() => {
+  // The next cashier starts a sale of their own, not the last one's.
+  clearSale();
+  showSignIn('You are signed out.', 'info');
+}));
 
 void currentSession<SignedInCashier>('cashier').catch(() => null).then((cashier) => (cashier === null ? showSignIn() : enter(cashier)));
 
@@ -121,6 +129,14 @@ function chargeTakenCode(): void {
   if (started) return;
   refusedWhileRunning = true;
   say(status, 'A charge is still running: wait for its result.', 'error');
+}
+
+/** The sale's amount, goods and code back to a new sale's; a code taken but not charged is dropped too. */
+function clearSale(): void {
+  amountField.value = '';
+  goodsField.value = goodsField.defaultValue;
+  element('code', HTMLInputElement).value = '';
+  takenCode = null;
 }
 
 /**

@@ -20,16 +20,15 @@ export interface ReceiptElements {
 
 export class ReceiptView {
   /** Where the focus goes back to when the receipt closes. */
-  #returnTo: HTMLElement | null = null;
 
-  constructor(private readonly el: ReceiptElements) {
+  /** `afterClose`: where the focus goes when the receipt is closed (the till's code field, for the next scan). */
+  constructor(private readonly el: ReceiptElements, private readonly afterClose: () => void = () => undefined) {
     el.print.addEventListener('click', () => window.print());
     el.close.addEventListener('click', () => this.close());
   }
 
   /** The charge's receipt, or with `mchRefundId` that refund's. */
   async open(mchOrderId: string, mchRefundId: string | null = null): Promise<void> {
-    this.#returnTo = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     let a;
     try {
       a = await callPage<Receipt>('cashier/receipt', { mchOrderId });
@@ -47,7 +46,7 @@ export class ReceiptView {
 
   close(): void {
     this.el.section.hidden = true;
-    this.#returnTo?.focus();
+    this.afterClose();
   }
 
   #refused(message: string): void {
