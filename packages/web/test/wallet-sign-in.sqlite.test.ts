@@ -46,7 +46,11 @@ describe('signing in to the wallet page', () => {
     const page = await chromium.browser.newPage(PHONE);
     const problems = watchForProblems(page);
     await page.goto(`${platform.server.url}/wallet`);
-    await page.getByLabel('Wallet id').fill(wallet.walletId);
+    // Nothing typed: what to type, not the API's "param error".
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toBe('Enter your wallet id (12 digits, starting 60) and your PIN (4 to 6 digits).');
+    // The id as cards group it, with spaces: they are not part of it.
+    await page.getByLabel('Wallet id').fill(wallet.walletId.replace(/^(\d{4})(\d{4})(\d{4})$/, '$1 $2 $3'));
     await page.getByLabel('PIN', { exact: true }).fill('1111');
     await page.keyboard.press('Enter');
     await expect.poll(() => page.getByRole('alert').textContent()).toBe('The wallet id and PIN do not match.');

@@ -77,7 +77,8 @@ signInForm.addEventListener('submit', (event) => {
   event.preventDefault();
   const pin = pinField.value;
   pinField.value = '';
-  void signInWithPin(walletIdField.value.trim(), pin).then((r) => (r.ok ? enter(r.signedIn) : showSignIn(r.message)));
+  // A wallet id is written in groups on cards and statements ("6081 8909 7438"): the spaces are not part of it.
+  void signInWithPin(walletIdField.value.replace(/[\s-]/g, ''), pin).then((r) => (r.ok ? enter(r.signedIn) : showSignIn(r.message)));
 });
 renewButton.addEventListener('click', () => void showNextCode());
 // A used code is spent: after a result the holder goes on with a fresh one.

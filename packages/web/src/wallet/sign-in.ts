@@ -33,6 +33,12 @@ export function signInWithLink(token: string): Promise<SignInResult<SignedInWall
   return signInAt('wallet/sign-in-link', { token }, MESSAGES);
 }
 
+/** A field missing or malformed is said as what to type, not in the API's words ("param error: …"). */
+const PIN_MESSAGES: Readonly<Record<number, string>> = {
+  ...MESSAGES,
+  [ResultCode.PARAM_ERROR]: 'Enter your wallet id (12 digits, starting 60) and your PIN (4 to 6 digits).',
+};
+
 export function signInWithPin(walletId: string, pin: string): Promise<SignInResult<SignedInWallet>> {
-  return signInAt('wallet/sign-in', { walletId, pin }, MESSAGES);
+  return signInAt('wallet/sign-in', { walletId, pin }, PIN_MESSAGES);
 }
