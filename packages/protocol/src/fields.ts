@@ -61,11 +61,16 @@ export const SEPARATOR_RULE = 'must not contain "|": values are joined with "|" 
  * `discount:"0.50", goodsInfo:"Nasi lemak"` and `goodsInfo:"0.50|Nasi lemak"` would share one
  * secureHash, and anyone could move text between fields without the key.
  */
+/** Whether a value could be re-split once the signature joins the values with "|" (SEPARATOR_RULE). */
+export function breaksSeparatorRule(value: unknown): boolean {
+  return typeof value === 'string' && value.includes('|');
+}
+
 export function acceptSignedParams(body: Record<string, unknown>, allowed: readonly string[]): void {
   rejectUnknown(body, allowed);
   for (const name of allowed) {
     const value = body[name];
-    if (name !== 'secureHash' && typeof value === 'string' && value.includes('|')) fail(name, SEPARATOR_RULE);
+    if (name !== 'secureHash' && breaksSeparatorRule(value)) fail(name, SEPARATOR_RULE);
   }
 }
 

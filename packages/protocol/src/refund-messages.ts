@@ -1,5 +1,6 @@
 import {
   acceptSignedParams,
+  breaksSeparatorRule,
   CONTROL,
   fail,
   MCH_ORDER_ID,
@@ -172,7 +173,7 @@ export function refundReasonOf(body: Record<string, unknown>): string | null {
   if (reason === null || reason === '') return null;
   if (reason.length > REFUND_REASON_MAX_LENGTH) fail('reason', `must be at most ${REFUND_REASON_MAX_LENGTH} characters`);
   if (CONTROL.test(reason)) fail('reason', 'must not contain control characters');
-  if (reason.includes('|')) fail('reason', SEPARATOR_RULE);
+  if (breaksSeparatorRule(reason)) fail('reason', SEPARATOR_RULE);
   return reason;
 }
 

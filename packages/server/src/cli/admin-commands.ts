@@ -1,5 +1,5 @@
-import type { Config } from '../config.js';
 import { Secret } from '@micropay/protocol';
+import type { Config } from '../config.js';
 import { hashPin, isAccountLocked } from '../domain/credentials.js';
 import { OPERATOR_NAME, type Operator } from '../domain/operator.js';
 import { newCashierPassword } from '../domain/page-access.js';

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { SEPARATOR_RULE, sign, SIGNATURE_FIELD, type SignableParams } from '@micropay/protocol';
+import { breaksSeparatorRule, SEPARATOR_RULE, sign, SIGNATURE_FIELD, type SignableParams } from '@micropay/protocol';
 import { parseBody } from '../http/json-body.js';
 import { defineCommand, type CommandGroup } from './command-line.js';
 import { CommandFailed, KEY_HELP, merchantKey, UsageError } from './common.js';
@@ -73,7 +73,7 @@ function signableBody(text: string): SignableParams {
   for (const [name, value] of Object.entries(parsed.body)) {
     if (name === SIGNATURE_FIELD) continue;
     if (typeof value === 'object' && value !== null) throw new UsageError(`field ${name}: objects and arrays cannot be signed`);
-    if (typeof value === 'string' && value.includes('|')) throw new UsageError(`field ${name} ${SEPARATOR_RULE}; every endpoint refuses it (1021)`);
+    if (breaksSeparatorRule(value)) throw new UsageError(`field ${name} ${SEPARATOR_RULE}; every endpoint refuses it (1021)`);
     // JSON.parse reads 1e400 as Infinity: signing "Infinity" would sign what nobody wrote.
     if (typeof value === 'number' && !Number.isFinite(value)) {
       throw new UsageError(`field ${name}: the number is beyond JavaScript's range (it reads as ${value}); send it as a string`);

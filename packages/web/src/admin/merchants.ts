@@ -94,7 +94,7 @@ export const merchantsSection: Section<SignedInOperator> = {
 
     /** A new key breaks the merchant's integration once the old one's hours are over: it asks first. */
     function rollForm(): HTMLFormElement {
-      return form('roll-key', 'Roll a key', [field('roll-mch-id', 'Merchant id (roll key)', { inputMode: 'numeric', maxLength: 19 }),
+      const f = form('roll-key', 'Roll a key', [field('roll-mch-id', 'Merchant id (roll key)', { inputMode: 'numeric', maxLength: 19 }),
         field('roll-overlap', 'Old key works for (hours)', { inputMode: 'numeric', value: '24', maxLength: 4 })], 'Roll key', async (v) => {
         if (!MCH_ID.test(v['roll-mch-id']!)) return say(status, 'Enter the merchant id whose key to roll: digits, as the list shows it.', 'error');
         const hours = v['roll-overlap'];
@@ -104,11 +104,12 @@ export const merchantsSection: Section<SignedInOperator> = {
           if (a.data === null) return say(status, a.msg, 'error');
           say(status, `Merchant ${a.data.merchant.mchId} has a new key; the old one works for ${hours} hours.`);
           showOnce(shownOnce, `New key of merchant ${a.data.merchant.mchId}`, a.data.apiKey);
-          (document.getElementById('roll-key') as HTMLFormElement).reset();
+          f.reset();
           await load();
           status.focus();
         }, 'Keep the key');
       });
+      return f;
     }
   },
 };

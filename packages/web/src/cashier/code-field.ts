@@ -32,6 +32,12 @@ export class CodeField {
     this.elements.field.focus();
   }
 
+  /** Empty, for a new sale: a code already charged is not left to be taken again. */
+  clear(): void {
+    this.elements.field.value = '';
+    this.elements.field.removeAttribute('aria-invalid');
+  }
+
   /** Takes a code as typed, scanned or decoded: spaces and dashes are dropped, anything else refused. */
   take(typed: string): void {
     const { field, status } = this.elements;

@@ -135,7 +135,7 @@ function chargeTakenCode(): void {
 function clearSale(): void {
   amountField.value = '';
   goodsField.value = goodsField.defaultValue;
-  element('code', HTMLInputElement).value = '';
+  field.clear();
   takenCode = null;
 }
 
