@@ -112,6 +112,23 @@ export function nextOfflineCounter(nowMs: number, lastShown: number | null): num
   return next <= now + OFFLINE_WINDOW_STEPS ? next : null;
 }
 
+/**
+ * The counter a device shows when nobody asked for a new code (its screen renewing itself at each
+ * step): the last one shown while that is not behind the clock (the holder asked for codes ahead),
+ * else this step's. So a screen left on advances one counter per step, never faster, and never uses
+ * up its window ahead. Null when the last one shown is beyond the window (the clock went back).
+ */
+export function keptOfflineCounter(nowMs: number, lastShown: number | null): number | null {
+  const now = offlineStep(nowMs);
+  if (lastShown === null || lastShown < now) return now;
+  return lastShown <= now + OFFLINE_WINDOW_STEPS ? lastShown : null;
+}
+
+/** When the step of `nowMs` ends: the moment a device's screen moves to its next offline code. */
+export function nextOfflineStepAtMs(nowMs: number): number {
+  return (offlineStep(nowMs) + 1) * OFFLINE_STEP_MS;
+}
+
 /** The bytes the one-time part is the HMAC of: "MPOC1" ‖ tag (8 ASCII digits) ‖ counter (uint64 big-endian). */
 export function offlineOtpMessage(tag: string, counter: number): Uint8Array {
   if (!TAG_SHAPE.test(tag)) throw new RangeError('a device tag is 8 digits');

@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import {
   counterInWindow,
   deviceSignOutProof,
+  keptOfflineCounter,
   nextOfflineCounter,
+  nextOfflineStepAtMs,
   offlinePayCode,
   offlineStep,
   parseOfflineCode,
@@ -76,6 +78,14 @@ describe('the offline code algorithm (docs/offline-codes.md)', () => {
     expect(nextOfflineCounter(now, null)).toBe(step);
     expect(nextOfflineCounter(now, step)).toBe(step + 1);
     expect(nextOfflineCounter(now, step + 4)).toBeNull();
+    // A screen renewing itself keeps a code shown ahead, and otherwise takes the clock's step.
+    expect(keptOfflineCounter(now, null)).toBe(step);
+    expect(keptOfflineCounter(now, step - 1)).toBe(step);
+    expect(keptOfflineCounter(now, step)).toBe(step);
+    expect(keptOfflineCounter(now, step + 4)).toBe(step + 4);
+    expect(keptOfflineCounter(now, step + 5)).toBeNull();
+    expect(nextOfflineStepAtMs(1_700_000_000_000)).toBe(1_700_000_010_000);
+    expect(nextOfflineStepAtMs(1_700_000_009_999)).toBe(1_700_000_010_000);
     expect(parseOfflineCode('391234567890123456')).toBeNull();
   });
 

@@ -69,6 +69,8 @@ describe('the cashier page charges a code', () => {
     // The used code is spent: the holder goes on with a fresh one.
     await walletPage.getByRole('button', { name: 'Show a new code' }).click();
     await walletPage.locator('#code-screen').waitFor({ state: 'visible' });
+    // The pressed button is gone with the result: the keyboard (and a screen reader) goes to the code.
+    await expect.poll(() => walletPage.evaluate(() => document.activeElement?.id)).toBe('code-heading');
     expect(await revealDigits(walletPage)).not.toBe(digits);
     expect(await walletPage.locator('#result-screen').isHidden()).toBe(true);
     expect(problems).toEqual([]);

@@ -81,7 +81,9 @@ describe("the wallet page's account part", () => {
     await page.keyboard.press('Enter');
     await expect.poll(() => page.locator('#wallet-state').textContent())
       .toBe('This wallet is frozen: it cannot pay. Only the operator can unfreeze it.');
-    await expect.poll(() => page.locator('#code-status').textContent()).toBe('This wallet is frozen: it cannot pay.');
+    // The button pressed is gone: the keyboard lands on what happened.
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('wallet-state');
+    await expect.poll(() => page.locator('#code-status').textContent()).toBe('This wallet is frozen: it cannot pay. Ask the operator to unfreeze it.');
     // No "New code" to press: a frozen wallet's every request for one is refused.
     await expect.poll(() => page.locator('#renew').isVisible()).toBe(false);
     // Nothing of the code stays on screen: no symbols, no digits, no countdown.
@@ -102,6 +104,11 @@ describe("the wallet page's account part", () => {
     await page.reload();
     await expect.poll(() => page.locator('#wallet-state').textContent()).toContain('This wallet is frozen');
     expect(await page.locator('#available').textContent()).toBe('39.95');
+    // The line above the code follows the balance the account reads, not only the one at sign-in.
+    expect(await page.locator('#wallet-line').textContent()).toMatch(/ · available 39\.95$/);
+    await platform.cliJ(['wallet', 'topup', wallet.walletId, '0.05']);
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await expect.poll(() => page.locator('#wallet-line').textContent()).toMatch(/ · available 40\.00$/);
     expect(problems).toEqual([]);
   });
 });

@@ -58,7 +58,7 @@ describe('the wallet page shows a real payment code', () => {
     const page = await chromium.browser.newPage(PHONE);
     const problems = watchForProblems(page);
     await page.goto(await platform.walletLink(wallet.walletId));
-    await expect.poll(() => page.locator('#code-status').textContent()).toBe('This wallet is frozen: it cannot pay.');
+    await expect.poll(() => page.locator('#code-status').textContent()).toBe('This wallet is frozen: it cannot pay. Ask the operator to unfreeze it.');
     expect(await page.locator('#qr svg').count()).toBe(0);
     expect(problems).toEqual([]);
   });

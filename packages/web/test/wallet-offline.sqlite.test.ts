@@ -43,6 +43,81 @@ describe('the wallet page with its network cut (docs/offline-codes.md)', () => {
     expect(problems.filter((p) => !/ERR_INTERNET_DISCONNECTED|Failed to fetch|net::/.test(p))).toEqual([]);
   });
 
+  it('left on with no network, the page shows one offline code per 10-second step and never runs out; online again, the platform\'s code comes back by itself', async () => {
+    const wallet = await createWallet(platform.cliJ);
+    const { page, problems } = await openCodeScreen(chromium.browser, await platform.walletLink(wallet.walletId));
+    const key = `micropay.offline.${wallet.walletId}`;
+    await expect.poll(() => page.evaluate((k) => localStorage.getItem(k) !== null, key)).toBe(true);
+    // The page's clock starts 70 s behind the platform's, so after the minute it runs here its
+    // code is still within the platform's window (±40 s) and pays at the till.
+    await page.clock.install({ time: Date.now() - 70_000 });
+    await page.reload();
+    await page.locator('#qr svg').waitFor();
+    const shown = async () => ({
+      status: await page.locator('#code-status').textContent(),
+      countdown: (await page.locator('#countdown').textContent())!,
+      code: await revealDigits(page),
+      counter: JSON.parse((await page.evaluate((k) => localStorage.getItem(k), key))!).lastCounter as number,
+      step: Math.floor((await page.evaluate(() => Date.now())) / 10_000),
+    });
+    const OFFLINE = 'No network: this offline code was made on your phone. It pays once.';
+
+    await page.context().setOffline(true);
+    await page.getByRole('button', { name: 'New code' }).click();
+    await expect.poll(() => page.locator('#code-status').textContent()).toBe(OFFLINE);
+    const first = await shown();
+    expect(first.counter).toBe(first.step);
+    expect(first.countdown).toMatch(/^New code in ([1-9]|10) s$/);
+
+    // A minute with the screen left on: each step shows that step's code, one counter a step.
+    let last = first;
+    for (let i = 0; i < 6; i++) {
+      await page.clock.fastForward(10_000);
+      await expect.poll(async () => (await shown()).counter).toBe(last.counter + 1);
+      const now = await shown();
+      expect(now).toMatchObject({ status: OFFLINE, counter: now.step });
+      expect(now.code).not.toBe(last.code);
+      last = now;
+    }
+    const paid = await platform.pay(last.code, 'offline-left-on');
+    expect(paid.stdout).toContain('PAID, amount 1.00');
+
+    // Codes asked for ahead are kept, not passed, when the step ends. The clock stops 1 s into a
+    // step (S), so the steps below are the test's alone.
+    const S = last.step + 2;
+    await page.clock.pauseAt(S * 10_000 + 1_000);
+    await expect.poll(async () => (await shown()).counter).toBe(S);
+    const newCode = async (counter: number) => {
+      await page.getByRole('button', { name: 'New code' }).click();
+      await expect.poll(async () => (await shown()).counter).toBe(counter);
+    };
+    await newCode(S + 1);
+    await newCode(S + 2);
+    const ahead = await shown();
+    await page.clock.fastForward(10_000);
+    await expect.poll(() => page.locator('#countdown').textContent()).toBe('New code in 9 s');
+    expect(await shown()).toMatchObject({ code: ahead.code, counter: S + 2, step: S + 1 });
+    // The window ahead is 4 steps (S + 5 from step S + 1): past it, no code, and when the next one comes.
+    await newCode(S + 3);
+    await newCode(S + 4);
+    await newCode(S + 5);
+    await page.getByRole('button', { name: 'New code' }).click();
+    await expect.poll(() => page.locator('#code-status').textContent())
+      .toBe('No network, and this phone has made all the offline codes it may for now. The next one comes in a few seconds.');
+    expect(await page.locator('#digits').isVisible()).toBe(false);
+    expect(await page.locator('#countdown').textContent()).toBe('New code in 9 s');
+    await page.clock.fastForward(9_000);
+    await expect.poll(() => page.locator('#code-status').textContent()).toBe(OFFLINE);
+    expect(await shown()).toMatchObject({ counter: S + 6, step: S + 2 });
+
+    // The network is back: the platform's code replaces the offline one without a tap.
+    await page.context().setOffline(false);
+    await expect.poll(() => page.locator('#code-status').textContent()).toBe('A new code is shown.');
+    expect(await revealDigits(page)).toMatch(/^39/);
+    expect(await page.locator('#countdown').textContent()).toMatch(/^Valid for \d+ s$/);
+    expect(problems.filter((p) => !/ERR_INTERNET_DISCONNECTED|Failed to fetch|net::/.test(p))).toEqual([]);
+  });
+
   it('lists the wallet\'s devices; the holder signs another one out, and its codes pay no more', async () => {
     const wallet = await createWallet(platform.cliJ);
     const tabletFile = join(platform.dbPath, '..', 'tablet.json');

@@ -21,15 +21,13 @@ export function useCsrfToken(token: string | null): void {
   csrfToken = token;
 }
 
-export async function callPage<T>(path: string, body: Record<string, unknown> = {}): Promise<PageAnswer<T>> {
-  const headers: Record<string, string> = { 'Content-Type': 'application/json' };
-  if (csrfToken !== null) headers['X-CSRF-Token'] = csrfToken;
-  let response: Response;
-  try {
-    response = await fetch(`/api/page/${path}`, { method: 'POST', headers, body: JSON.stringify(body), cache: 'no-store', credentials: 'same-origin' });
-  } catch {
-    throw new Unreachable('MicroPay cannot be reached. Check the connection and try again.');
-  }
+/** `timeoutMs`: past it, the call counts as unreachable (a network that hangs rather than fails). */
+export interface CallOptions {
+  readonly timeoutMs?: number;
+}
+
+export async function callPage<T>(path: string, body: Record<string, unknown> = {}, options: CallOptions = {}): Promise<PageAnswer<T>> {
+  const response = await post(path, body, options);
   const envelope = (await response.json().catch(() => null)) as { code: number; msg: string; data: T | null } | null;
   if (envelope === null || typeof envelope.code !== 'number') throw new Unreachable(`MicroPay answered HTTP ${response.status}. Try again.`);
   const date = Date.parse(response.headers.get('Date') ?? '');
@@ -47,17 +45,22 @@ export interface PageFile {
  * answer is one (Content-Disposition: attachment), else the envelope of the refusal.
  */
 export async function downloadPage(path: string, body: Record<string, unknown>): Promise<PageFile | PageAnswer<null>> {
-  const headers: Record<string, string> = { 'Content-Type': 'application/json' };
-  if (csrfToken !== null) headers['X-CSRF-Token'] = csrfToken;
-  let response: Response;
-  try {
-    response = await fetch(`/api/page/${path}`, { method: 'POST', headers, body: JSON.stringify(body), cache: 'no-store', credentials: 'same-origin' });
-  } catch {
-    throw new Unreachable('MicroPay cannot be reached. Check the connection and try again.');
-  }
+  const response = await post(path, body, {});
   const name = /attachment; filename="([^"]+)"/.exec(response.headers.get('Content-Disposition') ?? '');
   if (name !== null && response.ok) return { file: await response.blob(), fileName: name[1]! };
   const envelope = (await response.json().catch(() => null)) as { code: number; msg: string } | null;
   if (envelope === null || typeof envelope.code !== 'number') throw new Unreachable(`MicroPay answered HTTP ${response.status}. Try again.`);
   return { code: envelope.code, msg: envelope.msg, data: null, serverNowMs: Date.now() };
+}
+
+/** One POST to a page API, with the CSRF token; a network failure (or the timeout) is Unreachable. */
+async function post(path: string, body: Record<string, unknown>, options: CallOptions): Promise<Response> {
+  const headers: Record<string, string> = { 'Content-Type': 'application/json' };
+  if (csrfToken !== null) headers['X-CSRF-Token'] = csrfToken;
+  const signal = options.timeoutMs === undefined ? null : AbortSignal.timeout(options.timeoutMs);
+  try {
+    return await fetch(`/api/page/${path}`, { method: 'POST', headers, body: JSON.stringify(body), cache: 'no-store', credentials: 'same-origin', signal });
+  } catch {
+    throw new Unreachable('MicroPay cannot be reached. Check the connection and try again.');
+  }
 }

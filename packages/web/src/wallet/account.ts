@@ -17,6 +17,8 @@ export interface AccountHooks {
   readonly frozen: () => void;
   /** This browser's offline-code device id, or null: the device list marks it. */
   readonly thisDevice: () => string | null;
+  /** The balances were read: the code screen's line shows what the wallet can pay now. */
+  readonly available: (available: string) => void;
 }
 
 export class Account {
@@ -107,6 +109,7 @@ export class Account {
 
   #showBalances(b: Balances): void {
     this.#available.textContent = b.available;
+    this.hooks.available(b.available);
     this.#held.textContent = b.held;
     const frozen = b.status !== 'active';
     this.#lost.hidden = frozen;
@@ -128,6 +131,9 @@ export class Account {
     this.#freezeYes.disabled = false;
     if (!this.#accepted(r)) return;
     this.#showBalances(r.data);
+    // The freeze button is gone: the keyboard lands on what happened.
+    this.#state.tabIndex = -1;
+    this.#state.focus();
     this.hooks.frozen();
     // Freezing revoked every device of the wallet.
     void this.#devices.refresh();

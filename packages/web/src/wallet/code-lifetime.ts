@@ -1,33 +1,41 @@
-/** Ask for the next code this long before the current one expires, so a scan never meets a dead one. */
+/** Ask for the next platform code this long before the current one expires, so a scan never meets a dead one. */
 export const RENEW_BEFORE_MS = 5_000;
 
 /**
- * Counts a code's life down on screen and asks for a fresh one before it expires. It counts
- * with the monotonic clock from the moment the code arrived, so a phone whose wall clock jumps
- * (or is simply wrong) still renews on time.
+ * What the countdown counts to:
+ * - `valid`: a platform code's life; the next one is asked for 5 s before it ends;
+ * - `nextCode`: an offline code's step; at its end the screen moves to the next code;
+ * - `retry`: no code could be shown; at the end the page tries again.
+ */
+export type Countdown = 'valid' | 'nextCode' | 'retry';
+
+const LABELS: Readonly<Record<Countdown, string>> = { valid: 'Valid for', nextCode: 'New code in', retry: 'Trying again in' };
+
+/**
+ * Counts down on screen and then calls `then`. It counts with the monotonic clock from the moment
+ * it starts, so a phone whose wall clock jumps (or is simply wrong) still renews on time.
  */
 export class CodeLifetime {
   private timer: ReturnType<typeof setInterval> | undefined;
 
-  constructor(
-    private readonly countdown: HTMLElement,
-    private readonly renew: () => void,
-  ) {}
+  constructor(private readonly countdown: HTMLElement) {}
 
-  start(validForMs: number): void {
+  start(kind: Countdown, forMs: number, then: () => void): void {
     this.halt();
     // A code with (seemingly) almost no life left, from a short configured lifetime or a skewed
     // Date header, still waits a second before the next request: renewals never run hot.
-    const lifeMs = Math.max(validForMs, 2_000);
-    const renewAtLeftMs = Math.min(RENEW_BEFORE_MS, lifeMs / 2);
+    const lifeMs = Math.max(forMs, kind === 'valid' ? 2_000 : 250);
+    const thenAtLeftMs = kind === 'valid' ? Math.min(RENEW_BEFORE_MS, lifeMs / 2) : 0;
     const endsAt = performance.now() + lifeMs;
     const tick = () => {
       const leftMs = endsAt - performance.now();
-      // Rounded down: the Date header the life was measured from drops the milliseconds.
-      this.countdown.textContent = `Valid for ${Math.max(0, Math.floor(leftMs / 1000))} s`;
-      if (leftMs <= renewAtLeftMs) {
+      // A life is rounded down (the Date header it was measured from drops the milliseconds); a
+      // wait is rounded up, so it never says 0 s while it still waits.
+      const seconds = kind === 'valid' ? Math.floor(leftMs / 1000) : Math.ceil(leftMs / 1000);
+      this.countdown.textContent = `${LABELS[kind]} ${Math.max(0, seconds)} s`;
+      if (leftMs <= thenAtLeftMs) {
         this.halt();
-        this.renew();
+        then();
       }
     };
     tick();

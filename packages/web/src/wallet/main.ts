@@ -7,7 +7,7 @@ import { LiveResult } from './live-result.js';
 import { pendingOrders, type PageOrder } from './result-api.js';
 import { ResultScreen } from './result-screen.js';
 import { issuePayCode } from './paycode-api.js';
-import { ensureEnrolled, forgetDevice, nextOfflineCode, sendPendingSignOuts, signOutDevice, thisDeviceId } from './offline-device.js';
+import { ensureEnrolled, forgetDevice, offlineCode, sendPendingSignOuts, signOutDevice, thisDeviceId } from './offline-device.js';
 import { formatTime, usePlatformTimeZone } from '../shared/time.js';
 import { currentSession, signOut } from '../shared/session.js';
 import { signInWithLink, signInWithPin, takeLinkToken, type SignedInWallet } from './sign-in.js';
@@ -29,15 +29,17 @@ const codeStatus = element('code-status', HTMLElement);
 const renewButton = element('renew', HTMLButtonElement);
 const signOutButton = element('sign-out', HTMLButtonElement);
 const screen = new CodeScreen({ qr: element('qr', HTMLElement), barcode: element('barcode', HTMLElement), digits: element('digits', HTMLButtonElement) });
-const lifetime = new CodeLifetime(element('countdown', HTMLElement), () => void showNextCode());
+const codeHeading = element('code-heading', HTMLElement);
+const lifetime = new CodeLifetime(element('countdown', HTMLElement));
 // The account part below the code screen (account.ts); freezing there takes the code away, and
 // this browser's offline codes with it (the platform revoked every device of the wallet).
 const account = new Account({
   signedOut: (message) => showSignIn(message),
   frozen: () => {
     if (walletId !== null) forgetDevice(walletId);
-    void showNextCode();
+    void showNextCode('same');
   },
+  available: (available) => showWalletLine(available),
   thisDevice: () => (walletId === null ? null : thisDeviceId(walletId)),
 });
 const results = new ResultScreen({
@@ -70,8 +72,19 @@ let latestRequest = 0;
 let walletId: string | null = null;
 /** Codes the platform issued since sign-in: the first is announced as the code, later ones as new. */
 let codesShown = 0;
-/** An offline code is shown for one 10-second step; then the page tries the platform again. */
-const OFFLINE_CODE_SHOWN_MS = 10_000;
+/** The signed-in wallet's line above the code, without its balance (which changes with each payment). */
+let walletName = '';
+/** The code screen shows an offline code, or no code, for want of the network. */
+let offlineShown = false;
+/** No code could be shown for want of the network: the page tries again this often (and when the browser says it is online). */
+const RETRY_MS = 10_000;
+
+/**
+ * Which code comes next: `new` when the holder asked for one (the code shown may be spent), `same`
+ * when the screen renews itself. The platform issues a new code either way; the difference is
+ * offline, where a screen left on must not use up its codes ahead (offline-device.ts).
+ */
+type Want = 'new' | 'same';
 
 signInForm.addEventListener('submit', (event) => {
   event.preventDefault();
@@ -80,19 +93,25 @@ signInForm.addEventListener('submit', (event) => {
   // A wallet id is written in groups on cards and statements ("6081 8909 7438"): the spaces are not part of it.
   void signInWithPin(walletIdField.value.replace(/[\s-]/g, ''), pin).then((r) => (r.ok ? enter(r.signedIn) : showSignIn(r.message)));
 });
-renewButton.addEventListener('click', () => void showNextCode());
-// A used code is spent: after a result the holder goes on with a fresh one.
+renewButton.addEventListener('click', () => void showNextCode('new'));
+// A used code is spent: after a result the holder goes on with a fresh one, and the keyboard with it.
 element('next-code', HTMLButtonElement).addEventListener('click', () => {
   results.hide();
-  void showNextCode();
+  void showNextCode('new').then(() => {
+    if (!codeSection.hidden) codeHeading.focus();
+  });
 });
 signOutButton.addEventListener('click', () => void signOutHere());
 // Timers sleep with the phone: back on screen, the code shown may be dead, so get a fresh one.
 document.addEventListener('visibilitychange', () => {
   if (document.visibilityState === 'visible' && !codeSection.hidden) {
-    void showNextCode();
+    void showNextCode('same');
     void account.refresh();
   }
+});
+// Back online, the platform's code replaces the offline one at once, not at the step's end.
+window.addEventListener('online', () => {
+  if (offlineShown && !codeSection.hidden) void showNextCode('same');
 });
 
 // A sign-in link opened in this tab while it shows the page changes only the address's fragment:
@@ -145,8 +164,8 @@ function enter(wallet: SignedInWallet): void {
   // below shows it once it is enrolled or renewed.
   void ensureEnrolled(wallet.walletId).then((refused) => account.refreshDevices(refused));
   signInForm.hidden = true;
-  walletLine.textContent = wallet.name === undefined ? `Wallet ${wallet.walletId}` : `${wallet.name} · wallet ${wallet.walletId}`;
-  if (wallet.available !== undefined) walletLine.textContent += ` · available ${wallet.available}`;
+  walletName = wallet.name === undefined ? `Wallet ${wallet.walletId}` : `${wallet.name} · wallet ${wallet.walletId}`;
+  showWalletLine(wallet.available);
   void showPendingOrNextCode();
   void account.refresh();
 }
@@ -155,7 +174,12 @@ function enter(wallet: SignedInWallet): void {
 async function showPendingOrNextCode(): Promise<void> {
   const waiting = await pendingOrders();
   if (waiting[0] !== undefined) return confirmScreen.show(waiting[0]);
-  await showNextCode();
+  await showNextCode('same');
+}
+
+/** The line above the code: the wallet, and what it can pay now (refreshed with the account below). */
+function showWalletLine(available: string | undefined): void {
+  walletLine.textContent = available === undefined ? walletName : `${walletName} · available ${available}`;
 }
 
 function showSignIn(message = '', tone: 'info' | 'error' = 'error'): void {
@@ -172,7 +196,7 @@ function showSignIn(message = '', tone: 'info' | 'error' = 'error'): void {
   (walletIdField.value === '' ? walletIdField : pinField).focus();
 }
 
-async function showNextCode(): Promise<void> {
+async function showNextCode(want: Want): Promise<void> {
   const request = ++latestRequest;
   renewButton.disabled = true;
   const issued = await issuePayCode();
@@ -180,44 +204,45 @@ async function showNextCode(): Promise<void> {
   renewButton.disabled = false;
   // A frozen wallet cannot pay until the operator unfreezes it: asking again would only be refused.
   renewButton.hidden = !issued.ok && issued.reason === 'frozen';
-  if (issued.ok) {
-    screen.show(issued.payCode);
-    lifetime.start(issued.validForMs);
-    live.watch(issued.payCode);
-    codeSection.hidden = false;
-    say(codeStatus, codesShown++ === 0 ? 'Your payment code is shown.' : 'A new code is shown.');
-    return;
-  }
-  if (issued.reason === 'signedOut') return showSignIn(issued.message);
-  if (issued.reason === 'unavailable' && (await showOfflineCode(request))) return;
+  offlineShown = !issued.ok && issued.reason === 'unavailable';
+  if (!issued.ok && issued.reason === 'signedOut') return showSignIn(issued.message);
+  codeSection.hidden = false;
+  if (!issued.ok) return issued.reason === 'unavailable' ? showOfflineCode(request, want, issued.message) : showNoCode(issued.message);
+  screen.show(issued.payCode);
+  lifetime.start('valid', issued.validForMs, () => void showNextCode('same'));
+  live.watch(issued.payCode);
+  say(codeStatus, codesShown++ === 0 ? 'Your payment code is shown.' : 'A new code is shown.');
+}
+
+/** No code on the screen, and why: nothing stale stays scannable. */
+function showNoCode(message: string): void {
   lifetime.stop();
   screen.clear();
-  codeSection.hidden = false;
-  say(codeStatus, issued.message, 'error');
+  say(codeStatus, message, 'error');
 }
 
 /**
- * No network: a code computed on this device (offline-device.ts), shown for one step. Nobody can
- * tell the page what became of it, so there is no live result; the next code comes from the
- * platform again as soon as it answers.
+ * No network: a code computed on this device (offline-device.ts), shown until the step ends, when
+ * the page tries the platform again and otherwise shows the next step's code. Nobody can tell the
+ * page what became of it, so there is no live result.
  */
-async function showOfflineCode(request: number): Promise<boolean> {
-  const offline = walletId === null ? null : await nextOfflineCode(walletId);
-  if (offline === null || request !== latestRequest) return false;
-  if (!offline.ok) {
-    if (offline.reason !== 'expired') return false;
-    lifetime.stop();
-    screen.clear();
-    codeSection.hidden = false;
-    say(codeStatus, `No network, and this phone's offline codes ended on ${formatTime(offline.expiresAtMs)}. Connect once to renew them.`, 'error');
-    return true;
-  }
+async function showOfflineCode(request: number, want: Want, unreachable: string): Promise<void> {
+  const offline = walletId === null ? null : await offlineCode(walletId, want);
+  if (request !== latestRequest) return;
   live.stopAll();
-  screen.show(offline.code);
-  lifetime.start(OFFLINE_CODE_SHOWN_MS);
-  codeSection.hidden = false;
-  say(codeStatus, 'No network: this offline code was made on your phone. It pays once.');
-  return true;
+  if (offline !== null && offline.ok) {
+    screen.show(offline.code);
+    lifetime.start('nextCode', offline.nextStepAtMs - Date.now(), () => void showNextCode('same'));
+    return say(codeStatus, 'No network: this offline code was made on your phone. It pays once.');
+  }
+  if (offline?.reason === 'aheadUsedUp') {
+    showNoCode('No network, and this phone has made all the offline codes it may for now. The next one comes in a few seconds.');
+    return lifetime.start('nextCode', offline.nextStepAtMs - Date.now(), () => void showNextCode('new'));
+  }
+  showNoCode(offline?.reason === 'expired'
+    ? `No network, and this phone's offline codes ended on ${formatTime(offline.expiresAtMs)}. Connect once to renew them.`
+    : unreachable);
+  lifetime.start('retry', RETRY_MS, () => void showNextCode('same'));
 }
 
 /** The code is off the screen while a payment by it is confirmed or shown; a renewal under way is dropped. */

@@ -1,5 +1,5 @@
 import {
-  deviceSignOutProof, enrolmentEnded, nextOfflineCounter, offlinePayCode, type DeviceListing, type EnrolledDevice, type OfflineDevice,
+  deviceSignOutProof, enrolmentEnded, keptOfflineCounter, nextOfflineCounter, nextOfflineStepAtMs, offlinePayCode, type DeviceListing, type EnrolledDevice, type OfflineDevice,
 } from '@micropay/protocol/offline-code';
 import { ResultCode } from '@micropay/protocol/errors';
 import { callPage, Unreachable } from '../shared/page-api.js';
@@ -78,21 +78,32 @@ export async function ensureEnrolled(walletId: string): Promise<string | null> {
 }
 
 export type OfflineCode =
-  | { readonly ok: true; readonly code: string }
-  /** none: not enrolled, or the window ahead is used up; expired: the enrolment ended at `expiresAtMs`. */
-  | { readonly ok: false; readonly reason: 'none' } | { readonly ok: false; readonly reason: 'expired'; readonly expiresAtMs: number };
+  /** Shown until `nextStepAtMs`, when the screen moves to the next step's code. */
+  | { readonly ok: true; readonly code: string; readonly nextStepAtMs: number }
+  /** Not enrolled here (or no WebCrypto): no offline code at all. */
+  | { readonly ok: false; readonly reason: 'none' }
+  /** The codes of the window ahead were all shown: the next one can be made from `nextStepAtMs`. */
+  | { readonly ok: false; readonly reason: 'aheadUsedUp'; readonly nextStepAtMs: number }
+  /** The enrolment ended at `expiresAtMs`. */
+  | { readonly ok: false; readonly reason: 'expired'; readonly expiresAtMs: number };
 
-/** This browser's next offline code for the wallet, or why there is none. */
-export async function nextOfflineCode(walletId: string): Promise<OfflineCode> {
+/**
+ * This browser's offline code for the wallet, or why there is none. `new`: the holder asked for a
+ * new code (the last one may be spent), so it is a later counter than any shown. `same`: the
+ * screen renews itself, so it keeps a code shown ahead and otherwise takes this step's
+ * (keptOfflineCounter): a page left on moves one counter per 10-second step, never faster.
+ */
+export async function offlineCode(walletId: string, want: 'new' | 'same'): Promise<OfflineCode> {
   const device = stored(walletId);
   if (device === null || globalThis.crypto?.subtle === undefined) return { ok: false, reason: 'none' };
   const nowMs = Date.now();
   if (enrolmentEnded(device.expiresAtMs, nowMs)) return { ok: false, reason: 'expired', expiresAtMs: device.expiresAtMs };
-  const counter = nextOfflineCounter(nowMs, device.lastCounter);
-  if (counter === null) return { ok: false, reason: 'none' };
+  const counter = want === 'new' ? nextOfflineCounter(nowMs, device.lastCounter) : keptOfflineCounter(nowMs, device.lastCounter);
+  const nextStepAtMs = nextOfflineStepAtMs(nowMs);
+  if (counter === null) return { ok: false, reason: 'aheadUsedUp', nextStepAtMs };
   const code = await offlinePayCode(device, counter);
-  store(walletId, { ...device, lastCounter: counter });
-  return { ok: true, code };
+  if (counter !== device.lastCounter) store(walletId, { ...device, lastCounter: counter });
+  return { ok: true, code, nextStepAtMs };
 }
 
 /** A sign-out the platform has not taken yet: the device's id and its sign-out proof, never its secret. */

@@ -9,14 +9,18 @@ export type Issued =
   | { readonly ok: true; readonly payCode: string; readonly validForMs: number }
   | { readonly ok: false; readonly reason: 'signedOut' | 'frozen' | 'unavailable'; readonly message: string };
 
+/** How long the page waits for a code before it counts the platform as unreachable. */
+const PAYCODE_TIMEOUT_MS = 5_000;
+
 export async function issuePayCode(): Promise<Issued> {
   try {
-    const a = await callPage<{ payCode: string; expiresAtMs: string }>('wallet/paycode');
+    // A holder at the counter cannot wait out a network that hangs: past this, the offline code.
+    const a = await callPage<{ payCode: string; expiresAtMs: string }>('wallet/paycode', {}, { timeoutMs: PAYCODE_TIMEOUT_MS });
     // The session ended (signed out elsewhere, expired), or its wallet was closed meanwhile.
     if (a.code === ResultCode.SESSION_REQUIRED || a.code === ResultCode.UNAUTHORIZED || a.code === ResultCode.CSRF_REJECTED) {
       return { ok: false, reason: 'signedOut', message: 'You are signed out. Sign in again to show a code.' };
     }
-    if (a.code === ResultCode.WALLET_FROZEN) return { ok: false, reason: 'frozen', message: 'This wallet is frozen: it cannot pay.' };
+    if (a.code === ResultCode.WALLET_FROZEN) return { ok: false, reason: 'frozen', message: 'This wallet is frozen: it cannot pay. Ask the operator to unfreeze it.' };
     if (a.code !== ResultCode.SUCCESS || a.data === null) {
       return { ok: false, reason: 'unavailable', message: `No code was issued (${a.code}: ${a.msg}).` };
     }
