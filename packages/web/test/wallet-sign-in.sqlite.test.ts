@@ -53,7 +53,7 @@ describe('signing in to the wallet page', () => {
     await page.getByLabel('Wallet id').fill(wallet.walletId.replace(/^(\d{4})(\d{4})(\d{4})$/, '$1 $2 $3'));
     await page.getByLabel('PIN', { exact: true }).fill('1111');
     await page.keyboard.press('Enter');
-    await expect.poll(() => page.getByRole('alert').textContent()).toBe('The wallet id and PIN do not match.');
+    await expect.poll(() => page.getByRole('alert').textContent()).toBe('The wallet id and PIN do not match. After 5 wrong PINs in a row the wallet locks until the operator unlocks it.');
     expect(await page.getByLabel('PIN', { exact: true }).inputValue()).toBe('');
     await page.screenshot({ path: screenshotPath('wallet-sign-in-wrong-pin'), fullPage: true });
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.viewport.width);

@@ -10,9 +10,9 @@ import { newApiKey } from './ids.js';
 const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number) => Promise<Buffer>;
 
 export const WALLET_TOKEN_PREFIX = 'wt_';
-export const PIN_RULE = /^[0-9]{4,6}$/;
-/** Wrong PINs in a row after which confirmation locks until an operator unlocks it. */
-export const MAX_PIN_FAILURES = 5;
+/** The PIN's shape and its wrong tries in a row before the lock: the pages say them too. */
+import { MAX_PIN_FAILURES, PIN_RULE } from '@micropay/protocol/wallet-pin';
+export { MAX_PIN_FAILURES, PIN_RULE };
 
 /**
  * The PIN lockout. A try is taken (counted) before the slow comparison, so concurrent guesses

@@ -1,4 +1,5 @@
 import { ResultCode } from '@micropay/protocol/errors';
+import { MAX_PIN_FAILURES } from '@micropay/protocol/wallet-pin';
 import { signInAt, type SignInResult } from '../shared/session.js';
 
 /**
@@ -24,7 +25,8 @@ export function takeLinkToken(): string | null {
 }
 
 const MESSAGES: Readonly<Record<number, string>> = {
-  [ResultCode.SIGN_IN_FAILED]: 'The wallet id and PIN do not match.',
+  // Tries left are not said: an unknown wallet is answered alike, so that no one learns which wallet ids exist.
+  [ResultCode.SIGN_IN_FAILED]: `The wallet id and PIN do not match. After ${MAX_PIN_FAILURES} wrong PINs in a row the wallet locks until the operator unlocks it.`,
   [ResultCode.SIGN_IN_LOCKED]: 'Too many wrong PINs: this wallet is locked. Ask the operator to unlock it.',
   [ResultCode.SIGN_IN_LINK_INVALID]: 'This sign-in link was used already or has expired. Ask for a new one, or sign in with your wallet id and PIN.',
 };
