@@ -430,6 +430,11 @@ describe('every answer of a real server is as the document says', () => {
     expect((await post(api('charge-status'), { mchOrderId: 'c-1' }, session)).json).toMatchObject({ code: 0, data: { tradeStatus: 'PAID' } });
     expect((await post(api('charge-status'), { mchOrderId: 'c-9' }, session)).json).toMatchObject({ code: 0, data: { tradeStatus: null } });
     expect(codeOf(await post(api('charge-status'), { mchOrderId: 'c-1' }))).toBe(9120);
+    // Cancel: a paid charge is too late (1023), another order is not the till's (9031).
+    expect(codeOf(await post(api('charge-cancel'), { mchOrderId: 'c-1' }, session))).toBe(1023);
+    expect(codeOf(await post(api('charge-cancel'), { mchOrderId: 'm-own' }, session))).toBe(9031);
+    expect(codeOf(await post(api('charge-cancel'), { mchOrderId: 'c 1' }, session))).toBe(1033);
+    expect(codeOf(await post(api('charge-cancel'), { mchOrderId: 'c-1' }, { Cookie: session.Cookie }))).toBe(9121);
     // The till's own charges: the list, a receipt, refunds.
     expect((await post(api('recent-charges'), {}, session)).json).toMatchObject({ code: 0, data: { next: null } });
     expect(codeOf(await post(api('recent-charges'), { before: 'x' }, session))).toBe(1021);

@@ -78,6 +78,31 @@ describe('a charge from the cashier page', () => {
     expect((await call('cashier/charge-status', { mchOrderId: 'api-own-1' }, till)).data).toEqual({ mchOrderId: 'api-own-1', tradeStatus: null });
   });
 
+  it('the cashier cancels a charge waiting for the customer: the hold is released, the charge ends FAILED; another cashier cannot', async () => {
+    const m = await createMerchant(p);
+    const till = await tillOf(m);
+    const other = await signInCashier(p, m.mchId, 'lane-2', 'till-password-2');
+    const wallet = await p.store.createWallet({ name: 'Held', openingSen: 10_00, confirmLimitSen: 1_00 });
+    const code = await p.store.issuePayCode(wallet.walletId, p.config.payCodeTtlS * 1000);
+    if (typeof code === 'string') throw new Error(code);
+    const running = call('cashier/charge', { mchOrderId: 'till-wait', amount: '3.00', goodsInfo: 'Coffee', payCode: code.code }, till);
+    await expect.poll(async () => (await call('cashier/charge-status', { mchOrderId: 'till-wait' }, till)).data?.tradeStatus, { timeout: 10_000 }).toBe('PENDING');
+    expect((await p.store.findWallet(wallet.walletId))!.heldSen).toBe(3_00);
+    // Another cashier of the same merchant, and without the CSRF token: refused, nothing changes.
+    expect((await call('cashier/charge-cancel', { mchOrderId: 'till-wait' }, other)).code).toBe(9031);
+    expect((await call('cashier/charge-cancel', { mchOrderId: 'till-wait' }, till, null)).code).toBe(9121);
+    expect((await p.store.findOrder(m.mchId, 'till-wait'))!.status).toBe('PENDING');
+
+    const cancelled = await call('cashier/charge-cancel', { mchOrderId: 'till-wait' }, till);
+    expect([cancelled.code, cancelled.data]).toEqual([0, { mchOrderId: 'till-wait', tradeStatus: 'FAILED' }]);
+    const ended = await running;
+    expect([ended.code, ended.data?.status, ended.data?.reason]).toEqual([0, 'FAILED', 'NOT_CONFIRMED']);
+    expect(await p.store.findWallet(wallet.walletId)).toMatchObject({ balanceSen: 10_00, heldSen: 0 });
+    // Cancelling again is harmless, as closeBill is: the order stays FAILED, nothing moves.
+    expect((await call('cashier/charge-cancel', { mchOrderId: 'till-wait' }, till)).data).toEqual({ mchOrderId: 'till-wait', tradeStatus: 'FAILED' });
+    expect((await p.store.audit()).ok).toBe(true);
+  });
+
   it('refuses bad input and a missing or wrong CSRF token, recording nothing', async () => {
     const m = await createMerchant(p);
     const till = await tillOf(m);

@@ -171,7 +171,31 @@ describe('the cashier page charges a code', () => {
     await turnsTo(walletPage, 'Payment failed', 5_000);
     expect(await walletPage.locator('#result-reason').textContent()).toBe('You declined this payment. Nothing was taken from your wallet.');
     await expect.poll(() => till.locator('#charge-outcome').textContent(), { timeout: 15_000 }).toBe('FAILED');
+    expect(await till.locator('#charge-detail').textContent())
+      .toMatch(/^The customer declined, or did not confirm in time\. Nothing was charged: scan a new code to try again\. \(order \d+\)$/);
     expect(await platform.cliJ<{ balance: string; held: string }>(['wallet', 'show', wallet.walletId])).toMatchObject({ balance: '50.00', held: '0.00' });
+    expect(problems).toEqual([]);
+    expect(walletProblems).toEqual([]);
+  });
+
+  it('the cashier cancels a charge the customer does not confirm: the till says so at once, the hold is released, the wallet page shows it ended', async () => {
+    const { wallet, page: walletPage, problems: walletProblems, digits } = await walletShowingCode(platform, chromium.browser, '50.00', ['--pin', '2468', '--confirm-limit', '0.50']);
+    const { page: till, problems } = await tillFor(platform, chromium.browser);
+    await till.getByLabel('Amount').fill('4.00');
+    await till.getByLabel('Amount').press('Enter');
+    await scan(till, digits);
+    await walletPage.locator('#confirm-screen').waitFor({ state: 'visible', timeout: 5_000 });
+    const cancel = till.getByRole('button', { name: 'Cancel charge' });
+    await cancel.waitFor({ timeout: 5_000 });
+    expect(await platform.cliJ<{ held: string }>(['wallet', 'show', wallet.walletId])).toMatchObject({ held: '4.00' });
+    await cancel.click();
+    await expect.poll(() => till.locator('#charge-outcome').textContent(), { timeout: 10_000 }).toBe('CANCELLED');
+    expect(await till.locator('#charge-detail').textContent())
+      .toMatch(/^Nothing was charged, and the amount held on the customer's wallet is released\. \(order \d+\)$/);
+    expect(await cancel.isHidden()).toBe(true);
+    await docsScreenshot(till, 'cashier-cancelled');
+    expect(await platform.cliJ<{ balance: string; held: string }>(['wallet', 'show', wallet.walletId])).toMatchObject({ balance: '50.00', held: '0.00' });
+    await turnsTo(walletPage, 'Payment failed', 5_000);
     expect(problems).toEqual([]);
     expect(walletProblems).toEqual([]);
   });
@@ -183,7 +207,9 @@ describe('the cashier page charges a code', () => {
     await till.getByLabel('Amount').press('Enter');
     await scan(till, digits);
     await expect.poll(() => till.locator('#charge-outcome').textContent(), { timeout: 15_000 }).toBe('FAILED');
-    expect(await till.locator('#charge-detail').textContent()).toMatch(/^The wallet balance is too low/);
+    // In a cashier's words, with what to do next; no API words (the till draws its order ids itself).
+    expect(await till.locator('#charge-detail').textContent())
+      .toMatch(/^The wallet balance is too low\. Ask the customer to top up, or to pay another way\. \(order \d+\)$/);
     await till.screenshot({ path: screenshotPath('cashier-failed') });
     await turnsTo(walletPage, 'Payment failed', 2_000);
     expect(await walletPage.locator('#result-reason').textContent()).toBe(

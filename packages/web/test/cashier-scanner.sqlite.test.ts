@@ -29,7 +29,7 @@ describe('the cashier page takes a code from a barcode scanner', () => {
     const code = await issueCode(wallet.walletId);
     const { page, problems } = await tillFor(platform, chromium.browser, {});
     await scan(page, code.slice(0, 17));
-    expect(await page.locator('#code-status').textContent()).toBe('A payment code is 18 digits; this is 17 digits.');
+    expect(await page.locator('#code-status').textContent()).toBe('A payment code is 18 digits; this is 17 digits. Scan it again, or type all 18 digits.');
     expect(await page.getByLabel('Payment code').getAttribute('aria-invalid')).toBe('true');
     await scan(page, code);
     expect(await page.getByLabel('Payment code').inputValue()).toBe(code);

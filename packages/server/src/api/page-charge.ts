@@ -69,6 +69,33 @@ export const chargeStatus = withPageSession('cashier', 'reads', async (ctx, req,
   return answer(ResultCode.SUCCESS, { mchOrderId: parsed.value, tradeStatus: order?.status ?? null });
 });
 
+/**
+ * `{mchOrderId}`: the cashier gives up the till's own charge while it waits for the customer (who
+ * walked away, or will pay another way). It is the merchant's closeBill, run as the charge runs:
+ * the hold is released, and the running charge ends FAILED at its next query. 1023: the customer
+ * paid first. Any order not this cashier's own charge is 9031, as for a refund.
+ */
+export const cancelCharge = withPageSession('cashier', 'changes', async (ctx, req, session) => {
+  const parsed = parse(() => {
+    rejectUnknown(req.body, ['mchOrderId']);
+    return mchOrderIdOf(req.body);
+  });
+  if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
+  const cashier = cashierOf(session);
+  const found = await ctx.store.findCashierCharge(cashier.mchId, parsed.value);
+  if (found === null || !ownsCharge(found.charge, cashier)) return answer(ResultCode.NOT_THIS_CASHIERS_CHARGE);
+  const merchant = await ctx.store.findMerchant(cashier.mchId);
+  if (merchant === null) return answer(ResultCode.NO_RECORD);
+  const client = new MicroPayClient({ ...ownApi(req), mchId: cashier.mchId, apiKey: merchant.apiKey.expose() });
+  try {
+    const order = await client.closeBill({ mchOrderId: parsed.value });
+    return answer(ResultCode.SUCCESS, { mchOrderId: parsed.value, tradeStatus: order.tradeStatus });
+  } catch (error) {
+    if (error instanceof MicroPayApiError && resultCodeInfo(error.code) !== undefined) return refusal(error.code, error.msg);
+    throw error;
+  }
+});
+
 /** The charge's fields as text; their rules are micropay's own, checked by the client before it sends (1021). */
 function parseCharge(body: Record<string, unknown>): { mchOrderId: string; amount: string; goodsInfo: string; payCode: string } {
   rejectUnknown(body, ['mchOrderId', 'amount', 'goodsInfo', 'payCode']);

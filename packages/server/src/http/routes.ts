@@ -1,7 +1,7 @@
 import type { Handler } from '../api/context.js';
 import { closeBill, micropay, queryBill } from '../api/payments.js';
 import { downloadBill, queryOrderRefunds, queryRefund, refund } from '../api/refunds.js';
-import { charge, chargeStatus } from '../api/page-charge.js';
+import { cancelCharge, charge, chargeStatus } from '../api/page-charge.js';
 import { cashierSession, cashierSignIn, cashierSignOut } from '../api/page-cashier.js';
 import { walletCodeResult, walletConfirm, walletDecline, walletPending } from '../api/page-wallet-result.js';
 import { chargeReceipt, recentCharges, refundCharge } from '../api/page-cashier-charges.js';
@@ -70,6 +70,7 @@ export const ROUTES: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['/api/page/cashier/sign-out', cashierSignOut],
   ['/api/page/cashier/charge', charge],
   ['/api/page/cashier/charge-status', chargeStatus],
+  ['/api/page/cashier/charge-cancel', cancelCharge],
   ['/api/page/cashier/recent-charges', recentCharges],
   ['/api/page/cashier/refund', refundCharge],
   ['/api/page/cashier/receipt', chargeReceipt],

@@ -1,6 +1,7 @@
 import { ResultCode } from '@micropay/protocol/errors';
 import { callPage, Unreachable } from '../shared/page-api.js';
 import { formatWireTime } from '../shared/time.js';
+import { CANCELLED_WORDS, CLOSED_WORDS, failedWords, refusedWords } from './charge-words.js';
 
 /**
  * One charge at the till (`/api/page/cashier/charge`): the server runs the merchant's safe
@@ -13,6 +14,8 @@ export interface ChargeElements {
   readonly outcome: HTMLElement;
   readonly detail: HTMLElement;
   readonly again: HTMLButtonElement;
+  /** Shown while the customer is asked to confirm: the cashier gives up the charge. */
+  readonly cancel: HTMLButtonElement;
 }
 
 interface Attempt {
@@ -25,6 +28,7 @@ interface Attempt {
 interface Outcome {
   readonly status: 'PAID' | 'FAILED' | 'CLOSED' | 'UNKNOWN';
   readonly message?: string;
+  readonly reason?: string;
   readonly order: { readonly wavpayOrderId: string; readonly amount: string; readonly payTime: string | null } | null;
 }
 
@@ -34,12 +38,15 @@ const STATUS_POLL_MS = 700;
 export class Charger {
   #running: Attempt | null = null;
   #last: Attempt | null = null;
+  /** The attempt the cashier cancelled: its FAILED end is said as cancelled. */
+  #cancelled: Attempt | null = null;
 
   /** `onSettled`: the charge running ended, with its outcome as shown (`PAID`, `FAILED`, `UNKNOWN`, …). */
   constructor(private readonly el: ChargeElements, private readonly onSettled: (outcome: string) => void = () => undefined) {
     el.again.addEventListener('click', () => {
       if (this.#last !== null) void this.#run(this.#last);
     });
+    el.cancel.addEventListener('click', () => void this.#cancel());
   }
 
   get busy(): boolean {
@@ -61,15 +68,15 @@ export class Charger {
   async #run(attempt: Attempt): Promise<void> {
     if (this.#running !== null) return;
     this.#running = this.#last = attempt;
-    this.#show('waiting', `Charging ${attempt.amount}…`, `Order ${attempt.mchOrderId}`);
+    this.#show('waiting', `Charging ${attempt.amount}…`, '');
     const poll = setInterval(() => void this.#pollStatus(attempt), STATUS_POLL_MS);
     try {
       const a = await callPage<Outcome>('cashier/charge', { ...attempt });
-      if (a.code !== ResultCode.SUCCESS || a.data === null) return this.#show('FAILED', 'FAILED', a.msg);
+      if (a.code !== ResultCode.SUCCESS || a.data === null) return this.#show('FAILED', 'FAILED', refusedWords(a.code, a.msg));
       this.#showOutcome(attempt, a.data);
     } catch (error) {
       if (!(error instanceof Unreachable)) throw error;
-      this.#show('UNKNOWN', 'Result not known', `${error.message} Check again: the same order is never charged twice.`, true);
+      this.#show('UNKNOWN', 'Result not known', `${error.message} Check again: the same order is never charged twice.`, { checkAgain: true });
     } finally {
       clearInterval(poll);
       this.#running = null;
@@ -80,21 +87,45 @@ export class Charger {
   async #pollStatus(attempt: Attempt): Promise<void> {
     const a = await callPage<{ tradeStatus: string | null }>('cashier/charge-status', { mchOrderId: attempt.mchOrderId }).catch(() => null);
     if (this.#running === attempt && a?.data?.tradeStatus === 'PENDING') {
-      this.#show('waiting', 'Waiting for the customer to confirm…', `${attempt.amount} · order ${attempt.mchOrderId}`);
+      if (this.el.cancel.hidden) this.#show('waiting', 'Waiting for the customer to confirm…', `The customer confirms ${attempt.amount} on their phone.`, { cancel: true });
     }
+  }
+
+  /** Gives up the running charge (closeBill on the server); the charge itself then ends and says so. */
+  async #cancel(): Promise<void> {
+    const attempt = this.#running;
+    if (attempt === null) return;
+    this.el.cancel.disabled = true;
+    const a = await callPage('cashier/charge-cancel', { mchOrderId: attempt.mchOrderId }).catch((error: unknown) => {
+      if (error instanceof Unreachable) return null;
+      throw error;
+    });
+    this.el.cancel.disabled = false;
+    if (this.#running !== attempt) return;
+    // Paid first (1023): the charge's own answer says PAID in a moment.
+    if (a?.code === ResultCode.ORDER_PAID) return;
+    if (a?.code !== ResultCode.SUCCESS) {
+      this.el.detail.textContent = `Not cancelled: ${a === null ? 'MicroPay cannot be reached' : a.msg}. The customer may still confirm.`;
+      return;
+    }
+    this.#cancelled = attempt;
+    this.#show('waiting', 'Cancelling…', '');
   }
 
   #showOutcome(attempt: Attempt, o: Outcome): void {
     const order = o.order === null ? `order ${attempt.mchOrderId}` : `order ${o.order.wavpayOrderId}`;
     if (o.status === 'PAID') return this.#show('PAID', `PAID ${o.order?.amount ?? attempt.amount}`, `${order}${o.order?.payTime ? ` · ${formatWireTime(o.order.payTime)}` : ''}`);
-    this.#show(o.status, o.status === 'UNKNOWN' ? 'Result not known' : o.status, `${o.message ?? ''} (${order})`, o.status === 'UNKNOWN');
+    if (o.status === 'UNKNOWN') return this.#show('UNKNOWN', 'Result not known', `${o.message ?? ''} (${order})`, { checkAgain: true });
+    if (this.#cancelled === attempt) return this.#show('CANCELLED', 'CANCELLED', `${CANCELLED_WORDS} (${order})`);
+    this.#show(o.status, o.status, `${o.status === 'CLOSED' ? CLOSED_WORDS : failedWords(o.reason, o.message)} (${order})`);
   }
 
-  #show(outcome: string, headline: string, detail: string, canCheckAgain = false): void {
+  #show(outcome: string, headline: string, detail: string, buttons: { checkAgain?: boolean; cancel?: boolean } = {}): void {
     this.el.panel.hidden = false;
     this.el.panel.dataset.outcome = outcome;
     this.el.outcome.textContent = headline;
     this.el.detail.textContent = detail;
-    this.el.again.hidden = !canCheckAgain;
+    this.el.again.hidden = buttons.checkAgain !== true;
+    this.el.cancel.hidden = buttons.cancel !== true;
   }
 }

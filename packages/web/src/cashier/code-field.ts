@@ -47,7 +47,7 @@ export class CodeField {
     field.select();
     if (!isPayCode(digits)) {
       field.setAttribute('aria-invalid', 'true');
-      say(status, `A payment code is 18 digits; this is ${describe(digits)}.`, 'error');
+      say(status, `A payment code is 18 digits; this is ${describe(digits)}. Scan it again, or type all 18 digits.`, 'error');
       return;
     }
     field.setAttribute('aria-invalid', 'false');

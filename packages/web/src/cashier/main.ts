@@ -59,6 +59,7 @@ const charger = new Charger({
   outcome: element('charge-outcome', HTMLElement),
   detail: element('charge-detail', HTMLElement),
   again: element('charge-again', HTMLButtonElement),
+  cancel: element('charge-cancel', HTMLButtonElement),
 }, (outcome) => {
   // "Still running" no longer holds once the result is shown.
   if (refusedWhileRunning) say(status, '', 'info');
