@@ -45,7 +45,7 @@ describe('the cashier page after the charge', () => {
     await till.locator('#recent-list li').first().getByRole('button', { name: /^Refund/ }).click();
     await till.getByLabel('How much to refund').fill('0.61');
     await till.getByRole('button', { name: 'Refund', exact: true }).click();
-    await expect.poll(() => till.locator('#refund-status').textContent()).toBe('refund amount exceeds the refundable amount: the refundable amount is 0.60');
+    await expect.poll(() => till.locator('#refund-status').textContent()).toBe('That is more than is left to refund on this charge (the refundable amount is 0.60). Enter a smaller amount.');
     // An amount that can never be a refund is said at once, by the wire's rules; nothing is sent.
     for (const [typed, said] of [['0', 'must be greater than 0'], ['0.001', 'must be a decimal with at most two places, e.g. "1.00"']]) {
       await till.getByLabel('How much to refund').fill(typed);

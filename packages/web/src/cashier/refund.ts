@@ -33,9 +33,17 @@ interface RefundAnswer {
   readonly charge: ChargeRow;
 }
 
-const REFUSALS: Readonly<Record<number, string>> = {
-  [ResultCode.NOT_THIS_CASHIERS_CHARGE]: 'This charge is not one of yours: it cannot be refunded here.',
-};
+/**
+ * A refused refund in a cashier's words, with what to do; the platform's own detail (the amount
+ * left, the limit) after the catalogue's words is kept. Other refusals are said as the API says them.
+ */
+function refusalWords(code: number, msg: string): string {
+  const detail = msg.includes(': ') ? msg.slice(msg.indexOf(': ') + 2) : '';
+  if (code === ResultCode.NOT_THIS_CASHIERS_CHARGE) return 'This charge is not one of yours: it cannot be refunded here.';
+  if (code === ResultCode.REFUND_EXCEEDS_REFUNDABLE) return `That is more than is left to refund on this charge (${detail}). Enter a smaller amount.`;
+  if (code === ResultCode.REFUND_OVER_LIMIT) return `That is over your refund limit (${detail}). Refund less, or ask the merchant's owner to refund it.`;
+  return msg;
+}
 
 export class RefundDialog {
   #charge: ChargeRow | null = null;
@@ -106,7 +114,7 @@ export class RefundDialog {
       const a = await callPage<RefundAnswer>('cashier/refund', { ...attempt });
       this.#attempts.answered(attempt);
       this.#pin(null, this.el.amount.value);
-      if (a.code !== ResultCode.SUCCESS || a.data === null) return say(this.el.status, REFUSALS[a.code] ?? a.msg, 'error');
+      if (a.code !== ResultCode.SUCCESS || a.data === null) return say(this.el.status, refusalWords(a.code, a.msg), 'error');
       this.#show(a.data);
       this.onRefunded();
     } catch (error) {
