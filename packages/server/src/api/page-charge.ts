@@ -2,7 +2,9 @@ import { MicroPayApiError, MicroPayClient, PaymentOutcomeUnknownError, type PayO
 import { mchOrderIdOf, parse, parseMicropay, rejectUnknown, required, resultCodeInfo, ResultCode } from '@micropay/protocol';
 import { ownsCharge } from '../domain/cashier-charge.js';
 import { answer } from './answer.js';
-import type { Answer, ApiRequest } from './context.js';
+import type { Answer, ApiContext, ApiRequest } from './context.js';
+import type { PageSession } from '../domain/page-access.js';
+import type { Order } from '../domain/model.js';
 import { cashierOf } from './page-cashier.js';
 import { withPageSession } from './page-session.js';
 
@@ -58,15 +60,9 @@ function refusal(code: number, msg: string): Answer {
 
 /** What the till shows while a charge runs: the state of the order its own charge made, and no other. */
 export const chargeStatus = withPageSession('cashier', 'reads', async (ctx, req, session) => {
-  const parsed = parse(() => {
-    rejectUnknown(req.body, ['mchOrderId']);
-    return mchOrderIdOf(req.body);
-  });
-  if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
-  const cashier = cashierOf(session);
-  const found = await ctx.store.findCashierCharge(cashier.mchId, parsed.value);
-  const order = found !== null && ownsCharge(found.charge, cashier) ? found.order : null;
-  return answer(ResultCode.SUCCESS, { mchOrderId: parsed.value, tradeStatus: order?.status ?? null });
+  const asked = await ownChargeAsked(ctx, req, session);
+  if (!asked.ok) return asked.answer;
+  return answer(ResultCode.SUCCESS, { mchOrderId: asked.mchOrderId, tradeStatus: asked.order?.status ?? null });
 });
 
 /**
@@ -76,25 +72,35 @@ export const chargeStatus = withPageSession('cashier', 'reads', async (ctx, req,
  * paid first. Any order not this cashier's own charge is 9031, as for a refund.
  */
 export const cancelCharge = withPageSession('cashier', 'changes', async (ctx, req, session) => {
-  const parsed = parse(() => {
-    rejectUnknown(req.body, ['mchOrderId']);
-    return mchOrderIdOf(req.body);
-  });
-  if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
-  const cashier = cashierOf(session);
-  const found = await ctx.store.findCashierCharge(cashier.mchId, parsed.value);
-  if (found === null || !ownsCharge(found.charge, cashier)) return answer(ResultCode.NOT_THIS_CASHIERS_CHARGE);
-  const merchant = await ctx.store.findMerchant(cashier.mchId);
+  const asked = await ownChargeAsked(ctx, req, session);
+  if (!asked.ok) return asked.answer;
+  if (asked.order === null) return answer(ResultCode.NOT_THIS_CASHIERS_CHARGE);
+  const merchant = await ctx.store.findMerchant(asked.mchId);
   if (merchant === null) return answer(ResultCode.NO_RECORD);
-  const client = new MicroPayClient({ ...ownApi(req), mchId: cashier.mchId, apiKey: merchant.apiKey.expose() });
+  const client = new MicroPayClient({ ...ownApi(req), mchId: asked.mchId, apiKey: merchant.apiKey.expose() });
   try {
-    const order = await client.closeBill({ mchOrderId: parsed.value });
-    return answer(ResultCode.SUCCESS, { mchOrderId: parsed.value, tradeStatus: order.tradeStatus });
+    const order = await client.closeBill({ mchOrderId: asked.mchOrderId });
+    return answer(ResultCode.SUCCESS, { mchOrderId: asked.mchOrderId, tradeStatus: order.tradeStatus });
   } catch (error) {
     if (error instanceof MicroPayApiError && resultCodeInfo(error.code) !== undefined) return refusal(error.code, error.msg);
     throw error;
   }
 });
+
+/** A `{mchOrderId}` request about a charge, and the order only if the session's cashier's own charge made it. */
+async function ownChargeAsked(ctx: ApiContext, req: ApiRequest, session: PageSession): Promise<
+  { ok: false; answer: Answer } | { ok: true; mchId: string; mchOrderId: string; order: Order | null }
+> {
+  const parsed = parse(() => {
+    rejectUnknown(req.body, ['mchOrderId']);
+    return mchOrderIdOf(req.body);
+  });
+  if (!parsed.ok) return { ok: false, answer: answer(parsed.code, null, parsed.msg) };
+  const cashier = cashierOf(session);
+  const found = await ctx.store.findCashierCharge(cashier.mchId, parsed.value);
+  const order = found !== null && ownsCharge(found.charge, cashier) ? found.order : null;
+  return { ok: true, mchId: cashier.mchId, mchOrderId: parsed.value, order };
+}
 
 /** The charge's fields as text; their rules are micropay's own, checked by the client before it sends (1021). */
 function parseCharge(body: Record<string, unknown>): { mchOrderId: string; amount: string; goodsInfo: string; payCode: string } {
