@@ -124,9 +124,18 @@ export function keptOfflineCounter(nowMs: number, lastShown: number | null): num
   return lastShown <= now + OFFLINE_WINDOW_STEPS ? lastShown : null;
 }
 
-/** When the step of `nowMs` ends: the moment a device's screen moves to its next offline code. */
-export function nextOfflineStepAtMs(nowMs: number): number {
-  return (offlineStep(nowMs) + 1) * OFFLINE_STEP_MS;
+/** When the step of a code's counter ends: the moment a device's screen left on moves to its next code. */
+export function offlineCodeEndsAtMs(counter: number): number {
+  return (counter + 1) * OFFLINE_STEP_MS;
+}
+
+/**
+ * When a device that last showed `lastShown` may show a later counter (nextOfflineCounter gives one
+ * again): once its clock is within the window ahead of it. Seconds away when the holder asked for
+ * codes ahead; longer when the device's clock went back.
+ */
+export function nextOfflineCodeAtMs(lastShown: number): number {
+  return (lastShown - OFFLINE_WINDOW_STEPS + 1) * OFFLINE_STEP_MS;
 }
 
 /** The bytes the one-time part is the HMAC of: "MPOC1" ‖ tag (8 ASCII digits) ‖ counter (uint64 big-endian). */

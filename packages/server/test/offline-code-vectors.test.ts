@@ -4,8 +4,9 @@ import {
   counterInWindow,
   deviceSignOutProof,
   keptOfflineCounter,
+  nextOfflineCodeAtMs,
   nextOfflineCounter,
-  nextOfflineStepAtMs,
+  offlineCodeEndsAtMs,
   offlinePayCode,
   offlineStep,
   parseOfflineCode,
@@ -84,8 +85,10 @@ describe('the offline code algorithm (docs/offline-codes.md)', () => {
     expect(keptOfflineCounter(now, step)).toBe(step);
     expect(keptOfflineCounter(now, step + 4)).toBe(step + 4);
     expect(keptOfflineCounter(now, step + 5)).toBeNull();
-    expect(nextOfflineStepAtMs(1_700_000_000_000)).toBe(1_700_000_010_000);
-    expect(nextOfflineStepAtMs(1_700_000_009_999)).toBe(1_700_000_010_000);
+    expect(offlineCodeEndsAtMs(step)).toBe((step + 1) * 10_000);
+    // Four codes ahead: the next may be shown once the clock's step is one past now, not before.
+    expect(nextOfflineCounter(nextOfflineCodeAtMs(step + 4) - 1, step + 4)).toBeNull();
+    expect(nextOfflineCounter(nextOfflineCodeAtMs(step + 4), step + 4)).toBe(step + 5);
     expect(parseOfflineCode('391234567890123456')).toBeNull();
   });
 

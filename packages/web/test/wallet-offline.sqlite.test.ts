@@ -94,8 +94,10 @@ describe('the wallet page with its network cut (docs/offline-codes.md)', () => {
     await newCode(S + 1);
     await newCode(S + 2);
     const ahead = await shown();
+    // It is shown until its own step ends (S + 3), not the clock's.
+    expect(ahead.countdown).toBe('New code in 29 s');
     await page.clock.fastForward(10_000);
-    await expect.poll(() => page.locator('#countdown').textContent()).toBe('New code in 9 s');
+    await expect.poll(() => page.locator('#countdown').textContent()).toBe('New code in 19 s');
     expect(await shown()).toMatchObject({ code: ahead.code, counter: S + 2, step: S + 1 });
     // The window ahead is 4 steps (S + 5 from step S + 1): past it, no code, and when the next one comes.
     await newCode(S + 3);
@@ -116,6 +118,27 @@ describe('the wallet page with its network cut (docs/offline-codes.md)', () => {
     expect(await revealDigits(page)).toMatch(/^39/);
     expect(await page.locator('#countdown').textContent()).toMatch(/^Valid for \d+ s$/);
     expect(problems.filter((p) => !/ERR_INTERNET_DISCONNECTED|Failed to fetch|net::/.test(p))).toEqual([]);
+  });
+
+  it('a code request still on its way when the holder signs out does not bring the code screen back', async () => {
+    const wallet = await createWallet(platform.cliJ);
+    const { page } = await openCodeScreen(chromium.browser, await platform.walletLink(wallet.walletId));
+    let release: (() => void) | undefined;
+    await page.route('**/api/page/wallet/paycode', (route) => {
+      // A network that hangs: the answer comes after the sign-out, and says a code was issued.
+      release = () => void route.fulfill({ json: { code: 0, msg: 'success', data: { payCode: '391234567890123456', expiresAtMs: String(Date.now() + 60_000) } } });
+    });
+    await page.getByRole('button', { name: 'New code' }).click();
+    await expect.poll(() => release !== undefined).toBe(true);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.locator('#sign-in').waitFor();
+    release!();
+    // Nothing of the late answer is drawn: no code announced, and the sign-out's own words stay
+    // (a code drawn would have been watched, refused, and signed out again in other words).
+    await page.waitForTimeout(1_000);
+    expect(await page.locator('#code-status').textContent()).not.toBe('A new code is shown.');
+    expect(await page.getByRole('alert').textContent()).toBe('You are signed out.');
+    expect(await page.locator('#code-screen').isHidden()).toBe(true);
   });
 
   it('lists the wallet\'s devices; the holder signs another one out, and its codes pay no more', async () => {

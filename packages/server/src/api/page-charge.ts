@@ -67,24 +67,21 @@ export const chargeStatus = withPageSession('cashier', 'reads', async (ctx, req,
 
 /**
  * `{mchOrderId}`: the cashier gives up the till's own charge while it waits for the customer (who
- * walked away, or will pay another way). It is the merchant's closeBill, run as the charge runs:
- * the hold is released, and the running charge ends FAILED at its next query. 1023: the customer
- * paid first. Any order not this cashier's own charge is 9031, as for a refund.
+ * walked away, or will pay another way). It is closeBill's rule (the store's closeOrder), applied
+ * to the till's own order: the hold is released, and the running charge ends FAILED at its next
+ * query; closing again is harmless. 1023: the customer paid first. Any order not this cashier's
+ * own charge is 9031, as for a refund. A merchant disabled meanwhile does not keep the customer's
+ * money held: the close is the customer's relief, not the merchant's request.
  */
 export const cancelCharge = withPageSession('cashier', 'changes', async (ctx, req, session) => {
   const asked = await ownChargeAsked(ctx, req, session);
   if (!asked.ok) return asked.answer;
   if (asked.order === null) return answer(ResultCode.NOT_THIS_CASHIERS_CHARGE);
-  const merchant = await ctx.store.findMerchant(asked.mchId);
-  if (merchant === null) return answer(ResultCode.NO_RECORD);
-  const client = new MicroPayClient({ ...ownApi(req), mchId: asked.mchId, apiKey: merchant.apiKey.expose() });
-  try {
-    const order = await client.closeBill({ mchOrderId: asked.mchOrderId });
-    return answer(ResultCode.SUCCESS, { mchOrderId: asked.mchOrderId, tradeStatus: order.tradeStatus });
-  } catch (error) {
-    if (error instanceof MicroPayApiError && resultCodeInfo(error.code) !== undefined) return refusal(error.code, error.msg);
-    throw error;
-  }
+  const closed = await ctx.store.closeOrder(asked.mchId, asked.mchOrderId);
+  // Its order exists (ownChargeAsked found it), and orders are never deleted.
+  if (closed.kind === 'not_found') return answer(ResultCode.NOT_THIS_CASHIERS_CHARGE);
+  if (closed.order.status !== 'FAILED') return answer(ResultCode.ORDER_PAID, null, 'the customer paid first: a paid charge is refunded, not cancelled');
+  return answer(ResultCode.SUCCESS, { mchOrderId: asked.mchOrderId, tradeStatus: closed.order.status });
 });
 
 /** A `{mchOrderId}` request about a charge, and the order only if the session's cashier's own charge made it. */

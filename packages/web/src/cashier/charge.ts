@@ -72,6 +72,8 @@ export class Charger {
     const poll = setInterval(() => void this.#pollStatus(attempt), STATUS_POLL_MS);
     try {
       const a = await callPage<Outcome>('cashier/charge', { ...attempt });
+      // Cancelled, the end is the cancel's, whatever the charge's last query met (a merchant disabled meanwhile: 1022).
+      if (this.#cancelled === attempt && a.code !== ResultCode.SUCCESS) return this.#show('CANCELLED', 'CANCELLED', CANCELLED_WORDS);
       if (a.code !== ResultCode.SUCCESS || a.data === null) return this.#show('FAILED', 'FAILED', refusedWords(a.code, a.msg));
       this.#showOutcome(attempt, a.data);
     } catch (error) {
@@ -86,7 +88,8 @@ export class Charger {
 
   async #pollStatus(attempt: Attempt): Promise<void> {
     const a = await callPage<{ tradeStatus: string | null }>('cashier/charge-status', { mchOrderId: attempt.mchOrderId }).catch(() => null);
-    if (this.#running === attempt && a?.data?.tradeStatus === 'PENDING') {
+    // A poll answered after Cancel was pressed does not bring the Cancel button back.
+    if (this.#running === attempt && this.#cancelled !== attempt && a?.data?.tradeStatus === 'PENDING') {
       if (this.el.cancel.hidden) this.#show('waiting', 'Waiting for the customer to confirm…', `The customer confirms ${attempt.amount} on their phone.`, { cancel: true });
     }
   }
@@ -96,20 +99,24 @@ export class Charger {
     const attempt = this.#running;
     if (attempt === null) return;
     this.el.cancel.disabled = true;
-    const a = await callPage('cashier/charge-cancel', { mchOrderId: attempt.mchOrderId }).catch((error: unknown) => {
-      if (error instanceof Unreachable) return null;
-      throw error;
-    });
-    this.el.cancel.disabled = false;
+    let a: { code: number; msg: string } | null = null;
+    try {
+      a = await callPage('cashier/charge-cancel', { mchOrderId: attempt.mchOrderId });
+    } catch (error) {
+      if (!(error instanceof Unreachable)) throw error;
+    } finally {
+      this.el.cancel.disabled = false;
+    }
     if (this.#running !== attempt) return;
     // Paid first (1023): the charge's own answer says PAID in a moment.
     if (a?.code === ResultCode.ORDER_PAID) return;
-    if (a?.code !== ResultCode.SUCCESS) {
-      this.el.detail.textContent = `Not cancelled: ${a === null ? 'MicroPay cannot be reached' : a.msg}. The customer may still confirm.`;
+    if (a !== null && a.code !== ResultCode.SUCCESS) {
+      this.el.detail.textContent = `Not cancelled: ${a.msg}. The customer may still confirm.`;
       return;
     }
+    // Done, or its answer lost (the close may have gone through): the charge's own end says which.
     this.#cancelled = attempt;
-    this.#show('waiting', 'Cancelling…', '');
+    this.#show('waiting', 'Cancelling…', a === null ? 'The answer to Cancel was lost: the charge ends in a few seconds either way.' : '');
   }
 
   #showOutcome(attempt: Attempt, o: Outcome): void {

@@ -57,10 +57,16 @@ export async function downloadPage(path: string, body: Record<string, unknown>):
 async function post(path: string, body: Record<string, unknown>, options: CallOptions): Promise<Response> {
   const headers: Record<string, string> = { 'Content-Type': 'application/json' };
   if (csrfToken !== null) headers['X-CSRF-Token'] = csrfToken;
-  const signal = options.timeoutMs === undefined ? null : AbortSignal.timeout(options.timeoutMs);
+  // AbortController with a timer, not AbortSignal.timeout: the browsers the pages are built for (Safari 15) lack it.
+  const controller = options.timeoutMs === undefined ? null : new AbortController();
+  const timer = controller === null ? undefined : setTimeout(() => controller.abort(), options.timeoutMs);
   try {
-    return await fetch(`/api/page/${path}`, { method: 'POST', headers, body: JSON.stringify(body), cache: 'no-store', credentials: 'same-origin', signal });
+    return await fetch(`/api/page/${path}`, {
+      method: 'POST', headers, body: JSON.stringify(body), cache: 'no-store', credentials: 'same-origin', signal: controller?.signal ?? null,
+    });
   } catch {
     throw new Unreachable('MicroPay cannot be reached. Check the connection and try again.');
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -48,7 +48,11 @@ export class CodeLifetime {
     this.countdown.textContent = '';
   }
 
-  /** Stops counting; the last count stays until the fresh code replaces it. */
+  /** Stops counting, and calls nothing; the last count stays until what comes next replaces it. */
+  pause(): void {
+    this.halt();
+  }
+
   private halt(): void {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;

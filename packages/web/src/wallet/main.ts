@@ -76,6 +76,10 @@ let codesShown = 0;
 let walletName = '';
 /** The code screen shows an offline code, or no code, for want of the network. */
 let offlineShown = false;
+/** Why the platform could not be reached, last time: said when no offline code stands in. */
+let unreachable = '';
+/** "New code" was asked for and no code shown since: a renewal meanwhile (a step's end, back on screen) stays a new code. */
+let newCodeAsked = false;
 /** No code could be shown for want of the network: the page tries again this often (and when the browser says it is online). */
 const RETRY_MS = 10_000;
 
@@ -183,6 +187,10 @@ function showWalletLine(available: string | undefined): void {
 }
 
 function showSignIn(message = '', tone: 'info' | 'error' = 'error'): void {
+  // A code request still on its way is dropped: its answer must not bring the code screen back.
+  latestRequest += 1;
+  offlineShown = false;
+  newCodeAsked = false;
   live.stopAll();
   confirmScreen.hide();
   results.hide();
@@ -198,16 +206,29 @@ function showSignIn(message = '', tone: 'info' | 'error' = 'error'): void {
 
 async function showNextCode(want: Want): Promise<void> {
   const request = ++latestRequest;
-  renewButton.disabled = true;
+  lifetime.pause();
+  if (want === 'new') newCodeAsked = true;
+  // With no network a moment ago, this step's offline code comes at once; the platform is asked
+  // meanwhile, and its code replaces the offline one if it answers.
+  const offlineFirst = offlineShown && (await showOfflineCode(request));
+  if (request !== latestRequest) return;
+  renewButton.disabled = !offlineFirst;
   const issued = await issuePayCode();
   if (request !== latestRequest) return;
   renewButton.disabled = false;
   // A frozen wallet cannot pay until the operator unfreezes it: asking again would only be refused.
   renewButton.hidden = !issued.ok && issued.reason === 'frozen';
-  offlineShown = !issued.ok && issued.reason === 'unavailable';
   if (!issued.ok && issued.reason === 'signedOut') return showSignIn(issued.message);
   codeSection.hidden = false;
-  if (!issued.ok) return issued.reason === 'unavailable' ? showOfflineCode(request, want, issued.message) : showNoCode(issued.message);
+  if (!issued.ok && issued.reason === 'unavailable') {
+    unreachable = issued.message;
+    offlineShown = true;
+    if (!offlineFirst) await showOfflineCode(request);
+    return;
+  }
+  offlineShown = false;
+  newCodeAsked = false;
+  if (!issued.ok) return showNoCode(issued.message);
   screen.show(issued.payCode);
   lifetime.start('valid', issued.validForMs, () => void showNextCode('same'));
   live.watch(issued.payCode);
@@ -222,27 +243,33 @@ function showNoCode(message: string): void {
 }
 
 /**
- * No network: a code computed on this device (offline-device.ts), shown until the step ends, when
- * the page tries the platform again and otherwise shows the next step's code. Nobody can tell the
- * page what became of it, so there is no live result.
+ * No network: a code computed on this device (offline-device.ts), shown until its counter's step
+ * ends, when the page asks the platform again and otherwise shows the next code. Nobody can tell
+ * the page what became of it, so there is no live result. False: the request was overtaken.
  */
-async function showOfflineCode(request: number, want: Want, unreachable: string): Promise<void> {
-  const offline = walletId === null ? null : await offlineCode(walletId, want);
-  if (request !== latestRequest) return;
+async function showOfflineCode(request: number): Promise<boolean> {
+  if (walletId === null) return false;
+  const offline = await offlineCode(walletId, newCodeAsked ? 'new' : 'same');
+  if (request !== latestRequest) return false;
   live.stopAll();
-  if (offline !== null && offline.ok) {
+  codeSection.hidden = false;
+  if (offline.ok) {
+    newCodeAsked = false;
     screen.show(offline.code);
-    lifetime.start('nextCode', offline.nextStepAtMs - Date.now(), () => void showNextCode('same'));
-    return say(codeStatus, 'No network: this offline code was made on your phone. It pays once.');
+    lifetime.start('nextCode', offline.endsAtMs - Date.now(), () => void showNextCode('same'));
+    say(codeStatus, 'No network: this offline code was made on your phone. It pays once.');
+  } else if (offline.reason === 'aheadUsedUp') {
+    showNoCode(offline.nextAtMs - Date.now() <= 60_000
+      ? 'No network, and this phone has made all the offline codes it may for now. The next one comes in a few seconds.'
+      : `No network, and this phone's clock is behind the offline codes it made: the next one comes at ${formatTime(offline.nextAtMs)}.`);
+    lifetime.start('nextCode', offline.nextAtMs - Date.now(), () => void showNextCode('new'));
+  } else {
+    showNoCode(offline.reason === 'expired'
+      ? `No network, and this phone's offline codes ended on ${formatTime(offline.expiresAtMs)}. Connect once to renew them.`
+      : unreachable);
+    lifetime.start('retry', RETRY_MS, () => void showNextCode('same'));
   }
-  if (offline?.reason === 'aheadUsedUp') {
-    showNoCode('No network, and this phone has made all the offline codes it may for now. The next one comes in a few seconds.');
-    return lifetime.start('nextCode', offline.nextStepAtMs - Date.now(), () => void showNextCode('new'));
-  }
-  showNoCode(offline?.reason === 'expired'
-    ? `No network, and this phone's offline codes ended on ${formatTime(offline.expiresAtMs)}. Connect once to renew them.`
-    : unreachable);
-  lifetime.start('retry', RETRY_MS, () => void showNextCode('same'));
+  return true;
 }
 
 /** The code is off the screen while a payment by it is confirmed or shown; a renewal under way is dropped. */

@@ -1,5 +1,6 @@
 import {
-  deviceSignOutProof, enrolmentEnded, keptOfflineCounter, nextOfflineCounter, nextOfflineStepAtMs, offlinePayCode, type DeviceListing, type EnrolledDevice, type OfflineDevice,
+  deviceSignOutProof, enrolmentEnded, keptOfflineCounter, nextOfflineCodeAtMs, nextOfflineCounter, offlineCodeEndsAtMs, offlinePayCode,
+  type DeviceListing, type EnrolledDevice, type OfflineDevice,
 } from '@micropay/protocol/offline-code';
 import { ResultCode } from '@micropay/protocol/errors';
 import { callPage, Unreachable } from '../shared/page-api.js';
@@ -36,6 +37,15 @@ function store(walletId: string, device: StoredDevice): void {
   localStorage.setItem(keyOf(walletId), JSON.stringify(device));
 }
 
+/**
+ * Changes the stored device if it is still `deviceId`: a forget or a new enrolment made while the
+ * caller awaited something wins over the copy it read before.
+ */
+function update(walletId: string, deviceId: string, change: (device: StoredDevice) => StoredDevice): void {
+  const now = stored(walletId);
+  if (now !== null && now.deviceId === deviceId) store(walletId, change(now));
+}
+
 /** Forgets this browser's device for the wallet (its wallet was frozen, or it was signed out). */
 export function forgetDevice(walletId: string): void {
   localStorage.removeItem(keyOf(walletId));
@@ -58,7 +68,7 @@ export async function ensureEnrolled(walletId: string): Promise<string | null> {
     if (device !== null) {
       const renewed = await callPage<DeviceListing>('wallet/offline-device-renew', { deviceId: device.deviceId });
       if (renewed.code === ResultCode.SUCCESS && renewed.data !== null) {
-        store(walletId, { ...device, expiresAtMs: Number(renewed.data.expiresAtMs) });
+        update(walletId, device.deviceId, (d) => ({ ...d, expiresAtMs: Number(renewed.data!.expiresAtMs) }));
         return null;
       }
       if (renewed.code !== ResultCode.DEVICE_ENDED && renewed.code !== ResultCode.NO_RECORD) return null;
@@ -78,12 +88,12 @@ export async function ensureEnrolled(walletId: string): Promise<string | null> {
 }
 
 export type OfflineCode =
-  /** Shown until `nextStepAtMs`, when the screen moves to the next step's code. */
-  | { readonly ok: true; readonly code: string; readonly nextStepAtMs: number }
+  /** Shown until `endsAtMs`, the end of its counter's step, when the screen moves to the next code. */
+  | { readonly ok: true; readonly code: string; readonly endsAtMs: number }
   /** Not enrolled here (or no WebCrypto): no offline code at all. */
   | { readonly ok: false; readonly reason: 'none' }
-  /** The codes of the window ahead were all shown: the next one can be made from `nextStepAtMs`. */
-  | { readonly ok: false; readonly reason: 'aheadUsedUp'; readonly nextStepAtMs: number }
+  /** The codes of the window ahead were all shown (or the clock went back): the next one can be made from `nextAtMs`. */
+  | { readonly ok: false; readonly reason: 'aheadUsedUp'; readonly nextAtMs: number }
   /** The enrolment ended at `expiresAtMs`. */
   | { readonly ok: false; readonly reason: 'expired'; readonly expiresAtMs: number };
 
@@ -99,11 +109,11 @@ export async function offlineCode(walletId: string, want: 'new' | 'same'): Promi
   const nowMs = Date.now();
   if (enrolmentEnded(device.expiresAtMs, nowMs)) return { ok: false, reason: 'expired', expiresAtMs: device.expiresAtMs };
   const counter = want === 'new' ? nextOfflineCounter(nowMs, device.lastCounter) : keptOfflineCounter(nowMs, device.lastCounter);
-  const nextStepAtMs = nextOfflineStepAtMs(nowMs);
-  if (counter === null) return { ok: false, reason: 'aheadUsedUp', nextStepAtMs };
-  const code = await offlinePayCode(device, counter);
-  if (counter !== device.lastCounter) store(walletId, { ...device, lastCounter: counter });
-  return { ok: true, code, nextStepAtMs };
+  // Null only with a last counter (a first code is always this step's).
+  if (counter === null) return { ok: false, reason: 'aheadUsedUp', nextAtMs: nextOfflineCodeAtMs(device.lastCounter!) };
+  // Taken before the (asynchronous) HMAC: a second request meanwhile reads it and takes the next.
+  update(walletId, device.deviceId, (d) => ({ ...d, lastCounter: Math.max(d.lastCounter ?? counter, counter) }));
+  return { ok: true, code: await offlinePayCode(device, counter), endsAtMs: offlineCodeEndsAtMs(counter) };
 }
 
 /** A sign-out the platform has not taken yet: the device's id and its sign-out proof, never its secret. */

@@ -9,8 +9,11 @@ export type Issued =
   | { readonly ok: true; readonly payCode: string; readonly validForMs: number }
   | { readonly ok: false; readonly reason: 'signedOut' | 'frozen' | 'unavailable'; readonly message: string };
 
-/** How long the page waits for a code before it counts the platform as unreachable. */
-const PAYCODE_TIMEOUT_MS = 5_000;
+/**
+ * How long the page waits for a code before it counts the platform as unreachable: less than the 5 s
+ * a platform code is renewed before it ends (code-lifetime.ts), so the offline code comes in time.
+ */
+const PAYCODE_TIMEOUT_MS = 3_000;
 
 export async function issuePayCode(): Promise<Issued> {
   try {

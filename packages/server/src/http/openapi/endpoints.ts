@@ -783,10 +783,10 @@ export const ENDPOINT_DOCS: Readonly<Record<string, EndpointDoc>> = {
   '/api/page/cashier/charge-cancel': {
     tag: 'Cashier page API', auth: 'cashierPage', csrf: true, request: object({ mchOrderId: MCH_ORDER }),
     summary: 'Give up the till\'s own charge while it waits for the customer',
-    description: 'The merchant\'s closeBill for the order this cashier\'s own charge made: the held amount is released and the running charge ends FAILED; again, harmless (FAILED). 1023: the customer paid first, and the charge\'s own answer says PAID. Any other order is 9031. docs/pages.md.',
+    description: 'closeBill\'s rule for the order this cashier\'s own charge made (a disabled merchant too): the held amount is released and the running charge ends FAILED; again, harmless (FAILED). 1023: the customer paid first, and the charge\'s own answer says PAID. Any other order is 9031. docs/pages.md.',
     answers: [
       { codes: [R.SUCCESS], data: object({ mchOrderId: MCH_ORDER, tradeStatus: ORDER_STATUS_SCHEMA }) },
-      { codes: [R.PARAM_ERROR, R.ORDER_ID_ERROR, R.MERCHANT_LOCKED, R.NO_RECORD, R.ORDER_PAID, R.NOT_THIS_CASHIERS_CHARGE], data: null },
+      { codes: [R.PARAM_ERROR, R.ORDER_ID_ERROR, R.ORDER_PAID, R.NOT_THIS_CASHIERS_CHARGE], data: null },
       PAGE_REFUSALS, CSRF_REFUSAL,
     ],
   },
