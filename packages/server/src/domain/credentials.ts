@@ -1,5 +1,6 @@
 import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
+import { MAX_PIN_FAILURES, PIN_RULE } from '@micropay/protocol/credentials';
 import { newApiKey } from './ids.js';
 
 /**
@@ -10,8 +11,7 @@ import { newApiKey } from './ids.js';
 const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number) => Promise<Buffer>;
 
 export const WALLET_TOKEN_PREFIX = 'wt_';
-/** The PIN's shape and its wrong tries in a row before the lock: the pages say them too. */
-import { MAX_PIN_FAILURES, PIN_RULE } from '@micropay/protocol/wallet-pin';
+/** The PIN's shape and the wrong tries in a row before a lock: the pages say them too. */
 export { MAX_PIN_FAILURES, PIN_RULE };
 
 /**

@@ -1,4 +1,4 @@
-import { ResultCode } from '@micropay/protocol/errors';
+import { resultCodeInfo, ResultCode } from '@micropay/protocol/errors';
 import { positiveAmountProblem } from '@micropay/protocol/fields';
 import { say } from '../shared/page.js';
 import { callPage, Unreachable } from '../shared/page-api.js';
@@ -38,10 +38,12 @@ interface RefundAnswer {
  * left, the limit) after the catalogue's words is kept. Other refusals are said as the API says them.
  */
 function refusalWords(code: number, msg: string): string {
-  const detail = msg.includes(': ') ? msg.slice(msg.indexOf(': ') + 2) : '';
+  // The platform's detail follows the catalogue's words and ": " (api/answer.ts); none: nothing to add.
+  const catalogue = `${resultCodeInfo(code)?.msg ?? ''}: `;
+  const detail = msg.startsWith(catalogue) ? ` (${msg.slice(catalogue.length)})` : '';
   if (code === ResultCode.NOT_THIS_CASHIERS_CHARGE) return 'This charge is not one of yours: it cannot be refunded here.';
-  if (code === ResultCode.REFUND_EXCEEDS_REFUNDABLE) return `That is more than is left to refund on this charge (${detail}). Enter a smaller amount.`;
-  if (code === ResultCode.REFUND_OVER_LIMIT) return `That is over your refund limit (${detail}). Refund less, or ask the merchant's owner to refund it.`;
+  if (code === ResultCode.REFUND_EXCEEDS_REFUNDABLE) return `That is more than is left to refund on this charge${detail}. Enter a smaller amount.`;
+  if (code === ResultCode.REFUND_OVER_LIMIT) return `That is over your refund limit${detail}. Refund less, or ask the merchant's owner to refund it.`;
   return msg;
 }
 

@@ -1,5 +1,5 @@
 import { ResultCode } from '@micropay/protocol/errors';
-import { MAX_PIN_FAILURES } from '@micropay/protocol/wallet-pin';
+import { MAX_PIN_FAILURES } from '@micropay/protocol/credentials';
 import { signInAt, type SignInResult } from '../shared/session.js';
 
 /**
