@@ -11,7 +11,7 @@ export const AUDIT_ACTIONS = [
   'refund.request', 'payout.request', 'payout.confirm', 'payout.fail',
   'notification.retry', 'notification.test',
   'user.create', 'user.reset', 'user.setRefundLimit',
-  'operator.create', 'operator.reset', 'operator.signOut',
+  'operator.create', 'operator.reset', 'operator.setRole', 'operator.signOut',
   'session.signIn', 'session.signInFailed', 'session.signOut',
   'statement.download', 'ledgerAudit.run',
 ] as const;

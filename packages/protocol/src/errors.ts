@@ -215,9 +215,9 @@ export const RESULT_CODES: readonly ResultCodeInfo[] = [
   entry(9121, 'CSRF token rejected', 403, 'Extension (web pages): a state-changing page API call lacks the session\'s CSRF token.',
     'A page API call that changes something, sent without the `X-CSRF-Token` header or with a token that is not its session\'s. Nothing was recorded.',
     'Page: send the token the session call answered in `X-CSRF-Token`. Another site\'s form or script cannot know it, which is the point.', true),
-  entry(9122, 'role not allowed', 403, 'Extension (consoles): the signed-in merchant user\'s role may not do this.',
-    'A merchant console call that only the merchant\'s owner may make (managing users, for one), made in a cashier\'s session. Nothing was read or recorded.',
-    'Cashier: ask the merchant\'s owner.', true),
+  entry(9122, 'role not allowed', 403, 'Extension (consoles): the signed-in merchant user\'s or operator\'s role may not do this.',
+    'A merchant console call that only the merchant\'s owner may make (managing users, for one), made in a cashier\'s session; an operator console change the operator\'s role may not make (a payout confirmed by `support`, a merchant created by `finance`: docs/consoles.md, "Operator roles"). Nothing was read or recorded.',
+    'Cashier: ask the merchant\'s owner. Operator: ask an operator whose role may, or an admin to change your role (`micropay admin set-role`).', true),
 ];
 
 const BY_CODE = new Map(RESULT_CODES.map((info) => [info.code, info]));

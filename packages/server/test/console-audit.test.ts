@@ -50,13 +50,15 @@ describe('the audit log', () => {
     expect((await newest(1))[0]).toMatchObject({ action: 'user.reset', detail: { name: 'boss', role: 'owner' }, actor: { kind: 'cli' } });
   }, 60_000);
 
-  it('records `admin create` and `admin reset` with whether TOTP is on', async () => {
+  it('records `admin create` and `admin reset` with whether TOTP is on, and `admin set-role`', async () => {
     await t.cliJ(['admin', 'create', '--name', 'ops', '--totp']);
-    await t.cliJ(['admin', 'create', '--name', 'ops2']);
+    await t.cliJ(['admin', 'create', '--name', 'ops2', '--role', 'support']);
     expect((await newest(2)).map((r) => [r.action, r.detail, r.actor.kind])).toEqual([
-      ['operator.create', { name: 'ops2', secondFactor: 'off' }, 'cli'],
-      ['operator.create', { name: 'ops', secondFactor: 'on' }, 'cli'],
+      ['operator.create', { name: 'ops2', role: 'support', secondFactor: 'off' }, 'cli'],
+      ['operator.create', { name: 'ops', role: 'admin', secondFactor: 'on' }, 'cli'],
     ]);
+    await t.cliJ(['admin', 'set-role', '--name', 'ops2', '--role', 'finance']);
+    expect((await newest(1)).map((r) => [r.action, r.detail, r.actor.kind])).toEqual([['operator.setRole', { name: 'ops2', role: 'finance', was: 'support' }, 'cli']]);
     await t.cliJ(['admin', 'reset', '--name', 'ops']);
     expect((await newest(1)).map((r) => [r.action, r.detail])).toEqual([['operator.reset', { name: 'ops', secondFactor: 'unchanged' }]]);
   }, 60_000);

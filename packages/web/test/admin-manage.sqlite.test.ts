@@ -185,10 +185,51 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     expect(problems).toEqual([]);
   }, 120_000);
 
+  it('a support operator reads payouts and merchants but sees no button to change them, and cares for wallets; made finance, it confirms payouts', async () => {
+    const sam = await cliJ<{ password: string }>(['admin', 'create', '--name', 'sam', '--role', 'support']);
+    const leaving = await cliJ<{ walletId: string }>(['wallet', 'create', '--name', 'Leaving', '--balance', '3.00']);
+    const closed = await cliJ<{ payout: { payoutId: string } }>(['wallet', 'close', leaving.walletId]);
+    const kept = await cliJ<{ walletId: string }>(['wallet', 'create', '--name', 'Kept', '--balance', '5.00']);
+    const { page, problems } = await signIn('sam', sam.password);
+    expect(await page.locator('#console-who').textContent()).toBe('Operator sam · support');
+
+    await page.getByRole('link', { name: 'Payouts' }).click();
+    const row = page.locator('tr', { hasText: closed.payout.payoutId });
+    await row.waitFor();
+    expect(await row.getByRole('button').count()).toBe(0);
+    expect(await page.locator('#section .role-note').textContent()).toBe('Your role, support, reads this; confirming and failing payouts is for admin or finance.');
+    await docsScreenshot(page.locator('#section'), 'admin-support-payouts');
+
+    await page.getByRole('link', { name: 'Merchants' }).click();
+    await page.locator('tr', { hasText: 'Sandbox Merchant' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Create merchant' }).count()).toBe(0);
+    expect(await page.locator('tr', { hasText: 'Sandbox Merchant' }).getByRole('button').count()).toBe(0);
+
+    // Wallet care is support's: Freeze and Unlock PIN; not Top up or Close.
+    await page.getByRole('link', { name: 'Wallets' }).click();
+    await page.getByRole('button', { name: `Open ${kept.walletId}` }).click();
+    await page.getByRole('button', { name: 'Freeze' }).click();
+    await expect.poll(() => status(page)).toBe(`Wallet ${kept.walletId} is frozen: its payments fail until it is unfrozen.`);
+    expect(await page.getByRole('button', { name: 'Top up' }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Close wallet…' }).count()).toBe(0);
+    expect(await page.locator('#section .role-note').textContent()).toMatch(/^Your role, support, reads everything; /);
+
+    await page.getByRole('link', { name: 'Operators' }).click();
+    await expect.poll(() => page.locator('tr', { hasText: 'sam' }).locator('td').nth(1).textContent()).toBe('support');
+
+    // A new role applies to the console already open, from its next request.
+    await cliJ(['admin', 'set-role', '--name', 'sam', '--role', 'finance']);
+    await page.reload();
+    await page.getByRole('link', { name: 'Payouts' }).click();
+    await row.getByRole('button', { name: `Confirm ${closed.payout.payoutId}` }).waitFor();
+    expect(await page.locator('#console-who').textContent()).toBe('Operator sam · finance');
+    expect(problems).toEqual([]);
+  }, 90_000);
+
   it('an operator created with --totp signs in with the code computed from the printed secret and reaches Merchants', async () => {
     const created = await cliJ<{ password: string; totpSecret: string }>(['admin', 'create', '--name', 'night-ops', '--totp']);
     const { page, problems } = await signIn('night-ops', created.password, totpCode(base32Decode(created.totpSecret)!, totpStepAt(Date.now())));
-    expect(await page.locator('#console-who').textContent()).toBe('Operator night-ops');
+    expect(await page.locator('#console-who').textContent()).toBe('Operator night-ops · admin');
     await page.getByRole('link', { name: 'Merchants' }).click();
     await expect.poll(() => page.locator('tr', { hasText: 'Sandbox Merchant' }).locator('td').first().textContent()).toBe(sandboxMchId);
     expect(problems).toEqual([]);

@@ -1,4 +1,5 @@
 import { ResultCode } from '@micropay/protocol';
+import { operatorMay, type OperatorChange } from '@micropay/protocol/operator-roles';
 import type { ActingAs } from '../domain/audit-log.js';
 import type { PageSession, SessionSubject } from '../domain/page-access.js';
 import { answer } from './answer.js';
@@ -46,9 +47,19 @@ export function withMerchantUser(access: 'reads' | 'changes', who: MerchantAudie
   });
 }
 
-/** An operator console API: the operator's live session (9120), and with `changes` the CSRF token (9121). */
-export function withOperator(access: 'reads' | 'changes', handler: OperatorHandler): Handler {
-  return withPageSession('operator', access, (ctx, req, session, sessionId) => handler(ctx, req, operatorOf(session), sessionId));
+/**
+ * What an operator console API asks: `reads` the operator's live session (9120); `changes` also the
+ * CSRF token (9121); a kind of change (@micropay/protocol/operator-roles) also a role that may make
+ * it (9122), read with the session from the operator's row, so a new role applies to the next request.
+ */
+export type OperatorAccess = 'reads' | 'changes' | OperatorChange;
+
+export function withOperator(access: OperatorAccess, handler: OperatorHandler): Handler {
+  return withPageSession('operator', access === 'reads' ? 'reads' : 'changes', (ctx, req, session, sessionId) => {
+    const operator = operatorOf(session);
+    if (access !== 'reads' && access !== 'changes' && !operatorMay(operator.role, access)) return Promise.resolve(answer(ResultCode.ROLE_NOT_ALLOWED));
+    return handler(ctx, req, operator, sessionId);
+  });
 }
 
 /**

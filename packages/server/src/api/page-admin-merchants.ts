@@ -43,7 +43,7 @@ export const adminMerchants = withOperator('reads', async (ctx, req) => {
 });
 
 /** `{name, notifyUrl?}`: a new merchant; its key is in this answer only. */
-export const adminCreateMerchant = withOperator('changes', async (ctx, req, operator) => {
+export const adminCreateMerchant = withOperator('merchants', async (ctx, req, operator) => {
   const parsed = parse(() => {
     rejectUnknown(req.body, ['name', 'notifyUrl']);
     return { name: required(req.body, 'name'), notifyUrl: optionalText(req.body, 'notifyUrl') };
@@ -58,7 +58,7 @@ export const adminCreateMerchant = withOperator('changes', async (ctx, req, oper
 });
 
 /** `{name, mchId, key, notifyUrl?}`: a merchant moving from another MicroPay platform keeps its id and key. */
-export const adminImportMerchant = withOperator('changes', async (ctx, req, operator) => {
+export const adminImportMerchant = withOperator('merchants', async (ctx, req, operator) => {
   const parsed = parse(() => {
     rejectUnknown(req.body, ['name', 'mchId', 'key', 'notifyUrl']);
     return { name: required(req.body, 'name'), mchId: required(req.body, 'mchId'), key: required(req.body, 'key'), notifyUrl: optionalText(req.body, 'notifyUrl') };
@@ -73,7 +73,7 @@ export const adminImportMerchant = withOperator('changes', async (ctx, req, oper
 });
 
 /** `{mchId, status: active|disabled}`: a disabled merchant's requests answer 1022. */
-export const adminSetMerchantStatus = withOperator('changes', async (ctx, req, operator) => {
+export const adminSetMerchantStatus = withOperator('merchants', async (ctx, req, operator) => {
   const parsed = parse(() => {
     rejectUnknown(req.body, ['mchId', 'status']);
     const status = required(req.body, 'status');
@@ -87,7 +87,7 @@ export const adminSetMerchantStatus = withOperator('changes', async (ctx, req, o
 });
 
 /** `{mchId, overlapHours?}`: the new key, in this answer only; the old one verifies for the overlap (24 h by default). */
-export const adminRollMerchantKey = withOperator('changes', async (ctx, req, operator) => {
+export const adminRollMerchantKey = withOperator('merchants', async (ctx, req, operator) => {
   const parsed = parse(() => {
     rejectUnknown(req.body, ['mchId', 'overlapHours']);
     return { mchId: mchIdOf(req.body), overlapHours: optionalText(req.body, 'overlapHours') };

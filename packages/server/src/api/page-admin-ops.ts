@@ -79,7 +79,7 @@ export const adminDeadNotifications = withOperator('reads', async (ctx, req) => 
 });
 
 /** Sends a dead notification again (as `micropay notifications retry`), logged as the operator's. */
-export const adminRetryNotification = withOperator('changes', async (ctx, req, operator) => {
+export const adminRetryNotification = withOperator('notifications', async (ctx, req, operator) => {
   const parsed = parse(() => notificationIdIn(req.body));
   if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
   const result = await ctx.store.retryNotification(parsed.value, undefined, actingOf(operator, req));

@@ -46,7 +46,7 @@ export const adminPayouts = withOperator('reads', async (ctx, req) => {
 });
 
 /** `{payoutId}`: the bank paid it; the money leaves the platform. */
-export const adminConfirmPayout = withOperator('changes', async (ctx, req, operator) => {
+export const adminConfirmPayout = withOperator('money', async (ctx, req, operator) => {
   const parsed = parse(() => {
     rejectUnknown(req.body, ['payoutId']);
     return payoutIdOf(req.body);
@@ -56,7 +56,7 @@ export const adminConfirmPayout = withOperator('changes', async (ctx, req, opera
 });
 
 /** `{payoutId, reason}`: the bank refused it; the money goes back to the merchant or wallet. */
-export const adminFailPayout = withOperator('changes', async (ctx, req, operator) => {
+export const adminFailPayout = withOperator('money', async (ctx, req, operator) => {
   const parsed = parse(() => {
     rejectUnknown(req.body, ['payoutId', 'reason']);
     return { payoutId: payoutIdOf(req.body), reason: required(req.body, 'reason') };

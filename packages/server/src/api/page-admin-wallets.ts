@@ -1,3 +1,4 @@
+import type { OperatorChange } from '@micropay/protocol/operator-roles';
 import { DEVICE_ID_SHAPE, fail, formatSen, parse, rejectUnknown, required, ResultCode } from '@micropay/protocol';
 import type { ActingAs } from '../domain/audit-log.js';
 import { availableSen, type Wallet } from '../domain/model.js';
@@ -52,9 +53,12 @@ export const adminWalletSearch = withOperator('reads', async (ctx, req) => {
   return answer(ResultCode.SUCCESS, { wallets: page.wallets.map(searchRow), next: page.next });
 });
 
-/** Calls whose body is `{walletId}` alone: the detail (no `act`), and the one-button actions, answered with the detail after. */
-function oneWallet(act?: (ctx: ApiContext, walletId: string, acting: ActingAs) => Promise<Answer | null>) {
-  return withOperator(act === undefined ? 'reads' : 'changes', async (ctx, req, operator) => {
+/**
+ * Calls whose body is `{walletId}` alone: the detail (`reads`, no `act`), and the one-button
+ * actions, each the kind of change it is, answered with the detail after.
+ */
+function oneWallet(access: 'reads' | OperatorChange, act?: (ctx: ApiContext, walletId: string, acting: ActingAs) => Promise<Answer | null>) {
+  return withOperator(access, async (ctx, req, operator) => {
     const parsed = parse(() => {
       rejectUnknown(req.body, ['walletId']);
       return walletIdOf(req.body);
@@ -66,10 +70,10 @@ function oneWallet(act?: (ctx: ApiContext, walletId: string, acting: ActingAs) =
   });
 }
 
-export const adminWalletDetail = oneWallet();
+export const adminWalletDetail = oneWallet('reads');
 
-export const adminFreezeWallet = oneWallet(async (ctx, walletId, acting) => frozen(await freezeWallet(ctx.store, walletId, true, acting), walletId));
-export const adminUnfreezeWallet = oneWallet(async (ctx, walletId, acting) => frozen(await freezeWallet(ctx.store, walletId, false, acting), walletId));
+export const adminFreezeWallet = oneWallet('wallet care', async (ctx, walletId, acting) => frozen(await freezeWallet(ctx.store, walletId, true, acting), walletId));
+export const adminUnfreezeWallet = oneWallet('wallet care', async (ctx, walletId, acting) => frozen(await freezeWallet(ctx.store, walletId, false, acting), walletId));
 
 function frozen(result: Awaited<ReturnType<typeof freezeWallet>>, walletId: string): Answer | null {
   if (result === null) return noSuchWallet(walletId);
@@ -81,7 +85,7 @@ function frozen(result: Awaited<ReturnType<typeof freezeWallet>>, walletId: stri
  * deviceId), at once on every server, with the wallet pages they were enrolled in; the holder's
  * page or app enrols again at its next sign-in.
  */
-export const adminRevokeWalletDevices = withOperator('changes', async (ctx, req, operator) => {
+export const adminRevokeWalletDevices = withOperator('wallet care', async (ctx, req, operator) => {
   const parsed = parse(() => {
     rejectUnknown(req.body, ['walletId', 'deviceId']);
     // Absent: every device. A null or empty one is a mistake, not "all".
@@ -97,13 +101,13 @@ export const adminRevokeWalletDevices = withOperator('changes', async (ctx, req,
 });
 
 /** Confirmation works again after wrong PINs locked it. */
-export const adminUnlockWalletPin = oneWallet(async (ctx, walletId, acting) => ((await unlockWalletPin(ctx.store, walletId, acting)) === null ? noSuchWallet(walletId) : null));
+export const adminUnlockWalletPin = oneWallet('wallet care', async (ctx, walletId, acting) => ((await unlockWalletPin(ctx.store, walletId, acting)) === null ? noSuchWallet(walletId) : null));
 
 /**
  * Closes the wallet for good and pays out what it holds (the payout waits, REQUESTED, in Payouts).
  * Refused in words (9060) while payments await the holder's confirmation or refunds to it are in process.
  */
-export const adminCloseWallet = oneWallet(async (ctx, walletId, acting) => {
+export const adminCloseWallet = oneWallet('wallet accounts', async (ctx, walletId, acting) => {
   const closing = await ctx.store.closeWallet(walletId, acting);
   if (closing === null) return noSuchWallet(walletId);
   const payout = closing.payout === null ? null : { payoutId: closing.payout.payoutId, amount: formatSen(closing.payout.amountSen) };
@@ -111,7 +115,7 @@ export const adminCloseWallet = oneWallet(async (ctx, walletId, acting) => {
 });
 
 /** `{walletId, amount}`: money from the platform float into the wallet. */
-export const adminTopUpWallet = withOperator('changes', async (ctx, req, operator) => {
+export const adminTopUpWallet = withOperator('money', async (ctx, req, operator) => {
   const parsed = parse(() => {
     rejectUnknown(req.body, ['walletId', 'amount']);
     return { walletId: walletIdOf(req.body), amount: required(req.body, 'amount') };
@@ -126,7 +130,7 @@ export const adminTopUpWallet = withOperator('changes', async (ctx, req, operato
 });
 
 /** `{name, openingBalance?, pin?, confirmLimit?}`: a new wallet; its app token is in this answer only. */
-export const adminCreateWallet = withOperator('changes', async (ctx, req, operator) => {
+export const adminCreateWallet = withOperator('wallet accounts', async (ctx, req, operator) => {
   const parsed = parse(() => {
     rejectUnknown(req.body, ['name', 'openingBalance', 'pin', 'confirmLimit']);
     const name = required(req.body, 'name');

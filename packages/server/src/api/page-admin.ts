@@ -14,7 +14,11 @@ import { operatorAccount, signInRefusal } from './sign-in-limits.js';
  * (9020) and counts toward the lockout, so the answer never tells which of the two was wrong.
  */
 // timeZone: the console shows every time in the platform's zone, as the merchant console does.
-export const adminSession: Handler = sessionProbe('operator', async (ctx, session) => ({ operatorName: operatorOf(session).name, timeZone: ctx.config.timeZone }));
+// role: the console shows only what the operator may change (the server refuses the rest, 9122).
+export const adminSession: Handler = sessionProbe('operator', async (ctx, session) => {
+  const operator = operatorOf(session);
+  return { operatorName: operator.name, role: operator.role, timeZone: ctx.config.timeZone };
+});
 export const adminSignOut: Handler = signOut('operator');
 
 export const adminSignIn: Handler = async (ctx, req) => {
@@ -36,15 +40,15 @@ export const adminSignIn: Handler = async (ctx, req) => {
   if (result.kind === 'locked') return answer(ResultCode.SIGN_IN_LOCKED);
   if (result.kind === 'wrong') return answer(ResultCode.SIGN_IN_FAILED);
   await endEarlierSession(ctx, 'operator', req);
-  return signedIn('operator', result.sessionId, req, { operatorName: name, timeZone: ctx.config.timeZone });
+  return signedIn('operator', result.sessionId, req, { operatorName: name, role: result.operator.role, timeZone: ctx.config.timeZone });
 };
 
-/** The Operators section: every operator's name, whether TOTP is on, and whether it is locked. Read only. */
+/** The Operators section: every operator's name, role, whether TOTP is on, and whether it is locked. Read only. */
 export const adminOperators: Handler = withOperator('reads', async (ctx, req) => {
   const fields = parse(() => rejectUnknown(req.body, []));
   if (!fields.ok) return answer(fields.code, null, fields.msg);
   const operators = await ctx.store.listOperators();
   return answer(ResultCode.SUCCESS, {
-    operators: operators.map((o) => ({ name: o.name, totp: o.totpSecret !== null, locked: isAccountLocked(o, ctx.clock.nowMs()), createdAtMs: o.createdAtMs })),
+    operators: operators.map((o) => ({ name: o.name, role: o.role, totp: o.totpSecret !== null, locked: isAccountLocked(o, ctx.clock.nowMs()), createdAtMs: o.createdAtMs })),
   });
 });

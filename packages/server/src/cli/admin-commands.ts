@@ -1,4 +1,5 @@
 import { Secret } from '@micropay/protocol';
+import { describeOperatorRole, isOperatorRole, OPERATOR_ROLES, type OperatorRole } from '@micropay/protocol/operator-roles';
 import type { Config } from '../config.js';
 import { hashPin, isAccountLocked } from '../domain/credentials.js';
 import { OPERATOR_NAME, type Operator } from '../domain/operator.js';
@@ -15,6 +16,16 @@ import { cliActing, CommandFailed, notFound, timeText, UsageError } from './comm
 const NAME = {
   name: { type: 'string', value: 'NAME', required: true, help: 'the operator\'s sign-in name (1 to 40 letters, digits, ".", "_", "-")' },
 } as const satisfies Record<string, OptionSpec>;
+
+const ROLE = {
+  type: 'string', value: 'ROLE',
+  help: `what the operator may change at /admin: ${OPERATOR_ROLES.join(', ')} (docs/consoles.md, "Operator roles")`,
+} as const satisfies OptionSpec;
+
+function roleOf(role: string): OperatorRole {
+  if (!isOperatorRole(role)) throw new UsageError(`--role must be one of ${OPERATOR_ROLES.join(', ')}`);
+  return role;
+}
 
 function nameOf(name: string): string {
   if (!OPERATOR_NAME.test(name)) throw new UsageError('--name must be 1 to 40 letters, digits, ".", "_" or "-", starting with a letter or digit');
@@ -34,16 +45,21 @@ const create = defineCommand({
   name: 'admin create',
   summary: 'create an operator of the /admin console (prints its password, and TOTP secret, once)',
   positionals: [],
-  options: { ...NAME, totp: { type: 'boolean', help: 'require an authenticator code at sign-in (prints the secret to add to the app)' } },
+  options: {
+    ...NAME,
+    role: { ...ROLE, help: `${ROLE.help}; admin when not given` },
+    totp: { type: 'boolean', help: 'require an authenticator code at sign-in (prints the secret to add to the app)' },
+  },
   store: 'existing',
   async run({ options, store, out }) {
     const name = nameOf(options.name);
+    const role = roleOf(options.role ?? 'admin');
     const password = newCashierPassword();
     const totp = options.totp ? newTotpSecret() : null;
-    const created = await store.createOperator(name, await hashPin(password), totp === null ? null : new Secret(totp), cliActing());
+    const created = await store.createOperator(name, await hashPin(password), totp === null ? null : new Secret(totp), cliActing(), role);
     if (created === 'NAME_TAKEN') throw new CommandFailed(`an operator named ${name} exists already`);
     const shown = secretsShown(name, password, totp);
-    out.show(shown.json, `Operator ${name} created.\n${shown.text}`);
+    out.show({ ...shown.json, role }, `Operator ${name} created, role ${role}: ${describeOperatorRole(role)}.\n${shown.text}`);
     return 0;
   },
 });
@@ -87,15 +103,31 @@ const signOut = defineCommand({
   },
 });
 
+const setRole = defineCommand({
+  name: 'admin set-role',
+  summary: 'change what an operator may change at /admin; it applies from the operator\'s next request',
+  positionals: [],
+  options: { ...NAME, role: { ...ROLE, required: true } },
+  store: 'existing',
+  async run({ options, store, out }) {
+    const name = nameOf(options.name);
+    const role = roleOf(options.role);
+    const op = await store.setOperatorRole(name, role, cliActing());
+    if (op === null) return notFound(`operator ${name}`);
+    out.show({ name, role }, `Operator ${name} is now ${role}: ${describeOperatorRole(role)}.`);
+    return 0;
+  },
+});
+
 const list = defineCommand({
   name: 'admin list',
-  summary: 'list the operators: name, TOTP on or off, locked or not',
+  summary: 'list the operators: name, role, TOTP on or off, locked or not',
   positionals: [],
   options: {},
   store: 'existing',
   async run({ store, out, config }) {
     const operators = await store.listOperators();
-    const row = (o: Operator) => ({ name: o.name, totp: o.totpSecret !== null, locked: isAccountLocked(o, Date.now()), createdAtMs: String(o.createdAtMs) });
+    const row = (o: Operator) => ({ name: o.name, role: o.role, totp: o.totpSecret !== null, locked: isAccountLocked(o, Date.now()), createdAtMs: String(o.createdAtMs) });
     const text = operators.length === 0 ? 'No operators yet: micropay admin create --name NAME [--totp]'
       : operatorLines(operators, Date.now(), config);
     out.show({ operators: operators.map(row) }, text);
@@ -103,7 +135,7 @@ const list = defineCommand({
   },
 });
 
-export const adminCommands: CommandGroup = { title: 'Operators of the /admin console', commands: [create, reset, signOut, list] };
+export const adminCommands: CommandGroup = { title: 'Operators of the /admin console', commands: [create, reset, setRole, signOut, list] };
 
 /** One line per operator, the columns lined up: names padded to the longest, the lock in a column of its own when any is locked. */
 function operatorLines(operators: readonly Operator[], nowMs: number, config: Config): string {
@@ -111,6 +143,6 @@ function operatorLines(operators: readonly Operator[], nowMs: number, config: Co
   const locked = operators.map((o) => isAccountLocked(o, nowMs));
   return operators.map((o, i) => {
     const lockColumn = locked.includes(true) ? `${(locked[i] ? 'LOCKED' : '').padEnd(6)}  ` : '';
-    return `${o.name.padEnd(width)}  TOTP ${o.totpSecret === null ? 'off' : 'on '}  ${lockColumn}created ${timeText(o.createdAtMs, config)}`;
+    return `${o.name.padEnd(width)}  ${o.role.padEnd(7)}  TOTP ${o.totpSecret === null ? 'off' : 'on '}  ${lockColumn}created ${timeText(o.createdAtMs, config)}`;
   }).join('\n');
 }

@@ -1,3 +1,4 @@
+import type { OperatorRole } from '@micropay/protocol/operator-roles';
 import type { OrderStatus, Secret } from '@micropay/protocol';
 import type { JournalEntry } from './ledger.js';
 import type { Merchant, Order, PayCode, Refund, WalletStatus } from './model.js';
@@ -98,6 +99,7 @@ export type Effect =
   | { readonly kind: 'setMerchantUserRefundLimit'; readonly cashierId: string; readonly refundLimitSen: number | null }
   /** A new operator (domain/operator.ts); the store seals its TOTP secret under the master key. */
   | { readonly kind: 'insertOperator'; readonly operator: Operator }
+  | { readonly kind: 'setOperatorRole'; readonly operatorId: string; readonly role: OperatorRole }
   /**
    * Wrong tries in a row and when they made a lock; when given, a new password, the last TOTP step used, and the second
    * factor (`totpSecret`: a new secret, or null to turn it off; a new secret resets the last step).

@@ -1,4 +1,5 @@
 import type { Secret } from '@micropay/protocol';
+import type { OperatorRole } from '@micropay/protocol/operator-roles';
 import type { Decided } from './effects.js';
 import { unchanged } from './effects.js';
 import { totpMatch } from './totp.js';
@@ -21,6 +22,8 @@ export interface Operator {
   readonly totpSecret: Secret | null;
   /** The last 30-second step a code signed in with: a code works once. */
   readonly lastTotpStep: number | null;
+  /** What the operator may change at /admin (@micropay/protocol/operator-roles). */
+  readonly role: OperatorRole;
   readonly createdAtMs: number;
 }
 

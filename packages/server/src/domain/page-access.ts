@@ -1,3 +1,4 @@
+import type { OperatorRole } from '@micropay/protocol/operator-roles';
 import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import type { Decided, Effect } from './effects.js';
 import { unchanged } from './effects.js';
@@ -23,7 +24,8 @@ export type SessionSubject =
   /** A merchant user at /merchant (docs/consoles.md); `userId` is the user's cashier_id. */
   | { readonly kind: 'merchant'; readonly userId: string; readonly mchId: string; readonly name: string; readonly role: MerchantRole; readonly refundLimitSen: number | null }
   /** An operator at /admin. */
-  | { readonly kind: 'operator'; readonly operatorId: string; readonly name: string };
+  /** An operator at /admin, with the role read from its row with the session: a change applies to the next request. */
+  | { readonly kind: 'operator'; readonly operatorId: string; readonly name: string; readonly role: OperatorRole };
 
 export interface PageSession {
   readonly sessionHash: string;

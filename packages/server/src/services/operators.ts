@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Secret } from '@micropay/protocol';
+import type { OperatorRole } from '@micropay/protocol/operator-roles';
 import { unchanged, type Decided } from '../domain/effects.js';
 import { ACCOUNT_CLEARED, decidePinTry, isPinLocked, pinMatches } from '../domain/credentials.js';
 import { decideOperatorSecondFactor, decideOperatorTry, type Operator } from '../domain/operator.js';
@@ -14,12 +15,33 @@ import { audited, type ActingAs } from '../domain/audit-log.js';
  */
 export type OperatorCreation = Operator | 'NAME_TAKEN';
 
-export function createOperator(port: StorePort, name: string, passwordHash: string, totpSecret: Secret | null, acting?: ActingAs): Promise<OperatorCreation> {
+export interface NewOperator {
+  readonly name: string;
+  readonly passwordHash: string;
+  readonly totpSecret: Secret | null;
+  readonly role: OperatorRole;
+}
+
+export function createOperator(port: StorePort, op: NewOperator, acting?: ActingAs): Promise<OperatorCreation> {
+  const { name, totpSecret, role } = op;
   return port.decide({ view: 'operator', name }, (existing, nowMs): Decided<OperatorCreation> => {
     if (existing !== null) return unchanged('NAME_TAKEN');
-    const operator: Operator = { operatorId: randomUUID(), name, passwordHash, ...ACCOUNT_CLEARED, totpSecret, lastTotpStep: null, createdAtMs: nowMs };
+    const operator: Operator = { operatorId: randomUUID(), ...op, ...ACCOUNT_CLEARED, lastTotpStep: null, createdAtMs: nowMs };
     return audited<OperatorCreation>({ result: operator, effects: [{ kind: 'insertOperator', operator }] }, acting, nowMs, () =>
-      ({ action: 'operator.create', mchId: null, subjectId: operator.operatorId, detail: { name, secondFactor: totpSecret === null ? 'off' : 'on' } }));
+      ({ action: 'operator.create', mchId: null, subjectId: operator.operatorId, detail: { name, role, secondFactor: totpSecret === null ? 'off' : 'on' } }));
+  });
+}
+
+/**
+ * `micropay admin set-role`: what the operator may change from its next request on (its sessions
+ * read the role with each request, so none needs to end). Null: no such operator.
+ */
+export function setOperatorRole(port: StorePort, name: string, role: OperatorRole, acting?: ActingAs): Promise<Operator | null> {
+  return port.decide({ view: 'operator', name }, (op, nowMs): Decided<Operator | null> => {
+    if (op === null) return unchanged(null);
+    if (op.role === role) return unchanged(op);
+    return audited({ result: { ...op, role }, effects: [{ kind: 'setOperatorRole', operatorId: op.operatorId, role }] }, acting, nowMs, () =>
+      ({ action: 'operator.setRole', mchId: null, subjectId: op.operatorId, detail: { name, role, was: op.role } }));
   });
 }
 
@@ -73,7 +95,7 @@ export async function signInOperator(port: StorePort, name: string, password: st
   });
   const matches = await pinMatches(password, taken?.op.passwordHash ?? UNKNOWN_ACCOUNT_HASH);
   if (taken === null) return { kind: 'wrong' };
-  const subject = { kind: 'operator' as const, operatorId: taken.op.operatorId, name };
+  const subject = { kind: 'operator' as const, operatorId: taken.op.operatorId, name, role: taken.op.role };
   const check = decidePinTry(taken.tries, matches);
   if (check.kind !== 'right') {
     await recordFailedSignIn(port, subject, address, check.kind);

@@ -1,3 +1,4 @@
+import type { OperatorRole } from '@micropay/protocol/operator-roles';
 import type { RefundCommand, Secret } from '@micropay/protocol';
 import type { Decided } from '../domain/effects.js';
 import { PayoutIdSource, RefundIdSource } from '../domain/ids.js';
@@ -234,8 +235,13 @@ export abstract class ServiceStore implements StorePort, Pick<Store, ServiceMeth
     return pageAccess.setRefundLimit(this, mchId, name, refundLimitSen, acting);
   }
 
-  createOperator(name: string, passwordHash: string, totpSecret: Secret | null, acting?: ActingAs): Promise<operators.OperatorCreation> {
-    return operators.createOperator(this, name, passwordHash, totpSecret, acting);
+  /** `role`: admin unless said, as every operator was before roles. */
+  createOperator(name: string, passwordHash: string, totpSecret: Secret | null, acting?: ActingAs, role: OperatorRole = 'admin'): Promise<operators.OperatorCreation> {
+    return operators.createOperator(this, { name, passwordHash, totpSecret, role }, acting);
+  }
+
+  setOperatorRole(name: string, role: OperatorRole, acting?: ActingAs): Promise<Operator | null> {
+    return operators.setOperatorRole(this, name, role, acting);
   }
 
   resetOperator(name: string, passwordHash: string, totp: Secret | null | undefined, acting?: ActingAs): Promise<Operator | null> {

@@ -71,6 +71,14 @@ ALTER TABLE page_sessions DROP CONSTRAINT page_sessions_kind_check, DROP CONSTRA
 }
 
 /**
+ * Operator roles (docs/consoles.md, "Operator roles"; SQLite migration 24, PostgreSQL 25): what an operator
+ * may change at /admin. Every operator made before is an admin, as they could do everything.
+ */
+export const OPERATOR_ROLE_MIGRATION = `
+ALTER TABLE operators ADD COLUMN role TEXT NOT NULL DEFAULT 'admin' CHECK (role IN ('admin', 'finance', 'support'));
+`;
+
+/**
  * A lock that ends by itself (docs/consoles.md, "Sign-in limits"; SQLite 21, PostgreSQL 22): when a
  * merchant user's or operator's wrong tries in a row made its lock. One already locked when this
  * runs is taken as locked now, so its 15 minutes start at the upgrade.

@@ -1,5 +1,6 @@
 import type { Effect } from '../domain/effects.js';
 import type { Operator } from '../domain/operator.js';
+import type { OperatorRole } from '@micropay/protocol/operator-roles';
 import type { MerchantKeyVault } from '../secrets/merchant-key-vault.js';
 import type { Row } from './rows.js';
 
@@ -8,7 +9,7 @@ import type { Row } from './rows.js';
  * placeholders (page-access-sql.ts turns them into SQLite's). The TOTP secret is sealed under the
  * master key on its way in and opened on its way out: it is never in a row in plain text.
  */
-export type OperatorEffect = Extract<Effect, { kind: 'insertOperator' | 'setOperatorSecurity' | 'resealOperatorTotp' }>;
+export type OperatorEffect = Extract<Effect, { kind: 'insertOperator' | 'setOperatorSecurity' | 'setOperatorRole' | 'resealOperatorTotp' }>;
 
 export const OPERATOR_BY_NAME = 'SELECT * FROM operators WHERE name = $1';
 export const OPERATORS_BY_NAME = 'SELECT * FROM operators ORDER BY name';
@@ -34,6 +35,7 @@ export function toOperator(r: Row, keys: MerchantKeyVault): Operator {
     lockedAtMs: r.locked_at_ms === null || r.locked_at_ms === undefined ? null : Number(r.locked_at_ms),
     totpSecret: sealed === null ? null : keys.openTotp(operatorId, sealed, r.master_key_id as string),
     lastTotpStep: r.last_totp_step === null ? null : Number(r.last_totp_step),
+    role: r.role as OperatorRole,
     createdAtMs: Number(r.created_at_ms),
   };
 }
@@ -43,11 +45,14 @@ export function operatorWrite(e: OperatorEffect, keys: MerchantKeyVault): { sql:
     const o = e.operator;
     const totp = o.totpSecret === null ? null : keys.sealTotp(o.operatorId, o.totpSecret);
     return {
-      sql: `INSERT INTO operators (operator_id, name, password_hash, failures, totp_secret, master_key_id, last_totp_step, created_at_ms)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      values: [o.operatorId, o.name, o.passwordHash, o.failures, totp?.sealed ?? null, totp?.masterKeyId ?? null, o.lastTotpStep, o.createdAtMs],
+      sql: `INSERT INTO operators (operator_id, name, password_hash, failures, totp_secret, master_key_id, last_totp_step, role, created_at_ms)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      values: [o.operatorId, o.name, o.passwordHash, o.failures, totp?.sealed ?? null, totp?.masterKeyId ?? null, o.lastTotpStep, o.role, o.createdAtMs],
       invariant: null,
     };
+  }
+  if (e.kind === 'setOperatorRole') {
+    return { sql: 'UPDATE operators SET role = $1 WHERE operator_id = $2', values: [e.role, e.operatorId], invariant: `an existing operator (${e.operatorId})` };
   }
   if (e.kind === 'resealOperatorTotp') {
     // The same secret under the current master key; the last step used stays, so no code replays.

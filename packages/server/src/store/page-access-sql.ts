@@ -16,14 +16,14 @@ export interface PageAccessWrite {
 
 export type PageAccessEffect = Extract<Effect, {
   kind: 'insertPageSession' | 'touchPageSession' | 'endPageSession' | 'insertSignInLink' | 'useSignInLink' | 'insertCashier' | 'setCashierSecurity'
-    | 'insertCashierCharge' | 'setMerchantUserRefundLimit' | 'insertOperator' | 'setOperatorSecurity' | 'resealOperatorTotp'
+    | 'insertCashierCharge' | 'setMerchantUserRefundLimit' | 'insertOperator' | 'setOperatorSecurity' | 'setOperatorRole' | 'resealOperatorTotp'
     | 'sweepPageSessions' | 'sweepSignInLinks' | 'endWalletPageSessions' | 'dropWalletSignInLinks'
     | 'endUserPageSessions' | 'endOperatorPageSessions';
 }>;
 
 const PAGE_ACCESS_KINDS: ReadonlySet<string> = new Set<PageAccessEffect['kind']>([
   'insertPageSession', 'touchPageSession', 'endPageSession', 'insertSignInLink', 'useSignInLink', 'insertCashier', 'setCashierSecurity',
-  'insertCashierCharge', 'setMerchantUserRefundLimit', 'insertOperator', 'setOperatorSecurity', 'resealOperatorTotp',
+  'insertCashierCharge', 'setMerchantUserRefundLimit', 'insertOperator', 'setOperatorSecurity', 'setOperatorRole', 'resealOperatorTotp',
   'sweepPageSessions', 'sweepSignInLinks', 'endWalletPageSessions', 'dropWalletSignInLinks',
   'endUserPageSessions', 'endOperatorPageSessions',
 ]);
@@ -39,6 +39,7 @@ export function pageAccessWrite(e: PageAccessEffect, keys: MerchantKeyVault): Pa
       return write(`INSERT INTO page_sessions (${INSERT_PAGE_SESSION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, pageSessionValues(e.session));
     case 'insertOperator':
     case 'setOperatorSecurity':
+    case 'setOperatorRole':
     case 'resealOperatorTotp':
       return operatorWrite(e, keys);
     case 'setMerchantUserRefundLimit':

@@ -1,3 +1,4 @@
+import type { OperatorRole } from '@micropay/protocol/operator-roles';
 import type { OrderStatus } from '@micropay/protocol';
 import type { Notification, NotificationEvent, NotificationStatus } from '../domain/notification.js';
 import type { RefundStatus } from '../domain/order-state.js';
@@ -177,7 +178,7 @@ function subjectOf(r: Row): SessionSubject {
       return { kind: 'merchant', userId: r.cashier_id as string, mchId: r.mch_id as string, name: r.cashier_name as string,
         role: r.user_role as MerchantRole, refundLimitSen: limit };
     case 'operator':
-      return { kind: 'operator', operatorId: r.operator_id as string, name: r.operator_name as string };
+      return { kind: 'operator', operatorId: r.operator_id as string, name: r.operator_name as string, role: r.operator_role as OperatorRole };
   }
 }
 
@@ -192,7 +193,7 @@ export function pageSessionValues(s: PageSession): unknown[] {
 
 /** A session with its user's name, role and limit, or its operator's name; both stores' session view (the caller adds its lock). */
 export const PAGE_SESSION_SELECT = `SELECT s.*, c.name AS cashier_name, c.role AS user_role, c.refund_limit_sen AS user_refund_limit_sen,
-  o.name AS operator_name FROM page_sessions s
+  o.name AS operator_name, o.role AS operator_role FROM page_sessions s
   LEFT JOIN cashiers c ON c.cashier_id = s.cashier_id LEFT JOIN operators o ON o.operator_id = s.operator_id WHERE s.session_hash = $1`;
 
 export const INSERT_PAGE_SESSION_COLUMNS = 'session_hash, kind, wallet_id, cashier_id, mch_id, operator_id, created_at_ms, last_seen_at_ms';

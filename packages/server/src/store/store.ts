@@ -1,3 +1,4 @@
+import type { OperatorRole } from '@micropay/protocol/operator-roles';
 import type { DeviceTerms, OfflineCodeKey, RenewRefusal, WalletDevice } from '../domain/offline-code.js';
 import type { EnrolRefusal } from '../services/offline-devices.js';
 import type { MicropayCommand, RefundCommand, Secret } from '@micropay/protocol';
@@ -228,7 +229,8 @@ export interface Store extends StoreOps {
   /** The merchant's users, by name. */
   listMerchantUsers(mchId: string): Promise<Cashier[]>;
   // Operators (docs/consoles.md, services/operators.ts): TOTP secrets sealed under the master key.
-  createOperator(name: string, passwordHash: string, totpSecret: Secret | null, acting?: ActingAs): Promise<OperatorCreation>;
+  createOperator(name: string, passwordHash: string, totpSecret: Secret | null, acting?: ActingAs, role?: OperatorRole): Promise<OperatorCreation>;
+  setOperatorRole(name: string, role: OperatorRole, acting?: ActingAs): Promise<Operator | null>;
   /** New password, unlocked, its sessions ended; `totp` a new secret, null for none, undefined to keep. Null: no such operator. */
   resetOperator(name: string, passwordHash: string, totp: Secret | null | undefined, acting?: ActingAs): Promise<Operator | null>;
   /** Ends every session of the operator (`admin sign-out`). Null: no such operator. */

@@ -16,6 +16,6 @@ startConsole<SignedInOperator>({
     [ResultCode.SIGN_IN_FAILED]: 'The name, password and authenticator code do not match.',
     [ResultCode.SIGN_IN_LOCKED]: 'Too many wrong tries: this operator is locked for 15 minutes. Another operator can unlock it now with micropay admin reset.',
   },
-  describe: (o) => `Operator ${o.operatorName}`,
+  describe: (o) => `Operator ${o.operatorName} · ${o.role}`,
   roleOf: () => null,
 });

@@ -6,6 +6,7 @@ import { table } from '../console/shell.js';
 import { askFirst, button, field, form, nextPage, showOnce, withActions } from '../console/forms.js';
 import type { Section } from '../console/section.js';
 import type { SignedInOperator } from './who.js';
+import { may, roleNote } from './role.js';
 
 /**
  * The Merchants section: the list (status, balance, notify URL, key state), paged; create (the
@@ -31,7 +32,9 @@ export const merchantsSection: Section<SignedInOperator> = {
     const confirming = document.createElement('div');
     const shownOnce = document.createElement('div');
     const list = Object.assign(document.createElement('div'), { className: 'table-wrap' });
-    container.append(createForm(), importForm(), rollForm(), status, confirming, shownOnce, list);
+    const manages = may(ctx.who, 'merchants');
+    const note = roleNote(ctx.who, 'merchants', 'creating, importing, disabling and re-keying merchants');
+    container.append(...(manages ? [createForm(), importForm(), rollForm()] : [note!]), status, confirming, shownOnce, list);
     await load();
 
     async function load(cursor?: string): Promise<void> {
@@ -42,7 +45,7 @@ export const merchantsSection: Section<SignedInOperator> = {
       const t = table(['Merchant id', 'Name', 'Status', 'Balance', 'Notify URL', 'Key', 'Actions'],
         rows.map((m) => [m.mchId, m.name, m.status === 'active' ? 'Active' : 'Disabled', m.balance, m.notifyUrl ?? 'None', keyState(m, a.serverNowMs), '']),
         rows.length === 0 ? 'No merchants yet' : 'Merchants of this platform');
-      list.replaceChildren(withActions(t, rows.map((m) => [statusButton(m)])), ...nextPage(a.data.next, load));
+      list.replaceChildren(withActions(t, rows.map((m) => (manages ? [statusButton(m)] : []))), ...nextPage(a.data.next, load));
     }
 
     /** Disabling stops a live integration at once, so it asks first; enabling does not. */

@@ -4,6 +4,7 @@ import { formatWireTime } from '../shared/time.js';
 import { scrolling, table } from '../console/shell.js';
 import type { Section } from '../console/section.js';
 import type { SignedInOperator } from './who.js';
+import { may, optional, roleNote } from './role.js';
 
 interface Health {
   readonly pending: number;
@@ -42,7 +43,8 @@ export const notificationsSection: Section<SignedInOperator> = {
     form.append(wrap(label, mchId), show);
     const letters = document.createElement('div');
     const letterStatus = Object.assign(document.createElement('p'), { role: 'status' });
-    container.append(status, figures, Object.assign(document.createElement('h3'), { textContent: 'Dead letters of a merchant' }), form, letterStatus, letters);
+    container.append(status, figures, Object.assign(document.createElement('h3'), { textContent: 'Dead letters of a merchant' }),
+      ...optional(roleNote(ctx.who, 'notifications', 'sending dead notifications again')), form, letterStatus, letters);
     form.addEventListener('submit', (e) => { e.preventDefault(); void listDead(mchId.value.trim()); });
 
     async function loadHealth(): Promise<void> {
@@ -74,7 +76,7 @@ export const notificationsSection: Section<SignedInOperator> = {
       say(letterStatus, `${n}${a.data.next === null ? '' : ' (the oldest)'} dead notification${n === 1 ? '' : 's'} of merchant ${id}, to ${urls}.`);
       const t = table(['Written', 'Event', 'Subject', 'Attempts', 'Last error', ''],
         a.data.notifications.map((n) => [formatWireTime(n.createdAt), n.eventType, n.subjectId, String(n.attempts), n.lastError ?? '', '']), `Dead notifications of ${id}`);
-      [...t.tBodies[0]!.rows].forEach((row, i) => row.cells[5]!.append(retryButton(a.data!.notifications[i]!)));
+      if (may(ctx.who, 'notifications')) [...t.tBodies[0]!.rows].forEach((row, i) => row.cells[5]!.append(retryButton(a.data!.notifications[i]!)));
       letters.append(scrolling(t));
     }
 

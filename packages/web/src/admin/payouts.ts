@@ -5,6 +5,7 @@ import { table } from '../console/shell.js';
 import { askFirst, button, choice, form, nextPage, withActions } from '../console/forms.js';
 import type { Section } from '../console/section.js';
 import type { SignedInOperator } from './who.js';
+import { may, optional, roleNote } from './role.js';
 
 /**
  * The Payouts section: payouts across merchants and closed wallets (REQUESTED by default: what
@@ -26,7 +27,8 @@ export const payoutsSection: Section<SignedInOperator> = {
     let shown = 'REQUESTED';
     container.append(form('payout-filter', 'Which payouts', [choice('payout-status', 'Show', [
       ['REQUESTED', 'Waiting for the bank (REQUESTED)'], ['PAID_OUT', 'Paid out'], ['FAILED', 'Failed'], ['all', 'All'],
-    ])], 'Show', async (v) => { shown = v['payout-status']!; await load(); }), status, confirming, list);
+    ])], 'Show', async (v) => { shown = v['payout-status']!; await load(); }), ...optional(roleNote(ctx.who, 'money', 'confirming and failing payouts')),
+    status, confirming, list);
     await load();
 
     async function load(cursor?: string): Promise<void> {
@@ -39,7 +41,7 @@ export const payoutsSection: Section<SignedInOperator> = {
         rows.map((p) => [p.payoutId, p.mchId !== null ? `Merchant ${p.mchId}` : `Wallet ${p.walletId} (closed)`, p.amount, formatTime(p.requestedAtMs),
           p.failReason === null ? p.status : `${p.status}: ${p.failReason}`, '']),
         rows.length === 0 ? 'No payouts here' : shown === 'REQUESTED' ? 'Payouts waiting for the bank' : 'Payouts');
-      list.replaceChildren(withActions(t, rows.map((p) => (p.status === 'REQUESTED' ? actions(p) : []))), ...nextPage(a.data.next, load));
+      list.replaceChildren(withActions(t, rows.map((p) => (p.status === 'REQUESTED' && may(ctx.who, 'money') ? actions(p) : []))), ...nextPage(a.data.next, load));
     }
 
     /** Both outcomes are final, so each asks once more, naming the payout, its amount and where it goes. */

@@ -1,6 +1,7 @@
 import type { DeviceListing } from '@micropay/protocol/offline-code';
 import { askFirst, button, field, form } from '../console/forms.js';
 import { walletDevicesPart } from './wallet-devices.js';
+import type { OperatorChange } from '@micropay/protocol/operator-roles';
 
 /**
  * One wallet in the operator console's Wallets section (docs/consoles.md): its facts, and the
@@ -18,10 +19,13 @@ export interface WalletDetail extends WalletRow {
 /** Runs an action on the wallet and says `done` of its answer (or the refusal in words). */
 export type WalletAct = (path: string, body: Record<string, unknown>, done: (w: WalletDetail, data: Record<string, unknown>) => string) => Promise<void>;
 
-/** The wallet's detail; `afterRevoke` runs once a revocation has drawn it again (the focus goes to what it said). */
-export function walletDetailView(w: WalletDetail, act: WalletAct, afterRevoke: () => void): HTMLElement[] {
+/**
+ * The wallet's detail, with the actions the operator's role may take (`may`, role.ts);
+ * `afterRevoke` runs once a revocation has drawn it again (the focus goes to what it said).
+ */
+export function walletDetailView(w: WalletDetail, act: WalletAct, afterRevoke: () => void, may: (change: OperatorChange) => boolean): HTMLElement[] {
   const heading = Object.assign(document.createElement('h3'), { textContent: `Wallet ${w.walletId}`, tabIndex: -1, className: 'wallet-heading' });
-  const devices = walletDevicesPart(w.walletId, w.devices, async (deviceId) => {
+  const devices = walletDevicesPart(w.walletId, w.devices, !may('wallet care') ? null : async (deviceId) => {
     await act('revoke-devices', deviceId === null ? { walletId: w.walletId } : { walletId: w.walletId, deviceId }, () =>
       `${deviceId === null ? 'Every device' : `Device ${deviceId}`} of wallet ${w.walletId} is revoked: its offline codes pay no more.`);
     afterRevoke();
@@ -29,14 +33,16 @@ export function walletDetailView(w: WalletDetail, act: WalletAct, afterRevoke: (
   if (w.status === 'closed') return [heading, facts(w), devices];
   const closing = document.createElement('div');
   const buttons = Object.assign(document.createElement('div'), { className: 'actions' });
-  buttons.append(
-    w.status === 'active'
-      ? button('Freeze', () => act('freeze', { walletId: w.walletId }, () => `Wallet ${w.walletId} is frozen: its payments fail until it is unfrozen.`))
-      : button('Unfreeze', () => act('unfreeze', { walletId: w.walletId }, () => `Wallet ${w.walletId} is active again.`)),
-    button('Unlock PIN', () => act('unlock-pin', { walletId: w.walletId }, () => `Wallet ${w.walletId}: confirmation with the PIN works again.`)),
-    button('Close wallet…', async () => closeStep(w, closing, act)),
-  );
-  return [heading, facts(w), topUpForm(w.walletId, act), buttons, closing, devices];
+  if (may('wallet care')) {
+    buttons.append(
+      w.status === 'active'
+        ? button('Freeze', () => act('freeze', { walletId: w.walletId }, () => `Wallet ${w.walletId} is frozen: its payments fail until it is unfrozen.`))
+        : button('Unfreeze', () => act('unfreeze', { walletId: w.walletId }, () => `Wallet ${w.walletId} is active again.`)),
+      button('Unlock PIN', () => act('unlock-pin', { walletId: w.walletId }, () => `Wallet ${w.walletId}: confirmation with the PIN works again.`)),
+    );
+  }
+  if (may('wallet accounts')) buttons.append(button('Close wallet…', async () => closeStep(w, closing, act)));
+  return [heading, facts(w), ...(may('money') ? [topUpForm(w.walletId, act)] : []), buttons, closing, devices];
 }
 
 /** A wallet's status as the console's lists write states (Merchants: "Active", "Disabled"). */

@@ -13,7 +13,8 @@ export type Revoke = (deviceId: string | null) => Promise<void>;
 
 const STATE: Record<DeviceListing['status'], string> = { active: 'Active', expired: 'Expired', revoked: 'Revoked' };
 
-export function walletDevicesPart(walletId: string, devices: readonly DeviceListing[], revoke: Revoke): HTMLElement {
+/** `revoke` null: the operator's role may not revoke (role.ts), so the part only lists. */
+export function walletDevicesPart(walletId: string, devices: readonly DeviceListing[], revoke: Revoke | null): HTMLElement {
   const part = Object.assign(document.createElement('section'), { className: 'wallet-devices' });
   part.setAttribute('aria-labelledby', 'wallet-devices-heading');
   const heading = Object.assign(document.createElement('h4'), { id: 'wallet-devices-heading', textContent: 'Offline-code devices' });
@@ -23,12 +24,12 @@ export function walletDevicesPart(walletId: string, devices: readonly DeviceList
   }
   const rows = devices.map((d) => [d.deviceId, d.label, STATE[d.status], formatWireTime(d.enrolledAt), ended(d), '']);
   const t = table(['Device', 'Label', 'State', 'Enrolled', 'Ends', 'Actions'], rows, `Devices of wallet ${walletId}, oldest first`);
-  const actions = devices.map((d) => (d.status === 'active' ? [button('Revoke', () => revoke(d.deviceId), 'secondary', `Revoke device ${d.deviceId}`)] : []));
+  const actions = devices.map((d) => (d.status === 'active' && revoke !== null ? [button('Revoke', () => revoke(d.deviceId), 'secondary', `Revoke device ${d.deviceId}`)] : []));
   const wrap = Object.assign(document.createElement('div'), { className: 'table-wrap' });
   wrap.append(withActions(t, actions));
   part.append(heading, wrap);
   const active = devices.filter((d) => d.status === 'active').length;
-  if (active > 0) {
+  if (active > 0 && revoke !== null) {
     const confirming = document.createElement('div');
     part.append(button('Revoke all devices…', async () => confirmRevokeAll(walletId, active, confirming, revoke)), confirming);
   }

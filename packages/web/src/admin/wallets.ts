@@ -4,6 +4,7 @@ import { table } from '../console/shell.js';
 import { button, choice, field, form, nextPage, showOnce, withActions } from '../console/forms.js';
 import type { Section } from '../console/section.js';
 import type { SignedInOperator } from './who.js';
+import { may, optional, roleSummary } from './role.js';
 import { WALLET_STATUS, walletDetailView, type WalletAct, type WalletDetail, type WalletRow } from './wallet-detail.js';
 
 /**
@@ -23,7 +24,7 @@ export const walletsSection: Section<SignedInOperator> = {
     detail.setAttribute('aria-label', 'Wallet');
     const results = Object.assign(document.createElement('div'), { className: 'table-wrap' });
     let search: Record<string, string> = {};
-    container.append(searchForm(), createForm(), status, shownOnce, detail, results);
+    container.append(searchForm(), ...(may(ctx.who, 'wallet accounts') ? [createForm()] : optional(roleSummary(ctx.who))), status, shownOnce, detail, results);
     await find();
 
     async function find(cursor?: string): Promise<void> {
@@ -53,7 +54,7 @@ export const walletsSection: Section<SignedInOperator> = {
     }
 
     function show(w: WalletDetail): void {
-      detail.replaceChildren(...walletDetailView(w, act, () => status.focus()));
+      detail.replaceChildren(...walletDetailView(w, act, () => status.focus(), (change) => may(ctx.who, change)));
     }
 
     function searchForm(): HTMLFormElement {

@@ -10,6 +10,7 @@ export interface DocParts {
   readonly object: (properties: Record<string, JsonSchema>, optional?: readonly string[]) => JsonSchema;
   readonly PAGE_REFUSALS: EndpointAnswer;
   readonly CSRF_REFUSAL: EndpointAnswer;
+  readonly ROLE_REFUSAL: EndpointAnswer;
   readonly EPOCH_MS: JsonSchema;
   readonly NOTIFICATION_ID: JsonSchema;
 }
@@ -67,7 +68,7 @@ export function adminOpsEndpoints(d: DocParts): Record<string, EndpointDoc> {
         next: { type: ['string', 'null'] },
       })),
     '/api/page/admin/notifications/retry': changes('Send a dead notification again', d.object({ notificationId: d.NOTIFICATION_ID }),
-      d.object({ retried: { type: 'boolean' }, status: { type: 'string' } }), [{ codes: [R.NOTIFICATION_NOT_FOUND], data: null }]),
+      d.object({ retried: { type: 'boolean' }, status: { type: 'string' } }), [{ codes: [R.NOTIFICATION_NOT_FOUND], data: null }, d.ROLE_REFUSAL]),
     '/api/page/admin/audit-log': reads('The audit log, newest first, filtered, a page at a time',
       d.object({
         mchId, actorKind: { enum: [...ACTOR_KINDS] }, action: { enum: [...AUDIT_ACTIONS] }, since: { type: 'string', description: 'yyyy-MM-dd' },

@@ -1,3 +1,4 @@
+import { OPERATOR_ROLES } from '@micropay/protocol/operator-roles';
 import {
   AMOUNT_SCHEMA,
   BASE64URL_32_BYTES,
@@ -103,7 +104,10 @@ const MERCHANT_SIGNED_IN = {
   mchId: pattern(MCH_ID, 'The merchant of the user: every console call acts for it.'), userName: { type: 'string' }, role: { enum: ['owner', 'cashier'] },
   merchantName: { type: ['string', 'null'] }, timeZone: { type: 'string', description: 'The platform\'s time zone, for the page to show times in.' }, csrfToken: CSRF_TOKEN,
 };
-const OPERATOR_SIGNED_IN = { operatorName: { type: 'string' }, timeZone: { type: 'string', description: 'The platform\'s time zone, for the console to show times in.' }, csrfToken: CSRF_TOKEN };
+const OPERATOR_SIGNED_IN = {
+  operatorName: { type: 'string' }, role: { enum: OPERATOR_ROLES, description: 'What the operator may change (docs/consoles.md, "Operator roles").' },
+  timeZone: { type: 'string', description: 'The platform\'s time zone, for the console to show times in.' }, csrfToken: CSRF_TOKEN,
+};
 
 // The till's own charges (api/page-cashier-charges.ts): times as epoch ms, formatted by the page.
 const EPOCH_MS: JsonSchema = { type: 'integer', minimum: 0, description: 'Milliseconds since the epoch.' };
@@ -437,7 +441,7 @@ function consoleEndpoints(): Record<string, EndpointDoc> {
       tag: 'Operator console API', auth: 'adminConsole', request: EMPTY, summary: 'The operators: name, TOTP on or off, locked or not', description: 'Read only. docs/consoles.md.',
       answers: [{
         codes: [R.SUCCESS],
-        data: object({ operators: { type: 'array', items: object({ name: { type: 'string' }, totp: { type: 'boolean' }, locked: { type: 'boolean' }, createdAtMs: EPOCH_MS }) } }),
+        data: object({ operators: { type: 'array', items: object({ name: { type: 'string' }, role: { enum: OPERATOR_ROLES }, totp: { type: 'boolean' }, locked: { type: 'boolean' }, createdAtMs: EPOCH_MS }) } }),
       }, { codes: [R.PARAM_ERROR], data: null }, PAGE_REFUSALS],
     },
   };
@@ -469,8 +473,10 @@ const ADMIN_WALLET = object({ wallet: ADMIN_WALLET_DETAIL });
 function adminManageEndpoints(): Record<string, EndpointDoc> {
   const call = (summary: string, request: JsonSchema, data: JsonSchema, csrf: boolean, codes: readonly number[] = []): EndpointDoc => ({
     tag: 'Operator console API', auth: 'adminConsole', csrf, request, summary,
-    description: csrf ? 'Recorded in the audit log with the operator and the request\'s address. docs/consoles.md.' : 'Read only. docs/consoles.md.',
-    answers: [{ codes: [R.SUCCESS], data }, { codes: [R.PARAM_ERROR, ...codes], data: null }, PAGE_REFUSALS, ...(csrf ? [CSRF_REFUSAL] : [])],
+    description: csrf
+      ? 'Recorded in the audit log with the operator and the request\'s address; 9122 when the operator\'s role may not make this change. docs/consoles.md.'
+      : 'Read only. docs/consoles.md.',
+    answers: [{ codes: [R.SUCCESS], data }, { codes: [R.PARAM_ERROR, ...codes], data: null }, PAGE_REFUSALS, ...(csrf ? [CSRF_REFUSAL, ROLE_REFUSAL] : [])],
   });
   const one = object({ walletId: WALLET_ID });
   const walletCodes = [R.USER_NOT_FOUND, R.ACTION_REFUSED];
@@ -826,7 +832,7 @@ export const ENDPOINT_DOCS: Readonly<Record<string, EndpointDoc>> = {
   },
   ...consoleEndpoints(),
   ...adminManageEndpoints(),
-  ...adminOpsEndpoints({ EMPTY, object, PAGE_REFUSALS, CSRF_REFUSAL, EPOCH_MS, NOTIFICATION_ID }),
+  ...adminOpsEndpoints({ EMPTY, object, PAGE_REFUSALS, CSRF_REFUSAL, ROLE_REFUSAL, EPOCH_MS, NOTIFICATION_ID }),
   ...merchantAccountEndpoints(),
 };
 

@@ -9,7 +9,7 @@ import { deviceLifetimeMigration, offlineDeviceSchema } from '../offline-device-
 import { notificationAttemptsSchema } from '../notification-attempts-sql.js';
 import { APPEND_ONLY_MESSAGE, auditLogSchema, POSTGRES_AUDIT_LOG_WALLET_HOLDER } from '../audit-log-sql.js';
 import { CONSOLE_INDEXES } from '../console-sql.js';
-import { accountLockMigration, postgresConsoleAccessMigration } from '../console-access-schema.js';
+import { accountLockMigration, OPERATOR_ROLE_MIGRATION, postgresConsoleAccessMigration } from '../console-access-schema.js';
 import { ORDER_ID_C_INDEX, ORDER_SEARCH_INDEXES } from '../order-search-sql.js';
 
 /**
@@ -353,6 +353,11 @@ CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log FOR EACH STATE
     version: 24,
     name: 'offline devices expire: an enrolment lasts its lifetime from enrolment or the holder\'s last renewal; a page\'s device names its session',
     sql: deviceLifetimeMigration('BIGINT', '(EXTRACT(EPOCH FROM now()) * 1000)::BIGINT'),
+  },
+  {
+    version: 25,
+    name: 'operator roles: admin, finance or support; every earlier operator an admin',
+    sql: OPERATOR_ROLE_MIGRATION,
   },
 ];
 

@@ -8,7 +8,7 @@ import { deviceLifetimeMigration, offlineDeviceSchema } from '../offline-device-
 import { notificationAttemptsSchema } from '../notification-attempts-sql.js';
 import { APPEND_ONLY_MESSAGE, auditLogSchema, SQLITE_AUDIT_LOG_NO_REPLACE, SQLITE_AUDIT_LOG_WALLET_HOLDER } from '../audit-log-sql.js';
 import { CONSOLE_INDEXES } from '../console-sql.js';
-import { accountLockMigration, sqliteConsoleAccessMigration } from '../console-access-schema.js';
+import { accountLockMigration, OPERATOR_ROLE_MIGRATION, sqliteConsoleAccessMigration } from '../console-access-schema.js';
 import { ORDER_SEARCH_INDEXES } from '../order-search-sql.js';
 
 /**
@@ -338,5 +338,10 @@ CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE
     version: 23,
     name: 'offline devices expire: an enrolment lasts its lifetime from enrolment or the holder\'s last renewal; a page\'s device names its session',
     sql: deviceLifetimeMigration('INTEGER', "CAST(strftime('%s', 'now') AS INTEGER) * 1000"),
+  },
+  {
+    version: 24,
+    name: 'operator roles: admin, finance or support; every earlier operator an admin',
+    sql: OPERATOR_ROLE_MIGRATION,
   },
 ];

@@ -1,0 +1,103 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { OperatorRole } from '@micropay/protocol/operator-roles';
+import { cliActing } from '../src/cli/common.js';
+import { hashPin } from '../src/domain/credentials.js';
+import { ROUTES } from '../src/http/routes.js';
+import { sql } from './db-access.js';
+import { createWalletWithCode, startTestPlatform, type TestPlatform } from './helpers.js';
+import { as, pageCall, sessionOf, type Session } from './page-helpers.js';
+
+/**
+ * Operator roles (docs/consoles.md, "Operator roles"), over real HTTP on both stores: every operator
+ * reads everything; each change of the operator console is refused (9122) to a role that may not
+ * make it, before its body is read and with nothing written; a new role applies to the session's
+ * next request; the change of role is in the audit log.
+ */
+let p: TestPlatform;
+
+beforeEach(async () => {
+  p = await startTestPlatform();
+});
+afterEach(async () => {
+  await p.stop();
+});
+
+async function operator(name: string, role: OperatorRole): Promise<Session> {
+  if (typeof await p.store.createOperator(name, await hashPin('operator-pass-1'), null, undefined, role) === 'string') throw new Error('operator');
+  const signedIn = await pageCall(p, 'admin/sign-in', { name, password: 'operator-pass-1' });
+  expect(signedIn.data).toMatchObject({ operatorName: name, role });
+  return sessionOf(signedIn);
+}
+
+/** Who may make each change, written out here by hand: the test of the rule, not a copy of it. */
+const MAY: Readonly<Record<string, readonly OperatorRole[]>> = {
+  'admin/merchants/create': ['admin'],
+  'admin/merchants/import': ['admin'],
+  'admin/merchants/set-status': ['admin'],
+  'admin/merchants/roll-key': ['admin'],
+  'admin/wallets/create': ['admin'],
+  'admin/wallets/close': ['admin'],
+  'admin/wallets/top-up': ['admin', 'finance'],
+  'admin/payouts/confirm': ['admin', 'finance'],
+  'admin/payouts/fail': ['admin', 'finance'],
+  'admin/wallets/freeze': ['admin', 'support'],
+  'admin/wallets/unfreeze': ['admin', 'support'],
+  'admin/wallets/unlock-pin': ['admin', 'support'],
+  'admin/wallets/revoke-devices': ['admin', 'support'],
+  'admin/notifications/retry': ['admin', 'support'],
+  // Changes nothing but records that it ran: everyone.
+  'admin/ledger-audit': ['admin', 'finance', 'support'],
+  'admin/sign-out': ['admin', 'finance', 'support'],
+};
+
+describe('operator roles', () => {
+  it('each role makes only its own changes (9122 for the rest, nothing written) and reads everything', async () => {
+    const sessions = { admin: await operator('ada', 'admin'), finance: await operator('fin', 'finance'), support: await operator('sam', 'support') };
+    const adminPaths = [...ROUTES.keys()].map((path) => path.replace('/api/page/', '')).filter((path) => path.startsWith('admin/'));
+    const reads = adminPaths.filter((path) => MAY[path] === undefined && !['admin/session', 'admin/sign-in'].includes(path));
+    // Every change of the console is in the table above: a new one must say who may make it.
+    expect(reads.sort()).toEqual([
+      'admin/audit-log', 'admin/dashboard', 'admin/merchants/list', 'admin/notifications/dead', 'admin/notifications/health', 'admin/operators',
+      'admin/payouts/list', 'admin/wallets/detail', 'admin/wallets/search',
+    ]);
+    const auditRows = async () => Number((await sql<{ n: number | string }>(p.store, 'SELECT COUNT(*) AS n FROM audit_log'))[0]!.n);
+    for (const path of Object.keys(MAY).filter((x) => x !== 'admin/sign-out')) {
+      for (const role of ['admin', 'finance', 'support'] as const) {
+        const before = await auditRows();
+        // An empty body: a role that may is refused for the body (1021), one that may not for its role, first.
+        const a = await pageCall(p, path, {}, as(sessions[role]));
+        if (MAY[path]!.includes(role)) expect([path, role, a.code]).not.toEqual([path, role, 9122]);
+        else {
+          expect([path, role, a.code, a.status]).toEqual([path, role, 9122, 403]);
+          expect(await auditRows()).toBe(before);
+        }
+      }
+    }
+    for (const path of reads) {
+      for (const role of ['finance', 'support'] as const) expect([path, role, (await pageCall(p, path, {}, as(sessions[role]))).code]).not.toEqual([path, role, 9122]);
+    }
+  });
+
+  it('support freezes a wallet and finance tops it up, not the other way round; a new role applies to the next request of a session already open', async () => {
+    const sam = await operator('sam', 'support');
+    const fin = await operator('fin', 'finance');
+    const frozen = await createWalletWithCode(p, 1_00, 'Bob');
+    expect((await pageCall(p, 'admin/wallets/freeze', { walletId: frozen.walletId }, as(sam))).code).toBe(0);
+    expect((await pageCall(p, 'admin/wallets/freeze', { walletId: frozen.walletId }, as(fin))).code).toBe(9122);
+    expect((await pageCall(p, 'admin/wallets/top-up', { walletId: frozen.walletId, amount: '5.00' }, as(sam))).code).toBe(9122);
+    expect((await pageCall(p, 'admin/wallets/top-up', { walletId: frozen.walletId, amount: '5.00' }, as(fin))).code).toBe(0);
+    expect((await p.store.findWallet(frozen.walletId))!.balanceSen).toBe(6_00);
+
+    // As `micropay admin set-role` does it: by the CLI's user, in the audit log.
+    expect(await p.store.setOperatorRole('sam', 'finance', cliActing())).toMatchObject({ role: 'finance' });
+    expect((await pageCall(p, 'admin/wallets/top-up', { walletId: frozen.walletId, amount: '1.00' }, as(sam))).code).toBe(0);
+    expect((await pageCall(p, 'admin/wallets/unfreeze', { walletId: frozen.walletId }, as(sam))).code).toBe(9122);
+    expect((await pageCall(p, 'admin/session', {}, as(sam))).data).toMatchObject({ operatorName: 'sam', role: 'finance' });
+    const changes = async () => (await sql<{ detail: string }>(p.store, "SELECT detail FROM audit_log WHERE action = 'operator.setRole'")).map((r) => JSON.parse(r.detail));
+    expect(await changes()).toEqual([{ name: 'sam', role: 'finance', was: 'support' }]);
+    // The same role again changes nothing, and writes nothing.
+    await p.store.setOperatorRole('sam', 'finance', cliActing());
+    expect(await changes()).toHaveLength(1);
+    expect(await p.store.setOperatorRole('nobody', 'admin')).toBeNull();
+  });
+});
