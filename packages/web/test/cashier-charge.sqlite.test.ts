@@ -193,7 +193,12 @@ describe('the cashier page charges a code', () => {
     expect(await till.locator('#charge-detail').textContent())
       .toMatch(/^Nothing was charged, and the amount held on the customer's wallet is released\. \(order \d+\)$/);
     expect(await cancel.isHidden()).toBe(true);
+    // The button pressed is gone: the focus is back in the code field, for the scanner's next code.
+    expect(await till.evaluate(() => document.activeElement?.id)).toBe('code');
     await docsScreenshot(till, 'cashier-cancelled');
+    // A new amount is a new sale: the cancelled charge's result goes.
+    await till.getByLabel('Amount').fill('1.50');
+    expect(await till.locator('#charge').isHidden()).toBe(true);
     expect(await platform.cliJ<{ balance: string; held: string }>(['wallet', 'show', wallet.walletId])).toMatchObject({ balance: '50.00', held: '0.00' });
     await turnsTo(walletPage, 'Payment failed', 5_000);
     expect(problems).toEqual([]);

@@ -40,13 +40,17 @@ describe('signing in to the cashier page', () => {
     ]);
     await page.screenshot({ path: screenshotPath('cashier-signed-in') });
 
-    // A sale begun and left: signing out drops it, so the next cashier does not start from it.
+    // A sale begun and left: signing out drops it, and what the till said of it, so the next
+    // cashier does not start from it.
+    await page.locator('#code').fill('391234567890123456');
+    await page.locator('#code').press('Enter');
+    await expect.poll(() => page.locator('#charge-outcome').textContent()).toBe('Enter the amount and press Enter to charge the code taken.');
     await page.getByLabel('Amount').fill('3.20');
     await page.getByLabel('Goods').fill('Coffee');
-    await page.locator('#code').fill('391234567890123456');
     await page.getByRole('button', { name: 'Sign out' }).click();
     await expect.poll(() => page.getByRole('alert').textContent()).toBe('You are signed out.');
     expect([await page.getByLabel('Amount').inputValue(), await page.getByLabel('Goods').inputValue(), await page.locator('#code').inputValue()]).toEqual(['', 'Sale', '']);
+    expect([await page.locator('#charge').isHidden(), await page.locator('#code-status').textContent()]).toEqual([true, '']);
     expect(await page.context().cookies()).toEqual([]);
     await page.reload();
     await page.getByLabel('Merchant id').waitFor();

@@ -72,6 +72,7 @@ describe("the wallet page's account part", () => {
     await docsScreenshot(page.locator('#lost-phone'), 'wallet-freeze-confirm');
     await page.getByRole('button', { name: 'Cancel' }).click();
     await question.waitFor({ state: 'hidden' });
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('freeze');
     expect((await platform.cliJ<{ status: string }>(['wallet', 'show', wallet.walletId])).status).toBe('active');
 
     // By keyboard: the button, then "Yes, freeze it".

@@ -45,10 +45,22 @@ describe('the wallet page shows a real payment code', () => {
     // The status line (read out by screen readers) tells a first code from a replacement.
     expect(await page.locator('#code-status').textContent()).toBe('Your payment code is shown.');
     await page.getByRole('button', { name: 'New code' }).click();
-    await expect.poll(() => revealDigits(page)).not.toBe(first);
-    expect(await page.locator('#code-status').textContent()).toBe('A new code is shown.');
+    await expect.poll(() => page.locator('#code-status').textContent()).toBe('A new code is shown.');
+    // The keyboard stays on the button pressed: it is never disabled under the finger.
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('renew');
+    expect(await revealDigits(page)).not.toBe(first);
     const pay = await platform.pay(first, 'page-2');
     expect(pay.stdout + pay.stderr).toContain('1036');
+
+    // A code issued elsewhere (the app, another tab) retires the one on screen: the page takes it
+    // away and says so, rather than show a code that no longer pays as valid.
+    await platform.cli(['paycode', wallet.walletId]);
+    await expect.poll(() => page.locator('#code-status').textContent())
+      .toBe('This code was replaced by one shown elsewhere (another tab, phone or the app). Press New code to show one here.');
+    expect(await page.locator('#qr svg').count()).toBe(0);
+    expect(await page.locator('#countdown').textContent()).toBe('');
+    await page.getByRole('button', { name: 'New code' }).click();
+    await page.locator('#qr svg').waitFor();
     expect(problems).toEqual([]);
   });
 

@@ -117,6 +117,8 @@ describe('the wallet page with its network cut (docs/offline-codes.md)', () => {
     await expect.poll(() => page.locator('#code-status').textContent()).toBe('A new code is shown.');
     expect(await revealDigits(page)).toMatch(/^39/);
     expect(await page.locator('#countdown').textContent()).toMatch(/^Valid for \d+ s$/);
+    // The offline code paid meanwhile: the balance is read again, not left as it was before.
+    await expect.poll(() => page.locator('#wallet-line').textContent()).toMatch(/ · available 49\.00$/);
     expect(problems.filter((p) => !/ERR_INTERNET_DISCONNECTED|Failed to fetch|net::/.test(p))).toEqual([]);
   });
 

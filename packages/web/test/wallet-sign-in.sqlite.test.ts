@@ -61,6 +61,8 @@ describe('signing in to the wallet page', () => {
     await page.getByLabel('PIN', { exact: true }).fill('2468');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.locator('#qr svg').waitFor();
+    // The sign-in form is gone: the keyboard starts at the code.
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('code-heading');
     // A reload keeps the session: the cookie, not the page's memory, holds it.
     await page.reload();
     await page.locator('#qr svg').waitFor();

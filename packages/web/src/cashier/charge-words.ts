@@ -30,5 +30,7 @@ export const CANCELLED_WORDS = 'Nothing was charged, and the amount held on the 
 /** A charge the platform refused before anything was recorded. */
 export function refusedWords(code: number, msg: string): string {
   if (code === ResultCode.MERCHANT_LOCKED) return 'This merchant is disabled, so MicroPay takes no charges for it. Nothing was charged: ask the merchant\'s owner.';
+  // The field rules' own words ("amount must not exceed the platform maximum of 50000.00"), without the API's prefix.
+  if (code === ResultCode.PARAM_ERROR) return `Not charged: the ${msg.replace(/^param error: /, '')}.`;
   return `MicroPay refused the charge (${code}: ${msg}). Nothing was charged.`;
 }

@@ -60,6 +60,18 @@ export class Charger {
     return true;
   }
 
+  /** The result panel emptied (a new sale begun, another cashier): nothing of an earlier charge stays. */
+  reset(): void {
+    if (this.#running !== null) return;
+    this.#last = null;
+    this.el.panel.hidden = true;
+    delete this.el.panel.dataset.outcome;
+    this.el.outcome.textContent = '';
+    this.el.detail.textContent = '';
+    this.el.again.hidden = true;
+    this.el.cancel.hidden = true;
+  }
+
   /** A word to the cashier in the result's place, between charges. */
   prompt(text: string): void {
     if (this.#running === null) this.#show('prompt', text, '');

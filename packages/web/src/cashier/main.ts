@@ -66,6 +66,8 @@ const charger = new Charger({
   refusedWhileRunning = false;
   // A paid sale is over: its amount and spent code go, so a second Enter starts nothing.
   if (outcome === 'PAID') clearSale();
+  // The Cancel button pressed is gone: the scanner's next code goes to the code field, not nowhere.
+  if (document.activeElement === document.body || document.activeElement?.closest('#charge') !== null) field.focus();
   void recent.refresh();
 });
 // A scanner types into whatever has the focus: after a refund, the till is ready for the next code.
@@ -87,6 +89,8 @@ sale.addEventListener('keydown', (event) => {
 amountField.addEventListener('input', () => {
   amountField.removeAttribute('aria-invalid');
   say(amountError, '');
+  // A new amount is a new sale: the last charge's result is not left beside it.
+  charger.reset();
 });
 new Camera(
   { button: element('camera-button', HTMLButtonElement), video: element('camera', HTMLVideoElement), status },
@@ -100,8 +104,10 @@ signInForm.addEventListener('submit', (event) => {
   void signIn(mchIdField.value.trim(), nameField.value.trim(), password).then((r) => (r.ok ? enter(r.signedIn) : showSignIn(r.message)));
 });
 element('sign-out', HTMLButtonElement).addEventListener('click', () => void signOut('cashier').then(() => {
-  // The next cashier starts a sale of their own, not the last one's.
+  // The next cashier starts a sale of their own, not the last one's, nor its result.
   clearSale();
+  charger.reset();
+  say(status, '');
   showSignIn('You are signed out.', 'info');
 }));
 

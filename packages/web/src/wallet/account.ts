@@ -48,7 +48,10 @@ export class Account {
     this.#older.addEventListener('click', () => void this.#showOlder());
     this.#refresh.addEventListener('click', () => void this.refresh());
     this.#freeze.addEventListener('click', () => this.#askToFreeze(true));
-    this.#freezeNo.addEventListener('click', () => this.#askToFreeze(false));
+    this.#freezeNo.addEventListener('click', () => {
+      this.#askToFreeze(false);
+      this.#freeze.focus();
+    });
     this.#freezeYes.addEventListener('click', () => void this.#doFreeze());
   }
 

@@ -12,6 +12,8 @@ export interface LiveResultHooks {
   /** PAID or FAILED. */
   ended(order: PageOrder): void;
   signedOut(): void;
+  /** The code retired without a payment: a newer one was issued (here, or in another tab or app), or it expired. */
+  retired(payCode: string): void;
 }
 
 /** A wait the platform ended sooner than this (it had to end it early) is followed by a pause. */
@@ -51,7 +53,7 @@ export class LiveResult {
         continue;
       }
       const order = a.order;
-      if (a.state === 'ENDED') return;
+      if (a.state === 'ENDED') return this.hooks.retired(payCode);
       if (order !== null && (a.state === 'PAID' || a.state === 'FAILED')) {
         if (!this.reported.has(order.wavpayOrderId)) {
           this.reported.add(order.wavpayOrderId);

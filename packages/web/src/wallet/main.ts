@@ -64,12 +64,21 @@ const live = new LiveResult({
   },
   ended: (order) => showResult(order),
   signedOut: () => showSignIn('You are signed out. Sign in again to show a code.'),
+  // The code on screen retired without this page asking: another tab or the app showed a newer one.
+  // Not fetched again by itself: two pages of one wallet would retire each other's codes in turn.
+  retired: (payCode) => {
+    if (payCode !== shownPlatformCode || codeSection.hidden) return;
+    showNoCode('This code was replaced by one shown elsewhere (another tab, phone or the app). Press New code to show one here.');
+    shownPlatformCode = null;
+  },
 });
 
 // Only the answer to the latest request is shown: a slow earlier answer carries a retired code.
 let latestRequest = 0;
 /** The signed-in wallet, for its offline codes (offline-device.ts). */
 let walletId: string | null = null;
+/** The platform's code on screen now; null while none is (an offline code, a message, another screen). */
+let shownPlatformCode: string | null = null;
 /** Codes the platform issued since sign-in: the first is announced as the code, later ones as new. */
 let codesShown = 0;
 /** The signed-in wallet's line above the code, without its balance (which changes with each payment). */
@@ -170,7 +179,10 @@ function enter(wallet: SignedInWallet): void {
   signInForm.hidden = true;
   walletName = wallet.name === undefined ? `Wallet ${wallet.walletId}` : `${wallet.name} · wallet ${wallet.walletId}`;
   showWalletLine(wallet.available);
-  void showPendingOrNextCode();
+  // Signed in, the keyboard (and a screen reader) starts at the code, not at the page's top.
+  void showPendingOrNextCode().then(() => {
+    if (!codeSection.hidden) codeHeading.focus();
+  });
   void account.refresh();
 }
 
@@ -207,15 +219,16 @@ function showSignIn(message = '', tone: 'info' | 'error' = 'error'): void {
 async function showNextCode(want: Want): Promise<void> {
   const request = ++latestRequest;
   lifetime.pause();
+  shownPlatformCode = null;
   if (want === 'new') newCodeAsked = true;
   // With no network a moment ago, this step's offline code comes at once; the platform is asked
   // meanwhile, and its code replaces the offline one if it answers.
+  // The button is never disabled meanwhile: a disabled button drops the keyboard's focus, and an
+  // answer overtaken by a later press is dropped anyway (latestRequest).
   const offlineFirst = offlineShown && (await showOfflineCode(request));
   if (request !== latestRequest) return;
-  renewButton.disabled = !offlineFirst;
   const issued = await issuePayCode();
   if (request !== latestRequest) return;
-  renewButton.disabled = false;
   // A frozen wallet cannot pay until the operator unfreezes it: asking again would only be refused.
   renewButton.hidden = !issued.ok && issued.reason === 'frozen';
   if (!issued.ok && issued.reason === 'signedOut') return showSignIn(issued.message);
@@ -226,10 +239,14 @@ async function showNextCode(want: Want): Promise<void> {
     if (!offlineFirst) await showOfflineCode(request);
     return;
   }
+  const wasOffline = offlineShown;
   offlineShown = false;
   newCodeAsked = false;
   if (!issued.ok) return showNoCode(issued.message);
   screen.show(issued.payCode);
+  shownPlatformCode = issued.payCode;
+  // Back from a time offline: the offline codes may have paid, and the balance with them.
+  if (wasOffline) void account.refresh();
   lifetime.start('valid', issued.validForMs, () => void showNextCode('same'));
   live.watch(issued.payCode);
   say(codeStatus, codesShown++ === 0 ? 'Your payment code is shown.' : 'A new code is shown.');
