@@ -1,6 +1,7 @@
 // Bundles the pages into dist/: dist/assets/ holds the scripts and styles under content-hashed
 // names (served as immutable), dist/pages/ the HTML shells that name them. `micropay serve` serves
 // exactly these files (packages/server/src/http/pages.ts); nothing is fetched from elsewhere.
+import { createHash } from 'node:crypto';
 import { build } from 'esbuild';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
@@ -49,6 +50,30 @@ for (const [name, page] of Object.entries(PAGES)) {
   const shell = readFileSync(join(root, page.shell), 'utf8');
   if (!shell.includes('<!--assets-->')) throw new Error(`${page.shell} has no <!--assets--> marker`);
   writeFileSync(join(dist, 'pages', `${name}.html`), shell.replace('<!--assets-->', `${ICON}\n  ${tags}`));
+}
+
+// The wallet page's service worker, with the files of its shell named (src/wallet/shell-worker.js).
+const walletFiles = ['/wallet', '/favicon.svg', ...bundleFiles(result.metafile, PAGES.wallet.entry)];
+const shellVersion = createHash('sha256').update(walletFiles.join('\n')).digest('hex').slice(0, 16);
+writeFileSync(join(dist, 'pages', 'wallet-sw.js'),
+  `const SHELL = ${JSON.stringify({ version: shellVersion, files: walletFiles })};\n${readFileSync(join(root, 'src/wallet/shell-worker.js'), 'utf8')}`);
+
+/** The URL paths of one entry's script, the chunks it imports and its styles. */
+function bundleFiles(metafile, entry) {
+  const url = (file) => `/assets/${basename(file)}`;
+  const [output, info] = Object.entries(metafile.outputs).find(([, o]) => o.entryPoint === entry) ?? [];
+  if (output === undefined) throw new Error(`esbuild produced no bundle for ${entry}`);
+  const files = new Set([url(output)]);
+  if (info.cssBundle !== undefined) files.add(url(info.cssBundle));
+  // Static imports only: a chunk loaded on first use (the camera's decoder) is not the wallet's.
+  const pending = info.imports.filter((i) => i.kind === 'import-statement').map((i) => i.path);
+  while (pending.length > 0) {
+    const next = pending.pop();
+    if (files.has(url(next))) continue;
+    files.add(url(next));
+    pending.push(...metafile.outputs[next].imports.filter((i) => i.kind === 'import-statement').map((i) => i.path));
+  }
+  return [...files];
 }
 
 /** The <link> and <script> tags of one entry's bundle, by their hashed names. */

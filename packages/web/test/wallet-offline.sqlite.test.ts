@@ -122,6 +122,30 @@ describe('the wallet page with its network cut (docs/offline-codes.md)', () => {
     expect(problems.filter((p) => !/ERR_INTERNET_DISCONNECTED|Failed to fetch|net::/.test(p))).toEqual([]);
   });
 
+  it('opened with no network, the page comes from the browser\'s own copy and shows the last wallet\'s offline code, which pays; back online it starts again', async () => {
+    const wallet = await createWallet(platform.cliJ);
+    const { page, problems } = await openCodeScreen(chromium.browser, await platform.walletLink(wallet.walletId));
+    await expect.poll(() => page.evaluate((id) => localStorage.getItem(`micropay.offline.${id}`) !== null, wallet.walletId)).toBe(true);
+    // The service worker keeps the page's shell once it is active.
+    await expect.poll(() => page.evaluate(async () => (await navigator.serviceWorker.getRegistration('/wallet'))?.active?.state ?? null)).toBe('activated');
+    await page.context().setOffline(true);
+    await page.reload();
+    await expect.poll(() => page.locator('#code-status').textContent()).toBe('No network: this offline code was made on your phone. It pays once.');
+    expect(await page.locator('#wallet-line').textContent()).toBe(`Wallet ${wallet.walletId}`);
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('code-heading');
+    const code = await revealDigits(page);
+    expect(code).toMatch(/^38/);
+    await docsScreenshot(page.locator('#code-screen'), 'wallet-offline-start');
+    expect((await platform.pay(code, 'offline-start-1')).stdout).toContain('PAID, amount 1.00');
+
+    // Back online: the page starts again, signed in as before, with the platform's code and the balance.
+    await page.context().setOffline(false);
+    await expect.poll(() => page.locator('#code-status').textContent(), { timeout: 10_000 }).toBe('Your payment code is shown.');
+    expect(await revealDigits(page)).toMatch(/^39/);
+    await expect.poll(() => page.locator('#wallet-line').textContent()).toMatch(/ · available 49\.00$/);
+    expect(problems.filter((p) => !/ERR_INTERNET_DISCONNECTED|Failed to fetch|net::/.test(p))).toEqual([]);
+  });
+
   it('a code request still on its way when the holder signs out does not bring the code screen back', async () => {
     const wallet = await createWallet(platform.cliJ);
     const { page } = await openCodeScreen(chromium.browser, await platform.walletLink(wallet.walletId));

@@ -103,6 +103,8 @@ function readPages(dist: string): ReadonlyMap<string, PageFile> {
     files.set(page.path, pageFile(join(dist, 'pages', page.file), extra));
   }
   files.set('/favicon.svg', pageFile(join(dist, 'pages', 'favicon.svg'), { 'Cache-Control': SHELL_CACHE }));
+  // The wallet page's service worker, which keeps its shell for a start with no network (docs/offline-codes.md).
+  files.set('/wallet-sw.js', pageFile(join(dist, 'pages', 'wallet-sw.js'), { 'Cache-Control': SHELL_CACHE }));
   // The API's own description, made once at start from the code that answers (http/openapi).
   const document = Buffer.from(JSON.stringify(openApiDocument(), null, 2));
   files.set('/openapi.json', memoryFile(document, 'application/json; charset=utf-8', { 'Cache-Control': SHELL_CACHE }));

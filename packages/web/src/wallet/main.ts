@@ -6,9 +6,10 @@ import { ConfirmScreen } from './confirm.js';
 import { LiveResult } from './live-result.js';
 import { pendingOrders, type PageOrder } from './result-api.js';
 import { ResultScreen } from './result-screen.js';
-import { issuePayCode } from './paycode-api.js';
-import { ensureEnrolled, forgetDevice, offlineCode, sendPendingSignOuts, signOutDevice, thisDeviceId } from './offline-device.js';
-import { formatTime, usePlatformTimeZone } from '../shared/time.js';
+import { CodeFlow } from './code-flow.js';
+import { Unreachable } from '../shared/page-api.js';
+import { ensureEnrolled, forgetDevice, keepShellForOffline, offlineWallet, rememberWallet, sendPendingSignOuts, signOutDevice, thisDeviceId } from './offline-device.js';
+import { usePlatformTimeZone } from '../shared/time.js';
 import { currentSession, signOut } from '../shared/session.js';
 import { signInWithLink, signInWithPin, takeLinkToken, type SignedInWallet } from './sign-in.js';
 import './wallet.css';
@@ -31,13 +32,31 @@ const signOutButton = element('sign-out', HTMLButtonElement);
 const screen = new CodeScreen({ qr: element('qr', HTMLElement), barcode: element('barcode', HTMLElement), digits: element('digits', HTMLButtonElement) });
 const codeHeading = element('code-heading', HTMLElement);
 const lifetime = new CodeLifetime(element('countdown', HTMLElement));
+// What a cashier does with the code on the screen shows here by itself (live-result.ts).
+const live = new LiveResult({
+  pending: (order) => {
+    flow.leave();
+    confirmScreen.show(order);
+    // The amount is held now: the account part below says so.
+    void account.refresh();
+  },
+  ended: (order) => showResult(order),
+  signedOut: () => showSignIn('You are signed out. Sign in again to show a code.'),
+  retired: (payCode) => flow.retired(payCode),
+});
+// The code screen's codes, the platform's or offline ones (code-flow.ts).
+const flow = new CodeFlow({
+  section: codeSection, status: codeStatus, renew: renewButton, screen, lifetime, live,
+  signedOut: (message) => showSignIn(message),
+  backOnline: () => void account.refresh(),
+});
 // The account part below the code screen (account.ts); freezing there takes the code away, and
 // this browser's offline codes with it (the platform revoked every device of the wallet).
 const account = new Account({
   signedOut: (message) => showSignIn(message),
   frozen: () => {
     if (walletId !== null) forgetDevice(walletId);
-    void showNextCode('same');
+    void flow.show('same');
   },
   available: (available) => showWalletLine(available),
   thisDevice: () => (walletId === null ? null : thisDeviceId(walletId)),
@@ -54,50 +73,12 @@ const confirmScreen = new ConfirmScreen({
   pinField: element('confirm-pin-field', HTMLElement), noPin: element('confirm-no-pin', HTMLElement),
   pay: element('confirm-pay', HTMLButtonElement), decline: element('decline', HTMLButtonElement),
 }, (order) => showResult(order));
-// What a cashier does with the code on the screen shows here by itself (live-result.ts).
-const live = new LiveResult({
-  pending: (order) => {
-    leaveCodeScreen();
-    confirmScreen.show(order);
-    // The amount is held now: the account part below says so.
-    void account.refresh();
-  },
-  ended: (order) => showResult(order),
-  signedOut: () => showSignIn('You are signed out. Sign in again to show a code.'),
-  // The code on screen retired without this page asking: another tab or the app showed a newer one.
-  // Not fetched again by itself: two pages of one wallet would retire each other's codes in turn.
-  retired: (payCode) => {
-    if (payCode !== shownPlatformCode || codeSection.hidden) return;
-    showNoCode('This code was replaced by one shown elsewhere (another tab, phone or the app). Press New code to show one here.');
-    shownPlatformCode = null;
-  },
-});
-
-// Only the answer to the latest request is shown: a slow earlier answer carries a retired code.
-let latestRequest = 0;
-/** The signed-in wallet, for its offline codes (offline-device.ts). */
+/** The signed-in wallet, for its offline-code device (offline-device.ts). */
 let walletId: string | null = null;
-/** The platform's code on screen now; null while none is (an offline code, a message, another screen). */
-let shownPlatformCode: string | null = null;
-/** Codes the platform issued since sign-in: the first is announced as the code, later ones as new. */
-let codesShown = 0;
 /** The signed-in wallet's line above the code, without its balance (which changes with each payment). */
 let walletName = '';
-/** The code screen shows an offline code, or no code, for want of the network. */
-let offlineShown = false;
-/** Why the platform could not be reached, last time: said when no offline code stands in. */
-let unreachable = '';
-/** "New code" was asked for and no code shown since: a renewal meanwhile (a step's end, back on screen) stays a new code. */
-let newCodeAsked = false;
-/** No code could be shown for want of the network: the page tries again this often (and when the browser says it is online). */
-const RETRY_MS = 10_000;
-
-/**
- * Which code comes next: `new` when the holder asked for one (the code shown may be spent), `same`
- * when the screen renews itself. The platform issues a new code either way; the difference is
- * offline, where a screen left on must not use up its codes ahead (offline-device.ts).
- */
-type Want = 'new' | 'same';
+/** The page opened with no network and shows offline codes only: back online, it starts again. */
+let startedOffline = false;
 
 signInForm.addEventListener('submit', (event) => {
   event.preventDefault();
@@ -106,11 +87,11 @@ signInForm.addEventListener('submit', (event) => {
   // A wallet id is written in groups on cards and statements ("6081 8909 7438"): the spaces are not part of it.
   void signInWithPin(walletIdField.value.replace(/[\s-]/g, ''), pin).then((r) => (r.ok ? enter(r.signedIn) : showSignIn(r.message)));
 });
-renewButton.addEventListener('click', () => void showNextCode('new'));
+renewButton.addEventListener('click', () => void flow.show('new'));
 // A used code is spent: after a result the holder goes on with a fresh one, and the keyboard with it.
 element('next-code', HTMLButtonElement).addEventListener('click', () => {
   results.hide();
-  void showNextCode('new').then(() => {
+  void flow.show('new').then(() => {
     if (!codeSection.hidden) codeHeading.focus();
   });
 });
@@ -118,13 +99,14 @@ signOutButton.addEventListener('click', () => void signOutHere());
 // Timers sleep with the phone: back on screen, the code shown may be dead, so get a fresh one.
 document.addEventListener('visibilitychange', () => {
   if (document.visibilityState === 'visible' && !codeSection.hidden) {
-    void showNextCode('same');
+    void flow.show('same');
     void account.refresh();
   }
 });
 // Back online, the platform's code replaces the offline one at once, not at the step's end.
 window.addEventListener('online', () => {
-  if (offlineShown && !codeSection.hidden) void showNextCode('same');
+  if (startedOffline) return location.reload();
+  if (flow.offline && !codeSection.hidden) void flow.show('same');
 });
 
 // A sign-in link opened in this tab while it shows the page changes only the address's fragment:
@@ -137,6 +119,7 @@ window.addEventListener('hashchange', () => {
 void start();
 
 async function start(): Promise<void> {
+  keepShellForOffline();
   // A sign-out made offline, or after the session ended, ends its device now that the page runs again.
   void sendPendingSignOuts();
   const token = takeLinkToken();
@@ -145,9 +128,31 @@ async function start(): Promise<void> {
     const r = await signInWithLink(token);
     return r.ok ? enter(r.signedIn) : showSignIn(r.message);
   }
-  const wallet = await currentSession<SignedInWallet>('wallet').catch(() => null);
+  let wallet: SignedInWallet | null;
+  try {
+    wallet = await currentSession<SignedInWallet>('wallet');
+  } catch (error) {
+    return error instanceof Unreachable ? startOffline(error.message) : showSignIn();
+  }
   if (wallet === null) return showSignIn();
   enter(wallet);
+}
+
+/**
+ * Opened with no network (its shell from the service worker, shell-worker.js): the wallet last
+ * signed in to shows its offline codes, if this browser still has its device. Everything else
+ * needs the platform, so the page starts again when the browser is back online.
+ */
+function startOffline(message: string): void {
+  const id = offlineWallet();
+  if (id === null) return showSignIn(message);
+  startedOffline = true;
+  walletId = id;
+  walletName = `Wallet ${id}`;
+  showWalletLine(undefined);
+  signInForm.hidden = true;
+  flow.begin(id, message);
+  void flow.show('same').then(() => codeHeading.focus());
 }
 
 /**
@@ -170,7 +175,8 @@ async function signOutHere(): Promise<void> {
 function enter(wallet: SignedInWallet): void {
   say(pageStatus, '');
   walletId = wallet.walletId;
-  codesShown = 0;
+  rememberWallet(wallet.walletId);
+  flow.begin(wallet.walletId);
   usePlatformTimeZone(wallet.timeZone);
   confirmScreen.usePin(wallet.hasPin !== false);
   // This browser keeps a device for offline codes, for when the network is gone; the device list
@@ -190,7 +196,7 @@ function enter(wallet: SignedInWallet): void {
 async function showPendingOrNextCode(): Promise<void> {
   const waiting = await pendingOrders();
   if (waiting[0] !== undefined) return confirmScreen.show(waiting[0]);
-  await showNextCode('same');
+  await flow.show('same');
 }
 
 /** The line above the code: the wallet, and what it can pay now (refreshed with the account below). */
@@ -200,9 +206,7 @@ function showWalletLine(available: string | undefined): void {
 
 function showSignIn(message = '', tone: 'info' | 'error' = 'error'): void {
   // A code request still on its way is dropped: its answer must not bring the code screen back.
-  latestRequest += 1;
-  offlineShown = false;
-  newCodeAsked = false;
+  flow.end();
   live.stopAll();
   confirmScreen.hide();
   results.hide();
@@ -216,92 +220,11 @@ function showSignIn(message = '', tone: 'info' | 'error' = 'error'): void {
   (walletIdField.value === '' ? walletIdField : pinField).focus();
 }
 
-async function showNextCode(want: Want): Promise<void> {
-  const request = ++latestRequest;
-  lifetime.pause();
-  shownPlatformCode = null;
-  if (want === 'new') newCodeAsked = true;
-  // With no network a moment ago, this step's offline code comes at once; the platform is asked
-  // meanwhile, and its code replaces the offline one if it answers.
-  // The button is never disabled meanwhile: a disabled button drops the keyboard's focus, and an
-  // answer overtaken by a later press is dropped anyway (latestRequest).
-  const offlineFirst = offlineShown && (await showOfflineCode(request));
-  if (request !== latestRequest) return;
-  const issued = await issuePayCode();
-  if (request !== latestRequest) return;
-  // A frozen wallet cannot pay until the operator unfreezes it: asking again would only be refused.
-  renewButton.hidden = !issued.ok && issued.reason === 'frozen';
-  if (!issued.ok && issued.reason === 'signedOut') return showSignIn(issued.message);
-  codeSection.hidden = false;
-  if (!issued.ok && issued.reason === 'unavailable') {
-    unreachable = issued.message;
-    offlineShown = true;
-    if (!offlineFirst) await showOfflineCode(request);
-    return;
-  }
-  const wasOffline = offlineShown;
-  offlineShown = false;
-  newCodeAsked = false;
-  if (!issued.ok) return showNoCode(issued.message);
-  screen.show(issued.payCode);
-  shownPlatformCode = issued.payCode;
-  // Back from a time offline: the offline codes may have paid, and the balance with them.
-  if (wasOffline) void account.refresh();
-  lifetime.start('valid', issued.validForMs, () => void showNextCode('same'));
-  live.watch(issued.payCode);
-  say(codeStatus, codesShown++ === 0 ? 'Your payment code is shown.' : 'A new code is shown.');
-}
-
-/** No code on the screen, and why: nothing stale stays scannable. */
-function showNoCode(message: string): void {
-  lifetime.stop();
-  screen.clear();
-  say(codeStatus, message, 'error');
-}
-
-/**
- * No network: a code computed on this device (offline-device.ts), shown until its counter's step
- * ends, when the page asks the platform again and otherwise shows the next code. Nobody can tell
- * the page what became of it, so there is no live result. False: the request was overtaken.
- */
-async function showOfflineCode(request: number): Promise<boolean> {
-  if (walletId === null) return false;
-  const offline = await offlineCode(walletId, newCodeAsked ? 'new' : 'same');
-  if (request !== latestRequest) return false;
-  live.stopAll();
-  codeSection.hidden = false;
-  if (offline.ok) {
-    newCodeAsked = false;
-    screen.show(offline.code);
-    lifetime.start('nextCode', offline.endsAtMs - Date.now(), () => void showNextCode('same'));
-    say(codeStatus, 'No network: this offline code was made on your phone. It pays once.');
-  } else if (offline.reason === 'aheadUsedUp') {
-    showNoCode(offline.nextAtMs - Date.now() <= 60_000
-      ? 'No network, and this phone has made all the offline codes it may for now. The next one comes in a few seconds.'
-      : `No network, and this phone's clock is behind the offline codes it made: the next one comes at ${formatTime(offline.nextAtMs)}.`);
-    lifetime.start('nextCode', offline.nextAtMs - Date.now(), () => void showNextCode('new'));
-  } else {
-    showNoCode(offline.reason === 'expired'
-      ? `No network, and this phone's offline codes ended on ${formatTime(offline.expiresAtMs)}. Connect once to renew them.`
-      : unreachable);
-    lifetime.start('retry', RETRY_MS, () => void showNextCode('same'));
-  }
-  return true;
-}
-
-/** The code is off the screen while a payment by it is confirmed or shown; a renewal under way is dropped. */
-function leaveCodeScreen(): void {
-  latestRequest += 1;
-  lifetime.stop();
-  screen.clear();
-  codeSection.hidden = true;
-}
-
 function showResult(order: PageOrder): void {
   live.markEnded(order);
   // The balance and the history below changed with the payment.
   void account.refresh();
-  leaveCodeScreen();
+  flow.leave();
   confirmScreen.hide();
   results.show(order);
 }

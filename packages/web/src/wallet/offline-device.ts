@@ -49,6 +49,29 @@ function update(walletId: string, deviceId: string, change: (device: StoredDevic
 /** Forgets this browser's device for the wallet (its wallet was frozen, or it was signed out). */
 export function forgetDevice(walletId: string): void {
   localStorage.removeItem(keyOf(walletId));
+  if (localStorage.getItem(LAST_KEY) === walletId) localStorage.removeItem(LAST_KEY);
+}
+
+/** The wallet this browser was last signed in to: a start with no network shows its offline codes. */
+const LAST_KEY = 'micropay.offline.last';
+
+export function rememberWallet(walletId: string): void {
+  localStorage.setItem(LAST_KEY, walletId);
+}
+
+/** The wallet whose offline codes a start with no network shows: the last one signed in to, if this browser still has its device. */
+export function offlineWallet(): string | null {
+  const walletId = localStorage.getItem(LAST_KEY);
+  return walletId !== null && stored(walletId) !== null ? walletId : null;
+}
+
+/**
+ * Keeps the page's shell in the browser (shell-worker.js), so that it opens with no network.
+ * Service workers, like WebCrypto, exist in a secure context only: HTTPS, or localhost.
+ */
+export function keepShellForOffline(): void {
+  if (!('serviceWorker' in navigator) || !window.isSecureContext) return;
+  navigator.serviceWorker.register('/wallet-sw.js', { scope: '/wallet' }).catch(() => undefined);
 }
 
 /** This browser's device id for the wallet, or null: the device list marks it. */
