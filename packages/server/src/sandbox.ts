@@ -60,7 +60,7 @@ export async function prepareSandbox(store: Store, config: Config, acting: Actin
   const ownerPassword = await sandboxUser(store, mchId, SANDBOX_OWNER, 'owner', acting);
   const operatorPassword = newCashierPassword();
   const operatorHash = await hashPin(operatorPassword);
-  if ((await store.resetOperator(SANDBOX_OPERATOR, operatorHash, undefined, acting)) === null) await store.createOperator(SANDBOX_OPERATOR, operatorHash, null, acting);
+  if ((await store.resetOperator(SANDBOX_OPERATOR, operatorHash, undefined, acting)) === null) await store.createOperator(SANDBOX_OPERATOR, operatorHash, null, { acting });
   return {
     ownerName: SANDBOX_OWNER,
     ownerPassword,

@@ -635,7 +635,7 @@ describe('every answer of a real server is as the document says', () => {
   });
 
   it('the operator\'s endpoints, this document and the pages', async () => {
-    for (const path of ['/health/live', '/health/ready', '/metrics', '/openapi.json', '/', '/favicon.svg', '/docs', '/wallet', '/cashier', '/merchant', '/admin']) {
+    for (const path of ['/health/live', '/health/ready', '/metrics', '/openapi.json', '/', '/favicon.svg', '/docs', '/wallet', '/wallet-sw.js', '/cashier', '/merchant', '/admin']) {
       expect((await request('GET', path)).status, path).toBe(200);
     }
   });

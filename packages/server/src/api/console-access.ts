@@ -48,16 +48,19 @@ export function withMerchantUser(access: 'reads' | 'changes', who: MerchantAudie
 }
 
 /**
- * What an operator console API asks: `reads` the operator's live session (9120); `changes` also the
- * CSRF token (9121); a kind of change (@micropay/protocol/operator-roles) also a role that may make
- * it (9122), read with the session from the operator's row, so a new role applies to the next request.
+ * What an operator console API asks: `reads` the operator's live session (9120); a kind of change
+ * (@micropay/protocol/operator-roles) also the CSRF token (9121) and a role that may make it
+ * (9122), read with the session from the operator's row, so a new role applies to the next
+ * request; `any role` the session and the token only, for the rare change every role may make
+ * (the ledger audit, which only records that it ran). There is no plain "changes": a new change
+ * must say who may make it.
  */
-export type OperatorAccess = 'reads' | 'changes' | OperatorChange;
+export type OperatorAccess = 'reads' | 'any role' | OperatorChange;
 
 export function withOperator(access: OperatorAccess, handler: OperatorHandler): Handler {
   return withPageSession('operator', access === 'reads' ? 'reads' : 'changes', (ctx, req, session, sessionId) => {
     const operator = operatorOf(session);
-    if (access !== 'reads' && access !== 'changes' && !operatorMay(operator.role, access)) return Promise.resolve(answer(ResultCode.ROLE_NOT_ALLOWED));
+    if (access !== 'reads' && access !== 'any role' && !operatorMay(operator.role, access)) return Promise.resolve(answer(ResultCode.ROLE_NOT_ALLOWED));
     return handler(ctx, req, operator, sessionId);
   });
 }

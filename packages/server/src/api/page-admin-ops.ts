@@ -39,7 +39,7 @@ export const adminDashboard = withOperator('reads', async (ctx, req) => {
 });
 
 /** Runs every check of `micropay audit` (services/ledger-audit.ts) and answers each with its result. */
-export const adminLedgerAudit = withOperator('changes', async (ctx, req, operator) => {
+export const adminLedgerAudit = withOperator('any role', async (ctx, req, operator) => {
   const fields = parse(() => rejectUnknown(req.body, []));
   if (!fields.ok) return answer(fields.code, null, fields.msg);
   const report = await runLedgerAudit(ctx.store, actingOf(operator, req));

@@ -56,7 +56,7 @@ const create = defineCommand({
     const role = roleOf(options.role ?? 'admin');
     const password = newCashierPassword();
     const totp = options.totp ? newTotpSecret() : null;
-    const created = await store.createOperator(name, await hashPin(password), totp === null ? null : new Secret(totp), cliActing(), role);
+    const created = await store.createOperator(name, await hashPin(password), totp === null ? null : new Secret(totp), { acting: cliActing(), role });
     if (created === 'NAME_TAKEN') throw new CommandFailed(`an operator named ${name} exists already`);
     const shown = secretsShown(name, password, totp);
     out.show({ ...shown.json, role }, `Operator ${name} created, role ${role}: ${describeOperatorRole(role)}.\n${shown.text}`);

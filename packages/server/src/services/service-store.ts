@@ -236,8 +236,8 @@ export abstract class ServiceStore implements StorePort, Pick<Store, ServiceMeth
   }
 
   /** `role`: admin unless said, as every operator was before roles. */
-  createOperator(name: string, passwordHash: string, totpSecret: Secret | null, acting?: ActingAs, role: OperatorRole = 'admin'): Promise<operators.OperatorCreation> {
-    return operators.createOperator(this, { name, passwordHash, totpSecret, role }, acting);
+  createOperator(name: string, passwordHash: string, totpSecret: Secret | null, options: { acting?: ActingAs; role?: OperatorRole } = {}): Promise<operators.OperatorCreation> {
+    return operators.createOperator(this, { name, passwordHash, totpSecret, role: options.role ?? 'admin' }, options.acting);
   }
 
   setOperatorRole(name: string, role: OperatorRole, acting?: ActingAs): Promise<Operator | null> {

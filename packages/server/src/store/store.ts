@@ -229,7 +229,7 @@ export interface Store extends StoreOps {
   /** The merchant's users, by name. */
   listMerchantUsers(mchId: string): Promise<Cashier[]>;
   // Operators (docs/consoles.md, services/operators.ts): TOTP secrets sealed under the master key.
-  createOperator(name: string, passwordHash: string, totpSecret: Secret | null, acting?: ActingAs, role?: OperatorRole): Promise<OperatorCreation>;
+  createOperator(name: string, passwordHash: string, totpSecret: Secret | null, options?: { acting?: ActingAs; role?: OperatorRole }): Promise<OperatorCreation>;
   setOperatorRole(name: string, role: OperatorRole, acting?: ActingAs): Promise<Operator | null>;
   /** New password, unlocked, its sessions ended; `totp` a new secret, null for none, undefined to keep. Null: no such operator. */
   resetOperator(name: string, passwordHash: string, totp: Secret | null | undefined, acting?: ActingAs): Promise<Operator | null>;

@@ -197,6 +197,9 @@ const OTHER_PATHS: Record<string, Record<string, unknown>> = {
   }),
   '/docs': getOnly('Pages', 'This document, rendered', 'The API reference page (Swagger UI, bundled; nothing from a CDN).', html('The reference page.')),
   '/wallet': getOnly('Pages', 'The wallet page', 'docs/pages.md.', html('The page shell.')),
+  '/wallet-sw.js': getOnly('Pages', 'The wallet page\'s service worker', 'Keeps the wallet page\'s shell for a start with no network. docs/offline-codes.md.', {
+    200: { description: 'The script.', headers: REQUEST_ID, content: { 'text/javascript': { schema: { type: 'string' } } } },
+  }),
   '/cashier': getOnly('Pages', 'The cashier page', 'docs/pages.md.', html('The page shell.')),
   '/merchant': getOnly('Pages', 'The merchant console', 'docs/consoles.md.', html('The page shell.')),
   '/admin': getOnly('Pages', 'The operator console', 'docs/consoles.md.', html('The page shell.')),

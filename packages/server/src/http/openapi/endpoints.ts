@@ -438,7 +438,7 @@ function consoleEndpoints(): Record<string, EndpointDoc> {
       answers: [{ codes: [R.SUCCESS], data: 'SignedOut', cookie: 'cleared' }, { codes: [R.PARAM_ERROR], data: null }, PAGE_REFUSALS, CSRF_REFUSAL],
     },
     '/api/page/admin/operators': {
-      tag: 'Operator console API', auth: 'adminConsole', request: EMPTY, summary: 'The operators: name, TOTP on or off, locked or not', description: 'Read only. docs/consoles.md.',
+      tag: 'Operator console API', auth: 'adminConsole', request: EMPTY, summary: 'The operators: name, role, TOTP on or off, locked or not', description: 'Read only. docs/consoles.md.',
       answers: [{
         codes: [R.SUCCESS],
         data: object({ operators: { type: 'array', items: object({ name: { type: 'string' }, role: { enum: OPERATOR_ROLES }, totp: { type: 'boolean' }, locked: { type: 'boolean' }, createdAtMs: EPOCH_MS }) } }),
