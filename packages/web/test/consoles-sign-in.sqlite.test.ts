@@ -55,8 +55,8 @@ describe('the consoles', () => {
     await page.getByLabel('Authenticator code').fill(totpCode(base32Decode(created.totpSecret)!, totpStepAt(Date.now())));
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.locator('#console').waitFor();
-    expect(await page.locator('#console-who').textContent()).toBe('Operator ops');
-    await expect.poll(() => page.locator('table tbody tr td').allTextContents()).toEqual(['ops', 'On', 'No']);
+    expect(await page.locator('#console-who').textContent()).toBe('Operator ops · admin');
+    await expect.poll(() => page.locator('table tbody tr td').allTextContents()).toEqual(['ops', 'admin', 'On', 'No']);
     const cookies = await page.context().cookies();
     expect(cookies.map((c) => [c.name, c.httpOnly, c.sameSite])).toEqual([['micropay_admin', true, 'Strict']]);
     expect(problems).toEqual([]);
