@@ -53,7 +53,7 @@ describe('a charge from the cashier page', () => {
     const till = await tillOf(m);
     const { payCode } = await createWalletWithCode(p, 50);
     const r = await call('cashier/charge', { mchOrderId: 'till-0002', amount: '1.00', goodsInfo: 'Coffee', payCode }, till);
-    expect([r.code, r.data?.status, r.data?.reason]).toEqual([0, 'FAILED', 'INSUFFICIENT_BALANCE']);
+    expect([r.code, r.data?.status, r.data?.reason, r.data?.orderFailReason]).toEqual([0, 'FAILED', 'INSUFFICIENT_BALANCE', 'INSUFFICIENT_BALANCE']);
     expect(r.data?.message).toMatch(/^The wallet balance is too low/);
   });
 

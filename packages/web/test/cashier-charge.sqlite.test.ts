@@ -172,7 +172,7 @@ describe('the cashier page charges a code', () => {
     expect(await walletPage.locator('#result-reason').textContent()).toBe('You declined this payment. Nothing was taken from your wallet.');
     await expect.poll(() => till.locator('#charge-outcome').textContent(), { timeout: 15_000 }).toBe('FAILED');
     expect(await till.locator('#charge-detail').textContent())
-      .toMatch(/^The customer declined, or did not confirm in time\. Nothing was charged: scan a new code to try again\. \(order \d+\)$/);
+      .toMatch(/^The customer declined the payment on their phone\. Nothing was charged\. \(order \d+\)$/);
     expect(await platform.cliJ<{ balance: string; held: string }>(['wallet', 'show', wallet.walletId])).toMatchObject({ balance: '50.00', held: '0.00' });
     expect(problems).toEqual([]);
     expect(walletProblems).toEqual([]);

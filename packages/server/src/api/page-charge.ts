@@ -4,7 +4,7 @@ import { ownsCharge } from '../domain/cashier-charge.js';
 import { answer } from './answer.js';
 import type { Answer, ApiContext, ApiRequest } from './context.js';
 import type { PageSession } from '../domain/page-access.js';
-import type { Order } from '../domain/model.js';
+import type { FailReason, Order } from '../domain/model.js';
 import { cashierOf } from './page-cashier.js';
 import { withPageSession } from './page-session.js';
 
@@ -37,9 +37,10 @@ export const charge = withPageSession('cashier', 'changes', async (ctx, req, ses
   try {
     // Past the confirmation window the platform fails the order itself; the flow then closes it.
     const outcome = await client.pay(parsed.value, { deadlineMs: ctx.config.confirmTimeoutS * 1000 + 5_000 });
+    const made = outcome.order === null ? null : await ctx.store.findCashierCharge(mchId, mchOrderId);
     // The merchant's own system made the order under the id meanwhile: not the till's to show.
-    if (outcome.order !== null && await ctx.store.findCashierCharge(mchId, mchOrderId) === null) return answer(ResultCode.ORDER_ID_TAKEN);
-    return answer(ResultCode.SUCCESS, outcomeData(outcome));
+    if (outcome.order !== null && made === null) return answer(ResultCode.ORDER_ID_TAKEN);
+    return answer(ResultCode.SUCCESS, outcomeData(outcome, made?.order.failReason ?? null));
   } catch (error) {
     if (error instanceof PaymentOutcomeUnknownError) {
       return answer(ResultCode.SUCCESS, { status: 'UNKNOWN', mchOrderId: parsed.value.mchOrderId, message: 'The outcome is not known yet: query the order before charging again.' });
@@ -106,10 +107,11 @@ function parseCharge(body: Record<string, unknown>): { mchOrderId: string; amoun
 }
 
 
-function outcomeData(o: PayOutcome): Record<string, unknown> {
+/** `orderFailReason`: the platform's own reason, which tells a decline from a confirmation that never came (NOT_CONFIRMED). */
+function outcomeData(o: PayOutcome, orderFailReason: FailReason | null): Record<string, unknown> {
   const order = o.order === null ? null : { wavpayOrderId: o.order.wavpayOrderId, amount: o.order.amount, tradeStatus: o.order.tradeStatus, payTime: o.order.payTime };
   if (o.status === 'PAID') return { status: 'PAID', mchOrderId: o.mchOrderId, order };
-  if (o.status === 'FAILED') return { status: 'FAILED', mchOrderId: o.mchOrderId, reason: o.reason, message: o.message, order };
+  if (o.status === 'FAILED') return { status: 'FAILED', mchOrderId: o.mchOrderId, reason: o.reason, message: o.message, order, orderFailReason };
   return { status: 'CLOSED', mchOrderId: o.mchOrderId, message: o.message, order };
 }
 

@@ -16,8 +16,15 @@ const FAILED: Readonly<Record<string, string>> = {
   PAYMENT_FAILED: 'The payment failed. Nothing was charged: scan the code again.',
 };
 
+/** Which of "declined, or not confirmed in time" it was, from the platform's own reason for the order. */
+const NOT_CONFIRMED: Readonly<Record<string, string>> = {
+  DECLINED: 'The customer declined the payment on their phone. Nothing was charged.',
+  CONFIRM_TIMEOUT: 'The customer did not confirm in time. Nothing was charged: scan a new code to try again.',
+};
+
 /** A FAILED charge's words by its reason; an unknown reason (a newer server) falls back to the server's message. */
-export function failedWords(reason: string | undefined, message: string | undefined): string {
+export function failedWords(reason: string | undefined, message: string | undefined, orderFailReason?: string | null): string {
+  if (reason === 'NOT_CONFIRMED' && orderFailReason != null && NOT_CONFIRMED[orderFailReason] !== undefined) return NOT_CONFIRMED[orderFailReason]!;
   return (reason === undefined ? undefined : FAILED[reason]) ?? message ?? 'The payment failed. Nothing was charged.';
 }
 

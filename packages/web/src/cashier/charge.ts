@@ -29,6 +29,8 @@ interface Outcome {
   readonly status: 'PAID' | 'FAILED' | 'CLOSED' | 'UNKNOWN';
   readonly message?: string;
   readonly reason?: string;
+  /** The platform's reason for the order's failure: DECLINED, CONFIRM_TIMEOUT, … */
+  readonly orderFailReason?: string | null;
   readonly order: { readonly wavpayOrderId: string; readonly amount: string; readonly payTime: string | null } | null;
 }
 
@@ -136,7 +138,7 @@ export class Charger {
     if (o.status === 'PAID') return this.#show('PAID', `PAID ${o.order?.amount ?? attempt.amount}`, `${order}${o.order?.payTime ? ` · ${formatWireTime(o.order.payTime)}` : ''}`);
     if (o.status === 'UNKNOWN') return this.#show('UNKNOWN', 'Result not known', `${o.message ?? ''} (${order})`, { checkAgain: true });
     if (this.#cancelled === attempt) return this.#show('CANCELLED', 'CANCELLED', `${CANCELLED_WORDS} (${order})`);
-    this.#show(o.status, o.status, `${o.status === 'CLOSED' ? CLOSED_WORDS : failedWords(o.reason, o.message)} (${order})`);
+    this.#show(o.status, o.status, `${o.status === 'CLOSED' ? CLOSED_WORDS : failedWords(o.reason, o.message, o.orderFailReason)} (${order})`);
   }
 
   #show(outcome: string, headline: string, detail: string, buttons: { checkAgain?: boolean; cancel?: boolean } = {}): void {

@@ -267,7 +267,10 @@ const MCH_ORDER = pattern(MCH_ORDER_ID, 'The order number the page drew for this
 const CHARGE_OUTCOME: JsonSchema = {
   anyOf: [
     object({ status: { const: 'PAID' }, mchOrderId: MCH_ORDER, order: CHARGE_ORDER }),
-    object({ status: { const: 'FAILED' }, mchOrderId: MCH_ORDER, reason: PAY_FAIL_REASON, message: { type: 'string' }, order: CHARGE_ORDER }),
+    object({
+      status: { const: 'FAILED' }, mchOrderId: MCH_ORDER, reason: PAY_FAIL_REASON, message: { type: 'string' }, order: CHARGE_ORDER,
+      orderFailReason: { anyOf: [FAIL_REASON, { type: 'null' }], description: 'Why the platform failed the order (DECLINED, CONFIRM_TIMEOUT, …), which `reason` NOT_CONFIRMED does not tell; null without an order.' },
+    }),
     object({ status: { const: 'CLOSED' }, mchOrderId: MCH_ORDER, message: { type: 'string' }, order: CHARGE_ORDER }),
     object({ status: { const: 'UNKNOWN' }, mchOrderId: MCH_ORDER, message: { type: 'string' } }),
   ],
