@@ -44,7 +44,7 @@ describe('a charge from the cashier page', () => {
     expect(await orderCount(m.mchId)).toBe(1);
     expect((await p.store.findWallet(walletId))!.balanceSen).toBe(9_00);
     expect((await p.store.findOrder(m.mchId, 'till-0001'))!.status).toBe('PAID');
-    expect((await call('cashier/charge-status', { mchOrderId: 'till-0001' }, till)).data).toEqual({ mchOrderId: 'till-0001', tradeStatus: 'PAID' });
+    expect((await call('cashier/charge-status', { mchOrderId: 'till-0001' }, till)).data).toEqual({ mchOrderId: 'till-0001', tradeStatus: 'PAID', confirmByMs: null });
     expect((await p.store.audit()).ok).toBe(true);
   });
 
@@ -64,7 +64,7 @@ describe('a charge from the cashier page', () => {
     const { payCode } = await createWalletWithCode(p, 10_00);
     const paid = await postSigned(p.url, 'micropay', micropayParams(other, 'b-order-1', '1.00', payCode), other.key);
     expect(paid.body.code).toBe(0);
-    expect((await call('cashier/charge-status', { mchOrderId: 'b-order-1' }, till)).data).toEqual({ mchOrderId: 'b-order-1', tradeStatus: null });
+    expect((await call('cashier/charge-status', { mchOrderId: 'b-order-1' }, till)).data).toEqual({ mchOrderId: 'b-order-1', tradeStatus: null, confirmByMs: null });
     const named = await call('cashier/charge', { mchId: other.mchId, mchOrderId: 'x-1', amount: '1.00', goodsInfo: 'G', payCode }, till);
     expect([named.code, named.msg]).toEqual([1021, 'param error: unknown parameter "mchId": not part of this API']);
     expect(await orderCount(mine.mchId)).toBe(0);
@@ -75,7 +75,7 @@ describe('a charge from the cashier page', () => {
     const till = await tillOf(m);
     const { payCode } = await createWalletWithCode(p, 10_00);
     expect((await postSigned(p.url, 'micropay', micropayParams(m, 'api-own-1', '1.00', payCode), m.key)).body.code).toBe(0);
-    expect((await call('cashier/charge-status', { mchOrderId: 'api-own-1' }, till)).data).toEqual({ mchOrderId: 'api-own-1', tradeStatus: null });
+    expect((await call('cashier/charge-status', { mchOrderId: 'api-own-1' }, till)).data).toEqual({ mchOrderId: 'api-own-1', tradeStatus: null, confirmByMs: null });
   });
 
   it('the cashier cancels a charge waiting for the customer (its merchant disabled meanwhile too): the hold is released, the charge ends FAILED; another cashier cannot', async () => {
@@ -87,6 +87,9 @@ describe('a charge from the cashier page', () => {
     if (typeof code === 'string') throw new Error(code);
     const running = call('cashier/charge', { mchOrderId: 'till-wait', amount: '3.00', goodsInfo: 'Coffee', payCode: code.code }, till);
     await expect.poll(async () => (await call('cashier/charge-status', { mchOrderId: 'till-wait' }, till)).data?.tradeStatus, { timeout: 10_000 }).toBe('PENDING');
+    // The till learns until when the customer may confirm: the order's own deadline.
+    const waiting = (await call('cashier/charge-status', { mchOrderId: 'till-wait' }, till)).data!;
+    expect(waiting.confirmByMs).toBe((await p.store.findOrder(m.mchId, 'till-wait'))!.deadlineMs);
     expect((await p.store.findWallet(wallet.walletId))!.heldSen).toBe(3_00);
     // Another cashier of the same merchant, and without the CSRF token: refused, nothing changes.
     expect((await call('cashier/charge-cancel', { mchOrderId: 'till-wait' }, other)).code).toBe(9031);

@@ -85,6 +85,7 @@ describe('the cashier page charges a code', () => {
     await till.getByLabel('Amount').fill('2.00');
     await till.getByLabel('Amount').press('Enter');
     await expect.poll(() => till.locator('#charge-outcome').textContent(), { timeout: 5_000 }).toBe('Waiting for the customer to confirm…');
+    expect(await till.locator('#charge-detail').textContent()).toMatch(/^The customer confirms 2\.00 on their phone\. They have until \d\d:\d\d:\d\d\.$/);
     await docsScreenshot(till, 'cashier-waiting');
 
     await walletPage.locator('#confirm-screen').waitFor({ state: 'visible', timeout: 2_000 });

@@ -1,6 +1,6 @@
 import { ResultCode } from '@micropay/protocol/errors';
 import { callPage, Unreachable } from '../shared/page-api.js';
-import { formatWireTime } from '../shared/time.js';
+import { formatClock, formatWireTime } from '../shared/time.js';
 import { CANCELLED_WORDS, CLOSED_WORDS, failedWords, refusedWords } from './charge-words.js';
 
 /**
@@ -101,11 +101,12 @@ export class Charger {
   }
 
   async #pollStatus(attempt: Attempt): Promise<void> {
-    const a = await callPage<{ tradeStatus: string | null }>('cashier/charge-status', { mchOrderId: attempt.mchOrderId }).catch(() => null);
-    // A poll answered after Cancel was pressed does not bring the Cancel button back.
-    if (this.#running === attempt && this.#cancelled !== attempt && a?.data?.tradeStatus === 'PENDING') {
-      if (this.el.cancel.hidden) this.#show('waiting', 'Waiting for the customer to confirm…', `The customer confirms ${attempt.amount} on their phone.`, { cancel: true });
-    }
+    const a = await callPage<{ tradeStatus: string | null; confirmByMs: number | null }>('cashier/charge-status', { mchOrderId: attempt.mchOrderId }).catch(() => null);
+    // A poll answered after Cancel was pressed does not bring the Cancel button back; the waiting
+    // panel is drawn once (it is a live region: no need to say it again every poll).
+    if (this.#running !== attempt || this.#cancelled === attempt || a?.data?.tradeStatus !== 'PENDING' || !this.el.cancel.hidden) return;
+    const until = a.data.confirmByMs === null ? '' : ` They have until ${formatClock(a.data.confirmByMs)}.`;
+    this.#show('waiting', 'Waiting for the customer to confirm…', `The customer confirms ${attempt.amount} on their phone.${until}`, { cancel: true });
   }
 
   /** Gives up the running charge (closeBill on the server); the charge itself then ends and says so. */

@@ -23,6 +23,11 @@ export function formatTime(atMs: number, timeZone = platformTimeZone): string {
   }).format(atMs);
 }
 
+/** The time of day alone (`18:11:58`), in the platform's zone: for a deadline within the minute. */
+export function formatClock(atMs: number): string {
+  return new Intl.DateTimeFormat('en-GB', { timeZone: platformTimeZone, hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }).format(atMs);
+}
+
 /** A wire time (`2026-12-05 14:22:01 +08:00`) for people; text that is not one is shown as it is. */
 export function formatWireTime(wire: string): string {
   const m = /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?: [+-]\d\d:\d\d)?$/.exec(wire);

@@ -784,7 +784,13 @@ export const ENDPOINT_DOCS: Readonly<Record<string, EndpointDoc>> = {
     summary: 'The state of the till\'s own charge while it runs',
     description: 'The order this cashier\'s own charge made under `mchOrderId`; `tradeStatus` null: none (yet), or not this till\'s charge (any other order, of this merchant or not). docs/pages.md.',
     answers: [
-      { codes: [R.SUCCESS], data: object({ mchOrderId: MCH_ORDER, tradeStatus: { anyOf: [ORDER_STATUS_SCHEMA, { type: 'null' }] } }) },
+      {
+        codes: [R.SUCCESS],
+        data: object({
+          mchOrderId: MCH_ORDER, tradeStatus: { anyOf: [ORDER_STATUS_SCHEMA, { type: 'null' }] },
+          confirmByMs: { anyOf: [EPOCH_MS, { type: 'null' }], description: 'A PENDING order: until when it waits for the customer\'s confirmation; else null.' },
+        }),
+      },
       { codes: [R.PARAM_ERROR, R.ORDER_ID_ERROR], data: null },
       PAGE_REFUSALS,
     ],
