@@ -197,6 +197,8 @@ describe('the cashier page charges a code', () => {
     // The button pressed is gone: the focus is back in the code field, for the scanner's next code.
     expect(await till.evaluate(() => document.activeElement?.id)).toBe('code');
     await docsScreenshot(till, 'cashier-cancelled');
+    // The till's own list says what became of it: cancelled, not merely failed.
+    await expect.poll(() => till.locator('#recent-list .charge-status').first().textContent()).toBe('Cancelled');
     // A new amount is a new sale: the cancelled charge's result goes.
     await till.getByLabel('Amount').fill('1.50');
     expect(await till.locator('#charge').isHidden()).toBe(true);

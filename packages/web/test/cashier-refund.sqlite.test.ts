@@ -86,6 +86,10 @@ describe('the cashier page after the charge', () => {
     expect(await receipt.isVisible()).toBe(true);
     await docsScreenshot(till, 'cashier-receipt-print', { fullPage: true });
     await till.emulateMedia({ media: 'screen' });
+    // Escape closes the receipt, as it closes the refund dialog, and the code field has the focus again.
+    await till.keyboard.press('Escape');
+    await expect.poll(() => receipt.isHidden()).toBe(true);
+    expect(await till.evaluate(() => document.activeElement?.id)).toBe('code');
 
     expect((await platform.cli(['audit'])).code).toBe(0);
     expect(problems).toEqual([]);

@@ -37,7 +37,7 @@ export interface Receipt extends ChargeRow {
 }
 
 /** An order's state in words a cashier says to a customer. */
-export const STATUS_WORDS: Readonly<Record<string, string>> = {
+const STATUS_WORDS: Readonly<Record<string, string>> = {
   NEW: 'In progress',
   PENDING: 'Waiting for the customer',
   PAID: 'Paid',
@@ -45,6 +45,20 @@ export const STATUS_WORDS: Readonly<Record<string, string>> = {
   REFUND_IN_PROCESS: 'Refund in process',
   REFUNDED: 'Refunded',
   REFUND_FAILED: 'Paid (a refund failed)',
+};
+
+/** A charge's state in words: a FAILED one says why when a cashier can act on it (cancelled here, declined by the customer). */
+export function chargeStatusWords(c: Pick<ChargeRow, 'tradeStatus' | 'failReason'>): string {
+  if (c.tradeStatus === 'FAILED' && c.failReason !== null && FAILED_WORDS[c.failReason] !== undefined) return FAILED_WORDS[c.failReason]!;
+  return STATUS_WORDS[c.tradeStatus] ?? c.tradeStatus;
+}
+
+const FAILED_WORDS: Readonly<Record<string, string>> = {
+  CLOSED: 'Cancelled',
+  DECLINED: 'Declined',
+  CONFIRM_TIMEOUT: 'Not confirmed in time',
+  INSUFFICIENT_BALANCE: 'Failed: balance too low',
+  WALLET_FROZEN: 'Failed: wallet frozen',
 };
 
 export const REFUND_STATUS_WORDS: Readonly<Record<string, string>> = {

@@ -1,7 +1,7 @@
 import { ResultCode } from '@micropay/protocol/errors';
 import { say } from '../shared/page.js';
 import { callPage, Unreachable } from '../shared/page-api.js';
-import { el, REFUND_STATUS_WORDS, STATUS_WORDS, type Receipt, type RefundRow } from './charges-api.js';
+import { chargeStatusWords, el, REFUND_STATUS_WORDS, type Receipt, type RefundRow } from './charges-api.js';
 import { formatTime } from '../shared/time.js';
 
 /**
@@ -19,12 +19,14 @@ export interface ReceiptElements {
 }
 
 export class ReceiptView {
-  /** Where the focus goes back to when the receipt closes. */
-
   /** `afterClose`: where the focus goes when the receipt is closed (the till's code field, for the next scan). */
   constructor(private readonly el: ReceiptElements, private readonly afterClose: () => void = () => undefined) {
     el.print.addEventListener('click', () => window.print());
     el.close.addEventListener('click', () => this.close());
+    // Escape closes it, wherever the focus is, as it closes the refund dialog (a modal, open on top when it is).
+    document.addEventListener('keydown', (event) => {
+      if (event.key === 'Escape' && !el.section.hidden && document.querySelector('dialog[open]') === null) this.close();
+    });
   }
 
   /** The charge's receipt, or with `mchRefundId` that refund's. */
@@ -66,7 +68,7 @@ export class ReceiptView {
       : el('p', `${refund.refundAmount} refunded`, 'receipt-amount');
     const facts: [string, string][] = refund === null
       ? [
-          ['Status', STATUS_WORDS[r.tradeStatus] ?? r.tradeStatus],
+          ['Status', chargeStatusWords(r)],
           ['Time', formatTime(r.payTimeMs ?? r.chargedAtMs)],
           ['Goods', r.goodsInfo],
           ['Till order', r.mchOrderId],

@@ -1,7 +1,7 @@
 import { ResultCode } from '@micropay/protocol/errors';
 import { say } from '../shared/page.js';
 import { callPage, Unreachable } from '../shared/page-api.js';
-import { el, STATUS_WORDS, type ChargeRow, type ChargesPage } from './charges-api.js';
+import { chargeStatusWords, el, type ChargeRow, type ChargesPage } from './charges-api.js';
 import { formatTime } from '../shared/time.js';
 
 /**
@@ -53,7 +53,7 @@ export class RecentCharges {
     row.dataset.mchOrderId = c.mchOrderId;
     row.dataset.status = c.tradeStatus;
     const main = el('div', '', 'charge-main');
-    main.append(el('span', c.amount, 'charge-amount'), el('span', STATUS_WORDS[c.tradeStatus] ?? c.tradeStatus, 'charge-status'));
+    main.append(el('span', c.amount, 'charge-amount'), el('span', chargeStatusWords(c), 'charge-status'));
     const facts = el('p', '', 'charge-facts');
     const refunded = c.refundedAmount === '0.00' ? '' : ` · refunded ${c.refundedAmount}`;
     facts.textContent = `${formatTime(c.payTimeMs ?? c.chargedAtMs)} · ${c.goodsInfo}${refunded}`;
