@@ -119,14 +119,14 @@ describe('operator roles', () => {
     expect((await p.store.findWallet(frozen.walletId))!.balanceSen).toBe(6_00);
 
     // As `micropay admin set-role` does it: by the CLI's user, in the audit log.
-    expect(await p.store.setOperatorRole('sam', 'finance', cliActing())).toMatchObject({ role: 'finance' });
+    expect(await p.store.setOperatorRole('sam', 'finance', cliActing())).toMatchObject({ operator: { role: 'finance' }, was: 'support' });
     expect((await pageCall(p, 'admin/wallets/top-up', { walletId: frozen.walletId, amount: '1.00' }, as(sam))).code).toBe(0);
     expect((await pageCall(p, 'admin/wallets/unfreeze', { walletId: frozen.walletId }, as(sam))).code).toBe(9122);
     expect((await pageCall(p, 'admin/session', {}, as(sam))).data).toMatchObject({ operatorName: 'sam', role: 'finance' });
     const changes = async () => (await sql<{ detail: string }>(p.store, "SELECT detail FROM audit_log WHERE action = 'operator.setRole'")).map((r) => JSON.parse(r.detail));
     expect(await changes()).toEqual([{ name: 'sam', role: 'finance', was: 'support' }]);
     // The same role again changes nothing, and writes nothing.
-    await p.store.setOperatorRole('sam', 'finance', cliActing());
+    expect(await p.store.setOperatorRole('sam', 'finance', cliActing())).toMatchObject({ operator: { role: 'finance' }, was: 'finance' });
     expect(await changes()).toHaveLength(1);
     expect(await p.store.setOperatorRole('nobody', 'admin')).toBeNull();
   });

@@ -112,9 +112,10 @@ const setRole = defineCommand({
   async run({ options, store, out }) {
     const name = nameOf(options.name);
     const role = roleOf(options.role);
-    const op = await store.setOperatorRole(name, role, cliActing());
-    if (op === null) return notFound(`operator ${name}`);
-    out.show({ name, role }, `Operator ${name} is now ${role}: ${describeOperatorRole(role)}.`);
+    const changed = await store.setOperatorRole(name, role, cliActing());
+    if (changed === null) return notFound(`operator ${name}`);
+    const said = changed.was === role ? `Operator ${name} is ${role} already: nothing changed.` : `Operator ${name} is now ${role} (was ${changed.was}): ${describeOperatorRole(role)}.`;
+    out.show({ name, role, was: changed.was }, said);
     return 0;
   },
 });

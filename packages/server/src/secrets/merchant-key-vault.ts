@@ -78,8 +78,9 @@ export class MerchantKeyVault {
     return { masterKeyId: key.id, sealed: sealWith(key, totpAssociatedData(operatorId), secret) };
   }
 
-  openTotp(operatorId: string, sealed: string, masterKeyId: string): Secret {
-    return this.#openWith(masterKeyId, totpAssociatedData(operatorId), sealed, `the TOTP secret of operator ${operatorId}`, `read the TOTP secret of operator ${operatorId}`);
+  /** `name`: the operator's sign-in name, for the message when it cannot be opened (the id means nothing to an operator). */
+  openTotp(operatorId: string, sealed: string, masterKeyId: string, name = operatorId): Secret {
+    return this.#openWith(masterKeyId, totpAssociatedData(operatorId), sealed, `the TOTP secret of operator ${name}`, `read the TOTP secret of operator ${name}`);
   }
 
   #sealingKey(action: string): MasterKey {

@@ -15,6 +15,12 @@ import { audited, type ActingAs } from '../domain/audit-log.js';
  */
 export type OperatorCreation = Operator | 'NAME_TAKEN';
 
+/** An operator after `admin set-role`, and the role it had: the same when nothing changed. */
+export interface RoleChange {
+  readonly operator: Operator;
+  readonly was: OperatorRole;
+}
+
 export interface NewOperator {
   readonly name: string;
   readonly passwordHash: string;
@@ -36,11 +42,11 @@ export function createOperator(port: StorePort, op: NewOperator, acting?: Acting
  * `micropay admin set-role`: what the operator may change from its next request on (its sessions
  * read the role with each request, so none needs to end). Null: no such operator.
  */
-export function setOperatorRole(port: StorePort, name: string, role: OperatorRole, acting?: ActingAs): Promise<Operator | null> {
-  return port.decide({ view: 'operator', name }, (op, nowMs): Decided<Operator | null> => {
+export function setOperatorRole(port: StorePort, name: string, role: OperatorRole, acting?: ActingAs): Promise<RoleChange | null> {
+  return port.decide({ view: 'operator', name }, (op, nowMs): Decided<RoleChange | null> => {
     if (op === null) return unchanged(null);
-    if (op.role === role) return unchanged(op);
-    return audited({ result: { ...op, role }, effects: [{ kind: 'setOperatorRole', operatorId: op.operatorId, role }] }, acting, nowMs, () =>
+    if (op.role === role) return unchanged({ operator: op, was: role });
+    return audited({ result: { operator: { ...op, role }, was: op.role }, effects: [{ kind: 'setOperatorRole', operatorId: op.operatorId, role }] }, acting, nowMs, () =>
       ({ action: 'operator.setRole', mchId: null, subjectId: op.operatorId, detail: { name, role, was: op.role } }));
   });
 }

@@ -240,7 +240,7 @@ export abstract class ServiceStore implements StorePort, Pick<Store, ServiceMeth
     return operators.createOperator(this, { name, passwordHash, totpSecret, role: options.role ?? 'admin' }, options.acting);
   }
 
-  setOperatorRole(name: string, role: OperatorRole, acting?: ActingAs): Promise<Operator | null> {
+  setOperatorRole(name: string, role: OperatorRole, acting?: ActingAs): Promise<operators.RoleChange | null> {
     return operators.setOperatorRole(this, name, role, acting);
   }
 

@@ -33,7 +33,7 @@ export function toOperator(r: Row, keys: MerchantKeyVault): Operator {
     passwordHash: r.password_hash as string,
     failures: r.failures as number,
     lockedAtMs: r.locked_at_ms === null || r.locked_at_ms === undefined ? null : Number(r.locked_at_ms),
-    totpSecret: sealed === null ? null : keys.openTotp(operatorId, sealed, r.master_key_id as string),
+    totpSecret: sealed === null ? null : keys.openTotp(operatorId, sealed, r.master_key_id as string, r.name as string),
     lastTotpStep: r.last_totp_step === null ? null : Number(r.last_totp_step),
     role: r.role as OperatorRole,
     createdAtMs: Number(r.created_at_ms),

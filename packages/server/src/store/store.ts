@@ -18,7 +18,7 @@ import type { DailyReportMovements } from '../domain/daily-report.js';
 import type { PayoutCursor, WalletSearch } from '../domain/console-pages.js';
 import type { Cashier, PageSession, SessionSubject } from '../domain/page-access.js';
 import type { CashierCreation, CashierSignIn, LinkIssue, MerchantUserOptions } from '../services/page-access.js';
-import type { OperatorCreation, OperatorSignIn } from '../services/operators.js';
+import type { OperatorCreation, OperatorSignIn, RoleChange } from '../services/operators.js';
 import type { PlatformCounts } from './dashboard-sql.js';
 import type { Resealed } from '../services/merchants.js';
 import type { Operator } from '../domain/operator.js';
@@ -230,7 +230,7 @@ export interface Store extends StoreOps {
   listMerchantUsers(mchId: string): Promise<Cashier[]>;
   // Operators (docs/consoles.md, services/operators.ts): TOTP secrets sealed under the master key.
   createOperator(name: string, passwordHash: string, totpSecret: Secret | null, options?: { acting?: ActingAs; role?: OperatorRole }): Promise<OperatorCreation>;
-  setOperatorRole(name: string, role: OperatorRole, acting?: ActingAs): Promise<Operator | null>;
+  setOperatorRole(name: string, role: OperatorRole, acting?: ActingAs): Promise<RoleChange | null>;
   /** New password, unlocked, its sessions ended; `totp` a new secret, null for none, undefined to keep. Null: no such operator. */
   resetOperator(name: string, passwordHash: string, totp: Secret | null | undefined, acting?: ActingAs): Promise<Operator | null>;
   /** Ends every session of the operator (`admin sign-out`). Null: no such operator. */

@@ -38,7 +38,8 @@ export function walletDetailView(w: WalletDetail, act: WalletAct, afterRevoke: (
       w.status === 'active'
         ? button('Freeze', () => act('freeze', { walletId: w.walletId }, () => `Wallet ${w.walletId} is frozen: its payments fail until it is unfrozen.`))
         : button('Unfreeze', () => act('unfreeze', { walletId: w.walletId }, () => `Wallet ${w.walletId} is active again.`)),
-      button('Unlock PIN', () => act('unlock-pin', { walletId: w.walletId }, () => `Wallet ${w.walletId}: confirmation with the PIN works again.`)),
+      // Without a PIN there is nothing to unlock.
+      ...(w.hasPin ? [button('Unlock PIN', () => act('unlock-pin', { walletId: w.walletId }, () => `Wallet ${w.walletId}: confirmation with the PIN works again.`))] : []),
     );
   }
   if (may('wallet accounts')) buttons.append(button('Close wallet…', async () => closeStep(w, closing, act)));

@@ -1,5 +1,6 @@
 import { element, say } from '../shared/page.js';
 import { currentSession, signInAt, signOut, type PageName } from '../shared/session.js';
+import { ROLE_REFUSED_EVENT } from '../shared/page-api.js';
 import { usePlatformTimeZone } from '../shared/time.js';
 import type { ConsoleContext, Section } from './section.js';
 import './console.css';
@@ -27,6 +28,7 @@ export function startConsole<Who extends { readonly timeZone: string }>(spec: Co
   const error = element('sign-in-error', HTMLElement);
   const layout = element('console', HTMLElement);
   const whoText = element('console-who', HTMLElement);
+  const notice = element('console-notice', HTMLElement);
   const nav = element('console-nav', HTMLElement);
   const container = element('section', HTMLElement);
   let shown: { who: Who; sections: readonly Section<Who>[] } | null = null;
@@ -39,9 +41,23 @@ export function startConsole<Who extends { readonly timeZone: string }>(spec: Co
   });
   element('sign-out', HTMLButtonElement).addEventListener('click', () => void signOut(spec.page).then(() => showSignIn('You are signed out.', 'info')));
   window.addEventListener('hashchange', () => { if (shown !== null) open(location.hash.slice(1)); });
+  // A change refused for the role (9122, shared/page-api.ts): the role may have changed since the
+  // console was drawn, so the session is read again and the console drawn for the role it has now.
+  window.addEventListener(ROLE_REFUSED_EVENT, () => void redrawForRole());
   void currentSession<Who>(spec.page).catch(() => null).then((who) => (who === null ? showSignIn() : enter(who)));
 
+  async function redrawForRole(): Promise<void> {
+    if (shown === null) return;
+    const before = spec.describe(shown.who);
+    const who = await currentSession<Who>(spec.page).catch(() => null);
+    if (who === null) return showSignIn('You are signed out.');
+    if (spec.describe(who) === before) return;
+    enter(who);
+    say(notice, `Your role changed since the console was drawn: it is now drawn for ${spec.describe(who)}, with what that role may do.`);
+  }
+
   function enter(who: Who): void {
+    say(notice, '');
     const role = spec.roleOf(who);
     const sections = spec.sections.filter((s) => s.roles === undefined || (role !== null && s.roles.includes(role)));
     shown = { who, sections };

@@ -1,3 +1,5 @@
+import { ResultCode } from '@micropay/protocol/errors';
+
 /**
  * The pages' calls to their own API (`/api/page/...`, docs/pages.md), on the same origin. The
  * session travels in an HttpOnly cookie the page cannot read; what the page keeps is the session's
@@ -10,6 +12,9 @@ export interface PageAnswer<T> {
   /** The platform's clock at the answer (its Date header), in ms. */
   readonly serverNowMs: number;
 }
+
+/** Said on the window when a call is refused for the role (9122): a console draws itself again for the role the session has now. */
+export const ROLE_REFUSED_EVENT = 'micropay:role-refused';
 
 /** The platform could not be reached, or did not answer with the envelope. */
 export class Unreachable extends Error {}
@@ -30,6 +35,7 @@ export async function callPage<T>(path: string, body: Record<string, unknown> = 
   const response = await post(path, body, options);
   const envelope = (await response.json().catch(() => null)) as { code: number; msg: string; data: T | null } | null;
   if (envelope === null || typeof envelope.code !== 'number') throw new Unreachable(`MicroPay answered HTTP ${response.status}. Try again.`);
+  if (envelope.code === ResultCode.ROLE_NOT_ALLOWED) window.dispatchEvent(new Event(ROLE_REFUSED_EVENT));
   const date = Date.parse(response.headers.get('Date') ?? '');
   return { ...envelope, serverNowMs: Number.isNaN(date) ? Date.now() : date };
 }
