@@ -54,15 +54,18 @@ for (const [name, page] of Object.entries(PAGES)) {
 
 // The wallet page's service worker, with the files of its shell named (src/wallet/shell-worker.js).
 const walletFiles = ['/wallet', '/favicon.svg', ...bundleFiles(result.metafile, PAGES.wallet.entry)];
-const shellVersion = createHash('sha256').update(walletFiles.join('\n')).digest('hex').slice(0, 16);
+// The version follows the files' contents, the shell's and the icon's too (their names never change).
+const shellVersion = createHash('sha256')
+  .update(['wallet.html', 'favicon.svg'].map((name) => readFileSync(join(dist, 'pages', name), 'utf8')).join('\n'))
+  .update(walletFiles.join('\n'))
+  .digest('hex').slice(0, 16);
 writeFileSync(join(dist, 'pages', 'wallet-sw.js'),
   `const SHELL = ${JSON.stringify({ version: shellVersion, files: walletFiles })};\n${readFileSync(join(root, 'src/wallet/shell-worker.js'), 'utf8')}`);
 
 /** The URL paths of one entry's script, the chunks it imports and its styles. */
 function bundleFiles(metafile, entry) {
   const url = (file) => `/assets/${basename(file)}`;
-  const [output, info] = Object.entries(metafile.outputs).find(([, o]) => o.entryPoint === entry) ?? [];
-  if (output === undefined) throw new Error(`esbuild produced no bundle for ${entry}`);
+  const [output, info] = entryOutput(metafile, entry);
   const files = new Set([url(output)]);
   if (info.cssBundle !== undefined) files.add(url(info.cssBundle));
   // Static imports only: a chunk loaded on first use (the camera's decoder) is not the wallet's.
@@ -78,9 +81,15 @@ function bundleFiles(metafile, entry) {
 
 /** The <link> and <script> tags of one entry's bundle, by their hashed names. */
 function assetTags(metafile, entry) {
-  const [output, info] = Object.entries(metafile.outputs).find(([, o]) => o.entryPoint === entry) ?? [];
-  if (output === undefined) throw new Error(`esbuild produced no bundle for ${entry}`);
+  const [output, info] = entryOutput(metafile, entry);
   const url = (file) => `/assets/${basename(relative(root, file))}`;
   const css = info.cssBundle === undefined ? '' : `<link rel="stylesheet" href="${url(info.cssBundle)}">\n  `;
   return `${css}<script type="module" src="${url(output)}"></script>`;
+}
+
+/** One entry's output file and its metadata, as esbuild's metafile names them. */
+function entryOutput(metafile, entry) {
+  const found = Object.entries(metafile.outputs).find(([, o]) => o.entryPoint === entry);
+  if (found === undefined) throw new Error(`esbuild produced no bundle for ${entry}`);
+  return found;
 }

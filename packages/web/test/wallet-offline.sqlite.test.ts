@@ -146,6 +146,23 @@ describe('the wallet page with its network cut (docs/offline-codes.md)', () => {
     expect(problems.filter((p) => !/ERR_INTERNET_DISCONNECTED|Failed to fetch|net::/.test(p))).toEqual([]);
   });
 
+  it('a browser whose session ended without a sign-out shows no offline code when opened with no network', async () => {
+    const wallet = await createWallet(platform.cliJ);
+    const { page } = await openCodeScreen(chromium.browser, await platform.walletLink(wallet.walletId));
+    await expect.poll(() => page.evaluate((id) => localStorage.getItem(`micropay.offline.${id}`) !== null, wallet.walletId)).toBe(true);
+    await expect.poll(() => page.evaluate(async () => (await navigator.serviceWorker.getRegistration('/wallet'))?.active?.state ?? null)).toBe('activated');
+    // The session ends (here: its cookie gone, as when it expires); the page, opened online, finds none.
+    await page.context().clearCookies();
+    await page.reload();
+    await page.locator('#sign-in').waitFor();
+    await page.context().setOffline(true);
+    await page.reload();
+    await page.locator('#sign-in').waitFor();
+    expect(await page.getByRole('alert').textContent()).toBe('MicroPay cannot be reached. Check the connection and try again.');
+    expect(await page.locator('#code-screen').isHidden()).toBe(true);
+    await page.context().setOffline(false);
+  });
+
   it('a code request still on its way when the holder signs out does not bring the code screen back', async () => {
     const wallet = await createWallet(platform.cliJ);
     const { page } = await openCodeScreen(chromium.browser, await platform.walletLink(wallet.walletId));
@@ -262,6 +279,16 @@ describe('the wallet page with its network cut (docs/offline-codes.md)', () => {
     await second.page.context().setOffline(false);
     await second.page.reload();
     await expect.poll(() => statusOf(offline)).toBe('revoked');
+    // The session the offline sign-out could not end is ended at this start, before anything is shown
+    // (by the owed sign-out, or by the device's own sign-out, which ends the page it was enrolled in).
+    const sessionAlive = () => second.page.evaluate(async () => {
+      const r = await fetch('/api/page/wallet/session', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+      return ((await r.json()) as { data: { signedIn: boolean } }).data.signedIn;
+    });
+    await expect.poll(sessionAlive).toBe(false);
+    expect(await second.page.evaluate(() => localStorage.getItem('micropay.wallet.sign-out-owed'))).toBeNull();
+    expect(await second.page.locator('#sign-in').isVisible()).toBe(true);
+    expect(await second.page.getByRole('alert').textContent()).toBe('You are signed out.');
     await expect.poll(() => second.page.evaluate(() => localStorage.getItem('micropay.offline.sign-outs'))).toBeNull();
   });
 });

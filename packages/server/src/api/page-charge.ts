@@ -63,7 +63,7 @@ function refusal(code: number, msg: string): Answer {
 export const chargeStatus = withPageSession('cashier', 'reads', async (ctx, req, session) => {
   const asked = await ownChargeAsked(ctx, req, session);
   if (!asked.ok) return asked.answer;
-  // confirmByMs: until when a PENDING order waits for the customer, for the till to count down.
+  // confirmByMs: until when a PENDING order waits for the customer, for the till to say.
   const confirmByMs = asked.order?.status === 'PENDING' ? asked.order.deadlineMs : null;
   return answer(ResultCode.SUCCESS, { mchOrderId: asked.mchOrderId, tradeStatus: asked.order?.status ?? null, confirmByMs });
 });

@@ -40,6 +40,8 @@ const CONTENT_SECURITY_POLICY_PARTS = [
   "img-src 'self'",
   "connect-src 'self'",
   "media-src 'self'",
+  // The wallet page's service worker (/wallet-sw.js); said outright for browsers that do not fall back to script-src.
+  "worker-src 'self'",
   "base-uri 'none'",
   "form-action 'self'",
   "frame-ancestors 'none'",

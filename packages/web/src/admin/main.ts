@@ -17,5 +17,6 @@ startConsole<SignedInOperator>({
     [ResultCode.SIGN_IN_LOCKED]: 'Too many wrong tries: this operator is locked for 15 minutes. Another operator can unlock it now with micropay admin reset.',
   },
   describe: (o) => `Operator ${o.operatorName} · ${o.role}`,
-  roleOf: () => null,
+  // Every section is every role's (the operator roles differ in changes, not in reading); the role is compared when a change is refused.
+  roleOf: (o) => o.role,
 });

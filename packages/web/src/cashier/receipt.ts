@@ -23,9 +23,12 @@ export class ReceiptView {
   constructor(private readonly el: ReceiptElements, private readonly afterClose: () => void = () => undefined) {
     el.print.addEventListener('click', () => window.print());
     el.close.addEventListener('click', () => this.close());
-    // Escape closes it, wherever the focus is, as it closes the refund dialog (a modal, open on top when it is).
+    // Escape closes it, as it closes the refund dialog (a modal, which takes its own Escape), when
+    // the focus is in the receipt or nowhere: not while the cashier types the next sale.
     document.addEventListener('keydown', (event) => {
-      if (event.key === 'Escape' && !el.section.hidden && document.querySelector('dialog[open]') === null) this.close();
+      if (event.key !== 'Escape' || event.isComposing || el.section.hidden || document.querySelector('dialog[open]') !== null) return;
+      const focus = document.activeElement;
+      if (focus === null || focus === document.body || el.section.contains(focus)) this.close();
     });
   }
 

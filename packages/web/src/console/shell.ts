@@ -18,7 +18,7 @@ export interface ConsoleSpec<Who> {
   readonly signInMessages: Readonly<Record<number, string>>;
   /** The header's words for who is signed in. */
   describe(who: Who): string;
-  /** The role that picks the sections; null: a console without roles. */
+  /** The role: it picks the sections that name roles, and a change of it redraws the console; null: a console without roles. */
   roleOf(who: Who): string | null;
 }
 
@@ -43,15 +43,21 @@ export function startConsole<Who extends { readonly timeZone: string }>(spec: Co
   window.addEventListener('hashchange', () => { if (shown !== null) open(location.hash.slice(1)); });
   // A change refused for the role (9122, shared/page-api.ts): the role may have changed since the
   // console was drawn, so the session is read again and the console drawn for the role it has now.
-  window.addEventListener(ROLE_REFUSED_EVENT, () => void redrawForRole());
+  // Two refusals at once read the session once.
+  let rechecking: Promise<void> | null = null;
+  window.addEventListener(ROLE_REFUSED_EVENT, () => {
+    rechecking ??= redrawForRole().finally(() => { rechecking = null; });
+  });
   void currentSession<Who>(spec.page).catch(() => null).then((who) => (who === null ? showSignIn() : enter(who)));
 
   async function redrawForRole(): Promise<void> {
     if (shown === null) return;
-    const before = spec.describe(shown.who);
-    const who = await currentSession<Who>(spec.page).catch(() => null);
+    const before = spec.roleOf(shown.who);
+    // No answer (the network): nothing is known, so nothing changes; the refusal stays said.
+    const who = await currentSession<Who>(spec.page).catch(() => undefined);
+    if (who === undefined) return;
     if (who === null) return showSignIn('You are signed out.');
-    if (spec.describe(who) === before) return;
+    if (spec.roleOf(who) === before) return;
     enter(who);
     say(notice, `Your role changed since the console was drawn: it is now drawn for ${spec.describe(who)}, with what that role may do.`);
   }

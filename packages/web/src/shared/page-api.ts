@@ -16,6 +16,10 @@ export interface PageAnswer<T> {
 /** Said on the window when a call is refused for the role (9122): a console draws itself again for the role the session has now. */
 export const ROLE_REFUSED_EVENT = 'micropay:role-refused';
 
+function sayIfRoleRefused(code: number): void {
+  if (code === ResultCode.ROLE_NOT_ALLOWED) window.dispatchEvent(new Event(ROLE_REFUSED_EVENT));
+}
+
 /** The platform could not be reached, or did not answer with the envelope. */
 export class Unreachable extends Error {}
 
@@ -35,7 +39,7 @@ export async function callPage<T>(path: string, body: Record<string, unknown> = 
   const response = await post(path, body, options);
   const envelope = (await response.json().catch(() => null)) as { code: number; msg: string; data: T | null } | null;
   if (envelope === null || typeof envelope.code !== 'number') throw new Unreachable(`MicroPay answered HTTP ${response.status}. Try again.`);
-  if (envelope.code === ResultCode.ROLE_NOT_ALLOWED) window.dispatchEvent(new Event(ROLE_REFUSED_EVENT));
+  sayIfRoleRefused(envelope.code);
   const date = Date.parse(response.headers.get('Date') ?? '');
   return { ...envelope, serverNowMs: Number.isNaN(date) ? Date.now() : date };
 }
@@ -56,6 +60,7 @@ export async function downloadPage(path: string, body: Record<string, unknown>):
   if (name !== null && response.ok) return { file: await response.blob(), fileName: name[1]! };
   const envelope = (await response.json().catch(() => null)) as { code: number; msg: string } | null;
   if (envelope === null || typeof envelope.code !== 'number') throw new Unreachable(`MicroPay answered HTTP ${response.status}. Try again.`);
+  sayIfRoleRefused(envelope.code);
   return { code: envelope.code, msg: envelope.msg, data: null, serverNowMs: Date.now() };
 }
 

@@ -34,8 +34,12 @@ export async function currentSession<T>(page: PageName): Promise<T | null> {
   return a.data;
 }
 
-/** Ends the session on the server; the page forgets its token whatever the answer. */
-export async function signOut(page: PageName): Promise<void> {
-  await callPage(`${page}/sign-out`).catch(() => undefined);
+/**
+ * Ends the session on the server; the page forgets its token whatever the answer. False: the
+ * platform could not be reached, so the session may still be alive.
+ */
+export async function signOut(page: PageName): Promise<boolean> {
+  const answered = await callPage(`${page}/sign-out`).then(() => true, () => false);
   useCsrfToken(null);
+  return answered;
 }

@@ -8,7 +8,10 @@ import { pendingOrders, type PageOrder } from './result-api.js';
 import { ResultScreen } from './result-screen.js';
 import { CodeFlow } from './code-flow.js';
 import { Unreachable } from '../shared/page-api.js';
-import { ensureEnrolled, forgetDevice, keepShellForOffline, offlineWallet, rememberWallet, sendPendingSignOuts, signOutDevice, thisDeviceId } from './offline-device.js';
+import {
+  ensureEnrolled, forgetDevice, forgetLastWallet, keepShellForOffline, offlineWallet, oweSignOut, rememberWallet, sendPendingSignOuts, signOutDevice, signOutOwed,
+  thisDeviceId,
+} from './offline-device.js';
 import { usePlatformTimeZone } from '../shared/time.js';
 import { currentSession, signOut } from '../shared/session.js';
 import { signInWithLink, signInWithPin, takeLinkToken, type SignedInWallet } from './sign-in.js';
@@ -47,8 +50,9 @@ const live = new LiveResult({
 // The code screen's codes, the platform's or offline ones (code-flow.ts).
 const flow = new CodeFlow({
   section: codeSection, status: codeStatus, renew: renewButton, screen, lifetime, live,
-  signedOut: (message) => showSignIn(message),
-  backOnline: () => void account.refresh(),
+  // Opened with no network, the page has no session's token yet: once the platform answers, it starts again.
+  signedOut: (message) => (startedOffline ? location.reload() : showSignIn(message)),
+  backOnline: () => (startedOffline ? location.reload() : void account.refresh()),
 });
 // The account part below the code screen (account.ts); freezing there takes the code away, and
 // this browser's offline codes with it (the platform revoked every device of the wallet).
@@ -128,14 +132,28 @@ async function start(): Promise<void> {
     const r = await signInWithLink(token);
     return r.ok ? enter(r.signedIn) : showSignIn(r.message);
   }
+  const owed = signOutOwed();
   let wallet: SignedInWallet | null;
   try {
     wallet = await currentSession<SignedInWallet>('wallet');
   } catch (error) {
+    // A holder who signed out offline is not shown offline codes: they asked to leave.
+    if (owed) return showSignIn('You are signed out.', 'info');
     return error instanceof Unreachable ? startOffline(error.message) : showSignIn();
   }
-  if (wallet === null) return showSignIn();
+  if (owed) return finishSignOut(wallet !== null);
+  if (wallet === null) {
+    forgetLastWallet();
+    return showSignIn();
+  }
   enter(wallet);
+}
+
+/** The sign-out made with no network, now that the platform answers: its session ends before anything is shown. */
+async function finishSignOut(sessionAlive: boolean): Promise<void> {
+  if (sessionAlive && !(await signOut('wallet'))) return showSignIn('You are signed out.', 'info');
+  oweSignOut(false);
+  showSignIn('You are signed out.', 'info');
 }
 
 /**
@@ -165,7 +183,8 @@ async function signOutHere(): Promise<void> {
   const signingOut = walletId;
   walletId = null;
   try {
-    await signOut('wallet');
+    // Not answered (no network): the session may be alive, so the next start ends it first.
+    if (!(await signOut('wallet'))) oweSignOut(true);
   } finally {
     if (signingOut !== null) await signOutDevice(signingOut).catch(() => undefined);
     showSignIn('You are signed out.', 'info');
@@ -176,6 +195,8 @@ function enter(wallet: SignedInWallet): void {
   say(pageStatus, '');
   walletId = wallet.walletId;
   rememberWallet(wallet.walletId);
+  // Signed in anew (a link, a PIN): a sign-out owed from before was for a session this one replaced.
+  oweSignOut(false);
   flow.begin(wallet.walletId);
   usePlatformTimeZone(wallet.timeZone);
   confirmScreen.usePin(wallet.hasPin !== false);

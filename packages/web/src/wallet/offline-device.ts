@@ -59,6 +59,26 @@ export function rememberWallet(walletId: string): void {
   localStorage.setItem(LAST_KEY, walletId);
 }
 
+/**
+ * The page found no session: a start with no network shows no wallet's codes either, so a browser
+ * left without signing out (its session expired) is not a wallet for whoever opens it offline.
+ */
+export function forgetLastWallet(): void {
+  localStorage.removeItem(LAST_KEY);
+}
+
+/** A sign-out made with no network: the session may still be alive, and the next start ends it first. */
+const SIGN_OUT_OWED_KEY = 'micropay.wallet.sign-out-owed';
+
+export function signOutOwed(): boolean {
+  return localStorage.getItem(SIGN_OUT_OWED_KEY) !== null;
+}
+
+export function oweSignOut(owed: boolean): void {
+  if (owed) localStorage.setItem(SIGN_OUT_OWED_KEY, '1');
+  else localStorage.removeItem(SIGN_OUT_OWED_KEY);
+}
+
 /** The wallet whose offline codes a start with no network shows: the last one signed in to, if this browser still has its device. */
 export function offlineWallet(): string | null {
   const walletId = localStorage.getItem(LAST_KEY);

@@ -23,9 +23,13 @@ self.addEventListener('fetch', (event) => {
   const url = new URL(request.url);
   if (url.origin !== self.location.origin || !SHELL.files.includes(url.pathname)) return;
   // The page itself from the network first (a new build names new assets), the copy only without
-  // one; the assets are named by their content's hash, so the copy is always right.
+  // one, or when a proxy answers for a platform that is down (5xx); the assets are named by their
+  // content's hash, so the copy is always right.
   if (url.pathname === '/wallet') {
-    event.respondWith(fetch(request).catch(() => caches.open(CACHE).then((cache) => cache.match('/wallet')).then((copy) => copy ?? Response.error())));
+    const copy = () => caches.open(CACHE).then((cache) => cache.match('/wallet'));
+    event.respondWith(fetch(request)
+      .then((answer) => (answer.status >= 500 ? copy().then((kept) => kept ?? answer) : answer))
+      .catch(() => copy().then((kept) => kept ?? Response.error())));
     return;
   }
   event.respondWith(caches.open(CACHE).then((cache) => cache.match(url.pathname)).then((copy) => copy ?? fetch(request)));
