@@ -69,7 +69,14 @@ describe('the wallet page with its network cut (docs/offline-codes.md)', () => {
     expect(first.counter).toBe(first.step);
     expect(first.countdown).toMatch(/^New code in ([1-9]|10) s$/);
 
-    // A minute with the screen left on: each step shows that step's code, one counter a step.
+    // A minute with the screen left on: each step shows that step's code, one counter a step; the
+    // status, read out by screen readers, is said once, not again at every step.
+    await page.evaluate(() => {
+      const w = window as unknown as { statusChanges: number };
+      w.statusChanges = 0;
+      new MutationObserver((changes) => { w.statusChanges += changes.length; })
+        .observe(document.getElementById('code-status')!, { childList: true, characterData: true, subtree: true });
+    });
     let last = first;
     for (let i = 0; i < 6; i++) {
       await page.clock.fastForward(10_000);
@@ -79,6 +86,7 @@ describe('the wallet page with its network cut (docs/offline-codes.md)', () => {
       expect(now.code).not.toBe(last.code);
       last = now;
     }
+    expect(await page.evaluate(() => (window as unknown as { statusChanges: number }).statusChanges)).toBe(0);
     const paid = await platform.pay(last.code, 'offline-left-on');
     expect(paid.stdout).toContain('PAID, amount 1.00');
 

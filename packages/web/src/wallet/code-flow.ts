@@ -27,6 +27,7 @@ export interface CodeFlowParts {
   readonly backOnline: () => void;
 }
 
+const OFFLINE_WORDS = 'No network: this offline code was made on your phone. It pays once.';
 /** No code could be shown for want of the network: the page tries again this often (and when the browser says it is online). */
 const RETRY_MS = 10_000;
 
@@ -154,7 +155,8 @@ export class CodeFlow {
       this.#newAsked = false;
       screen.show(offline.code);
       lifetime.start('nextCode', offline.endsAtMs - Date.now(), () => void this.show('same'));
-      say(status, 'No network: this offline code was made on your phone. It pays once.');
+      // Said once, not again at each step: the status is read out by screen readers.
+      if (status.textContent !== OFFLINE_WORDS) say(status, OFFLINE_WORDS);
     } else if (offline.reason === 'aheadUsedUp') {
       this.#noCode(offline.nextAtMs - Date.now() <= 60_000
         ? 'No network, and this phone has made all the offline codes it may for now. The next one comes in a few seconds.'
