@@ -25,6 +25,11 @@ export function operatorMay(role: OperatorRole, change: OperatorChange): boolean
   return MAY[role].includes(change);
 }
 
+/** The roles that may make a change, in words ("admin or finance"), for a refusal to say who may. */
+export function rolesThatMay(change: OperatorChange): string {
+  return OPERATOR_ROLES.filter((role) => operatorMay(role, change)).join(' or ');
+}
+
 /** Each kind of change in words, for the CLI and the console to say what a role may do. */
 const CHANGE_WORDS: Readonly<Record<OperatorChange, string>> = {
   merchants: 'creates, imports, disables and re-keys merchants',

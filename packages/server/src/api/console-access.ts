@@ -1,5 +1,5 @@
 import { ResultCode } from '@micropay/protocol';
-import { OPERATOR_ROLES, operatorMay, type OperatorChange } from '@micropay/protocol/operator-roles';
+import { operatorMay, rolesThatMay, type OperatorChange } from '@micropay/protocol/operator-roles';
 import type { ActingAs } from '../domain/audit-log.js';
 import type { PageSession, SessionSubject } from '../domain/page-access.js';
 import { answer } from './answer.js';
@@ -62,8 +62,7 @@ export function withOperator(access: OperatorAccess, handler: OperatorHandler): 
     const operator = operatorOf(session);
     if (access !== 'reads' && access !== 'any role' && !operatorMay(operator.role, access)) {
       // Said to the operator whose console still shows the button (its role narrowed meanwhile).
-      const may = OPERATOR_ROLES.filter((role) => operatorMay(role, access)).join(' or ');
-      return Promise.resolve(answer(ResultCode.ROLE_NOT_ALLOWED, null, `the ${operator.role} role may not make ${access} changes; ${may} may`));
+      return Promise.resolve(answer(ResultCode.ROLE_NOT_ALLOWED, null, `the ${operator.role} role may not make ${access} changes; ${rolesThatMay(access)} may`));
     }
     return handler(ctx, req, operator, sessionId);
   });

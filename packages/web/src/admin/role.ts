@@ -1,4 +1,4 @@
-import { describeOperatorRole, OPERATOR_ROLES, operatorMay, type OperatorChange } from '@micropay/protocol/operator-roles';
+import { describeOperatorRole, operatorMay, rolesThatMay, type OperatorChange } from '@micropay/protocol/operator-roles';
 import type { SignedInOperator } from './who.js';
 
 /**
@@ -24,6 +24,5 @@ export function roleSummary(who: SignedInOperator): HTMLParagraphElement | null 
 /** "Your role, support, reads payouts here; confirming and failing them is for admin or finance." Null when the role may. */
 export function roleNote(who: SignedInOperator, change: OperatorChange, doing: string): HTMLParagraphElement | null {
   if (may(who, change)) return null;
-  const roles = OPERATOR_ROLES.filter((r) => operatorMay(r, change)).join(' or ');
-  return Object.assign(document.createElement('p'), { className: 'help role-note', textContent: `Your role, ${who.role}, reads this; ${doing} is for ${roles}.` });
+  return Object.assign(document.createElement('p'), { className: 'help role-note', textContent: `Your role, ${who.role}, reads this; ${doing} is for ${rolesThatMay(change)}.` });
 }

@@ -151,8 +151,8 @@ async function start(): Promise<void> {
 
 /** The sign-out made with no network, now that the platform answers: its session ends before anything is shown. */
 async function finishSignOut(sessionAlive: boolean): Promise<void> {
-  if (sessionAlive && !(await signOut('wallet'))) return showSignIn('You are signed out.', 'info');
-  oweSignOut(false);
+  // Still not answered: still owed, for the start after this one.
+  if (!sessionAlive || (await signOut('wallet'))) oweSignOut(false);
   showSignIn('You are signed out.', 'info');
 }
 
