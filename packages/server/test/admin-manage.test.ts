@@ -3,7 +3,7 @@ import { hashPin } from '../src/domain/credentials.js';
 import { SESSION_IDLE_MS } from '../src/domain/page-access.js';
 import { createLogger } from '../src/log.js';
 import { sql } from './db-access.js';
-import { createMerchant, createWalletWithCode, ManualClock, micropayParams, postSigned, startTestPlatform, type TestPlatform } from './helpers.js';
+import { createMerchant, createWalletWithCode, givePayoutAccount, ManualClock, micropayParams, postSigned, startTestPlatform, type TestPlatform } from './helpers.js';
 import { as, pageCall, sessionOf, type PageAnswer, type Session } from './page-helpers.js';
 
 /**
@@ -203,6 +203,7 @@ describe('operator console actions', () => {
     const ops = await operatorSignIn();
     const a = await createMerchant(p, 'Shop A');
     const b = await createMerchant(p, 'Shop B');
+    for (const m of [a, b]) await givePayoutAccount(p, m.mchId);
     const { payCode } = await createWalletWithCode(p, 100_00);
     expect((await postSigned(p.url, 'micropay', micropayParams(a, 'o-1', '30.00', payCode), a.key)).body.code).toBe(0);
     const { payCode: code2 } = await createWalletWithCode(p, 100_00, 'Bob');

@@ -181,7 +181,7 @@ describe('each command takes exactly its own options', () => {
     { args: ['audit', '-x'], says: 'micropay audit: unknown option -x' },
     { args: ['audit', 'now'], says: 'micropay audit: unexpected argument "now"' },
     { args: ['wallet', 'topup', '601234567890', '-5'], says: 'micropay wallet topup: unknown option -5 (no argument is a negative number)' },
-    { args: ['merchant'], says: 'micropay merchant: a subcommand is needed: create, update, show, list, disable, enable, roll-key' },
+    { args: ['merchant'], says: 'micropay merchant: a subcommand is needed: create, update, show, list, disable, enable, roll-key, payout-account' },
     { args: ['wallet', 'devices'], says: 'micropay wallet devices: a subcommand is needed: enrol, list, renew, revoke' },
     { args: ['wallet', 'devices', 'forget'], says: 'micropay wallet devices: unknown command: wallet devices forget' },
     { args: ['wallet', 'list', '--limit', '0'], says: 'micropay wallet list: --limit must be a whole number from 1 to 1000' },

@@ -10,7 +10,7 @@ import { merchantDay } from '../src/services/statements.js';
 import type { Store } from '../src/store/store.js';
 import type { ActingAs } from '../src/domain/audit-log.js';
 import { accountBalanceSen } from './db-access.js';
-import { createMerchant, createWalletWithCode, ManualClock, micropayParams, postSigned, startTestPlatform, type TestMerchant, type TestPlatform } from './helpers.js';
+import { createMerchant, createWalletWithCode, givePayoutAccount, ManualClock, micropayParams, postSigned, startTestPlatform, type TestMerchant, type TestPlatform } from './helpers.js';
 
 /**
  * The consoles' money read models and the payout request (issue 14), on both stores: a day's
@@ -28,6 +28,7 @@ beforeEach(async () => {
   clock = new ManualClock(Date.parse('2024-03-10T08:00:00+08:00'));
   p = await startTestPlatform({ MICROPAY_TIMEZONE: TIME_ZONE }, clock);
   m = await createMerchant(p, 'Campus Canteen');
+  await givePayoutAccount(p, m.mchId);
 });
 afterEach(async () => {
   const report = await p.store.audit();

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { merchantAccount } from '../src/domain/ledger.js';
 import { accountBalanceSen } from './db-access.js';
-import { createMerchant, createWalletWithCode, ManualClock, micropayParams, postSigned, startTestPlatform, type TestMerchant, type TestPlatform } from './helpers.js';
+import { createMerchant, createWalletWithCode, givePayoutAccount, ManualClock, micropayParams, postSigned, startTestPlatform, type TestMerchant, type TestPlatform } from './helpers.js';
 import { cliJson, runCli } from './process-helpers.js';
 
 /**
@@ -20,6 +20,7 @@ beforeEach(async () => {
   clock = new ManualClock(Date.parse('2024-03-10T08:00:00+08:00'));
   p = await startTestPlatform({ MICROPAY_TIMEZONE: TIME_ZONE }, clock);
   m = await createMerchant(p, 'Campus Canteen');
+  await givePayoutAccount(p, m.mchId);
 });
 afterEach(async () => {
   const report = await p.store.audit();

@@ -23,8 +23,9 @@ const wallet: Wallet = {
 };
 const requested: Payout = {
   payoutId: '6202612051400000000001', mchId: merchant.mchId, walletId: null, requestId: null, amountSen: 4_00,
-  status: 'REQUESTED', failReason: null, requestedAtMs: NOW - 1000, finishedAtMs: null,
+  status: 'REQUESTED', failReason: null, requestedAtMs: NOW - 1000, finishedAtMs: null, destination: null,
 };
+const payoutAccount = { holderName: 'Car Park Ltd', bankName: 'West Bank', accountNumber: 'GB82WEST12345698765432', setAtMs: NOW - 5000 };
 const postingsOf = (effects: readonly { kind: string }[]) =>
   effects.flatMap((e) => (e.kind === 'book' ? (e as { entry: { kind: string; postings: unknown[] } }).entry.postings : []));
 
@@ -32,8 +33,10 @@ describe('a merchant payout request', () => {
   const req = { mchId: merchant.mchId, amountSen: 4_00, requestId: 'w49' };
 
   it('up to the whole balance records the payout and books merchant → platform:payouts', () => {
-    const d = decidePayoutRequest({ ...req, amountSen: 10_00 }, { merchant, balanceSen: 10_00, existing: null }, 'P1', NOW);
+    const d = decidePayoutRequest({ ...req, amountSen: 10_00 }, { merchant, balanceSen: 10_00, existing: null, payoutAccount }, 'P1', NOW);
     expect(d.result).toMatchObject({ kind: 'requested', payout: { payoutId: 'P1', amountSen: 10_00, status: 'REQUESTED', requestedAtMs: NOW } });
+    // The payout copies where it goes, without the account's own time.
+    expect((d.result as { payout: Payout }).payout.destination).toEqual({ holderName: 'Car Park Ltd', bankName: 'West Bank', accountNumber: 'GB82WEST12345698765432' });
     expect(d.effects.map((e) => e.kind)).toEqual(['insertPayout', 'book']);
     expect(postingsOf(d.effects)).toEqual([
       { accountId: 'merchant:202612001', amountSen: -10_00 },
@@ -41,14 +44,17 @@ describe('a merchant payout request', () => {
     ]);
   });
 
-  it('above the balance, for no merchant, or under a used request id writes nothing', () => {
-    expect(decidePayoutRequest(req, { merchant, balanceSen: 3_99, existing: null }, 'P1', NOW)).toEqual({
+  it('above the balance, without a payout account, for no merchant, or under a used request id writes nothing', () => {
+    expect(decidePayoutRequest(req, { merchant, balanceSen: 99_00, existing: null, payoutAccount: null }, 'P1', NOW)).toEqual({
+      result: { kind: 'rejected', reason: 'NO_PAYOUT_ACCOUNT' }, effects: [],
+    });
+    expect(decidePayoutRequest(req, { merchant, balanceSen: 3_99, existing: null, payoutAccount }, 'P1', NOW)).toEqual({
       result: { kind: 'rejected', reason: 'EXCEEDS_BALANCE', balanceSen: 3_99 }, effects: [],
     });
-    expect(decidePayoutRequest(req, { merchant: null, balanceSen: 0, existing: null }, 'P1', NOW).effects).toEqual([]);
+    expect(decidePayoutRequest(req, { merchant: null, balanceSen: 0, existing: null, payoutAccount: null }, 'P1', NOW).effects).toEqual([]);
     const earlier = { ...requested, requestId: 'w49' };
-    expect(decidePayoutRequest(req, { merchant, balanceSen: 99_00, existing: earlier }, 'P1', NOW)).toEqual({ result: { kind: 'repeat', payout: earlier }, effects: [] });
-    expect(decidePayoutRequest({ ...req, amountSen: 5_00 }, { merchant, balanceSen: 99_00, existing: earlier }, 'P1', NOW).result)
+    expect(decidePayoutRequest(req, { merchant, balanceSen: 99_00, existing: earlier, payoutAccount }, 'P1', NOW)).toEqual({ result: { kind: 'repeat', payout: earlier }, effects: [] });
+    expect(decidePayoutRequest({ ...req, amountSen: 5_00 }, { merchant, balanceSen: 99_00, existing: earlier, payoutAccount }, 'P1', NOW).result)
       .toEqual({ kind: 'rejected', reason: 'REQUEST_ID_REUSED', payout: earlier });
   });
 });

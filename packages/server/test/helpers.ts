@@ -138,6 +138,15 @@ export async function createMerchant(p: Platform, name = 'LPR Parking System'): 
   return { mchId: m.mchId, key, name };
 }
 
+/** A valid IBAN (its check digits match), as a merchant's payout account in tests. */
+export const TEST_IBAN = 'GB82WEST12345698765432';
+
+/** Sets where the merchant's payouts go (domain/payout-account.ts): without it, payouts are refused (9044). */
+export async function givePayoutAccount(p: Platform, mchId: string, accountNumber = TEST_IBAN): Promise<void> {
+  const set = await p.store.setPayoutAccount(mchId, { holderName: 'Car Park Ltd', bankName: 'West Bank', accountNumber });
+  if (set.kind !== 'set' && set.kind !== 'unchanged') throw new Error(`payout account: ${JSON.stringify(set)}`);
+}
+
 /** A wallet with `balance` (e.g. "100.00") and a fresh payment code. */
 export async function createWalletWithCode(p: Platform & { config: Config }, balanceSen: number, name = 'Alice') {
   const wallet = await p.store.createWallet({ name, openingSen: balanceSen });

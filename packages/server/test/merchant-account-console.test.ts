@@ -208,6 +208,9 @@ describe("the owner's actions, each with its audit row", () => {
     const shop = await createMerchant(p, 'Corner Shop');
     const owner = await signIn(shop, 'boss', 'owner');
     await pay(shop, 'order-1', '80.00');
+    // Nowhere to send it yet: refused, nothing moved.
+    expect((await call('merchant/balance/request-payout', { amount: '10.00', requestId: 'r-0' }, owner)).code).toBe(9044);
+    expect((await call('merchant/balance/set-payout-account', { ...{ holderName: 'Corner Shop Ltd', bankName: 'West Bank', accountNumber: 'GB82 WEST 1234 5698 7654 32' }, password: 'user-password-1' }, owner)).code).toBe(0);
     expect((await call('merchant/balance/request-payout', { amount: '80.01', requestId: 'r-0' }, owner)).code).toBe(9040);
     expect((await call('merchant/balance/request-payout', { amount: '0.00', requestId: 'r-0' }, owner)).code).toBe(1021);
     expect((await call('merchant/balance/request-payout', { amount: 30, requestId: 'r-0' }, owner)).code).toBe(1021);
@@ -218,7 +221,7 @@ describe("the owner's actions, each with its audit row", () => {
     expect((await call('merchant/balance/show', {}, owner)).data).toEqual({ available: '50.00', payoutsRequested: '30.00' });
     const payouts = await call('merchant/balance/payouts', { limit: 1 }, owner);
     expect(payouts.data).toMatchObject({ payouts: [{ amount: '30.00', status: 'REQUESTED' }], next: null });
-    expect(await actions(shop.mchId)).toEqual(['payout.request']);
+    expect(await actions(shop.mchId)).toEqual(['payout.request', 'merchant.setPayoutAccount']);
   });
 
   it('reads Activity newest first, paged by cursor', async () => {

@@ -620,6 +620,12 @@ describe('every answer of a real server is as the document says', () => {
     expect(codeOf(await post(merchant('notifications/retry'), { notificationId: '00000000-0000-0000-0000-000000000000' }, owner))).toBe(9051);
     expect(codeOf(await post(merchant('notifications/retry'), { notificationId: sent.json!.data!.notificationId }, owner))).toBe(0);
     expect(codeOf(await post(merchant('notifications/retry-all'), {}, owner))).toBe(0);
+    expect(codeOf(await post(merchant('balance/request-payout'), { amount: '5.00', requestId: 'r-0' }, owner))).toBe(9044);
+    expect(codeOf(await post(merchant('balance/payout-account'), {}, owner))).toBe(0);
+    const account = { holderName: 'Corner Shop Ltd', bankName: 'West Bank', accountNumber: 'GB82 WEST 1234 5698 7654 32' };
+    expect(codeOf(await post(merchant('balance/set-payout-account'), { ...account, accountNumber: 'GB00WEST12345698765432', password: 'user-password-1' }, owner))).toBe(1021);
+    expect(codeOf(await post(merchant('balance/set-payout-account'), { ...account, password: 'not-it' }, owner))).toBe(9020);
+    expect(codeOf(await post(merchant('balance/set-payout-account'), { ...account, password: 'user-password-1' }, owner))).toBe(0);
     expect(codeOf(await post(merchant('balance/request-payout'), { amount: '99.00', requestId: 'r-1' }, owner))).toBe(9040);
     expect(codeOf(await post(merchant('balance/request-payout'), { amount: '10.00', requestId: 'r-1' }, owner))).toBe(0);
     expect(codeOf(await post(merchant('balance/request-payout'), { amount: '11.00', requestId: 'r-1' }, owner))).toBe(9043);

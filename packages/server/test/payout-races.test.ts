@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { merchantAccount, PLATFORM_PAYOUTS } from '../src/domain/ledger.js';
 import { accountBalanceSen, execute } from './db-access.js';
-import { createMerchant, createWalletWithCode, micropayParams, postSigned, startTestPlatform, type TestMerchant, type TestPlatform } from './helpers.js';
+import { createMerchant, createWalletWithCode, givePayoutAccount, micropayParams, postSigned, startTestPlatform, type TestMerchant, type TestPlatform } from './helpers.js';
 import { runCli, startServerProcess, stopAllChildren } from './process-helpers.js';
 
 /**
@@ -17,6 +17,7 @@ let m: TestMerchant;
 beforeEach(async () => {
   p = await startTestPlatform({ MICROPAY_PG_POOL_SIZE: '12' });
   m = await createMerchant(p, 'Car Park, fifty lanes');
+  await givePayoutAccount(p, m.mchId);
 });
 afterEach(async () => {
   await stopAllChildren();

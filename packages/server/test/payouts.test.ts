@@ -4,7 +4,7 @@ import { journalEntry, merchantAccount, PLATFORM_FLOAT, PLATFORM_PAYOUTS, wallet
 import { WalletHoldsPendingError, WalletRefundsInProcessError } from '../src/domain/payout.js';
 import { amountText } from '../src/store/audit.js';
 import { accountBalanceSen, book, execute, sql } from './db-access.js';
-import { createMerchant, createWalletWithCode, micropayParams, postSigned, type TestMerchant } from './helpers.js';
+import { createMerchant, createWalletWithCode, givePayoutAccount, micropayParams, postSigned, type TestMerchant } from './helpers.js';
 import { usePlatformWithCli } from './process-helpers.js';
 
 /**
@@ -17,6 +17,7 @@ let m: TestMerchant;
 
 beforeEach(async () => {
   m = await createMerchant(t.p, 'Car Park');
+  await givePayoutAccount(t.p, m.mchId);
 });
 afterEach(async () => {
   if (t.p === undefined) return;

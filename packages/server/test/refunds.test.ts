@@ -15,6 +15,7 @@ import type { Platform } from '../src/platform.js';
 import { accountBalanceSen, book, execute, sql } from './db-access.js';
 import {
   createMerchant,
+  givePayoutAccount,
   createWalletWithCode,
   ManualClock,
   micropayParams,
@@ -464,6 +465,7 @@ describe('refunds of one order in flight together', () => {
     expect(await walletBalance(order.walletId)).toBe(6_00);
 
     // A payout takes the merchant's last 4.00 (it does not reserve for refunds in process), so B fails.
+    await givePayoutAccount(p, m.mchId);
     expect((await p.store.requestPayout({ mchId: m.mchId, amountSen: 4_00, requestId: null })).kind).toBe('requested');
     const doneB = await p.store.finishRefund(b.kind === 'accepted' ? b.refund.refundId : '');
     expect(doneB!.refund).toMatchObject({ status: 'REFUND_FAILED', failReason: 'MERCHANT_BALANCE_INSUFFICIENT' });

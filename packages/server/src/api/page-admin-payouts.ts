@@ -16,6 +16,8 @@ export function payoutWire(p: Payout): Record<string, unknown> {
   return {
     payoutId: p.payoutId, mchId: p.mchId, walletId: p.walletId, requestId: p.requestId, amount: formatSen(p.amountSen),
     status: p.status, failReason: p.failReason, requestedAtMs: p.requestedAtMs, finishedAtMs: p.finishedAtMs,
+    // All of the account: finance makes the transfer from it.
+    destination: p.destination,
   };
 }
 

@@ -3,7 +3,8 @@ import type { AuditLogEntry } from '../domain/audit-log.js';
 import type { Payout } from '../domain/payout.js';
 import { merchantBalance, merchantPayoutPage, requestMerchantPayout } from '../services/merchant-console.js';
 import { answer } from './answer.js';
-import { merchantUserActing, withMerchantUser } from './console-access.js';
+import { merchantUserActing, withMerchantUser, type MerchantUser } from './console-access.js';
+import { bankAccountData } from './page-merchant-payout-account.js';
 import { checkedPageOf, pageRequestOf } from './console-pages.js';
 
 /**
@@ -12,8 +13,11 @@ import { checkedPageOf, pageRequestOf } from './console-pages.js';
  * call acts on the session's merchant.
  */
 
-function payoutData(p: Payout): Record<string, unknown> {
-  return { payoutId: p.payoutId, amount: formatSen(p.amountSen), status: p.status, requestedAtMs: p.requestedAtMs, finishedAtMs: p.finishedAtMs, failReason: p.failReason };
+function payoutData(p: Payout, user: Pick<MerchantUser, 'role'>): Record<string, unknown> {
+  return {
+    payoutId: p.payoutId, amount: formatSen(p.amountSen), status: p.status, requestedAtMs: p.requestedAtMs, finishedAtMs: p.finishedAtMs, failReason: p.failReason,
+    destination: p.destination === null ? null : bankAccountData(p.destination, user),
+  };
 }
 
 export const showBalance = withMerchantUser('reads', 'anyone', async (ctx, req, user) => {
@@ -33,7 +37,7 @@ export const listPayouts = withMerchantUser('reads', 'anyone', async (ctx, req, 
   if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
   const page = await merchantPayoutPage(ctx.store, user.mchId, parsed.value);
   if ('kind' in page) return answer(ResultCode.PARAM_ERROR, null, page.problem);
-  return answer(ResultCode.SUCCESS, { payouts: page.payouts.map(payoutData), next: page.next });
+  return answer(ResultCode.SUCCESS, { payouts: page.payouts.map((p) => payoutData(p, user)), next: page.next });
 });
 
 /**
@@ -50,7 +54,8 @@ export const requestPayout = withMerchantUser('changes', 'owner', async (ctx, re
   if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
   const decided = await requestMerchantPayout(ctx.store, { mchId: user.mchId, ...parsed.value }, merchantUserActing(user, req));
   if (decided.kind === 'invalid') return answer(ResultCode.PARAM_ERROR, null, decided.problem);
-  if (decided.kind === 'requested' || decided.kind === 'repeat') return answer(ResultCode.SUCCESS, { payout: payoutData(decided.payout), repeat: decided.kind === 'repeat' });
+  if (decided.kind === 'requested' || decided.kind === 'repeat') return answer(ResultCode.SUCCESS, { payout: payoutData(decided.payout, user), repeat: decided.kind === 'repeat' });
+  if (decided.reason === 'NO_PAYOUT_ACCOUNT') return answer(ResultCode.NO_PAYOUT_ACCOUNT, null, 'set where payouts go first');
   if (decided.reason === 'EXCEEDS_BALANCE') return answer(ResultCode.PAYOUT_EXCEEDS_BALANCE, null, `the balance is ${formatSen(decided.balanceSen)}`);
   if (decided.reason === 'REQUEST_ID_REUSED') return answer(ResultCode.PAYOUT_REQUEST_ID_REUSED, null, 'this request id was used for another amount: start the request again');
   throw new Error(`the session's merchant ${user.mchId} exists`);

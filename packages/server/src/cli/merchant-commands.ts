@@ -8,6 +8,7 @@ import type { Config } from '../config.js';
 import { createOrImportMerchant, isBadInput, MAX_KEY_OVERLAP_HOURS, notifyUrlOf, rollKey } from '../services/operator-actions.js';
 import { MerchantIdTakenError } from '../store/store.js';
 import { defineCommand, type CommandGroup } from './command-line.js';
+import { payoutAccountCommand } from './payout-account-command.js';
 import { badInput, cliActing, CommandFailed, notFound, timeText, UsageError } from './common.js';
 
 /** The operator's merchant commands: create (or import), update, show, list, disable, enable, roll-key. */
@@ -211,5 +212,5 @@ const rollKeyCommand = defineCommand({
 
 export const merchantCommands: CommandGroup = {
   title: 'Merchants',
-  commands: [create, update, show, list, statusCommand('disable'), statusCommand('enable'), rollKeyCommand],
+  commands: [create, update, show, list, statusCommand('disable'), statusCommand('enable'), rollKeyCommand, payoutAccountCommand],
 };

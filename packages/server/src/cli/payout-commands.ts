@@ -25,14 +25,22 @@ export function payoutJson(p: Payout) {
     failReason: p.failReason,
     requestedAtMs: String(p.requestedAtMs),
     finishedAtMs: p.finishedAtMs === null ? null : String(p.finishedAtMs),
+    destination: p.destination,
   };
+}
+
+/** Where a payout goes, as finance makes the transfer; a closed wallet's holder is paid as the operator's own process says. */
+export function destinationText(p: Payout): string {
+  if (p.destination !== null) return `to ${p.destination.holderName}, ${p.destination.bankName}, account ${p.destination.accountNumber}`;
+  return p.walletId !== null ? "to the wallet's holder" : 'to no recorded account (requested before payout accounts)';
 }
 
 function payoutLine(p: Payout, config: Config): string {
   const owner = p.mchId !== null ? `merchant ${p.mchId}` : `wallet ${p.walletId} (closed)`;
   const finished = p.finishedAtMs === null ? '' : `, ${p.status === 'PAID_OUT' ? 'paid out' : 'failed'} ${timeText(p.finishedAtMs, config)}`;
   const reason = p.failReason === null ? '' : `: ${p.failReason}`;
-  return `${p.payoutId}  ${p.status.padEnd(9)}  ${formatSen(p.amountSen).padStart(12)}  ${owner}, requested ${timeText(p.requestedAtMs, config)}${finished}${reason}`;
+  return `${p.payoutId}  ${p.status.padEnd(9)}  ${formatSen(p.amountSen).padStart(12)}  ${owner}, requested ${timeText(p.requestedAtMs, config)}${finished}${reason}\n`
+    + `${' '.repeat(p.payoutId.length + 2)}${destinationText(p)}`;
 }
 
 /** Free text of the operator's, by the payouts' text rule (domain/payout.ts). */
@@ -46,9 +54,10 @@ const create = defineCommand({
   name: 'payout create',
   summary: "pay part of a merchant's balance out to its bank: it waits, REQUESTED, in platform:payouts",
   details: [
-    'The amount leaves the merchant\'s balance at once, never more than the balance (9040). Make the bank',
-    'transfer, then record its outcome with payout confirm or payout fail. --request-id makes a retry safe:',
-    'the same id and amount answer the payout already made (9043 if the amount differs).',
+    'The amount leaves the merchant\'s balance at once, never more than the balance (9040). The payout copies',
+    'the merchant\'s payout account (9044 without one: merchant payout-account). Make the bank transfer to it,',
+    'then record its outcome with payout confirm or payout fail. --request-id makes a retry safe: the same',
+    'id and amount answer the payout already made (9043 if the amount differs).',
   ].join('\n'),
   positionals: [],
   options: {
@@ -65,6 +74,9 @@ const create = defineCommand({
     switch (decision.kind) {
       case 'rejected':
         if (decision.reason === 'NO_MERCHANT') return notFound(`merchant ${mchId}`);
+        if (decision.reason === 'NO_PAYOUT_ACCOUNT') {
+          return refused(ResultCode.NO_PAYOUT_ACCOUNT, `merchant ${mchId} has no payout account (micropay merchant payout-account ${mchId} --holder … --bank … --account …); nothing was paid out`);
+        }
         if (decision.reason === 'EXCEEDS_BALANCE') {
           return refused(ResultCode.PAYOUT_EXCEEDS_BALANCE, `merchant ${mchId} has a balance of ${formatSen(decision.balanceSen)}; nothing was paid out`);
         }
@@ -75,7 +87,7 @@ const create = defineCommand({
         const text = decision.kind === 'repeat'
           ? `Payout ${p.payoutId} was made already under request id ${requestId}: nothing moved again.\n${payoutLine(p, config)}`
           : `Payout ${p.payoutId} of ${formatSen(p.amountSen)} for merchant ${mchId} is REQUESTED: the money waits in platform:payouts.\n` +
-            `Once the bank has paid: micropay payout confirm ${p.payoutId}`;
+            `Transfer it ${destinationText(p)}.\nOnce the bank has paid: micropay payout confirm ${p.payoutId}`;
         out.show({ ...payoutJson(p), repeat: decision.kind === 'repeat' }, text);
         return 0;
       }

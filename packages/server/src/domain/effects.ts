@@ -8,6 +8,7 @@ import type { Cashier, PageSession, SignInLink } from './page-access.js';
 import type { CashierCharge } from './cashier-charge.js';
 import type { Operator } from './operator.js';
 import { assertPayoutTransition, type Payout } from './payout.js';
+import type { PayoutAccount } from './payout-account.js';
 import { assert } from './ledger.js';
 import { checkAuditEntry, type AuditEntry } from './audit-log.js';
 import { assertRefundTransition, assertTransition, orderAfter, type OrderChanges } from './order-state.js';
@@ -112,6 +113,8 @@ export type Effect =
   | { readonly kind: 'insertCashierCharge'; readonly charge: CashierCharge }
   /** Money out (domain/payout.ts): a new REQUESTED payout; its money moves in a `book` beside it. */
   | { readonly kind: 'insertPayout'; readonly payout: Payout }
+  /** The merchant's payout account from now on, in place of the one it had. */
+  | { readonly kind: 'setPayoutAccount'; readonly mchId: string; readonly account: PayoutAccount }
   /** Compare-and-set on the payout's status: it is still `from` (REQUESTED) and becomes `to`. */
   | { readonly kind: 'movePayout'; readonly from: Payout; readonly to: Payout }
   /**

@@ -2,6 +2,7 @@ import { formatSen } from '@micropay/protocol';
 import { unchanged, type Decided, type Effect } from './effects.js';
 import { assert, journalEntry, merchantAccount, PLATFORM_FLOAT, PLATFORM_PAYOUTS, walletAccount, type AccountId } from './ledger.js';
 import type { Merchant, Wallet } from './model.js';
+import type { BankAccount, PayoutAccount } from './payout-account.js';
 import { walletStatusEffects } from './wallet.js';
 
 /**
@@ -31,6 +32,12 @@ export interface Payout {
   readonly failReason: string | null;
   readonly requestedAtMs: number;
   readonly finishedAtMs: number | null;
+  /**
+   * Where the money goes: the merchant's payout account as it was when the payout was requested
+   * (domain/payout-account.ts). Null for a closed wallet's payout (the operator pays its holder as
+   * its own process says) and for a merchant's payout requested before payout accounts existed.
+   */
+  readonly destination: BankAccount | null;
 }
 
 /** Longest fail reason kept, and longest request id (both are the operator's free text). */
@@ -99,6 +106,8 @@ export interface PayoutRequestView {
   readonly balanceSen: number;
   /** The payout already recorded under the request id, if one was given. */
   readonly existing: Payout | null;
+  /** Where its payouts go; a change of it waits for this payout's transaction, or this for the change's. */
+  readonly payoutAccount: PayoutAccount | null;
 }
 
 export type PayoutRequestDecision =
@@ -106,10 +115,15 @@ export type PayoutRequestDecision =
   /** The request id was used before for the same amount: that payout, nothing moved again. */
   | { readonly kind: 'repeat'; readonly payout: Payout }
   | { readonly kind: 'rejected'; readonly reason: 'NO_MERCHANT' }
+  /** The merchant has no payout account: the money would have nowhere to go. */
+  | { readonly kind: 'rejected'; readonly reason: 'NO_PAYOUT_ACCOUNT' }
   | { readonly kind: 'rejected'; readonly reason: 'EXCEEDS_BALANCE'; readonly balanceSen: number }
   | { readonly kind: 'rejected'; readonly reason: 'REQUEST_ID_REUSED'; readonly payout: Payout };
 
-/** A merchant's payout: never more than its balance, which can therefore never go negative. */
+/**
+ * A merchant's payout: never more than its balance, which can therefore never go negative; and
+ * only to the merchant's payout account, which it copies.
+ */
 export function decidePayoutRequest(
   req: PayoutRequest,
   view: PayoutRequestView,
@@ -122,10 +136,12 @@ export function decidePayoutRequest(
     const same = view.existing.amountSen === req.amountSen;
     return unchanged(same ? { kind: 'repeat', payout: view.existing } : { kind: 'rejected', reason: 'REQUEST_ID_REUSED', payout: view.existing });
   }
+  if (view.payoutAccount === null) return unchanged({ kind: 'rejected', reason: 'NO_PAYOUT_ACCOUNT' });
   if (req.amountSen > view.balanceSen) return unchanged({ kind: 'rejected', reason: 'EXCEEDS_BALANCE', balanceSen: view.balanceSen });
+  const { holderName, bankName, accountNumber } = view.payoutAccount;
   const payout: Payout = {
     payoutId, mchId: req.mchId, walletId: null, requestId: req.requestId, amountSen: req.amountSen,
-    status: 'REQUESTED', failReason: null, requestedAtMs: nowMs, finishedAtMs: null,
+    status: 'REQUESTED', failReason: null, requestedAtMs: nowMs, finishedAtMs: null, destination: { holderName, bankName, accountNumber },
   };
   return { result: { kind: 'requested', payout }, effects: requestEffects(payout, nowMs) };
 }
@@ -203,7 +219,7 @@ export function decideWalletClose({ wallet, refundsInProcessSen }: WalletToClose
   if (wallet.balanceSen === 0) return { result: { wallet: { ...wallet, status: 'closed' }, payout: null }, effects };
   const payout: Payout = {
     payoutId, mchId: null, walletId: wallet.walletId, requestId: null, amountSen: wallet.balanceSen,
-    status: 'REQUESTED', failReason: null, requestedAtMs: nowMs, finishedAtMs: null,
+    status: 'REQUESTED', failReason: null, requestedAtMs: nowMs, finishedAtMs: null, destination: null,
   };
   return {
     result: { wallet: { ...wallet, status: 'closed', balanceSen: 0 }, payout },

@@ -18,6 +18,7 @@ import { adminCreateMerchant, adminImportMerchant, adminMerchants, adminRollMerc
 import {
   adminCloseWallet, adminCreateWallet, adminFreezeWallet, adminTopUpWallet, adminUnfreezeWallet, adminRevokeWalletDevices, adminUnlockWalletPin, adminWalletDetail, adminWalletSearch,
 } from '../api/page-admin-wallets.js';
+import { changePayoutAccount, showPayoutAccount } from '../api/page-merchant-payout-account.js';
 import { adminConfirmPayout, adminFailPayout, adminPayouts } from '../api/page-admin-payouts.js';
 import { adminAuditLog, adminDashboard, adminDeadNotifications, adminLedgerAudit, adminNotificationHealth, adminRetryNotification } from '../api/page-admin-ops.js';
 import { walletBalance, walletFreeze, walletHistory } from '../api/page-wallet-account.js';
@@ -99,6 +100,8 @@ export const ROUTES: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['/api/page/merchant/balance/show', showMerchantBalance],
   ['/api/page/merchant/balance/payouts', listPayouts],
   ['/api/page/merchant/balance/request-payout', requestPayout],
+  ['/api/page/merchant/balance/payout-account', showPayoutAccount],
+  ['/api/page/merchant/balance/set-payout-account', changePayoutAccount],
   ['/api/page/merchant/activity', listActivity],
   ['/api/page/admin/session', adminSession],
   ['/api/page/admin/sign-in', adminSignIn],

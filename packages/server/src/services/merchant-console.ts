@@ -3,6 +3,8 @@ import { MAX_PAYOUT_REQUEST_ID_LENGTH, payoutTextProblem, type Payout, type Payo
 import type { ActingAs } from '../domain/audit-log.js';
 import type { Store } from '../store/store.js';
 import { positiveAmountOf } from './operator-actions.js';
+import { bankAccountOf, type BankAccount, type PayoutAccountChange } from '../domain/payout-account.js';
+import type { InvalidBankAccount } from './payouts.js';
 
 /**
  * The merchant console's money (issue 14, "Balance"; issue 15: a merchant may request a payout,
@@ -70,4 +72,19 @@ export async function requestMerchantPayout(
   const problem = payoutTextProblem(req.requestId, MAX_PAYOUT_REQUEST_ID_LENGTH);
   if (problem !== null) return { kind: 'invalid', problem: `requestId ${problem}` };
   return store.requestPayout({ mchId: req.mchId, amountSen, requestId: req.requestId }, acting);
+}
+
+/**
+ * The console's "Change payout account": whoever changes it decides where the merchant's money
+ * goes, so the owner's password is asked again, counted and locked as a sign-in's. The account's
+ * rule is checked first, so a mistyped IBAN costs no try.
+ */
+export async function setMerchantPayoutAccount(
+  store: Store, user: { readonly mchId: string; readonly name: string }, typed: BankAccount, password: string, acting: ActingAs,
+): Promise<PayoutAccountChange | InvalidBankAccount | { readonly kind: 'wrong' | 'locked' }> {
+  const checked = bankAccountOf(typed);
+  if (!checked.ok) return { kind: 'invalid', field: checked.field, problem: checked.problem };
+  const proof = await store.checkUserPassword(user.mchId, user.name, password, acting.address);
+  if (proof.kind !== 'right') return proof;
+  return store.setPayoutAccount(user.mchId, checked.account, acting);
 }

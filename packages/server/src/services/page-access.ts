@@ -167,13 +167,29 @@ function userSubject(page: 'cashier' | 'merchant', c: Cashier): SessionSubject {
 
 /**
  * Merchant id + user name + password, at the till or in the merchant console (both roles may sign
- * in to either). A try is taken before the slow comparison (the PIN lockout's rule, credentials.ts),
- * so guesses racing each other cannot outrun the lock. An unknown merchant or user is answered as a
- * wrong password, and costs the same scrypt.
+ * in to either). An unknown merchant or user is answered as a wrong password, and costs the same
+ * scrypt.
  */
 export async function signInCashier(
   port: StorePort, mchId: string, name: string, password: string, page: 'cashier' | 'merchant' = 'cashier', address: string | null = null,
 ): Promise<CashierSignIn> {
+  const checked = await checkUserPassword(port, mchId, name, password, page, address);
+  if (checked.kind !== 'right') return checked;
+  const sessionId = await openSession(port, userSubject(page, checked.cashier), address);
+  return { kind: 'signedIn', sessionId, cashier: checked.cashier };
+}
+
+export type PasswordCheck = { readonly kind: 'right'; readonly cashier: Cashier } | { readonly kind: 'wrong' | 'locked' };
+
+/**
+ * The password of a merchant's user, checked as a sign-in checks it, for a change that asks for it
+ * again (the payout account): a wrong one is counted and logged, and five in a row lock the user.
+ * A try is taken before the slow comparison (the PIN lockout's rule, credentials.ts), so guesses
+ * racing each other cannot outrun the lock.
+ */
+export async function checkUserPassword(
+  port: StorePort, mchId: string, name: string, password: string, page: 'cashier' | 'merchant', address: string | null,
+): Promise<PasswordCheck> {
   const taken = await port.decide({ view: 'cashier', mchId, name }, ({ merchant, cashier }, nowMs): Decided<{ cashier: Cashier; tries: number | null } | null> => {
     if (merchant === null || merchant.status !== 'active' || cashier === null) return unchanged(null);
     const decided = decideCashierTry(cashier, nowMs);
@@ -187,6 +203,5 @@ export async function signInCashier(
     return { kind: check.kind };
   }
   await port.decide({ view: 'cashier', mchId, name }, ({ cashier }) => decideCashierTriesCleared(cashier, check.triesTaken));
-  const sessionId = await openSession(port, userSubject(page, taken.cashier), address);
-  return { kind: 'signedIn', sessionId, cashier: taken.cashier };
+  return { kind: 'right', cashier: taken.cashier };
 }

@@ -12,6 +12,7 @@ import {
   type PayoutRequestDecision,
   type WalletClosing,
 } from '../domain/payout.js';
+import { bankAccountOf, decidePayoutAccountChange, maskedAccountNumber, type BankAccount, type PayoutAccountChange } from '../domain/payout-account.js';
 import { retryOnIdClash } from '../store/id-clash.js';
 import type { StorePort } from '../store/port.js';
 
@@ -56,4 +57,29 @@ export function closeWallet(port: StorePort, ids: PayoutIdSource, walletId: stri
       })),
     ),
   );
+}
+
+/** A payout account that breaks bankAccountOf's rule: which field, and why. Nothing was written. */
+export interface InvalidBankAccount {
+  readonly kind: 'invalid';
+  readonly field: keyof BankAccount;
+  readonly problem: string;
+}
+
+/**
+ * Where the merchant's payouts go from now on (domain/payout-account.ts), as typed: the rule is
+ * checked here, for the console and the CLI alike. The log names the holder and bank and the
+ * number's last four characters, with the last four of the account it replaced.
+ */
+export function setPayoutAccount(port: StorePort, mchId: string, typed: BankAccount, acting?: ActingAs): Promise<PayoutAccountChange | InvalidBankAccount> {
+  const checked = bankAccountOf(typed);
+  if (!checked.ok) return Promise.resolve({ kind: 'invalid', field: checked.field, problem: checked.problem });
+  return port.decide({ view: 'payoutAccount', mchId }, (view, nowMs) =>
+    audited(decidePayoutAccountChange(view, checked.account, nowMs), acting, nowMs, (d) => d.kind !== 'set' ? null : {
+      action: 'merchant.setPayoutAccount', mchId, subjectId: mchId,
+      detail: {
+        holderName: auditText(d.account.holderName), bankName: auditText(d.account.bankName), accountNumber: maskedAccountNumber(d.account.accountNumber),
+        was: d.was === null ? null : maskedAccountNumber(d.was.accountNumber),
+      },
+    }));
 }

@@ -17,6 +17,8 @@ import * as notifications from './notifications.js';
 import type { TestNotificationResult } from '../domain/notification.js';
 import * as pageAccess from './page-access.js';
 import * as payouts from './payouts.js';
+import type { InvalidBankAccount } from './payouts.js';
+import type { BankAccount, PayoutAccountChange } from '../domain/payout-account.js';
 import type { Cashier, PageSession, SessionSubject } from '../domain/page-access.js';
 import * as refunds from './refunds.js';
 import * as cashierCharges from './cashier-charges.js';
@@ -39,10 +41,10 @@ type ServiceMethods =
   | 'requestRefund' | 'finishRefund' | 'refund' | 'finishStaleRefunds'
   | 'createWallet' | 'topUp' | 'issuePayCode' | 'setWalletStatus' | 'updateWalletSecurity'
   | 'openPageSession' | 'usePageSession' | 'endPageSession' | 'sweepPageAccess' | 'issueSignInLink' | 'signInWithLink'
-  | 'createCashier' | 'resetCashierPassword' | 'signInCashier' | 'setRefundLimit'
+  | 'createCashier' | 'resetCashierPassword' | 'signInCashier' | 'checkUserPassword' | 'setRefundLimit'
   | 'createOperator' | 'resetOperator' | 'signOutOperator' | 'signInOperator'
   | 'startCashierCharge' | 'refundCashierCharge'
-  | 'requestPayout' | 'confirmPayout' | 'failPayout' | 'closeWallet' | 'recordAction'
+  | 'requestPayout' | 'confirmPayout' | 'failPayout' | 'closeWallet' | 'setPayoutAccount' | 'recordAction'
   | 'sendTestNotification' | 'enrolOfflineDevice' | 'renewOfflineDevice' | 'revokeOfflineDevices';
 
 /**
@@ -187,6 +189,10 @@ export abstract class ServiceStore implements StorePort, Pick<Store, ServiceMeth
     return payouts.requestPayout(this, this.#payoutIds, req, acting);
   }
 
+  setPayoutAccount(mchId: string, account: BankAccount, acting?: ActingAs): Promise<PayoutAccountChange | InvalidBankAccount> {
+    return payouts.setPayoutAccount(this, mchId, account, acting);
+  }
+
   confirmPayout(payoutId: string, acting?: ActingAs): Promise<PayoutFinishDecision> {
     return payouts.finishPayout(this, payoutId, { status: 'PAID_OUT' }, acting);
   }
@@ -258,6 +264,10 @@ export abstract class ServiceStore implements StorePort, Pick<Store, ServiceMeth
 
   resetCashierPassword(mchId: string, name: string, passwordHash: string, acting?: ActingAs): Promise<Cashier | null> {
     return pageAccess.resetCashierPassword(this, mchId, name, passwordHash, acting);
+  }
+
+  checkUserPassword(mchId: string, name: string, password: string, address: string | null): Promise<pageAccess.PasswordCheck> {
+    return pageAccess.checkUserPassword(this, mchId, name, password, 'merchant', address);
   }
 
   signInCashier(mchId: string, name: string, password: string, page?: 'cashier' | 'merchant', address?: string | null): Promise<pageAccess.CashierSignIn> {

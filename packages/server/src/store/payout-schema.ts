@@ -1,3 +1,6 @@
+import type { Payout } from '../domain/payout.js';
+import type { PayoutAccount } from '../domain/payout-account.js';
+
 /**
  * The payouts table and the clearing account (domain/payout.ts), the same on both stores: `int`
  * is the stores' integer type, `strict` SQLite's table option. Each store adds the clearing
@@ -29,4 +32,46 @@ CREATE INDEX payouts_requested ON payouts (requested_at_ms) WHERE status = 'REQU
 ALTER TABLE journal_entries ADD COLUMN payout_id TEXT REFERENCES payouts (payout_id);
 CREATE UNIQUE INDEX journal_entries_by_payout ON journal_entries (payout_id, kind) WHERE payout_id IS NOT NULL;
 `;
+}
+
+/**
+ * Payout accounts (domain/payout-account.ts; SQLite migration 25, PostgreSQL 26): where each
+ * merchant's payouts go, and on each payout the account it was requested to. Payouts requested
+ * before have none: their destination was the operator's to know.
+ */
+export function payoutAccountMigration(int: string, strict: string): string {
+  return `
+CREATE TABLE payout_accounts (
+  mch_id         TEXT PRIMARY KEY REFERENCES merchants (mch_id),
+  holder_name    TEXT NOT NULL,
+  bank_name      TEXT NOT NULL,
+  account_number TEXT NOT NULL,
+  set_at_ms      ${int} NOT NULL
+)${strict};
+ALTER TABLE payouts ADD COLUMN to_holder_name TEXT;
+ALTER TABLE payouts ADD COLUMN to_bank_name TEXT;
+ALTER TABLE payouts ADD COLUMN to_account_number TEXT;
+`;
+}
+
+/** The merchant's payout account ($1: its mchId), for rows.ts toPayoutAccount. */
+export const PAYOUT_ACCOUNT_SELECT = 'SELECT holder_name, bank_name, account_number, set_at_ms FROM payout_accounts WHERE mch_id = $1';
+
+/** The payout account set ($1 mchId, then holder, bank, number, set time), in place of any before. */
+export const PAYOUT_ACCOUNT_UPSERT = `INSERT INTO payout_accounts (mch_id, holder_name, bank_name, account_number, set_at_ms) VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (mch_id) DO UPDATE SET holder_name = excluded.holder_name, bank_name = excluded.bank_name,
+  account_number = excluded.account_number, set_at_ms = excluded.set_at_ms`;
+
+/** A new payout, with the account it goes to (payoutValues). */
+export const INSERT_PAYOUT = `INSERT INTO payouts (payout_id, mch_id, wallet_id, request_id, amount_sen, status, fail_reason, requested_at_ms, finished_at_ms,
+  to_holder_name, to_bank_name, to_account_number) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`;
+
+export function payoutValues(p: Payout): unknown[] {
+  const to = p.destination;
+  return [p.payoutId, p.mchId, p.walletId, p.requestId, p.amountSen, p.status, p.failReason, p.requestedAtMs, p.finishedAtMs,
+    to?.holderName ?? null, to?.bankName ?? null, to?.accountNumber ?? null];
+}
+
+export function payoutAccountValues(mchId: string, a: PayoutAccount): unknown[] {
+  return [mchId, a.holderName, a.bankName, a.accountNumber, a.setAtMs];
 }

@@ -6,6 +6,7 @@ import type { WalletDevice } from '../domain/offline-code.js';
 import type { Operator } from '../domain/operator.js';
 import type { ChargeStartView } from '../domain/cashier-charge.js';
 import type { Payout, PayoutRequestView, WalletToClose } from '../domain/payout.js';
+import type { PayoutAccountView } from '../domain/payout-account.js';
 import type { RefundFinishView, RefundView } from '../domain/refund.js';
 
 /**
@@ -62,6 +63,8 @@ export type ViewRequest =
    * other debit (concurrent payments may still credit it), and the payout under the request id.
    */
   | { readonly view: 'payoutRequest'; readonly mchId: string; readonly requestId: string | null }
+  /** A merchant, locked as `merchant`, and its payout account (domain/payout-account.ts). */
+  | { readonly view: 'payoutAccount'; readonly mchId: string }
   /** A payout by its id, locked. */
   | { readonly view: 'payout'; readonly payoutId: string };
 
@@ -83,6 +86,7 @@ export interface ViewOf {
   cashierCharge: ChargeStartView;
   merchantsToReseal: { readonly merchants: readonly Merchant[]; readonly operators: readonly Operator[] };
   payoutRequest: PayoutRequestView;
+  payoutAccount: PayoutAccountView;
   payout: Payout | null;
 }
 

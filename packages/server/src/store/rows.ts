@@ -5,6 +5,7 @@ import type { RefundStatus } from '../domain/order-state.js';
 import type { Cashier, PageSession, SessionSubject, SignInLink } from '../domain/page-access.js';
 import type { MerchantRole } from '../domain/merchant-users.js';
 import type { Payout, PayoutStatus } from '../domain/payout.js';
+import type { PayoutAccount } from '../domain/payout-account.js';
 import type { WalletTransaction } from './store.js';
 import type { MerchantKeyVault } from '../secrets/merchant-key-vault.js';
 import type {
@@ -233,5 +234,15 @@ export function toPayout(r: Row): Payout {
     failReason: r.fail_reason as string | null,
     requestedAtMs: r.requested_at_ms as number,
     finishedAtMs: r.finished_at_ms as number | null,
+    destination: r.to_account_number === null || r.to_account_number === undefined ? null : {
+      holderName: r.to_holder_name as string, bankName: r.to_bank_name as string, accountNumber: r.to_account_number as string,
+    },
+  };
+}
+
+/** A payout_accounts row (payout-schema.ts PAYOUT_ACCOUNT_SELECT). */
+export function toPayoutAccount(r: Row): PayoutAccount {
+  return {
+    holderName: r.holder_name as string, bankName: r.bank_name as string, accountNumber: r.account_number as string, setAtMs: Number(r.set_at_ms),
   };
 }

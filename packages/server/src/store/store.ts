@@ -16,6 +16,9 @@ import type { DayWindow, StatementMovements } from '../domain/statement.js';
 import type { Payout, PayoutStatus, PayoutRequest, PayoutRequestDecision, PayoutFinishDecision, WalletClosing } from '../domain/payout.js';
 import type { DailyReportMovements } from '../domain/daily-report.js';
 import type { PayoutCursor, WalletSearch } from '../domain/console-pages.js';
+import type { BankAccount, PayoutAccount, PayoutAccountChange } from '../domain/payout-account.js';
+import type { InvalidBankAccount } from '../services/payouts.js';
+import type { PasswordCheck } from '../services/page-access.js';
 import type { Cashier, PageSession, SessionSubject } from '../domain/page-access.js';
 import type { CashierCreation, CashierSignIn, LinkIssue, MerchantUserOptions } from '../services/page-access.js';
 import type { OperatorCreation, OperatorSignIn, RoleChange } from '../services/operators.js';
@@ -243,6 +246,8 @@ export interface Store extends StoreOps {
   resetCashierPassword(mchId: string, name: string, passwordHash: string, acting?: ActingAs): Promise<Cashier | null>;
   /** Merchant id + cashier name + password, with the PIN lockout's rule; opens the session when right. */
   signInCashier(mchId: string, name: string, password: string, page?: 'cashier' | 'merchant', address?: string | null): Promise<CashierSignIn>;
+  /** A merchant console user's password asked again before a change (payout account): counted and locked as a sign-in's. */
+  checkUserPassword(mchId: string, name: string, password: string, address: string | null): Promise<PasswordCheck>;
 
   // The cashier page after the charge (docs/pages.md, services/cashier-charges.ts).
   /** Records the charge's order id and code for this cashier before it runs (TAKEN: not this cashier's id). */
@@ -273,6 +278,13 @@ export interface Store extends StoreOps {
    */
   closeWallet(walletId: string, acting?: ActingAs): Promise<WalletClosing | null>;
   findPayout(payoutId: string): Promise<Payout | null>;
+  /**
+   * Where the merchant's payouts go from now on (domain/payout-account.ts): the account as typed,
+   * checked by bankAccountOf ('invalid': nothing written); the same account again changes nothing.
+   */
+  setPayoutAccount(mchId: string, account: BankAccount, acting?: ActingAs): Promise<PayoutAccountChange | InvalidBankAccount>;
+  /** The merchant's payout account; null: none set. */
+  findPayoutAccount(mchId: string): Promise<PayoutAccount | null>;
   /** Payouts newest first (by request time, then id), a page of at most `limit` after `before`. */
   listPayouts(filter: PayoutFilter): Promise<Payout[]>;
   /** One merchant's payouts, newest first (by request time, then id), the page after `before`. */

@@ -351,9 +351,18 @@ const API_KEY_STATE = {
   mchId: pattern(MCH_ID, 'The merchant id.'), keyRolledAtMs: nullable(EPOCH_MS),
   previousKeyUntilMs: nullable({ ...EPOCH_MS, description: 'Until when the previous key verifies; null: no overlap open.' }), keyFirstUsedAtMs: nullable(EPOCH_MS),
 };
+const BANK_ACCOUNT = {
+  holderName: { type: 'string', minLength: 1, maxLength: 100, description: 'The account holder, as the bank knows it.' },
+  bankName: { type: 'string', minLength: 1, maxLength: 100 },
+  accountNumber: { type: 'string', description: 'An IBAN (its check digits must match) or a local account number: 5 to 34 letters and digits, kept in capitals without spaces or hyphens.' },
+};
+/** Where a payout goes (domain/payout-account.ts); a cashier sees the number's last four characters only (`•••• 1234`). */
+const CONSOLE_BANK_ACCOUNT = object(BANK_ACCOUNT);
+const CONSOLE_PAYOUT_ACCOUNT = nullable({ ...object({ ...BANK_ACCOUNT, setAtMs: EPOCH_MS }), description: 'Where the merchant\'s payouts go; null: not set, and payouts are refused (9044).' });
 const CONSOLE_PAYOUT = object({
-  payoutId: { type: 'string' }, amount: AMOUNT_SCHEMA, status: { type: 'string', enum: ['REQUESTED', 'PAID', 'FAILED'] },
+  payoutId: { type: 'string' }, amount: AMOUNT_SCHEMA, status: { type: 'string', enum: ['REQUESTED', 'PAID_OUT', 'FAILED'] },
   requestedAtMs: EPOCH_MS, finishedAtMs: nullable(EPOCH_MS), failReason: nullable({ type: 'string' }),
+  destination: nullable({ ...CONSOLE_BANK_ACCOUNT, description: 'The payout account as it was when the payout was requested; null for one requested before payout accounts.' }),
 });
 const ATTEMPT = object({
   attempt: { type: 'integer', minimum: 1 }, atMs: EPOCH_MS, durationMs: { type: 'integer', minimum: 0 }, outcome: { type: 'string' },
@@ -390,7 +399,11 @@ function merchantAccountEndpoints(): Record<string, EndpointDoc> {
     '/api/page/merchant/balance/show': doc('anyone', 'Available balance, and money in requested payouts', EMPTY, object({ available: AMOUNT_SCHEMA, payoutsRequested: AMOUNT_SCHEMA }), false),
     '/api/page/merchant/balance/payouts': doc('anyone', 'The merchant\'s payouts, newest first, paged', PAGE_REQUEST, object({ payouts: { type: 'array', items: CONSOLE_PAYOUT }, next: NEXT }), false),
     '/api/page/merchant/balance/request-payout': doc('owner', 'Request a payout; a repeated requestId answers the same payout', object({ amount: AMOUNT_SCHEMA, requestId: { type: 'string', minLength: 1, maxLength: 64 } }),
-      object({ payout: CONSOLE_PAYOUT, repeat: { type: 'boolean' } }), true, [R.PAYOUT_EXCEEDS_BALANCE, R.PAYOUT_REQUEST_ID_REUSED]),
+      object({ payout: CONSOLE_PAYOUT, repeat: { type: 'boolean' } }), true, [R.NO_PAYOUT_ACCOUNT, R.PAYOUT_EXCEEDS_BALANCE, R.PAYOUT_REQUEST_ID_REUSED]),
+    '/api/page/merchant/balance/payout-account': doc('anyone', 'Where the merchant\'s payouts go', EMPTY, object({ payoutAccount: CONSOLE_PAYOUT_ACCOUNT }), false),
+    '/api/page/merchant/balance/set-payout-account': doc('owner', 'Set where payouts go, with the owner\'s password again (a wrong one counts toward the lock)',
+      object({ ...BANK_ACCOUNT, password: { type: 'string', description: 'The signed-in owner\'s password.' } }),
+      object({ payoutAccount: CONSOLE_PAYOUT_ACCOUNT, changed: { type: 'boolean', description: 'False: it was this account already.' } }), true, [R.SIGN_IN_FAILED, R.SIGN_IN_LOCKED]),
     '/api/page/merchant/activity': doc('owner', 'The merchant\'s audit log, newest first, paged', PAGE_REQUEST, object({ entries: { type: 'array', items: ACTIVITY_ENTRY }, next: NEXT }), false),
   };
 }
@@ -467,6 +480,7 @@ const ADMIN_PAYOUT = object({
   payoutId: pattern(/^[0-9]{1,40}$/, 'The payout id.'), mchId: { anyOf: [pattern(MCH_ID, 'The merchant paid out.'), { type: 'null' }] },
   walletId: { anyOf: [WALLET_ID, { type: 'null' }], description: 'The closed wallet paid out.' }, requestId: { type: ['string', 'null'] }, amount: AMOUNT_SCHEMA,
   status: { enum: ['REQUESTED', 'PAID_OUT', 'FAILED'] }, failReason: { type: ['string', 'null'] }, requestedAtMs: EPOCH_MS, finishedAtMs: NULLABLE_MS,
+  destination: nullable({ ...CONSOLE_BANK_ACCOUNT, description: 'Where to transfer it: the merchant\'s payout account as it was when the payout was requested. Null for a closed wallet\'s payout and for one requested before payout accounts.' }),
 });
 const PAGE_CURSOR = { type: 'string', description: 'The `next` of the previous page.' };
 const PAGE_LIMIT = { type: 'integer', minimum: 1, maximum: 100, description: 'Rows a page (default 20).' };

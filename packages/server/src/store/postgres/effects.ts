@@ -1,3 +1,4 @@
+import { INSERT_PAYOUT, PAYOUT_ACCOUNT_UPSERT, payoutAccountValues, payoutValues } from '../payout-schema.js';
 import { ADVANCE_OFFLINE_COUNTER, deviceValues, INSERT_DEVICE, RENEW_DEVICE, REVOKE_DEVICE, REVOKE_WALLET_DEVICES } from '../offline-device-sql.js';
 import { randomInt, randomUUID } from 'node:crypto';
 import type pg from 'pg';
@@ -78,11 +79,13 @@ export class PgEffects {
         return;
       case 'insertPayout': {
         const p = e.payout;
-        const values = [p.payoutId, p.mchId, p.walletId, p.requestId, p.amountSen, p.status, p.failReason, p.requestedAtMs, p.finishedAtMs];
         // The second key: another request with the same request id won; the rerun answers it as a repeat.
-        await clashing(c.query(INSERT_PAYOUT, values), 'payouts_pkey', 'payouts_mch_id_request_id_key');
+        await clashing(c.query(INSERT_PAYOUT, payoutValues(p)), 'payouts_pkey', 'payouts_mch_id_request_id_key');
         return;
       }
+      case 'setPayoutAccount':
+        await c.query(PAYOUT_ACCOUNT_UPSERT, payoutAccountValues(e.mchId, e.account));
+        return;
       case 'movePayout': {
         const { from, to } = e;
         const moved = await c.query(MOVE_PAYOUT, [to.status, to.failReason, to.finishedAtMs, from.payoutId, from.status]);
@@ -289,8 +292,6 @@ const MOVE_REFUND = 'UPDATE refunds SET status = $1, fail_reason = $2, finished_
 const NOTIFY = `INSERT INTO notifications (notification_id, mch_id, event_type, subject_id, url, payload, status, attempts,
                                    next_attempt_at_ms, created_at_ms)
   SELECT $1, mch_id, $2, $3, notify_url, $4, 'pending', 0, $5, $5 FROM merchants WHERE mch_id = $6 AND notify_url IS NOT NULL`;
-const INSERT_PAYOUT = `INSERT INTO payouts (payout_id, mch_id, wallet_id, request_id, amount_sen, status, fail_reason, requested_at_ms, finished_at_ms)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`;
 /** Compare-and-set on the status the decision read under the payout's row lock. */
 const MOVE_PAYOUT = 'UPDATE payouts SET status = $1, fail_reason = $2, finished_at_ms = $3 WHERE payout_id = $4 AND status = $5';
 const CLOSE_ORDER_ID = 'INSERT INTO closed_order_ids (mch_id, mch_order_id, closed_at_ms) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING';

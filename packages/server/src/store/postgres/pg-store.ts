@@ -11,12 +11,14 @@ import type { PaymentDecision } from '../../domain/payment.js';
 import type { DayWindow, StatementMovements } from '../../domain/statement.js';
 import type { DailyReportMovements } from '../../domain/daily-report.js';
 import type { Payout } from '../../domain/payout.js';
+import type { PayoutAccount } from '../../domain/payout-account.js';
 import type { PayoutCursor, WalletSearch } from '../../domain/console-pages.js';
 import { MERCHANT_PAYOUTS_PAGE, MERCHANT_REQUESTED_PAYOUTS, MERCHANTS_PAGE, merchantPayoutsValues, PAYOUTS_PAGE, payoutsPageValues, walletSearchQuery } from '../console-sql.js';
 import { ServiceStore } from '../../services/service-store.js';
 import { AUDIT_QUERIES } from '../audit.js';
 import type { ViewFor, ViewName, ViewOf } from '../port.js';
-import { toCashier, toMerchant, toOrder, toPayout, toRefund, toWallet, toWalletTransaction, type Row } from '../rows.js';
+import { toCashier, toMerchant, toOrder, toPayout, toPayoutAccount, toRefund, toWallet, toWalletTransaction, type Row } from '../rows.js';
+import { PAYOUT_ACCOUNT_SELECT } from '../payout-schema.js';
 import { PAYMENTS_PAID_SINCE_SEN, PAYMENTS_PAID_WITHIN, paymentsPaidSinceValues, paymentsPaidWithinValues } from '../statement-sql.js';
 import type { ProcessMinute } from '../../domain/payment-minutes.js';
 import { DELETE_OLD_PAYMENT_MINUTES, paymentMinuteValues, SELECT_PAYMENT_MINUTES, toProcessMinute, UPSERT_PAYMENT_MINUTE } from '../payment-minutes-sql.js';
@@ -384,6 +386,10 @@ export class PgStore extends ServiceStore implements Store {
 
   findPayout(payoutId: string): Promise<Payout | null> {
     return first(this.pool, 'SELECT * FROM payouts WHERE payout_id = $1', [payoutId], toPayout);
+  }
+
+  findPayoutAccount(mchId: string): Promise<PayoutAccount | null> {
+    return first(this.pool, PAYOUT_ACCOUNT_SELECT, [mchId], toPayoutAccount);
   }
 
   async listPayouts(filter: PayoutFilter): Promise<Payout[]> {

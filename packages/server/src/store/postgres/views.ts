@@ -3,7 +3,8 @@ import { assert, merchantAccount } from '../../domain/ledger.js';
 import type { Order, Refund, Wallet, WalletStatus } from '../../domain/model.js';
 import type { RefundFinishView, RefundRecord } from '../../domain/refund.js';
 import type { ViewFor, ViewName, ViewOf } from '../port.js';
-import { PAGE_SESSION_SELECT, toCashier, toMerchant, toOrder, toPageSession, toPayout, toRefund, toSignInLink, toWallet, type Row } from '../rows.js';
+import { PAGE_SESSION_SELECT, toCashier, toMerchant, toOrder, toPageSession, toPayout, toPayoutAccount, toRefund, toSignInLink, toWallet, type Row } from '../rows.js';
+import { PAYOUT_ACCOUNT_SELECT } from '../payout-schema.js';
 import type { Db } from './effects.js';
 import { LOCK_ORDER_ID } from './order-id-locks.js';
 import { REFUNDS_IN_PROCESS_TO_WALLET } from '../wallet-close-sql.js';
@@ -144,12 +145,19 @@ const READERS: { readonly [N in ViewName]: Reader<N> } = {
   // The request id is looked up after the locks, so a racing repeat finds the payout it lost to.
   payoutRequest: async (c, q, keys) => {
     const merchant = await first(c, 'SELECT * FROM merchants WHERE mch_id = $1', [q.mchId], (r) => toMerchant(r, keys));
-    if (merchant === null) return { merchant, balanceSen: 0, existing: null };
+    if (merchant === null) return { merchant, balanceSen: 0, existing: null, payoutAccount: null };
     const balanceSen = await lockMerchantBalance(c, q.mchId);
     const existing = q.requestId === null
       ? null
       : await first(c, 'SELECT * FROM payouts WHERE mch_id = $1 AND request_id = $2', [q.mchId, q.requestId], toPayout);
-    return { merchant, balanceSen, existing };
+    // Shared: a change of the account waits for this payout, which copies the account it reads.
+    const payoutAccount = await first(c, `${PAYOUT_ACCOUNT_SELECT} FOR SHARE`, [q.mchId], toPayoutAccount);
+    return { merchant, balanceSen, existing, payoutAccount };
+  },
+  // The merchant locked as `merchant` does, so two changes of its account take turns.
+  payoutAccount: async (c, q, keys) => {
+    const merchant = await first(c, 'SELECT * FROM merchants WHERE mch_id = $1 FOR NO KEY UPDATE', [q.mchId], (r) => toMerchant(r, keys));
+    return { merchant, account: merchant === null ? null : await first(c, `${PAYOUT_ACCOUNT_SELECT} FOR UPDATE`, [q.mchId], toPayoutAccount) };
   },
   // The payout row, like an order's: its outcome is recorded once. The accounts its entry moves
   // (the clearing account, then the float or the account it returns to) are locked by the entry.

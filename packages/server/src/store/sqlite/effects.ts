@@ -1,3 +1,4 @@
+import { INSERT_PAYOUT, PAYOUT_ACCOUNT_UPSERT, payoutAccountValues, payoutValues } from '../payout-schema.js';
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { checkEffect, subjectIdOf, type Effect } from '../../domain/effects.js';
@@ -81,10 +82,10 @@ export class SqliteEffects {
         return void s.closeOrderId.run(e.mchId, e.mchOrderId, e.atMs);
       case 'insertPayout': {
         const p = e.payout;
-        return clashing('payouts.payout_id', () => s.insertPayout.run(
-          p.payoutId, p.mchId, p.walletId, p.requestId, p.amountSen, p.status, p.failReason, p.requestedAtMs, p.finishedAtMs,
-        ));
+        return clashing('payouts.payout_id', () => s.insertPayout.run(...payoutValues(p)));
       }
+      case 'setPayoutAccount':
+        return void s.setPayoutAccount.run(...payoutAccountValues(e.mchId, e.account));
       case 'movePayout': {
         const r = s.movePayout.run(e.to.status, e.to.failReason, e.to.finishedAtMs, e.from.payoutId, e.from.status);
         return check(r, `payout ${e.from.payoutId} is still ${e.from.status} when it moves to ${e.to.status}`);
@@ -244,10 +245,8 @@ function prepare(db: Database.Database) {
                                   attempts, next_attempt_at_ms, created_at_ms)
        VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)`,
     ),
-    insertPayout: db.prepare(
-      `INSERT INTO payouts (payout_id, mch_id, wallet_id, request_id, amount_sen, status, fail_reason, requested_at_ms, finished_at_ms)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ),
+    insertPayout: db.prepare(sqliteSql(INSERT_PAYOUT)),
+    setPayoutAccount: db.prepare(sqliteSql(PAYOUT_ACCOUNT_UPSERT)),
     movePayout: db.prepare('UPDATE payouts SET status = ?, fail_reason = ?, finished_at_ms = ? WHERE payout_id = ? AND status = ?'),
     closeOrderId: db.prepare('INSERT OR IGNORE INTO closed_order_ids (mch_id, mch_order_id, closed_at_ms) VALUES (?, ?, ?)'),
     insertAccount: db.prepare('INSERT INTO accounts (id, kind) VALUES (?, ?)'),

@@ -11,6 +11,7 @@ import type { RefundRecord } from '../../domain/refund.js';
 import type { DayWindow, StatementMovements } from '../../domain/statement.js';
 import type { DailyReportMovements } from '../../domain/daily-report.js';
 import type { Payout } from '../../domain/payout.js';
+import type { PayoutAccount } from '../../domain/payout-account.js';
 import type { PayoutCursor, WalletSearch } from '../../domain/console-pages.js';
 import { MERCHANT_PAYOUTS_PAGE, MERCHANT_REQUESTED_PAYOUTS, MERCHANTS_PAGE, merchantPayoutsValues, PAYOUTS_PAGE, payoutsPageValues, walletSearchQuery } from '../console-sql.js';
 import { ServiceStore } from '../../services/service-store.js';
@@ -580,6 +581,10 @@ export class SqliteStore extends ServiceStore implements Store {
 
   async findPayout(payoutId: string): Promise<Payout | null> {
     return this.#views.payout(payoutId);
+  }
+
+  async findPayoutAccount(mchId: string): Promise<PayoutAccount | null> {
+    return this.#views.payoutAccount(mchId);
   }
 
   async listPayouts(filter: PayoutFilter): Promise<Payout[]> {

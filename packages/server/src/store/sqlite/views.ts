@@ -4,7 +4,9 @@ import type { Merchant, Order, Refund, Wallet, WalletStatus } from '../../domain
 import type { Payout } from '../../domain/payout.js';
 import type { RefundView } from '../../domain/refund.js';
 import type { ViewFor, ViewName, ViewOf } from '../port.js';
-import { PAGE_SESSION_SELECT, toCashier, toMerchant, ORDER_SELECT_LIST, orderOfValues, toPageSession, toPayout, toRefund, toSignInLink, toWallet, type Row } from '../rows.js';
+import { PAGE_SESSION_SELECT, toCashier, toMerchant, ORDER_SELECT_LIST, orderOfValues, toPageSession, toPayout, toPayoutAccount, toRefund, toSignInLink, toWallet, type Row } from '../rows.js';
+import { PAYOUT_ACCOUNT_SELECT } from '../payout-schema.js';
+import type { PayoutAccount } from '../../domain/payout-account.js';
 import { sqliteSql } from '../page-access-sql.js';
 import { OPERATOR_BY_NAME, OPERATORS_TO_RESEAL, toOperator } from '../operator-sql.js';
 import { CASHIER_CHARGE_BY_ID, ORDER_ID_USED, toCashierCharge } from '../cashier-charge-sql.js';
@@ -70,12 +72,14 @@ export class SqliteViews {
       }
       case 'payoutRequest': {
         const merchant = this.merchant(q.mchId);
-        if (merchant === null) return { merchant, balanceSen: 0, existing: null };
+        if (merchant === null) return { merchant, balanceSen: 0, existing: null, payoutAccount: null };
         const balance = this.#s.balance.get(merchantAccount(q.mchId)) as { balance_sen: number } | undefined;
         assert(balance !== undefined, 'a merchant has its account');
         const existing = q.requestId === null ? undefined : (this.#s.payoutByRequest.get(q.mchId, q.requestId) as Row | undefined);
-        return { merchant, balanceSen: balance.balance_sen, existing: existing === undefined ? null : toPayout(existing) };
+        return { merchant, balanceSen: balance.balance_sen, existing: existing === undefined ? null : toPayout(existing), payoutAccount: this.payoutAccount(q.mchId) };
       }
+      case 'payoutAccount':
+        return { merchant: this.merchant(q.mchId), account: this.payoutAccount(q.mchId) };
       case 'payout':
         return this.payout(q.payoutId);
       default:
@@ -115,6 +119,11 @@ export class SqliteViews {
   wallet(walletId: string): Wallet | null {
     const row = this.#s.wallet.get(walletId) as Row | undefined;
     return row === undefined ? null : toWallet(row);
+  }
+
+  payoutAccount(mchId: string): PayoutAccount | null {
+    const row = this.#s.payoutAccount.get(mchId) as Row | undefined;
+    return row === undefined ? null : toPayoutAccount(row);
   }
 
   payout(payoutId: string): Payout | null {
@@ -185,6 +194,7 @@ function prepare(db: Database.Database) {
     orderIdUsed: db.prepare(sqliteSql(ORDER_ID_USED)),
     payout: db.prepare('SELECT * FROM payouts WHERE payout_id = ?'),
     payoutByRequest: db.prepare('SELECT * FROM payouts WHERE mch_id = ? AND request_id = ?'),
+    payoutAccount: db.prepare(sqliteSql(PAYOUT_ACCOUNT_SELECT)),
     otherRefundsInProcess: db.prepare(`SELECT COUNT(*) AS n FROM refunds WHERE order_id = ? AND status = 'REFUND_IN_PROCESS' AND refund_id <> ?`),
   };
 }

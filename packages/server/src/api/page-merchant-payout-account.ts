@@ -1,0 +1,52 @@
+import { parse, rejectUnknown, required, ResultCode } from '@micropay/protocol';
+import type { BankAccount, PayoutAccount } from '../domain/payout-account.js';
+import { maskedAccountNumber } from '../domain/payout-account.js';
+import { setMerchantPayoutAccount } from '../services/merchant-console.js';
+import { answer } from './answer.js';
+import { merchantUserActing, withMerchantUser, type MerchantUser } from './console-access.js';
+
+/**
+ * The merchant console's payout account (docs/consoles.md, "Balance & payouts"): where the
+ * merchant's payouts go. Everyone signed in sees it, a cashier with the number's last four
+ * characters only; the owner sets it, with its password again.
+ */
+
+/** A bank account as the signed-in user may see it: the owner all of it, a cashier the number's end. */
+export function bankAccountData(a: BankAccount, user: Pick<MerchantUser, 'role'>): Record<string, unknown> {
+  const accountNumber = user.role === 'owner' ? a.accountNumber : maskedAccountNumber(a.accountNumber);
+  return { holderName: a.holderName, bankName: a.bankName, accountNumber };
+}
+
+function accountData(a: PayoutAccount | null, user: Pick<MerchantUser, 'role'>): Record<string, unknown> | null {
+  return a === null ? null : { ...bankAccountData(a, user), setAtMs: a.setAtMs };
+}
+
+export const showPayoutAccount = withMerchantUser('reads', 'anyone', async (ctx, req, user) => {
+  const fields = parse(() => rejectUnknown(req.body, []));
+  if (!fields.ok) return answer(fields.code, null, fields.msg);
+  return answer(ResultCode.SUCCESS, { payoutAccount: accountData(await ctx.store.findPayoutAccount(user.mchId), user) });
+});
+
+/** `{holderName, bankName, accountNumber, password}`: the owner's password, asked again. */
+export const changePayoutAccount = withMerchantUser('changes', 'owner', async (ctx, req, user) => {
+  const parsed = parse(() => {
+    rejectUnknown(req.body, ['holderName', 'bankName', 'accountNumber', 'password']);
+    const typed = { holderName: required(req.body, 'holderName'), bankName: required(req.body, 'bankName'), accountNumber: required(req.body, 'accountNumber') };
+    return { typed, password: required(req.body, 'password') };
+  });
+  if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
+  const acting = merchantUserActing(user, req);
+  const changed = await setMerchantPayoutAccount(ctx.store, user, parsed.value.typed, parsed.value.password, acting);
+  switch (changed.kind) {
+    case 'invalid':
+      return answer(ResultCode.PARAM_ERROR, null, `${changed.field} ${changed.problem}`);
+    case 'wrong':
+      return answer(ResultCode.SIGN_IN_FAILED, null, 'the password is not right: the payout account was not changed');
+    case 'locked':
+      return answer(ResultCode.SIGN_IN_LOCKED);
+    case 'rejected':
+      throw new Error(`the session's merchant ${user.mchId} exists`);
+    default:
+      return answer(ResultCode.SUCCESS, { payoutAccount: accountData(changed.account, user), changed: changed.kind === 'set' });
+  }
+});

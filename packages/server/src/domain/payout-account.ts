@@ -1,0 +1,94 @@
+import { unchanged, type Decided } from './effects.js';
+import type { Merchant } from './model.js';
+import { payoutTextProblem } from './payout.js';
+
+/**
+ * Where a merchant's payouts go (docs/operations.md, "Payout accounts"): the bank account its
+ * owner, or an operator, set. A payout copies it when it is requested, so finance pays the account
+ * the payout was requested to even if the account is changed before the transfer is made.
+ */
+export interface BankAccount {
+  /** The name the bank holds the account under. */
+  readonly holderName: string;
+  readonly bankName: string;
+  /** An IBAN or a local account number: capital letters and digits only (bankAccountOf). */
+  readonly accountNumber: string;
+}
+
+export interface PayoutAccount extends BankAccount {
+  readonly setAtMs: number;
+}
+
+export const MAX_BANK_TEXT_LENGTH = 100;
+
+/** Two letters, two check digits, then 11 to 30 letters or digits: an IBAN's shape (ISO 13616). */
+const IBAN_SHAPE = /^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$/;
+const ACCOUNT_NUMBER_SHAPE = /^[A-Z0-9]{5,34}$/;
+
+/** ISO 7064 MOD 97-10 over the IBAN moved to start at its fifth character, letters as 10–35: 1 when valid. */
+function ibanRemainder(iban: string): number {
+  let rest = 0;
+  for (const ch of iban.slice(4) + iban.slice(0, 4)) {
+    const value = ch >= 'A' ? ch.charCodeAt(0) - 55 : ch.charCodeAt(0) - 48;
+    rest = (value > 9 ? rest * 100 + value : rest * 10 + value) % 97;
+  }
+  return rest;
+}
+
+/** The number as banks print it, spaces and hyphens taken out and in capitals; or why it cannot be one. */
+function accountNumberOf(typed: string): { ok: true; value: string } | { ok: false; problem: string } {
+  const value = typed.replace(/[\s-]/g, '').toUpperCase();
+  if (!ACCOUNT_NUMBER_SHAPE.test(value)) return { ok: false, problem: 'must be an IBAN or an account number: 5 to 34 letters and digits (spaces and hyphens are taken out)' };
+  if (IBAN_SHAPE.test(value) && ibanRemainder(value) !== 1) return { ok: false, problem: 'is not a valid IBAN: its check digits do not match (a mistyped character?)' };
+  return { ok: true, value };
+}
+
+export type BankAccountCheck =
+  | { readonly ok: true; readonly account: BankAccount }
+  | { readonly ok: false; readonly field: keyof BankAccount; readonly problem: string };
+
+/**
+ * The rule of a payout account, for the consoles and the CLI alike: a holder and a bank name,
+ * printable and at most 100 characters (surrounding spaces dropped), and an account number that
+ * is an IBAN with matching check digits or 5 to 34 letters and digits.
+ */
+export function bankAccountOf(typed: BankAccount): BankAccountCheck {
+  for (const field of ['holderName', 'bankName'] as const) {
+    const problem = payoutTextProblem(typed[field].trim(), MAX_BANK_TEXT_LENGTH);
+    if (problem !== null) return { ok: false, field, problem };
+  }
+  const number = accountNumberOf(typed.accountNumber);
+  if (!number.ok) return { ok: false, field: 'accountNumber', problem: number.problem };
+  return { ok: true, account: { holderName: typed.holderName.trim(), bankName: typed.bankName.trim(), accountNumber: number.value } };
+}
+
+/**
+ * The account number as the audit log and a merchant's cashiers see it: its last four characters.
+ * Whoever pays the payout (an operator) and whoever set it (the owner) see all of it.
+ */
+export function maskedAccountNumber(accountNumber: string): string {
+  return `•••• ${accountNumber.slice(-4)}`;
+}
+
+/** What a change of the payout account is decided on: the merchant, locked, and its account now. */
+export interface PayoutAccountView {
+  readonly merchant: Merchant | null;
+  readonly account: PayoutAccount | null;
+}
+
+export type PayoutAccountChange =
+  | { readonly kind: 'set'; readonly account: PayoutAccount; readonly was: PayoutAccount | null }
+  /** The same account as now: nothing written, nothing logged. */
+  | { readonly kind: 'unchanged'; readonly account: PayoutAccount }
+  | { readonly kind: 'rejected'; readonly reason: 'NO_MERCHANT' };
+
+/** The merchant's payout account from now on; payouts already requested keep the one they copied. */
+export function decidePayoutAccountChange(view: PayoutAccountView, next: BankAccount, nowMs: number): Decided<PayoutAccountChange> {
+  if (view.merchant === null) return unchanged({ kind: 'rejected', reason: 'NO_MERCHANT' });
+  const now = view.account;
+  if (now !== null && now.holderName === next.holderName && now.bankName === next.bankName && now.accountNumber === next.accountNumber) {
+    return unchanged({ kind: 'unchanged', account: now });
+  }
+  const account: PayoutAccount = { ...next, setAtMs: nowMs };
+  return { result: { kind: 'set', account, was: now }, effects: [{ kind: 'setPayoutAccount', mchId: view.merchant.mchId, account }] };
+}
