@@ -1,0 +1,185 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { hashPin } from '../src/domain/credentials.js';
+import { merchantAccount, PLATFORM_PAYOUTS } from '../src/domain/ledger.js';
+import { bankAccountOf } from '../src/domain/payout-account.js';
+import { openStore } from '../src/platform.js';
+import type { ActingAs } from '../src/domain/audit-log.js';
+import { accountBalanceSen, sql } from './db-access.js';
+import { createMerchant, createWalletWithCode, ManualClock, micropayParams, postSigned, startTestPlatform, type TestMerchant, type TestPlatform } from './helpers.js';
+import { as, pageCall, sessionOf, type PageAnswer, type Session } from './page-helpers.js';
+import { runCli } from './process-helpers.js';
+
+/**
+ * Payout accounts (docs/operations.md, "Payout accounts"), on both stores: the account's rule, a
+ * payout refused without one, each payout keeping the account it was requested to, the owner's
+ * password asked again in the console (counted toward the lock), a cashier seeing the number's end
+ * only, the CLI, the audit log, and account changes racing payouts from two connections.
+ */
+let p: TestPlatform;
+let clock: ManualClock;
+let m: TestMerchant;
+const call = (path: string, body: unknown = {}, s: Session | null = null): Promise<PageAnswer> => pageCall(p, path, body, as(s, s?.csrf ?? null));
+const ACCOUNT = { holderName: 'Corner Shop Ltd', bankName: 'West Bank', accountNumber: 'GB82 WEST 1234 5698 7654 32' };
+const IBAN = 'GB82WEST12345698765432';
+const OTHER = { holderName: 'Someone Else', bankName: 'East Bank', accountNumber: 'DE89 3704 0044 0532 0130 00' };
+const OPERATOR: ActingAs = { actor: { kind: 'cli', name: 'ops' }, address: null };
+
+async function signIn(name: string, role: 'owner' | 'cashier'): Promise<Session> {
+  const created = await p.store.createCashier(m.mchId, name, await hashPin('user-password-1'), { role, refundLimitSen: null });
+  if (typeof created === 'string') throw new Error(created);
+  return sessionOf(await call('merchant/sign-in', { mchId: m.mchId, name, password: 'user-password-1' }));
+}
+
+async function earn(amount: string): Promise<void> {
+  const { payCode } = await createWalletWithCode(p, 100_00);
+  const res = await postSigned(p.url, 'micropay', { ...micropayParams(m, `o-${Math.random().toString(36).slice(2, 10)}`, amount, payCode), timestamp: String(clock.now) }, m.key);
+  expect(res.body.code, res.text).toBe(0);
+}
+
+beforeEach(async () => {
+  clock = new ManualClock();
+  p = await startTestPlatform({}, clock);
+  m = await createMerchant(p, 'Corner Shop');
+});
+afterEach(async () => {
+  const report = await p.store.audit();
+  expect(report.checks.filter((c) => c.violations.length > 0)).toEqual([]);
+  await p.stop();
+});
+
+describe("a payout account's rule", () => {
+  it('takes an IBAN whose check digits match, or a local number; spaces and hyphens out, capitals in', () => {
+    expect(bankAccountOf(ACCOUNT)).toEqual({ ok: true, account: { ...ACCOUNT, accountNumber: IBAN } });
+    expect(bankAccountOf({ ...ACCOUNT, accountNumber: 'gb82-west-1234-5698-7654-32' })).toMatchObject({ ok: true, account: { accountNumber: IBAN } });
+    expect(bankAccountOf({ ...ACCOUNT, accountNumber: '000123456789' })).toMatchObject({ ok: true, account: { accountNumber: '000123456789' } });
+    expect(bankAccountOf({ ...ACCOUNT, holderName: '  Corner Shop Ltd ' })).toMatchObject({ ok: true, account: { holderName: 'Corner Shop Ltd' } });
+  });
+
+  it('refuses a mistyped IBAN, a number of the wrong shape, and blank or unprintable names, naming the field', () => {
+    const refused = (typed: Partial<typeof ACCOUNT>) => bankAccountOf({ ...ACCOUNT, ...typed });
+    expect(refused({ accountNumber: 'GB83WEST12345698765432' })).toMatchObject({ ok: false, field: 'accountNumber', problem: expect.stringMatching(/check digits/) });
+    for (const accountNumber of ['1234', 'x'.repeat(35), '12345/678', '12.345.678', '']) {
+      expect(refused({ accountNumber }), accountNumber).toMatchObject({ ok: false, field: 'accountNumber' });
+    }
+    for (const holderName of ['', '   ', 'a\u202Eb', 'a\nb', 'x'.repeat(101)]) expect(refused({ holderName }), holderName).toMatchObject({ ok: false, field: 'holderName' });
+    expect(refused({ bankName: '\u0000' })).toMatchObject({ ok: false, field: 'bankName' });
+  });
+});
+
+describe('payouts and the account they go to', () => {
+  it('without an account a payout is refused and nothing moves; each payout keeps the account it was requested to', async () => {
+    await earn('50.00');
+    expect(await p.store.requestPayout({ mchId: m.mchId, amountSen: 10_00, requestId: 'w1' })).toEqual({ kind: 'rejected', reason: 'NO_PAYOUT_ACCOUNT' });
+    expect(await accountBalanceSen(p.store, merchantAccount(m.mchId))).toBe(50_00);
+    expect(await sql(p.store, 'SELECT payout_id FROM payouts')).toEqual([]);
+
+    expect(await p.store.setPayoutAccount(m.mchId, ACCOUNT, OPERATOR)).toMatchObject({ kind: 'set', was: null });
+    const first = await p.store.requestPayout({ mchId: m.mchId, amountSen: 10_00, requestId: 'w1' });
+    expect(first).toMatchObject({ kind: 'requested', payout: { destination: { ...ACCOUNT, accountNumber: IBAN } } });
+    clock.advance(1000);
+    expect(await p.store.setPayoutAccount(m.mchId, OTHER, OPERATOR)).toMatchObject({ kind: 'set', was: { accountNumber: IBAN } });
+    const second = await p.store.requestPayout({ mchId: m.mchId, amountSen: 5_00, requestId: 'w2' });
+    // The first still goes where it was asked to go, read back from the store.
+    const [newest, oldest] = await p.store.listPayouts({ mchId: m.mchId, limit: 10 });
+    expect(oldest!.destination).toEqual({ ...ACCOUNT, accountNumber: IBAN });
+    expect(newest!.destination).toEqual({ ...OTHER, accountNumber: 'DE89370400440532013000' });
+    expect(second.kind).toBe('requested');
+    // A repeat of the first request answers the first payout, with its own account.
+    expect(await p.store.requestPayout({ mchId: m.mchId, amountSen: 10_00, requestId: 'w1' })).toMatchObject({ kind: 'repeat', payout: { destination: { accountNumber: IBAN } } });
+    expect(await accountBalanceSen(p.store, PLATFORM_PAYOUTS)).toBe(15_00);
+  });
+
+  it('the audit log names the holder, the bank and the last four characters, and the account replaced; the same account again logs nothing', async () => {
+    await p.store.setPayoutAccount(m.mchId, ACCOUNT, OPERATOR);
+    expect(await p.store.setPayoutAccount(m.mchId, { ...ACCOUNT, accountNumber: IBAN.toLowerCase() }, OPERATOR)).toMatchObject({ kind: 'unchanged' });
+    await p.store.setPayoutAccount(m.mchId, OTHER, OPERATOR);
+    const rows = (await p.store.listAuditLog({ mchId: m.mchId, limit: 10 })).filter((e) => e.action === 'merchant.setPayoutAccount');
+    expect(rows.map((e) => e.detail)).toEqual([
+      { holderName: 'Someone Else', bankName: 'East Bank', accountNumber: '•••• 3000', was: '•••• 5432' },
+      { holderName: 'Corner Shop Ltd', bankName: 'West Bank', accountNumber: '•••• 5432', was: null },
+    ]);
+    expect(JSON.stringify(rows)).not.toContain('GB82WEST');
+  });
+
+  it('account changes racing payouts from two connections: every payout copies one whole account, as it stood', async () => {
+    await earn('90.00');
+    await p.store.setPayoutAccount(m.mchId, ACCOUNT);
+    const other = await openStore(p.config, clock);
+    try {
+      const work = Array.from({ length: 12 }, (_, i) => (i % 2 === 0
+        ? (i % 4 === 0 ? p.store : other).setPayoutAccount(m.mchId, i % 4 === 0 ? OTHER : ACCOUNT)
+        : (i % 3 === 0 ? p.store : other).requestPayout({ mchId: m.mchId, amountSen: 1_00, requestId: `r-${i}` })));
+      await Promise.all(work);
+    } finally {
+      await other.close();
+    }
+    const payouts = await p.store.listPayouts({ mchId: m.mchId, limit: 100 });
+    expect(payouts).toHaveLength(6);
+    const wholes = [{ ...ACCOUNT, accountNumber: IBAN }, { ...OTHER, accountNumber: 'DE89370400440532013000' }];
+    for (const payout of payouts) expect(wholes).toContainEqual(payout.destination);
+  });
+});
+
+describe("the merchant console's payout account", () => {
+  it('the owner sets it with its password again; a wrong one changes nothing and counts toward the lock; a mistyped IBAN costs no try', async () => {
+    const owner = await signIn('boss', 'owner');
+    expect((await call('merchant/balance/payout-account', {}, owner)).data).toEqual({ payoutAccount: null });
+    const bad = await call('merchant/balance/set-payout-account', { ...ACCOUNT, accountNumber: 'GB00WEST12345698765432', password: 'wrong' }, owner);
+    expect([bad.code, bad.msg]).toEqual([1021, 'param error: accountNumber is not a valid IBAN: its check digits do not match (a mistyped character?)']);
+    for (let i = 0; i < 4; i++) {
+      const wrong = await call('merchant/balance/set-payout-account', { ...ACCOUNT, password: 'not-my-password' }, owner);
+      expect([wrong.code, wrong.msg]).toEqual([9020, 'sign-in failed: the password is not right: the payout account was not changed']);
+    }
+    expect(await p.store.findPayoutAccount(m.mchId)).toBeNull();
+    const set = await call('merchant/balance/set-payout-account', { ...ACCOUNT, password: 'user-password-1' }, owner);
+    expect(set.data).toEqual({ payoutAccount: { ...ACCOUNT, accountNumber: IBAN, setAtMs: clock.now }, changed: true });
+    // The right password cleared the count: four more wrong ones do not lock; the fifth in a row does.
+    for (let i = 0; i < 4; i++) expect((await call('merchant/balance/set-payout-account', { ...OTHER, password: 'x' }, owner)).code).toBe(9020);
+    expect((await call('merchant/balance/set-payout-account', { ...OTHER, password: 'x' }, owner)).code).toBe(9021);
+    expect((await call('merchant/balance/set-payout-account', { ...OTHER, password: 'user-password-1' }, owner)).code).toBe(9021);
+    expect((await call('merchant/sign-in', { mchId: m.mchId, name: 'boss', password: 'user-password-1' })).code).toBe(9021);
+    expect((await p.store.findPayoutAccount(m.mchId))!.accountNumber).toBe(IBAN);
+    const failed = (await p.store.listAuditLog({ mchId: m.mchId, limit: 50 })).filter((e) => e.action === 'session.signInFailed');
+    // Newest first: the two tries made while locked (the change's and the sign-in's), the fifth wrong
+    // password in a row that locked, and the eight wrong before it.
+    expect(failed.map((e) => e.detail.outcome)).toEqual([...Array(3).fill('locked'), ...Array(8).fill('wrong')]);
+  });
+
+  it('a cashier sees the number\'s last four characters, on the account and on each payout, and may not change it', async () => {
+    await earn('20.00');
+    await p.store.setPayoutAccount(m.mchId, ACCOUNT);
+    await p.store.requestPayout({ mchId: m.mchId, amountSen: 3_00, requestId: 'r-1' });
+    const cashier = await signIn('lane-1', 'cashier');
+    const owner = await signIn('boss', 'owner');
+    expect((await call('merchant/balance/payout-account', {}, cashier)).data!.payoutAccount).toMatchObject({ accountNumber: '•••• 5432' });
+    expect((await call('merchant/balance/payout-account', {}, owner)).data!.payoutAccount).toMatchObject({ accountNumber: IBAN });
+    expect((await call('merchant/balance/payouts', {}, cashier)).data!.payouts[0].destination).toEqual({ holderName: ACCOUNT.holderName, bankName: 'West Bank', accountNumber: '•••• 5432' });
+    expect((await call('merchant/balance/payouts', {}, owner)).data!.payouts[0].destination.accountNumber).toBe(IBAN);
+    const refused = await call('merchant/balance/set-payout-account', { ...OTHER, password: 'user-password-1' }, cashier);
+    expect(refused.code).toBe(9122);
+    expect((await call('merchant/balance/set-payout-account', { ...OTHER, password: 'user-password-1' }, { ...owner, csrf: 'forged' })).code).toBe(9121);
+    expect((await p.store.findPayoutAccount(m.mchId))!.accountNumber).toBe(IBAN);
+    // The operator console shows all of it: finance transfers from it.
+    expect(JSON.stringify(await p.store.listPayouts({ limit: 5 }))).toContain(IBAN);
+  });
+});
+
+describe('micropay merchant payout-account', () => {
+  it('shows, sets and refuses as the console does; payout create says where to transfer, or 9044', async () => {
+    const cli = (args: string[]) => runCli([...args, '--db', p.dbPath]);
+    await earn('30.00');
+    const none = await cli(['payout', 'create', '--mch-id', m.mchId, '--amount', '5.00']);
+    expect([none.code, none.stderr]).toEqual([1, expect.stringContaining('no payout account (9044)')]);
+    expect((await cli(['merchant', 'payout-account', m.mchId])).stdout).toMatch(/has no payout account/);
+    const bad = await cli(['merchant', 'payout-account', m.mchId, '--holder', 'A', '--bank', 'B', '--account', 'GB00WEST12345698765432']);
+    expect([bad.code, bad.stderr]).toEqual([2, expect.stringContaining('--account: is not a valid IBAN')]);
+    expect((await cli(['merchant', 'payout-account', m.mchId, '--holder', 'A'])).code).toBe(2);
+    const set = await cli(['merchant', 'payout-account', m.mchId, '--holder', ACCOUNT.holderName, '--bank', ACCOUNT.bankName, '--account', ACCOUNT.accountNumber]);
+    expect(set.stdout).toMatch(new RegExp(`go to Corner Shop Ltd, West Bank, account ${IBAN}`));
+    const made = await cli(['payout', 'create', '--mch-id', m.mchId, '--amount', '5.00']);
+    expect(made.stdout).toContain(`Transfer it to Corner Shop Ltd, West Bank, account ${IBAN}.`);
+    expect((await cli(['payout', 'list', '--mch-id', m.mchId])).stdout).toContain(`to Corner Shop Ltd, West Bank, account ${IBAN}`);
+    const rows = await p.store.listAuditLog({ mchId: m.mchId, limit: 10 });
+    expect(rows.map((e) => [e.action, e.actor.kind])).toContainEqual(['merchant.setPayoutAccount', 'cli']);
+  });
+});
