@@ -8,6 +8,7 @@ import { accountBalanceSen, sql } from './db-access.js';
 import { createMerchant, createWalletWithCode, ManualClock, micropayParams, postSigned, startTestPlatform, type TestMerchant, type TestPlatform } from './helpers.js';
 import { as, pageCall, sessionOf, type PageAnswer, type Session } from './page-helpers.js';
 import { runCli } from './process-helpers.js';
+import { docBlock } from './doc-blocks.js';
 
 /**
  * Payout accounts (docs/operations.md, "Payout accounts"), on both stores: the account's rule, a
@@ -181,5 +182,20 @@ describe('micropay merchant payout-account', () => {
     expect((await cli(['payout', 'list', '--mch-id', m.mchId])).stdout).toContain(`to Corner Shop Ltd, West Bank, account ${IBAN}`);
     const rows = await p.store.listAuditLog({ mchId: m.mchId, limit: 10 });
     expect(rows.map((e) => [e.action, e.actor.kind])).toContainEqual(['merchant.setPayoutAccount', 'cli']);
+  });
+});
+
+describe('docs/cli.md: the payout-account example', () => {
+  it('prints what the doc shows, but for the merchant id and the time', async () => {
+    const blocks = docBlock('cli.md', 'payout-account-example').trim().split('\n\n');
+    for (const block of blocks) {
+      const [command, ...printed] = block.split('\n');
+      // The doc's own quoting, split as a shell would: words, and "…" as one.
+      const args = [...command!.slice('$ micropay '.length).matchAll(/"([^"]*)"|(\S+)/g)].map((w) => w[1] ?? w[2]!).map((w) => (w === '202611003' ? m.mchId : w));
+      const res = await runCli([...args, '--db', p.dbPath]);
+      expect(res.code, res.stderr).toBe(0);
+      const expected = printed.join('\n').replaceAll('202611003', m.mchId).replace(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d\d:\d\d/, 'TIME');
+      expect(res.stdout.trimEnd().replace(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d\d:\d\d/, 'TIME')).toBe(expected);
+    }
   });
 });
