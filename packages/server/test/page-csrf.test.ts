@@ -25,7 +25,7 @@ const WITHOUT_TOKEN = [
   'admin/audit-log', 'admin/dashboard', 'admin/merchants/list', 'admin/notifications/dead', 'admin/notifications/health', 'admin/operators',
   'admin/payouts/list', 'admin/wallets/detail', 'admin/wallets/search',
   'cashier/charge-status', 'cashier/receipt', 'cashier/recent-charges',
-  'merchant/activity', 'merchant/api-key/show', 'merchant/balance/payouts', 'merchant/balance/show', 'merchant/notifications/dead',
+  'merchant/activity', 'merchant/api-key/show', 'merchant/balance/payout-account', 'merchant/balance/payouts', 'merchant/balance/show', 'merchant/notifications/dead',
   'merchant/notifications/show', 'merchant/notifications/test-attempts', 'merchant/orders/detail', 'merchant/orders/search',
   'merchant/statements/day', 'merchant/users/list',
   'wallet/balance', 'wallet/code-result', 'wallet/history', 'wallet/offline-devices', 'wallet/pending',
