@@ -53,13 +53,20 @@ describe("a payout account's rule", () => {
     expect(bankAccountOf(ACCOUNT)).toEqual({ ok: true, account: { ...ACCOUNT, accountNumber: IBAN } });
     expect(bankAccountOf({ ...ACCOUNT, accountNumber: 'gb82-west-1234-5698-7654-32' })).toMatchObject({ ok: true, account: { accountNumber: IBAN } });
     expect(bankAccountOf({ ...ACCOUNT, accountNumber: '000123456789' })).toMatchObject({ ok: true, account: { accountNumber: '000123456789' } });
+    // The shortest IBAN (Norway, 15 characters).
+    expect(bankAccountOf({ ...ACCOUNT, accountNumber: 'NO93 8601 1117 947' })).toMatchObject({ ok: true, account: { accountNumber: 'NO9386011117947' } });
     expect(bankAccountOf({ ...ACCOUNT, holderName: '  Corner Shop Ltd ' })).toMatchObject({ ok: true, account: { holderName: 'Corner Shop Ltd' } });
   });
 
   it('refuses a mistyped IBAN, a number of the wrong shape, and blank or unprintable names, naming the field', () => {
     const refused = (typed: Partial<typeof ACCOUNT>) => bankAccountOf({ ...ACCOUNT, ...typed });
     expect(refused({ accountNumber: 'GB83WEST12345698765432' })).toMatchObject({ ok: false, field: 'accountNumber', problem: expect.stringMatching(/check digits/) });
-    for (const accountNumber of ['1234', 'x'.repeat(35), '12345/678', '12.345.678', '']) {
+    // Starting with two letters it is an IBAN: a letter O for a zero, or a character left out, is caught.
+    for (const accountNumber of ['GB8OWEST12345698765432', 'NO938601111794', 'GB82WEST1234569876543']) {
+      expect(refused({ accountNumber }), accountNumber).toMatchObject({ ok: false, field: 'accountNumber', problem: expect.stringMatching(/not a valid IBAN/) });
+    }
+    // Only ASCII letters and digits: no letter becomes another one in capitals ("ß" → "SS").
+    for (const accountNumber of ['1234', 'x'.repeat(35), '12345/678', '12.345.678', '', '12345ß', '１２３４５６', '١٢٣٤٥٦']) {
       expect(refused({ accountNumber }), accountNumber).toMatchObject({ ok: false, field: 'accountNumber' });
     }
     for (const holderName of ['', '   ', 'a\u202Eb', 'a\nb', 'x'.repeat(101)]) expect(refused({ holderName }), holderName).toMatchObject({ ok: false, field: 'holderName' });
@@ -137,13 +144,32 @@ describe("the merchant console's payout account", () => {
     // The right password cleared the count: four more wrong ones do not lock; the fifth in a row does.
     for (let i = 0; i < 4; i++) expect((await call('merchant/balance/set-payout-account', { ...OTHER, password: 'x' }, owner)).code).toBe(9020);
     expect((await call('merchant/balance/set-payout-account', { ...OTHER, password: 'x' }, owner)).code).toBe(9021);
-    expect((await call('merchant/balance/set-payout-account', { ...OTHER, password: 'user-password-1' }, owner)).code).toBe(9021);
+    // The try that locked also ended the session: it cannot guess on once the lock ends.
+    expect((await call('merchant/balance/set-payout-account', { ...OTHER, password: 'user-password-1' }, owner)).code).toBe(9120);
     expect((await call('merchant/sign-in', { mchId: m.mchId, name: 'boss', password: 'user-password-1' })).code).toBe(9021);
     expect((await p.store.findPayoutAccount(m.mchId))!.accountNumber).toBe(IBAN);
     const failed = (await p.store.listAuditLog({ mchId: m.mchId, limit: 50 })).filter((e) => e.action === 'session.signInFailed');
-    // Newest first: the two tries made while locked (the change's and the sign-in's), the fifth wrong
-    // password in a row that locked, and the eight wrong before it.
-    expect(failed.map((e) => e.detail.outcome)).toEqual([...Array(3).fill('locked'), ...Array(8).fill('wrong')]);
+    // Newest first: the sign-in tried while locked, the fifth wrong password in a row that locked,
+    // and the eight wrong before it.
+    expect(failed.map((e) => e.detail.outcome)).toEqual([...Array(2).fill('locked'), ...Array(8).fill('wrong')]);
+  });
+
+  it('the password asked again is paced as sign-ins are: past the account\'s 10 tries, 9023 with Retry-After, uncompared', async () => {
+    await p.stop();
+    p = await startTestPlatform({ MICROPAY_SIGN_IN_PER_ADDRESS: '100', MICROPAY_SIGN_IN_PER_ACCOUNT: '10' }, clock);
+    m = await createMerchant(p, 'Corner Shop');
+    const owner = await signIn('boss', 'owner');
+    // The sign-in took one try; nine right passwords take the rest (each clears the wrong count, not the pace).
+    for (let i = 0; i < 9; i++) {
+      expect((await call('merchant/balance/set-payout-account', { ...(i % 2 === 0 ? ACCOUNT : OTHER), password: 'user-password-1' }, owner)).code).toBe(0);
+    }
+    const paced = await fetch(`${p.url}/api/page/merchant/balance/set-payout-account`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json', ...as(owner, owner.csrf) }, body: JSON.stringify({ ...ACCOUNT, password: 'user-password-1' }),
+    });
+    const envelope = await paced.json() as { code: number; msg: string };
+    expect([paced.status, envelope.code, envelope.msg]).toEqual([429, 9023, expect.stringMatching(/^too many sign-in attempts: try again in \d+ s$/)]);
+    expect(Number(paced.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await p.store.findPayoutAccount(m.mchId))!.holderName).toBe(ACCOUNT.holderName);
   });
 
   it('a cashier sees the number\'s last four characters, on the account and on each payout, and may not change it', async () => {

@@ -3,6 +3,7 @@ import type { BankAccount, PayoutAccount } from '../domain/payout-account.js';
 import { maskedAccountNumber } from '../domain/payout-account.js';
 import { setMerchantPayoutAccount } from '../services/merchant-console.js';
 import { answer } from './answer.js';
+import { merchantUserAccount, signInRefusal } from './sign-in-limits.js';
 import { merchantUserActing, withMerchantUser, type MerchantUser } from './console-access.js';
 
 /**
@@ -27,14 +28,20 @@ export const showPayoutAccount = withMerchantUser('reads', 'anyone', async (ctx,
   return answer(ResultCode.SUCCESS, { payoutAccount: accountData(await ctx.store.findPayoutAccount(user.mchId), user) });
 });
 
-/** `{holderName, bankName, accountNumber, password}`: the owner's password, asked again. */
-export const changePayoutAccount = withMerchantUser('changes', 'owner', async (ctx, req, user) => {
+/**
+ * `{holderName, bankName, accountNumber, password}`: the owner's password, asked again, at the
+ * sign-ins' pace (9023). The try that locks the owner also ends this session: a session taken over
+ * cannot keep guessing every 15 minutes while it lasts.
+ */
+export const changePayoutAccount = withMerchantUser('changes', 'owner', async (ctx, req, user, sessionId) => {
   const parsed = parse(() => {
     rejectUnknown(req.body, ['holderName', 'bankName', 'accountNumber', 'password']);
     const typed = { holderName: required(req.body, 'holderName'), bankName: required(req.body, 'bankName'), accountNumber: required(req.body, 'accountNumber') };
     return { typed, password: required(req.body, 'password') };
   });
   if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
+  const limited = signInRefusal(ctx, req, merchantUserAccount(user.mchId, user.name));
+  if (limited !== null) return limited;
   const acting = merchantUserActing(user, req);
   const changed = await setMerchantPayoutAccount(ctx.store, user, parsed.value.typed, parsed.value.password, acting);
   switch (changed.kind) {
@@ -43,7 +50,8 @@ export const changePayoutAccount = withMerchantUser('changes', 'owner', async (c
     case 'wrong':
       return answer(ResultCode.SIGN_IN_FAILED, null, 'the password is not right: the payout account was not changed');
     case 'locked':
-      return answer(ResultCode.SIGN_IN_LOCKED);
+      await ctx.store.endPageSession(sessionId, acting.address);
+      return answer(ResultCode.SIGN_IN_LOCKED, null, 'you are signed out; sign in again once the lock has ended');
     case 'rejected':
       throw new Error(`the session's merchant ${user.mchId} exists`);
     default:

@@ -183,6 +183,7 @@ export function checkEffect(e: Effect): void {
     case 'insertPayout':
       assert(Number.isSafeInteger(e.payout.amountSen) && e.payout.amountSen > 0, 'a payout moves a positive whole number of sen');
       assert((e.payout.mchId === null) !== (e.payout.walletId === null), 'a payout belongs to a merchant or a wallet');
+      assert(e.payout.mchId === null || e.payout.destination !== null, "a merchant's payout goes to the payout account it copied");
       return assertPayoutTransition(null, e.payout.status);
     case 'movePayout':
       assert(e.from.payoutId === e.to.payoutId && e.from.amountSen === e.to.amountSen, 'a payout keeps its id and amount');

@@ -21,9 +21,16 @@ export interface PayoutAccount extends BankAccount {
 
 export const MAX_BANK_TEXT_LENGTH = 100;
 
-/** Two letters, two check digits, then 11 to 30 letters or digits: an IBAN's shape (ISO 13616). */
-const IBAN_SHAPE = /^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$/;
+/**
+ * Two letters (the country), two check digits from 02 to 98, then 11 to 30 letters or digits: an
+ * IBAN's shape (ISO 13616). A number that starts with two letters is taken as an IBAN: no local
+ * account number does, and an IBAN with a character mistyped must not pass as one.
+ */
+const IBAN_SHAPE = /^[A-Z]{2}(0[2-9]|[1-8][0-9]|9[0-8])[A-Z0-9]{11,30}$/;
+const LOOKS_LIKE_IBAN = /^[A-Z]{2}/;
 const ACCOUNT_NUMBER_SHAPE = /^[A-Z0-9]{5,34}$/;
+/** What may be typed: ASCII letters and digits, and spaces or hyphens between groups. */
+const TYPED_NUMBER = /^[A-Za-z0-9 -]*$/;
 
 /** ISO 7064 MOD 97-10 over the IBAN moved to start at its fifth character, letters as 10–35: 1 when valid. */
 function ibanRemainder(iban: string): number {
@@ -37,9 +44,12 @@ function ibanRemainder(iban: string): number {
 
 /** The number as banks print it, spaces and hyphens taken out and in capitals; or why it cannot be one. */
 function accountNumberOf(typed: string): { ok: true; value: string } | { ok: false; problem: string } {
-  const value = typed.replace(/[\s-]/g, '').toUpperCase();
+  // Checked before the capitals: toUpperCase turns some other letters into ASCII ones ("ß" → "SS").
+  const value = TYPED_NUMBER.test(typed.trim()) ? typed.replace(/[ -]/g, '').toUpperCase() : '';
   if (!ACCOUNT_NUMBER_SHAPE.test(value)) return { ok: false, problem: 'must be an IBAN or an account number: 5 to 34 letters and digits (spaces and hyphens are taken out)' };
-  if (IBAN_SHAPE.test(value) && ibanRemainder(value) !== 1) return { ok: false, problem: 'is not a valid IBAN: its check digits do not match (a mistyped character?)' };
+  if (LOOKS_LIKE_IBAN.test(value) && (!IBAN_SHAPE.test(value) || ibanRemainder(value) !== 1)) {
+    return { ok: false, problem: 'is not a valid IBAN: its check digits do not match (a mistyped character?)' };
+  }
   return { ok: true, value };
 }
 
@@ -67,7 +77,8 @@ export function bankAccountOf(typed: BankAccount): BankAccountCheck {
  * Whoever pays the payout (an operator) and whoever set it (the owner) see all of it.
  */
 export function maskedAccountNumber(accountNumber: string): string {
-  return `•••• ${accountNumber.slice(-4)}`;
+  // A short number keeps most of itself hidden: two characters shown below eight.
+  return `•••• ${accountNumber.slice(accountNumber.length < 8 ? -2 : -4)}`;
 }
 
 /** What a change of the payout account is decided on: the merchant, locked, and its account now. */

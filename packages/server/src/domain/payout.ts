@@ -2,6 +2,7 @@ import { formatSen } from '@micropay/protocol';
 import { unchanged, type Decided, type Effect } from './effects.js';
 import { assert, journalEntry, merchantAccount, PLATFORM_FLOAT, PLATFORM_PAYOUTS, walletAccount, type AccountId } from './ledger.js';
 import type { Merchant, Wallet } from './model.js';
+import { CONTROL_OR_BIDI } from './text.js';
 import type { BankAccount, PayoutAccount } from './payout-account.js';
 import { walletStatusEffects } from './wallet.js';
 
@@ -45,18 +46,12 @@ export const MAX_PAYOUT_REASON_LENGTH = 200;
 export const MAX_PAYOUT_REQUEST_ID_LENGTH = 64;
 
 /**
- * Control characters, and the bidi overrides and isolates (U+202A–U+202E, U+2066–U+2069), which
- * would reorder what a list or report shows after them.
- */
-const UNPRINTABLE = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
-
-/**
  * The rule of the operator's (or merchant's) free text on a payout, a request id or a fail reason:
  * bounded and printable, as lists and reports show it. Why not, or null. The CLI and the consoles
  * both ask it.
  */
 export function payoutTextProblem(value: string, max: number): string | null {
-  return value.length === 0 || value.length > max || UNPRINTABLE.test(value) ? `must be 1 to ${max} printable characters` : null;
+  return value.length === 0 || value.length > max || CONTROL_OR_BIDI.test(value) ? `must be 1 to ${max} printable characters` : null;
 }
 
 /** The ledger account a payout's money comes from, and returns to when it fails. */

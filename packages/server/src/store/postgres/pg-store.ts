@@ -100,7 +100,7 @@ const MAX_ATTEMPTS = 8;
  * one order (docs/architecture.md lists what takes which), to keep deadlocks rare:
  *   order id (advisory, order-id-locks.ts) → wallet row (status, codes, PIN) → payment code
  *   → order or payout → wallet balance (account and shard rows) → merchant shards
- *   → the payouts clearing account.
+ *   → the merchant's payout account → the payouts clearing account.
  * A transaction that still meets a deadlock or serialization failure is retried whole, up to
  * MAX_ATTEMPTS times.
  */
