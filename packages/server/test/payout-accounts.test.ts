@@ -225,3 +225,37 @@ describe('docs/cli.md: the payout-account example', () => {
     }
   });
 });
+
+describe("a closed wallet's payout to its holder's account", () => {
+  it('the operator console and the CLI give the holder\'s account when closing; the payout copies it; half an account or a bad one closes nothing', async () => {
+    if (typeof await p.store.createOperator('ops', await hashPin('operator-pass-1'), null) === 'string') throw new Error('operator');
+    const ops = sessionOf(await call('admin/sign-in', { name: 'ops', password: 'operator-pass-1' }));
+    const leaving = await createWalletWithCode(p, 12_50, 'Leaving');
+    for (const [body, msg] of [
+      [{ holderName: 'Ann Lee', bankName: 'West Bank' }, 'param error: accountNumber is required with the other two fields of a bank account'],
+      [{ holderName: 'Ann Lee', bankName: 'West Bank', accountNumber: 'GB00WEST12345698765432' }, 'param error: accountNumber is not a valid IBAN: its check digits do not match (a mistyped character?)'],
+      [{ holderName: ['Ann'], bankName: 'West Bank', accountNumber: IBAN }, 'param error: holderName must be a string'],
+    ] as const) {
+      const refused = await call('admin/wallets/close', { walletId: leaving.walletId, ...body }, ops);
+      expect([refused.code, refused.msg]).toEqual([1021, msg]);
+    }
+    expect((await p.store.findWallet(leaving.walletId))!.status).toBe('active');
+    const closed = await call('admin/wallets/close', { walletId: leaving.walletId, holderName: 'Ann Lee', bankName: 'West Bank', accountNumber: 'gb82 west 1234 5698 7654 32' }, ops);
+    expect(closed.code).toBe(0);
+    const [payout] = await p.store.listPayouts({ walletId: leaving.walletId, limit: 5 });
+    expect(payout).toMatchObject({ amountSen: 12_50, destination: { holderName: 'Ann Lee', bankName: 'West Bank', accountNumber: IBAN } });
+    const audit = (await p.store.listAuditLog({ limit: 20 })).find((e) => e.action === 'wallet.close');
+    expect(audit!.detail).toMatchObject({ paidOut: '12.50', to: '•••• 5432' });
+
+    // The CLI: without an account, and with one.
+    const cash = await createWalletWithCode(p, 3_00, 'Cash');
+    const byCash = await runCli(['wallet', 'close', cash.walletId, '--db', p.dbPath]);
+    expect(byCash.stdout).toContain("Pay it to the wallet's holder; once paid: micropay payout confirm");
+    const bank = await createWalletWithCode(p, 4_00, 'Bank');
+    expect((await runCli(['wallet', 'close', bank.walletId, '--holder', 'Bo', '--db', p.dbPath])).code).toBe(2);
+    const byBank = await runCli(['wallet', 'close', bank.walletId, '--holder', 'Bo Tan', '--bank', 'East Bank', '--account', '000123456789', '--db', p.dbPath]);
+    expect(byBank.stdout).toContain('Pay it to Bo Tan, East Bank, account 000123456789; once paid:');
+    const listed = await runCli(['payout', 'list', '--wallet-id', bank.walletId, '--db', p.dbPath]);
+    expect(listed.stdout).toContain('to Bo Tan, East Bank, account 000123456789');
+  });
+});

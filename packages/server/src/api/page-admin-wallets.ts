@@ -1,9 +1,10 @@
 import type { OperatorChange } from '@micropay/protocol/operator-roles';
-import { DEVICE_ID_SHAPE, fail, formatSen, parse, rejectUnknown, required, ResultCode } from '@micropay/protocol';
+import { DEVICE_ID_SHAPE, fail, formatSen, parse, rejectUnknown, required, ResultCode, text } from '@micropay/protocol';
 import type { ActingAs } from '../domain/audit-log.js';
 import { availableSen, type Wallet } from '../domain/model.js';
 import { createHolderWallet, freezeWallet, isBadInput, topUpWallet, unlockWalletPin } from '../services/operator-actions.js';
 import { searchWallets, walletDetail, type WalletDetail } from '../services/operator-console.js';
+import { optionalBankAccount } from '../services/payouts.js';
 import { answer } from './answer.js';
 import { deviceListing } from './wallet-devices.js';
 import type { Answer, ApiContext } from './context.js';
@@ -104,14 +105,26 @@ export const adminRevokeWalletDevices = withOperator('wallet care', async (ctx, 
 export const adminUnlockWalletPin = oneWallet('wallet care', async (ctx, walletId, acting) => ((await unlockWalletPin(ctx.store, walletId, acting)) === null ? noSuchWallet(walletId) : null));
 
 /**
- * Closes the wallet for good and pays out what it holds (the payout waits, REQUESTED, in Payouts).
- * Refused in words (9060) while payments await the holder's confirmation or refunds to it are in process.
+ * `{walletId, holderName?, bankName?, accountNumber?}`: closes the wallet for good and pays out
+ * what it holds (the payout waits, REQUESTED, in Payouts), to the holder's bank account when the
+ * three are given. Refused in words (9060) while payments await the holder's confirmation or
+ * refunds to it are in process.
  */
-export const adminCloseWallet = oneWallet('wallet accounts', async (ctx, walletId, acting) => {
-  const closing = await ctx.store.closeWallet(walletId, acting);
-  if (closing === null) return noSuchWallet(walletId);
-  const payout = closing.payout === null ? null : { payoutId: closing.payout.payoutId, amount: formatSen(closing.payout.amountSen) };
-  return detailAnswer(ctx, walletId, { payout });
+export const adminCloseWallet = withOperator('wallet accounts', async (ctx, req, operator) => {
+  const parsed = parse(() => {
+    rejectUnknown(req.body, ['walletId', 'holderName', 'bankName', 'accountNumber']);
+    const typed = { holderName: text(req.body, 'holderName') ?? undefined, bankName: text(req.body, 'bankName') ?? undefined, accountNumber: text(req.body, 'accountNumber') ?? undefined };
+    return { walletId: walletIdOf(req.body), to: optionalBankAccount(typed) };
+  });
+  if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
+  const { walletId, to } = parsed.value;
+  if (to !== null && 'kind' in to) return answer(ResultCode.PARAM_ERROR, null, `${to.field} ${to.problem}`);
+  return refusedInWords(async () => {
+    const closing = await ctx.store.closeWallet(walletId, operatorActing(operator, req), to);
+    if (closing === null) return noSuchWallet(walletId);
+    const payout = closing.payout === null ? null : { payoutId: closing.payout.payoutId, amount: formatSen(closing.payout.amountSen) };
+    return detailAnswer(ctx, walletId, { payout });
+  });
 });
 
 /** `{walletId, amount}`: money from the platform float into the wallet. */

@@ -3,8 +3,14 @@ import { defineCommand } from './command-line.js';
 import { badInput, cliActing, notFound, timeText, UsageError } from './common.js';
 import type { Config } from '../config.js';
 
-/** The options' names for the fields of a payout account, as badInput names them back. */
-const FLAGS: Record<keyof BankAccount, string> = { holderName: 'holder', bankName: 'bank', accountNumber: 'account' };
+/** The options' names for the fields of a bank account, as badInput names them back. */
+export const BANK_FLAGS: Record<keyof BankAccount, string> = { holderName: 'holder', bankName: 'bank', accountNumber: 'account' };
+
+export const BANK_OPTIONS = {
+  holder: { type: 'string', value: 'NAME', help: 'the account holder, as the bank knows it' },
+  bank: { type: 'string', value: 'NAME', help: 'the bank' },
+  account: { type: 'string', value: 'NUMBER', help: 'the IBAN or account number' },
+} as const;
 
 function accountText(a: PayoutAccount | null, mchId: string, config: Config): string {
   if (a === null) return `Merchant ${mchId} has no payout account: its payouts are refused (9044) until one is set.`;
@@ -28,11 +34,7 @@ export const payoutAccountCommand = defineCommand({
     'requested. The account number is kept without spaces or hyphens; an IBAN must have matching check digits.',
   ].join('\n'),
   positionals: [{ name: 'MCHID', help: 'the merchant' }],
-  options: {
-    holder: { type: 'string', value: 'NAME', help: 'the account holder, as the bank knows it' },
-    bank: { type: 'string', value: 'NAME', help: 'the bank' },
-    account: { type: 'string', value: 'NUMBER', help: 'the IBAN or account number' },
-  },
+  options: BANK_OPTIONS,
   store: 'existing',
   async run({ args, options, store, out, config }) {
     const mchId = args.MCHID;
@@ -46,7 +48,7 @@ export const payoutAccountCommand = defineCommand({
     if (given < 3) throw new UsageError('merchant payout-account sets --holder, --bank and --account together');
     const typed = { holderName: options.holder!, bankName: options.bank!, accountNumber: options.account! };
     const changed = await store.setPayoutAccount(mchId, typed, cliActing());
-    if (changed.kind === 'invalid') return badInput({ field: FLAGS[changed.field], problem: changed.problem });
+    if (changed.kind === 'invalid') return badInput({ field: BANK_FLAGS[changed.field], problem: changed.problem });
     if (changed.kind === 'rejected') return notFound(`merchant ${mchId}`);
     const note = changed.kind === 'unchanged' ? ' It was so already: nothing changed.' : '';
     out.show({ mchId, payoutAccount: accountJson(changed.account), changed: changed.kind === 'set' }, accountText(changed.account, mchId, config) + note);

@@ -6,7 +6,9 @@ import {
 import { defaultUrl } from './client-commands.js';
 import { defineCommand, type CommandGroup } from './command-line.js';
 import { amountSen, badInput, cliActing, CommandFailed, notFound, timeText, UsageError, walletJson, type Output } from './common.js';
-import { payoutJson } from './payout-commands.js';
+import { destinationText, payoutJson } from './payout-commands.js';
+import { BANK_FLAGS, BANK_OPTIONS } from './payout-account-command.js';
+import { optionalBankAccount } from '../services/payouts.js';
 import type { Store } from '../store/store.js';
 import { enrolDevice, listDevices, offlinePaycode, renewDevice, revokeDevices } from './device-commands.js';
 
@@ -195,10 +197,11 @@ function statusCommand(verb: 'freeze' | 'unfreeze' | 'close') {
     name: `wallet ${verb}`,
     summary: summaries[verb],
     positionals: [WALLETID],
-    options: {},
+    options: verb === 'close' ? BANK_OPTIONS : {},
+    ...(verb === 'close' ? { details: "--holder, --bank and --account (together): the holder's bank account, which the payout copies for finance to transfer to." } : {}),
     store: 'existing',
-    async run({ args, store, out }) {
-      if (verb === 'close') return closeWallet(args.WALLETID, store, out);
+    async run({ args, store, out, options }) {
+      if (verb === 'close') return closeWallet(args.WALLETID, store, out, options as { holder?: string; bank?: string; account?: string });
       const changed = await freezeWallet(store, args.WALLETID, status === 'frozen', cliActing());
       if (changed === null) return notFound(`wallet ${args.WALLETID}`);
       // The store left a wallet it may not change as it was: say why, in the domain's words.
@@ -215,14 +218,16 @@ function statusCommand(verb: 'freeze' | 'unfreeze' | 'close') {
  * through platform:payouts), so no money is stranded in it. Closing a closed wallet again pays
  * out what came back to it from a failed payout.
  */
-async function closeWallet(walletId: string, store: Store, out: Output): Promise<number> {
-  const closing = await store.closeWallet(walletId, cliActing());
+async function closeWallet(walletId: string, store: Store, out: Output, typed: { holder?: string; bank?: string; account?: string }): Promise<number> {
+  const to = optionalBankAccount({ holderName: typed.holder, bankName: typed.bank, accountNumber: typed.account });
+  if (to !== null && 'kind' in to) return badInput({ field: BANK_FLAGS[to.field], problem: to.problem });
+  const closing = await store.closeWallet(walletId, cliActing(), to);
   if (closing === null) return notFound(`wallet ${walletId}`);
   const { wallet: w, payout } = closing;
   const paid = payout === null
     ? 'It holds no money.'
     : `Its balance of ${formatSen(payout.amountSen)} is paid out to its holder: payout ${payout.payoutId} is REQUESTED.\n` +
-      `Once the bank has paid: micropay payout confirm ${payout.payoutId}`;
+      `Pay it ${destinationText(payout)}; once paid: micropay payout confirm ${payout.payoutId}`;
   out.show({ ...walletJson(w), payout: payout === null ? null : payoutJson(payout) }, `Wallet ${w.walletId} is closed: it cannot pay or receive refunds. ${paid}`);
   return 0;
 }

@@ -195,8 +195,12 @@ export interface WalletToClose {
  * payments awaiting confirmation is not closed (thrown, so nothing is written): their holds would
  * come back to a closed wallet if they failed; decline them or let them time out first. Nor is
  * one with refunds to it in process: they would fail WALLET_CLOSED and the holder never get them.
+ * `destination` is the holder's bank account when the operator was given one (null: the operator
+ * pays the holder by its own means, such as cash at the desk).
  */
-export function decideWalletClose({ wallet, refundsInProcessSen }: WalletToClose, payoutId: string, nowMs: number): Decided<WalletClosing> {
+export function decideWalletClose(
+  { wallet, refundsInProcessSen }: WalletToClose, payoutId: string, nowMs: number, destination: BankAccount | null = null,
+): Decided<WalletClosing> {
   if (refundsInProcessSen > 0) {
     throw new WalletRefundsInProcessError(
       `wallet ${wallet.walletId} has ${formatSen(refundsInProcessSen)} of refunds to it in process; ` +
@@ -214,7 +218,7 @@ export function decideWalletClose({ wallet, refundsInProcessSen }: WalletToClose
   if (wallet.balanceSen === 0) return { result: { wallet: { ...wallet, status: 'closed' }, payout: null }, effects };
   const payout: Payout = {
     payoutId, mchId: null, walletId: wallet.walletId, requestId: null, amountSen: wallet.balanceSen,
-    status: 'REQUESTED', failReason: null, requestedAtMs: nowMs, finishedAtMs: null, destination: null,
+    status: 'REQUESTED', failReason: null, requestedAtMs: nowMs, finishedAtMs: null, destination,
   };
   return {
     result: { wallet: { ...wallet, status: 'closed', balanceSen: 0 }, payout },

@@ -48,15 +48,41 @@ export function finishPayout(port: StorePort, payoutId: string, outcome: PayoutO
  * Refused while refunds to it are in process (domain/payout.ts).
  * null: no such wallet.
  */
-export function closeWallet(port: StorePort, ids: PayoutIdSource, walletId: string, acting?: ActingAs): Promise<WalletClosing | null> {
+export function closeWallet(
+  port: StorePort, ids: PayoutIdSource, walletId: string, acting?: ActingAs, destination: BankAccount | null = null,
+): Promise<WalletClosing | null> {
+  const to = destination === null ? null : checkedBankAccount(destination);
   return retryOnIdClash(() =>
     port.decide({ view: 'walletToClose', walletId }, (view, nowMs): Decided<WalletClosing | null> =>
-      view === null ? { result: null, effects: [] } : audited(decideWalletClose(view, ids.next(nowMs), nowMs), acting, nowMs, (c) => ({
+      view === null ? { result: null, effects: [] } : audited(decideWalletClose(view, ids.next(nowMs), nowMs, to), acting, nowMs, (c) => ({
         action: 'wallet.close', mchId: null, subjectId: walletId,
-        detail: { payoutId: c?.payout?.payoutId ?? null, paidOut: c?.payout ? formatSen(c.payout.amountSen) : null },
+        detail: {
+          payoutId: c?.payout?.payoutId ?? null, paidOut: c?.payout ? formatSen(c.payout.amountSen) : null,
+          to: c?.payout?.destination ? maskedAccountNumber(c.payout.destination.accountNumber) : null,
+        },
       })),
     ),
   );
+}
+
+/** The account as bankAccountOf keeps it; callers checked it first (a wrong one is their defect, thrown). */
+function checkedBankAccount(typed: BankAccount): BankAccount {
+  const checked = bankAccountOf(typed);
+  if (!checked.ok) throw new Error(`the caller checks the account first: ${checked.field} ${checked.problem}`);
+  return checked.account;
+}
+
+/**
+ * A bank account typed at a close (the holder's, optional): all three fields or none. Null: none
+ * given; else the checked account, or which field is wrong and why.
+ */
+export function optionalBankAccount(typed: Partial<BankAccount>): BankAccount | null | InvalidBankAccount {
+  const given = (['holderName', 'bankName', 'accountNumber'] as const).filter((f) => typed[f] !== undefined && typed[f] !== '');
+  if (given.length === 0) return null;
+  const missing = (['holderName', 'bankName', 'accountNumber'] as const).find((f) => !given.includes(f));
+  if (missing !== undefined) return { kind: 'invalid', field: missing, problem: 'is required with the other two fields of a bank account' };
+  const checked = bankAccountOf(typed as BankAccount);
+  return checked.ok ? checked.account : { kind: 'invalid', field: checked.field, problem: checked.problem };
 }
 
 /** A payout account that breaks bankAccountOf's rule: which field, and why. Nothing was written. */

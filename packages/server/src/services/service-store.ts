@@ -181,8 +181,8 @@ export abstract class ServiceStore implements StorePort, Pick<Store, ServiceMeth
     return (await this.closeWallet(walletId, acting))?.wallet ?? null;
   }
 
-  closeWallet(walletId: string, acting?: ActingAs): Promise<WalletClosing | null> {
-    return payouts.closeWallet(this, this.#payoutIds, walletId, acting);
+  closeWallet(walletId: string, acting?: ActingAs, destination?: BankAccount | null): Promise<WalletClosing | null> {
+    return payouts.closeWallet(this, this.#payoutIds, walletId, acting, destination ?? null);
   }
 
   requestPayout(req: PayoutRequest, acting?: ActingAs): Promise<PayoutRequestDecision> {

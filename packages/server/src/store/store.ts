@@ -273,10 +273,11 @@ export interface Store extends StoreOps {
   /** The bank refused it: the money goes back to the merchant or wallet it came from. */
   failPayout(payoutId: string, reason: string, acting?: ActingAs): Promise<PayoutFinishDecision>;
   /**
-   * Closes the wallet (again, if it is closed already) and pays out what it holds to its holder.
+   * Closes the wallet (again, if it is closed already) and pays out what it holds to its holder,
+   * to `destination` when given (the holder's bank account, checked by bankAccountOf first).
    * Throws WalletHoldsPendingError while payments await its confirmation. null: no such wallet.
    */
-  closeWallet(walletId: string, acting?: ActingAs): Promise<WalletClosing | null>;
+  closeWallet(walletId: string, acting?: ActingAs, destination?: BankAccount | null): Promise<WalletClosing | null>;
   findPayout(payoutId: string): Promise<Payout | null>;
   /**
    * Where the merchant's payouts go from now on (domain/payout-account.ts): the account as typed,

@@ -480,7 +480,7 @@ const ADMIN_PAYOUT = object({
   payoutId: pattern(/^[0-9]{1,40}$/, 'The payout id.'), mchId: { anyOf: [pattern(MCH_ID, 'The merchant paid out.'), { type: 'null' }] },
   walletId: { anyOf: [WALLET_ID, { type: 'null' }], description: 'The closed wallet paid out.' }, requestId: { type: ['string', 'null'] }, amount: AMOUNT_SCHEMA,
   status: { enum: ['REQUESTED', 'PAID_OUT', 'FAILED'] }, failReason: { type: ['string', 'null'] }, requestedAtMs: EPOCH_MS, finishedAtMs: NULLABLE_MS,
-  destination: nullable({ ...CONSOLE_BANK_ACCOUNT, description: 'Where to transfer it: the merchant\'s payout account as it was when the payout was requested. Null for a closed wallet\'s payout and for one requested before payout accounts.' }),
+  destination: nullable({ ...CONSOLE_BANK_ACCOUNT, description: 'Where to transfer it: the merchant\'s payout account as it was when the payout was requested, or the holder\'s account given when the wallet was closed. Null for a wallet closed without one and for a merchant payout requested before payout accounts.' }),
 });
 const PAGE_CURSOR = { type: 'string', description: 'The `next` of the previous page.' };
 const PAGE_LIMIT = { type: 'integer', minimum: 1, maximum: 100, description: 'Rows a page (default 20).' };
@@ -528,7 +528,8 @@ function adminManageEndpoints(): Record<string, EndpointDoc> {
     '/api/page/admin/wallets/unlock-pin': call('Unlock confirmation after wrong PINs', one, ADMIN_WALLET, true, walletCodes),
     '/api/page/admin/wallets/revoke-devices': call('Revoke one offline-code device of a wallet, or all of them (no deviceId)', object({ walletId: WALLET_ID, deviceId: DEVICE_ID_SCHEMA }, ['deviceId']),
       ADMIN_WALLET, true, [R.USER_NOT_FOUND, R.NO_RECORD]),
-    '/api/page/admin/wallets/close': call('Close a wallet for good and pay out what it holds', one, object({
+    '/api/page/admin/wallets/close': call('Close a wallet for good and pay out what it holds, to the holder\'s bank account when all three of its fields are given',
+      object({ walletId: WALLET_ID, ...BANK_ACCOUNT }, ['holderName', 'bankName', 'accountNumber']), object({
       wallet: ADMIN_WALLET_DETAIL, payout: { anyOf: [object({ payoutId: pattern(/^[0-9]{1,40}$/, 'The payout, REQUESTED.'), amount: AMOUNT_SCHEMA }), { type: 'null' }] },
     }), true, walletCodes),
     '/api/page/admin/payouts/list': call('Payouts across merchants and closed wallets, newest first (REQUESTED by default)', object({
