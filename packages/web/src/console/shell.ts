@@ -1,6 +1,6 @@
 import { element, say } from '../shared/page.js';
 import { currentSession, signInAt, signOut, type PageName } from '../shared/session.js';
-import { ROLE_REFUSED_EVENT } from '../shared/page-api.js';
+import { ROLE_REFUSED_EVENT, SIGNED_OUT_EVENT } from '../shared/page-api.js';
 import { usePlatformTimeZone } from '../shared/time.js';
 import type { ConsoleContext, Section } from './section.js';
 import './console.css';
@@ -47,6 +47,9 @@ export function startConsole<Who extends { readonly timeZone: string }>(spec: Co
   let rechecking: Promise<void> | null = null;
   window.addEventListener(ROLE_REFUSED_EVENT, () => {
     rechecking ??= redrawForRole().finally(() => { rechecking = null; });
+  });
+  window.addEventListener(SIGNED_OUT_EVENT, (event) => {
+    if (shown !== null) showSignIn((event as CustomEvent<string>).detail);
   });
   void currentSession<Who>(spec.page).catch(() => null).then((who) => (who === null ? showSignIn() : enter(who)));
 

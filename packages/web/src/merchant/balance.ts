@@ -1,17 +1,28 @@
+import { ResultCode } from '@micropay/protocol/errors';
+import { bankAccountColumn, bankAccountLines, DESTINATION_NOT_RECORDED, type BankAccount } from '../console/bank-account.js';
 import { scrolling, table } from '../console/shell.js';
 import type { Section } from '../console/section.js';
 import { callPage, Unreachable } from '../shared/page-api.js';
 import { say } from '../shared/page.js';
 import { ask, button, facts, heading, labelled, statusLine, timeText } from './controls.js';
+import { payoutAccountPart } from './payout-account.js';
 import type { MerchantUser } from './who.js';
 
 /**
- * The Balance & payouts section: the available balance, the money in requested payouts and the
- * payouts a page at a time, for every user; "Request payout" for the owner (9122 for a cashier on
- * the server). A request's id is drawn once per attempt and kept after a lost answer, so a double
+ * The Balance & payouts section: the available balance, the payout account (payout-account.ts),
+ * the money in requested payouts and the payouts a page at a time with where each went, for every
+ * user; "Request payout" for the owner (9122 for a cashier on the server), which needs a payout
+ * account (9044). A request's id is drawn once per attempt and kept after a lost answer, so a double
  * click or a retry answers the same payout and nothing is paid out twice.
  */
-interface Payout { payoutId: string; amount: string; status: string; requestedAtMs: number; finishedAtMs: number | null; failReason: string | null }
+interface Payout {
+  payoutId: string; amount: string; status: string; requestedAtMs: number; finishedAtMs: number | null; failReason: string | null;
+  /** The account the payout copied when it was requested; null for one requested before payout accounts. */
+  destination: BankAccount | null;
+}
+
+/** Said when a payout is asked for without a payout account (beside the form, and for a 9044 answer). */
+const NEEDS_ACCOUNT = 'A payout cannot be requested yet: it needs a payout account to go to. Set one under Set payout account above.';
 
 export const balanceSection: Section<MerchantUser> = {
   id: 'balance',
@@ -22,10 +33,13 @@ export const balanceSection: Section<MerchantUser> = {
     const list = document.createElement('div');
     let cursor: string | null = null;
     const older = button('Older payouts', async () => loadPayouts(cursor), 'secondary');
-    container.append(sums);
-    if (ctx.who.role === 'owner') container.append(heading('Request payout'), ...payoutForm());
+    // Why a payout cannot be requested, shown to the owner while there is no payout account.
+    const needsAccount = Object.assign(document.createElement('p'), { id: 'payout-needs-account', textContent: NEEDS_ACCOUNT, hidden: true });
+    const account = payoutAccountPart(ctx, status, (a) => { needsAccount.hidden = a !== null; });
+    container.append(sums, ...account.elements);
+    if (ctx.who.role === 'owner') container.append(heading('Request payout'), needsAccount, ...payoutForm());
     container.append(status, heading('Payouts'), list, older);
-    await Promise.all([loadSums(), loadPayouts(null)]);
+    await Promise.all([loadSums(), account.load(), loadPayouts(null)]);
 
     async function loadSums(): Promise<void> {
       const b = await ask<{ available: string; payoutsRequested: string }>(status, `${ctx.api}balance/show`);
@@ -39,8 +53,7 @@ export const balanceSection: Section<MerchantUser> = {
       older.hidden = page.next === null;
       list.replaceChildren(page.payouts.length === 0
         ? Object.assign(document.createElement('p'), { textContent: after === null ? 'No payouts yet.' : 'No older payouts.' })
-        : scrolling(table(['Payout', 'Amount', 'Status', 'Requested', 'Finished', 'Reason'],
-          page.payouts.map((p) => [p.payoutId, p.amount, p.status, timeText(p.requestedAtMs), timeText(p.finishedAtMs), p.failReason ?? '']), 'Payouts, newest first')));
+        : scrolling(payoutTable(page.payouts)));
     }
 
     function payoutForm(): HTMLElement[] {
@@ -59,6 +72,10 @@ export const balanceSection: Section<MerchantUser> = {
         try {
           const a = await callPage<{ payout: Payout; repeat: boolean }>(`${ctx.api}balance/request-payout`, { ...attempt });
           attempt = null;
+          if (a.code === ResultCode.NO_PAYOUT_ACCOUNT) {
+            needsAccount.hidden = false;
+            return say(status, `Nothing was paid out. ${NEEDS_ACCOUNT}`, 'error');
+          }
           if (a.data === null) return say(status, `${a.msg} (${a.code})`, 'error');
           say(status, `Payout ${a.data.payout.payoutId} of ${a.data.payout.amount} is ${a.data.payout.status}.`);
           amount.input.value = '';
@@ -72,3 +89,22 @@ export const balanceSection: Section<MerchantUser> = {
     }
   },
 };
+
+/**
+ * The payouts with where each went: the account as the server gives it (a cashier's with the
+ * number's end only). The outcome, its reason and when it came share the Status cell, so that the
+ * table fits a desk's screen with the account in it.
+ */
+function payoutTable(payouts: readonly Payout[]): HTMLTableElement {
+  const t = table(['Payout', 'Amount', 'To', 'Requested', 'Status'], payouts.map((p) => [
+    p.payoutId, p.amount, p.destination === null ? DESTINATION_NOT_RECORDED : bankAccountLines(p.destination), timeText(p.requestedAtMs), statusText(p),
+  ]), 'Payouts, newest first');
+  t.classList.add('payout-list');
+  return bankAccountColumn(t, 2);
+}
+
+/** "REQUESTED"; "PAID_OUT" or "FAILED: the bank's reason", then on a line of its own when. */
+function statusText(p: Payout): string {
+  const status = p.failReason === null ? p.status : `${p.status}: ${p.failReason}`;
+  return p.finishedAtMs === null ? status : `${status}\n${timeText(p.finishedAtMs)}`;
+}

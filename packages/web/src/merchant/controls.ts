@@ -11,8 +11,9 @@ export function statusLine(): HTMLParagraphElement {
   return Object.assign(document.createElement('p'), { role: 'status' });
 }
 
-export function heading(text: string): HTMLHeadingElement {
-  return Object.assign(document.createElement('h2'), { textContent: text });
+/** A part of a section (h2, as the section's own title is), or a part of a part (h3). */
+export function heading(text: string, level: 2 | 3 = 2): HTMLHeadingElement {
+  return Object.assign(document.createElement(level === 2 ? 'h2' : 'h3'), { textContent: text });
 }
 
 export function labelled(id: string, label: string, input: Partial<HTMLInputElement> = {}): { wrap: HTMLElement; input: HTMLInputElement } {

@@ -16,6 +16,17 @@ export interface PageAnswer<T> {
 /** Said on the window when a call is refused for the role (9122): a console draws itself again for the role the session has now. */
 export const ROLE_REFUSED_EVENT = 'micropay:role-refused';
 
+/**
+ * Said on the window, with the reason as its detail, when a call's answer says the session was
+ * ended by that call (the password asked again whose wrong try locked the user): a console shows
+ * its sign-in with the reason rather than sections whose every call would be refused.
+ */
+export const SIGNED_OUT_EVENT = 'micropay:signed-out';
+
+export function saySignedOut(reason: string): void {
+  window.dispatchEvent(new CustomEvent<string>(SIGNED_OUT_EVENT, { detail: reason }));
+}
+
 function sayIfRoleRefused(code: number): void {
   if (code === ResultCode.ROLE_NOT_ALLOWED) window.dispatchEvent(new Event(ROLE_REFUSED_EVENT));
 }
