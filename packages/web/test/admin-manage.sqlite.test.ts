@@ -1,16 +1,22 @@
+import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { base32Decode, totpCode, totpStepAt } from '../../server/src/domain/totp.js';
-import { cliJson, startServerProcess, stopAllChildren, type ServerProcess } from '../../server/test/process-helpers.js';
+import { cliJson, runCli, startServerProcess, stopAllChildren, type ServerProcess } from '../../server/test/process-helpers.js';
 import { docsScreenshot, useChromium, watchForProblems } from './browser.js';
 import { signInToOperatorConsole } from './console-page.js';
 
 // The operator console's Merchants, Wallets and Payouts in real Chromium against `micropay serve
 // --sandbox`, signed in as the sandbox's operator (no TOTP); every access rule is proven on both
 // stores over HTTP in packages/server/test/admin-manage.test.ts.
+/** The payout account of the merchant whose payouts the Payouts section shows; the server keeps the IBAN without spaces. */
+const HOLDER = 'Night Market Sdn Bhd';
+const BANK = 'Westminster Bank';
+const IBAN = 'GB82WEST12345698765432';
+
 describe('the operator console: Merchants, Wallets, Payouts', () => {
   const chromium = useChromium();
   let server: ServerProcess;
@@ -40,6 +46,24 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
   }
 
   const status = (page: Page) => page.locator('#section [role=status]').first().textContent();
+
+  /**
+   * Two payouts of merchant `mchId` (its API key `key`) after a payment to it: one to the account the CLI set, and one
+   * as a payout requested before payout accounts has it (none recorded: the test takes it away).
+   */
+  async function merchantPayouts(mchId: string, key: string): Promise<{ toAccount: string; notRecorded: string }> {
+    const wallet = await cliJ<{ walletId: string }>(['wallet', 'create', '--name', 'Shopper', '--balance', '10.00']);
+    const { payCode } = await cliJ<{ payCode: string }>(['paycode', wallet.walletId]);
+    const flags = ['--url', server.url, '--mch-id', mchId, '--order', 'night-1', '--amount', '5.00', '--code', payCode];
+    expect((await runCli(['pay', ...flags], { env: { MICROPAY_KEY: key } })).code).toBe(0);
+    await cliJ(['merchant', 'payout-account', mchId, '--holder', HOLDER, '--bank', BANK, '--account', 'GB82 WEST 1234 5698 7654 32']);
+    const made: string[] = [];
+    for (const requestId of ['night-a', 'night-b']) made.push((await cliJ<{ payoutId: string }>(['payout', 'create', '--mch-id', mchId, '--amount', '2.00', '--request-id', requestId])).payoutId);
+    const store = new Database(db);
+    store.prepare('UPDATE payouts SET to_holder_name = NULL, to_bank_name = NULL, to_account_number = NULL WHERE payout_id = ?').run(made[1]);
+    store.close();
+    return { toAccount: made[0]!, notRecorded: made[1]! };
+  }
 
   it('creates, imports, disables and enables a merchant and rolls its key; tops up, freezes, unfreezes, unlocks and closes a wallet; confirms a payout', async () => {
     const { page, problems } = await signIn('sandbox-ops', operatorPassword);
@@ -159,12 +183,21 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     await page.getByRole('button', { name: `Close ${leaving} for good` }).click();
     await expect.poll(() => status(page)).toMatch(new RegExp(`^Wallet ${leaving} is closed; payout [0-9]+ of 3\\.00 waits in Payouts\\.$`));
     const payoutId = /payout ([0-9]+)/.exec((await status(page))!)![1]!;
+    const { toAccount, notRecorded } = await merchantPayouts(mchId, newKey);
 
+    // Each payout says where finance transfers it: the merchant's account, number whole.
     await page.getByRole('link', { name: 'Payouts' }).click();
     const payoutRow = page.locator('tr', { hasText: payoutId });
     await payoutRow.waitFor();
-    expect(await payoutRow.locator('td').nth(1).textContent()).toBe(`Wallet ${leaving} (closed)`);
+    expect(await payoutRow.locator('td').nth(1).textContent()).toBe(`Wallet ${leaving} (closed)\nClosed wallet's holder`);
+    expect(await page.locator('tr', { hasText: toAccount }).locator('td').nth(1).textContent()).toBe(`Merchant ${mchId}\n${HOLDER}\n${BANK}\n${IBAN}`);
+    expect(await page.locator('tr', { hasText: notRecorded }).locator('td').nth(1).textContent()).toBe(`Merchant ${mchId}\nNot recorded (requested before payout accounts)`);
     await docsScreenshot(page, 'admin-payouts', { fullPage: true });
+    // Confirming names the account the bank should have paid.
+    await page.getByRole('button', { name: `Confirm ${toAccount}` }).click();
+    expect(await page.locator('.confirm-step p').textContent()).toBe(
+      `Has the bank paid 2.00 to merchant ${mchId} (${HOLDER}, ${BANK}, account ${IBAN})? Payout ${toAccount} becomes PAID_OUT, which is final: the money has left the platform.`);
+    await page.getByRole('button', { name: 'Not yet' }).click();
     // A payout's outcome is final: Confirm asks whether the bank paid, naming the amount and the wallet.
     await page.getByRole('button', { name: `Confirm ${payoutId}` }).click();
     expect(await page.locator('.confirm-step p').textContent()).toBe(

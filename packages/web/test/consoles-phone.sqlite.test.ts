@@ -2,7 +2,7 @@ import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { signInToMerchantConsole, signInToOperatorConsole } from './console-page.js';
 import { runCli } from '../../server/test/process-helpers.js';
-import { docsScreenshot, PHONE, useChromium, watchForProblems } from './browser.js';
+import { docsScreenshot, PHONE, screenshotPath, useChromium, watchForProblems } from './browser.js';
 import { createWallet, useServedPlatform } from './platform.js';
 
 // The consoles are desk-first, but an owner or operator away from the desk opens them on a phone:
@@ -11,6 +11,7 @@ describe('the consoles on a phone', () => {
   const platform = useServedPlatform();
   const chromium = useChromium();
 
+  // Every section of both consoles, one after another: past vitest's 30 s when the machine is busy.
   it('every section of the merchant console and of the operator console fits a phone held upright', async () => {
     const shop = await platform.cliJ<{ mchId: string; apiKey: string }>(['merchant', 'create', '--name', 'Corner Shop', '--notify-url', 'http://127.0.0.1:9/notify']);
     const owner = await platform.cliJ<{ password: string }>(['merchant-user', 'create', '--mch-id', shop.mchId, '--name', 'boss', '--role', 'owner']);
@@ -21,6 +22,9 @@ describe('the consoles on a phone', () => {
       const flags = ['--url', platform.server.url, '--mch-id', shop.mchId, '--order', order, '--amount', '1.25', '--code', payCode];
       expect((await runCli(['pay', ...flags], { env: { MICROPAY_KEY: shop.apiKey } })).code).toBe(0);
     }
+    // A payout to the shop's account: both consoles' payout lists show where it goes, and must fit too.
+    await platform.cliJ(['merchant', 'payout-account', shop.mchId, '--holder', 'Corner Shop Sdn Bhd', '--bank', 'Westminster Bank', '--account', 'GB82WEST12345698765432']);
+    await platform.cliJ(['payout', 'create', '--mch-id', shop.mchId, '--amount', '1.00']);
 
     const merchant = await chromium.browser.newPage(PHONE);
     const merchantProblems = watchForProblems(merchant);
@@ -36,11 +40,14 @@ describe('the consoles on a phone', () => {
     await signInToOperatorConsole(admin, `${platform.server.url}/admin`, { name: 'ops', password: ops.password });
     wide.push(...(await overflowingSections(admin)));
     expect(wide).toEqual([]);
+    await admin.getByRole('link', { name: 'Payouts' }).click();
+    await admin.locator('.payout-list tbody tr').first().waitFor();
+    await admin.screenshot({ path: screenshotPath('admin-payouts-phone'), fullPage: true });
     await admin.getByRole('link', { name: 'Merchants' }).click();
     await admin.locator('table tbody tr').first().waitFor();
     await docsScreenshot(admin, 'admin-merchants-phone', { fullPage: true });
     expect(adminProblems).toEqual([]);
-  });
+  }, 90_000);
 });
 
 /**

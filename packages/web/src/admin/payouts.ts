@@ -1,3 +1,4 @@
+import { bankAccountColumn, bankAccountLines, bankAccountPhrase, DESTINATION_NOT_RECORDED, type BankAccount } from '../console/bank-account.js';
 import { callPage } from '../shared/page-api.js';
 import { say } from '../shared/page.js';
 import { formatTime } from '../shared/time.js';
@@ -9,12 +10,14 @@ import { may, optional, roleNote } from './role.js';
 
 /**
  * The Payouts section: payouts across merchants and closed wallets (REQUESTED by default: what
- * waits for the bank), paged; Confirm when the bank paid (PAID_OUT), Fail with the bank's reason
- * (the money goes back to the merchant or wallet).
+ * waits for the bank), paged, each with the bank account to transfer it to; Confirm when the bank
+ * paid (PAID_OUT), Fail with the bank's reason (the money goes back to the merchant or wallet).
  */
 interface PayoutRow {
   readonly payoutId: string; readonly mchId: string | null; readonly walletId: string | null; readonly amount: string;
   readonly status: string; readonly failReason: string | null; readonly requestedAtMs: number;
+  /** The bank account the payout copied, number whole: finance transfers to it. Null for a closed wallet's holder, and for a merchant's requested before payout accounts. */
+  readonly destination: BankAccount | null;
 }
 
 export const payoutsSection: Section<SignedInOperator> = {
@@ -38,9 +41,10 @@ export const payoutsSection: Section<SignedInOperator> = {
       if (a.data === null) return say(status, a.msg, 'error');
       const rows = a.data.payouts;
       const t = table(['Payout', 'To', 'Amount', 'Requested', 'Status', 'Actions'],
-        rows.map((p) => [p.payoutId, p.mchId !== null ? `Merchant ${p.mchId}` : `Wallet ${p.walletId} (closed)`, p.amount, formatTime(p.requestedAtMs),
-          p.failReason === null ? p.status : `${p.status}: ${p.failReason}`, '']),
+        rows.map((p) => [p.payoutId, toText(p), p.amount, formatTime(p.requestedAtMs), p.failReason === null ? p.status : `${p.status}: ${p.failReason}`, '']),
         rows.length === 0 ? 'No payouts here' : shown === 'REQUESTED' ? 'Payouts waiting for the bank' : 'Payouts');
+      t.classList.add('payout-list');
+      bankAccountColumn(t, 1);
       list.replaceChildren(withActions(t, rows.map((p) => (p.status === 'REQUESTED' && may(ctx.who, 'money') ? actions(p) : []))), ...nextPage(a.data.next, load));
     }
 
@@ -50,8 +54,10 @@ export const payoutsSection: Section<SignedInOperator> = {
       reason.setAttribute('aria-label', `Why payout ${p.payoutId} failed`);
       reason.placeholder = 'Bank\'s reason';
       const to = p.mchId !== null ? `merchant ${p.mchId}` : `the holder of wallet ${p.walletId}`;
+      // Paid to the account the payout copied; a failed one goes back to the merchant's balance, not to it.
+      const paidTo = p.destination === null ? to : `${to} (${bankAccountPhrase(p.destination)})`;
       const confirm = button('Confirm', async () => askFirst(confirming,
-        `Has the bank paid ${p.amount} to ${to}? Payout ${p.payoutId} becomes PAID_OUT, which is final: the money has left the platform.`,
+        `Has the bank paid ${p.amount} to ${paidTo}? Payout ${p.payoutId} becomes PAID_OUT, which is final: the money has left the platform.`,
         `Yes, ${p.payoutId} is paid out`, () => finish('confirm', { payoutId: p.payoutId }, `Payout ${p.payoutId} is PAID_OUT: the money has left the platform.`), 'Not yet'),
       '', `Confirm ${p.payoutId}`);
       const fail = button('Fail', async () => {
@@ -75,3 +81,14 @@ export const payoutsSection: Section<SignedInOperator> = {
     }
   },
 };
+
+/**
+ * Whose payout it is and where finance transfers it, in one cell so that the row's buttons keep
+ * their room: the bank account the payout copied (number whole) when it has one; else a closed
+ * wallet's holder, or for a merchant's payout, that it was requested before payout accounts.
+ */
+function toText(p: PayoutRow): string {
+  const whose = p.mchId !== null ? `Merchant ${p.mchId}` : `Wallet ${p.walletId} (closed)`;
+  const where = p.destination !== null ? bankAccountLines(p.destination) : p.mchId === null ? "Closed wallet's holder" : DESTINATION_NOT_RECORDED;
+  return `${whose}\n${where}`;
+}
