@@ -1,6 +1,6 @@
 import { parse, rejectUnknown, required, ResultCode } from '@micropay/protocol';
 import type { BankAccount, PayoutAccount } from '../domain/payout-account.js';
-import { maskedAccountNumber } from '../domain/payout-account.js';
+import { bankAccountOf, maskedAccountNumber } from '../domain/payout-account.js';
 import { setMerchantPayoutAccount } from '../services/merchant-console.js';
 import { answer } from './answer.js';
 import { merchantUserAccount, signInRefusal } from './sign-in-limits.js';
@@ -40,6 +40,9 @@ export const changePayoutAccount = withMerchantUser('changes', 'owner', async (c
     return { typed, password: required(req.body, 'password') };
   });
   if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
+  // A mistyped number is answered before the pace is taken: it checked no password.
+  const checked = bankAccountOf(parsed.value.typed);
+  if (!checked.ok) return answer(ResultCode.PARAM_ERROR, null, `${checked.field} ${checked.problem}`);
   const limited = signInRefusal(ctx, req, merchantUserAccount(user.mchId, user.name));
   if (limited !== null) return limited;
   const acting = merchantUserActing(user, req);
