@@ -180,6 +180,15 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     await expect.poll(async () => [await page.getByLabel('Holder name', { exact: true }).inputValue(), await page.getByLabel('Opening balance (optional)').inputValue()]).toEqual(['', '']);
     expect(await page.locator('.shown-once code').textContent()).toMatch(/^[A-Za-z0-9_-]{20,}$/);
     await page.getByRole('button', { name: 'Close wallet…' }).click();
+    // Half an account closes nothing: the refusal names the missing field.
+    await page.getByLabel("Holder's account name").fill('Leaving Holder');
+    await page.getByRole('button', { name: `Close ${leaving} for good` }).click();
+    await expect.poll(() => status(page)).toBe('param error: bankName is required with the other two fields of a bank account');
+    await page.getByRole('button', { name: 'Close wallet…' }).click();
+    await page.getByLabel("Holder's account name").fill('Leaving Holder');
+    await page.getByLabel('Bank', { exact: true }).fill('East Bank');
+    await page.getByLabel('IBAN or account number').fill('000 1234 5678');
+    await docsScreenshot(page.locator('#wallet-detail'), 'admin-wallet-close');
     await page.getByRole('button', { name: `Close ${leaving} for good` }).click();
     await expect.poll(() => status(page)).toMatch(new RegExp(`^Wallet ${leaving} is closed; payout [0-9]+ of 3\\.00 waits in Payouts\\.$`));
     const payoutId = /payout ([0-9]+)/.exec((await status(page))!)![1]!;
@@ -189,7 +198,7 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     await page.getByRole('link', { name: 'Payouts' }).click();
     const payoutRow = page.locator('tr', { hasText: payoutId });
     await payoutRow.waitFor();
-    expect(await payoutRow.locator('td').nth(1).textContent()).toBe(`Wallet ${leaving} (closed)\nClosed wallet's holder`);
+    expect(await payoutRow.locator('td').nth(1).textContent()).toBe(`Wallet ${leaving} (closed)\nLeaving Holder\nEast Bank\n00012345678`);
     expect(await page.locator('tr', { hasText: toAccount }).locator('td').nth(1).textContent()).toBe(`Merchant ${mchId}\n${HOLDER}\n${BANK}\n${IBAN}`);
     expect(await page.locator('tr', { hasText: notRecorded }).locator('td').nth(1).textContent()).toBe(`Merchant ${mchId}\nNot recorded (requested before payout accounts)`);
     await docsScreenshot(page, 'admin-payouts', { fullPage: true });
@@ -201,7 +210,7 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     // A payout's outcome is final: Confirm asks whether the bank paid, naming the amount and the wallet.
     await page.getByRole('button', { name: `Confirm ${payoutId}` }).click();
     expect(await page.locator('.confirm-step p').textContent()).toBe(
-      `Has the bank paid 3.00 to the holder of wallet ${leaving}? Payout ${payoutId} becomes PAID_OUT, which is final: the money has left the platform.`);
+      `Has the bank paid 3.00 to the holder of wallet ${leaving} (Leaving Holder, East Bank, account 00012345678)? Payout ${payoutId} becomes PAID_OUT, which is final: the money has left the platform.`);
     await page.getByRole('button', { name: `Yes, ${payoutId} is paid out` }).click();
     await expect.poll(() => status(page)).toBe(`Payout ${payoutId} is PAID_OUT: the money has left the platform.`);
     // The row is gone; the focus is on what was done, not lost to the page.

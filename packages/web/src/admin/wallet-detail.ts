@@ -61,13 +61,38 @@ function facts(w: WalletDetail): HTMLDListElement {
   return dl;
 }
 
+/**
+ * Closing asks once more; a wallet holding money also takes the holder's bank account, which the
+ * payout copies for finance (all three fields, or none: then the holder is paid another way).
+ */
 function closeStep(w: WalletDetail, region: HTMLElement, act: WalletAct): void {
+  const holds = w.balance !== '0.00';
+  const account = holds ? holderAccountFields() : null;
   askFirst(region,
     `Close wallet ${w.walletId} for good? It can never pay or take refunds again; its balance of ${w.balance} is paid out to the holder (a payout in Payouts).`,
-    `Close ${w.walletId} for good`, () => act('close', { walletId: w.walletId }, (_w, data) => {
+    `Close ${w.walletId} for good`, () => act('close', { walletId: w.walletId, ...account?.values() }, (_w, data) => {
       const payout = data.payout as { payoutId: string; amount: string } | null;
       return payout === null ? `Wallet ${w.walletId} is closed; it held nothing.` : `Wallet ${w.walletId} is closed; payout ${payout.payoutId} of ${payout.amount} waits in Payouts.`;
-    }), 'Keep it open');
+    }), 'Keep it open', account?.elements ?? []);
+}
+
+function holderAccountFields(): { elements: HTMLElement[]; values(): Record<string, string> } {
+  const note = Object.assign(document.createElement('p'), {
+    className: 'help', textContent: "To pay the balance by bank transfer, give the holder's account: all three, or none to pay them another way.",
+  });
+  const fields = [
+    field('close-holder', "Holder's account name", { maxLength: 100 }),
+    field('close-bank', 'Bank', { maxLength: 100 }),
+    field('close-account', 'IBAN or account number', { maxLength: 50 }),
+  ];
+  const names = ['holderName', 'bankName', 'accountNumber'];
+  const wrap = Object.assign(document.createElement('div'), { className: 'inline-form' });
+  wrap.append(...fields);
+  return {
+    elements: [note, wrap],
+    // Only what was typed: an empty form closes without an account.
+    values: () => Object.fromEntries(fields.map((f, i) => [names[i]!, f.querySelector('input')!.value.trim()] as const).filter(([, v]) => v !== '')),
+  };
 }
 
 function topUpForm(walletId: string, act: WalletAct): HTMLFormElement {
