@@ -4,7 +4,7 @@ import { merchantAccount, PLATFORM_PAYOUTS } from '../src/domain/ledger.js';
 import { bankAccountOf } from '../src/domain/payout-account.js';
 import { openStore } from '../src/platform.js';
 import type { ActingAs } from '../src/domain/audit-log.js';
-import { accountBalanceSen, sql } from './db-access.js';
+import { accountBalanceSen, execute, sql } from './db-access.js';
 import { createMerchant, createWalletWithCode, ManualClock, micropayParams, postSigned, startTestPlatform, type TestMerchant, type TestPlatform } from './helpers.js';
 import { as, pageCall, sessionOf, type PageAnswer, type Session } from './page-helpers.js';
 import { runCli } from './process-helpers.js';
@@ -61,9 +61,17 @@ describe("a payout account's rule", () => {
   it('refuses a mistyped IBAN, a number of the wrong shape, and blank or unprintable names, naming the field', () => {
     const refused = (typed: Partial<typeof ACCOUNT>) => bankAccountOf({ ...ACCOUNT, ...typed });
     expect(refused({ accountNumber: 'GB83WEST12345698765432' })).toMatchObject({ ok: false, field: 'accountNumber', problem: expect.stringMatching(/check digits/) });
-    // Starting with two letters it is an IBAN: a letter O for a zero, or a character left out, is caught.
-    for (const accountNumber of ['GB8OWEST12345698765432', 'NO938601111794', 'GB82WEST1234569876543']) {
-      expect(refused({ accountNumber }), accountNumber).toMatchObject({ ok: false, field: 'accountNumber', problem: expect.stringMatching(/not a valid IBAN/) });
+    // Starting with two letters it is an IBAN: a letter O for a zero, or a character left out, is caught,
+    // and the problem said is the one there is.
+    for (const accountNumber of ['GB8OWEST12345698765432', 'NO938601111794', 'GB82 WEST', 'AB123']) {
+      expect(refused({ accountNumber }), accountNumber).toMatchObject({ ok: false, field: 'accountNumber', problem: expect.stringMatching(/not a valid IBAN: after its two letters .* \(cut short\?\)$/) });
+    }
+    for (const accountNumber of ['GB82WEST1234569876543X', 'GB00WEST12345698765432']) {
+      expect(refused({ accountNumber }), accountNumber).toMatchObject({ ok: false, field: 'accountNumber', problem: expect.stringMatching(/check digits do not match/) });
+    }
+    // Names sent to a bank hold nothing invisible: two holders that look the same are the same.
+    for (const holderName of ['Ab\u200Bc', 'Ab\u00ADc', 'Ab\u2060c', 'Ab\uFEFFc', 'Ab\u2028c', 'Ab\u061Cc', 'Ab\uE000c']) {
+      expect(refused({ holderName }), JSON.stringify(holderName)).toMatchObject({ ok: false, field: 'holderName' });
     }
     // Only ASCII letters and digits: no letter becomes another one in capitals ("ß" → "SS").
     for (const accountNumber of ['1234', 'x'.repeat(35), '12345/678', '12.345.678', '', '12345ß', '１２３４５６', '١٢٣٤٥٦']) {
@@ -95,6 +103,18 @@ describe('payouts and the account they go to', () => {
     // A repeat of the first request answers the first payout, with its own account.
     expect(await p.store.requestPayout({ mchId: m.mchId, amountSen: 10_00, requestId: 'w1' })).toMatchObject({ kind: 'repeat', payout: { destination: { accountNumber: IBAN } } });
     expect(await accountBalanceSen(p.store, PLATFORM_PAYOUTS)).toBe(15_00);
+  });
+
+  it('the database itself refuses a new merchant payout without its account (a process on older code left running); one made before is still finished', async () => {
+    await earn('20.00');
+    const insert = (id: string) => execute(p.store, `INSERT INTO payouts (payout_id, mch_id, amount_sen, status, requested_at_ms) VALUES ('${id}', '${m.mchId}', 100, 'REQUESTED', 1)`);
+    await expect(insert('6000000000000000000001')).rejects.toThrow(/a merchant payout needs the payout account it goes to/);
+    // As one requested before the upgrade: its account emptied afterwards, as the migration left old rows.
+    await p.store.setPayoutAccount(m.mchId, ACCOUNT);
+    const made = await p.store.requestPayout({ mchId: m.mchId, amountSen: 2_00, requestId: 'old' });
+    if (made.kind !== 'requested') throw new Error(made.kind);
+    await execute(p.store, `UPDATE payouts SET to_holder_name = NULL, to_bank_name = NULL, to_account_number = NULL WHERE payout_id = '${made.payout.payoutId}'`);
+    expect(await p.store.confirmPayout(made.payout.payoutId)).toMatchObject({ kind: 'finished', payout: { status: 'PAID_OUT', destination: null } });
   });
 
   it('the audit log names the holder, the bank and the last four characters, and the account replaced; the same account again logs nothing', async () => {
@@ -199,7 +219,7 @@ describe('micropay merchant payout-account', () => {
     expect([none.code, none.stderr]).toEqual([1, expect.stringContaining('no payout account (9044)')]);
     expect((await cli(['merchant', 'payout-account', m.mchId])).stdout).toMatch(/has no payout account/);
     const bad = await cli(['merchant', 'payout-account', m.mchId, '--holder', 'A', '--bank', 'B', '--account', 'GB00WEST12345698765432']);
-    expect([bad.code, bad.stderr]).toEqual([2, expect.stringContaining('--account: is not a valid IBAN')]);
+    expect([bad.code, bad.stderr]).toEqual([2, expect.stringContaining('--account is not a valid IBAN: its check digits do not match')]);
     expect((await cli(['merchant', 'payout-account', m.mchId, '--holder', 'A'])).code).toBe(2);
     const set = await cli(['merchant', 'payout-account', m.mchId, '--holder', ACCOUNT.holderName, '--bank', ACCOUNT.bankName, '--account', ACCOUNT.accountNumber]);
     expect(set.stdout).toMatch(new RegExp(`go to Corner Shop Ltd, West Bank, account ${IBAN}`));
@@ -232,7 +252,7 @@ describe("a closed wallet's payout to its holder's account", () => {
     const ops = sessionOf(await call('admin/sign-in', { name: 'ops', password: 'operator-pass-1' }));
     const leaving = await createWalletWithCode(p, 12_50, 'Leaving');
     for (const [body, msg] of [
-      [{ holderName: 'Ann Lee', bankName: 'West Bank' }, 'param error: accountNumber is required with the other two fields of a bank account'],
+      [{ holderName: 'Ann Lee', bankName: 'West Bank' }, 'param error: accountNumber is required: a bank account takes its holder, its bank and its number, all three'],
       [{ holderName: 'Ann Lee', bankName: 'West Bank', accountNumber: 'GB00WEST12345698765432' }, 'param error: accountNumber is not a valid IBAN: its check digits do not match (a mistyped character?)'],
       [{ holderName: ['Ann'], bankName: 'West Bank', accountNumber: IBAN }, 'param error: holderName must be a string'],
     ] as const) {
@@ -250,7 +270,10 @@ describe("a closed wallet's payout to its holder's account", () => {
     // The CLI: without an account, and with one.
     const cash = await createWalletWithCode(p, 3_00, 'Cash');
     const byCash = await runCli(['wallet', 'close', cash.walletId, '--db', p.dbPath]);
-    expect(byCash.stdout).toContain("Pay it to the wallet's holder; once paid: micropay payout confirm");
+    expect(byCash.stdout).toContain("Pay it to the wallet's holder by your own means (no bank account was given); once paid: micropay payout confirm");
+    const empty = await createWalletWithCode(p, 0, 'Empty');
+    const emptyClosed = await runCli(['wallet', 'close', empty.walletId, '--holder', 'Em', '--bank', 'East Bank', '--account', '000123456789', '--db', p.dbPath]);
+    expect(emptyClosed.stdout).toContain('It holds no money, so the bank account given was not needed.');
     const bank = await createWalletWithCode(p, 4_00, 'Bank');
     expect((await runCli(['wallet', 'close', bank.walletId, '--holder', 'Bo', '--db', p.dbPath])).code).toBe(2);
     const byBank = await runCli(['wallet', 'close', bank.walletId, '--holder', 'Bo Tan', '--bank', 'East Bank', '--account', '000123456789', '--db', p.dbPath]);

@@ -183,7 +183,7 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     // Half an account closes nothing: the refusal names the missing field.
     await page.getByLabel("Holder's account name").fill('Leaving Holder');
     await page.getByRole('button', { name: `Close ${leaving} for good` }).click();
-    await expect.poll(() => status(page)).toBe('param error: bankName is required with the other two fields of a bank account');
+    await expect.poll(() => status(page)).toBe('param error: bankName is required: a bank account takes its holder, its bank and its number, all three');
     await page.getByRole('button', { name: 'Close wallet…' }).click();
     await page.getByLabel("Holder's account name").fill('Leaving Holder');
     await page.getByLabel('Bank', { exact: true }).fill('East Bank');

@@ -80,5 +80,5 @@ export function cliActing(): ActingAs {
 /** A refusal of the operator's input (services/operator-actions.ts) as a usage error naming the option or argument. */
 export function badInput(b: { readonly field: string; readonly problem: string }): never {
   const flag = /^[A-Z]+$/.test(b.field) ? b.field : `--${b.field}`;
-  throw new UsageError(`${flag}${b.problem.startsWith('must') ? ' ' : ': '}${b.problem}`);
+  throw new UsageError(`${flag}${/^(must|is) /.test(b.problem) ? ' ' : ': '}${b.problem}`);
 }

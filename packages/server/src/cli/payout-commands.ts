@@ -32,7 +32,7 @@ export function payoutJson(p: Payout) {
 /** Where a payout goes, as finance makes the transfer; a closed wallet's holder is paid as the operator's own process says. */
 export function destinationText(p: Payout): string {
   if (p.destination !== null) return `to ${p.destination.holderName}, ${p.destination.bankName}, account ${p.destination.accountNumber}`;
-  return p.walletId !== null ? "to the wallet's holder" : 'to no recorded account (requested before payout accounts)';
+  return p.walletId !== null ? "to the wallet's holder by your own means (no bank account was given)" : 'to no recorded account (requested before payout accounts)';
 }
 
 function payoutLine(p: Payout, config: Config): string {

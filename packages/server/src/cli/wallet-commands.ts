@@ -225,7 +225,7 @@ async function closeWallet(walletId: string, store: Store, out: Output, typed: {
   if (closing === null) return notFound(`wallet ${walletId}`);
   const { wallet: w, payout } = closing;
   const paid = payout === null
-    ? 'It holds no money.'
+    ? `It holds no money${to === null ? '' : ', so the bank account given was not needed'}.`
     : `Its balance of ${formatSen(payout.amountSen)} is paid out to its holder: payout ${payout.payoutId} is REQUESTED.\n` +
       `Pay it ${destinationText(payout)}; once paid: micropay payout confirm ${payout.payoutId}`;
   out.show({ ...walletJson(w), payout: payout === null ? null : payoutJson(payout) }, `Wallet ${w.walletId} is closed: it cannot pay or receive refunds. ${paid}`);

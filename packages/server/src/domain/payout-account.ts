@@ -22,11 +22,13 @@ export interface PayoutAccount extends BankAccount {
 export const MAX_BANK_TEXT_LENGTH = 100;
 
 /**
- * Two letters (the country), two check digits from 02 to 98, then 11 to 30 letters or digits: an
- * IBAN's shape (ISO 13616). A number that starts with two letters is taken as an IBAN: no local
- * account number does, and an IBAN with a character mistyped must not pass as one.
+ * Two letters (the country), two check digits, then 11 to 30 letters or digits: an IBAN's shape
+ * (ISO 13616). A number that starts with two letters is taken as an IBAN: no local account number
+ * does, and an IBAN with a character mistyped must not pass as one.
  */
-const IBAN_SHAPE = /^[A-Z]{2}(0[2-9]|[1-8][0-9]|9[0-8])[A-Z0-9]{11,30}$/;
+const IBAN_SHAPE = /^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$/;
+/** Check digits are 02 to 98: 00, 01 and 99 pass MOD 97-10 but are never issued. */
+const ISSUED_CHECK_DIGITS = /^..(0[2-9]|[1-8][0-9]|9[0-8])/;
 const LOOKS_LIKE_IBAN = /^[A-Z]{2}/;
 const ACCOUNT_NUMBER_SHAPE = /^[A-Z0-9]{5,34}$/;
 /** What may be typed: ASCII letters and digits, and spaces or hyphens between groups. */
@@ -47,7 +49,10 @@ function accountNumberOf(typed: string): { ok: true; value: string } | { ok: fal
   // Checked before the capitals: toUpperCase turns some other letters into ASCII ones ("ß" → "SS").
   const value = TYPED_NUMBER.test(typed.trim()) ? typed.replace(/[ -]/g, '').toUpperCase() : '';
   if (!ACCOUNT_NUMBER_SHAPE.test(value)) return { ok: false, problem: 'must be an IBAN or an account number: 5 to 34 letters and digits (spaces and hyphens are taken out)' };
-  if (LOOKS_LIKE_IBAN.test(value) && (!IBAN_SHAPE.test(value) || ibanRemainder(value) !== 1)) {
+  if (LOOKS_LIKE_IBAN.test(value) && !IBAN_SHAPE.test(value)) {
+    return { ok: false, problem: 'is not a valid IBAN: after its two letters come two check digits, then 11 to 30 letters or digits (cut short?)' };
+  }
+  if (LOOKS_LIKE_IBAN.test(value) && (!ISSUED_CHECK_DIGITS.test(value) || ibanRemainder(value) !== 1)) {
     return { ok: false, problem: 'is not a valid IBAN: its check digits do not match (a mistyped character?)' };
   }
   return { ok: true, value };
@@ -58,13 +63,21 @@ export type BankAccountCheck =
   | { readonly ok: false; readonly field: keyof BankAccount; readonly problem: string };
 
 /**
+ * Characters a name sent to a bank may not hold beyond the text rule: invisible formatting (zero
+ * widths, soft hyphens, marks), private use and line separators. Two holders that look the same
+ * must be the same.
+ */
+const INVISIBLE = /[\p{Cf}\p{Co}\p{Cs}\u2028\u2029]/u;
+
+/**
  * The rule of a payout account, for the consoles and the CLI alike: a holder and a bank name,
  * printable and at most 100 characters (surrounding spaces dropped), and an account number that
  * is an IBAN with matching check digits or 5 to 34 letters and digits.
  */
 export function bankAccountOf(typed: BankAccount): BankAccountCheck {
   for (const field of ['holderName', 'bankName'] as const) {
-    const problem = payoutTextProblem(typed[field].trim(), MAX_BANK_TEXT_LENGTH);
+    const text = typed[field].trim();
+    const problem = payoutTextProblem(text, MAX_BANK_TEXT_LENGTH) ?? (INVISIBLE.test(text) ? `must be 1 to ${MAX_BANK_TEXT_LENGTH} printable characters` : null);
     if (problem !== null) return { ok: false, field, problem };
   }
   const number = accountNumberOf(typed.accountNumber);

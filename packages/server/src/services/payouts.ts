@@ -80,7 +80,7 @@ export function optionalBankAccount(typed: Partial<BankAccount>): BankAccount | 
   const given = (['holderName', 'bankName', 'accountNumber'] as const).filter((f) => typed[f] !== undefined && typed[f] !== '');
   if (given.length === 0) return null;
   const missing = (['holderName', 'bankName', 'accountNumber'] as const).find((f) => !given.includes(f));
-  if (missing !== undefined) return { kind: 'invalid', field: missing, problem: 'is required with the other two fields of a bank account' };
+  if (missing !== undefined) return { kind: 'invalid', field: missing, problem: 'is required: a bank account takes its holder, its bank and its number, all three' };
   const checked = bankAccountOf(typed as BankAccount);
   return checked.ok ? checked.account : { kind: 'invalid', field: checked.field, problem: checked.problem };
 }

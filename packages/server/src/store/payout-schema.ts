@@ -37,9 +37,12 @@ CREATE UNIQUE INDEX journal_entries_by_payout ON journal_entries (payout_id, kin
 /**
  * Payout accounts (domain/payout-account.ts; SQLite migration 25, PostgreSQL 26): where each
  * merchant's payouts go, and on each payout the account it was requested to. Payouts requested
- * before have none: their destination was the operator's to know.
+ * before have none: their destination was the operator's to know. `guard` refuses a new merchant
+ * payout without its account in the database itself (a trigger on insert only, so the payouts
+ * made before are still confirmed and failed): a process still on the old code, left running
+ * through the upgrade, fails loudly instead of recording a payout with nowhere to go.
  */
-export function payoutAccountMigration(int: string, strict: string): string {
+export function payoutAccountMigration(int: string, strict: string, guard: string): string {
   return `
 CREATE TABLE payout_accounts (
   mch_id         TEXT PRIMARY KEY REFERENCES merchants (mch_id),
@@ -51,8 +54,27 @@ CREATE TABLE payout_accounts (
 ALTER TABLE payouts ADD COLUMN to_holder_name TEXT;
 ALTER TABLE payouts ADD COLUMN to_bank_name TEXT;
 ALTER TABLE payouts ADD COLUMN to_account_number TEXT;
-`;
+${guard}`;
 }
+
+const NO_ACCOUNT = "a merchant payout needs the payout account it goes to (migration: payout accounts); stop processes on older code";
+
+/** SQLite's guard (payoutAccountMigration). */
+export const SQLITE_PAYOUT_ACCOUNT_GUARD = `
+CREATE TRIGGER payouts_need_an_account BEFORE INSERT ON payouts
+  WHEN NEW.mch_id IS NOT NULL AND NEW.to_account_number IS NULL
+  BEGIN SELECT RAISE(ABORT, '${NO_ACCOUNT}'); END;
+`;
+
+/** PostgreSQL's guard (payoutAccountMigration). */
+export const POSTGRES_PAYOUT_ACCOUNT_GUARD = `
+CREATE FUNCTION payouts_need_an_account() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.mch_id IS NOT NULL AND NEW.to_account_number IS NULL THEN RAISE EXCEPTION '${NO_ACCOUNT}'; END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER payouts_need_an_account BEFORE INSERT ON payouts FOR EACH ROW EXECUTE FUNCTION payouts_need_an_account();
+`;
 
 /** The merchant's payout account ($1: its mchId), for rows.ts toPayoutAccount. */
 export const PAYOUT_ACCOUNT_SELECT = 'SELECT holder_name, bank_name, account_number, set_at_ms FROM payout_accounts WHERE mch_id = $1';
