@@ -63,9 +63,11 @@ describe("a payout account's rule", () => {
     expect(refused({ accountNumber: 'GB83WEST12345698765432' })).toMatchObject({ ok: false, field: 'accountNumber', problem: expect.stringMatching(/check digits/) });
     // Starting with two letters it is an IBAN: a letter O for a zero, or a character left out, is caught,
     // and the problem said is the one there is.
-    for (const accountNumber of ['GB8OWEST12345698765432', 'NO938601111794', 'GB82 WEST', 'AB123']) {
-      expect(refused({ accountNumber }), accountNumber).toMatchObject({ ok: false, field: 'accountNumber', problem: expect.stringMatching(/not a valid IBAN: after its two letters .* \(cut short\?\)$/) });
+    for (const accountNumber of ['GB8OWEST12345698765432', 'NO938601111794', 'GB82 WEST', 'AB123', 'G882WEST12345698765432', 'ABCDEFGH']) {
+      expect(refused({ accountNumber }), accountNumber).toMatchObject({ ok: false, field: 'accountNumber', problem: expect.stringMatching(/not a valid IBAN: an IBAN is two letters, .* a local account number is digits only$/) });
     }
+    // A number pasted with no-break spaces is read as typed with spaces.
+    expect(bankAccountOf({ ...ACCOUNT, accountNumber: 'GB82\u00A0WEST\u00A01234\u00A05698\u00A07654\u00A032' })).toMatchObject({ ok: true, account: { accountNumber: IBAN } });
     for (const accountNumber of ['GB82WEST1234569876543X', 'GB00WEST12345698765432']) {
       expect(refused({ accountNumber }), accountNumber).toMatchObject({ ok: false, field: 'accountNumber', problem: expect.stringMatching(/check digits do not match/) });
     }

@@ -183,10 +183,12 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     // Half an account closes nothing: the refusal names the missing field.
     await page.getByLabel("Holder's account name").fill('Leaving Holder');
     await page.getByRole('button', { name: `Close ${leaving} for good` }).click();
-    await expect.poll(() => status(page)).toBe('param error: bankName is required: a bank account takes its holder, its bank and its number, all three');
-    await page.getByRole('button', { name: 'Close wallet…' }).click();
-    await page.getByLabel("Holder's account name").fill('Leaving Holder');
+    // The step stays, with what was typed, says why in it, and puts the focus on the missing field.
+    await expect.poll(() => page.locator('.confirm-step [role=alert]').textContent()).toBe('The bank is required: a bank account takes its holder, its bank and its number, all three');
+    expect(await page.getByLabel("Holder's account name").inputValue()).toBe('Leaving Holder');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('close-bank');
     await page.getByLabel('Bank', { exact: true }).fill('East Bank');
+    expect(await page.locator('.confirm-step [role=alert]').textContent()).toBe('');
     await page.getByLabel('IBAN or account number').fill('000 1234 5678');
     await docsScreenshot(page.locator('#wallet-detail'), 'admin-wallet-close');
     await page.getByRole('button', { name: `Close ${leaving} for good` }).click();

@@ -209,7 +209,7 @@ describe("the merchant console's account sections", () => {
     // The fifth locks, and the server ends the session: the console goes back to its sign-in, saying why.
     await page.locator('#sign-in').waitFor();
     expect(await page.locator('#sign-in-error').textContent()).toBe('Too many wrong passwords in a row: you are locked out for 15 minutes and signed out, '
-      + 'and the payout account was not changed. The operator can unlock you sooner with a new password.');
+      + 'and the payout account was not changed. Another owner (Users, Reset password) or the operator (micropay merchant-user reset) can unlock you sooner with a new password.');
     expect(await page.locator('#console').isVisible()).toBe(false);
     expect((await platform.cliJ<{ payoutAccount: { accountNumber: string } }>(['merchant', 'payout-account', merchant.mchId])).payoutAccount.accountNumber).toBe(IBAN);
     expect(problems).toEqual([]);

@@ -23,16 +23,17 @@ export const MAX_BANK_TEXT_LENGTH = 100;
 
 /**
  * Two letters (the country), two check digits, then 11 to 30 letters or digits: an IBAN's shape
- * (ISO 13616). A number that starts with two letters is taken as an IBAN: no local account number
- * does, and an IBAN with a character mistyped must not pass as one.
+ * (ISO 13616). A number with a letter in it is taken as an IBAN (HAS_LETTER): an IBAN with a
+ * character mistyped must not pass as a local number.
  */
 const IBAN_SHAPE = /^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$/;
 /** Check digits are 02 to 98: 00, 01 and 99 pass MOD 97-10 but are never issued. */
 const ISSUED_CHECK_DIGITS = /^..(0[2-9]|[1-8][0-9]|9[0-8])/;
-const LOOKS_LIKE_IBAN = /^[A-Z]{2}/;
 const ACCOUNT_NUMBER_SHAPE = /^[A-Z0-9]{5,34}$/;
-/** What may be typed: ASCII letters and digits, and spaces or hyphens between groups. */
-const TYPED_NUMBER = /^[A-Za-z0-9 -]*$/;
+/** What may be typed: ASCII letters and digits, and spaces (a pasted no-break space too) or hyphens between groups. */
+const TYPED_NUMBER = /^[A-Za-z0-9\s-]*$/;
+/** Local account numbers are digits: one with a letter is an IBAN, or a mistyped one ("G882…"), or a bank's code pasted by mistake. */
+const HAS_LETTER = /[A-Z]/;
 
 /** ISO 7064 MOD 97-10 over the IBAN moved to start at its fifth character, letters as 10–35: 1 when valid. */
 function ibanRemainder(iban: string): number {
@@ -47,12 +48,12 @@ function ibanRemainder(iban: string): number {
 /** The number as banks print it, spaces and hyphens taken out and in capitals; or why it cannot be one. */
 function accountNumberOf(typed: string): { ok: true; value: string } | { ok: false; problem: string } {
   // Checked before the capitals: toUpperCase turns some other letters into ASCII ones ("ß" → "SS").
-  const value = TYPED_NUMBER.test(typed.trim()) ? typed.replace(/[ -]/g, '').toUpperCase() : '';
+  const value = TYPED_NUMBER.test(typed.trim()) ? typed.replace(/[\s-]/g, '').toUpperCase() : '';
   if (!ACCOUNT_NUMBER_SHAPE.test(value)) return { ok: false, problem: 'must be an IBAN or an account number: 5 to 34 letters and digits (spaces and hyphens are taken out)' };
-  if (LOOKS_LIKE_IBAN.test(value) && !IBAN_SHAPE.test(value)) {
-    return { ok: false, problem: 'is not a valid IBAN: after its two letters come two check digits, then 11 to 30 letters or digits (cut short?)' };
+  if (HAS_LETTER.test(value) && !IBAN_SHAPE.test(value)) {
+    return { ok: false, problem: 'is not a valid IBAN: an IBAN is two letters, two check digits, then 11 to 30 letters or digits (cut short, or a bank code?); a local account number is digits only' };
   }
-  if (LOOKS_LIKE_IBAN.test(value) && (!ISSUED_CHECK_DIGITS.test(value) || ibanRemainder(value) !== 1)) {
+  if (HAS_LETTER.test(value) && (!ISSUED_CHECK_DIGITS.test(value) || ibanRemainder(value) !== 1)) {
     return { ok: false, problem: 'is not a valid IBAN: its check digits do not match (a mistyped character?)' };
   }
   return { ok: true, value };

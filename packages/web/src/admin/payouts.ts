@@ -89,6 +89,6 @@ export const payoutsSection: Section<SignedInOperator> = {
  */
 function toText(p: PayoutRow): string {
   const whose = p.mchId !== null ? `Merchant ${p.mchId}` : `Wallet ${p.walletId} (closed)`;
-  const where = p.destination !== null ? bankAccountLines(p.destination) : p.mchId === null ? "Closed wallet's holder" : DESTINATION_NOT_RECORDED;
+  const where = p.destination !== null ? bankAccountLines(p.destination) : p.mchId === null ? "Closed wallet's holder (no bank account given)" : DESTINATION_NOT_RECORDED;
   return `${whose}\n${where}`;
 }

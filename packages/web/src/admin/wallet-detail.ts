@@ -16,8 +16,14 @@ export interface WalletDetail extends WalletRow {
   readonly devices: readonly DeviceListing[];
 }
 
-/** Runs an action on the wallet and says `done` of its answer (or the refusal in words). */
-export type WalletAct = (path: string, body: Record<string, unknown>, done: (w: WalletDetail, data: Record<string, unknown>) => string) => Promise<void>;
+/**
+ * Runs an action on the wallet and says `done` of its answer, or the refusal in words: in the
+ * section's status, or to `refused` when the action's own form shows it (the close step keeps
+ * what was typed).
+ */
+export type WalletAct = (
+  path: string, body: Record<string, unknown>, done: (w: WalletDetail, data: Record<string, unknown>) => string, refused?: (msg: string) => void,
+) => Promise<void>;
 
 /**
  * The wallet's detail, with the actions the operator's role may take (`may`, role.ts);
@@ -63,20 +69,30 @@ function facts(w: WalletDetail): HTMLDListElement {
 
 /**
  * Closing asks once more; a wallet holding money also takes the holder's bank account, which the
- * payout copies for finance (all three fields, or none: then the holder is paid another way).
+ * payout copies for finance (all three fields, or none: then the holder is paid another way). A
+ * refusal (half an account, a mistyped IBAN) is said in the step, which stays with what was typed.
  */
 function closeStep(w: WalletDetail, region: HTMLElement, act: WalletAct): void {
-  const holds = w.balance !== '0.00';
-  const account = holds ? holderAccountFields() : null;
-  askFirst(region,
+  const account = w.balance !== '0.00' ? holderAccountFields() : null;
+  const problem = Object.assign(document.createElement('p'), { className: 'field-error', id: `close-problem-${w.walletId}` });
+  problem.setAttribute('role', 'alert');
+  const close = () => act('close', { walletId: w.walletId, ...account?.values() }, (_w, data) => {
+    const payout = data.payout as { payoutId: string; amount: string } | null;
+    return payout === null ? `Wallet ${w.walletId} is closed; it held nothing.` : `Wallet ${w.walletId} is closed; payout ${payout.payoutId} of ${payout.amount} waits in Payouts.`;
+  }, (msg) => {
+    askAgain();
+    problem.textContent = account?.inWords(msg) ?? msg;
+    account?.focusNamed(msg);
+  });
+  // What was said of the fields no longer holds once they change.
+  for (const part of account?.elements ?? []) part.addEventListener('input', () => { problem.textContent = ''; });
+  const askAgain = () => askFirst(region,
     `Close wallet ${w.walletId} for good? It can never pay or take refunds again; its balance of ${w.balance} is paid out to the holder (a payout in Payouts).`,
-    `Close ${w.walletId} for good`, () => act('close', { walletId: w.walletId, ...account?.values() }, (_w, data) => {
-      const payout = data.payout as { payoutId: string; amount: string } | null;
-      return payout === null ? `Wallet ${w.walletId} is closed; it held nothing.` : `Wallet ${w.walletId} is closed; payout ${payout.payoutId} of ${payout.amount} waits in Payouts.`;
-    }), 'Keep it open', account?.elements ?? []);
+    `Close ${w.walletId} for good`, close, 'Keep it open', [...(account?.elements ?? []), problem]);
+  askAgain();
 }
 
-function holderAccountFields(): { elements: HTMLElement[]; values(): Record<string, string> } {
+function holderAccountFields(): { elements: HTMLElement[]; values(): Record<string, string>; focusNamed(msg: string): void; inWords(msg: string): string } {
   const note = Object.assign(document.createElement('p'), {
     className: 'help', textContent: "To pay the balance by bank transfer, give the holder's account: all three, or none to pay them another way.",
   });
@@ -86,12 +102,18 @@ function holderAccountFields(): { elements: HTMLElement[]; values(): Record<stri
     field('close-account', 'IBAN or account number', { maxLength: 50 }),
   ];
   const names = ['holderName', 'bankName', 'accountNumber'];
+  const labels = ["The holder's account name", 'The bank', 'The IBAN or account number'];
   const wrap = Object.assign(document.createElement('div'), { className: 'inline-form' });
   wrap.append(...fields);
+  const inputs = fields.map((f) => f.querySelector('input')!);
   return {
     elements: [note, wrap],
     // Only what was typed: an empty form closes without an account.
-    values: () => Object.fromEntries(fields.map((f, i) => [names[i]!, f.querySelector('input')!.value.trim()] as const).filter(([, v]) => v !== '')),
+    values: () => Object.fromEntries(inputs.map((input, i) => [names[i]!, input.value.trim()] as const).filter(([, v]) => v !== '')),
+    // The server's refusal names the field ("param error: bankName is required…"): the focus goes there.
+    focusNamed: (msg) => inputs[Math.max(0, names.findIndex((n) => msg.includes(`${n} `)))]!.focus(),
+    // "param error: bankName is required: …" as the form names its fields: "The bank is required: …".
+    inWords: (msg) => names.reduce((m, n, i) => m.replace(new RegExp(`^param error: ${n} `), `${labels[i]} `), msg),
   };
 }
 

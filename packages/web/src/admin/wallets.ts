@@ -45,9 +45,9 @@ export const walletsSection: Section<SignedInOperator> = {
     }
 
     /** After an action: the wallet as it is now, or the refusal in words. */
-    async function act(path: string, body: Record<string, unknown>, done: Parameters<WalletAct>[2]): Promise<void> {
+    async function act(path: string, body: Record<string, unknown>, done: Parameters<WalletAct>[2], refused?: (msg: string) => void): Promise<void> {
       const a = await callPage<{ wallet: WalletDetail } & Record<string, unknown>>(`${ctx.api}wallets/${path}`, body);
-      if (a.data === null) return say(status, a.msg, 'error');
+      if (a.data === null) return refused === undefined ? say(status, a.msg, 'error') : refused(a.msg);
       say(status, done(a.data.wallet, a.data));
       show(a.data.wallet);
       await find();

@@ -98,7 +98,7 @@ function showRefusal(a: PageAnswer<unknown>, fields: Record<Field, CheckedField>
   // The try that locks also ends the session (so a taken-over session cannot go on guessing): the sign-in says why.
   if (a.code === ResultCode.SIGN_IN_LOCKED) {
     return saySignedOut('Too many wrong passwords in a row: you are locked out for 15 minutes and signed out, and the payout account was not changed. '
-      + 'The operator can unlock you sooner with a new password.');
+      + 'Another owner (Users, Reset password) or the operator (micropay merchant-user reset) can unlock you sooner with a new password.');
   }
   say(status, `${a.msg} (${a.code})`, 'error');
 }
