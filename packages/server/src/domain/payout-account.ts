@@ -50,10 +50,11 @@ function accountNumberOf(typed: string): { ok: true; value: string } | { ok: fal
   // Checked before the capitals: toUpperCase turns some other letters into ASCII ones ("ß" → "SS").
   const value = TYPED_NUMBER.test(typed.trim()) ? typed.replace(/[\s-]/g, '').toUpperCase() : '';
   if (!ACCOUNT_NUMBER_SHAPE.test(value)) return { ok: false, problem: 'must be an IBAN or an account number: 5 to 34 letters and digits (spaces and hyphens are taken out)' };
-  if (HAS_LETTER.test(value) && !IBAN_SHAPE.test(value)) {
+  if (!HAS_LETTER.test(value)) return { ok: true, value };
+  if (!IBAN_SHAPE.test(value)) {
     return { ok: false, problem: 'is not a valid IBAN: an IBAN is two letters, two check digits, then 11 to 30 letters or digits (cut short, or a bank code?); a local account number is digits only' };
   }
-  if (HAS_LETTER.test(value) && (!ISSUED_CHECK_DIGITS.test(value) || ibanRemainder(value) !== 1)) {
+  if (!ISSUED_CHECK_DIGITS.test(value) || ibanRemainder(value) !== 1) {
     return { ok: false, problem: 'is not a valid IBAN: its check digits do not match (a mistyped character?)' };
   }
   return { ok: true, value };
