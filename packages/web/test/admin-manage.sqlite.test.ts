@@ -209,24 +209,56 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     expect(await page.locator('.confirm-step p').textContent()).toBe(
       `Has the bank paid 2.00 to merchant ${mchId} (${HOLDER}, ${BANK}, account ${IBAN})? Payout ${toAccount} becomes PAID_OUT, which is final: the money has left the platform.`);
     await page.getByRole('button', { name: 'Not yet' }).click();
-    // A payout's outcome is final: Confirm asks whether the bank paid, naming the amount and the wallet.
-    await page.getByRole('button', { name: `Confirm ${payoutId}` }).click();
+    // The bank refused the closed wallet's transfer: Enter in the reason asks the Fail question, and
+    // only asks it (the key does not also press the question's "Not yet").
+    await page.getByLabel(`Why payout ${payoutId} failed`).fill('account closed');
+    await page.getByLabel(`Why payout ${payoutId} failed`).press('Enter');
     expect(await page.locator('.confirm-step p').textContent()).toBe(
-      `Has the bank paid 3.00 to the holder of wallet ${leaving} (Leaving Holder, East Bank, account 00012345678)? Payout ${payoutId} becomes PAID_OUT, which is final: the money has left the platform.`);
-    await page.getByRole('button', { name: `Yes, ${payoutId} is paid out` }).click();
-    await expect.poll(() => status(page)).toBe(`Payout ${payoutId} is PAID_OUT: the money has left the platform.`);
+      `Did the bank refuse payout ${payoutId} ("account closed")? It becomes FAILED, which is final, and 3.00 goes back to the holder of wallet ${leaving}.`);
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Not yet');
+    await page.getByRole('button', { name: `Yes, ${payoutId} failed` }).click();
+    await expect.poll(() => status(page)).toBe(`Payout ${payoutId} FAILED: 3.00 went back.`);
+
+    // The money is back in the closed wallet, which can only pay it out again: with another account.
+    await page.getByRole('link', { name: 'Wallets' }).click();
+    await page.getByLabel('Wallet id or its first digits').fill(leaving);
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('button', { name: `Open ${leaving}` }).click();
+    await expect.poll(() => page.locator('#wallet-detail dd').allTextContents()).toEqual(expect.arrayContaining([leaving, 'Closed', '3.00']));
+    expect(await page.getByRole('button', { name: 'Freeze' }).count()).toBe(0);
+    await page.getByRole('button', { name: 'Pay out again…' }).click();
+    expect(await page.locator('.confirm-step p').first().textContent()).toBe(
+      `Pay 3.00 out to the holder of closed wallet ${leaving} again? Its last payout failed and the money came back; a new payout waits in Payouts.`);
+    await page.getByLabel("Holder's account name").fill('Leaving Holder');
+    await page.getByLabel('Bank', { exact: true }).fill('West Bank');
+    await page.getByLabel('IBAN or account number').fill('98765-4321');
+    await page.getByRole('button', { name: `Pay out ${leaving} again` }).click();
+    await expect.poll(() => status(page)).toMatch(new RegExp(`^Wallet ${leaving} is paid out again; payout [0-9]+ of 3\\.00 waits in Payouts\\.$`));
+    const again = /payout ([0-9]+)/.exec((await status(page))!)![1]!;
+    expect(again).not.toBe(payoutId);
+    expect(await page.getByRole('button', { name: 'Pay out again…' }).count()).toBe(0);
+
+    // A payout's outcome is final: Confirm asks whether the bank paid, naming the amount and the account.
+    await page.getByRole('link', { name: 'Payouts' }).click();
+    await page.getByRole('button', { name: `Confirm ${again}` }).click();
+    expect(await page.locator('.confirm-step p').textContent()).toBe(
+      `Has the bank paid 3.00 to the holder of wallet ${leaving} (Leaving Holder, West Bank, account 987654321)? Payout ${again} becomes PAID_OUT, which is final: the money has left the platform.`);
+    await page.getByRole('button', { name: `Yes, ${again} is paid out` }).click();
+    await expect.poll(() => status(page)).toBe(`Payout ${again} is PAID_OUT: the money has left the platform.`);
     // The row is gone; the focus is on what was done, not lost to the page.
     await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('role'))).toBe('status');
-    await expect.poll(() => page.locator('tr', { hasText: payoutId }).count()).toBe(0);
+    await expect.poll(() => page.locator('tr', { hasText: again }).count()).toBe(0);
 
     // The CLI sees what the console did, each action in the audit log under the operator.
-    const listed = await cliJ<{ payouts: { payoutId: string; status: string }[] }>(['payout', 'list']);
-    expect(listed.payouts.find((x) => x.payoutId === payoutId)?.status).toBe('PAID_OUT');
+    const listed = await cliJ<{ payouts: { payoutId: string; status: string; failReason: string | null }[] }>(['payout', 'list']);
+    expect(listed.payouts.find((x) => x.payoutId === payoutId)).toMatchObject({ status: 'FAILED', failReason: 'account closed' });
+    expect(listed.payouts.find((x) => x.payoutId === again)?.status).toBe('PAID_OUT');
+    expect((await cliJ<{ balance: string }>(['wallet', 'show', leaving])).balance).toBe('0.00');
     const log = await cliJ<{ entries: { action: string; actor: { name: string } }[] }>(['audit-log', '--actor', 'operator']);
     // Its sign-in is there too; unlocking a PIN with no failures changed nothing and is not.
     expect(new Set(log.entries.map((e) => e.action).filter((a) => !a.startsWith('session.')))).toEqual(new Set([
       'merchant.create', 'merchant.import', 'merchant.disable', 'merchant.enable', 'merchant.rollKey',
-      'wallet.topUp', 'device.revoke', 'wallet.freeze', 'wallet.unfreeze', 'wallet.create', 'wallet.close', 'payout.confirm',
+      'wallet.topUp', 'device.revoke', 'wallet.freeze', 'wallet.unfreeze', 'wallet.create', 'wallet.close', 'payout.fail', 'payout.confirm',
     ]));
     expect(new Set(log.entries.map((e) => e.actor.name))).toEqual(new Set(['sandbox-ops']));
     expect(sandboxMchId).not.toBe(mchId);

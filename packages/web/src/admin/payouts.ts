@@ -66,8 +66,13 @@ export const payoutsSection: Section<SignedInOperator> = {
         askFirst(confirming, `Did the bank refuse payout ${p.payoutId}${why === '' ? '' : ` ("${why}")`}? It becomes FAILED, which is final, and ${p.amount} goes back to ${to}.`,
           `Yes, ${p.payoutId} failed`, () => finish('fail', { payoutId: p.payoutId, reason: why }, `Payout ${p.payoutId} FAILED: ${p.amount} went back.`), 'Not yet');
       }, 'secondary', `Fail ${p.payoutId}`);
-      // Enter in the reason is the Fail it was typed for.
-      reason.addEventListener('keydown', (event) => { if (event.key === 'Enter') fail.click(); });
+      // Enter in the reason is the Fail it was typed for, and only that: the question takes the
+      // focus, and the key's own press would otherwise land on its "Not yet".
+      reason.addEventListener('keydown', (event) => {
+        if (event.key !== 'Enter') return;
+        event.preventDefault();
+        fail.click();
+      });
       return [confirm, reason, fail];
     }
 

@@ -5,9 +5,9 @@ import type { OperatorChange } from '@micropay/protocol/operator-roles';
 
 /**
  * One wallet in the operator console's Wallets section (docs/consoles.md): its facts, and the
- * actions on it: top up, freeze or unfreeze, unlock the PIN, close (after a confirm step), and
- * its offline-code devices. Each action goes through the section's `act`, which answers with the
- * wallet as it is after it, drawn here again.
+ * actions on it: top up, freeze or unfreeze, unlock the PIN, close (after a confirm step), pay a
+ * closed wallet's returned money out again, and its offline-code devices. Each action goes through
+ * the section's `act`, which answers with the wallet as it is after it, drawn here again.
  */
 export interface WalletRow { readonly walletId: string; readonly name: string; readonly status: string; readonly balance: string; readonly available: string }
 export interface WalletDetail extends WalletRow {
@@ -36,7 +36,7 @@ export function walletDetailView(w: WalletDetail, act: WalletAct, afterRevoke: (
       `${deviceId === null ? 'Every device' : `Device ${deviceId}`} of wallet ${w.walletId} is revoked: its offline codes pay no more.`);
     afterRevoke();
   });
-  if (w.status === 'closed') return [heading, facts(w), devices];
+  if (w.status === 'closed') return [heading, facts(w), ...payOutAgain(w, act, may), devices];
   const closing = document.createElement('div');
   const buttons = Object.assign(document.createElement('div'), { className: 'actions' });
   if (may('wallet care')) {
@@ -50,6 +50,19 @@ export function walletDetailView(w: WalletDetail, act: WalletAct, afterRevoke: (
   }
   if (may('wallet accounts')) buttons.append(button('Close wallet…', async () => closeStep(w, closing, act)));
   return [heading, facts(w), ...(may('money') ? [topUpForm(w.walletId, act)] : []), buttons, closing, devices];
+}
+
+/**
+ * A closed wallet holds money again only when its payout failed and the money came back: closing
+ * it again pays that out (a new payout, with the holder's account if given), from here as with
+ * `micropay wallet close`.
+ */
+function payOutAgain(w: WalletDetail, act: WalletAct, may: (change: OperatorChange) => boolean): HTMLElement[] {
+  if (w.balance === '0.00' || !may('wallet accounts')) return [];
+  const closing = document.createElement('div');
+  const buttons = Object.assign(document.createElement('div'), { className: 'actions' });
+  buttons.append(button('Pay out again…', async () => closeStep(w, closing, act)));
+  return [buttons, closing];
 }
 
 /** A wallet's status as the console's lists write states (Merchants: "Active", "Disabled"). */
@@ -71,14 +84,17 @@ function facts(w: WalletDetail): HTMLDListElement {
  * Closing asks once more; a wallet holding money also takes the holder's bank account, which the
  * payout copies for finance (all three fields, or none: then the holder is paid another way). A
  * refusal (half an account, a mistyped IBAN) is said in the step, which stays with what was typed.
+ * On a closed wallet holding money the same step, asked as "pay out again", makes the new payout.
  */
 function closeStep(w: WalletDetail, region: HTMLElement, act: WalletAct): void {
   const account = w.balance !== '0.00' ? holderAccountFields() : null;
   const problem = Object.assign(document.createElement('p'), { className: 'field-error', id: `close-problem-${w.walletId}` });
   problem.setAttribute('role', 'alert');
+  const again = w.status === 'closed';
   const close = () => act('close', { walletId: w.walletId, ...account?.values() }, (_w, data) => {
     const payout = data.payout as { payoutId: string; amount: string } | null;
-    return payout === null ? `Wallet ${w.walletId} is closed; it held nothing.` : `Wallet ${w.walletId} is closed; payout ${payout.payoutId} of ${payout.amount} waits in Payouts.`;
+    if (payout === null) return `Wallet ${w.walletId} is closed; it held nothing.`;
+    return `Wallet ${w.walletId} is ${again ? 'paid out again' : 'closed'}; payout ${payout.payoutId} of ${payout.amount} waits in Payouts.`;
   }, (msg) => {
     askAgain();
     problem.textContent = account?.inWords(msg) ?? msg;
@@ -86,9 +102,10 @@ function closeStep(w: WalletDetail, region: HTMLElement, act: WalletAct): void {
   });
   // What was said of the fields no longer holds once they change.
   for (const part of account?.elements ?? []) part.addEventListener('input', () => { problem.textContent = ''; });
-  const askAgain = () => askFirst(region,
-    `Close wallet ${w.walletId} for good? It can never pay or take refunds again; its balance of ${w.balance} is paid out to the holder (a payout in Payouts).`,
-    `Close ${w.walletId} for good`, close, 'Keep it open', [...(account?.elements ?? []), problem]);
+  const askAgain = () => askFirst(region, again
+    ? `Pay ${w.balance} out to the holder of closed wallet ${w.walletId} again? Its last payout failed and the money came back; a new payout waits in Payouts.`
+    : `Close wallet ${w.walletId} for good? It can never pay or take refunds again; its balance of ${w.balance} is paid out to the holder (a payout in Payouts).`,
+  again ? `Pay out ${w.walletId} again` : `Close ${w.walletId} for good`, close, again ? 'Not now' : 'Keep it open', [...(account?.elements ?? []), problem]);
   askAgain();
 }
 
