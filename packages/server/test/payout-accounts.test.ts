@@ -172,8 +172,10 @@ describe("the merchant console's payout account", () => {
     expect((await p.store.findPayoutAccount(m.mchId))!.accountNumber).toBe(IBAN);
     const failed = (await p.store.listAuditLog({ mchId: m.mchId, limit: 50 })).filter((e) => e.action === 'session.signInFailed');
     // Newest first: the sign-in tried while locked, the fifth wrong password in a row that locked,
-    // and the eight wrong before it.
-    expect(failed.map((e) => e.detail.outcome)).toEqual([...Array(2).fill('locked'), ...Array(8).fill('wrong')]);
+    // and the eight wrong before it; those typed inside the session say where (a session's, not a stranger's).
+    expect(failed.map((e) => [e.detail.outcome, e.detail.at ?? 'sign-in'])).toEqual([
+      ['locked', 'sign-in'], ['locked', 'payoutAccount'], ...Array(8).fill(['wrong', 'payoutAccount']),
+    ]);
   });
 
   it('the password asked again is paced as sign-ins are: past the account\'s 10 tries, 9023 with Retry-After, uncompared', async () => {

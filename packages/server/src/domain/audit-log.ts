@@ -161,12 +161,23 @@ export function walletHolderActing(walletId: string, via: WalletChannel, address
 }
 
 /**
- * A console sign-in, failed sign-in (`outcome`: wrong or locked; never what was typed) or
- * sign-out of the acting user. A failed sign-in under a name no account has names no actor, and
- * is not logged: the log records what its actors did.
+ * Where a password was typed other than at a sign-in: asked again, of a signed-in user, before a
+ * change (the merchant's payout account). A wrong one there is a session's, not a stranger's.
  */
-export function sessionRecord(action: 'session.signIn' | 'session.signInFailed' | 'session.signOut', actor: Actor, outcome?: 'wrong' | 'locked'): AuditRecord {
+export type PasswordAskedAt = 'payoutAccount';
+
+/**
+ * A console sign-in, failed sign-in (`outcome`: wrong or locked; never what was typed; `at` when
+ * the password was asked again inside a session) or sign-out of the acting user. A failed sign-in
+ * under a name no account has names no actor, and is not logged: the log records what its actors did.
+ */
+export function sessionRecord(
+  action: 'session.signIn' | 'session.signInFailed' | 'session.signOut', actor: Actor, outcome?: 'wrong' | 'locked', at?: PasswordAskedAt,
+): AuditRecord {
   const subjectId = actor.kind === 'operator' ? actor.operatorId : actor.kind === 'merchantUser' ? actor.userId : null;
   const mchId = actor.kind === 'merchantUser' ? actor.mchId : null;
-  return { action, mchId, subjectId, detail: outcome === undefined ? {} : { outcome } };
+  const detail: Record<string, string> = {};
+  if (outcome !== undefined) detail.outcome = outcome;
+  if (at !== undefined) detail.at = at;
+  return { action, mchId, subjectId, detail };
 }

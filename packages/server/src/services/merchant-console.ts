@@ -84,7 +84,7 @@ export async function setMerchantPayoutAccount(
 ): Promise<PayoutAccountChange | InvalidBankAccount | { readonly kind: 'wrong' | 'locked' }> {
   const checked = bankAccountOf(typed);
   if (!checked.ok) return { kind: 'invalid', field: checked.field, problem: checked.problem };
-  const proof = await store.checkUserPassword(user.mchId, user.name, password, acting.address);
+  const proof = await store.checkUserPassword(user.mchId, user.name, password, acting.address, 'payoutAccount');
   if (proof.kind !== 'right') return proof;
   return store.setPayoutAccount(user.mchId, checked.account, acting);
 }

@@ -18,7 +18,7 @@ import {
   UNKNOWN_ACCOUNT_HASH,
 } from '../domain/page-access.js';
 import type { StorePort } from '../store/port.js';
-import { audited, auditText, consoleActing, sessionRecord, type ActingAs } from '../domain/audit-log.js';
+import { audited, auditText, consoleActing, sessionRecord, type ActingAs, type PasswordAskedAt } from '../domain/audit-log.js';
 import { recordAction } from './audit-log.js';
 import type { MerchantRole } from '../domain/merchant-users.js';
 
@@ -41,10 +41,15 @@ export async function openSession(port: StorePort, subject: SessionSubject, addr
   return sessionId;
 }
 
-/** A failed console sign-in of a known user, logged without anything typed; the till's are not. */
-export async function recordFailedSignIn(port: StorePort, subject: SessionSubject, address: string | null, outcome: 'wrong' | 'locked'): Promise<void> {
+/**
+ * A failed console sign-in of a known user, or a wrong password asked again `at` a change, logged
+ * without anything typed; the till's sign-ins are not.
+ */
+export async function recordFailedSignIn(
+  port: StorePort, subject: SessionSubject, address: string | null, outcome: 'wrong' | 'locked', at?: PasswordAskedAt,
+): Promise<void> {
   const acting = consoleActing(subject, address);
-  if (acting !== undefined) await recordAction(port, acting, sessionRecord('session.signInFailed', acting.actor, outcome));
+  if (acting !== undefined) await recordAction(port, acting, sessionRecord('session.signInFailed', acting.actor, outcome, at));
 }
 
 /** The live session under this id (its last request recorded), or null: unknown, ended or expired (then ended). */
@@ -183,12 +188,12 @@ export type PasswordCheck = { readonly kind: 'right'; readonly cashier: Cashier 
 
 /**
  * The password of a merchant's user, checked as a sign-in checks it, for a change that asks for it
- * again (the payout account): a wrong one is counted and logged, and five in a row lock the user.
+ * again (`at`: the payout account): a wrong one is counted and logged, and five in a row lock the user.
  * A try is taken before the slow comparison (the PIN lockout's rule, credentials.ts), so guesses
  * racing each other cannot outrun the lock.
  */
 export async function checkUserPassword(
-  port: StorePort, mchId: string, name: string, password: string, page: 'cashier' | 'merchant', address: string | null,
+  port: StorePort, mchId: string, name: string, password: string, page: 'cashier' | 'merchant', address: string | null, at?: PasswordAskedAt,
 ): Promise<PasswordCheck> {
   const taken = await port.decide({ view: 'cashier', mchId, name }, ({ merchant, cashier }, nowMs): Decided<{ cashier: Cashier; tries: number | null } | null> => {
     if (merchant === null || merchant.status !== 'active' || cashier === null) return unchanged(null);
@@ -199,7 +204,7 @@ export async function checkUserPassword(
   if (taken === null) return { kind: 'wrong' };
   const check = decidePinTry(taken.tries, matches);
   if (check.kind !== 'right') {
-    await recordFailedSignIn(port, userSubject(page, taken.cashier), address, check.kind);
+    await recordFailedSignIn(port, userSubject(page, taken.cashier), address, check.kind, at);
     return { kind: check.kind };
   }
   await port.decide({ view: 'cashier', mchId, name }, ({ cashier }) => decideCashierTriesCleared(cashier, check.triesTaken));

@@ -28,7 +28,7 @@ import * as wallets from './wallets.js';
 import * as offlineDevices from './offline-devices.js';
 import type { DeviceTerms, RenewRefusal, WalletDevice } from '../domain/offline-code.js';
 import { recordAction } from './audit-log.js';
-import type { ActingAs, AuditRecord } from '../domain/audit-log.js';
+import type { ActingAs, AuditRecord, PasswordAskedAt } from '../domain/audit-log.js';
 import * as operators from './operators.js';
 import type { Operator } from '../domain/operator.js';
 import type { RefundingUser } from '../domain/merchant-users.js';
@@ -266,8 +266,8 @@ export abstract class ServiceStore implements StorePort, Pick<Store, ServiceMeth
     return pageAccess.resetCashierPassword(this, mchId, name, passwordHash, acting);
   }
 
-  checkUserPassword(mchId: string, name: string, password: string, address: string | null): Promise<pageAccess.PasswordCheck> {
-    return pageAccess.checkUserPassword(this, mchId, name, password, 'merchant', address);
+  checkUserPassword(mchId: string, name: string, password: string, address: string | null, at: PasswordAskedAt): Promise<pageAccess.PasswordCheck> {
+    return pageAccess.checkUserPassword(this, mchId, name, password, 'merchant', address, at);
   }
 
   signInCashier(mchId: string, name: string, password: string, page?: 'cashier' | 'merchant', address?: string | null): Promise<pageAccess.CashierSignIn> {

@@ -30,7 +30,7 @@ import type { PayCodeOutcome } from './pay-code-outcomes.js';
 import type { ActingCashier, CashierChargeRecord, ChargeAttempt, ChargeCursor, ChargeStart } from '../domain/cashier-charge.js';
 import type { ProcessMinute } from '../domain/payment-minutes.js';
 import type { CashierRefund } from '../services/cashier-charges.js';
-import type { ActingAs, AuditLogEntry, AuditRecord } from '../domain/audit-log.js';
+import type { ActingAs, AuditLogEntry, AuditRecord, PasswordAskedAt } from '../domain/audit-log.js';
 import type { AuditLogFilter } from './audit-log-sql.js';
 import type { OrderSearch } from '../domain/order-search.js';
 import type { OrderHistory } from '../domain/order-timeline.js';
@@ -246,8 +246,8 @@ export interface Store extends StoreOps {
   resetCashierPassword(mchId: string, name: string, passwordHash: string, acting?: ActingAs): Promise<Cashier | null>;
   /** Merchant id + cashier name + password, with the PIN lockout's rule; opens the session when right. */
   signInCashier(mchId: string, name: string, password: string, page?: 'cashier' | 'merchant', address?: string | null): Promise<CashierSignIn>;
-  /** A merchant console user's password asked again before a change (payout account): counted and locked as a sign-in's. */
-  checkUserPassword(mchId: string, name: string, password: string, address: string | null): Promise<PasswordCheck>;
+  /** A merchant console user's password asked again before a change (`at`): counted, locked and logged as a sign-in's. */
+  checkUserPassword(mchId: string, name: string, password: string, address: string | null, at: PasswordAskedAt): Promise<PasswordCheck>;
 
   // The cashier page after the charge (docs/pages.md, services/cashier-charges.ts).
   /** Records the charge's order id and code for this cashier before it runs (TAKEN: not this cashier's id). */
