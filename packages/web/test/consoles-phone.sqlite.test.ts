@@ -6,7 +6,7 @@ import { docsScreenshot, PHONE, screenshotPath, useChromium, watchForProblems } 
 import { createWallet, useServedPlatform } from './platform.js';
 
 // The consoles are desk-first, but an owner or operator away from the desk opens them on a phone:
-// every section must fit its width, wide tables scrolling inside their own box, never the page.
+// every section must fit its width, and a table's rows become cards, each cell under its column's name.
 describe('the consoles on a phone', () => {
   const platform = useServedPlatform();
   const chromium = useChromium();
@@ -66,8 +66,27 @@ async function overflowingSections(page: Page): Promise<string[]> {
     await page.waitForLoadState('networkidle');
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     if (width > PHONE.viewport.width) wide.push(`${name}: ${width} px, past the edge: ${await pastTheEdge(page)}`);
+    wide.push(...(await hiddenColumns(page)).map((table) => `${name}: ${table}`));
   }
   return wide;
+}
+
+/**
+ * The tables whose rows a phone cannot show whole: wider than their box (a column hidden until
+ * scrolled sideways), or with a cell that does not say its column (a card of bare values).
+ */
+function hiddenColumns(page: Page): Promise<string[]> {
+  // A chart's table is for screen readers only (shared/charts.ts), in a box of its own off screen.
+  return page.evaluate(() => [...document.querySelectorAll<HTMLTableElement>('.console-body table:not(.chart-table)')].flatMap((t) => {
+    const box = t.parentElement!;
+    const cells = [...t.querySelectorAll<HTMLTableCellElement>('tbody td:not(.row-actions)')];
+    const unnamed = cells.filter((td) => getComputedStyle(td, '::before').content.replace(/^"|"$/g, '') === '' && t.tHead !== null);
+    const name = t.caption?.textContent ?? t.id;
+    return [
+      ...(t.scrollWidth > box.clientWidth + 1 ? [`table "${name}" is ${t.scrollWidth} px in a box of ${box.clientWidth}`] : []),
+      ...(unnamed.length > 0 ? [`table "${name}" has ${unnamed.length} cells without their column's name`] : []),
+    ];
+  }));
 }
 
 /** The first elements that reach past the screen's right edge, to say what to fix. */

@@ -89,6 +89,16 @@ describe("the merchant console's account sections", () => {
       await expect.poll(() => page.locator('table tbody tr').count()).toBe(1);
       expect(await page.locator('table tbody tr td').nth(4).textContent()).toBe('REQUESTED');
       await expect.poll(() => page.locator('.facts').first().locator('dd').allTextContents()).toEqual(['9.00', '6.00']);
+      // The number reads in groups of four, in the account and in the payout, and copies whole.
+      const groups = ['GB82', 'WEST', '1234', '5698', '7654', '32'];
+      expect(await page.locator('.account-facts .account-number span').allTextContents()).toEqual(groups);
+      expect(await page.locator('.payout-list .account-number span').allTextContents()).toEqual(groups);
+      expect(await page.locator('.account-facts .account-number').evaluate((number) => {
+        getSelection()!.selectAllChildren(number);
+        const copied = getSelection()!.toString();
+        getSelection()!.removeAllRanges();
+        return copied;
+      })).toBe(IBAN);
       await docsScreenshot(page, 'merchant-balance', { fullPage: true });
 
       await open(page, 'Activity');

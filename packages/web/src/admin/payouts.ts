@@ -44,7 +44,7 @@ export const payoutsSection: Section<SignedInOperator> = {
         rows.map((p) => [p.payoutId, toText(p), p.amount, formatTime(p.requestedAtMs), p.failReason === null ? p.status : `${p.status}: ${p.failReason}`, '']),
         rows.length === 0 ? 'No payouts here' : shown === 'REQUESTED' ? 'Payouts waiting for the bank' : 'Payouts');
       t.classList.add('payout-list');
-      bankAccountColumn(t, 1);
+      bankAccountColumn(t, 1, rows.map((p) => p.destination));
       list.replaceChildren(withActions(t, rows.map((p) => (p.status === 'REQUESTED' && may(ctx.who, 'money') ? actions(p) : []))), ...nextPage(a.data.next, load));
     }
 

@@ -15,13 +15,33 @@ export function bankAccountLines(a: BankAccount): string {
 }
 
 /**
- * Marks the column of `t` that holds bank accounts (console.css `td.bank-account`): wide enough
- * for a line each even on a phone, where the table scrolls sideways rather than breaking a bank's
- * name over two lines.
+ * Marks the column of `t` that holds bank accounts (console.css `td.bank-account`: wide enough for
+ * a line each), and writes each row's account number, its last line, in groups of four
+ * (`accounts[i]`: row i's account, or null when the cell says something else).
  */
-export function bankAccountColumn(t: HTMLTableElement, column: number): HTMLTableElement {
-  for (const row of t.tBodies[0]?.rows ?? []) row.cells[column]?.classList.add('bank-account');
+export function bankAccountColumn(t: HTMLTableElement, column: number, accounts: readonly (BankAccount | null)[]): HTMLTableElement {
+  [...(t.tBodies[0]?.rows ?? [])].forEach((row, i) => {
+    const cell = row.cells[column];
+    if (cell === undefined) return;
+    cell.classList.add('bank-account');
+    const account = accounts[i];
+    const text = cell.textContent ?? '';
+    if (account == null || !text.endsWith(account.accountNumber)) return;
+    cell.replaceChildren(text.slice(0, text.length - account.accountNumber.length), accountNumberElement(account.accountNumber));
+  });
   return t;
+}
+
+/**
+ * An account number as people read one, in groups of four ("GB82 WEST 1234 …", an IBAN's paper
+ * form), but without spaces in it: the groups are apart by their margin only, so a number copied
+ * into the bank's transfer form is the number whole. A masked number ("•••• 5432") is left as it is.
+ */
+export function accountNumberElement(accountNumber: string): HTMLElement {
+  const number = Object.assign(document.createElement('span'), { className: 'account-number' });
+  if (accountNumber.includes(' ')) number.textContent = accountNumber;
+  else number.append(...(accountNumber.match(/.{1,4}/g) ?? []).map((group) => Object.assign(document.createElement('span'), { textContent: group })));
+  return number;
 }
 
 /** Holder, bank and number in one sentence's part: "Corner Shop Ltd, West Bank, account GB82…". */

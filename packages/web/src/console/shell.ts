@@ -134,6 +134,27 @@ export function table(headers: readonly string[], rows: readonly (readonly strin
     tr.append(...row.map((cell) => Object.assign(document.createElement('td'), { textContent: cell })));
     t.tBodies[0]!.append(tr);
   }
+  return stackedOnPhones(t);
+}
+
+/**
+ * On a phone the table's rows become stacked cards, each cell under its column's name (console.css
+ * `.stacks`), so no column hides past the screen's edge. Each cell carries its column's name, and
+ * the table its roles, which a table drawn as blocks would otherwise lose for screen readers.
+ * Call it once the header and rows are in.
+ */
+export function stackedOnPhones(t: HTMLTableElement): HTMLTableElement {
+  const names = [...(t.tHead?.rows[0]?.cells ?? [])].map((th) => th.textContent ?? '');
+  t.classList.add('stacks');
+  t.setAttribute('role', 'table');
+  for (const row of t.rows) {
+    row.setAttribute('role', 'row');
+    [...row.cells].forEach((cell, i) => {
+      if (cell.tagName === 'TH') return void cell.setAttribute('role', 'columnheader');
+      cell.setAttribute('role', 'cell');
+      cell.dataset.label = names[i] ?? '';
+    });
+  }
   return t;
 }
 

@@ -29,9 +29,12 @@ export const activitySection: Section<MerchantUser> = {
       if (page === null) return;
       cursor = page.next;
       older.hidden = page.next === null;
-      list.replaceChildren(page.entries.length === 0
-        ? Object.assign(document.createElement('p'), { textContent: after === null ? 'Nothing recorded yet.' : 'No older activity.' })
-        : scrolling(Object.assign(table(['When', 'Who', 'Action', 'Subject', 'Detail', 'Address'], page.entries.map(row), 'Activity, newest first'), { className: 'activity' })));
+      if (page.entries.length === 0) {
+        return list.replaceChildren(Object.assign(document.createElement('p'), { textContent: after === null ? 'Nothing recorded yet.' : 'No older activity.' }));
+      }
+      const t = table(['When', 'Who', 'Action', 'Subject', 'Detail', 'Address'], page.entries.map(row), 'Activity, newest first');
+      t.classList.add('activity');
+      list.replaceChildren(scrolling(t));
     }
   },
 };

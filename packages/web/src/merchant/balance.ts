@@ -100,7 +100,7 @@ function payoutTable(payouts: readonly Payout[]): HTMLTableElement {
     p.payoutId, p.amount, p.destination === null ? DESTINATION_NOT_RECORDED : bankAccountLines(p.destination), timeText(p.requestedAtMs), statusText(p),
   ]), 'Payouts, newest first');
   t.classList.add('payout-list');
-  return bankAccountColumn(t, 2);
+  return bankAccountColumn(t, 2, payouts.map((p) => p.destination));
 }
 
 /** "REQUESTED"; "PAID_OUT" or "FAILED: the bank's reason", then on a line of its own when. */

@@ -1,4 +1,4 @@
-import type { BankAccount } from '../console/bank-account.js';
+import { accountNumberElement, type BankAccount } from '../console/bank-account.js';
 import type { ConsoleContext } from '../console/section.js';
 import { ask, facts, heading, timeText } from './controls.js';
 import { payoutAccountForm } from './payout-account-form.js';
@@ -57,5 +57,6 @@ function accountFacts(account: PayoutAccount): HTMLDListElement {
     ['Set', timeText(account.setAtMs)],
   ]);
   dl.classList.add('account-facts');
+  dl.querySelectorAll('dd')[2]!.replaceChildren(accountNumberElement(account.accountNumber));
   return dl;
 }
