@@ -7,6 +7,7 @@ export * from './refund-messages.js';
 export * from './secret.js';
 export * from './signing.js';
 export * from './time.js';
+export * from './duration.js';
 export * from './schemas.js';
 export * from './offline-code.js';
 export * from './audit-actions.js';

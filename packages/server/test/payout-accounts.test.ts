@@ -31,6 +31,12 @@ async function signIn(name: string, role: 'owner' | 'cashier'): Promise<Session>
   return sessionOf(await call('merchant/sign-in', { mchId: m.mchId, name, password: 'user-password-1' }));
 }
 
+/** A signed-in operator, signed in anew each time (a session lasts 12 hours at most); made the first time (then NAME_TAKEN). */
+async function operatorSession(): Promise<Session> {
+  await p.store.createOperator('ops', await hashPin('operator-pass-1'), null);
+  return sessionOf(await call('admin/sign-in', { name: 'ops', password: 'operator-pass-1' }));
+}
+
 async function earn(amount: string): Promise<void> {
   const { payCode } = await createWalletWithCode(p, 100_00);
   const res = await postSigned(p.url, 'micropay', { ...micropayParams(m, `o-${Math.random().toString(36).slice(2, 10)}`, amount, payCode), timestamp: String(clock.now) }, m.key);
@@ -117,6 +123,36 @@ describe('payouts and the account they go to', () => {
     if (made.kind !== 'requested') throw new Error(made.kind);
     await execute(p.store, `UPDATE payouts SET to_holder_name = NULL, to_bank_name = NULL, to_account_number = NULL WHERE payout_id = '${made.payout.payoutId}'`);
     expect(await p.store.confirmPayout(made.payout.payoutId)).toMatchObject({ kind: 'finished', payout: { status: 'PAID_OUT', destination: null } });
+  });
+
+  it('a payout to an account set under a day before is new to finance, in the operator console and the CLI; a day on it is not, nor a closed wallet\'s', async () => {
+    await earn('30.00');
+    const ages = async () => Object.fromEntries(((await call('admin/payouts/list', { status: 'all' }, await operatorSession())).data!.payouts as { requestId: string | null; walletId: string | null; newAccountAgeMs: number | null }[])
+      .map((x) => [x.requestId ?? `wallet ${x.walletId}`, x.newAccountAgeMs]));
+    await p.store.setPayoutAccount(m.mchId, ACCOUNT, OPERATOR);
+    clock.advance(2 * 3600_000 + 5 * 60_000);
+    await p.store.requestPayout({ mchId: m.mchId, amountSen: 1_00, requestId: 'soon' });
+    clock.advance(22 * 3600_000 - 5 * 60_000 - 1);
+    await p.store.requestPayout({ mchId: m.mchId, amountSen: 1_00, requestId: 'just-under-a-day' });
+    clock.advance(1);
+    await p.store.requestPayout({ mchId: m.mchId, amountSen: 1_00, requestId: 'a-day-on' });
+    // A change starts the day again; a closed wallet's account was the operator's to type.
+    await p.store.setPayoutAccount(m.mchId, OTHER, OPERATOR);
+    await p.store.requestPayout({ mchId: m.mchId, amountSen: 1_00, requestId: 'changed' });
+    const leaving = await createWalletWithCode(p, 2_00, 'Leaving');
+    await p.store.closeWallet(leaving.walletId, OPERATOR, { holderName: 'Ann Lee', bankName: 'West Bank', accountNumber: '12345678' });
+    expect(await ages()).toEqual({
+      soon: 2 * 3600_000 + 5 * 60_000, 'just-under-a-day': 24 * 3600_000 - 1, 'a-day-on': null, changed: 0, [`wallet ${leaving.walletId}`]: null,
+    });
+    const listed = (await runCli(['payout', 'list', '--mch-id', m.mchId, '--db', p.dbPath])).stdout;
+    expect(listed).toContain('NEW ACCOUNT, set 2 h 5 min before this payout was requested');
+    expect(listed).toContain('NEW ACCOUNT, set 23 h 59 min before');
+    expect(listed).toContain('NEW ACCOUNT, set under a minute before');
+    expect(listed.match(/NEW ACCOUNT/g)).toHaveLength(3);
+    // Once the bank's answer is in, there is no transfer left to check.
+    const soon = (await p.store.listPayouts({ mchId: m.mchId, limit: 10 })).find((x) => x.requestId === 'soon')!;
+    await p.store.confirmPayout(soon.payoutId);
+    expect((await ages()).soon).toBeNull();
   });
 
   it('the audit log names the holder, the bank and the last four characters, and the account replaced; the same account again logs nothing', async () => {
@@ -228,8 +264,10 @@ describe('micropay merchant payout-account', () => {
     const set = await cli(['merchant', 'payout-account', m.mchId, '--holder', ACCOUNT.holderName, '--bank', ACCOUNT.bankName, '--account', ACCOUNT.accountNumber]);
     expect(set.stdout).toMatch(new RegExp(`go to Corner Shop Ltd, West Bank, account ${IBAN}`));
     const made = await cli(['payout', 'create', '--mch-id', m.mchId, '--amount', '5.00']);
-    expect(made.stdout).toContain(`Transfer it to Corner Shop Ltd, West Bank, account ${IBAN}.`);
-    expect((await cli(['payout', 'list', '--mch-id', m.mchId])).stdout).toContain(`to Corner Shop Ltd, West Bank, account ${IBAN}`);
+    // The account was set a moment before: finance is told it is new.
+    const isNew = 'NEW ACCOUNT, set under a minute before this payout was requested: check the change with the merchant before transferring';
+    expect(made.stdout).toContain(`Transfer it to Corner Shop Ltd, West Bank, account ${IBAN}; ${isNew}.`);
+    expect((await cli(['payout', 'list', '--mch-id', m.mchId])).stdout).toContain(`to Corner Shop Ltd, West Bank, account ${IBAN}; ${isNew}`);
     const rows = await p.store.listAuditLog({ mchId: m.mchId, limit: 10 });
     expect(rows.map((e) => [e.action, e.actor.kind])).toContainEqual(['merchant.setPayoutAccount', 'cli']);
   });
@@ -252,8 +290,7 @@ describe('docs/cli.md: the payout-account example', () => {
 
 describe("a closed wallet's payout to its holder's account", () => {
   it('the operator console and the CLI give the holder\'s account when closing; the payout copies it; half an account or a bad one closes nothing', async () => {
-    if (typeof await p.store.createOperator('ops', await hashPin('operator-pass-1'), null) === 'string') throw new Error('operator');
-    const ops = sessionOf(await call('admin/sign-in', { name: 'ops', password: 'operator-pass-1' }));
+    const ops = await operatorSession();
     const leaving = await createWalletWithCode(p, 12_50, 'Leaving');
     for (const [body, msg] of [
       [{ holderName: 'Ann Lee', bankName: 'West Bank' }, 'param error: accountNumber is required: a bank account takes its holder, its bank and its number, all three'],

@@ -60,7 +60,7 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     const made: string[] = [];
     for (const requestId of ['night-a', 'night-b']) made.push((await cliJ<{ payoutId: string }>(['payout', 'create', '--mch-id', mchId, '--amount', '2.00', '--request-id', requestId])).payoutId);
     const store = new Database(db);
-    store.prepare('UPDATE payouts SET to_holder_name = NULL, to_bank_name = NULL, to_account_number = NULL WHERE payout_id = ?').run(made[1]);
+    store.prepare('UPDATE payouts SET to_holder_name = NULL, to_bank_name = NULL, to_account_number = NULL, to_account_set_at_ms = NULL WHERE payout_id = ?').run(made[1]);
     store.close();
     return { toAccount: made[0]!, notRecorded: made[1]! };
   }
@@ -201,7 +201,10 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     const payoutRow = page.locator('tr', { hasText: payoutId });
     await payoutRow.waitFor();
     expect(await payoutRow.locator('td').nth(1).textContent()).toBe(`Wallet ${leaving} (closed)\nLeaving Holder\nEast Bank\n00012345678`);
-    expect(await page.locator('tr', { hasText: toAccount }).locator('td').nth(1).textContent()).toBe(`Merchant ${mchId}\n${HOLDER}\n${BANK}\n${IBAN}`);
+    // Its account was set a moment before it was requested: finance is told, before transferring.
+    expect(await page.locator('tr', { hasText: toAccount }).locator('td').nth(1).textContent()).toBe(`Merchant ${mchId}\n${HOLDER}\n${BANK}\n${IBAN}`
+      + '\nNew account: set under a minute before this payout was requested. Check the change with the merchant before transferring.');
+    expect(await page.locator('tr', { hasText: toAccount }).locator('.new-account').count()).toBe(1);
     expect(await page.locator('tr', { hasText: notRecorded }).locator('td').nth(1).textContent()).toBe(`Merchant ${mchId}\nNot recorded (requested before payout accounts)`);
     await docsScreenshot(page, 'admin-payouts', { fullPage: true });
     // Confirming names the account the bank should have paid.

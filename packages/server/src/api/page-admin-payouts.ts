@@ -1,5 +1,5 @@
 import { fail, formatSen, parse, rejectUnknown, required, ResultCode } from '@micropay/protocol';
-import type { Payout, PayoutFinishDecision } from '../domain/payout.js';
+import { newAccountAgeMs, type Payout, type PayoutFinishDecision } from '../domain/payout.js';
 import { failPayoutBecause, isBadInput } from '../services/operator-actions.js';
 import { payoutPage } from '../services/operator-console.js';
 import { answer } from './answer.js';
@@ -16,8 +16,9 @@ export function payoutWire(p: Payout): Record<string, unknown> {
   return {
     payoutId: p.payoutId, mchId: p.mchId, walletId: p.walletId, requestId: p.requestId, amount: formatSen(p.amountSen),
     status: p.status, failReason: p.failReason, requestedAtMs: p.requestedAtMs, finishedAtMs: p.finishedAtMs,
-    // All of the account: finance makes the transfer from it.
+    // All of the account: finance makes the transfer from it, told when it is new.
     destination: p.destination,
+    newAccountAgeMs: newAccountAgeMs(p),
   };
 }
 

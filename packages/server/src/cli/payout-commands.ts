@@ -1,6 +1,6 @@
-import { formatSen, isCalendarDate, resultCodeInfo, ResultCode } from '@micropay/protocol';
+import { formatDuration, formatSen, isCalendarDate, resultCodeInfo, ResultCode } from '@micropay/protocol';
 import type { Config } from '../config.js';
-import { MAX_PAYOUT_REASON_LENGTH, MAX_PAYOUT_REQUEST_ID_LENGTH, payoutTextProblem, type Payout, type PayoutFinishDecision, type PayoutStatus } from '../domain/payout.js';
+import { MAX_PAYOUT_REASON_LENGTH, MAX_PAYOUT_REQUEST_ID_LENGTH, newAccountAgeMs, payoutTextProblem, type Payout, type PayoutFinishDecision, type PayoutStatus } from '../domain/payout.js';
 import { merchantDay } from '../services/statements.js';
 import { defineCommand, type CommandGroup } from './command-line.js';
 import { amountSen, badInput, cliActing, CommandFailed, notFound, timeText, UsageError } from './common.js';
@@ -26,13 +26,23 @@ export function payoutJson(p: Payout) {
     requestedAtMs: String(p.requestedAtMs),
     finishedAtMs: p.finishedAtMs === null ? null : String(p.finishedAtMs),
     destination: p.destination,
+    newAccountAgeMs: newAccountAgeMs(p),
   };
 }
 
-/** Where a payout goes, as finance makes the transfer; a closed wallet's holder is paid as the operator's own process says. */
+/**
+ * Where a payout goes, as finance makes the transfer, saying when the account was new at the
+ * request; a closed wallet's holder is paid as the operator's own process says.
+ */
 export function destinationText(p: Payout): string {
-  if (p.destination !== null) return `to ${p.destination.holderName}, ${p.destination.bankName}, account ${p.destination.accountNumber}`;
+  if (p.destination !== null) return `to ${p.destination.holderName}, ${p.destination.bankName}, account ${p.destination.accountNumber}${newAccountText(p)}`;
   return p.walletId !== null ? "to the wallet's holder by your own means (no bank account was given)" : 'to no recorded account (requested before payout accounts)';
+}
+
+/** `; NEW ACCOUNT, set 2 h before this payout: …` when the account was set under a day before the request. */
+function newAccountText(p: Payout): string {
+  const age = newAccountAgeMs(p);
+  return age === null ? '' : `; NEW ACCOUNT, set ${formatDuration(age)} before this payout was requested: check the change with the merchant before transferring`;
 }
 
 function payoutLine(p: Payout, config: Config): string {

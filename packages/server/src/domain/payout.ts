@@ -39,6 +39,28 @@ export interface Payout {
    * its own process says) and for a merchant's payout requested before payout accounts existed.
    */
   readonly destination: BankAccount | null;
+  /**
+   * When the merchant's payout account it copied was set. Null for a closed wallet's (the operator
+   * typed the holder's account at the close) and for payouts requested before this was recorded.
+   */
+  readonly accountSetAtMs: number | null;
+}
+
+/**
+ * A payout account set less than this before a payout was requested is new to finance, which is
+ * told so before it transfers: a changed account is how a stolen password would redirect money,
+ * and a day leaves the owner time to see the change (docs/operations.md, "Payout accounts").
+ */
+export const NEW_PAYOUT_ACCOUNT_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * How long before the payout's request its account was set, when that makes the account new (under
+ * a day) and the transfer is still to make (REQUESTED); else null.
+ */
+export function newAccountAgeMs(p: Payout): number | null {
+  if (p.status !== 'REQUESTED' || p.accountSetAtMs === null || p.destination === null) return null;
+  const age = p.requestedAtMs - p.accountSetAtMs;
+  return age < NEW_PAYOUT_ACCOUNT_MS ? Math.max(0, age) : null;
 }
 
 /** Longest fail reason kept, and longest request id (both are the operator's free text). */
@@ -133,10 +155,10 @@ export function decidePayoutRequest(
   }
   if (view.payoutAccount === null) return unchanged({ kind: 'rejected', reason: 'NO_PAYOUT_ACCOUNT' });
   if (req.amountSen > view.balanceSen) return unchanged({ kind: 'rejected', reason: 'EXCEEDS_BALANCE', balanceSen: view.balanceSen });
-  const { holderName, bankName, accountNumber } = view.payoutAccount;
+  const { holderName, bankName, accountNumber, setAtMs } = view.payoutAccount;
   const payout: Payout = {
-    payoutId, mchId: req.mchId, walletId: null, requestId: req.requestId, amountSen: req.amountSen,
-    status: 'REQUESTED', failReason: null, requestedAtMs: nowMs, finishedAtMs: null, destination: { holderName, bankName, accountNumber },
+    payoutId, mchId: req.mchId, walletId: null, requestId: req.requestId, amountSen: req.amountSen, status: 'REQUESTED', failReason: null,
+    requestedAtMs: nowMs, finishedAtMs: null, destination: { holderName, bankName, accountNumber }, accountSetAtMs: setAtMs,
   };
   return { result: { kind: 'requested', payout }, effects: requestEffects(payout, nowMs) };
 }
@@ -218,7 +240,7 @@ export function decideWalletClose(
   if (wallet.balanceSen === 0) return { result: { wallet: { ...wallet, status: 'closed' }, payout: null }, effects };
   const payout: Payout = {
     payoutId, mchId: null, walletId: wallet.walletId, requestId: null, amountSen: wallet.balanceSen,
-    status: 'REQUESTED', failReason: null, requestedAtMs: nowMs, finishedAtMs: null, destination,
+    status: 'REQUESTED', failReason: null, requestedAtMs: nowMs, finishedAtMs: null, destination, accountSetAtMs: null,
   };
   return {
     result: { wallet: { ...wallet, status: 'closed', balanceSen: 0 }, payout },

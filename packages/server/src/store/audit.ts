@@ -213,11 +213,11 @@ export const AUDIT_QUERIES: readonly AuditQuery[] = [
             FROM closed_money WHERE balance_sen > returned_sen`,
   },
   {
-    name: 'closed wallets holding money a failed payout returned: run `micropay wallet close WALLETID` again to pay it out',
+    name: 'closed wallets holding money a failed payout returned: pay it out again (the operator console\'s Wallets, Pay out again…, or `micropay wallet close WALLETID`)',
     action: true,
     sql: `${CLOSED_WALLET_MONEY}
-          SELECT 'wallet ' || wallet_id || ' holds ' || ${amountText('returned_sen')} || ' returned by a failed payout: run \`micropay wallet close '
-                 || wallet_id || '\` again to pay it out' AS detail
+          SELECT 'wallet ' || wallet_id || ' holds ' || ${amountText('returned_sen')} || ' returned by a failed payout: pay it out again (Pay out again… in the operator console, or \`micropay wallet close '
+                 || wallet_id || '\`)' AS detail
             FROM closed_money WHERE returned_sen > 0`,
   },
   {

@@ -84,14 +84,23 @@ export const PAYOUT_ACCOUNT_UPSERT = `INSERT INTO payout_accounts (mch_id, holde
 ON CONFLICT (mch_id) DO UPDATE SET holder_name = excluded.holder_name, bank_name = excluded.bank_name,
   account_number = excluded.account_number, set_at_ms = excluded.set_at_ms`;
 
-/** A new payout, with the account it goes to (payoutValues). */
+/** A new payout, with the account it goes to and when that account was set (payoutValues). */
 export const INSERT_PAYOUT = `INSERT INTO payouts (payout_id, mch_id, wallet_id, request_id, amount_sen, status, fail_reason, requested_at_ms, finished_at_ms,
-  to_holder_name, to_bank_name, to_account_number) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`;
+  to_holder_name, to_bank_name, to_account_number, to_account_set_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`;
 
 export function payoutValues(p: Payout): unknown[] {
   const to = p.destination;
   return [p.payoutId, p.mchId, p.walletId, p.requestId, p.amountSen, p.status, p.failReason, p.requestedAtMs, p.finishedAtMs,
-    to?.holderName ?? null, to?.bankName ?? null, to?.accountNumber ?? null];
+    to?.holderName ?? null, to?.bankName ?? null, to?.accountNumber ?? null, p.accountSetAtMs];
+}
+
+/**
+ * When each payout's account was set (SQLite migration 26, PostgreSQL 27), so that finance is told
+ * of a payout to an account new at its request (domain/payout.ts newAccountAgeMs). Payouts made
+ * before have none, and are not called new.
+ */
+export function payoutAccountAgeMigration(int: string): string {
+  return `ALTER TABLE payouts ADD COLUMN to_account_set_at_ms ${int};\n`;
 }
 
 export function payoutAccountValues(mchId: string, a: PayoutAccount): unknown[] {

@@ -237,6 +237,7 @@ export function toPayout(r: Row): Payout {
     destination: r.to_account_number === null || r.to_account_number === undefined ? null : {
       holderName: r.to_holder_name as string, bankName: r.to_bank_name as string, accountNumber: r.to_account_number as string,
     },
+    accountSetAtMs: r.to_account_set_at_ms === null || r.to_account_set_at_ms === undefined ? null : Number(r.to_account_set_at_ms),
   };
 }
 

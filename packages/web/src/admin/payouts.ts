@@ -1,4 +1,5 @@
 import { bankAccountColumn, bankAccountLines, bankAccountPhrase, DESTINATION_NOT_RECORDED, type BankAccount } from '../console/bank-account.js';
+import { formatDuration } from '@micropay/protocol/duration';
 import { callPage } from '../shared/page-api.js';
 import { say } from '../shared/page.js';
 import { formatTime } from '../shared/time.js';
@@ -18,6 +19,8 @@ interface PayoutRow {
   readonly status: string; readonly failReason: string | null; readonly requestedAtMs: number;
   /** The bank account the payout copied, number whole: finance transfers to it. Null for a closed wallet's holder, and for a merchant's requested before payout accounts. */
   readonly destination: BankAccount | null;
+  /** How long before the request the merchant's account was set, when that makes it new (under a day); else null. */
+  readonly newAccountAgeMs: number | null;
 }
 
 export const payoutsSection: Section<SignedInOperator> = {
@@ -45,6 +48,7 @@ export const payoutsSection: Section<SignedInOperator> = {
         rows.length === 0 ? 'No payouts here' : shown === 'REQUESTED' ? 'Payouts waiting for the bank' : 'Payouts');
       t.classList.add('payout-list');
       bankAccountColumn(t, 1, rows.map((p) => p.destination));
+      rows.forEach((p, i) => { if (p.newAccountAgeMs !== null) t.tBodies[0]!.rows[i]!.cells[1]!.append(newAccountWarning(p.newAccountAgeMs)); });
       list.replaceChildren(withActions(t, rows.map((p) => (p.status === 'REQUESTED' && may(ctx.who, 'money') ? actions(p) : []))), ...nextPage(a.data.next, load));
     }
 
@@ -86,6 +90,17 @@ export const payoutsSection: Section<SignedInOperator> = {
     }
   },
 };
+
+/**
+ * A payout to an account set under a day before it was requested: the way a stolen password would
+ * redirect a merchant's money, so finance is told before it transfers.
+ */
+function newAccountWarning(ageMs: number): HTMLElement {
+  return Object.assign(document.createElement('strong'), {
+    className: 'new-account',
+    textContent: `\nNew account: set ${formatDuration(ageMs)} before this payout was requested. Check the change with the merchant before transferring.`,
+  });
+}
 
 /**
  * Whose payout it is and where finance transfers it, in one cell so that the row's buttons keep

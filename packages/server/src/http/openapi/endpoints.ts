@@ -481,6 +481,10 @@ const ADMIN_PAYOUT = object({
   walletId: { anyOf: [WALLET_ID, { type: 'null' }], description: 'The closed wallet paid out.' }, requestId: { type: ['string', 'null'] }, amount: AMOUNT_SCHEMA,
   status: { enum: ['REQUESTED', 'PAID_OUT', 'FAILED'] }, failReason: { type: ['string', 'null'] }, requestedAtMs: EPOCH_MS, finishedAtMs: NULLABLE_MS,
   destination: nullable({ ...CONSOLE_BANK_ACCOUNT, description: 'Where to transfer it: the merchant\'s payout account as it was when the payout was requested, or the holder\'s account given when the wallet was closed. Null for a wallet closed without one and for a merchant payout requested before payout accounts.' }),
+  newAccountAgeMs: {
+    type: ['integer', 'null'], minimum: 0,
+    description: 'How long before the request the merchant\'s payout account was set, when under a day (a new account: check the change with the merchant before transferring); null otherwise.',
+  },
 });
 const PAGE_CURSOR = { type: 'string', description: 'The `next` of the previous page.' };
 const PAGE_LIMIT = { type: 'integer', minimum: 1, maximum: 100, description: 'Rows a page (default 20).' };

@@ -1,0 +1,12 @@
+/**
+ * A length of time in words, as the CLI and the consoles say how long ago something happened
+ * relative to something else ("2 h 5 min"): whole minutes, under a minute said as such.
+ */
+export function formatDuration(ms: number): string {
+  const minutes = Math.floor(Math.max(0, ms) / 60_000);
+  if (minutes === 0) return 'under a minute';
+  const hours = Math.floor(minutes / 60);
+  const rest = minutes % 60;
+  if (hours === 0) return `${rest} min`;
+  return rest === 0 ? `${hours} h` : `${hours} h ${rest} min`;
+}
