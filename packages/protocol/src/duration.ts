@@ -1,6 +1,6 @@
 /**
- * A length of time in words, as the CLI and the consoles say how long ago something happened
- * relative to something else ("2 h 5 min"): whole minutes, under a minute said as such.
+ * A length of time in words, whole minutes ("2 h 5 min", "under a minute"), as the CLI and the
+ * operator console say how new a payout's account was at its request (domain/payout.ts).
  */
 export function formatDuration(ms: number): string {
   const minutes = Math.floor(Math.max(0, ms) / 60_000);

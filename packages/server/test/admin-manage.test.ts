@@ -47,6 +47,8 @@ async function routes(): Promise<{ path: string; body: Record<string, unknown>; 
     { path: 'admin/merchants/import', body: { name: 'Moved', mchId: '77770001', key: 'k'.repeat(32) }, changes: true },
     { path: 'admin/merchants/set-status', body: { mchId: m.mchId, status: 'disabled' }, changes: true },
     { path: 'admin/merchants/roll-key', body: { mchId: m.mchId }, changes: true },
+    { path: 'admin/merchants/payout-account', body: { mchId: m.mchId }, changes: false },
+    { path: 'admin/merchants/set-payout-account', body: { mchId: m.mchId, holderName: 'Corner Shop Ltd', bankName: 'West Bank', accountNumber: '12345678' }, changes: true },
     { path: 'admin/wallets/search', body: {}, changes: false },
     { path: 'admin/wallets/detail', body: { walletId }, changes: false },
     { path: 'admin/wallets/create', body: { name: 'Bob', openingBalance: '5.00' }, changes: true },

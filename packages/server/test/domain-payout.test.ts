@@ -6,6 +6,8 @@ import {
   decidePayoutFinish,
   decidePayoutRequest,
   decideWalletClose,
+  newAccountAgeMs,
+  NEW_PAYOUT_ACCOUNT_MS,
   WalletHoldsPendingError,
   WalletRefundsInProcessError,
   type Payout,
@@ -23,11 +25,29 @@ const wallet: Wallet = {
 };
 const requested: Payout = {
   payoutId: '6202612051400000000001', mchId: merchant.mchId, walletId: null, requestId: null, amountSen: 4_00,
-  status: 'REQUESTED', failReason: null, requestedAtMs: NOW - 1000, finishedAtMs: null, destination: null,
+  status: 'REQUESTED', failReason: null, requestedAtMs: NOW - 1000, finishedAtMs: null, destination: null, accountSetAtMs: null,
 };
 const payoutAccount = { holderName: 'Car Park Ltd', bankName: 'West Bank', accountNumber: 'GB82WEST12345698765432', setAtMs: NOW - 5000 };
 const postingsOf = (effects: readonly { kind: string }[]) =>
   effects.flatMap((e) => (e.kind === 'book' ? (e as { entry: { kind: string; postings: unknown[] } }).entry.postings : []));
+
+describe('a payout to a new account', () => {
+  const to = { holderName: 'Car Park Ltd', bankName: 'West Bank', accountNumber: 'GB82WEST12345698765432' };
+  const payout = (setBeforeMs: number, more: Partial<Payout> = {}): Payout => ({ ...requested, destination: to, accountSetAtMs: requested.requestedAtMs - setBeforeMs, ...more });
+
+  it('is new while its account was set under a day before the request, and only while the transfer is to make', () => {
+    expect(newAccountAgeMs(payout(0))).toBe(0);
+    expect(newAccountAgeMs(payout(NEW_PAYOUT_ACCOUNT_MS - 1))).toBe(NEW_PAYOUT_ACCOUNT_MS - 1);
+    expect(newAccountAgeMs(payout(NEW_PAYOUT_ACCOUNT_MS))).toBeNull();
+    expect(NEW_PAYOUT_ACCOUNT_MS).toBe(24 * 3600_000);
+    for (const status of ['PAID_OUT', 'FAILED'] as const) expect(newAccountAgeMs(payout(0, { status, finishedAtMs: NOW }))).toBeNull();
+    // Its time unknown (before it was recorded), or no account copied: not called new.
+    expect(newAccountAgeMs(payout(0, { accountSetAtMs: null }))).toBeNull();
+    expect(newAccountAgeMs(payout(0, { destination: null }))).toBeNull();
+    // A clock stepped back between the change and the request: new, at no age.
+    expect(newAccountAgeMs(payout(-60_000))).toBe(0);
+  });
+});
 
 describe('a merchant payout request', () => {
   const req = { mchId: merchant.mchId, amountSen: 4_00, requestId: 'w49' };
@@ -35,8 +55,9 @@ describe('a merchant payout request', () => {
   it('up to the whole balance records the payout and books merchant → platform:payouts', () => {
     const d = decidePayoutRequest({ ...req, amountSen: 10_00 }, { merchant, balanceSen: 10_00, existing: null, payoutAccount }, 'P1', NOW);
     expect(d.result).toMatchObject({ kind: 'requested', payout: { payoutId: 'P1', amountSen: 10_00, status: 'REQUESTED', requestedAtMs: NOW } });
-    // The payout copies where it goes, without the account's own time.
+    // The payout copies where it goes, and when that account was set.
     expect((d.result as { payout: Payout }).payout.destination).toEqual({ holderName: 'Car Park Ltd', bankName: 'West Bank', accountNumber: 'GB82WEST12345698765432' });
+    expect((d.result as { payout: Payout }).payout.accountSetAtMs).toBe(NOW - 5000);
     expect(d.effects.map((e) => e.kind)).toEqual(['insertPayout', 'book']);
     expect(postingsOf(d.effects)).toEqual([
       { accountId: 'merchant:202612001', amountSen: -10_00 },

@@ -533,6 +533,11 @@ describe('every answer of a real server is as the document says', () => {
     expect(codeOf(await post(admin('merchants/set-status'), { mchId, status: 'disabled' }, op))).toBe(0);
     expect(codeOf(await post(admin('merchants/set-status'), { mchId: '999999999', status: 'active' }, op))).toBe(1031);
     expect(codeOf(await post(admin('merchants/roll-key'), { mchId, overlapHours: '1' }, op))).toBe(0);
+    expect(codeOf(await post(admin('merchants/payout-account'), { mchId }, op))).toBe(0);
+    const account = { mchId, holderName: 'Docs Shop Ltd', bankName: 'West Bank', accountNumber: 'GB82 WEST 1234 5698 7654 32' };
+    expect(codeOf(await post(admin('merchants/set-payout-account'), account, op))).toBe(0);
+    expect(codeOf(await post(admin('merchants/set-payout-account'), { ...account, accountNumber: 'GB00' }, op))).toBe(1021);
+    expect(codeOf(await post(admin('merchants/payout-account'), { mchId: '999999999' }, op))).toBe(1031);
     expect(codeOf(await post(admin('merchants/list'), {}, { Cookie: op.Cookie }))).toBe(0);
     expect(codeOf(await post(admin('merchants/create'), { name: 'No Csrf' }, { Cookie: op.Cookie }))).toBe(9121);
     expect(codeOf(await post(admin('merchants/create'), { name: 'No Session' }))).toBe(9120);

@@ -35,6 +35,8 @@ const MAY: Readonly<Record<string, readonly OperatorRole[]>> = {
   'admin/merchants/import': ['admin'],
   'admin/merchants/set-status': ['admin'],
   'admin/merchants/roll-key': ['admin'],
+  // Where a merchant's money goes: not finance, which confirms the transfers to it.
+  'admin/merchants/set-payout-account': ['admin'],
   'admin/wallets/create': ['admin'],
   'admin/wallets/close': ['admin'],
   'admin/wallets/top-up': ['admin', 'finance'],
@@ -63,6 +65,7 @@ async function workingBodies(): Promise<Record<string, Record<string, unknown>>>
     'admin/merchants/import': { name: 'Moved', mchId: '77770001', key: 'k'.repeat(32) },
     'admin/merchants/set-status': { mchId: m.mchId, status: 'disabled' },
     'admin/merchants/roll-key': { mchId: m.mchId },
+    'admin/merchants/set-payout-account': { mchId: m.mchId, holderName: 'Corner Shop Ltd', bankName: 'West Bank', accountNumber: '12345678' },
     'admin/wallets/create': { name: 'Holder', openingBalance: '5.00' },
     'admin/wallets/close': one,
     'admin/wallets/top-up': { walletId, amount: '5.00' },
@@ -83,7 +86,7 @@ describe('operator roles', () => {
     const reads = adminPaths.filter((path) => MAY[path] === undefined && !['admin/session', 'admin/sign-in'].includes(path));
     // Every change of the console is in the table above: a new one must say who may make it.
     expect(reads.sort()).toEqual([
-      'admin/audit-log', 'admin/dashboard', 'admin/merchants/list', 'admin/notifications/dead', 'admin/notifications/health', 'admin/operators',
+      'admin/audit-log', 'admin/dashboard', 'admin/merchants/list', 'admin/merchants/payout-account', 'admin/notifications/dead', 'admin/notifications/health', 'admin/operators',
       'admin/payouts/list', 'admin/wallets/detail', 'admin/wallets/search',
     ]);
     const bodies = await workingBodies();

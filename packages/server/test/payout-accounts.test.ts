@@ -3,9 +3,13 @@ import { hashPin } from '../src/domain/credentials.js';
 import { merchantAccount, PLATFORM_PAYOUTS } from '../src/domain/ledger.js';
 import { bankAccountOf } from '../src/domain/payout-account.js';
 import { openStore } from '../src/platform.js';
+import { newAccountAgeMs } from '../src/domain/payout.js';
+import { POSTGRES_PAYOUT_ACCOUNT_GUARD, SQLITE_PAYOUT_ACCOUNT_GUARD } from '../src/store/payout-schema.js';
+import { SQLITE_MIGRATIONS } from '../src/store/sqlite/migrations.js';
+import { POSTGRES_MIGRATIONS } from '../src/store/postgres/migrations.js';
 import type { ActingAs } from '../src/domain/audit-log.js';
 import { accountBalanceSen, execute, sql } from './db-access.js';
-import { createMerchant, createWalletWithCode, ManualClock, micropayParams, postSigned, startTestPlatform, type TestMerchant, type TestPlatform } from './helpers.js';
+import { createMerchant, createWalletWithCode, ManualClock, micropayParams, postSigned, startTestPlatform, TEST_STORE, type TestMerchant, type TestPlatform } from './helpers.js';
 import { as, pageCall, sessionOf, type PageAnswer, type Session } from './page-helpers.js';
 import { runCli } from './process-helpers.js';
 import { docBlock } from './doc-blocks.js';
@@ -149,10 +153,34 @@ describe('payouts and the account they go to', () => {
     expect(listed).toContain('NEW ACCOUNT, set 23 h 59 min before');
     expect(listed).toContain('NEW ACCOUNT, set under a minute before');
     expect(listed.match(/NEW ACCOUNT/g)).toHaveLength(3);
+    // In JSON as the CLI writes every time, a string of milliseconds.
+    const json = JSON.parse((await runCli(['payout', 'list', '--mch-id', m.mchId, '--json', '--db', p.dbPath])).stdout) as { payouts: { requestId: string; newAccountAgeMs: string | null }[] };
+    expect(json.payouts.find((x) => x.requestId === 'soon')!.newAccountAgeMs).toBe(String(2 * 3600_000 + 5 * 60_000));
     // Once the bank's answer is in, there is no transfer left to check.
     const soon = (await p.store.listPayouts({ mchId: m.mchId, limit: 10 })).find((x) => x.requestId === 'soon')!;
     await p.store.confirmPayout(soon.payoutId);
     expect((await ages()).soon).toBeNull();
+  });
+
+  it('an admin sets it in the operator console, audited under the operator; every role reads it whole; a bad number or an unknown merchant changes nothing', async () => {
+    const admin = await operatorSession();
+    const set = (body: Record<string, unknown>) => call('admin/merchants/set-payout-account', { mchId: m.mchId, ...body }, admin);
+    expect((await call('admin/merchants/payout-account', { mchId: m.mchId }, admin)).data).toEqual({ mchId: m.mchId, payoutAccount: null });
+    const bad = await set({ ...ACCOUNT, accountNumber: 'GB00WEST12345698765432' });
+    expect([bad.code, bad.msg]).toEqual([1021, 'param error: accountNumber is not a valid IBAN: its check digits do not match (a mistyped character?)']);
+    expect((await call('admin/merchants/set-payout-account', { mchId: '999999', ...ACCOUNT }, admin)).code).toBe(1031);
+    expect(await p.store.findPayoutAccount(m.mchId)).toBeNull();
+    const done = await set(ACCOUNT);
+    expect([done.code, done.data]).toEqual([0, { mchId: m.mchId, payoutAccount: { ...ACCOUNT, accountNumber: IBAN, setAtMs: clock.now }, changed: true }]);
+    expect((await set(ACCOUNT)).data).toMatchObject({ changed: false });
+    // Finance reads it whole (it transfers to it) but may not change it.
+    await p.store.createOperator('fin', await hashPin('operator-pass-1'), null, { role: 'finance' });
+    const finance = sessionOf(await call('admin/sign-in', { name: 'fin', password: 'operator-pass-1' }));
+    expect((await call('admin/merchants/payout-account', { mchId: m.mchId }, finance)).data).toMatchObject({ payoutAccount: { accountNumber: IBAN } });
+    expect((await call('admin/merchants/set-payout-account', { mchId: m.mchId, ...OTHER }, finance)).code).toBe(9122);
+    expect((await p.store.findPayoutAccount(m.mchId))!.accountNumber).toBe(IBAN);
+    const rows = (await p.store.listAuditLog({ mchId: m.mchId, limit: 10 })).filter((e) => e.action === 'merchant.setPayoutAccount');
+    expect(rows.map((e) => [e.actor.kind, e.actor.name, e.detail.accountNumber])).toEqual([['operator', 'ops', '•••• 5432']]);
   });
 
   it('the audit log names the holder, the bank and the last four characters, and the account replaced; the same account again logs nothing', async () => {
@@ -270,6 +298,50 @@ describe('micropay merchant payout-account', () => {
     expect((await cli(['payout', 'list', '--mch-id', m.mchId])).stdout).toContain(`to Corner Shop Ltd, West Bank, account ${IBAN}; ${isNew}`);
     const rows = await p.store.listAuditLog({ mchId: m.mchId, limit: 10 });
     expect(rows.map((e) => [e.action, e.actor.kind])).toContainEqual(['merchant.setPayoutAccount', 'cli']);
+  });
+});
+
+describe('upgrading to payouts that record when their account was set (SQLite migration 26, PostgreSQL 27)', () => {
+  it("gives a REQUESTED payout the time of the account it copied, if that is still the merchant's; refuses a payout without it from older code", async () => {
+    await earn('30.00');
+    await p.store.setPayoutAccount(m.mchId, ACCOUNT, OPERATOR);
+    clock.advance(3_600_000);
+    const request = async (requestId: string) => {
+      const made = await p.store.requestPayout({ mchId: m.mchId, amountSen: 1_00, requestId });
+      if (made.kind !== 'requested') throw new Error(made.kind);
+      return made.payout.payoutId;
+    };
+    const replaced = await request('replaced');
+    const paid = await request('paid');
+    await p.store.confirmPayout(paid);
+    clock.advance(1000);
+    await p.store.setPayoutAccount(m.mchId, OTHER, OPERATOR);
+    const otherSetAtMs = clock.now;
+    clock.advance(7 * 60_000);
+    const current = await request('current');
+    // The tables as they were before: no time on any payout, the guard asking for the account only.
+    const sqlite = TEST_STORE === 'sqlite';
+    await execute(p.store, sqlite ? 'DROP TRIGGER payouts_need_an_account' : 'DROP TRIGGER payouts_need_an_account ON payouts');
+    if (!sqlite) await execute(p.store, 'DROP FUNCTION payouts_need_an_account()');
+    await execute(p.store, 'ALTER TABLE payouts DROP COLUMN to_account_set_at_ms');
+    await execute(p.store, sqlite ? SQLITE_PAYOUT_ACCOUNT_GUARD : POSTGRES_PAYOUT_ACCOUNT_GUARD);
+    const migration = (sqlite ? SQLITE_MIGRATIONS : POSTGRES_MIGRATIONS).find((x) => x.name.startsWith('payouts record when their account was set'))!;
+    await execute(p.store, `DELETE FROM schema_migrations WHERE version = ${migration.version}`);
+    const upgraded = await openStore(p.config);
+    try {
+      const after = new Map((await upgraded.listPayouts({ mchId: m.mchId, limit: 10 })).map((x) => [x.payoutId, x]));
+      // The latest copied the account still set: 7 minutes old at its request, told new.
+      expect(after.get(current)!.accountSetAtMs).toBe(otherSetAtMs);
+      expect(newAccountAgeMs(after.get(current)!)).toBe(7 * 60_000);
+      // One copied an account since replaced: its time is not known. One paid out already: nothing to tell.
+      expect([after.get(replaced)!.accountSetAtMs, after.get(paid)!.accountSetAtMs]).toEqual([null, null]);
+      // A process on the code before, inserting without the time, is refused.
+      const old = `INSERT INTO payouts (payout_id, mch_id, amount_sen, status, requested_at_ms, to_holder_name, to_bank_name, to_account_number)
+        VALUES ('6000000000000000000009', '${m.mchId}', 100, 'REQUESTED', 1, 'A', 'B', '12345678')`;
+      await expect(execute(upgraded, old)).rejects.toThrow(/a merchant payout needs the payout account it goes to and when that was set/);
+    } finally {
+      await upgraded.close();
+    }
   });
 });
 

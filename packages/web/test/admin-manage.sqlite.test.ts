@@ -121,6 +121,28 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     await page.locator('tr', { hasText: 'Night Market' }).waitFor();
     expect(await page.content()).not.toContain(newKey);
 
+    // Its payout account: none yet. A mistyped IBAN is refused beside the form, after one more question.
+    await page.getByRole('button', { name: `Payout account of ${mchId}` }).click();
+    await expect.poll(focused).toBe(`H3 Payout account of merchant ${mchId}`);
+    expect(await page.locator('.merchant-account p').first().textContent()).toBe('None set: its payouts are refused (9044) until one is.');
+    await page.getByLabel('Account holder').fill(HOLDER);
+    await page.getByLabel('Bank', { exact: true }).fill(BANK);
+    await page.getByLabel('IBAN or account number').fill('GB82 WEST 1234 5698 7654 33');
+    await page.getByRole('button', { name: 'Set payout account' }).click();
+    expect(await page.locator('.merchant-account .confirm-step p').textContent()).toBe(
+      `Send the payouts of merchant ${mchId} to ${HOLDER}, ${BANK}, account GB82 WEST 1234 5698 7654 33 from now on? Payouts already requested keep their account.`);
+    await page.getByRole('button', { name: `Set the account of ${mchId}` }).click();
+    await expect.poll(() => page.locator('.merchant-account [role=alert]').textContent())
+      .toBe('The IBAN or account number is not a valid IBAN: its check digits do not match (a mistyped character?)');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('payout-account');
+    await page.getByLabel('IBAN or account number').fill('GB82 WEST 1234 5698 7654 32');
+    expect(await page.locator('.merchant-account [role=alert]').textContent()).toBe('');
+    await page.getByRole('button', { name: 'Set payout account' }).click();
+    await page.getByRole('button', { name: `Set the account of ${mchId}` }).click();
+    await expect.poll(() => status(page)).toBe(`Payouts of merchant ${mchId} now go to ${HOLDER}, ${BANK}, account ${IBAN}.`);
+    expect(await page.locator('.merchant-account .account-number span').allTextContents()).toEqual(['GB82', 'WEST', '1234', '5698', '7654', '32']);
+    await docsScreenshot(page.locator('.merchant-account'), 'admin-merchant-payout-account');
+
     await page.getByRole('link', { name: 'Wallets' }).click();
     await page.getByLabel('Holder name contains').fill('sandbox');
     await page.getByRole('button', { name: 'Search' }).click();
@@ -231,7 +253,7 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     expect(await page.getByRole('button', { name: 'Freeze' }).count()).toBe(0);
     await page.getByRole('button', { name: 'Pay out again…' }).click();
     expect(await page.locator('.confirm-step p').first().textContent()).toBe(
-      `Pay 3.00 out to the holder of closed wallet ${leaving} again? Its last payout failed and the money came back; a new payout waits in Payouts.`);
+      `Pay 3.00 out to the holder of closed wallet ${leaving}? A payout of it failed and the money came back (or it was closed before payouts); a new payout waits in Payouts.`);
     await page.getByLabel("Holder's account name").fill('Leaving Holder');
     await page.getByLabel('Bank', { exact: true }).fill('West Bank');
     await page.getByLabel('IBAN or account number').fill('98765-4321');
@@ -260,7 +282,7 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     const log = await cliJ<{ entries: { action: string; actor: { name: string } }[] }>(['audit-log', '--actor', 'operator']);
     // Its sign-in is there too; unlocking a PIN with no failures changed nothing and is not.
     expect(new Set(log.entries.map((e) => e.action).filter((a) => !a.startsWith('session.')))).toEqual(new Set([
-      'merchant.create', 'merchant.import', 'merchant.disable', 'merchant.enable', 'merchant.rollKey',
+      'merchant.create', 'merchant.import', 'merchant.disable', 'merchant.enable', 'merchant.rollKey', 'merchant.setPayoutAccount',
       'wallet.topUp', 'device.revoke', 'wallet.freeze', 'wallet.unfreeze', 'wallet.create', 'wallet.close', 'payout.fail', 'payout.confirm',
     ]));
     expect(new Set(log.entries.map((e) => e.actor.name))).toEqual(new Set(['sandbox-ops']));
@@ -286,7 +308,12 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     await page.getByRole('link', { name: 'Merchants' }).click();
     await page.locator('tr', { hasText: 'Sandbox Merchant' }).waitFor();
     expect(await page.getByRole('button', { name: 'Create merchant' }).count()).toBe(0);
-    expect(await page.locator('tr', { hasText: 'Sandbox Merchant' }).getByRole('button').count()).toBe(0);
+    // It reads the merchant's payout account, with no form to change it.
+    const sandboxRow = page.locator('tr', { hasText: 'Sandbox Merchant' });
+    expect(await sandboxRow.getByRole('button').allTextContents()).toEqual(['Payout account']);
+    await sandboxRow.getByRole('button', { name: /^Payout account of / }).click();
+    await page.locator('.merchant-account h3').waitFor();
+    expect(await page.locator('.merchant-account form').count()).toBe(0);
 
     // Wallet care is support's: Freeze and Unlock PIN; not Top up or Close.
     await page.getByRole('link', { name: 'Wallets' }).click();

@@ -81,10 +81,13 @@ function hiddenColumns(page: Page): Promise<string[]> {
     const box = t.parentElement!;
     const cells = [...t.querySelectorAll<HTMLTableCellElement>('tbody td:not(.row-actions)')];
     const unnamed = cells.filter((td) => getComputedStyle(td, '::before').content.replace(/^"|"$/g, '') === '' && t.tHead !== null);
+    // What a cell shows sits beside its column's name, never under it in the name's place.
+    const misplaced = cells.filter((td) => [...td.children].some((e) => e.getBoundingClientRect().left < td.getBoundingClientRect().left + 40));
     const name = t.caption?.textContent ?? t.id;
     return [
       ...(t.scrollWidth > box.clientWidth + 1 ? [`table "${name}" is ${t.scrollWidth} px in a box of ${box.clientWidth}`] : []),
       ...(unnamed.length > 0 ? [`table "${name}" has ${unnamed.length} cells without their column's name`] : []),
+      ...(misplaced.length > 0 ? [`table "${name}" has ${misplaced.length} cells whose content is under their column's name`] : []),
     ];
   }));
 }

@@ -23,13 +23,13 @@ async function withBalance(store: Store, m: Merchant): Promise<Record<string, un
   return merchantWire(merchantRow(m, (await store.merchantBalances([m.mchId])).get(m.mchId) ?? 0));
 }
 
-function mchIdOf(body: Record<string, unknown>): string {
+export function mchIdOf(body: Record<string, unknown>): string {
   const mchId = required(body, 'mchId');
   if (!MCH_ID.test(mchId)) fail('mchId', 'must be 1 to 19 digits, not starting with 0');
   return mchId;
 }
 
-const noSuchMerchant = (mchId: string) => answer(ResultCode.NO_RECORD, null, `no merchant ${mchId}`);
+export const noSuchMerchant = (mchId: string) => answer(ResultCode.NO_RECORD, null, `no merchant ${mchId}`);
 
 export const adminMerchants = withOperator('reads', async (ctx, req) => {
   const parsed = parse(() => {

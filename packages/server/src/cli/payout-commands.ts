@@ -26,7 +26,7 @@ export function payoutJson(p: Payout) {
     requestedAtMs: String(p.requestedAtMs),
     finishedAtMs: p.finishedAtMs === null ? null : String(p.finishedAtMs),
     destination: p.destination,
-    newAccountAgeMs: newAccountAgeMs(p),
+    newAccountAgeMs: newAccountAgeMs(p) === null ? null : String(newAccountAgeMs(p)),
   };
 }
 

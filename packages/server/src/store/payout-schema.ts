@@ -58,12 +58,30 @@ ${guard}`;
 }
 
 const NO_ACCOUNT = "a merchant payout needs the payout account it goes to (migration: payout accounts); stop processes on older code";
+const NO_ACCOUNT_TIME = "a merchant payout needs the payout account it goes to and when that was set (migrations: payout accounts); stop processes on older code";
 
 /** SQLite's guard (payoutAccountMigration). */
 export const SQLITE_PAYOUT_ACCOUNT_GUARD = `
 CREATE TRIGGER payouts_need_an_account BEFORE INSERT ON payouts
   WHEN NEW.mch_id IS NOT NULL AND NEW.to_account_number IS NULL
   BEGIN SELECT RAISE(ABORT, '${NO_ACCOUNT}'); END;
+`;
+
+/** SQLite's guard (payoutAccountAgeMigration): migration 25's, now asking for the account's time too. */
+export const SQLITE_PAYOUT_ACCOUNT_TIME_GUARD = `
+DROP TRIGGER payouts_need_an_account;
+CREATE TRIGGER payouts_need_an_account BEFORE INSERT ON payouts
+  WHEN NEW.mch_id IS NOT NULL AND (NEW.to_account_number IS NULL OR NEW.to_account_set_at_ms IS NULL)
+  BEGIN SELECT RAISE(ABORT, '${NO_ACCOUNT_TIME}'); END;
+`;
+
+/** PostgreSQL's guard (payoutAccountAgeMigration): the trigger of migration 26 calls this function instead. */
+export const POSTGRES_PAYOUT_ACCOUNT_TIME_GUARD = `
+CREATE OR REPLACE FUNCTION payouts_need_an_account() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.mch_id IS NOT NULL AND (NEW.to_account_number IS NULL OR NEW.to_account_set_at_ms IS NULL) THEN RAISE EXCEPTION '${NO_ACCOUNT_TIME}'; END IF;
+  RETURN NEW;
+END $$;
 `;
 
 /** PostgreSQL's guard (payoutAccountMigration). */
@@ -96,11 +114,20 @@ export function payoutValues(p: Payout): unknown[] {
 
 /**
  * When each payout's account was set (SQLite migration 26, PostgreSQL 27), so that finance is told
- * of a payout to an account new at its request (domain/payout.ts newAccountAgeMs). Payouts made
- * before have none, and are not called new.
+ * of a payout to an account new at its request (domain/payout.ts newAccountAgeMs). A REQUESTED
+ * merchant payout whose account is still the merchant's, set before the payout was requested,
+ * copied that account: it gets its time, and is told new if it is. The rest made before have none
+ * and are not called new. `guard` refuses a new merchant payout without it, as migration 25's did
+ * without the account: a process on older code, left running, must not pay to a new account unseen.
  */
-export function payoutAccountAgeMigration(int: string): string {
-  return `ALTER TABLE payouts ADD COLUMN to_account_set_at_ms ${int};\n`;
+export function payoutAccountAgeMigration(int: string, guard: string): string {
+  return `
+ALTER TABLE payouts ADD COLUMN to_account_set_at_ms ${int};
+UPDATE payouts SET to_account_set_at_ms = (SELECT a.set_at_ms FROM payout_accounts a WHERE a.mch_id = payouts.mch_id
+    AND a.holder_name = payouts.to_holder_name AND a.bank_name = payouts.to_bank_name AND a.account_number = payouts.to_account_number
+    AND a.set_at_ms <= payouts.requested_at_ms)
+  WHERE status = 'REQUESTED' AND mch_id IS NOT NULL;
+${guard}`;
 }
 
 export function payoutAccountValues(mchId: string, a: PayoutAccount): unknown[] {

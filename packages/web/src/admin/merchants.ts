@@ -7,11 +7,12 @@ import { askFirst, button, field, form, nextPage, showOnce, withActions } from '
 import type { Section } from '../console/section.js';
 import type { SignedInOperator } from './who.js';
 import { may, roleNote } from './role.js';
+import { showPayoutAccount } from './merchant-payout-account.js';
 
 /**
  * The Merchants section: the list (status, balance, notify URL, key state), paged; create (the
  * new key shown once), import from another platform (the key is never shown back), disable and
- * enable, roll the key (the new key shown once). Every rule is the server's (page-admin-merchants.ts).
+ * enable, roll the key (the new key shown once), the payout account (set by an admin). Every rule is the server's (page-admin-merchants.ts).
  */
 interface MerchantRow {
   readonly mchId: string; readonly name: string; readonly status: 'active' | 'disabled'; readonly balance: string;
@@ -32,9 +33,11 @@ export const merchantsSection: Section<SignedInOperator> = {
     const confirming = document.createElement('div');
     const shownOnce = document.createElement('div');
     const list = Object.assign(document.createElement('div'), { className: 'table-wrap' });
+    const account = Object.assign(document.createElement('section'), { className: 'merchant-account' });
+    account.setAttribute('aria-label', 'Payout account');
     const manages = may(ctx.who, 'merchants');
     const note = roleNote(ctx.who, 'merchants', 'creating, importing, disabling and re-keying merchants');
-    container.append(...(manages ? [createForm(), importForm(), rollForm()] : [note!]), status, confirming, shownOnce, list);
+    container.append(...(manages ? [createForm(), importForm(), rollForm()] : [note!]), status, confirming, shownOnce, list, account);
     await load();
 
     async function load(cursor?: string): Promise<void> {
@@ -45,7 +48,12 @@ export const merchantsSection: Section<SignedInOperator> = {
       const t = table(['Merchant id', 'Name', 'Status', 'Balance', 'Notify URL', 'Key', 'Actions'],
         rows.map((m) => [m.mchId, m.name, m.status === 'active' ? 'Active' : 'Disabled', m.balance, m.notifyUrl ?? 'None', keyState(m, a.serverNowMs), '']),
         rows.length === 0 ? 'No merchants yet' : 'Merchants of this platform');
-      list.replaceChildren(withActions(t, rows.map((m) => (manages ? [statusButton(m)] : []))), ...nextPage(a.data.next, load));
+      list.replaceChildren(withActions(t, rows.map((m) => [...(manages ? [statusButton(m)] : []), accountButton(m)])), ...nextPage(a.data.next, load));
+    }
+
+    /** Where the merchant's payouts go: read by every role, set by an admin (merchant-payout-account.ts). */
+    function accountButton(m: MerchantRow): HTMLButtonElement {
+      return button('Payout account', () => showPayoutAccount(account, ctx.api, m.mchId, manages, status), 'secondary', `Payout account of ${m.mchId}`);
     }
 
     /** Disabling stops a live integration at once, so it asks first; enabling does not. */

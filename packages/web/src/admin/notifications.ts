@@ -2,6 +2,7 @@ import { callPage } from '../shared/page-api.js';
 import { say } from '../shared/page.js';
 import { formatWireTime } from '../shared/time.js';
 import { scrolling, table } from '../console/shell.js';
+import { withActions } from '../console/forms.js';
 import type { Section } from '../console/section.js';
 import type { SignedInOperator } from './who.js';
 import { may, optional, roleNote } from './role.js';
@@ -55,14 +56,12 @@ export const notificationsSection: Section<SignedInOperator> = {
         [[String(h.pending), String(h.dead), h.oldestPendingAgeMs === null ? 'none waiting' : duration(h.oldestPendingAgeMs), String(h.deliveredLastHour), String(h.failedLastHour)]],
         'The notification outbox')));
       if (h.deadByMerchant.length === 0) return void figures.append(Object.assign(document.createElement('p'), { textContent: 'No merchant has dead notifications.' }));
-      const byMerchant = table(['Merchant', 'Dead', ''], h.deadByMerchant.map((m) => [m.mchId, String(m.dead), '']), 'Merchants by dead notifications');
-      [...byMerchant.tBodies[0]!.rows].forEach((row, i) => {
-        const id = h.deadByMerchant[i]!.mchId;
+      const byMerchant = table(['Merchant', 'Dead', 'Actions'], h.deadByMerchant.map((m) => [m.mchId, String(m.dead), '']), 'Merchants by dead notifications');
+      figures.append(scrolling(withActions(byMerchant, h.deadByMerchant.map(({ mchId: id }) => {
         const button = Object.assign(document.createElement('button'), { type: 'button', className: 'secondary', textContent: `Dead letters of ${id}` });
         button.addEventListener('click', () => { mchId.value = id; void listDead(id); });
-        row.cells[2]!.append(button);
-      });
-      figures.append(scrolling(byMerchant));
+        return [button];
+      }))));
     }
 
     async function listDead(id: string): Promise<void> {
@@ -74,10 +73,9 @@ export const notificationsSection: Section<SignedInOperator> = {
       const urls = [...new Set(a.data.notifications.map((n) => n.url))].join(', ');
       const n = a.data.notifications.length;
       say(letterStatus, `${n}${a.data.next === null ? '' : ' (the oldest)'} dead notification${n === 1 ? '' : 's'} of merchant ${id}, to ${urls}.`);
-      const t = table(['Written', 'Event', 'Subject', 'Attempts', 'Last error', ''],
+      const t = table(['Written', 'Event', 'Subject', 'Attempts', 'Last error', 'Actions'],
         a.data.notifications.map((n) => [formatWireTime(n.createdAt), n.eventType, n.subjectId, String(n.attempts), n.lastError ?? '', '']), `Dead notifications of ${id}`);
-      if (may(ctx.who, 'notifications')) [...t.tBodies[0]!.rows].forEach((row, i) => row.cells[5]!.append(retryButton(a.data!.notifications[i]!)));
-      letters.append(scrolling(t));
+      letters.append(scrolling(withActions(t, a.data.notifications.map((n) => (may(ctx.who, 'notifications') ? [retryButton(n)] : [])))));
     }
 
     function retryButton(n: DeadLetter): HTMLButtonElement {

@@ -47,8 +47,7 @@ export const payoutsSection: Section<SignedInOperator> = {
         rows.map((p) => [p.payoutId, toText(p), p.amount, formatTime(p.requestedAtMs), p.failReason === null ? p.status : `${p.status}: ${p.failReason}`, '']),
         rows.length === 0 ? 'No payouts here' : shown === 'REQUESTED' ? 'Payouts waiting for the bank' : 'Payouts');
       t.classList.add('payout-list');
-      bankAccountColumn(t, 1, rows.map((p) => p.destination));
-      rows.forEach((p, i) => { if (p.newAccountAgeMs !== null) t.tBodies[0]!.rows[i]!.cells[1]!.append(newAccountWarning(p.newAccountAgeMs)); });
+      bankAccountColumn(t, 1, rows.map((p) => p.destination), rows.map((p) => (p.newAccountAgeMs === null ? null : newAccountWarning(p.newAccountAgeMs))));
       list.replaceChildren(withActions(t, rows.map((p) => (p.status === 'REQUESTED' && may(ctx.who, 'money') ? actions(p) : []))), ...nextPage(a.data.next, load));
     }
 
@@ -73,7 +72,8 @@ export const payoutsSection: Section<SignedInOperator> = {
       // Enter in the reason is the Fail it was typed for, and only that: the question takes the
       // focus, and the key's own press would otherwise land on its "Not yet".
       reason.addEventListener('keydown', (event) => {
-        if (event.key !== 'Enter') return;
+        // Not while a word is being composed (an input method's Enter picks the word).
+        if (event.key !== 'Enter' || event.isComposing) return;
         event.preventDefault();
         fail.click();
       });

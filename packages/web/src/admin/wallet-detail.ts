@@ -1,4 +1,5 @@
 import type { DeviceListing } from '@micropay/protocol/offline-code';
+import { bankAccountRefusal } from '../console/bank-account.js';
 import { askFirst, button, field, form } from '../console/forms.js';
 import { walletDevicesPart } from './wallet-devices.js';
 import type { OperatorChange } from '@micropay/protocol/operator-roles';
@@ -103,7 +104,7 @@ function closeStep(w: WalletDetail, region: HTMLElement, act: WalletAct): void {
   // What was said of the fields no longer holds once they change.
   for (const part of account?.elements ?? []) part.addEventListener('input', () => { problem.textContent = ''; });
   const askAgain = () => askFirst(region, again
-    ? `Pay ${w.balance} out to the holder of closed wallet ${w.walletId} again? Its last payout failed and the money came back; a new payout waits in Payouts.`
+    ? `Pay ${w.balance} out to the holder of closed wallet ${w.walletId}? A payout of it failed and the money came back (or it was closed before payouts); a new payout waits in Payouts.`
     : `Close wallet ${w.walletId} for good? It can never pay or take refunds again; its balance of ${w.balance} is paid out to the holder (a payout in Payouts).`,
   again ? `Pay out ${w.walletId} again` : `Close ${w.walletId} for good`, close, again ? 'Not now' : 'Keep it open', [...(account?.elements ?? []), problem]);
   askAgain();
@@ -119,7 +120,6 @@ function holderAccountFields(): { elements: HTMLElement[]; values(): Record<stri
     field('close-account', 'IBAN or account number', { maxLength: 50 }),
   ];
   const names = ['holderName', 'bankName', 'accountNumber'];
-  const labels = ["The holder's account name", 'The bank', 'The IBAN or account number'];
   const wrap = Object.assign(document.createElement('div'), { className: 'inline-form' });
   wrap.append(...fields);
   const inputs = fields.map((f) => f.querySelector('input')!);
@@ -128,9 +128,8 @@ function holderAccountFields(): { elements: HTMLElement[]; values(): Record<stri
     // Only what was typed: an empty form closes without an account.
     values: () => Object.fromEntries(inputs.map((input, i) => [names[i]!, input.value.trim()] as const).filter(([, v]) => v !== '')),
     // The server's refusal names the field ("param error: bankName is required…"): the focus goes there.
-    focusNamed: (msg) => inputs[Math.max(0, names.findIndex((n) => msg.includes(`${n} `)))]!.focus(),
-    // "param error: bankName is required: …" as the form names its fields: "The bank is required: …".
-    inWords: (msg) => names.reduce((m, n, i) => m.replace(new RegExp(`^param error: ${n} `), `${labels[i]} `), msg),
+    focusNamed: (msg) => inputs[Math.max(0, names.indexOf(bankAccountRefusal(msg).field ?? 'holderName'))]!.focus(),
+    inWords: (msg) => bankAccountRefusal(msg).words,
   };
 }
 

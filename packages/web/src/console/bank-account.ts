@@ -17,17 +17,23 @@ export function bankAccountLines(a: BankAccount): string {
 /**
  * Marks the column of `t` that holds bank accounts (console.css `td.bank-account`: wide enough for
  * a line each), and writes each row's account number, its last line, in groups of four
- * (`accounts[i]`: row i's account, or null when the cell says something else).
+ * (`accounts[i]`: row i's account, or null when the cell says something else), then `notes[i]`
+ * if any. The cell's lines go in one box: on a phone they stay beside the column's name.
  */
-export function bankAccountColumn(t: HTMLTableElement, column: number, accounts: readonly (BankAccount | null)[]): HTMLTableElement {
+export function bankAccountColumn(
+  t: HTMLTableElement, column: number, accounts: readonly (BankAccount | null)[], notes: readonly (HTMLElement | null)[] = [],
+): HTMLTableElement {
   [...(t.tBodies[0]?.rows ?? [])].forEach((row, i) => {
     const cell = row.cells[column];
     if (cell === undefined) return;
     cell.classList.add('bank-account');
     const account = accounts[i];
     const text = cell.textContent ?? '';
-    if (account == null || !text.endsWith(account.accountNumber)) return;
-    cell.replaceChildren(text.slice(0, text.length - account.accountNumber.length), accountNumberElement(account.accountNumber));
+    const lines = document.createElement('div');
+    if (account == null || !text.endsWith(account.accountNumber)) lines.append(text);
+    else lines.append(text.slice(0, text.length - account.accountNumber.length), accountNumberElement(account.accountNumber));
+    lines.append(...(notes[i] == null ? [] : [notes[i]!]));
+    cell.replaceChildren(lines);
   });
   return t;
 }
@@ -47,6 +53,22 @@ export function accountNumberElement(accountNumber: string): HTMLElement {
 /** Holder, bank and number in one sentence's part: "Corner Shop Ltd, West Bank, account GB82…". */
 export function bankAccountPhrase(a: BankAccount): string {
   return `${a.holderName}, ${a.bankName}, account ${a.accountNumber}`;
+}
+
+const FIELD_WORDS: Readonly<Record<keyof BankAccount, string>> = {
+  holderName: 'The account holder', bankName: 'The bank', accountNumber: 'The IBAN or account number',
+};
+
+/**
+ * A server's refusal of a bank account ("param error: bankName is required: …") as a form says
+ * it ("The bank is required: …"), with the field it names (null: none), for the form to focus.
+ */
+export function bankAccountRefusal(msg: string): { readonly field: keyof BankAccount | null; readonly words: string } {
+  for (const name of Object.keys(FIELD_WORDS) as (keyof BankAccount)[]) {
+    const prefix = `param error: ${name} `;
+    if (msg.startsWith(prefix)) return { field: name, words: `${FIELD_WORDS[name]} ${msg.slice(prefix.length)}` };
+  }
+  return { field: null, words: msg };
 }
 
 /** A merchant payout requested before payout accounts existed copied none: the operator knew where it went. */

@@ -147,11 +147,12 @@ export function stackedOnPhones(t: HTMLTableElement): HTMLTableElement {
   const names = [...(t.tHead?.rows[0]?.cells ?? [])].map((th) => th.textContent ?? '');
   t.classList.add('stacks');
   t.setAttribute('role', 'table');
+  for (const group of [t.tHead, ...t.tBodies]) group?.setAttribute('role', 'rowgroup');
   for (const row of t.rows) {
     row.setAttribute('role', 'row');
     [...row.cells].forEach((cell, i) => {
-      if (cell.tagName === 'TH') return void cell.setAttribute('role', 'columnheader');
-      cell.setAttribute('role', 'cell');
+      if (cell.tagName === 'TH' && (cell as HTMLTableCellElement).scope !== 'row') return void cell.setAttribute('role', 'columnheader');
+      cell.setAttribute('role', cell.tagName === 'TH' ? 'rowheader' : 'cell');
       cell.dataset.label = names[i] ?? '';
     });
   }

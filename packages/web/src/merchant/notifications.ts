@@ -1,4 +1,5 @@
 import { scrolling, table } from '../console/shell.js';
+import { withActions } from '../console/forms.js';
 import type { Section } from '../console/section.js';
 import { say } from '../shared/page.js';
 import { ask, button, heading, labelled, statusLine, timeText } from './controls.js';
@@ -97,8 +98,11 @@ function attemptTable(list: readonly Attempt[]): HTMLTableElement {
 }
 
 function deadTable(list: readonly DeadLetter[], retry: (id: string) => Promise<void>): HTMLTableElement {
-  const t = table(['Created', 'Event', 'Subject', 'Attempts', 'Last error', ''],
+  const t = table(['Created', 'Event', 'Subject', 'Attempts', 'Last error', 'Actions'],
     list.map((n) => [timeText(n.createdAtMs), n.eventType, n.subjectId, String(n.attempts), n.lastError ?? '', '']), 'Dead letters, newest first');
-  list.forEach((n, i) => t.tBodies[0]!.rows[i]!.cells[5]!.append(button('Retry', () => retry(n.notificationId), 'secondary')));
-  return t;
+  return withActions(t, list.map((n) => {
+    const b = button('Retry', () => retry(n.notificationId), 'secondary');
+    b.setAttribute('aria-label', `Retry the ${n.eventType} notification of ${n.subjectId}`);
+    return [b];
+  }));
 }

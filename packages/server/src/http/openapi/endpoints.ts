@@ -515,6 +515,13 @@ function adminManageEndpoints(): Record<string, EndpointDoc> {
     '/api/page/admin/merchants/roll-key': call('Roll a merchant\'s key; the new key is shown once', object({
       mchId: ADMIN_MCH_ID, overlapHours: { type: 'string', pattern: '^[0-9]{1,4}$', description: 'Hours the old key still verifies (0 to 720, default 24).' },
     }, ['overlapHours']), object({ merchant: ADMIN_MERCHANT, apiKey: { type: 'string', description: 'The new key, in this answer only.' } }), true, [R.NO_RECORD]),
+    '/api/page/admin/merchants/payout-account': call('A merchant\'s payout account, number whole', object({ mchId: ADMIN_MCH_ID }),
+      object({ mchId: ADMIN_MCH_ID, payoutAccount: CONSOLE_PAYOUT_ACCOUNT }), false, [R.NO_RECORD]),
+    '/api/page/admin/merchants/set-payout-account': call('Set where a merchant\'s payouts go (admin); payouts already requested keep theirs', object({
+      mchId: ADMIN_MCH_ID, holderName: { type: 'string', description: 'The account holder, 1 to 100 printable characters.' },
+      bankName: { type: 'string', description: 'The bank, 1 to 100 printable characters.' },
+      accountNumber: { type: 'string', description: 'An IBAN (check digits must match) or a local account number; spaces and hyphens are taken out.' },
+    }), object({ mchId: ADMIN_MCH_ID, payoutAccount: CONSOLE_PAYOUT_ACCOUNT, changed: { type: 'boolean', description: 'False: it was so already, nothing written.' } }), true, [R.NO_RECORD]),
     '/api/page/admin/wallets/search': call('Wallets by id prefix, name and status, newest first', object({
       walletId: { type: 'string', description: 'The first 1 to 12 digits.' }, name: { type: 'string', description: 'Part of the holder\'s name.' },
       status: { enum: ['', 'active', 'frozen', 'closed'] }, cursor: PAGE_CURSOR, limit: PAGE_LIMIT,

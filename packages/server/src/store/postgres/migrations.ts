@@ -4,7 +4,7 @@ import { checkSchemaNotNewer, type Migration } from '../store.js';
 import { pageAccessSchema, SESSION_OWNER_INDEXES } from '../page-access-schema.js';
 import { FAILED_BY_CODE_INDEX } from '../pay-code-outcomes.js';
 import { cashierChargesSchema } from '../cashier-charge-sql.js';
-import { payoutAccountAgeMigration, payoutAccountMigration, payoutSchema, POSTGRES_PAYOUT_ACCOUNT_GUARD } from '../payout-schema.js';
+import { payoutAccountAgeMigration, payoutAccountMigration, payoutSchema, POSTGRES_PAYOUT_ACCOUNT_GUARD, POSTGRES_PAYOUT_ACCOUNT_TIME_GUARD } from '../payout-schema.js';
 import { deviceLifetimeMigration, offlineDeviceSchema } from '../offline-device-sql.js';
 import { notificationAttemptsSchema } from '../notification-attempts-sql.js';
 import { APPEND_ONLY_MESSAGE, auditLogSchema, POSTGRES_AUDIT_LOG_WALLET_HOLDER } from '../audit-log-sql.js';
@@ -367,7 +367,7 @@ CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log FOR EACH STATE
   {
     version: 27,
     name: 'payouts record when their account was set: finance is told of a payout to an account set under a day before',
-    sql: payoutAccountAgeMigration('BIGINT'),
+    sql: payoutAccountAgeMigration('BIGINT', POSTGRES_PAYOUT_ACCOUNT_TIME_GUARD),
   },
 ];
 

@@ -3,7 +3,7 @@ import type { Migration } from '../store.js';
 import { pageAccessSchema, SESSION_OWNER_INDEXES } from '../page-access-schema.js';
 import { FAILED_BY_CODE_INDEX } from '../pay-code-outcomes.js';
 import { cashierChargesSchema } from '../cashier-charge-sql.js';
-import { payoutAccountAgeMigration, payoutAccountMigration, payoutSchema, SQLITE_PAYOUT_ACCOUNT_GUARD } from '../payout-schema.js';
+import { payoutAccountAgeMigration, payoutAccountMigration, payoutSchema, SQLITE_PAYOUT_ACCOUNT_GUARD, SQLITE_PAYOUT_ACCOUNT_TIME_GUARD } from '../payout-schema.js';
 import { deviceLifetimeMigration, offlineDeviceSchema } from '../offline-device-sql.js';
 import { notificationAttemptsSchema } from '../notification-attempts-sql.js';
 import { APPEND_ONLY_MESSAGE, auditLogSchema, SQLITE_AUDIT_LOG_NO_REPLACE, SQLITE_AUDIT_LOG_WALLET_HOLDER } from '../audit-log-sql.js';
@@ -352,6 +352,6 @@ CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE
   {
     version: 26,
     name: 'payouts record when their account was set: finance is told of a payout to an account set under a day before',
-    sql: payoutAccountAgeMigration('INTEGER'),
+    sql: payoutAccountAgeMigration('INTEGER', SQLITE_PAYOUT_ACCOUNT_TIME_GUARD),
   },
 ];

@@ -1,0 +1,43 @@
+import { parse, rejectUnknown, required, ResultCode } from '@micropay/protocol';
+import type { PayoutAccount } from '../domain/payout-account.js';
+import { answer } from './answer.js';
+import { withOperator } from './console-access.js';
+import { mchIdOf, noSuchMerchant } from './page-admin-merchants.js';
+import { operatorActing } from './operator-acting.js';
+
+/**
+ * A merchant's payout account in the operator console's Merchants (docs/consoles.md): every role
+ * reads it, number whole (finance transfers to it); an admin sets it (a change of `merchants`), as
+ * `micropay merchant payout-account` does, when the merchant asks for it by the operator's own
+ * checks. The rule is bankAccountOf's; the change is audited with the operator, and a payout
+ * requested within a day of it is pointed out to finance (domain/payout.ts newAccountAgeMs).
+ */
+function accountWire(a: PayoutAccount | null): Record<string, unknown> | null {
+  return a === null ? null : { holderName: a.holderName, bankName: a.bankName, accountNumber: a.accountNumber, setAtMs: a.setAtMs };
+}
+
+/** `{mchId}`: its payout account, or null when none is set (its payouts are refused, 9044). */
+export const adminMerchantPayoutAccount = withOperator('reads', async (ctx, req) => {
+  const parsed = parse(() => {
+    rejectUnknown(req.body, ['mchId']);
+    return mchIdOf(req.body);
+  });
+  if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
+  if ((await ctx.store.findMerchant(parsed.value)) === null) return noSuchMerchant(parsed.value);
+  return answer(ResultCode.SUCCESS, { mchId: parsed.value, payoutAccount: accountWire(await ctx.store.findPayoutAccount(parsed.value)) });
+});
+
+/** `{mchId, holderName, bankName, accountNumber}`: where its payouts go from now on; `changed` false when it was so already. */
+export const adminSetMerchantPayoutAccount = withOperator('merchants', async (ctx, req, operator) => {
+  const parsed = parse(() => {
+    rejectUnknown(req.body, ['mchId', 'holderName', 'bankName', 'accountNumber']);
+    const typed = { holderName: required(req.body, 'holderName'), bankName: required(req.body, 'bankName'), accountNumber: required(req.body, 'accountNumber') };
+    return { mchId: mchIdOf(req.body), typed };
+  });
+  if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
+  const { mchId, typed } = parsed.value;
+  const changed = await ctx.store.setPayoutAccount(mchId, typed, operatorActing(operator, req));
+  if (changed.kind === 'invalid') return answer(ResultCode.PARAM_ERROR, null, `${changed.field} ${changed.problem}`);
+  if (changed.kind === 'rejected') return noSuchMerchant(mchId);
+  return answer(ResultCode.SUCCESS, { mchId, payoutAccount: accountWire(changed.account), changed: changed.kind === 'set' });
+});
