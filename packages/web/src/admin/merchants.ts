@@ -12,7 +12,8 @@ import { showPayoutAccount } from './merchant-payout-account.js';
 /**
  * The Merchants section: the list (status, balance, notify URL, key state), paged; create (the
  * new key shown once), import from another platform (the key is never shown back), disable and
- * enable, roll the key (the new key shown once), the payout account (set by an admin). Every rule is the server's (page-admin-merchants.ts).
+ * enable, roll the key (the new key shown once), the payout account (set by an admin). Every
+ * rule is the server's (page-admin-merchants.ts, page-admin-payout-accounts.ts).
  */
 interface MerchantRow {
   readonly mchId: string; readonly name: string; readonly status: 'active' | 'disabled'; readonly balance: string;

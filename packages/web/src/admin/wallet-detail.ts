@@ -54,9 +54,9 @@ export function walletDetailView(w: WalletDetail, act: WalletAct, afterRevoke: (
 }
 
 /**
- * A closed wallet holds money again only when its payout failed and the money came back: closing
- * it again pays that out (a new payout, with the holder's account if given), from here as with
- * `micropay wallet close`.
+ * A closed wallet holds money only when a payout of it failed and the money came back (or it was
+ * closed before payouts existed): closing it again pays that out (a new payout, with the holder's
+ * account if given), from here as with `micropay wallet close`.
  */
 function payOutAgain(w: WalletDetail, act: WalletAct, may: (change: OperatorChange) => boolean): HTMLElement[] {
   if (w.balance === '0.00' || !may('wallet accounts')) return [];
