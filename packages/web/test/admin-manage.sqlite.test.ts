@@ -179,6 +179,8 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     expect(await page.locator('.wallet-devices tr', { hasText: tablet.deviceId }).locator('td').nth(2).textContent()).toBe('Revoked');
     await page.getByRole('button', { name: 'Freeze' }).click();
     await expect.poll(() => status(page)).toBe(`Wallet ${walletId} is frozen: its payments fail until it is unfrozen.`);
+    // The Freeze button is gone with the wallet drawn anew: the focus is on what was said, not lost to the page.
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('role'))).toBe('status');
     await page.getByRole('button', { name: 'Unfreeze' }).click();
     await expect.poll(() => status(page)).toBe(`Wallet ${walletId} is active again.`);
     expect(await page.locator('.wallet-devices tbody td:nth-child(3)').allTextContents()).toEqual(['Revoked', 'Revoked']);

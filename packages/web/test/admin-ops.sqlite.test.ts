@@ -64,6 +64,9 @@ describe('the operator console', () => {
     await expect.poll(() => dead.locator('tbody tr').count()).toBe(deadCount);
     await dead.getByRole('button', { name: /Send again: the PAID notification/ }).first().click();
     await expect.poll(() => outbox.locator('tbody td').nth(1).textContent()).toBe(String(deadCount - 1));
+    // The button stays pressed ("Queued"); the focus is on what was said, not lost to the page.
+    expect(await dead.getByRole('button', { name: /^Queued: the PAID notification/ }).isDisabled()).toBe(true);
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toMatch(/^The PAID notification of .+ is queued again\.$/);
     // Clicking scrolled the wide table to its button: back to its start for the picture.
     await page.locator('.table-scroll').evaluateAll((boxes) => boxes.forEach((b) => { b.scrollLeft = 0; }));
     await docsScreenshot(page, 'admin-notifications', { fullPage: true });

@@ -43,7 +43,7 @@ export const notificationsSection: Section<SignedInOperator> = {
     const show = Object.assign(document.createElement('button'), { type: 'submit', textContent: 'Show dead letters' });
     form.append(wrap(label, mchId), show);
     const letters = document.createElement('div');
-    const letterStatus = Object.assign(document.createElement('p'), { role: 'status' });
+    const letterStatus = Object.assign(document.createElement('p'), { role: 'status', tabIndex: -1 });
     container.append(status, figures, Object.assign(document.createElement('h3'), { textContent: 'Dead letters of a merchant' }),
       ...optional(roleNote(ctx.who, 'notifications', 'sending dead notifications again')), form, letterStatus, letters);
     form.addEventListener('submit', (e) => { e.preventDefault(); void listDead(mchId.value.trim()); });
@@ -85,7 +85,11 @@ export const notificationsSection: Section<SignedInOperator> = {
         button.disabled = true;
         void callPage<{ retried: boolean }>(`${ctx.api}notifications/retry`, { notificationId: n.notificationId }).then(async (a) => {
           say(letterStatus, a.data === null ? a.msg : `The ${n.eventType} notification of ${n.subjectId} is queued again.`, a.data === null ? 'error' : 'info');
-          if (a.data !== null) button.textContent = 'Queued';
+          // Refused, it can be pressed again; queued, it stays pressed, and the focus goes to what was said.
+          if (a.data === null) return void (button.disabled = false);
+          button.textContent = 'Queued';
+          button.setAttribute('aria-label', `Queued: the ${n.eventType} notification of ${n.subjectId}`);
+          letterStatus.focus();
           await loadHealth();
         });
       });

@@ -51,6 +51,8 @@ export const walletsSection: Section<SignedInOperator> = {
       say(status, done(a.data.wallet, a.data));
       show(a.data.wallet);
       await find();
+      // The button pressed was drawn anew with the wallet: the focus goes to what was done, not to the page's top.
+      status.focus();
     }
 
     function show(w: WalletDetail): void {

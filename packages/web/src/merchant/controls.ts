@@ -8,7 +8,8 @@ import { formatTime } from '../shared/time.js';
  */
 
 export function statusLine(): HTMLParagraphElement {
-  return Object.assign(document.createElement('p'), { role: 'status' });
+  // Focusable from a script only: an action whose button is drawn anew puts the focus here.
+  return Object.assign(document.createElement('p'), { role: 'status', tabIndex: -1 });
 }
 
 /** A part of a section (h2, as the section's own title is), or a part of a part (h3). */

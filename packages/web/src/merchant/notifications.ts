@@ -81,12 +81,15 @@ export const notificationsSection: Section<MerchantUser> = {
       const r = await ask<{ retried: boolean }>(status, `${ctx.api}notifications/retry`, { notificationId: id });
       if (r !== null) say(status, r.retried ? 'Notification queued again.' : 'That notification is not dead any more.');
       await loadDead(null);
+      // Its Retry button went with the list drawn anew: the focus goes to what was said.
+      status.focus();
     }
 
     async function retryAll(): Promise<void> {
       const r = await ask<{ count: number }>(status, `${ctx.api}notifications/retry-all`);
       if (r !== null) say(status, `${r.count} dead notification${r.count === 1 ? '' : 's'} queued again.`);
       await loadDead(null);
+      status.focus();
     }
   },
 };
