@@ -46,6 +46,13 @@ describe('the consoles on a phone', () => {
     await admin.getByRole('link', { name: 'Merchants' }).click();
     await admin.locator('table tbody tr').first().waitFor();
     await docsScreenshot(admin, 'admin-merchants-phone', { fullPage: true });
+    // A holder's name with no space to break at still fits: it breaks anywhere rather than widening the page.
+    const unbroken = await platform.cliJ<{ mchId: string }>(['merchant', 'create', '--name', 'Long Name Shop']);
+    await platform.cliJ(['merchant', 'payout-account', unbroken.mchId, '--holder', 'W'.repeat(100), '--bank', 'B'.repeat(60), '--account', 'MT84 MALT 0110 0001 2345 MTLC AST0 01S']);
+    await admin.reload();
+    await admin.getByRole('button', { name: `Payout account of ${unbroken.mchId}` }).click();
+    await admin.locator('.merchant-account dd').first().waitFor();
+    expect(await admin.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.viewport.width);
     expect(adminProblems).toEqual([]);
   }, 90_000);
 });

@@ -21,7 +21,7 @@ export async function showPayoutAccount(region: HTMLElement, api: string, mchId:
   const note = Object.assign(document.createElement('p'), {
     className: 'help', textContent: 'Change it when the merchant asks, once you have checked that it is the merchant asking: for a day, its payouts show in Payouts as going to a new account.',
   });
-  region.replaceChildren(heading, accountView(a.data.payoutAccount), ...(sets ? [note, setForm(region, api, mchId, confirming, status), confirming] : []));
+  region.replaceChildren(heading, accountView(a.data.payoutAccount), ...(sets ? [note, ...setForm(region, api, mchId, confirming, status), confirming] : []));
   heading.focus();
 }
 
@@ -39,7 +39,8 @@ function accountView(account: PayoutAccount | null): HTMLElement {
   return dl;
 }
 
-function setForm(region: HTMLElement, api: string, mchId: string, confirming: HTMLElement, status: HTMLElement): HTMLFormElement {
+/** The form, then where its refusal is said (under the form's row of fields, not in it). */
+function setForm(region: HTMLElement, api: string, mchId: string, confirming: HTMLElement, status: HTMLElement): HTMLElement[] {
   const problem = Object.assign(document.createElement('p'), { className: 'field-error' });
   problem.setAttribute('role', 'alert');
   const f = form('merchant-payout-account', `Set the payout account of merchant ${mchId}`, [
@@ -52,7 +53,7 @@ function setForm(region: HTMLElement, api: string, mchId: string, confirming: HT
         const a = await callPage<{ payoutAccount: PayoutAccount; changed: boolean }>(`${api}merchants/set-payout-account`, { mchId, ...typed });
         if (a.data === null) {
           const refusal = bankAccountRefusal(a.msg);
-          problem.textContent = refusal.words;
+          say(problem, refusal.words, 'error');
           return void f.querySelector<HTMLInputElement>(`#${FIELD_IDS[refusal.field ?? 'accountNumber']}`)?.focus();
         }
         const where = bankAccountPhrase(a.data.payoutAccount);
@@ -61,9 +62,8 @@ function setForm(region: HTMLElement, api: string, mchId: string, confirming: HT
         status.focus();
       }, 'Keep the account');
   });
-  f.append(problem);
   f.addEventListener('input', () => { problem.textContent = ''; });
-  return f;
+  return [f, problem];
 }
 
 const FIELD_IDS: Readonly<Record<keyof BankAccount, string>> = { holderName: 'payout-holder', bankName: 'payout-bank', accountNumber: 'payout-account' };

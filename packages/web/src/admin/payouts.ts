@@ -72,8 +72,8 @@ export const payoutsSection: Section<SignedInOperator> = {
       // Enter in the reason is the Fail it was typed for, and only that: the question takes the
       // focus, and the key's own press would otherwise land on its "Not yet".
       reason.addEventListener('keydown', (event) => {
-        // Not while a word is being composed (an input method's Enter picks the word).
-        if (event.key !== 'Enter' || event.isComposing) return;
+        // Not while a word is being composed (an input method's Enter picks the word), nor held down.
+        if (event.key !== 'Enter' || event.isComposing || event.repeat) return;
         event.preventDefault();
         fail.click();
       });

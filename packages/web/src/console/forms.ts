@@ -92,6 +92,8 @@ export function askFirst(region: HTMLElement, question: string, yes: string, act
   const keepButton = button(keep, async () => region.replaceChildren());
   row.append(button(yes, async () => { region.replaceChildren(); await act(); }, ''), keepButton);
   box.append(Object.assign(document.createElement('p'), { textContent: question }), ...more, row);
+  // Enter held down from the field that asked repeats here: its repeats press no answer.
+  box.addEventListener('keydown', (event) => { if (event.key === 'Enter' && event.repeat) event.preventDefault(); });
   region.replaceChildren(box);
   keepButton.focus();
 }
