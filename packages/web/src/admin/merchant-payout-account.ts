@@ -19,7 +19,7 @@ export async function showPayoutAccount(region: HTMLElement, api: string, mchId:
   const heading = Object.assign(document.createElement('h3'), { textContent: `Payout account of merchant ${mchId}`, tabIndex: -1 });
   const confirming = document.createElement('div');
   const note = Object.assign(document.createElement('p'), {
-    className: 'help', textContent: 'Change it when the merchant asks, once you have checked that it is the merchant asking: for a day, its payouts show in Payouts as going to a new account.',
+    className: 'help', textContent: 'Set or change it only when the merchant asks, once you have checked that it is the merchant asking: for a day, its payouts show in Payouts as going to a new account.',
   });
   region.replaceChildren(heading, accountView(a.data.payoutAccount), ...(sets ? [note, ...setForm(region, api, mchId, confirming, status), confirming] : []));
   heading.focus();
