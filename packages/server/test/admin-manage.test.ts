@@ -48,6 +48,7 @@ async function routes(): Promise<{ path: string; body: Record<string, unknown>; 
     { path: 'admin/merchants/set-status', body: { mchId: m.mchId, status: 'disabled' }, changes: true },
     { path: 'admin/merchants/roll-key', body: { mchId: m.mchId }, changes: true },
     { path: 'admin/merchants/payout-account', body: { mchId: m.mchId }, changes: false },
+    { path: 'admin/merchants/check-payout-account', body: { holderName: 'Corner Shop Ltd', bankName: 'West Bank', accountNumber: '12345678' }, changes: false },
     { path: 'admin/merchants/set-payout-account', body: { mchId: m.mchId, holderName: 'Corner Shop Ltd', bankName: 'West Bank', accountNumber: '12345678' }, changes: true },
     { path: 'admin/wallets/search', body: {}, changes: false },
     { path: 'admin/wallets/detail', body: { walletId }, changes: false },

@@ -534,6 +534,8 @@ describe('every answer of a real server is as the document says', () => {
     expect(codeOf(await post(admin('merchants/set-status'), { mchId: '999999999', status: 'active' }, op))).toBe(1031);
     expect(codeOf(await post(admin('merchants/roll-key'), { mchId, overlapHours: '1' }, op))).toBe(0);
     expect(codeOf(await post(admin('merchants/payout-account'), { mchId }, op))).toBe(0);
+    expect(codeOf(await post(admin('merchants/check-payout-account'), { holderName: 'A', bankName: 'B', accountNumber: 'gb82 west 1234 5698 7654 32' }, op))).toBe(0);
+    expect(codeOf(await post(admin('merchants/check-payout-account'), { holderName: 'A', bankName: 'B', accountNumber: 'GB00' }, op))).toBe(1021);
     const account = { mchId, holderName: 'Docs Shop Ltd', bankName: 'West Bank', accountNumber: 'GB82 WEST 1234 5698 7654 32' };
     expect(codeOf(await post(admin('merchants/set-payout-account'), account, op))).toBe(0);
     expect(codeOf(await post(admin('merchants/set-payout-account'), { ...account, accountNumber: 'GB00' }, op))).toBe(1021);

@@ -86,7 +86,7 @@ describe('operator roles', () => {
     const reads = adminPaths.filter((path) => MAY[path] === undefined && !['admin/session', 'admin/sign-in'].includes(path));
     // Every change of the console is in the table above: a new one must say who may make it.
     expect(reads.sort()).toEqual([
-      'admin/audit-log', 'admin/dashboard', 'admin/merchants/list', 'admin/merchants/payout-account', 'admin/notifications/dead', 'admin/notifications/health', 'admin/operators',
+      'admin/audit-log', 'admin/dashboard', 'admin/merchants/check-payout-account', 'admin/merchants/list', 'admin/merchants/payout-account', 'admin/notifications/dead', 'admin/notifications/health', 'admin/operators',
       'admin/payouts/list', 'admin/wallets/detail', 'admin/wallets/search',
     ]);
     const bodies = await workingBodies();

@@ -170,6 +170,10 @@ describe('payouts and the account they go to', () => {
     expect([bad.code, bad.msg]).toEqual([1021, 'param error: accountNumber is not a valid IBAN: its check digits do not match (a mistyped character?)']);
     expect((await call('admin/merchants/set-payout-account', { mchId: '999999', ...ACCOUNT }, admin)).code).toBe(1031);
     expect(await p.store.findPayoutAccount(m.mchId)).toBeNull();
+    // A check first, as the console asks before it sets: the account as it would be kept, nothing written.
+    expect((await call('admin/merchants/check-payout-account', ACCOUNT, admin)).data).toEqual({ account: { ...ACCOUNT, accountNumber: IBAN } });
+    expect((await call('admin/merchants/check-payout-account', { ...ACCOUNT, accountNumber: 'GB00WEST12345698765432' }, admin)).code).toBe(1021);
+    expect(await p.store.findPayoutAccount(m.mchId)).toBeNull();
     const done = await set(ACCOUNT);
     expect([done.code, done.data]).toEqual([0, { mchId: m.mchId, payoutAccount: { ...ACCOUNT, accountNumber: IBAN, setAtMs: clock.now }, changed: true }]);
     expect((await set(ACCOUNT)).data).toMatchObject({ changed: false });

@@ -121,7 +121,7 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     await page.locator('tr', { hasText: 'Night Market' }).waitFor();
     expect(await page.content()).not.toContain(newKey);
 
-    // Its payout account: none yet. A mistyped IBAN is refused beside the form, after one more question.
+    // Its payout account: none yet. A mistyped IBAN is refused beside the form before anything is asked.
     await page.getByRole('button', { name: `Payout account of ${mchId}` }).click();
     await expect.poll(focused).toBe(`H3 Payout account of merchant ${mchId}`);
     expect(await page.locator('.merchant-account p').first().textContent()).toBe('None set: its payouts are refused (9044) until one is.');
@@ -129,15 +129,16 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     await page.getByLabel('Bank', { exact: true }).fill(BANK);
     await page.getByLabel('IBAN or account number').fill('GB82 WEST 1234 5698 7654 33');
     await page.getByRole('button', { name: 'Set payout account' }).click();
-    expect(await page.locator('.merchant-account .confirm-step p').textContent()).toBe(
-      `Send the payouts of merchant ${mchId} to ${HOLDER}, ${BANK}, account GB82 WEST 1234 5698 7654 33 from now on? Payouts already requested keep their account.`);
-    await page.getByRole('button', { name: `Set the account of ${mchId}` }).click();
     await expect.poll(() => page.locator('.merchant-account [role=alert]').textContent())
       .toBe('The IBAN or account number is not a valid IBAN: its check digits do not match (a mistyped character?)');
     await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('payout-account');
-    await page.getByLabel('IBAN or account number').fill('GB82 WEST 1234 5698 7654 32');
+    expect(await page.locator('.merchant-account .confirm-step').count()).toBe(0);
+    await page.getByLabel('IBAN or account number').fill('gb82 west 1234 5698 7654 32');
     expect(await page.locator('.merchant-account [role=alert]').textContent()).toBe('');
+    // The question names the account as it will be kept.
     await page.getByRole('button', { name: 'Set payout account' }).click();
+    await expect.poll(() => page.locator('.merchant-account .confirm-step p').textContent()).toBe(
+      `Send the payouts of merchant ${mchId} to ${HOLDER}, ${BANK}, account ${IBAN} from now on? Payouts already requested keep their account.`);
     await page.getByRole('button', { name: `Set the account of ${mchId}` }).click();
     await expect.poll(() => status(page)).toBe(`Payouts of merchant ${mchId} now go to ${HOLDER}, ${BANK}, account ${IBAN}.`);
     expect(await page.locator('.merchant-account .account-number span').allTextContents()).toEqual(['GB82', 'WEST', '1234', '5698', '7654', '32']);

@@ -1,5 +1,5 @@
 import { parse, rejectUnknown, required, ResultCode } from '@micropay/protocol';
-import type { PayoutAccount } from '../domain/payout-account.js';
+import { bankAccountOf, type BankAccount, type PayoutAccount } from '../domain/payout-account.js';
 import { answer } from './answer.js';
 import { withOperator } from './console-access.js';
 import { mchIdOf, noSuchMerchant } from './page-admin-merchants.js';
@@ -27,12 +27,31 @@ export const adminMerchantPayoutAccount = withOperator('reads', async (ctx, req)
   return answer(ResultCode.SUCCESS, { mchId: parsed.value, payoutAccount: accountWire(await ctx.store.findPayoutAccount(parsed.value)) });
 });
 
+function typedAccount(body: Record<string, unknown>): BankAccount {
+  return { holderName: required(body, 'holderName'), bankName: required(body, 'bankName'), accountNumber: required(body, 'accountNumber') };
+}
+
+/**
+ * `{holderName, bankName, accountNumber}`: the account as it would be kept (the number without
+ * spaces, in capitals), or why not (1021), writing nothing: the console checks what was typed
+ * before it asks whether to send a merchant's payouts there.
+ */
+export const adminCheckPayoutAccount = withOperator('reads', async (_ctx, req) => {
+  const parsed = parse(() => {
+    rejectUnknown(req.body, ['holderName', 'bankName', 'accountNumber']);
+    return typedAccount(req.body);
+  });
+  if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
+  const checked = bankAccountOf(parsed.value);
+  if (!checked.ok) return answer(ResultCode.PARAM_ERROR, null, `${checked.field} ${checked.problem}`);
+  return answer(ResultCode.SUCCESS, { account: checked.account });
+});
+
 /** `{mchId, holderName, bankName, accountNumber}`: where its payouts go from now on; `changed` false when it was so already. */
 export const adminSetMerchantPayoutAccount = withOperator('merchants', async (ctx, req, operator) => {
   const parsed = parse(() => {
     rejectUnknown(req.body, ['mchId', 'holderName', 'bankName', 'accountNumber']);
-    const typed = { holderName: required(req.body, 'holderName'), bankName: required(req.body, 'bankName'), accountNumber: required(req.body, 'accountNumber') };
-    return { mchId: mchIdOf(req.body), typed };
+    return { mchId: mchIdOf(req.body), typed: typedAccount(req.body) };
   });
   if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
   const { mchId, typed } = parsed.value;

@@ -15,7 +15,7 @@ import {
 import { listActivity, listPayouts, requestPayout, showBalance as showMerchantBalance } from '../api/page-merchant-money.js';
 import { adminOperators, adminSession, adminSignIn, adminSignOut } from '../api/page-admin.js';
 import { adminCreateMerchant, adminImportMerchant, adminMerchants, adminRollMerchantKey, adminSetMerchantStatus } from '../api/page-admin-merchants.js';
-import { adminMerchantPayoutAccount, adminSetMerchantPayoutAccount } from '../api/page-admin-payout-accounts.js';
+import { adminCheckPayoutAccount, adminMerchantPayoutAccount, adminSetMerchantPayoutAccount } from '../api/page-admin-payout-accounts.js';
 import {
   adminCloseWallet, adminCreateWallet, adminFreezeWallet, adminTopUpWallet, adminUnfreezeWallet, adminRevokeWalletDevices, adminUnlockWalletPin, adminWalletDetail, adminWalletSearch,
 } from '../api/page-admin-wallets.js';
@@ -114,6 +114,7 @@ export const ROUTES: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['/api/page/admin/merchants/set-status', adminSetMerchantStatus],
   ['/api/page/admin/merchants/roll-key', adminRollMerchantKey],
   ['/api/page/admin/merchants/payout-account', adminMerchantPayoutAccount],
+  ['/api/page/admin/merchants/check-payout-account', adminCheckPayoutAccount],
   ['/api/page/admin/merchants/set-payout-account', adminSetMerchantPayoutAccount],
   ['/api/page/admin/wallets/search', adminWalletSearch],
   ['/api/page/admin/wallets/detail', adminWalletDetail],

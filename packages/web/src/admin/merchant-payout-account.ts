@@ -48,14 +48,13 @@ function setForm(region: HTMLElement, api: string, mchId: string, confirming: HT
     field('payout-account', 'IBAN or account number', { maxLength: 50 }),
   ], 'Set payout account', async (v) => {
     const typed = { holderName: v['payout-holder']!, bankName: v['payout-bank']!, accountNumber: v['payout-account']! };
-    askFirst(confirming, `Send the payouts of merchant ${mchId} to ${bankAccountPhrase(typed)} from now on? Payouts already requested keep their account.`,
+    // What was typed is checked first: the question names the account as it will be kept.
+    const checked = await callPage<{ account: BankAccount }>(`${api}merchants/check-payout-account`, typed);
+    if (checked.data === null) return refused(checked.msg);
+    askFirst(confirming, `Send the payouts of merchant ${mchId} to ${bankAccountPhrase(checked.data.account)} from now on? Payouts already requested keep their account.`,
       `Set the account of ${mchId}`, async () => {
         const a = await callPage<{ payoutAccount: PayoutAccount; changed: boolean }>(`${api}merchants/set-payout-account`, { mchId, ...typed });
-        if (a.data === null) {
-          const refusal = bankAccountRefusal(a.msg);
-          say(problem, refusal.words, 'error');
-          return void f.querySelector<HTMLInputElement>(`#${FIELD_IDS[refusal.field ?? 'accountNumber']}`)?.focus();
-        }
+        if (a.data === null) return refused(a.msg);
         const where = bankAccountPhrase(a.data.payoutAccount);
         await showPayoutAccount(region, api, mchId, true, status);
         say(status, a.data.changed ? `Payouts of merchant ${mchId} now go to ${where}.` : `Payouts of merchant ${mchId} went to ${where} already: nothing changed.`);
@@ -64,6 +63,13 @@ function setForm(region: HTMLElement, api: string, mchId: string, confirming: HT
   });
   f.addEventListener('input', () => { problem.textContent = ''; });
   return [f, problem];
+
+  /** A refusal said under the form, the field it names focused. */
+  function refused(msg: string): void {
+    const refusal = bankAccountRefusal(msg);
+    say(problem, refusal.words, 'error');
+    f.querySelector<HTMLInputElement>(`#${FIELD_IDS[refusal.field ?? 'accountNumber']}`)?.focus();
+  }
 }
 
 const FIELD_IDS: Readonly<Record<keyof BankAccount, string>> = { holderName: 'payout-holder', bankName: 'payout-bank', accountNumber: 'payout-account' };
