@@ -41,9 +41,9 @@ async function operatorSession(): Promise<Session> {
   return sessionOf(await call('admin/sign-in', { name: 'ops', password: 'operator-pass-1' }));
 }
 
-async function earn(amount: string): Promise<void> {
+async function earn(amount: string, to: TestMerchant = m): Promise<void> {
   const { payCode } = await createWalletWithCode(p, 100_00);
-  const res = await postSigned(p.url, 'micropay', { ...micropayParams(m, `o-${Math.random().toString(36).slice(2, 10)}`, amount, payCode), timestamp: String(clock.now) }, m.key);
+  const res = await postSigned(p.url, 'micropay', { ...micropayParams(to, `o-${Math.random().toString(36).slice(2, 10)}`, amount, payCode), timestamp: String(clock.now) }, to.key);
   expect(res.body.code, res.text).toBe(0);
 }
 
@@ -308,21 +308,29 @@ describe('micropay merchant payout-account', () => {
 describe('upgrading to payouts that record when their account was set (SQLite migration 26, PostgreSQL 27)', () => {
   it("gives a REQUESTED payout the time of the account it copied, if that is still the merchant's; refuses a payout without it from older code", async () => {
     await earn('30.00');
-    await p.store.setPayoutAccount(m.mchId, ACCOUNT, OPERATOR);
-    clock.advance(3_600_000);
-    const request = async (requestId: string) => {
-      const made = await p.store.requestPayout({ mchId: m.mchId, amountSen: 1_00, requestId });
+    const other = await createMerchant(p, 'Other Shop');
+    await earn('10.00', other);
+    const request = async (requestId: string, mchId = m.mchId) => {
+      const made = await p.store.requestPayout({ mchId, amountSen: 1_00, requestId });
       if (made.kind !== 'requested') throw new Error(made.kind);
       return made.payout.payoutId;
     };
+    await p.store.setPayoutAccount(m.mchId, ACCOUNT, OPERATOR);
+    clock.advance(3_600_000);
     const replaced = await request('replaced');
-    const paid = await request('paid');
-    await p.store.confirmPayout(paid);
     clock.advance(1000);
     await p.store.setPayoutAccount(m.mchId, OTHER, OPERATOR);
     const otherSetAtMs = clock.now;
     clock.advance(7 * 60_000);
     const current = await request('current');
+    const paid = await request('paid');
+    await p.store.confirmPayout(paid);
+    // The other merchant's account set again, the same, after its payout: which setting the payout copied is not known.
+    await p.store.setPayoutAccount(other.mchId, ACCOUNT, OPERATOR);
+    const again = await request('again', other.mchId);
+    await p.store.setPayoutAccount(other.mchId, OTHER, OPERATOR);
+    clock.advance(2 * 60_000);
+    await p.store.setPayoutAccount(other.mchId, ACCOUNT, OPERATOR);
     // The tables as they were before: no time on any payout, the guard asking for the account only.
     const sqlite = TEST_STORE === 'sqlite';
     await execute(p.store, sqlite ? 'DROP TRIGGER payouts_need_an_account' : 'DROP TRIGGER payouts_need_an_account ON payouts');
@@ -337,8 +345,10 @@ describe('upgrading to payouts that record when their account was set (SQLite mi
       // The latest copied the account still set: 7 minutes old at its request, told new.
       expect(after.get(current)!.accountSetAtMs).toBe(otherSetAtMs);
       expect(newAccountAgeMs(after.get(current)!)).toBe(7 * 60_000);
-      // One copied an account since replaced: its time is not known. One paid out already: nothing to tell.
-      expect([after.get(replaced)!.accountSetAtMs, after.get(paid)!.accountSetAtMs]).toEqual([null, null]);
+      // One copied an account since replaced, one the same account set again since: their times are not
+      // known. One paid out already (to the current account): nothing to tell.
+      const setAgain = (await upgraded.listPayouts({ mchId: other.mchId, limit: 10 })).find((x) => x.payoutId === again)!;
+      expect([after.get(replaced)!.accountSetAtMs, setAgain.accountSetAtMs, after.get(paid)!.accountSetAtMs]).toEqual([null, null, null]);
       // A process on the code before, inserting without the time, is refused.
       const old = `INSERT INTO payouts (payout_id, mch_id, amount_sen, status, requested_at_ms, to_holder_name, to_bank_name, to_account_number)
         VALUES ('6000000000000000000009', '${m.mchId}', 100, 'REQUESTED', 1, 'A', 'B', '12345678')`;

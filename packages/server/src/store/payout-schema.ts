@@ -115,8 +115,9 @@ export function payoutValues(p: Payout): unknown[] {
 /**
  * When each payout's account was set (SQLite migration 26, PostgreSQL 27), so that finance is told
  * of a payout to an account new at its request (domain/payout.ts newAccountAgeMs). A REQUESTED
- * merchant payout whose account is still the merchant's, set before the payout was requested,
- * copied that account: it gets its time, and is told new if it is. The rest made before have none
+ * merchant payout whose account is still the merchant's, set before the payout was requested (or
+ * up to a minute after, by another process's clock: newAccountAgeMs reads that as new), copied
+ * that account: it gets its time, and is told new if it is. The rest made before have none
  * and are not called new. `guard` refuses a new merchant payout without it, as migration 25's did
  * without the account: a process on older code, left running, must not pay to a new account unseen.
  */
@@ -125,7 +126,7 @@ export function payoutAccountAgeMigration(int: string, guard: string): string {
 ALTER TABLE payouts ADD COLUMN to_account_set_at_ms ${int};
 UPDATE payouts SET to_account_set_at_ms = (SELECT a.set_at_ms FROM payout_accounts a WHERE a.mch_id = payouts.mch_id
     AND a.holder_name = payouts.to_holder_name AND a.bank_name = payouts.to_bank_name AND a.account_number = payouts.to_account_number
-    AND a.set_at_ms <= payouts.requested_at_ms)
+    AND a.set_at_ms <= payouts.requested_at_ms + 60000)
   WHERE status = 'REQUESTED' AND mch_id IS NOT NULL;
 ${guard}`;
 }

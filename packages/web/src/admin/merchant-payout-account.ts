@@ -48,6 +48,8 @@ function setForm(region: HTMLElement, api: string, mchId: string, confirming: HT
     field('payout-account', 'IBAN or account number', { maxLength: 50 }),
   ], 'Set payout account', async (v) => {
     const typed = { holderName: v['payout-holder']!, bankName: v['payout-bank']!, accountNumber: v['payout-account']! };
+    // A question about what was typed before has no place beside what is typed now.
+    confirming.replaceChildren();
     // What was typed is checked first: the question names the account as it will be kept.
     const checked = await callPage<{ account: BankAccount }>(`${api}merchants/check-payout-account`, typed);
     if (checked.data === null) return refused(checked.msg);

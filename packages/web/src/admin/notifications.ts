@@ -86,7 +86,10 @@ export const notificationsSection: Section<SignedInOperator> = {
         void callPage<{ retried: boolean }>(`${ctx.api}notifications/retry`, { notificationId: n.notificationId }).then(async (a) => {
           say(letterStatus, a.data === null ? a.msg : `The ${n.eventType} notification of ${n.subjectId} is queued again.`, a.data === null ? 'error' : 'info');
           // Refused, it can be pressed again; queued, it stays pressed, and the focus goes to what was said.
-          if (a.data === null) return void (button.disabled = false);
+          if (a.data === null) {
+            button.disabled = false;
+            return button.focus();
+          }
           button.textContent = 'Queued';
           button.setAttribute('aria-label', `Queued: the ${n.eventType} notification of ${n.subjectId}`);
           letterStatus.focus();

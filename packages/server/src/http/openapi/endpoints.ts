@@ -518,7 +518,9 @@ function adminManageEndpoints(): Record<string, EndpointDoc> {
     '/api/page/admin/merchants/payout-account': call('A merchant\'s payout account, number whole', object({ mchId: ADMIN_MCH_ID }),
       object({ mchId: ADMIN_MCH_ID, payoutAccount: CONSOLE_PAYOUT_ACCOUNT }), false, [R.NO_RECORD]),
     '/api/page/admin/merchants/check-payout-account': call('A bank account as it would be kept, or why not; nothing is written', object({
-      holderName: { type: 'string' }, bankName: { type: 'string' }, accountNumber: { type: 'string' },
+      holderName: { type: 'string', description: 'The account holder, 1 to 100 printable characters.' },
+      bankName: { type: 'string', description: 'The bank, 1 to 100 printable characters.' },
+      accountNumber: { type: 'string', description: 'An IBAN (check digits must match) or a local account number; spaces and hyphens are taken out.' },
     }), object({ account: CONSOLE_BANK_ACCOUNT }), false),
     '/api/page/admin/merchants/set-payout-account': call('Set where a merchant\'s payouts go (admin); payouts already requested keep theirs', object({
       mchId: ADMIN_MCH_ID, holderName: { type: 'string', description: 'The account holder, 1 to 100 printable characters.' },
