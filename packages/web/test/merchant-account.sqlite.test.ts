@@ -142,7 +142,7 @@ describe("the merchant console's account sections", () => {
     await page.getByLabel('Your password').fill(owner.password);
     await page.getByRole('button', { name: 'Set payout account' }).click();
     await expect.poll(() => page.locator('#payout-number-error').textContent())
-      .toBe('The account number is not a valid IBAN: its check digits do not match (a mistyped character?)');
+      .toBe('The IBAN or account number is not a valid IBAN: its check digits do not match (a mistyped character?)');
     expect(await number.getAttribute('aria-invalid')).toBe('true');
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('payout-number');
 

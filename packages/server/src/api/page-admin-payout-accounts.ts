@@ -1,5 +1,5 @@
 import { parse, rejectUnknown, required, ResultCode } from '@micropay/protocol';
-import { bankAccountOf, type BankAccount, type PayoutAccount } from '../domain/payout-account.js';
+import { bankAccountOf, type BankAccount } from '../domain/payout-account.js';
 import { answer } from './answer.js';
 import { withOperator } from './console-access.js';
 import { mchIdOf, noSuchMerchant } from './page-admin-merchants.js';
@@ -12,10 +12,6 @@ import { operatorActing } from './operator-acting.js';
  * checks. The rule is bankAccountOf's; the change is audited with the operator, and a payout
  * requested within a day of it is pointed out to finance (domain/payout.ts newAccountAgeMs).
  */
-function accountWire(a: PayoutAccount | null): Record<string, unknown> | null {
-  return a === null ? null : { holderName: a.holderName, bankName: a.bankName, accountNumber: a.accountNumber, setAtMs: a.setAtMs };
-}
-
 /** `{mchId}`: its payout account, or null when none is set (its payouts are refused, 9044). */
 export const adminMerchantPayoutAccount = withOperator('reads', async (ctx, req) => {
   const parsed = parse(() => {
@@ -24,7 +20,8 @@ export const adminMerchantPayoutAccount = withOperator('reads', async (ctx, req)
   });
   if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
   if ((await ctx.store.findMerchant(parsed.value)) === null) return noSuchMerchant(parsed.value);
-  return answer(ResultCode.SUCCESS, { mchId: parsed.value, payoutAccount: accountWire(await ctx.store.findPayoutAccount(parsed.value)) });
+  // All of it, as the store keeps it (holder, bank, number, when set): every operator reads it whole.
+  return answer(ResultCode.SUCCESS, { mchId: parsed.value, payoutAccount: await ctx.store.findPayoutAccount(parsed.value) });
 });
 
 function typedAccount(body: Record<string, unknown>): BankAccount {
@@ -58,5 +55,5 @@ export const adminSetMerchantPayoutAccount = withOperator('merchants', async (ct
   const changed = await ctx.store.setPayoutAccount(mchId, typed, operatorActing(operator, req));
   if (changed.kind === 'invalid') return answer(ResultCode.PARAM_ERROR, null, `${changed.field} ${changed.problem}`);
   if (changed.kind === 'rejected') return noSuchMerchant(mchId);
-  return answer(ResultCode.SUCCESS, { mchId, payoutAccount: accountWire(changed.account), changed: changed.kind === 'set' });
+  return answer(ResultCode.SUCCESS, { mchId, payoutAccount: changed.account, changed: changed.kind === 'set' });
 });

@@ -15,6 +15,7 @@ function refused(code: number, detail: string): never {
 }
 
 export function payoutJson(p: Payout) {
+  const age = newAccountAgeMs(p);
   return {
     payoutId: p.payoutId,
     mchId: p.mchId,
@@ -26,7 +27,7 @@ export function payoutJson(p: Payout) {
     requestedAtMs: String(p.requestedAtMs),
     finishedAtMs: p.finishedAtMs === null ? null : String(p.finishedAtMs),
     destination: p.destination,
-    newAccountAgeMs: newAccountAgeMs(p) === null ? null : String(newAccountAgeMs(p)),
+    newAccountAgeMs: age === null ? null : String(age),
   };
 }
 

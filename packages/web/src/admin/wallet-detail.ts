@@ -27,15 +27,14 @@ export type WalletAct = (
 ) => Promise<void>;
 
 /**
- * The wallet's detail, with the actions the operator's role may take (`may`, role.ts);
- * `afterRevoke` runs once a revocation has drawn it again (the focus goes to what it said).
+ * The wallet's detail, with the actions the operator's role may take (`may`, role.ts); after each,
+ * `act` draws it again and puts the focus on what it said.
  */
-export function walletDetailView(w: WalletDetail, act: WalletAct, afterRevoke: () => void, may: (change: OperatorChange) => boolean): HTMLElement[] {
+export function walletDetailView(w: WalletDetail, act: WalletAct, may: (change: OperatorChange) => boolean): HTMLElement[] {
   const heading = Object.assign(document.createElement('h3'), { textContent: `Wallet ${w.walletId}`, tabIndex: -1, className: 'wallet-heading' });
   const devices = walletDevicesPart(w.walletId, w.devices, !may('wallet care') ? null : async (deviceId) => {
     await act('revoke-devices', deviceId === null ? { walletId: w.walletId } : { walletId: w.walletId, deviceId }, () =>
       `${deviceId === null ? 'Every device' : `Device ${deviceId}`} of wallet ${w.walletId} is revoked: its offline codes pay no more.`);
-    afterRevoke();
   });
   if (w.status === 'closed') return [heading, facts(w), ...payOutAgain(w, act, may), devices];
   const closing = document.createElement('div');

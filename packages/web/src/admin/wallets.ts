@@ -56,7 +56,7 @@ export const walletsSection: Section<SignedInOperator> = {
     }
 
     function show(w: WalletDetail): void {
-      detail.replaceChildren(...walletDetailView(w, act, () => status.focus(), (change) => may(ctx.who, change)));
+      detail.replaceChildren(...walletDetailView(w, act, (change) => may(ctx.who, change)));
     }
 
     function searchForm(): HTMLFormElement {

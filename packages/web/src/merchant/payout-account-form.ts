@@ -1,5 +1,5 @@
 import { ResultCode } from '@micropay/protocol/errors';
-import { bankAccountPhrase } from '../console/bank-account.js';
+import { bankAccountPhrase, bankAccountRefusal } from '../console/bank-account.js';
 import type { ConsoleContext } from '../console/section.js';
 import { callPage, saySignedOut, Unreachable, type PageAnswer } from '../shared/page-api.js';
 import { say } from '../shared/page.js';
@@ -15,11 +15,8 @@ import type { MerchantUser } from './who.js';
  */
 type Field = 'holderName' | 'bankName' | 'accountNumber' | 'password';
 
-/** How an error names the field the server's 1021 names ("param error: accountNumber is not …"). */
-const FIELD_NOUNS: Readonly<Record<Field, string>> = {
-  holderName: "The holder's name", bankName: "The bank's name", accountNumber: 'The account number', password: 'Your password',
-};
-const REFUSED_FIELD = /^param error: (holderName|bankName|accountNumber|password) (.+)$/;
+/** The server's 1021 of the password ("param error: password is required"); those of the account's fields are bankAccountRefusal's. */
+const PASSWORD_REFUSED = 'param error: password ';
 
 export interface PayoutAccountForm {
   readonly elements: HTMLElement[];
@@ -85,8 +82,11 @@ export function payoutAccountForm(ctx: ConsoleContext<MerchantUser>, saved: (acc
 
 /** A refusal beside the field it is about, that field focused; anything else in the form's status line. */
 function showRefusal(a: PageAnswer<unknown>, fields: Record<Field, CheckedField>, status: HTMLElement): void {
-  const named = REFUSED_FIELD.exec(a.msg);
-  if (a.code === ResultCode.PARAM_ERROR && named !== null) return fields[named[1] as Field].mark(`${FIELD_NOUNS[named[1] as Field]} ${named[2]}`);
+  if (a.code === ResultCode.PARAM_ERROR) {
+    const refusal = bankAccountRefusal(a.msg);
+    if (refusal.field !== null) return fields[refusal.field].mark(refusal.words);
+    if (a.msg.startsWith(PASSWORD_REFUSED)) return fields.password.mark(`Your password ${a.msg.slice(PASSWORD_REFUSED.length)}`);
+  }
   if (a.code === ResultCode.SIGN_IN_FAILED) {
     fields.password.input.value = '';
     return fields.password.mark('The password is not right, so the payout account was not changed. Five wrong passwords in a row lock you out for 15 minutes and sign you out.');
