@@ -163,6 +163,10 @@ describe('operators', () => {
     const signedIn = await call('admin/sign-in', { name: 'ops', password, code: right });
     expect(signedIn.code).toBe(0);
     expect(signedIn.text).not.toContain(secret);
+    // The Operators section says TOTP is on, and carries no secret.
+    const listed = await call('admin/operators', {}, sessionOf(signedIn));
+    expect(listed.data!.operators).toEqual([expect.objectContaining({ name: 'ops', totp: true })]);
+    expect(listed.text).not.toContain(secret);
     expect((await call('admin/sign-in', { name: 'ops', password, code: right })).code).toBe(9020);
     // The previous step's code is within the skew, but before the step used: refused too.
     expect((await call('admin/sign-in', { name: 'ops', password, code: codeAt(secret, clock.nowMs() - TOTP_STEP_MS) })).code).toBe(9020);

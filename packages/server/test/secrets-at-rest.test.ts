@@ -6,7 +6,7 @@ import { Secret } from '@micropay/protocol';
 import type { Merchant } from '../src/domain/model.js';
 import { newApiKey } from '../src/domain/ids.js';
 import { hashPin } from '../src/domain/credentials.js';
-import { newTotpSecret } from '../src/domain/totp.js';
+import { base32Decode, newTotpSecret, totpCode, totpStepAt } from '../src/domain/totp.js';
 import { openStore } from '../src/platform.js';
 import { MasterKey } from '../src/secrets/master-key.js';
 import { MasterKeyError, MerchantKeyVault } from '../src/secrets/merchant-key-vault.js';
@@ -252,8 +252,10 @@ describe('rotating the master key', () => {
     const store = await openStore(testConfig({ db: db.dbPath }, { MICROPAY_MASTER_KEY: NEW }));
     cleanup.push(() => store.close());
     expect(await store.masterKeyIdsInUse()).toEqual([newId]);
-    // The new key alone opens the operator's TOTP secret, unchanged.
-    expect((await store.listOperators()).map((o) => [o.name, o.totpSecret?.expose()])).toEqual([['rotation-ops', totp]]);
+    // The new key alone opens the operator's TOTP secret, unchanged: a code from it signs in.
+    const code = totpCode(base32Decode(totp)!, totpStepAt(Date.now()));
+    const signedIn = await store.signInOperator('rotation-ops', 'operator-pass-1', code);
+    expect(signedIn.kind === 'signedIn' ? signedIn.operator.totpSecret?.expose() : signedIn.kind).toBe(totp);
     await new Promise((r) => setTimeout(r, MERCHANT_CACHE_TTL_MS + 100));
     expect(await pays(both, merchant, merchant.key, codes[1]!, 'rot-during')).toBe(0);
     await stopServer(both);
@@ -325,6 +327,25 @@ describe('rotating the master key', () => {
     expect(ids([missing, malformed, wrong].map((r) => r.stderr).join(''))).toBe(ids(docBlock('operations.md', 'master-key-errors')));
     // A command that reads no merchant key needs no master key.
     expect((await runCli(['audit', '--db', db.dbPath], { env: { MICROPAY_MASTER_KEY: '' } })).code).toBe(0);
+  });
+});
+
+describe("operators' TOTP secrets at rest", () => {
+  it('`admin list` needs no master key: an operator with TOTP is listed with TOTP on, its secret left sealed', async () => {
+    const db = await emptyTestDatabase();
+    cleanup.push(db.drop);
+    const store = await openStore(testConfig({ db: db.dbPath }));
+    expect(await store.createOperator('ops', await hashPin('operator-pass-1'), new Secret(newTotpSecret()))).not.toBe('NAME_TAKEN');
+    expect(await store.createOperator('sam', await hashPin('operator-pass-2'), null, { role: 'support' })).not.toBe('NAME_TAKEN');
+    await store.close();
+    const keyless = { env: { MICROPAY_MASTER_KEY: '' } };
+    const [text, json] = await Promise.all([runCli(['admin', 'list', '--db', db.dbPath], keyless), runCli(['admin', 'list', '--db', db.dbPath, '--json'], keyless)]);
+    expect([text.code, text.stderr, json.code, json.stderr]).toEqual([0, '', 0, '']);
+    expect(text.stdout).toMatch(/^ops {2}admin {4}TOTP on {3}created .+\nsam {2}support {2}TOTP off {2}created .+\n$/);
+    expect((JSON.parse(json.stdout) as { operators: unknown[] }).operators).toEqual([
+      { name: 'ops', role: 'admin', totp: true, locked: false, createdAtMs: expect.stringMatching(/^\d{13}$/) },
+      { name: 'sam', role: 'support', totp: false, locked: false, createdAtMs: expect.stringMatching(/^\d{13}$/) },
+    ]);
   });
 });
 

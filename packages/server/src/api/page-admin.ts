@@ -49,6 +49,6 @@ export const adminOperators: Handler = withOperator('reads', async (ctx, req) =>
   if (!fields.ok) return answer(fields.code, null, fields.msg);
   const operators = await ctx.store.listOperators();
   return answer(ResultCode.SUCCESS, {
-    operators: operators.map((o) => ({ name: o.name, role: o.role, totp: o.totpSecret !== null, locked: isAccountLocked(o, ctx.clock.nowMs()), createdAtMs: o.createdAtMs })),
+    operators: operators.map((o) => ({ name: o.name, role: o.role, totp: o.totpOn, locked: isAccountLocked(o, ctx.clock.nowMs()), createdAtMs: o.createdAtMs })),
   });
 });

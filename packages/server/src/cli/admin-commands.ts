@@ -2,7 +2,7 @@ import { Secret } from '@micropay/protocol';
 import { describeOperatorRole, isOperatorRole, OPERATOR_ROLES, type OperatorRole } from '@micropay/protocol/operator-roles';
 import type { Config } from '../config.js';
 import { hashPin, isAccountLocked } from '../domain/credentials.js';
-import { OPERATOR_NAME, type Operator } from '../domain/operator.js';
+import { OPERATOR_NAME, type OperatorSummary } from '../domain/operator.js';
 import { newCashierPassword } from '../domain/page-access.js';
 import { newTotpSecret, otpauthUri } from '../domain/totp.js';
 import { defineCommand, type CommandGroup, type OptionSpec } from './command-line.js';
@@ -128,7 +128,7 @@ const list = defineCommand({
   store: 'existing',
   async run({ store, out, config }) {
     const operators = await store.listOperators();
-    const row = (o: Operator) => ({ name: o.name, role: o.role, totp: o.totpSecret !== null, locked: isAccountLocked(o, Date.now()), createdAtMs: String(o.createdAtMs) });
+    const row = (o: OperatorSummary) => ({ name: o.name, role: o.role, totp: o.totpOn, locked: isAccountLocked(o, Date.now()), createdAtMs: String(o.createdAtMs) });
     const text = operators.length === 0 ? 'No operators yet: micropay admin create --name NAME [--totp]'
       : operatorLines(operators, Date.now(), config);
     out.show({ operators: operators.map(row) }, text);
@@ -139,11 +139,11 @@ const list = defineCommand({
 export const adminCommands: CommandGroup = { title: 'Operators of the /admin console', commands: [create, reset, setRole, signOut, list] };
 
 /** One line per operator, the columns lined up: names padded to the longest, the lock in a column of its own when any is locked. */
-function operatorLines(operators: readonly Operator[], nowMs: number, config: Config): string {
+function operatorLines(operators: readonly OperatorSummary[], nowMs: number, config: Config): string {
   const width = Math.max(...operators.map((o) => o.name.length));
   const locked = operators.map((o) => isAccountLocked(o, nowMs));
   return operators.map((o, i) => {
     const lockColumn = locked.includes(true) ? `${(locked[i] ? 'LOCKED' : '').padEnd(6)}  ` : '';
-    return `${o.name.padEnd(width)}  ${o.role.padEnd(7)}  TOTP ${o.totpSecret === null ? 'off' : 'on '}  ${lockColumn}created ${timeText(o.createdAtMs, config)}`;
+    return `${o.name.padEnd(width)}  ${o.role.padEnd(7)}  TOTP ${o.totpOn ? 'on ' : 'off'}  ${lockColumn}created ${timeText(o.createdAtMs, config)}`;
   }).join('\n');
 }

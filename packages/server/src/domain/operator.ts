@@ -27,6 +27,20 @@ export interface Operator {
   readonly createdAtMs: number;
 }
 
+/**
+ * An operator as a list shows it (`admin list`, the console's Operators section): whether TOTP is
+ * on, never the secret, so listing opens nothing sealed and needs no master key.
+ */
+export interface OperatorSummary {
+  readonly operatorId: string;
+  readonly name: string;
+  readonly failures: number;
+  readonly lockedAtMs: number | null;
+  readonly totpOn: boolean;
+  readonly role: OperatorRole;
+  readonly createdAtMs: number;
+}
+
 /** An operator's name: typed at sign-in and shown in the console. */
 export const OPERATOR_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$/;
 

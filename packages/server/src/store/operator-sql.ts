@@ -1,5 +1,5 @@
 import type { Effect } from '../domain/effects.js';
-import type { Operator } from '../domain/operator.js';
+import type { Operator, OperatorSummary } from '../domain/operator.js';
 import type { OperatorRole } from '@micropay/protocol/operator-roles';
 import type { MerchantKeyVault } from '../secrets/merchant-key-vault.js';
 import type { Row } from './rows.js';
@@ -7,12 +7,15 @@ import type { Row } from './rows.js';
 /**
  * Operators (domain/operator.ts) as SQL, written once for both stores in PostgreSQL's `$n`
  * placeholders (page-access-sql.ts turns them into SQLite's). The TOTP secret is sealed under the
- * master key on its way in and opened on its way out: it is never in a row in plain text.
+ * master key on its way in and opened when one operator is read whole (a sign-in, a reset), never
+ * for a list: it is never in a row in plain text.
  */
 export type OperatorEffect = Extract<Effect, { kind: 'insertOperator' | 'setOperatorSecurity' | 'setOperatorRole' | 'resealOperatorTotp' }>;
 
 export const OPERATOR_BY_NAME = 'SELECT * FROM operators WHERE name = $1';
-export const OPERATORS_BY_NAME = 'SELECT * FROM operators ORDER BY name';
+/** Every operator, by name, as a list shows it: whether a sealed TOTP secret is there, not the secret. */
+export const OPERATOR_SUMMARIES = `SELECT operator_id, name, failures, locked_at_ms, role, created_at_ms,
+  CASE WHEN totp_secret IS NULL THEN 0 ELSE 1 END AS totp_on FROM operators ORDER BY name`;
 /** Operators whose TOTP secret is sealed under another master key than $1 (a rotation), by id. */
 export const OPERATORS_TO_RESEAL = 'SELECT * FROM operators WHERE master_key_id IS NOT NULL AND master_key_id <> $1 ORDER BY operator_id';
 /**
@@ -24,17 +27,28 @@ export const MASTER_KEY_IDS_IN_USE = `SELECT master_key_id FROM merchants WHERE 
 /** A merchant's users, owner first, then by name (the console's Users list). */
 export const MERCHANT_USERS = `SELECT * FROM cashiers WHERE mch_id = $1 ORDER BY CASE role WHEN 'owner' THEN 0 ELSE 1 END, name`;
 
+export function toOperatorSummary(r: Row): OperatorSummary {
+  return { ...operatorFields(r), totpOn: Number(r.totp_on) === 1 };
+}
+
 export function toOperator(r: Row, keys: MerchantKeyVault): Operator {
-  const operatorId = r.operator_id as string;
+  const fields = operatorFields(r);
   const sealed = r.totp_secret as string | null;
   return {
-    operatorId,
-    name: r.name as string,
+    ...fields,
     passwordHash: r.password_hash as string,
+    totpSecret: sealed === null ? null : keys.openTotp(fields.operatorId, sealed, r.master_key_id as string, fields.name),
+    lastTotpStep: r.last_totp_step === null ? null : Number(r.last_totp_step),
+  };
+}
+
+/** The columns a summary and a whole operator share. */
+function operatorFields(r: Row): Omit<OperatorSummary, 'totpOn'> {
+  return {
+    operatorId: r.operator_id as string,
+    name: r.name as string,
     failures: r.failures as number,
     lockedAtMs: r.locked_at_ms === null || r.locked_at_ms === undefined ? null : Number(r.locked_at_ms),
-    totpSecret: sealed === null ? null : keys.openTotp(operatorId, sealed, r.master_key_id as string, r.name as string),
-    lastTotpStep: r.last_totp_step === null ? null : Number(r.last_totp_step),
     role: r.role as OperatorRole,
     createdAtMs: Number(r.created_at_ms),
   };

@@ -24,7 +24,7 @@ import type { CashierCreation, CashierSignIn, LinkIssue, MerchantUserOptions } f
 import type { OperatorCreation, OperatorSignIn, RoleChange } from '../services/operators.js';
 import type { PlatformCounts } from './dashboard-sql.js';
 import type { Resealed } from '../services/merchants.js';
-import type { Operator } from '../domain/operator.js';
+import type { Operator, OperatorSummary } from '../domain/operator.js';
 import type { RefundingUser } from '../domain/merchant-users.js';
 import type { PayCodeOutcome } from './pay-code-outcomes.js';
 import type { ActingCashier, CashierChargeRecord, ChargeAttempt, ChargeCursor, ChargeStart } from '../domain/cashier-charge.js';
@@ -240,8 +240,8 @@ export interface Store extends StoreOps {
   signOutOperator(name: string, acting?: ActingAs): Promise<Operator | null>;
   /** Name + password + code (when the operator has TOTP), with the lockout; opens the session when right. */
   signInOperator(name: string, password: string, code: string | null, address?: string | null): Promise<OperatorSignIn>;
-  /** Every operator, by name. */
-  listOperators(): Promise<Operator[]>;
+  /** Every operator, by name, without any secret: listing needs no master key. */
+  listOperators(): Promise<OperatorSummary[]>;
   /** A new password, which also unlocks the account; null: no such cashier. */
   resetCashierPassword(mchId: string, name: string, passwordHash: string, acting?: ActingAs): Promise<Cashier | null>;
   /** Merchant id + cashier name + password, with the PIN lockout's rule; opens the session when right. */

@@ -28,8 +28,8 @@ import { payCodeOutcomesSql, toPayCodeOutcome, type PayCodeOutcome } from '../pa
 import { CASHIER_CHARGES_PAGE, CASHIER_CHARGE_WITH_ORDER, chargesPageValues, REFUNDS_OF_ORDER, toCashierChargeRecord } from '../cashier-charge-sql.js';
 import type { CashierChargeRecord, ChargeCursor } from '../../domain/cashier-charge.js';
 import { PLATFORM_COUNTS_SQL, toPlatformCounts, type PlatformCounts } from '../dashboard-sql.js';
-import { MASTER_KEY_IDS_IN_USE, MERCHANT_USERS, OPERATORS_BY_NAME, toOperator } from '../operator-sql.js';
-import type { Operator } from '../../domain/operator.js';
+import { MASTER_KEY_IDS_IN_USE, MERCHANT_USERS, OPERATOR_SUMMARIES, toOperatorSummary } from '../operator-sql.js';
+import type { OperatorSummary } from '../../domain/operator.js';
 import type { Cashier } from '../../domain/page-access.js';
 import type { Refund } from '../../domain/model.js';
 import {
@@ -340,8 +340,8 @@ export class PgStore extends ServiceStore implements Store {
     return ((await this.pool.query(MERCHANT_USERS, [mchId])).rows as Row[]).map(toCashier);
   }
 
-  async listOperators(): Promise<Operator[]> {
-    return ((await this.pool.query(OPERATORS_BY_NAME)).rows as Row[]).map((r) => toOperator(r, this.#keys));
+  async listOperators(): Promise<OperatorSummary[]> {
+    return ((await this.pool.query(OPERATOR_SUMMARIES)).rows as Row[]).map(toOperatorSummary);
   }
 
   async listCashierCharges(cashierId: string, before: ChargeCursor | null, limit: number): Promise<CashierChargeRecord[]> {

@@ -51,10 +51,10 @@ import { auditLogEntryOf, auditLogQuery, type AuditLogFilter, type AuditLogRow }
 import type { ActingAs, AuditLogEntry } from '../../domain/audit-log.js';
 import { CASHIER_CHARGES_PAGE, CASHIER_CHARGE_WITH_ORDER, chargesPageValues, REFUNDS_OF_ORDER, toCashierChargeRecord } from '../cashier-charge-sql.js';
 import type { CashierChargeRecord, ChargeCursor } from '../../domain/cashier-charge.js';
-import { MASTER_KEY_IDS_IN_USE, MERCHANT_USERS, OPERATORS_BY_NAME, toOperator } from '../operator-sql.js';
+import { MASTER_KEY_IDS_IN_USE, MERCHANT_USERS, OPERATOR_SUMMARIES, toOperatorSummary } from '../operator-sql.js';
 import type { Resealed } from '../../services/merchants.js';
 import { PLATFORM_COUNTS_SQL, toPlatformCounts, type PlatformCounts } from '../dashboard-sql.js';
-import type { Operator } from '../../domain/operator.js';
+import type { OperatorSummary } from '../../domain/operator.js';
 import type { Cashier } from '../../domain/page-access.js';
 import type { Refund } from '../../domain/model.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
@@ -543,8 +543,8 @@ export class SqliteStore extends ServiceStore implements Store {
     return (this.#s.merchantUsers.all(mchId) as Row[]).map(toCashier);
   }
 
-  async listOperators(): Promise<Operator[]> {
-    return (this.#s.operators.all() as Row[]).map((r) => toOperator(r, this.#keys));
+  async listOperators(): Promise<OperatorSummary[]> {
+    return (this.#s.operators.all() as Row[]).map(toOperatorSummary);
   }
 
   async refundsOfOrder(orderId: string): Promise<Refund[]> {
@@ -646,7 +646,7 @@ function prepare(db: Database.Database) {
     cashierChargeWithOrder: db.prepare(sqliteSql(CASHIER_CHARGE_WITH_ORDER)),
     cashierChargesPage: db.prepare(sqliteSql(CASHIER_CHARGES_PAGE)),
     merchantUsers: db.prepare(sqliteSql(MERCHANT_USERS)),
-    operators: db.prepare(OPERATORS_BY_NAME),
+    operators: db.prepare(OPERATOR_SUMMARIES),
     refundsOfOrder: db.prepare(sqliteSql(REFUNDS_OF_ORDER)),
     listMerchantIds: db.prepare('SELECT mch_id FROM merchants'),
     masterKeyIds: db.prepare(MASTER_KEY_IDS_IN_USE),
