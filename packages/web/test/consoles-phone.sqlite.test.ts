@@ -42,6 +42,8 @@ describe('the consoles on a phone', () => {
     expect(wide).toEqual([]);
     await admin.getByRole('link', { name: 'Payouts' }).click();
     await admin.locator('.payout-list tbody tr').first().waitFor();
+    // The id checked whole above is there to check: a payout's 22 digits.
+    expect(await admin.locator('.payout-list td[data-label="Payout"]').first().textContent()).toMatch(/^\d{22}$/);
     await admin.screenshot({ path: screenshotPath('admin-payouts-phone'), fullPage: true });
     await admin.getByRole('link', { name: 'Merchants' }).click();
     await admin.locator('table tbody tr').first().waitFor();
@@ -74,6 +76,7 @@ async function overflowingSections(page: Page): Promise<string[]> {
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     if (width > PHONE.viewport.width) wide.push(`${name}: ${width} px, past the edge: ${await pastTheEdge(page)}`);
     wide.push(...(await hiddenColumns(page)).map((table) => `${name}: ${table}`));
+    wide.push(...(await cutIds(page)).map((id) => `${name}: ${id}`));
   }
   return wide;
 }
@@ -97,6 +100,41 @@ function hiddenColumns(page: Page): Promise<string[]> {
       ...(misplaced.length > 0 ? [`table "${name}" has ${misplaced.length} cells whose content is under their column's name`] : []),
     ];
   }));
+}
+
+/** The columns whose values are ids: a payout's 22 digits, an order id, what an entry is about. */
+const ID_COLUMNS = ['Payout', 'Order', 'Subject'];
+
+/**
+ * The ids a card shows cut: broken to another line anywhere but after a hyphen (never inside a
+ * number), or reaching past their cell's edge (hidden until scrolled). An id is read, and typed
+ * into a bank's or a merchant's system, whole.
+ */
+function cutIds(page: Page): Promise<string[]> {
+  return page.evaluate((columns) => [...document.querySelectorAll<HTMLTableCellElement>('.console-body table.stacks td')]
+    .filter((td) => columns.includes(td.dataset.label ?? '') && (td.textContent ?? '') !== '')
+    .flatMap((td) => {
+      // Each character's box, and so its line: the lines as the reader sees them.
+      const lines = new Map<number, string>();
+      let right = 0;
+      const texts = document.createTreeWalker(td, NodeFilter.SHOW_TEXT);
+      for (let text = texts.nextNode(); text !== null; text = texts.nextNode()) {
+        for (let i = 0; i < text.textContent!.length; i++) {
+          const range = document.createRange();
+          range.setStart(text, i);
+          range.setEnd(text, i + 1);
+          const box = range.getBoundingClientRect();
+          lines.set(Math.round(box.bottom), (lines.get(Math.round(box.bottom)) ?? '') + text.textContent![i]);
+          right = Math.max(right, box.right);
+        }
+      }
+      const shown = [...lines.values()];
+      const past = Math.round(right - td.getBoundingClientRect().right);
+      return [
+        ...(shown.slice(0, -1).some((line) => !line.endsWith('-')) ? [`id ${td.textContent} is cut: ${shown.map((l) => `"${l}"`).join(' / ')}`] : []),
+        ...(past > 1 ? [`id ${td.textContent} reaches ${past} px past its card`] : []),
+      ];
+    }), ID_COLUMNS);
 }
 
 /** The first elements that reach past the screen's right edge, to say what to fix. */

@@ -2,7 +2,7 @@ import { AUDIT_ACTIONS } from '@micropay/protocol/audit-actions';
 import { callPage } from '../shared/page-api.js';
 import { say } from '../shared/page.js';
 import { formatWireTime } from '../shared/time.js';
-import { scrolling, table } from '../console/shell.js';
+import { codeColumn, scrolling, table } from '../console/shell.js';
 import type { Section } from '../console/section.js';
 import type { SignedInOperator } from './who.js';
 
@@ -50,10 +50,11 @@ export const auditLogSection: Section<SignedInOperator> = {
       more.hidden = next === null;
       if (cursor === null && a.data.entries.length === 0) return say(status, 'No entries match.');
       say(status, '');
-      rows.append(scrolling(table(['When', 'Who', 'From', 'Action', 'Merchant', 'Subject', 'Detail'], a.data.entries.map((e) => [
+      const t = table(['When', 'Who', 'From', 'Action', 'Merchant', 'Subject', 'Detail'], a.data.entries.map((e) => [
         formatWireTime(e.at), who(e.actor), e.address ?? 'the CLI', e.action, e.mchId ?? '', e.subjectId ?? '',
         Object.entries(e.detail).map(([k, v]) => `${k}: ${String(v)}`).join(', '),
-      ]), cursor === null ? 'Newest first' : 'Older')));
+      ]), cursor === null ? 'Newest first' : 'Older');
+      rows.append(scrolling(codeColumn(t, 5)));
     }
     form.addEventListener('submit', (e) => { e.preventDefault(); void load(null); });
     more.addEventListener('click', () => void load(next));

@@ -1,7 +1,7 @@
 import { callPage } from '../shared/page-api.js';
 import { say } from '../shared/page.js';
 import { formatWireTime } from '../shared/time.js';
-import { scrolling, table } from '../console/shell.js';
+import { codeColumn, scrolling, table } from '../console/shell.js';
 import { withActions } from '../console/forms.js';
 import type { Section } from '../console/section.js';
 import type { SignedInOperator } from './who.js';
@@ -75,7 +75,7 @@ export const notificationsSection: Section<SignedInOperator> = {
       say(letterStatus, `${n}${a.data.next === null ? '' : ' (the oldest)'} dead notification${n === 1 ? '' : 's'} of merchant ${id}, to ${urls}.`);
       const t = table(['Written', 'Event', 'Subject', 'Attempts', 'Last error', 'Actions'],
         a.data.notifications.map((n) => [formatWireTime(n.createdAt), n.eventType, n.subjectId, String(n.attempts), n.lastError ?? '', '']), `Dead notifications of ${id}`);
-      letters.append(scrolling(withActions(t, a.data.notifications.map((n) => (may(ctx.who, 'notifications') ? [retryButton(n)] : [])))));
+      letters.append(scrolling(withActions(codeColumn(t, 2), a.data.notifications.map((n) => (may(ctx.who, 'notifications') ? [retryButton(n)] : [])))));
     }
 
     function retryButton(n: DeadLetter): HTMLButtonElement {

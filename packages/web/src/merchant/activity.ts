@@ -1,4 +1,4 @@
-import { scrolling, table } from '../console/shell.js';
+import { codeColumn, scrolling, table } from '../console/shell.js';
 import type { Section } from '../console/section.js';
 import { ask, button, statusLine, timeText } from './controls.js';
 import type { MerchantUser } from './who.js';
@@ -34,7 +34,7 @@ export const activitySection: Section<MerchantUser> = {
       }
       const t = table(['When', 'Who', 'Action', 'Subject', 'Detail', 'Address'], page.entries.map(row), 'Activity, newest first');
       t.classList.add('activity');
-      list.replaceChildren(scrolling(t));
+      list.replaceChildren(scrolling(codeColumn(t, 3)));
     }
   },
 };

@@ -1,6 +1,6 @@
 import { ResultCode } from '@micropay/protocol/errors';
 import { bankAccountColumn, bankAccountLines, DESTINATION_NOT_RECORDED, type BankAccount } from '../console/bank-account.js';
-import { scrolling, table } from '../console/shell.js';
+import { codeColumn, scrolling, table } from '../console/shell.js';
 import type { Section } from '../console/section.js';
 import { callPage, Unreachable } from '../shared/page-api.js';
 import { say } from '../shared/page.js';
@@ -100,7 +100,7 @@ function payoutTable(payouts: readonly Payout[]): HTMLTableElement {
     p.payoutId, p.amount, p.destination === null ? DESTINATION_NOT_RECORDED : bankAccountLines(p.destination), timeText(p.requestedAtMs), statusText(p),
   ]), 'Payouts, newest first');
   t.classList.add('payout-list');
-  return bankAccountColumn(t, 2, payouts.map((p) => p.destination));
+  return bankAccountColumn(codeColumn(t, 0), 2, payouts.map((p) => p.destination));
 }
 
 /** "REQUESTED"; "PAID_OUT" or "FAILED: the bank's reason", then on a line of its own when. */

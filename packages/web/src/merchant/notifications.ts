@@ -1,4 +1,4 @@
-import { scrolling, table } from '../console/shell.js';
+import { codeColumn, scrolling, table } from '../console/shell.js';
 import { withActions } from '../console/forms.js';
 import type { Section } from '../console/section.js';
 import { say } from '../shared/page.js';
@@ -103,7 +103,7 @@ function attemptTable(list: readonly Attempt[]): HTMLTableElement {
 function deadTable(list: readonly DeadLetter[], retry: (id: string) => Promise<void>): HTMLTableElement {
   const t = table(['Created', 'Event', 'Subject', 'Attempts', 'Last error', 'Actions'],
     list.map((n) => [timeText(n.createdAtMs), n.eventType, n.subjectId, String(n.attempts), n.lastError ?? '', '']), 'Dead letters, newest first');
-  return withActions(t, list.map((n) => {
+  return withActions(codeColumn(t, 2), list.map((n) => {
     const b = button('Retry', () => retry(n.notificationId), 'secondary');
     b.setAttribute('aria-label', `Retry the ${n.eventType} notification of ${n.subjectId}`);
     return [b];

@@ -3,7 +3,7 @@ import { callPage } from '../shared/page-api.js';
 import { say } from '../shared/page.js';
 import { formatTime } from '../shared/time.js';
 import type { Section } from '../console/section.js';
-import { scrolling, stackedOnPhones } from '../console/shell.js';
+import { codeColumn, scrolling, stackedOnPhones } from '../console/shell.js';
 import { renderOrderDetail } from './order-detail.js';
 import { field, textCell } from './console-form.js';
 import type { MerchantUser } from './who.js';
@@ -115,5 +115,5 @@ function ordersTable(page: OrderPage): HTMLTableElement {
     row.insertCell().append(link);
     for (const cell of [formatTime(o.tradeTimeMs, page.timeZone), o.amount, o.refundedAmount, o.tradeStatus, o.wallet]) row.append(textCell(cell));
   }
-  return stackedOnPhones(t);
+  return codeColumn(stackedOnPhones(t), 0);
 }
