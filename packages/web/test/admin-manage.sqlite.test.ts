@@ -232,10 +232,12 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     expect(await page.locator('tr', { hasText: toAccount }).locator('.new-account').count()).toBe(1);
     expect(await page.locator('tr', { hasText: notRecorded }).locator('td').nth(1).textContent()).toBe(`Merchant ${mchId}\nNot recorded (requested before payout accounts)`);
     await docsScreenshot(page, 'admin-payouts', { fullPage: true });
-    // Confirming names the account the bank should have paid.
+    // Confirming names the account the bank should have paid, and says again, first and in red, that it is new.
     await page.getByRole('button', { name: `Confirm ${toAccount}` }).click();
     expect(await page.locator('.confirm-step p').textContent()).toBe(
-      `Has the bank paid 2.00 to merchant ${mchId} (${HOLDER}, ${BANK}, account ${IBAN})? Payout ${toAccount} becomes PAID_OUT, which is final: the money has left the platform.`);
+      'New account: set under a minute before this payout was requested. Check the change with the merchant before transferring. '
+      + `Has the bank paid 2.00 to merchant ${mchId} (${HOLDER}, ${BANK}, account ${IBAN})? Payout ${toAccount} becomes PAID_OUT, which is final: the money has left the platform.`);
+    expect(await page.locator('.confirm-step p .new-account').count()).toBe(1);
     await page.getByRole('button', { name: 'Not yet' }).click();
     // The bank refused the closed wallet's transfer: Enter in the reason asks the Fail question, and
     // only asks it: neither the key nor its repeat, held down, presses the question's "Not yet".

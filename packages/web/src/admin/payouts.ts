@@ -48,7 +48,7 @@ export const payoutsSection: Section<SignedInOperator> = {
         rows.length === 0 ? 'No payouts here' : shown === 'REQUESTED' ? 'Payouts waiting for the bank' : 'Payouts');
       t.classList.add('payout-list');
       codeColumn(t, 0);
-      bankAccountColumn(t, 1, rows.map((p) => p.destination), rows.map((p) => (p.newAccountAgeMs === null ? null : newAccountWarning(p.newAccountAgeMs))));
+      bankAccountColumn(t, 1, rows.map((p) => p.destination), rows.map((p) => (p.newAccountAgeMs === null ? null : onItsOwnLine(newAccountWarning(p.newAccountAgeMs)))));
       list.replaceChildren(withActions(t, rows.map((p) => (p.status === 'REQUESTED' && may(ctx.who, 'money') ? actions(p) : []))), ...nextPage(a.data.next, load));
     }
 
@@ -60,8 +60,10 @@ export const payoutsSection: Section<SignedInOperator> = {
       const to = p.mchId !== null ? `merchant ${p.mchId}` : `the holder of wallet ${p.walletId}`;
       // Paid to the account the payout copied; a failed one goes back to the merchant's balance, not to it.
       const paidTo = p.destination === null ? to : `${to} (${bankAccountPhrase(p.destination)})`;
+      const question = `Has the bank paid ${p.amount} to ${paidTo}? Payout ${p.payoutId} becomes PAID_OUT, which is final: the money has left the platform.`;
+      // A new account's warning comes again, first, at the last step before the payout is final.
       const confirm = button('Confirm', async () => askFirst(confirming,
-        `Has the bank paid ${p.amount} to ${paidTo}? Payout ${p.payoutId} becomes PAID_OUT, which is final: the money has left the platform.`,
+        p.newAccountAgeMs === null ? question : [newAccountWarning(p.newAccountAgeMs), ' ', question],
         `Yes, ${p.payoutId} is paid out`, () => finish('confirm', { payoutId: p.payoutId }, `Payout ${p.payoutId} is PAID_OUT: the money has left the platform.`), 'Not yet'),
       '', `Confirm ${p.payoutId}`);
       const fail = button('Fail', async () => {
@@ -93,14 +95,22 @@ export const payoutsSection: Section<SignedInOperator> = {
 };
 
 /**
- * A payout to an account set under a day before it was requested: the way a stolen password would
- * redirect a merchant's money, so finance is told before it transfers.
+ * A payout to an account set under a day before it was requested (the age is the server's
+ * newAccountAgeMs): the way a stolen password would redirect a merchant's money, so finance is
+ * told in the payout's row before it transfers, and again when it confirms.
  */
 function newAccountWarning(ageMs: number): HTMLElement {
   return Object.assign(document.createElement('strong'), {
     className: 'new-account',
-    textContent: `\nNew account: set ${formatDuration(ageMs)} before this payout was requested. Check the change with the merchant before transferring.`,
+    textContent: `New account: set ${formatDuration(ageMs)} before this payout was requested. Check the change with the merchant before transferring.`,
   });
+}
+
+/** A mark on a line of its own, under the account's lines of the cell (console.css `.payout-list`). */
+function onItsOwnLine(mark: HTMLElement): HTMLElement {
+  const line = document.createElement('span');
+  line.append('\n', mark);
+  return line;
 }
 
 /**

@@ -83,15 +83,20 @@ export function nextPage(next: string | null, load: (cursor: string) => Promise<
 /**
  * An action that cannot be undone (a payout's outcome, closing a wallet, disabling a merchant) asks
  * once more in `region`: the question, the action named in full, and a way out, which has the focus
- * so that a second Enter keeps things as they are. `more` goes between the question and the
- * buttons (a close's optional bank account).
+ * so that a second Enter keeps things as they are. The question is text, or text with marks in it
+ * (a payout's new-account warning); `more` goes between it and the buttons (a close's optional
+ * bank account).
  */
-export function askFirst(region: HTMLElement, question: string, yes: string, act: () => Promise<void>, keep: string, more: readonly HTMLElement[] = []): void {
+export function askFirst(
+  region: HTMLElement, question: string | readonly (string | HTMLElement)[], yes: string, act: () => Promise<void>, keep: string, more: readonly HTMLElement[] = [],
+): void {
   const box = Object.assign(document.createElement('div'), { className: 'confirm-step' });
   const row = Object.assign(document.createElement('div'), { className: 'actions' });
   const keepButton = button(keep, async () => region.replaceChildren());
   row.append(button(yes, async () => { region.replaceChildren(); await act(); }, ''), keepButton);
-  box.append(Object.assign(document.createElement('p'), { textContent: question }), ...more, row);
+  const asked = document.createElement('p');
+  asked.append(...(typeof question === 'string' ? [question] : question));
+  box.append(asked, ...more, row);
   // Enter held down from the field that asked repeats here: its repeats press no answer.
   box.addEventListener('keydown', (event) => { if (event.key === 'Enter' && event.repeat) event.preventDefault(); });
   region.replaceChildren(box);
