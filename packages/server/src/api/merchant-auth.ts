@@ -25,16 +25,21 @@ export async function authenticate<T extends { mchId: string; timestampMs: numbe
   if (!parsed.ok) return { ok: false, answer: answer(parsed.code, null, parsed.msg) };
   const merchant = await ctx.store.findMerchantForAuth(parsed.value.mchId);
   if (merchant === null) return { ok: false, answer: answer(ResultCode.NO_RECORD, null, 'no such merchant') };
-  const used = keyUsed(body as SignableParams, merchant, ctx.clock.nowMs());
+  // One instant for the whole check: the key's overlap window, the request's freshness, the answer's key.
+  const nowMs = ctx.clock.nowMs();
+  const used = keyUsed(body as SignableParams, merchant, nowMs);
   if (used === null) {
     return { ok: false, answer: answer(ResultCode.SIGNATURE_ERROR, null, 'secureHash does not match the request') };
   }
   if (merchant.status !== 'active') return { ok: false, answer: answer(ResultCode.MERCHANT_LOCKED) };
   const windowS = ctx.config.timestampWindowS;
-  if (Math.abs(ctx.clock.nowMs() - parsed.value.timestampMs) > windowS * 1000) {
+  if (Math.abs(nowMs - parsed.value.timestampMs) > windowS * 1000) {
     return { ok: false, answer: answer(ResultCode.PARAM_ERROR, null, timestampWindowDetail(parsed.value.timestampMs, windowS)) };
   }
-  return { ok: true, cmd: parsed.value, merchant: await answering(ctx, merchant, used) };
+  // The first request signed with a rolled key is recorded (one write per roll, never per
+  // request): from then on notifications are signed with the new key too.
+  if (isFirstUseOfNewKey(merchant, used)) await ctx.store.recordKeyFirstUse(merchant.mchId, merchant.apiKey);
+  return { ok: true, cmd: parsed.value, merchant: answeringMerchant(merchant, nowMs, used) };
 }
 
 /** The key the request is signed with: the current one, or the previous one during its window. */
@@ -42,15 +47,4 @@ function keyUsed(body: SignableParams, merchant: Merchant, nowMs: number): KeyUs
   if (verify(body, merchant.apiKey.expose())) return 'current';
   const previous = previousKeyInOverlap(merchant, nowMs);
   return previous !== null && verify(body, previous.expose()) ? 'previous' : null;
-}
-
-/**
- * The merchant as this answer is signed: with the key that signed the request. The first request
- * signed with a rolled key is recorded (one write per roll, never per request): from then on
- * notifications are signed with the new key too.
- */
-async function answering(ctx: ApiContext, merchant: Merchant, used: KeyUsed): Promise<AnsweringMerchant> {
-  const nowMs = ctx.clock.nowMs();
-  if (isFirstUseOfNewKey(merchant, used)) await ctx.store.recordKeyFirstUse(merchant.mchId, merchant.apiKey);
-  return answeringMerchant(merchant, nowMs, used);
 }

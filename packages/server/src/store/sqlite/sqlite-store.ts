@@ -388,11 +388,11 @@ export class SqliteStore extends ServiceStore implements Store {
     settle(outcomes);
   }
 
-  async findOrder(mchId: string, mchOrderId: string): Promise<Order | null> {
+  findOrder(mchId: string, mchOrderId: string): Promise<Order | null> {
     return this.#reads.read(() => this.#views.order(mchId, mchOrderId));
   }
 
-  async findOrderById(orderId: string): Promise<Order | null> {
+  findOrderById(orderId: string): Promise<Order | null> {
     return this.#reads.read(() => this.#views.orderById(orderId));
   }
 
