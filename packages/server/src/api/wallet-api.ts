@@ -10,6 +10,7 @@ import {
 } from '@micropay/protocol';
 import { hashWalletToken, PIN_RULE } from '../domain/credentials.js';
 import type { Order, Wallet } from '../domain/model.js';
+import { awaitsConfirmation } from '../domain/settlement.js';
 import type { SettleResult, WalletTransaction } from '../store/store.js';
 import { answer } from './answer.js';
 import { tryWalletPin } from './wallet-pin.js';
@@ -158,6 +159,8 @@ export async function confirmWithPin(ctx: ApiContext, walletId: string, orderId:
   // Look the order up first, so a wrong order id does not cost a PIN try.
   const order = await ctx.store.findOrderById(orderId);
   if (order === null || order.walletId !== walletId) return answer(ResultCode.NO_RECORD, null, 'no such order for this wallet');
+  // An order already paid or failed (a double tap, a retry) is answered with its state: no try.
+  if (!awaitsConfirmation(order)) return settledAnswer(ctx, { kind: 'unchanged', order }, view);
   const stored = await ctx.store.walletPinHash(walletId);
   if (stored !== null) {
     // A PIN that is missing or could never match is a malformed request, not a guess: no try.

@@ -5,8 +5,29 @@ import type { Store } from '../store/store.js';
  * One try of a wallet's PIN, for confirming a payment (wallet API) and for signing in to the
  * wallet page: one count and one lock for both. The try is taken before the slow comparison, so
  * concurrent guesses cannot outrun the lock, and a right PIN clears the count it took.
+ *
+ * A wallet's tries take their turns in this process: a holder's double tap or an app's retry sent
+ * with the right PIN while the first is still being compared would otherwise find five tries in
+ * flight and be told the wallet is locked, which it is not. Across processes the store's count
+ * still holds the lock.
  */
-export async function tryWalletPin(store: Store, walletId: string, pin: string, storedHash: string): Promise<PinCheck> {
+export function tryWalletPin(store: Store, walletId: string, pin: string, storedHash: string): Promise<PinCheck> {
+  const check = (triesInTurn.get(walletId) ?? Promise.resolve()).then(() => oneTry(store, walletId, pin, storedHash));
+  const turnEnds = check.then(
+    () => {},
+    () => {},
+  );
+  triesInTurn.set(walletId, turnEnds);
+  void turnEnds.then(() => {
+    if (triesInTurn.get(walletId) === turnEnds) triesInTurn.delete(walletId);
+  });
+  return check;
+}
+
+/** The last try waiting or running for each wallet with tries in flight in this process. */
+const triesInTurn = new Map<string, Promise<void>>();
+
+async function oneTry(store: Store, walletId: string, pin: string, storedHash: string): Promise<PinCheck> {
   const tries = await store.takePinTry(walletId, MAX_PIN_FAILURES);
   const check = decidePinTry(tries, tries !== null && (await pinMatches(pin, storedHash)));
   if (check.kind === 'right') await store.clearPinTries(walletId, check.triesTaken);

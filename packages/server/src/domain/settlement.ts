@@ -22,13 +22,18 @@ export function isUnsettled(order: Order): boolean {
   return order.status === 'NEW' || order.status === 'PENDING';
 }
 
+/** Only a PENDING payment waits for its holder: confirming any other order changes nothing. */
+export function awaitsConfirmation(order: Order): boolean {
+  return order.status === 'PENDING';
+}
+
 function expired(order: Order, nowMs: number): boolean {
   return order.deadlineMs !== null && nowMs >= order.deadlineMs;
 }
 
 /** The user confirms a PENDING payment (PIN already checked). A late confirmation fails the order. */
 export function decideConfirm(order: Order, wallet: Wallet, nowMs: number): Settlement {
-  if (order.status !== 'PENDING') return { kind: 'none', status: order.status };
+  if (!awaitsConfirmation(order)) return { kind: 'none', status: order.status };
   if (expired(order, nowMs)) return { kind: 'fail', reason: 'CONFIRM_TIMEOUT' };
   if (wallet.status !== 'active') return { kind: 'fail', reason: 'WALLET_FROZEN' };
   // The entry is booked at the pay time, which settlementEffects gives the order.
