@@ -43,7 +43,7 @@ describe('the operator console', () => {
       await page.reload();
       await page.locator('.headline dd').first().waitFor();
     }
-    expect(await page.locator('.headline dt').allTextContents()).toEqual(['Paid today', 'Merchants', 'Open wallets']);
+    expect(await page.locator('.headline dt').allTextContents()).toEqual(['Answered PAID today', 'Merchants', 'Open wallets']);
     expect(await page.locator('.headline dd').allTextContents()).toEqual(['3', '1', '4']);
     await expect.poll(() => page.locator('.payment-charts canvas').count()).toBeGreaterThan(0);
     await docsScreenshot(page, 'admin-dashboard', { fullPage: true });

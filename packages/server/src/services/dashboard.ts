@@ -11,7 +11,7 @@ export type DashboardRange = keyof typeof DASHBOARD_RANGES;
 export interface Dashboard {
   readonly range: DashboardRange;
   readonly minutes: readonly PaymentMinute[];
-  /** PAID payments in the finished minutes since the start of today in the platform's time zone. */
+  /** Payments answered PAID (outcome `paid`) in the finished minutes since the start of today in the platform's time zone. */
   readonly paidToday: number;
   readonly merchants: number;
   readonly wallets: number;

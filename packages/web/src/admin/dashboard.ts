@@ -41,11 +41,12 @@ export const dashboardSection: Section<SignedInOperator> = {
       const a = await callPage<DashboardData>(`${ctx.api}dashboard`, { range: range.value }).catch((e: Error) => ({ data: null, msg: e.message }));
       if (a.data === null) return say(status, a.msg, 'error');
       const d = a.data;
-      figures.replaceChildren(...headline('Paid today', d.paidToday), ...headline('Merchants', d.merchants), ...headline('Open wallets', d.wallets));
+      figures.replaceChildren(...headline('Answered PAID today', d.paidToday), ...headline('Merchants', d.merchants), ...headline('Open wallets', d.wallets));
       drawn?.destroy();
       drawn = drawPaymentCharts(charts, d.minutes, { timeZone: d.timeZone });
       say(status, `Updated ${formatTime(Date.now(), d.timeZone)}; reads again every 30 seconds. The current minute shows once it ends. `
-        + 'These are the payment statistics, not the ledger: a server stopped with kill -9 loses its current minute. '
+        + "These are the payment statistics, not the ledger: a payment that waited for the holder's PIN counts as pending, "
+        + 'not as paid, and a server stopped with kill -9 loses its current minute. '
         + "The day's money is in the statements (micropay report daily).");
     }
     range.addEventListener('change', () => void refresh());
