@@ -187,10 +187,13 @@ function schedule(name: string, value: string | undefined): number[] {
   return parts.map(Number);
 }
 
+/** What may receive a sandbox's notifications unless set: loopback, the developer's own machine. */
+export const SANDBOX_NOTIFY_NETWORKS = '127.0.0.0/8,::1/128';
+
 /** A sandbox's receiver is usually the developer's own machine: loopback is allowed unless set (`none`: no network). */
 function networks(name: string, value: string | undefined, sandbox: boolean): Network[] {
   if (value?.trim() === 'none') return [];
-  const parsed = parseNetworks(value ?? (sandbox ? '127.0.0.0/8,::1/128' : ''));
+  const parsed = parseNetworks(value ?? (sandbox ? SANDBOX_NOTIFY_NETWORKS : ''));
   if (typeof parsed === 'string') throw new ConfigError(`${name}: ${parsed}`);
   return parsed;
 }

@@ -31,6 +31,11 @@ export const SANDBOX_OWNER = 'sandbox-owner';
 export const SANDBOX_OPERATOR = 'sandbox-ops';
 export const SANDBOX_OPENING_SEN = 1_000_00;
 
+/** Whether this store was made a sandbox by `serve --sandbox` (as `npm start` runs it). */
+export async function isSandboxStore(store: Store): Promise<boolean> {
+  return (await store.getSetting(SANDBOX_SETTING)) !== null;
+}
+
 /**
  * Sandbox mode: on an empty store, create a merchant and a funded wallet so a newcomer can pay at
  * once; on later starts, show the same ones again with a fresh payment code. A store that already

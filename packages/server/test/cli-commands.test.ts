@@ -690,6 +690,31 @@ describe('serve --sandbox: the banner', () => {
     }
   });
 
+  it("the CLI's notify-URL warning on a sandbox's database says that a --sandbox server delivers to loopback", async () => {
+    const [sandbox, plain] = [await emptyTestDatabase(), await emptyTestDatabase()];
+    try {
+      const server = await startServerProcess(['--sandbox', '--port', '0', '--db', sandbox.dbPath]);
+      await server.waitForStdout(/new one: npx micropay paycode/);
+      await stopAllChildren();
+      const [merchant] = (JSON.parse((await runCli(['merchant', 'list', '--json', '--db', sandbox.dbPath])).stdout) as { merchants: { mchId: string }[] }).merchants;
+      const hook = 'http://127.0.0.1:9/hook';
+      // The networks left unset, as `npm start` leaves them (the tests' processes allow loopback).
+      const unset = { env: { MICROPAY_NOTIFY_PRIVATE_NETWORKS: '' } };
+      const updated = await runCli(['merchant', 'update', merchant!.mchId, '--notify-url', hook, '--db', sandbox.dbPath], unset);
+      expect(updated.code).toBe(0);
+      const plainWarning = `notifications to ${hook} will not be delivered: the receiver's address 127.0.0.1 is private (loopback or a local network); `
+        + 'the operator allows such networks with MICROPAY_NOTIFY_PRIVATE_NETWORKS';
+      expect(updated.stdout).toContain(`Warning: ${plainWarning}, unless the server runs with --sandbox (as npm start does), which lets loopback receive.\n`);
+      // Any other database: the server delivers there only if its operator allows the network.
+      const created = await runCli(['merchant', 'create', '--name', 'Kiosk', '--notify-url', hook, '--json', '--db', plain.dbPath], unset);
+      expect((JSON.parse(created.stdout) as { warning: string }).warning).toBe(plainWarning);
+    } finally {
+      await stopAllChildren();
+      await sandbox.drop();
+      await plain.drop();
+    }
+  });
+
   it('leaves out the default store, never prints a password, and quotes what a shell would split', () => {
     expect(newCodeHint('601234567890', './data/micropay.db')).toBe('new one: npx micropay paycode 601234567890');
     const withPassword = newCodeHint('601234567890', 'postgres://shop:s3cret@db.example:5432/pay');

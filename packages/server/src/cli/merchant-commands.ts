@@ -3,10 +3,11 @@ import { merchantNameProblem } from '../domain/merchant.js';
 import { DEFAULT_KEY_OVERLAP_MS } from '../domain/merchant-keys.js';
 import type { Merchant } from '../domain/model.js';
 import { NOTIFY_URL_PROBLEM, NotifyUrlError } from '../notify/message.js';
-import { notifyUrlWarning } from '../notify/destinations.js';
-import type { Config } from '../config.js';
+import { notifyUrlWarning, parseNetworks, type Network } from '../notify/destinations.js';
+import { SANDBOX_NOTIFY_NETWORKS, type Config } from '../config.js';
 import { createOrImportMerchant, isBadInput, MAX_KEY_OVERLAP_HOURS, notifyUrlOf, rollKey } from '../services/operator-actions.js';
-import { MerchantIdTakenError } from '../store/store.js';
+import { isSandboxStore } from '../sandbox.js';
+import { MerchantIdTakenError, type Store } from '../store/store.js';
 import { defineCommand, type CommandGroup } from './command-line.js';
 import { payoutAccountCommand } from './payout-account-command.js';
 import { badInput, cliActing, CommandFailed, notFound, timeText, UsageError } from './common.js';
@@ -30,9 +31,22 @@ function notifyText(m: Merchant): string {
 }
 
 /** A notify URL this platform will not post to, as configured, is said at once, not found in the logs later. */
-function withWarning(json: Record<string, unknown>, text: string, m: Merchant, config: Config): [Record<string, unknown>, string] {
-  const warning = notifyUrlWarning(m.notifyUrl, config.notifyPrivateNetworks);
+async function withWarning(json: Record<string, unknown>, text: string, m: Merchant, config: Config, store: Store): Promise<[Record<string, unknown>, string]> {
+  const warning = await cliNotifyWarning(m.notifyUrl, config, store);
   return [{ ...json, warning }, warning === null ? text : `${text}\nWarning: ${warning}.`];
+}
+
+/**
+ * This command is not the server: on a sandbox's store (`npm start`), a loopback receiver is
+ * posted to by a server started with --sandbox, so the warning says when it holds, not "never".
+ */
+async function cliNotifyWarning(url: string | null, config: Config, store: Store): Promise<string | null> {
+  const warning = notifyUrlWarning(url, config.notifyPrivateNetworks);
+  // Set, the networks are the operator's for every server; unset (or empty), a sandbox's default loopback.
+  if (warning === null || config.sandbox || (process.env.MICROPAY_NOTIFY_PRIVATE_NETWORKS ?? '') !== '') return warning;
+  const sandboxNetworks = parseNetworks(SANDBOX_NOTIFY_NETWORKS) as Network[];
+  if (notifyUrlWarning(url, sandboxNetworks) !== null || !(await isSandboxStore(store))) return warning;
+  return `${warning}, unless the server runs with --sandbox (as npm start does), which lets loopback receive`;
 }
 
 const create = defineCommand({
@@ -64,12 +78,12 @@ const create = defineCommand({
     if (isBadInput(made)) return badInput(made);
     const { merchant: m, apiKey } = made;
     const how = mchId === undefined ? 'created' : 'imported with its own id';
-    out.show(...withWarning(
+    out.show(...await withWarning(
       { ...merchantJson(m), ...(apiKey === null ? {} : { apiKey }) },
       apiKey === null
         ? `Merchant ${m.mchId} "${m.name}" ${how}, with the API key given (--key).`
         : `Merchant ${m.mchId} "${m.name}" ${how}.\nAPI key: ${apiKey}   (keep it secret; it signs every request)`,
-      m, config,
+      m, config, store,
     ));
     return 0;
   },
@@ -96,7 +110,7 @@ const update = defineCommand({
     const m = await store.updateMerchant(args.MCHID, changes, cliActing()).catch((error: unknown) =>
       error instanceof NotifyUrlError ? badInput({ field: 'notify-url', problem: NOTIFY_URL_PROBLEM }) : Promise.reject(error));
     if (m === null) return notFound(`merchant ${args.MCHID}`);
-    out.show(...withWarning(merchantJson(m), `Merchant ${m.mchId} "${m.name}" updated; ${notifyText(m)}.`, m, config));
+    out.show(...await withWarning(merchantJson(m), `Merchant ${m.mchId} "${m.name}" updated; ${notifyText(m)}.`, m, config, store));
     return 0;
   },
 });
