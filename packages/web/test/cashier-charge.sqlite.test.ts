@@ -81,8 +81,8 @@ describe('the cashier page charges a code', () => {
     const { wallet, page: walletPage, problems: walletProblems, digits } = await walletShowingCode(platform, chromium.browser, '50.00', ['--pin', '2468', '--confirm-limit', '0.50']);
     const { page: till, problems, cashier } = await tillFor(platform, chromium.browser);
     await scan(till, digits);
-    // A code taken first is charged when the amount is entered.
-    await till.getByLabel('Amount').fill('2.00');
+    // A code taken first is charged when the amount is entered; "2" is charged and said as 2.00.
+    await till.getByLabel('Amount').fill('2');
     await till.getByLabel('Amount').press('Enter');
     await expect.poll(() => till.locator('#charge-outcome').textContent(), { timeout: 5_000 }).toBe('Waiting for the customer to confirm…');
     expect(await till.locator('#charge-detail').textContent()).toMatch(/^The customer confirms 2\.00 on their phone\. They have until \d\d:\d\d:\d\d\.$/);
@@ -151,8 +151,16 @@ describe('the cashier page charges a code', () => {
     await walletPage.locator('#confirm-screen').waitFor({ state: 'visible', timeout: 5_000 });
     expect(await walletPage.locator('#confirm-pin').isVisible()).toBe(false);
     expect(await walletPage.locator('#confirm-no-pin').textContent()).toBe("This wallet has no PIN, so Pay confirms at once: anyone holding this page can. Ask the wallet's operator to set a PIN.");
-    expect(await walletPage.evaluate(() => document.activeElement?.id)).toBe('confirm-pay');
+    // The focus is on the question, not on Pay: a stray Enter or Space pays nothing.
+    expect(await walletPage.evaluate(() => document.activeElement?.id)).toBe('confirm-heading');
     await docsScreenshot(walletPage, 'wallet-confirm-no-pin');
+    await walletPage.keyboard.press('Enter');
+    await walletPage.keyboard.press('Space');
+    expect(await walletPage.locator('#confirm-screen').isVisible()).toBe(true);
+    expect((await platform.cliJ<{ held: string }>(['wallet', 'show', wallet.walletId])).held).toBe('2.00');
+    // The keyboard reaches Pay next.
+    await walletPage.keyboard.press('Tab');
+    expect(await walletPage.evaluate(() => document.activeElement?.id)).toBe('confirm-pay');
     await walletPage.getByRole('button', { name: 'Pay' }).click();
     await turnsTo(walletPage, 'Paid', 5_000);
     await expect.poll(() => till.locator('#charge-outcome').textContent(), { timeout: 15_000 }).toBe('PAID 2.00');

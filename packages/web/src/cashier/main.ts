@@ -1,4 +1,5 @@
 import { positiveAmountProblem } from '@micropay/protocol/fields';
+import { formatSen, parseAmountSen } from '@micropay/protocol/money';
 import { element, say } from '../shared/page.js';
 import { Camera } from './camera.js';
 import { Charger } from './charge.js';
@@ -130,7 +131,8 @@ function chargeTakenCode(): void {
   if (amount === '') return charger.prompt('Enter the amount and press Enter to charge the code taken.');
   // The code is kept for the corrected amount: nothing was sent.
   if (!amountIsValid()) return amountField.focus();
-  const started = charger.start(amount, goodsField.value.trim() || 'Sale', takenCode);
+  // Charged and shown as money ("300.00"), as the result, the receipt and the holder's phone show it.
+  const started = charger.start(formatSen(parseAmountSen(amount)!), goodsField.value.trim() || 'Sale', takenCode);
   // Either way the code is spent: a scan while a charge runs is not kept for later.
   takenCode = null;
   if (started) return;

@@ -56,7 +56,8 @@ export class ConfirmScreen {
     this.e.decline.disabled = false;
     say(this.e.error, '');
     this.e.section.hidden = false;
-    (this.hasPin ? this.e.pin : this.e.pay).focus();
+    // Without a PIN, Pay pays at once: the focus goes to the question, so a stray Enter or Space pays nothing.
+    (this.hasPin ? this.e.pin : this.e.heading).focus();
   }
 
   /**
