@@ -349,6 +349,34 @@ describe("operators' TOTP secrets at rest", () => {
   });
 });
 
+describe("operators' TOTP secrets left sealed", () => {
+  it('set-role, sign-out and a reset that keeps TOTP need no master key for an operator with TOTP; a new secret does', async () => {
+    const db = await emptyTestDatabase();
+    cleanup.push(db.drop);
+    const secret = newTotpSecret();
+    const setup = await openStore(testConfig({ db: db.dbPath }));
+    expect(await setup.createOperator('ops', await hashPin('operator-pass-1'), new Secret(secret))).not.toBe('NAME_TAKEN');
+    expect(await setup.createOperator('ann', await hashPin('operator-pass-2'), null)).not.toBe('NAME_TAKEN');
+    await setup.close();
+    const keyless = (args: string[]) => runCli([...args, '--db', db.dbPath], { env: { MICROPAY_MASTER_KEY: '' } });
+    const roled = await keyless(['admin', 'set-role', '--name', 'ops', '--role', 'finance']);
+    const signedOut = await keyless(['admin', 'sign-out', '--name', 'ops']);
+    const reset = await keyless(['admin', 'reset', '--name', 'ops', '--json']);
+    for (const r of [roled, signedOut, reset]) expect([r.code, r.stderr]).toEqual([0, '']);
+    expect(roled.stdout).toMatch(/^Operator ops is now finance \(was admin\)/);
+    // A new secret is sealed under the master key: without it, the command says so and changes nothing.
+    const newSecret = await keyless(['admin', 'reset', '--name', 'ops', '--totp']);
+    expect(newSecret.code).toBe(2);
+    expect(newSecret.stderr).toContain('MICROPAY_MASTER_KEY');
+    // The secret was never opened nor changed: with the key, the new password and a code from it sign in.
+    const store = await openStore(testConfig({ db: db.dbPath }));
+    cleanup.push(() => store.close());
+    const { password } = JSON.parse(reset.stdout) as { password: string };
+    const signedIn = await store.signInOperator('ops', password, totpCode(base32Decode(secret)!, totpStepAt(Date.now())));
+    expect(signedIn.kind === 'signedIn' ? signedIn.operator.role : signedIn.kind).toBe('finance');
+  });
+});
+
 describe('the sandbox master key', () => {
   it.runIf(TEST_STORE === 'sqlite')('is generated beside the SQLite file (0600) with a warning, and used again by the next start and by admin commands', async () => {
     const db = await emptyTestDatabase();

@@ -2,13 +2,14 @@ import type { Effect } from '../domain/effects.js';
 import type { Operator, OperatorSummary } from '../domain/operator.js';
 import type { OperatorRole } from '@micropay/protocol/operator-roles';
 import type { MerchantKeyVault } from '../secrets/merchant-key-vault.js';
+import { OpenedOnUse } from '../secrets/opened-on-use.js';
 import type { Row } from './rows.js';
 
 /**
  * Operators (domain/operator.ts) as SQL, written once for both stores in PostgreSQL's `$n`
  * placeholders (page-access-sql.ts turns them into SQLite's). The TOTP secret is sealed under the
- * master key on its way in and opened when one operator is read whole (a sign-in, a reset), never
- * for a list: it is never in a row in plain text.
+ * master key on its way in and opened when it is used (a sign-in's code, a reseal), never for a
+ * list or a change that leaves it as it is: it is never in a row in plain text.
  */
 export type OperatorEffect = Extract<Effect, { kind: 'insertOperator' | 'setOperatorSecurity' | 'setOperatorRole' | 'resealOperatorTotp' }>;
 
@@ -37,7 +38,7 @@ export function toOperator(r: Row, keys: MerchantKeyVault): Operator {
   return {
     ...fields,
     passwordHash: r.password_hash as string,
-    totpSecret: sealed === null ? null : keys.openTotp(fields.operatorId, sealed, r.master_key_id as string, fields.name),
+    totpSecret: sealed === null ? null : new OpenedOnUse(() => keys.openTotp(fields.operatorId, sealed, r.master_key_id as string, fields.name)),
     lastTotpStep: r.last_totp_step === null ? null : Number(r.last_totp_step),
   };
 }
