@@ -10,6 +10,7 @@ import { deviceListing } from './wallet-devices.js';
 import type { Answer, ApiContext } from './context.js';
 import { withOperator } from './console-access.js';
 import { badInputAnswer, operatorActing, optionalText, pageOf, refusedInWords } from './operator-acting.js';
+import { refuseMoneyAsNumber } from './page-money.js';
 
 /**
  * The operator console's Wallets section (docs/consoles.md): search, one wallet's detail, and the
@@ -131,6 +132,7 @@ export const adminCloseWallet = withOperator('wallet accounts', async (ctx, req,
 export const adminTopUpWallet = withOperator('money', async (ctx, req, operator) => {
   const parsed = parse(() => {
     rejectUnknown(req.body, ['walletId', 'amount']);
+    refuseMoneyAsNumber(req.body, ['amount']);
     return { walletId: walletIdOf(req.body), amount: required(req.body, 'amount') };
   });
   if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
@@ -146,6 +148,7 @@ export const adminTopUpWallet = withOperator('money', async (ctx, req, operator)
 export const adminCreateWallet = withOperator('wallet accounts', async (ctx, req, operator) => {
   const parsed = parse(() => {
     rejectUnknown(req.body, ['name', 'openingBalance', 'pin', 'confirmLimit']);
+    refuseMoneyAsNumber(req.body, ['openingBalance', 'confirmLimit']);
     const name = required(req.body, 'name');
     const field = (f: string) => (optionalText(req.body, f) || undefined);
     return { name, openingBalance: field('openingBalance'), pin: field('pin'), confirmLimit: field('confirmLimit') };

@@ -13,6 +13,7 @@ import type { CashierRefund } from '../services/cashier-charges.js';
 import type { MerchantRole } from '../domain/merchant-users.js';
 import type { ActingAs } from '../domain/audit-log.js';
 import { rejectionDetail } from './refunds.js';
+import { refuseMoneyAsNumber } from './page-money.js';
 
 /**
  * The cashier page after the charge (docs/pages.md): the cashier's own recent charges, refunds of
@@ -56,6 +57,7 @@ export const refundCharge = withPageSession('cashier', 'changes', async (ctx, re
   const cashier = cashierOf(session);
   const parsed = parse(() => {
     rejectUnknown(req.body, ['mchOrderId', 'mchRefundId', 'refundAmount']);
+    refuseMoneyAsNumber(req.body, ['refundAmount']);
     return {
       mchId: cashier.mchId,
       mchOrderId: mchOrderIdOf(req.body),

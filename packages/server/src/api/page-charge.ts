@@ -7,6 +7,7 @@ import type { PageSession } from '../domain/page-access.js';
 import type { FailReason, Order } from '../domain/model.js';
 import { cashierOf } from './page-cashier.js';
 import { withPageSession } from './page-session.js';
+import { refuseMoneyAsNumber } from './page-money.js';
 
 /**
  * The cashier page's charge (docs/pages.md): the merchant's own safe pay → query → close flow
@@ -105,6 +106,7 @@ async function ownChargeAsked(ctx: ApiContext, req: ApiRequest, session: PageSes
 /** The charge's fields as text; their rules are micropay's own, checked by the client before it sends (1021). */
 function parseCharge(body: Record<string, unknown>): { mchOrderId: string; amount: string; goodsInfo: string; payCode: string } {
   rejectUnknown(body, ['mchOrderId', 'amount', 'goodsInfo', 'payCode']);
+  refuseMoneyAsNumber(body, ['amount']);
   return { mchOrderId: mchOrderIdOf(body), amount: required(body, 'amount'), goodsInfo: required(body, 'goodsInfo'), payCode: required(body, 'payCode') };
 }
 

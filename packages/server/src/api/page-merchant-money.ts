@@ -1,4 +1,4 @@
-import { fail, formatSen, parse, rejectUnknown, required, ResultCode } from '@micropay/protocol';
+import { formatSen, parse, rejectUnknown, required, ResultCode } from '@micropay/protocol';
 import type { AuditLogEntry } from '../domain/audit-log.js';
 import type { Payout } from '../domain/payout.js';
 import { merchantBalance, merchantPayoutPage, requestMerchantPayout } from '../services/merchant-console.js';
@@ -6,6 +6,7 @@ import { answer } from './answer.js';
 import { merchantUserActing, withMerchantUser, type MerchantUser } from './console-access.js';
 import { bankAccountData } from './page-merchant-payout-account.js';
 import { checkedPageOf, pageRequestOf } from './console-pages.js';
+import { refuseMoneyAsNumber } from './page-money.js';
 
 /**
  * The merchant console's Balance & payouts section (everyone signed in reads it; requesting a
@@ -47,8 +48,7 @@ export const listPayouts = withMerchantUser('reads', 'anyone', async (ctx, req, 
 export const requestPayout = withMerchantUser('changes', 'owner', async (ctx, req, user) => {
   const parsed = parse(() => {
     rejectUnknown(req.body, ['amount', 'requestId']);
-    // Money is a decimal string at the wire: a JSON number could already be a rounded float.
-    if (req.body.amount !== undefined && typeof req.body.amount !== 'string') fail('amount', 'must be a decimal string such as "10.00"');
+    refuseMoneyAsNumber(req.body, ['amount']);
     return { amount: required(req.body, 'amount'), requestId: required(req.body, 'requestId') };
   });
   if (!parsed.ok) return answer(parsed.code, null, parsed.msg);

@@ -8,6 +8,7 @@ import { notificationAttemptEvents, orderTimeline, searchOrders, type ConsoleOrd
 import { answer } from './answer.js';
 import { withMerchantUser, type MerchantUser } from './console-access.js';
 import { userRefund } from './page-cashier-charges.js';
+import { refuseMoneyAsNumber } from './page-money.js';
 
 /**
  * The merchant console's Orders and Order detail (docs/consoles.md, "Orders"): the search, one
@@ -30,6 +31,8 @@ function rowData(o: ConsoleOrderRow): Record<string, unknown> {
 
 /** The search's filters as the body (docs/consoles.md): bad ones answer 1021 or 1033, nothing read. */
 export const searchMerchantOrders = withMerchantUser('reads', 'anyone', async (ctx, req, user) => {
+  const amounts = parse(() => refuseMoneyAsNumber(req.body, ['minAmount', 'maxAmount']));
+  if (!amounts.ok) return answer(amounts.code, null, amounts.msg);
   const page = await searchOrders(ctx.store, scopeOf(user), req.body, ctx.config.timeZone);
   if (!page.ok) return answer(page.code, null, page.msg);
   return answer(ResultCode.SUCCESS, { timeZone: ctx.config.timeZone, orders: page.value.orders.map(rowData), next: page.value.next });
@@ -75,6 +78,7 @@ export const merchantOrderDetail = withMerchantUser('reads', 'anyone', async (ct
 export const refundMerchantOrder = withMerchantUser('changes', 'anyone', async (ctx, req, user) => {
   const parsed = parse(() => {
     rejectUnknown(req.body, ['mchOrderId', 'mchRefundId', 'refundAmount', 'reason']);
+    refuseMoneyAsNumber(req.body, ['refundAmount']);
     const mchOrderId = mchOrderIdOf(req.body);
     const mchRefundId = mchRefundIdOf(req.body);
     const refundAmountSen = positiveAmountOf(req.body, 'refundAmount', ctx.config.maxAmountSen);

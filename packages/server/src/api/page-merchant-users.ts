@@ -3,6 +3,7 @@ import { hashPin } from '../domain/credentials.js';
 import { CASHIER_NAME, newCashierPassword, type Cashier } from '../domain/page-access.js';
 import { answer } from './answer.js';
 import { merchantUserActing, withMerchantUser } from './console-access.js';
+import { refuseMoneyAsNumber } from './page-money.js';
 
 /**
  * The merchant console's Users section (docs/consoles.md), the owner's only: the merchant's users,
@@ -21,6 +22,7 @@ function nameOf(body: Record<string, unknown>): string {
 
 /** `refundLimit`: a positive amount, or null (or absent) for none. */
 function refundLimitOf(body: Record<string, unknown>, maxAmountSen: number): number | null {
+  refuseMoneyAsNumber(body, ['refundLimit']);
   return body.refundLimit === undefined || body.refundLimit === null ? null : positiveAmountOf(body, 'refundLimit', maxAmountSen);
 }
 
