@@ -4,9 +4,9 @@ import { createMerchant, createWalletWithCode, givePayoutAccount, micropayParams
 import { as, pageCall, sessionOf, signInCashier, type Session } from './page-helpers.js';
 
 /**
- * The consoles' money fields are decimal strings (docs/consoles.md, "The sections' APIs"), on both stores: a
- * JSON number in any of them, which may be a rounded float before anyone reads it, is refused by
- * name (1021), and nothing moves. A trial made a real refund with `"refundAmount": 0.01`.
+ * The consoles' money fields are decimal strings (docs/consoles.md, "The sections' APIs"), on both
+ * stores: a JSON number in any of them, which may be a rounded float before anyone reads it, is
+ * refused by name (1021), and nothing moves. A trial made a real refund with `"refundAmount": 0.01`.
  */
 let p: TestPlatform | null = null;
 afterEach(async () => {
