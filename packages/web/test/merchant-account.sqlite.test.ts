@@ -129,9 +129,11 @@ describe("the merchant console's account sections", () => {
     // No account: the section says so, and why a payout cannot be requested; a request says it in words.
     await page.getByText('No payout account is set. Payouts need one: until it is set, no payout can be requested. Set one below.').waitFor();
     expect(await page.locator('#payout-needs-account').isVisible()).toBe(true);
+    // Enter in the amount requests it, as in every console form; the focus stays where it was typed.
     await page.getByLabel('Amount').fill('4.00');
-    await page.getByRole('button', { name: 'Request payout' }).click();
+    await page.getByLabel('Amount').press('Enter');
     await page.getByText('Nothing was paid out. A payout cannot be requested yet: it needs a payout account to go to. Set one under Set payout account above.').waitFor();
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('payout-amount');
     expect(await page.getByText('No payouts yet.').count()).toBe(1);
 
     // A mistyped IBAN is marked at its field, before the password is checked.
@@ -169,8 +171,11 @@ describe("the merchant console's account sections", () => {
     expect(await page.locator('#payout-needs-account').isVisible()).toBe(false);
 
     // The payout now goes, and the list says where.
-    await page.getByRole('button', { name: 'Request payout' }).click();
+    // From the keyboard: the button, disabled while it asks, has the focus back after the answer.
+    await page.getByRole('button', { name: 'Request payout' }).focus();
+    await page.keyboard.press('Enter');
     await page.getByText(/^Payout [0-9]+ of 4\.00 is REQUESTED\.$/).waitFor();
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Request payout');
     await expect.poll(() => page.locator('.payout-list tbody td').nth(2).textContent()).toBe(`${HOLDER}\n${BANK}\n${IBAN}`);
     await docsScreenshot(page.locator('#section'), 'merchant-payout-account');
     expect(problems).toEqual([]);

@@ -39,8 +39,9 @@ export function form(
   f.addEventListener('submit', (event) => {
     event.preventDefault();
     const values = Object.fromEntries([...f.querySelectorAll<HTMLInputElement | HTMLSelectElement>('input, select')].map((i) => [i.id, i.value.trim()]));
+    const focused = document.activeElement;
     button.disabled = true;
-    void onSubmit(values).then((done) => { if (done === 'clear') f.reset(); }).finally(() => { button.disabled = false; });
+    void onSubmit(values).then((done) => { if (done === 'clear') f.reset(); }).finally(() => enableKeepingFocus(button, focused));
   });
   return f;
 }
@@ -57,10 +58,22 @@ export function button(text: string, onClick: () => Promise<void>, className = '
   const b = Object.assign(document.createElement('button'), { type: 'button', textContent: text, className });
   if (label !== undefined) b.setAttribute('aria-label', label);
   b.addEventListener('click', () => {
+    const focused = document.activeElement;
     b.disabled = true;
-    void onClick().finally(() => { b.disabled = false; });
+    void onClick().finally(() => enableKeepingFocus(b, focused));
   });
   return b;
+}
+
+/**
+ * A button disabled while its action ran is enabled again. Disabling the focused button sent the
+ * focus to the page's start, so a keyboard user's place is given back to it, unless the action
+ * moved the focus itself (to what it said) or the button is gone with what it acted on.
+ */
+function enableKeepingFocus(b: HTMLButtonElement, focusedBefore: Element | null): void {
+  b.disabled = false;
+  const lost = document.activeElement === null || document.activeElement === document.body;
+  if (focusedBefore === b && lost && b.isConnected) b.focus();
 }
 
 /** The last cell of each row of `table` gets that row's buttons. */

@@ -60,13 +60,14 @@ export const balanceSection: Section<MerchantUser> = {
       const amount = labelled('payout-amount', 'Amount', { inputMode: 'decimal', maxLength: 20, placeholder: '100.00' });
       // The attempt in flight: its amount and request id, kept until an answer arrives.
       let attempt: { amount: string; requestId: string } | null = null;
-      const f = Object.assign(document.createElement('div'), { className: 'inline-form' });
+      // A form, so that Enter in the amount requests the payout as in every other console form.
+      const f = Object.assign(document.createElement('form'), { className: 'inline-form', noValidate: true });
       // Refunds are paid from the same balance: one after a payout of all of it fails (MERCHANT_BALANCE_INSUFFICIENT).
       const note = Object.assign(document.createElement('p'), {
         id: 'payout-note', textContent: 'Refunds are paid from this balance: what is paid out is not there for a refund until new payments come in.',
       });
       amount.input.setAttribute('aria-describedby', note.id);
-      f.append(amount.wrap, button('Request payout', async () => {
+      const request = button('Request payout', async () => {
         const value = amount.input.value.trim();
         if (attempt === null || attempt.amount !== value) attempt = { amount: value, requestId: crypto.randomUUID() };
         try {
@@ -84,7 +85,13 @@ export const balanceSection: Section<MerchantUser> = {
           // No answer: the payout may exist. The same attempt (same id) is sent again on the next click.
           say(status, `${error instanceof Unreachable ? error.message : String(error)} Press Request payout again: it cannot pay twice.`, 'error');
         }
-      }));
+      });
+      f.addEventListener('submit', (event) => {
+        event.preventDefault();
+        // The button's own click: it is disabled while a request runs, so Enter held down sends one.
+        if (!request.disabled) request.click();
+      });
+      f.append(amount.wrap, request);
       return [f, note];
     }
   },

@@ -1,3 +1,4 @@
+import { button as consoleButton } from '../console/forms.js';
 import { callPage, Unreachable, type PageAnswer } from '../shared/page-api.js';
 import { say } from '../shared/page.js';
 import { formatTime } from '../shared/time.js';
@@ -25,13 +26,9 @@ export function labelled(id: string, label: string, input: Partial<HTMLInputElem
   return { wrap, input: field };
 }
 
+/** The consoles' button (console/forms.ts), primary unless told: disabled while it acts, the focus kept. */
 export function button(text: string, onClick: () => Promise<void>, className = ''): HTMLButtonElement {
-  const b = Object.assign(document.createElement('button'), { type: 'button', textContent: text, className });
-  b.addEventListener('click', () => {
-    b.disabled = true;
-    void onClick().finally(() => { b.disabled = false; });
-  });
-  return b;
+  return consoleButton(text, onClick, className);
 }
 
 /** Label and value pairs, as a description list. */
