@@ -241,6 +241,11 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     await page.getByRole('button', { name: 'Not yet' }).click();
     // The bank refused the closed wallet's transfer: Enter in the reason asks the Fail question, and
     // only asks it: neither the key nor its repeat, held down, presses the question's "Not yet".
+    // An empty reason is asked for first: the question waits for it.
+    await page.getByLabel(`Why payout ${payoutId} failed`).press('Enter');
+    await expect.poll(() => status(page)).toBe(`Type the bank's reason for payout ${payoutId} first: it is kept with the failed payout.`);
+    expect(await page.locator('.confirm-step').count()).toBe(0);
+    expect(await page.evaluate(() => [document.activeElement?.id, document.activeElement?.getAttribute('aria-invalid')])).toEqual([`reason-${payoutId}`, 'true']);
     await page.getByLabel(`Why payout ${payoutId} failed`).fill('account closed');
     await page.keyboard.down('Enter');
     await page.keyboard.down('Enter');
@@ -253,6 +258,11 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
 
     // The money is back in the closed wallet, which can only pay it out again: with another account.
     await page.getByRole('link', { name: 'Wallets' }).click();
+    // A search that finds nothing says so, with no column names over an empty table.
+    await page.getByLabel('Wallet id or its first digits').fill('999999');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.locator('caption', { hasText: 'No wallet matches' }).waitFor();
+    expect(await page.locator('#section thead').isVisible()).toBe(false);
     await page.getByLabel('Wallet id or its first digits').fill(leaving);
     await page.getByRole('button', { name: 'Search' }).click();
     await page.getByRole('button', { name: `Open ${leaving}` }).click();

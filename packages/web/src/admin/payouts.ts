@@ -57,6 +57,7 @@ export const payoutsSection: Section<SignedInOperator> = {
       const reason = Object.assign(document.createElement('input'), { id: `reason-${p.payoutId}`, maxLength: 200, autocomplete: 'off' });
       reason.setAttribute('aria-label', `Why payout ${p.payoutId} failed`);
       reason.placeholder = 'Bank\'s reason';
+      reason.addEventListener('input', () => reason.removeAttribute('aria-invalid'));
       const to = p.mchId !== null ? `merchant ${p.mchId}` : `the holder of wallet ${p.walletId}`;
       // Paid to the account the payout copied; a failed one goes back to the merchant's balance, not to it.
       const paidTo = p.destination === null ? to : `${to} (${bankAccountPhrase(p.destination)})`;
@@ -69,6 +70,13 @@ export const payoutsSection: Section<SignedInOperator> = {
       const fail = button('Fail', async () => {
         // The reason asked about is the reason sent, whatever is typed in the field meanwhile.
         const why = reason.value.trim();
+        // The bank's reason is kept with the failed payout (the server requires it): asked for first.
+        if (why === '') {
+          confirming.replaceChildren();
+          reason.setAttribute('aria-invalid', 'true');
+          say(status, `Type the bank's reason for payout ${p.payoutId} first: it is kept with the failed payout.`, 'error');
+          return reason.focus();
+        }
         askFirst(confirming, `Did the bank refuse payout ${p.payoutId}${why === '' ? '' : ` ("${why}")`}? It becomes FAILED, which is final, and ${p.amount} goes back to ${to}.`,
           `Yes, ${p.payoutId} failed`, () => finish('fail', { payoutId: p.payoutId, reason: why }, `Payout ${p.payoutId} FAILED: ${p.amount} went back.`), 'Not yet');
       }, 'secondary', `Fail ${p.payoutId}`);

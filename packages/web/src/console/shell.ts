@@ -134,6 +134,8 @@ export function table(headers: readonly string[], rows: readonly (readonly strin
     tr.append(...row.map((cell) => Object.assign(document.createElement('td'), { textContent: cell })));
     t.tBodies[0]!.append(tr);
   }
+  // No rows: the caption says so ("No payouts here"), without column names over nothing.
+  t.tHead!.hidden = rows.length === 0;
   return stackedOnPhones(t);
 }
 
