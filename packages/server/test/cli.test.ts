@@ -488,7 +488,7 @@ describe.concurrent('mistakes an operator can make', () => {
     { args: ['merchant', 'disable'], says: 'micropay merchant disable: MCHID is required (see micropay merchant disable --help)\n' },
     {
       args: ['wallet', 'create', '--name', 'X', '--balance', 'ten'],
-      says: 'micropay wallet create: --balance must be a positive amount like 100.00 (see micropay wallet create --help)\n',
+      says: 'micropay wallet create: --balance must be an amount like 100.00, or 0 (see micropay wallet create --help)\n',
     },
     { args: ['wallet', 'topup', '601234567890'], says: 'micropay wallet topup: AMOUNT is required (see micropay wallet topup --help)\n' },
     {

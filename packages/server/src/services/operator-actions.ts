@@ -38,6 +38,12 @@ export function positiveAmountOf(text: string, field: string): number | BadInput
   return sen === null || sen <= 0 ? bad(field, 'must be a positive amount like 100.00') : sen;
 }
 
+/** An opening balance like 100.00, or 0 (as none given), in sen, or the problem. */
+function openingBalanceOf(text: string, field: string): number | BadInput {
+  const sen = parseAmountSen(text);
+  return sen === null ? bad(field, 'must be an amount like 100.00, or 0') : sen;
+}
+
 /** A confirmation limit ("default": the platform's), in sen, or the problem. */
 function confirmLimitOf(text: string, field: string): number | null | BadInput {
   if (text === 'default') return null;
@@ -63,7 +69,7 @@ export async function createHolderWallet(store: Store, given: WalletForm, acting
   if (nameProblem !== null) return bad('name', nameProblem);
   // A blank form field means "not given", as an option left out of the command line does.
   const form = { ...given, openingBalance: notBlank(given.openingBalance), pin: notBlank(given.pin), confirmLimit: notBlank(given.confirmLimit) };
-  const openingSen = form.openingBalance === undefined ? 0 : positiveAmountOf(form.openingBalance, 'balance');
+  const openingSen = form.openingBalance === undefined ? 0 : openingBalanceOf(form.openingBalance, 'balance');
   if (isBadInput(openingSen)) return openingSen;
   if (form.pin !== undefined && pinProblem(form.pin) !== null) return bad('pin', pinProblem(form.pin)!);
   const confirmLimitSen = form.confirmLimit === undefined ? null : confirmLimitOf(form.confirmLimit, 'confirm-limit');
