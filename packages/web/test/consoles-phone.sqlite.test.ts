@@ -33,6 +33,12 @@ describe('the consoles on a phone', () => {
     await merchant.getByRole('link', { name: 'Orders' }).click();
     await merchant.locator('table tbody tr').first().waitFor();
     await docsScreenshot(merchant, 'merchant-orders-phone', { fullPage: true });
+    // An order's detail: its 22-digit MicroPay order id on one line, and the page no wider than the phone.
+    await merchant.locator('table tbody tr a').first().click();
+    const orderId = merchant.locator('.order-fields dd').nth(1);
+    await expect.poll(() => orderId.textContent()).toMatch(/^\d{22}$/);
+    expect(await orderId.evaluate((dd) => { const r = document.createRange(); r.selectNodeContents(dd); return new Set([...r.getClientRects()].map((b) => Math.round(b.top))).size; })).toBe(1);
+    expect(await merchant.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.viewport.width);
     expect(merchantProblems).toEqual([]);
 
     const admin = await chromium.browser.newPage(PHONE);

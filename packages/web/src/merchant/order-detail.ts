@@ -49,7 +49,11 @@ function fields({ order, timeZone }: Detail): HTMLElement {
     ['Status', order.failReason === null ? order.tradeStatus : `${order.tradeStatus} (${order.failReason})`], ['Wallet', String(order.wallet)],
     ['Trade time', time(order.tradeTimeMs)], ['Pay time', time(order.payTimeMs)],
   ];
-  for (const [term, value] of rows) dl.append(Object.assign(document.createElement('dt'), { textContent: term }), Object.assign(document.createElement('dd'), { textContent: value }));
+  for (const [term, value] of rows) {
+    // The ids are read and typed whole (into a bank's form, a call to support): never cut inside a number.
+    const className = term === 'Order' || term === 'MicroPay order' ? 'code' : '';
+    dl.append(Object.assign(document.createElement('dt'), { textContent: term }), Object.assign(document.createElement('dd'), { textContent: value, className }));
+  }
   return dl;
 }
 
