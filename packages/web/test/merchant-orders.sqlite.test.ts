@@ -52,7 +52,7 @@ describe("the merchant console's orders and statements", () => {
     await docsScreenshot(page, 'merchant-orders');
     await page.getByLabel('Amount to').fill('abc');
     await page.getByRole('button', { name: 'Search' }).click();
-    await expect.poll(() => page.locator('#orders-status').textContent()).toBe('param error: maxAmount must be a decimal with at most two places, e.g. "1.00"');
+    await expect.poll(() => page.locator('#orders-status').textContent()).toBe('Amount to must be a decimal with at most two places, e.g. "1.00"');
     await page.getByLabel('Amount to').fill('');
     // The status is chosen among the order states the table shows, not typed.
     const status = page.getByLabel('Status');
@@ -69,6 +69,12 @@ describe("the merchant console's orders and statements", () => {
     // The detail: refund 2.00 of 12.00 with a reason; the timeline shows it, then the notifications.
     await page.getByLabel('Reason (required)').waitFor();
     expect(await page.getByLabel(/^Amount \(up to/).inputValue()).toBe('12.00');
+    // A refused field is said in the words of its label, marked, and focused.
+    await page.getByLabel(/^Amount \(up to/).fill('0');
+    await page.getByLabel('Reason (required)').fill('One cup returned');
+    await page.getByRole('button', { name: 'Refund' }).click();
+    await expect.poll(() => page.locator('#order-status').textContent()).toBe('The amount must be greater than 0');
+    expect(await page.evaluate(() => [document.activeElement?.id, document.activeElement?.getAttribute('aria-invalid')])).toEqual(['refund-amount', 'true']);
     await page.getByLabel(/^Amount \(up to/).fill('2.00');
     await page.getByLabel('Reason (required)').fill('One cup returned');
     await page.getByRole('button', { name: 'Refund' }).click();

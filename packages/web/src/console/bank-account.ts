@@ -1,3 +1,5 @@
+import { fieldRefusal } from './forms.js';
+
 /**
  * Where a payout goes, as both consoles show it (docs/consoles.md, "Balance & payouts" and
  * "Payouts"): the bank account the payout copied when it was requested. The number is the
@@ -64,11 +66,7 @@ const FIELD_WORDS: Readonly<Record<keyof BankAccount, string>> = {
  * it ("The bank is required: …"), with the field it names (null: none), for the form to focus.
  */
 export function bankAccountRefusal(msg: string): { readonly field: keyof BankAccount | null; readonly words: string } {
-  for (const name of Object.keys(FIELD_WORDS) as (keyof BankAccount)[]) {
-    const prefix = `param error: ${name} `;
-    if (msg.startsWith(prefix)) return { field: name, words: `${FIELD_WORDS[name]} ${msg.slice(prefix.length)}` };
-  }
-  return { field: null, words: msg };
+  return fieldRefusal(msg, FIELD_WORDS);
 }
 
 /** A merchant payout requested before payout accounts existed copied none: the operator knew where it went. */

@@ -115,3 +115,16 @@ export function askFirst(
   region.replaceChildren(box);
   keepButton.focus();
 }
+
+/**
+ * A server's refusal of a field ("param error: refundAmount must be greater than 0") as the form
+ * says it, in the words of its label ("The amount must be greater than 0"), with the field it
+ * names (null: none, and the message as it came) for the form to mark and focus.
+ */
+export function fieldRefusal<F extends string>(msg: string, words: Readonly<Record<F, string>>): { readonly field: F | null; readonly words: string } {
+  for (const name of Object.keys(words) as F[]) {
+    const prefix = `param error: ${name} `;
+    if (msg.startsWith(prefix)) return { field: name, words: `${words[name]} ${msg.slice(prefix.length)}` };
+  }
+  return { field: null, words: msg };
+}

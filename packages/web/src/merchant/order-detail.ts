@@ -3,6 +3,7 @@ import { callPage, Unreachable } from '../shared/page-api.js';
 import { say } from '../shared/page.js';
 import { RefundAttempts, type RefundAttempt } from '../shared/refund-attempts.js';
 import { formatTime } from '../shared/time.js';
+import { fieldRefusal } from '../console/forms.js';
 import type { ConsoleContext } from '../console/section.js';
 import { field } from './console-form.js';
 import type { MerchantUser } from './who.js';
@@ -57,6 +58,10 @@ function fields({ order, timeZone }: Detail): HTMLElement {
   return dl;
 }
 
+/** The refund's fields as the server names them, in the words of their labels, and their inputs. */
+const REFUND_FIELDS = { refundAmount: 'The amount', reason: 'The reason' } as const;
+const REFUND_INPUTS: Readonly<Record<keyof typeof REFUND_FIELDS, string>> = { refundAmount: 'refund-amount', reason: 'refund-reason' };
+
 function refundForm(detail: Detail, status: HTMLElement, refresh: () => Promise<void>): HTMLElement {
   const { order } = detail;
   const form = Object.assign(document.createElement('form'), { id: 'refund-form', className: 'inline-form', noValidate: true });
@@ -83,7 +88,7 @@ function refundForm(detail: Detail, status: HTMLElement, refresh: () => Promise<
     try {
       const a = await callPage<{ refund: { refundAmount: string; refundStatus: string } }>('merchant/orders/refund', { ...attempt });
       attempts.answered(attempt);
-      if (a.data === null) return say(status, REFUSALS[a.code] ?? a.msg, 'error');
+      if (a.data === null) return refused(REFUSALS[a.code] ?? a.msg);
       await refresh();
       say(status, a.data.refund.refundStatus === 'REFUNDED' ? `Refunded ${a.data.refund.refundAmount}.` : `The refund of ${a.data.refund.refundAmount} is ${a.data.refund.refundStatus}.`);
     } catch (error) {
@@ -91,6 +96,17 @@ function refundForm(detail: Detail, status: HTMLElement, refresh: () => Promise<
       attempts.lost(attempt);
       lock(`${error.message} Check again sends the same refund: it never refunds twice.`);
     }
+  }
+
+  /** A refusal in the words of the form's labels, at the field it names (marked and focused). */
+  function refused(msg: string): void {
+    const r = fieldRefusal(msg, REFUND_FIELDS);
+    say(status, r.words, 'error');
+    if (r.field === null) return;
+    const input = form.elements.namedItem(REFUND_INPUTS[r.field]) as HTMLInputElement;
+    input.setAttribute('aria-invalid', 'true');
+    input.addEventListener('input', () => input.removeAttribute('aria-invalid'), { once: true });
+    input.focus();
   }
 
   /** With an unanswered attempt its amount and reason are kept, and the button sends it again. */

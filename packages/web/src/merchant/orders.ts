@@ -7,6 +7,7 @@ import { codeColumn, scrolling, stackedOnPhones } from '../console/shell.js';
 import { renderOrderDetail } from './order-detail.js';
 import { field, textCell } from './console-form.js';
 import type { MerchantUser } from './who.js';
+import { fieldRefusal } from '../console/forms.js';
 
 /**
  * The Orders section (owner and cashier; a cashier's scope is its own till's charges, on the
@@ -32,6 +33,10 @@ const FILTERS: readonly (readonly [string, string, string, string?])[] = [
   ['minAmount', 'Amount from', '0.00'], ['maxAmount', 'Amount to', '0.00'], ['orderId', 'Order id (or its start*)', 'ORD-1 or ORD*'],
 ];
 let kept: Record<string, string> = {};
+/** The search's fields as the server names them, in the words of the filters' labels. */
+const SEARCH_FIELDS = {
+  from: 'From (date)', to: 'To (date)', status: 'Status', minAmount: 'Amount from', maxAmount: 'Amount to', mchOrderId: 'Order id', mchOrderIdPrefix: 'Order id',
+} as const;
 
 export const ordersSection: Section<MerchantUser> = {
   id: 'orders',
@@ -65,7 +70,7 @@ export const ordersSection: Section<MerchantUser> = {
       if (a.data === null) {
         results.replaceChildren();
         next.hidden = first.hidden = true;
-        return say(status, a.msg, 'error');
+        return say(status, fieldRefusal(a.msg, SEARCH_FIELDS).words, 'error');
       }
       cursor = a.data.next;
       next.hidden = cursor === null;
