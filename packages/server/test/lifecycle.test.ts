@@ -5,6 +5,7 @@ import type { Order } from '../src/domain/model.js';
 import type { PgStore } from '../src/store/postgres/pg-store.js';
 import type { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { hashPin, hashWalletToken, newWalletToken } from '../src/domain/credentials.js';
+import { tryWalletPin } from '../src/api/wallet-pin.js';
 import { canTransition, ORDER_TRANSITIONS } from '../src/domain/order-state.js';
 import {
   createMerchant,
@@ -189,6 +190,26 @@ describe('PENDING: payments above the no-confirmation limit wait for the user', 
     expect((await walletApi(w.token, 'confirm', { wavpayOrderId: orderId, pin: '000000' })).body.code).toBe(1023);
     expect((await wallet(w.walletId)).pinFailures).toBe(0);
     expect((await p.store.audit()).ok).toBe(true);
+  });
+
+  it("the store's count holds alone: twenty tries taken at once get the counts 1 to 5, the rest none", async () => {
+    const w = await appWallet(1_000_00);
+    // The store's own count, without the API's turns: what holds the lock across servers.
+    const taken = await Promise.all(Array.from({ length: 20 }, () => p.store.takePinTry(w.walletId, 5)));
+    expect(taken.filter((t) => t !== null).sort()).toEqual([1, 2, 3, 4, 5]);
+    expect(taken.filter((t) => t === null)).toHaveLength(15);
+    expect((await wallet(w.walletId)).pinFailures).toBe(5);
+  });
+
+  it('a try compares the PIN as it is when its turn comes: one changed while it waited is the one compared', async () => {
+    const w = await appWallet(1_000_00);
+    const replacement = await hashPin('654321');
+    const first = tryWalletPin(p.store, w.walletId, '000000');
+    const waiting = tryWalletPin(p.store, w.walletId, '123456');
+    // The old PIN leaked, and the operator sets a new one while the second try waits its turn.
+    await p.store.updateWalletSecurity(w.walletId, { pinHash: replacement });
+    expect([(await first).kind, (await waiting).kind]).toEqual(['wrong', 'wrong']);
+    expect((await tryWalletPin(p.store, w.walletId, '654321')).kind).toBe('right');
   });
 
   it('a right PIN resets the count of wrong ones', async () => {

@@ -72,7 +72,7 @@ export const walletSignInWithPin: Handler = async (ctx, req) => {
     await pinMatches(pin, UNKNOWN_ACCOUNT_HASH);
     return answer(ResultCode.SIGN_IN_FAILED);
   }
-  const check = await tryWalletPin(ctx.store, walletId, pin, stored);
+  const check = await tryWalletPin(ctx.store, walletId, pin);
   if (check.kind === 'locked') return answer(ResultCode.SIGN_IN_LOCKED);
   if (check.kind === 'wrong') return answer(ResultCode.SIGN_IN_FAILED);
   await endEarlierSession(ctx, 'wallet', req);

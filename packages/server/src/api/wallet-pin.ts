@@ -11,8 +11,8 @@ import type { Store } from '../store/store.js';
  * flight and be told the wallet is locked, which it is not. Across processes the store's count
  * still holds the lock.
  */
-export function tryWalletPin(store: Store, walletId: string, pin: string, storedHash: string): Promise<PinCheck> {
-  const check = (triesInTurn.get(walletId) ?? Promise.resolve()).then(() => oneTry(store, walletId, pin, storedHash));
+export function tryWalletPin(store: Store, walletId: string, pin: string): Promise<PinCheck> {
+  const check = (triesInTurn.get(walletId) ?? Promise.resolve()).then(() => oneTry(store, walletId, pin));
   const turnEnds = check.then(
     () => {},
     () => {},
@@ -27,9 +27,11 @@ export function tryWalletPin(store: Store, walletId: string, pin: string, stored
 /** The last try waiting or running for each wallet with tries in flight in this process. */
 const triesInTurn = new Map<string, Promise<void>>();
 
-async function oneTry(store: Store, walletId: string, pin: string, storedHash: string): Promise<PinCheck> {
+/** The PIN is read in the try's turn: one changed while the try waited (a leaked PIN replaced) is the one compared. */
+async function oneTry(store: Store, walletId: string, pin: string): Promise<PinCheck> {
   const tries = await store.takePinTry(walletId, MAX_PIN_FAILURES);
-  const check = decidePinTry(tries, tries !== null && (await pinMatches(pin, storedHash)));
+  const storedHash = tries === null ? null : await store.walletPinHash(walletId);
+  const check = decidePinTry(tries, storedHash !== null && (await pinMatches(pin, storedHash)));
   if (check.kind === 'right') await store.clearPinTries(walletId, check.triesTaken);
   return check;
 }
