@@ -377,6 +377,24 @@ describe("operators' TOTP secrets left sealed", () => {
   });
 });
 
+describe("an operator's TOTP secret that does not open", () => {
+  it('fails the sign-in before a try is counted, whatever the password', async () => {
+    const db = await emptyTestDatabase();
+    cleanup.push(db.drop);
+    const store = await openStore(testConfig({ db: db.dbPath }));
+    cleanup.push(() => store.close());
+    const secret = newTotpSecret();
+    expect(await store.createOperator('ops', await hashPin('operator-pass-1'), new Secret(secret))).not.toBe('NAME_TAKEN');
+    // A row altered or moved from another store: the sealed secret no longer opens under its key.
+    await execute(store, 'UPDATE operators SET totp_secret = ? WHERE name = ?', [Buffer.alloc(48, 7).toString('base64'), 'ops']);
+    const code = totpCode(base32Decode(secret)!, totpStepAt(Date.now()));
+    for (const password of ['operator-pass-1', 'wrong-password']) {
+      await expect(store.signInOperator('ops', password, code)).rejects.toThrow(/TOTP secret of operator ops/);
+    }
+    expect((await store.listOperators()).map((o) => o.failures)).toEqual([0]);
+  });
+});
+
 describe('the sandbox master key', () => {
   it.runIf(TEST_STORE === 'sqlite')('is generated beside the SQLite file (0600) with a warning, and used again by the next start and by admin commands', async () => {
     const db = await emptyTestDatabase();

@@ -96,6 +96,9 @@ export type OperatorSignIn =
 export async function signInOperator(port: StorePort, name: string, password: string, code: string | null, address: string | null = null): Promise<OperatorSignIn> {
   const taken = await port.decide({ view: 'operator', name }, (op, nowMs): Decided<{ op: Operator; tries: number | null } | null> => {
     if (op === null) return unchanged(null);
+    // The sealed TOTP secret is opened before a try is counted: one that cannot be opened fails
+    // the sign-in here, costing no try and saying nothing about the password.
+    op.totpSecret?.expose();
     const decided = decideOperatorTry(op, nowMs);
     return { result: { op, tries: decided.result }, effects: decided.effects };
   });
