@@ -51,6 +51,8 @@ export interface Config {
   readonly notifyRetryScheduleS: readonly number[];
   /** Private networks that may receive notifications (notify/destinations.ts); loopback in sandbox mode. */
   readonly notifyPrivateNetworks: readonly Network[];
+  /** The same for a server started with --sandbox, for the CLI to tell a sandbox's warnings (cli/merchant-commands.ts). */
+  readonly notifyPrivateNetworksInSandbox: readonly Network[];
   /** Browser origins allowed to call the wallet API (CORS); empty: none (http/cors.ts). */
   readonly walletCorsOrigins: readonly string[];
   /** The key merchant keys are encrypted under at rest (secrets/); null: not set. */
@@ -128,6 +130,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     notifyTimeoutMs: integer('MICROPAY_NOTIFY_TIMEOUT_MS', setting(undefined, 'MICROPAY_NOTIFY_TIMEOUT_MS'), 5_000, 100, 60_000),
     notifyRetryScheduleS: schedule('MICROPAY_NOTIFY_RETRY_SCHEDULE_S', setting(undefined, 'MICROPAY_NOTIFY_RETRY_SCHEDULE_S')),
     notifyPrivateNetworks: networks('MICROPAY_NOTIFY_PRIVATE_NETWORKS', setting(undefined, 'MICROPAY_NOTIFY_PRIVATE_NETWORKS'), flags.sandbox ?? false),
+    notifyPrivateNetworksInSandbox: networks('MICROPAY_NOTIFY_PRIVATE_NETWORKS', setting(undefined, 'MICROPAY_NOTIFY_PRIVATE_NETWORKS'), true),
     walletCorsOrigins: origins('MICROPAY_WALLET_CORS_ORIGINS', setting(undefined, 'MICROPAY_WALLET_CORS_ORIGINS')),
     ...masterKeys(setting(undefined, 'MICROPAY_MASTER_KEY'), setting(undefined, 'MICROPAY_OLD_MASTER_KEY'), setting(undefined, 'MICROPAY_NEXT_MASTER_KEY')),
     shutdownTimeoutMs: integer('MICROPAY_SHUTDOWN_TIMEOUT_MS', setting(undefined, 'MICROPAY_SHUTDOWN_TIMEOUT_MS'), 10_000, 100, 600_000),
@@ -187,13 +190,10 @@ function schedule(name: string, value: string | undefined): number[] {
   return parts.map(Number);
 }
 
-/** What may receive a sandbox's notifications unless set: loopback, the developer's own machine. */
-export const SANDBOX_NOTIFY_NETWORKS = '127.0.0.0/8,::1/128';
-
 /** A sandbox's receiver is usually the developer's own machine: loopback is allowed unless set (`none`: no network). */
 function networks(name: string, value: string | undefined, sandbox: boolean): Network[] {
   if (value?.trim() === 'none') return [];
-  const parsed = parseNetworks(value ?? (sandbox ? SANDBOX_NOTIFY_NETWORKS : ''));
+  const parsed = parseNetworks(value ?? (sandbox ? '127.0.0.0/8,::1/128' : ''));
   if (typeof parsed === 'string') throw new ConfigError(`${name}: ${parsed}`);
   return parsed;
 }

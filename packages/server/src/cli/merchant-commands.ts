@@ -3,8 +3,8 @@ import { merchantNameProblem } from '../domain/merchant.js';
 import { DEFAULT_KEY_OVERLAP_MS } from '../domain/merchant-keys.js';
 import type { Merchant } from '../domain/model.js';
 import { NOTIFY_URL_PROBLEM, NotifyUrlError } from '../notify/message.js';
-import { notifyUrlWarning, parseNetworks, type Network } from '../notify/destinations.js';
-import { SANDBOX_NOTIFY_NETWORKS, type Config } from '../config.js';
+import { notifyUrlWarning } from '../notify/destinations.js';
+import type { Config } from '../config.js';
 import { createOrImportMerchant, isBadInput, MAX_KEY_OVERLAP_HOURS, notifyUrlOf, rollKey } from '../services/operator-actions.js';
 import { isSandboxStore } from '../sandbox.js';
 import { MerchantIdTakenError, type Store } from '../store/store.js';
@@ -42,10 +42,8 @@ async function withWarning(json: Record<string, unknown>, text: string, m: Merch
  */
 async function cliNotifyWarning(url: string | null, config: Config, store: Store): Promise<string | null> {
   const warning = notifyUrlWarning(url, config.notifyPrivateNetworks);
-  // Set, the networks are the operator's for every server; unset (or empty), a sandbox's default loopback.
-  if (warning === null || config.sandbox || (process.env.MICROPAY_NOTIFY_PRIVATE_NETWORKS ?? '') !== '') return warning;
-  const sandboxNetworks = parseNetworks(SANDBOX_NOTIFY_NETWORKS) as Network[];
-  if (notifyUrlWarning(url, sandboxNetworks) !== null || !(await isSandboxStore(store))) return warning;
+  if (warning === null || config.sandbox || notifyUrlWarning(url, config.notifyPrivateNetworksInSandbox) !== null) return warning;
+  if (!(await isSandboxStore(store))) return warning;
   return `${warning}, unless the server runs with --sandbox (as npm start does), which lets loopback receive`;
 }
 
