@@ -239,6 +239,8 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
       + `Has the bank paid 2.00 to merchant ${mchId} (${HOLDER}, ${BANK}, account ${IBAN})? Payout ${toAccount} becomes PAID_OUT, which is final: the money has left the platform.`);
     expect(await page.locator('.confirm-step p .new-account').count()).toBe(1);
     await page.getByRole('button', { name: 'Not yet' }).click();
+    // "Not yet" gives the focus back to what asked.
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe(`Confirm ${toAccount}`);
     // The bank refused the closed wallet's transfer: Enter in the reason asks the Fail question, and
     // only asks it: neither the key nor its repeat, held down, presses the question's "Not yet".
     // An empty reason is asked for first: the question waits for it.
@@ -247,12 +249,15 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     expect(await page.locator('.confirm-step').count()).toBe(0);
     expect(await page.evaluate(() => [document.activeElement?.id, document.activeElement?.getAttribute('aria-invalid')])).toEqual([`reason-${payoutId}`, 'true']);
     await page.getByLabel(`Why payout ${payoutId} failed`).fill('account closed');
+    expect(await page.getByLabel(`Why payout ${payoutId} failed`).getAttribute('aria-invalid')).toBeNull();
     await page.keyboard.down('Enter');
     await page.keyboard.down('Enter');
     await page.keyboard.up('Enter');
     expect(await page.locator('.confirm-step p').textContent()).toBe(
       `Did the bank refuse payout ${payoutId} ("account closed")? It becomes FAILED, which is final, and 3.00 goes back to the holder of wallet ${leaving}.`);
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Not yet');
+    // The request to type the reason has gone with the question.
+    expect(await status(page)).toBe('');
     await page.getByRole('button', { name: `Yes, ${payoutId} failed` }).click();
     await expect.poll(() => status(page)).toBe(`Payout ${payoutId} FAILED: 3.00 went back.`);
 
@@ -262,7 +267,8 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     await page.getByLabel('Wallet id or its first digits').fill('999999');
     await page.getByRole('button', { name: 'Search' }).click();
     await page.locator('caption', { hasText: 'No wallet matches' }).waitFor();
-    expect(await page.locator('#section thead').isVisible()).toBe(false);
+    expect(await page.locator('#section thead').count()).toBe(1);
+    expect(await page.locator('#section thead').isHidden()).toBe(true);
     await page.getByLabel('Wallet id or its first digits').fill(leaving);
     await page.getByRole('button', { name: 'Search' }).click();
     await page.getByRole('button', { name: `Open ${leaving}` }).click();

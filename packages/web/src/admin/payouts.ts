@@ -27,7 +27,7 @@ export const payoutsSection: Section<SignedInOperator> = {
   id: 'payouts',
   title: 'Payouts',
   async render(container, ctx) {
-    const status = Object.assign(document.createElement('p'), { role: 'status', tabIndex: -1 });
+    const status = Object.assign(document.createElement('p'), { id: 'payouts-status', role: 'status', tabIndex: -1 });
     const confirming = document.createElement('div');
     const list = Object.assign(document.createElement('div'), { className: 'table-wrap' });
     let shown = 'REQUESTED';
@@ -57,6 +57,8 @@ export const payoutsSection: Section<SignedInOperator> = {
       const reason = Object.assign(document.createElement('input'), { id: `reason-${p.payoutId}`, maxLength: 200, autocomplete: 'off' });
       reason.setAttribute('aria-label', `Why payout ${p.payoutId} failed`);
       reason.placeholder = 'Bank\'s reason';
+      // The "type the reason first" said in the status line belongs to the field while it is marked.
+      reason.setAttribute('aria-describedby', status.id);
       reason.addEventListener('input', () => reason.removeAttribute('aria-invalid'));
       const to = p.mchId !== null ? `merchant ${p.mchId}` : `the holder of wallet ${p.walletId}`;
       // Paid to the account the payout copied; a failed one goes back to the merchant's balance, not to it.
@@ -77,7 +79,8 @@ export const payoutsSection: Section<SignedInOperator> = {
           say(status, `Type the bank's reason for payout ${p.payoutId} first: it is kept with the failed payout.`, 'error');
           return reason.focus();
         }
-        askFirst(confirming, `Did the bank refuse payout ${p.payoutId}${why === '' ? '' : ` ("${why}")`}? It becomes FAILED, which is final, and ${p.amount} goes back to ${to}.`,
+        say(status, '');
+        askFirst(confirming, `Did the bank refuse payout ${p.payoutId} ("${why}")? It becomes FAILED, which is final, and ${p.amount} goes back to ${to}.`,
           `Yes, ${p.payoutId} failed`, () => finish('fail', { payoutId: p.payoutId, reason: why }, `Payout ${p.payoutId} FAILED: ${p.amount} went back.`), 'Not yet');
       }, 'secondary', `Fail ${p.payoutId}`);
       // Enter in the reason is the Fail it was typed for, and only that: the question takes the

@@ -105,7 +105,12 @@ export function askFirst(
 ): void {
   const box = Object.assign(document.createElement('div'), { className: 'confirm-step' });
   const row = Object.assign(document.createElement('div'), { className: 'actions' });
-  const keepButton = button(keep, async () => region.replaceChildren());
+  // What asked (a row's button, a field) has the focus back when the answer is "keep as it is".
+  const asker = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+  const keepButton = button(keep, async () => {
+    region.replaceChildren();
+    if (asker?.isConnected) asker.focus();
+  });
   row.append(button(yes, async () => { region.replaceChildren(); await act(); }, ''), keepButton);
   const asked = document.createElement('p');
   asked.append(...(typeof question === 'string' ? [question] : question));
