@@ -400,14 +400,18 @@ describe('merchant roll-key', () => {
   });
 });
 
-describe('listing and showing', () => {
+describe('wallet create', () => {
   const t = usePlatformWithCli();
 
-  it('wallet create --balance 0 opens an empty wallet, as leaving --balance out does', async () => {
-    const [zero, none] = [await t.cliJ<{ balance: string }>(['wallet', 'create', '--name', 'Carol', '--balance', '0']), await t.cliJ<{ balance: string }>(['wallet', 'create', '--name', 'Dan'])];
+  it('--balance 0 opens an empty wallet, as leaving --balance out does', async () => {
+    const [zero, none] = [await t.cliJ<{ balance: string }>(['wallet', 'create', '--name', 'Empty', '--balance', '0']), await t.cliJ<{ balance: string }>(['wallet', 'create', '--name', 'Unfunded'])];
     expect([zero.balance, none.balance]).toEqual(['0.00', '0.00']);
     expect((await t.cli(['audit'])).code).toBe(0);
   });
+});
+
+describe('listing and showing', () => {
+  const t = usePlatformWithCli();
 
   it('wallet list pages in id order with the next page printed as a command, and filters by status and name', async () => {
     const names = ['Alice Tan', 'Bob Lim', 'alina wong', 'Carol', 'Dan'];

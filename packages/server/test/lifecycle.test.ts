@@ -156,26 +156,36 @@ describe('PENDING: payments above the no-confirmation limit wait for the user', 
     expect((await walletApi(w.token, 'confirm', { wavpayOrderId: orderId, pin: '123456' })).body.code).toBe(0);
   });
 
-  it('guesses sent all at once get no more than five PINs compared', async () => {
+  it('wrong guesses sent all at once get no more than five PINs compared: four told the tries left, the rest locked', async () => {
     const w = await appWallet(1_000_00);
     const orderId = await payPending(w, 'pin-burst');
-    // The right PIN and 30 wrong guesses in flight together: the lock must hold regardless.
-    const pins = ['123456', ...Array.from({ length: 30 }, (_, i) => String(100000 + i))];
+    const guesses = Array.from({ length: 30 }, (_, i) => String(100000 + i));
+    const answers = await Promise.all(guesses.map((pin) => walletApi(w.token, 'confirm', { wavpayOrderId: orderId, pin })));
+    const codes = answers.map((a) => a.body.code as number);
+    expect([codes.filter((c) => c === 9003).length, codes.filter((c) => c === 9002).length]).toEqual([4, 26]);
+    // Every compared PIN took a try first: 30 wrong guesses cannot count past the limit.
+    expect(await wallet(w.walletId)).toMatchObject({ pinFailures: 5, heldSen: 300_00 });
+    expect((await p.store.findOrderById(orderId))!.status).toBe('PENDING');
+  });
+
+  it('the right PIN among thirty wrong guesses sent at once: never more than five wrong ones in a row are compared', async () => {
+    const w = await appWallet(1_000_00);
+    const orderId = await payPending(w, 'pin-burst-right');
+    // The right PIN somewhere in the burst: before it at most four wrong ones are compared (a fifth
+    // locks, and the right one is refused); it resets the count, so at most four more after it.
+    const pins = Array.from({ length: 30 }, (_, i) => String(100000 + i));
+    pins.splice(2, 0, '123456');
     const answers = await Promise.all(pins.map((pin) => walletApi(w.token, 'confirm', { wavpayOrderId: orderId, pin })));
     const codes = answers.map((a) => a.body.code as number);
-    expect(codes.filter((c) => c === 9003).length + codes.filter((c) => c === 0).length).toBeLessThanOrEqual(5);
-    expect(codes.filter((c) => c === 9003).length).toBeLessThanOrEqual(4);
-    // Guesses that arrive after the right PIN paid are told so, and compare no PIN.
     expect(codes.every((c) => c === 9003 || c === 9002 || c === 0 || (c === 1023 && codes.includes(0)))).toBe(true);
+    expect(codes.filter((c) => c === 0).length).toBeLessThanOrEqual(1);
+    expect(codes.filter((c) => c === 9003).length).toBeLessThanOrEqual(8);
     const after = await wallet(w.walletId);
-    // Every compared PIN took a try first: 30 wrong guesses cannot count past the limit.
     expect(after.pinFailures).toBeLessThanOrEqual(5);
     if (codes.includes(0)) {
-      // The right PIN was among the five compared: it paid, and the wrong ones still count.
       expect((await p.store.findOrderById(orderId))!.status).toBe('PAID');
     } else {
-      expect(after.pinFailures).toBe(5);
-      expect(after.heldSen).toBe(300_00);
+      expect(after).toMatchObject({ pinFailures: 5, heldSen: 300_00 });
     }
   });
 
