@@ -192,7 +192,7 @@ describe('a refund from the till', () => {
     const bad: [Record<string, unknown>, string][] = [
       [{ ...good, refundAmount: 'ten' }, 'refundAmount must be a decimal with at most two places, e.g. "1.00"'],
       [{ ...good, refundAmount: '0' }, 'refundAmount must be greater than 0'],
-      [{ ...good, refundAmount: ['0.50'] }, 'refundAmount must be a string'],
+      [{ ...good, refundAmount: ['0.50'] }, 'refundAmount must be a decimal string such as "10.00"'],
       [{ ...good, mchRefundId: 'has space' }, 'mchRefundId must be 1 to 32 characters of A-Z, a-z, 0-9, "_" and "-"'],
       [{ mchOrderId: 'sale-5', refundAmount: '0.50' }, 'mchRefundId is required'],
     ];
