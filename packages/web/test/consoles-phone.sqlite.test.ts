@@ -38,7 +38,10 @@ describe('the consoles on a phone', () => {
     const orderId = merchant.locator('.order-fields dd').nth(1);
     await expect.poll(() => orderId.textContent()).toMatch(/^\d{22}$/);
     expect(await orderId.evaluate((dd) => { const r = document.createRange(); r.selectNodeContents(dd); return new Set([...r.getClientRects()].map((b) => Math.round(b.top))).size; })).toBe(1);
+    // … and all of it in view, not scrolled out of its box.
+    expect(await orderId.evaluate((dd) => dd.scrollWidth <= dd.clientWidth)).toBe(true);
     expect(await merchant.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.viewport.width);
+    await merchant.screenshot({ path: screenshotPath('merchant-order-detail-phone'), fullPage: true });
     expect(merchantProblems).toEqual([]);
 
     const admin = await chromium.browser.newPage(PHONE);
