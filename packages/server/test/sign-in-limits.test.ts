@@ -157,6 +157,28 @@ describe('a lockout ends by itself after 15 minutes', () => {
   });
 });
 
+describe('one account signed in from several places at once', () => {
+  it('eight tills signing in as one shared cashier with the right password all sign in, and leave no count toward a lock', async () => {
+    const { t } = await start();
+    const m = await createMerchant(t);
+    await t.store.createCashier(m.mchId, 'lane-1', await hashPin('till-pass-1'));
+    const answers = await Promise.all(Array.from({ length: 8 }, (_, i) =>
+      postFrom(t, `127.0.0.${20 + i}`, i % 2 === 0 ? 'cashier/sign-in' : 'merchant/sign-in', { mchId: m.mchId, name: 'lane-1', password: 'till-pass-1' })));
+    expect(answers.map((a) => a.code)).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
+    expect((await t.store.listMerchantUsers(m.mchId))[0]).toMatchObject({ failures: 0, lockedAtMs: null });
+    expect(compared.count).toBe(8);
+  });
+
+  it('an operator signing in from six browsers at once signs in from each; four wrong guesses after are four, not a lock', async () => {
+    const { t } = await start();
+    await t.store.createOperator('ops', await hashPin('operator-pass-1'), null);
+    const signIn = (from: number, password: string) => postFrom(t, `127.0.0.${40 + from}`, 'admin/sign-in', { name: 'ops', password });
+    expect((await Promise.all([0, 1, 2, 3, 4, 5].map((i) => signIn(i, 'operator-pass-1')))).map((a) => a.code)).toEqual([0, 0, 0, 0, 0, 0]);
+    expect((await Promise.all([6, 7, 8, 9].map((i) => signIn(i, 'wrong')))).map((a) => a.code)).toEqual([9020, 9020, 9020, 9020]);
+    expect((await t.store.listOperators())[0]).toMatchObject({ failures: 4, lockedAtMs: null });
+  });
+});
+
 describe('upgrading a store whose accounts were locked until a reset', () => {
   it('takes each locked account as locked from the upgrade: 15 minutes later it signs in again', async () => {
     const { t } = await start();

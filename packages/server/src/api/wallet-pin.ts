@@ -1,5 +1,6 @@
 import { decidePinTry, MAX_PIN_FAILURES, pinMatches, type PinCheck } from '../domain/credentials.js';
 import type { Store } from '../store/store.js';
+import { ACCOUNT_TRIES } from '../services/in-turn.js';
 
 /**
  * One try of a wallet's PIN, for confirming a payment (wallet API) and for signing in to the
@@ -12,20 +13,8 @@ import type { Store } from '../store/store.js';
  * still holds the lock.
  */
 export function tryWalletPin(store: Store, walletId: string, pin: string): Promise<PinCheck> {
-  const check = (triesInTurn.get(walletId) ?? Promise.resolve()).then(() => oneTry(store, walletId, pin));
-  const turnEnds = check.then(
-    () => {},
-    () => {},
-  );
-  triesInTurn.set(walletId, turnEnds);
-  void turnEnds.then(() => {
-    if (triesInTurn.get(walletId) === turnEnds) triesInTurn.delete(walletId);
-  });
-  return check;
+  return ACCOUNT_TRIES.run(`wallet ${walletId}`, () => oneTry(store, walletId, pin));
 }
-
-/** The last try waiting or running for each wallet with tries in flight in this process. */
-const triesInTurn = new Map<string, Promise<void>>();
 
 /** The PIN is read in the try's turn: one changed while the try waited (a leaked PIN replaced) is the one compared. */
 async function oneTry(store: Store, walletId: string, pin: string): Promise<PinCheck> {

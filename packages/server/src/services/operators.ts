@@ -8,6 +8,7 @@ import { UNKNOWN_ACCOUNT_HASH } from '../domain/page-access.js';
 import type { StorePort } from '../store/port.js';
 import { openSession, recordFailedSignIn } from './page-access.js';
 import { audited, type ActingAs } from '../domain/audit-log.js';
+import { ACCOUNT_TRIES } from './in-turn.js';
 
 /**
  * Operators of the platform (docs/consoles.md): created and reset from the CLI (`micropay admin`),
@@ -93,7 +94,12 @@ export type OperatorSignIn =
  * a try is taken before the slow comparison, an unknown name costs the same scrypt and is answered
  * as wrong. A wrong code is a wrong try too; the right code's step is recorded, so it works once.
  */
-export async function signInOperator(port: StorePort, name: string, password: string, code: string | null, address: string | null = null): Promise<OperatorSignIn> {
+export function signInOperator(port: StorePort, name: string, password: string, code: string | null, address: string | null = null): Promise<OperatorSignIn> {
+  // One operator's tries take turns (in-turn.ts), so overlapping right ones never add up to a lock.
+  return ACCOUNT_TRIES.run(`operator ${name}`, () => oneOperatorTry(port, name, password, code, address));
+}
+
+async function oneOperatorTry(port: StorePort, name: string, password: string, code: string | null, address: string | null): Promise<OperatorSignIn> {
   const taken = await port.decide({ view: 'operator', name }, (op, nowMs): Decided<{ op: Operator; tries: number | null } | null> => {
     if (op === null) return unchanged(null);
     // The sealed TOTP secret is opened before a try is counted: one that cannot be opened fails
