@@ -463,14 +463,23 @@ describe('every answer of a real server is as the document says', () => {
     };
     const owner = await signIn('boss');
     expect((await post(merchant('session'), {}, owner)).json).toMatchObject({ code: 0, data: { signedIn: true, role: 'owner' } });
-    expect((await post(merchant('users/create'), { name: 'lane-2', refundLimit: '20.00' }, owner)).json).toMatchObject({ code: 0, data: { user: { refundLimit: '20.00' } } });
+    expect((await post(merchant('users/create'), { name: 'lane-2', refundLimit: '20.00' }, owner)).json).toMatchObject({ code: 0, data: { user: { refundLimit: '20.00', status: 'active' } } });
     expect(codeOf(await post(merchant('users/create'), { name: 'lane-2' }, { Cookie: owner.Cookie }))).toBe(9121);
     expect(codeOf(await post(merchant('users/list'), {}, owner))).toBe(0);
     expect(codeOf(await post(merchant('users/set-refund-limit'), { name: 'lane-2', refundLimit: null }, owner))).toBe(0);
     expect(codeOf(await post(merchant('users/reset-password'), { name: 'nobody' }, owner))).toBe(1021);
-    expect(codeOf(await post(merchant('users/reset-password'), { name: 'lane-2' }, owner))).toBe(0);
+    const reset = await post(merchant('users/reset-password'), { name: 'lane-2' }, owner);
+    expect(codeOf(reset)).toBe(0);
+    expect(codeOf(await post(merchant('users/set-status'), { name: 'boss', status: 'disabled' }, owner))).toBe(9060);
+    expect(codeOf(await post(merchant('users/set-status'), { name: 'lane-2', status: 'gone' }, owner))).toBe(1021);
+    expect(codeOf(await post(merchant('users/set-status'), { name: 'lane-2', status: 'disabled' }, owner))).toBe(0);
+    expect(codeOf(await post(merchant('users/reset-password'), { name: 'lane-2' }, owner))).toBe(9060);
+    const lane2Password = reset.json!.data!.password as string;
+    expect(codeOf(await post(merchant('sign-in'), { mchId: m.mchId, name: 'lane-2', password: lane2Password }))).toBe(9024);
+    expect(codeOf(await post('/api/page/cashier/sign-in', { mchId: m.mchId, name: 'lane-2', password: lane2Password }))).toBe(9024);
+    expect(codeOf(await post(merchant('users/set-status'), { name: 'lane-2', status: 'active' }, owner))).toBe(0);
     const cashier = await signIn('lane-1');
-    for (const name of ['users/list', 'users/create', 'users/set-refund-limit', 'users/reset-password']) {
+    for (const name of ['users/list', 'users/create', 'users/set-refund-limit', 'users/reset-password', 'users/set-status']) {
       expect(codeOf(await post(merchant(name), { name: 'lane-2', refundLimit: null }, cashier)), name).toBe(9122);
     }
     expect(codeOf(await post(merchant('users/list'), {}))).toBe(9120);

@@ -3,7 +3,8 @@ import { CASHIER_NAME, type PageSession } from '../domain/page-access.js';
 import { answer } from './answer.js';
 import type { ActingCashier } from '../domain/cashier-charge.js';
 import type { RefundingUser } from '../domain/merchant-users.js';
-import type { ApiContext, Handler } from './context.js';
+import type { Answer, ApiContext, Handler } from './context.js';
+import type { CashierSignIn } from '../services/page-access.js';
 import { endEarlierSession, sessionProbe, signedIn, signOut } from './page-session.js';
 import { merchantUserAccount, signInRefusal } from './sign-in-limits.js';
 
@@ -29,6 +30,15 @@ export function merchantUserCredentialsOf(body: Record<string, unknown>): Parsed
     if (password.length > PASSWORD_MAX) fail('password', `must be at most ${PASSWORD_MAX} characters`);
     return { mchId, name, password };
   });
+}
+
+/** A merchant user's sign-in that opened no session, as the till and the merchant console answer it. */
+export function userSignInRefused(result: Exclude<CashierSignIn, { kind: 'signedIn' }>): Answer {
+  switch (result.kind) {
+    case 'locked': return answer(ResultCode.SIGN_IN_LOCKED);
+    case 'wrong': return answer(ResultCode.SIGN_IN_FAILED);
+    case 'disabled': return answer(ResultCode.USER_DISABLED, null, 'ask the merchant\'s owner to enable you again');
+  }
 }
 
 /**
@@ -61,8 +71,7 @@ export const cashierSignIn: Handler = async (ctx, req) => {
   const limited = signInRefusal(ctx, req, merchantUserAccount(mchId, name));
   if (limited !== null) return limited;
   const result = await ctx.store.signInCashier(mchId, name, password);
-  if (result.kind === 'locked') return answer(ResultCode.SIGN_IN_LOCKED);
-  if (result.kind === 'wrong') return answer(ResultCode.SIGN_IN_FAILED);
+  if (result.kind !== 'signedIn') return userSignInRefused(result);
   await endEarlierSession(ctx, 'cashier', req);
   const merchant = await ctx.store.findMerchant(mchId);
   return signedIn('cashier', result.sessionId, req, { mchId, cashierName: name, merchantName: merchant?.name ?? null, timeZone: ctx.config.timeZone });

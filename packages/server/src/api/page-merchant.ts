@@ -3,7 +3,7 @@ import type { PageSession } from '../domain/page-access.js';
 import { answer } from './answer.js';
 import type { ApiContext, Handler } from './context.js';
 import { merchantUserOf, type MerchantUser } from './console-access.js';
-import { merchantUserCredentialsOf } from './page-cashier.js';
+import { merchantUserCredentialsOf, userSignInRefused } from './page-cashier.js';
 import { endEarlierSession, sessionProbe, signedIn, signOut } from './page-session.js';
 import { merchantUserAccount, signInRefusal } from './sign-in-limits.js';
 
@@ -28,8 +28,7 @@ export const merchantSignIn: Handler = async (ctx, req) => {
   const limited = signInRefusal(ctx, req, merchantUserAccount(mchId, name));
   if (limited !== null) return limited;
   const result = await ctx.store.signInCashier(mchId, name, password, 'merchant', req.clientAddress ?? null);
-  if (result.kind === 'locked') return answer(ResultCode.SIGN_IN_LOCKED);
-  if (result.kind === 'wrong') return answer(ResultCode.SIGN_IN_FAILED);
+  if (result.kind !== 'signedIn') return userSignInRefused(result);
   await endEarlierSession(ctx, 'merchant', req);
   const c = result.cashier;
   const user: MerchantUser = { kind: 'merchant', userId: c.cashierId, mchId, name, role: c.role, refundLimitSen: c.refundLimitSen };

@@ -1,9 +1,12 @@
 import { formatSen, MCH_ID } from '@micropay/protocol';
 import { hashPin } from '../domain/credentials.js';
-import { MERCHANT_ROLES, type MerchantRole } from '../domain/merchant-users.js';
+import { MERCHANT_ROLES, userStatus, type MerchantRole, type UserStatus } from '../domain/merchant-users.js';
+import { isAccountLocked } from '../domain/credentials.js';
 import { CASHIER_NAME, newCashierPassword, type Cashier } from '../domain/page-access.js';
+import { isRefused, type UserChange } from '../services/merchant-users.js';
+import type { Config } from '../config.js';
 import { defineCommand, type CommandGroup, type OptionSpec } from './command-line.js';
-import { amountSen, cliActing, CommandFailed, notFound, UsageError } from './common.js';
+import { amountSen, cliActing, CommandFailed, notFound, timeText, UsageError } from './common.js';
 
 /**
  * A merchant's users (docs/consoles.md, docs/pages.md): each belongs to one merchant and signs in
@@ -80,16 +83,75 @@ function resetCommand(name: 'cashier reset' | 'merchant-user reset') {
     async run({ options, store, out }) {
       const { mchId, name: userName } = accountOf(options);
       const password = newCashierPassword();
-      const user = await store.resetCashierPassword(mchId, userName, await hashPin(password), cliActing());
-      if (user === null) return notFound(`user ${userName} of merchant ${mchId}`);
+      const user = changed(await store.resetCashierPassword(mchId, userName, await hashPin(password), cliActing()), mchId, userName);
       out.show(userJson(user, password), `${roleTitle(user)} ${userName} of merchant ${mchId} has a new password; the old one no longer works.\n${signInText(user, password)}`);
       return 0;
     },
   });
 }
 
+/** A user after a change, or the command fails: no such user, or a rule's refusal (merchant-users.ts). */
+function changed(change: UserChange, mchId: string, name: string): Cashier {
+  if (change === null) return notFound(`user ${name} of merchant ${mchId}`);
+  if (isRefused(change)) throw new CommandFailed(change.refused);
+  return change;
+}
+
+function statusCommand(to: UserStatus) {
+  return defineCommand({
+    name: to === 'disabled' ? 'merchant-user disable' : 'merchant-user enable',
+    summary: to === 'disabled'
+      ? 'disable a merchant\'s user: its sessions end and it signs in nowhere until enabled; its history stays'
+      : 'enable a disabled merchant user again, with the password it had',
+    positionals: [],
+    options: ACCOUNT,
+    store: 'existing',
+    async run({ options, store, out }) {
+      const { mchId, name: userName } = accountOf(options);
+      const user = changed(await store.setUserStatus(mchId, userName, to, cliActing()), mchId, userName);
+      const said = to === 'disabled'
+        ? `${roleTitle(user)} ${userName} of merchant ${mchId} is disabled: its sessions have ended and its sign-ins answer 9024.`
+        : `${roleTitle(user)} ${userName} of merchant ${mchId} is enabled: it signs in with the password it had.`;
+      out.show({ mchId, name: userName, role: user.role, status: userStatus(user) }, said);
+      return 0;
+    },
+  });
+}
+
+const listCommand = defineCommand({
+  name: 'merchant-user list',
+  summary: 'list a merchant\'s users: name, role, refund limit, locked or disabled',
+  positionals: [],
+  options: { 'mch-id': ACCOUNT['mch-id'] },
+  store: 'existing',
+  async run({ options, store, out, config }) {
+    if (!MCH_ID.test(options['mch-id'])) throw new UsageError('--mch-id must be a merchant id (1 to 19 digits)');
+    const mchId = options['mch-id'];
+    if ((await store.findMerchant(mchId)) === null) return notFound(`merchant ${mchId}`);
+    const users = await store.listMerchantUsers(mchId);
+    const nowMs = Date.now();
+    const row = (c: Cashier) => ({
+      name: c.name, role: c.role, refundLimit: c.refundLimitSen === null ? null : formatSen(c.refundLimitSen),
+      status: userStatus(c), locked: isAccountLocked(c, nowMs), createdAtMs: String(c.createdAtMs),
+    });
+    const text = users.length === 0 ? `Merchant ${mchId} has no users yet: micropay merchant-user create --mch-id ${mchId} --name NAME --role owner` : userLines(users, nowMs, config);
+    out.show({ mchId, users: users.map(row) }, text);
+    return 0;
+  },
+});
+
+/** One line a user, owner first: name, role, refund limit, then DISABLED or LOCKED when it is. */
+function userLines(users: readonly Cashier[], nowMs: number, config: Config): string {
+  const width = Math.max(...users.map((u) => u.name.length));
+  return users.map((u) => {
+    const limit = u.role === 'owner' ? '' : u.refundLimitSen === null ? 'no refund limit' : `refund limit ${formatSen(u.refundLimitSen)}`;
+    const state = u.disabledAtMs !== null ? `DISABLED since ${timeText(u.disabledAtMs, config)}` : isAccountLocked(u, nowMs) ? 'LOCKED' : '';
+    return [u.name.padEnd(width), u.role.padEnd(7), limit.padEnd(26), `created ${timeText(u.createdAtMs, config)}`, state].join('  ').trimEnd();
+  }).join('\n');
+}
+
 export const cashierCommands: CommandGroup = { title: 'Cashiers', commands: [createCommand('cashier create'), resetCommand('cashier reset')] };
 export const merchantUserCommands: CommandGroup = {
   title: 'Merchant users',
-  commands: [createCommand('merchant-user create'), resetCommand('merchant-user reset')],
+  commands: [createCommand('merchant-user create'), resetCommand('merchant-user reset'), statusCommand('disabled'), statusCommand('active'), listCommand],
 };

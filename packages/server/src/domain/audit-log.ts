@@ -166,13 +166,16 @@ export function walletHolderActing(walletId: string, via: WalletChannel, address
  */
 export type PasswordAskedAt = 'payoutAccount';
 
+/** Why a sign-in with a known name failed: a wrong password, a locked account, or a disabled user's right password. */
+export type FailedSignIn = 'wrong' | 'locked' | 'disabled';
+
 /**
- * A console sign-in, failed sign-in (`outcome`: wrong or locked; never what was typed; `at` when
+ * A console sign-in, failed sign-in (`outcome`: wrong, locked or disabled; never what was typed; `at` when
  * the password was asked again inside a session) or sign-out of the acting user. A failed sign-in
  * under a name no account has names no actor, and is not logged: the log records what its actors did.
  */
 export function sessionRecord(
-  action: 'session.signIn' | 'session.signInFailed' | 'session.signOut', actor: Actor, outcome?: 'wrong' | 'locked', at?: PasswordAskedAt,
+  action: 'session.signIn' | 'session.signInFailed' | 'session.signOut', actor: Actor, outcome?: FailedSignIn, at?: PasswordAskedAt,
 ): AuditRecord {
   const subjectId = actor.kind === 'operator' ? actor.operatorId : actor.kind === 'merchantUser' ? actor.userId : null;
   const mchId = actor.kind === 'merchantUser' ? actor.mchId : null;

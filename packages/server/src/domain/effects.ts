@@ -98,6 +98,8 @@ export type Effect =
   | { readonly kind: 'setCashierSecurity'; readonly cashierId: string; readonly passwordHash?: string; readonly failures: number; readonly lockedAtMs: number | null }
   /** A merchant user's refund limit (domain/merchant-users.ts); null: no limit. */
   | { readonly kind: 'setMerchantUserRefundLimit'; readonly cashierId: string; readonly refundLimitSen: number | null }
+  /** A merchant user disabled since then (domain/merchant-users.ts), or enabled again (null). */
+  | { readonly kind: 'setMerchantUserDisabled'; readonly cashierId: string; readonly disabledAtMs: number | null }
   /** A new operator (domain/operator.ts); the store seals its TOTP secret under the master key. */
   | { readonly kind: 'insertOperator'; readonly operator: Operator }
   | { readonly kind: 'setOperatorRole'; readonly operatorId: string; readonly role: OperatorRole }

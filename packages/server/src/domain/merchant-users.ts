@@ -22,3 +22,30 @@ export function refundLimitExceeded(user: RefundingUser, refundAmountSen: number
   if (user.role === 'owner' || user.refundLimitSen === null) return null;
   return refundAmountSen > user.refundLimitSen ? user.refundLimitSen : null;
 }
+
+/** Whether a user may sign in: a disabled one keeps its name, its charges and its log, but no session. */
+export type UserStatus = 'active' | 'disabled';
+
+export const USER_STATUSES: readonly UserStatus[] = ['active', 'disabled'];
+
+export function userStatus(user: { readonly disabledAtMs: number | null }): UserStatus {
+  return user.disabledAtMs === null ? 'active' : 'disabled';
+}
+
+/**
+ * The rules of disabling and enabling, in this one place. Nobody disables their own user: an owner
+ * who could would lock the console's last hand out with it (another owner, or an operator with
+ * `micropay merchant-user disable`, can). Answers why the change is refused, or null when allowed.
+ */
+export function userStatusChangeRefusal(actorUserId: string | null, user: { readonly cashierId: string; readonly name: string }, to: UserStatus): string | null {
+  if (to === 'disabled' && actorUserId === user.cashierId) return `you cannot disable your own user ${user.name}: another owner or the operator can`;
+  return null;
+}
+
+/**
+ * A disabled user gets no new password: it could not sign in with it, and the owner would hand out
+ * a password that does not work. Enabling comes first. Answers why, or null when allowed.
+ */
+export function passwordResetRefusal(user: { readonly name: string; readonly disabledAtMs: number | null }): string | null {
+  return user.disabledAtMs === null ? null : `${user.name} is disabled: enable it first, then give it a new password`;
+}

@@ -65,6 +65,8 @@ export interface Cashier {
   readonly passwordHash: string;
   readonly failures: number;
   readonly lockedAtMs: number | null;
+  /** When the owner or an operator disabled the user (domain/merchant-users.ts); null: it may sign in. */
+  readonly disabledAtMs: number | null;
   readonly createdAtMs: number;
 }
 

@@ -6,7 +6,7 @@ import { cashierSession, cashierSignIn, cashierSignOut } from '../api/page-cashi
 import { walletCodeResult, walletConfirm, walletDecline, walletPending } from '../api/page-wallet-result.js';
 import { chargeReceipt, recentCharges, refundCharge } from '../api/page-cashier-charges.js';
 import { merchantSession, merchantSignIn, merchantSignOut } from '../api/page-merchant.js';
-import { createUser, listUsers, resetUserPassword, setUserRefundLimit } from '../api/page-merchant-users.js';
+import { createUser, listUsers, resetUserPassword, setUserRefundLimit, setUserStatus } from '../api/page-merchant-users.js';
 import { merchantOrderDetail, refundMerchantOrder, searchMerchantOrders } from '../api/page-merchant-orders.js';
 import { downloadStatement, statementDay } from '../api/page-merchant-statements.js';
 import {
@@ -84,6 +84,7 @@ export const ROUTES: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['/api/page/merchant/users/create', createUser],
   ['/api/page/merchant/users/set-refund-limit', setUserRefundLimit],
   ['/api/page/merchant/users/reset-password', resetUserPassword],
+  ['/api/page/merchant/users/set-status', setUserStatus],
   ['/api/page/merchant/orders/search', searchMerchantOrders],
   ['/api/page/merchant/orders/detail', merchantOrderDetail],
   ['/api/page/merchant/orders/refund', refundMerchantOrder],

@@ -1,7 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { formatSen } from '@micropay/protocol';
 import { unchanged, type Decided } from '../domain/effects.js';
-import { ACCOUNT_CLEARED, decidePinTry, pinMatches } from '../domain/credentials.js';
+import { decidePinTry, pinMatches } from '../domain/credentials.js';
 import {
   decideCashierTriesCleared,
   decideCashierTry,
@@ -18,9 +16,9 @@ import {
   UNKNOWN_ACCOUNT_HASH,
 } from '../domain/page-access.js';
 import type { StorePort } from '../store/port.js';
-import { audited, auditText, consoleActing, sessionRecord, type ActingAs, type PasswordAskedAt } from '../domain/audit-log.js';
+import { audited, consoleActing, sessionRecord, type ActingAs, type FailedSignIn, type PasswordAskedAt } from '../domain/audit-log.js';
 import { recordAction } from './audit-log.js';
-import type { MerchantRole } from '../domain/merchant-users.js';
+import { ACCOUNT_TRIES } from './in-turn.js';
 
 /**
  * The web pages' sign-in flows (docs/pages.md), written once over the store port. Secrets (session
@@ -33,12 +31,14 @@ import type { MerchantRole } from '../domain/merchant-users.js';
  */
 export async function openSession(port: StorePort, subject: SessionSubject, address: string | null = null): Promise<string> {
   const sessionId = newSecretToken();
-  const acting = consoleActing(subject, address);
-  await port.decide({ view: 'none' }, (_none, nowMs) => audited(
-    { result: null, effects: [sessionOpening(secretHash(sessionId), subject, nowMs)] },
-    acting, nowMs, () => (acting === undefined ? null : sessionRecord('session.signIn', acting.actor)),
-  ));
+  await port.decide({ view: 'none' }, (_none, nowMs) => sessionOpened(sessionId, subject, address, nowMs));
   return sessionId;
+}
+
+function sessionOpened(sessionId: string, subject: SessionSubject, address: string | null, nowMs: number): Decided<'opened'> {
+  const acting = consoleActing(subject, address);
+  return audited({ result: 'opened', effects: [sessionOpening(secretHash(sessionId), subject, nowMs)] },
+    acting, nowMs, () => (acting === undefined ? null : sessionRecord('session.signIn', acting.actor)));
 }
 
 /**
@@ -46,7 +46,7 @@ export async function openSession(port: StorePort, subject: SessionSubject, addr
  * without anything typed; the till's sign-ins are not.
  */
 export async function recordFailedSignIn(
-  port: StorePort, subject: SessionSubject, address: string | null, outcome: 'wrong' | 'locked', at?: PasswordAskedAt,
+  port: StorePort, subject: SessionSubject, address: string | null, outcome: FailedSignIn, at?: PasswordAskedAt,
 ): Promise<void> {
   const acting = consoleActing(subject, address);
   if (acting !== undefined) await recordAction(port, acting, sessionRecord('session.signInFailed', acting.actor, outcome, at));
@@ -102,66 +102,12 @@ export async function signInWithLink(port: StorePort, token: string): Promise<{ 
   return taken === 'INVALID' ? taken : { sessionId, walletId: taken.walletId };
 }
 
-export type CashierCreation = Cashier | 'NO_MERCHANT' | 'NAME_TAKEN';
-
-/** A new user's role and refund limit: a cashier without a limit unless told. */
-export interface MerchantUserOptions {
-  readonly role?: MerchantRole;
-  readonly refundLimitSen?: number | null;
-}
-
-/**
- * A merchant's new user (a cashier account, or the owner) with an already hashed password (the CLI
- * or the owner's console draws and hashes it).
- */
-export function createCashier(
-  port: StorePort, mchId: string, name: string, passwordHash: string, options: MerchantUserOptions = {}, acting?: ActingAs,
-): Promise<CashierCreation> {
-  return port.decide({ view: 'cashier', mchId, name }, ({ merchant, cashier }, nowMs): Decided<CashierCreation> => {
-    if (merchant === null) return unchanged('NO_MERCHANT');
-    if (cashier !== null) return unchanged('NAME_TAKEN');
-    const role = options.role ?? 'cashier';
-    // An owner has no limit (refundLimitExceeded): none is stored for one.
-    const refundLimitSen = role === 'owner' ? null : options.refundLimitSen ?? null;
-    const created: Cashier = { cashierId: randomUUID(), mchId, name, role, refundLimitSen, passwordHash, ...ACCOUNT_CLEARED, createdAtMs: nowMs };
-    return audited({ result: created, effects: [{ kind: 'insertCashier', cashier: created }] }, acting, nowMs, () =>
-      ({ action: 'user.create', mchId, subjectId: created.cashierId, detail: { name: auditText(name), role } }));
-  });
-}
-
-/**
- * A new password that also unlocks the account and ends every session of the user, at the till and
- * in the console: whoever held the old password is signed out with it. Null: no such cashier.
- */
-export function resetCashierPassword(port: StorePort, mchId: string, name: string, passwordHash: string, acting?: ActingAs): Promise<Cashier | null> {
-  return port.decide({ view: 'cashier', mchId, name }, ({ cashier }, nowMs): Decided<Cashier | null> => {
-    if (cashier === null) return unchanged(null);
-    const reset: Decided<Cashier | null> = {
-      result: { ...cashier, passwordHash, ...ACCOUNT_CLEARED },
-      effects: [
-        { kind: 'setCashierSecurity', cashierId: cashier.cashierId, passwordHash, ...ACCOUNT_CLEARED },
-        { kind: 'endUserPageSessions', cashierId: cashier.cashierId },
-      ],
-    };
-    // Which account got a new password, never the password or its hash.
-    return audited(reset, acting, nowMs, () => ({ action: 'user.reset', mchId, subjectId: cashier.cashierId, detail: { name: auditText(name), role: cashier.role } }));
-  });
-}
-
 export type CashierSignIn =
   | { readonly kind: 'signedIn'; readonly sessionId: string; readonly cashier: Cashier }
   | { readonly kind: 'wrong' }
-  | { readonly kind: 'locked' };
-
-/** A user's refund limit, set by the owner; null: no such user, or the user is the owner (who has none). */
-export function setRefundLimit(port: StorePort, mchId: string, name: string, refundLimitSen: number | null, acting?: ActingAs): Promise<Cashier | null> {
-  return port.decide({ view: 'cashier', mchId, name }, ({ cashier }, nowMs): Decided<Cashier | null> => {
-    if (cashier === null || cashier.role === 'owner') return unchanged(null);
-    const set = { result: { ...cashier, refundLimitSen }, effects: [{ kind: 'setMerchantUserRefundLimit' as const, cashierId: cashier.cashierId, refundLimitSen }] };
-    return audited(set, acting, nowMs, () => ({ action: 'user.setRefundLimit', mchId, subjectId: cashier.cashierId,
-      detail: { name, refundLimit: refundLimitSen === null ? null : formatSen(refundLimitSen) } }));
-  });
-}
+  | { readonly kind: 'locked' }
+  /** The right password of a user the owner or an operator disabled (merchant-users.ts setUserStatus). */
+  | { readonly kind: 'disabled' };
 
 /** The session a user's sign-in opens: at the till (`cashier`) or in the merchant console (`merchant`). */
 function userSubject(page: 'cashier' | 'merchant', c: Cashier): SessionSubject {
@@ -180,8 +126,16 @@ export async function signInCashier(
 ): Promise<CashierSignIn> {
   const checked = await checkUserPassword(port, mchId, name, password, page, address);
   if (checked.kind !== 'right') return checked;
-  const sessionId = await openSession(port, userSubject(page, checked.cashier), address);
-  return { kind: 'signedIn', sessionId, cashier: checked.cashier };
+  const sessionId = newSecretToken();
+  // Decided again on the user's locked row: a user disabled (or a merchant suspended) since its
+  // password was checked opens nothing, as disabling ends the sessions it finds.
+  const opened = await port.decide({ view: 'cashier', mchId, name }, ({ merchant, cashier }, nowMs): Decided<'opened' | 'wrong' | 'disabled'> => {
+    if (merchant?.status !== 'active' || cashier === null || cashier.cashierId !== checked.cashier.cashierId) return unchanged('wrong');
+    if (cashier.disabledAtMs !== null) return unchanged('disabled');
+    return sessionOpened(sessionId, userSubject(page, cashier), address, nowMs);
+  });
+  if (opened === 'disabled') await recordFailedSignIn(port, userSubject(page, checked.cashier), address, 'disabled');
+  return opened === 'opened' ? { kind: 'signedIn', sessionId, cashier: checked.cashier } : { kind: opened };
 }
 
 export type PasswordCheck = { readonly kind: 'right'; readonly cashier: Cashier } | { readonly kind: 'wrong' | 'locked' };
@@ -192,7 +146,15 @@ export type PasswordCheck = { readonly kind: 'right'; readonly cashier: Cashier 
  * A try is taken before the slow comparison (the PIN lockout's rule, credentials.ts), so guesses
  * racing each other cannot outrun the lock.
  */
-export async function checkUserPassword(
+export function checkUserPassword(
+  port: StorePort, mchId: string, name: string, password: string, page: 'cashier' | 'merchant', address: string | null, at?: PasswordAskedAt,
+): Promise<PasswordCheck> {
+  // One user's tries take turns (in-turn.ts): several tills signing in as one shared cashier at
+  // once must not add up to a lock.
+  return ACCOUNT_TRIES.run(`user ${mchId} ${name}`, () => oneUserTry(port, mchId, name, password, page, address, at));
+}
+
+async function oneUserTry(
   port: StorePort, mchId: string, name: string, password: string, page: 'cashier' | 'merchant', address: string | null, at?: PasswordAskedAt,
 ): Promise<PasswordCheck> {
   const taken = await port.decide({ view: 'cashier', mchId, name }, ({ merchant, cashier }, nowMs): Decided<{ cashier: Cashier; tries: number | null } | null> => {

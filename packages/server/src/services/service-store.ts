@@ -16,6 +16,7 @@ import * as merchants from './merchants.js';
 import * as notifications from './notifications.js';
 import type { TestNotificationResult } from '../domain/notification.js';
 import * as pageAccess from './page-access.js';
+import * as merchantUsers from './merchant-users.js';
 import * as payouts from './payouts.js';
 import type { InvalidBankAccount } from './payouts.js';
 import type { BankAccount, PayoutAccountChange } from '../domain/payout-account.js';
@@ -31,7 +32,7 @@ import { recordAction } from './audit-log.js';
 import type { ActingAs, AuditRecord, PasswordAskedAt } from '../domain/audit-log.js';
 import * as operators from './operators.js';
 import type { Operator } from '../domain/operator.js';
-import type { RefundingUser } from '../domain/merchant-users.js';
+import type { RefundingUser, UserStatus } from '../domain/merchant-users.js';
 
 /** The Store methods written once, here, over the port; each store supplies the rest. */
 type ServiceMethods =
@@ -41,7 +42,7 @@ type ServiceMethods =
   | 'requestRefund' | 'finishRefund' | 'refund' | 'finishStaleRefunds'
   | 'createWallet' | 'topUp' | 'issuePayCode' | 'setWalletStatus' | 'updateWalletSecurity'
   | 'openPageSession' | 'usePageSession' | 'endPageSession' | 'sweepPageAccess' | 'issueSignInLink' | 'signInWithLink'
-  | 'createCashier' | 'resetCashierPassword' | 'signInCashier' | 'checkUserPassword' | 'setRefundLimit'
+  | 'createCashier' | 'resetCashierPassword' | 'setUserStatus' | 'signInCashier' | 'checkUserPassword' | 'setRefundLimit'
   | 'createOperator' | 'resetOperator' | 'signOutOperator' | 'signInOperator'
   | 'startCashierCharge' | 'refundCashierCharge'
   | 'requestPayout' | 'confirmPayout' | 'failPayout' | 'closeWallet' | 'setPayoutAccount' | 'recordAction'
@@ -233,12 +234,12 @@ export abstract class ServiceStore implements StorePort, Pick<Store, ServiceMeth
     return pageAccess.signInWithLink(this, token);
   }
 
-  createCashier(mchId: string, name: string, passwordHash: string, options?: pageAccess.MerchantUserOptions, acting?: ActingAs): Promise<pageAccess.CashierCreation> {
-    return pageAccess.createCashier(this, mchId, name, passwordHash, options, acting);
+  createCashier(mchId: string, name: string, passwordHash: string, options?: merchantUsers.MerchantUserOptions, acting?: ActingAs): Promise<merchantUsers.CashierCreation> {
+    return merchantUsers.createCashier(this, mchId, name, passwordHash, options, acting);
   }
 
   setRefundLimit(mchId: string, name: string, refundLimitSen: number | null, acting?: ActingAs): Promise<Cashier | null> {
-    return pageAccess.setRefundLimit(this, mchId, name, refundLimitSen, acting);
+    return merchantUsers.setRefundLimit(this, mchId, name, refundLimitSen, acting);
   }
 
   /** `role`: admin unless said, as every operator was before roles. */
@@ -262,8 +263,12 @@ export abstract class ServiceStore implements StorePort, Pick<Store, ServiceMeth
     return operators.signInOperator(this, name, password, code, address ?? null);
   }
 
-  resetCashierPassword(mchId: string, name: string, passwordHash: string, acting?: ActingAs): Promise<Cashier | null> {
-    return pageAccess.resetCashierPassword(this, mchId, name, passwordHash, acting);
+  resetCashierPassword(mchId: string, name: string, passwordHash: string, acting?: ActingAs): Promise<merchantUsers.UserChange> {
+    return merchantUsers.resetCashierPassword(this, mchId, name, passwordHash, acting);
+  }
+
+  setUserStatus(mchId: string, name: string, status: UserStatus, acting?: ActingAs): Promise<merchantUsers.UserChange> {
+    return merchantUsers.setUserStatus(this, mchId, name, status, acting);
   }
 
   checkUserPassword(mchId: string, name: string, password: string, address: string | null, at: PasswordAskedAt): Promise<pageAccess.PasswordCheck> {

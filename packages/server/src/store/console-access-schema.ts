@@ -91,3 +91,11 @@ UPDATE cashiers SET locked_at_ms = ${nowMs} WHERE failures >= ${MAX_PIN_FAILURES
 UPDATE operators SET locked_at_ms = ${nowMs} WHERE failures >= ${MAX_PIN_FAILURES};
 `;
 }
+
+/**
+ * Merchant users that can be disabled (docs/consoles.md, "Disabling a user"; SQLite 27, PostgreSQL
+ * 28): when the owner or an operator disabled one; NULL, every existing user, signs in as before.
+ */
+export function userDisableMigration(ms: 'INTEGER' | 'BIGINT'): string {
+  return `ALTER TABLE cashiers ADD COLUMN disabled_at_ms ${ms};\n`;
+}

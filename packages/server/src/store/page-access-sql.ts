@@ -16,14 +16,14 @@ export interface PageAccessWrite {
 
 export type PageAccessEffect = Extract<Effect, {
   kind: 'insertPageSession' | 'touchPageSession' | 'endPageSession' | 'insertSignInLink' | 'useSignInLink' | 'insertCashier' | 'setCashierSecurity'
-    | 'insertCashierCharge' | 'setMerchantUserRefundLimit' | 'insertOperator' | 'setOperatorSecurity' | 'setOperatorRole' | 'resealOperatorTotp'
+    | 'insertCashierCharge' | 'setMerchantUserRefundLimit' | 'setMerchantUserDisabled' | 'insertOperator' | 'setOperatorSecurity' | 'setOperatorRole' | 'resealOperatorTotp'
     | 'sweepPageSessions' | 'sweepSignInLinks' | 'endWalletPageSessions' | 'dropWalletSignInLinks'
     | 'endUserPageSessions' | 'endOperatorPageSessions';
 }>;
 
 const PAGE_ACCESS_KINDS: ReadonlySet<string> = new Set<PageAccessEffect['kind']>([
   'insertPageSession', 'touchPageSession', 'endPageSession', 'insertSignInLink', 'useSignInLink', 'insertCashier', 'setCashierSecurity',
-  'insertCashierCharge', 'setMerchantUserRefundLimit', 'insertOperator', 'setOperatorSecurity', 'setOperatorRole', 'resealOperatorTotp',
+  'insertCashierCharge', 'setMerchantUserRefundLimit', 'setMerchantUserDisabled', 'insertOperator', 'setOperatorSecurity', 'setOperatorRole', 'resealOperatorTotp',
   'sweepPageSessions', 'sweepSignInLinks', 'endWalletPageSessions', 'dropWalletSignInLinks',
   'endUserPageSessions', 'endOperatorPageSessions',
 ]);
@@ -44,6 +44,8 @@ export function pageAccessWrite(e: PageAccessEffect, keys: MerchantKeyVault): Pa
       return operatorWrite(e, keys);
     case 'setMerchantUserRefundLimit':
       return write('UPDATE cashiers SET refund_limit_sen = $1 WHERE cashier_id = $2', [e.refundLimitSen, e.cashierId], `an existing merchant user (${e.cashierId})`);
+    case 'setMerchantUserDisabled':
+      return write('UPDATE cashiers SET disabled_at_ms = $1 WHERE cashier_id = $2', [e.disabledAtMs, e.cashierId], `an existing merchant user (${e.cashierId})`);
     case 'touchPageSession':
       return write('UPDATE page_sessions SET last_seen_at_ms = $1 WHERE session_hash = $2', [e.lastSeenAtMs, e.sessionHash], 'a session is touched while it exists');
     case 'endPageSession':

@@ -219,6 +219,7 @@ export function toCashier(r: Row): Cashier {
     passwordHash: r.password_hash as string,
     failures: r.failures as number,
     lockedAtMs: r.locked_at_ms === null || r.locked_at_ms === undefined ? null : Number(r.locked_at_ms),
+    disabledAtMs: r.disabled_at_ms === null || r.disabled_at_ms === undefined ? null : Number(r.disabled_at_ms),
     createdAtMs: r.created_at_ms as number,
   };
 }

@@ -20,12 +20,13 @@ import type { BankAccount, PayoutAccount, PayoutAccountChange } from '../domain/
 import type { InvalidBankAccount } from '../services/payouts.js';
 import type { PasswordCheck } from '../services/page-access.js';
 import type { Cashier, PageSession, SessionSubject } from '../domain/page-access.js';
-import type { CashierCreation, CashierSignIn, LinkIssue, MerchantUserOptions } from '../services/page-access.js';
+import type { CashierSignIn, LinkIssue } from '../services/page-access.js';
+import type { CashierCreation, MerchantUserOptions, UserChange } from '../services/merchant-users.js';
 import type { OperatorCreation, OperatorSignIn, RoleChange } from '../services/operators.js';
 import type { PlatformCounts } from './dashboard-sql.js';
 import type { Resealed } from '../services/merchants.js';
 import type { Operator, OperatorSummary } from '../domain/operator.js';
-import type { RefundingUser } from '../domain/merchant-users.js';
+import type { RefundingUser, UserStatus } from '../domain/merchant-users.js';
 import type { PayCodeOutcome } from './pay-code-outcomes.js';
 import type { ActingCashier, CashierChargeRecord, ChargeAttempt, ChargeCursor, ChargeStart } from '../domain/cashier-charge.js';
 import type { ProcessMinute } from '../domain/payment-minutes.js';
@@ -242,8 +243,10 @@ export interface Store extends StoreOps {
   signInOperator(name: string, password: string, code: string | null, address?: string | null): Promise<OperatorSignIn>;
   /** Every operator, by name, without any secret: listing needs no master key. */
   listOperators(): Promise<OperatorSummary[]>;
-  /** A new password, which also unlocks the account; null: no such cashier. */
-  resetCashierPassword(mchId: string, name: string, passwordHash: string, acting?: ActingAs): Promise<Cashier | null>;
+  /** A new password, which also unlocks the account; null: no such cashier; refused for a disabled user. */
+  resetCashierPassword(mchId: string, name: string, passwordHash: string, acting?: ActingAs): Promise<UserChange>;
+  /** Disables a user (its sessions end, its sign-ins answer 9024) or enables it; null: no such user. */
+  setUserStatus(mchId: string, name: string, status: UserStatus, acting?: ActingAs): Promise<UserChange>;
   /** Merchant id + cashier name + password, with the PIN lockout's rule; opens the session when right. */
   signInCashier(mchId: string, name: string, password: string, page?: 'cashier' | 'merchant', address?: string | null): Promise<CashierSignIn>;
   /** A merchant console user's password asked again before a change (`at`): counted, locked and logged as a sign-in's. */

@@ -16,6 +16,7 @@ export interface SignedInCashier {
 const MESSAGES: Readonly<Record<number, string>> = {
   [ResultCode.SIGN_IN_FAILED]: 'The merchant id, cashier and password do not match.',
   [ResultCode.SIGN_IN_LOCKED]: 'Too many wrong passwords: this cashier is locked for 15 minutes. The owner can unlock it now with a new password.',
+  [ResultCode.USER_DISABLED]: 'This cashier is disabled. Ask the merchant\'s owner to enable it again.',
 };
 
 export function signIn(mchId: string, name: string, password: string): Promise<SignInResult<SignedInCashier>> {

@@ -15,6 +15,7 @@ startConsole<MerchantUser>({
   signInMessages: {
     [ResultCode.SIGN_IN_FAILED]: 'The merchant id, user and password do not match.',
     [ResultCode.SIGN_IN_LOCKED]: 'Too many wrong passwords: this user is locked for 15 minutes. The owner or the operator can unlock it now with a new password.',
+    [ResultCode.USER_DISABLED]: 'This user is disabled. The merchant\'s owner (Users) or the operator can enable it again.',
   },
   describe: (u) => `${u.merchantName ?? `Merchant ${u.mchId}`} · ${u.userName} (${u.role})`,
   roleOf: (u) => u.role,

@@ -1,32 +1,52 @@
 import { callPage } from '../shared/page-api.js';
 import { say } from '../shared/page.js';
+import { formatTime } from '../shared/time.js';
 import { scrolling, table } from '../console/shell.js';
-import { field, form } from '../console/forms.js';
+import { askFirst, button, field, form, withActions } from '../console/forms.js';
 import type { Section } from '../console/section.js';
 import type { MerchantUser } from './who.js';
 
 /**
- * The Users section (owner only, on the server too): the merchant's users with role and refund
- * limit; a new cashier (its password shown once); a cashier's refund limit; a new password.
+ * The Users section (owner only, on the server too): the merchant's users with role, refund limit
+ * and state; a new cashier (its password shown once); a cashier's refund limit; a new password,
+ * asked first; disabling a user (asked first) and enabling it again. The owner's own row has no
+ * Disable: the server refuses it too.
  */
-interface UserRow { readonly name: string; readonly role: string; readonly refundLimit: string | null }
+interface UserRow {
+  readonly name: string;
+  readonly role: string;
+  readonly refundLimit: string | null;
+  readonly status: 'active' | 'disabled';
+  readonly disabledAtMs: number | null;
+  readonly locked: boolean;
+}
+
+function stateText(u: UserRow): string {
+  if (u.status === 'disabled') return `Disabled since ${formatTime(u.disabledAtMs!)}`;
+  return u.locked ? 'Locked (wrong passwords): a new password unlocks it' : 'Active';
+}
 
 export const usersSection: Section<MerchantUser> = {
   id: 'users',
   title: 'Users',
   roles: ['owner'],
   async render(container, ctx) {
-    const status = Object.assign(document.createElement('p'), { role: 'status' });
+    const status = Object.assign(document.createElement('p'), { role: 'status', tabIndex: -1 });
+    const confirming = document.createElement('div');
     const shownOnce = document.createElement('div');
     const list = document.createElement('div');
-    container.append(createForm(), limitForm(), resetForm(), status, shownOnce, list);
+    container.append(createForm(), limitForm(), resetForm(), status, confirming, shownOnce, list);
     await refresh();
 
     async function refresh(): Promise<void> {
       const a = await callPage<{ users: UserRow[] }>(`${ctx.api}users/list`);
       if (a.data === null) return say(status, a.msg, 'error');
-      list.replaceChildren(scrolling(table(['Name', 'Role', 'Refund limit'],
-        a.data.users.map((u) => [u.name, u.role, u.role === 'owner' ? '—' : u.refundLimit ?? 'No limit']), 'Users of this merchant')));
+      const users = a.data.users;
+      const t = table(['Name', 'Role', 'Refund limit', 'State', 'Actions'],
+        users.map((u) => [u.name, u.role, u.role === 'owner' ? '—' : u.refundLimit ?? 'No limit', stateText(u), '']), 'Users of this merchant');
+      // The owner's own row: nobody disables their own user (the server refuses it too).
+      const you = () => Object.assign(document.createElement('span'), { textContent: 'You' });
+      list.replaceChildren(scrolling(withActions(t, users.map((u) => (u.name === ctx.who.userName ? [you()] : [statusButton(u)])))));
     }
 
     function showPassword(name: string, password: string): void {
@@ -34,6 +54,24 @@ export const usersSection: Section<MerchantUser> = {
       const code = Object.assign(document.createElement('code'), { textContent: password });
       p.append(`Password of ${name}, shown once: `, code);
       shownOnce.replaceChildren(p);
+    }
+
+    /** Disabling signs a person out at once, so it asks first; enabling does not. */
+    function statusButton(u: UserRow): HTMLButtonElement {
+      const to = u.status === 'active' ? 'disabled' : 'active';
+      const verb = to === 'disabled' ? 'Disable' : 'Enable';
+      const change = async () => {
+        const a = await callPage<{ user: UserRow }>(`${ctx.api}users/set-status`, { name: u.name, status: to });
+        if (a.data === null) return say(status, a.msg, 'error');
+        say(status, to === 'disabled'
+          ? `${u.name} is disabled: signed out everywhere, and cannot sign in until enabled again.`
+          : `${u.name} is enabled: it signs in with the password it had.`);
+        await refresh();
+        status.focus();
+      };
+      return button(verb, async () => to === 'active' ? change() : askFirst(confirming,
+        `Disable ${u.role} ${u.name}? They are signed out at the till and here at once, and cannot sign in until you enable them again. Their charges and refunds stay.`,
+        `Disable ${u.name} now`, change, 'Keep them active'), 'secondary', `${verb} ${u.name}`);
     }
 
     function createForm(): HTMLFormElement {
@@ -58,12 +96,18 @@ export const usersSection: Section<MerchantUser> = {
       });
     }
 
+    /** A new password signs the user out wherever it is, so the form asks first. */
     function resetForm(): HTMLFormElement {
       return form('reset-password', 'New password', [field('reset-name', 'User', { maxLength: 40 })], 'Reset password', async (v) => {
-        const a = await callPage<{ user: UserRow; password: string }>(`${ctx.api}users/reset-password`, { name: v['reset-name'] });
-        if (a.data === null) return say(status, a.msg, 'error');
-        say(status, `${a.data.user.name} has a new password; the old one no longer works.`);
-        showPassword(a.data.user.name, a.data.password);
+        const name = v['reset-name']!;
+        askFirst(confirming, `Give ${name} a new password? The old one stops working and ${name} is signed out at the till and here.`,
+          `New password for ${name}`, async () => {
+            const a = await callPage<{ user: UserRow; password: string }>(`${ctx.api}users/reset-password`, { name });
+            if (a.data === null) return say(status, a.msg, 'error');
+            say(status, `${a.data.user.name} has a new password; the old one no longer works.`);
+            showPassword(a.data.user.name, a.data.password);
+            await refresh();
+          }, 'Keep the old password');
       });
     }
   },

@@ -233,6 +233,9 @@ export const COMPONENT_SCHEMAS: Readonly<Record<string, JsonSchema>> = {
   MerchantUser: object({
     name: { type: 'string' }, role: { enum: ['owner', 'cashier'] },
     refundLimit: { anyOf: [AMOUNT_SCHEMA, { type: 'null' }], description: 'Most one refund of this user may be; null: no limit.' },
+    status: { enum: ['active', 'disabled'], description: 'A disabled user signs in nowhere (9024) until enabled again.' },
+    disabledAtMs: { anyOf: [EPOCH_MS, { type: 'null' }], description: 'When the user was disabled; null while active.' },
+    locked: { type: 'boolean', description: 'Five wrong passwords in a row locked it, for 15 minutes from the fifth; a new password unlocks it at once.' },
     createdAtMs: EPOCH_MS,
   }),
   TillOrder: object(TILL_ORDER),
@@ -410,9 +413,9 @@ function merchantAccountEndpoints(): Record<string, EndpointDoc> {
 
 /** The consoles (docs/consoles.md): sign-ins, and the sections behind api/console-access.ts. */
 function consoleEndpoints(): Record<string, EndpointDoc> {
-  const owner = (summary: string, request: JsonSchema, data: JsonSchema | string, csrf: boolean): EndpointDoc => ({
+  const owner = (summary: string, request: JsonSchema, data: JsonSchema | string, csrf: boolean, refusals: number[] = []): EndpointDoc => ({
     tag: 'Merchant console API', auth: 'merchantConsole', csrf, request, summary, description: 'The owner\'s only (9122 for a cashier); acts on the session\'s merchant. docs/consoles.md.',
-    answers: [{ codes: [R.SUCCESS], data: data as never }, { codes: [R.PARAM_ERROR, R.MERCHANT_LOCKED], data: null }, PAGE_REFUSALS, ...(csrf ? [CSRF_REFUSAL] : []), ROLE_REFUSAL],
+    answers: [{ codes: [R.SUCCESS], data: data as never }, { codes: [R.PARAM_ERROR, R.MERCHANT_LOCKED, ...refusals], data: null }, PAGE_REFUSALS, ...(csrf ? [CSRF_REFUSAL] : []), ROLE_REFUSAL],
   });
   return {
     '/api/page/merchant/session': {
@@ -424,7 +427,7 @@ function consoleEndpoints(): Record<string, EndpointDoc> {
       tag: 'Merchant console API', auth: 'merchantConsole',
       request: object({ mchId: pattern(MCH_ID, 'The merchant id.'), name: USER_NAME, password: { type: 'string', minLength: 1, maxLength: 128 } }),
       summary: 'Sign a merchant user (owner or cashier) in', description: 'Sets the session cookie `micropay_merchant`; the answer says the role. Wrong passwords lock the user for 15 minutes after 5 (9021); too many attempts from one address or for one user are refused before the password is checked (9023, HTTP 429, Retry-After). docs/consoles.md.',
-      answers: [{ codes: [R.SUCCESS], data: 'MerchantSignedIn', cookie: 'set' }, { codes: [R.PARAM_ERROR, R.SIGN_IN_FAILED, R.SIGN_IN_LOCKED, R.SIGN_IN_RATE_LIMITED], data: null }],
+      answers: [{ codes: [R.SUCCESS], data: 'MerchantSignedIn', cookie: 'set' }, { codes: [R.PARAM_ERROR, R.SIGN_IN_FAILED, R.SIGN_IN_LOCKED, R.USER_DISABLED, R.SIGN_IN_RATE_LIMITED], data: null }],
     },
     '/api/page/merchant/sign-out': {
       tag: 'Merchant console API', auth: 'merchantConsole', csrf: true, request: EMPTY, summary: 'End the session', description: 'docs/consoles.md.',
@@ -433,7 +436,9 @@ function consoleEndpoints(): Record<string, EndpointDoc> {
     '/api/page/merchant/users/list': owner('The merchant\'s users, owner first', EMPTY, object({ users: { type: 'array', items: ref('MerchantUser') } }), false),
     '/api/page/merchant/users/create': owner('Create a cashier; its password is shown once', object({ name: USER_NAME, refundLimit: REFUND_LIMIT }, ['refundLimit']), USER_WITH_PASSWORD, true),
     '/api/page/merchant/users/set-refund-limit': owner('Set or remove a cashier\'s refund limit', object({ name: USER_NAME, refundLimit: REFUND_LIMIT }), object({ user: ref('MerchantUser') }), true),
-    '/api/page/merchant/users/reset-password': owner('Give a user a new password (shown once); also unlocks it', object({ name: USER_NAME }), USER_WITH_PASSWORD, true),
+    '/api/page/merchant/users/reset-password': owner('Give a user a new password (shown once); also unlocks it. A disabled user is refused (9060): enable it first', object({ name: USER_NAME }), USER_WITH_PASSWORD, true, [R.ACTION_REFUSED]),
+    '/api/page/merchant/users/set-status': owner('Disable a user (its sessions end; its sign-ins answer 9024) or enable it again. The owner\'s own user is refused (9060)',
+      object({ name: USER_NAME, status: { enum: ['active', 'disabled'] } }), object({ user: ref('MerchantUser') }), true, [R.ACTION_REFUSED]),
     ...merchantOrderEndpoints(),
     '/api/page/admin/session': {
       tag: 'Operator console API', auth: 'adminConsole', request: EMPTY,
@@ -787,7 +792,7 @@ export const ENDPOINT_DOCS: Readonly<Record<string, EndpointDoc>> = {
       password: { type: 'string', minLength: 1, maxLength: 128 },
     }),
     summary: 'Sign a cashier in', description: 'Sets the session cookie `micropay_cashier`. Wrong passwords lock the account for 15 minutes after 5 (9021); too many attempts are refused before the password is checked (9023, HTTP 429, Retry-After). docs/pages.md.',
-    answers: [{ codes: [R.SUCCESS], data: 'CashierSignedIn', cookie: 'set' }, { codes: [R.PARAM_ERROR, R.SIGN_IN_FAILED, R.SIGN_IN_LOCKED, R.SIGN_IN_RATE_LIMITED], data: null }],
+    answers: [{ codes: [R.SUCCESS], data: 'CashierSignedIn', cookie: 'set' }, { codes: [R.PARAM_ERROR, R.SIGN_IN_FAILED, R.SIGN_IN_LOCKED, R.USER_DISABLED, R.SIGN_IN_RATE_LIMITED], data: null }],
   },
   '/api/page/cashier/sign-out': {
     tag: 'Cashier page API', auth: 'cashierPage', csrf: true, request: EMPTY,

@@ -9,7 +9,7 @@ import { deviceLifetimeMigration, offlineDeviceSchema } from '../offline-device-
 import { notificationAttemptsSchema } from '../notification-attempts-sql.js';
 import { APPEND_ONLY_MESSAGE, auditLogSchema, POSTGRES_AUDIT_LOG_WALLET_HOLDER } from '../audit-log-sql.js';
 import { CONSOLE_INDEXES } from '../console-sql.js';
-import { accountLockMigration, OPERATOR_ROLE_MIGRATION, postgresConsoleAccessMigration } from '../console-access-schema.js';
+import { accountLockMigration, OPERATOR_ROLE_MIGRATION, userDisableMigration, postgresConsoleAccessMigration } from '../console-access-schema.js';
 import { ORDER_ID_C_INDEX, ORDER_SEARCH_INDEXES } from '../order-search-sql.js';
 
 /**
@@ -368,6 +368,11 @@ CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log FOR EACH STATE
     version: 27,
     name: 'payouts record when their account was set: finance is told of a payout to an account set under a day before',
     sql: payoutAccountAgeMigration('BIGINT', POSTGRES_PAYOUT_ACCOUNT_TIME_GUARD),
+  },
+  {
+    version: 28,
+    name: 'merchant users can be disabled: a disabled user keeps its name and history but signs in nowhere',
+    sql: userDisableMigration('BIGINT'),
   },
 ];
 

@@ -8,7 +8,7 @@ import { deviceLifetimeMigration, offlineDeviceSchema } from '../offline-device-
 import { notificationAttemptsSchema } from '../notification-attempts-sql.js';
 import { APPEND_ONLY_MESSAGE, auditLogSchema, SQLITE_AUDIT_LOG_NO_REPLACE, SQLITE_AUDIT_LOG_WALLET_HOLDER } from '../audit-log-sql.js';
 import { CONSOLE_INDEXES } from '../console-sql.js';
-import { accountLockMigration, OPERATOR_ROLE_MIGRATION, sqliteConsoleAccessMigration } from '../console-access-schema.js';
+import { accountLockMigration, OPERATOR_ROLE_MIGRATION, userDisableMigration, sqliteConsoleAccessMigration } from '../console-access-schema.js';
 import { ORDER_SEARCH_INDEXES } from '../order-search-sql.js';
 
 /**
@@ -353,5 +353,10 @@ CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE
     version: 26,
     name: 'payouts record when their account was set: finance is told of a payout to an account set under a day before',
     sql: payoutAccountAgeMigration('INTEGER', SQLITE_PAYOUT_ACCOUNT_TIME_GUARD),
+  },
+  {
+    version: 27,
+    name: 'merchant users can be disabled: a disabled user keeps its name and history but signs in nowhere',
+    sql: userDisableMigration('INTEGER'),
   },
 ];

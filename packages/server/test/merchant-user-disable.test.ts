@@ -1,0 +1,177 @@
+import { describe, expect, it } from 'vitest';
+import { hashPin } from '../src/domain/credentials.js';
+import { createMerchant } from './helpers.js';
+import { as, pageCall, sessionOf, type PageAnswer, type Session } from './page-helpers.js';
+import { usePlatformWithCli } from './process-helpers.js';
+
+/**
+ * Disabling a merchant's user (docs/consoles.md, "Disabling a user"), on both stores over real
+ * HTTP and the real CLI: the owner's Users section and `merchant-user disable/enable`, what a
+ * disabled user's sign-in answers, the sessions it ends, the rules that refuse, and a disable
+ * racing the user's own sign-ins.
+ */
+const t = usePlatformWithCli();
+const call = (path: string, body: unknown = {}, s: Session | null = null) => pageCall(t.p, path, body, as(s));
+const PASSWORD = 'user-password-1';
+
+async function createUser(mchId: string, name: string, role: 'owner' | 'cashier'): Promise<void> {
+  const created = await t.p.store.createCashier(mchId, name, await hashPin(PASSWORD), { role });
+  if (typeof created === 'string') throw new Error(created);
+}
+
+const signIn = (page: 'cashier' | 'merchant', mchId: string, name: string, password = PASSWORD) => call(`${page}/sign-in`, { mchId, name, password });
+
+/** The user signed in at the till and in the merchant console. */
+async function signedIn(mchId: string, name: string): Promise<{ till: Session; console: Session }> {
+  return { till: sessionOf(await signIn('cashier', mchId, name)), console: sessionOf(await signIn('merchant', mchId, name)) };
+}
+
+async function shopWithUsers(): Promise<{ mchId: string; owner: { till: Session; console: Session }; lane: { till: Session; console: Session } }> {
+  const shop = await createMerchant(t.p, 'Corner Shop');
+  await createUser(shop.mchId, 'boss', 'owner');
+  await createUser(shop.mchId, 'lane-1', 'cashier');
+  return { mchId: shop.mchId, owner: await signedIn(shop.mchId, 'boss'), lane: await signedIn(shop.mchId, 'lane-1') };
+}
+
+const usersOf = async (owner: Session) => ((await call('merchant/users/list', {}, owner)).data!.users as Record<string, unknown>[]);
+const auditActions = async (n: number) => (await t.p.store.listAuditLog({ limit: n })).map((e) => [e.action, e.actor.name, e.detail]);
+
+function expectRefused(a: PageAnswer, code: number, msg: string): void {
+  expect([a.status, a.code, a.msg, a.data]).toEqual([200, code, msg, null]);
+}
+
+describe("the owner's Users section", () => {
+  it("disables a cashier: its till and console sessions end, its sign-ins answer 9024 (a wrong password 9020), and the list and the log say so", async () => {
+    const { mchId, owner, lane } = await shopWithUsers();
+    const disabled = await call('merchant/users/set-status', { name: 'lane-1', status: 'disabled' }, owner.console);
+    expect(disabled.code, disabled.msg).toBe(0);
+    expect(disabled.data!.user).toMatchObject({ name: 'lane-1', role: 'cashier', status: 'disabled', locked: false });
+    expect(typeof disabled.data!.user.disabledAtMs).toBe('number');
+
+    expect((await call('cashier/recent-charges', {}, lane.till)).code).toBe(9120);
+    expect((await call('merchant/session', {}, lane.console)).data).toMatchObject({ signedIn: false });
+    expect((await call('merchant/users/list', {}, owner.console)).code).toBe(0);
+    for (const page of ['cashier', 'merchant'] as const) {
+      const refused = await signIn(page, mchId, 'lane-1');
+      expectRefused(refused, 9024, "user disabled: ask the merchant's owner to enable you again");
+      expect(refused.setCookie).toBeNull();
+      expectRefused(await signIn(page, mchId, 'lane-1', 'wrong-password'), 9020, 'sign-in failed');
+    }
+    expect((await usersOf(owner.console)).map((u) => [u.name, u.status])).toEqual([['boss', 'active'], ['lane-1', 'disabled']]);
+    // The console's failed sign-in is logged with its outcome; the till's sign-ins are not logged.
+    expect(await auditActions(3)).toEqual([
+      ['session.signInFailed', 'lane-1', { outcome: 'wrong' }],
+      ['session.signInFailed', 'lane-1', { outcome: 'disabled' }],
+      ['user.disable', 'boss', { name: 'lane-1', role: 'cashier' }],
+    ]);
+  });
+
+  it('enables it again with the password it had; a disabled user gets no new password until then (9060); the same status twice writes nothing', async () => {
+    const { mchId, owner } = await shopWithUsers();
+    expect((await call('merchant/users/set-status', { name: 'lane-1', status: 'disabled' }, owner.console)).code).toBe(0);
+    const logged = (await t.p.store.listAuditLog({ limit: 100 })).length;
+    expect((await call('merchant/users/set-status', { name: 'lane-1', status: 'disabled' }, owner.console)).data!.user.status).toBe('disabled');
+    expectRefused(await call('merchant/users/reset-password', { name: 'lane-1' }, owner.console), 9060,
+      'action refused: lane-1 is disabled: enable it first, then give it a new password');
+    expect((await t.p.store.listAuditLog({ limit: 100 })).length).toBe(logged);
+
+    const enabled = await call('merchant/users/set-status', { name: 'lane-1', status: 'active' }, owner.console);
+    expect(enabled.data!.user).toMatchObject({ status: 'active', disabledAtMs: null });
+    sessionOf(await signIn('cashier', mchId, 'lane-1'));
+    expect((await call('merchant/users/reset-password', { name: 'lane-1' }, owner.console)).code).toBe(0);
+    expect((await auditActions(3)).map(([action]) => action)).toEqual(['user.reset', 'user.enable', 'user.disable']);
+  });
+
+  it("refuses the owner's own user (9060), a cashier (9122), a change without CSRF (9121), another merchant's user and bad input (1021), writing nothing", async () => {
+    const { mchId, owner, lane } = await shopWithUsers();
+    const other = await createMerchant(t.p, 'Other Shop');
+    await createUser(other.mchId, 'lane-9', 'cashier');
+    const logged = (await t.p.store.listAuditLog({ limit: 100 })).length;
+
+    expectRefused(await call('merchant/users/set-status', { name: 'boss', status: 'disabled' }, owner.console), 9060,
+      'action refused: you cannot disable your own user boss: another owner or the operator can');
+    expect((await call('merchant/users/set-status', { name: 'boss', status: 'disabled' }, lane.console)).code).toBe(9122);
+    expect((await pageCall(t.p, 'merchant/users/set-status', { name: 'lane-1', status: 'disabled' }, as(owner.console, null))).code).toBe(9121);
+    expectRefused(await call('merchant/users/set-status', { name: 'lane-9', status: 'disabled' }, owner.console), 1021,
+      'param error: name: this merchant has no cashier named lane-9');
+    const bad: [unknown, string][] = [
+      [{ name: 'lane-1', status: 'gone' }, 'param error: status must be active or disabled'],
+      [{ name: 'lane-1' }, 'param error: status is required'],
+      [{ name: 'lane-1', status: true }, 'param error: status must be a string'],
+      [{ name: 'lane-1', status: 'disabled', mchId: other.mchId }, 'param error: unknown parameter "mchId": not part of this API'],
+      [{ name: '', status: 'disabled' }, 'param error: name is required'],
+    ];
+    for (const [body, msg] of bad) expectRefused(await call('merchant/users/set-status', body, owner.console), 1021, msg);
+
+    expect((await t.p.store.listAuditLog({ limit: 100 })).length).toBe(logged);
+    expect((await call('merchant/users/list', {}, owner.console)).code).toBe(0);
+    expect((await call('cashier/recent-charges', {}, lane.till)).code).toBe(0);
+    sessionOf(await signIn('cashier', other.mchId, 'lane-9'));
+    expect(mchId).not.toBe(other.mchId);
+  });
+
+  it("a disable racing the user's own sign-ins leaves no live session of it: each sign-in either ends with the disable or is refused (9024)", async () => {
+    const { mchId, owner } = await shopWithUsers();
+    const started = Date.now();
+    const before = sessionOf(await signIn('cashier', mchId, 'lane-1'));
+    const halfASignIn = (Date.now() - started) / 2;
+    // Two more, taking their turns (in-turn.ts); the disable lands while the first has its password
+    // checked: whether its session opens before the disable or is refused, none may outlive it.
+    const racing = [signIn('merchant', mchId, 'lane-1'), signIn('cashier', mchId, 'lane-1')];
+    await new Promise((resolve) => setTimeout(resolve, halfASignIn));
+    expect((await call('merchant/users/set-status', { name: 'lane-1', status: 'disabled' }, owner.console)).code).toBe(0);
+    const after = await signIn('merchant', mchId, 'lane-1');
+    const answers = await Promise.all(racing);
+
+    expect((await call('cashier/recent-charges', {}, before)).code).toBe(9120);
+    expect(after.code).toBe(9024);
+    for (const [i, a] of answers.entries()) {
+      expect([0, 9024], a.msg).toContain(a.code);
+      if (a.code !== 0) continue;
+      const probe = i === 0 ? await call('merchant/users/list', {}, sessionOf(a)) : await call('cashier/recent-charges', {}, sessionOf(a));
+      expect(probe.code, `racing sign-in ${i}`).toBe(9120);
+    }
+  });
+});
+
+describe('merchant-user disable, enable and list (CLI)', () => {
+  it("disables an owner (its console session ends), lists the merchant's users with their state, and enables it again", async () => {
+    const { mchId, owner } = await shopWithUsers();
+    const disabled = await t.cli(['merchant-user', 'disable', '--mch-id', mchId, '--name', 'boss']);
+    expect([disabled.code, disabled.stdout.trim()]).toEqual([0,
+      `Owner boss of merchant ${mchId} is disabled: its sessions have ended and its sign-ins answer 9024.`]);
+    expect((await call('merchant/users/list', {}, owner.console)).code).toBe(9120);
+    expectRefused(await signIn('merchant', mchId, 'boss'), 9024, "user disabled: ask the merchant's owner to enable you again");
+
+    const listed = await t.cliJ<{ users: Record<string, unknown>[] }>(['merchant-user', 'list', '--mch-id', mchId]);
+    expect(listed.users.map((u) => [u.name, u.role, u.refundLimit, u.status, u.locked])).toEqual([
+      ['boss', 'owner', null, 'disabled', false], ['lane-1', 'cashier', null, 'active', false]]);
+    const text = await t.cli(['merchant-user', 'list', '--mch-id', mchId]);
+    const lines = text.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^boss    owner  +created .+ {2}DISABLED since .+$/);
+    expect(lines[1]).toMatch(/^lane-1  cashier {2}no refund limit +created [^A-Z]+$/);
+
+    const reset = await t.cli(['merchant-user', 'reset', '--mch-id', mchId, '--name', 'boss']);
+    expect([reset.code, reset.stdout]).toEqual([1, '']);
+    expect(reset.stderr).toContain('boss is disabled: enable it first, then give it a new password');
+    const enabled = await t.cliJ(['merchant-user', 'enable', '--mch-id', mchId, '--name', 'boss']);
+    expect(enabled).toEqual({ mchId, name: 'boss', role: 'owner', status: 'active' });
+    sessionOf(await signIn('merchant', mchId, 'boss'));
+    const logged = (await t.p.store.listAuditLog({ limit: 2 })).map((e) => [e.action, e.actor.kind]);
+    expect(logged).toEqual([['session.signIn', 'merchantUser'], ['user.enable', 'cli']]);
+  }, 60_000);
+
+  it('names what is missing: an unknown user or merchant fails with exit 1, a bad merchant id with exit 2', async () => {
+    const shop = await createMerchant(t.p, 'Corner Shop');
+    const unknownUser = await t.cli(['merchant-user', 'disable', '--mch-id', shop.mchId, '--name', 'nobody']);
+    expect([unknownUser.code, unknownUser.stdout]).toEqual([1, '']);
+    expect(unknownUser.stderr).toContain(`no user nobody of merchant ${shop.mchId}`);
+    const unknownMerchant = await t.cli(['merchant-user', 'list', '--mch-id', '999999999']);
+    expect(unknownMerchant.code).toBe(1);
+    expect(unknownMerchant.stderr).toContain('no merchant 999999999');
+    expect((await t.cli(['merchant-user', 'list', '--mch-id', 'abc'])).code).toBe(2);
+    const empty = await t.cli(['merchant-user', 'list', '--mch-id', shop.mchId]);
+    expect(empty.stdout.trim()).toBe(`Merchant ${shop.mchId} has no users yet: micropay merchant-user create --mch-id ${shop.mchId} --name NAME --role owner`);
+  }, 60_000);
+});

@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { docsScreenshot, useChromium, watchForProblems } from './browser.js';
+import { signInCashier } from './cashier-page.js';
+import { signInToMerchantConsole } from './console-page.js';
+import { useServedPlatform } from './platform.js';
+
+// The owner's Users section beyond creating a cashier (consoles-sign-in.sqlite.test.ts): disabling a
+// cashier who is at an open till, what the till and its sign-in then show, enabling it again, and a
+// new password that asks first. The rules are proven on both stores over HTTP in
+// packages/server/test/merchant-user-disable.test.ts.
+describe("the owner's Users section", () => {
+  const platform = useServedPlatform();
+  const chromium = useChromium();
+
+  it('disables a cashier at an open till, asking first: the till is signed out and its sign-in says why; Enable lets it back in', async () => {
+    const cashier = await platform.cashier('lane-1');
+    const owner = await platform.cliJ<{ password: string }>(['merchant-user', 'create', '--mch-id', cashier.mchId, '--name', 'boss', '--role', 'owner']);
+    const till = await chromium.browser.newPage({ viewport: { width: 800, height: 900 } });
+    const tillProblems = watchForProblems(till);
+    await signInCashier(till, platform.server.url, cashier);
+    const desk = await chromium.browser.newPage({ viewport: { width: 1100, height: 800 } });
+    const problems = watchForProblems(desk);
+    await signInToMerchantConsole(desk, `${platform.server.url}/merchant#users`, { mchId: cashier.mchId, name: 'boss', password: owner.password });
+
+    const rows = desk.locator('table tbody tr');
+    await expect.poll(() => rows.count()).toBe(2);
+    expect(await rows.nth(0).locator('td').allTextContents()).toEqual(['boss', 'owner', '—', 'Active', 'You']);
+    expect(await rows.nth(1).locator('td').allTextContents()).toEqual(['lane-1', 'cashier', 'No limit', 'Active', 'Disable']);
+
+    // Asked first, with the way out focused: a second Enter keeps the cashier active.
+    await desk.getByRole('button', { name: 'Disable lane-1' }).click();
+    expect(await desk.locator('.confirm-step p').textContent()).toBe(
+      'Disable cashier lane-1? They are signed out at the till and here at once, and cannot sign in until you enable them again. Their charges and refunds stay.');
+    expect(await desk.evaluate(() => document.activeElement?.textContent)).toBe('Keep them active');
+    await desk.keyboard.press('Enter');
+    expect(await desk.locator('.confirm-step').count()).toBe(0);
+    expect(await desk.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Disable lane-1');
+    await desk.getByRole('button', { name: 'Disable lane-1' }).click();
+    await desk.getByRole('button', { name: 'Disable lane-1 now' }).click();
+    await expect.poll(() => desk.getByRole('status').first().textContent())
+      .toBe('lane-1 is disabled: signed out everywhere, and cannot sign in until enabled again.');
+    await expect.poll(() => rows.nth(1).locator('td').nth(3).textContent()).toMatch(/^Disabled since \d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}:\d{2}$/);
+    expect(await rows.nth(1).locator('td').nth(4).textContent()).toBe('Enable');
+    await docsScreenshot(desk, 'merchant-users-disabled');
+
+    // The till's session ended with the disable: the page comes back to its sign-in.
+    await till.reload();
+    await till.getByLabel('Password').waitFor();
+    await till.getByLabel('Merchant id').fill(cashier.mchId);
+    await till.getByLabel('Cashier').fill('lane-1');
+    await till.getByLabel('Password').fill(cashier.password);
+    await till.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => till.locator('#sign-in-error').textContent()).toBe("This cashier is disabled. Ask the merchant's owner to enable it again.");
+    await docsScreenshot(till, 'cashier-sign-in-disabled');
+
+    await desk.getByRole('button', { name: 'Enable lane-1' }).click();
+    await expect.poll(() => desk.getByRole('status').first().textContent()).toBe('lane-1 is enabled: it signs in with the password it had.');
+    await signInCashier(till, platform.server.url, cashier);
+    expect(problems).toEqual([]);
+    expect(tillProblems).toEqual([]);
+  });
+
+  it('a new password asks first; "Keep the old password" changes nothing, the confirmed one is shown once and the list is refreshed', async () => {
+    const cashier = await platform.cashier('lane-1');
+    const owner = await platform.cliJ<{ password: string }>(['merchant-user', 'create', '--mch-id', cashier.mchId, '--name', 'boss', '--role', 'owner']);
+    const desk = await chromium.browser.newPage({ viewport: { width: 1100, height: 800 } });
+    const problems = watchForProblems(desk);
+    await signInToMerchantConsole(desk, `${platform.server.url}/merchant#users`, { mchId: cashier.mchId, name: 'boss', password: owner.password });
+    await desk.locator('#reset-name').fill('lane-1');
+    await desk.getByRole('button', { name: 'Reset password' }).click();
+    expect(await desk.locator('.confirm-step p').textContent()).toBe('Give lane-1 a new password? The old one stops working and lane-1 is signed out at the till and here.');
+    await desk.getByRole('button', { name: 'Keep the old password' }).click();
+    expect(await desk.locator('.shown-once').count()).toBe(0);
+    const till = await chromium.browser.newPage();
+    await signInCashier(till, platform.server.url, cashier);
+
+    await desk.getByRole('button', { name: 'Reset password' }).click();
+    await desk.getByRole('button', { name: 'New password for lane-1' }).click();
+    const shown = desk.locator('.shown-once code');
+    await shown.waitFor();
+    expect(await shown.textContent()).toMatch(/^[a-z2-9]{4}(-[a-z2-9]{4}){3}$/);
+    expect(await shown.textContent()).not.toBe(cashier.password);
+    expect(problems).toEqual([]);
+  });
+});
