@@ -11,7 +11,7 @@ export const AUDIT_ACTIONS = [
   'wallet.newToken', 'wallet.setConfirmLimit', 'wallet.signInLink', 'payCode.issue', 'device.enrol', 'device.revoke',
   'refund.request', 'payout.request', 'payout.confirm', 'payout.fail',
   'notification.retry', 'notification.test',
-  'user.create', 'user.reset', 'user.setRefundLimit', 'user.disable', 'user.enable',
+  'user.create', 'user.reset', 'user.changePassword', 'user.setRefundLimit', 'user.disable', 'user.enable',
   'operator.create', 'operator.reset', 'operator.setRole', 'operator.signOut',
   'session.signIn', 'session.signInFailed', 'session.signOut',
   'statement.download', 'ledgerAudit.run',

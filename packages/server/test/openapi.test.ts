@@ -483,6 +483,9 @@ describe('every answer of a real server is as the document says', () => {
       expect(codeOf(await post(merchant(name), { name: 'lane-2', refundLimit: null }, cashier)), name).toBe(9122);
     }
     expect(codeOf(await post(merchant('users/list'), {}))).toBe(9120);
+    expect(codeOf(await post(merchant('password/change'), { password: 'wrong' }, cashier))).toBe(9020);
+    expect(codeOf(await post(merchant('password/change'), {}, cashier))).toBe(1021);
+    expect(codeOf(await post(merchant('password/change'), { password: 'user-password-1' }, cashier))).toBe(0);
     expect(codeOf(await post(merchant('sign-out'), {}, cashier))).toBe(0);
 
     if (typeof await p.store.createOperator('ops', await hashPin('operator-pass-1'), null) === 'string') throw new Error('operator');

@@ -82,4 +82,30 @@ describe("the owner's Users section", () => {
     expect(await shown.textContent()).not.toBe(cashier.password);
     expect(problems).toEqual([]);
   });
+
+  it('a cashier gets a new password of its own in Your password: the wrong current one is said in words, the new one is shown once and signs in', async () => {
+    const cashier = await platform.cashier('lane-1');
+    const page = await chromium.browser.newPage({ viewport: { width: 1100, height: 700 } });
+    const problems = watchForProblems(page);
+    await signInToMerchantConsole(page, `${platform.server.url}/merchant#password`, cashier);
+    expect(await page.getByRole('navigation', { name: 'Sections' }).getByRole('link').allTextContents()).toContain('Your password');
+    await page.getByLabel('Current password').fill('not-my-password');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByRole('status').first().textContent()).toBe('The current password is not right: your password was not changed.');
+    expect(await page.getByLabel('Current password').inputValue()).toBe('');
+
+    await page.getByLabel('Current password').fill(cashier.password);
+    await page.getByRole('button', { name: 'Get a new password' }).click();
+    const shown = page.locator('.shown-once code');
+    await shown.waitFor();
+    const password = (await shown.textContent())!;
+    expect(password).toMatch(/^[a-z2-9]{4}(-[a-z2-9]{4}){3}$/);
+    expect(await page.getByRole('status').first().textContent())
+      .toBe('Your password is changed. Write the new one down now: it is not shown again. Your other sessions have ended.');
+    await docsScreenshot(page, 'merchant-own-password');
+
+    const till = await chromium.browser.newPage();
+    await signInCashier(till, platform.server.url, { ...cashier, password });
+    expect(problems).toEqual([]);
+  });
 });

@@ -162,9 +162,10 @@ export function walletHolderActing(walletId: string, via: WalletChannel, address
 
 /**
  * Where a password was typed other than at a sign-in: asked again, of a signed-in user, before a
- * change (the merchant's payout account). A wrong one there is a session's, not a stranger's.
+ * change (the merchant's payout account, the user's own new password). A wrong one there is a
+ * session's, not a stranger's.
  */
-export type PasswordAskedAt = 'payoutAccount';
+export type PasswordAskedAt = 'payoutAccount' | 'ownPassword';
 
 /** Why a sign-in with a known name failed: a wrong password, a locked account, or a disabled user's right password. */
 export type FailedSignIn = 'wrong' | 'locked' | 'disabled';

@@ -88,8 +88,11 @@ export type Effect =
   | { readonly kind: 'sweepSignInLinks'; readonly expiresAtOrBeforeMs: number; readonly limit: number }
   /** The wallet's every page session ends (its wallet closes). */
   | { readonly kind: 'endWalletPageSessions'; readonly walletId: string }
-  /** The merchant user's every session ends, at the till and in the console (a password reset). */
-  | { readonly kind: 'endUserPageSessions'; readonly cashierId: string }
+  /**
+   * The merchant user's every session ends, at the till and in the console (a password reset, a
+   * disable); but `keepSessionHash`'s, the session that changed its own password.
+   */
+  | { readonly kind: 'endUserPageSessions'; readonly cashierId: string; readonly keepSessionHash?: string }
   /** The operator's every session ends (a reset, a lockout, \`admin sign-out\`). */
   | { readonly kind: 'endOperatorPageSessions'; readonly operatorId: string }
   /** The wallet's unused sign-in links are deleted (its wallet closes). */

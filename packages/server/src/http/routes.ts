@@ -7,6 +7,7 @@ import { walletCodeResult, walletConfirm, walletDecline, walletPending } from '.
 import { chargeReceipt, recentCharges, refundCharge } from '../api/page-cashier-charges.js';
 import { merchantSession, merchantSignIn, merchantSignOut } from '../api/page-merchant.js';
 import { createUser, listUsers, resetUserPassword, setUserRefundLimit, setUserStatus } from '../api/page-merchant-users.js';
+import { changeOwnPassword } from '../api/page-merchant-password.js';
 import { merchantOrderDetail, refundMerchantOrder, searchMerchantOrders } from '../api/page-merchant-orders.js';
 import { downloadStatement, statementDay } from '../api/page-merchant-statements.js';
 import {
@@ -85,6 +86,7 @@ export const ROUTES: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['/api/page/merchant/users/set-refund-limit', setUserRefundLimit],
   ['/api/page/merchant/users/reset-password', resetUserPassword],
   ['/api/page/merchant/users/set-status', setUserStatus],
+  ['/api/page/merchant/password/change', changeOwnPassword],
   ['/api/page/merchant/orders/search', searchMerchantOrders],
   ['/api/page/merchant/orders/detail', merchantOrderDetail],
   ['/api/page/merchant/orders/refund', refundMerchantOrder],

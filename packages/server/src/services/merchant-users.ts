@@ -76,6 +76,28 @@ export function resetCashierPassword(port: StorePort, mchId: string, name: strin
   });
 }
 
+/**
+ * A signed-in user's own new password (its current one checked first: merchant-console.ts): the
+ * count cleared, and every other session of the user ended, at the till and in the console, so a
+ * password someone else learnt stops working everywhere at once. Null: the user is gone.
+ */
+export function changeOwnPassword(
+  port: StorePort, user: { readonly userId: string; readonly mchId: string; readonly name: string }, passwordHash: string, keepSessionHash: string, acting?: ActingAs,
+): Promise<Cashier | null> {
+  return port.decide({ view: 'cashier', mchId: user.mchId, name: user.name }, ({ cashier }, nowMs): Decided<Cashier | null> => {
+    if (cashier === null || cashier.cashierId !== user.userId) return unchanged(null);
+    const changed: Decided<Cashier | null> = {
+      result: { ...cashier, passwordHash, ...ACCOUNT_CLEARED },
+      effects: [
+        { kind: 'setCashierSecurity', cashierId: cashier.cashierId, passwordHash, ...ACCOUNT_CLEARED },
+        { kind: 'endUserPageSessions', cashierId: cashier.cashierId, keepSessionHash },
+      ],
+    };
+    return audited(changed, acting, nowMs, () => ({ action: 'user.changePassword', mchId: user.mchId, subjectId: cashier.cashierId,
+      detail: { name: auditText(user.name), role: cashier.role } }));
+  });
+}
+
 /** A user's refund limit, set by the owner; null: no such user, or the user is the owner (who has none). */
 export function setRefundLimit(port: StorePort, mchId: string, name: string, refundLimitSen: number | null, acting?: ActingAs): Promise<Cashier | null> {
   return port.decide({ view: 'cashier', mchId, name }, ({ cashier }, nowMs): Decided<Cashier | null> => {

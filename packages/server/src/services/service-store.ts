@@ -42,7 +42,7 @@ type ServiceMethods =
   | 'requestRefund' | 'finishRefund' | 'refund' | 'finishStaleRefunds'
   | 'createWallet' | 'topUp' | 'issuePayCode' | 'setWalletStatus' | 'updateWalletSecurity'
   | 'openPageSession' | 'usePageSession' | 'endPageSession' | 'sweepPageAccess' | 'issueSignInLink' | 'signInWithLink'
-  | 'createCashier' | 'resetCashierPassword' | 'setUserStatus' | 'signInCashier' | 'checkUserPassword' | 'setRefundLimit'
+  | 'createCashier' | 'resetCashierPassword' | 'changeOwnPassword' | 'setUserStatus' | 'signInCashier' | 'checkUserPassword' | 'setRefundLimit'
   | 'createOperator' | 'resetOperator' | 'signOutOperator' | 'signInOperator'
   | 'startCashierCharge' | 'refundCashierCharge'
   | 'requestPayout' | 'confirmPayout' | 'failPayout' | 'closeWallet' | 'setPayoutAccount' | 'recordAction'
@@ -265,6 +265,12 @@ export abstract class ServiceStore implements StorePort, Pick<Store, ServiceMeth
 
   resetCashierPassword(mchId: string, name: string, passwordHash: string, acting?: ActingAs): Promise<merchantUsers.UserChange> {
     return merchantUsers.resetCashierPassword(this, mchId, name, passwordHash, acting);
+  }
+
+  changeOwnPassword(
+    user: { readonly userId: string; readonly mchId: string; readonly name: string }, passwordHash: string, keepSessionHash: string, acting?: ActingAs,
+  ): Promise<Cashier | null> {
+    return merchantUsers.changeOwnPassword(this, user, passwordHash, keepSessionHash, acting);
   }
 
   setUserStatus(mchId: string, name: string, status: UserStatus, acting?: ActingAs): Promise<merchantUsers.UserChange> {

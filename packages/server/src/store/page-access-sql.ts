@@ -97,7 +97,9 @@ export function pageAccessWrite(e: PageAccessEffect, keys: MerchantKeyVault): Pa
       return write('DELETE FROM page_sessions WHERE wallet_id = $1', [e.walletId]);
     // Both by the index of SESSION_OWNER_INDEXES (page-access-schema.ts).
     case 'endUserPageSessions':
-      return write('DELETE FROM page_sessions WHERE cashier_id = $1', [e.cashierId]);
+      return e.keepSessionHash === undefined
+        ? write('DELETE FROM page_sessions WHERE cashier_id = $1', [e.cashierId])
+        : write('DELETE FROM page_sessions WHERE cashier_id = $1 AND session_hash <> $2', [e.cashierId, e.keepSessionHash]);
     case 'endOperatorPageSessions':
       return write('DELETE FROM page_sessions WHERE operator_id = $1', [e.operatorId]);
     case 'dropWalletSignInLinks':

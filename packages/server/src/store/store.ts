@@ -245,6 +245,10 @@ export interface Store extends StoreOps {
   listOperators(): Promise<OperatorSummary[]>;
   /** A new password, which also unlocks the account; null: no such cashier; refused for a disabled user. */
   resetCashierPassword(mchId: string, name: string, passwordHash: string, acting?: ActingAs): Promise<UserChange>;
+  /** A signed-in user's own new password; its other sessions end, `keepSessionHash`'s stays. Null: no such user. */
+  changeOwnPassword(
+    user: { readonly userId: string; readonly mchId: string; readonly name: string }, passwordHash: string, keepSessionHash: string, acting?: ActingAs,
+  ): Promise<Cashier | null>;
   /** Disables a user (its sessions end, its sign-ins answer 9024) or enables it; null: no such user. */
   setUserStatus(mchId: string, name: string, status: UserStatus, acting?: ActingAs): Promise<UserChange>;
   /** Merchant id + cashier name + password, with the PIN lockout's rule; opens the session when right. */

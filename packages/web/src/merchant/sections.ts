@@ -6,6 +6,7 @@ import { apiKeySection } from './api-key.js';
 import { notificationsSection } from './notifications.js';
 import { balanceSection } from './balance.js';
 import { activitySection } from './activity.js';
+import { passwordSection } from './password.js';
 import type { MerchantUser } from './who.js';
 
 /** The merchant console's sections, in the navigation's order: add a section here, one line. */
@@ -17,4 +18,5 @@ export const MERCHANT_SECTIONS: readonly Section<MerchantUser>[] = [
   notificationsSection,
   balanceSection,
   activitySection,
+  passwordSection,
 ];

@@ -407,6 +407,10 @@ function merchantAccountEndpoints(): Record<string, EndpointDoc> {
     '/api/page/merchant/balance/set-payout-account': doc('owner', 'Set where payouts go, with the owner\'s password again (a wrong one counts toward the lock)',
       object({ ...BANK_ACCOUNT, password: { type: 'string', description: 'The signed-in owner\'s password.' } }),
       object({ payoutAccount: CONSOLE_PAYOUT_ACCOUNT, changed: { type: 'boolean', description: 'False: it was this account already.' } }), true, [R.SIGN_IN_FAILED, R.SIGN_IN_LOCKED, R.SIGN_IN_RATE_LIMITED]),
+    '/api/page/merchant/password/change': doc('anyone', 'A new generated password for the signed-in user, with its current one asked again (a wrong one counts toward the lock); its other sessions end',
+      object({ password: { type: 'string', minLength: 1, maxLength: 128, description: 'The signed-in user\'s current password.' } }),
+      object({ name: { type: 'string' }, password: { type: 'string', description: 'The new generated password, in this answer only.' } }), true,
+      [R.SIGN_IN_FAILED, R.SIGN_IN_LOCKED, R.SIGN_IN_RATE_LIMITED]),
     '/api/page/merchant/activity': doc('owner', 'The merchant\'s audit log, newest first, paged', PAGE_REQUEST, object({ entries: { type: 'array', items: ACTIVITY_ENTRY }, next: NEXT }), false),
   };
 }
