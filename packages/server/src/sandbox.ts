@@ -5,6 +5,7 @@ import { hashPin } from './domain/credentials.js';
 import { newApiKey } from './domain/ids.js';
 import { newCashierPassword } from './domain/page-access.js';
 import type { Store } from './store/store.js';
+import { isRefused } from './services/merchant-users.js';
 
 export interface SandboxCredentials {
   readonly mchId: string;
@@ -40,7 +41,7 @@ export async function isSandboxStore(store: Store): Promise<boolean> {
  * Sandbox mode: on an empty store, create a merchant and a funded wallet so a newcomer can pay at
  * once; on later starts, show the same ones again with a fresh payment code. A store that already
  * has merchants of its own gets nothing created. Each start gives the sandbox's three users new
- * passwords; each reset is in the audit log as `acting`'s (who ran `serve --sandbox`), never the password.
+ * passwords (enabling one that was disabled); each reset is in the audit log as `acting`'s (who ran `serve --sandbox`), never the password.
  */
 export async function prepareSandbox(store: Store, config: Config, acting: ActingAs): Promise<SandboxCredentials | null> {
   let saved = await store.getSetting(SANDBOX_SETTING);
@@ -83,10 +84,18 @@ export async function prepareSandbox(store: Store, config: Config, acting: Actin
   };
 }
 
-/** The sandbox merchant's user of this name and role, with a new password (created on the first start). */
+/**
+ * The sandbox merchant's user of this name and role, with a new password (created on the first
+ * start; enabled again if someone disabled it, so the password printed signs in).
+ */
 async function sandboxUser(store: Store, mchId: string, name: string, role: 'owner' | 'cashier', acting: ActingAs): Promise<string> {
   const password = newCashierPassword();
   const hash = await hashPin(password);
-  if ((await store.resetCashierPassword(mchId, name, hash, acting)) === null) await store.createCashier(mchId, name, hash, { role }, acting);
+  let reset = await store.resetCashierPassword(mchId, name, hash, acting);
+  if (isRefused(reset)) {
+    await store.setUserStatus(mchId, name, 'active', acting);
+    reset = await store.resetCashierPassword(mchId, name, hash, acting);
+  }
+  if (reset === null) await store.createCashier(mchId, name, hash, { role }, acting);
   return password;
 }

@@ -50,4 +50,15 @@ describe('each sandbox start', () => {
     const raw = JSON.stringify(rows);
     for (const secret of [first.cashierPassword, first.ownerPassword, first.operatorPassword, second.operatorPassword]) expect(raw).not.toContain(secret);
   });
+
+  it('enables its till again if someone disabled it, so the password it prints signs in', async () => {
+    p = await startTestPlatform({}, undefined, { sandbox: true });
+    const acting = { actor: { kind: 'cli' as const, name: 'dev' }, address: null };
+    const first = (await prepareSandbox(p.store, p.config, acting))!;
+    expect(await p.store.setUserStatus(first.mchId, first.cashierName, 'disabled', acting)).toMatchObject({ name: first.cashierName });
+    const second = (await prepareSandbox(p.store, p.config, acting))!;
+    expect(await p.store.signInCashier(first.mchId, second.cashierName, second.cashierPassword)).toMatchObject({ kind: 'signedIn' });
+    const actions = (await p.store.listAuditLog({ actorKind: 'cli', limit: 5 })).map((r) => r.action).reverse();
+    expect(actions).toEqual(['user.disable', 'user.enable', 'user.reset', 'user.reset', 'operator.reset']);
+  });
 });
