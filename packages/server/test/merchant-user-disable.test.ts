@@ -93,7 +93,7 @@ describe("the owner's Users section", () => {
     expect((await call('merchant/users/set-status', { name: 'boss', status: 'disabled' }, lane.console)).code).toBe(9122);
     expect((await pageCall(t.p, 'merchant/users/set-status', { name: 'lane-1', status: 'disabled' }, as(owner.console, null))).code).toBe(9121);
     expectRefused(await call('merchant/users/set-status', { name: 'lane-9', status: 'disabled' }, owner.console), 1021,
-      'param error: name: this merchant has no cashier named lane-9');
+      'param error: name: this merchant has no user named lane-9');
     const bad: [unknown, string][] = [
       [{ name: 'lane-1', status: 'gone' }, 'param error: status must be active or disabled'],
       [{ name: 'lane-1' }, 'param error: status is required'],
@@ -139,13 +139,15 @@ describe('merchant-user disable, enable and list (CLI)', () => {
     const { mchId, owner } = await shopWithUsers();
     const disabled = await t.cli(['merchant-user', 'disable', '--mch-id', mchId, '--name', 'boss']);
     expect([disabled.code, disabled.stdout.trim()]).toEqual([0,
-      `Owner boss of merchant ${mchId} is disabled: its sessions have ended and its sign-ins answer 9024.`]);
+      `Owner boss of merchant ${mchId} is disabled: its sessions have ended and its sign-ins answer 9024.\n`
+      + `Warning: merchant ${mchId} has no active owner now: nobody can manage its users in the merchant console until one is enabled `
+      + '(merchant-user enable) or created (merchant-user create --role owner)']);
     expect((await call('merchant/users/list', {}, owner.console)).code).toBe(9120);
     expectRefused(await signIn('merchant', mchId, 'boss'), 9024, "user disabled: ask the merchant's owner to enable you again");
 
     const listed = await t.cliJ<{ users: Record<string, unknown>[] }>(['merchant-user', 'list', '--mch-id', mchId]);
-    expect(listed.users.map((u) => [u.name, u.role, u.refundLimit, u.status, u.locked])).toEqual([
-      ['boss', 'owner', null, 'disabled', false], ['lane-1', 'cashier', null, 'active', false]]);
+    expect(listed.users.map((u) => [u.name, u.role, u.refundLimit, u.status, typeof u.disabledAtMs, u.locked])).toEqual([
+      ['boss', 'owner', null, 'disabled', 'string', false], ['lane-1', 'cashier', null, 'active', 'object', false]]);
     const text = await t.cli(['merchant-user', 'list', '--mch-id', mchId]);
     const lines = text.stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(2);
@@ -156,7 +158,7 @@ describe('merchant-user disable, enable and list (CLI)', () => {
     expect([reset.code, reset.stdout]).toEqual([1, '']);
     expect(reset.stderr).toContain('boss is disabled: enable it first, then give it a new password');
     const enabled = await t.cliJ(['merchant-user', 'enable', '--mch-id', mchId, '--name', 'boss']);
-    expect(enabled).toEqual({ mchId, name: 'boss', role: 'owner', status: 'active' });
+    expect(enabled).toEqual({ mchId, name: 'boss', role: 'owner', status: 'active', warning: null });
     sessionOf(await signIn('merchant', mchId, 'boss'));
     const logged = (await t.p.store.listAuditLog({ limit: 2 })).map((e) => [e.action, e.actor.kind]);
     expect(logged).toEqual([['session.signIn', 'merchantUser'], ['user.enable', 'cli']]);

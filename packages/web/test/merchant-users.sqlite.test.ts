@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { docsScreenshot, useChromium, watchForProblems } from './browser.js';
-import { signInCashier } from './cashier-page.js';
+import { scan, signInCashier } from './cashier-page.js';
 import { signInToMerchantConsole } from './console-page.js';
 import { useServedPlatform } from './platform.js';
 
@@ -18,6 +18,8 @@ describe("the owner's Users section", () => {
     const till = await chromium.browser.newPage({ viewport: { width: 800, height: 900 } });
     const tillProblems = watchForProblems(till);
     await signInCashier(till, platform.server.url, cashier);
+    const cashiersConsole = await chromium.browser.newPage({ viewport: { width: 1100, height: 800 } });
+    await signInToMerchantConsole(cashiersConsole, `${platform.server.url}/merchant#orders`, cashier);
     const desk = await chromium.browser.newPage({ viewport: { width: 1100, height: 800 } });
     const problems = watchForProblems(desk);
     await signInToMerchantConsole(desk, `${platform.server.url}/merchant#users`, { mchId: cashier.mchId, name: 'boss', password: owner.password });
@@ -35,6 +37,12 @@ describe("the owner's Users section", () => {
     await desk.keyboard.press('Enter');
     expect(await desk.locator('.confirm-step').count()).toBe(0);
     expect(await desk.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Disable lane-1');
+    // Escape answers the same way, as it closes a dialog.
+    await desk.keyboard.press('Enter');
+    await desk.locator('.confirm-step').waitFor();
+    await desk.keyboard.press('Escape');
+    expect(await desk.locator('.confirm-step').count()).toBe(0);
+    expect(await desk.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Disable lane-1');
     await desk.getByRole('button', { name: 'Disable lane-1' }).click();
     await desk.getByRole('button', { name: 'Disable lane-1 now' }).click();
     await expect.poll(() => desk.getByRole('status').first().textContent())
@@ -43,11 +51,16 @@ describe("the owner's Users section", () => {
     expect(await rows.nth(1).locator('td').nth(4).textContent()).toBe('Enable');
     await docsScreenshot(desk, 'merchant-users-disabled');
 
-    // The till's session ended with the disable: the page comes back to its sign-in.
-    await till.reload();
-    await till.getByLabel('Password').waitFor();
-    await till.getByLabel('Merchant id').fill(cashier.mchId);
-    await till.getByLabel('Cashier').fill('lane-1');
+    // The till's session ended with the disable: its next charge finds it gone, and the till comes
+    // back to its sign-in and says why, charging nothing. The cashier's console does the same.
+    await till.getByLabel('Amount').fill('1.00');
+    await till.keyboard.press('Enter');
+    await scan(till, '281234567890123456');
+    const ended = 'Your session has ended: unused for 30 minutes, signed out elsewhere, given a new password, or your user was disabled. Sign in again.';
+    await expect.poll(() => till.locator('#sign-in-error').textContent()).toBe(ended);
+    expect(await till.locator('#till').isHidden()).toBe(true);
+    await cashiersConsole.getByRole('link', { name: 'Balance & payouts' }).click();
+    await expect.poll(() => cashiersConsole.locator('#sign-in-error').textContent()).toBe(ended);
     await till.getByLabel('Password').fill(cashier.password);
     await till.getByRole('button', { name: 'Sign in' }).click();
     await expect.poll(() => till.locator('#sign-in-error').textContent()).toBe("This cashier is disabled. Ask the merchant's owner to enable it again.");
@@ -57,7 +70,9 @@ describe("the owner's Users section", () => {
     await expect.poll(() => desk.getByRole('status').first().textContent()).toBe('lane-1 is enabled: it signs in with the password it had.');
     await signInCashier(till, platform.server.url, cashier);
     expect(problems).toEqual([]);
-    expect(tillProblems).toEqual([]);
+    // The till's only complaints are the refusals of the session that ended (9120 is HTTP 401).
+    expect(tillProblems).toContain('HTTP 401 for /api/page/cashier/charge');
+    expect(tillProblems.filter((p) => !p.includes('401'))).toEqual([]);
   });
 
   it('a new password asks first; "Keep the old password" changes nothing, the confirmed one is shown once and the list is refreshed', async () => {

@@ -32,7 +32,7 @@ function refundLimitOf(body: Record<string, unknown>, maxAmountSen: number): num
   return body.refundLimit === undefined || body.refundLimit === null ? null : positiveAmountOf(body, 'refundLimit', maxAmountSen);
 }
 
-const noSuchCashier = (name: string) => answer(ResultCode.PARAM_ERROR, null, `name: this merchant has no cashier named ${name}`);
+const noSuchCashier = (name: string) => answer(ResultCode.PARAM_ERROR, null, `name: this merchant has no user named ${name}`);
 
 /** A change of one user answered: the user as it is now, or no such user, or why a rule refused it. */
 function changeAnswer(ctx: ApiContext, name: string, change: UserChange, extra: Record<string, unknown> = {}): Answer {

@@ -5,6 +5,7 @@ import { isAccountLocked } from '../domain/credentials.js';
 import { CASHIER_NAME, newCashierPassword, type Cashier } from '../domain/page-access.js';
 import { isRefused, type UserChange } from '../services/merchant-users.js';
 import type { Config } from '../config.js';
+import type { Store } from '../store/store.js';
 import { defineCommand, type CommandGroup, type OptionSpec } from './command-line.js';
 import { amountSen, cliActing, CommandFailed, notFound, timeText, UsageError } from './common.js';
 
@@ -112,10 +113,18 @@ function statusCommand(to: UserStatus) {
       const said = to === 'disabled'
         ? `${roleTitle(user)} ${userName} of merchant ${mchId} is disabled: its sessions have ended and its sign-ins answer 9024.`
         : `${roleTitle(user)} ${userName} of merchant ${mchId} is enabled: it signs in with the password it had.`;
-      out.show({ mchId, name: userName, role: user.role, status: userStatus(user) }, said);
+      const warning = user.role === 'owner' && to === 'disabled' ? await noOwnerLeft(store, mchId) : null;
+      out.show({ mchId, name: userName, role: user.role, status: userStatus(user), warning }, warning === null ? said : `${said}\nWarning: ${warning}`);
       return 0;
     },
   });
+}
+
+/** Said when the owner just disabled was the merchant's last active one: nobody can manage its users in the console. */
+async function noOwnerLeft(store: Store, mchId: string): Promise<string | null> {
+  const owners = (await store.listMerchantUsers(mchId)).filter((u) => u.role === 'owner' && u.disabledAtMs === null);
+  if (owners.length > 0) return null;
+  return `merchant ${mchId} has no active owner now: nobody can manage its users in the merchant console until one is enabled (merchant-user enable) or created (merchant-user create --role owner)`;
 }
 
 const listCommand = defineCommand({
@@ -132,7 +141,8 @@ const listCommand = defineCommand({
     const nowMs = Date.now();
     const row = (c: Cashier) => ({
       name: c.name, role: c.role, refundLimit: c.refundLimitSen === null ? null : formatSen(c.refundLimitSen),
-      status: userStatus(c), locked: isAccountLocked(c, nowMs), createdAtMs: String(c.createdAtMs),
+      status: userStatus(c), disabledAtMs: c.disabledAtMs === null ? null : String(c.disabledAtMs), locked: isAccountLocked(c, nowMs),
+      createdAtMs: String(c.createdAtMs),
     });
     const text = users.length === 0 ? `Merchant ${mchId} has no users yet: micropay merchant-user create --mch-id ${mchId} --name NAME --role owner` : userLines(users, nowMs, config);
     out.show({ mchId, users: users.map(row) }, text);
@@ -145,7 +155,7 @@ function userLines(users: readonly Cashier[], nowMs: number, config: Config): st
   const width = Math.max(...users.map((u) => u.name.length));
   return users.map((u) => {
     const limit = u.role === 'owner' ? '' : u.refundLimitSen === null ? 'no refund limit' : `refund limit ${formatSen(u.refundLimitSen)}`;
-    const state = u.disabledAtMs !== null ? `DISABLED since ${timeText(u.disabledAtMs, config)}` : isAccountLocked(u, nowMs) ? 'LOCKED' : '';
+    const state = [u.disabledAtMs !== null ? `DISABLED since ${timeText(u.disabledAtMs, config)}` : '', isAccountLocked(u, nowMs) ? 'LOCKED' : ''].filter(Boolean).join('  ');
     return [u.name.padEnd(width), u.role.padEnd(7), limit.padEnd(26), `created ${timeText(u.createdAtMs, config)}`, state].join('  ').trimEnd();
   }).join('\n');
 }

@@ -5,6 +5,7 @@ import { Camera } from './camera.js';
 import { Charger } from './charge.js';
 import { CodeField } from './code-field.js';
 import { currentSession, signOut } from '../shared/session.js';
+import { SIGNED_OUT_EVENT } from '../shared/page-api.js';
 import { signIn, type SignedInCashier } from './sign-in.js';
 import { RecentCharges } from './recent-charges.js';
 import { ReceiptView } from './receipt.js';
@@ -111,6 +112,18 @@ element('sign-out', HTMLButtonElement).addEventListener('click', () => void sign
   say(status, '');
   showSignIn('You are signed out.', 'info');
 }));
+
+// A call found the session gone (ended by time, or by the owner's new password or disable): the
+// till shows its sign-in and why, rather than a sale screen whose every charge would be refused.
+window.addEventListener(SIGNED_OUT_EVENT, (event) => {
+  if (till.hidden) return;
+  const dialog = element('refund-dialog', HTMLDialogElement);
+  if (dialog.open) dialog.close();
+  clearSale();
+  charger.reset();
+  say(status, '');
+  showSignIn((event as CustomEvent<string>).detail);
+});
 
 void currentSession<SignedInCashier>('cashier').catch(() => null).then((cashier) => (cashier === null ? showSignIn() : enter(cashier)));
 

@@ -115,8 +115,15 @@ export function askFirst(
   const asked = document.createElement('p');
   asked.append(...(typeof question === 'string' ? [question] : question));
   box.append(asked, ...more, row);
-  // Enter held down from the field that asked repeats here: its repeats press no answer.
-  box.addEventListener('keydown', (event) => { if (event.key === 'Enter' && event.repeat) event.preventDefault(); });
+  // Enter held down from the field that asked repeats here: its repeats press no answer. Escape
+  // answers "keep as it is", as it closes a dialog.
+  box.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' && event.repeat) event.preventDefault();
+    if (event.key === 'Escape') {
+      event.preventDefault();
+      keepButton.click();
+    }
+  });
   region.replaceChildren(box);
   keepButton.focus();
 }

@@ -22,8 +22,9 @@ interface UserRow {
 }
 
 function stateText(u: UserRow): string {
-  if (u.status === 'disabled') return `Disabled since ${formatTime(u.disabledAtMs!)}`;
-  return u.locked ? 'Locked (wrong passwords): a new password unlocks it' : 'Active';
+  const locked = 'locked by wrong passwords for 15 minutes';
+  if (u.status === 'disabled') return `Disabled since ${formatTime(u.disabledAtMs!)}${u.locked ? `; also ${locked}` : ''}`;
+  return u.locked ? `Active, but ${locked}: a new password unlocks it` : 'Active';
 }
 
 export const usersSection: Section<MerchantUser> = {
@@ -49,6 +50,12 @@ export const usersSection: Section<MerchantUser> = {
       list.replaceChildren(scrolling(withActions(t, users.map((u) => (u.name === ctx.who.userName ? [you()] : [statusButton(u)])))));
     }
 
+    /** A refusal after a question answered: the question's buttons are gone, so the focus goes to what was said. */
+    function refused(msg: string): void {
+      say(status, msg, 'error');
+      status.focus();
+    }
+
     function showPassword(name: string, password: string): void {
       const p = Object.assign(document.createElement('p'), { className: 'shown-once' });
       const code = Object.assign(document.createElement('code'), { textContent: password });
@@ -62,7 +69,7 @@ export const usersSection: Section<MerchantUser> = {
       const verb = to === 'disabled' ? 'Disable' : 'Enable';
       const change = async () => {
         const a = await callPage<{ user: UserRow }>(`${ctx.api}users/set-status`, { name: u.name, status: to });
-        if (a.data === null) return say(status, a.msg, 'error');
+        if (a.data === null) return refused(a.msg);
         say(status, to === 'disabled'
           ? `${u.name} is disabled: signed out everywhere, and cannot sign in until enabled again.`
           : `${u.name} is enabled: it signs in with the password it had.`);
@@ -103,7 +110,7 @@ export const usersSection: Section<MerchantUser> = {
         askFirst(confirming, `Give ${name} a new password? The old one stops working and ${name} is signed out at the till and here.`,
           `New password for ${name}`, async () => {
             const a = await callPage<{ user: UserRow; password: string }>(`${ctx.api}users/reset-password`, { name });
-            if (a.data === null) return say(status, a.msg, 'error');
+            if (a.data === null) return refused(a.msg);
             say(status, `${a.data.user.name} has a new password; the old one no longer works.`);
             showPassword(a.data.user.name, a.data.password);
             await refresh();

@@ -17,9 +17,10 @@ export interface PageAnswer<T> {
 export const ROLE_REFUSED_EVENT = 'micropay:role-refused';
 
 /**
- * Said on the window, with the reason as its detail, when a call's answer says the session was
- * ended by that call (the password asked again whose wrong try locked the user): a console shows
- * its sign-in with the reason rather than sections whose every call would be refused.
+ * Said on the window, with the reason as its detail, when a call's answer says the session has
+ * ended: by that call (the password asked again whose wrong try locked the user), or before it
+ * (9120). A console or the till shows its sign-in with the reason rather than screens whose every
+ * call would be refused.
  */
 export const SIGNED_OUT_EVENT = 'micropay:signed-out';
 
@@ -27,8 +28,16 @@ export function saySignedOut(reason: string): void {
   window.dispatchEvent(new CustomEvent<string>(SIGNED_OUT_EVENT, { detail: reason }));
 }
 
-function sayIfRoleRefused(code: number): void {
+/** Why a page that was signed in finds its session gone (9120): it shows its sign-in with this. */
+export const SESSION_ENDED = 'Your session has ended: unused for 30 minutes, signed out elsewhere, given a new password, or your user was disabled. Sign in again.';
+
+/**
+ * A refusal that concerns the whole page, not the call: the role (9122), or the session gone
+ * (9120: ended by time, by a reset or a disable elsewhere), said on the window for the page to act on.
+ */
+function sayIfPageRefused(code: number): void {
   if (code === ResultCode.ROLE_NOT_ALLOWED) window.dispatchEvent(new Event(ROLE_REFUSED_EVENT));
+  if (code === ResultCode.SESSION_REQUIRED) saySignedOut(SESSION_ENDED);
 }
 
 /** The platform could not be reached, or did not answer with the envelope. */
@@ -50,7 +59,7 @@ export async function callPage<T>(path: string, body: Record<string, unknown> = 
   const response = await post(path, body, options);
   const envelope = (await response.json().catch(() => null)) as { code: number; msg: string; data: T | null } | null;
   if (envelope === null || typeof envelope.code !== 'number') throw new Unreachable(`MicroPay answered HTTP ${response.status}. Try again.`);
-  sayIfRoleRefused(envelope.code);
+  sayIfPageRefused(envelope.code);
   const date = Date.parse(response.headers.get('Date') ?? '');
   return { ...envelope, serverNowMs: Number.isNaN(date) ? Date.now() : date };
 }
@@ -71,7 +80,7 @@ export async function downloadPage(path: string, body: Record<string, unknown>):
   if (name !== null && response.ok) return { file: await response.blob(), fileName: name[1]! };
   const envelope = (await response.json().catch(() => null)) as { code: number; msg: string } | null;
   if (envelope === null || typeof envelope.code !== 'number') throw new Unreachable(`MicroPay answered HTTP ${response.status}. Try again.`);
-  sayIfRoleRefused(envelope.code);
+  sayIfPageRefused(envelope.code);
   return { code: envelope.code, msg: envelope.msg, data: null, serverNowMs: Date.now() };
 }
 
