@@ -32,7 +32,7 @@ export function rolesThatMay(change: OperatorChange): string {
 
 /** Each kind of change in words, for the CLI and the console to say what a role may do. */
 const CHANGE_WORDS: Readonly<Record<OperatorChange, string>> = {
-  merchants: 'creates, imports, disables and re-keys merchants',
+  merchants: 'creates, imports, disables and re-keys merchants, and manages their users',
   'wallet accounts': 'creates and closes wallets',
   money: 'confirms and fails payouts, tops wallets up',
   'wallet care': 'freezes, unfreezes and unlocks wallets, signs their devices out',

@@ -134,6 +134,68 @@ describe("the owner's Users section", () => {
   });
 });
 
+describe('a user disabled while a request of its session is under way', () => {
+  it('has its password asked again answered as disabled (logged), and gets no new password of its own', async () => {
+    const { mchId } = await shopWithUsers();
+    const [lane] = (await t.p.store.listMerchantUsers(mchId)).filter((u) => u.name === 'lane-1');
+    expect(await t.p.store.setUserStatus(mchId, 'lane-1', 'disabled')).toMatchObject({ name: 'lane-1' });
+    expect(await t.p.store.checkUserPassword(mchId, 'lane-1', PASSWORD, '127.0.0.1', 'payoutAccount')).toEqual({ kind: 'disabled' });
+    const [failed] = await t.p.store.listAuditLog({ action: 'session.signInFailed', limit: 1 });
+    expect(failed!.detail).toEqual({ outcome: 'disabled', at: 'payoutAccount' });
+    expect(await t.p.store.changeOwnPassword({ userId: lane!.cashierId, mchId, name: 'lane-1' }, 'scrypt$x$y', 'session-hash')).toBeNull();
+    expect((await t.p.store.listMerchantUsers(mchId)).find((u) => u.name === 'lane-1')!.passwordHash).toBe(lane!.passwordHash);
+  });
+});
+
+describe("the operator console's merchant users", () => {
+  async function operator(name: string, role: 'admin' | 'finance' | 'support'): Promise<Session> {
+    const created = await t.p.store.createOperator(name, await hashPin('operator-pass-1'), null, { role });
+    if (typeof created === 'string') throw new Error(created);
+    return sessionOf(await call('admin/sign-in', { name, password: 'operator-pass-1' }));
+  }
+
+  it('every role lists them; an admin disables an owner (its session ends), gives a cashier a new password shown once, and is logged', async () => {
+    const { mchId, owner, lane } = await shopWithUsers();
+    const admin = await operator('ops', 'admin');
+    const finance = await operator('money', 'finance');
+    const listed = await call('admin/merchants/users', { mchId }, finance);
+    expect(listed.data!.users.map((u: Record<string, unknown>) => [u.name, u.role, u.status])).toEqual([['boss', 'owner', 'active'], ['lane-1', 'cashier', 'active']]);
+
+    const disabled = await call('admin/merchants/set-user-status', { mchId, name: 'boss', status: 'disabled' }, admin);
+    expect(disabled.data!.user).toMatchObject({ name: 'boss', status: 'disabled' });
+    expect((await call('merchant/users/list', {}, owner.console)).code).toBe(9120);
+    const reset = await call('admin/merchants/reset-user-password', { mchId, name: 'lane-1' }, admin);
+    expect(reset.code, reset.msg).toBe(0);
+    expect((await call('cashier/recent-charges', {}, lane.till)).code).toBe(9120);
+    expectRefused(await signIn('cashier', mchId, 'lane-1'), 9020, 'sign-in failed');
+    sessionOf(await signIn('cashier', mchId, 'lane-1', reset.data!.password as string));
+    expectRefused(await call('admin/merchants/reset-user-password', { mchId, name: 'boss' }, admin), 9060,
+      'action refused: boss is disabled: enable it first, then give it a new password');
+    const logged = (await t.p.store.listAuditLog({ actorKind: 'operator', limit: 5 })).map((e) => [e.action, e.actor.name, e.mchId, e.detail]);
+    expect(logged.filter(([action]) => String(action).startsWith('user.'))).toEqual([
+      ['user.reset', 'ops', mchId, { name: 'lane-1', role: 'cashier' }], ['user.disable', 'ops', mchId, { name: 'boss', role: 'owner' }]]);
+  });
+
+  it('refuses the roles that may not change merchants (9122), an unknown merchant (1031) or user (1021), and bad input, writing nothing', async () => {
+    const { mchId } = await shopWithUsers();
+    const admin = await operator('ops', 'admin');
+    const logged = (await t.p.store.listAuditLog({ limit: 100 })).length;
+    for (const role of ['finance', 'support'] as const) {
+      const s = await operator(`op-${role}`, role);
+      expect((await call('admin/merchants/set-user-status', { mchId, name: 'lane-1', status: 'disabled' }, s)).code).toBe(9122);
+      expect((await call('admin/merchants/reset-user-password', { mchId, name: 'lane-1' }, s)).code).toBe(9122);
+    }
+    expectRefused(await call('admin/merchants/users', { mchId: '999999999' }, admin), 1031, 'no merchant related records: no merchant 999999999');
+    expectRefused(await call('admin/merchants/set-user-status', { mchId: '999999999', name: 'lane-1', status: 'disabled' }, admin), 1031, 'no merchant related records: no merchant 999999999');
+    expectRefused(await call('admin/merchants/set-user-status', { mchId, name: 'nobody', status: 'disabled' }, admin), 1021, 'param error: name: this merchant has no user named nobody');
+    expectRefused(await call('admin/merchants/set-user-status', { mchId, name: 'lane-1', status: 'off' }, admin), 1021, 'param error: status must be active or disabled');
+    expectRefused(await call('admin/merchants/users', { mchId, extra: 1 }, admin), 1021, 'param error: unknown parameter "extra": not part of this API');
+    expect((await pageCall(t.p, 'admin/merchants/set-user-status', { mchId, name: 'lane-1', status: 'disabled' }, as(admin, null))).code).toBe(9121);
+    expect((await t.p.store.listAuditLog({ limit: 100 })).length - logged).toBe(2);
+    expect((await t.p.store.listMerchantUsers(mchId)).map((u) => u.disabledAtMs)).toEqual([null, null]);
+  });
+});
+
 describe('merchant-user disable, enable and list (CLI)', () => {
   it("disables an owner (its console session ends), lists the merchant's users with their state, and enables it again", async () => {
     const { mchId, owner } = await shopWithUsers();

@@ -552,6 +552,15 @@ describe('every answer of a real server is as the document says', () => {
     expect(codeOf(await post(admin('merchants/set-payout-account'), account, op))).toBe(0);
     expect(codeOf(await post(admin('merchants/set-payout-account'), { ...account, accountNumber: 'GB00' }, op))).toBe(1021);
     expect(codeOf(await post(admin('merchants/payout-account'), { mchId: '999999999' }, op))).toBe(1031);
+    if (typeof await p.store.createCashier(mchId, 'docs-till', await hashPin('user-password-1')) === 'string') throw new Error('user');
+    expect(codeOf(await post(admin('merchants/users'), { mchId }, op))).toBe(0);
+    expect(codeOf(await post(admin('merchants/users'), { mchId: '999999999' }, op))).toBe(1031);
+    expect(codeOf(await post(admin('merchants/reset-user-password'), { mchId, name: 'docs-till' }, op))).toBe(0);
+    expect(codeOf(await post(admin('merchants/set-user-status'), { mchId, name: 'docs-till', status: 'disabled' }, op))).toBe(0);
+    expect(codeOf(await post(admin('merchants/set-user-status'), { mchId, name: 'nobody', status: 'disabled' }, op))).toBe(1021);
+    expect(codeOf(await post(admin('merchants/reset-user-password'), { mchId, name: 'docs-till' }, op))).toBe(9060);
+    expect(codeOf(await post(admin('merchants/reset-user-password'), { mchId: '999999999', name: 'docs-till' }, op))).toBe(1031);
+    expect(codeOf(await post(admin('merchants/set-user-status'), { mchId: '999999999', name: 'docs-till', status: 'active' }, op))).toBe(1031);
     expect(codeOf(await post(admin('merchants/list'), {}, { Cookie: op.Cookie }))).toBe(0);
     expect(codeOf(await post(admin('merchants/create'), { name: 'No Csrf' }, { Cookie: op.Cookie }))).toBe(9121);
     expect(codeOf(await post(admin('merchants/create'), { name: 'No Session' }))).toBe(9120);

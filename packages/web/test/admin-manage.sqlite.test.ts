@@ -333,10 +333,16 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     expect(await page.getByRole('button', { name: 'Create merchant' }).count()).toBe(0);
     // It reads the merchant's payout account, with no form to change it.
     const sandboxRow = page.locator('tr', { hasText: 'Sandbox Merchant' });
-    expect(await sandboxRow.getByRole('button').allTextContents()).toEqual(['Payout account']);
+    expect(await sandboxRow.getByRole('button').allTextContents()).toEqual(['Payout account', 'Users']);
     await sandboxRow.getByRole('button', { name: /^Payout account of / }).click();
     await page.locator('.merchant-account h3').waitFor();
     expect(await page.locator('.merchant-account form').count()).toBe(0);
+    // It reads the merchant's users and their state, with no button to change them.
+    await sandboxRow.getByRole('button', { name: /^Users of / }).click();
+    await expect.poll(() => page.locator('.merchant-users table tbody tr').count()).toBe(2);
+    expect(await page.locator('.merchant-users table tbody tr').nth(0).locator('td').allTextContents()).toEqual(['sandbox-owner', 'owner', '—', 'Active']);
+    expect(await page.locator('.merchant-users button').count()).toBe(0);
+    expect(await page.locator('.merchant-account h3').count()).toBe(0);
 
     // Wallet care is support's: Freeze and Unlock PIN; not Top up or Close.
     await page.getByRole('link', { name: 'Wallets' }).click();

@@ -115,6 +115,28 @@ describe('the cashier page charges a code', () => {
     expect(walletProblems).toEqual([]);
   });
 
+  it('the cashier disabled while the customer confirms: the till keeps waiting, then signs out saying the charge was paid', async () => {
+    const { page: walletPage, problems: walletProblems, digits } = await walletShowingCode(platform, chromium.browser, '50.00', ['--pin', '2468', '--confirm-limit', '0.50']);
+    const { page: till, cashier } = await tillFor(platform, chromium.browser);
+    await till.getByLabel('Amount').fill('2.00');
+    await till.getByLabel('Amount').press('Enter');
+    await scan(till, digits);
+    await expect.poll(() => till.locator('#charge-outcome').textContent(), { timeout: 5_000 }).toBe('Waiting for the customer to confirm…');
+    await platform.cliJ(['merchant-user', 'disable', '--mch-id', cashier.mchId, '--name', cashier.name]);
+    // Its status checks now find the session gone; the charge itself goes on, and so does the till.
+    await till.waitForTimeout(2_000);
+    expect(await till.locator('#till').isVisible()).toBe(true);
+    expect(await till.locator('#charge-outcome').textContent()).toBe('Waiting for the customer to confirm…');
+
+    await walletPage.locator('#confirm-screen').waitFor({ state: 'visible', timeout: 5_000 });
+    await walletPage.getByLabel('Your PIN', { exact: true }).fill('2468');
+    await walletPage.getByRole('button', { name: 'Pay' }).click();
+    await expect.poll(() => till.locator('#sign-in-error').textContent(), { timeout: 15_000 }).toMatch(
+      /^Your session has ended: .+ Sign in again\. The last charge: PAID 2\.00\. order \d{22} · .+$/);
+    expect(await till.locator('#till').isHidden()).toBe(true);
+    expect(walletProblems).toEqual([]);
+  });
+
   it('an amount the wire cannot carry is said at the field on Enter, and a code scanned meanwhile waits for the amount put right', async () => {
     const { wallet, page: walletPage, problems: walletProblems, digits } = await walletShowingCode(platform, chromium.browser, '50.00');
     const { page: till, problems } = await tillFor(platform, chromium.browser);

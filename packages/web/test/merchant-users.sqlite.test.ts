@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { docsScreenshot, useChromium, watchForProblems } from './browser.js';
 import { scan, signInCashier } from './cashier-page.js';
-import { signInToMerchantConsole } from './console-page.js';
+import { signInToMerchantConsole, signInToOperatorConsole } from './console-page.js';
 import { useServedPlatform } from './platform.js';
 
 // The owner's Users section beyond creating a cashier (consoles-sign-in.sqlite.test.ts): disabling a
@@ -57,7 +57,8 @@ describe("the owner's Users section", () => {
     await till.keyboard.press('Enter');
     await scan(till, '281234567890123456');
     const ended = 'Your session has ended: unused for 30 minutes, signed out elsewhere, given a new password, or your user was disabled. Sign in again.';
-    await expect.poll(() => till.locator('#sign-in-error').textContent()).toBe(ended);
+    await expect.poll(() => till.locator('#sign-in-error').textContent())
+      .toBe(`${ended} The last charge: FAILED. MicroPay refused the charge (9120: session required). Nothing was charged.`);
     expect(await till.locator('#till').isHidden()).toBe(true);
     await cashiersConsole.getByRole('link', { name: 'Balance & payouts' }).click();
     await expect.poll(() => cashiersConsole.locator('#sign-in-error').textContent()).toBe(ended);
@@ -119,6 +120,38 @@ describe("the owner's Users section", () => {
       .toBe('Your password is changed. Write the new one down now: it is not shown again. Your other sessions have ended.');
     await docsScreenshot(page, 'merchant-own-password');
 
+    const till = await chromium.browser.newPage();
+    await signInCashier(till, platform.server.url, { ...cashier, password });
+    expect(problems).toEqual([]);
+  });
+
+  it("an operator sees a merchant's users in Merchants; an admin disables its owner and gives its cashier a new password, shown once", async () => {
+    const cashier = await platform.cashier('lane-1');
+    await platform.cliJ(['merchant-user', 'create', '--mch-id', cashier.mchId, '--name', 'boss', '--role', 'owner']);
+    const ops = await platform.cliJ<{ password: string }>(['admin', 'create', '--name', 'ops']);
+    const page = await chromium.browser.newPage({ viewport: { width: 1100, height: 900 } });
+    const problems = watchForProblems(page);
+    await signInToOperatorConsole(page, `${platform.server.url}/admin#merchants`, { name: 'ops', password: ops.password });
+    await page.getByRole('button', { name: `Users of ${cashier.mchId}` }).click();
+    const panel = page.getByRole('region', { name: 'Merchant users' });
+    await expect.poll(() => panel.locator('h3').textContent()).toBe(`Users of merchant ${cashier.mchId}`);
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe(`Users of merchant ${cashier.mchId}`);
+    const rows = panel.locator('table tbody tr');
+    expect(await rows.nth(0).locator('td').allTextContents()).toEqual(['boss', 'owner', '—', 'Active', 'DisableNew password']);
+
+    await panel.getByRole('button', { name: 'Disable boss' }).click();
+    expect(await panel.locator('.confirm-step p').textContent()).toBe(`Disable owner boss of merchant ${cashier.mchId}? They are signed out at once and cannot sign in until enabled again.`);
+    await panel.getByRole('button', { name: 'Disable boss now' }).click();
+    await expect.poll(() => rows.nth(0).locator('td').nth(3).textContent()).toMatch(/^Disabled since /);
+    expect(await page.getByRole('status').first().textContent()).toBe(`boss of merchant ${cashier.mchId} is disabled: signed out everywhere.`);
+
+    await panel.getByRole('button', { name: 'New password for lane-1' }).click();
+    await panel.getByRole('button', { name: 'Give lane-1 a new password now' }).click();
+    const shown = panel.locator('.shown-once code');
+    await shown.waitFor();
+    const password = (await shown.textContent())!;
+    expect(password).toMatch(/^[a-z2-9]{4}(-[a-z2-9]{4}){3}$/);
+    await docsScreenshot(page, 'admin-merchant-users');
     const till = await chromium.browser.newPage();
     await signInCashier(till, platform.server.url, { ...cashier, password });
     expect(problems).toEqual([]);

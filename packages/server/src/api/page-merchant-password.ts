@@ -31,7 +31,11 @@ export const changeOwnPassword = withMerchantUser('changes', 'anyone', async (ct
     return answer(ResultCode.SIGN_IN_LOCKED, null, 'you are signed out; sign in again once the lock has ended');
   }
   const password = newCashierPassword();
-  const changed = await ctx.store.changeOwnPassword(user, await hashPin(password), secretHash(sessionId), acting);
-  if (changed === null) throw new Error(`the session's user ${user.userId} exists`);
+  // Null: the user was disabled since this request's session was found (which ended the session).
+  const changed = proof.kind === 'disabled' ? null : await ctx.store.changeOwnPassword(user, await hashPin(password), secretHash(sessionId), acting);
+  if (changed === null) {
+    await ctx.store.endPageSession(sessionId, acting.address);
+    return answer(ResultCode.USER_DISABLED, null, 'your user was disabled: your password was not changed');
+  }
   return answer(ResultCode.SUCCESS, { name: changed.name, password });
 });

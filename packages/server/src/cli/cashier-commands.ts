@@ -1,6 +1,6 @@
 import { formatSen, MCH_ID } from '@micropay/protocol';
 import { hashPin } from '../domain/credentials.js';
-import { MERCHANT_ROLES, userStatus, type MerchantRole, type UserStatus } from '../domain/merchant-users.js';
+import { hasActiveOwner, MERCHANT_ROLES, userStatus, type MerchantRole, type UserStatus } from '../domain/merchant-users.js';
 import { isAccountLocked } from '../domain/credentials.js';
 import { CASHIER_NAME, newCashierPassword, type Cashier } from '../domain/page-access.js';
 import { isRefused, type UserChange } from '../services/merchant-users.js';
@@ -122,8 +122,7 @@ function statusCommand(to: UserStatus) {
 
 /** Said when the owner just disabled was the merchant's last active one: nobody can manage its users in the console. */
 async function noOwnerLeft(store: Store, mchId: string): Promise<string | null> {
-  const owners = (await store.listMerchantUsers(mchId)).filter((u) => u.role === 'owner' && u.disabledAtMs === null);
-  if (owners.length > 0) return null;
+  if (hasActiveOwner(await store.listMerchantUsers(mchId))) return null;
   return `merchant ${mchId} has no active owner now: nobody can manage its users in the merchant console until one is enabled (merchant-user enable) or created (merchant-user create --role owner)`;
 }
 

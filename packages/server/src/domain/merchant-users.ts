@@ -42,6 +42,11 @@ export function userStatusChangeRefusal(actorUserId: string | null, user: { read
   return null;
 }
 
+/** Whether a merchant has an owner who can sign in to its console: none, and nobody manages its users there. */
+export function hasActiveOwner(users: readonly { readonly role: MerchantRole; readonly disabledAtMs: number | null }[]): boolean {
+  return users.some((u) => u.role === 'owner' && u.disabledAtMs === null);
+}
+
 /**
  * A disabled user gets no new password: it could not sign in with it, and the owner would hand out
  * a password that does not work. Enabling comes first. Answers why, or null when allowed.

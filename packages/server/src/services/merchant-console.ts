@@ -81,7 +81,7 @@ export async function requestMerchantPayout(
  */
 export async function setMerchantPayoutAccount(
   store: Store, user: { readonly mchId: string; readonly name: string }, typed: BankAccount, password: string, acting: ActingAs,
-): Promise<PayoutAccountChange | InvalidBankAccount | { readonly kind: 'wrong' | 'locked' }> {
+): Promise<PayoutAccountChange | InvalidBankAccount | { readonly kind: 'wrong' | 'locked' | 'disabled' }> {
   const checked = bankAccountOf(typed);
   if (!checked.ok) return { kind: 'invalid', field: checked.field, problem: checked.problem };
   const proof = await store.checkUserPassword(user.mchId, user.name, password, acting.address, 'payoutAccount');

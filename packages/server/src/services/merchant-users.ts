@@ -77,15 +77,16 @@ export function resetCashierPassword(port: StorePort, mchId: string, name: strin
 }
 
 /**
- * A signed-in user's own new password (its current one checked first: merchant-console.ts): the
- * count cleared, and every other session of the user ended, at the till and in the console, so a
- * password someone else learnt stops working everywhere at once. Null: the user is gone.
+ * A signed-in user's own new password (its current one checked first: api/page-merchant-password.ts):
+ * the count cleared, and every other session of the user ended, at the till and in the console, so
+ * a password someone else learnt stops working everywhere at once. Null: the user is gone, or was
+ * disabled since its password was checked (a disabled user gets no new password).
  */
 export function changeOwnPassword(
   port: StorePort, user: { readonly userId: string; readonly mchId: string; readonly name: string }, passwordHash: string, keepSessionHash: string, acting?: ActingAs,
 ): Promise<Cashier | null> {
   return port.decide({ view: 'cashier', mchId: user.mchId, name: user.name }, ({ cashier }, nowMs): Decided<Cashier | null> => {
-    if (cashier === null || cashier.cashierId !== user.userId) return unchanged(null);
+    if (cashier === null || cashier.cashierId !== user.userId || passwordResetRefusal(cashier) !== null) return unchanged(null);
     const changed: Decided<Cashier | null> = {
       result: { ...cashier, passwordHash, ...ACCOUNT_CLEARED },
       effects: [

@@ -138,7 +138,8 @@ export async function signInCashier(
   return opened === 'opened' ? { kind: 'signedIn', sessionId, cashier: checked.cashier } : { kind: opened };
 }
 
-export type PasswordCheck = { readonly kind: 'right'; readonly cashier: Cashier } | { readonly kind: 'wrong' | 'locked' };
+/** `disabled`: the right password of a user disabled since (merchant-users.ts setUserStatus): it opens and changes nothing. */
+export type PasswordCheck = { readonly kind: 'right'; readonly cashier: Cashier } | { readonly kind: 'wrong' | 'locked' | 'disabled' };
 
 /**
  * The password of a merchant's user, checked as a sign-in checks it, for a change that asks for it
@@ -170,5 +171,9 @@ async function oneUserTry(
     return { kind: check.kind };
   }
   await port.decide({ view: 'cashier', mchId, name }, ({ cashier }) => decideCashierTriesCleared(cashier, check.triesTaken));
+  if (taken.cashier.disabledAtMs !== null) {
+    await recordFailedSignIn(port, userSubject(page, taken.cashier), address, 'disabled', at);
+    return { kind: 'disabled' };
+  }
   return { kind: 'right', cashier: taken.cashier };
 }

@@ -8,6 +8,7 @@ import type { Section } from '../console/section.js';
 import type { SignedInOperator } from './who.js';
 import { may, roleNote } from './role.js';
 import { showPayoutAccount } from './merchant-payout-account.js';
+import { showMerchantUsers } from './merchant-users.js';
 
 /**
  * The Merchants section: the list (status, balance, notify URL, key state), paged; create (the
@@ -36,9 +37,11 @@ export const merchantsSection: Section<SignedInOperator> = {
     const list = Object.assign(document.createElement('div'), { className: 'table-wrap' });
     const account = Object.assign(document.createElement('section'), { className: 'merchant-account' });
     account.setAttribute('aria-label', 'Payout account');
+    const users = Object.assign(document.createElement('section'), { className: 'merchant-users' });
+    users.setAttribute('aria-label', 'Merchant users');
     const manages = may(ctx.who, 'merchants');
     const note = roleNote(ctx.who, 'merchants', 'creating, importing, disabling and re-keying merchants');
-    container.append(...(manages ? [createForm(), importForm(), rollForm()] : [note!]), status, confirming, shownOnce, list, account);
+    container.append(...(manages ? [createForm(), importForm(), rollForm()] : [note!]), status, confirming, shownOnce, list, account, users);
     await load();
 
     async function load(cursor?: string): Promise<void> {
@@ -49,12 +52,23 @@ export const merchantsSection: Section<SignedInOperator> = {
       const t = table(['Merchant id', 'Name', 'Status', 'Balance', 'Notify URL', 'Key', 'Actions'],
         rows.map((m) => [m.mchId, m.name, m.status === 'active' ? 'Active' : 'Disabled', m.balance, m.notifyUrl ?? 'None', keyState(m, a.serverNowMs), '']),
         rows.length === 0 ? 'No merchants yet' : 'Merchants of this platform');
-      list.replaceChildren(withActions(t, rows.map((m) => [...(manages ? [statusButton(m)] : []), accountButton(m)])), ...nextPage(a.data.next, load));
+      list.replaceChildren(withActions(t, rows.map((m) => [...(manages ? [statusButton(m)] : []), accountButton(m), usersButton(m)])), ...nextPage(a.data.next, load));
     }
 
     /** Where the merchant's payouts go: read by every role, set by an admin (merchant-payout-account.ts). */
     function accountButton(m: MerchantRow): HTMLButtonElement {
-      return button('Payout account', () => showPayoutAccount(account, ctx.api, m.mchId, manages, status), 'secondary', `Payout account of ${m.mchId}`);
+      return button('Payout account', async () => {
+        users.replaceChildren();
+        await showPayoutAccount(account, ctx.api, m.mchId, manages, status);
+      }, 'secondary', `Payout account of ${m.mchId}`);
+    }
+
+    /** The merchant's users and their state: read by every role, disabled, enabled or given a new password by an admin (merchant-users.ts). */
+    function usersButton(m: MerchantRow): HTMLButtonElement {
+      return button('Users', async () => {
+        account.replaceChildren();
+        await showMerchantUsers({ region: users, api: ctx.api, mchId: m.mchId, manages, status });
+      }, 'secondary', `Users of ${m.mchId}`);
     }
 
     /** Disabling stops a live integration at once, so it asks first; enabling does not. */

@@ -56,6 +56,8 @@ const recent = new RecentCharges({
 }, { refund: (c) => refundDialog.open(c), receipt: (c) => void receipt.open(c.mchOrderId) });
 /** A code was refused because a charge was running: said until that charge ends. */
 let refusedWhileRunning = false;
+/** The session ended while a charge ran: the till signs out once the charge has ended, saying how. */
+let signedOutWhileCharging: string | null = null;
 const charger = new Charger({
   panel: element('charge', HTMLElement),
   outcome: element('charge-outcome', HTMLElement),
@@ -63,6 +65,11 @@ const charger = new Charger({
   again: element('charge-again', HTMLButtonElement),
   cancel: element('charge-cancel', HTMLButtonElement),
 }, (outcome) => {
+  if (signedOutWhileCharging !== null) {
+    const reason = `${signedOutWhileCharging} The last charge: ${element('charge-outcome', HTMLElement).textContent}. ${element('charge-detail', HTMLElement).textContent}`;
+    signedOutWhileCharging = null;
+    return leaveTill(reason.trim());
+  }
   // "Still running" no longer holds once the result is shown.
   if (refusedWhileRunning) say(status, '', 'info');
   refusedWhileRunning = false;
@@ -115,15 +122,23 @@ element('sign-out', HTMLButtonElement).addEventListener('click', () => void sign
 
 // A call found the session gone (ended by time, or by the owner's new password or disable): the
 // till shows its sign-in and why, rather than a sale screen whose every charge would be refused.
+// A charge still running goes on on the server (its session was checked when it began): its end
+// is waited for and said with the sign-in, so the cashier never charges the customer twice.
 window.addEventListener(SIGNED_OUT_EVENT, (event) => {
   if (till.hidden) return;
+  const reason = (event as CustomEvent<string>).detail;
+  if (charger.busy) signedOutWhileCharging = reason;
+  else leaveTill(reason);
+});
+
+function leaveTill(reason: string): void {
   const dialog = element('refund-dialog', HTMLDialogElement);
   if (dialog.open) dialog.close();
   clearSale();
   charger.reset();
   say(status, '');
-  showSignIn((event as CustomEvent<string>).detail);
-});
+  showSignIn(reason);
+}
 
 void currentSession<SignedInCashier>('cashier').catch(() => null).then((cashier) => (cashier === null ? showSignIn() : enter(cashier)));
 

@@ -25,6 +25,7 @@ export const passwordSection: Section<MerchantUser> = {
         const a = await callPage<{ name: string; password: string }>(`${ctx.api}password/change`, { password: v['current-password'] });
         if (a.data === null) {
           // The try that locks also ends the session: the sign-in says why.
+          if (a.code === ResultCode.USER_DISABLED) return saySignedOut('Your user was disabled, so you are signed out; your password was not changed. Ask the owner or the operator.');
           if (a.code === ResultCode.SIGN_IN_LOCKED) {
             return saySignedOut('Too many wrong passwords in a row: you are locked out for 15 minutes and signed out, and your password was not changed. '
               + 'The owner (Users, Reset password) or the operator (micropay merchant-user reset) can unlock you sooner with a new password.');

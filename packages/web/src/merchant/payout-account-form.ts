@@ -96,6 +96,7 @@ function showRefusal(a: PageAnswer<unknown>, fields: Record<Field, CheckedField>
     return fields.password.mark(`Too many password tries for now: try again in ${wait?.[1] ?? 'a few'} seconds. The payout account was not changed.`);
   }
   // The try that locks also ends the session (so a taken-over session cannot go on guessing): the sign-in says why.
+  if (a.code === ResultCode.USER_DISABLED) return saySignedOut('Your user was disabled, so you are signed out, and the payout account was not changed.');
   if (a.code === ResultCode.SIGN_IN_LOCKED) {
     return saySignedOut('Too many wrong passwords in a row: you are locked out for 15 minutes and signed out, and the payout account was not changed. '
       + 'Another owner (Users, Reset password) or the operator (micropay merchant-user reset) can unlock you sooner with a new password.');

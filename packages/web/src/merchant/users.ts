@@ -1,6 +1,6 @@
 import { callPage } from '../shared/page-api.js';
 import { say } from '../shared/page.js';
-import { formatTime } from '../shared/time.js';
+import { refundLimitText, userStateText, type MerchantUserRow } from '../console/merchant-user.js';
 import { scrolling, table } from '../console/shell.js';
 import { askFirst, button, field, form, withActions } from '../console/forms.js';
 import type { Section } from '../console/section.js';
@@ -12,20 +12,7 @@ import type { MerchantUser } from './who.js';
  * asked first; disabling a user (asked first) and enabling it again. The owner's own row has no
  * Disable: the server refuses it too.
  */
-interface UserRow {
-  readonly name: string;
-  readonly role: string;
-  readonly refundLimit: string | null;
-  readonly status: 'active' | 'disabled';
-  readonly disabledAtMs: number | null;
-  readonly locked: boolean;
-}
-
-function stateText(u: UserRow): string {
-  const locked = 'locked by wrong passwords for 15 minutes';
-  if (u.status === 'disabled') return `Disabled since ${formatTime(u.disabledAtMs!)}${u.locked ? `; also ${locked}` : ''}`;
-  return u.locked ? `Active, but ${locked}: a new password unlocks it` : 'Active';
-}
+type UserRow = MerchantUserRow;
 
 export const usersSection: Section<MerchantUser> = {
   id: 'users',
@@ -44,7 +31,7 @@ export const usersSection: Section<MerchantUser> = {
       if (a.data === null) return say(status, a.msg, 'error');
       const users = a.data.users;
       const t = table(['Name', 'Role', 'Refund limit', 'State', 'Actions'],
-        users.map((u) => [u.name, u.role, u.role === 'owner' ? '—' : u.refundLimit ?? 'No limit', stateText(u), '']), 'Users of this merchant');
+        users.map((u) => [u.name, u.role, refundLimitText(u), userStateText(u), '']), 'Users of this merchant');
       // The owner's own row: nobody disables their own user (the server refuses it too).
       const you = () => Object.assign(document.createElement('span'), { textContent: 'You' });
       list.replaceChildren(scrolling(withActions(t, users.map((u) => (u.name === ctx.who.userName ? [you()] : [statusButton(u)])))));

@@ -406,11 +406,11 @@ function merchantAccountEndpoints(): Record<string, EndpointDoc> {
     '/api/page/merchant/balance/payout-account': doc('anyone', 'Where the merchant\'s payouts go', EMPTY, object({ payoutAccount: CONSOLE_PAYOUT_ACCOUNT }), false),
     '/api/page/merchant/balance/set-payout-account': doc('owner', 'Set where payouts go, with the owner\'s password again (a wrong one counts toward the lock)',
       object({ ...BANK_ACCOUNT, password: { type: 'string', description: 'The signed-in owner\'s password.' } }),
-      object({ payoutAccount: CONSOLE_PAYOUT_ACCOUNT, changed: { type: 'boolean', description: 'False: it was this account already.' } }), true, [R.SIGN_IN_FAILED, R.SIGN_IN_LOCKED, R.SIGN_IN_RATE_LIMITED]),
+      object({ payoutAccount: CONSOLE_PAYOUT_ACCOUNT, changed: { type: 'boolean', description: 'False: it was this account already.' } }), true, [R.SIGN_IN_FAILED, R.SIGN_IN_LOCKED, R.USER_DISABLED, R.SIGN_IN_RATE_LIMITED]),
     '/api/page/merchant/password/change': doc('anyone', 'A new generated password for the signed-in user, with its current one asked again (a wrong one counts toward the lock); its other sessions end',
       object({ password: { type: 'string', minLength: 1, maxLength: 128, description: 'The signed-in user\'s current password.' } }),
       object({ name: { type: 'string' }, password: { type: 'string', description: 'The new generated password, in this answer only.' } }), true,
-      [R.SIGN_IN_FAILED, R.SIGN_IN_LOCKED, R.SIGN_IN_RATE_LIMITED]),
+      [R.SIGN_IN_FAILED, R.SIGN_IN_LOCKED, R.USER_DISABLED, R.SIGN_IN_RATE_LIMITED]),
     '/api/page/merchant/activity': doc('owner', 'The merchant\'s audit log, newest first, paged', PAGE_REQUEST, object({ entries: { type: 'array', items: ACTIVITY_ENTRY }, next: NEXT }), false),
   };
 }
@@ -536,6 +536,12 @@ function adminManageEndpoints(): Record<string, EndpointDoc> {
       bankName: { type: 'string', description: 'The bank, 1 to 100 printable characters.' },
       accountNumber: { type: 'string', description: 'An IBAN (check digits must match) or a local account number; spaces and hyphens are taken out.' },
     }), object({ mchId: ADMIN_MCH_ID, payoutAccount: CONSOLE_PAYOUT_ACCOUNT, changed: { type: 'boolean', description: 'False: it was so already, nothing written.' } }), true, [R.NO_RECORD]),
+    '/api/page/admin/merchants/users': call('A merchant\'s users, owner first, with their state', object({ mchId: ADMIN_MCH_ID }),
+      object({ mchId: ADMIN_MCH_ID, users: { type: 'array', items: ref('MerchantUser') } }), false, [R.NO_RECORD]),
+    '/api/page/admin/merchants/set-user-status': call('Disable a merchant\'s user (its sessions end; its sign-ins answer 9024) or enable it (admin)',
+      object({ mchId: ADMIN_MCH_ID, name: USER_NAME, status: { enum: ['active', 'disabled'] } }), object({ user: ref('MerchantUser') }), true, [R.NO_RECORD]),
+    '/api/page/admin/merchants/reset-user-password': call('Give a merchant\'s user a new password, shown once; also unlocks it (admin). A disabled user is refused (9060)',
+      object({ mchId: ADMIN_MCH_ID, name: USER_NAME }), USER_WITH_PASSWORD, true, [R.NO_RECORD, R.ACTION_REFUSED]),
     '/api/page/admin/wallets/search': call('Wallets by id prefix, name and status, newest first', object({
       walletId: { type: 'string', description: 'The first 1 to 12 digits.' }, name: { type: 'string', description: 'Part of the holder\'s name.' },
       status: { enum: ['', 'active', 'frozen', 'closed'] }, cursor: PAGE_CURSOR, limit: PAGE_LIMIT,

@@ -1,0 +1,69 @@
+import { callPage } from '../shared/page-api.js';
+import { say } from '../shared/page.js';
+import { scrolling, table } from '../console/shell.js';
+import { askFirst, button, showOnce, withActions } from '../console/forms.js';
+import { refundLimitText, userStateText, type MerchantUserRow } from '../console/merchant-user.js';
+
+/**
+ * A merchant's users in the operator console's Merchants (docs/consoles.md): every role sees them
+ * and their state; an admin (`merchants`) disables or enables one, or gives it a new password,
+ * shown once (an owner locked out or gone), each after one more question. The rules are the
+ * server's, the same as for the owner's Users section.
+ */
+interface Panel {
+  readonly region: HTMLElement;
+  readonly api: string;
+  readonly mchId: string;
+  readonly manages: boolean;
+  readonly status: HTMLElement;
+}
+
+/** Draws merchant `mchId`'s users into `region`, with a password `shown` once above them; `status` says each outcome. */
+export async function showMerchantUsers(p: Panel, shown?: { readonly what: string; readonly password: string }): Promise<void> {
+  const a = await callPage<{ users: MerchantUserRow[] }>(`${p.api}merchants/users`, { mchId: p.mchId });
+  if (a.data === null) return say(p.status, a.msg, 'error');
+  const heading = Object.assign(document.createElement('h3'), { textContent: `Users of merchant ${p.mchId}`, tabIndex: -1 });
+  const confirming = document.createElement('div');
+  const shownOnce = document.createElement('div');
+  const users = a.data.users;
+  const t = table(['Name', 'Role', 'Refund limit', 'State', ...(p.manages ? ['Actions'] : [])],
+    users.map((u) => [u.name, u.role, refundLimitText(u), userStateText(u), ...(p.manages ? [''] : [])]),
+    users.length === 0 ? 'No users yet: micropay merchant-user create' : 'Owner first');
+  const drawn = p.manages ? withActions(t, users.map((u) => [statusButton(p, u, confirming), resetButton(p, u, confirming)])) : t;
+  p.region.replaceChildren(heading, confirming, shownOnce, scrolling(drawn));
+  if (shown !== undefined) showOnce(shownOnce, shown.what, shown.password);
+  heading.focus();
+}
+
+/** Disabling signs the user out at once, so it asks first; enabling does not. */
+function statusButton(p: Panel, u: MerchantUserRow, confirming: HTMLElement): HTMLButtonElement {
+  const to = u.status === 'active' ? 'disabled' : 'active';
+  const verb = to === 'disabled' ? 'Disable' : 'Enable';
+  const change = async () => {
+    const a = await callPage<{ user: MerchantUserRow }>(`${p.api}merchants/set-user-status`, { mchId: p.mchId, name: u.name, status: to });
+    if (a.data === null) return refused(p, a.msg);
+    await showMerchantUsers(p);
+    say(p.status, to === 'disabled' ? `${u.name} of merchant ${p.mchId} is disabled: signed out everywhere.` : `${u.name} of merchant ${p.mchId} is enabled.`);
+    p.status.focus();
+  };
+  return button(verb, async () => to === 'active' ? change() : askFirst(confirming,
+    `Disable ${u.role} ${u.name} of merchant ${p.mchId}? They are signed out at once and cannot sign in until enabled again.`,
+    `Disable ${u.name} now`, change, 'Keep them active'), 'secondary', `${verb} ${u.name}`);
+}
+
+/** A new password ends the user's sessions, so it asks first; a disabled user is refused by the server. */
+function resetButton(p: Panel, u: MerchantUserRow, confirming: HTMLElement): HTMLButtonElement {
+  return button('New password', async () => askFirst(confirming,
+    `Give ${u.name} of merchant ${p.mchId} a new password? The old one stops working and ${u.name} is signed out. Tell it only to ${u.name}, by a way you trust.`,
+    `Give ${u.name} a new password now`, async () => {
+      const a = await callPage<{ user: MerchantUserRow; password: string }>(`${p.api}merchants/reset-user-password`, { mchId: p.mchId, name: u.name });
+      if (a.data === null) return refused(p, a.msg);
+      await showMerchantUsers(p, { what: `Password of ${u.name} of merchant ${p.mchId}`, password: a.data.password });
+      say(p.status, `${u.name} of merchant ${p.mchId} has a new password; the old one no longer works.`);
+    }, 'Keep the old password'), 'secondary', `New password for ${u.name}`);
+}
+
+function refused(p: Panel, msg: string): void {
+  say(p.status, msg, 'error');
+  p.status.focus();
+}
