@@ -119,6 +119,12 @@ describe("the owner's Users section", () => {
     expect(await page.getByRole('status').first().textContent())
       .toBe('Your password is changed. Write the new one down now: it is not shown again. Your other sessions have ended.');
     await docsScreenshot(page, 'merchant-own-password');
+    // The focus left the emptied field: a second Enter, or the button pressed on nothing, keeps the password shown.
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('role'))).toBe('status');
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: 'Get a new password' }).click();
+    expect(await page.getByRole('status').first().textContent()).toBe('Type your current password first.');
+    expect(await shown.textContent()).toBe(password);
 
     const till = await chromium.browser.newPage();
     await signInCashier(till, platform.server.url, { ...cashier, password });
@@ -155,5 +161,31 @@ describe("the owner's Users section", () => {
     const till = await chromium.browser.newPage();
     await signInCashier(till, platform.server.url, { ...cashier, password });
     expect(problems).toEqual([]);
+  });
+
+  it('a console tab whose cookie another tab replaced by signing in as someone else is drawn for that session at its next change, and says so', async () => {
+    const cashier = await platform.cashier('lane-1');
+    const owner = await platform.cliJ<{ password: string }>(['merchant-user', 'create', '--mch-id', cashier.mchId, '--name', 'boss', '--role', 'owner']);
+    const context = await chromium.browser.newContext({ viewport: { width: 1100, height: 700 } });
+    const first = await context.newPage();
+    const problems = watchForProblems(first);
+    await signInToMerchantConsole(first, `${platform.server.url}/merchant#password`, { mchId: cashier.mchId, name: 'boss', password: owner.password });
+    const second = await context.newPage();
+    await second.goto(`${platform.server.url}/merchant`);
+    await second.getByRole('button', { name: 'Sign out' }).click();
+    const signIn = second.locator('#sign-in');
+    await signIn.getByLabel('Merchant id').fill(cashier.mchId);
+    await signIn.getByLabel('User').fill('lane-1');
+    await signIn.getByLabel('Password').fill(cashier.password);
+    await signIn.getByRole('button', { name: 'Sign in' }).click();
+    await second.locator('#console').waitFor();
+
+    await first.getByLabel('Current password').fill(owner.password);
+    await first.getByRole('button', { name: 'Get a new password' }).click();
+    await expect.poll(() => first.locator('#console-who').textContent()).toBe('Corner Shop · lane-1 (cashier)');
+    expect(await first.locator('#console-notice').textContent()).toBe('This browser signed in as Corner Shop · lane-1 (cashier) in another tab: the console is drawn for that session now.');
+    expect(await first.locator('.shown-once').count()).toBe(0);
+    expect(problems.filter((p) => !p.includes('403'))).toEqual([]);
+    await context.close();
   });
 });

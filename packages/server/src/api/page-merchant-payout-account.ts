@@ -53,10 +53,10 @@ export const changePayoutAccount = withMerchantUser('changes', 'owner', async (c
     case 'wrong':
       return answer(ResultCode.SIGN_IN_FAILED, null, 'the password is not right: the payout account was not changed');
     case 'locked':
-      await ctx.store.endPageSession(sessionId, acting.address);
+      await ctx.store.endPageSession(sessionId);
       return answer(ResultCode.SIGN_IN_LOCKED, null, 'you are signed out; sign in again once the lock has ended');
     case 'disabled':
-      await ctx.store.endPageSession(sessionId, acting.address);
+      await ctx.store.endPageSession(sessionId);
       return answer(ResultCode.USER_DISABLED, null, 'your user was disabled: the payout account was not changed');
     case 'rejected':
       throw new Error(`the session's merchant ${user.mchId} exists`);

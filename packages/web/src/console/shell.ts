@@ -1,6 +1,6 @@
 import { element, say } from '../shared/page.js';
 import { currentSession, signInAt, signOut, type PageName } from '../shared/session.js';
-import { ROLE_REFUSED_EVENT, SIGNED_OUT_EVENT } from '../shared/page-api.js';
+import { ROLE_REFUSED_EVENT, SESSION_CHANGED_EVENT, SIGNED_OUT_EVENT } from '../shared/page-api.js';
 import { usePlatformTimeZone } from '../shared/time.js';
 import type { ConsoleContext, Section } from './section.js';
 import './console.css';
@@ -48,6 +48,9 @@ export function startConsole<Who extends { readonly timeZone: string }>(spec: Co
   window.addEventListener(ROLE_REFUSED_EVENT, () => {
     rechecking ??= redrawForRole().finally(() => { rechecking = null; });
   });
+  window.addEventListener(SESSION_CHANGED_EVENT, () => {
+    rechecking ??= redrawForSession().finally(() => { rechecking = null; });
+  });
   window.addEventListener(SIGNED_OUT_EVENT, (event) => {
     if (shown !== null) showSignIn((event as CustomEvent<string>).detail);
   });
@@ -63,6 +66,23 @@ export function startConsole<Who extends { readonly timeZone: string }>(spec: Co
     if (spec.roleOf(who) === before) return;
     enter(who);
     say(notice, `Your role changed since the console was drawn: it is now drawn for ${spec.describe(who)}, with what that role may do.`);
+  }
+
+  /**
+   * A change refused for its token (9121): another tab of this browser signed in since, and the
+   * cookie is that session's. Read again (which takes its token), the console is drawn for whoever
+   * it is, and says so; the same person only has to do the change once more.
+   */
+  async function redrawForSession(): Promise<void> {
+    if (shown === null) return;
+    const before = spec.describe(shown.who);
+    const who = await currentSession<Who>(spec.page).catch(() => undefined);
+    if (who === undefined) return;
+    if (who === null) return showSignIn('You are signed out.');
+    const now = spec.describe(who);
+    if (now === before) return say(notice, 'This browser signed in again in another tab: do that once more.');
+    enter(who);
+    say(notice, `This browser signed in as ${now} in another tab: the console is drawn for that session now.`);
   }
 
   function enter(who: Who): void {

@@ -17,6 +17,12 @@ export interface PageAnswer<T> {
 export const ROLE_REFUSED_EVENT = 'micropay:role-refused';
 
 /**
+ * Said on the window when a change is refused for its CSRF token (9121): the browser's cookie now
+ * holds another session (a sign-in in another tab), so a console reads it and draws itself for it.
+ */
+export const SESSION_CHANGED_EVENT = 'micropay:session-changed';
+
+/**
  * Said on the window, with the reason as its detail, when a call's answer says the session has
  * ended: by that call (the password asked again whose wrong try locked the user), or before it
  * (9120). A console or the till shows its sign-in with the reason rather than screens whose every
@@ -37,6 +43,7 @@ export const SESSION_ENDED = 'Your session has ended: unused for 30 minutes, sig
  */
 function sayIfPageRefused(code: number): void {
   if (code === ResultCode.ROLE_NOT_ALLOWED) window.dispatchEvent(new Event(ROLE_REFUSED_EVENT));
+  if (code === ResultCode.CSRF_REJECTED) window.dispatchEvent(new Event(SESSION_CHANGED_EVENT));
   if (code === ResultCode.SESSION_REQUIRED) saySignedOut(SESSION_ENDED);
 }
 
