@@ -42,47 +42,39 @@ export function startConsole<Who extends { readonly timeZone: string }>(spec: Co
   element('sign-out', HTMLButtonElement).addEventListener('click', () => void signOut(spec.page).then(() => showSignIn('You are signed out.', 'info')));
   window.addEventListener('hashchange', () => { if (shown !== null) open(location.hash.slice(1)); });
   // A change refused for the role (9122, shared/page-api.ts): the role may have changed since the
-  // console was drawn, so the session is read again and the console drawn for the role it has now.
-  // Two refusals at once read the session once.
+  // console was drawn. Refused for its token (9121): another tab of this browser signed in since,
+  // and the cookie is that session's. Either way the session is read again and the console drawn
+  // for what it is now; two refusals at once read it once.
   let rechecking: Promise<void> | null = null;
   window.addEventListener(ROLE_REFUSED_EVENT, () => {
-    rechecking ??= redrawForRole().finally(() => { rechecking = null; });
+    rechecking ??= redraw('role').finally(() => { rechecking = null; });
   });
   window.addEventListener(SESSION_CHANGED_EVENT, () => {
-    rechecking ??= redrawForSession().finally(() => { rechecking = null; });
+    rechecking ??= redraw('session').finally(() => { rechecking = null; });
   });
   window.addEventListener(SIGNED_OUT_EVENT, (event) => {
     if (shown !== null) showSignIn((event as CustomEvent<string>).detail);
   });
   void currentSession<Who>(spec.page).catch(() => null).then((who) => (who === null ? showSignIn() : enter(who)));
 
-  async function redrawForRole(): Promise<void> {
+  /** The session read again after a refusal (`why`), and the console drawn for it if it changed (who, or the role). */
+  async function redraw(why: 'role' | 'session'): Promise<void> {
     if (shown === null) return;
-    const before = spec.roleOf(shown.who);
+    const before = spec.describe(shown.who);
     // No answer (the network): nothing is known, so nothing changes; the refusal stays said.
     const who = await currentSession<Who>(spec.page).catch(() => undefined);
     if (who === undefined) return;
     if (who === null) return showSignIn('You are signed out.');
-    if (spec.roleOf(who) === before) return;
-    enter(who);
-    say(notice, `Your role changed since the console was drawn: it is now drawn for ${spec.describe(who)}, with what that role may do.`);
-  }
-
-  /**
-   * A change refused for its token (9121): another tab of this browser signed in since, and the
-   * cookie is that session's. Read again (which takes its token), the console is drawn for whoever
-   * it is, and says so; the same person only has to do the change once more.
-   */
-  async function redrawForSession(): Promise<void> {
-    if (shown === null) return;
-    const before = spec.describe(shown.who);
-    const who = await currentSession<Who>(spec.page).catch(() => undefined);
-    if (who === undefined) return;
-    if (who === null) return showSignIn('You are signed out.');
     const now = spec.describe(who);
-    if (now === before) return say(notice, 'This browser signed in again in another tab: do that once more.');
+    if (now === before) {
+      // The same person and role: a token taken again (another tab signed in as them) is all it needed.
+      if (why === 'session') say(notice, 'This browser signed in again in another tab: do that once more.');
+      return;
+    }
     enter(who);
-    say(notice, `This browser signed in as ${now} in another tab: the console is drawn for that session now.`);
+    say(notice, why === 'role'
+      ? `Your role changed since the console was drawn: it is now drawn for ${now}, with what that role may do.`
+      : `This browser signed in as ${now} in another tab: the console is drawn for that session now.`);
   }
 
   function enter(who: Who): void {
