@@ -37,6 +37,9 @@ const MAY: Readonly<Record<string, readonly OperatorRole[]>> = {
   'admin/merchants/roll-key': ['admin'],
   // Where a merchant's money goes: not finance, which confirms the transfers to it.
   'admin/merchants/set-payout-account': ['admin'],
+  // A merchant's users: who may sign in to its till and console.
+  'admin/merchants/set-user-status': ['admin'],
+  'admin/merchants/reset-user-password': ['admin'],
   'admin/wallets/create': ['admin'],
   'admin/wallets/close': ['admin'],
   'admin/wallets/top-up': ['admin', 'finance'],
@@ -60,12 +63,15 @@ async function workingBodies(): Promise<Record<string, Record<string, unknown>>>
   const closed = await p.store.closeWallet(leaving.walletId);
   if (closed?.payout === null || closed?.payout === undefined) throw new Error('no payout');
   const one = { walletId };
+  if (typeof await p.store.createCashier(m.mchId, 'lane-1', await hashPin('user-password-1')) === 'string') throw new Error('user');
   return {
     'admin/merchants/create': { name: 'New Shop' },
     'admin/merchants/import': { name: 'Moved', mchId: '77770001', key: 'k'.repeat(32) },
     'admin/merchants/set-status': { mchId: m.mchId, status: 'disabled' },
     'admin/merchants/roll-key': { mchId: m.mchId },
     'admin/merchants/set-payout-account': { mchId: m.mchId, holderName: 'Corner Shop Ltd', bankName: 'West Bank', accountNumber: '12345678' },
+    'admin/merchants/set-user-status': { mchId: m.mchId, name: 'lane-1', status: 'disabled' },
+    'admin/merchants/reset-user-password': { mchId: m.mchId, name: 'lane-1' },
     'admin/wallets/create': { name: 'Holder', openingBalance: '5.00' },
     'admin/wallets/close': one,
     'admin/wallets/top-up': { walletId, amount: '5.00' },
@@ -86,11 +92,11 @@ describe('operator roles', () => {
     const reads = adminPaths.filter((path) => MAY[path] === undefined && !['admin/session', 'admin/sign-in'].includes(path));
     // Every change of the console is in the table above: a new one must say who may make it.
     expect(reads.sort()).toEqual([
-      'admin/audit-log', 'admin/dashboard', 'admin/merchants/check-payout-account', 'admin/merchants/list', 'admin/merchants/payout-account', 'admin/notifications/dead', 'admin/notifications/health', 'admin/operators',
+      'admin/audit-log', 'admin/dashboard', 'admin/merchants/check-payout-account', 'admin/merchants/list', 'admin/merchants/payout-account', 'admin/merchants/users', 'admin/notifications/dead', 'admin/notifications/health', 'admin/operators',
       'admin/payouts/list', 'admin/wallets/detail', 'admin/wallets/search',
     ]);
     const bodies = await workingBodies();
-    const state = async () => JSON.stringify(await Promise.all(['merchants', 'wallets', 'payouts', 'journal_entries', 'audit_log', 'wallet_devices'].map((t) =>
+    const state = async () => JSON.stringify(await Promise.all(['merchants', 'wallets', 'payouts', 'journal_entries', 'audit_log', 'wallet_devices', 'cashiers'].map((t) =>
       sql(p.store, `SELECT * FROM ${t} ORDER BY 1`))));
     for (const path of Object.keys(MAY).filter((x) => x !== 'admin/sign-out')) {
       for (const role of ['admin', 'finance', 'support'] as const) {

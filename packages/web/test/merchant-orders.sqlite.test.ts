@@ -39,7 +39,7 @@ describe("the merchant console's orders and statements", () => {
     const page = await chromium.browser.newPage({ viewport: { width: 1100, height: 900 }, timezoneId: 'America/New_York' });
     const problems = watchForProblems(page);
     await signInToMerchantConsole(page, `${platform.server.url}/merchant#orders`, { mchId: merchant.mchId, name: 'boss', password: owner.password });
-    expect(await page.getByRole('navigation', { name: 'Sections' }).getByRole('link').allTextContents()).toEqual(['Users', 'Orders', 'Statements', 'API key', 'Notifications', 'Balance & payouts', 'Activity']);
+    expect(await page.getByRole('navigation', { name: 'Sections' }).getByRole('link').allTextContents()).toEqual(['Users', 'Orders', 'Statements', 'API key', 'Notifications', 'Balance & payouts', 'Activity', 'Your password']);
 
     // Filters: the prefix and an amount range; then a bad amount is told in words.
     const rows = page.locator('#orders-table tbody tr');
