@@ -50,6 +50,11 @@ describe("the owner's Users section", () => {
     await expect.poll(() => rows.nth(1).locator('td').nth(3).textContent()).toMatch(/^Disabled since \d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}:\d{2}$/);
     expect(await rows.nth(1).locator('td').nth(4).textContent()).toBe('Enable');
     await docsScreenshot(desk, 'merchant-users-disabled');
+    // A new password for a user shown disabled is refused at once, without a question first.
+    await desk.locator('#reset-name').fill('lane-1');
+    await desk.getByRole('button', { name: 'Reset password' }).click();
+    await expect.poll(() => desk.getByRole('status').first().textContent()).toBe('lane-1 is disabled: enable it first, then give it a new password.');
+    expect(await desk.locator('.confirm-step').count()).toBe(0);
 
     // The till's session ended with the disable: its next charge finds it gone, and the till comes
     // back to its sign-in and says why, charging nothing. The cashier's console does the same.

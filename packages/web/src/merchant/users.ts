@@ -24,12 +24,15 @@ export const usersSection: Section<MerchantUser> = {
     const shownOnce = document.createElement('div');
     const list = document.createElement('div');
     container.append(createForm(), limitForm(), resetForm(), status, confirming, shownOnce, list);
+    /** The users as last listed: a new password for one shown disabled is refused before asking. */
+    let listed: readonly UserRow[] = [];
     await refresh();
 
     async function refresh(): Promise<void> {
       const a = await callPage<{ users: UserRow[] }>(`${ctx.api}users/list`);
       if (a.data === null) return say(status, a.msg, 'error');
       const users = a.data.users;
+      listed = users;
       const t = table(['Name', 'Role', 'Refund limit', 'State', 'Actions'],
         users.map((u) => [u.name, u.role, refundLimitText(u), userStateText(u), '']), 'Users of this merchant');
       // The owner's own row: nobody disables their own user (the server refuses it too).
@@ -94,6 +97,8 @@ export const usersSection: Section<MerchantUser> = {
     function resetForm(): HTMLFormElement {
       return form('reset-password', 'New password', [field('reset-name', 'User', { maxLength: 40 })], 'Reset password', async (v) => {
         const name = v['reset-name']!;
+        // Said at once, in the server's words (a disabled user gets no new password: 9060), not after a question.
+        if (listed.some((u) => u.name === name && u.status === 'disabled')) return refused(`${name} is disabled: enable it first, then give it a new password.`);
         askFirst(confirming, `Give ${name} a new password? The old one stops working and ${name} is signed out at the till and here.`,
           `New password for ${name}`, async () => {
             const a = await callPage<{ user: UserRow; password: string }>(`${ctx.api}users/reset-password`, { name });
