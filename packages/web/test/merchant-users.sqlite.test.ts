@@ -162,6 +162,9 @@ describe("the owner's Users section", () => {
     await shown.waitFor();
     const password = (await shown.textContent())!;
     expect(password).toMatch(/^[a-z2-9]{4}(-[a-z2-9]{4}){3}$/);
+    expect(await page.evaluate(() => document.activeElement?.className)).toBe('shown-once');
+    // The disabled owner's row offers Enable alone: it gets no new password until then.
+    expect(await rows.nth(0).getByRole('button').allTextContents()).toEqual(['Enable']);
     await docsScreenshot(page, 'admin-merchant-users');
     const till = await chromium.browser.newPage();
     await signInCashier(till, platform.server.url, { ...cashier, password });

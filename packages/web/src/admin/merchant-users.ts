@@ -29,10 +29,16 @@ export async function showMerchantUsers(p: Panel, shown?: { readonly what: strin
   const t = table(['Name', 'Role', 'Refund limit', 'State', ...(p.manages ? ['Actions'] : [])],
     users.map((u) => [u.name, u.role, refundLimitText(u), userStateText(u), ...(p.manages ? [''] : [])]),
     users.length === 0 ? 'No users yet: micropay merchant-user create' : 'Owner first');
-  const drawn = p.manages ? withActions(t, users.map((u) => [statusButton(p, u, confirming), resetButton(p, u, confirming)])) : t;
+  // A disabled user gets no new password (the server refuses it): its row offers Enable alone.
+  const actions = (u: MerchantUserRow) => [statusButton(p, u, confirming), ...(u.status === 'active' ? [resetButton(p, u, confirming)] : [])];
+  const drawn = p.manages ? withActions(t, users.map(actions)) : t;
   p.region.replaceChildren(heading, confirming, shownOnce, scrolling(drawn));
-  if (shown !== undefined) showOnce(shownOnce, shown.what, shown.password);
-  heading.focus();
+  if (shown === undefined) return heading.focus();
+  // The password just made has the focus, so a screen reader reads it out where it is.
+  showOnce(shownOnce, shown.what, shown.password);
+  const said = shownOnce.firstElementChild as HTMLElement;
+  said.tabIndex = -1;
+  said.focus();
 }
 
 /** Disabling signs the user out at once, so it asks first; enabling does not. */
