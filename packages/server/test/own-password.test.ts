@@ -57,7 +57,7 @@ describe('your own password', () => {
     const here = sessionOf(await signIn('merchant', u));
     for (let i = 0; i < 4; i++) {
       expectRefused(await call('merchant/password/change', { password: 'not-it' }, here), 9020,
-        'sign-in failed: the current password is not right: your password was not changed');
+        'sign-in failed: the password is not right: your password was not changed');
     }
     expectRefused(await call('merchant/password/change', { password: 'not-it' }, here), 9021,
       'sign-in locked: you are signed out; sign in again once the lock has ended');

@@ -42,6 +42,12 @@ describe('the consoles on a phone', () => {
     expect(await orderId.evaluate((dd) => dd.scrollWidth <= dd.clientWidth)).toBe(true);
     expect(await merchant.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.viewport.width);
     await merchant.screenshot({ path: screenshotPath('merchant-order-detail-phone'), fullPage: true });
+    // Users: each user a card with its state and its button; the owner's own says "You".
+    await platform.cliJ(['merchant-user', 'create', '--mch-id', shop.mchId, '--name', 'lane-1', '--role', 'cashier']);
+    await merchant.getByRole('link', { name: 'Users' }).click();
+    await expect.poll(() => merchant.locator('table tbody tr').count()).toBe(2);
+    expect(await merchant.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.viewport.width);
+    await merchant.screenshot({ path: screenshotPath('merchant-users-phone'), fullPage: true });
     expect(merchantProblems).toEqual([]);
 
     const admin = await chromium.browser.newPage(PHONE);
@@ -57,6 +63,10 @@ describe('the consoles on a phone', () => {
     await admin.getByRole('link', { name: 'Merchants' }).click();
     await admin.locator('table tbody tr').first().waitFor();
     await docsScreenshot(admin, 'admin-merchants-phone', { fullPage: true });
+    await admin.getByRole('button', { name: `Users of ${shop.mchId}` }).click();
+    await expect.poll(() => admin.locator('.merchant-users table tbody tr').count()).toBe(2);
+    expect(await admin.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.viewport.width);
+    await admin.locator('.merchant-users').screenshot({ path: screenshotPath('admin-merchant-users-phone') });
     // A holder's name with no space to break at still fits: it breaks anywhere rather than widening the page.
     const unbroken = await platform.cliJ<{ mchId: string }>(['merchant', 'create', '--name', 'Long Name Shop']);
     await platform.cliJ(['merchant', 'payout-account', unbroken.mchId, '--holder', 'W'.repeat(100), '--bank', 'B'.repeat(60), '--account', 'MT84 MALT 0110 0001 2345 MTLC AST0 01S']);

@@ -26,7 +26,7 @@ describe("the owner's Users section", () => {
 
     const rows = desk.locator('table tbody tr');
     await expect.poll(() => rows.count()).toBe(2);
-    expect(await rows.nth(0).locator('td').allTextContents()).toEqual(['boss', 'owner', '—', 'Active', 'You']);
+    expect(await rows.nth(0).locator('td').allTextContents()).toEqual(['boss', 'owner', '—', 'Active', 'This is you']);
     expect(await rows.nth(1).locator('td').allTextContents()).toEqual(['lane-1', 'cashier', 'No limit', 'Active', 'Disable']);
 
     // Asked first, with the way out focused: a second Enter keeps the cashier active.

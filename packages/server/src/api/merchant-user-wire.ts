@@ -31,7 +31,7 @@ export function userStatusOf(body: Record<string, unknown>): UserStatus {
   return status as UserStatus;
 }
 
-export const noSuchUser = (name: string): Answer => answer(ResultCode.PARAM_ERROR, null, `name: this merchant has no user named ${name}`);
+const noSuchUser = (name: string): Answer => answer(ResultCode.PARAM_ERROR, null, `name: this merchant has no user named ${name}`);
 
 /** A change of one user answered: the user as it is now, or no such user, or why a rule refused it. */
 export function userChangeAnswer(ctx: ApiContext, name: string, change: UserChange, extra: Record<string, unknown> = {}): Answer {

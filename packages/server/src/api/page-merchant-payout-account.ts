@@ -5,6 +5,7 @@ import { setMerchantPayoutAccount } from '../services/merchant-console.js';
 import { answer } from './answer.js';
 import { merchantUserAccount, signInRefusal } from './sign-in-limits.js';
 import { merchantUserActing, withMerchantUser, type MerchantUser } from './console-access.js';
+import { passwordAskedAgainRefused } from './password-asked-again.js';
 
 /**
  * The merchant console's payout account (docs/consoles.md, "Balance & payouts"): where the
@@ -51,13 +52,9 @@ export const changePayoutAccount = withMerchantUser('changes', 'owner', async (c
     case 'invalid':
       return answer(ResultCode.PARAM_ERROR, null, `${changed.field} ${changed.problem}`);
     case 'wrong':
-      return answer(ResultCode.SIGN_IN_FAILED, null, 'the password is not right: the payout account was not changed');
     case 'locked':
-      await ctx.store.endPageSession(sessionId);
-      return answer(ResultCode.SIGN_IN_LOCKED, null, 'you are signed out; sign in again once the lock has ended');
     case 'disabled':
-      await ctx.store.endPageSession(sessionId);
-      return answer(ResultCode.USER_DISABLED, null, 'your user was disabled: the payout account was not changed');
+      return passwordAskedAgainRefused(ctx, sessionId, changed.kind, 'the payout account was not changed');
     case 'rejected':
       throw new Error(`the session's merchant ${user.mchId} exists`);
     default:

@@ -6,11 +6,13 @@ import { merchantUserActing, withMerchantUser } from './console-access.js';
 import { passwordResetAnswer, userChangeAnswer, userNameOf, userStatusOf, userWire } from './merchant-user-wire.js';
 import { refuseMoneyAsNumber } from './page-money.js';
 
-/**
+/*
  * The merchant console's Users section (docs/consoles.md), the owner's only: the merchant's users,
- * new cashiers, their refund limits and passwords, disabling and enabling them. Every call acts on the session's merchant; a
- * body naming a merchant is refused as an unknown parameter.
+ * new cashiers, their refund limits and passwords, disabling and enabling them. Every call acts on
+ * the session's merchant; a body naming a merchant is refused as an unknown parameter. How a user
+ * is shown and its changes answered is merchant-user-wire.ts', shared with the operator console.
  */
+
 /** `refundLimit`: a positive amount, or null (or absent) for none. */
 function refundLimitOf(body: Record<string, unknown>, maxAmountSen: number): number | null {
   refuseMoneyAsNumber(body, ['refundLimit']);

@@ -44,7 +44,7 @@ export function userStatusChangeRefusal(actorUserId: string | null, user: { read
 
 /** Whether a merchant has an owner who can sign in to its console: none, and nobody manages its users there. */
 export function hasActiveOwner(users: readonly { readonly role: MerchantRole; readonly disabledAtMs: number | null }[]): boolean {
-  return users.some((u) => u.role === 'owner' && u.disabledAtMs === null);
+  return users.some((u) => u.role === 'owner' && userStatus(u) === 'active');
 }
 
 /**

@@ -64,16 +64,26 @@ export function resetCashierPassword(port: StorePort, mchId: string, name: strin
     if (cashier === null) return unchanged(null);
     const refused = passwordResetRefusal(cashier);
     if (refused !== null) return unchanged({ refused });
-    const reset: Decided<UserChange> = {
-      result: { ...cashier, passwordHash, ...ACCOUNT_CLEARED },
-      effects: [
-        { kind: 'setCashierSecurity', cashierId: cashier.cashierId, passwordHash, ...ACCOUNT_CLEARED },
-        { kind: 'endUserPageSessions', cashierId: cashier.cashierId },
-      ],
-    };
-    // Which account got a new password, never the password or its hash.
-    return audited(reset, acting, nowMs, () => ({ action: 'user.reset', mchId, subjectId: cashier.cashierId, detail: { name: auditText(name), role: cashier.role } }));
+    return newPassword(cashier, passwordHash, 'user.reset', acting, nowMs);
   });
+}
+
+/**
+ * A user's new password, its count cleared and its sessions ended (but `keepSessionHash`'s), in
+ * one transaction with its audit row: which account, never the password or its hash.
+ */
+function newPassword(
+  cashier: Cashier, passwordHash: string, action: 'user.reset' | 'user.changePassword', acting: ActingAs | undefined, nowMs: number, keepSessionHash?: string,
+): Decided<Cashier> {
+  const changed: Decided<Cashier> = {
+    result: { ...cashier, passwordHash, ...ACCOUNT_CLEARED },
+    effects: [
+      { kind: 'setCashierSecurity', cashierId: cashier.cashierId, passwordHash, ...ACCOUNT_CLEARED },
+      { kind: 'endUserPageSessions', cashierId: cashier.cashierId, ...(keepSessionHash === undefined ? {} : { keepSessionHash }) },
+    ],
+  };
+  return audited(changed, acting, nowMs, () => ({ action, mchId: cashier.mchId, subjectId: cashier.cashierId,
+    detail: { name: auditText(cashier.name), role: cashier.role } }));
 }
 
 /**
@@ -87,15 +97,7 @@ export function changeOwnPassword(
 ): Promise<Cashier | null> {
   return port.decide({ view: 'cashier', mchId: user.mchId, name: user.name }, ({ cashier }, nowMs): Decided<Cashier | null> => {
     if (cashier === null || cashier.cashierId !== user.userId || passwordResetRefusal(cashier) !== null) return unchanged(null);
-    const changed: Decided<Cashier | null> = {
-      result: { ...cashier, passwordHash, ...ACCOUNT_CLEARED },
-      effects: [
-        { kind: 'setCashierSecurity', cashierId: cashier.cashierId, passwordHash, ...ACCOUNT_CLEARED },
-        { kind: 'endUserPageSessions', cashierId: cashier.cashierId, keepSessionHash },
-      ],
-    };
-    return audited(changed, acting, nowMs, () => ({ action: 'user.changePassword', mchId: user.mchId, subjectId: cashier.cashierId,
-      detail: { name: auditText(user.name), role: cashier.role } }));
+    return newPassword(cashier, passwordHash, 'user.changePassword', acting, nowMs, keepSessionHash);
   });
 }
 

@@ -12,8 +12,6 @@ import type { MerchantUser } from './who.js';
  * asked first; disabling a user (asked first) and enabling it again. The owner's own row has no
  * Disable: the server refuses it too.
  */
-type UserRow = MerchantUserRow;
-
 export const usersSection: Section<MerchantUser> = {
   id: 'users',
   title: 'Users',
@@ -25,18 +23,18 @@ export const usersSection: Section<MerchantUser> = {
     const list = document.createElement('div');
     container.append(createForm(), limitForm(), resetForm(), status, confirming, shownOnce, list);
     /** The users as last listed: a new password for one shown disabled is refused before asking. */
-    let listed: readonly UserRow[] = [];
+    let listed: readonly MerchantUserRow[] = [];
     await refresh();
 
     async function refresh(): Promise<void> {
-      const a = await callPage<{ users: UserRow[] }>(`${ctx.api}users/list`);
+      const a = await callPage<{ users: MerchantUserRow[] }>(`${ctx.api}users/list`);
       if (a.data === null) return say(status, a.msg, 'error');
       const users = a.data.users;
       listed = users;
       const t = table(['Name', 'Role', 'Refund limit', 'State', 'Actions'],
         users.map((u) => [u.name, u.role, refundLimitText(u), userStateText(u), '']), 'Users of this merchant');
       // The owner's own row: nobody disables their own user (the server refuses it too).
-      const you = () => Object.assign(document.createElement('span'), { textContent: 'You' });
+      const you = () => Object.assign(document.createElement('span'), { textContent: 'This is you' });
       list.replaceChildren(scrolling(withActions(t, users.map((u) => (u.name === ctx.who.userName ? [you()] : [statusButton(u)])))));
     }
 
@@ -54,11 +52,11 @@ export const usersSection: Section<MerchantUser> = {
     }
 
     /** Disabling signs a person out at once, so it asks first; enabling does not. */
-    function statusButton(u: UserRow): HTMLButtonElement {
+    function statusButton(u: MerchantUserRow): HTMLButtonElement {
       const to = u.status === 'active' ? 'disabled' : 'active';
       const verb = to === 'disabled' ? 'Disable' : 'Enable';
       const change = async () => {
-        const a = await callPage<{ user: UserRow }>(`${ctx.api}users/set-status`, { name: u.name, status: to });
+        const a = await callPage<{ user: MerchantUserRow }>(`${ctx.api}users/set-status`, { name: u.name, status: to });
         if (a.data === null) return refused(a.msg);
         say(status, to === 'disabled'
           ? `${u.name} is disabled: signed out everywhere, and cannot sign in until enabled again.`
@@ -75,7 +73,7 @@ export const usersSection: Section<MerchantUser> = {
       return form('new-cashier', 'New cashier', [field('new-name', 'Name', { maxLength: 40 }), field('new-limit', 'Refund limit (optional)', { inputMode: 'decimal', maxLength: 40 })], 'Create cashier', async (v) => {
         const body: Record<string, unknown> = { name: v['new-name'] };
         if (v['new-limit'] !== '') body.refundLimit = v['new-limit'];
-        const a = await callPage<{ user: UserRow; password: string }>(`${ctx.api}users/create`, body);
+        const a = await callPage<{ user: MerchantUserRow; password: string }>(`${ctx.api}users/create`, body);
         if (a.data === null) return say(status, a.msg, 'error');
         say(status, `Cashier ${a.data.user.name} created.`);
         showPassword(a.data.user.name, a.data.password);
@@ -86,7 +84,7 @@ export const usersSection: Section<MerchantUser> = {
 
     function limitForm(): HTMLFormElement {
       return form('set-limit', 'Refund limit', [field('limit-name', 'Cashier', { maxLength: 40 }), field('limit-amount', 'Most per refund (empty: no limit)', { inputMode: 'decimal', maxLength: 40 })], 'Set limit', async (v) => {
-        const a = await callPage<{ user: UserRow }>(`${ctx.api}users/set-refund-limit`, { name: v['limit-name'], refundLimit: v['limit-amount'] === '' ? null : v['limit-amount'] });
+        const a = await callPage<{ user: MerchantUserRow }>(`${ctx.api}users/set-refund-limit`, { name: v['limit-name'], refundLimit: v['limit-amount'] === '' ? null : v['limit-amount'] });
         if (a.data === null) return say(status, a.msg, 'error');
         say(status, `${a.data.user.name}: ${a.data.user.refundLimit === null ? 'no refund limit' : `refund limit ${a.data.user.refundLimit}`}.`);
         await refresh();
@@ -101,7 +99,7 @@ export const usersSection: Section<MerchantUser> = {
         if (listed.some((u) => u.name === name && u.status === 'disabled')) return refused(`${name} is disabled: enable it first, then give it a new password.`);
         askFirst(confirming, `Give ${name} a new password? The old one stops working and ${name} is signed out at the till and here.`,
           `New password for ${name}`, async () => {
-            const a = await callPage<{ user: UserRow; password: string }>(`${ctx.api}users/reset-password`, { name });
+            const a = await callPage<{ user: MerchantUserRow; password: string }>(`${ctx.api}users/reset-password`, { name });
             if (a.data === null) return refused(a.msg);
             say(status, `${a.data.user.name} has a new password; the old one no longer works.`);
             showPassword(a.data.user.name, a.data.password);

@@ -38,8 +38,9 @@ export function saySignedOut(reason: string): void {
 export const SESSION_ENDED = 'Your session has ended: unused for 30 minutes, signed out elsewhere, given a new password, or your user was disabled. Sign in again.';
 
 /**
- * A refusal that concerns the whole page, not the call: the role (9122), or the session gone
- * (9120: ended by time, by a reset or a disable elsewhere), said on the window for the page to act on.
+ * A refusal that concerns the whole page, not the call: the role (9122), the session another tab's
+ * sign-in replaced (9121), or the session gone (9120: ended by time, by a reset or a disable
+ * elsewhere), said on the window for the page to act on.
  */
 function sayIfPageRefused(code: number): void {
   if (code === ResultCode.ROLE_NOT_ALLOWED) window.dispatchEvent(new Event(ROLE_REFUSED_EVENT));
