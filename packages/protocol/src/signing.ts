@@ -17,17 +17,27 @@ export type SignableParams = Readonly<Record<string, SignableValue>>;
 export const SIGNATURE_FIELD = 'secureHash';
 
 export function signatureBase(params: SignableParams, key: string): string {
+  // One pass: each kept name is placed in order as it comes (insertion sort), its value beside it.
+  // `>` compares UTF-16 code units: for ASCII names exactly ASCII order, and unlike localeCompare
+  // it does not depend on the machine's locale. For a dozen names this is half the cost of
+  // collecting them and calling Array.prototype.sort (docs/benchmarks.md, issue 18).
   const names: string[] = [];
+  const values: SignableValue[] = [];
   for (const name of Object.keys(params)) {
-    if (name !== SIGNATURE_FIELD && params[name] !== null && params[name] !== undefined) names.push(name);
+    const value = params[name];
+    if (name === SIGNATURE_FIELD || value === null || value === undefined) continue;
+    let at = names.length;
+    names.push(name);
+    values.push(value);
+    for (; at > 0 && names[at - 1]! > name; at--) {
+      names[at] = names[at - 1]!;
+      values[at] = values[at - 1];
+    }
+    names[at] = name;
+    values[at] = value;
   }
-  // The default sort compares UTF-16 code units: for ASCII names exactly ASCII order, and unlike
-  // localeCompare it does not depend on the machine's locale. A comparator function cost 0.3 µs more.
-  names.sort();
   let base = '';
-  for (const name of names) {
-    base += valueAsString(name, params[name]) + '|';
-  }
+  for (let i = 0; i < names.length; i++) base += valueAsString(names[i]!, values[i]) + '|';
   return base + key;
 }
 

@@ -14,6 +14,24 @@ describe('secureHash', () => {
     expect(signatureBase({ b: '2', a: '1', B: '0', secureHash: 'x' }, 'K')).toBe('0|1|2|K');
   });
 
+  it('gives the same base for a dozen names in any insertion order, values kept beside their names', () => {
+    const names = ['wavpayOrderId', 'amount', 'mchId', 'Zeta', 'merchantOrderId', 'payTime', 'a_b', 'aB', 'tradeTime', 'merchantName', 'timestamp', 'A1'];
+    // The spec's order, written out by hand: ASCII, so upper case, digits and '_' sort as bytes do.
+    const ascii = ['A1', 'Zeta', 'aB', 'a_b', 'amount', 'mchId', 'merchantName', 'merchantOrderId', 'payTime', 'timestamp', 'tradeTime', 'wavpayOrderId'];
+    const expected = `${ascii.map((n) => `v-${n}`).join('|')}|K`;
+    let seed = 7;
+    for (let round = 0; round < 200; round++) {
+      const order = [...names];
+      for (let i = order.length - 1; i > 0; i--) {
+        seed = (seed * 1103515245 + 12345) % 2 ** 31;
+        const j = seed % (i + 1);
+        [order[i], order[j]] = [order[j]!, order[i]!];
+      }
+      const params = Object.fromEntries(order.map((n) => [n, `v-${n}`]));
+      expect(signatureBase({ ...params, secureHash: 'x', gone: null }, 'K'), order.join(',')).toBe(expected);
+    }
+  });
+
   it('leaves out secureHash, null and absent values but keeps empty strings as empty segments', () => {
     const base = signatureBase({ amount: '1.00', discount: '', goodsInfo: null, point: undefined, secureHash: 'AB' }, 'K');
     expect(base).toBe('1.00||K');

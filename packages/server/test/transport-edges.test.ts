@@ -8,7 +8,8 @@ import { systemClock } from '../src/domain/clock.js';
 import { CodeResultWatch } from '../src/services/code-results.js';
 import { HTTP_DEADLINES, createHttpServer } from '../src/http/server.js';
 import { createLogger } from '../src/log.js';
-import { startTestPlatform, type TestPlatform } from './helpers.js';
+import { createMerchant, startTestPlatform, type TestPlatform } from './helpers.js';
+import { ResultCode, sign } from '@micropay/protocol';
 
 /**
  * The edges of HTTP, over raw sockets against a real server: every request gets the envelope,
@@ -121,6 +122,46 @@ describe('the whole request must arrive within the deadline (30 s by default)', 
     const res = await rawExchange(url, `POST /api/micropay/queryBill HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
     expect(res.head).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
     expect(JSON.parse(res.body)).toEqual({ code: 1021, msg: 'param error: mchId is required', data: null });
+  });
+});
+
+describe('a body is read whole, however it arrives', () => {
+  /** Sends `head` and the body's bytes in writes split at `cuts`, a pause between them; the answer's envelope. */
+  function sendInPieces(url: string, body: Buffer, cuts: readonly number[]): Promise<{ code: number; msg: string }> {
+    const { hostname, port } = new URL(url);
+    const head = `POST /api/micropay/micropay HTTP/1.1\r\nHost: x\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`;
+    const pieces = [0, ...cuts, body.length].slice(1).map((end, i, ends) => body.subarray(i === 0 ? 0 : ends[i - 1], end));
+    return new Promise((resolve, reject) => {
+      let received = '';
+      const socket = connect(Number(port), hostname, async () => {
+        socket.write(head);
+        for (const piece of pieces) {
+          await new Promise((r) => setTimeout(r, 30));
+          socket.write(piece);
+        }
+      });
+      socket.on('data', (chunk) => (received += chunk.toString('utf8')));
+      socket.on('close', () => resolve(JSON.parse(received.split('\r\n\r\n')[1]!) as { code: number; msg: string }));
+      socket.on('error', reject);
+    });
+  }
+
+  it('a signed body split inside a multi-byte character is decoded as one text: its signature holds', async () => {
+    const m = await createMerchant(p);
+    // goodsInfo is free text; the payment code was never issued, so nothing is paid whatever happens.
+    const params: Record<string, string> = {
+      mchId: m.mchId, mchOrderId: 'kopi-1', amount: '4.50', goodsInfo: 'kopi ☕ and € ', payCode: '285000000000000000', timestamp: String(Date.now()),
+    };
+    params.secureHash = sign(params, m.key);
+    const body = Buffer.from(JSON.stringify(params), 'utf8');
+    const cup = body.indexOf(Buffer.from('☕'));
+    const euro = body.indexOf(Buffer.from('€'));
+    // Each cut falls after a character's first byte: a body decoded piece by piece would not match its signature.
+    const answers = [await sendInPieces(p.url, body, [cup + 1]), await sendInPieces(p.url, body, [cup + 2, euro + 1, body.length - 3])];
+    // The signature was checked and held; then the payment code was not found (checked after it).
+    for (const a of answers) expect(a).toEqual({ code: ResultCode.USER_NOT_FOUND, msg: 'app user does not exist', data: null });
+    // The same body in one piece is answered alike.
+    expect(await sendInPieces(p.url, body, [])).toEqual(answers[0]);
   });
 });
 

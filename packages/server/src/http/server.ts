@@ -216,6 +216,8 @@ function localUrl(socket: Socket): string {
 
 function isJson(contentType: string | undefined): boolean {
   if (contentType === undefined) return false;
+  // What clients send, taken at once; anything else is read the long way.
+  if (contentType === 'application/json' || contentType === 'application/json; charset=utf-8') return true;
   const type = contentType.split(';', 1)[0]!.trim().toLowerCase();
   return type === 'application/json';
 }
@@ -231,7 +233,8 @@ function readBody(req: IncomingMessage, limit: number): Promise<string | null> {
       if (size > limit) over = true;
       else chunks.push(chunk);
     });
-    req.on('end', () => resolve(over ? null : Buffer.concat(chunks).toString('utf8')));
+    // A body of one chunk (most: a request is a few hundred bytes) is decoded without a copy.
+    req.on('end', () => resolve(over ? null : (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString('utf8')));
     req.on('error', reject);
   });
 }
