@@ -57,6 +57,10 @@ describe("the merchant console's account sections", () => {
       const newKey = (await page.locator('#new-api-key').textContent())!;
       expect(newKey).not.toBe(merchant.apiKey);
       expect(await page.locator('.facts dd').nth(2).textContent()).not.toBe('No overlap open');
+      await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: platform.server.url });
+      await page.getByRole('button', { name: 'Copy key' }).click();
+      await expect.poll(() => page.locator('.shown-once [role=status]').textContent()).toBe('Copied.');
+      expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(newKey);
       await docsScreenshot(page, 'merchant-api-key');
       expect(await payWith(merchant.mchId, newKey, 'new-key')).toBe('PAID');
       expect(await payWith(merchant.mchId, merchant.apiKey, 'old-key')).toBe('PAID');

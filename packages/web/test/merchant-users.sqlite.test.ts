@@ -131,8 +131,33 @@ describe("the owner's Users section", () => {
     expect(await page.getByRole('status').first().textContent()).toBe('Type your current password first.');
     expect(await shown.textContent()).toBe(password);
 
+    // Copy puts the password on the clipboard, and says so.
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: platform.server.url });
+    await page.getByRole('button', { name: 'Copy your new password' }).click();
+    await expect.poll(() => page.locator('.copy-note').textContent()).toBe('Copied.');
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(password);
+
     const till = await chromium.browser.newPage();
     await signInCashier(till, platform.server.url, { ...cashier, password });
+    expect(problems).toEqual([]);
+  });
+
+  it('where the browser allows no copying (a console on plain HTTP), Copy selects the password for the keyboard, and says so', async () => {
+    const cashier = await platform.cashier('lane-1');
+    const page = await chromium.browser.newPage({ viewport: { width: 1100, height: 700 } });
+    // What a page served over plain HTTP from another machine has: no clipboard API at all.
+    await page.addInitScript(() => Object.defineProperty(Navigator.prototype, 'clipboard', { get: () => undefined }));
+    const problems = watchForProblems(page);
+    await signInToMerchantConsole(page, `${platform.server.url}/merchant#password`, cashier);
+    await page.getByLabel('Current password').fill(cashier.password);
+    await page.getByRole('button', { name: 'Get a new password' }).click();
+    const shown = page.locator('.shown-once code');
+    await shown.waitFor();
+    await page.getByRole('button', { name: 'Copy your new password' }).click();
+    await expect.poll(() => page.locator('.copy-note').textContent())
+      .toBe('This browser does not allow copying here: the text is selected, press Ctrl+C (⌘C on a Mac).');
+    expect(await page.evaluate(() => getSelection()?.toString())).toBe(await shown.textContent());
+    await docsScreenshot(page, 'merchant-own-password-copy');
     expect(problems).toEqual([]);
   });
 

@@ -1,3 +1,4 @@
+import { say } from '../shared/page.js';
 /**
  * Small building blocks of the consoles' sections: labelled fields, a form that sends its values,
  * a secret shown once, a table whose last cell holds buttons. Text only: nothing from an answer is
@@ -46,11 +47,29 @@ export function form(
   return f;
 }
 
-/** A secret shown once (a new key, an app token), in the region given; gone on the next render. */
+/**
+ * A secret shown once (a new key, an app token, a password), in the region given, with a button
+ * that copies it; gone on the next render.
+ */
 export function showOnce(region: HTMLElement, what: string, secret: string): void {
   const p = Object.assign(document.createElement('p'), { className: 'shown-once' });
-  p.append(`${what}, shown once: `, Object.assign(document.createElement('code'), { textContent: secret }));
+  const code = Object.assign(document.createElement('code'), { textContent: secret });
+  const note = Object.assign(document.createElement('span'), { role: 'status', className: 'copy-note' });
+  p.append(`${what}, shown once: `, code, ' ', copyButton(`Copy ${what.charAt(0).toLowerCase()}${what.slice(1)}`, secret, code, note), ' ', note);
   region.replaceChildren(p);
+}
+
+/**
+ * A "Copy" button for `secret`. A browser allows copying only on HTTPS or localhost; elsewhere
+ * (a console on plain HTTP in a LAN) the text is selected instead, for the keyboard's copy.
+ */
+export function copyButton(label: string, secret: string, shown: HTMLElement, note: HTMLElement): HTMLButtonElement {
+  return button('Copy', async () => {
+    const copied = await (navigator.clipboard?.writeText(secret).then(() => true, () => false) ?? Promise.resolve(false));
+    if (copied) return say(note, 'Copied.');
+    getSelection()?.selectAllChildren(shown);
+    say(note, 'This browser does not allow copying here: the text is selected, press Ctrl+C (⌘C on a Mac).', 'error');
+  }, 'secondary', label);
 }
 
 /** A button; `label` names it for assistive technology when its visible text is short (a row's "Confirm"). */

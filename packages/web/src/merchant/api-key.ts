@@ -2,6 +2,7 @@ import type { Section } from '../console/section.js';
 import { say } from '../shared/page.js';
 import { ask, button, facts, heading, labelled, statusLine, timeText } from './controls.js';
 import type { MerchantUser } from './who.js';
+import { copyButton } from '../console/forms.js';
 
 /**
  * The API key section (owner only, on the server too): the mchId and the key's state; "Roll key"
@@ -65,9 +66,7 @@ function newKeyBox(key: string): HTMLElement {
   const box = Object.assign(document.createElement('div'), { className: 'shown-once' });
   const code = Object.assign(document.createElement('code'), { id: 'new-api-key', textContent: key });
   const note = Object.assign(document.createElement('p'), { role: 'status' });
-  const copy = button('Copy key', async () => {
-    await navigator.clipboard.writeText(key).then(() => say(note, 'Copied.'), () => say(note, 'Copying is not allowed here: select the key and copy it.', 'error'));
-  }, 'secondary');
+  const copy = copyButton('Copy key', key, code, note);
   const warning = Object.assign(document.createElement('p'), { textContent: 'Shown once: it is never shown again. Store it in your integration now; anyone holding it can sign requests as you.' });
   box.append(Object.assign(document.createElement('p'), { textContent: 'New API key:' }), code, warning, copy, note);
   return box;

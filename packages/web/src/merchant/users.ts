@@ -2,7 +2,7 @@ import { callPage } from '../shared/page-api.js';
 import { say } from '../shared/page.js';
 import { refundLimitText, userStateText, type MerchantUserRow } from '../console/merchant-user.js';
 import { scrolling, table } from '../console/shell.js';
-import { askFirst, button, field, form, withActions } from '../console/forms.js';
+import { askFirst, button, field, form, showOnce, withActions } from '../console/forms.js';
 import type { Section } from '../console/section.js';
 import type { MerchantUser } from './who.js';
 
@@ -45,10 +45,7 @@ export const usersSection: Section<MerchantUser> = {
     }
 
     function showPassword(name: string, password: string): void {
-      const p = Object.assign(document.createElement('p'), { className: 'shown-once' });
-      const code = Object.assign(document.createElement('code'), { textContent: password });
-      p.append(`Password of ${name}, shown once: `, code);
-      shownOnce.replaceChildren(p);
+      showOnce(shownOnce, `Password of ${name}`, password);
     }
 
     /** Disabling signs a person out at once, so it asks first; enabling does not. */
