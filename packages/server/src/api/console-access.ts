@@ -1,6 +1,6 @@
 import { ResultCode } from '@micropay/protocol';
 import { operatorMay, rolesThatMay, type OperatorChange } from '@micropay/protocol/operator-roles';
-import type { ActingAs } from '../domain/audit-log.js';
+import { consoleActing, type ActingAs } from '../domain/audit-log.js';
 import type { PageSession, SessionSubject } from '../domain/page-access.js';
 import { answer } from './answer.js';
 import type { Answer, ApiContext, ApiRequest, Handler } from './context.js';
@@ -76,7 +76,7 @@ export function merchantUserActing(user: Pick<MerchantUser, 'userId' | 'mchId' |
   return { actor: { kind: 'merchantUser', userId: user.userId, mchId: user.mchId, name: user.name, role: user.role }, address: req.clientAddress ?? null };
 }
 
-/** The signed-in operator, for the audit log. */
+/** The signed-in operator, for the audit log, from the request's address (docs/audit-log.md). */
 export function operatorActing(operator: Operator, req: ApiRequest): ActingAs {
-  return { actor: { kind: 'operator', operatorId: operator.operatorId, name: operator.name }, address: req.clientAddress ?? null };
+  return consoleActing(operator, req.clientAddress ?? null);
 }

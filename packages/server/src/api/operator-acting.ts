@@ -1,12 +1,10 @@
 import { fail, ResultCode, text } from '@micropay/protocol';
-import type { ActingAs } from '../domain/audit-log.js';
 import { MerchantIdTakenError } from '../domain/merchant.js';
 import { WalletHoldsPendingError, WalletRefundsInProcessError } from '../domain/payout.js';
 import { WalletBalanceLimitError, WalletClosedError } from '../domain/wallet.js';
 import type { BadInput } from '../services/operator-actions.js';
 import { answer } from './answer.js';
-import type { Answer, ApiRequest } from './context.js';
-import type { Operator } from './console-access.js';
+import type { Answer } from './context.js';
 
 /**
  * What the operator console's actions share (docs/consoles.md): who acts, for the audit log; the
@@ -14,10 +12,7 @@ import type { Operator } from './console-access.js';
  * a page's cursor and size.
  */
 
-/** The operator of the session, from the request's socket address (docs/audit-log.md). */
-export function operatorActing(operator: Operator, req: ApiRequest): ActingAs {
-  return { actor: { kind: 'operator', operatorId: operator.operatorId, name: operator.name }, address: req.clientAddress ?? null };
-}
+export { operatorActing } from './console-access.js';
 
 /** The state refusals the store's service methods throw; nothing was written. Others are bugs. */
 const STATE_REFUSALS = [WalletClosedError, WalletBalanceLimitError, WalletHoldsPendingError, WalletRefundsInProcessError, MerchantIdTakenError];

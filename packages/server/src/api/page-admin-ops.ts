@@ -1,5 +1,5 @@
 import { fail, formatWireTime, isCalendarDate, MCH_ID, parse, rejectUnknown, ResultCode, text } from '@micropay/protocol';
-import { ACTOR_KINDS, AUDIT_ACTIONS, type ActingAs, type ActorKind, type AuditAction, type AuditLogEntry } from '../domain/audit-log.js';
+import { ACTOR_KINDS, AUDIT_ACTIONS, type ActorKind, type AuditAction, type AuditLogEntry } from '../domain/audit-log.js';
 import type { Notification } from '../domain/notification.js';
 import { notificationIdIn } from './console-pages.js';
 import { dayWindow } from '../domain/statement.js';
@@ -9,8 +9,7 @@ import { dashboard, DASHBOARD_RANGES, type DashboardRange } from '../services/da
 import { runLedgerAudit } from '../services/ledger-audit.js';
 import { deadLetterCursorText, notificationHealth, parseDeadLetterCursor } from '../services/notifications.js';
 import { answer } from './answer.js';
-import type { ApiRequest } from './context.js';
-import { withOperator, type Operator } from './console-access.js';
+import { operatorActing, withOperator } from './console-access.js';
 
 /**
  * The operator console's watching sections (docs/consoles.md): the dashboard, the ledger audit,
@@ -20,10 +19,6 @@ import { withOperator, type Operator } from './console-access.js';
  */
 const DEAD_PAGE = 20;
 const AUDIT_LOG_PAGE = 50;
-
-function actingOf(operator: Operator, req: ApiRequest): ActingAs {
-  return { actor: { kind: 'operator', operatorId: operator.operatorId, name: operator.name }, address: req.clientAddress ?? null };
-}
 
 /** The dashboard: the range's minutes and the headline counts. `range`: 60m (default) or 24h. */
 export const adminDashboard = withOperator('reads', async (ctx, req) => {
@@ -42,7 +37,7 @@ export const adminDashboard = withOperator('reads', async (ctx, req) => {
 export const adminLedgerAudit = withOperator('any role', async (ctx, req, operator) => {
   const fields = parse(() => rejectUnknown(req.body, []));
   if (!fields.ok) return answer(fields.code, null, fields.msg);
-  const report = await runLedgerAudit(ctx.store, actingOf(operator, req));
+  const report = await runLedgerAudit(ctx.store, operatorActing(operator, req));
   return answer(ResultCode.SUCCESS, report);
 });
 
@@ -82,7 +77,7 @@ export const adminDeadNotifications = withOperator('reads', async (ctx, req) => 
 export const adminRetryNotification = withOperator('notifications', async (ctx, req, operator) => {
   const parsed = parse(() => notificationIdIn(req.body));
   if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
-  const result = await ctx.store.retryNotification(parsed.value, undefined, actingOf(operator, req));
+  const result = await ctx.store.retryNotification(parsed.value, undefined, operatorActing(operator, req));
   if (result.kind === 'not_found') return answer(ResultCode.NOTIFICATION_NOT_FOUND);
   return answer(ResultCode.SUCCESS, { retried: result.kind === 'retried', status: result.notification.status });
 });

@@ -144,6 +144,8 @@ export function notificationRetryRecord(n: Notification): AuditRecord {
  * A console's user (a merchant user at /merchant, an operator at /admin) acting from `address`;
  * undefined for the wallet page and the till, which are no consoles and keep no log of sessions.
  */
+export function consoleActing(subject: Extract<SessionSubject, { kind: 'merchant' | 'operator' }>, address: string | null): ActingAs;
+export function consoleActing(subject: SessionSubject, address: string | null): ActingAs | undefined;
 export function consoleActing(subject: SessionSubject, address: string | null): ActingAs | undefined {
   if (subject.kind === 'merchant') {
     return { actor: { kind: 'merchantUser', userId: subject.userId, mchId: subject.mchId, name: subject.name, role: subject.role }, address };
