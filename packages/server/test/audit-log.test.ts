@@ -14,7 +14,7 @@ import { as, pageCall, signInCashier } from './page-helpers.js';
  * its own transaction, a refused or repeated one none; the database refuses to change or delete a
  * row; `micropay audit-log` prints them; no detail ever holds a secret.
  */
-const OPERATOR: ActingAs = { actor: { kind: 'operator', operatorId: 'op-1', name: 'ops-alice' }, address: '203.0.113.7' };
+const OPERATOR: ActingAs = { actor: { kind: 'operator', operatorId: 'op-1', name: 'ops-alice', role: 'admin' }, address: '203.0.113.7' };
 
 const all = (p: TestPlatform): Promise<AuditLogEntry[]> => p.store.listAuditLog({ limit: 1000 });
 

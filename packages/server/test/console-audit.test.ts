@@ -62,4 +62,19 @@ describe('the audit log', () => {
     await t.cliJ(['admin', 'reset', '--name', 'ops']);
     expect((await newest(1)).map((r) => [r.action, r.detail])).toEqual([['operator.reset', { name: 'ops', secondFactor: 'unchanged' }]]);
   }, 60_000);
+
+  it("keeps an operator's role when it acted: a top-up made as finance still says finance after the role changes", async () => {
+    await t.p.store.createOperator('cashdesk', await hashPin('operator-pass-1'), null, { role: 'finance' });
+    const ops = sessionOf(await call('admin/sign-in', { name: 'cashdesk', password: 'operator-pass-1' }));
+    const { walletId } = await createWalletWithCode(t.p, 1_00);
+    expect((await call('admin/wallets/top-up', { walletId, amount: '2.50' }, ops)).code).toBe(0);
+    const topUp = (await newest(1))[0]!;
+    expect(topUp).toMatchObject({ action: 'wallet.topUp', actor: { kind: 'operator', name: 'cashdesk', role: 'finance' } });
+    await t.cliJ(['admin', 'set-role', '--name', 'cashdesk', '--role', 'support']);
+    const rows = await t.p.store.listAuditLog({ limit: 5, actorKind: 'operator' });
+    expect(rows.map((r) => [r.action, r.actor])).toContainEqual(['wallet.topUp', topUp.actor]);
+    // The CLI's reading says it too.
+    const cliRead = await t.cli(['audit-log', '--actor', 'operator', '--limit', '1']);
+    expect(cliRead.stdout).toContain('operator cashdesk (finance)');
+  }, 60_000);
 });

@@ -20,7 +20,7 @@ import { cliJson, runCli, stopAllChildren } from './process-helpers.js';
  */
 
 /** A platform whose own worker runs once at start and then not for ten minutes. */
-const OPERATOR: ActingAs = { actor: { kind: 'operator', operatorId: 'op-1', name: 'ops-alice' }, address: '203.0.113.7' };
+const OPERATOR: ActingAs = { actor: { kind: 'operator', operatorId: 'op-1', name: 'ops-alice', role: 'admin' }, address: '203.0.113.7' };
 const IDLE = { MICROPAY_NOTIFY_INTERVAL_MS: '600000', MICROPAY_NOTIFY_TIMEOUT_MS: '1000', MICROPAY_NOTIFY_RETRY_SCHEDULE_S: '1' };
 const FAST = { ...IDLE, MICROPAY_NOTIFY_INTERVAL_MS: '50' };
 

@@ -81,7 +81,7 @@ describe('the operator console', () => {
     await page.getByLabel('Action').selectOption('ledgerAudit.run');
     await page.getByRole('button', { name: 'Show' }).click();
     await expect.poll(() => page.locator('table tbody tr td:nth-child(4)').allTextContents()).toEqual(['ledgerAudit.run']);
-    expect(await page.locator('table tbody tr td:nth-child(2)').allTextContents()).toEqual(['operator ops']);
+    expect(await page.locator('table tbody tr td:nth-child(2)').allTextContents()).toEqual(['operator ops (admin)']);
     await page.getByLabel('Action').selectOption('');
     await page.getByRole('button', { name: 'Show' }).click();
     await expect.poll(() => page.locator('table tbody tr').count()).toBe(3);

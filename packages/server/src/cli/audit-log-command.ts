@@ -72,7 +72,7 @@ export function actorText(a: Actor): string {
     case 'cli':
       return `cli:${a.name}`;
     case 'operator':
-      return `operator ${a.name}`;
+      return a.role === null ? `operator ${a.name}` : `operator ${a.name} (${a.role})`;
     case 'merchantUser':
       return `${a.role} ${a.name} of ${a.mchId}`;
     case 'walletHolder':

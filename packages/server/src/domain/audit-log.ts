@@ -1,4 +1,5 @@
 import { AUDIT_ACTIONS, type AuditAction } from '@micropay/protocol';
+import type { OperatorRole } from '@micropay/protocol/operator-roles';
 import type { Decided, Effect } from './effects.js';
 import { assert } from './ledger.js';
 import type { Notification } from './notification.js';
@@ -17,7 +18,8 @@ import { CONTROL_OR_BIDI, CONTROL_OR_BIDI_ALL } from './text.js';
  * wallet page. A holder has no user name: `name` says which of the two they acted from.
  */
 export type Actor =
-  | { readonly kind: 'operator'; readonly operatorId: string; readonly name: string }
+  /** `role`: the operator's role when it acted; null in rows written before the log kept it. */
+  | { readonly kind: 'operator'; readonly operatorId: string; readonly name: string; readonly role: OperatorRole | null }
   | { readonly kind: 'merchantUser'; readonly userId: string; readonly mchId: string; readonly name: string; readonly role: MerchantRole }
   | { readonly kind: 'cli'; readonly name: string }
   | { readonly kind: 'walletHolder'; readonly walletId: string; readonly name: WalletChannel };
@@ -150,7 +152,7 @@ export function consoleActing(subject: SessionSubject, address: string | null): 
   if (subject.kind === 'merchant') {
     return { actor: { kind: 'merchantUser', userId: subject.userId, mchId: subject.mchId, name: subject.name, role: subject.role }, address };
   }
-  if (subject.kind === 'operator') return { actor: { kind: 'operator', operatorId: subject.operatorId, name: subject.name }, address };
+  if (subject.kind === 'operator') return { actor: { kind: 'operator', operatorId: subject.operatorId, name: subject.name, role: subject.role }, address };
   return undefined;
 }
 

@@ -1,3 +1,4 @@
+import { OPERATOR_ROLES, type OperatorRole } from '@micropay/protocol/operator-roles';
 import {
   checkAuditEntry, type ActingAs, type Actor, type ActorKind, type AuditAction, type AuditDetail, type AuditEntry, type AuditLogEntry,
   type AuditRecord, type MerchantRole, type WalletChannel,
@@ -82,14 +83,24 @@ ALTER TABLE audit_log DROP CONSTRAINT audit_log_actor_kind_check,
   ADD ${WALLET_HOLDER_HAS_ID};
 `;
 
-export const INSERT_AUDIT_LOG = `INSERT INTO audit_log (at_ms, actor_kind, actor_id, actor_name, actor_role, mch_id, action, subject_id, detail, address)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`;
+/**
+ * An operator's role when it acted (SQLite 28, PostgreSQL 29): roles change, and the log says with
+ * what right each change was made. Rows from before it have none (null).
+ */
+export const OPERATOR_ROLE_IN_AUDIT_LOG_MIGRATION = `
+ALTER TABLE audit_log ADD COLUMN operator_role TEXT
+  CHECK (operator_role IS NULL OR (actor_kind = 'operator' AND operator_role IN (${OPERATOR_ROLES.map((r) => `'${r}'`).join(', ')})));
+`;
+
+export const INSERT_AUDIT_LOG = `INSERT INTO audit_log (at_ms, actor_kind, actor_id, actor_name, actor_role, operator_role, mch_id, action, subject_id, detail, address)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`;
 
 export function auditLogValues(e: AuditEntry): unknown[] {
   const a = e.actor;
   const actorId = a.kind === 'operator' ? a.operatorId : a.kind === 'merchantUser' ? a.userId : a.kind === 'walletHolder' ? a.walletId : null;
   const role = a.kind === 'merchantUser' ? a.role : null;
-  return [e.atMs, a.kind, actorId, a.name, role, e.mchId, e.action, e.subjectId, JSON.stringify(e.detail), e.address];
+  const operatorRole = a.kind === 'operator' ? a.role : null;
+  return [e.atMs, a.kind, actorId, a.name, role, operatorRole, e.mchId, e.action, e.subjectId, JSON.stringify(e.detail), e.address];
 }
 
 /**
@@ -142,6 +153,7 @@ export interface AuditLogRow {
   readonly actor_id: string | null;
   readonly actor_name: string;
   readonly actor_role: MerchantRole | null;
+  readonly operator_role: OperatorRole | null;
   readonly mch_id: string | null;
   readonly action: AuditAction;
   readonly subject_id: string | null;
@@ -166,7 +178,7 @@ export function auditLogEntryOf(r: AuditLogRow): AuditLogEntry {
 function actorOf(r: AuditLogRow): Actor {
   switch (r.actor_kind) {
     case 'operator':
-      return { kind: 'operator', operatorId: r.actor_id!, name: r.actor_name };
+      return { kind: 'operator', operatorId: r.actor_id!, name: r.actor_name, role: r.operator_role };
     case 'merchantUser':
       return { kind: 'merchantUser', userId: r.actor_id!, mchId: r.mch_id!, name: r.actor_name, role: r.actor_role! };
     case 'cli':

@@ -9,7 +9,7 @@ import type { SignedInOperator } from './who.js';
 interface Entry {
   readonly logId: string;
   readonly at: string;
-  readonly actor: { readonly kind: string; readonly name: string; readonly role?: string; readonly mchId?: string; readonly walletId?: string };
+  readonly actor: { readonly kind: string; readonly name: string; readonly role?: string | null; readonly mchId?: string; readonly walletId?: string };
   readonly address: string | null;
   readonly action: string;
   readonly mchId: string | null;
@@ -63,7 +63,8 @@ export const auditLogSection: Section<SignedInOperator> = {
 };
 
 function who(a: Entry['actor']): string {
-  if (a.kind === 'operator') return `operator ${a.name}`;
+  // The role it acted with; rows from before the log kept it have none.
+  if (a.kind === 'operator') return a.role === undefined || a.role === null ? `operator ${a.name}` : `operator ${a.name} (${a.role})`;
   if (a.kind === 'cli') return `CLI (${a.name})`;
   if (a.kind === 'walletHolder') return `holder of ${a.walletId ?? ''} (${a.name})`;
   return `${a.role ?? 'user'} ${a.name} of ${a.mchId ?? ''}`;

@@ -7,7 +7,7 @@ import { cashierChargesSchema } from '../cashier-charge-sql.js';
 import { payoutAccountAgeMigration, payoutAccountMigration, payoutSchema, POSTGRES_PAYOUT_ACCOUNT_GUARD, POSTGRES_PAYOUT_ACCOUNT_TIME_GUARD } from '../payout-schema.js';
 import { deviceLifetimeMigration, offlineDeviceSchema } from '../offline-device-sql.js';
 import { notificationAttemptsSchema } from '../notification-attempts-sql.js';
-import { APPEND_ONLY_MESSAGE, auditLogSchema, POSTGRES_AUDIT_LOG_WALLET_HOLDER } from '../audit-log-sql.js';
+import { APPEND_ONLY_MESSAGE, auditLogSchema, OPERATOR_ROLE_IN_AUDIT_LOG_MIGRATION, POSTGRES_AUDIT_LOG_WALLET_HOLDER } from '../audit-log-sql.js';
 import { CONSOLE_INDEXES } from '../console-sql.js';
 import { accountLockMigration, OPERATOR_ROLE_MIGRATION, userDisableMigration, postgresConsoleAccessMigration } from '../console-access-schema.js';
 import { ORDER_ID_C_INDEX, ORDER_SEARCH_INDEXES } from '../order-search-sql.js';
@@ -373,6 +373,11 @@ CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log FOR EACH STATE
     version: 28,
     name: 'merchant users can be disabled: a disabled user keeps its name and history but signs in nowhere',
     sql: userDisableMigration('BIGINT'),
+  },
+  {
+    version: 29,
+    name: 'the audit log keeps an operator\'s role when it acted: roles change, and the log says with what right',
+    sql: OPERATOR_ROLE_IN_AUDIT_LOG_MIGRATION,
   },
 ];
 

@@ -6,7 +6,7 @@ import { cashierChargesSchema } from '../cashier-charge-sql.js';
 import { payoutAccountAgeMigration, payoutAccountMigration, payoutSchema, SQLITE_PAYOUT_ACCOUNT_GUARD, SQLITE_PAYOUT_ACCOUNT_TIME_GUARD } from '../payout-schema.js';
 import { deviceLifetimeMigration, offlineDeviceSchema } from '../offline-device-sql.js';
 import { notificationAttemptsSchema } from '../notification-attempts-sql.js';
-import { APPEND_ONLY_MESSAGE, auditLogSchema, SQLITE_AUDIT_LOG_NO_REPLACE, SQLITE_AUDIT_LOG_WALLET_HOLDER } from '../audit-log-sql.js';
+import { APPEND_ONLY_MESSAGE, auditLogSchema, OPERATOR_ROLE_IN_AUDIT_LOG_MIGRATION, SQLITE_AUDIT_LOG_NO_REPLACE, SQLITE_AUDIT_LOG_WALLET_HOLDER } from '../audit-log-sql.js';
 import { CONSOLE_INDEXES } from '../console-sql.js';
 import { accountLockMigration, OPERATOR_ROLE_MIGRATION, userDisableMigration, sqliteConsoleAccessMigration } from '../console-access-schema.js';
 import { ORDER_SEARCH_INDEXES } from '../order-search-sql.js';
@@ -358,5 +358,10 @@ CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE
     version: 27,
     name: 'merchant users can be disabled: a disabled user keeps its name and history but signs in nowhere',
     sql: userDisableMigration('INTEGER'),
+  },
+  {
+    version: 28,
+    name: 'the audit log keeps an operator\'s role when it acted: roles change, and the log says with what right',
+    sql: OPERATOR_ROLE_IN_AUDIT_LOG_MIGRATION,
   },
 ];
