@@ -222,5 +222,10 @@ describe('micropay audit-log', () => {
     const bad = await t.cli(['audit-log', '--action', 'merchant.explode']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--action must be one of merchant\.create/);
+    // The largest page the help names is a page that can be read; one more is refused in words.
+    const largest = await t.cliJ<{ entries: unknown[]; next: string | null }>(['audit-log', '--limit', '1000']);
+    expect([largest.entries.length, largest.next]).toEqual([7, null]);
+    const tooMany = await t.cli(['audit-log', '--limit', '1001']);
+    expect([tooMany.code, tooMany.stderr.trim()]).toEqual([2, 'micropay audit-log: --limit must be a whole number from 1 to 1000 (see micropay audit-log --help)']);
   }, 120_000);
 });

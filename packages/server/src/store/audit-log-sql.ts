@@ -129,7 +129,10 @@ export const MAX_AUDIT_LOG_PAGE = 1000;
 
 /** The page's query: every filter a bound value, placeholders numbered in order. */
 export function auditLogQuery(f: AuditLogFilter): { sql: string; values: unknown[] } {
-  if (!Number.isSafeInteger(f.limit) || f.limit < 1 || f.limit > MAX_AUDIT_LOG_PAGE) throw new RangeError(`an audit log page holds 1 to ${MAX_AUDIT_LOG_PAGE} entries, not ${f.limit}`);
+  // One more than a page: a page's reader asks for one more row to know whether a next page exists.
+  if (!Number.isSafeInteger(f.limit) || f.limit < 1 || f.limit > MAX_AUDIT_LOG_PAGE + 1) {
+    throw new RangeError(`an audit log read takes 1 to ${MAX_AUDIT_LOG_PAGE + 1} entries, not ${f.limit}`);
+  }
   const where: string[] = [];
   const values: unknown[] = [];
   const add = (condition: string, value: unknown) => {
