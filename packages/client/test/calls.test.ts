@@ -160,7 +160,7 @@ describe('queryBill and closeBill', () => {
     const error = (await client.queryBill({ mchOrderId: 'never' }).catch((e: unknown) => e)) as NoRecordError;
     expect(error).toBeInstanceOf(NoRecordError);
     expect(error.code).toBe(1031);
-    expect(error.action).toMatch(/safe to pay again/);
+    expect(error.action).toMatch(/pay again under the same mchOrderId, unless you closed it with closeBill/);
   });
 
   it('closeBill closes a PENDING order (resolves FAILED, hold released); a paid order is OrderPaidError', async () => {

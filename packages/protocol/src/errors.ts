@@ -111,7 +111,7 @@ export const RESULT_CODES: readonly ResultCodeInfo[] = [
     'Ask the customer to top up or pay another way; retry with a new mchOrderId.'),
   entry(1031, 'no merchant related records', 200, 'No such merchant, or no such order for this merchant.',
     'mchId is unknown (any endpoint), queryBill, closeBill, queryOrderRefunds or refund for a mchOrderId that was never recorded, or queryRefund for a mchRefundId that was never recorded. closeBill then also closes the mchOrderId: a payment under it answers 1025 from then on. The wallet API\'s and the wallet page\'s confirm and decline for an order that is not the wallet\'s, and the wallet page\'s code-result for a code that is not the session wallet\'s.',
-    'Check mchId. For queryBill: the payment was never recorded, so no money moved; it is safe to pay again.'),
+    'Check mchId. For queryBill: the payment was never recorded, so no money moved; pay again under the same mchOrderId, unless you closed it with closeBill (then a payment under it answers 1025: use a new one).'),
   entry(1032, 'duplicate merchant order number', 200, 'The mchOrderId is already used for a different payment.',
     'micropay with a mchOrderId that exists but with different amount, payCode, goodsInfo, discount or point. `data` carries the existing signed order. refund with a mchRefundId that exists but with a different mchOrderId, refundAmount or reason; `data` carries the existing signed refund.',
     'Use a fresh mchOrderId for a new payment (a fresh mchRefundId for a new refund). Nothing moved.'),

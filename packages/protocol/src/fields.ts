@@ -76,7 +76,7 @@ export function acceptSignedParams(body: Record<string, unknown>, allowed: reado
 
 export function mchIdOf(body: Record<string, unknown>): string {
   const mchId = required(body, 'mchId');
-  if (!MCH_ID.test(mchId)) fail('mchId', 'must be the merchant id: digits only');
+  if (!MCH_ID.test(mchId)) fail('mchId', 'must be the merchant id: 1 to 19 digits, the first not 0');
   return mchId;
 }
 

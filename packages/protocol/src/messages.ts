@@ -132,7 +132,7 @@ export function parseMicropay(body: Record<string, unknown>, limits: FieldLimits
     let point: number | null = null;
     const pointText = text(body, 'point');
     if (pointText !== null && pointText !== '') {
-      if (!POINT.test(pointText)) fail('point', 'must be empty or a whole number of points');
+      if (!POINT.test(pointText)) fail('point', 'must be empty or a whole number of points from 0 to 999999999, without leading zeros');
       point = Number(pointText);
     }
 

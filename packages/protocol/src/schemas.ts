@@ -102,7 +102,7 @@ export const MICROPAY_REQUEST = requestObject(MICROPAY_FIELDS, {
   goodsInfo: { type: 'string', minLength: 1, maxLength: GOODS_INFO_MAX_LENGTH, description: 'What is sold; no control characters.' },
   discount: { anyOf: [AMOUNT_SCHEMA, { const: '' }, { type: 'null' }], description: 'At most `amount`; empty when none.' },
   point: { anyOf: [pattern(POINT, 'Whole points.'), { const: '' }, { type: 'null' }] },
-  payCode: pattern(PAY_CODE, 'The 18 digits of the payment code the customer shows.', '284538191853920710'),
+  payCode: pattern(PAY_CODE, 'The 18 digits of the payment code the customer shows: a MicroPay code starts with 39 (an offline one with 38).', '395865319883277944'),
   timestamp: MS_TIMESTAMP,
   secureHash: SECURE_HASH_IN,
 }, ['discount', 'point']);

@@ -46,6 +46,19 @@ describe('field rules whose messages point at the real mistake', () => {
     expect(parseMicropay({ ...micropay, timestamp: 1646733298647 }, LIMITS).ok).toBe(true);
   });
 
+  it('an mchId or a point of digits that breaks the rule says the rule, not "digits"', () => {
+    for (const mchId of ['0202612001', '18446744073709551616', '']) {
+      expect(parseQueryBill({ mchId, mchOrderId: 'a', timestamp: TS, secureHash: 'x' }), mchId).toMatchObject({
+        ok: false, code: 1021, msg: mchId === '' ? 'mchId is required' : 'mchId must be the merchant id: 1 to 19 digits, the first not 0',
+      });
+    }
+    for (const point of ['01', '1000000000', '1.5']) {
+      expect(parseMicropay({ ...micropay, point }, LIMITS), point).toEqual({
+        ok: false, code: 1021, msg: 'point must be empty or a whole number of points from 0 to 999999999, without leading zeros',
+      });
+    }
+  });
+
   it('amounts: a sign says "greater than 0", too much names the maximum', () => {
     const amount = (value: string) => parseMicropay({ ...micropay, amount: value, discount: '' }, LIMITS);
     expect(amount('-1')).toMatchObject({ msg: 'amount must be greater than 0' });

@@ -100,10 +100,18 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
   if (logLevel !== 'error' && logLevel !== 'info' && logLevel !== 'debug') {
     throw new ConfigError(`MICROPAY_LOG_LEVEL: must be error, info or debug, not ${JSON.stringify(logLevel)}`);
   }
+  const portName = flags.port !== undefined ? '--port' : 'PORT';
+  const port = integer(portName, setting(flags.port, 'PORT'), 8080, 0, 65535);
+  const adminPortName = flags.adminPort !== undefined ? '--admin-port' : 'MICROPAY_ADMIN_PORT';
+  const admin = adminPort(adminPortName, setting(flags.adminPort, 'MICROPAY_ADMIN_PORT'));
+  // Two listeners cannot share a port; 0 asks each for a free one of its own.
+  if (admin !== null && admin !== 0 && admin === port) {
+    throw new ConfigError(`${adminPortName}: must differ from ${portName} (${port}): health and metrics get a listener of their own`);
+  }
   return {
     host: host(flags.host !== undefined ? '--host' : 'HOST', setting(flags.host, 'HOST') ?? '127.0.0.1'),
-    port: integer(flags.port !== undefined ? '--port' : 'PORT', setting(flags.port, 'PORT'), 8080, 0, 65535),
-    adminPort: adminPort(flags.adminPort !== undefined ? '--admin-port' : 'MICROPAY_ADMIN_PORT', setting(flags.adminPort, 'MICROPAY_ADMIN_PORT')),
+    port,
+    adminPort: admin,
     metrics: onOff('MICROPAY_METRICS', setting(undefined, 'MICROPAY_METRICS'), true),
     warmUp: onOff('MICROPAY_WARM_UP', setting(undefined, 'MICROPAY_WARM_UP'), true),
     acceptsPerTurn: integer('MICROPAY_ACCEPTS_PER_TURN', setting(undefined, 'MICROPAY_ACCEPTS_PER_TURN'), 16, 1, 64),

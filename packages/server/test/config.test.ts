@@ -29,4 +29,13 @@ describe('loadConfig: the listening address', () => {
       expect(() => loadConfig({ host }, {}), host).toThrow(/^--host: must be an IP address or a host name/);
     }
   });
+
+  it('refuses the admin listener on the API port, naming both settings; 0 picks a free port for each', () => {
+    expect(() => loadConfig({ port: '4538', adminPort: '4538' }, {}))
+      .toThrow(new ConfigError('--admin-port: must differ from --port (4538): health and metrics get a listener of their own'));
+    expect(() => loadConfig({}, { PORT: '9000', MICROPAY_ADMIN_PORT: '9000' })).toThrow(/^MICROPAY_ADMIN_PORT: must differ from PORT \(9000\)/);
+    expect(() => loadConfig({ adminPort: '8080' }, {})).toThrow(/^--admin-port: must differ from PORT \(8080\)/);
+    expect(loadConfig({ port: '0', adminPort: '0' }, {})).toMatchObject({ port: 0, adminPort: 0 });
+    expect(loadConfig({ port: '9000', adminPort: '9001' }, {})).toMatchObject({ port: 9000, adminPort: 9001 });
+  });
 });

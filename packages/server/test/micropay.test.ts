@@ -183,6 +183,7 @@ describe('POST /api/micropay/micropay', () => {
       ]) {
         const res = await postSigned(p.url, 'micropay', params, m.key);
         expect(res.body.code).toBe(1032);
+        expect(res.body.msg).toBe('duplicate merchant order number: this mchOrderId is already used for a payment with another amount, payCode, goodsInfo, discount or point; data is that order');
         expect(res.body.data).toMatchObject({ merchantOrderId: 'rep-3', amount: '3.00', tradeStatus: 'PAID' });
       }
       expect(await balanceOf(w.walletId)).toBe(7_00);

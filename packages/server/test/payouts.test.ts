@@ -165,11 +165,11 @@ describe('closing a wallet that holds money', () => {
     );
     expect((await t.p.store.findWallet(w.walletId))).toMatchObject({ status: 'closed', balanceSen: 3_00 });
     // Legitimate money in a closed wallet, but the operator must pay it out: an action, not a violation.
-    const action = `wallet ${w.walletId} holds 3.00 returned by a failed payout: pay it out again (Pay out again… in the operator console, or \`micropay wallet close ${w.walletId}\`)`;
+    const action = `wallet ${w.walletId} holds 3.00 returned by a failed payout: pay it out again (Pay out again… in the operator console, or micropay wallet close ${w.walletId})`;
     expect(await t.p.store.audit()).toMatchObject({ ok: true, actions: [{ findings: [action] }] });
     const audit = await t.cli(['audit']);
     expect(audit.code).toBe(0);
-    expect(audit.stdout).toContain(`\nACT   closed wallets holding money a failed payout returned: pay it out again (the operator console's Wallets, Pay out again…, or \`micropay wallet close WALLETID\`)\n        ${action}\nAudit clean:`);
+    expect(audit.stdout).toContain(`\nACT   closed wallets holding money a failed payout returned, each to be paid out again (the operator console's Wallets, Pay out again…, or micropay wallet close WALLETID)\n        ${action}\nAudit clean:`);
     const second = (await t.p.store.closeWallet(w.walletId))!;
     expect(second.payout).toMatchObject({ amountSen: 3_00, status: 'REQUESTED', walletId: w.walletId });
     expect(second.payout!.payoutId).not.toBe(first.payout!.payoutId);

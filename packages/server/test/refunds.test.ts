@@ -207,6 +207,7 @@ describe('POST /api/micropay/refund', () => {
       ] as const) {
         const res = await refund(mchOrderId, 'r-rep-2', amount, extra);
         expect(res.body.code).toBe(1032);
+        expect(res.body.msg).toBe('duplicate merchant order number: this mchRefundId is already used for a refund of another mchOrderId, refundAmount or reason; data is that refund');
         expect(res.body.data).toMatchObject({ refundId: first.body.data!.refundId, merchantOrderId: 'rep-2', refundAmount: '2.00' });
         expect(verify(res.body.data as unknown as SignableParams, m.key)).toBe(true);
       }

@@ -8,6 +8,8 @@ import { signedOrder } from './order-wire.js';
 import { sandboxFaults, type SandboxFaults } from './sandbox-faults.js';
 
 const CLOSED_UNUSED_MSG = 'this order id was closed before any payment under it reached the platform; use a new mchOrderId';
+/** 1032's catalogue text speaks of the order number: the detail says what differs from the order it names. */
+const DUPLICATE_ORDER_MSG = 'this mchOrderId is already used for a payment with another amount, payCode, goodsInfo, discount or point; data is that order';
 
 /** `POST /api/micropay/micropay`: the spec's payment by user code. */
 export const micropay: Handler = async (ctx, req) => {
@@ -26,7 +28,7 @@ export const micropay: Handler = async (ctx, req) => {
   const result =
     decision.kind === 'rejected'
       ? answer(code, null, decision.reason === 'ORDER_ID_CLOSED' ? CLOSED_UNUSED_MSG : undefined, outcome)
-      : answer(code, signedOrder(decision.order, auth.merchant, ctx.config.timeZone, ctx.clock.nowMs()), undefined, outcome);
+      : answer(code, signedOrder(decision.order, auth.merchant, ctx.config.timeZone, ctx.clock.nowMs()), code === ResultCode.DUPLICATE_ORDER ? DUPLICATE_ORDER_MSG : undefined, outcome);
   return withSandboxTransport(faults.systemError ? rehearsedSystemError(ctx, req) : result, faults);
 };
 

@@ -21,8 +21,11 @@ export const refund: Handler = async (ctx, req) => {
   const decision = hold ? await ctx.store.requestRefund(auth.cmd) : await ctx.store.refund(auth.cmd);
   const code = refundResultCode(decision);
   if (decision.kind === 'rejected') return answer(code, null, rejectionDetail(decision));
-  return answer(code, signedRefund(decision.refund, decision.order, auth.merchant, ctx.config.timeZone, ctx.clock.nowMs()));
+  return answer(code, signedRefund(decision.refund, decision.order, auth.merchant, ctx.config.timeZone, ctx.clock.nowMs()), code === ResultCode.DUPLICATE_ORDER ? DUPLICATE_REFUND_MSG : undefined);
 };
+
+/** 1032's catalogue text speaks of the order number; for a refund it is the refund number that clashes. */
+const DUPLICATE_REFUND_MSG = 'this mchRefundId is already used for a refund of another mchOrderId, refundAmount or reason; data is that refund';
 
 export function rejectionDetail(decision: Extract<RefundRequestDecision, { kind: 'rejected' }>): string {
   const order = decision.order;

@@ -213,11 +213,12 @@ export const AUDIT_QUERIES: readonly AuditQuery[] = [
             FROM closed_money WHERE balance_sen > returned_sen`,
   },
   {
-    name: 'closed wallets holding money a failed payout returned: pay it out again (the operator console\'s Wallets, Pay out again…, or `micropay wallet close WALLETID`)',
+    // Read after "To act on" or "Nothing to do", in the console and the terminal alike: plain words.
+    name: 'closed wallets holding money a failed payout returned, each to be paid out again (the operator console\'s Wallets, Pay out again…, or micropay wallet close WALLETID)',
     action: true,
     sql: `${CLOSED_WALLET_MONEY}
-          SELECT 'wallet ' || wallet_id || ' holds ' || ${amountText('returned_sen')} || ' returned by a failed payout: pay it out again (Pay out again… in the operator console, or \`micropay wallet close '
-                 || wallet_id || '\`)' AS detail
+          SELECT 'wallet ' || wallet_id || ' holds ' || ${amountText('returned_sen')} || ' returned by a failed payout: pay it out again (Pay out again… in the operator console, or micropay wallet close '
+                 || wallet_id || ')' AS detail
             FROM closed_money WHERE returned_sen > 0`,
   },
   {
