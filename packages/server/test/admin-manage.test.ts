@@ -57,6 +57,10 @@ async function routes(): Promise<{ path: string; body: Record<string, unknown>; 
     { path: 'admin/wallets/freeze', body: { walletId }, changes: true },
     { path: 'admin/wallets/unfreeze', body: { walletId }, changes: true },
     { path: 'admin/wallets/unlock-pin', body: { walletId }, changes: true },
+    { path: 'admin/wallets/set-pin', body: { walletId, pin: '2468' }, changes: true },
+    { path: 'admin/wallets/set-limit', body: { walletId, confirmLimit: '40.00' }, changes: true },
+    { path: 'admin/wallets/new-token', body: { walletId }, changes: true },
+    { path: 'admin/wallets/sign-in-link', body: { walletId }, changes: true },
     { path: 'admin/wallets/revoke-devices', body: { walletId }, changes: true },
     { path: 'admin/wallets/close', body: { walletId }, changes: true },
     { path: 'admin/payouts/list', body: {}, changes: false },
@@ -156,6 +160,44 @@ describe('operator console actions', () => {
     }
     const written = JSON.stringify(await sql(p.store, 'SELECT * FROM audit_log')) + logLines.join('\n');
     for (const secret of [firstKey, newKey, importedKey, token, '482915', ops.cookie.split('=')[1]!]) expect(written).not.toContain(secret);
+  });
+
+  it("gives a holder a way in: a PIN, a confirmation limit, a new app token (the old one stops), a one-use sign-in link; none on a closed wallet", async () => {
+    const ops = await operatorSignIn('desk-ops');
+    const created = await call('admin/wallets/create', { name: 'Dan Student', openingBalance: '30.00' }, ops);
+    const walletId = created.data!.wallet.walletId as string;
+    const oldToken = created.data!.token as string;
+    const balance = (token: string) => pageCall(p, '../wallet/balance', {}, { Authorization: `Bearer ${token}` });
+
+    expect((await call('admin/wallets/set-pin', { walletId, pin: '12' }, ops)).msg).toBe('param error: pin must be 4 to 6 digits');
+    expect((await call('admin/wallets/set-pin', { walletId, pin: '739146' }, ops)).data!.wallet).toMatchObject({ hasPin: true, pinFailures: 0 });
+    expect((await call('admin/wallets/set-limit', { walletId, confirmLimit: '40.00' }, ops)).data!.wallet.confirmLimit).toBe('40.00');
+    expect((await call('admin/wallets/set-limit', { walletId, confirmLimit: 40 }, ops)).code).toBe(1021);
+    expect((await call('admin/wallets/set-limit', { walletId, confirmLimit: 'default' }, ops)).data!.wallet.confirmLimit).toBeNull();
+
+    const renewed = await call('admin/wallets/new-token', { walletId }, ops);
+    const newToken = renewed.data!.token as string;
+    expect(newToken).not.toBe(oldToken);
+    expect((await balance(oldToken)).status).toBe(401);
+    expect((await balance(newToken)).data).toMatchObject({ balance: '30.00' });
+
+    const link = await call('admin/wallets/sign-in-link', { walletId }, ops);
+    expect(link.data!.expiresAtMs).toBeGreaterThan(clock.nowMs());
+    const linkToken = link.data!.linkToken as string;
+    expect((await call('wallet/sign-in-link', { token: linkToken })).code).toBe(0);
+    expect((await call('wallet/sign-in-link', { token: linkToken })).code).not.toBe(0);
+
+    expect((await call('admin/wallets/close', { walletId }, ops)).code).toBe(0);
+    for (const [path, body] of [['set-pin', { walletId, pin: '739146' }], ['set-limit', { walletId, confirmLimit: '5.00' }], ['new-token', { walletId }], ['sign-in-link', { walletId }]] as const) {
+      const refused = await call(`admin/wallets/${path}`, body, ops);
+      expect([refused.code, refused.msg], path).toEqual([9060, expect.stringMatching(new RegExp(`^action refused: wallet ${walletId} is closed \\(closing is final\\)`))]);
+    }
+    expect((await call('admin/wallets/set-pin', { walletId: '600000000999', pin: '739146' }, ops)).code).toBe(1040);
+
+    const log = (await p.store.listAuditLog({ limit: 20 })).map((e) => e.action).filter((a) => !a.startsWith('session.') && a !== 'payout.fail').reverse();
+    expect(log).toEqual(['wallet.create', 'wallet.setPin', 'wallet.setConfirmLimit', 'wallet.setConfirmLimit', 'wallet.newToken', 'wallet.signInLink', 'wallet.close']);
+    const written = JSON.stringify(await sql(p.store, 'SELECT * FROM audit_log')) + logLines.join('\n');
+    for (const secret of ['739146', oldToken, newToken, linkToken]) expect(written).not.toContain(secret);
   });
 
   it('a notify URL on a private address is saved, with the warning the console shows', async () => {

@@ -178,6 +178,9 @@ describe('micropay backup', () => {
     writeFileSync(taken, 'not a backup');
     const overwrite = await runCli(['backup', '--to', taken, '--db', db.dbPath]);
     expect([overwrite.code, overwrite.stderr]).toEqual([1, `micropay: ${taken} exists already: back up to a new file\n`]);
+    const nowhere = join(db.dbPath, '..', 'no-such-folder', 'sub');
+    const missingFolder = await runCli(['backup', '--to', join(nowhere, 'b.db'), '--db', db.dbPath]);
+    expect([missingFolder.code, missingFolder.stderr]).toEqual([1, `micropay: ${nowhere} does not exist: create the folder first, or back up elsewhere\n`]);
     const none = await runCli(['backup', '--to', join(db.dbPath, '..', 'x.db'), '--db', join(db.dbPath, '..', 'nothing.db')]);
     expect(none.code).toBe(1);
     expect(none.stderr).toMatch(/^micropay: no store at .*nothing\.db: check --db or DATABASE_URL\n$/);

@@ -573,6 +573,10 @@ describe('every answer of a real server is as the document says', () => {
     expect(codeOf(await post(admin('wallets/freeze'), { walletId }, op))).toBe(0);
     expect(codeOf(await post(admin('wallets/unfreeze'), { walletId }, op))).toBe(0);
     expect(codeOf(await post(admin('wallets/unlock-pin'), { walletId }, op))).toBe(0);
+    expect(codeOf(await post(admin('wallets/set-pin'), { walletId, pin: '2468' }, op))).toBe(0);
+    expect(codeOf(await post(admin('wallets/set-limit'), { walletId, confirmLimit: 'default' }, op))).toBe(0);
+    expect(codeOf(await post(admin('wallets/new-token'), { walletId }, op))).toBe(0);
+    expect(codeOf(await post(admin('wallets/sign-in-link'), { walletId }, op))).toBe(0);
     const device = await p.store.enrolOfflineDevice(walletId, 'phone', { lifetimeMs: 86_400_000, sessionHash: null });
     const deviceId = typeof device === 'string' ? '' : String(device.deviceIndex).padStart(8, '0');
     const withDevice = await post(admin('wallets/detail'), { walletId }, op);

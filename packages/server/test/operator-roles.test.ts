@@ -48,6 +48,10 @@ const MAY: Readonly<Record<string, readonly OperatorRole[]>> = {
   'admin/wallets/freeze': ['admin', 'support'],
   'admin/wallets/unfreeze': ['admin', 'support'],
   'admin/wallets/unlock-pin': ['admin', 'support'],
+  'admin/wallets/set-pin': ['admin', 'support'],
+  'admin/wallets/set-limit': ['admin', 'support'],
+  'admin/wallets/new-token': ['admin', 'support'],
+  'admin/wallets/sign-in-link': ['admin', 'support'],
   'admin/wallets/revoke-devices': ['admin', 'support'],
   'admin/notifications/retry': ['admin', 'support'],
   // Changes nothing but records that it ran: everyone.
@@ -80,6 +84,10 @@ async function workingBodies(): Promise<Record<string, Record<string, unknown>>>
     'admin/wallets/freeze': one,
     'admin/wallets/unfreeze': one,
     'admin/wallets/unlock-pin': one,
+    'admin/wallets/set-pin': { ...one, pin: '2468' },
+    'admin/wallets/set-limit': { ...one, confirmLimit: '40.00' },
+    'admin/wallets/new-token': one,
+    'admin/wallets/sign-in-link': one,
     'admin/wallets/revoke-devices': one,
     'admin/notifications/retry': { notificationId: '00000000-0000-4000-8000-000000000000' },
   };

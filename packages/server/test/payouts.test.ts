@@ -113,10 +113,15 @@ describe('a merchant payout', () => {
 
   it('refuses bad input with a usage error and unknown ids with 9041, changing nothing', async () => {
     await earn(1_00);
-    for (const amount of ['0', '0.00', '-1.00', '1.001', 'abc', '1e3']) {
-      const res = await t.cli(['payout', 'create', '--mch-id', m.mchId, '--amount', amount]);
+    // Each says what is wrong with it, in the merchant API's words.
+    for (const [amount, says] of [
+      ['0', 'must be greater than 0'], ['0.00', 'must be greater than 0'], ['-1.00', 'must be greater than 0'],
+      ['1.001', 'must be a decimal with at most two places, e.g. "1.00"'], ['abc', 'must be a decimal with at most two places, e.g. "1.00"'],
+      ['1e3', 'must be a decimal with at most two places, e.g. "1.00"'],
+    ]) {
+      const res = await t.cli(['payout', 'create', '--mch-id', m.mchId, '--amount', amount!]);
       expect(res.code, amount).toBe(2);
-      expect(res.stderr).toContain('--amount must be a positive amount like 100.00');
+      expect(res.stderr).toContain(`--amount ${says}`);
     }
     expect((await t.cli(['payout', 'fail', '600000000000000000000', '--reason', ''])).code).toBe(2);
     expect((await t.cli(['payout', 'fail', '600000000000000000000', '--reason', 'x'.repeat(201)])).code).toBe(2);

@@ -368,6 +368,11 @@ describe("operators' TOTP secrets left sealed", () => {
     const newSecret = await keyless(['admin', 'reset', '--name', 'ops', '--totp']);
     expect(newSecret.code).toBe(2);
     expect(newSecret.stderr).toContain('MICROPAY_MASTER_KEY');
+    // A new operator with TOTP is named by the name given, not an id no one has seen.
+    const newOperator = await keyless(['admin', 'create', '--name', 'ops3', '--totp']);
+    expect(newOperator.code).toBe(2);
+    expect(newOperator.stderr).toContain('the TOTP secret of operator ops3');
+    expect((await keyless(['admin', 'list', '--json'])).stdout).not.toContain('ops3');
     // The secret was never opened nor changed: with the key, the new password and a code from it sign in.
     const store = await openStore(testConfig({ db: db.dbPath }));
     cleanup.push(() => store.close());

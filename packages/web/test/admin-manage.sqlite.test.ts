@@ -151,8 +151,16 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     const walletId = (await page.locator('#section tbody tr td').first().textContent())!;
     await page.getByRole('button', { name: `Open ${walletId}` }).click();
     await expect.poll(focused).toBe(`H3 Wallet ${walletId}`);
+    // A top-up asks once more, naming the amount as typed; "Not now" (the focus) moves nothing.
     await page.getByLabel('Top-up amount').fill('5.00');
     await page.getByRole('button', { name: 'Top up', exact: true }).click();
+    expect(await page.locator('#wallet-detail .confirm-step p').textContent()).toBe(`Top up wallet ${walletId} of Sandbox Wallet by 5.00? It holds 1000.00 now. A top-up is not taken back here.`);
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Not now');
+    await page.keyboard.press('Enter');
+    expect(await page.locator('#wallet-detail .confirm-step').count()).toBe(0);
+    expect(await page.locator('#wallet-detail dd').nth(3).textContent()).toBe('1000.00');
+    await page.getByRole('button', { name: 'Top up', exact: true }).click();
+    await page.getByRole('button', { name: 'Top up 5.00' }).click();
     await expect.poll(() => status(page)).toBe(`Topped up 5.00: wallet ${walletId} holds 1005.00.`);
     // The holder's offline-code devices: one revoked alone, then the other by Revoke all.
     const phone = await cliJ<{ deviceId: string }>(['wallet', 'devices', 'enrol', walletId, '--out', join(dir, 'phone.json'), '--label', 'Phone']);
@@ -186,12 +194,42 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     await expect.poll(() => status(page)).toBe(`Wallet ${walletId} is active again.`);
     expect(await page.locator('.wallet-devices tbody td:nth-child(3)').allTextContents()).toEqual(['Revoked', 'Revoked']);
     expect(await page.getByRole('button', { name: 'Revoke all devices…' }).count()).toBe(0);
-    // Without a PIN there is nothing to unlock, and no button; given one, the wallet shows it.
+    // Without a PIN, or with no wrong tries, there is nothing to unlock, and no button; after wrong tries there is.
     expect(await page.getByRole('button', { name: 'Unlock PIN' }).count()).toBe(0);
     await cliJ(['wallet', 'set-pin', walletId, '--pin', '2468']);
     await page.getByRole('button', { name: `Open ${walletId}` }).click();
+    await expect.poll(() => page.locator('#wallet-detail dd').last().textContent()).toBe('Set (0 wrong tries)');
+    expect(await page.getByRole('button', { name: 'Unlock PIN' }).count()).toBe(0);
+    // Three wrong PINs, as the wallet API counts them (its own tests make them: wallet-api.test.ts).
+    const file = new Database(db);
+    file.prepare('UPDATE wallets SET pin_failures = 3 WHERE wallet_id = ?').run(walletId);
+    file.close();
+    await page.getByRole('button', { name: `Open ${walletId}` }).click();
     await page.getByRole('button', { name: 'Unlock PIN' }).click();
     await expect.poll(() => status(page)).toBe(`Wallet ${walletId}: confirmation with the PIN works again.`);
+    // The holder's ways in: a PIN, a limit, a new app token (asked first) and a sign-in link, each shown once.
+    await page.getByLabel('New PIN (4 to 6 digits)').fill('8642');
+    await page.getByRole('button', { name: 'Set PIN' }).click();
+    await expect.poll(() => status(page)).toBe(`Wallet ${walletId} has a new PIN; payments above its limit are confirmed with it.`);
+    expect(await page.getByLabel('New PIN (4 to 6 digits)').inputValue()).toBe('');
+    await page.getByLabel('Confirmation limit (an amount, or default)').fill('40.00');
+    await page.getByRole('button', { name: 'Set limit' }).click();
+    await expect.poll(() => status(page)).toBe(`Wallet ${walletId}: payments above 40.00 ask the holder to confirm.`);
+    await page.getByRole('button', { name: 'New app token…' }).click();
+    expect(await page.locator('.holder-access .confirm-step p').textContent()).toBe(
+      `Give wallet ${walletId} a new app token? The holder's app stops working with the old one at once; the new one is shown once here.`);
+    await page.getByRole('button', { name: `New token for ${walletId}` }).click();
+    await expect.poll(() => status(page)).toBe(`Wallet ${walletId} has a new app token: the old one no longer works.`);
+    expect(await page.locator('.shown-once').textContent()).toMatch(new RegExp(`^App token of wallet ${walletId}, shown once: wt_`));
+    await page.getByRole('button', { name: 'Sign-in link' }).click();
+    await expect.poll(() => status(page)).toBe(`A sign-in link for wallet ${walletId}: give it to the holder; it signs in once.`);
+    const link = (await page.locator('.shown-once code').textContent())!;
+    expect(link).toMatch(new RegExp(`^${server.url.replace(/[.]/g, '\\.')}/wallet#link=\\S+$`));
+    await docsScreenshot(page.locator('#wallet-detail').locator('..'), 'admin-wallet-access');
+    const holder = await chromium.browser.newPage({ viewport: { width: 390, height: 844 } });
+    await holder.goto(link);
+    await expect.poll(() => holder.locator('body').textContent(), { timeout: 10_000 }).toContain('Sandbox Wallet');
+    await holder.close();
     expect(await page.locator('#wallet-detail dd').allTextContents()).toEqual(expect.arrayContaining([walletId, 'Active', '1005.00']));
     await docsScreenshot(page, 'admin-wallets', { fullPage: true });
 
@@ -303,10 +341,11 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     expect(listed.payouts.find((x) => x.payoutId === again)?.status).toBe('PAID_OUT');
     expect((await cliJ<{ balance: string }>(['wallet', 'show', leaving])).balance).toBe('0.00');
     const log = await cliJ<{ entries: { action: string; actor: { name: string } }[] }>(['audit-log', '--actor', 'operator']);
-    // Its sign-in is there too; unlocking a PIN with no failures changed nothing and is not.
+    // Its sign-in is there too, the PIN it unlocked after three wrong tries, and the holder's ways in.
     expect(new Set(log.entries.map((e) => e.action).filter((a) => !a.startsWith('session.')))).toEqual(new Set([
       'merchant.create', 'merchant.import', 'merchant.disable', 'merchant.enable', 'merchant.rollKey', 'merchant.setPayoutAccount',
-      'wallet.topUp', 'device.revoke', 'wallet.freeze', 'wallet.unfreeze', 'wallet.create', 'wallet.close', 'payout.fail', 'payout.confirm',
+      'wallet.topUp', 'device.revoke', 'wallet.freeze', 'wallet.unfreeze', 'wallet.unlockPin', 'wallet.setPin', 'wallet.setConfirmLimit', 'wallet.newToken',
+      'wallet.signInLink', 'wallet.create', 'wallet.close', 'payout.fail', 'payout.confirm',
     ]));
     expect(new Set(log.entries.map((e) => e.actor.name))).toEqual(new Set(['sandbox-ops']));
     expect(sandboxMchId).not.toBe(mchId);

@@ -30,16 +30,16 @@ export function walletDetailWire(d: WalletDetail, nowMs: number, timeZone: strin
   };
 }
 
-function walletIdOf(body: Record<string, unknown>): string {
+export function walletIdOf(body: Record<string, unknown>): string {
   const walletId = required(body, 'walletId');
   if (!/^[0-9]{12}$/.test(walletId)) fail('walletId', 'must be the 12 digits of a wallet id');
   return walletId;
 }
 
-const noSuchWallet = (walletId: string) => answer(ResultCode.USER_NOT_FOUND, null, `no wallet ${walletId}`);
+export const noSuchWallet = (walletId: string) => answer(ResultCode.USER_NOT_FOUND, null, `no wallet ${walletId}`);
 
 /** The wallet's detail as it is now, after an action: what the page shows. */
-async function detailAnswer(ctx: ApiContext, walletId: string, extra: Record<string, unknown> = {}): Promise<Answer> {
+export async function detailAnswer(ctx: ApiContext, walletId: string, extra: Record<string, unknown> = {}): Promise<Answer> {
   const detail = await walletDetail(ctx.store, walletId, ctx.config.confirmLimitSen);
   return detail === null ? noSuchWallet(walletId) : answer(ResultCode.SUCCESS, { wallet: walletDetailWire(detail, ctx.clock.nowMs(), ctx.config.timeZone), ...extra });
 }

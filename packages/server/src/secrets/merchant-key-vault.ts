@@ -72,9 +72,10 @@ export class MerchantKeyVault {
   /**
    * An operator's TOTP secret (docs/consoles.md), sealed as merchant keys are, with the operator id
    * as associated data: there is no plain-text form of it, so a store without a master key has none.
+   * `name`: the operator's sign-in name, for the message when there is no master key to seal with.
    */
-  sealTotp(operatorId: string, secret: Secret): { readonly masterKeyId: string; readonly sealed: string } {
-    const key = this.#sealingKey(`write the TOTP secret of operator ${operatorId}`);
+  sealTotp(operatorId: string, secret: Secret, name = operatorId): { readonly masterKeyId: string; readonly sealed: string } {
+    const key = this.#sealingKey(`write the TOTP secret of operator ${name}`);
     return { masterKeyId: key.id, sealed: sealWith(key, totpAssociatedData(operatorId), secret) };
   }
 

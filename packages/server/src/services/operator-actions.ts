@@ -1,4 +1,4 @@
-import { parseAmountSen, Secret } from '@micropay/protocol';
+import { formatSen, parseAmountSen, positiveAmountProblem, Secret } from '@micropay/protocol';
 import { hashPin, hashWalletToken, merchantKeyProblem, newWalletToken, PIN_RULE } from '../domain/credentials.js';
 import { merchantIdProblem, newApiKey } from '../domain/ids.js';
 import { merchantNameProblem } from '../domain/merchant.js';
@@ -6,7 +6,7 @@ import { DEFAULT_KEY_OVERLAP_MS } from '../domain/merchant-keys.js';
 import type { Merchant, Wallet } from '../domain/model.js';
 import { MAX_PAYOUT_REASON_LENGTH, payoutTextProblem, type PayoutFinishDecision } from '../domain/payout.js';
 import { isNotifyUrl, NOTIFY_URL_MAX_LENGTH, NOTIFY_URL_PROBLEM } from '../notify/message.js';
-import { walletNameProblem, walletStatusProblem } from '../domain/wallet.js';
+import { MAX_WALLET_BALANCE_SEN, walletNameProblem, walletStatusProblem } from '../domain/wallet.js';
 import type { Store } from '../store/store.js';
 import type { ActingAs } from '../domain/audit-log.js';
 
@@ -32,16 +32,20 @@ export function pinProblem(pin: string): string | null {
   return PIN_RULE.test(pin) ? null : 'must be 4 to 6 digits';
 }
 
-/** A positive amount like 100.00, in sen, or the problem. */
+/** A positive amount like 100.00, in sen, or the problem the merchant API says of the same text (a sign, a third decimal place). */
 export function positiveAmountOf(text: string, field: string): number | BadInput {
-  const sen = parseAmountSen(text);
-  return sen === null || sen <= 0 ? bad(field, 'must be a positive amount like 100.00') : sen;
+  const problem = positiveAmountProblem(text);
+  return problem === null ? parseAmountSen(text)! : bad(field, problem);
 }
 
-/** An opening balance like 100.00, or 0 (as none given), in sen, or the problem. */
+/**
+ * An opening balance like 100.00, or 0 (as none given), in sen, or the problem. Above what a
+ * wallet may hold it is refused here, as a field: the wallet it would open does not exist yet.
+ */
 function openingBalanceOf(text: string, field: string): number | BadInput {
   const sen = parseAmountSen(text);
-  return sen === null ? bad(field, 'must be an amount like 100.00, or 0') : sen;
+  if (sen === null) return bad(field, 'must be an amount like 100.00, or 0');
+  return sen > MAX_WALLET_BALANCE_SEN ? bad(field, `must not exceed what a wallet may hold, ${formatSen(MAX_WALLET_BALANCE_SEN)}`) : sen;
 }
 
 /** A confirmation limit ("default": the platform's), in sen, or the problem. */

@@ -58,7 +58,7 @@ function operatorFields(r: Row): Omit<OperatorSummary, 'totpOn'> {
 export function operatorWrite(e: OperatorEffect, keys: MerchantKeyVault): { sql: string; values: unknown[]; invariant: string | null } {
   if (e.kind === 'insertOperator') {
     const o = e.operator;
-    const totp = o.totpSecret === null ? null : keys.sealTotp(o.operatorId, o.totpSecret);
+    const totp = o.totpSecret === null ? null : keys.sealTotp(o.operatorId, o.totpSecret, o.name);
     return {
       sql: `INSERT INTO operators (operator_id, name, password_hash, failures, totp_secret, master_key_id, last_totp_step, role, created_at_ms)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,

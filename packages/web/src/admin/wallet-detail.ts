@@ -2,13 +2,15 @@ import type { DeviceListing } from '@micropay/protocol/offline-code';
 import { bankAccountRefusal } from '../console/bank-account.js';
 import { askFirst, button, field, form } from '../console/forms.js';
 import { walletDevicesPart } from './wallet-devices.js';
+import { holderAccessPart } from './wallet-access.js';
 import type { OperatorChange } from '@micropay/protocol/operator-roles';
 
 /**
  * One wallet in the operator console's Wallets section (docs/consoles.md): its facts, and the
  * actions on it: top up, freeze or unfreeze, unlock the PIN, close (after a confirm step), pay a
- * closed wallet's returned money out again, and its offline-code devices. Each action goes through
- * the section's `act`, which answers with the wallet as it is after it, drawn here again.
+ * closed wallet's returned money out again, the holder's access (wallet-access.ts) and its
+ * offline-code devices. Each action goes through the section's `act`, which answers with the
+ * wallet as it is after it, drawn here again.
  */
 export interface WalletRow { readonly walletId: string; readonly name: string; readonly status: string; readonly balance: string; readonly available: string }
 export interface WalletDetail extends WalletRow {
@@ -30,7 +32,9 @@ export type WalletAct = (
  * The wallet's detail, with the actions the operator's role may take (`may`, role.ts); after each,
  * `act` draws it again and puts the focus on what it said.
  */
-export function walletDetailView(w: WalletDetail, act: WalletAct, may: (change: OperatorChange) => boolean): HTMLElement[] {
+export function walletDetailView(
+  w: WalletDetail, act: WalletAct, may: (change: OperatorChange) => boolean, showSecret: (what: string, secret: string) => void,
+): HTMLElement[] {
   const heading = Object.assign(document.createElement('h3'), { textContent: `Wallet ${w.walletId}`, tabIndex: -1, className: 'wallet-heading' });
   const devices = walletDevicesPart(w.walletId, w.devices, !may('wallet care') ? null : async (deviceId) => {
     await act('revoke-devices', deviceId === null ? { walletId: w.walletId } : { walletId: w.walletId, deviceId }, () =>
@@ -44,12 +48,13 @@ export function walletDetailView(w: WalletDetail, act: WalletAct, may: (change: 
       w.status === 'active'
         ? button('Freeze', () => act('freeze', { walletId: w.walletId }, () => `Wallet ${w.walletId} is frozen: its payments fail until it is unfrozen.`))
         : button('Unfreeze', () => act('unfreeze', { walletId: w.walletId }, () => `Wallet ${w.walletId} is active again.`)),
-      // Without a PIN there is nothing to unlock.
-      ...(w.hasPin ? [button('Unlock PIN', () => act('unlock-pin', { walletId: w.walletId }, () => `Wallet ${w.walletId}: confirmation with the PIN works again.`))] : []),
+      // Without a PIN, or with no wrong tries counted, there is nothing to unlock.
+      ...(w.hasPin && w.pinFailures > 0 ? [button('Unlock PIN', () => act('unlock-pin', { walletId: w.walletId }, () => `Wallet ${w.walletId}: confirmation with the PIN works again.`))] : []),
     );
   }
   if (may('wallet accounts')) buttons.append(button('Close wallet…', async () => closeStep(w, closing, act)));
-  return [heading, facts(w), ...(may('money') ? [topUpForm(w.walletId, act)] : []), buttons, closing, devices];
+  const access = may('wallet care') ? [holderAccessPart(w, act, showSecret)] : [];
+  return [heading, facts(w), ...(may('money') ? [topUpForm(w, closing, act)] : []), buttons, closing, ...access, devices];
 }
 
 /**
@@ -132,7 +137,15 @@ function holderAccountFields(): { elements: HTMLElement[]; values(): Record<stri
   };
 }
 
-function topUpForm(walletId: string, act: WalletAct): HTMLFormElement {
-  return form('top-up', 'Top up', [field('top-up-amount', 'Top-up amount', { inputMode: 'decimal', maxLength: 20 })], 'Top up', async (v) =>
-    act('top-up', { walletId, amount: v['top-up-amount'] }, (w) => `Topped up ${v['top-up-amount']}: wallet ${w.walletId} holds ${w.balance}.`));
+/**
+ * A top-up asks once more, naming the amount as typed and the holder: money put in is taken out
+ * only by the holder spending it or the wallet's close, so a slip ("2500" for "25.00") is caught here.
+ */
+function topUpForm(w: WalletDetail, region: HTMLElement, act: WalletAct): HTMLFormElement {
+  return form('top-up', 'Top up', [field('top-up-amount', 'Top-up amount', { inputMode: 'decimal', maxLength: 20 })], 'Top up', async (v) => {
+    const amount = v['top-up-amount']!;
+    if (amount === '') return;
+    askFirst(region, `Top up wallet ${w.walletId} of ${w.name} by ${amount}? It holds ${w.balance} now. A top-up is not taken back here.`, `Top up ${amount}`,
+      () => act('top-up', { walletId: w.walletId, amount }, (after) => `Topped up ${amount}: wallet ${after.walletId} holds ${after.balance}.`), 'Not now');
+  });
 }

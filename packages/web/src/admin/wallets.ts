@@ -39,6 +39,9 @@ export const walletsSection: Section<SignedInOperator> = {
     async function open(walletId: string): Promise<void> {
       const a = await callPage<{ wallet: WalletDetail }>(`${ctx.api}wallets/detail`, { walletId });
       if (a.data === null) return say(status, a.msg, 'error');
+      // What was said or shown once was of the wallet before: another one is opened.
+      say(status, '');
+      shownOnce.replaceChildren();
       show(a.data.wallet);
       // The row's Open button stays, but what was asked for is below: the focus goes there.
       detail.querySelector<HTMLElement>('.wallet-heading')?.focus();
@@ -56,7 +59,7 @@ export const walletsSection: Section<SignedInOperator> = {
     }
 
     function show(w: WalletDetail): void {
-      detail.replaceChildren(...walletDetailView(w, act, (change) => may(ctx.who, change)));
+      detail.replaceChildren(...walletDetailView(w, act, (change) => may(ctx.who, change), (what, secret) => showOnce(shownOnce, what, secret)));
     }
 
     function searchForm(): HTMLFormElement {

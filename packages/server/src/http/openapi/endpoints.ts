@@ -557,6 +557,17 @@ function adminManageEndpoints(): Record<string, EndpointDoc> {
     '/api/page/admin/wallets/freeze': call('Freeze a wallet: its payments fail (9001)', one, ADMIN_WALLET, true, walletCodes),
     '/api/page/admin/wallets/unfreeze': call('Unfreeze a wallet', one, ADMIN_WALLET, true, walletCodes),
     '/api/page/admin/wallets/unlock-pin': call('Unlock confirmation after wrong PINs', one, ADMIN_WALLET, true, walletCodes),
+    '/api/page/admin/wallets/set-pin': call('Set the holder\'s PIN (also unlocks confirmation); never answered or logged', object({ walletId: WALLET_ID, pin: pattern(PIN_RULE, 'The new PIN.') }),
+      ADMIN_WALLET, true, walletCodes),
+    '/api/page/admin/wallets/set-limit': call('Set the wallet\'s confirmation limit: payments above it ask the holder', object({
+      walletId: WALLET_ID, confirmLimit: { type: 'string', description: 'An amount, or `default` (the platform\'s).' },
+    }), ADMIN_WALLET, true, walletCodes),
+    '/api/page/admin/wallets/new-token': call('A new app token, shown once; the old one stops working', one,
+      object({ wallet: ADMIN_WALLET_DETAIL, token: { type: 'string', description: 'The wallet app\'s new token, in this answer only.' } }), true, walletCodes),
+    '/api/page/admin/wallets/sign-in-link': call('A one-use sign-in link for the wallet page: its token, shown once', one, object({
+      wallet: ADMIN_WALLET_DETAIL, linkToken: { type: 'string', description: 'The link is `/wallet#link=` and this, on the platform\'s address; in this answer only.' },
+      expiresAtMs: EPOCH_MS,
+    }), true, walletCodes),
     '/api/page/admin/wallets/revoke-devices': call('Revoke one offline-code device of a wallet, or all of them (no deviceId)', object({ walletId: WALLET_ID, deviceId: DEVICE_ID_SCHEMA }, ['deviceId']),
       ADMIN_WALLET, true, [R.USER_NOT_FOUND, R.NO_RECORD]),
     '/api/page/admin/wallets/close': call('Close a wallet for good and pay out what it holds, to the holder\'s bank account when all three of its fields are given',

@@ -1,4 +1,5 @@
 import { existsSync, linkSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 
 export interface SqliteBackup {
@@ -35,6 +36,8 @@ export async function backupSqlite(from: string, to: string, nowMs: () => number
   if (existsSync(to)) throw new BackupError(`${to} exists already: back up to a new file`);
   const partial = `${to}.partial`;
   if (existsSync(partial)) throw new BackupError(`${partial} exists: another backup may be writing it (remove it if none is)`);
+  // SQLite's own words for a missing folder name no path ("Cannot save backup because the directory does not exist").
+  if (!existsSync(dirname(to))) throw new BackupError(`${dirname(to)} does not exist: create the folder first, or back up elsewhere`);
   // Read-only: a backup never writes to the store it copies.
   const source = new Database(from, { fileMustExist: true, readonly: true });
   let startedAtMs = 0;

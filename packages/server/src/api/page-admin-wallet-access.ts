@@ -1,0 +1,72 @@
+import { parse, rejectUnknown, required, ResultCode } from '@micropay/protocol';
+import { isBadInput, newWalletAppToken, setWalletConfirmLimit, setWalletPin } from '../services/operator-actions.js';
+import { answer } from './answer.js';
+import type { Answer, ApiContext, ApiRequest } from './context.js';
+import { withOperator, type Operator } from './console-access.js';
+import { badInputAnswer, operatorActing, refusedInWords } from './operator-acting.js';
+import { refuseMoneyAsNumber } from './page-money.js';
+import { detailAnswer, noSuchWallet, walletIdOf } from './page-admin-wallets.js';
+
+/**
+ * The holder's ways in, from the operator console's wallet detail (docs/consoles.md, Wallets):
+ * a new PIN, the confirmation limit, a new app token (a lost phone), a one-use sign-in link for the
+ * wallet page. Wallet care, as unlocking a PIN is; the same services as `micropay wallet set-pin`,
+ * `set-limit`, `token` and `link`. A PIN is never answered or logged; a token and a link are in
+ * their answer only. A closed wallet takes none of them (9060).
+ */
+
+/** A wallet change with one field besides the wallet id: its answer is the detail after it. */
+function walletChange(field: string, change: (ctx: ApiContext, walletId: string, value: string, req: ApiRequest, operator: Operator) => Promise<Answer | null>) {
+  return withOperator('wallet care', async (ctx, req, operator) => {
+    const parsed = parse(() => {
+      rejectUnknown(req.body, ['walletId', field]);
+      refuseMoneyAsNumber(req.body, field === 'confirmLimit' ? [field] : []);
+      return { walletId: walletIdOf(req.body), value: required(req.body, field) };
+    });
+    if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
+    const { walletId, value } = parsed.value;
+    return refusedInWords(async () => (await change(ctx, walletId, value, req, operator)) ?? detailAnswer(ctx, walletId));
+  });
+}
+
+/** `{walletId, pin}`: 4 to 6 digits; setting it also unlocks confirmation. */
+export const adminSetWalletPin = walletChange('pin', async (ctx, walletId, pin, req, operator) => {
+  const set = await setWalletPin(ctx.store, walletId, pin, operatorActing(operator, req));
+  return isBadInput(set) ? badInputAnswer(set, 'pin') : set === null ? noSuchWallet(walletId) : null;
+});
+
+/** `{walletId, confirmLimit}`: payments above it ask the holder to confirm; "default" is the platform's. */
+export const adminSetWalletConfirmLimit = walletChange('confirmLimit', async (ctx, walletId, limit, req, operator) => {
+  const set = await setWalletConfirmLimit(ctx.store, walletId, limit, operatorActing(operator, req));
+  return isBadInput(set) ? badInputAnswer(set, 'confirmLimit') : set === null ? noSuchWallet(walletId) : null;
+});
+
+/** `{walletId}`: a new app token, in this answer only; the old one stops working at once. */
+export const adminNewWalletToken = withOperator('wallet care', async (ctx, req, operator) => {
+  const parsed = parse(() => {
+    rejectUnknown(req.body, ['walletId']);
+    return walletIdOf(req.body);
+  });
+  if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
+  return refusedInWords(async () => {
+    const made = await newWalletAppToken(ctx.store, parsed.value, operatorActing(operator, req));
+    return made === null ? noSuchWallet(parsed.value) : detailAnswer(ctx, parsed.value, { token: made.token });
+  });
+});
+
+/**
+ * `{walletId}`: a one-use sign-in link's token for the wallet page, valid for a while
+ * (`expiresAtMs`), in this answer only. The page makes the link from its own address
+ * (`/wallet#link=TOKEN`), the one the operator reached it at.
+ */
+export const adminWalletSignInLink = withOperator('wallet care', async (ctx, req, operator) => {
+  const parsed = parse(() => {
+    rejectUnknown(req.body, ['walletId']);
+    return walletIdOf(req.body);
+  });
+  if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
+  const issued = await ctx.store.issueSignInLink(parsed.value, operatorActing(operator, req));
+  if (issued === 'NO_WALLET') return noSuchWallet(parsed.value);
+  if (issued === 'WALLET_CLOSED') return answer(ResultCode.ACTION_REFUSED, null, `wallet ${parsed.value} is closed (closing is final): it takes no sign-in link`);
+  return detailAnswer(ctx, parsed.value, { linkToken: issued.token, expiresAtMs: issued.expiresAtMs });
+});
