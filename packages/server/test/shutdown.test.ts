@@ -1,13 +1,18 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sign, type Envelope, type OrderData } from '@micropay/protocol';
 import { loadConfig } from '../src/config.js';
 import { hashPin } from '../src/domain/credentials.js';
 import { openStore } from '../src/platform.js';
 import type { Store } from '../src/store/store.js';
-import { createMerchant, createWalletWithCode, emptyTestDatabase, micropayParams, startTestPlatform, type TestPlatform } from './helpers.js';
+import { createMerchant, createWalletWithCode, emptyTestDatabase, micropayParams, startTestPlatform, TEST_STORE, type TestPlatform } from './helpers.js';
 import { markedBlocks, readDoc } from './doc-blocks.js';
-import { cliJson, runCli, startServerProcess, stopAllChildren } from './process-helpers.js';
+import { cleanEnv, cliJson, runCli, startServerProcess, stopAllChildren } from './process-helpers.js';
 
 /**
  * The graceful stop (docs/operations.md, "Shutdown"). First its rules, in process, one at a time:
@@ -326,3 +331,29 @@ async function serverWithHeldPayment(dbPath: string, shutdownTimeoutMs: number, 
   await expect.poll(recorded, { timeout: 10_000 }).toBe(0);
   return { server, held };
 }
+
+describe.runIf(TEST_STORE === 'sqlite')("the README's `npm start`", () => {
+  it('stops gracefully when npm itself gets SIGTERM, as a process manager sends it: the server is not left running', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'micropay-npm-start-'));
+    const root = fileURLToPath(new URL('../../..', import.meta.url));
+    const npm = spawn('npm', ['start'], { cwd: root, env: cleanEnv({ DATABASE_URL: join(dir, 'micropay.db'), PORT: '0' }), stdio: ['ignore', 'pipe', 'pipe'], timeout: 40_000 });
+    try {
+      let out = '';
+      let err = '';
+      npm.stdout!.setEncoding('utf8').on('data', (s: string) => (out += s));
+      npm.stderr!.setEncoding('utf8').on('data', (s: string) => (err += s));
+      const exited = new Promise<number | null>((resolve) => npm.on('exit', (code) => resolve(code)));
+      await expect.poll(() => /MicroPay is listening on (http:\/\/\S+)/.exec(out)?.[1], { timeout: 30_000 }).toBeDefined();
+      const url = /MicroPay is listening on (http:\/\/\S+)/.exec(out)![1]!;
+      expect((await fetch(`${url}/health/live`)).status).toBe(200);
+      npm.kill('SIGTERM');
+      await exited;
+      // The server drained and stopped with npm: nothing answers on its port any more.
+      await expect.poll(() => err.includes('"msg":"stopped"'), { timeout: 10_000 }).toBe(true);
+      await expect(fetch(`${url}/health/live`)).rejects.toThrow();
+    } finally {
+      npm.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
