@@ -5,7 +5,7 @@ import type { Answer, ApiContext, ApiRequest, Handler } from './context.js';
 import { authenticate } from './merchant-auth.js';
 import { paymentOutcome, paymentResultCode } from './outcomes.js';
 import { signedOrder } from './order-wire.js';
-import { sandboxFaults, type SandboxFaults } from './sandbox-faults.js';
+import { sandboxFaults, unknownFaultsDetail, type SandboxFaults } from './sandbox-faults.js';
 
 const CLOSED_UNUSED_MSG = 'this order id was closed before any payment under it reached the platform; use a new mchOrderId';
 /** 1032's catalogue text speaks of the order number: the detail says what differs from the order it names. */
@@ -17,6 +17,7 @@ export const micropay: Handler = async (ctx, req) => {
   const auth = await authenticate(ctx, parsed, req.body);
   if (!auth.ok) return auth.answer;
   const faults = sandboxFaults(ctx.config, req.headers);
+  if (faults.unknown.length > 0) return answer(ResultCode.PARAM_ERROR, null, unknownFaultsDetail(faults.unknown));
   const offline = offlineTag(auth.cmd.payCode);
   const offlineLimited = offline !== null && !ctx.offlineLimits.allows(offline, ctx.clock.nowMs());
   const decision = await ctx.store.pay(auth.cmd, { sandboxFault: faults.fault, forceConfirmation: faults.pending, offlineLimited });
