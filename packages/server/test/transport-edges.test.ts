@@ -127,9 +127,9 @@ describe('the whole request must arrive within the deadline (30 s by default)', 
 
 describe('a body is read whole, however it arrives', () => {
   /** Sends `head` and the body's bytes in writes split at `cuts`, a pause between them; the answer's envelope. */
-  function sendInPieces(url: string, body: Buffer, cuts: readonly number[]): Promise<{ code: number; msg: string }> {
+  function sendInPieces(url: string, body: Buffer, cuts: readonly number[], headers = 'Content-Type: application/json; charset=utf-8\r\n'): Promise<{ code: number; msg: string }> {
     const { hostname, port } = new URL(url);
-    const head = `POST /api/micropay/micropay HTTP/1.1\r\nHost: x\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`;
+    const head = `POST /api/micropay/micropay HTTP/1.1\r\nHost: x\r\n${headers}Content-Length: ${body.length}\r\nConnection: close\r\n\r\n`;
     const pieces = [0, ...cuts, body.length].slice(1).map((end, i, ends) => body.subarray(i === 0 ? 0 : ends[i - 1], end));
     return new Promise((resolve, reject) => {
       let received = '';
@@ -162,6 +162,36 @@ describe('a body is read whole, however it arrives', () => {
     for (const a of answers) expect(a).toEqual({ code: ResultCode.USER_NOT_FOUND, msg: 'app user does not exist', data: null });
     // The same body in one piece is answered alike.
     expect(await sendInPieces(p.url, body, [])).toEqual(answers[0]);
+  });
+
+  /** A micropay signed with a fresh merchant's key whose goodsInfo is `goods`; its payment code was never issued (1040 once the signature holds). */
+  async function signedPayment(goods: string): Promise<string> {
+    const m = await createMerchant(p);
+    const params: Record<string, string> = { mchId: m.mchId, mchOrderId: 'enc-1', amount: '4.50', goodsInfo: goods, payCode: '395865319883277944', timestamp: String(Date.now()) };
+    params.secureHash = sign(params, m.key);
+    return JSON.stringify(params);
+  }
+  const NOT_ISSUED = { code: ResultCode.USER_NOT_FOUND, msg: 'app user does not exist', data: null };
+
+  it('a body that is not UTF-8 (a legacy charset) is refused by name with 9105, not read with its bytes replaced; a U+FFFD sent as UTF-8 is text', async () => {
+    const latin1 = Buffer.from(await signedPayment('Café crème'), 'latin1');
+    expect(await sendInPieces(p.url, latin1, [], 'Content-Type: application/json; charset=iso-8859-1\r\n')).toEqual({
+      code: 9105, msg: 'malformed JSON: the body is not UTF-8: every body is read as UTF-8, whatever charset it names', data: null,
+    });
+    expect(await sendInPieces(p.url, Buffer.from(await signedPayment('Café crème \uFFFD'), 'utf8'), [])).toEqual(NOT_ISSUED);
+  });
+
+  it('a leading byte order mark is dropped, as RFC 8259 allows: the signed body is read as sent', async () => {
+    const body = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(await signedPayment('Kopi'), 'utf8')]);
+    expect(await sendInPieces(p.url, body, [])).toEqual(NOT_ISSUED);
+  });
+
+  it('a compressed body is refused with 415 (9103) before it is read; Content-Encoding: identity is the body as it is', async () => {
+    const body = Buffer.from(await signedPayment('Kopi'), 'utf8');
+    expect(await sendInPieces(p.url, body, [], 'Content-Type: application/json\r\nContent-Encoding: gzip\r\n')).toEqual({
+      code: 9103, msg: 'unsupported media type: Content-Encoding is not supported: send the body uncompressed', data: null,
+    });
+    expect(await sendInPieces(p.url, body, [], 'Content-Type: application/json\r\nContent-Encoding: identity\r\n')).toEqual(NOT_ISSUED);
   });
 });
 

@@ -1,6 +1,7 @@
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import { ResultCode } from '@micropay/protocol';
 import { answer } from '../api/answer.js';
@@ -136,11 +137,11 @@ async function handle(
       return ops.meter.answered(metered, 204, startedMs);
     }
     if (req.method !== 'POST') return send(answer(ResultCode.METHOD_NOT_ALLOWED), { Allow: 'POST' });
-    if (!isJson(req.headers['content-type'])) return send(answer(ResultCode.UNSUPPORTED_MEDIA_TYPE, null, 'Content-Type must be application/json'));
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > ctx.config.bodyLimitBytes) return send(answer(ResultCode.PAYLOAD_TOO_LARGE));
+    const refused = contentRefusal(req, ctx.config.bodyLimitBytes);
+    if (refused !== null) return send(refused);
     const raw = await readBody(req, ctx.config.bodyLimitBytes);
     if (raw === null) return send(answer(ResultCode.PAYLOAD_TOO_LARGE));
+    if (raw === NOT_UTF8) return send(answer(ResultCode.MALFORMED_JSON, null, 'the body is not UTF-8: every body is read as UTF-8, whatever charset it names'));
     const parsed = parseBody(raw);
     if (!parsed.ok) return send(answer(ResultCode.MALFORMED_JSON, null, parsed.msg));
     const result = await endpoint(ctx, {
@@ -214,6 +215,17 @@ function localUrl(socket: Socket): string {
   return `http://${address.includes(':') ? `[${address}]` : address}:${socket.localPort}`;
 }
 
+/** What the headers say of the body that refuses it unread: not JSON, compressed, or declared too large. */
+function contentRefusal(req: IncomingMessage, limit: number): Answer | null {
+  if (!isJson(req.headers['content-type'])) return answer(ResultCode.UNSUPPORTED_MEDIA_TYPE, null, 'Content-Type must be application/json');
+  // A compressed body would be read as its compressed bytes (RFC 9110: 415 for a coding not taken).
+  const coding = req.headers['content-encoding'];
+  if (coding !== undefined && coding.trim().toLowerCase() !== 'identity') {
+    return answer(ResultCode.UNSUPPORTED_MEDIA_TYPE, null, 'Content-Encoding is not supported: send the body uncompressed');
+  }
+  return Number(req.headers['content-length'] ?? 0) > limit ? answer(ResultCode.PAYLOAD_TOO_LARGE) : null;
+}
+
 function isJson(contentType: string | undefined): boolean {
   if (contentType === undefined) return false;
   // What clients send, taken at once; anything else is read the long way.
@@ -222,8 +234,14 @@ function isJson(contentType: string | undefined): boolean {
   return type === 'application/json';
 }
 
-/** Reads the body up to the limit; null when it is larger. */
-function readBody(req: IncomingMessage, limit: number): Promise<string | null> {
+/** A body whose bytes are not UTF-8: refused, never read with the bytes replaced (U+FFFD). */
+const NOT_UTF8 = Symbol('not UTF-8');
+
+/**
+ * Reads the body up to the limit; null when it is larger. A leading byte order mark is dropped, as
+ * RFC 8259 lets a parser do (some Windows tools write one); JSON.parse would refuse it.
+ */
+function readBody(req: IncomingMessage, limit: number): Promise<string | null | typeof NOT_UTF8> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -233,8 +251,15 @@ function readBody(req: IncomingMessage, limit: number): Promise<string | null> {
       if (size > limit) over = true;
       else chunks.push(chunk);
     });
-    // A body of one chunk (most: a request is a few hundred bytes) is decoded without a copy.
-    req.on('end', () => resolve(over ? null : (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString('utf8')));
+    req.on('end', () => {
+      if (over) return resolve(null);
+      // A body of one chunk (most: a request is a few hundred bytes) is decoded without a copy.
+      const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+      const text = bytes.toString('utf8');
+      // Decoding puts U+FFFD for bytes that are not UTF-8; a body may also hold one, encoded.
+      if (text.includes('\uFFFD') && !isUtf8(bytes)) return resolve(NOT_UTF8);
+      resolve(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+    });
     req.on('error', reject);
   });
 }
