@@ -118,7 +118,7 @@ export function parseMicropay(body: Record<string, unknown>, limits: FieldLimits
     const amountSen = positiveAmountOf(body, 'amount', limits.maxAmountSen);
 
     const goodsInfo = required(body, 'goodsInfo');
-    if (goodsInfo.length > GOODS_INFO_MAX_LENGTH) fail('goodsInfo', `must be at most ${GOODS_INFO_MAX_LENGTH} characters`);
+    if (goodsInfo.length > GOODS_INFO_MAX_LENGTH) fail('goodsInfo', `must be at most ${GOODS_INFO_MAX_LENGTH} characters, counted as UTF-16 code units (an emoji counts 2)`);
     if (CONTROL.test(goodsInfo)) fail('goodsInfo', 'must not contain control characters');
 
     let discountSen: number | null = null;

@@ -171,7 +171,7 @@ export function mchRefundIdOf(body: Record<string, unknown>): string {
 export function refundReasonOf(body: Record<string, unknown>): string | null {
   const reason = text(body, 'reason');
   if (reason === null || reason === '') return null;
-  if (reason.length > REFUND_REASON_MAX_LENGTH) fail('reason', `must be at most ${REFUND_REASON_MAX_LENGTH} characters`);
+  if (reason.length > REFUND_REASON_MAX_LENGTH) fail('reason', `must be at most ${REFUND_REASON_MAX_LENGTH} characters, counted as UTF-16 code units (an emoji counts 2)`);
   if (CONTROL.test(reason)) fail('reason', 'must not contain control characters');
   if (breaksSeparatorRule(reason)) fail('reason', SEPARATOR_RULE);
   return reason;

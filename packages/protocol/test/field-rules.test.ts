@@ -46,6 +46,13 @@ describe('field rules whose messages point at the real mistake', () => {
     expect(parseMicropay({ ...micropay, timestamp: 1646733298647 }, LIMITS).ok).toBe(true);
   });
 
+  it('a length counts UTF-16 code units, and the refusal says so: 65 emoji are 130', () => {
+    expect(parseMicropay({ ...micropay, goodsInfo: '🍜'.repeat(65) }, LIMITS)).toEqual({
+      ok: false, code: 1021, msg: 'goodsInfo must be at most 128 characters, counted as UTF-16 code units (an emoji counts 2)',
+    });
+    expect(parseMicropay({ ...micropay, goodsInfo: '🍜'.repeat(64) }, LIMITS).ok).toBe(true);
+  });
+
   it('an mchId or a point of digits that breaks the rule says the rule, not "digits"', () => {
     for (const mchId of ['0202612001', '18446744073709551616', '']) {
       expect(parseQueryBill({ mchId, mchOrderId: 'a', timestamp: TS, secureHash: 'x' }), mchId).toMatchObject({
