@@ -51,7 +51,8 @@ export function testData(n: Notification, merchant: AnsweringMerchant, timeZone:
 
 /**
  * The merchant acknowledged the notification: HTTP 2xx and a body that is either a JSON object
- * with `code` 0 (the envelope the platform itself answers with) or the plain text `success`.
+ * with `code` 0 (the envelope the platform itself answers with; "0" too, as some receivers' JSON
+ * writes every value as a string) or the plain text `success`.
  * Anything else, a 2xx included, is a failed attempt: an HTML error page served with 200 by a
  * misconfigured proxy must not count as delivered.
  */
