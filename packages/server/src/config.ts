@@ -55,6 +55,8 @@ export interface Config {
   readonly notifyPrivateNetworksInSandbox: readonly Network[];
   /** Browser origins allowed to call the wallet API (CORS); empty: none (http/cors.ts). */
   readonly walletCorsOrigins: readonly string[];
+  /** The platform's address as people reach it (behind a proxy), for the links the CLI prints; null: HOST:PORT. */
+  readonly publicUrl: string | null;
   /** The key merchant keys are encrypted under at rest (secrets/); null: not set. */
   readonly masterKey: MasterKey | null;
   /** During a rotation, the key being retired: it only decrypts. */
@@ -140,6 +142,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     notifyPrivateNetworks: networks('MICROPAY_NOTIFY_PRIVATE_NETWORKS', setting(undefined, 'MICROPAY_NOTIFY_PRIVATE_NETWORKS'), flags.sandbox ?? false),
     notifyPrivateNetworksInSandbox: networks('MICROPAY_NOTIFY_PRIVATE_NETWORKS', setting(undefined, 'MICROPAY_NOTIFY_PRIVATE_NETWORKS'), true),
     walletCorsOrigins: origins('MICROPAY_WALLET_CORS_ORIGINS', setting(undefined, 'MICROPAY_WALLET_CORS_ORIGINS')),
+    publicUrl: publicUrl(setting(undefined, 'MICROPAY_PUBLIC_URL')),
     ...masterKeys(setting(undefined, 'MICROPAY_MASTER_KEY'), setting(undefined, 'MICROPAY_OLD_MASTER_KEY'), setting(undefined, 'MICROPAY_NEXT_MASTER_KEY')),
     shutdownTimeoutMs: integer('MICROPAY_SHUTDOWN_TIMEOUT_MS', setting(undefined, 'MICROPAY_SHUTDOWN_TIMEOUT_MS'), 10_000, 100, 600_000),
     signInPerAddress: integer('MICROPAY_SIGN_IN_PER_ADDRESS', setting(undefined, 'MICROPAY_SIGN_IN_PER_ADDRESS'), 10, 1, 100_000),
@@ -227,6 +230,16 @@ function origins(name: string, value: string | undefined): string[] {
     }
   }
   return parts;
+}
+
+/** An http(s) address without a path, query or fragment (a trailing slash is dropped), or null when unset. */
+function publicUrl(value: string | undefined): string | null {
+  if (value === undefined) return null;
+  const url = URL.canParse(value) ? new URL(value) : null;
+  if (url === null || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.pathname !== '/' || url.search !== '' || url.hash !== '' || url.username !== '') {
+    throw new ConfigError(`MICROPAY_PUBLIC_URL: must be an http:// or https:// address without a path, like https://pay.example.com, not ${JSON.stringify(value)}`);
+  }
+  return url.origin;
 }
 
 function adminPort(name: string, value: string | undefined): number | null {

@@ -227,5 +227,8 @@ describe('micropay audit-log', () => {
     expect([largest.entries.length, largest.next]).toEqual([7, null]);
     const tooMany = await t.cli(['audit-log', '--limit', '1001']);
     expect([tooMany.code, tooMany.stderr.trim()]).toEqual([2, 'micropay audit-log: --limit must be a whole number from 1 to 1000 (see micropay audit-log --help)']);
+    // Behind a proxy a link is on the platform's public address, set once.
+    const proxied = await t.cliJ<{ link: string }>(['wallet', 'link', wallet.walletId], { MICROPAY_PUBLIC_URL: 'https://pay.example.com/' });
+    expect(proxied.link).toMatch(/^https:\/\/pay\.example\.com\/wallet#link=\S+$/);
   }, 120_000);
 });

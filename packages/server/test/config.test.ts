@@ -30,6 +30,15 @@ describe('loadConfig: the listening address', () => {
     }
   });
 
+  it('takes a public address without a path, and refuses anything else naming MICROPAY_PUBLIC_URL', () => {
+    expect(loadConfig({}, {}).publicUrl).toBeNull();
+    expect(loadConfig({}, { MICROPAY_PUBLIC_URL: 'https://pay.example.com/' }).publicUrl).toBe('https://pay.example.com');
+    expect(loadConfig({}, { MICROPAY_PUBLIC_URL: 'http://10.0.0.5:8080' }).publicUrl).toBe('http://10.0.0.5:8080');
+    for (const value of ['pay.example.com', 'ftp://pay.example.com', 'https://pay.example.com/micropay', 'https://pay.example.com/?a=1', 'https://u@pay.example.com']) {
+      expect(() => loadConfig({}, { MICROPAY_PUBLIC_URL: value }), value).toThrow(/^MICROPAY_PUBLIC_URL: must be an http:\/\/ or https:\/\/ address without a path/);
+    }
+  });
+
   it('refuses the admin listener on the API port, naming both settings; 0 picks a free port for each', () => {
     expect(() => loadConfig({ port: '4538', adminPort: '4538' }, {}))
       .toThrow(new ConfigError('--admin-port: must differ from --port (4538): health and metrics get a listener of their own'));

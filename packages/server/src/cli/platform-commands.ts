@@ -66,7 +66,7 @@ async function runServer(config: Config): Promise<number> {
           `Sandbox wallet    walletId ${sandbox.walletId}   balance ${sandbox.balance}`,
           `Payment code      ${sandbox.payCode}   (one use, valid ${config.payCodeTtlS} s; ${newCodeHint(sandbox.walletId, config.database)})`,
           '',
-          ...pageLines(platform.url, sandbox),
+          ...pageLines(config.publicUrl ?? platform.url, sandbox),
           '',
           'Pay 1.00 with it:',
           `  npx micropay pay --url ${platform.url} --mch-id ${sandbox.mchId} --key ${sandbox.apiKey} --order ${order} --amount 1.00 --code ${sandbox.payCode}`,

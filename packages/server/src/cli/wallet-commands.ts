@@ -238,11 +238,11 @@ const link = defineCommand({
   details: 'Opening it signs the wallet page in as this wallet; only a hash of it is stored. Give it to the holder only.',
   positionals: [WALLETID],
   options: {
-    url: { type: 'string', value: 'URL', help: "the platform's address as the holder's phone reaches it (default http://HOST:PORT from the settings)" },
+    url: { type: 'string', value: 'URL', help: "the platform's address as the holder's phone reaches it (default MICROPAY_PUBLIC_URL, else http://HOST:PORT from the settings)" },
   },
   store: 'existing',
   async run({ args, options, store, out, config }) {
-    const base = pageBaseUrl(options.url ?? defaultUrl(config));
+    const base = pageBaseUrl(options.url ?? config.publicUrl ?? defaultUrl(config));
     const issued = await store.issueSignInLink(args.WALLETID, cliActing());
     if (issued === 'NO_WALLET') return notFound(`wallet ${args.WALLETID}`);
     if (issued === 'WALLET_CLOSED') throw new CommandFailed(`wallet ${args.WALLETID} is closed; it cannot sign in`);
