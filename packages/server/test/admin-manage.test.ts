@@ -52,6 +52,7 @@ async function routes(): Promise<{ path: string; body: Record<string, unknown>; 
     { path: 'admin/merchants/set-payout-account', body: { mchId: m.mchId, holderName: 'Corner Shop Ltd', bankName: 'West Bank', accountNumber: '12345678' }, changes: true },
     { path: 'admin/wallets/search', body: {}, changes: false },
     { path: 'admin/wallets/detail', body: { walletId }, changes: false },
+    { path: 'admin/wallets/history', body: { walletId }, changes: false },
     { path: 'admin/wallets/create', body: { name: 'Bob', openingBalance: '5.00' }, changes: true },
     { path: 'admin/wallets/top-up', body: { walletId, amount: '1.00' }, changes: true },
     { path: 'admin/wallets/freeze', body: { walletId }, changes: true },
@@ -187,6 +188,19 @@ describe('operator console actions', () => {
     expect((await call('wallet/sign-in-link', { token: linkToken })).code).toBe(0);
     expect((await call('wallet/sign-in-link', { token: linkToken })).code).not.toBe(0);
 
+    // Its history as the holder sees it: the opening top-up, then a top-up of the operator's; 20 a page.
+    expect((await call('admin/wallets/top-up', { walletId, amount: '2.00' }, ops)).code).toBe(0);
+    const history = await call('admin/wallets/history', { walletId }, ops);
+    expect(history.data!.transactions.map((t: { type: string; amount: string }) => [t.type, t.amount])).toEqual([['TOPUP', '2.00'], ['TOPUP', '30.00']]);
+    expect(history.data!.older).toBeNull();
+    for (let i = 0; i < 20; i++) await p.store.topUp(walletId, 1_00);
+    const first = await call('admin/wallets/history', { walletId }, ops);
+    expect(first.data!.transactions).toHaveLength(20);
+    const rest = await call('admin/wallets/history', { walletId, before: first.data!.older }, ops);
+    expect(rest.data!.transactions.map((t: { amount: string }) => t.amount)).toEqual(['2.00', '30.00']);
+    expect((await call('admin/wallets/history', { walletId: '600000000999' }, ops)).code).toBe(1040);
+    expect((await call('admin/wallets/history', { walletId, before: '0' }, ops)).code).toBe(1021);
+
     expect((await call('admin/wallets/close', { walletId }, ops)).code).toBe(0);
     for (const [path, body] of [['set-pin', { walletId, pin: '739146' }], ['set-limit', { walletId, confirmLimit: '5.00' }], ['new-token', { walletId }], ['sign-in-link', { walletId }]] as const) {
       const refused = await call(`admin/wallets/${path}`, body, ops);
@@ -195,7 +209,7 @@ describe('operator console actions', () => {
     expect((await call('admin/wallets/set-pin', { walletId: '600000000999', pin: '739146' }, ops)).code).toBe(1040);
 
     const log = (await p.store.listAuditLog({ limit: 20 })).map((e) => e.action).filter((a) => !a.startsWith('session.') && a !== 'payout.fail').reverse();
-    expect(log).toEqual(['wallet.create', 'wallet.setPin', 'wallet.setConfirmLimit', 'wallet.setConfirmLimit', 'wallet.newToken', 'wallet.signInLink', 'wallet.close']);
+    expect(log).toEqual(['wallet.create', 'wallet.setPin', 'wallet.setConfirmLimit', 'wallet.setConfirmLimit', 'wallet.newToken', 'wallet.signInLink', 'wallet.topUp', 'wallet.close']);
     const written = JSON.stringify(await sql(p.store, 'SELECT * FROM audit_log')) + logLines.join('\n');
     for (const secret of ['739146', oldToken, newToken, linkToken]) expect(written).not.toContain(secret);
   });

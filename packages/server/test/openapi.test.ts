@@ -573,6 +573,7 @@ describe('every answer of a real server is as the document says', () => {
     expect(codeOf(await post(admin('wallets/freeze'), { walletId }, op))).toBe(0);
     expect(codeOf(await post(admin('wallets/unfreeze'), { walletId }, op))).toBe(0);
     expect(codeOf(await post(admin('wallets/unlock-pin'), { walletId }, op))).toBe(0);
+    expect(codeOf(await post(admin('wallets/history'), { walletId }, op))).toBe(0);
     expect(codeOf(await post(admin('wallets/set-pin'), { walletId, pin: '2468' }, op))).toBe(0);
     expect(codeOf(await post(admin('wallets/set-limit'), { walletId, confirmLimit: 'default' }, op))).toBe(0);
     expect(codeOf(await post(admin('wallets/new-token'), { walletId }, op))).toBe(0);

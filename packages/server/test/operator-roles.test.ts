@@ -101,7 +101,7 @@ describe('operator roles', () => {
     // Every change of the console is in the table above: a new one must say who may make it.
     expect(reads.sort()).toEqual([
       'admin/audit-log', 'admin/dashboard', 'admin/merchants/check-payout-account', 'admin/merchants/list', 'admin/merchants/payout-account', 'admin/merchants/users', 'admin/notifications/dead', 'admin/notifications/health', 'admin/operators',
-      'admin/payouts/list', 'admin/wallets/detail', 'admin/wallets/search',
+      'admin/payouts/list', 'admin/wallets/detail', 'admin/wallets/history', 'admin/wallets/search',
     ]);
     const bodies = await workingBodies();
     const state = async () => JSON.stringify(await Promise.all(['merchants', 'wallets', 'payouts', 'journal_entries', 'audit_log', 'wallet_devices', 'cashiers'].map((t) =>

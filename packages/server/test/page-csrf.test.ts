@@ -23,7 +23,7 @@ const WITHOUT_TOKEN = [
   'wallet/offline-device-self-sign-out', 'wallet/session', 'wallet/sign-in', 'wallet/sign-in-link',
   // Reads.
   'admin/audit-log', 'admin/dashboard', 'admin/merchants/check-payout-account', 'admin/merchants/list', 'admin/merchants/payout-account', 'admin/merchants/users', 'admin/notifications/dead', 'admin/notifications/health', 'admin/operators',
-  'admin/payouts/list', 'admin/wallets/detail', 'admin/wallets/search',
+  'admin/payouts/list', 'admin/wallets/detail', 'admin/wallets/history', 'admin/wallets/search',
   'cashier/charge-status', 'cashier/receipt', 'cashier/recent-charges',
   'merchant/activity', 'merchant/api-key/show', 'merchant/balance/payout-account', 'merchant/balance/payouts', 'merchant/balance/show', 'merchant/notifications/dead',
   'merchant/notifications/show', 'merchant/notifications/test-attempts', 'merchant/orders/detail', 'merchant/orders/search',

@@ -226,6 +226,12 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     const link = (await page.locator('.shown-once code').textContent())!;
     expect(link).toMatch(new RegExp(`^${server.url.replace(/[.]/g, '\\.')}/wallet#link=\\S+$`));
     await docsScreenshot(page.locator('#wallet-detail').locator('..'), 'admin-wallet-access');
+    // Its transactions, as the holder sees them, read when asked: the console's top-up is the newest.
+    await page.getByRole('button', { name: 'Show transactions' }).click();
+    const moves = page.locator('.wallet-history tbody tr');
+    await expect.poll(() => moves.count()).toBeGreaterThan(1);
+    expect(await moves.first().locator('td').allTextContents()).toEqual([expect.stringMatching(/^\d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}:\d{2}$/), 'TOPUP', '5.00', '—', '—', '—']);
+    expect(await page.locator('.wallet-history caption').textContent()).toBe(`Transactions of wallet ${walletId}, newest first`);
     const holder = await chromium.browser.newPage({ viewport: { width: 390, height: 844 } });
     await holder.goto(link);
     await expect.poll(() => holder.locator('body').textContent(), { timeout: 10_000 }).toContain('Sandbox Wallet');

@@ -6,11 +6,13 @@ import { withOperator, type Operator } from './console-access.js';
 import { badInputAnswer, operatorActing, refusedInWords } from './operator-acting.js';
 import { refuseMoneyAsNumber } from './page-money.js';
 import { detailAnswer, noSuchWallet, walletIdOf } from './page-admin-wallets.js';
+import { transactionData } from './wallet-api.js';
+import { beforeOf, walletHistoryPage } from './wallet-history.js';
 
 /**
  * The holder's ways in, from the operator console's wallet detail (docs/consoles.md, Wallets):
  * a new PIN, the confirmation limit, a new app token (a lost phone), a one-use sign-in link for the
- * wallet page. Wallet care, as unlocking a PIN is; the same services as `micropay wallet set-pin`,
+ * wallet page; and the wallet's history, as its holder sees it (a read). Wallet care, as unlocking a PIN is; the same services as `micropay wallet set-pin`,
  * `set-limit`, `token` and `link`. A PIN is never answered or logged; a token and a link are in
  * their answer only. A closed wallet takes none of them (9060).
  */
@@ -69,4 +71,22 @@ export const adminWalletSignInLink = withOperator('wallet care', async (ctx, req
   if (issued === 'NO_WALLET') return noSuchWallet(parsed.value);
   if (issued === 'WALLET_CLOSED') return answer(ResultCode.ACTION_REFUSED, null, `wallet ${parsed.value} is closed (closing is final): it takes no sign-in link`);
   return detailAnswer(ctx, parsed.value, { linkToken: issued.token, expiresAtMs: issued.expiresAtMs });
+});
+
+/** Operators' history pages are longer than a phone's. */
+export const OPERATOR_HISTORY_PAGE_SIZE = 20;
+
+/**
+ * `{walletId, before?}`: the wallet's payments, refunds, top-ups and payouts, newest first, 20 a
+ * page, as its holder sees them on the wallet page ("I was charged twice" at the desk). Every role reads.
+ */
+export const adminWalletHistory = withOperator('reads', async (ctx, req) => {
+  const parsed = parse(() => {
+    rejectUnknown(req.body, ['walletId', 'before']);
+    return { walletId: walletIdOf(req.body), before: beforeOf(req.body) };
+  });
+  if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
+  if ((await ctx.store.findWallet(parsed.value.walletId)) === null) return noSuchWallet(parsed.value.walletId);
+  const page = await walletHistoryPage(ctx.store, parsed.value.walletId, OPERATOR_HISTORY_PAGE_SIZE, parsed.value.before);
+  return answer(ResultCode.SUCCESS, { transactions: page.rows.map((t) => transactionData(t, ctx.config.timeZone)), older: page.older });
 });

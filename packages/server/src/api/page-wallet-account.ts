@@ -1,10 +1,11 @@
-import { fail, formatZonedTime, parse, rejectUnknown, ResultCode, text } from '@micropay/protocol';
+import { formatZonedTime, parse, rejectUnknown, ResultCode } from '@micropay/protocol';
 import { walletHolderActing } from '../domain/audit-log.js';
 import type { PageSession } from '../domain/page-access.js';
 import { answer } from './answer.js';
 import type { Answer, ApiContext, Handler } from './context.js';
 import { withPageSession } from './page-session.js';
 import { balanceData, transactionData } from './wallet-api.js';
+import { beforeOf, walletHistoryPage } from './wallet-history.js';
 
 /**
  * The wallet page's account part (docs/pages.md): balances, the history a page at a time, and
@@ -12,8 +13,6 @@ import { balanceData, transactionData } from './wallet-api.js';
  * names one. Unfreezing is the operator's (`micropay wallet unfreeze`), never the page's.
  */
 export const HISTORY_PAGE_SIZE = 10;
-/** A posting id as the history hands it out (`older`): a positive whole number, as digits. */
-export const POSTING_ID = /^[1-9][0-9]{0,14}$/;
 
 function walletOf(session: PageSession): string {
   if (session.subject.kind !== 'wallet') throw new Error('a wallet page session has a wallet');
@@ -42,18 +41,14 @@ export const walletBalance: Handler = withPageSession('wallet', 'reads', async (
 export const walletHistory: Handler = withPageSession('wallet', 'reads', async (ctx, req, session) => {
   const parsed = parse(() => {
     rejectUnknown(req.body, ['before']);
-    const before = text(req.body, 'before');
-    if (before !== null && !POSTING_ID.test(before)) fail('before', 'must be the "older" key of the previous page');
-    return before === null ? undefined : Number(before);
+    return beforeOf(req.body);
   });
   if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
-  // One more than a page: whether an older page exists, without a count.
-  const rows = await ctx.store.recentTransactions(walletOf(session), HISTORY_PAGE_SIZE + 1, parsed.value);
-  const shown = rows.slice(0, HISTORY_PAGE_SIZE);
+  const page = await walletHistoryPage(ctx.store, walletOf(session), HISTORY_PAGE_SIZE, parsed.value);
   const tz = ctx.config.timeZone;
   return answer(ResultCode.SUCCESS, {
-    transactions: shown.map((t) => ({ ...transactionData(t, tz), zonedTime: formatZonedTime(t.createdAtMs, tz) })),
-    older: rows.length > HISTORY_PAGE_SIZE ? String(shown[shown.length - 1]!.postingId) : null,
+    transactions: page.rows.map((t) => ({ ...transactionData(t, tz), zonedTime: formatZonedTime(t.createdAtMs, tz) })),
+    older: page.older,
     timeZone: tz,
   });
 });

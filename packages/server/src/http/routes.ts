@@ -21,7 +21,7 @@ import { adminCheckPayoutAccount, adminMerchantPayoutAccount, adminSetMerchantPa
 import {
   adminCloseWallet, adminCreateWallet, adminFreezeWallet, adminTopUpWallet, adminUnfreezeWallet, adminRevokeWalletDevices, adminUnlockWalletPin, adminWalletDetail, adminWalletSearch,
 } from '../api/page-admin-wallets.js';
-import { adminNewWalletToken, adminSetWalletConfirmLimit, adminSetWalletPin, adminWalletSignInLink } from '../api/page-admin-wallet-access.js';
+import { adminNewWalletToken, adminSetWalletConfirmLimit, adminSetWalletPin, adminWalletHistory, adminWalletSignInLink } from '../api/page-admin-wallet-access.js';
 import { changePayoutAccount, showPayoutAccount } from '../api/page-merchant-payout-account.js';
 import { adminConfirmPayout, adminFailPayout, adminPayouts } from '../api/page-admin-payouts.js';
 import { adminAuditLog, adminDashboard, adminDeadNotifications, adminLedgerAudit, adminNotificationHealth, adminRetryNotification } from '../api/page-admin-ops.js';
@@ -131,6 +131,7 @@ export const ROUTES: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['/api/page/admin/wallets/freeze', adminFreezeWallet],
   ['/api/page/admin/wallets/unfreeze', adminUnfreezeWallet],
   ['/api/page/admin/wallets/unlock-pin', adminUnlockWalletPin],
+  ['/api/page/admin/wallets/history', adminWalletHistory],
   ['/api/page/admin/wallets/set-pin', adminSetWalletPin],
   ['/api/page/admin/wallets/set-limit', adminSetWalletConfirmLimit],
   ['/api/page/admin/wallets/new-token', adminNewWalletToken],

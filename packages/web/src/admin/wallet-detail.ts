@@ -3,13 +3,14 @@ import { bankAccountRefusal } from '../console/bank-account.js';
 import { askFirst, button, field, form } from '../console/forms.js';
 import { walletDevicesPart } from './wallet-devices.js';
 import { holderAccessPart } from './wallet-access.js';
+import { walletHistoryPart } from './wallet-history.js';
 import type { OperatorChange } from '@micropay/protocol/operator-roles';
 
 /**
  * One wallet in the operator console's Wallets section (docs/consoles.md): its facts, and the
  * actions on it: top up, freeze or unfreeze, unlock the PIN, close (after a confirm step), pay a
- * closed wallet's returned money out again, the holder's access (wallet-access.ts) and its
- * offline-code devices. Each action goes through the section's `act`, which answers with the
+ * closed wallet's returned money out again, the holder's access (wallet-access.ts), its
+ * transactions (wallet-history.ts) and its offline-code devices. Each action goes through the section's `act`, which answers with the
  * wallet as it is after it, drawn here again.
  */
 export interface WalletRow { readonly walletId: string; readonly name: string; readonly status: string; readonly balance: string; readonly available: string }
@@ -33,14 +34,15 @@ export type WalletAct = (
  * `act` draws it again and puts the focus on what it said.
  */
 export function walletDetailView(
-  w: WalletDetail, act: WalletAct, may: (change: OperatorChange) => boolean, showSecret: (what: string, secret: string) => void,
+  w: WalletDetail, api: string, act: WalletAct, may: (change: OperatorChange) => boolean, showSecret: (what: string, secret: string) => void,
 ): HTMLElement[] {
   const heading = Object.assign(document.createElement('h3'), { textContent: `Wallet ${w.walletId}`, tabIndex: -1, className: 'wallet-heading' });
   const devices = walletDevicesPart(w.walletId, w.devices, !may('wallet care') ? null : async (deviceId) => {
     await act('revoke-devices', deviceId === null ? { walletId: w.walletId } : { walletId: w.walletId, deviceId }, () =>
       `${deviceId === null ? 'Every device' : `Device ${deviceId}`} of wallet ${w.walletId} is revoked: its offline codes pay no more.`);
   });
-  if (w.status === 'closed') return [heading, facts(w), ...payOutAgain(w, act, may), devices];
+  const history = walletHistoryPart(api, w.walletId);
+  if (w.status === 'closed') return [heading, facts(w), ...payOutAgain(w, act, may), history, devices];
   const closing = document.createElement('div');
   const buttons = Object.assign(document.createElement('div'), { className: 'actions' });
   if (may('wallet care')) {
@@ -54,7 +56,7 @@ export function walletDetailView(
   }
   if (may('wallet accounts')) buttons.append(button('Close wallet…', async () => closeStep(w, closing, act)));
   const access = may('wallet care') ? [holderAccessPart(w, act, showSecret)] : [];
-  return [heading, facts(w), ...(may('money') ? [topUpForm(w, closing, act)] : []), buttons, closing, ...access, devices];
+  return [heading, facts(w), ...(may('money') ? [topUpForm(w, closing, act)] : []), buttons, closing, ...access, history, devices];
 }
 
 /**

@@ -59,7 +59,7 @@ export const walletsSection: Section<SignedInOperator> = {
     }
 
     function show(w: WalletDetail): void {
-      detail.replaceChildren(...walletDetailView(w, act, (change) => may(ctx.who, change), (what, secret) => showOnce(shownOnce, what, secret)));
+      detail.replaceChildren(...walletDetailView(w, ctx.api, act, (change) => may(ctx.who, change), (what, secret) => showOnce(shownOnce, what, secret)));
     }
 
     function searchForm(): HTMLFormElement {

@@ -27,7 +27,9 @@ import {
   type JsonSchema,
 } from '@micropay/protocol';
 import type { PayFailReason } from '@micropay/client';
-import { HISTORY_PAGE_SIZE, POSTING_ID } from '../../api/page-wallet-account.js';
+import { HISTORY_PAGE_SIZE } from '../../api/page-wallet-account.js';
+import { POSTING_ID } from '../../api/wallet-history.js';
+import { OPERATOR_HISTORY_PAGE_SIZE } from '../../api/page-admin-wallet-access.js';
 import { PIN_RULE } from '../../domain/credentials.js';
 import type { FailReason, WalletStatus } from '../../domain/model.js';
 import { NOTIFICATION_ID as NOTIFICATION_ID_SHAPE } from '../../domain/notification.js';
@@ -557,6 +559,11 @@ function adminManageEndpoints(): Record<string, EndpointDoc> {
     '/api/page/admin/wallets/freeze': call('Freeze a wallet: its payments fail (9001)', one, ADMIN_WALLET, true, walletCodes),
     '/api/page/admin/wallets/unfreeze': call('Unfreeze a wallet', one, ADMIN_WALLET, true, walletCodes),
     '/api/page/admin/wallets/unlock-pin': call('Unlock confirmation after wrong PINs', one, ADMIN_WALLET, true, walletCodes),
+    '/api/page/admin/wallets/history': call(`A wallet's movements as its holder sees them, newest first, ${OPERATOR_HISTORY_PAGE_SIZE} a page`, object({
+      walletId: WALLET_ID, before: { anyOf: [POSTING_KEY, { type: 'null' }], description: 'The `older` of the previous page; absent or null: the newest page.' },
+    }, ['before']), object({
+      transactions: { type: 'array', maxItems: OPERATOR_HISTORY_PAGE_SIZE, items: transactionRow() }, older: { anyOf: [POSTING_KEY, { type: 'null' }] },
+    }), false, [R.USER_NOT_FOUND]),
     '/api/page/admin/wallets/set-pin': call('Set the holder\'s PIN (also unlocks confirmation); never answered or logged', object({ walletId: WALLET_ID, pin: pattern(PIN_RULE, 'The new PIN.') }),
       ADMIN_WALLET, true, walletCodes),
     '/api/page/admin/wallets/set-limit': call('Set the wallet\'s confirmation limit: payments above it ask the holder', object({
