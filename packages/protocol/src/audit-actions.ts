@@ -12,7 +12,7 @@ export const AUDIT_ACTIONS = [
   'refund.request', 'payout.request', 'payout.confirm', 'payout.fail',
   'notification.retry', 'notification.test',
   'user.create', 'user.reset', 'user.changePassword', 'user.setRefundLimit', 'user.disable', 'user.enable',
-  'operator.create', 'operator.reset', 'operator.setRole', 'operator.signOut',
+  'operator.create', 'operator.reset', 'operator.setRole', 'operator.signOut', 'operator.disable', 'operator.enable',
   'session.signIn', 'session.signInFailed', 'session.signOut',
   'statement.download', 'ledgerAudit.run',
 ] as const;

@@ -5,8 +5,8 @@
  *
  * - `admin`: everything; the only role that creates and changes merchants and wallets' accounts.
  * - `finance`: money: payouts confirmed or failed, wallets topped up.
- * - `support`: a holder's wallet cared for (freeze, unfreeze, PIN unlock, devices signed out),
- *   and merchants' dead notifications sent again.
+ * - `support`: a holder's wallet cared for (freeze, unfreeze, PIN unlock, devices signed out, a
+ *   new PIN, limit, app token or sign-in link), and merchants' dead notifications sent again.
  */
 export const OPERATOR_ROLES = ['admin', 'finance', 'support'] as const;
 export type OperatorRole = (typeof OPERATOR_ROLES)[number];
@@ -35,7 +35,7 @@ const CHANGE_WORDS: Readonly<Record<OperatorChange, string>> = {
   merchants: 'creates, imports, disables and re-keys merchants, and manages their users',
   'wallet accounts': 'creates and closes wallets',
   money: 'confirms and fails payouts, tops wallets up',
-  'wallet care': 'freezes, unfreezes and unlocks wallets, signs their devices out',
+  'wallet care': 'freezes, unfreezes and unlocks wallets, signs their devices out, gives holders a new PIN, limit, app token or sign-in link',
   notifications: 'sends dead notifications again',
 };
 

@@ -67,6 +67,8 @@ export async function prepareSandbox(store: Store, config: Config, acting: Actin
   const operatorPassword = newCashierPassword();
   const operatorHash = await hashPin(operatorPassword);
   if ((await store.resetOperator(SANDBOX_OPERATOR, operatorHash, undefined, acting)) === null) await store.createOperator(SANDBOX_OPERATOR, operatorHash, null, { acting });
+  // Enabled again if someone disabled it, so the password printed signs in (a production server does not do this).
+  await store.setOperatorStatus(SANDBOX_OPERATOR, 'active', acting);
   return {
     ownerName: SANDBOX_OWNER,
     ownerPassword,

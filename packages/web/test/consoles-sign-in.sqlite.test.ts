@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { base32Decode, totpCode, totpStepAt } from '../../server/src/domain/totp.js';
+import { signInToOperatorConsole } from './console-page.js';
 import { docsScreenshot, useChromium, watchForProblems } from './browser.js';
 import { useServedPlatform } from './platform.js';
 
@@ -56,9 +57,32 @@ describe('the consoles', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.locator('#console').waitFor();
     expect(await page.locator('#console-who').textContent()).toBe('Operator ops · admin');
-    await expect.poll(() => page.locator('table tbody tr td').allTextContents()).toEqual(['ops', 'admin', 'On', 'No']);
+    await expect.poll(() => page.locator('table tbody tr td').allTextContents()).toEqual(['ops', 'admin', 'On', 'Active']);
     const cookies = await page.context().cookies();
     expect(cookies.map((c) => [c.name, c.httpOnly, c.sameSite])).toEqual([['micropay_admin', true, 'Strict']]);
+    expect(problems).toEqual([]);
+  });
+
+  it('an operator disabled from the CLI is signed out, its right password says so at the sign-in, and the list shows since when', async () => {
+    const ops = await platform.cliJ<{ password: string }>(['admin', 'create', '--name', 'ops']);
+    const leaver = await platform.cliJ<{ password: string }>(['admin', 'create', '--name', 'leaver', '--role', 'support']);
+    const open = await chromium.browser.newPage({ viewport: { width: 1100, height: 700 } });
+    await signInToOperatorConsole(open, `${platform.server.url}/admin#operators`, { name: 'leaver', password: leaver.password });
+    expect((await platform.cliJ<{ status: string }>(['admin', 'disable', '--name', 'leaver'])).status).toBe('disabled');
+    // Its open console finds its session ended at its next call, and says so.
+    await open.getByRole('link', { name: 'Wallets' }).click();
+    await open.locator('#sign-in').waitFor();
+    const page = await chromium.browser.newPage({ viewport: { width: 1100, height: 700 } });
+    const problems = watchForProblems(page);
+    await page.goto(`${platform.server.url}/admin#operators`);
+    await page.getByLabel('Operator').fill('leaver');
+    await page.getByLabel('Password').fill(leaver.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toBe('This operator is disabled: whoever runs the platform can enable it again (micropay admin enable).');
+    await signInToOperatorConsole(page, `${platform.server.url}/admin#operators`, { name: 'ops', password: ops.password });
+    const leaverRow = page.locator('table tbody tr', { hasText: 'leaver' });
+    await expect.poll(() => leaverRow.locator('td').nth(3).textContent()).toMatch(/^Disabled since \d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}:\d{2} \(micropay admin enable\)$/);
+    await docsScreenshot(page, 'admin-operators-disabled');
     expect(problems).toEqual([]);
   });
 });

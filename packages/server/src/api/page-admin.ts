@@ -39,16 +39,19 @@ export const adminSignIn: Handler = async (ctx, req) => {
   const result = await ctx.store.signInOperator(name, password, code, req.clientAddress ?? null);
   if (result.kind === 'locked') return answer(ResultCode.SIGN_IN_LOCKED);
   if (result.kind === 'wrong') return answer(ResultCode.SIGN_IN_FAILED);
+  if (result.kind === 'disabled') return answer(ResultCode.USER_DISABLED, null, 'this operator is disabled: ask whoever runs the platform to enable it (micropay admin enable)');
   await endEarlierSession(ctx, 'operator', req);
   return signedIn('operator', result.sessionId, req, { operatorName: name, role: result.operator.role, timeZone: ctx.config.timeZone });
 };
 
-/** The Operators section: every operator's name, role, whether TOTP is on, and whether it is locked. Read only. */
+/** The Operators section: every operator's name, role, whether TOTP is on, whether it is locked, and since when it is disabled. Read only. */
 export const adminOperators: Handler = withOperator('reads', async (ctx, req) => {
   const fields = parse(() => rejectUnknown(req.body, []));
   if (!fields.ok) return answer(fields.code, null, fields.msg);
   const operators = await ctx.store.listOperators();
   return answer(ResultCode.SUCCESS, {
-    operators: operators.map((o) => ({ name: o.name, role: o.role, totp: o.totpOn, locked: isAccountLocked(o, ctx.clock.nowMs()), createdAtMs: o.createdAtMs })),
+    operators: operators.map((o) => ({
+      name: o.name, role: o.role, totp: o.totpOn, locked: isAccountLocked(o, ctx.clock.nowMs()), disabledAtMs: o.disabledAtMs, createdAtMs: o.createdAtMs,
+    })),
   });
 });

@@ -120,15 +120,42 @@ const setRole = defineCommand({
   },
 });
 
+/** `admin disable` / `enable`: someone who left (or the sandbox's operator) signs in nowhere; enabling lets them in with the password they had. */
+function statusCommand(to: 'active' | 'disabled') {
+  return defineCommand({
+    name: to === 'disabled' ? 'admin disable' : 'admin enable',
+    summary: to === 'disabled'
+      ? 'disable an operator: its sessions end and its sign-ins answer 9024 until enabled; its log rows stay'
+      : 'enable a disabled operator again, with the password it had',
+    positionals: [],
+    options: NAME,
+    store: 'existing',
+    async run({ options, store, out }) {
+      const name = nameOf(options.name);
+      const op = await store.setOperatorStatus(name, to, cliActing());
+      if (op === null) return notFound(`operator ${name}`);
+      const said = to === 'disabled'
+        ? `Operator ${name} is disabled: its sessions have ended and its sign-ins answer 9024.`
+        : `Operator ${name} is enabled: it signs in with the password it had.`;
+      const admins = (await store.listOperators()).filter((o) => o.role === 'admin' && o.disabledAtMs === null);
+      const warning = admins.length === 0 ? 'no active admin operator is left: the operator console can no longer manage merchants or wallets\' accounts (admin enable, or admin create --role admin)' : null;
+      out.show({ name, status: to, warning }, warning === null ? said : `${said}\nWarning: ${warning}`);
+      return 0;
+    },
+  });
+}
+
 const list = defineCommand({
   name: 'admin list',
-  summary: 'list the operators: name, role, TOTP on or off, locked or not',
+  summary: 'list the operators: name, role, TOTP on or off, locked or disabled or not',
   positionals: [],
   options: {},
   store: 'existing',
   async run({ store, out, config }) {
     const operators = await store.listOperators();
-    const row = (o: OperatorSummary) => ({ name: o.name, role: o.role, totp: o.totpOn, locked: isAccountLocked(o, Date.now()), createdAtMs: String(o.createdAtMs) });
+    const row = (o: OperatorSummary) => ({
+      name: o.name, role: o.role, totp: o.totpOn, locked: isAccountLocked(o, Date.now()), disabledAtMs: o.disabledAtMs === null ? null : String(o.disabledAtMs), createdAtMs: String(o.createdAtMs),
+    });
     const text = operators.length === 0 ? 'No operators yet: micropay admin create --name NAME [--totp]'
       : operatorLines(operators, Date.now(), config);
     out.show({ operators: operators.map(row) }, text);
@@ -136,14 +163,18 @@ const list = defineCommand({
   },
 });
 
-export const adminCommands: CommandGroup = { title: 'Operators of the /admin console', commands: [create, reset, setRole, signOut, list] };
+export const adminCommands: CommandGroup = { title: 'Operators of the /admin console', commands: [create, reset, setRole, signOut, statusCommand('disabled'), statusCommand('active'), list] };
 
-/** One line per operator, the columns lined up: names padded to the longest, the lock in a column of its own when any is locked. */
+/**
+ * One line per operator, the columns lined up: names padded to the longest, the state (DISABLED,
+ * LOCKED) in a column of its own when any operator has one.
+ */
 function operatorLines(operators: readonly OperatorSummary[], nowMs: number, config: Config): string {
   const width = Math.max(...operators.map((o) => o.name.length));
-  const locked = operators.map((o) => isAccountLocked(o, nowMs));
+  const states = operators.map((o) => (o.disabledAtMs !== null ? 'DISABLED' : isAccountLocked(o, nowMs) ? 'LOCKED' : ''));
+  const stateWidth = Math.max(...states.map((s) => s.length));
   return operators.map((o, i) => {
-    const lockColumn = locked.includes(true) ? `${(locked[i] ? 'LOCKED' : '').padEnd(6)}  ` : '';
+    const lockColumn = stateWidth > 0 ? `${states[i]!.padEnd(stateWidth)}  ` : '';
     return `${o.name.padEnd(width)}  ${o.role.padEnd(7)}  TOTP ${o.totpOn ? 'on ' : 'off'}  ${lockColumn}created ${timeText(o.createdAtMs, config)}`;
   }).join('\n');
 }

@@ -106,6 +106,8 @@ export type Effect =
   /** A new operator (domain/operator.ts); the store seals its TOTP secret under the master key. */
   | { readonly kind: 'insertOperator'; readonly operator: Operator }
   | { readonly kind: 'setOperatorRole'; readonly operatorId: string; readonly role: OperatorRole }
+  /** An operator disabled since then (services/operators.ts setOperatorStatus), or enabled again (null). */
+  | { readonly kind: 'setOperatorDisabled'; readonly operatorId: string; readonly disabledAtMs: number | null }
   /**
    * Wrong tries in a row and when they made a lock; when given, a new password, the last TOTP step used, and the second
    * factor (`totpSecret`: a new secret, or null to turn it off; a new secret resets the last step).

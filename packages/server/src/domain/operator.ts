@@ -24,6 +24,8 @@ export interface Operator {
   readonly lastTotpStep: number | null;
   /** What the operator may change at /admin (@micropay/protocol/operator-roles). */
   readonly role: OperatorRole;
+  /** Disabled since then (`admin disable`: someone who left); null: active. */
+  readonly disabledAtMs: number | null;
   readonly createdAtMs: number;
 }
 
@@ -38,6 +40,7 @@ export interface OperatorSummary {
   readonly lockedAtMs: number | null;
   readonly totpOn: boolean;
   readonly role: OperatorRole;
+  readonly disabledAtMs: number | null;
   readonly createdAtMs: number;
 }
 

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Secret } from '@micropay/protocol';
 import type { OperatorRole } from '@micropay/protocol/operator-roles';
-import { unchanged, type Decided } from '../domain/effects.js';
+import { unchanged, type Decided, type Effect } from '../domain/effects.js';
 import { ACCOUNT_CLEARED, decidePinTry, isPinLocked, pinMatches } from '../domain/credentials.js';
 import { decideOperatorSecondFactor, decideOperatorTry, type Operator } from '../domain/operator.js';
 import { UNKNOWN_ACCOUNT_HASH } from '../domain/page-access.js';
 import type { StorePort } from '../store/port.js';
-import { openSession, recordFailedSignIn } from './page-access.js';
+import { recordFailedSignIn, sessionOpened } from './page-access.js';
+import { newSecretToken } from '../domain/page-access.js';
 import { audited, type ActingAs } from '../domain/audit-log.js';
 import { ACCOUNT_TRIES } from './in-turn.js';
 
@@ -33,7 +34,7 @@ export function createOperator(port: StorePort, op: NewOperator, acting?: Acting
   const { name, totpSecret, role } = op;
   return port.decide({ view: 'operator', name }, (existing, nowMs): Decided<OperatorCreation> => {
     if (existing !== null) return unchanged('NAME_TAKEN');
-    const operator: Operator = { operatorId: randomUUID(), ...op, ...ACCOUNT_CLEARED, lastTotpStep: null, createdAtMs: nowMs };
+    const operator: Operator = { operatorId: randomUUID(), ...op, ...ACCOUNT_CLEARED, lastTotpStep: null, disabledAtMs: null, createdAtMs: nowMs };
     return audited<OperatorCreation>({ result: operator, effects: [{ kind: 'insertOperator', operator }] }, acting, nowMs, () =>
       ({ action: 'operator.create', mchId: null, subjectId: operator.operatorId, detail: { name, role, secondFactor: totpSecret === null ? 'off' : 'on' } }));
   });
@@ -84,10 +85,29 @@ export function signOutOperator(port: StorePort, name: string, acting?: ActingAs
   });
 }
 
+/**
+ * `micropay admin disable` / `enable`: someone who left signs in nowhere from now on, in the same
+ * transaction every session of theirs ends; their name and log rows stay, and `enable` lets them in
+ * again with the password they had. Setting the status it has writes and logs nothing. Null: no such operator.
+ */
+export function setOperatorStatus(port: StorePort, name: string, to: 'active' | 'disabled', acting?: ActingAs): Promise<Operator | null> {
+  return port.decide({ view: 'operator', name }, (op, nowMs): Decided<Operator | null> => {
+    if (op === null) return unchanged(null);
+    if ((op.disabledAtMs === null ? 'active' : 'disabled') === to) return unchanged(op);
+    const disabledAtMs = to === 'disabled' ? nowMs : null;
+    const effects: Effect[] = [{ kind: 'setOperatorDisabled', operatorId: op.operatorId, disabledAtMs }];
+    if (to === 'disabled') effects.push({ kind: 'endOperatorPageSessions', operatorId: op.operatorId });
+    return audited({ result: { ...op, disabledAtMs }, effects }, acting, nowMs, () =>
+      ({ action: to === 'disabled' ? 'operator.disable' : 'operator.enable', mchId: null, subjectId: op.operatorId, detail: { name, role: op.role } }));
+  });
+}
+
 export type OperatorSignIn =
   | { readonly kind: 'signedIn'; readonly sessionId: string; readonly operator: Operator }
   | { readonly kind: 'wrong' }
-  | { readonly kind: 'locked' };
+  | { readonly kind: 'locked' }
+  /** The right password (and code) of an operator disabled (setOperatorStatus): it opens nothing. */
+  | { readonly kind: 'disabled' };
 
 /**
  * Name + password (+ the authenticator's code when the operator has TOTP). As a cashier's sign-in:
@@ -116,12 +136,18 @@ async function oneOperatorTry(port: StorePort, name: string, password: string, c
     await recordFailedSignIn(port, subject, address, check.kind);
     return { kind: check.kind };
   }
-  const second = await port.decide({ view: 'operator', name }, (op, nowMs) => decideOperatorSecondFactor(op, check.triesTaken, code, nowMs));
-  if (!second) {
-    const outcome = isPinLocked(check.triesTaken) ? 'locked' : 'wrong';
-    await recordFailedSignIn(port, subject, address, outcome);
-    return { kind: outcome };
-  }
-  const sessionId = await openSession(port, subject, address);
-  return { kind: 'signedIn', sessionId, operator: taken.op };
+  // The second factor and the session are decided on the operator's locked row: an operator
+  // disabled since its password was checked opens nothing, as disabling ends the sessions it finds.
+  const sessionId = newSecretToken();
+  const second = await port.decide({ view: 'operator', name }, (op, nowMs): Decided<'opened' | 'refused' | 'disabled'> => {
+    const factor = decideOperatorSecondFactor(op, check.triesTaken, code, nowMs);
+    if (!factor.result) return { result: 'refused', effects: factor.effects };
+    if (op!.disabledAtMs !== null) return { result: 'disabled', effects: factor.effects };
+    const opened = sessionOpened(sessionId, subject, address, nowMs);
+    return { result: 'opened', effects: [...factor.effects, ...opened.effects] };
+  });
+  if (second === 'opened') return { kind: 'signedIn', sessionId, operator: taken.op };
+  const outcome = second === 'disabled' ? 'disabled' : isPinLocked(check.triesTaken) ? 'locked' : 'wrong';
+  await recordFailedSignIn(port, subject, address, outcome);
+  return { kind: outcome };
 }

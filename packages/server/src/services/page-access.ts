@@ -35,7 +35,7 @@ export async function openSession(port: StorePort, subject: SessionSubject, addr
   return sessionId;
 }
 
-function sessionOpened(sessionId: string, subject: SessionSubject, address: string | null, nowMs: number): Decided<'opened'> {
+export function sessionOpened(sessionId: string, subject: SessionSubject, address: string | null, nowMs: number): Decided<'opened'> {
   const acting = consoleActing(subject, address);
   return audited({ result: 'opened', effects: [sessionOpening(secretHash(sessionId), subject, nowMs)] },
     acting, nowMs, () => (acting === undefined ? null : sessionRecord('session.signIn', acting.actor)));

@@ -251,6 +251,10 @@ export abstract class ServiceStore implements StorePort, Pick<Store, ServiceMeth
     return operators.setOperatorRole(this, name, role, acting);
   }
 
+  setOperatorStatus(name: string, to: 'active' | 'disabled', acting?: ActingAs): Promise<Operator | null> {
+    return operators.setOperatorStatus(this, name, to, acting);
+  }
+
   resetOperator(name: string, passwordHash: string, totp: Secret | null | undefined, acting?: ActingAs): Promise<Operator | null> {
     return operators.resetOperator(this, name, passwordHash, totp, acting);
   }

@@ -99,3 +99,8 @@ UPDATE operators SET locked_at_ms = ${nowMs} WHERE failures >= ${MAX_PIN_FAILURE
 export function userDisableMigration(ms: 'INTEGER' | 'BIGINT'): string {
   return `ALTER TABLE cashiers ADD COLUMN disabled_at_ms ${ms};\n`;
 }
+
+/** Operators can be disabled too (SQLite 29, PostgreSQL 30): someone who left signs in nowhere, their log rows stay. */
+export function operatorDisableMigration(ms: 'INTEGER' | 'BIGINT'): string {
+  return `ALTER TABLE operators ADD COLUMN disabled_at_ms ${ms};\n`;
+}

@@ -11,11 +11,11 @@ import type { Row } from './rows.js';
  * master key on its way in and opened when it is used (a sign-in's code, a reseal), never for a
  * list or a change that leaves it as it is: it is never in a row in plain text.
  */
-export type OperatorEffect = Extract<Effect, { kind: 'insertOperator' | 'setOperatorSecurity' | 'setOperatorRole' | 'resealOperatorTotp' }>;
+export type OperatorEffect = Extract<Effect, { kind: 'insertOperator' | 'setOperatorSecurity' | 'setOperatorRole' | 'setOperatorDisabled' | 'resealOperatorTotp' }>;
 
 export const OPERATOR_BY_NAME = 'SELECT * FROM operators WHERE name = $1';
 /** Every operator, by name, as a list shows it: whether a sealed TOTP secret is there, not the secret. */
-export const OPERATOR_SUMMARIES = `SELECT operator_id, name, failures, locked_at_ms, role, created_at_ms,
+export const OPERATOR_SUMMARIES = `SELECT operator_id, name, failures, locked_at_ms, role, disabled_at_ms, created_at_ms,
   CASE WHEN totp_secret IS NULL THEN 0 ELSE 1 END AS totp_on FROM operators ORDER BY name`;
 /** Operators whose TOTP secret is sealed under another master key than $1 (a rotation), by id. */
 export const OPERATORS_TO_RESEAL = 'SELECT * FROM operators WHERE master_key_id IS NOT NULL AND master_key_id <> $1 ORDER BY operator_id';
@@ -51,6 +51,7 @@ function operatorFields(r: Row): Omit<OperatorSummary, 'totpOn'> {
     failures: r.failures as number,
     lockedAtMs: r.locked_at_ms === null || r.locked_at_ms === undefined ? null : Number(r.locked_at_ms),
     role: r.role as OperatorRole,
+    disabledAtMs: r.disabled_at_ms === null || r.disabled_at_ms === undefined ? null : Number(r.disabled_at_ms),
     createdAtMs: Number(r.created_at_ms),
   };
 }
@@ -65,6 +66,9 @@ export function operatorWrite(e: OperatorEffect, keys: MerchantKeyVault): { sql:
       values: [o.operatorId, o.name, o.passwordHash, o.failures, totp?.sealed ?? null, totp?.masterKeyId ?? null, o.lastTotpStep, o.role, o.createdAtMs],
       invariant: null,
     };
+  }
+  if (e.kind === 'setOperatorDisabled') {
+    return { sql: 'UPDATE operators SET disabled_at_ms = $1 WHERE operator_id = $2', values: [e.disabledAtMs, e.operatorId], invariant: `an existing operator (${e.operatorId})` };
   }
   if (e.kind === 'setOperatorRole') {
     return { sql: 'UPDATE operators SET role = $1 WHERE operator_id = $2', values: [e.role, e.operatorId], invariant: `an existing operator (${e.operatorId})` };

@@ -16,14 +16,14 @@ export interface PageAccessWrite {
 
 export type PageAccessEffect = Extract<Effect, {
   kind: 'insertPageSession' | 'touchPageSession' | 'endPageSession' | 'insertSignInLink' | 'useSignInLink' | 'insertCashier' | 'setCashierSecurity'
-    | 'insertCashierCharge' | 'setMerchantUserRefundLimit' | 'setMerchantUserDisabled' | 'insertOperator' | 'setOperatorSecurity' | 'setOperatorRole' | 'resealOperatorTotp'
+    | 'insertCashierCharge' | 'setMerchantUserRefundLimit' | 'setMerchantUserDisabled' | 'insertOperator' | 'setOperatorSecurity' | 'setOperatorRole' | 'setOperatorDisabled' | 'resealOperatorTotp'
     | 'sweepPageSessions' | 'sweepSignInLinks' | 'endWalletPageSessions' | 'dropWalletSignInLinks'
     | 'endUserPageSessions' | 'endOperatorPageSessions';
 }>;
 
 const PAGE_ACCESS_KINDS: ReadonlySet<string> = new Set<PageAccessEffect['kind']>([
   'insertPageSession', 'touchPageSession', 'endPageSession', 'insertSignInLink', 'useSignInLink', 'insertCashier', 'setCashierSecurity',
-  'insertCashierCharge', 'setMerchantUserRefundLimit', 'setMerchantUserDisabled', 'insertOperator', 'setOperatorSecurity', 'setOperatorRole', 'resealOperatorTotp',
+  'insertCashierCharge', 'setMerchantUserRefundLimit', 'setMerchantUserDisabled', 'insertOperator', 'setOperatorSecurity', 'setOperatorRole', 'setOperatorDisabled', 'resealOperatorTotp',
   'sweepPageSessions', 'sweepSignInLinks', 'endWalletPageSessions', 'dropWalletSignInLinks',
   'endUserPageSessions', 'endOperatorPageSessions',
 ]);
@@ -40,6 +40,7 @@ export function pageAccessWrite(e: PageAccessEffect, keys: MerchantKeyVault): Pa
     case 'insertOperator':
     case 'setOperatorSecurity':
     case 'setOperatorRole':
+    case 'setOperatorDisabled':
     case 'resealOperatorTotp':
       return operatorWrite(e, keys);
     case 'setMerchantUserRefundLimit':

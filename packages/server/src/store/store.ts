@@ -235,6 +235,8 @@ export interface Store extends StoreOps {
   // Operators (docs/consoles.md, services/operators.ts): TOTP secrets sealed under the master key.
   createOperator(name: string, passwordHash: string, totpSecret: Secret | null, options?: { acting?: ActingAs; role?: OperatorRole }): Promise<OperatorCreation>;
   setOperatorRole(name: string, role: OperatorRole, acting?: ActingAs): Promise<RoleChange | null>;
+  /** Disables an operator (its sessions end; its sign-ins answer 9024) or enables it again; null: no such operator. */
+  setOperatorStatus(name: string, to: 'active' | 'disabled', acting?: ActingAs): Promise<Operator | null>;
   /** New password, unlocked, its sessions ended; `totp` a new secret, null for none, undefined to keep. Null: no such operator. */
   resetOperator(name: string, passwordHash: string, totp: Secret | null | undefined, acting?: ActingAs): Promise<Operator | null>;
   /** Ends every session of the operator (`admin sign-out`). Null: no such operator. */

@@ -15,6 +15,7 @@ startConsole<SignedInOperator>({
   signInMessages: {
     [ResultCode.SIGN_IN_FAILED]: 'The name, password and authenticator code do not match.',
     [ResultCode.SIGN_IN_LOCKED]: 'Too many wrong tries: this operator is locked for 15 minutes. Another operator can unlock it now with micropay admin reset.',
+    [ResultCode.USER_DISABLED]: 'This operator is disabled: whoever runs the platform can enable it again (micropay admin enable).',
   },
   describe: (o) => `Operator ${o.operatorName} · ${o.role}`,
   // Every section is every role's (the operator roles differ in changes, not in reading); the role is compared when a change is refused.

@@ -9,7 +9,7 @@ import { deviceLifetimeMigration, offlineDeviceSchema } from '../offline-device-
 import { notificationAttemptsSchema } from '../notification-attempts-sql.js';
 import { APPEND_ONLY_MESSAGE, auditLogSchema, OPERATOR_ROLE_IN_AUDIT_LOG_MIGRATION, POSTGRES_AUDIT_LOG_WALLET_HOLDER } from '../audit-log-sql.js';
 import { CONSOLE_INDEXES } from '../console-sql.js';
-import { accountLockMigration, OPERATOR_ROLE_MIGRATION, userDisableMigration, postgresConsoleAccessMigration } from '../console-access-schema.js';
+import { accountLockMigration, OPERATOR_ROLE_MIGRATION, operatorDisableMigration, userDisableMigration, postgresConsoleAccessMigration } from '../console-access-schema.js';
 import { ORDER_ID_C_INDEX, ORDER_SEARCH_INDEXES } from '../order-search-sql.js';
 
 /**
@@ -378,6 +378,11 @@ CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log FOR EACH STATE
     version: 29,
     name: 'the audit log keeps an operator\'s role when it acted: roles change, and the log says with what right',
     sql: OPERATOR_ROLE_IN_AUDIT_LOG_MIGRATION,
+  },
+  {
+    version: 30,
+    name: 'operators can be disabled: someone who left signs in nowhere, their history stays',
+    sql: operatorDisableMigration('BIGINT'),
   },
 ];
 

@@ -8,7 +8,7 @@ import { deviceLifetimeMigration, offlineDeviceSchema } from '../offline-device-
 import { notificationAttemptsSchema } from '../notification-attempts-sql.js';
 import { APPEND_ONLY_MESSAGE, auditLogSchema, OPERATOR_ROLE_IN_AUDIT_LOG_MIGRATION, SQLITE_AUDIT_LOG_NO_REPLACE, SQLITE_AUDIT_LOG_WALLET_HOLDER } from '../audit-log-sql.js';
 import { CONSOLE_INDEXES } from '../console-sql.js';
-import { accountLockMigration, OPERATOR_ROLE_MIGRATION, userDisableMigration, sqliteConsoleAccessMigration } from '../console-access-schema.js';
+import { accountLockMigration, OPERATOR_ROLE_MIGRATION, operatorDisableMigration, userDisableMigration, sqliteConsoleAccessMigration } from '../console-access-schema.js';
 import { ORDER_SEARCH_INDEXES } from '../order-search-sql.js';
 
 /**
@@ -363,5 +363,10 @@ CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE
     version: 28,
     name: 'the audit log keeps an operator\'s role when it acted: roles change, and the log says with what right',
     sql: OPERATOR_ROLE_IN_AUDIT_LOG_MIGRATION,
+  },
+  {
+    version: 29,
+    name: 'operators can be disabled: someone who left signs in nowhere, their history stays',
+    sql: operatorDisableMigration('INTEGER'),
   },
 ];
