@@ -5,8 +5,9 @@
  *
  * - `admin`: everything; the only role that creates and changes merchants and wallets' accounts.
  * - `finance`: money: payouts confirmed or failed, wallets topped up.
- * - `support`: a holder's wallet cared for (freeze, unfreeze, PIN unlock, devices signed out, a
- *   new PIN, limit, app token or sign-in link), and merchants' dead notifications sent again.
+ * - `support`: a holder's wallet cared for (freeze, unfreeze, PIN unlock, devices signed out),
+ *   and merchants' dead notifications sent again. Nothing that lets it spend a holder's money: a
+ *   holder's new PIN, limit, app token or sign-in link is `wallet accounts`, the admin's.
  */
 export const OPERATOR_ROLES = ['admin', 'finance', 'support'] as const;
 export type OperatorRole = (typeof OPERATOR_ROLES)[number];
@@ -33,9 +34,9 @@ export function rolesThatMay(change: OperatorChange): string {
 /** Each kind of change in words, for the CLI and the console to say what a role may do. */
 const CHANGE_WORDS: Readonly<Record<OperatorChange, string>> = {
   merchants: 'creates, imports, disables and re-keys merchants, and manages their users',
-  'wallet accounts': 'creates and closes wallets',
+  'wallet accounts': 'creates and closes wallets, gives holders a new PIN, limit, app token or sign-in link',
   money: 'confirms and fails payouts, tops wallets up',
-  'wallet care': 'freezes, unfreezes and unlocks wallets, signs their devices out, gives holders a new PIN, limit, app token or sign-in link',
+  'wallet care': 'freezes, unfreezes and unlocks wallets, signs their devices out',
   notifications: 'sends dead notifications again',
 };
 

@@ -202,6 +202,9 @@ describe('operator console actions', () => {
     expect((await call('admin/wallets/history', { walletId, before: '0' }, ops)).code).toBe(1021);
 
     expect((await call('admin/wallets/close', { walletId }, ops)).code).toBe(0);
+    // A closed wallet's history ends with its payout (the operator's view; its holder is signed out).
+    const closedHistory = await call('admin/wallets/history', { walletId }, ops);
+    expect(closedHistory.data!.transactions[0]).toMatchObject({ type: 'PAYOUT', amount: '-52.00', merchantName: null, wavpayOrderId: null, status: null });
     for (const [path, body] of [['set-pin', { walletId, pin: '739146' }], ['set-limit', { walletId, confirmLimit: '5.00' }], ['new-token', { walletId }], ['sign-in-link', { walletId }]] as const) {
       const refused = await call(`admin/wallets/${path}`, body, ops);
       expect([refused.code, refused.msg], path).toEqual([9060, expect.stringMatching(new RegExp(`^action refused: wallet ${walletId} is closed \\(closing is final\\)`))]);

@@ -37,10 +37,14 @@ describe('micropay admin disable and enable', () => {
     expect(((await call('admin/operators', {}, ops)).data!.operators as { name: string; disabledAtMs: number | null }[]).map((o) => [o.name, o.disabledAtMs === null]))
       .toEqual([['leaver', false], ['ops', true]]);
 
-    // The same status again changes nothing and logs nothing.
-    expect((await t.cli(['admin', 'disable', '--name', 'leaver'])).code).toBe(0);
+    // A reset of a disabled operator says it signs in only once enabled.
+    expect((await t.cli(['admin', 'reset', '--name', 'leaver'])).stdout).toContain('Operator leaver is disabled: it signs in with this once enabled (micropay admin enable --name leaver).');
+    const { password } = await t.cliJ<{ password: string }>(['admin', 'reset', '--name', 'leaver']);
+    expect((await signIn('leaver', password)).code).toBe(9024);
+    // The same status again changes nothing, logs nothing, and says so.
+    expect((await t.cli(['admin', 'disable', '--name', 'leaver'])).stdout.trim()).toBe('Operator leaver is disabled already: nothing changed.');
     expect((await t.cli(['admin', 'enable', '--name', 'leaver'])).stdout.trim()).toBe('Operator leaver is enabled: it signs in with the password it had.');
-    expect((await signIn('leaver')).code).toBe(0);
+    expect((await signIn('leaver', password)).code).toBe(0);
     const log = (await t.p.store.listAuditLog({ limit: 20 })).map((e) => [e.action, e.detail]);
     expect(log.filter(([a]) => a === 'operator.disable' || a === 'operator.enable')).toEqual([
       ['operator.enable', { name: 'leaver', role: 'support' }], ['operator.disable', { name: 'leaver', role: 'support' }],

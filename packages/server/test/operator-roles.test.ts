@@ -48,10 +48,11 @@ const MAY: Readonly<Record<string, readonly OperatorRole[]>> = {
   'admin/wallets/freeze': ['admin', 'support'],
   'admin/wallets/unfreeze': ['admin', 'support'],
   'admin/wallets/unlock-pin': ['admin', 'support'],
-  'admin/wallets/set-pin': ['admin', 'support'],
-  'admin/wallets/set-limit': ['admin', 'support'],
-  'admin/wallets/new-token': ['admin', 'support'],
-  'admin/wallets/sign-in-link': ['admin', 'support'],
+  // A holder's ways in let whoever sets them spend the holder's money: the admin's alone.
+  'admin/wallets/set-pin': ['admin'],
+  'admin/wallets/set-limit': ['admin'],
+  'admin/wallets/new-token': ['admin'],
+  'admin/wallets/sign-in-link': ['admin'],
   'admin/wallets/revoke-devices': ['admin', 'support'],
   'admin/notifications/retry': ['admin', 'support'],
   // Changes nothing but records that it ran: everyone.

@@ -208,18 +208,28 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     await page.getByRole('button', { name: 'Unlock PIN' }).click();
     await expect.poll(() => status(page)).toBe(`Wallet ${walletId}: confirmation with the PIN works again.`);
     // The holder's ways in: a PIN, a limit, a new app token (asked first) and a sign-in link, each shown once.
-    await page.getByLabel('New PIN (4 to 6 digits)').fill('8642');
+    // A new PIN signs the holder's pages out and revokes its devices: asked first, saying so.
     await page.getByRole('button', { name: 'Set PIN' }).click();
-    await expect.poll(() => status(page)).toBe(`Wallet ${walletId} has a new PIN; payments above its limit are confirmed with it.`);
+    expect(await page.locator('.holder-access [role=status]').textContent()).toBe('Type the new PIN first.');
+    await page.getByLabel('New PIN (4 to 6 digits)').fill('8642');
+    expect(await page.getByLabel('New PIN (4 to 6 digits)').getAttribute('autocomplete')).toBe('new-password');
+    await page.getByRole('button', { name: 'Set PIN' }).click();
+    expect(await page.locator('.holder-access .confirm-step p').textContent()).toBe(`Give wallet ${walletId} the PIN typed? With it the wallet page is signed out, unused sign-in links stop, and its offline-code devices are revoked (the holder enrols them again).`);
     expect(await page.getByLabel('New PIN (4 to 6 digits)').inputValue()).toBe('');
+    await page.getByRole('button', { name: `Set the PIN of ${walletId}` }).click();
+    await expect.poll(() => status(page)).toBe(`Wallet ${walletId} has a new PIN: the wallet page is signed out, unused sign-in links stop, and its offline-code devices are revoked (the holder enrols them again).`);
+    // A limit the rule refuses is said in the form's words.
+    await page.getByLabel('Confirmation limit (an amount, or default)').fill('ten');
+    await page.getByRole('button', { name: 'Set limit' }).click();
+    await expect.poll(() => page.locator('.holder-access [role=status]').textContent()).toBe('The confirmation limit must be an amount like 250.00');
     await page.getByLabel('Confirmation limit (an amount, or default)').fill('40.00');
     await page.getByRole('button', { name: 'Set limit' }).click();
     await expect.poll(() => status(page)).toBe(`Wallet ${walletId}: payments above 40.00 ask the holder to confirm.`);
     await page.getByRole('button', { name: 'New app token…' }).click();
     expect(await page.locator('.holder-access .confirm-step p').textContent()).toBe(
-      `Give wallet ${walletId} a new app token? The holder's app stops working with the old one at once; the new one is shown once here.`);
+      `Give wallet ${walletId} a new app token? The holder's app stops working with the old one at once, the wallet page is signed out, unused sign-in links stop, and its offline-code devices are revoked (the holder enrols them again); the new token is shown once here.`);
     await page.getByRole('button', { name: `New token for ${walletId}` }).click();
-    await expect.poll(() => status(page)).toBe(`Wallet ${walletId} has a new app token: the old one no longer works.`);
+    await expect.poll(() => status(page)).toBe(`Wallet ${walletId} has a new app token: the old one no longer works, and the wallet page is signed out, unused sign-in links stop, and its offline-code devices are revoked (the holder enrols them again).`);
     expect(await page.locator('.shown-once').textContent()).toMatch(new RegExp(`^App token of wallet ${walletId}, shown once: wt_`));
     await page.getByRole('button', { name: 'Sign-in link' }).click();
     await expect.poll(() => status(page)).toBe(`A sign-in link for wallet ${walletId}: give it to the holder; it signs in once.`);
@@ -396,6 +406,9 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     await expect.poll(() => status(page)).toBe(`Wallet ${kept.walletId} is frozen: its payments fail until it is unfrozen.`);
     expect(await page.getByRole('button', { name: 'Top up' }).count()).toBe(0);
     expect(await page.getByRole('button', { name: 'Close wallet…' }).count()).toBe(0);
+    // Nor a holder's ways in, which would let it spend the holder's money; it reads the transactions.
+    expect(await page.locator('.holder-access').count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Show transactions' }).count()).toBe(1);
     expect(await page.locator('#section .role-note').textContent()).toMatch(/^Your role, support, reads everything; /);
 
     await page.getByRole('link', { name: 'Operators' }).click();

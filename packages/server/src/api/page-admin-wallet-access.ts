@@ -12,14 +12,16 @@ import { beforeOf, walletHistoryPage } from './wallet-history.js';
 /**
  * The holder's ways in, from the operator console's wallet detail (docs/consoles.md, Wallets):
  * a new PIN, the confirmation limit, a new app token (a lost phone), a one-use sign-in link for the
- * wallet page; and the wallet's history, as its holder sees it (a read). Wallet care, as unlocking a PIN is; the same services as `micropay wallet set-pin`,
- * `set-limit`, `token` and `link`. A PIN is never answered or logged; a token and a link are in
- * their answer only. A closed wallet takes none of them (9060).
+ * wallet page; and the wallet's history (a read). The same services as `micropay wallet set-pin`,
+ * `set-limit`, `token` and `link`. Each hands the operator a way to spend the holder's money (a PIN
+ * signs the wallet page in; a token or a link is shown to the operator), so each is the admin's
+ * (`wallet accounts`), as creating and closing wallets are, never support's. A PIN is never
+ * answered or logged; a token and a link are in their answer only. A closed wallet takes none (9060).
  */
 
 /** A wallet change with one field besides the wallet id: its answer is the detail after it. */
 function walletChange(field: string, change: (ctx: ApiContext, walletId: string, value: string, req: ApiRequest, operator: Operator) => Promise<Answer | null>) {
-  return withOperator('wallet care', async (ctx, req, operator) => {
+  return withOperator('wallet accounts', async (ctx, req, operator) => {
     const parsed = parse(() => {
       rejectUnknown(req.body, ['walletId', field]);
       refuseMoneyAsNumber(req.body, field === 'confirmLimit' ? [field] : []);
@@ -44,7 +46,7 @@ export const adminSetWalletConfirmLimit = walletChange('confirmLimit', async (ct
 });
 
 /** `{walletId}`: a new app token, in this answer only; the old one stops working at once. */
-export const adminNewWalletToken = withOperator('wallet care', async (ctx, req, operator) => {
+export const adminNewWalletToken = withOperator('wallet accounts', async (ctx, req, operator) => {
   const parsed = parse(() => {
     rejectUnknown(req.body, ['walletId']);
     return walletIdOf(req.body);
@@ -58,10 +60,10 @@ export const adminNewWalletToken = withOperator('wallet care', async (ctx, req, 
 
 /**
  * `{walletId}`: a one-use sign-in link's token for the wallet page, valid for a while
- * (`expiresAtMs`), in this answer only. The page makes the link from its own address
- * (`/wallet#link=TOKEN`), the one the operator reached it at.
+ * (`expiresAtMs`), in this answer only. The page makes the link (`/wallet#link=TOKEN`) on
+ * `publicUrl` (MICROPAY_PUBLIC_URL) when it is set, else on the address the operator reached it at.
  */
-export const adminWalletSignInLink = withOperator('wallet care', async (ctx, req, operator) => {
+export const adminWalletSignInLink = withOperator('wallet accounts', async (ctx, req, operator) => {
   const parsed = parse(() => {
     rejectUnknown(req.body, ['walletId']);
     return walletIdOf(req.body);
@@ -70,7 +72,7 @@ export const adminWalletSignInLink = withOperator('wallet care', async (ctx, req
   const issued = await ctx.store.issueSignInLink(parsed.value, operatorActing(operator, req));
   if (issued === 'NO_WALLET') return noSuchWallet(parsed.value);
   if (issued === 'WALLET_CLOSED') return answer(ResultCode.ACTION_REFUSED, null, `wallet ${parsed.value} is closed (closing is final): it takes no sign-in link`);
-  return detailAnswer(ctx, parsed.value, { linkToken: issued.token, expiresAtMs: issued.expiresAtMs });
+  return detailAnswer(ctx, parsed.value, { linkToken: issued.token, expiresAtMs: issued.expiresAtMs, publicUrl: ctx.config.publicUrl });
 });
 
 /** Operators' history pages are longer than a phone's. */

@@ -33,6 +33,8 @@ export function sandboxFaults(config: Config, headers: IncomingHttpHeaders): San
   if (!config.sandbox || typeof header !== 'string') return NONE;
   const faults = { ...NONE, unknown: [] as string[] };
   for (const item of header.split(',').map((s) => s.trim().toLowerCase())) {
+    // An empty item (a trailing comma, an empty header) asks for nothing.
+    if (item === '') continue;
     if (item === 'system-error') faults.systemError = true;
     else if (item === 'drop') faults.drop = true;
     else if (item === 'pending') faults.pending = true;

@@ -83,7 +83,9 @@ const reset = defineCommand({
     const op = await store.resetOperator(name, await hashPin(password), change, cliActing());
     if (op === null) return notFound(`operator ${name}`);
     const shown = secretsShown(name, password, totp);
-    out.show(shown.json, `Operator ${name} has a new password; the old one no longer works and its sessions have ended.\n${shown.text}`);
+    // The password is set either way; a disabled operator signs in with it once enabled again.
+    const disabled = op.disabledAtMs === null ? '' : `\nOperator ${name} is disabled: it signs in with this once enabled (micropay admin enable --name ${name}).`;
+    out.show(shown.json, `Operator ${name} has a new password; the old one no longer works and its sessions have ended.\n${shown.text}${disabled}`);
     return 0;
   },
 });
@@ -132,14 +134,14 @@ function statusCommand(to: 'active' | 'disabled') {
     store: 'existing',
     async run({ options, store, out }) {
       const name = nameOf(options.name);
-      const op = await store.setOperatorStatus(name, to, cliActing());
-      if (op === null) return notFound(`operator ${name}`);
-      const said = to === 'disabled'
-        ? `Operator ${name} is disabled: its sessions have ended and its sign-ins answer 9024.`
-        : `Operator ${name} is enabled: it signs in with the password it had.`;
+      const change = await store.setOperatorStatus(name, to, cliActing());
+      if (change === null) return notFound(`operator ${name}`);
+      const said = !change.changed ? `Operator ${name} is ${to === 'disabled' ? 'disabled' : 'active'} already: nothing changed.`
+        : to === 'disabled' ? `Operator ${name} is disabled: its sessions have ended and its sign-ins answer 9024.`
+          : `Operator ${name} is enabled: it signs in with the password it had.`;
       const admins = (await store.listOperators()).filter((o) => o.role === 'admin' && o.disabledAtMs === null);
       const warning = admins.length === 0 ? 'no active admin operator is left: the operator console can no longer manage merchants or wallets\' accounts (admin enable, or admin create --role admin)' : null;
-      out.show({ name, status: to, warning }, warning === null ? said : `${said}\nWarning: ${warning}`);
+      out.show({ name, status: to, changed: change.changed, warning }, warning === null ? said : `${said}\nWarning: ${warning}`);
       return 0;
     },
   });

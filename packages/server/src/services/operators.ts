@@ -85,19 +85,25 @@ export function signOutOperator(port: StorePort, name: string, acting?: ActingAs
   });
 }
 
+/** An operator after `admin disable` / `enable`, and whether it changed (the status it had already changes nothing). */
+export interface OperatorStatusChange {
+  readonly operator: Operator;
+  readonly changed: boolean;
+}
+
 /**
  * `micropay admin disable` / `enable`: someone who left signs in nowhere from now on, in the same
  * transaction every session of theirs ends; their name and log rows stay, and `enable` lets them in
  * again with the password they had. Setting the status it has writes and logs nothing. Null: no such operator.
  */
-export function setOperatorStatus(port: StorePort, name: string, to: 'active' | 'disabled', acting?: ActingAs): Promise<Operator | null> {
-  return port.decide({ view: 'operator', name }, (op, nowMs): Decided<Operator | null> => {
+export function setOperatorStatus(port: StorePort, name: string, to: 'active' | 'disabled', acting?: ActingAs): Promise<OperatorStatusChange | null> {
+  return port.decide({ view: 'operator', name }, (op, nowMs): Decided<OperatorStatusChange | null> => {
     if (op === null) return unchanged(null);
-    if ((op.disabledAtMs === null ? 'active' : 'disabled') === to) return unchanged(op);
+    if ((op.disabledAtMs === null ? 'active' : 'disabled') === to) return unchanged({ operator: op, changed: false });
     const disabledAtMs = to === 'disabled' ? nowMs : null;
     const effects: Effect[] = [{ kind: 'setOperatorDisabled', operatorId: op.operatorId, disabledAtMs }];
     if (to === 'disabled') effects.push({ kind: 'endOperatorPageSessions', operatorId: op.operatorId });
-    return audited({ result: { ...op, disabledAtMs }, effects }, acting, nowMs, () =>
+    return audited({ result: { operator: { ...op, disabledAtMs }, changed: true }, effects }, acting, nowMs, () =>
       ({ action: to === 'disabled' ? 'operator.disable' : 'operator.enable', mchId: null, subjectId: op.operatorId, detail: { name, role: op.role } }));
   });
 }

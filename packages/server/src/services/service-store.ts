@@ -251,7 +251,7 @@ export abstract class ServiceStore implements StorePort, Pick<Store, ServiceMeth
     return operators.setOperatorRole(this, name, role, acting);
   }
 
-  setOperatorStatus(name: string, to: 'active' | 'disabled', acting?: ActingAs): Promise<Operator | null> {
+  setOperatorStatus(name: string, to: 'active' | 'disabled', acting?: ActingAs): Promise<operators.OperatorStatusChange | null> {
     return operators.setOperatorStatus(this, name, to, acting);
   }
 

@@ -22,7 +22,7 @@ import type { PasswordCheck } from '../services/page-access.js';
 import type { Cashier, PageSession, SessionSubject } from '../domain/page-access.js';
 import type { CashierSignIn, LinkIssue } from '../services/page-access.js';
 import type { CashierCreation, MerchantUserOptions, UserChange } from '../services/merchant-users.js';
-import type { OperatorCreation, OperatorSignIn, RoleChange } from '../services/operators.js';
+import type { OperatorCreation, OperatorSignIn, OperatorStatusChange, RoleChange } from '../services/operators.js';
 import type { PlatformCounts } from './dashboard-sql.js';
 import type { Resealed } from '../services/merchants.js';
 import type { Operator, OperatorSummary } from '../domain/operator.js';
@@ -236,7 +236,7 @@ export interface Store extends StoreOps {
   createOperator(name: string, passwordHash: string, totpSecret: Secret | null, options?: { acting?: ActingAs; role?: OperatorRole }): Promise<OperatorCreation>;
   setOperatorRole(name: string, role: OperatorRole, acting?: ActingAs): Promise<RoleChange | null>;
   /** Disables an operator (its sessions end; its sign-ins answer 9024) or enables it again; null: no such operator. */
-  setOperatorStatus(name: string, to: 'active' | 'disabled', acting?: ActingAs): Promise<Operator | null>;
+  setOperatorStatus(name: string, to: 'active' | 'disabled', acting?: ActingAs): Promise<OperatorStatusChange | null>;
   /** New password, unlocked, its sessions ended; `totp` a new secret, null for none, undefined to keep. Null: no such operator. */
   resetOperator(name: string, passwordHash: string, totp: Secret | null | undefined, acting?: ActingAs): Promise<Operator | null>;
   /** Ends every session of the operator (`admin sign-out`). Null: no such operator. */

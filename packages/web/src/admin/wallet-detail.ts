@@ -55,7 +55,7 @@ export function walletDetailView(
     );
   }
   if (may('wallet accounts')) buttons.append(button('Close wallet…', async () => closeStep(w, closing, act)));
-  const access = may('wallet care') ? [holderAccessPart(w, act, showSecret)] : [];
+  const access = may('wallet accounts') ? [holderAccessPart(w, act, showSecret)] : [];
   return [heading, facts(w), ...(may('money') ? [topUpForm(w, closing, act)] : []), buttons, closing, ...access, history, devices];
 }
 
@@ -146,7 +146,7 @@ function holderAccountFields(): { elements: HTMLElement[]; values(): Record<stri
 function topUpForm(w: WalletDetail, region: HTMLElement, act: WalletAct): HTMLFormElement {
   return form('top-up', 'Top up', [field('top-up-amount', 'Top-up amount', { inputMode: 'decimal', maxLength: 20 })], 'Top up', async (v) => {
     const amount = v['top-up-amount']!;
-    if (amount === '') return;
+    if (amount === '') return void region.replaceChildren(Object.assign(document.createElement('p'), { role: 'alert', className: 'field-error', textContent: 'Type the amount to top up first.' }));
     askFirst(region, `Top up wallet ${w.walletId} of ${w.name} by ${amount}? It holds ${w.balance} now. A top-up is not taken back here.`, `Top up ${amount}`,
       () => act('top-up', { walletId: w.walletId, amount }, (after) => `Topped up ${amount}: wallet ${after.walletId} holds ${after.balance}.`), 'Not now');
   });

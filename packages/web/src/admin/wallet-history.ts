@@ -25,6 +25,7 @@ export function walletHistoryPart(api: string, walletId: string): HTMLElement {
   async function load(before: string | undefined): Promise<void> {
     const a = await callPage<{ transactions: Transaction[]; older: string | null }>(`${api}wallets/history`, before === undefined ? { walletId } : { walletId, before });
     if (a.data === null) return say(said, a.msg, 'error');
+    say(said, '');
     show.remove();
     pages.querySelector('.pager')?.remove();
     const rows = a.data.transactions.map((t) => [formatWireTime(t.time), t.type, t.amount, t.merchantName ?? '—', t.wavpayOrderId ?? '—', t.status ?? '—']);
@@ -32,6 +33,11 @@ export function walletHistoryPart(api: string, walletId: string): HTMLElement {
     const caption = before === undefined ? `Transactions of wallet ${walletId}, newest first` : 'Older';
     const pager = Object.assign(document.createElement('div'), { className: 'pager' });
     pager.append(...nextPage(a.data.older, load));
-    pages.append(scrolling(table(['When', 'Type', 'Amount', 'Merchant', 'Order', 'Status'], rows, caption)), pager);
+    const drawn = table(['When', 'Type', 'Amount', 'Merchant', 'Order', 'Status'], rows, caption);
+    pages.append(scrolling(drawn), pager);
+    // The button pressed is gone: the keyboard goes on from what it brought, not from the page's top.
+    const landing = drawn.querySelector('caption')!;
+    landing.tabIndex = -1;
+    landing.focus();
   }
 }

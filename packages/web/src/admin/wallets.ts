@@ -75,7 +75,7 @@ export const walletsSection: Section<SignedInOperator> = {
     function createForm(): HTMLFormElement {
       return form('new-wallet', 'New wallet', [
         field('wallet-name', 'Holder name'), field('wallet-opening', 'Opening balance (optional)', { inputMode: 'decimal', maxLength: 20 }),
-        field('wallet-pin', 'PIN (optional, 4 to 6 digits)', { inputMode: 'numeric', type: 'password', maxLength: 6 }),
+        field('wallet-pin', 'PIN (optional, 4 to 6 digits)', { inputMode: 'numeric', type: 'password', maxLength: 6, autocomplete: 'new-password' }),
         field('wallet-limit', 'Confirmation limit (optional)', { inputMode: 'decimal', maxLength: 20 }),
       ], 'Create wallet', async (v) => {
         const body: Record<string, unknown> = { name: v['wallet-name'] };

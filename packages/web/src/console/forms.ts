@@ -4,13 +4,16 @@ import { say } from '../shared/page.js';
  * a secret shown once, a table whose last cell holds buttons. Text only: nothing from an answer is
  * ever put into the page as HTML.
  */
-export function field(id: string, label: string, options: { inputMode?: string; type?: string; value?: string; maxLength?: number } = {}): HTMLElement {
+export function field(
+  id: string, label: string, options: { inputMode?: string; type?: string; value?: string; maxLength?: number; autocomplete?: string } = {},
+): HTMLElement {
   const wrap = document.createElement('div');
   const l = Object.assign(document.createElement('label'), { htmlFor: id, textContent: label });
   const input = Object.assign(document.createElement('input'), {
     // The default value, so that a form reset after a change (`form`'s 'clear') brings it back.
     id, name: id, inputMode: options.inputMode ?? 'text', type: options.type ?? 'text', defaultValue: options.value ?? '',
-    autocomplete: 'off', spellcheck: false, maxLength: options.maxLength ?? 100,
+    // A PIN typed for someone else: 'new-password', so the browser offers no saved console password for it.
+    autocomplete: options.autocomplete ?? 'off', spellcheck: false, maxLength: options.maxLength ?? 100,
   });
   wrap.append(l, input);
   return wrap;

@@ -144,7 +144,7 @@ const POSTING_KEY = pattern(POSTING_ID, 'The key of the next (older) page: post 
  * paid order's status now) or a refund (in, with the refund's status). `extra`: the fields a
  * caller adds to every row (the page's history adds `zonedTime`); the rows are defined only here.
  */
-function transactionRow(extra: Record<string, JsonSchema> = {}): JsonSchema {
+function transactionRow(extra: Record<string, JsonSchema> = {}, payouts = false): JsonSchema {
   const row = (type: string, amount: JsonSchema, fields: Record<string, JsonSchema>): JsonSchema =>
     object({ type: { const: type }, amount, ...fields, time: WIRE_TIME_SCHEMA, ...extra });
   const none = { type: 'null' };
@@ -156,6 +156,11 @@ function transactionRow(extra: Record<string, JsonSchema> = {}): JsonSchema {
         merchantName: { type: ['string', 'null'] }, wavpayOrderId: WAVPAY_ORDER_ID,
         refundId: pattern(/^5[0-9]{21}$/, "MicroPay's refund id."), status: { enum: [...REFUND_STATUSES] },
       }),
+      // A closed wallet's payout, and its money back when the payout failed: the operator's view only.
+      ...(payouts ? [
+        row('PAYOUT', MONEY_OUT, { merchantName: none, wavpayOrderId: none, refundId: none, status: none }),
+        row('PAYOUT_RETURNED', MONEY_IN, { merchantName: none, wavpayOrderId: none, refundId: none, status: none }),
+      ] : []),
     ],
   };
 }
@@ -465,10 +470,13 @@ function consoleEndpoints(): Record<string, EndpointDoc> {
       answers: [{ codes: [R.SUCCESS], data: 'SignedOut', cookie: 'cleared' }, { codes: [R.PARAM_ERROR], data: null }, PAGE_REFUSALS, CSRF_REFUSAL],
     },
     '/api/page/admin/operators': {
-      tag: 'Operator console API', auth: 'adminConsole', request: EMPTY, summary: 'The operators: name, role, TOTP on or off, locked or not', description: 'Read only. docs/consoles.md.',
+      tag: 'Operator console API', auth: 'adminConsole', request: EMPTY, summary: 'The operators: name, role, TOTP on or off, locked or not, disabled since when', description: 'Read only. docs/consoles.md.',
       answers: [{
         codes: [R.SUCCESS],
-        data: object({ operators: { type: 'array', items: object({ name: { type: 'string' }, role: { enum: OPERATOR_ROLES }, totp: { type: 'boolean' }, locked: { type: 'boolean' }, createdAtMs: EPOCH_MS }) } }),
+        data: object({ operators: { type: 'array', items: object({
+          name: { type: 'string' }, role: { enum: OPERATOR_ROLES }, totp: { type: 'boolean' }, locked: { type: 'boolean' },
+          disabledAtMs: { anyOf: [EPOCH_MS, { type: 'null' }], description: 'Disabled since then (micropay admin disable); null: active.' }, createdAtMs: EPOCH_MS,
+        }) } }),
       }, { codes: [R.PARAM_ERROR], data: null }, PAGE_REFUSALS],
     },
   };
@@ -562,7 +570,7 @@ function adminManageEndpoints(): Record<string, EndpointDoc> {
     '/api/page/admin/wallets/history': call(`A wallet's movements as its holder sees them, newest first, ${OPERATOR_HISTORY_PAGE_SIZE} a page`, object({
       walletId: WALLET_ID, before: { anyOf: [POSTING_KEY, { type: 'null' }], description: 'The `older` of the previous page; absent or null: the newest page.' },
     }, ['before']), object({
-      transactions: { type: 'array', maxItems: OPERATOR_HISTORY_PAGE_SIZE, items: transactionRow() }, older: { anyOf: [POSTING_KEY, { type: 'null' }] },
+      transactions: { type: 'array', maxItems: OPERATOR_HISTORY_PAGE_SIZE, items: transactionRow({}, true) }, older: { anyOf: [POSTING_KEY, { type: 'null' }] },
     }), false, [R.USER_NOT_FOUND]),
     '/api/page/admin/wallets/set-pin': call('Set the holder\'s PIN (also unlocks confirmation); never answered or logged', object({ walletId: WALLET_ID, pin: pattern(PIN_RULE, 'The new PIN.') }),
       ADMIN_WALLET, true, walletCodes),
@@ -572,8 +580,8 @@ function adminManageEndpoints(): Record<string, EndpointDoc> {
     '/api/page/admin/wallets/new-token': call('A new app token, shown once; the old one stops working', one,
       object({ wallet: ADMIN_WALLET_DETAIL, token: { type: 'string', description: 'The wallet app\'s new token, in this answer only.' } }), true, walletCodes),
     '/api/page/admin/wallets/sign-in-link': call('A one-use sign-in link for the wallet page: its token, shown once', one, object({
-      wallet: ADMIN_WALLET_DETAIL, linkToken: { type: 'string', description: 'The link is `/wallet#link=` and this, on the platform\'s address; in this answer only.' },
-      expiresAtMs: EPOCH_MS,
+      wallet: ADMIN_WALLET_DETAIL, linkToken: { type: 'string', description: 'The link is `/wallet#link=` and this, on `publicUrl` or else the console\'s own address; in this answer only.' },
+      expiresAtMs: EPOCH_MS, publicUrl: { type: ['string', 'null'], description: 'MICROPAY_PUBLIC_URL, or null when it is not set.' },
     }), true, walletCodes),
     '/api/page/admin/wallets/revoke-devices': call('Revoke one offline-code device of a wallet, or all of them (no deviceId)', object({ walletId: WALLET_ID, deviceId: DEVICE_ID_SCHEMA }, ['deviceId']),
       ADMIN_WALLET, true, [R.USER_NOT_FOUND, R.NO_RECORD]),
