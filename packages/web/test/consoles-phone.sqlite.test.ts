@@ -16,8 +16,10 @@ describe('the consoles on a phone', () => {
     const shop = await platform.cliJ<{ mchId: string; apiKey: string }>(['merchant', 'create', '--name', 'Corner Shop', '--notify-url', 'http://127.0.0.1:9/notify']);
     const owner = await platform.cliJ<{ password: string }>(['merchant-user', 'create', '--mch-id', shop.mchId, '--name', 'boss', '--role', 'owner']);
     const ops = await platform.cliJ<{ password: string }>(['admin', 'create', '--name', 'ops']);
+    const paying: string[] = [];
     for (const order of ['phone-1', 'phone-2']) {
       const { walletId } = await createWallet(platform.cliJ, '5.00');
+      paying.push(walletId);
       const { payCode } = await platform.cliJ<{ payCode: string }>(['paycode', walletId]);
       const flags = ['--url', platform.server.url, '--mch-id', shop.mchId, '--order', order, '--amount', '1.25', '--code', payCode];
       expect((await runCli(['pay', ...flags], { env: { MICROPAY_KEY: shop.apiKey } })).code).toBe(0);
@@ -74,6 +76,14 @@ describe('the consoles on a phone', () => {
     await admin.getByRole('button', { name: `Payout account of ${unbroken.mchId}` }).click();
     await admin.locator('.merchant-account dd').first().waitFor();
     expect(await admin.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.viewport.width);
+    // A wallet opened whole: its actions, the holder's access and its transactions with their order ids.
+    await admin.getByRole('link', { name: 'Wallets' }).click();
+    await admin.getByRole('button', { name: `Open ${paying[0]}` }).click();
+    await admin.getByRole('button', { name: 'Show transactions' }).click();
+    await expect.poll(() => admin.locator('.wallet-history tbody tr').count()).toBe(2);
+    expect(await admin.locator('.holder-access').count()).toBe(1);
+    expect(await admin.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.viewport.width);
+    await admin.locator('#wallet-detail').screenshot({ path: screenshotPath('admin-wallet-phone') });
     expect(adminProblems).toEqual([]);
   }, 90_000);
 });
