@@ -2,7 +2,7 @@ import { callPage } from '../shared/page-api.js';
 import { say } from '../shared/page.js';
 import { formatWireTime } from '../shared/time.js';
 import { button, nextPage } from '../console/forms.js';
-import { scrolling, table } from '../console/shell.js';
+import { codeColumn, scrolling, table } from '../console/shell.js';
 
 interface Transaction {
   readonly type: string; readonly amount: string; readonly merchantName: string | null;
@@ -33,7 +33,8 @@ export function walletHistoryPart(api: string, walletId: string): HTMLElement {
     const caption = before === undefined ? `Transactions of wallet ${walletId}, newest first` : 'Older';
     const pager = Object.assign(document.createElement('div'), { className: 'pager' });
     pager.append(...nextPage(a.data.older, load));
-    const drawn = table(['When', 'Type', 'Amount', 'Merchant', 'Order', 'Status'], rows, caption);
+    // The order id is read and copied whole: never broken inside its digits (shell.ts codeColumn).
+    const drawn = codeColumn(table(['When', 'Type', 'Amount', 'Merchant', 'Order', 'Status'], rows, caption), 4);
     pages.append(scrolling(drawn), pager);
     // The button pressed is gone: the keyboard goes on from what it brought, not from the page's top.
     const landing = drawn.querySelector('caption')!;
