@@ -12,8 +12,6 @@ import type { Answer } from './context.js';
  * a page's cursor and size.
  */
 
-export { operatorActing } from './console-access.js';
-
 /** The state refusals the store's service methods throw; nothing was written. Others are bugs. */
 const STATE_REFUSALS = [WalletClosedError, WalletBalanceLimitError, WalletHoldsPendingError, WalletRefundsInProcessError, MerchantIdTakenError];
 

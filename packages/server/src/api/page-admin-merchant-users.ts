@@ -1,7 +1,6 @@
 import { parse, rejectUnknown, ResultCode } from '@micropay/protocol';
 import { answer } from './answer.js';
-import { withOperator } from './console-access.js';
-import { operatorActing } from './operator-acting.js';
+import { operatorActing, withOperator } from './console-access.js';
 import { mchIdOf, noSuchMerchant } from './page-admin-merchants.js';
 import { passwordResetAnswer, userChangeAnswer, userNameOf, userStatusOf, userWire } from './merchant-user-wire.js';
 

@@ -5,8 +5,8 @@ import { merchantPage, merchantRow, type MerchantRow } from '../services/operato
 import { createOrImportMerchant, isBadInput, rollKey } from '../services/operator-actions.js';
 import type { Store } from '../store/store.js';
 import { answer } from './answer.js';
-import { withOperator } from './console-access.js';
-import { badInputAnswer, operatorActing, optionalText, pageOf, refusedInWords } from './operator-acting.js';
+import { operatorActing, withOperator } from './console-access.js';
+import { badInputAnswer, optionalText, pageOf, refusedInWords } from './operator-acting.js';
 
 /**
  * The operator console's Merchants section (docs/consoles.md): the list, create (the new key in

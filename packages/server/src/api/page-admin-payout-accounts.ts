@@ -1,9 +1,8 @@
 import { parse, rejectUnknown, required, ResultCode } from '@micropay/protocol';
 import { bankAccountOf, type BankAccount } from '../domain/payout-account.js';
 import { answer } from './answer.js';
-import { withOperator } from './console-access.js';
+import { operatorActing, withOperator } from './console-access.js';
 import { mchIdOf, noSuchMerchant } from './page-admin-merchants.js';
-import { operatorActing } from './operator-acting.js';
 
 /**
  * A merchant's payout account in the operator console's Merchants (docs/consoles.md): every role

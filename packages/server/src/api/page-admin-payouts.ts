@@ -4,8 +4,8 @@ import { failPayoutBecause, isBadInput } from '../services/operator-actions.js';
 import { payoutPage } from '../services/operator-console.js';
 import { answer } from './answer.js';
 import type { Answer } from './context.js';
-import { withOperator } from './console-access.js';
-import { badInputAnswer, operatorActing, optionalText, pageOf } from './operator-acting.js';
+import { operatorActing, withOperator } from './console-access.js';
+import { badInputAnswer, optionalText, pageOf } from './operator-acting.js';
 
 /**
  * The operator console's Payouts section (docs/consoles.md): payouts across merchants and closed

@@ -2,10 +2,10 @@ import { parse, rejectUnknown, required, ResultCode } from '@micropay/protocol';
 import { isBadInput, newWalletAppToken, setWalletConfirmLimit, setWalletPin } from '../services/operator-actions.js';
 import { answer } from './answer.js';
 import type { Answer, ApiContext, ApiRequest } from './context.js';
-import { withOperator, type Operator } from './console-access.js';
-import { badInputAnswer, operatorActing, refusedInWords } from './operator-acting.js';
+import { operatorActing, withOperator, type Operator } from './console-access.js';
+import { badInputAnswer, refusedInWords } from './operator-acting.js';
 import { refuseMoneyAsNumber } from './page-money.js';
-import { detailAnswer, noSuchWallet, walletIdOf } from './page-admin-wallets.js';
+import { detailAnswer, noSuchWallet, oneWallet, walletIdOf } from './page-admin-wallets.js';
 import { transactionData } from './wallet-api.js';
 import { beforeOf, walletHistoryPage } from './wallet-history.js';
 
@@ -46,16 +46,9 @@ export const adminSetWalletConfirmLimit = walletChange('confirmLimit', async (ct
 });
 
 /** `{walletId}`: a new app token, in this answer only; the old one stops working at once. */
-export const adminNewWalletToken = withOperator('wallet accounts', async (ctx, req, operator) => {
-  const parsed = parse(() => {
-    rejectUnknown(req.body, ['walletId']);
-    return walletIdOf(req.body);
-  });
-  if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
-  return refusedInWords(async () => {
-    const made = await newWalletAppToken(ctx.store, parsed.value, operatorActing(operator, req));
-    return made === null ? noSuchWallet(parsed.value) : detailAnswer(ctx, parsed.value, { token: made.token });
-  });
+export const adminNewWalletToken = oneWallet('wallet accounts', async (ctx, walletId, acting) => {
+  const made = await newWalletAppToken(ctx.store, walletId, acting);
+  return made === null ? noSuchWallet(walletId) : detailAnswer(ctx, walletId, { token: made.token });
 });
 
 /**
@@ -63,16 +56,11 @@ export const adminNewWalletToken = withOperator('wallet accounts', async (ctx, r
  * (`expiresAtMs`), in this answer only. The page makes the link (`/wallet#link=TOKEN`) on
  * `publicUrl` (MICROPAY_PUBLIC_URL) when it is set, else on the address the operator reached it at.
  */
-export const adminWalletSignInLink = withOperator('wallet accounts', async (ctx, req, operator) => {
-  const parsed = parse(() => {
-    rejectUnknown(req.body, ['walletId']);
-    return walletIdOf(req.body);
-  });
-  if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
-  const issued = await ctx.store.issueSignInLink(parsed.value, operatorActing(operator, req));
-  if (issued === 'NO_WALLET') return noSuchWallet(parsed.value);
-  if (issued === 'WALLET_CLOSED') return answer(ResultCode.ACTION_REFUSED, null, `wallet ${parsed.value} is closed (closing is final): it takes no sign-in link`);
-  return detailAnswer(ctx, parsed.value, { linkToken: issued.token, expiresAtMs: issued.expiresAtMs, publicUrl: ctx.config.publicUrl });
+export const adminWalletSignInLink = oneWallet('wallet accounts', async (ctx, walletId, acting) => {
+  const issued = await ctx.store.issueSignInLink(walletId, acting);
+  if (issued === 'NO_WALLET') return noSuchWallet(walletId);
+  if (issued === 'WALLET_CLOSED') return answer(ResultCode.ACTION_REFUSED, null, `wallet ${walletId} is closed (closing is final): it takes no sign-in link`);
+  return detailAnswer(ctx, walletId, { linkToken: issued.token, expiresAtMs: issued.expiresAtMs, publicUrl: ctx.config.publicUrl });
 });
 
 /** Operators' history pages are longer than a phone's. */

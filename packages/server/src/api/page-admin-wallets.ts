@@ -8,8 +8,8 @@ import { optionalBankAccount } from '../services/payouts.js';
 import { answer } from './answer.js';
 import { deviceListing } from './wallet-devices.js';
 import type { Answer, ApiContext } from './context.js';
-import { withOperator } from './console-access.js';
-import { badInputAnswer, operatorActing, optionalText, pageOf, refusedInWords } from './operator-acting.js';
+import { operatorActing, withOperator } from './console-access.js';
+import { badInputAnswer, optionalText, pageOf, refusedInWords } from './operator-acting.js';
 import { refuseMoneyAsNumber } from './page-money.js';
 
 /**
@@ -59,7 +59,7 @@ export const adminWalletSearch = withOperator('reads', async (ctx, req) => {
  * Calls whose body is `{walletId}` alone: the detail (`reads`, no `act`), and the one-button
  * actions, each the kind of change it is, answered with the detail after.
  */
-function oneWallet(access: 'reads' | OperatorChange, act?: (ctx: ApiContext, walletId: string, acting: ActingAs) => Promise<Answer | null>) {
+export function oneWallet(access: 'reads' | OperatorChange, act?: (ctx: ApiContext, walletId: string, acting: ActingAs) => Promise<Answer | null>) {
   return withOperator(access, async (ctx, req, operator) => {
     const parsed = parse(() => {
       rejectUnknown(req.body, ['walletId']);

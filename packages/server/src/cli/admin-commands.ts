@@ -2,7 +2,7 @@ import { Secret } from '@micropay/protocol';
 import { describeOperatorRole, isOperatorRole, OPERATOR_ROLES, type OperatorRole } from '@micropay/protocol/operator-roles';
 import type { Config } from '../config.js';
 import { hashPin, isAccountLocked } from '../domain/credentials.js';
-import { OPERATOR_NAME, type OperatorSummary } from '../domain/operator.js';
+import { hasActiveAdmin, OPERATOR_NAME, type OperatorSummary } from '../domain/operator.js';
 import { newCashierPassword } from '../domain/page-access.js';
 import { newTotpSecret, otpauthUri } from '../domain/totp.js';
 import { defineCommand, type CommandGroup, type OptionSpec } from './command-line.js';
@@ -139,8 +139,7 @@ function statusCommand(to: 'active' | 'disabled') {
       const said = !change.changed ? `Operator ${name} is ${to === 'disabled' ? 'disabled' : 'active'} already: nothing changed.`
         : to === 'disabled' ? `Operator ${name} is disabled: its sessions have ended and its sign-ins answer 9024.`
           : `Operator ${name} is enabled: it signs in with the password it had.`;
-      const admins = (await store.listOperators()).filter((o) => o.role === 'admin' && o.disabledAtMs === null);
-      const warning = admins.length === 0 ? 'no active admin operator is left: the operator console can no longer manage merchants or wallets\' accounts (admin enable, or admin create --role admin)' : null;
+      const warning = !hasActiveAdmin(await store.listOperators()) ? 'no active admin operator is left: the operator console can no longer manage merchants or wallets\' accounts (admin enable, or admin create --role admin)' : null;
       out.show({ name, status: to, changed: change.changed, warning }, warning === null ? said : `${said}\nWarning: ${warning}`);
       return 0;
     },

@@ -44,6 +44,14 @@ export interface OperatorSummary {
   readonly createdAtMs: number;
 }
 
+/**
+ * Whether an active admin is left: only an admin changes merchants and wallets' accounts at
+ * /admin (operator-roles), so without one the console can no longer (the CLI still can).
+ */
+export function hasActiveAdmin(operators: readonly Pick<OperatorSummary, 'role' | 'disabledAtMs'>[]): boolean {
+  return operators.some((o) => o.role === 'admin' && o.disabledAtMs === null);
+}
+
 /** An operator's name: typed at sign-in and shown in the console. */
 export const OPERATOR_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$/;
 
