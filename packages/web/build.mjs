@@ -3,12 +3,15 @@
 // exactly these files (packages/server/src/http/pages.ts); nothing is fetched from elsewhere.
 import { createHash } from 'node:crypto';
 import { build } from 'esbuild';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = dirname(fileURLToPath(import.meta.url));
-const dist = join(root, 'dist');
+const target = join(root, 'dist');
+// Built beside dist/ and swapped in whole at the end, so a rebuild (npm start's prestart) never
+// leaves a server starting meanwhile without its pages, nor with half of them.
+const dist = join(root, `dist.building-${process.pid}`);
 /** Each page: its HTML shell and its script, which imports its styles. */
 const PAGES = {
   wallet: { shell: 'src/wallet/wallet.html', entry: 'src/wallet/main.ts' },
@@ -61,6 +64,11 @@ const shellVersion = createHash('sha256')
   .digest('hex').slice(0, 16);
 writeFileSync(join(dist, 'pages', 'wallet-sw.js'),
   `const SHELL = ${JSON.stringify({ version: shellVersion, files: walletFiles })};\n${readFileSync(join(root, 'src/wallet/shell-worker.js'), 'utf8')}`);
+
+const previous = `${dist}.previous`;
+if (existsSync(target)) renameSync(target, previous);
+renameSync(dist, target);
+rmSync(previous, { recursive: true, force: true });
 
 /** The URL paths of one entry's script, the chunks it imports and its styles. */
 function bundleFiles(metafile, entry) {

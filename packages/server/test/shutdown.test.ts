@@ -336,7 +336,9 @@ describe.runIf(TEST_STORE === 'sqlite')("the README's `npm start`", () => {
   it('stops gracefully when npm itself gets SIGTERM, as a process manager sends it: the server is not left running', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'micropay-npm-start-'));
     const root = fileURLToPath(new URL('../../..', import.meta.url));
-    const npm = spawn('npm', ['start'], { cwd: root, env: cleanEnv({ DATABASE_URL: join(dir, 'micropay.db'), PORT: '0' }), stdio: ['ignore', 'pipe', 'pipe'], timeout: 40_000 });
+    // --ignore-scripts skips only prestart (the build): the suite has built already, and a rebuild
+    // here would swap the pages under the other test files running meanwhile. `start` itself runs.
+    const npm = spawn('npm', ['start', '--ignore-scripts'], { cwd: root, env: cleanEnv({ DATABASE_URL: join(dir, 'micropay.db'), PORT: '0' }), stdio: ['ignore', 'pipe', 'pipe'], timeout: 40_000 });
     try {
       let out = '';
       let err = '';
