@@ -573,6 +573,13 @@ describe('every answer of a real server is as the document says', () => {
     expect(codeOf(await post(admin('wallets/freeze'), { walletId }, op))).toBe(0);
     expect(codeOf(await post(admin('wallets/unfreeze'), { walletId }, op))).toBe(0);
     expect(codeOf(await post(admin('wallets/unlock-pin'), { walletId }, op))).toBe(0);
+    const topUps = await post(admin('wallets/history'), { walletId }, op);
+    const topUp = (topUps.json!.data!.transactions as { entryId: string }[])[0]!.entryId;
+    expect(codeOf(await post(admin('wallets/reverse-top-up'), { walletId, entryId: topUp, reason: 'typed twice' }, op))).toBe(0);
+    expect(codeOf(await post(admin('wallets/reverse-top-up'), { walletId, entryId: topUp, reason: 'typed twice' }, op))).toBe(9060);
+    expect(codeOf(await post(admin('wallets/reverse-top-up'), { walletId, entryId: topUp, reason: '' }, op))).toBe(1021);
+    expect(codeOf(await post(admin('wallets/reverse-top-up'), { walletId: '600000000999', entryId: topUp, reason: 'x' }, op))).toBe(1040);
+    // The reversal and the top-up it took back, as the document says they are shown.
     expect(codeOf(await post(admin('wallets/history'), { walletId }, op))).toBe(0);
     expect(codeOf(await post(admin('wallets/set-pin'), { walletId, pin: '2468' }, op))).toBe(0);
     expect(codeOf(await post(admin('wallets/set-limit'), { walletId, confirmLimit: 'default' }, op))).toBe(0);

@@ -43,6 +43,7 @@ const MAY: Readonly<Record<string, readonly OperatorRole[]>> = {
   'admin/wallets/create': ['admin'],
   'admin/wallets/close': ['admin'],
   'admin/wallets/top-up': ['admin', 'finance'],
+  'admin/wallets/reverse-top-up': ['admin', 'finance'],
   'admin/payouts/confirm': ['admin', 'finance'],
   'admin/payouts/fail': ['admin', 'finance'],
   'admin/wallets/freeze': ['admin', 'support'],
@@ -64,6 +65,7 @@ const MAY: Readonly<Record<string, readonly OperatorRole[]>> = {
 async function workingBodies(): Promise<Record<string, Record<string, unknown>>> {
   const m = await createMerchant(p, 'Corner Shop');
   const { walletId } = await createWalletWithCode(p, 10_00);
+  const [{ entryId: opening }] = await p.store.recentTransactions(walletId, 1) as [{ entryId: number }];
   const leaving = await createWalletWithCode(p, 3_00, 'Leaving');
   const closed = await p.store.closeWallet(leaving.walletId);
   if (closed?.payout === null || closed?.payout === undefined) throw new Error('no payout');
@@ -80,6 +82,8 @@ async function workingBodies(): Promise<Record<string, Record<string, unknown>>>
     'admin/wallets/create': { name: 'Holder', openingBalance: '5.00' },
     'admin/wallets/close': one,
     'admin/wallets/top-up': { walletId, amount: '5.00' },
+    // The wallet's opening top-up (its first journal entry after the others' opening ones).
+    'admin/wallets/reverse-top-up': { walletId, entryId: String(opening), reason: 'typed twice' },
     'admin/payouts/confirm': { payoutId: closed.payout.payoutId },
     'admin/payouts/fail': { payoutId: closed.payout.payoutId, reason: 'bank refused' },
     'admin/wallets/freeze': one,

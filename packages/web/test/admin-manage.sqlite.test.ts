@@ -154,7 +154,7 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     // A top-up asks once more, naming the amount as typed; "Not now" (the focus) moves nothing.
     await page.getByLabel('Top-up amount').fill('5.00');
     await page.getByRole('button', { name: 'Top up', exact: true }).click();
-    expect(await page.locator('#wallet-detail .confirm-step p').textContent()).toBe(`Top up wallet ${walletId} of Sandbox Wallet by 5.00? It holds 1000.00 now. A top-up is not taken back here.`);
+    expect(await page.locator('#wallet-detail .confirm-step p').textContent()).toBe(`Top up wallet ${walletId} of Sandbox Wallet by 5.00? It holds 1000.00 now.`);
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Not now');
     await page.keyboard.press('Enter');
     expect(await page.locator('#wallet-detail .confirm-step').count()).toBe(0);
@@ -240,13 +240,32 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     await page.getByRole('button', { name: 'Show transactions' }).click();
     const moves = page.locator('.wallet-history tbody tr');
     await expect.poll(() => moves.count()).toBeGreaterThan(1);
-    expect(await moves.first().locator('td').allTextContents()).toEqual([expect.stringMatching(/^\d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}:\d{2}$/), 'TOPUP', '5.00', '—', '—', '—']);
+    const when = expect.stringMatching(/^\d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}:\d{2}$/);
+    expect(await moves.first().locator('td').allTextContents()).toEqual([when, 'TOPUP', '5.00', '—', '—', '—', expect.stringMatching(/^[1-9][0-9]*$/), 'Reverse…']);
     expect(await page.locator('.wallet-history caption').textContent()).toBe(`Transactions of wallet ${walletId}, newest first`);
+    // The console's top-up was a mistake: Reverse… asks why, then once more, naming the amount.
+    const topUpEntry = (await moves.first().locator('td').nth(6).textContent())!;
+    await moves.first().getByRole('button', { name: `Reverse the top-up of 5.00 (entry ${topUpEntry})` }).click();
+    expect(await page.locator('.wallet-history .confirm-step p').first().textContent()).toMatch(
+      new RegExp(`^Reverse the top-up of 5\\.00 made .+ \\(entry ${topUpEntry}\\)\\? 5\\.00 goes from wallet ${walletId} back to the platform float; the holder sees it in their history\\.$`));
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe(`reverse-reason-${topUpEntry}`);
+    await page.getByRole('button', { name: 'Reverse 5.00' }).click();
+    await expect.poll(() => page.locator('.wallet-history .confirm-step [role=alert]').textContent()).toBe('Say why the top-up is reversed first.');
+    await page.getByLabel('Why (kept in the audit log)').fill('typed twice at the desk');
+    await page.getByRole('button', { name: 'Reverse 5.00' }).click();
+    await expect.poll(() => status(page)).toBe(`Top-up of 5.00 reversed: wallet ${walletId} holds 1000.00.`);
+    // The transactions stay shown, read again: the reversal on top, the top-up marked, without its button.
+    await expect.poll(() => moves.first().locator('td').nth(1).textContent()).toBe('TOPUP_REVERSAL');
+    expect(await moves.first().locator('td').allTextContents()).toEqual([when, 'TOPUP_REVERSAL', '-5.00', '—', '—', '—', expect.stringMatching(/^[1-9][0-9]*$/), '']);
+    expect(await moves.nth(1).locator('td').allTextContents()).toEqual([when, 'TOPUP', '5.00', '—', '—', 'REVERSED', topUpEntry, '']);
+    await docsScreenshot(page.locator('.wallet-history'), 'admin-wallet-reversed-top-up');
+    const reversal = await cliJ<{ entries: { action: string; detail: Record<string, unknown> }[] }>(['audit-log', '--limit', '1']);
+    expect(reversal.entries[0]).toMatchObject({ action: 'wallet.reverseTopUp', detail: { entryId: Number(topUpEntry), amount: '5.00', reason: 'typed twice at the desk' } });
     const holder = await chromium.browser.newPage({ viewport: { width: 390, height: 844 } });
     await holder.goto(link);
     await expect.poll(() => holder.locator('body').textContent(), { timeout: 10_000 }).toContain('Sandbox Wallet');
     await holder.close();
-    expect(await page.locator('#wallet-detail dd').allTextContents()).toEqual(expect.arrayContaining([walletId, 'Active', '1005.00']));
+    expect(await page.locator('#wallet-detail dd').allTextContents()).toEqual(expect.arrayContaining([walletId, 'Active', '1000.00']));
     await docsScreenshot(page, 'admin-wallets', { fullPage: true });
 
     // A wallet that leaves: created here, closed after the confirm step; its money waits in Payouts.
@@ -360,7 +379,7 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     // Its sign-in is there too, the PIN it unlocked after three wrong tries, and the holder's ways in.
     expect(new Set(log.entries.map((e) => e.action).filter((a) => !a.startsWith('session.')))).toEqual(new Set([
       'merchant.create', 'merchant.import', 'merchant.disable', 'merchant.enable', 'merchant.rollKey', 'merchant.setPayoutAccount',
-      'wallet.topUp', 'device.revoke', 'wallet.freeze', 'wallet.unfreeze', 'wallet.unlockPin', 'wallet.setPin', 'wallet.setConfirmLimit', 'wallet.newToken',
+      'wallet.topUp', 'wallet.reverseTopUp', 'device.revoke', 'wallet.freeze', 'wallet.unfreeze', 'wallet.unlockPin', 'wallet.setPin', 'wallet.setConfirmLimit', 'wallet.newToken',
       'wallet.signInLink', 'wallet.create', 'wallet.close', 'payout.fail', 'payout.confirm',
     ]));
     expect(new Set(log.entries.map((e) => e.actor.name))).toEqual(new Set(['sandbox-ops']));

@@ -112,4 +112,21 @@ describe("the wallet page's account part", () => {
     await expect.poll(() => page.locator('#wallet-line').textContent()).toMatch(/ · available 40\.00$/);
     expect(problems).toEqual([]);
   });
+
+  it('shows a top-up an operator reversed: the reversal as money out, the top-up marked Reversed', { timeout: 30_000 }, async () => {
+    const wallet = await createWallet(platform.cliJ, '10.00');
+    await platform.cliJ(['wallet', 'topup', wallet.walletId, '200.00']);
+    const history = await platform.cliJ<{ movements: { entryId: string }[] }>(['wallet', 'history', wallet.walletId]);
+    await platform.cliJ(['wallet', 'reverse-topup', wallet.walletId, history.movements[0]!.entryId, '--reason', 'typed 200 for 20']);
+
+    const { page, problems } = await openCodeScreen(chromium.browser, await platform.walletLink(wallet.walletId));
+    const rows = page.getByRole('region', { name: 'Your wallet' }).getByRole('list', { name: 'Payments and refunds' }).getByRole('listitem');
+    await expect.poll(() => rows.count()).toBe(3);
+    expect(await page.locator('#available').textContent()).toBe('10.00');
+    expect(await rows.nth(0).innerText()).toMatch(/^Top-up reversed\s+-200\.00\s+Top-up reversed · Completed · /);
+    expect(await rows.nth(1).innerText()).toMatch(/^Top-up\s+\+200\.00\s+Top-up · Reversed · /);
+    expect(await rows.nth(2).innerText()).toMatch(/^Top-up\s+\+10\.00\s+Top-up · Completed · /);
+    await page.screenshot({ path: screenshotPath('wallet-account-reversed-top-up'), fullPage: true });
+    expect(problems).toEqual([]);
+  });
 });

@@ -2,6 +2,7 @@ import { fail, ResultCode, text } from '@micropay/protocol';
 import { MerchantIdTakenError } from '../domain/merchant.js';
 import { WalletHoldsPendingError, WalletRefundsInProcessError } from '../domain/payout.js';
 import { WalletBalanceLimitError, WalletClosedError } from '../domain/wallet.js';
+import { TopUpReversalRefused } from '../domain/top-up-reversal.js';
 import type { BadInput } from '../services/operator-actions.js';
 import { answer } from './answer.js';
 import type { Answer } from './context.js';
@@ -13,7 +14,7 @@ import type { Answer } from './context.js';
  */
 
 /** The state refusals the store's service methods throw; nothing was written. Others are bugs. */
-const STATE_REFUSALS = [WalletClosedError, WalletBalanceLimitError, WalletHoldsPendingError, WalletRefundsInProcessError, MerchantIdTakenError];
+const STATE_REFUSALS = [WalletClosedError, WalletBalanceLimitError, WalletHoldsPendingError, WalletRefundsInProcessError, TopUpReversalRefused, MerchantIdTakenError];
 
 /** Runs an action; a refusal of the state is answered 9060 with its reason, in words. */
 export async function refusedInWords(run: () => Promise<Answer>): Promise<Answer> {

@@ -78,5 +78,7 @@ export const adminWalletHistory = withOperator('reads', async (ctx, req) => {
   if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
   if ((await ctx.store.findWallet(parsed.value.walletId)) === null) return noSuchWallet(parsed.value.walletId);
   const page = await walletHistoryPage(ctx.store, parsed.value.walletId, OPERATOR_HISTORY_PAGE_SIZE, parsed.value.before);
-  return answer(ResultCode.SUCCESS, { transactions: page.rows.map((t) => transactionData(t, ctx.config.timeZone)), older: page.older });
+  // The journal entry's id too: the operator reverses a top-up by it, and quotes it to finance.
+  const transactions = page.rows.map((t) => ({ ...transactionData(t, ctx.config.timeZone), entryId: String(t.entryId) }));
+  return answer(ResultCode.SUCCESS, { transactions, older: page.older });
 });

@@ -2,7 +2,7 @@ import type { OperatorChange } from '@micropay/protocol/operator-roles';
 import { DEVICE_ID_SHAPE, fail, formatSen, parse, rejectUnknown, required, ResultCode, text } from '@micropay/protocol';
 import type { ActingAs } from '../domain/audit-log.js';
 import { availableSen, type Wallet } from '../domain/model.js';
-import { createHolderWallet, freezeWallet, isBadInput, topUpWallet, unlockWalletPin } from '../services/operator-actions.js';
+import { createHolderWallet, freezeWallet, isBadInput, reverseWalletTopUp, topUpWallet, unlockWalletPin } from '../services/operator-actions.js';
 import { searchWallets, walletDetail, type WalletDetail } from '../services/operator-console.js';
 import { optionalBankAccount } from '../services/payouts.js';
 import { answer } from './answer.js';
@@ -14,7 +14,7 @@ import { refuseMoneyAsNumber } from './page-money.js';
 
 /**
  * The operator console's Wallets section (docs/consoles.md): search, one wallet's detail, and the
- * actions: create (its app token in this answer only), top up, freeze and unfreeze, unlock the
+ * actions: create (its app token in this answer only), top up (and reverse one), freeze and unfreeze, unlock the
  * PIN, close (which pays out what it holds). Amounts are decimal strings; the PIN is never read.
  */
 function searchRow(w: Wallet): Record<string, unknown> {
@@ -141,6 +141,25 @@ export const adminTopUpWallet = withOperator('money', async (ctx, req, operator)
     const topped = await topUpWallet(ctx.store, walletId, amount, operatorActing(operator, req));
     if (isBadInput(topped)) return badInputAnswer(topped, 'amount');
     return topped === null ? noSuchWallet(walletId) : detailAnswer(ctx, walletId);
+  });
+});
+
+/**
+ * `{walletId, entryId, reason}`: takes a top-up made by mistake back whole, from the wallet to the
+ * float (domain/top-up-reversal.ts); the entry id is the history's. Refused in words (9060) when
+ * it is no top-up of the wallet, was reversed already, or the wallet no longer has the money.
+ */
+export const adminReverseTopUp = withOperator('money', async (ctx, req, operator) => {
+  const parsed = parse(() => {
+    rejectUnknown(req.body, ['walletId', 'entryId', 'reason']);
+    return { walletId: walletIdOf(req.body), entryId: required(req.body, 'entryId'), reason: required(req.body, 'reason') };
+  });
+  if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
+  const { walletId, entryId, reason } = parsed.value;
+  return refusedInWords(async () => {
+    const reversed = await reverseWalletTopUp(ctx.store, walletId, entryId, reason, operatorActing(operator, req));
+    if (isBadInput(reversed)) return badInputAnswer(reversed, reversed.field);
+    return reversed === null ? noSuchWallet(walletId) : detailAnswer(ctx, walletId);
   });
 });
 

@@ -1,8 +1,9 @@
 import { fail, text } from '@micropay/protocol';
+import { LEDGER_ID } from '../domain/ledger.js';
 import type { Store, WalletTransaction } from '../store/store.js';
 
-/** A posting id as the history hands it out (`older`): a positive whole number, as digits. */
-export const POSTING_ID = /^[1-9][0-9]{0,14}$/;
+/** A posting id as the history hands it out (`older`). */
+export const POSTING_ID = LEDGER_ID;
 
 /** The `before` of a history request: the "older" key of the page before it, or undefined for the newest. */
 export function beforeOf(body: Record<string, unknown>): number | undefined {

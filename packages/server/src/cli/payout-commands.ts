@@ -1,6 +1,7 @@
 import { formatDuration, formatSen, isCalendarDate, resultCodeInfo, ResultCode } from '@micropay/protocol';
 import type { Config } from '../config.js';
-import { MAX_PAYOUT_REASON_LENGTH, MAX_PAYOUT_REQUEST_ID_LENGTH, newAccountAgeMs, payoutTextProblem, type Payout, type PayoutFinishDecision, type PayoutStatus } from '../domain/payout.js';
+import { MAX_PAYOUT_REASON_LENGTH, MAX_PAYOUT_REQUEST_ID_LENGTH, newAccountAgeMs, type Payout, type PayoutFinishDecision, type PayoutStatus } from '../domain/payout.js';
+import { printableTextProblem } from '../domain/text.js';
 import { merchantDay } from '../services/statements.js';
 import { defineCommand, type CommandGroup } from './command-line.js';
 import { amountSen, badInput, cliActing, CommandFailed, notFound, timeText, UsageError } from './common.js';
@@ -56,7 +57,7 @@ function payoutLine(p: Payout, config: Config): string {
 
 /** Free text of the operator's, by the payouts' text rule (domain/payout.ts). */
 function operatorText(value: string, what: string, max: number): string {
-  const problem = payoutTextProblem(value, max);
+  const problem = printableTextProblem(value, max);
   if (problem !== null) throw new UsageError(`${what} ${problem}`);
   return value;
 }

@@ -11,6 +11,7 @@ import { BANK_FLAGS, BANK_OPTIONS } from './payout-account-command.js';
 import { optionalBankAccount } from '../services/payouts.js';
 import type { Store } from '../store/store.js';
 import { enrolDevice, listDevices, offlinePaycode, renewDevice, revokeDevices } from './device-commands.js';
+import { history, reverseTopUp } from './wallet-history-commands.js';
 
 /** The operator's wallet commands, and `paycode`, which issues a wallet's payment code. */
 
@@ -304,7 +305,7 @@ const paycode = defineCommand({
 export const walletCommands: CommandGroup = {
   title: 'Wallets',
   commands: [
-    create, show, list, topup, token, setPin, unlock, setLimit,
+    create, show, list, topup, history, reverseTopUp, token, setPin, unlock, setLimit,
     statusCommand('freeze'), statusCommand('unfreeze'), statusCommand('close'), link, paycode,
     enrolDevice, listDevices, renewDevice, revokeDevices,
   ],

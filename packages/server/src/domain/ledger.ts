@@ -6,6 +6,9 @@
  */
 export type AccountId = string;
 
+/** A journal entry's or a posting's id as text hands it out: a positive whole number, as digits. */
+export const LEDGER_ID = /^[1-9][0-9]{0,14}$/;
+
 export const PLATFORM_FLOAT: AccountId = 'platform:float';
 
 /**
@@ -23,14 +26,18 @@ export function merchantAccount(mchId: string): AccountId {
   return `merchant:${mchId}`;
 }
 
-/** payout: an account → the payouts clearing account; payout_paid: clearing → float; payout_returned: clearing → the account. */
-export type EntryKind = 'topup' | 'payment' | 'refund' | 'payout' | 'payout_paid' | 'payout_returned';
+/**
+ * payout: an account → the payouts clearing account; payout_paid: clearing → float; payout_returned:
+ * clearing → the account. topup_reversal: a top-up's amount from its wallet back to the float.
+ */
+export type EntryKind = 'topup' | 'topup_reversal' | 'payment' | 'refund' | 'payout' | 'payout_paid' | 'payout_returned';
 
-/** What an entry belongs to: the order it pays, the refund it returns, or the payout it moves. */
+/** What an entry belongs to: the order it pays, the refund it returns, the payout it moves, or the top-up it reverses. */
 export interface EntryRefs {
   readonly orderId?: string;
   readonly refundId?: string;
   readonly payoutId?: string;
+  readonly reversesEntryId?: number;
 }
 
 export interface Posting {
@@ -43,6 +50,7 @@ export interface JournalEntry {
   readonly orderId: string | null;
   readonly refundId: string | null;
   readonly payoutId?: string | null;
+  readonly reversesEntryId?: number | null;
   readonly postings: readonly Posting[];
   readonly createdAtMs: number;
 }
@@ -61,6 +69,7 @@ export function journalEntry(
   assert(postings.length >= 2, 'an entry has at least two postings');
   assert(sum === 0, 'the postings of an entry sum to zero');
   const entry = { kind, orderId: refs.orderId ?? null, refundId: refs.refundId ?? null, postings, createdAtMs };
+  if (refs.reversesEntryId !== undefined) return { ...entry, reversesEntryId: refs.reversesEntryId };
   return refs.payoutId === undefined ? entry : { ...entry, payoutId: refs.payoutId };
 }
 

@@ -1,6 +1,6 @@
 import { unchanged, type Decided } from './effects.js';
 import type { Merchant } from './model.js';
-import { payoutTextProblem } from './payout.js';
+import { printableTextProblem } from './text.js';
 
 /**
  * Where a merchant's payouts go (docs/operations.md, "Payout accounts"): the bank account its
@@ -79,7 +79,7 @@ const INVISIBLE = /[\p{Cf}\p{Co}\p{Cs}\u2028\u2029]/u;
 export function bankAccountOf(typed: BankAccount): BankAccountCheck {
   for (const field of ['holderName', 'bankName'] as const) {
     const text = typed[field].trim();
-    const problem = payoutTextProblem(text, MAX_BANK_TEXT_LENGTH) ?? (INVISIBLE.test(text) ? `must be 1 to ${MAX_BANK_TEXT_LENGTH} printable characters` : null);
+    const problem = printableTextProblem(text, MAX_BANK_TEXT_LENGTH) ?? (INVISIBLE.test(text) ? `must be 1 to ${MAX_BANK_TEXT_LENGTH} printable characters` : null);
     if (problem !== null) return { ok: false, field, problem };
   }
   const number = accountNumberOf(typed.accountNumber);

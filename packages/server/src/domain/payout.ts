@@ -2,7 +2,6 @@ import { formatSen } from '@micropay/protocol';
 import { unchanged, type Decided, type Effect } from './effects.js';
 import { assert, journalEntry, merchantAccount, PLATFORM_FLOAT, PLATFORM_PAYOUTS, walletAccount, type AccountId } from './ledger.js';
 import type { Merchant, Wallet } from './model.js';
-import { CONTROL_OR_BIDI } from './text.js';
 import type { BankAccount, PayoutAccount } from './payout-account.js';
 import { walletStatusEffects } from './wallet.js';
 
@@ -66,15 +65,6 @@ export function newAccountAgeMs(p: Payout): number | null {
 /** Longest fail reason kept, and longest request id (both are the operator's free text). */
 export const MAX_PAYOUT_REASON_LENGTH = 200;
 export const MAX_PAYOUT_REQUEST_ID_LENGTH = 64;
-
-/**
- * The rule of the operator's (or merchant's) free text on a payout, a request id or a fail reason:
- * bounded and printable, as lists and reports show it. Why not, or null. The CLI and the consoles
- * both ask it.
- */
-export function payoutTextProblem(value: string, max: number): string | null {
-  return value.length === 0 || value.length > max || CONTROL_OR_BIDI.test(value) ? `must be 1 to ${max} printable characters` : null;
-}
 
 /** The ledger account a payout's money comes from, and returns to when it fails. */
 export function payoutAccount(payout: Payout): AccountId {

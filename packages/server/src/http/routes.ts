@@ -19,7 +19,7 @@ import { adminOperators, adminSession, adminSignIn, adminSignOut } from '../api/
 import { adminCreateMerchant, adminImportMerchant, adminMerchants, adminRollMerchantKey, adminSetMerchantStatus } from '../api/page-admin-merchants.js';
 import { adminCheckPayoutAccount, adminMerchantPayoutAccount, adminSetMerchantPayoutAccount } from '../api/page-admin-payout-accounts.js';
 import {
-  adminCloseWallet, adminCreateWallet, adminFreezeWallet, adminTopUpWallet, adminUnfreezeWallet, adminRevokeWalletDevices, adminUnlockWalletPin, adminWalletDetail, adminWalletSearch,
+  adminCloseWallet, adminCreateWallet, adminFreezeWallet, adminTopUpWallet, adminReverseTopUp, adminUnfreezeWallet, adminRevokeWalletDevices, adminUnlockWalletPin, adminWalletDetail, adminWalletSearch,
 } from '../api/page-admin-wallets.js';
 import { adminNewWalletToken, adminSetWalletConfirmLimit, adminSetWalletPin, adminWalletHistory, adminWalletSignInLink } from '../api/page-admin-wallet-access.js';
 import { changePayoutAccount, showPayoutAccount } from '../api/page-merchant-payout-account.js';
@@ -128,6 +128,7 @@ export const ROUTES: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['/api/page/admin/wallets/detail', adminWalletDetail],
   ['/api/page/admin/wallets/create', adminCreateWallet],
   ['/api/page/admin/wallets/top-up', adminTopUpWallet],
+  ['/api/page/admin/wallets/reverse-top-up', adminReverseTopUp],
   ['/api/page/admin/wallets/freeze', adminFreezeWallet],
   ['/api/page/admin/wallets/unfreeze', adminUnfreezeWallet],
   ['/api/page/admin/wallets/unlock-pin', adminUnlockWalletPin],

@@ -1,5 +1,6 @@
 import { pageLimitOf, PAGE_LIMIT_PROBLEM, payoutCursorOf, payoutCursorText } from '../domain/console-pages.js';
-import { MAX_PAYOUT_REQUEST_ID_LENGTH, payoutTextProblem, type Payout, type PayoutRequestDecision } from '../domain/payout.js';
+import { MAX_PAYOUT_REQUEST_ID_LENGTH, type Payout, type PayoutRequestDecision } from '../domain/payout.js';
+import { printableTextProblem } from '../domain/text.js';
 import type { ActingAs } from '../domain/audit-log.js';
 import type { Store } from '../store/store.js';
 import { positiveAmountOf } from './operator-actions.js';
@@ -69,7 +70,7 @@ export async function requestMerchantPayout(
 ): Promise<PayoutRequestDecision | Invalid> {
   const amountSen = positiveAmountOf(req.amount, 'amount');
   if (typeof amountSen !== 'number') return { kind: 'invalid', problem: `amount ${amountSen.problem}` };
-  const problem = payoutTextProblem(req.requestId, MAX_PAYOUT_REQUEST_ID_LENGTH);
+  const problem = printableTextProblem(req.requestId, MAX_PAYOUT_REQUEST_ID_LENGTH);
   if (problem !== null) return { kind: 'invalid', problem: `requestId ${problem}` };
   return store.requestPayout({ mchId: req.mchId, amountSen, requestId: req.requestId }, acting);
 }

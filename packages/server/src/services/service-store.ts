@@ -40,7 +40,7 @@ type ServiceMethods =
   | 'rollMerchantKey' | 'recordKeyFirstUse' | 'resealMerchantKeys'
   | 'confirmPending' | 'declinePending' | 'closeOrder' | 'sweep'
   | 'requestRefund' | 'finishRefund' | 'refund' | 'finishStaleRefunds'
-  | 'createWallet' | 'topUp' | 'issuePayCode' | 'setWalletStatus' | 'updateWalletSecurity'
+  | 'createWallet' | 'topUp' | 'reverseTopUp' | 'issuePayCode' | 'setWalletStatus' | 'updateWalletSecurity'
   | 'openPageSession' | 'usePageSession' | 'endPageSession' | 'sweepPageAccess' | 'issueSignInLink' | 'signInWithLink'
   | 'createCashier' | 'resetCashierPassword' | 'changeOwnPassword' | 'setUserStatus' | 'signInCashier' | 'checkUserPassword' | 'setRefundLimit'
   | 'createOperator' | 'resetOperator' | 'signOutOperator' | 'signInOperator'
@@ -158,6 +158,10 @@ export abstract class ServiceStore implements StorePort, Pick<Store, ServiceMeth
 
   topUp(walletId: string, amountSen: number, acting?: ActingAs): Promise<Wallet | null> {
     return wallets.topUp(this, walletId, amountSen, acting);
+  }
+
+  reverseTopUp(walletId: string, entryId: number, reason: string, acting?: ActingAs): Promise<Wallet | null> {
+    return wallets.reverseTopUp(this, walletId, entryId, reason, acting);
   }
 
   enrolOfflineDevice(walletId: string, label: string, terms: DeviceTerms, acting?: ActingAs): Promise<WalletDevice | offlineDevices.EnrolRefusal> {

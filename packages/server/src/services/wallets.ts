@@ -17,6 +17,7 @@ import {
 } from '../domain/wallet.js';
 import type { WalletSecurityChanges } from '../domain/effects.js';
 import { assert } from '../domain/ledger.js';
+import { reverseTopUp as reverseTopUpOf } from '../domain/top-up-reversal.js';
 import { retryOnIdClash } from '../store/id-clash.js';
 import type { StorePort } from '../store/port.js';
 import type { PayCodeRefusal } from '../store/store.js';
@@ -39,6 +40,16 @@ export function topUp(port: StorePort, walletId: string, amountSen: number, acti
     checkTopUp(wallet, amountSen);
     const done = { result: { ...wallet, balanceSen: wallet.balanceSen + amountSen }, effects: [{ kind: 'book' as const, entry: topUpEntry(walletId, amountSen, nowMs) }] };
     return audited(done, acting, nowMs, () => walletRecord('wallet.topUp', walletId, { amount: formatSen(amountSen) }));
+  });
+}
+
+/** Takes a top-up back whole (domain/top-up-reversal.ts), with the operator's reason in the log. null: no such wallet. */
+export function reverseTopUp(port: StorePort, walletId: string, entryId: number, reason: string, acting?: ActingAs): Promise<Wallet | null> {
+  return port.decide({ view: 'topUpToReverse', walletId, entryId }, (view, nowMs): Decided<Wallet | null> => {
+    if (view === null) return unchanged(null);
+    const { wallet, effects, amountSen } = reverseTopUpOf(view.wallet, view.entry, entryId, nowMs);
+    const detail = { entryId, amount: formatSen(amountSen), reason: auditText(reason) };
+    return audited({ result: wallet, effects }, acting, nowMs, () => walletRecord('wallet.reverseTopUp', walletId, detail));
   });
 }
 

@@ -227,4 +227,21 @@ export const AUDIT_QUERIES: readonly AuditQuery[] = [
             FROM journal_entries
            WHERE (kind IN ('payout', 'payout_paid', 'payout_returned')) <> (payout_id IS NOT NULL)`,
   },
+  // Top-up reversals (domain/top-up-reversal.ts): a correction names the top-up it takes back.
+  {
+    name: 'every top-up reversal names a top-up, and only reversals name one',
+    sql: `SELECT 'entry ' || e.entry_id || ' (' || e.kind || ') reverses ' || COALESCE(CAST(e.reverses_entry_id AS TEXT), 'nothing')
+                 || COALESCE(', a ' || t.kind, '') AS detail
+            FROM journal_entries e LEFT JOIN journal_entries t ON t.entry_id = e.reverses_entry_id
+           WHERE (e.kind = 'topup_reversal') <> (e.reverses_entry_id IS NOT NULL) OR t.kind <> 'topup'`,
+  },
+  {
+    name: 'every top-up reversal moves back exactly what its top-up moved, account by account',
+    sql: `SELECT 'reversal ' || x.entry_id || ' of top-up ' || x.topup_id || ' leaves ' || x.net || ' sen on ' || x.account_id AS detail
+            FROM (SELECT r.entry_id, r.reverses_entry_id AS topup_id, p.account_id, SUM(p.amount_sen) AS net
+                    FROM journal_entries r JOIN postings p ON p.entry_id = r.entry_id OR p.entry_id = r.reverses_entry_id
+                   WHERE r.reverses_entry_id IS NOT NULL
+                   GROUP BY r.entry_id, r.reverses_entry_id, p.account_id) x
+           WHERE x.net <> 0`,
+  },
 ];

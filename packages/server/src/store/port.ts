@@ -8,6 +8,7 @@ import type { ChargeStartView } from '../domain/cashier-charge.js';
 import type { Payout, PayoutRequestView, WalletToClose } from '../domain/payout.js';
 import type { PayoutAccountView } from '../domain/payout-account.js';
 import type { RefundFinishView, RefundView } from '../domain/refund.js';
+import type { EntryToReverse } from '../domain/top-up-reversal.js';
 
 /**
  * What a decision reads inside its transaction, each a closed case a store answers with its own
@@ -25,6 +26,11 @@ export type ViewRequest =
    * credit cannot land between the decision's read of the balance and its write (top-ups).
    */
   | { readonly view: 'wallet'; readonly walletId: string; readonly lockBalance?: boolean }
+  /**
+   * A top-up to reverse (domain/top-up-reversal.ts): the wallet and its balance locked, as `wallet`
+   * with `lockBalance`, and the journal entry as it touched the wallet, with its reversal if any.
+   */
+  | { readonly view: 'topUpToReverse'; readonly walletId: string; readonly entryId: number }
   /** The wallet, locked as `wallet`, with its offline devices (revoked and expired ones too). */
   | { readonly view: 'walletDevices'; readonly walletId: string }
   /**
@@ -73,6 +79,7 @@ export interface ViewOf {
   merchant: Merchant | null;
   merchantIds: ReadonlySet<string>;
   wallet: Wallet | null;
+  topUpToReverse: { readonly wallet: Wallet; readonly entry: EntryToReverse | null } | null;
   walletDevices: { readonly wallet: Wallet; readonly devices: readonly WalletDevice[] } | null;
   walletToClose: WalletToClose | null;
   order: { readonly order: Order; readonly wallet: Wallet | null } | null;

@@ -113,6 +113,11 @@ export interface Store extends StoreOps {
   /** A right PIN: the count goes back to 0, unless other tries were taken meanwhile. */
   clearPinTries(walletId: string, countAfterTaking: number): Promise<void>;
   topUp(walletId: string, amountSen: number, acting?: ActingAs): Promise<Wallet | null>;
+  /**
+   * Takes a top-up (its journal entry's id) back whole: a correction entry from the wallet to the
+   * float, once. null: no such wallet; refused (TopUpReversalRefused) when it may not be made.
+   */
+  reverseTopUp(walletId: string, entryId: number, reason: string, acting?: ActingAs): Promise<Wallet | null>;
   /** Issues a fresh payment code and retires the wallet's earlier ones. */
   issuePayCode(walletId: string, ttlMs: number, acting?: ActingAs): Promise<PayCode | PayCodeRefusal>;
   /** Enrols a device of an active wallet for offline codes (docs/offline-codes.md). */

@@ -1,9 +1,9 @@
 import type { DeviceListing } from '@micropay/protocol/offline-code';
 import { bankAccountRefusal } from '../console/bank-account.js';
-import { askFirst, button, field, form } from '../console/forms.js';
+import { askFirst, button, field, fieldRefusal, form } from '../console/forms.js';
 import { walletDevicesPart } from './wallet-devices.js';
 import { holderAccessPart } from './wallet-access.js';
-import { walletHistoryPart } from './wallet-history.js';
+import { walletHistoryPart, type ReverseTopUp } from './wallet-history.js';
 import type { OperatorChange } from '@micropay/protocol/operator-roles';
 
 /**
@@ -35,13 +35,16 @@ export type WalletAct = (
  */
 export function walletDetailView(
   w: WalletDetail, api: string, act: WalletAct, may: (change: OperatorChange) => boolean, showSecret: (what: string, secret: string) => void,
+  historyOpen = false,
 ): HTMLElement[] {
   const heading = Object.assign(document.createElement('h3'), { textContent: `Wallet ${w.walletId}`, tabIndex: -1, className: 'wallet-heading' });
   const devices = walletDevicesPart(w.walletId, w.devices, !may('wallet care') ? null : async (deviceId) => {
     await act('revoke-devices', deviceId === null ? { walletId: w.walletId } : { walletId: w.walletId, deviceId }, () =>
       `${deviceId === null ? 'Every device' : `Device ${deviceId}`} of wallet ${w.walletId} is revoked: its offline codes pay no more.`);
   });
-  const history = walletHistoryPart(api, w.walletId);
+  // A closed wallet's top-ups were paid out with it: there is nothing left to reverse.
+  const reverse = may('money') && w.status !== 'closed' ? reverseTopUp(w, act) : null;
+  const history = walletHistoryPart(api, w.walletId, reverse, historyOpen);
   if (w.status === 'closed') return [heading, facts(w), ...payOutAgain(w, act, may), history, devices];
   const closing = document.createElement('div');
   const buttons = Object.assign(document.createElement('div'), { className: 'actions' });
@@ -57,6 +60,13 @@ export function walletDetailView(
   if (may('wallet accounts')) buttons.append(button('Close wallet…', async () => closeStep(w, closing, act)));
   const access = may('wallet accounts') ? [holderAccessPart(w, act, showSecret)] : [];
   return [heading, facts(w), ...(may('money') ? [topUpForm(w, closing, act)] : []), buttons, closing, ...access, history, devices];
+}
+
+/** A top-up made by mistake taken back whole; a refusal (the money spent since) is said in the step. */
+function reverseTopUp(w: WalletDetail, act: WalletAct): ReverseTopUp {
+  return (entryId, amount, reason, refused) => act('reverse-top-up', { walletId: w.walletId, entryId, reason }, (after) =>
+    `Top-up of ${amount} reversed: wallet ${after.walletId} holds ${after.balance}.`, (msg) =>
+    refused(fieldRefusal(msg.replace(/^action refused: /, ''), { reason: 'The reason' }).words));
 }
 
 /**
@@ -140,14 +150,14 @@ function holderAccountFields(): { elements: HTMLElement[]; values(): Record<stri
 }
 
 /**
- * A top-up asks once more, naming the amount as typed and the holder: money put in is taken out
- * only by the holder spending it or the wallet's close, so a slip ("2500" for "25.00") is caught here.
+ * A top-up asks once more, naming the amount as typed and the holder: a slip ("2500" for "25.00")
+ * is caught here, before the holder can spend it (reversing it later needs the money still there).
  */
 function topUpForm(w: WalletDetail, region: HTMLElement, act: WalletAct): HTMLFormElement {
   return form('top-up', 'Top up', [field('top-up-amount', 'Top-up amount', { inputMode: 'decimal', maxLength: 20 })], 'Top up', async (v) => {
     const amount = v['top-up-amount']!;
     if (amount === '') return void region.replaceChildren(Object.assign(document.createElement('p'), { role: 'alert', className: 'field-error', textContent: 'Type the amount to top up first.' }));
-    askFirst(region, `Top up wallet ${w.walletId} of ${w.name} by ${amount}? It holds ${w.balance} now. A top-up is not taken back here.`, `Top up ${amount}`,
+    askFirst(region, `Top up wallet ${w.walletId} of ${w.name} by ${amount}? It holds ${w.balance} now.`, `Top up ${amount}`,
       () => act('top-up', { walletId: w.walletId, amount }, (after) => `Topped up ${amount}: wallet ${after.walletId} holds ${after.balance}.`), 'Not now');
   });
 }

@@ -59,7 +59,10 @@ export const walletsSection: Section<SignedInOperator> = {
     }
 
     function show(w: WalletDetail): void {
-      detail.replaceChildren(...walletDetailView(w, ctx.api, act, (change) => may(ctx.who, change), (what, secret) => showOnce(shownOnce, what, secret)));
+      // After an action on the same wallet, its transactions stay shown (read again: the action may be one).
+      const historyOpen = detail.dataset.walletId === w.walletId && detail.querySelector('.wallet-history table') !== null;
+      detail.dataset.walletId = w.walletId;
+      detail.replaceChildren(...walletDetailView(w, ctx.api, act, (change) => may(ctx.who, change), (what, secret) => showOnce(shownOnce, what, secret), historyOpen));
     }
 
     function searchForm(): HTMLFormElement {

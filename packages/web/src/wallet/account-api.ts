@@ -18,7 +18,7 @@ export interface Balances {
 
 /** One movement: `amount` signed from the wallet's side, `zonedTime` in the platform's zone with its offset. */
 export interface Movement {
-  readonly type: 'PAYMENT' | 'REFUND' | 'TOPUP';
+  readonly type: 'PAYMENT' | 'REFUND' | 'TOPUP' | 'TOPUP_REVERSAL';
   readonly amount: string;
   readonly merchantName: string | null;
   readonly status: string | null;

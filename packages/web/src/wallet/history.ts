@@ -5,7 +5,7 @@ import type { Movement } from './account-api.js';
  * key. Times are shown as the platform's wall clock (the zone is named under the list), not the
  * phone's, so a receipt and the page tell the same time.
  */
-const KIND: Readonly<Record<Movement['type'], string>> = { PAYMENT: 'Payment', REFUND: 'Refund', TOPUP: 'Top-up' };
+const KIND: Readonly<Record<Movement['type'], string>> = { PAYMENT: 'Payment', REFUND: 'Refund', TOPUP: 'Top-up', TOPUP_REVERSAL: 'Top-up reversed' };
 const PAYMENT_STATUS: Readonly<Record<string, string>> = {
   PAID: 'Paid',
   REFUND_IN_PROCESS: 'Refund in process',
@@ -25,6 +25,8 @@ export function peopleTime(zoned: string): { text: string; datetime: string } {
 /** What the row says the movement's state is, in words. */
 export function statusWords(t: Movement): string {
   if (t.type === 'PAYMENT') return PAYMENT_STATUS[t.status ?? ''] ?? t.status ?? '';
+  // A top-up the operator took back (a mistake): its reversal is a row of its own.
+  if (t.status === 'REVERSED') return 'Reversed';
   return t.status === null || t.status === 'REFUNDED' ? 'Completed' : t.status;
 }
 

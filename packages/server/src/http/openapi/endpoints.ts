@@ -140,7 +140,7 @@ const DEVICE_ID_SCHEMA = pattern(DEVICE_ID_SHAPE, 'The device\'s id, from enrolm
 const POSTING_KEY = pattern(POSTING_ID, 'The key of the next (older) page: post it back as `before`.', '57');
 
 /**
- * One movement of a wallet, by its type: a top-up (no order, no status), a payment (out, with the
+ * One movement of a wallet, by its type: a top-up (no order; REVERSED when taken back) or its reversal, a payment (out, with the
  * paid order's status now) or a refund (in, with the refund's status). `extra`: the fields a
  * caller adds to every row (the page's history adds `zonedTime`); the rows are defined only here.
  */
@@ -150,7 +150,9 @@ function transactionRow(extra: Record<string, JsonSchema> = {}, payouts = false)
   const none = { type: 'null' };
   return {
     anyOf: [
-      row('TOPUP', MONEY_IN, { merchantName: none, wavpayOrderId: none, refundId: none, status: none }),
+      row('TOPUP', MONEY_IN, { merchantName: none, wavpayOrderId: none, refundId: none, status: { enum: ['REVERSED', null], description: 'REVERSED: an operator took it back (its TOPUP_REVERSAL row).' } }),
+      // An operator's correction of a top-up made by mistake (docs/operations.md): its amount back out.
+      row('TOPUP_REVERSAL', MONEY_OUT, { merchantName: none, wavpayOrderId: none, refundId: none, status: none }),
       row('PAYMENT', MONEY_OUT, { merchantName: { type: ['string', 'null'] }, wavpayOrderId: WAVPAY_ORDER_ID, refundId: none, status: { enum: [...PAID_ORDER_STATUSES] } }),
       row('REFUND', MONEY_IN, {
         merchantName: { type: ['string', 'null'] }, wavpayOrderId: WAVPAY_ORDER_ID,
@@ -564,13 +566,17 @@ function adminManageEndpoints(): Record<string, EndpointDoc> {
       name: { type: 'string' }, openingBalance: AMOUNT_SCHEMA, pin: pattern(PIN_RULE, 'A PIN for confirmations.'), confirmLimit: { type: 'string', description: 'An amount, or `default`.' },
     }, ['openingBalance', 'pin', 'confirmLimit']), object({ wallet: ADMIN_WALLET_DETAIL, token: { type: 'string', description: 'The wallet app\'s token, in this answer only.' } }), true, walletCodes),
     '/api/page/admin/wallets/top-up': call('Top a wallet up from the platform float', object({ walletId: WALLET_ID, amount: AMOUNT_SCHEMA }), ADMIN_WALLET, true, walletCodes),
+    '/api/page/admin/wallets/reverse-top-up': call('Take a top-up made by mistake back whole, from the wallet to the float; once, and only while the wallet has it available', object({
+      walletId: WALLET_ID, entryId: pattern(POSTING_ID, 'The top-up\'s journal entry id, as the history shows it.', '41'),
+      reason: { type: 'string', description: 'Why, 1 to 200 printable characters: kept in the audit log.' },
+    }), ADMIN_WALLET, true, walletCodes),
     '/api/page/admin/wallets/freeze': call('Freeze a wallet: its payments fail (9001)', one, ADMIN_WALLET, true, walletCodes),
     '/api/page/admin/wallets/unfreeze': call('Unfreeze a wallet', one, ADMIN_WALLET, true, walletCodes),
     '/api/page/admin/wallets/unlock-pin': call('Unlock confirmation after wrong PINs', one, ADMIN_WALLET, true, walletCodes),
     '/api/page/admin/wallets/history': call(`A wallet's movements as its holder sees them, newest first, ${OPERATOR_HISTORY_PAGE_SIZE} a page`, object({
       walletId: WALLET_ID, before: { anyOf: [POSTING_KEY, { type: 'null' }], description: 'The `older` of the previous page; absent or null: the newest page.' },
     }, ['before']), object({
-      transactions: { type: 'array', maxItems: OPERATOR_HISTORY_PAGE_SIZE, items: transactionRow({}, true) }, older: { anyOf: [POSTING_KEY, { type: 'null' }] },
+      transactions: { type: 'array', maxItems: OPERATOR_HISTORY_PAGE_SIZE, items: transactionRow({ entryId: pattern(POSTING_ID, 'The journal entry\'s id: a top-up is reversed by it (reverse-top-up).', '41') }, true) }, older: { anyOf: [POSTING_KEY, { type: 'null' }] },
     }), false, [R.USER_NOT_FOUND]),
     '/api/page/admin/wallets/set-pin': call('Set the holder\'s PIN (also unlocks confirmation); never answered or logged', object({ walletId: WALLET_ID, pin: pattern(PIN_RULE, 'The new PIN.') }),
       ADMIN_WALLET, true, walletCodes),

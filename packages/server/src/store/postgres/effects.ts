@@ -181,12 +181,12 @@ export class PgEffects {
   /** A journal entry: its postings and the balance shards, together. */
   async #book(c: Db, entry: JournalEntry): Promise<void> {
     const { rows } = await c.query(
-      `WITH e AS (INSERT INTO journal_entries (kind, order_id, refund_id, payout_id, created_at_ms) VALUES ($1, $2, $3, $7, $4) RETURNING entry_id)
+      `WITH e AS (INSERT INTO journal_entries (kind, order_id, refund_id, payout_id, reverses_entry_id, created_at_ms) VALUES ($1, $2, $3, $7, $8, $4) RETURNING entry_id)
        INSERT INTO postings (entry_id, account_id, amount_sen)
        SELECT e.entry_id, p.account_id, p.amount_sen FROM e, unnest($5::text[], $6::bigint[]) AS p (account_id, amount_sen)
        RETURNING entry_id`,
       [entry.kind, entry.orderId, entry.refundId, entry.createdAtMs, entry.postings.map((p) => p.accountId), entry.postings.map((p) => p.amountSen),
-        entry.payoutId ?? null],
+        entry.payoutId ?? null, entry.reversesEntryId ?? null],
     );
     assert(rows.length === entry.postings.length, 'every posting of an entry is written');
     for (const p of entry.postings) await this.addToBalance(c, p.accountId, p.amountSen);

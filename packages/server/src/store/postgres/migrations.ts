@@ -10,6 +10,7 @@ import { notificationAttemptsSchema } from '../notification-attempts-sql.js';
 import { APPEND_ONLY_MESSAGE, auditLogSchema, OPERATOR_ROLE_IN_AUDIT_LOG_MIGRATION, POSTGRES_AUDIT_LOG_WALLET_HOLDER } from '../audit-log-sql.js';
 import { CONSOLE_INDEXES } from '../console-sql.js';
 import { accountLockMigration, OPERATOR_ROLE_MIGRATION, operatorDisableMigration, userDisableMigration, postgresConsoleAccessMigration } from '../console-access-schema.js';
+import { topUpReversalMigration } from '../top-up-reversal-sql.js';
 import { ORDER_ID_C_INDEX, ORDER_SEARCH_INDEXES } from '../order-search-sql.js';
 
 /**
@@ -383,6 +384,11 @@ CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log FOR EACH STATE
     version: 30,
     name: 'operators can be disabled: someone who left signs in nowhere, their history stays',
     sql: operatorDisableMigration('BIGINT'),
+  },
+  {
+    version: 31,
+    name: 'a top-up made by mistake can be reversed, once: the correction entry names the top-up it takes back',
+    sql: topUpReversalMigration('BIGINT'),
   },
 ];
 

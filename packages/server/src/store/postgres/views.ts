@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { assert, merchantAccount } from '../../domain/ledger.js';
+import { assert, merchantAccount, walletAccount } from '../../domain/ledger.js';
 import type { Order, Refund, Wallet, WalletStatus } from '../../domain/model.js';
 import type { RefundFinishView, RefundRecord } from '../../domain/refund.js';
 import type { ViewFor, ViewName, ViewOf } from '../port.js';
@@ -8,6 +8,7 @@ import { PAYOUT_ACCOUNT_SELECT } from '../payout-schema.js';
 import type { Db } from './effects.js';
 import { LOCK_ORDER_ID } from './order-id-locks.js';
 import { REFUNDS_IN_PROCESS_TO_WALLET } from '../wallet-close-sql.js';
+import { ENTRY_TO_REVERSE, toEntryToReverse } from '../top-up-reversal-sql.js';
 import { toDevice, WALLET_DEVICES } from '../offline-device-sql.js';
 import { OPERATOR_BY_NAME, OPERATORS_TO_RESEAL, toOperator } from '../operator-sql.js';
 import { CASHIER_CHARGE_BY_ID, ORDER_ID_USED, toCashierCharge } from '../cashier-charge-sql.js';
@@ -68,6 +69,12 @@ const READERS: { readonly [N in ViewName]: Reader<N> } = {
   // deadlock with a code issue or top-up waiting for that batch). The balance rows only when asked
   // for (top-ups): after the row, in the store's lock order.
   wallet: (c, q) => walletById(c, q.walletId, q.lockBalance === true ? 'FOR NO KEY UPDATE OF w FOR UPDATE OF a, s' : 'FOR NO KEY UPDATE OF w'),
+  // As `wallet` with the balance; the entry is read after the locks (its reversal, if any, committed).
+  topUpToReverse: async (c, q) => {
+    const wallet = await walletById(c, q.walletId, 'FOR NO KEY UPDATE OF w FOR UPDATE OF a, s');
+    if (wallet === null) return null;
+    return { wallet, entry: await first(c, ENTRY_TO_REVERSE, [q.entryId, walletAccount(q.walletId)], toEntryToReverse) };
+  },
   // As `wallet`: a revocation or another renewal of the wallet's devices waits for this one.
   walletDevices: async (c, q) => {
     const wallet = await walletById(c, q.walletId, 'FOR NO KEY UPDATE OF w');

@@ -175,7 +175,7 @@ export class SqliteEffects {
   /** A journal entry: its postings, each account's posting chain and cached balance, together. */
   #book(entry: JournalEntry): void {
     const s = this.#s;
-    const entryId = s.insertEntry.run(entry.kind, entry.orderId, entry.refundId, entry.payoutId ?? null, entry.createdAtMs).lastInsertRowid;
+    const entryId = s.insertEntry.run(entry.kind, entry.orderId, entry.refundId, entry.payoutId ?? null, entry.reversesEntryId ?? null, entry.createdAtMs).lastInsertRowid;
     for (const p of entry.postings) {
       const postingId = s.insertPosting.run(entryId, p.accountId, p.amountSen, p.accountId).lastInsertRowid;
       check(s.addToBalance.run(p.amountSen, postingId, p.accountId), `posting to an existing account (${p.accountId})`);
@@ -225,7 +225,7 @@ function prepare(db: Database.Database) {
       `UPDATE orders SET status = ?, fail_reason = ?, pay_time_ms = ?, deadline_ms = ?, refunded_sen = ?, updated_at_ms = ?
         WHERE order_id = ? AND status = ? AND refunded_sen = ?`,
     ),
-    insertEntry: db.prepare('INSERT INTO journal_entries (kind, order_id, refund_id, payout_id, created_at_ms) VALUES (?, ?, ?, ?, ?)'),
+    insertEntry: db.prepare('INSERT INTO journal_entries (kind, order_id, refund_id, payout_id, reverses_entry_id, created_at_ms) VALUES (?, ?, ?, ?, ?, ?)'),
     // The posting links to the account's previous latest posting; the account then points at it.
     insertPosting: db.prepare(
       `INSERT INTO postings (entry_id, account_id, amount_sen, prev_posting_id)

@@ -9,6 +9,7 @@ import { notificationAttemptsSchema } from '../notification-attempts-sql.js';
 import { APPEND_ONLY_MESSAGE, auditLogSchema, OPERATOR_ROLE_IN_AUDIT_LOG_MIGRATION, SQLITE_AUDIT_LOG_NO_REPLACE, SQLITE_AUDIT_LOG_WALLET_HOLDER } from '../audit-log-sql.js';
 import { CONSOLE_INDEXES } from '../console-sql.js';
 import { accountLockMigration, OPERATOR_ROLE_MIGRATION, operatorDisableMigration, userDisableMigration, sqliteConsoleAccessMigration } from '../console-access-schema.js';
+import { topUpReversalMigration } from '../top-up-reversal-sql.js';
 import { ORDER_SEARCH_INDEXES } from '../order-search-sql.js';
 
 /**
@@ -368,5 +369,10 @@ CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE
     version: 29,
     name: 'operators can be disabled: someone who left signs in nowhere, their history stays',
     sql: operatorDisableMigration('INTEGER'),
+  },
+  {
+    version: 30,
+    name: 'a top-up made by mistake can be reversed, once: the correction entry names the top-up it takes back',
+    sql: topUpReversalMigration('INTEGER'),
   },
 ];

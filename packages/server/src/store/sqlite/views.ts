@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { assert, merchantAccount } from '../../domain/ledger.js';
+import { assert, merchantAccount, walletAccount } from '../../domain/ledger.js';
 import type { Merchant, Order, Refund, Wallet, WalletStatus } from '../../domain/model.js';
 import type { Payout } from '../../domain/payout.js';
 import type { RefundView } from '../../domain/refund.js';
@@ -14,6 +14,7 @@ import type { MerchantKeyVault } from '../../secrets/merchant-key-vault.js';
 import { WALLET_COLUMNS } from './rows.js';
 import { REFUNDS_IN_PROCESS_TO_WALLET } from '../wallet-close-sql.js';
 import { toDevice, WALLET_DEVICES } from '../offline-device-sql.js';
+import { ENTRY_TO_REVERSE, toEntryToReverse } from '../top-up-reversal-sql.js';
 
 /**
  * The views decisions read (store/port.ts), on SQLite. They run inside an immediate transaction,
@@ -42,6 +43,11 @@ export class SqliteViews {
         return new Set((this.#s.merchantIdsLike.all(`${q.prefix}%`) as { mch_id: string }[]).map((r) => r.mch_id));
       case 'wallet':
         return this.wallet(q.walletId);
+      case 'topUpToReverse': {
+        const wallet = this.wallet(q.walletId);
+        const row = this.#s.entryToReverse.get(q.entryId, walletAccount(q.walletId)) as Row | undefined;
+        return wallet === null ? null : { wallet, entry: row === undefined ? null : toEntryToReverse(row) };
+      }
       case 'walletDevices': {
         const wallet = this.wallet(q.walletId);
         return wallet === null ? null : { wallet, devices: (this.#s.walletDevices.all(q.walletId) as Row[]).map(toDevice) };
@@ -183,6 +189,7 @@ function prepare(db: Database.Database) {
     refundById: db.prepare('SELECT * FROM refunds WHERE refund_id = ?'),
     refundsInProcessToWallet: db.prepare(REFUNDS_IN_PROCESS_TO_WALLET),
     walletDevices: db.prepare(sqliteSql(WALLET_DEVICES)),
+    entryToReverse: db.prepare(sqliteSql(ENTRY_TO_REVERSE)),
     balance: db.prepare('SELECT balance_sen FROM accounts WHERE id = ?'),
     walletStatus: db.prepare('SELECT status FROM wallets WHERE wallet_id = ?'),
     pageSession: db.prepare(sqliteSql(PAGE_SESSION_SELECT)),

@@ -1,0 +1,35 @@
+import type { EntryToReverse } from '../domain/top-up-reversal.js';
+import type { Row } from './rows.js';
+
+/**
+ * Top-up reversals (domain/top-up-reversal.ts), the same SQL on both stores. A reversal names the
+ * top-up it takes back; the unique index lets each top-up be reversed at most once, whatever races.
+ */
+export function topUpReversalMigration(id: 'INTEGER' | 'BIGINT'): string {
+  return `ALTER TABLE journal_entries ADD COLUMN reverses_entry_id ${id} REFERENCES journal_entries (entry_id);
+CREATE UNIQUE INDEX journal_entries_one_reversal ON journal_entries (reverses_entry_id) WHERE reverses_entry_id IS NOT NULL;
+`;
+}
+
+/** One journal entry as it touched this wallet (`$1` the entry, `$2` the wallet's account), and the entry that reversed it. */
+export const ENTRY_TO_REVERSE = `SELECT e.entry_id, e.kind, p.amount_sen,
+       (SELECT r.entry_id FROM journal_entries r WHERE r.reverses_entry_id = e.entry_id) AS reversed_by
+  FROM journal_entries e JOIN postings p ON p.entry_id = e.entry_id
+ WHERE e.entry_id = $1 AND p.account_id = $2`;
+
+export function toEntryToReverse(r: Row): EntryToReverse {
+  return {
+    entryId: Number(r.entry_id),
+    kind: r.kind as EntryToReverse['kind'],
+    amountSen: Number(r.amount_sen),
+    reversedBy: r.reversed_by === null ? null : Number(r.reversed_by),
+  };
+}
+
+/**
+ * A wallet history row's status (recentTransactions, both stores): the refund's or the paid order's
+ * status, and REVERSED for a top-up taken back (its reversal is a row of its own).
+ */
+export const TRANSACTION_STATUS = `CASE WHEN e.refund_id IS NOT NULL THEN r.status
+            WHEN e.kind = 'topup' AND EXISTS (SELECT 1 FROM journal_entries x WHERE x.reverses_entry_id = e.entry_id) THEN 'REVERSED'
+            ELSE o.status END`;
