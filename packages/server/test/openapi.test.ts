@@ -332,6 +332,10 @@ describe('every answer of a real server is as the document says', () => {
     expect((await post(api('pending'), {}, session)).json).toMatchObject({ code: 0, data: { orders: [{ wavpayOrderId: pending.wavpayOrderId }] } });
     expect(codeOf(await post(api('pending'), {}))).toBe(9120);
     expect(codeOf(await post(api('pending'), { x: 1 }, session))).toBe(1021);
+    expect((await post(api('order'), { wavpayOrderId: pending.wavpayOrderId }, session)).json).toMatchObject({ code: 0, data: { tradeStatus: 'PENDING' } });
+    expect(codeOf(await post(api('order'), { wavpayOrderId: '4000000000000000000000' }, session))).toBe(1031);
+    expect(codeOf(await post(api('order'), { wavpayOrderId: 'x' }, session))).toBe(1021);
+    expect(codeOf(await post(api('order'), { wavpayOrderId: pending.wavpayOrderId }))).toBe(9120);
     expect(codeOf(await post(api('confirm'), { wavpayOrderId: pending.wavpayOrderId, pin: '0000' }, session))).toBe(9003);
     expect(codeOf(await post(api('confirm'), { wavpayOrderId: pending.wavpayOrderId, pin: '1357' }, { Cookie: cookie }))).toBe(9121);
     expect(codeOf(await post(api('confirm'), { wavpayOrderId: pending.wavpayOrderId, pin: '1357' }))).toBe(9120);

@@ -28,7 +28,7 @@ const WITHOUT_TOKEN = [
   'merchant/activity', 'merchant/api-key/show', 'merchant/balance/payout-account', 'merchant/balance/payouts', 'merchant/balance/show', 'merchant/notifications/dead',
   'merchant/notifications/show', 'merchant/notifications/test-attempts', 'merchant/orders/detail', 'merchant/orders/search',
   'merchant/statements/day', 'merchant/users/list',
-  'wallet/balance', 'wallet/code-result', 'wallet/history', 'wallet/offline-devices', 'wallet/pending',
+  'wallet/balance', 'wallet/code-result', 'wallet/history', 'wallet/offline-devices', 'wallet/order', 'wallet/pending',
 ].sort();
 
 describe('CSRF on the page APIs', () => {

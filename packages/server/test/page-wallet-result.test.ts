@@ -166,7 +166,7 @@ describe('who may read and act', () => {
   it('every live-result call needs the wallet page\'s session; confirm and decline need its CSRF token and write nothing without it', async () => {
     const s = await signedInWallet();
     const { code, orderId } = await pendingOrder(s);
-    for (const [path, body] of [['wallet/code-result', { payCode: code }], ['wallet/pending', {}], ['wallet/confirm', { wavpayOrderId: orderId, pin: '2468' }], ['wallet/decline', { wavpayOrderId: orderId }]] as const) {
+    for (const [path, body] of [['wallet/code-result', { payCode: code }], ['wallet/pending', {}], ['wallet/order', { wavpayOrderId: orderId }], ['wallet/confirm', { wavpayOrderId: orderId, pin: '2468' }], ['wallet/decline', { wavpayOrderId: orderId }]] as const) {
       const none = await call(path, body);
       expect([none.status, none.code]).toEqual([401, 9120]);
       const unknownId = 'A'.repeat(43);
@@ -196,6 +196,10 @@ describe('who may read and act', () => {
       expect([confirm.code, confirm.data]).toEqual([1031, null]);
     }
     expect((await call('wallet/decline', { wavpayOrderId: bobs.orderId }, as(alice))).code).toBe(1031);
+    // Nor read it: a confirm screen shown again reads its own payment's state, never another wallet's.
+    const peek = await call('wallet/order', { wavpayOrderId: bobs.orderId }, as(alice, null));
+    expect([peek.code, peek.msg, peek.data]).toEqual([1031, 'no merchant related records: no such payment of this wallet', null]);
+    expect((await call('wallet/order', { wavpayOrderId: bobs.orderId }, as(bob, null))).data).toMatchObject({ wavpayOrderId: bobs.orderId, tradeStatus: 'PENDING', amount: '20.00' });
     // Each session lists its own wallet's payments waiting for the PIN, and no other's.
     expect((await call('wallet/pending', {}, as(alice, null))).data).toEqual({ orders: [] });
     const bobsPending = await call('wallet/pending', {}, as(bob, null));

@@ -216,6 +216,11 @@ describe('the cashier page charges a code', () => {
     await till.getByLabel('Amount').press('Enter');
     await scan(till, digits);
     await walletPage.locator('#confirm-screen').waitFor({ state: 'visible', timeout: 5_000 });
+    // Reloaded (a phone's tab restored): no code on the page shows this payment any more, so its
+    // confirm screen follows the payment itself, and turns with the till's cancel all the same.
+    await walletPage.reload();
+    await walletPage.locator('#confirm-screen').waitFor({ state: 'visible', timeout: 5_000 });
+    expect(await walletPage.locator('#confirm-amount').textContent()).toBe('4.00');
     const cancel = till.getByRole('button', { name: 'Cancel charge' });
     await cancel.waitFor({ timeout: 5_000 });
     expect(await platform.cliJ<{ held: string }>(['wallet', 'show', wallet.walletId])).toMatchObject({ held: '4.00' });

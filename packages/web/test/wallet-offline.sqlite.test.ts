@@ -43,6 +43,29 @@ describe('the wallet page with its network cut (docs/offline-codes.md)', () => {
     expect(problems.filter((p) => !/ERR_INTERNET_DISCONNECTED|Failed to fetch|net::/.test(p))).toEqual([]);
   });
 
+  it('an offline code charged above the confirmation limit: back online, the page asks for the PIN by itself', async () => {
+    const wallet = await createWallet(platform.cliJ, '50.00', ['--pin', '2468', '--confirm-limit', '0.50']);
+    const { page, problems } = await openCodeScreen(chromium.browser, await platform.walletLink(wallet.walletId));
+    await expect.poll(() => page.evaluate((id) => localStorage.getItem(`micropay.offline.${id}`) !== null, wallet.walletId)).toBe(true);
+    await page.context().setOffline(true);
+    await page.getByRole('button', { name: 'New code' }).click();
+    await expect.poll(() => page.locator('#code-status').textContent()).toBe('No network: this offline code was made on your phone. It pays once.');
+    const offline = await revealDigits(page);
+    // The till is online: 1.00 is above the wallet's limit, so the payment waits for the holder.
+    const pending = await platform.pay(offline, 'offline-confirm-1');
+    expect(pending.stdout + pending.stderr).toContain('1024');
+    await page.context().setOffline(false);
+    // No code of the page shows this payment: once the platform answers again, it is asked for anyway.
+    await page.locator('#confirm-screen').waitFor({ state: 'visible', timeout: 15_000 });
+    expect(await page.locator('#confirm-amount').textContent()).toBe('1.00');
+    await page.getByLabel('Your PIN', { exact: true }).fill('2468');
+    await page.getByRole('button', { name: 'Pay' }).click();
+    await page.locator('#result-screen').waitFor({ state: 'visible', timeout: 5_000 });
+    expect(await page.locator('#result-heading').textContent()).toBe('Paid');
+    expect(await platform.cliJ<{ balance: string; held: string }>(['wallet', 'show', wallet.walletId])).toMatchObject({ balance: '49.00', held: '0.00' });
+    expect(problems.filter((p) => !/ERR_INTERNET_DISCONNECTED|Failed to fetch|net::/.test(p))).toEqual([]);
+  });
+
   it('left on with no network, the page shows one offline code per 10-second step and never runs out; online again, the platform\'s code comes back by itself', async () => {
     const wallet = await createWallet(platform.cliJ);
     const { page, problems } = await openCodeScreen(chromium.browser, await platform.walletLink(wallet.walletId));

@@ -42,6 +42,22 @@ export const walletPending: Handler = withPageSession('wallet', 'reads', async (
   return answer(ResultCode.SUCCESS, { orders: await Promise.all(orders.map((o) => PAGE_VIEW.order(ctx, o))) });
 });
 
+/**
+ * One payment of the session wallet as it is now: a confirm screen shown again (a reload, another
+ * tab, back online after an offline code) has no code to watch, so it asks this until the payment
+ * is no longer PENDING. Another wallet's order is answered as one that does not exist.
+ */
+export const walletOrder: Handler = withPageSession('wallet', 'reads', async (ctx, req, session) => {
+  const parsed = parse(() => {
+    rejectUnknown(req.body, ['wavpayOrderId']);
+    return orderIdOf(req.body);
+  });
+  if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
+  const order = await ctx.store.findOrderById(parsed.value);
+  if (order === null || order.walletId !== walletOf(session)) return answer(ResultCode.NO_RECORD, null, 'no such payment of this wallet');
+  return answer(ResultCode.SUCCESS, await PAGE_VIEW.order(ctx, order));
+});
+
 /** Confirms the PENDING payment with the PIN: the wallet API's confirmation, with the page's view. */
 export const walletConfirm: Handler = withPageSession('wallet', 'changes', async (ctx, req, session) => {
   const parsed = parse(() => {

@@ -3,7 +3,7 @@ import { closeBill, micropay, queryBill } from '../api/payments.js';
 import { downloadBill, queryOrderRefunds, queryRefund, refund } from '../api/refunds.js';
 import { cancelCharge, charge, chargeStatus } from '../api/page-charge.js';
 import { cashierSession, cashierSignIn, cashierSignOut } from '../api/page-cashier.js';
-import { walletCodeResult, walletConfirm, walletDecline, walletPending } from '../api/page-wallet-result.js';
+import { walletCodeResult, walletConfirm, walletDecline, walletOrder, walletPending } from '../api/page-wallet-result.js';
 import { chargeReceipt, recentCharges, refundCharge } from '../api/page-cashier-charges.js';
 import { merchantSession, merchantSignIn, merchantSignOut } from '../api/page-merchant.js';
 import { createUser, listUsers, resetUserPassword, setUserRefundLimit, setUserStatus } from '../api/page-merchant-users.js';
@@ -60,6 +60,7 @@ export const ROUTES: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['/api/page/wallet/sign-out', walletSignOut],
   ['/api/page/wallet/code-result', walletCodeResult],
   ['/api/page/wallet/pending', walletPending],
+  ['/api/page/wallet/order', walletOrder],
   ['/api/page/wallet/confirm', walletConfirm],
   ['/api/page/wallet/decline', walletDecline],
   ['/api/page/wallet/balance', walletBalance],

@@ -1,6 +1,6 @@
 import { ResultCode } from '@micropay/protocol/errors';
 import { say } from '../shared/page.js';
-import { settle, type PageOrder } from './result-api.js';
+import { orderNow, settle, type PageOrder } from './result-api.js';
 import { formatWireTime } from '../shared/time.js';
 
 /**
@@ -26,6 +26,8 @@ export interface ConfirmElements {
 }
 
 const PIN_SHAPE = /^[0-9]{4,6}$/;
+/** How often a followed payment is read: the screen turns within this of the till's cancel or the deadline. */
+const FOLLOW_EVERY_MS = 2_000;
 
 export class ConfirmScreen {
   private order: PageOrder | null = null;
@@ -44,7 +46,13 @@ export class ConfirmScreen {
     return this.order?.wavpayOrderId ?? null;
   }
 
-  show(order: PageOrder): void {
+  /**
+   * Shows the payment and asks for the PIN. `follow`: no code's watch reports this payment's end
+   * (the page was reloaded, another tab or an offline code made it), so the screen reads it every
+   * few seconds and turns to the result when the till cancels, the deadline passes or another tab
+   * answers.
+   */
+  show(order: PageOrder, follow = false): void {
     this.order = order;
     this.e.amount.textContent = order.amount;
     this.e.merchant.textContent = order.merchantName ?? 'the merchant';
@@ -58,6 +66,17 @@ export class ConfirmScreen {
     this.e.section.hidden = false;
     // Without a PIN, Pay pays at once: the focus goes to the question, so a stray Enter or Space pays nothing.
     (this.hasPin ? this.e.pin : this.e.heading).focus();
+    if (follow) void this.follow(order);
+  }
+
+  private async follow(order: PageOrder): Promise<void> {
+    while (this.order === order) {
+      await new Promise((resolve) => setTimeout(resolve, FOLLOW_EVERY_MS));
+      if (this.order !== order) return;
+      const now = await orderNow(order.wavpayOrderId);
+      if (this.order !== order) return;
+      if (now !== null && now.tradeStatus !== 'PENDING') return this.ended(now);
+    }
   }
 
   /**

@@ -52,7 +52,8 @@ const flow = new CodeFlow({
   section: codeSection, status: codeStatus, renew: renewButton, screen, lifetime, live,
   // Opened with no network, the page has no session's token yet: once the platform answers, it starts again.
   signedOut: (message) => (startedOffline ? location.reload() : showSignIn(message)),
-  backOnline: () => (startedOffline ? location.reload() : void account.refresh()),
+  // Back online, a payment made with an offline code may be waiting for the PIN: it is asked for.
+  backOnline: () => (startedOffline ? location.reload() : void Promise.all([account.refresh(), askPending()])),
 });
 // The account part below the code screen (account.ts); freezing there takes the code away, and
 // this browser's offline codes with it (the platform revoked every device of the wallet).
@@ -105,6 +106,7 @@ document.addEventListener('visibilitychange', () => {
   if (document.visibilityState === 'visible' && !codeSection.hidden) {
     void flow.show('same');
     void account.refresh();
+    void askPending();
   }
 });
 // Back online, the platform's code replaces the offline one at once, not at the step's end.
@@ -216,8 +218,20 @@ function enter(wallet: SignedInWallet): void {
 /** A payment still waiting for the PIN (the page was reloaded while it asked) comes first. */
 async function showPendingOrNextCode(): Promise<void> {
   const waiting = await pendingOrders();
-  if (waiting[0] !== undefined) return confirmScreen.show(waiting[0]);
+  if (waiting[0] !== undefined) return confirmScreen.show(waiting[0], true);
   await flow.show('same');
+}
+
+/**
+ * A payment waiting for the PIN that no code on this page has shown (made with an offline code
+ * while the phone had no network, or with another tab's code): asked for, over the code.
+ */
+async function askPending(): Promise<void> {
+  const waiting = (await pendingOrders())[0];
+  if (waiting === undefined || confirmScreen.showing !== null || codeSection.hidden) return;
+  flow.leave();
+  results.hide();
+  confirmScreen.show(waiting, true);
 }
 
 /** The line above the code: the wallet, and what it can pay now (refreshed with the account below). */

@@ -51,6 +51,17 @@ export async function pendingOrders(): Promise<PageOrder[]> {
   }
 }
 
+/** One payment of this wallet as it is now, or null when it cannot be read now (the caller asks again). */
+export async function orderNow(wavpayOrderId: string): Promise<PageOrder | null> {
+  try {
+    const a = await callPage<PageOrder>('wallet/order', { wavpayOrderId });
+    return a.code === ResultCode.SUCCESS ? a.data : null;
+  } catch (error) {
+    if (error instanceof Unreachable) return null;
+    throw error;
+  }
+}
+
 export type SettleAnswer =
   | { readonly kind: 'done'; readonly order: PageOrder }
   | { readonly kind: 'wrongPin'; readonly triesLeft: number }

@@ -783,6 +783,12 @@ export const ENDPOINT_DOCS: Readonly<Record<string, EndpointDoc>> = {
     summary: 'The session wallet\'s payments waiting for its PIN', description: 'docs/pages.md#the-live-result.',
     answers: [{ codes: [R.SUCCESS], data: object({ orders: { type: 'array', items: ref('WalletPageOrder') } }) }, { codes: [R.PARAM_ERROR], data: null }, PAGE_REFUSALS],
   },
+  '/api/page/wallet/order': {
+    tag: 'Wallet page API', auth: 'walletPage', request: object({ wavpayOrderId: WAVPAY_ORDER_ID }),
+    summary: 'One payment of the session wallet as it is now',
+    description: 'A confirm screen shown again (a reload, another tab, back online) asks this until the payment is no longer PENDING. Another wallet\'s order is 1031. docs/pages.md#the-live-result.',
+    answers: [{ codes: [R.SUCCESS], data: 'WalletPageOrder' }, { codes: [R.PARAM_ERROR, R.NO_RECORD], data: null }, PAGE_REFUSALS],
+  },
   '/api/page/wallet/confirm': {
     tag: 'Wallet page API', auth: 'walletPage', csrf: true,
     request: object({ wavpayOrderId: WAVPAY_ORDER_ID, pin: pattern(PIN_RULE, 'The wallet\'s PIN, when it has one.') }, ['pin']),
