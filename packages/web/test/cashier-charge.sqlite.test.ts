@@ -115,6 +115,33 @@ describe('the cashier page charges a code', () => {
     expect(walletProblems).toEqual([]);
   });
 
+  it('while the customer confirms: the next sale typed meanwhile stays when the charge ends PAID, and Sign out waits for the charge', async () => {
+    const { wallet, page: walletPage, problems: walletProblems, digits } = await walletShowingCode(platform, chromium.browser, '50.00', ['--pin', '2468', '--confirm-limit', '0.50']);
+    const { page: till, problems } = await tillFor(platform, chromium.browser);
+    await till.getByLabel('Amount').fill('2.00');
+    await till.getByLabel('Amount').press('Enter');
+    await scan(till, digits);
+    await expect.poll(() => till.locator('#charge-outcome').textContent(), { timeout: 5_000 }).toBe('Waiting for the customer to confirm…');
+    // Signed out now, nobody at this till would see the charge end: refused, in words.
+    await till.getByRole('button', { name: 'Sign out' }).click();
+    expect(await till.locator('#code-status').textContent()).toBe('A charge is still running: cancel it, or wait for its result, before signing out.');
+    expect(await till.locator('#sign-in').isHidden()).toBe(true);
+    // The next customer's sale, typed while this one confirms.
+    await till.getByLabel('Amount').fill('5.00');
+    await till.getByLabel('Goods').fill('Teh tarik');
+    await walletPage.locator('#confirm-screen').waitFor({ state: 'visible', timeout: 5_000 });
+    await walletPage.getByLabel('Your PIN', { exact: true }).fill('2468');
+    await walletPage.getByRole('button', { name: 'Pay' }).click();
+    await expect.poll(() => till.locator('#charge-outcome').textContent(), { timeout: 15_000 }).toBe('PAID 2.00');
+    expect([await till.getByLabel('Amount').inputValue(), await till.getByLabel('Goods').inputValue()]).toEqual(['5.00', 'Teh tarik']);
+    // The charge over, Sign out signs out; the next cashier finds neither sale nor result.
+    await till.getByRole('button', { name: 'Sign out' }).click();
+    await till.locator('#sign-in').waitFor();
+    expect(await platform.cliJ<{ balance: string; held: string }>(['wallet', 'show', wallet.walletId])).toMatchObject({ balance: '48.00', held: '0.00' });
+    expect(problems).toEqual([]);
+    expect(walletProblems).toEqual([]);
+  });
+
   it('the cashier disabled while the customer confirms: the till keeps waiting, then signs out saying the charge was paid', async () => {
     const { page: walletPage, problems: walletProblems, digits } = await walletShowingCode(platform, chromium.browser, '50.00', ['--pin', '2468', '--confirm-limit', '0.50']);
     const { page: till, cashier } = await tillFor(platform, chromium.browser);

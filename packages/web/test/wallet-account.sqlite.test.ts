@@ -129,4 +129,21 @@ describe("the wallet page's account part", () => {
     await page.screenshot({ path: screenshotPath('wallet-account-reversed-top-up'), fullPage: true });
     expect(problems).toEqual([]);
   });
+
+  it('fits a phone held upright: the largest balance a wallet may hold, and text at 200 %, never scroll sideways', { timeout: 30_000 }, async () => {
+    const wallet = await createWallet(platform.cliJ, '99999999999.99');
+    const { page, problems } = await openCodeScreen(chromium.browser, await platform.walletLink(wallet.walletId));
+    await expect.poll(() => page.locator('#available').textContent()).toBe('99999999999.99');
+    const sideways = () => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(await sideways()).toBe(0);
+    await page.screenshot({ path: screenshotPath('wallet-account-largest-balance'), fullPage: true });
+    await page.evaluate(() => { document.documentElement.style.fontSize = '200%'; });
+    expect(await sideways()).toBe(0);
+    // Each box its own line, whole: the number is not cut at the screen's edge.
+    const [available, held] = await Promise.all(['#available', '#held'].map((id) => page.locator(id).locator('..').boundingBox()));
+    expect(held!.y).toBeGreaterThan(available!.y);
+    expect(available!.x + available!.width).toBeLessThanOrEqual(PHONE.viewport.width);
+    await page.locator('#account').screenshot({ path: screenshotPath('wallet-account-text-200') });
+    expect(problems).toEqual([]);
+  });
 });

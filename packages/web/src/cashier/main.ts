@@ -73,8 +73,10 @@ const charger = new Charger({
   // "Still running" no longer holds once the result is shown.
   if (refusedWhileRunning) say(status, '', 'info');
   refusedWhileRunning = false;
-  // A paid sale is over: its amount and spent code go, so a second Enter starts nothing.
-  if (outcome === 'PAID') clearSale();
+  // A paid sale is over: its amount and spent code go, so a second Enter starts nothing; unless
+  // the cashier has begun the next sale in them while the customer confirmed.
+  if (outcome === 'PAID' && chargedSale?.amount === amountField.value && chargedSale.goods === goodsField.value) clearSale();
+  chargedSale = null;
   // The Cancel button pressed is gone: the scanner's next code goes to the code field, not nowhere.
   if (document.activeElement === document.body || document.activeElement?.closest('#charge') !== null) field.focus();
   void recent.refresh();
@@ -112,13 +114,20 @@ signInForm.addEventListener('submit', (event) => {
   passwordField.value = '';
   void signIn(mchIdField.value.trim(), nameField.value.trim(), password).then((r) => (r.ok ? enter(r.signedIn) : showSignIn(r.message)));
 });
-element('sign-out', HTMLButtonElement).addEventListener('click', () => void signOut('cashier').then(() => {
+element('sign-out', HTMLButtonElement).addEventListener('click', () => {
+  // A charge running goes on on the server: signed out now, nobody at this till would see it end,
+  // and the next cashier would find it in their way. It is cancelled or waited for first.
+  if (charger.busy) return say(status, 'A charge is still running: cancel it, or wait for its result, before signing out.', 'error');
+  void signOutHere();
+});
+
+const signOutHere = () => signOut('cashier').then(() => {
   // The next cashier starts a sale of their own, not the last one's, nor its result.
   clearSale();
   charger.reset();
   say(status, '');
   showSignIn('You are signed out.', 'info');
-}));
+});
 
 // A call found the session gone (ended by time, or by the owner's new password or disable): the
 // till shows its sign-in and why, rather than a sale screen whose every charge would be refused.
@@ -147,6 +156,8 @@ void currentSession<SignedInCashier>('cashier').catch(() => null).then((cashier)
  * cashier's go; a code scanned first is charged when the amount is entered (Enter).
  */
 let takenCode: string | null = null;
+/** The sale's fields as they were charged: a PAID end clears them only if they still are. */
+let chargedSale: { readonly amount: string; readonly goods: string } | null = null;
 
 function chargeCode(digits: string): void {
   takenCode = digits;
@@ -163,7 +174,7 @@ function chargeTakenCode(): void {
   const started = charger.start(formatSen(parseAmountSen(amount)!), goodsField.value.trim() || 'Sale', takenCode);
   // Either way the code is spent: a scan while a charge runs is not kept for later.
   takenCode = null;
-  if (started) return;
+  if (started) return void (chargedSale = { amount: amountField.value, goods: goodsField.value });
   refusedWhileRunning = true;
   say(status, 'A charge is still running: wait for its result.', 'error');
 }
