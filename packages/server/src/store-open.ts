@@ -102,22 +102,25 @@ export class StoreUnavailableError extends Error {
   override name = 'StoreUnavailableError';
 }
 
-/** Whether a database URL carries a password: in its user part, or as libpq's `password` parameter. */
+/** libpq's parameters that carry a secret: `password`, and `sslpassword` (the client key's). */
+const SECRET_PARAMETER = /password/i;
+
+/** Whether a database URL carries a password: in its user part, or as a parameter (SECRET_PARAMETER). */
 export function urlHasPassword(url: string): boolean {
   try {
     const u = new URL(url);
-    return u.password !== '' || u.searchParams.has('password');
+    return u.password !== '' || [...u.searchParams.keys()].some((name) => SECRET_PARAMETER.test(name));
   } catch {
     return true;
   }
 }
 
-/** The URL without its password (either form, see urlHasPassword), for messages and logs. */
+/** The URL without its passwords (every form, see urlHasPassword), for messages and logs. */
 export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
     if (u.password !== '') u.password = '****';
-    if (u.searchParams.has('password')) u.searchParams.set('password', '****');
+    for (const name of new Set(u.searchParams.keys())) if (SECRET_PARAMETER.test(name)) u.searchParams.set(name, '****');
     return u.toString();
   } catch {
     return 'postgres://…';

@@ -732,6 +732,10 @@ describe('serve --sandbox: the banner', () => {
     // libpq also takes the password as a parameter: it is never printed either.
     expect(newCodeHint('601234567890', 'postgres://shop@db.example/pay?password=s3cret')).toBe(withPassword);
     expect(redactUrl('postgres://shop@db.example/pay?password=s3cret&sslmode=require')).not.toContain('s3cret');
+    // The client key's password too (sslpassword), in any case.
+    expect(redactUrl('postgres://shop@db.example/pay?sslpassword=Ssl9&password=s3cret')).toBe('postgres://shop@db.example/pay?sslpassword=****&password=****');
+    expect(redactUrl('postgres://shop@db.example/pay?SSLPassword=Ssl9')).not.toContain('Ssl9');
+    expect(newCodeHint('601234567890', 'postgres://shop@db.example/pay?sslpassword=Ssl9')).toBe(withPassword);
     expect(newCodeHint('601234567890', 'postgres://shop@db.example/pay?sslmode=require')).toBe(
       "new one: npx micropay paycode 601234567890 --db 'postgres://shop@db.example/pay?sslmode=require'",
     );

@@ -434,6 +434,9 @@ describe.concurrent('mistakes an operator can make', () => {
     expect(created.code).toBe(0);
     expect(created.stdout).toMatch(/^The SQLite schema is at version \d+\. Applied:\n {2}1 {2}\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+08:00 {2}merchants, wallets/);
     expect(existsSync(missing)).toBe(true);
+    // Made where none was (a shell without DATABASE_URL makes the default): said, on stderr, once.
+    expect(created.stderr).toBe(`micropay: no store was there, so a new one was made at ${missing}; check --db or DATABASE_URL if you meant another\n`);
+    expect((await runCli(['migrate', '--db', missing])).stderr).toBe('');
     rmSync(missing, { force: true });
   });
 
@@ -458,6 +461,7 @@ describe.concurrent('mistakes an operator can make', () => {
       }
       const created = await runCli(['migrate', '--db', blank.dbPath]);
       expect(created.code).toBe(0);
+      expect(created.stderr).toMatch(/^micropay: no store was there, so a new one was made in the PostgreSQL database postgres:\/\/\S+; check --db or DATABASE_URL if you meant another\n$/);
       expect(await tables()).toBeGreaterThan(0);
       expect((await runCli(['audit', '--db', blank.dbPath])).code).toBe(0);
     } finally {

@@ -86,17 +86,25 @@ async function run(command: Command, line: Extract<CommandLine, { kind: 'run' }>
     });
   }
   if (use === 'existing' && !(await storeExists(config.database))) {
-    const where = isPostgresUrl(config.database) ? `in the PostgreSQL database ${redactUrl(config.database)}` : `at ${config.database}`;
     throw new CommandFailed(
-      `no store ${where}: check --db or DATABASE_URL (serve, migrate, merchant create and wallet create create a new store)`,
+      `no store ${storeWhere(config.database)}: check --db or DATABASE_URL (serve, migrate, merchant create and wallet create create a new store)`,
     );
   }
+  // A command that makes a store where none was (a shell without DATABASE_URL makes the default
+  // ./data/micropay.db) says so, on stderr: merchants and keys made in a store nobody serves are lost.
+  const creating = use === 'creates' && !(await storeExists(config.database));
   const store = await openStore(config);
+  if (creating) process.stderr.write(`micropay: no store was there, so a new one was made ${storeWhere(config.database)}; check --db or DATABASE_URL if you meant another\n`);
   try {
     return await command.run({ options, args, config, out, json, store });
   } finally {
     await store.close();
   }
+}
+
+/** Where the store is, in a message: the SQLite file, or the PostgreSQL database without its password. */
+function storeWhere(database: string): string {
+  return isPostgresUrl(database) ? `in the PostgreSQL database ${redactUrl(database)}` : `at ${database}`;
 }
 
 main(process.argv.slice(2)).then(
