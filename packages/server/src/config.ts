@@ -74,7 +74,8 @@ export interface Config {
 /** About 24 hours in all: quick retries for a blip, then hourly and longer for an outage. */
 export const DEFAULT_NOTIFY_RETRY_SCHEDULE_S = '15,15,30,180,1800,1800,1800,1800,3600,10800,21600,43200';
 
-export type LogLevel = 'error' | 'info' | 'debug';
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug'];
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -98,10 +99,8 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
   };
   const timeZone = setting(undefined, 'MICROPAY_TIMEZONE') ?? 'Asia/Kuala_Lumpur';
   if (!isValidTimeZone(timeZone)) throw new ConfigError(`MICROPAY_TIMEZONE: unknown time zone ${JSON.stringify(timeZone)}`);
-  const logLevel = setting(undefined, 'MICROPAY_LOG_LEVEL') ?? 'info';
-  if (logLevel !== 'error' && logLevel !== 'info' && logLevel !== 'debug') {
-    throw new ConfigError(`MICROPAY_LOG_LEVEL: must be error, info or debug, not ${JSON.stringify(logLevel)}`);
-  }
+  const logLevel = (setting(undefined, 'MICROPAY_LOG_LEVEL') ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`MICROPAY_LOG_LEVEL: must be ${LOG_LEVELS.join(', ')}, not ${JSON.stringify(logLevel)}`);
   const portName = flags.port !== undefined ? '--port' : 'PORT';
   const port = integer(portName, setting(flags.port, 'PORT'), 8080, 0, 65535);
   const adminPortName = flags.adminPort !== undefined ? '--admin-port' : 'MICROPAY_ADMIN_PORT';

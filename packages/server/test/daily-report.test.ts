@@ -122,6 +122,16 @@ describe('the daily settlement report', () => {
     );
   });
 
+  it('says when the day is not over, or has not begun: its figures are those so far, not a settlement', async () => {
+    const today = new Intl.DateTimeFormat('en-CA', { timeZone: TIME_ZONE, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+    const now = await runCli(['report', 'daily', '--mch-id', m.mchId, '--date', today, '--db', p.dbPath], { env });
+    expect(now.stdout).toMatch(/\nThis day is not over \(it ends \d{4}-\d\d-\d\d 00:00:00 [+-]\d\d:\d\d\): the figures are those so far\.\n$/);
+    expect(await report(today)).toMatchObject({ dayOver: false });
+    const later = await runCli(['report', 'daily', '--mch-id', m.mchId, '--date', '2099-01-01', '--db', p.dbPath], { env });
+    expect(later.stdout).toMatch(/\nThis day has not begun: nothing has moved in it yet\.\n$/);
+    expect(await report('2024-03-11')).toMatchObject({ dayOver: true });
+  });
+
   it('refuses a malformed date (exit 2) and an unknown merchant (exit 1)', async () => {
     const bad = await runCli(['report', 'daily', '--mch-id', m.mchId, '--date', '2024-02-30', '--db', p.dbPath]);
     expect(bad.code).toBe(2);

@@ -169,6 +169,17 @@ describe('the log', () => {
     expect(wallet.walletId).toMatch(/^[0-9]+$/);
   });
 
+  it('MICROPAY_LOG_LEVEL=warn keeps the warnings and errors and leaves out the info lines', () => {
+    expect(loadConfig({}, { MICROPAY_LOG_LEVEL: 'warn' }).logLevel).toBe('warn');
+    expect(() => loadConfig({}, { MICROPAY_LOG_LEVEL: 'loud' })).toThrow('MICROPAY_LOG_LEVEL: must be error, warn, info, debug, not "loud"');
+    const lines: string[] = [];
+    const logger = createLogger('warn', (line) => void lines.push(line));
+    logger.info('listening');
+    logger.warn('not ready');
+    logger.error('failed');
+    expect(lines.map((line) => (JSON.parse(line) as Line).msg)).toEqual(['not ready', 'failed']);
+  });
+
   it('prints a field named as a secret as "[redacted]", at the top or one level down, whoever passes it', () => {
     const lines: string[] = [];
     const logger = createLogger('info', (line) => void lines.push(line));

@@ -202,15 +202,24 @@ const daily = defineCommand({
       row('− refunds', r.refundsSen, `  (${r.refundCount})`),
       row('− payouts', r.payoutsSen, r.payoutsReturnedSen === 0 ? '' : `  (${formatSen(r.payoutsRequestedSen)} requested, ${formatSen(r.payoutsReturnedSen)} returned)`),
       row('closing balance', r.closingSen),
+      ...dayNotOver(window, Date.now(), config),
     ].join('\n');
     out.show({
       mchId, date: options.date, timeZone: config.timeZone, fromMs: String(window.fromMs), toMs: String(window.toMs),
       openingBalance: formatSen(r.openingSen), paymentCount: r.paymentCount, payments: formatSen(r.paymentsSen),
       refundCount: r.refundCount, refunds: formatSen(r.refundsSen), payoutsRequested: formatSen(r.payoutsRequestedSen),
       payoutsReturned: formatSen(r.payoutsReturnedSen), payouts: formatSen(r.payoutsSen), closingBalance: formatSen(r.closingSen),
+      dayOver: window.toMs <= Date.now(),
     }, text);
     return 0;
   },
 });
+
+/** A day not over yet is no settlement: said under the figures, which are those so far (or none, for a day to come). */
+function dayNotOver(window: { fromMs: number; toMs: number }, nowMs: number, config: Config): string[] {
+  if (window.fromMs > nowMs) return ['This day has not begun: nothing has moved in it yet.'];
+  if (window.toMs > nowMs) return [`This day is not over (it ends ${timeText(window.toMs, config)}): the figures are those so far.`];
+  return [];
+}
 
 export const payoutCommands: CommandGroup = { title: 'Payouts and settlement', commands: [create, confirm, fail, list, daily] };
