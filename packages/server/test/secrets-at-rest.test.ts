@@ -306,7 +306,7 @@ describe('rotating the master key', () => {
     expect([missing.code, missing.stderr]).toEqual([
       2,
       'micropay: configuration error: MICROPAY_MASTER_KEY is not set: a production server needs the key merchant keys are encrypted under ' +
-        '(generate one with `micropay master-key generate` and keep it in your secret store: docs/operations.md#secrets-at-rest)\n',
+        '(set it to the key this store was set up with; a new store takes one from `micropay master-key generate`, kept in your secret store: docs/operations.md#secrets-at-rest)\n',
     ]);
     const short = 'c2hvcnQta2V5';
     const malformed = await runCli(['serve', '--port', '0', '--db', db.dbPath], { env: { MICROPAY_MASTER_KEY: short } });
@@ -368,6 +368,9 @@ describe("operators' TOTP secrets left sealed", () => {
     const newSecret = await keyless(['admin', 'reset', '--name', 'ops', '--totp']);
     expect(newSecret.code).toBe(2);
     expect(newSecret.stderr).toContain('MICROPAY_MASTER_KEY');
+    // Named by its name here too, and told to set the store's own key, not to make a new one.
+    expect(newSecret.stderr).toContain('cannot write the TOTP secret of operator ops: MICROPAY_MASTER_KEY is not set');
+    expect(newSecret.stderr).toContain('set it to the key this store was set up with');
     // A new operator with TOTP is named by the name given, not an id no one has seen.
     const newOperator = await keyless(['admin', 'create', '--name', 'ops3', '--totp']);
     expect(newOperator.code).toBe(2);

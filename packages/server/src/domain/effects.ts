@@ -113,7 +113,9 @@ export type Effect =
    * factor (`totpSecret`: a new secret, or null to turn it off; a new secret resets the last step).
    */
   | { readonly kind: 'setOperatorSecurity'; readonly operatorId: string; readonly failures: number; readonly lockedAtMs: number | null; readonly passwordHash?: string;
-      readonly lastTotpStep?: number; readonly totpSecret?: Secret | null }
+      readonly lastTotpStep?: number; readonly totpSecret?: Secret | null;
+      /** With a new TOTP secret: the operator's sign-in name, for the message when no master key can seal it. */
+      readonly operatorName?: string }
   /** The operator's TOTP secret, unchanged, sealed again under the current master key (a rotation). */
   | { readonly kind: 'resealOperatorTotp'; readonly operatorId: string; readonly totpSecret: Secret }
   /** The cashier who starts a charge at the till, recorded under its order id (domain/cashier-charge.ts). */

@@ -54,4 +54,4 @@ export const MASTER_KEY_FORMAT = '32 random bytes in base64 (44 characters) or h
 
 /** What to do without MICROPAY_MASTER_KEY, said once for every message about it (never a key). */
 export const MASTER_KEY_MISSING = 'MICROPAY_MASTER_KEY is not set';
-export const MASTER_KEY_HOW_TO = 'generate one with `micropay master-key generate` and keep it in your secret store: docs/operations.md#secrets-at-rest';
+export const MASTER_KEY_HOW_TO = 'set it to the key this store was set up with; a new store takes one from `micropay master-key generate`, kept in your secret store: docs/operations.md#secrets-at-rest';

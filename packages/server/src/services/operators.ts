@@ -66,7 +66,7 @@ export function resetOperator(port: StorePort, name: string, passwordHash: strin
     const reset: Decided<Operator | null> = {
       result: { ...op, passwordHash, ...ACCOUNT_CLEARED, totpSecret, lastTotpStep },
       effects: [
-        { kind: 'setOperatorSecurity', operatorId: op.operatorId, ...ACCOUNT_CLEARED, passwordHash, ...(totp === undefined ? {} : { totpSecret: totp }) },
+        { kind: 'setOperatorSecurity', operatorId: op.operatorId, ...ACCOUNT_CLEARED, passwordHash, ...(totp === undefined ? {} : { totpSecret: totp, operatorName: name }) },
         { kind: 'endOperatorPageSessions', operatorId: op.operatorId },
       ],
     };

@@ -83,7 +83,7 @@ export function operatorWrite(e: OperatorEffect, keys: MerchantKeyVault): { sql:
     };
   }
   // Each optional part is written only when given; a new (or no) secret starts with no step used.
-  const totp = e.totpSecret === undefined || e.totpSecret === null ? null : keys.sealTotp(e.operatorId, e.totpSecret);
+  const totp = e.totpSecret === undefined || e.totpSecret === null ? null : keys.sealTotp(e.operatorId, e.totpSecret, e.operatorName);
   // 1 or 0, not a boolean: SQLite binds no booleans.
   const changesTotp = e.totpSecret !== undefined ? 1 : 0;
   return {
