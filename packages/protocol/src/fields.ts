@@ -104,6 +104,13 @@ export function positiveAmountOf(body: Record<string, unknown>, field: string, m
  * null. Without `maxAmountSen` (a page, which does not know the platform's) only the format and
  * the sign are judged; the platform still checks the maximum.
  */
+/** What is wrong with text that is no amount, said for the usual slips (a comma, a leading zero) where it can be. */
+function amountShapeProblem(text: string): string {
+  if (/^[0-9]+,[0-9]{1,2}$/.test(text)) return `must use a point for the decimals, e.g. "${text.replace(',', '.')}"`;
+  if (/^0+[0-9]+(?:\.[0-9]{1,2})?$/.test(text)) return `must not start with 0, e.g. "${text.replace(/^0+(?=[0-9])/, '')}"`;
+  return 'must be a decimal with at most two places, e.g. "1.00"';
+}
+
 export function positiveAmountProblem(text: string, maxAmountSen?: number): string | null {
   const sen = parseAmountSen(text);
   const tooLarge = `must not exceed the platform maximum${maxAmountSen === undefined ? '' : ` of ${formatSen(maxAmountSen)}`}`;
@@ -111,7 +118,7 @@ export function positiveAmountProblem(text: string, maxAmountSen?: number): stri
     if (text.startsWith('-') && parseAmountSen(text.slice(1)) !== null) return 'must be greater than 0';
     // A plain decimal with more whole digits than any amount has is too large, not malformed.
     if (/^[1-9][0-9]*(?:\.[0-9]{1,2})?$/.test(text)) return tooLarge;
-    return 'must be a decimal with at most two places, e.g. "1.00"';
+    return amountShapeProblem(text);
   }
   if (sen <= 0) return 'must be greater than 0';
   return maxAmountSen !== undefined && sen > maxAmountSen ? tooLarge : null;

@@ -76,7 +76,11 @@ describe('field rules whose messages point at the real mistake', () => {
     // More whole digits than any amount can have is still "too much", not a format mistake.
     expect(amount('99999999999999.00')).toMatchObject({ msg: 'amount must not exceed the platform maximum of 50000.00' });
     expect(amount('1000000000000')).toMatchObject({ msg: 'amount must not exceed the platform maximum of 50000.00' });
-    expect(amount('01.00')).toMatchObject({ msg: 'amount must be a decimal with at most two places, e.g. "1.00"' });
+    // The usual slips are named with the amount as it should be written.
+    expect(amount('01.00')).toMatchObject({ msg: 'amount must not start with 0, e.g. "1.00"' });
+    expect(amount('00012.30')).toMatchObject({ msg: 'amount must not start with 0, e.g. "12.30"' });
+    expect(amount('1,50')).toMatchObject({ msg: 'amount must use a point for the decimals, e.g. "1.50"' });
+    expect(amount('.5')).toMatchObject({ msg: 'amount must be a decimal with at most two places, e.g. "1.00"' });
     expect(amount('1.001')).toMatchObject({ msg: 'amount must be a decimal with at most two places, e.g. "1.00"' });
   });
 
