@@ -136,10 +136,13 @@ export class Charger {
 
   #showOutcome(attempt: Attempt, o: Outcome): void {
     const order = o.order === null ? `order ${attempt.mchOrderId}` : `order ${o.order.wavpayOrderId}`;
+    // A charge refused before any order was made (a used, expired or unknown code) has no order a
+    // cashier could look up: the till's own attempt id would only be a number found nowhere.
+    const cited = o.order === null ? '' : ` (${order})`;
     if (o.status === 'PAID') return this.#show('PAID', `PAID ${o.order?.amount ?? attempt.amount}`, `${order}${o.order?.payTime ? ` · ${formatWireTime(o.order.payTime)}` : ''}`);
     if (o.status === 'UNKNOWN') return this.#show('UNKNOWN', 'Result not known', `${o.message ?? ''} (${order})`, { checkAgain: true });
-    if (this.#cancelled === attempt) return this.#show('CANCELLED', 'CANCELLED', `${CANCELLED_WORDS} (${order})`);
-    this.#show(o.status, o.status, `${o.status === 'CLOSED' ? CLOSED_WORDS : failedWords(o.reason, o.message, o.orderFailReason)} (${order})`);
+    if (this.#cancelled === attempt) return this.#show('CANCELLED', 'CANCELLED', `${CANCELLED_WORDS}${cited}`);
+    this.#show(o.status, o.status, `${o.status === 'CLOSED' ? CLOSED_WORDS : failedWords(o.reason, o.message, o.orderFailReason)}${cited}`);
   }
 
   #show(outcome: string, headline: string, detail: string, buttons: { checkAgain?: boolean; cancel?: boolean } = {}): void {
