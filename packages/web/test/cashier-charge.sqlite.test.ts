@@ -149,6 +149,21 @@ describe('the cashier page charges a code', () => {
     expect(walletProblems).toEqual([]);
   });
 
+  it('signed out before MicroPay answers: the till does not say nothing was charged, but where to look', async () => {
+    const { digits } = await walletShowingCode(platform, chromium.browser);
+    const { page: till, problems, cashier } = await tillFor(platform, chromium.browser);
+    // The owner gives the cashier a new password: the till's session ends on the server.
+    await platform.cliJ(['cashier', 'reset', '--mch-id', cashier.mchId, '--name', cashier.name]);
+    await till.getByLabel('Amount').fill('1.00');
+    await till.keyboard.press('Enter');
+    await scan(till, digits);
+    await till.locator('#sign-in').waitFor({ timeout: 10_000 });
+    const said = await till.locator('#sign-in-error').textContent();
+    expect(said).toContain('The till was signed out before MicroPay answered. Sign in again and look for this charge in Your recent charges before charging again.');
+    expect(said).not.toContain('Nothing was charged');
+    expect(problems.filter((p) => !/401/.test(p))).toEqual([]);
+  });
+
   it('the cashier disabled while the customer confirms: the till keeps waiting, then signs out saying the charge was paid', async () => {
     const { page: walletPage, problems: walletProblems, digits } = await walletShowingCode(platform, chromium.browser, '50.00', ['--pin', '2468', '--confirm-limit', '0.50']);
     const { page: till, cashier } = await tillFor(platform, chromium.browser);
