@@ -88,7 +88,14 @@ describe('the cashier page charges a code', () => {
     const { wallet, page: walletPage, problems: walletProblems, digits } = await walletShowingCode(platform, chromium.browser, '50.00', ['--pin', '2468', '--confirm-limit', '0.50']);
     const { page: till, problems, cashier } = await tillFor(platform, chromium.browser);
     await scan(till, digits);
-    // A code taken first is charged when the amount is entered; "2" is charged and said as 2.00.
+    // A code taken first is charged when the amount is entered: the keyboard goes to Amount. Scanned
+    // again there (it did not beep), it is the code again, not an amount of 18 digits.
+    await expect.poll(() => till.evaluate(() => document.activeElement?.id)).toBe('amount');
+    await scan(till, digits);
+    await expect.poll(() => till.evaluate(() => document.activeElement?.id)).toBe('amount');
+    expect([await till.getByLabel('Amount').inputValue(), await till.locator('#code').inputValue()]).toEqual(['', digits]);
+    expect(await till.locator('#amount-error').textContent()).toBe('');
+    // "2" is charged and said as 2.00.
     await till.getByLabel('Amount').fill('2');
     await till.getByLabel('Amount').press('Enter');
     await expect.poll(() => till.locator('#charge-outcome').textContent(), { timeout: 5_000 }).toBe('Waiting for the customer to confirm…');

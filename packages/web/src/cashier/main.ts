@@ -1,4 +1,4 @@
-import { positiveAmountProblem } from '@micropay/protocol/fields';
+import { PAY_CODE, positiveAmountProblem } from '@micropay/protocol/fields';
 import { formatSen, parseAmountSen } from '@micropay/protocol/money';
 import { element, say } from '../shared/page.js';
 import { Camera } from './camera.js';
@@ -93,6 +93,14 @@ sale.addEventListener('submit', (event) => event.preventDefault());
 sale.addEventListener('keydown', (event) => {
   if (event.key !== 'Enter') return;
   event.preventDefault();
+  // A code scanned again while the keyboard waits in Amount (it goes there after a code taken
+  // first) is the code, not an amount: taken as a scan, and the amount field left empty (its
+  // maxlength, 18, lets a whole code in for this).
+  if (event.target === amountField && PAY_CODE.test(amountField.value.trim())) {
+    const digits = amountField.value.trim();
+    amountField.value = '';
+    return field.take(digits);
+  }
   if (amountField.value.trim() !== '' && !amountIsValid()) return;
   chargeTakenCode();
   field.focus();
@@ -167,7 +175,11 @@ function chargeCode(digits: string): void {
 function chargeTakenCode(): void {
   if (takenCode === null) return;
   const amount = amountField.value.trim();
-  if (amount === '') return charger.prompt('Enter the amount and press Enter to charge the code taken.');
+  if (amount === '') {
+    charger.prompt('Enter the amount and press Enter to charge the code taken.');
+    // The cashier types the amount next: the keyboard goes there, not back to the code field.
+    return amountField.focus();
+  }
   // The code is kept for the corrected amount: nothing was sent.
   if (!amountIsValid()) return amountField.focus();
   // Charged and shown as money ("300.00"), as the result, the receipt and the holder's phone show it.

@@ -92,7 +92,11 @@ signInForm.addEventListener('submit', (event) => {
   // A wallet id is written in groups on cards and statements ("6081 8909 7438"): the spaces are not part of it.
   void signInWithPin(walletIdField.value.replace(/[\s-]/g, ''), pin).then((r) => (r.ok ? enter(r.signedIn) : showSignIn(r.message)));
 });
-renewButton.addEventListener('click', () => void flow.show('new'));
+// A new code, and the line above it read again: a payment made with another code (another tab, the app) shows.
+renewButton.addEventListener('click', () => {
+  void flow.show('new');
+  void account.refresh();
+});
 // A used code is spent: after a result the holder goes on with a fresh one, and the keyboard with it.
 element('next-code', HTMLButtonElement).addEventListener('click', () => {
   results.hide();
