@@ -53,6 +53,19 @@ describe('micropay admin disable and enable', () => {
     expect((await t.cli(['admin', 'disable', '--name', 'nobody'])).code).toBe(1);
   });
 
+  it('admin list says until when a locked operator stays locked', async () => {
+    await operator('ops');
+    for (let i = 0; i < 5; i++) await signIn('ops', 'wrong-password-1');
+    // Locked: the right password is refused too, until the lock ends.
+    expect((await signIn('ops')).code).toBe(9021);
+    expect((await t.cli(['admin', 'list'])).stdout).toMatch(/^ops {2}admin {4}TOTP off {2}LOCKED until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d\d:\d\d {2}created /m);
+    const [listed] = (await t.cliJ<{ operators: { locked: boolean; lockedUntilMs: string | null }[] }>(['admin', 'list'])).operators;
+    expect(listed!.locked).toBe(true);
+    // Fifteen minutes from the fifth wrong try (docs/consoles.md, "Sign-in limits").
+    expect(Number(listed!.lockedUntilMs) - Date.now()).toBeGreaterThan(14 * 60_000);
+    expect(Number(listed!.lockedUntilMs) - Date.now()).toBeLessThanOrEqual(15 * 60_000);
+  });
+
   it('warns when the last active admin is disabled: the console can no longer manage merchants', async () => {
     await operator('only-admin');
     const out = await t.cli(['admin', 'disable', '--name', 'only-admin']);

@@ -343,8 +343,8 @@ describe("operators' TOTP secrets at rest", () => {
     expect([text.code, text.stderr, json.code, json.stderr]).toEqual([0, '', 0, '']);
     expect(text.stdout).toMatch(/^ops {2}admin {4}TOTP on {3}created .+\nsam {2}support {2}TOTP off {2}created .+\n$/);
     expect((JSON.parse(json.stdout) as { operators: unknown[] }).operators).toEqual([
-      { name: 'ops', role: 'admin', totp: true, locked: false, disabledAtMs: null, createdAtMs: expect.stringMatching(/^\d{13}$/) },
-      { name: 'sam', role: 'support', totp: false, locked: false, disabledAtMs: null, createdAtMs: expect.stringMatching(/^\d{13}$/) },
+      { name: 'ops', role: 'admin', totp: true, locked: false, lockedUntilMs: null, disabledAtMs: null, createdAtMs: expect.stringMatching(/^\d{13}$/) },
+      { name: 'sam', role: 'support', totp: false, locked: false, lockedUntilMs: null, disabledAtMs: null, createdAtMs: expect.stringMatching(/^\d{13}$/) },
     ]);
   });
 });

@@ -1,7 +1,7 @@
 import { Secret } from '@micropay/protocol';
 import { describeOperatorRole, isOperatorRole, OPERATOR_ROLES, type OperatorRole } from '@micropay/protocol/operator-roles';
 import type { Config } from '../config.js';
-import { hashPin, isAccountLocked } from '../domain/credentials.js';
+import { accountLockEndsAt, hashPin, isAccountLocked } from '../domain/credentials.js';
 import { hasActiveAdmin, OPERATOR_NAME, type OperatorSummary } from '../domain/operator.js';
 import { newCashierPassword } from '../domain/page-access.js';
 import { newTotpSecret, otpauthUri } from '../domain/totp.js';
@@ -155,7 +155,7 @@ const list = defineCommand({
   async run({ store, out, config }) {
     const operators = await store.listOperators();
     const row = (o: OperatorSummary) => ({
-      name: o.name, role: o.role, totp: o.totpOn, locked: isAccountLocked(o, Date.now()), disabledAtMs: o.disabledAtMs === null ? null : String(o.disabledAtMs), createdAtMs: String(o.createdAtMs),
+      name: o.name, role: o.role, totp: o.totpOn, locked: isAccountLocked(o, Date.now()), lockedUntilMs: nullableMs(accountLockEndsAt(o, Date.now())), disabledAtMs: o.disabledAtMs === null ? null : String(o.disabledAtMs), createdAtMs: String(o.createdAtMs),
     });
     const text = operators.length === 0 ? 'No operators yet: micropay admin create --name NAME [--totp]'
       : operatorLines(operators, Date.now(), config);
@@ -163,6 +163,9 @@ const list = defineCommand({
     return 0;
   },
 });
+
+/** A time in the JSON's form (milliseconds as a string), or null. */
+const nullableMs = (ms: number | null): string | null => (ms === null ? null : String(ms));
 
 export const adminCommands: CommandGroup = { title: 'Operators of the /admin console', commands: [create, reset, setRole, signOut, statusCommand('disabled'), statusCommand('active'), list] };
 
@@ -172,7 +175,13 @@ export const adminCommands: CommandGroup = { title: 'Operators of the /admin con
  */
 function operatorLines(operators: readonly OperatorSummary[], nowMs: number, config: Config): string {
   const width = Math.max(...operators.map((o) => o.name.length));
-  const states = operators.map((o) => (o.disabledAtMs !== null ? 'DISABLED' : isAccountLocked(o, nowMs) ? 'LOCKED' : ''));
+  const stateOf = (o: OperatorSummary): string => {
+    if (o.disabledAtMs !== null) return 'DISABLED';
+    const ends = accountLockEndsAt(o, nowMs);
+    // Until when: the lock ends by itself (or now, with admin reset).
+    return ends === null ? '' : `LOCKED until ${timeText(ends, config)}`;
+  };
+  const states = operators.map(stateOf);
   const stateWidth = Math.max(...states.map((s) => s.length));
   return operators.map((o, i) => {
     const lockColumn = stateWidth > 0 ? `${states[i]!.padEnd(stateWidth)}  ` : '';

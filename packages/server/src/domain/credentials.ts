@@ -50,7 +50,14 @@ export interface AccountLock {
  * isPinLocked alone: it also locks confirming payments, which only an operator unlocks.)
  */
 export function isAccountLocked(a: AccountLock, nowMs: number): boolean {
-  return isPinLocked(a.failures) && a.lockedAtMs !== null && nowMs < a.lockedAtMs + ACCOUNT_LOCKOUT_MS;
+  return accountLockEndsAt(a, nowMs) !== null;
+}
+
+/** When the account's lock ends by itself, or null when it is not locked now. */
+export function accountLockEndsAt(a: AccountLock, nowMs: number): number | null {
+  if (!isPinLocked(a.failures) || a.lockedAtMs === null) return null;
+  const ends = a.lockedAtMs + ACCOUNT_LOCKOUT_MS;
+  return nowMs < ends ? ends : null;
 }
 
 /**
