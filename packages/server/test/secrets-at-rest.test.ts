@@ -286,6 +286,8 @@ describe('rotating the master key', () => {
     // A second rotation with nothing left under the old key changes nothing.
     const again = await runCli(['rotate-master-key', '--db', db.dbPath, '--json'], { env: { MICROPAY_MASTER_KEY: NEW, MICROPAY_OLD_MASTER_KEY: OLD } });
     expect(JSON.parse(again.stdout)).toMatchObject({ resealed: 0, operators: 0 });
+    const againText = await runCli(['rotate-master-key', '--db', db.dbPath], { env: { MICROPAY_MASTER_KEY: NEW, MICROPAY_OLD_MASTER_KEY: OLD } });
+    expect(againText.stdout).toMatch(/^Nothing was under master key mk-[0-9a-f]{16}: every secret is under mk-[0-9a-f]{16} already\. /);
     const missing = await runCli(['rotate-master-key', '--db', db.dbPath], { env: { MICROPAY_MASTER_KEY: NEW } });
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/set MICROPAY_OLD_MASTER_KEY to the master key in use and MICROPAY_MASTER_KEY to the new one/);

@@ -46,6 +46,11 @@ const rotate = defineCommand({
     const from = config.oldMasterKey.id;
     const to = config.masterKey.id;
     const { merchants, operators } = resealed;
+    // Run again after it finished (or on a store with no secret yet): nothing was under the old key.
+    if (merchants === 0 && operators === 0 && offlineKey === null) {
+      out.show({ resealed: 0, operators: 0, from, to }, `Nothing was under master key ${from}: every secret is under ${to} already. Restart the servers with MICROPAY_MASTER_KEY alone, then destroy the old key.`);
+      return 0;
+    }
     out.show(
       { resealed: merchants, operators, from, to },
       [
