@@ -156,6 +156,29 @@ describe('the cashier page charges a code', () => {
     expect(walletProblems).toEqual([]);
   });
 
+  it('the charge\'s answer lost: Check again finds it PAID, charged once, and the sale is over as with any PAID', async () => {
+    const { wallet, digits } = await walletShowingCode(platform, chromium.browser);
+    const { page: till, problems } = await tillFor(platform, chromium.browser);
+    // The platform takes the first charge, but its answer never reaches the till.
+    let lose = true;
+    await till.route('**/api/page/cashier/charge', async (route) => {
+      if (!lose) return route.continue();
+      lose = false;
+      await route.fetch();
+      await route.abort('connectionreset');
+    });
+    await till.getByLabel('Amount').fill('3.00');
+    await till.keyboard.press('Enter');
+    await scan(till, digits);
+    await expect.poll(() => till.locator('#charge-outcome').textContent(), { timeout: 10_000 }).toBe('Result not known');
+    await till.getByRole('button', { name: 'Check again' }).click();
+    await expect.poll(() => till.locator('#charge-outcome').textContent(), { timeout: 10_000 }).toBe('PAID 3.00');
+    // The amount goes with the sale, so the next customer's scan starts nothing by itself.
+    expect([await till.getByLabel('Amount').inputValue(), await till.locator('#code').inputValue()]).toEqual(['', '']);
+    expect(await platform.cliJ<{ balance: string }>(['wallet', 'show', wallet.walletId])).toMatchObject({ balance: '47.00' });
+    expect(problems.filter((p) => !/ERR_CONNECTION_RESET|Failed to fetch|net::/.test(p))).toEqual([]);
+  });
+
   it('signed out before MicroPay answers: the till does not say nothing was charged, but where to look', async () => {
     const { digits } = await walletShowingCode(platform, chromium.browser);
     const { page: till, problems, cashier } = await tillFor(platform, chromium.browser);
@@ -166,7 +189,7 @@ describe('the cashier page charges a code', () => {
     await scan(till, digits);
     await till.locator('#sign-in').waitFor({ timeout: 10_000 });
     const said = await till.locator('#sign-in-error').textContent();
-    expect(said).toContain('The till was signed out before MicroPay answered. Sign in again and look for this charge in Your recent charges before charging again.');
+    expect(said).toContain('The last charge: Result not known. The till was signed out before MicroPay answered. Sign in again and look for this charge in Your recent charges before charging again.');
     expect(said).not.toContain('Nothing was charged');
     expect(problems.filter((p) => !/401/.test(p))).toEqual([]);
   });

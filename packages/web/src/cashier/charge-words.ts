@@ -34,13 +34,17 @@ export const CLOSED_WORDS = 'The customer did not confirm in time, so the charge
 /** A charge the cashier cancelled while the customer was asked to confirm. */
 export const CANCELLED_WORDS = 'Nothing was charged, and the amount held on the customer\'s wallet is released.';
 
+/**
+ * Signed out before MicroPay answered (Check again after a restart, the owner's reset): an earlier
+ * try of this charge may have paid, so its result is not known, and "nothing was charged" cannot
+ * be said.
+ */
+export const SIGNED_OUT_WORDS = 'The till was signed out before MicroPay answered. Sign in again and look for this charge in Your recent charges before charging again.';
+
 /** A charge the platform refused before anything was recorded. */
 export function refusedWords(code: number, msg: string): string {
   if (code === ResultCode.MERCHANT_LOCKED) return 'This merchant is disabled, so MicroPay takes no charges for it. Nothing was charged: ask the merchant\'s owner.';
   // The field rules' own words ("amount must not exceed the platform maximum of 50000.00"), without the API's prefix.
   if (code === ResultCode.PARAM_ERROR) return `Not charged: the ${msg.replace(/^param error: /, '')}.`;
-  // Signed out before the answer (Check again after a restart, the owner's reset): an earlier try
-  // of this charge may have paid, so "nothing was charged" cannot be said.
-  if (code === ResultCode.SESSION_REQUIRED) return 'The till was signed out before MicroPay answered. Sign in again and look for this charge in Your recent charges before charging again.';
   return `MicroPay refused the charge (${code}: ${msg}). Nothing was charged.`;
 }

@@ -1,7 +1,7 @@
 import { ResultCode } from '@micropay/protocol/errors';
 import { callPage, Unreachable } from '../shared/page-api.js';
 import { formatClock, formatWireTime } from '../shared/time.js';
-import { CANCELLED_WORDS, CLOSED_WORDS, failedWords, refusedWords } from './charge-words.js';
+import { CANCELLED_WORDS, CLOSED_WORDS, failedWords, refusedWords, SIGNED_OUT_WORDS } from './charge-words.js';
 
 /**
  * One charge at the till (`/api/page/cashier/charge`): the server runs the merchant's safe
@@ -88,6 +88,7 @@ export class Charger {
       const a = await callPage<Outcome>('cashier/charge', { ...attempt });
       // Cancelled, the end is the cancel's, whatever the charge's last query met (a merchant disabled meanwhile: 1022).
       if (this.#cancelled === attempt && a.code !== ResultCode.SUCCESS) return this.#show('CANCELLED', 'CANCELLED', CANCELLED_WORDS);
+      if (a.code === ResultCode.SESSION_REQUIRED) return this.#show('UNKNOWN', 'Result not known', SIGNED_OUT_WORDS);
       if (a.code !== ResultCode.SUCCESS || a.data === null) return this.#show('FAILED', 'FAILED', refusedWords(a.code, a.msg));
       this.#showOutcome(attempt, a.data);
     } catch (error) {

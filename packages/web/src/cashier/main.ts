@@ -76,7 +76,8 @@ const charger = new Charger({
   // A paid sale is over: its amount and spent code go, so a second Enter starts nothing; unless
   // the cashier has begun the next sale in them while the customer confirmed.
   if (outcome === 'PAID' && chargedSale?.amount === amountField.value && chargedSale.goods === goodsField.value) clearSale();
-  chargedSale = null;
+  // A result not known is checked again (Check again) as the same sale: its fields are still its own.
+  if (outcome !== 'UNKNOWN') chargedSale = null;
   // The Cancel button pressed is gone: the scanner's next code goes to the code field, not nowhere.
   if (document.activeElement === document.body || document.activeElement?.closest('#charge') !== null) field.focus();
   void recent.refresh();
@@ -101,7 +102,9 @@ sale.addEventListener('keydown', (event) => {
     amountField.value = '';
     return field.take(digits);
   }
-  if (amountField.value.trim() !== '' && !amountIsValid()) return;
+  // No amount yet: a code taken is asked its amount (chargeTakenCode keeps the keyboard in Amount).
+  if (amountField.value.trim() === '') return chargeTakenCode();
+  if (!amountIsValid()) return;
   chargeTakenCode();
   field.focus();
 });
@@ -125,7 +128,11 @@ signInForm.addEventListener('submit', (event) => {
 element('sign-out', HTMLButtonElement).addEventListener('click', () => {
   // A charge running goes on on the server: signed out now, nobody at this till would see it end,
   // and the next cashier would find it in their way. It is cancelled or waited for first.
-  if (charger.busy) return say(status, 'A charge is still running: cancel it, or wait for its result, before signing out.', 'error');
+  if (charger.busy) {
+    // Said until the charge ends, as the refusal of a second charge is.
+    refusedWhileRunning = true;
+    return say(status, 'A charge is still running: cancel it, or wait for its result, before signing out.', 'error');
+  }
   void signOutHere();
 });
 
