@@ -74,7 +74,8 @@ export class ConfirmScreen {
       await new Promise((resolve) => setTimeout(resolve, FOLLOW_EVERY_MS));
       if (this.order !== order) return;
       const now = await orderNow(order.wavpayOrderId);
-      if (this.order !== order) return;
+      if (this.order !== order || now === 'gone') return;
+      if (now === 'signedOut') return this.refuse('You are signed out. Sign in again.');
       if (now !== null && now.tradeStatus !== 'PENDING') return this.ended(now);
     }
   }

@@ -39,6 +39,9 @@ const lifetime = new CodeLifetime(element('countdown', HTMLElement));
 const live = new LiveResult({
   pending: (order) => {
     flow.leave();
+    // Shown already (asked for on its own, a moment before the code's watch saw it): what the
+    // holder has typed stays.
+    if (confirmScreen.showing === order.wavpayOrderId) return;
     confirmScreen.show(order);
     // The amount is held now: the account part below says so.
     void account.refresh();

@@ -51,14 +51,19 @@ export async function pendingOrders(): Promise<PageOrder[]> {
   }
 }
 
-/** One payment of this wallet as it is now, or null when it cannot be read now (the caller asks again). */
-export async function orderNow(wavpayOrderId: string): Promise<PageOrder | null> {
+/**
+ * One payment of this wallet as it is now; 'signedOut' when the session ended, 'gone' when it is no
+ * payment of this wallet, null when it cannot be read now (the caller asks again).
+ */
+export async function orderNow(wavpayOrderId: string): Promise<PageOrder | 'signedOut' | 'gone' | null> {
   try {
     const a = await callPage<PageOrder>('wallet/order', { wavpayOrderId });
+    if (a.code === ResultCode.SESSION_REQUIRED) return 'signedOut';
+    if (a.code === ResultCode.NO_RECORD) return 'gone';
     return a.code === ResultCode.SUCCESS ? a.data : null;
-  } catch (error) {
-    if (error instanceof Unreachable) return null;
-    throw error;
+  } catch {
+    // Unreachable, or an answer that is no JSON (a proxy's error page): read again at the next turn.
+    return null;
   }
 }
 
