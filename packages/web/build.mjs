@@ -3,15 +3,17 @@
 // exactly these files (packages/server/src/http/pages.ts); nothing is fetched from elsewhere.
 import { createHash } from 'node:crypto';
 import { build } from 'esbuild';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = dirname(fileURLToPath(import.meta.url));
 const target = join(root, 'dist');
-// Built beside dist/ and swapped in whole at the end, so a rebuild (npm start's prestart) never
-// leaves a server starting meanwhile without its pages, nor with half of them.
+// Built beside dist/ and swapped in whole at the end (two renames), so a rebuild (npm start's
+// prestart) leaves a server starting meanwhile without its pages for an instant at most, and
+// never with half of them. What a build that failed left beside it goes first.
 const dist = join(root, `dist.building-${process.pid}`);
+for (const left of readdirSync(root)) if (/^dist\.(building-\d+|building-\d+\.previous)$/.test(left)) rmSync(join(root, left), { recursive: true, force: true });
 /** Each page: its HTML shell and its script, which imports its styles. */
 const PAGES = {
   wallet: { shell: 'src/wallet/wallet.html', entry: 'src/wallet/main.ts' },

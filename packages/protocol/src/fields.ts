@@ -99,11 +99,6 @@ export function positiveAmountOf(body: Record<string, unknown>, field: string, m
   return parseAmountSen(amountText)!;
 }
 
-/**
- * What is wrong with `text` as a positive amount, in the words of the field rules ("must be …"), or
- * null. Without `maxAmountSen` (a page, which does not know the platform's) only the format and
- * the sign are judged; the platform still checks the maximum.
- */
 /** What is wrong with text that is no amount, said for the usual slips (a comma, a leading zero) where it can be. */
 function amountShapeProblem(text: string): string {
   if (/^[0-9]+,[0-9]{1,2}$/.test(text)) return `must use a point for the decimals, e.g. "${text.replace(',', '.')}"`;
@@ -111,6 +106,11 @@ function amountShapeProblem(text: string): string {
   return 'must be a decimal with at most two places, e.g. "1.00"';
 }
 
+/**
+ * What is wrong with `text` as a positive amount, in the words of the field rules ("must be …"), or
+ * null. Without `maxAmountSen` (a page, which does not know the platform's) only the format and
+ * the sign are judged; the platform still checks the maximum.
+ */
 export function positiveAmountProblem(text: string, maxAmountSen?: number): string | null {
   const sen = parseAmountSen(text);
   const tooLarge = `must not exceed the platform maximum${maxAmountSen === undefined ? '' : ` of ${formatSen(maxAmountSen)}`}`;

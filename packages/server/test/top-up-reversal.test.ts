@@ -168,9 +168,12 @@ describe('the CLI', () => {
     const twice = await runCli(['wallet', 'reverse-topup', walletId, entryId, '--reason', 'again', '--db', p.dbPath]);
     expect([twice.code, twice.stderr]).toEqual([1, expect.stringMatching(new RegExp(`^micropay: entry ${entryId} of wallet ${walletId} was not reversed: it was reversed already, by entry \\d+\\n$`))]);
     const after = await runCli(['wallet', 'history', walletId, '--json', '--db', p.dbPath]);
-    expect(JSON.parse(after.stdout).movements.map((m: Record<string, unknown>) => [m.kind, m.amount, m.status])).toEqual([
-      ['topup_reversal', '-500.00', null], ['topup', '500.00', 'REVERSED'], ['topup', '10.00', null],
+    const movements = JSON.parse(after.stdout).movements as Record<string, unknown>[];
+    expect(movements.map((m) => [m.type, m.amount, m.status])).toEqual([
+      ['TOPUP_REVERSAL', '-500.00', null], ['TOPUP', '500.00', 'REVERSED'], ['TOPUP', '10.00', null],
     ]);
+    expect(movements[0]!.atMs).toMatch(/^\d{13}$/);
+    expect((await runCli(['wallet', 'history', walletId, '--db', p.dbPath])).stdout).toMatch(/^entry \d+ +\S+ \S+ \S+ +-500\.00  top-up reversal\n/);
   });
 });
 

@@ -2,19 +2,13 @@ import { formatSen } from '@micropay/protocol';
 import { OPERATOR_HISTORY_PAGE_SIZE } from '../api/page-admin-wallet-access.js';
 import { beforeOf, walletHistoryPage } from '../api/wallet-history.js';
 import { isBadInput, reverseWalletTopUp } from '../services/operator-actions.js';
-import type { WalletTransaction } from '../store/store.js';
+import { ENTRY_KIND_WORDS } from '../domain/ledger.js';
 import { defineCommand } from './command-line.js';
 import { badInput, cliActing, notFound, timeText, UsageError, walletJson } from './common.js';
 
 /** A wallet's movements, and the correction of a top-up made by mistake (docs/operations.md). */
 
 const WALLETID = { name: 'WALLETID', help: 'the wallet id (12 digits, starting 60)' } as const;
-
-/** What each journal entry is, as the history line says it. */
-const KIND_WORDS: Readonly<Record<WalletTransaction['kind'], string>> = {
-  topup: 'top-up', topup_reversal: 'top-up reversed', payment: 'payment', refund: 'refund',
-  payout: 'payout', payout_paid: 'payout paid', payout_returned: 'payout returned',
-};
 
 export const history = defineCommand({
   name: 'wallet history',
@@ -37,11 +31,15 @@ export const history = defineCommand({
     const amountWidth = Math.max(0, ...page.rows.map((t) => formatSen(t.amountSen).length));
     const lines = page.rows.map((t) => [
       `entry ${String(t.entryId).padEnd(idWidth)}`, timeText(t.createdAtMs, config), formatSen(t.amountSen).padStart(amountWidth),
-      `${KIND_WORDS[t.kind]}${t.status === null ? '' : ` (${t.status})`}`, t.merchantName ?? '', t.orderId ?? '',
+      `${ENTRY_KIND_WORDS[t.kind]}${t.status === null ? '' : ` (${t.status})`}`, t.merchantName ?? '', t.orderId ?? '',
     ].join('  ').trimEnd());
     if (page.rows.length === 0) lines.push(before === undefined ? `Wallet ${args.WALLETID} has no movements yet.` : 'No older movements.');
     if (page.older !== null) lines.push(`More: micropay wallet history ${args.WALLETID} --before ${page.older}`);
-    const rows = page.rows.map((t) => ({ entryId: String(t.entryId), kind: t.kind, amount: formatSen(t.amountSen), status: t.status, merchantName: t.merchantName, orderId: t.orderId, refundId: t.refundId, atMs: t.createdAtMs }));
+    // As the wire names them (the wallet API's TOPUP, PAYMENT, …), times as the CLI's JSON writes them.
+    const rows = page.rows.map((t) => ({
+      entryId: String(t.entryId), type: t.kind.toUpperCase(), amount: formatSen(t.amountSen), status: t.status,
+      merchantName: t.merchantName, orderId: t.orderId, refundId: t.refundId, atMs: String(t.createdAtMs),
+    }));
     out.show({ walletId: args.WALLETID, movements: rows, older: page.older }, lines.join('\n'));
     return 0;
   },

@@ -32,6 +32,12 @@ export function merchantAccount(mchId: string): AccountId {
  */
 export type EntryKind = 'topup' | 'topup_reversal' | 'payment' | 'refund' | 'payout' | 'payout_paid' | 'payout_returned';
 
+/** Each kind of entry in words, as a history line or a refusal names it. */
+export const ENTRY_KIND_WORDS: Readonly<Record<EntryKind, string>> = {
+  topup: 'top-up', topup_reversal: 'top-up reversal', payment: 'payment', refund: 'refund',
+  payout: 'payout', payout_paid: 'payout paid out', payout_returned: 'payout returned',
+};
+
 /** What an entry belongs to: the order it pays, the refund it returns, the payout it moves, or the top-up it reverses. */
 export interface EntryRefs {
   readonly orderId?: string;

@@ -1,6 +1,6 @@
 import { formatSen } from '@micropay/protocol';
 import type { Effect } from './effects.js';
-import { journalEntry, PLATFORM_FLOAT, walletAccount, type EntryKind, type JournalEntry } from './ledger.js';
+import { ENTRY_KIND_WORDS, journalEntry, PLATFORM_FLOAT, walletAccount, type EntryKind, type JournalEntry } from './ledger.js';
 import { availableSen, type Wallet } from './model.js';
 
 /**
@@ -33,7 +33,7 @@ export function reverseTopUp(
     throw new TopUpReversalRefused(`entry ${entryId} of wallet ${wallet.walletId} was not reversed: ${why}`);
   };
   if (entry === null) return refuse(`the wallet has no journal entry ${entryId}`);
-  if (entry.kind !== 'topup') return refuse(`entry ${entryId} is a ${ENTRY_WORDS[entry.kind]}, not a top-up${entry.kind === 'payment' ? ' (a payment is taken back by a refund)' : ''}`);
+  if (entry.kind !== 'topup') return refuse(`entry ${entryId} is a ${ENTRY_KIND_WORDS[entry.kind]}, not a top-up${entry.kind === 'payment' ? ' (a payment is taken back by a refund)' : ''}`);
   if (entry.reversedBy !== null) return refuse(`it was reversed already, by entry ${entry.reversedBy}`);
   if (wallet.status === 'closed') return refuse('the wallet is closed, and what it held was paid out when it closed');
   const available = availableSen(wallet);
@@ -55,13 +55,3 @@ function reversalEntry(walletId: string, topUp: EntryToReverse, nowMs: number): 
   ];
   return journalEntry('topup_reversal', { reversesEntryId: topUp.entryId }, postings, nowMs);
 }
-
-const ENTRY_WORDS: Readonly<Record<EntryKind, string>> = {
-  topup: 'top-up',
-  topup_reversal: "top-up's reversal",
-  payment: 'payment',
-  refund: 'refund',
-  payout: 'payout',
-  payout_paid: "payout's confirmation",
-  payout_returned: "failed payout's return",
-};

@@ -11,9 +11,11 @@ CREATE UNIQUE INDEX journal_entries_one_reversal ON journal_entries (reverses_en
 `;
 }
 
+/** The entry that reversed the journal entry `e`, or NULL: one lookup in the unique index. */
+const REVERSAL_OF_E = '(SELECT r.entry_id FROM journal_entries r WHERE r.reverses_entry_id = e.entry_id)';
+
 /** One journal entry as it touched this wallet (`$1` the entry, `$2` the wallet's account), and the entry that reversed it. */
-export const ENTRY_TO_REVERSE = `SELECT e.entry_id, e.kind, p.amount_sen,
-       (SELECT r.entry_id FROM journal_entries r WHERE r.reverses_entry_id = e.entry_id) AS reversed_by
+export const ENTRY_TO_REVERSE = `SELECT e.entry_id, e.kind, p.amount_sen, ${REVERSAL_OF_E} AS reversed_by
   FROM journal_entries e JOIN postings p ON p.entry_id = e.entry_id
  WHERE e.entry_id = $1 AND p.account_id = $2`;
 
@@ -31,5 +33,5 @@ export function toEntryToReverse(r: Row): EntryToReverse {
  * status, and REVERSED for a top-up taken back (its reversal is a row of its own).
  */
 export const TRANSACTION_STATUS = `CASE WHEN e.refund_id IS NOT NULL THEN r.status
-            WHEN e.kind = 'topup' AND EXISTS (SELECT 1 FROM journal_entries x WHERE x.reverses_entry_id = e.entry_id) THEN 'REVERSED'
+            WHEN e.kind = 'topup' AND ${REVERSAL_OF_E} IS NOT NULL THEN 'REVERSED'
             ELSE o.status END`;

@@ -19,7 +19,7 @@ export type ReverseTopUp = (entryId: string, amount: string, reason: string, ref
  * Wallets): read when asked ("I was charged twice" at the desk), 20 a page, newest first, each
  * older page below the last, with each row's journal entry id. Every role reads it; with `reverse`
  * (a role that moves money, an open wallet) each top-up not yet reversed has Reverse…, which asks
- * why, and once more. `open`: the first page is read at once (the detail drawn again after an
+ * once more, with why. `open`: the first page is read at once (the detail drawn again after an
  * action), without moving the keyboard.
  */
 export function walletHistoryPart(api: string, walletId: string, reverse: ReverseTopUp | null, open = false): HTMLElement {
@@ -55,7 +55,7 @@ export function walletHistoryPart(api: string, walletId: string, reverse: Revers
     landing.focus();
   }
 
-  /** Reverse… asks why (kept in the audit log), then once more, naming the amount and where it goes. */
+  /** Reverse… asks once more, naming the amount and where it goes, with a field for why (kept in the audit log). */
   function reverseButton(t: Transaction, run: ReverseTopUp): HTMLButtonElement {
     return button('Reverse…', async () => {
       const reason = field(`reverse-reason-${t.entryId}`, 'Why (kept in the audit log)', { maxLength: 200 });

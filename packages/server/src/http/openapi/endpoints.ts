@@ -29,6 +29,7 @@ import {
 import type { PayFailReason } from '@micropay/client';
 import { HISTORY_PAGE_SIZE } from '../../api/page-wallet-account.js';
 import { POSTING_ID } from '../../api/wallet-history.js';
+import { LEDGER_ID } from '../../domain/ledger.js';
 import { OPERATOR_HISTORY_PAGE_SIZE } from '../../api/page-admin-wallet-access.js';
 import { PIN_RULE } from '../../domain/credentials.js';
 import type { FailReason, WalletStatus } from '../../domain/model.js';
@@ -567,7 +568,7 @@ function adminManageEndpoints(): Record<string, EndpointDoc> {
     }, ['openingBalance', 'pin', 'confirmLimit']), object({ wallet: ADMIN_WALLET_DETAIL, token: { type: 'string', description: 'The wallet app\'s token, in this answer only.' } }), true, walletCodes),
     '/api/page/admin/wallets/top-up': call('Top a wallet up from the platform float', object({ walletId: WALLET_ID, amount: AMOUNT_SCHEMA }), ADMIN_WALLET, true, walletCodes),
     '/api/page/admin/wallets/reverse-top-up': call('Take a top-up made by mistake back whole, from the wallet to the float; once, and only while the wallet has it available', object({
-      walletId: WALLET_ID, entryId: pattern(POSTING_ID, 'The top-up\'s journal entry id, as the history shows it.', '41'),
+      walletId: WALLET_ID, entryId: pattern(LEDGER_ID, 'The top-up\'s journal entry id, as the history shows it.', '41'),
       reason: { type: 'string', description: 'Why, 1 to 200 printable characters: kept in the audit log.' },
     }), ADMIN_WALLET, true, walletCodes),
     '/api/page/admin/wallets/freeze': call('Freeze a wallet: its payments fail (9001)', one, ADMIN_WALLET, true, walletCodes),
@@ -576,7 +577,7 @@ function adminManageEndpoints(): Record<string, EndpointDoc> {
     '/api/page/admin/wallets/history': call(`A wallet's movements as its holder sees them, newest first, ${OPERATOR_HISTORY_PAGE_SIZE} a page`, object({
       walletId: WALLET_ID, before: { anyOf: [POSTING_KEY, { type: 'null' }], description: 'The `older` of the previous page; absent or null: the newest page.' },
     }, ['before']), object({
-      transactions: { type: 'array', maxItems: OPERATOR_HISTORY_PAGE_SIZE, items: transactionRow({ entryId: pattern(POSTING_ID, 'The journal entry\'s id: a top-up is reversed by it (reverse-top-up).', '41') }, true) }, older: { anyOf: [POSTING_KEY, { type: 'null' }] },
+      transactions: { type: 'array', maxItems: OPERATOR_HISTORY_PAGE_SIZE, items: transactionRow({ entryId: pattern(LEDGER_ID, 'The journal entry\'s id: a top-up is reversed by it (reverse-top-up).', '41') }, true) }, older: { anyOf: [POSTING_KEY, { type: 'null' }] },
     }), false, [R.USER_NOT_FOUND]),
     '/api/page/admin/wallets/set-pin': call('Set the holder\'s PIN (also unlocks confirmation); never answered or logged', object({ walletId: WALLET_ID, pin: pattern(PIN_RULE, 'The new PIN.') }),
       ADMIN_WALLET, true, walletCodes),
