@@ -63,7 +63,7 @@ describe("the owner's Users section", () => {
     await scan(till, '281234567890123456');
     const ended = 'Your session has ended: unused for 30 minutes, signed out elsewhere, given a new password, or your user was disabled. Sign in again.';
     await expect.poll(() => till.locator('#sign-in-error').textContent())
-      .toBe(`${ended} The last charge: FAILED. MicroPay refused the charge (9120: session required). Nothing was charged.`);
+      .toBe(`${ended} The last charge: FAILED. The till was signed out, so MicroPay took no charge. Nothing was charged: sign in again and charge it.`);
     expect(await till.locator('#till').isHidden()).toBe(true);
     await cashiersConsole.getByRole('link', { name: 'Balance & payouts' }).click();
     await expect.poll(() => cashiersConsole.locator('#sign-in-error').textContent()).toBe(ended);

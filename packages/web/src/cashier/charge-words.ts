@@ -35,11 +35,13 @@ export const CLOSED_WORDS = 'The customer did not confirm in time, so the charge
 export const CANCELLED_WORDS = 'Nothing was charged, and the amount held on the customer\'s wallet is released.';
 
 /**
- * Signed out before MicroPay answered (Check again after a restart, the owner's reset): an earlier
- * try of this charge may have paid, so its result is not known, and "nothing was charged" cannot
- * be said.
+ * Signed out when checking a charge again (after a restart, the owner's reset): its earlier try
+ * may have paid, so its result is not known, and "nothing was charged" cannot be said.
  */
 export const SIGNED_OUT_WORDS = 'The till was signed out before MicroPay answered. Sign in again and look for this charge in Your recent charges before charging again.';
+
+/** Signed out before a first try reached MicroPay: the session was checked first, so nothing was charged. */
+export const SIGNED_OUT_FIRST_WORDS = 'The till was signed out, so MicroPay took no charge. Nothing was charged: sign in again and charge it.';
 
 /** A charge the platform refused before anything was recorded. */
 export function refusedWords(code: number, msg: string): string {

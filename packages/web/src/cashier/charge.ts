@@ -1,7 +1,7 @@
 import { ResultCode } from '@micropay/protocol/errors';
 import { callPage, Unreachable } from '../shared/page-api.js';
 import { formatClock, formatWireTime } from '../shared/time.js';
-import { CANCELLED_WORDS, CLOSED_WORDS, failedWords, refusedWords, SIGNED_OUT_WORDS } from './charge-words.js';
+import { CANCELLED_WORDS, CLOSED_WORDS, failedWords, refusedWords, SIGNED_OUT_FIRST_WORDS, SIGNED_OUT_WORDS } from './charge-words.js';
 
 /**
  * One charge at the till (`/api/page/cashier/charge`): the server runs the merchant's safe
@@ -81,6 +81,8 @@ export class Charger {
 
   async #run(attempt: Attempt): Promise<void> {
     if (this.#running !== null) return;
+    // Check again runs the last attempt once more: its first try may have been made.
+    const again = this.#last === attempt;
     this.#running = this.#last = attempt;
     this.#show('waiting', `Charging ${attempt.amount}…`, '');
     const poll = setInterval(() => void this.#pollStatus(attempt), STATUS_POLL_MS);
@@ -88,7 +90,7 @@ export class Charger {
       const a = await callPage<Outcome>('cashier/charge', { ...attempt });
       // Cancelled, the end is the cancel's, whatever the charge's last query met (a merchant disabled meanwhile: 1022).
       if (this.#cancelled === attempt && a.code !== ResultCode.SUCCESS) return this.#show('CANCELLED', 'CANCELLED', CANCELLED_WORDS);
-      if (a.code === ResultCode.SESSION_REQUIRED) return this.#show('UNKNOWN', 'Result not known', SIGNED_OUT_WORDS);
+      if (a.code === ResultCode.SESSION_REQUIRED) return again ? this.#show('UNKNOWN', 'Result not known', SIGNED_OUT_WORDS) : this.#show('FAILED', 'FAILED', SIGNED_OUT_FIRST_WORDS);
       if (a.code !== ResultCode.SUCCESS || a.data === null) return this.#show('FAILED', 'FAILED', refusedWords(a.code, a.msg));
       this.#showOutcome(attempt, a.data);
     } catch (error) {
