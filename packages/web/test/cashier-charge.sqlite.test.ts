@@ -35,6 +35,17 @@ async function turnsTo(page: Page, heading: string, withinMs: number): Promise<v
   expect(await page.locator('#code-screen').isHidden()).toBe(true);
 }
 
+/** The platform takes the till's first charge, but its answer never reaches the till (Result not known). */
+async function loseFirstChargeAnswer(till: Page): Promise<void> {
+  let lose = true;
+  await till.route('**/api/page/cashier/charge', async (route) => {
+    if (!lose) return route.continue();
+    lose = false;
+    await route.fetch();
+    await route.abort('connectionreset');
+  });
+}
+
 // The whole loop at the counter, in two browser contexts on one real `micropay serve`.
 describe('the cashier page charges a code', () => {
   const platform = useServedPlatform();
@@ -159,14 +170,7 @@ describe('the cashier page charges a code', () => {
   it('the charge\'s answer lost: Check again finds it PAID, charged once, and the sale is over as with any PAID', async () => {
     const { wallet, digits } = await walletShowingCode(platform, chromium.browser);
     const { page: till, problems } = await tillFor(platform, chromium.browser);
-    // The platform takes the first charge, but its answer never reaches the till.
-    let lose = true;
-    await till.route('**/api/page/cashier/charge', async (route) => {
-      if (!lose) return route.continue();
-      lose = false;
-      await route.fetch();
-      await route.abort('connectionreset');
-    });
+    await loseFirstChargeAnswer(till);
     await till.getByLabel('Amount').fill('3.00');
     await till.keyboard.press('Enter');
     await scan(till, digits);
@@ -182,14 +186,7 @@ describe('the cashier page charges a code', () => {
   it('signed out while checking a lost answer again: the till does not say nothing was charged, but where to look', async () => {
     const { digits } = await walletShowingCode(platform, chromium.browser);
     const { page: till, problems, cashier } = await tillFor(platform, chromium.browser);
-    // The platform takes the charge, but its answer never reaches the till.
-    let lose = true;
-    await till.route('**/api/page/cashier/charge', async (route) => {
-      if (!lose) return route.continue();
-      lose = false;
-      await route.fetch();
-      await route.abort('connectionreset');
-    });
+    await loseFirstChargeAnswer(till);
     await till.getByLabel('Amount').fill('1.00');
     await till.keyboard.press('Enter');
     await scan(till, digits);
