@@ -7,7 +7,9 @@ import { availableSen, type Wallet } from './model.js';
  * Taking a top-up back (docs/operations.md, "A top-up made by mistake"). The ledger is append-only:
  * the top-up stays, and a correction entry moves its whole amount from the wallet back to the
  * platform float. At most one per top-up (a unique index holds it too), and only while the wallet
- * can pay it: money already spent or held for a payment is never taken.
+ * has the whole amount available: it never takes a wallet below zero, nor money held for a payment
+ * awaiting confirmation. (Spent and topped up again since, the later money would be taken: the
+ * operator reads the history first, docs/operations.md.)
  */
 
 /** A wallet's journal entry as a reversal reads it: its kind, what it moved to the wallet, and its reversal if any. */
