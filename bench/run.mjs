@@ -73,7 +73,7 @@ if (opt.help) {
                             frames too; needs perf, and root or kernel.perf_event_paranoid <= 1)
                             and print where its CPU went
   --soak                    5-minute memory run instead (Node generator, --soak-rate payments/s)
-  --no-pgbench              skip the pgbench TPC-B reference on PostgreSQL (run only with `many`)
+  --no-pgbench              skip the pgbench TPC-B reference on PostgreSQL (run only with many)
   --keep                    keep the scenario databases
   --rounds N                query: N measured runs one after the other on the same server (with
                             --warmup 0, its first seconds against the next)
