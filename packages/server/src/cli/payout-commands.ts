@@ -1,6 +1,7 @@
 import { formatDuration, formatSen, isCalendarDate, resultCodeInfo, ResultCode } from '@micropay/protocol';
 import type { Config } from '../config.js';
-import { MAX_PAYOUT_REASON_LENGTH, MAX_PAYOUT_REQUEST_ID_LENGTH, newAccountAgeMs, type Payout, type PayoutFinishDecision, type PayoutStatus } from '../domain/payout.js';
+import { MAX_REASON_LENGTH } from '@micropay/protocol/text-limits';
+import { MAX_PAYOUT_REQUEST_ID_LENGTH, newAccountAgeMs, type Payout, type PayoutFinishDecision, type PayoutStatus } from '../domain/payout.js';
 import { printableTextProblem } from '../domain/text.js';
 import { merchantDay } from '../services/statements.js';
 import { defineCommand, type CommandGroup } from './command-line.js';
@@ -137,7 +138,7 @@ const fail = defineCommand({
   summary: 'record that the bank refused a REQUESTED payout: FAILED, the money goes back',
   positionals: [{ name: 'PAYOUTID', help: 'the payout' }],
   options: {
-    reason: { type: 'string', value: 'TEXT', required: true, help: `why, as the bank said (at most ${MAX_PAYOUT_REASON_LENGTH} characters)` },
+    reason: { type: 'string', value: 'TEXT', required: true, help: `why, as the bank said (at most ${MAX_REASON_LENGTH} characters)` },
   },
   store: 'existing',
   async run({ args, options, store, out, config }) {

@@ -1,4 +1,5 @@
 import { formatSen } from '@micropay/protocol';
+import { MAX_REASON_LENGTH } from '@micropay/protocol/text-limits';
 import { OPERATOR_HISTORY_PAGE_SIZE } from '../api/page-admin-wallet-access.js';
 import { beforeOf, walletHistoryPage } from '../api/wallet-history.js';
 import { isBadInput, reverseWalletTopUp } from '../services/operator-actions.js';
@@ -50,7 +51,7 @@ export const reverseTopUp = defineCommand({
   summary: 'take a top-up made by mistake back whole, from the wallet to the platform float',
   details: 'ENTRYID is the top-up\'s, as wallet history lists it. Once per top-up, and only while the wallet has the whole amount available: money spent or held is never taken.',
   positionals: [WALLETID, { name: 'ENTRYID', help: "the top-up's journal entry id" }],
-  options: { reason: { type: 'string', value: 'TEXT', required: true, help: 'why, for the audit log (1 to 200 characters)' } },
+  options: { reason: { type: 'string', value: 'TEXT', required: true, help: `why, for the audit log (1 to ${MAX_REASON_LENGTH} characters)` } },
   store: 'existing',
   async run({ args, options, store, out }) {
     const w = await reverseWalletTopUp(store, args.WALLETID, args.ENTRYID, options.reason, cliActing());

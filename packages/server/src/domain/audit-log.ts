@@ -1,5 +1,6 @@
 import { AUDIT_ACTIONS, type AuditAction } from '@micropay/protocol';
 import type { OperatorRole } from '@micropay/protocol/operator-roles';
+import { MAX_REASON_LENGTH } from '@micropay/protocol/text-limits';
 import type { Decided, Effect } from './effects.js';
 import { assert } from './ledger.js';
 import type { Notification } from './notification.js';
@@ -71,7 +72,8 @@ const SECRET_WORDS = /key|pass|pin|token|secret|code|hash|session|otp|cookie|cre
 const AMOUNT_KEY = /amount|balance|limit/i;
 const DECIMAL = /^-?\d{1,16}\.\d{2}$/;
 export const MAX_DETAIL_KEYS = 12;
-export const MAX_DETAIL_TEXT = 200;
+/** A reason typed by an operator or owner is kept whole, so nothing shorter than its limit. */
+export const MAX_DETAIL_TEXT = MAX_REASON_LENGTH;
 
 /**
  * Free text (a name, a notify URL, a reason) as a detail holds it: control and bidi characters

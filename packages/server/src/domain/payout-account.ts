@@ -1,3 +1,4 @@
+import { MAX_BANK_TEXT_LENGTH } from '@micropay/protocol/text-limits';
 import { unchanged, type Decided } from './effects.js';
 import type { Merchant } from './model.js';
 import { printableTextProblem } from './text.js';
@@ -18,8 +19,6 @@ export interface BankAccount {
 export interface PayoutAccount extends BankAccount {
   readonly setAtMs: number;
 }
-
-export const MAX_BANK_TEXT_LENGTH = 100;
 
 /**
  * Two letters (the country), two check digits, then 11 to 30 letters or digits: an IBAN's shape

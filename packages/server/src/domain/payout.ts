@@ -62,8 +62,7 @@ export function newAccountAgeMs(p: Payout): number | null {
   return age < NEW_PAYOUT_ACCOUNT_MS ? Math.max(0, age) : null;
 }
 
-/** Longest fail reason kept, and longest request id (both are the operator's free text). */
-export const MAX_PAYOUT_REASON_LENGTH = 200;
+/** Longest request id (the operator's free text; the fail reason's is MAX_REASON_LENGTH). */
 export const MAX_PAYOUT_REQUEST_ID_LENGTH = 64;
 
 /** The ledger account a payout's money comes from, and returns to when it fails. */

@@ -4,7 +4,8 @@ import { merchantIdProblem, newApiKey } from '../domain/ids.js';
 import { merchantNameProblem } from '../domain/merchant.js';
 import { DEFAULT_KEY_OVERLAP_MS } from '../domain/merchant-keys.js';
 import type { Merchant, Wallet } from '../domain/model.js';
-import { MAX_PAYOUT_REASON_LENGTH, type PayoutFinishDecision } from '../domain/payout.js';
+import { type PayoutFinishDecision } from '../domain/payout.js';
+import { MAX_REASON_LENGTH } from '@micropay/protocol/text-limits';
 import { printableTextProblem } from '../domain/text.js';
 import { isNotifyUrl, NOTIFY_URL_MAX_LENGTH, NOTIFY_URL_PROBLEM } from '../notify/message.js';
 import { MAX_WALLET_BALANCE_SEN, walletNameProblem, walletStatusProblem } from '../domain/wallet.js';
@@ -92,9 +93,6 @@ export async function topUpWallet(store: Store, walletId: string, amount: string
   return isBadInput(sen) ? sen : store.topUp(walletId, sen, acting);
 }
 
-/** A reversal's reason, as the audit log keeps it whole (200 characters). */
-export const MAX_REVERSAL_REASON_LENGTH = 200;
-
 /**
  * "Reverse" a top-up made by mistake: its journal entry id (the wallet's history shows it) and why.
  * null: no such wallet. The refusals of the state are TopUpReversalRefused's (domain/top-up-reversal.ts).
@@ -102,7 +100,7 @@ export const MAX_REVERSAL_REASON_LENGTH = 200;
 export async function reverseWalletTopUp(store: Store, walletId: string, entryId: string, reason: string, acting?: ActingAs): Promise<Wallet | null | BadInput> {
   if (!LEDGER_ID.test(entryId)) return bad('entryId', "must be the top-up's journal entry id, as the wallet's history shows it");
   const why = reason.trim();
-  const problem = printableTextProblem(why, MAX_REVERSAL_REASON_LENGTH);
+  const problem = printableTextProblem(why, MAX_REASON_LENGTH);
   return problem !== null ? bad('reason', problem) : store.reverseTopUp(walletId, Number(entryId), why, acting);
 }
 
@@ -191,6 +189,6 @@ export async function rollKey(store: Store, mchId: string, overlapHours?: string
 
 /** "Failed" on a REQUESTED payout: the bank's reason, by the payouts' text rule; the money goes back. */
 export async function failPayoutBecause(store: Store, payoutId: string, reason: string, acting?: ActingAs): Promise<PayoutFinishDecision | BadInput> {
-  const problem = printableTextProblem(reason, MAX_PAYOUT_REASON_LENGTH);
+  const problem = printableTextProblem(reason, MAX_REASON_LENGTH);
   return problem !== null ? bad('reason', problem) : store.failPayout(payoutId, reason, acting);
 }

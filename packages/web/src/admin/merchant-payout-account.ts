@@ -1,3 +1,4 @@
+import { MAX_BANK_TEXT_LENGTH } from '@micropay/protocol/text-limits';
 import { callPage } from '../shared/page-api.js';
 import { say } from '../shared/page.js';
 import { formatTime } from '../shared/time.js';
@@ -44,7 +45,7 @@ function setForm(region: HTMLElement, api: string, mchId: string, confirming: HT
   const problem = Object.assign(document.createElement('p'), { className: 'field-error' });
   problem.setAttribute('role', 'alert');
   const f = form('merchant-payout-account', `Set the payout account of merchant ${mchId}`, [
-    field('payout-holder', 'Account holder', { maxLength: 100 }), field('payout-bank', 'Bank', { maxLength: 100 }),
+    field('payout-holder', 'Account holder', { maxLength: MAX_BANK_TEXT_LENGTH }), field('payout-bank', 'Bank', { maxLength: MAX_BANK_TEXT_LENGTH }),
     field('payout-account', 'IBAN or account number', { maxLength: 50 }),
   ], 'Set payout account', async (v) => {
     const typed = { holderName: v['payout-holder']!, bankName: v['payout-bank']!, accountNumber: v['payout-account']! };

@@ -1,3 +1,4 @@
+import { MAX_REASON_LENGTH } from '@micropay/protocol/text-limits';
 import { bankAccountColumn, bankAccountLines, bankAccountPhrase, DESTINATION_NOT_RECORDED, type BankAccount } from '../console/bank-account.js';
 import { formatDuration } from '@micropay/protocol/duration';
 import { callPage } from '../shared/page-api.js';
@@ -54,7 +55,7 @@ export const payoutsSection: Section<SignedInOperator> = {
 
     /** Both outcomes are final, so each asks once more, naming the payout, its amount and where it goes. */
     function actions(p: PayoutRow): HTMLElement[] {
-      const reason = Object.assign(document.createElement('input'), { id: `reason-${p.payoutId}`, maxLength: 200, autocomplete: 'off' });
+      const reason = Object.assign(document.createElement('input'), { id: `reason-${p.payoutId}`, maxLength: MAX_REASON_LENGTH, autocomplete: 'off' });
       reason.setAttribute('aria-label', `Why payout ${p.payoutId} failed`);
       reason.placeholder = 'Bank\'s reason';
       // The "type the reason first" said in the status line belongs to the field while it is marked.

@@ -1,3 +1,4 @@
+import { MAX_BANK_TEXT_LENGTH } from '@micropay/protocol/text-limits';
 import type { DeviceListing } from '@micropay/protocol/offline-code';
 import { bankAccountRefusal } from '../console/bank-account.js';
 import { askFirst, button, field, fieldRefusal, form } from '../console/forms.js';
@@ -131,8 +132,8 @@ function holderAccountFields(): { elements: HTMLElement[]; values(): Record<stri
     className: 'help', textContent: "To pay the balance by bank transfer, give the holder's account: all three, or none to pay them another way.",
   });
   const fields = [
-    field('close-holder', "Holder's account name", { maxLength: 100 }),
-    field('close-bank', 'Bank', { maxLength: 100 }),
+    field('close-holder', "Holder's account name", { maxLength: MAX_BANK_TEXT_LENGTH }),
+    field('close-bank', 'Bank', { maxLength: MAX_BANK_TEXT_LENGTH }),
     field('close-account', 'IBAN or account number', { maxLength: 50 }),
   ];
   const names = ['holderName', 'bankName', 'accountNumber'];

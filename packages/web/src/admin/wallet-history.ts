@@ -1,3 +1,4 @@
+import { MAX_REASON_LENGTH } from '@micropay/protocol/text-limits';
 import { callPage } from '../shared/page-api.js';
 import { say } from '../shared/page.js';
 import { formatWireTime } from '../shared/time.js';
@@ -58,7 +59,7 @@ export function walletHistoryPart(api: string, walletId: string, reverse: Revers
   /** Reverse… asks once more, naming the amount and where it goes, with a field for why (kept in the audit log). */
   function reverseButton(t: Transaction, run: ReverseTopUp): HTMLButtonElement {
     return button('Reverse…', async () => {
-      const reason = field(`reverse-reason-${t.entryId}`, 'Why (kept in the audit log)', { maxLength: 200 });
+      const reason = field(`reverse-reason-${t.entryId}`, 'Why (kept in the audit log)', { maxLength: MAX_REASON_LENGTH });
       const input = reason.querySelector('input')!;
       const problem = Object.assign(document.createElement('p'), { className: 'field-error' });
       problem.setAttribute('role', 'alert');

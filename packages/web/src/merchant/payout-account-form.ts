@@ -1,3 +1,4 @@
+import { MAX_BANK_TEXT_LENGTH } from '@micropay/protocol/text-limits';
 import { ResultCode } from '@micropay/protocol/errors';
 import { bankAccountPhrase, bankAccountRefusal } from '../console/bank-account.js';
 import type { ConsoleContext } from '../console/section.js';
@@ -30,8 +31,8 @@ export function payoutAccountForm(ctx: ConsoleContext<MerchantUser>, saved: (acc
     id: 'payout-password-note', className: 'help', textContent: "Your password is asked again because this account decides where the merchant's money goes.",
   });
   const fields: Record<Field, CheckedField> = {
-    holderName: checkedField('payout-holder', 'Account holder', { maxLength: 100 }),
-    bankName: checkedField('payout-bank', 'Bank', { maxLength: 100 }),
+    holderName: checkedField('payout-holder', 'Account holder', { maxLength: MAX_BANK_TEXT_LENGTH }),
+    bankName: checkedField('payout-bank', 'Bank', { maxLength: MAX_BANK_TEXT_LENGTH }),
     // Spaces and hyphens as the bank prints them are fine: the server takes them out.
     accountNumber: checkedField('payout-number', 'IBAN or account number', { maxLength: 50, autocapitalize: 'characters' }),
     password: checkedField('payout-password', 'Your password', { type: 'password', autocomplete: 'current-password', maxLength: 128 }, note.id),

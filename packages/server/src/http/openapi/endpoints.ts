@@ -1,4 +1,5 @@
 import { OPERATOR_ROLES } from '@micropay/protocol/operator-roles';
+import { MAX_REASON_LENGTH } from '@micropay/protocol/text-limits';
 import {
   AMOUNT_SCHEMA,
   BASE64URL_32_BYTES,
@@ -569,7 +570,7 @@ function adminManageEndpoints(): Record<string, EndpointDoc> {
     '/api/page/admin/wallets/top-up': call('Top a wallet up from the platform float', object({ walletId: WALLET_ID, amount: AMOUNT_SCHEMA }), ADMIN_WALLET, true, walletCodes),
     '/api/page/admin/wallets/reverse-top-up': call('Take a top-up made by mistake back whole, from the wallet to the float; once, and only while the wallet has it available', object({
       walletId: WALLET_ID, entryId: pattern(LEDGER_ID, 'The top-up\'s journal entry id, as the history shows it.', '41'),
-      reason: { type: 'string', description: 'Why, 1 to 200 printable characters: kept in the audit log.' },
+      reason: { type: 'string', description: `Why, 1 to ${MAX_REASON_LENGTH} printable characters: kept in the audit log.` },
     }), ADMIN_WALLET, true, walletCodes),
     '/api/page/admin/wallets/freeze': call('Freeze a wallet: its payments fail (9001)', one, ADMIN_WALLET, true, walletCodes),
     '/api/page/admin/wallets/unfreeze': call('Unfreeze a wallet', one, ADMIN_WALLET, true, walletCodes),
