@@ -1,7 +1,7 @@
 import { OfflineCodeLimits } from './domain/offline-code-limits.js';
 import { perAccount, perAddress, SignInLimits } from './domain/sign-in-limits.js';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net';
 import { ConfigError, type Config } from './config.js';
 import { systemClock, type Clock } from './domain/clock.js';
 import { createAdminServer, opsRoutes } from './http/ops.js';
@@ -53,7 +53,10 @@ export async function startPlatform(
   options: { clock?: Clock; store?: Store } = {},
 ): Promise<Platform> {
   const clock = options.clock ?? systemClock;
-  if (options.store === undefined) config = withMasterKey(config, logger);
+  if (options.store === undefined) {
+    await portsAreFree(config);
+    config = withMasterKey(config, logger);
+  }
   const { store, lock } = await storeToServe(config, clock, options.store);
   // Health and metrics: on the API's port, or with --admin-port on their own listener only.
   const metrics = config.metrics ? new PlatformMetrics(store, logger) : null;
@@ -183,7 +186,7 @@ export class ListenError extends Error {
   }
 }
 
-function listen(server: Server, port: number, host: string, option: '--port' | '--admin-port'): Promise<void> {
+function listen(server: NetServer, port: number, host: string, option: '--port' | '--admin-port'): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const failed = (error: Error) => reject(new ListenError(port, option, host, error));
     server.once('error', failed);
@@ -192,6 +195,21 @@ function listen(server: Server, port: number, host: string, option: '--port' | '
       resolve();
     });
   });
+}
+
+/**
+ * A port already taken is refused before the store is opened, so a mistyped or doubled start
+ * creates no store, master key or lock file beside the running one. The real listen still decides:
+ * the port can be taken between this look and it.
+ */
+async function portsAreFree(config: Config): Promise<void> {
+  const ports = [[config.port, '--port'], [config.adminPort, '--admin-port']] as const;
+  for (const [port, option] of ports) {
+    if (port === null || port === 0) continue;
+    const probe = createNetServer();
+    await listen(probe, port, config.host, option);
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+  }
 }
 
 function urlOf(server: Server, configuredHost: string): string {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -760,6 +760,23 @@ describe('serve on a port in use', () => {
     } finally {
       await new Promise<void>((resolve) => taken.close(() => resolve()));
       await empty.drop();
+    }
+  });
+
+  it('creates nothing: no store, master key or lock file is left beside a server already running', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    const dir = mkdtempSync(join(tmpdir(), 'micropay-port-taken-'));
+    try {
+      // The sandbox, as `npm start` twice would: it would make a store and its master key file.
+      const r = await runCli(['serve', '--sandbox', '--port', String(port), '--db', join(dir, 'new.db')]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('EADDRINUSE');
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      await new Promise<void>((resolve) => taken.close(() => resolve()));
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
