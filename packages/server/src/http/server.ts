@@ -154,19 +154,30 @@ async function handle(
     }
     send(result, result.headers);
   } catch (error) {
-    // The caller went away in the middle of its body, or missed the deadline (answered 408 by
-    // the clientError handler): nothing was read, nothing to answer.
-    if (!req.complete && req.destroyed) {
-      ctx.logger.info({ reqId: requestId, path }, timedOut.has(req.socket) ? 'request timed out' : 'request aborted by the client');
-      return;
-    }
-    // A fault of ours, never the caller's: the details go to the operator's log under an id the
-    // merchant can quote; the answer says only "system error".
-    const errorId = randomUUID();
-    ctx.logger.error({ reqId: requestId, errorId, path, error: describeError(error) }, 'request failed');
-    if (!res.headersSent) send(answer(ResultCode.SYSTEM_ERROR), { 'X-Error-Id': errorId });
-    else res.destroy();
+    failed(ctx, req, res, { requestId, path, error }, send);
   }
+}
+
+/** What a request that threw gets: nothing when its caller is gone, else "system error". */
+function failed(
+  ctx: ApiContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  { requestId, path, error }: { requestId: string; path: string; error: unknown },
+  send: (a: Answer, headers?: Readonly<Record<string, string>>) => void,
+): void {
+  // The caller went away in the middle of its body, or missed the deadline (answered 408 by
+  // the clientError handler): nothing was read, nothing to answer.
+  if (!req.complete && req.destroyed) {
+    ctx.logger.info({ reqId: requestId, path }, timedOut.has(req.socket) ? 'request timed out' : 'request aborted by the client');
+    return;
+  }
+  // A fault of ours, never the caller's: the details go to the operator's log under an id the
+  // merchant can quote; the answer says only "system error".
+  const errorId = randomUUID();
+  ctx.logger.error({ reqId: requestId, errorId, path, error: describeError(error) }, 'request failed');
+  if (!res.headersSent) send(answer(ResultCode.SYSTEM_ERROR), { 'X-Error-Id': errorId });
+  else res.destroy();
 }
 
 /**
