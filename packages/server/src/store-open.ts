@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Config } from './config.js';
 import { systemClock, type Clock } from './domain/clock.js';
+import { SchemaVersionError } from './store/schema-version.js';
 import type { Store } from './store/store.js';
 import { MerchantKeyVault } from './secrets/merchant-key-vault.js';
 import { readSandboxMasterKey } from './secrets/sandbox-master-key.js';
@@ -17,7 +18,8 @@ export function isPostgresUrl(database: string): boolean {
 
 /**
  * Opens the store the configuration names: a postgres:// (or postgresql://) URL selects
- * PostgreSQL, anything else is a SQLite file path. Pending migrations are applied; a database
+ * PostgreSQL, anything else is a SQLite file path. Pending migrations are applied (with
+ * `upgrade: false` only to a new store: an older one is refused); a database
  * that cannot be reached, or whose schema is newer than this code, stops the start here; so does a
  * master key the merchant keys are not encrypted under. With a master key, keys still in plain text
  * (written before the master-key migration (SQLite 8, PostgreSQL 9)) are encrypted here, in one transaction.
@@ -25,7 +27,7 @@ export function isPostgresUrl(database: string): boolean {
 export async function openStore(
   config: Config,
   clock: Clock = systemClock,
-  options: { serving?: boolean } = {},
+  options: { serving?: boolean; upgrade?: boolean } = {},
 ): Promise<Store> {
   const merchantKeys = merchantKeyVault(config);
   const store = await openStoreOf(config, clock, options, merchantKeys);
@@ -50,13 +52,14 @@ function merchantKeyVault(config: Config): MerchantKeyVault {
   return new MerchantKeyVault(config.masterKey ?? sandboxKey, [config.oldMasterKey, config.nextMasterKey]);
 }
 
-async function openStoreOf(config: Config, clock: Clock, options: { serving?: boolean }, merchantKeys: MerchantKeyVault): Promise<Store> {
+async function openStoreOf(config: Config, clock: Clock, options: { serving?: boolean; upgrade?: boolean }, merchantKeys: MerchantKeyVault): Promise<Store> {
   const common = {
     merchantKeys,
     clock,
     timeZone: config.timeZone,
     policy: { confirmLimitSen: config.confirmLimitSen, confirmTimeoutMs: config.confirmTimeoutS * 1000 },
     newOrderTimeoutMs: config.newOrderTimeoutS * 1000,
+    upgrade: options.upgrade ?? true,
   };
   // A serving SQLite store writes payments on their own thread; admin commands need none.
   if (!isPostgresUrl(config.database)) {
@@ -72,6 +75,8 @@ async function openStoreOf(config: Config, clock: Clock, options: { serving?: bo
       statementTimeoutMs: config.pgStatementTimeoutMs,
     });
   } catch (error) {
+    // The database was reached: its schema's version is the whole story.
+    if (error instanceof SchemaVersionError) throw error;
     throw new StoreUnavailableError(`cannot open the PostgreSQL database ${redactUrl(config.database)}: ${(error as Error).message}`);
   }
 }

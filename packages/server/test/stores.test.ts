@@ -122,6 +122,20 @@ describe('opening a store', () => {
     expect(cli.stderr).toMatch(/newer than this MicroPay/);
   });
 
+  it('a store of an older version is upgraded by migrate and serve only: any other command refuses it and changes nothing', async () => {
+    p = await startTestPlatform();
+    // As the previous version left it (the latest migration not applied): a server of that version may be running on it.
+    await execute(p.store, 'DELETE FROM schema_migrations WHERE version = ?', [LATEST]);
+    const older = `the database schema (version ${LATEST - 1}) is older than this MicroPay (version ${LATEST}): upgrade it with \`micropay migrate\`, or by starting the new server (docs/operations.md#upgrading); no other command upgrades it`;
+    for (const args of [['audit'], ['merchant', 'list'], ['merchant', 'create', '--name', 'Bookshop'], ['wallet', 'create', '--name', 'Ann']]) {
+      const cli = await runCli([...args, '--db', p.dbPath]);
+      expect({ args, code: cli.code, stderr: cli.stderr }).toEqual({ args, code: 1, stderr: `micropay: ${older}\n` });
+    }
+    await expect(openStore(testConfig({ db: p.dbPath }, {}), undefined, { upgrade: false })).rejects.toThrow(older);
+    expect(await sql(p.store, 'SELECT MAX(version) AS v FROM schema_migrations')).toEqual([{ v: LATEST - 1 }]);
+    expect(await sql(p.store, 'SELECT COUNT(*) AS n FROM merchants WHERE name = ?', ['Bookshop'])).toEqual([{ n: 0 }]);
+  });
+
   it.runIf(TEST_STORE === 'postgres')('an unreachable PostgreSQL stops the command at once, naming the URL without its password', async () => {
     const started = Date.now();
     const cli = await runCli(['merchant', 'list', '--db', 'postgres://micropay:s3cret@127.0.0.1:1/micropay']);
@@ -159,6 +173,11 @@ describe.runIf(TEST_STORE === 'sqlite')('upgrading a SQLite file written by sche
                                    ('392222222222222222', '600000000001', 'active', 4, 9999999999999);
     `);
     v1.close();
+    // Not by a command that reads (the old server may still be running on it); by migrate.
+    expect((await runCli(['audit', '--db', path])).stderr).toMatch(/schema \(version 1\) is older than this MicroPay/);
+    const migrated = await runCli(['migrate', '--db', path]);
+    expect(migrated.code).toBe(0);
+    expect(migrated.stdout).toContain(`The SQLite schema is at version ${LATEST}.`);
 
     const config = testConfig({ db: path }, {});
     const store = await openStore(config);

@@ -28,10 +28,11 @@ export interface PositionalSpec {
 
 /**
  * What a command does with the store: `none` (it talks HTTP or only computes), `existing` (a
- * SQLite path with no file behind it is refused), `creates` (it may create a new store), `own`
- * (serve opens the store itself).
+ * SQLite path with no file behind it is refused), `creates` (it may create a new store),
+ * `upgrades` (migrate: it may create one or upgrade an older one), `own` (serve opens the store
+ * itself, and upgrades it). No other command upgrades a store: it may run beside the old server.
  */
-export type StoreUse = 'none' | 'existing' | 'creates' | 'own';
+export type StoreUse = 'none' | 'existing' | 'creates' | 'upgrades' | 'own';
 
 type OptionValues<O> = {
   readonly [K in keyof O]: O[K] extends { type: 'boolean' } ? boolean : O[K] extends { required: true } ? string : string | undefined;

@@ -92,8 +92,8 @@ async function run(command: Command, line: Extract<CommandLine, { kind: 'run' }>
   }
   // A command that makes a store where none was (a shell without DATABASE_URL makes the default
   // ./data/micropay.db) says so, on stderr: merchants and keys made in a store nobody serves are lost.
-  const creating = use === 'creates' && !(await storeExists(config.database));
-  const store = await openStore(config);
+  const creating = (use === 'creates' || use === 'upgrades') && !(await storeExists(config.database));
+  const store = await openStore(config, undefined, { upgrade: use === 'upgrades' });
   if (creating) process.stderr.write(`micropay: no store was there, so a new one was made ${storeWhere(config.database)}; check --db or DATABASE_URL if you meant another\n`);
   try {
     return await command.run({ options, args, config, out, json, store });

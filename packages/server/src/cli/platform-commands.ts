@@ -147,7 +147,7 @@ const migrate = defineCommand({
   summary: 'apply pending schema migrations and list the applied ones',
   positionals: [],
   options: {},
-  store: 'creates',
+  store: 'upgrades',
   async run({ store, out, config }) {
     // Opening the store applied whatever was pending (one process at a time on PostgreSQL).
     const version = await store.schemaVersion();

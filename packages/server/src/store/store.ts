@@ -414,18 +414,6 @@ export function strikeSandboxFault(options: PayOptions, decision: PaymentDecisio
   if (options.sandboxFault === true && decision.kind === 'paid') throw new SandboxFault();
 }
 
-/**
- * Refuses a database whose schema is newer than this code's `migrations` know: an older MicroPay
- * must not write to it. `applied` is the versions the database records.
- */
-export function checkSchemaNotNewer(applied: Iterable<number>, migrations: readonly Migration[]): void {
-  const newest = Math.max(0, ...applied);
-  const known = Math.max(...migrations.map((m) => m.version));
-  if (newest > known) {
-    throw new Error(`the database schema (version ${newest}) is newer than this MicroPay (version ${known}); upgrade MicroPay`);
-  }
-}
-
 export { importedMerchantId, MerchantIdTakenError, type NewMerchant } from '../domain/merchant.js';
 export type { AuditLogFilter } from './audit-log-sql.js';
 

@@ -1,6 +1,7 @@
 import { paymentMinutesSchema } from '../payment-minutes-sql.js';
 import type pg from 'pg';
-import { checkSchemaNotNewer, type Migration } from '../store.js';
+import { checkSchemaVersion } from '../schema-version.js';
+import type { Migration } from '../store.js';
 import { pageAccessSchema, SESSION_OWNER_INDEXES } from '../page-access-schema.js';
 import { FAILED_BY_CODE_INDEX } from '../pay-code-outcomes.js';
 import { cashierChargesSchema } from '../cashier-charge-sql.js';
@@ -396,7 +397,7 @@ CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log FOR EACH STATE
  * Applies pending migrations under an advisory lock, so several processes starting at once apply
  * each migration exactly once; refuses to run against a schema newer than this code knows.
  */
-export async function migratePostgres(pool: pg.Pool): Promise<{ applied: number[] }> {
+export async function migratePostgres(pool: pg.Pool, upgrade = true): Promise<{ applied: number[] }> {
   const client = await pool.connect();
   try {
     // Waiting for another process's migration, or running a long one, is not a stuck statement.
@@ -411,7 +412,7 @@ export async function migratePostgres(pool: pg.Pool): Promise<{ applied: number[
     }
     const { rows } = await client.query('SELECT version FROM schema_migrations');
     const done = new Set((rows as { version: number }[]).map((r) => r.version));
-    checkSchemaNotNewer(done, POSTGRES_MIGRATIONS);
+    checkSchemaVersion(done, POSTGRES_MIGRATIONS, upgrade);
     const applied: number[] = [];
     for (const m of POSTGRES_MIGRATIONS.filter((m) => !done.has(m.version))) {
       await client.query('BEGIN');

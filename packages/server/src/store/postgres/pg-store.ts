@@ -83,6 +83,8 @@ export interface PgStoreOptions {
   readonly newOrderTimeoutMs: number;
   /** Shards of each merchant's balance (see migrations.ts). */
   readonly merchantShards?: number;
+  /** false: a store of an older schema is refused, not upgraded (schema-version.ts). Default true. */
+  readonly upgrade?: boolean;
   /** Payments held waiting to be written before more are turned away (tests set it small). */
   readonly maxWaitingPayments?: number;
   /** Seals and opens merchant keys (secrets/merchant-key-vault.ts). */
@@ -150,7 +152,7 @@ export class PgStore extends ServiceStore implements Store {
   static async open(options: PgStoreOptions): Promise<PgStore> {
     const store = new PgStore(options);
     try {
-      await migratePostgres(store.pool);
+      await migratePostgres(store.pool, options.upgrade ?? true);
     } catch (error) {
       await store.pool.end();
       throw error;

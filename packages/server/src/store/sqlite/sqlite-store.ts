@@ -22,7 +22,6 @@ import {
   auditReport,
   balancesByMerchant,
   checkedLimit,
-  checkSchemaNotNewer,
   containsPattern,
   type AppliedMigration,
   type AuditReport,
@@ -41,6 +40,7 @@ import {
   type WalletFilter,
   type WalletTransaction,
 } from '../store.js';
+import { checkSchemaVersion } from '../schema-version.js';
 import { NOTIFICATION_BACKLOG_SQL, toBacklog } from '../notification-backlog.js';
 import { PLATFORM_BUSY, WaitingPayments } from '../waiting-payments.js';
 import { SQLITE_AUDIT_QUERIES } from './audit.js';
@@ -91,6 +91,8 @@ export interface SqliteStoreOptions {
   readonly maxWaitingPayments?: number;
   /** Seals and opens merchant keys (secrets/merchant-key-vault.ts). */
   readonly merchantKeys: MerchantKeyVault;
+  /** false: a store of an older schema is refused, not upgraded (schema-version.ts). Default true. */
+  readonly upgrade?: boolean;
 }
 
 /** A payment thread slower than this to start is left to start on its own (health tells). */
@@ -148,7 +150,7 @@ export class SqliteStore extends ServiceStore implements Store {
     this.#clock = options.clock;
     this.#maxBatch = options.maxBatch ?? 1024;
     this.#waiting = new WaitingPayments(options.maxWaitingPayments);
-    migrate(this.db);
+    migrate(this.db, options.upgrade ?? true);
     this.#s = prepare(this.db);
     this.#reads = new ReadTurns(this.db);
     this.#keys = options.merchantKeys;
@@ -622,14 +624,14 @@ export class SqliteStore extends ServiceStore implements Store {
   }
 }
 
-function migrate(db: Database.Database): void {
+function migrate(db: Database.Database, upgrade: boolean): void {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at_ms INTEGER NOT NULL) STRICT`);
   const apply = db.transaction(() => {
     const applied = new Set(
       (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
     );
-    checkSchemaNotNewer(applied, SQLITE_MIGRATIONS);
+    checkSchemaVersion(applied, SQLITE_MIGRATIONS, upgrade);
     for (const m of SQLITE_MIGRATIONS) {
       if (applied.has(m.version)) continue;
       db.exec(m.sql);
