@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -285,6 +285,8 @@ describe('micropay serve gets SIGTERM under payment load', () => {
     const { server, held } = await serverWithHeldPayment(dbPath, 30_000, 20_000);
     server.child.kill('SIGTERM');
     await expect.poll(() => server.stderr().includes('shutting down'), { timeout: 10_000 }).toBe(true);
+    // Past the moment in which a repeated signal is taken as the same stop.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
     const sent = Date.now();
     server.child.kill('SIGINT');
     const exit = await server.exited;
@@ -334,28 +336,55 @@ async function serverWithHeldPayment(dbPath: string, shutdownTimeoutMs: number, 
 
 describe.runIf(TEST_STORE === 'sqlite')("the README's `npm start`", () => {
   it('stops gracefully when npm itself gets SIGTERM, as a process manager sends it: the server is not left running', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'micropay-npm-start-'));
-    const root = fileURLToPath(new URL('../../..', import.meta.url));
-    // --ignore-scripts skips only prestart (the build): the suite has built already, and a rebuild
-    // here would swap the pages under the other test files running meanwhile. `start` itself runs.
-    const npm = spawn('npm', ['start', '--ignore-scripts'], { cwd: root, env: cleanEnv({ DATABASE_URL: join(dir, 'micropay.db'), PORT: '0' }), stdio: ['ignore', 'pipe', 'pipe'], timeout: 40_000 });
-    try {
-      let out = '';
-      let err = '';
-      npm.stdout!.setEncoding('utf8').on('data', (s: string) => (out += s));
-      npm.stderr!.setEncoding('utf8').on('data', (s: string) => (err += s));
-      const exited = new Promise<number | null>((resolve) => npm.on('exit', (code) => resolve(code)));
-      await expect.poll(() => /MicroPay is listening on (http:\/\/\S+)/.exec(out)?.[1], { timeout: 30_000 }).toBeDefined();
-      const url = /MicroPay is listening on (http:\/\/\S+)/.exec(out)![1]!;
-      expect((await fetch(`${url}/health/live`)).status).toBe(200);
+    await withNpmStart(false, async ({ npm, url, stderr }) => {
       npm.kill('SIGTERM');
-      await exited;
       // The server drained and stopped with npm: nothing answers on its port any more.
-      await expect.poll(() => err.includes('"msg":"stopped"'), { timeout: 10_000 }).toBe(true);
+      await expect.poll(() => stderr().includes('"msg":"stopped"'), { timeout: 10_000 }).toBe(true);
       await expect(fetch(`${url}/health/live`)).rejects.toThrow();
-    } finally {
-      npm.kill('SIGKILL');
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
+  }, 60_000);
+
+  it('stops gracefully on Ctrl-C in its terminal: SIGINT to the whole process group, which npm passes on as well', async () => {
+    await withNpmStart(true, async ({ npm, url, stderr }) => {
+      process.kill(-npm.pid!, 'SIGINT');
+      await expect.poll(() => stderr().includes('"msg":"stopped"'), { timeout: 10_000 }).toBe(true);
+      expect(stderr()).toContain('shutting down');
+      await expect(fetch(`${url}/health/live`)).rejects.toThrow();
+    });
   }, 60_000);
 });
+
+/** `npm start` on a new store (in a process group of its own when `group`), until `use` is done and npm has exited. */
+async function withNpmStart(
+  group: boolean,
+  use: (started: { npm: ChildProcess; url: string; stderr: () => string }) => Promise<void>,
+): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'micropay-npm-start-'));
+  const root = fileURLToPath(new URL('../../..', import.meta.url));
+  // --ignore-scripts skips only prestart (the build): the suite has built already, and a rebuild
+  // here would swap the pages under the other test files running meanwhile. `start` itself runs.
+  const npm = spawn('npm', ['start', '--ignore-scripts'], {
+    cwd: root, env: cleanEnv({ DATABASE_URL: join(dir, 'micropay.db'), PORT: '0' }), stdio: ['ignore', 'pipe', 'pipe'], timeout: 40_000, detached: group,
+  });
+  try {
+    let out = '';
+    let err = '';
+    npm.stdout!.setEncoding('utf8').on('data', (s: string) => (out += s));
+    npm.stderr!.setEncoding('utf8').on('data', (s: string) => (err += s));
+    const exited = new Promise<number | null>((resolve) => npm.on('exit', (code) => resolve(code)));
+    await expect.poll(() => /MicroPay is listening on (http:\/\/\S+)/.exec(out)?.[1], { timeout: 30_000 }).toBeDefined();
+    const url = /MicroPay is listening on (http:\/\/\S+)/.exec(out)![1]!;
+    expect((await fetch(`${url}/health/live`)).status).toBe(200);
+    await use({ npm, url, stderr: () => err });
+    await exited;
+  } finally {
+    if (group) {
+      try {
+        process.kill(-npm.pid!, 'SIGKILL');
+      } catch {
+        // The group is gone already.
+      }
+    } else npm.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

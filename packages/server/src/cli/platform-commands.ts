@@ -28,19 +28,27 @@ const serve = defineCommand({
   run: ({ config }) => runServer(config),
 });
 
+/** Signals this soon after the first are the same stop (runServer). */
+const SAME_STOP_MS = 1_000;
+
 async function runServer(config: Config): Promise<number> {
   // Listen for the stop signals before anything starts, so a stop during start-up (or while the
   // sandbox is being prepared) still shuts down cleanly instead of killing the process.
-  // The first of them ends both handlers, so a second signal of either kind is not caught: it ends
-  // the process at once (a stuck drain can be cut short).
+  // A second signal of either kind ends the process at once (a stuck drain can be cut short), but
+  // not one within SAME_STOP_MS of the first: Ctrl-C under `npm start` is two SIGINTs at once, the
+  // terminal's to the whole process group and the one npm passes on.
   const stopped = new Promise<void>((resolve) => {
+    const sameStop = () => undefined;
+    const listen = (handler: () => void, on: boolean) => {
+      for (const signal of ['SIGINT', 'SIGTERM'] as const) on ? process.on(signal, handler) : process.off(signal, handler);
+    };
     const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
+      listen(stop, false);
+      listen(sameStop, true);
+      setTimeout(() => listen(sameStop, false), SAME_STOP_MS).unref();
       resolve();
     };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
+    listen(stop, true);
   });
   // The server's modules (HTTP, jobs, the logger) are loaded here, by serve alone: every other
   // command starts without them, in about half the time.
