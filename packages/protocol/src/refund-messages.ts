@@ -17,6 +17,7 @@ import {
 } from './fields.js';
 import type { FieldLimits, OrderStatus } from './messages.js';
 import { sign, type SignableParams } from './signing.js';
+import { REFUND_REASON_MAX_LENGTH } from './text-limits.js';
 
 /**
  * MicroPay's extension endpoints in the spec's style: refund, queryRefund, queryOrderRefunds and
@@ -145,7 +146,7 @@ export interface DownloadBillCommand {
   timestampMs: number;
 }
 
-export const REFUND_REASON_MAX_LENGTH = 128;
+export { REFUND_REASON_MAX_LENGTH };
 
 export const REFUND_FIELDS = [
   'mchId', 'mchOrderId', 'mchRefundId', 'refundAmount', 'reason', 'timestamp', 'secureHash',

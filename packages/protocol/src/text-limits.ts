@@ -6,5 +6,8 @@
 /** Why an operator or owner did something (a reversal, a failed payout): the audit log keeps it whole. */
 export const MAX_REASON_LENGTH = 200;
 
+/** A refund's reason, at the merchant API (its `reason`) and in the consoles alike. */
+export const REFUND_REASON_MAX_LENGTH = 128;
+
 /** A bank account's holder name and bank name. */
 export const MAX_BANK_TEXT_LENGTH = 100;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { docsScreenshot, screenshotPath, useChromium } from './browser.js';
-import { chargeByScanner, refundNewest, tillFor } from './cashier-page.js';
+import { chargeByScanner, openTill, refundNewest, TILL_SCREEN, tillFor } from './cashier-page.js';
 import { PEOPLE_TIME, platformHour, useServedPlatform } from './platform.js';
 import { walletShowingCode } from './wallet-page.js';
 
@@ -93,6 +93,30 @@ describe('the cashier page after the charge', () => {
 
     expect((await platform.cli(['audit'])).code).toBe(0);
     expect(problems).toEqual([]);
+  }, 90_000);
+
+  it("offers no more than the cashier's refund limit, saying both what is left and the limit", async () => {
+    const { wallet, digits } = await walletShowingCode(platform, chromium.browser);
+    const shop = await platform.cashier();
+    const made = await platform.cliJ<{ password: string }>(['merchant-user', 'create', '--mch-id', shop.mchId, '--name', 'lane-2', '--role', 'cashier', '--refund-limit', '0.50']);
+    const till = await chromium.browser.newPage(TILL_SCREEN);
+    await openTill(till, platform.server.url, { ...shop, name: 'lane-2', password: made.password });
+    await chargeByScanner(till, '1.00', 'Soup', digits);
+    const help = till.locator('#refund-help');
+
+    await till.locator('#recent-list li').first().getByRole('button', { name: /^Refund/ }).click();
+    expect(await help.textContent()).toMatch(/^Order \d{22}, paid 1\.00: 1\.00 is left to refund, and your refund limit is 0\.50 per refund\.$/);
+    expect(await till.getByLabel('How much to refund').inputValue()).toBe('0.50');
+    await till.getByRole('button', { name: 'Cancel' }).click();
+    await refundNewest(till, null, 'Refunded 0.50. 0.50 is left to refund.');
+    expect(await till.locator('#refund-form').isVisible()).toBe(false);
+    await till.getByRole('button', { name: 'Done' }).click();
+    // Reopened: what is left is within the limit now.
+    await expect.poll(() => till.locator('#recent-list li .charge-facts').first().textContent()).toContain('refunded 0.50');
+    await till.locator('#recent-list li').first().getByRole('button', { name: /^Refund/ }).click();
+    expect(await help.textContent()).toMatch(/^Order \d{22}, paid 1\.00: up to 0\.50 can be refunded\.$/);
+    await till.screenshot({ path: screenshotPath('cashier-refund-limit') });
+    expect((await platform.cliJ<{ balance: string }>(['wallet', 'show', wallet.walletId])).balance).toBe('49.50');
   }, 90_000);
 
   it('keeps a refund whose answer was lost pinned to its order: checking again never refunds twice', async () => {

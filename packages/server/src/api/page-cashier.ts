@@ -1,4 +1,4 @@
-import { fail, MCH_ID, parse, rejectUnknown, required, ResultCode, type Parsed } from '@micropay/protocol';
+import { fail, formatSen, MCH_ID, parse, rejectUnknown, required, ResultCode, type Parsed } from '@micropay/protocol';
 import { CASHIER_NAME, type PageSession } from '../domain/page-access.js';
 import { answer } from './answer.js';
 import type { ActingCashier } from '../domain/cashier-charge.js';
@@ -51,10 +51,20 @@ export function cashierOf(session: PageSession): ActingCashier & RefundingUser &
   return { cashierId, mchId, name, role, refundLimitSen };
 }
 
-async function describeCashier(ctx: ApiContext, session: PageSession): Promise<Record<string, unknown>> {
-  const { mchId, name } = cashierOf(session);
-  const merchant = await ctx.store.findMerchant(mchId);
-  return { mchId, cashierName: name, merchantName: merchant?.name ?? null, timeZone: ctx.config.timeZone };
+/**
+ * The signed-in till as its page shows it: who, for which merchant, and the refund limit its
+ * refund dialog offers up to (null: none; the server checks it on every refund all the same).
+ */
+async function cashierView(ctx: ApiContext, user: { mchId: string; name: string; refundLimitSen: number | null }): Promise<Record<string, unknown>> {
+  const merchant = await ctx.store.findMerchant(user.mchId);
+  return {
+    mchId: user.mchId, cashierName: user.name, merchantName: merchant?.name ?? null, timeZone: ctx.config.timeZone,
+    refundLimit: user.refundLimitSen === null ? null : formatSen(user.refundLimitSen),
+  };
+}
+
+function describeCashier(ctx: ApiContext, session: PageSession): Promise<Record<string, unknown>> {
+  return cashierView(ctx, cashierOf(session));
 }
 
 export const cashierSession: Handler = sessionProbe('cashier', describeCashier);
@@ -73,6 +83,5 @@ export const cashierSignIn: Handler = async (ctx, req) => {
   const result = await ctx.store.signInCashier(mchId, name, password);
   if (result.kind !== 'signedIn') return userSignInRefused(result);
   await endEarlierSession(ctx, 'cashier', req);
-  const merchant = await ctx.store.findMerchant(mchId);
-  return signedIn('cashier', result.sessionId, req, { mchId, cashierName: name, merchantName: merchant?.name ?? null, timeZone: ctx.config.timeZone });
+  return signedIn('cashier', result.sessionId, req, await cashierView(ctx, result.cashier));
 };

@@ -1,5 +1,6 @@
 import { resultCodeInfo, ResultCode } from '@micropay/protocol/errors';
 import { positiveAmountProblem } from '@micropay/protocol/fields';
+import { parseAmountSen } from '@micropay/protocol/money';
 import { say } from '../shared/page.js';
 import { callPage, Unreachable } from '../shared/page-api.js';
 import type { ChargeRow, RefundRow } from './charges-api.js';
@@ -47,12 +48,20 @@ function refusalWords(code: number, msg: string): string {
   return msg;
 }
 
+/** What the dialog offers: all that is left, or the user's limit when that is less. */
+function offered(left: string, limit: string | null): string {
+  if (limit === null) return left;
+  return (parseAmountSen(limit) ?? Infinity) < (parseAmountSen(left) ?? 0) ? limit : left;
+}
+
 export class RefundDialog {
   #charge: ChargeRow | null = null;
   #running = false;
   /** One mchRefundId per attempt, kept after a lost answer (shared/refund-attempts.ts). */
   readonly #attempts = new RefundAttempts();
   #refunded: { readonly mchOrderId: string; readonly mchRefundId: string } | null = null;
+  /** The signed-in user's refund limit (null: none): the dialog offers no more than it. */
+  refundLimit: string | null = null;
 
   /** `onRefunded`: a refund was recorded (the list shows it); `onReceipt`: print that refund's receipt. */
   constructor(
@@ -76,12 +85,12 @@ export class RefundDialog {
   open(charge: ChargeRow): void {
     this.#charge = charge;
     this.#refunded = null;
-    this.el.help.textContent = `Order ${charge.wavpayOrderId}, paid ${charge.amount}: up to ${charge.refundableAmount} can be refunded.`;
+    const offer = this.#describe(charge);
     this.el.form.hidden = false;
     this.el.done.hidden = true;
     const pinned = this.#attempts.pinned(charge.mchOrderId);
     if (pinned === undefined) {
-      this.#pin(null, charge.refundableAmount);
+      this.#pin(null, offer);
       say(this.el.status, '', 'info');
     } else {
       this.#pin(pinned, pinned.refundAmount);
@@ -90,6 +99,18 @@ export class RefundDialog {
     this.el.dialog.showModal();
     if (pinned === undefined) this.el.amount.select();
     else this.el.submit.focus();
+  }
+
+  /** The help line for the charge as it is now; what the amount field offers. */
+  #describe(charge: ChargeRow): string {
+    const offer = offered(charge.refundableAmount, this.refundLimit);
+    const order = `Order ${charge.wavpayOrderId}, paid ${charge.amount}`;
+    this.el.help.textContent = charge.refundableAmount === '0.00'
+      ? `${order}: nothing is left to refund.`
+      : offer === charge.refundableAmount
+        ? `${order}: up to ${charge.refundableAmount} can be refunded.`
+        : `${order}: ${charge.refundableAmount} is left to refund, and your refund limit is ${offer} per refund.`;
+    return offer;
   }
 
   /** With an unanswered attempt the amount is that attempt's and cannot be changed. */
@@ -134,6 +155,7 @@ export class RefundDialog {
 
   #show({ refund, charge }: RefundAnswer): void {
     this.#refunded = { mchOrderId: charge.mchOrderId, mchRefundId: refund.mchRefundId };
+    this.#describe(charge);
     const words = refund.refundStatus === 'REFUNDED'
       ? `Refunded ${refund.refundAmount}. ${charge.refundableAmount === '0.00' ? 'Nothing is left to refund.' : `${charge.refundableAmount} is left to refund.`}`
       : refund.refundStatus === 'REFUND_FAILED'

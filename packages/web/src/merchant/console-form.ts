@@ -1,8 +1,8 @@
 /** Small pieces of the merchant console's forms and tables (labelled fields, text-only cells). */
-export function field(id: string, label: string, value = '', placeholder = '', type = 'text'): HTMLElement {
+export function field(id: string, label: string, value = '', placeholder = '', type = 'text', maxLength = 40): HTMLElement {
   const wrap = document.createElement('div');
   const l = Object.assign(document.createElement('label'), { htmlFor: id, textContent: label });
-  const input = Object.assign(document.createElement('input'), { id, name: id, type, value, placeholder, autocomplete: 'off', spellcheck: false, maxLength: 40 });
+  const input = Object.assign(document.createElement('input'), { id, name: id, type, value, placeholder, autocomplete: 'off', spellcheck: false, maxLength });
   wrap.append(l, input);
   return wrap;
 }

@@ -1,3 +1,4 @@
+import { REFUND_REASON_MAX_LENGTH } from '@micropay/protocol/text-limits';
 import { ResultCode } from '@micropay/protocol/errors';
 import { callPage, Unreachable } from '../shared/page-api.js';
 import { say } from '../shared/page.js';
@@ -69,7 +70,7 @@ function refundForm(detail: Detail, status: HTMLElement, refresh: () => Promise<
   if (order.refundableAmount === '0.00') return Object.assign(document.createElement('p'), { textContent: 'Nothing of this order can be refunded.' });
   const pinned = attempts.pinned(order.mchOrderId);
   form.append(field('refund-amount', `Amount (up to ${order.refundableAmount})`, pinned?.refundAmount ?? order.refundableAmount),
-    field('refund-reason', 'Reason (required)', pinned?.reason ?? ''));
+    field('refund-reason', 'Reason (required)', pinned?.reason ?? '', '', 'text', REFUND_REASON_MAX_LENGTH));
   const submit = Object.assign(document.createElement('button'), { type: 'submit', textContent: pinned === undefined ? 'Refund' : 'Check again' });
   form.append(submit);
   if (pinned !== undefined) lock(`The answer to an earlier refund of ${pinned.refundAmount} was lost. Check again: it never refunds twice.`);

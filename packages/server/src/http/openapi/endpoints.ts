@@ -101,6 +101,7 @@ const WALLET_SIGNED_IN = {
 const CASHIER_SIGNED_IN = {
   mchId: pattern(MCH_ID, 'The merchant the cashier charges for.'), cashierName: { type: 'string' }, merchantName: { type: ['string', 'null'] },
   timeZone: { type: 'string', description: 'The platform\'s time zone, for the page to show times in.' }, csrfToken: CSRF_TOKEN,
+  refundLimit: { anyOf: [AMOUNT_SCHEMA, { type: 'null' }], description: 'The most this user may refund at once (null: no limit); the refund dialog offers up to it.' },
 };
 
 // The consoles' sign-ins (docs/consoles.md).
