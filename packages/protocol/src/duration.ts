@@ -10,3 +10,8 @@ export function formatDuration(ms: number): string {
   if (hours === 0) return `${rest} min`;
   return rest === 0 ? `${hours} h` : `${hours} h ${rest} min`;
 }
+
+/** A count of hours as typed ("1", "24"), in words: "1 hour", "24 hours" (a key roll's overlap). */
+export function hoursWords(hours: string): string {
+  return hours === '1' ? '1 hour' : `${hours} hours`;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration } from '../src/duration.js';
+import { formatDuration, hoursWords } from '../src/duration.js';
 
 describe('formatDuration', () => {
   it('says whole minutes and hours, as the CLI and the operator console tell finance how new an account is', () => {
@@ -10,5 +10,11 @@ describe('formatDuration', () => {
 
   it('reads a negative length (a clock stepped back) as none', () => {
     expect(formatDuration(-5_000)).toBe('under a minute');
+  });
+});
+
+describe('hoursWords', () => {
+  it('says one hour in the singular, as a key roll\'s overlap is told', () => {
+    expect(['1', '2', '24', '0'].map(hoursWords)).toEqual(['1 hour', '2 hours', '24 hours', '0 hours']);
   });
 });

@@ -246,8 +246,11 @@ describe('docs/notifications.md', () => {
     const refund = await postSigned(p.url, 'refund', { mchId: m.mchId, mchOrderId: 'doc-rcv-1', mchRefundId: 'doc-rcv-r1', refundAmount: '0.40' }, key);
     expect(refund.body.code).toBe(0);
     await waitFor('the REFUNDED notification to be delivered', async () => (await notificationsOf(p.store, m.mchId, 'delivered')).find((n) => n.eventType === 'REFUNDED'));
+    // A test notification (the console's "send a test"): no order to name.
+    expect((await p.store.sendTestNotification(m.mchId)).kind).toBe('queued');
+    await waitFor('the TEST notification to be delivered', async () => (await notificationsOf(p.store, m.mchId, 'delivered')).find((n) => n.eventType === 'TEST'));
     expect(receiver.child.exitCode).toBeNull();
-    await expectOutput(receiver.stdout, 'PAID doc-rcv-1 1.00\nPAID doc-rcv-2 1.00\nREFUNDED doc-rcv-1 0.40\n');
+    await expectOutput(receiver.stdout, 'PAID doc-rcv-1 1.00\nPAID doc-rcv-2 1.00\nREFUNDED doc-rcv-1 0.40\nTEST (no order)\n');
     expect(receiver.stderr()).toBe('notification not read: aborted\n');
   });
 

@@ -102,11 +102,11 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     await expect.poll(() => status(page)).toBe(`Merchant ${mchId} is enabled.`);
 
     await page.getByLabel('Merchant id (roll key)').fill(mchId);
-    await page.getByLabel('Old key works for (hours)').fill('2');
+    await page.getByLabel('Old key works for (hours)').fill('1');
     await page.getByRole('button', { name: 'Roll key' }).click();
-    expect(await page.locator('.confirm-step p').textContent()).toBe(`Roll the key of merchant ${mchId}? Its systems must switch to the new key: the old key works for 2 hours more.`);
+    expect(await page.locator('.confirm-step p').textContent()).toBe(`Roll the key of merchant ${mchId}? Its systems must switch to the new key: the old key works for 1 hour more.`);
     await page.getByRole('button', { name: `Roll the key of ${mchId}` }).click();
-    await expect.poll(() => status(page)).toBe(`Merchant ${mchId} has a new key; the old one works for 2 hours.`);
+    await expect.poll(() => status(page)).toBe(`Merchant ${mchId} has a new key; the old one works for 1 hour.`);
     await expect.poll(() => page.getByLabel('Old key works for (hours)').inputValue()).toBe('24');
     const newKey = (await page.locator('.shown-once code').textContent())!;
     expect(newKey).not.toBe(firstKey);

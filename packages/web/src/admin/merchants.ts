@@ -1,3 +1,4 @@
+import { hoursWords } from '@micropay/protocol/duration';
 import { MCH_ID } from '@micropay/protocol/fields';
 import { callPage } from '../shared/page-api.js';
 import { say } from '../shared/page.js';
@@ -123,12 +124,12 @@ export const merchantsSection: Section<SignedInOperator> = {
       const f = form('roll-key', 'Roll a key', [field('roll-mch-id', 'Merchant id (roll key)', { inputMode: 'numeric', maxLength: 19 }),
         field('roll-overlap', 'Old key works for (hours)', { inputMode: 'numeric', value: '24', maxLength: 4 })], 'Roll key', async (v) => {
         if (!MCH_ID.test(v['roll-mch-id']!)) return say(status, 'Enter the merchant id whose key to roll: digits, as the list shows it.', 'error');
-        const hours = v['roll-overlap'];
-        const until = hours === '0' ? 'the old key stops working at once' : `the old key works for ${hours} hours more`;
+        const hours = v['roll-overlap'] ?? '24';
+        const until = hours === '0' ? 'the old key stops working at once' : `the old key works for ${hoursWords(hours)} more`;
         askFirst(confirming, `Roll the key of merchant ${v['roll-mch-id']}? Its systems must switch to the new key: ${until}.`, `Roll the key of ${v['roll-mch-id']}`, async () => {
           const a = await callPage<{ merchant: MerchantRow; apiKey: string }>(`${ctx.api}merchants/roll-key`, { mchId: v['roll-mch-id'], overlapHours: hours });
           if (a.data === null) return say(status, a.msg, 'error');
-          say(status, `Merchant ${a.data.merchant.mchId} has a new key; the old one works for ${hours} hours.`);
+          say(status, `Merchant ${a.data.merchant.mchId} has a new key; the old one works for ${hoursWords(hours)}.`);
           showOnce(shownOnce, `New key of merchant ${a.data.merchant.mchId}`, a.data.apiKey);
           f.reset();
           await load();

@@ -1,3 +1,4 @@
+import { hoursWords } from '@micropay/protocol/duration';
 import type { Section } from '../console/section.js';
 import { say } from '../shared/page.js';
 import { ask, button, facts, heading, labelled, statusLine, timeText } from './controls.js';
@@ -33,8 +34,11 @@ export const apiKeySection: Section<MerchantUser> = {
 
     async function askToConfirm(): Promise<void> {
       const hours = overlap.input.value.trim();
+      const given = hours === '' ? '24' : hours;
       const warn = Object.assign(document.createElement('p'), {
-        textContent: `Roll the key now? The current key keeps working for ${hours === '' ? '24' : hours} hours; update your integration before then.`,
+        textContent: given === '0'
+          ? 'Roll the key now? The current key stops working at once; update your integration first.'
+          : `Roll the key now? The current key keeps working for ${hoursWords(given)}; update your integration before then.`,
       });
       const actions = Object.assign(document.createElement('div'), { className: 'actions' });
       actions.append(button('Confirm roll', async () => rollNow(hours)), button('Cancel', async () => { confirm.replaceChildren(); }, 'secondary'));
