@@ -1,4 +1,6 @@
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, type AddressInfo } from 'node:net';
 import Database from 'better-sqlite3';
 import pg from 'pg';
@@ -438,6 +440,26 @@ describe.concurrent('mistakes an operator can make', () => {
     expect(created.stderr).toBe(`micropay: no store was there, so a new one was made at ${missing}; check --db or DATABASE_URL if you meant another\n`);
     expect((await runCli(['migrate', '--db', missing])).stderr).toBe('');
     rmSync(missing, { force: true });
+  });
+
+  it.runIf(TEST_STORE === 'sqlite')("a new store, its folder and its backups are readable by their owner only: they hold password hashes and bank accounts", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'micropay-modes-'));
+    try {
+      const store = join(dir, 'data', 'micropay.db');
+      expect((await runCli(['merchant', 'create', '--name', 'Canteen', '--db', store])).code).toBe(0);
+      expect((await runCli(['backup', '--to', join(dir, 'copy.db'), '--db', store])).code).toBe(0);
+      // The -wal and -shm files live while a connection is open (as a server's is).
+      const open = new Database(store);
+      try {
+        open.prepare('SELECT COUNT(*) FROM merchants').get();
+        const mode = (path: string) => (statSync(path).mode & 0o777).toString(8);
+        expect([join(dir, 'data'), store, `${store}-wal`, `${store}-shm`, join(dir, 'copy.db')].map(mode)).toEqual(['700', '600', '600', '600', '600']);
+      } finally {
+        open.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it.runIf(TEST_STORE === 'postgres')('a PostgreSQL database with no MicroPay store is refused and left without tables, except by the commands that create', async () => {

@@ -28,7 +28,7 @@ export function sandboxMasterKey(database: string): { key: MasterKey; created: b
   const found = readSandboxMasterKey(database);
   if (found !== null) return { key: found, created: false };
   const text = MasterKey.generate();
-  mkdirSync(dirname(database), { recursive: true });
+  mkdirSync(dirname(database), { recursive: true, mode: 0o700 });
   // Written whole under a name of its own, then linked into place: a process that starts at the
   // same moment never reads a half-written file, and a link never replaces a key another process
   // put there first (its ciphertexts would be lost); that process's key is then the one used.

@@ -1,4 +1,4 @@
-import { existsSync, linkSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, linkSync, openSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 
@@ -40,6 +40,15 @@ export async function backupSqlite(from: string, to: string, nowMs: () => number
   if (!existsSync(dirname(to))) throw new BackupError(`${dirname(to)} does not exist: create the folder first, or back up elsewhere`);
   // Read-only: a backup never writes to the store it copies.
   const source = new Database(from, { fileMustExist: true, readonly: true });
+  // The copy holds what the store holds (password hashes, bank accounts): its owner's alone, 0600.
+  // 'wx': made here, so no other backup is writing it.
+  try {
+    closeSync(openSync(partial, 'wx', 0o600));
+  } catch (error) {
+    source.close();
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new BackupError(`${partial} exists: another backup may be writing it (remove it if none is)`);
+    throw error;
+  }
   let startedAtMs = 0;
   try {
     source.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);

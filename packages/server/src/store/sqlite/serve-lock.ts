@@ -66,7 +66,8 @@ export class StoreInUseError extends Error {
 function realStorePath(storePath: string): string {
   const absolute = resolve(storePath);
   if (existsSync(absolute)) return realpathSync(absolute);
-  mkdirSync(dirname(absolute), { recursive: true });
+  // A store's folder is its owner's alone, as openConnection would make it (payment-writer.ts).
+  mkdirSync(dirname(absolute), { recursive: true, mode: 0o700 });
   return join(realpathSync(dirname(absolute)), basename(absolute));
 }
 
