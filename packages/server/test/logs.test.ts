@@ -6,6 +6,7 @@ import { hashPin, hashWalletToken, newWalletToken } from '../src/domain/credenti
 import { newApiKey } from '../src/domain/ids.js';
 import { createLogger } from '../src/log.js';
 import { startPlatform, type Platform } from '../src/platform.js';
+import { pageCall } from './page-helpers.js';
 import { postRaw, startTestPlatform, TEST_MASTER_KEY, TEST_STORE, type TestPlatform, testConfig } from './helpers.js';
 
 /**
@@ -167,6 +168,27 @@ describe('the log', () => {
     expect(text).not.toMatch(new RegExp(`(?<![0-9])${PIN}(?![0-9])`));
     expect(codes.length).toBeGreaterThanOrEqual(7);
     expect(wallet.walletId).toMatch(/^[0-9]+$/);
+  });
+
+  it('logs each refused sign-in with its account, address and why, never what was typed: a lockout and a try over the pace as warnings', async () => {
+    const lines: string[] = [];
+    const logger = createLogger('debug', (line) => void lines.push(line));
+    p = await startTestPlatform({ MICROPAY_SIGN_IN_PER_ACCOUNT: '6' }, undefined, { logger });
+    await p.store.createOperator('ops', await hashPin('operator-pass-1'), null);
+    const tries = ['guess-one-1', 'guess-two-2', 'guess-three-3', 'guess-four-4', 'guess-five-5', 'operator-pass-1', 'guess-seven-7'];
+    const codes = [];
+    for (const password of tries) codes.push((await pageCall(p, 'admin/sign-in', { name: 'ops', password })).code);
+    // The fifth wrong try locks the operator; then even the right password is refused, and the seventh try is over the pace.
+    expect(codes).toEqual([9020, 9020, 9020, 9020, 9021, 9021, 9023]);
+    const refused = lines.map((l) => JSON.parse(l) as Line & Record<string, unknown>).filter((l) => l.msg === 'sign-in refused');
+    expect(refused.map((l) => [l.level, l.account, l.address, l.outcome, l.code])).toEqual([
+      ...Array.from({ length: 4 }, () => ['info', 'operator ops', '127.0.0.1', 'wrong', 9020]),
+      ['warn', 'operator ops', '127.0.0.1', 'locked', 9021],
+      ['warn', 'operator ops', '127.0.0.1', 'locked', 9021],
+      ['warn', 'operator ops', '127.0.0.1', 'rate-limited', 9023],
+    ]);
+    expect(refused.every((l) => typeof l.reqId === 'string')).toBe(true);
+    for (const typed of tries) expect(lines.join('\n')).not.toContain(typed);
   });
 
   it('MICROPAY_LOG_LEVEL=warn keeps the warnings and errors and leaves out the info lines', () => {

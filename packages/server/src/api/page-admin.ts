@@ -6,7 +6,7 @@ import type { Handler } from './context.js';
 import { operatorOf, withOperator } from './console-access.js';
 import { PASSWORD_MAX } from './page-cashier.js';
 import { endEarlierSession, sessionProbe, signedIn, signOut } from './page-session.js';
-import { operatorAccount, signInRefusal } from './sign-in-limits.js';
+import { operatorAccount, signInRefusal, signInRefused } from './sign-in-limits.js';
 
 /**
  * The operator console's sign-in (docs/consoles.md): name + password, and the authenticator's
@@ -37,9 +37,12 @@ export const adminSignIn: Handler = async (ctx, req) => {
   const limited = signInRefusal(ctx, req, operatorAccount(name));
   if (limited !== null) return limited;
   const result = await ctx.store.signInOperator(name, password, code, req.clientAddress ?? null);
-  if (result.kind === 'locked') return answer(ResultCode.SIGN_IN_LOCKED);
-  if (result.kind === 'wrong') return answer(ResultCode.SIGN_IN_FAILED);
-  if (result.kind === 'disabled') return answer(ResultCode.USER_DISABLED, null, 'this operator is disabled: ask whoever runs the platform to enable it (micropay admin enable)');
+  if (result.kind === 'locked') return signInRefused(ctx, req, operatorAccount(name), 'locked', answer(ResultCode.SIGN_IN_LOCKED));
+  if (result.kind === 'wrong') return signInRefused(ctx, req, operatorAccount(name), 'wrong', answer(ResultCode.SIGN_IN_FAILED));
+  if (result.kind === 'disabled') {
+    return signInRefused(ctx, req, operatorAccount(name), 'disabled',
+      answer(ResultCode.USER_DISABLED, null, 'this operator is disabled: ask whoever runs the platform to enable it (micropay admin enable)'));
+  }
   await endEarlierSession(ctx, 'operator', req);
   return signedIn('operator', result.sessionId, req, { operatorName: name, role: result.operator.role, timeZone: ctx.config.timeZone });
 };

@@ -3,10 +3,10 @@ import { CASHIER_NAME, type PageSession } from '../domain/page-access.js';
 import { answer } from './answer.js';
 import type { ActingCashier } from '../domain/cashier-charge.js';
 import type { RefundingUser } from '../domain/merchant-users.js';
-import type { Answer, ApiContext, Handler } from './context.js';
+import type { Answer, ApiContext, ApiRequest, Handler } from './context.js';
 import type { CashierSignIn } from '../services/page-access.js';
 import { endEarlierSession, sessionProbe, signedIn, signOut } from './page-session.js';
-import { merchantUserAccount, signInRefusal } from './sign-in-limits.js';
+import { merchantUserAccount, signInRefusal, signInRefused } from './sign-in-limits.js';
 
 /**
  * The cashier page's API (docs/pages.md). A cashier acts for the merchant of the session only: no
@@ -33,11 +33,11 @@ export function merchantUserCredentialsOf(body: Record<string, unknown>): Parsed
 }
 
 /** A merchant user's sign-in that opened no session, as the till and the merchant console answer it. */
-export function userSignInRefused(result: Exclude<CashierSignIn, { kind: 'signedIn' }>): Answer {
+export function userSignInRefused(ctx: ApiContext, req: ApiRequest, account: string, result: Exclude<CashierSignIn, { kind: 'signedIn' }>): Answer {
   switch (result.kind) {
-    case 'locked': return answer(ResultCode.SIGN_IN_LOCKED);
-    case 'wrong': return answer(ResultCode.SIGN_IN_FAILED);
-    case 'disabled': return answer(ResultCode.USER_DISABLED, null, 'ask the merchant\'s owner to enable you again');
+    case 'locked': return signInRefused(ctx, req, account, 'locked', answer(ResultCode.SIGN_IN_LOCKED));
+    case 'wrong': return signInRefused(ctx, req, account, 'wrong', answer(ResultCode.SIGN_IN_FAILED));
+    case 'disabled': return signInRefused(ctx, req, account, 'disabled', answer(ResultCode.USER_DISABLED, null, 'ask the merchant\'s owner to enable you again'));
   }
 }
 
@@ -81,7 +81,7 @@ export const cashierSignIn: Handler = async (ctx, req) => {
   const limited = signInRefusal(ctx, req, merchantUserAccount(mchId, name));
   if (limited !== null) return limited;
   const result = await ctx.store.signInCashier(mchId, name, password);
-  if (result.kind !== 'signedIn') return userSignInRefused(result);
+  if (result.kind !== 'signedIn') return userSignInRefused(ctx, req, merchantUserAccount(mchId, name), result);
   await endEarlierSession(ctx, 'cashier', req);
   return signedIn('cashier', result.sessionId, req, await cashierView(ctx, result.cashier));
 };

@@ -28,7 +28,7 @@ export const merchantSignIn: Handler = async (ctx, req) => {
   const limited = signInRefusal(ctx, req, merchantUserAccount(mchId, name));
   if (limited !== null) return limited;
   const result = await ctx.store.signInCashier(mchId, name, password, 'merchant', req.clientAddress ?? null);
-  if (result.kind !== 'signedIn') return userSignInRefused(result);
+  if (result.kind !== 'signedIn') return userSignInRefused(ctx, req, merchantUserAccount(mchId, name), result);
   await endEarlierSession(ctx, 'merchant', req);
   const c = result.cashier;
   const user: MerchantUser = { kind: 'merchant', userId: c.cashierId, mchId, name, role: c.role, refundLimitSen: c.refundLimitSen };

@@ -7,7 +7,7 @@ import { endEarlierSession, sessionProbe, signedIn, signOut, withPageSession } f
 import { payCodeAnswer } from './wallet-api.js';
 import { tryWalletPin } from './wallet-pin.js';
 import { devicesAnswer, enrolAnswer, renewAnswer, selfSignOutAnswer, signOutAnswer } from './wallet-devices.js';
-import { signInRefusal, walletAccount } from './sign-in-limits.js';
+import { signInRefusal, signInRefused, walletAccount } from './sign-in-limits.js';
 
 /**
  * The wallet page's API (docs/pages.md). The wallet is always the session's: no call names a
@@ -70,11 +70,11 @@ export const walletSignInWithPin: Handler = async (ctx, req) => {
   const stored = wallet === null || wallet.status === 'closed' ? null : await ctx.store.walletPinHash(walletId);
   if (stored === null) {
     await pinMatches(pin, UNKNOWN_ACCOUNT_HASH);
-    return answer(ResultCode.SIGN_IN_FAILED);
+    return signInRefused(ctx, req, walletAccount(walletId), 'wrong', answer(ResultCode.SIGN_IN_FAILED));
   }
   const check = await tryWalletPin(ctx.store, walletId, pin);
-  if (check.kind === 'locked') return answer(ResultCode.SIGN_IN_LOCKED);
-  if (check.kind === 'wrong') return answer(ResultCode.SIGN_IN_FAILED);
+  if (check.kind === 'locked') return signInRefused(ctx, req, walletAccount(walletId), 'locked', answer(ResultCode.SIGN_IN_LOCKED));
+  if (check.kind === 'wrong') return signInRefused(ctx, req, walletAccount(walletId), 'wrong', answer(ResultCode.SIGN_IN_FAILED));
   await endEarlierSession(ctx, 'wallet', req);
   const sessionId = await ctx.store.openPageSession({ kind: 'wallet', walletId });
   return signedIn('wallet', sessionId, req, await describeWallet(ctx, walletId));

@@ -12,7 +12,22 @@ export function signInRefusal(ctx: ApiContext, req: ApiRequest, account: string)
   const permit = ctx.signInLimits.take(addressKey(req.clientAddress), account, ctx.clock.nowMs());
   if (permit.ok) return null;
   const seconds = Math.max(1, Math.ceil(permit.retryAfterMs / 1000));
-  return { ...answer(ResultCode.SIGN_IN_RATE_LIMITED, null, `try again in ${seconds} s`), headers: { 'Retry-After': String(seconds) } };
+  const limited = { ...answer(ResultCode.SIGN_IN_RATE_LIMITED, null, `try again in ${seconds} s`), headers: { 'Retry-After': String(seconds) } };
+  return signInRefused(ctx, req, account, 'rate-limited', limited);
+}
+
+export type SignInOutcome = 'wrong' | 'locked' | 'disabled' | 'rate-limited';
+
+/**
+ * A refused sign-in in the operator's log, for alerting on someone guessing: the account, the
+ * address and why (never what was typed). A wrong try or a disabled user is `info`; a locked
+ * account or a try over the pace is `warn`. Answers `refusal` unchanged.
+ */
+export function signInRefused(ctx: ApiContext, req: ApiRequest, account: string, outcome: SignInOutcome, refusal: Answer): Answer {
+  const entry = { reqId: req.requestId, account, address: req.clientAddress ?? null, outcome, code: refusal.envelope.code };
+  if (outcome === 'wrong' || outcome === 'disabled') ctx.logger.info(entry, 'sign-in refused');
+  else ctx.logger.warn(entry, 'sign-in refused');
+  return refusal;
 }
 
 /** The accounts as the buckets name them: a merchant's user (till and console alike), an operator, a wallet. */
