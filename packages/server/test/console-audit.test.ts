@@ -31,7 +31,7 @@ describe('the audit log', () => {
       ['user.reset', { name: 'lane-9', role: 'cashier' }],
       ['user.setRefundLimit', { name: 'lane-9', refundLimit: null }],
       ['user.setRefundLimit', { name: 'lane-9', refundLimit: '12.50' }],
-      ['user.create', { name: 'lane-9', role: 'cashier' }],
+      ['user.create', { name: 'lane-9', role: 'cashier', refundLimit: null }],
     ]);
     for (const r of rows) {
       expect(r.actor).toMatchObject({ kind: 'merchantUser', mchId: shop.mchId, name: 'boss', role: 'owner' });

@@ -176,6 +176,37 @@ describe("the operator console's merchant users", () => {
       ['user.reset', 'ops', mchId, { name: 'lane-1', role: 'cashier' }], ['user.disable', 'ops', mchId, { name: 'boss', role: 'owner' }]]);
   });
 
+  it('an admin gives a merchant made in the console its owner and a cashier, passwords shown once; refusals write nothing', async () => {
+    const m = await createMerchant(t.p, 'New Canteen');
+    const admin = await operator('ops', 'admin');
+    const owner = await call('admin/merchants/create-user', { mchId: m.mchId, name: 'Canteen Boss', role: 'owner' }, admin);
+    expect(owner.code, owner.msg).toBe(0);
+    expect(owner.data!.user).toMatchObject({ name: 'Canteen Boss', role: 'owner', refundLimit: null, status: 'active' });
+    const cashier = await call('admin/merchants/create-user', { mchId: m.mchId, name: 'lane-1', role: 'cashier', refundLimit: '20.00' }, admin);
+    expect(cashier.data!.user).toMatchObject({ name: 'lane-1', role: 'cashier', refundLimit: '20.00' });
+    // Each signs in where its role does, with the password shown.
+    sessionOf(await signIn('merchant', m.mchId, 'Canteen Boss', owner.data!.password as string));
+    sessionOf(await signIn('cashier', m.mchId, 'lane-1', cashier.data!.password as string));
+    const logged = (await t.p.store.listAuditLog({ actorKind: 'operator', limit: 5 })).map((e) => [e.action, e.actor.name, e.mchId, e.detail]);
+    expect(logged.filter(([action]) => action === 'user.create')).toEqual([
+      ['user.create', 'ops', m.mchId, { name: 'lane-1', role: 'cashier', refundLimit: '20.00' }],
+      ['user.create', 'ops', m.mchId, { name: 'Canteen Boss', role: 'owner', refundLimit: null }],
+    ]);
+
+    const before = (await t.p.store.listAuditLog({ limit: 100 })).length;
+    expectRefused(await call('admin/merchants/create-user', { mchId: m.mchId, name: 'lane-1', role: 'cashier' }, admin), 1021, 'param error: name: this merchant already has a user named lane-1');
+    expectRefused(await call('admin/merchants/create-user', { mchId: m.mchId, name: 'Boss 2', role: 'owner', refundLimit: '5.00' }, admin), 1021,
+      'param error: refundLimit is for cashiers: an owner has no refund limit');
+    expectRefused(await call('admin/merchants/create-user', { mchId: m.mchId, name: 'x', role: 'manager' }, admin), 1021, 'param error: role must be owner or cashier');
+    expectRefused(await call('admin/merchants/create-user', { mchId: '999999999', name: 'x', role: 'owner' }, admin), 1031, 'no merchant related records: no merchant 999999999');
+    for (const role of ['finance', 'support'] as const) {
+      expect((await call('admin/merchants/create-user', { mchId: m.mchId, name: 'sneaky', role: 'owner' }, await operator(`op-${role}`, role))).code).toBe(9122);
+    }
+    expect((await pageCall(t.p, 'admin/merchants/create-user', { mchId: m.mchId, name: 'sneaky', role: 'owner' }, as(admin, null))).code).toBe(9121);
+    expect((await t.p.store.listAuditLog({ limit: 100 })).length - before).toBe(2);
+    expect((await t.p.store.listMerchantUsers(m.mchId)).map((u) => u.name)).toEqual(['Canteen Boss', 'lane-1']);
+  });
+
   it('refuses the roles that may not change merchants (9122), an unknown merchant (1031) or user (1021), and bad input, writing nothing', async () => {
     const { mchId } = await shopWithUsers();
     const admin = await operator('ops', 'admin');

@@ -558,6 +558,9 @@ describe('every answer of a real server is as the document says', () => {
     expect(codeOf(await post(admin('merchants/payout-account'), { mchId: '999999999' }, op))).toBe(1031);
     if (typeof await p.store.createCashier(mchId, 'docs-till', await hashPin('user-password-1')) === 'string') throw new Error('user');
     expect(codeOf(await post(admin('merchants/users'), { mchId }, op))).toBe(0);
+    expect(codeOf(await post(admin('merchants/create-user'), { mchId, name: 'docs-owner', role: 'owner' }, op))).toBe(0);
+    expect(codeOf(await post(admin('merchants/create-user'), { mchId, name: 'docs-owner', role: 'cashier', refundLimit: '5.00' }, op))).toBe(1021);
+    expect(codeOf(await post(admin('merchants/create-user'), { mchId: '999999999', name: 'docs-owner', role: 'owner' }, op))).toBe(1031);
     expect(codeOf(await post(admin('merchants/users'), { mchId: '999999999' }, op))).toBe(1031);
     expect(codeOf(await post(admin('merchants/reset-user-password'), { mchId, name: 'docs-till' }, op))).toBe(0);
     expect(codeOf(await post(admin('merchants/set-user-status'), { mchId, name: 'docs-till', status: 'disabled' }, op))).toBe(0);

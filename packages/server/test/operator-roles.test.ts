@@ -38,6 +38,7 @@ const MAY: Readonly<Record<string, readonly OperatorRole[]>> = {
   // Where a merchant's money goes: not finance, which confirms the transfers to it.
   'admin/merchants/set-payout-account': ['admin'],
   // A merchant's users: who may sign in to its till and console.
+  'admin/merchants/create-user': ['admin'],
   'admin/merchants/set-user-status': ['admin'],
   'admin/merchants/reset-user-password': ['admin'],
   'admin/wallets/create': ['admin'],
@@ -77,6 +78,7 @@ async function workingBodies(): Promise<Record<string, Record<string, unknown>>>
     'admin/merchants/set-status': { mchId: m.mchId, status: 'disabled' },
     'admin/merchants/roll-key': { mchId: m.mchId },
     'admin/merchants/set-payout-account': { mchId: m.mchId, holderName: 'Corner Shop Ltd', bankName: 'West Bank', accountNumber: '12345678' },
+    'admin/merchants/create-user': { mchId: m.mchId, name: 'Owner', role: 'owner' },
     'admin/merchants/set-user-status': { mchId: m.mchId, name: 'lane-1', status: 'disabled' },
     'admin/merchants/reset-user-password': { mchId: m.mchId, name: 'lane-1' },
     'admin/wallets/create': { name: 'Holder', openingBalance: '5.00' },

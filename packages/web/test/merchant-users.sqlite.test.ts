@@ -196,6 +196,38 @@ describe("the owner's Users section", () => {
     expect(problems).toEqual([]);
   });
 
+  it("an admin gives a merchant with no users its owner from the console; the password shown once signs in to the merchant console", async () => {
+    const shop = await platform.cliJ<{ mchId: string }>(['merchant', 'create', '--name', 'Campus Laundry']);
+    const ops = await platform.cliJ<{ password: string }>(['admin', 'create', '--name', 'ops']);
+    const page = await chromium.browser.newPage({ viewport: { width: 1100, height: 900 } });
+    const problems = watchForProblems(page);
+    await signInToOperatorConsole(page, `${platform.server.url}/admin#merchants`, { name: 'ops', password: ops.password });
+    await page.getByRole('button', { name: `Users of ${shop.mchId}` }).click();
+    const panel = page.getByRole('region', { name: 'Merchant users' });
+    await expect.poll(() => panel.locator('table').textContent()).toContain('No users yet: add its owner below');
+    // With no users the role offered first is the owner's.
+    expect(await panel.getByLabel('Role').inputValue()).toBe('owner');
+    await panel.getByLabel("New user's name").fill('Laundry Boss');
+    await panel.getByRole('button', { name: 'Add user' }).click();
+    const shown = panel.locator('.shown-once code');
+    await shown.waitFor();
+    const password = (await shown.textContent())!;
+    expect(await panel.locator('table tbody tr').nth(0).locator('td').allTextContents()).toEqual(['Laundry Boss', 'owner', '—', 'Active', 'DisableNew password']);
+    expect(await page.getByRole('status').first().textContent())
+      .toBe(`Owner Laundry Boss of merchant ${shop.mchId} added: they sign in at /merchant with the password shown once.`);
+    // Now a cashier is offered first; an owner's refund limit is refused in the server's words.
+    expect(await panel.getByLabel('Role').inputValue()).toBe('cashier');
+    await panel.getByLabel("New user's name").fill('Boss Two');
+    await panel.getByLabel('Role').selectOption('owner');
+    await panel.getByLabel('Refund limit (cashier; optional)').fill('5.00');
+    await panel.getByRole('button', { name: 'Add user' }).click();
+    await expect.poll(() => page.getByRole('status').first().textContent()).toBe('param error: refundLimit is for cashiers: an owner has no refund limit');
+    await docsScreenshot(page, 'admin-merchant-new-user');
+    const desk = await chromium.browser.newPage();
+    await signInToMerchantConsole(desk, `${platform.server.url}/merchant`, { mchId: shop.mchId, name: 'Laundry Boss', password });
+    expect(problems).toEqual([]);
+  });
+
   it('a console tab whose cookie another tab replaced by signing in as someone else is drawn for that session at its next change, and says so', async () => {
     const cashier = await platform.cashier('lane-1');
     const owner = await platform.cliJ<{ password: string }>(['merchant-user', 'create', '--mch-id', cashier.mchId, '--name', 'boss', '--role', 'owner']);

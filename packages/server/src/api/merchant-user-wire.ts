@@ -1,11 +1,12 @@
-import { fail, formatSen, required, ResultCode } from '@micropay/protocol';
+import { fail, formatSen, positiveAmountOf, required, ResultCode } from '@micropay/protocol';
 import type { ActingAs } from '../domain/audit-log.js';
 import { hashPin, isAccountLocked } from '../domain/credentials.js';
-import { USER_STATUSES, userStatus, type UserStatus } from '../domain/merchant-users.js';
+import { USER_STATUSES, userStatus, type MerchantRole, type UserStatus } from '../domain/merchant-users.js';
 import { CASHIER_NAME, newCashierPassword, type Cashier } from '../domain/page-access.js';
 import { isRefused, type UserChange } from '../services/merchant-users.js';
 import { answer } from './answer.js';
 import type { Answer, ApiContext } from './context.js';
+import { refuseMoneyAsNumber } from './page-money.js';
 
 /**
  * A merchant's users on the wire, for the owner's Users section and the operator console's
@@ -38,6 +39,23 @@ export function userChangeAnswer(ctx: ApiContext, name: string, change: UserChan
   if (change === null) return noSuchUser(name);
   if (isRefused(change)) return answer(ResultCode.ACTION_REFUSED, null, change.refused);
   return answer(ResultCode.SUCCESS, { user: userWire(change, ctx.clock.nowMs()), ...extra });
+}
+
+/** `refundLimit`: a positive amount, or null (or absent) for none. */
+export function refundLimitOf(body: Record<string, unknown>, maxAmountSen: number): number | null {
+  refuseMoneyAsNumber(body, ['refundLimit']);
+  return body.refundLimit === undefined || body.refundLimit === null ? null : positiveAmountOf(body, 'refundLimit', maxAmountSen);
+}
+
+/** A new user of the merchant (the owner's cashiers, an operator's owner or cashier); its generated password is in this answer only. */
+export async function createdUserAnswer(
+  ctx: ApiContext, mchId: string, name: string, user: { role: MerchantRole; refundLimitSen: number | null }, acting: ActingAs,
+): Promise<Answer> {
+  const password = newCashierPassword();
+  const created = await ctx.store.createCashier(mchId, name, await hashPin(password), user, acting);
+  if (created === 'NAME_TAKEN') return answer(ResultCode.PARAM_ERROR, null, `name: this merchant already has a user named ${name}`);
+  if (created === 'NO_MERCHANT') return answer(ResultCode.NO_RECORD, null, `no merchant ${mchId}`);
+  return answer(ResultCode.SUCCESS, { user: userWire(created, ctx.clock.nowMs()), password });
 }
 
 /** A new generated password for the merchant's user (also unlocking it), in the answer only. */

@@ -1,10 +1,7 @@
-import { fail, parse, positiveAmountOf, rejectUnknown, ResultCode } from '@micropay/protocol';
-import { hashPin } from '../domain/credentials.js';
-import { newCashierPassword } from '../domain/page-access.js';
+import { fail, parse, rejectUnknown, ResultCode } from '@micropay/protocol';
 import { answer } from './answer.js';
 import { merchantUserActing, withMerchantUser } from './console-access.js';
-import { passwordResetAnswer, userChangeAnswer, userNameOf, userStatusOf, userWire } from './merchant-user-wire.js';
-import { refuseMoneyAsNumber } from './page-money.js';
+import { createdUserAnswer, passwordResetAnswer, refundLimitOf, userChangeAnswer, userNameOf, userStatusOf, userWire } from './merchant-user-wire.js';
 
 /*
  * The merchant console's Users section (docs/consoles.md), the owner's only: the merchant's users,
@@ -12,12 +9,6 @@ import { refuseMoneyAsNumber } from './page-money.js';
  * the session's merchant; a body naming a merchant is refused as an unknown parameter. How a user
  * is shown and its changes answered is merchant-user-wire.ts', shared with the operator console.
  */
-
-/** `refundLimit`: a positive amount, or null (or absent) for none. */
-function refundLimitOf(body: Record<string, unknown>, maxAmountSen: number): number | null {
-  refuseMoneyAsNumber(body, ['refundLimit']);
-  return body.refundLimit === undefined || body.refundLimit === null ? null : positiveAmountOf(body, 'refundLimit', maxAmountSen);
-}
 
 export const listUsers = withMerchantUser('reads', 'owner', async (ctx, req, user) => {
   const fields = parse(() => rejectUnknown(req.body, []));
@@ -32,11 +23,8 @@ export const createUser = withMerchantUser('changes', 'owner', async (ctx, req, 
     return { name: userNameOf(req.body), refundLimitSen: refundLimitOf(req.body, ctx.config.maxAmountSen) };
   });
   if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
-  const password = newCashierPassword();
-  const created = await ctx.store.createCashier(user.mchId, parsed.value.name, await hashPin(password), { role: 'cashier', refundLimitSen: parsed.value.refundLimitSen }, merchantUserActing(user, req));
-  if (created === 'NAME_TAKEN') return answer(ResultCode.PARAM_ERROR, null, `name: this merchant already has a user named ${parsed.value.name}`);
-  if (created === 'NO_MERCHANT') throw new Error(`the session's merchant ${user.mchId} exists`);
-  return answer(ResultCode.SUCCESS, { user: userWire(created, ctx.clock.nowMs()), password });
+  const { name, refundLimitSen } = parsed.value;
+  return createdUserAnswer(ctx, user.mchId, name, { role: 'cashier', refundLimitSen }, merchantUserActing(user, req));
 });
 
 /** `{name, refundLimit}`: a cashier's limit per refund, null for none. The owner has no limit to set. */

@@ -8,7 +8,7 @@ import { chargeReceipt, recentCharges, refundCharge } from '../api/page-cashier-
 import { merchantSession, merchantSignIn, merchantSignOut } from '../api/page-merchant.js';
 import { createUser, listUsers, resetUserPassword, setUserRefundLimit, setUserStatus } from '../api/page-merchant-users.js';
 import { changeOwnPassword } from '../api/page-merchant-password.js';
-import { adminMerchantUsers, adminResetMerchantUserPassword, adminSetMerchantUserStatus } from '../api/page-admin-merchant-users.js';
+import { adminCreateMerchantUser, adminMerchantUsers, adminResetMerchantUserPassword, adminSetMerchantUserStatus } from '../api/page-admin-merchant-users.js';
 import { merchantOrderDetail, refundMerchantOrder, searchMerchantOrders } from '../api/page-merchant-orders.js';
 import { downloadStatement, statementDay } from '../api/page-merchant-statements.js';
 import {
@@ -123,6 +123,7 @@ export const ROUTES: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['/api/page/admin/merchants/check-payout-account', adminCheckPayoutAccount],
   ['/api/page/admin/merchants/set-payout-account', adminSetMerchantPayoutAccount],
   ['/api/page/admin/merchants/users', adminMerchantUsers],
+  ['/api/page/admin/merchants/create-user', adminCreateMerchantUser],
   ['/api/page/admin/merchants/set-user-status', adminSetMerchantUserStatus],
   ['/api/page/admin/merchants/reset-user-password', adminResetMerchantUserPassword],
   ['/api/page/admin/wallets/search', adminWalletSearch],

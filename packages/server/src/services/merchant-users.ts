@@ -50,7 +50,7 @@ export function createCashier(
       cashierId: randomUUID(), mchId, name, role, refundLimitSen, passwordHash, ...ACCOUNT_CLEARED, disabledAtMs: null, createdAtMs: nowMs,
     };
     return audited({ result: created, effects: [{ kind: 'insertCashier', cashier: created }] }, acting, nowMs, () =>
-      ({ action: 'user.create', mchId, subjectId: created.cashierId, detail: { name: auditText(name), role } }));
+      ({ action: 'user.create', mchId, subjectId: created.cashierId, detail: { name: auditText(name), role, refundLimit: refundLimitSen === null ? null : formatSen(refundLimitSen) } }));
   });
 }
 

@@ -553,6 +553,8 @@ function adminManageEndpoints(): Record<string, EndpointDoc> {
     }), object({ mchId: ADMIN_MCH_ID, payoutAccount: CONSOLE_PAYOUT_ACCOUNT, changed: { type: 'boolean', description: 'False: it was so already, nothing written.' } }), true, [R.NO_RECORD]),
     '/api/page/admin/merchants/users': call('A merchant\'s users, owner first, with their state', object({ mchId: ADMIN_MCH_ID }),
       object({ mchId: ADMIN_MCH_ID, users: { type: 'array', items: ref('MerchantUser') } }), false, [R.NO_RECORD]),
+    '/api/page/admin/merchants/create-user': call('Create a merchant\'s owner or cashier (admin); its password is shown once. An owner has no refund limit',
+      object({ mchId: ADMIN_MCH_ID, name: USER_NAME, role: { enum: ['owner', 'cashier'] }, refundLimit: REFUND_LIMIT }, ['refundLimit']), USER_WITH_PASSWORD, true, [R.NO_RECORD]),
     '/api/page/admin/merchants/set-user-status': call('Disable a merchant\'s user (its sessions end; its sign-ins answer 9024) or enable it (admin)',
       object({ mchId: ADMIN_MCH_ID, name: USER_NAME, status: { enum: ['active', 'disabled'] } }), object({ user: ref('MerchantUser') }), true, [R.NO_RECORD]),
     '/api/page/admin/merchants/reset-user-password': call('Give a merchant\'s user a new password, shown once; also unlocks it (admin). A disabled user is refused (9060)',
