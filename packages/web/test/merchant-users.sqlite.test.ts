@@ -217,12 +217,12 @@ describe("the owner's Users section", () => {
       .toBe(`Owner Laundry Boss of merchant ${shop.mchId} added: they sign in at /merchant with the password shown once.`);
     // Now a cashier is offered first; an owner's refund limit is refused in the server's words.
     expect(await panel.getByLabel('Role').inputValue()).toBe('cashier');
+    await docsScreenshot(page, 'admin-merchant-new-user', { fullPage: true });
     await panel.getByLabel("New user's name").fill('Boss Two');
     await panel.getByLabel('Role').selectOption('owner');
     await panel.getByLabel('Refund limit (cashier; optional)').fill('5.00');
     await panel.getByRole('button', { name: 'Add user' }).click();
     await expect.poll(() => page.getByRole('status').first().textContent()).toBe('param error: refundLimit is for cashiers: an owner has no refund limit');
-    await docsScreenshot(page, 'admin-merchant-new-user');
     const desk = await chromium.browser.newPage();
     await signInToMerchantConsole(desk, `${platform.server.url}/merchant`, { mchId: shop.mchId, name: 'Laundry Boss', password });
     expect(problems).toEqual([]);
