@@ -151,6 +151,11 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     const walletId = (await page.locator('#section tbody tr td').first().textContent())!;
     await page.getByRole('button', { name: `Open ${walletId}` }).click();
     await expect.poll(focused).toBe(`H3 Wallet ${walletId}`);
+    // The wallets found stay under the search; the wallet opened comes after them.
+    expect(await page.evaluate(() => {
+      const found = document.querySelector('#section .table-wrap')!;
+      return found.compareDocumentPosition(document.querySelector('#wallet-detail')!) & Node.DOCUMENT_POSITION_FOLLOWING;
+    })).toBeTruthy();
     // A top-up asks once more, naming the amount as typed; "Not now" (the focus) moves nothing.
     await page.getByLabel('Top-up amount').fill('5.00');
     await page.getByRole('button', { name: 'Top up', exact: true }).click();
@@ -179,6 +184,13 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     expect(await page.locator('.wallet-devices .confirm-step p').textContent()).toBe(
       `Revoke all 1 active device of wallet ${walletId}? Their offline codes stop paying, and the wallet pages they were enrolled in are signed out.`);
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Keep them');
+    // One question at a time: asking to close the wallet puts the revoke's question away, unanswered.
+    await page.getByRole('button', { name: 'Close wallet…' }).click();
+    expect(await page.locator('.confirm-step').count()).toBe(1);
+    expect(await page.locator('.wallet-devices .confirm-step').count()).toBe(0);
+    await page.keyboard.press('Escape');
+    expect(await page.locator('.confirm-step').count()).toBe(0);
+    await page.getByRole('button', { name: 'Revoke all devices…' }).click();
     await page.getByRole('button', { name: 'Keep them' }).click();
     expect(await page.locator('.wallet-devices .confirm-step').count()).toBe(0);
     expect(await page.locator('.wallet-devices tr', { hasText: tablet.deviceId }).locator('td').nth(2).textContent()).toBe('Active');

@@ -24,7 +24,8 @@ export const walletsSection: Section<SignedInOperator> = {
     detail.setAttribute('aria-label', 'Wallet');
     const results = Object.assign(document.createElement('div'), { className: 'table-wrap' });
     let search: Record<string, string> = {};
-    container.append(searchForm(), ...(may(ctx.who, 'wallet accounts') ? [createForm()] : optional(roleSummary(ctx.who))), status, shownOnce, detail, results);
+    // The wallets found stay under the search that found them; the wallet opened is below them.
+    container.append(searchForm(), ...(may(ctx.who, 'wallet accounts') ? [createForm()] : optional(roleSummary(ctx.who))), status, shownOnce, results, detail);
     await find();
 
     async function find(cursor?: string): Promise<void> {
@@ -43,7 +44,7 @@ export const walletsSection: Section<SignedInOperator> = {
       say(status, '');
       shownOnce.replaceChildren();
       show(a.data.wallet);
-      // The row's Open button stays, but what was asked for is below: the focus goes there.
+      // The row's Open button stays, but what was asked for is below the list: the focus goes there.
       detail.querySelector<HTMLElement>('.wallet-heading')?.focus();
     }
 

@@ -120,7 +120,7 @@ export function nextPage(next: string | null, load: (cursor: string) => Promise<
  * once more in `region`: the question, the action named in full, and a way out, which has the focus
  * so that a second Enter keeps things as they are. The question is text, or text with marks in it
  * (a payout's new-account warning); `more` goes between it and the buttons (a close's optional
- * bank account).
+ * bank account). Only one question is open on the page at a time.
  */
 export function askFirst(
   region: HTMLElement, question: string | readonly (string | HTMLElement)[], yes: string, act: () => Promise<void>, keep: string, more: readonly HTMLElement[] = [],
@@ -146,6 +146,9 @@ export function askFirst(
       keepButton.click();
     }
   });
+  // One question at a time: another still open (a close and a revoke of the same wallet) is
+  // answered "keep as it is" by asking this one, so no two confirmations stand side by side.
+  for (const other of document.querySelectorAll('.confirm-step')) other.remove();
   region.replaceChildren(box);
   keepButton.focus();
 }
