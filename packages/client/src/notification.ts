@@ -49,18 +49,23 @@ const MAX_BODY_BYTES = 64 * 1024;
 /**
  * Checks a notification's signature with the merchant key and returns it typed. `body` is the
  * raw request body (string or bytes, preferred: nothing re-encodes it) or the parsed JSON object.
- * Throws NotificationVerificationError when the body is not a notification signed with `apiKey`
+ * `apiKey` is the key, or during a key roll's overlap both keys (new and old, in any order): a
+ * notification is signed with the old key until the platform has seen the new one (docs/api.md).
+ * Throws NotificationVerificationError when the body is not a notification signed with one of them
  * (or, with `options.mchId`, not for that merchant).
  */
 export function verifyNotification(
   body: string | Uint8Array | Record<string, unknown>,
-  apiKey: string,
+  apiKey: string | readonly string[],
   options: { mchId?: string } = {},
 ): MicroPayNotification {
-  if (typeof apiKey !== 'string' || apiKey === '') throw new TypeError('apiKey is required');
+  const keys = typeof apiKey === 'string' ? [apiKey] : apiKey;
+  if (!Array.isArray(keys) || keys.length === 0 || keys.some((k) => typeof k !== 'string' || k === '')) {
+    throw new TypeError('apiKey is required: the merchant key, or a list of keys during a roll');
+  }
   const fields = parseBody(body);
-  if (!verify(fields as SignableParams, apiKey)) {
-    throw new NotificationVerificationError('secureHash does not match the body and the merchant key');
+  if (!keys.some((key) => verify(fields as SignableParams, key))) {
+    throw new NotificationVerificationError(`secureHash does not match the body and the merchant ${keys.length === 1 ? 'key' : 'keys'}`);
   }
   // Signed by the key holder from here on: the checks below catch a platform of another API
   // version, not forgery.

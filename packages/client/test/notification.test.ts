@@ -130,4 +130,19 @@ describe('verifyNotification', () => {
       expect(attempt, what).toThrow(NotificationVerificationError);
     }
   });
+
+  it("verifies against both keys during a key roll's overlap: a notification is signed with the old key until the new one is used", async () => {
+    const newKey = newApiKey();
+    await p.store.rollMerchantKey(m.mchId, new Secret(newKey), 60 * 60_000);
+    const w = await appWallet(p, 100_00);
+    // The till still signs with the old key, so the platform has not seen the new one yet.
+    await clientFor(p.url, m).micropay({ mchOrderId: 'n-roll', amount: '2.00', payCode: await payCode(p, w), goodsInfo: 'Tea' });
+    await until(() => rawBodies.length >= 1, 10_000);
+    const body = rawBodies[0]!;
+    expect(verifyNotification(body, [newKey, m.key]).eventType).toBe('PAID');
+    expect(() => verifyNotification(body, newKey)).toThrow('secureHash does not match the body and the merchant key');
+    expect(() => verifyNotification(body, [newKey, 'another-key'])).toThrow('secureHash does not match the body and the merchant keys');
+    expect(() => verifyNotification(body, [])).toThrow(TypeError);
+    expect(() => verifyNotification(body, [newKey, ''])).toThrow(TypeError);
+  });
 });
