@@ -177,12 +177,13 @@ describe('signed merchant notifications', () => {
     const listed = await cliJson<{ notifications: { notificationId: string; status: string; attempts: number }[] }>([
       'notifications', 'list', '--status', 'dead', '--db', p.config.database,
     ]);
+    // Named by the merchant's own order number too, which is what the merchant asks about.
     expect(listed.notifications).toEqual([
-      expect.objectContaining({ notificationId: dead.notificationId, status: 'dead', attempts: 3 }),
+      expect.objectContaining({ notificationId: dead.notificationId, status: 'dead', attempts: 3, merchantOrderId: `ntf-${orderSeq}`, merchantRefundId: null }),
     ]);
     const text = await runCli(['notifications', 'list', '--mch-id', m.mchId, '--db', p.config.database]);
     expect(text.code).toBe(0);
-    expect(text.stdout).toContain(dead.notificationId);
+    expect(text.stdout).toContain(`${dead.notificationId}  dead       PAID           ${m.mchId}  ${dead.subjectId}  order ntf-${orderSeq}  attempts 3  dead since `);
     expect(text.stdout).toContain('dead');
     expect(text.stdout).toContain('HTTP 500');
 

@@ -1,4 +1,4 @@
-import type { Notification, NotificationStatus } from '../domain/notification.js';
+import { merchantReferenceOf, type Notification, type NotificationStatus } from '../domain/notification.js';
 import { defineCommand, type CommandGroup } from './command-line.js';
 import { resultCodeInfo, ResultCode } from '@micropay/protocol';
 import { attempts, health, retryDead, test } from './notification-check-commands.js';
@@ -71,6 +71,7 @@ function notificationJson(n: Notification) {
     mchId: n.mchId,
     eventType: n.eventType,
     subjectId: n.subjectId,
+    ...merchantReferenceOf(n),
     url: n.url,
     status: n.status,
     attempts: n.attempts,
@@ -87,5 +88,7 @@ function notificationLine(n: Notification, time: (ms: number) => string): string
     : n.status === 'pending' ? `next ${time(n.nextAttemptAtMs)}`
     : `dead since ${time(n.nextAttemptAtMs)}`;
   const error = n.lastError === null ? '' : `  last error: ${n.lastError}`;
-  return `${n.notificationId}  ${n.status.padEnd(9)}  ${n.eventType.padEnd(13)}  ${n.mchId}  ${n.subjectId}  attempts ${n.attempts}  ${when}${error}`;
+  const ref = merchantReferenceOf(n);
+  const theirs = ref.merchantOrderId !== null ? `  order ${ref.merchantOrderId}` : ref.merchantRefundId !== null ? `  refund ${ref.merchantRefundId}` : '';
+  return `${n.notificationId}  ${n.status.padEnd(9)}  ${n.eventType.padEnd(13)}  ${n.mchId}  ${n.subjectId}${theirs}  attempts ${n.attempts}  ${when}${error}`;
 }

@@ -30,6 +30,19 @@ export interface Notification {
   readonly deliveredAtMs: number | null;
 }
 
+/**
+ * The merchant's own id of what a notification tells of, as the merchant searches by it: the
+ * order's mchOrderId (PAID, FAILED) or the refund's mchRefundId (REFUNDED, REFUND_FAILED), from
+ * the snapshot taken at the change; none for a TEST.
+ */
+export function merchantReferenceOf(n: Notification): { readonly merchantOrderId: string | null; readonly merchantRefundId: string | null } {
+  if (n.eventType === 'TEST') return { merchantOrderId: null, merchantRefundId: null };
+  const snapshot = JSON.parse(n.payload) as { mchOrderId?: string; mchRefundId?: string };
+  return n.eventType === 'PAID' || n.eventType === 'FAILED'
+    ? { merchantOrderId: snapshot.mchOrderId ?? null, merchantRefundId: null }
+    : { merchantOrderId: null, merchantRefundId: snapshot.mchRefundId ?? null };
+}
+
 /** What a TEST notification was queued with: when the merchant asked for it. */
 export interface TestPayload {
   readonly requestedAtMs: number;
