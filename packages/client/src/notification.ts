@@ -51,6 +51,7 @@ const MAX_BODY_BYTES = 64 * 1024;
  * raw request body (string or bytes, preferred: nothing re-encodes it) or the parsed JSON object.
  * `apiKey` is the key, or during a key roll's overlap both keys (new and old, in any order): a
  * notification is signed with the old key until the platform has seen the new one (docs/api.md).
+ * Drop the old key when the overlap ends, and never pass a key that leaked: it could sign a forgery.
  * Throws NotificationVerificationError when the body is not a notification signed with one of them
  * (or, with `options.mchId`, not for that merchant).
  */

@@ -6,7 +6,7 @@ import { hashPin, hashWalletToken, newWalletToken } from '../src/domain/credenti
 import { newApiKey } from '../src/domain/ids.js';
 import { createLogger } from '../src/log.js';
 import { startPlatform, type Platform } from '../src/platform.js';
-import { pageCall } from './page-helpers.js';
+import { as, pageCall, sessionOf } from './page-helpers.js';
 import { postRaw, startTestPlatform, TEST_MASTER_KEY, TEST_STORE, type TestPlatform, testConfig } from './helpers.js';
 
 /**
@@ -178,6 +178,11 @@ describe('the log', () => {
     const tries = ['guess-one-1', 'guess-two-2', 'guess-three-3', 'guess-four-4', 'guess-five-5', 'operator-pass-1', 'guess-seven-7'];
     const codes = [];
     for (const password of tries) codes.push((await pageCall(p, 'admin/sign-in', { name: 'ops', password })).code);
+    // More over the pace within the minute: refused, and kept quiet in the log (a flood is what the limit absorbs).
+    for (const password of ['guess-eight-8', 'guess-nine-9']) expect((await pageCall(p, 'admin/sign-in', { name: 'ops', password })).code).toBe(9023);
+    // A spent or unknown wallet sign-in link: logged without its token.
+    const link = 'Q'.repeat(43);
+    expect((await pageCall(p, 'wallet/sign-in-link', { token: link })).code).toBe(9022);
     // The fifth wrong try locks the operator; then even the right password is refused, and the seventh try is over the pace.
     expect(codes).toEqual([9020, 9020, 9020, 9020, 9021, 9021, 9023]);
     const refused = lines.map((l) => JSON.parse(l) as Line & Record<string, unknown>).filter((l) => l.msg === 'sign-in refused');
@@ -186,9 +191,20 @@ describe('the log', () => {
       ['warn', 'operator ops', '127.0.0.1', 'locked', 9021],
       ['warn', 'operator ops', '127.0.0.1', 'locked', 9021],
       ['warn', 'operator ops', '127.0.0.1', 'rate-limited', 9023],
+      ['info', 'wallet link', '127.0.0.1', 'invalid-link', 9022],
     ]);
+    expect(refused[6]!.alsoRefused).toBe(0);
+
+    // A signed-in owner's password asked again (a taken-over session guessing) is logged the same way.
+    const shop = await p.store.createMerchant({ name: 'Corner Shop', apiKey: new Secret(newApiKey()) });
+    if (typeof await p.store.createCashier(shop.mchId, 'boss', await hashPin('owner-pass-1'), { role: 'owner' }) === 'string') throw new Error('owner');
+    const boss = sessionOf(await pageCall(p, 'merchant/sign-in', { mchId: shop.mchId, name: 'boss', password: 'owner-pass-1' }));
+    expect((await pageCall(p, 'merchant/password/change', { password: 'not-my-password-1' }, as(boss))).code).toBe(9020);
+    const asked = lines.map((l) => JSON.parse(l) as Line & Record<string, unknown>).filter((l) => l.msg === 'sign-in refused').at(-1)!;
+    expect([asked.level, asked.account, asked.outcome, asked.code]).toEqual(['info', `user ${shop.mchId} boss`, 'wrong', 9020]);
+    expect(lines.join('\n')).not.toContain('not-my-password-1');
     expect(refused.every((l) => typeof l.reqId === 'string')).toBe(true);
-    for (const typed of tries) expect(lines.join('\n')).not.toContain(typed);
+    for (const typed of [...tries, 'guess-eight-8', link]) expect(lines.join('\n')).not.toContain(typed);
   });
 
   it('MICROPAY_LOG_LEVEL=warn keeps the warnings and errors and leaves out the info lines', () => {

@@ -126,7 +126,7 @@ describe('opening a store', () => {
     p = await startTestPlatform();
     // As the previous version left it (the latest migration not applied): a server of that version may be running on it.
     await execute(p.store, 'DELETE FROM schema_migrations WHERE version = ?', [LATEST]);
-    const older = `the database schema (version ${LATEST - 1}) is older than this MicroPay (version ${LATEST}): upgrade it with \`micropay migrate\`, or by starting the new server (docs/operations.md#upgrading); no other command upgrades it`;
+    const older = `the database schema (version ${LATEST - 1}) is older than this MicroPay (version ${LATEST}): upgrade it with \`micropay migrate\`, or by starting the new server (docs/operations.md#migrations); no other command upgrades it`;
     for (const args of [['audit'], ['merchant', 'list'], ['merchant', 'create', '--name', 'Bookshop'], ['wallet', 'create', '--name', 'Ann']]) {
       const cli = await runCli([...args, '--db', p.dbPath]);
       expect({ args, code: cli.code, stderr: cli.stderr }).toEqual({ args, code: 1, stderr: `micropay: ${older}\n` });

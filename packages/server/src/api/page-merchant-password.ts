@@ -26,10 +26,11 @@ export const changeOwnPassword = withMerchantUser('changes', 'anyone', async (ct
   if (limited !== null) return limited;
   const acting = merchantUserActing(user, req);
   const proof = await ctx.store.checkUserPassword(user.mchId, user.name, parsed.value, acting.address, 'ownPassword');
-  if (proof.kind !== 'right') return passwordAskedAgainRefused(ctx, sessionId, proof.kind, 'your password was not changed');
+  const asked = { req, account: merchantUserAccount(user.mchId, user.name), sessionId };
+  if (proof.kind !== 'right') return passwordAskedAgainRefused(ctx, asked, proof.kind, 'your password was not changed');
   const password = newCashierPassword();
   const changed = await ctx.store.changeOwnPassword(user, await hashPin(password), secretHash(sessionId), acting);
   // Null: the user was disabled since its password was checked.
-  if (changed === null) return passwordAskedAgainRefused(ctx, sessionId, 'disabled', 'your password was not changed');
+  if (changed === null) return passwordAskedAgainRefused(ctx, asked, 'disabled', 'your password was not changed');
   return answer(ResultCode.SUCCESS, { name: changed.name, password });
 });

@@ -54,7 +54,7 @@ export const changePayoutAccount = withMerchantUser('changes', 'owner', async (c
     case 'wrong':
     case 'locked':
     case 'disabled':
-      return passwordAskedAgainRefused(ctx, sessionId, changed.kind, 'the payout account was not changed');
+      return passwordAskedAgainRefused(ctx, { req, account: merchantUserAccount(user.mchId, user.name), sessionId }, changed.kind, 'the payout account was not changed');
     case 'rejected':
       throw new Error(`the session's merchant ${user.mchId} exists`);
     default:

@@ -43,7 +43,8 @@ export const walletSignInWithLink: Handler = async (ctx, req) => {
   });
   if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
   const taken = parsed.value === null ? 'INVALID' : await ctx.store.signInWithLink(parsed.value);
-  if (taken === 'INVALID') return answer(ResultCode.SIGN_IN_LINK_INVALID);
+  // The link's token is a secret: the log names no account, only that a link was refused.
+  if (taken === 'INVALID') return signInRefused(ctx, req, 'wallet link', 'invalid-link', answer(ResultCode.SIGN_IN_LINK_INVALID));
   await endEarlierSession(ctx, 'wallet', req);
   return signedIn('wallet', taken.sessionId, req, await describeWallet(ctx, taken.walletId));
 };

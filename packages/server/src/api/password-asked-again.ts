@@ -1,7 +1,8 @@
 import { ResultCode } from '@micropay/protocol';
 import type { PasswordCheck } from '../services/page-access.js';
 import { answer } from './answer.js';
-import type { Answer, ApiContext } from './context.js';
+import type { Answer, ApiContext, ApiRequest } from './context.js';
+import { signInRefused } from './sign-in-limits.js';
 
 /**
  * A signed-in user's password asked again before a change (the payout account, Your password)
@@ -10,11 +11,13 @@ import type { Answer, ApiContext } from './context.js';
  * taken over cannot go on guessing; the failed try's row in the audit log says why it ended.
  */
 export async function passwordAskedAgainRefused(
-  ctx: ApiContext, sessionId: string, kind: Exclude<PasswordCheck['kind'], 'right'>, unchanged: string,
+  ctx: ApiContext, asked: { req: ApiRequest; account: string; sessionId: string }, kind: Exclude<PasswordCheck['kind'], 'right'>, unchanged: string,
 ): Promise<Answer> {
-  if (kind === 'wrong') return answer(ResultCode.SIGN_IN_FAILED, null, `the password is not right: ${unchanged}`);
-  await ctx.store.endPageSession(sessionId);
-  return kind === 'locked'
+  // Logged as a refused sign-in: a session taken over and guessing is what an operator alerts on.
+  const refused = (a: Answer) => signInRefused(ctx, asked.req, asked.account, kind, a);
+  if (kind === 'wrong') return refused(answer(ResultCode.SIGN_IN_FAILED, null, `the password is not right: ${unchanged}`));
+  await ctx.store.endPageSession(asked.sessionId);
+  return refused(kind === 'locked'
     ? answer(ResultCode.SIGN_IN_LOCKED, null, 'you are signed out; sign in again once the lock has ended')
-    : answer(ResultCode.USER_DISABLED, null, `your user was disabled: ${unchanged}`);
+    : answer(ResultCode.USER_DISABLED, null, `your user was disabled: ${unchanged}`));
 }

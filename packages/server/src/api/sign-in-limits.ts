@@ -1,5 +1,5 @@
 import { ResultCode } from '@micropay/protocol';
-import { addressKey } from '../domain/sign-in-limits.js';
+import { addressKey, MAX_BUCKETS } from '../domain/sign-in-limits.js';
 import { answer } from './answer.js';
 import type { Answer, ApiContext, ApiRequest } from './context.js';
 
@@ -13,22 +13,49 @@ export function signInRefusal(ctx: ApiContext, req: ApiRequest, account: string)
   if (permit.ok) return null;
   const seconds = Math.max(1, Math.ceil(permit.retryAfterMs / 1000));
   const limited = { ...answer(ResultCode.SIGN_IN_RATE_LIMITED, null, `try again in ${seconds} s`), headers: { 'Retry-After': String(seconds) } };
-  return signInRefused(ctx, req, account, 'rate-limited', limited);
+  // A flood over the pace is what the limit absorbs: one line a minute per address and account says it, with how many more.
+  const told = RATE_LIMITED_TOLD.tell(`${addressKey(req.clientAddress)} ${account}`, ctx.clock.nowMs());
+  return told === null ? limited : signInRefused(ctx, req, account, 'rate-limited', limited, { alsoRefused: told });
 }
 
-export type SignInOutcome = 'wrong' | 'locked' | 'disabled' | 'rate-limited';
+export type SignInOutcome = 'wrong' | 'locked' | 'disabled' | 'rate-limited' | 'invalid-link';
 
 /**
- * A refused sign-in in the operator's log, for alerting on someone guessing: the account, the
- * address and why (never what was typed). A wrong try or a disabled user is `info`; a locked
- * account or a try over the pace is `warn`. Answers `refusal` unchanged.
+ * A refused sign-in, or a signed-in user's password asked again and not right, in the operator's
+ * log, for alerting on someone guessing: the account, the address and why (never what was typed).
+ * A wrong try, a spent or unknown link, or a disabled user is `info`; a locked account or tries over
+ * the pace are `warn`. Answers `refusal` unchanged.
  */
-export function signInRefused(ctx: ApiContext, req: ApiRequest, account: string, outcome: SignInOutcome, refusal: Answer): Answer {
-  const entry = { reqId: req.requestId, account, address: req.clientAddress ?? null, outcome, code: refusal.envelope.code };
-  if (outcome === 'wrong' || outcome === 'disabled') ctx.logger.info(entry, 'sign-in refused');
-  else ctx.logger.warn(entry, 'sign-in refused');
+export function signInRefused(
+  ctx: ApiContext, req: ApiRequest, account: string, outcome: SignInOutcome, refusal: Answer, extra: Record<string, number> = {},
+): Answer {
+  const entry = { reqId: req.requestId, account, address: req.clientAddress ?? null, outcome, code: refusal.envelope.code, ...extra };
+  if (outcome === 'locked' || outcome === 'rate-limited') ctx.logger.warn(entry, 'sign-in refused');
+  else ctx.logger.info(entry, 'sign-in refused');
   return refusal;
 }
+
+/**
+ * Once a minute per key at most: `tell` answers how many were kept quiet since the last time told,
+ * or null to keep this one quiet. Bounded as the buckets are (the oldest key is forgotten).
+ */
+class OncePerMinute {
+  readonly #last = new Map<string, { atMs: number; quiet: number }>();
+
+  tell(key: string, nowMs: number): number | null {
+    const seen = this.#last.get(key);
+    if (seen !== undefined && nowMs - seen.atMs < 60_000) {
+      seen.quiet += 1;
+      return null;
+    }
+    this.#last.delete(key);
+    this.#last.set(key, { atMs: nowMs, quiet: 0 });
+    if (this.#last.size > MAX_BUCKETS) this.#last.delete(this.#last.keys().next().value!);
+    return seen?.quiet ?? 0;
+  }
+}
+
+const RATE_LIMITED_TOLD = new OncePerMinute();
 
 /** The accounts as the buckets name them: a merchant's user (till and console alike), an operator, a wallet. */
 export const merchantUserAccount = (mchId: string, name: string): string => `user ${mchId} ${name}`;

@@ -16,7 +16,7 @@ export function checkSchemaVersion(applied: Iterable<number>, migrations: readon
   // fails on a newer schema). A new, empty store is still made whole by any command that may make one.
   if (!upgrade && newest > 0 && newest < known) {
     throw new SchemaVersionError(
-      `the database schema (version ${newest}) is older than this MicroPay (version ${known}): upgrade it with \`micropay migrate\`, or by starting the new server (docs/operations.md#upgrading); no other command upgrades it`,
+      `the database schema (version ${newest}) is older than this MicroPay (version ${known}): upgrade it with \`micropay migrate\`, or by starting the new server (docs/operations.md#migrations); no other command upgrades it`,
     );
   }
 }

@@ -124,7 +124,8 @@ export const merchantsSection: Section<SignedInOperator> = {
       const f = form('roll-key', 'Roll a key', [field('roll-mch-id', 'Merchant id (roll key)', { inputMode: 'numeric', maxLength: 19 }),
         field('roll-overlap', 'Old key works for (hours)', { inputMode: 'numeric', value: '24', maxLength: 4 })], 'Roll key', async (v) => {
         if (!MCH_ID.test(v['roll-mch-id']!)) return say(status, 'Enter the merchant id whose key to roll: digits, as the list shows it.', 'error');
-        const hours = v['roll-overlap'] ?? '24';
+        // Left empty: the default, as the server takes an absent overlap.
+        const hours = v['roll-overlap'] || '24';
         const until = hours === '0' ? 'the old key stops working at once' : `the old key works for ${hoursWords(hours)} more`;
         askFirst(confirming, `Roll the key of merchant ${v['roll-mch-id']}? Its systems must switch to the new key: ${until}.`, `Roll the key of ${v['roll-mch-id']}`, async () => {
           const a = await callPage<{ merchant: MerchantRow; apiKey: string }>(`${ctx.api}merchants/roll-key`, { mchId: v['roll-mch-id'], overlapHours: hours });
