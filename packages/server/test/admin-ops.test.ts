@@ -4,6 +4,9 @@ import { MINUTE_MS } from '../src/domain/payment-minutes.js';
 import { SESSION_IDLE_MS } from '../src/domain/page-access.js';
 import { openApiDocument } from '../src/http/openapi/document.js';
 import { ROUTES } from '../src/http/routes.js';
+import { platformMoneyWire } from '../src/api/platform-money-wire.js';
+import { docBlock } from './doc-blocks.js';
+import { runCli } from './process-helpers.js';
 import { execute, sql } from './db-access.js';
 import { createMerchant, createWalletWithCode, ManualClock, micropayParams, postSigned, startTestPlatform, type TestMerchant, type TestPlatform } from './helpers.js';
 import { as, pageCall, sessionOf, signInLinkFor, type PageAnswer, type Session } from './page-helpers.js';
@@ -137,6 +140,8 @@ describe('the dashboard', () => {
     } while (d.data!.paidToday === 0 && Date.now() < deadline);
     expect(d.code).toBe(0);
     expect(d.data).toMatchObject({ range: '60m', paidToday: 3, merchants: 2, wallets: 4 });
+    // From the ledger: four wallets opened with 31.00, three payments of 1.00 with the shop.
+    expect(d.data!.money).toEqual({ issued: '31.00', inWallets: '28.00', heldInWallets: '0.00', withMerchants: '3.00', payingOut: '0.00' });
     expect(d.data!.minutes).toHaveLength(60);
     const last = d.data!.minutes.at(-1);
     expect(last).toMatchObject({ minuteStartMs: minute, requests: 4, counts: { paid: 3, declinedBalance: 1 }, successRate: 0.75 });
@@ -144,6 +149,37 @@ describe('the dashboard', () => {
     const day = await call('admin/dashboard', { range: '24h' }, ops);
     expect(day.data!.minutes).toHaveLength(24 * 60);
     expect(day.data!.minutes.at(-1)).toEqual(last);
+  });
+});
+
+describe("where the platform's money is", () => {
+  it('is read from the ledger: wallets (held money too), merchants and payouts being made add up to the money on the platform', async () => {
+    await start();
+    const shop = await createMerchant(p);
+    await p.store.setPayoutAccount(shop.mchId, { holderName: 'Corner Shop Ltd', bankName: 'West Bank', accountNumber: '12345678' });
+    expect(await pay(shop, 'money-1', '20.00', 50_00)).toBe(0);
+    // Above the wallet's confirmation limit: PENDING, its amount held in the wallet.
+    const careful = await p.store.createWallet({ name: 'Careful', openingSen: 100_00, confirmLimitSen: 1_00 });
+    const code = await p.store.issuePayCode(careful.walletId, 60_000);
+    if (typeof code === 'string') throw new Error(code);
+    expect((await postSigned(p.url, 'micropay', micropayParams(shop, 'money-2', '45.00', code.code), shop.key)).body.code).toBe(1024);
+    const paidOut = await p.store.requestPayout({ mchId: shop.mchId, amountSen: 3_00, requestId: null });
+    if (paidOut.kind !== 'requested') throw new Error(paidOut.kind);
+    expect((await p.store.confirmPayout(paidOut.payout.payoutId)).kind).toBe('finished');
+    expect((await p.store.requestPayout({ mchId: shop.mchId, amountSen: 5_00, requestId: null })).kind).toBe('requested');
+    // A top-up made by mistake and reversed leaves nothing behind.
+    const extra = await createWalletWithCode(p, 7_00);
+    const [topUp] = await p.store.recentTransactions(extra.walletId, 1);
+    await p.store.reverseTopUp(extra.walletId, topUp!.entryId, 'typed twice');
+    // 157.00 topped up, 7.00 reversed, 3.00 paid out: 147.00 on the platform.
+    const expected = { issued: '147.00', inWallets: '130.00', heldInWallets: '45.00', withMerchants: '12.00', payingOut: '5.00' };
+    expect(platformMoneyWire(await p.store.platformMoney())).toEqual(expected);
+    expect((await call('admin/dashboard', {}, await operatorSession())).data!.money).toEqual(expected);
+    // The CLI says the same, as docs/cli.md shows it.
+    const text = await runCli(['report', 'balances', '--db', p.dbPath]);
+    expect(`$ micropay report balances\n${text.stdout}`).toBe(docBlock('cli.md', 'report-balances'));
+    expect(JSON.parse((await runCli(['report', 'balances', '--json', '--db', p.dbPath])).stdout)).toEqual(expected);
+    expect((await p.store.audit()).ok).toBe(true);
   });
 });
 

@@ -6,6 +6,7 @@ import { dayWindow } from '../domain/statement.js';
 import { MAX_AUDIT_LOG_PAGE } from '../store/audit-log-sql.js';
 import { auditLogPage } from '../services/audit-log.js';
 import { dashboard, DASHBOARD_RANGES, type DashboardRange } from '../services/dashboard.js';
+import { platformMoneyWire } from './platform-money-wire.js';
 import { runLedgerAudit } from '../services/ledger-audit.js';
 import { deadLetterCursorText, notificationHealth, parseDeadLetterCursor } from '../services/notifications.js';
 import { answer } from './answer.js';
@@ -30,7 +31,7 @@ export const adminDashboard = withOperator('reads', async (ctx, req) => {
   });
   if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
   const d = await dashboard(ctx.store, ctx.clock.nowMs(), parsed.value, ctx.config.timeZone);
-  return answer(ResultCode.SUCCESS, { ...d, timeZone: ctx.config.timeZone });
+  return answer(ResultCode.SUCCESS, { ...d, money: platformMoneyWire(d.money), timeZone: ctx.config.timeZone });
 });
 
 /** Runs every check of `micropay audit` (services/ledger-audit.ts) and answers each with its result. */

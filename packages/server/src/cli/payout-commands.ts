@@ -1,3 +1,4 @@
+import { platformMoneyWire } from '../api/platform-money-wire.js';
 import { formatDuration, formatSen, isCalendarDate, resultCodeInfo, ResultCode } from '@micropay/protocol';
 import type { Config } from '../config.js';
 import { MAX_REASON_LENGTH } from '@micropay/protocol/text-limits';
@@ -216,6 +217,32 @@ const daily = defineCommand({
   },
 });
 
+const balances = defineCommand({
+  name: 'report balances',
+  summary: "where the platform's money is now: in wallets, with merchants, being paid out",
+  details: [
+    'From the ledger, of one moment. Money on the platform is top-ups less reversals and payouts made;',
+    'it is exactly what wallets, merchants and payouts being made hold (micropay audit checks that the',
+    'ledger sums to zero).',
+  ].join('\n'),
+  positionals: [],
+  options: {},
+  store: 'existing',
+  async run({ store, out }) {
+    const m = await store.platformMoney();
+    const row = (label: string, sen: number) => `  ${label.padEnd(30)}${formatSen(sen).padStart(16)}`;
+    out.show(platformMoneyWire(m), [
+      'Money on the platform now (top-ups less reversals and payouts made):',
+      row('in wallets', m.walletsSen),
+      row('  of it held for confirmation', m.heldSen),
+      row('with merchants', m.merchantsSen),
+      row('being paid out', m.payingOutSen),
+      row('on the platform', m.issuedSen),
+    ].join('\n'));
+    return 0;
+  },
+});
+
 /** A day not over yet is no settlement: said under the figures, which are those so far (or none, for a day to come). */
 function dayNotOver(window: { fromMs: number; toMs: number }, nowMs: number, config: Config): string[] {
   if (window.fromMs > nowMs) return ['This day has not begun: nothing has moved in it yet.'];
@@ -223,4 +250,4 @@ function dayNotOver(window: { fromMs: number; toMs: number }, nowMs: number, con
   return [];
 }
 
-export const payoutCommands: CommandGroup = { title: 'Payouts and settlement', commands: [create, confirm, fail, list, daily] };
+export const payoutCommands: CommandGroup = { title: 'Payouts and settlement', commands: [create, confirm, fail, list, daily, balances] };

@@ -1,6 +1,7 @@
 import type { PaymentMinute } from '../domain/payment-minutes.js';
 import { MINUTE_MS } from '../domain/payment-minutes.js';
 import { localDate, startOfLocalDay } from '../domain/statement.js';
+import type { PlatformMoney } from '../store/dashboard-sql.js';
 import type { Store } from '../store/store.js';
 import { paymentMinutes } from './payment-minutes.js';
 
@@ -15,6 +16,8 @@ export interface Dashboard {
   readonly paidToday: number;
   readonly merchants: number;
   readonly wallets: number;
+  /** Where the platform's money is now, from the ledger (not the statistics). */
+  readonly money: PlatformMoney;
 }
 
 /**
@@ -27,8 +30,8 @@ export async function dashboard(store: Store, nowMs: number, range: DashboardRan
   const toMs = Math.floor(nowMs / MINUTE_MS) * MINUTE_MS;
   const fromMs = toMs - DASHBOARD_RANGES[range];
   const todayFromMs = startOfLocalDay(localDate(nowMs, timeZone), timeZone);
-  const [minutes, counts] = await Promise.all([paymentMinutes(store, fromMs, toMs), store.platformCounts()]);
+  const [minutes, counts, money] = await Promise.all([paymentMinutes(store, fromMs, toMs), store.platformCounts(), store.platformMoney()]);
   const today = todayFromMs >= fromMs ? minutes : await paymentMinutes(store, todayFromMs, toMs);
   const paidToday = today.filter((m) => m.minuteStartMs >= todayFromMs).reduce((n, m) => n + m.counts.paid, 0);
-  return { range, minutes, paidToday, merchants: counts.merchants, wallets: counts.wallets };
+  return { range, minutes, paidToday, merchants: counts.merchants, wallets: counts.wallets, money };
 }

@@ -23,7 +23,7 @@ import type { Cashier, PageSession, SessionSubject } from '../domain/page-access
 import type { CashierSignIn, LinkIssue } from '../services/page-access.js';
 import type { CashierCreation, MerchantUserOptions, UserChange } from '../services/merchant-users.js';
 import type { OperatorCreation, OperatorSignIn, OperatorStatusChange, RoleChange } from '../services/operators.js';
-import type { PlatformCounts } from './dashboard-sql.js';
+import type { PlatformCounts, PlatformMoney } from './dashboard-sql.js';
 import type { Resealed } from '../services/merchants.js';
 import type { Operator, OperatorSummary } from '../domain/operator.js';
 import type { RefundingUser, UserStatus } from '../domain/merchant-users.js';
@@ -319,6 +319,8 @@ export interface Store extends StoreOps {
   listAuditLog(filter: AuditLogFilter): Promise<AuditLogEntry[]>;
   /** How many merchants, and wallets not closed (the operator dashboard's headline). */
   platformCounts(): Promise<PlatformCounts>;
+  /** Where the platform's money is, of one moment (dashboard-sql.ts). */
+  platformMoney(): Promise<PlatformMoney>;
   /** The newest migration applied to the database (opening a store applies the pending ones). */
   schemaVersion(): Promise<number>;
   /** Every migration applied, oldest first, as `schema_migrations` records it. */

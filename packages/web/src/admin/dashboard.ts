@@ -11,6 +11,7 @@ interface DashboardData {
   readonly paidToday: number;
   readonly merchants: number;
   readonly wallets: number;
+  readonly money: { readonly issued: string; readonly inWallets: string; readonly heldInWallets: string; readonly withMerchants: string; readonly payingOut: string };
   readonly timeZone: string;
 }
 
@@ -29,12 +30,16 @@ export const dashboardSection: Section<SignedInOperator> = {
     const status = Object.assign(document.createElement('p'), { role: 'status' });
     const figures = document.createElement('dl');
     figures.className = 'headline';
+    // Where the money is, from the ledger: what wallets, merchants and payouts being made hold adds up to it.
+    const moneyTitle = Object.assign(document.createElement('h3'), { textContent: 'Where the money is (from the ledger, now)' });
+    const money = document.createElement('dl');
+    money.className = 'headline';
     const rangeLabel = Object.assign(document.createElement('label'), { htmlFor: 'dashboard-range', textContent: 'Charts of the last ' });
     const range = Object.assign(document.createElement('select'), { id: 'dashboard-range' });
     range.append(new Option('60 minutes', '60m'), new Option('24 hours', '24h'));
     rangeLabel.append(range);
     const charts = document.createElement('div');
-    container.append(figures, rangeLabel, charts, status);
+    container.append(figures, moneyTitle, money, rangeLabel, charts, status);
     let drawn: PaymentCharts | null = null;
 
     async function refresh(): Promise<void> {
@@ -42,12 +47,15 @@ export const dashboardSection: Section<SignedInOperator> = {
       if (a.data === null) return say(status, a.msg, 'error');
       const d = a.data;
       figures.replaceChildren(...headline('Answered PAID today', d.paidToday), ...headline('Merchants', d.merchants), ...headline('Open wallets', d.wallets));
+      const m = d.money;
+      money.replaceChildren(...headline('On the platform', m.issued), ...headline('In wallets', m.inWallets), ...headline('Held for confirmation', m.heldInWallets),
+        ...headline('With merchants', m.withMerchants), ...headline('Being paid out', m.payingOut));
       drawn?.destroy();
       drawn = drawPaymentCharts(charts, d.minutes, { timeZone: d.timeZone });
       say(status, `Updated ${formatTime(Date.now(), d.timeZone)}; reads again every 30 seconds. The current minute shows once it ends. `
-        + "These are the payment statistics, not the ledger: a payment that waited for the holder's PIN counts as pending, "
+        + "The payment figures and charts are statistics, not the ledger: a payment that waited for the holder's PIN counts as pending, "
         + 'not as paid, and a server stopped with kill -9 loses its current minute. '
-        + "The day's money is in the statements (micropay report daily).");
+        + "Where the money is comes from the ledger itself; a merchant's day is in its statements (micropay report daily).");
     }
     range.addEventListener('change', () => void refresh());
     const timer = window.setInterval(() => {
@@ -60,9 +68,10 @@ export const dashboardSection: Section<SignedInOperator> = {
   },
 };
 
-function headline(term: string, value: number): HTMLElement[] {
+/** A figure: a count written with its thousands marked, an amount (a decimal string) as the wire has it. */
+function headline(term: string, value: number | string): HTMLElement[] {
   const box = document.createElement('div');
   box.append(Object.assign(document.createElement('dt'), { textContent: term }),
-    Object.assign(document.createElement('dd'), { textContent: value.toLocaleString('en-GB') }));
+    Object.assign(document.createElement('dd'), { textContent: typeof value === 'number' ? value.toLocaleString('en-GB') : value }));
   return [box];
 }

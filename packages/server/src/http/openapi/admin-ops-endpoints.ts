@@ -38,10 +38,15 @@ export function adminOpsEndpoints(d: DocParts): Record<string, EndpointDoc> {
   const check = d.object({ name: { type: 'string' }, violations: STRINGS });
   const actor: JsonSchema = { type: 'object', required: ['kind', 'name'], properties: { kind: { enum: [...ACTOR_KINDS] }, name: { type: 'string' } } };
   return {
-    '/api/page/admin/dashboard': reads('Payments per minute, success rate and latency, with today\'s paid count, merchants and wallets',
+    '/api/page/admin/dashboard': reads('Payments per minute, success rate and latency, with today\'s paid count, merchants and wallets, and where the money is',
       d.object({ range: { enum: Object.keys(DASHBOARD_RANGES) } }, ['range']),
       d.object({
         range: { enum: Object.keys(DASHBOARD_RANGES) }, minutes: { type: 'array', items: minute }, paidToday: COUNT, merchants: COUNT, wallets: COUNT,
+        money: d.object({
+          issued: { type: 'string', description: 'Money on the platform: top-ups less reversals and payouts made (the float).' },
+          inWallets: { type: 'string' }, heldInWallets: { type: 'string', description: 'Of it, held for payments awaiting confirmation.' },
+          withMerchants: { type: 'string' }, payingOut: { type: 'string', description: 'Payouts requested, not yet confirmed or failed.' },
+        }),
         timeZone: { type: 'string' },
       })),
     '/api/page/admin/ledger-audit': changes('Run the ledger audit (`micropay audit`): every check with its violations', d.EMPTY,

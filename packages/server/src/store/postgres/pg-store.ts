@@ -27,7 +27,7 @@ import type { ActingAs, AuditLogEntry } from '../../domain/audit-log.js';
 import { payCodeOutcomesSql, toPayCodeOutcome, type PayCodeOutcome } from '../pay-code-outcomes.js';
 import { CASHIER_CHARGES_PAGE, CASHIER_CHARGE_WITH_ORDER, chargesPageValues, REFUNDS_OF_ORDER, toCashierChargeRecord } from '../cashier-charge-sql.js';
 import type { CashierChargeRecord, ChargeCursor } from '../../domain/cashier-charge.js';
-import { PLATFORM_COUNTS_SQL, toPlatformCounts, type PlatformCounts } from '../dashboard-sql.js';
+import { PLATFORM_COUNTS_SQL, PLATFORM_MONEY_SQL, toPlatformCounts, toPlatformMoney, type PlatformCounts, type PlatformMoney } from '../dashboard-sql.js';
 import { MASTER_KEY_IDS_IN_USE, MERCHANT_USERS, OPERATOR_SUMMARIES, toOperatorSummary } from '../operator-sql.js';
 import type { OperatorSummary } from '../../domain/operator.js';
 import type { Cashier } from '../../domain/page-access.js';
@@ -377,6 +377,10 @@ export class PgStore extends ServiceStore implements Store {
 
   async platformCounts(): Promise<PlatformCounts> {
     return toPlatformCounts((await this.pool.query(PLATFORM_COUNTS_SQL)).rows[0] as { merchants: string; wallets: string });
+  }
+
+  async platformMoney(): Promise<PlatformMoney> {
+    return toPlatformMoney((await this.pool.query(PLATFORM_MONEY_SQL)).rows[0] as Parameters<typeof toPlatformMoney>[0]);
   }
 
   async listAuditLog(filter: AuditLogFilter): Promise<AuditLogEntry[]> {

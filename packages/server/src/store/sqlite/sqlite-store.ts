@@ -53,7 +53,7 @@ import { CASHIER_CHARGES_PAGE, CASHIER_CHARGE_WITH_ORDER, chargesPageValues, REF
 import type { CashierChargeRecord, ChargeCursor } from '../../domain/cashier-charge.js';
 import { MASTER_KEY_IDS_IN_USE, MERCHANT_USERS, OPERATOR_SUMMARIES, toOperatorSummary } from '../operator-sql.js';
 import type { Resealed } from '../../services/merchants.js';
-import { PLATFORM_COUNTS_SQL, toPlatformCounts, type PlatformCounts } from '../dashboard-sql.js';
+import { PLATFORM_COUNTS_SQL, PLATFORM_MONEY_SQL, toPlatformCounts, toPlatformMoney, type PlatformCounts, type PlatformMoney } from '../dashboard-sql.js';
 import type { OperatorSummary } from '../../domain/operator.js';
 import type { Cashier } from '../../domain/page-access.js';
 import type { Refund } from '../../domain/model.js';
@@ -573,6 +573,10 @@ export class SqliteStore extends ServiceStore implements Store {
     return toPlatformCounts(this.#s.platformCounts.get() as { merchants: number; wallets: number });
   }
 
+  async platformMoney(): Promise<PlatformMoney> {
+    return toPlatformMoney(this.#s.platformMoney.get() as Parameters<typeof toPlatformMoney>[0]);
+  }
+
   async listAuditLog(filter: AuditLogFilter): Promise<AuditLogEntry[]> {
     const q = auditLogQuery(filter);
     let statement = this.#auditLogReads.get(q.sql);
@@ -654,6 +658,7 @@ function prepare(db: Database.Database) {
     listMerchantIds: db.prepare('SELECT mch_id FROM merchants'),
     masterKeyIds: db.prepare(MASTER_KEY_IDS_IN_USE),
     platformCounts: db.prepare(PLATFORM_COUNTS_SQL),
+    platformMoney: db.prepare(PLATFORM_MONEY_SQL),
     accountBalances: db.prepare('SELECT id, balance_sen FROM accounts WHERE id IN (SELECT value FROM json_each(?))'),
 
     findWalletByToken: db.prepare(
