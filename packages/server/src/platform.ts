@@ -47,16 +47,10 @@ export interface Platform {
  * first takes the file's serve lock, so a second server on the file is refused (StoreInUseError);
  * a caller that passes its own `store` has opened the store itself and answers for that.
  */
-export async function startPlatform(
-  config: Config,
-  logger: Logger,
-  options: { clock?: Clock; store?: Store } = {},
-): Promise<Platform> {
+export async function startPlatform(config: Config, logger: Logger, options: { clock?: Clock; store?: Store } = {}): Promise<Platform> {
   const clock = options.clock ?? systemClock;
-  if (options.store === undefined) {
-    await portsAreFree(config);
-    config = withMasterKey(config, logger);
-  }
+  // A platform that opens its own store looks at its ports first, then finds its master key.
+  if (options.store === undefined) config = withMasterKey(await portsAreFree(config), logger);
   const { store, lock } = await storeToServe(config, clock, options.store);
   // Health and metrics: on the API's port, or with --admin-port on their own listener only.
   const metrics = config.metrics ? new PlatformMetrics(store, logger) : null;
@@ -202,7 +196,7 @@ function listen(server: NetServer, port: number, host: string, option: '--port' 
  * creates no store, master key or lock file beside the running one. The real listen still decides:
  * the port can be taken between this look and it.
  */
-async function portsAreFree(config: Config): Promise<void> {
+async function portsAreFree(config: Config): Promise<Config> {
   const ports = [[config.port, '--port'], [config.adminPort, '--admin-port']] as const;
   for (const [port, option] of ports) {
     if (port === null || port === 0) continue;
@@ -210,6 +204,7 @@ async function portsAreFree(config: Config): Promise<void> {
     await listen(probe, port, config.host, option);
     await new Promise<void>((resolve) => probe.close(() => resolve()));
   }
+  return config;
 }
 
 function urlOf(server: Server, configuredHost: string): string {

@@ -191,6 +191,8 @@ describe("the owner's actions, each with its audit row", () => {
     const paged = [...first.data!.notifications, ...second.data!.notifications].map((n: { notificationId: string }) => n.notificationId);
     expect(new Set(paged)).toEqual(new Set(ids));
     expect(second.data!.next).toBeNull();
+    // A test delivery tells of no order or refund of the merchant's.
+    expect(first.data!.notifications[0]).toMatchObject({ eventType: 'TEST', merchantOrderId: null, merchantRefundId: null });
     expect((await call('merchant/notifications/dead', { cursor: 'nope' }, owner)).code).toBe(1021);
     expect((await call('merchant/notifications/dead', { limit: 0 }, owner)).code).toBe(1021);
     // Both of the owner's plain lists read their page the same way (api/console-pages.ts, checkedPageOf).

@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it, onTestFinished }
 import { Secret, verify, type SignableParams } from '@micropay/protocol';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { newApiKey } from '../src/domain/ids.js';
-import type { Notification, NotificationStatus } from '../src/domain/notification.js';
+import { merchantReferenceOf, type Notification, type NotificationStatus } from '../src/domain/notification.js';
 import { createLogger } from '../src/log.js';
 import { startPlatform } from '../src/platform.js';
 import { isAcknowledged, nextAttemptAtMs, notificationBody } from '../src/notify/message.js';
@@ -519,5 +519,20 @@ describe('where notifications may go', () => {
     expect(await worker(p).runOnce()).toBe(1);
     expect(await onlyNotification(p.store)).toMatchObject({ status: 'delivered', lastError: null });
     expect(receiver.receipts).toHaveLength(1);
+  });
+});
+
+describe("a notification's own order or refund number", () => {
+  const row = (eventType: Notification['eventType'], payload: string): Notification => ({
+    notificationId: 'n', mchId: '202611001', eventType, subjectId: 's', url: 'http://x.example/', payload,
+    status: 'dead', attempts: 1, nextAttemptAtMs: 0, lastError: null, createdAtMs: 0, deliveredAtMs: null,
+  });
+
+  it("is the order's mchOrderId or the refund's mchRefundId from the snapshot; none for a TEST or a broken row", () => {
+    expect(merchantReferenceOf(row('PAID', '{"mchOrderId":"A-1"}'))).toEqual({ merchantOrderId: 'A-1', merchantRefundId: null });
+    expect(merchantReferenceOf(row('REFUND_FAILED', '{"mchRefundId":"R-1","mchOrderId":"A-1"}'))).toEqual({ merchantOrderId: null, merchantRefundId: 'R-1' });
+    for (const [event, payload] of [['TEST', '{"requestedAtMs":1}'], ['PAID', 'not json'], ['PAID', 'null'], ['REFUNDED', '{"mchRefundId":7}']] as const) {
+      expect(merchantReferenceOf(row(event, payload)), `${event} ${payload}`).toEqual({ merchantOrderId: null, merchantRefundId: null });
+    }
   });
 });

@@ -66,6 +66,8 @@ describe('the operator console', () => {
     await page.getByRole('button', { name: `Dead letters of ${shop.mchId}` }).click();
     const dead = page.getByRole('table', { name: `Dead notifications of ${shop.mchId}` });
     await expect.poll(() => dead.locator('tbody tr').count()).toBe(deadCount);
+    // Each names the merchant's own order number, which is what the merchant asks about.
+    expect((await dead.locator('tbody tr td:nth-child(3)').allTextContents()).sort()).toEqual(expect.arrayContaining(['dash-1', 'dash-2', 'dash-3']));
     await dead.getByRole('button', { name: /Send again: the PAID notification/ }).first().click();
     await expect.poll(() => outbox.locator('tbody td').nth(1).textContent()).toBe(String(deadCount - 1));
     // The button stays pressed ("Queued"); the focus is on what was said, not lost to the page.

@@ -1,6 +1,6 @@
 import { fail, formatWireTime, isCalendarDate, MCH_ID, parse, rejectUnknown, ResultCode, text } from '@micropay/protocol';
 import { ACTOR_KINDS, AUDIT_ACTIONS, type ActorKind, type AuditAction, type AuditLogEntry } from '../domain/audit-log.js';
-import type { Notification } from '../domain/notification.js';
+import { merchantReferenceOf, type Notification } from '../domain/notification.js';
 import { notificationIdIn } from './console-pages.js';
 import { dayWindow } from '../domain/statement.js';
 import { MAX_AUDIT_LOG_PAGE } from '../store/audit-log-sql.js';
@@ -51,7 +51,7 @@ export const adminNotificationHealth = withOperator('reads', async (ctx, req) =>
 /** A dead notification as the console lists it: what and where, never its payload. */
 function deadLetter(n: Notification, timeZone: string) {
   return {
-    notificationId: n.notificationId, mchId: n.mchId, eventType: n.eventType, subjectId: n.subjectId, url: n.url,
+    notificationId: n.notificationId, mchId: n.mchId, eventType: n.eventType, subjectId: n.subjectId, ...merchantReferenceOf(n), url: n.url,
     attempts: n.attempts, lastError: n.lastError, createdAt: formatWireTime(n.createdAtMs, timeZone),
   };
 }

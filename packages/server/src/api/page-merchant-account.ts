@@ -1,6 +1,6 @@
 import { parse, rejectUnknown, required, ResultCode, text } from '@micropay/protocol';
 import type { Merchant } from '../domain/model.js';
-import type { Notification, NotificationAttempt } from '../domain/notification.js';
+import { merchantReferenceOf, type Notification, type NotificationAttempt } from '../domain/notification.js';
 import { notifyUrlWarning } from '../notify/destinations.js';
 import { NOTIFY_URL_PROBLEM, NotifyUrlError } from '../notify/message.js';
 import { deadLetterCursorText, parseDeadLetterCursor } from '../services/notifications.js';
@@ -94,7 +94,9 @@ export const testDeliveryAttempts = withMerchantUser('reads', 'owner', async (ct
 });
 
 function deadData(n: Notification): Record<string, unknown> {
-  return { notificationId: n.notificationId, eventType: n.eventType, subjectId: n.subjectId, attempts: n.attempts, lastError: n.lastError, createdAtMs: n.createdAtMs };
+  return {
+    notificationId: n.notificationId, eventType: n.eventType, subjectId: n.subjectId, ...merchantReferenceOf(n), attempts: n.attempts, lastError: n.lastError, createdAtMs: n.createdAtMs,
+  };
 }
 
 /** `{cursor?, limit?}`: the merchant's dead notifications, newest first. */

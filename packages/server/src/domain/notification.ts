@@ -36,11 +36,19 @@ export interface Notification {
  * the snapshot taken at the change; none for a TEST.
  */
 export function merchantReferenceOf(n: Notification): { readonly merchantOrderId: string | null; readonly merchantRefundId: string | null } {
-  if (n.eventType === 'TEST') return { merchantOrderId: null, merchantRefundId: null };
-  const snapshot = JSON.parse(n.payload) as { mchOrderId?: string; mchRefundId?: string };
+  const none = { merchantOrderId: null, merchantRefundId: null };
+  if (n.eventType === 'TEST') return none;
+  let snapshot: { mchOrderId?: unknown; mchRefundId?: unknown };
+  try {
+    snapshot = JSON.parse(n.payload) as typeof snapshot;
+  } catch {
+    // A row written by hand, or broken: the list still shows, naming it by MicroPay's id alone.
+    return none;
+  }
+  const text = (v: unknown) => (typeof v === 'string' ? v : null);
   return n.eventType === 'PAID' || n.eventType === 'FAILED'
-    ? { merchantOrderId: snapshot.mchOrderId ?? null, merchantRefundId: null }
-    : { merchantOrderId: null, merchantRefundId: snapshot.mchRefundId ?? null };
+    ? { merchantOrderId: text(snapshot?.mchOrderId), merchantRefundId: null }
+    : { merchantOrderId: null, merchantRefundId: text(snapshot?.mchRefundId) };
 }
 
 /** What a TEST notification was queued with: when the merchant asked for it. */

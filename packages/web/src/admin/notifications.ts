@@ -1,3 +1,4 @@
+import { merchantNumber, type MerchantReference } from '../console/merchant-reference.js';
 import { callPage } from '../shared/page-api.js';
 import { say } from '../shared/page.js';
 import { formatWireTime } from '../shared/time.js';
@@ -16,7 +17,7 @@ interface Health {
   readonly deadByMerchant: readonly { readonly mchId: string; readonly dead: number }[];
 }
 
-interface DeadLetter {
+interface DeadLetter extends MerchantReference {
   readonly notificationId: string;
   readonly eventType: string;
   readonly subjectId: string;
@@ -73,9 +74,9 @@ export const notificationsSection: Section<SignedInOperator> = {
       const urls = [...new Set(a.data.notifications.map((n) => n.url))].join(', ');
       const n = a.data.notifications.length;
       say(letterStatus, `${n}${a.data.next === null ? '' : ' (the oldest)'} dead notification${n === 1 ? '' : 's'} of merchant ${id}, to ${urls}.`);
-      const t = table(['Written', 'Event', 'Subject', 'Attempts', 'Last error', 'Actions'],
-        a.data.notifications.map((n) => [formatWireTime(n.createdAt), n.eventType, n.subjectId, String(n.attempts), n.lastError ?? '', '']), `Dead notifications of ${id}`);
-      letters.append(scrolling(withActions(codeColumn(t, 2), a.data.notifications.map((n) => (may(ctx.who, 'notifications') ? [retryButton(n)] : [])))));
+      const t = table(['Written', 'Event', 'Merchant\'s order or refund', 'Subject', 'Attempts', 'Last error', 'Actions'],
+        a.data.notifications.map((n) => [formatWireTime(n.createdAt), n.eventType, merchantNumber(n), n.subjectId, String(n.attempts), n.lastError ?? '', '']), `Dead notifications of ${id}`);
+      letters.append(scrolling(withActions(codeColumn(t, 3), a.data.notifications.map((n) => (may(ctx.who, 'notifications') ? [retryButton(n)] : [])))));
     }
 
     function retryButton(n: DeadLetter): HTMLButtonElement {

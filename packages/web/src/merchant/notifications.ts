@@ -1,3 +1,4 @@
+import { merchantNumber, type MerchantReference } from '../console/merchant-reference.js';
 import { codeColumn, scrolling, table } from '../console/shell.js';
 import { withActions } from '../console/forms.js';
 import type { Section } from '../console/section.js';
@@ -11,7 +12,7 @@ import type { MerchantUser } from './who.js';
  * they arrive, and dead letters a page at a time with "Retry" and "Retry all".
  */
 interface Attempt { attempt: number; atMs: number; durationMs: number; outcome: string; httpStatus: number | null; answerExcerpt: string | null; error: string | null }
-interface DeadLetter { notificationId: string; eventType: string; subjectId: string; attempts: number; lastError: string | null; createdAtMs: number }
+interface DeadLetter extends MerchantReference { notificationId: string; eventType: string; subjectId: string; attempts: number; lastError: string | null; createdAtMs: number }
 
 /** How often, and how long, the page looks for a test delivery's attempts. */
 const POLL_MS = 1_000;
@@ -101,9 +102,9 @@ function attemptTable(list: readonly Attempt[]): HTMLTableElement {
 }
 
 function deadTable(list: readonly DeadLetter[], retry: (id: string) => Promise<void>): HTMLTableElement {
-  const t = table(['Created', 'Event', 'Subject', 'Attempts', 'Last error', 'Actions'],
-    list.map((n) => [timeText(n.createdAtMs), n.eventType, n.subjectId, String(n.attempts), n.lastError ?? '', '']), 'Dead letters, newest first');
-  return withActions(codeColumn(t, 2), list.map((n) => {
+  const t = table(['Created', 'Event', 'Your order or refund', 'Subject', 'Attempts', 'Last error', 'Actions'],
+    list.map((n) => [timeText(n.createdAtMs), n.eventType, merchantNumber(n), n.subjectId, String(n.attempts), n.lastError ?? '', '']), 'Dead letters, newest first');
+  return withActions(codeColumn(t, 3), list.map((n) => {
     const b = button('Retry', () => retry(n.notificationId), 'secondary');
     b.setAttribute('aria-label', `Retry the ${n.eventType} notification of ${n.subjectId}`);
     return [b];

@@ -67,6 +67,7 @@ export function adminOpsEndpoints(d: DocParts): Record<string, EndpointDoc> {
           type: 'array',
           items: d.object({
             notificationId: { type: 'string' }, mchId, eventType: { enum: ['PAID', 'FAILED', 'REFUNDED', 'REFUND_FAILED', 'TEST'] }, subjectId: { type: 'string' },
+            merchantOrderId: { type: ['string', 'null'] }, merchantRefundId: { type: ['string', 'null'] },
             url: { type: 'string' }, attempts: COUNT, lastError: { type: ['string', 'null'] }, createdAt: WIRE_TIME_SCHEMA,
           }),
         },

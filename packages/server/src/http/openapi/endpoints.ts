@@ -1,5 +1,5 @@
 import { OPERATOR_ROLES } from '@micropay/protocol/operator-roles';
-import { MAX_REASON_LENGTH } from '@micropay/protocol/text-limits';
+import { MAX_BANK_TEXT_LENGTH, MAX_REASON_LENGTH, REFUND_REASON_MAX_LENGTH } from '@micropay/protocol/text-limits';
 import {
   AMOUNT_SCHEMA,
   BASE64URL_32_BYTES,
@@ -36,6 +36,7 @@ import { PIN_RULE } from '../../domain/credentials.js';
 import type { FailReason, WalletStatus } from '../../domain/model.js';
 import { NOTIFICATION_ID as NOTIFICATION_ID_SHAPE } from '../../domain/notification.js';
 import { CASHIER_NAME } from '../../domain/page-access.js';
+import { PASSWORD_MAX } from '../../api/page-cashier.js';
 import { OPERATOR_NAME } from '../../domain/operator.js';
 import { adminOpsEndpoints } from './admin-ops-endpoints.js';
 
@@ -341,7 +342,7 @@ function merchantOrderEndpoints(): Record<string, EndpointDoc> {
       object({ timeZone: { type: 'string' }, order: object({ ...CONSOLE_ORDER, goodsInfo: { type: ['string', 'null'] }, refundableAmount: AMOUNT_SCHEMA }), events: { type: 'array', items: TIMELINE_EVENT } }),
       [R.ORDER_ID_ERROR, R.NO_RECORD], false),
     '/api/page/merchant/orders/refund': doc('Refund part or all of an order', 'The owner refunds any order of its merchant; a cashier only its till\'s charges (9031), within its refund limit (9032). One mchRefundId per attempt.',
-      object({ mchOrderId: pattern(MCH_ORDER_ID, 'The order number.'), mchRefundId: pattern(MCH_REFUND_ID, 'One per refund attempt, sent again on a retry.'), refundAmount: AMOUNT_SCHEMA, reason: { type: 'string', minLength: 1, maxLength: 128 } }),
+      object({ mchOrderId: pattern(MCH_ORDER_ID, 'The order number.'), mchRefundId: pattern(MCH_REFUND_ID, 'One per refund attempt, sent again on a retry.'), refundAmount: AMOUNT_SCHEMA, reason: { type: 'string', minLength: 1, maxLength: REFUND_REASON_MAX_LENGTH } }),
       object({ refund: ref('TillRefund'), charge: ref('TillOrder') }),
       [R.ORDER_ID_ERROR, R.MERCHANT_LOCKED, R.NO_RECORD, R.ORDER_PAYING, R.ORDER_CLOSED, R.DUPLICATE_ORDER, R.REFUND_EXCEEDS_REFUNDABLE, R.NOT_THIS_CASHIERS_CHARGE, R.REFUND_OVER_LIMIT], true),
     '/api/page/merchant/statements/day': doc('One day\'s totals and settlement report', 'The owner\'s only (9122 for a cashier).', STATEMENT_DATE, object({
@@ -367,8 +368,8 @@ const API_KEY_STATE = {
   previousKeyUntilMs: nullable({ ...EPOCH_MS, description: 'Until when the previous key verifies; null: no overlap open.' }), keyFirstUsedAtMs: nullable(EPOCH_MS),
 };
 const BANK_ACCOUNT = {
-  holderName: { type: 'string', minLength: 1, maxLength: 100, description: 'The account holder, as the bank knows it.' },
-  bankName: { type: 'string', minLength: 1, maxLength: 100 },
+  holderName: { type: 'string', minLength: 1, maxLength: MAX_BANK_TEXT_LENGTH, description: 'The account holder, as the bank knows it.' },
+  bankName: { type: 'string', minLength: 1, maxLength: MAX_BANK_TEXT_LENGTH },
   accountNumber: { type: 'string', description: 'An IBAN (its check digits must match) or a local account number: 5 to 34 letters and digits, kept in capitals without spaces or hyphens.' },
 };
 /** Where a payout goes (domain/payout-account.ts); a cashier sees the number's last four characters only (`•••• 1234`). */
@@ -385,6 +386,7 @@ const ATTEMPT = object({
 });
 const DEAD_LETTER = object({
   notificationId: { type: 'string' }, eventType: { type: 'string' }, subjectId: { type: 'string' }, attempts: { type: 'integer', minimum: 0 },
+  merchantOrderId: nullable({ type: 'string' }), merchantRefundId: nullable({ type: 'string' }),
   lastError: nullable({ type: 'string' }), createdAtMs: EPOCH_MS,
 });
 const ACTIVITY_ENTRY = object({
@@ -420,7 +422,7 @@ function merchantAccountEndpoints(): Record<string, EndpointDoc> {
       object({ ...BANK_ACCOUNT, password: { type: 'string', description: 'The signed-in owner\'s password.' } }),
       object({ payoutAccount: CONSOLE_PAYOUT_ACCOUNT, changed: { type: 'boolean', description: 'False: it was this account already.' } }), true, [R.SIGN_IN_FAILED, R.SIGN_IN_LOCKED, R.USER_DISABLED, R.SIGN_IN_RATE_LIMITED]),
     '/api/page/merchant/password/change': doc('anyone', 'A new generated password for the signed-in user, with its current one asked again (a wrong one counts toward the lock); its other sessions end',
-      object({ password: { type: 'string', minLength: 1, maxLength: 128, description: 'The signed-in user\'s current password.' } }),
+      object({ password: { type: 'string', minLength: 1, maxLength: PASSWORD_MAX, description: 'The signed-in user\'s current password.' } }),
       object({ name: { type: 'string' }, password: { type: 'string', description: 'The new generated password, in this answer only.' } }), true,
       [R.SIGN_IN_FAILED, R.SIGN_IN_LOCKED, R.USER_DISABLED, R.SIGN_IN_RATE_LIMITED]),
     '/api/page/merchant/activity': doc('owner', 'The merchant\'s audit log, newest first, paged', PAGE_REQUEST, object({ entries: { type: 'array', items: ACTIVITY_ENTRY }, next: NEXT }), false),
@@ -441,7 +443,7 @@ function consoleEndpoints(): Record<string, EndpointDoc> {
     },
     '/api/page/merchant/sign-in': {
       tag: 'Merchant console API', auth: 'merchantConsole',
-      request: object({ mchId: pattern(MCH_ID, 'The merchant id.'), name: USER_NAME, password: { type: 'string', minLength: 1, maxLength: 128 } }),
+      request: object({ mchId: pattern(MCH_ID, 'The merchant id.'), name: USER_NAME, password: { type: 'string', minLength: 1, maxLength: PASSWORD_MAX } }),
       summary: 'Sign a merchant user (owner or cashier) in', description: 'Sets the session cookie `micropay_merchant`; the answer says the role. Wrong passwords lock the user for 15 minutes after 5 (9021); too many attempts from one address or for one user are refused before the password is checked (9023, HTTP 429, Retry-After). docs/consoles.md.',
       answers: [{ codes: [R.SUCCESS], data: 'MerchantSignedIn', cookie: 'set' }, { codes: [R.PARAM_ERROR, R.SIGN_IN_FAILED, R.SIGN_IN_LOCKED, R.USER_DISABLED, R.SIGN_IN_RATE_LIMITED], data: null }],
     },
@@ -464,7 +466,7 @@ function consoleEndpoints(): Record<string, EndpointDoc> {
     '/api/page/admin/sign-in': {
       tag: 'Operator console API', auth: 'adminConsole',
       request: object({
-        name: pattern(OPERATOR_NAME, 'The operator\'s name.'), password: { type: 'string', minLength: 1, maxLength: 128 },
+        name: pattern(OPERATOR_NAME, 'The operator\'s name.'), password: { type: 'string', minLength: 1, maxLength: PASSWORD_MAX },
         code: { type: 'string', pattern: '^([0-9]{6})?$', description: 'The authenticator app\'s code, when the operator has TOTP.' },
       }, ['code']),
       summary: 'Sign an operator in', description: 'Sets the session cookie `micropay_admin`. A missing or wrong TOTP code is answered as a wrong password (9020) and counts toward the lockout (9021 after 5, for 15 minutes); too many attempts are refused before the password is checked (9023, HTTP 429, Retry-After). docs/consoles.md.',
@@ -542,13 +544,13 @@ function adminManageEndpoints(): Record<string, EndpointDoc> {
     '/api/page/admin/merchants/payout-account': call('A merchant\'s payout account, number whole', object({ mchId: ADMIN_MCH_ID }),
       object({ mchId: ADMIN_MCH_ID, payoutAccount: CONSOLE_PAYOUT_ACCOUNT }), false, [R.NO_RECORD]),
     '/api/page/admin/merchants/check-payout-account': call('A bank account as it would be kept, or why not; nothing is written', object({
-      holderName: { type: 'string', description: 'The account holder, 1 to 100 printable characters.' },
-      bankName: { type: 'string', description: 'The bank, 1 to 100 printable characters.' },
+      holderName: { type: 'string', minLength: 1, maxLength: MAX_BANK_TEXT_LENGTH, description: 'The account holder, printable characters.' },
+      bankName: { type: 'string', minLength: 1, maxLength: MAX_BANK_TEXT_LENGTH, description: 'The bank, printable characters.' },
       accountNumber: { type: 'string', description: 'An IBAN (check digits must match) or a local account number; spaces and hyphens are taken out.' },
     }), object({ account: CONSOLE_BANK_ACCOUNT }), false),
     '/api/page/admin/merchants/set-payout-account': call('Set where a merchant\'s payouts go (admin); payouts already requested keep theirs', object({
-      mchId: ADMIN_MCH_ID, holderName: { type: 'string', description: 'The account holder, 1 to 100 printable characters.' },
-      bankName: { type: 'string', description: 'The bank, 1 to 100 printable characters.' },
+      mchId: ADMIN_MCH_ID, holderName: { type: 'string', minLength: 1, maxLength: MAX_BANK_TEXT_LENGTH, description: 'The account holder, printable characters.' },
+      bankName: { type: 'string', minLength: 1, maxLength: MAX_BANK_TEXT_LENGTH, description: 'The bank, printable characters.' },
       accountNumber: { type: 'string', description: 'An IBAN (check digits must match) or a local account number; spaces and hyphens are taken out.' },
     }), object({ mchId: ADMIN_MCH_ID, payoutAccount: CONSOLE_PAYOUT_ACCOUNT, changed: { type: 'boolean', description: 'False: it was so already, nothing written.' } }), true, [R.NO_RECORD]),
     '/api/page/admin/merchants/users': call('A merchant\'s users, owner first, with their state', object({ mchId: ADMIN_MCH_ID }),
@@ -606,7 +608,7 @@ function adminManageEndpoints(): Record<string, EndpointDoc> {
     '/api/page/admin/payouts/confirm': call('The bank paid a REQUESTED payout: PAID_OUT', object({ payoutId: pattern(/^[0-9]{1,40}$/, 'The payout.') }), payout, true,
       [R.PAYOUT_NOT_FOUND, R.PAYOUT_NOT_REQUESTED]),
     '/api/page/admin/payouts/fail': call('The bank refused a REQUESTED payout: FAILED, the money goes back', object({
-      payoutId: pattern(/^[0-9]{1,40}$/, 'The payout.'), reason: { type: 'string', description: 'As the bank said.' },
+      payoutId: pattern(/^[0-9]{1,40}$/, 'The payout.'), reason: { type: 'string', minLength: 1, maxLength: MAX_REASON_LENGTH, description: 'As the bank said; kept in the audit log.' },
     }), payout, true, [R.PAYOUT_NOT_FOUND, R.PAYOUT_NOT_REQUESTED]),
   };
 }
@@ -842,7 +844,7 @@ export const ENDPOINT_DOCS: Readonly<Record<string, EndpointDoc>> = {
     request: object({
       mchId: pattern(MCH_ID, 'The merchant id.'),
       name: pattern(CASHIER_NAME, 'The cashier\'s name.'),
-      password: { type: 'string', minLength: 1, maxLength: 128 },
+      password: { type: 'string', minLength: 1, maxLength: PASSWORD_MAX },
     }),
     summary: 'Sign a cashier in', description: 'Sets the session cookie `micropay_cashier`. Wrong passwords lock the account for 15 minutes after 5 (9021); too many attempts are refused before the password is checked (9023, HTTP 429, Retry-After). docs/pages.md.',
     answers: [{ codes: [R.SUCCESS], data: 'CashierSignedIn', cookie: 'set' }, { codes: [R.PARAM_ERROR, R.SIGN_IN_FAILED, R.SIGN_IN_LOCKED, R.USER_DISABLED, R.SIGN_IN_RATE_LIMITED], data: null }],
