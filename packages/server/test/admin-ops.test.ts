@@ -141,7 +141,7 @@ describe('the dashboard', () => {
     expect(d.code).toBe(0);
     expect(d.data).toMatchObject({ range: '60m', paidToday: 3, merchants: 2, wallets: 4 });
     // From the ledger: four wallets opened with 31.00, three payments of 1.00 with the shop.
-    expect(d.data!.money).toEqual({ issued: '31.00', inWallets: '28.00', heldInWallets: '0.00', withMerchants: '3.00', payingOut: '0.00' });
+    expect(d.data!.money).toEqual({ onPlatform: '31.00', inWallets: '28.00', heldInWallets: '0.00', withMerchants: '3.00', payingOut: '0.00' });
     expect(d.data!.minutes).toHaveLength(60);
     const last = d.data!.minutes.at(-1);
     expect(last).toMatchObject({ minuteStartMs: minute, requests: 4, counts: { paid: 3, declinedBalance: 1 }, successRate: 0.75 });
@@ -172,7 +172,7 @@ describe("where the platform's money is", () => {
     const [topUp] = await p.store.recentTransactions(extra.walletId, 1);
     await p.store.reverseTopUp(extra.walletId, topUp!.entryId, 'typed twice');
     // 157.00 topped up, 7.00 reversed, 3.00 paid out: 147.00 on the platform.
-    const expected = { issued: '147.00', inWallets: '130.00', heldInWallets: '45.00', withMerchants: '12.00', payingOut: '5.00' };
+    const expected = { onPlatform: '147.00', inWallets: '130.00', heldInWallets: '45.00', withMerchants: '12.00', payingOut: '5.00' };
     expect(platformMoneyWire(await p.store.platformMoney())).toEqual(expected);
     expect((await call('admin/dashboard', {}, await operatorSession())).data!.money).toEqual(expected);
     // The CLI says the same, as docs/cli.md shows it.

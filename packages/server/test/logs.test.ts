@@ -183,6 +183,8 @@ describe('the log', () => {
     // A spent or unknown wallet sign-in link: logged without its token.
     const link = 'Q'.repeat(43);
     expect((await pageCall(p, 'wallet/sign-in-link', { token: link })).code).toBe(9022);
+    // Links have no pace of their own: more refused from the same address within the minute are kept quiet.
+    expect((await pageCall(p, 'wallet/sign-in-link', { token: 'R'.repeat(43) })).code).toBe(9022);
     // The fifth wrong try locks the operator; then even the right password is refused, and the seventh try is over the pace.
     expect(codes).toEqual([9020, 9020, 9020, 9020, 9021, 9021, 9023]);
     const refused = lines.map((l) => JSON.parse(l) as Line & Record<string, unknown>).filter((l) => l.msg === 'sign-in refused');

@@ -217,7 +217,7 @@ describe('the buckets', () => {
     for (let i = 0; i < 1_000; i++) expect(limits.take(`10.0.${i >> 8}.${i & 255}`, `user ${i}`, 0).ok).toBe(true);
     expect(limits.sizes).toEqual({ addresses: 100, accounts: 100 });
     // The most recent address is still counted; an evicted one starts full.
-    expect(limits.take('10.0.3.231', 'user x', 0)).toEqual({ ok: false, retryAfterMs: 60_000 });
+    expect(limits.take('10.0.3.231', 'user x', 0)).toEqual({ ok: false, retryAfterMs: 60_000, by: 'address' });
     expect(limits.take('10.0.0.0', 'user y', 0).ok).toBe(true);
   });
 
@@ -231,7 +231,9 @@ describe('the buckets', () => {
   it('a refused attempt takes nothing from the other bucket', () => {
     const limits = new SignInLimits(perAddress(1), perAccount(2), 100);
     expect(limits.take('a', 'acct', 0).ok).toBe(true);
-    expect(limits.take('a', 'acct', 0).ok).toBe(false);
+    expect(limits.take('a', 'acct', 0)).toMatchObject({ ok: false, by: 'address' });
     expect(limits.take('b', 'acct', 0).ok).toBe(true);
+    // The account's two are spent: a third address is refused by the account's pace.
+    expect(limits.take('c', 'acct', 0)).toMatchObject({ ok: false, by: 'account' });
   });
 });

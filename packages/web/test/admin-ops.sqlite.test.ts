@@ -47,7 +47,7 @@ describe('the operator console', () => {
     expect(await counts.locator('dt').allTextContents()).toEqual(['Answered PAID today', 'Merchants', 'Open wallets']);
     expect(await counts.locator('dd').allTextContents()).toEqual(['3', '1', '4']);
     // Where the money is, from the ledger: 15.50 topped up, 3.00 of it paid to the shop.
-    expect(await money.locator('dt').allTextContents()).toEqual(['On the platform', 'In wallets', 'Held for confirmation', 'With merchants', 'Being paid out']);
+    expect(await money.locator('dt').allTextContents()).toEqual(['On the platform', 'In wallets', 'Of it, held for confirmation', 'With merchants', 'Being paid out']);
     expect(await money.locator('dd').allTextContents()).toEqual(['15.50', '12.50', '0.00', '3.00', '0.00']);
     await expect.poll(() => page.locator('.payment-charts canvas').count()).toBeGreaterThan(0);
     await docsScreenshot(page, 'admin-dashboard', { fullPage: true });

@@ -7,7 +7,7 @@ import { endEarlierSession, sessionProbe, signedIn, signOut, withPageSession } f
 import { payCodeAnswer } from './wallet-api.js';
 import { tryWalletPin } from './wallet-pin.js';
 import { devicesAnswer, enrolAnswer, renewAnswer, selfSignOutAnswer, signOutAnswer } from './wallet-devices.js';
-import { signInRefusal, signInRefused, walletAccount } from './sign-in-limits.js';
+import { signInLinkRefused, signInRefusal, signInRefused, walletAccount } from './sign-in-limits.js';
 
 /**
  * The wallet page's API (docs/pages.md). The wallet is always the session's: no call names a
@@ -44,7 +44,7 @@ export const walletSignInWithLink: Handler = async (ctx, req) => {
   if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
   const taken = parsed.value === null ? 'INVALID' : await ctx.store.signInWithLink(parsed.value);
   // The link's token is a secret: the log names no account, only that a link was refused.
-  if (taken === 'INVALID') return signInRefused(ctx, req, 'wallet link', 'invalid-link', answer(ResultCode.SIGN_IN_LINK_INVALID));
+  if (taken === 'INVALID') return signInLinkRefused(ctx, req, answer(ResultCode.SIGN_IN_LINK_INVALID));
   await endEarlierSession(ctx, 'wallet', req);
   return signedIn('wallet', taken.sessionId, req, await describeWallet(ctx, taken.walletId));
 };

@@ -2,9 +2,9 @@ import { formatSen } from '@micropay/protocol';
 import type { PlatformMoney } from '../store/dashboard-sql.js';
 
 /** Where the platform's money is, on the wire (the dashboard, `report balances --json`): decimal strings. */
-export function platformMoneyWire(m: PlatformMoney): Record<'issued' | 'inWallets' | 'heldInWallets' | 'withMerchants' | 'payingOut', string> {
+export function platformMoneyWire(m: PlatformMoney): Record<'onPlatform' | 'inWallets' | 'heldInWallets' | 'withMerchants' | 'payingOut', string> {
   return {
-    issued: formatSen(m.issuedSen), inWallets: formatSen(m.walletsSen), heldInWallets: formatSen(m.heldSen),
+    onPlatform: formatSen(m.onPlatformSen), inWallets: formatSen(m.walletsSen), heldInWallets: formatSen(m.heldSen),
     withMerchants: formatSen(m.merchantsSen), payingOut: formatSen(m.payingOutSen),
   };
 }

@@ -13,8 +13,10 @@ export function signInRefusal(ctx: ApiContext, req: ApiRequest, account: string)
   if (permit.ok) return null;
   const seconds = Math.max(1, Math.ceil(permit.retryAfterMs / 1000));
   const limited = { ...answer(ResultCode.SIGN_IN_RATE_LIMITED, null, `try again in ${seconds} s`), headers: { 'Retry-After': String(seconds) } };
-  // A flood over the pace is what the limit absorbs: one line a minute per address and account says it, with how many more.
-  const told = RATE_LIMITED_TOLD.tell(`${addressKey(req.clientAddress)} ${account}`, ctx.clock.nowMs());
+  // A flood over the pace is what the limit absorbs: one line a minute says it, with how many more,
+  // per address when the address's pace refused (a guesser walking through names), else per account.
+  const key = permit.by === 'address' ? `address ${addressKey(req.clientAddress)}` : account;
+  const told = QUIETED.tell(`rate-limited ${key}`, ctx.clock.nowMs());
   return told === null ? limited : signInRefused(ctx, req, account, 'rate-limited', limited, { alsoRefused: told });
 }
 
@@ -37,14 +39,16 @@ export function signInRefused(
 
 /**
  * Once a minute per key at most: `tell` answers how many were kept quiet since the last time told,
- * or null to keep this one quiet. Bounded as the buckets are (the oldest key is forgotten).
+ * or null to keep this one quiet. Bounded as the buckets are (the oldest key is forgotten, and with
+ * it its count; a flood that stops is counted in its next line, if any).
  */
 class OncePerMinute {
   readonly #last = new Map<string, { atMs: number; quiet: number }>();
 
   tell(key: string, nowMs: number): number | null {
     const seen = this.#last.get(key);
-    if (seen !== undefined && nowMs - seen.atMs < 60_000) {
+    // A clock stepped back does not keep a key quiet for the length of the step.
+    if (seen !== undefined && nowMs >= seen.atMs && nowMs - seen.atMs < 60_000) {
       seen.quiet += 1;
       return null;
     }
@@ -55,7 +59,14 @@ class OncePerMinute {
   }
 }
 
-const RATE_LIMITED_TOLD = new OncePerMinute();
+/** Per process: the refusals that come in floods (over the pace; sign-in links, which have no pace). */
+const QUIETED = new OncePerMinute();
+
+/** A spent, unknown or malformed sign-in link, logged once a minute per address: links have no pace of their own to absorb a flood. */
+export function signInLinkRefused(ctx: ApiContext, req: ApiRequest, refusal: Answer): Answer {
+  const told = QUIETED.tell(`invalid-link ${addressKey(req.clientAddress)}`, ctx.clock.nowMs());
+  return told === null ? refusal : signInRefused(ctx, req, 'wallet link', 'invalid-link', refusal, { alsoRefused: told });
+}
 
 /** The accounts as the buckets name them: a merchant's user (till and console alike), an operator, a wallet. */
 export const merchantUserAccount = (mchId: string, name: string): string => `user ${mchId} ${name}`;

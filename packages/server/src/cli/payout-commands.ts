@@ -237,7 +237,7 @@ const balances = defineCommand({
       row('  of it held for confirmation', m.heldSen),
       row('with merchants', m.merchantsSen),
       row('being paid out', m.payingOutSen),
-      row('on the platform', m.issuedSen),
+      row('on the platform', m.onPlatformSen),
     ].join('\n'));
     return 0;
   },

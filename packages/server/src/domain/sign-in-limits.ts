@@ -31,7 +31,8 @@ export function perAccount(perFiveMinutes: number): BucketRule {
 /** Buckets each map holds at most (about 100 bytes each). */
 export const MAX_BUCKETS = 10_000;
 
-export type SignInPermit = { readonly ok: true } | { readonly ok: false; readonly retryAfterMs: number };
+/** Refused: how long to wait, and whose pace refused it (the address's, or else the account's). */
+export type SignInPermit = { readonly ok: true } | { readonly ok: false; readonly retryAfterMs: number; readonly by: 'address' | 'account' };
 
 interface Bucket {
   tokens: number;
@@ -85,8 +86,9 @@ export class SignInLimits {
   take(address: string, account: string, nowMs: number): SignInPermit {
     const fromAddress = this.#byAddress.current(address, nowMs);
     const forAccount = this.#byAccount.current(account, nowMs);
-    const waitMs = Math.max(this.#byAddress.waitMs(fromAddress, nowMs), this.#byAccount.waitMs(forAccount, nowMs));
-    if (waitMs > 0) return { ok: false, retryAfterMs: waitMs };
+    const addressWaitMs = this.#byAddress.waitMs(fromAddress, nowMs);
+    const waitMs = Math.max(addressWaitMs, this.#byAccount.waitMs(forAccount, nowMs));
+    if (waitMs > 0) return { ok: false, retryAfterMs: waitMs, by: addressWaitMs > 0 ? 'address' : 'account' };
     fromAddress.tokens -= 1;
     forAccount.tokens -= 1;
     return { ok: true };

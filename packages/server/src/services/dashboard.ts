@@ -16,8 +16,27 @@ export interface Dashboard {
   readonly paidToday: number;
   readonly merchants: number;
   readonly wallets: number;
-  /** Where the platform's money is now, from the ledger (not the statistics). */
+  /** Where the platform's money is, from the ledger (not the statistics), as of `moneyAtMs`. */
   readonly money: PlatformMoney;
+  readonly moneyAtMs: number;
+}
+
+/**
+ * How long one read of where the money is serves every dashboard of this process: the read sums
+ * every account (one scan), and on SQLite it runs on the thread that answers payments, so open
+ * tabs share one read a refresh period rather than each making its own. The answer says when it was read.
+ */
+export const MONEY_READ_MAX_AGE_MS = 30_000;
+const moneyRead = new WeakMap<Store, { atMs: number; money: Promise<PlatformMoney> }>();
+
+function platformMoneyOf(store: Store, nowMs: number): { atMs: number; money: Promise<PlatformMoney> } {
+  const last = moneyRead.get(store);
+  if (last !== undefined && nowMs >= last.atMs && nowMs - last.atMs < MONEY_READ_MAX_AGE_MS) return last;
+  const read = { atMs: nowMs, money: store.platformMoney() };
+  moneyRead.set(store, read);
+  // A failed read is not kept: the next refresh reads again.
+  read.money.catch(() => moneyRead.get(store) === read && moneyRead.delete(store));
+  return read;
 }
 
 /**
@@ -30,8 +49,9 @@ export async function dashboard(store: Store, nowMs: number, range: DashboardRan
   const toMs = Math.floor(nowMs / MINUTE_MS) * MINUTE_MS;
   const fromMs = toMs - DASHBOARD_RANGES[range];
   const todayFromMs = startOfLocalDay(localDate(nowMs, timeZone), timeZone);
-  const [minutes, counts, money] = await Promise.all([paymentMinutes(store, fromMs, toMs), store.platformCounts(), store.platformMoney()]);
+  const moneyNow = platformMoneyOf(store, nowMs);
+  const [minutes, counts, money] = await Promise.all([paymentMinutes(store, fromMs, toMs), store.platformCounts(), moneyNow.money]);
   const today = todayFromMs >= fromMs ? minutes : await paymentMinutes(store, todayFromMs, toMs);
   const paidToday = today.filter((m) => m.minuteStartMs >= todayFromMs).reduce((n, m) => n + m.counts.paid, 0);
-  return { range, minutes, paidToday, merchants: counts.merchants, wallets: counts.wallets, money };
+  return { range, minutes, paidToday, merchants: counts.merchants, wallets: counts.wallets, money, moneyAtMs: moneyNow.atMs };
 }

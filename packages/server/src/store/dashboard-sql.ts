@@ -31,7 +31,7 @@ export const PLATFORM_MONEY_SQL = `SELECT
 
 export interface PlatformMoney {
   /** Money on the platform: top-ups less reversals and payouts made (the float's debit). */
-  readonly issuedSen: number;
+  readonly onPlatformSen: number;
   readonly walletsSen: number;
   readonly heldSen: number;
   readonly merchantsSen: number;
@@ -43,7 +43,7 @@ type MoneyRow = Record<'float_sen' | 'wallets_sen' | 'held_sen' | 'merchants_sen
 
 export function toPlatformMoney(r: MoneyRow): PlatformMoney {
   return {
-    issuedSen: -Number(r.float_sen), walletsSen: Number(r.wallets_sen), heldSen: Number(r.held_sen),
+    onPlatformSen: -Number(r.float_sen), walletsSen: Number(r.wallets_sen), heldSen: Number(r.held_sen),
     merchantsSen: Number(r.merchants_sen), payingOutSen: Number(r.paying_out_sen),
   };
 }

@@ -11,7 +11,8 @@ interface DashboardData {
   readonly paidToday: number;
   readonly merchants: number;
   readonly wallets: number;
-  readonly money: { readonly issued: string; readonly inWallets: string; readonly heldInWallets: string; readonly withMerchants: string; readonly payingOut: string };
+  readonly money: { readonly onPlatform: string; readonly inWallets: string; readonly heldInWallets: string; readonly withMerchants: string; readonly payingOut: string };
+  readonly moneyAtMs: number;
   readonly timeZone: string;
 }
 
@@ -31,7 +32,8 @@ export const dashboardSection: Section<SignedInOperator> = {
     const figures = document.createElement('dl');
     figures.className = 'headline';
     // Where the money is, from the ledger: what wallets, merchants and payouts being made hold adds up to it.
-    const moneyTitle = Object.assign(document.createElement('h3'), { textContent: 'Where the money is (from the ledger, now)' });
+    const moneyTitle = Object.assign(document.createElement('h3'), { textContent: 'Where the money is (from the ledger)' });
+    const moneyAt = document.createElement('p');
     const money = document.createElement('dl');
     money.className = 'headline';
     const rangeLabel = Object.assign(document.createElement('label'), { htmlFor: 'dashboard-range', textContent: 'Charts of the last ' });
@@ -39,17 +41,24 @@ export const dashboardSection: Section<SignedInOperator> = {
     range.append(new Option('60 minutes', '60m'), new Option('24 hours', '24h'));
     rangeLabel.append(range);
     const charts = document.createElement('div');
-    container.append(figures, moneyTitle, money, rangeLabel, charts, status);
+    const chartsTitle = Object.assign(document.createElement('h3'), { textContent: 'Payments, minute by minute (statistics)' });
+    container.append(figures, moneyTitle, money, moneyAt, chartsTitle, rangeLabel, charts, status);
     let drawn: PaymentCharts | null = null;
 
     async function refresh(): Promise<void> {
       const a = await callPage<DashboardData>(`${ctx.api}dashboard`, { range: range.value }).catch((e: Error) => ({ data: null, msg: e.message }));
-      if (a.data === null) return say(status, a.msg, 'error');
+      if (a.data === null) {
+        // Figures of an earlier read would pass for the ledger now: they go with the failed read.
+        money.replaceChildren();
+        moneyAt.textContent = '';
+        return say(status, a.msg, 'error');
+      }
       const d = a.data;
       figures.replaceChildren(...headline('Answered PAID today', d.paidToday), ...headline('Merchants', d.merchants), ...headline('Open wallets', d.wallets));
       const m = d.money;
-      money.replaceChildren(...headline('On the platform', m.issued), ...headline('In wallets', m.inWallets), ...headline('Held for confirmation', m.heldInWallets),
+      money.replaceChildren(...headline('On the platform', m.onPlatform), ...headline('In wallets', m.inWallets), ...headline('Of it, held for confirmation', m.heldInWallets),
         ...headline('With merchants', m.withMerchants), ...headline('Being paid out', m.payingOut));
+      moneyAt.textContent = `As of ${formatTime(d.moneyAtMs, d.timeZone)}: in wallets, with merchants and being paid out add up to what is on the platform.`;
       drawn?.destroy();
       drawn = drawPaymentCharts(charts, d.minutes, { timeZone: d.timeZone });
       say(status, `Updated ${formatTime(Date.now(), d.timeZone)}; reads again every 30 seconds. The current minute shows once it ends. `

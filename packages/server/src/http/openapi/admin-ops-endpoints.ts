@@ -43,10 +43,11 @@ export function adminOpsEndpoints(d: DocParts): Record<string, EndpointDoc> {
       d.object({
         range: { enum: Object.keys(DASHBOARD_RANGES) }, minutes: { type: 'array', items: minute }, paidToday: COUNT, merchants: COUNT, wallets: COUNT,
         money: d.object({
-          issued: { type: 'string', description: 'Money on the platform: top-ups less reversals and payouts made (the float).' },
+          onPlatform: { type: 'string', description: 'Money on the platform: top-ups less reversals and payouts made (the float).' },
           inWallets: { type: 'string' }, heldInWallets: { type: 'string', description: 'Of it, held for payments awaiting confirmation.' },
           withMerchants: { type: 'string' }, payingOut: { type: 'string', description: 'Payouts requested, not yet confirmed or failed.' },
         }),
+        moneyAtMs: { ...d.EPOCH_MS, description: 'When `money` was read from the ledger: one read serves the dashboards of a process for up to 30 s.' },
         timeZone: { type: 'string' },
       })),
     '/api/page/admin/ledger-audit': changes('Run the ledger audit (`micropay audit`): every check with its violations', d.EMPTY,
