@@ -18,8 +18,9 @@ export function toPlatformCounts(r: { merchants: number | string; wallets: numbe
 /**
  * Where the platform's money is, read in one statement (one moment) from `account_balances`, the
  * view both stores keep in one shape: the float (top-ups less reversals and payouts made, as a
- * debit), and what wallets (and of it held for confirmation), merchants and payouts being made
- * hold. The ledger sums to zero, so the last three add up to the float's debit (the audit checks it).
+ * debit), and what wallets, merchants and payouts being made hold (and how much of the wallets'
+ * is held for confirmation). The ledger sums to zero, so wallets, merchants and payouts being made
+ * add up to the float's debit (the audit checks it).
  */
 export const PLATFORM_MONEY_SQL = `SELECT
   COALESCE(SUM(CASE WHEN id = 'platform:float' THEN balance_sen END), 0) AS float_sen,
@@ -47,4 +48,3 @@ export function toPlatformMoney(r: MoneyRow): PlatformMoney {
     merchantsSen: Number(r.merchants_sen), payingOutSen: Number(r.paying_out_sen),
   };
 }
-

@@ -1,6 +1,7 @@
-import { closeSync, existsSync, linkSync, openSync, rmSync } from 'node:fs';
+import { existsSync, linkSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { createOwnerOnly } from './owner-only.js';
 
 export interface SqliteBackup {
   readonly file: string;
@@ -35,18 +36,16 @@ const ALL_PAGES = 0x7fffffff;
 export async function backupSqlite(from: string, to: string, nowMs: () => number): Promise<SqliteBackup> {
   if (existsSync(to)) throw new BackupError(`${to} exists already: back up to a new file`);
   const partial = `${to}.partial`;
-  if (existsSync(partial)) throw new BackupError(`${partial} exists: another backup may be writing it (remove it if none is)`);
   // SQLite's own words for a missing folder name no path ("Cannot save backup because the directory does not exist").
   if (!existsSync(dirname(to))) throw new BackupError(`${dirname(to)} does not exist: create the folder first, or back up elsewhere`);
+  // The copy is made here, its owner's alone; one there already may be another backup's under way.
+  if (!createOwnerOnly(partial)) throw new BackupError(`${partial} exists: another backup may be writing it (remove it if none is)`);
   // Read-only: a backup never writes to the store it copies.
-  const source = new Database(from, { fileMustExist: true, readonly: true });
-  // The copy holds what the store holds (password hashes, bank accounts): its owner's alone, 0600.
-  // 'wx': made here, so no other backup is writing it.
+  let source: Database.Database;
   try {
-    closeSync(openSync(partial, 'wx', 0o600));
+    source = new Database(from, { fileMustExist: true, readonly: true });
   } catch (error) {
-    source.close();
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new BackupError(`${partial} exists: another backup may be writing it (remove it if none is)`);
+    rmSync(partial, { force: true });
     throw error;
   }
   let startedAtMs = 0;

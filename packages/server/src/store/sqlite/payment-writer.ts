@@ -1,6 +1,5 @@
 import Database from 'better-sqlite3';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { createOwnerOnly } from './owner-only.js';
 import { isOfflineCode, type MicropayCommand } from '@micropay/protocol';
 import { OrderIdSource } from '../../domain/ids.js';
 import type { PaymentPolicy } from '../../domain/model.js';
@@ -17,7 +16,7 @@ import { deviceWithWalletSql, toDevice } from '../offline-device-sql.js';
  * synchronous=FULL so a commit is on disk before its answer is sent.
  */
 export function openConnection(path: string): Database.Database {
-  if (path !== ':memory:') createPrivately(path);
+  if (path !== ':memory:') createOwnerOnly(path);
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
@@ -28,20 +27,6 @@ export function openConnection(path: string): Database.Database {
   // at random places in the file, and every miss is a read from the OS. Durability is untouched.
   db.pragma('cache_size = -65536');
   return db;
-}
-
-/**
- * A new store's folder and file are its owner's alone (0700, 0600): the file holds password hashes,
- * bank accounts and the audit log. SQLite gives the `-wal` and `-shm` files the file's own mode.
- * An existing file keeps the mode its operator gave it.
- */
-export function createPrivately(path: string): void {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  try {
-    closeSync(openSync(path, 'wx', 0o600));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  }
 }
 
 export interface PaymentJob {
