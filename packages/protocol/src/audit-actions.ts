@@ -14,6 +14,6 @@ export const AUDIT_ACTIONS = [
   'user.create', 'user.reset', 'user.changePassword', 'user.setRefundLimit', 'user.disable', 'user.enable',
   'operator.create', 'operator.reset', 'operator.setRole', 'operator.signOut', 'operator.disable', 'operator.enable',
   'session.signIn', 'session.signInFailed', 'session.signOut',
-  'statement.download', 'ledgerAudit.run',
+  'statement.download', 'payout.download', 'ledgerAudit.run',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -614,6 +614,10 @@ describe('every answer of a real server is as the document says', () => {
     const again = await post(admin('payouts/list'), { status: 'all', limit: 1 }, op);
     expect(codeOf(await post(admin('payouts/confirm'), { payoutId: (again.json!.data!.payouts as { payoutId: string }[])[0]!.payoutId }, op))).toBe(0);
     expect(codeOf(await post(admin('payouts/list'), { status: 'all', cursor: again.json!.data!.next }, op))).toBe(0);
+    expect(codeOf(await post(admin('payouts/list'), { status: 'all', from: '2026-12-01', to: '2999-12-31' }, op))).toBe(0);
+    const file = await post(admin('payouts/download'), { status: 'all', from: '2026-12-01' }, op);
+    expect(file.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(codeOf(await post(admin('payouts/download'), { from: '2026-12-32' }, op))).toBe(1021);
   });
 
   it('the operator console\'s Dashboard, Ledger audit, Notifications and Audit log', async () => {

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -317,6 +317,22 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     expect(await page.locator('tr', { hasText: toAccount }).locator('.new-account').count()).toBe(1);
     expect(await page.locator('tr', { hasText: notRecorded }).locator('td').nth(1).textContent()).toBe(`Merchant ${mchId}\nNot recorded (requested before payout accounts)`);
     await docsScreenshot(page, 'admin-payouts', { fullPage: true });
+    // The payout file of what the list shows: the days chosen, in the platform's zone, then Download CSV.
+    const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Kuala_Lumpur' }).format(Date.now());
+    await page.getByLabel('Requested from').fill(today);
+    await page.getByLabel('Requested to').fill(today);
+    expect(await page.locator('#payout-days').textContent()).toBe('Days are in Asia/Kuala_Lumpur, both included; leave one empty for no bound.');
+    await page.getByRole('button', { name: 'Show', exact: true }).click();
+    await page.locator('tr', { hasText: toAccount }).waitFor();
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV of these payouts' }).click()]);
+    expect(download.suggestedFilename()).toBe(`payouts-REQUESTED-${today}-to-${today}.csv`);
+    const payoutCsv = readFileSync((await download.path())!, 'utf8').split('\r\n');
+    expect(payoutCsv[0]).toBe('payoutId,status,amount,merchantId,walletId,requestId,holderName,bankName,accountNumber,newAccount,requestedAt,finishedAt,failReason');
+    expect(payoutCsv.filter((line) => line.startsWith(toAccount))).toEqual([expect.stringMatching(
+      new RegExp(`^${toAccount},REQUESTED,2\\.00,${mchId},,night-a,${HOLDER},${BANK},${IBAN},yes,${today} [0-9:]{8},,$`))]);
+    expect(payoutCsv.filter((line) => /^[0-9]/.test(line)).map((line) => line.split(',')[0]).sort()).toEqual([payoutId, toAccount, notRecorded].sort());
+    await expect.poll(() => status(page)).toBe(`Downloaded payouts-REQUESTED-${today}-to-${today}.csv: every payout of the list, each account number whole.`);
+    await docsScreenshot(page.locator('#section'), 'admin-payouts-file');
     // Confirming names the account the bank should have paid, and says again, first and in red, that it is new.
     await page.getByRole('button', { name: `Confirm ${toAccount}` }).click();
     expect(await page.locator('.confirm-step p').textContent()).toBe(
@@ -392,7 +408,7 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     expect(new Set(log.entries.map((e) => e.action).filter((a) => !a.startsWith('session.')))).toEqual(new Set([
       'merchant.create', 'merchant.import', 'merchant.disable', 'merchant.enable', 'merchant.rollKey', 'merchant.setPayoutAccount',
       'wallet.topUp', 'wallet.reverseTopUp', 'device.revoke', 'wallet.freeze', 'wallet.unfreeze', 'wallet.unlockPin', 'wallet.setPin', 'wallet.setConfirmLimit', 'wallet.newToken',
-      'wallet.signInLink', 'wallet.create', 'wallet.close', 'payout.fail', 'payout.confirm',
+      'wallet.signInLink', 'wallet.create', 'wallet.close', 'payout.download', 'payout.fail', 'payout.confirm',
     ]));
     expect(new Set(log.entries.map((e) => e.actor.name))).toEqual(new Set(['sandbox-ops']));
     expect(sandboxMchId).not.toBe(mchId);

@@ -2,6 +2,7 @@ import { fail, formatSen, parse, rejectUnknown, required, ResultCode } from '@mi
 import { newAccountAgeMs, type Payout, type PayoutFinishDecision } from '../domain/payout.js';
 import { failPayoutBecause, isBadInput } from '../services/operator-actions.js';
 import { payoutPage } from '../services/operator-console.js';
+import { payoutFile, payoutSelectionOf, type PayoutQuery } from '../services/payout-file.js';
 import { answer } from './answer.js';
 import type { Answer } from './context.js';
 import { operatorActing, withOperator } from './console-access.js';
@@ -37,15 +38,38 @@ function finished(d: PayoutFinishDecision, payoutId: string): Answer {
   return answer(ResultCode.SUCCESS, { payout: payoutWire(d.payout), repeat: d.kind === 'repeat' });
 }
 
+/** `{status?, from?, to?}`: the Payouts section's choice (REQUESTED by default), as the list and the file read it. */
+function payoutQueryOf(body: Record<string, unknown>): PayoutQuery {
+  return { status: optionalText(body, 'status') ?? 'REQUESTED', from: optionalText(body, 'from'), to: optionalText(body, 'to') };
+}
+
 export const adminPayouts = withOperator('reads', async (ctx, req) => {
   const parsed = parse(() => {
-    rejectUnknown(req.body, ['status', 'cursor', 'limit']);
-    return { status: optionalText(req.body, 'status'), ...pageOf(req.body) };
+    rejectUnknown(req.body, ['status', 'from', 'to', 'cursor', 'limit']);
+    return { ...payoutQueryOf(req.body), ...pageOf(req.body) };
   });
   if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
-  const page = await payoutPage(ctx.store, parsed.value);
+  const page = await payoutPage(ctx.store, parsed.value, ctx.config.timeZone);
   if ('kind' in page) return answer(ResultCode.PARAM_ERROR, null, page.problem);
   return answer(ResultCode.SUCCESS, { payouts: page.payouts.map(payoutWire), next: page.next });
+});
+
+/**
+ * `{status?, from?, to?}`: the payout file of what the section shows (`text/csv`, attachment), every
+ * page of it. Any role may, as any reads the list; the page sends the CSRF token, and the download
+ * is recorded in the audit log (payout.download), since the file holds every account number whole.
+ */
+export const adminDownloadPayouts = withOperator('any role', async (ctx, req, operator) => {
+  const parsed = parse(() => {
+    rejectUnknown(req.body, ['status', 'from', 'to']);
+    return payoutQueryOf(req.body);
+  });
+  if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
+  const selection = payoutSelectionOf(parsed.value, ctx.config.timeZone);
+  if ('kind' in selection) return answer(ResultCode.PARAM_ERROR, null, selection.problem);
+  const file = await payoutFile(ctx.store, selection, ctx.config.timeZone, operatorActing(operator, req));
+  if ('kind' in file) return answer(ResultCode.PARAM_ERROR, null, file.problem);
+  return { ...answer(ResultCode.SUCCESS), file: { contentType: 'text/csv', fileName: file.fileName, body: file.csv } };
 });
 
 /** `{payoutId}`: the bank paid it; the money leaves the platform. */

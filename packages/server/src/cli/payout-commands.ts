@@ -8,6 +8,8 @@ import { merchantDay } from '../services/statements.js';
 import { defineCommand, type CommandGroup } from './command-line.js';
 import { amountSen, badInput, cliActing, CommandFailed, notFound, timeText, UsageError } from './common.js';
 import { failPayoutBecause, isBadInput } from '../services/operator-actions.js';
+import { payoutFilterOf } from '../services/payout-file.js';
+import { cliPayoutSelection, exportFile, PAYOUT_DAYS } from './payout-file-command.js';
 
 /**
  * Money out (docs/operations.md, "Payouts" and "Daily settlement report"). Every refusal names its
@@ -149,8 +151,6 @@ const fail = defineCommand({
   },
 });
 
-const STATUSES: readonly PayoutStatus[] = ['REQUESTED', 'PAID_OUT', 'FAILED'];
-
 const list = defineCommand({
   name: 'payout list',
   summary: 'list payouts, newest first',
@@ -159,15 +159,15 @@ const list = defineCommand({
     'mch-id': { type: 'string', value: 'MCHID', help: "only this merchant's" },
     'wallet-id': { type: 'string', value: 'WALLETID', help: "only this (closed) wallet's" },
     status: { type: 'string', value: 'STATUS', help: 'only REQUESTED, PAID_OUT or FAILED' },
+    ...PAYOUT_DAYS,
     limit: { type: 'string', value: 'N', help: 'at most N (1 to 1000, default 100)' },
   },
   store: 'existing',
   async run({ options, store, out, config }) {
-    const status = options.status as PayoutStatus | undefined;
-    if (status !== undefined && !STATUSES.includes(status)) throw new UsageError('--status must be REQUESTED, PAID_OUT or FAILED');
+    const selection = cliPayoutSelection(options, config);
     const limit = options.limit === undefined ? 100 : Number(options.limit);
     if (!Number.isSafeInteger(limit) || limit < 1 || limit > 1000 || !/^\d+$/.test(options.limit ?? '1')) throw new UsageError('--limit must be a whole number from 1 to 1000');
-    const payouts = await store.listPayouts({ mchId: options['mch-id'], walletId: options['wallet-id'], status, limit });
+    const payouts = await store.listPayouts({ ...payoutFilterOf(selection, undefined, limit), mchId: options['mch-id'], walletId: options['wallet-id'] });
     out.show({ payouts: payouts.map(payoutJson) }, payouts.length === 0 ? 'No payouts.' : payouts.map((p) => payoutLine(p, config)).join('\n'));
     return 0;
   },
@@ -250,4 +250,4 @@ function dayNotOver(window: { fromMs: number; toMs: number }, nowMs: number, con
   return [];
 }
 
-export const payoutCommands: CommandGroup = { title: 'Payouts and settlement', commands: [create, confirm, fail, list, daily, balances] };
+export const payoutCommands: CommandGroup = { title: 'Payouts and settlement', commands: [create, confirm, fail, list, exportFile, daily, balances] };

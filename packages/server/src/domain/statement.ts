@@ -2,6 +2,7 @@ import { formatSen, formatWireTime, wallClock } from '@micropay/protocol';
 import { assert } from './ledger.js';
 import type { Order, Refund } from './model.js';
 import { isPaidOrder } from './order-state.js';
+import { csvLine, csvText } from './csv.js';
 
 /**
  * A merchant's statement for one day in the platform's time zone (docs/statements.md): one row per
@@ -163,18 +164,7 @@ export function statementCsv(statement: Statement, timeZone: string): string {
   const t = statement.totals;
   lines.push(TOTALS_COLUMNS.join(','));
   lines.push(csvLine(['TOTAL', String(t.paymentCount), formatSen(t.grossSen), String(t.refundCount), formatSen(t.refundSen), formatSen(t.netSen)]));
-  return lines.join('\r\n') + '\r\n';
-}
-
-function csvLine(fields: readonly string[]): string {
-  return fields.map(csvField).join(',');
-}
-
-function csvField(value: string): string {
-  // A leading =, +, - or @ would be run as a formula by spreadsheets; amounts are the only values
-  // that start with "-" and they are numbers, so only other values get the guard.
-  if (/^[=+@]/.test(value)) value = `'${value}`;
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+  return csvText(lines);
 }
 
 function compare(a: string, b: string): number {

@@ -3,7 +3,8 @@ import type { Merchant, Wallet } from '../domain/model.js';
 import { availableSen } from '../domain/model.js';
 import { isPinLocked } from '../domain/credentials.js';
 import { pageLimitOf, PAGE_LIMIT_PROBLEM, payoutCursorOf, payoutCursorText, walletCursorText, walletSearchOf, type WalletSearchInput } from '../domain/console-pages.js';
-import type { Payout, PayoutStatus } from '../domain/payout.js';
+import type { Payout } from '../domain/payout.js';
+import { payoutFilterOf, payoutSelectionOf, type PayoutQuery } from './payout-file.js';
 import type { Store } from '../store/store.js';
 import type { Invalid } from './merchant-console.js';
 
@@ -111,24 +112,23 @@ export function merchantRow(m: Merchant, balanceSen: number): MerchantRow {
   };
 }
 
-export interface PayoutListInput {
-  /** REQUESTED (the default: what waits for the bank), PAID_OUT, FAILED, or `all`. */
-  readonly status?: string | undefined;
+export interface PayoutListInput extends PayoutQuery {
   readonly cursor?: string | undefined;
   readonly limit?: number | undefined;
 }
 
-const PAYOUT_STATUSES: readonly string[] = ['REQUESTED', 'PAID_OUT', 'FAILED'] satisfies PayoutStatus[];
-
-/** Payouts across merchants and closed wallets, newest first: `payout list`'s read, a page after `cursor`. */
-export async function payoutPage(store: Store, input: PayoutListInput): Promise<{ payouts: readonly Payout[]; next: string | null } | Invalid> {
+/**
+ * Payouts across merchants and closed wallets, newest first: `payout list`'s read and the payout
+ * file's selection (services/payout-file.ts), a page after `cursor`.
+ */
+export async function payoutPage(store: Store, input: PayoutListInput, timeZone: string): Promise<{ payouts: readonly Payout[]; next: string | null } | Invalid> {
   const limit = pageLimitOf(input.limit);
   if (limit === null) return { kind: 'invalid', problem: PAGE_LIMIT_PROBLEM };
-  const status = input.status ?? 'REQUESTED';
-  if (status !== 'all' && !PAYOUT_STATUSES.includes(status)) return { kind: 'invalid', problem: `status must be one of ${PAYOUT_STATUSES.join(', ')} or all` };
-  const before = input.cursor === undefined || input.cursor === '' ? undefined : payoutCursorOf(input.cursor);
-  if (before === null) return { kind: 'invalid', problem: 'cursor is not one this list gave' };
-  const found = await store.listPayouts({ status: status === 'all' ? undefined : status as PayoutStatus, before, limit: limit + 1 });
+  const s = payoutSelectionOf(input, timeZone);
+  if ('kind' in s) return s;
+  const cursor = input.cursor === undefined || input.cursor === '' ? undefined : payoutCursorOf(input.cursor);
+  if (cursor === null) return { kind: 'invalid', problem: 'cursor is not one this list gave' };
+  const found = await store.listPayouts(payoutFilterOf(s, cursor, limit + 1));
   const payouts = found.slice(0, limit);
   const last = payouts[payouts.length - 1];
   return { payouts, next: found.length > limit && last !== undefined ? payoutCursorText(last) : null };

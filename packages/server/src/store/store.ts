@@ -494,6 +494,8 @@ export interface PayoutFilter {
   readonly status?: PayoutStatus | undefined;
   /** The page after this payout (a page's last one); absent: from the newest. */
   readonly before?: PayoutCursor | undefined;
+  /** Only payouts requested at or after this; absent: from the first. */
+  readonly requestedFromMs?: number | undefined;
   readonly limit: number;
 }
 

@@ -5,7 +5,8 @@ import { callPage } from '../shared/page-api.js';
 import { say } from '../shared/page.js';
 import { formatTime } from '../shared/time.js';
 import { codeColumn, table } from '../console/shell.js';
-import { askFirst, button, choice, form, nextPage, withActions } from '../console/forms.js';
+import { askFirst, button, choice, field, form, nextPage, withActions } from '../console/forms.js';
+import { saveDownload } from '../console/download.js';
 import type { Section } from '../console/section.js';
 import type { SignedInOperator } from './who.js';
 import { may, optional, roleNote } from './role.js';
@@ -31,22 +32,36 @@ export const payoutsSection: Section<SignedInOperator> = {
     const status = Object.assign(document.createElement('p'), { id: 'payouts-status', role: 'status', tabIndex: -1 });
     const confirming = document.createElement('div');
     const list = Object.assign(document.createElement('div'), { className: 'table-wrap' });
-    let shown = 'REQUESTED';
-    container.append(form('payout-filter', 'Which payouts', [choice('payout-status', 'Show', [
-      ['REQUESTED', 'Waiting for the bank (REQUESTED)'], ['PAID_OUT', 'Paid out'], ['FAILED', 'Failed'], ['all', 'All'],
-    ])], 'Show', async (v) => { shown = v['payout-status']!; await load(); }), ...optional(roleNote(ctx.who, 'money', 'confirming and failing payouts')),
+    // What the list shows, and so what Download CSV saves: the choice last sent with Show.
+    let shown: { status: string; from: string; to: string } = { status: 'REQUESTED', from: '', to: '' };
+    const download = button('Download CSV', async () => {
+      const done = await saveDownload(`${ctx.api}payouts/download`, shown);
+      say(status, 'refused' in done ? done.refused : `Downloaded ${done.saved}: every payout of the list, each account number whole.`, 'refused' in done ? 'error' : undefined);
+    }, 'secondary', 'Download CSV of these payouts');
+    download.id = 'payouts-download';
+    const days = Object.assign(document.createElement('p'), { id: 'payout-days', className: 'form-note', textContent: `Days are in ${ctx.who.timeZone}, both included; leave one empty for no bound.` });
+    const choose = form('payout-filter', 'Which payouts', [
+      choice('payout-status', 'Show', [['REQUESTED', 'Waiting for the bank (REQUESTED)'], ['PAID_OUT', 'Paid out'], ['FAILED', 'Failed'], ['all', 'All']]),
+      field('payout-from', 'Requested from', { type: 'date' }),
+      field('payout-to', 'Requested to', { type: 'date' }),
+    ], 'Show', async (v) => {
+      shown = { status: v['payout-status']!, from: v['payout-from']!, to: v['payout-to']! };
+      await load();
+    });
+    for (const id of ['payout-from', 'payout-to']) choose.querySelector(`#${id}`)!.setAttribute('aria-describedby', days.id);
+    container.append(choose, days, download, ...optional(roleNote(ctx.who, 'money', 'confirming and failing payouts')),
     status, confirming, list);
     await load();
 
     async function load(cursor?: string): Promise<void> {
       // A question about a row drawn before has no place beside the rows drawn now.
       confirming.replaceChildren();
-      const a = await callPage<{ payouts: PayoutRow[]; next: string | null }>(`${ctx.api}payouts/list`, { status: shown, ...(cursor === undefined ? {} : { cursor }) });
+      const a = await callPage<{ payouts: PayoutRow[]; next: string | null }>(`${ctx.api}payouts/list`, { ...shown, ...(cursor === undefined ? {} : { cursor }) });
       if (a.data === null) return say(status, a.msg, 'error');
       const rows = a.data.payouts;
       const t = table(['Payout', 'To', 'Amount', 'Requested', 'Status', 'Actions'],
         rows.map((p) => [p.payoutId, toText(p), p.amount, formatTime(p.requestedAtMs), p.failReason === null ? p.status : `${p.status}: ${p.failReason}`, '']),
-        rows.length === 0 ? 'No payouts here' : shown === 'REQUESTED' ? 'Payouts waiting for the bank' : 'Payouts');
+        rows.length === 0 ? 'No payouts here' : shown.status === 'REQUESTED' ? 'Payouts waiting for the bank' : 'Payouts');
       t.classList.add('payout-list');
       codeColumn(t, 0);
       bankAccountColumn(t, 1, rows.map((p) => p.destination), rows.map((p) => (p.newAccountAgeMs === null ? null : onItsOwnLine(newAccountWarning(p.newAccountAgeMs)))));

@@ -1,4 +1,5 @@
-import { callPage, downloadPage, Unreachable } from '../shared/page-api.js';
+import { callPage } from '../shared/page-api.js';
+import { saveDownload } from '../console/download.js';
 import { say } from '../shared/page.js';
 import type { Section } from '../console/section.js';
 import { field } from './console-form.js';
@@ -59,19 +60,9 @@ export const statementsSection: Section<MerchantUser> = {
     }
 
     async function save(day: string): Promise<void> {
-      try {
-        const a = await downloadPage(`${ctx.api}statements/download`, { date: day });
-        if (!('file' in a)) return say(status, a.msg, 'error');
-        const link = Object.assign(document.createElement('a'), { href: URL.createObjectURL(a.file), download: a.fileName });
-        document.body.append(link);
-        link.click();
-        link.remove();
-        setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
-        say(status, `Downloaded ${a.fileName}.`);
-      } catch (error) {
-        if (!(error instanceof Unreachable)) throw error;
-        say(status, error.message, 'error');
-      }
+      const done = await saveDownload(`${ctx.api}statements/download`, { date: day });
+      if ('refused' in done) return say(status, done.refused, 'error');
+      say(status, `Downloaded ${done.saved}.`);
     }
   },
 };

@@ -1,0 +1,176 @@
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { hashPin } from '../src/domain/credentials.js';
+import { csvField } from '../src/domain/csv.js';
+import { payoutFile, payoutSelectionOf } from '../src/services/payout-file.js';
+import type { PayoutSelection } from '../src/domain/payout-file.js';
+import { createMerchant, createWalletWithCode, ManualClock, micropayParams, postSigned, startTestPlatform, type TestMerchant, type TestPlatform } from './helpers.js';
+import { as, pageCall, sessionOf, type PageAnswer, type Session } from './page-helpers.js';
+import { runCli } from './process-helpers.js';
+import { docBlock } from './doc-blocks.js';
+
+/**
+ * The payout file (docs/operations.md, "The payout file"), on both stores: the days chosen in the
+ * platform's time zone (Asia/Kuala_Lumpur, UTC+8, in tests), the exact bytes, the operator
+ * console's download (any role, CSRF, the audit log) and `micropay payout export` / `payout list`.
+ */
+let p: TestPlatform;
+let clock: ManualClock;
+let canteen: TestMerchant;
+let kiosk: TestMerchant;
+const ids: Record<string, string> = {};
+const OPS = { actor: { kind: 'cli', name: 'ops' }, address: null } as const;
+const call = (path: string, body: unknown = {}, s: Session | null = null, csrf = s?.csrf ?? null): Promise<PageAnswer> => pageCall(p, path, body, as(s, csrf));
+/** A wall-clock time in Kuala Lumpur. */
+const kl = (text: string) => Date.parse(`${text}+08:00`);
+
+async function earn(m: TestMerchant, amount: string): Promise<void> {
+  const { payCode } = await createWalletWithCode(p, 100_00);
+  const res = await postSigned(p.url, 'micropay', { ...micropayParams(m, `o-${Math.random().toString(36).slice(2, 10)}`, amount, payCode), timestamp: String(clock.now) }, m.key);
+  expect(res.body.code, res.text).toBe(0);
+}
+
+async function payout(name: string, m: TestMerchant, amount: number, at: string): Promise<void> {
+  clock.now = kl(at);
+  const d = await p.store.requestPayout({ mchId: m.mchId, amountSen: amount, requestId: name }, OPS);
+  if (d.kind !== 'requested') throw new Error(JSON.stringify(d));
+  ids[name] = d.payout.payoutId;
+}
+
+async function operator(name: string, role: 'admin' | 'finance' | 'support'): Promise<Session> {
+  await p.store.createOperator(name, await hashPin('operator-pass-1'), null, { role });
+  return sessionOf(await call('admin/sign-in', { name, password: 'operator-pass-1' }));
+}
+
+const downloads = async () => (await p.store.listAuditLog({ action: 'payout.download', limit: 10 })).map((e) => ({ actor: e.actor, detail: e.detail }));
+
+beforeEach(async () => {
+  clock = new ManualClock(kl('2026-11-28T10:00:00'));
+  p = await startTestPlatform({}, clock);
+  canteen = await createMerchant(p, 'Canteen');
+  kiosk = await createMerchant(p, 'Kiosk');
+  await p.store.setPayoutAccount(canteen.mchId, { holderName: 'Campus Canteen Sdn Bhd', bankName: 'West Bank', accountNumber: 'GB82 WEST 1234 5698 7654 32' });
+  await earn(canteen, '50.00');
+  await earn(kiosk, '20.00');
+  await payout('c-1', canteen, 5_00, '2026-12-01T00:00:00');
+  // The kiosk's account is set 2 hours before its payout: new to finance while REQUESTED.
+  clock.now = kl('2026-12-02T21:59:59.999');
+  await p.store.setPayoutAccount(kiosk.mchId, { holderName: "-2+3+cmd|' /C calc'!A0", bankName: '=HYPERLINK("x")', accountNumber: 'DE89370400440532013000' });
+  await payout('k-1', kiosk, 3_00, '2026-12-02T23:59:59.999');
+  await payout('c-2', canteen, 2_50, '2026-12-03T00:00:00');
+  await payout('c-3', canteen, 1_00, '2026-12-03T12:30:00');
+  clock.now = kl('2026-12-04T09:15:00');
+  await p.store.confirmPayout(ids['c-2']!, OPS);
+  await p.store.failPayout(ids['c-3']!, 'account closed, "per bank"', OPS);
+});
+afterEach(async () => {
+  const report = await p.store.audit();
+  expect(report.checks.filter((c) => c.violations.length > 0)).toEqual([]);
+  await p.stop();
+});
+
+const HEADER = 'payoutId,status,amount,merchantId,walletId,requestId,holderName,bankName,accountNumber,newAccount,requestedAt,finishedAt,failReason\r\n';
+const row = {
+  c1: () => `${ids['c-1']},REQUESTED,5.00,${canteen.mchId},,c-1,Campus Canteen Sdn Bhd,West Bank,GB82WEST12345698765432,,2026-12-01 00:00:00,,\r\n`,
+  k1: () => `${ids['k-1']},REQUESTED,3.00,${kiosk.mchId},,k-1,'-2+3+cmd|' /C calc'!A0,"'=HYPERLINK(""x"")",DE89370400440532013000,yes,2026-12-02 23:59:59,,\r\n`,
+  c2: () => `${ids['c-2']},PAID_OUT,2.50,${canteen.mchId},,c-2,Campus Canteen Sdn Bhd,West Bank,GB82WEST12345698765432,,2026-12-03 00:00:00,2026-12-04 09:15:00,\r\n`,
+  c3: () => `${ids['c-3']},FAILED,1.00,${canteen.mchId},,c-3,Campus Canteen Sdn Bhd,West Bank,GB82WEST12345698765432,,2026-12-03 12:30:00,2026-12-04 09:15:00,"account closed, ""per bank"""\r\n`,
+};
+
+describe('the payout file', () => {
+  it('holds the payouts requested on the days chosen, in the platform time zone, newest first, exactly', async () => {
+    const file = async (status: string, from?: string, to?: string) => {
+      const s = payoutSelectionOf({ status, from, to }, p.config.timeZone) as PayoutSelection;
+      return payoutFile(p.store, s, p.config.timeZone, OPS, { page: 2, maxRows: 10 });
+    };
+    // The last millisecond of 2 December is the 2nd's; the first of the 3rd is the 3rd's.
+    expect(await file('all', '2026-12-02', '2026-12-02')).toEqual({ fileName: 'payouts-all-2026-12-02-to-2026-12-02.csv', csv: HEADER + row.k1(), count: 1, totalSen: 3_00 });
+    // Read two at a time: the pages meet without a payout lost or said twice.
+    expect((await file('all')).csv).toBe(HEADER + row.c3() + row.c2() + row.k1() + row.c1());
+    expect(await file('REQUESTED', undefined, '2026-12-02')).toMatchObject({ fileName: 'payouts-REQUESTED-start-to-2026-12-02.csv', csv: HEADER + row.k1() + row.c1(), totalSen: 8_00 });
+    expect((await file('FAILED', '2026-12-03')).csv).toBe(HEADER + row.c3());
+    expect(await file('PAID_OUT', '2026-12-05')).toMatchObject({ csv: HEADER, count: 0, totalSen: 0 });
+    expect(await file('all', undefined, undefined)).toMatchObject({ count: 4, totalSen: 11_50 });
+  });
+
+  it('is refused past the most one file holds, and a selection it cannot read is named', async () => {
+    const s = payoutSelectionOf({ status: 'all' }, p.config.timeZone) as PayoutSelection;
+    expect(await payoutFile(p.store, s, p.config.timeZone, OPS, { page: 2, maxRows: 3 }))
+      .toEqual({ kind: 'invalid', problem: 'more than 3 payouts are chosen, more than one file holds: choose fewer days (from, to)' });
+    expect(await downloads()).toEqual([]);
+    expect(payoutSelectionOf({ status: 'PAID' }, 'UTC')).toEqual({ kind: 'invalid', problem: 'status must be one of REQUESTED, PAID_OUT, FAILED or all' });
+    expect(payoutSelectionOf({ status: 'all', from: '2026-02-30' }, 'UTC')).toEqual({ kind: 'invalid', problem: 'from must be a date as yyyy-MM-dd, e.g. "2026-12-01"' });
+    expect(payoutSelectionOf({ status: 'all', from: '2026-12-03', to: '2026-12-01' }, 'UTC')).toEqual({ kind: 'invalid', problem: 'from (2026-12-03) is after to (2026-12-01)' });
+  });
+
+  it('keeps a spreadsheet from running a value as a formula, and leaves amounts and ids as they are', () => {
+    expect(['-3.00', 's-b', '-r_1.x', '2026-12-01 00:00:00', 'plain'].map(csvField)).toEqual(['-3.00', 's-b', '-r_1.x', '2026-12-01 00:00:00', 'plain']);
+    expect(['=1+1', '+1', '@SUM(A1)', '\tx', '\rx', '-1+1', '-A1|x'].map(csvField)).toEqual(["'=1+1", "'+1", "'@SUM(A1)", "'\tx", "\"'\rx\"", "'-1+1", "'-A1|x"]);
+    expect(['a,b', 'say "hi"', 'two\nlines'].map(csvField)).toEqual(['"a,b"', '"say ""hi"""', '"two\nlines"']);
+  });
+});
+
+describe("the operator console's Payouts", () => {
+  it('lists and downloads the days chosen, for any role, with the CSRF token, and the download is in the audit log', async () => {
+    const support = await operator('sam', 'support');
+    const listed = await call('admin/payouts/list', { status: 'all', from: '2026-12-02', to: '2026-12-03' }, support);
+    expect(listed.data!.payouts.map((x: { payoutId: string }) => x.payoutId)).toEqual([ids['c-3'], ids['c-2'], ids['k-1']]);
+    // The first page of a window, and the next, stay in it.
+    const first = await call('admin/payouts/list', { status: 'all', from: '2026-12-02', to: '2026-12-03', limit: 2 }, support);
+    const second = await call('admin/payouts/list', { status: 'all', from: '2026-12-02', to: '2026-12-03', limit: 2, cursor: first.data!.next }, support);
+    expect([...first.data!.payouts, ...second.data!.payouts].map((x: { payoutId: string }) => x.payoutId)).toEqual([ids['c-3'], ids['c-2'], ids['k-1']]);
+    expect(second.data!.next).toBeNull();
+
+    const res = await fetch(`${p.url}/api/page/admin/payouts/download`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...as(support) }, body: JSON.stringify({ from: '2026-12-01' }) });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(res.headers.get('content-disposition')).toBe('attachment; filename="payouts-REQUESTED-2026-12-01-to-now.csv"');
+    expect(await res.text()).toBe(HEADER + row.k1() + row.c1());
+    expect(await downloads()).toMatchObject([{ actor: { kind: 'operator', name: 'sam', role: 'support' }, detail: { status: 'REQUESTED', from: '2026-12-01', to: null, count: 2, total: '8.00' } }]);
+  });
+
+  it('refuses a download without the CSRF token or a session, and a bad choice, recording nothing', async () => {
+    const finance = await operator('fay', 'finance');
+    expect((await call('admin/payouts/download', {}, finance, null)).code).toBe(9121);
+    expect((await call('admin/payouts/download', {}, null)).code).toBe(9120);
+    const bad = await call('admin/payouts/download', { status: 'all', from: '2026-12-09', to: '2026-12-01' }, finance);
+    expect([bad.code, bad.msg]).toEqual([1021, 'param error: from (2026-12-09) is after to (2026-12-01)']);
+    expect((await call('admin/payouts/download', { status: 'all', limit: 5 }, finance)).code).toBe(1021);
+    expect((await call('admin/payouts/list', { status: 'all', to: '1 Dec' }, finance)).msg).toBe('param error: to must be a date as yyyy-MM-dd, e.g. "2026-12-01"');
+    expect(await downloads()).toEqual([]);
+  });
+});
+
+describe('micropay payout export and payout list', () => {
+  it('writes the same file, new and owner-only, says what it holds, and refuses to overwrite one', async () => {
+    const out = join(p.dir, 'payouts.csv');
+    const done = await runCli(['payout', 'export', '--from', '2026-12-02', '--to', '2026-12-03', '--out', out, '--db', p.dbPath]);
+    expect([done.code, done.stdout]).toEqual([0, `Wrote 1 payout (REQUESTED, requested 2026-12-02 to 2026-12-03), 3.00 in all, to ${out}.\n`]);
+    expect(readFileSync(out, 'utf8')).toBe(HEADER + row.k1());
+    expect(statSync(out).mode & 0o777).toBe(0o600);
+    const again = await runCli(['payout', 'export', '--status', 'all', '--out', out, '--db', p.dbPath]);
+    expect([again.code, again.stderr]).toEqual([1, `micropay: ${out} exists already: the payout file is always a new file\n`]);
+    expect(readFileSync(out, 'utf8')).toBe(HEADER + row.k1());
+    expect((await downloads()).map((d) => d.actor.kind)).toEqual(['cli']);
+
+    const bad = await runCli(['payout', 'export', '--from', '2026-12-31', '--to', '2026-12-01', '--out', join(p.dir, 'x.csv'), '--db', p.dbPath]);
+    expect([bad.code, bad.stderr]).toEqual([2, 'micropay payout export: --from (2026-12-31) is after to (2026-12-01) (see micropay payout export --help)\n']);
+    const listed = JSON.parse((await runCli(['payout', 'list', '--to', '2026-12-02', '--json', '--db', p.dbPath])).stdout) as { payouts: { payoutId: string }[] };
+    expect(listed.payouts.map((x) => x.payoutId)).toEqual([ids['k-1'], ids['c-1']]);
+  });
+
+  it("runs operations.md's example", async () => {
+    const block = docBlock('operations.md', 'payout-export-example');
+    const [command, said] = block.split('\n') as [string, string];
+    const out = join(p.dir, 'payouts-2026-12-03.csv');
+    const args = command.replace(/^\$ micropay /, '').split(' ').map((a) => (a === 'payouts-2026-12-03.csv' ? out : a));
+    const done = await runCli([...args, '--db', p.dbPath]);
+    expect(done.stdout).toBe(`${said.replace('payouts-2026-12-03.csv', out)}\n`);
+    expect(readFileSync(out, 'utf8')).toBe(HEADER + row.c3() + row.c2());
+    // The file shown under it is this one, but for the ids this run drew.
+    const shown = docBlock('operations.md', 'payout-file-example').replace(/\n/g, '\r\n')
+      .replace('6202612030430001234569', ids['c-3']!).replace('6202612021600001234568', ids['c-2']!).replace(/202611003/g, canteen.mchId);
+    expect(readFileSync(out, 'utf8')).toBe(shown);
+  });
+});
