@@ -4,7 +4,7 @@
  * may use. Every role reads everything: the roles differ in what they may change.
  *
  * - `admin`: everything; the only role that creates and changes merchants and wallets' accounts.
- * - `finance`: money: payouts confirmed or failed, wallets topped up (and a mistaken top-up reversed).
+ * - `finance`: money: the payout file, payouts confirmed or failed, wallets topped up (and a mistaken top-up reversed).
  * - `support`: a holder's wallet cared for (freeze, unfreeze, PIN unlock, devices signed out),
  *   and merchants' dead notifications sent again. Nothing that lets it spend a holder's money: a
  *   holder's new PIN, limit, app token or sign-in link is `wallet accounts`, the admin's.
@@ -35,7 +35,7 @@ export function rolesThatMay(change: OperatorChange): string {
 const CHANGE_WORDS: Readonly<Record<OperatorChange, string>> = {
   merchants: 'creates, imports, disables and re-keys merchants, and manages their users',
   'wallet accounts': 'creates and closes wallets, gives holders a new PIN, limit, app token or sign-in link',
-  money: 'confirms and fails payouts, tops wallets up and reverses a top-up made by mistake',
+  money: 'downloads the payout file, confirms and fails payouts, tops wallets up and reverses a top-up made by mistake',
   'wallet care': 'freezes, unfreezes and unlocks wallets, signs their devices out',
   notifications: 'sends dead notifications again',
 };

@@ -57,9 +57,10 @@ const MAY: Readonly<Record<string, readonly OperatorRole[]>> = {
   'admin/wallets/sign-in-link': ['admin'],
   'admin/wallets/revoke-devices': ['admin', 'support'],
   'admin/notifications/retry': ['admin', 'support'],
-  // Change nothing but record that they ran (the payout file holds whole account numbers): everyone.
+  // The payout file: every account number whole, for those who make the transfers.
+  'admin/payouts/download': ['admin', 'finance'],
+  // Changes nothing but records that it ran: everyone.
   'admin/ledger-audit': ['admin', 'finance', 'support'],
-  'admin/payouts/download': ['admin', 'finance', 'support'],
   'admin/sign-out': ['admin', 'finance', 'support'],
 };
 
@@ -98,6 +99,7 @@ async function workingBodies(): Promise<Record<string, Record<string, unknown>>>
     'admin/wallets/sign-in-link': one,
     'admin/wallets/revoke-devices': one,
     'admin/notifications/retry': { notificationId: '00000000-0000-4000-8000-000000000000' },
+    'admin/payouts/download': { status: 'all' },
   };
 }
 

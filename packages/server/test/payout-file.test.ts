@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hashPin } from '../src/domain/credentials.js';
@@ -60,7 +60,9 @@ beforeEach(async () => {
   await payout('k-1', kiosk, 3_00, '2026-12-02T23:59:59.999');
   await payout('c-2', canteen, 2_50, '2026-12-03T00:00:00');
   await payout('c-3', canteen, 1_00, '2026-12-03T12:30:00');
-  clock.now = kl('2026-12-04T09:15:00');
+  // After every window the tests choose but the unbounded ones.
+  await payout('c-4', canteen, 50, '2026-12-05T08:00:00');
+  clock.now = kl('2026-12-05T09:15:00');
   await p.store.confirmPayout(ids['c-2']!, OPS);
   await p.store.failPayout(ids['c-3']!, 'account closed, "per bank"', OPS);
 });
@@ -72,10 +74,11 @@ afterEach(async () => {
 
 const HEADER = 'payoutId,status,amount,merchantId,walletId,requestId,holderName,bankName,accountNumber,newAccount,requestedAt,finishedAt,failReason\r\n';
 const row = {
+  c4: () => `${ids['c-4']},REQUESTED,0.50,${canteen.mchId},,c-4,Campus Canteen Sdn Bhd,West Bank,GB82WEST12345698765432,,2026-12-05 08:00:00,,\r\n`,
   c1: () => `${ids['c-1']},REQUESTED,5.00,${canteen.mchId},,c-1,Campus Canteen Sdn Bhd,West Bank,GB82WEST12345698765432,,2026-12-01 00:00:00,,\r\n`,
   k1: () => `${ids['k-1']},REQUESTED,3.00,${kiosk.mchId},,k-1,'-2+3+cmd|' /C calc'!A0,"'=HYPERLINK(""x"")",DE89370400440532013000,yes,2026-12-02 23:59:59,,\r\n`,
-  c2: () => `${ids['c-2']},PAID_OUT,2.50,${canteen.mchId},,c-2,Campus Canteen Sdn Bhd,West Bank,GB82WEST12345698765432,,2026-12-03 00:00:00,2026-12-04 09:15:00,\r\n`,
-  c3: () => `${ids['c-3']},FAILED,1.00,${canteen.mchId},,c-3,Campus Canteen Sdn Bhd,West Bank,GB82WEST12345698765432,,2026-12-03 12:30:00,2026-12-04 09:15:00,"account closed, ""per bank"""\r\n`,
+  c2: () => `${ids['c-2']},PAID_OUT,2.50,${canteen.mchId},,c-2,Campus Canteen Sdn Bhd,West Bank,GB82WEST12345698765432,,2026-12-03 00:00:00,2026-12-05 09:15:00,\r\n`,
+  c3: () => `${ids['c-3']},FAILED,1.00,${canteen.mchId},,c-3,Campus Canteen Sdn Bhd,West Bank,GB82WEST12345698765432,,2026-12-03 12:30:00,2026-12-05 09:15:00,"account closed, ""per bank"""\r\n`,
 };
 
 describe('the payout file', () => {
@@ -85,35 +88,42 @@ describe('the payout file', () => {
       return payoutFile(p.store, s, p.config.timeZone, OPS, { page: 2, maxRows: 10 });
     };
     // The last millisecond of 2 December is the 2nd's; the first of the 3rd is the 3rd's.
-    expect(await file('all', '2026-12-02', '2026-12-02')).toEqual({ fileName: 'payouts-all-2026-12-02-to-2026-12-02.csv', csv: HEADER + row.k1(), count: 1, totalSen: 3_00 });
+    expect(await file('all', '2026-12-02', '2026-12-02')).toEqual({ fileName: 'payouts-all-2026-12-02-to-2026-12-02.csv', csv: HEADER + row.k1(), count: 1, totalSen: 3_00, newAccounts: 1 });
     // Read two at a time: the pages meet without a payout lost or said twice.
-    expect((await file('all')).csv).toBe(HEADER + row.c3() + row.c2() + row.k1() + row.c1());
+    expect((await file('all')).csv).toBe(HEADER + row.c4() + row.c3() + row.c2() + row.k1() + row.c1());
+    expect((await file('all', '2026-12-01', '2026-12-03')).csv).toBe(HEADER + row.c3() + row.c2() + row.k1() + row.c1());
     expect(await file('REQUESTED', undefined, '2026-12-02')).toMatchObject({ fileName: 'payouts-REQUESTED-start-to-2026-12-02.csv', csv: HEADER + row.k1() + row.c1(), totalSen: 8_00 });
     expect((await file('FAILED', '2026-12-03')).csv).toBe(HEADER + row.c3());
     expect(await file('PAID_OUT', '2026-12-05')).toMatchObject({ csv: HEADER, count: 0, totalSen: 0 });
-    expect(await file('all', undefined, undefined)).toMatchObject({ count: 4, totalSen: 11_50 });
+    expect(await file('all', undefined, undefined)).toMatchObject({ count: 5, totalSen: 12_00, newAccounts: 1 });
+    // No status chosen: what waits for the bank.
+    expect(payoutSelectionOf({}, p.config.timeZone)).toMatchObject({ status: 'REQUESTED', fromMs: null, toMs: null });
   });
 
   it('is refused past the most one file holds, and a selection it cannot read is named', async () => {
     const s = payoutSelectionOf({ status: 'all' }, p.config.timeZone) as PayoutSelection;
+    // As many as a file holds is a file; one more is refused, and is not in the audit log.
+    expect(await payoutFile(p.store, s, p.config.timeZone, OPS, { page: 2, maxRows: 5 })).toMatchObject({ count: 5 });
     expect(await payoutFile(p.store, s, p.config.timeZone, OPS, { page: 2, maxRows: 3 }))
       .toEqual({ kind: 'invalid', problem: 'more than 3 payouts are chosen, more than one file holds: choose fewer days (from, to)' });
-    expect(await downloads()).toEqual([]);
+    expect((await downloads()).map((d) => d.detail.count)).toEqual([5]);
     expect(payoutSelectionOf({ status: 'PAID' }, 'UTC')).toEqual({ kind: 'invalid', problem: 'status must be one of REQUESTED, PAID_OUT, FAILED or all' });
     expect(payoutSelectionOf({ status: 'all', from: '2026-02-30' }, 'UTC')).toEqual({ kind: 'invalid', problem: 'from must be a date as yyyy-MM-dd, e.g. "2026-12-01"' });
     expect(payoutSelectionOf({ status: 'all', from: '2026-12-03', to: '2026-12-01' }, 'UTC')).toEqual({ kind: 'invalid', problem: 'from (2026-12-03) is after to (2026-12-01)' });
   });
 
-  it('keeps a spreadsheet from running a value as a formula, and leaves amounts and ids as they are', () => {
-    expect(['-3.00', 's-b', '-r_1.x', '2026-12-01 00:00:00', 'plain'].map(csvField)).toEqual(['-3.00', 's-b', '-r_1.x', '2026-12-01 00:00:00', 'plain']);
-    expect(['=1+1', '+1', '@SUM(A1)', '\tx', '\rx', '-1+1', '-A1|x'].map(csvField)).toEqual(["'=1+1", "'+1", "'@SUM(A1)", "'\tx", "\"'\rx\"", "'-1+1", "'-A1|x"]);
+  it('keeps a spreadsheet from reading a value as a formula, and leaves numbers as they are', () => {
+    expect(['-3.00', '-12', 's-b', '2026-12-01 00:00:00', 'plain'].map(csvField)).toEqual(['-3.00', '-12', 's-b', '2026-12-01 00:00:00', 'plain']);
+    expect(['=1+1', '+1', '@SUM(A1)', '\tx', '\rx', '-1+1', '-A1-B1', '-SUM', '-1.5.5'].map(csvField))
+      .toEqual(["'=1+1", "'+1", "'@SUM(A1)", "'\tx", "\"'\rx\"", "'-1+1", "'-A1-B1", "'-SUM", "'-1.5.5"]);
     expect(['a,b', 'say "hi"', 'two\nlines'].map(csvField)).toEqual(['"a,b"', '"say ""hi"""', '"two\nlines"']);
   });
 });
 
 describe("the operator console's Payouts", () => {
-  it('lists and downloads the days chosen, for any role, with the CSRF token, and the download is in the audit log', async () => {
+  it('lists the days chosen to every role; finance downloads them, with the CSRF token, and the download is in the audit log', async () => {
     const support = await operator('sam', 'support');
+    const finance = await operator('fay', 'finance');
     const listed = await call('admin/payouts/list', { status: 'all', from: '2026-12-02', to: '2026-12-03' }, support);
     expect(listed.data!.payouts.map((x: { payoutId: string }) => x.payoutId)).toEqual([ids['c-3'], ids['c-2'], ids['k-1']]);
     // The first page of a window, and the next, stay in it.
@@ -121,13 +131,22 @@ describe("the operator console's Payouts", () => {
     const second = await call('admin/payouts/list', { status: 'all', from: '2026-12-02', to: '2026-12-03', limit: 2, cursor: first.data!.next }, support);
     expect([...first.data!.payouts, ...second.data!.payouts].map((x: { payoutId: string }) => x.payoutId)).toEqual([ids['c-3'], ids['c-2'], ids['k-1']]);
     expect(second.data!.next).toBeNull();
+    // A cursor from beyond the last day (a page of another choice) does not carry the list past it.
+    const unbounded = await call('admin/payouts/list', { status: 'all', limit: 1 }, support);
+    expect(unbounded.data!.payouts[0].payoutId).toBe(ids['c-4']);
+    const late = await call('admin/payouts/list', { status: 'all', to: '2026-12-02', cursor: unbounded.data!.next, limit: 5 }, support);
+    expect(late.data!.payouts.map((x: { payoutId: string }) => x.payoutId)).toEqual([ids['k-1'], ids['c-1']]);
+    // The file is the money roles': support reads the list, and gets no file.
+    const refused = await call('admin/payouts/download', { from: '2026-12-01' }, support);
+    expect([refused.code, refused.status]).toEqual([9122, 403]);
 
-    const res = await fetch(`${p.url}/api/page/admin/payouts/download`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...as(support) }, body: JSON.stringify({ from: '2026-12-01' }) });
+    const res = await fetch(`${p.url}/api/page/admin/payouts/download`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...as(finance) }, body: JSON.stringify({ from: '2026-12-01', to: '' }) });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
     expect(res.headers.get('content-disposition')).toBe('attachment; filename="payouts-REQUESTED-2026-12-01-to-now.csv"');
-    expect(await res.text()).toBe(HEADER + row.k1() + row.c1());
-    expect(await downloads()).toMatchObject([{ actor: { kind: 'operator', name: 'sam', role: 'support' }, detail: { status: 'REQUESTED', from: '2026-12-01', to: null, count: 2, total: '8.00' } }]);
+    expect(await res.text()).toBe(HEADER + row.c4() + row.k1() + row.c1());
+    expect(['x-payout-count', 'x-payout-total', 'x-payout-new-accounts'].map((h) => res.headers.get(h))).toEqual(['3', '8.50', '1']);
+    expect(await downloads()).toMatchObject([{ actor: { kind: 'operator', name: 'fay', role: 'finance' }, detail: { status: 'REQUESTED', from: '2026-12-01', to: null, count: 3, total: '8.50', newAccounts: 1 } }]);
   });
 
   it('refuses a download without the CSRF token or a session, and a bad choice, recording nothing', async () => {
@@ -146,13 +165,19 @@ describe('micropay payout export and payout list', () => {
   it('writes the same file, new and owner-only, says what it holds, and refuses to overwrite one', async () => {
     const out = join(p.dir, 'payouts.csv');
     const done = await runCli(['payout', 'export', '--from', '2026-12-02', '--to', '2026-12-03', '--out', out, '--db', p.dbPath]);
-    expect([done.code, done.stdout]).toEqual([0, `Wrote 1 payout (REQUESTED, requested 2026-12-02 to 2026-12-03), 3.00 in all, to ${out}.\n`]);
+    expect([done.code, done.stdout]).toEqual([0, `Wrote ${out} (REQUESTED, requested 2026-12-02 to 2026-12-03): 1 payout, 3.00 in all; `
+      + '1 to a NEW ACCOUNT (newAccount yes): check it with the merchant before transferring. They stay REQUESTED, and in the next file, until each is confirmed or failed.\n']);
     expect(readFileSync(out, 'utf8')).toBe(HEADER + row.k1());
     expect(statSync(out).mode & 0o777).toBe(0o600);
     const again = await runCli(['payout', 'export', '--status', 'all', '--out', out, '--db', p.dbPath]);
     expect([again.code, again.stderr]).toEqual([1, `micropay: ${out} exists already: the payout file is always a new file\n`]);
     expect(readFileSync(out, 'utf8')).toBe(HEADER + row.k1());
     expect((await downloads()).map((d) => d.actor.kind)).toEqual(['cli']);
+    // A folder that is not there is not made: the file is refused, and nothing is recorded.
+    const nowhere = await runCli(['payout', 'export', '--out', join(p.dir, 'no-such-folder', 'p.csv'), '--db', p.dbPath]);
+    expect([nowhere.code, nowhere.stderr]).toEqual([1, `micropay: cannot write ${join(p.dir, 'no-such-folder', 'p.csv')}: its folder does not exist\n`]);
+    expect(existsSync(join(p.dir, 'no-such-folder'))).toBe(false);
+    expect(await downloads()).toHaveLength(1);
 
     const bad = await runCli(['payout', 'export', '--from', '2026-12-31', '--to', '2026-12-01', '--out', join(p.dir, 'x.csv'), '--db', p.dbPath]);
     expect([bad.code, bad.stderr]).toEqual([2, 'micropay payout export: --from (2026-12-31) is after to (2026-12-01) (see micropay payout export --help)\n']);

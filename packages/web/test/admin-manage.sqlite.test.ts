@@ -319,6 +319,17 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     await docsScreenshot(page, 'admin-payouts', { fullPage: true });
     // The payout file of what the list shows: the days chosen, in the platform's zone, then Download CSV.
     const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Kuala_Lumpur' }).format(Date.now());
+    // A day with none: the list says so (it read the days chosen).
+    const tomorrow = new Date(Date.parse(`${today}T12:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+    await page.getByLabel('Requested from').fill(tomorrow);
+    await page.getByRole('button', { name: 'Show', exact: true }).click();
+    await page.locator('caption', { hasText: 'No payouts here' }).waitFor();
+    // A choice refused (from after to) shows no rows of the choice before, and offers no file of them.
+    await page.getByLabel('Requested to').fill(today);
+    await page.getByRole('button', { name: 'Show', exact: true }).click();
+    await expect.poll(() => status(page)).toBe(`param error: from (${tomorrow}) is after to (${today})`);
+    expect(await page.locator('#section table').count()).toBe(0);
+    expect(await page.locator('#payouts-download').isDisabled()).toBe(true);
     await page.getByLabel('Requested from').fill(today);
     await page.getByLabel('Requested to').fill(today);
     expect(await page.locator('#payout-days').textContent()).toBe('Days are in Asia/Kuala_Lumpur, both included; leave one empty for no bound.');
@@ -331,7 +342,8 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     expect(payoutCsv.filter((line) => line.startsWith(toAccount))).toEqual([expect.stringMatching(
       new RegExp(`^${toAccount},REQUESTED,2\\.00,${mchId},,night-a,${HOLDER},${BANK},${IBAN},yes,${today} [0-9:]{8},,$`))]);
     expect(payoutCsv.filter((line) => /^[0-9]/.test(line)).map((line) => line.split(',')[0]).sort()).toEqual([payoutId, toAccount, notRecorded].sort());
-    await expect.poll(() => status(page)).toBe(`Downloaded payouts-REQUESTED-${today}-to-${today}.csv: every payout of the list, each account number whole.`);
+    await expect.poll(() => status(page)).toBe(`Downloaded payouts-REQUESTED-${today}-to-${today}.csv: 3 payouts, 7.00 in all; `
+      + '1 to a NEW ACCOUNT (newAccount yes): check it with the merchant before transferring. They stay REQUESTED, and in the next file, until each is confirmed or failed.');
     await docsScreenshot(page.locator('#section'), 'admin-payouts-file');
     // Confirming names the account the bank should have paid, and says again, first and in red, that it is new.
     await page.getByRole('button', { name: `Confirm ${toAccount}` }).click();
@@ -427,7 +439,10 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     const row = page.locator('tr', { hasText: closed.payout.payoutId });
     await row.waitFor();
     expect(await row.getByRole('button').count()).toBe(0);
-    expect(await page.locator('#section .role-note').textContent()).toBe('Your role, support, reads this; confirming and failing payouts is for admin or finance.');
+    expect(await page.locator('#section .role-note').textContent())
+      .toBe('Your role, support, reads this; downloading the payout file and confirming and failing payouts is for admin or finance.');
+    // The payout file holds every account number whole: support is offered none (the server refuses it 9122).
+    expect(await page.locator('#payouts-download').count()).toBe(0);
     await docsScreenshot(page.locator('#section'), 'admin-support-payouts');
 
     await page.getByRole('link', { name: 'Merchants' }).click();
@@ -474,6 +489,7 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     await page.getByRole('link', { name: 'Payouts' }).click();
     await row.getByRole('button', { name: `Confirm ${closed.payout.payoutId}` }).waitFor();
     expect(await page.locator('#console-who').textContent()).toBe('Operator sam · finance');
+    expect(await page.getByRole('button', { name: 'Download CSV of these payouts' }).count()).toBe(1);
     // The refused Unfreeze is the test's doing: its 403 is the only problem.
     expect(problems.filter((p) => !/403/.test(p))).toEqual([]);
   }, 90_000);

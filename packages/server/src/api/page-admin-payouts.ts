@@ -3,6 +3,7 @@ import { newAccountAgeMs, type Payout, type PayoutFinishDecision } from '../doma
 import { failPayoutBecause, isBadInput } from '../services/operator-actions.js';
 import { payoutPage } from '../services/operator-console.js';
 import { payoutFile, payoutSelectionOf, type PayoutQuery } from '../services/payout-file.js';
+import { PAYOUT_FILE_HEADERS as H } from '@micropay/protocol/payout-file';
 import { answer } from './answer.js';
 import type { Answer } from './context.js';
 import { operatorActing, withOperator } from './console-access.js';
@@ -38,9 +39,9 @@ function finished(d: PayoutFinishDecision, payoutId: string): Answer {
   return answer(ResultCode.SUCCESS, { payout: payoutWire(d.payout), repeat: d.kind === 'repeat' });
 }
 
-/** `{status?, from?, to?}`: the Payouts section's choice (REQUESTED by default), as the list and the file read it. */
+/** `{status?, from?, to?}`: the Payouts section's choice, as the list and the file read it. */
 function payoutQueryOf(body: Record<string, unknown>): PayoutQuery {
-  return { status: optionalText(body, 'status') ?? 'REQUESTED', from: optionalText(body, 'from'), to: optionalText(body, 'to') };
+  return { status: optionalText(body, 'status'), from: optionalText(body, 'from'), to: optionalText(body, 'to') };
 }
 
 export const adminPayouts = withOperator('reads', async (ctx, req) => {
@@ -56,10 +57,11 @@ export const adminPayouts = withOperator('reads', async (ctx, req) => {
 
 /**
  * `{status?, from?, to?}`: the payout file of what the section shows (`text/csv`, attachment), every
- * page of it. Any role may, as any reads the list; the page sends the CSRF token, and the download
- * is recorded in the audit log (payout.download), since the file holds every account number whole.
+ * page of it, with its count, total and payouts to new accounts in headers for the page to say.
+ * Finance's and the admin's (the money role): it holds every account number whole, a bulk copy of
+ * what a row on the screen shows. Recorded in the audit log (payout.download).
  */
-export const adminDownloadPayouts = withOperator('any role', async (ctx, req, operator) => {
+export const adminDownloadPayouts = withOperator('money', async (ctx, req, operator) => {
   const parsed = parse(() => {
     rejectUnknown(req.body, ['status', 'from', 'to']);
     return payoutQueryOf(req.body);
@@ -69,7 +71,10 @@ export const adminDownloadPayouts = withOperator('any role', async (ctx, req, op
   if ('kind' in selection) return answer(ResultCode.PARAM_ERROR, null, selection.problem);
   const file = await payoutFile(ctx.store, selection, ctx.config.timeZone, operatorActing(operator, req));
   if ('kind' in file) return answer(ResultCode.PARAM_ERROR, null, file.problem);
-  return { ...answer(ResultCode.SUCCESS), file: { contentType: 'text/csv', fileName: file.fileName, body: file.csv } };
+  return {
+    ...answer(ResultCode.SUCCESS), file: { contentType: 'text/csv', fileName: file.fileName, body: file.csv },
+    headers: { [H.count]: String(file.count), [H.total]: formatSen(file.totalSen), [H.newAccounts]: String(file.newAccounts) },
+  };
 });
 
 /** `{payoutId}`: the bank paid it; the money leaves the platform. */

@@ -158,13 +158,13 @@ const list = defineCommand({
   options: {
     'mch-id': { type: 'string', value: 'MCHID', help: "only this merchant's" },
     'wallet-id': { type: 'string', value: 'WALLETID', help: "only this (closed) wallet's" },
-    status: { type: 'string', value: 'STATUS', help: 'only REQUESTED, PAID_OUT or FAILED' },
+    status: { type: 'string', value: 'STATUS', help: 'only REQUESTED, PAID_OUT or FAILED (default all)' },
     ...PAYOUT_DAYS,
     limit: { type: 'string', value: 'N', help: 'at most N (1 to 1000, default 100)' },
   },
   store: 'existing',
   async run({ options, store, out, config }) {
-    const selection = cliPayoutSelection(options, config);
+    const selection = cliPayoutSelection({ ...options, status: options.status ?? 'all' }, config);
     const limit = options.limit === undefined ? 100 : Number(options.limit);
     if (!Number.isSafeInteger(limit) || limit < 1 || limit > 1000 || !/^\d+$/.test(options.limit ?? '1')) throw new UsageError('--limit must be a whole number from 1 to 1000');
     const payouts = await store.listPayouts({ ...payoutFilterOf(selection, undefined, limit), mchId: options['mch-id'], walletId: options['wallet-id'] });

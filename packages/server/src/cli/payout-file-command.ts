@@ -1,11 +1,11 @@
+import { closeSync, fsyncSync, openSync, rmSync, writeSync } from 'node:fs';
 import { formatSen } from '@micropay/protocol';
+import { payoutFileWords } from '@micropay/protocol/payout-file';
 import type { Config } from '../config.js';
 import type { PayoutSelection } from '../domain/payout-file.js';
-import { payoutFile, payoutSelectionOf } from '../services/payout-file.js';
-import { createOwnerOnly } from '../store/sqlite/owner-only.js';
+import { payoutFile, payoutSelectionOf, PAYOUT_STATUSES, type PayoutFile, type PayoutQuery } from '../services/payout-file.js';
 import { defineCommand, type OptionSpec } from './command-line.js';
 import { cliActing, CommandFailed, UsageError } from './common.js';
-import { rmSync, writeFileSync } from 'node:fs';
 
 /** The days a payout was requested, in the platform's time zone, as `payout list` and `payout export` take them. */
 export const PAYOUT_DAYS = {
@@ -13,9 +13,9 @@ export const PAYOUT_DAYS = {
   to: { type: 'string', value: 'yyyy-MM-dd', help: 'only those requested on this day or earlier' },
 } as const satisfies Record<string, OptionSpec>;
 
-/** The selection of the options, read as the consoles read theirs (services/payout-file.ts); no status: all. */
-export function cliPayoutSelection(options: { status?: string | undefined; from?: string | undefined; to?: string | undefined }, config: Config): PayoutSelection {
-  const s = payoutSelectionOf({ status: options.status ?? 'all', from: options.from, to: options.to }, config.timeZone);
+/** The selection of the options, read as the console's (services/payout-file.ts). */
+export function cliPayoutSelection(q: PayoutQuery, config: Config): PayoutSelection {
+  const s = payoutSelectionOf(q, config.timeZone);
   if ('kind' in s) throw new UsageError(`--${s.problem}`);
   return s;
 }
@@ -32,33 +32,49 @@ export const exportFile = defineCommand({
   details: [
     'The CSV finance takes to the bank (docs/operations.md, "The payout file"): one row per payout, newest',
     'first, as the operator console\'s Payouts section downloads it. REQUESTED by default: the transfers to',
-    'make. FILE is made new, readable by its owner alone (it holds account numbers), and the export is',
-    'recorded in the audit log (payout.download).',
+    'make; they stay REQUESTED, and in the next file, until payout confirm or payout fail records each.',
+    'FILE is made new, in a folder that exists, readable by its owner alone (it holds account numbers);',
+    'the export is recorded in the audit log (payout.download).',
   ].join('\n'),
   positionals: [],
   options: {
-    status: { type: 'string', value: 'STATUS', help: 'REQUESTED (the default), PAID_OUT, FAILED or all' },
+    status: { type: 'string', value: 'STATUS', help: `${PAYOUT_STATUSES.join(', ')} or all (default REQUESTED)` },
     ...PAYOUT_DAYS,
     out: { type: 'string', value: 'FILE', required: true, help: 'where to write the CSV (a new file)' },
   },
   store: 'existing',
   async run({ options, store, out, config }) {
-    const selection = cliPayoutSelection({ ...options, status: options.status ?? 'REQUESTED' }, config);
-    // Taken first, so that an export recorded in the audit log is one written.
-    if (!createOwnerOnly(options.out)) throw new CommandFailed(`${options.out} exists already: the payout file is always a new file`);
-    const file = await payoutFile(store, selection, config.timeZone, cliActing()).catch((error: unknown) => {
-      rmSync(options.out);
+    const selection = cliPayoutSelection(options, config);
+    const fd = newOwnerOnlyFile(options.out);
+    let file: PayoutFile;
+    try {
+      // The audit row is written before the file: an export whose record failed releases nothing.
+      const made = await payoutFile(store, selection, config.timeZone, cliActing());
+      if ('kind' in made) throw new UsageError(made.problem);
+      file = made;
+      writeSync(fd, file.csv);
+      fsyncSync(fd);
+    } catch (error) {
+      rmSync(options.out, { force: true });
       throw error;
-    });
-    if ('kind' in file) {
-      rmSync(options.out);
-      throw new UsageError(file.problem);
+    } finally {
+      closeSync(fd);
     }
-    writeFileSync(options.out, file.csv);
     out.show(
-      { file: options.out, status: selection.status ?? 'all', from: selection.from, to: selection.to, count: file.count, total: formatSen(file.totalSen) },
-      `Wrote ${file.count} payout${file.count === 1 ? '' : 's'} (${describe(selection)}), ${formatSen(file.totalSen)} in all, to ${options.out}.`,
+      { file: options.out, status: selection.status ?? 'all', from: selection.from, to: selection.to, count: file.count, total: formatSen(file.totalSen), newAccounts: file.newAccounts },
+      `Wrote ${options.out} (${describe(selection)}): ${payoutFileWords({ ...file, total: formatSen(file.totalSen), requested: selection.status === 'REQUESTED' })}`,
     );
     return 0;
   },
 });
+
+/** The file opened new and 0600, never one that exists (nor through a link left in its place). */
+function newOwnerOnlyFile(path: string): number {
+  try {
+    return openSync(path, 'wx', 0o600);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') throw new CommandFailed(`${path} exists already: the payout file is always a new file`);
+    throw new CommandFailed(`cannot write ${path}: ${code === 'ENOENT' ? 'its folder does not exist' : (error as Error).message}`);
+  }
+}

@@ -5,14 +5,12 @@
  */
 
 /**
- * A value a spreadsheet would run as a formula gets a leading `'`: one that starts with `=`, `+`,
- * `@`, a tab or a carriage return, or with `-` and then anything but the letters, digits, `_`, `.`
- * and `-` of ids and amounts (a formula needs an operator, a bracket or a `|` after it). So an
- * amount like `-3.00` and an order id like `s-b` stay as they are, and a bank holder's name typed
- * as `-2+3+cmd|…` does not run.
+ * A value a spreadsheet would read as a formula gets a leading `'`: one that starts with `=`, `+`,
+ * `-`, `@`, a tab or a carriage return, unless it is a plain number. So an amount like `-3.00`
+ * stays a number, while a holder's name typed as `-A1-B1` or `=HYPERLINK(…)` stays text.
  */
 export function csvField(value: string): string {
-  if (/^[=+@\t\r]/.test(value) || /^-(?![A-Za-z0-9_.-]*$)/.test(value)) value = `'${value}`;
+  if (/^[=+\-@\t\r]/.test(value) && !/^-[0-9]+(\.[0-9]+)?$/.test(value)) value = `'${value}`;
   return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 

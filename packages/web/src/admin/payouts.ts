@@ -1,7 +1,8 @@
 import { MAX_REASON_LENGTH } from '@micropay/protocol/text-limits';
 import { bankAccountColumn, bankAccountLines, bankAccountPhrase, DESTINATION_NOT_RECORDED, type BankAccount } from '../console/bank-account.js';
 import { formatDuration } from '@micropay/protocol/duration';
-import { callPage } from '../shared/page-api.js';
+import { PAYOUT_FILE_HEADERS as H, payoutFileWords } from '@micropay/protocol/payout-file';
+import { callPage, Unreachable } from '../shared/page-api.js';
 import { say } from '../shared/page.js';
 import { formatTime } from '../shared/time.js';
 import { codeColumn, table } from '../console/shell.js';
@@ -32,40 +33,43 @@ export const payoutsSection: Section<SignedInOperator> = {
     const status = Object.assign(document.createElement('p'), { id: 'payouts-status', role: 'status', tabIndex: -1 });
     const confirming = document.createElement('div');
     const list = Object.assign(document.createElement('div'), { className: 'table-wrap' });
-    // What the list shows, and so what Download CSV saves: the choice last sent with Show.
-    let shown: { status: string; from: string; to: string } = { status: 'REQUESTED', from: '', to: '' };
-    const download = button('Download CSV', async () => {
-      const done = await saveDownload(`${ctx.api}payouts/download`, shown);
-      say(status, 'refused' in done ? done.refused : `Downloaded ${done.saved}: every payout of the list, each account number whole.`, 'refused' in done ? 'error' : undefined);
-    }, 'secondary', 'Download CSV of these payouts');
-    download.id = 'payouts-download';
-    const days = Object.assign(document.createElement('p'), { id: 'payout-days', className: 'form-note', textContent: `Days are in ${ctx.who.timeZone}, both included; leave one empty for no bound.` });
-    const choose = form('payout-filter', 'Which payouts', [
-      choice('payout-status', 'Show', [['REQUESTED', 'Waiting for the bank (REQUESTED)'], ['PAID_OUT', 'Paid out'], ['FAILED', 'Failed'], ['all', 'All']]),
-      field('payout-from', 'Requested from', { type: 'date' }),
-      field('payout-to', 'Requested to', { type: 'date' }),
-    ], 'Show', async (v) => {
-      shown = { status: v['payout-status']!, from: v['payout-from']!, to: v['payout-to']! };
-      await load();
-    });
-    for (const id of ['payout-from', 'payout-to']) choose.querySelector(`#${id}`)!.setAttribute('aria-describedby', days.id);
-    container.append(choose, days, download, ...optional(roleNote(ctx.who, 'money', 'confirming and failing payouts')),
-    status, confirming, list);
-    await load();
+    // What the list shows, and so what Download CSV saves: a choice becomes it only once its list is drawn.
+    let shown: PayoutChoice = { status: 'REQUESTED', from: '', to: '' };
+    const choosing = payoutChoice(ctx.who, ctx.api, status, () => shown, (choice) => load(choice));
+    container.append(...choosing.elements, ...optional(roleNote(ctx.who, 'money', 'downloading the payout file and confirming and failing payouts')),
+      status, confirming, list);
+    await load(shown);
 
-    async function load(cursor?: string): Promise<void> {
+    async function load(choice: PayoutChoice, cursor?: string): Promise<void> {
       // A question about a row drawn before has no place beside the rows drawn now.
       confirming.replaceChildren();
-      const a = await callPage<{ payouts: PayoutRow[]; next: string | null }>(`${ctx.api}payouts/list`, { ...shown, ...(cursor === undefined ? {} : { cursor }) });
-      if (a.data === null) return say(status, a.msg, 'error');
-      const rows = a.data.payouts;
+      choosing.busy(true);
+      try {
+        const a = await callPage<{ payouts: PayoutRow[]; next: string | null }>(`${ctx.api}payouts/list`, { ...choice, ...(cursor === undefined ? {} : { cursor }) });
+        if (a.data === null) {
+          // The rows of the choice before would read as this one's: none are shown, and none saved.
+          list.replaceChildren();
+          choosing.busy(true);
+          return say(status, a.msg, 'error');
+        }
+        shown = choice;
+        draw(a.data.payouts, a.data.next);
+        choosing.busy(false);
+      } catch (error) {
+        if (!(error instanceof Unreachable)) throw error;
+        choosing.busy(false);
+        say(status, error.message, 'error');
+      }
+    }
+
+    function draw(rows: readonly PayoutRow[], next: string | null): void {
       const t = table(['Payout', 'To', 'Amount', 'Requested', 'Status', 'Actions'],
         rows.map((p) => [p.payoutId, toText(p), p.amount, formatTime(p.requestedAtMs), p.failReason === null ? p.status : `${p.status}: ${p.failReason}`, '']),
         rows.length === 0 ? 'No payouts here' : shown.status === 'REQUESTED' ? 'Payouts waiting for the bank' : 'Payouts');
       t.classList.add('payout-list');
       codeColumn(t, 0);
       bankAccountColumn(t, 1, rows.map((p) => p.destination), rows.map((p) => (p.newAccountAgeMs === null ? null : onItsOwnLine(newAccountWarning(p.newAccountAgeMs)))));
-      list.replaceChildren(withActions(t, rows.map((p) => (p.status === 'REQUESTED' && may(ctx.who, 'money') ? actions(p) : []))), ...nextPage(a.data.next, load));
+      list.replaceChildren(withActions(t, rows.map((p) => (p.status === 'REQUESTED' && may(ctx.who, 'money') ? actions(p) : []))), ...nextPage(next, (cursor) => load(shown, cursor)));
     }
 
     /** Both outcomes are final, so each asks once more, naming the payout, its amount and where it goes. */
@@ -114,12 +118,48 @@ export const payoutsSection: Section<SignedInOperator> = {
       const a = await callPage<{ payout: PayoutRow }>(`${ctx.api}payouts/${path}`, body);
       if (a.data === null) return say(status, a.msg, 'error');
       say(status, done);
-      await load();
+      await load(shown);
       // The row and its buttons are gone: the focus goes to what was done, not to the page's top.
       status.focus();
     }
   },
 };
+
+/** Which payouts: a status, and the days they were requested (`yyyy-MM-dd` or empty). */
+interface PayoutChoice {
+  readonly status: string;
+  readonly from: string;
+  readonly to: string;
+}
+
+/**
+ * The choice's form, the note on its days, and Download CSV (the money roles', as on the server)
+ * of the choice the list shows, whose status line says what the file holds. `busy` keeps Download
+ * from saving while a list is read, or when no list is shown.
+ */
+function payoutChoice(who: SignedInOperator, api: string, status: HTMLElement, shown: () => PayoutChoice, show: (c: PayoutChoice) => Promise<void>) {
+  const days = Object.assign(document.createElement('p'), {
+    id: 'payout-days', className: 'form-note', textContent: `Days are in ${who.timeZone}, both included; leave one empty for no bound.`,
+  });
+  const choose = form('payout-filter', 'Which payouts', [
+    choice('payout-status', 'Show', [['REQUESTED', 'Waiting for the bank (REQUESTED)'], ['PAID_OUT', 'Paid out'], ['FAILED', 'Failed'], ['all', 'All']]),
+    field('payout-from', 'Requested from', { type: 'date' }),
+    field('payout-to', 'Requested to', { type: 'date' }),
+  ], 'Show', (v) => show({ status: v['payout-status']!, from: v['payout-from']!, to: v['payout-to']! }));
+  for (const id of ['payout-from', 'payout-to']) choose.querySelector(`#${id}`)!.setAttribute('aria-describedby', days.id);
+  const download = button('Download CSV', async () => {
+    const choice = shown();
+    const done = await saveDownload(`${api}payouts/download`, { ...choice });
+    if ('refused' in done) return say(status, done.refused, 'error');
+    const n = (name: string) => Number(done.headers.get(name) ?? '0');
+    say(status, `Downloaded ${done.saved}: ${payoutFileWords({
+      count: n(H.count), total: done.headers.get(H.total) ?? '', newAccounts: n(H.newAccounts), requested: choice.status === 'REQUESTED',
+    })}`);
+  }, 'secondary', 'Download CSV of these payouts');
+  download.id = 'payouts-download';
+  const elements: HTMLElement[] = [choose, days, ...(may(who, 'money') ? [download] : [])];
+  return { elements, busy: (busy: boolean) => { download.disabled = busy; } };
+}
 
 /**
  * A payout to an account set under a day before it was requested (the age is the server's

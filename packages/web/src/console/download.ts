@@ -2,10 +2,11 @@ import { downloadPage, Unreachable } from '../shared/page-api.js';
 
 /**
  * A file a console API answers (a statement, the payout file), saved the way a link's download is:
- * the browser's own Save, under the name the server gave. Answers the name saved, or the refusal's
+ * the browser's own Save, under the name the server gave. Answers the name saved (and the answer's
+ * headers), or the refusal's
  * words (or why MicroPay could not be reached) for the section's status line.
  */
-export async function saveDownload(path: string, body: Record<string, unknown>): Promise<{ readonly saved: string } | { readonly refused: string }> {
+export async function saveDownload(path: string, body: Record<string, unknown>): Promise<{ readonly saved: string; readonly headers: Headers } | { readonly refused: string }> {
   try {
     const a = await downloadPage(path, body);
     if (!('file' in a)) return { refused: a.msg };
@@ -15,7 +16,7 @@ export async function saveDownload(path: string, body: Record<string, unknown>):
     link.remove();
     // The browser has read the blob once the click's download began; the delay leaves it room.
     setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
-    return { saved: a.fileName };
+    return { saved: a.fileName, headers: a.headers };
   } catch (error) {
     if (!(error instanceof Unreachable)) throw error;
     return { refused: error.message };

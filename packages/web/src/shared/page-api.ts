@@ -76,6 +76,8 @@ export async function callPage<T>(path: string, body: Record<string, unknown> = 
 export interface PageFile {
   readonly file: Blob;
   readonly fileName: string;
+  /** The answer's headers: a file's summary travels in them (the payout file's count and total). */
+  readonly headers: Headers;
 }
 
 /**
@@ -85,7 +87,7 @@ export interface PageFile {
 export async function downloadPage(path: string, body: Record<string, unknown>): Promise<PageFile | PageAnswer<null>> {
   const response = await post(path, body, {});
   const name = /attachment; filename="([^"]+)"/.exec(response.headers.get('Content-Disposition') ?? '');
-  if (name !== null && response.ok) return { file: await response.blob(), fileName: name[1]! };
+  if (name !== null && response.ok) return { file: await response.blob(), fileName: name[1]!, headers: response.headers };
   const envelope = (await response.json().catch(() => null)) as { code: number; msg: string } | null;
   if (envelope === null || typeof envelope.code !== 'number') throw new Unreachable(`MicroPay answered HTTP ${response.status}. Try again.`);
   sayIfPageRefused(envelope.code);

@@ -39,6 +39,8 @@ import { CASHIER_NAME } from '../../domain/page-access.js';
 import { PASSWORD_MAX } from '../../api/page-cashier.js';
 import { OPERATOR_NAME } from '../../domain/operator.js';
 import { PAYOUT_FILE_MAX_ROWS } from '../../domain/payout-file.js';
+import { PAYOUT_STATUSES } from '../../services/payout-file.js';
+import { PAYOUT_FILE_HEADERS } from '@micropay/protocol/payout-file';
 import { adminOpsEndpoints } from './admin-ops-endpoints.js';
 
 /**
@@ -360,9 +362,9 @@ function merchantOrderEndpoints(): Record<string, EndpointDoc> {
 }
 
 /** Which payouts the Payouts section shows and its file holds: a status and the days they were requested. */
-const PAYOUT_DAY = (which: string) => pattern(/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/, `The ${which} day the payouts were requested, \`yyyy-MM-dd\` in the platform's time zone, included; absent or empty: no bound.`, '2026-12-01');
+const PAYOUT_DAY = (which: string) => pattern(/^([0-9]{4}-[0-9]{2}-[0-9]{2})?$/, `The ${which} day the payouts were requested, \`yyyy-MM-dd\` in the platform's time zone, included; absent or empty: no bound.`, '2026-12-01');
 const PAYOUT_CHOICE = {
-  status: { enum: ['REQUESTED', 'PAID_OUT', 'FAILED', 'all'], description: 'REQUESTED when absent.' }, from: PAYOUT_DAY('first'), to: PAYOUT_DAY('last'),
+  status: { enum: [...PAYOUT_STATUSES, 'all'], description: 'REQUESTED when absent.' }, from: PAYOUT_DAY('first'), to: PAYOUT_DAY('last'),
 };
 
 const NOTIFICATION_ID = pattern(NOTIFICATION_ID_SHAPE, 'A notification id, as a list gives it (a UUID in lowercase).');
@@ -615,8 +617,8 @@ function adminManageEndpoints(): Record<string, EndpointDoc> {
     '/api/page/admin/payouts/download': {
       tag: 'Operator console API', auth: 'adminConsole', csrf: true, request: object(PAYOUT_CHOICE, ['status', 'from', 'to']),
       summary: 'The payout file: the payouts chosen as a CSV, each account number whole, as a download',
-      description: `Answers \`text/csv\` (attachment), every payout of the choice, newest first, at most ${PAYOUT_FILE_MAX_ROWS} (more: 1021). Any role; recorded in the audit log (payout.download). docs/operations.md#the-payout-file.`,
-      answers: [{ codes: [R.SUCCESS], data: null, file: 'text/csv' }, { codes: [R.PARAM_ERROR], data: null }, PAGE_REFUSALS, CSRF_REFUSAL],
+      description: `Answers \`text/csv\` (attachment), every payout of the choice, newest first, at most ${PAYOUT_FILE_MAX_ROWS} (more: 1021), with ${Object.values(PAYOUT_FILE_HEADERS).join(', ')}. Admin and finance (9122 for support); recorded in the audit log (payout.download). docs/operations.md#the-payout-file.`,
+      answers: [{ codes: [R.SUCCESS], data: null, file: 'text/csv' }, { codes: [R.PARAM_ERROR], data: null }, PAGE_REFUSALS, CSRF_REFUSAL, ROLE_REFUSAL],
     },
     '/api/page/admin/payouts/confirm': call('The bank paid a REQUESTED payout: PAID_OUT', object({ payoutId: pattern(/^[0-9]{1,40}$/, 'The payout.') }), payout, true,
       [R.PAYOUT_NOT_FOUND, R.PAYOUT_NOT_REQUESTED]),
