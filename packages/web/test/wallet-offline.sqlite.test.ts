@@ -3,7 +3,7 @@ import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { docsScreenshot, useChromium } from './browser.js';
 import { createWallet, PEOPLE_TIME, useServedPlatform } from './platform.js';
-import { openCodeScreen, revealDigits } from './wallet-page.js';
+import { openCodeScreen, payOfflineHere, revealDigits } from './wallet-page.js';
 
 // The page's offline code is computed in the browser (WebCrypto); the store side of offline codes
 // is proven on both stores by the server's tests (offline-codes.test.ts).
@@ -14,8 +14,18 @@ describe('the wallet page with its network cut (docs/offline-codes.md)', () => {
   it('shows an offline code made in the browser, which pays once at the till; signing out revokes the browser\'s device', async () => {
     const wallet = await createWallet(platform.cliJ);
     const { page, problems } = await openCodeScreen(chromium.browser, await platform.walletLink(wallet.walletId));
-    // Signed in, the page enrols this browser as a device of the wallet.
-    await expect.poll(() => page.evaluate((id) => localStorage.getItem(`micropay.offline.${id}`) !== null, wallet.walletId)).toBe(true);
+    // Signed in, the page makes no offline codes by itself: a shared browser left open would make
+    // them for whoever opens it offline. It offers them, for the holder's own phone.
+    await page.locator('#keep-offline').waitFor();
+    expect(await page.locator('#keep-offline-help').textContent())
+      .toBe('Only on your own phone: until you sign out here, anyone who opens this browser with no network could show its codes and pay with them.');
+    expect(await page.evaluate((id) => localStorage.getItem(`micropay.offline.${id}`), wallet.walletId)).toBeNull();
+    expect((await platform.cliJ<{ devices: unknown[] }>(['wallet', 'devices', 'list', wallet.walletId])).devices).toEqual([]);
+    await docsScreenshot(page.locator('#account'), 'wallet-pay-offline-offer');
+    await payOfflineHere(page, wallet.walletId);
+    await expect.poll(() => page.locator('#device-status').textContent()).toBe('This phone now pays offline: with no network, its code screen shows a code made here.');
+    expect(await page.locator('#this-device').isHidden()).toBe(true);
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('device-status');
     const online = await revealDigits(page);
     expect(online).toMatch(/^39/);
 
@@ -46,7 +56,7 @@ describe('the wallet page with its network cut (docs/offline-codes.md)', () => {
   it('an offline code charged above the confirmation limit: back online, the page asks for the PIN by itself', async () => {
     const wallet = await createWallet(platform.cliJ, '50.00', ['--pin', '2468', '--confirm-limit', '0.50']);
     const { page, problems } = await openCodeScreen(chromium.browser, await platform.walletLink(wallet.walletId));
-    await expect.poll(() => page.evaluate((id) => localStorage.getItem(`micropay.offline.${id}`) !== null, wallet.walletId)).toBe(true);
+    await payOfflineHere(page, wallet.walletId);
     await page.context().setOffline(true);
     await page.getByRole('button', { name: 'New code' }).click();
     await expect.poll(() => page.locator('#code-status').textContent()).toBe('No network: this offline code was made on your phone. It pays once.');
@@ -70,7 +80,7 @@ describe('the wallet page with its network cut (docs/offline-codes.md)', () => {
     const wallet = await createWallet(platform.cliJ);
     const { page, problems } = await openCodeScreen(chromium.browser, await platform.walletLink(wallet.walletId));
     const key = `micropay.offline.${wallet.walletId}`;
-    await expect.poll(() => page.evaluate((k) => localStorage.getItem(k) !== null, key)).toBe(true);
+    await payOfflineHere(page, wallet.walletId);
     // The page's clock starts 70 s behind the platform's, so after the minute it runs here its
     // code is still within the platform's window (±40 s) and pays at the till.
     await page.clock.install({ time: Date.now() - 70_000 });
@@ -160,7 +170,7 @@ describe('the wallet page with its network cut (docs/offline-codes.md)', () => {
   it('opened with no network, the page comes from the browser\'s own copy and shows the last wallet\'s offline code, which pays; back online it starts again', async () => {
     const wallet = await createWallet(platform.cliJ);
     const { page, problems } = await openCodeScreen(chromium.browser, await platform.walletLink(wallet.walletId));
-    await expect.poll(() => page.evaluate((id) => localStorage.getItem(`micropay.offline.${id}`) !== null, wallet.walletId)).toBe(true);
+    await payOfflineHere(page, wallet.walletId);
     // The service worker keeps the page's shell once it is active.
     await expect.poll(() => page.evaluate(async () => (await navigator.serviceWorker.getRegistration('/wallet'))?.active?.state ?? null)).toBe('activated');
     await page.context().setOffline(true);
@@ -181,10 +191,26 @@ describe('the wallet page with its network cut (docs/offline-codes.md)', () => {
     expect(problems.filter((p) => !/ERR_INTERNET_DISCONNECTED|Failed to fetch|net::/.test(p))).toEqual([]);
   });
 
+  it('a browser signed in and left open, whose holder never asked for offline codes, shows none when opened with no network', async () => {
+    const wallet = await createWallet(platform.cliJ);
+    const { page } = await openCodeScreen(chromium.browser, await platform.walletLink(wallet.walletId));
+    await page.locator('#keep-offline').waitFor();
+    await expect.poll(() => page.evaluate(async () => (await navigator.serviceWorker.getRegistration('/wallet'))?.active?.state ?? null)).toBe('activated');
+    // A shared computer: the tab is closed without a sign-out, and the next person opens the page offline.
+    await page.context().setOffline(true);
+    await page.reload();
+    await page.locator('#sign-in').waitFor();
+    expect(await page.locator('#code-screen').isHidden()).toBe(true);
+    // The browser remembers which wallet was here last, and no device of it: no secret, no code.
+    expect(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('micropay.offline.')))).toEqual(['micropay.offline.last']);
+    await page.context().setOffline(false);
+    expect((await platform.cliJ<{ devices: unknown[] }>(['wallet', 'devices', 'list', wallet.walletId])).devices).toEqual([]);
+  });
+
   it('a browser whose session ended without a sign-out shows no offline code when opened with no network', async () => {
     const wallet = await createWallet(platform.cliJ);
     const { page } = await openCodeScreen(chromium.browser, await platform.walletLink(wallet.walletId));
-    await expect.poll(() => page.evaluate((id) => localStorage.getItem(`micropay.offline.${id}`) !== null, wallet.walletId)).toBe(true);
+    await payOfflineHere(page, wallet.walletId);
     await expect.poll(() => page.evaluate(async () => (await navigator.serviceWorker.getRegistration('/wallet'))?.active?.state ?? null)).toBe('activated');
     // The session ends (here: its cookie gone, as when it expires); the page, opened online, finds none.
     await page.context().clearCookies();
@@ -224,6 +250,7 @@ describe('the wallet page with its network cut (docs/offline-codes.md)', () => {
     const tabletFile = join(platform.dbPath, '..', 'tablet.json');
     const tablet = await platform.cliJ<{ deviceId: string }>(['wallet', 'devices', 'enrol', wallet.walletId, '--out', tabletFile, '--label', "Alice's tablet"]);
     const { page, problems } = await openCodeScreen(chromium.browser, await platform.walletLink(wallet.walletId));
+    await payOfflineHere(page, wallet.walletId);
     const list = page.locator('#device-list');
     // The browser names itself by what it is, so two browsers of one holder tell apart.
     await expect.poll(() => list.locator('.device-name').allTextContents()).toEqual(["Alice's tablet", 'Chrome on Linux (this browser)']);
@@ -251,7 +278,7 @@ describe('the wallet page with its network cut (docs/offline-codes.md)', () => {
     const wallet = await createWallet(platform.cliJ);
     const { page } = await openCodeScreen(chromium.browser, await platform.walletLink(wallet.walletId));
     const key = `micropay.offline.${wallet.walletId}`;
-    await expect.poll(() => page.evaluate((k) => localStorage.getItem(k) !== null, key)).toBe(true);
+    await payOfflineHere(page, wallet.walletId);
     const first = JSON.parse((await page.evaluate((k) => localStorage.getItem(k), key))!) as { deviceId: string; expiresAtMs: number };
     expect(first.expiresAtMs).toBeGreaterThan(Date.now() + 6 * 86_400_000);
     // The browser kept the device past its end (a week away from the network, here written in).
@@ -268,15 +295,18 @@ describe('the wallet page with its network cut (docs/offline-codes.md)', () => {
     await expect.poll(async () => JSON.parse((await page.evaluate((k) => localStorage.getItem(k), key))!).expiresAtMs).toBeGreaterThan(Date.now());
     expect(JSON.parse((await page.evaluate((k) => localStorage.getItem(k), key))!).deviceId).toBe(first.deviceId);
 
-    // A device the operator revoked is not renewed, and its page was signed out with it: at the
-    // holder's next sign-in the page enrols a new device.
+    // A device the operator revoked is not renewed, and its page was signed out with it: after the
+    // holder's next sign-in the page offers offline codes again, and makes a new device when asked.
     await platform.cliJ(['wallet', 'devices', 'revoke', wallet.walletId, first.deviceId]);
     await page.reload();
     await page.locator('#sign-in').waitFor();
     // A new link opened in the same tab: only the fragment changes, and the page signs in by it.
     await page.goto(await platform.walletLink(wallet.walletId));
     await page.locator('#qr svg').waitFor();
-    await expect.poll(async () => JSON.parse((await page.evaluate((k) => localStorage.getItem(k), key))!).deviceId).not.toBe(first.deviceId);
+    await page.locator('#keep-offline').waitFor();
+    expect(await page.evaluate((k) => localStorage.getItem(k), key)).toBeNull();
+    await payOfflineHere(page, wallet.walletId);
+    expect(JSON.parse((await page.evaluate((k) => localStorage.getItem(k), key))!).deviceId).not.toBe(first.deviceId);
     await page.context().setOffline(true);
     await page.getByRole('button', { name: 'New code' }).click();
     await expect.poll(() => page.locator('#code-status').textContent()).toBe('No network: this offline code was made on your phone. It pays once.');
@@ -294,7 +324,7 @@ describe('the wallet page with its network cut (docs/offline-codes.md)', () => {
 
     // The session ended (here: its cookie gone) while the page was open: Sign out ends the device by its proof.
     const first = await openCodeScreen(chromium.browser, await platform.walletLink(wallet.walletId));
-    await expect.poll(() => first.page.evaluate((k) => localStorage.getItem(k) !== null, key)).toBe(true);
+    await payOfflineHere(first.page, wallet.walletId);
     const expiredSession = await deviceOf(first.page);
     await first.page.context().clearCookies();
     await first.page.getByRole('button', { name: 'Sign out', exact: true }).click();
@@ -303,7 +333,7 @@ describe('the wallet page with its network cut (docs/offline-codes.md)', () => {
 
     // With no network: the secret goes at once; the proof waits in the browser and is sent at the next start.
     const second = await openCodeScreen(chromium.browser, await platform.walletLink(wallet.walletId));
-    await expect.poll(() => second.page.evaluate((k) => localStorage.getItem(k) !== null, key)).toBe(true);
+    await payOfflineHere(second.page, wallet.walletId);
     const offline = await deviceOf(second.page);
     await second.page.context().setOffline(true);
     await second.page.getByRole('button', { name: 'Sign out', exact: true }).click();

@@ -38,3 +38,12 @@ export async function revealDigits(page: Page): Promise<string> {
   if ((await digits.getAttribute('aria-pressed')) !== 'true') await digits.click();
   return (await digits.locator('span').allTextContents()).join('');
 }
+
+/**
+ * The holder asks for offline codes on this browser ("Pay offline on this phone", under the
+ * account's devices): never made by a sign-in alone, so a shared browser makes none.
+ */
+export async function payOfflineHere(page: Page, walletId: string): Promise<void> {
+  await page.getByRole('button', { name: 'Pay offline on this phone' }).click();
+  await page.waitForFunction((id) => localStorage.getItem(`micropay.offline.${id}`) !== null, walletId);
+}

@@ -17,6 +17,10 @@ export interface AccountHooks {
   readonly frozen: () => void;
   /** This browser's offline-code device id, or null: the device list marks it. */
   readonly thisDevice: () => string | null;
+  /** Whether this browser could make offline codes (WebCrypto): the list offers it only then. */
+  readonly canMakeOfflineCodes: () => boolean;
+  /** The holder asked for offline codes on this browser: null when it was enrolled, else why not. */
+  readonly enrolThisDevice: () => Promise<string | null>;
   /** The balances were read: the code screen's line shows what the wallet can pay now. */
   readonly available: (available: string) => void;
 }
@@ -44,7 +48,7 @@ export class Account {
   #load = 0;
 
   constructor(private readonly hooks: AccountHooks) {
-    this.#devices = new DeviceList(hooks.thisDevice, hooks.signedOut);
+    this.#devices = new DeviceList(hooks);
     this.#older.addEventListener('click', () => void this.#showOlder());
     this.#refresh.addEventListener('click', () => void this.refresh());
     this.#freeze.addEventListener('click', () => this.#askToFreeze(true));

@@ -9,17 +9,24 @@ import { readDevices, signOutDeviceById, type Outcome } from './account-api.js';
  * this browser (whose own Sign out, at the top, does that). A browser left signed in elsewhere is
  * ended from here, at once on every server.
  */
+export interface DeviceHooks {
+  readonly thisDevice: () => string | null;
+  readonly signedOut: (message: string) => void;
+  readonly canMakeOfflineCodes: () => boolean;
+  readonly enrolThisDevice: () => Promise<string | null>;
+}
+
 export class DeviceList {
   readonly #list = element('device-list', HTMLUListElement);
   readonly #status = element('device-status', HTMLElement);
+  readonly #offer = element('this-device', HTMLElement);
+  readonly #keep = element('keep-offline', HTMLButtonElement);
   #load = 0;
 
-  constructor(
-    private readonly thisDevice: () => string | null,
-    private readonly signedOut: (message: string) => void,
-  ) {
+  constructor(private readonly hooks: DeviceHooks) {
     // After a sign-out the list is rebuilt: the keyboard lands on the line that says what happened.
     this.#status.tabIndex = -1;
+    this.#keep.addEventListener('click', () => void this.#enrol());
   }
 
   /** Why this browser could not enrol, said under the list until the page signs out; null: nothing to say. */
@@ -29,8 +36,9 @@ export class DeviceList {
     const load = ++this.#load;
     const a = await readDevices();
     if (load !== this.#load || !this.#accepted(a)) return;
-    const mine = this.thisDevice();
+    const mine = this.hooks.thisDevice();
     this.#list.replaceChildren(...a.data.devices.map((d) => this.#row(d, d.deviceId === mine)));
+    this.#offer.hidden = mine !== null || !this.hooks.canMakeOfflineCodes();
     if (this.note !== null) say(this.#status, this.note, 'error');
     else say(this.#status, a.data.devices.length === 0 ? 'No phone or browser can pay offline.' : '');
   }
@@ -39,6 +47,17 @@ export class DeviceList {
     this.#load++;
     this.note = null;
     this.#list.replaceChildren();
+    this.#offer.hidden = true;
+  }
+
+  /** "Pay offline on this phone": enrolled, the list shows it as this browser's; else it says why not. */
+  async #enrol(): Promise<void> {
+    this.#keep.disabled = true;
+    this.note = await this.hooks.enrolThisDevice();
+    this.#keep.disabled = false;
+    await this.refresh();
+    if (this.note === null) say(this.#status, 'This phone now pays offline: with no network, its code screen shows a code made here.');
+    this.#status.focus();
   }
 
   #row(d: DeviceListing, mine: boolean): HTMLLIElement {
@@ -69,7 +88,7 @@ export class DeviceList {
 
   #accepted<T>(r: Outcome<T>): r is { ok: true; data: T } {
     if (r.ok) return true;
-    if (r.signedOut) this.signedOut(r.message);
+    if (r.signedOut) this.hooks.signedOut(r.message);
     else say(this.#status, r.message, 'error');
     return false;
   }

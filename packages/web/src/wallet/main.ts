@@ -9,7 +9,7 @@ import { ResultScreen } from './result-screen.js';
 import { CodeFlow } from './code-flow.js';
 import { Unreachable } from '../shared/page-api.js';
 import {
-  ensureEnrolled, forgetDevice, forgetLastWallet, keepShellForOffline, offlineWallet, oweSignOut, rememberWallet, sendPendingSignOuts, signOutDevice, signOutOwed,
+  canMakeOfflineCodes, enrolThisBrowser, forgetDevice, forgetLastWallet, keepShellForOffline, offlineWallet, oweSignOut, rememberWallet, renewEnrolment, sendPendingSignOuts, signOutDevice, signOutOwed,
   thisDeviceId,
 } from './offline-device.js';
 import { usePlatformTimeZone } from '../shared/time.js';
@@ -68,6 +68,8 @@ const account = new Account({
   },
   available: (available) => showWalletLine(available),
   thisDevice: () => (walletId === null ? null : thisDeviceId(walletId)),
+  canMakeOfflineCodes,
+  enrolThisDevice: () => (walletId === null ? Promise.resolve('You are signed out.') : enrolThisBrowser(walletId)),
 });
 const results = new ResultScreen({
   section: element('result-screen', HTMLElement), heading: element('result-heading', HTMLElement), amount: element('result-amount', HTMLElement),
@@ -209,9 +211,9 @@ function enter(wallet: SignedInWallet): void {
   flow.begin(wallet.walletId);
   usePlatformTimeZone(wallet.timeZone);
   confirmScreen.usePin(wallet.hasPin !== false);
-  // This browser keeps a device for offline codes, for when the network is gone; the device list
-  // below shows it once it is enrolled or renewed.
-  void ensureEnrolled(wallet.walletId).then((refused) => account.refreshDevices(refused));
+  // A device this browser keeps for offline codes is renewed; the device list below shows it, or
+  // offers to make one (the holder's choice: never on a browser that is not theirs).
+  void renewEnrolment(wallet.walletId).then(() => account.refreshDevices(null));
   signInForm.hidden = true;
   walletName = wallet.name === undefined ? `Wallet ${wallet.walletId}` : `${wallet.name} · wallet ${wallet.walletId}`;
   showWalletLine(wallet.available);

@@ -6,9 +6,10 @@ import { ResultCode } from '@micropay/protocol/errors';
 import { callPage, Unreachable } from '../shared/page-api.js';
 
 /**
- * Offline codes on the wallet page (docs/offline-codes.md): once signed in, the page enrols this
- * browser as a device and keeps its tag, secret and expiry in localStorage; each later start while
- * signed in and online renews the enrolment (a device that ended is forgotten and enrolled anew).
+ * Offline codes on the wallet page (docs/offline-codes.md): when the holder asks ("Pay offline on
+ * this phone"), the page enrols this browser as a device and keeps its tag, secret and expiry in
+ * localStorage; each later start while signed in and online renews the enrolment (a device that
+ * ended is forgotten, until the holder asks again).
  * When the platform cannot be reached, the code screen shows a code computed here with the
  * reference generator (WebCrypto), until the enrolment's expiry. WebCrypto needs a secure
  * context: HTTPS, or localhost.
@@ -99,33 +100,49 @@ export function thisDeviceId(walletId: string): string | null {
   return stored(walletId)?.deviceId ?? null;
 }
 
+/** Whether this browser can make offline codes at all: WebCrypto exists in a secure context only (HTTPS, or localhost). */
+export function canMakeOfflineCodes(): boolean {
+  return globalThis.crypto?.subtle !== undefined;
+}
+
 /**
- * Renews this browser's enrolment for the wallet, or enrols it when it has none or its one ended.
- * No network, or a frozen wallet, only leaves offline codes as they were. Answers why this browser
- * could not enrol (the wallet has its most devices), for the device list to say; else null.
+ * Renews this browser's enrolment for the wallet, if it has one: an ended one (revoked, expired) is
+ * forgotten, and not made anew, since making offline codes here is the holder's choice
+ * (enrolThisBrowser). No network, or a frozen wallet, leaves it as it was.
  */
-export async function ensureEnrolled(walletId: string): Promise<string | null> {
-  if (globalThis.crypto?.subtle === undefined) return null;
+export async function renewEnrolment(walletId: string): Promise<void> {
+  const device = stored(walletId);
+  if (device === null || !canMakeOfflineCodes()) return;
   try {
-    const device = stored(walletId);
-    if (device !== null) {
-      const renewed = await callPage<DeviceListing>('wallet/offline-device-renew', { deviceId: device.deviceId });
-      if (renewed.code === ResultCode.SUCCESS && renewed.data !== null) {
-        update(walletId, device.deviceId, (d) => ({ ...d, expiresAtMs: Number(renewed.data!.expiresAtMs) }));
-        return null;
-      }
-      if (renewed.code !== ResultCode.DEVICE_ENDED && renewed.code !== ResultCode.NO_RECORD) return null;
+    const renewed = await callPage<DeviceListing>('wallet/offline-device-renew', { deviceId: device.deviceId });
+    if (renewed.code === ResultCode.SUCCESS && renewed.data !== null) {
+      update(walletId, device.deviceId, (d) => ({ ...d, expiresAtMs: Number(renewed.data!.expiresAtMs) }));
+    } else if (renewed.code === ResultCode.DEVICE_ENDED || renewed.code === ResultCode.NO_RECORD) {
       forgetDevice(walletId);
     }
+  } catch (error) {
+    if (!(error instanceof Unreachable)) throw error;
+  }
+}
+
+/**
+ * Enrols this browser, at the holder's asking ("Pay offline on this phone"): a browser that makes
+ * offline codes makes them for whoever opens it with no network, until it is signed out, so a
+ * shared or borrowed one never does by itself. Answers why it could not (the wallet has its most
+ * devices, no network), for the device list to say; else null.
+ */
+export async function enrolThisBrowser(walletId: string): Promise<string | null> {
+  if (!canMakeOfflineCodes()) return 'This browser cannot make offline codes: it needs the page over HTTPS.';
+  try {
     const a = await callPage<EnrolledDevice>('wallet/offline-device', { label: browserLabel() });
-    if (a.code === ResultCode.ACTION_REFUSED) return `This browser cannot make offline codes: ${a.msg}.`;
     if (a.code === ResultCode.SUCCESS && a.data !== null) {
       const { deviceId, deviceTag, deviceSecret, expiresAtMs } = a.data;
       store(walletId, { deviceId, deviceTag, deviceSecret, expiresAtMs: Number(expiresAtMs), lastCounter: null });
+      return null;
     }
-    return null;
+    return `This browser cannot make offline codes: ${a.msg}.`;
   } catch (error) {
-    if (error instanceof Unreachable) return null;
+    if (error instanceof Unreachable) return error.message;
     throw error;
   }
 }
@@ -148,7 +165,7 @@ export type OfflineCode =
  */
 export async function offlineCode(walletId: string, want: 'new' | 'same'): Promise<OfflineCode> {
   const device = stored(walletId);
-  if (device === null || globalThis.crypto?.subtle === undefined) return { ok: false, reason: 'none' };
+  if (device === null || !canMakeOfflineCodes()) return { ok: false, reason: 'none' };
   const nowMs = Date.now();
   if (enrolmentEnded(device.expiresAtMs, nowMs)) return { ok: false, reason: 'expired', expiresAtMs: device.expiresAtMs };
   const counter = want === 'new' ? nextOfflineCounter(nowMs, device.lastCounter) : keptOfflineCounter(nowMs, device.lastCounter);
