@@ -59,7 +59,8 @@ export async function startPlatform(config: Config, logger: Logger, options: { c
   const routes = opsRoutes(store, metrics, logger, () => drain.draining);
   const codeResults = new CodeResultWatch((codes) => store.payCodeOutcomes(codes), () => clock.nowMs());
   const signInLimits = new SignInLimits(perAddress(config.signInPerAddress), perAccount(config.signInPerAccount));
-  const ctx = { config, store, clock, logger, codeResults, offlineLimits: new OfflineCodeLimits(), signInLimits };
+  const stopping = new AbortController();
+  const ctx = { config, store, clock, logger, codeResults, offlineLimits: new OfflineCodeLimits(), signInLimits, stopping: stopping.signal };
   const server = createHttpServer(ctx, HTTP_DEADLINES, {
     routes: config.adminPort === null ? routes : new Map(),
     meter: requestMeter(paymentRecorder, metrics),
@@ -98,7 +99,9 @@ export async function startPlatform(config: Config, logger: Logger, options: { c
     close() {
       closing ??= (async () => {
         // The admin listener stays up while the API drains, so the load balancer sees "not ready".
-        // The wallet pages' waits (long polls) answer at once, so the drain is not held for them.
+        // The wallet pages' waits (long polls) and the tills' charges waiting for the customer answer
+        // at once, so the drain is not held for them.
+        stopping.abort();
         await Promise.all([codeResults.stop(), drain.close(), ...jobs.map((job) => job.stop())]);
         await adminDrain?.close();
         metrics?.detach();

@@ -10,6 +10,7 @@ import { loadConfig } from '../src/config.js';
 import { hashPin } from '../src/domain/credentials.js';
 import { openStore } from '../src/platform.js';
 import type { Store } from '../src/store/store.js';
+import { RESTARTING_WORDS } from '../src/api/page-charge.js';
 import { createMerchant, createWalletWithCode, emptyTestDatabase, micropayParams, startTestPlatform, TEST_STORE, type TestPlatform } from './helpers.js';
 import { markedBlocks, readDoc } from './doc-blocks.js';
 import { cleanEnv, cliJson, runCli, startServerProcess, stopAllChildren } from './process-helpers.js';
@@ -146,6 +147,41 @@ describe('the drain, step by step (in process)', () => {
     const reopened = await openStore(loadConfig({ db: platform.dbPath }, {}));
     try {
       expect((await reopened.findOrder(m.mchId, 'till-at-stop'))?.status).toBe('PAID');
+    } finally {
+      await reopened.close();
+    }
+  });
+
+  it('answers a till charge waiting for the customer at once when the stop comes, so the drain ends in time; the order still waits for the customer', async () => {
+    p = await startTestPlatform();
+    const platform = p;
+    const m = await createMerchant(platform);
+    // Above the wallet's confirmation limit: the payment waits for the holder's PIN (up to 60 s).
+    const wallet = await platform.store.createWallet({ name: 'Ben', openingSen: 100_00, confirmLimitSen: 1_00 });
+    const code = await platform.store.issuePayCode(wallet.walletId, 600_000);
+    if (typeof code === 'string') throw new Error(code);
+    await platform.store.createCashier(m.mchId, 'lane-1', await hashPin('till-password'));
+    const signIn = await fetch(`${platform.url}/api/page/cashier/sign-in`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ mchId: m.mchId, name: 'lane-1', password: 'till-password' }),
+    });
+    const { data } = (await signIn.json()) as { data: { csrfToken: string } };
+    const headers = { 'Content-Type': 'application/json', Cookie: signIn.headers.get('set-cookie')!.split(';', 1)[0]!, 'X-CSRF-Token': data.csrfToken };
+    const charge = fetch(`${platform.url}/api/page/cashier/charge`, {
+      method: 'POST', headers, body: JSON.stringify({ mchOrderId: 'till-waiting', amount: '6.00', goodsInfo: 'Lunch', payCode: code.code }),
+    }).then(async (res) => (await res.json()) as { code: number; data: { status: string; message: string } });
+    // The till shows "Waiting for the customer to confirm…" (its flow waits, querying).
+    for (let i = 0; i < 100 && (await platform.store.findOrder(m.mchId, 'till-waiting'))?.status !== 'PENDING'; i++) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 200));
+    const started = Date.now();
+    const closed = platform.close();
+    // Before, the charge held the drain for the whole confirmation window (60 s), past the 10 s limit.
+    expect(await charge).toEqual({ code: 0, msg: 'success', data: { status: 'UNKNOWN', mchOrderId: 'till-waiting', message: RESTARTING_WORDS } });
+    await closed;
+    expect(Date.now() - started).toBeLessThan(3_000);
+    const reopened = await openStore(loadConfig({ db: platform.dbPath }, {}));
+    try {
+      // Nothing was decided for the customer: the order waits for the PIN, as Check again will find.
+      expect((await reopened.findOrder(m.mchId, 'till-waiting'))?.status).toBe('PENDING');
     } finally {
       await reopened.close();
     }

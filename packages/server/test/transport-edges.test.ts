@@ -70,7 +70,7 @@ describe('the whole request must arrive within the deadline (30 s by default)', 
   /** A server on the test platform's store whose deadline is 1 s, checked every 100 ms. */
   async function quickServer(): Promise<string> {
     const logger = createLogger('info', (line) => void lines.push(JSON.parse(line) as { level: string; msg: string }));
-    server = createHttpServer({ config: p.config, store: p.store, clock: systemClock, logger, codeResults: new CodeResultWatch((c) => p.store.payCodeOutcomes(c), () => Date.now()), offlineLimits: new OfflineCodeLimits(), signInLimits: new SignInLimits() }, { requestTimeoutMs: 1_000, checkIntervalMs: 100 });
+    server = createHttpServer({ config: p.config, store: p.store, clock: systemClock, logger, codeResults: new CodeResultWatch((c) => p.store.payCodeOutcomes(c), () => Date.now()), offlineLimits: new OfflineCodeLimits(), signInLimits: new SignInLimits(), stopping: new AbortController().signal }, { requestTimeoutMs: 1_000, checkIntervalMs: 100 });
     await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
     return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }

@@ -20,6 +20,11 @@ export interface ApiContext {
   readonly offlineLimits: OfflineCodeLimits;
   /** Sign-in attempts, paced per address and per account in this process (domain/sign-in-limits.ts). */
   readonly signInLimits: SignInLimits;
+  /**
+   * Aborted when the platform begins to stop: a request that waits on others (a till's charge
+   * waiting for the customer) answers then, so the drain is not held for a wait of a minute.
+   */
+  readonly stopping: AbortSignal;
 }
 
 /** A parsed request: the JSON object body and the headers (for the sandbox and wallet tokens). */

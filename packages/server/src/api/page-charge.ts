@@ -1,4 +1,4 @@
-import { MicroPayApiError, MicroPayClient, PaymentOutcomeUnknownError, type PayOutcome } from '@micropay/client';
+import { MicroPayAbortedError, MicroPayApiError, MicroPayClient, PaymentOutcomeUnknownError, type PayOutcome, type PayProgress } from '@micropay/client';
 import { mchOrderIdOf, parse, parseMicropay, rejectUnknown, required, resultCodeInfo, ResultCode } from '@micropay/protocol';
 import { ownsCharge } from '../domain/cashier-charge.js';
 import { answer } from './answer.js';
@@ -15,6 +15,9 @@ import { refuseMoneyAsNumber } from './page-money.js';
  * key, which never leaves the server. The page draws one mchOrderId per charge attempt and sends it
  * again on a resubmit, so a double submit is the same order, which the platform charges once.
  */
+/** What the till says of a charge the server stopped waiting for because it is stopping. */
+export const RESTARTING_WORDS = 'MicroPay is restarting. The customer can still confirm: check again in a moment, and the same order is never charged twice.';
+
 /** Stands in for the signature while the field rules check a charge before the client signs it. */
 const UNSIGNED = 'unsigned';
 
@@ -35,9 +38,10 @@ export const charge = withPageSession('cashier', 'changes', async (ctx, req, ses
   const { mchOrderId, payCode } = parsed.value;
   if (await ctx.store.startCashierCharge(cashier, { mchOrderId, payCode }) === 'TAKEN') return answer(ResultCode.ORDER_ID_TAKEN);
   const client = new MicroPayClient({ ...ownApi(req), mchId, apiKey: merchant.apiKey.expose() });
+  const stop = stopsWaitingAtStop(ctx.stopping);
   try {
     // Past the confirmation window the platform fails the order itself; the flow then closes it.
-    const outcome = await client.pay(parsed.value, { deadlineMs: ctx.config.confirmTimeoutS * 1000 + 5_000 });
+    const outcome = await client.pay(parsed.value, { deadlineMs: ctx.config.confirmTimeoutS * 1000 + 5_000, signal: stop.signal, onProgress: stop.onProgress });
     const made = outcome.order === null ? null : await ctx.store.findCashierCharge(mchId, mchOrderId);
     // The merchant's own system made the order under the id meanwhile: not the till's to show.
     if (outcome.order !== null && made === null) return answer(ResultCode.ORDER_ID_TAKEN);
@@ -46,11 +50,37 @@ export const charge = withPageSession('cashier', 'changes', async (ctx, req, ses
     if (error instanceof PaymentOutcomeUnknownError) {
       return answer(ResultCode.SUCCESS, { status: 'UNKNOWN', mchOrderId: parsed.value.mchOrderId, message: 'The outcome is not known yet: query the order before charging again.' });
     }
+    // The server is stopping (a restart): the order stands, and the customer may still confirm it.
+    if (error instanceof MicroPayAbortedError) return answer(ResultCode.SUCCESS, { status: 'UNKNOWN', mchOrderId: parsed.value.mchOrderId, message: RESTARTING_WORDS });
     // The request's fault (1021 with the field named), or the merchant's state (1022): said as the API says it.
     if (error instanceof MicroPayApiError && resultCodeInfo(error.code) !== undefined) return refusal(error.code, error.msg);
     throw error;
+  } finally {
+    stop.done();
   }
 });
+
+/**
+ * The charge's flow stops once it waits for the customer while the server is stopping, at once or
+ * when its wait begins: a wait of up to the confirmation window would hold the drain past its
+ * limit. A charge the platform decides at once (PAID, refused) runs to its end as before.
+ */
+function stopsWaitingAtStop(stopping: AbortSignal): { signal: AbortSignal; onProgress: (e: PayProgress) => void; done: () => void } {
+  const flow = new AbortController();
+  let waiting = false;
+  const stop = () => { if (waiting) flow.abort(stopping.reason); };
+  stopping.addEventListener('abort', stop, { once: true });
+  return {
+    signal: flow.signal,
+    onProgress: (e) => {
+      if (e.step !== 'waiting-for-customer') return;
+      waiting = true;
+      if (stopping.aborted) flow.abort(stopping.reason);
+    },
+    // The platform's signal outlives every charge: each takes its listener away when it ends.
+    done: () => stopping.removeEventListener('abort', stop),
+  };
+}
 
 /** A refusal as the API words it: the platform's msg as it is; the client's own check's with the catalogue's words first. */
 function refusal(code: number, msg: string): Answer {
