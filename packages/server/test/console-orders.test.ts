@@ -123,6 +123,10 @@ describe('the console order search', () => {
     expect(await all({ status: ['PAID'] })).toEqual(expected((o) => o.status === 'PAID'));
     expect(await all({ minAmount: '13', maxAmount: '40.00' })).toEqual(expected((o) => o.amountSen >= 13_00 && o.amountSen <= 40_00));
     expect(await all({ mchOrderId: 'INV-001' })).toEqual(['INV-001']);
+    // MicroPay's number for the order, as the till and the receipt show it, finds it too.
+    expect(await all({ mchOrderId: made.get('TILL-A1')!.orderId })).toEqual(['TILL-A1']);
+    // Another merchant's order is not this one's, under either number.
+    expect(await all({ mchOrderId: (await p.store.findOrder(other.mchId, 'INV-001'))!.orderId })).toEqual([]);
     expect(await all({ mchOrderIdPrefix: 'TILL-' })).toEqual(['TILL-A2', 'TILL-B1', 'TILL-A1']);
     // "_" is a character of the id, not a wildcard: INV-00x does not match INV_00.
     expect(await all({ mchOrderIdPrefix: 'INV_' })).toEqual(['INV_004']);
@@ -172,6 +176,7 @@ describe('the console order search', () => {
     const a = { mchId: m.mchId, cashierId: tillA.cashierId };
     expect(await all({}, a)).toEqual(['TILL-A2', 'TILL-A1']);
     expect(await all({ mchOrderId: 'TILL-B1' }, a)).toEqual([]);
+    expect(await all({ mchOrderId: made.get('TILL-B1')!.orderId }, a)).toEqual([]);
     const asksForB = await searchOrders(p.store, a, { cashierId: tillB.cashierId }, TIME_ZONE);
     expect(asksForB).toMatchObject({ ok: false, code: ResultCode.PARAM_ERROR });
     expect(await all({ cashierId: tillB.cashierId })).toEqual(['TILL-B1']);
