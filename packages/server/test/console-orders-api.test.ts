@@ -134,7 +134,7 @@ describe('refunds from the order detail', () => {
     const lane1 = await console(shop, 'lane-1', 'cashier', 20_00);
     const [refunds, audit] = [await count('refunds'), await count('audit_log')];
     const a = await call('orders/refund', { mchOrderId: 'c-1', mchRefundId: 'r-1', refundAmount: '20.01', reason: 'spilt' }, lane1);
-    expect([a.code, a.msg]).toEqual([9032, 'refund over the user\'s limit: your refund limit is 20.00 per refund']);
+    expect([a.code, a.msg]).toEqual([9032, 'refund over the user\'s limit: your refund limit is 20.00 for each sale']);
     expect([await count('refunds'), await count('audit_log')]).toEqual([refunds, audit]);
     expect((await call('orders/refund', { mchOrderId: 'c-1', mchRefundId: 'r-2', refundAmount: '20.00', reason: 'spilt' }, lane1)).code).toBe(0);
   });

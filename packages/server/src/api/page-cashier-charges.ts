@@ -1,4 +1,5 @@
 import { fail, formatSen, MCH_ORDER_ID, mchOrderIdOf, mchRefundIdOf, parse, positiveAmountOf, rejectUnknown, ResultCode } from '@micropay/protocol';
+import { refundRoomSen, type RefundingUser } from '../domain/merchant-users.js';
 import { maskedPayCode, ownsCharge, type CashierChargeRecord, type ChargeCursor } from '../domain/cashier-charge.js';
 import type { Order, Refund } from '../domain/model.js';
 import { merchantUserActing } from './console-access.js';
@@ -34,7 +35,7 @@ export const recentCharges = withPageSession('cashier', 'reads', async (ctx, req
   const page = rows.slice(0, PAGE_SIZE);
   const last = page.at(-1);
   const next = rows.length > PAGE_SIZE && last !== undefined ? { chargedAtMs: last.charge.chargedAtMs, mchOrderId: last.charge.mchOrderId } : null;
-  return answer(ResultCode.SUCCESS, { timeZone: ctx.config.timeZone, charges: page.map(chargeData), next });
+  return answer(ResultCode.SUCCESS, { timeZone: ctx.config.timeZone, charges: page.map((r) => chargeData(r, cashierOf(session))), next });
 });
 
 function cursorOf(value: unknown): ChargeCursor {
@@ -68,16 +69,17 @@ export const refundCharge = withPageSession('cashier', 'changes', async (ctx, re
     };
   });
   if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
-  const refunder = { userId: cashier.cashierId, mchId: cashier.mchId, name: cashier.name, role: cashier.role };
+  const refunder = { userId: cashier.cashierId, mchId: cashier.mchId, name: cashier.name, role: cashier.role, refundLimitSen: cashier.refundLimitSen };
   return userRefund(ctx, req, refunder, (acting) => ctx.store.refundCashierCharge(cashier, parsed.value, acting));
 });
 
-/** Who refunds, as the audit log records it: a merchant user from the session. */
+/** Who refunds, as the audit log records it and its refund limit is said: a merchant user from the session. */
 export interface Refunder {
   readonly userId: string;
   readonly mchId: string;
   readonly name: string;
   readonly role: MerchantRole;
+  readonly refundLimitSen: number | null;
 }
 
 /**
@@ -92,16 +94,17 @@ export async function userRefund(ctx: ApiContext, req: ApiRequest, refunder: Ref
   const acting = merchantUserActing(refunder, req);
   const decision = await run(acting);
   if (decision.kind === 'notYours') return answer(ResultCode.NOT_THIS_CASHIERS_CHARGE);
-  if (decision.kind === 'overLimit') return overLimit(decision.limitSen);
+  if (decision.kind === 'rejected' && decision.reason === 'OVER_REFUND_LIMIT') return overLimit(refunder.refundLimitSen ?? 0, decision.order?.refundedSen ?? 0);
   const code = refundResultCode(decision);
   if (decision.kind === 'rejected') return answer(code, null, rejectionDetail(decision));
   if (code !== ResultCode.SUCCESS) return answer(code, null, 'this refund number was used for another refund: start the refund again');
-  return answer(code, { refund: refundData(decision.refund), charge: orderData(decision.order) });
+  return answer(code, { refund: refundData(decision.refund), charge: orderData(decision.order, refunder) });
 }
 
-/** 9032: the user's refund limit, which the message tells (not a secret: the user's own). */
-export function overLimit(limitSen: number) {
-  return answer(ResultCode.REFUND_OVER_LIMIT, null, `your refund limit is ${formatSen(limitSen)} per refund`);
+/** 9032: the user's refund limit and what the order's refunds hold of it already (not secrets: the user's own). */
+export function overLimit(limitSen: number, refundedSen: number) {
+  const already = refundedSen === 0 ? '' : `, and ${formatSen(refundedSen)} of it is refunded already`;
+  return answer(ResultCode.REFUND_OVER_LIMIT, null, `your refund limit is ${formatSen(limitSen)} for each sale${already}`);
 }
 
 /** `{mchOrderId}`: what a receipt of the cashier's own charge, and of its refunds, shows. */
@@ -121,24 +124,31 @@ export const chargeReceipt = withPageSession('cashier', 'reads', async (ctx, req
     merchantName: merchant?.name ?? null,
     mchId: cashier.mchId,
     cashierName: cashier.name,
-    ...chargeData(found),
+    ...chargeData(found, cashier),
     refunds: refunds.map(refundData),
   });
 });
 
-function chargeData(r: CashierChargeRecord): Record<string, unknown> {
-  return { ...orderData(r.order), chargedAtMs: r.charge.chargedAtMs, payCode: maskedPayCode(r.payCode) };
+function chargeData(r: CashierChargeRecord, cashier: RefundingUser): Record<string, unknown> {
+  return { ...orderData(r.order, cashier), chargedAtMs: r.charge.chargedAtMs, payCode: maskedPayCode(r.payCode) };
 }
 
-export function orderData(o: Order): Record<string, unknown> {
+/**
+ * A charge as the till shows it; with the user who refunds from there, `refundRoom`: how much more
+ * that user may refund of it (what is left, within its refund limit; null: no limit of its own).
+ */
+export function orderData(o: Order, refunder: RefundingUser | null = null): Record<string, unknown> {
   const paid = isPaidOrder(o.status);
+  const left = paid ? refundableSen(o) : 0;
+  const room = refunder === null ? null : refundRoomSen(refunder, o);
   return {
     mchOrderId: o.mchOrderId,
     wavpayOrderId: o.orderId,
     goodsInfo: o.goodsInfo,
     amount: formatSen(o.amountSen),
     refundedAmount: formatSen(o.refundedSen),
-    refundableAmount: formatSen(paid ? refundableSen(o) : 0),
+    refundableAmount: formatSen(left),
+    refundRoom: room === null ? null : formatSen(Math.min(room, left)),
     tradeStatus: o.status,
     failReason: o.failReason,
     payTimeMs: o.payTimeMs,

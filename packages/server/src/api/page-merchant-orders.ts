@@ -87,7 +87,7 @@ export const refundMerchantOrder = withMerchantUser('changes', 'anyone', async (
   });
   if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
   const cmd = parsed.value;
-  const refunder = { userId: user.userId, mchId: user.mchId, name: user.name, role: user.role };
+  const refunder = { userId: user.userId, mchId: user.mchId, name: user.name, role: user.role, refundLimitSen: user.refundLimitSen };
   const cashier = { cashierId: user.userId, mchId: user.mchId, role: user.role, refundLimitSen: user.refundLimitSen };
   return userRefund(ctx, req, refunder, (acting) =>
     user.role === 'owner' ? ctx.store.refund(cmd, acting) : ctx.store.refundCashierCharge(cashier, cmd, acting));

@@ -27,7 +27,7 @@ export const createUser = withMerchantUser('changes', 'owner', async (ctx, req, 
   return createdUserAnswer(ctx, user.mchId, name, { role: 'cashier', refundLimitSen }, merchantUserActing(user, req));
 });
 
-/** `{name, refundLimit}`: a cashier's limit per refund, null for none. The owner has no limit to set. */
+/** `{name, refundLimit}`: a cashier's refund limit for each sale (its refunds in all), null for none. The owner has no limit to set. */
 export const setUserRefundLimit = withMerchantUser('changes', 'owner', async (ctx, req, user) => {
   const parsed = parse(() => {
     rejectUnknown(req.body, ['name', 'refundLimit']);

@@ -40,6 +40,9 @@ export function rejectionDetail(decision: Extract<RefundRequestDecision, { kind:
       return 'the order is FAILED: nothing was paid';
     case 'EXCEEDS_REFUNDABLE':
       return `the refundable amount is ${formatSen(order === null ? 0 : refundableSen(order))}`;
+    // Only a merchant user's refund has a limit (api/page-cashier-charges.ts says it with the limit).
+    case 'OVER_REFUND_LIMIT':
+      return `above the refund limit (${formatSen(order?.refundedSen ?? 0)} of this order is refunded already)`;
   }
 }
 

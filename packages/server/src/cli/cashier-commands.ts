@@ -23,7 +23,7 @@ const ACCOUNT = {
 const NEW_USER = {
   ...ACCOUNT,
   role: { type: 'string', value: 'ROLE', required: true, help: 'owner (runs the merchant console) or cashier' },
-  'refund-limit': { type: 'string', value: 'AMOUNT', help: 'a cashier\'s most per refund, like 20.00 (default: no limit; owners have none)' },
+  'refund-limit': { type: 'string', value: 'AMOUNT', help: 'the most a cashier refunds of one sale, in all, like 20.00 (default: no limit; owners have none)' },
 } as const satisfies Record<string, OptionSpec>;
 
 function accountOf(options: { 'mch-id': string; name: string }): { mchId: string; name: string } {

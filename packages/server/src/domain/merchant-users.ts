@@ -1,7 +1,7 @@
 /**
  * A merchant's users (docs/consoles.md): the cashier accounts of the cashier page, each with a role.
- * The owner runs the merchant console; cashiers take charges and refund their own, each refund at
- * most their refund limit when the owner set one.
+ * The owner runs the merchant console; cashiers take charges and refund their own, each order's
+ * refunds at most their refund limit when the owner set one.
  */
 export type MerchantRole = 'owner' | 'cashier';
 
@@ -10,17 +10,19 @@ export const MERCHANT_ROLES: readonly MerchantRole[] = ['owner', 'cashier'];
 /** Who refunds, as far as the refund limit is concerned. */
 export interface RefundingUser {
   readonly role: MerchantRole;
-  /** Most one refund of this user may be, in sen; null: no limit. */
+  /** Most an order's refunds may add up to when this user refunds it, in sen; null: no limit. */
   readonly refundLimitSen: number | null;
 }
 
 /**
  * The refund limit rule, in this one place: an owner refunds without limit; a cashier whose limit
- * is set refunds at most that much in one refund. Answers the limit exceeded, or null when allowed.
+ * is set refunds an order only while the order's refunds in all (done or in process, whoever made
+ * them) stay within it, so two refunds of one sale are no more than one. Answers how much more
+ * this user may refund of the order (null: no limit). Read in the refund's own transaction.
  */
-export function refundLimitExceeded(user: RefundingUser, refundAmountSen: number): number | null {
+export function refundRoomSen(user: RefundingUser, order: { readonly refundedSen: number }): number | null {
   if (user.role === 'owner' || user.refundLimitSen === null) return null;
-  return refundAmountSen > user.refundLimitSen ? user.refundLimitSen : null;
+  return Math.max(0, user.refundLimitSen - order.refundedSen);
 }
 
 /** Whether a user may sign in: a disabled one keeps its name, its charges and its log, but no session. */

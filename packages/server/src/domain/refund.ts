@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { refundRoomSen, type RefundingUser } from './merchant-users.js';
 import type { RefundCommand } from '@micropay/protocol';
 import { assert, journalEntry, merchantAccount, walletAccount, type JournalEntry } from './ledger.js';
 import type { Order, Refund, RefundFailReason, WalletStatus } from './model.js';
@@ -26,7 +27,9 @@ export type RefundRejection =
   /** The order is FAILED: nothing was paid. */
   | 'ORDER_FAILED'
   /** The amount is above what is left to refund. */
-  | 'EXCEEDS_REFUNDABLE';
+  | 'EXCEEDS_REFUNDABLE'
+  /** A cashier's refund would take the order's refunds above the cashier's refund limit (merchant-users.ts). */
+  | 'OVER_REFUND_LIMIT';
 
 export interface RefundView {
   /** The refund already recorded under (mchId, mchRefundId), with its order. */
@@ -63,6 +66,8 @@ export function decideRefundRequest(
   nowMs: number,
   refundId: string,
   fingerprint: string = refundFingerprint(cmd),
+  /** Who refunds, when a merchant's user does (the till, the console): its refund limit applies. */
+  refunder: RefundingUser | null = null,
 ): RefundRequestDecision {
   // The refund number is checked first, like the order number of a payment: whatever else the
   // request says, a taken number answers with the refund it already names.
@@ -87,6 +92,8 @@ export function decideRefundRequest(
       break;
   }
   if (cmd.refundAmountSen > refundableSen(order)) return { kind: 'rejected', reason: 'EXCEEDS_REFUNDABLE', order };
+  const room = refunder === null ? null : refundRoomSen(refunder, order);
+  if (room !== null && cmd.refundAmountSen > room) return { kind: 'rejected', reason: 'OVER_REFUND_LIMIT', order };
   return {
     kind: 'accepted',
     order,

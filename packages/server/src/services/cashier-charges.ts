@@ -1,7 +1,7 @@
 import type { RefundCommand } from '@micropay/protocol';
 import { decideChargeStart, ownsCharge, type ActingCashier, type CashierChargeRecord, type ChargeAttempt, type ChargeStart } from '../domain/cashier-charge.js';
 import type { RefundIdSource } from '../domain/ids.js';
-import { refundLimitExceeded, type RefundingUser } from '../domain/merchant-users.js';
+import type { RefundingUser } from '../domain/merchant-users.js';
 import type { RefundRequestDecision } from '../domain/refund.js';
 import type { StorePort } from '../store/port.js';
 import type { ActingAs } from '../domain/audit-log.js';
@@ -17,10 +17,10 @@ export function startCashierCharge(port: StorePort, cashier: ActingCashier, atte
 }
 
 /**
- * notYours: no charge of this cashier under the id (another cashier's, merchant's, or none);
- * overLimit: more than the cashier's refund limit (domain/merchant-users.ts). Nothing is written.
+ * notYours: no charge of this cashier under the id (another cashier's, merchant's, or none): nothing
+ * is written. Over the cashier's refund limit is the refund's own rejection (OVER_REFUND_LIMIT).
  */
-export type CashierRefund = RefundRequestDecision | { readonly kind: 'notYours' } | { readonly kind: 'overLimit'; readonly limitSen: number };
+export type CashierRefund = RefundRequestDecision | { readonly kind: 'notYours' };
 
 /**
  * A refund from the till. Which cashier took a charge is written once, before the charge, and never
@@ -38,7 +38,6 @@ export async function refundCashierCharge(
 ): Promise<CashierRefund> {
   const found = await findCharge(cmd.mchId, cmd.mchOrderId);
   if (!ownsCharge(found?.charge ?? null, cashier)) return { kind: 'notYours' };
-  const limitSen = refundLimitExceeded(cashier, cmd.refundAmountSen);
-  if (limitSen !== null) return { kind: 'overLimit', limitSen };
-  return refunds.refund(port, ids, cmd, acting);
+  // The limit is checked in the refund's transaction, against the order's refunds as they stand.
+  return refunds.refund(port, ids, cmd, acting, cashier);
 }

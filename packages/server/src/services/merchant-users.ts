@@ -44,7 +44,7 @@ export function createCashier(
     if (merchant === null) return unchanged('NO_MERCHANT');
     if (cashier !== null) return unchanged('NAME_TAKEN');
     const role = options.role ?? 'cashier';
-    // An owner has no limit (refundLimitExceeded): none is stored for one.
+    // An owner has no limit (refundRoomSen): none is stored for one.
     const refundLimitSen = role === 'owner' ? null : options.refundLimitSen ?? null;
     const created: Cashier = {
       cashierId: randomUUID(), mchId, name, role, refundLimitSen, passwordHash, ...ACCOUNT_CLEARED, disabledAtMs: null, createdAtMs: nowMs,

@@ -1,4 +1,5 @@
 import type { RefundCommand } from '@micropay/protocol';
+import type { RefundingUser } from '../domain/merchant-users.js';
 import { formatSen } from '@micropay/protocol';
 import { audited, type ActingAs } from '../domain/audit-log.js';
 import { unchanged, type Decided } from '../domain/effects.js';
@@ -24,10 +25,12 @@ const STALE_LIMIT = 500;
  * the finish moves the money or fails the refund. The first runs again when the refund id drawn,
  * or the merchant's refund number, was taken by another writer meanwhile (id-clash.ts).
  */
-export function requestRefund(port: StorePort, ids: RefundIdSource, cmd: RefundCommand, acting?: ActingAs): Promise<RefundRequestDecision> {
+export function requestRefund(
+  port: StorePort, ids: RefundIdSource, cmd: RefundCommand, acting?: ActingAs, refunder: RefundingUser | null = null,
+): Promise<RefundRequestDecision> {
   return retryOnIdClash(() =>
     port.decide({ view: 'refundRequest', cmd }, (view, nowMs) =>
-      audited(refundRequestEffects(decideRefundRequest(cmd, view, nowMs, ids.next(nowMs), refundFingerprint(cmd)), nowMs), acting, nowMs, (d) =>
+      audited(refundRequestEffects(decideRefundRequest(cmd, view, nowMs, ids.next(nowMs), refundFingerprint(cmd), refunder), nowMs), acting, nowMs, (d) =>
         d.kind !== 'accepted' ? null : {
           action: 'refund.request', mchId: d.refund.mchId, subjectId: d.refund.refundId,
           detail: { orderId: d.refund.orderId, mchOrderId: d.order.mchOrderId, mchRefundId: d.refund.mchRefundId, amount: formatSen(d.refund.amountSen) },
@@ -64,8 +67,10 @@ function finishing(port: StorePort, refundId: string): Promise<Finishing> {
  * Both transactions, one right after the other. A repeat of a refund still in process (its first
  * request died between the two) finishes it, so the merchant's retry learns the outcome.
  */
-export async function refund(port: StorePort, ids: RefundIdSource, cmd: RefundCommand, acting?: ActingAs): Promise<RefundRequestDecision> {
-  const decision = await requestRefund(port, ids, cmd, acting);
+export async function refund(
+  port: StorePort, ids: RefundIdSource, cmd: RefundCommand, acting?: ActingAs, refunder: RefundingUser | null = null,
+): Promise<RefundRequestDecision> {
+  const decision = await requestRefund(port, ids, cmd, acting, refunder);
   if (decision.kind === 'rejected' || decision.refund.status !== 'REFUND_IN_PROCESS') return decision;
   const finished = await finishRefund(port, decision.refund.refundId);
   assert(finished !== null, 'a recorded refund can be finished');

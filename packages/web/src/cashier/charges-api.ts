@@ -6,6 +6,8 @@ export interface ChargeRow {
   readonly amount: string;
   readonly refundedAmount: string;
   readonly refundableAmount: string;
+  /** How much more the signed-in user may refund of it, within its refund limit; null: no limit of its own. */
+  readonly refundRoom: string | null;
   readonly tradeStatus: string;
   readonly failReason: string | null;
   readonly payTimeMs: number | null;

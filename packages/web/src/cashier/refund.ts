@@ -1,6 +1,5 @@
 import { resultCodeInfo, ResultCode } from '@micropay/protocol/errors';
 import { positiveAmountProblem } from '@micropay/protocol/fields';
-import { parseAmountSen } from '@micropay/protocol/money';
 import { say } from '../shared/page.js';
 import { callPage, Unreachable } from '../shared/page-api.js';
 import type { ChargeRow, RefundRow } from './charges-api.js';
@@ -48,19 +47,13 @@ function refusalWords(code: number, msg: string): string {
   return msg;
 }
 
-/** What the dialog offers: all that is left, or the user's limit when that is less. */
-function offered(left: string, limit: string | null): string {
-  if (limit === null) return left;
-  return (parseAmountSen(limit) ?? Infinity) < (parseAmountSen(left) ?? 0) ? limit : left;
-}
-
 export class RefundDialog {
   #charge: ChargeRow | null = null;
   #running = false;
   /** One mchRefundId per attempt, kept after a lost answer (shared/refund-attempts.ts). */
   readonly #attempts = new RefundAttempts();
   #refunded: { readonly mchOrderId: string; readonly mchRefundId: string } | null = null;
-  /** The signed-in user's refund limit (null: none): the dialog offers no more than it. */
+  /** The signed-in user's refund limit (null: none), for the dialog to name; what it offers is the server's refundRoom. */
   refundLimit: string | null = null;
 
   /** `onRefunded`: a refund was recorded (the list shows it); `onReceipt`: print that refund's receipt. */
@@ -87,6 +80,10 @@ export class RefundDialog {
     this.#refunded = null;
     const offer = this.#describe(charge);
     this.el.form.hidden = false;
+    // Nothing this cashier may refund of it (its limit is reached): no amount to type, and the help
+    // line says whom to ask (cashier.css hides the field and Refund).
+    const reached = offer === '0.00';
+    this.el.form.dataset.limitReached = String(reached);
     this.el.done.hidden = true;
     const pinned = this.#attempts.pinned(charge.mchOrderId);
     if (pinned === undefined) {
@@ -97,19 +94,24 @@ export class RefundDialog {
       say(this.el.status, `The answer to an earlier refund of ${pinned.refundAmount} was lost. Check again: it never refunds twice.`, 'error');
     }
     this.el.dialog.showModal();
-    if (pinned === undefined) this.el.amount.select();
+    if (reached && pinned === undefined) this.el.cancel.focus();
+    else if (pinned === undefined) this.el.amount.select();
     else this.el.submit.focus();
   }
 
   /** The help line for the charge as it is now; what the amount field offers. */
   #describe(charge: ChargeRow): string {
-    const offer = offered(charge.refundableAmount, this.refundLimit);
+    // What the server says this user may still refund of it (its limit counts the sale's refunds in all).
+    const offer = charge.refundRoom ?? charge.refundableAmount;
     const order = `Order ${charge.wavpayOrderId}, paid ${charge.amount}`;
+    const limit = `your refund limit is ${this.refundLimit ?? ''} for each sale`;
     this.el.help.textContent = charge.refundableAmount === '0.00'
       ? `${order}: nothing is left to refund.`
       : offer === charge.refundableAmount
         ? `${order}: up to ${charge.refundableAmount} can be refunded.`
-        : `${order}: ${charge.refundableAmount} is left to refund, and your refund limit is ${offer} per refund.`;
+        : offer === '0.00'
+          ? `${order}: ${charge.refundableAmount} is left to refund, but ${limit} and its refunds reach it. Ask the merchant's owner to refund more.`
+          : `${order}: ${charge.refundableAmount} is left to refund; ${limit}, so you may refund up to ${offer}.`;
     return offer;
   }
 

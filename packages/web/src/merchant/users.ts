@@ -80,7 +80,7 @@ export const usersSection: Section<MerchantUser> = {
     }
 
     function limitForm(): HTMLFormElement {
-      return form('set-limit', 'Refund limit', [field('limit-name', 'Cashier', { maxLength: 40 }), field('limit-amount', 'Most per refund (empty: no limit)', { inputMode: 'decimal', maxLength: 40 })], 'Set limit', async (v) => {
+      return form('set-limit', 'Refund limit', [field('limit-name', 'Cashier', { maxLength: 40 }), field('limit-amount', 'Most refunded of one sale (empty: no limit)', { inputMode: 'decimal', maxLength: 40 })], 'Set limit', async (v) => {
         const a = await callPage<{ user: MerchantUserRow }>(`${ctx.api}users/set-refund-limit`, { name: v['limit-name'], refundLimit: v['limit-amount'] === '' ? null : v['limit-amount'] });
         if (a.data === null) return say(status, a.msg, 'error');
         say(status, `${a.data.user.name}: ${a.data.user.refundLimit === null ? 'no refund limit' : `refund limit ${a.data.user.refundLimit}`}.`);

@@ -127,6 +127,7 @@ const TILL_ORDER = {
   amount: AMOUNT_SCHEMA,
   refundedAmount: AMOUNT_SCHEMA,
   refundableAmount: AMOUNT_SCHEMA,
+  refundRoom: { anyOf: [AMOUNT_SCHEMA, { type: 'null' }], description: 'How much more the signed-in user may refund of it: what is left, within its refund limit (for each sale); null: no limit of its own.' },
   tradeStatus: ORDER_STATUS_SCHEMA,
   failReason: { anyOf: [FAIL_REASON, { type: 'null' }] },
   payTimeMs: { anyOf: [EPOCH_MS, { type: 'null' }] },
