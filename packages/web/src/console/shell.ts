@@ -178,6 +178,9 @@ export function stackedOnPhones(t: HTMLTableElement): HTMLTableElement {
  * a phone's card it breaks only after a hyphen, never inside a number, and a card too narrow for a
  * run of it scrolls the id in its own box (console.css `.code`). Call it once the rows are in.
  */
+/** The most characters an id shows beside its name on a phone's card. */
+const LONG_ID = 24;
+
 export function codeColumn(t: HTMLTableElement, column: number): HTMLTableElement {
   for (const row of t.tBodies[0]?.rows ?? []) {
     const cell = row.cells[column];
@@ -185,6 +188,9 @@ export function codeColumn(t: HTMLTableElement, column: number): HTMLTableElemen
     const code = Object.assign(document.createElement('span'), { className: 'code' });
     code.append(...cell.childNodes);
     cell.replaceChildren(code);
+    // Longer than a payout's 22 digits (a till's 32-character order id): on a phone's card it
+    // takes the card's width under its name (console.css), whole and in view.
+    if ((code.textContent ?? '').length > LONG_ID) cell.classList.add('long-id');
   }
   return t;
 }
