@@ -228,7 +228,12 @@ describe('micropay audit-log', () => {
     const tooMany = await t.cli(['audit-log', '--limit', '1001']);
     expect([tooMany.code, tooMany.stderr.trim()]).toEqual([2, 'micropay audit-log: --limit must be a whole number from 1 to 1000 (see micropay audit-log --help)']);
     // Behind a proxy a link is on the platform's public address, set once.
-    const proxied = await t.cliJ<{ link: string }>(['wallet', 'link', wallet.walletId], { MICROPAY_PUBLIC_URL: 'https://pay.example.com/' });
+    const proxied = await t.cliJ<{ link: string; note?: string }>(['wallet', 'link', wallet.walletId], { MICROPAY_PUBLIC_URL: 'https://pay.example.com/' });
     expect(proxied.link).toMatch(/^https:\/\/pay\.example\.com\/wallet#link=\S+$/);
+    expect(proxied.note).toBeUndefined();
+    // With neither, on a HOST of all addresses, the link is this machine's own, and says so.
+    const local = await t.cli(['wallet', 'link', wallet.walletId], { HOST: '0.0.0.0' });
+    expect(local.stdout).toMatch(/^Sign-in link for wallet \d{12} \(one use, valid until .+\):\n {2}http:\/\/127\.0\.0\.1:\d+\/wallet#link=\S+\n/);
+    expect(local.stdout.split('\n')[2]).toBe("This address is this machine's own: only a browser on this machine opens it. Set MICROPAY_PUBLIC_URL (or give --url) to the address the holder's phone reaches.");
   }, 120_000);
 });

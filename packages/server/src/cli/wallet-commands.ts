@@ -248,13 +248,22 @@ const link = defineCommand({
     if (issued === 'NO_WALLET') return notFound(`wallet ${args.WALLETID}`);
     if (issued === 'WALLET_CLOSED') throw new CommandFailed(`wallet ${args.WALLETID} is closed; it cannot sign in`);
     const url = walletSignInUrl(base, issued.token);
+    const note = options.url === undefined && config.publicUrl === null && thisMachineOnly(config.host) ? THIS_MACHINE_ONLY : null;
     out.show(
-      { walletId: args.WALLETID, link: url, expiresAt: formatWireTime(issued.expiresAtMs, config.timeZone) },
-      `Sign-in link for wallet ${args.WALLETID} (one use, valid until ${timeText(issued.expiresAtMs, config)}):\n  ${url}`,
+      { walletId: args.WALLETID, link: url, expiresAt: formatWireTime(issued.expiresAtMs, config.timeZone), ...(note === null ? {} : { note }) },
+      `Sign-in link for wallet ${args.WALLETID} (one use, valid until ${timeText(issued.expiresAtMs, config)}):\n  ${url}${note === null ? '' : `\n${note}`}`,
     );
     return 0;
   },
 });
+
+/** Said under a link to this machine's own address: a holder's phone cannot open it. */
+const THIS_MACHINE_ONLY = "This address is this machine's own: only a browser on this machine opens it. Set MICROPAY_PUBLIC_URL (or give --url) to the address the holder's phone reaches.";
+
+/** A HOST a link falls back to loopback for (the wildcards), or is loopback already. */
+function thisMachineOnly(host: string): boolean {
+  return ['0.0.0.0', '::', '::1', 'localhost'].includes(host) || host.startsWith('127.');
+}
 
 /** The wallet page with the link's token in the fragment: a browser never sends a fragment to a server or in a Referer. */
 export function walletSignInUrl(base: string, token: string): string {
