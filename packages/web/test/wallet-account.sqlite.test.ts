@@ -85,6 +85,8 @@ describe("the wallet page's account part", () => {
     // The button pressed is gone: the keyboard lands on what happened.
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('wallet-state');
     await expect.poll(() => page.locator('#code-status').textContent()).toBe('This wallet is frozen: it cannot pay. Ask the operator to unfreeze it.');
+    // Nothing is to be shown to a cashier: the screen's heading says what is so.
+    expect(await page.locator('#code-heading').textContent()).toBe('This wallet is frozen');
     // No "New code" to press: a frozen wallet's every request for one is refused.
     await expect.poll(() => page.locator('#renew').isVisible()).toBe(false);
     // Nothing of the code stays on screen: no symbols, no digits, no countdown.

@@ -18,6 +18,8 @@ export interface CodeFlowParts {
   readonly status: HTMLElement;
   /** New code: hidden for a frozen wallet, whose every request for one is refused. */
   readonly renew: HTMLButtonElement;
+  /** The screen's heading: "Show this to the cashier", or for a frozen wallet that it is frozen. */
+  readonly heading: HTMLElement;
   readonly screen: CodeScreen;
   readonly lifetime: CodeLifetime;
   readonly live: LiveResult;
@@ -112,7 +114,9 @@ export class CodeFlow {
     if (request !== this.#latest) return;
     const { section, status, screen, lifetime, live } = this.parts;
     if (!issued.ok && issued.reason === 'signedOut') return this.parts.signedOut(issued.message);
-    this.parts.renew.hidden = !issued.ok && issued.reason === 'frozen';
+    const frozen = !issued.ok && issued.reason === 'frozen';
+    this.parts.renew.hidden = frozen;
+    this.parts.heading.textContent = frozen ? 'This wallet is frozen' : 'Show this to the cashier';
     section.hidden = false;
     if (!issued.ok && issued.reason === 'unavailable') {
       this.#unreachable = issued.message;

@@ -52,7 +52,7 @@ const live = new LiveResult({
 });
 // The code screen's codes, the platform's or offline ones (code-flow.ts).
 const flow = new CodeFlow({
-  section: codeSection, status: codeStatus, renew: renewButton, screen, lifetime, live,
+  section: codeSection, status: codeStatus, renew: renewButton, heading: codeHeading, screen, lifetime, live,
   // Opened with no network, the page has no session's token yet: once the platform answers, it starts again.
   signedOut: (message) => (startedOffline ? location.reload() : showSignIn(message)),
   // Back online, a payment made with an offline code may be waiting for the PIN: it is asked for.
