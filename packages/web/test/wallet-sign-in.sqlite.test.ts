@@ -55,6 +55,9 @@ describe('signing in to the wallet page', () => {
     await page.keyboard.press('Enter');
     await expect.poll(() => page.getByRole('alert').textContent()).toBe('The wallet id and PIN do not match. After 5 wrong PINs in a row the wallet locks until the operator unlocks it.');
     expect(await page.getByLabel('PIN', { exact: true }).inputValue()).toBe('');
+    // A forgotten or locked PIN: the page says whom to ask, and the PIN field is described by it.
+    expect(await page.locator('#sign-in-help').textContent()).toBe('Or open the one-time sign-in link the operator gave you. '
+      + 'Forgot your PIN, or is it locked after wrong tries? Ask the operator: they unlock it, or give you a new PIN or a sign-in link.');
     await page.screenshot({ path: screenshotPath('wallet-sign-in-wrong-pin'), fullPage: true });
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.viewport.width);
 
