@@ -1,4 +1,5 @@
 import { OfflineCodeLimits } from './domain/offline-code-limits.js';
+import { setMaxListeners } from 'node:events';
 import { perAccount, perAddress, SignInLimits } from './domain/sign-in-limits.js';
 import type { Server } from 'node:http';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net';
@@ -60,6 +61,8 @@ export async function startPlatform(config: Config, logger: Logger, options: { c
   const codeResults = new CodeResultWatch((codes) => store.payCodeOutcomes(codes), () => clock.nowMs());
   const signInLimits = new SignInLimits(perAddress(config.signInPerAddress), perAccount(config.signInPerAccount));
   const stopping = new AbortController();
+  // Every till charge in flight listens to it (up to its confirmation window): more than ten is normal.
+  setMaxListeners(0, stopping.signal);
   const ctx = { config, store, clock, logger, codeResults, offlineLimits: new OfflineCodeLimits(), signInLimits, stopping: stopping.signal };
   const server = createHttpServer(ctx, HTTP_DEADLINES, {
     routes: config.adminPort === null ? routes : new Map(),

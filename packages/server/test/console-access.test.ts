@@ -132,14 +132,33 @@ describe("a cashier's refund limit", () => {
     expect((await call('cashier/refund', { mchOrderId: 'o-1', mchRefundId: 'r-2a', refundAmount: '3.00' }, till)).code).toBe(0);
     // The limit is the sale's refunds in all: a second refund gets only what the first left of it.
     const split = await call('cashier/refund', { mchOrderId: 'o-1', mchRefundId: 'r-2b', refundAmount: '2.01' }, till);
-    expect([split.code, split.msg]).toEqual([9032, "refund over the user's limit: your refund limit is 5.00 for each sale, and 3.00 of it is refunded already"]);
+    expect([split.code, split.msg]).toEqual([9032, "refund over the user's limit: your refund limit is 5.00 for each sale, and 3.00 of this sale is refunded already"]);
     expect((await call('cashier/refund', { mchOrderId: 'o-1', mchRefundId: 'r-2c', refundAmount: '2.00' }, till)).code).toBe(0);
     expect(await count('refunds')).toBe(2);
+    // A refund sent again under its number (a lost answer) is the refund made, the limit reached or not.
+    const again = await call('cashier/refund', { mchOrderId: 'o-1', mchRefundId: 'r-2c', refundAmount: '2.00' }, till);
+    expect([again.code, again.data?.refund.refundAmount]).toEqual([0, '2.00']);
+    expect(await count('refunds')).toBe(2);
     // The till is told what is left to this cashier with each charge.
-    expect((await call('cashier/recent-charges', {}, till)).data!.charges[0]).toMatchObject({ refundableAmount: '25.00', refundRoom: '0.00' });
+    expect((await call('cashier/recent-charges', {}, till)).data!.charges[0]).toMatchObject({ refundableAmount: '25.00', refundRoom: '0.00', refundLimit: '5.00' });
     // The owner lifts the limit: the till's next request sees it (read with the session).
     await p.store.setRefundLimit(shop.mchId, 'lane-1', null);
     expect((await call('cashier/refund', { mchOrderId: 'o-1', mchRefundId: 'r-3', refundAmount: '20.00' }, till)).code).toBe(0);
+  });
+
+  it("counts the owner's refunds of the sale too: a cashier refunds only what they leave of its limit", async () => {
+    const shop = await createMerchant(p, 'Corner Shop');
+    const limited = await user(shop, 'lane-1', 'cashier', 5_00);
+    const till = sessionOf(await call('cashier/sign-in', { mchId: shop.mchId, name: 'lane-1', password: limited }));
+    const { payCode } = await createWalletWithCode(p, 100_00);
+    expect((await call('cashier/charge', { mchOrderId: 'o-1', amount: '30.00', goodsInfo: 'Tea', payCode }, till)).data?.status).toBe('PAID');
+    // The owner refunds 4.00 of it through the merchant API (the merchant's own system).
+    const owner = await p.store.refund({ mchId: shop.mchId, mchOrderId: 'o-1', mchRefundId: 'own-1', refundAmountSen: 4_00, reason: null, timestampMs: Date.now() });
+    expect(owner.kind).toBe('accepted');
+    expect((await call('cashier/recent-charges', {}, till)).data!.charges[0]).toMatchObject({ refundableAmount: '26.00', refundRoom: '1.00', refundLimit: '5.00' });
+    const over = await call('cashier/refund', { mchOrderId: 'o-1', mchRefundId: 'r-1', refundAmount: '1.01' }, till);
+    expect([over.code, over.msg]).toEqual([9032, "refund over the user's limit: your refund limit is 5.00 for each sale, and 4.00 of this sale is refunded already"]);
+    expect((await call('cashier/refund', { mchOrderId: 'o-1', mchRefundId: 'r-2', refundAmount: '1.00' }, till)).code).toBe(0);
   });
 
   it('holds for refunds sent at once: of eight refunds of 3.00 under a limit of 5.00, one is made', async () => {

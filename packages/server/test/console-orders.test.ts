@@ -125,6 +125,8 @@ describe('the console order search', () => {
     expect(await all({ mchOrderId: 'INV-001' })).toEqual(['INV-001']);
     // MicroPay's number for the order, as the till and the receipt show it, finds it too.
     expect(await all({ mchOrderId: made.get('TILL-A1')!.orderId })).toEqual(['TILL-A1']);
+    expect(await all({ mchOrderId: made.get('TILL-A1')!.orderId, from: DAY1, to: DAY2 })).toEqual(['TILL-A1']);
+    expect(await all({ mchOrderId: made.get('TILL-A1')!.orderId, status: 'FAILED' })).toEqual([]);
     // Another merchant's order is not this one's, under either number.
     expect(await all({ mchOrderId: (await p.store.findOrder(other.mchId, 'INV-001'))!.orderId })).toEqual([]);
     expect(await all({ mchOrderIdPrefix: 'TILL-' })).toEqual(['TILL-A2', 'TILL-B1', 'TILL-A1']);

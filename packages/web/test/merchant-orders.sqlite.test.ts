@@ -44,7 +44,7 @@ describe("the merchant console's orders and statements", () => {
     // Filters: the prefix and an amount range; then a bad amount is told in words.
     const rows = page.locator('#orders-table tbody tr');
     await expect.poll(() => rows.count()).toBe(4);
-    await page.getByLabel("Order id, yours or MicroPay's (or its start*)").fill('ORD-*');
+    await page.getByLabel("Order id: yours (or its start*) or MicroPay's").fill('ORD-*');
     await page.getByLabel('Amount from').fill('5.00');
     await page.getByRole('button', { name: 'Search' }).click();
     await expect.poll(() => rows.locator('td:first-child').allTextContents()).toEqual(['ORD-1003', 'ORD-1002']);

@@ -207,6 +207,28 @@ describe('the wallet page with its network cut (docs/offline-codes.md)', () => {
     expect((await platform.cliJ<{ devices: unknown[] }>(['wallet', 'devices', 'list', wallet.walletId])).devices).toEqual([]);
   });
 
+  it('a device an earlier version enrolled at sign-in (the holder never asked) is forgotten at the next start, and offered again', async () => {
+    const wallet = await createWallet(platform.cliJ);
+    const { page } = await openCodeScreen(chromium.browser, await platform.walletLink(wallet.walletId));
+    const key = `micropay.offline.${wallet.walletId}`;
+    await payOfflineHere(page, wallet.walletId);
+    const device = JSON.parse((await page.evaluate((k) => localStorage.getItem(k), key))!) as { deviceId: string; asked?: true };
+    expect(device.asked).toBe(true);
+    // As the earlier version kept it: no mark of the holder's asking.
+    await page.evaluate((k) => localStorage.setItem(k, JSON.stringify({ ...JSON.parse(localStorage.getItem(k)!), asked: undefined })), key);
+    await page.reload();
+    await page.locator('#keep-offline').waitFor();
+    await expect.poll(() => page.evaluate((k) => localStorage.getItem(k), key)).toBeNull();
+    // Its secret is gone from the only place it was; not renewed, the device ends at its expiry,
+    // and the holder stays signed in (a sign-out by its proof would end this session too).
+    await page.context().setOffline(true);
+    await page.getByRole('button', { name: 'New code' }).click();
+    await expect.poll(() => page.locator('#code-status').textContent()).toBe('MicroPay cannot be reached. Check the connection and try again.');
+    expect(await page.locator('#digits').isVisible()).toBe(false);
+    await page.context().setOffline(false);
+    expect(await page.locator('#sign-in').isHidden()).toBe(true);
+  });
+
   it('a browser whose session ended without a sign-out shows no offline code when opened with no network', async () => {
     const wallet = await createWallet(platform.cliJ);
     const { page } = await openCodeScreen(chromium.browser, await platform.walletLink(wallet.walletId));

@@ -85,7 +85,7 @@ function frozen(result: Awaited<ReturnType<typeof freezeWallet>>, walletId: stri
 /**
  * `{walletId, deviceId?}`: revokes one offline-code device of the wallet, or every one (no
  * deviceId), at once on every server, with the wallet pages they were enrolled in; the holder's
- * page or app enrols again at its next sign-in.
+ * app enrols again, and the page when the holder asks for offline codes again.
  */
 export const adminRevokeWalletDevices = withOperator('wallet care', async (ctx, req, operator) => {
   const parsed = parse(() => {

@@ -103,7 +103,7 @@ export async function userRefund(ctx: ApiContext, req: ApiRequest, refunder: Ref
 
 /** 9032: the user's refund limit and what the order's refunds hold of it already (not secrets: the user's own). */
 export function overLimit(limitSen: number, refundedSen: number) {
-  const already = refundedSen === 0 ? '' : `, and ${formatSen(refundedSen)} of it is refunded already`;
+  const already = refundedSen === 0 ? '' : `, and ${formatSen(refundedSen)} of this sale is refunded already`;
   return answer(ResultCode.REFUND_OVER_LIMIT, null, `your refund limit is ${formatSen(limitSen)} for each sale${already}`);
 }
 
@@ -149,6 +149,8 @@ export function orderData(o: Order, refunder: RefundingUser | null = null): Reco
     refundedAmount: formatSen(o.refundedSen),
     refundableAmount: formatSen(left),
     refundRoom: room === null ? null : formatSen(Math.min(room, left)),
+    // The limit the room comes from, as it is now (the owner may have changed it since sign-in).
+    refundLimit: room === null || refunder?.refundLimitSen == null ? null : formatSen(refunder.refundLimitSen),
     tradeStatus: o.status,
     failReason: o.failReason,
     payTimeMs: o.payTimeMs,

@@ -9,18 +9,18 @@ import { cashierOf } from './page-cashier.js';
 import { withPageSession } from './page-session.js';
 import { refuseMoneyAsNumber } from './page-money.js';
 
+/** What the till says of a charge the server stopped waiting for because it is stopping. */
+export const RESTARTING_WORDS = 'MicroPay is restarting. The customer may have confirmed already, or can still confirm: check again in a moment, and the same order is never charged twice.';
+
+/** Stands in for the signature while the field rules check a charge before the client signs it. */
+const UNSIGNED = 'unsigned';
+
 /**
  * The cashier page's charge (docs/pages.md): the merchant's own safe pay → query → close flow
  * (@micropay/client's pay()), run on the server for the session's merchant, with the merchant's
  * key, which never leaves the server. The page draws one mchOrderId per charge attempt and sends it
  * again on a resubmit, so a double submit is the same order, which the platform charges once.
  */
-/** What the till says of a charge the server stopped waiting for because it is stopping. */
-export const RESTARTING_WORDS = 'MicroPay is restarting. The customer can still confirm: check again in a moment, and the same order is never charged twice.';
-
-/** Stands in for the signature while the field rules check a charge before the client signs it. */
-const UNSIGNED = 'unsigned';
-
 export const charge = withPageSession('cashier', 'changes', async (ctx, req, session) => {
   const parsed = parse(() => parseCharge(req.body));
   if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
@@ -73,6 +73,8 @@ function stopsWaitingAtStop(stopping: AbortSignal): { signal: AbortSignal; onPro
   return {
     signal: flow.signal,
     onProgress: (e) => {
+      // Closing the order at its deadline, or done: the wait is over, and so is cutting it short.
+      if (e.step === 'closing' || e.step === 'done') waiting = false;
       if (e.step !== 'waiting-for-customer') return;
       waiting = true;
       if (stopping.aborted) flow.abort(stopping.reason);

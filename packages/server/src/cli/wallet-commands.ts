@@ -248,7 +248,7 @@ const link = defineCommand({
     if (issued === 'NO_WALLET') return notFound(`wallet ${args.WALLETID}`);
     if (issued === 'WALLET_CLOSED') throw new CommandFailed(`wallet ${args.WALLETID} is closed; it cannot sign in`);
     const url = walletSignInUrl(base, issued.token);
-    const note = options.url === undefined && config.publicUrl === null && thisMachineOnly(config.host) ? THIS_MACHINE_ONLY : null;
+    const note = thisMachineOnly(base) ? THIS_MACHINE_ONLY : null;
     out.show(
       { walletId: args.WALLETID, link: url, expiresAt: formatWireTime(issued.expiresAtMs, config.timeZone), ...(note === null ? {} : { note }) },
       `Sign-in link for wallet ${args.WALLETID} (one use, valid until ${timeText(issued.expiresAtMs, config)}):\n  ${url}${note === null ? '' : `\n${note}`}`,
@@ -260,9 +260,10 @@ const link = defineCommand({
 /** Said under a link to this machine's own address: a holder's phone cannot open it. */
 const THIS_MACHINE_ONLY = "This address is this machine's own: only a browser on this machine opens it. Set MICROPAY_PUBLIC_URL (or give --url) to the address the holder's phone reaches.";
 
-/** A HOST a link falls back to loopback for (the wildcards), or is loopback already. */
-function thisMachineOnly(host: string): boolean {
-  return ['0.0.0.0', '::', '::1', 'localhost'].includes(host) || host.startsWith('127.');
+/** A link's address that only this machine reaches: loopback (defaultUrl's for a wildcard HOST too). */
+function thisMachineOnly(base: string): boolean {
+  const host = new URL(base).hostname;
+  return host === 'localhost' || host === '[::1]' || host.startsWith('127.');
 }
 
 /** The wallet page with the link's token in the fragment: a browser never sends a fragment to a server or in a Referer. */

@@ -9,6 +9,9 @@ import { compactWireTime, MCH_ID } from '@micropay/protocol';
 /** Payment codes start with 39, as the spec's example does; other schemes use 10–15, 25–30, 62. */
 export const PAY_CODE_PREFIX = '39';
 
+/** MicroPay's order id as the ids below draw it (`4`, yyyyMMddHHmmss, 7 digits): the wire's wavpayOrderId. */
+export const MICROPAY_ORDER_ID = /^4[0-9]{21}$/;
+
 export function newPayCode(): string {
   return PAY_CODE_PREFIX + digits(16);
 }

@@ -82,7 +82,7 @@ export function walletStatusEffects(walletId: string, status: WalletStatus, nowM
  * What a security change writes. A new PIN or app token is what an operator sets when the old one
  * may be known to someone else: everything signed in with the old one ends with it, in the same
  * transaction (the wallet pages' sessions and unused sign-in links, and the devices enrolled for
- * offline codes, which the holder's page or app enrols again at its next sign-in). A confirmation
+ * offline codes, which the holder's app enrols again, and the page when the holder asks). A confirmation
  * limit or an unlock leaves them.
  */
 export function walletSecurityEffects(walletId: string, changes: WalletSecurityChanges, nowMs: number): Effect[] {

@@ -1,4 +1,5 @@
 import type { OrderStatus, Parsed } from '@micropay/protocol';
+import { MICROPAY_ORDER_ID } from '../domain/ids.js';
 import type { FailReason, Order } from '../domain/model.js';
 import { ownsCharge } from '../domain/cashier-charge.js';
 import { maskedWalletId, parseOrderSearch, searchCursor, type OrderSearch, type OrderSearchScope } from '../domain/order-search.js';
@@ -36,7 +37,7 @@ export interface OrderPage {
   readonly next: string | null;
 }
 
-export type OrderReads = Pick<Store, 'searchOrders' | 'orderHistory'>;
+export type OrderReads = Pick<Store, 'searchOrders' | 'orderHistory' | 'findOrderById'>;
 
 /**
  * One page of the search the console's filters ask (domain/order-search.ts names them). A bad
@@ -52,11 +53,31 @@ export async function searchOrders(
 
 /** A checked search's page: one more order than the page holds is asked for, to know whether a next page exists. */
 export async function orderPage(store: OrderReads, search: OrderSearch): Promise<OrderPage> {
-  const found = await store.searchOrders(search);
+  const found = await searchWithMicroPayOrderId(store, search);
   const orders = found.slice(0, search.limit);
   const last = orders[orders.length - 1];
   const next = found.length > search.limit && last !== undefined ? searchCursor(search, { tradeTimeMs: last.tradeTimeMs, orderId: last.orderId }) : null;
   return { orders: orders.map(consoleOrderRow), next };
+}
+
+/**
+ * An exact order id may be MicroPay's, as the till and the receipt show it: when it names an order
+ * of this merchant, that order is searched by its own id too, each search by the unique index as
+ * any exact id is (an OR, or an IN, of the two lured SQLite onto a walk of the date range), and the
+ * two pages merged in the search's order. The cursor stays the typed search's: the order an id
+ * names never changes.
+ */
+async function searchWithMicroPayOrderId(store: OrderReads, search: OrderSearch): Promise<Order[]> {
+  const id = search.mchOrderId;
+  const order = id?.kind === 'exact' && MICROPAY_ORDER_ID.test(id.value) ? await store.findOrderById(id.value) : null;
+  if (order === null || order.mchId !== search.mchId || order.mchOrderId === id!.value) return store.searchOrders(search);
+  const [typed, named] = await Promise.all([store.searchOrders(search), store.searchOrders({ ...search, mchOrderId: { kind: 'exact', value: order.mchOrderId } })]);
+  return [...typed, ...named].sort(newestFirst).slice(0, search.limit + 1);
+}
+
+/** The search's order: trade time, newest first, then the order id (store/order-search-sql.ts). */
+function newestFirst(a: Order, b: Order): number {
+  return b.tradeTimeMs - a.tradeTimeMs || (a.orderId < b.orderId ? 1 : a.orderId > b.orderId ? -1 : 0);
 }
 
 export function consoleOrderRow(o: Order): ConsoleOrderRow {

@@ -50,10 +50,7 @@ export function orderSearchSql(search: OrderSearch, prefixMatch: PrefixMatch): S
   if (search.minSen !== null) where.push(`o.amount_sen >= ${$(search.minSen)}`);
   if (search.maxSen !== null) where.push(`o.amount_sen <= ${$(search.maxSen)}`);
   const id = search.mchOrderId;
-  // Exact: the merchant's id, or MicroPay's order id as the till and the receipt show it (the key).
-  if (id?.kind === 'exact') {
-    where.push(`(o.mch_order_id = ${$(id.value)} OR o.order_id = ${$(id.value)})`);
-  }
+  if (id?.kind === 'exact') where.push(`o.mch_order_id = ${$(id.value)}`);
   if (id?.kind === 'prefix') {
     const column = prefixMatch === 'postgres' ? 'o.mch_order_id COLLATE "C"' : 'o.mch_order_id';
     where.push(`${column} >= ${$(id.value)} AND ${column} < ${$(id.value + '~')}`);

@@ -7,7 +7,7 @@ import { formatWireTime } from '../shared/time.js';
  * A wallet's offline-code devices in the operator console's wallet detail (docs/consoles.md):
  * each with its state and expiry, a Revoke button for an active one, and Revoke all (after a
  * confirm step). Revoking takes effect on every server from the next payment, and signs out the
- * wallet page a device was enrolled in; the holder's page or app enrols again at its next sign-in.
+ * wallet page a device was enrolled in; the holder's app enrols again, and the page when the holder asks.
  */
 export type Revoke = (deviceId: string | null) => Promise<void>;
 

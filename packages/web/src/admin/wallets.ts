@@ -24,10 +24,9 @@ export const walletsSection: Section<SignedInOperator> = {
     detail.setAttribute('aria-label', 'Wallet');
     const results = Object.assign(document.createElement('div'), { className: 'table-wrap' });
     let search: Record<string, string> = {};
+    const creating = newWalletForm(ctx.api, status, shownOnce, async (w) => { show(w); await find(); });
     // The wallets found stay under the search that found them; the wallet opened is below them.
-    // A new wallet's opening balance is asked about here, under the form, before it is made.
-    const creating = document.createElement('div');
-    container.append(searchForm(), ...(may(ctx.who, 'wallet accounts') ? [createForm(), creating] : optional(roleSummary(ctx.who))), status, shownOnce, results, detail);
+    container.append(searchForm(), ...(may(ctx.who, 'wallet accounts') ? creating : optional(roleSummary(ctx.who))), status, shownOnce, results, detail);
     await find();
 
     async function find(cursor?: string): Promise<void> {
@@ -78,36 +77,38 @@ export const walletsSection: Section<SignedInOperator> = {
       });
     }
 
-    /**
-     * An opening balance is money from the float, like a top-up, so it asks once more, naming the
-     * amount as typed and the holder: a slip ("2500" for "25.00") is caught before the holder can
-     * spend it. A wallet made with nothing on it is made at once.
-     */
-    function createForm(): HTMLFormElement {
-      const made = form('new-wallet', 'New wallet', [
-        field('wallet-name', 'Holder name'), field('wallet-opening', 'Opening balance (optional)', { inputMode: 'decimal', maxLength: 20 }),
-        field('wallet-pin', 'PIN (optional, 4 to 6 digits)', { inputMode: 'numeric', type: 'password', maxLength: 6, autocomplete: 'new-password' }),
-        field('wallet-limit', 'Confirmation limit (optional)', { inputMode: 'decimal', maxLength: 20 }),
-      ], 'Create wallet', async (v) => {
-        const body: Record<string, unknown> = { name: v['wallet-name'] };
-        for (const [id, key] of [['wallet-opening', 'openingBalance'], ['wallet-pin', 'pin'], ['wallet-limit', 'confirmLimit']] as const) if (v[id] !== '') body[key] = v[id];
-        (document.getElementById('wallet-pin') as HTMLInputElement).value = '';
-        const opening = v['wallet-opening']!;
-        if (opening === '') return create(body);
-        askFirst(creating, `Create a wallet for ${v['wallet-name']} holding ${opening}? The money comes from the platform float, as a top-up does.`,
-          `Create with ${opening}`, async () => { if (await create(body) === 'clear') made.reset(); }, 'Not now');
-      });
-      return made;
-    }
-
-    async function create(body: Record<string, unknown>): Promise<'clear' | undefined> {
-      const a = await callPage<{ wallet: WalletDetail; token: string }>(`${ctx.api}wallets/create`, body);
-      if (a.data === null) return void say(status, a.msg, 'error');
-      say(status, `Wallet ${a.data.wallet.walletId} created for ${a.data.wallet.name}.`);
-      showOnce(shownOnce, `App token of wallet ${a.data.wallet.walletId}`, a.data.token);
-      show(a.data.wallet);
-      await find();
-      return 'clear';
-    }
   },
 };
+
+/**
+ * The New wallet form and, under it, the place its question is asked. An opening balance is money
+ * from the float, like a top-up, so it asks once more, naming the amount as typed and the holder: a
+ * slip ("2500" for "25.00") is caught before the holder can spend it. A wallet made with nothing
+ * on it is made at once. `made`: the section shows the new wallet.
+ */
+function newWalletForm(api: string, status: HTMLElement, shownOnce: HTMLElement, made: (w: WalletDetail) => Promise<void>): HTMLElement[] {
+  const creating = document.createElement('div');
+  const f = form('new-wallet', 'New wallet', [
+    field('wallet-name', 'Holder name'), field('wallet-opening', 'Opening balance (optional)', { inputMode: 'decimal', maxLength: 20 }),
+    field('wallet-pin', 'PIN (optional, 4 to 6 digits)', { inputMode: 'numeric', type: 'password', maxLength: 6, autocomplete: 'new-password' }),
+    field('wallet-limit', 'Confirmation limit (optional)', { inputMode: 'decimal', maxLength: 20 }),
+  ], 'Create wallet', async (v) => {
+    const body: Record<string, unknown> = { name: v['wallet-name'] };
+    for (const [id, key] of [['wallet-opening', 'openingBalance'], ['wallet-pin', 'pin'], ['wallet-limit', 'confirmLimit']] as const) if (v[id] !== '') body[key] = v[id];
+    (document.getElementById('wallet-pin') as HTMLInputElement).value = '';
+    const opening = v['wallet-opening']!;
+    if (opening === '') return create(body);
+    askFirst(creating, `Create a wallet for ${v['wallet-name']} holding ${opening}? The money comes from the platform float, as a top-up does.`,
+      `Create with ${opening}`, async () => { if (await create(body) === 'clear') f.reset(); }, 'Not now');
+  });
+
+  async function create(body: Record<string, unknown>): Promise<'clear' | undefined> {
+    const a = await callPage<{ wallet: WalletDetail; token: string }>(`${api}wallets/create`, body);
+    if (a.data === null) return void say(status, a.msg, 'error');
+    say(status, `Wallet ${a.data.wallet.walletId} created for ${a.data.wallet.name}.`);
+    showOnce(shownOnce, `App token of wallet ${a.data.wallet.walletId}`, a.data.token);
+    await made(a.data.wallet);
+    return 'clear';
+  }
+  return [f, creating];
+}

@@ -8,6 +8,8 @@ export interface ChargeRow {
   readonly refundableAmount: string;
   /** How much more the signed-in user may refund of it, within its refund limit; null: no limit of its own. */
   readonly refundRoom: string | null;
+  /** That user's refund limit for each sale, as it is now; null: none. */
+  readonly refundLimit: string | null;
   readonly tradeStatus: string;
   readonly failReason: string | null;
   readonly payTimeMs: number | null;

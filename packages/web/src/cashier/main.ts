@@ -222,7 +222,6 @@ function enter(cashier: SignedInCashier): void {
   signInForm.hidden = true;
   who.textContent = `${cashier.merchantName ?? `Merchant ${cashier.mchId}`} · ${cashier.cashierName}`;
   usePlatformTimeZone(cashier.timeZone);
-  refundDialog.refundLimit = cashier.refundLimit ?? null;
   receipt.close();
   till.hidden = false;
   void recent.refresh();

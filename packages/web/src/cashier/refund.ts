@@ -53,8 +53,6 @@ export class RefundDialog {
   /** One mchRefundId per attempt, kept after a lost answer (shared/refund-attempts.ts). */
   readonly #attempts = new RefundAttempts();
   #refunded: { readonly mchOrderId: string; readonly mchRefundId: string } | null = null;
-  /** The signed-in user's refund limit (null: none), for the dialog to name; what it offers is the server's refundRoom. */
-  refundLimit: string | null = null;
 
   /** `onRefunded`: a refund was recorded (the list shows it); `onReceipt`: print that refund's receipt. */
   constructor(
@@ -82,10 +80,11 @@ export class RefundDialog {
     this.el.form.hidden = false;
     // Nothing this cashier may refund of it (its limit is reached): no amount to type, and the help
     // line says whom to ask (cashier.css hides the field and Refund).
-    const reached = offer === '0.00';
+    const pinned = this.#attempts.pinned(charge.mchOrderId);
+    // An attempt whose answer was lost keeps its Check again, whatever the limit now leaves.
+    const reached = offer === '0.00' && pinned === undefined;
     this.el.form.dataset.limitReached = String(reached);
     this.el.done.hidden = true;
-    const pinned = this.#attempts.pinned(charge.mchOrderId);
     if (pinned === undefined) {
       this.#pin(null, offer);
       say(this.el.status, '', 'info');
@@ -94,7 +93,7 @@ export class RefundDialog {
       say(this.el.status, `The answer to an earlier refund of ${pinned.refundAmount} was lost. Check again: it never refunds twice.`, 'error');
     }
     this.el.dialog.showModal();
-    if (reached && pinned === undefined) this.el.cancel.focus();
+    if (reached) this.el.cancel.focus();
     else if (pinned === undefined) this.el.amount.select();
     else this.el.submit.focus();
   }
@@ -104,7 +103,7 @@ export class RefundDialog {
     // What the server says this user may still refund of it (its limit counts the sale's refunds in all).
     const offer = charge.refundRoom ?? charge.refundableAmount;
     const order = `Order ${charge.wavpayOrderId}, paid ${charge.amount}`;
-    const limit = `your refund limit is ${this.refundLimit ?? ''} for each sale`;
+    const limit = `your refund limit is ${charge.refundLimit ?? ''} for each sale`;
     this.el.help.textContent = charge.refundableAmount === '0.00'
       ? `${order}: nothing is left to refund.`
       : offer === charge.refundableAmount

@@ -173,14 +173,14 @@ export function stackedOnPhones(t: HTMLTableElement): HTMLTableElement {
   return t;
 }
 
+/** The most characters an id shows beside its name on a phone's card: a payout's 22 digits. */
+const LONG_ID = 22;
+
 /**
  * Marks a column of ids (a payout's 22 digits, an order id): an id is read and copied whole, so in
  * a phone's card it breaks only after a hyphen, never inside a number, and a card too narrow for a
  * run of it scrolls the id in its own box (console.css `.code`). Call it once the rows are in.
  */
-/** The most characters an id shows beside its name on a phone's card. */
-const LONG_ID = 24;
-
 export function codeColumn(t: HTMLTableElement, column: number): HTMLTableElement {
   for (const row of t.tBodies[0]?.rows ?? []) {
     const cell = row.cells[column];

@@ -30,7 +30,7 @@ interface OrderPage { readonly timeZone: string; readonly orders: OrderRow[]; re
 const PAGE_SIZE = '25';
 const FILTERS: readonly (readonly [string, string, string, string?])[] = [
   ['from', 'From (date)', 'yyyy-mm-dd', 'date'], ['to', 'To (date)', 'yyyy-mm-dd', 'date'], ['status', 'Status', '', 'select'],
-  ['minAmount', 'Amount from', '0.00'], ['maxAmount', 'Amount to', '0.00'], ['orderId', 'Order id, yours or MicroPay\'s (or its start*)', 'ORD-1 or ORD*'],
+  ['minAmount', 'Amount from', '0.00'], ['maxAmount', 'Amount to', '0.00'], ['orderId', 'Order id: yours (or its start*) or MicroPay\'s', 'ORD-1 or ORD*'],
 ];
 let kept: Record<string, string> = {};
 /** The search's fields as the server names them, in the words of the filters' labels. */

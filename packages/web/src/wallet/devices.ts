@@ -3,12 +3,7 @@ import { element, say } from '../shared/page.js';
 import { formatTime, formatWireTime } from '../shared/time.js';
 import { readDevices, signOutDeviceById, type Outcome } from './account-api.js';
 
-/**
- * The wallet page's list of the wallet's devices that can make offline codes (docs/pages.md):
- * each browser or phone with its name and when its enrolment ends, and Sign out for every one but
- * this browser (whose own Sign out, at the top, does that). A browser left signed in elsewhere is
- * ended from here, at once on every server.
- */
+/** What the list asks of the page: this browser's device, the sign-out, and the holder's asking for offline codes here. */
 export interface DeviceHooks {
   readonly thisDevice: () => string | null;
   readonly signedOut: (message: string) => void;
@@ -16,6 +11,13 @@ export interface DeviceHooks {
   readonly enrolThisDevice: () => Promise<string | null>;
 }
 
+/**
+ * The wallet page's list of the wallet's devices that can make offline codes (docs/pages.md):
+ * each browser or phone with its name and when its enrolment ends, and Sign out for every one but
+ * this browser (whose own Sign out, at the top, does that). A browser left signed in elsewhere is
+ * ended from here, at once on every server. Under it, Pay offline on this phone when this browser
+ * makes no offline codes: only the holder's asking enrols it.
+ */
 export class DeviceList {
   readonly #list = element('device-list', HTMLUListElement);
   readonly #status = element('device-status', HTMLElement);

@@ -69,7 +69,10 @@ const account = new Account({
   available: (available) => showWalletLine(available),
   thisDevice: () => (walletId === null ? null : thisDeviceId(walletId)),
   canMakeOfflineCodes,
-  enrolThisDevice: () => (walletId === null ? Promise.resolve('You are signed out.') : enrolThisBrowser(walletId)),
+  enrolThisDevice: () => {
+    const asking = walletId;
+    return asking === null ? Promise.resolve('You are signed out.') : enrolThisBrowser(asking, () => walletId === asking);
+  },
 });
 const results = new ResultScreen({
   section: element('result-screen', HTMLElement), heading: element('result-heading', HTMLElement), amount: element('result-amount', HTMLElement),

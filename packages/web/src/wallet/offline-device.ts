@@ -19,6 +19,12 @@ interface StoredDevice extends OfflineDevice {
   /** The platform's expiry of the enrolment; from then its codes are refused, so none is shown. */
   readonly expiresAtMs: number;
   readonly lastCounter: number | null;
+  /**
+   * Enrolled because the holder asked (Pay offline on this phone). A device an earlier version
+   * enrolled at sign-in has none: its next start forgets it instead of renewing it, since the
+   * browser may be a shared one.
+   */
+  readonly asked?: true;
 }
 
 const keyOf = (walletId: string) => `micropay.offline.${walletId}`;
@@ -27,7 +33,7 @@ function stored(walletId: string): StoredDevice | null {
   try {
     const text = localStorage.getItem(keyOf(walletId));
     const device = text === null ? null : (JSON.parse(text) as StoredDevice);
-    // A device kept by an older page has no expiry: it is renewed (or enrolled anew) like any other.
+    // A device kept by an older page has no expiry (nor `asked`): renewEnrolment forgets it.
     return device === null ? null : { ...device, expiresAtMs: Number(device.expiresAtMs ?? 0) };
   } catch {
     return null;
@@ -113,6 +119,9 @@ export function canMakeOfflineCodes(): boolean {
 export async function renewEnrolment(walletId: string): Promise<void> {
   const device = stored(walletId);
   if (device === null || !canMakeOfflineCodes()) return;
+  // Its secret is forgotten, so this browser makes no more codes; the device is not signed out by
+  // its proof, which would end the holder's session too: it ends at its expiry, never renewed.
+  if (device.asked !== true) return forgetDevice(walletId);
   try {
     const renewed = await callPage<DeviceListing>('wallet/offline-device-renew', { deviceId: device.deviceId });
     if (renewed.code === ResultCode.SUCCESS && renewed.data !== null) {
@@ -131,13 +140,19 @@ export async function renewEnrolment(walletId: string): Promise<void> {
  * shared or borrowed one never does by itself. Answers why it could not (the wallet has its most
  * devices, no network), for the device list to say; else null.
  */
-export async function enrolThisBrowser(walletId: string): Promise<string | null> {
+export async function enrolThisBrowser(walletId: string, stillSignedIn: () => boolean): Promise<string | null> {
   if (!canMakeOfflineCodes()) return 'This browser cannot make offline codes: it needs the page over HTTPS.';
   try {
     const a = await callPage<EnrolledDevice>('wallet/offline-device', { label: browserLabel() });
     if (a.code === ResultCode.SUCCESS && a.data !== null) {
       const { deviceId, deviceTag, deviceSecret, expiresAtMs } = a.data;
-      store(walletId, { deviceId, deviceTag, deviceSecret, expiresAtMs: Number(expiresAtMs), lastCounter: null });
+      // Signed out while the enrolment was on its way: the device is ended at once, never kept.
+      if (!stillSignedIn()) {
+        await keepSignOut({ deviceId, deviceSecret });
+        await sendPendingSignOuts();
+        return 'You are signed out.';
+      }
+      store(walletId, { deviceId, deviceTag, deviceSecret, expiresAtMs: Number(expiresAtMs), lastCounter: null, asked: true });
       return null;
     }
     return `This browser cannot make offline codes: ${a.msg}.`;
@@ -205,10 +220,15 @@ function keepPending(list: readonly PendingSignOut[]): void {
 export async function signOutDevice(walletId: string): Promise<void> {
   const device = stored(walletId);
   if (device === null) return;
-  const proof = await deviceSignOutProof(device.deviceSecret, device.deviceId);
-  keepPending([...pendingSignOuts().filter((p) => p.deviceId !== device.deviceId), { deviceId: device.deviceId, proof }]);
+  await keepSignOut(device);
   forgetDevice(walletId);
   await sendPendingSignOuts();
+}
+
+/** A device's sign-out proof, kept in this browser until the platform has taken it. */
+async function keepSignOut(device: Pick<StoredDevice, 'deviceId' | 'deviceSecret'>): Promise<void> {
+  const proof = await deviceSignOutProof(device.deviceSecret, device.deviceId);
+  keepPending([...pendingSignOuts().filter((p) => p.deviceId !== device.deviceId), { deviceId: device.deviceId, proof }]);
 }
 
 /** Sends the sign-outs this browser could not deliver yet; each is dropped once the platform has answered it. */

@@ -128,6 +128,7 @@ const TILL_ORDER = {
   refundedAmount: AMOUNT_SCHEMA,
   refundableAmount: AMOUNT_SCHEMA,
   refundRoom: { anyOf: [AMOUNT_SCHEMA, { type: 'null' }], description: 'How much more the signed-in user may refund of it: what is left, within its refund limit (for each sale); null: no limit of its own.' },
+  refundLimit: { anyOf: [AMOUNT_SCHEMA, { type: 'null' }], description: 'The signed-in user\'s refund limit for each sale, as it is now; null: none.' },
   tradeStatus: ORDER_STATUS_SCHEMA,
   failReason: { anyOf: [FAIL_REASON, { type: 'null' }] },
   payTimeMs: { anyOf: [EPOCH_MS, { type: 'null' }] },
