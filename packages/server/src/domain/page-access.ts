@@ -60,7 +60,7 @@ export interface Cashier {
   readonly mchId: string;
   readonly name: string;
   readonly role: MerchantRole;
-  /** Most one refund of this user may be, in sen; null: no limit. */
+  /** Most a sale's refunds may add up to when this user refunds it, in sen; null: no limit. */
   readonly refundLimitSen: number | null;
   readonly passwordHash: string;
   readonly failures: number;

@@ -11,7 +11,7 @@ export interface SignedInCashier {
   readonly merchantName: string | null;
   /** The platform's time zone (MICROPAY_TIMEZONE): times on the page are shown in it. */
   readonly timeZone?: string;
-  /** The most this user may refund at once, as of sign-in; null: no limit (the server checks each refund). */
+  /** This user's refund limit for each sale, as of sign-in; null: no limit (the server checks each refund). */
   readonly refundLimit?: string | null;
 }
 

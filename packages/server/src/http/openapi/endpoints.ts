@@ -250,7 +250,7 @@ export const COMPONENT_SCHEMAS: Readonly<Record<string, JsonSchema>> = {
   OperatorSession: object({ signedIn: { const: true }, ...OPERATOR_SIGNED_IN }),
   MerchantUser: object({
     name: { type: 'string' }, role: { enum: ['owner', 'cashier'] },
-    refundLimit: { anyOf: [AMOUNT_SCHEMA, { type: 'null' }], description: 'Most one refund of this user may be; null: no limit.' },
+    refundLimit: { anyOf: [AMOUNT_SCHEMA, { type: 'null' }], description: 'Most a sale\'s refunds may add up to when this user refunds it; null: no limit.' },
     status: { enum: ['active', 'disabled'], description: 'A disabled user signs in nowhere (9024) until enabled again.' },
     disabledAtMs: { anyOf: [EPOCH_MS, { type: 'null' }], description: 'When the user was disabled; null while active.' },
     locked: { type: 'boolean', description: 'Five wrong passwords in a row locked it, for 15 minutes from the fifth; a new password unlocks it at once.' },
@@ -312,7 +312,7 @@ const CSRF_REFUSAL: EndpointAnswer = { codes: [R.CSRF_REJECTED], data: null };
 
 const USER_NAME = pattern(CASHIER_NAME, 'The user\'s name.');
 const ROLE_REFUSAL: EndpointAnswer = { codes: [R.ROLE_NOT_ALLOWED], data: null };
-const REFUND_LIMIT = { anyOf: [AMOUNT_SCHEMA, { type: 'null' }], description: 'Most one refund of the cashier may be; null: no limit.' };
+const REFUND_LIMIT = { anyOf: [AMOUNT_SCHEMA, { type: 'null' }], description: 'Most a sale\'s refunds may add up to when the cashier refunds it; null: no limit.' };
 const USER_WITH_PASSWORD = object({ user: ref('MerchantUser'), password: { type: 'string', description: 'The generated password, in this answer only.' } });
 
 // The merchant console's Orders, Order detail and Statements (api/page-merchant-orders.ts, page-merchant-statements.ts).
