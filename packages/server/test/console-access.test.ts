@@ -120,12 +120,18 @@ describe('merchant users', () => {
 });
 
 describe("a cashier's refund limit", () => {
-  it('refuses a refund above it at the till (9032) and allows one within it; without a limit, none', async () => {
+  /** A till of cashier lane-1, whose refund limit is 5.00, and its sale o-1 of 30.00, paid. */
+  async function limitedTillWithSale() {
     const shop = await createMerchant(p, 'Corner Shop');
     const limited = await user(shop, 'lane-1', 'cashier', 5_00);
     const till = sessionOf(await call('cashier/sign-in', { mchId: shop.mchId, name: 'lane-1', password: limited }));
     const { payCode } = await createWalletWithCode(p, 100_00);
     expect((await call('cashier/charge', { mchOrderId: 'o-1', amount: '30.00', goodsInfo: 'Tea', payCode }, till)).data?.status).toBe('PAID');
+    return { shop, till };
+  }
+
+  it('refuses a refund above it at the till (9032) and allows one within it; without a limit, none', async () => {
+    const { shop, till } = await limitedTillWithSale();
     const over = await call('cashier/refund', { mchOrderId: 'o-1', mchRefundId: 'r-1', refundAmount: '5.01' }, till);
     expect([over.code, over.msg]).toEqual([9032, "refund over the user's limit: your refund limit is 5.00 for each sale"]);
     expect(await count('refunds')).toBe(0);
@@ -147,11 +153,7 @@ describe("a cashier's refund limit", () => {
   });
 
   it("counts the owner's refunds of the sale too: a cashier refunds only what they leave of its limit", async () => {
-    const shop = await createMerchant(p, 'Corner Shop');
-    const limited = await user(shop, 'lane-1', 'cashier', 5_00);
-    const till = sessionOf(await call('cashier/sign-in', { mchId: shop.mchId, name: 'lane-1', password: limited }));
-    const { payCode } = await createWalletWithCode(p, 100_00);
-    expect((await call('cashier/charge', { mchOrderId: 'o-1', amount: '30.00', goodsInfo: 'Tea', payCode }, till)).data?.status).toBe('PAID');
+    const { shop, till } = await limitedTillWithSale();
     // The owner refunds 4.00 of it through the merchant API (the merchant's own system).
     const owner = await p.store.refund({ mchId: shop.mchId, mchOrderId: 'o-1', mchRefundId: 'own-1', refundAmountSen: 4_00, reason: null, timestampMs: Date.now() });
     expect(owner.kind).toBe('accepted');
@@ -162,11 +164,7 @@ describe("a cashier's refund limit", () => {
   });
 
   it('holds for refunds sent at once: of eight refunds of 3.00 under a limit of 5.00, one is made', async () => {
-    const shop = await createMerchant(p, 'Corner Shop');
-    const limited = await user(shop, 'lane-1', 'cashier', 5_00);
-    const till = sessionOf(await call('cashier/sign-in', { mchId: shop.mchId, name: 'lane-1', password: limited }));
-    const { payCode } = await createWalletWithCode(p, 100_00);
-    expect((await call('cashier/charge', { mchOrderId: 'o-1', amount: '30.00', goodsInfo: 'Tea', payCode }, till)).data?.status).toBe('PAID');
+    const { till } = await limitedTillWithSale();
     const answers = await Promise.all(Array.from({ length: 8 }, (_, i) =>
       call('cashier/refund', { mchOrderId: 'o-1', mchRefundId: `r-${i}`, refundAmount: '3.00' }, till)));
     expect(answers.map((a) => a.code).sort()).toEqual([0, 9032, 9032, 9032, 9032, 9032, 9032, 9032]);
