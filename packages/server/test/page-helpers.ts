@@ -31,6 +31,8 @@ export async function pageCall(p: TestPlatform, path: string, body: unknown = {}
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await res.text();
+  // A download (a statement, the payout file) answers its file, not the envelope: it succeeded.
+  if (/^attachment;/.test(res.headers.get('content-disposition') ?? '')) return { status: res.status, code: 0, msg: 'success', data: null, setCookie: null, text };
   const envelope = JSON.parse(text) as { code: number; msg: string; data: Record<string, any> | null };
   return { status: res.status, ...envelope, setCookie: res.headers.get('set-cookie'), text };
 }

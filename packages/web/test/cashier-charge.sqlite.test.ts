@@ -121,7 +121,7 @@ describe('the cashier page charges a code', () => {
     // The account part below says the amount is held now.
     await expect.poll(() => walletPage.locator('#held').textContent()).toBe('2.00');
     await walletPage.getByLabel('Your PIN', { exact: true }).fill('1111');
-    await walletPage.getByRole('button', { name: 'Pay' }).click();
+    await walletPage.getByRole('button', { name: 'Pay', exact: true }).click();
     await expect.poll(() => walletPage.locator('#confirm-error').textContent(), { timeout: 10_000 }).toBe('Wrong PIN. 4 tries left.');
     await docsScreenshot(walletPage, 'wallet-confirm');
     // Reloaded (a phone's tab restored), the page asks for the same payment's PIN again.
@@ -130,7 +130,7 @@ describe('the cashier page charges a code', () => {
     expect(await walletPage.locator('#confirm-amount').textContent()).toBe('2.00');
     expect(await walletPage.locator('#code-screen').isHidden()).toBe(true);
     await walletPage.getByLabel('Your PIN', { exact: true }).fill('2468');
-    await walletPage.getByRole('button', { name: 'Pay' }).click();
+    await walletPage.getByRole('button', { name: 'Pay', exact: true }).click();
     await turnsTo(walletPage, 'Paid', 5_000);
     expect(await walletPage.locator('#result-amount').textContent()).toBe('2.00');
     await expect.poll(() => till.locator('#charge-outcome').textContent(), { timeout: 15_000 }).toBe('PAID 2.00');
@@ -156,7 +156,7 @@ describe('the cashier page charges a code', () => {
     await till.getByLabel('Goods').fill('Teh tarik');
     await walletPage.locator('#confirm-screen').waitFor({ state: 'visible', timeout: 5_000 });
     await walletPage.getByLabel('Your PIN', { exact: true }).fill('2468');
-    await walletPage.getByRole('button', { name: 'Pay' }).click();
+    await walletPage.getByRole('button', { name: 'Pay', exact: true }).click();
     await expect.poll(() => till.locator('#charge-outcome').textContent(), { timeout: 15_000 }).toBe('PAID 2.00');
     expect([await till.getByLabel('Amount').inputValue(), await till.getByLabel('Goods').inputValue()]).toEqual(['5.00', 'Teh tarik']);
     // The charge over, Sign out signs out; the next cashier finds neither sale nor result.
@@ -216,7 +216,7 @@ describe('the cashier page charges a code', () => {
 
     await walletPage.locator('#confirm-screen').waitFor({ state: 'visible', timeout: 5_000 });
     await walletPage.getByLabel('Your PIN', { exact: true }).fill('2468');
-    await walletPage.getByRole('button', { name: 'Pay' }).click();
+    await walletPage.getByRole('button', { name: 'Pay', exact: true }).click();
     await expect.poll(() => till.locator('#sign-in-error').textContent(), { timeout: 15_000 }).toMatch(
       /^Your session has ended: .+ Sign in again\. The last charge: PAID 2\.00\. order \d{22} · .+$/);
     expect(await till.locator('#till').isHidden()).toBe(true);
@@ -269,7 +269,7 @@ describe('the cashier page charges a code', () => {
     // The keyboard reaches Pay next.
     await walletPage.keyboard.press('Tab');
     expect(await walletPage.evaluate(() => document.activeElement?.id)).toBe('confirm-pay');
-    await walletPage.getByRole('button', { name: 'Pay' }).click();
+    await walletPage.getByRole('button', { name: 'Pay', exact: true }).click();
     await turnsTo(walletPage, 'Paid', 5_000);
     await expect.poll(() => till.locator('#charge-outcome').textContent(), { timeout: 15_000 }).toBe('PAID 2.00');
     expect((await platform.cliJ<{ balance: string; held: string }>(['wallet', 'show', wallet.walletId]))).toMatchObject({ balance: '48.00', held: '0.00' });

@@ -69,7 +69,7 @@ describe('the wallet page with its network cut (docs/offline-codes.md)', () => {
     await page.locator('#confirm-screen').waitFor({ state: 'visible', timeout: 15_000 });
     expect(await page.locator('#confirm-amount').textContent()).toBe('1.00');
     await page.getByLabel('Your PIN', { exact: true }).fill('2468');
-    await page.getByRole('button', { name: 'Pay' }).click();
+    await page.getByRole('button', { name: 'Pay', exact: true }).click();
     await page.locator('#result-screen').waitFor({ state: 'visible', timeout: 5_000 });
     expect(await page.locator('#result-heading').textContent()).toBe('Paid');
     expect(await platform.cliJ<{ balance: string; held: string }>(['wallet', 'show', wallet.walletId])).toMatchObject({ balance: '49.00', held: '0.00' });
