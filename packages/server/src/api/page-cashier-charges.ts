@@ -150,7 +150,7 @@ export function orderData(o: Order, refunder: RefundingUser | null = null): Reco
     refundableAmount: formatSen(left),
     refundRoom: room === null ? null : formatSen(Math.min(room, left)),
     // The limit the room comes from, as it is now (the owner may have changed it since sign-in).
-    refundLimit: room === null || refunder?.refundLimitSen == null ? null : formatSen(refunder.refundLimitSen),
+    refundLimit: room === null ? null : formatSen(refunder!.refundLimitSen!),
     tradeStatus: o.status,
     failReason: o.failReason,
     payTimeMs: o.payTimeMs,

@@ -1,9 +1,10 @@
-import { closeSync, fsyncSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, rmSync, writeSync } from 'node:fs';
 import { formatSen } from '@micropay/protocol';
 import { payoutFileWords } from '@micropay/protocol/payout-file';
 import type { Config } from '../config.js';
 import type { PayoutSelection } from '../domain/payout-file.js';
 import { payoutFile, payoutSelectionOf, PAYOUT_STATUSES, type PayoutFile, type PayoutQuery } from '../services/payout-file.js';
+import { openNewOwnerOnly } from '../store/sqlite/owner-only.js';
 import { defineCommand, type OptionSpec } from './command-line.js';
 import { cliActing, CommandFailed, UsageError } from './common.js';
 
@@ -68,10 +69,10 @@ export const exportFile = defineCommand({
   },
 });
 
-/** The file opened new and 0600, never one that exists (nor through a link left in its place). */
+/** The file opened new and 0600 (store/sqlite/owner-only.ts), or why not, in words. */
 function newOwnerOnlyFile(path: string): number {
   try {
-    return openSync(path, 'wx', 0o600);
+    return openNewOwnerOnly(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') throw new CommandFailed(`${path} exists already: the payout file is always a new file`);

@@ -2,9 +2,8 @@ import { downloadPage, Unreachable } from '../shared/page-api.js';
 
 /**
  * A file a console API answers (a statement, the payout file), saved the way a link's download is:
- * the browser's own Save, under the name the server gave. Answers the name saved (and the answer's
- * headers), or the refusal's
- * words (or why MicroPay could not be reached) for the section's status line.
+ * the browser's own Save, under the name the server gave. Answers the name saved and the answer's
+ * headers, or the refusal's words (or why MicroPay could not be reached) for the status line.
  */
 export async function saveDownload(path: string, body: Record<string, unknown>): Promise<{ readonly saved: string; readonly headers: Headers } | { readonly refused: string }> {
   try {

@@ -75,9 +75,8 @@ export class Account {
     say(this.#historyStatus, history.data.transactions.length === 0 ? 'No payments yet.' : '');
   }
 
-  /** After this browser enrolled or renewed its device: the list shows it as this browser's, or says why it could not enrol. */
-  refreshDevices(note: string | null): Promise<void> {
-    this.#devices.note = note;
+  /** After this browser's device was renewed (or forgotten): the list marks it as this browser's, or offers one. */
+  refreshDevices(): Promise<void> {
     return this.#devices.refresh();
   }
 

@@ -216,7 +216,7 @@ function enter(wallet: SignedInWallet): void {
   confirmScreen.usePin(wallet.hasPin !== false);
   // A device this browser keeps for offline codes is renewed; the device list below shows it, or
   // offers to make one (the holder's choice: never on a browser that is not theirs).
-  void renewEnrolment(wallet.walletId).then(() => account.refreshDevices(null));
+  void renewEnrolment(wallet.walletId).then(() => account.refreshDevices());
   signInForm.hidden = true;
   walletName = wallet.name === undefined ? `Wallet ${wallet.walletId}` : `${wallet.name} · wallet ${wallet.walletId}`;
   showWalletLine(wallet.available);
