@@ -3,7 +3,13 @@
  * console's download carries it in, and the words finance is told it in, by the console and by
  * `micropay payout export` alike. No Node.js imports.
  */
-export const PAYOUT_FILE_HEADERS = { count: 'X-Payout-Count', total: 'X-Payout-Total', newAccounts: 'X-Payout-New-Accounts' } as const;
+export const PAYOUT_FILE_HEADERS = {
+  count: 'X-Payout-Count', total: 'X-Payout-Total', newAccounts: 'X-Payout-New-Accounts',
+  /** The file's number: a file made now of the payouts in none, or one made before, saved again. */
+  fileNo: 'X-Payout-File',
+  /** Payouts in a file made before this one (or the file chosen): finance may have sent them. */
+  inEarlierFiles: 'X-Payout-In-Earlier-Files',
+} as const;
 
 export interface PayoutFileSummary {
   readonly count: number;
@@ -11,16 +17,27 @@ export interface PayoutFileSummary {
   readonly total: string;
   /** REQUESTED payouts to an account set under a day before them. */
   readonly newAccounts: number;
-  /** Whether the file holds only REQUESTED payouts: the transfers still to make. */
-  readonly requested: boolean;
+  /** The file's number; null: the choice was not one file's (or nothing waited outside a file). */
+  readonly fileNo: number | null;
+  /** Whether the choice was the payouts in no file yet: a file was made of them, if there were any. */
+  readonly made: boolean;
+  readonly inEarlierFiles: number;
 }
 
 export function payoutFileWords(f: PayoutFileSummary): string {
-  const words = [`${f.count} payout${f.count === 1 ? '' : 's'}, ${f.total} in all`];
+  if (f.made && f.fileNo === null) return 'No payouts wait outside a payout file: no file was numbered, and this one holds its header alone.';
+  const what = [`${f.count} payout${f.count === 1 ? '' : 's'}, ${f.total} in all`];
   if (f.newAccounts > 0) {
-    words.push(`${f.newAccounts} to a NEW ACCOUNT (newAccount yes): check ${f.newAccounts === 1 ? 'it' : 'them'} with the merchant before transferring`);
+    what.push(`${f.newAccounts} to a NEW ACCOUNT (newAccount yes): check ${f.newAccounts === 1 ? 'it' : 'them'} with the merchant before transferring`);
   }
-  const sentence = `${words.join('; ')}.`;
-  // A file does not change a payout: the same transfers are in tomorrow's file until recorded.
-  return f.requested && f.count > 0 ? `${sentence} They stay REQUESTED, and in the next file, until each is confirmed or failed.` : sentence;
+  const them = f.count === 1 ? 'It is' : 'They are';
+  if (f.made) {
+    return `Payout file ${f.fileNo}: ${what.join('; ')}. ${them} marked as in file ${f.fileNo}, and no new file will hold ${f.count === 1 ? 'it' : 'them'} again; ` +
+      'confirm or fail each when the bank answers.';
+  }
+  const head = f.fileNo === null ? '' : `Payout file ${f.fileNo} again, as its payouts are now: `;
+  // A chosen status is not a file: what an earlier file held may be at the bank already.
+  const earlier = f.inEarlierFiles === 0 ? '' : ` ${f.inEarlierFiles} of them ${f.inEarlierFiles === 1 ? 'is' : 'are'} in a payout file made before (column file): ` +
+    'the bank may have been sent them already; do not transfer them again.';
+  return `${head}${what.join('; ')}.${earlier}`;
 }

@@ -12,6 +12,7 @@ import {
   WalletRefundsInProcessError,
   type Payout,
 } from '../src/domain/payout.js';
+import { decidePayoutFiling } from '../src/domain/payout-file.js';
 
 /** The payout decisions (domain/payout.ts) and the effects they name, without a database. */
 const NOW = Date.UTC(2026, 11, 5, 6);
@@ -25,7 +26,7 @@ const wallet: Wallet = {
 };
 const requested: Payout = {
   payoutId: '6202612051400000000001', mchId: merchant.mchId, walletId: null, requestId: null, amountSen: 4_00,
-  status: 'REQUESTED', failReason: null, requestedAtMs: NOW - 1000, finishedAtMs: null, destination: null, accountSetAtMs: null,
+  status: 'REQUESTED', failReason: null, requestedAtMs: NOW - 1000, finishedAtMs: null, destination: null, accountSetAtMs: null, fileNo: null,
 };
 const payoutAccount = { holderName: 'Car Park Ltd', bankName: 'West Bank', accountNumber: 'GB82WEST12345698765432', setAtMs: NOW - 5000 };
 const postingsOf = (effects: readonly { kind: string }[]) =>
@@ -139,5 +140,29 @@ describe('closing a wallet', () => {
         `wallet ${wallet.walletId} has 1.50 of refunds to it in process; they must finish (a running server's refund finisher ends them) before it is closed`,
       );
     }
+  });
+});
+
+describe('a payout file (domain/payout-file.ts)', () => {
+  const second: Payout = { ...requested, payoutId: '6202612051400000000002', amountSen: 2_50 };
+
+  it('numbers the next file, marks each payout as in it, and moves no money', () => {
+    const d = decidePayoutFiling({ payouts: [second, requested], lastFileNo: 7 }, 2, NOW);
+    expect(d.result).toEqual({ kind: 'filed', fileNo: 8, payouts: [{ ...second, fileNo: 8 }, { ...requested, fileNo: 8 }] });
+    expect(d.effects).toEqual([
+      { kind: 'insertPayoutFile', fileNo: 8, madeAtMs: NOW, count: 2, totalSen: 6_50 },
+      { kind: 'filePayouts', fileNo: 8, payoutIds: [second.payoutId, requested.payoutId] },
+    ]);
+    expect(postingsOf(d.effects)).toEqual([]);
+  });
+
+  it('makes no file of nothing, nor of more than a file holds', () => {
+    expect(decidePayoutFiling({ payouts: [], lastFileNo: 3 }, 2, NOW)).toEqual({ result: { kind: 'empty' }, effects: [] });
+    expect(decidePayoutFiling({ payouts: [second, requested], lastFileNo: 3 }, 1, NOW)).toEqual({ result: { kind: 'tooMany', maxRows: 1 }, effects: [] });
+  });
+
+  it('refuses a payout already in a file, or no longer REQUESTED: the store read it wrong', () => {
+    expect(() => decidePayoutFiling({ payouts: [{ ...requested, fileNo: 1 }], lastFileNo: 1 }, 5, NOW)).toThrow(/a new file holds REQUESTED payouts in no file yet/);
+    expect(() => decidePayoutFiling({ payouts: [{ ...requested, status: 'PAID_OUT' }], lastFileNo: 1 }, 5, NOW)).toThrow(/a new file holds REQUESTED payouts in no file yet/);
   });
 });

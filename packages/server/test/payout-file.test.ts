@@ -72,13 +72,14 @@ afterEach(async () => {
   await p.stop();
 });
 
-const HEADER = 'payoutId,status,amount,merchantId,walletId,requestId,holderName,bankName,accountNumber,newAccount,requestedAt,finishedAt,failReason\r\n';
+const HEADER = 'payoutId,status,amount,merchantId,walletId,requestId,holderName,bankName,accountNumber,newAccount,requestedAt,finishedAt,failReason,file\r\n';
+/** Each payout's row; `file`: the payout file it is in. */
 const row = {
-  c4: () => `${ids['c-4']},REQUESTED,0.50,${canteen.mchId},,c-4,Campus Canteen Sdn Bhd,West Bank,GB82WEST12345698765432,,2026-12-05 08:00:00,,\r\n`,
-  c1: () => `${ids['c-1']},REQUESTED,5.00,${canteen.mchId},,c-1,Campus Canteen Sdn Bhd,West Bank,GB82WEST12345698765432,,2026-12-01 00:00:00,,\r\n`,
-  k1: () => `${ids['k-1']},REQUESTED,3.00,${kiosk.mchId},,k-1,'-2+3+cmd|' /C calc'!A0,"'=HYPERLINK(""x"")",DE89370400440532013000,yes,2026-12-02 23:59:59,,\r\n`,
-  c2: () => `${ids['c-2']},PAID_OUT,2.50,${canteen.mchId},,c-2,Campus Canteen Sdn Bhd,West Bank,GB82WEST12345698765432,,2026-12-03 00:00:00,2026-12-05 09:15:00,\r\n`,
-  c3: () => `${ids['c-3']},FAILED,1.00,${canteen.mchId},,c-3,Campus Canteen Sdn Bhd,West Bank,GB82WEST12345698765432,,2026-12-03 12:30:00,2026-12-05 09:15:00,"account closed, ""per bank"""\r\n`,
+  c4: (file = '') => `${ids['c-4']},REQUESTED,0.50,${canteen.mchId},,c-4,Campus Canteen Sdn Bhd,West Bank,GB82WEST12345698765432,,2026-12-05 08:00:00,,,${file}\r\n`,
+  c1: (file = '') => `${ids['c-1']},REQUESTED,5.00,${canteen.mchId},,c-1,Campus Canteen Sdn Bhd,West Bank,GB82WEST12345698765432,,2026-12-01 00:00:00,,,${file}\r\n`,
+  k1: (file = '') => `${ids['k-1']},REQUESTED,3.00,${kiosk.mchId},,k-1,'-2+3+cmd|' /C calc'!A0,"'=HYPERLINK(""x"")",DE89370400440532013000,yes,2026-12-02 23:59:59,,,${file}\r\n`,
+  c2: () => `${ids['c-2']},PAID_OUT,2.50,${canteen.mchId},,c-2,Campus Canteen Sdn Bhd,West Bank,GB82WEST12345698765432,,2026-12-03 00:00:00,2026-12-05 09:15:00,,\r\n`,
+  c3: () => `${ids['c-3']},FAILED,1.00,${canteen.mchId},,c-3,Campus Canteen Sdn Bhd,West Bank,GB82WEST12345698765432,,2026-12-03 12:30:00,2026-12-05 09:15:00,"account closed, ""per bank""",\r\n`,
 };
 
 describe('the payout file', () => {
@@ -88,7 +89,9 @@ describe('the payout file', () => {
       return payoutFile(p.store, s, p.config.timeZone, OPS, { page: 2, maxRows: 10 });
     };
     // The last millisecond of 2 December is the 2nd's; the first of the 3rd is the 3rd's.
-    expect(await file('all', '2026-12-02', '2026-12-02')).toEqual({ fileName: 'payouts-all-2026-12-02-to-2026-12-02.csv', csv: HEADER + row.k1(), count: 1, totalSen: 3_00, newAccounts: 1 });
+    expect(await file('all', '2026-12-02', '2026-12-02')).toEqual({
+      fileName: 'payouts-all-2026-12-02-to-2026-12-02.csv', csv: HEADER + row.k1(), fileNo: null, count: 1, totalSen: 3_00, newAccounts: 1, inEarlierFiles: 0,
+    });
     // Read two at a time: the pages meet without a payout lost or said twice.
     expect((await file('all')).csv).toBe(HEADER + row.c4() + row.c3() + row.c2() + row.k1() + row.c1());
     expect((await file('all', '2026-12-01', '2026-12-03')).csv).toBe(HEADER + row.c3() + row.c2() + row.k1() + row.c1());
@@ -96,8 +99,11 @@ describe('the payout file', () => {
     expect((await file('FAILED', '2026-12-03')).csv).toBe(HEADER + row.c3());
     expect(await file('PAID_OUT', '2026-12-05')).toMatchObject({ csv: HEADER, count: 0, totalSen: 0 });
     expect(await file('all', undefined, undefined)).toMatchObject({ count: 5, totalSen: 12_00, newAccounts: 1 });
-    // No status chosen: what waits for the bank.
-    expect(payoutSelectionOf({}, p.config.timeZone)).toMatchObject({ status: 'REQUESTED', fromMs: null, toMs: null });
+    // No status chosen: what waits for the bank in no payout file yet; a file chosen: all of its payouts.
+    expect(payoutSelectionOf({}, p.config.timeZone)).toMatchObject({ status: 'REQUESTED', file: 'new', fromMs: null, toMs: null });
+    expect(payoutSelectionOf({ file: '12' }, p.config.timeZone)).toMatchObject({ status: null, file: 12 });
+    // Reading a choice marks nothing.
+    expect((await p.store.listPayouts({ limit: 10 })).map((x) => x.fileNo)).toEqual([null, null, null, null, null]);
   });
 
   it('is refused past the most one file holds, and a selection it cannot read is named', async () => {
@@ -107,7 +113,11 @@ describe('the payout file', () => {
     expect(await payoutFile(p.store, s, p.config.timeZone, OPS, { page: 2, maxRows: 3 }))
       .toEqual({ kind: 'invalid', problem: 'more than 3 payouts are chosen, more than one file holds: choose fewer days (from, to)' });
     expect((await downloads()).map((d) => d.detail.count)).toEqual([5]);
-    expect(payoutSelectionOf({ status: 'PAID' }, 'UTC')).toEqual({ kind: 'invalid', problem: 'status must be one of REQUESTED, PAID_OUT, FAILED or all' });
+    expect(payoutSelectionOf({ status: 'PAID' }, 'UTC')).toEqual({ kind: 'invalid', problem: 'status must be one of new, REQUESTED, PAID_OUT, FAILED, all' });
+    expect(payoutSelectionOf({ file: '0' }, 'UTC')).toEqual({ kind: 'invalid', problem: 'file must be a payout file\'s number, e.g. "12"' });
+    expect(payoutSelectionOf({ file: '1e3' }, 'UTC')).toEqual({ kind: 'invalid', problem: 'file must be a payout file\'s number, e.g. "12"' });
+    expect(payoutSelectionOf({ status: 'new', file: '3' }, 'UTC'))
+      .toEqual({ kind: 'invalid', problem: 'status new is the payouts in no file yet, not file 3\'s: choose a status for a file' });
     expect(payoutSelectionOf({ status: 'all', from: '2026-02-30' }, 'UTC')).toEqual({ kind: 'invalid', problem: 'from must be a date as yyyy-MM-dd, e.g. "2026-12-01"' });
     expect(payoutSelectionOf({ status: 'all', from: '2026-12-03', to: '2026-12-01' }, 'UTC')).toEqual({ kind: 'invalid', problem: 'from (2026-12-03) is after to (2026-12-01)' });
   });
@@ -143,10 +153,17 @@ describe("the operator console's Payouts", () => {
     const res = await fetch(`${p.url}/api/page/admin/payouts/download`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...as(finance) }, body: JSON.stringify({ from: '2026-12-01', to: '' }) });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
-    expect(res.headers.get('content-disposition')).toBe('attachment; filename="payouts-REQUESTED-2026-12-01-to-now.csv"');
-    expect(await res.text()).toBe(HEADER + row.c4() + row.k1() + row.c1());
-    expect(['x-payout-count', 'x-payout-total', 'x-payout-new-accounts'].map((h) => res.headers.get(h))).toEqual(['3', '8.50', '1']);
-    expect(await downloads()).toMatchObject([{ actor: { kind: 'operator', name: 'fay', role: 'finance' }, detail: { status: 'REQUESTED', from: '2026-12-01', to: null, count: 3, total: '8.50', newAccounts: 1 } }]);
+    // No status: the payouts in no file yet, which become payout file 1.
+    expect(res.headers.get('content-disposition')).toBe('attachment; filename="payout-file-1.csv"');
+    expect(await res.text()).toBe(HEADER + row.c4('1') + row.k1('1') + row.c1('1'));
+    expect(['x-payout-count', 'x-payout-total', 'x-payout-new-accounts', 'x-payout-file', 'x-payout-in-earlier-files'].map((h) => res.headers.get(h)))
+      .toEqual(['3', '8.50', '1', '1', null]);
+    expect(await downloads()).toMatchObject([{
+      actor: { kind: 'operator', name: 'fay', role: 'finance' }, detail: { status: 'new', file: 1, from: '2026-12-01', to: null, count: 3, total: '8.50', newAccounts: 1 },
+    }]);
+    const filed = await call('admin/payouts/list', { file: '1' }, support);
+    expect(filed.data!.payouts.map((x: { payoutId: string; fileNo: number }) => [x.payoutId, x.fileNo])).toEqual([[ids['c-4'], 1], [ids['k-1'], 1], [ids['c-1'], 1]]);
+    expect((await call('admin/payouts/list', {}, support)).data!.payouts).toEqual([]);
   });
 
   it('refuses a download without the CSRF token or a session, and a bad choice, recording nothing', async () => {
@@ -161,17 +178,69 @@ describe("the operator console's Payouts", () => {
   });
 });
 
+describe('payout files: each payout in one new file', () => {
+  const newFile = (reads = { page: 2, maxRows: 10 }, q: { from?: string; to?: string } = {}) =>
+    payoutFile(p.store, payoutSelectionOf(q, p.config.timeZone) as PayoutSelection, p.config.timeZone, OPS, reads);
+
+  it('numbers a file of the payouts in none, which no later new file holds again; a file is saved again by its number', async () => {
+    expect(await newFile()).toEqual({
+      fileName: 'payout-file-1.csv', csv: HEADER + row.c4('1') + row.k1('1') + row.c1('1'), fileNo: 1, count: 3, totalSen: 8_50, newAccounts: 1, inEarlierFiles: 0,
+    });
+    // Nothing waits outside a file: no file 2, a header alone, and the look recorded all the same.
+    expect(await newFile()).toMatchObject({ fileName: 'payouts-new-start-to-now.csv', csv: HEADER, fileNo: null, count: 0 });
+    // What waits for the bank says which file each is in, and that file 1 may be at the bank.
+    const waiting = payoutSelectionOf({ status: 'REQUESTED' }, p.config.timeZone) as PayoutSelection;
+    expect(await payoutFile(p.store, waiting, p.config.timeZone, OPS)).toMatchObject({ csv: HEADER + row.c4('1') + row.k1('1') + row.c1('1'), fileNo: null, inEarlierFiles: 3 });
+    // A payout requested after file 1 is file 2's alone; file 1 is saved again as its payouts are now.
+    await payout('c-5', canteen, 25, '2026-12-06T10:00:00');
+    await p.store.confirmPayout(ids['c-1']!, OPS);
+    expect(await newFile()).toMatchObject({ fileName: 'payout-file-2.csv', fileNo: 2, count: 1, totalSen: 25 });
+    const one = await payoutFile(p.store, payoutSelectionOf({ file: '1' }, p.config.timeZone) as PayoutSelection, p.config.timeZone, OPS);
+    expect(one).toMatchObject({ fileName: 'payout-file-1.csv', fileNo: 1, count: 3, inEarlierFiles: 0 });
+    expect((one as { csv: string }).csv).toContain(`${ids['c-1']},PAID_OUT,5.00,`);
+    expect((await downloads()).map((d) => [d.detail.status, d.detail.file, d.detail.count])).toEqual([['all', 1, 3], ['new', 2, 1], ['REQUESTED', null, 3], ['new', null, 0], ['new', 1, 3]]);
+  });
+
+  it('marks nothing when there are more than a file holds, and takes only the days chosen', async () => {
+    expect(await newFile({ page: 2, maxRows: 2 })).toEqual({ kind: 'invalid', problem: 'more than 2 payouts are chosen, more than one file holds: choose fewer days (from, to)' });
+    expect((await p.store.listPayouts({ status: 'REQUESTED', unfiled: true, limit: 10 })).map((x) => x.payoutId)).toEqual([ids['c-4'], ids['k-1'], ids['c-1']]);
+    expect(await downloads()).toEqual([]);
+    expect(await newFile(undefined, { from: '2026-12-02', to: '2026-12-02' })).toMatchObject({ fileNo: 1, csv: HEADER + row.k1('1') });
+    expect(await newFile(undefined, { to: '2026-12-05' })).toMatchObject({ fileNo: 2, csv: HEADER + row.c4('2') + row.c1('2') });
+  });
+
+  it('puts each payout in one file when files are made at once, and while outcomes are recorded', async () => {
+    for (let i = 0; i < 12; i++) await payout(`r-${i}`, i % 2 === 0 ? canteen : kiosk, 10 + i, `2026-12-06T10:00:${String(i).padStart(2, '0')}`);
+    const waiting = (await p.store.listPayouts({ status: 'REQUESTED', limit: 100 })).map((x) => x.payoutId);
+    const outcomes = [ids['r-0']!, ids['r-5']!].map((id) => p.store.confirmPayout(id, OPS));
+    const files = await Promise.all(Array.from({ length: 6 }, () => newFile({ page: 1000, maxRows: 100 })));
+    await Promise.all(outcomes);
+    const made = files.map((f) => f as { fileNo: number | null; count: number }).filter((f) => f.fileNo !== null);
+    // Numbered 1, 2, … with no gap; together they hold each payout that waited exactly once.
+    expect(made.map((f) => f.fileNo).sort((a, b) => a! - b!)).toEqual(made.map((_, i) => i + 1));
+    const all = await p.store.listPayouts({ limit: 100 });
+    const filed = all.filter((x) => x.fileNo !== null);
+    expect(made.reduce((n, f) => n + f.count, 0)).toBe(filed.length);
+    // A payout confirmed before a file took it stays in none; every other one is in a file.
+    const unfiled = all.filter((x) => x.fileNo === null && waiting.includes(x.payoutId)).map((x) => x.payoutId);
+    expect(unfiled.every((id) => id === ids['r-0'] || id === ids['r-5'])).toBe(true);
+    expect(filed.length + unfiled.length).toBe(waiting.length);
+    expect(await downloads()).toHaveLength(6);
+  });
+});
+
 describe('micropay payout export and payout list', () => {
   it('writes the same file, new and owner-only, says what it holds, and refuses to overwrite one', async () => {
     const out = join(p.dir, 'payouts.csv');
     const done = await runCli(['payout', 'export', '--from', '2026-12-02', '--to', '2026-12-03', '--out', out, '--db', p.dbPath]);
-    expect([done.code, done.stdout]).toEqual([0, `Wrote ${out} (REQUESTED, requested 2026-12-02 to 2026-12-03): 1 payout, 3.00 in all; `
-      + '1 to a NEW ACCOUNT (newAccount yes): check it with the merchant before transferring. They stay REQUESTED, and in the next file, until each is confirmed or failed.\n']);
-    expect(readFileSync(out, 'utf8')).toBe(HEADER + row.k1());
+    expect([done.code, done.stdout]).toEqual([0, `Wrote ${out} (REQUESTED in no payout file yet, requested 2026-12-02 to 2026-12-03): Payout file 1: 1 payout, 3.00 in all; `
+      + '1 to a NEW ACCOUNT (newAccount yes): check it with the merchant before transferring. It is marked as in file 1, and no new file will hold it again; '
+      + 'confirm or fail each when the bank answers.\n']);
+    expect(readFileSync(out, 'utf8')).toBe(HEADER + row.k1('1'));
     expect(statSync(out).mode & 0o777).toBe(0o600);
     const again = await runCli(['payout', 'export', '--status', 'all', '--out', out, '--db', p.dbPath]);
     expect([again.code, again.stderr]).toEqual([1, `micropay: ${out} exists already: the payout file is always a new file\n`]);
-    expect(readFileSync(out, 'utf8')).toBe(HEADER + row.k1());
+    expect(readFileSync(out, 'utf8')).toBe(HEADER + row.k1('1'));
     expect((await downloads()).map((d) => d.actor.kind)).toEqual(['cli']);
     // A folder that is not there is not made: the file is refused, and nothing is recorded.
     const nowhere = await runCli(['payout', 'export', '--out', join(p.dir, 'no-such-folder', 'p.csv'), '--db', p.dbPath]);
@@ -183,15 +252,23 @@ describe('micropay payout export and payout list', () => {
     expect([bad.code, bad.stderr]).toEqual([2, 'micropay payout export: --from (2026-12-31) is after to (2026-12-01) (see micropay payout export --help)\n']);
     const listed = JSON.parse((await runCli(['payout', 'list', '--to', '2026-12-02', '--json', '--db', p.dbPath])).stdout) as { payouts: { payoutId: string }[] };
     expect(listed.payouts.map((x) => x.payoutId)).toEqual([ids['k-1'], ids['c-1']]);
+    const inFile = await runCli(['payout', 'list', '--file', '1', '--db', p.dbPath]);
+    expect(inFile.stdout).toContain(`${ids['k-1']}  REQUESTED          3.00  merchant ${kiosk.mchId}, requested 2026-12-02 23:59:59 +08:00, in payout file 1\n`);
+    expect(inFile.stdout).not.toContain(ids['c-1']);
   });
 
   it("runs operations.md's example", async () => {
-    const block = docBlock('operations.md', 'payout-export-example');
-    const [command, said] = block.split('\n') as [string, string];
+    const lines = docBlock('operations.md', 'payout-export-example').split('\n').filter((line) => line !== '');
+    // Each command in turn, its file written in the test's folder, says exactly what the docs show.
+    for (let i = 0; i < lines.length; i += 2) {
+      const name = /--out (\S+)$/.exec(lines[i]!)![1]!;
+      const args = lines[i]!.replace(/^\$ micropay /, '').split(' ').map((a) => (a === name ? join(p.dir, name) : a));
+      const done = await runCli([...args, '--db', p.dbPath]);
+      expect(done.stdout).toBe(`${lines[i + 1]!.replace(name, join(p.dir, name))}\n`);
+    }
+    expect(readFileSync(join(p.dir, 'payout-file-1.csv'), 'utf8')).toBe(HEADER + row.c4('1') + row.k1('1') + row.c1('1'));
+    expect(readFileSync(join(p.dir, 'nothing-new.csv'), 'utf8')).toBe(HEADER);
     const out = join(p.dir, 'payouts-2026-12-03.csv');
-    const args = command.replace(/^\$ micropay /, '').split(' ').map((a) => (a === 'payouts-2026-12-03.csv' ? out : a));
-    const done = await runCli([...args, '--db', p.dbPath]);
-    expect(done.stdout).toBe(`${said.replace('payouts-2026-12-03.csv', out)}\n`);
     expect(readFileSync(out, 'utf8')).toBe(HEADER + row.c3() + row.c2());
     // The file shown under it is this one, but for the ids this run drew.
     const shown = docBlock('operations.md', 'payout-file-example').replace(/\n/g, '\r\n')

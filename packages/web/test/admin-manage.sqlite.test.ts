@@ -340,16 +340,32 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     expect(await page.locator('#payout-days').textContent()).toBe('Days are in Asia/Kuala_Lumpur, both included; leave one empty for no bound.');
     await page.getByRole('button', { name: 'Show', exact: true }).click();
     await page.locator('tr', { hasText: toAccount }).waitFor();
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV of these payouts' }).click()]);
-    expect(download.suggestedFilename()).toBe(`payouts-REQUESTED-${today}-to-${today}.csv`);
+    expect(await page.locator('#section caption').textContent()).toBe('Payouts in no payout file yet');
+    // The payouts in no file yet become payout file 1: the file saved, and the list showing it.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download as a new payout file', exact: true }).click()]);
+    expect(download.suggestedFilename()).toBe('payout-file-1.csv');
     const payoutCsv = readFileSync((await download.path())!, 'utf8').split('\r\n');
-    expect(payoutCsv[0]).toBe('payoutId,status,amount,merchantId,walletId,requestId,holderName,bankName,accountNumber,newAccount,requestedAt,finishedAt,failReason');
+    expect(payoutCsv[0]).toBe('payoutId,status,amount,merchantId,walletId,requestId,holderName,bankName,accountNumber,newAccount,requestedAt,finishedAt,failReason,file');
     expect(payoutCsv.filter((line) => line.startsWith(toAccount))).toEqual([expect.stringMatching(
-      new RegExp(`^${toAccount},REQUESTED,2\\.00,${mchId},,night-a,${HOLDER},${BANK},${IBAN},yes,${today} [0-9:]{8},,$`))]);
+      new RegExp(`^${toAccount},REQUESTED,2\\.00,${mchId},,night-a,${HOLDER},${BANK},${IBAN},yes,${today} [0-9:]{8},,,1$`))]);
     expect(payoutCsv.filter((line) => /^[0-9]/.test(line)).map((line) => line.split(',')[0]).sort()).toEqual([payoutId, toAccount, notRecorded].sort());
-    await expect.poll(() => status(page)).toBe(`Downloaded payouts-REQUESTED-${today}-to-${today}.csv: 3 payouts, 7.00 in all; `
-      + '1 to a NEW ACCOUNT (newAccount yes): check it with the merchant before transferring. They stay REQUESTED, and in the next file, until each is confirmed or failed.');
+    await expect.poll(() => status(page)).toBe('Downloaded payout-file-1.csv: Payout file 1: 3 payouts, 7.00 in all; '
+      + '1 to a NEW ACCOUNT (newAccount yes): check it with the merchant before transferring. They are marked as in file 1, and no new file will hold them again; '
+      + 'confirm or fail each when the bank answers.');
+    expect(await page.locator('#section caption').textContent()).toBe('Payout file 1');
+    expect([await page.getByLabel('Show').inputValue(), await page.getByLabel('Payout file').inputValue(), await page.getByLabel('Requested from').inputValue()]).toEqual(['all', '1', '']);
+    expect(await page.locator('tr', { hasText: toAccount }).locator('td').nth(4).textContent()).toBe('REQUESTED\nIn payout file 1');
+    expect(await page.getByRole('button', { name: 'Download CSV of these payouts' }).textContent()).toBe('Download CSV');
     await docsScreenshot(page.locator('#section'), 'admin-payouts-file');
+    // What no file holds is what is new: nothing, until another payout is requested.
+    await page.getByLabel('Show').selectOption('new');
+    await page.getByLabel('Payout file').fill('');
+    await page.getByRole('button', { name: 'Show', exact: true }).click();
+    await page.locator('caption', { hasText: 'No payouts here' }).waitFor();
+    await page.getByLabel('Show').selectOption('all');
+    await page.getByLabel('Payout file').fill('1');
+    await page.getByRole('button', { name: 'Show', exact: true }).click();
+    await page.locator('tr', { hasText: toAccount }).waitFor();
     // Confirming names the account the bank should have paid, and says again, first and in red, that it is new.
     await page.getByRole('button', { name: `Confirm ${toAccount}` }).click();
     expect(await page.locator('.confirm-step p').textContent()).toBe(
@@ -494,7 +510,7 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     await page.getByRole('link', { name: 'Payouts' }).click();
     await row.getByRole('button', { name: `Confirm ${closed.payout.payoutId}` }).waitFor();
     expect(await page.locator('#console-who').textContent()).toBe('Operator sam · finance');
-    expect(await page.getByRole('button', { name: 'Download CSV of these payouts' }).count()).toBe(1);
+    expect(await page.getByRole('button', { name: 'Download as a new payout file', exact: true }).count()).toBe(1);
     // The refused Unfreeze is the test's doing: its 403 is the only problem.
     expect(problems.filter((p) => !/403/.test(p))).toEqual([]);
   }, 90_000);

@@ -21,6 +21,7 @@ export function payoutWire(p: Payout): Record<string, unknown> {
     // All of the account: finance makes the transfer from it, told when it is new.
     destination: p.destination,
     newAccountAgeMs: newAccountAgeMs(p),
+    fileNo: p.fileNo,
   };
 }
 
@@ -39,14 +40,16 @@ function finished(d: PayoutFinishDecision, payoutId: string): Answer {
   return answer(ResultCode.SUCCESS, { payout: payoutWire(d.payout), repeat: d.kind === 'repeat' });
 }
 
-/** `{status?, from?, to?}`: the Payouts section's choice, as the list and the file read it. */
+/** `{status?, from?, to?, file?}`: the Payouts section's choice, as the list and the file read it. */
 function payoutQueryOf(body: Record<string, unknown>): PayoutQuery {
-  return { status: optionalText(body, 'status'), from: optionalText(body, 'from'), to: optionalText(body, 'to') };
+  return { status: optionalText(body, 'status'), from: optionalText(body, 'from'), to: optionalText(body, 'to'), file: optionalText(body, 'file') };
 }
+
+const PAYOUT_QUERY_FIELDS = ['status', 'from', 'to', 'file'];
 
 export const adminPayouts = withOperator('reads', async (ctx, req) => {
   const parsed = parse(() => {
-    rejectUnknown(req.body, ['status', 'from', 'to', 'cursor', 'limit']);
+    rejectUnknown(req.body, [...PAYOUT_QUERY_FIELDS, 'cursor', 'limit']);
     return { ...payoutQueryOf(req.body), ...pageOf(req.body) };
   });
   if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
@@ -56,14 +59,16 @@ export const adminPayouts = withOperator('reads', async (ctx, req) => {
 });
 
 /**
- * `{status?, from?, to?}`: the payout file of what the section shows (`text/csv`, attachment), every
- * page of it, with its count, total and payouts to new accounts in headers for the page to say.
- * Finance's and the admin's (the money role): it holds every account number whole, a bulk copy of
- * what a row on the screen shows. Recorded in the audit log (payout.download).
+ * `{status?, from?, to?, file?}`: the payout file of what the section shows (`text/csv`,
+ * attachment), every page of it, with its count, total, payouts to new accounts, number and
+ * payouts in earlier files in headers for the page to say. The payouts in no file yet (`new`)
+ * become a new numbered file (services/payout-file.ts). Finance's and the admin's (the money
+ * role): it holds every account number whole, a bulk copy of what a row on the screen shows.
+ * Recorded in the audit log (payout.download).
  */
 export const adminDownloadPayouts = withOperator('money', async (ctx, req, operator) => {
   const parsed = parse(() => {
-    rejectUnknown(req.body, ['status', 'from', 'to']);
+    rejectUnknown(req.body, PAYOUT_QUERY_FIELDS);
     return payoutQueryOf(req.body);
   });
   if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
@@ -73,7 +78,10 @@ export const adminDownloadPayouts = withOperator('money', async (ctx, req, opera
   if ('kind' in file) return answer(ResultCode.PARAM_ERROR, null, file.problem);
   return {
     ...answer(ResultCode.SUCCESS), file: { contentType: 'text/csv', fileName: file.fileName, body: file.csv },
-    headers: { [H.count]: String(file.count), [H.total]: formatSen(file.totalSen), [H.newAccounts]: String(file.newAccounts) },
+    headers: {
+      [H.count]: String(file.count), [H.total]: formatSen(file.totalSen), [H.newAccounts]: String(file.newAccounts),
+      ...(file.fileNo === null ? {} : { [H.fileNo]: String(file.fileNo) }), ...(file.inEarlierFiles === 0 ? {} : { [H.inEarlierFiles]: String(file.inEarlierFiles) }),
+    },
   };
 });
 

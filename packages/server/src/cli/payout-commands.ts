@@ -9,7 +9,7 @@ import { defineCommand, type CommandGroup } from './command-line.js';
 import { amountSen, badInput, cliActing, CommandFailed, notFound, timeText, UsageError } from './common.js';
 import { failPayoutBecause, isBadInput } from '../services/operator-actions.js';
 import { payoutFilterOf } from '../services/payout-file.js';
-import { cliPayoutSelection, exportFile, PAYOUT_DAYS } from './payout-file-command.js';
+import { cliPayoutSelection, exportFile, PAYOUT_DAYS, PAYOUT_FILE_OPTION } from './payout-file-command.js';
 
 /**
  * Money out (docs/operations.md, "Payouts" and "Daily settlement report"). Every refusal names its
@@ -33,6 +33,7 @@ export function payoutJson(p: Payout) {
     finishedAtMs: p.finishedAtMs === null ? null : String(p.finishedAtMs),
     destination: p.destination,
     newAccountAgeMs: age === null ? null : String(age),
+    fileNo: p.fileNo,
   };
 }
 
@@ -55,7 +56,8 @@ function payoutLine(p: Payout, config: Config): string {
   const owner = p.mchId !== null ? `merchant ${p.mchId}` : `wallet ${p.walletId} (closed)`;
   const finished = p.finishedAtMs === null ? '' : `, ${p.status === 'PAID_OUT' ? 'paid out' : 'failed'} ${timeText(p.finishedAtMs, config)}`;
   const reason = p.failReason === null ? '' : `: ${p.failReason}`;
-  return `${p.payoutId}  ${p.status.padEnd(9)}  ${formatSen(p.amountSen).padStart(12)}  ${owner}, requested ${timeText(p.requestedAtMs, config)}${finished}${reason}\n`
+  const file = p.fileNo === null ? '' : `, in payout file ${p.fileNo}`;
+  return `${p.payoutId}  ${p.status.padEnd(9)}  ${formatSen(p.amountSen).padStart(12)}  ${owner}, requested ${timeText(p.requestedAtMs, config)}${finished}${reason}${file}\n`
     + `${' '.repeat(p.payoutId.length + 2)}${destinationText(p)}`;
 }
 
@@ -158,8 +160,9 @@ const list = defineCommand({
   options: {
     'mch-id': { type: 'string', value: 'MCHID', help: "only this merchant's" },
     'wallet-id': { type: 'string', value: 'WALLETID', help: "only this (closed) wallet's" },
-    status: { type: 'string', value: 'STATUS', help: 'only REQUESTED, PAID_OUT or FAILED (default all)' },
+    status: { type: 'string', value: 'STATUS', help: 'only REQUESTED, PAID_OUT or FAILED, or new: REQUESTED in no payout file yet (default all)' },
     ...PAYOUT_DAYS,
+    file: PAYOUT_FILE_OPTION,
     limit: { type: 'string', value: 'N', help: 'at most N (1 to 1000, default 100)' },
   },
   store: 'existing',

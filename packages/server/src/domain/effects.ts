@@ -126,6 +126,10 @@ export type Effect =
   | { readonly kind: 'setPayoutAccount'; readonly mchId: string; readonly account: PayoutAccount }
   /** Compare-and-set on the payout's status: it is still `from` (REQUESTED) and becomes `to`. */
   | { readonly kind: 'movePayout'; readonly from: Payout; readonly to: Payout }
+  /** A new payout file (domain/payout-file.ts): its number, when it was made, its payouts' count and sum. */
+  | { readonly kind: 'insertPayoutFile'; readonly fileNo: number; readonly madeAtMs: number; readonly count: number; readonly totalSen: number }
+  /** Compare-and-set: each payout is still REQUESTED and in no file, and is now in this one. */
+  | { readonly kind: 'filePayouts'; readonly fileNo: number; readonly payoutIds: readonly string[] }
   /**
    * One row of the audit log (domain/audit-log.ts), appended in the transaction of the action it
    * records, so the action and its row commit or roll back together.

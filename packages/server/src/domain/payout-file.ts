@@ -1,14 +1,21 @@
 import { formatSen, formatWireTime } from '@micropay/protocol';
 import { csvLine, csvText } from './csv.js';
+import { unchanged, type Decided } from './effects.js';
+import { assert } from './ledger.js';
 import { newAccountAgeMs, type Payout, type PayoutStatus } from './payout.js';
 
 /**
  * The payout file (docs/operations.md, "The payout file"): payouts as finance takes them to the
  * bank, one row each, the account whole. Pure: the service reads the payouts, this writes them.
+ *
+ * A file of the REQUESTED payouts in no file yet is numbered, and its payouts marked as in it, in
+ * the transaction that reads them (decidePayoutFiling): the next such file cannot hold them again,
+ * so finance is never handed the same transfer twice. Any other choice only reads, and its rows
+ * say which file each payout was put in (`file`).
  */
 export const PAYOUT_FILE_COLUMNS = [
   'payoutId', 'status', 'amount', 'merchantId', 'walletId', 'requestId', 'holderName', 'bankName', 'accountNumber',
-  'newAccount', 'requestedAt', 'finishedAt', 'failReason',
+  'newAccount', 'requestedAt', 'finishedAt', 'failReason', 'file',
 ] as const;
 
 /**
@@ -17,9 +24,14 @@ export const PAYOUT_FILE_COLUMNS = [
  */
 export const PAYOUT_FILE_MAX_ROWS = 20_000;
 
-/** Which payouts a file or list holds: a status (none: every one) and the days they were requested. */
+/**
+ * Which payouts a file or list holds: a status (none: every one), the days they were requested,
+ * and a file: `new` (REQUESTED and in no file yet: downloading them makes a new file) or one file's.
+ */
 export interface PayoutSelection {
   readonly status: PayoutStatus | null;
+  /** 'new': only payouts in no file yet (status REQUESTED); a number: only that file's; null: any. */
+  readonly file: 'new' | number | null;
   /** The first day's first millisecond, in the platform's time zone; null: from the first payout. */
   readonly fromMs: number | null;
   /** The first millisecond after the last day; null: to now. */
@@ -40,17 +52,51 @@ export function payoutFileCsv(payouts: readonly Payout[], timeZone: string): str
     p.destination?.holderName ?? '', p.destination?.bankName ?? '', p.destination?.accountNumber ?? '',
     newAccountAgeMs(p) === null ? '' : 'yes',
     formatWireTime(p.requestedAtMs, timeZone), p.finishedAtMs === null ? '' : formatWireTime(p.finishedAtMs, timeZone),
-    p.failReason ?? '',
+    p.failReason ?? '', p.fileNo === null ? '' : String(p.fileNo),
   ]));
   return csvText([PAYOUT_FILE_COLUMNS.join(','), ...rows]);
 }
 
-/** `payouts-REQUESTED-2026-12-01-to-2026-12-07.csv`; `all` and `start` / `now` where not chosen. */
-export function payoutFileName(s: PayoutSelection): string {
-  return `payouts-${s.status ?? 'all'}-${s.from ?? 'start'}-to-${s.to ?? 'now'}.csv`;
+/**
+ * A numbered file's `payout-file-12.csv`, whenever it is saved; else what was chosen,
+ * `payouts-REQUESTED-2026-12-01-to-2026-12-07.csv`, with `all` and `start` / `now` where not chosen.
+ */
+export function payoutFileName(s: PayoutSelection, fileNo: number | null): string {
+  if (fileNo !== null) return `payout-file-${fileNo}.csv`;
+  return `payouts-${s.file === 'new' ? 'new' : s.status ?? 'all'}-${s.from ?? 'start'}-to-${s.to ?? 'now'}.csv`;
 }
 
 /** The sum a bank batch is checked against. */
 export function payoutTotalSen(payouts: readonly Payout[]): number {
   return payouts.reduce((sum, p) => sum + p.amountSen, 0);
+}
+
+/**
+ * What a new payout file is decided on, read in its transaction: the REQUESTED payouts in no file
+ * yet within the chosen days, newest first, locked against a file made beside this one (at most
+ * one more than a file may hold, to tell that there are too many), and the last file's number.
+ */
+export interface PayoutsToFile {
+  readonly payouts: readonly Payout[];
+  readonly lastFileNo: number;
+}
+
+export type PayoutFiling =
+  | { readonly kind: 'filed'; readonly fileNo: number; readonly payouts: readonly Payout[] }
+  /** Nothing waits outside a file: no file is numbered, and the download is its header alone. */
+  | { readonly kind: 'empty' }
+  | { readonly kind: 'tooMany'; readonly maxRows: number };
+
+/** The next file: every payout of the view, marked as in it; refused past `maxRows`. */
+export function decidePayoutFiling(view: PayoutsToFile, maxRows: number, nowMs: number): Decided<PayoutFiling> {
+  if (view.payouts.length === 0) return unchanged({ kind: 'empty' });
+  if (view.payouts.length > maxRows) return unchanged({ kind: 'tooMany', maxRows });
+  assert(view.payouts.every((p) => p.status === 'REQUESTED' && p.fileNo === null), 'a new file holds REQUESTED payouts in no file yet');
+  const fileNo = view.lastFileNo + 1;
+  const payouts = view.payouts.map((p) => ({ ...p, fileNo }));
+  return {
+    result: { kind: 'filed', fileNo, payouts },
+    effects: [{ kind: 'insertPayoutFile', fileNo, madeAtMs: nowMs, count: payouts.length, totalSen: payoutTotalSen(payouts) },
+      { kind: 'filePayouts', fileNo, payoutIds: payouts.map((p) => p.payoutId) }],
+  };
 }

@@ -43,6 +43,11 @@ export interface Payout {
    * typed the holder's account at the close) and for payouts requested before this was recorded.
    */
   readonly accountSetAtMs: number | null;
+  /**
+   * The payout file (domain/payout-file.ts) it was first put in, for finance to take to the bank;
+   * null: in none yet. A payout is put in one new file only, so no transfer is made twice.
+   */
+  readonly fileNo: number | null;
 }
 
 /**
@@ -147,7 +152,7 @@ export function decidePayoutRequest(
   const { holderName, bankName, accountNumber, setAtMs } = view.payoutAccount;
   const payout: Payout = {
     payoutId, mchId: req.mchId, walletId: null, requestId: req.requestId, amountSen: req.amountSen, status: 'REQUESTED', failReason: null,
-    requestedAtMs: nowMs, finishedAtMs: null, destination: { holderName, bankName, accountNumber }, accountSetAtMs: setAtMs,
+    requestedAtMs: nowMs, finishedAtMs: null, destination: { holderName, bankName, accountNumber }, accountSetAtMs: setAtMs, fileNo: null,
   };
   return { result: { kind: 'requested', payout }, effects: requestEffects(payout, nowMs) };
 }
@@ -229,7 +234,7 @@ export function decideWalletClose(
   if (wallet.balanceSen === 0) return { result: { wallet: { ...wallet, status: 'closed' }, payout: null }, effects };
   const payout: Payout = {
     payoutId, mchId: null, walletId: wallet.walletId, requestId: null, amountSen: wallet.balanceSen,
-    status: 'REQUESTED', failReason: null, requestedAtMs: nowMs, finishedAtMs: null, destination, accountSetAtMs: null,
+    status: 'REQUESTED', failReason: null, requestedAtMs: nowMs, finishedAtMs: null, destination, accountSetAtMs: null, fileNo: null,
   };
   return {
     result: { wallet: { ...wallet, status: 'closed', balanceSen: 0 }, payout },

@@ -1,31 +1,42 @@
 import { formatSen, isCalendarDate } from '@micropay/protocol';
 import { dayWindow } from '../domain/statement.js';
-import { PAYOUT_FILE_MAX_ROWS, payoutFileCsv, payoutFileName, payoutTotalSen, type PayoutSelection } from '../domain/payout-file.js';
+import {
+  decidePayoutFiling, PAYOUT_FILE_MAX_ROWS, payoutFileCsv, payoutFileName, payoutTotalSen, type PayoutFiling, type PayoutSelection,
+} from '../domain/payout-file.js';
 import { newAccountAgeMs, type Payout, type PayoutStatus } from '../domain/payout.js';
-import type { ActingAs } from '../domain/audit-log.js';
+import { audited, type ActingAs, type AuditDetailValue } from '../domain/audit-log.js';
+import { retryOnIdClash } from '../store/id-clash.js';
+import type { StorePort } from '../store/port.js';
 import type { PayoutFilter, Store } from '../store/store.js';
 import type { PayoutCursor } from '../domain/console-pages.js';
 import type { Invalid } from './merchant-console.js';
 
 /**
  * Which payouts, as the operator console's Payouts section, `payout list` and the payout file ask:
- * a status or `all`, and the days they were requested, in the platform's time zone, both ends
- * included. The one reading of those fields, so the list shown and the file saved hold the same.
+ * `new` (in no file yet), a status or `all`; a file's number; and the days they were requested, in
+ * the platform's time zone, both ends included. The one reading of those fields, so the list shown
+ * and the file saved hold the same.
  */
 export interface PayoutQuery {
-  /** Absent: REQUESTED, what waits for the bank (the console's first choice, the export's default). */
+  /** `new` (the default: REQUESTED and in no file yet), a status, or `all`; with `file`, `all` by default. */
   readonly status?: string | undefined;
   readonly from?: string | undefined;
   readonly to?: string | undefined;
+  /** A payout file's number: only its payouts. */
+  readonly file?: string | undefined;
 }
 
 export const PAYOUT_STATUSES: readonly PayoutStatus[] = ['REQUESTED', 'PAID_OUT', 'FAILED'];
 
+/** What a choice's status may be: `new`, a payout's status, or `all`. */
+export const PAYOUT_CHOICES: readonly string[] = ['new', ...PAYOUT_STATUSES, 'all'];
+
 export function payoutSelectionOf(q: PayoutQuery, timeZone: string): PayoutSelection | Invalid {
-  const status = q.status ?? 'REQUESTED';
-  if (status !== 'all' && !(PAYOUT_STATUSES as readonly string[]).includes(status)) {
-    return { kind: 'invalid', problem: `status must be one of ${PAYOUT_STATUSES.join(', ')} or all` };
-  }
+  const fileNo = q.file === undefined || q.file === '' ? null : q.file;
+  if (fileNo !== null && !/^[1-9][0-9]{0,8}$/.test(fileNo)) return { kind: 'invalid', problem: 'file must be a payout file\'s number, e.g. "12"' };
+  const status = q.status ?? (fileNo === null ? 'new' : 'all');
+  if (!PAYOUT_CHOICES.includes(status)) return { kind: 'invalid', problem: `status must be one of ${PAYOUT_CHOICES.join(', ')}` };
+  if (status === 'new' && fileNo !== null) return { kind: 'invalid', problem: `status new is the payouts in no file yet, not file ${fileNo}'s: choose a status for a file` };
   const from = q.from === undefined || q.from === '' ? null : q.from;
   const to = q.to === undefined || q.to === '' ? null : q.to;
   for (const [name, date] of [['from', from], ['to', to]] as const) {
@@ -33,7 +44,8 @@ export function payoutSelectionOf(q: PayoutQuery, timeZone: string): PayoutSelec
   }
   if (from !== null && to !== null && from > to) return { kind: 'invalid', problem: `from (${from}) is after to (${to})` };
   return {
-    status: status === 'all' ? null : status as PayoutStatus,
+    status: status === 'all' ? null : status === 'new' ? 'REQUESTED' : status as PayoutStatus,
+    file: status === 'new' ? 'new' : fileNo === null ? null : Number(fileNo),
     fromMs: from === null ? null : dayWindow(from, timeZone).fromMs,
     toMs: to === null ? null : dayWindow(to, timeZone).toMs,
     from, to,
@@ -47,48 +59,102 @@ export function payoutSelectionOf(q: PayoutQuery, timeZone: string): PayoutSelec
 export function payoutFilterOf(s: PayoutSelection, after: PayoutCursor | undefined, limit: number): PayoutFilter {
   const lastDayEnd = s.toMs === null ? undefined : { requestedAtMs: s.toMs, payoutId: '' };
   const before = after === undefined || (lastDayEnd !== undefined && after.requestedAtMs >= lastDayEnd.requestedAtMs) ? lastDayEnd : after;
-  return { status: s.status ?? undefined, requestedFromMs: s.fromMs ?? undefined, before, limit };
+  return {
+    status: s.status ?? undefined, requestedFromMs: s.fromMs ?? undefined, before, limit,
+    unfiled: s.file === 'new' || undefined, fileNo: typeof s.file === 'number' ? s.file : undefined,
+  };
 }
 
 export interface PayoutFile {
   readonly fileName: string;
   readonly csv: string;
+  /** The file's number when it is a numbered file: made now of the payouts in none, or one made before. */
+  readonly fileNo: number | null;
   readonly count: number;
   readonly totalSen: number;
   /** REQUESTED payouts to an account set under a day before them: to check with the merchant first. */
   readonly newAccounts: number;
+  /** Payouts of a file made before (not `fileNo`'s): finance may have transferred them already. */
+  readonly inEarlierFiles: number;
 }
 
 /** How the file is read: a page at a time, and refused past `maxRows` (a test makes both small). */
 export const PAYOUT_FILE_READS: Readonly<{ page: number; maxRows: number }> = Object.freeze({ page: 1000, maxRows: PAYOUT_FILE_MAX_ROWS });
 
+const TOO_MANY = (maxRows: number) => `more than ${maxRows} payouts are chosen, more than one file holds: choose fewer days (from, to)`;
+
 /**
- * The payout file of a selection, newest first, read a page at a time; refused past
- * PAYOUT_FILE_MAX_ROWS. Its reading is recorded in the audit log (payout.download): the file holds
- * every account number whole.
+ * The payout file of a selection, newest first; refused past PAYOUT_FILE_MAX_ROWS. A choice of the
+ * payouts in no file yet (`new`) makes a new numbered file of them (filePayouts); any other only
+ * reads. Either is recorded in the audit log (payout.download): the file holds every account
+ * number whole.
  */
 export async function payoutFile(
   store: Store, s: PayoutSelection, timeZone: string, acting: ActingAs, reads = PAYOUT_FILE_READS,
 ): Promise<PayoutFile | Invalid> {
+  if (s.file === 'new') {
+    const filing = await store.filePayouts(s, reads.maxRows, acting);
+    if (filing.kind === 'tooMany') return { kind: 'invalid', problem: TOO_MANY(filing.maxRows) };
+    if (filing.kind === 'filed') return fileOf(s, filing.payouts, filing.fileNo, timeZone);
+    // No file was made, so its transaction wrote nothing: the look is recorded here.
+    const none = fileOf(s, [], null, timeZone);
+    await store.recordAction(acting, { action: 'payout.download', mchId: null, subjectId: null, detail: downloadDetail(s, none) });
+    return none;
+  }
+  const payouts = await readPayouts(store, s, reads);
+  if (payouts === null) return { kind: 'invalid', problem: TOO_MANY(reads.maxRows) };
+  const file = fileOf(s, payouts, typeof s.file === 'number' ? s.file : null, timeZone);
+  await store.recordAction(acting, { action: 'payout.download', mchId: null, subjectId: null, detail: downloadDetail(s, file) });
+  return file;
+}
+
+/** Every page of the selection; null past `maxRows`. */
+async function readPayouts(store: Store, s: PayoutSelection, reads: typeof PAYOUT_FILE_READS): Promise<Payout[] | null> {
   const payouts: Payout[] = [];
   let after: PayoutCursor | undefined;
   for (;;) {
     const page = await store.listPayouts(payoutFilterOf(s, after, reads.page));
     payouts.push(...page);
-    if (payouts.length > reads.maxRows) {
-      return { kind: 'invalid', problem: `more than ${reads.maxRows} payouts are chosen, more than one file holds: choose fewer days (from, to)` };
-    }
+    if (payouts.length > reads.maxRows) return null;
     const last = page[page.length - 1];
-    if (page.length < reads.page || last === undefined) break;
+    if (page.length < reads.page || last === undefined) return payouts;
     after = { requestedAtMs: last.requestedAtMs, payoutId: last.payoutId };
   }
-  const file = {
-    fileName: payoutFileName(s), csv: payoutFileCsv(payouts, timeZone), count: payouts.length, totalSen: payoutTotalSen(payouts),
+}
+
+type PayoutFileSums = Omit<PayoutFile, 'fileName' | 'csv'>;
+
+function sumsOf(payouts: readonly Payout[], fileNo: number | null): PayoutFileSums {
+  return {
+    fileNo, count: payouts.length, totalSen: payoutTotalSen(payouts),
     newAccounts: payouts.filter((p) => newAccountAgeMs(p) !== null).length,
+    inEarlierFiles: payouts.filter((p) => p.fileNo !== null && p.fileNo !== fileNo).length,
   };
-  await store.recordAction(acting, {
-    action: 'payout.download', mchId: null, subjectId: null,
-    detail: { status: s.status ?? 'all', from: s.from, to: s.to, count: file.count, total: formatSen(file.totalSen), newAccounts: file.newAccounts },
-  });
-  return file;
+}
+
+function fileOf(s: PayoutSelection, payouts: readonly Payout[], fileNo: number | null, timeZone: string): PayoutFile {
+  return { fileName: payoutFileName(s, fileNo), csv: payoutFileCsv(payouts, timeZone), ...sumsOf(payouts, fileNo) };
+}
+
+/** The audit row's detail of a download: what was chosen, the file's number, and what it holds. */
+function downloadDetail(s: PayoutSelection, f: PayoutFileSums): Readonly<Record<string, AuditDetailValue>> {
+  return {
+    status: s.file === 'new' ? 'new' : s.status ?? 'all', file: f.fileNo, from: s.from, to: s.to,
+    count: f.count, total: formatSen(f.totalSen), newAccounts: f.newAccounts,
+  };
+}
+
+/**
+ * A new payout file of the REQUESTED payouts in no file yet, within the selection's days, in one
+ * transaction that numbers the file, marks each payout as in it and records the download: two
+ * downloads at once share no payout, and a file whose record failed marks nothing. Nothing waiting
+ * outside a file makes no file, and writes nothing (payoutFile records the look).
+ */
+export function filePayouts(port: StorePort, s: PayoutSelection, maxRows: number, acting: ActingAs): Promise<PayoutFiling> {
+  const window = { fromMs: s.fromMs ?? 0, toMs: s.toMs ?? Number.MAX_SAFE_INTEGER, limit: maxRows + 1 };
+  return retryOnIdClash(() => port.decide({ view: 'payoutsToFile', ...window }, (view, nowMs) =>
+    audited(decidePayoutFiling(view, maxRows, nowMs), acting, nowMs, (d) => {
+      if (d.kind !== 'filed') return null;
+      return { action: 'payout.download', mchId: null, subjectId: null, detail: downloadDetail(s, sumsOf(d.payouts, d.fileNo)) };
+    })));
 }

@@ -18,6 +18,8 @@ import type { TestNotificationResult } from '../domain/notification.js';
 import * as pageAccess from './page-access.js';
 import * as merchantUsers from './merchant-users.js';
 import * as payouts from './payouts.js';
+import * as payoutFiles from './payout-file.js';
+import type { PayoutFiling, PayoutSelection } from '../domain/payout-file.js';
 import type { InvalidBankAccount } from './payouts.js';
 import type { BankAccount, PayoutAccountChange } from '../domain/payout-account.js';
 import type { Cashier, PageSession, SessionSubject } from '../domain/page-access.js';
@@ -45,7 +47,7 @@ type ServiceMethods =
   | 'createCashier' | 'resetCashierPassword' | 'changeOwnPassword' | 'setUserStatus' | 'signInCashier' | 'checkUserPassword' | 'setRefundLimit'
   | 'createOperator' | 'resetOperator' | 'signOutOperator' | 'signInOperator'
   | 'startCashierCharge' | 'refundCashierCharge'
-  | 'requestPayout' | 'confirmPayout' | 'failPayout' | 'closeWallet' | 'setPayoutAccount' | 'recordAction'
+  | 'requestPayout' | 'confirmPayout' | 'failPayout' | 'closeWallet' | 'setPayoutAccount' | 'filePayouts' | 'recordAction'
   | 'sendTestNotification' | 'enrolOfflineDevice' | 'renewOfflineDevice' | 'revokeOfflineDevices';
 
 /**
@@ -196,6 +198,10 @@ export abstract class ServiceStore implements StorePort, Pick<Store, ServiceMeth
 
   setPayoutAccount(mchId: string, account: BankAccount, acting?: ActingAs): Promise<PayoutAccountChange | InvalidBankAccount> {
     return payouts.setPayoutAccount(this, mchId, account, acting);
+  }
+
+  filePayouts(s: PayoutSelection, maxRows: number, acting: ActingAs): Promise<PayoutFiling> {
+    return payoutFiles.filePayouts(this, s, maxRows, acting);
   }
 
   confirmPayout(payoutId: string, acting?: ActingAs): Promise<PayoutFinishDecision> {

@@ -53,13 +53,16 @@ export function merchantPayoutsValues(mchId: string, before: PayoutCursor | null
 export const PAYOUTS_PAGE = `SELECT * FROM payouts
   WHERE (CAST($1 AS TEXT) IS NULL OR mch_id = $2) AND (CAST($3 AS TEXT) IS NULL OR wallet_id = $4)
     AND (CAST($5 AS TEXT) IS NULL OR status = $6) AND (requested_at_ms, payout_id) < ($7, $8) AND requested_at_ms >= $9
-  ORDER BY requested_at_ms DESC, payout_id DESC LIMIT $10`;
+    AND (CAST($10 AS INTEGER) = 0 OR file_no IS NULL) AND (CAST($11 AS INTEGER) IS NULL OR file_no = $12)
+  ORDER BY requested_at_ms DESC, payout_id DESC LIMIT $13`;
 
 export function payoutsPageValues(f: PayoutFilter, limit: number): unknown[] {
   const mch = f.mchId ?? null;
   const wallet = f.walletId ?? null;
   const status = f.status ?? null;
-  return [mch, mch, wallet, wallet, status, status, f.before?.requestedAtMs ?? NEWEST.atMs, f.before?.payoutId ?? NEWEST.id, f.requestedFromMs ?? 0, limit];
+  const fileNo = f.fileNo ?? null;
+  return [mch, mch, wallet, wallet, status, status, f.before?.requestedAtMs ?? NEWEST.atMs, f.before?.payoutId ?? NEWEST.id, f.requestedFromMs ?? 0,
+    f.unfiled === true ? 1 : 0, fileNo, fileNo, limit];
 }
 
 /** What a merchant's payouts still waiting for the bank hold (in the clearing account). */

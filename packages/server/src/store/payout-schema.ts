@@ -134,3 +134,29 @@ ${guard}`;
 export function payoutAccountValues(mchId: string, a: PayoutAccount): unknown[] {
   return [mchId, a.holderName, a.bankName, a.accountNumber, a.setAtMs];
 }
+
+/**
+ * Payout files (domain/payout-file.ts; SQLite migration 31, PostgreSQL 32): each numbered file of
+ * payouts finance took to the bank, and on each payout the file it was first put in. Payouts made
+ * before are in none, so the first file of payouts in no file yet holds every REQUESTED one.
+ */
+export function payoutFileMigration(int: string, strict: string): string {
+  return `
+CREATE TABLE payout_files (
+  file_no    ${int} PRIMARY KEY CHECK (file_no > 0),
+  made_at_ms ${int} NOT NULL,
+  payouts    ${int} NOT NULL CHECK (payouts > 0),
+  total_sen  ${int} NOT NULL CHECK (total_sen > 0)
+)${strict};
+ALTER TABLE payouts ADD COLUMN file_no ${int} REFERENCES payout_files (file_no);
+CREATE INDEX payouts_by_file ON payouts (file_no) WHERE file_no IS NOT NULL;
+`;
+}
+
+/** The REQUESTED payouts in no file yet, requested in [$1, $2), newest first, at most $3 (view payoutsToFile). */
+export const PAYOUTS_TO_FILE = `SELECT * FROM payouts WHERE status = 'REQUESTED' AND file_no IS NULL AND requested_at_ms >= $1 AND requested_at_ms < $2
+  ORDER BY requested_at_ms DESC, payout_id DESC LIMIT $3`;
+
+export const LAST_PAYOUT_FILE = 'SELECT COALESCE(MAX(file_no), 0) AS file_no FROM payout_files';
+
+export const INSERT_PAYOUT_FILE = 'INSERT INTO payout_files (file_no, made_at_ms, payouts, total_sen) VALUES ($1, $2, $3, $4)';

@@ -7,6 +7,7 @@ import type { Operator } from '../domain/operator.js';
 import type { ChargeStartView } from '../domain/cashier-charge.js';
 import type { Payout, PayoutRequestView, WalletToClose } from '../domain/payout.js';
 import type { PayoutAccountView } from '../domain/payout-account.js';
+import type { PayoutsToFile } from '../domain/payout-file.js';
 import type { RefundFinishView, RefundView } from '../domain/refund.js';
 import type { EntryToReverse } from '../domain/top-up-reversal.js';
 
@@ -72,7 +73,13 @@ export type ViewRequest =
   /** A merchant, locked as `merchant`, and its payout account (domain/payout-account.ts). */
   | { readonly view: 'payoutAccount'; readonly mchId: string }
   /** A payout by its id, locked. */
-  | { readonly view: 'payout'; readonly payoutId: string };
+  | { readonly view: 'payout'; readonly payoutId: string }
+  /**
+   * A new payout file (domain/payout-file.ts): the REQUESTED payouts in no file yet requested in
+   * [fromMs, toMs), newest first, at most `limit`, locked; and the last file's number, with new
+   * files' numbers locked (SQLite's one writer; PostgreSQL's key on the number, a clash retried).
+   */
+  | { readonly view: 'payoutsToFile'; readonly fromMs: number; readonly toMs: number; readonly limit: number };
 
 export interface ViewOf {
   none: null;
@@ -95,6 +102,7 @@ export interface ViewOf {
   payoutRequest: PayoutRequestView;
   payoutAccount: PayoutAccountView;
   payout: Payout | null;
+  payoutsToFile: PayoutsToFile;
 }
 
 export type ViewName = ViewRequest['view'];

@@ -239,6 +239,7 @@ export function toPayout(r: Row): Payout {
       holderName: r.to_holder_name as string, bankName: r.to_bank_name as string, accountNumber: r.to_account_number as string,
     },
     accountSetAtMs: r.to_account_set_at_ms === null || r.to_account_set_at_ms === undefined ? null : Number(r.to_account_set_at_ms),
+    fileNo: r.file_no === null || r.file_no === undefined ? null : Number(r.file_no),
   };
 }
 

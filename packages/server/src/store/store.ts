@@ -16,6 +16,7 @@ import type { DayWindow, StatementMovements } from '../domain/statement.js';
 import type { Payout, PayoutStatus, PayoutRequest, PayoutRequestDecision, PayoutFinishDecision, WalletClosing } from '../domain/payout.js';
 import type { DailyReportMovements } from '../domain/daily-report.js';
 import type { PayoutCursor, WalletSearch } from '../domain/console-pages.js';
+import type { PayoutFiling, PayoutSelection } from '../domain/payout-file.js';
 import type { BankAccount, PayoutAccount, PayoutAccountChange } from '../domain/payout-account.js';
 import type { InvalidBankAccount } from '../services/payouts.js';
 import type { PasswordCheck } from '../services/page-access.js';
@@ -302,6 +303,11 @@ export interface Store extends StoreOps {
   findPayoutAccount(mchId: string): Promise<PayoutAccount | null>;
   /** Payouts newest first (by request time, then id), a page of at most `limit` after `before`. */
   listPayouts(filter: PayoutFilter): Promise<Payout[]>;
+  /**
+   * A new payout file of the REQUESTED payouts in no file yet within the selection's days
+   * (services/payout-file.ts filePayouts): numbered, its payouts marked, its download recorded.
+   */
+  filePayouts(s: PayoutSelection, maxRows: number, acting: ActingAs): Promise<PayoutFiling>;
   /** One merchant's payouts, newest first (by request time, then id), the page after `before`. */
   merchantPayouts(mchId: string, before: PayoutCursor | null, limit: number): Promise<Payout[]>;
   /** The sum of the merchant's payouts still REQUESTED: its money waiting in platform:payouts. */
@@ -496,6 +502,10 @@ export interface PayoutFilter {
   readonly before?: PayoutCursor | undefined;
   /** Only payouts requested at or after this; absent: from the first. */
   readonly requestedFromMs?: number | undefined;
+  /** Only payouts in no payout file yet (domain/payout-file.ts). */
+  readonly unfiled?: boolean | undefined;
+  /** Only this payout file's payouts. */
+  readonly fileNo?: number | undefined;
   readonly limit: number;
 }
 

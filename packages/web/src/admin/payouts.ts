@@ -24,6 +24,8 @@ interface PayoutRow {
   readonly destination: BankAccount | null;
   /** How long before the request the merchant's account was set, when that makes it new (under a day); else null. */
   readonly newAccountAgeMs: number | null;
+  /** The payout file it was put in; null: in none yet. */
+  readonly fileNo: number | null;
 }
 
 export const payoutsSection: Section<SignedInOperator> = {
@@ -34,7 +36,7 @@ export const payoutsSection: Section<SignedInOperator> = {
     const confirming = document.createElement('div');
     const list = Object.assign(document.createElement('div'), { className: 'table-wrap' });
     // What the list shows, and so what Download CSV saves: a choice becomes it only once its list is drawn.
-    let shown: PayoutChoice = { status: 'REQUESTED', from: '', to: '' };
+    let shown: PayoutChoice = { status: 'new', from: '', to: '', file: '' };
     const choosing = payoutChoice(ctx.who, ctx.api, status, () => shown, (choice) => load(choice));
     container.append(...choosing.elements, ...optional(roleNote(ctx.who, 'money', 'downloading the payout file and confirming and failing payouts')),
       status, confirming, list);
@@ -64,8 +66,7 @@ export const payoutsSection: Section<SignedInOperator> = {
 
     function draw(rows: readonly PayoutRow[], next: string | null): void {
       const t = table(['Payout', 'To', 'Amount', 'Requested', 'Status', 'Actions'],
-        rows.map((p) => [p.payoutId, toText(p), p.amount, formatTime(p.requestedAtMs), p.failReason === null ? p.status : `${p.status}: ${p.failReason}`, '']),
-        rows.length === 0 ? 'No payouts here' : shown.status === 'REQUESTED' ? 'Payouts waiting for the bank' : 'Payouts');
+        rows.map((p) => [p.payoutId, toText(p), p.amount, formatTime(p.requestedAtMs), statusText(p), '']), rows.length === 0 ? 'No payouts here' : caption(shown));
       t.classList.add('payout-list');
       codeColumn(t, 0);
       bankAccountColumn(t, 1, rows.map((p) => p.destination), rows.map((p) => (p.newAccountAgeMs === null ? null : onItsOwnLine(newAccountWarning(p.newAccountAgeMs)))));
@@ -125,11 +126,25 @@ export const payoutsSection: Section<SignedInOperator> = {
   },
 };
 
-/** Which payouts: a status, and the days they were requested (`yyyy-MM-dd` or empty). */
+/**
+ * Which payouts: `new` (in no payout file yet), a status or `all`; the days they were requested
+ * (`yyyy-MM-dd` or empty); a payout file's number (or empty).
+ */
 interface PayoutChoice {
   readonly status: string;
   readonly from: string;
   readonly to: string;
+  readonly file: string;
+}
+
+function caption(c: PayoutChoice): string {
+  if (c.file !== '') return `Payout file ${c.file}`;
+  return c.status === 'new' ? 'Payouts in no payout file yet' : c.status === 'REQUESTED' ? 'Payouts waiting for the bank' : 'Payouts';
+}
+
+/** The status, the bank's reason for a failure, and the payout file it was put in. */
+function statusText(p: PayoutRow): string {
+  return `${p.status}${p.failReason === null ? '' : `: ${p.failReason}`}${p.fileNo === null ? '' : `\nIn payout file ${p.fileNo}`}`;
 }
 
 /**
@@ -142,23 +157,49 @@ function payoutChoice(who: SignedInOperator, api: string, status: HTMLElement, s
     id: 'payout-days', className: 'form-note', textContent: `Days are in ${who.timeZone}, both included; leave one empty for no bound.`,
   });
   const choose = form('payout-filter', 'Which payouts', [
-    choice('payout-status', 'Show', [['REQUESTED', 'Waiting for the bank (REQUESTED)'], ['PAID_OUT', 'Paid out'], ['FAILED', 'Failed'], ['all', 'All']]),
+    choice('payout-status', 'Show', [['new', 'Not yet in a payout file'], ['REQUESTED', 'Waiting for the bank (REQUESTED)'], ['PAID_OUT', 'Paid out'], ['FAILED', 'Failed'], ['all', 'All']]),
     field('payout-from', 'Requested from', { type: 'date' }),
     field('payout-to', 'Requested to', { type: 'date' }),
-  ], 'Show', (v) => show({ status: v['payout-status']!, from: v['payout-from']!, to: v['payout-to']! }));
+    field('payout-file', 'Payout file', { inputMode: 'numeric', maxLength: 9 }),
+  ], 'Show', (v) => show({ status: v['payout-status']!, from: v['payout-from']!, to: v['payout-to']!, file: v['payout-file']! }));
   for (const id of ['payout-from', 'payout-to']) choose.querySelector(`#${id}`)!.setAttribute('aria-describedby', days.id);
+  // A file's payouts are any status's: choosing a file shows them all, unless a status was chosen.
+  const statusField = choose.querySelector<HTMLSelectElement>('#payout-status')!;
+  const fileField = choose.querySelector<HTMLInputElement>('#payout-file')!;
+  fileField.addEventListener('change', () => { if (fileField.value.trim() !== '' && statusField.value === 'new') statusField.value = 'all'; });
   const download = button('Download CSV', async () => {
     const choice = shown();
     const done = await saveDownload(`${api}payouts/download`, { ...choice });
     if ('refused' in done) return say(status, done.refused, 'error');
     const n = (name: string) => Number(done.headers.get(name) ?? '0');
-    say(status, `Downloaded ${done.saved}: ${payoutFileWords({
-      count: n(H.count), total: done.headers.get(H.total) ?? '', newAccounts: n(H.newAccounts), requested: choice.status === 'REQUESTED',
-    })}`);
+    const fileNo = done.headers.get(H.fileNo);
+    const made = choice.status === 'new';
+    const words = `Downloaded ${done.saved}: ${payoutFileWords({
+      count: n(H.count), total: done.headers.get(H.total) ?? '', newAccounts: n(H.newAccounts), fileNo: fileNo === null ? null : Number(fileNo),
+      made, inEarlierFiles: n(H.inEarlierFiles),
+    })}`;
+    // The new file's payouts have left the list of those in none: the list shows the file instead.
+    if (made && fileNo !== null) {
+      statusField.value = 'all';
+      fileField.value = fileNo;
+      for (const id of ['#payout-from', '#payout-to']) choose.querySelector<HTMLInputElement>(id)!.value = '';
+      await show({ status: 'all', from: '', to: '', file: fileNo });
+    }
+    say(status, words);
   }, 'secondary', 'Download CSV of these payouts');
   download.id = 'payouts-download';
   const elements: HTMLElement[] = [choose, days, ...(may(who, 'money') ? [download] : [])];
-  return { elements, busy: (busy: boolean) => { download.disabled = busy; } };
+  return {
+    elements,
+    busy: (busy: boolean) => {
+      download.disabled = busy;
+      // What the button does follows what is shown: the payouts in no file become a new one.
+      const makes = shown().status === 'new';
+      download.textContent = makes ? 'Download as a new payout file' : 'Download CSV';
+      if (makes) download.removeAttribute('aria-label');
+      else download.setAttribute('aria-label', 'Download CSV of these payouts');
+    },
+  };
 }
 
 /**

@@ -39,7 +39,7 @@ import { CASHIER_NAME } from '../../domain/page-access.js';
 import { PASSWORD_MAX } from '../../api/page-cashier.js';
 import { OPERATOR_NAME } from '../../domain/operator.js';
 import { PAYOUT_FILE_MAX_ROWS } from '../../domain/payout-file.js';
-import { PAYOUT_STATUSES } from '../../services/payout-file.js';
+import { PAYOUT_CHOICES } from '../../services/payout-file.js';
 import { PAYOUT_FILE_HEADERS } from '@micropay/protocol/payout-file';
 import { adminOpsEndpoints } from './admin-ops-endpoints.js';
 
@@ -366,7 +366,12 @@ function merchantOrderEndpoints(): Record<string, EndpointDoc> {
 /** Which payouts the Payouts section shows and its file holds: a status and the days they were requested. */
 const PAYOUT_DAY = (which: string) => pattern(/^([0-9]{4}-[0-9]{2}-[0-9]{2})?$/, `The ${which} day the payouts were requested, \`yyyy-MM-dd\` in the platform's time zone, included; absent or empty: no bound.`, '2026-12-01');
 const PAYOUT_CHOICE = {
-  status: { enum: [...PAYOUT_STATUSES, 'all'], description: 'REQUESTED when absent.' }, from: PAYOUT_DAY('first'), to: PAYOUT_DAY('last'),
+  status: {
+    enum: [...PAYOUT_CHOICES],
+    description: '`new` (REQUESTED and in no payout file yet) when absent; with `file`, `all` when absent. The file of `new` is a new numbered file, its payouts marked as in it.',
+  },
+  from: PAYOUT_DAY('first'), to: PAYOUT_DAY('last'),
+  file: { type: 'string', pattern: '^([1-9][0-9]{0,8})?$', description: 'A payout file\'s number: only its payouts ("": any).' },
 };
 
 const NOTIFICATION_ID = pattern(NOTIFICATION_ID_SHAPE, 'A notification id, as a list gives it (a UUID in lowercase).');
@@ -522,6 +527,7 @@ const ADMIN_PAYOUT = object({
     type: ['integer', 'null'], minimum: 0,
     description: 'How long before the request the merchant\'s payout account was set, when under a day (a new account: check the change with the merchant before transferring); null otherwise.',
   },
+  fileNo: { type: ['integer', 'null'], minimum: 1, description: 'The payout file it was put in (downloaded with status `new`); null: in none yet.' },
 });
 const PAGE_CURSOR = { type: 'string', description: 'The `next` of the previous page.' };
 const PAGE_LIMIT = { type: 'integer', minimum: 1, maximum: 100, description: 'Rows a page (default 20).' };
@@ -613,13 +619,13 @@ function adminManageEndpoints(): Record<string, EndpointDoc> {
       object({ walletId: WALLET_ID, ...BANK_ACCOUNT }, ['holderName', 'bankName', 'accountNumber']), object({
       wallet: ADMIN_WALLET_DETAIL, payout: { anyOf: [object({ payoutId: pattern(/^[0-9]{1,40}$/, 'The payout, REQUESTED.'), amount: AMOUNT_SCHEMA }), { type: 'null' }] },
     }), true, walletCodes),
-    '/api/page/admin/payouts/list': call('Payouts across merchants and closed wallets, newest first (REQUESTED by default)', object({
+    '/api/page/admin/payouts/list': call('Payouts across merchants and closed wallets, newest first (those in no payout file yet by default)', object({
       ...PAYOUT_CHOICE, cursor: PAGE_CURSOR, limit: PAGE_LIMIT,
-    }, ['status', 'from', 'to', 'cursor', 'limit']), object({ payouts: { type: 'array', items: ADMIN_PAYOUT }, next: NEXT }), false),
+    }, ['status', 'from', 'to', 'file', 'cursor', 'limit']), object({ payouts: { type: 'array', items: ADMIN_PAYOUT }, next: NEXT }), false),
     '/api/page/admin/payouts/download': {
-      tag: 'Operator console API', auth: 'adminConsole', csrf: true, request: object(PAYOUT_CHOICE, ['status', 'from', 'to']),
+      tag: 'Operator console API', auth: 'adminConsole', csrf: true, request: object(PAYOUT_CHOICE, ['status', 'from', 'to', 'file']),
       summary: 'The payout file: the payouts chosen as a CSV, each account number whole, as a download',
-      description: `Answers \`text/csv\` (attachment), every payout of the choice, newest first, at most ${PAYOUT_FILE_MAX_ROWS} (more: 1021), with ${Object.values(PAYOUT_FILE_HEADERS).join(', ')}. Admin and finance (9122 for support); recorded in the audit log (payout.download). docs/operations.md#the-payout-file.`,
+      description: `Answers \`text/csv\` (attachment), every payout of the choice, newest first, at most ${PAYOUT_FILE_MAX_ROWS} (more: 1021), with ${Object.values(PAYOUT_FILE_HEADERS).join(', ')} (the last two only when they apply). Status \`new\` makes a new numbered payout file of the REQUESTED payouts in none yet and marks them as in it; any other choice only reads. Admin and finance (9122 for support); recorded in the audit log (payout.download). docs/operations.md#the-payout-file.`,
       answers: [{ codes: [R.SUCCESS], data: null, file: 'text/csv' }, { codes: [R.PARAM_ERROR], data: null }, PAGE_REFUSALS, CSRF_REFUSAL, ROLE_REFUSAL],
     },
     '/api/page/admin/payouts/confirm': call('The bank paid a REQUESTED payout: PAID_OUT', object({ payoutId: pattern(/^[0-9]{1,40}$/, 'The payout.') }), payout, true,

@@ -1,4 +1,4 @@
-import { INSERT_PAYOUT, PAYOUT_ACCOUNT_UPSERT, payoutAccountValues, payoutValues } from '../payout-schema.js';
+import { INSERT_PAYOUT, INSERT_PAYOUT_FILE, PAYOUT_ACCOUNT_UPSERT, payoutAccountValues, payoutValues } from '../payout-schema.js';
 import { ADVANCE_OFFLINE_COUNTER, deviceValues, INSERT_DEVICE, RENEW_DEVICE, REVOKE_DEVICE, REVOKE_WALLET_DEVICES } from '../offline-device-sql.js';
 import { randomInt, randomUUID } from 'node:crypto';
 import type pg from 'pg';
@@ -90,6 +90,12 @@ export class PgEffects {
         const { from, to } = e;
         const moved = await c.query(MOVE_PAYOUT, [to.status, to.failReason, to.finishedAtMs, from.payoutId, from.status]);
         return changedOne(moved, `payout ${from.payoutId} is still ${from.status} when it moves to ${to.status}`);
+      }
+      case 'insertPayoutFile':
+        return void await clashing(c.query(INSERT_PAYOUT_FILE, [e.fileNo, e.madeAtMs, e.count, e.totalSen]), 'payout_files_pkey');
+      case 'filePayouts': {
+        const filed = await c.query(FILE_PAYOUTS, [e.fileNo, e.payoutIds]);
+        return assert(filed.rowCount === e.payoutIds.length, `the payouts of file ${e.fileNo} are still REQUESTED and in no file`);
       }
       default:
         return this.#applyToWallet(c, e);
@@ -294,6 +300,9 @@ const NOTIFY = `INSERT INTO notifications (notification_id, mch_id, event_type, 
   SELECT $1, mch_id, $2, $3, notify_url, $4, 'pending', 0, $5, $5 FROM merchants WHERE mch_id = $6 AND notify_url IS NOT NULL`;
 /** Compare-and-set on the status the decision read under the payout's row lock. */
 const MOVE_PAYOUT = 'UPDATE payouts SET status = $1, fail_reason = $2, finished_at_ms = $3 WHERE payout_id = $4 AND status = $5';
+
+/** Compare-and-set on each payout the file's decision read locked: still REQUESTED, in no file. */
+const FILE_PAYOUTS = `UPDATE payouts SET file_no = $1 WHERE payout_id = ANY($2::text[]) AND status = 'REQUESTED' AND file_no IS NULL`;
 const CLOSE_ORDER_ID = 'INSERT INTO closed_order_ids (mch_id, mch_order_id, closed_at_ms) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING';
 /** One statement: the wallet's active codes are retired as its new one is inserted (the wallet row is locked). */
 const ISSUE_CODE = `WITH retired AS (UPDATE pay_codes SET status = 'retired' WHERE wallet_id = $2 AND status = 'active')

@@ -5,7 +5,7 @@ import type { Migration } from '../store.js';
 import { pageAccessSchema, SESSION_OWNER_INDEXES } from '../page-access-schema.js';
 import { FAILED_BY_CODE_INDEX } from '../pay-code-outcomes.js';
 import { cashierChargesSchema } from '../cashier-charge-sql.js';
-import { payoutAccountAgeMigration, payoutAccountMigration, payoutSchema, POSTGRES_PAYOUT_ACCOUNT_GUARD, POSTGRES_PAYOUT_ACCOUNT_TIME_GUARD } from '../payout-schema.js';
+import { payoutAccountAgeMigration, payoutAccountMigration, payoutFileMigration, payoutSchema, POSTGRES_PAYOUT_ACCOUNT_GUARD, POSTGRES_PAYOUT_ACCOUNT_TIME_GUARD } from '../payout-schema.js';
 import { deviceLifetimeMigration, offlineDeviceSchema } from '../offline-device-sql.js';
 import { notificationAttemptsSchema } from '../notification-attempts-sql.js';
 import { APPEND_ONLY_MESSAGE, auditLogSchema, OPERATOR_ROLE_IN_AUDIT_LOG_MIGRATION, POSTGRES_AUDIT_LOG_WALLET_HOLDER } from '../audit-log-sql.js';
@@ -390,6 +390,11 @@ CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log FOR EACH STATE
     version: 31,
     name: 'a top-up made by mistake can be reversed, once: the correction entry names the top-up it takes back',
     sql: topUpReversalMigration('BIGINT'),
+  },
+  {
+    version: 32,
+    name: 'payout files: each file of payouts finance takes to the bank is numbered, and no payout is put in a new file twice',
+    sql: payoutFileMigration('BIGINT', ''),
   },
 ];
 

@@ -4,7 +4,7 @@ import type { Order, Refund, Wallet, WalletStatus } from '../../domain/model.js'
 import type { RefundFinishView, RefundRecord } from '../../domain/refund.js';
 import type { ViewFor, ViewName, ViewOf } from '../port.js';
 import { PAGE_SESSION_SELECT, toCashier, toMerchant, toOrder, toPageSession, toPayout, toPayoutAccount, toRefund, toSignInLink, toWallet, type Row } from '../rows.js';
-import { PAYOUT_ACCOUNT_SELECT } from '../payout-schema.js';
+import { LAST_PAYOUT_FILE, PAYOUT_ACCOUNT_SELECT, PAYOUTS_TO_FILE } from '../payout-schema.js';
 import type { Db } from './effects.js';
 import { LOCK_ORDER_ID } from './order-id-locks.js';
 import { REFUNDS_IN_PROCESS_TO_WALLET } from '../wallet-close-sql.js';
@@ -169,6 +169,15 @@ const READERS: { readonly [N in ViewName]: Reader<N> } = {
   // The payout row, like an order's: its outcome is recorded once. The accounts its entry moves
   // (the clearing account, then the float or the account it returns to) are locked by the entry.
   payout: (c, q) => first(c, 'SELECT * FROM payouts WHERE payout_id = $1 FOR UPDATE', [q.payoutId], toPayout),
+  // Locked as `payout` locks one, so an outcome recorded meanwhile waits, or is waited for and
+  // its payout left out. A file made beside this one takes the same rows: it waits, then finds
+  // them in that file (the recheck of a locked row) and skips them. The last number is read after
+  // the rows, so such a file reads the other's; two new numbers alike clash, and run again.
+  payoutsToFile: async (c, q) => {
+    const { rows } = await c.query(`${PAYOUTS_TO_FILE} FOR UPDATE`, [q.fromMs, q.toMs, q.limit]);
+    const last = (await c.query(LAST_PAYOUT_FILE)).rows[0] as { file_no: string | number };
+    return { payouts: (rows as Row[]).map(toPayout), lastFileNo: Number(last.file_no) };
+  },
 };
 
 /** Locks all of the merchant's balance shards in shard order and answers their sum. */

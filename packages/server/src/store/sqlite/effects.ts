@@ -1,4 +1,4 @@
-import { INSERT_PAYOUT, PAYOUT_ACCOUNT_UPSERT, payoutAccountValues, payoutValues } from '../payout-schema.js';
+import { INSERT_PAYOUT, INSERT_PAYOUT_FILE, PAYOUT_ACCOUNT_UPSERT, payoutAccountValues, payoutValues } from '../payout-schema.js';
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { checkEffect, subjectIdOf, type Effect } from '../../domain/effects.js';
@@ -89,6 +89,12 @@ export class SqliteEffects {
       case 'movePayout': {
         const r = s.movePayout.run(e.to.status, e.to.failReason, e.to.finishedAtMs, e.from.payoutId, e.from.status);
         return check(r, `payout ${e.from.payoutId} is still ${e.from.status} when it moves to ${e.to.status}`);
+      }
+      case 'insertPayoutFile':
+        return clashing('payout_files.file_no', () => s.insertPayoutFile.run(e.fileNo, e.madeAtMs, e.count, e.totalSen));
+      case 'filePayouts': {
+        const r = s.filePayouts.run(e.fileNo, JSON.stringify(e.payoutIds));
+        return assert(r.changes === e.payoutIds.length, `the payouts of file ${e.fileNo} are still REQUESTED and in no file`);
       }
       default:
         return this.#applyToWallet(e);
@@ -248,6 +254,8 @@ function prepare(db: Database.Database) {
     insertPayout: db.prepare(sqliteSql(INSERT_PAYOUT)),
     setPayoutAccount: db.prepare(sqliteSql(PAYOUT_ACCOUNT_UPSERT)),
     movePayout: db.prepare('UPDATE payouts SET status = ?, fail_reason = ?, finished_at_ms = ? WHERE payout_id = ? AND status = ?'),
+    insertPayoutFile: db.prepare(sqliteSql(INSERT_PAYOUT_FILE)),
+    filePayouts: db.prepare(`UPDATE payouts SET file_no = ? WHERE payout_id IN (SELECT value FROM json_each(?)) AND status = 'REQUESTED' AND file_no IS NULL`),
     closeOrderId: db.prepare('INSERT OR IGNORE INTO closed_order_ids (mch_id, mch_order_id, closed_at_ms) VALUES (?, ?, ?)'),
     insertAccount: db.prepare('INSERT INTO accounts (id, kind) VALUES (?, ?)'),
     insertMerchant: db.prepare(

@@ -3,7 +3,7 @@ import type { Migration } from '../store.js';
 import { pageAccessSchema, SESSION_OWNER_INDEXES } from '../page-access-schema.js';
 import { FAILED_BY_CODE_INDEX } from '../pay-code-outcomes.js';
 import { cashierChargesSchema } from '../cashier-charge-sql.js';
-import { payoutAccountAgeMigration, payoutAccountMigration, payoutSchema, SQLITE_PAYOUT_ACCOUNT_GUARD, SQLITE_PAYOUT_ACCOUNT_TIME_GUARD } from '../payout-schema.js';
+import { payoutAccountAgeMigration, payoutAccountMigration, payoutFileMigration, payoutSchema, SQLITE_PAYOUT_ACCOUNT_GUARD, SQLITE_PAYOUT_ACCOUNT_TIME_GUARD } from '../payout-schema.js';
 import { deviceLifetimeMigration, offlineDeviceSchema } from '../offline-device-sql.js';
 import { notificationAttemptsSchema } from '../notification-attempts-sql.js';
 import { APPEND_ONLY_MESSAGE, auditLogSchema, OPERATOR_ROLE_IN_AUDIT_LOG_MIGRATION, SQLITE_AUDIT_LOG_NO_REPLACE, SQLITE_AUDIT_LOG_WALLET_HOLDER } from '../audit-log-sql.js';
@@ -374,5 +374,10 @@ CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE
     version: 30,
     name: 'a top-up made by mistake can be reversed, once: the correction entry names the top-up it takes back',
     sql: topUpReversalMigration('INTEGER'),
+  },
+  {
+    version: 31,
+    name: 'payout files: each file of payouts finance takes to the bank is numbered, and no payout is put in a new file twice',
+    sql: payoutFileMigration('INTEGER', ' STRICT'),
   },
 ];

@@ -5,7 +5,7 @@ import type { Payout } from '../../domain/payout.js';
 import type { RefundView } from '../../domain/refund.js';
 import type { ViewFor, ViewName, ViewOf } from '../port.js';
 import { PAGE_SESSION_SELECT, toCashier, toMerchant, ORDER_SELECT_LIST, orderOfValues, toPageSession, toPayout, toPayoutAccount, toRefund, toSignInLink, toWallet, type Row } from '../rows.js';
-import { PAYOUT_ACCOUNT_SELECT } from '../payout-schema.js';
+import { LAST_PAYOUT_FILE, PAYOUT_ACCOUNT_SELECT, PAYOUTS_TO_FILE } from '../payout-schema.js';
 import type { PayoutAccount } from '../../domain/payout-account.js';
 import { sqliteSql } from '../page-access-sql.js';
 import { OPERATOR_BY_NAME, OPERATORS_TO_RESEAL, toOperator } from '../operator-sql.js';
@@ -88,6 +88,12 @@ export class SqliteViews {
         return { merchant: this.merchant(q.mchId), account: this.payoutAccount(q.mchId) };
       case 'payout':
         return this.payout(q.payoutId);
+      case 'payoutsToFile':
+        // The one writer's transaction holds them, and the number, until it commits.
+        return {
+          payouts: (this.#s.payoutsToFile.all(q.fromMs, q.toMs, q.limit) as Row[]).map(toPayout),
+          lastFileNo: (this.#s.lastPayoutFile.get() as { file_no: number }).file_no,
+        };
       default:
         return this.#readPageAccess(q);
     }
@@ -202,6 +208,8 @@ function prepare(db: Database.Database) {
     payout: db.prepare('SELECT * FROM payouts WHERE payout_id = ?'),
     payoutByRequest: db.prepare('SELECT * FROM payouts WHERE mch_id = ? AND request_id = ?'),
     payoutAccount: db.prepare(sqliteSql(PAYOUT_ACCOUNT_SELECT)),
+    payoutsToFile: db.prepare(sqliteSql(PAYOUTS_TO_FILE)),
+    lastPayoutFile: db.prepare(LAST_PAYOUT_FILE),
     otherRefundsInProcess: db.prepare(`SELECT COUNT(*) AS n FROM refunds WHERE order_id = ? AND status = 'REFUND_IN_PROCESS' AND refund_id <> ?`),
   };
 }
