@@ -84,10 +84,14 @@ describe('field rules whose messages point at the real mistake', () => {
     expect(amount('1.001')).toMatchObject({ msg: 'amount must be a decimal with at most two places, e.g. "1.00"' });
   });
 
-  it('a timestamp outside the window: ten digits get the seconds hint, thirteen do not', () => {
+  it('a timestamp outside the window: ten digits get the seconds hint, sixteen the microseconds one, thirteen none', () => {
     expect(timestampWindowDetail(1646733298, 300)).toBe(
       'timestamp is more than 300 s away from the server clock; it looks like seconds, but it must be milliseconds since the epoch (13 digits)',
     );
+    expect(timestampWindowDetail(1646733298647123, 300)).toBe(
+      'timestamp is more than 300 s away from the server clock; it looks like microseconds (or finer), but it must be milliseconds since the epoch (13 digits)',
+    );
+    expect(timestampWindowDetail(999999999999999, 300)).toBe('timestamp is more than 300 s away from the server clock');
     expect(timestampWindowDetail(1646733298647, 300)).toBe('timestamp is more than 300 s away from the server clock');
   });
 });

@@ -209,6 +209,13 @@ describe('POST /api/micropay/downloadBill and `micropay bill`', () => {
       expect(res.msg).toMatch(/billDate/);
     }
     expect((await bill('2024-02-29')).code).toBe(0);
+    // Today (23:59:59 in Kuala Lumpur) has its statement so far; tomorrow, a second later, not before.
+    expect((await bill('2024-03-10')).code).toBe(0);
+    expect(await bill('2024-03-11')).toEqual({
+      code: 1021, msg: 'param error: billDate 2024-03-11 has not begun in Asia/Kuala_Lumpur (today is 2024-03-10): a day has a statement from its first instant', data: null,
+    });
+    clock.now += 1000;
+    expect((await bill('2024-03-11')).code).toBe(0);
     expect((await post('downloadBill', { mchId: '999999999', billDate: '2024-03-10' })).code).toBe(1031);
     const forged = await postSigned(p.url, 'downloadBill', { mchId: m.mchId, billDate: '2024-03-10', timestamp: String(clock.now) }, 'wrong');
     expect(forged.body.code).toBe(1035);

@@ -1,6 +1,7 @@
 import { formatSen, parseDownloadBill, parseQueryBill, parseQueryRefund, parseRefund, ResultCode, signBillData } from '@micropay/protocol';
 import { refundableSen, type RefundRequestDecision } from '../domain/refund.js';
 import { loadStatement } from '../services/statements.js';
+import { dayNotBegunProblem } from '../domain/statement.js';
 import { answer } from './answer.js';
 import type { Handler } from './context.js';
 import { authenticate } from './merchant-auth.js';
@@ -75,6 +76,8 @@ export const queryOrderRefunds: Handler = async (ctx, req) => {
 export const downloadBill: Handler = async (ctx, req) => {
   const auth = await authenticate(ctx, parseDownloadBill(req.body), req.body);
   if (!auth.ok) return auth.answer;
+  const notBegun = dayNotBegunProblem(auth.cmd.billDate, ctx.clock.nowMs(), ctx.config.timeZone);
+  if (notBegun !== null) return answer(ResultCode.PARAM_ERROR, null, notBegun);
   const { csv } = await loadStatement(ctx.store, auth.cmd.mchId, auth.cmd.billDate, ctx.config.timeZone);
   return answer(ResultCode.SUCCESS, signBillData({ mchId: auth.cmd.mchId, billDate: auth.cmd.billDate, csv }, ctx.clock.nowMs(), auth.merchant.apiKey.expose()));
 };

@@ -32,6 +32,15 @@ export function localDate(epochMs: number, timeZone: string): string {
 }
 
 /**
+ * Why a day's statement is refused: a day that has not begun in the platform's zone has none yet,
+ * and an empty one would read as a day reconciled at zero (docs/statements.md). Null: it has begun.
+ */
+export function dayNotBegunProblem(date: string, nowMs: number, timeZone: string): string | null {
+  const today = localDate(nowMs, timeZone);
+  return date > today ? `billDate ${date} has not begun in ${timeZone} (today is ${today}): a day has a statement from its first instant` : null;
+}
+
+/**
  * The first instant (in whole seconds: every time zone changes its offset on a whole second) whose
  * local date is `date` or later. A binary search over "local date ≥ date", which only flips once
  * within the search span.
