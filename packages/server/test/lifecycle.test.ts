@@ -151,6 +151,10 @@ describe('PENDING: payments above the no-confirmation limit wait for the user', 
     expect(locked.body.code).toBe(9002);
     expect(locked.text).not.toContain('123456');
     expect((await wallet(w.walletId)).heldSen).toBe(300_00);
+    // The wrong PIN that locked it is in the audit log, once, with whose wallet and where from; no PIN.
+    const locks = await p.store.listAuditLog({ action: 'wallet.pinLocked', limit: 10 });
+    expect(locks.map((e) => [e.actor, e.subjectId, e.detail])).toEqual([[{ kind: 'walletHolder', walletId: w.walletId, name: 'wallet app' }, w.walletId, { wrongTries: 5 }]]);
+    expect(locks[0]!.address).toMatch(/^(127\.0\.0\.1|::1|::ffff:127\.0\.0\.1)$/);
 
     await p.store.updateWalletSecurity(w.walletId, { pinFailures: 0 });
     expect((await walletApi(w.token, 'confirm', { wavpayOrderId: orderId, pin: '123456' })).body.code).toBe(0);
@@ -166,6 +170,8 @@ describe('PENDING: payments above the no-confirmation limit wait for the user', 
     // Every compared PIN took a try first: 30 wrong guesses cannot count past the limit.
     expect(await wallet(w.walletId)).toMatchObject({ pinFailures: 5, heldSen: 300_00 });
     expect((await p.store.findOrderById(orderId))!.status).toBe('PENDING');
+    // Twenty-six locked answers, one lock: the log has the one try that made it.
+    expect(await p.store.listAuditLog({ action: 'wallet.pinLocked', limit: 10 })).toHaveLength(1);
   });
 
   it('the right PIN among thirty wrong guesses sent at once: never more than five wrong ones in a row are compared', async () => {

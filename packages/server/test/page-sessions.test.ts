@@ -100,6 +100,9 @@ describe('walletId + PIN sign-in', () => {
     const locked = await call('wallet/sign-in', { walletId, pin: '2468' });
     expect([locked.code, locked.msg, locked.setCookie]).toEqual([9021, 'sign-in locked', null]);
     expect(await sessionCount()).toBe(0);
+    // The lock is in the audit log once, as the wallet page's, with no PIN in it.
+    const locks = await p.store.listAuditLog({ action: 'wallet.pinLocked', limit: 10 });
+    expect(locks.map((e) => [e.actor, e.subjectId, e.detail])).toEqual([[{ kind: 'walletHolder', walletId, name: 'wallet page' }, walletId, { wrongTries: 5 }]]);
     // The operator's unlock (micropay wallet unlock) lets the right PIN in again.
     await p.store.updateWalletSecurity(walletId, { pinFailures: 0 });
     sessionOf(await call('wallet/sign-in', { walletId, pin: '2468' }));

@@ -156,6 +156,8 @@ describe('the long poll of the code on screen', () => {
     for (const left of [4, 3, 2, 1]) expect((await call('wallet/confirm', { wavpayOrderId: orderId, pin: '1111' }, as(s))).data).toEqual({ triesLeft: left });
     expect((await call('wallet/confirm', { wavpayOrderId: orderId, pin: '1111' }, as(s))).code).toBe(9002);
     expect((await call('wallet/confirm', { wavpayOrderId: orderId, pin: '2468' }, as(s))).code).toBe(9002);
+    expect((await p.store.listAuditLog({ action: 'wallet.pinLocked', limit: 10 })).map((e) => [e.actor, e.detail]))
+      .toEqual([[{ kind: 'walletHolder', walletId: s.walletId, name: 'wallet page' }, { wrongTries: 5 }]]);
     const declined = await call('wallet/decline', { wavpayOrderId: orderId }, as(s));
     expect([declined.code, declined.data!.tradeStatus, declined.data!.failReason]).toEqual([1025, 'FAILED', 'DECLINED']);
     expect(await p.store.findWallet(s.walletId)).toMatchObject({ balanceSen: 50_00, heldSen: 0 });

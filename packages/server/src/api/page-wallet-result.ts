@@ -1,3 +1,4 @@
+import { walletHolderActing } from '../domain/audit-log.js';
 import { fail, formatSen, formatWireTime, PAY_CODE, parse, rejectUnknown, required, ResultCode, text } from '@micropay/protocol';
 import { WATCHED_STATES, type CodeResultState } from '../domain/code-result.js';
 import type { Order } from '../domain/model.js';
@@ -65,7 +66,8 @@ export const walletConfirm: Handler = withPageSession('wallet', 'changes', async
     return { orderId: orderIdOf(req.body), pin: text(req.body, 'pin') ?? '' };
   });
   if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
-  return confirmWithPin(ctx, walletOf(session), parsed.value.orderId, parsed.value.pin, PAGE_VIEW);
+  const acting = walletHolderActing(walletOf(session), 'wallet page', req.clientAddress ?? null);
+  return confirmWithPin(ctx, walletOf(session), parsed.value.orderId, parsed.value.pin, PAGE_VIEW, acting);
 });
 
 /** Declines the PENDING payment: it fails and the held amount is free again. */

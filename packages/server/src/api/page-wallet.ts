@@ -1,3 +1,4 @@
+import { walletHolderActing } from '../domain/audit-log.js';
 import { fail, formatSen, parse, rejectUnknown, required, ResultCode } from '@micropay/protocol';
 import { PIN_RULE, pinMatches } from '../domain/credentials.js';
 import { UNKNOWN_ACCOUNT_HASH, type PageSession } from '../domain/page-access.js';
@@ -73,7 +74,7 @@ export const walletSignInWithPin: Handler = async (ctx, req) => {
     await pinMatches(pin, UNKNOWN_ACCOUNT_HASH);
     return signInRefused(ctx, req, walletAccount(walletId), 'wrong', answer(ResultCode.SIGN_IN_FAILED));
   }
-  const check = await tryWalletPin(ctx.store, walletId, pin);
+  const check = await tryWalletPin(ctx.store, walletId, pin, walletHolderActing(walletId, 'wallet page', req.clientAddress ?? null));
   if (check.kind === 'locked') return signInRefused(ctx, req, walletAccount(walletId), 'locked', answer(ResultCode.SIGN_IN_LOCKED));
   if (check.kind === 'wrong') return signInRefused(ctx, req, walletAccount(walletId), 'wrong', answer(ResultCode.SIGN_IN_FAILED));
   await endEarlierSession(ctx, 'wallet', req);

@@ -1,3 +1,4 @@
+import { walletHolderActing, type ActingAs } from '../domain/audit-log.js';
 import {
   fail,
   formatSen,
@@ -126,7 +127,8 @@ export const confirmPayment = withWallet(async (ctx, req, wallet) => {
     return { orderId, pin };
   });
   if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
-  return confirmWithPin(ctx, wallet.walletId, parsed.value.orderId, parsed.value.pin, WALLET_API_VIEW);
+  const acting = walletHolderActing(wallet.walletId, 'wallet app', req.clientAddress ?? null);
+  return confirmWithPin(ctx, wallet.walletId, parsed.value.orderId, parsed.value.pin, WALLET_API_VIEW, acting);
 });
 
 /** Declines a PENDING payment: the order fails and the hold is released. */
@@ -155,7 +157,9 @@ const WALLET_API_VIEW: OrderPresenter = { order: pendingView, wrongPin: () => nu
  * must be the wallet's, the PIN counts against the one lock (wallet-pin.ts), and the services'
  * confirmPending pays it.
  */
-export async function confirmWithPin(ctx: ApiContext, walletId: string, orderId: string, pin: string, view: OrderPresenter): Promise<Answer> {
+export async function confirmWithPin(
+  ctx: ApiContext, walletId: string, orderId: string, pin: string, view: OrderPresenter, acting: ActingAs,
+): Promise<Answer> {
   // Look the order up first, so a wrong order id does not cost a PIN try.
   const order = await ctx.store.findOrderById(orderId);
   if (order === null || order.walletId !== walletId) return answer(ResultCode.NO_RECORD, null, 'no such order for this wallet');
@@ -166,7 +170,7 @@ export async function confirmWithPin(ctx: ApiContext, walletId: string, orderId:
     // A PIN that is missing or could never match is a malformed request, not a guess: no try.
     const malformed = pinProblem(pin);
     if (malformed !== null) return answer(ResultCode.PARAM_ERROR, null, malformed);
-    const check = await tryWalletPin(ctx.store, walletId, pin);
+    const check = await tryWalletPin(ctx.store, walletId, pin, acting);
     if (check.kind === 'locked') return answer(ResultCode.CONFIRMATION_LOCKED);
     if (check.kind === 'wrong') {
       return answer(ResultCode.WRONG_PIN, view.wrongPin(check.triesLeft), `${check.triesLeft} ${check.triesLeft === 1 ? 'try' : 'tries'} left`);

@@ -1,4 +1,5 @@
 import { decidePinTry, MAX_PIN_FAILURES, pinMatches, type PinCheck } from '../domain/credentials.js';
+import type { ActingAs } from '../domain/audit-log.js';
 import type { Store } from '../store/store.js';
 import { ACCOUNT_TRIES } from '../services/in-turn.js';
 
@@ -12,15 +13,22 @@ import { ACCOUNT_TRIES } from '../services/in-turn.js';
  * flight and be told the wallet is locked, which it is not. Across processes the store's count
  * still holds the lock.
  */
-export function tryWalletPin(store: Store, walletId: string, pin: string): Promise<PinCheck> {
-  return ACCOUNT_TRIES.run(`wallet ${walletId}`, () => oneTry(store, walletId, pin));
+export function tryWalletPin(store: Store, walletId: string, pin: string, acting: ActingAs): Promise<PinCheck> {
+  return ACCOUNT_TRIES.run(`wallet ${walletId}`, () => oneTry(store, walletId, pin, acting));
 }
 
-/** The PIN is read in the try's turn: one changed while the try waited (a leaked PIN replaced) is the one compared. */
-async function oneTry(store: Store, walletId: string, pin: string): Promise<PinCheck> {
+/**
+ * The PIN is read in the try's turn: one changed while the try waited (a leaked PIN replaced) is the
+ * one compared. The wrong PIN that locks the wallet is in the audit log (wallet.pinLocked, with the
+ * address it came from): the lock lasts until an operator lifts it, who should know who caused it.
+ */
+async function oneTry(store: Store, walletId: string, pin: string, acting: ActingAs): Promise<PinCheck> {
   const tries = await store.takePinTry(walletId, MAX_PIN_FAILURES);
   const storedHash = tries === null ? null : await store.walletPinHash(walletId);
   const check = decidePinTry(tries, storedHash !== null && (await pinMatches(pin, storedHash)));
   if (check.kind === 'right') await store.clearPinTries(walletId, check.triesTaken);
+  if (check.kind === 'locked' && tries === MAX_PIN_FAILURES) {
+    await store.recordAction(acting, { action: 'wallet.pinLocked', mchId: null, subjectId: walletId, detail: { wrongTries: MAX_PIN_FAILURES } });
+  }
   return check;
 }
