@@ -132,11 +132,11 @@ export function timestampOf(body: Record<string, unknown>): number {
 
 /**
  * Why a timestamp outside the window is refused. Ten digits is a time in seconds (milliseconds
- * have had 13 digits since 2001, and keep them until 2286), sixteen or more one in microseconds
- * or finer: the commonest slips, so each gets its own hint.
+ * have had 13 digits since 2001, and keep them until 2286), sixteen (the most TIMESTAMP takes) one
+ * in microseconds: the commonest slips, so each gets its own hint.
  */
 export function timestampWindowDetail(timestampMs: number, windowS: number): string {
-  const unit = timestampMs < 10_000_000_000 ? 'seconds' : timestampMs >= 1_000_000_000_000_000 ? 'microseconds (or finer)' : null;
+  const unit = timestampMs < 10_000_000_000 ? 'seconds' : timestampMs >= 1_000_000_000_000_000 ? 'microseconds' : null;
   const hint = unit === null ? '' : `; it looks like ${unit}, but it must be milliseconds since the epoch (13 digits)`;
   return `timestamp is more than ${windowS} s away from the server clock${hint}`;
 }

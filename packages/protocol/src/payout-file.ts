@@ -9,6 +9,8 @@ export const PAYOUT_FILE_HEADERS = {
   fileNo: 'X-Payout-File',
   /** Payouts in a file made before this one (or the file chosen): finance may have sent them. */
   inEarlierFiles: 'X-Payout-In-Earlier-Files',
+  /** Payouts PAID_OUT or FAILED already, in a file saved again. */
+  finished: 'X-Payout-Finished',
 } as const;
 
 export interface PayoutFileSummary {
@@ -22,6 +24,8 @@ export interface PayoutFileSummary {
   /** Whether the choice was the payouts in no file yet: a file was made of them, if there were any. */
   readonly made: boolean;
   readonly inEarlierFiles: number;
+  /** Payouts PAID_OUT or FAILED already. */
+  readonly finished: number;
 }
 
 export function payoutFileWords(f: PayoutFileSummary): string {
@@ -36,8 +40,10 @@ export function payoutFileWords(f: PayoutFileSummary): string {
       'confirm or fail each when the bank answers.';
   }
   const head = f.fileNo === null ? '' : `Payout file ${f.fileNo} again, as its payouts are now: `;
+  // A file saved again to resend: what the bank answered already must not go again.
+  const done = f.fileNo === null || f.finished === 0 ? '' : ` ${f.finished} of them ${f.finished === 1 ? 'is' : 'are'} PAID_OUT or FAILED already: do not transfer ${f.finished === 1 ? 'it' : 'them'} again.`;
   // A chosen status is not a file: what an earlier file held may be at the bank already.
   const earlier = f.inEarlierFiles === 0 ? '' : ` ${f.inEarlierFiles} of them ${f.inEarlierFiles === 1 ? 'is' : 'are'} in a payout file made before (column file): ` +
     'the bank may have been sent them already; do not transfer them again.';
-  return `${head}${what.join('; ')}.${earlier}`;
+  return `${head}${what.join('; ')}.${earlier}${done}`;
 }

@@ -89,7 +89,7 @@ describe('field rules whose messages point at the real mistake', () => {
       'timestamp is more than 300 s away from the server clock; it looks like seconds, but it must be milliseconds since the epoch (13 digits)',
     );
     expect(timestampWindowDetail(1646733298647123, 300)).toBe(
-      'timestamp is more than 300 s away from the server clock; it looks like microseconds (or finer), but it must be milliseconds since the epoch (13 digits)',
+      'timestamp is more than 300 s away from the server clock; it looks like microseconds, but it must be milliseconds since the epoch (13 digits)',
     );
     expect(timestampWindowDetail(999999999999999, 300)).toBe('timestamp is more than 300 s away from the server clock');
     expect(timestampWindowDetail(1646733298647, 300)).toBe('timestamp is more than 300 s away from the server clock');

@@ -8,6 +8,8 @@ import type { PayoutSelection } from '../src/domain/payout-file.js';
 import { createMerchant, createWalletWithCode, ManualClock, micropayParams, postSigned, startTestPlatform, type TestMerchant, type TestPlatform } from './helpers.js';
 import { as, pageCall, sessionOf, type PageAnswer, type Session } from './page-helpers.js';
 import { runCli } from './process-helpers.js';
+import { execute } from './db-access.js';
+import { waitingPayoutsToFileOne } from '../src/store/payout-schema.js';
 import { docBlock } from './doc-blocks.js';
 
 /**
@@ -90,7 +92,7 @@ describe('the payout file', () => {
     };
     // The last millisecond of 2 December is the 2nd's; the first of the 3rd is the 3rd's.
     expect(await file('all', '2026-12-02', '2026-12-02')).toEqual({
-      fileName: 'payouts-all-2026-12-02-to-2026-12-02.csv', csv: HEADER + row.k1(), fileNo: null, count: 1, totalSen: 3_00, newAccounts: 1, inEarlierFiles: 0,
+      fileName: 'payouts-all-2026-12-02-to-2026-12-02.csv', csv: HEADER + row.k1(), fileNo: null, count: 1, totalSen: 3_00, newAccounts: 1, inEarlierFiles: 0, finished: 0,
     });
     // Read two at a time: the pages meet without a payout lost or said twice.
     expect((await file('all')).csv).toBe(HEADER + row.c4() + row.c3() + row.c2() + row.k1() + row.c1());
@@ -101,7 +103,7 @@ describe('the payout file', () => {
     expect(await file('all', undefined, undefined)).toMatchObject({ count: 5, totalSen: 12_00, newAccounts: 1 });
     // No status chosen: what waits for the bank in no payout file yet; a file chosen: all of its payouts.
     expect(payoutSelectionOf({}, p.config.timeZone)).toMatchObject({ status: 'REQUESTED', file: 'new', fromMs: null, toMs: null });
-    expect(payoutSelectionOf({ file: '12' }, p.config.timeZone)).toMatchObject({ status: null, file: 12 });
+    expect(payoutSelectionOf({ file: '12' }, p.config.timeZone)).toMatchObject({ status: 'REQUESTED', file: 12 });
     // Reading a choice marks nothing.
     expect((await p.store.listPayouts({ limit: 10 })).map((x) => x.fileNo)).toEqual([null, null, null, null, null]);
   });
@@ -184,7 +186,7 @@ describe('payout files: each payout in one new file', () => {
 
   it('numbers a file of the payouts in none, which no later new file holds again; a file is saved again by its number', async () => {
     expect(await newFile()).toEqual({
-      fileName: 'payout-file-1.csv', csv: HEADER + row.c4('1') + row.k1('1') + row.c1('1'), fileNo: 1, count: 3, totalSen: 8_50, newAccounts: 1, inEarlierFiles: 0,
+      fileName: 'payout-file-1.csv', csv: HEADER + row.c4('1') + row.k1('1') + row.c1('1'), fileNo: 1, count: 3, totalSen: 8_50, newAccounts: 1, inEarlierFiles: 0, finished: 0,
     });
     // Nothing waits outside a file: no file 2, a header alone, and the look recorded all the same.
     expect(await newFile()).toMatchObject({ fileName: 'payouts-new-start-to-now.csv', csv: HEADER, fileNo: null, count: 0 });
@@ -195,10 +197,18 @@ describe('payout files: each payout in one new file', () => {
     await payout('c-5', canteen, 25, '2026-12-06T10:00:00');
     await p.store.confirmPayout(ids['c-1']!, OPS);
     expect(await newFile()).toMatchObject({ fileName: 'payout-file-2.csv', fileNo: 2, count: 1, totalSen: 25 });
-    const one = await payoutFile(p.store, payoutSelectionOf({ file: '1' }, p.config.timeZone) as PayoutSelection, p.config.timeZone, OPS);
-    expect(one).toMatchObject({ fileName: 'payout-file-1.csv', fileNo: 1, count: 3, inEarlierFiles: 0 });
-    expect((one as { csv: string }).csv).toContain(`${ids['c-1']},PAID_OUT,5.00,`);
-    expect((await downloads()).map((d) => [d.detail.status, d.detail.file, d.detail.count])).toEqual([['all', 1, 3], ['new', 2, 1], ['REQUESTED', null, 3], ['new', null, 0], ['new', 1, 3]]);
+    // Saved again to resend, file 1 holds what of it still waits; asked for all, it says what was answered.
+    const fileOne = (status?: string) => payoutFile(p.store, payoutSelectionOf({ file: '1', status }, p.config.timeZone) as PayoutSelection, p.config.timeZone, OPS);
+    expect(await fileOne()).toMatchObject({ fileName: 'payout-file-1.csv', csv: HEADER + row.c4('1') + row.k1('1'), fileNo: 1, count: 2, finished: 0 });
+    const all = await fileOne('all');
+    expect(all).toMatchObject({ fileName: 'payout-file-1.csv', fileNo: 1, count: 3, inEarlierFiles: 0, finished: 1 });
+    expect((all as { csv: string }).csv).toContain(`${ids['c-1']},PAID_OUT,5.00,`);
+    // A file never made is named, not saved empty, and not recorded.
+    const never = payoutSelectionOf({ file: '9' }, p.config.timeZone) as PayoutSelection;
+    expect(await payoutFile(p.store, never, p.config.timeZone, OPS)).toEqual({ kind: 'invalid', problem: 'file 9 was never made: the last payout file is 2' });
+    expect((await downloads()).map((d) => [d.detail.status, d.detail.file, d.detail.count])).toEqual([
+      ['all', 1, 3], ['REQUESTED', 1, 2], ['new', 2, 1], ['REQUESTED', null, 3], ['new', null, 0], ['new', 1, 3],
+    ]);
   });
 
   it('marks nothing when there are more than a file holds, and takes only the days chosen', async () => {
@@ -226,6 +236,30 @@ describe('payout files: each payout in one new file', () => {
     expect(unfiled.every((id) => id === ids['r-0'] || id === ids['r-5'])).toBe(true);
     expect(filed.length + unfiled.length).toBe(waiting.length);
     expect(await downloads()).toHaveLength(6);
+  });
+
+  it('makes files of different days at once one after another, each numbered once', async () => {
+    const days = [['2026-12-01', '2026-12-01'], ['2026-12-02', '2026-12-02'], ['2026-12-05', '2026-12-05'], ['2026-12-06', '2026-12-06']] as const;
+    for (let i = 0; i < 6; i++) await payout(`d-${i}`, canteen, 10 + i, `2026-12-06T09:00:0${i}`);
+    const files = await Promise.all(days.map(([from, to]) => newFile(undefined, { from, to })));
+    expect(files.map((f) => (f as { fileNo: number }).fileNo).sort()).toEqual([1, 2, 3, 4]);
+    expect(files.map((f) => (f as { count: number }).count)).toEqual([1, 1, 1, 6]);
+  });
+
+  it('on upgrading, puts the payouts waiting for the bank in payout file 1: an older version may have sent them', async () => {
+    // As before the upgrade: no payout in a file, no file.
+    await execute(p.store, 'UPDATE payouts SET file_no = NULL');
+    await execute(p.store, 'DELETE FROM payout_files');
+    const sqlite = p.store.kind === 'sqlite';
+    const statements = waitingPayoutsToFileOne(sqlite ? "CAST(strftime('%s', 'now') AS INTEGER) * 1000" : 'CAST(EXTRACT(EPOCH FROM now()) * 1000 AS BIGINT)');
+    for (const statement of statements.split(';').map((x) => x.trim()).filter((x) => x !== '')) await execute(p.store, statement);
+    expect((await p.store.listPayouts({ limit: 10 })).map((x) => [x.payoutId, x.fileNo])).toEqual([
+      [ids['c-4'], 1], [ids['c-3'], null], [ids['c-2'], null], [ids['k-1'], 1], [ids['c-1'], 1],
+    ]);
+    // Nothing is new; the next file is 2.
+    expect(await newFile()).toMatchObject({ fileNo: null, count: 0 });
+    await payout('c-6', canteen, 30, '2026-12-06T10:00:00');
+    expect(await newFile()).toMatchObject({ fileNo: 2, count: 1 });
   });
 });
 

@@ -214,6 +214,9 @@ describe('POST /api/micropay/downloadBill and `micropay bill`', () => {
     expect(await bill('2024-03-11')).toEqual({
       code: 1021, msg: 'param error: billDate 2024-03-11 has not begun in Asia/Kuala_Lumpur (today is 2024-03-10): a day has a statement from its first instant', data: null,
     });
+    // A merchant whose clock runs two seconds ahead (inside the timestamp window) has begun its day.
+    const ahead = await postSigned(p.url, 'downloadBill', { mchId: m.mchId, billDate: '2024-03-11', timestamp: String(clock.now + 2000) }, m.key);
+    expect(ahead.body.code).toBe(0);
     clock.now += 1000;
     expect((await bill('2024-03-11')).code).toBe(0);
     expect((await post('downloadBill', { mchId: '999999999', billDate: '2024-03-10' })).code).toBe(1031);

@@ -353,7 +353,7 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
       + '1 to a NEW ACCOUNT (newAccount yes): check it with the merchant before transferring. They are marked as in file 1, and no new file will hold them again; '
       + 'confirm or fail each when the bank answers.');
     expect(await page.locator('#section caption').textContent()).toBe('Payout file 1');
-    expect([await page.getByLabel('Show').inputValue(), await page.getByLabel('Payout file').inputValue(), await page.getByLabel('Requested from').inputValue()]).toEqual(['all', '1', '']);
+    expect([await page.getByLabel('Show').inputValue(), await page.getByLabel('Payout file').inputValue(), await page.getByLabel('Requested from').inputValue()]).toEqual(['REQUESTED', '1', '']);
     expect(await page.locator('tr', { hasText: toAccount }).locator('td').nth(4).textContent()).toBe('REQUESTED\nIn payout file 1');
     expect(await page.getByRole('button', { name: 'Download CSV of these payouts' }).textContent()).toBe('Download CSV');
     await docsScreenshot(page.locator('#section'), 'admin-payouts-file');

@@ -11,7 +11,7 @@ import { badInputAnswer, optionalText, pageOf } from './operator-acting.js';
 
 /**
  * The operator console's Payouts section (docs/consoles.md): payouts across merchants and closed
- * wallets (REQUESTED by default: what waits for the bank), as `micropay payout list` reads them,
+ * wallets (by default those in no payout file yet: what is still to send), as `micropay payout list` reads them,
  * and the bank's outcome: Confirm (PAID_OUT) or Fail with the bank's reason (the money goes back).
  */
 export function payoutWire(p: Payout): Record<string, unknown> {
@@ -81,6 +81,7 @@ export const adminDownloadPayouts = withOperator('money', async (ctx, req, opera
     headers: {
       [H.count]: String(file.count), [H.total]: formatSen(file.totalSen), [H.newAccounts]: String(file.newAccounts),
       ...(file.fileNo === null ? {} : { [H.fileNo]: String(file.fileNo) }), ...(file.inEarlierFiles === 0 ? {} : { [H.inEarlierFiles]: String(file.inEarlierFiles) }),
+      ...(file.finished === 0 ? {} : { [H.finished]: String(file.finished) }),
     },
   };
 });

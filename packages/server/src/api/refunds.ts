@@ -76,7 +76,8 @@ export const queryOrderRefunds: Handler = async (ctx, req) => {
 export const downloadBill: Handler = async (ctx, req) => {
   const auth = await authenticate(ctx, parseDownloadBill(req.body), req.body);
   if (!auth.ok) return auth.answer;
-  const notBegun = dayNotBegunProblem(auth.cmd.billDate, ctx.clock.nowMs(), ctx.config.timeZone);
+  // A merchant's clock may run ahead by up to the timestamp window: its midnight counts as begun.
+  const notBegun = dayNotBegunProblem(auth.cmd.billDate, Math.max(ctx.clock.nowMs(), auth.cmd.timestampMs), ctx.config.timeZone);
   if (notBegun !== null) return answer(ResultCode.PARAM_ERROR, null, notBegun);
   const { csv } = await loadStatement(ctx.store, auth.cmd.mchId, auth.cmd.billDate, ctx.config.timeZone);
   return answer(ResultCode.SUCCESS, signBillData({ mchId: auth.cmd.mchId, billDate: auth.cmd.billDate, csv }, ctx.clock.nowMs(), auth.merchant.apiKey.expose()));

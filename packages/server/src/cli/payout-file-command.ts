@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, rmSync, writeFileSync } from 'node:fs';
 import { formatSen } from '@micropay/protocol';
 import { payoutFileWords } from '@micropay/protocol/payout-file';
 import type { Config } from '../config.js';
@@ -39,13 +39,14 @@ export const exportFile = defineCommand({
     'first, as the operator console\'s Payouts section downloads it. By default (--status new) the REQUESTED',
     'payouts in no payout file yet: they become a new numbered payout file, marked as in it, so no later',
     'file of new payouts holds them again; record the bank\'s answer with payout confirm or payout fail.',
-    '--file N writes payout file N again; any other choice only reads, its column file saying where each was.',
+    '--file N writes payout file N again, its payouts still REQUESTED (--status all: every one); any other',
+    'choice only reads, its column file saying which file each went to the bank in.',
     'FILE is made new, in a folder that exists, readable by its owner alone (it holds account numbers);',
     'the export is recorded in the audit log (payout.download).',
   ].join('\n'),
   positionals: [],
   options: {
-    status: { type: 'string', value: 'STATUS', help: `${PAYOUT_CHOICES.join(', ')} (default new; with --file, all)` },
+    status: { type: 'string', value: 'STATUS', help: `${PAYOUT_CHOICES.join(', ')} (default new; with --file, REQUESTED)` },
     ...PAYOUT_DAYS,
     file: PAYOUT_FILE_OPTION,
     out: { type: 'string', value: 'FILE', required: true, help: 'where to write the CSV (a new file)' },
@@ -60,7 +61,8 @@ export const exportFile = defineCommand({
       const made = await payoutFile(store, selection, config.timeZone, cliActing());
       if ('kind' in made) throw new UsageError(made.problem);
       file = made;
-      writeSync(fd, file.csv);
+      // writeFileSync on a descriptor writes until every byte is written (a single write may not).
+      writeFileSync(fd, file.csv);
       fsyncSync(fd);
     } catch (error) {
       rmSync(options.out, { force: true });
@@ -76,6 +78,7 @@ export const exportFile = defineCommand({
       {
         file: options.out, status: selection.file === 'new' ? 'new' : selection.status ?? 'all', from: selection.from, to: selection.to,
         fileNo: file.fileNo, count: file.count, total: formatSen(file.totalSen), newAccounts: file.newAccounts, inEarlierFiles: file.inEarlierFiles,
+        finished: file.finished,
       },
       `Wrote ${options.out} (${describe(selection)}): ${payoutFileWords({ ...file, total: formatSen(file.totalSen), made: selection.file === 'new' })}`,
     );

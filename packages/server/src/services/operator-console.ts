@@ -4,7 +4,7 @@ import { availableSen } from '../domain/model.js';
 import { isPinLocked } from '../domain/credentials.js';
 import { pageLimitOf, PAGE_LIMIT_PROBLEM, payoutCursorOf, payoutCursorText, walletCursorText, walletSearchOf, type WalletSearchInput } from '../domain/console-pages.js';
 import type { Payout } from '../domain/payout.js';
-import { payoutFilterOf, payoutSelectionOf, type PayoutQuery } from './payout-file.js';
+import { payoutFilterOf, payoutSelectionOf, unmadeFileProblem, type PayoutQuery } from './payout-file.js';
 import type { Store } from '../store/store.js';
 import type { Invalid } from './merchant-console.js';
 
@@ -126,6 +126,8 @@ export async function payoutPage(store: Store, input: PayoutListInput, timeZone:
   if (limit === null) return { kind: 'invalid', problem: PAGE_LIMIT_PROBLEM };
   const s = payoutSelectionOf(input, timeZone);
   if ('kind' in s) return s;
+  const unmade = await unmadeFileProblem(store, s);
+  if (unmade !== null) return unmade;
   const cursor = input.cursor === undefined || input.cursor === '' ? undefined : payoutCursorOf(input.cursor);
   if (cursor === null) return { kind: 'invalid', problem: 'cursor is not one this list gave' };
   const found = await store.listPayouts(payoutFilterOf(s, cursor, limit + 1));

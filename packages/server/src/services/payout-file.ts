@@ -18,7 +18,7 @@ import type { Invalid } from './merchant-console.js';
  * and the file saved hold the same.
  */
 export interface PayoutQuery {
-  /** `new` (the default: REQUESTED and in no file yet), a status, or `all`; with `file`, `all` by default. */
+  /** `new` (the default: REQUESTED and in no file yet), a status, or `all`; with `file`, REQUESTED by default. */
   readonly status?: string | undefined;
   readonly from?: string | undefined;
   readonly to?: string | undefined;
@@ -34,7 +34,8 @@ export const PAYOUT_CHOICES: readonly string[] = ['new', ...PAYOUT_STATUSES, 'al
 export function payoutSelectionOf(q: PayoutQuery, timeZone: string): PayoutSelection | Invalid {
   const fileNo = q.file === undefined || q.file === '' ? null : q.file;
   if (fileNo !== null && !/^[1-9][0-9]{0,8}$/.test(fileNo)) return { kind: 'invalid', problem: 'file must be a payout file\'s number, e.g. "12"' };
-  const status = q.status ?? (fileNo === null ? 'new' : 'all');
+  // A file saved again holds, unless asked otherwise, only what still waits: the transfers to resend.
+  const status = q.status ?? (fileNo === null ? 'new' : 'REQUESTED');
   if (!PAYOUT_CHOICES.includes(status)) return { kind: 'invalid', problem: `status must be one of ${PAYOUT_CHOICES.join(', ')}` };
   if (status === 'new' && fileNo !== null) return { kind: 'invalid', problem: `status new is the payouts in no file yet, not file ${fileNo}'s: choose a status for a file` };
   const from = q.from === undefined || q.from === '' ? null : q.from;
@@ -76,6 +77,8 @@ export interface PayoutFile {
   readonly newAccounts: number;
   /** Payouts of a file made before (not `fileNo`'s): finance may have transferred them already. */
   readonly inEarlierFiles: number;
+  /** Payouts PAID_OUT or FAILED already: never to transfer again. */
+  readonly finished: number;
 }
 
 /** How the file is read: a page at a time, and refused past `maxRows` (a test makes both small). */
@@ -101,11 +104,21 @@ export async function payoutFile(
     await store.recordAction(acting, { action: 'payout.download', mchId: null, subjectId: null, detail: downloadDetail(s, none) });
     return none;
   }
+  const unmade = await unmadeFileProblem(store, s);
+  if (unmade !== null) return unmade;
   const payouts = await readPayouts(store, s, reads);
   if (payouts === null) return { kind: 'invalid', problem: TOO_MANY(reads.maxRows) };
   const file = fileOf(s, payouts, typeof s.file === 'number' ? s.file : null, timeZone);
   await store.recordAction(acting, { action: 'payout.download', mchId: null, subjectId: null, detail: downloadDetail(s, file) });
   return file;
+}
+
+/** A file chosen that was never made (a mistyped number) is named, not answered as one with no payouts. */
+export async function unmadeFileProblem(store: Store, s: PayoutSelection): Promise<Invalid | null> {
+  if (typeof s.file !== 'number') return null;
+  const last = await store.lastPayoutFileNo();
+  if (s.file <= last) return null;
+  return { kind: 'invalid', problem: `file ${s.file} was never made: ${last === 0 ? 'no payout file is made yet' : `the last payout file is ${last}`}` };
 }
 
 /** Every page of the selection; null past `maxRows`. */
@@ -129,6 +142,7 @@ function sumsOf(payouts: readonly Payout[], fileNo: number | null): PayoutFileSu
     fileNo, count: payouts.length, totalSen: payoutTotalSen(payouts),
     newAccounts: payouts.filter((p) => newAccountAgeMs(p) !== null).length,
     inEarlierFiles: payouts.filter((p) => p.fileNo !== null && p.fileNo !== fileNo).length,
+    finished: payouts.filter((p) => p.status !== 'REQUESTED').length,
   };
 }
 

@@ -137,10 +137,12 @@ export function payoutAccountValues(mchId: string, a: PayoutAccount): unknown[] 
 
 /**
  * Payout files (domain/payout-file.ts; SQLite migration 31, PostgreSQL 32): each numbered file of
- * payouts finance took to the bank, and on each payout the file it was first put in. Payouts made
- * before are in none, so the first file of payouts in no file yet holds every REQUESTED one.
+ * payouts finance took to the bank, and on each payout the file it was first put in. The payouts
+ * waiting at the upgrade may have gone to the bank in an older version's file already: they are put
+ * in payout file 1, made by the upgrade (`nowMs`: the store's clock expression), so that no new
+ * file hands them to the bank again; finance saves file 1 to see them. Paid and failed ones are in none.
  */
-export function payoutFileMigration(int: string, strict: string): string {
+export function payoutFileMigration(int: string, strict: string, nowMs: string): string {
   return `
 CREATE TABLE payout_files (
   file_no    ${int} PRIMARY KEY CHECK (file_no > 0),
@@ -150,6 +152,15 @@ CREATE TABLE payout_files (
 )${strict};
 ALTER TABLE payouts ADD COLUMN file_no ${int} REFERENCES payout_files (file_no);
 CREATE INDEX payouts_by_file ON payouts (file_no) WHERE file_no IS NOT NULL;
+${waitingPayoutsToFileOne(nowMs)}`;
+}
+
+/** The upgrade's payout file 1: every payout waiting for the bank, when there are any (payoutFileMigration). */
+export function waitingPayoutsToFileOne(nowMs: string): string {
+  return `
+INSERT INTO payout_files (file_no, made_at_ms, payouts, total_sen)
+  SELECT 1, ${nowMs}, COUNT(*), SUM(amount_sen) FROM payouts WHERE status = 'REQUESTED' HAVING COUNT(*) > 0;
+UPDATE payouts SET file_no = 1 WHERE status = 'REQUESTED';
 `;
 }
 

@@ -308,6 +308,8 @@ export interface Store extends StoreOps {
    * (services/payout-file.ts filePayouts): numbered, its payouts marked, its download recorded.
    */
   filePayouts(s: PayoutSelection, maxRows: number, acting: ActingAs): Promise<PayoutFiling>;
+  /** The last payout file's number; 0: none made yet. */
+  lastPayoutFileNo(): Promise<number>;
   /** One merchant's payouts, newest first (by request time, then id), the page after `before`. */
   merchantPayouts(mchId: string, before: PayoutCursor | null, limit: number): Promise<Payout[]>;
   /** The sum of the merchant's payouts still REQUESTED: its money waiting in platform:payouts. */

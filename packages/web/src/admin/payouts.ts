@@ -13,9 +13,10 @@ import type { SignedInOperator } from './who.js';
 import { may, optional, roleNote } from './role.js';
 
 /**
- * The Payouts section: payouts across merchants and closed wallets (REQUESTED by default: what
- * waits for the bank), paged, each with the bank account to transfer it to; Confirm when the bank
- * paid (PAID_OUT), Fail with the bank's reason (the money goes back to the merchant or wallet).
+ * The Payouts section: payouts across merchants and closed wallets (by default those in no payout
+ * file yet: the transfers still to send), paged, each with the bank account to transfer it to and
+ * the payout file it went in; Confirm when the bank paid (PAID_OUT), Fail with the bank's reason
+ * (the money goes back to the merchant or wallet).
  */
 interface PayoutRow {
   readonly payoutId: string; readonly mchId: string | null; readonly walletId: string | null; readonly amount: string;
@@ -42,7 +43,8 @@ export const payoutsSection: Section<SignedInOperator> = {
       status, confirming, list);
     await load(shown);
 
-    async function load(choice: PayoutChoice, cursor?: string): Promise<void> {
+    /** Reads and draws the choice's list; false when it could not be (the status line says why). */
+    async function load(choice: PayoutChoice, cursor?: string): Promise<boolean> {
       // A question about a row drawn before has no place beside the rows drawn now.
       confirming.replaceChildren();
       choosing.busy(true);
@@ -52,15 +54,19 @@ export const payoutsSection: Section<SignedInOperator> = {
           // The rows of the choice before would read as this one's: none are shown, and none saved.
           list.replaceChildren();
           choosing.busy(true);
-          return say(status, a.msg, 'error');
+          say(status, a.msg, 'error');
+          return false;
         }
         shown = choice;
         draw(a.data.payouts, a.data.next);
         choosing.busy(false);
+        return true;
       } catch (error) {
         if (!(error instanceof Unreachable)) throw error;
+        // The list drawn before stays, and is what Download saves.
         choosing.busy(false);
         say(status, error.message, 'error');
+        return false;
       }
     }
 
@@ -70,7 +76,7 @@ export const payoutsSection: Section<SignedInOperator> = {
       t.classList.add('payout-list');
       codeColumn(t, 0);
       bankAccountColumn(t, 1, rows.map((p) => p.destination), rows.map((p) => (p.newAccountAgeMs === null ? null : onItsOwnLine(newAccountWarning(p.newAccountAgeMs)))));
-      list.replaceChildren(withActions(t, rows.map((p) => (p.status === 'REQUESTED' && may(ctx.who, 'money') ? actions(p) : []))), ...nextPage(next, (cursor) => load(shown, cursor)));
+      list.replaceChildren(withActions(t, rows.map((p) => (p.status === 'REQUESTED' && may(ctx.who, 'money') ? actions(p) : []))), ...nextPage(next, async (cursor) => void await load(shown, cursor)));
     }
 
     /** Both outcomes are final, so each asks once more, naming the payout, its amount and where it goes. */
@@ -152,7 +158,7 @@ function statusText(p: PayoutRow): string {
  * of the choice the list shows, whose status line says what the file holds. `busy` keeps Download
  * from saving while a list is read, or when no list is shown.
  */
-function payoutChoice(who: SignedInOperator, api: string, status: HTMLElement, shown: () => PayoutChoice, show: (c: PayoutChoice) => Promise<void>) {
+function payoutChoice(who: SignedInOperator, api: string, status: HTMLElement, shown: () => PayoutChoice, show: (c: PayoutChoice) => Promise<boolean>) {
   const days = Object.assign(document.createElement('p'), {
     id: 'payout-days', className: 'form-note', textContent: `Days are in ${who.timeZone}, both included; leave one empty for no bound.`,
   });
@@ -161,37 +167,27 @@ function payoutChoice(who: SignedInOperator, api: string, status: HTMLElement, s
     field('payout-from', 'Requested from', { type: 'date' }),
     field('payout-to', 'Requested to', { type: 'date' }),
     field('payout-file', 'Payout file', { inputMode: 'numeric', maxLength: 9 }),
-  ], 'Show', (v) => show({ status: v['payout-status']!, from: v['payout-from']!, to: v['payout-to']!, file: v['payout-file']! }));
+  ], 'Show', async (v) => void await show({ status: v['payout-status']!, from: v['payout-from']!, to: v['payout-to']!, file: v['payout-file']! }));
   for (const id of ['payout-from', 'payout-to']) choose.querySelector(`#${id}`)!.setAttribute('aria-describedby', days.id);
-  // A file's payouts are any status's: choosing a file shows them all, unless a status was chosen.
   const statusField = choose.querySelector<HTMLSelectElement>('#payout-status')!;
   const fileField = choose.querySelector<HTMLInputElement>('#payout-file')!;
-  fileField.addEventListener('change', () => { if (fileField.value.trim() !== '' && statusField.value === 'new') statusField.value = 'all'; });
-  const download = button('Download CSV', async () => {
-    const choice = shown();
-    const done = await saveDownload(`${api}payouts/download`, { ...choice });
-    if ('refused' in done) return say(status, done.refused, 'error');
-    const n = (name: string) => Number(done.headers.get(name) ?? '0');
-    const fileNo = done.headers.get(H.fileNo);
-    const made = choice.status === 'new';
-    const words = `Downloaded ${done.saved}: ${payoutFileWords({
-      count: n(H.count), total: done.headers.get(H.total) ?? '', newAccounts: n(H.newAccounts), fileNo: fileNo === null ? null : Number(fileNo),
-      made, inEarlierFiles: n(H.inEarlierFiles),
-    })}`;
-    // The new file's payouts have left the list of those in none: the list shows the file instead.
-    if (made && fileNo !== null) {
-      statusField.value = 'all';
-      fileField.value = fileNo;
-      for (const id of ['#payout-from', '#payout-to']) choose.querySelector<HTMLInputElement>(id)!.value = '';
-      await show({ status: 'all', from: '', to: '', file: fileNo });
-    }
-    say(status, words);
-  }, 'secondary', 'Download CSV of these payouts');
+  // A file's payouts are never 'not yet in a file': a number typed asks for what of it still waits.
+  fileField.addEventListener('change', () => { if (fileField.value.trim() !== '' && statusField.value === 'new') statusField.value = 'REQUESTED'; });
+  /** The list of one file, the form saying so. */
+  const showFile = (fileNo: string) => {
+    statusField.value = 'REQUESTED';
+    fileField.value = fileNo;
+    for (const id of ['#payout-from', '#payout-to']) choose.querySelector<HTMLInputElement>(id)!.value = '';
+    return show({ status: 'REQUESTED', from: '', to: '', file: fileNo });
+  };
+  let listed = true;
+  const download = button('Download CSV', () => saveFile(api, status, shown(), show, showFile), 'secondary', 'Download CSV of these payouts', () => listed);
   download.id = 'payouts-download';
   const elements: HTMLElement[] = [choose, days, ...(may(who, 'money') ? [download] : [])];
   return {
     elements,
     busy: (busy: boolean) => {
+      listed = !busy;
       download.disabled = busy;
       // What the button does follows what is shown: the payouts in no file become a new one.
       const makes = shown().status === 'new';
@@ -200,6 +196,35 @@ function payoutChoice(who: SignedInOperator, api: string, status: HTMLElement, s
       else download.setAttribute('aria-label', 'Download CSV of these payouts');
     },
   };
+}
+
+/**
+ * Saves the file of what the list shows and says what it holds. The payouts in no file yet become
+ * a new file, whose list is shown next; when the answer was lost the server may have made it all
+ * the same, so the list is read again and the words say where such a file would be.
+ */
+async function saveFile(
+  api: string, status: HTMLElement, choice: PayoutChoice, show: (c: PayoutChoice) => Promise<boolean>, showFile: (fileNo: string) => Promise<boolean>,
+): Promise<void> {
+  const made = choice.status === 'new';
+  const done = await saveDownload(`${api}payouts/download`, { ...choice });
+  if ('refused' in done) {
+    if (!made || done.lost !== true) return say(status, done.refused, 'error');
+    await show(choice);
+    return say(status, `${done.refused} A payout file may have been made all the same: payouts gone from this list are in it. `
+      + 'Choose Waiting for the bank (REQUESTED) to see "In payout file N" under each, and save that file by its number.', 'error');
+  }
+  const n = (name: string) => Number(done.headers.get(name) ?? '0');
+  const fileNo = done.headers.get(H.fileNo);
+  const words = `Downloaded ${done.saved}: ${payoutFileWords({
+    count: n(H.count), total: done.headers.get(H.total) ?? '', newAccounts: n(H.newAccounts), fileNo: fileNo === null ? null : Number(fileNo),
+    made, inEarlierFiles: n(H.inEarlierFiles), finished: n(H.finished),
+  })}`;
+  // A new file's payouts have left the list of those in none: the list shows the file instead (or,
+  // when nothing was new, reads again what another operator may have filed meanwhile). A list that
+  // cannot be read says so in place of these words.
+  const listed = !made ? true : fileNo !== null ? await showFile(fileNo) : await show(choice);
+  if (listed) say(status, words);
 }
 
 /**

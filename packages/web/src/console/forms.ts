@@ -76,13 +76,16 @@ export function copyButton(label: string, secret: string, shown: HTMLElement, no
 }
 
 /** A button; `label` names it for assistive technology when its visible text is short (a row's "Confirm"). */
-export function button(text: string, onClick: () => Promise<void>, className = 'secondary', label?: string): HTMLButtonElement {
+export function button(
+  text: string, onClick: () => Promise<void>, className = 'secondary', label?: string, usable: () => boolean = () => true,
+): HTMLButtonElement {
   const b = Object.assign(document.createElement('button'), { type: 'button', textContent: text, className });
   if (label !== undefined) b.setAttribute('aria-label', label);
   b.addEventListener('click', () => {
     const focused = document.activeElement;
     b.disabled = true;
-    void onClick().finally(() => enableKeepingFocus(b, focused));
+    // Enabled again when the action is done, unless what it acts on is gone meanwhile (`usable`).
+    void onClick().finally(() => enableKeepingFocus(b, focused, usable()));
   });
   return b;
 }
@@ -92,8 +95,9 @@ export function button(text: string, onClick: () => Promise<void>, className = '
  * focus to the page's start, so a keyboard user's place is given back to it, unless the action
  * moved the focus itself (to what it said) or the button is gone with what it acted on.
  */
-function enableKeepingFocus(b: HTMLButtonElement, focusedBefore: Element | null): void {
-  b.disabled = false;
+function enableKeepingFocus(b: HTMLButtonElement, focusedBefore: Element | null, usable = true): void {
+  b.disabled = !usable;
+  if (!usable) return;
   const lost = document.activeElement === null || document.activeElement === document.body;
   if (focusedBefore === b && lost && b.isConnected) b.focus();
 }

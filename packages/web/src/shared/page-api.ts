@@ -87,7 +87,10 @@ export interface PageFile {
 export async function downloadPage(path: string, body: Record<string, unknown>): Promise<PageFile | PageAnswer<null>> {
   const response = await post(path, body, {});
   const name = /attachment; filename="([^"]+)"/.exec(response.headers.get('Content-Disposition') ?? '');
-  if (name !== null && response.ok) return { file: await response.blob(), fileName: name[1]!, headers: response.headers };
+  if (name !== null && response.ok) {
+    const file = await response.blob().catch(() => { throw new Unreachable('The file did not arrive whole. Check the connection and try again.'); });
+    return { file, fileName: name[1]!, headers: response.headers };
+  }
   const envelope = (await response.json().catch(() => null)) as { code: number; msg: string } | null;
   if (envelope === null || typeof envelope.code !== 'number') throw new Unreachable(`MicroPay answered HTTP ${response.status}. Try again.`);
   sayIfPageRefused(envelope.code);

@@ -394,7 +394,7 @@ CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log FOR EACH STATE
   {
     version: 32,
     name: 'payout files: each file of payouts finance takes to the bank is numbered, and no payout is put in a new file twice',
-    sql: payoutFileMigration('BIGINT', ''),
+    sql: payoutFileMigration('BIGINT', '', 'CAST(EXTRACT(EPOCH FROM now()) * 1000 AS BIGINT)'),
   },
 ];
 

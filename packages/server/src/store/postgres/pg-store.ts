@@ -18,7 +18,7 @@ import { ServiceStore } from '../../services/service-store.js';
 import { AUDIT_QUERIES } from '../audit.js';
 import type { ViewFor, ViewName, ViewOf } from '../port.js';
 import { toCashier, toMerchant, toOrder, toPayout, toPayoutAccount, toRefund, toWallet, toWalletTransaction, type Row } from '../rows.js';
-import { PAYOUT_ACCOUNT_SELECT } from '../payout-schema.js';
+import { LAST_PAYOUT_FILE, PAYOUT_ACCOUNT_SELECT } from '../payout-schema.js';
 import { PAYMENTS_PAID_SINCE_SEN, PAYMENTS_PAID_WITHIN, paymentsPaidSinceValues, paymentsPaidWithinValues } from '../statement-sql.js';
 import type { ProcessMinute } from '../../domain/payment-minutes.js';
 import { DELETE_OLD_PAYMENT_MINUTES, paymentMinuteValues, SELECT_PAYMENT_MINUTES, toProcessMinute, UPSERT_PAYMENT_MINUTE } from '../payment-minutes-sql.js';
@@ -402,6 +402,10 @@ export class PgStore extends ServiceStore implements Store {
   async listPayouts(filter: PayoutFilter): Promise<Payout[]> {
     const { rows } = await this.pool.query(PAYOUTS_PAGE, payoutsPageValues(filter, checkedLimit(filter.limit)));
     return (rows as Row[]).map(toPayout);
+  }
+
+  async lastPayoutFileNo(): Promise<number> {
+    return Number(((await this.pool.query(LAST_PAYOUT_FILE)).rows[0] as { file_no: string | number }).file_no);
   }
 
   async merchantPayouts(mchId: string, before: PayoutCursor | null, limit: number): Promise<Payout[]> {

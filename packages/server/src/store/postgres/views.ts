@@ -169,11 +169,12 @@ const READERS: { readonly [N in ViewName]: Reader<N> } = {
   // The payout row, like an order's: its outcome is recorded once. The accounts its entry moves
   // (the clearing account, then the float or the account it returns to) are locked by the entry.
   payout: (c, q) => first(c, 'SELECT * FROM payouts WHERE payout_id = $1 FOR UPDATE', [q.payoutId], toPayout),
-  // Locked as `payout` locks one, so an outcome recorded meanwhile waits, or is waited for and
-  // its payout left out. A file made beside this one takes the same rows: it waits, then finds
-  // them in that file (the recheck of a locked row) and skips them. The last number is read after
-  // the rows, so such a file reads the other's; two new numbers alike clash, and run again.
+  // Files are made one at a time (a transaction-scoped advisory lock, taken first): each reads the
+  // last number the one before it committed. The rows are locked as `payout` locks one, so an
+  // outcome recorded meanwhile waits, or is waited for and its payout left out (the recheck of a
+  // locked row).
   payoutsToFile: async (c, q) => {
+    await c.query(`SELECT pg_advisory_xact_lock(hashtext('micropay:payout-files'))`);
     const { rows } = await c.query(`${PAYOUTS_TO_FILE} FOR UPDATE`, [q.fromMs, q.toMs, q.limit]);
     const last = (await c.query(LAST_PAYOUT_FILE)).rows[0] as { file_no: string | number };
     return { payouts: (rows as Row[]).map(toPayout), lastFileNo: Number(last.file_no) };

@@ -378,6 +378,6 @@ CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE
   {
     version: 31,
     name: 'payout files: each file of payouts finance takes to the bank is numbered, and no payout is put in a new file twice',
-    sql: payoutFileMigration('INTEGER', ' STRICT'),
+    sql: payoutFileMigration('INTEGER', ' STRICT', "CAST(strftime('%s', 'now') AS INTEGER) * 1000"),
   },
 ];

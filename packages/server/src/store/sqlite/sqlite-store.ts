@@ -14,6 +14,7 @@ import type { Payout } from '../../domain/payout.js';
 import type { PayoutAccount } from '../../domain/payout-account.js';
 import type { PayoutCursor, WalletSearch } from '../../domain/console-pages.js';
 import { MERCHANT_PAYOUTS_PAGE, MERCHANT_REQUESTED_PAYOUTS, MERCHANTS_PAGE, merchantPayoutsValues, PAYOUTS_PAGE, payoutsPageValues, walletSearchQuery } from '../console-sql.js';
+import { LAST_PAYOUT_FILE } from '../payout-schema.js';
 import { ServiceStore } from '../../services/service-store.js';
 import { AUDIT_QUERIES } from '../audit.js';
 import type { Effect, ViewFor, ViewName, ViewOf } from '../port.js';
@@ -598,6 +599,10 @@ export class SqliteStore extends ServiceStore implements Store {
     return (this.#s.listPayouts.all(...payoutsPageValues(filter, checkedLimit(filter.limit))) as Row[]).map(toPayout);
   }
 
+  async lastPayoutFileNo(): Promise<number> {
+    return (this.#s.lastPayoutFile.get() as { file_no: number }).file_no;
+  }
+
   async merchantPayouts(mchId: string, before: PayoutCursor | null, limit: number): Promise<Payout[]> {
     return (this.#s.merchantPayoutsPage.all(...merchantPayoutsValues(mchId, before, checkedLimit(limit))) as Row[]).map(toPayout);
   }
@@ -649,6 +654,7 @@ function prepare(db: Database.Database) {
   return {
     merchantsPage: db.prepare(sqliteSql(MERCHANTS_PAGE)),
     merchantPayoutsPage: db.prepare(sqliteSql(MERCHANT_PAYOUTS_PAGE)),
+    lastPayoutFile: db.prepare(LAST_PAYOUT_FILE),
     requestedPayouts: db.prepare(sqliteSql(MERCHANT_REQUESTED_PAYOUTS)),
     cashierChargeWithOrder: db.prepare(sqliteSql(CASHIER_CHARGE_WITH_ORDER)),
     cashierChargesPage: db.prepare(sqliteSql(CASHIER_CHARGES_PAGE)),
