@@ -523,4 +523,28 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     await expect.poll(() => page.locator('tr', { hasText: 'Sandbox Merchant' }).locator('td').first().textContent()).toBe(sandboxMchId);
     expect(problems).toEqual([]);
   }, 60_000);
+
+  it('a new payout file whose answer is lost: the list is read again, and the words say that a file may have been made and where', async () => {
+    const fin = await cliJ<{ password: string }>(['admin', 'create', '--name', 'fin', '--role', 'finance']);
+    const leaving = await cliJ<{ walletId: string }>(['wallet', 'create', '--name', 'Lost Answer', '--balance', '4.00']);
+    const closed = await cliJ<{ payout: { payoutId: string } }>(['wallet', 'close', leaving.walletId]);
+    const { page, problems } = await signIn('fin', fin.password);
+    await page.getByRole('link', { name: 'Payouts' }).click();
+    await page.locator('tr', { hasText: closed.payout.payoutId }).waitFor();
+    // The server answers (the file is made); the browser never gets the answer.
+    await page.route('**/api/page/admin/payouts/download', async (route) => {
+      await route.fetch();
+      await route.abort('connectionreset');
+    });
+    await page.getByRole('button', { name: 'Download as a new payout file', exact: true }).click();
+    await expect.poll(() => status(page)).toBe('MicroPay cannot be reached. Check the connection and try again. A payout file may have been made all the same: '
+      + 'payouts gone from this list are in it. Choose Waiting for the bank (REQUESTED) to see "In payout file N" under each, and save that file by its number.');
+    await page.locator('caption', { hasText: 'No payouts here' }).waitFor();
+    const listed = await cliJ<{ payouts: { payoutId: string; fileNo: number | null }[] }>(['payout', 'list']);
+    expect(listed.payouts.find((x) => x.payoutId === closed.payout.payoutId)?.fileNo).toBe(1);
+    await page.getByLabel('Show').selectOption('REQUESTED');
+    await page.getByRole('button', { name: 'Show', exact: true }).click();
+    await expect.poll(() => page.locator('tr', { hasText: closed.payout.payoutId }).locator('td').nth(4).textContent()).toBe('REQUESTED\nIn payout file 1');
+    expect(problems.filter((x) => !/ERR_CONNECTION_RESET|Failed to load resource/.test(x))).toEqual([]);
+  }, 60_000);
 });
