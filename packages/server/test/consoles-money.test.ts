@@ -8,7 +8,7 @@ import { merchantBalance, merchantPayoutPage, requestMerchantPayout, type Payout
 import { merchantPage, searchWallets, walletDetail, type WalletPage } from '../src/services/operator-console.js';
 import { merchantDay } from '../src/services/statements.js';
 import type { Store } from '../src/store/store.js';
-import type { ActingAs } from '../src/domain/audit-log.js';
+import { walletHolderActing, type ActingAs } from '../src/domain/audit-log.js';
 import { accountBalanceSen } from './db-access.js';
 import { createMerchant, createWalletWithCode, givePayoutAccount, ManualClock, micropayParams, postSigned, startTestPlatform, type TestMerchant, type TestPlatform } from './helpers.js';
 
@@ -240,9 +240,10 @@ describe("the operator console's wallets", () => {
       confirmLimitSen: 10_00, effectiveConfirmLimitSen: 10_00, hasPin: true, pinFailures: 0, pinLocked: false,
       pendingPayments: 1, createdAtMs: w.createdAtMs, devices: [],
     });
-    for (let i = 0; i < 4; i += 1) expect((await tryWalletPin(p.store, w.walletId, '0000')).kind).toBe('wrong');
+    const holder = walletHolderActing(w.walletId, 'wallet app', null);
+    for (let i = 0; i < 4; i += 1) expect((await tryWalletPin(p.store, w.walletId, '0000', holder)).kind).toBe('wrong');
     expect((await walletDetail(p.store, w.walletId, 0))?.pinLocked).toBe(false);
-    expect((await tryWalletPin(p.store, w.walletId, '0000')).kind).toBe('locked');
+    expect((await tryWalletPin(p.store, w.walletId, '0000', holder)).kind).toBe('locked');
     expect(await walletDetail(p.store, w.walletId, 0)).toMatchObject({ pinFailures: 5, pinLocked: true });
     // The console's "Unlock PIN" is the CLI's (services/operator-actions.ts unlockWalletPin).
     const { unlockWalletPin } = await import('../src/services/operator-actions.js');

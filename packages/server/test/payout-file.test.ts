@@ -148,6 +148,13 @@ describe("the operator console's Payouts", () => {
     expect(unbounded.data!.payouts[0].payoutId).toBe(ids['c-4']);
     const late = await call('admin/payouts/list', { status: 'all', to: '2026-12-02', cursor: unbounded.data!.next, limit: 5 }, support);
     expect(late.data!.payouts.map((x: { payoutId: string }) => x.payoutId)).toEqual([ids['k-1'], ids['c-1']]);
+    // Support reads where each goes by the account number's end; finance, who transfers, whole.
+    const day = { status: 'all', from: '2026-12-01', to: '2026-12-01' };
+    const canteenAccount = { holderName: 'Campus Canteen Sdn Bhd', bankName: 'West Bank', accountNumber: 'GB82WEST12345698765432' };
+    expect((await call('admin/payouts/list', day, support)).data!.payouts[0].destination).toEqual({ ...canteenAccount, accountNumber: '•••• 5432' });
+    expect((await call('admin/payouts/list', day, finance)).data!.payouts[0].destination).toEqual(canteenAccount);
+    expect((await call('admin/merchants/payout-account', { mchId: canteen.mchId }, support)).data!.payoutAccount).toMatchObject({ ...canteenAccount, accountNumber: '•••• 5432' });
+    expect((await call('admin/merchants/payout-account', { mchId: canteen.mchId }, finance)).data!.payoutAccount).toMatchObject(canteenAccount);
     // The file is the money roles': support reads the list, and gets no file.
     const refused = await call('admin/payouts/download', { from: '2026-12-01' }, support);
     expect([refused.code, refused.status]).toEqual([9122, 403]);

@@ -1,5 +1,5 @@
 import { ResultCode } from '@micropay/protocol';
-import { operatorMay, rolesThatMay, type OperatorChange } from '@micropay/protocol/operator-roles';
+import { operatorMay, rolesThatMay, type OperatorChange, type OperatorRole } from '@micropay/protocol/operator-roles';
 import { consoleActing, type ActingAs } from '../domain/audit-log.js';
 import type { PageSession, SessionSubject } from '../domain/page-access.js';
 import { answer } from './answer.js';
@@ -56,6 +56,14 @@ export function withMerchantUser(access: 'reads' | 'changes', who: MerchantAudie
  * must say who may make it.
  */
 export type OperatorAccess = 'reads' | 'any role' | OperatorChange;
+
+/**
+ * Whether an operator of this role reads bank account numbers whole: the roles that may move money
+ * (admin, finance), who transfer to them; support reads their ends, as it gets no payout file.
+ */
+export function seesAccountsWhole(role: OperatorRole): boolean {
+  return operatorMay(role, 'money');
+}
 
 export function withOperator(access: OperatorAccess, handler: OperatorHandler): Handler {
   return withPageSession('operator', access === 'reads' ? 'reads' : 'changes', (ctx, req, session, sessionId) => {

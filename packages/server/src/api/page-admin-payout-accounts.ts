@@ -1,26 +1,27 @@
 import { parse, rejectUnknown, required, ResultCode } from '@micropay/protocol';
-import { bankAccountOf, type BankAccount } from '../domain/payout-account.js';
+import { bankAccountOf, bankAccountSeen, type BankAccount } from '../domain/payout-account.js';
 import { answer } from './answer.js';
-import { operatorActing, withOperator } from './console-access.js';
+import { operatorActing, seesAccountsWhole, withOperator } from './console-access.js';
 import { mchIdOf, noSuchMerchant } from './page-admin-merchants.js';
 
 /**
  * A merchant's payout account in the operator console's Merchants (docs/consoles.md): every role
- * reads it, number whole (finance transfers to it); an admin sets it (a change of `merchants`), as
+ * reads it, the number whole for admin and finance (finance transfers to it), its end for support; an admin sets it (a change of `merchants`), as
  * `micropay merchant payout-account` does, when the merchant asks for it by the operator's own
  * checks. The rule is bankAccountOf's; the change is audited with the operator, and a payout
  * requested within a day of it is pointed out to finance (domain/payout.ts newAccountAgeMs).
  */
 /** `{mchId}`: its payout account, or null when none is set (its payouts are refused, 9044). */
-export const adminMerchantPayoutAccount = withOperator('reads', async (ctx, req) => {
+export const adminMerchantPayoutAccount = withOperator('reads', async (ctx, req, operator) => {
   const parsed = parse(() => {
     rejectUnknown(req.body, ['mchId']);
     return mchIdOf(req.body);
   });
   if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
   if ((await ctx.store.findMerchant(parsed.value)) === null) return noSuchMerchant(parsed.value);
-  // All of it, as the store keeps it (holder, bank, number, when set): every operator reads it whole.
-  return answer(ResultCode.SUCCESS, { mchId: parsed.value, payoutAccount: await ctx.store.findPayoutAccount(parsed.value) });
+  // As the store keeps it (holder, bank, number, when set): whole for admin and finance, its end for support.
+  const account = await ctx.store.findPayoutAccount(parsed.value);
+  return answer(ResultCode.SUCCESS, { mchId: parsed.value, payoutAccount: account === null ? null : bankAccountSeen(account, seesAccountsWhole(operator.role)) });
 });
 
 function typedAccount(body: Record<string, unknown>): BankAccount {

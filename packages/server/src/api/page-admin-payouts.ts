@@ -1,12 +1,13 @@
 import { fail, formatSen, parse, rejectUnknown, required, ResultCode } from '@micropay/protocol';
 import { newAccountAgeMs, type Payout, type PayoutFinishDecision } from '../domain/payout.js';
+import { bankAccountSeen } from '../domain/payout-account.js';
 import { failPayoutBecause, isBadInput } from '../services/operator-actions.js';
 import { payoutPage } from '../services/operator-console.js';
 import { payoutFile, payoutSelectionOf, type PayoutQuery } from '../services/payout-file.js';
 import { PAYOUT_FILE_HEADERS as H } from '@micropay/protocol/payout-file';
 import { answer } from './answer.js';
 import type { Answer } from './context.js';
-import { operatorActing, withOperator } from './console-access.js';
+import { operatorActing, seesAccountsWhole, withOperator } from './console-access.js';
 import { badInputAnswer, optionalText, pageOf } from './operator-acting.js';
 
 /**
@@ -14,12 +15,12 @@ import { badInputAnswer, optionalText, pageOf } from './operator-acting.js';
  * wallets (by default those in no payout file yet: what is still to send), as `micropay payout list` reads them,
  * and the bank's outcome: Confirm (PAID_OUT) or Fail with the bank's reason (the money goes back).
  */
-export function payoutWire(p: Payout): Record<string, unknown> {
+export function payoutWire(p: Payout, seesAccountsWhole: boolean): Record<string, unknown> {
   return {
     payoutId: p.payoutId, mchId: p.mchId, walletId: p.walletId, requestId: p.requestId, amount: formatSen(p.amountSen),
     status: p.status, failReason: p.failReason, requestedAtMs: p.requestedAtMs, finishedAtMs: p.finishedAtMs,
-    // All of the account: finance makes the transfer from it, told when it is new.
-    destination: p.destination,
+    // All of the account for finance, who makes the transfer from it (told when it is new); its end for support.
+    destination: p.destination === null ? null : bankAccountSeen(p.destination, seesAccountsWhole),
     newAccountAgeMs: newAccountAgeMs(p),
     fileNo: p.fileNo,
   };
@@ -37,7 +38,8 @@ function finished(d: PayoutFinishDecision, payoutId: string): Answer {
     if (d.reason === 'NOT_FOUND') return answer(ResultCode.PAYOUT_NOT_FOUND, null, `no payout ${payoutId}`);
     return answer(ResultCode.PAYOUT_NOT_REQUESTED, null, `payout ${payoutId} is ${d.payout.status} already`);
   }
-  return answer(ResultCode.SUCCESS, { payout: payoutWire(d.payout), repeat: d.kind === 'repeat' });
+  // Confirm and fail are the money role's: it sees the account whole.
+  return answer(ResultCode.SUCCESS, { payout: payoutWire(d.payout, true), repeat: d.kind === 'repeat' });
 }
 
 /** `{status?, from?, to?, file?}`: the Payouts section's choice, as the list and the file read it. */
@@ -47,7 +49,7 @@ function payoutQueryOf(body: Record<string, unknown>): PayoutQuery {
 
 const PAYOUT_QUERY_FIELDS = ['status', 'from', 'to', 'file'];
 
-export const adminPayouts = withOperator('reads', async (ctx, req) => {
+export const adminPayouts = withOperator('reads', async (ctx, req, operator) => {
   const parsed = parse(() => {
     rejectUnknown(req.body, [...PAYOUT_QUERY_FIELDS, 'cursor', 'limit']);
     return { ...payoutQueryOf(req.body), ...pageOf(req.body) };
@@ -55,7 +57,8 @@ export const adminPayouts = withOperator('reads', async (ctx, req) => {
   if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
   const page = await payoutPage(ctx.store, parsed.value, ctx.config.timeZone);
   if ('kind' in page) return answer(ResultCode.PARAM_ERROR, null, page.problem);
-  return answer(ResultCode.SUCCESS, { payouts: page.payouts.map(payoutWire), next: page.next });
+  const whole = seesAccountsWhole(operator.role);
+  return answer(ResultCode.SUCCESS, { payouts: page.payouts.map((p) => payoutWire(p, whole)), next: page.next });
 });
 
 /**

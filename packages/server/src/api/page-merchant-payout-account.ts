@@ -1,6 +1,6 @@
 import { parse, rejectUnknown, required, ResultCode } from '@micropay/protocol';
 import type { BankAccount, PayoutAccount } from '../domain/payout-account.js';
-import { bankAccountOf, maskedAccountNumber } from '../domain/payout-account.js';
+import { bankAccountOf, bankAccountSeen } from '../domain/payout-account.js';
 import { setMerchantPayoutAccount } from '../services/merchant-console.js';
 import { answer } from './answer.js';
 import { merchantUserAccount, signInRefusal } from './sign-in-limits.js';
@@ -15,8 +15,8 @@ import { passwordAskedAgainRefused } from './password-asked-again.js';
 
 /** A bank account as the signed-in user may see it: the owner all of it, a cashier the number's end. */
 export function bankAccountData(a: BankAccount, user: Pick<MerchantUser, 'role'>): Record<string, unknown> {
-  const accountNumber = user.role === 'owner' ? a.accountNumber : maskedAccountNumber(a.accountNumber);
-  return { holderName: a.holderName, bankName: a.bankName, accountNumber };
+  const { holderName, bankName, accountNumber } = bankAccountSeen(a, user.role === 'owner');
+  return { holderName, bankName, accountNumber };
 }
 
 function accountData(a: PayoutAccount | null, user: Pick<MerchantUser, 'role'>): Record<string, unknown> | null {

@@ -95,6 +95,15 @@ export function maskedAccountNumber(accountNumber: string): string {
   return `•••• ${accountNumber.slice(accountNumber.length < 8 ? -2 : -4)}`;
 }
 
+/**
+ * A bank account as a reader may see it: whole for those who set it or transfer to it (a
+ * merchant's owner; the operators of the money role), else with its number's end only, enough to
+ * tell which account a merchant means (a cashier; a support operator).
+ */
+export function bankAccountSeen<A extends BankAccount>(account: A, whole: boolean): A {
+  return whole ? account : { ...account, accountNumber: maskedAccountNumber(account.accountNumber) };
+}
+
 /** What a change of the payout account is decided on: the merchant, locked, and its account now. */
 export interface PayoutAccountView {
   readonly merchant: Merchant | null;
