@@ -2,6 +2,7 @@ import { mkdtempSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
 import { silentLogger } from '../src/log.js';
 import { startPlatform } from '../src/platform.js';
 import { StoreInUseError } from '../src/store/sqlite/serve-lock.js';
@@ -50,6 +51,30 @@ describe.runIf(TEST_STORE === 'sqlite')('one server per SQLite file', () => {
     expect((await runCli(['merchant', 'list', '--db', db])).code).toBe(0);
     const asked = await postSigned(first.url, 'queryBill', { mchId: merchant.mchId, mchOrderId: 'none-1' }, merchant.apiKey);
     expect(asked.body).toEqual({ code: 1031, msg: 'no merchant related records: no such order for this merchant', data: null });
+  });
+
+  it('migrate refuses to upgrade a file a server serves, changing nothing; lists one that needs none; once the server stops, it upgrades', async () => {
+    const serving = await startServerProcess(['--db', db, '--port', '0']);
+    // Nothing to upgrade: migrate lists the migrations beside the server.
+    expect((await runCli(['migrate', '--db', db])).stdout).toMatch(/^The SQLite schema is at version \d+\. Applied:/);
+    // As a store of the version before: its newest migration not recorded (its work stays, so that
+    // the upgrade below can record it without running it again).
+    const file = new Database(db);
+    const newest = file.prepare('SELECT version, name, applied_at_ms FROM schema_migrations ORDER BY version DESC LIMIT 1').get() as { version: number; name: string; applied_at_ms: number };
+    file.prepare('DELETE FROM schema_migrations WHERE version = ?').run(newest.version);
+    const refused = await runCli(['migrate', '--db', db]);
+    expect([refused.code, refused.stdout]).toEqual([1, '']);
+    expect(refused.stderr).toBe(`micropay: a MicroPay server (process ${serving.child.pid!} on ${hostname()}) is serving the SQLite store ${realpathSync(db)}: `
+      + 'stop it before upgrading the store, then run micropay migrate again, or start the new server, which upgrades it (docs/operations.md#migrations)\n');
+    expect(file.prepare('SELECT MAX(version) AS v FROM schema_migrations').get()).toEqual({ v: newest.version - 1 });
+    serving.child.kill('SIGTERM');
+    expect(await serving.exited).toEqual({ code: 0, signal: null });
+    file.prepare('INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES (?, ?, ?)').run(newest.version, newest.name, newest.applied_at_ms);
+    file.close();
+    const upgraded = await runCli(['migrate', '--db', db]);
+    expect([upgraded.code, upgraded.stderr]).toEqual([0, '']);
+    // Its lock went with it: a server starts after it.
+    expect((await startServerProcess(['--db', db, '--port', '0'])).url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   });
 
   it('the lock goes with its process, even killed with SIGKILL: the next server starts', async () => {

@@ -2,6 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { isPostgresUrl, openStore, redactUrl, storeExists } from '../store-open.js';
+import { SqliteServeLock, StoreInUseError } from '../store/sqlite/serve-lock.js';
+import { OlderSchemaError } from '../store/schema-version.js';
 import type { Store } from '../store/store.js';
 import { COMMANDS } from './commands.js';
 import { CommandLineError, parseCommandLine, usage, type Command, type CommandLine } from './command-line.js';
@@ -93,12 +95,66 @@ async function run(command: Command, line: Extract<CommandLine, { kind: 'run' }>
   // A command that makes a store where none was (a shell without DATABASE_URL makes the default
   // ./data/micropay.db) says so, on stderr: merchants and keys made in a store nobody serves are lost.
   const creating = (use === 'creates' || use === 'upgrades') && !(await storeExists(config.database));
-  const store = await openStore(config, undefined, { upgrade: use === 'upgrades' });
-  if (creating) process.stderr.write(`micropay: no store was there, so a new one was made ${storeWhere(config.database)}; check --db or DATABASE_URL if you meant another\n`);
+  const lock = use === 'upgrades' && !creating ? await upgradeLock(config) : null;
   try {
-    return await command.run({ options, args, config, out, json, store });
+    const store = lock instanceof StoreInUseError ? await servedStore(config, lock) : await openStore(config, undefined, { upgrade: use === 'upgrades' });
+    if (creating) process.stderr.write(`micropay: no store was there, so a new one was made ${storeWhere(config.database)}; check --db or DATABASE_URL if you meant another\n`);
+    try {
+      return await command.run({ options, args, config, out, json, store });
+    } finally {
+      await store.close();
+    }
   } finally {
-    await store.close();
+    if (lock instanceof SqliteServeLock) lock.release();
+  }
+}
+
+/** How long an upgrade waits for the serve lock: another `migrate` holds it for seconds, a server for good. */
+const UPGRADE_LOCK_WAIT_MS = 5000;
+
+/**
+ * A SQLite store is upgraded only while no server serves it: the server's lock is taken for the
+ * upgrade (store/sqlite/serve-lock.ts). An older server left serving would go on taking payments,
+ * and making payout files by its own rules, on the new schema. Answers the lock, or who holds it.
+ * PostgreSQL's servers are upgraded as docs/operations.md#migrations says: no lock.
+ */
+async function upgradeLock(config: Config, waitMs = 0): Promise<SqliteServeLock | StoreInUseError | null> {
+  if (isPostgresUrl(config.database)) return null;
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      return SqliteServeLock.acquire(config.database);
+    } catch (error) {
+      if (!(error instanceof StoreInUseError)) throw error;
+      if (Date.now() >= deadline) return error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+/**
+ * The store another process serves: opened as it is when it needs no upgrade (migrate then lists
+ * it); else the lock is waited for a little (another migrate may hold it), and refused when a
+ * server keeps it.
+ */
+async function servedStore(config: Config, serving: StoreInUseError): Promise<Store> {
+  try {
+    return await openStore(config, undefined, { upgrade: false });
+  } catch (error) {
+    if (!(error instanceof OlderSchemaError)) throw error;
+  }
+  const lock = await upgradeLock(config, UPGRADE_LOCK_WAIT_MS);
+  if (!(lock instanceof SqliteServeLock)) {
+    const holder = (lock ?? serving).holder;
+    throw new CommandFailed(`a MicroPay server${holder === null ? '' : ` (${holder})`} is serving the SQLite store ${serving.storePath}: stop it before upgrading ` +
+      'the store, then run micropay migrate again, or start the new server, which upgrades it (docs/operations.md#migrations)');
+  }
+  // Held only for the upgrade: the store keeps no lock of its own (serve holds one for its life).
+  try {
+    const store = await openStore(config, undefined, { upgrade: true });
+    return store;
+  } finally {
+    lock.release();
   }
 }
 

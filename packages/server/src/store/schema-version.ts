@@ -15,7 +15,7 @@ export function checkSchemaVersion(applied: Iterable<number>, migrations: readon
   // server of the old version, which an upgrade under it would take out of service (its readiness
   // fails on a newer schema). A new, empty store is still made whole by any command that may make one.
   if (!upgrade && newest > 0 && newest < known) {
-    throw new SchemaVersionError(
+    throw new OlderSchemaError(
       `the database schema (version ${newest}) is older than this MicroPay (version ${known}): upgrade it with \`micropay migrate\`, or by starting the new server (docs/operations.md#migrations); no other command upgrades it`,
     );
   }
@@ -24,4 +24,9 @@ export function checkSchemaVersion(applied: Iterable<number>, migrations: readon
 /** The store's schema is newer than this code, or older and this command does not upgrade it. */
 export class SchemaVersionError extends Error {
   override name = 'SchemaVersionError';
+}
+
+/** The store's schema is older than this code, and this command does not upgrade it. */
+export class OlderSchemaError extends SchemaVersionError {
+  override name = 'OlderSchemaError';
 }

@@ -53,7 +53,7 @@ export class SqliteServeLock {
 export class StoreInUseError extends Error {
   override name = 'StoreInUseError';
 
-  constructor(readonly storePath: string, holder: string | null) {
+  constructor(readonly storePath: string, readonly holder: string | null) {
     super(
       `another MicroPay server${holder === null ? '' : ` (${holder})`} is serving the SQLite store ${storePath}: ` +
         'a SQLite store takes one server at a time. Stop that server first (admin commands may run beside it), ' +
