@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { isValidTimeZone, parseAmountSen } from '@micropay/protocol';
 import { MASTER_KEY_FORMAT, MasterKey } from './secrets/master-key.js';
@@ -97,6 +98,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     const value = flag ?? env[name];
     return value === undefined || value === '' ? undefined : value;
   };
+  const secret = (name: string) => secretSetting(name, setting(undefined, name), setting(undefined, `${name}_FILE`));
   const timeZone = setting(undefined, 'MICROPAY_TIMEZONE') ?? 'Asia/Kuala_Lumpur';
   if (!isValidTimeZone(timeZone)) throw new ConfigError(`MICROPAY_TIMEZONE: unknown time zone ${JSON.stringify(timeZone)}`);
   const logLevel = (setting(undefined, 'MICROPAY_LOG_LEVEL') ?? 'info') as LogLevel;
@@ -142,11 +144,26 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     notifyPrivateNetworksInSandbox: networks('MICROPAY_NOTIFY_PRIVATE_NETWORKS', setting(undefined, 'MICROPAY_NOTIFY_PRIVATE_NETWORKS'), true),
     walletCorsOrigins: origins('MICROPAY_WALLET_CORS_ORIGINS', setting(undefined, 'MICROPAY_WALLET_CORS_ORIGINS')),
     publicUrl: publicUrl(setting(undefined, 'MICROPAY_PUBLIC_URL')),
-    ...masterKeys(setting(undefined, 'MICROPAY_MASTER_KEY'), setting(undefined, 'MICROPAY_OLD_MASTER_KEY'), setting(undefined, 'MICROPAY_NEXT_MASTER_KEY')),
+    ...masterKeys(secret('MICROPAY_MASTER_KEY'), secret('MICROPAY_OLD_MASTER_KEY'), secret('MICROPAY_NEXT_MASTER_KEY')),
     shutdownTimeoutMs: integer('MICROPAY_SHUTDOWN_TIMEOUT_MS', setting(undefined, 'MICROPAY_SHUTDOWN_TIMEOUT_MS'), 10_000, 100, 600_000),
     signInPerAddress: integer('MICROPAY_SIGN_IN_PER_ADDRESS', setting(undefined, 'MICROPAY_SIGN_IN_PER_ADDRESS'), 10, 1, 100_000),
     signInPerAccount: integer('MICROPAY_SIGN_IN_PER_ACCOUNT', setting(undefined, 'MICROPAY_SIGN_IN_PER_ACCOUNT'), 10, 1, 100_000),
   };
+}
+
+/**
+ * A secret from the environment, or from the file its `_FILE` setting names (a systemd
+ * credential, a mounted secret), its surrounding whitespace and line end dropped. Never both; a
+ * file that cannot be read is named, never its contents.
+ */
+function secretSetting(name: string, value: string | undefined, file: string | undefined): string | undefined {
+  if (file === undefined) return value;
+  if (value !== undefined) throw new ConfigError(`${name} and ${name}_FILE: are both set; set one of them`);
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch (error) {
+    throw new ConfigError(`${name}_FILE: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`);
+  }
 }
 
 /** The master keys; a bad one is named but never repeated (it is a secret). */

@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../src/config.js';
 
 /** The configuration is read once and checked: a bad value stops the start and names the setting. */
@@ -46,5 +49,28 @@ describe('loadConfig: the listening address', () => {
     expect(() => loadConfig({ adminPort: '8080' }, {})).toThrow(/^--admin-port: must differ from PORT \(8080\)/);
     expect(loadConfig({ port: '0', adminPort: '0' }, {})).toMatchObject({ port: 0, adminPort: 0 });
     expect(loadConfig({ port: '9000', adminPort: '9001' }, {})).toMatchObject({ port: 9000, adminPort: 9001 });
+  });
+});
+
+describe('loadConfig: the master key from a file', () => {
+  const key = 'u8Wl1y8k4oW3m2fJ9c0pQ7rS6tV5xY4zA3bC2dE1fG0=';
+
+  it('reads MICROPAY_MASTER_KEY_FILE (a systemd credential), its line end dropped, as MICROPAY_MASTER_KEY', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'micropay-key-'));
+    try {
+      const file = join(dir, 'master-key');
+      writeFileSync(file, `${key}\n`, { mode: 0o600 });
+      const fromFile = loadConfig({}, { MICROPAY_MASTER_KEY_FILE: file });
+      expect(fromFile.masterKey?.id).toBe(loadConfig({}, { MICROPAY_MASTER_KEY: key }).masterKey?.id);
+      // Both at once, or a file that is not there, is refused by name, never repeating the key.
+      expect(() => loadConfig({}, { MICROPAY_MASTER_KEY: key, MICROPAY_MASTER_KEY_FILE: file }))
+        .toThrow(new ConfigError('MICROPAY_MASTER_KEY and MICROPAY_MASTER_KEY_FILE: are both set; set one of them'));
+      expect(() => loadConfig({}, { MICROPAY_OLD_MASTER_KEY_FILE: join(dir, 'none'), MICROPAY_MASTER_KEY: key }))
+        .toThrow(new ConfigError(`MICROPAY_OLD_MASTER_KEY_FILE: cannot read ${join(dir, 'none')} (ENOENT)`));
+      writeFileSync(join(dir, 'empty'), '');
+      expect(() => loadConfig({}, { MICROPAY_MASTER_KEY_FILE: join(dir, 'empty') })).toThrow(/^MICROPAY_MASTER_KEY: must be /);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
