@@ -52,7 +52,9 @@ export async function startPlatform(config: Config, logger: Logger, options: { c
   const clock = options.clock ?? systemClock;
   // A platform that opens its own store looks at its ports first, then finds its master key.
   if (options.store === undefined) config = withMasterKey(await portsAreFree(config), logger);
+  const openedAtMs = Date.now();
   const { store, lock } = await storeToServe(config, clock, options.store);
+  if (options.store === undefined) await logUpgrade(store, openedAtMs, logger);
   // Health and metrics: on the API's port, or with --admin-port on their own listener only.
   const metrics = config.metrics ? new PlatformMetrics(store, logger) : null;
   // The payment statistics stay on with MICROPAY_METRICS=off: the operator's dashboard reads them.
@@ -135,6 +137,16 @@ async function storeToServe(config: Config, clock: Clock, given: Store | undefin
     lock?.release();
     throw error;
   }
+}
+
+/** The migrations this start applied, in one line of the log: an upgrade is an event the operator looks for. */
+async function logUpgrade(store: Store, openedAtMs: number, logger: Logger): Promise<void> {
+  const all = await store.appliedMigrations();
+  const now = all.filter((m) => m.appliedAtMs >= openedAtMs);
+  if (now.length === 0) return;
+  const from = Math.max(0, ...all.filter((m) => m.appliedAtMs < openedAtMs).map((m) => m.version));
+  const to = Math.max(...now.map((m) => m.version));
+  logger.info({ from, to, migrations: now.map((m) => m.version).join(',') }, from === 0 ? 'schema created' : 'schema upgraded');
 }
 
 /** The server's background jobs. */

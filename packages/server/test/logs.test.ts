@@ -1,4 +1,8 @@
 import { connect } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SQLITE_MIGRATIONS } from '../src/store/sqlite/migrations.js';
 import { deviceSignOutProof, Secret, sign, type Envelope, type OrderData } from '@micropay/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
@@ -252,3 +256,23 @@ async function abandonedRequest(url: string, partialBody: string): Promise<void>
   await new Promise((r) => setTimeout(r, 100));
   socket.destroy();
 }
+
+describe.runIf(TEST_STORE === 'sqlite')('the schema in the log', () => {
+  it('a start that creates or upgrades the schema says so in one line, from and to which version; a start with nothing to do says nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'micropay-log-'));
+    try {
+      const config = testConfig({ db: join(dir, 'micropay.db'), port: '0', host: '127.0.0.1' }, {});
+      const started = async () => {
+        const lines: string[] = [];
+        const platform = await startPlatform(config, createLogger('info', (line) => void lines.push(line)));
+        await platform.close();
+        return lines.map((l) => JSON.parse(l) as Line & Record<string, unknown>).filter((l) => l.msg.startsWith('schema '));
+      };
+      const newest = Math.max(...SQLITE_MIGRATIONS.map((m) => m.version));
+      expect((await started()).map((l) => [l.msg, l.from, l.to])).toEqual([['schema created', 0, newest]]);
+      expect(await started()).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
