@@ -18,10 +18,11 @@ import { PlatformMetrics } from './ops/metrics.js';
 import { flushAtShutdown, flushPaymentMinutes, PaymentRecorder } from './ops/payment-recorder.js';
 import { requestMeter } from './ops/request-meter.js';
 import { SqliteServeLock } from './store/sqlite/serve-lock.js';
+import type { SchemaUpgrade } from './store/schema-version.js';
 import type { Store } from './store/store.js';
 import { MASTER_KEY_HOW_TO, MASTER_KEY_MISSING, MasterKey } from './secrets/master-key.js';
 import { sandboxMasterKey, sandboxMasterKeyPath } from './secrets/sandbox-master-key.js';
-import { isPostgresUrl, openStore } from './store-open.js';
+import { isPostgresUrl, openStore, servesSqliteFile } from './store-open.js';
 
 export { isPostgresUrl, openStore, redactUrl, storeExists, StoreUnavailableError, urlHasPassword } from './store-open.js';
 
@@ -52,9 +53,8 @@ export async function startPlatform(config: Config, logger: Logger, options: { c
   const clock = options.clock ?? systemClock;
   // A platform that opens its own store looks at its ports first, then finds its master key.
   if (options.store === undefined) config = withMasterKey(await portsAreFree(config), logger);
-  const openedAtMs = Date.now();
   const { store, lock } = await storeToServe(config, clock, options.store);
-  if (options.store === undefined) await logUpgrade(store, openedAtMs, logger);
+  if (options.store === undefined) logUpgrade(store.schemaUpgrade, logger);
   // Health and metrics: on the API's port, or with --admin-port on their own listener only.
   const metrics = config.metrics ? new PlatformMetrics(store, logger) : null;
   // The payment statistics stay on with MICROPAY_METRICS=off: the operator's dashboard reads them.
@@ -139,14 +139,13 @@ async function storeToServe(config: Config, clock: Clock, given: Store | undefin
   }
 }
 
-/** The migrations this start applied, in one line of the log: an upgrade is an event the operator looks for. */
-async function logUpgrade(store: Store, openedAtMs: number, logger: Logger): Promise<void> {
-  const all = await store.appliedMigrations();
-  const now = all.filter((m) => m.appliedAtMs >= openedAtMs);
-  if (now.length === 0) return;
-  const from = Math.max(0, ...all.filter((m) => m.appliedAtMs < openedAtMs).map((m) => m.version));
-  const to = Math.max(...now.map((m) => m.version));
-  logger.info({ from, to, migrations: now.map((m) => m.version).join(',') }, from === 0 ? 'schema created' : 'schema upgraded');
+/**
+ * The migrations this start applied, as the store reports them, in one line of the log: an upgrade
+ * is an event the operator looks for. Another process's upgrade, waited for, is not this one's.
+ */
+function logUpgrade(u: SchemaUpgrade, logger: Logger): void {
+  if (u.applied.length === 0) return;
+  logger.info({ from: u.from, to: Math.max(...u.applied), migrations: u.applied.join(',') }, u.from === 0 ? 'schema created' : 'schema upgraded');
 }
 
 /** The server's background jobs. */
@@ -229,8 +228,4 @@ function urlOf(server: Server, configuredHost: string): string {
   const { port } = server.address() as AddressInfo;
   const host = configuredHost.includes(':') ? `[${configuredHost}]` : configuredHost;
   return `http://${host}:${port}`;
-}
-
-function servesSqliteFile(config: Config): boolean {
-  return !isPostgresUrl(config.database) && config.database !== ':memory:';
 }

@@ -16,6 +16,11 @@ export function isPostgresUrl(database: string): boolean {
   return /^postgres(ql)?:\/\//i.test(database);
 }
 
+/** Whether the store is a SQLite file, which one server serves at a time (not PostgreSQL, not an in-memory store). */
+export function servesSqliteFile(config: { readonly database: string }): boolean {
+  return !isPostgresUrl(config.database) && config.database !== ':memory:';
+}
+
 /**
  * Opens the store the configuration names: a postgres:// (or postgresql://) URL selects
  * PostgreSQL, anything else is a SQLite file path. Pending migrations are applied (with

@@ -62,8 +62,10 @@ describe('the admin port', () => {
       server.child.kill('SIGTERM');
       expect((await server.exited).code).toBe(0);
       const lines = server.stderr().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-      expect(lines.map((l) => l.msg)).toEqual(['listening', 'shutting down: draining requests in flight', 'stopped']);
-      expect(lines[0]).toMatchObject({ level: 'info', url: server.url, adminUrl });
+      // An empty database: the start made its schema, and said so first.
+      expect(lines.map((l) => l.msg)).toEqual(['schema created', 'listening', 'shutting down: draining requests in flight', 'stopped']);
+      expect(lines[0]).toMatchObject({ level: 'info', from: 0 });
+      expect(lines[1]).toMatchObject({ level: 'info', url: server.url, adminUrl });
     } finally {
       await empty.drop();
     }

@@ -1,3 +1,4 @@
+import { silentLogger } from '../src/log.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hashPin } from '../src/domain/credentials.js';
 import { merchantAccount } from '../src/domain/ledger.js';
@@ -241,9 +242,9 @@ describe("the operator console's wallets", () => {
       pendingPayments: 1, createdAtMs: w.createdAtMs, devices: [],
     });
     const holder = walletHolderActing(w.walletId, 'wallet app', null);
-    for (let i = 0; i < 4; i += 1) expect((await tryWalletPin(p.store, w.walletId, '0000', holder)).kind).toBe('wrong');
+    for (let i = 0; i < 4; i += 1) expect((await tryWalletPin({ store: p.store, logger: silentLogger }, w.walletId, '0000', holder)).kind).toBe('wrong');
     expect((await walletDetail(p.store, w.walletId, 0))?.pinLocked).toBe(false);
-    expect((await tryWalletPin(p.store, w.walletId, '0000', holder)).kind).toBe('locked');
+    expect((await tryWalletPin({ store: p.store, logger: silentLogger }, w.walletId, '0000', holder)).kind).toBe('locked');
     expect(await walletDetail(p.store, w.walletId, 0)).toMatchObject({ pinFailures: 5, pinLocked: true });
     // The console's "Unlock PIN" is the CLI's (services/operator-actions.ts unlockWalletPin).
     const { unlockWalletPin } = await import('../src/services/operator-actions.js');

@@ -1,3 +1,4 @@
+import { silentLogger } from '../src/log.js';
 import { walletHolderActing } from '../src/domain/audit-log.js';
 import { rmSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -222,12 +223,12 @@ describe('PENDING: payments above the no-confirmation limit wait for the user', 
     const w = await appWallet(1_000_00);
     const replacement = await hashPin('654321');
     const holder = walletHolderActing(w.walletId, 'wallet app', null);
-    const first = tryWalletPin(p.store, w.walletId, '000000', holder);
-    const waiting = tryWalletPin(p.store, w.walletId, '123456', holder);
+    const first = tryWalletPin({ store: p.store, logger: silentLogger }, w.walletId, '000000', holder);
+    const waiting = tryWalletPin({ store: p.store, logger: silentLogger }, w.walletId, '123456', holder);
     // The old PIN leaked, and the operator sets a new one while the second try waits its turn.
     await p.store.updateWalletSecurity(w.walletId, { pinHash: replacement });
     expect([(await first).kind, (await waiting).kind]).toEqual(['wrong', 'wrong']);
-    expect((await tryWalletPin(p.store, w.walletId, '654321', holder)).kind).toBe('right');
+    expect((await tryWalletPin({ store: p.store, logger: silentLogger }, w.walletId, '654321', holder)).kind).toBe('right');
   });
 
   it('a right PIN resets the count of wrong ones', async () => {

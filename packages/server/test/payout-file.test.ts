@@ -296,6 +296,8 @@ describe('micropay payout export and payout list', () => {
     const inFile = await runCli(['payout', 'list', '--file', '1', '--db', p.dbPath]);
     expect(inFile.stdout).toContain(`${ids['k-1']}  REQUESTED          3.00  merchant ${kiosk.mchId}, requested 2026-12-02 23:59:59 +08:00, in payout file 1\n`);
     expect(inFile.stdout).not.toContain(ids['c-1']);
+    const never = await runCli(['payout', 'list', '--file', '9', '--db', p.dbPath]);
+    expect([never.code, never.stderr]).toEqual([2, 'micropay payout list: --file 9 was never made: the last payout file is 1 (see micropay payout list --help)\n']);
   });
 
   it("runs operations.md's example", async () => {

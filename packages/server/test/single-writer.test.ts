@@ -53,7 +53,7 @@ describe.runIf(TEST_STORE === 'sqlite')('one server per SQLite file', () => {
     expect(asked.body).toEqual({ code: 1031, msg: 'no merchant related records: no such order for this merchant', data: null });
   });
 
-  it('migrate refuses to upgrade a file a server serves, changing nothing; lists one that needs none; once the server stops, it upgrades', async () => {
+  it('migrate refuses to upgrade a file a server serves, changing nothing, and lists one that needs nothing; once the server stops, it runs', async () => {
     const serving = await startServerProcess(['--db', db, '--port', '0']);
     // Nothing to upgrade: migrate lists the migrations beside the server.
     expect((await runCli(['migrate', '--db', db])).stdout).toMatch(/^The SQLite schema is at version \d+\. Applied:/);

@@ -224,6 +224,17 @@ describe('POST /api/micropay/downloadBill and `micropay bill`', () => {
     expect(forged.body.code).toBe(1035);
   });
 
+  it('a merchant clock an hour ahead, inside a day-wide timestamp window, has not begun tomorrow: only a few minutes ahead count', async () => {
+    await p.stop();
+    p = await startTestPlatform({ MICROPAY_TIMEZONE: TIME_ZONE, MICROPAY_TIMESTAMP_WINDOW_S: '86400' }, clock);
+    m = await createMerchant(p);
+    const ahead = (ms: number) => postSigned(p.url, 'downloadBill', { mchId: m.mchId, billDate: '2024-03-11', timestamp: String(clock.now + ms) }, m.key);
+    at('2024-03-10T23:00:00');
+    expect((await ahead(3_600_000)).body.code).toBe(1021);
+    at('2024-03-10T23:58:00');
+    expect((await ahead(180_000)).body.code).toBe(0);
+  });
+
   it('`micropay bill` refuses a malformed date and an unknown merchant', async () => {
     const bad = await runCli(['bill', '--db', p.dbPath, '--mch-id', m.mchId, '--date', '2024-02-30']);
     expect(bad.code).toBe(2);

@@ -74,7 +74,7 @@ export const walletSignInWithPin: Handler = async (ctx, req) => {
     await pinMatches(pin, UNKNOWN_ACCOUNT_HASH);
     return signInRefused(ctx, req, walletAccount(walletId), 'wrong', answer(ResultCode.SIGN_IN_FAILED));
   }
-  const check = await tryWalletPin(ctx.store, walletId, pin, walletHolderActing(walletId, 'wallet page', req.clientAddress ?? null));
+  const check = await tryWalletPin(ctx, walletId, pin, walletHolderActing(walletId, 'wallet page', req.clientAddress ?? null));
   if (check.kind === 'locked') return signInRefused(ctx, req, walletAccount(walletId), 'locked', answer(ResultCode.SIGN_IN_LOCKED));
   if (check.kind === 'wrong') return signInRefused(ctx, req, walletAccount(walletId), 'wrong', answer(ResultCode.SIGN_IN_FAILED));
   await endEarlierSession(ctx, 'wallet', req);

@@ -69,6 +69,9 @@ export const queryOrderRefunds: Handler = async (ctx, req) => {
   return answer(ResultCode.SUCCESS, signedOrderRefunds(order, auth.merchant, ctx.clock.nowMs()));
 };
 
+/** How far ahead a merchant's clock may be and have begun its day: a clock's drift, not a day's slip. */
+const CLOCK_AHEAD_MS = 5 * 60_000;
+
 /**
  * `POST /api/micropay/downloadBill` (extension, docs/statements.md): the day's statement as CSV in
  * `data.csv`, inside the signed envelope, so the merchant can check it came from the platform.
@@ -76,8 +79,9 @@ export const queryOrderRefunds: Handler = async (ctx, req) => {
 export const downloadBill: Handler = async (ctx, req) => {
   const auth = await authenticate(ctx, parseDownloadBill(req.body), req.body);
   if (!auth.ok) return auth.answer;
-  // A merchant's clock may run ahead by up to the timestamp window: its midnight counts as begun.
-  const notBegun = dayNotBegunProblem(auth.cmd.billDate, Math.max(ctx.clock.nowMs(), auth.cmd.timestampMs), ctx.config.timeZone);
+  // A merchant's clock a little ahead (at most CLOCK_AHEAD_MS, whatever the timestamp window): its midnight counts as begun.
+  const nowMs = ctx.clock.nowMs();
+  const notBegun = dayNotBegunProblem(auth.cmd.billDate, Math.max(nowMs, Math.min(auth.cmd.timestampMs, nowMs + CLOCK_AHEAD_MS)), ctx.config.timeZone);
   if (notBegun !== null) return answer(ResultCode.PARAM_ERROR, null, notBegun);
   const { csv } = await loadStatement(ctx.store, auth.cmd.mchId, auth.cmd.billDate, ctx.config.timeZone);
   return answer(ResultCode.SUCCESS, signBillData({ mchId: auth.cmd.mchId, billDate: auth.cmd.billDate, csv }, ctx.clock.nowMs(), auth.merchant.apiKey.expose()));

@@ -170,7 +170,7 @@ export async function confirmWithPin(
     // A PIN that is missing or could never match is a malformed request, not a guess: no try.
     const malformed = pinProblem(pin);
     if (malformed !== null) return answer(ResultCode.PARAM_ERROR, null, malformed);
-    const check = await tryWalletPin(ctx.store, walletId, pin, acting);
+    const check = await tryWalletPin(ctx, walletId, pin, acting);
     if (check.kind === 'locked') return answer(ResultCode.CONFIRMATION_LOCKED);
     if (check.kind === 'wrong') {
       return answer(ResultCode.WRONG_PIN, view.wrongPin(check.triesLeft), `${check.triesLeft} ${check.triesLeft === 1 ? 'try' : 'tries'} left`);

@@ -1,6 +1,7 @@
 import { decidePinTry, MAX_PIN_FAILURES, pinMatches, type PinCheck } from '../domain/credentials.js';
 import type { ActingAs } from '../domain/audit-log.js';
 import type { Store } from '../store/store.js';
+import type { Logger } from '../log.js';
 import { ACCOUNT_TRIES } from '../services/in-turn.js';
 
 /**
@@ -13,8 +14,14 @@ import { ACCOUNT_TRIES } from '../services/in-turn.js';
  * flight and be told the wallet is locked, which it is not. Across processes the store's count
  * still holds the lock.
  */
-export function tryWalletPin(store: Store, walletId: string, pin: string, acting: ActingAs): Promise<PinCheck> {
-  return ACCOUNT_TRIES.run(`wallet ${walletId}`, () => oneTry(store, walletId, pin, acting));
+export function tryWalletPin(ctx: PinTries, walletId: string, pin: string, acting: ActingAs): Promise<PinCheck> {
+  return ACCOUNT_TRIES.run(`wallet ${walletId}`, () => oneTry(ctx, walletId, pin, acting));
+}
+
+/** Where tries are counted, and where a lock that could not be recorded is said. */
+export interface PinTries {
+  readonly store: Store;
+  readonly logger: Logger;
 }
 
 /**
@@ -22,13 +29,15 @@ export function tryWalletPin(store: Store, walletId: string, pin: string, acting
  * one compared. The wrong PIN that locks the wallet is in the audit log (wallet.pinLocked, with the
  * address it came from): the lock lasts until an operator lifts it, who should know who caused it.
  */
-async function oneTry(store: Store, walletId: string, pin: string, acting: ActingAs): Promise<PinCheck> {
+async function oneTry({ store, logger }: PinTries, walletId: string, pin: string, acting: ActingAs): Promise<PinCheck> {
   const tries = await store.takePinTry(walletId, MAX_PIN_FAILURES);
   const storedHash = tries === null ? null : await store.walletPinHash(walletId);
   const check = decidePinTry(tries, storedHash !== null && (await pinMatches(pin, storedHash)));
   if (check.kind === 'right') await store.clearPinTries(walletId, check.triesTaken);
   if (check.kind === 'locked' && tries === MAX_PIN_FAILURES) {
-    await store.recordAction(acting, { action: 'wallet.pinLocked', mchId: null, subjectId: walletId, detail: { wrongTries: MAX_PIN_FAILURES } });
+    // The lock holds whether or not its row is written: a failed write is logged, the try answered locked.
+    await store.recordAction(acting, { action: 'wallet.pinLocked', mchId: null, subjectId: walletId, detail: { wrongTries: MAX_PIN_FAILURES } })
+      .catch((error: unknown) => logger.error({ walletId, error: (error as Error).message }, 'wallet PIN lock not recorded in the audit log'));
   }
   return check;
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfig, type Config } from '../config.js';
-import { isPostgresUrl, openStore, redactUrl, storeExists } from '../store-open.js';
+import { isPostgresUrl, openStore, redactUrl, servesSqliteFile, storeExists } from '../store-open.js';
 import { SqliteServeLock, StoreInUseError } from '../store/sqlite/serve-lock.js';
 import { OlderSchemaError } from '../store/schema-version.js';
 import type { Store } from '../store/store.js';
@@ -109,6 +109,16 @@ async function run(command: Command, line: Extract<CommandLine, { kind: 'run' }>
   }
 }
 
+/** The store opened as it is, or null when it needs an upgrade (OlderSchemaError). */
+async function currentStore(config: Config): Promise<Store | null> {
+  try {
+    return await openStore(config, undefined, { upgrade: false });
+  } catch (error) {
+    if (error instanceof OlderSchemaError) return null;
+    throw error;
+  }
+}
+
 /** How long an upgrade waits for the serve lock: another `migrate` holds it for seconds, a server for good. */
 const UPGRADE_LOCK_WAIT_MS = 5000;
 
@@ -119,7 +129,7 @@ const UPGRADE_LOCK_WAIT_MS = 5000;
  * PostgreSQL's servers are upgraded as docs/operations.md#migrations says: no lock.
  */
 async function upgradeLock(config: Config, waitMs = 0): Promise<SqliteServeLock | StoreInUseError | null> {
-  if (isPostgresUrl(config.database)) return null;
+  if (!servesSqliteFile(config)) return null;
   const deadline = Date.now() + waitMs;
   for (;;) {
     try {
@@ -138,13 +148,13 @@ async function upgradeLock(config: Config, waitMs = 0): Promise<SqliteServeLock 
  * server keeps it.
  */
 async function servedStore(config: Config, serving: StoreInUseError): Promise<Store> {
-  try {
-    return await openStore(config, undefined, { upgrade: false });
-  } catch (error) {
-    if (!(error instanceof OlderSchemaError)) throw error;
-  }
+  const current = await currentStore(config);
+  if (current !== null) return current;
   const lock = await upgradeLock(config, UPGRADE_LOCK_WAIT_MS);
   if (!(lock instanceof SqliteServeLock)) {
+    // Upgraded meanwhile (by a server starting, or another migrate): nothing is left to do.
+    const upgraded = await currentStore(config);
+    if (upgraded !== null) return upgraded;
     const holder = (lock ?? serving).holder;
     throw new CommandFailed(`a MicroPay server${holder === null ? '' : ` (${holder})`} is serving the SQLite store ${serving.storePath}: stop it before upgrading ` +
       'the store, then run micropay migrate again, or start the new server, which upgrades it (docs/operations.md#migrations)');

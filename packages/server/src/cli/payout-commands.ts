@@ -8,7 +8,7 @@ import { merchantDay } from '../services/statements.js';
 import { defineCommand, type CommandGroup } from './command-line.js';
 import { amountSen, badInput, cliActing, CommandFailed, notFound, timeText, UsageError } from './common.js';
 import { failPayoutBecause, isBadInput } from '../services/operator-actions.js';
-import { payoutFilterOf } from '../services/payout-file.js';
+import { payoutFilterOf, unmadeFileProblem } from '../services/payout-file.js';
 import { cliPayoutSelection, exportFile, PAYOUT_DAYS, PAYOUT_FILE_OPTION } from './payout-file-command.js';
 
 /**
@@ -168,6 +168,8 @@ const list = defineCommand({
   store: 'existing',
   async run({ options, store, out, config }) {
     const selection = cliPayoutSelection({ ...options, status: options.status ?? 'all' }, config);
+    const unmade = await unmadeFileProblem(store, selection);
+    if (unmade !== null) throw new UsageError(`--${unmade.problem}`);
     const limit = options.limit === undefined ? 100 : Number(options.limit);
     if (!Number.isSafeInteger(limit) || limit < 1 || limit > 1000 || !/^\d+$/.test(options.limit ?? '1')) throw new UsageError('--limit must be a whole number from 1 to 1000');
     const payouts = await store.listPayouts({ ...payoutFilterOf(selection, undefined, limit), mchId: options['mch-id'], walletId: options['wallet-id'] });

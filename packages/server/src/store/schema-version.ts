@@ -21,6 +21,12 @@ export function checkSchemaVersion(applied: Iterable<number>, migrations: readon
   }
 }
 
+/** What opening a store applied: the schema version it found (0: none) and the migrations it ran. */
+export interface SchemaUpgrade {
+  readonly from: number;
+  readonly applied: readonly number[];
+}
+
 /** The store's schema is newer than this code, or older and this command does not upgrade it. */
 export class SchemaVersionError extends Error {
   override name = 'SchemaVersionError';

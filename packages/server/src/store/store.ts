@@ -17,6 +17,7 @@ import type { Payout, PayoutStatus, PayoutRequest, PayoutRequestDecision, Payout
 import type { DailyReportMovements } from '../domain/daily-report.js';
 import type { PayoutCursor, WalletSearch } from '../domain/console-pages.js';
 import type { PayoutFiling, PayoutSelection } from '../domain/payout-file.js';
+import type { SchemaUpgrade } from './schema-version.js';
 import type { BankAccount, PayoutAccount, PayoutAccountChange } from '../domain/payout-account.js';
 import type { InvalidBankAccount } from '../services/payouts.js';
 import type { PasswordCheck } from '../services/page-access.js';
@@ -345,6 +346,8 @@ export interface Store extends StoreOps {
 export interface StoreOps {
   /** The newest migration this code knows: what schemaVersion() answers on a current database. */
   readonly codeSchemaVersion: number;
+  /** What opening this store applied (store/schema-version.ts): none when it was current. */
+  readonly schemaUpgrade: SchemaUpgrade;
   /**
    * Whether the payment thread answers within `timeoutMs` ('busy' when it does not). A thread that
    * died is started again first, as the next payment would; 'stopped' once the store is closed,

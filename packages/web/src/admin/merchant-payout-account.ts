@@ -7,7 +7,8 @@ import { askFirst, field, form } from '../console/forms.js';
 
 /**
  * A merchant's payout account in the operator console's Merchants (docs/consoles.md): every role
- * sees it, number whole; an admin (`merchants`) sets it, when the merchant asks by the operator's
+ * sees it, the number whole for admin and finance and its end for support (the server's rule); an
+ * admin (`merchants`) sets it, when the merchant asks by the operator's
  * own checks, after one more question naming the account. The rule is the server's; its refusal
  * is said beside the form. A payout requested within a day of a change is pointed out in Payouts.
  */

@@ -368,10 +368,10 @@ const PAYOUT_DAY = (which: string) => pattern(/^([0-9]{4}-[0-9]{2}-[0-9]{2})?$/,
 const PAYOUT_CHOICE = {
   status: {
     enum: [...PAYOUT_CHOICES],
-    description: '`new` (REQUESTED and in no payout file yet) when absent; with `file`, `all` when absent. The file of `new` is a new numbered file, its payouts marked as in it.',
+    description: '`new` (REQUESTED and in no payout file yet) when absent; with `file`, `REQUESTED` (what of the file still waits) when absent. The file of `new` is a new numbered file, its payouts marked as in it.',
   },
   from: PAYOUT_DAY('first'), to: PAYOUT_DAY('last'),
-  file: { type: 'string', pattern: '^([1-9][0-9]{0,8})?$', description: 'A payout file\'s number: only its payouts ("": any).' },
+  file: { type: 'string', pattern: '^([1-9][0-9]{0,8})?$', description: 'A payout file\'s number: only its payouts ("": any); a number never made is 1021.' },
 };
 
 const NOTIFICATION_ID = pattern(NOTIFICATION_ID_SHAPE, 'A notification id, as a list gives it (a UUID in lowercase).');
@@ -558,7 +558,7 @@ function adminManageEndpoints(): Record<string, EndpointDoc> {
     '/api/page/admin/merchants/roll-key': call('Roll a merchant\'s key; the new key is shown once', object({
       mchId: ADMIN_MCH_ID, overlapHours: { type: 'string', pattern: '^[0-9]{1,4}$', description: 'Hours the old key still verifies (0 to 720, default 24).' },
     }, ['overlapHours']), object({ merchant: ADMIN_MERCHANT, apiKey: { type: 'string', description: 'The new key, in this answer only.' } }), true, [R.NO_RECORD]),
-    '/api/page/admin/merchants/payout-account': call('A merchant\'s payout account, number whole', object({ mchId: ADMIN_MCH_ID }),
+    '/api/page/admin/merchants/payout-account': call('A merchant\'s payout account: the number whole for admin and finance, its last four characters for support', object({ mchId: ADMIN_MCH_ID }),
       object({ mchId: ADMIN_MCH_ID, payoutAccount: CONSOLE_PAYOUT_ACCOUNT }), false, [R.NO_RECORD]),
     '/api/page/admin/merchants/check-payout-account': call('A bank account as it would be kept, or why not; nothing is written', object({
       holderName: { type: 'string', minLength: 1, maxLength: MAX_BANK_TEXT_LENGTH, description: 'The account holder, printable characters.' },
@@ -625,7 +625,7 @@ function adminManageEndpoints(): Record<string, EndpointDoc> {
     '/api/page/admin/payouts/download': {
       tag: 'Operator console API', auth: 'adminConsole', csrf: true, request: object(PAYOUT_CHOICE, ['status', 'from', 'to', 'file']),
       summary: 'The payout file: the payouts chosen as a CSV, each account number whole, as a download',
-      description: `Answers \`text/csv\` (attachment), every payout of the choice, newest first, at most ${PAYOUT_FILE_MAX_ROWS} (more: 1021), with ${Object.values(PAYOUT_FILE_HEADERS).join(', ')} (the last two only when they apply). Status \`new\` makes a new numbered payout file of the REQUESTED payouts in none yet and marks them as in it; any other choice only reads. Admin and finance (9122 for support); recorded in the audit log (payout.download). docs/operations.md#the-payout-file.`,
+      description: `Answers \`text/csv\` (attachment), every payout of the choice, newest first, at most ${PAYOUT_FILE_MAX_ROWS} (more: 1021), with ${Object.values(PAYOUT_FILE_HEADERS).join(', ')} (the last three only when they apply). Status \`new\` makes a new numbered payout file of the REQUESTED payouts in none yet and marks them as in it; any other choice only reads. Admin and finance (9122 for support); recorded in the audit log (payout.download). docs/operations.md#the-payout-file.`,
       answers: [{ codes: [R.SUCCESS], data: null, file: 'text/csv' }, { codes: [R.PARAM_ERROR], data: null }, PAGE_REFUSALS, CSRF_REFUSAL, ROLE_REFUSAL],
     },
     '/api/page/admin/payouts/confirm': call('The bank paid a REQUESTED payout: PAID_OUT', object({ payoutId: pattern(/^[0-9]{1,40}$/, 'The payout.') }), payout, true,

@@ -1,6 +1,6 @@
 import { paymentMinutesSchema } from '../payment-minutes-sql.js';
 import type pg from 'pg';
-import { checkSchemaVersion } from '../schema-version.js';
+import { checkSchemaVersion, type SchemaUpgrade } from '../schema-version.js';
 import type { Migration } from '../store.js';
 import { pageAccessSchema, SESSION_OWNER_INDEXES } from '../page-access-schema.js';
 import { FAILED_BY_CODE_INDEX } from '../pay-code-outcomes.js';
@@ -402,7 +402,7 @@ CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log FOR EACH STATE
  * Applies pending migrations under an advisory lock, so several processes starting at once apply
  * each migration exactly once; refuses to run against a schema newer than this code knows.
  */
-export async function migratePostgres(pool: pg.Pool, upgrade = true): Promise<{ applied: number[] }> {
+export async function migratePostgres(pool: pg.Pool, upgrade = true): Promise<SchemaUpgrade> {
   const client = await pool.connect();
   try {
     // Waiting for another process's migration, or running a long one, is not a stuck statement.
@@ -431,7 +431,7 @@ export async function migratePostgres(pool: pg.Pool, upgrade = true): Promise<{ 
       }
       applied.push(m.version);
     }
-    return { applied };
+    return { from: Math.max(0, ...done), applied };
   } finally {
     await client.query(`SELECT pg_advisory_unlock(hashtext('micropay:migrate'))`).catch(() => undefined);
     await client.query('RESET statement_timeout').catch(() => undefined);

@@ -59,6 +59,7 @@ import {
 import { PgEffects, SET_SETTING } from './effects.js';
 import { NOTIFICATION_BACKLOG_SQL, toBacklog } from '../notification-backlog.js';
 import { migratePostgres, POSTGRES_MIGRATIONS } from './migrations.js';
+import type { SchemaUpgrade } from '../schema-version.js';
 import { createPool, isRetryable } from './pool.js';
 import { PgOrderLookups } from './order-lookups.js';
 import { PgNotifications } from './notifications.js';
@@ -142,6 +143,8 @@ export class PgStore extends ServiceStore implements Store {
   }
 
   readonly codeSchemaVersion = Math.max(...POSTGRES_MIGRATIONS.map((m) => m.version));
+  /** Set once, by open, before the store is handed out. */
+  schemaUpgrade: SchemaUpgrade = { from: 0, applied: [] };
 
   /** Group commit's counters (payment-batch.ts). */
   get batchStats(): BatchStats {
@@ -152,7 +155,7 @@ export class PgStore extends ServiceStore implements Store {
   static async open(options: PgStoreOptions): Promise<PgStore> {
     const store = new PgStore(options);
     try {
-      await migratePostgres(store.pool, options.upgrade ?? true);
+      store.schemaUpgrade = await migratePostgres(store.pool, options.upgrade ?? true);
     } catch (error) {
       await store.pool.end();
       throw error;

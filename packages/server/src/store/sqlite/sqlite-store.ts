@@ -41,7 +41,7 @@ import {
   type WalletFilter,
   type WalletTransaction,
 } from '../store.js';
-import { checkSchemaVersion } from '../schema-version.js';
+import { checkSchemaVersion, type SchemaUpgrade } from '../schema-version.js';
 import { NOTIFICATION_BACKLOG_SQL, toBacklog } from '../notification-backlog.js';
 import { PLATFORM_BUSY, WaitingPayments } from '../waiting-payments.js';
 import { SQLITE_AUDIT_QUERIES } from './audit.js';
@@ -142,6 +142,7 @@ export class SqliteStore extends ServiceStore implements Store {
   /** Group commit's counters (store.ts): a payment that throws is retried within its batch, never a fallback. */
   readonly batchStats = { batches: 0, payments: 0, fallbacks: 0 };
   readonly codeSchemaVersion = Math.max(...SQLITE_MIGRATIONS.map((m) => m.version));
+  readonly schemaUpgrade: SchemaUpgrade;
   /** Told of each group commit written on this thread (the payment thread tells its own). */
   #batchObserver: BatchObserver | null = null;
 
@@ -151,7 +152,13 @@ export class SqliteStore extends ServiceStore implements Store {
     this.#clock = options.clock;
     this.#maxBatch = options.maxBatch ?? 1024;
     this.#waiting = new WaitingPayments(options.maxWaitingPayments);
-    migrate(this.db, options.upgrade ?? true);
+    try {
+      this.schemaUpgrade = migrate(this.db, options.upgrade ?? true);
+    } catch (error) {
+      // A store refused (a schema too new, or too old for this command) keeps no connection open.
+      this.db.close();
+      throw error;
+    }
     this.#s = prepare(this.db);
     this.#reads = new ReadTurns(this.db);
     this.#keys = options.merchantKeys;
@@ -633,21 +640,24 @@ export class SqliteStore extends ServiceStore implements Store {
   }
 }
 
-function migrate(db: Database.Database, upgrade: boolean): void {
+function migrate(db: Database.Database, upgrade: boolean): SchemaUpgrade {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at_ms INTEGER NOT NULL) STRICT`);
-  const apply = db.transaction(() => {
-    const applied = new Set(
+  const apply = db.transaction((): SchemaUpgrade => {
+    const done = new Set(
       (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
     );
-    checkSchemaVersion(applied, SQLITE_MIGRATIONS, upgrade);
+    checkSchemaVersion(done, SQLITE_MIGRATIONS, upgrade);
+    const applied: number[] = [];
     for (const m of SQLITE_MIGRATIONS) {
-      if (applied.has(m.version)) continue;
+      if (done.has(m.version)) continue;
       db.exec(m.sql);
       db.prepare('INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES (?, ?, ?)').run(m.version, m.name, Date.now());
+      applied.push(m.version);
     }
+    return { from: Math.max(0, ...done), applied };
   });
-  apply.immediate();
+  return apply.immediate();
 }
 
 function prepare(db: Database.Database) {
