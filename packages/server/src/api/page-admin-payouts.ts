@@ -15,12 +15,12 @@ import { badInputAnswer, optionalText, pageOf } from './operator-acting.js';
  * wallets (by default those in no payout file yet: what is still to send), as `micropay payout list` reads them,
  * and the bank's outcome: Confirm (PAID_OUT) or Fail with the bank's reason (the money goes back).
  */
-export function payoutWire(p: Payout, seesAccountsWhole: boolean): Record<string, unknown> {
+export function payoutWire(p: Payout, wholeAccount: boolean): Record<string, unknown> {
   return {
     payoutId: p.payoutId, mchId: p.mchId, walletId: p.walletId, requestId: p.requestId, amount: formatSen(p.amountSen),
     status: p.status, failReason: p.failReason, requestedAtMs: p.requestedAtMs, finishedAtMs: p.finishedAtMs,
     // All of the account for finance, who makes the transfer from it (told when it is new); its end for support.
-    destination: p.destination === null ? null : bankAccountSeen(p.destination, seesAccountsWhole),
+    destination: p.destination === null ? null : bankAccountSeen(p.destination, wholeAccount),
     newAccountAgeMs: newAccountAgeMs(p),
     fileNo: p.fileNo,
   };

@@ -161,8 +161,7 @@ async function servedStore(config: Config, serving: StoreInUseError): Promise<St
   }
   // Held only for the upgrade: the store keeps no lock of its own (serve holds one for its life).
   try {
-    const store = await openStore(config, undefined, { upgrade: true });
-    return store;
+    return await openStore(config, undefined, { upgrade: true });
   } finally {
     lock.release();
   }

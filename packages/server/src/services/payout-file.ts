@@ -4,8 +4,7 @@ import {
   decidePayoutFiling, PAYOUT_FILE_MAX_ROWS, payoutFileCsv, payoutFileName, payoutTotalSen, type PayoutFiling, type PayoutSelection,
 } from '../domain/payout-file.js';
 import { newAccountAgeMs, type Payout, type PayoutStatus } from '../domain/payout.js';
-import { audited, type ActingAs, type AuditDetailValue } from '../domain/audit-log.js';
-import { retryOnIdClash } from '../store/id-clash.js';
+import { audited, type ActingAs, type AuditRecord } from '../domain/audit-log.js';
 import type { StorePort } from '../store/port.js';
 import type { PayoutFilter, Store } from '../store/store.js';
 import type { PayoutCursor } from '../domain/console-pages.js';
@@ -101,7 +100,7 @@ export async function payoutFile(
     if (filing.kind === 'filed') return fileOf(s, filing.payouts, filing.fileNo, timeZone);
     // No file was made, so its transaction wrote nothing: the look is recorded here.
     const none = fileOf(s, [], null, timeZone);
-    await store.recordAction(acting, { action: 'payout.download', mchId: null, subjectId: null, detail: downloadDetail(s, none) });
+    await store.recordAction(acting, downloadRecord(s, none));
     return none;
   }
   const unmade = await unmadeFileProblem(store, s);
@@ -109,7 +108,7 @@ export async function payoutFile(
   const payouts = await readPayouts(store, s, reads);
   if (payouts === null) return { kind: 'invalid', problem: TOO_MANY(reads.maxRows) };
   const file = fileOf(s, payouts, typeof s.file === 'number' ? s.file : null, timeZone);
-  await store.recordAction(acting, { action: 'payout.download', mchId: null, subjectId: null, detail: downloadDetail(s, file) });
+  await store.recordAction(acting, downloadRecord(s, file));
   return file;
 }
 
@@ -150,11 +149,14 @@ function fileOf(s: PayoutSelection, payouts: readonly Payout[], fileNo: number |
   return { fileName: payoutFileName(s, fileNo), csv: payoutFileCsv(payouts, timeZone), ...sumsOf(payouts, fileNo) };
 }
 
-/** The audit row's detail of a download: what was chosen, the file's number, and what it holds. */
-function downloadDetail(s: PayoutSelection, f: PayoutFileSums): Readonly<Record<string, AuditDetailValue>> {
+/** The audit row of a download: what was chosen, the file's number, and what it holds. */
+function downloadRecord(s: PayoutSelection, f: PayoutFileSums): AuditRecord {
   return {
-    status: s.file === 'new' ? 'new' : s.status ?? 'all', file: f.fileNo, from: s.from, to: s.to,
-    count: f.count, total: formatSen(f.totalSen), newAccounts: f.newAccounts,
+    action: 'payout.download', mchId: null, subjectId: null,
+    detail: {
+      status: s.file === 'new' ? 'new' : s.status ?? 'all', file: f.fileNo, from: s.from, to: s.to,
+      count: f.count, total: formatSen(f.totalSen), newAccounts: f.newAccounts,
+    },
   };
 }
 
@@ -166,9 +168,6 @@ function downloadDetail(s: PayoutSelection, f: PayoutFileSums): Readonly<Record<
  */
 export function filePayouts(port: StorePort, s: PayoutSelection, maxRows: number, acting: ActingAs): Promise<PayoutFiling> {
   const window = { fromMs: s.fromMs ?? 0, toMs: s.toMs ?? Number.MAX_SAFE_INTEGER, limit: maxRows + 1 };
-  return retryOnIdClash(() => port.decide({ view: 'payoutsToFile', ...window }, (view, nowMs) =>
-    audited(decidePayoutFiling(view, maxRows, nowMs), acting, nowMs, (d) => {
-      if (d.kind !== 'filed') return null;
-      return { action: 'payout.download', mchId: null, subjectId: null, detail: downloadDetail(s, sumsOf(d.payouts, d.fileNo)) };
-    })));
+  return port.decide({ view: 'payoutsToFile', ...window }, (view, nowMs) =>
+    audited(decidePayoutFiling(view, maxRows, nowMs), acting, nowMs, (d) => (d.kind !== 'filed' ? null : downloadRecord(s, sumsOf(d.payouts, d.fileNo)))));
 }

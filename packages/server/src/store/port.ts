@@ -76,8 +76,8 @@ export type ViewRequest =
   | { readonly view: 'payout'; readonly payoutId: string }
   /**
    * A new payout file (domain/payout-file.ts): the REQUESTED payouts in no file yet requested in
-   * [fromMs, toMs), newest first, at most `limit`, locked; and the last file's number, with new
-   * files' numbers locked (SQLite's one writer; PostgreSQL's key on the number, a clash retried).
+   * [fromMs, toMs), newest first, at most `limit`, locked; and the last file's number, files being
+   * made one at a time (SQLite's one writer; PostgreSQL's advisory lock).
    */
   | { readonly view: 'payoutsToFile'; readonly fromMs: number; readonly toMs: number; readonly limit: number };
 

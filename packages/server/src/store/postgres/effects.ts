@@ -92,7 +92,8 @@ export class PgEffects {
         return changedOne(moved, `payout ${from.payoutId} is still ${from.status} when it moves to ${to.status}`);
       }
       case 'insertPayoutFile':
-        return void await clashing(c.query(INSERT_PAYOUT_FILE, [e.fileNo, e.madeAtMs, e.count, e.totalSen]), 'payout_files_pkey');
+        // Numbered under the view's advisory lock: no other file takes the number meanwhile.
+        return void await c.query(INSERT_PAYOUT_FILE, [e.fileNo, e.madeAtMs, e.count, e.totalSen]);
       case 'filePayouts': {
         const filed = await c.query(FILE_PAYOUTS, [e.fileNo, e.payoutIds]);
         return assert(filed.rowCount === e.payoutIds.length, `the payouts of file ${e.fileNo} are still REQUESTED and in no file`);

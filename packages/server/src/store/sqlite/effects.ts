@@ -91,7 +91,7 @@ export class SqliteEffects {
         return check(r, `payout ${e.from.payoutId} is still ${e.from.status} when it moves to ${e.to.status}`);
       }
       case 'insertPayoutFile':
-        return clashing('payout_files.file_no', () => s.insertPayoutFile.run(e.fileNo, e.madeAtMs, e.count, e.totalSen));
+        return void s.insertPayoutFile.run(e.fileNo, e.madeAtMs, e.count, e.totalSen);
       case 'filePayouts': {
         const r = s.filePayouts.run(e.fileNo, JSON.stringify(e.payoutIds));
         return assert(r.changes === e.payoutIds.length, `the payouts of file ${e.fileNo} are still REQUESTED and in no file`);

@@ -14,7 +14,6 @@ import type { Payout } from '../../domain/payout.js';
 import type { PayoutAccount } from '../../domain/payout-account.js';
 import type { PayoutCursor, WalletSearch } from '../../domain/console-pages.js';
 import { MERCHANT_PAYOUTS_PAGE, MERCHANT_REQUESTED_PAYOUTS, MERCHANTS_PAGE, merchantPayoutsValues, PAYOUTS_PAGE, payoutsPageValues, walletSearchQuery } from '../console-sql.js';
-import { LAST_PAYOUT_FILE } from '../payout-schema.js';
 import { ServiceStore } from '../../services/service-store.js';
 import { AUDIT_QUERIES } from '../audit.js';
 import type { Effect, ViewFor, ViewName, ViewOf } from '../port.js';
@@ -607,7 +606,7 @@ export class SqliteStore extends ServiceStore implements Store {
   }
 
   async lastPayoutFileNo(): Promise<number> {
-    return (this.#s.lastPayoutFile.get() as { file_no: number }).file_no;
+    return this.#views.lastPayoutFileNo();
   }
 
   async merchantPayouts(mchId: string, before: PayoutCursor | null, limit: number): Promise<Payout[]> {
@@ -664,7 +663,6 @@ function prepare(db: Database.Database) {
   return {
     merchantsPage: db.prepare(sqliteSql(MERCHANTS_PAGE)),
     merchantPayoutsPage: db.prepare(sqliteSql(MERCHANT_PAYOUTS_PAGE)),
-    lastPayoutFile: db.prepare(LAST_PAYOUT_FILE),
     requestedPayouts: db.prepare(sqliteSql(MERCHANT_REQUESTED_PAYOUTS)),
     cashierChargeWithOrder: db.prepare(sqliteSql(CASHIER_CHARGE_WITH_ORDER)),
     cashierChargesPage: db.prepare(sqliteSql(CASHIER_CHARGES_PAGE)),

@@ -92,7 +92,7 @@ export class SqliteViews {
         // The one writer's transaction holds them, and the number, until it commits.
         return {
           payouts: (this.#s.payoutsToFile.all(q.fromMs, q.toMs, q.limit) as Row[]).map(toPayout),
-          lastFileNo: (this.#s.lastPayoutFile.get() as { file_no: number }).file_no,
+          lastFileNo: this.lastPayoutFileNo(),
         };
       default:
         return this.#readPageAccess(q);
@@ -136,6 +136,11 @@ export class SqliteViews {
   payoutAccount(mchId: string): PayoutAccount | null {
     const row = this.#s.payoutAccount.get(mchId) as Row | undefined;
     return row === undefined ? null : toPayoutAccount(row);
+  }
+
+  /** The last payout file's number; 0: none made yet. */
+  lastPayoutFileNo(): number {
+    return (this.#s.lastPayoutFile.get() as { file_no: number }).file_no;
   }
 
   payout(payoutId: string): Payout | null {
