@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -8,6 +8,7 @@ import { PaymentThread } from '../src/store/sqlite/payment-thread-client.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { WriteTurns } from '../src/store/sqlite/write-turns.js';
 import { systemClock } from '../src/domain/clock.js';
+import { createLogger } from '../src/log.js';
 import { createMerchant, createWalletWithCode, micropayParams, postSigned, startTestPlatform, type TestPlatform, testMerchantKeys } from './helpers.js';
 
 /**
@@ -73,5 +74,56 @@ describe('the payment thread seen by the readiness probe', () => {
       if (other.inTransaction) other.prepare('ROLLBACK').run();
       other.close();
     }
+  });
+
+  it('a write lock held by another process makes the process not ready with no payment waiting, and ready again once it is let go', async () => {
+    p = await startTestPlatform();
+    expect((await fetch(`${p.url}/health/ready`)).status).toBe(200);
+    const other = new Database(p.dbPath);
+    other.prepare('BEGIN IMMEDIATE').run();
+    try {
+      const res = await fetch(`${p.url}/health/ready`);
+      expect(res.status).toBe(503);
+      const body = (await res.json()) as { failing: string[]; checks: Record<string, { detail?: string }> };
+      expect(body.failing).toEqual(['paymentThread']);
+      expect(body.checks.paymentThread!.detail).toBe(`no answer within ${READY_TIMEOUT_MS} ms: the payment thread waits for the write lock (another process holding it?)`);
+    } finally {
+      other.prepare('ROLLBACK').run();
+      other.close();
+    }
+    // The probe let go of nothing it held: the next one finds the lock free and the thread answering.
+    await expect.poll(async () => (await fetch(`${p!.url}/health/ready`)).status, { timeout: 10_000 }).toBe(200);
+  });
+
+  it('the database file deleted or replaced under the server: not ready, and the log names the file', async () => {
+    const lines: string[] = [];
+    p = await startTestPlatform({}, undefined, { logger: createLogger('warn', (line) => void lines.push(line)) });
+    const merchant = await createMerchant(p);
+    const { payCode } = await createWalletWithCode(p, 100_00);
+    const ready = async () => {
+      const res = await fetch(`${p!.url}/health/ready`);
+      return { status: res.status, body: (await res.json()) as { failing: string[]; checks: Record<string, { detail?: string }> } };
+    };
+    const moved = `${p.dbPath}.moved`;
+    renameSync(p.dbPath, moved);
+    let seen = await ready();
+    expect(seen.status).toBe(503);
+    expect(seen.body.failing).toEqual(['paymentThread']);
+    expect(seen.body.checks.paymentThread!.detail).toBe('the database file this process writes was deleted or replaced: payments would be lost at its restart; stop it and see the log');
+    // The file back where it was is the file the process opened: ready again.
+    renameSync(moved, p.dbPath);
+    expect((await ready()).status).toBe(200);
+    expect((await postSigned(p.url, 'micropay', micropayParams(merchant, 'after-move', '1.00', payCode), merchant.key)).body.code).toBe(0);
+    // A copy put in its place (a restore under a running server) is another file.
+    copyFileSync(p.dbPath, moved);
+    renameSync(moved, p.dbPath);
+    seen = await ready();
+    expect(seen.status).toBe(503);
+    expect(seen.body.failing).toEqual(['paymentThread']);
+    const logged = lines.map((l) => JSON.parse(l) as { msg: string; errors?: string[] }).filter((l) => l.msg === 'not ready');
+    expect(logged.map((l) => l.errors)).toEqual([
+      [`paymentThread: the database file ${p.dbPath} is gone: this process still writes the file it opened, which was deleted or replaced`],
+      [`paymentThread: the database file ${p.dbPath} is another file: this process still writes the file it opened, which was deleted or replaced`],
+    ]);
   });
 });

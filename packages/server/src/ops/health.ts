@@ -1,5 +1,5 @@
 import { describeError } from '../log.js';
-import type { Store } from '../store/store.js';
+import type { PaymentThreadState, Store } from '../store/store.js';
 
 /** Each check must answer within this; a load balancer's probe usually waits a few seconds. */
 export const READY_TIMEOUT_MS = 2_000;
@@ -24,7 +24,7 @@ export interface Readiness {
 
 /**
  * Ready means this process can take payments now: the store answers a query, the SQLite payment
- * thread answers (when there is one), and the database's schema is the one this code was written
+ * thread answers and could write (when there is one), and the database's schema is the one this code was written
  * for. A newer schema means a newer MicroPay migrated it during a rolling upgrade: this process
  * should be drained. The answer names the failing checks but no error text (the port may be
  * public); the caller logs `errors`.
@@ -45,7 +45,10 @@ export async function readiness(store: Store, timeoutMs: number = READY_TIMEOUT_
   return {
     ready: failing.length === 0,
     body: { status: failing.length === 0 ? 'ready' : 'not ready', failing, checks },
-    errors: 'error' in answer ? [`store: ${answer.error}`] : [],
+    errors: [
+      ...('error' in answer ? [`store: ${answer.error}`] : []),
+      ...(typeof thread === 'object' ? [`paymentThread: ${thread.error}`] : []),
+    ],
   };
 }
 
@@ -59,11 +62,17 @@ async function schemaVersion(store: Store, timeoutMs: number): Promise<{ version
   }
 }
 
-function threadCheck(state: 'alive' | 'busy' | 'stopped', timeoutMs: number): Check {
+function threadCheck(state: Exclude<PaymentThreadState, 'none'>, timeoutMs: number): Check {
   if (state === 'alive') return { status: 'ok' };
-  if (state === 'busy') return { status: 'failed', detail: `no answer within ${timeoutMs} ms: a batch of payments is stuck (another process holding the write lock?)` };
+  if (typeof state === 'object') return { status: 'failed', detail: CANNOT_WRITE[state.cannotWrite] };
+  if (state === 'busy') return { status: 'failed', detail: `no answer within ${timeoutMs} ms: the payment thread waits for the write lock (another process holding it?)` };
   return { status: 'failed', detail: 'stopped: the store is closed, or the thread died and could not be started again' };
 }
+
+const CANNOT_WRITE = {
+  file: 'the database file this process writes was deleted or replaced: payments would be lost at its restart; stop it and see the log',
+  write: 'a payment could not be written now (the log has the error)',
+} as const;
 
 function migrationsCheck(version: number, known: number): Check {
   if (version === known) return { status: 'ok', detail: `schema version ${version}` };

@@ -349,8 +349,9 @@ export interface StoreOps {
   /** What opening this store applied (store/schema-version.ts): none when it was current. */
   readonly schemaUpgrade: SchemaUpgrade;
   /**
-   * Whether the payment thread answers within `timeoutMs` ('busy' when it does not). A thread that
-   * died is started again first, as the next payment would; 'stopped' once the store is closed,
+   * Whether the payment thread answers within `timeoutMs` ('busy' when it does not), and could
+   * write a payment now (its probe: the store's file is still the one it opened, and the write lock
+   * can be taken). A thread that died is started again first, as the next payment would; 'stopped' once the store is closed,
    * 'none' for a store that writes payments without one (PostgreSQL, admin commands).
    */
   paymentThread(timeoutMs: number): Promise<PaymentThreadState>;
@@ -377,7 +378,12 @@ export interface StoreOps {
   readPaymentMinutes(fromMs: number, toMs: number): Promise<ProcessMinute[]>;
 }
 
-export type PaymentThreadState = 'alive' | 'busy' | 'stopped' | 'none';
+/**
+ * `cannotWrite`: the thread answered but could not take a payment now: the file it writes is no
+ * longer the store's file (`file`: deleted or replaced under the server), or its write lock could
+ * not be taken (`write`, SQLite's error in `error`).
+ */
+export type PaymentThreadState = 'alive' | 'busy' | 'stopped' | 'none' | { readonly cannotWrite: 'file' | 'write'; readonly error: string };
 
 export interface NotificationBacklog {
   readonly pending: number;

@@ -8,7 +8,7 @@ import type { WriteTurns } from './write-turns.js';
 type Reply =
   | { id: number; outcomes: PaymentOutcome[]; batch?: WrittenBatch }
   | { id: number; error: { name: string; message: string } }
-  | { id: number; pong: true };
+  | { id: number; pong: true; problem: Exclude<PaymentThreadState, string> | null };
 
 interface InFlight {
   readonly resolve: (outcomes: PaymentOutcome[]) => void;
@@ -23,8 +23,8 @@ interface InFlight {
 export class PaymentThread {
   readonly #data: PaymentThreadData;
   readonly #inFlight = new Map<number, InFlight>();
-  /** Health checks waiting for the thread's answer: told true when it answers, false when it dies. */
-  readonly #pings = new Map<number, (answered: boolean) => void>();
+  /** Health checks waiting for the thread's answer: told its state when it answers, 'stopped' when it dies. */
+  readonly #pings = new Map<number, (answered: PaymentThreadState) => void>();
   #worker: Worker | null = null;
   #nextId = 1;
   #closed = false;
@@ -51,21 +51,22 @@ export class PaymentThread {
   }
 
   /**
-   * Whether the thread answers within `timeoutMs`. A ping waits behind the batch being written,
-   * so a thread stuck in one (on another process's write lock) is 'busy'. A thread that died is
-   * started again first, as the next payment would start it.
+   * Whether the thread answers within `timeoutMs`, and could write (payment-thread.ts's probe). A
+   * ping waits behind the batch being written, and the probe for the write lock, so a thread
+   * stuck on another process's lock is 'busy'. A thread that died is started again first, as the
+   * next payment would start it.
    */
   ping(timeoutMs: number): Promise<PaymentThreadState> {
     if (this.#closed) return Promise.resolve('stopped');
     const worker = (this.#worker ??= this.#start());
     const id = this.#nextId++;
     return new Promise((resolve) => {
-      const timer = setTimeout(() => answer(null), timeoutMs);
+      const timer = setTimeout(() => answer('busy'), timeoutMs);
       timer.unref();
-      const answer = (answered: boolean | null) => {
+      const answer = (state: PaymentThreadState) => {
         clearTimeout(timer);
         this.#pings.delete(id);
-        resolve(answered === null ? 'busy' : answered ? 'alive' : 'stopped');
+        resolve(state);
       };
       this.#pings.set(id, answer);
       worker.postMessage({ id, ping: true } satisfies Ping);
@@ -92,7 +93,7 @@ export class PaymentThread {
   #start(): Worker {
     const worker = new Worker(compiledScript('store/sqlite/payment-thread.js'), { workerData: this.#data });
     worker.on('message', (reply: Reply) => {
-      if ('pong' in reply) return this.#pings.get(reply.id)?.(true);
+      if ('pong' in reply) return this.#pings.get(reply.id)?.(reply.problem ?? 'alive');
       if ('batch' in reply && reply.batch !== undefined) this.observer?.(reply.batch.payments, reply.batch.seconds);
       const waiting = this.#inFlight.get(reply.id);
       if (waiting === undefined) return;
@@ -108,7 +109,7 @@ export class PaymentThread {
         this.#inFlight.delete(id);
         waiting.reject(error);
       }
-      for (const answer of this.#pings.values()) answer(false);
+      for (const answer of this.#pings.values()) answer('stopped');
     };
     worker.on('error', lost);
     worker.on('exit', (code) => lost(new Error(`the payment thread stopped (exit code ${code})`)));

@@ -4,7 +4,9 @@
  * parallel with the HTTP work. Messages that arrive while a batch is written are written together
  * in the next one (group commit on this side too).
  */
+import { statSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
+import type { PaymentThreadState } from '../store.js';
 import { openConnection, PaymentWriter, type PaymentJob, type PaymentWriterOptions } from './payment-writer.js';
 import { WriteTurns } from './write-turns.js';
 
@@ -21,7 +23,10 @@ export interface BatchRequest {
   readonly jobs: PaymentJob[];
 }
 
-/** Main → thread: are you there? Answered at once, or after the batch being written (health checks). */
+/**
+ * Main → thread: are you there, and could you write a payment? Answered at once, or after the
+ * batch being written (health checks), with the probe's finding (`writeProblem`).
+ */
 export interface Ping {
   readonly id: number;
   readonly ping: true;
@@ -36,13 +41,15 @@ export interface WrittenBatch {
 const { path, options, turns: turnFlags } = workerData as PaymentThreadData;
 const turns = new WriteTurns(turnFlags);
 const db = openConnection(path);
+/** The file as opened: a file deleted or replaced under a running server is told by its inode. */
+const opened = statSync(path);
 const writer = new PaymentWriter(db, options);
 const port = parentPort!;
 const waiting: BatchRequest[] = [];
 let scheduled = false;
 
 port.on('message', (request: BatchRequest | Ping) => {
-  if ('ping' in request) return port.postMessage({ id: request.id, pong: true });
+  if ('ping' in request) return port.postMessage({ id: request.id, pong: true, problem: writeProblem() });
   waiting.push(request);
   if (!scheduled) {
     scheduled = true;
@@ -74,5 +81,26 @@ function flush(): void {
   } catch (error) {
     const e = error as Error;
     for (const r of requests) port.postMessage({ id: r.id, error: { name: e.name, message: e.message } });
+  }
+}
+
+/**
+ * Why a payment could not be written now, or null. A deleted or replaced file would take payments
+ * into a file no restart opens again; a write lock held elsewhere (or a read-only or failing disk)
+ * would keep every payment waiting. The lock is taken and let go at once, in the payments' turn.
+ */
+function writeProblem(): Exclude<PaymentThreadState, string> | null {
+  const now = statSync(path, { throwIfNoEntry: false });
+  if (now === undefined || now.ino !== opened.ino || now.dev !== opened.dev) {
+    return { cannotWrite: 'file', error: `the database file ${path} ${now === undefined ? 'is gone' : 'is another file'}: this process still writes the file it opened, which was deleted or replaced` };
+  }
+  try {
+    turns.batch(() => {
+      db.exec('BEGIN IMMEDIATE');
+      db.exec('ROLLBACK');
+    });
+    return null;
+  } catch (error) {
+    return { cannotWrite: 'write', error: `the write lock could not be taken: ${(error as Error).message}` };
   }
 }
