@@ -156,27 +156,34 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
  * credential, a mounted secret), its surrounding whitespace and line end dropped. Never both; a
  * file that cannot be read is named, never its contents.
  */
-function secretSetting(name: string, value: string | undefined, file: string | undefined): string | undefined {
-  if (file === undefined) return value;
+function secretSetting(name: string, value: string | undefined, file: string | undefined): Secret {
+  if (file === undefined) return { value, from: name };
   if (value !== undefined) throw new ConfigError(`${name} and ${name}_FILE: are both set; set one of them`);
   try {
-    return readFileSync(file, 'utf8').trim();
+    // A value found wrong is blamed on the file it came from, not on a variable nobody set.
+    return { value: readFileSync(file, 'utf8').trim(), from: `${name}_FILE (${file})` };
   } catch (error) {
     throw new ConfigError(`${name}_FILE: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`);
   }
 }
 
-/** The master keys; a bad one is named but never repeated (it is a secret). */
-function masterKeys(current: string | undefined, old: string | undefined, next: string | undefined): Pick<Config, 'masterKey' | 'oldMasterKey' | 'nextMasterKey'> {
-  const parse = (name: string, value: string | undefined): MasterKey | null => {
+/** A secret setting's value, and where it came from: the variable, or its `_FILE` and the file's path. */
+interface Secret {
+  readonly value: string | undefined;
+  readonly from: string;
+}
+
+/** The master keys; a bad one is named by where it came from but never repeated (it is a secret). */
+function masterKeys(current: Secret, old: Secret, next: Secret): Pick<Config, 'masterKey' | 'oldMasterKey' | 'nextMasterKey'> {
+  const parse = ({ value, from }: Secret): MasterKey | null => {
     if (value === undefined) return null;
     const key = MasterKey.parse(value);
-    if (key === null) throw new ConfigError(`${name}: must be ${MASTER_KEY_FORMAT}`);
+    if (key === null) throw new ConfigError(`${from}: must be ${MASTER_KEY_FORMAT}`);
     return key;
   };
-  const masterKey = parse('MICROPAY_MASTER_KEY', current);
-  const oldMasterKey = parse('MICROPAY_OLD_MASTER_KEY', old);
-  const nextMasterKey = parse('MICROPAY_NEXT_MASTER_KEY', next);
+  const masterKey = parse(current);
+  const oldMasterKey = parse(old);
+  const nextMasterKey = parse(next);
   if (oldMasterKey !== null && masterKey === null) throw new ConfigError('MICROPAY_OLD_MASTER_KEY: is set without MICROPAY_MASTER_KEY (the new key)');
   if (oldMasterKey !== null && oldMasterKey.id === masterKey!.id) throw new ConfigError('MICROPAY_OLD_MASTER_KEY: is the same key as MICROPAY_MASTER_KEY');
   if (nextMasterKey !== null && masterKey === null) throw new ConfigError('MICROPAY_NEXT_MASTER_KEY: is set without MICROPAY_MASTER_KEY (the key in use)');

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../src/config.js';
+import { MASTER_KEY_FORMAT } from '../src/secrets/master-key.js';
 
 /** The configuration is read once and checked: a bad value stops the start and names the setting. */
 describe('loadConfig: the store location', () => {
@@ -68,7 +69,13 @@ describe('loadConfig: the master key from a file', () => {
       expect(() => loadConfig({}, { MICROPAY_OLD_MASTER_KEY_FILE: join(dir, 'none'), MICROPAY_MASTER_KEY: key }))
         .toThrow(new ConfigError(`MICROPAY_OLD_MASTER_KEY_FILE: cannot read ${join(dir, 'none')} (ENOENT)`));
       writeFileSync(join(dir, 'empty'), '');
-      expect(() => loadConfig({}, { MICROPAY_MASTER_KEY_FILE: join(dir, 'empty') })).toThrow(/^MICROPAY_MASTER_KEY: must be /);
+      // A key found wrong is blamed on the file it was read from, and still never repeated.
+      expect(() => loadConfig({}, { MICROPAY_MASTER_KEY_FILE: join(dir, 'empty') }))
+        .toThrow(new ConfigError(`MICROPAY_MASTER_KEY_FILE (${join(dir, 'empty')}): must be ${MASTER_KEY_FORMAT}`));
+      writeFileSync(join(dir, 'short'), key.slice(0, 40));
+      expect(() => loadConfig({}, { MICROPAY_MASTER_KEY: key, MICROPAY_NEXT_MASTER_KEY_FILE: join(dir, 'short') }))
+        .toThrow(new ConfigError(`MICROPAY_NEXT_MASTER_KEY_FILE (${join(dir, 'short')}): must be ${MASTER_KEY_FORMAT}`));
+      expect(() => loadConfig({}, { MICROPAY_MASTER_KEY: key.slice(0, 40) })).toThrow(new ConfigError(`MICROPAY_MASTER_KEY: must be ${MASTER_KEY_FORMAT}`));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
