@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { silentLogger } from '../src/log.js';
 import { startPlatform } from '../src/platform.js';
-import { StoreInUseError } from '../src/store/sqlite/serve-lock.js';
+import { SqliteServeLock, StoreInUseError } from '../src/store/sqlite/serve-lock.js';
 import { postSigned, startTestPlatform, TEST_STORE, type TestPlatform, testConfig } from './helpers.js';
 import { cliJson, runCli, startServerProcess, stopAllChildren } from './process-helpers.js';
 
@@ -91,6 +91,25 @@ describe.runIf(TEST_STORE === 'sqlite')('one server per SQLite file', () => {
     expect(await next.exited).toEqual({ code: 0, signal: null });
     const after = await startServerProcess(['--db', db, '--port', '0']);
     expect(after.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  });
+
+  it('a server started while micropay migrate upgrades the file is told to wait for the upgrade; a lock file of an older version is taken', async () => {
+    // The lock as `migrate` holds it for an upgrade (cli/main.ts), in this process.
+    const store = join(realpathSync(dir), 'micropay.db');
+    const upgrading = SqliteServeLock.acquire(db, 'upgrading');
+    const refused = await runCli(['serve', '--db', db, '--port', '0']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`micropay migrate (process ${process.pid} on ${hostname()}) is upgrading the SQLite store ${store}: start the server when it has finished`);
+    upgrading.release();
+    // An older version wrote its holder without saying what it held the lock for: a server.
+    const old = new Database(`${store}-serve.lock`);
+    old.exec('DROP TABLE holder; CREATE TABLE holder (pid INTEGER NOT NULL, host TEXT NOT NULL); INSERT INTO holder VALUES (4242, \'old-host\'); BEGIN IMMEDIATE');
+    const beside = await runCli(['serve', '--db', db, '--port', '0']);
+    expect(beside.stderr).toContain(inUse(store, 4242).replace(hostname(), 'old-host'));
+    old.exec('ROLLBACK');
+    old.close();
+    const taken = SqliteServeLock.acquire(db);
+    taken.release();
   });
 
   it('a platform started in this process holds the file until it closes', async () => {

@@ -133,7 +133,7 @@ async function upgradeLock(config: Config, waitMs = 0): Promise<SqliteServeLock 
   const deadline = Date.now() + waitMs;
   for (;;) {
     try {
-      return SqliteServeLock.acquire(config.database);
+      return SqliteServeLock.acquire(config.database, 'upgrading');
     } catch (error) {
       if (!(error instanceof StoreInUseError)) throw error;
       if (Date.now() >= deadline) return error;
@@ -156,7 +156,10 @@ async function servedStore(config: Config, serving: StoreInUseError): Promise<St
     const upgraded = await currentStore(config);
     if (upgraded !== null) return upgraded;
     const holder = (lock ?? serving).holder;
-    throw new CommandFailed(`a MicroPay server${holder === null ? '' : ` (${holder})`} is serving the SQLite store ${serving.storePath}: stop it before upgrading ` +
+    if (holder?.holding === 'upgrading') {
+      throw new CommandFailed(`another micropay migrate (${holder.process}) is upgrading the SQLite store ${serving.storePath}: let it finish`);
+    }
+    throw new CommandFailed(`a MicroPay server${holder === null ? '' : ` (${holder.process})`} is serving the SQLite store ${serving.storePath}: stop it before upgrading ` +
       'the store, then run micropay migrate again, or start the new server, which upgrades it (docs/operations.md#migrations)');
   }
   // Held only for the upgrade: the store keeps no lock of its own (serve holds one for its life).

@@ -8,8 +8,9 @@ import Database from 'better-sqlite3';
  * companion file, `<store>-serve.lock` (itself a SQLite database), for as long as it serves. The
  * lock is the operating system's (SQLite's POSIX advisory lock), so it goes away with the process
  * however it ends, kill -9 included: no stale lock file to clean up, no pid to check for liveness.
- * Admin commands never take it, so they keep working beside the server. The holder's pid and host
- * are written in the file before the lock is held, so a refused server can say who holds it.
+ * Admin commands never take it, so they keep working beside the server; `micropay migrate` takes it
+ * for an upgrade. The holder's pid, host and what it is (a server or an upgrade) are written in the
+ * file before the lock is held, so a refused process can say who holds it.
  *
  * Nothing else in the holding process may open the lock file: closing any descriptor of a file
  * drops the process's POSIX locks on it. Only SQLite opens it, and SQLite guards against that.
@@ -21,8 +22,11 @@ export class SqliteServeLock {
     readonly path: string,
   ) {}
 
-  /** Takes the lock for the store at `storePath`, or throws StoreInUseError naming the store. */
-  static acquire(storePath: string): SqliteServeLock {
+  /**
+   * Takes the lock for the store at `storePath`, as a server for its life or as `micropay migrate`
+   * for an upgrade, or throws StoreInUseError naming the store and its holder.
+   */
+  static acquire(storePath: string, holding: HoldingFor = 'serving'): SqliteServeLock {
     const store = realStorePath(storePath);
     const path = `${store}-serve.lock`;
     const db = new Database(path, { timeout: 0 });
@@ -31,9 +35,10 @@ export class SqliteServeLock {
       // holder while a server holds the lock (a write lock lets readers in), writers cannot begin.
       if (!tryBegin(db)) throw new StoreInUseError(store, holderOf(db));
       db.pragma('busy_timeout = 2000');
-      db.exec('CREATE TABLE IF NOT EXISTS holder (pid INTEGER NOT NULL, host TEXT NOT NULL)');
-      db.exec('DELETE FROM holder');
-      db.prepare('INSERT INTO holder (pid, host) VALUES (?, ?)').run(process.pid, hostname());
+      // Made anew each time: a lock file an older version made has no `holding` column.
+      db.exec('DROP TABLE IF EXISTS holder');
+      db.exec('CREATE TABLE holder (pid INTEGER NOT NULL, host TEXT NOT NULL, holding TEXT NOT NULL)');
+      db.prepare('INSERT INTO holder (pid, host, holding) VALUES (?, ?, ?)').run(process.pid, hostname(), holding);
       db.exec('COMMIT');
       // Another server may have slipped in between the two: then it holds the lock, not this one.
       if (!tryBegin(db)) throw new StoreInUseError(store, holderOf(db));
@@ -49,15 +54,27 @@ export class SqliteServeLock {
   }
 }
 
-/** Another server holds the store; the message names the store and that server's process. */
+/** Why the lock is held: a server serves the store, or `micropay migrate` upgrades it. */
+export type HoldingFor = 'serving' | 'upgrading';
+
+/** Who holds the lock, as its file says (a holder of an older version: serving). */
+export interface LockHolder {
+  /** "process 1234 on host" */
+  readonly process: string;
+  readonly holding: HoldingFor;
+}
+
+/** Another process holds the store; the message names the store and that process. */
 export class StoreInUseError extends Error {
   override name = 'StoreInUseError';
 
-  constructor(readonly storePath: string, readonly holder: string | null) {
+  constructor(readonly storePath: string, readonly holder: LockHolder | null) {
     super(
-      `another MicroPay server${holder === null ? '' : ` (${holder})`} is serving the SQLite store ${storePath}: ` +
-        'a SQLite store takes one server at a time. Stop that server first (admin commands may run beside it), ' +
-        'or use PostgreSQL to run several servers',
+      holder?.holding === 'upgrading'
+        ? `micropay migrate (${holder.process}) is upgrading the SQLite store ${storePath}: start the server when it has finished`
+        : `another MicroPay server${holder === null ? '' : ` (${holder.process})`} is serving the SQLite store ${storePath}: ` +
+            'a SQLite store takes one server at a time. Stop that server first (admin commands may run beside it), ' +
+            'or use PostgreSQL to run several servers',
     );
   }
 }
@@ -83,12 +100,13 @@ function tryBegin(db: Database.Database): boolean {
   }
 }
 
-/** "process 1234 on host", or null when the holder has not written itself yet. */
-function holderOf(db: Database.Database): string | null {
+/** The holder, or null when it has not written itself yet. */
+function holderOf(db: Database.Database): LockHolder | null {
   db.pragma('busy_timeout = 2000');
   try {
-    const row = db.prepare('SELECT pid, host FROM holder').get() as { pid: number; host: string } | undefined;
-    return row === undefined ? null : `process ${row.pid} on ${row.host}`;
+    const row = db.prepare('SELECT * FROM holder').get() as { pid: number; host: string; holding?: string } | undefined;
+    if (row === undefined) return null;
+    return { process: `process ${row.pid} on ${row.host}`, holding: row.holding === 'upgrading' ? 'upgrading' : 'serving' };
   } catch {
     return null;
   }
