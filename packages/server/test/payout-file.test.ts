@@ -270,6 +270,70 @@ describe('payout files: each payout in one new file', () => {
   });
 });
 
+describe('the bank paid the rest of a payout file: micropay payout confirm-file', () => {
+  const newFile = () => payoutFile(p.store, payoutSelectionOf({}, p.config.timeZone) as PayoutSelection, p.config.timeZone, OPS);
+  const cli = (...args: string[]) => runCli(['payout', 'confirm-file', ...args, '--db', p.dbPath]);
+  const statusOf = async (name: string) => (await p.store.findPayout(ids[name]!))!.status;
+
+  it("checks the bank's total, records its refusal first, then moves the rest out together; again, nothing moves", async () => {
+    expect(await newFile()).toMatchObject({ fileNo: 1, count: 3, totalSen: 8_50 });
+    const before = await p.store.platformMoney();
+    // The bank paid 5.50 of 8.50: the kiosk's 3.00 bounced, and is not recorded yet.
+    const differs = await cli('1', '--total', '5.50');
+    expect([differs.code, differs.stderr]).toEqual([1, 'micropay: payout file total differs (9045): the 3 payouts of file 1 still REQUESTED come to 8.50, not 5.50: '
+      + "nothing was recorded. Record the bank's refusals first (micropay payout fail), then confirm the rest\n"]);
+    expect(await statusOf('c-1')).toBe('REQUESTED');
+    await p.store.failPayout(ids['k-1']!, 'account closed', OPS);
+    const done = await cli('1', '--total', '5.50');
+    expect([done.code, done.stdout, done.stderr]).toEqual([0, 'Payout file 1: 2 payouts are PAID_OUT, 5.50 in all: the money has left the platform.\n', '']);
+    expect([await statusOf('c-1'), await statusOf('c-4'), await statusOf('k-1')]).toEqual(['PAID_OUT', 'PAID_OUT', 'FAILED']);
+    // The clearing account gave up 5.50 to the bank and 3.00 back to the kiosk.
+    const after = await p.store.platformMoney();
+    expect([before.payingOutSen - after.payingOutSen, before.onPlatformSen - after.onPlatformSen]).toEqual([8_50, 5_50]);
+    const confirms = await p.store.listAuditLog({ action: 'payout.confirm', limit: 10 });
+    expect(confirms.filter((e) => e.detail.file === 1).map((e) => [e.subjectId, e.detail.amount, e.actor.kind]).sort()).toEqual(
+      [[ids['c-1'], '5.00', 'cli'], [ids['c-4'], '0.50', 'cli']].sort());
+    const again = await cli('1', '--total', '5.50', '--json');
+    expect([again.code, JSON.parse(again.stdout)]).toEqual([0, { file: 1, confirmed: 0, total: '0.00', payoutIds: [] }]);
+    expect((await p.store.platformMoney()).onPlatformSen).toBe(after.onPlatformSen);
+    const never = await cli('2', '--total', '1.00');
+    expect([never.code, never.stderr]).toEqual([1, 'micropay: param error (1021): file 2 was never made: the last payout file is 1\n']);
+    const typo = await cli('1', '--total', '5.5x');
+    expect(typo.code).toBe(2);
+  });
+
+  it("runs operations.md's example", async () => {
+    await newFile();
+    await p.store.failPayout(ids['k-1']!, 'account closed', OPS);
+    const [command, said] = docBlock('operations.md', 'payout-confirm-file-example').split('\n').map((line) => line.trim());
+    const done = await runCli([...command!.replace(/^\$ micropay /, '').split(' '), '--db', p.dbPath]);
+    expect(done.stdout).toBe(`${said}\n`);
+  });
+
+  it('with single outcomes recorded at once, each payout gets exactly one, and the file all or nothing', async () => {
+    // With the three that wait from the start: 13 in the file.
+    for (let i = 0; i < 10; i++) await payout(`f-${i}`, i % 2 === 0 ? canteen : kiosk, 10 + i, `2026-12-06T10:00:0${i}`);
+    const file = await newFile() as { fileNo: number; totalSen: number };
+    const singles = [p.store.failPayout(ids['f-3']!, 'bounced', OPS), p.store.confirmPayout(ids['f-7']!, OPS)];
+    // The whole file with the total of all of it: right only if it ran before both singles.
+    const whole = p.store.confirmPayoutFile(file.fileNo, file.totalSen, OPS);
+    const [outcome, failed, confirmed] = await Promise.all([whole, ...singles]);
+    const filed = await p.store.listPayouts({ fileNo: file.fileNo, limit: 100 });
+    expect(filed).toHaveLength(13);
+    if (outcome.kind === 'confirmed') {
+      // It ran first: the fail of f-3 found it PAID_OUT and was refused; f-7's confirm was a repeat.
+      expect(filed.every((x) => x.status === 'PAID_OUT')).toBe(true);
+      expect([failed!.kind, confirmed!.kind]).toEqual(['rejected', 'repeat']);
+    } else {
+      // A single ran first: the file's total no longer matched, and nothing of it moved.
+      expect(outcome.kind).toBe('totalDiffers');
+      expect(failed!.kind === 'finished' || confirmed!.kind === 'finished').toBe(true);
+      const done = filed.filter((x) => x.status !== 'REQUESTED').map((x) => x.payoutId).sort();
+      expect(done).toEqual([failed, confirmed].flatMap((d, i) => (d!.kind === 'finished' ? [ids[i === 0 ? 'f-3' : 'f-7']!] : [])).sort());
+    }
+  });
+});
+
 describe('micropay payout export and payout list', () => {
   it('writes the same file, new and owner-only, says what it holds, and refuses to overwrite one', async () => {
     const out = join(p.dir, 'payouts.csv');

@@ -8,7 +8,7 @@ import { merchantDay } from '../services/statements.js';
 import { defineCommand, type CommandGroup } from './command-line.js';
 import { amountSen, badInput, cliActing, CommandFailed, notFound, timeText, UsageError } from './common.js';
 import { failPayoutBecause, isBadInput } from '../services/operator-actions.js';
-import { payoutFilterOf, unmadeFileProblem } from '../services/payout-file.js';
+import { payoutFilterOf, unmadeFileProblem, unmadeFileWords } from '../services/payout-file.js';
 import { cliPayoutSelection, exportFile, PAYOUT_DAYS, PAYOUT_FILE_OPTION } from './payout-file-command.js';
 
 /**
@@ -138,6 +138,41 @@ const confirm = defineCommand({
   },
 });
 
+const confirmFile = defineCommand({
+  name: 'payout confirm-file',
+  summary: "record that the bank paid the rest of a payout file: its payouts still REQUESTED, checked against the bank's total, PAID_OUT together",
+  details: [
+    'Record the transfers the bank refused first (micropay payout fail). Then --total is what the bank',
+    'reports it paid of the file: the payouts of the file still REQUESTED must sum to it exactly, or',
+    'nothing is recorded (9045). All of them become PAID_OUT in one transaction, or none.',
+  ].join('\n'),
+  positionals: [{ name: 'FILE', help: "the payout file's number (payout export names it)" }],
+  options: {
+    total: { type: 'string', value: 'AMOUNT', required: true, help: 'what the bank paid of the file, e.g. 4520.00' },
+  },
+  store: 'existing',
+  async run({ args, options, store, out }) {
+    if (!/^[1-9][0-9]{0,8}$/.test(args.FILE)) throw new UsageError('FILE must be a payout file\'s number, e.g. 12');
+    const fileNo = Number(args.FILE);
+    const totalSen = amountSen(options.total, '--total');
+    const c = await store.confirmPayoutFile(fileNo, totalSen, cliActing());
+    switch (c.kind) {
+      case 'unmade':
+        return refused(ResultCode.PARAM_ERROR, unmadeFileWords(fileNo, c.lastFileNo));
+      case 'totalDiffers':
+        return refused(ResultCode.PAYOUT_FILE_TOTAL_DIFFERS, `the ${c.count} payouts of file ${fileNo} still REQUESTED come to ${formatSen(c.totalSen)}, not ` +
+          `${formatSen(totalSen)}: nothing was recorded. Record the bank's refusals first (micropay payout fail), then confirm the rest`);
+      case 'nothingWaiting':
+        out.show({ file: fileNo, confirmed: 0, total: '0.00', payoutIds: [] }, `No payout of file ${fileNo} is still REQUESTED: each has its outcome already. Nothing moved.`);
+        return 0;
+      case 'confirmed':
+        out.show({ file: fileNo, confirmed: c.payouts.length, total: formatSen(c.totalSen), payoutIds: c.payouts.map((p) => p.payoutId) },
+          `Payout file ${fileNo}: ${c.payouts.length} payout${c.payouts.length === 1 ? ' is' : 's are'} PAID_OUT, ${formatSen(c.totalSen)} in all: the money has left the platform.`);
+        return 0;
+    }
+  },
+});
+
 const fail = defineCommand({
   name: 'payout fail',
   summary: 'record that the bank refused a REQUESTED payout: FAILED, the money goes back',
@@ -255,4 +290,4 @@ function dayNotOver(window: { fromMs: number; toMs: number }, nowMs: number, con
   return [];
 }
 
-export const payoutCommands: CommandGroup = { title: 'Payouts and settlement', commands: [create, confirm, fail, list, exportFile, daily, balances] };
+export const payoutCommands: CommandGroup = { title: 'Payouts and settlement', commands: [create, confirm, confirmFile, fail, list, exportFile, daily, balances] };

@@ -2,7 +2,7 @@ import { formatSen, formatWireTime } from '@micropay/protocol';
 import { csvLine, csvText } from './csv.js';
 import { unchanged, type Decided } from './effects.js';
 import { assert } from './ledger.js';
-import { newAccountAgeMs, type Payout, type PayoutStatus } from './payout.js';
+import { decidePayoutFinish, newAccountAgeMs, type Payout, type PayoutStatus } from './payout.js';
 
 /**
  * The payout file (docs/operations.md, "The payout file"): payouts as finance takes them to the
@@ -99,4 +99,40 @@ export function decidePayoutFiling(view: PayoutsToFile, maxRows: number, nowMs: 
     effects: [{ kind: 'insertPayoutFile', fileNo, madeAtMs: nowMs, count: payouts.length, totalSen: payoutTotalSen(payouts) },
       { kind: 'filePayouts', fileNo, payoutIds: payouts.map((p) => p.payoutId) }],
   };
+}
+
+/**
+ * What confirming a whole file is decided on, read in its transaction: the file's payouts still
+ * REQUESTED, locked as a single confirmation locks one, and the last file's number.
+ */
+export interface PayoutsOfFile {
+  readonly waiting: readonly Payout[];
+  readonly lastFileNo: number;
+}
+
+export type FileConfirmation =
+  | { readonly kind: 'confirmed'; readonly fileNo: number; readonly payouts: readonly Payout[]; readonly totalSen: number }
+  | { readonly kind: 'unmade'; readonly lastFileNo: number }
+  /** Every payout of the file has its outcome already: nothing moves again. */
+  | { readonly kind: 'nothingWaiting' }
+  /** The total the bank reported is not the sum of the payouts still waiting: nothing moves. */
+  | { readonly kind: 'totalDiffers'; readonly count: number; readonly totalSen: number };
+
+/**
+ * The bank paid the rest of file `fileNo`: every payout of it still REQUESTED is PAID_OUT, each as
+ * one confirmation would (decidePayoutFinish), together or not at all. `controlTotalSen` is the
+ * bank's total for what it paid: the sum of those payouts must be exactly it, so a file read wrong,
+ * or a refusal not yet recorded as FAILED, moves nothing.
+ */
+export function decideFileConfirmation(fileNo: number, controlTotalSen: number, view: PayoutsOfFile, nowMs: number): Decided<FileConfirmation> {
+  if (fileNo > view.lastFileNo) return unchanged({ kind: 'unmade', lastFileNo: view.lastFileNo });
+  if (view.waiting.length === 0) return unchanged({ kind: 'nothingWaiting' });
+  const totalSen = payoutTotalSen(view.waiting);
+  if (totalSen !== controlTotalSen) return unchanged({ kind: 'totalDiffers', count: view.waiting.length, totalSen });
+  const finished = view.waiting.map((p) => decidePayoutFinish(p, { status: 'PAID_OUT' }, nowMs));
+  const payouts = finished.map(({ result }) => {
+    assert(result.kind === 'finished', 'a payout still REQUESTED is finished by its confirmation');
+    return result.payout;
+  });
+  return { result: { kind: 'confirmed', fileNo, payouts, totalSen }, effects: finished.flatMap((f) => f.effects) };
 }

@@ -1,10 +1,10 @@
 import { formatSen, isCalendarDate } from '@micropay/protocol';
 import { dayWindow } from '../domain/statement.js';
 import {
-  decidePayoutFiling, PAYOUT_FILE_MAX_ROWS, payoutFileCsv, payoutFileName, payoutTotalSen, type PayoutFiling, type PayoutSelection,
+  decideFileConfirmation, decidePayoutFiling, type FileConfirmation, PAYOUT_FILE_MAX_ROWS, payoutFileCsv, payoutFileName, payoutTotalSen, type PayoutFiling, type PayoutSelection,
 } from '../domain/payout-file.js';
 import { newAccountAgeMs, type Payout, type PayoutStatus } from '../domain/payout.js';
-import { audited, type ActingAs, type AuditRecord } from '../domain/audit-log.js';
+import { audited, auditLogAppend, type ActingAs, type AuditRecord } from '../domain/audit-log.js';
 import type { StorePort } from '../store/port.js';
 import type { PayoutFilter, Store } from '../store/store.js';
 import type { PayoutCursor } from '../domain/console-pages.js';
@@ -117,7 +117,7 @@ export async function unmadeFileProblem(store: Store, s: PayoutSelection): Promi
   if (typeof s.file !== 'number') return null;
   const last = await store.lastPayoutFileNo();
   if (s.file <= last) return null;
-  return { kind: 'invalid', problem: `file ${s.file} was never made: ${last === 0 ? 'no payout file is made yet' : `the last payout file is ${last}`}` };
+  return { kind: 'invalid', problem: unmadeFileWords(s.file, last) };
 }
 
 /** Every page of the selection; null past `maxRows`. */
@@ -170,4 +170,26 @@ export function filePayouts(port: StorePort, s: PayoutSelection, maxRows: number
   const window = { fromMs: s.fromMs ?? 0, toMs: s.toMs ?? Number.MAX_SAFE_INTEGER, limit: maxRows + 1 };
   return port.decide({ view: 'payoutsToFile', ...window }, (view, nowMs) =>
     audited(decidePayoutFiling(view, maxRows, nowMs), acting, nowMs, (d) => (d.kind !== 'filed' ? null : downloadRecord(s, sumsOf(d.payouts, d.fileNo)))));
+}
+
+/** A file number never made, named with the last one made. */
+export function unmadeFileWords(fileNo: number, lastFileNo: number): string {
+  return `file ${fileNo} was never made: ${lastFileNo === 0 ? 'no payout file is made yet' : `the last payout file is ${lastFileNo}`}`;
+}
+
+/**
+ * The bank paid the rest of payout file `fileNo`: its payouts still REQUESTED become PAID_OUT in
+ * one transaction, when they sum to `controlTotalSen` (domain/payout-file.ts), each with the
+ * `payout.confirm` row one confirmation writes, naming the file.
+ */
+export function confirmPayoutFile(port: StorePort, fileNo: number, controlTotalSen: number, acting: ActingAs): Promise<FileConfirmation> {
+  return port.decide({ view: 'payoutsOfFile', fileNo }, (view, nowMs) => {
+    const decided = decideFileConfirmation(fileNo, controlTotalSen, view, nowMs);
+    if (decided.result.kind !== 'confirmed') return decided;
+    const rows = decided.result.payouts.map((p) => auditLogAppend(acting, {
+      action: 'payout.confirm', mchId: p.mchId, subjectId: p.payoutId,
+      detail: { amount: formatSen(p.amountSen), walletId: p.walletId, reason: null, file: fileNo },
+    }, nowMs));
+    return { result: decided.result, effects: [...decided.effects, ...rows] };
+  });
 }

@@ -19,7 +19,7 @@ import * as pageAccess from './page-access.js';
 import * as merchantUsers from './merchant-users.js';
 import * as payouts from './payouts.js';
 import * as payoutFiles from './payout-file.js';
-import type { PayoutFiling, PayoutSelection } from '../domain/payout-file.js';
+import type { FileConfirmation, PayoutFiling, PayoutSelection } from '../domain/payout-file.js';
 import type { InvalidBankAccount } from './payouts.js';
 import type { BankAccount, PayoutAccountChange } from '../domain/payout-account.js';
 import type { Cashier, PageSession, SessionSubject } from '../domain/page-access.js';
@@ -47,7 +47,7 @@ type ServiceMethods =
   | 'createCashier' | 'resetCashierPassword' | 'changeOwnPassword' | 'setUserStatus' | 'signInCashier' | 'checkUserPassword' | 'setRefundLimit'
   | 'createOperator' | 'resetOperator' | 'signOutOperator' | 'signInOperator'
   | 'startCashierCharge' | 'refundCashierCharge'
-  | 'requestPayout' | 'confirmPayout' | 'failPayout' | 'closeWallet' | 'setPayoutAccount' | 'filePayouts' | 'recordAction'
+  | 'requestPayout' | 'confirmPayout' | 'confirmPayoutFile' | 'failPayout' | 'closeWallet' | 'setPayoutAccount' | 'filePayouts' | 'recordAction'
   | 'sendTestNotification' | 'enrolOfflineDevice' | 'renewOfflineDevice' | 'revokeOfflineDevices';
 
 /**
@@ -206,6 +206,10 @@ export abstract class ServiceStore implements StorePort, Pick<Store, ServiceMeth
 
   confirmPayout(payoutId: string, acting?: ActingAs): Promise<PayoutFinishDecision> {
     return payouts.finishPayout(this, payoutId, { status: 'PAID_OUT' }, acting);
+  }
+
+  confirmPayoutFile(fileNo: number, controlTotalSen: number, acting: ActingAs): Promise<FileConfirmation> {
+    return payoutFiles.confirmPayoutFile(this, fileNo, controlTotalSen, acting);
   }
 
   failPayout(payoutId: string, reason: string, acting?: ActingAs): Promise<PayoutFinishDecision> {

@@ -168,6 +168,9 @@ UPDATE payouts SET file_no = 1 WHERE status = 'REQUESTED';
 export const PAYOUTS_TO_FILE = `SELECT * FROM payouts WHERE status = 'REQUESTED' AND file_no IS NULL AND requested_at_ms >= $1 AND requested_at_ms < $2
   ORDER BY requested_at_ms DESC, payout_id DESC LIMIT $3`;
 
+/** A file's payouts still REQUESTED, in id order (view payoutsOfFile: locked in one order by every confirmation of it). */
+export const PAYOUTS_WAITING_IN_FILE = `SELECT * FROM payouts WHERE file_no = $1 AND status = 'REQUESTED' ORDER BY payout_id`;
+
 export const LAST_PAYOUT_FILE = 'SELECT COALESCE(MAX(file_no), 0) AS file_no FROM payout_files';
 
 export const INSERT_PAYOUT_FILE = 'INSERT INTO payout_files (file_no, made_at_ms, payouts, total_sen) VALUES ($1, $2, $3, $4)';

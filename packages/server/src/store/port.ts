@@ -7,7 +7,7 @@ import type { Operator } from '../domain/operator.js';
 import type { ChargeStartView } from '../domain/cashier-charge.js';
 import type { Payout, PayoutRequestView, WalletToClose } from '../domain/payout.js';
 import type { PayoutAccountView } from '../domain/payout-account.js';
-import type { PayoutsToFile } from '../domain/payout-file.js';
+import type { PayoutsOfFile, PayoutsToFile } from '../domain/payout-file.js';
 import type { RefundFinishView, RefundView } from '../domain/refund.js';
 import type { EntryToReverse } from '../domain/top-up-reversal.js';
 
@@ -79,7 +79,9 @@ export type ViewRequest =
    * [fromMs, toMs), newest first, at most `limit`, locked; and the last file's number, files being
    * made one at a time (SQLite's one writer; PostgreSQL's advisory lock).
    */
-  | { readonly view: 'payoutsToFile'; readonly fromMs: number; readonly toMs: number; readonly limit: number };
+  | { readonly view: 'payoutsToFile'; readonly fromMs: number; readonly toMs: number; readonly limit: number }
+  /** A file's payouts still REQUESTED, in payout id order, each locked as `payout` locks one; and the last file's number. */
+  | { readonly view: 'payoutsOfFile'; readonly fileNo: number };
 
 export interface ViewOf {
   none: null;
@@ -103,6 +105,7 @@ export interface ViewOf {
   payoutAccount: PayoutAccountView;
   payout: Payout | null;
   payoutsToFile: PayoutsToFile;
+  payoutsOfFile: PayoutsOfFile;
 }
 
 export type ViewName = ViewRequest['view'];

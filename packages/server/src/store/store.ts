@@ -16,7 +16,7 @@ import type { DayWindow, StatementMovements } from '../domain/statement.js';
 import type { Payout, PayoutStatus, PayoutRequest, PayoutRequestDecision, PayoutFinishDecision, WalletClosing } from '../domain/payout.js';
 import type { DailyReportMovements } from '../domain/daily-report.js';
 import type { PayoutCursor, WalletSearch } from '../domain/console-pages.js';
-import type { PayoutFiling, PayoutSelection } from '../domain/payout-file.js';
+import type { FileConfirmation, PayoutFiling, PayoutSelection } from '../domain/payout-file.js';
 import type { SchemaUpgrade } from './schema-version.js';
 import type { BankAccount, PayoutAccount, PayoutAccountChange } from '../domain/payout-account.js';
 import type { InvalidBankAccount } from '../services/payouts.js';
@@ -286,6 +286,11 @@ export interface Store extends StoreOps {
   requestPayout(req: PayoutRequest, acting?: ActingAs): Promise<PayoutRequestDecision>;
   /** The bank paid it: the money leaves the platform (clearing account → float). */
   confirmPayout(payoutId: string, acting?: ActingAs): Promise<PayoutFinishDecision>;
+  /**
+   * The bank paid the rest of a payout file: its payouts still REQUESTED, when they sum to the
+   * bank's total, become PAID_OUT together (services/payout-file.ts confirmPayoutFile).
+   */
+  confirmPayoutFile(fileNo: number, controlTotalSen: number, acting: ActingAs): Promise<FileConfirmation>;
   /** The bank refused it: the money goes back to the merchant or wallet it came from. */
   failPayout(payoutId: string, reason: string, acting?: ActingAs): Promise<PayoutFinishDecision>;
   /**

@@ -4,7 +4,7 @@ import type { Order, Refund, Wallet, WalletStatus } from '../../domain/model.js'
 import type { RefundFinishView, RefundRecord } from '../../domain/refund.js';
 import type { ViewFor, ViewName, ViewOf } from '../port.js';
 import { PAGE_SESSION_SELECT, toCashier, toMerchant, toOrder, toPageSession, toPayout, toPayoutAccount, toRefund, toSignInLink, toWallet, type Row } from '../rows.js';
-import { LAST_PAYOUT_FILE, PAYOUT_ACCOUNT_SELECT, PAYOUTS_TO_FILE } from '../payout-schema.js';
+import { LAST_PAYOUT_FILE, PAYOUT_ACCOUNT_SELECT, PAYOUTS_TO_FILE, PAYOUTS_WAITING_IN_FILE } from '../payout-schema.js';
 import type { Db } from './effects.js';
 import { LOCK_ORDER_ID } from './order-id-locks.js';
 import { REFUNDS_IN_PROCESS_TO_WALLET } from '../wallet-close-sql.js';
@@ -178,6 +178,13 @@ const READERS: { readonly [N in ViewName]: Reader<N> } = {
     const { rows } = await c.query(`${PAYOUTS_TO_FILE} FOR UPDATE`, [q.fromMs, q.toMs, q.limit]);
     const last = (await c.query(LAST_PAYOUT_FILE)).rows[0] as { file_no: string | number };
     return { payouts: (rows as Row[]).map(toPayout), lastFileNo: Number(last.file_no) };
+  },
+  // Locked as `payout` locks one, in payout id order (two confirmations of one file take turns);
+  // an outcome recorded meanwhile is waited for and its payout left out (the recheck of a locked row).
+  payoutsOfFile: async (c, q) => {
+    const { rows } = await c.query(`${PAYOUTS_WAITING_IN_FILE} FOR UPDATE`, [q.fileNo]);
+    const last = (await c.query(LAST_PAYOUT_FILE)).rows[0] as { file_no: string | number };
+    return { waiting: (rows as Row[]).map(toPayout), lastFileNo: Number(last.file_no) };
   },
 };
 

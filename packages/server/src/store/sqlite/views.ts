@@ -5,7 +5,7 @@ import type { Payout } from '../../domain/payout.js';
 import type { RefundView } from '../../domain/refund.js';
 import type { ViewFor, ViewName, ViewOf } from '../port.js';
 import { PAGE_SESSION_SELECT, toCashier, toMerchant, ORDER_SELECT_LIST, orderOfValues, toPageSession, toPayout, toPayoutAccount, toRefund, toSignInLink, toWallet, type Row } from '../rows.js';
-import { LAST_PAYOUT_FILE, PAYOUT_ACCOUNT_SELECT, PAYOUTS_TO_FILE } from '../payout-schema.js';
+import { LAST_PAYOUT_FILE, PAYOUT_ACCOUNT_SELECT, PAYOUTS_TO_FILE, PAYOUTS_WAITING_IN_FILE } from '../payout-schema.js';
 import type { PayoutAccount } from '../../domain/payout-account.js';
 import { sqliteSql } from '../page-access-sql.js';
 import { OPERATOR_BY_NAME, OPERATORS_TO_RESEAL, toOperator } from '../operator-sql.js';
@@ -94,6 +94,8 @@ export class SqliteViews {
           payouts: (this.#s.payoutsToFile.all(q.fromMs, q.toMs, q.limit) as Row[]).map(toPayout),
           lastFileNo: this.lastPayoutFileNo(),
         };
+      case 'payoutsOfFile':
+        return { waiting: (this.#s.payoutsWaitingInFile.all(q.fileNo) as Row[]).map(toPayout), lastFileNo: this.lastPayoutFileNo() };
       default:
         return this.#readPageAccess(q);
     }
@@ -214,6 +216,7 @@ function prepare(db: Database.Database) {
     payoutByRequest: db.prepare('SELECT * FROM payouts WHERE mch_id = ? AND request_id = ?'),
     payoutAccount: db.prepare(sqliteSql(PAYOUT_ACCOUNT_SELECT)),
     payoutsToFile: db.prepare(sqliteSql(PAYOUTS_TO_FILE)),
+    payoutsWaitingInFile: db.prepare(sqliteSql(PAYOUTS_WAITING_IN_FILE)),
     lastPayoutFile: db.prepare(LAST_PAYOUT_FILE),
     otherRefundsInProcess: db.prepare(`SELECT COUNT(*) AS n FROM refunds WHERE order_id = ? AND status = 'REFUND_IN_PROCESS' AND refund_id <> ?`),
   };
