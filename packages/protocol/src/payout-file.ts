@@ -47,3 +47,16 @@ export function payoutFileWords(f: PayoutFileSummary): string {
     'the bank may have been sent them already; do not transfer them again.';
   return `${head}${what.join('; ')}.${earlier}${done}`;
 }
+
+/** What confirming the rest of a payout file did (`payout confirm-file`, the console): the wire of its answer. */
+export interface FileConfirmationSummary {
+  readonly file: number;
+  /** How many became PAID_OUT; 0: none waited (a repeat). */
+  readonly confirmed: number;
+  readonly total: string;
+}
+
+export function fileConfirmationWords(c: FileConfirmationSummary): string {
+  if (c.confirmed === 0) return `No payout of file ${c.file} is still REQUESTED: each has its outcome already. Nothing moved.`;
+  return `Payout file ${c.file}: ${c.confirmed} payout${c.confirmed === 1 ? ' is' : 's are'} PAID_OUT, ${c.total} in all: the money has left the platform.`;
+}

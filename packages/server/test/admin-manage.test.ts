@@ -67,6 +67,7 @@ async function routes(): Promise<{ path: string; body: Record<string, unknown>; 
     { path: 'admin/payouts/list', body: {}, changes: false },
     { path: 'admin/payouts/confirm', body: { payoutId: '1' }, changes: true },
     { path: 'admin/payouts/fail', body: { payoutId: '1', reason: 'bank said no' }, changes: true },
+    { path: 'admin/payouts/confirm-file', body: { file: '1', total: '1.00' }, changes: true },
   ];
 }
 

@@ -618,6 +618,16 @@ describe('every answer of a real server is as the document says', () => {
     const file = await post(admin('payouts/download'), { status: 'all', from: '2026-12-01' }, op);
     expect(file.headers.get('content-type')).toBe('text/csv; charset=utf-8');
     expect(codeOf(await post(admin('payouts/download'), { from: '2026-12-32' }, op))).toBe(1021);
+    // The rest of a payout file, paid: the total checked, then all of it at once; again, a repeat.
+    await p.store.closeWallet((await createWalletWithCode(p, 2_00, 'Leaving too')).walletId);
+    const made = await post(admin('payouts/download'), {}, op);
+    const fileNo = made.headers.get('x-payout-file')!;
+    const total = made.headers.get('x-payout-total')!;
+    expect(codeOf(await post(admin('payouts/confirm-file'), { file: fileNo, total: '0.01' }, op))).toBe(9045);
+    expect((await post(admin('payouts/confirm-file'), { file: fileNo, total }, op)).json).toMatchObject({ code: 0, data: { confirmed: 1, total, repeat: false } });
+    expect((await post(admin('payouts/confirm-file'), { file: fileNo, total }, op)).json).toMatchObject({ code: 0, data: { confirmed: 0, repeat: true } });
+    expect(codeOf(await post(admin('payouts/confirm-file'), { file: String(Number(fileNo) + 1), total }, op))).toBe(1021);
+    expect(codeOf(await post(admin('payouts/confirm-file'), { file: '0', total }, op))).toBe(1021);
   });
 
   it('the operator console\'s Dashboard, Ledger audit, Notifications and Audit log', async () => {

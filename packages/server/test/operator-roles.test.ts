@@ -47,6 +47,7 @@ const MAY: Readonly<Record<string, readonly OperatorRole[]>> = {
   'admin/wallets/reverse-top-up': ['admin', 'finance'],
   'admin/payouts/confirm': ['admin', 'finance'],
   'admin/payouts/fail': ['admin', 'finance'],
+  'admin/payouts/confirm-file': ['admin', 'finance'],
   'admin/wallets/freeze': ['admin', 'support'],
   'admin/wallets/unfreeze': ['admin', 'support'],
   'admin/wallets/unlock-pin': ['admin', 'support'],
@@ -74,6 +75,9 @@ async function workingBodies(): Promise<Record<string, Record<string, unknown>>>
   if (closed?.payout === null || closed?.payout === undefined) throw new Error('no payout');
   const one = { walletId };
   if (typeof await p.store.createCashier(m.mchId, 'lane-1', await hashPin('user-password-1')) === 'string') throw new Error('user');
+  // Payout file 1, of the closed wallet's payout.
+  const filed = await p.store.filePayouts({ status: 'REQUESTED', file: 'new', fromMs: null, toMs: null, from: null, to: null }, 100, cliActing());
+  if (filed.kind !== 'filed') throw new Error('no payout file');
   return {
     'admin/merchants/create': { name: 'New Shop' },
     'admin/merchants/import': { name: 'Moved', mchId: '77770001', key: 'k'.repeat(32) },
@@ -90,6 +94,7 @@ async function workingBodies(): Promise<Record<string, Record<string, unknown>>>
     'admin/wallets/reverse-top-up': { walletId, entryId: String(opening), reason: 'typed twice' },
     'admin/payouts/confirm': { payoutId: closed.payout.payoutId },
     'admin/payouts/fail': { payoutId: closed.payout.payoutId, reason: 'bank refused' },
+    'admin/payouts/confirm-file': { file: '1', total: '3.00' },
     'admin/wallets/freeze': one,
     'admin/wallets/unfreeze': one,
     'admin/wallets/unlock-pin': one,

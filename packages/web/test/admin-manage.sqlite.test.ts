@@ -395,6 +395,31 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     await page.getByRole('button', { name: `Yes, ${payoutId} failed` }).click();
     await expect.poll(() => status(page)).toBe(`Payout ${payoutId} FAILED: 3.00 went back.`);
 
+    // The bank paid the rest of file 1: its waiting payouts at once, checked against the bank's total.
+    await page.getByLabel('Show').selectOption('REQUESTED');
+    await page.getByRole('button', { name: 'Show', exact: true }).click();
+    await page.locator('caption', { hasText: 'Payout file 1' }).waitFor();
+    await expect.poll(() => page.locator('#section tbody tr').count()).toBe(2);
+    const bankTotal = page.getByLabel('Total the bank paid of file 1');
+    await page.getByRole('button', { name: 'Confirm the rest of file 1…' }).click();
+    await expect.poll(() => status(page)).toBe('Type the total the bank reports it paid of file 1 first.');
+    // The file's whole 7.00, as if the refusal had not been recorded: the server refuses, nothing moves.
+    await bankTotal.fill('7.00');
+    await bankTotal.press('Enter');
+    expect(await page.locator('.confirm-step p').textContent()).toBe('Has the bank paid every payout of file 1 still waiting, 7.00 in all? '
+      + 'Record the ones it refused with Fail first. Those still waiting become PAID_OUT together, which is final: the money has left the platform.');
+    await page.getByRole('button', { name: 'Yes, file 1 is paid out' }).click();
+    await expect.poll(() => status(page)).toBe('payout file total differs: the 2 payouts of file 1 still REQUESTED come to 4.00, not 7.00: '
+      + "nothing was recorded. Record the bank's refusals first, then confirm the rest");
+    expect(await page.locator('#section tbody tr').count()).toBe(2);
+    await bankTotal.fill('4.00');
+    await page.getByRole('button', { name: 'Confirm the rest of file 1…' }).click();
+    await docsScreenshot(page.locator('#section'), 'admin-payouts-file-paid');
+    await page.getByRole('button', { name: 'Yes, file 1 is paid out' }).click();
+    await expect.poll(() => status(page)).toBe('Payout file 1: 2 payouts are PAID_OUT, 4.00 in all: the money has left the platform.');
+    await page.locator('caption', { hasText: 'No payouts here' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Confirm the rest of file 1…' }).count()).toBe(0);
+
     // The money is back in the closed wallet, which can only pay it out again: with another account.
     await page.getByRole('link', { name: 'Wallets' }).click();
     // A search that finds nothing says so, with no column names over an empty table.
@@ -432,8 +457,9 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     await expect.poll(() => page.locator('tr', { hasText: again }).count()).toBe(0);
 
     // The CLI sees what the console did, each action in the audit log under the operator.
-    const listed = await cliJ<{ payouts: { payoutId: string; status: string; failReason: string | null }[] }>(['payout', 'list']);
+    const listed = await cliJ<{ payouts: { payoutId: string; status: string; failReason: string | null }[] }>(['payout', 'list', '--status', 'all']);
     expect(listed.payouts.find((x) => x.payoutId === payoutId)).toMatchObject({ status: 'FAILED', failReason: 'account closed' });
+    expect([toAccount, notRecorded].map((id) => listed.payouts.find((x) => x.payoutId === id)?.status)).toEqual(['PAID_OUT', 'PAID_OUT']);
     expect(listed.payouts.find((x) => x.payoutId === again)?.status).toBe('PAID_OUT');
     expect((await cliJ<{ balance: string }>(['wallet', 'show', leaving])).balance).toBe('0.00');
     const log = await cliJ<{ entries: { action: string; actor: { name: string } }[] }>(['audit-log', '--actor', 'operator']);

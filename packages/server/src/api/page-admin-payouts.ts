@@ -1,9 +1,11 @@
 import { fail, formatSen, parse, rejectUnknown, required, ResultCode } from '@micropay/protocol';
 import { newAccountAgeMs, type Payout, type PayoutFinishDecision } from '../domain/payout.js';
 import { bankAccountSeen } from '../domain/payout-account.js';
-import { failPayoutBecause, isBadInput } from '../services/operator-actions.js';
+import { failPayoutBecause, isBadInput, positiveAmountOf } from '../services/operator-actions.js';
 import { payoutPage } from '../services/operator-console.js';
-import { payoutFile, payoutSelectionOf, type PayoutQuery } from '../services/payout-file.js';
+import {
+  fileConfirmationRefusal, fileConfirmationWire, PAYOUT_FILE_NO, PAYOUT_FILE_NO_PROBLEM, payoutFile, payoutSelectionOf, type PayoutQuery,
+} from '../services/payout-file.js';
 import { PAYOUT_FILE_HEADERS as H } from '@micropay/protocol/payout-file';
 import { answer } from './answer.js';
 import type { Answer } from './context.js';
@@ -108,4 +110,25 @@ export const adminFailPayout = withOperator('money', async (ctx, req, operator) 
   if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
   const decision = await failPayoutBecause(ctx.store, parsed.value.payoutId, parsed.value.reason, operatorActing(operator, req));
   return isBadInput(decision) ? badInputAnswer(decision, 'reason') : finished(decision, parsed.value.payoutId);
+});
+
+/**
+ * `{file, total}`: the bank paid the rest of payout file `file`, `total` in all: its payouts still
+ * REQUESTED become PAID_OUT together when they sum to it (9045 otherwise), as `payout confirm-file`.
+ */
+export const adminConfirmPayoutFile = withOperator('money', async (ctx, req, operator) => {
+  const parsed = parse(() => {
+    rejectUnknown(req.body, ['file', 'total']);
+    const file = required(req.body, 'file');
+    if (!PAYOUT_FILE_NO.test(file)) fail('file', PAYOUT_FILE_NO_PROBLEM.replace(/^file /, ''));
+    const total = positiveAmountOf(required(req.body, 'total'), 'total');
+    if (typeof total !== 'number') fail('total', total.problem);
+    return { fileNo: Number(file), totalSen: total };
+  });
+  if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
+  const { fileNo, totalSen } = parsed.value;
+  const c = await ctx.store.confirmPayoutFile(fileNo, totalSen, operatorActing(operator, req));
+  const refusal = fileConfirmationRefusal(c, fileNo, totalSen);
+  if (refusal !== null) return answer(refusal.code, null, refusal.detail);
+  return answer(ResultCode.SUCCESS, { ...fileConfirmationWire(c, fileNo), repeat: c.kind !== 'confirmed' });
 });

@@ -8,7 +8,8 @@ import { merchantDay } from '../services/statements.js';
 import { defineCommand, type CommandGroup } from './command-line.js';
 import { amountSen, badInput, cliActing, CommandFailed, notFound, timeText, UsageError } from './common.js';
 import { failPayoutBecause, isBadInput } from '../services/operator-actions.js';
-import { payoutFilterOf, unmadeFileProblem, unmadeFileWords } from '../services/payout-file.js';
+import { fileConfirmationRefusal, fileConfirmationWire, PAYOUT_FILE_NO, payoutFilterOf, unmadeFileProblem } from '../services/payout-file.js';
+import { fileConfirmationWords } from '@micropay/protocol/payout-file';
 import { cliPayoutSelection, exportFile, PAYOUT_DAYS, PAYOUT_FILE_OPTION } from './payout-file-command.js';
 
 /**
@@ -152,24 +153,15 @@ const confirmFile = defineCommand({
   },
   store: 'existing',
   async run({ args, options, store, out }) {
-    if (!/^[1-9][0-9]{0,8}$/.test(args.FILE)) throw new UsageError('FILE must be a payout file\'s number, e.g. 12');
+    if (!PAYOUT_FILE_NO.test(args.FILE)) throw new UsageError('FILE must be a payout file\'s number, e.g. 12');
     const fileNo = Number(args.FILE);
     const totalSen = amountSen(options.total, '--total');
     const c = await store.confirmPayoutFile(fileNo, totalSen, cliActing());
-    switch (c.kind) {
-      case 'unmade':
-        return refused(ResultCode.PARAM_ERROR, unmadeFileWords(fileNo, c.lastFileNo));
-      case 'totalDiffers':
-        return refused(ResultCode.PAYOUT_FILE_TOTAL_DIFFERS, `the ${c.count} payouts of file ${fileNo} still REQUESTED come to ${formatSen(c.totalSen)}, not ` +
-          `${formatSen(totalSen)}: nothing was recorded. Record the bank's refusals first (micropay payout fail), then confirm the rest`);
-      case 'nothingWaiting':
-        out.show({ file: fileNo, confirmed: 0, total: '0.00', payoutIds: [] }, `No payout of file ${fileNo} is still REQUESTED: each has its outcome already. Nothing moved.`);
-        return 0;
-      case 'confirmed':
-        out.show({ file: fileNo, confirmed: c.payouts.length, total: formatSen(c.totalSen), payoutIds: c.payouts.map((p) => p.payoutId) },
-          `Payout file ${fileNo}: ${c.payouts.length} payout${c.payouts.length === 1 ? ' is' : 's are'} PAID_OUT, ${formatSen(c.totalSen)} in all: the money has left the platform.`);
-        return 0;
-    }
+    const refusal = fileConfirmationRefusal(c, fileNo, totalSen);
+    if (refusal !== null) return refused(refusal.code, refusal.detail);
+    const wire = fileConfirmationWire(c, fileNo);
+    out.show(wire, fileConfirmationWords(wire));
+    return 0;
   },
 });
 

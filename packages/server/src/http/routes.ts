@@ -23,7 +23,7 @@ import {
 } from '../api/page-admin-wallets.js';
 import { adminNewWalletToken, adminSetWalletConfirmLimit, adminSetWalletPin, adminWalletHistory, adminWalletSignInLink } from '../api/page-admin-wallet-access.js';
 import { changePayoutAccount, showPayoutAccount } from '../api/page-merchant-payout-account.js';
-import { adminConfirmPayout, adminDownloadPayouts, adminFailPayout, adminPayouts } from '../api/page-admin-payouts.js';
+import { adminConfirmPayout, adminConfirmPayoutFile, adminDownloadPayouts, adminFailPayout, adminPayouts } from '../api/page-admin-payouts.js';
 import { adminAuditLog, adminDashboard, adminDeadNotifications, adminLedgerAudit, adminNotificationHealth, adminRetryNotification } from '../api/page-admin-ops.js';
 import { walletBalance, walletFreeze, walletHistory } from '../api/page-wallet-account.js';
 import { walletOfflineDevice, walletOfflineDeviceRenew, walletOfflineDeviceSelfSignOut, walletOfflineDevices, walletOfflineDeviceSignOut, walletPayCode, walletSession, walletSignInWithLink, walletSignInWithPin, walletSignOut } from '../api/page-wallet.js';
@@ -144,6 +144,7 @@ export const ROUTES: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['/api/page/admin/payouts/list', adminPayouts],
   ['/api/page/admin/payouts/download', adminDownloadPayouts],
   ['/api/page/admin/payouts/confirm', adminConfirmPayout],
+  ['/api/page/admin/payouts/confirm-file', adminConfirmPayoutFile],
   ['/api/page/admin/payouts/fail', adminFailPayout],
   ['/api/page/admin/dashboard', adminDashboard],
   ['/api/page/admin/ledger-audit', adminLedgerAudit],

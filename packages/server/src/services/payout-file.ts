@@ -1,4 +1,5 @@
-import { formatSen, isCalendarDate } from '@micropay/protocol';
+import { formatSen, isCalendarDate, ResultCode } from '@micropay/protocol';
+import type { FileConfirmationSummary } from '@micropay/protocol/payout-file';
 import { dayWindow } from '../domain/statement.js';
 import {
   decideFileConfirmation, decidePayoutFiling, type FileConfirmation, PAYOUT_FILE_MAX_ROWS, payoutFileCsv, payoutFileName, payoutTotalSen, type PayoutFiling, type PayoutSelection,
@@ -25,6 +26,10 @@ export interface PayoutQuery {
   readonly file?: string | undefined;
 }
 
+/** A payout file's number as typed: 1, 2, … */
+export const PAYOUT_FILE_NO = /^[1-9][0-9]{0,8}$/;
+export const PAYOUT_FILE_NO_PROBLEM = 'file must be a payout file\'s number, e.g. "12"';
+
 export const PAYOUT_STATUSES: readonly PayoutStatus[] = ['REQUESTED', 'PAID_OUT', 'FAILED'];
 
 /** What a choice's status may be: `new`, a payout's status, or `all`. */
@@ -32,7 +37,7 @@ export const PAYOUT_CHOICES: readonly string[] = ['new', ...PAYOUT_STATUSES, 'al
 
 export function payoutSelectionOf(q: PayoutQuery, timeZone: string): PayoutSelection | Invalid {
   const fileNo = q.file === undefined || q.file === '' ? null : q.file;
-  if (fileNo !== null && !/^[1-9][0-9]{0,8}$/.test(fileNo)) return { kind: 'invalid', problem: 'file must be a payout file\'s number, e.g. "12"' };
+  if (fileNo !== null && !PAYOUT_FILE_NO.test(fileNo)) return { kind: 'invalid', problem: PAYOUT_FILE_NO_PROBLEM };
   // A file saved again holds, unless asked otherwise, only what still waits: the transfers to resend.
   const status = q.status ?? (fileNo === null ? 'new' : 'REQUESTED');
   if (!PAYOUT_CHOICES.includes(status)) return { kind: 'invalid', problem: `status must be one of ${PAYOUT_CHOICES.join(', ')}` };
@@ -192,4 +197,21 @@ export function confirmPayoutFile(port: StorePort, fileNo: number, controlTotalS
     }, nowMs));
     return { result: decided.result, effects: [...decided.effects, ...rows] };
   });
+}
+
+/** Why a file's confirmation moved nothing, with its code, as `payout confirm-file` and the console say it; null: it did not refuse. */
+export function fileConfirmationRefusal(c: FileConfirmation, fileNo: number, totalSen: number): { readonly code: number; readonly detail: string } | null {
+  if (c.kind === 'unmade') return { code: ResultCode.PARAM_ERROR, detail: unmadeFileWords(fileNo, c.lastFileNo) };
+  if (c.kind !== 'totalDiffers') return null;
+  return {
+    code: ResultCode.PAYOUT_FILE_TOTAL_DIFFERS,
+    detail: `the ${c.count} payouts of file ${fileNo} still REQUESTED come to ${formatSen(c.totalSen)}, not ${formatSen(totalSen)}: nothing was recorded. ` +
+      "Record the bank's refusals first, then confirm the rest",
+  };
+}
+
+/** A file's confirmation as the CLI's JSON and the console's answer give it: the payouts it moved (none: a repeat). */
+export function fileConfirmationWire(c: FileConfirmation, fileNo: number): FileConfirmationSummary & { payoutIds: string[] } {
+  const payouts = c.kind === 'confirmed' ? c.payouts : [];
+  return { file: fileNo, confirmed: payouts.length, total: formatSen(payoutTotalSen(payouts)), payoutIds: payouts.map((p) => p.payoutId) };
 }

@@ -1,7 +1,7 @@
 import { MAX_REASON_LENGTH } from '@micropay/protocol/text-limits';
 import { bankAccountColumn, bankAccountLines, bankAccountPhrase, DESTINATION_NOT_RECORDED, type BankAccount } from '../console/bank-account.js';
 import { formatDuration } from '@micropay/protocol/duration';
-import { PAYOUT_FILE_HEADERS as H, payoutFileWords } from '@micropay/protocol/payout-file';
+import { fileConfirmationWords, PAYOUT_FILE_HEADERS as H, payoutFileWords, type FileConfirmationSummary } from '@micropay/protocol/payout-file';
 import { callPage, Unreachable } from '../shared/page-api.js';
 import { say } from '../shared/page.js';
 import { formatTime } from '../shared/time.js';
@@ -16,7 +16,7 @@ import { may, optional, roleNote } from './role.js';
  * The Payouts section: payouts across merchants and closed wallets (by default those in no payout
  * file yet: the transfers still to send), paged, each with the bank account to transfer it to and
  * the payout file it went in; Confirm when the bank paid (PAID_OUT), Fail with the bank's reason
- * (the money goes back to the merchant or wallet).
+ * (the money goes back to the merchant or wallet); and for a file's list, the rest of it paid at once.
  */
 interface PayoutRow {
   readonly payoutId: string; readonly mchId: string | null; readonly walletId: string | null; readonly amount: string;
@@ -77,6 +77,37 @@ export const payoutsSection: Section<SignedInOperator> = {
       codeColumn(t, 0);
       bankAccountColumn(t, 1, rows.map((p) => p.destination), rows.map((p) => (p.newAccountAgeMs === null ? null : onItsOwnLine(newAccountWarning(p.newAccountAgeMs)))));
       list.replaceChildren(withActions(t, rows.map((p) => (p.status === 'REQUESTED' && may(ctx.who, 'money') ? actions(p) : []))), ...nextPage(next, async (cursor) => void await load(shown, cursor)));
+      // A file's payouts still waiting: the bank's answer for all of them at once, under the list.
+      if (shown.file !== '' && shown.status === 'REQUESTED' && rows.length > 0 && may(ctx.who, 'money')) list.append(wholeFile(shown.file));
+    }
+
+    /**
+     * The bank paid the rest of a file: the total it reports is typed (never filled in: it is the
+     * check), asked about once more, and the server moves the file's waiting payouts only when they
+     * sum to it (9045 otherwise, said here).
+     */
+    function wholeFile(fileNo: string): HTMLFormElement {
+      const f = form('payout-file-paid', `The rest of file ${fileNo}, paid by the bank`, [
+        field('payout-file-total', `Total the bank paid of file ${fileNo}`, { inputMode: 'decimal', maxLength: 20, autocomplete: 'off' }),
+      ], `Confirm the rest of file ${fileNo}…`, async (v) => {
+        const total = v['payout-file-total']!;
+        if (total === '') return say(status, `Type the total the bank reports it paid of file ${fileNo} first.`, 'error');
+        // A refusal said before is not this question's.
+        say(status, '');
+        askFirst(confirming, `Has the bank paid every payout of file ${fileNo} still waiting, ${total} in all? Record the ones it refused with Fail first. `
+          + 'Those still waiting become PAID_OUT together, which is final: the money has left the platform.',
+        `Yes, file ${fileNo} is paid out`, () => finishFile(fileNo, total), 'Not yet');
+      });
+      f.classList.add('whole-file');
+      return f;
+    }
+
+    async function finishFile(fileNo: string, total: string): Promise<void> {
+      const a = await callPage<FileConfirmationSummary>(`${ctx.api}payouts/confirm-file`, { file: fileNo, total });
+      if (a.data === null) return say(status, a.msg, 'error');
+      await load(shown);
+      say(status, fileConfirmationWords(a.data));
+      status.focus();
     }
 
     /** Both outcomes are final, so each asks once more, naming the payout, its amount and where it goes. */

@@ -630,6 +630,12 @@ function adminManageEndpoints(): Record<string, EndpointDoc> {
     },
     '/api/page/admin/payouts/confirm': call('The bank paid a REQUESTED payout: PAID_OUT', object({ payoutId: pattern(/^[0-9]{1,40}$/, 'The payout.') }), payout, true,
       [R.PAYOUT_NOT_FOUND, R.PAYOUT_NOT_REQUESTED]),
+    '/api/page/admin/payouts/confirm-file': call('The bank paid the rest of a payout file: its payouts still REQUESTED, checked against the bank\'s total, PAID_OUT together', object({
+      file: pattern(/^[1-9][0-9]{0,8}$/, "The payout file's number."), total: { ...AMOUNT_SCHEMA, description: 'What the bank reports it paid of the file: the payouts of it still REQUESTED must sum to it exactly.' },
+    }), object({
+      file: { type: 'integer', minimum: 1 }, confirmed: { type: 'integer', minimum: 0, description: 'How many became PAID_OUT (0: none waited: a repeat).' },
+      total: AMOUNT_SCHEMA, payoutIds: { type: 'array', items: pattern(/^[0-9]{1,40}$/, 'A payout made PAID_OUT.') }, repeat: { type: 'boolean' },
+    }), true, [R.PAYOUT_FILE_TOTAL_DIFFERS]),
     '/api/page/admin/payouts/fail': call('The bank refused a REQUESTED payout: FAILED, the money goes back', object({
       payoutId: pattern(/^[0-9]{1,40}$/, 'The payout.'), reason: { type: 'string', minLength: 1, maxLength: MAX_REASON_LENGTH, description: 'As the bank said; kept in the audit log.' },
     }), payout, true, [R.PAYOUT_NOT_FOUND, R.PAYOUT_NOT_REQUESTED]),
