@@ -15,3 +15,18 @@ export type OrderStatus = (typeof ORDER_STATUSES)[number];
  * wholly refunded since). micropay's and closeBill's 1023 carry one of them; statements list them.
  */
 export const PAID_ORDER_STATUSES: readonly OrderStatus[] = ['PAID', 'REFUND_IN_PROCESS', 'REFUNDED', 'REFUND_FAILED'];
+
+/**
+ * Why a refund ended REFUND_FAILED (its `failReason`), in words for the people who refunded it
+ * (the till, the merchant console), with what to do next. No money moved in either case.
+ */
+export const REFUND_FAIL_WORDS: Readonly<Record<string, string>> = {
+  MERCHANT_BALANCE_INSUFFICIENT: "the shop's balance is lower than the refund (a payout took the money). Ask the merchant's owner.",
+  WALLET_CLOSED: "the customer's wallet is closed. Ask the merchant's owner to pay the customer back another way.",
+};
+
+/** "The refund of 20.00 failed: … No money moved." for a failReason, known or not. */
+export function refundFailedWords(amount: string, failReason: string | null): string {
+  const why = failReason === null ? 'no reason was given.' : REFUND_FAIL_WORDS[failReason] ?? `${failReason}.`;
+  return `The refund of ${amount} failed, and no money moved: ${why}`;
+}

@@ -1,4 +1,6 @@
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { runCli } from '../../server/test/process-helpers.js';
 import { docsScreenshot, screenshotPath, useChromium } from './browser.js';
 import { chargeByScanner, openTill, refundNewest, TILL_SCREEN, tillFor } from './cashier-page.js';
 import { PEOPLE_TIME, platformHour, useServedPlatform } from './platform.js';
@@ -108,7 +110,7 @@ describe('the cashier page after the charge', () => {
     expect(await help.textContent()).toMatch(/^Order \d{22}, paid 1\.00: 1\.00 is left to refund; your refund limit is 0\.50 for each sale, so you may refund up to 0\.50\.$/);
     expect(await till.getByLabel('How much to refund').inputValue()).toBe('0.50');
     await till.getByRole('button', { name: 'Cancel' }).click();
-    await refundNewest(till, null, 'Refunded 0.50. 0.50 is left to refund.');
+    await refundNewest(till, null, "Refunded 0.50. 0.50 is left to refund, but your refund limit is reached: ask the merchant's owner to refund more.");
     expect(await till.locator('#refund-form').isVisible()).toBe(false);
     await till.getByRole('button', { name: 'Done' }).click();
     // Reopened: the limit counts the sale's refunds in all, and they reach it: a second refund of
@@ -122,6 +124,37 @@ describe('the cashier page after the charge', () => {
     expect(await till.evaluate(() => document.activeElement?.id)).toBe('refund-cancel');
     await till.screenshot({ path: screenshotPath('cashier-refund-limit') });
     expect((await platform.cliJ<{ balance: string }>(['wallet', 'show', wallet.walletId])).balance).toBe('49.50');
+  }, 90_000);
+
+  it('follows refunds made elsewhere (the owner, the merchant system) in its offer and list, and says a failed refund in words', async () => {
+    const { digits } = await walletShowingCode(platform, chromium.browser);
+    const { page: till, cashier: shop } = await tillFor(platform, chromium.browser);
+    await chargeByScanner(till, '1.00', 'Soup', digits);
+    const db = new Database(platform.dbPath, { readonly: true });
+    const { mch_order_id: order } = db.prepare('SELECT mch_order_id FROM orders ORDER BY trade_time_ms DESC LIMIT 1').get() as { mch_order_id: string };
+    db.close();
+    // The merchant's own system refunds part of the sale while the till shows it.
+    const elsewhere = (id: string, amount: string) => runCli(['refund', '--url', platform.server.url, '--mch-id', shop.mchId, '--order', order,
+      '--refund-id', id, '--amount', amount], { env: { MICROPAY_KEY: shop.apiKey } });
+    expect((await elsewhere('desk-1', '0.70')).code).toBe(0);
+    const help = till.locator('#refund-help');
+    const amount = till.getByLabel('How much to refund');
+    // The list is older than that refund; the dialog reads the charge again, and offers what is left.
+    await till.locator('#recent-list li').first().getByRole('button', { name: /^Refund/ }).click();
+    await expect.poll(() => help.textContent()).toMatch(/: up to 0\.30 can be refunded\.$/);
+    expect(await amount.inputValue()).toBe('0.30');
+    // Another refund lands while the dialog is open: the platform refuses the stale 0.30, and the
+    // offer and the list follow it.
+    expect((await elsewhere('desk-2', '0.20')).code).toBe(0);
+    await till.getByRole('button', { name: 'Refund', exact: true }).click();
+    await expect.poll(() => till.locator('#refund-status').textContent()).toBe('That is more than is left to refund on this charge (the refundable amount is 0.10). Enter a smaller amount.');
+    await expect.poll(() => help.textContent()).toMatch(/: up to 0\.10 can be refunded\.$/);
+    await expect.poll(() => till.locator('#recent-list li .charge-facts').first().textContent()).toContain('refunded 0.90');
+    await till.getByRole('button', { name: 'Cancel' }).click();
+    // A payout takes the shop's last 0.10: the refund of the rest fails, said in a cashier's words.
+    await platform.cli(['merchant', 'payout-account', shop.mchId, '--holder', 'Corner Shop Ltd', '--bank', 'West Bank', '--account', '12345678']);
+    expect((await platform.cli(['payout', 'create', '--mch-id', shop.mchId, '--amount', '0.10'])).code).toBe(0);
+    await refundNewest(till, null, "The refund of 0.10 failed, and no money moved: the shop's balance is lower than the refund (a payout took the money). Ask the merchant's owner.");
   }, 90_000);
 
   it('keeps a refund whose answer was lost pinned to its order: checking again never refunds twice', async () => {

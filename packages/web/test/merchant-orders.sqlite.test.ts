@@ -82,6 +82,8 @@ describe("the merchant console's orders and statements", () => {
     expect(await page.getByLabel('Reason (required)').inputValue()).toBe(reason);
     await page.getByRole('button', { name: 'Refund' }).click();
     await expect.poll(() => page.locator('#order-status').textContent()).toBe('Refunded 2.00.');
+    // The form was drawn again: the keyboard goes on from what was done, not from the page's top.
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('order-status');
     await expect.poll(() => page.locator('#order-timeline li[data-kind="refunded"]').textContent()).toMatch(/Refund \w+ of 2\.00 done\.$/);
     expect(await page.locator('#order-timeline li[data-kind="refundRequested"]').textContent()).toContain(`: ${reason.trim()}`);
     await expect.poll(async () => {

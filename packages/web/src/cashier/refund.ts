@@ -2,7 +2,8 @@ import { resultCodeInfo, ResultCode } from '@micropay/protocol/errors';
 import { positiveAmountProblem } from '@micropay/protocol/fields';
 import { say } from '../shared/page.js';
 import { callPage, Unreachable } from '../shared/page-api.js';
-import type { ChargeRow, RefundRow } from './charges-api.js';
+import type { ChargeRow, Receipt, RefundRow } from './charges-api.js';
+import { refundFailedWords } from '@micropay/protocol/order-status';
 import { RefundAttempts, type RefundAttempt } from '../shared/refund-attempts.js';
 
 /**
@@ -45,6 +46,16 @@ function refusalWords(code: number, msg: string): string {
   if (code === ResultCode.REFUND_EXCEEDS_REFUNDABLE) return `That is more than is left to refund on this charge${detail}. Enter a smaller amount.`;
   if (code === ResultCode.REFUND_OVER_LIMIT) return `That is over your refund limit${detail}. Refund less, or ask the merchant's owner to refund it.`;
   return msg;
+}
+
+/** What is left to refund of a charge, and of it what this cashier may still refund (its limit). */
+function leftWords(charge: ChargeRow): string {
+  if (charge.refundableAmount === '0.00') return 'Nothing is left to refund.';
+  const room = charge.refundRoom ?? charge.refundableAmount;
+  if (room === charge.refundableAmount) return `${charge.refundableAmount} is left to refund.`;
+  return room === '0.00'
+    ? `${charge.refundableAmount} is left to refund, but your refund limit is reached: ask the merchant's owner to refund more.`
+    : `${charge.refundableAmount} is left to refund; your refund limit lets you refund up to ${room} more of it.`;
 }
 
 export class RefundDialog {
@@ -96,6 +107,27 @@ export class RefundDialog {
     if (reached) this.el.cancel.focus();
     else if (pinned === undefined) this.el.amount.select();
     else this.el.submit.focus();
+    // The list may be older than refunds made elsewhere (the owner, the merchant's system): the
+    // charge is read again, and the offer follows it unless it was typed over meanwhile.
+    void this.#readAgain(charge);
+  }
+
+  /** The charge as the platform has it now, shown in the dialog while it is still this charge's. */
+  async #readAgain(shown: ChargeRow): Promise<void> {
+    let a;
+    try {
+      a = await callPage<Receipt>('cashier/receipt', { mchOrderId: shown.mchOrderId });
+    } catch (error) {
+      if (error instanceof Unreachable) return;
+      throw error;
+    }
+    if (a.data === null || this.#charge !== shown || !this.el.dialog.open || !this.el.done.hidden) return;
+    const offered = shown.refundRoom ?? shown.refundableAmount;
+    this.#charge = a.data;
+    const offer = this.#describe(a.data);
+    if (this.el.amount.readOnly || this.el.amount.value.trim() !== offered) return;
+    this.el.amount.value = offer;
+    this.el.form.dataset.limitReached = String(offer === '0.00');
   }
 
   /** The help line for the charge as it is now; what the amount field offers. */
@@ -138,7 +170,15 @@ export class RefundDialog {
       const a = await callPage<RefundAnswer>('cashier/refund', { ...attempt });
       this.#attempts.answered(attempt);
       this.#pin(null, this.el.amount.value);
-      if (a.code !== ResultCode.SUCCESS || a.data === null) return say(this.el.status, refusalWords(a.code, a.msg), 'error');
+      if (a.code !== ResultCode.SUCCESS || a.data === null) {
+        say(this.el.status, refusalWords(a.code, a.msg), 'error');
+        // Refused for what is left or the limit: someone else refunded meanwhile. The offer and the list follow.
+        if (a.code === ResultCode.REFUND_EXCEEDS_REFUNDABLE || a.code === ResultCode.REFUND_OVER_LIMIT) {
+          this.onRefunded();
+          await this.#readAgain(charge);
+        }
+        return;
+      }
       this.#show(a.data);
       this.onRefunded();
     } catch (error) {
@@ -158,9 +198,9 @@ export class RefundDialog {
     this.#refunded = { mchOrderId: charge.mchOrderId, mchRefundId: refund.mchRefundId };
     this.#describe(charge);
     const words = refund.refundStatus === 'REFUNDED'
-      ? `Refunded ${refund.refundAmount}. ${charge.refundableAmount === '0.00' ? 'Nothing is left to refund.' : `${charge.refundableAmount} is left to refund.`}`
+      ? `Refunded ${refund.refundAmount}. ${leftWords(charge)}`
       : refund.refundStatus === 'REFUND_FAILED'
-        ? `The refund of ${refund.refundAmount} failed (${refund.failReason ?? 'no reason given'}): no money moved.`
+        ? refundFailedWords(refund.refundAmount, refund.failReason)
         : `The refund of ${refund.refundAmount} is in process.`;
     this.el.form.hidden = true;
     this.el.done.hidden = false;

@@ -1,5 +1,6 @@
 import { REFUND_REASON_MAX_LENGTH } from '@micropay/protocol/text-limits';
 import { ResultCode } from '@micropay/protocol/errors';
+import { refundFailedWords } from '@micropay/protocol/order-status';
 import { callPage, Unreachable } from '../shared/page-api.js';
 import { say } from '../shared/page.js';
 import { RefundAttempts, type RefundAttempt } from '../shared/refund-attempts.js';
@@ -87,11 +88,16 @@ function refundForm(detail: Detail, status: HTMLElement, refresh: () => Promise<
 
   async function send(attempt: ConsoleRefund): Promise<void> {
     try {
-      const a = await callPage<{ refund: { refundAmount: string; refundStatus: string } }>('merchant/orders/refund', { ...attempt });
+      const a = await callPage<{ refund: { refundAmount: string; refundStatus: string; failReason: string | null } }>('merchant/orders/refund', { ...attempt });
       attempts.answered(attempt);
       if (a.data === null) return refused(REFUSALS[a.code] ?? a.msg);
       await refresh();
-      say(status, a.data.refund.refundStatus === 'REFUNDED' ? `Refunded ${a.data.refund.refundAmount}.` : `The refund of ${a.data.refund.refundAmount} is ${a.data.refund.refundStatus}.`);
+      const r = a.data.refund;
+      say(status, r.refundStatus === 'REFUNDED' ? `Refunded ${r.refundAmount}.`
+        : r.refundStatus === 'REFUND_FAILED' ? refundFailedWords(r.refundAmount, r.failReason) : `The refund of ${r.refundAmount} is in process.`);
+      // The form was drawn again: the keyboard goes on from what was done, not from the page's top.
+      status.tabIndex = -1;
+      status.focus();
     } catch (error) {
       if (!(error instanceof Unreachable)) throw error;
       attempts.lost(attempt);
