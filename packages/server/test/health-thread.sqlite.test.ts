@@ -77,7 +77,8 @@ describe('the payment thread seen by the readiness probe', () => {
   });
 
   it('a write lock held by another process makes the process not ready with no payment waiting, and ready again once it is let go', async () => {
-    p = await startTestPlatform();
+    const lines: string[] = [];
+    p = await startTestPlatform({}, undefined, { logger: createLogger('warn', (line) => void lines.push(line)) });
     expect((await fetch(`${p.url}/health/ready`)).status).toBe(200);
     const other = new Database(p.dbPath);
     other.prepare('BEGIN IMMEDIATE').run();
@@ -87,6 +88,9 @@ describe('the payment thread seen by the readiness probe', () => {
       const body = (await res.json()) as { failing: string[]; checks: Record<string, { detail?: string }> };
       expect(body.failing).toEqual(['paymentThread']);
       expect(body.checks.paymentThread!.detail).toBe(`no answer within ${READY_TIMEOUT_MS} ms: the payment thread waits for the write lock (another process holding it?)`);
+      // The log says why too, as for every not-ready answer.
+      const said = lines.map((l) => JSON.parse(l) as { msg: string; errors?: string[] }).find((l) => l.msg === 'not ready');
+      expect(said?.errors).toEqual([`paymentThread: ${body.checks.paymentThread!.detail}`]);
     } finally {
       other.prepare('ROLLBACK').run();
       other.close();
@@ -95,11 +99,11 @@ describe('the payment thread seen by the readiness probe', () => {
     await expect.poll(async () => (await fetch(`${p!.url}/health/ready`)).status, { timeout: 10_000 }).toBe(200);
   });
 
-  it('the database file deleted or replaced under the server: not ready, and the log names the file', async () => {
+  it('the database file deleted or replaced under the server: not ready, nothing written, and the log names the file', async () => {
     const lines: string[] = [];
     p = await startTestPlatform({}, undefined, { logger: createLogger('warn', (line) => void lines.push(line)) });
     const merchant = await createMerchant(p);
-    const { payCode } = await createWalletWithCode(p, 100_00);
+    const { walletId, payCode } = await createWalletWithCode(p, 100_00);
     const ready = async () => {
       const res = await fetch(`${p!.url}/health/ready`);
       return { status: res.status, body: (await res.json()) as { failing: string[]; checks: Record<string, { detail?: string }> } };
@@ -110,10 +114,16 @@ describe('the payment thread seen by the readiness probe', () => {
     expect(seen.status).toBe(503);
     expect(seen.body.failing).toEqual(['paymentThread']);
     expect(seen.body.checks.paymentThread!.detail).toBe('the database file this process writes was deleted or replaced: payments would be lost at its restart; stop it and see the log');
+    // Nothing is written where no restart would read it: the payment is refused, and so is a top-up.
+    const lost = await postSigned(p.url, 'micropay', micropayParams(merchant, 'while-moved', '1.00', payCode), merchant.key);
+    expect(lost.body.code).toBe(500);
+    await expect(p.store.topUp(walletId, 1_00)).rejects.toThrow(
+      `the database file ${p.dbPath} is gone: this process still has the file it opened, which no restart would read, so nothing was written.`);
     // The file back where it was is the file the process opened: ready again.
     renameSync(moved, p.dbPath);
     expect((await ready()).status).toBe(200);
     expect((await postSigned(p.url, 'micropay', micropayParams(merchant, 'after-move', '1.00', payCode), merchant.key)).body.code).toBe(0);
+    expect((await postSigned(p.url, 'queryBill', { mchId: merchant.mchId, mchOrderId: 'while-moved' }, merchant.key)).body.code).toBe(1031);
     // A copy put in its place (a restore under a running server) is another file.
     copyFileSync(p.dbPath, moved);
     renameSync(moved, p.dbPath);

@@ -67,8 +67,27 @@ export async function main(argv: string[]): Promise<number> {
     // A missing or wrong master key is the configuration's mistake too (exit 2), never a stack trace.
     if (error instanceof MasterKeyError) return failed(json, 'config', message, `micropay: ${message}`);
     if (error instanceof ConfigError) return failed(json, 'config', message, `micropay: configuration error: ${message}`);
-    return failed(json, 'failed', message, `micropay: ${message}`);
+    const said = sqliteWords(error) ?? message;
+    return failed(json, 'failed', said, `micropay: ${said}`);
   }
+}
+
+/**
+ * SQLite's bare "database is locked" and "disk I/O error" in words that say what happened to the
+ * command and what to do: a money command's operator must know whether it is safe to run again.
+ */
+function sqliteWords(error: unknown): string | null {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code !== 'string') return null;
+  if (code.startsWith('SQLITE_BUSY')) {
+    return 'the store is busy: another process held its write lock for 5 s (a sqlite3 shell left in a transaction, a backup tool?). '
+      + 'Nothing was recorded: run the command again once the lock is let go';
+  }
+  if (code.startsWith('SQLITE_IOERR')) {
+    return `the store's files could not be read or written (${(error as Error).message}): were its -wal or -shm files deleted or moved under a running server? `
+      + 'Stop the server and see docs/operations.md#restore';
+  }
+  return null;
 }
 
 /** The server package's version (src/cli and dist/cli are both two levels below its package.json). */

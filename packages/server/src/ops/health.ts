@@ -47,7 +47,9 @@ export async function readiness(store: Store, timeoutMs: number = READY_TIMEOUT_
     body: { status: failing.length === 0 ? 'ready' : 'not ready', failing, checks },
     errors: [
       ...('error' in answer ? [`store: ${answer.error}`] : []),
-      ...(typeof thread === 'object' ? [`paymentThread: ${thread.error}`] : []),
+      // The thread's own words when it gave them; else the check's (busy, stopped), so the log says why too.
+      ...(typeof thread === 'object' ? [`paymentThread: ${thread.error}`]
+        : checks.paymentThread?.status === 'failed' ? [`paymentThread: ${checks.paymentThread.detail}`] : []),
     ],
   };
 }

@@ -4,10 +4,10 @@
  * parallel with the HTTP work. Messages that arrive while a batch is written are written together
  * in the next one (group commit on this side too).
  */
-import { statSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { PaymentThreadState } from '../store.js';
 import { openConnection, PaymentWriter, type PaymentJob, type PaymentWriterOptions } from './payment-writer.js';
+import { StoreFile } from './store-file.js';
 import { WriteTurns } from './write-turns.js';
 
 export interface PaymentThreadData {
@@ -41,8 +41,8 @@ export interface WrittenBatch {
 const { path, options, turns: turnFlags } = workerData as PaymentThreadData;
 const turns = new WriteTurns(turnFlags);
 const db = openConnection(path);
-/** The file as opened: a file deleted or replaced under a running server is told by its inode. */
-const opened = statSync(path);
+/** The files as opened: nothing is written once they were deleted or replaced under the server. */
+const file = new StoreFile(path);
 const writer = new PaymentWriter(db, options);
 const port = parentPort!;
 const waiting: BatchRequest[] = [];
@@ -64,6 +64,7 @@ function flush(): void {
   try {
     let seconds = 0;
     const outcomes = turns.batch(() => {
+      file.check();
       const started = performance.now();
       try {
         return writer.write(jobs);
@@ -90,10 +91,8 @@ function flush(): void {
  * would keep every payment waiting. The lock is taken and let go at once, in the payments' turn.
  */
 function writeProblem(): Exclude<PaymentThreadState, string> | null {
-  const now = statSync(path, { throwIfNoEntry: false });
-  if (now === undefined || now.ino !== opened.ino || now.dev !== opened.dev) {
-    return { cannotWrite: 'file', error: `the database file ${path} ${now === undefined ? 'is gone' : 'is another file'}: this process still writes the file it opened, which was deleted or replaced` };
-  }
+  const gone = file.problem();
+  if (gone !== null) return { cannotWrite: 'file', error: `${gone}: this process still writes the file it opened, which was deleted or replaced` };
   try {
     turns.batch(() => {
       db.exec('BEGIN IMMEDIATE');

@@ -71,6 +71,7 @@ import { SqliteOrderReads } from './order-reads.js';
 import type { OrderSearch } from '../../domain/order-search.js';
 import type { OrderHistory } from '../../domain/order-timeline.js';
 import { WriteTurns, type MainWrite } from './write-turns.js';
+import { refuseOrphanedLog, StoreFile } from './store-file.js';
 import { MasterKeyError, type MerchantKeyVault } from '../../secrets/merchant-key-vault.js';
 import type { OfflineCodeKey, WalletDevice } from '../../domain/offline-code.js';
 import { openOfflineKey } from '../../secrets/offline-code-key.js';
@@ -129,6 +130,8 @@ export class SqliteStore extends ServiceStore implements Store {
   #thread: PaymentThread | undefined;
   /** Every write on this thread's connection runs through it (./write-turns.ts). */
   #mainWrite: MainWrite = async (write) => write();
+  /** The store's files as opened; null in memory. */
+  readonly #file: StoreFile | null;
   readonly #s: ReturnType<typeof prepare>;
   /** The API's point reads: one read transaction per event-loop turn (./read-turns.ts). */
   readonly #reads: ReadTurns;
@@ -147,6 +150,7 @@ export class SqliteStore extends ServiceStore implements Store {
 
   constructor(path: string, options: SqliteStoreOptions) {
     super(options.timeZone);
+    refuseOrphanedLog(path);
     this.db = openConnection(path);
     this.#clock = options.clock;
     this.#maxBatch = options.maxBatch ?? 1024;
@@ -165,9 +169,13 @@ export class SqliteStore extends ServiceStore implements Store {
     this.#views = new SqliteViews(this.db, options.merchantKeys);
     this.#orderReads = new SqliteOrderReads(this.db);
     const writerOptions = { timeZone: options.timeZone, policy: options.policy, newOrderTimeoutMs: options.newOrderTimeoutMs };
+    // Every write of a file's store checks first that the file is still the store's (store-file.ts).
+    this.#file = path === ':memory:' ? null : new StoreFile(path);
+    const file = this.#file;
+    if (file !== null) this.#mainWrite = async (write) => (file.check(), write());
     if (options.paymentThread && path !== ':memory:') {
       const turns = new WriteTurns();
-      this.#mainWrite = (write) => turns.main(write);
+      this.#mainWrite = (write) => turns.main(() => (file!.check(), write()));
       // The thread gets the offline-code key when it starts (opened here, before it runs). A key
       // the master keys do not open is told by offlineCodeKey(), which openStore asks after its
       // check of the merchant keys, so the start fails with the merchant keys' message first.
@@ -389,6 +397,7 @@ export class SqliteStore extends ServiceStore implements Store {
     let outcomes: PaymentOutcome[];
     const started = performance.now();
     try {
+      this.#file?.check();
       outcomes = this.#writer!.write(jobs);
     } catch (error) {
       fail(error);
