@@ -145,7 +145,10 @@ async function storeToServe(config: Config, clock: Clock, given: Store | undefin
  */
 function logUpgrade(u: SchemaUpgrade, logger: Logger): void {
   if (u.applied.length === 0) return;
-  logger.info({ from: u.from, to: Math.max(...u.applied), migrations: u.applied.join(',') }, u.from === 0 ? 'schema created' : 'schema upgraded');
+  const fields = { from: u.from, to: Math.max(...u.applied), migrations: u.applied.join(',') };
+  if (u.from !== 0) return logger.info(fields, 'schema upgraded');
+  // Right at a first start; after that, a store that vanished (an unmounted volume, a mistyped path).
+  logger.warn({ ...fields, note: 'a new, empty store: if this server had one before, stop it and check --db or DATABASE_URL' }, 'schema created');
 }
 
 /** The server's background jobs. */

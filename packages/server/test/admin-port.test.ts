@@ -64,7 +64,7 @@ describe('the admin port', () => {
       const lines = server.stderr().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
       // An empty database: the start made its schema, and said so first.
       expect(lines.map((l) => l.msg)).toEqual(['schema created', 'listening', 'shutting down: draining requests in flight', 'stopped']);
-      expect(lines[0]).toMatchObject({ level: 'info', from: 0 });
+      expect(lines[0]).toMatchObject({ level: 'warn', from: 0 });
       expect(lines[1]).toMatchObject({ level: 'info', url: server.url, adminUrl });
     } finally {
       await empty.drop();
