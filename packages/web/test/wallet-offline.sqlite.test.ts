@@ -53,6 +53,25 @@ describe('the wallet page with its network cut (docs/offline-codes.md)', () => {
     expect(problems.filter((p) => !/ERR_INTERNET_DISCONNECTED|Failed to fetch|net::/.test(p))).toEqual([]);
   });
 
+  it('an offline code paid at a till after the page is back online: the page reads the wallet again by itself while the code may pay', async () => {
+    const wallet = await createWallet(platform.cliJ);
+    const { page, problems } = await openCodeScreen(chromium.browser, await platform.walletLink(wallet.walletId));
+    await payOfflineHere(page, wallet.walletId);
+    await page.context().setOffline(true);
+    await page.getByRole('button', { name: 'New code' }).click();
+    await expect.poll(() => page.locator('#code-status').textContent()).toBe('No network: this offline code was made on your phone. It pays once.');
+    const offline = await revealDigits(page);
+    await page.context().setOffline(false);
+    await expect.poll(() => page.locator('#code-status').textContent(), { timeout: 15_000 }).toBe('A new code is shown.');
+    expect(await page.locator('#wallet-line').textContent()).toMatch(/ · available 50\.00$/);
+    // The holder walks to the till with the offline code still in mind (a screenshot, a slow till):
+    // nobody tells the page, which reads the wallet again while such a code may still pay.
+    expect((await platform.pay(offline, 'offline-late-1')).stdout).toContain('PAID, amount 1.00');
+    await expect.poll(() => page.locator('#wallet-line').textContent(), { timeout: 10_000 }).toMatch(/ · available 49\.00$/);
+    await expect.poll(() => page.locator('#history li').first().textContent()).toContain('-1.00');
+    expect(problems.filter((p) => !/ERR_INTERNET_DISCONNECTED|Failed to fetch|net::/.test(p))).toEqual([]);
+  });
+
   it('an offline code charged above the confirmation limit: back online, the page asks for the PIN by itself', async () => {
     const wallet = await createWallet(platform.cliJ, '50.00', ['--pin', '2468', '--confirm-limit', '0.50']);
     const { page, problems } = await openCodeScreen(chromium.browser, await platform.walletLink(wallet.walletId));

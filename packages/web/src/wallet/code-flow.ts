@@ -5,6 +5,7 @@ import type { CodeScreen } from './code-screen.js';
 import type { LiveResult } from './live-result.js';
 import { offlineCode } from './offline-device.js';
 import { issuePayCode } from './paycode-api.js';
+import { OFFLINE_STEP_MS, OFFLINE_WINDOW_STEPS } from '@micropay/protocol/offline-code';
 
 /**
  * Which code comes next: `new` when the holder asked for one (the code shown may be spent), `same`
@@ -30,6 +31,12 @@ export interface CodeFlowParts {
 }
 
 const OFFLINE_WORDS = 'No network: this offline code was made on your phone. It pays once.';
+/**
+ * Back online, an offline code shown before may still be paid at a till (the platform takes it up
+ * to OFFLINE_WINDOW_STEPS steps after its own), and nobody tells the page: while it may, the page
+ * reads the wallet again this often, so the balance and a payment waiting for the PIN show.
+ */
+const FOLLOW_OFFLINE_MS = 5_000;
 /** No code could be shown for want of the network: the page tries again this often (and when the browser says it is online). */
 const RETRY_MS = 10_000;
 
@@ -53,6 +60,9 @@ export class CodeFlow {
   #unreachable = '';
   /** "New code" was asked for and no code shown since: a renewal meanwhile (a step's end, back on screen) stays a new code. */
   #newAsked = false;
+  /** Until when an offline code shown may still pay (0: none shown); followed once back online. */
+  #offlinePayableUntilMs = 0;
+  #following: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly parts: CodeFlowParts) {}
 
@@ -70,6 +80,8 @@ export class CodeFlow {
   /** Signed out: a request still on its way is dropped, so its answer cannot bring the screen back. */
   end(): void {
     this.#latest += 1;
+    clearTimeout(this.#following);
+    this.#offlinePayableUntilMs = 0;
     this.#walletId = null;
     this.#offline = false;
     this.#newAsked = false;
@@ -130,10 +142,23 @@ export class CodeFlow {
     if (!issued.ok) return this.#noCode(issued.message);
     screen.show(issued.payCode);
     this.#platformCode = issued.payCode;
-    if (wasOffline) this.parts.backOnline();
+    if (wasOffline) this.#followOfflineCodes();
     lifetime.start('valid', issued.validForMs, () => void this.show('same'));
     live.watch(issued.payCode);
     say(status, this.#issued++ === 0 ? 'Your payment code is shown.' : 'A new code is shown.');
+  }
+
+  /** Back online: the wallet is read now, and again while an offline code shown may still pay. */
+  #followOfflineCodes(): void {
+    clearTimeout(this.#following);
+    this.parts.backOnline();
+    const session = this.#walletId;
+    const again = () => {
+      if (this.#walletId !== session || this.#offline) return;
+      this.parts.backOnline();
+      if (Date.now() < this.#offlinePayableUntilMs) this.#following = setTimeout(again, FOLLOW_OFFLINE_MS);
+    };
+    if (Date.now() < this.#offlinePayableUntilMs) this.#following = setTimeout(again, FOLLOW_OFFLINE_MS);
   }
 
   /** No code on the screen, and why: nothing stale stays scannable. */
@@ -158,6 +183,7 @@ export class CodeFlow {
     if (offline.ok) {
       this.#newAsked = false;
       screen.show(offline.code);
+      this.#offlinePayableUntilMs = Math.max(this.#offlinePayableUntilMs, offline.endsAtMs + OFFLINE_WINDOW_STEPS * OFFLINE_STEP_MS);
       lifetime.start('nextCode', offline.endsAtMs - Date.now(), () => void this.show('same'));
       // Said once, not again at each step: the status is read out by screen readers.
       if (status.textContent !== OFFLINE_WORDS) say(status, OFFLINE_WORDS);
