@@ -180,7 +180,7 @@ function startOffline(message: string): void {
   if (id === null) return showSignIn(message);
   startedOffline = true;
   walletId = id;
-  walletName = `Wallet ${id}`;
+  walletName = `Wallet ${shownId(id)}`;
   showWalletLine(undefined);
   signInForm.hidden = true;
   flow.begin(id, message);
@@ -218,7 +218,7 @@ function enter(wallet: SignedInWallet): void {
   // offers to make one (the holder's choice: never on a browser that is not theirs).
   void renewEnrolment(wallet.walletId).then(() => account.refreshDevices());
   signInForm.hidden = true;
-  walletName = wallet.name === undefined ? `Wallet ${wallet.walletId}` : `${wallet.name} · wallet ${wallet.walletId}`;
+  walletName = wallet.name === undefined ? `Wallet ${shownId(wallet.walletId)}` : `${wallet.name} · wallet ${shownId(wallet.walletId)}`;
   showWalletLine(wallet.available);
   // Signed in, the keyboard (and a screen reader) starts at the code, not at the page's top.
   void showPendingOrNextCode().then(() => {
@@ -247,6 +247,14 @@ async function askPending(): Promise<void> {
 }
 
 /** The line above the code: the wallet, and what it can pay now (refreshed with the account below). */
+/**
+ * The wallet id above the code, its last four digits only: the screen is held up to the cashier
+ * and the queue, and the id is half of a sign-in (with the PIN), whose wrong tries lock the wallet.
+ */
+function shownId(id: string): string {
+  return `•••• ${id.slice(-4)}`;
+}
+
 function showWalletLine(available: string | undefined): void {
   walletLine.textContent = available === undefined ? walletName : `${walletName} · available ${available}`;
 }
