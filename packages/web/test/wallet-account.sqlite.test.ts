@@ -47,7 +47,7 @@ describe("the wallet page's account part", () => {
     expect(first).toMatch(/^Kedai Kopi\s+\+0\.50\s+Refund · Completed · \d{1,2} [A-Z][a-z]{2} \d{4}, \d\d:\d\d$/);
     expect(await rows.nth(1).innerText()).toMatch(/^Kedai Kopi\s+-1\.10\s+Payment · Paid · /);
     // The refunded payment shows it was partly refunded by its state, and its time for people, in the platform's zone.
-    expect(await rows.nth(6).innerText()).toMatch(/^Kedai Kopi\s+-1\.05\s+Payment · Paid · /);
+    expect(await rows.nth(6).innerText()).toMatch(/^Kedai Kopi\s+-1\.05\s+Payment · Partly refunded \(0\.50 back\) · /);
     expect(await rows.first().locator('time').getAttribute('datetime')).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00$/);
     expect(await page.locator('#history-zone').textContent()).toBe('Times in Asia/Kuala_Lumpur.');
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.viewport.width);

@@ -29,7 +29,8 @@ describe("a refund at the till shows in the wallet page's history", () => {
     await phone.getByRole('button', { name: 'Refresh' }).click();
     const refundRow = new RegExp(`^${cashier.merchantName}\\s+\\+1\\.00\\s+Refund · Completed · \\d{1,2} [A-Z][a-z]{2} \\d{4}, \\d\\d:\\d\\d$`);
     await expect.poll(() => rows.first().innerText()).toMatch(refundRow);
-    expect(await rows.nth(1).innerText()).toMatch(new RegExp(`^${cashier.merchantName}\\s+-2\\.50\\s+Payment · Paid · `));
+    // A part refunded leaves the payment PAID: its row says how much came back.
+    expect(await rows.nth(1).innerText()).toMatch(new RegExp(`^${cashier.merchantName}\\s+-2\\.50\\s+Payment · Partly refunded \\(1\\.00 back\\) · `));
     expect(await phone.locator('#available').textContent()).toBe('48.50');
     expect(await phone.locator('#held').textContent()).toBe('0.00');
     // The phone's screen from the wallet's heading: balances, then the history with the refund on top.

@@ -107,6 +107,8 @@ export function transactionData(t: WalletTransaction, timeZone: string): Record<
     wavpayOrderId: t.orderId,
     refundId: t.refundId,
     status: t.status,
+    // A part refunded leaves the payment PAID: how much came back is told here.
+    refundedAmount: t.refundedSen === null ? null : formatSen(t.refundedSen),
     time: formatWireTime(t.createdAtMs, timeZone),
   };
 }

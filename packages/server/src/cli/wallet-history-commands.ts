@@ -32,13 +32,14 @@ export const history = defineCommand({
     const amountWidth = Math.max(0, ...page.rows.map((t) => formatSen(t.amountSen).length));
     const lines = page.rows.map((t) => [
       `entry ${String(t.entryId).padEnd(idWidth)}`, timeText(t.createdAtMs, config), formatSen(t.amountSen).padStart(amountWidth),
-      `${ENTRY_KIND_WORDS[t.kind]}${t.status === null ? '' : ` (${t.status})`}`, t.merchantName ?? '', t.orderId ?? '',
+      `${ENTRY_KIND_WORDS[t.kind]}${t.status === null ? '' : ` (${t.status}${t.refundedSen ? `, ${formatSen(t.refundedSen)} refunded` : ''})`}`, t.merchantName ?? '', t.orderId ?? '',
     ].join('  ').trimEnd());
     if (page.rows.length === 0) lines.push(before === undefined ? `Wallet ${args.WALLETID} has no movements yet.` : 'No older movements.');
     if (page.older !== null) lines.push(`More: micropay wallet history ${args.WALLETID} --before ${page.older}`);
     // As the wire names them (the wallet API's TOPUP, PAYMENT, …), times as the CLI's JSON writes them.
     const rows = page.rows.map((t) => ({
       entryId: String(t.entryId), type: t.kind.toUpperCase(), amount: formatSen(t.amountSen), status: t.status,
+      refundedAmount: t.refundedSen === null ? null : formatSen(t.refundedSen),
       merchantName: t.merchantName, orderId: t.orderId, refundId: t.refundId, atMs: String(t.createdAtMs),
     }));
     out.show({ walletId: args.WALLETID, movements: rows, older: page.older }, lines.join('\n'));

@@ -158,6 +158,7 @@ export function toWalletTransaction(r: Row): WalletTransaction {
     refundId: r.refund_id as string | null,
     merchantName: r.merchant_name as string | null,
     status: (r.status as string | null | undefined) ?? null,
+    refundedSen: r.refunded_sen === null || r.refunded_sen === undefined ? null : Number(r.refunded_sen),
     createdAtMs: r.created_at_ms as number,
   };
 }

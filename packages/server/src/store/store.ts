@@ -483,6 +483,8 @@ export interface WalletTransaction {
   readonly merchantName: string | null;
   /** The paid order's status now (a payment), the refund's (a refund); null for a top-up. */
   readonly status: string | null;
+  /** A payment's refunds so far (REFUNDED or in process); null for every other movement. */
+  readonly refundedSen: number | null;
   readonly createdAtMs: number;
 }
 

@@ -22,6 +22,8 @@ export interface Movement {
   readonly amount: string;
   readonly merchantName: string | null;
   readonly status: string | null;
+  /** A payment's refunds so far, in process included ("0.00": none); null on other rows. */
+  readonly refundedAmount: string | null;
   readonly zonedTime: string;
 }
 

@@ -24,10 +24,23 @@ export function peopleTime(zoned: string): { text: string; datetime: string } {
 
 /** What the row says the movement's state is, in words. */
 export function statusWords(t: Movement): string {
-  if (t.type === 'PAYMENT') return PAYMENT_STATUS[t.status ?? ''] ?? t.status ?? '';
+  if (t.type === 'PAYMENT') return paymentWords(t);
   // A top-up the operator took back (a mistake): its reversal is a row of its own.
   if (t.status === 'REVERSED') return 'Reversed';
   return t.status === null || t.status === 'REFUNDED' ? 'Completed' : t.status;
+}
+
+/**
+ * A payment's state: a part refunded leaves the order PAID, and a refund that failed leaves it
+ * REFUND_FAILED whatever came back before, so the amount refunded so far is said with them.
+ */
+function paymentWords(t: Movement): string {
+  const words = PAYMENT_STATUS[t.status ?? ''] ?? t.status ?? '';
+  const refunded = t.refundedAmount ?? '0.00';
+  if (refunded === '0.00' || t.status === 'REFUNDED') return words;
+  if (t.status === 'PAID') return `Partly refunded (${refunded} back)`;
+  if (t.status === 'REFUND_FAILED') return `Partly refunded (${refunded} back), a later refund failed`;
+  return `${words} (${refunded} refunded or in process)`;
 }
 
 /** "-12.50" stays as it is; money coming in gets its "+". */

@@ -159,18 +159,21 @@ function transactionRow(extra: Record<string, JsonSchema> = {}, payouts = false)
   const none = { type: 'null' };
   return {
     anyOf: [
-      row('TOPUP', MONEY_IN, { merchantName: none, wavpayOrderId: none, refundId: none, status: { enum: ['REVERSED', null], description: 'REVERSED: an operator took it back (its TOPUP_REVERSAL row).' } }),
+      row('TOPUP', MONEY_IN, { merchantName: none, wavpayOrderId: none, refundId: none, status: { enum: ['REVERSED', null], description: 'REVERSED: an operator took it back (its TOPUP_REVERSAL row).' }, refundedAmount: none }),
       // An operator's correction of a top-up made by mistake (docs/operations.md): its amount back out.
-      row('TOPUP_REVERSAL', MONEY_OUT, { merchantName: none, wavpayOrderId: none, refundId: none, status: none }),
-      row('PAYMENT', MONEY_OUT, { merchantName: { type: ['string', 'null'] }, wavpayOrderId: WAVPAY_ORDER_ID, refundId: none, status: { enum: [...PAID_ORDER_STATUSES] } }),
+      row('TOPUP_REVERSAL', MONEY_OUT, { merchantName: none, wavpayOrderId: none, refundId: none, status: none, refundedAmount: none }),
+      row('PAYMENT', MONEY_OUT, {
+        merchantName: { type: ['string', 'null'] }, wavpayOrderId: WAVPAY_ORDER_ID, refundId: none, status: { enum: [...PAID_ORDER_STATUSES] },
+        refundedAmount: { ...AMOUNT_SCHEMA, description: 'Refunded of it so far, refunds in process included (a part refunded leaves it PAID); 0.00: none.' },
+      }),
       row('REFUND', MONEY_IN, {
         merchantName: { type: ['string', 'null'] }, wavpayOrderId: WAVPAY_ORDER_ID,
-        refundId: pattern(/^5[0-9]{21}$/, "MicroPay's refund id."), status: { enum: [...REFUND_STATUSES] },
+        refundId: pattern(/^5[0-9]{21}$/, "MicroPay's refund id."), status: { enum: [...REFUND_STATUSES] }, refundedAmount: none,
       }),
       // A closed wallet's payout, and its money back when the payout failed: the operator's view only.
       ...(payouts ? [
-        row('PAYOUT', MONEY_OUT, { merchantName: none, wavpayOrderId: none, refundId: none, status: none }),
-        row('PAYOUT_RETURNED', MONEY_IN, { merchantName: none, wavpayOrderId: none, refundId: none, status: none }),
+        row('PAYOUT', MONEY_OUT, { merchantName: none, wavpayOrderId: none, refundId: none, status: none, refundedAmount: none }),
+        row('PAYOUT_RETURNED', MONEY_IN, { merchantName: none, wavpayOrderId: none, refundId: none, status: none, refundedAmount: none }),
       ] : []),
     ],
   };

@@ -712,7 +712,7 @@ function prepare(db: Database.Database) {
          SELECT p.prev_posting_id, c.n + 1 FROM chain c JOIN postings p ON p.posting_id = c.posting_id
           WHERE p.prev_posting_id IS NOT NULL AND c.n < @limit)
        SELECT p.posting_id, e.entry_id, e.kind, p.amount_sen, e.order_id, e.refund_id, e.created_at_ms, m.name AS merchant_name,
-              ${TRANSACTION_STATUS} AS status
+              ${TRANSACTION_STATUS}
          FROM chain c
          JOIN postings p ON p.posting_id = c.posting_id
          JOIN journal_entries e ON e.entry_id = p.entry_id
