@@ -128,19 +128,26 @@ export const adminCloseWallet = withOperator('wallet accounts', async (ctx, req,
   });
 });
 
-/** `{walletId, amount}`: money from the platform float into the wallet. */
+/**
+ * `{walletId, amount, requestId?}`: money from the platform float into the wallet. The console sends
+ * a request id of its own per attempt: sent again after a lost answer, it tops up once (`repeat`).
+ */
 export const adminTopUpWallet = withOperator('money', async (ctx, req, operator) => {
   const parsed = parse(() => {
-    rejectUnknown(req.body, ['walletId', 'amount']);
+    rejectUnknown(req.body, ['walletId', 'amount', 'requestId']);
     refuseMoneyAsNumber(req.body, ['amount']);
-    return { walletId: walletIdOf(req.body), amount: required(req.body, 'amount') };
+    return { walletId: walletIdOf(req.body), amount: required(req.body, 'amount'), requestId: text(req.body, 'requestId') };
   });
   if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
-  const { walletId, amount } = parsed.value;
+  const { walletId, amount, requestId } = parsed.value;
   return refusedInWords(async () => {
-    const topped = await topUpWallet(ctx.store, walletId, amount, operatorActing(operator, req));
-    if (isBadInput(topped)) return badInputAnswer(topped, 'amount');
-    return topped === null ? noSuchWallet(walletId) : detailAnswer(ctx, walletId);
+    const topped = await topUpWallet(ctx.store, walletId, amount, operatorActing(operator, req), requestId);
+    if (isBadInput(topped)) return badInputAnswer(topped, topped.field === 'request-id' ? 'requestId' : 'amount');
+    if (topped === null) return noSuchWallet(walletId);
+    if (topped.kind === 'requestIdReused') {
+      return answer(ResultCode.TOP_UP_REQUEST_ID_REUSED, null, `request id ${requestId} topped this wallet up by ${formatSen(topped.earlierSen)}; nothing was topped up`);
+    }
+    return detailAnswer(ctx, walletId, { repeat: topped.kind === 'repeat' });
   });
 });
 

@@ -1,4 +1,5 @@
-import { formatSen, formatWireTime, parseAmountSen } from '@micropay/protocol';
+import { formatSen, formatWireTime, parseAmountSen, resultCodeInfo, ResultCode } from '@micropay/protocol';
+import { MAX_PAYOUT_REQUEST_ID_LENGTH } from '../domain/payout.js';
 import type { Wallet, WalletStatus } from '../domain/model.js';
 import {
   createHolderWallet, freezeWallet, isBadInput, newWalletAppToken, setWalletConfirmLimit, setWalletPin, topUpWallet, unlockWalletPin,
@@ -111,13 +112,25 @@ const topup = defineCommand({
   name: 'wallet topup',
   summary: 'top a wallet up from the platform float',
   positionals: [WALLETID, { name: 'AMOUNT', help: 'the amount, like 25.00' }],
-  options: {},
+  options: {
+    'request-id': { type: 'string', value: 'ID', help: `your id for this top-up (at most ${MAX_PAYOUT_REQUEST_ID_LENGTH} characters): run again with it, it tops up nothing more` },
+  },
   store: 'existing',
-  async run({ args, store, out }) {
-    const w = await topUpWallet(store, args.WALLETID, args.AMOUNT, cliActing());
-    if (isBadInput(w)) return badInput(w);
-    if (w === null) return notFound(`wallet ${args.WALLETID}`);
-    out.show(walletJson(w), `Wallet ${w.walletId} topped up by ${formatSen(parseAmountSen(args.AMOUNT)!)}; balance ${formatSen(w.balanceSen)}.`);
+  async run({ args, options, store, out }) {
+    const requestId = options['request-id'] ?? null;
+    const t = await topUpWallet(store, args.WALLETID, args.AMOUNT, cliActing(), requestId);
+    if (isBadInput(t)) return badInput(t);
+    if (t === null) return notFound(`wallet ${args.WALLETID}`);
+    const amount = formatSen(parseAmountSen(args.AMOUNT)!);
+    if (t.kind === 'requestIdReused') {
+      const code = ResultCode.TOP_UP_REQUEST_ID_REUSED;
+      throw new CommandFailed(`${resultCodeInfo(code)!.msg} (${code}): request id ${requestId} topped wallet ${args.WALLETID} up by ${formatSen(t.earlierSen)}; nothing was topped up`);
+    }
+    const w = t.wallet;
+    const said = t.kind === 'repeat'
+      ? `Wallet ${w.walletId} was topped up by ${amount} under request id ${requestId} already: nothing moved again; balance ${formatSen(w.balanceSen)}.`
+      : `Wallet ${w.walletId} topped up by ${amount}; balance ${formatSen(w.balanceSen)}.`;
+    out.show({ ...walletJson(w), repeat: t.kind === 'repeat' }, said);
     return 0;
   },
 });

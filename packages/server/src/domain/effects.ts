@@ -126,6 +126,8 @@ export type Effect =
   | { readonly kind: 'setPayoutAccount'; readonly mchId: string; readonly account: PayoutAccount }
   /** Compare-and-set on the payout's status: it is still `from` (REQUESTED) and becomes `to`. */
   | { readonly kind: 'movePayout'; readonly from: Payout; readonly to: Payout }
+  /** The top-up made under the operator's request id (domain/wallet.ts decideTopUp): that id tops up nothing more. */
+  | { readonly kind: 'recordTopUpRequest'; readonly walletId: string; readonly requestId: string; readonly amountSen: number; readonly atMs: number }
   /** A new payout file (domain/payout-file.ts): its number, when it was made, its payouts' count and sum. */
   | { readonly kind: 'insertPayoutFile'; readonly fileNo: number; readonly madeAtMs: number; readonly count: number; readonly totalSen: number }
   /** Compare-and-set: each payout is still REQUESTED and in no file, and is now in this one. */

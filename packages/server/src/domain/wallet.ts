@@ -1,5 +1,5 @@
 import { formatSen } from '@micropay/protocol';
-import type { Effect, WalletSecurityChanges } from './effects.js';
+import { unchanged, type Decided, type Effect, type WalletSecurityChanges } from './effects.js';
 import { assert, journalEntry, PLATFORM_FLOAT, walletAccount, type JournalEntry } from './ledger.js';
 import type { PayCode, Wallet, WalletStatus } from './model.js';
 import { walletPageAccessEnd } from './page-access.js';
@@ -37,6 +37,35 @@ export function checkTopUp(wallet: Wallet, amountSen: number): void {
       `top-up refused: wallet ${wallet.walletId} would hold ${formatSen(wallet.balanceSen + amountSen)}, above the limit of ${formatSen(MAX_WALLET_BALANCE_SEN)}`,
     );
   }
+}
+
+/** What a top-up under a request id is decided on: the wallet (its balance locked), and the amount topped up under that id before, if any. */
+export interface TopUpView {
+  readonly wallet: Wallet;
+  readonly earlierSen: number | null;
+}
+
+export type TopUpOutcome =
+  | { readonly kind: 'toppedUp'; readonly wallet: Wallet }
+  /** The request id topped up this amount already: nothing moves again. */
+  | { readonly kind: 'repeat'; readonly wallet: Wallet }
+  /** The request id topped up another amount: nothing moves. */
+  | { readonly kind: 'requestIdReused'; readonly wallet: Wallet; readonly earlierSen: number };
+
+/**
+ * A top-up from the platform float, under the operator's request id when one is given: the same
+ * id again tops up nothing more (a lost answer, a retried script), whatever the wallet is now; with
+ * another amount it is refused. Throws as checkTopUp does.
+ */
+export function decideTopUp(view: TopUpView, amountSen: number, requestId: string | null, nowMs: number): Decided<TopUpOutcome> {
+  const { wallet, earlierSen } = view;
+  if (earlierSen !== null) {
+    return unchanged(earlierSen === amountSen ? { kind: 'repeat', wallet } : { kind: 'requestIdReused', wallet, earlierSen });
+  }
+  checkTopUp(wallet, amountSen);
+  const effects: Effect[] = [{ kind: 'book', entry: topUpEntry(wallet.walletId, amountSen, nowMs) }];
+  if (requestId !== null) effects.push({ kind: 'recordTopUpRequest', walletId: wallet.walletId, requestId, amountSen, atMs: nowMs });
+  return { result: { kind: 'toppedUp', wallet: { ...wallet, balanceSen: wallet.balanceSen + amountSen } }, effects };
 }
 
 /** Why a wallet with this status may not be issued a payment code, or null when it may. */

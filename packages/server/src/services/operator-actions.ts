@@ -4,11 +4,11 @@ import { merchantIdProblem, newApiKey } from '../domain/ids.js';
 import { merchantNameProblem } from '../domain/merchant.js';
 import { DEFAULT_KEY_OVERLAP_MS } from '../domain/merchant-keys.js';
 import type { Merchant, Wallet } from '../domain/model.js';
-import { type PayoutFinishDecision } from '../domain/payout.js';
+import { MAX_PAYOUT_REQUEST_ID_LENGTH, type PayoutFinishDecision } from '../domain/payout.js';
 import { MAX_REASON_LENGTH } from '@micropay/protocol/text-limits';
 import { printableTextProblem } from '../domain/text.js';
 import { isNotifyUrl, NOTIFY_URL_MAX_LENGTH, NOTIFY_URL_PROBLEM } from '../notify/message.js';
-import { MAX_WALLET_BALANCE_SEN, walletNameProblem, walletStatusProblem } from '../domain/wallet.js';
+import { MAX_WALLET_BALANCE_SEN, walletNameProblem, walletStatusProblem, type TopUpOutcome } from '../domain/wallet.js';
 import type { Store } from '../store/store.js';
 import { LEDGER_ID } from '../domain/ledger.js';
 import type { ActingAs } from '../domain/audit-log.js';
@@ -87,10 +87,18 @@ export async function createHolderWallet(store: Store, given: WalletForm, acting
   return { wallet, token };
 }
 
-/** "Top up" from the platform float. null: no such wallet. */
-export async function topUpWallet(store: Store, walletId: string, amount: string, acting?: ActingAs): Promise<Wallet | null | BadInput> {
+/**
+ * "Top up" from the platform float, under the operator's request id when one is given: the same
+ * id again tops up nothing more (domain/wallet.ts decideTopUp). null: no such wallet.
+ */
+export async function topUpWallet(
+  store: Store, walletId: string, amount: string, acting?: ActingAs, requestId: string | null = null,
+): Promise<TopUpOutcome | null | BadInput> {
   const sen = positiveAmountOf(amount, 'AMOUNT');
-  return isBadInput(sen) ? sen : store.topUp(walletId, sen, acting);
+  if (isBadInput(sen)) return sen;
+  if (requestId === null) return store.topUp(walletId, sen, acting).then((wallet) => (wallet === null ? null : { kind: 'toppedUp', wallet }));
+  const problem = printableTextProblem(requestId, MAX_PAYOUT_REQUEST_ID_LENGTH);
+  return problem !== null ? bad('request-id', problem) : store.topUpOnce(walletId, sen, requestId, acting);
 }
 
 /**

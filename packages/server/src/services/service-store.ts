@@ -7,7 +7,7 @@ import type { NewMerchant } from '../domain/merchant.js';
 import type { Merchant, MerchantStatus, PayCode, Wallet, WalletStatus } from '../domain/model.js';
 import type { RefundRecord, RefundRequestDecision } from '../domain/refund.js';
 import type { SettleResult } from '../domain/settlement.js';
-import type { NewWallet } from '../domain/wallet.js';
+import type { NewWallet, TopUpOutcome } from '../domain/wallet.js';
 import type { WalletSecurityChanges } from '../domain/effects.js';
 import type { StorePort, ViewFor, ViewName, ViewOf } from '../store/port.js';
 import type { PayCodeRefusal, Store } from '../store/store.js';
@@ -42,7 +42,7 @@ type ServiceMethods =
   | 'rollMerchantKey' | 'recordKeyFirstUse' | 'resealMerchantKeys'
   | 'confirmPending' | 'declinePending' | 'closeOrder' | 'sweep'
   | 'requestRefund' | 'finishRefund' | 'refund' | 'finishStaleRefunds'
-  | 'createWallet' | 'topUp' | 'reverseTopUp' | 'issuePayCode' | 'setWalletStatus' | 'updateWalletSecurity'
+  | 'createWallet' | 'topUp' | 'topUpOnce' | 'reverseTopUp' | 'issuePayCode' | 'setWalletStatus' | 'updateWalletSecurity'
   | 'openPageSession' | 'usePageSession' | 'endPageSession' | 'sweepPageAccess' | 'issueSignInLink' | 'signInWithLink'
   | 'createCashier' | 'resetCashierPassword' | 'changeOwnPassword' | 'setUserStatus' | 'signInCashier' | 'checkUserPassword' | 'setRefundLimit'
   | 'createOperator' | 'resetOperator' | 'signOutOperator' | 'signInOperator'
@@ -158,8 +158,12 @@ export abstract class ServiceStore implements StorePort, Pick<Store, ServiceMeth
     return wallets.createWallet(this, input, acting);
   }
 
-  topUp(walletId: string, amountSen: number, acting?: ActingAs): Promise<Wallet | null> {
-    return wallets.topUp(this, walletId, amountSen, acting);
+  async topUp(walletId: string, amountSen: number, acting?: ActingAs): Promise<Wallet | null> {
+    return (await wallets.topUp(this, walletId, amountSen, acting))?.wallet ?? null;
+  }
+
+  topUpOnce(walletId: string, amountSen: number, requestId: string, acting?: ActingAs): Promise<TopUpOutcome | null> {
+    return wallets.topUp(this, walletId, amountSen, acting, requestId);
   }
 
   reverseTopUp(walletId: string, entryId: number, reason: string, acting?: ActingAs): Promise<Wallet | null> {

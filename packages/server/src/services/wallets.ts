@@ -5,15 +5,16 @@ import { newPayCode, newWalletId } from '../domain/ids.js';
 import type { PayCode, Wallet, WalletStatus } from '../domain/model.js';
 import {
   canChangeWalletStatus,
-  checkTopUp,
+  decideTopUp,
   openWallet,
   payCodeFor,
   payCodeRefusal,
-  topUpEntry,
   walletAfterSecurity,
   walletSecurityEffects,
   walletStatusEffects,
   type NewWallet,
+  type TopUpOutcome,
+  type TopUpView,
 } from '../domain/wallet.js';
 import type { WalletSecurityChanges } from '../domain/effects.js';
 import { assert } from '../domain/ledger.js';
@@ -33,14 +34,19 @@ export function createWallet(port: StorePort, input: NewWallet, acting?: ActingA
   );
 }
 
-export function topUp(port: StorePort, walletId: string, amountSen: number, acting?: ActingAs): Promise<Wallet | null> {
-  // The balance is locked too: the cap is checked against the balance the top-up is added to.
-  return port.decide({ view: 'wallet', walletId, lockBalance: true }, (wallet, nowMs): Decided<Wallet | null> => {
-    if (wallet === null) return unchanged(null);
-    checkTopUp(wallet, amountSen);
-    const done = { result: { ...wallet, balanceSen: wallet.balanceSen + amountSen }, effects: [{ kind: 'book' as const, entry: topUpEntry(walletId, amountSen, nowMs) }] };
-    return audited(done, acting, nowMs, () => walletRecord('wallet.topUp', walletId, { amount: formatSen(amountSen) }));
-  });
+/**
+ * A top-up from the float, under the operator's request id when one is given (domain/wallet.ts
+ * decideTopUp: the same id again tops up nothing more). The balance is locked too: the cap is
+ * checked against the balance the top-up is added to. null: no such wallet.
+ */
+export function topUp(port: StorePort, walletId: string, amountSen: number, acting?: ActingAs, requestId: string | null = null): Promise<TopUpOutcome | null> {
+  const decide = (view: TopUpView | null, nowMs: number): Decided<TopUpOutcome | null> =>
+    view === null ? unchanged(null) : audited(decideTopUp(view, amountSen, requestId, nowMs), acting, nowMs, () =>
+      walletRecord('wallet.topUp', walletId, { amount: formatSen(amountSen), ...(requestId === null ? {} : { requestId: auditText(requestId) }) }));
+  if (requestId === null) {
+    return port.decide({ view: 'wallet', walletId, lockBalance: true }, (wallet, nowMs) => decide(wallet === null ? null : { wallet, earlierSen: null }, nowMs));
+  }
+  return port.decide({ view: 'topUp', walletId, requestId }, decide);
 }
 
 /** Takes a top-up back whole (domain/top-up-reversal.ts), with the operator's reason in the log. null: no such wallet. */

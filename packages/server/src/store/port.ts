@@ -8,6 +8,7 @@ import type { ChargeStartView } from '../domain/cashier-charge.js';
 import type { Payout, PayoutRequestView, WalletToClose } from '../domain/payout.js';
 import type { PayoutAccountView } from '../domain/payout-account.js';
 import type { PayoutsOfFile, PayoutsToFile } from '../domain/payout-file.js';
+import type { TopUpView } from '../domain/wallet.js';
 import type { RefundFinishView, RefundView } from '../domain/refund.js';
 import type { EntryToReverse } from '../domain/top-up-reversal.js';
 
@@ -27,6 +28,8 @@ export type ViewRequest =
    * credit cannot land between the decision's read of the balance and its write (top-ups).
    */
   | { readonly view: 'wallet'; readonly walletId: string; readonly lockBalance?: boolean }
+  /** A top-up (domain/wallet.ts decideTopUp): the wallet with its balance locked, then the top-up made under the request id, if any. */
+  | { readonly view: 'topUp'; readonly walletId: string; readonly requestId: string }
   /**
    * A top-up to reverse (domain/top-up-reversal.ts): the wallet and its balance locked, as `wallet`
    * with `lockBalance`, and the journal entry as it touched the wallet, with its reversal if any.
@@ -106,6 +109,7 @@ export interface ViewOf {
   payout: Payout | null;
   payoutsToFile: PayoutsToFile;
   payoutsOfFile: PayoutsOfFile;
+  topUp: TopUpView | null;
 }
 
 export type ViewName = ViewRequest['view'];

@@ -10,7 +10,7 @@ import type { NotificationActivity } from './notification-attempts-sql.js';
 import type { RefundRecord, RefundRequestDecision } from '../domain/refund.js';
 import type { SettleResult } from '../domain/settlement.js';
 import type { WalletSecurityChanges } from '../domain/effects.js';
-import type { NewWallet } from '../domain/wallet.js';
+import type { NewWallet, TopUpOutcome } from '../domain/wallet.js';
 import type { NewMerchant } from '../domain/merchant.js';
 import type { DayWindow, StatementMovements } from '../domain/statement.js';
 import type { Payout, PayoutStatus, PayoutRequest, PayoutRequestDecision, PayoutFinishDecision, WalletClosing } from '../domain/payout.js';
@@ -115,6 +115,8 @@ export interface Store extends StoreOps {
   /** A right PIN: the count goes back to 0, unless other tries were taken meanwhile. */
   clearPinTries(walletId: string, countAfterTaking: number): Promise<void>;
   topUp(walletId: string, amountSen: number, acting?: ActingAs): Promise<Wallet | null>;
+  /** A top-up under the operator's request id: the same id again tops up nothing more (domain/wallet.ts decideTopUp). null: no such wallet. */
+  topUpOnce(walletId: string, amountSen: number, requestId: string, acting?: ActingAs): Promise<TopUpOutcome | null>;
   /**
    * Takes a top-up (its journal entry's id) back whole: a correction entry from the wallet to the
    * float, once. null: no such wallet; refused (TopUpReversalRefused) when it may not be made.

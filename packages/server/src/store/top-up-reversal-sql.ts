@@ -11,6 +11,26 @@ CREATE UNIQUE INDEX journal_entries_one_reversal ON journal_entries (reverses_en
 `;
 }
 
+/**
+ * Top-ups under a request id (SQLite migration 32, PostgreSQL 33): the operator's or the console's
+ * id for one top-up, so a top-up sent again after a lost answer, or a retried script, tops up once
+ * (domain/wallet.ts decideTopUp).
+ */
+export function topUpRequestMigration(int: 'INTEGER' | 'BIGINT', strict: string): string {
+  return `CREATE TABLE topup_requests (
+  wallet_id     TEXT NOT NULL REFERENCES wallets (wallet_id),
+  request_id    TEXT NOT NULL,
+  amount_sen    ${int} NOT NULL CHECK (amount_sen > 0),
+  created_at_ms ${int} NOT NULL,
+  PRIMARY KEY (wallet_id, request_id)
+)${strict};
+`;
+}
+
+/** The top-up made under this request id of the wallet (`$1` the wallet, `$2` the id), if any. */
+export const TOP_UP_REQUEST = 'SELECT amount_sen FROM topup_requests WHERE wallet_id = $1 AND request_id = $2';
+export const INSERT_TOP_UP_REQUEST = 'INSERT INTO topup_requests (wallet_id, request_id, amount_sen, created_at_ms) VALUES ($1, $2, $3, $4)';
+
 /** The entry that reversed the journal entry `e`, or NULL: one lookup in the unique index. */
 const REVERSAL_OF_E = '(SELECT r.entry_id FROM journal_entries r WHERE r.reverses_entry_id = e.entry_id)';
 

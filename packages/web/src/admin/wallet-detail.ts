@@ -155,10 +155,25 @@ function holderAccountFields(): { elements: HTMLElement[]; values(): Record<stri
  * is caught here, before the holder can spend it (reversing it later needs the money still there).
  */
 function topUpForm(w: WalletDetail, region: HTMLElement, act: WalletAct): HTMLFormElement {
+  const alert = (text: string) => region.replaceChildren(Object.assign(document.createElement('p'), { role: 'alert', className: 'field-error', textContent: text }));
   return form('top-up', 'Top up', [field('top-up-amount', 'Top-up amount', { inputMode: 'decimal', maxLength: 20 })], 'Top up', async (v) => {
     const amount = v['top-up-amount']!;
-    if (amount === '') return void region.replaceChildren(Object.assign(document.createElement('p'), { role: 'alert', className: 'field-error', textContent: 'Type the amount to top up first.' }));
-    askFirst(region, `Top up wallet ${w.walletId} of ${w.name} by ${amount}? It holds ${w.balance} now.`, `Top up ${amount}`,
-      () => act('top-up', { walletId: w.walletId, amount }, (after) => `Topped up ${amount}: wallet ${after.walletId} holds ${after.balance}.`), 'Not now');
+    if (amount === '') return void alert('Type the amount to top up first.');
+    askFirst(region, `Top up wallet ${w.walletId} of ${w.name} by ${amount}? It holds ${w.balance} now.`, `Top up ${amount}`, () => {
+      // One request id per attempt, kept until it tops up: sent again after a lost answer, it tops up
+      // once; after a refusal nothing was recorded under it, so it may be sent again as it is.
+      const attempt = `${w.walletId} ${amount}`;
+      const requestId = topUpAttempts.get(attempt) ?? `console-${crypto.randomUUID()}`;
+      topUpAttempts.set(attempt, requestId);
+      return act('top-up', { walletId: w.walletId, amount, requestId }, (after, data) => {
+        topUpAttempts.delete(attempt);
+        return data.repeat === true
+          ? `Wallet ${after.walletId} was topped up by ${amount} already (the answer to the earlier Top up was lost): nothing moved again; it holds ${after.balance}.`
+          : `Topped up ${amount}: wallet ${after.walletId} holds ${after.balance}.`;
+      });
+    }, 'Not now');
   });
 }
+
+/** The request id of each top-up (wallet and amount) whose answer has not come yet. */
+const topUpAttempts = new Map<string, string>();

@@ -592,7 +592,11 @@ function adminManageEndpoints(): Record<string, EndpointDoc> {
     '/api/page/admin/wallets/create': call('Create a wallet; its app token is shown once', object({
       name: { type: 'string' }, openingBalance: AMOUNT_SCHEMA, pin: pattern(PIN_RULE, 'A PIN for confirmations.'), confirmLimit: { type: 'string', description: 'An amount, or `default`.' },
     }, ['openingBalance', 'pin', 'confirmLimit']), object({ wallet: ADMIN_WALLET_DETAIL, token: { type: 'string', description: 'The wallet app\'s token, in this answer only.' } }), true, walletCodes),
-    '/api/page/admin/wallets/top-up': call('Top a wallet up from the platform float', object({ walletId: WALLET_ID, amount: AMOUNT_SCHEMA }), ADMIN_WALLET, true, walletCodes),
+    '/api/page/admin/wallets/top-up': call('Top a wallet up from the platform float; under a request id, once', object({
+      walletId: WALLET_ID, amount: AMOUNT_SCHEMA,
+      requestId: { type: 'string', minLength: 1, maxLength: 64, description: 'The caller\'s id for this top-up (the console sends one per attempt): sent again, it tops up nothing more (`repeat`); with another amount, 9046.' },
+    }, ['requestId']), object({ wallet: ADMIN_WALLET_DETAIL, repeat: { type: 'boolean', description: 'The request id topped up this amount already: nothing moved again.' } }), true,
+    [...walletCodes, R.TOP_UP_REQUEST_ID_REUSED]),
     '/api/page/admin/wallets/reverse-top-up': call('Take a top-up made by mistake back whole, from the wallet to the float; once, and only while the wallet has it available', object({
       walletId: WALLET_ID, entryId: pattern(LEDGER_ID, 'The top-up\'s journal entry id, as the history shows it.', '41'),
       reason: { type: 'string', description: `Why, 1 to ${MAX_REASON_LENGTH} printable characters: kept in the audit log.` },

@@ -1,4 +1,5 @@
 import { INSERT_PAYOUT, INSERT_PAYOUT_FILE, PAYOUT_ACCOUNT_UPSERT, payoutAccountValues, payoutValues } from '../payout-schema.js';
+import { INSERT_TOP_UP_REQUEST } from '../top-up-reversal-sql.js';
 import { ADVANCE_OFFLINE_COUNTER, deviceValues, INSERT_DEVICE, RENEW_DEVICE, REVOKE_DEVICE, REVOKE_WALLET_DEVICES } from '../offline-device-sql.js';
 import { randomInt, randomUUID } from 'node:crypto';
 import type pg from 'pg';
@@ -91,6 +92,8 @@ export class PgEffects {
         const moved = await c.query(MOVE_PAYOUT, [to.status, to.failReason, to.finishedAtMs, from.payoutId, from.status]);
         return changedOne(moved, `payout ${from.payoutId} is still ${from.status} when it moves to ${to.status}`);
       }
+      case 'recordTopUpRequest':
+        return void await c.query(INSERT_TOP_UP_REQUEST, [e.walletId, e.requestId, e.amountSen, e.atMs]);
       case 'insertPayoutFile':
         // Numbered under the view's advisory lock: no other file takes the number meanwhile.
         return void await c.query(INSERT_PAYOUT_FILE, [e.fileNo, e.madeAtMs, e.count, e.totalSen]);

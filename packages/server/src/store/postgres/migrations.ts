@@ -11,7 +11,7 @@ import { notificationAttemptsSchema } from '../notification-attempts-sql.js';
 import { APPEND_ONLY_MESSAGE, auditLogSchema, OPERATOR_ROLE_IN_AUDIT_LOG_MIGRATION, POSTGRES_AUDIT_LOG_WALLET_HOLDER } from '../audit-log-sql.js';
 import { CONSOLE_INDEXES } from '../console-sql.js';
 import { accountLockMigration, OPERATOR_ROLE_MIGRATION, operatorDisableMigration, userDisableMigration, postgresConsoleAccessMigration } from '../console-access-schema.js';
-import { topUpReversalMigration } from '../top-up-reversal-sql.js';
+import { topUpRequestMigration, topUpReversalMigration } from '../top-up-reversal-sql.js';
 import { ORDER_ID_C_INDEX, ORDER_SEARCH_INDEXES } from '../order-search-sql.js';
 
 /**
@@ -395,6 +395,11 @@ CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log FOR EACH STATE
     version: 32,
     name: 'payout files: each file of payouts finance takes to the bank is numbered, and no payout is put in a new file twice',
     sql: payoutFileMigration('BIGINT', '', 'CAST(EXTRACT(EPOCH FROM now()) * 1000 AS BIGINT)'),
+  },
+  {
+    version: 33,
+    name: 'a top-up under a request id is made once: sent again after a lost answer, it tops up nothing more',
+    sql: topUpRequestMigration('BIGINT', ''),
   },
 ];
 

@@ -8,7 +8,7 @@ import { LAST_PAYOUT_FILE, PAYOUT_ACCOUNT_SELECT, PAYOUTS_TO_FILE, PAYOUTS_WAITI
 import type { Db } from './effects.js';
 import { LOCK_ORDER_ID } from './order-id-locks.js';
 import { REFUNDS_IN_PROCESS_TO_WALLET } from '../wallet-close-sql.js';
-import { ENTRY_TO_REVERSE, toEntryToReverse } from '../top-up-reversal-sql.js';
+import { ENTRY_TO_REVERSE, toEntryToReverse, TOP_UP_REQUEST } from '../top-up-reversal-sql.js';
 import { toDevice, WALLET_DEVICES } from '../offline-device-sql.js';
 import { OPERATOR_BY_NAME, OPERATORS_TO_RESEAL, toOperator } from '../operator-sql.js';
 import { CASHIER_CHARGE_BY_ID, ORDER_ID_USED, toCashierCharge } from '../cashier-charge-sql.js';
@@ -69,6 +69,14 @@ const READERS: { readonly [N in ViewName]: Reader<N> } = {
   // deadlock with a code issue or top-up waiting for that batch). The balance rows only when asked
   // for (top-ups): after the row, in the store's lock order.
   wallet: (c, q) => walletById(c, q.walletId, q.lockBalance === true ? 'FOR NO KEY UPDATE OF w FOR UPDATE OF a, s' : 'FOR NO KEY UPDATE OF w'),
+  // As `wallet` with the balance; the request is read after the locks: a top-up under the same id,
+  // made meanwhile, has committed and is seen (two take turns on the balance).
+  topUp: async (c, q) => {
+    const wallet = await walletById(c, q.walletId, 'FOR NO KEY UPDATE OF w FOR UPDATE OF a, s');
+    if (wallet === null) return null;
+    const earlier = await first(c, TOP_UP_REQUEST, [q.walletId, q.requestId], (r) => Number(r.amount_sen));
+    return { wallet, earlierSen: earlier };
+  },
   // As `wallet` with the balance; the entry is read after the locks (its reversal, if any, committed).
   topUpToReverse: async (c, q) => {
     const wallet = await walletById(c, q.walletId, 'FOR NO KEY UPDATE OF w FOR UPDATE OF a, s');

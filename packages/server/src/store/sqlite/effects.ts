@@ -1,4 +1,5 @@
 import { INSERT_PAYOUT, INSERT_PAYOUT_FILE, PAYOUT_ACCOUNT_UPSERT, payoutAccountValues, payoutValues } from '../payout-schema.js';
+import { INSERT_TOP_UP_REQUEST } from '../top-up-reversal-sql.js';
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { checkEffect, subjectIdOf, type Effect } from '../../domain/effects.js';
@@ -90,6 +91,8 @@ export class SqliteEffects {
         const r = s.movePayout.run(e.to.status, e.to.failReason, e.to.finishedAtMs, e.from.payoutId, e.from.status);
         return check(r, `payout ${e.from.payoutId} is still ${e.from.status} when it moves to ${e.to.status}`);
       }
+      case 'recordTopUpRequest':
+        return void s.insertTopUpRequest.run(e.walletId, e.requestId, e.amountSen, e.atMs);
       case 'insertPayoutFile':
         return void s.insertPayoutFile.run(e.fileNo, e.madeAtMs, e.count, e.totalSen);
       case 'filePayouts': {
@@ -255,6 +258,7 @@ function prepare(db: Database.Database) {
     setPayoutAccount: db.prepare(sqliteSql(PAYOUT_ACCOUNT_UPSERT)),
     movePayout: db.prepare('UPDATE payouts SET status = ?, fail_reason = ?, finished_at_ms = ? WHERE payout_id = ? AND status = ?'),
     insertPayoutFile: db.prepare(sqliteSql(INSERT_PAYOUT_FILE)),
+    insertTopUpRequest: db.prepare(sqliteSql(INSERT_TOP_UP_REQUEST)),
     filePayouts: db.prepare(`UPDATE payouts SET file_no = ? WHERE payout_id IN (SELECT value FROM json_each(?)) AND status = 'REQUESTED' AND file_no IS NULL`),
     closeOrderId: db.prepare('INSERT OR IGNORE INTO closed_order_ids (mch_id, mch_order_id, closed_at_ms) VALUES (?, ?, ?)'),
     insertAccount: db.prepare('INSERT INTO accounts (id, kind) VALUES (?, ?)'),

@@ -9,7 +9,7 @@ import { notificationAttemptsSchema } from '../notification-attempts-sql.js';
 import { APPEND_ONLY_MESSAGE, auditLogSchema, OPERATOR_ROLE_IN_AUDIT_LOG_MIGRATION, SQLITE_AUDIT_LOG_NO_REPLACE, SQLITE_AUDIT_LOG_WALLET_HOLDER } from '../audit-log-sql.js';
 import { CONSOLE_INDEXES } from '../console-sql.js';
 import { accountLockMigration, OPERATOR_ROLE_MIGRATION, operatorDisableMigration, userDisableMigration, sqliteConsoleAccessMigration } from '../console-access-schema.js';
-import { topUpReversalMigration } from '../top-up-reversal-sql.js';
+import { topUpRequestMigration, topUpReversalMigration } from '../top-up-reversal-sql.js';
 import { ORDER_SEARCH_INDEXES } from '../order-search-sql.js';
 
 /**
@@ -379,5 +379,10 @@ CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE
     version: 31,
     name: 'payout files: each file of payouts finance takes to the bank is numbered, and no payout is put in a new file twice',
     sql: payoutFileMigration('INTEGER', ' STRICT', "CAST(strftime('%s', 'now') AS INTEGER) * 1000"),
+  },
+  {
+    version: 32,
+    name: 'a top-up under a request id is made once: sent again after a lost answer, it tops up nothing more',
+    sql: topUpRequestMigration('INTEGER', ' STRICT'),
   },
 ];

@@ -14,7 +14,7 @@ import type { MerchantKeyVault } from '../../secrets/merchant-key-vault.js';
 import { WALLET_COLUMNS } from './rows.js';
 import { REFUNDS_IN_PROCESS_TO_WALLET } from '../wallet-close-sql.js';
 import { toDevice, WALLET_DEVICES } from '../offline-device-sql.js';
-import { ENTRY_TO_REVERSE, toEntryToReverse } from '../top-up-reversal-sql.js';
+import { ENTRY_TO_REVERSE, toEntryToReverse, TOP_UP_REQUEST } from '../top-up-reversal-sql.js';
 
 /**
  * The views decisions read (store/port.ts), on SQLite. They run inside an immediate transaction,
@@ -43,6 +43,11 @@ export class SqliteViews {
         return new Set((this.#s.merchantIdsLike.all(`${q.prefix}%`) as { mch_id: string }[]).map((r) => r.mch_id));
       case 'wallet':
         return this.wallet(q.walletId);
+      case 'topUp': {
+        const wallet = this.wallet(q.walletId);
+        const earlier = this.#s.topUpRequest.get(q.walletId, q.requestId) as { amount_sen: number } | undefined;
+        return wallet === null ? null : { wallet, earlierSen: earlier?.amount_sen ?? null };
+      }
       case 'topUpToReverse': {
         const wallet = this.wallet(q.walletId);
         const row = this.#s.entryToReverse.get(q.entryId, walletAccount(q.walletId)) as Row | undefined;
@@ -216,6 +221,7 @@ function prepare(db: Database.Database) {
     payoutByRequest: db.prepare('SELECT * FROM payouts WHERE mch_id = ? AND request_id = ?'),
     payoutAccount: db.prepare(sqliteSql(PAYOUT_ACCOUNT_SELECT)),
     payoutsToFile: db.prepare(sqliteSql(PAYOUTS_TO_FILE)),
+    topUpRequest: db.prepare(sqliteSql(TOP_UP_REQUEST)),
     payoutsWaitingInFile: db.prepare(sqliteSql(PAYOUTS_WAITING_IN_FILE)),
     lastPayoutFile: db.prepare(LAST_PAYOUT_FILE),
     otherRefundsInProcess: db.prepare(`SELECT COUNT(*) AS n FROM refunds WHERE order_id = ? AND status = 'REFUND_IN_PROCESS' AND refund_id <> ?`),
