@@ -152,6 +152,10 @@ describe('the log', () => {
     for (const e of ['request failed', 'request aborted by the client', 'notification attempt failed', 'notification dead: every attempt failed; re-drive it with `micropay notifications retry`', 'not ready']) {
       expect(events, e).toContain(e);
     }
+    // The wrong PIN at the confirmation, as a refused sign-in is logged: whose wallet, from where, never the PIN.
+    expect(lines.filter((l) => l.msg === 'payment confirmation refused').map((l) => ({ ...l, time: undefined, pid: undefined, hostname: undefined, reqId: undefined, address: undefined }))).toEqual([
+      { level: 'info', msg: 'payment confirmation refused', account: `wallet ${wallet.walletId}`, via: 'wallet app', code: 9003, triesLeft: 4, outcome: 'wrong' },
+    ]);
     for (const line of lines) {
       expect(typeof line.time).toBe('string');
       expect(['debug', 'info', 'warn', 'error']).toContain(line.level);

@@ -67,7 +67,7 @@ export const walletConfirm: Handler = withPageSession('wallet', 'changes', async
   });
   if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
   const acting = walletHolderActing(walletOf(session), 'wallet page', req.clientAddress ?? null);
-  return confirmWithPin(ctx, walletOf(session), parsed.value.orderId, parsed.value.pin, PAGE_VIEW, acting);
+  return confirmWithPin(ctx, walletOf(session), parsed.value.orderId, parsed.value.pin, PAGE_VIEW, acting, req.requestId);
 });
 
 /** Declines the PENDING payment: it fails and the held amount is free again. */

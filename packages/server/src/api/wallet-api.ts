@@ -130,7 +130,7 @@ export const confirmPayment = withWallet(async (ctx, req, wallet) => {
   });
   if (!parsed.ok) return answer(parsed.code, null, parsed.msg);
   const acting = walletHolderActing(wallet.walletId, 'wallet app', req.clientAddress ?? null);
-  return confirmWithPin(ctx, wallet.walletId, parsed.value.orderId, parsed.value.pin, WALLET_API_VIEW, acting);
+  return confirmWithPin(ctx, wallet.walletId, parsed.value.orderId, parsed.value.pin, WALLET_API_VIEW, acting, req.requestId);
 });
 
 /** Declines a PENDING payment: the order fails and the hold is released. */
@@ -160,7 +160,7 @@ const WALLET_API_VIEW: OrderPresenter = { order: pendingView, wrongPin: () => nu
  * confirmPending pays it.
  */
 export async function confirmWithPin(
-  ctx: ApiContext, walletId: string, orderId: string, pin: string, view: OrderPresenter, acting: ActingAs,
+  ctx: ApiContext, walletId: string, orderId: string, pin: string, view: OrderPresenter, acting: ActingAs, requestId: string,
 ): Promise<Answer> {
   // Look the order up first, so a wrong order id does not cost a PIN try.
   const order = await ctx.store.findOrderById(orderId);
@@ -173,12 +173,25 @@ export async function confirmWithPin(
     const malformed = pinProblem(pin);
     if (malformed !== null) return answer(ResultCode.PARAM_ERROR, null, malformed);
     const check = await tryWalletPin(ctx, walletId, pin, acting);
-    if (check.kind === 'locked') return answer(ResultCode.CONFIRMATION_LOCKED);
+    if (check.kind === 'locked') return confirmationRefused(ctx, requestId, walletId, acting, answer(ResultCode.CONFIRMATION_LOCKED));
     if (check.kind === 'wrong') {
-      return answer(ResultCode.WRONG_PIN, view.wrongPin(check.triesLeft), `${check.triesLeft} ${check.triesLeft === 1 ? 'try' : 'tries'} left`);
+      const wrong = answer(ResultCode.WRONG_PIN, view.wrongPin(check.triesLeft), `${check.triesLeft} ${check.triesLeft === 1 ? 'try' : 'tries'} left`);
+      return confirmationRefused(ctx, requestId, walletId, acting, wrong, check.triesLeft);
     }
   }
   return settledAnswer(ctx, await ctx.store.confirmPending(walletId, orderId), view);
+}
+
+/**
+ * A wrong PIN at a payment's confirmation in the operator's log, as a refused sign-in is
+ * (sign-in-limits.ts): someone guessing a holder's PIN shows before the lock. Never the PIN.
+ */
+function confirmationRefused(ctx: ApiContext, requestId: string, walletId: string, acting: ActingAs, refusal: Answer, triesLeft?: number): Answer {
+  const via = acting.actor.kind === 'walletHolder' ? acting.actor.name : null;
+  const entry = { reqId: requestId, account: `wallet ${walletId}`, via, address: acting.address, code: refusal.envelope.code, ...(triesLeft === undefined ? {} : { triesLeft }) };
+  if (triesLeft === undefined) ctx.logger.warn({ ...entry, outcome: 'locked' }, 'payment confirmation refused');
+  else ctx.logger.info({ ...entry, outcome: 'wrong' }, 'payment confirmation refused');
+  return refusal;
 }
 
 /** A decline by the wallet's holder (wallet API and wallet page): the order fails, the hold is released. */
