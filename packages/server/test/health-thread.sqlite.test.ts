@@ -7,6 +7,7 @@ import { READY_TIMEOUT_MS } from '../src/ops/health.js';
 import { PaymentThread } from '../src/store/sqlite/payment-thread-client.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { WriteTurns } from '../src/store/sqlite/write-turns.js';
+import { StoreFile } from '../src/store/sqlite/store-file.js';
 import { systemClock } from '../src/domain/clock.js';
 import { createLogger } from '../src/log.js';
 import { createMerchant, createWalletWithCode, micropayParams, postSigned, startTestPlatform, type TestPlatform, testMerchantKeys } from './helpers.js';
@@ -28,7 +29,7 @@ describe('the payment thread seen by the readiness probe', () => {
   it('answers the ping; a killed thread is started again by the next ping; a closed one is stopped', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'micropay-ping-'));
     const store = new SqliteStore(join(dir, 'micropay.db'), { ...options, clock: systemClock, merchantKeys: testMerchantKeys() });
-    const thread = new PaymentThread(join(dir, 'micropay.db'), options, new WriteTurns());
+    const thread = new PaymentThread(join(dir, 'micropay.db'), options, new WriteTurns(), () => new StoreFile(join(dir, 'micropay.db')).identity);
     try {
       expect(await thread.ping(5_000)).toBe('alive');
       await thread.terminate();

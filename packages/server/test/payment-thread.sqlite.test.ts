@@ -8,6 +8,7 @@ import { PaymentThread } from '../src/store/sqlite/payment-thread-client.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import type { PaymentJob, PaymentOutcome } from '../src/store/sqlite/payment-writer.js';
 import { WriteTurns } from '../src/store/sqlite/write-turns.js';
+import { StoreFile } from '../src/store/sqlite/store-file.js';
 import { testMerchantKeys } from './helpers.js';
 
 /**
@@ -53,7 +54,7 @@ describe('the SQLite payment thread', () => {
       nowMs: Date.now(),
     });
     const turns = new WriteTurns();
-    const thread = new PaymentThread(join(dir, 'micropay.db'), options, turns);
+    const thread = new PaymentThread(join(dir, 'micropay.db'), options, turns, () => new StoreFile(join(dir, 'micropay.db')).identity);
     const first = await thread.write([job(0)]);
     expect(first[0]).toMatchObject({ ok: true, decision: { kind: 'paid' } });
 

@@ -110,6 +110,11 @@ describe.runIf(TEST_STORE === 'sqlite')('one server per SQLite file', () => {
     old.close();
     const taken = SqliteServeLock.acquire(db);
     taken.release();
+    // Rolled back to the older version: it writes its holder as it always did, pid and host alone.
+    const rolledBack = new Database(`${store}-serve.lock`);
+    rolledBack.exec("DELETE FROM holder; INSERT INTO holder (pid, host) VALUES (4243, 'old-host')");
+    expect(rolledBack.prepare('SELECT holding FROM holder').get()).toEqual({ holding: 'serving' });
+    rolledBack.close();
   });
 
   it('a platform started in this process holds the file until it closes', async () => {

@@ -412,6 +412,8 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     await expect.poll(() => status(page)).toBe('payout file total differs: the 2 payouts of file 1 still REQUESTED come to 4.00, not 7.00: '
       + "nothing was recorded. Record the bank's refusals first, then confirm the rest");
     expect(await page.locator('#section tbody tr').count()).toBe(2);
+    // The keyboard is back on the total, marked, to correct it.
+    expect(await page.evaluate(() => [document.activeElement?.id, document.activeElement?.getAttribute('aria-invalid')])).toEqual(['payout-file-total', 'true']);
     await bankTotal.fill('4.00');
     await page.getByRole('button', { name: 'Confirm the rest of file 1…' }).click();
     await docsScreenshot(page.locator('#section'), 'admin-payouts-file-paid');

@@ -81,7 +81,7 @@ function sqliteWords(error: unknown): string | null {
   if (typeof code !== 'string') return null;
   if (code.startsWith('SQLITE_BUSY')) {
     return 'the store is busy: another process held its write lock for 5 s (a sqlite3 shell left in a transaction, a backup tool?). '
-      + 'Nothing was recorded: run the command again once the lock is let go';
+      + 'The change the command was making was not recorded: run it again once the lock is let go';
   }
   if (code.startsWith('SQLITE_IOERR')) {
     return `the store's files could not be read or written (${(error as Error).message}): were its -wal or -shm files deleted or moved under a running server? `

@@ -205,7 +205,7 @@ export function fileConfirmationRefusal(c: FileConfirmation, fileNo: number, tot
   if (c.kind !== 'totalDiffers') return null;
   return {
     code: ResultCode.PAYOUT_FILE_TOTAL_DIFFERS,
-    detail: `the ${c.count} payouts of file ${fileNo} still REQUESTED come to ${formatSen(c.totalSen)}, not ${formatSen(totalSen)}: nothing was recorded. ` +
+    detail: `${c.count === 1 ? 'the 1 payout' : `the ${c.count} payouts`} of file ${fileNo} still REQUESTED ${c.count === 1 ? 'comes' : 'come'} to ${formatSen(c.totalSen)}, not ${formatSen(totalSen)}: nothing was recorded. ` +
       "Record the bank's refusals first, then confirm the rest",
   };
 }

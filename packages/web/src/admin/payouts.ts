@@ -99,12 +99,31 @@ export const payoutsSection: Section<SignedInOperator> = {
         `Yes, file ${fileNo} is paid out`, () => finishFile(fileNo, total), 'Not yet');
       });
       f.classList.add('whole-file');
+      const typed = f.querySelector<HTMLInputElement>('#payout-file-total')!;
+      // A refusal said in the status line belongs to the total while it is marked.
+      typed.setAttribute('aria-describedby', status.id);
+      typed.addEventListener('input', () => typed.removeAttribute('aria-invalid'));
       return f;
     }
 
     async function finishFile(fileNo: string, total: string): Promise<void> {
-      const a = await callPage<FileConfirmationSummary>(`${ctx.api}payouts/confirm-file`, { file: fileNo, total });
-      if (a.data === null) return say(status, a.msg, 'error');
+      let a;
+      try {
+        a = await callPage<FileConfirmationSummary>(`${ctx.api}payouts/confirm-file`, { file: fileNo, total });
+      } catch (error) {
+        if (!(error instanceof Unreachable)) throw error;
+        // The file may have been paid out all the same: what the list shows now tells.
+        await load(shown);
+        say(status, `${error.message} File ${fileNo}'s payouts may be PAID_OUT all the same: those gone from this list are. Confirming again moves nothing twice.`, 'error');
+        return status.focus();
+      }
+      if (a.data === null) {
+        say(status, a.msg, 'error');
+        // The question is gone with its answer: the keyboard goes back to the total, to correct it.
+        const typed = list.querySelector<HTMLInputElement>('#payout-file-total');
+        typed?.setAttribute('aria-invalid', 'true');
+        return typed?.focus();
+      }
       await load(shown);
       say(status, fileConfirmationWords(a.data));
       status.focus();

@@ -46,6 +46,8 @@ export class Account {
   #olderKey: string | null = null;
   /** Only the latest load is shown: a slow earlier answer would mix two readings. */
   #load = 0;
+  /** The balances shown (follow() compares). */
+  #shown: Balances | null = null;
 
   constructor(private readonly hooks: AccountHooks) {
     this.#devices = new DeviceList(hooks);
@@ -75,6 +77,19 @@ export class Account {
     say(this.#historyStatus, history.data.transactions.length === 0 ? 'No payments yet.' : '');
   }
 
+  /**
+   * A quiet look for a change nobody told the page of (an offline code paid at a till): the
+   * balances alone are read, and the section is read again only when they moved, so an older page
+   * the holder opened, the devices and the status line stay as they are meanwhile.
+   */
+  async follow(): Promise<void> {
+    const load = this.#load;
+    const balances = await readBalances();
+    if (load !== this.#load || !balances.ok) return;
+    const b = balances.data;
+    if (b.balance !== this.#shown?.balance || b.held !== this.#shown.held) await this.refresh();
+  }
+
   /** After this browser's device was renewed (or forgotten): the list marks it as this browser's, or offers one. */
   refreshDevices(): Promise<void> {
     return this.#devices.refresh();
@@ -94,8 +109,9 @@ export class Account {
     this.#older.disabled = true;
     say(this.#historyStatus, 'Loading older payments…');
     const page = await readHistory(this.#olderKey);
-    if (load !== this.#load) return;
+    // A refresh meanwhile drew the newest page: this answer is dropped, and Older is usable again.
     this.#older.disabled = false;
+    if (load !== this.#load) return;
     if (!this.#accepted(page)) return;
     const rows = page.data.transactions.map(movementRow);
     this.#list.append(...rows);
@@ -114,6 +130,7 @@ export class Account {
   }
 
   #showBalances(b: Balances): void {
+    this.#shown = b;
     this.#available.textContent = b.available;
     this.hooks.available(b.available);
     this.#held.textContent = b.held;

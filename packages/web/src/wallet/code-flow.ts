@@ -28,6 +28,8 @@ export interface CodeFlowParts {
   readonly signedOut: (message: string) => void;
   /** The platform's code is back after a time without network: the offline codes may have paid. */
   readonly backOnline: () => void;
+  /** Back online, while an offline code shown may still pay: a quiet look for what it did. */
+  readonly followOffline: () => void;
 }
 
 const OFFLINE_WORDS = 'No network: this offline code was made on your phone. It pays once.';
@@ -37,6 +39,7 @@ const OFFLINE_WORDS = 'No network: this offline code was made on your phone. It 
  * reads the wallet again this often, so the balance and a payment waiting for the PIN show.
  */
 const FOLLOW_OFFLINE_MS = 5_000;
+const PAYABLE_UNTIL_KEY = 'micropay.offlinePayableUntil';
 /** No code could be shown for want of the network: the page tries again this often (and when the browser says it is online). */
 const RETRY_MS = 10_000;
 
@@ -68,7 +71,10 @@ export class CodeFlow {
 
   /** A wallet signed in (or, with `unreachable`, opened with no network): its first code comes next. */
   begin(walletId: string, unreachable?: string): void {
+    // Started again after this wallet's offline codes were shown (the page opened with no network): they are followed.
+    const [shownFor, until] = (sessionStorage.getItem(PAYABLE_UNTIL_KEY) ?? '').split(' ');
     this.end();
+    if (shownFor === walletId) this.#offlinePayableUntilMs = Number(until);
     this.#walletId = walletId;
     this.#issued = 0;
     if (unreachable !== undefined) {
@@ -82,6 +88,7 @@ export class CodeFlow {
     this.#latest += 1;
     clearTimeout(this.#following);
     this.#offlinePayableUntilMs = 0;
+    sessionStorage.removeItem(PAYABLE_UNTIL_KEY);
     this.#walletId = null;
     this.#offline = false;
     this.#newAsked = false;
@@ -142,7 +149,7 @@ export class CodeFlow {
     if (!issued.ok) return this.#noCode(issued.message);
     screen.show(issued.payCode);
     this.#platformCode = issued.payCode;
-    if (wasOffline) this.#followOfflineCodes();
+    if (wasOffline || (this.#issued === 0 && Date.now() < this.#offlinePayableUntilMs)) this.#followOfflineCodes();
     lifetime.start('valid', issued.validForMs, () => void this.show('same'));
     live.watch(issued.payCode);
     say(status, this.#issued++ === 0 ? 'Your payment code is shown.' : 'A new code is shown.');
@@ -155,7 +162,7 @@ export class CodeFlow {
     const session = this.#walletId;
     const again = () => {
       if (this.#walletId !== session || this.#offline) return;
-      this.parts.backOnline();
+      this.parts.followOffline();
       if (Date.now() < this.#offlinePayableUntilMs) this.#following = setTimeout(again, FOLLOW_OFFLINE_MS);
     };
     if (Date.now() < this.#offlinePayableUntilMs) this.#following = setTimeout(again, FOLLOW_OFFLINE_MS);
@@ -184,6 +191,8 @@ export class CodeFlow {
       this.#newAsked = false;
       screen.show(offline.code);
       this.#offlinePayableUntilMs = Math.max(this.#offlinePayableUntilMs, offline.endsAtMs + OFFLINE_WINDOW_STEPS * OFFLINE_STEP_MS);
+      // A page that opened with no network starts again once back online: the window outlives it.
+      sessionStorage.setItem(PAYABLE_UNTIL_KEY, `${this.#walletId} ${this.#offlinePayableUntilMs}`);
       lifetime.start('nextCode', offline.endsAtMs - Date.now(), () => void this.show('same'));
       // Said once, not again at each step: the status is read out by screen readers.
       if (status.textContent !== OFFLINE_WORDS) say(status, OFFLINE_WORDS);

@@ -57,6 +57,7 @@ const flow = new CodeFlow({
   signedOut: (message) => (startedOffline ? location.reload() : showSignIn(message)),
   // Back online, a payment made with an offline code may be waiting for the PIN: it is asked for.
   backOnline: () => (startedOffline ? location.reload() : void Promise.all([account.refresh(), askPending()])),
+  followOffline: () => void Promise.all([account.follow(), askPending()]),
 });
 // The account part below the code screen (account.ts); freezing there takes the code away, and
 // this browser's offline codes with it (the platform revoked every device of the wallet).
@@ -246,7 +247,6 @@ async function askPending(): Promise<void> {
   confirmScreen.show(waiting, true);
 }
 
-/** The line above the code: the wallet, and what it can pay now (refreshed with the account below). */
 /**
  * The wallet id above the code, its last four digits only: the screen is held up to the cashier
  * and the queue, and the id is half of a sign-in (with the PIN), whose wrong tries lock the wallet.
@@ -255,6 +255,7 @@ function shownId(id: string): string {
   return `•••• ${id.slice(-4)}`;
 }
 
+/** The line above the code: the wallet, and what it can pay now (refreshed with the account below). */
 function showWalletLine(available: string | undefined): void {
   walletLine.textContent = available === undefined ? walletName : `${walletName} · available ${available}`;
 }

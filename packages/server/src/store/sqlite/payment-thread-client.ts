@@ -4,6 +4,7 @@ import type { BatchObserver, PaymentThreadState } from '../store.js';
 import type { BatchRequest, Ping, PaymentThreadData, WrittenBatch } from './payment-thread.js';
 import type { PaymentJob, PaymentOutcome, PaymentWriterOptions } from './payment-writer.js';
 import type { WriteTurns } from './write-turns.js';
+import type { StoreFileIdentity } from './store-file.js';
 
 type Reply =
   | { id: number; outcomes: PaymentOutcome[]; batch?: WrittenBatch }
@@ -21,7 +22,8 @@ interface InFlight {
  * committed is on disk and queryBill tells it) and the next batch starts a new thread.
  */
 export class PaymentThread {
-  readonly #data: PaymentThreadData;
+  /** What each thread started is given: the store's files as they are known when it starts. */
+  readonly #data: () => PaymentThreadData;
   readonly #inFlight = new Map<number, InFlight>();
   /** Health checks waiting for the thread's answer: told its state when it answers, 'stopped' when it dies. */
   readonly #pings = new Map<number, (answered: PaymentThreadState) => void>();
@@ -33,9 +35,9 @@ export class PaymentThread {
 
   readonly #turns: WriteTurns;
 
-  constructor(path: string, options: PaymentWriterOptions, turns: WriteTurns) {
+  constructor(path: string, options: PaymentWriterOptions, turns: WriteTurns, identity: () => StoreFileIdentity) {
     this.#turns = turns;
-    this.#data = { path, options, turns: turns.buffer };
+    this.#data = () => ({ path, options, turns: turns.buffer, identity: identity() });
     this.#worker = this.#start();
   }
 
@@ -91,7 +93,7 @@ export class PaymentThread {
   }
 
   #start(): Worker {
-    const worker = new Worker(compiledScript('store/sqlite/payment-thread.js'), { workerData: this.#data });
+    const worker = new Worker(compiledScript('store/sqlite/payment-thread.js'), { workerData: this.#data() });
     worker.on('message', (reply: Reply) => {
       if ('pong' in reply) return this.#pings.get(reply.id)?.(reply.problem ?? 'alive');
       if ('batch' in reply && reply.batch !== undefined) this.observer?.(reply.batch.payments, reply.batch.seconds);

@@ -7,7 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { PaymentThreadState } from '../store.js';
 import { openConnection, PaymentWriter, type PaymentJob, type PaymentWriterOptions } from './payment-writer.js';
-import { StoreFile } from './store-file.js';
+import { StoreFile, type StoreFileIdentity } from './store-file.js';
 import { WriteTurns } from './write-turns.js';
 
 export interface PaymentThreadData {
@@ -15,6 +15,8 @@ export interface PaymentThreadData {
   readonly options: PaymentWriterOptions;
   /** WriteTurns' flags, shared with the main thread. */
   readonly turns: SharedArrayBuffer;
+  /** The store's files as the main thread opened them (store-file.ts). */
+  readonly identity: StoreFileIdentity;
 }
 
 /** Main → thread: one message per main-thread batch. */
@@ -38,11 +40,16 @@ export interface WrittenBatch {
   readonly seconds: number;
 }
 
-const { path, options, turns: turnFlags } = workerData as PaymentThreadData;
+const { path, options, turns: turnFlags, identity } = workerData as PaymentThreadData;
 const turns = new WriteTurns(turnFlags);
-const db = openConnection(path);
-/** The files as opened: nothing is written once they were deleted or replaced under the server. */
-const file = new StoreFile(path);
+/**
+ * The files as the server opened them: nothing is written once they were deleted or replaced, and
+ * a thread started again after that (a crash) opens nothing: it would make a new file at the path.
+ */
+const file = new StoreFile(path, identity);
+file.check();
+const db = openConnection(path, { mustExist: true });
+file.check();
 const writer = new PaymentWriter(db, options);
 const port = parentPort!;
 const waiting: BatchRequest[] = [];
@@ -87,19 +94,22 @@ function flush(): void {
 
 /**
  * Why a payment could not be written now, or null. A deleted or replaced file would take payments
- * into a file no restart opens again; a write lock held elsewhere (or a read-only or failing disk)
- * would keep every payment waiting. The lock is taken and let go at once, in the payments' turn.
+ * into a file no restart opens again (store-file.ts); a write lock held elsewhere would keep every
+ * payment waiting (then this waits too, and the ping is answered 'busy'). The lock is taken and let
+ * go at once, in the payments' turn; it writes nothing.
  */
 function writeProblem(): Exclude<PaymentThreadState, string> | null {
-  const gone = file.problem();
-  if (gone !== null) return { cannotWrite: 'file', error: `${gone}: this process still writes the file it opened, which was deleted or replaced` };
   try {
+    const gone = file.problem();
+    if (gone !== null) return { cannotWrite: 'file', error: `${gone}: this process still writes the file it opened, which was deleted or replaced` };
     turns.batch(() => {
       db.exec('BEGIN IMMEDIATE');
       db.exec('ROLLBACK');
     });
     return null;
   } catch (error) {
-    return { cannotWrite: 'write', error: `the write lock could not be taken: ${(error as Error).message}` };
+    // A thread left inside the probe's transaction would hold the lock against every process.
+    if (db.inTransaction) db.exec('ROLLBACK');
+    return { cannotWrite: 'write', error: `a write could not begin: ${(error as Error).message}` };
   }
 }

@@ -15,9 +15,9 @@ import { deviceWithWalletSql, toDevice } from '../offline-device-sql.js';
  * Opens a connection to the store's file the way every connection must be opened: WAL, with
  * synchronous=FULL so a commit is on disk before its answer is sent.
  */
-export function openConnection(path: string): Database.Database {
-  if (path !== ':memory:') createOwnerOnly(path);
-  const db = new Database(path);
+export function openConnection(path: string, { mustExist = false } = {}): Database.Database {
+  if (path !== ':memory:' && !mustExist) createOwnerOnly(path);
+  const db = new Database(path, { fileMustExist: mustExist });
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   // Admin commands write from other processes; wait for their short transactions instead of failing.

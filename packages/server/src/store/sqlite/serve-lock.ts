@@ -35,9 +35,10 @@ export class SqliteServeLock {
       // holder while a server holds the lock (a write lock lets readers in), writers cannot begin.
       if (!tryBegin(db)) throw new StoreInUseError(store, holderOf(db));
       db.pragma('busy_timeout = 2000');
-      // Made anew each time: a lock file an older version made has no `holding` column.
+      // Made anew each time: a lock file an older version made has no `holding` column. Its default
+      // lets an older version, rolled back to, write its holder (pid and host alone) as before.
       db.exec('DROP TABLE IF EXISTS holder');
-      db.exec('CREATE TABLE holder (pid INTEGER NOT NULL, host TEXT NOT NULL, holding TEXT NOT NULL)');
+      db.exec("CREATE TABLE holder (pid INTEGER NOT NULL, host TEXT NOT NULL, holding TEXT NOT NULL DEFAULT 'serving')");
       db.prepare('INSERT INTO holder (pid, host, holding) VALUES (?, ?, ?)').run(process.pid, hostname(), holding);
       db.exec('COMMIT');
       // Another server may have slipped in between the two: then it holds the lock, not this one.

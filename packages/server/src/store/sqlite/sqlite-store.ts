@@ -186,7 +186,7 @@ export class SqliteStore extends ServiceStore implements Store {
         if (!(error instanceof MasterKeyError)) throw error;
         this.#offlineKeyError = error;
       }
-      this.#thread = new PaymentThread(path, { ...writerOptions, offlineKeyHex }, turns);
+      this.#thread = new PaymentThread(path, { ...writerOptions, offlineKeyHex }, turns, () => file!.identity);
     } else {
       this.#writer = new PaymentWriter(this.db, writerOptions, () => this.#offlineCodeKey());
     }
@@ -194,7 +194,8 @@ export class SqliteStore extends ServiceStore implements Store {
 
   /** Runs `fn` in one immediate transaction (it waits for the server's batches and other processes). */
   async transaction<T>(fn: () => T): Promise<T> {
-    return this.#mainWrite(() => this.db.transaction(fn).immediate());
+    // Checked again once the write lock is held: the files may have been replaced while it was waited for.
+    return this.#mainWrite(() => this.db.transaction(() => (this.#file?.check(), fn())).immediate());
   }
 
   nowMs(): number {

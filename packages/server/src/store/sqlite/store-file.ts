@@ -1,38 +1,64 @@
-import { existsSync, statSync, type Stats } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+
+/** A file's identity: its device and inode. */
+export interface FileIdentity {
+  readonly dev: number;
+  readonly ino: number;
+}
+
+/** The store's three files as opened (the `-wal` and `-shm` once they exist): what a payment thread started later is given. */
+export interface StoreFileIdentity {
+  readonly db: FileIdentity;
+  readonly wal: FileIdentity | null;
+  readonly shm: FileIdentity | null;
+}
+
+/** The companions SQLite keeps beside the database file in WAL mode, and what they are called in a message. */
+const COMPANIONS = [['wal', '-wal', 'write-ahead log'], ['shm', '-shm', 'shared-memory index']] as const;
 
 /**
- * The store's files as this process opened them: the database file and its write-ahead log, told
- * by their inodes. SQLite keeps writing to a file it has open after the file is deleted, moved or
- * renamed over, and a commit then lands where no restart reads it: a payment answered PAID would
- * be gone. Every write checks first (a stat of each file, microseconds, once per transaction or
- * group commit), and readiness says so (payment-thread.ts).
+ * The store's files as this process opened them: the database file, its write-ahead log and its
+ * shared-memory index, told by their inodes. SQLite keeps writing to a file it has open after the
+ * file is deleted, moved or renamed over, and a commit then lands where no restart reads it (a
+ * payment answered PAID would be gone); with the `-shm` replaced, this process and an admin
+ * command beside it no longer see each other's commits, and one's are lost. SQLite itself unlinks
+ * the `-wal` and `-shm` only when the last connection closes, never while the server holds one.
+ * Every write checks first (a stat of each file, microseconds, once per transaction or group
+ * commit), and readiness says so (payment-thread.ts).
  *
  * A file copied over the live one (`cp backup.db micropay.db`) keeps its inode: no check of the
  * file's identity sees it, and it corrupts the store. docs/operations.md says to stop the server
- * before a restore.
+ * before a restore. A file system without stable inodes (some network or FUSE mounts) is no place
+ * for a SQLite store either.
  */
 export class StoreFile {
-  readonly #opened: Stats;
-  #log: Stats | null;
+  #known: { db: FileIdentity; wal: FileIdentity | null; shm: FileIdentity | null };
 
-  constructor(readonly path: string) {
-    this.#opened = statSync(path);
-    // The log exists once a connection in WAL mode has read the file; it is learnt when first seen.
-    this.#log = statSync(`${path}-wal`, { throwIfNoEntry: false }) ?? null;
+  /** `known`: the files as another thread of this process opened them (a payment thread started again). */
+  constructor(readonly path: string, known?: StoreFileIdentity) {
+    const db = identityOf(path);
+    if (db === null) throw new StoreFileGoneError(`the database file ${path} is gone`);
+    this.#known = known === undefined ? { db, wal: identityOf(`${path}-wal`), shm: identityOf(`${path}-shm`) } : { ...known };
   }
 
-  /** Why a write now would go where no restart reads it, or null: both files are those opened. */
+  get identity(): StoreFileIdentity {
+    return { ...this.#known };
+  }
+
+  /** Why a write now would go where no restart reads it, or null: every file is the one opened. */
   problem(): string | null {
-    const now = statSync(this.path, { throwIfNoEntry: false });
-    if (now === undefined) return `the database file ${this.path} is gone`;
-    if (!same(now, this.#opened)) return `the database file ${this.path} is another file`;
-    const log = statSync(`${this.path}-wal`, { throwIfNoEntry: false });
-    if (this.#log === null) {
-      this.#log = log ?? null;
-      return null;
+    const db = identityOf(this.path);
+    if (db === null) return `the database file ${this.path} is gone`;
+    if (!same(db, this.#known.db)) return `the database file ${this.path} is another file`;
+    for (const [key, suffix, what] of COMPANIONS) {
+      const now = identityOf(`${this.path}${suffix}`);
+      const known = this.#known[key];
+      // Each exists once a connection in WAL mode has read the file; it is learnt when first seen.
+      if (known === null) this.#known[key] = now;
+      else if (now === null) return `its ${what} ${this.path}${suffix} is gone`;
+      else if (!same(now, known)) return `its ${what} ${this.path}${suffix} is another file`;
     }
-    if (log === undefined) return `its write-ahead log ${this.path}-wal is gone`;
-    return same(log, this.#log) ? null : `its write-ahead log ${this.path}-wal is another file`;
+    return null;
   }
 
   /** Throws StoreFileGoneError when a write now would be lost (problem()). */
@@ -42,7 +68,12 @@ export class StoreFile {
   }
 }
 
-function same(a: Stats, b: Stats): boolean {
+function identityOf(path: string): FileIdentity | null {
+  const stats = statSync(path, { throwIfNoEntry: false });
+  return stats === undefined ? null : { dev: stats.dev, ino: stats.ino };
+}
+
+function same(a: FileIdentity, b: FileIdentity): boolean {
   return a.ino === b.ino && a.dev === b.dev;
 }
 
