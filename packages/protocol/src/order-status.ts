@@ -20,13 +20,13 @@ export const PAID_ORDER_STATUSES: readonly OrderStatus[] = ['PAID', 'REFUND_IN_P
  * Why a refund ended REFUND_FAILED (its `failReason`), in words for the people who refunded it
  * (the till, the merchant console), with what to do next. No money moved in either case.
  */
-export const REFUND_FAIL_WORDS: Readonly<Record<string, string>> = {
-  MERCHANT_BALANCE_INSUFFICIENT: "the shop's balance is lower than the refund (a payout took the money). Ask the merchant's owner.",
-  WALLET_CLOSED: "the customer's wallet is closed. Ask the merchant's owner to pay the customer back another way.",
+export const REFUND_FAIL_WORDS: Readonly<Record<'MERCHANT_BALANCE_INSUFFICIENT' | 'WALLET_CLOSED', string>> = {
+  MERCHANT_BALANCE_INSUFFICIENT: "the shop's balance is lower than the refund (payouts have taken it).",
+  WALLET_CLOSED: "the customer's wallet is closed: the customer is paid back another way.",
 };
 
-/** "The refund of 20.00 failed: … No money moved." for a failReason, known or not. */
-export function refundFailedWords(amount: string, failReason: string | null): string {
-  const why = failReason === null ? 'no reason was given.' : REFUND_FAIL_WORDS[failReason] ?? `${failReason}.`;
-  return `The refund of ${amount} failed, and no money moved: ${why}`;
+/** "The refund of 20.00 failed, and no money moved: …" for a failReason, known or not; `next`: what the reader does then. */
+export function refundFailedWords(amount: string, failReason: string | null, next = ''): string {
+  const why = failReason === null ? 'no reason was given.' : REFUND_FAIL_WORDS[failReason as keyof typeof REFUND_FAIL_WORDS] ?? `${failReason}.`;
+  return `The refund of ${amount} failed, and no money moved: ${why}${next === '' ? '' : ` ${next}`}`;
 }

@@ -154,7 +154,7 @@ describe('the cashier page after the charge', () => {
     // A payout takes the shop's last 0.10: the refund of the rest fails, said in a cashier's words.
     await platform.cli(['merchant', 'payout-account', shop.mchId, '--holder', 'Corner Shop Ltd', '--bank', 'West Bank', '--account', '12345678']);
     expect((await platform.cli(['payout', 'create', '--mch-id', shop.mchId, '--amount', '0.10'])).code).toBe(0);
-    await refundNewest(till, null, "The refund of 0.10 failed, and no money moved: the shop's balance is lower than the refund (a payout took the money). Ask the merchant's owner.");
+    await refundNewest(till, null, "The refund of 0.10 failed, and no money moved: the shop's balance is lower than the refund (payouts have taken it). Ask the merchant's owner.");
   }, 90_000);
 
   it('keeps a refund whose answer was lost pinned to its order: checking again never refunds twice', async () => {

@@ -14,7 +14,7 @@ describe('signing in to the wallet page', () => {
     const link = await platform.walletLink(wallet.walletId);
     const { page, problems } = await openCodeScreen(chromium.browser, link);
     expect(page.url()).toBe(`${platform.server.url}/wallet`);
-    expect(await page.locator('#wallet-line').textContent()).toBe(`Alice · wallet •••• ${wallet.walletId.slice(-4)} · available 50.00`);
+    expect(await page.locator('#wallet-line').textContent()).toBe(`Alice · wallet ending ${wallet.walletId.slice(-4)} · available 50.00`);
     // The session is a cookie no script can read, sent to this site only.
     const cookies = await page.context().cookies();
     expect(cookies.map((c) => ({ name: c.name, httpOnly: c.httpOnly, sameSite: c.sameSite, path: c.path }))).toEqual([

@@ -7,6 +7,7 @@ import {
 import { newAccountAgeMs, type Payout, type PayoutStatus } from '../domain/payout.js';
 import { audited, auditLogAppend, type ActingAs, type AuditRecord } from '../domain/audit-log.js';
 import type { StorePort } from '../store/port.js';
+import { payoutFinishedRecord } from './payouts.js';
 import type { PayoutFilter, Store } from '../store/store.js';
 import type { PayoutCursor } from '../domain/console-pages.js';
 import type { Invalid } from './merchant-console.js';
@@ -191,10 +192,7 @@ export function confirmPayoutFile(port: StorePort, fileNo: number, controlTotalS
   return port.decide({ view: 'payoutsOfFile', fileNo }, (view, nowMs) => {
     const decided = decideFileConfirmation(fileNo, controlTotalSen, view, nowMs);
     if (decided.result.kind !== 'confirmed') return decided;
-    const rows = decided.result.payouts.map((p) => auditLogAppend(acting, {
-      action: 'payout.confirm', mchId: p.mchId, subjectId: p.payoutId,
-      detail: { amount: formatSen(p.amountSen), walletId: p.walletId, reason: null, file: fileNo },
-    }, nowMs));
+    const rows = decided.result.payouts.map((p) => auditLogAppend(acting, payoutFinishedRecord(p, fileNo), nowMs));
     return { result: decided.result, effects: [...decided.effects, ...rows] };
   });
 }

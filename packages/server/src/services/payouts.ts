@@ -1,11 +1,12 @@
 import { formatSen } from '@micropay/protocol';
-import { audited, auditText, type ActingAs } from '../domain/audit-log.js';
+import { audited, auditText, type ActingAs, type AuditRecord } from '../domain/audit-log.js';
 import type { Decided } from '../domain/effects.js';
 import type { PayoutIdSource } from '../domain/ids.js';
 import {
   decidePayoutFinish,
   decidePayoutRequest,
   decideWalletClose,
+  type Payout,
   type PayoutFinishDecision,
   type PayoutOutcome,
   type PayoutRequest,
@@ -35,11 +36,15 @@ export function requestPayout(port: StorePort, ids: PayoutIdSource, req: PayoutR
 /** The bank's answer, recorded once: a second confirm (or fail) of the same payout changes nothing. */
 export function finishPayout(port: StorePort, payoutId: string, outcome: PayoutOutcome, acting?: ActingAs): Promise<PayoutFinishDecision> {
   return port.decide({ view: 'payout', payoutId }, (payout, nowMs) =>
-    audited(decidePayoutFinish(payout, outcome, nowMs), acting, nowMs, (d) => d.kind !== 'finished' ? null : {
-      action: outcome.status === 'PAID_OUT' ? 'payout.confirm' : 'payout.fail',
-      mchId: d.payout.mchId, subjectId: payoutId,
-      detail: { amount: formatSen(d.payout.amountSen), walletId: d.payout.walletId, reason: auditText(d.payout.failReason) },
-    }));
+    audited(decidePayoutFinish(payout, outcome, nowMs), acting, nowMs, (d) => (d.kind !== 'finished' ? null : payoutFinishedRecord(d.payout))));
+}
+
+/** The audit row of a payout's outcome (`payout.confirm` or `payout.fail`), one at a time or with its file (`file`). */
+export function payoutFinishedRecord(p: Payout, file?: number): AuditRecord {
+  return {
+    action: p.status === 'PAID_OUT' ? 'payout.confirm' : 'payout.fail', mchId: p.mchId, subjectId: p.payoutId,
+    detail: { amount: formatSen(p.amountSen), walletId: p.walletId, reason: auditText(p.failReason), ...(file === undefined ? {} : { file }) },
+  };
 }
 
 /**

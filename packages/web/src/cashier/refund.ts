@@ -200,7 +200,7 @@ export class RefundDialog {
     const words = refund.refundStatus === 'REFUNDED'
       ? `Refunded ${refund.refundAmount}. ${leftWords(charge)}`
       : refund.refundStatus === 'REFUND_FAILED'
-        ? refundFailedWords(refund.refundAmount, refund.failReason)
+        ? refundFailedWords(refund.refundAmount, refund.failReason, "Ask the merchant's owner.")
         : `The refund of ${refund.refundAmount} is in process.`;
     this.el.form.hidden = true;
     this.el.done.hidden = false;

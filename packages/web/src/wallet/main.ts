@@ -252,7 +252,8 @@ async function askPending(): Promise<void> {
  * and the queue, and the id is half of a sign-in (with the PIN), whose wrong tries lock the wallet.
  */
 function shownId(id: string): string {
-  return `•••• ${id.slice(-4)}`;
+  // In words, not bullets: a screen reader reads them out as they are.
+  return `ending ${id.slice(-4)}`;
 }
 
 /** The line above the code: the wallet, and what it can pay now (refreshed with the account below). */

@@ -39,7 +39,7 @@ import { CASHIER_NAME } from '../../domain/page-access.js';
 import { PASSWORD_MAX } from '../../api/page-cashier.js';
 import { OPERATOR_NAME } from '../../domain/operator.js';
 import { PAYOUT_FILE_MAX_ROWS } from '../../domain/payout-file.js';
-import { PAYOUT_CHOICES } from '../../services/payout-file.js';
+import { PAYOUT_CHOICES, PAYOUT_FILE_NO } from '../../services/payout-file.js';
 import { PAYOUT_FILE_HEADERS } from '@micropay/protocol/payout-file';
 import { adminOpsEndpoints } from './admin-ops-endpoints.js';
 
@@ -374,7 +374,7 @@ const PAYOUT_CHOICE = {
     description: '`new` (REQUESTED and in no payout file yet) when absent; with `file`, `REQUESTED` (what of the file still waits) when absent. The file of `new` is a new numbered file, its payouts marked as in it.',
   },
   from: PAYOUT_DAY('first'), to: PAYOUT_DAY('last'),
-  file: { type: 'string', pattern: '^([1-9][0-9]{0,8})?$', description: 'A payout file\'s number: only its payouts ("": any); a number never made is 1021.' },
+  file: { type: 'string', pattern: `^(${PAYOUT_FILE_NO.source.slice(1, -1)})?$`, description: 'A payout file\'s number: only its payouts ("": any); a number never made is 1021.' },
 };
 
 const NOTIFICATION_ID = pattern(NOTIFICATION_ID_SHAPE, 'A notification id, as a list gives it (a UUID in lowercase).');
@@ -638,7 +638,7 @@ function adminManageEndpoints(): Record<string, EndpointDoc> {
     '/api/page/admin/payouts/confirm': call('The bank paid a REQUESTED payout: PAID_OUT', object({ payoutId: pattern(/^[0-9]{1,40}$/, 'The payout.') }), payout, true,
       [R.PAYOUT_NOT_FOUND, R.PAYOUT_NOT_REQUESTED]),
     '/api/page/admin/payouts/confirm-file': call('The bank paid the rest of a payout file: its payouts still REQUESTED, checked against the bank\'s total, PAID_OUT together', object({
-      file: pattern(/^[1-9][0-9]{0,8}$/, "The payout file's number."), total: { ...AMOUNT_SCHEMA, description: 'What the bank reports it paid of the file: the payouts of it still REQUESTED must sum to it exactly.' },
+      file: pattern(PAYOUT_FILE_NO, "The payout file's number."), total: { ...AMOUNT_SCHEMA, description: 'What the bank reports it paid of the file: the payouts of it still REQUESTED must sum to it exactly.' },
     }), object({
       file: { type: 'integer', minimum: 1 }, confirmed: { type: 'integer', minimum: 0, description: 'How many became PAID_OUT (0: none waited: a repeat).' },
       total: AMOUNT_SCHEMA, payoutIds: { type: 'array', items: pattern(/^[0-9]{1,40}$/, 'A payout made PAID_OUT.') }, repeat: { type: 'boolean' },
