@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Secret, sign, signatureBase, verify, type SignableParams } from '@micropay/protocol';
 import { systemClock } from '../src/domain/clock.js';
+import { loadConfig } from '../src/config.js';
 import { newApiKey } from '../src/domain/ids.js';
 import type { Notification, NotificationStatus } from '../src/domain/notification.js';
 import { silentLogger } from '../src/log.js';
@@ -646,5 +647,33 @@ describe('docs/api.md: the examples, replayed against a platform at the document
     const answer = await sendAsDocumented(p.url, 'micropay', request, 'X-MicroPay-Sandbox: system-error');
     expect(answer.status).toBe(500);
     expect(answer.body).toBe(JSON.stringify(JSON.parse(docBlock('api.md', 'api-system-error'))));
+  });
+});
+
+describe('docs/operations.md: the SQLite service unit', () => {
+  it('names only settings and flags serve takes, and they load as one configuration', () => {
+    const unit = docBlock('operations.md', 'sqlite-systemd-unit');
+    const env: Record<string, string> = {};
+    for (const [, name, value] of unit.matchAll(/^Environment=([A-Z_]+)=(.*)$/gm)) env[name!] = value!;
+    const exec = /^ExecStart=(\S+) serve (.*)$/m.exec(unit);
+    expect(exec?.[1]).toBe('/srv/micropay/app/node_modules/.bin/micropay');
+    const flags = Object.fromEntries([...exec![2]!.matchAll(/--([a-z-]+) (\S+)/g)].map(([, flag, value]) => [flag!, value!]));
+    expect(Object.keys(flags).sort()).toEqual(['admin-port', 'host', 'port']);
+    // The key file the unit names, made here: its contents are a key, as master-key generate writes one.
+    const dir = mkdtempSync(join(tmpdir(), 'micropay-unit-'));
+    try {
+      writeFileSync(join(dir, 'master-key'), `${randomBytes(32).toString('base64')}\n`);
+      const config = loadConfig(
+        { host: flags.host, port: flags.port, adminPort: flags['admin-port'], db: undefined },
+        { ...env, MICROPAY_MASTER_KEY_FILE: join(dir, 'master-key') },
+      );
+      expect([config.host, config.port, config.adminPort, config.database, config.timeZone, config.publicUrl]).toEqual(
+        ['127.0.0.1', 8080, 9090, '/srv/micropay/data/micropay.db', 'Asia/Kuala_Lumpur', 'https://pay.example.edu']);
+      expect(config.masterKey).not.toBeNull();
+      // Every variable the unit sets is one the configuration reads (a misspelt one would be ignored).
+      expect(Object.keys(env).filter((name) => name !== 'MICROPAY_MASTER_KEY_FILE' && !readFileSync(new URL('../src/config.ts', import.meta.url), 'utf8').includes(`'${name}'`))).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
