@@ -54,7 +54,7 @@ export async function startPlatform(config: Config, logger: Logger, options: { c
   // A platform that opens its own store looks at its ports first, then finds its master key.
   if (options.store === undefined) config = withMasterKey(await portsAreFree(config), logger);
   const { store, lock } = await storeToServe(config, clock, options.store);
-  if (options.store === undefined) logUpgrade(store.schemaUpgrade, logger);
+  if (options.store === undefined) logUpgrade(store.schemaUpgrade, logger, config.sandbox);
   // Health and metrics: on the API's port, or with --admin-port on their own listener only.
   const metrics = config.metrics ? new PlatformMetrics(store, logger) : null;
   // The payment statistics stay on with MICROPAY_METRICS=off: the operator's dashboard reads them.
@@ -143,10 +143,12 @@ async function storeToServe(config: Config, clock: Clock, given: Store | undefin
  * The migrations this start applied, as the store reports them, in one line of the log: an upgrade
  * is an event the operator looks for. Another process's upgrade, waited for, is not this one's.
  */
-function logUpgrade(u: SchemaUpgrade, logger: Logger): void {
+function logUpgrade(u: SchemaUpgrade, logger: Logger, sandbox: boolean): void {
   if (u.applied.length === 0) return;
   const fields = { from: u.from, to: Math.max(...u.applied), migrations: u.applied.join(',') };
   if (u.from !== 0) return logger.info(fields, 'schema upgraded');
+  // A sandbox's new store is what `npm start` is for.
+  if (sandbox) return logger.info(fields, 'schema created');
   // Right at a first start; after that, a store that vanished (an unmounted volume, a mistyped path).
   logger.warn({ ...fields, note: 'a new, empty store: if this server had one before, stop it and check --db or DATABASE_URL' }, 'schema created');
 }
