@@ -16,6 +16,32 @@ export type OrderStatus = (typeof ORDER_STATUSES)[number];
  */
 export const PAID_ORDER_STATUSES: readonly OrderStatus[] = ['PAID', 'REFUND_IN_PROCESS', 'REFUNDED', 'REFUND_FAILED'];
 
+/** An order's state in the words the people at the counter and the merchant's staff use. */
+export const ORDER_STATUS_WORDS: Readonly<Record<OrderStatus, string>> = {
+  NEW: 'In progress',
+  PENDING: 'Waiting for the customer',
+  PAID: 'Paid',
+  FAILED: 'Failed',
+  REFUND_IN_PROCESS: 'Refund in process',
+  REFUNDED: 'Refunded',
+  REFUND_FAILED: 'Paid (a refund failed)',
+};
+
+/** Why an order failed, where its staff can act on it or tell the customer (cancelled, declined by the customer). */
+const FAILED_WORDS: Readonly<Record<string, string>> = {
+  CLOSED: 'Cancelled',
+  DECLINED: 'Declined',
+  CONFIRM_TIMEOUT: 'Not confirmed in time',
+  INSUFFICIENT_BALANCE: 'Failed: balance too low',
+  WALLET_FROZEN: 'Failed: wallet frozen',
+};
+
+/** An order's state in words: a FAILED one says why when it can. */
+export function orderStatusWords(o: { readonly tradeStatus: string; readonly failReason: string | null }): string {
+  if (o.tradeStatus === 'FAILED' && o.failReason !== null && FAILED_WORDS[o.failReason] !== undefined) return FAILED_WORDS[o.failReason]!;
+  return ORDER_STATUS_WORDS[o.tradeStatus as OrderStatus] ?? o.tradeStatus;
+}
+
 /**
  * Why a refund ended REFUND_FAILED (its `failReason`), in words for the people who refunded it
  * (the till, the merchant console), with what to do next. No money moved in either case.

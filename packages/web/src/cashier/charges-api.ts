@@ -1,4 +1,5 @@
 /** What the till's page APIs answer about its charges (packages/server/src/api/page-cashier-charges.ts). */
+import { orderStatusWords } from '@micropay/protocol/order-status';
 export interface ChargeRow {
   readonly mchOrderId: string;
   readonly wavpayOrderId: string;
@@ -40,30 +41,8 @@ export interface Receipt extends ChargeRow {
   readonly refunds: readonly RefundRow[];
 }
 
-/** An order's state in words a cashier says to a customer. */
-const STATUS_WORDS: Readonly<Record<string, string>> = {
-  NEW: 'In progress',
-  PENDING: 'Waiting for the customer',
-  PAID: 'Paid',
-  FAILED: 'Failed',
-  REFUND_IN_PROCESS: 'Refund in process',
-  REFUNDED: 'Refunded',
-  REFUND_FAILED: 'Paid (a refund failed)',
-};
-
-/** A charge's state in words: a FAILED one says why when a cashier can act on it (cancelled here, declined by the customer). */
-export function chargeStatusWords(c: Pick<ChargeRow, 'tradeStatus' | 'failReason'>): string {
-  if (c.tradeStatus === 'FAILED' && c.failReason !== null && FAILED_WORDS[c.failReason] !== undefined) return FAILED_WORDS[c.failReason]!;
-  return STATUS_WORDS[c.tradeStatus] ?? c.tradeStatus;
-}
-
-const FAILED_WORDS: Readonly<Record<string, string>> = {
-  CLOSED: 'Cancelled',
-  DECLINED: 'Declined',
-  CONFIRM_TIMEOUT: 'Not confirmed in time',
-  INSUFFICIENT_BALANCE: 'Failed: balance too low',
-  WALLET_FROZEN: 'Failed: wallet frozen',
-};
+/** A charge's state in words a cashier says to a customer (the merchant console says the same). */
+export const chargeStatusWords = orderStatusWords;
 
 export const REFUND_STATUS_WORDS: Readonly<Record<string, string>> = {
   REFUND_IN_PROCESS: 'In process',

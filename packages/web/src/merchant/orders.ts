@@ -1,4 +1,4 @@
-import { ORDER_STATUSES, PAID_ORDER_STATUSES } from '@micropay/protocol/order-status';
+import { ORDER_STATUS_WORDS, ORDER_STATUSES, orderStatusWords, PAID_ORDER_STATUSES } from '@micropay/protocol/order-status';
 import { callPage } from '../shared/page-api.js';
 import { say } from '../shared/page.js';
 import { formatTime } from '../shared/time.js';
@@ -21,6 +21,7 @@ interface OrderRow {
   readonly amount: string;
   readonly refundedAmount: string;
   readonly tradeStatus: string;
+  readonly failReason: string | null;
   readonly wallet: string;
   readonly tradeTimeMs: number;
 }
@@ -88,7 +89,7 @@ export const ordersSection: Section<MerchantUser> = {
 function statusField(value: string): HTMLElement {
   const wrap = document.createElement('div');
   const select = Object.assign(document.createElement('select'), { id: 'filter-status', name: 'filter-status' });
-  const choices: [string, string][] = [['', 'Any'], [PAID_ORDER_STATUSES.join(','), 'Paid, refunded or not'], ...ORDER_STATUSES.map((s): [string, string] => [s, s])];
+  const choices: [string, string][] = [['', 'Any'], [PAID_ORDER_STATUSES.join(','), 'Paid, refunded or not'], ...ORDER_STATUSES.map((s): [string, string] => [s, ORDER_STATUS_WORDS[s]])];
   select.append(...choices.map(([v, text]) => new Option(text, v, false, v === value)));
   wrap.append(Object.assign(document.createElement('label'), { htmlFor: select.id, textContent: 'Status' }), select);
   return wrap;
@@ -118,7 +119,7 @@ function ordersTable(page: OrderPage): HTMLTableElement {
     const row = body.insertRow();
     const link = Object.assign(document.createElement('a'), { href: `#orders/${encodeURIComponent(o.mchOrderId)}`, textContent: o.mchOrderId });
     row.insertCell().append(link);
-    for (const cell of [formatTime(o.tradeTimeMs, page.timeZone), o.amount, o.refundedAmount, o.tradeStatus, o.wallet]) row.append(textCell(cell));
+    for (const cell of [formatTime(o.tradeTimeMs, page.timeZone), o.amount, o.refundedAmount, orderStatusWords(o), o.wallet]) row.append(textCell(cell));
   }
   return codeColumn(stackedOnPhones(t), 0);
 }
