@@ -73,7 +73,7 @@ describe('the cashier page after the charge', () => {
     await expect.poll(() => receipt.locator('.receipt-amount').textContent()).toBe('1.00');
     const facts = Object.fromEntries(await receipt.locator('dt').evaluateAll((dts) => dts.map((dt) => [dt.textContent, dt.nextElementSibling?.textContent])));
     expect(await receipt.locator('.receipt-merchant').textContent()).toBe('Corner Shop');
-    expect(facts).toMatchObject({ Status: 'Refunded', Goods: 'Flat white', 'Payment code': `•••• ${digits.slice(-4)}`, Cashier: 'lane-1' });
+    expect(facts).toMatchObject({ Status: 'Refunded', Refunded: '1.00', 'Paid in the end': '0.00', Goods: 'Flat white', 'Payment code': `•••• ${digits.slice(-4)}`, Cashier: 'lane-1' });
     expect(facts.Time).toMatch(PEOPLE_TIME);
     expect(facts['Till order']).toBe(await row.getAttribute('data-mch-order-id'));
     expect(Object.entries(facts).filter(([k]) => k!.startsWith('Refund ')).map(([, v]) => v!.split(' · ').slice(0, 2).join(' · '))).toEqual(['0.40 · Refunded', '0.60 · Refunded']);
@@ -86,6 +86,9 @@ describe('the cashier page after the charge', () => {
       expect(await till.locator(id).first().isVisible(), id).toBe(false);
     }
     expect(await receipt.isVisible()).toBe(true);
+    // The ids a customer reads out to support fit the slip whole, each on a line of its own.
+    const ids = await receipt.locator('dd.receipt-id').evaluateAll((dds) => dds.map((dd) => [dd.textContent, dd.scrollWidth <= dd.clientWidth + 1, dd.getClientRects().length]));
+    expect(ids.map(([, fits, lines]) => [fits, lines])).toEqual([[true, 1], [true, 1]]);
     await docsScreenshot(till, 'cashier-receipt-print', { fullPage: true });
     await till.emulateMedia({ media: 'screen' });
     // Escape closes the receipt, as it closes the refund dialog, and the code field has the focus again.

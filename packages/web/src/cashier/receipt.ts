@@ -1,4 +1,5 @@
 import { ResultCode } from '@micropay/protocol/errors';
+import { formatSen, parseAmountSen } from '@micropay/protocol/money';
 import { say } from '../shared/page.js';
 import { callPage, Unreachable } from '../shared/page-api.js';
 import { chargeStatusWords, el, REFUND_STATUS_WORDS, type Receipt, type RefundRow } from './charges-api.js';
@@ -16,6 +17,14 @@ export interface ReceiptElements {
   readonly status: HTMLElement;
   readonly print: HTMLButtonElement;
   readonly close: HTMLButtonElement;
+}
+
+/** The facts that are ids: a customer reads them out to support, so they are never broken. */
+const ID_TERMS = new Set(['Till order', 'MicroPay order', 'Refund', 'Of order']);
+
+/** What is left paid of a sale after its refunds, in exact sen. */
+function netPaid(r: Receipt): string {
+  return formatSen(parseAmountSen(r.amount)! - parseAmountSen(r.refundedAmount)!);
 }
 
 export class ReceiptView {
@@ -72,6 +81,8 @@ export class ReceiptView {
     const facts: [string, string][] = refund === null
       ? [
           ['Status', chargeStatusWords(r)],
+          // A sale refunded in part: what the customer paid in the end, under what was charged.
+          ...(r.refundedAmount === '0.00' ? [] : [['Refunded', r.refundedAmount], ['Paid in the end', netPaid(r)]] as [string, string][]),
           ['Time', formatTime(r.payTimeMs ?? r.chargedAtMs)],
           ['Goods', r.goodsInfo],
           ['Till order', r.mchOrderId],
@@ -90,7 +101,8 @@ export class ReceiptView {
           ['Cashier', r.cashierName],
         ];
     const list = el('dl', '', 'receipt-facts');
-    for (const [term, value] of facts) list.append(el('dt', term), el('dd', value));
+    // An id is read and typed whole: on a line of its own under its name, never broken inside.
+    for (const [term, value] of facts) list.append(el('dt', term), el('dd', value, ID_TERMS.has(term) ? 'receipt-id' : ''));
     this.el.body.replaceChildren(merchant, big, list);
   }
 }
