@@ -699,6 +699,8 @@ describe('serve', () => {
     const server = await startServerProcess(['--sandbox', '--db', db, '--port', '0']);
     await server.waitForStdout(/no sandbox merchant was created/);
     expect(server.stdout()).not.toContain('npx micropay pay');
+    // Its rehearsed faults are on over those merchants' payments: the log says so, as a warning.
+    await expect.poll(() => server.stderr()).toMatch(/"level":"warn".*"msg":"sandbox mode over a store with merchants of its own: any caller can rehearse faults/);
     expect(await cliJson(['merchant', 'list', '--db', db])).toEqual({
       merchants: [expect.objectContaining({ mchId: own.mchId, name: 'Real Shop', status: 'active' })],
     });

@@ -65,6 +65,8 @@ async function runServer(config: Config): Promise<number> {
     const sandbox = await prepareSandbox(platform.store, config, cliActing());
     if (sandbox === null) {
       process.stdout.write('Sandbox: this store already has merchants of its own, so no sandbox merchant was created.\n');
+      // The sandbox's rehearsed faults (X-MicroPay-Sandbox) are on, over merchants of its own: a store in use?
+      logger.warn({ store: where }, 'sandbox mode over a store with merchants of its own: any caller can rehearse faults (X-MicroPay-Sandbox) on their payments; serve a real store without --sandbox');
     } else {
       const order = `demo-${Date.now()}`;
       process.stdout.write(
