@@ -114,7 +114,7 @@ describe('the payment thread seen by the readiness probe', () => {
     let seen = await ready();
     expect(seen.status).toBe(503);
     expect(seen.body.failing).toEqual(['paymentThread']);
-    expect(seen.body.checks.paymentThread!.detail).toBe('the database file this process writes was deleted or replaced: payments would be lost at its restart; stop it and see the log');
+    expect(seen.body.checks.paymentThread!.detail).toBe('a file of the store this process writes (the database, its -wal or -shm) was deleted or replaced: payments are refused; see the log and docs/operations.md#restore');
     // Nothing is written where no restart would read it: the payment is refused, and so is a top-up.
     const lost = await postSigned(p.url, 'micropay', micropayParams(merchant, 'while-moved', '1.00', payCode), merchant.key);
     expect(lost.body.code).toBe(500);

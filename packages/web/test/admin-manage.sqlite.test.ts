@@ -552,6 +552,34 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     expect(problems).toEqual([]);
   }, 60_000);
 
+  it('a top-up whose answer is lost says it may have been made; asked again as it was, it tops up once', async () => {
+    const fin = await cliJ<{ password: string }>(['admin', 'create', '--name', 'fin', '--role', 'finance']);
+    const w = await cliJ<{ walletId: string }>(['wallet', 'create', '--name', 'Lost Top-up', '--balance', '42.00']);
+    const { page, problems } = await signIn('fin', fin.password);
+    await page.getByRole('link', { name: 'Wallets' }).click();
+    await page.getByLabel('Wallet id or its first digits').fill(w.walletId);
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('button', { name: `Open ${w.walletId}` }).click();
+    // The server tops up; the browser never gets the answer.
+    await page.route('**/api/page/admin/wallets/top-up', async (route) => {
+      await route.fetch();
+      await route.abort('connectionreset');
+    });
+    await page.getByLabel('Top-up amount').fill('5.00');
+    await page.getByRole('button', { name: 'Top up', exact: true }).click();
+    await page.getByRole('button', { name: 'Top up 5.00' }).click();
+    await expect.poll(() => status(page)).toBe('MicroPay cannot be reached. Check the connection and try again. It may have been done all the same: '
+      + 'the wallet below is as it is now. A top-up asked again with the same amount tops up once.');
+    expect((await cliJ<{ balance: string }>(['wallet', 'show', w.walletId])).balance).toBe('47.00');
+    await page.unroute('**/api/page/admin/wallets/top-up');
+    await page.getByLabel('Top-up amount').fill('5.00');
+    await page.getByRole('button', { name: 'Top up', exact: true }).click();
+    await page.getByRole('button', { name: 'Top up 5.00' }).click();
+    await expect.poll(() => status(page)).toBe(`Wallet ${w.walletId} was topped up by 5.00 already (the answer to the earlier Top up was lost): nothing moved again; it holds 47.00.`);
+    expect((await cliJ<{ balance: string }>(['wallet', 'show', w.walletId])).balance).toBe('47.00');
+    expect(problems.filter((x) => !/ERR_CONNECTION_RESET|Failed to load resource/.test(x))).toEqual([]);
+  }, 60_000);
+
   it('a new payout file whose answer is lost: the list is read again, and the words say that a file may have been made and where', async () => {
     const fin = await cliJ<{ password: string }>(['admin', 'create', '--name', 'fin', '--role', 'finance']);
     const leaving = await cliJ<{ walletId: string }>(['wallet', 'create', '--name', 'Lost Answer', '--balance', '4.00']);

@@ -72,7 +72,7 @@ function threadCheck(state: Exclude<PaymentThreadState, 'none'>, timeoutMs: numb
 }
 
 const CANNOT_WRITE = {
-  file: 'the database file this process writes was deleted or replaced: payments would be lost at its restart; stop it and see the log',
+  file: 'a file of the store this process writes (the database, its -wal or -shm) was deleted or replaced: payments are refused; see the log and docs/operations.md#restore',
   write: 'a payment could not be written now (the log has the error)',
 } as const;
 

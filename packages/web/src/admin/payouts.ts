@@ -118,6 +118,8 @@ export const payoutsSection: Section<SignedInOperator> = {
         return status.focus();
       }
       if (a.data === null) {
+        // Refused (the file changed meanwhile, or the total is not its sum): the list shows the file as it is now.
+        await load(shown);
         say(status, a.msg, 'error');
         // The question is gone with its answer: the keyboard goes back to the total, to correct it.
         const typed = list.querySelector<HTMLInputElement>('#payout-file-total');
@@ -172,9 +174,10 @@ export const payoutsSection: Section<SignedInOperator> = {
     }
 
     async function finish(path: 'confirm' | 'fail', body: Record<string, unknown>, done: string): Promise<void> {
-      const a = await callPage<{ payout: PayoutRow }>(`${ctx.api}payouts/${path}`, body);
+      const a = await callPage<{ payout: PayoutRow; repeat: boolean }>(`${ctx.api}payouts/${path}`, body);
       if (a.data === null) return say(status, a.msg, 'error');
-      say(status, done);
+      // Recorded by someone else first (another operator, the CLI): said so, nothing moved twice.
+      say(status, a.data.repeat ? `Payout ${a.data.payout.payoutId} was ${a.data.payout.status} already: nothing moved again.` : done);
       await load(shown);
       // The row and its buttons are gone: the focus goes to what was done, not to the page's top.
       status.focus();

@@ -1,4 +1,4 @@
-import { callPage } from '../shared/page-api.js';
+import { callPage, Unreachable } from '../shared/page-api.js';
 import { say } from '../shared/page.js';
 import { table } from '../console/shell.js';
 import { askFirst, button, choice, field, form, nextPage, showOnce, withActions } from '../console/forms.js';
@@ -51,7 +51,18 @@ export const walletsSection: Section<SignedInOperator> = {
 
     /** After an action: the wallet as it is now, or the refusal in words. */
     async function act(path: string, body: Record<string, unknown>, done: Parameters<WalletAct>[2], refused?: (msg: string) => void): Promise<void> {
-      const a = await callPage<{ wallet: WalletDetail } & Record<string, unknown>>(`${ctx.api}wallets/${path}`, body);
+      let a;
+      try {
+        a = await callPage<{ wallet: WalletDetail } & Record<string, unknown>>(`${ctx.api}wallets/${path}`, body);
+      } catch (error) {
+        if (!(error instanceof Unreachable)) throw error;
+        // The action may have been done: the list shows the wallets as they are now. A top-up asked
+        // again, as it was, sends the same request id and tops up once (wallet-detail.ts).
+        say(status, `${error.message} It may have been done all the same: the wallet below is as it is now. `
+          + 'A top-up asked again with the same amount tops up once.', 'error');
+        await find();
+        return status.focus();
+      }
       if (a.data === null) return refused === undefined ? say(status, a.msg, 'error') : refused(a.msg);
       say(status, done(a.data.wallet, a.data));
       show(a.data.wallet);

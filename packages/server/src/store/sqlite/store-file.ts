@@ -83,7 +83,7 @@ export class StoreFileGoneError extends Error {
 
   constructor(readonly problem: string) {
     super(`${problem}: this process still has the file it opened, which no restart would read, so nothing was written. `
-      + 'Stop the server and put the store back where it was (docs/operations.md#restore)');
+      + 'Put the file back if it was moved, or stop the server and restore the store (docs/operations.md#restore)');
   }
 }
 
