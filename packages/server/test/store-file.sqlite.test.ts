@@ -43,6 +43,23 @@ describe("the store's files under a running server", () => {
     expect(said?.errors).toEqual([`paymentThread: its ${what} ${p.dbPath}${suffix} is gone: this process still writes the file it opened, which was deleted or replaced`]);
   });
 
+  it('a file moved while a payment waits for the write lock: checked again once the lock is held, the payment is refused', async () => {
+    p = await startTestPlatform();
+    const merchant = await createMerchant(p);
+    const { payCode } = await createWalletWithCode(p, 100_00);
+    const shell = new Database(p.dbPath);
+    shell.prepare('BEGIN IMMEDIATE').run();
+    const paying = postSigned(p.url, 'micropay', micropayParams(merchant, 'while-waiting', '1.00', payCode), merchant.key);
+    // The payment's batch has passed its first look at the files and waits for the lock.
+    await new Promise((r) => setTimeout(r, 500));
+    renameSync(p.dbPath, `${p.dbPath}.moved`);
+    shell.prepare('ROLLBACK').run();
+    shell.close();
+    expect((await paying).body.code).toBe(500);
+    renameSync(`${p.dbPath}.moved`, p.dbPath);
+    expect((await postSigned(p.url, 'queryBill', { mchId: merchant.mchId, mchOrderId: 'while-waiting' }, merchant.key)).body.code).toBe(1031);
+  });
+
   it('a payment thread started again after the file was moved away opens nothing: it makes no new, empty file at the path', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'micropay-restart-'));
     dirs.push(dir);

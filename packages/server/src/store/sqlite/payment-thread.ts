@@ -74,7 +74,7 @@ function flush(): void {
       file.check();
       const started = performance.now();
       try {
-        return writer.write(jobs);
+        return writer.write(jobs, () => file.check());
       } finally {
         seconds = (performance.now() - started) / 1000;
       }

@@ -116,15 +116,17 @@ export class PaymentWriter {
    * Writes a batch in one transaction and returns each payment's outcome, in order. Throws when
    * the transaction itself fails: then nothing of the batch is on disk.
    */
-  write(jobs: readonly PaymentJob[]): PaymentOutcome[] {
+  write(jobs: readonly PaymentJob[], whileLocked: () => void = () => undefined): PaymentOutcome[] {
     // Payments do not throw unless something is wrong (a fault, a sandbox rehearsal), so the batch
     // is first written with no savepoints; if one throws, all of it is undone and written again
-    // with each payment in its own savepoint, so only that payment fails.
+    // with each payment in its own savepoint, so only that payment fails. `whileLocked` runs first
+    // once the write lock is held (the store's files checked: store-file.ts); if it throws, the
+    // whole batch fails.
     if (!jobs.some((j) => j.options.sandboxFault)) {
-      const outcomes = this.#inTransaction(() => this.#writeAll(jobs), { retryOnError: true });
+      const outcomes = this.#inTransaction(() => (whileLocked(), this.#writeAll(jobs)), { retryOnError: true });
       if (outcomes !== null) return outcomes;
     }
-    return this.#inTransaction(() => this.#writeEach(jobs), { retryOnError: false })!;
+    return this.#inTransaction(() => (whileLocked(), this.#writeEach(jobs)), { retryOnError: false })!;
   }
 
   /** Runs a batch in a write transaction; null (rolled back) if it threw and may be retried. */

@@ -399,7 +399,7 @@ export class SqliteStore extends ServiceStore implements Store {
     const started = performance.now();
     try {
       this.#file?.check();
-      outcomes = this.#writer!.write(jobs);
+      outcomes = this.#writer!.write(jobs, () => this.#file?.check());
     } catch (error) {
       fail(error);
       return;
