@@ -294,7 +294,7 @@ describe('the bank paid the rest of a payout file: micropay payout confirm-file'
     expect(confirms.filter((e) => e.detail.file === 1).map((e) => [e.subjectId, e.detail.amount, e.actor.kind]).sort()).toEqual(
       [[ids['c-1'], '5.00', 'cli'], [ids['c-4'], '0.50', 'cli']].sort());
     const again = await cli('1', '--total', '5.50', '--json');
-    expect([again.code, JSON.parse(again.stdout)]).toEqual([0, { file: 1, confirmed: 0, total: '0.00', payoutIds: [] }]);
+    expect([again.code, JSON.parse(again.stdout)]).toEqual([0, { file: 1, confirmed: 0, total: '0.00', payoutIds: [], repeat: true }]);
     expect((await p.store.platformMoney()).onPlatformSen).toBe(after.onPlatformSen);
     const never = await cli('2', '--total', '1.00');
     expect([never.code, never.stderr]).toEqual([1, 'micropay: param error (1021): file 2 was never made: the last payout file is 1\n']);

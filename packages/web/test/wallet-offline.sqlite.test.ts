@@ -11,6 +11,16 @@ describe('the wallet page with its network cut (docs/offline-codes.md)', () => {
   const platform = useServedPlatform();
   const chromium = useChromium();
 
+  /** The wallet page's code screen with no network: the offline code this browser shows, once it pays offline. */
+  async function offlineCodeShown(link: string, walletId: string) {
+    const { page, problems } = await openCodeScreen(chromium.browser, link);
+    await payOfflineHere(page, walletId);
+    await page.context().setOffline(true);
+    await page.getByRole('button', { name: 'New code' }).click();
+    await expect.poll(() => page.locator('#code-status').textContent()).toBe('No network: this offline code was made on your phone. It pays once.');
+    return { page, problems, offline: await revealDigits(page) };
+  }
+
   it('shows an offline code made in the browser, which pays once at the till; signing out revokes the browser\'s device', async () => {
     const wallet = await createWallet(platform.cliJ);
     const { page, problems } = await openCodeScreen(chromium.browser, await platform.walletLink(wallet.walletId));
@@ -55,12 +65,7 @@ describe('the wallet page with its network cut (docs/offline-codes.md)', () => {
 
   it('an offline code paid at a till after the page is back online: the page reads the wallet again by itself while the code may pay', async () => {
     const wallet = await createWallet(platform.cliJ);
-    const { page, problems } = await openCodeScreen(chromium.browser, await platform.walletLink(wallet.walletId));
-    await payOfflineHere(page, wallet.walletId);
-    await page.context().setOffline(true);
-    await page.getByRole('button', { name: 'New code' }).click();
-    await expect.poll(() => page.locator('#code-status').textContent()).toBe('No network: this offline code was made on your phone. It pays once.');
-    const offline = await revealDigits(page);
+    const { page, problems, offline } = await offlineCodeShown(await platform.walletLink(wallet.walletId), wallet.walletId);
     await page.context().setOffline(false);
     await expect.poll(() => page.locator('#code-status').textContent(), { timeout: 15_000 }).toBe('A new code is shown.');
     expect(await page.locator('#wallet-line').textContent()).toMatch(/ · available 50\.00$/);
@@ -74,12 +79,7 @@ describe('the wallet page with its network cut (docs/offline-codes.md)', () => {
 
   it('an offline code charged above the confirmation limit: back online, the page asks for the PIN by itself', async () => {
     const wallet = await createWallet(platform.cliJ, '50.00', ['--pin', '2468', '--confirm-limit', '0.50']);
-    const { page, problems } = await openCodeScreen(chromium.browser, await platform.walletLink(wallet.walletId));
-    await payOfflineHere(page, wallet.walletId);
-    await page.context().setOffline(true);
-    await page.getByRole('button', { name: 'New code' }).click();
-    await expect.poll(() => page.locator('#code-status').textContent()).toBe('No network: this offline code was made on your phone. It pays once.');
-    const offline = await revealDigits(page);
+    const { page, problems, offline } = await offlineCodeShown(await platform.walletLink(wallet.walletId), wallet.walletId);
     // The till is online: 1.00 is above the wallet's limit, so the payment waits for the holder.
     const pending = await platform.pay(offline, 'offline-confirm-1');
     expect(pending.stdout + pending.stderr).toContain('1024');

@@ -120,7 +120,7 @@ export const adminConfirmPayoutFile = withOperator('money', async (ctx, req, ope
   const parsed = parse(() => {
     rejectUnknown(req.body, ['file', 'total']);
     const file = required(req.body, 'file');
-    if (!PAYOUT_FILE_NO.test(file)) fail('file', PAYOUT_FILE_NO_PROBLEM.replace(/^file /, ''));
+    if (!PAYOUT_FILE_NO.test(file)) fail('file', PAYOUT_FILE_NO_PROBLEM);
     const total = positiveAmountOf(required(req.body, 'total'), 'total');
     if (typeof total !== 'number') fail('total', total.problem);
     return { fileNo: Number(file), totalSen: total };
@@ -130,5 +130,5 @@ export const adminConfirmPayoutFile = withOperator('money', async (ctx, req, ope
   const c = await ctx.store.confirmPayoutFile(fileNo, totalSen, operatorActing(operator, req));
   const refusal = fileConfirmationRefusal(c, fileNo, totalSen);
   if (refusal !== null) return answer(refusal.code, null, refusal.detail);
-  return answer(ResultCode.SUCCESS, { ...fileConfirmationWire(c, fileNo), repeat: c.kind !== 'confirmed' });
+  return answer(ResultCode.SUCCESS, fileConfirmationWire(c, fileNo));
 });

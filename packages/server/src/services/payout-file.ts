@@ -29,7 +29,7 @@ export interface PayoutQuery {
 
 /** A payout file's number as typed: 1, 2, … */
 export const PAYOUT_FILE_NO = /^[1-9][0-9]{0,8}$/;
-export const PAYOUT_FILE_NO_PROBLEM = 'file must be a payout file\'s number, e.g. "12"';
+export const PAYOUT_FILE_NO_PROBLEM = 'must be a payout file\'s number, e.g. "12"';
 
 export const PAYOUT_STATUSES: readonly PayoutStatus[] = ['REQUESTED', 'PAID_OUT', 'FAILED'];
 
@@ -38,7 +38,7 @@ export const PAYOUT_CHOICES: readonly string[] = ['new', ...PAYOUT_STATUSES, 'al
 
 export function payoutSelectionOf(q: PayoutQuery, timeZone: string): PayoutSelection | Invalid {
   const fileNo = q.file === undefined || q.file === '' ? null : q.file;
-  if (fileNo !== null && !PAYOUT_FILE_NO.test(fileNo)) return { kind: 'invalid', problem: PAYOUT_FILE_NO_PROBLEM };
+  if (fileNo !== null && !PAYOUT_FILE_NO.test(fileNo)) return { kind: 'invalid', problem: `file ${PAYOUT_FILE_NO_PROBLEM}` };
   // A file saved again holds, unless asked otherwise, only what still waits: the transfers to resend.
   const status = q.status ?? (fileNo === null ? 'new' : 'REQUESTED');
   if (!PAYOUT_CHOICES.includes(status)) return { kind: 'invalid', problem: `status must be one of ${PAYOUT_CHOICES.join(', ')}` };
@@ -209,7 +209,9 @@ export function fileConfirmationRefusal(c: FileConfirmation, fileNo: number, tot
 }
 
 /** A file's confirmation as the CLI's JSON and the console's answer give it: the payouts it moved (none: a repeat). */
-export function fileConfirmationWire(c: FileConfirmation, fileNo: number): FileConfirmationSummary & { payoutIds: string[] } {
+export function fileConfirmationWire(c: FileConfirmation, fileNo: number): FileConfirmationSummary & { payoutIds: string[]; repeat: boolean } {
   const payouts = c.kind === 'confirmed' ? c.payouts : [];
-  return { file: fileNo, confirmed: payouts.length, total: formatSen(payoutTotalSen(payouts)), payoutIds: payouts.map((p) => p.payoutId) };
+  return {
+    file: fileNo, confirmed: payouts.length, total: formatSen(payoutTotalSen(payouts)), payoutIds: payouts.map((p) => p.payoutId), repeat: c.kind !== 'confirmed',
+  };
 }

@@ -53,7 +53,7 @@ export function toEntryToReverse(r: Row): EntryToReverse {
  * status, and REVERSED for a top-up taken back (its reversal is a row of its own); and for a
  * payment, how much of it was refunded so far (a part refunded leaves the order PAID).
  */
-export const TRANSACTION_STATUS = `CASE WHEN e.refund_id IS NOT NULL THEN r.status
+export const TRANSACTION_STATUS_COLUMNS = `CASE WHEN e.refund_id IS NOT NULL THEN r.status
             WHEN e.kind = 'topup' AND ${REVERSAL_OF_E} IS NOT NULL THEN 'REVERSED'
             ELSE o.status END AS status,
        CASE WHEN e.kind = 'payment' THEN o.refunded_sen END AS refunded_sen`;

@@ -72,7 +72,7 @@ import type { MerchantKeyVault } from '../../secrets/merchant-key-vault.js';
 import type { OfflineCodeKey, WalletDevice } from '../../domain/offline-code.js';
 import { openOfflineKey } from '../../secrets/offline-code-key.js';
 import { DEVICE_BY_INDEX, OFFLINE_KEY_SETTING, toDevice, WALLET_DEVICES } from '../offline-device-sql.js';
-import { TRANSACTION_STATUS } from '../top-up-reversal-sql.js';
+import { TRANSACTION_STATUS_COLUMNS } from '../top-up-reversal-sql.js';
 
 export interface PgStoreOptions {
   readonly url: string;
@@ -295,7 +295,7 @@ export class PgStore extends ServiceStore implements Store {
     // Keyset paging on postings_by_account_newest (migration 7): older than a posting of this wallet.
     const { rows } = await this.pool.query(
       `SELECT p.posting_id, e.entry_id, e.kind, p.amount_sen, e.order_id, e.refund_id, e.created_at_ms, m.name AS merchant_name,
-              ${TRANSACTION_STATUS}
+              ${TRANSACTION_STATUS_COLUMNS}
          FROM postings p
          JOIN journal_entries e ON e.entry_id = p.entry_id
          LEFT JOIN refunds r ON r.refund_id = e.refund_id

@@ -71,7 +71,6 @@ function flush(): void {
   try {
     let seconds = 0;
     const outcomes = turns.batch(() => {
-      file.check();
       const started = performance.now();
       try {
         return writer.write(jobs, () => file.check());

@@ -76,7 +76,7 @@ import { MasterKeyError, type MerchantKeyVault } from '../../secrets/merchant-ke
 import type { OfflineCodeKey, WalletDevice } from '../../domain/offline-code.js';
 import { openOfflineKey } from '../../secrets/offline-code-key.js';
 import { DEVICE_BY_INDEX, OFFLINE_KEY_SETTING, toDevice, WALLET_DEVICES } from '../offline-device-sql.js';
-import { TRANSACTION_STATUS } from '../top-up-reversal-sql.js';
+import { TRANSACTION_STATUS_COLUMNS } from '../top-up-reversal-sql.js';
 
 export interface SqliteStoreOptions {
   readonly clock: Clock;
@@ -398,7 +398,6 @@ export class SqliteStore extends ServiceStore implements Store {
     let outcomes: PaymentOutcome[];
     const started = performance.now();
     try {
-      this.#file?.check();
       outcomes = this.#writer!.write(jobs, () => this.#file?.check());
     } catch (error) {
       fail(error);
@@ -713,7 +712,7 @@ function prepare(db: Database.Database) {
          SELECT p.prev_posting_id, c.n + 1 FROM chain c JOIN postings p ON p.posting_id = c.posting_id
           WHERE p.prev_posting_id IS NOT NULL AND c.n < @limit)
        SELECT p.posting_id, e.entry_id, e.kind, p.amount_sen, e.order_id, e.refund_id, e.created_at_ms, m.name AS merchant_name,
-              ${TRANSACTION_STATUS}
+              ${TRANSACTION_STATUS_COLUMNS}
          FROM chain c
          JOIN postings p ON p.posting_id = c.posting_id
          JOIN journal_entries e ON e.entry_id = p.entry_id
