@@ -9,7 +9,7 @@ export const AUDIT_ACTIONS = [
   'merchantKeys.reseal',
   'wallet.create', 'wallet.topUp', 'wallet.reverseTopUp', 'wallet.freeze', 'wallet.unfreeze', 'wallet.close', 'wallet.pinLocked', 'wallet.unlockPin', 'wallet.setPin',
   'wallet.newToken', 'wallet.setConfirmLimit', 'wallet.signInLink', 'payCode.issue', 'device.enrol', 'device.revoke',
-  'refund.request', 'payout.request', 'payout.confirm', 'payout.fail',
+  'refund.request', 'payout.request', 'payout.confirm', 'payout.fail', 'payout.confirmFileRefused',
   'notification.retry', 'notification.test',
   'user.create', 'user.reset', 'user.changePassword', 'user.setRefundLimit', 'user.disable', 'user.enable',
   'operator.create', 'operator.reset', 'operator.setRole', 'operator.signOut', 'operator.disable', 'operator.enable',

@@ -169,7 +169,7 @@ describe('the console order search', () => {
     const [row] = (await page({ mchOrderId: 'INV-010' })).orders;
     expect(row).toEqual({
       mchOrderId: 'INV-010', orderId: made.get('INV-010')!.orderId, amountSen: 40_00, refundedSen: 40_00, status: 'REFUNDED', failReason: null,
-      wallet: `•••• ${rich.slice(-4)}`, tradeTimeMs: made.get('INV-010')!.tradeTimeMs, payTimeMs: made.get('INV-010')!.payTimeMs,
+      wallet: `•••• ${rich.slice(-4)}`, tradeTimeMs: made.get('INV-010')!.tradeTimeMs, payTimeMs: made.get('INV-010')!.payTimeMs, till: null,
     });
     expect(JSON.stringify(await page({}))).not.toContain(rich);
   });
@@ -186,6 +186,21 @@ describe('the console order search', () => {
     expect(await all({ cashierId: tillA.cashierId }, { mchId: other.mchId, cashierId: null })).toEqual([]);
   });
 
+  it('names the till of each order the till page charged, and finds a till\'s orders by its user\'s name', async () => {
+    const tills = Object.fromEntries((await page({ limit: '100' })).orders.map((o) => [o.mchOrderId, o.till]));
+    expect(tills).toMatchObject({ 'TILL-A1': 'anna', 'TILL-A2': 'anna', 'TILL-B1': 'ben', 'INV-001': null, 'INV-010': null });
+    expect(Object.values(tills).filter((t) => t !== null)).toHaveLength(3);
+    expect(await all({ till: 'anna' })).toEqual(['TILL-A2', 'TILL-A1']);
+    expect(await all({ till: 'ben' })).toEqual(['TILL-B1']);
+    // A cashier's own name is its own search; another till's name is refused, as its id is.
+    const a = { mchId: m.mchId, cashierId: tillA.cashierId };
+    expect(await all({ till: 'anna' }, a)).toEqual(['TILL-A2', 'TILL-A1']);
+    expect(await searchOrders(p.store, a, { till: 'ben' }, TIME_ZONE)).toMatchObject({ ok: false, code: ResultCode.PARAM_ERROR, msg: 'till a cashier searches only its own charges' });
+    // Another merchant's user of the same name is not this merchant's till.
+    await p.store.createCashier(other.mchId, 'carl', 'x');
+    expect(await searchOrders(p.store, owner(), { till: 'carl' }, TIME_ZONE)).toMatchObject({ ok: false, code: ResultCode.PARAM_ERROR, msg: 'till this merchant has no user named "carl"' });
+  });
+
   it('a bad filter is answered with its catalogue code and names the filter', async () => {
     const bad: [Record<string, unknown>, number, RegExp][] = [
       [{ from: '2026-02-30' }, ResultCode.PARAM_ERROR, /^from /],
@@ -200,6 +215,9 @@ describe('the console order search', () => {
       [{ mchOrderIdPrefix: 'x'.repeat(33) }, ResultCode.ORDER_ID_ERROR, /^mchOrderIdPrefix /],
       [{ mchOrderId: 'A', mchOrderIdPrefix: 'A' }, ResultCode.ORDER_ID_ERROR, /together/],
       [{ cashierId: "x' OR 1=1" }, ResultCode.PARAM_ERROR, /^cashierId /],
+      [{ till: "x' OR 1=1" }, ResultCode.PARAM_ERROR, /^till this merchant has no user named/],
+      [{ till: 'anna', cashierId: tillB.cashierId }, ResultCode.PARAM_ERROR, /^till cannot be given together with cashierId/],
+      [{ till: ['anna'] }, ResultCode.PARAM_ERROR, /^till /],
       [{ limit: '101' }, ResultCode.PARAM_ERROR, /^limit /],
       [{ limit: '0' }, ResultCode.PARAM_ERROR, /^limit /],
       [{ sort: 'amount' }, ResultCode.PARAM_ERROR, /^unknown filter "sort"/],
@@ -256,7 +274,7 @@ describe('the order timeline', () => {
     const walletId = made.get('INV-001')!.walletId;
     const listed = (await page({ mchOrderId: 'INV-001' })).orders[0]!;
     expect(t.order).toEqual({ ...listed, goodsInfo: expect.any(String), refundableSen: listed.amountSen - listed.refundedSen });
-    expect(Object.keys(t.order).sort()).toEqual(['amountSen', 'failReason', 'goodsInfo', 'mchOrderId', 'orderId', 'payTimeMs', 'refundableSen', 'refundedSen', 'status', 'tradeTimeMs', 'wallet']);
+    expect(Object.keys(t.order).sort()).toEqual(['amountSen', 'failReason', 'goodsInfo', 'mchOrderId', 'orderId', 'payTimeMs', 'refundableSen', 'refundedSen', 'status', 'till', 'tradeTimeMs', 'wallet']);
     const entry = t.events.find((e) => e.kind === 'entry') as { postings: { accountId: string }[] };
     expect(entry.postings[0]!.accountId).toBe(`wallet:•••• ${walletId.slice(-4)}`);
     expect(JSON.stringify(t).includes(walletId)).toBe(false);
@@ -316,7 +334,9 @@ describe('the order timeline', () => {
   it('shows the till\'s charge, and a cashier reads only its own till\'s orders', async () => {
     const a = { mchId: m.mchId, cashierId: tillA.cashierId };
     const t = (await orderTimeline(p.store, a, 'TILL-A1'))!;
-    expect(t.events[0]).toMatchObject({ kind: 'tillCharge', cashierId: tillA.cashierId, atMs: made.get('TILL-A1')!.tradeTimeMs - 5 });
+    expect(t.events[0]).toMatchObject({ kind: 'tillCharge', cashierId: tillA.cashierId, till: 'anna', atMs: made.get('TILL-A1')!.tradeTimeMs - 5 });
+    expect(t.order.till).toBe('anna');
+    expect((await orderTimeline(p.store, owner(), 'INV-001'))!.order.till).toBeNull();
     expect(await orderTimeline(p.store, a, 'TILL-B1')).toBeNull();
     expect(await orderTimeline(p.store, a, 'INV-001')).toBeNull();
   });

@@ -281,8 +281,11 @@ describe('the bank paid the rest of a payout file: micropay payout confirm-file'
     // The bank paid 5.50 of 8.50: the kiosk's 3.00 bounced, and is not recorded yet.
     const differs = await cli('1', '--total', '5.50');
     expect([differs.code, differs.stderr]).toEqual([1, 'micropay: payout file total differs (9045): the 3 payouts of file 1 still REQUESTED come to 8.50, not 5.50: '
-      + "nothing was recorded. Record the bank's refusals first, then confirm the rest\n"]);
+      + "no payout was confirmed. Record the bank's refusals first, then confirm the rest\n"]);
     expect(await statusOf('c-1')).toBe('REQUESTED');
+    // The refusal is in the audit log, with what was reported against what waited.
+    const refused = await p.store.listAuditLog({ action: 'payout.confirmFileRefused', limit: 10 });
+    expect(refused.map((e) => [e.actor.kind, e.detail])).toEqual([['cli', { file: 1, total: '5.50', waiting: 3, waitingTotal: '8.50' }]]);
     await p.store.failPayout(ids['k-1']!, 'account closed', OPS);
     const done = await cli('1', '--total', '5.50');
     expect([done.code, done.stdout, done.stderr]).toEqual([0, 'Payout file 1: 2 payouts are PAID_OUT, 5.50 in all: the money has left the platform.\n', '']);

@@ -410,7 +410,7 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
       + 'Record the ones it refused with Fail first. Those still waiting become PAID_OUT together, which is final: the money has left the platform.');
     await page.getByRole('button', { name: 'Yes, file 1 is paid out' }).click();
     await expect.poll(() => status(page)).toBe('payout file total differs: the 2 payouts of file 1 still REQUESTED come to 4.00, not 7.00: '
-      + "nothing was recorded. Record the bank's refusals first, then confirm the rest");
+      + "no payout was confirmed. Record the bank's refusals first, then confirm the rest");
     expect(await page.locator('#section tbody tr').count()).toBe(2);
     // The keyboard is back on the total, marked, to correct it.
     expect(await page.evaluate(() => [document.activeElement?.id, document.activeElement?.getAttribute('aria-invalid')])).toEqual(['payout-file-total', 'true']);
@@ -469,7 +469,7 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     expect(new Set(log.entries.map((e) => e.action).filter((a) => !a.startsWith('session.')))).toEqual(new Set([
       'merchant.create', 'merchant.import', 'merchant.disable', 'merchant.enable', 'merchant.rollKey', 'merchant.setPayoutAccount',
       'wallet.topUp', 'wallet.reverseTopUp', 'device.revoke', 'wallet.freeze', 'wallet.unfreeze', 'wallet.unlockPin', 'wallet.setPin', 'wallet.setConfirmLimit', 'wallet.newToken',
-      'wallet.signInLink', 'wallet.create', 'wallet.close', 'payout.download', 'payout.fail', 'payout.confirm',
+      'wallet.signInLink', 'wallet.create', 'wallet.close', 'payout.download', 'payout.fail', 'payout.confirm', 'payout.confirmFileRefused',
     ]));
     expect(new Set(log.entries.map((e) => e.actor.name))).toEqual(new Set(['sandbox-ops']));
     expect(sandboxMchId).not.toBe(mchId);

@@ -5,6 +5,7 @@ import { runCli } from '../../server/test/process-helpers.js';
 import { Receiver } from '../../server/test/notify-receiver.js';
 import { docsScreenshot, useChromium, watchForProblems } from './browser.js';
 import { signInToMerchantConsole } from './console-page.js';
+import { chargeByScanner, tillFor } from './cashier-page.js';
 import { createWallet, useServedPlatform } from './platform.js';
 
 /** Today in the platform's zone (the server's default, Asia/Kuala_Lumpur), as `yyyy-MM-dd`. */
@@ -48,7 +49,7 @@ describe("the merchant console's orders and statements", () => {
     await page.getByLabel('Amount from').fill('5.00');
     await page.getByRole('button', { name: 'Search' }).click();
     await expect.poll(() => rows.locator('td:first-child').allTextContents()).toEqual(['ORD-1003', 'ORD-1002']);
-    expect(await rows.first().locator('td').allTextContents()).toEqual(['ORD-1003', expect.stringMatching(/^\d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}:\d{2}$/), '7.25', '0.00', 'Paid', expect.stringMatching(/^•••• \d{4}$/)]);
+    expect(await rows.first().locator('td').allTextContents()).toEqual(['ORD-1003', expect.stringMatching(/^\d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}:\d{2}$/), '7.25', '0.00', 'Paid', expect.stringMatching(/^•••• \d{4}$/), 'Your system (API)']);
     await docsScreenshot(page, 'merchant-orders');
     await page.getByLabel('Amount to').fill('abc');
     await page.getByRole('button', { name: 'Search' }).click();
@@ -116,4 +117,51 @@ describe("the merchant console's orders and statements", () => {
     await docsScreenshot(page, 'merchant-statements');
     expect(problems).toEqual([]);
   }, 150_000);
+
+  it('the owner sees which till charged each order and picks one till; a cashier sees only its own, with no till to pick', async () => {
+    const till = await tillFor(platform, chromium.browser);
+    const { mchId, apiKey } = till.cashier;
+    await platform.cliJ(['cashier', 'create', '--mch-id', mchId, '--name', 'lane-2']);
+    const owner = await platform.cliJ<{ password: string }>(['merchant-user', 'create', '--mch-id', mchId, '--name', 'boss', '--role', 'owner']);
+    const wallet = await createWallet(platform.cliJ, '100.00');
+    const code = async () => (await platform.cliJ<{ payCode: string }>(['paycode', wallet.walletId])).payCode;
+    await chargeByScanner(till.page, '3.20', 'Tea', await code());
+    const paid = await runCli(['pay', '--url', platform.server.url, '--mch-id', mchId, '--order', 'WEB-7', '--amount', '8.00', '--code', await code()], { env: { MICROPAY_KEY: apiKey } });
+    expect(paid.code, paid.stderr).toBe(0);
+
+    const page = await chromium.browser.newPage({ viewport: { width: 1100, height: 700 } });
+    const problems = watchForProblems(page);
+    await signInToMerchantConsole(page, `${platform.server.url}/merchant#orders`, { mchId, name: 'boss', password: owner.password });
+    const rows = page.locator('#orders-table tbody tr');
+    await expect.poll(() => rows.count()).toBe(2);
+    expect(await page.locator('#orders-table thead th').allTextContents()).toEqual(['Order', 'Time', 'Amount', 'Refunded', 'Status', 'Wallet', 'Till']);
+    expect(await rows.locator('td:last-child').allTextContents()).toEqual(['Your system (API)', 'lane-1']);
+    // The till is picked by its user's name, among the merchant's users.
+    const pick = page.getByLabel('Till');
+    expect(await pick.locator('option').allTextContents()).toEqual(['Any', 'boss', 'lane-1', 'lane-2']);
+    await pick.selectOption('lane-1');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect.poll(() => page.locator('#orders-status').textContent()).toBe('1 order.');
+    expect(await rows.first().locator('td').allTextContents()).toEqual([expect.any(String), expect.any(String), '3.20', '0.00', 'Paid', expect.stringMatching(/^•••• \d{4}$/), 'lane-1']);
+    await docsScreenshot(page, 'merchant-orders-till');
+    await pick.selectOption('lane-2');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect.poll(() => page.locator('#orders-status').textContent()).toBe('No orders match these filters.');
+    // The detail says who charged it, in the fields and in the timeline.
+    await pick.selectOption('');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await rows.nth(1).getByRole('link').click();
+    await expect.poll(() => page.locator('#order-timeline li[data-kind="tillCharge"]').textContent()).toMatch(/ Charged at the till by lane-1\.$/);
+    expect(await page.locator('.order-fields').textContent()).toContain('Tilllane-1');
+    expect(problems).toEqual([]);
+
+    // The cashier's own console: its till's orders only, no column or filter naming tills.
+    const cashierPage = await chromium.browser.newPage({ viewport: { width: 1100, height: 700 } });
+    await signInToMerchantConsole(cashierPage, `${platform.server.url}/merchant#orders`, { mchId, name: 'lane-1', password: till.cashier.password });
+    const own = cashierPage.locator('#orders-table tbody tr');
+    await expect.poll(() => own.count()).toBe(1);
+    expect(await cashierPage.locator('#orders-table thead th').allTextContents()).toEqual(['Order', 'Time', 'Amount', 'Refunded', 'Status', 'Wallet']);
+    expect(await cashierPage.getByLabel('Till').count()).toBe(0);
+    expect(till.problems).toEqual([]);
+  }, 120_000);
 });

@@ -1,10 +1,9 @@
 import { formatSen, mchOrderIdOf, mchRefundIdOf, parse, positiveAmountOf, refundReasonOf, rejectUnknown, required, ResultCode } from '@micropay/protocol';
-import type { TimelineEvent } from '../domain/order-timeline.js';
 import { isPaidOrder } from '../domain/order-state.js';
 import { maskedWalletId, type OrderSearchScope } from '../domain/order-search.js';
 import { refundableSen } from '../domain/refund.js';
 import type { Order } from '../domain/model.js';
-import { notificationAttemptEvents, orderTimeline, searchOrders, type ConsoleOrderRow, type ConsoleOrderTimeline } from '../services/console-orders.js';
+import { notificationAttemptEvents, orderTimeline, searchOrders, type ConsoleEvent, type ConsoleOrderRow, type ConsoleOrderTimeline } from '../services/console-orders.js';
 import { answer } from './answer.js';
 import { withMerchantUser, type MerchantUser } from './console-access.js';
 import { userRefund } from './page-cashier-charges.js';
@@ -25,7 +24,7 @@ export function scopeOf(user: MerchantUser): OrderSearchScope {
 function rowData(o: ConsoleOrderRow): Record<string, unknown> {
   return {
     mchOrderId: o.mchOrderId, wavpayOrderId: o.orderId, amount: formatSen(o.amountSen), refundedAmount: formatSen(o.refundedSen),
-    tradeStatus: o.status, failReason: o.failReason, wallet: o.wallet, tradeTimeMs: o.tradeTimeMs, payTimeMs: o.payTimeMs,
+    tradeStatus: o.status, failReason: o.failReason, wallet: o.wallet, tradeTimeMs: o.tradeTimeMs, payTimeMs: o.payTimeMs, till: o.till,
   };
 }
 
@@ -42,12 +41,12 @@ function orderDetail(o: ConsoleOrderTimeline['order']): Record<string, unknown> 
   return {
     mchOrderId: o.mchOrderId, wavpayOrderId: o.orderId, goodsInfo: o.goodsInfo, amount: formatSen(o.amountSen),
     refundedAmount: formatSen(o.refundedSen), refundableAmount: formatSen(o.refundableSen),
-    tradeStatus: o.status, failReason: o.failReason, wallet: o.wallet, tradeTimeMs: o.tradeTimeMs, payTimeMs: o.payTimeMs,
+    tradeStatus: o.status, failReason: o.failReason, wallet: o.wallet, tradeTimeMs: o.tradeTimeMs, payTimeMs: o.payTimeMs, till: o.till,
   };
 }
 
 /** An event for the wire: every `...Sen` amount as a decimal string (`amountSen` → `amount`), postings likewise. */
-export function eventData(e: TimelineEvent): Record<string, unknown> {
+export function eventData(e: ConsoleEvent): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(e)) {
     if (key === 'postings') out.postings = e.kind === 'entry' ? e.postings.map((p) => ({ accountId: p.accountId, amount: formatSen(p.amountSen) })) : value;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { fail, MCH_ORDER_ID, ORDER_STATUSES, parse, parseAmountSen, ResultCode, text, type OrderStatus, type Parsed } from '@micropay/protocol';
+import type { Order } from './model.js';
 import { dayWindow } from './statement.js';
 
 /**
@@ -41,7 +42,13 @@ export interface OrderSearch {
   readonly after: SearchPosition | null;
 }
 
-export const SEARCH_FIELDS = ['from', 'to', 'status', 'minAmount', 'maxAmount', 'mchOrderId', 'mchOrderIdPrefix', 'cashierId', 'limit', 'cursor'] as const;
+/** An order the search found, with the user whose till charged it (the cashier_charges rule); null: the merchant's own system. */
+export type FoundOrder = Order & { readonly tillCashierId: string | null };
+
+export const SEARCH_FIELDS = ['from', 'to', 'status', 'minAmount', 'maxAmount', 'mchOrderId', 'mchOrderIdPrefix', 'cashierId', 'till', 'limit', 'cursor'] as const;
+
+/** The merchant's users by name, for the `till` filter: the console names a till by its user's name. */
+export type TillsByName = ReadonlyMap<string, string>;
 export const MAX_SEARCH_LIMIT = 100;
 export const DEFAULT_SEARCH_LIMIT = 20;
 const DATE = /^([0-9]{4})-([0-9]{2})-([0-9]{2})$/;
@@ -51,7 +58,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
  * The search from the console's filters (each a string, `status` also a list): a bad filter is
  * answered with its catalogue code (1021, or 1033 for an order id) and a message naming it.
  */
-export function parseOrderSearch(input: Record<string, unknown>, scope: OrderSearchScope, timeZone: string): Parsed<OrderSearch> {
+export function parseOrderSearch(
+  input: Record<string, unknown>, scope: OrderSearchScope, timeZone: string, tills: TillsByName = new Map(),
+): Parsed<OrderSearch> {
   return parse(() => {
     for (const name of Object.keys(input)) {
       if (!(SEARCH_FIELDS as readonly string[]).includes(name)) fail(`unknown filter ${JSON.stringify(name.slice(0, 40))}:`, `not one of ${SEARCH_FIELDS.join(', ')}`);
@@ -70,7 +79,7 @@ export function parseOrderSearch(input: Record<string, unknown>, scope: OrderSea
       minSen,
       maxSen,
       mchOrderId: orderIdOf(input),
-      cashierId: cashierOf(input, scope),
+      cashierId: cashierOf(input, scope, tills),
     };
     const cursor = text(input, 'cursor');
     return { ...filters, limit: limitOf(input), after: cursor === null || cursor === '' ? null : readCursor(cursor, filters) };
@@ -116,13 +125,21 @@ function orderIdOf(input: Record<string, unknown>): OrderIdFilter | null {
   return { kind: field === 'mchOrderId' ? 'exact' : 'prefix', value };
 }
 
-/** A cashier's search is its own till's, whatever it asks; the owner may pick a till. */
-function cashierOf(input: Record<string, unknown>, scope: OrderSearchScope): string | null {
-  const asked = text(input, 'cashierId');
-  const cashierId = asked === null || asked === '' ? null : asked;
+/**
+ * A cashier's search is its own till's, whatever it asks; the owner may pick a till, by its id or
+ * by its user's name (`till`).
+ */
+function cashierOf(input: Record<string, unknown>, scope: OrderSearchScope, tills: TillsByName): string | null {
+  const askedId = text(input, 'cashierId');
+  const askedName = text(input, 'till');
+  let cashierId = askedId === null || askedId === '' ? null : askedId;
   if (cashierId !== null && !UUID.test(cashierId)) fail('cashierId', 'must be a cashier id (a UUID)');
+  if (askedName !== null && askedName !== '') {
+    if (cashierId !== null) fail('till', 'cannot be given together with cashierId');
+    cashierId = tills.get(askedName) ?? fail('till', `this merchant has no user named ${JSON.stringify(askedName.slice(0, 40))}`);
+  }
   if (scope.cashierId === null) return cashierId;
-  if (cashierId !== null && cashierId !== scope.cashierId) fail('cashierId', 'a cashier searches only its own charges');
+  if (cashierId !== null && cashierId !== scope.cashierId) fail(askedName ? 'till' : 'cashierId', 'a cashier searches only its own charges');
   return scope.cashierId;
 }
 

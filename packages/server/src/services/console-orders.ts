@@ -2,7 +2,7 @@ import type { OrderStatus, Parsed } from '@micropay/protocol';
 import { MICROPAY_ORDER_ID } from '../domain/ids.js';
 import type { FailReason, Order } from '../domain/model.js';
 import { ownsCharge } from '../domain/cashier-charge.js';
-import { maskedWalletId, parseOrderSearch, searchCursor, type OrderSearch, type OrderSearchScope } from '../domain/order-search.js';
+import { maskedWalletId, parseOrderSearch, searchCursor, type FoundOrder, type OrderSearch, type OrderSearchScope, type TillsByName } from '../domain/order-search.js';
 import { buildTimeline, type OrderEventSource, type SourcedEvent, type TimelineEvent } from '../domain/order-timeline.js';
 import { isPaidOrder } from '../domain/order-state.js';
 import { refundableSen } from '../domain/refund.js';
@@ -29,6 +29,8 @@ export interface ConsoleOrderRow {
   readonly wallet: string;
   readonly tradeTimeMs: number;
   readonly payTimeMs: number | null;
+  /** The name of the user whose till charged it; null: the merchant's own system did (the API). */
+  readonly till: string | null;
 }
 
 export interface OrderPage {
@@ -37,7 +39,7 @@ export interface OrderPage {
   readonly next: string | null;
 }
 
-export type OrderReads = Pick<Store, 'searchOrders' | 'orderHistory' | 'findOrderById'>;
+export type OrderReads = Pick<Store, 'searchOrders' | 'orderHistory' | 'findOrderById' | 'listMerchantUsers'>;
 
 /**
  * One page of the search the console's filters ask (domain/order-search.ts names them). A bad
@@ -46,9 +48,19 @@ export type OrderReads = Pick<Store, 'searchOrders' | 'orderHistory' | 'findOrde
 export async function searchOrders(
   store: OrderReads, scope: OrderSearchScope, filters: Record<string, unknown>, timeZone: string,
 ): Promise<Parsed<OrderPage>> {
-  const parsed = parseOrderSearch(filters, scope, timeZone);
+  const byName = typeof filters.till === 'string' && filters.till !== '' ? await tillsByName(store, scope.mchId) : undefined;
+  const parsed = parseOrderSearch(filters, scope, timeZone, byName);
   if (!parsed.ok) return parsed;
   return { ok: true, value: await orderPage(store, parsed.value) };
+}
+
+/** The merchant's users by id, their names as the console shows a till. */
+async function tillNames(store: OrderReads, mchId: string): Promise<ReadonlyMap<string, string>> {
+  return new Map((await store.listMerchantUsers(mchId)).map((u) => [u.cashierId, u.name]));
+}
+
+async function tillsByName(store: OrderReads, mchId: string): Promise<TillsByName> {
+  return new Map([...(await tillNames(store, mchId))].map(([id, name]) => [name, id]));
 }
 
 /** A checked search's page: one more order than the page holds is asked for, to know whether a next page exists. */
@@ -57,7 +69,8 @@ export async function orderPage(store: OrderReads, search: OrderSearch): Promise
   const orders = found.slice(0, search.limit);
   const last = orders[orders.length - 1];
   const next = found.length > search.limit && last !== undefined ? searchCursor(search, { tradeTimeMs: last.tradeTimeMs, orderId: last.orderId }) : null;
-  return { orders: orders.map(consoleOrderRow), next };
+  const names = orders.some((o) => o.tillCashierId !== null) ? await tillNames(store, search.mchId) : new Map<string, string>();
+  return { orders: orders.map((o) => consoleOrderRow(o, o.tillCashierId === null ? null : names.get(o.tillCashierId) ?? null)), next };
 }
 
 /**
@@ -67,7 +80,7 @@ export async function orderPage(store: OrderReads, search: OrderSearch): Promise
  * two pages merged in the search's order. The cursor stays the typed search's: the order an id
  * names never changes.
  */
-async function searchWithMicroPayOrderId(store: OrderReads, search: OrderSearch): Promise<Order[]> {
+async function searchWithMicroPayOrderId(store: OrderReads, search: OrderSearch): Promise<FoundOrder[]> {
   const id = search.mchOrderId;
   const order = id?.kind === 'exact' && MICROPAY_ORDER_ID.test(id.value) ? await store.findOrderById(id.value) : null;
   if (order === null || order.mchId !== search.mchId || order.mchOrderId === id!.value) return store.searchOrders(search);
@@ -80,25 +93,29 @@ function newestFirst(a: Order, b: Order): number {
   return b.tradeTimeMs - a.tradeTimeMs || (a.orderId < b.orderId ? 1 : a.orderId > b.orderId ? -1 : 0);
 }
 
-export function consoleOrderRow(o: Order): ConsoleOrderRow {
+export function consoleOrderRow(o: Order, till: string | null): ConsoleOrderRow {
   return {
     mchOrderId: o.mchOrderId, orderId: o.orderId, amountSen: o.amountSen, refundedSen: o.refundedSen, status: o.status,
-    failReason: o.failReason, wallet: maskedWalletId(o.walletId), tradeTimeMs: o.tradeTimeMs, payTimeMs: o.payTimeMs,
+    failReason: o.failReason, wallet: maskedWalletId(o.walletId), tradeTimeMs: o.tradeTimeMs, payTimeMs: o.payTimeMs, till,
   };
 }
 
 /** The timeline as the console shows it: the order as the list shows it, wallet accounts masked too. */
 export interface ConsoleOrderTimeline {
   readonly order: ConsoleOrderRow & { readonly goodsInfo: string | null; readonly refundableSen: number };
-  readonly events: readonly TimelineEvent[];
+  readonly events: readonly ConsoleEvent[];
 }
+
+/** An event as the console shows it: the till's charge names its user, as the list's Till column does. */
+export type ConsoleEvent = Exclude<TimelineEvent, { kind: 'tillCharge' }> | (Extract<TimelineEvent, { kind: 'tillCharge' }> & { readonly till: string | null });
 
 /** A posting to the customer's wallet names it as the list does (`wallet:•••• 1234`); other accounts are the merchant's or the platform's. */
 function consolePosting(p: Posting): Posting {
   return p.accountId.startsWith('wallet:') ? { ...p, accountId: `wallet:${maskedWalletId(p.accountId.slice('wallet:'.length))}` } : p;
 }
 
-function consoleEvent(e: TimelineEvent): TimelineEvent {
+function consoleEvent(e: TimelineEvent, till: string | null): ConsoleEvent {
+  if (e.kind === 'tillCharge') return { ...e, till };
   return e.kind === 'entry' ? { ...e, postings: e.postings.map(consolePosting) } : e;
 }
 
@@ -119,7 +136,8 @@ export async function orderTimeline(
   const timeline = buildTimeline(history, sourced.flat());
   const o = timeline.order;
   const refundable = isPaidOrder(o.status) ? refundableSen(o) : 0;
-  return { order: { ...consoleOrderRow(o), goodsInfo: o.goodsInfo, refundableSen: refundable }, events: timeline.events.map(consoleEvent) };
+  const till = history.charge === null ? null : (await tillNames(store, scope.mchId)).get(history.charge.cashierId) ?? null;
+  return { order: { ...consoleOrderRow(o, till), goodsInfo: o.goodsInfo, refundableSen: refundable }, events: timeline.events.map((e) => consoleEvent(e, till)) };
 }
 
 export type AttemptReads = Pick<Store, 'notificationAttemptsFor' | 'refundsOfOrder'>;

@@ -186,15 +186,25 @@ export function unmadeFileWords(fileNo: number, lastFileNo: number): string {
 /**
  * The bank paid the rest of payout file `fileNo`: its payouts still REQUESTED become PAID_OUT in
  * one transaction, when they sum to `controlTotalSen` (domain/payout-file.ts), each with the
- * `payout.confirm` row one confirmation writes, naming the file.
+ * `payout.confirm` row one confirmation writes, naming the file. A total that differs moves no
+ * payout, and is itself an audit row: finance sees who reported which total against what waited.
  */
 export function confirmPayoutFile(port: StorePort, fileNo: number, controlTotalSen: number, acting: ActingAs): Promise<FileConfirmation> {
   return port.decide({ view: 'payoutsOfFile', fileNo }, (view, nowMs) => {
     const decided = decideFileConfirmation(fileNo, controlTotalSen, view, nowMs);
-    if (decided.result.kind !== 'confirmed') return decided;
-    const rows = decided.result.payouts.map((p) => auditLogAppend(acting, payoutFinishedRecord(p, fileNo), nowMs));
-    return { result: decided.result, effects: [...decided.effects, ...rows] };
+    const r = decided.result;
+    if (r.kind === 'totalDiffers') return { result: r, effects: [auditLogAppend(acting, refusedFileRecord(fileNo, controlTotalSen, r), nowMs)] };
+    if (r.kind !== 'confirmed') return decided;
+    const rows = r.payouts.map((p) => auditLogAppend(acting, payoutFinishedRecord(p, fileNo), nowMs));
+    return { result: r, effects: [...decided.effects, ...rows] };
   });
+}
+
+function refusedFileRecord(fileNo: number, reportedSen: number, r: Extract<FileConfirmation, { kind: 'totalDiffers' }>): AuditRecord {
+  return {
+    action: 'payout.confirmFileRefused', mchId: null, subjectId: null,
+    detail: { file: fileNo, total: formatSen(reportedSen), waiting: r.count, waitingTotal: formatSen(r.totalSen) },
+  };
 }
 
 /** Why a file's confirmation moved nothing, with its code, as `payout confirm-file` and the console say it; null: it did not refuse. */
@@ -203,7 +213,7 @@ export function fileConfirmationRefusal(c: FileConfirmation, fileNo: number, tot
   if (c.kind !== 'totalDiffers') return null;
   return {
     code: ResultCode.PAYOUT_FILE_TOTAL_DIFFERS,
-    detail: `${c.count === 1 ? 'the 1 payout' : `the ${c.count} payouts`} of file ${fileNo} still REQUESTED ${c.count === 1 ? 'comes' : 'come'} to ${formatSen(c.totalSen)}, not ${formatSen(totalSen)}: nothing was recorded. ` +
+    detail: `${c.count === 1 ? 'the 1 payout' : `the ${c.count} payouts`} of file ${fileNo} still REQUESTED ${c.count === 1 ? 'comes' : 'come'} to ${formatSen(c.totalSen)}, not ${formatSen(totalSen)}: no payout was confirmed. ` +
       "Record the bank's refusals first, then confirm the rest",
   };
 }

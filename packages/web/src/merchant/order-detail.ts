@@ -1,6 +1,6 @@
 import { REFUND_REASON_MAX_LENGTH } from '@micropay/protocol/text-limits';
 import { ResultCode } from '@micropay/protocol/errors';
-import { refundFailedWords } from '@micropay/protocol/order-status';
+import { orderStatusWords, refundFailedWords } from '@micropay/protocol/order-status';
 import { callPage, Unreachable } from '../shared/page-api.js';
 import { say } from '../shared/page.js';
 import { RefundAttempts, type RefundAttempt } from '../shared/refund-attempts.js';
@@ -18,7 +18,7 @@ import type { MerchantUser } from './who.js';
  */
 interface Detail {
   readonly timeZone: string;
-  readonly order: Record<string, string | number | null> & { mchOrderId: string; refundableAmount: string; tradeStatus: string };
+  readonly order: Record<string, string | number | null> & { mchOrderId: string; refundableAmount: string; tradeStatus: string; failReason: string | null; till: string | null };
   readonly events: (Record<string, unknown> & { kind: string; atMs: number })[];
 }
 
@@ -49,7 +49,7 @@ function fields({ order, timeZone }: Detail): HTMLElement {
   const rows: [string, string][] = [
     ['Order', order.mchOrderId], ['MicroPay order', String(order.wavpayOrderId)], ['Goods', String(order.goodsInfo ?? '—')],
     ['Amount', String(order.amount)], ['Refunded', String(order.refundedAmount)], ['Refundable', order.refundableAmount],
-    ['Status', order.failReason === null ? order.tradeStatus : `${order.tradeStatus} (${order.failReason})`], ['Wallet', String(order.wallet)],
+    ['Status', orderStatusWords(order)], ['Wallet', String(order.wallet)], ['Till', tillWords(order.till)],
     ['Trade time', time(order.tradeTimeMs)], ['Pay time', time(order.payTimeMs)],
   ];
   for (const [term, value] of rows) {
@@ -58,6 +58,11 @@ function fields({ order, timeZone }: Detail): HTMLElement {
     dl.append(Object.assign(document.createElement('dt'), { textContent: term }), Object.assign(document.createElement('dd'), { textContent: value, className }));
   }
   return dl;
+}
+
+/** Who charged the order: a user's till, or the merchant's own system through the API. */
+export function tillWords(till: string | null): string {
+  return till ?? 'Your system (API)';
 }
 
 /** The refund's fields as the server names them, in the words of their labels, and their inputs. */
@@ -144,7 +149,7 @@ function timeline({ events, timeZone }: Detail): HTMLElement {
 function describe(e: Record<string, unknown>): string {
   const d = (e.detail ?? {}) as Record<string, unknown>;
   switch (e.kind) {
-    case 'tillCharge': return 'Charged at a till.';
+    case 'tillCharge': return e.till === null ? 'Charged at a till.' : `Charged at the till by ${e.till}.`;
     case 'trade': return `Payment of ${e.amount} requested.`;
     case 'held': return `${e.amount} held in the wallet, awaiting the customer's confirmation.`;
     case 'stalled': return 'The payment step did not finish; the order is settled later.';

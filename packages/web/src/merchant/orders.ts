@@ -4,7 +4,7 @@ import { say } from '../shared/page.js';
 import { formatTime } from '../shared/time.js';
 import type { Section } from '../console/section.js';
 import { codeColumn, scrolling, stackedOnPhones } from '../console/shell.js';
-import { renderOrderDetail } from './order-detail.js';
+import { renderOrderDetail, tillWords } from './order-detail.js';
 import { field, textCell } from './console-form.js';
 import type { MerchantUser } from './who.js';
 import { fieldRefusal } from '../console/forms.js';
@@ -24,6 +24,7 @@ interface OrderRow {
   readonly failReason: string | null;
   readonly wallet: string;
   readonly tradeTimeMs: number;
+  readonly till: string | null;
 }
 
 interface OrderPage { readonly timeZone: string; readonly orders: OrderRow[]; readonly next: string | null }
@@ -36,7 +37,7 @@ const FILTERS: readonly (readonly [string, string, string, string?])[] = [
 let kept: Record<string, string> = {};
 /** The search's fields as the server names them, in the words of the filters' labels. */
 const SEARCH_FIELDS = {
-  from: 'From (date)', to: 'To (date)', status: 'Status', minAmount: 'Amount from', maxAmount: 'Amount to', mchOrderId: 'Order id', mchOrderIdPrefix: 'Order id',
+  from: 'From (date)', to: 'To (date)', status: 'Status', minAmount: 'Amount from', maxAmount: 'Amount to', mchOrderId: 'Order id', mchOrderIdPrefix: 'Order id', till: 'Till',
 } as const;
 
 export const ordersSection: Section<MerchantUser> = {
@@ -47,6 +48,9 @@ export const ordersSection: Section<MerchantUser> = {
     const form = Object.assign(document.createElement('form'), { id: 'order-filters', className: 'inline-form', noValidate: true });
     form.setAttribute('aria-label', 'Filter orders');
     form.append(...FILTERS.map(([id, label, hint, type]) => type === 'select' ? statusField(kept[id] ?? '') : field(`filter-${id}`, label, kept[id] ?? '', hint, type)));
+    // A cashier's orders are its own till's (the server's rule): only the owner picks a till, and sees whose each is.
+    const owner = ctx.who.role === 'owner';
+    if (owner) form.append(await tillField(ctx.api, kept.till ?? ''));
     form.append(Object.assign(document.createElement('button'), { type: 'submit', textContent: 'Search' }));
     const status = Object.assign(document.createElement('p'), { id: 'orders-status', role: 'status' });
     const results = document.createElement('div');
@@ -59,7 +63,8 @@ export const ordersSection: Section<MerchantUser> = {
 
     form.addEventListener('submit', (event) => {
       event.preventDefault();
-      kept = Object.fromEntries(FILTERS.map(([id]) => [id, (form.elements.namedItem(`filter-${id}`) as HTMLInputElement).value.trim()]));
+      const ids = [...FILTERS.map(([id]) => id), ...(owner ? ['till'] : [])];
+      kept = Object.fromEntries(ids.map((id) => [id, (form.elements.namedItem(`filter-${id}`) as HTMLInputElement).value.trim()]));
       void load(null);
     });
     first.addEventListener('click', () => void load(null));
@@ -77,7 +82,7 @@ export const ordersSection: Section<MerchantUser> = {
       next.hidden = cursor === null;
       first.hidden = at === null;
       say(status, a.data.orders.length === 0 ? 'No orders match these filters.' : `${a.data.orders.length} order${a.data.orders.length === 1 ? '' : 's'}${cursor === null ? '' : ', more on the next page'}.`);
-      results.replaceChildren(...(a.data.orders.length === 0 ? [] : [scrolling(ordersTable(a.data))]));
+      results.replaceChildren(...(a.data.orders.length === 0 ? [] : [scrolling(ordersTable(a.data, owner))]));
     }
   },
 };
@@ -95,6 +100,20 @@ function statusField(value: string): HTMLElement {
   return wrap;
 }
 
+/**
+ * The till filter: the merchant's users by name (the owner's own till too), as the Users section
+ * lists them. A list that cannot be read leaves the filter out; the search works without it.
+ */
+async function tillField(api: string, value: string): Promise<HTMLElement> {
+  const wrap = document.createElement('div');
+  const a = await callPage<{ users: { name: string }[] }>(`${api}users/list`);
+  if (a.data === null) return wrap;
+  const select = Object.assign(document.createElement('select'), { id: 'filter-till', name: 'filter-till' });
+  select.append(new Option('Any', '', false, value === ''), ...a.data.users.map((u) => new Option(u.name, u.name, false, u.name === value)));
+  wrap.append(Object.assign(document.createElement('label'), { htmlFor: select.id, textContent: 'Till' }), select);
+  return wrap;
+}
+
 /** The form's words as the search's filters: an order id ending in `*` is a prefix. */
 function filtersOf(values: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
@@ -108,18 +127,19 @@ function filtersOf(values: Record<string, string>): Record<string, string> {
   return out;
 }
 
-function ordersTable(page: OrderPage): HTMLTableElement {
+function ordersTable(page: OrderPage, withTill: boolean): HTMLTableElement {
   const t = document.createElement('table');
   t.id = 'orders-table';
   t.createCaption().textContent = `Orders, newest first (times in ${page.timeZone})`;
   const head = t.createTHead().insertRow();
-  for (const h of ['Order', 'Time', 'Amount', 'Refunded', 'Status', 'Wallet']) head.append(Object.assign(document.createElement('th'), { scope: 'col', textContent: h }));
+  for (const h of ['Order', 'Time', 'Amount', 'Refunded', 'Status', 'Wallet', ...(withTill ? ['Till'] : [])]) head.append(Object.assign(document.createElement('th'), { scope: 'col', textContent: h }));
   const body = t.createTBody();
   for (const o of page.orders) {
     const row = body.insertRow();
     const link = Object.assign(document.createElement('a'), { href: `#orders/${encodeURIComponent(o.mchOrderId)}`, textContent: o.mchOrderId });
     row.insertCell().append(link);
-    for (const cell of [formatTime(o.tradeTimeMs, page.timeZone), o.amount, o.refundedAmount, orderStatusWords(o), o.wallet]) row.append(textCell(cell));
+    const till = withTill ? [tillWords(o.till)] : [];
+    for (const cell of [formatTime(o.tradeTimeMs, page.timeZone), o.amount, o.refundedAmount, orderStatusWords(o), o.wallet, ...till]) row.append(textCell(cell));
   }
   return codeColumn(stackedOnPhones(t), 0);
 }

@@ -325,12 +325,13 @@ const CONSOLE_ORDER = {
   mchOrderId: pattern(MCH_ORDER_ID, 'The merchant\'s order number.'), wavpayOrderId: WAVPAY_ORDER_ID, amount: AMOUNT_SCHEMA, refundedAmount: AMOUNT_SCHEMA,
   tradeStatus: ORDER_STATUS_SCHEMA, failReason: { anyOf: [FAIL_REASON, { type: 'null' }] },
   wallet: pattern(/^•••• [0-9]{4}$/, 'The customer\'s wallet id, all but its last four digits masked.'), tradeTimeMs: EPOCH_MS, payTimeMs: NULLABLE_MS,
+  till: { type: ['string', 'null'], description: 'The name of the merchant user whose till charged the order; null: the merchant\'s own system did.' },
 };
 const ORDER_FILTER = { type: 'string', description: 'docs/consoles.md, "Orders".' };
 const ORDER_FILTERS = object({
   from: ORDER_FILTER, to: ORDER_FILTER, status: { anyOf: [ORDER_FILTER, { type: 'array', items: ORDER_STATUS_SCHEMA }] }, minAmount: ORDER_FILTER, maxAmount: ORDER_FILTER,
-  mchOrderId: ORDER_FILTER, mchOrderIdPrefix: ORDER_FILTER, cashierId: ORDER_FILTER, limit: ORDER_FILTER, cursor: ORDER_FILTER,
-}, ['from', 'to', 'status', 'minAmount', 'maxAmount', 'mchOrderId', 'mchOrderIdPrefix', 'cashierId', 'limit', 'cursor']);
+  mchOrderId: ORDER_FILTER, mchOrderIdPrefix: ORDER_FILTER, cashierId: ORDER_FILTER, till: ORDER_FILTER, limit: ORDER_FILTER, cursor: ORDER_FILTER,
+}, ['from', 'to', 'status', 'minAmount', 'maxAmount', 'mchOrderId', 'mchOrderIdPrefix', 'cashierId', 'till', 'limit', 'cursor']);
 const TIMELINE_EVENT: JsonSchema = {
   type: 'object', required: ['kind', 'atMs'], properties: { kind: { enum: ['tillCharge', 'trade', 'held', 'stalled', 'holdReleased', 'paid', 'failed', 'entry', 'refundRequested', 'refunded', 'refundFailed', 'sourced'] }, atMs: EPOCH_MS, amount: AMOUNT_SCHEMA },
   description: 'One event of the order (docs/consoles.md, "Order detail"): amounts as decimal strings; `sourced` events with `source: "notification"` are the notification attempts.',

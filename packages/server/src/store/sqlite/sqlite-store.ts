@@ -68,7 +68,7 @@ import { WALLET_COLUMNS } from './rows.js';
 import { ReadTurns } from './read-turns.js';
 import { SqliteViews } from './views.js';
 import { SqliteOrderReads } from './order-reads.js';
-import type { OrderSearch } from '../../domain/order-search.js';
+import type { FoundOrder, OrderSearch } from '../../domain/order-search.js';
 import type { OrderHistory } from '../../domain/order-timeline.js';
 import { WriteTurns, type MainWrite } from './write-turns.js';
 import { refuseOrphanedLog, StoreFile } from './store-file.js';
@@ -570,7 +570,7 @@ export class SqliteStore extends ServiceStore implements Store {
     return (this.#s.refundsOfOrder.all(orderId) as Row[]).map(toRefund);
   }
 
-  async searchOrders(search: OrderSearch): Promise<Order[]> {
+  async searchOrders(search: OrderSearch): Promise<FoundOrder[]> {
     return this.#orderReads.searchOrders(search);
   }
 
