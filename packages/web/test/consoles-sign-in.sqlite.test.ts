@@ -32,7 +32,7 @@ describe('the consoles', () => {
     const password = (await shown.textContent())!;
     expect(password).toMatch(/^[a-z2-9]{4}(-[a-z2-9]{4}){3}$/);
     await expect.poll(() => page.locator('table tbody tr').count()).toBe(2);
-    expect(await page.locator('table tbody tr').nth(1).locator('td').allTextContents()).toEqual(['lane-1', 'cashier', '20.00', 'Active', 'Disable']);
+    expect(await page.locator('table tbody tr').nth(1).locator('td').allTextContents()).toEqual(['lane-1', 'cashier', '20.00', 'Active', 'New passwordRefund limit…Disable']);
     await docsScreenshot(page, 'merchant-users');
     // Shown once: the list after a reload does not have it.
     await page.reload();

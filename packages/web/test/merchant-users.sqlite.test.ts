@@ -27,7 +27,7 @@ describe("the owner's Users section", () => {
     const rows = desk.locator('table tbody tr');
     await expect.poll(() => rows.count()).toBe(2);
     expect(await rows.nth(0).locator('td').allTextContents()).toEqual(['boss', 'owner', '—', 'Active', 'This is you']);
-    expect(await rows.nth(1).locator('td').allTextContents()).toEqual(['lane-1', 'cashier', 'No limit', 'Active', 'Disable']);
+    expect(await rows.nth(1).locator('td').allTextContents()).toEqual(['lane-1', 'cashier', 'No limit', 'Active', 'New passwordRefund limit…Disable']);
 
     // Asked first, with the way out focused: a second Enter keeps the cashier active.
     await desk.getByRole('button', { name: 'Disable lane-1' }).click();
@@ -48,13 +48,9 @@ describe("the owner's Users section", () => {
     await expect.poll(() => desk.getByRole('status').first().textContent())
       .toBe('lane-1 is disabled: signed out everywhere, and cannot sign in until enabled again.');
     await expect.poll(() => rows.nth(1).locator('td').nth(3).textContent()).toMatch(/^Disabled since \d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}:\d{2}$/);
-    expect(await rows.nth(1).locator('td').nth(4).textContent()).toBe('Enable');
+    // A disabled user gets no new password (the server refuses it): its row offers Enable first.
+    expect(await rows.nth(1).locator('td').nth(4).textContent()).toBe('EnableRefund limit…');
     await docsScreenshot(desk, 'merchant-users-disabled');
-    // A new password for a user shown disabled is refused at once, without a question first.
-    await desk.locator('#reset-name').fill('lane-1');
-    await desk.getByRole('button', { name: 'Reset password' }).click();
-    await expect.poll(() => desk.getByRole('status').first().textContent()).toBe('lane-1 is disabled: enable it first, then give it a new password.');
-    expect(await desk.locator('.confirm-step').count()).toBe(0);
 
     // The till's session ended with the disable: its next charge finds it gone, and the till comes
     // back to its sign-in and says why, charging nothing. The cashier's console does the same.
@@ -87,20 +83,63 @@ describe("the owner's Users section", () => {
     const desk = await chromium.browser.newPage({ viewport: { width: 1100, height: 800 } });
     const problems = watchForProblems(desk);
     await signInToMerchantConsole(desk, `${platform.server.url}/merchant#users`, { mchId: cashier.mchId, name: 'boss', password: owner.password });
-    await desk.locator('#reset-name').fill('lane-1');
-    await desk.getByRole('button', { name: 'Reset password' }).click();
-    expect(await desk.locator('.confirm-step p').textContent()).toBe('Give lane-1 a new password? The old one stops working and lane-1 is signed out at the till and here.');
+    await desk.getByRole('button', { name: 'New password for lane-1' }).click();
+    expect(await desk.locator('.confirm-step p').textContent()).toBe(
+      'Give lane-1 a new password? The old one stops working and lane-1 is signed out at the till and here. Tell it only to lane-1, by a way you trust.');
     await desk.getByRole('button', { name: 'Keep the old password' }).click();
     expect(await desk.locator('.shown-once').count()).toBe(0);
+    expect(await desk.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('New password for lane-1');
     const till = await chromium.browser.newPage();
     await signInCashier(till, platform.server.url, cashier);
 
-    await desk.getByRole('button', { name: 'Reset password' }).click();
     await desk.getByRole('button', { name: 'New password for lane-1' }).click();
+    await desk.getByRole('button', { name: 'Give lane-1 a new password now' }).click();
     const shown = desk.locator('.shown-once code');
     await shown.waitFor();
     expect(await shown.textContent()).toMatch(/^[a-z2-9]{4}(-[a-z2-9]{4}){3}$/);
     expect(await shown.textContent()).not.toBe(cashier.password);
+    // Focused where it is shown, so a screen reader reads it out.
+    expect(await desk.evaluate(() => document.activeElement?.classList.contains('shown-once'))).toBe(true);
+    expect(problems).toEqual([]);
+  });
+
+  it("sets a cashier's refund limit on its row: filled with the limit as it is, Enter sets it, a refusal in words, empty for none", async () => {
+    const cashier = await platform.cashier('lane-1');
+    const owner = await platform.cliJ<{ password: string }>(['merchant-user', 'create', '--mch-id', cashier.mchId, '--name', 'boss', '--role', 'owner']);
+    const desk = await chromium.browser.newPage({ viewport: { width: 1100, height: 800 } });
+    const problems = watchForProblems(desk);
+    await signInToMerchantConsole(desk, `${platform.server.url}/merchant#users`, { mchId: cashier.mchId, name: 'boss', password: owner.password });
+    const limitCell = desk.locator('table tbody tr').nth(1).locator('td').nth(2);
+    await expect.poll(() => limitCell.textContent()).toBe('No limit');
+    await desk.getByRole('button', { name: 'Refund limit of lane-1' }).click();
+    const amount = desk.getByLabel('Most lane-1 may refund of one sale (empty: no limit)');
+    expect([await amount.inputValue(), await desk.evaluate(() => document.activeElement?.id)]).toEqual(['', 'limit-amount']);
+    await amount.fill('12.50');
+    await docsScreenshot(desk, 'merchant-users-limit');
+    await desk.keyboard.press('Enter');
+    await expect.poll(() => desk.getByRole('status').first().textContent()).toBe('lane-1: refund limit 12.50.');
+    expect(await limitCell.textContent()).toBe('12.50');
+    expect(await platform.cliJ<{ users: { name: string; refundLimit: string | null }[] }>(['merchant-user', 'list', '--mch-id', cashier.mchId]))
+      .toMatchObject({ users: expect.arrayContaining([expect.objectContaining({ name: 'lane-1', refundLimit: '12.50' })]) });
+
+    // Opened again: the limit as it is; a bad amount is refused in the server's words and nothing changes.
+    await desk.getByRole('button', { name: 'Refund limit of lane-1' }).click();
+    expect(await amount.inputValue()).toBe('12.50');
+    await amount.fill('abc');
+    await desk.getByRole('button', { name: 'Set the limit of lane-1' }).click();
+    await expect.poll(() => desk.getByRole('status').first().textContent()).toMatch(/^The refund limit must be /);
+    expect(await limitCell.textContent()).toBe('12.50');
+    // Escape keeps it; empty is no limit.
+    await desk.getByRole('button', { name: 'Refund limit of lane-1' }).click();
+    await desk.keyboard.press('Escape');
+    expect(await desk.locator('.confirm-step').count()).toBe(0);
+    await desk.getByRole('button', { name: 'Refund limit of lane-1' }).click();
+    await amount.fill('');
+    await desk.keyboard.press('Enter');
+    await expect.poll(() => desk.getByRole('status').first().textContent()).toBe('lane-1: no refund limit.');
+    expect(await limitCell.textContent()).toBe('No limit');
+    // The owner's own row has none of these.
+    expect(await desk.locator('table tbody tr').first().locator('td').last().textContent()).toBe('This is you');
     expect(problems).toEqual([]);
   });
 
@@ -222,7 +261,7 @@ describe("the owner's Users section", () => {
     await panel.getByLabel('Role').selectOption('owner');
     await panel.getByLabel('Refund limit (cashier; optional)').fill('5.00');
     await panel.getByRole('button', { name: 'Add user' }).click();
-    await expect.poll(() => page.getByRole('status').first().textContent()).toBe('param error: refundLimit is for cashiers: an owner has no refund limit');
+    await expect.poll(() => page.getByRole('status').first().textContent()).toBe('The refund limit is for cashiers: an owner has no refund limit');
     const desk = await chromium.browser.newPage();
     await signInToMerchantConsole(desk, `${platform.server.url}/merchant`, { mchId: shop.mchId, name: 'Laundry Boss', password });
     expect(problems).toEqual([]);

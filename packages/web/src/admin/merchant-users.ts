@@ -1,7 +1,7 @@
 import { callPage } from '../shared/page-api.js';
 import { say } from '../shared/page.js';
 import { scrolling, table } from '../console/shell.js';
-import { askFirst, button, choice, field, form, showOnce, withActions } from '../console/forms.js';
+import { askFirst, button, choice, field, fieldRefusal, form, showOnce, withActions } from '../console/forms.js';
 import { refundLimitText, userStateText, type MerchantUserRow } from '../console/merchant-user.js';
 
 /**
@@ -55,7 +55,7 @@ function newUserForm(p: Panel, none: boolean): HTMLFormElement {
     const a = await callPage<{ user: MerchantUserRow; password: string }>(`${p.api}merchants/create-user`, {
       mchId: p.mchId, name: v['new-user-name'], role, ...(limit === '' ? {} : { refundLimit: limit }),
     });
-    if (a.data === null) return refused(p, a.msg);
+    if (a.data === null) return refused(p, fieldRefusal(a.msg, { name: 'The name', refundLimit: 'The refund limit' }).words);
     await showMerchantUsers(p, { what: `Password of ${a.data.user.name} of merchant ${p.mchId}`, password: a.data.password });
     say(p.status, `${role === 'owner' ? 'Owner' : 'Cashier'} ${a.data.user.name} of merchant ${p.mchId} added: they sign in at ${role === 'owner' ? '/merchant' : '/cashier'} with the password shown once.`);
   });

@@ -2,16 +2,20 @@ import { callPage } from '../shared/page-api.js';
 import { say } from '../shared/page.js';
 import { refundLimitText, userStateText, type MerchantUserRow } from '../console/merchant-user.js';
 import { scrolling, table } from '../console/shell.js';
-import { askFirst, button, field, form, showOnce, withActions } from '../console/forms.js';
+import { askFirst, button, field, fieldRefusal, form, showOnce, withActions } from '../console/forms.js';
 import type { Section } from '../console/section.js';
 import type { MerchantUser } from './who.js';
 
 /**
  * The Users section (owner only, on the server too): the merchant's users with role, refund limit
- * and state; a new cashier (its password shown once); a cashier's refund limit; a new password,
- * asked first; disabling a user (asked first) and enabling it again. The owner's own row has no
- * Disable: the server refuses it too.
+ * and state; a new cashier (its password shown once); and on each row what may be done to that
+ * user: a new password and disabling (each asked first), enabling again, and a cashier's refund
+ * limit. The owner's own row has none of them: the server refuses disabling oneself too, and one's
+ * own password is changed in Your password.
  */
+/** The user fields as the server names them, in the words of the forms' labels. */
+const USER_FIELDS = { name: 'The name', refundLimit: 'The refund limit' } as const;
+
 export const usersSection: Section<MerchantUser> = {
   id: 'users',
   title: 'Users',
@@ -21,31 +25,32 @@ export const usersSection: Section<MerchantUser> = {
     const confirming = document.createElement('div');
     const shownOnce = document.createElement('div');
     const list = document.createElement('div');
-    container.append(createForm(), limitForm(), resetForm(), status, confirming, shownOnce, list);
-    /** The users as last listed: a new password for one shown disabled is refused before asking. */
-    let listed: readonly MerchantUserRow[] = [];
+    container.append(createForm(), status, confirming, shownOnce, list);
     await refresh();
 
     async function refresh(): Promise<void> {
       const a = await callPage<{ users: MerchantUserRow[] }>(`${ctx.api}users/list`);
       if (a.data === null) return say(status, a.msg, 'error');
       const users = a.data.users;
-      listed = users;
       const t = table(['Name', 'Role', 'Refund limit', 'State', 'Actions'],
         users.map((u) => [u.name, u.role, refundLimitText(u), userStateText(u), '']), 'Users of this merchant');
-      // The owner's own row: nobody disables their own user (the server refuses it too).
-      const you = () => Object.assign(document.createElement('span'), { textContent: 'This is you' });
-      list.replaceChildren(scrolling(withActions(t, users.map((u) => (u.name === ctx.who.userName ? [you()] : [statusButton(u)])))));
+      list.replaceChildren(scrolling(withActions(t, users.map(rowActions))));
+    }
+
+    /**
+     * A user's buttons. A disabled user gets no new password (the server refuses it: 9060), so its
+     * row offers Enable first; a refund limit is a cashier's only.
+     */
+    function rowActions(u: MerchantUserRow): HTMLElement[] {
+      if (u.name === ctx.who.userName) return [Object.assign(document.createElement('span'), { textContent: 'This is you' })];
+      const limit = u.role === 'cashier' ? [limitButton(u)] : [];
+      return u.status === 'active' ? [resetButton(u), ...limit, statusButton(u)] : [statusButton(u), ...limit];
     }
 
     /** A refusal after a question answered: the question's buttons are gone, so the focus goes to what was said. */
     function refused(msg: string): void {
       say(status, msg, 'error');
       status.focus();
-    }
-
-    function showPassword(name: string, password: string): void {
-      showOnce(shownOnce, `Password of ${name}`, password);
     }
 
     /** Disabling signs a person out at once, so it asks first; enabling does not. */
@@ -66,42 +71,62 @@ export const usersSection: Section<MerchantUser> = {
         `Disable ${u.name} now`, change, 'Keep them active'), 'secondary', `${verb} ${u.name}`);
     }
 
+    /** A new password signs the user out wherever it is, so it asks first; the password is shown once and focused. */
+    function resetButton(u: MerchantUserRow): HTMLButtonElement {
+      return button('New password', async () => askFirst(confirming,
+        `Give ${u.name} a new password? The old one stops working and ${u.name} is signed out at the till and here. Tell it only to ${u.name}, by a way you trust.`,
+        `Give ${u.name} a new password now`, async () => {
+          const a = await callPage<{ user: MerchantUserRow; password: string }>(`${ctx.api}users/reset-password`, { name: u.name });
+          if (a.data === null) return refused(a.msg);
+          say(status, `${a.data.user.name} has a new password; the old one no longer works.`);
+          showOnce(shownOnce, `Password of ${a.data.user.name}`, a.data.password);
+          await refresh();
+          focusShown();
+        }, 'Keep the old password'), 'secondary', `New password for ${u.name}`);
+    }
+
+    /** The limit is asked where the question goes, filled with the limit as it is; empty: no limit. */
+    function limitButton(u: MerchantUserRow): HTMLButtonElement {
+      return button('Refund limit…', async () => {
+        const amount = field('limit-amount', `Most ${u.name} may refund of one sale (empty: no limit)`, { inputMode: 'decimal', maxLength: 40, value: u.refundLimit ?? '' });
+        askFirst(confirming, `The refund limit of ${u.name}: the most its refunds of one sale may add up to. It applies to ${u.name}'s next refund.`,
+          `Set the limit of ${u.name}`, async () => {
+            const typed = (amount.querySelector('input') as HTMLInputElement).value.trim();
+            const a = await callPage<{ user: MerchantUserRow }>(`${ctx.api}users/set-refund-limit`, { name: u.name, refundLimit: typed === '' ? null : typed });
+            if (a.data === null) return refused(fieldRefusal(a.msg, USER_FIELDS).words);
+            say(status, `${a.data.user.name}: ${a.data.user.refundLimit === null ? 'no refund limit' : `refund limit ${a.data.user.refundLimit}`}.`);
+            await refresh();
+            status.focus();
+          }, 'Keep the limit', [amount]);
+        const input = amount.querySelector('input') as HTMLInputElement;
+        // Enter in the amount sets it, as in any form.
+        input.addEventListener('keydown', (event) => {
+          if (event.key !== 'Enter' || event.repeat) return;
+          event.preventDefault();
+          (confirming.querySelector('.actions button') as HTMLButtonElement | null)?.click();
+        });
+        input.focus();
+      }, 'secondary', `Refund limit of ${u.name}`);
+    }
+
+    /** The password just made has the focus, so a screen reader reads it out where it is. */
+    function focusShown(): void {
+      const said = shownOnce.firstElementChild as HTMLElement | null;
+      if (said === null) return;
+      said.tabIndex = -1;
+      said.focus();
+    }
+
     function createForm(): HTMLFormElement {
       return form('new-cashier', 'New cashier', [field('new-name', 'Name', { maxLength: 40 }), field('new-limit', 'Refund limit (optional)', { inputMode: 'decimal', maxLength: 40 })], 'Create cashier', async (v) => {
         const body: Record<string, unknown> = { name: v['new-name'] };
         if (v['new-limit'] !== '') body.refundLimit = v['new-limit'];
         const a = await callPage<{ user: MerchantUserRow; password: string }>(`${ctx.api}users/create`, body);
-        if (a.data === null) return say(status, a.msg, 'error');
+        if (a.data === null) return say(status, fieldRefusal(a.msg, USER_FIELDS).words, 'error');
         say(status, `Cashier ${a.data.user.name} created.`);
-        showPassword(a.data.user.name, a.data.password);
+        showOnce(shownOnce, `Password of ${a.data.user.name}`, a.data.password);
         await refresh();
         return 'clear';
-      });
-    }
-
-    function limitForm(): HTMLFormElement {
-      return form('set-limit', 'Refund limit', [field('limit-name', 'Cashier', { maxLength: 40 }), field('limit-amount', 'Most refunded of one sale (empty: no limit)', { inputMode: 'decimal', maxLength: 40 })], 'Set limit', async (v) => {
-        const a = await callPage<{ user: MerchantUserRow }>(`${ctx.api}users/set-refund-limit`, { name: v['limit-name'], refundLimit: v['limit-amount'] === '' ? null : v['limit-amount'] });
-        if (a.data === null) return say(status, a.msg, 'error');
-        say(status, `${a.data.user.name}: ${a.data.user.refundLimit === null ? 'no refund limit' : `refund limit ${a.data.user.refundLimit}`}.`);
-        await refresh();
-      });
-    }
-
-    /** A new password signs the user out wherever it is, so the form asks first. */
-    function resetForm(): HTMLFormElement {
-      return form('reset-password', 'New password', [field('reset-name', 'User', { maxLength: 40 })], 'Reset password', async (v) => {
-        const name = v['reset-name']!;
-        // Said at once, in the server's words (a disabled user gets no new password: 9060), not after a question.
-        if (listed.some((u) => u.name === name && u.status === 'disabled')) return refused(`${name} is disabled: enable it first, then give it a new password.`);
-        askFirst(confirming, `Give ${name} a new password? The old one stops working and ${name} is signed out at the till and here.`,
-          `New password for ${name}`, async () => {
-            const a = await callPage<{ user: MerchantUserRow; password: string }>(`${ctx.api}users/reset-password`, { name });
-            if (a.data === null) return refused(a.msg);
-            say(status, `${a.data.user.name} has a new password; the old one no longer works.`);
-            showPassword(a.data.user.name, a.data.password);
-            await refresh();
-          }, 'Keep the old password');
       });
     }
   },
