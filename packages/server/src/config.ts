@@ -93,6 +93,29 @@ export interface ConfigFlags {
   sandbox?: boolean | undefined;
 }
 
+/** MICROPAY_ names read by programs other than the server: the CLI's merchant key, the test suite's. */
+const OTHER_PROGRAMS = /^MICROPAY_(KEY|TEST_[A-Z0-9_]*|REQUIRE_POSTGRES|CHROMIUM)$/;
+/** Names people reach for that are spelled otherwise here. */
+const SPELLED_OTHERWISE: Readonly<Record<string, string>> = { MICROPAY_PORT: 'PORT', MICROPAY_HOST: 'HOST', MICROPAY_DATABASE_URL: 'DATABASE_URL', MICROPAY_DB: 'DATABASE_URL or --db' };
+
+/**
+ * `MICROPAY_` names in the environment that no setting reads, each with a word on what was meant:
+ * a typo (MICROPAY_CONFRIM_LIMIT) or a name spelled otherwise here (MICROPAY_PORT: the port is PORT)
+ * would otherwise be dropped without a word. The names read are those loadConfig asks for.
+ */
+export function unknownSettings(env: NodeJS.ProcessEnv = process.env): { readonly name: string; readonly hint: string }[] {
+  const read = new Set<string>();
+  const watched = new Proxy(env, { get: (target, name) => (typeof name === 'string' && read.add(name), Reflect.get(target, name)) });
+  try {
+    loadConfig({}, watched);
+  } catch {
+    // A bad value stops the real start with its own message; the names read up to it are known.
+  }
+  return Object.keys(env).filter((name) => name.startsWith('MICROPAY_') && !read.has(name) && !OTHER_PROGRAMS.test(name)).map((name) => ({
+    name, hint: SPELLED_OTHERWISE[name] === undefined ? 'not a setting (docs/configuration.md)' : `not a setting: it is ${SPELLED_OTHERWISE[name]}`,
+  }));
+}
+
 export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env): Config {
   const setting = (flag: string | undefined, name: string): string | undefined => {
     const value = flag ?? env[name];

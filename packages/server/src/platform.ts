@@ -76,7 +76,7 @@ export async function startPlatform(config: Config, logger: Logger, options: { c
   try {
     // Before listening: the first requests find the store ready (store.ts, warmUp).
     await store.warmUp();
-    if (config.warmUp) await warmUpRequestPath(ctx);
+    if (config.warmUp) logger.debug({ answers: await warmUpRequestPath(ctx) }, 'request path warmed up');
     await listen(server, config.port, config.host, '--port');
     if (admin !== null) await listen(admin, config.adminPort!, config.host, '--admin-port');
     // Last, as it cannot fail the start: at worst the server accepts as Node.js does alone.

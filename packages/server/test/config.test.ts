@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { ConfigError, loadConfig, unknownSettings } from '../src/config.js';
+import { startServerProcess, stopAllChildren } from './process-helpers.js';
 import { MASTER_KEY_FORMAT } from '../src/secrets/master-key.js';
 
 /** The configuration is read once and checked: a bad value stops the start and names the setting. */
@@ -77,6 +78,31 @@ describe('loadConfig: the master key from a file', () => {
         .toThrow(new ConfigError(`MICROPAY_NEXT_MASTER_KEY_FILE (${join(dir, 'short')}): must be ${MASTER_KEY_FORMAT}`));
       expect(() => loadConfig({}, { MICROPAY_MASTER_KEY: key.slice(0, 40) })).toThrow(new ConfigError(`MICROPAY_MASTER_KEY: must be ${MASTER_KEY_FORMAT}`));
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('unknownSettings: a MICROPAY_ name no setting reads is said at serve', () => {
+  it('names a typo and a name spelled otherwise here, and none of the settings configuration.md lists', () => {
+    const documented = [...new Set(readFileSync(join(__dirname, '../../../docs/configuration.md'), 'utf8').match(/\bMICROPAY_[A-Z0-9_]*[A-Z0-9]\b(?!_)/g))];
+    expect(documented.length).toBeGreaterThan(25);
+    const env: Record<string, string> = Object.fromEntries(documented.map((name) => [name, '']));
+    expect(unknownSettings(env)).toEqual([]);
+    expect(unknownSettings({ ...env, MICROPAY_PORT: '8081', MICROPAY_CONFRIM_LIMIT: '10.00', MICROPAY_KEY: 'k', MICROPAY_TEST_PG_URL: 'x' })).toEqual([
+      { name: 'MICROPAY_PORT', hint: 'not a setting: it is PORT' },
+      { name: 'MICROPAY_CONFRIM_LIMIT', hint: 'not a setting (docs/configuration.md)' },
+    ]);
+  });
+
+  it('serve warns of each at start, and starts', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'micropay-settings-'));
+    try {
+      const server = await startServerProcess(['--port', '0', '--db', join(dir, 'm.db')], { env: { MICROPAY_PORT: '18555' } });
+      expect(server.url).not.toContain(':18555');
+      await expect.poll(() => server.stdout() + server.stderr()).toContain('"msg":"MICROPAY_PORT is ignored: not a setting: it is PORT"');
+    } finally {
+      await stopAllChildren();
       rmSync(dir, { recursive: true, force: true });
     }
   });

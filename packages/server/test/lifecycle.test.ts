@@ -408,17 +408,17 @@ describe('NEW: a payment whose step failed is recorded NEW, observable, and sett
     expect((await p.store.findOrder(m.mchId, 'new-3'))!.failReason).toBe('SYSTEM_ERROR');
   });
 
-  it('a value the sandbox does not know (a typo) is refused with 1021 naming it, and nothing is paid; slow above 60000 too', async () => {
+  it('a value the sandbox does not know (a typo), or one of another endpoint, is refused with 1021 naming it, and nothing is paid; slow above 60000 too', async () => {
     await sandboxPlatform();
     const w = await appWallet(100_00);
     const { sign } = await import('@micropay/protocol');
-    for (const [i, header, named] of [[1, 'pendng', '"pendng"'], [2, 'slow = 1500', '"slow = 1500"'], [3, 'slow=999999', '"slow=999999"'], [4, 'slow=60001, drop', '"slow=60001"']] as const) {
+    for (const [i, header, named] of [[1, 'pendng', '"pendng"'], [2, 'slow = 1500', '"slow = 1500"'], [3, 'slow=999999', '"slow=999999"'], [4, 'slow=60001, drop', '"slow=60001"'], [5, 'refund-hold', '"refund-hold"']] as const) {
       const body: Record<string, string> = { ...micropayParams(m, `typo-${i}`, '5.00', w.payCode), timestamp: String(Date.now()) };
       body.secureHash = sign(body, m.key);
       const res = await postRaw(p.url, '/api/micropay/micropay', body, { 'X-MicroPay-Sandbox': header });
       expect(res.body, header).toEqual({
         code: 1021, data: null,
-        msg: `param error: X-MicroPay-Sandbox: ${named} is not a sandbox fault; use system-error, slow=MS (0 to 60000), drop, pending, fault or refund-hold, comma-separated; nothing was done`,
+        msg: `param error: X-MicroPay-Sandbox: ${named} is not a sandbox fault of micropay; use system-error, slow=MS (0 to 60000), drop, pending or fault, comma-separated; nothing was done`,
       });
       expect(await p.store.findOrder(m.mchId, `typo-${i}`)).toBeNull();
     }

@@ -582,6 +582,51 @@ describe('a refund left REFUND_IN_PROCESS by a crash between its two transaction
     expect((await orderRefunds('hold-1')).data).toMatchObject({ tradeStatus: 'PAID', refundAmount: '4.00' });
   });
 
+  it("sandbox rehearsals of a refund's answer: system-error answers 500 with the refund made, drop closes the connection with it made; a payment's fault is refused and refunds nothing; a read rehearses nothing", async () => {
+    await p.stop();
+    p = await startTestPlatform({}, undefined, { sandbox: true });
+    m = await createMerchant(p);
+    const order = await paidOrder('rh-1', '10.00', 10_00);
+    const signedRefund = (mchRefundId: string, amount: string) => {
+      const body: Record<string, string> = { timestamp: String(Date.now()), mchId: m.mchId, mchOrderId: 'rh-1', mchRefundId, refundAmount: amount };
+      body.secureHash = sign(body, m.key);
+      return body;
+    };
+    // A value of another endpoint (or none) is refused before anything is done: no refund is made.
+    for (const value of ['pending', 'fault', 'bogus']) {
+      const refused = await postRaw(p.url, '/api/micropay/refund', signedRefund(`r-${value}`, '1.00'), { 'X-MicroPay-Sandbox': value });
+      expect(refused.body).toEqual({
+        code: 1021, data: null,
+        msg: `param error: X-MicroPay-Sandbox: "${value}" is not a sandbox fault of refund; use system-error, slow=MS (0 to 60000), drop or refund-hold, comma-separated; nothing was done`,
+      });
+    }
+    expect(await walletBalance(order.walletId)).toBe(0);
+    const failed = await postRaw(p.url, '/api/micropay/refund', signedRefund('r-500', '1.00'), { 'X-MicroPay-Sandbox': 'system-error' });
+    expect([failed.status, failed.body.code]).toEqual([500, 500]);
+    expect((await queryRefund('r-500')).body.data).toMatchObject({ refundStatus: 'REFUNDED', refundAmount: '1.00' });
+    await expect(postRaw(p.url, '/api/micropay/refund', signedRefund('r-drop', '2.00'), { 'X-MicroPay-Sandbox': 'drop' })).rejects.toThrow();
+    expect((await queryRefund('r-drop')).body.data).toMatchObject({ refundStatus: 'REFUNDED', refundAmount: '2.00' });
+    expect(await walletBalance(order.walletId)).toBe(3_00);
+    // The merchant's retry of each, with the same mchRefundId, is the same refund: nothing more moves.
+    for (const [id, amount] of [['r-500', '1.00'], ['r-drop', '2.00']] as const) {
+      expect((await postRaw(p.url, '/api/micropay/refund', signedRefund(id, amount))).body).toMatchObject({ code: 0, data: { refundStatus: 'REFUNDED', refundAmount: amount } });
+    }
+    expect(await walletBalance(order.walletId)).toBe(3_00);
+    // A read moves no money and rehearses nothing: it ignores the values (a pay flow's queries carry
+    // its header) and refuses a typo.
+    const signedQuery = () => {
+      const body: Record<string, string> = { timestamp: String(Date.now()), mchId: m.mchId, mchOrderId: 'rh-1' };
+      body.secureHash = sign(body, m.key);
+      return body;
+    };
+    for (const value of ['drop', 'system-error, pending', 'refund-hold', 'slow=10']) {
+      expect((await postRaw(p.url, '/api/micropay/queryBill', signedQuery(), { 'X-MicroPay-Sandbox': value })).body, value).toMatchObject({ code: 0, data: { tradeStatus: 'PAID' } });
+    }
+    expect((await postRaw(p.url, '/api/micropay/queryBill', signedQuery(), { 'X-MicroPay-Sandbox': 'drop, bogus' })).body).toEqual({
+      code: 1021, data: null, msg: 'param error: X-MicroPay-Sandbox: "bogus" is not a sandbox fault (queryBill rehearses none: micropay and refund do); nothing was done',
+    });
+  });
+
   it('outside sandbox mode the refund-hold header is ignored: the refund finishes at once', async () => {
     await paidOrder('hold-2', '10.00', 10_00);
     const body: Record<string, string> = { timestamp: String(Date.now()), mchId: m.mchId, mchOrderId: 'hold-2', mchRefundId: 'r-hold-2', refundAmount: '4.00' };

@@ -27,9 +27,12 @@ describe('warm-up before listening', () => {
     // Nothing written: no merchant, no order, no audit row (a fresh store has none of them).
     expect(await p.store.listMerchants()).toEqual([]);
     expect(await p.store.listAuditLog({ limit: 10 })).toEqual([]);
-    expect(await p.store.findOrder('000000000', 'warm-up-0')).toBeNull();
+    expect(await p.store.findOrder('9999999999999999999', 'warm-up-0')).toBeNull();
     // Nothing logged about a request: the warm-up's requests are answered without a line.
     expect(lines.filter((line) => line.includes('"reqId"'))).toEqual([]);
+    // Each went past the field rules to the merchant lookup (no such merchant), as meant.
+    const warmed = lines.map((line) => JSON.parse(line) as { msg: string; answers?: unknown }).find((l) => l.msg === 'request path warmed up');
+    expect(warmed?.answers).toEqual({ 1031: 5_000 });
     // Nothing counted: the metrics have not seen a request yet.
     const metrics = await (await fetch(`${p.url}/metrics`)).text();
     expect(metrics).not.toMatch(/micropay_http_requests_total\{/);

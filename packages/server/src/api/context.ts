@@ -1,3 +1,4 @@
+import type { SandboxFaults } from './sandbox-faults.js';
 import type { OfflineCodeLimits } from '../domain/offline-code-limits.js';
 import type { SignInLimits } from '../domain/sign-in-limits.js';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -46,6 +47,8 @@ export interface ApiRequest {
    * proxy it is the proxy's: X-Forwarded-For is not trusted, since any client can send it.
    */
   readonly clientAddress?: string | null;
+  /** The sandbox's rehearsals asked for this request (api/sandbox-faults.ts); absent outside the sandbox. */
+  readonly sandbox?: SandboxFaults;
 }
 
 export type Handler = (ctx: ApiContext, req: ApiRequest) => Promise<Answer>;

@@ -1,11 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { parseMicropay, parseOfflineCode, parseQueryBill, ResultCode } from '@micropay/protocol';
 import { answer } from './answer.js';
-import type { Answer, ApiContext, ApiRequest, Handler } from './context.js';
+import type { Handler } from './context.js';
 import { authenticate } from './merchant-auth.js';
 import { paymentOutcome, paymentResultCode } from './outcomes.js';
 import { signedOrder } from './order-wire.js';
-import { sandboxFaults, unknownFaultsDetail, type SandboxFaults } from './sandbox-faults.js';
 
 const CLOSED_UNUSED_MSG = 'this order id was closed before any payment under it reached the platform; use a new mchOrderId';
 /** 1032's catalogue text speaks of the order number: the detail says what differs from the order it names. */
@@ -16,40 +14,24 @@ export const micropay: Handler = async (ctx, req) => {
   const parsed = parseMicropay(req.body, { maxAmountSen: ctx.config.maxAmountSen });
   const auth = await authenticate(ctx, parsed, req.body);
   if (!auth.ok) return auth.answer;
-  const faults = sandboxFaults(ctx.config, req.headers);
-  if (faults.unknown.length > 0) return answer(ResultCode.PARAM_ERROR, null, unknownFaultsDetail(faults.unknown));
+  // The sandbox's rehearsals of this endpoint (sandbox-faults.ts, `rehearsable` in the routes).
+  const faults = req.sandbox;
   const offline = offlineTag(auth.cmd.payCode);
   const offlineLimited = offline !== null && !ctx.offlineLimits.allows(offline, ctx.clock.nowMs());
-  const decision = await ctx.store.pay(auth.cmd, { sandboxFault: faults.fault, forceConfirmation: faults.pending, offlineLimited });
+  const decision = await ctx.store.pay(auth.cmd, { sandboxFault: faults?.fault ?? false, forceConfirmation: faults?.pending ?? false, offlineLimited });
   if (offline !== null && !offlineLimited && decision.kind === 'rejected' && decision.reason === 'CODE_UNUSABLE') {
     ctx.offlineLimits.failed(offline, ctx.clock.nowMs());
   }
   const code = paymentResultCode(decision);
   const outcome = paymentOutcome(decision);
-  const result =
-    decision.kind === 'rejected'
-      ? answer(code, null, decision.reason === 'ORDER_ID_CLOSED' ? CLOSED_UNUSED_MSG : undefined, outcome)
-      : answer(code, signedOrder(decision.order, auth.merchant, ctx.config.timeZone, ctx.clock.nowMs()), code === ResultCode.DUPLICATE_ORDER ? DUPLICATE_ORDER_MSG : undefined, outcome);
-  return withSandboxTransport(faults.systemError ? rehearsedSystemError(ctx, req) : result, faults);
+  return decision.kind === 'rejected'
+    ? answer(code, null, decision.reason === 'ORDER_ID_CLOSED' ? CLOSED_UNUSED_MSG : undefined, outcome)
+    : answer(code, signedOrder(decision.order, auth.merchant, ctx.config.timeZone, ctx.clock.nowMs()), code === ResultCode.DUPLICATE_ORDER ? DUPLICATE_ORDER_MSG : undefined, outcome);
 };
-
-/**
- * The sandbox's `system-error`: shaped as a real one, with an `X-Error-Id` that names a log line,
- * so a merchant's developer rehearses quoting it to the operator too.
- */
-function rehearsedSystemError(ctx: ApiContext, req: ApiRequest): Answer {
-  const errorId = randomUUID();
-  ctx.logger.warn({ reqId: req.requestId, errorId }, 'sandbox: answered a rehearsed system error (X-MicroPay-Sandbox: system-error); the payment was made');
-  return { ...answer(ResultCode.SYSTEM_ERROR), headers: { 'X-Error-Id': errorId } };
-}
 
 /** An offline code's device tag (what its failures are counted under), or null for the platform's own codes. */
 function offlineTag(payCode: string): string | null {
   return parseOfflineCode(payCode)?.tag ?? null;
-}
-
-function withSandboxTransport(a: Answer, faults: SandboxFaults): Answer {
-  return faults.delayMs > 0 || faults.drop ? { ...a, transport: { delayMs: faults.delayMs, drop: faults.drop } } : a;
 }
 
 /** `POST /api/micropay/queryBill`: the order's true state. */

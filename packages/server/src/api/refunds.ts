@@ -6,7 +6,6 @@ import { answer } from './answer.js';
 import type { Handler } from './context.js';
 import { authenticate } from './merchant-auth.js';
 import { refundResultCode } from './outcomes.js';
-import { sandboxFaults, unknownFaultsDetail } from './sandbox-faults.js';
 import { signedOrderRefunds, signedRefund } from './refund-wire.js';
 
 /**
@@ -17,10 +16,8 @@ import { signedOrderRefunds, signedRefund } from './refund-wire.js';
 export const refund: Handler = async (ctx, req) => {
   const auth = await authenticate(ctx, parseRefund(req.body, { maxAmountSen: ctx.config.maxAmountSen }), req.body);
   if (!auth.ok) return auth.answer;
-  // Sandbox only: stop after the first transaction, so REFUND_IN_PROCESS can be seen and queried.
-  const faults = sandboxFaults(ctx.config, req.headers);
-  if (faults.unknown.length > 0) return answer(ResultCode.PARAM_ERROR, null, unknownFaultsDetail(faults.unknown));
-  const hold = faults.refundHold;
+  // Sandbox only (refund-hold): stop after the first transaction, so REFUND_IN_PROCESS can be seen and queried.
+  const hold = req.sandbox?.refundHold ?? false;
   const decision = hold ? await ctx.store.requestRefund(auth.cmd) : await ctx.store.refund(auth.cmd);
   const code = refundResultCode(decision);
   if (decision.kind === 'rejected') return answer(code, null, rejectionDetail(decision));

@@ -1,5 +1,5 @@
 import { runLedgerAudit } from '../services/ledger-audit.js';
-import { DEFAULT_DATABASE, type Config } from '../config.js';
+import { DEFAULT_DATABASE, unknownSettings, type Config } from '../config.js';
 import type { ListenError } from '../platform.js';
 import { isPostgresUrl, redactUrl, urlHasPassword } from '../store-open.js';
 import { prepareSandbox, type SandboxCredentials } from '../sandbox.js';
@@ -54,6 +54,7 @@ async function runServer(config: Config): Promise<number> {
   // command starts without them, in about half the time.
   const [{ createLogger }, { ListenError, startPlatform }] = await Promise.all([import('../log.js'), import('../platform.js')]);
   const logger = createLogger(config.logLevel);
+  for (const { name, hint } of unknownSettings()) logger.warn({ setting: name }, `${name} is ignored: ${hint}`);
   const platform = await startPlatform(config, logger).catch((error: unknown) => {
     throw (error instanceof ListenError ? listenFailure(error, config) : null) ?? error;
   });

@@ -1,4 +1,5 @@
 import type { Handler } from '../api/context.js';
+import { rehearsable, type OwnFault } from '../api/sandbox-faults.js';
 import { closeBill, micropay, queryBill } from '../api/payments.js';
 import { downloadBill, queryOrderRefunds, queryRefund, refund } from '../api/refunds.js';
 import { cancelCharge, charge, chargeStatus } from '../api/page-charge.js';
@@ -34,13 +35,15 @@ import { confirmPayment, declinePayment, enrolDevice, issuePayCode, listDevices,
  * spec's; the others are MicroPay's extensions in the same style (docs/api.md).
  */
 export const ROUTES: ReadonlyMap<string, Handler> = new Map<string, Handler>([
-  ['/api/micropay/micropay', micropay],
-  ['/api/micropay/queryBill', queryBill],
-  ['/api/micropay/closeBill', closeBill],
-  ['/api/micropay/refund', refund],
-  ['/api/micropay/queryRefund', queryRefund],
-  ['/api/micropay/queryOrderRefunds', queryOrderRefunds],
-  ['/api/micropay/downloadBill', downloadBill],
+  ...merchantApi([
+    ['/api/micropay/micropay', micropay, ['pending', 'fault']],
+    ['/api/micropay/queryBill', queryBill, null],
+    ['/api/micropay/closeBill', closeBill, null],
+    ['/api/micropay/refund', refund, ['refund-hold']],
+    ['/api/micropay/queryRefund', queryRefund, null],
+    ['/api/micropay/queryOrderRefunds', queryOrderRefunds, null],
+    ['/api/micropay/downloadBill', downloadBill, null],
+  ]),
   // The wallet app's API, authenticated by the wallet's bearer token.
   ['/api/wallet/paycode', issuePayCode],
   ['/api/wallet/balance', showBalance],
@@ -153,3 +156,8 @@ export const ROUTES: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['/api/page/admin/notifications/retry', adminRetryNotification],
   ['/api/page/admin/audit-log', adminAuditLog],
 ]);
+
+/** The merchant API's endpoints, in the sandbox each with the faults of its own (null: none; api/sandbox-faults.ts). */
+function merchantApi(endpoints: readonly (readonly [string, Handler, readonly OwnFault[] | null])[]): [string, Handler][] {
+  return endpoints.map(([path, handler, own]) => [path, rehearsable(path, handler, own)]);
+}
