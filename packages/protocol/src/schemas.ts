@@ -79,7 +79,7 @@ export function envelope(codes: readonly number[], data: JsonSchema | null): Jso
   };
 }
 
-export const AMOUNT_SCHEMA = pattern(AMOUNT, 'An amount: a decimal string with at most two places, never a JSON number.', '1.00');
+export const AMOUNT_SCHEMA = pattern(AMOUNT, 'An amount: a decimal string with at most two places. Answers always send a string; send one too (a JSON number in a request is taken in its JavaScript string form, which your language may not write the same: docs/api.md, "Signing").', '1.00');
 export const WIRE_TIME = /^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$/;
 export const WIRE_TIME_SCHEMA = pattern(WIRE_TIME, '`yyyy-MM-dd HH:mm:ss` in the platform\'s time zone (MICROPAY_TIMEZONE).', '2022-03-08 17:54:58');
 const MS_TIMESTAMP = pattern(TIMESTAMP, 'Milliseconds since the epoch, as a string.', '1646733298647');

@@ -209,6 +209,27 @@ describe('HTTP that is not an API call still gets the envelope', () => {
     }
   });
 
+  it('two Host lines answer 400 (9107), whatever their case, then the connection closes', async () => {
+    for (const second of ['Host: other.example', 'HOST: 127.0.0.1']) {
+      const res = await rawExchange(p.url, `POST /api/micropay/queryBill HTTP/1.1\r\nHost: 127.0.0.1\r\n${second}\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}`);
+      expect(res.head).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+      expect(res.head).toMatch(/\r\nConnection: close(\r\n|$)/);
+      expect(JSON.parse(res.body)).toEqual({ code: 9107, msg: 'bad HTTP request: a request must have one Host header, not several', data: null });
+    }
+  });
+
+  it('a request target in absolute form (through a proxy) reaches its endpoint, as RFC 9112 asks', async () => {
+    const { port } = new URL(p.url);
+    for (const target of [`http://127.0.0.1:${port}/api/micropay/queryBill`, `HTTP://pay.example.com/api/micropay/queryBill?x=1`]) {
+      const res = await rawExchange(p.url, `POST ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}`);
+      expect(res.head, target).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+      // The endpoint's own field rules answered, not 404.
+      expect(JSON.parse(res.body), target).toMatchObject({ code: 1021 });
+    }
+    const unknown = await rawExchange(p.url, `POST http://127.0.0.1:${port}/api/nothing HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    expect(JSON.parse(unknown.body)).toEqual({ code: 9101, msg: 'not found: no endpoint at /api/nothing', data: null });
+  });
+
   it('HTTP/1.0 needs no Host: it is answered as usual', async () => {
     const res = await rawExchange(p.url, 'POST /api/micropay/queryBill HTTP/1.0\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}');
     expect(res.head).toMatch(/^HTTP\/1\.1 200 OK\r\n/);

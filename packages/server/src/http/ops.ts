@@ -7,6 +7,7 @@ import { readiness } from '../ops/health.js';
 import { NO_METER, type PlatformMetrics, type RequestMeter } from '../ops/metrics.js';
 import type { Store } from '../store/store.js';
 import { requestIdOf } from './request-id.js';
+import { requestPath } from './request-target.js';
 
 /**
  * The operator's endpoints: `/health/live`, `/health/ready` and `/metrics` (docs/operations.md).
@@ -74,7 +75,7 @@ export function createAdminServer(routes: ReadonlyMap<string, OpsRoute>, logger:
 async function serveAdmin(routes: ReadonlyMap<string, OpsRoute>, logger: Logger, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const requestId = requestIdOf(req.headers['x-request-id']);
   res.setHeader('X-Request-Id', requestId);
-  const path = (req.url ?? '/').split('?', 1)[0]!;
+  const path = requestPath(req.url);
   try {
     const route = routes.get(path);
     if (route === undefined) return writeAnswer(req, res, answer(ResultCode.NOT_FOUND, null, `no endpoint at ${path.slice(0, 100)}`));

@@ -13,6 +13,7 @@ import { parseBody } from './json-body.js';
 import { ownApiFetch } from './own-api.js';
 import { loadPages, sendPageFile, type PageFile } from './pages.js';
 import { requestIdOf } from './request-id.js';
+import { hostProblem, requestPath } from './request-target.js';
 import { ROUTES } from './routes.js';
 
 /** The deadlines of the HTTP edge (docs/api.md, "Transport"). Tests pass shorter ones. */
@@ -99,7 +100,7 @@ async function handle(
   res: ServerResponse,
 ): Promise<void> {
   const startedMs = performance.now();
-  const path = (req.url ?? '/').split('?', 1)[0]!;
+  const path = requestPath(req.url);
   const requestId = requestIdOf(req.headers['x-request-id']);
   const stamp = stampOf(path, requestId);
   // The metrics' name for what was asked: an endpoint's path, or `page`, or `other` (bounded).
@@ -110,10 +111,9 @@ async function handle(
     ops.meter.answered(metered, a.envelope.code, startedMs, a.paymentOutcome);
   };
   try {
-    // HTTP/1.1 requires Host (RFC 9112, section 3.2); it is the same bad request as a broken header.
-    if (req.httpVersion === '1.1' && req.headers.host === undefined) {
-      return send(answer(ResultCode.BAD_HTTP_REQUEST, null, 'an HTTP/1.1 request must have a Host header'), { Connection: 'close' });
-    }
+    // HTTP/1.1 requires one Host (RFC 9112, section 3.2); without it, the same bad request as a broken header.
+    const badHost = hostProblem(req);
+    if (badHost !== null) return send(answer(ResultCode.BAD_HTTP_REQUEST, null, badHost), { Connection: 'close' });
     const opsRoute = ops.routes.get(path);
     if (opsRoute !== undefined) {
       metered = path;

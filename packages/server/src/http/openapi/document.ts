@@ -83,9 +83,16 @@ function operation(path: string, doc: EndpointDoc): Record<string, unknown> {
     security: security(doc),
     ...(doc.auth === 'merchant' ? { 'x-micropay-signature': SIGNATURE } : {}),
     requestBody: { required: true, content: { 'application/json': { schema: doc.request } } },
-    responses: responses([...doc.answers, ...TRANSPORT_ANSWERS]),
+    responses: { ...responses([...doc.answers, ...TRANSPORT_ANSWERS]), ...TRANSPORT_REFS },
   };
 }
+
+/** What the HTTP layer answers on any endpoint before the endpoint is reached: another method, a request too slow, headers too large. */
+const TRANSPORT_REFS = {
+  405: { $ref: '#/components/responses/MethodNotAllowed' },
+  408: { $ref: '#/components/responses/RequestTimeout' },
+  431: { $ref: '#/components/responses/HeadersTooLarge' },
+};
 
 /** `micropay`, `queryBill` (the spec's names); `walletPaycode`, `pageCashierChargeStatus` for the others. */
 function operationId(path: string): string {

@@ -310,6 +310,8 @@ const SELF_SIGN_OUT = {
 const DEVICE_LIST = object({ devices: { type: 'array', items: ref('DeviceListing') }, timeZone: { type: 'string', description: 'The zone the times are in.' } });
 /** The answers every merchant endpoint can give before it looks at its own business. */
 const MERCHANT_REFUSALS: EndpointAnswer = { codes: [R.PARAM_ERROR, R.ORDER_ID_ERROR, R.SIGNATURE_ERROR, R.NO_RECORD, R.MERCHANT_LOCKED], data: null };
+/** The same for an endpoint that takes no mchOrderId (1033 is its order id's code): queryRefund, downloadBill. */
+const NO_ORDER_ID_REFUSALS: EndpointAnswer = { ...MERCHANT_REFUSALS, codes: MERCHANT_REFUSALS.codes.filter((c) => c !== R.ORDER_ID_ERROR) };
 const PAGE_REFUSALS: EndpointAnswer = { codes: [R.SESSION_REQUIRED], data: null, cookie: 'cleared' };
 const CSRF_REFUSAL: EndpointAnswer = { codes: [R.CSRF_REJECTED], data: null };
 
@@ -682,7 +684,7 @@ export const ENDPOINT_DOCS: Readonly<Record<string, EndpointDoc>> = {
   '/api/micropay/queryRefund': {
     tag: 'Merchant API', auth: 'merchant', request: QUERY_REFUND_REQUEST,
     summary: 'The refund\'s true state (extension)', description: SIGNED_REQUEST('docs/refunds.md.'),
-    answers: [{ codes: [R.SUCCESS], data: 'Refund' }, MERCHANT_REFUSALS],
+    answers: [{ codes: [R.SUCCESS], data: 'Refund' }, NO_ORDER_ID_REFUSALS],
   },
   '/api/micropay/queryOrderRefunds': {
     tag: 'Merchant API', auth: 'merchant', request: QUERY_BILL_REQUEST,
@@ -692,7 +694,7 @@ export const ENDPOINT_DOCS: Readonly<Record<string, EndpointDoc>> = {
   '/api/micropay/downloadBill': {
     tag: 'Merchant API', auth: 'merchant', request: DOWNLOAD_BILL_REQUEST,
     summary: 'The day\'s statement as CSV (extension)', description: SIGNED_REQUEST('docs/statements.md.'),
-    answers: [{ codes: [R.SUCCESS], data: 'Bill' }, MERCHANT_REFUSALS],
+    answers: [{ codes: [R.SUCCESS], data: 'Bill' }, NO_ORDER_ID_REFUSALS],
   },
   '/api/wallet/paycode': {
     tag: 'Wallet API', auth: 'wallet', request: EMPTY,
