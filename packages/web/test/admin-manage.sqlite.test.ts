@@ -156,8 +156,16 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
       const found = document.querySelector('#section .table-wrap')!;
       return found.compareDocumentPosition(document.querySelector('#wallet-detail')!) & Node.DOCUMENT_POSITION_FOLLOWING;
     })).toBeTruthy();
+    // An amount that is none is said at the field, tied to it and focused, and nothing is asked.
+    await page.getByLabel('Top-up amount').fill('-3');
+    await page.keyboard.press('Enter');
+    expect(await page.locator('#wallet-detail .confirm-step').count()).toBe(0);
+    expect(await page.locator('#top-up-amount-problem').textContent()).toBe('The top-up amount must be an amount above 0.00, like 25.00, not "-3".');
+    expect(await page.evaluate(() => [document.activeElement?.id, document.activeElement?.getAttribute('aria-invalid'), document.activeElement?.getAttribute('aria-describedby')]))
+      .toEqual(['top-up-amount', 'true', 'top-up-amount-problem']);
     // A top-up asks once more, naming the amount as typed; "Not now" (the focus) moves nothing.
     await page.getByLabel('Top-up amount').fill('5.00');
+    expect(await page.locator('#top-up-amount-problem').count()).toBe(0);
     await page.getByRole('button', { name: 'Top up', exact: true }).click();
     expect(await page.locator('#wallet-detail .confirm-step p').textContent()).toBe(`Top up wallet ${walletId} of Sandbox Wallet by 5.00? It holds 1000.00 now.`);
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Not now');

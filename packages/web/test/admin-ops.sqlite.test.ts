@@ -53,8 +53,12 @@ describe('the operator console', () => {
     await docsScreenshot(page, 'admin-dashboard', { fullPage: true });
 
     await page.getByRole('link', { name: 'Ledger audit' }).click();
-    await page.getByRole('button', { name: 'Run audit' }).click();
+    expect(await page.title()).toBe('Ledger audit · MicroPay operator console');
+    // By the keyboard: the focus stays on Run audit while it runs and after (never dropped to the page's top).
+    await page.getByRole('button', { name: 'Run audit' }).focus();
+    await page.keyboard.press('Enter');
     await expect.poll(() => page.locator('#section [role=status]').first().textContent()).toMatch(/^Audit clean: all \d+ checks passed/);
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Run audit');
     const results = await page.locator('.checks > li').evaluateAll((items) => items.map((li) => (li as HTMLElement).dataset.result));
     expect(results.length).toBeGreaterThan(5);
     expect(results.every((r) => r === 'ok')).toBe(true);

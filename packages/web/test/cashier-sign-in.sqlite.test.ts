@@ -24,9 +24,18 @@ describe('signing in to the cashier page', () => {
     await page.goto(`${platform.server.url}/cashier`);
     await page.getByLabel('Merchant id').fill(cashier.mchId);
     await page.getByLabel('Cashier').fill(cashier.name);
+    // An empty field is said in words at once, tied to the field and focused, and nothing is sent.
+    const sent: string[] = [];
+    page.on('request', (r) => void sent.push(r.url()));
+    await page.keyboard.press('Enter');
+    expect(await page.getByRole('alert').textContent()).toBe('Type your password first.');
+    expect(await page.evaluate(() => [document.activeElement?.id, document.activeElement?.getAttribute('aria-invalid'), document.activeElement?.getAttribute('aria-describedby')]))
+      .toEqual(['password', 'true', 'sign-in-error']);
+    expect(sent.filter((url) => url.includes('/sign-in'))).toEqual([]);
     await page.getByLabel('Password').fill('not-the-password');
     await page.keyboard.press('Enter');
     await expect.poll(() => page.getByRole('alert').textContent()).toBe('The merchant id, cashier and password do not match.');
+    expect(await page.getByLabel('Password').getAttribute('aria-invalid')).toBeNull();
     await page.screenshot({ path: screenshotPath('cashier-sign-in-wrong-password') });
 
     await page.getByLabel('Password').fill(cashier.password);

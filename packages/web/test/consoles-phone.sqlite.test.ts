@@ -63,6 +63,13 @@ describe('the consoles on a phone', () => {
     // The id checked whole above is there to check: a payout's 22 digits.
     expect(await admin.locator('.payout-list td[data-label="Payout"]').first().textContent()).toMatch(/^\d{22}$/);
     await admin.screenshot({ path: screenshotPath('admin-payouts-phone'), fullPage: true });
+    // On a 320 px phone the id goes under its name and is shown whole, not scrolled in its own box.
+    await admin.setViewportSize({ width: 320, height: 700 });
+    const payoutId = admin.locator('.payout-list td[data-label="Payout"] .code').first();
+    expect(await payoutId.evaluate((c) => [c.scrollWidth <= c.clientWidth, c.getBoundingClientRect().right <= 320])).toEqual([true, true]);
+    expect(await admin.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(320);
+    await admin.screenshot({ path: screenshotPath('admin-payouts-320'), fullPage: true });
+    await admin.setViewportSize(PHONE.viewport);
     await admin.getByRole('link', { name: 'Merchants' }).click();
     await admin.locator('table tbody tr').first().waitFor();
     await docsScreenshot(admin, 'admin-merchants-phone', { fullPage: true });

@@ -17,7 +17,13 @@ describe('the consoles', () => {
     const page = await chromium.browser.newPage({ viewport: { width: 1100, height: 760 } });
     const problems = watchForProblems(page);
     await page.goto(`${platform.server.url}/merchant`);
+    // Nothing typed: the first empty field is named in words and focused, not the server's "mchId is required".
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    expect(await page.locator('#sign-in-error').textContent()).toBe('Type the merchant id first.');
+    expect(await page.evaluate(() => [document.activeElement?.id, document.activeElement?.getAttribute('aria-invalid')])).toEqual(['mch-id', 'true']);
     await page.getByLabel('Merchant id').fill(merchant.mchId);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    expect(await page.locator('#sign-in-error').textContent()).toBe('Type your user name first.');
     await page.getByLabel('User').fill('boss');
     await page.getByLabel('Password').fill(owner.password);
     await page.getByRole('button', { name: 'Sign in' }).click();

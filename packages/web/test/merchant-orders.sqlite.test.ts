@@ -77,6 +77,9 @@ describe("the merchant console's orders and statements", () => {
     await page.getByRole('button', { name: 'Refund' }).click();
     await expect.poll(() => page.locator('#order-status').textContent()).toBe('The amount must be greater than 0');
     expect(await page.evaluate(() => [document.activeElement?.id, document.activeElement?.getAttribute('aria-invalid')])).toEqual(['refund-amount', 'true']);
+    // … said beside the field too, and tied to it, so it is in view where the focus is (a phone's screen).
+    expect(await page.locator('#refund-problem').textContent()).toBe('The amount must be greater than 0');
+    expect(await page.getByLabel(/^Amount \(up to/).getAttribute('aria-describedby')).toBe('refund-problem');
     await page.getByLabel(/^Amount \(up to/).fill('2.00');
     // A reason as long as the API takes (128) is kept whole, not cut by the field.
     const reason = `One cup returned: ${'the lid was cracked and the customer asked for the money back; '.repeat(3)}`.slice(0, 128);

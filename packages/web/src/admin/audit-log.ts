@@ -54,6 +54,8 @@ export const auditLogSection: Section<SignedInOperator> = {
         formatWireTime(e.at), who(e.actor), e.address ?? 'the CLI', e.action, e.mchId ?? '', e.subjectId ?? '',
         Object.entries(e.detail).map(([k, v]) => `${k}: ${String(v)}`).join(', '),
       ]), cursor === null ? 'Newest first' : 'Older');
+      // The detail is long text without spaces in places (ids, keys): it may break anywhere, so the table fits.
+      t.classList.add('audit-entries');
       rows.append(scrolling(codeColumn(t, 5)));
     }
     form.addEventListener('submit', (e) => { e.preventDefault(); void load(null); });

@@ -26,14 +26,21 @@ export const ledgerAuditSection: Section<SignedInOperator> = {
     const status = Object.assign(document.createElement('p'), { role: 'status' });
     const results = document.createElement('div');
     container.append(help, run, status, results);
+    // Not `disabled` while it runs: a disabled button drops the keyboard's focus to the page's top.
+    let running = false;
     run.addEventListener('click', () => {
-      run.disabled = true;
+      if (running) return;
+      running = true;
+      run.setAttribute('aria-disabled', 'true');
       results.replaceChildren();
       say(status, 'Auditing the ledger…');
       void callPage<AuditReport>(`${ctx.api}ledger-audit`)
         .then((a) => (a.data === null ? say(status, a.msg, 'error') : show(a.data)))
         .catch((e: Error) => say(status, e.message, 'error'))
-        .finally(() => { run.disabled = false; });
+        .finally(() => {
+          running = false;
+          run.removeAttribute('aria-disabled');
+        });
     });
 
     function show(r: AuditReport): void {

@@ -1,3 +1,4 @@
+import { parseAmountSen } from '@micropay/protocol/money';
 import { MAX_BANK_TEXT_LENGTH } from '@micropay/protocol/text-limits';
 import type { DeviceListing } from '@micropay/protocol/offline-code';
 import { bankAccountRefusal } from '../console/bank-account.js';
@@ -155,10 +156,12 @@ function holderAccountFields(): { elements: HTMLElement[]; values(): Record<stri
  * is caught here, before the holder can spend it (reversing it later needs the money still there).
  */
 function topUpForm(w: WalletDetail, region: HTMLElement, act: WalletAct): HTMLFormElement {
-  const alert = (text: string) => region.replaceChildren(Object.assign(document.createElement('p'), { role: 'alert', className: 'field-error', textContent: text }));
-  return form('top-up', 'Top up', [field('top-up-amount', 'Top-up amount', { inputMode: 'decimal', maxLength: 20 })], 'Top up', async (v) => {
+  const f = form('top-up', 'Top up', [field('top-up-amount', 'Top-up amount', { inputMode: 'decimal', maxLength: 20 })], 'Top up', async (v) => {
     const amount = v['top-up-amount']!;
-    if (amount === '') return void alert('Type the amount to top up first.');
+    // An amount that is none is said at the field, before anything is asked (the rule is the wire's own).
+    const sen = parseAmountSen(amount);
+    if (amount === '') return fieldProblem(input, region, 'Type the amount to top up first.');
+    if (sen === null || sen === 0) return fieldProblem(input, region, `The top-up amount must be an amount above 0.00, like 25.00, not "${amount.slice(0, 20)}".`);
     askFirst(region, `Top up wallet ${w.walletId} of ${w.name} by ${amount}? It holds ${w.balance} now.`, `Top up ${amount}`, () => {
       // One request id per attempt, kept until it tops up: sent again after a lost answer, it tops up
       // once; after a refusal nothing was recorded under it, so it may be sent again as it is.
@@ -173,6 +176,25 @@ function topUpForm(w: WalletDetail, region: HTMLElement, act: WalletAct): HTMLFo
       });
     }, 'Not now');
   });
+  const input = f.querySelector('input')!;
+  input.addEventListener('input', () => clearFieldProblem(input, region));
+  return f;
+}
+
+/** A field's problem said under the form, tied to the field (aria-describedby, aria-invalid), with the focus on the field. */
+function fieldProblem(input: HTMLInputElement, region: HTMLElement, text: string): void {
+  const said = Object.assign(document.createElement('p'), { id: `${input.id}-problem`, role: 'alert', className: 'field-error', textContent: text });
+  region.replaceChildren(said);
+  input.setAttribute('aria-invalid', 'true');
+  input.setAttribute('aria-describedby', said.id);
+  input.focus();
+}
+
+function clearFieldProblem(input: HTMLInputElement, region: HTMLElement): void {
+  if (input.getAttribute('aria-invalid') !== 'true') return;
+  input.removeAttribute('aria-invalid');
+  input.removeAttribute('aria-describedby');
+  if (region.querySelector(`#${input.id}-problem`) !== null) region.replaceChildren();
 }
 
 /** The request id of each top-up (wallet and amount) whose answer has not come yet. */

@@ -48,12 +48,11 @@ export function walletHistoryPart(api: string, walletId: string, reverse: Revers
     // The order id is read and copied whole: never broken inside its digits (shell.ts codeColumn).
     const drawn = codeColumn(table(['When', 'Type', 'Amount', 'Merchant', 'Order', 'Status', 'Entry', 'Actions'], rows, caption), 4);
     withActions(drawn, shown.map((t) => (reverse !== null && t.type === 'TOPUP' && t.status === null ? [reverseButton(t, reverse)] : [])));
-    pages.append(scrolling(drawn), pager);
+    const box = scrolling(drawn);
+    pages.append(box, pager);
     if (!focus) return;
-    // The button pressed is gone: the keyboard goes on from what it brought, not from the page's top.
-    const landing = drawn.querySelector('caption')!;
-    landing.tabIndex = -1;
-    landing.focus();
+    // The button pressed is gone: the keyboard goes on from what it brought (the table's box, named as it), not from the page's top.
+    box.focus();
   }
 
   /** Reverse… asks once more, naming the amount and where it goes, with a field for why (kept in the audit log). */

@@ -63,7 +63,12 @@ export const walletsSection: Section<SignedInOperator> = {
         await find();
         return status.focus();
       }
-      if (a.data === null) return refused === undefined ? say(status, a.msg, 'error') : refused(a.msg);
+      if (a.data === null) {
+        if (refused !== undefined) return refused(a.msg);
+        // The question's buttons are gone: the focus goes to what was said (and brings it into view).
+        say(status, a.msg, 'error');
+        return status.focus();
+      }
       say(status, done(a.data.wallet, a.data));
       show(a.data.wallet);
       await find();

@@ -7,6 +7,7 @@ import { CodeField } from './code-field.js';
 import { currentSession, signOut } from '../shared/session.js';
 import { SIGNED_OUT_EVENT } from '../shared/page-api.js';
 import { signIn, type SignedInCashier } from './sign-in.js';
+import { signInFormFilled } from '../shared/sign-in-form.js';
 import { RecentCharges } from './recent-charges.js';
 import { ReceiptView } from './receipt.js';
 import { RefundDialog } from './refund.js';
@@ -121,6 +122,7 @@ new Camera(
 
 signInForm.addEventListener('submit', (event) => {
   event.preventDefault();
+  if (!signInFormFilled(signInForm, signInError)) return;
   const password = passwordField.value;
   passwordField.value = '';
   void signIn(mchIdField.value.trim(), nameField.value.trim(), password).then((r) => (r.ok ? enter(r.signedIn) : showSignIn(r.message)));

@@ -119,6 +119,9 @@ export function nextPage(next: string | null, load: (cursor: string) => Promise<
   return next === null ? [] : [button('Next page', () => load(next))];
 }
 
+/** Questions asked on the page so far: each question's id is its own. */
+let questionsAsked = 0;
+
 /**
  * An action that cannot be undone (a payout's outcome, closing a wallet, disabling a merchant) asks
  * once more in `region`: the question, the action named in full, and a way out, which has the focus
@@ -138,8 +141,11 @@ export function askFirst(
     if (asker?.isConnected) asker.focus();
   });
   row.append(button(yes, async () => { region.replaceChildren(); await act(); }, ''), keepButton);
-  const asked = document.createElement('p');
+  const asked = Object.assign(document.createElement('p'), { id: `asked-${++questionsAsked}` });
   asked.append(...(typeof question === 'string' ? [question] : question));
+  // A group named by its question: a screen reader says it as the focus lands on the way out.
+  box.setAttribute('role', 'group');
+  box.setAttribute('aria-labelledby', asked.id);
   box.append(asked, ...more, row);
   // Enter held down from the field that asked repeats here: its repeats press no answer. Escape
   // answers "keep as it is", as it closes a dialog.

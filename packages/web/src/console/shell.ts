@@ -3,6 +3,7 @@ import { currentSession, signInAt, signOut, type PageName } from '../shared/sess
 import { ROLE_REFUSED_EVENT, SESSION_CHANGED_EVENT, SIGNED_OUT_EVENT } from '../shared/page-api.js';
 import { usePlatformTimeZone } from '../shared/time.js';
 import type { ConsoleContext, Section } from './section.js';
+import { signInFormFilled } from '../shared/sign-in-form.js';
 import './console.css';
 
 /**
@@ -31,10 +32,12 @@ export function startConsole<Who extends { readonly timeZone: string }>(spec: Co
   const notice = element('console-notice', HTMLElement);
   const nav = element('console-nav', HTMLElement);
   const container = element('section', HTMLElement);
+  const consoleTitle = document.title;
   let shown: { who: Who; sections: readonly Section<Who>[] } | null = null;
 
   form.addEventListener('submit', (event) => {
     event.preventDefault();
+    if (!signInFormFilled(form, error)) return;
     const body = spec.signInBody(form);
     for (const field of form.querySelectorAll<HTMLInputElement>('input[type=password], input[data-one-time]')) field.value = '';
     void signInAt<Who>(`${spec.page}/sign-in`, body, spec.signInMessages).then((r) => (r.ok ? enter(r.signedIn) : showSignIn(r.message)));
@@ -112,6 +115,8 @@ export function startConsole<Who extends { readonly timeZone: string }>(spec: Co
     const heading = document.createElement('h2');
     heading.textContent = section.title;
     heading.tabIndex = -1;
+    // The tab's title names the section, as a page of its own would (browser history, a screen reader's window list).
+    document.title = `${section.title} · ${consoleTitle}`;
     container.append(heading);
     // A section drawn anew (after signing in, or from the menu) takes the focus to its heading,
     // not to the page's top; a section that focuses something of its own does so after this.
@@ -160,6 +165,9 @@ export function table(headers: readonly string[], rows: readonly (readonly strin
 export function stackedOnPhones(t: HTMLTableElement): HTMLTableElement {
   const names = [...(t.tHead?.rows[0]?.cells ?? [])].map((th) => th.textContent ?? '');
   t.classList.add('stacks');
+  // A table with no rows says so in its caption: roles over a hidden header and an empty body would
+  // announce a table with nothing in it (and a table role needs rows).
+  if ((t.tBodies[0]?.rows.length ?? 0) === 0) return t;
   t.setAttribute('role', 'table');
   for (const group of [t.tHead, ...t.tBodies]) group?.setAttribute('role', 'rowgroup');
   for (const row of t.rows) {
@@ -199,6 +207,10 @@ export function codeColumn(t: HTMLTableElement, column: number): HTMLTableElemen
 export function scrolling(t: HTMLTableElement): HTMLDivElement {
   const box = document.createElement('div');
   box.className = 'table-scroll';
+  // A box that may scroll is reached by the keyboard (its arrows then scroll it) and named as its table.
+  box.tabIndex = 0;
+  box.setAttribute('role', 'region');
+  box.setAttribute('aria-label', t.caption?.textContent ?? 'Table');
   box.append(t);
   return box;
 }

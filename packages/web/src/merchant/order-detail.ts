@@ -25,6 +25,9 @@ interface Detail {
 type ConsoleRefund = RefundAttempt & { readonly reason: string };
 const attempts = new RefundAttempts<ConsoleRefund>();
 
+/** Refusals of the amount itself: above what is left to refund, or above the cashier's limit. */
+const AMOUNT_CODES: readonly number[] = [ResultCode.REFUND_EXCEEDS_REFUNDABLE, ResultCode.REFUND_OVER_LIMIT];
+
 const REFUSALS: Readonly<Record<number, string>> = {
   [ResultCode.NOT_THIS_CASHIERS_CHARGE]: 'This order was not charged at your till: only the owner can refund it.',
 };
@@ -78,7 +81,9 @@ function refundForm(detail: Detail, status: HTMLElement, refresh: () => Promise<
   form.append(field('refund-amount', `Amount (up to ${order.refundableAmount})`, pinned?.refundAmount ?? order.refundableAmount),
     field('refund-reason', 'Reason (required)', pinned?.reason ?? '', '', 'text', REFUND_REASON_MAX_LENGTH));
   const submit = Object.assign(document.createElement('button'), { type: 'submit', textContent: pinned === undefined ? 'Refund' : 'Check again' });
-  form.append(submit);
+  // A refused field is said here, beside it (and tied to it), not only in the status above the order.
+  const problem = Object.assign(document.createElement('p'), { id: 'refund-problem', className: 'field-error', role: 'alert' });
+  form.append(submit, problem);
   if (pinned !== undefined) lock(`The answer to an earlier refund of ${pinned.refundAmount} was lost. Check again: it never refunds twice.`);
   form.addEventListener('submit', (event) => {
     event.preventDefault();
@@ -95,7 +100,7 @@ function refundForm(detail: Detail, status: HTMLElement, refresh: () => Promise<
     try {
       const a = await callPage<{ refund: { refundAmount: string; refundStatus: string; failReason: string | null } }>('merchant/orders/refund', { ...attempt });
       attempts.answered(attempt);
-      if (a.data === null) return refused(REFUSALS[a.code] ?? a.msg);
+      if (a.data === null) return refused(REFUSALS[a.code] ?? a.msg, AMOUNT_CODES.includes(a.code) ? 'refundAmount' : null);
       await refresh();
       const r = a.data.refund;
       say(status, r.refundStatus === 'REFUNDED' ? `Refunded ${r.refundAmount}.`
@@ -110,14 +115,24 @@ function refundForm(detail: Detail, status: HTMLElement, refresh: () => Promise<
     }
   }
 
-  /** A refusal in the words of the form's labels, at the field it names (marked and focused). */
-  function refused(msg: string): void {
+  /**
+   * A refusal in the words of the form's labels, at the field it names, or `about` (an amount above
+   * what is left, or above the cashier's limit): marked, described by the words beside it, focused.
+   */
+  function refused(msg: string, about: keyof typeof REFUND_FIELDS | null = null): void {
     const r = fieldRefusal(msg, REFUND_FIELDS);
     say(status, r.words, 'error');
-    if (r.field === null) return;
-    const input = form.elements.namedItem(REFUND_INPUTS[r.field]) as HTMLInputElement;
+    const named = r.field ?? about;
+    if (named === null) return;
+    problem.textContent = r.words;
+    const input = form.elements.namedItem(REFUND_INPUTS[named]) as HTMLInputElement;
     input.setAttribute('aria-invalid', 'true');
-    input.addEventListener('input', () => input.removeAttribute('aria-invalid'), { once: true });
+    input.setAttribute('aria-describedby', problem.id);
+    input.addEventListener('input', () => {
+      input.removeAttribute('aria-invalid');
+      input.removeAttribute('aria-describedby');
+      problem.textContent = '';
+    }, { once: true });
     input.focus();
   }
 

@@ -46,7 +46,9 @@ export class CodeScreen {
   private renderDigits(): void {
     const groups = this.revealed ? groupDigits(this.digits) : maskDigits(this.digits);
     const button = this.elements.digits;
-    button.replaceChildren(...groups.map((group) => span(group)));
+    // A space between groups (laid out by the flex gap, not drawn): the button's text reads as its
+    // label says it, "3936 1377 …", for voice control and the label's own check.
+    button.replaceChildren(...groups.flatMap((group, i) => (i === 0 ? [span(group)] : [' ', span(group)])));
     button.setAttribute('aria-pressed', String(this.revealed));
     // The visible hint (drawn by CSS from this attribute); the label below says it to screen readers.
     button.dataset.hint = this.revealed ? 'Tap to hide' : 'Tap to show the digits';
