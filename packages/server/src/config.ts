@@ -103,11 +103,12 @@ const SPELLED_OTHERWISE: Readonly<Record<string, string>> = { MICROPAY_PORT: 'PO
  * a typo (MICROPAY_CONFRIM_LIMIT) or a name spelled otherwise here (MICROPAY_PORT: the port is PORT)
  * would otherwise be dropped without a word. The names read are those loadConfig asks for.
  */
-export function unknownSettings(env: NodeJS.ProcessEnv = process.env): { readonly name: string; readonly hint: string }[] {
+export function unknownSettings(env: NodeJS.ProcessEnv = process.env, flags: ConfigFlags = {}): { readonly name: string; readonly hint: string }[] {
   const read = new Set<string>();
   const watched = new Proxy(env, { get: (target, name) => (typeof name === 'string' && read.add(name), Reflect.get(target, name)) });
   try {
-    loadConfig({}, watched);
+    // With the flags the command was given: a flag that overrides a bad variable lets the load read on.
+    loadConfig(flags, watched);
   } catch {
     // A bad value stops the real start with its own message; the names read up to it are known.
   }

@@ -601,6 +601,9 @@ describe('a refund left REFUND_IN_PROCESS by a crash between its two transaction
       });
     }
     expect(await walletBalance(order.walletId)).toBe(0);
+    // A refusal is never hidden behind the rehearsed 500: more than is refundable is answered as it is.
+    const over = await postRaw(p.url, '/api/micropay/refund', signedRefund('r-over', '99.00'), { 'X-MicroPay-Sandbox': 'system-error' });
+    expect([over.status, over.body.code]).toEqual([200, 9006]);
     const failed = await postRaw(p.url, '/api/micropay/refund', signedRefund('r-500', '1.00'), { 'X-MicroPay-Sandbox': 'system-error' });
     expect([failed.status, failed.body.code]).toEqual([500, 500]);
     expect((await queryRefund('r-500')).body.data).toMatchObject({ refundStatus: 'REFUNDED', refundAmount: '1.00' });

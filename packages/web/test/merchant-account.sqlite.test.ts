@@ -93,6 +93,14 @@ describe("the merchant console's account sections", () => {
       await expect.poll(() => page.locator('table tbody tr').count()).toBe(1);
       expect(await page.locator('table tbody tr td').nth(4).textContent()).toBe('REQUESTED');
       await expect.poll(() => page.locator('.facts').first().locator('dd').allTextContents()).toEqual(['9.00', '6.00']);
+      // More than the balance: refused in words, the amount marked, described by what was said, and focused.
+      await page.getByLabel('Amount').fill('99.00');
+      await page.getByRole('button', { name: 'Request payout' }).click();
+      await expect.poll(() => page.getByText(/^Nothing was paid out: payout exceeds balance/).count()).toBe(1);
+      expect(await page.evaluate(() => [document.activeElement?.id, document.activeElement?.getAttribute('aria-invalid')])).toEqual(['payout-amount', 'true']);
+      expect(await page.getByLabel('Amount').getAttribute('aria-describedby')).toBe('balance-status payout-note');
+      await page.getByLabel('Amount').fill('');
+      expect(await page.getByLabel('Amount').getAttribute('aria-invalid')).toBeNull();
       // The number reads in groups of four, in the account and in the payout, and copies whole.
       const groups = ['GB82', 'WEST', '1234', '5698', '7654', '32'];
       expect(await page.locator('.account-facts .account-number span').allTextContents()).toEqual(groups);

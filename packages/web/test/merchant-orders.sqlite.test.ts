@@ -141,7 +141,7 @@ describe("the merchant console's orders and statements", () => {
     expect(await rows.locator('td:last-child').allTextContents()).toEqual(['Your system (API)', 'lane-1']);
     // The till is picked by its user's name, among the merchant's users.
     const pick = page.getByLabel('Till');
-    expect(await pick.locator('option').allTextContents()).toEqual(['Any', 'boss', 'lane-1', 'lane-2']);
+    await expect.poll(() => pick.locator('option').allTextContents()).toEqual(['Any', 'boss', 'lane-1', 'lane-2']);
     await pick.selectOption('lane-1');
     await page.getByRole('button', { name: 'Search' }).click();
     await expect.poll(() => page.locator('#orders-status').textContent()).toBe('1 order.');

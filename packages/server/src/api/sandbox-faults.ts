@@ -12,6 +12,7 @@ import type { Answer, ApiContext, ApiRequest, Handler } from './context.js';
  *   system-error  the request is carried out, but the answer is code 500
  *   slow=MS       the answer is delayed by MS milliseconds (at most 60000)
  *   drop          the request is carried out and the connection is closed without an answer
+ * (each on an answer that carries its order or refund; a refusal is answered as it is)
  * and on the one each belongs to:
  *   pending       (micropay) the payment waits for the user's confirmation (1024) whatever the amount
  *   fault         (micropay) the payment step fails inside the platform: the order is left NEW, nothing moves
@@ -88,6 +89,9 @@ export function rehearsable(path: string, handler: Handler, own: readonly OwnFau
     const { faults, refused } = sandboxFaults(ctx.config, req.headers, own);
     if (refused.length > 0) return answer(ResultCode.PARAM_ERROR, null, refusedFaultsDetail(refused, endpoint, own));
     const done = await handler(ctx, { ...req, sandbox: faults });
+    // Only an answer that carries its order or refund was carried out: a refusal (a field, the
+    // signature, an unknown order, the balance) is answered as it is, never hidden behind a 500.
+    if (done.envelope.data === null) return done;
     const result = faults.systemError ? rehearsedSystemError(ctx, req, endpoint) : done;
     return faults.delayMs > 0 || faults.drop ? { ...result, transport: { delayMs: faults.delayMs, drop: faults.drop } } : result;
   };

@@ -54,7 +54,10 @@ async function runServer(config: Config): Promise<number> {
   // command starts without them, in about half the time.
   const [{ createLogger }, { ListenError, startPlatform }] = await Promise.all([import('../log.js'), import('../platform.js')]);
   const logger = createLogger(config.logLevel);
-  for (const { name, hint } of unknownSettings()) logger.warn({ setting: name }, `${name} is ignored: ${hint}`);
+  // The flags as loaded (PORT, HOST, DATABASE_URL are no MICROPAY_ name): the admin port's is left
+  // out, since a flag given is read instead of MICROPAY_ADMIN_PORT, which would then look unread.
+  const flags = { host: config.host, port: String(config.port), db: config.database, sandbox: config.sandbox };
+  for (const { name, hint } of unknownSettings(process.env, flags)) logger.warn({ setting: name }, `${name} is ignored: ${hint}`);
   const platform = await startPlatform(config, logger).catch((error: unknown) => {
     throw (error instanceof ListenError ? listenFailure(error, config) : null) ?? error;
   });

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { fail, MCH_ORDER_ID, ORDER_STATUSES, parse, parseAmountSen, ResultCode, text, type OrderStatus, type Parsed } from '@micropay/protocol';
-import type { Order } from './model.js';
 import { dayWindow } from './statement.js';
 
 /**
@@ -41,9 +40,6 @@ export interface OrderSearch {
   readonly limit: number;
   readonly after: SearchPosition | null;
 }
-
-/** An order the search found, with the user whose till charged it (the cashier_charges rule); null: the merchant's own system. */
-export type FoundOrder = Order & { readonly tillCashierId: string | null };
 
 export const SEARCH_FIELDS = ['from', 'to', 'status', 'minAmount', 'maxAmount', 'mchOrderId', 'mchOrderIdPrefix', 'cashierId', 'till', 'limit', 'cursor'] as const;
 
@@ -136,10 +132,12 @@ function cashierOf(input: Record<string, unknown>, scope: OrderSearchScope, till
   if (cashierId !== null && !UUID.test(cashierId)) fail('cashierId', 'must be a cashier id (a UUID)');
   if (askedName !== null && askedName !== '') {
     if (cashierId !== null) fail('till', 'cannot be given together with cashierId');
+    // A cashier is told the same of every name but its own: which names exist is the owner's to know.
+    if (scope.cashierId !== null && tills.get(askedName) !== scope.cashierId) fail('till', 'a cashier searches only its own charges');
     cashierId = tills.get(askedName) ?? fail('till', `this merchant has no user named ${JSON.stringify(askedName.slice(0, 40))}`);
   }
   if (scope.cashierId === null) return cashierId;
-  if (cashierId !== null && cashierId !== scope.cashierId) fail(askedName ? 'till' : 'cashierId', 'a cashier searches only its own charges');
+  if (cashierId !== null && cashierId !== scope.cashierId) fail('cashierId', 'a cashier searches only its own charges');
   return scope.cashierId;
 }
 

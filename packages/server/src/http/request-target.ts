@@ -13,7 +13,7 @@ export function requestPath(url: string | undefined): string {
   try {
     return new URL(target).pathname;
   } catch {
-    return target;
+    return target.split('?', 1)[0]!;
   }
 }
 

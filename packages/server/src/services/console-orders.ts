@@ -2,7 +2,7 @@ import type { OrderStatus, Parsed } from '@micropay/protocol';
 import { MICROPAY_ORDER_ID } from '../domain/ids.js';
 import type { FailReason, Order } from '../domain/model.js';
 import { ownsCharge } from '../domain/cashier-charge.js';
-import { maskedWalletId, parseOrderSearch, searchCursor, type FoundOrder, type OrderSearch, type OrderSearchScope, type TillsByName } from '../domain/order-search.js';
+import { maskedWalletId, parseOrderSearch, searchCursor, type OrderSearch, type OrderSearchScope, type TillsByName } from '../domain/order-search.js';
 import { buildTimeline, type OrderEventSource, type SourcedEvent, type TimelineEvent } from '../domain/order-timeline.js';
 import { isPaidOrder } from '../domain/order-state.js';
 import { refundableSen } from '../domain/refund.js';
@@ -39,7 +39,7 @@ export interface OrderPage {
   readonly next: string | null;
 }
 
-export type OrderReads = Pick<Store, 'searchOrders' | 'orderHistory' | 'findOrderById' | 'listMerchantUsers'>;
+export type OrderReads = Pick<Store, 'searchOrders' | 'orderHistory' | 'findOrderById' | 'listMerchantUsers' | 'tillsOfOrders'>;
 
 /**
  * One page of the search the console's filters ask (domain/order-search.ts names them). A bad
@@ -54,13 +54,9 @@ export async function searchOrders(
   return { ok: true, value: await orderPage(store, parsed.value) };
 }
 
-/** The merchant's users by id, their names as the console shows a till. */
-async function tillNames(store: OrderReads, mchId: string): Promise<ReadonlyMap<string, string>> {
-  return new Map((await store.listMerchantUsers(mchId)).map((u) => [u.cashierId, u.name]));
-}
-
+/** The merchant's users by name, for the `till` filter (read only when it is given). */
 async function tillsByName(store: OrderReads, mchId: string): Promise<TillsByName> {
-  return new Map([...(await tillNames(store, mchId))].map(([id, name]) => [name, id]));
+  return new Map((await store.listMerchantUsers(mchId)).map((u) => [u.name, u.cashierId]));
 }
 
 /** A checked search's page: one more order than the page holds is asked for, to know whether a next page exists. */
@@ -69,8 +65,9 @@ export async function orderPage(store: OrderReads, search: OrderSearch): Promise
   const orders = found.slice(0, search.limit);
   const last = orders[orders.length - 1];
   const next = found.length > search.limit && last !== undefined ? searchCursor(search, { tradeTimeMs: last.tradeTimeMs, orderId: last.orderId }) : null;
-  const names = orders.some((o) => o.tillCashierId !== null) ? await tillNames(store, search.mchId) : new Map<string, string>();
-  return { orders: orders.map((o) => consoleOrderRow(o, o.tillCashierId === null ? null : names.get(o.tillCashierId) ?? null)), next };
+  // Each order's till, read for the page's orders alone, after the search (never inside it: a search that sorts would read it for every order it matched).
+  const tills = await store.tillsOfOrders(search.mchId, orders.map((o) => o.mchOrderId));
+  return { orders: orders.map((o) => consoleOrderRow(o, tills.get(o.mchOrderId) ?? null)), next };
 }
 
 /**
@@ -80,7 +77,7 @@ export async function orderPage(store: OrderReads, search: OrderSearch): Promise
  * two pages merged in the search's order. The cursor stays the typed search's: the order an id
  * names never changes.
  */
-async function searchWithMicroPayOrderId(store: OrderReads, search: OrderSearch): Promise<FoundOrder[]> {
+async function searchWithMicroPayOrderId(store: OrderReads, search: OrderSearch): Promise<Order[]> {
   const id = search.mchOrderId;
   const order = id?.kind === 'exact' && MICROPAY_ORDER_ID.test(id.value) ? await store.findOrderById(id.value) : null;
   if (order === null || order.mchId !== search.mchId || order.mchOrderId === id!.value) return store.searchOrders(search);
@@ -136,7 +133,7 @@ export async function orderTimeline(
   const timeline = buildTimeline(history, sourced.flat());
   const o = timeline.order;
   const refundable = isPaidOrder(o.status) ? refundableSen(o) : 0;
-  const till = history.charge === null ? null : (await tillNames(store, scope.mchId)).get(history.charge.cashierId) ?? null;
+  const till = history.charge === null ? null : (await store.tillsOfOrders(scope.mchId, [mchOrderId])).get(mchOrderId) ?? null;
   return { order: { ...consoleOrderRow(o, till), goodsInfo: o.goodsInfo, refundableSen: refundable }, events: timeline.events.map((e) => consoleEvent(e, till)) };
 }
 

@@ -39,6 +39,19 @@ export const TILL_OWNS_ORDER = 'o.mch_id = cc.mch_id AND o.mch_order_id = cc.mch
 const WITH_ORDER = `SELECT o.*, cc.cashier_id, cc.charged_at_ms FROM cashier_charges cc
   JOIN orders o ON ${TILL_OWNS_ORDER}`;
 
+/**
+ * The user whose till charged each of the merchant's orders named (those a till charged; the
+ * others, made by the merchant's own system, are not in the answer): a point read of each by the
+ * charge's key, for a page of the console's orders. `$2…` are the order ids.
+ */
+export function tillsOfOrdersSql(count: number): string {
+  const ids = Array.from({ length: count }, (_, i) => `$${i + 2}`).join(', ');
+  return `SELECT o.mch_order_id, c.name FROM cashier_charges cc
+  JOIN orders o ON ${TILL_OWNS_ORDER}
+  JOIN cashiers c ON c.cashier_id = cc.cashier_id
+ WHERE cc.mch_id = $1 AND cc.mch_order_id IN (${ids})`;
+}
+
 /** One charge with its order: null when there is no such charge, or the till's charge made no order. */
 export const CASHIER_CHARGE_WITH_ORDER = `${WITH_ORDER} WHERE cc.mch_id = $1 AND cc.mch_order_id = $2`;
 

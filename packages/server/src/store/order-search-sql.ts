@@ -1,5 +1,4 @@
-import type { FoundOrder, OrderSearch } from '../domain/order-search.js';
-import { toOrder, type Row } from './rows.js';
+import type { OrderSearch } from '../domain/order-search.js';
 import { TILL_OWNS_ORDER } from './cashier-charge-sql.js';
 import { sqlList } from './sql-list.js';
 
@@ -62,8 +61,7 @@ export function orderSearchSql(search: OrderSearch, prefixMatch: PrefixMatch): S
   if (search.cashierId !== null) {
     where.push(`EXISTS (SELECT 1 FROM cashier_charges cc WHERE ${TILL_OWNS_ORDER} AND cc.cashier_id = ${$(search.cashierId)} LIMIT 1 OFFSET 0)`);
   }
-  // The till of each order found: a point read by the charge's key, for the page's rows only.
-  const sql = `SELECT o.*, (SELECT cc.cashier_id FROM cashier_charges cc WHERE ${TILL_OWNS_ORDER}) AS till_cashier_id FROM orders o
+  const sql = `SELECT o.* FROM orders o
  WHERE ${where.join('\n   AND ')}
  ORDER BY o.trade_time_ms DESC, o.order_id DESC
  LIMIT ${$(search.limit + 1)}`;
@@ -99,7 +97,3 @@ CREATE INDEX orders_not_paid_by_merchant ON orders (mch_id, trade_time_ms, order
  */
 export const ORDER_ID_C_INDEX = `CREATE INDEX orders_by_merchant_order_id_c ON orders (mch_id, mch_order_id COLLATE "C");`;
 
-/** A row of orderSearchSql's answer. */
-export function toFoundOrder(r: Row): FoundOrder {
-  return { ...toOrder(r), tillCashierId: (r.till_cashier_id as string | null) ?? null };
-}

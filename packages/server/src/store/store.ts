@@ -35,7 +35,7 @@ import type { ProcessMinute } from '../domain/payment-minutes.js';
 import type { CashierRefund } from '../services/cashier-charges.js';
 import type { ActingAs, AuditLogEntry, AuditRecord, PasswordAskedAt } from '../domain/audit-log.js';
 import type { AuditLogFilter } from './audit-log-sql.js';
-import type { FoundOrder, OrderSearch } from '../domain/order-search.js';
+import type { OrderSearch } from '../domain/order-search.js';
 import type { OrderHistory } from '../domain/order-timeline.js';
 
 /**
@@ -279,8 +279,10 @@ export interface Store extends StoreOps {
   /** Every refund of the order, oldest first. */
   refundsOfOrder(orderId: string): Promise<Refund[]>;
   // The merchant console's orders (docs/consoles.md, "Orders", services/console-orders.ts). Reads only.
-  /** The merchant's orders that match, newest first by trade time then order id, after the search's cursor: at most `limit + 1`, each with its till. */
-  searchOrders(search: OrderSearch): Promise<FoundOrder[]>;
+  /** The merchant's orders that match, newest first by trade time then order id, after the search's cursor: at most `limit + 1`. */
+  searchOrders(search: OrderSearch): Promise<Order[]>;
+  /** The name of the user whose till charged each of these orders of the merchant (the cashier_charges rule); orders no till charged are absent. */
+  tillsOfOrders(mchId: string, mchOrderIds: readonly string[]): Promise<ReadonlyMap<string, string>>;
   /** The merchant's order under its id with what its timeline is built from, read at one moment; null: no such order of this merchant. */
   orderHistory(mchId: string, mchOrderId: string): Promise<OrderHistory | null>;
   // Money out (domain/payout.ts, docs/operations.md "Payouts"): each step one transaction.

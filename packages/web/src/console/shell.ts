@@ -207,10 +207,14 @@ export function codeColumn(t: HTMLTableElement, column: number): HTMLTableElemen
 export function scrolling(t: HTMLTableElement): HTMLDivElement {
   const box = document.createElement('div');
   box.className = 'table-scroll';
-  // A box that may scroll is reached by the keyboard (its arrows then scroll it) and named as its table.
-  box.tabIndex = 0;
+  // Named as its table; in the Tab order only while it scrolls (its arrows then scroll it), so a
+  // table that fits adds no stop. It can take the focus either way (a section lands on it).
   box.setAttribute('role', 'region');
   box.setAttribute('aria-label', t.caption?.textContent ?? 'Table');
+  box.tabIndex = -1;
   box.append(t);
+  const observer = new ResizeObserver(() => { box.tabIndex = box.scrollWidth > box.clientWidth ? 0 : -1; });
+  observer.observe(box);
+  observer.observe(t);
   return box;
 }

@@ -77,6 +77,7 @@ export const balanceSection: Section<MerchantUser> = {
             needsAccount.hidden = false;
             return say(status, `Nothing was paid out. ${NEEDS_ACCOUNT}`, 'error');
           }
+          if (a.code === ResultCode.PAYOUT_EXCEEDS_BALANCE || a.code === ResultCode.PARAM_ERROR) return refusedAmount(`Nothing was paid out: ${a.msg}.`);
           if (a.data === null) return say(status, `${a.msg} (${a.code})`, 'error');
           say(status, `Payout ${a.data.payout.payoutId} of ${a.data.payout.amount} is ${a.data.payout.status}.`);
           amount.input.value = '';
@@ -86,6 +87,18 @@ export const balanceSection: Section<MerchantUser> = {
           say(status, `${error instanceof Unreachable ? error.message : String(error)} Press Request payout again: it cannot pay twice.`, 'error');
         }
       });
+      /** A refusal is the amount's: said, tied to the field (with the note), and the field focused until it changes. */
+      function refusedAmount(words: string): void {
+        say(status, words, 'error');
+        if (status.id === '') status.id = 'balance-status';
+        amount.input.setAttribute('aria-invalid', 'true');
+        amount.input.setAttribute('aria-describedby', `${status.id} ${note.id}`);
+        amount.input.addEventListener('input', () => {
+          amount.input.removeAttribute('aria-invalid');
+          amount.input.setAttribute('aria-describedby', note.id);
+        }, { once: true });
+        amount.input.focus();
+      }
       f.addEventListener('submit', (event) => {
         event.preventDefault();
         // The button's own click: it is disabled while a request runs, so Enter held down sends one.

@@ -34,7 +34,8 @@ const FILTERS: readonly (readonly [string, string, string, string?])[] = [
   ['from', 'From (date)', 'yyyy-mm-dd', 'date'], ['to', 'To (date)', 'yyyy-mm-dd', 'date'], ['status', 'Status', '', 'select'],
   ['minAmount', 'Amount from', '0.00'], ['maxAmount', 'Amount to', '0.00'], ['orderId', 'Order id: yours (or its start*) or MicroPay\'s', 'ORD-1 or ORD*'],
 ];
-let kept: Record<string, string> = {};
+/** Each user's filters while the console is open (by merchant and user: the next one at this desk starts afresh). */
+const keptFor = new Map<string, Record<string, string>>();
 /** The search's fields as the server names them, in the words of the filters' labels. */
 const SEARCH_FIELDS = {
   from: 'From (date)', to: 'To (date)', status: 'Status', minAmount: 'Amount from', maxAmount: 'Amount to', mchOrderId: 'Order id', mchOrderIdPrefix: 'Order id', till: 'Till',
@@ -45,12 +46,15 @@ export const ordersSection: Section<MerchantUser> = {
   title: 'Orders',
   async render(container, ctx) {
     if (ctx.path !== '') return renderOrderDetail(container, ctx, ctx.path);
+    const who = `${ctx.who.mchId}/${ctx.who.userName}`;
+    let kept = keptFor.get(who) ?? {};
     const form = Object.assign(document.createElement('form'), { id: 'order-filters', className: 'inline-form', noValidate: true });
     form.setAttribute('aria-label', 'Filter orders');
     form.append(...FILTERS.map(([id, label, hint, type]) => type === 'select' ? statusField(kept[id] ?? '') : field(`filter-${id}`, label, kept[id] ?? '', hint, type)));
     // A cashier's orders are its own till's (the server's rule): only the owner picks a till, and sees whose each is.
     const owner = ctx.who.role === 'owner';
-    if (owner) form.append(await tillField(ctx.api, kept.till ?? ''));
+    // Drawn when the users are read, beside the first search rather than before it.
+    if (owner) form.append(tillField(ctx.api, kept.till ?? ''));
     form.append(Object.assign(document.createElement('button'), { type: 'submit', textContent: 'Search' }));
     const status = Object.assign(document.createElement('p'), { id: 'orders-status', role: 'status' });
     const results = document.createElement('div');
@@ -64,7 +68,8 @@ export const ordersSection: Section<MerchantUser> = {
     form.addEventListener('submit', (event) => {
       event.preventDefault();
       const ids = [...FILTERS.map(([id]) => id), ...(owner ? ['till'] : [])];
-      kept = Object.fromEntries(ids.map((id) => [id, (form.elements.namedItem(`filter-${id}`) as HTMLInputElement).value.trim()]));
+      kept = Object.fromEntries(ids.map((id) => [id, (form.elements.namedItem(`filter-${id}`) as HTMLInputElement | null)?.value.trim() ?? kept[id] ?? '']));
+      keptFor.set(who, kept);
       void load(null);
     });
     first.addEventListener('click', () => void load(null));
@@ -102,15 +107,17 @@ function statusField(value: string): HTMLElement {
 
 /**
  * The till filter: the merchant's users by name (the owner's own till too), as the Users section
- * lists them. A list that cannot be read leaves the filter out; the search works without it.
+ * lists them, filled in when they are read. A list that cannot be read leaves the filter out; the
+ * search works without it.
  */
-async function tillField(api: string, value: string): Promise<HTMLElement> {
+function tillField(api: string, value: string): HTMLElement {
   const wrap = document.createElement('div');
-  const a = await callPage<{ users: { name: string }[] }>(`${api}users/list`);
-  if (a.data === null) return wrap;
-  const select = Object.assign(document.createElement('select'), { id: 'filter-till', name: 'filter-till' });
-  select.append(new Option('Any', '', false, value === ''), ...a.data.users.map((u) => new Option(u.name, u.name, false, u.name === value)));
-  wrap.append(Object.assign(document.createElement('label'), { htmlFor: select.id, textContent: 'Till' }), select);
+  void callPage<{ users: { name: string }[] }>(`${api}users/list`).then((a) => {
+    if (a.data === null) return;
+    const select = Object.assign(document.createElement('select'), { id: 'filter-till', name: 'filter-till' });
+    select.append(new Option('Any', '', false, value === ''), ...a.data.users.map((u) => new Option(u.name, u.name, false, u.name === value)));
+    wrap.append(Object.assign(document.createElement('label'), { htmlFor: select.id, textContent: 'Till' }), select);
+  }, () => undefined);
   return wrap;
 }
 

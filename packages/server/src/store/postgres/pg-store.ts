@@ -65,7 +65,7 @@ import { PgOrderLookups } from './order-lookups.js';
 import { PgNotifications } from './notifications.js';
 import { PgPaymentBatches } from './payment-batch.js';
 import { PgOrderReads } from './order-reads.js';
-import type { FoundOrder, OrderSearch } from '../../domain/order-search.js';
+import type { OrderSearch } from '../../domain/order-search.js';
 import type { OrderHistory } from '../../domain/order-timeline.js';
 import { first, orderById, readView, refundWithOrder, walletById, WALLET_SELECT } from './views.js';
 import type { MerchantKeyVault } from '../../secrets/merchant-key-vault.js';
@@ -360,8 +360,12 @@ export class PgStore extends ServiceStore implements Store {
     return (rows as Row[]).map(toRefund);
   }
 
-  searchOrders(search: OrderSearch): Promise<FoundOrder[]> {
+  searchOrders(search: OrderSearch): Promise<Order[]> {
     return this.#orderReads.searchOrders(search);
+  }
+
+  tillsOfOrders(mchId: string, mchOrderIds: readonly string[]): Promise<ReadonlyMap<string, string>> {
+    return this.#orderReads.tillsOfOrders(mchId, mchOrderIds);
   }
 
   orderHistory(mchId: string, mchOrderId: string): Promise<OrderHistory | null> {

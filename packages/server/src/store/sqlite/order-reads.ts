@@ -1,10 +1,10 @@
 import type Database from 'better-sqlite3';
-import type { FoundOrder, OrderSearch } from '../../domain/order-search.js';
+import type { OrderSearch } from '../../domain/order-search.js';
 import type { OrderHistory } from '../../domain/order-timeline.js';
 import type { Order } from '../../domain/model.js';
-import { CASHIER_CHARGE_WITH_ORDER, REFUNDS_OF_ORDER } from '../cashier-charge-sql.js';
+import { CASHIER_CHARGE_WITH_ORDER, REFUNDS_OF_ORDER, tillsOfOrdersSql } from '../cashier-charge-sql.js';
 import { CODE_NAMES_ORDER, ENTRIES_OF_ORDER, ORDER_OF_MERCHANT, toOrderHistory } from '../order-history-sql.js';
-import { orderSearchSql, toFoundOrder } from '../order-search-sql.js';
+import { orderSearchSql } from '../order-search-sql.js';
 import { sqliteSql } from '../page-access-sql.js';
 import { toOrder, type Row } from '../rows.js';
 
@@ -30,9 +30,15 @@ export class SqliteOrderReads {
     };
   }
 
-  searchOrders(search: OrderSearch): FoundOrder[] {
+  searchOrders(search: OrderSearch): Order[] {
     const { sql, values } = orderSearchSql(search, 'sqlite');
-    return (this.#statement(sqliteSql(sql)).all(...values) as Row[]).map(toFoundOrder);
+    return (this.#statement(sqliteSql(sql)).all(...values) as Row[]).map(toOrder);
+  }
+
+  tillsOfOrders(mchId: string, mchOrderIds: readonly string[]): Map<string, string> {
+    if (mchOrderIds.length === 0) return new Map();
+    const rows = this.#statement(sqliteSql(tillsOfOrdersSql(mchOrderIds.length))).all(mchId, ...mchOrderIds) as { mch_order_id: string; name: string }[];
+    return new Map(rows.map((r) => [r.mch_order_id, r.name]));
   }
 
   orderHistory(mchId: string, mchOrderId: string): OrderHistory | null {

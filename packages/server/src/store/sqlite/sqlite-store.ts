@@ -68,7 +68,7 @@ import { WALLET_COLUMNS } from './rows.js';
 import { ReadTurns } from './read-turns.js';
 import { SqliteViews } from './views.js';
 import { SqliteOrderReads } from './order-reads.js';
-import type { FoundOrder, OrderSearch } from '../../domain/order-search.js';
+import type { OrderSearch } from '../../domain/order-search.js';
 import type { OrderHistory } from '../../domain/order-timeline.js';
 import { WriteTurns, type MainWrite } from './write-turns.js';
 import { refuseOrphanedLog, StoreFile } from './store-file.js';
@@ -570,8 +570,12 @@ export class SqliteStore extends ServiceStore implements Store {
     return (this.#s.refundsOfOrder.all(orderId) as Row[]).map(toRefund);
   }
 
-  async searchOrders(search: OrderSearch): Promise<FoundOrder[]> {
+  async searchOrders(search: OrderSearch): Promise<Order[]> {
     return this.#orderReads.searchOrders(search);
+  }
+
+  async tillsOfOrders(mchId: string, mchOrderIds: readonly string[]): Promise<ReadonlyMap<string, string>> {
+    return this.#orderReads.tillsOfOrders(mchId, mchOrderIds);
   }
 
   async orderHistory(mchId: string, mchOrderId: string): Promise<OrderHistory | null> {
