@@ -112,9 +112,33 @@ export function unknownSettings(env: NodeJS.ProcessEnv = process.env, flags: Con
   } catch {
     // A bad value stops the real start with its own message; the names read up to it are known.
   }
-  return Object.keys(env).filter((name) => name.startsWith('MICROPAY_') && !read.has(name) && !OTHER_PROGRAMS.test(name)).map((name) => ({
-    name, hint: SPELLED_OTHERWISE[name] === undefined ? 'not a setting (docs/configuration.md)' : `not a setting: it is ${SPELLED_OTHERWISE[name]}`,
-  }));
+  const settings = [...read].filter((name) => name.startsWith('MICROPAY_'));
+  return Object.keys(env).filter((name) => name.startsWith('MICROPAY_') && !read.has(name) && !OTHER_PROGRAMS.test(name)).map((name) => {
+    if (SPELLED_OTHERWISE[name] !== undefined) return { name, hint: `not a setting: it is ${SPELLED_OTHERWISE[name]}` };
+    const near = nearest(name, settings);
+    return { name, hint: near === null ? 'not a setting (docs/configuration.md)' : `not a setting: did you mean ${near}?` };
+  });
+}
+
+/** The setting a typo most likely meant: within a few letters of it (edits, or a part left off). */
+function nearest(name: string, settings: readonly string[]): string | null {
+  let best: { name: string; distance: number } | null = null;
+  for (const setting of settings) {
+    const distance = editDistance(name, setting);
+    if (distance <= 3 && (best === null || distance < best.distance)) best = { name: setting, distance };
+  }
+  return best?.name ?? null;
+}
+
+/** Levenshtein's distance: the fewest letters added, removed or changed to turn one into the other. */
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length]!;
 }
 
 export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env): Config {

@@ -89,9 +89,11 @@ describe('unknownSettings: a MICROPAY_ name no setting reads is said at serve', 
     expect(documented.length).toBeGreaterThan(25);
     const env: Record<string, string> = Object.fromEntries(documented.map((name) => [name, '']));
     expect(unknownSettings(env)).toEqual([]);
-    expect(unknownSettings({ ...env, MICROPAY_PORT: '8081', MICROPAY_CONFRIM_LIMIT: '10.00', MICROPAY_KEY: 'k', MICROPAY_TEST_PG_URL: 'x' })).toEqual([
+    expect(unknownSettings({ ...env, MICROPAY_PORT: '8081', MICROPAY_CONFRIM_LIMIT: '10.00', MICROPAY_REFUND_STALE: '3', MICROPAY_COLOUR: 'x', MICROPAY_KEY: 'k', MICROPAY_TEST_PG_URL: 'x' })).toEqual([
       { name: 'MICROPAY_PORT', hint: 'not a setting: it is PORT' },
-      { name: 'MICROPAY_CONFRIM_LIMIT', hint: 'not a setting (docs/configuration.md)' },
+      { name: 'MICROPAY_CONFRIM_LIMIT', hint: 'not a setting: did you mean MICROPAY_CONFIRM_LIMIT?' },
+      { name: 'MICROPAY_REFUND_STALE', hint: 'not a setting: did you mean MICROPAY_REFUND_STALE_S?' },
+      { name: 'MICROPAY_COLOUR', hint: 'not a setting (docs/configuration.md)' },
     ]);
   });
 

@@ -127,7 +127,12 @@ describe("the owner's Users section", () => {
     expect(await amount.inputValue()).toBe('12.50');
     await amount.fill('abc');
     await desk.getByRole('button', { name: 'Set the limit of lane-1' }).click();
-    await expect.poll(() => desk.getByRole('status').first().textContent()).toMatch(/^The refund limit must be /);
+    // The question stays open with what was typed, the refusal under the field, tied to it, and the focus on it.
+    await expect.poll(() => desk.locator('#limit-problem').textContent()).toMatch(/^The refund limit must be /);
+    expect(await amount.inputValue()).toBe('abc');
+    expect(await desk.evaluate(() => [document.activeElement?.id, document.activeElement?.getAttribute('aria-invalid'), document.activeElement?.getAttribute('aria-describedby')]))
+      .toEqual(['limit-amount', 'true', 'limit-problem']);
+    await desk.keyboard.press('Escape');
     expect(await limitCell.textContent()).toBe('12.50');
     // Escape keeps it; empty is no limit.
     await desk.getByRole('button', { name: 'Refund limit of lane-1' }).click();

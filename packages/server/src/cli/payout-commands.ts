@@ -145,7 +145,8 @@ const confirmFile = defineCommand({
   details: [
     'Record the transfers the bank refused first (micropay payout fail). Then --total is what the bank',
     'reports it paid of the file: the payouts of the file still REQUESTED must sum to it exactly, or',
-    'nothing is recorded (9045). All of them become PAID_OUT in one transaction, or none.',
+    'none is confirmed (9045; the refusal is an audit row, payout.confirmFileRefused). All of them',
+    'become PAID_OUT in one transaction, or none.',
   ].join('\n'),
   positionals: [{ name: 'FILE', help: "the payout file's number (payout export names it)" }],
   options: {

@@ -104,25 +104,33 @@ function resetButton(d: Desk, u: MerchantUserRow): HTMLButtonElement {
 
 /** The limit is asked where the questions go, filled with the limit as it is; empty: no limit. Enter sets it. */
 function limitButton(d: Desk, u: MerchantUserRow): HTMLButtonElement {
-  return button('Refund limit…', async () => {
-    const amount = field('limit-amount', `Most ${u.name} may refund of one sale (empty: no limit)`, { inputMode: 'decimal', maxLength: 40, value: u.refundLimit ?? '' });
-    const input = amount.querySelector('input')!;
-    askFirst(d.confirming, `The refund limit of ${u.name}: the most its refunds of one sale may add up to. It applies to ${u.name}'s next refund.`,
-      `Set the limit of ${u.name}`, async () => {
-        const typed = input.value.trim();
-        const a = await callPage<{ user: MerchantUserRow }>(`${d.ctx.api}users/set-refund-limit`, { name: u.name, refundLimit: typed === '' ? null : typed });
-        if (a.data === null) return refused(d, fieldRefusal(a.msg, USER_FIELDS).words);
-        say(d.status, `${a.data.user.name}: ${a.data.user.refundLimit === null ? 'no refund limit' : `refund limit ${a.data.user.refundLimit}`}.`);
-        await d.refresh();
-        d.status.focus();
-      }, 'Keep the limit', [amount]);
-    input.addEventListener('keydown', (event) => {
-      if (event.key !== 'Enter' || event.repeat) return;
-      event.preventDefault();
-      (d.confirming.querySelector('.actions button') as HTMLButtonElement | null)?.click();
-    });
-    input.focus();
-  }, 'secondary', `Refund limit of ${u.name}`);
+  return button('Refund limit…', async () => askLimit(d, u, u.refundLimit ?? '', null), 'secondary', `Refund limit of ${u.name}`);
+}
+
+/** The question, with the value typed so far and, after a refusal, what was refused under the field (the question stays open). */
+function askLimit(d: Desk, u: MerchantUserRow, value: string, problem: string | null): void {
+  const amount = field('limit-amount', `Most ${u.name} may refund of one sale (empty: no limit)`, { inputMode: 'decimal', maxLength: 40, value });
+  const input = amount.querySelector('input')!;
+  const said = Object.assign(document.createElement('p'), { id: 'limit-problem', className: 'field-error', role: 'alert', textContent: problem ?? '' });
+  if (problem !== null) {
+    input.setAttribute('aria-invalid', 'true');
+    input.setAttribute('aria-describedby', said.id);
+  }
+  askFirst(d.confirming, `The refund limit of ${u.name}: the most its refunds of one sale may add up to. It applies to ${u.name}'s next refund.`,
+    `Set the limit of ${u.name}`, async () => {
+      const typed = input.value.trim();
+      const a = await callPage<{ user: MerchantUserRow }>(`${d.ctx.api}users/set-refund-limit`, { name: u.name, refundLimit: typed === '' ? null : typed });
+      if (a.data === null) return askLimit(d, u, typed, fieldRefusal(a.msg, USER_FIELDS).words);
+      say(d.status, `${a.data.user.name}: ${a.data.user.refundLimit === null ? 'no refund limit' : `refund limit ${a.data.user.refundLimit}`}.`);
+      await d.refresh();
+      d.status.focus();
+    }, 'Keep the limit', [amount, said]);
+  input.addEventListener('keydown', (event) => {
+    if (event.key !== 'Enter' || event.repeat) return;
+    event.preventDefault();
+    (d.confirming.querySelector('.actions button') as HTMLButtonElement | null)?.click();
+  });
+  input.focus();
 }
 
 function createForm(d: Desk): HTMLFormElement {
