@@ -204,6 +204,17 @@ describe('the console order search', () => {
     expect(await searchOrders(p.store, owner(), { till: 'carl' }, TIME_ZONE)).toMatchObject({ ok: false, code: ResultCode.PARAM_ERROR, msg: 'till this merchant has no user named "carl"' });
   });
 
+  it('finds the orders some till charged, or only those the merchant\'s own system made', async () => {
+    expect(await all({ origin: 'till' })).toEqual(['TILL-A2', 'TILL-B1', 'TILL-A1']);
+    expect(await all({ origin: 'system' })).toEqual(expected((o) => !o.mchOrderId.startsWith('TILL-')));
+    expect(await all({ origin: 'till', till: 'ben' })).toEqual(['TILL-B1']);
+    const a = { mchId: m.mchId, cashierId: tillA.cashierId };
+    expect(await all({ origin: 'till' }, a)).toEqual(['TILL-A2', 'TILL-A1']);
+    expect(await searchOrders(p.store, a, { origin: 'system' }, TIME_ZONE)).toMatchObject({ ok: false, code: ResultCode.PARAM_ERROR, msg: 'origin a cashier searches only its own charges' });
+    expect(await searchOrders(p.store, owner(), { origin: 'system', till: 'ben' }, TIME_ZONE)).toMatchObject({ ok: false, msg: 'origin system cannot be given together with a till' });
+    expect(await searchOrders(p.store, owner(), { origin: 'api' }, TIME_ZONE)).toMatchObject({ ok: false, msg: 'origin must be till or system' });
+  });
+
   it('a bad filter is answered with its catalogue code and names the filter', async () => {
     const bad: [Record<string, unknown>, number, RegExp][] = [
       [{ from: '2026-02-30' }, ResultCode.PARAM_ERROR, /^from /],

@@ -141,7 +141,11 @@ describe("the merchant console's orders and statements", () => {
     expect(await rows.locator('td:last-child').allTextContents()).toEqual(['Your system (API)', 'lane-1']);
     // The till is picked by its user's name, among the merchant's users.
     const pick = page.getByLabel('Till');
-    await expect.poll(() => pick.locator('option').allTextContents()).toEqual(['Any', 'boss', 'lane-1', 'lane-2']);
+    await expect.poll(() => pick.locator('option').allTextContents()).toEqual(['Any', 'Your system (API)', 'boss', 'lane-1', 'lane-2']);
+    // The merchant's own system's orders alone.
+    await pick.selectOption({ label: 'Your system (API)' });
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect.poll(() => rows.locator('td:first-child').allTextContents()).toEqual(['WEB-7']);
     await pick.selectOption('lane-1');
     await page.getByRole('button', { name: 'Search' }).click();
     await expect.poll(() => page.locator('#orders-status').textContent()).toBe('1 order.');

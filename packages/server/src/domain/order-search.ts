@@ -37,11 +37,17 @@ export interface OrderSearch {
   readonly mchOrderId: OrderIdFilter | null;
   /** Only orders this till charged (the cashier_charges rule, store/cashier-charge-sql.ts). */
   readonly cashierId: string | null;
+  /** Only orders some till charged (`till`), or only those the merchant's own system made (`system`); null: both. */
+  readonly origin: OrderOrigin | null;
   readonly limit: number;
   readonly after: SearchPosition | null;
 }
 
-export const SEARCH_FIELDS = ['from', 'to', 'status', 'minAmount', 'maxAmount', 'mchOrderId', 'mchOrderIdPrefix', 'cashierId', 'till', 'limit', 'cursor'] as const;
+export const SEARCH_FIELDS = ['from', 'to', 'status', 'minAmount', 'maxAmount', 'mchOrderId', 'mchOrderIdPrefix', 'cashierId', 'till', 'origin', 'limit', 'cursor'] as const;
+
+/** Who made an order: a till (the till page's charge), or the merchant's own system through the API. */
+export const ORDER_ORIGINS = ['till', 'system'] as const;
+export type OrderOrigin = (typeof ORDER_ORIGINS)[number];
 
 /** The merchant's users by name, for the `till` filter: the console names a till by its user's name. */
 export type TillsByName = ReadonlyMap<string, string>;
@@ -76,6 +82,7 @@ export function parseOrderSearch(
       maxSen,
       mchOrderId: orderIdOf(input),
       cashierId: cashierOf(input, scope, tills),
+      origin: originOf(input, scope),
     };
     const cursor = text(input, 'cursor');
     return { ...filters, limit: limitOf(input), after: cursor === null || cursor === '' ? null : readCursor(cursor, filters) };
@@ -141,6 +148,17 @@ function cashierOf(input: Record<string, unknown>, scope: OrderSearchScope, till
   return scope.cashierId;
 }
 
+/** `till` or `system`; a cashier's orders are all its till's, so `system` is not a cashier's to ask. */
+function originOf(input: Record<string, unknown>, scope: OrderSearchScope): OrderOrigin | null {
+  const asked = text(input, 'origin');
+  if (asked === null || asked === '') return null;
+  if (!(ORDER_ORIGINS as readonly string[]).includes(asked)) fail('origin', 'must be till or system');
+  if (asked === 'system' && (scope.cashierId !== null || text(input, 'cashierId') || text(input, 'till'))) {
+    fail('origin', scope.cashierId !== null ? 'a cashier searches only its own charges' : 'system cannot be given together with a till');
+  }
+  return asked as OrderOrigin;
+}
+
 function limitOf(input: Record<string, unknown>): number {
   const value = text(input, 'limit');
   if (value === null || value === '') return DEFAULT_SEARCH_LIMIT;
@@ -172,7 +190,7 @@ function readCursor(cursor: string, filters: Filters): SearchPosition {
 }
 
 function cursorCheck(f: Filters, body: string): string {
-  const canonical = JSON.stringify([f.mchId, f.fromMs, f.toMs, f.statuses, f.minSen, f.maxSen, f.mchOrderId, f.cashierId, body]);
+  const canonical = JSON.stringify([f.mchId, f.fromMs, f.toMs, f.statuses, f.minSen, f.maxSen, f.mchOrderId, f.cashierId, f.origin, body]);
   return createHash('sha256').update(canonical, 'utf8').digest('base64url').slice(0, 16);
 }
 

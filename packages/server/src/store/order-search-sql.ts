@@ -61,6 +61,10 @@ export function orderSearchSql(search: OrderSearch, prefixMatch: PrefixMatch): S
   if (search.cashierId !== null) {
     where.push(`EXISTS (SELECT 1 FROM cashier_charges cc WHERE ${TILL_OWNS_ORDER} AND cc.cashier_id = ${$(search.cashierId)} LIMIT 1 OFFSET 0)`);
   }
+  // Made at some till, or by the merchant's own system: the same rule, checked by the charge's key.
+  if (search.origin !== null) {
+    where.push(`${search.origin === 'system' ? 'NOT ' : ''}EXISTS (SELECT 1 FROM cashier_charges cc WHERE ${TILL_OWNS_ORDER} LIMIT 1 OFFSET 0)`);
+  }
   const sql = `SELECT o.* FROM orders o
  WHERE ${where.join('\n   AND ')}
  ORDER BY o.trade_time_ms DESC, o.order_id DESC

@@ -38,8 +38,10 @@ const FILTERS: readonly (readonly [string, string, string, string?])[] = [
 const keptFor = new Map<string, Record<string, string>>();
 /** The search's fields as the server names them, in the words of the filters' labels. */
 const SEARCH_FIELDS = {
-  from: 'From (date)', to: 'To (date)', status: 'Status', minAmount: 'Amount from', maxAmount: 'Amount to', mchOrderId: 'Order id', mchOrderIdPrefix: 'Order id', till: 'Till',
+  from: 'From (date)', to: 'To (date)', status: 'Status', minAmount: 'Amount from', maxAmount: 'Amount to', mchOrderId: 'Order id', mchOrderIdPrefix: 'Order id', till: 'Till', origin: 'Till',
 } as const;
+/** The Till filter's choice of the merchant's own system: parentheses are in no user's name. */
+const OWN_SYSTEM = '(system)';
 
 export const ordersSection: Section<MerchantUser> = {
   id: 'orders',
@@ -115,7 +117,8 @@ function tillField(api: string, value: string): HTMLElement {
   void callPage<{ users: { name: string }[] }>(`${api}users/list`).then((a) => {
     if (a.data === null) return;
     const select = Object.assign(document.createElement('select'), { id: 'filter-till', name: 'filter-till' });
-    select.append(new Option('Any', '', false, value === ''), ...a.data.users.map((u) => new Option(u.name, u.name, false, u.name === value)));
+    select.append(new Option('Any', '', false, value === ''), new Option(tillWords(null), OWN_SYSTEM, false, value === OWN_SYSTEM),
+      ...a.data.users.map((u) => new Option(u.name, u.name, false, u.name === value)));
     wrap.append(Object.assign(document.createElement('label'), { htmlFor: select.id, textContent: 'Till' }), select);
   }, () => undefined);
   return wrap;
@@ -129,7 +132,8 @@ function filtersOf(values: Record<string, string>): Record<string, string> {
     if (key === 'orderId') {
       if (value.endsWith('*')) out.mchOrderIdPrefix = value.slice(0, -1);
       else out.mchOrderId = value;
-    } else out[key] = value;
+    } else if (key === 'till' && value === OWN_SYSTEM) out.origin = 'system';
+    else out[key] = value;
   }
   return out;
 }

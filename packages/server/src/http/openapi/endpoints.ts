@@ -332,8 +332,8 @@ const CONSOLE_ORDER = {
 const ORDER_FILTER = { type: 'string', description: 'docs/consoles.md, "Orders".' };
 const ORDER_FILTERS = object({
   from: ORDER_FILTER, to: ORDER_FILTER, status: { anyOf: [ORDER_FILTER, { type: 'array', items: ORDER_STATUS_SCHEMA }] }, minAmount: ORDER_FILTER, maxAmount: ORDER_FILTER,
-  mchOrderId: ORDER_FILTER, mchOrderIdPrefix: ORDER_FILTER, cashierId: ORDER_FILTER, till: ORDER_FILTER, limit: ORDER_FILTER, cursor: ORDER_FILTER,
-}, ['from', 'to', 'status', 'minAmount', 'maxAmount', 'mchOrderId', 'mchOrderIdPrefix', 'cashierId', 'till', 'limit', 'cursor']);
+  mchOrderId: ORDER_FILTER, mchOrderIdPrefix: ORDER_FILTER, cashierId: ORDER_FILTER, till: ORDER_FILTER, origin: { enum: ['till', 'system', ''] }, limit: ORDER_FILTER, cursor: ORDER_FILTER,
+}, ['from', 'to', 'status', 'minAmount', 'maxAmount', 'mchOrderId', 'mchOrderIdPrefix', 'cashierId', 'till', 'origin', 'limit', 'cursor']);
 const TIMELINE_EVENT: JsonSchema = {
   type: 'object', required: ['kind', 'atMs'], properties: { kind: { enum: ['tillCharge', 'trade', 'held', 'stalled', 'holdReleased', 'paid', 'failed', 'entry', 'refundRequested', 'refunded', 'refundFailed', 'sourced'] }, atMs: EPOCH_MS, amount: AMOUNT_SCHEMA },
   description: 'One event of the order (docs/consoles.md, "Order detail"): amounts as decimal strings; `sourced` events with `source: "notification"` are the notification attempts.',
