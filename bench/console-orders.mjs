@@ -106,6 +106,8 @@ function shapes(s) {
     ['order id prefix ORD00123 (100 ids)', { mchOrderIdPrefix: 'ORD00123' }],
     ['order id exact', { mchOrderId: 'ORD' + String((Math.floor(ORDERS / 2) * 7919) % 1000003).padStart(7, '0') }],
     ['cashierId (1 % of orders)', { cashierId: s.cashierId }],
+    ['origin till (1 % of orders)', { origin: 'till' }],
+    ['origin system (99 % of orders)', { origin: 'system' }],
   ];
 }
 
