@@ -1,3 +1,4 @@
+import { markRefused } from '../shared/field-problem.js';
 import { parseAmountSen } from '@micropay/protocol/money';
 import { MAX_BANK_TEXT_LENGTH } from '@micropay/protocol/text-limits';
 import type { DeviceListing } from '@micropay/protocol/offline-code';
@@ -177,24 +178,15 @@ function topUpForm(w: WalletDetail, region: HTMLElement, act: WalletAct): HTMLFo
     }, 'Not now');
   });
   const input = f.querySelector('input')!;
-  input.addEventListener('input', () => clearFieldProblem(input, region));
   return f;
 }
 
-/** A field's problem said under the form, tied to the field (aria-describedby, aria-invalid), with the focus on the field. */
+/** A field's problem said under the form (where its question would go), tied to the field and focused. */
 function fieldProblem(input: HTMLInputElement, region: HTMLElement, text: string): void {
   const said = Object.assign(document.createElement('p'), { id: `${input.id}-problem`, role: 'alert', className: 'field-error', textContent: text });
   region.replaceChildren(said);
-  input.setAttribute('aria-invalid', 'true');
-  input.setAttribute('aria-describedby', said.id);
-  input.focus();
-}
-
-function clearFieldProblem(input: HTMLInputElement, region: HTMLElement): void {
-  if (input.getAttribute('aria-invalid') !== 'true') return;
-  input.removeAttribute('aria-invalid');
-  input.removeAttribute('aria-describedby');
-  if (region.querySelector(`#${input.id}-problem`) !== null) region.replaceChildren();
+  // By its id: a second refusal before the field changed said it anew in the same place.
+  markRefused(input, said, () => region.querySelector(`#${said.id}`)?.remove());
 }
 
 /** The request id of each top-up (wallet and amount) whose answer has not come yet. */

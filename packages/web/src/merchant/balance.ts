@@ -1,3 +1,4 @@
+import { markRefused } from '../shared/field-problem.js';
 import { ResultCode } from '@micropay/protocol/errors';
 import { bankAccountColumn, bankAccountLines, DESTINATION_NOT_RECORDED, type BankAccount } from '../console/bank-account.js';
 import { codeColumn, scrolling, table } from '../console/shell.js';
@@ -91,13 +92,7 @@ export const balanceSection: Section<MerchantUser> = {
       function refusedAmount(words: string): void {
         say(status, words, 'error');
         if (status.id === '') status.id = 'balance-status';
-        amount.input.setAttribute('aria-invalid', 'true');
-        amount.input.setAttribute('aria-describedby', `${status.id} ${note.id}`);
-        amount.input.addEventListener('input', () => {
-          amount.input.removeAttribute('aria-invalid');
-          amount.input.setAttribute('aria-describedby', note.id);
-        }, { once: true });
-        amount.input.focus();
+        markRefused(amount.input, status);
       }
       f.addEventListener('submit', (event) => {
         event.preventDefault();

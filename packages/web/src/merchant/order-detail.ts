@@ -1,3 +1,4 @@
+import { markRefused } from '../shared/field-problem.js';
 import { REFUND_REASON_MAX_LENGTH } from '@micropay/protocol/text-limits';
 import { ResultCode } from '@micropay/protocol/errors';
 import { orderStatusWords, refundFailedWords } from '@micropay/protocol/order-status';
@@ -125,15 +126,7 @@ function refundForm(detail: Detail, status: HTMLElement, refresh: () => Promise<
     const named = r.field ?? about;
     if (named === null) return;
     problem.textContent = r.words;
-    const input = form.elements.namedItem(REFUND_INPUTS[named]) as HTMLInputElement;
-    input.setAttribute('aria-invalid', 'true');
-    input.setAttribute('aria-describedby', problem.id);
-    input.addEventListener('input', () => {
-      input.removeAttribute('aria-invalid');
-      input.removeAttribute('aria-describedby');
-      problem.textContent = '';
-    }, { once: true });
-    input.focus();
+    markRefused(form.elements.namedItem(REFUND_INPUTS[named]) as HTMLInputElement, problem, () => { problem.textContent = ''; });
   }
 
   /** With an unanswered attempt its amount and reason are kept, and the button sends it again. */

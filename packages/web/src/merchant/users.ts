@@ -1,3 +1,4 @@
+import { markRefused } from '../shared/field-problem.js';
 import { callPage } from '../shared/page-api.js';
 import { say } from '../shared/page.js';
 import { refundLimitText, userStateText, type MerchantUserRow } from '../console/merchant-user.js';
@@ -112,10 +113,6 @@ function askLimit(d: Desk, u: MerchantUserRow, value: string, problem: string | 
   const amount = field('limit-amount', `Most ${u.name} may refund of one sale (empty: no limit)`, { inputMode: 'decimal', maxLength: 40, value });
   const input = amount.querySelector('input')!;
   const said = Object.assign(document.createElement('p'), { id: 'limit-problem', className: 'field-error', role: 'alert', textContent: problem ?? '' });
-  if (problem !== null) {
-    input.setAttribute('aria-invalid', 'true');
-    input.setAttribute('aria-describedby', said.id);
-  }
   askFirst(d.confirming, `The refund limit of ${u.name}: the most its refunds of one sale may add up to. It applies to ${u.name}'s next refund.`,
     `Set the limit of ${u.name}`, async () => {
       const typed = input.value.trim();
@@ -130,7 +127,8 @@ function askLimit(d: Desk, u: MerchantUserRow, value: string, problem: string | 
     event.preventDefault();
     (d.confirming.querySelector('.actions button') as HTMLButtonElement | null)?.click();
   });
-  input.focus();
+  if (problem === null) input.focus();
+  else markRefused(input, said, () => { said.textContent = ''; });
 }
 
 function createForm(d: Desk): HTMLFormElement {

@@ -1,3 +1,4 @@
+import { markRefused } from './field-problem.js';
 import { say } from './page.js';
 
 /**
@@ -7,14 +8,9 @@ import { say } from './page.js';
  * without `data-missing` (the operator's authenticator code) may stay empty. True: send it.
  */
 export function signInFormFilled(form: HTMLFormElement, error: HTMLElement): boolean {
-  const inputs = [...form.querySelectorAll<HTMLInputElement>('input')];
-  for (const input of inputs) input.removeAttribute('aria-invalid');
-  const empty = inputs.find((input) => input.dataset.missing !== undefined && input.value.trim() === '');
+  const empty = [...form.querySelectorAll<HTMLInputElement>('input')].find((input) => input.dataset.missing !== undefined && input.value.trim() === '');
   if (empty === undefined) return true;
   say(error, `Type ${empty.dataset.missing} first.`, 'error');
-  empty.setAttribute('aria-invalid', 'true');
-  const described = (empty.getAttribute('aria-describedby') ?? '').split(' ').filter((id) => id !== '');
-  if (!described.includes(error.id)) empty.setAttribute('aria-describedby', [...described, error.id].join(' '));
-  empty.focus();
+  markRefused(empty, error);
   return false;
 }
