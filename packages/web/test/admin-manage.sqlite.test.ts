@@ -389,9 +389,12 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     await page.getByLabel(`Why payout ${payoutId} failed`).press('Enter');
     await expect.poll(() => status(page)).toBe(`Type the bank's reason for payout ${payoutId} first: it is kept with the failed payout.`);
     expect(await page.locator('.confirm-step').count()).toBe(0);
-    expect(await page.evaluate(() => [document.activeElement?.id, document.activeElement?.getAttribute('aria-invalid')])).toEqual([`reason-${payoutId}`, 'true']);
+    expect(await page.evaluate(() => [document.activeElement?.id, document.activeElement?.getAttribute('aria-invalid'), document.activeElement?.getAttribute('aria-describedby')]))
+      .toEqual([`reason-${payoutId}`, 'true', 'payouts-status']);
+    // Another row's reason is not described by this refusal.
+    expect(await page.locator(`input[id^="reason-"]:not(#reason-${payoutId})`).evaluateAll((inputs) => inputs.map((i) => i.getAttribute('aria-describedby')))).not.toContain('payouts-status');
     await page.getByLabel(`Why payout ${payoutId} failed`).fill('account closed');
-    expect(await page.getByLabel(`Why payout ${payoutId} failed`).getAttribute('aria-invalid')).toBeNull();
+    expect(await page.getByLabel(`Why payout ${payoutId} failed`).evaluate((i) => [i.getAttribute('aria-invalid'), i.getAttribute('aria-describedby')])).toEqual([null, null]);
     await page.keyboard.down('Enter');
     await page.keyboard.down('Enter');
     await page.keyboard.up('Enter');
@@ -411,6 +414,9 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     const bankTotal = page.getByLabel('Total the bank paid of file 1');
     await page.getByRole('button', { name: 'Confirm the rest of file 1…' }).click();
     await expect.poll(() => status(page)).toBe('Type the total the bank reports it paid of file 1 first.');
+    // Said at the total: marked, described by what was said, and focused.
+    expect(await page.evaluate(() => [document.activeElement?.id, document.activeElement?.getAttribute('aria-invalid'), document.activeElement?.getAttribute('aria-describedby')]))
+      .toEqual(['payout-file-total', 'true', 'payouts-status']);
     // The file's whole 7.00, as if the refusal had not been recorded: the server refuses, nothing moves.
     await bankTotal.fill('7.00');
     await bankTotal.press('Enter');

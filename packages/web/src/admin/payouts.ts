@@ -1,4 +1,5 @@
 import { MAX_REASON_LENGTH } from '@micropay/protocol/text-limits';
+import { markRefused } from '../shared/field-problem.js';
 import { bankAccountColumn, bankAccountLines, bankAccountPhrase, DESTINATION_NOT_RECORDED, type BankAccount } from '../console/bank-account.js';
 import { formatDuration } from '@micropay/protocol/duration';
 import { fileConfirmationWords, PAYOUT_FILE_HEADERS as H, payoutFileWords, type FileConfirmationSummary } from '@micropay/protocol/payout-file';
@@ -91,7 +92,10 @@ export const payoutsSection: Section<SignedInOperator> = {
         field('payout-file-total', `Total the bank paid of file ${fileNo}`, { inputMode: 'decimal', maxLength: 20, autocomplete: 'off' }),
       ], `Confirm the rest of file ${fileNo}…`, async (v) => {
         const total = v['payout-file-total']!;
-        if (total === '') return say(status, `Type the total the bank reports it paid of file ${fileNo} first.`, 'error');
+        if (total === '') {
+          say(status, `Type the total the bank reports it paid of file ${fileNo} first.`, 'error');
+          return markRefused(f.querySelector<HTMLInputElement>('#payout-file-total')!, status);
+        }
         // A refusal said before is not this question's.
         say(status, '');
         askFirst(confirming, `Has the bank paid every payout of file ${fileNo} still waiting, ${total} in all? Record the ones it refused with Fail first. `
@@ -99,10 +103,6 @@ export const payoutsSection: Section<SignedInOperator> = {
         `Yes, file ${fileNo} is paid out`, () => finishFile(fileNo, total), 'Not yet');
       });
       f.classList.add('whole-file');
-      const typed = f.querySelector<HTMLInputElement>('#payout-file-total')!;
-      // A refusal said in the status line belongs to the total while it is marked.
-      typed.setAttribute('aria-describedby', status.id);
-      typed.addEventListener('input', () => typed.removeAttribute('aria-invalid'));
       return f;
     }
 
@@ -123,8 +123,8 @@ export const payoutsSection: Section<SignedInOperator> = {
         say(status, a.msg, 'error');
         // The question is gone with its answer: the keyboard goes back to the total, to correct it.
         const typed = list.querySelector<HTMLInputElement>('#payout-file-total');
-        typed?.setAttribute('aria-invalid', 'true');
-        return typed?.focus();
+        if (typed !== null) markRefused(typed, status);
+        return;
       }
       await load(shown);
       say(status, fileConfirmationWords(a.data));
@@ -136,9 +136,6 @@ export const payoutsSection: Section<SignedInOperator> = {
       const reason = Object.assign(document.createElement('input'), { id: `reason-${p.payoutId}`, maxLength: MAX_REASON_LENGTH, autocomplete: 'off' });
       reason.setAttribute('aria-label', `Why payout ${p.payoutId} failed`);
       reason.placeholder = 'Bank\'s reason';
-      // The "type the reason first" said in the status line belongs to the field while it is marked.
-      reason.setAttribute('aria-describedby', status.id);
-      reason.addEventListener('input', () => reason.removeAttribute('aria-invalid'));
       const to = p.mchId !== null ? `merchant ${p.mchId}` : `the holder of wallet ${p.walletId}`;
       // Paid to the account the payout copied; a failed one goes back to the merchant's balance, not to it.
       const paidTo = p.destination === null ? to : `${to} (${bankAccountPhrase(p.destination)})`;
@@ -154,9 +151,9 @@ export const payoutsSection: Section<SignedInOperator> = {
         // The bank's reason is kept with the failed payout (the server requires it): asked for first.
         if (why === '') {
           confirming.replaceChildren();
-          reason.setAttribute('aria-invalid', 'true');
           say(status, `Type the bank's reason for payout ${p.payoutId} first: it is kept with the failed payout.`, 'error');
-          return reason.focus();
+          // The request said in the status line belongs to the field while it is marked.
+          return markRefused(reason, status);
         }
         say(status, '');
         askFirst(confirming, `Did the bank refuse payout ${p.payoutId} ("${why}")? It becomes FAILED, which is final, and ${p.amount} goes back to ${to}.`,
