@@ -108,7 +108,8 @@ function amountOf(input: Record<string, unknown>, field: string): number | null 
 }
 
 function statusesOf(value: unknown): OrderStatus[] | null {
-  if (value === undefined || value === null || value === '') return null;
+  // No states named, as text or as a list, is no filter: every state.
+  if (value === undefined || value === null || value === '' || (Array.isArray(value) && value.length === 0)) return null;
   const list = typeof value === 'string' ? value.split(',') : Array.isArray(value) ? value : null;
   if (list === null || list.length > ORDER_STATUSES.length * 2) fail('status', 'must be order states separated by commas');
   const known = ORDER_STATUSES as readonly unknown[];
