@@ -217,6 +217,31 @@ describe('the log', () => {
     for (const typed of [...tries, 'guess-eight-8', link]) expect(lines.join('\n')).not.toContain(typed);
   });
 
+  it('never logs a name that names no account (a password typed in the name field): a digest stands for it, the same for each try', async () => {
+    const lines: string[] = [];
+    const logger = createLogger('debug', (line) => void lines.push(line));
+    p = await startTestPlatform({ MICROPAY_SIGN_IN_PER_ACCOUNT: '2' }, undefined, { logger });
+    await p.store.createOperator('ops', await hashPin('operator-pass-1'), null);
+    const shop = await p.store.createMerchant({ name: 'Corner Shop', apiKey: new Secret(newApiKey()) });
+    // Generated passwords pass the name rules: typed in the name field, each is a name of no account.
+    const typedAsName = 'zppm-6v5t-ycx7-9nk8';
+    const codes = [];
+    for (let i = 0; i < 3; i++) codes.push((await pageCall(p, 'admin/sign-in', { name: typedAsName, password: typedAsName })).code);
+    codes.push((await pageCall(p, 'merchant/sign-in', { mchId: shop.mchId, name: 'tav7-7gmb-5gny-sb82', password: 'tav7-7gmb-5gny-sb82' })).code);
+    codes.push((await pageCall(p, 'admin/sign-in', { name: 'ops', password: 'not-it-1' })).code);
+    // The third try of the unknown name is over its pace (two a minute here).
+    expect(codes).toEqual([9020, 9020, 9023, 9020, 9020]);
+    const refused = lines.map((l) => JSON.parse(l) as Line & Record<string, unknown>).filter((l) => l.msg === 'sign-in refused');
+    expect(refused.map((l) => [l.outcome, l.code])).toEqual([['wrong', 9020], ['wrong', 9020], ['rate-limited', 9023], ['wrong', 9020], ['wrong', 9020]]);
+    const accounts = refused.map((l) => l.account as string);
+    expect(accounts[0]).toMatch(/^operator #[0-9a-f]{12}$/);
+    expect(accounts.slice(1, 3)).toEqual([accounts[0], accounts[0]]);
+    expect(accounts[3]).toMatch(new RegExp(`^user ${shop.mchId} #[0-9a-f]{12}$`));
+    // An account that exists is named, as before.
+    expect(accounts[4]).toBe('operator ops');
+    for (const typed of [typedAsName, 'tav7-7gmb-5gny-sb82', 'not-it-1']) expect(lines.join('\n')).not.toContain(typed);
+  });
+
   it('MICROPAY_LOG_LEVEL=warn keeps the warnings and errors and leaves out the info lines', () => {
     expect(loadConfig({}, { MICROPAY_LOG_LEVEL: 'warn' }).logLevel).toBe('warn');
     expect(() => loadConfig({}, { MICROPAY_LOG_LEVEL: 'loud' })).toThrow('MICROPAY_LOG_LEVEL: must be error, warn, info, debug, not "loud"');

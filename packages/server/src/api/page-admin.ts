@@ -6,7 +6,7 @@ import type { Handler } from './context.js';
 import { operatorOf, withOperator } from './console-access.js';
 import { PASSWORD_MAX } from './page-cashier.js';
 import { endEarlierSession, sessionProbe, signedIn, signOut } from './page-session.js';
-import { operatorAccount, signInRefusal, signInRefused } from './sign-in-limits.js';
+import { operatorAccount, signInRefusal, signInRefused, unknownNameRefused } from './sign-in-limits.js';
 
 /**
  * The operator console's sign-in (docs/consoles.md): name + password, and the authenticator's
@@ -38,7 +38,10 @@ export const adminSignIn: Handler = async (ctx, req) => {
   if (limited !== null) return limited;
   const result = await ctx.store.signInOperator(name, password, code, req.clientAddress ?? null);
   if (result.kind === 'locked') return signInRefused(ctx, req, operatorAccount(name), 'locked', answer(ResultCode.SIGN_IN_LOCKED));
-  if (result.kind === 'wrong') return signInRefused(ctx, req, operatorAccount(name), 'wrong', answer(ResultCode.SIGN_IN_FAILED));
+  if (result.kind === 'wrong') {
+    const refused = result.unknown === true ? unknownNameRefused : signInRefused;
+    return refused(ctx, req, operatorAccount(name), 'wrong', answer(ResultCode.SIGN_IN_FAILED));
+  }
   if (result.kind === 'disabled') {
     return signInRefused(ctx, req, operatorAccount(name), 'disabled',
       answer(ResultCode.USER_DISABLED, null, 'this operator is disabled: ask whoever runs the platform to enable it (micropay admin enable)'));

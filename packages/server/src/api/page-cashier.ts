@@ -1,12 +1,12 @@
 import { fail, formatSen, MCH_ID, parse, rejectUnknown, required, ResultCode, type Parsed } from '@micropay/protocol';
-import { CASHIER_NAME, type PageSession } from '../domain/page-access.js';
+import { CASHIER_NAME, CASHIER_NAME_WORDS, type PageSession } from '../domain/page-access.js';
 import { answer } from './answer.js';
 import type { ActingCashier } from '../domain/cashier-charge.js';
 import type { RefundingUser } from '../domain/merchant-users.js';
 import type { Answer, ApiContext, ApiRequest, Handler } from './context.js';
 import type { CashierSignIn } from '../services/page-access.js';
 import { endEarlierSession, sessionProbe, signedIn, signOut } from './page-session.js';
-import { merchantUserAccount, signInRefusal, signInRefused } from './sign-in-limits.js';
+import { merchantUserAccount, signInRefusal, signInRefused, unknownNameRefused } from './sign-in-limits.js';
 
 /**
  * The cashier page's API (docs/pages.md). A cashier acts for the merchant of the session only: no
@@ -25,7 +25,7 @@ export function merchantUserCredentialsOf(body: Record<string, unknown>): Parsed
     const mchId = required(body, 'mchId');
     if (!MCH_ID.test(mchId)) fail('mchId', 'must be 1 to 19 digits, not starting with 0');
     const name = required(body, 'name');
-    if (!CASHIER_NAME.test(name)) fail('name', 'must be 1 to 40 letters, digits, spaces, ".", "_" or "-", starting with a letter or digit');
+    if (!CASHIER_NAME.test(name)) fail('name', `must be ${CASHIER_NAME_WORDS}`);
     const password = required(body, 'password');
     if (password.length > PASSWORD_MAX) fail('password', `must be at most ${PASSWORD_MAX} characters`);
     return { mchId, name, password };
@@ -36,7 +36,7 @@ export function merchantUserCredentialsOf(body: Record<string, unknown>): Parsed
 export function userSignInRefused(ctx: ApiContext, req: ApiRequest, account: string, result: Exclude<CashierSignIn, { kind: 'signedIn' }>): Answer {
   switch (result.kind) {
     case 'locked': return signInRefused(ctx, req, account, 'locked', answer(ResultCode.SIGN_IN_LOCKED));
-    case 'wrong': return signInRefused(ctx, req, account, 'wrong', answer(ResultCode.SIGN_IN_FAILED));
+    case 'wrong': return (result.unknown === true ? unknownNameRefused : signInRefused)(ctx, req, account, 'wrong', answer(ResultCode.SIGN_IN_FAILED));
     case 'disabled': return signInRefused(ctx, req, account, 'disabled', answer(ResultCode.USER_DISABLED, null, 'ask the merchant\'s owner to enable you again'));
   }
 }

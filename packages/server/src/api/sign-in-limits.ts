@@ -1,7 +1,12 @@
+import { createHmac, randomBytes } from 'node:crypto';
 import { ResultCode } from '@micropay/protocol';
 import { addressKey, MAX_BUCKETS } from '../domain/sign-in-limits.js';
 import { answer } from './answer.js';
 import type { Answer, ApiContext, ApiRequest } from './context.js';
+
+/** How the pace's keys and the log's lines begin for accounts named by what was typed. */
+const USER = 'user ';
+const OPERATOR = 'operator ';
 
 /**
  * The sign-ins' pace (domain/sign-in-limits.ts), for every page that takes a password or PIN: one
@@ -31,7 +36,18 @@ export type SignInOutcome = 'wrong' | 'locked' | 'disabled' | 'rate-limited' | '
 export function signInRefused(
   ctx: ApiContext, req: ApiRequest, account: string, outcome: SignInOutcome, refusal: Answer, extra: Record<string, number> = {},
 ): Answer {
-  const entry = { reqId: req.requestId, account, address: req.clientAddress ?? null, outcome, code: refusal.envelope.code, ...extra };
+  // Refused after its account was read: the name names one (an unknown name goes through unknownNameRefused).
+  if (outcome !== 'rate-limited' && outcome !== 'invalid-link') NAMES_SEEN.add(account);
+  return logRefusal(ctx, req, account, outcome, refusal, extra);
+}
+
+/** A wrong try whose name names no account: answered as any wrong try, logged without the name typed. */
+export function unknownNameRefused(ctx: ApiContext, req: ApiRequest, account: string, outcome: 'wrong', refusal: Answer): Answer {
+  return logRefusal(ctx, req, account, outcome, refusal, {});
+}
+
+function logRefusal(ctx: ApiContext, req: ApiRequest, account: string, outcome: SignInOutcome, refusal: Answer, extra: Record<string, number>): Answer {
+  const entry = { reqId: req.requestId, account: NAMES_SEEN.logged(account), address: req.clientAddress ?? null, outcome, code: refusal.envelope.code, ...extra };
   if (outcome === 'locked' || outcome === 'rate-limited') ctx.logger.warn(entry, 'sign-in refused');
   else ctx.logger.info(entry, 'sign-in refused');
   return refusal;
@@ -59,6 +75,31 @@ class OncePerMinute {
   }
 }
 
+/**
+ * A name typed at a sign-in reaches the log only once this process has seen it name an account: a
+ * password typed in the name field (a generated one passes the name rule) must never be logged.
+ * Until then a line gives it as `#` and a digest keyed afresh by each process, so lines about one
+ * name still count together and nothing typed can be read back. Wallets are named by their ids.
+ */
+class NamesSeen {
+  readonly #seen = new Set<string>();
+  readonly #key = randomBytes(32);
+
+  add(account: string): void {
+    if (this.#seen.has(account)) return;
+    this.#seen.add(account);
+    if (this.#seen.size > MAX_BUCKETS) this.#seen.delete(this.#seen.values().next().value!);
+  }
+
+  logged(account: string): string {
+    const named = account.startsWith(USER) ? account.indexOf(' ', USER.length) + 1 : account.startsWith(OPERATOR) ? OPERATOR.length : 0;
+    if (named === 0 || this.#seen.has(account)) return account;
+    return `${account.slice(0, named)}#${createHmac('sha256', this.#key).update(account).digest('hex').slice(0, 12)}`;
+  }
+}
+
+const NAMES_SEEN = new NamesSeen();
+
 /** Per process: the refusals that come in floods (over the pace; sign-in links, which have no pace). */
 const QUIETED = new OncePerMinute();
 
@@ -69,6 +110,6 @@ export function signInLinkRefused(ctx: ApiContext, req: ApiRequest, refusal: Ans
 }
 
 /** The accounts as the buckets name them: a merchant's user (till and console alike), an operator, a wallet. */
-export const merchantUserAccount = (mchId: string, name: string): string => `user ${mchId} ${name}`;
-export const operatorAccount = (name: string): string => `operator ${name}`;
+export const merchantUserAccount = (mchId: string, name: string): string => `${USER}${mchId} ${name}`;
+export const operatorAccount = (name: string): string => `${OPERATOR}${name}`;
 export const walletAccount = (walletId: string): string => `wallet ${walletId}`;

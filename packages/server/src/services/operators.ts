@@ -110,7 +110,8 @@ export function setOperatorStatus(port: StorePort, name: string, to: 'active' | 
 
 export type OperatorSignIn =
   | { readonly kind: 'signedIn'; readonly sessionId: string; readonly operator: Operator }
-  | { readonly kind: 'wrong' }
+  /** `unknown`: no operator has that name (answered alike; only the log tells them apart). */
+  | { readonly kind: 'wrong'; readonly unknown?: true }
   | { readonly kind: 'locked' }
   /** The right password (and code) of an operator disabled (setOperatorStatus): it opens nothing. */
   | { readonly kind: 'disabled' };
@@ -135,7 +136,7 @@ async function oneOperatorTry(port: StorePort, name: string, password: string, c
     return { result: { op, tries: decided.result }, effects: decided.effects };
   });
   const matches = await pinMatches(password, taken?.op.passwordHash ?? UNKNOWN_ACCOUNT_HASH);
-  if (taken === null) return { kind: 'wrong' };
+  if (taken === null) return { kind: 'wrong', unknown: true };
   const subject = { kind: 'operator' as const, operatorId: taken.op.operatorId, name, role: taken.op.role };
   const check = decidePinTry(taken.tries, matches);
   if (check.kind !== 'right') {

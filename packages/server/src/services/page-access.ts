@@ -104,7 +104,8 @@ export async function signInWithLink(port: StorePort, token: string): Promise<{ 
 
 export type CashierSignIn =
   | { readonly kind: 'signedIn'; readonly sessionId: string; readonly cashier: Cashier }
-  | { readonly kind: 'wrong' }
+  /** `unknown`: no active merchant has a user of that name (answered alike; only the log tells them apart). */
+  | { readonly kind: 'wrong'; readonly unknown?: true }
   | { readonly kind: 'locked' }
   /** The right password of a user the owner or an operator disabled (merchant-users.ts setUserStatus). */
   | { readonly kind: 'disabled' };
@@ -139,7 +140,10 @@ export async function signInCashier(
 }
 
 /** `disabled`: the right password of a user disabled since (merchant-users.ts setUserStatus): it opens and changes nothing. */
-export type PasswordCheck = { readonly kind: 'right'; readonly cashier: Cashier } | { readonly kind: 'wrong' | 'locked' | 'disabled' };
+export type PasswordCheck =
+  | { readonly kind: 'right'; readonly cashier: Cashier }
+  | { readonly kind: 'wrong'; readonly unknown?: true }
+  | { readonly kind: 'locked' | 'disabled' };
 
 /**
  * The password of a merchant's user, checked as a sign-in checks it, for a change that asks for it
@@ -164,7 +168,7 @@ async function oneUserTry(
     return { result: { cashier, tries: decided.result }, effects: decided.effects };
   });
   const matches = await pinMatches(password, taken?.cashier.passwordHash ?? UNKNOWN_ACCOUNT_HASH);
-  if (taken === null) return { kind: 'wrong' };
+  if (taken === null) return { kind: 'wrong', unknown: true };
   const check = decidePinTry(taken.tries, matches);
   if (check.kind !== 'right') {
     await recordFailedSignIn(port, userSubject(page, taken.cashier), address, check.kind, at);
