@@ -3,7 +3,7 @@ import { hashPin } from '../src/domain/credentials.js';
 import { createMerchant, startTestPlatform, type TestPlatform } from './helpers.js';
 
 /**
- * Every answer of the page APIs (/api/page/...) says `Cache-Control: no-store`, on both stores:
+ * Every answer of the page APIs (/api/page/...) says `Cache-Control: no-store` (and `nosniff`), on both stores:
  * signed in or not, right or refused, even at a path with no endpoint. A shared or browser cache
  * must never keep a person's balance, session or a password shown once.
  */
@@ -20,6 +20,8 @@ async function cacheControl(path: string, body: unknown, headers: Record<string,
     method, headers: { 'Content-Type': 'application/json', ...headers }, ...(method === 'POST' ? { body: JSON.stringify(body) } : {}),
   });
   await res.arrayBuffer();
+  // Every page API answer is JSON and says so for good: never sniffed as a page.
+  if (path.startsWith('/api/page/')) expect(res.headers.get('x-content-type-options'), path).toBe('nosniff');
   return [res.status, res.headers.get('cache-control')];
 }
 

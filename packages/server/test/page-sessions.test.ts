@@ -88,6 +88,13 @@ describe('a wallet sign-in link', () => {
   it('gives the cookie Secure when the request came over TLS (a TLS proxy says so)', async () => {
     const a = await call('wallet/sign-in-link', { token: await linkFor(await walletWithPin()) }, { 'X-Forwarded-Proto': 'https' });
     expect(a.setCookie).toMatch(/; HttpOnly; SameSite=Strict; Max-Age=43200; Secure$/);
+    // In any case, and where a chain of proxies lists each hop's.
+    for (const proto of ['HTTPS', 'https, http', 'http, https']) {
+      const b = await call('wallet/sign-in-link', { token: await linkFor(await walletWithPin()) }, { 'X-Forwarded-Proto': proto });
+      expect(b.setCookie, proto).toMatch(/; Secure$/);
+    }
+    const plain = await call('wallet/sign-in-link', { token: await linkFor(await walletWithPin()) }, { 'X-Forwarded-Proto': 'http, httpsx' });
+    expect(plain.setCookie).not.toMatch(/Secure/);
   });
 });
 

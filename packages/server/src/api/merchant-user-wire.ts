@@ -2,7 +2,7 @@ import { fail, formatSen, positiveAmountOf, required, ResultCode } from '@microp
 import type { ActingAs } from '../domain/audit-log.js';
 import { hashPin, isAccountLocked } from '../domain/credentials.js';
 import { USER_STATUSES, userStatus, type MerchantRole, type UserStatus } from '../domain/merchant-users.js';
-import { CASHIER_NAME, newCashierPassword, type Cashier } from '../domain/page-access.js';
+import { CASHIER_NAME, CASHIER_NAME_WORDS, newCashierPassword, type Cashier } from '../domain/page-access.js';
 import { isRefused, type UserChange } from '../services/merchant-users.js';
 import { answer } from './answer.js';
 import type { Answer, ApiContext } from './context.js';
@@ -22,7 +22,7 @@ export function userWire(u: Cashier, nowMs: number): Record<string, unknown> {
 
 export function userNameOf(body: Record<string, unknown>): string {
   const name = required(body, 'name');
-  if (!CASHIER_NAME.test(name)) fail('name', 'must be 1 to 40 letters, digits, spaces, ".", "_" or "-", starting with a letter or digit');
+  if (!CASHIER_NAME.test(name)) fail('name', `must be ${CASHIER_NAME_WORDS}`);
   return name;
 }
 
@@ -54,6 +54,7 @@ export async function createdUserAnswer(
   const password = newCashierPassword();
   const created = await ctx.store.createCashier(mchId, name, await hashPin(password), user, acting);
   if (created === 'NAME_TAKEN') return answer(ResultCode.PARAM_ERROR, null, `name: this merchant already has a user named ${name}`);
+  if (isRefused(created)) return answer(ResultCode.PARAM_ERROR, null, `name: ${created.refused}`);
   if (created === 'NO_MERCHANT') return answer(ResultCode.NO_RECORD, null, `no merchant ${mchId}`);
   return answer(ResultCode.SUCCESS, { user: userWire(created, ctx.clock.nowMs()), password });
 }

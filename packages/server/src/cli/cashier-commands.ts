@@ -2,7 +2,7 @@ import { formatSen, MCH_ID } from '@micropay/protocol';
 import { hashPin } from '../domain/credentials.js';
 import { hasActiveOwner, MERCHANT_ROLES, userStatus, type MerchantRole, type UserStatus } from '../domain/merchant-users.js';
 import { isAccountLocked } from '../domain/credentials.js';
-import { CASHIER_NAME, newCashierPassword, type Cashier } from '../domain/page-access.js';
+import { CASHIER_NAME, CASHIER_NAME_WORDS, newCashierPassword, type Cashier } from '../domain/page-access.js';
 import { isRefused, type UserChange } from '../services/merchant-users.js';
 import type { Config } from '../config.js';
 import type { Store } from '../store/store.js';
@@ -28,7 +28,7 @@ const NEW_USER = {
 
 function accountOf(options: { 'mch-id': string; name: string }): { mchId: string; name: string } {
   if (!MCH_ID.test(options['mch-id'])) throw new UsageError('--mch-id must be a merchant id (1 to 19 digits)');
-  if (!CASHIER_NAME.test(options.name)) throw new UsageError('--name must be 1 to 40 letters, digits, spaces, ".", "_" or "-", starting with a letter or digit');
+  if (!CASHIER_NAME.test(options.name)) throw new UsageError(`--name must be ${CASHIER_NAME_WORDS}`);
   return { mchId: options['mch-id'], name: options.name };
 }
 
@@ -68,6 +68,7 @@ function createCommand(name: 'cashier create' | 'merchant-user create') {
       const created = await store.createCashier(mchId, userName, await hashPin(password), user, cliActing());
       if (created === 'NO_MERCHANT') return notFound(`merchant ${mchId}`);
       if (created === 'NAME_TAKEN') throw new CommandFailed(`merchant ${mchId} already has a user named ${userName}`);
+      if (isRefused(created)) throw new UsageError(`--name: ${created.refused}`);
       out.show(userJson(created, password), `${roleTitle(created)} ${userName} of merchant ${mchId} created.\n${signInText(created, password)}`);
       return 0;
     },

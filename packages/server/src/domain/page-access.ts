@@ -192,6 +192,8 @@ export const UNKNOWN_ACCOUNT_HASH = 'scrypt$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAA
 
 /** A cashier's name: what a till is called, `lane-1`; shown on the page and typed at sign-in. */
 export const CASHIER_NAME = /^[A-Za-z0-9][A-Za-z0-9 ._-]{0,39}$/;
+/** CASHIER_NAME in words, as the pages, the API and the CLI say it. */
+export const CASHIER_NAME_WORDS = '1 to 40 letters, digits, spaces, ".", "_" or "-", starting with a letter or digit';
 
 const PASSWORD_ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';
 

@@ -182,11 +182,12 @@ function failed(
 
 /**
  * What every answer to the request carries: its id, and for a page API no caching (its answer is a
- * person's: a balance, a session, a password shown once). They are written with the answer's other
- * headers: one set ahead with setHeader sends every later one through setHeader's checks as well.
+ * person's: a balance, a session, a password shown once) and no sniffing (it is JSON, never a
+ * page). They are written with the answer's other headers: one set ahead with setHeader sends
+ * every later one through setHeader's checks as well.
  */
 function stampOf(path: string, requestId: string): Readonly<Record<string, string>> {
-  return path.startsWith('/api/page/') ? { 'X-Request-Id': requestId, 'Cache-Control': 'no-store' } : { 'X-Request-Id': requestId };
+  return path.startsWith('/api/page/') ? { 'X-Request-Id': requestId, 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' } : { 'X-Request-Id': requestId };
 }
 
 /** The stamp on an answer written by someone else (the operator's endpoints, a page file). */
@@ -202,11 +203,14 @@ function preflight(res: ServerResponse, req: IncomingMessage, stamp: Readonly<Re
 }
 
 /**
- * Over TLS: on a TLS socket, or behind a TLS proxy that says `X-Forwarded-Proto: https`. Trusting
- * the header is safe here: it only makes a cookie Secure, which a client can ask for itself.
+ * Over TLS: on a TLS socket, or behind a TLS proxy that says `X-Forwarded-Proto: https`, in any
+ * case, and among others where a chain of proxies appends its own (`https, http`). Trusting the
+ * header is safe here: it only makes a cookie Secure, which a client can ask for itself.
  */
 function overTls(req: IncomingMessage): boolean {
-  return (req.socket as { encrypted?: boolean }).encrypted === true || req.headers['x-forwarded-proto'] === 'https';
+  if ((req.socket as { encrypted?: boolean }).encrypted === true) return true;
+  const proto = req.headers['x-forwarded-proto'];
+  return proto !== undefined && String(proto).split(',').some((p) => p.trim().toLowerCase() === 'https');
 }
 
 /** The in-process API of a connection, made once per connection (keep-alive: not per request). */

@@ -3,7 +3,7 @@ import { formatSen } from '@micropay/protocol';
 import { unchanged, type Decided } from '../domain/effects.js';
 import { ACCOUNT_CLEARED } from '../domain/credentials.js';
 import type { Cashier } from '../domain/page-access.js';
-import { passwordResetRefusal, userStatus, userStatusChangeRefusal, type MerchantRole, type UserStatus } from '../domain/merchant-users.js';
+import { newUserNameRefusal, passwordResetRefusal, userStatus, userStatusChangeRefusal, type MerchantRole, type UserStatus } from '../domain/merchant-users.js';
 import type { StorePort } from '../store/port.js';
 import { audited, auditText, type ActingAs } from '../domain/audit-log.js';
 
@@ -13,7 +13,7 @@ import { audited, auditText, type ActingAs } from '../domain/audit-log.js';
  * locked row and is logged in its own transaction.
  */
 
-export type CashierCreation = Cashier | 'NO_MERCHANT' | 'NAME_TAKEN';
+export type CashierCreation = Cashier | 'NO_MERCHANT' | 'NAME_TAKEN' | UserChangeRefused;
 
 /** A change a rule of domain/merchant-users.ts refuses: why, in words for the person who asked. */
 export interface UserChangeRefused {
@@ -41,6 +41,8 @@ export function createCashier(
   port: StorePort, mchId: string, name: string, passwordHash: string, options: MerchantUserOptions = {}, acting?: ActingAs,
 ): Promise<CashierCreation> {
   return port.decide({ view: 'cashier', mchId, name }, ({ merchant, cashier }, nowMs): Decided<CashierCreation> => {
+    const unclear = newUserNameRefusal(name);
+    if (unclear !== null) return unchanged({ refused: unclear });
     if (merchant === null) return unchanged('NO_MERCHANT');
     if (cashier !== null) return unchanged('NAME_TAKEN');
     const role = options.role ?? 'cashier';
