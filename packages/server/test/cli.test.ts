@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openStore } from '../src/platform.js';
+import { SQLITE_MIGRATIONS } from '../src/store/sqlite/migrations.js';
 import type { Store } from '../src/store/store.js';
 import { execute, sql } from './db-access.js';
 import {
@@ -434,11 +435,12 @@ describe.concurrent('mistakes an operator can make', () => {
     expect(JSON.parse(json.stdout)).toEqual({ error: { kind: 'failed', message: expect.stringContaining(`no store at ${missing}`) } });
     const created = await runCli(['migrate', '--db', missing]);
     expect(created.code).toBe(0);
-    expect(created.stdout).toMatch(/^The SQLite schema is at version \d+\. Applied:\n {2}1 {2}\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+08:00 {2}merchants, wallets/);
+    expect(created.stdout).toMatch(/^The SQLite schema is at version (\d+): this run created it \(migrations 1 to \1\)\. Applied:\n {2}1 {2}\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+08:00 {2}merchants, wallets/);
     expect(existsSync(missing)).toBe(true);
     // Made where none was (a shell without DATABASE_URL makes the default): said, on stderr, once.
     expect(created.stderr).toBe(`micropay: no store was there, so a new one was made at ${missing}; check --db or DATABASE_URL if you meant another\n`);
-    expect((await runCli(['migrate', '--db', missing])).stderr).toBe('');
+    const again = await runCli(['migrate', '--db', missing, '--json']);
+    expect([again.stderr, JSON.parse(again.stdout).thisRun]).toEqual(['', { from: SQLITE_MIGRATIONS.length, applied: [] }]);
     rmSync(missing, { force: true });
   });
 

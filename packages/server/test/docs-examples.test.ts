@@ -199,7 +199,7 @@ describe('docs/cli.md: the migrate sample', () => {
   it('lists every SQLite migration, by version and name, and the schema version is the last', () => {
     const [command, header, ...rows] = docBlock('cli.md', 'migrate-sample').trimEnd().split('\n');
     expect(command).toBe('$ micropay migrate');
-    expect(header).toBe(`The SQLite schema is at version ${SQLITE_MIGRATIONS.length}. Applied:`);
+    expect(header).toBe(`The SQLite schema is at version ${SQLITE_MIGRATIONS.length}: nothing to apply. Applied:`);
     expect(rows.map((r) => /^ +(\d+) +\S+ \S+ \S+ +(.+)$/.exec(r)?.slice(1))).toEqual(SQLITE_MIGRATIONS.map((m) => [String(m.version), m.name]));
   });
 });

@@ -2,6 +2,7 @@ import { runLedgerAudit } from '../services/ledger-audit.js';
 import { DEFAULT_DATABASE, unknownSettings, type Config } from '../config.js';
 import type { ListenError } from '../platform.js';
 import { isPostgresUrl, redactUrl, urlHasPassword } from '../store-open.js';
+import type { SchemaUpgrade } from '../store/schema-version.js';
 import { prepareSandbox, type SandboxCredentials } from '../sandbox.js';
 import { walletSignInUrl } from './wallet-commands.js';
 import { defineCommand, type CommandGroup } from './command-line.js';
@@ -167,17 +168,27 @@ const migrate = defineCommand({
     const version = await store.schemaVersion();
     const applied = await store.appliedMigrations();
     const lines = applied.map((m) => `  ${m.version}  ${timeText(m.appliedAtMs, config)}  ${m.name}`);
+    const now = store.schemaUpgrade;
     out.show(
       {
         schemaVersion: version,
         store: store.kind,
+        // What this run did, for an upgrade's script: the versions it applied (none: nothing was pending) and from which.
+        thisRun: { from: now.from, applied: now.applied },
         migrations: applied.map((m) => ({ version: m.version, name: m.name, appliedAtMs: String(m.appliedAtMs) })),
       },
-      [`The ${store.kind === 'sqlite' ? 'SQLite' : 'PostgreSQL'} schema is at version ${version}. Applied:`, ...lines].join('\n'),
+      [`The ${store.kind === 'sqlite' ? 'SQLite' : 'PostgreSQL'} schema is at version ${version}: ${thisRunWords(now)}. Applied:`, ...lines].join('\n'),
     );
     return 0;
   },
 });
+
+/** What one `migrate` did, beside the whole history: an upgrade's operator needs to tell a run that applied something from one that did not. */
+function thisRunWords(u: SchemaUpgrade): string {
+  if (u.applied.length === 0) return 'nothing to apply';
+  if (u.from === 0) return `this run created it (migrations ${u.applied[0]} to ${u.applied.at(-1)})`;
+  return `this run applied ${u.applied.join(', ')} (it was at version ${u.from})`;
+}
 
 const audit = defineCommand({
   name: 'audit',
