@@ -8,13 +8,17 @@ export interface Job {
   stop(): Promise<void>;
 }
 
-export function startJob(name: string, intervalMs: number, run: () => Promise<unknown>, logger: Logger): Job {
+/** While a job keeps failing (the store is down), it says so once a minute, not at every run. */
+export const FAILING_REPEAT_MS = 60_000;
+
+export function startJob(name: string, intervalMs: number, run: () => Promise<unknown>, logger: Logger, nowMs: () => number = Date.now): Job {
   let running: Promise<unknown> | null = null;
   let stopped = false;
+  const failures = new FailureRun(name, logger, nowMs);
   const tick = () => {
     if (running !== null || stopped) return;
     running = run()
-      .catch((error: unknown) => logger.error({ job: name, error: describeError(error) }, 'job failed'))
+      .then(() => failures.succeeded(), (error: unknown) => failures.failed(error))
       .finally(() => {
         running = null;
       });
@@ -30,4 +34,42 @@ export function startJob(name: string, intervalMs: number, run: () => Promise<un
       await running;
     },
   };
+}
+
+/**
+ * One job's failures in a row, in the log: the first at once (`job failed`), then while they go on
+ * one line a minute (`job still failing`, with how many since the last line and the latest error),
+ * and `job recovered` with how many in all and for how long once a run succeeds. A store outage
+ * made every job log every second of it, in every process.
+ */
+class FailureRun {
+  #count = 0;
+  #sinceTold = 0;
+  #firstMs = 0;
+  #toldMs = 0;
+
+  constructor(private readonly job: string, private readonly logger: Logger, private readonly nowMs: () => number) {}
+
+  failed(error: unknown): void {
+    const now = this.nowMs();
+    this.#count += 1;
+    if (this.#count === 1) {
+      this.#firstMs = now;
+      this.#toldMs = now;
+      return this.logger.error({ job: this.job, error: describeError(error) }, 'job failed');
+    }
+    this.#sinceTold += 1;
+    // A clock stepped back tells at once rather than keeping quiet for the length of the step.
+    if (now >= this.#toldMs && now - this.#toldMs < FAILING_REPEAT_MS) return;
+    this.logger.error({ job: this.job, failures: this.#sinceTold, failingForMs: now - this.#firstMs, error: describeError(error) }, 'job still failing');
+    this.#toldMs = now;
+    this.#sinceTold = 0;
+  }
+
+  succeeded(): void {
+    if (this.#count === 0) return;
+    this.logger.warn({ job: this.job, failures: this.#count, failingForMs: this.nowMs() - this.#firstMs }, 'job recovered');
+    this.#count = 0;
+    this.#sinceTold = 0;
+  }
 }
