@@ -106,6 +106,15 @@ describe('GET /metrics', () => {
     text = await scrape(p.url);
     expect(sample(text, 'micropay_notifications', { status: 'pending' })).toBe(2);
     expect(sample(text, 'micropay_notifications', { status: 'dead' })).toBe(1);
+    expect(sample(text, 'micropay_store_up')).toBe(1);
+    // The store does not answer the read (its table gone for a while): the outage is a figure of
+    // its own, and the backlog has none rather than a stale one.
+    await execute(p.store, 'ALTER TABLE notifications RENAME TO notifications_away');
+    text = await scrape(p.url);
+    expect([sample(text, 'micropay_store_up'), sample(text, 'micropay_notifications', { status: 'dead' })]).toEqual([0, undefined]);
+    await execute(p.store, 'ALTER TABLE notifications_away RENAME TO notifications');
+    text = await scrape(p.url);
+    expect([sample(text, 'micropay_store_up'), sample(text, 'micropay_notifications', { status: 'dead' })]).toEqual([1, 1]);
   });
 
   it('shows the PostgreSQL pool of the process (PostgreSQL only; SQLite has none)', async () => {

@@ -43,6 +43,7 @@ export class PlatformMetrics {
   readonly #requests: Counter<'endpoint' | 'code'>;
   readonly #paymentSeconds: Histogram;
   readonly #notifications: Gauge<'status'>;
+  readonly #storeUp: Gauge;
   readonly #pool: { readonly connections: Gauge<'state'>; readonly waiting: Gauge } | null;
 
   constructor(store: Store, logger: Logger) {
@@ -81,6 +82,11 @@ export class PlatformMetrics {
       name: 'micropay_notifications',
       help: 'Merchant notifications in the outbox: pending (not yet delivered) and dead (every attempt failed)',
       labelNames: ['status'] as const,
+      registers,
+    });
+    this.#storeUp = new Gauge({
+      name: 'micropay_store_up',
+      help: 'Whether this scrape read the store: 1, or 0 when it could not (the store gauges are absent then)',
       registers,
     });
     this.#pool = store.poolUsage() === null ? null : {
@@ -127,9 +133,12 @@ export class PlatformMetrics {
       const backlog = await this.#store.notificationBacklog();
       this.#notifications.set({ status: 'pending' }, backlog.pending);
       this.#notifications.set({ status: 'dead' }, backlog.dead);
+      this.#storeUp.set(1);
     } catch (error) {
-      // No figure is better than a stale one: /health/ready says why the store does not answer.
+      // No figure is better than a stale one; the outage itself is a figure, for an alert that an
+      // absent gauge would never fire. /health/ready says why the store does not answer.
       this.#notifications.reset();
+      this.#storeUp.set(0);
       this.#logger.error({ error: describeError(error) }, 'metrics: the notification backlog could not be read');
     }
     const pool = this.#store.poolUsage();
