@@ -127,10 +127,38 @@ const ACTION_OVERRIDE = new Map<number, string>([
   [ResultCode.SIGNATURE_ERROR, 'Check the apiKey and mchId the client was created with (they must be the pair the platform issued). Nothing was recorded.'],
 ]);
 
+const QUERY_AGAIN = 'Query again after 5 seconds; a query moves no money.';
+
+/**
+ * The catalogue's actions speak of payments (its 500 says to query the order, its 1025 to pay under
+ * a new mchOrderId). What the refund calls and closeBill answer asks for their own next step.
+ */
+const ENDPOINT_ACTIONS: Partial<Record<Endpoint, ReadonlyMap<number, string>>> = {
+  refund: new Map([
+    [ResultCode.SYSTEM_ERROR, 'The refund may or may not be made. Send the same refund again (the same mchRefundId, mchOrderId, refundAmount and reason): it is made at most once. Or call queryRefund with the mchRefundId after 5 seconds.'],
+    [ResultCode.ORDER_PAYING, 'The order is not paid yet (the customer is confirming it): nothing was recorded. Refund it once queryBill says PAID.'],
+    [ResultCode.ORDER_CLOSED, 'The order failed or was closed, so no money was taken and there is nothing to refund. Nothing was recorded.'],
+    [ResultCode.NO_RECORD, 'No such order for this merchant: check mchId and mchOrderId. Nothing was recorded.'],
+    [ResultCode.DUPLICATE_ORDER, 'This mchRefundId is already used with another mchOrderId, refundAmount or reason (the existing refund is in data). Send the very same values again to learn its outcome, or use a new mchRefundId for a new refund. Nothing moved.'],
+  ]),
+  queryRefund: new Map([
+    [ResultCode.SYSTEM_ERROR, QUERY_AGAIN],
+    [ResultCode.NO_RECORD, 'No refund was ever recorded under this mchRefundId (or mchId is wrong), so no money moved for it. Sending the refund again with the same mchRefundId is safe.'],
+  ]),
+  queryOrderRefunds: new Map([
+    [ResultCode.SYSTEM_ERROR, QUERY_AGAIN],
+    [ResultCode.NO_RECORD, 'No such order for this merchant: check mchId and mchOrderId.'],
+  ]),
+  closeBill: new Map([
+    [ResultCode.SYSTEM_ERROR, 'Close again after 5 seconds (closing twice changes nothing more), or query the order.'],
+    [ResultCode.ORDER_PAID, 'The order is PAID and cannot be closed (data carries it): hand over the goods, or refund it.'],
+  ]),
+};
+
 /** The typed error for an answer's code; codes the client does not know get the base class. */
 export function apiError(details: ApiErrorDetails): MicroPayApiError {
   const Class = API_ERROR_CLASS.get(details.code) ?? MicroPayApiError;
-  return new Class(details, ACTION_OVERRIDE.get(details.code));
+  return new Class(details, ENDPOINT_ACTIONS[details.endpoint]?.get(details.code) ?? ACTION_OVERRIDE.get(details.code));
 }
 
 // ---------------------------------------------------------------------------------------------

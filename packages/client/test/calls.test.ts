@@ -174,6 +174,7 @@ describe('queryBill and closeBill', () => {
     const error = (await client.closeBill({ mchOrderId: 'c-2' }).catch((e: unknown) => e)) as OrderPaidError;
     expect(error).toBeInstanceOf(OrderPaidError);
     expect(error.order).toMatchObject({ tradeStatus: 'PAID' });
+    expect(error.action).toMatch(/^The order is PAID and cannot be closed/);
     await expect(client.closeBill({ mchOrderId: 'never' })).rejects.toBeInstanceOf(NoRecordError);
   });
 });
@@ -193,6 +194,25 @@ describe('refund, queryRefund and downloadBill', () => {
 
     await expect(client.refund({ mchOrderId: 'r-1', mchRefundId: 'rf-2', refundAmount: '15.01' })).rejects.toBeInstanceOf(RefundExceedsRefundableError);
     await expect(client.queryRefund({ mchRefundId: 'rf-never' })).rejects.toBeInstanceOf(NoRecordError);
+  });
+
+  it("a refund's errors say the refund's next step, not a payment's", async () => {
+    const actionOf = async (call: Promise<unknown>) => ((await call.catch((e: unknown) => e)) as MicroPayApiError).action;
+    await client.micropay(sale('ra-1', await payCode(p, w), '20.00'));
+    // A refund the platform made but answered 500: the same refund again, not a query of the order.
+    const faulty = clientFor(p.url, m, { headers: { 'X-MicroPay-Sandbox': 'system-error' } });
+    const lost = { mchOrderId: 'ra-1', mchRefundId: 'rfa-1', refundAmount: '1.00', reason: 'scratched' };
+    expect(await actionOf(faulty.refund(lost))).toMatch(/^The refund may or may not be made\. Send the same refund again \(the same mchRefundId, mchOrderId, refundAmount and reason\)/);
+    expect((await client.refund(lost)).refundStatus).toBe('REFUNDED');
+    // The same id with another reason: the refund's own id, not a "fresh mchOrderId".
+    expect(await actionOf(client.refund({ ...lost, reason: 'other' }))).toMatch(/^This mchRefundId is already used/);
+    // A failed order has nothing to refund; no order, no refund.
+    await client.micropay(sale('ra-2', await payCode(p, w), '5000.00')).catch(() => undefined);
+    expect(await actionOf(client.refund({ mchOrderId: 'ra-2', mchRefundId: 'rfa-2', refundAmount: '1.00' }))).toMatch(/^The order failed or was closed, so no money was taken/);
+    expect(await actionOf(client.refund({ mchOrderId: 'ra-none', mchRefundId: 'rfa-3', refundAmount: '1.00' }))).toMatch(/^No such order for this merchant/);
+    expect(await actionOf(client.queryRefund({ mchRefundId: 'rfa-never' }))).toMatch(/^No refund was ever recorded under this mchRefundId/);
+    // A payment's errors keep the catalogue's words.
+    expect(await actionOf(client.queryBill({ mchOrderId: 'ra-none' }))).toMatch(/pay again under the same mchOrderId/);
   });
 
   it("downloadBill resolves with the day's signed statement CSV", async () => {
