@@ -88,13 +88,12 @@ describe('a wallet sign-in link', () => {
   it('gives the cookie Secure when the request came over TLS (a TLS proxy says so)', async () => {
     const a = await call('wallet/sign-in-link', { token: await linkFor(await walletWithPin()) }, { 'X-Forwarded-Proto': 'https' });
     expect(a.setCookie).toMatch(/; HttpOnly; SameSite=Strict; Max-Age=43200; Secure$/);
-    // In any case, and where a chain of proxies lists each hop's.
-    for (const proto of ['HTTPS', 'https, http', 'http, https']) {
+    // In any case; where a chain of proxies lists each hop's, the first is the client's own (a
+    // Secure cookie sent to a client on plain http would be dropped by its browser).
+    for (const [proto, secure] of [['HTTPS', true], ['https, http', true], [' https ,https', true], ['http, https', false], ['httpsx', false]] as const) {
       const b = await call('wallet/sign-in-link', { token: await linkFor(await walletWithPin()) }, { 'X-Forwarded-Proto': proto });
-      expect(b.setCookie, proto).toMatch(/; Secure$/);
+      expect(/; Secure$/.test(b.setCookie!), proto).toBe(secure);
     }
-    const plain = await call('wallet/sign-in-link', { token: await linkFor(await walletWithPin()) }, { 'X-Forwarded-Proto': 'http, httpsx' });
-    expect(plain.setCookie).not.toMatch(/Secure/);
   });
 });
 

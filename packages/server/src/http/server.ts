@@ -204,13 +204,14 @@ function preflight(res: ServerResponse, req: IncomingMessage, stamp: Readonly<Re
 
 /**
  * Over TLS: on a TLS socket, or behind a TLS proxy that says `X-Forwarded-Proto: https`, in any
- * case, and among others where a chain of proxies appends its own (`https, http`). Trusting the
- * header is safe here: it only makes a cookie Secure, which a client can ask for itself.
+ * case. Where a chain of proxies lists each hop's (`https, http`), the first is the client's own:
+ * a cookie made Secure for a client on plain http would be dropped by its browser. Trusting the
+ * header is safe otherwise: it only makes a cookie Secure, which a client can ask for itself.
  */
 function overTls(req: IncomingMessage): boolean {
   if ((req.socket as { encrypted?: boolean }).encrypted === true) return true;
   const proto = req.headers['x-forwarded-proto'];
-  return proto !== undefined && String(proto).split(',').some((p) => p.trim().toLowerCase() === 'https');
+  return proto !== undefined && String(proto).split(',', 1)[0]!.trim().toLowerCase() === 'https';
 }
 
 /** The in-process API of a connection, made once per connection (keep-alive: not per request). */
