@@ -194,16 +194,16 @@ describe("the operator console's merchant users", () => {
     ]);
 
     const before = (await t.p.store.listAuditLog({ limit: 100 })).length;
-    expectRefused(await call('admin/merchants/create-user', { mchId: m.mchId, name: 'lane-1', role: 'cashier' }, admin), 1021, 'param error: name: this merchant already has a user named lane-1');
+    expectRefused(await call('admin/merchants/create-user', { mchId: m.mchId, name: 'lane-1', role: 'cashier' }, admin), 1021, 'param error: name is taken: this merchant already has a user named lane-1');
     expectRefused(await call('admin/merchants/create-user', { mchId: m.mchId, name: 'Boss 2', role: 'owner', refundLimit: '5.00' }, admin), 1021,
       'param error: refundLimit is for cashiers: an owner has no refund limit');
     expectRefused(await call('admin/merchants/create-user', { mchId: m.mchId, name: 'x', role: 'manager' }, admin), 1021, 'param error: role must be owner or cashier');
     // A name that would look like another in every list: refused, whoever creates it (the rule is the store's service's).
     for (const name of ['lane-1 ', 'lane  1']) {
       expectRefused(await call('admin/merchants/create-user', { mchId: m.mchId, name, role: 'cashier' }, admin), 1021,
-        'param error: name: a new user\'s name must not end with a space or hold two spaces in a row');
+        'param error: name must not end with a space or hold two spaces in a row');
     }
-    expect(await t.p.store.createCashier(m.mchId, 'lane-2 ', 'scrypt$x$y')).toEqual({ refused: 'a new user\'s name must not end with a space or hold two spaces in a row' });
+    expect(await t.p.store.createCashier(m.mchId, 'lane-2 ', 'scrypt$x$y')).toEqual({ refused: 'must not end with a space or hold two spaces in a row' });
     expectRefused(await call('admin/merchants/create-user', { mchId: '999999999', name: 'x', role: 'owner' }, admin), 1031, 'no merchant related records: no merchant 999999999');
     for (const role of ['finance', 'support'] as const) {
       expect((await call('admin/merchants/create-user', { mchId: m.mchId, name: 'sneaky', role: 'owner' }, await operator(`op-${role}`, role))).code).toBe(9122);

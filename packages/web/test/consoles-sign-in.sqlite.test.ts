@@ -30,7 +30,14 @@ describe('the consoles', () => {
     await page.locator('#console').waitFor();
     expect(await page.locator('#console-who').textContent()).toBe('Corner Shop · boss (owner)');
     expect(await page.getByRole('navigation', { name: 'Sections' }).getByRole('link').allTextContents()).toContain('Users');
+    // A name that would look like another in every list: refused at its field, in its words.
+    await page.getByLabel('Name', { exact: true }).fill('lane  1');
+    await page.getByRole('button', { name: 'Create cashier' }).click();
+    await expect.poll(() => page.locator('#users-status').textContent()).toBe('The name must not end with a space or hold two spaces in a row');
+    expect(await page.evaluate(() => ['id', 'aria-invalid', 'aria-describedby'].map((a) => (a === 'id' ? document.activeElement?.id : document.activeElement?.getAttribute(a)))))
+      .toEqual(['new-name', 'true', 'users-status']);
     await page.getByLabel('Name', { exact: true }).fill('lane-1');
+    expect(await page.getByLabel('Name', { exact: true }).getAttribute('aria-invalid')).toBeNull();
     await page.getByLabel('Refund limit (optional)').fill('20.00');
     await page.getByRole('button', { name: 'Create cashier' }).click();
     const shown = page.locator('.shown-once code');

@@ -53,8 +53,9 @@ export async function createdUserAnswer(
 ): Promise<Answer> {
   const password = newCashierPassword();
   const created = await ctx.store.createCashier(mchId, name, await hashPin(password), user, acting);
-  if (created === 'NAME_TAKEN') return answer(ResultCode.PARAM_ERROR, null, `name: this merchant already has a user named ${name}`);
-  if (isRefused(created)) return answer(ResultCode.PARAM_ERROR, null, `name: ${created.refused}`);
+  // Said as a field's rule is ("param error: name …"), so the consoles say it at the name field.
+  if (created === 'NAME_TAKEN') return answer(ResultCode.PARAM_ERROR, null, `name is taken: this merchant already has a user named ${name}`);
+  if (isRefused(created)) return answer(ResultCode.PARAM_ERROR, null, `name ${created.refused}`);
   if (created === 'NO_MERCHANT') return answer(ResultCode.NO_RECORD, null, `no merchant ${mchId}`);
   return answer(ResultCode.SUCCESS, { user: userWire(created, ctx.clock.nowMs()), password });
 }

@@ -17,7 +17,7 @@ import { amountSen, cliActing, CommandFailed, notFound, timeText, UsageError } f
  */
 const ACCOUNT = {
   'mch-id': { type: 'string', value: 'MCHID', required: true, help: 'the merchant the user belongs to' },
-  name: { type: 'string', value: 'NAME', required: true, help: 'the user\'s name, like lane-1 (1 to 40 letters, digits, spaces, ".", "_", "-")' },
+  name: { type: 'string', value: 'NAME', required: true, help: `the user's name, like lane-1 (${CASHIER_NAME_WORDS})` },
 } as const satisfies Record<string, OptionSpec>;
 
 const NEW_USER = {
@@ -68,7 +68,7 @@ function createCommand(name: 'cashier create' | 'merchant-user create') {
       const created = await store.createCashier(mchId, userName, await hashPin(password), user, cliActing());
       if (created === 'NO_MERCHANT') return notFound(`merchant ${mchId}`);
       if (created === 'NAME_TAKEN') throw new CommandFailed(`merchant ${mchId} already has a user named ${userName}`);
-      if (isRefused(created)) throw new UsageError(`--name: ${created.refused}`);
+      if (isRefused(created)) throw new UsageError(`--name ${created.refused}`);
       out.show(userJson(created, password), `${roleTitle(created)} ${userName} of merchant ${mchId} created.\n${signInText(created, password)}`);
       return 0;
     },

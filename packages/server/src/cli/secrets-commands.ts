@@ -37,10 +37,12 @@ const rotate = defineCommand({
     if (config.masterKey === null || config.oldMasterKey === null) {
       throw new CommandFailed('set MICROPAY_OLD_MASTER_KEY to the master key in use and MICROPAY_MASTER_KEY to the new one');
     }
-    const resealed = await store.resealMerchantKeys('all', cliActing());
     // The offline-code key's setting too (docs/offline-codes.md); servers keep the key they opened.
+    // First: the keys' reseal after it then leaves no copy of its former bytes (on SQLite it
+    // rewrites the file and empties the WAL).
     const offlineKey = resealOfflineKey(new MerchantKeyVault(config.masterKey, [config.oldMasterKey]), await store.getSetting(OFFLINE_KEY_SETTING));
     if (offlineKey !== null) await store.setSetting(OFFLINE_KEY_SETTING, offlineKey);
+    const resealed = await store.resealMerchantKeys('all', cliActing());
     const left = (await store.masterKeyIdsInUse()).filter((id) => id !== config.masterKey!.id);
     if (left.length > 0) throw new CommandFailed(`secrets are still under master key ${left.join(', ')}`);
     const from = config.oldMasterKey.id;

@@ -34,7 +34,7 @@ export const usersSection: Section<MerchantUser> = {
     const list = document.createElement('div');
     const desk: Desk = {
       ctx,
-      status: Object.assign(document.createElement('p'), { role: 'status', tabIndex: -1 }),
+      status: Object.assign(document.createElement('p'), { id: 'users-status', role: 'status', tabIndex: -1 }),
       confirming: document.createElement('div'),
       shownOnce: document.createElement('div'),
       async refresh() {
@@ -136,7 +136,14 @@ function createForm(d: Desk): HTMLFormElement {
     const body: Record<string, unknown> = { name: v['new-name'] };
     if (v['new-limit'] !== '') body.refundLimit = v['new-limit'];
     const a = await callPage<{ user: MerchantUserRow; password: string }>(`${d.ctx.api}users/create`, body);
-    if (a.data === null) return say(d.status, fieldRefusal(a.msg, USER_FIELDS).words, 'error');
+    if (a.data === null) {
+      const refused = fieldRefusal(a.msg, USER_FIELDS);
+      say(d.status, refused.words, 'error');
+      // A refused name or limit is said at its field: marked, described by the status line, focused.
+      const input = refused.field === null ? null : document.getElementById(refused.field === 'name' ? 'new-name' : 'new-limit');
+      if (input instanceof HTMLInputElement) markRefused(input, d.status);
+      return;
+    }
     say(d.status, `Cashier ${a.data.user.name} created.`);
     showOnce(d.shownOnce, `Password of ${a.data.user.name}`, a.data.password);
     await d.refresh();
