@@ -391,8 +391,12 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     expect(await page.locator('.confirm-step').count()).toBe(0);
     expect(await page.evaluate(() => [document.activeElement?.id, document.activeElement?.getAttribute('aria-invalid'), document.activeElement?.getAttribute('aria-describedby')]))
       .toEqual([`reason-${payoutId}`, 'true', 'payouts-status']);
-    // Another row's reason is not described by this refusal.
-    expect(await page.locator(`input[id^="reason-"]:not(#reason-${payoutId})`).evaluateAll((inputs) => inputs.map((i) => i.getAttribute('aria-describedby')))).not.toContain('payouts-status');
+    // Another row's reason is not described by this refusal; refused in turn, it is, and this one no longer.
+    const other = page.locator(`input[id^="reason-"]:not(#reason-${payoutId})`).first();
+    expect(await other.getAttribute('aria-describedby')).toBeNull();
+    await other.press('Enter');
+    expect(await other.evaluate((i) => [i.getAttribute('aria-invalid'), i.getAttribute('aria-describedby')])).toEqual(['true', 'payouts-status']);
+    expect(await page.getByLabel(`Why payout ${payoutId} failed`).evaluate((i) => [i.getAttribute('aria-invalid'), i.getAttribute('aria-describedby')])).toEqual([null, null]);
     await page.getByLabel(`Why payout ${payoutId} failed`).fill('account closed');
     expect(await page.getByLabel(`Why payout ${payoutId} failed`).evaluate((i) => [i.getAttribute('aria-invalid'), i.getAttribute('aria-describedby')])).toEqual([null, null]);
     await page.keyboard.down('Enter');
