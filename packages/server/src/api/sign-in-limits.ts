@@ -86,16 +86,24 @@ class NamesSeen {
   readonly #key = randomBytes(32);
 
   add(account: string): void {
-    if (this.#seen.has(account)) return;
+    if (typedName(account) === 0) return;
+    // The longest unseen is forgotten first: a name seen again goes to the back.
+    this.#seen.delete(account);
     this.#seen.add(account);
     if (this.#seen.size > MAX_BUCKETS) this.#seen.delete(this.#seen.values().next().value!);
   }
 
   logged(account: string): string {
-    const named = account.startsWith(USER) ? account.indexOf(' ', USER.length) + 1 : account.startsWith(OPERATOR) ? OPERATOR.length : 0;
+    const named = typedName(account);
     if (named === 0 || this.#seen.has(account)) return account;
     return `${account.slice(0, named)}#${createHmac('sha256', this.#key).update(account).digest('hex').slice(0, 12)}`;
   }
+}
+
+/** Where the typed name begins in an account's words; 0 for a wallet or a link (never typed text). */
+function typedName(account: string): number {
+  if (account.startsWith(USER)) return account.indexOf(' ', USER.length) + 1;
+  return account.startsWith(OPERATOR) ? OPERATOR.length : 0;
 }
 
 const NAMES_SEEN = new NamesSeen();
