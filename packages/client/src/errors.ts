@@ -136,7 +136,8 @@ const QUERY_AGAIN = 'Query again after 5 seconds; a query moves no money.';
 const ENDPOINT_ACTIONS: Partial<Record<Endpoint, ReadonlyMap<number, string>>> = {
   refund: new Map([
     [ResultCode.SYSTEM_ERROR, 'The refund may or may not be made. Send the same refund again (the same mchRefundId, mchOrderId, refundAmount and reason): it is made at most once. Or call queryRefund with the mchRefundId after 5 seconds.'],
-    [ResultCode.ORDER_PAYING, 'The order is not paid yet (the customer is confirming it): nothing was recorded. Refund it once queryBill says PAID.'],
+    [ResultCode.PARAM_ERROR, 'Fix the request (msg names the field). Nothing was recorded; the same mchRefundId may be used again.'],
+    [ResultCode.ORDER_PAYING, 'The order is not settled yet (NEW or PENDING: the customer may be confirming it): nothing was recorded. Refund it once queryBill says PAID.'],
     [ResultCode.ORDER_CLOSED, 'The order failed or was closed, so no money was taken and there is nothing to refund. Nothing was recorded.'],
     [ResultCode.NO_RECORD, 'No such order for this merchant: check mchId and mchOrderId. Nothing was recorded.'],
     [ResultCode.DUPLICATE_ORDER, 'This mchRefundId is already used with another mchOrderId, refundAmount or reason (the existing refund is in data). Send the very same values again to learn its outcome, or use a new mchRefundId for a new refund. Nothing moved.'],
@@ -151,7 +152,8 @@ const ENDPOINT_ACTIONS: Partial<Record<Endpoint, ReadonlyMap<number, string>>> =
   ]),
   closeBill: new Map([
     [ResultCode.SYSTEM_ERROR, 'Close again after 5 seconds (closing twice changes nothing more), or query the order.'],
-    [ResultCode.ORDER_PAID, 'The order is PAID and cannot be closed (data carries it): hand over the goods, or refund it.'],
+    [ResultCode.ORDER_PAID, 'The order was paid and cannot be closed (data.tradeStatus says its state now: PAID, or refunded since): treat it as paid, and refund it if the sale is off.'],
+    [ResultCode.NO_RECORD, 'No payment under this mchOrderId ever reached the platform, and it is now closed: a late payment under it answers 1025. Pay again under a new mchOrderId.'],
   ]),
 };
 

@@ -174,8 +174,10 @@ describe('queryBill and closeBill', () => {
     const error = (await client.closeBill({ mchOrderId: 'c-2' }).catch((e: unknown) => e)) as OrderPaidError;
     expect(error).toBeInstanceOf(OrderPaidError);
     expect(error.order).toMatchObject({ tradeStatus: 'PAID' });
-    expect(error.action).toMatch(/^The order is PAID and cannot be closed/);
-    await expect(client.closeBill({ mchOrderId: 'never' })).rejects.toBeInstanceOf(NoRecordError);
+    expect(error.action).toMatch(/^The order was paid and cannot be closed/);
+    const never = (await client.closeBill({ mchOrderId: 'never' }).catch((e: unknown) => e)) as NoRecordError;
+    expect(never).toBeInstanceOf(NoRecordError);
+    expect(never.action).toMatch(/^No payment under this mchOrderId ever reached the platform, and it is now closed/);
   });
 });
 
@@ -211,6 +213,10 @@ describe('refund, queryRefund and downloadBill', () => {
     expect(await actionOf(client.refund({ mchOrderId: 'ra-2', mchRefundId: 'rfa-2', refundAmount: '1.00' }))).toMatch(/^The order failed or was closed, so no money was taken/);
     expect(await actionOf(client.refund({ mchOrderId: 'ra-none', mchRefundId: 'rfa-3', refundAmount: '1.00' }))).toMatch(/^No such order for this merchant/);
     expect(await actionOf(client.queryRefund({ mchRefundId: 'rfa-never' }))).toMatch(/^No refund was ever recorded under this mchRefundId/);
+    expect(await actionOf(client.queryOrderRefunds({ mchOrderId: 'ra-none' }))).toMatch(/^No such order for this merchant/);
+    // Not settled yet: a PENDING order (above the confirmation limit) has nothing to refund yet.
+    await client.micropay(sale('ra-3', await payCode(p, w), '300.00')).catch(() => undefined);
+    expect(await actionOf(client.refund({ mchOrderId: 'ra-3', mchRefundId: 'rfa-4', refundAmount: '1.00' }))).toMatch(/^The order is not settled yet \(NEW or PENDING/);
     // A payment's errors keep the catalogue's words.
     expect(await actionOf(client.queryBill({ mchOrderId: 'ra-none' }))).toMatch(/pay again under the same mchOrderId/);
   });

@@ -11,7 +11,8 @@ export interface Job {
 /** While a job keeps failing (the store is down), it says so once a minute, not at every run. */
 export const FAILING_REPEAT_MS = 60_000;
 
-export function startJob(name: string, intervalMs: number, run: () => Promise<unknown>, logger: Logger, nowMs: () => number = Date.now): Job {
+/** `nowMs`: a monotonic clock (tests pass their own): how long a job has failed is not moved by the wall clock's steps. */
+export function startJob(name: string, intervalMs: number, run: () => Promise<unknown>, logger: Logger, nowMs: () => number = () => performance.now()): Job {
   let running: Promise<unknown> | null = null;
   let stopped = false;
   const failures = new FailureRun(name, logger, nowMs);
@@ -32,6 +33,7 @@ export function startJob(name: string, intervalMs: number, run: () => Promise<un
       stopped = true;
       clearInterval(timer);
       await running;
+      failures.stopped();
     },
   };
 }
@@ -47,6 +49,7 @@ class FailureRun {
   #sinceTold = 0;
   #firstMs = 0;
   #toldMs = 0;
+  #lastError: unknown = null;
 
   constructor(private readonly job: string, private readonly logger: Logger, private readonly nowMs: () => number) {}
 
@@ -59,16 +62,24 @@ class FailureRun {
       return this.logger.error({ job: this.job, error: describeError(error) }, 'job failed');
     }
     this.#sinceTold += 1;
-    // A clock stepped back tells at once rather than keeping quiet for the length of the step.
-    if (now >= this.#toldMs && now - this.#toldMs < FAILING_REPEAT_MS) return;
-    this.logger.error({ job: this.job, failures: this.#sinceTold, failingForMs: now - this.#firstMs, error: describeError(error) }, 'job still failing');
+    this.#lastError = error;
+    if (now - this.#toldMs >= FAILING_REPEAT_MS) this.#tellStillFailing(now);
+  }
+
+  /** The server stops while the job fails: the failures not yet told are, so none goes uncounted. */
+  stopped(): void {
+    if (this.#sinceTold > 0) this.#tellStillFailing(this.nowMs());
+  }
+
+  #tellStillFailing(now: number): void {
+    this.logger.error({ job: this.job, failures: this.#sinceTold, failingForMs: Math.round(now - this.#firstMs), error: describeError(this.#lastError) }, 'job still failing');
     this.#toldMs = now;
     this.#sinceTold = 0;
   }
 
   succeeded(): void {
     if (this.#count === 0) return;
-    this.logger.warn({ job: this.job, failures: this.#count, failingForMs: this.nowMs() - this.#firstMs }, 'job recovered');
+    this.logger.warn({ job: this.job, failures: this.#count, failingForMs: Math.round(this.nowMs() - this.#firstMs) }, 'job recovered');
     this.#count = 0;
     this.#sinceTold = 0;
   }

@@ -49,6 +49,11 @@ describe('a background job that keeps failing', () => {
       failing = true;
       await runsPast(5);
       expect(logged().map((l) => l.msg)).toEqual(['job failed']);
+      // Stopped while failing: the failures not yet told are, in one last line.
+      await job.stop();
+      const last = logged();
+      expect(last.map((l) => [l.level, l.msg])).toEqual([['error', 'job still failing']]);
+      expect(last[0]!.failures).toBeGreaterThanOrEqual(4);
     } finally {
       await job.stop();
     }
