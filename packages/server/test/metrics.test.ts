@@ -1,6 +1,7 @@
 import { Secret } from '@micropay/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { newApiKey } from '../src/domain/ids.js';
+import { STORE_READ_LIMIT_MS } from '../src/ops/metrics.js';
 import { execute } from './db-access.js';
 import {
   createMerchant,
@@ -115,6 +116,25 @@ describe('GET /metrics', () => {
     await execute(p.store, 'ALTER TABLE notifications_away RENAME TO notifications');
     text = await scrape(p.url);
     expect([sample(text, 'micropay_store_up'), sample(text, 'micropay_notifications', { status: 'dead' })]).toEqual([1, 1]);
+  });
+
+  it.runIf(TEST_STORE === 'postgres')('answers micropay_store_up 0 within its limit when PostgreSQL does not answer the read (a lock held), then 1', async () => {
+    p = await startTestPlatform();
+    const pool = (p.store as unknown as { pool: { connect(): Promise<{ query(sql: string): Promise<unknown>; release(): void }> } }).pool;
+    const holder = await pool.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('LOCK TABLE notifications IN ACCESS EXCLUSIVE MODE');
+      const started = performance.now();
+      const text = await scrape(p.url);
+      // The scrape answered, at the limit (2 s), long before PostgreSQL's own statement timeout.
+      expect(performance.now() - started).toBeLessThan(STORE_READ_LIMIT_MS + 3_000);
+      expect([sample(text, 'micropay_store_up'), sample(text, 'micropay_notifications', { status: 'pending' })]).toEqual([0, undefined]);
+    } finally {
+      await holder.query('ROLLBACK');
+      holder.release();
+    }
+    expect(sample(await scrape(p.url), 'micropay_store_up')).toBe(1);
   });
 
   it('shows the PostgreSQL pool of the process (PostgreSQL only; SQLite has none)', async () => {

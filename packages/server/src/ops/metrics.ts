@@ -4,6 +4,24 @@ import type { Logger } from '../log.js';
 import { describeError } from '../log.js';
 import type { Store } from '../store/store.js';
 
+/**
+ * How long a scrape waits for the store: a store that does not answer (a host gone silent) is
+ * down to the scrape, which then still answers, well within Prometheus's 10 s scrape timeout, with
+ * micropay_store_up 0 rather than not at all.
+ */
+export const STORE_READ_LIMIT_MS = 2_000;
+
+/** The read's value, or a rejection once `ms` have passed without one (the read itself goes on). */
+function withinMs<T>(read: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the store did not answer within ${ms} ms`)), ms);
+  });
+  // A read that fails after the limit is already reported: its rejection is not left unhandled.
+  read.catch(() => undefined);
+  return Promise.race([read, late]).finally(() => clearTimeout(timer));
+}
+
 /** The endpoint whose latency the payment histogram records. */
 export const PAYMENT_ENDPOINT = '/api/micropay/micropay';
 
@@ -130,7 +148,7 @@ export class PlatformMetrics {
 
   async #readGauges(): Promise<void> {
     try {
-      const backlog = await this.#store.notificationBacklog();
+      const backlog = await withinMs(this.#store.notificationBacklog(), STORE_READ_LIMIT_MS);
       this.#notifications.set({ status: 'pending' }, backlog.pending);
       this.#notifications.set({ status: 'dead' }, backlog.dead);
       this.#storeUp.set(1);
