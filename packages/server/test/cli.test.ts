@@ -441,6 +441,7 @@ describe.concurrent('mistakes an operator can make', () => {
     expect(created.stderr).toBe(`micropay: no store was there, so a new one was made at ${missing}; check --db or DATABASE_URL if you meant another\n`);
     const again = await runCli(['migrate', '--db', missing, '--json']);
     expect([again.stderr, JSON.parse(again.stdout).thisRun]).toEqual(['', { from: SQLITE_MIGRATIONS.length, applied: [] }]);
+    expect((await runCli(['migrate', '--db', missing])).stdout).toMatch(/^The SQLite schema is at version \d+: nothing to apply\. Applied:\n/);
     rmSync(missing, { force: true });
   });
 
