@@ -1,0 +1,68 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appWallet, createMerchant, FAST_ENV, payCode, startTestPlatform, type TestPlatform } from './support.js';
+
+/**
+ * docs/client.md's install, as a POS developer does it: `npm pack` of the client, the tarball
+ * installed alone into a new project (offline: it needs no other package), and a payment made with
+ * it against the real platform. Packed from a copy of the two packages, so the workspace's own
+ * builds, which the rest of the suite runs on, are never rebuilt under it.
+ */
+const repo = fileURLToPath(new URL('../../../', import.meta.url));
+let tmp: string;
+let p: TestPlatform;
+
+beforeAll(async () => {
+  tmp = mkdtempSync(join(tmpdir(), 'micropay-packed-'));
+  for (const [pkg, parts] of [['client', ['package.json', 'README.md', 'tsconfig.json', 'src', 'scripts']], ['protocol', ['package.json', 'tsconfig.json', 'src']]] as const) {
+    for (const part of parts) cpSync(join(repo, 'packages', pkg, part), join(tmp, 'packages', pkg, part), { recursive: true });
+  }
+  cpSync(join(repo, 'tsconfig.base.json'), join(tmp, 'tsconfig.base.json'));
+  // TypeScript and Node's types for the build; the copy's own protocol is built beside it.
+  symlinkSync(join(repo, 'node_modules'), join(tmp, 'node_modules'), 'dir');
+  p = await startTestPlatform(FAST_ENV);
+}, 60_000);
+
+afterAll(async () => {
+  await p?.stop();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+const npm = (args: string[], cwd: string): string => execFileSync('npm', [...args, '--no-audit', '--no-fund', '--offline'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+
+describe('the packed client', () => {
+  it('packs self-contained, installs alone into a new project, and pays', async () => {
+    const out = join(tmp, 'out');
+    mkdirSync(out);
+    const packed = JSON.parse(npm(['pack', '--json', '--pack-destination', out], join(tmp, 'packages', 'client'))) as { filename: string; files: { path: string }[] }[];
+    const files = packed[0]!.files.map((f) => f.path);
+    expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/protocol/index.js']));
+    expect(files.filter((f) => !f.startsWith('dist/') && !['package.json', 'README.md'].includes(f))).toEqual([]);
+
+    const app = join(tmp, 'app');
+    mkdirSync(app);
+    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'pay-station', private: true, type: 'module' }));
+    npm(['install', join(out, readdirSync(out)[0]!)], app);
+    // Nothing else came with it.
+    expect(readdirSync(join(app, 'node_modules')).filter((n) => !n.startsWith('.'))).toEqual(['@micropay']);
+    expect(readdirSync(join(app, 'node_modules', '@micropay'))).toEqual(['client']);
+
+    const m = await createMerchant(p);
+    const code = await payCode(p, await appWallet(p, 100_00));
+    writeFileSync(join(app, 'pay.mjs'), `
+      import { MicroPayClient, parseAmountSen } from '@micropay/client';
+      const client = new MicroPayClient({ baseUrl: process.argv[2], mchId: process.argv[3], apiKey: process.argv[4] });
+      const outcome = await client.pay({ mchOrderId: 'packed-1', amount: '2.5', payCode: process.argv[5], goodsInfo: 'Parking 1h' });
+      console.log(JSON.stringify({ status: outcome.status, amount: outcome.order?.amount, sen: parseAmountSen(outcome.order?.amount ?? '') }));
+    `);
+    // Not synchronously: the platform answers from this process.
+    const printed = (await promisify(execFile)(process.execPath, ['pay.mjs', p.url, m.mchId, m.key, code], { cwd: app, encoding: 'utf8' })).stdout;
+    expect(JSON.parse(printed)).toEqual({ status: 'PAID', amount: '2.50', sen: 250 });
+    expect((await p.store.findOrder(m.mchId, 'packed-1'))?.status).toBe('PAID');
+  }, 180_000);
+});
