@@ -34,19 +34,32 @@ function cleanBuild() {
   execFileSync(process.execPath, [tsc, '-b', clientDir], { stdio: 'inherit' });
 }
 
-/** Copies protocol's built files (one set per source file) into dist/protocol/. */
+/**
+ * Copies protocol's built files (one set per source file) into dist/protocol/, and its sources
+ * into dist/protocol/src/ with the maps pointed at them, so an editor's "go to definition" and a
+ * stack trace's source map reach the code (the client's own maps reach the shipped src/).
+ */
 function vendorProtocol() {
-  mkdirSync(vendored, { recursive: true });
+  mkdirSync(join(vendored, 'src'), { recursive: true });
   const sources = readdirSync(join(protocolDir, 'src')).filter((name) => name.endsWith('.ts'));
   for (const source of sources) {
     const base = source.slice(0, -'.ts'.length);
+    copyFileSync(join(protocolDir, 'src', source), join(vendored, 'src', source));
     for (const built of [`${base}.js`, `${base}.js.map`, `${base}.d.ts`, `${base}.d.ts.map`]) {
       const from = join(protocolDir, 'dist', built);
       // tsc -b trusts protocol's build info too, so a deleted output would go unnoticed.
       if (!existsSync(from)) throw new Error(`${from} is missing: rebuild protocol (npx tsc -b packages/protocol --force)`);
-      copyFileSync(from, join(vendored, built));
+      if (!built.endsWith('.map')) copyFileSync(from, join(vendored, built));
+      else writeFileSync(join(vendored, built), besideSources(readFileSync(from, 'utf8')));
     }
   }
+}
+
+/** A map of protocol's, its sources moved from ../src/ to src/ beside it. */
+function besideSources(map) {
+  const parsed = JSON.parse(map);
+  parsed.sources = parsed.sources.map((source) => source.replace(/^\.\.\/src\//, 'src/'));
+  return JSON.stringify(parsed);
 }
 
 /** Points every import of '@micropay/protocol' under `dir` at dist/protocol/index.js. */

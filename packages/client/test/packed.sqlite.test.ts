@@ -1,8 +1,8 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appWallet, createMerchant, FAST_ENV, payCode, startTestPlatform, type TestPlatform } from './support.js';
@@ -41,8 +41,16 @@ describe('the packed client', () => {
     mkdirSync(out);
     const packed = JSON.parse(npm(['pack', '--json', '--pack-destination', out], join(tmp, 'packages', 'client'))) as { filename: string; files: { path: string }[] }[];
     const files = packed[0]!.files.map((f) => f.path);
-    expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/protocol/index.js']));
-    expect(files.filter((f) => !f.startsWith('dist/') && !['package.json', 'README.md'].includes(f))).toEqual([]);
+    expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/protocol/index.js', 'src/index.ts', 'dist/protocol/src/money.ts']));
+    expect(files.filter((f) => !f.startsWith('dist/') && !f.startsWith('src/') && !['package.json', 'README.md'].includes(f))).toEqual([]);
+    // Every map's sources are in the tarball: "go to definition" and stack traces reach the code.
+    const unpacked = join(tmp, 'unpacked');
+    mkdirSync(unpacked);
+    execFileSync('tar', ['xzf', join(out, packed[0]!.filename), '-C', unpacked]);
+    for (const map of files.filter((f) => f.endsWith('.map'))) {
+      const { sources } = JSON.parse(readFileSync(join(unpacked, 'package', map), 'utf8')) as { sources: string[] };
+      for (const source of sources) expect(files, `${map} → ${source}`).toContain(posix.join(posix.dirname(map), source));
+    }
 
     const app = join(tmp, 'app');
     mkdirSync(app);
