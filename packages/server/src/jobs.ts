@@ -1,4 +1,4 @@
-import { describeError, type Logger } from './log.js';
+import { describeError, OncePerMinute, type Logger } from './log.js';
 
 /**
  * A background job that runs every `intervalMs`, never overlapping itself, and stops cleanly.
@@ -7,9 +7,6 @@ import { describeError, type Logger } from './log.js';
 export interface Job {
   stop(): Promise<void>;
 }
-
-/** While a job keeps failing (the store is down), it says so once a minute, not at every run. */
-export const FAILING_REPEAT_MS = 60_000;
 
 /** `nowMs`: a monotonic clock (tests pass their own): how long a job has failed is not moved by the wall clock's steps. */
 export function startJob(name: string, intervalMs: number, run: () => Promise<unknown>, logger: Logger, nowMs: () => number = () => performance.now()): Job {
@@ -40,47 +37,43 @@ export function startJob(name: string, intervalMs: number, run: () => Promise<un
 
 /**
  * One job's failures in a row, in the log: the first at once (`job failed`), then while they go on
- * one line a minute (`job still failing`, with how many since the last line and the latest error),
- * and `job recovered` with how many in all and for how long once a run succeeds. A store outage
- * made every job log every second of it, in every process.
+ * one line a minute (`job still failing`, with how many since the last line and the latest error;
+ * log.ts's OncePerMinute keeps the count), and `job recovered` with how many in all and for how
+ * long once a run succeeds. A store outage made every job log every second of it, in every process.
  */
 class FailureRun {
   #count = 0;
-  #sinceTold = 0;
   #firstMs = 0;
-  #toldMs = 0;
   #lastError: unknown = null;
+  readonly #told = new OncePerMinute(1);
 
   constructor(private readonly job: string, private readonly logger: Logger, private readonly nowMs: () => number) {}
 
   failed(error: unknown): void {
     const now = this.nowMs();
+    if (this.#count === 0) this.#firstMs = now;
     this.#count += 1;
-    if (this.#count === 1) {
-      this.#firstMs = now;
-      this.#toldMs = now;
-      return this.logger.error({ job: this.job, error: describeError(error) }, 'job failed');
-    }
-    this.#sinceTold += 1;
     this.#lastError = error;
-    if (now - this.#toldMs >= FAILING_REPEAT_MS) this.#tellStillFailing(now);
+    const quiet = this.#told.tell(this.job, now);
+    if (quiet === null) return;
+    if (this.#count === 1) return this.logger.error({ job: this.job, error: describeError(error) }, 'job failed');
+    this.#stillFailing(quiet + 1, now);
   }
 
   /** The server stops while the job fails: the failures not yet told are, so none goes uncounted. */
   stopped(): void {
-    if (this.#sinceTold > 0) this.#tellStillFailing(this.nowMs());
-  }
-
-  #tellStillFailing(now: number): void {
-    this.logger.error({ job: this.job, failures: this.#sinceTold, failingForMs: Math.round(now - this.#firstMs), error: describeError(this.#lastError) }, 'job still failing');
-    this.#toldMs = now;
-    this.#sinceTold = 0;
+    const untold = this.#told.forget(this.job);
+    if (untold > 0) this.#stillFailing(untold, this.nowMs());
   }
 
   succeeded(): void {
     if (this.#count === 0) return;
+    this.#told.forget(this.job);
     this.logger.warn({ job: this.job, failures: this.#count, failingForMs: Math.round(this.nowMs() - this.#firstMs) }, 'job recovered');
     this.#count = 0;
-    this.#sinceTold = 0;
+  }
+
+  #stillFailing(failures: number, now: number): void {
+    this.logger.error({ job: this.job, failures, failingForMs: Math.round(now - this.#firstMs), error: describeError(this.#lastError) }, 'job still failing');
   }
 }

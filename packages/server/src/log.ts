@@ -51,3 +51,37 @@ export const silentLogger: Logger = pino({ level: 'silent' }, { write() {} });
 export function describeError(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
+
+/** How often a line that comes in floods is told at most. */
+export const ONCE_A_MINUTE_MS = 60_000;
+
+/**
+ * Once a minute per key at most, for lines that come in floods (refused sign-ins over the pace, a
+ * job failing run after run): `tell` answers how many were kept quiet since the last time told, or
+ * null to keep this one quiet; `forget` answers how many are still untold and starts the key anew.
+ * Bounded: past `maxKeys` the oldest key is forgotten, and with it its count.
+ */
+export class OncePerMinute {
+  readonly #last = new Map<string, { atMs: number; quiet: number }>();
+
+  constructor(private readonly maxKeys: number) {}
+
+  tell(key: string, nowMs: number): number | null {
+    const seen = this.#last.get(key);
+    // A clock stepped back does not keep a key quiet for the length of the step.
+    if (seen !== undefined && nowMs >= seen.atMs && nowMs - seen.atMs < ONCE_A_MINUTE_MS) {
+      seen.quiet += 1;
+      return null;
+    }
+    this.#last.delete(key);
+    this.#last.set(key, { atMs: nowMs, quiet: 0 });
+    if (this.#last.size > this.maxKeys) this.#last.delete(this.#last.keys().next().value!);
+    return seen?.quiet ?? 0;
+  }
+
+  forget(key: string): number {
+    const untold = this.#last.get(key)?.quiet ?? 0;
+    this.#last.delete(key);
+    return untold;
+  }
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { FAILING_REPEAT_MS, startJob } from '../src/jobs.js';
-import { createLogger } from '../src/log.js';
+import { startJob } from '../src/jobs.js';
+import { createLogger, ONCE_A_MINUTE_MS } from '../src/log.js';
 
 /**
  * A job failing run after run (a store outage) is logged as one event: at once, then once a minute
@@ -32,18 +32,18 @@ describe('a background job that keeps failing', () => {
       expect(first[0]!.error).toContain('ECONNREFUSED');
 
       // A minute on: one line, counting the failures kept quiet meanwhile.
-      now += FAILING_REPEAT_MS;
+      now += ONCE_A_MINUTE_MS;
       await runsPast(20);
       const still = logged();
       expect(still.map((l) => [l.level, l.msg])).toEqual([['error', 'job still failing']]);
       expect(still[0]!.failures).toBeGreaterThanOrEqual(20);
-      expect(still[0]!.failingForMs).toBe(FAILING_REPEAT_MS);
+      expect(still[0]!.failingForMs).toBe(ONCE_A_MINUTE_MS);
 
       now += 5_000;
       failing = false;
       await runsPast(5);
       const recovered = logged();
-      expect(recovered.map((l) => [l.level, l.msg, l.failingForMs])).toEqual([['warn', 'job recovered', FAILING_REPEAT_MS + 5_000]]);
+      expect(recovered.map((l) => [l.level, l.msg, l.failingForMs])).toEqual([['warn', 'job recovered', ONCE_A_MINUTE_MS + 5_000]]);
       expect(recovered[0]!.failures).toBeGreaterThan(still[0]!.failures as number);
 
       failing = true;

@@ -3,6 +3,7 @@ import { ResultCode } from '@micropay/protocol';
 import { addressKey, MAX_BUCKETS } from '../domain/sign-in-limits.js';
 import { answer } from './answer.js';
 import type { Answer, ApiContext, ApiRequest } from './context.js';
+import { OncePerMinute } from '../log.js';
 
 /** How the pace's keys and the log's lines begin for accounts named by what was typed. */
 const USER = 'user ';
@@ -54,28 +55,6 @@ function logRefusal(ctx: ApiContext, req: ApiRequest, account: string, outcome: 
 }
 
 /**
- * Once a minute per key at most: `tell` answers how many were kept quiet since the last time told,
- * or null to keep this one quiet. Bounded as the buckets are (the oldest key is forgotten, and with
- * it its count; a flood that stops is counted in its next line, if any).
- */
-class OncePerMinute {
-  readonly #last = new Map<string, { atMs: number; quiet: number }>();
-
-  tell(key: string, nowMs: number): number | null {
-    const seen = this.#last.get(key);
-    // A clock stepped back does not keep a key quiet for the length of the step.
-    if (seen !== undefined && nowMs >= seen.atMs && nowMs - seen.atMs < 60_000) {
-      seen.quiet += 1;
-      return null;
-    }
-    this.#last.delete(key);
-    this.#last.set(key, { atMs: nowMs, quiet: 0 });
-    if (this.#last.size > MAX_BUCKETS) this.#last.delete(this.#last.keys().next().value!);
-    return seen?.quiet ?? 0;
-  }
-}
-
-/**
  * A name typed at a sign-in reaches the log only once this process has seen it name an account: a
  * password typed in the name field (a generated one passes the name rule) must never be logged.
  * Until then a line gives it as `#` and a digest keyed afresh by each process, so lines about one
@@ -108,8 +87,8 @@ function typedName(account: string): number {
 
 const NAMES_SEEN = new NamesSeen();
 
-/** Per process: the refusals that come in floods (over the pace; sign-in links, which have no pace). */
-const QUIETED = new OncePerMinute();
+/** Per process: the refusals that come in floods (over the pace; sign-in links, which have no pace), bounded as the buckets are. */
+const QUIETED = new OncePerMinute(MAX_BUCKETS);
 
 /** A spent, unknown or malformed sign-in link, logged once a minute per address: links have no pace of their own to absorb a flood. */
 export function signInLinkRefused(ctx: ApiContext, req: ApiRequest, refusal: Answer): Answer {

@@ -28,8 +28,7 @@ export function refundRoomSen(user: RefundingUser, order: { readonly refundedSen
 /**
  * A new user's name ends with no space and holds no two in a row: `lane-2` and `lane-2 ` would look
  * the same in every list and at every till. Answers why a name is refused (words that follow the
- * field's name), or null. (Names made
- * before this rule still sign in and are still managed.)
+ * field's name), or null. Names made before this rule still sign in and are still managed.
  */
 export function newUserNameRefusal(name: string): string | null {
   return / $| {2}/.test(name) ? 'must not end with a space or hold two spaces in a row' : null;
