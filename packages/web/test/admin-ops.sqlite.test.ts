@@ -53,7 +53,8 @@ describe('the operator console', () => {
     await docsScreenshot(page, 'admin-dashboard', { fullPage: true });
 
     await page.getByRole('link', { name: 'Ledger audit' }).click();
-    expect(await page.title()).toBe('Ledger audit · MicroPay operator console');
+    // The tab is named once the section is drawn, not at the click.
+    await expect.poll(() => page.title()).toBe('Ledger audit · MicroPay operator console');
     // By the keyboard: the focus stays on Run audit while it runs and after (never dropped to the page's top).
     await page.getByRole('button', { name: 'Run audit' }).focus();
     await page.keyboard.press('Enter');
