@@ -1,4 +1,4 @@
-import { resultCodeInfo, ResultCode, type OrderData, type RefundData } from '@micropay/protocol';
+import { merchantActionAfter, ResultCode, type OrderData, type RefundData } from '@micropay/protocol';
 import type { Endpoint, SignedData } from './types.js';
 
 /**
@@ -51,7 +51,7 @@ export class MicroPayApiError extends MicroPayError {
       details.httpStatus === 0
         ? `${details.endpoint} not sent, refused by the client's own check with ${details.code}: ${details.msg}`
         : `${details.endpoint} answered ${details.code}: ${details.msg}`,
-      action ?? resultCodeInfo(details.code)?.merchantAction ?? 'See docs/errors.md for this code.',
+      action ?? merchantActionAfter(details.endpoint, details.code) ?? 'See docs/errors.md for this code.',
     );
     this.endpoint = details.endpoint;
     this.code = details.code;
@@ -127,40 +127,10 @@ const ACTION_OVERRIDE = new Map<number, string>([
   [ResultCode.SIGNATURE_ERROR, 'Check the apiKey and mchId the client was created with (they must be the pair the platform issued). Nothing was recorded.'],
 ]);
 
-const QUERY_AGAIN = 'Query again after 5 seconds; a query moves no money.';
-
-/**
- * The catalogue's actions speak of payments (its 500 says to query the order, its 1025 to pay under
- * a new mchOrderId). What the refund calls and closeBill answer asks for their own next step.
- */
-const ENDPOINT_ACTIONS: Partial<Record<Endpoint, ReadonlyMap<number, string>>> = {
-  refund: new Map([
-    [ResultCode.SYSTEM_ERROR, 'The refund may or may not be made. Send the same refund again (the same mchRefundId, mchOrderId, refundAmount and reason): it is made at most once. Or call queryRefund with the mchRefundId after 5 seconds.'],
-    [ResultCode.PARAM_ERROR, 'Fix the request (msg names the field). Nothing was recorded; the same mchRefundId may be used again.'],
-    [ResultCode.ORDER_PAYING, 'The order is not settled yet (NEW or PENDING: the customer may be confirming it): nothing was recorded. Refund it once queryBill says PAID.'],
-    [ResultCode.ORDER_CLOSED, 'The order failed or was closed, so no money was taken and there is nothing to refund. Nothing was recorded.'],
-    [ResultCode.NO_RECORD, 'No such order for this merchant: check mchId and mchOrderId. Nothing was recorded.'],
-    [ResultCode.DUPLICATE_ORDER, 'This mchRefundId is already used with another mchOrderId, refundAmount or reason (the existing refund is in data). Send the very same values again to learn its outcome, or use a new mchRefundId for a new refund. Nothing moved.'],
-  ]),
-  queryRefund: new Map([
-    [ResultCode.SYSTEM_ERROR, QUERY_AGAIN],
-    [ResultCode.NO_RECORD, 'No refund was ever recorded under this mchRefundId (or mchId is wrong), so no money moved for it. Sending the refund again with the same mchRefundId is safe.'],
-  ]),
-  queryOrderRefunds: new Map([
-    [ResultCode.SYSTEM_ERROR, QUERY_AGAIN],
-    [ResultCode.NO_RECORD, 'No such order for this merchant: check mchId and mchOrderId.'],
-  ]),
-  closeBill: new Map([
-    [ResultCode.SYSTEM_ERROR, 'Close again after 5 seconds (closing twice changes nothing more), or query the order.'],
-    [ResultCode.ORDER_PAID, 'The order was paid and cannot be closed (data.tradeStatus says its state now: PAID, or refunded since): treat it as paid, and refund it if the sale is off.'],
-    [ResultCode.NO_RECORD, 'No payment under this mchOrderId ever reached the platform, and it is now closed: a late payment under it answers 1025. Pay again under a new mchOrderId.'],
-  ]),
-};
-
 /** The typed error for an answer's code; codes the client does not know get the base class. */
 export function apiError(details: ApiErrorDetails): MicroPayApiError {
   const Class = API_ERROR_CLASS.get(details.code) ?? MicroPayApiError;
-  return new Class(details, ENDPOINT_ACTIONS[details.endpoint]?.get(details.code) ?? ACTION_OVERRIDE.get(details.code));
+  return new Class(details, ACTION_OVERRIDE.get(details.code) ?? merchantActionAfter(details.endpoint, details.code));
 }
 
 // ---------------------------------------------------------------------------------------------

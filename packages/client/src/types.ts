@@ -1,4 +1,4 @@
-import type { BillData, OrderData, OrderRefundsData, RefundData } from '@micropay/protocol';
+import type { BillData, MerchantCall, OrderData, OrderRefundsData, RefundData } from '@micropay/protocol';
 
 /**
  * Request and response types of the client. Requests use the spec's field names (without mchId,
@@ -7,7 +7,8 @@ import type { BillData, OrderData, OrderRefundsData, RefundData } from '@micropa
  * here as on the wire: the client never turns money into a floating-point number.
  */
 
-export type Endpoint = 'micropay' | 'queryBill' | 'closeBill' | 'refund' | 'queryRefund' | 'queryOrderRefunds' | 'downloadBill';
+/** A call of the merchant API, as the spec names it. */
+export type Endpoint = MerchantCall;
 
 /** Any `data` the platform signs. */
 export type SignedData = OrderData | OrderRefundsData | RefundData | BillData;

@@ -1,4 +1,4 @@
-import { RESULT_CODES, type ResultCodeInfo } from './errors.js';
+import { MERCHANT_CALLS, RESULT_CODES, type ResultCodeInfo } from './errors.js';
 
 /**
  * Renders the published error catalogue (the part of docs/errors.md between the
@@ -28,9 +28,23 @@ function table(rows: readonly ResultCodeInfo[]): string[] {
     line(HEADER),
     line(['---:', '---', '---:', '---', '---', '---']),
     ...rows.map((info) =>
-      line([String(info.code), `\`${info.msg}\``, String(info.httpStatus), info.meaning, info.when, info.merchantAction]),
+      line([String(info.code), `\`${info.msg}\``, String(info.httpStatus), info.meaning, info.when, whatToDo(info)]),
     ),
   ];
+}
+
+/**
+ * The catalogue's action, then each call's own where it differs (a refund's 500 is not a
+ * payment's), the calls with the same words together: "**queryRefund, downloadBill:** …".
+ */
+function whatToDo(info: ResultCodeInfo): string {
+  const callsByAction = new Map<string, string[]>();
+  for (const call of MERCHANT_CALLS) {
+    const action = info.callActions[call];
+    if (action !== undefined) callsByAction.set(action, [...(callsByAction.get(action) ?? []), call]);
+  }
+  const own = [...callsByAction].map(([action, calls]) => `**${calls.join(', ')}:** ${action}`);
+  return [info.merchantAction, ...own].join('<br>');
 }
 
 function line(cells: readonly string[]): string {

@@ -16,8 +16,18 @@ export interface ResultCodeInfo {
   readonly meaning: string;
   readonly when: string;
   readonly merchantAction: string;
+  /**
+   * A call's own next step where `merchantAction` (said of payments: query the order, pay under a
+   * new mchOrderId) would mislead after that call, e.g. a refund's 500.
+   */
+  readonly callActions: CallActions;
   readonly extension: boolean;
 }
+
+/** The merchant API's calls, as the spec names them (the path after `/api/v1/payment/`). */
+export const MERCHANT_CALLS = ['micropay', 'queryBill', 'closeBill', 'refund', 'queryRefund', 'queryOrderRefunds', 'downloadBill'] as const;
+export type MerchantCall = (typeof MERCHANT_CALLS)[number];
+export type CallActions = Readonly<Partial<Record<MerchantCall, string>>>;
 
 function entry(
   code: number,
@@ -28,7 +38,7 @@ function entry(
   merchantAction: string,
   extension = false,
 ): ResultCodeInfo {
-  return { code, msg, httpStatus, meaning, when, merchantAction, extension };
+  return { code, msg, httpStatus, meaning, when, merchantAction, callActions: CALL_ACTIONS.get(code) ?? {}, extension };
 }
 
 export const ResultCode = {
@@ -86,6 +96,31 @@ export const ResultCode = {
 
 export type ResultCodeValue = (typeof ResultCode)[keyof typeof ResultCode];
 
+const LOOK_AGAIN = 'Ask again after 5 seconds; asking moves no money.';
+
+/** The calls whose next step differs from the catalogue's action, by code (see `callActions`). */
+const CALL_ACTIONS: ReadonlyMap<number, CallActions> = new Map<number, CallActions>([
+  [500, {
+    refund: 'The refund may or may not be made. Send the same refund again (the same mchRefundId, mchOrderId, refundAmount and reason): it is made at most once. Or call queryRefund with the mchRefundId after 5 seconds.',
+    queryRefund: LOOK_AGAIN,
+    queryOrderRefunds: LOOK_AGAIN,
+    downloadBill: LOOK_AGAIN,
+    closeBill: 'Close again after 5 seconds (closing twice changes nothing more), or query the order.',
+  }],
+  [1021, { refund: 'Fix the request (msg names the field). Nothing was recorded; the same mchRefundId may be used again.' }],
+  [1023, { closeBill: 'The order was paid and cannot be closed (data.tradeStatus says its state now: PAID, or refunded since): treat it as paid, and refund it if the sale is off.' }],
+  [1024, { refund: 'The order is not settled yet (NEW or PENDING: the customer may be confirming it): nothing was recorded. Refund it once queryBill says PAID.' }],
+  [1025, { refund: 'The order failed or was closed, so no money was taken and there is nothing to refund. Nothing was recorded.' }],
+  [1031, {
+    queryBill: 'Check mchId. If it is right, the payment was never recorded, so no money moved: pay again under the same mchOrderId, unless you closed it with closeBill (then a payment under it answers 1025: use a new one).',
+    refund: 'No such order for this merchant: check mchId and mchOrderId. Nothing was recorded.',
+    queryRefund: 'No refund was ever recorded under this mchRefundId (or mchId is wrong), so no money moved for it. Sending the refund again with the same mchRefundId is safe.',
+    queryOrderRefunds: 'No such order for this merchant: check mchId and mchOrderId.',
+    closeBill: 'No payment under this mchOrderId ever reached the platform, and it is now closed: a late payment under it answers 1025. Pay again under a new mchOrderId.',
+  }],
+  [1032, { refund: 'This mchRefundId is already used with another mchOrderId, refundAmount or reason (the existing refund is in data). Send the very same values again to learn its outcome, or use a new mchRefundId for a new refund. Nothing moved.' }],
+]);
+
 export const RESULT_CODES: readonly ResultCodeInfo[] = [
   entry(0, 'success', 200, 'The call did what it asked.',
     'micropay: the order is PAID. queryBill: the order exists (read tradeStatus). queryOrderRefunds: the order exists (read refundAmount). refund and queryRefund: the refund exists (read refundStatus: REFUNDED, REFUND_FAILED with failReason, or REFUND_IN_PROCESS). downloadBill: the statement is in data.csv.',
@@ -113,7 +148,7 @@ export const RESULT_CODES: readonly ResultCodeInfo[] = [
     'Ask the customer to top up or pay another way; retry with a new mchOrderId.'),
   entry(1031, 'no merchant related records', 200, 'No such merchant, or no such order for this merchant.',
     'mchId is unknown (any endpoint), queryBill, closeBill, queryOrderRefunds or refund for a mchOrderId that was never recorded, or queryRefund for a mchRefundId that was never recorded. closeBill then also closes the mchOrderId: a payment under it answers 1025 from then on. The wallet API\'s and the wallet page\'s confirm and decline for an order that is not the wallet\'s, and the wallet page\'s code-result for a code that is not the session wallet\'s.',
-    'Check mchId. For queryBill: the payment was never recorded, so no money moved; pay again under the same mchOrderId, unless you closed it with closeBill (then a payment under it answers 1025: use a new one).'),
+    'Check mchId: no merchant has it. Nothing was recorded.'),
   entry(1032, 'duplicate merchant order number', 200, 'The mchOrderId is already used for a different payment.',
     'micropay with a mchOrderId that exists but with different amount, payCode, goodsInfo, discount or point. `data` carries the existing signed order. refund with a mchRefundId that exists but with a different mchOrderId, refundAmount or reason; `data` carries the existing signed refund.',
     'Use a fresh mchOrderId for a new payment (a fresh mchRefundId for a new refund). Nothing moved.'),
@@ -240,4 +275,10 @@ const BY_CODE = new Map(RESULT_CODES.map((info) => [info.code, info]));
 
 export function resultCodeInfo(code: number): ResultCodeInfo | undefined {
   return BY_CODE.get(code);
+}
+
+/** What the merchant's system should do after `call` answered `code`; undefined for a code not in the catalogue. */
+export function merchantActionAfter(call: MerchantCall, code: number): string | undefined {
+  const info = BY_CODE.get(code);
+  return info === undefined ? undefined : info.callActions[call] ?? info.merchantAction;
 }

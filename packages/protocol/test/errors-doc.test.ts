@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { RESULT_CODES, renderErrorCatalogue } from '../src/index.js';
+import { merchantActionAfter, RESULT_CODES, renderErrorCatalogue } from '../src/index.js';
 
 /**
  * docs/errors.md publishes the catalogue rendered from RESULT_CODES between two markers. This test
@@ -51,5 +51,18 @@ describe('the published error catalogue', () => {
     const spec = RESULT_CODES.filter((info) => !info.extension).map((info) => info.code).sort((a, b) => a - b);
     expect(spec).toEqual(SPEC_CODES);
     for (const info of RESULT_CODES.filter((i) => i.extension)) expect(info.code).toBeGreaterThanOrEqual(9000);
+  });
+
+  it("gives a call's own action where the payment's would mislead, in the client's words and the document's", () => {
+    const row = renderErrorCatalogue().split('\n').find((line) => line.startsWith('| 500 |'))!;
+    const refund = merchantActionAfter('refund', 500)!;
+    expect(refund).toMatch(/^The refund may or may not be made\. Send the same refund again/);
+    expect(row).toContain(`<br>**refund:** ${refund}`);
+    // Calls with the same words share one line; a call with none of its own reads the catalogue's.
+    expect(row).toContain('<br>**queryRefund, queryOrderRefunds, downloadBill:** Ask again after 5 seconds');
+    expect(merchantActionAfter('micropay', 500)).toBe(RESULT_CODES.find((i) => i.code === 500)!.merchantAction);
+    expect(merchantActionAfter('queryBill', 1031)).toMatch(/pay again under the same mchOrderId/);
+    expect(merchantActionAfter('micropay', 1031)).toBe('Check mchId: no merchant has it. Nothing was recorded.');
+    expect(merchantActionAfter('refund', 123456)).toBeUndefined();
   });
 });
