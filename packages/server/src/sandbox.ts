@@ -24,6 +24,8 @@ export interface SandboxCredentials {
   readonly ownerPassword: string;
   readonly operatorName: string;
   readonly operatorPassword: string;
+  /** Merchants of the store besides the sandbox's (made by `merchant create` since, say): their payments rehearse faults too. */
+  readonly otherMerchants: number;
 }
 
 const SANDBOX_SETTING = 'sandbox';
@@ -45,8 +47,9 @@ export async function isSandboxStore(store: Store): Promise<boolean> {
  */
 export async function prepareSandbox(store: Store, config: Config, acting: ActingAs): Promise<SandboxCredentials | null> {
   let saved = await store.getSetting(SANDBOX_SETTING);
+  const merchants = await store.listMerchants();
   if (saved === null) {
-    if ((await store.listMerchants()).length > 0) return null;
+    if (merchants.length > 0) return null;
     // One transaction: a start that dies half-way leaves an empty store, so the next start
     // creates the sandbox afresh instead of finding "merchants of its own".
     await store.createSandbox({
@@ -83,6 +86,7 @@ export async function prepareSandbox(store: Store, config: Config, acting: Actin
     balance: formatSen(wallet.balanceSen),
     payCode: code.code,
     payCodeExpiresAtMs: code.expiresAtMs,
+    otherMerchants: merchants.filter((m) => m.mchId !== mchId).length,
   };
 }
 

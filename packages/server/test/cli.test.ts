@@ -709,6 +709,22 @@ describe('serve', () => {
     });
   });
 
+  it('serve --sandbox says so, and warns, when merchants were made beside the sandbox merchant: their payments rehearse faults too', async () => {
+    const db = fresh.db;
+    const first = await startServerProcess(['--sandbox', '--db', db, '--port', '0']);
+    await first.waitForStdout(/npx micropay pay/);
+    expect(first.stdout()).not.toContain('besides the sandbox');
+    first.child.kill('SIGKILL');
+    await first.exited;
+    // The README's path: a merchant of one's own, made on the sandbox's store.
+    await cliJson<MerchantJson>(['merchant', 'create', '--name', 'Real Shop', '--db', db]);
+    const second = await startServerProcess(['--sandbox', '--db', db, '--port', '0']);
+    await second.waitForStdout(/besides the sandbox's/);
+    expect(second.stdout()).toContain('npx micropay pay');
+    expect(second.stdout()).toContain("Sandbox: this store also has 1 merchant besides the sandbox's: X-MicroPay-Sandbox rehearses faults on their payments too.\n");
+    await expect.poll(() => second.stderr()).toMatch(/"level":"warn".*"msg":"sandbox mode over a store with merchants of its own: any caller can rehearse faults/);
+  });
+
   it('serve --sandbox stops cleanly on SIGTERM even while it is still preparing the sandbox', async () => {
     // An operator's supervisor may stop the server at any moment after it says it is listening.
     const server = await startServerProcess(['--sandbox', '--db', fresh.db, '--port', '0']);

@@ -204,6 +204,23 @@ describe('docs/cli.md: the migrate sample', () => {
   });
 });
 
+describe('docs/cli.md: the audit sample', () => {
+  it("shows every check the audit prints, in its order: all of them on SQLite, and PostgreSQL's as many as it says", async () => {
+    const [command, ...lines] = docBlock('cli.md', 'audit-sample').trimEnd().split('\n');
+    expect(command).toBe('$ micropay audit');
+    const p = await platform();
+    const audit = await runCli(['audit', '--db', p.config.database]);
+    expect(audit.code).toBe(0);
+    const printed = audit.stdout.trimEnd().split('\n');
+    const checks = printed.slice(0, -1);
+    for (const last of [printed.at(-1), lines.at(-1)]) expect(last).toMatch(/^Audit clean: \d+ journal entries, \d+ postings, \d+ orders\.$/);
+    if (p.store.kind === 'sqlite') return expect(lines.slice(0, -1)).toEqual(checks);
+    // PostgreSQL's are the first ones, without the SQLite store's own.
+    expect(lines.slice(0, checks.length)).toEqual(checks);
+    expect(readDoc('cli.md')).toContain(`PostgreSQL\nprints the ${checks.length} above it.`);
+  });
+});
+
 describe('docs/notifications.md', () => {
   it('the receiver logs and acknowledges real notifications, refuses bad bodies as documented, and stays alive', async () => {
     const key = newApiKey();

@@ -1,6 +1,7 @@
 import { runLedgerAudit } from '../services/ledger-audit.js';
 import { DEFAULT_DATABASE, unknownSettings, type Config } from '../config.js';
-import type { ListenError } from '../platform.js';
+import type { ListenError, Platform } from '../platform.js';
+import type { Logger } from '../log.js';
 import { isPostgresUrl, redactUrl, urlHasPassword } from '../store-open.js';
 import type { SchemaUpgrade } from '../store/schema-version.js';
 import { prepareSandbox, type SandboxCredentials } from '../sandbox.js';
@@ -66,30 +67,7 @@ async function runServer(config: Config): Promise<number> {
   const where = platform.store.kind === 'sqlite' ? `SQLite ${config.database}` : `PostgreSQL ${redactUrl(config.database)}`;
   process.stdout.write(`MicroPay is listening on ${platform.url} (${where}, ${mode})\n`);
   if (platform.adminUrl !== null) process.stdout.write(`Health${config.metrics ? ' and metrics' : ''} on ${platform.adminUrl}\n`);
-  if (config.sandbox) {
-    const sandbox = await prepareSandbox(platform.store, config, cliActing());
-    if (sandbox === null) {
-      process.stdout.write('Sandbox: this store already has merchants of its own, so no sandbox merchant was created.\n');
-      // The sandbox's rehearsed faults (X-MicroPay-Sandbox) are on, over merchants of its own: a store in use?
-      logger.warn({ store: where }, 'sandbox mode over a store with merchants of its own: any caller can rehearse faults (X-MicroPay-Sandbox) on their payments; serve a real store without --sandbox');
-    } else {
-      const order = `demo-${Date.now()}`;
-      process.stdout.write(
-        [
-          '',
-          `Sandbox merchant  mchId ${sandbox.mchId}   key ${sandbox.apiKey}`,
-          `Sandbox wallet    walletId ${sandbox.walletId}   balance ${sandbox.balance}`,
-          `Payment code      ${sandbox.payCode}   (one use, valid ${config.payCodeTtlS} s; ${newCodeHint(sandbox.walletId, config.database)})`,
-          '',
-          ...pageLines(config.publicUrl ?? platform.url, sandbox),
-          '',
-          'Pay 1.00 with it:',
-          `  npx micropay pay --url ${platform.url} --mch-id ${sandbox.mchId} --key ${sandbox.apiKey} --order ${order} --amount 1.00 --code ${sandbox.payCode}`,
-          '',
-        ].join('\n') + '\n',
-      );
-    }
-  }
+  if (config.sandbox) await startSandbox(platform, config, logger, where);
   logger.info({ url: platform.url, adminUrl: platform.adminUrl, sandbox: config.sandbox }, 'listening');
   await stopped;
   logger.info({ timeoutMs: config.shutdownTimeoutMs }, 'shutting down: draining requests in flight');
@@ -101,6 +79,40 @@ async function runServer(config: Config): Promise<number> {
   }
   logger.info('stopped');
   return 0;
+}
+
+/**
+ * Sandbox mode's start: its merchant, wallet and users printed with a fresh code. Its rehearsed
+ * faults (X-MicroPay-Sandbox) work on every merchant of the store: merchants of the store's own
+ * (a store in use?) are said on the screen and warned of in the log.
+ */
+async function startSandbox(platform: Platform, config: Config, logger: Logger, where: string): Promise<void> {
+  const sandbox = await prepareSandbox(platform.store, config, cliActing());
+  if (sandbox !== null) {
+    const order = `demo-${Date.now()}`;
+    process.stdout.write(
+      [
+        '',
+        `Sandbox merchant  mchId ${sandbox.mchId}   key ${sandbox.apiKey}`,
+        `Sandbox wallet    walletId ${sandbox.walletId}   balance ${sandbox.balance}`,
+        `Payment code      ${sandbox.payCode}   (one use, valid ${config.payCodeTtlS} s; ${newCodeHint(sandbox.walletId, config.database)})`,
+        '',
+        ...pageLines(config.publicUrl ?? platform.url, sandbox),
+        '',
+        'Pay 1.00 with it:',
+        `  npx micropay pay --url ${platform.url} --mch-id ${sandbox.mchId} --key ${sandbox.apiKey} --order ${order} --amount 1.00 --code ${sandbox.payCode}`,
+        '',
+      ].join('\n') + '\n',
+    );
+  }
+  if (sandbox === null) process.stdout.write('Sandbox: this store already has merchants of its own, so no sandbox merchant was created.\n');
+  else if (sandbox.otherMerchants > 0) {
+    const others = sandbox.otherMerchants === 1 ? '1 merchant' : `${sandbox.otherMerchants} merchants`;
+    process.stdout.write(`Sandbox: this store also has ${others} besides the sandbox's: X-MicroPay-Sandbox rehearses faults on their payments too.\n`);
+  }
+  if (sandbox === null || sandbox.otherMerchants > 0) {
+    logger.warn({ store: where }, 'sandbox mode over a store with merchants of its own: any caller can rehearse faults (X-MicroPay-Sandbox) on their payments; serve a real store without --sandbox');
+  }
 }
 
 /** Whether the graceful stop finished within the limit (MICROPAY_SHUTDOWN_TIMEOUT_MS). */
