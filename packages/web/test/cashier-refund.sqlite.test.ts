@@ -91,6 +91,12 @@ describe('the cashier page after the charge', () => {
     expect(ids.map(([, fits, lines]) => [fits, lines])).toEqual([[true, 1], [true, 1]]);
     await docsScreenshot(till, 'cashier-receipt-print', { fullPage: true });
     await till.emulateMedia({ media: 'screen' });
+    // On a 320 px screen (or zoomed to 400 %) the ids wrap inside the receipt: nothing scrolls sideways.
+    const wide = till.viewportSize()!;
+    await till.setViewportSize({ width: 320, height: wide.height });
+    expect(await till.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(320);
+    expect(await receipt.locator('dd.receipt-id').evaluateAll((dds) => dds.every((dd) => dd.scrollWidth <= dd.clientWidth + 1))).toBe(true);
+    await till.setViewportSize(wide);
     // Escape closes the receipt, as it closes the refund dialog, and the code field has the focus again.
     await till.keyboard.press('Escape');
     await expect.poll(() => receipt.isHidden()).toBe(true);

@@ -14,6 +14,10 @@ describe('the wallet page shows a real payment code', () => {
     const { page, problems } = await openCodeScreen(chromium.browser, await platform.walletLink(wallet.walletId));
     const digits = page.locator('#digits');
     expect(await digits.getAttribute('aria-pressed')).toBe('false');
+    // Its name begins with what is written on it, so voice control finds it by those words.
+    const hint = (await digits.getAttribute('data-hint'))!;
+    expect(hint).toBe('Tap to show the digits');
+    expect(await digits.getAttribute('aria-label')).toMatch(new RegExp(`^${hint}`));
     expect(await digits.locator('span').allTextContents()).toEqual(['••••', '••••', '••••', '••••', '••']);
     await docsScreenshot(page, 'wallet-code-masked', { fullPage: true });
     // The symbols are labelled for screen readers, and the page fits the phone's width.

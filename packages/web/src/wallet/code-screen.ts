@@ -52,8 +52,9 @@ export class CodeScreen {
     button.setAttribute('aria-pressed', String(this.revealed));
     // The visible hint (drawn by CSS from this attribute); the label below says it to screen readers.
     button.dataset.hint = this.revealed ? 'Tap to hide' : 'Tap to show the digits';
-    // Groups read aloud one by one; masked, the label says what a tap does instead of the dots.
-    button.setAttribute('aria-label', this.revealed ? `Payment code ${groups.join(' ')}. Tap to hide.` : 'Payment code digits hidden. Tap to show them.');
+    // Groups read aloud one by one; masked, the label says what a tap does instead of the dots, in
+    // the hint's own words first: voice control finds a button by what is written on it.
+    button.setAttribute('aria-label', this.revealed ? `Payment code ${groups.join(' ')}. Tap to hide.` : 'Tap to show the digits of the payment code (hidden now).');
   }
 }
 
