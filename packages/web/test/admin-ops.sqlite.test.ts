@@ -99,4 +99,37 @@ describe('the operator console', () => {
     await docsScreenshot(page, 'admin-audit-log', { fullPage: true });
     expect(problems).toEqual([]);
   }, 230_000);
+
+  it("holds the dashboard's figures still when asked, and never announces its own reads", async () => {
+    const ops = await platform.cliJ<{ password: string }>(['admin', 'create', '--name', 'watcher']);
+    const page = await chromium.browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const problems = watchForProblems(page);
+    // The page's timers run when the test says: a read every 30 s is shown without waiting for it.
+    await page.clock.install();
+    let reads = 0;
+    page.on('request', (r) => void (r.url().endsWith('/api/page/admin/dashboard') && reads++));
+    await signInToOperatorConsole(page, `${platform.server.url}/admin`, { name: 'watcher', password: ops.password });
+    const updates = page.locator('.dashboard-updates');
+    await expect.poll(() => updates.textContent()).toMatch(/^Read at .+; reads again every 30 seconds\. Pause updates$/);
+    const firstReads = reads;
+    await page.clock.runFor(31_000);
+    await expect.poll(() => reads).toBe(firstReads + 1);
+    // Its own reads are not announced (the status line stays empty), and the statistics' note is said once, as text.
+    expect(await page.locator('#section p[role=status]').textContent()).toBe('');
+    expect(await page.getByText('The payment figures and charts are statistics, not the ledger').count()).toBe(1);
+
+    // By the keyboard: Pause updates is a toggle; while pressed, nothing is read again.
+    const pause = page.getByRole('button', { name: 'Pause updates' });
+    await pause.focus();
+    await page.keyboard.press('Enter');
+    expect(await pause.getAttribute('aria-pressed')).toBe('true');
+    await expect.poll(() => updates.textContent()).toMatch(/; updates paused\. Pause updates$/);
+    await page.clock.runFor(95_000);
+    expect(reads).toBe(firstReads + 1);
+    await page.keyboard.press('Enter');
+    expect(await pause.getAttribute('aria-pressed')).toBe('false');
+    await page.clock.runFor(31_000);
+    await expect.poll(() => reads).toBe(firstReads + 2);
+    expect(problems).toEqual([]);
+  }, 60_000);
 });

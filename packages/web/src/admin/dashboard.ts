@@ -21,8 +21,10 @@ const REFRESH_MS = 30_000;
 
 /**
  * The Dashboard, the console's landing section: today's PAID payments, merchants and open wallets,
- * and the payment charts of the last hour (or day). It reads again every 30 s while it is shown
- * and the tab is visible; once another section replaces it, its timer stops.
+ * and the payment charts of the last hour (or day). It reads again every 30 s while it is shown,
+ * the tab is visible and its updates are not paused; once another section replaces it, its timer
+ * stops. The reads it makes by itself are not announced (a screen reader would hear the section
+ * anew every 30 s): only a failed read is, and the line under the figures says when they are from.
  */
 export const dashboardSection: Section<SignedInOperator> = {
   id: 'dashboard',
@@ -42,7 +44,8 @@ export const dashboardSection: Section<SignedInOperator> = {
     rangeLabel.append(range);
     const charts = document.createElement('div');
     const chartsTitle = Object.assign(document.createElement('h3'), { textContent: 'Payments, minute by minute (statistics)' });
-    container.append(figures, moneyTitle, money, moneyAt, chartsTitle, rangeLabel, charts, status);
+    const updates = updateControls();
+    container.append(figures, updates.line, moneyTitle, money, moneyAt, chartsTitle, rangeLabel, charts, statisticsNote(), status);
     let drawn: PaymentCharts | null = null;
 
     async function refresh(): Promise<void> {
@@ -61,21 +64,59 @@ export const dashboardSection: Section<SignedInOperator> = {
       moneyAt.textContent = `As of ${formatTime(d.moneyAtMs, d.timeZone)}: in wallets, with merchants and being paid out add up to what is on the platform.`;
       drawn?.destroy();
       drawn = drawPaymentCharts(charts, d.minutes, { timeZone: d.timeZone });
-      say(status, `Updated ${formatTime(Date.now(), d.timeZone)}; reads again every 30 seconds. The current minute shows once it ends. `
-        + "The payment figures and charts are statistics, not the ledger: a payment that waited for the holder's PIN counts as pending, "
-        + 'not as paid, and a server stopped with kill -9 loses its current minute. '
-        + "Where the money is comes from the ledger itself; a merchant's day is in its statements (micropay report daily).");
+      say(status, '');
+      updates.readAt(formatTime(Date.now(), d.timeZone));
     }
     range.addEventListener('change', () => void refresh());
     const timer = window.setInterval(() => {
       if (!container.isConnected) {
         window.clearInterval(timer);
         drawn?.destroy();
-      } else if (document.visibilityState === 'visible') void refresh();
+      } else if (document.visibilityState === 'visible' && !updates.paused()) void refresh();
     }, REFRESH_MS);
     return refresh();
   },
 };
+
+/** What the payment figures are, said once (it does not change with each read). */
+function statisticsNote(): HTMLParagraphElement {
+  return Object.assign(document.createElement('p'), {
+    className: 'help',
+    textContent: "The payment figures and charts are statistics, not the ledger: the current minute shows once it ends, a payment that waited for the holder's PIN counts as pending, "
+      + 'not as paid, and a server stopped with kill -9 loses its current minute. '
+      + "Where the money is comes from the ledger itself; a merchant's day is in its statements (micropay report daily).",
+  });
+}
+
+/**
+ * When the figures were read, and a button that pauses the reads every 30 s (and resumes them):
+ * figures that change by themselves can be held still to be read (WCAG 2.2.2).
+ */
+function updateControls(): { line: HTMLElement; readAt: (time: string) => void; paused: () => boolean } {
+  const line = Object.assign(document.createElement('p'), { className: 'dashboard-updates' });
+  const when = document.createElement('span');
+  // A toggle: its name stays, aria-pressed says whether the updates are paused.
+  const pause = Object.assign(document.createElement('button'), { type: 'button', className: 'secondary', textContent: 'Pause updates' });
+  pause.setAttribute('aria-pressed', 'false');
+  const paused = () => pause.getAttribute('aria-pressed') === 'true';
+  let time = '';
+  const tell = () => {
+    when.textContent = `Read at ${time}; ${paused() ? 'updates paused. ' : 'reads again every 30 seconds. '}`;
+  };
+  pause.addEventListener('click', () => {
+    pause.setAttribute('aria-pressed', String(!paused()));
+    tell();
+  });
+  line.append(when, pause);
+  return {
+    line,
+    readAt(at) {
+      time = at;
+      tell();
+    },
+    paused,
+  };
+}
 
 /** A figure: a count written with its thousands marked, an amount (a decimal string) as the wire has it. */
 function headline(term: string, value: number | string): HTMLElement[] {
