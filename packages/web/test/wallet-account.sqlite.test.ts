@@ -74,6 +74,12 @@ describe("the wallet page's account part", () => {
     await question.waitFor({ state: 'hidden' });
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('freeze');
     expect((await platform.cliJ<{ status: string }>(['wallet', 'show', wallet.walletId])).status).toBe('active');
+    // Escape is Cancel too, and the focus goes back to the button that asked.
+    await page.keyboard.press('Enter');
+    await question.waitFor();
+    await page.keyboard.press('Escape');
+    await question.waitFor({ state: 'hidden' });
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('freeze');
 
     // By keyboard: the button, then "Yes, freeze it".
     await page.getByRole('button', { name: 'Freeze this wallet' }).focus();

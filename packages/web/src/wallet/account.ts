@@ -54,9 +54,10 @@ export class Account {
     this.#older.addEventListener('click', () => void this.#showOlder());
     this.#refresh.addEventListener('click', () => void this.refresh());
     this.#freeze.addEventListener('click', () => this.#askToFreeze(true));
-    this.#freezeNo.addEventListener('click', () => {
-      this.#askToFreeze(false);
-      this.#freeze.focus();
+    this.#freezeNo.addEventListener('click', () => this.#keepUnfrozen());
+    // Escape answers the question as Cancel does, as the consoles' questions take it.
+    this.#confirm.addEventListener('keydown', (event) => {
+      if (event.key === 'Escape' && !this.#confirm.hidden) this.#keepUnfrozen();
     });
     this.#freezeYes.addEventListener('click', () => void this.#doFreeze());
   }
@@ -138,6 +139,11 @@ export class Account {
     this.#lost.hidden = frozen;
     if (frozen) this.#askToFreeze(false);
     say(this.#state, frozen ? 'This wallet is frozen: it cannot pay. Only the operator can unfreeze it.' : '', frozen ? 'error' : 'info');
+  }
+
+  #keepUnfrozen(): void {
+    this.#askToFreeze(false);
+    this.#freeze.focus();
   }
 
   /** The confirmation step: the question and its two answers, or the plain button again. */
