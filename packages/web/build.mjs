@@ -57,6 +57,21 @@ for (const [name, page] of Object.entries(PAGES)) {
   writeFileSync(join(dist, 'pages', `${name}.html`), shell.replace('<!--assets-->', `${ICON}\n  ${tags}`));
 }
 
+// What a browser gets at an address that is no page (a mistyped one): the front page's links, under
+// a title and words that say so. Served with 404 (packages/server/src/http/pages.ts).
+const NOT_FOUND_WORDS = [
+  ['<title>MicroPay</title>', '<title>Page not found · MicroPay</title>'],
+  ['<h1>MicroPay</h1>', '<h1>Page not found</h1>'],
+  ['<p>This server runs a MicroPay payment platform. Pick the page that is yours.</p>',
+    '<p>There is no page at this address on this MicroPay platform. Check the address, or pick the page that is yours.</p>'],
+];
+let notFound = readFileSync(join(dist, 'pages', 'home.html'), 'utf8');
+for (const [from, to] of NOT_FOUND_WORDS) {
+  if (!notFound.includes(from)) throw new Error(`src/home/home.html no longer has ${from}: the not-found page is made from it`);
+  notFound = notFound.replace(from, to);
+}
+writeFileSync(join(dist, 'pages', 'not-found.html'), notFound);
+
 // The wallet page's service worker, with the files of its shell named (src/wallet/shell-worker.js).
 const walletFiles = ['/wallet', '/favicon.svg', ...bundleFiles(result.metafile, PAGES.wallet.entry)];
 // The version follows the files' contents, the shell's and the icon's too (their names never change).

@@ -123,7 +123,7 @@ describe('the OpenAPI document and the routes', () => {
     const served = new Set<string>([
       ...ROUTES.keys(),
       ...opsRoutes(p.store, {} as PlatformMetrics, silentLogger).keys(),
-      ...[...loadPages().keys()].filter((path) => !path.startsWith('/assets/')),
+      ...[...loadPages().files.keys()].filter((path) => !path.startsWith('/assets/')),
     ]);
     const documented = new Set(Object.keys(doc.paths));
     const undocumented = [...served].filter((path) => !documented.has(path));

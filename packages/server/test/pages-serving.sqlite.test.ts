@@ -41,6 +41,28 @@ function assetUrls(html: string): string[] {
 }
 
 describe('the pages', () => {
+  it("answers a browser at an address that is no page with a page that says so (404), and an API caller with the envelope", async () => {
+    const browser = { Accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' };
+    for (const path of ['/wallet/', '/admin/', '/cashier.html', '/nothing?x=1']) {
+      const a = await send('GET', path, browser);
+      expect(a.status, path).toBe(404);
+      expect(a.headers['content-type']).toBe('text/html; charset=utf-8');
+      expect(String(a.headers['content-security-policy'])).toContain("default-src 'none'");
+      expect(a.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+      const html = a.body.toString('utf8');
+      expect(html).toContain('<html lang="en">');
+      expect(html).toContain('<title>Page not found · MicroPay</title>');
+      expect(html).toContain('<a href="/wallet">');
+    }
+    expect((await send('HEAD', '/wallet/', browser)).status).toBe(404);
+    // Not a page's address, or not a browser's navigation: the API's own answer, as before.
+    for (const [method, path, headers] of [['GET', '/api/nothing', browser], ['GET', '/wallet/', { Accept: '*/*' }], ['GET', '/wallet/', {}], ['POST', '/wallet/', browser]] as const) {
+      const a = await send(method, path, headers);
+      expect(a.headers['content-type'], `${method} ${path}`).toBe('application/json; charset=utf-8');
+      expect(JSON.parse(a.body.toString('utf8')).code).toBe(9101);
+    }
+  });
+
   it.each(['/', '/wallet', '/cashier'])('GET %s answers the HTML shell with a strict CSP and no inline script', async (path) => {
     const a = await send('GET', path);
     expect(a.status).toBe(200);

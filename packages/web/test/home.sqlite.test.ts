@@ -28,4 +28,20 @@ describe('the front page', () => {
     await page.getByLabel('Merchant id').waitFor();
     expect(problems).toEqual([]);
   });
+
+  it('tells a person at a mistyped address that there is no page there, and offers the real ones', async () => {
+    const page = await chromium.browser.newPage(PHONE);
+    const problems = watchForProblems(page);
+    const answer = await page.goto(`${platform.server.url}/admin/`);
+    expect(answer?.status()).toBe(404);
+    expect(await page.title()).toBe('Page not found · MicroPay');
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Page not found');
+    expect(await page.locator('nav .name').allTextContents()).toEqual(['Wallet', 'Cashier page', 'Merchant console', 'Operator console', 'API reference']);
+    await docsScreenshot(page, 'not-found', { fullPage: true });
+    await page.getByRole('link', { name: /^Operator console/ }).click();
+    await page.waitForURL(/\/admin$/);
+    await page.getByLabel('Operator', { exact: true }).waitFor();
+    // The 404 of the mistyped address is the one failed load (the browser's console says it too).
+    expect(problems.filter((p) => p !== 'HTTP 404 for /admin/' && !p.includes('status of 404'))).toEqual([]);
+  });
 });

@@ -85,10 +85,16 @@ export function webDist(): string {
  * The pages read and compressed once per process: a second listener (the warm-up's, a test's)
  * shares them instead of compressing them again, which takes about half a second.
  */
-const loaded = new Map<string, ReadonlyMap<string, PageFile>>();
+const loaded = new Map<string, Pages>();
 
-/** Every page and asset by its URL path. Fails when the pages were never built. */
-export function loadPages(dist: string = webDist()): ReadonlyMap<string, PageFile> {
+/** Every page and asset by its URL path, and the page a browser gets at an address that is none of them. */
+export interface Pages {
+  readonly files: ReadonlyMap<string, PageFile>;
+  readonly notFound: PageFile;
+}
+
+/** The pages, read once per process (see `loaded`). Fails when they were never built. */
+export function loadPages(dist: string = webDist()): Pages {
   if (!existsSync(join(dist, 'pages')) || !existsSync(join(dist, 'assets'))) {
     throw new Error(`the web pages are not built (no ${dist}): run \`npm run build\``);
   }
@@ -97,7 +103,7 @@ export function loadPages(dist: string = webDist()): ReadonlyMap<string, PageFil
   return files;
 }
 
-function readPages(dist: string): ReadonlyMap<string, PageFile> {
+function readPages(dist: string): Pages {
   const files = new Map<string, PageFile>();
   for (const page of PAGES) {
     const extra: Record<string, string> = { 'Cache-Control': SHELL_CACHE, 'Permissions-Policy': page.permissions };
@@ -113,7 +119,8 @@ function readPages(dist: string): ReadonlyMap<string, PageFile> {
   for (const name of readdirSync(join(dist, 'assets'))) {
     files.set(`/assets/${name}`, pageFile(join(dist, 'assets', name), { 'Cache-Control': ASSET_CACHE }));
   }
-  return files;
+  const notFound = pageFile(join(dist, 'pages', 'not-found.html'), { 'Cache-Control': SHELL_CACHE, 'Permissions-Policy': PAGES[0].permissions });
+  return { files, notFound };
 }
 
 function pageFile(path: string, extra: Record<string, string>): PageFile {
@@ -133,19 +140,31 @@ function memoryFile(body: Buffer, type: string, extra: Record<string, string>): 
   };
 }
 
-/** Answers GET or HEAD for a page file: 304 when the browser has it, gzip when it takes gzip. */
-export function sendPageFile(req: IncomingMessage, res: ServerResponse, file: PageFile): void {
-  if (matchesEtag(req.headers['if-none-match'], file.headers.ETag!)) {
+/**
+ * Answers GET or HEAD for a page file: 304 when the browser has it, gzip when it takes gzip.
+ * `status` 404: the not-found page, never answered 304 (the browser's copy is of another address).
+ */
+export function sendPageFile(req: IncomingMessage, res: ServerResponse, file: PageFile, status: 200 | 404 = 200): void {
+  if (status === 200 && matchesEtag(req.headers['if-none-match'], file.headers.ETag!)) {
     res.writeHead(304, file.headers);
     res.end();
   } else {
     const gzip = file.gzipped !== null && acceptsGzip(req.headers['accept-encoding']);
     const body = gzip ? file.gzipped! : file.body;
-    res.writeHead(200, { ...file.headers, 'Content-Length': body.length, ...(gzip ? { 'Content-Encoding': 'gzip' } : {}) });
+    res.writeHead(status, { ...file.headers, 'Content-Length': body.length, ...(gzip ? { 'Content-Encoding': 'gzip' } : {}) });
     res.end(req.method === 'HEAD' ? undefined : body);
   }
   // A GET with a body: drain it, so it is not read as the next request on this connection.
   if (!req.complete) req.resume();
+}
+
+/**
+ * A person's browser asking for a page at an address that is none (mistyped, a stale bookmark): it
+ * gets a page saying so, with the links to the real ones. An API caller (no text/html in Accept:
+ * fetch and curl send *\/*) and anything under /api/ get the envelope's 9101 as before.
+ */
+export function wantsPage(req: IncomingMessage, path: string): boolean {
+  return (req.method === 'GET' || req.method === 'HEAD') && !path.startsWith('/api/') && (req.headers.accept ?? '').includes('text/html');
 }
 
 function matchesEtag(ifNoneMatch: string | undefined, etag: string): boolean {

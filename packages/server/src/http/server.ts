@@ -11,7 +11,7 @@ import { corsFor, PREFLIGHT_HEADERS } from './cors.js';
 import { NO_OPS, type OpsEndpoints } from './ops.js';
 import { parseBody } from './json-body.js';
 import { ownApiFetch } from './own-api.js';
-import { loadPages, sendPageFile, type PageFile } from './pages.js';
+import { loadPages, sendPageFile, wantsPage, type Pages } from './pages.js';
 import { requestIdOf } from './request-id.js';
 import { hostProblem, requestPath } from './request-target.js';
 import { ROUTES } from './routes.js';
@@ -93,7 +93,7 @@ function clientErrorAnswer(code: string | undefined): Answer | null {
 
 async function handle(
   ctx: ApiContext,
-  pages: ReadonlyMap<string, PageFile>,
+  pages: Pages,
   ops: OpsEndpoints,
   ownFetch: typeof fetch,
   req: IncomingMessage,
@@ -123,7 +123,12 @@ async function handle(
     }
     const endpoint = ROUTES.get(path);
     if (endpoint === undefined) {
-      const page = pages.get(path);
+      const page = pages.files.get(path);
+      if (page === undefined && wantsPage(req, path)) {
+        setHeaders(res, stamp);
+        sendPageFile(req, res, pages.notFound, 404);
+        return ops.meter.answered(metered, ResultCode.NOT_FOUND, startedMs);
+      }
       if (page === undefined) return send(answer(ResultCode.NOT_FOUND, null, `no endpoint at ${path.slice(0, 100)}`));
       metered = 'page';
       if (req.method !== 'GET' && req.method !== 'HEAD') return send(answer(ResultCode.METHOD_NOT_ALLOWED), { Allow: 'GET, HEAD' });
