@@ -11,3 +11,4 @@ export * from './duration.js';
 export * from './schemas.js';
 export * from './offline-code.js';
 export * from './audit-actions.js';
+export * from './page-session.js';

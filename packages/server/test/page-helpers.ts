@@ -14,6 +14,8 @@ export interface PageAnswer {
   readonly msg: string;
   readonly data: Record<string, any> | null;
   readonly setCookie: string | null;
+  /** What the session has left, as the answer tells the page (X-Session-Ends); null without one. */
+  readonly sessionEnds: string | null;
   readonly text: string;
 }
 
@@ -32,9 +34,9 @@ export async function pageCall(p: TestPlatform, path: string, body: unknown = {}
   });
   const text = await res.text();
   // A download (a statement, the payout file) answers its file, not the envelope: it succeeded.
-  if (/^attachment;/.test(res.headers.get('content-disposition') ?? '')) return { status: res.status, code: 0, msg: 'success', data: null, setCookie: null, text };
+  if (/^attachment;/.test(res.headers.get('content-disposition') ?? '')) return { status: res.status, code: 0, msg: 'success', data: null, setCookie: null, sessionEnds: res.headers.get('x-session-ends'), text };
   const envelope = JSON.parse(text) as { code: number; msg: string; data: Record<string, any> | null };
-  return { status: res.status, ...envelope, setCookie: res.headers.get('set-cookie'), text };
+  return { status: res.status, ...envelope, setCookie: res.headers.get('set-cookie'), sessionEnds: res.headers.get('x-session-ends'), text };
 }
 
 /** The headers a session's page sends: its cookie, and the CSRF token unless `csrf` is null. */

@@ -259,6 +259,36 @@ describe('a session', () => {
     expect(await sessionCount()).toBe(0);
   });
 
+  it('tells its page what it has left (X-Session-Ends), by the rule it ends by: use within the minute is not a new last use', async () => {
+    const m = await createMerchant(p);
+    const c = await cashierOf(m);
+    const signIn = await call('cashier/sign-in', { mchId: m.mchId, name: c.name, password: c.password });
+    const s = sessionOf(signIn);
+    const ends = (idleLeft: number, left: number) => `idle-left=${idleLeft}; left=${left}; idle-limit=${SESSION_IDLE_MS}`;
+    expect(signIn.sessionEnds).toBe(ends(SESSION_IDLE_MS, SESSION_MAX_MS));
+    clock.advance(10 * 60_000);
+    // The session read is a use: the idle time starts again, the 12 hours do not.
+    expect((await call('cashier/session', {}, as(s, null))).sessionEnds).toBe(ends(SESSION_IDLE_MS, SESSION_MAX_MS - 10 * 60_000));
+    clock.advance(30_000);
+    // Last use is written at most once a minute: the header says the stored one, which the server ends it by.
+    expect((await call('cashier/recent-charges', {}, as(s, null))).sessionEnds).toBe(ends(SESSION_IDLE_MS - 30_000, SESSION_MAX_MS - 10.5 * 60_000));
+    clock.advance(SESSION_IDLE_MS - 30_000 - 1);
+    expect((await call('cashier/session', {}, as(s, null))).sessionEnds).toBe(ends(SESSION_IDLE_MS, SESSION_MAX_MS - 40 * 60_000 + 1));
+    const out = await call('cashier/sign-out', {}, as(s));
+    expect([out.code, out.sessionEnds]).toEqual([0, null]);
+    const refused = await call('cashier/recent-charges', {}, as(s, null));
+    expect([refused.code, refused.sessionEnds]).toEqual([9120, null]);
+    expect((await call('cashier/session', {}, as(s, null))).sessionEnds).toBeNull();
+  });
+
+  it('a page that warned too late is refused all the same: the server ends the session at its idle end, whatever the page asks', async () => {
+    const s = sessionOf(await call('wallet/sign-in-link', { token: await linkFor(await walletWithPin()) }));
+    clock.advance(SESSION_IDLE_MS);
+    // "Stay signed in" is the session read: past the end it finds no session, and opens none.
+    expect((await call('wallet/session', {}, as(s, null))).data).toEqual({ signedIn: false });
+    expect((await call('wallet/paycode', {}, as(s))).code).toBe(9120);
+  });
+
   it('a new sign-in on the same page ends the session that browser had', async () => {
     const walletId = await walletWithPin();
     const first = sessionOf(await call('wallet/sign-in', { walletId, pin: '2468' }));

@@ -1,5 +1,6 @@
 import { parse, rejectUnknown, ResultCode } from '@micropay/protocol';
-import { csrfMatches, csrfTokenOf, SESSION_MAX_MS, type PageSession, type SessionKind } from '../domain/page-access.js';
+import { formatSessionEnds, SESSION_ENDS_HEADER } from '@micropay/protocol/page-session';
+import { csrfMatches, csrfTokenOf, NEW_SESSION_TIME_LEFT, SESSION_MAX_MS, sessionTimeLeft, type PageSession, type SessionKind } from '../domain/page-access.js';
 import { answer } from './answer.js';
 import type { Answer, ApiContext, ApiRequest, Handler } from './context.js';
 
@@ -39,7 +40,8 @@ export function sessionIdOf(kind: SessionKind, req: ApiRequest): string | null {
 /** A sign-in's answer: the session's cookie set, and the CSRF token the page sends from now on. */
 export function signedIn(kind: SessionKind, sessionId: string, req: ApiRequest, data: Record<string, unknown>): Answer {
   const a = answer(ResultCode.SUCCESS, { ...data, csrfToken: csrfTokenOf(sessionId) });
-  return { ...a, headers: { 'Set-Cookie': cookieHeader(kind, sessionId, SESSION_MAX_MS / 1000, req) } };
+  const headers = { 'Set-Cookie': cookieHeader(kind, sessionId, SESSION_MAX_MS / 1000, req), [SESSION_ENDS_HEADER]: formatSessionEnds(NEW_SESSION_TIME_LEFT) };
+  return { ...a, headers };
 }
 
 function withCookieCleared(kind: SessionKind, req: ApiRequest, a: Answer): Answer {
@@ -65,8 +67,18 @@ export function withPageSession(kind: SessionKind, access: 'reads' | 'changes', 
     if (access === 'changes' && !csrfMatches(sessionId, csrfOf(req))) return answer(ResultCode.CSRF_REJECTED);
     const session = await ctx.store.usePageSession(sessionId);
     if (session === null || session.subject.kind !== kind) return withCookieCleared(kind, req, answer(ResultCode.SESSION_REQUIRED));
-    return handler(ctx, req, session, sessionId);
+    return withTimeLeft(ctx, session, await handler(ctx, req, session, sessionId));
   };
+}
+
+/**
+ * The answer with what its session has left (X-Session-Ends), counted when it is sent: a charge or
+ * a long poll that waited answers with less. An answer that clears the cookie ended the session
+ * (a sign-out, a lock), so it has no time left to tell.
+ */
+function withTimeLeft(ctx: ApiContext, session: PageSession, a: Answer): Answer {
+  if (a.headers?.['Set-Cookie'] !== undefined) return a;
+  return { ...a, headers: { ...a.headers, [SESSION_ENDS_HEADER]: formatSessionEnds(sessionTimeLeft(session, ctx.clock.nowMs())) } };
 }
 
 function csrfOf(req: ApiRequest): string | undefined {
@@ -85,7 +97,7 @@ export function sessionProbe(kind: SessionKind, describe: (ctx: ApiContext, sess
     const sessionId = sessionIdOf(kind, req);
     const session = sessionId === null ? null : await ctx.store.usePageSession(sessionId);
     if (session === null || session.subject.kind !== kind) return answer(ResultCode.SUCCESS, { signedIn: false });
-    return answer(ResultCode.SUCCESS, { signedIn: true, ...(await describe(ctx, session)), csrfToken: csrfTokenOf(sessionId!) });
+    return withTimeLeft(ctx, session, answer(ResultCode.SUCCESS, { signedIn: true, ...(await describe(ctx, session)), csrfToken: csrfTokenOf(sessionId!) }));
   };
 }
 

@@ -1,4 +1,5 @@
 import type { OperatorRole } from '@micropay/protocol/operator-roles';
+import type { SessionEnds } from '@micropay/protocol/page-session';
 import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import type { Decided, Effect } from './effects.js';
 import { unchanged } from './effects.js';
@@ -107,6 +108,21 @@ export function sessionExpired(s: PageSession, nowMs: number): boolean {
   const cut = sessionCutoffs(nowMs);
   return s.lastSeenAtMs <= cut.lastSeenAtOrBeforeMs || s.createdAtMs <= cut.createdAtOrBeforeMs;
 }
+
+/**
+ * What the session has left at `nowMs`, by the same rule as sessionExpired: the page is told it
+ * (X-Session-Ends, @micropay/protocol/page-session) so it can warn before the end, never to decide it.
+ */
+export function sessionTimeLeft(s: PageSession, nowMs: number): SessionEnds {
+  return {
+    idleLeftMs: Math.max(0, s.lastSeenAtMs + SESSION_IDLE_MS - nowMs),
+    leftMs: Math.max(0, s.createdAtMs + SESSION_MAX_MS - nowMs),
+    idleLimitMs: SESSION_IDLE_MS,
+  };
+}
+
+/** What a session just opened has left: the whole of both limits. */
+export const NEW_SESSION_TIME_LEFT: SessionEnds = { idleLeftMs: SESSION_IDLE_MS, leftMs: SESSION_MAX_MS, idleLimitMs: SESSION_IDLE_MS };
 
 /** A link can no longer sign in once used, or from its expiry on (decideLinkSignIn). */
 export function linkSpent(link: SignInLink, nowMs: number): boolean {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { envelope, resultCodeInfo, ResultCode as R, type JsonSchema } from '@micropay/protocol';
+import { SESSION_ENDS_HEADER } from '@micropay/protocol/page-session';
 import { COMPONENT_SCHEMAS, ENDPOINT_DOCS, type EndpointAnswer, type EndpointDoc } from './endpoints.js';
 
 /**
@@ -55,6 +56,14 @@ const SIGNATURE = {
 };
 
 const REQUEST_ID = { 'X-Request-Id': { description: 'The request\'s id, as in every log line about it.', schema: { type: 'string' } } };
+/** On the page APIs' answers made on a live session (@micropay/protocol/page-session): what it has left, for the page's warning. */
+const SESSION_ENDS = {
+  [SESSION_ENDS_HEADER]: {
+    description: 'With a live session (and a sign-in): ms from this answer until it ends unused (`idle-left`), until it ends however busy (`left`), and the idle limit itself (`idle-limit`), e.g. `idle-left=1740000; left=41400000; idle-limit=1800000`. Told so the page can warn; the server decides.',
+    schema: { type: 'string' },
+  },
+};
+const PAGE_AUTH: ReadonlySet<EndpointDoc['auth']> = new Set(['walletPage', 'cashierPage', 'merchantConsole', 'adminConsole']);
 
 export function openApiDocument(): OpenApiDocument {
   const paths: Record<string, Record<string, unknown>> = {};
@@ -83,7 +92,7 @@ function operation(path: string, doc: EndpointDoc): Record<string, unknown> {
     security: security(doc),
     ...(doc.auth === 'merchant' ? { 'x-micropay-signature': SIGNATURE } : {}),
     requestBody: { required: true, content: { 'application/json': { schema: doc.request } } },
-    responses: { ...responses([...doc.answers, ...TRANSPORT_ANSWERS]), ...TRANSPORT_REFS },
+    responses: { ...responses([...doc.answers, ...TRANSPORT_ANSWERS], PAGE_AUTH.has(doc.auth)), ...TRANSPORT_REFS },
   };
 }
 
@@ -111,7 +120,7 @@ function security(doc: EndpointDoc): unknown[] {
 }
 
 /** The answers grouped by the HTTP status their codes travel with (from the catalogue). */
-function responses(answers: readonly EndpointAnswer[]): Record<string, unknown> {
+function responses(answers: readonly EndpointAnswer[], pageSession: boolean): Record<string, unknown> {
   const byStatus = new Map<number, { variants: JsonSchema[]; lines: string[]; cookie: Set<string>; file?: string }>();
   for (const a of answers) {
     const data = a.data === null ? null : typeof a.data === 'string' ? { $ref: `#/components/schemas/${a.data}` } : a.data;
@@ -137,9 +146,11 @@ function responses(answers: readonly EndpointAnswer[]): Record<string, unknown> 
     const disposition = group.file === undefined ? {} : { 'Content-Disposition': { description: 'With the file: `attachment; filename="..."`.', schema: { type: 'string' } } };
     // Too many sign-in attempts (9023) say when the next one is taken.
     const retryAfter = status === 429 ? { 'Retry-After': { description: 'Seconds until an attempt is taken again.', schema: { type: 'integer', minimum: 1 } } } : {};
+    // No session (401) has no time left to tell.
+    const sessionEnds = pageSession && status !== 401 ? SESSION_ENDS : {};
     out[String(status)] = {
       description: group.lines.join('; '),
-      headers: { ...REQUEST_ID, ...cookie, ...disposition, ...retryAfter },
+      headers: { ...REQUEST_ID, ...cookie, ...disposition, ...retryAfter, ...sessionEnds },
       content: { ...file, 'application/json': { schema: group.variants.length === 1 ? group.variants[0] : { anyOf: group.variants } } },
     };
   }
