@@ -12,6 +12,7 @@ import { RecentCharges } from './recent-charges.js';
 import { ReceiptView } from './receipt.js';
 import { RefundDialog } from './refund.js';
 import { usePlatformTimeZone } from '../shared/time.js';
+import { warnBeforeSessionEnds } from '../shared/session-warning.js';
 import './cashier.css';
 
 /**
@@ -139,6 +140,7 @@ element('sign-out', HTMLButtonElement).addEventListener('click', () => {
 });
 
 const signOutHere = () => signOut('cashier').then(() => {
+  keptSale = null;
   // The next cashier starts a sale of their own, not the last one's, nor its result.
   clearSale();
   charger.reset();
@@ -154,8 +156,26 @@ window.addEventListener(SIGNED_OUT_EVENT, (event) => {
   if (till.hidden) return;
   const reason = (event as CustomEvent<string>).detail;
   if (charger.busy) signedOutWhileCharging = reason;
-  else leaveTill(reason);
+  else leaveTill(keepSale() ? `${reason} The amount and goods you typed come back when you do.` : reason);
 });
+// Warned shortly before the session would end unused, the cashier stays signed in in one step.
+warnBeforeSessionEnds('cashier');
+
+/** Who is signed in at this till (merchant id and cashier name), so a sale kept is given back to them alone. */
+let signedInAs: string | null = null;
+/** The sale begun when the session ended: its amount and goods, never its code; for the same cashier's next sign-in. */
+let keptSale: { readonly cashier: string; readonly amount: string; readonly goods: string } | null = null;
+
+/**
+ * Keeps the sale typed but not charged, for when the same cashier signs in again. One whose
+ * charge's result is not known is not kept: charged again it could be paid twice.
+ */
+function keepSale(): boolean {
+  keptSale = null;
+  if (signedInAs === null || chargedSale !== null || amountField.value.trim() === '') return false;
+  keptSale = { cashier: signedInAs, amount: amountField.value, goods: goodsField.value };
+  return true;
+}
 
 function leaveTill(reason: string): void {
   const dialog = element('refund-dialog', HTMLDialogElement);
@@ -222,6 +242,12 @@ function amountIsValid(): boolean {
 
 function enter(cashier: SignedInCashier): void {
   signInForm.hidden = true;
+  signedInAs = `${cashier.mchId} ${cashier.cashierName}`;
+  // As a sign-in here leaves them (a till opened on its session too): when the session ends, the password alone is asked.
+  [mchIdField.value, nameField.value] = [cashier.mchId, cashier.cashierName];
+  // Another cashier starts from a new sale, never from the last one's.
+  if (keptSale?.cashier === signedInAs) [amountField.value, goodsField.value] = [keptSale.amount, keptSale.goods];
+  keptSale = null;
   who.textContent = `${cashier.merchantName ?? `Merchant ${cashier.mchId}`} · ${cashier.cashierName}`;
   usePlatformTimeZone(cashier.timeZone);
   receipt.close();

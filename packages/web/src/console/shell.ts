@@ -2,6 +2,7 @@ import { element, say } from '../shared/page.js';
 import { currentSession, signInAt, signOut, type PageName } from '../shared/session.js';
 import { ROLE_REFUSED_EVENT, SESSION_CHANGED_EVENT, SIGNED_OUT_EVENT } from '../shared/page-api.js';
 import { usePlatformTimeZone } from '../shared/time.js';
+import { warnBeforeSessionEnds } from '../shared/session-warning.js';
 import type { ConsoleContext, Section } from './section.js';
 import { signInFormFilled } from '../shared/sign-in-form.js';
 import './console.css';
@@ -58,6 +59,8 @@ export function startConsole<Who extends { readonly timeZone: string }>(spec: Co
   window.addEventListener(SIGNED_OUT_EVENT, (event) => {
     if (shown !== null) showSignIn((event as CustomEvent<string>).detail);
   });
+  // Warned shortly before the session would end unused, the person stays signed in in one step.
+  warnBeforeSessionEnds(spec.page);
   void currentSession<Who>(spec.page).catch(() => null).then((who) => (who === null ? showSignIn() : enter(who)));
 
   /** The session read again after a refusal (`why`), and the console drawn for it if it changed (who, or the role). */

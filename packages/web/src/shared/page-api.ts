@@ -1,4 +1,5 @@
 import { ResultCode } from '@micropay/protocol/errors';
+import { parseSessionEnds, SESSION_ENDS_HEADER } from '@micropay/protocol/page-session';
 
 /**
  * The pages' calls to their own API (`/api/page/...`, docs/pages.md), on the same origin. The
@@ -32,6 +33,36 @@ export const SIGNED_OUT_EVENT = 'micropay:signed-out';
 
 export function saySignedOut(reason: string): void {
   window.dispatchEvent(new CustomEvent<string>(SIGNED_OUT_EVENT, { detail: reason }));
+}
+
+/**
+ * Said on the window with what the session has left, in this page's clock (`SessionDeadlines`), at
+ * each answer that tells it (X-Session-Ends: every call on a live session, and a sign-in); with
+ * null at a sign-out, when the page has no session left to time. shared/session-warning.ts warns by it.
+ */
+export const SESSION_TIME_EVENT = 'micropay:session-time';
+
+/** When the session ends, as the page's clock (Date.now) reads: unused, and however busy. */
+export interface SessionDeadlines {
+  readonly idleEndsAtMs: number;
+  readonly endsAtMs: number;
+  /** The server's idle rule (how long unused ends a session), for the words. */
+  readonly idleLimitMs: number;
+}
+
+export function saySessionTime(deadlines: SessionDeadlines | null): void {
+  window.dispatchEvent(new CustomEvent<SessionDeadlines | null>(SESSION_TIME_EVENT, { detail: deadlines }));
+}
+
+/**
+ * The answer's X-Session-Ends, counted from its arrival: the network's delay makes the page's end
+ * a little later than the server's, never earlier, so the page never ends a live session.
+ */
+function sayTimeLeft(response: Response): void {
+  const ends = parseSessionEnds(response.headers.get(SESSION_ENDS_HEADER));
+  if (ends === null) return;
+  const now = Date.now();
+  saySessionTime({ idleEndsAtMs: now + ends.idleLeftMs, endsAtMs: now + ends.leftMs, idleLimitMs: ends.idleLimitMs });
 }
 
 /** Why a page that was signed in finds its session gone (9120): it shows its sign-in with this. */
@@ -105,9 +136,11 @@ async function post(path: string, body: Record<string, unknown>, options: CallOp
   const controller = options.timeoutMs === undefined ? null : new AbortController();
   const timer = controller === null ? undefined : setTimeout(() => controller.abort(), options.timeoutMs);
   try {
-    return await fetch(`/api/page/${path}`, {
+    const response = await fetch(`/api/page/${path}`, {
       method: 'POST', headers, body: JSON.stringify(body), cache: 'no-store', credentials: 'same-origin', signal: controller?.signal ?? null,
     });
+    sayTimeLeft(response);
+    return response;
   } catch {
     throw new Unreachable('MicroPay cannot be reached. Check the connection and try again.');
   } finally {

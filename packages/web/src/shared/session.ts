@@ -1,5 +1,5 @@
 import { ResultCode } from '@micropay/protocol/errors';
-import { callPage, Unreachable, useCsrfToken } from './page-api.js';
+import { callPage, saySessionTime, Unreachable, useCsrfToken } from './page-api.js';
 
 /**
  * Sign-in, the session probe and sign-out, the same for both pages (docs/pages.md): a sign-in's
@@ -41,5 +41,7 @@ export async function currentSession<T>(page: PageName): Promise<T | null> {
 export async function signOut(page: PageName): Promise<boolean> {
   const answered = await callPage(`${page}/sign-out`).then(() => true, () => false);
   useCsrfToken(null);
+  // Nothing left to warn about: the page is signed out (or will find so at its next call).
+  saySessionTime(null);
   return answered;
 }
