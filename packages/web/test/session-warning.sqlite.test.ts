@@ -155,6 +155,11 @@ describe('the warning before a session ends unused', () => {
     await page.keyboard.press('Enter');
     await expect.poll(() => page.getByRole('alertdialog').count()).toBe(0);
     expect(await page.evaluate(() => document.activeElement?.tagName)).toBe('H2');
+    // Closed is closed for this session: the next section's calls do not bring it back.
+    await page.getByRole('link', { name: 'Wallets' }).click();
+    await expect.poll(() => page.title()).toBe('Wallets · MicroPay operator console');
+    await page.clock.fastForward(2_000);
+    expect(await page.getByRole('alertdialog').count()).toBe(0);
     await page.clock.fastForward(5 * MINUTE + 1_000);
     await page.getByLabel('Password').waitFor();
     expect(await page.locator('#sign-in-error').textContent()).toBe('Your session has ended: it reached its time limit. Sign in again.');
