@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { docsScreenshot, useChromium } from './browser.js';
-import { scan, tillFor } from './cashier-page.js';
+import { chargeByScanner, scan, tillFor } from './cashier-page.js';
 import { createWallet, useServedPlatform } from './platform.js';
+import { copyOrder } from './seed.js';
 
 // The commonest real setup at a till: a scanner typing into whatever has focus.
 describe('the cashier page takes a code from a barcode scanner', () => {
@@ -48,4 +49,35 @@ describe('the cashier page takes a code from a barcode scanner', () => {
     expect(await page.getByLabel('Payment code').inputValue()).toBe(code);
     expect(problems).toEqual([]);
   });
+
+  it('Older charges lands on the first older charge and says how many; a scan from there still reaches the code field', async () => {
+    const wallet = await createWallet(platform.cliJ, '100.00');
+    const { page, problems, cashier } = await tillFor(platform, chromium.browser);
+    await chargeByScanner(page, '1.00', 'Tea', await issueCode(wallet.walletId));
+    const charges = page.locator('#recent-list li');
+    await expect.poll(() => charges.count()).toBe(1);
+    const first = (await charges.first().getAttribute('data-mch-order-id'))!;
+    // Eleven older charges of this till: two pages and a bit, the second of two.
+    const copies = copyOrder(platform.dbPath, cashier.mchId, first, 11, { cashierName: cashier.name });
+    await page.reload();
+    await expect.poll(() => charges.count()).toBe(10);
+    // By the keyboard, as the audit did: Tab to Older charges, Enter.
+    const older = page.getByRole('button', { name: 'Older charges' });
+    await older.focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator('#recent-status').textContent()).toBe('2 older charges shown.');
+    expect(await charges.count()).toBe(12);
+    expect(await older.isHidden()).toBe(true);
+    // The focus is on the first charge it brought, not on the page's start; Tab goes on to its Refund.
+    expect(await page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.mchOrderId)).toBe(copies[9]);
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toMatch(/^Refund 1\.00, order /);
+    // The next customer's code scanned while the focus is in the list lands in the code field.
+    const next = await issueCode(wallet.walletId);
+    await scan(page, next);
+    expect(await page.getByLabel('Payment code').inputValue()).toBe(next);
+    expect(await page.locator('#code-status').textContent()).toBe(`Code taken: ${next.match(/.{1,4}/g)!.join(' ')}`);
+    expect(await page.locator('#refund-dialog').isVisible()).toBe(false);
+    expect(problems).toEqual([]);
+  }, 60_000);
 });

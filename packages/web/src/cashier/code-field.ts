@@ -32,6 +32,14 @@ export class CodeField {
     this.elements.field.focus();
   }
 
+  /** A code begun elsewhere (a scan's first digit typed with the focus in the list): it replaces what the field held. */
+  startTyped(first: string): void {
+    const { field } = this.elements;
+    field.value = first;
+    this.focus();
+    field.setSelectionRange(first.length, first.length);
+  }
+
   /** Empty, for a new sale: a code already charged is not left to be taken again. */
   clear(): void {
     this.elements.field.value = '';

@@ -90,6 +90,17 @@ const field = new CodeField(
   { form: element('take-code', HTMLFormElement), field: element('code', HTMLInputElement), status },
   (digits) => chargeCode(digits),
 );
+// The focus may rest in the list of recent charges when the next customer's code is scanned: Older
+// charges lands on the first charge it brought (the cashier asked to read them; sent back to the
+// code field, a keyboard would Tab through the whole list again), or a row's Refund or Receipt
+// has it. A scanner is a keyboard typing the digits, then Enter, into whatever has the focus: there
+// the digits went nowhere and Enter pressed a row's button. So a digit typed in the list starts a
+// code in the code field, which the rest of the scan follows into.
+element('recent', HTMLElement).addEventListener('keydown', (event) => {
+  if (!/^[0-9]$/.test(event.key) || event.ctrlKey || event.altKey || event.metaKey) return;
+  event.preventDefault();
+  field.startTyped(event.key);
+});
 // Enter after the amount charges a code already taken, and hands the focus back to the code field.
 const sale = element('sale', HTMLFormElement);
 sale.addEventListener('submit', (event) => event.preventDefault());

@@ -24,28 +24,50 @@ export class RecentCharges {
   #next: ChargesPage['next'] = null;
 
   constructor(private readonly el: RecentChargesElements, private readonly actions: RowActions) {
-    el.older.addEventListener('click', () => void this.#load(this.#next, true));
+    el.older.addEventListener('click', () => void this.#showOlder());
   }
 
   /** The newest page again: after a charge ends, a refund, or on sign-in. */
-  refresh(): Promise<void> {
-    return this.#load(null, false);
+  async refresh(): Promise<void> {
+    await this.#load(null, false);
   }
 
-  async #load(before: ChargesPage['next'], append: boolean): Promise<void> {
+  /**
+   * The next ten under the list. Older charges hides itself on the last page, which would send the
+   * focus to the page's start: it goes to the first charge added instead (read out, and Tab goes on
+   * to its Refund and Receipt), and the status line says how many came, as the wallet page's Older
+   * does. A scanner's code typed while the focus is there still reaches the code field (main.ts).
+   */
+  async #showOlder(): Promise<void> {
+    const before = this.el.list.childElementCount;
+    if (!(await this.#load(this.#next, true))) return;
+    const added = [...this.el.list.children].slice(before) as HTMLElement[];
+    say(this.el.status, `${added.length} older charge${added.length === 1 ? '' : 's'} shown.`);
+    const target = added[0] ?? this.el.status;
+    target.tabIndex = -1;
+    target.focus();
+  }
+
+  /** Draws the page after `before` (null: the newest), under the list or instead of it; false when refused. */
+  async #load(before: ChargesPage['next'], append: boolean): Promise<boolean> {
     let a;
     try {
       a = await callPage<ChargesPage>('cashier/recent-charges', before === null ? {} : { before });
     } catch (error) {
       if (!(error instanceof Unreachable)) throw error;
-      return say(this.el.status, error.message, 'error');
+      say(this.el.status, error.message, 'error');
+      return false;
     }
-    if (a.code !== ResultCode.SUCCESS || a.data === null) return say(this.el.status, a.msg, 'error');
+    if (a.code !== ResultCode.SUCCESS || a.data === null) {
+      say(this.el.status, a.msg, 'error');
+      return false;
+    }
     if (!append) this.el.list.replaceChildren();
     for (const charge of a.data.charges) this.el.list.append(this.#row(charge));
     this.#next = a.data.next;
     this.el.older.hidden = a.data.next === null;
     say(this.el.status, this.el.list.childElementCount === 0 ? 'No charges yet at this till.' : '', 'info');
+    return true;
   }
 
   #row(c: ChargeRow): HTMLElement {
