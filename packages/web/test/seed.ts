@@ -22,12 +22,52 @@ export function copyOrder(dbPath: string, mchId: string, mchOrderId: string, cou
         const id = `${mchOrderId.slice(0, 28)}-C${String(i).padStart(2, '0')}`;
         const at = Number(order.trade_time_ms) - i * 60_000;
         const payCode = `${String(order.pay_code).slice(0, 16)}${String(i).padStart(2, '0')}`;
-        insert.run({ ...order, order_id: `${String(order.order_id)}C${i}`, mch_order_id: id, pay_code: payCode, trade_time_ms: at, pay_time_ms: at, updated_at_ms: at });
+        // MicroPay's order id is 22 digits (the orders' cursor reads it so): its last three moved on by i.
+        const orderId = String(order.order_id);
+        const ownId = `${orderId.slice(0, -3)}${String((Number(orderId.slice(-3)) + i) % 1000).padStart(3, '0')}`;
+        insert.run({ ...order, order_id: ownId, mch_order_id: id, pay_code: payCode, trade_time_ms: at, pay_time_ms: at, updated_at_ms: at });
         if (cashier !== undefined) charge.run(mchId, id, cashier.cashier_id, at, payCode);
         made.push(id);
       }
     })();
     return made;
+  } finally {
+    db.close();
+  }
+}
+
+/** Copies of one wallet (its account too: a wallet has one of its own), each made a minute before the last, for the Wallets list's pages. */
+export function copyWallet(dbPath: string, walletId: string, count: number): string[] {
+  const db = new Database(dbPath);
+  try {
+    const wallet = db.prepare('SELECT * FROM wallets WHERE wallet_id = ?').get(walletId) as Record<string, unknown>;
+    const account = db.prepare('SELECT * FROM accounts WHERE id = ?').get(wallet.account_id) as Record<string, unknown>;
+    const insertInto = (table: string, row: Record<string, unknown>) => db.prepare(
+      `INSERT INTO ${table} (${Object.keys(row).join(', ')}) VALUES (${Object.keys(row).map((c) => `@${c}`).join(', ')})`).run(row);
+    const made: string[] = [];
+    db.transaction(() => {
+      for (let i = 1; i <= count; i++) {
+        const id = `60${String(99_999_900 + i).padStart(10, '0')}`;
+        insertInto('accounts', { ...account, id: `${String(account.id)}-c${i}` });
+        insertInto('wallets', { ...wallet, wallet_id: id, account_id: `${String(account.id)}-c${i}`, token_hash: null, created_at_ms: Number(wallet.created_at_ms) - i * 60_000 });
+        made.push(id);
+      }
+    })();
+    return made;
+  } finally {
+    db.close();
+  }
+}
+
+/** `count` more rows of the audit log, copies of its newest, for the Audit log's pages (the log takes inserts; it refuses changes). */
+export function copyAuditRows(dbPath: string, count: number): void {
+  const db = new Database(dbPath);
+  try {
+    const { log_id: _id, ...row } = db.prepare('SELECT * FROM audit_log ORDER BY log_id DESC LIMIT 1').get() as Record<string, unknown>;
+    const insert = db.prepare(`INSERT INTO audit_log (${Object.keys(row).join(', ')}) VALUES (${Object.keys(row).map((c) => `@${c}`).join(', ')})`);
+    db.transaction(() => {
+      for (let i = 0; i < count; i++) insert.run(row);
+    })();
   } finally {
     db.close();
   }

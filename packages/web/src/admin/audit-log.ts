@@ -3,6 +3,7 @@ import { callPage } from '../shared/page-api.js';
 import { say } from '../shared/page.js';
 import { formatWireTime } from '../shared/time.js';
 import { codeColumn, scrolling, table } from '../console/shell.js';
+import { countOf, focusPage } from '../console/forms.js';
 import type { Section } from '../console/section.js';
 import type { SignedInOperator } from './who.js';
 
@@ -36,7 +37,8 @@ export const auditLogSection: Section<SignedInOperator> = {
     container.append(form, status, rows, more);
     let next: string | null = null;
 
-    async function load(cursor: string | null): Promise<void> {
+    /** The entries after `cursor` (null: the newest), and the rows drawn; null when refused. */
+    async function load(cursor: string | null): Promise<HTMLTableRowElement[] | null> {
       const filters: Record<string, string> = {};
       if (mchId.value.trim() !== '') filters.mchId = mchId.value.trim();
       if (actor.value !== '') filters.actorKind = actor.value;
@@ -44,12 +46,18 @@ export const auditLogSection: Section<SignedInOperator> = {
       if (since.value !== '') filters.since = since.value;
       if (cursor !== null) filters.cursor = cursor;
       const a = await callPage<{ entries: Entry[]; next: string | null }>(`${ctx.api}audit-log`, filters);
-      if (a.data === null) return say(status, a.msg, 'error');
+      if (a.data === null) {
+        say(status, a.msg, 'error');
+        return null;
+      }
       if (cursor === null) rows.replaceChildren();
       next = a.data.next;
       more.hidden = next === null;
-      if (cursor === null && a.data.entries.length === 0) return say(status, 'No entries match.');
-      say(status, '');
+      if (cursor === null && a.data.entries.length === 0) {
+        say(status, 'No entries match.');
+        return [];
+      }
+      say(status, cursor === null ? '' : `${countOf(a.data.entries.length, 'older entry', 'older entries')} shown.`);
       const t = table(['When', 'Who', 'From', 'Action', 'Merchant', 'Subject', 'Detail'], a.data.entries.map((e) => [
         formatWireTime(e.at), who(e.actor), e.address ?? 'the CLI', e.action, e.mchId ?? '', e.subjectId ?? '',
         Object.entries(e.detail).map(([k, v]) => `${k}: ${String(v)}`).join(', '),
@@ -57,9 +65,12 @@ export const auditLogSection: Section<SignedInOperator> = {
       // The detail is long text without spaces in places (ids, keys): it may break anywhere, so the table fits.
       t.classList.add('audit-entries');
       rows.append(scrolling(codeColumn(t, 5)));
+      return [...(t.tBodies[0]?.rows ?? [])];
     }
     form.addEventListener('submit', (e) => { e.preventDefault(); void load(null); });
-    more.addEventListener('click', () => void load(next));
+    // Older entries hides itself on the last page: the focus goes to the first entry it brought
+    // (forms.ts focusPage), not to the page's start.
+    more.addEventListener('click', () => void load(next).then((added) => { if (added !== null) focusPage(added, status); }));
     await load(null);
   },
 };

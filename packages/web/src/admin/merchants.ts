@@ -4,7 +4,7 @@ import { callPage } from '../shared/page-api.js';
 import { say } from '../shared/page.js';
 import { formatTime } from '../shared/time.js';
 import { table } from '../console/shell.js';
-import { askFirst, button, field, form, nextPage, showOnce, withActions } from '../console/forms.js';
+import { askFirst, button, countOf, field, form, nextPage, showOnce, withActions } from '../console/forms.js';
 import type { Section } from '../console/section.js';
 import type { SignedInOperator } from './who.js';
 import { may, roleNote } from './role.js';
@@ -53,7 +53,9 @@ export const merchantsSection: Section<SignedInOperator> = {
       const t = table(['Merchant id', 'Name', 'Status', 'Balance', 'Notify URL', 'Key', 'Actions'],
         rows.map((m) => [m.mchId, m.name, m.status === 'active' ? 'Active' : 'Disabled', m.balance, m.notifyUrl ?? 'None', keyState(m, a.serverNowMs), '']),
         rows.length === 0 ? 'No merchants yet' : 'Merchants of this platform');
-      list.replaceChildren(withActions(t, rows.map((m) => [...(manages ? [statusButton(m)] : []), accountButton(m), usersButton(m)])), ...nextPage(a.data.next, load));
+      list.replaceChildren(withActions(t, rows.map((m) => [...(manages ? [statusButton(m)] : []), accountButton(m), usersButton(m)])), ...nextPage(a.data.next, load, {
+        region: list, said: status, words: (n) => `Next page: ${countOf(n, 'merchant')} shown.`,
+      }));
     }
 
     /** Where the merchant's payouts go: read by every role, set by an admin (merchant-payout-account.ts). */

@@ -7,7 +7,7 @@ import { callPage, Unreachable } from '../shared/page-api.js';
 import { say } from '../shared/page.js';
 import { formatTime } from '../shared/time.js';
 import { codeColumn, table } from '../console/shell.js';
-import { askFirst, button, choice, field, form, nextPage, withActions } from '../console/forms.js';
+import { askFirst, button, choice, countOf, field, form, nextPage, withActions } from '../console/forms.js';
 import { saveDownload } from '../console/download.js';
 import type { Section } from '../console/section.js';
 import type { SignedInOperator } from './who.js';
@@ -77,7 +77,9 @@ export const payoutsSection: Section<SignedInOperator> = {
       t.classList.add('payout-list');
       codeColumn(t, 0);
       bankAccountColumn(t, 1, rows.map((p) => p.destination), rows.map((p) => (p.newAccountAgeMs === null ? null : onItsOwnLine(newAccountWarning(p.newAccountAgeMs)))));
-      list.replaceChildren(withActions(t, rows.map((p) => (p.status === 'REQUESTED' && may(ctx.who, 'money') ? actions(p) : []))), ...nextPage(next, async (cursor) => void await load(shown, cursor)));
+      list.replaceChildren(withActions(t, rows.map((p) => (p.status === 'REQUESTED' && may(ctx.who, 'money') ? actions(p) : []))), ...nextPage(next, async (cursor) => void await load(shown, cursor), {
+        region: list, said: status, words: (n) => `Next page: ${countOf(n, 'payout')} shown.`,
+      }));
       // A file's payouts still waiting: the bank's answer for all of them at once, under the list.
       if (shown.file !== '' && shown.status === 'REQUESTED' && rows.length > 0 && may(ctx.who, 'money')) list.append(wholeFile(shown.file));
     }

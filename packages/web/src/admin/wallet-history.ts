@@ -2,7 +2,7 @@ import { MAX_REASON_LENGTH } from '@micropay/protocol/text-limits';
 import { callPage } from '../shared/page-api.js';
 import { say } from '../shared/page.js';
 import { formatWireTime } from '../shared/time.js';
-import { askFirst, button, field, nextPage, withActions } from '../console/forms.js';
+import { askFirst, button, countOf, field, nextPage, withActions } from '../console/forms.js';
 import { codeColumn, scrolling, table } from '../console/shell.js';
 
 interface Transaction {
@@ -44,14 +44,17 @@ export function walletHistoryPart(api: string, walletId: string, reverse: Revers
     if (rows.length === 0 && before === undefined) return say(said, `Wallet ${walletId} has no transactions yet.`);
     const caption = before === undefined ? `Transactions of wallet ${walletId}, newest first` : 'Older';
     const pager = Object.assign(document.createElement('div'), { className: 'pager' });
-    pager.append(...nextPage(a.data.older, (older) => load(older, true)));
+    // Older: the page is added below, and nextPage lands on its first row.
+    pager.append(...nextPage(a.data.older, (older) => load(older, false), {
+      region: pages, said, words: (n) => `${countOf(n, 'older transaction')} shown.`,
+    }));
     // The order id is read and copied whole: never broken inside its digits (shell.ts codeColumn).
     const drawn = codeColumn(table(['When', 'Type', 'Amount', 'Merchant', 'Order', 'Status', 'Entry', 'Actions'], rows, caption), 4);
     withActions(drawn, shown.map((t) => (reverse !== null && t.type === 'TOPUP' && t.status === null ? [reverseButton(t, reverse)] : [])));
     const box = scrolling(drawn);
     pages.append(box, pager);
     if (!focus) return;
-    // The button pressed is gone: the keyboard goes on from what it brought (the table's box, named as it), not from the page's top.
+    // Show transactions is gone: the keyboard goes on from what it brought (the table's box, named as it), not from the page's top.
     box.focus();
   }
 

@@ -1,7 +1,7 @@
 import { callPage, Unreachable } from '../shared/page-api.js';
 import { say } from '../shared/page.js';
 import { table } from '../console/shell.js';
-import { askFirst, button, choice, field, form, nextPage, showOnce, withActions } from '../console/forms.js';
+import { askFirst, button, choice, countOf, field, form, nextPage, showOnce, withActions } from '../console/forms.js';
 import type { Section } from '../console/section.js';
 import type { SignedInOperator } from './who.js';
 import { may, optional, roleSummary } from './role.js';
@@ -35,7 +35,9 @@ export const walletsSection: Section<SignedInOperator> = {
       const rows = a.data.wallets;
       const t = table(['Wallet id', 'Holder', 'Status', 'Balance', 'Available', 'Actions'], rows.map((w) => [w.walletId, w.name, WALLET_STATUS[w.status] ?? w.status, w.balance, w.available, '']),
         rows.length === 0 ? 'No wallet matches' : 'Wallets found, newest first');
-      results.replaceChildren(withActions(t, rows.map((w) => [button('Open', () => open(w.walletId), 'secondary', `Open ${w.walletId}`)])), ...nextPage(a.data.next, find));
+      results.replaceChildren(withActions(t, rows.map((w) => [button('Open', () => open(w.walletId), 'secondary', `Open ${w.walletId}`)])), ...nextPage(a.data.next, find, {
+        region: results, said: status, words: (n) => `Next page: ${countOf(n, 'wallet')} shown.`,
+      }));
     }
 
     async function open(walletId: string): Promise<void> {

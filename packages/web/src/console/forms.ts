@@ -114,9 +114,47 @@ export function withActions(table: HTMLTableElement, actions: readonly HTMLEleme
   return table;
 }
 
-/** "Next page" when the list has one. */
-export function nextPage(next: string | null, load: (cursor: string) => Promise<void>): HTMLElement[] {
-  return next === null ? [] : [button('Next page', () => load(next))];
+/** Where a list's next page lands: the region it is drawn in, its status line, and what that says of `count` rows come. */
+export interface PageLanding {
+  readonly region: HTMLElement;
+  readonly said: HTMLElement;
+  words(count: number): string;
+}
+
+/**
+ * "Next page" when the list has one. The list is drawn anew with its page (or the page is added
+ * under it), and the button pressed goes with it, which sent the keyboard's focus to the page's
+ * start: once the page is drawn, the focus goes to its first row (the last table in `landing`'s
+ * region) and the status line says how many came, as the wallet page's Older does. A refusal
+ * draws nothing: the button stays, and keeps the focus (`button`).
+ */
+export function nextPage(next: string | null, load: (cursor: string) => Promise<void>, landing: PageLanding): HTMLElement[] {
+  if (next === null) return [];
+  const b = button('Next page', async () => {
+    await load(next);
+    if (b.isConnected) return;
+    const tables = landing.region.querySelectorAll('table');
+    const rows = [...(tables[tables.length - 1]?.tBodies[0]?.rows ?? [])];
+    say(landing.said, landing.words(rows.length));
+    focusPage(rows, landing.said);
+  });
+  return [b];
+}
+
+/** "1 wallet", "20 wallets": a count of rows in words. */
+export function countOf(n: number, noun: string, nouns = `${noun}s`): string {
+  return `${n} ${n === 1 ? noun : nouns}`;
+}
+
+/**
+ * After a paging button (Next page, Older, First page) drew its page: the focus goes to the
+ * page's first row, made focusable for it, so a keyboard goes on from there and a screen reader
+ * reads it; with no row, to the status line that says so. Never to the page's start.
+ */
+export function focusPage(rows: readonly HTMLElement[], said: HTMLElement): void {
+  const target = rows[0] ?? said;
+  target.tabIndex = -1;
+  target.focus();
 }
 
 /** Questions asked on the page so far: each question's id is its own. */

@@ -7,7 +7,7 @@ import { codeColumn, scrolling, stackedOnPhones } from '../console/shell.js';
 import { renderOrderDetail, tillWords } from './order-detail.js';
 import { field, textCell } from './console-form.js';
 import type { MerchantUser } from './who.js';
-import { fieldRefusal } from '../console/forms.js';
+import { fieldRefusal, focusPage } from '../console/forms.js';
 
 /**
  * The Orders section (owner and cashier; a cashier's scope is its own till's charges, on the
@@ -74,22 +74,32 @@ export const ordersSection: Section<MerchantUser> = {
       keptFor.set(who, kept);
       void load(null);
     });
-    first.addEventListener('click', () => void load(null));
-    next.addEventListener('click', () => void load(cursor));
+    // The button pressed may hide itself with the page (First page on the first, Next page on the
+    // last): the focus goes to the page's first row, not to the page's start (forms.ts focusPage).
+    const turn = async (at: string | null) => {
+      const rows = await load(at);
+      if (rows !== null) focusPage(rows, status);
+    };
+    first.addEventListener('click', () => void turn(null));
+    next.addEventListener('click', () => void turn(cursor));
     await load(null);
 
-    async function load(at: string | null): Promise<void> {
+    /** The page at `at` (null: the first), and its rows; null when the search was refused. */
+    async function load(at: string | null): Promise<HTMLTableRowElement[] | null> {
       const a = await callPage<OrderPage>(`${ctx.api}orders/search`, { ...filtersOf(kept), limit: PAGE_SIZE, ...(at === null ? {} : { cursor: at }) });
       if (a.data === null) {
         results.replaceChildren();
         next.hidden = first.hidden = true;
-        return say(status, fieldRefusal(a.msg, SEARCH_FIELDS).words, 'error');
+        say(status, fieldRefusal(a.msg, SEARCH_FIELDS).words, 'error');
+        return null;
       }
       cursor = a.data.next;
       next.hidden = cursor === null;
       first.hidden = at === null;
       say(status, a.data.orders.length === 0 ? 'No orders match these filters.' : `${a.data.orders.length} order${a.data.orders.length === 1 ? '' : 's'}${cursor === null ? '' : ', more on the next page'}.`);
-      results.replaceChildren(...(a.data.orders.length === 0 ? [] : [scrolling(ordersTable(a.data, owner))]));
+      const drawn = a.data.orders.length === 0 ? null : ordersTable(a.data, owner);
+      results.replaceChildren(...(drawn === null ? [] : [scrolling(drawn)]));
+      return [...(drawn?.tBodies[0]?.rows ?? [])];
     }
   },
 };
