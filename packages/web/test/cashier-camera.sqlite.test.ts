@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Page } from 'playwright-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { launchChromium, screenshotPath, useChromium } from './browser.js';
 import { fakeCameraArgs, screenshotToY4m } from './fake-camera.js';
@@ -47,4 +48,39 @@ describe('the cashier page reads a code with the camera', () => {
       }
     }, 60_000);
   }
+
+  /** The camera button pressed as a keyboard user does: focused, then Enter. */
+  async function pressCameraButton(page: Page): Promise<void> {
+    await page.locator('#camera-button').focus();
+    await page.keyboard.press('Enter');
+  }
+
+  it('the camera button keeps the focus while the camera opens, as Close camera, and after closing it', async () => {
+    // A camera that shows no code (Chromium's test pattern): it opens and waits.
+    const cashierBrowser = await launchChromium(['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream']);
+    try {
+      const { page: cashier, problems } = await tillFor(platform, cashierBrowser);
+      await pressCameraButton(cashier);
+      await expect.poll(() => cashier.locator('#code-status').textContent(), { timeout: 20_000 }).toBe('Hold the code in front of the camera.');
+      expect(await cashier.evaluate(() => [document.activeElement?.id, document.activeElement?.textContent, document.activeElement?.getAttribute('aria-pressed')]))
+        .toEqual(['camera-button', 'Close camera', 'true']);
+      await cashier.screenshot({ path: screenshotPath('cashier-camera-open') });
+      // Enter again closes it, and the focus stays on the button.
+      await cashier.keyboard.press('Enter');
+      expect(await cashier.locator('#camera').isHidden()).toBe(true);
+      expect(await cashier.evaluate(() => [document.activeElement?.id, document.activeElement?.textContent])).toEqual(['camera-button', 'Scan with camera']);
+      expect(problems).toEqual([]);
+    } finally {
+      await cashierBrowser.close();
+    }
+  }, 60_000);
+
+  it('with no camera the reason is said and the focus stays on the button', async () => {
+    const { page: cashier, problems } = await tillFor(platform, walletChromium.browser);
+    await pressCameraButton(cashier);
+    await expect.poll(() => cashier.locator('#code-status').textContent()).not.toMatch(/^(Opening the camera…)?$/);
+    expect(await cashier.locator('#code-status').textContent()).toBe('No camera was found on this device.');
+    expect(await cashier.evaluate(() => [document.activeElement?.id, document.activeElement?.textContent])).toEqual(['camera-button', 'Scan with camera']);
+    expect(problems).toEqual([]);
+  });
 });

@@ -14,17 +14,26 @@ export interface CameraElements {
  */
 export class Camera {
   private decoding: Decoding | null = null;
+  /** The camera is being opened: a tap meanwhile does nothing (the button is not disabled, see open). */
+  private opening = false;
 
   constructor(
     private readonly elements: CameraElements,
     private readonly onCode: (digits: string) => void,
   ) {
-    elements.button.addEventListener('click', () => void (this.decoding === null ? this.open() : this.close()));
+    elements.button.addEventListener('click', () => {
+      if (this.opening) return;
+      void (this.decoding === null ? this.open() : this.close());
+    });
   }
 
   private async open(): Promise<void> {
     const { button, video, status } = this.elements;
-    button.disabled = true;
+    // Not disabled while the camera opens: a disabled button loses the focus to the page's start,
+    // and the next Tab skipped Close camera. It keeps the focus and becomes Close camera, or stays
+    // Scan with camera with the reason said when there is none.
+    this.opening = true;
+    button.setAttribute('aria-disabled', 'true');
     say(status, 'Opening the camera…');
     try {
       const { startDecoding } = await import('./decoder.js');
@@ -37,7 +46,8 @@ export class Camera {
       this.close();
       say(status, cameraProblem(error), 'error');
     } finally {
-      button.disabled = false;
+      this.opening = false;
+      button.removeAttribute('aria-disabled');
     }
   }
 
