@@ -145,6 +145,15 @@ describe('the operator console: Merchants, Wallets, Payouts', () => {
     await docsScreenshot(page.locator('.merchant-account'), 'admin-merchant-payout-account');
 
     await page.getByRole('link', { name: 'Wallets' }).click();
+    // A refused search is said in the words of its label, at the field: marked, described, focused.
+    await page.getByLabel('Wallet id or its first digits').fill('abc!');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect.poll(() => status(page)).toBe('The wallet id must be 1 to 12 digits (the start of a wallet id, or all of it)');
+    expect(await page.evaluate(() => [document.activeElement?.id, document.activeElement?.getAttribute('aria-invalid'), document.activeElement?.getAttribute('aria-describedby')]))
+      .toEqual(['search-id', 'true', 'wallets-status']);
+    // Typed in again: the mark goes.
+    await page.getByLabel('Wallet id or its first digits').fill('');
+    expect(await page.getByLabel('Wallet id or its first digits').getAttribute('aria-invalid')).toBeNull();
     await page.getByLabel('Holder name contains').fill('sandbox');
     await page.getByRole('button', { name: 'Search' }).click();
     await expect.poll(() => page.locator('#section tbody tr').count()).toBe(1);

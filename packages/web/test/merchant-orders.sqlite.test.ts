@@ -54,7 +54,19 @@ describe("the merchant console's orders and statements", () => {
     await page.getByLabel('Amount to').fill('abc');
     await page.getByRole('button', { name: 'Search' }).click();
     await expect.poll(() => page.locator('#orders-status').textContent()).toBe('Amount to must be a decimal with at most two places, e.g. "1.00"');
+    // … at the field too: marked, described by the status line, and focused.
+    const refusedField = () => page.evaluate(() => [document.activeElement?.id, document.activeElement?.getAttribute('aria-invalid'), document.activeElement?.getAttribute('aria-describedby')]);
+    expect(await refusedField()).toEqual(['filter-maxAmount', 'true', 'orders-status']);
     await page.getByLabel('Amount to').fill('');
+    expect(await page.getByLabel('Amount to').getAttribute('aria-invalid')).toBeNull();
+    // A date range the wrong way round names From.
+    await page.getByLabel('From (date)').fill('2026-02-02');
+    await page.getByLabel('To (date)').fill('2026-01-01');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect.poll(() => page.locator('#orders-status').textContent()).toBe('From (date) must not be after to (2026-01-01)');
+    expect(await refusedField()).toEqual(['filter-from', 'true', 'orders-status']);
+    await page.getByLabel('From (date)').fill('');
+    await page.getByLabel('To (date)').fill('');
     // The status is chosen among the order states the table shows, not typed.
     const status = page.getByLabel('Status');
     // In the words the till uses, not the API's names.

@@ -49,12 +49,18 @@ describe('signing in to the wallet page', () => {
     // Nothing typed: what to type, not the API's "param error".
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect.poll(() => page.getByRole('alert').textContent()).toBe('Enter your wallet id (12 digits, starting 60) and your PIN (4 to 6 digits).');
+    // … tied to the field to fix: marked, described by the error, and focused.
+    const marks = () => page.evaluate(() => [document.activeElement?.id, document.activeElement?.getAttribute('aria-invalid'), document.activeElement?.getAttribute('aria-describedby')]);
+    expect(await marks()).toEqual(['wallet-id', 'true', 'sign-in-error']);
     // The id as cards group it, with spaces: they are not part of it.
     await page.getByLabel('Wallet id').fill(wallet.walletId.replace(/^(\d{4})(\d{4})(\d{4})$/, '$1 $2 $3'));
     await page.getByLabel('PIN', { exact: true }).fill('1111');
     await page.keyboard.press('Enter');
     await expect.poll(() => page.getByRole('alert').textContent()).toBe('The wallet id and PIN do not match. After 5 wrong PINs in a row the wallet locks until the operator unlocks it.');
     expect(await page.getByLabel('PIN', { exact: true }).inputValue()).toBe('');
+    // A wrong PIN marks the PIN (still described by the help beside it); the id typed since is not marked.
+    expect(await marks()).toEqual(['pin', 'true', 'sign-in-error sign-in-help']);
+    expect(await page.getByLabel('Wallet id').getAttribute('aria-invalid')).toBeNull();
     // A forgotten or locked PIN: the page says whom to ask, and the PIN field is described by it.
     expect(await page.locator('#sign-in-help').textContent()).toBe('Or open the one-time sign-in link the operator gave you. '
       + 'Forgot your PIN, or is it locked after wrong tries? Ask the operator: they unlock it, or give you a new PIN or a sign-in link.');

@@ -1,7 +1,8 @@
 import { callPage, Unreachable } from '../shared/page-api.js';
 import { say } from '../shared/page.js';
 import { table } from '../console/shell.js';
-import { askFirst, button, choice, countOf, field, form, nextPage, showOnce, withActions } from '../console/forms.js';
+import { markRefused } from '../shared/field-problem.js';
+import { askFirst, button, choice, countOf, field, fieldRefusal, form, nextPage, showOnce, withActions } from '../console/forms.js';
 import type { Section } from '../console/section.js';
 import type { SignedInOperator } from './who.js';
 import { may, optional, roleSummary } from './role.js';
@@ -13,12 +14,16 @@ import { WALLET_STATUS, walletDetailView, type WalletAct, type WalletDetail, typ
  * unfreeze, unlock the PIN, revoke offline-code devices, close (after a confirm step; it pays out
  * what the wallet holds, or is refused with the reason).
  */
+/** The search's fields as the server names them, in the words of its labels, and their inputs. */
+const SEARCH_WORDS = { walletId: 'The wallet id', name: 'The holder name' } as const;
+const SEARCH_INPUTS: Readonly<Record<keyof typeof SEARCH_WORDS, string>> = { walletId: 'search-id', name: 'search-name' };
+
 export const walletsSection: Section<SignedInOperator> = {
   id: 'wallets',
   title: 'Wallets',
   async render(container, ctx) {
     // Focusable: after an action that rebuilds the detail, the keyboard lands on what it says.
-    const status = Object.assign(document.createElement('p'), { role: 'status', tabIndex: -1 });
+    const status = Object.assign(document.createElement('p'), { id: 'wallets-status', role: 'status', tabIndex: -1 });
     const shownOnce = document.createElement('div');
     const detail = Object.assign(document.createElement('section'), { id: 'wallet-detail' });
     detail.setAttribute('aria-label', 'Wallet');
@@ -31,7 +36,7 @@ export const walletsSection: Section<SignedInOperator> = {
 
     async function find(cursor?: string): Promise<void> {
       const a = await callPage<{ wallets: WalletRow[]; next: string | null }>(`${ctx.api}wallets/search`, cursor === undefined ? search : { ...search, cursor });
-      if (a.data === null) return say(status, a.msg, 'error');
+      if (a.data === null) return refusedSearch(a.msg);
       const rows = a.data.wallets;
       const t = table(['Wallet id', 'Holder', 'Status', 'Balance', 'Available', 'Actions'], rows.map((w) => [w.walletId, w.name, WALLET_STATUS[w.status] ?? w.status, w.balance, w.available, '']),
         rows.length === 0 ? 'No wallet matches' : 'Wallets found, newest first');
@@ -83,6 +88,17 @@ export const walletsSection: Section<SignedInOperator> = {
       const historyOpen = detail.dataset.walletId === w.walletId && detail.querySelector('.wallet-history table') !== null;
       detail.dataset.walletId = w.walletId;
       detail.replaceChildren(...walletDetailView(w, ctx.api, act, (change) => may(ctx.who, change), (what, secret) => showOnce(shownOnce, what, secret), historyOpen));
+    }
+
+    /**
+     * A refused search ("param error: walletId must be 1 to 12 digits…") in the words of the
+     * search's labels, tied to the field it names: marked, described by the status line, focused.
+     */
+    function refusedSearch(msg: string): void {
+      const r = fieldRefusal(msg, SEARCH_WORDS);
+      say(status, r.words, 'error');
+      const input = r.field === null ? null : document.getElementById(SEARCH_INPUTS[r.field]);
+      if (input instanceof HTMLInputElement) markRefused(input, status);
     }
 
     function searchForm(): HTMLFormElement {

@@ -1,5 +1,6 @@
 import { ORDER_STATUS_WORDS, ORDER_STATUSES, orderStatusWords, PAID_ORDER_STATUSES } from '@micropay/protocol/order-status';
 import { callPage } from '../shared/page-api.js';
+import { markRefused } from '../shared/field-problem.js';
 import { say } from '../shared/page.js';
 import { formatTime } from '../shared/time.js';
 import type { Section } from '../console/section.js';
@@ -40,6 +41,23 @@ const keptFor = new Map<string, Record<string, string>>();
 const SEARCH_FIELDS = {
   from: 'From (date)', to: 'To (date)', status: 'Status', minAmount: 'Amount from', maxAmount: 'Amount to', mchOrderId: 'Order id', mchOrderIdPrefix: 'Order id', till: 'Till', origin: 'Till',
 } as const;
+/** The filter (its field's id after `filter-`) each of the search's fields is typed in. */
+const FILTER_OF: Readonly<Record<keyof typeof SEARCH_FIELDS, string>> = {
+  from: 'from', to: 'to', status: 'status', minAmount: 'minAmount', maxAmount: 'maxAmount', mchOrderId: 'orderId', mchOrderIdPrefix: 'orderId', till: 'till', origin: 'till',
+};
+
+/**
+ * A refused search in the words of the filters' labels, said in the status line and tied to the
+ * filter it names: marked, described by the status line, and focused (a date range's From after
+ * its To names From). A chosen filter (status, till) cannot be typed wrong: it is only said.
+ */
+function refusedFilter(form: HTMLFormElement, msg: string, status: HTMLElement): void {
+  const r = fieldRefusal(msg, SEARCH_FIELDS);
+  say(status, r.words, 'error');
+  const input = r.field === null ? null : form.elements.namedItem(`filter-${FILTER_OF[r.field]}`);
+  if (input instanceof HTMLInputElement) markRefused(input, status);
+}
+
 /** The Till filter's choice of the merchant's own system: parentheses are in no user's name. */
 const OWN_SYSTEM = '(system)';
 
@@ -90,7 +108,7 @@ export const ordersSection: Section<MerchantUser> = {
       if (a.data === null) {
         results.replaceChildren();
         next.hidden = first.hidden = true;
-        say(status, fieldRefusal(a.msg, SEARCH_FIELDS).words, 'error');
+        refusedFilter(form, a.msg, status);
         return null;
       }
       cursor = a.data.next;

@@ -9,7 +9,8 @@ import { callPage, saySessionTime, Unreachable, useCsrfToken } from './page-api.
 /** The pages and consoles with a session of their own (their API's path: /api/page/NAME/...). */
 export type PageName = 'wallet' | 'cashier' | 'merchant' | 'admin';
 
-export type SignInResult<T> = { readonly ok: true; readonly signedIn: T } | { readonly ok: false; readonly message: string };
+/** A refusal's `code` is the platform's answer (absent when none came: the network); a page ties the field it blames to the message. */
+export type SignInResult<T> = { readonly ok: true; readonly signedIn: T } | { readonly ok: false; readonly message: string; readonly code?: number };
 
 /** Posts a sign-in; a refusal comes back as the page's own words for its code, else the platform's. */
 export async function signInAt<T>(path: string, body: Record<string, string>, messages: Readonly<Record<number, string>>): Promise<SignInResult<T>> {
@@ -19,7 +20,7 @@ export async function signInAt<T>(path: string, body: Record<string, string>, me
       useCsrfToken(a.data.csrfToken);
       return { ok: true, signedIn: a.data };
     }
-    return { ok: false, message: messages[a.code] ?? a.msg };
+    return { ok: false, message: messages[a.code] ?? a.msg, code: a.code };
   } catch (error) {
     if (error instanceof Unreachable) return { ok: false, message: error.message };
     throw error;

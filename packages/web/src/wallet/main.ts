@@ -1,4 +1,5 @@
 import { element, say } from '../shared/page.js';
+import { markRefused } from '../shared/field-problem.js';
 import { Account } from './account.js';
 import { CodeLifetime } from './code-lifetime.js';
 import { CodeScreen } from './code-screen.js';
@@ -99,7 +100,16 @@ signInForm.addEventListener('submit', (event) => {
   const pin = pinField.value;
   pinField.value = '';
   // A wallet id is written in groups on cards and statements ("6081 8909 7438"): the spaces are not part of it.
-  void signInWithPin(walletIdField.value.replace(/[\s-]/g, ''), pin).then((r) => (r.ok ? enter(r.signedIn) : showSignIn(r.message)));
+  const typedId = walletIdField.value.replace(/[\s-]/g, '');
+  void signInWithPin(typedId, pin).then((r) => {
+    if (r.ok) return enter(r.signedIn);
+    showSignIn(r.message);
+    // Refused by the platform (not the network): the field to fix is marked, described by the
+    // error line and focused, as the other sign-in forms do. An id that is no wallet id (empty,
+    // short) is the one to fix; else the PIN (an unknown wallet and a wrong PIN are answered alike).
+    if (r.code === undefined) return;
+    markRefused(/^60[0-9]{10}$/.test(typedId) ? pinField : walletIdField, signInError);
+  });
 });
 // A new code, and the line above it read again: a payment made with another code (another tab, the app) shows.
 renewButton.addEventListener('click', () => {
