@@ -82,15 +82,22 @@ describe("the merchant console's orders and statements", () => {
 
     // The detail: refund 2.00 of 12.00 with a reason; the timeline shows it, then the notifications.
     await page.getByLabel('Reason (required)').waitFor();
+    // The heading and the tab name the order, not the list.
+    expect(await page.getByRole('heading', { level: 2 }).textContent()).toBe('Order ORD-1002');
+    expect(await page.title()).toBe('Order ORD-1002 · MicroPay merchant console');
     expect(await page.getByLabel(/^Amount \(up to/).inputValue()).toBe('12.00');
-    // A refused field is said in the words of its label, marked, and focused.
+    // A refused field is said in the words of its label beside it (an alert, tied to it, in view
+    // where the focus is on a phone's screen), marked, and focused; said once: not in the status too.
+    await page.getByRole('button', { name: 'Refund' }).click();
+    await expect.poll(() => page.locator('#refund-problem').textContent()).toBe('The reason is required');
+    expect(await page.locator('#order-status').textContent()).toBe('');
+    expect(await page.evaluate(() => [document.activeElement?.id, document.activeElement?.getAttribute('aria-invalid')])).toEqual(['refund-reason', 'true']);
     await page.getByLabel(/^Amount \(up to/).fill('0');
     await page.getByLabel('Reason (required)').fill('One cup returned');
     await page.getByRole('button', { name: 'Refund' }).click();
-    await expect.poll(() => page.locator('#order-status').textContent()).toBe('The amount must be greater than 0');
+    await expect.poll(() => page.locator('#refund-problem').textContent()).toBe('The amount must be greater than 0');
+    expect(await page.locator('#order-status').textContent()).toBe('');
     expect(await page.evaluate(() => [document.activeElement?.id, document.activeElement?.getAttribute('aria-invalid')])).toEqual(['refund-amount', 'true']);
-    // … said beside the field too, and tied to it, so it is in view where the focus is (a phone's screen).
-    expect(await page.locator('#refund-problem').textContent()).toBe('The amount must be greater than 0');
     expect(await page.getByLabel(/^Amount \(up to/).getAttribute('aria-describedby')).toBe('refund-problem');
     await page.getByLabel(/^Amount \(up to/).fill('2.00');
     // A reason as long as the API takes (128) is kept whole, not cut by the field.

@@ -9,6 +9,11 @@ export interface Section<Who> {
   /** Its place in the address: /merchant#users. Letters, digits and `-`. */
   readonly id: string;
   readonly title: string;
+  /**
+   * The heading and tab title of a place inside the section (`#orders/T-1001` → "Order T-1001"),
+   * from its path; absent, or for the section's own page, `title`.
+   */
+  titleOf?(path: string): string;
   /** The roles that see it; absent: everyone signed in. */
   readonly roles?: readonly string[];
   render(container: HTMLElement, ctx: ConsoleContext<Who>): void | Promise<void>;

@@ -115,18 +115,21 @@ export function startConsole<Who extends { readonly timeZone: string }>(spec: Co
     }
     container.replaceChildren();
     if (section === undefined) return;
+    const at = section.id === id ? path : '';
+    // A place inside the section (an order's detail) is named for what it shows, not the list's name.
+    const title = at !== '' && section.titleOf !== undefined ? section.titleOf(at) : section.title;
     const heading = document.createElement('h2');
-    heading.textContent = section.title;
+    heading.textContent = title;
     heading.tabIndex = -1;
     // The tab's title names the section, as a page of its own would (browser history, a screen reader's window list).
-    document.title = `${section.title} · ${consoleTitle}`;
+    document.title = `${title} · ${consoleTitle}`;
     container.append(heading);
     // A section drawn anew (after signing in, or from the menu) takes the focus to its heading,
     // not to the page's top; a section that focuses something of its own does so after this.
     heading.focus();
     const body = document.createElement('div');
     container.append(body);
-    const ctx: ConsoleContext<Who> = { who: shown.who, api: `${spec.page}/`, path: section.id === id ? path : '' };
+    const ctx: ConsoleContext<Who> = { who: shown.who, api: `${spec.page}/`, path: at };
     void section.render(body, ctx);
   }
 

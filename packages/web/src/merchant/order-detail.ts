@@ -118,13 +118,16 @@ function refundForm(detail: Detail, status: HTMLElement, refresh: () => Promise<
 
   /**
    * A refusal in the words of the form's labels, at the field it names, or `about` (an amount above
-   * what is left, or above the cashier's limit): marked, described by the words beside it, focused.
+   * what is left, or above the cashier's limit): marked, described by the words beside it, focused;
+   * one that names no field is said in the status line.
    */
   function refused(msg: string, about: keyof typeof REFUND_FIELDS | null = null): void {
     const r = fieldRefusal(msg, REFUND_FIELDS);
-    say(status, r.words, 'error');
     const named = r.field ?? about;
-    if (named === null) return;
+    if (named === null) return say(status, r.words, 'error');
+    // Said once, beside the field (an alert): the status line, an announcer too, had said it twice.
+    // It is emptied of "Refunding…", which no longer holds.
+    say(status, '');
     problem.textContent = r.words;
     markRefused(form.elements.namedItem(REFUND_INPUTS[named]) as HTMLInputElement, problem, () => { problem.textContent = ''; });
   }

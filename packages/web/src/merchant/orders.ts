@@ -64,6 +64,7 @@ const OWN_SYSTEM = '(system)';
 export const ordersSection: Section<MerchantUser> = {
   id: 'orders',
   title: 'Orders',
+  titleOf: (mchOrderId) => `Order ${mchOrderId}`,
   async render(container, ctx) {
     if (ctx.path !== '') return renderOrderDetail(container, ctx, ctx.path);
     const who = `${ctx.who.mchId}/${ctx.who.userName}`;
