@@ -44,6 +44,10 @@ describe('the consoles', () => {
     await shown.waitFor();
     const password = (await shown.textContent())!;
     expect(password).toMatch(/^[a-z2-9]{4}(-[a-z2-9]{4}){3}$/);
+    // The password shown once has the focus, as after New password, and the form is emptied.
+    await expect.poll(() => page.evaluate(() => document.activeElement?.className)).toBe('shown-once');
+    expect(await page.locator('#users-status').textContent()).toBe('Cashier lane-1 created.');
+    expect(await page.getByLabel('Name', { exact: true }).inputValue()).toBe('');
     await expect.poll(() => page.locator('table tbody tr').count()).toBe(2);
     expect(await page.locator('table tbody tr').nth(1).locator('td').allTextContents()).toEqual(['lane-1', 'cashier', '20.00', 'Active', 'New passwordRefund limit…Disable']);
     await docsScreenshot(page, 'merchant-users');

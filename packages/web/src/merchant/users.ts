@@ -95,12 +95,19 @@ function resetButton(d: Desk, u: MerchantUserRow): HTMLButtonElement {
       say(d.status, `${a.data.user.name} has a new password; the old one no longer works.`);
       showOnce(d.shownOnce, `Password of ${a.data.user.name}`, a.data.password);
       await d.refresh();
-      // The password just made has the focus, so a screen reader reads it out where it is.
-      const said = d.shownOnce.firstElementChild as HTMLElement | null;
-      if (said === null) return;
-      said.tabIndex = -1;
-      said.focus();
+      focusShownOnce(d);
     }, 'Keep the old password'), 'secondary', `New password for ${u.name}`);
+}
+
+/**
+ * The password just made (a new cashier's, or a new one) has the focus, so a screen reader reads
+ * it out where it is and Tab goes on to its Copy button.
+ */
+function focusShownOnce(d: Desk): void {
+  const said = d.shownOnce.firstElementChild as HTMLElement | null;
+  if (said === null) return;
+  said.tabIndex = -1;
+  said.focus();
 }
 
 /** The limit is asked where the questions go, filled with the limit as it is; empty: no limit. Enter sets it. */
@@ -147,6 +154,8 @@ function createForm(d: Desk): HTMLFormElement {
     say(d.status, `Cashier ${a.data.user.name} created.`);
     showOnce(d.shownOnce, `Password of ${a.data.user.name}`, a.data.password);
     await d.refresh();
+    // As after New password: the focus leaves Name for the password to pass on.
+    focusShownOnce(d);
     return 'clear';
   });
 }
