@@ -123,17 +123,12 @@ async function handle(
     }
     const endpoint = ROUTES.get(path);
     if (endpoint === undefined) {
-      const page = pages.files.get(path);
-      if (page === undefined && wantsPage(req, path)) {
-        setHeaders(res, stamp);
-        sendPageFile(req, res, pages.notFound, 404);
-        return ops.meter.answered(metered, ResultCode.NOT_FOUND, startedMs);
-      }
+      const page = pages.files.get(path) ?? (wantsPage(req, path) ? pages.notFound : undefined);
       if (page === undefined) return send(answer(ResultCode.NOT_FOUND, null, `no endpoint at ${path.slice(0, 100)}`));
       metered = 'page';
       if (req.method !== 'GET' && req.method !== 'HEAD') return send(answer(ResultCode.METHOD_NOT_ALLOWED), { Allow: 'GET, HEAD' });
       setHeaders(res, stamp);
-      sendPageFile(req, res, page);
+      sendPageFile(req, res, page, page === pages.notFound ? 404 : 200);
       return ops.meter.answered(metered, res.statusCode, startedMs);
     }
     metered = path;
