@@ -138,6 +138,31 @@ describe('the warning before a session ends unused', () => {
     expect(problems).toEqual([]);
   });
 
+  it("in two tabs of the merchant console: staying signed in in one takes the warning away in the other (one session)", async () => {
+    const context = await chromium.browser.newContext({ viewport: { width: 1000, height: 700 } });
+    const [first, second] = [await context.newPage(), await context.newPage()];
+    const problems = [...watchForProblems(first), ...watchForProblems(second)];
+    // One clock for the context: both tabs' time moves together.
+    await context.clock.install();
+    const user = await platform.cashier();
+    await signInToMerchantConsole(first, `${platform.server.url}/merchant`, user);
+    // The second tab opens the console with the same cookie: signed in already.
+    await second.goto(`${platform.server.url}/merchant`);
+    await second.locator('#console').waitFor();
+
+    await idleUntilWarned(first, platform, 'merchant');
+    for (const page of [first, second]) await page.getByRole('alertdialog').waitFor();
+    await second.getByRole('button', { name: 'Stay signed in' }).click();
+    await expect.poll(() => second.getByRole('alertdialog').count()).toBe(0);
+    await expect.poll(() => first.getByRole('alertdialog').count()).toBe(0);
+    // The first tab's idle end moved with the second's use: past the old end it is still signed in.
+    await context.clock.fastForward(2 * MINUTE);
+    expect(await first.locator('#console').isVisible()).toBe(true);
+    expect(await first.getByRole('alertdialog').count()).toBe(0);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
   it('in the operator console: the 12-hour end is told ahead, cannot be extended, and ends the session', async () => {
     const page = await chromium.browser.newPage({ viewport: { width: 1000, height: 700 } });
     const problems = watchForProblems(page);

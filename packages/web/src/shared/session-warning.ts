@@ -26,9 +26,18 @@ export function warnBeforeSessionEnds(page: PageName): void {
   /** The 12-hour end whose notice was closed: it is not shown again for that end. */
   let finalSeenFor: number | null = null;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  // The page's other tabs share its session (one cookie): a use in any of them moves every tab's idle end.
+  const tabs = typeof BroadcastChannel === 'function' ? new BroadcastChannel(`micropay-session-${page}`) : null;
 
   window.addEventListener(SESSION_TIME_EVENT, (event) => {
     deadlines = (event as CustomEvent<SessionDeadlines | null>).detail;
+    if (deadlines !== null) tabs?.postMessage(deadlines);
+    check();
+  });
+  tabs?.addEventListener('message', (event: MessageEvent<SessionDeadlines>) => {
+    // Only a tab that is signed in takes it: a signed-out tab is not brought back by another's use.
+    if (deadlines === null || !(event.data.idleEndsAtMs > deadlines.idleEndsAtMs)) return;
+    deadlines = { ...deadlines, idleEndsAtMs: event.data.idleEndsAtMs };
     check();
   });
   // Ended some other way (a refused call, a lock): the page shows its sign-in; nothing is left to time.
