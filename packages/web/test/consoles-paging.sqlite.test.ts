@@ -86,4 +86,24 @@ describe("the consoles' paging keeps the keyboard's place", () => {
     expect(await focused(page)).toEqual({ tag: 'TR', firstCell: wallets[19] });
     expect(problems).toEqual([]);
   }, 90_000);
+
+  it('Payouts: a next page refused says why, and the focus goes to what says it (never "0 payouts shown")', async () => {
+    const ops = await platform.cliJ<{ password: string }>(['admin', 'create', '--name', 'payout-ops']);
+    const page = await chromium.browser.newPage({ viewport: { width: 1200, height: 900 } });
+    // The first list is told it has a next page; the next page's read is refused (as a cursor gone stale would be).
+    await page.route('**/api/page/admin/payouts/list', async (route) => {
+      const asked = JSON.parse(route.request().postData() ?? '{}') as { cursor?: string };
+      if (asked.cursor === undefined) {
+        const real = await route.fetch();
+        const body = (await real.json()) as { data: { next: string | null } };
+        return route.fulfill({ response: real, json: { ...body, data: { ...body.data, next: 'later' } } });
+      }
+      return route.fulfill({ json: { code: 1021, msg: 'param error: cursor is not one this list gave', data: null } });
+    });
+    await signInToOperatorConsole(page, `${platform.server.url}/admin#payouts`, { name: 'payout-ops', password: ops.password });
+    await pressByKeyboard(page, 'Next page');
+    const status = page.locator('#payouts-status');
+    await expect.poll(() => status.textContent()).toBe('param error: cursor is not one this list gave');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('payouts-status');
+  });
 });

@@ -77,7 +77,7 @@ export const payoutsSection: Section<SignedInOperator> = {
       t.classList.add('payout-list');
       codeColumn(t, 0);
       bankAccountColumn(t, 1, rows.map((p) => p.destination), rows.map((p) => (p.newAccountAgeMs === null ? null : onItsOwnLine(newAccountWarning(p.newAccountAgeMs)))));
-      list.replaceChildren(withActions(t, rows.map((p) => (p.status === 'REQUESTED' && may(ctx.who, 'money') ? actions(p) : []))), ...nextPage(next, async (cursor) => void await load(shown, cursor), {
+      list.replaceChildren(withActions(t, rows.map((p) => (p.status === 'REQUESTED' && may(ctx.who, 'money') ? actions(p) : []))), ...nextPage(next, (cursor) => load(shown, cursor), {
         region: list, said: status, words: (n) => `Next page: ${countOf(n, 'payout')} shown.`,
       }));
       // A file's payouts still waiting: the bank's answer for all of them at once, under the list.

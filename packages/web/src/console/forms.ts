@@ -126,13 +126,16 @@ export interface PageLanding {
  * under it), and the button pressed goes with it, which sent the keyboard's focus to the page's
  * start: once the page is drawn, the focus goes to its first row (the last table in `landing`'s
  * region) and the status line says how many came, as the wallet page's Older does. A refusal
- * draws nothing: the button stays, and keeps the focus (`button`).
+ * draws nothing: the button stays, and keeps the focus (`button`); a `load` that answers false
+ * was refused although the button went (a list emptied so its rows do not pass for the choice's):
+ * its status line keeps saying why, and takes the focus.
  */
-export function nextPage(next: string | null, load: (cursor: string) => Promise<void>, landing: PageLanding): HTMLElement[] {
+export function nextPage(next: string | null, load: (cursor: string) => Promise<boolean | void>, landing: PageLanding): HTMLElement[] {
   if (next === null) return [];
   const b = button('Next page', async () => {
-    await load(next);
+    const drawn = await load(next);
     if (b.isConnected) return;
+    if (drawn === false) return focusPage([], landing.said);
     const tables = landing.region.querySelectorAll('table');
     const rows = [...(tables[tables.length - 1]?.tBodies[0]?.rows ?? [])];
     say(landing.said, landing.words(rows.length));
