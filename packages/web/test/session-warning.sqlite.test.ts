@@ -163,6 +163,35 @@ describe('the warning before a session ends unused', () => {
     await context.close();
   });
 
+  it("Stay signed in, in a tab whose session another tab's sign-in (as someone else) replaced, signs that tab out: it never takes the other's over", async () => {
+    const context = await chromium.browser.newContext({ viewport: { width: 1000, height: 700 } });
+    const [first, second] = [await context.newPage(), await context.newPage()];
+    await context.clock.install();
+    const [someone, someoneElse] = [await platform.cashier(), await platform.cashier()];
+    await signInToMerchantConsole(first, `${platform.server.url}/merchant`, someone);
+    // The same browser, another tab: it opens signed in as the first user, who is signed out there,
+    // and another user signs in. The cookie now holds that user's session.
+    await second.goto(`${platform.server.url}/merchant`);
+    await second.getByRole('button', { name: 'Sign out' }).click();
+    await second.getByLabel('Merchant id').fill(someoneElse.mchId);
+    await second.getByLabel('User').fill(someoneElse.name);
+    await second.getByLabel('Password').fill(someoneElse.password);
+    await second.getByRole('button', { name: 'Sign in' }).click();
+    await second.locator('#console').waitFor();
+
+    await idleUntilWarned(first, platform, 'merchant');
+    await first.getByRole('alertdialog').waitFor();
+    await first.getByRole('button', { name: 'Stay signed in' }).click();
+    await first.getByLabel('Password').waitFor();
+    expect(await first.locator('#sign-in-error').textContent())
+      .toBe('This browser signed in again in another tab, so this page was signed out. Sign in again to go on here.');
+    // It holds no token of the other's session: a change sent from it now is refused (9121), not made as them.
+    const sent = await first.evaluate(() => fetch('/api/page/merchant/sign-out', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' }).then((r) => r.json()));
+    expect(sent).toMatchObject({ code: 9121 });
+    expect(await second.locator('#console').isVisible()).toBe(true);
+    await context.close();
+  });
+
   it('in the operator console: the 12-hour end is told ahead, cannot be extended, and ends the session', async () => {
     const page = await chromium.browser.newPage({ viewport: { width: 1000, height: 700 } });
     const problems = watchForProblems(page);

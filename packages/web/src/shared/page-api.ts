@@ -32,6 +32,8 @@ export const SESSION_CHANGED_EVENT = 'micropay:session-changed';
 export const SIGNED_OUT_EVENT = 'micropay:signed-out';
 
 export function saySignedOut(reason: string): void {
+  // The session is gone: its token is of no use, and a late answer of it is not this page's any more.
+  csrfToken = null;
   window.dispatchEvent(new CustomEvent<string>(SIGNED_OUT_EVENT, { detail: reason }));
 }
 
@@ -89,6 +91,11 @@ export function useCsrfToken(token: string | null): void {
   csrfToken = token;
 }
 
+/** The token of the session this page is signed in to; null when it is signed in to none. */
+export function currentCsrfToken(): string | null {
+  return csrfToken;
+}
+
 /** `timeoutMs`: past it, the call counts as unreachable (a network that hangs rather than fails). */
 export interface CallOptions {
   readonly timeoutMs?: number;
@@ -98,6 +105,10 @@ export async function callPage<T>(path: string, body: Record<string, unknown> = 
   const response = await post(path, body, options);
   const envelope = (await response.json().catch(() => null)) as { code: number; msg: string; data: T | null } | null;
   if (envelope === null || typeof envelope.code !== 'number') throw new Unreachable(`MicroPay answered HTTP ${response.status}. Try again.`);
+  // A sign-in's or session read's token is the page's before its time is said: the time is of that session.
+  const token = (envelope.data as { csrfToken?: unknown } | null)?.csrfToken;
+  if (typeof token === 'string') useCsrfToken(token);
+  sayTimeLeft(response);
   sayIfPageRefused(envelope.code);
   const date = Date.parse(response.headers.get('Date') ?? '');
   return { ...envelope, serverNowMs: Number.isNaN(date) ? Date.now() : date };
@@ -118,6 +129,7 @@ export interface PageFile {
 export async function downloadPage(path: string, body: Record<string, unknown>): Promise<PageFile | PageAnswer<null>> {
   const response = await post(path, body, {});
   const name = /attachment; filename="([^"]+)"/.exec(response.headers.get('Content-Disposition') ?? '');
+  sayTimeLeft(response);
   if (name !== null && response.ok) {
     const file = await response.blob().catch(() => { throw new Unreachable('The file did not arrive whole. Check the connection and try again.'); });
     return { file, fileName: name[1]!, headers: response.headers };
@@ -139,7 +151,6 @@ async function post(path: string, body: Record<string, unknown>, options: CallOp
     const response = await fetch(`/api/page/${path}`, {
       method: 'POST', headers, body: JSON.stringify(body), cache: 'no-store', credentials: 'same-origin', signal: controller?.signal ?? null,
     });
-    sayTimeLeft(response);
     return response;
   } catch {
     throw new Unreachable('MicroPay cannot be reached. Check the connection and try again.');

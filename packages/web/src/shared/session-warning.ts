@@ -1,4 +1,4 @@
-import { saySignedOut, SESSION_ENDED, SESSION_TIME_EVENT, SIGNED_OUT_EVENT, Unreachable, type SessionDeadlines } from './page-api.js';
+import { currentCsrfToken, saySignedOut, SESSION_ENDED, SESSION_TIME_EVENT, SIGNED_OUT_EVENT, Unreachable, type SessionDeadlines } from './page-api.js';
 import { currentSession, type PageName } from './session.js';
 import { formatClock } from './time.js';
 
@@ -30,13 +30,18 @@ export function warnBeforeSessionEnds(page: PageName): void {
   const tabs = typeof BroadcastChannel === 'function' ? new BroadcastChannel(`micropay-session-${page}`) : null;
 
   window.addEventListener(SESSION_TIME_EVENT, (event) => {
-    deadlines = (event as CustomEvent<SessionDeadlines | null>).detail;
-    if (deadlines !== null) tabs?.postMessage(deadlines);
+    const told = (event as CustomEvent<SessionDeadlines | null>).detail;
+    // An answer that arrives after the page signed out (sent before) times no session of the page's.
+    if (told !== null && currentCsrfToken() === null) return;
+    deadlines = told;
+    if (deadlines !== null) tabs?.postMessage({ ...deadlines, session: sessionTag(currentCsrfToken()) });
     check();
   });
-  tabs?.addEventListener('message', (event: MessageEvent<SessionDeadlines>) => {
-    // Only a tab that is signed in takes it: a signed-out tab is not brought back by another's use.
-    if (deadlines === null || !(event.data.idleEndsAtMs > deadlines.idleEndsAtMs)) return;
+  tabs?.addEventListener('message', (event: MessageEvent<SessionDeadlines & { session: string }>) => {
+    // Only a tab signed in to the same session takes it: not a signed-out tab, nor one whose session
+    // another tab's sign-in (as someone else, say) has replaced in the cookie.
+    if (deadlines === null || event.data.session !== sessionTag(currentCsrfToken())) return;
+    if (!(event.data.idleEndsAtMs > deadlines.idleEndsAtMs)) return;
     deadlines = { ...deadlines, idleEndsAtMs: event.data.idleEndsAtMs };
     check();
   });
@@ -70,12 +75,18 @@ export function warnBeforeSessionEnds(page: PageName): void {
       : 'Your session has ended: it reached its time limit. Sign in again.');
   }
 
-  /** One step: the session read, a use on the server; its answer's new end (SESSION_TIME_EVENT) takes the warning away. */
+  /**
+   * One step: the session read, a use on the server; its answer's new end (SESSION_TIME_EVENT)
+   * takes the warning away. The cookie may hold another session by now (another tab signed in,
+   * maybe as someone else): that one is not taken over, and this page signs out instead.
+   */
   async function stay(): Promise<void> {
     view.busy(true);
+    const mine = currentCsrfToken();
     try {
       // Not signed in any more (ended elsewhere meanwhile): the page shows its sign-in, as for a refused call.
       if ((await currentSession(page)) === null) saySignedOut(SESSION_ENDED);
+      else if (currentCsrfToken() !== mine) saySignedOut(REPLACED_IN_ANOTHER_TAB);
     } catch (error) {
       if (!(error instanceof Unreachable)) throw error;
       view.problem(error.message);
@@ -116,6 +127,18 @@ function nextCheckIn(d: SessionDeadlines, now: number, shown: Shown): number {
   const moments = [d.idleEndsAtMs - idleWarningMs(d), d.endsAtMs - FINAL_WARNING_MS, d.idleEndsAtMs, d.endsAtMs].filter((t) => t > now);
   if (shown !== null) moments.push(now + 1_000);
   return Math.max(0, Math.min(...moments) - now);
+}
+
+const REPLACED_IN_ANOTHER_TAB = 'This browser signed in again in another tab, so this page was signed out. Sign in again to go on here.';
+
+/**
+ * A session's name among the page's tabs: a short hash of its CSRF token (FNV-1a), so tabs tell
+ * sessions apart without the token itself going round.
+ */
+function sessionTag(token: string | null): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < (token ?? '').length; i++) hash = Math.imul(hash ^ token!.charCodeAt(i), 0x01000193) >>> 0;
+  return hash.toString(16);
 }
 
 function minutesWords(ms: number): string {
