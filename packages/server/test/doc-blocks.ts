@@ -17,6 +17,9 @@ import { fileURLToPath } from 'node:url';
  * writer that the block below is run by a test. A marker without a fenced block right under it,
  * a name used twice, or a name asked for that no doc has fails the test instead of testing
  * nothing.
+ *
+ * docs/cli.md's command samples (`$ micropay …` and their output) need no marker: every one of
+ * them is run, in order, by cli-samples.sqlite.test.ts (doc-transcripts.ts says how they match).
  */
 
 export const DOCS_DIR = fileURLToPath(new URL('../../../docs/', import.meta.url));
