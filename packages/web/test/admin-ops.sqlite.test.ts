@@ -130,6 +130,15 @@ describe('the operator console', () => {
     expect(await pause.getAttribute('aria-pressed')).toBe('false');
     await page.clock.runFor(31_000);
     await expect.poll(() => reads).toBe(firstReads + 2);
+
+    // Left alone, it pauses by itself after 5 minutes with no input: each read is a use of the
+    // session, and a console nobody uses must still sign out (the idle warning comes, then the end).
+    await page.clock.runFor(5 * 60_000);
+    await expect.poll(() => updates.textContent()).toMatch(/; updates paused: no one has used the console for 5 minutes\. Pause updates$/);
+    expect(await pause.getAttribute('aria-pressed')).toBe('true');
+    const readsLeftAlone = reads;
+    await page.clock.runFor(3 * 60_000);
+    expect(reads).toBe(readsLeftAlone);
     expect(problems).toEqual([]);
   }, 60_000);
 });

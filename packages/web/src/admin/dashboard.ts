@@ -18,6 +18,11 @@ interface DashboardData {
 
 /** How often the shown dashboard reads its figures again. */
 const REFRESH_MS = 30_000;
+/**
+ * After this long with no key, pointer or wheel input on the page, the reads pause by themselves:
+ * each read is a use of the session, and a console left open must still sign out when unused.
+ */
+const UNATTENDED_MS = 5 * 60_000;
 
 /**
  * The Dashboard, the console's landing section: today's PAID payments, merchants and open wallets,
@@ -68,11 +73,14 @@ export const dashboardSection: Section<SignedInOperator> = {
       updates.readAt(formatTime(Date.now(), d.timeZone));
     }
     range.addEventListener('change', () => void refresh());
+    const attended = lastInput();
     const timer = window.setInterval(() => {
       if (!container.isConnected) {
         window.clearInterval(timer);
+        attended.stop();
         drawn?.destroy();
-      } else if (document.visibilityState === 'visible' && !updates.paused()) void refresh();
+      } else if (Date.now() - attended.atMs() >= UNATTENDED_MS) updates.pauseUnattended();
+      else if (document.visibilityState === 'visible' && !updates.paused()) void refresh();
     }, REFRESH_MS);
     return refresh();
   },
@@ -88,11 +96,22 @@ function statisticsNote(): HTMLParagraphElement {
   });
 }
 
+/** When someone last used the page (a key, a pointer, the wheel); `stop` when the section is gone. */
+function lastInput(): { atMs: () => number; stop: () => void } {
+  let atMs = Date.now();
+  const listening = new AbortController();
+  for (const type of ['keydown', 'pointerdown', 'wheel']) {
+    document.addEventListener(type, () => (atMs = Date.now()), { capture: true, passive: true, signal: listening.signal });
+  }
+  return { atMs: () => atMs, stop: () => listening.abort() };
+}
+
 /**
  * When the figures were read, and a button that pauses the reads every 30 s (and resumes them):
- * figures that change by themselves can be held still to be read (WCAG 2.2.2).
+ * figures that change by themselves can be held still to be read (WCAG 2.2.2). Paused by itself
+ * when no one has used the page for a while, it says so; pressed again, the reads go on.
  */
-function updateControls(): { line: HTMLElement; readAt: (time: string) => void; paused: () => boolean } {
+function updateControls(): { line: HTMLElement; readAt: (time: string) => void; paused: () => boolean; pauseUnattended: () => void } {
   const line = Object.assign(document.createElement('p'), { className: 'dashboard-updates' });
   const when = document.createElement('span');
   // A toggle: its name stays, aria-pressed says whether the updates are paused.
@@ -100,10 +119,13 @@ function updateControls(): { line: HTMLElement; readAt: (time: string) => void; 
   pause.setAttribute('aria-pressed', 'false');
   const paused = () => pause.getAttribute('aria-pressed') === 'true';
   let time = '';
+  let unattended = false;
   const tell = () => {
-    when.textContent = `Read at ${time}; ${paused() ? 'updates paused. ' : 'reads again every 30 seconds. '}`;
+    const state = !paused() ? 'reads again every 30 seconds' : unattended ? 'updates paused: no one has used the console for 5 minutes' : 'updates paused';
+    when.textContent = `Read at ${time}; ${state}. `;
   };
   pause.addEventListener('click', () => {
+    unattended = false;
     pause.setAttribute('aria-pressed', String(!paused()));
     tell();
   });
@@ -115,6 +137,12 @@ function updateControls(): { line: HTMLElement; readAt: (time: string) => void; 
       tell();
     },
     paused,
+    pauseUnattended() {
+      if (paused()) return;
+      unattended = true;
+      pause.setAttribute('aria-pressed', 'true');
+      tell();
+    },
   };
 }
 
