@@ -59,8 +59,11 @@ describe('your own password', () => {
       expectRefused(await call('merchant/password/change', { password: 'not-it' }, here), 9020,
         'sign-in failed: the password is not right: your password was not changed');
     }
-    expectRefused(await call('merchant/password/change', { password: 'not-it' }, here), 9021,
-      'sign-in locked: you are signed out; sign in again once the lock has ended');
+    const locked = await call('merchant/password/change', { password: 'not-it' }, here);
+    expectRefused(locked, 9021, 'sign-in locked: you are signed out; sign in again once the lock has ended');
+    // The answer that ended the session clears its cookie, and tells no time left of it.
+    expect(locked.setCookie).toMatch(/^micropay_merchant=; .*Max-Age=0/);
+    expect(locked.sessionEnds).toBeNull();
     expect((await call('merchant/session', {}, here)).data).toMatchObject({ signedIn: false });
     expectRefused(await signIn('merchant', u), 9021, 'sign-in locked');
     const failed = await t.p.store.listAuditLog({ action: 'session.signInFailed', limit: 10 });

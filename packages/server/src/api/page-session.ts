@@ -44,7 +44,7 @@ export function signedIn(kind: SessionKind, sessionId: string, req: ApiRequest, 
   return { ...a, headers };
 }
 
-function withCookieCleared(kind: SessionKind, req: ApiRequest, a: Answer): Answer {
+export function withCookieCleared(kind: SessionKind, req: ApiRequest, a: Answer): Answer {
   return { ...a, headers: { 'Set-Cookie': cookieHeader(kind, '', 0, req) } };
 }
 
