@@ -1,4 +1,4 @@
-import { sign, SIGNATURE_FIELD, verify, type Secret, type SignableParams } from '@micropay/protocol';
+import { MERCHANT_API_PATH, sign, SIGNATURE_FIELD, verify, type Secret, type SignableParams } from '@micropay/protocol';
 import {
   ConnectionError,
   MicroPayAbortedError,
@@ -49,7 +49,7 @@ export async function signedPost(
   // caller is never refused as stale.
   const body: Record<string, string> = { ...params, timestamp: String(Date.now()) };
   body[SIGNATURE_FIELD] = sign(body, settings.key.expose());
-  const url = `${settings.baseUrl}/api/micropay/${endpoint}`;
+  const url = `${settings.baseUrl}${MERCHANT_API_PATH}${endpoint}`;
   const { httpStatus, text } = await post(settings, url, endpoint, JSON.stringify(body), signal);
 
   let envelope: unknown;

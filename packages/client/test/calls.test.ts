@@ -177,7 +177,7 @@ describe('queryBill and closeBill', () => {
     expect(error.action).toMatch(/^The order was paid and cannot be closed/);
     const never = (await client.closeBill({ mchOrderId: 'never' }).catch((e: unknown) => e)) as NoRecordError;
     expect(never).toBeInstanceOf(NoRecordError);
-    expect(never.action).toMatch(/^No payment under this mchOrderId ever reached the platform, and it is now closed/);
+    expect(never.action).toMatch(/^Check mchId. If it is right, no payment under this mchOrderId ever reached the platform, and it is now closed/);
   });
 });
 

@@ -24,7 +24,9 @@ export interface ResultCodeInfo {
   readonly extension: boolean;
 }
 
-/** The merchant API's calls, as the spec names them (the path after `/api/v1/payment/`). */
+/** Where the merchant API's calls are: each at this path and its name. */
+export const MERCHANT_API_PATH = '/api/micropay/';
+/** The merchant API's calls, as the spec names them (the path after MERCHANT_API_PATH). */
 export const MERCHANT_CALLS = ['micropay', 'queryBill', 'closeBill', 'refund', 'queryRefund', 'queryOrderRefunds', 'downloadBill'] as const;
 export type MerchantCall = (typeof MERCHANT_CALLS)[number];
 export type CallActions = Readonly<Partial<Record<MerchantCall, string>>>;
@@ -100,25 +102,25 @@ const LOOK_AGAIN = 'Ask again after 5 seconds; asking moves no money.';
 
 /** The calls whose next step differs from the catalogue's action, by code (see `callActions`). */
 const CALL_ACTIONS: ReadonlyMap<number, CallActions> = new Map<number, CallActions>([
-  [500, {
+  [ResultCode.SYSTEM_ERROR, {
     refund: 'The refund may or may not be made. Send the same refund again (the same mchRefundId, mchOrderId, refundAmount and reason): it is made at most once. Or call queryRefund with the mchRefundId after 5 seconds.',
     queryRefund: LOOK_AGAIN,
     queryOrderRefunds: LOOK_AGAIN,
     downloadBill: LOOK_AGAIN,
     closeBill: 'Close again after 5 seconds (closing twice changes nothing more), or query the order.',
   }],
-  [1021, { refund: 'Fix the request (msg names the field). Nothing was recorded; the same mchRefundId may be used again.' }],
-  [1023, { closeBill: 'The order was paid and cannot be closed (data.tradeStatus says its state now: PAID, or refunded since): treat it as paid, and refund it if the sale is off.' }],
-  [1024, { refund: 'The order is not settled yet (NEW or PENDING: the customer may be confirming it): nothing was recorded. Refund it once queryBill says PAID.' }],
-  [1025, { refund: 'The order failed or was closed, so no money was taken and there is nothing to refund. Nothing was recorded.' }],
-  [1031, {
+  [ResultCode.PARAM_ERROR, { refund: 'Fix the request (msg names the field). Nothing was recorded; the same mchRefundId may be used again.' }],
+  [ResultCode.ORDER_PAID, { closeBill: 'The order was paid and cannot be closed (data.tradeStatus says its state now: PAID, or refunded since): treat it as paid, and refund it if the sale is off.' }],
+  [ResultCode.ORDER_PAYING, { refund: 'The order is not settled yet (NEW or PENDING: the customer may be confirming it): nothing was recorded. Refund it once queryBill says PAID.' }],
+  [ResultCode.ORDER_CLOSED, { refund: 'The order failed or was closed, so no money was taken and there is nothing to refund. Nothing was recorded.' }],
+  [ResultCode.NO_RECORD, {
     queryBill: 'Check mchId. If it is right, the payment was never recorded, so no money moved: pay again under the same mchOrderId, unless you closed it with closeBill (then a payment under it answers 1025: use a new one).',
     refund: 'No such order for this merchant: check mchId and mchOrderId. Nothing was recorded.',
     queryRefund: 'No refund was ever recorded under this mchRefundId (or mchId is wrong), so no money moved for it. Sending the refund again with the same mchRefundId is safe.',
     queryOrderRefunds: 'No such order for this merchant: check mchId and mchOrderId.',
-    closeBill: 'No payment under this mchOrderId ever reached the platform, and it is now closed: a late payment under it answers 1025. Pay again under a new mchOrderId.',
+    closeBill: 'Check mchId. If it is right, no payment under this mchOrderId ever reached the platform, and it is now closed: a late payment under it answers 1025. Pay again under a new mchOrderId.',
   }],
-  [1032, { refund: 'This mchRefundId is already used with another mchOrderId, refundAmount or reason (the existing refund is in data). Send the very same values again to learn its outcome, or use a new mchRefundId for a new refund. Nothing moved.' }],
+  [ResultCode.DUPLICATE_ORDER, { refund: 'This mchRefundId is already used with another mchOrderId, refundAmount or reason (the existing refund is in data). Send the very same values again to learn its outcome, or use a new mchRefundId for a new refund. Nothing moved.' }],
 ]);
 
 export const RESULT_CODES: readonly ResultCodeInfo[] = [

@@ -1,3 +1,4 @@
+import { MERCHANT_API_PATH, MERCHANT_CALLS, type MerchantCall } from '@micropay/protocol';
 import type { Handler } from '../api/context.js';
 import { rehearsable, type OwnFault } from '../api/sandbox-faults.js';
 import { closeBill, micropay, queryBill } from '../api/payments.js';
@@ -35,15 +36,17 @@ import { confirmPayment, declinePayment, enrolDevice, issuePayCode, listDevices,
  * spec's; the others are MicroPay's extensions in the same style (docs/api.md).
  */
 export const ROUTES: ReadonlyMap<string, Handler> = new Map<string, Handler>([
-  ...merchantApi([
-    ['/api/micropay/micropay', micropay, ['pending', 'fault']],
-    ['/api/micropay/queryBill', queryBill, null],
-    ['/api/micropay/closeBill', closeBill, null],
-    ['/api/micropay/refund', refund, ['refund-hold']],
-    ['/api/micropay/queryRefund', queryRefund, null],
-    ['/api/micropay/queryOrderRefunds', queryOrderRefunds, null],
-    ['/api/micropay/downloadBill', downloadBill, null],
-  ]),
+  // Each of the merchant API's calls (protocol's MERCHANT_CALLS, which the client and the error
+  // catalogue name too), with the sandbox faults it rehearses.
+  ...merchantApi({
+    micropay: [micropay, ['pending', 'fault']],
+    queryBill: [queryBill, null],
+    closeBill: [closeBill, null],
+    refund: [refund, ['refund-hold']],
+    queryRefund: [queryRefund, null],
+    queryOrderRefunds: [queryOrderRefunds, null],
+    downloadBill: [downloadBill, null],
+  }),
   // The wallet app's API, authenticated by the wallet's bearer token.
   ['/api/wallet/paycode', issuePayCode],
   ['/api/wallet/balance', showBalance],
@@ -158,6 +161,10 @@ export const ROUTES: ReadonlyMap<string, Handler> = new Map<string, Handler>([
 ]);
 
 /** The merchant API's endpoints, in the sandbox each with the faults of its own (null: none; api/sandbox-faults.ts). */
-function merchantApi(endpoints: readonly (readonly [string, Handler, readonly OwnFault[] | null])[]): [string, Handler][] {
-  return endpoints.map(([path, handler, own]) => [path, rehearsable(path, handler, own)]);
+function merchantApi(calls: Readonly<Record<MerchantCall, readonly [Handler, readonly OwnFault[] | null]>>): [string, Handler][] {
+  return MERCHANT_CALLS.map((call) => {
+    const [handler, own] = calls[call];
+    const path = `${MERCHANT_API_PATH}${call}`;
+    return [path, rehearsable(path, handler, own)];
+  });
 }
