@@ -49,6 +49,8 @@ describe('the pages', () => {
       expect(a.headers['content-type']).toBe('text/html; charset=utf-8');
       expect(String(a.headers['content-security-policy'])).toContain("default-src 'none'");
       expect(a.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+      // The same address answers JSON to an API caller: a cache between must tell the two apart.
+      expect(a.headers.vary).toBe('Accept, Accept-Encoding');
       const html = a.body.toString('utf8');
       expect(html).toContain('<html lang="en">');
       expect(html).toContain('<title>Page not found · MicroPay</title>');
@@ -60,6 +62,7 @@ describe('the pages', () => {
       const a = await send(method, path, headers);
       expect(a.headers['content-type'], `${method} ${path}`).toBe('application/json; charset=utf-8');
       expect(JSON.parse(a.body.toString('utf8')).code).toBe(9101);
+      expect(a.headers.vary, `${method} ${path}`).toBe(method === 'GET' && path === '/wallet/' ? 'Accept' : undefined);
     }
   });
 

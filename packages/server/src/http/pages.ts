@@ -119,7 +119,7 @@ function readPages(dist: string): Pages {
   for (const name of readdirSync(join(dist, 'assets'))) {
     files.set(`/assets/${name}`, pageFile(join(dist, 'assets', name), { 'Cache-Control': ASSET_CACHE }));
   }
-  const notFound = pageFile(join(dist, 'pages', 'not-found.html'), { 'Cache-Control': SHELL_CACHE, 'Permissions-Policy': PAGES[0].permissions });
+  const notFound = pageFile(join(dist, 'pages', 'not-found.html'), { 'Cache-Control': SHELL_CACHE, 'Permissions-Policy': PAGES[0].permissions, Vary: 'Accept, Accept-Encoding' });
   return { files, notFound };
 }
 
@@ -164,7 +164,15 @@ export function sendPageFile(req: IncomingMessage, res: ServerResponse, file: Pa
  * fetch and curl send *\/*) and anything under /api/ get the envelope's 9101 as before.
  */
 export function wantsPage(req: IncomingMessage, path: string): boolean {
-  return (req.method === 'GET' || req.method === 'HEAD') && !path.startsWith('/api/') && (req.headers.accept ?? '').includes('text/html');
+  return mayBePage(req, path) && (req.headers.accept ?? '').includes('text/html');
+}
+
+/**
+ * A request whose 404 depends on its Accept (the page or the envelope): both answers say so
+ * (`Vary: Accept`), so a cache between never gives one caller the other's.
+ */
+export function mayBePage(req: IncomingMessage, path: string): boolean {
+  return (req.method === 'GET' || req.method === 'HEAD') && !path.startsWith('/api/');
 }
 
 function matchesEtag(ifNoneMatch: string | undefined, etag: string): boolean {

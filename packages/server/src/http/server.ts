@@ -11,7 +11,7 @@ import { corsFor, PREFLIGHT_HEADERS } from './cors.js';
 import { NO_OPS, type OpsEndpoints } from './ops.js';
 import { parseBody } from './json-body.js';
 import { ownApiFetch } from './own-api.js';
-import { loadPages, sendPageFile, wantsPage, type Pages } from './pages.js';
+import { loadPages, mayBePage, sendPageFile, wantsPage, type Pages } from './pages.js';
 import { requestIdOf } from './request-id.js';
 import { hostProblem, requestPath } from './request-target.js';
 import { ROUTES } from './routes.js';
@@ -124,7 +124,7 @@ async function handle(
     const endpoint = ROUTES.get(path);
     if (endpoint === undefined) {
       const page = pages.files.get(path) ?? (wantsPage(req, path) ? pages.notFound : undefined);
-      if (page === undefined) return send(answer(ResultCode.NOT_FOUND, null, `no endpoint at ${path.slice(0, 100)}`));
+      if (page === undefined) return send(answer(ResultCode.NOT_FOUND, null, `no endpoint at ${path.slice(0, 100)}`), mayBePage(req, path) ? { Vary: 'Accept' } : undefined);
       metered = 'page';
       if (req.method !== 'GET' && req.method !== 'HEAD') return send(answer(ResultCode.METHOD_NOT_ALLOWED), { Allow: 'GET, HEAD' });
       setHeaders(res, stamp);
