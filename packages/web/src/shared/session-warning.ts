@@ -165,6 +165,8 @@ class WarningView {
   readonly #status = document.createElement('p');
   readonly #button = document.createElement('button');
   #shown: Shown = null;
+  /** The warning last put in words, whether or not it shows now. */
+  #said: Shown = null;
   #returnFocus: Element | null = null;
 
   constructor(stay: () => void, dismiss: () => void) {
@@ -186,6 +188,11 @@ class WarningView {
       event.preventDefault();
       act();
     });
+    // The browser may close it all the same (Escape twice, without a tap between): then it is not
+    // shown, and the next check opens it again if it is still due (with what went wrong, if anything).
+    d.addEventListener('close', () => {
+      this.#shown = null;
+    });
     const actions = Object.assign(document.createElement('div'), { className: 'actions' });
     actions.append(this.#button);
     d.append(this.#title, this.#text, this.#left, this.#status, actions);
@@ -201,13 +208,16 @@ class WarningView {
       ? `This page has not been used for a while, and a session unused for ${minutesWords(idleLimitMs)} ends. You will be signed out at ${formatClock(endsAtMs)} unless you stay signed in.`
       : `Sessions have a time limit, and yours ends at ${formatClock(endsAtMs)}, however busy the page is. Finish what you are doing: you will need to sign in again then.`;
     this.#button.textContent = idle ? 'Stay signed in' : 'Close';
-    this.#status.textContent = '';
+    // A problem said (no network) stays while the same warning is asked again.
+    if (this.#said !== kind) this.#status.textContent = '';
+    this.#said = kind;
     if (this.#shown === null) this.#open();
     this.#shown = kind;
   }
 
   #open(): void {
-    this.#returnFocus = document.activeElement;
+    // Opened again after the browser closed it: the focus goes back where it was before the first.
+    if (!(this.#returnFocus instanceof HTMLElement && this.#returnFocus.isConnected)) this.#returnFocus = document.activeElement;
     this.#dialog.showModal();
     this.#button.focus();
   }
