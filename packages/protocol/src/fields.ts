@@ -10,6 +10,8 @@ export type Parsed<T> = { ok: true; value: T } | { ok: false; code: number; msg:
 export const MCH_ID = /^[1-9][0-9]{0,18}$/;
 export const MCH_ORDER_ID = /^[A-Za-z0-9_-]{1,32}$/;
 export const PAY_CODE = /^[0-9]{18}$/;
+/** A wallet id as the platform issues it: 60 and ten more digits. */
+export const WALLET_ID = /^60[0-9]{10}$/;
 export const TIMESTAMP = /^[1-9][0-9]{9,15}$/;
 export const POINT = /^(0|[1-9][0-9]{0,8})$/;
 // Control characters would corrupt statements and logs; everything else printable is fine.

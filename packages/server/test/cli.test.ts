@@ -713,6 +713,8 @@ describe('serve', () => {
     const db = fresh.db;
     const first = await startServerProcess(['--sandbox', '--db', db, '--port', '0']);
     await first.waitForStdout(/npx micropay pay/);
+    // Everything the start says is said before its "listening" line.
+    await expect.poll(() => first.stderr()).toMatch(/"msg":"listening"/);
     expect(first.stdout()).not.toContain('besides the sandbox');
     first.child.kill('SIGKILL');
     await first.exited;

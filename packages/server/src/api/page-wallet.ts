@@ -1,5 +1,5 @@
 import { walletHolderActing } from '../domain/audit-log.js';
-import { fail, formatSen, parse, rejectUnknown, required, ResultCode } from '@micropay/protocol';
+import { fail, formatSen, parse, rejectUnknown, required, ResultCode, WALLET_ID } from '@micropay/protocol';
 import { PIN_RULE, pinMatches } from '../domain/credentials.js';
 import { UNKNOWN_ACCOUNT_HASH, type PageSession } from '../domain/page-access.js';
 import { answer } from './answer.js';
@@ -14,7 +14,6 @@ import { signInLinkRefused, signInRefusal, signInRefused, walletAccount } from '
  * The wallet page's API (docs/pages.md). The wallet is always the session's: no call names a
  * wallet, so a session can never read or act for another one.
  */
-const WALLET_ID = /^60[0-9]{10}$/;
 const LINK_TOKEN = /^[A-Za-z0-9_-]{43}$/;
 
 export function walletOf(session: PageSession): string {

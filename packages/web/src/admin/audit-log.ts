@@ -3,7 +3,7 @@ import { callPage } from '../shared/page-api.js';
 import { say } from '../shared/page.js';
 import { formatWireTime } from '../shared/time.js';
 import { codeColumn, scrolling, table } from '../console/shell.js';
-import { countOf, focusPage } from '../console/forms.js';
+import { countOf, focusPage } from '../shared/paging.js';
 import type { Section } from '../console/section.js';
 import type { SignedInOperator } from './who.js';
 

@@ -2,7 +2,8 @@ import { MAX_REASON_LENGTH } from '@micropay/protocol/text-limits';
 import { callPage } from '../shared/page-api.js';
 import { say } from '../shared/page.js';
 import { formatWireTime } from '../shared/time.js';
-import { askFirst, button, countOf, field, nextPage, withActions } from '../console/forms.js';
+import { askFirst, button, field, nextPage, withActions } from '../console/forms.js';
+import { countOf } from '../shared/paging.js';
 import { codeColumn, scrolling, table } from '../console/shell.js';
 
 interface Transaction {

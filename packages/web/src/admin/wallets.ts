@@ -1,8 +1,8 @@
 import { callPage, Unreachable } from '../shared/page-api.js';
 import { say } from '../shared/page.js';
 import { table } from '../console/shell.js';
-import { markRefused } from '../shared/field-problem.js';
-import { askFirst, button, choice, countOf, field, fieldRefusal, form, nextPage, showOnce, withActions } from '../console/forms.js';
+import { askFirst, button, choice, field, form, nextPage, sayFieldRefused, showOnce, withActions } from '../console/forms.js';
+import { countOf } from '../shared/paging.js';
 import type { Section } from '../console/section.js';
 import type { SignedInOperator } from './who.js';
 import { may, optional, roleSummary } from './role.js';
@@ -95,10 +95,7 @@ export const walletsSection: Section<SignedInOperator> = {
      * search's labels, tied to the field it names: marked, described by the status line, focused.
      */
     function refusedSearch(msg: string): void {
-      const r = fieldRefusal(msg, SEARCH_WORDS);
-      say(status, r.words, 'error');
-      const input = r.field === null ? null : document.getElementById(SEARCH_INPUTS[r.field]);
-      if (input instanceof HTMLInputElement) markRefused(input, status);
+      sayFieldRefused(msg, SEARCH_WORDS, status, (field) => document.getElementById(SEARCH_INPUTS[field]));
     }
 
     function searchForm(): HTMLFormElement {

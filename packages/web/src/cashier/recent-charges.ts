@@ -1,3 +1,4 @@
+import { countOf, focusPage } from '../shared/paging.js';
 import { ResultCode } from '@micropay/protocol/errors';
 import { say } from '../shared/page.js';
 import { callPage, Unreachable } from '../shared/page-api.js';
@@ -42,10 +43,8 @@ export class RecentCharges {
     const before = this.el.list.childElementCount;
     if (!(await this.#load(this.#next, true))) return;
     const added = [...this.el.list.children].slice(before) as HTMLElement[];
-    say(this.el.status, `${added.length} older charge${added.length === 1 ? '' : 's'} shown.`);
-    const target = added[0] ?? this.el.status;
-    target.tabIndex = -1;
-    target.focus();
+    say(this.el.status, `${countOf(added.length, 'older charge')} shown.`);
+    focusPage(added, this.el.status);
   }
 
   /** Draws the page after `before` (null: the newest), under the list or instead of it; false when refused. */

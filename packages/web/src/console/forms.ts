@@ -1,4 +1,6 @@
+import { markRefused } from '../shared/field-problem.js';
 import { say } from '../shared/page.js';
+import { focusPage } from '../shared/paging.js';
 /**
  * Small building blocks of the consoles' sections: labelled fields, a form that sends its values,
  * a secret shown once, a table whose last cell holds buttons. Text only: nothing from an answer is
@@ -144,22 +146,6 @@ export function nextPage(next: string | null, load: (cursor: string) => Promise<
   return [b];
 }
 
-/** "1 wallet", "20 wallets": a count of rows in words. */
-export function countOf(n: number, noun: string, nouns = `${noun}s`): string {
-  return `${n} ${n === 1 ? noun : nouns}`;
-}
-
-/**
- * After a paging button (Next page, Older, First page) drew its page: the focus goes to the
- * page's first row, made focusable for it, so a keyboard goes on from there and a screen reader
- * reads it; with no row, to the status line that says so. Never to the page's start.
- */
-export function focusPage(rows: readonly HTMLElement[], said: HTMLElement): void {
-  const target = rows[0] ?? said;
-  target.tabIndex = -1;
-  target.focus();
-}
-
 /** Questions asked on the page so far: each question's id is its own. */
 let questionsAsked = 0;
 
@@ -215,4 +201,17 @@ export function fieldRefusal<F extends string>(msg: string, words: Readonly<Reco
     if (msg.startsWith(prefix)) return { field: name, words: `${words[name]} ${msg.slice(prefix.length)}` };
   }
   return { field: null, words: msg };
+}
+
+/**
+ * A refusal said in the status line in the form's words, and the field it names marked and
+ * focused, described by that line (`inputOf`: the field's input, by the name the server gives it).
+ */
+export function sayFieldRefused<F extends string>(
+  msg: string, words: Readonly<Record<F, string>>, status: HTMLElement, inputOf: (field: F) => Element | null,
+): void {
+  const r = fieldRefusal(msg, words);
+  say(status, r.words, 'error');
+  const input = r.field === null ? null : inputOf(r.field);
+  if (input instanceof HTMLInputElement) markRefused(input, status);
 }

@@ -1,6 +1,5 @@
 import { ORDER_STATUS_WORDS, ORDER_STATUSES, orderStatusWords, PAID_ORDER_STATUSES } from '@micropay/protocol/order-status';
 import { callPage } from '../shared/page-api.js';
-import { markRefused } from '../shared/field-problem.js';
 import { say } from '../shared/page.js';
 import { formatTime } from '../shared/time.js';
 import type { Section } from '../console/section.js';
@@ -8,7 +7,8 @@ import { codeColumn, scrolling, stackedOnPhones } from '../console/shell.js';
 import { renderOrderDetail, tillWords } from './order-detail.js';
 import { field, textCell } from './console-form.js';
 import type { MerchantUser } from './who.js';
-import { fieldRefusal, focusPage } from '../console/forms.js';
+import { sayFieldRefused } from '../console/forms.js';
+import { focusPage } from '../shared/paging.js';
 
 /**
  * The Orders section (owner and cashier; a cashier's scope is its own till's charges, on the
@@ -52,10 +52,7 @@ const FILTER_OF: Readonly<Record<keyof typeof SEARCH_FIELDS, string>> = {
  * its To names From). A chosen filter (status, till) cannot be typed wrong: it is only said.
  */
 function refusedFilter(form: HTMLFormElement, msg: string, status: HTMLElement): void {
-  const r = fieldRefusal(msg, SEARCH_FIELDS);
-  say(status, r.words, 'error');
-  const input = r.field === null ? null : form.elements.namedItem(`filter-${FILTER_OF[r.field]}`);
-  if (input instanceof HTMLInputElement) markRefused(input, status);
+  sayFieldRefused(msg, SEARCH_FIELDS, status, (field) => form.elements.namedItem(`filter-${FILTER_OF[field]}`) as Element | null);
 }
 
 /** The Till filter's choice of the merchant's own system: parentheses are in no user's name. */

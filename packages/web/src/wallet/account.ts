@@ -1,3 +1,4 @@
+import { countOf, focusPage } from '../shared/paging.js';
 import { element, say } from '../shared/page.js';
 import { freezeWallet, readBalances, readHistory, type Balances, type Outcome } from './account-api.js';
 import { movementRow } from './history.js';
@@ -117,12 +118,9 @@ export class Account {
     const rows = page.data.transactions.map(movementRow);
     this.#list.append(...rows);
     this.#setOlder(page.data.older);
-    say(this.#historyStatus, `${rows.length} older ${rows.length === 1 ? 'entry' : 'entries'} shown.`);
+    say(this.#historyStatus, `${countOf(rows.length, 'older entry', 'older entries')} shown.`);
     // Keyboard and screen reader users land on the first entry just added.
-    if (rows[0] !== undefined) {
-      rows[0].tabIndex = -1;
-      rows[0].focus();
-    }
+    focusPage(rows, this.#historyStatus);
   }
 
   #setOlder(key: string | null): void {

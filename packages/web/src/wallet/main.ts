@@ -1,3 +1,4 @@
+import { WALLET_ID } from '@micropay/protocol/fields';
 import { element, say } from '../shared/page.js';
 import { markRefused } from '../shared/field-problem.js';
 import { Account } from './account.js';
@@ -108,7 +109,7 @@ signInForm.addEventListener('submit', (event) => {
     // error line and focused, as the other sign-in forms do. An id that is no wallet id (empty,
     // short) is the one to fix; else the PIN (an unknown wallet and a wrong PIN are answered alike).
     if (r.code === undefined) return;
-    markRefused(/^60[0-9]{10}$/.test(typedId) ? pinField : walletIdField, signInError);
+    markRefused(WALLET_ID.test(typedId) ? pinField : walletIdField, signInError);
   });
 });
 // A new code, and the line above it read again: a payment made with another code (another tab, the app) shows.

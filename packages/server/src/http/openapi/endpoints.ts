@@ -1,3 +1,4 @@
+import { WALLET_ID as WALLET_ID_PATTERN } from '@micropay/protocol/fields';
 import { OPERATOR_ROLES } from '@micropay/protocol/operator-roles';
 import { MAX_BANK_TEXT_LENGTH, MAX_REASON_LENGTH, REFUND_REASON_MAX_LENGTH } from '@micropay/protocol/text-limits';
 import {
@@ -81,7 +82,7 @@ function members<T extends string>(all: { readonly [K in T]: true }): JsonSchema
 
 const EMPTY: JsonSchema = { type: 'object', additionalProperties: false, maxProperties: 0, description: 'An empty JSON object, `{}`.' };
 const SIGNED_REQUEST = (name: string) => `Signed with the merchant key: see the signing rule in docs/api.md. ${name}`;
-const WALLET_ID = pattern(/^60[0-9]{10}$/, 'The 12-digit wallet id.', '600000000001');
+const WALLET_ID = pattern(WALLET_ID_PATTERN, 'The 12-digit wallet id.', '600000000001');
 const CSRF_TOKEN = { type: 'string', description: 'Send it in `X-CSRF-Token` with every call that changes something.' };
 const WALLET_STATUS = members<WalletStatus>({ active: true, frozen: true, closed: true });
 const FAIL_REASON = members<FailReason>({
