@@ -1,12 +1,11 @@
 import { spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readDoc } from './doc-blocks.js';
 import { samples, SampleValues, type Sample } from './doc-transcripts.js';
-import { CLI, cleanEnv, startServerProcess, stopAllChildren, type ServerProcess } from './process-helpers.js';
+import { CLI, cleanEnv, freePort, startServerProcess, stopAllChildren, type ServerProcess } from './process-helpers.js';
 
 /**
  * docs/cli.md's samples (`$ micropay …` and what it prints), run in the doc's order as one
@@ -53,17 +52,10 @@ let env: Record<string, string>;
 let before: string[] = [];
 let beforeApi: string[] = [];
 
-/** A port nothing listens on: the default URL of the API commands, so "no answer" is certain. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'micropay-cli-samples-'));
+  // A port nothing listens on: the API commands' default URL, so "no answer" is certain.
   env = { DATABASE_URL: join(dir, 'micropay.db'), PORT: String(await freePort()) };
 });
 afterAll(async () => {

@@ -28,7 +28,7 @@ import {
   type TestMerchant,
   type TestPlatform,
 } from './helpers.js';
-import { cleanEnv, runCli, stopAllChildren } from './process-helpers.js';
+import { cleanEnv, freePort, runCli, stopAllChildren } from './process-helpers.js';
 
 /**
  * The docs' runnable examples, run as they stand in the docs (blocks found by their
@@ -116,13 +116,6 @@ async function localServer(answer: { status: number; body: string } | null, rece
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}/notify`;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 // ---------------------------------------------------------------------------------------------
 // notifications.md
