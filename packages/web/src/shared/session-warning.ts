@@ -26,23 +26,18 @@ export function warnBeforeSessionEnds(page: PageName): void {
   /** The 12-hour end whose notice was closed: it is not shown again for that end. */
   let finalSeenFor: number | null = null;
   let timer: ReturnType<typeof setTimeout> | undefined;
-  // The page's other tabs share its session (one cookie): a use in any of them moves every tab's idle end.
-  const tabs = typeof BroadcastChannel === 'function' ? new BroadcastChannel(`micropay-session-${page}`) : null;
+  const tabs = otherTabs(page, (theirs) => {
+    if (deadlines === null || !(theirs.idleEndsAtMs > deadlines.idleEndsAtMs)) return;
+    deadlines = { ...deadlines, idleEndsAtMs: theirs.idleEndsAtMs };
+    check();
+  });
 
   window.addEventListener(SESSION_TIME_EVENT, (event) => {
     const told = (event as CustomEvent<SessionDeadlines | null>).detail;
     // An answer that arrives after the page signed out (sent before) times no session of the page's.
     if (told !== null && currentCsrfToken() === null) return;
     deadlines = told;
-    if (deadlines !== null) tabs?.postMessage({ ...deadlines, session: sessionTag(currentCsrfToken()) });
-    check();
-  });
-  tabs?.addEventListener('message', (event: MessageEvent<SessionDeadlines & { session: string }>) => {
-    // Only a tab signed in to the same session takes it: not a signed-out tab, nor one whose session
-    // another tab's sign-in (as someone else, say) has replaced in the cookie.
-    if (deadlines === null || event.data.session !== sessionTag(currentCsrfToken())) return;
-    if (!(event.data.idleEndsAtMs > deadlines.idleEndsAtMs)) return;
-    deadlines = { ...deadlines, idleEndsAtMs: event.data.idleEndsAtMs };
+    if (deadlines !== null) tabs.tell(deadlines);
     check();
   });
   // Ended some other way (a refused call, a lock): the page shows its sign-in; nothing is left to time.
@@ -127,6 +122,21 @@ function nextCheckIn(d: SessionDeadlines, now: number, shown: Shown): number {
   const moments = [d.idleEndsAtMs - idleWarningMs(d), d.endsAtMs - FINAL_WARNING_MS, d.idleEndsAtMs, d.endsAtMs].filter((t) => t > now);
   if (shown !== null) moments.push(now + 1_000);
   return Math.max(0, Math.min(...moments) - now);
+}
+
+/**
+ * The page's other tabs, which share its session (one cookie): a use in any of them moves every
+ * tab's idle end. Each tells the others its session's time; a tab hears only its own session's,
+ * not when it is signed out, nor when another tab's sign-in (as someone else, say) replaced its
+ * session in the cookie.
+ */
+function otherTabs(page: PageName, heard: (theirs: SessionDeadlines) => void): { tell: (mine: SessionDeadlines) => void } {
+  const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(`micropay-session-${page}`) : null;
+  channel?.addEventListener('message', (event: MessageEvent<SessionDeadlines & { session: string }>) => {
+    const token = currentCsrfToken();
+    if (token !== null && event.data.session === sessionTag(token)) heard(event.data);
+  });
+  return { tell: (mine) => channel?.postMessage({ ...mine, session: sessionTag(currentCsrfToken()) }) };
 }
 
 const REPLACED_IN_ANOTHER_TAB = 'This browser signed in again in another tab, so this page was signed out. Sign in again to go on here.';
