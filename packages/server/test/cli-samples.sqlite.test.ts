@@ -143,10 +143,9 @@ describe('docs/cli.md: every sample, run in order as one session', () => {
     expect(all.length).toBeGreaterThan(80);
   });
 
-  for (const sample of all) {
-    const name = `line ${sample.line}: $ ${sample.command}`;
-    const reason = LEFT_OUT[sample.command];
-    if (reason === undefined) it(name, () => runSample(sample));
-    else it.skip(`${name} (left out: ${reason})`, () => undefined);
+  // The samples left out are not tests at all: LEFT_OUT says why of each, and the test above
+  // holds it to samples the doc has.
+  for (const sample of all.filter((s) => LEFT_OUT[s.command] === undefined)) {
+    it(`line ${sample.line}: $ ${sample.command}`, () => runSample(sample));
   }
 });

@@ -88,7 +88,9 @@ async function runServer(config: Config): Promise<number> {
  */
 async function startSandbox(platform: Platform, config: Config, logger: Logger, where: string): Promise<void> {
   const sandbox = await prepareSandbox(platform.store, config, cliActing());
-  if (sandbox !== null) {
+  if (sandbox === null) {
+    process.stdout.write('Sandbox: this store already has merchants of its own, so no sandbox merchant was created.\n');
+  } else {
     const order = `demo-${Date.now()}`;
     process.stdout.write(
       [
@@ -104,11 +106,10 @@ async function startSandbox(platform: Platform, config: Config, logger: Logger, 
         '',
       ].join('\n') + '\n',
     );
-  }
-  if (sandbox === null) process.stdout.write('Sandbox: this store already has merchants of its own, so no sandbox merchant was created.\n');
-  else if (sandbox.otherMerchants > 0) {
-    const others = sandbox.otherMerchants === 1 ? '1 merchant' : `${sandbox.otherMerchants} merchants`;
-    process.stdout.write(`Sandbox: this store also has ${others} besides the sandbox's: X-MicroPay-Sandbox rehearses faults on their payments too.\n`);
+    if (sandbox.otherMerchants > 0) {
+      const others = sandbox.otherMerchants === 1 ? '1 merchant' : `${sandbox.otherMerchants} merchants`;
+      process.stdout.write(`Sandbox: this store also has ${others} besides the sandbox's: X-MicroPay-Sandbox rehearses faults on their payments too.\n`);
+    }
   }
   if (sandbox === null || sandbox.otherMerchants > 0) {
     logger.warn({ store: where }, 'sandbox mode over a store with merchants of its own: any caller can rehearse faults (X-MicroPay-Sandbox) on their payments; serve a real store without --sandbox');

@@ -69,7 +69,7 @@ export const auditLogSection: Section<SignedInOperator> = {
     }
     form.addEventListener('submit', (e) => { e.preventDefault(); void load(null); });
     // Older entries hides itself on the last page: the focus goes to the first entry it brought
-    // (forms.ts focusPage), not to the page's start.
+    // (shared/paging.ts), not to the page's start.
     more.addEventListener('click', () => void load(next).then((added) => { if (added !== null) focusPage(added, status); }));
     await load(null);
   },

@@ -91,7 +91,7 @@ export const ordersSection: Section<MerchantUser> = {
       void load(null);
     });
     // The button pressed may hide itself with the page (First page on the first, Next page on the
-    // last): the focus goes to the page's first row, not to the page's start (forms.ts focusPage).
+    // last): the focus goes to the page's first row, not to the page's start (shared/paging.ts).
     const turn = async (at: string | null) => {
       const rows = await load(at);
       if (rows !== null) focusPage(rows, status);

@@ -148,10 +148,9 @@ async function post(path: string, body: Record<string, unknown>, options: CallOp
   const controller = options.timeoutMs === undefined ? null : new AbortController();
   const timer = controller === null ? undefined : setTimeout(() => controller.abort(), options.timeoutMs);
   try {
-    const response = await fetch(`/api/page/${path}`, {
+    return await fetch(`/api/page/${path}`, {
       method: 'POST', headers, body: JSON.stringify(body), cache: 'no-store', credentials: 'same-origin', signal: controller?.signal ?? null,
     });
-    return response;
   } catch {
     throw new Unreachable('MicroPay cannot be reached. Check the connection and try again.');
   } finally {

@@ -15,11 +15,9 @@ export type SignInResult<T> = { readonly ok: true; readonly signedIn: T } | { re
 /** Posts a sign-in; a refusal comes back as the page's own words for its code, else the platform's. */
 export async function signInAt<T>(path: string, body: Record<string, string>, messages: Readonly<Record<number, string>>): Promise<SignInResult<T>> {
   try {
-    const a = await callPage<T & { csrfToken: string }>(path, body);
-    if (a.code === ResultCode.SUCCESS && a.data !== null) {
-      useCsrfToken(a.data.csrfToken);
-      return { ok: true, signedIn: a.data };
-    }
+    // Its CSRF token is kept by callPage as the answer arrives (page-api.ts).
+    const a = await callPage<T>(path, body);
+    if (a.code === ResultCode.SUCCESS && a.data !== null) return { ok: true, signedIn: a.data };
     return { ok: false, message: messages[a.code] ?? a.msg, code: a.code };
   } catch (error) {
     if (error instanceof Unreachable) return { ok: false, message: error.message };
@@ -29,9 +27,9 @@ export async function signInAt<T>(path: string, body: Record<string, string>, me
 
 /** The session this browser already has on the page, if it is still live. */
 export async function currentSession<T>(page: PageName): Promise<T | null> {
-  const a = await callPage<{ signedIn: boolean; csrfToken?: string } & T>(`${page}/session`);
+  // A live session's answer carries its CSRF token, which callPage keeps (page-api.ts).
+  const a = await callPage<{ signedIn: boolean } & T>(`${page}/session`);
   if (a.code !== ResultCode.SUCCESS || a.data === null || !a.data.signedIn) return null;
-  useCsrfToken(a.data.csrfToken ?? null);
   return a.data;
 }
 
