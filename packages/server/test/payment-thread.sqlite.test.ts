@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -104,6 +104,28 @@ describe('the SQLite payment thread', () => {
     expect(audit.checks.filter((c) => c.violations.length > 0)).toEqual([]);
     expect(audit.totals.orders).toBe(paid);
     await thread.close();
+  });
+
+  it("a batch sent to the next thread is not failed by the end of the one before (a thread's exit follows its error)", async () => {
+    const m = await store.createMerchant({ name: 'Car park', apiKey: new Secret('k'.repeat(32)) });
+    const [w] = await walletsWithCodes(1, 10_00);
+    const cmd = { mchId: m.mchId, mchOrderId: 'after-the-error', amountSen: 1_00, goodsInfo: 'parking', discountSen: null, point: null, payCode: w!.code, timestampMs: Date.now() };
+    const db = join(dir, 'micropay.db');
+    const known = new StoreFile(db).identity;
+    const thread = new PaymentThread(db, options, new WriteTurns(), () => known);
+    try {
+      renameSync(db, `${db}.moved`);
+      await thread.terminate();
+      // The thread started for this batch refuses the moved file: an error, then its exit.
+      const refused = await thread.write([{ cmd, options: {}, nowMs: Date.now() }]).catch((e: Error) => e);
+      expect(String(refused)).toMatch(/is gone/);
+      // Sent at once, before the refused thread's exit is told: a new thread writes it.
+      renameSync(`${db}.moved`, db);
+      const next = await thread.write([{ cmd, options: {}, nowMs: Date.now() }]);
+      expect(next[0]).toMatchObject({ ok: true, decision: { kind: 'paid' } });
+    } finally {
+      await thread.close();
+    }
   });
 
   it('main-thread writes (top-ups, codes, closes) interleave with payment batches without waiting errors', async () => {

@@ -14,6 +14,14 @@ type Reply =
 interface InFlight {
   readonly resolve: (outcomes: PaymentOutcome[]) => void;
   readonly reject: (error: Error) => void;
+  /** The thread that has the batch. */
+  readonly worker: Worker;
+}
+
+/** A health check waiting for a thread's answer. */
+interface PingWaiting {
+  readonly answer: (answered: PaymentThreadState) => void;
+  readonly worker: Worker;
 }
 
 /**
@@ -26,7 +34,7 @@ export class PaymentThread {
   readonly #data: () => PaymentThreadData;
   readonly #inFlight = new Map<number, InFlight>();
   /** Health checks waiting for the thread's answer: told its state when it answers, 'stopped' when it dies. */
-  readonly #pings = new Map<number, (answered: PaymentThreadState) => void>();
+  readonly #pings = new Map<number, PingWaiting>();
   #worker: Worker | null = null;
   #nextId = 1;
   #closed = false;
@@ -46,8 +54,8 @@ export class PaymentThread {
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       // Held while batches are in flight: their answers must arrive before the process may exit.
-      if (this.#inFlight.size === 0) worker.ref();
-      this.#inFlight.set(id, { resolve, reject });
+      worker.ref();
+      this.#inFlight.set(id, { resolve, reject, worker });
       worker.postMessage({ id, jobs } satisfies BatchRequest);
     });
   }
@@ -70,7 +78,7 @@ export class PaymentThread {
         this.#pings.delete(id);
         resolve(state);
       };
-      this.#pings.set(id, answer);
+      this.#pings.set(id, { answer, worker });
       worker.postMessage({ id, ping: true } satisfies Ping);
     });
   }
@@ -92,26 +100,36 @@ export class PaymentThread {
     await worker?.terminate();
   }
 
+  /** Whether batches in flight wait for `worker`. */
+  #holds(worker: Worker): boolean {
+    for (const waiting of this.#inFlight.values()) if (waiting.worker === worker) return true;
+    return false;
+  }
+
   #start(): Worker {
     const worker = new Worker(compiledScript('store/sqlite/payment-thread.js'), { workerData: this.#data() });
     worker.on('message', (reply: Reply) => {
-      if ('pong' in reply) return this.#pings.get(reply.id)?.(reply.problem ?? 'alive');
+      if ('pong' in reply) return this.#pings.get(reply.id)?.answer(reply.problem ?? 'alive');
       if ('batch' in reply && reply.batch !== undefined) this.observer?.(reply.batch.payments, reply.batch.seconds);
       const waiting = this.#inFlight.get(reply.id);
       if (waiting === undefined) return;
       this.#inFlight.delete(reply.id);
-      if (this.#inFlight.size === 0) worker.unref();
+      if (!this.#holds(worker)) worker.unref();
       if ('outcomes' in reply) waiting.resolve(reply.outcomes);
       else waiting.reject(Object.assign(new Error(reply.error.message), { name: reply.error.name }));
     });
+    // A thread's 'exit' follows its 'error', by when a new thread may have the next batches (and
+    // the batch flag): what the old one drops is only its own.
     const lost = (error: Error) => {
+      const newer = this.#worker !== null && this.#worker !== worker;
       if (this.#worker === worker) this.#worker = null;
-      this.#turns.batchAbandoned();
+      if (!newer) this.#turns.batchAbandoned();
       for (const [id, waiting] of this.#inFlight) {
+        if (waiting.worker !== worker) continue;
         this.#inFlight.delete(id);
         waiting.reject(error);
       }
-      for (const answer of this.#pings.values()) answer('stopped');
+      for (const ping of this.#pings.values()) if (ping.worker === worker) ping.answer('stopped');
     };
     worker.on('error', lost);
     worker.on('exit', (code) => lost(new Error(`the payment thread stopped (exit code ${code})`)));
