@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { hashPin } from '../src/domain/credentials.js';
+import { hashPin, hashWalletToken, newWalletToken } from '../src/domain/credentials.js';
 import { createMerchant, startTestPlatform, type TestPlatform } from './helpers.js';
 
 /**
@@ -20,8 +20,8 @@ async function cacheControl(path: string, body: unknown, headers: Record<string,
     method, headers: { 'Content-Type': 'application/json', ...headers }, ...(method === 'POST' ? { body: JSON.stringify(body) } : {}),
   });
   await res.arrayBuffer();
-  // Every page API answer is JSON and says so for good: never sniffed as a page.
-  if (path.startsWith('/api/page/')) expect(res.headers.get('x-content-type-options'), path).toBe('nosniff');
+  // Every page and wallet API answer is JSON and says so for good: never sniffed as a page.
+  if (!path.startsWith('/api/micropay/')) expect(res.headers.get('x-content-type-options'), path).toBe('nosniff');
   return [res.status, res.headers.get('cache-control')];
 }
 
@@ -42,5 +42,16 @@ describe('page API answers', () => {
     expect((await cacheControl('/api/page/no-such-api', {}))[1]).toBe('no-store');
     expect((await cacheControl('/api/page/merchant/session', {}, {}, 'GET'))[1]).toBe('no-store');
     expect((await cacheControl('/api/micropay/micropay', {}))[1]).toBeNull();
+  });
+
+  it("the wallet API's too (a payment code, a device's secret shown once), and an unknown /api/ path", async () => {
+    const token = newWalletToken();
+    await p.store.createWallet({ name: 'Alice', openingSen: 5_00, tokenHash: hashWalletToken(token) });
+    const bearer = { Authorization: `Bearer ${token}` };
+    expect(await cacheControl('/api/wallet/paycode', {}, bearer)).toEqual([200, 'no-store']);
+    expect(await cacheControl('/api/wallet/balance', {}, bearer)).toEqual([200, 'no-store']);
+    expect(await cacheControl('/api/wallet/devices/enrol', { label: 'Phone' }, bearer)).toEqual([200, 'no-store']);
+    expect(await cacheControl('/api/wallet/balance', {})).toEqual([401, 'no-store']);
+    expect((await cacheControl('/api/no-such-api', {}))[1]).toBe('no-store');
   });
 });

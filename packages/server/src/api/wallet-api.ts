@@ -38,12 +38,14 @@ function withWallet(handler: WalletHandler): Handler {
   };
 }
 
-/** Issues a fresh one-time payment code for the app to show (QR and barcode). */
-export const issuePayCode = withWallet(async (ctx, req, wallet) => {
+/** A call that takes no parameters refuses any, as every call refuses the ones it does not take. */
+function unaskedFor(req: ApiRequest): Answer | null {
   const fields = parse(() => rejectUnknown(req.body, []));
-  if (!fields.ok) return answer(fields.code, null, fields.msg);
-  return payCodeAnswer(ctx, wallet.walletId);
-});
+  return fields.ok ? null : answer(fields.code, null, fields.msg);
+}
+
+/** Issues a fresh one-time payment code for the app to show (QR and barcode). */
+export const issuePayCode = withWallet(async (ctx, req, wallet) => unaskedFor(req) ?? payCodeAnswer(ctx, wallet.walletId));
 
 /** Issues the wallet's fresh code and answers it; the wallet page's session calls this too. */
 export async function payCodeAnswer(ctx: ApiContext, walletId: string): Promise<Answer> {
@@ -65,11 +67,7 @@ export const enrolDevice = withWallet((ctx, req, wallet) => enrolAnswer(ctx, req
 export const renewDevice = withWallet((ctx, req, wallet) => renewAnswer(ctx, req, wallet.walletId, null));
 
 /** The wallet's devices, revoked and expired ones too, oldest first. */
-export const listDevices = withWallet(async (ctx, req, wallet) => {
-  const fields = parse(() => rejectUnknown(req.body, []));
-  if (!fields.ok) return answer(fields.code, null, fields.msg);
-  return devicesAnswer(ctx, wallet.walletId, true);
-});
+export const listDevices = withWallet(async (ctx, req, wallet) => unaskedFor(req) ?? devicesAnswer(ctx, wallet.walletId, true));
 
 /** A device signs itself out with its sign-out proof: no bearer token needed (an app whose token was replaced still can). */
 export const selfSignOutDevice: Handler = (ctx, req) => selfSignOutAnswer(ctx, req, 'wallet app');
@@ -78,7 +76,9 @@ export const selfSignOutDevice: Handler = (ctx, req) => selfSignOutAnswer(ctx, r
 export const signOutDevice = withWallet((ctx, req, wallet) => signOutAnswer(ctx, req, wallet.walletId, 'wallet app'));
 
 /** Balance, what is held for pending payments, and the latest movements. */
-export const showBalance = withWallet(async (ctx, _req, wallet) => {
+export const showBalance = withWallet(async (ctx, req, wallet) => {
+  const refused = unaskedFor(req);
+  if (refused !== null) return refused;
   const transactions = await ctx.store.recentTransactions(wallet.walletId, RECENT_TRANSACTIONS);
   return answer(ResultCode.SUCCESS, {
     ...balanceData(wallet),
@@ -114,7 +114,9 @@ export function transactionData(t: WalletTransaction, timeZone: string): Record<
 }
 
 /** Payments waiting for this wallet's confirmation. */
-export const listPending = withWallet(async (ctx, _req, wallet) => {
+export const listPending = withWallet(async (ctx, req, wallet) => {
+  const refused = unaskedFor(req);
+  if (refused !== null) return refused;
   const orders = await ctx.store.listPendingOrders(wallet.walletId);
   const shown = await Promise.all(orders.map((o) => pendingView(ctx, o)));
   return answer(ResultCode.SUCCESS, { orders: shown });

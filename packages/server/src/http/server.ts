@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
-import { ResultCode } from '@micropay/protocol';
+import { MERCHANT_API_PATH, ResultCode } from '@micropay/protocol';
 import { answer } from '../api/answer.js';
 import type { Answer, ApiContext, ApiRequest } from '../api/context.js';
 import { describeError } from '../log.js';
@@ -181,13 +181,17 @@ function failed(
 }
 
 /**
- * What every answer to the request carries: its id, and for a page API no caching (its answer is a
- * person's: a balance, a session, a password shown once) and no sniffing (it is JSON, never a
- * page). They are written with the answer's other headers: one set ahead with setHeader sends
- * every later one through setHeader's checks as well.
+ * What every answer to the request carries: its id, and for the wallet and page APIs (and an
+ * unknown /api/ path) no caching, since the answer is a person's (a balance, a payment code, a
+ * device's secret shown once, a session), and no sniffing (it is JSON, never a page). The merchant
+ * API is called server to server: no browser may read it (no CORS), and no cache keeps the answer
+ * to a POST that gives no freshness, so its hot path carries neither. They are written with the
+ * answer's other headers: one set ahead with setHeader sends every later one through setHeader's
+ * checks as well.
  */
 function stampOf(path: string, requestId: string): Readonly<Record<string, string>> {
-  return path.startsWith('/api/page/') ? { 'X-Request-Id': requestId, 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' } : { 'X-Request-Id': requestId };
+  if (path.startsWith(MERCHANT_API_PATH) || !path.startsWith('/api/')) return { 'X-Request-Id': requestId };
+  return { 'X-Request-Id': requestId, 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' };
 }
 
 /** The stamp on an answer written by someone else (the operator's endpoints, a page file). */
