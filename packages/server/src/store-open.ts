@@ -97,6 +97,8 @@ export async function storeExists(database: string): Promise<boolean> {
   if (!isPostgresUrl(database)) return existsSync(database);
   const { default: pg } = await import('pg');
   const client = new pg.Client({ connectionString: database, connectionTimeoutMillis: 10_000 });
+  // A connection the server ends fails the query; unheard, its 'error' event would end the process.
+  client.on('error', () => undefined);
   try {
     await client.connect();
     const { rows } = await client.query("SELECT to_regclass('schema_migrations') IS NOT NULL AS found");

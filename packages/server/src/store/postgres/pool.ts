@@ -36,10 +36,13 @@ export function createPool(options: PoolOptions): pg.Pool {
     connectionTimeoutMillis: 10_000,
     types: types as pg.CustomTypesConfig,
   });
-  // An idle connection that the server closed (a restart, a failover, an operator's
-  // pg_terminate_backend) is dropped by the pool and replaced on demand; without this listener
-  // the event would crash the process.
+  // A connection that the server closed (a restart, a failover, an operator's
+  // pg_terminate_backend) tells an 'error' event; with no listener Node ends the process. While
+  // idle, the pool hears it (and drops the connection, to be replaced on demand). While checked
+  // out, the pool's listener is off: the connection's own hears it, and the statement or
+  // transaction on it fails (500, nothing recorded), and the pool drops it when it is given back.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 
