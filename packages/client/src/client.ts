@@ -1,7 +1,9 @@
 import {
+  CLOSE_BILL_OPERATION,
   formatSen,
   MCH_ID,
   parseAmountSen,
+  parseCloseBill,
   parseDownloadBill,
   parseMicropay,
   parseQueryBill,
@@ -104,7 +106,7 @@ export class MicroPayClient {
    * FAILED. A paid order rejects with OrderPaidError carrying the order (refund it instead).
    */
   closeBill(request: OrderRequest, options: CallOptions = {}): Promise<OrderData> {
-    return this.#call<OrderData>('closeBill', { mchId: this.mchId, mchOrderId: request.mchOrderId }, parseQueryBill, {
+    return this.#call<OrderData>('closeBill', { mchId: this.mchId, mchOrderId: request.mchOrderId, operation: CLOSE_BILL_OPERATION }, parseCloseBill, {
       mchId: this.mchId,
       mchOrderId: request.mchOrderId,
     }, options);

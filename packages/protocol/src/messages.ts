@@ -110,6 +110,15 @@ export const MICROPAY_FIELDS = [
 ] as const;
 export const QUERY_BILL_FIELDS = ['mchId', 'mchOrderId', 'timestamp', 'secureHash'] as const;
 
+/**
+ * closeBill's own field and its one value. The signature covers the values only, not the names or
+ * the call (signing.ts, as the spec defines it), so without it a queryBill request, or a
+ * queryRefund one with its field renamed, was a valid closeBill: anyone who saw a merchant's
+ * query could close its order. No read carries a fourth value, so none signs what a close does.
+ */
+export const CLOSE_BILL_OPERATION = 'CLOSE';
+export const CLOSE_BILL_FIELDS = ['mchId', 'mchOrderId', 'operation', 'timestamp', 'secureHash'] as const;
+
 export function parseMicropay(body: Record<string, unknown>, limits: FieldLimits): Parsed<MicropayCommand> {
   return parse(() => {
     acceptSignedParams(body, MICROPAY_FIELDS);
@@ -146,12 +155,22 @@ export function parseMicropay(body: Record<string, unknown>, limits: FieldLimits
 }
 
 export function parseQueryBill(body: Record<string, unknown>): Parsed<QueryBillCommand> {
-  return parse(() => {
-    acceptSignedParams(body, QUERY_BILL_FIELDS);
-    const mchId = mchIdOf(body);
-    const mchOrderId = mchOrderIdOf(body);
-    const timestampMs = timestampOf(body);
-    requireSignature(body);
-    return { mchId, mchOrderId, timestampMs };
-  });
+  return parse(() => orderCommandOf(body, QUERY_BILL_FIELDS));
+}
+
+/** closeBill: queryBill's fields and `operation: "CLOSE"` (CLOSE_BILL_OPERATION says why). */
+export function parseCloseBill(body: Record<string, unknown>): Parsed<QueryBillCommand> {
+  return parse(() => orderCommandOf(body, CLOSE_BILL_FIELDS));
+}
+
+function orderCommandOf(body: Record<string, unknown>, fields: readonly string[]): QueryBillCommand {
+  acceptSignedParams(body, fields);
+  const mchId = mchIdOf(body);
+  const mchOrderId = mchOrderIdOf(body);
+  if (fields.includes('operation') && text(body, 'operation') !== CLOSE_BILL_OPERATION) {
+    fail('operation', `must be "${CLOSE_BILL_OPERATION}", signed with the other fields, so that no signed query can be sent as a close`);
+  }
+  const timestampMs = timestampOf(body);
+  requireSignature(body);
+  return { mchId, mchOrderId, timestampMs };
 }

@@ -1,6 +1,8 @@
 import { resultCodeInfo } from './errors.js';
 import { MCH_ID, MCH_ORDER_ID, PAY_CODE, POINT, TIMESTAMP } from './fields.js';
 import {
+  CLOSE_BILL_FIELDS,
+  CLOSE_BILL_OPERATION,
   GOODS_INFO_MAX_LENGTH,
   MICROPAY_FIELDS,
   ORDER_STATUSES,
@@ -107,10 +109,19 @@ export const MICROPAY_REQUEST = requestObject(MICROPAY_FIELDS, {
   secureHash: SECURE_HASH_IN,
 }, ['discount', 'point']);
 
-/** queryBill, closeBill and queryOrderRefunds take the same fields. */
+/** queryBill and queryOrderRefunds take the same fields. */
 export const QUERY_BILL_REQUEST = requestObject(QUERY_BILL_FIELDS, {
   mchId: MCH_ID_SCHEMA,
   mchOrderId: MCH_ORDER_ID_SCHEMA,
+  timestamp: MS_TIMESTAMP,
+  secureHash: SECURE_HASH_IN,
+});
+
+/** closeBill: queryBill's fields and its own, signed with them (messages.ts, CLOSE_BILL_OPERATION). */
+export const CLOSE_BILL_REQUEST = requestObject(CLOSE_BILL_FIELDS, {
+  mchId: MCH_ID_SCHEMA,
+  mchOrderId: MCH_ORDER_ID_SCHEMA,
+  operation: { const: CLOSE_BILL_OPERATION, description: 'Always "CLOSE". The signature covers values, not names or the path: this value, signed, is what no query request carries, so none can be sent as a close.' },
   timestamp: MS_TIMESTAMP,
   secureHash: SECURE_HASH_IN,
 });

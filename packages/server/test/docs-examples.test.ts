@@ -618,7 +618,7 @@ describe('docs/api.md: the examples, replayed against a platform at the document
     clock.now = answerTimestamp('api-closebill-answer');
     expectDocumentedAnswer(await send('closeBill', 'api-closebill-request'), 'api-closebill-answer', ids);
 
-    const paidClose = await signed('closeBill', { mchOrderId: '333333333333' });
+    const paidClose = await signed('closeBill', { mchOrderId: '333333333333', operation: 'CLOSE' });
     expect([paidClose.body.code, paidClose.body.data?.tradeStatus]).toEqual([1023, 'PAID']);
   });
 

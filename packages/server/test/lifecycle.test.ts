@@ -273,7 +273,7 @@ describe('PENDING: payments above the no-confirmation limit wait for the user', 
       const orderId = await payPending(w, `race-${i}`);
       const [confirm, close] = await Promise.all([
         at.first(() => walletApi(w.token, 'confirm', { wavpayOrderId: orderId, pin: '123456' })),
-        at.second(() => postSigned(p.url, 'closeBill', { mchId: m.mchId, mchOrderId: `race-${i}` }, m.key)),
+        at.second(() => postSigned(p.url, 'closeBill', { mchId: m.mchId, mchOrderId: `race-${i}`, operation: 'CLOSE' }, m.key)),
       ]);
       const final = (await query(`race-${i}`)).body.data!.tradeStatus;
       if (final === 'PAID') {
@@ -297,12 +297,12 @@ describe('POST /api/micropay/closeBill', () => {
   it('closes a PENDING order: FAILED, hold released; closing again is a no-op success', async () => {
     const w = await appWallet(1_000_00);
     await payPending(w, 'close-1');
-    const closed = await postSigned(p.url, 'closeBill', { mchId: m.mchId, mchOrderId: 'close-1' }, m.key);
+    const closed = await postSigned(p.url, 'closeBill', { mchId: m.mchId, mchOrderId: 'close-1', operation: 'CLOSE' }, m.key);
     expect(closed.body.code).toBe(0);
     expect(closed.body.data).toMatchObject({ tradeStatus: 'FAILED', merchantOrderId: 'close-1' });
     expect(verify(closed.body.data as unknown as SignableParams, m.key)).toBe(true);
     expect((await wallet(w.walletId)).heldSen).toBe(0);
-    const again = await postSigned(p.url, 'closeBill', { mchId: m.mchId, mchOrderId: 'close-1' }, m.key);
+    const again = await postSigned(p.url, 'closeBill', { mchId: m.mchId, mchOrderId: 'close-1', operation: 'CLOSE' }, m.key);
     expect(again.body.code).toBe(0);
     expect(again.body.data!.tradeStatus).toBe('FAILED');
     expect((await postSigned(p.url, 'micropay', micropayParams(m, 'close-1', '300.00', w.payCode), m.key)).body.code).toBe(1025);
@@ -311,20 +311,20 @@ describe('POST /api/micropay/closeBill', () => {
   it('a paid order answers 1023 and stays paid', async () => {
     const w = await appWallet(1_000_00);
     expect((await postSigned(p.url, 'micropay', micropayParams(m, 'close-2', '5.00', w.payCode), m.key)).body.code).toBe(0);
-    const res = await postSigned(p.url, 'closeBill', { mchId: m.mchId, mchOrderId: 'close-2' }, m.key);
+    const res = await postSigned(p.url, 'closeBill', { mchId: m.mchId, mchOrderId: 'close-2', operation: 'CLOSE' }, m.key);
     expect(res.body.code).toBe(1023);
     expect(res.body.data!.tradeStatus).toBe('PAID');
   });
 
   it('an unknown order answers 1031; a bad signature 1035', async () => {
-    expect((await postSigned(p.url, 'closeBill', { mchId: m.mchId, mchOrderId: 'nope' }, m.key)).body.code).toBe(1031);
-    expect((await postSigned(p.url, 'closeBill', { mchId: m.mchId, mchOrderId: 'nope' }, 'bad')).body.code).toBe(1035);
+    expect((await postSigned(p.url, 'closeBill', { mchId: m.mchId, mchOrderId: 'nope', operation: 'CLOSE' }, m.key)).body.code).toBe(1031);
+    expect((await postSigned(p.url, 'closeBill', { mchId: m.mchId, mchOrderId: 'nope', operation: 'CLOSE' }, 'bad')).body.code).toBe(1035);
   });
 
   it('closing an order id no payment reached yet closes the id: a late payment under it answers 1025 and charges nothing', async () => {
     const w = await appWallet(1_000_00);
     // The merchant's request never arrived (or is still on its way); at its deadline it closes.
-    const closed = await postSigned(p.url, 'closeBill', { mchId: m.mchId, mchOrderId: 'late-1' }, m.key);
+    const closed = await postSigned(p.url, 'closeBill', { mchId: m.mchId, mchOrderId: 'late-1', operation: 'CLOSE' }, m.key);
     expect(closed.body).toMatchObject({ code: 1031, data: null });
     expect(closed.body.msg).toMatch(/order id is now closed/);
     const late = await postSigned(p.url, 'micropay', micropayParams(m, 'late-1', '5.00', w.payCode), m.key);
@@ -333,7 +333,7 @@ describe('POST /api/micropay/closeBill', () => {
     expect((await wallet(w.walletId)).balanceSen).toBe(1_000_00);
     expect((await postSigned(p.url, 'queryBill', { mchId: m.mchId, mchOrderId: 'late-1' }, m.key)).body.code).toBe(1031);
     // Closing it again changes nothing; the same code still pays under a new order id.
-    expect((await postSigned(p.url, 'closeBill', { mchId: m.mchId, mchOrderId: 'late-1' }, m.key)).body.code).toBe(1031);
+    expect((await postSigned(p.url, 'closeBill', { mchId: m.mchId, mchOrderId: 'late-1', operation: 'CLOSE' }, m.key)).body.code).toBe(1031);
     expect((await postSigned(p.url, 'micropay', micropayParams(m, 'late-2', '5.00', w.payCode), m.key)).body.code).toBe(0);
     // Ids are per merchant: another merchant's late-1 is untouched.
     const other = await createMerchant(p, 'Other');
@@ -348,7 +348,7 @@ describe('POST /api/micropay/closeBill', () => {
       const id = `race-close-${i}`;
       const [pay, close] = await Promise.all([
         at.first(() => postSigned(p.url, 'micropay', micropayParams(m, id, '5.00', w.payCode), m.key)),
-        at.second(() => postSigned(p.url, 'closeBill', { mchId: m.mchId, mchOrderId: id }, m.key)),
+        at.second(() => postSigned(p.url, 'closeBill', { mchId: m.mchId, mchOrderId: id, operation: 'CLOSE' }, m.key)),
       ]);
       const balance = (await wallet(w.walletId)).balanceSen;
       if (pay.body.code === 0) {
@@ -395,7 +395,7 @@ describe('NEW: a payment whose step failed is recorded NEW, observable, and sett
     await sandboxPlatform();
     const w = await appWallet(100_00);
     await faultyPayment(w, 'new-2');
-    const closed = await postSigned(p.url, 'closeBill', { mchId: m.mchId, mchOrderId: 'new-2' }, m.key);
+    const closed = await postSigned(p.url, 'closeBill', { mchId: m.mchId, mchOrderId: 'new-2', operation: 'CLOSE' }, m.key);
     expect(closed.body.code).toBe(0);
     expect(closed.body.data!.tradeStatus).toBe('FAILED');
   });

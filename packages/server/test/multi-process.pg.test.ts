@@ -148,7 +148,7 @@ describe('two server processes on one PostgreSQL database', () => {
       const [confirm, close] = await Promise.all([
         postRaw(url(i), '/api/wallet/confirm', { wavpayOrderId: orderId, pin: '1234' }, { Authorization: `Bearer ${token}` }),
         new Promise((r) => setTimeout(r, i * 12)).then(() =>
-          postSigned(url(i + 1), 'closeBill', { mchId: m.mchId, mchOrderId: `pend-${i}` }, m.key),
+          postSigned(url(i + 1), 'closeBill', { mchId: m.mchId, mchOrderId: `pend-${i}`, operation: 'CLOSE' }, m.key),
         ),
       ]);
       const order = (await p.store.findOrder(m.mchId, `pend-${i}`))!;
@@ -177,7 +177,7 @@ describe('an order id closed before any payment, racing the payment from the oth
         const id = `close-race-${i}`;
         const [pay, close] = await Promise.all([
           postSigned(url(i), 'micropay', micropayParams(m, id, '1.00', w.payCode), m.key),
-          postSigned(url(i + 1), 'closeBill', { mchId: m.mchId, mchOrderId: id }, m.key),
+          postSigned(url(i + 1), 'closeBill', { mchId: m.mchId, mchOrderId: id, operation: 'CLOSE' }, m.key),
         ]);
         return { pay: pay.body.code, close: close.body.code, balance: (await balance(w.walletId)).balanceSen };
       }),

@@ -177,7 +177,8 @@ describe('every answer of a real server is as the document says', () => {
     await p.store.setMerchantStatus(locked.mchId, 'disabled');
     expect(codeOf(await pay(locked, 'o-11', '1.00', rich.payCode))).toBe(1022);
 
-    const q = (endpoint: string, mchOrderId: string) => signed(endpoint, { mchId: m.mchId, mchOrderId }, m.key);
+    const q = (endpoint: string, mchOrderId: string) =>
+      signed(endpoint, { mchId: m.mchId, mchOrderId, ...(endpoint === 'closeBill' ? { operation: 'CLOSE' } : {}) }, m.key);
     expect(codeOf(await q('queryBill', 'o-1'))).toBe(0);
     expect(codeOf(await q('queryBill', 'nothing'))).toBe(1031);
     expect(codeOf(await q('closeBill', 'o-5'))).toBe(0);

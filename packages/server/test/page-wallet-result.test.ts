@@ -121,7 +121,7 @@ describe('the long poll of the code on screen', () => {
     const { code, orderId } = await pendingOrder(s, 'big-2');
     const waiting = resultOf(s, code, 'PENDING');
     await new Promise((r) => setTimeout(r, 300));
-    expect((await postSigned(p.url, 'closeBill', { mchId: m.mchId, mchOrderId: 'big-2' }, m.key)).body.code).toBe(0);
+    expect((await postSigned(p.url, 'closeBill', { mchId: m.mchId, mchOrderId: 'big-2', operation: 'CLOSE' }, m.key)).body.code).toBe(0);
     expect((await waiting).data).toMatchObject({ state: 'FAILED', order: { wavpayOrderId: orderId, failReason: 'CLOSED' } });
     expect(await p.store.findWallet(s.walletId)).toMatchObject({ balanceSen: 50_00, heldSen: 0 });
   });

@@ -174,7 +174,7 @@ describe('a "|" in a signed value is refused (1021): the fields cannot be re-spl
   const valid: Record<string, Record<string, string>> = {
     micropay: { mchOrderId: 'pipe-1', amount: '1.00', goodsInfo: 'Tea', discount: '0.10', point: '5', payCode: '395865319883277944' },
     queryBill: { mchOrderId: 'pipe-1' },
-    closeBill: { mchOrderId: 'pipe-1' },
+    closeBill: { mchOrderId: 'pipe-1', operation: 'CLOSE' },
     queryOrderRefunds: { mchOrderId: 'pipe-1' },
     refund: { mchOrderId: 'pipe-1', mchRefundId: 'pipe-r', refundAmount: '1.00', reason: 'returned' },
     queryRefund: { mchRefundId: 'pipe-r' },
@@ -189,6 +189,46 @@ describe('a "|" in a signed value is refused (1021): the fields cannot be re-spl
       expect(res.body).toEqual({ code: 1021, msg: `param error: ${field} must not contain "|": values are joined with "|" to be signed, so a "|" would let the signed fields be re-split`, data: null });
     });
   }
+});
+
+describe("a signed request cannot be sent to another endpoint (the signature covers values, not names or the path)", () => {
+  /** A signed request's exact bytes, as anyone who saw them could send them again. */
+  function captured(fields: Record<string, string>): Record<string, string> {
+    const body = { mchId: m.mchId, ...fields, timestamp: String(Date.now()) };
+    return { ...body, secureHash: sign(body, m.key) };
+  }
+
+  it("a captured queryBill, queryOrderRefunds or renamed queryRefund sent as closeBill closes nothing: 1021 naming operation", async () => {
+    const w = await createWalletWithCode(p, 500_00);
+    // 300.00 is above the confirmation limit: PENDING while the customer is asked.
+    expect((await postSigned(p.url, 'micropay', micropayParams(m, 'big-1', '300.00', w.payCode), m.key)).body.code).toBe(1024);
+    const refused = { code: 1021, msg: 'param error: operation must be "CLOSE", signed with the other fields, so that no signed query can be sent as a close', data: null };
+    const query = captured({ mchOrderId: 'big-1' });
+    expect((await postRaw(p.url, '/api/micropay/queryBill', query)).body.data?.tradeStatus).toBe('PENDING');
+    expect((await postRaw(p.url, '/api/micropay/closeBill', query)).body).toEqual(refused);
+    expect((await postRaw(p.url, '/api/micropay/closeBill', { ...query, operation: 'CLOSE' })).body.code).toBe(1035);
+    // queryRefund's one field renamed: the same values in the same order, so the same signature.
+    const { mchRefundId, ...rest } = captured({ mchRefundId: 'never-used-1' });
+    expect((await postRaw(p.url, '/api/micropay/closeBill', { ...rest, mchOrderId: mchRefundId! })).body).toEqual(refused);
+    expect((await p.store.findOrder(m.mchId, 'big-1'))?.status).toBe('PENDING');
+    // The id the renamed request named was not closed: a payment under it goes through.
+    const other = await createWalletWithCode(p, 10_00, 'Other');
+    expect((await postSigned(p.url, 'micropay', micropayParams(m, 'never-used-1', '1.00', other.payCode), m.key)).body.code).toBe(0);
+    // The merchant's own close, signed with operation, closes it.
+    const closed = await postSigned(p.url, 'closeBill', { mchId: m.mchId, mchOrderId: 'big-1', operation: 'CLOSE' }, m.key);
+    expect([closed.body.code, closed.body.data?.tradeStatus]).toEqual([0, 'FAILED']);
+  });
+
+  it("a captured micropay renamed to a refund's fields is refused before any refund", async () => {
+    const w = await createWalletWithCode(p, 10_00);
+    const paid = captured({ mchOrderId: 'pay-1', amount: '1.00', goodsInfo: 'Tea', payCode: w.payCode });
+    expect((await postRaw(p.url, '/api/micropay/micropay', paid)).body.code).toBe(0);
+    // Sorted names: amount goodsInfo mchId mchOrderId payCode timestamp; a refund's with a reason:
+    // mchId mchOrderId mchRefundId reason refundAmount timestamp. Its mchId would be "1.00".
+    const renamed = { mchId: paid.amount!, mchOrderId: paid.goodsInfo!, mchRefundId: paid.mchId!, reason: paid.mchOrderId!, refundAmount: paid.payCode!, timestamp: paid.timestamp!, secureHash: paid.secureHash! };
+    expect((await postRaw(p.url, '/api/micropay/refund', renamed)).body.code).toBe(1021);
+    expect((await p.store.findOrder(m.mchId, 'pay-1'))?.refundedSen).toBe(0);
+  });
 });
 
 describe('errors that point at the real mistake', () => {

@@ -1,4 +1,4 @@
-import { parseMicropay, parseOfflineCode, parseQueryBill, ResultCode } from '@micropay/protocol';
+import { parseCloseBill, parseMicropay, parseOfflineCode, parseQueryBill, ResultCode } from '@micropay/protocol';
 import { answer } from './answer.js';
 import type { Handler } from './context.js';
 import { authenticate } from './merchant-auth.js';
@@ -49,8 +49,8 @@ export const queryBill: Handler = async (ctx, req) => {
  * released; closing a FAILED order again is a no-op success; a paid order answers 1023 (refund it).
  */
 export const closeBill: Handler = async (ctx, req) => {
-  // closeBill takes the same fields as queryBill.
-  const auth = await authenticate(ctx, parseQueryBill(req.body), req.body);
+  // queryBill's fields and `operation: "CLOSE"`, signed: no signed query can be sent as a close.
+  const auth = await authenticate(ctx, parseCloseBill(req.body), req.body);
   if (!auth.ok) return auth.answer;
   const result = await ctx.store.closeOrder(auth.cmd.mchId, auth.cmd.mchOrderId);
   if (result.kind === 'not_found') {

@@ -5,6 +5,7 @@ import {
   AMOUNT_SCHEMA,
   BASE64URL_32_BYTES,
   BILL_DATA,
+  CLOSE_BILL_REQUEST,
   DEVICE_ID_SHAPE,
   DOWNLOAD_BILL_REQUEST,
   MCH_ID,
@@ -669,7 +670,7 @@ export const ENDPOINT_DOCS: Readonly<Record<string, EndpointDoc>> = {
     answers: [{ codes: [R.SUCCESS], data: 'Order' }, MERCHANT_REFUSALS],
   },
   '/api/micropay/closeBill': {
-    tag: 'Merchant API', auth: 'merchant', request: QUERY_BILL_REQUEST,
+    tag: 'Merchant API', auth: 'merchant', request: CLOSE_BILL_REQUEST,
     summary: 'Close an unpaid order (extension)',
     description: SIGNED_REQUEST('A NEW or PENDING order fails and its hold is released; a paid one answers 1023; an unknown order id is closed for good (1031).'),
     answers: [{ codes: [R.SUCCESS, R.ORDER_PAID], data: 'Order' }, MERCHANT_REFUSALS],
