@@ -84,6 +84,9 @@ export const ORDER_COLUMNS = [
 /** The select list of ORDER_COLUMNS, for SQL that reads orders as arrays. */
 export const ORDER_SELECT_LIST = ORDER_COLUMNS.join(', ');
 
+/** One order by its merchant's key ($1 mchId, $2 mchOrderId), as an array. */
+export const ORDER_BY_KEY = `SELECT ${ORDER_SELECT_LIST} FROM orders WHERE mch_id = $1 AND mch_order_id = $2`;
+
 /** Where the order's key lies in such an array: PostgreSQL's several-at-once lookup matches on it. */
 export const ORDER_KEY_AT = { mchId: ORDER_COLUMNS.indexOf('mch_id'), mchOrderId: ORDER_COLUMNS.indexOf('mch_order_id') } as const;
 

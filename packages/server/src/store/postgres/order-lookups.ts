@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { Order } from '../../domain/model.js';
-import { ORDER_KEY_AT, ORDER_SELECT_LIST, orderOfValues } from '../rows.js';
+import { ORDER_BY_KEY, ORDER_KEY_AT, ORDER_SELECT_LIST, orderOfValues } from '../rows.js';
 import { TurnBatch } from '../turn-batch.js';
 
 /**
@@ -13,7 +13,6 @@ import { TurnBatch } from '../turn-batch.js';
 const MAX_TOGETHER = 64;
 
 // Rows come back as arrays in ORDER_COLUMNS order (rows.ts): no object per row to build.
-const ONE = `SELECT ${ORDER_SELECT_LIST} FROM orders WHERE mch_id = $1 AND mch_order_id = $2`;
 const SEVERAL = `SELECT ${ORDER_SELECT_LIST} FROM orders
                   WHERE (mch_id, mch_order_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`;
 
@@ -44,7 +43,7 @@ export class PgOrderLookups {
     // Named: each connection parses and plans them once, not at every lookup.
     const query =
       lookups.length === 1
-        ? this.pool.query<unknown[]>({ name: 'micropay_order_by_key', text: ONE, values: [lookups[0]!.mchId, lookups[0]!.mchOrderId], rowMode: 'array' })
+        ? this.pool.query<unknown[]>({ name: 'micropay_order_by_key', text: ORDER_BY_KEY, values: [lookups[0]!.mchId, lookups[0]!.mchOrderId], rowMode: 'array' })
         : this.pool.query<unknown[]>({
             name: 'micropay_orders_by_keys',
             text: SEVERAL,

@@ -4,7 +4,7 @@ import type { Merchant, Order, Refund, Wallet, WalletStatus } from '../../domain
 import type { Payout } from '../../domain/payout.js';
 import type { RefundView } from '../../domain/refund.js';
 import type { ViewFor, ViewName, ViewOf } from '../port.js';
-import { PAGE_SESSION_SELECT, toCashier, toMerchant, ORDER_SELECT_LIST, orderOfValues, toPageSession, toPayout, toPayoutAccount, toRefund, toSignInLink, toWallet, type Row } from '../rows.js';
+import { PAGE_SESSION_SELECT, toCashier, toMerchant, ORDER_BY_KEY, ORDER_SELECT_LIST, orderOfValues, toPageSession, toPayout, toPayoutAccount, toRefund, toSignInLink, toWallet, type Row } from '../rows.js';
 import { LAST_PAYOUT_FILE, PAYOUT_ACCOUNT_SELECT, PAYOUTS_TO_FILE, PAYOUTS_WAITING_IN_FILE } from '../payout-schema.js';
 import type { PayoutAccount } from '../../domain/payout-account.js';
 import { sqliteSql } from '../page-access-sql.js';
@@ -201,7 +201,7 @@ function prepare(db: Database.Database) {
     merchantsToReseal: db.prepare('SELECT * FROM merchants WHERE master_key_id IS NULL OR (? = 0 AND master_key_id <> ?) ORDER BY mch_id'),
     wallet: db.prepare(`SELECT ${WALLET_COLUMNS} FROM wallets w JOIN accounts a ON a.id = w.account_id WHERE w.wallet_id = ?`),
     // Orders as arrays (rows.ts, ORDER_COLUMNS): queryBill's lookup is the hottest read.
-    order: db.prepare(`SELECT ${ORDER_SELECT_LIST} FROM orders WHERE mch_id = ? AND mch_order_id = ?`).raw(),
+    order: db.prepare(sqliteSql(ORDER_BY_KEY)).raw(),
     orderById: db.prepare(`SELECT ${ORDER_SELECT_LIST} FROM orders WHERE order_id = ?`).raw(),
     refund: db.prepare('SELECT * FROM refunds WHERE mch_id = ? AND mch_refund_id = ?'),
     refundById: db.prepare('SELECT * FROM refunds WHERE refund_id = ?'),
