@@ -195,7 +195,7 @@ export class MicroPayClient {
     const answer = await signedPost(this.#settings, endpoint, params, options.signal);
     checkAnswer(endpoint, answer, expect);
     const data = answer.data as SignedData | null;
-    if (answer.code !== 0) throw apiError({ endpoint, code: answer.code, msg: answer.msg, httpStatus: answer.httpStatus, data });
+    if (answer.code !== 0) throw apiError({ endpoint, code: answer.code, msg: answer.msg, httpStatus: answer.httpStatus, data, errorId: answer.errorId });
     return data as T;
   }
 

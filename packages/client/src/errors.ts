@@ -36,6 +36,8 @@ export interface ApiErrorDetails {
   readonly httpStatus: number;
   /** The answer's `data`, signature verified; null when the answer carried none. */
   readonly data: SignedData | null;
+  /** The answer's `X-Error-Id` header, if it had one (a 500 does). */
+  readonly errorId?: string | undefined;
 }
 
 export class MicroPayApiError extends MicroPayError {
@@ -72,7 +74,18 @@ export class MicroPayApiError extends MicroPayError {
 }
 
 /** 500: the platform failed; the payment may or may not be made. Query after 5 s; pay() does. */
-export class SystemError extends MicroPayApiError {}
+export class SystemError extends MicroPayApiError {
+  /**
+   * The answer's `X-Error-Id`: the platform logs its failure under this id, so quoting it lets
+   * the operator find the cause. Undefined when the answer had none (a proxy's 500, say).
+   */
+  readonly errorId: string | undefined;
+
+  constructor(details: ApiErrorDetails, action?: string) {
+    super(details, action);
+    this.errorId = details.errorId;
+  }
+}
 /** 1021 or 1033: a field is missing or malformed (also raised by the client before sending). */
 export class InvalidRequestError extends MicroPayApiError {}
 /** 1022: the operator disabled this merchant. */

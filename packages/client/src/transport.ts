@@ -30,6 +30,8 @@ export interface RawAnswer {
   readonly data: Record<string, string | number | null> | null;
   /** The parsed envelope as it arrived, for error details. */
   readonly envelope: unknown;
+  /** The answer's `X-Error-Id` header: a 500 carries it, and the platform's log line has the same id. */
+  readonly errorId: string | undefined;
 }
 
 /**
@@ -50,7 +52,7 @@ export async function signedPost(
   const body: Record<string, string> = { ...params, timestamp: String(Date.now()) };
   body[SIGNATURE_FIELD] = sign(body, settings.key.expose());
   const url = `${settings.baseUrl}${MERCHANT_API_PATH}${endpoint}`;
-  const { httpStatus, text } = await post(settings, url, endpoint, JSON.stringify(body), signal);
+  const { httpStatus, text, errorId } = await post(settings, url, endpoint, JSON.stringify(body), signal);
 
   let envelope: unknown;
   try {
@@ -65,12 +67,12 @@ export async function signedPost(
   if (typeof code !== 'number' || !Number.isInteger(code) || typeof msg !== 'string') {
     throw new UnexpectedResponseError(endpoint, httpStatus, `not a MicroPay envelope: ${snippet(text)}`, url);
   }
-  if (data === undefined || data === null) return { httpStatus, code, msg, data: null, envelope };
+  if (data === undefined || data === null) return { httpStatus, code, msg, data: null, envelope, errorId };
   if (!isFlatObject(data)) throw new ResponseSignatureError(endpoint, 'BAD_SIGNATURE', 'data is not a flat object of signed fields', envelope);
   if (!verify(data as SignableParams, settings.key.expose())) {
     throw new ResponseSignatureError(endpoint, 'BAD_SIGNATURE', 'data.secureHash does not match data and the merchant key', envelope);
   }
-  return { httpStatus, code, msg, data, envelope };
+  return { httpStatus, code, msg, data, envelope, errorId };
 }
 
 function isFlatObject(value: unknown): value is Record<string, string | number | null> {
@@ -84,7 +86,7 @@ async function post(
   endpoint: Endpoint,
   body: string,
   signal: AbortSignal | undefined,
-): Promise<{ httpStatus: number; text: string }> {
+): Promise<{ httpStatus: number; text: string; errorId: string | undefined }> {
   // One controller for both the caller's signal and the timeout, so we can tell which fired and
   // clear the timer (AbortSignal.any would keep it alive until it fires).
   const controller = new AbortController();
@@ -105,7 +107,7 @@ async function post(
       signal: controller.signal,
     });
     const text = await readBounded(res, endpoint, url);
-    return { httpStatus: res.status, text };
+    return { httpStatus: res.status, text, errorId: res.headers.get('X-Error-Id') ?? undefined };
   } catch (error) {
     if (error instanceof UnexpectedResponseError) throw error;
     if (signal?.aborted) throw new MicroPayAbortedError(null, signal.reason);

@@ -19,6 +19,7 @@ import {
   SystemError,
   UnknownPayCodeError,
 } from '@micropay/client';
+import { createLogger } from '../../server/src/log.js';
 import {
   appWallet,
   clientFor,
@@ -27,6 +28,7 @@ import {
   freePort,
   payCode,
   startTestPlatform,
+  tamperingProxy,
   type AppWallet,
   type TestMerchant,
   type TestPlatform,
@@ -130,6 +132,28 @@ describe('micropay', () => {
     const faulty = clientFor(p.url, m, { headers: { 'X-MicroPay-Sandbox': 'system-error' } });
     await expect(faulty.micropay(sale('call-9', await payCode(p, w)))).rejects.toBeInstanceOf(SystemError);
     expect((await client.queryBill({ mchOrderId: 'call-9' })).tradeStatus).toBe('PAID');
+  });
+
+  it("a 500's SystemError carries its X-Error-Id as errorId, the id of the platform's log line; a 500 without one has none", async () => {
+    const lines: string[] = [];
+    const logged = await startTestPlatform(FAST_ENV, undefined, { sandbox: true, logger: createLogger('info', (line) => void lines.push(line)) });
+    const proxy = await tamperingProxy(logged.url, () => undefined);
+    try {
+      const lm = await createMerchant(logged);
+      const lw = await appWallet(logged, 100_00);
+      const headers = { 'X-MicroPay-Sandbox': 'system-error' };
+      const error = (await clientFor(logged.url, lm, { headers }).micropay(sale('call-id', await payCode(logged, lw))).catch((e: unknown) => e)) as SystemError;
+      expect(error).toBeInstanceOf(SystemError);
+      expect(error.errorId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+      expect(lines.filter((line) => (JSON.parse(line) as { errorId?: string }).errorId === error.errorId)).toHaveLength(1);
+      // The proxy passes the 500 on without the platform's headers.
+      const viaProxy = (await clientFor(proxy.url, lm, { headers }).micropay(sale('call-id-2', await payCode(logged, lw))).catch((e: unknown) => e)) as SystemError;
+      expect(viaProxy).toBeInstanceOf(SystemError);
+      expect(viaProxy.errorId).toBeUndefined();
+    } finally {
+      await proxy.close();
+      await logged.stop();
+    }
   });
 
   it('an answer slower than timeoutMs is RequestTimeoutError; a dropped connection is ConnectionError', async () => {
