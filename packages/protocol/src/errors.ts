@@ -99,17 +99,38 @@ export const ResultCode = {
 export type ResultCodeValue = (typeof ResultCode)[keyof typeof ResultCode];
 
 const LOOK_AGAIN = 'Ask again after 5 seconds; asking moves no money.';
+const FIX_QUESTION = 'Fix the request (msg names the field and its rule). Asking records nothing and moves no money.';
 
-/** The calls whose next step differs from the catalogue's action, by code (see `callActions`). */
+/**
+ * The calls whose next step differs from the catalogue's action, by code (see `callActions`).
+ * A call with none of its own here reads the catalogue's words, which speak of a payment: a test
+ * holds every other call to having its own wherever those words name a payment's things.
+ */
 const CALL_ACTIONS: ReadonlyMap<number, CallActions> = new Map<number, CallActions>([
+  [ResultCode.SUCCESS, {
+    queryBill: 'Act on data.tradeStatus: PAID (or refunded since: REFUND_IN_PROCESS, REFUNDED, REFUND_FAILED) is paid, FAILED is not, and PENDING or NEW is not final yet: ask again.',
+    refund: 'Act on data.refundStatus: REFUNDED, REFUND_FAILED (failReason says why), or REFUND_IN_PROCESS (ask queryRefund again later).',
+    queryRefund: 'Act on data.refundStatus: REFUNDED, REFUND_FAILED (failReason says why), or REFUND_IN_PROCESS (ask again later).',
+    closeBill: 'The order is closed (data.tradeStatus FAILED): nothing was charged, and a payment under this mchOrderId now answers 1025. Start a new payment with a new mchOrderId.',
+    queryOrderRefunds: 'Read refundAmount: how much of the order is refunded or being refunded (amount − refundAmount is left to refund).',
+    downloadBill: 'Read the statement in data.csv (docs/statements.md).',
+  }],
   [ResultCode.SYSTEM_ERROR, {
+    queryBill: LOOK_AGAIN,
     refund: 'The refund may or may not be made. Send the same refund again (the same mchRefundId, mchOrderId, refundAmount and reason): it is made at most once. Or call queryRefund with the mchRefundId after 5 seconds.',
     queryRefund: LOOK_AGAIN,
     queryOrderRefunds: LOOK_AGAIN,
     downloadBill: LOOK_AGAIN,
     closeBill: 'Close again after 5 seconds (closing twice changes nothing more), or query the order.',
   }],
-  [ResultCode.PARAM_ERROR, { refund: 'Fix the request (msg names the field). Nothing was recorded; the same mchRefundId may be used again.' }],
+  [ResultCode.PARAM_ERROR, {
+    refund: 'Fix the request (msg names the field). Nothing was recorded; the same mchRefundId may be used again.',
+    queryBill: FIX_QUESTION,
+    closeBill: 'Fix the request (msg names the field and its rule). Nothing was closed: the order is as it was.',
+    queryRefund: FIX_QUESTION,
+    queryOrderRefunds: FIX_QUESTION,
+    downloadBill: 'Fix the request (msg names the field and its rule): billDate is a day, yyyy-MM-dd, that has begun in the platform\'s time zone. Asking records nothing and moves no money.',
+  }],
   [ResultCode.ORDER_PAID, { closeBill: 'The order was paid and cannot be closed (data.tradeStatus says its state now: PAID, or refunded since): treat it as paid, and refund it if the sale is off.' }],
   [ResultCode.ORDER_PAYING, { refund: 'The order is not settled yet (NEW or PENDING: the customer may be confirming it): nothing was recorded. Refund it once queryBill says PAID.' }],
   [ResultCode.ORDER_CLOSED, { refund: 'The order failed or was closed, so no money was taken and there is nothing to refund. Nothing was recorded.' }],
@@ -126,7 +147,7 @@ const CALL_ACTIONS: ReadonlyMap<number, CallActions> = new Map<number, CallActio
 export const RESULT_CODES: readonly ResultCodeInfo[] = [
   entry(0, 'success', 200, 'The call did what it asked.',
     'micropay: the order is PAID. queryBill: the order exists (read tradeStatus). queryOrderRefunds: the order exists (read refundAmount). refund and queryRefund: the refund exists (read refundStatus: REFUNDED, REFUND_FAILED with failReason, or REFUND_IN_PROCESS). downloadBill: the statement is in data.csv.',
-    'Hand over the goods (micropay) or act on tradeStatus (queryBill) or refundStatus (refund, queryRefund).'),
+    'Hand over the goods: the order is PAID.'),
   entry(500, 'system error, query the order after 5 seconds', 500, 'Internal server error (the spec\'s "system error").',
     'The platform failed in a way that is not the request\'s fault, e.g. its disk or database failed. The payment may or may not have been made.',
     'Do not re-send with a new order id. Wait 5 seconds, then call queryBill with the same mchOrderId; repeat until it answers a final state.'),

@@ -1,7 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { merchantActionAfter, RESULT_CODES, renderErrorCatalogue } from '../src/index.js';
+import { MERCHANT_API_PATH, MERCHANT_CALLS, merchantActionAfter, RESULT_CODES, renderErrorCatalogue, resultCodeInfo, type MerchantCall } from '../src/index.js';
+import { ENDPOINT_DOCS } from '../../server/src/http/openapi/endpoints.js';
 
 /**
  * docs/errors.md publishes the catalogue rendered from RESULT_CODES between two markers. This test
@@ -14,6 +15,22 @@ const END = '<!-- catalogue:end -->';
 
 /** The spec's published codes (DESIGN.md); everything else must be marked as an extension. */
 const SPEC_CODES = [0, 500, 1021, 1022, 1023, 1024, 1025, 1028, 1031, 1032, 1033, 1035, 1036, 1040];
+
+/** What the HTTP layer may answer on any endpoint, before the call is reached (or when it fails: 500). */
+const ANY_ENDPOINT_CODES = [500, 9101, 9102, 9103, 9104, 9105, 9107, 9108, 9109];
+
+/** The codes a call can answer: those the API reference lists for it, and the HTTP layer's. */
+function codesOf(call: MerchantCall): number[] {
+  const own = ENDPOINT_DOCS[`${MERCHANT_API_PATH}${call}`]!.answers.flatMap((answer) => answer.codes);
+  return [...new Set([...own, ...ANY_ENDPOINT_CODES])];
+}
+
+function requestFieldsOf(call: MerchantCall): string[] {
+  return Object.keys((ENDPOINT_DOCS[`${MERCHANT_API_PATH}${call}`]!.request as { properties: object }).properties);
+}
+
+/** Words that are about a payment: read after another call they mislead (a query has no goods, a statement no mchOrderId). */
+const PAYMENT_WORDS = /goods|mchOrderId|new payment|pay again|charge again|new order id|queryBill/i;
 
 function section(doc: string): { before: string; inside: string; after: string } {
   const start = doc.indexOf(START);
@@ -59,10 +76,29 @@ describe('the published error catalogue', () => {
     expect(refund).toMatch(/^The refund may or may not be made\. Send the same refund again/);
     expect(row).toContain(`<br>**refund:** ${refund}`);
     // Calls with the same words share one line; a call with none of its own reads the catalogue's.
-    expect(row).toContain('<br>**queryRefund, queryOrderRefunds, downloadBill:** Ask again after 5 seconds');
+    expect(row).toContain('<br>**queryBill, queryRefund, queryOrderRefunds, downloadBill:** Ask again after 5 seconds');
     expect(merchantActionAfter('micropay', 500)).toBe(RESULT_CODES.find((i) => i.code === 500)!.merchantAction);
     expect(merchantActionAfter('queryBill', 1031)).toMatch(/pay again under the same mchOrderId/);
     expect(merchantActionAfter('micropay', 1031)).toBe('Check mchId: no merchant has it. Nothing was recorded.');
     expect(merchantActionAfter('refund', 123456)).toBeUndefined();
+  });
+
+  it("gives each call other than micropay its own words for every code it can answer where the payment's would mislead", () => {
+    const misleading: string[] = [];
+    for (const call of MERCHANT_CALLS.filter((c) => c !== 'micropay')) {
+      const hasOrderId = requestFieldsOf(call).includes('mchOrderId');
+      for (const code of codesOf(call)) {
+        const info = resultCodeInfo(code);
+        expect(info, `${call} answers ${code}, which is in the catalogue`).toBeDefined();
+        const action = merchantActionAfter(call, code)!;
+        if (info!.callActions[call] === undefined && PAYMENT_WORDS.test(action)) misleading.push(`${call} ${code}: ${action}`);
+        if (!hasOrderId && /mchOrderId/.test(action)) misleading.push(`${call} ${code} (no mchOrderId): ${action}`);
+      }
+    }
+    expect(misleading).toEqual([]);
+    // The trial's cases: a statement's bad or future billDate, and a refund query's bad field.
+    expect(merchantActionAfter('downloadBill', 1021)).toMatch(/^Fix the request .*billDate is a day, yyyy-MM-dd, that has begun/);
+    expect(merchantActionAfter('queryRefund', 1021)).toBe('Fix the request (msg names the field and its rule). Asking records nothing and moves no money.');
+    expect(renderErrorCatalogue().split('\n').find((line) => line.startsWith('| 1021 |'))).toContain('<br>**queryBill, queryRefund, queryOrderRefunds:** Fix the request');
   });
 });
