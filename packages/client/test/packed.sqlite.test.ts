@@ -23,6 +23,7 @@ beforeAll(async () => {
     for (const part of parts) cpSync(join(repo, 'packages', pkg, part), join(tmp, 'packages', pkg, part), { recursive: true });
   }
   cpSync(join(repo, 'tsconfig.base.json'), join(tmp, 'tsconfig.base.json'));
+  cpSync(join(repo, 'docs'), join(tmp, 'docs'), { recursive: true });
   // TypeScript and Node's types for the build; the copy's own protocol is built beside it.
   symlinkSync(join(repo, 'node_modules'), join(tmp, 'node_modules'), 'dir');
   p = await startTestPlatform(FAST_ENV);
@@ -41,8 +42,15 @@ describe('the packed client', () => {
     mkdirSync(out);
     const packed = JSON.parse(npm(['pack', '--json', '--pack-destination', out], join(tmp, 'packages', 'client'))) as { filename: string; files: { path: string }[] }[];
     const files = packed[0]!.files.map((f) => f.path);
-    expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/protocol/index.js', 'src/index.ts', 'dist/protocol/src/money.ts']));
-    expect(files.filter((f) => !f.startsWith('dist/') && !f.startsWith('src/') && !['package.json', 'README.md'].includes(f))).toEqual([]);
+    expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/protocol/index.js', 'src/index.ts', 'dist/protocol/src/money.ts', 'docs/client.md', 'docs/errors.md']));
+    expect(files.filter((f) => !f.startsWith('dist/') && !f.startsWith('src/') && !['package.json', 'README.md', 'docs/client.md', 'docs/errors.md'].includes(f))).toEqual([]);
+    // Packing leaves the package as it was: its README and sources, and no docs/ of its own.
+    const client = join(tmp, 'packages', 'client');
+    expect(readdirSync(client).sort()).toEqual(['README.md', 'dist', 'package.json', 'scripts', 'src', 'tsconfig.json', 'tsconfig.tsbuildinfo']);
+    expect(readFileSync(join(client, 'README.md'), 'utf8')).toBe(readFileSync(join(repo, 'packages', 'client', 'README.md'), 'utf8'));
+    for (const source of readdirSync(join(client, 'src'))) {
+      expect(readFileSync(join(client, 'src', source), 'utf8')).toBe(readFileSync(join(repo, 'packages', 'client', 'src', source), 'utf8'));
+    }
     // Every map's sources are in the tarball: "go to definition" and stack traces reach the code.
     const unpacked = join(tmp, 'unpacked');
     mkdirSync(unpacked);
@@ -51,6 +59,29 @@ describe('the packed client', () => {
       const { sources } = JSON.parse(readFileSync(join(unpacked, 'package', map), 'utf8')) as { sources: string[] };
       for (const source of sources) expect(files, `${map} → ${source}`).toContain(posix.join(posix.dirname(map), source));
     }
+    const shipped = (file: string) => readFileSync(join(unpacked, 'package', file), 'utf8');
+    // Nothing imports @micropay/protocol, which an integrator's project does not have; the shipped
+    // sources' relative imports reach sources in the tarball, and keep their lines, so the maps match.
+    for (const file of files.filter((f) => /\.(js|ts)$/.test(f))) {
+      expect(shipped(file), file).not.toMatch(/['"]@micropay\/protocol['"]/);
+      if (!file.endsWith('.ts') || file.endsWith('.d.ts')) continue;
+      for (const [, specifier] of shipped(file).matchAll(/\bfrom\s*'(\.{1,2}\/[^']+)\.js'/g)) {
+        expect(files, `${file} imports ${specifier}.js`).toContain(posix.join(posix.dirname(file), `${specifier!}.ts`));
+      }
+    }
+    for (const file of files.filter((f) => f.startsWith('src/'))) {
+      expect(shipped(file).split('\n').length, file).toBe(readFileSync(join(repo, 'packages', 'client', file), 'utf8').split('\n').length);
+    }
+    // The guide and the README link only to what the tarball holds (the rest is named in the repository).
+    for (const doc of files.filter((f) => f.endsWith('.md'))) {
+      for (const [, target] of shipped(doc).matchAll(/\]\(([^)\s]+)\)/g)) {
+        if (/^([a-z]+:|#)/i.test(target!)) continue;
+        expect(files, `${doc} links to ${target}`).toContain(posix.join(posix.dirname(doc), target!.split('#')[0]!));
+      }
+    }
+    expect(shipped('README.md')).toContain('[docs/client.md](docs/client.md)');
+    expect(shipped('docs/client.md')).toContain('[errors.md](errors.md)');
+    expect(shipped('docs/client.md')).toContain('\nMicroPay Payment API (`docs/api.md` in the MicroPay repository) that gets');
 
     const app = join(tmp, 'app');
     mkdirSync(app);
@@ -72,5 +103,8 @@ describe('the packed client', () => {
     const printed = (await promisify(execFile)(process.execPath, ['pay.mjs', p.url, m.mchId, m.key, code], { cwd: app, encoding: 'utf8' })).stdout;
     expect(JSON.parse(printed)).toEqual({ status: 'PAID', amount: '2.50', sen: 250 });
     expect((await p.store.findOrder(m.mchId, 'packed-1'))?.status).toBe('PAID');
+    // docs/client.md: CommonJS may require() it on Node 20.19 or later (this one is).
+    writeFileSync(join(app, 'require.cjs'), `console.log(typeof require('@micropay/client').MicroPayClient);`);
+    expect((await promisify(execFile)(process.execPath, ['require.cjs'], { cwd: app, encoding: 'utf8' })).stdout.trim()).toBe('function');
   }, 180_000);
 });
