@@ -113,9 +113,9 @@ describe('merchant users', () => {
     const shop = await createMerchant(p, 'Corner Shop');
     const owner = await merchantSignIn(shop, 'boss');
     const tillCookie = owner.cookie.replace('micropay_merchant=', 'micropay_cashier=');
-    expect((await pageCall(p, 'cashier/recent-charges', {}, { Cookie: tillCookie })).code).toBe(9120);
+    expect((await pageCall(p, 'cashier/recent-charges', {}, { Cookie: tillCookie, 'X-CSRF-Token': owner.csrf })).code).toBe(9120);
     const adminCookie = owner.cookie.replace('micropay_merchant=', 'micropay_admin=');
-    expect((await pageCall(p, 'admin/operators', {}, { Cookie: adminCookie })).code).toBe(9120);
+    expect((await pageCall(p, 'admin/operators', {}, { Cookie: adminCookie, 'X-CSRF-Token': owner.csrf })).code).toBe(9120);
   });
 });
 

@@ -35,7 +35,9 @@ describe('page API answers', () => {
     expect([signIn.status, signIn.headers.get('cache-control')]).toEqual([200, 'no-store']);
     const cookie = signIn.headers.get('set-cookie')!.split(';')[0]!;
     expect(await cacheControl('/api/page/merchant/session', {}, { cookie })).toEqual([200, 'no-store']);
-    expect(await cacheControl('/api/page/merchant/users/list', {}, { cookie })).toEqual([200, 'no-store']);
+    const csrf = ((await signIn.json()) as { data: { csrfToken: string } }).data.csrfToken;
+    expect(await cacheControl('/api/page/merchant/users/list', {}, { cookie, 'x-csrf-token': csrf })).toEqual([200, 'no-store']);
+    expect(await cacheControl('/api/page/merchant/users/list', {}, { cookie })).toEqual([403, 'no-store']);
     expect(await cacheControl('/api/page/merchant/users/list', {})).toEqual([401, 'no-store']);
     expect(await cacheControl('/api/page/wallet/balance', {})).toEqual([401, 'no-store']);
     expect((await cacheControl('/api/page/merchant/sign-in', { mchId: shop.mchId }))[1]).toBe('no-store');

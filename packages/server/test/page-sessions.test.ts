@@ -271,12 +271,12 @@ describe('a session', () => {
     expect((await call('cashier/session', {}, as(s, null))).sessionEnds).toBe(ends(SESSION_IDLE_MS, SESSION_MAX_MS - 10 * 60_000));
     clock.advance(30_000);
     // Last use is written at most once a minute: the header says the stored one, which the server ends it by.
-    expect((await call('cashier/recent-charges', {}, as(s, null))).sessionEnds).toBe(ends(SESSION_IDLE_MS - 30_000, SESSION_MAX_MS - 10.5 * 60_000));
+    expect((await call('cashier/recent-charges', {}, as(s))).sessionEnds).toBe(ends(SESSION_IDLE_MS - 30_000, SESSION_MAX_MS - 10.5 * 60_000));
     clock.advance(SESSION_IDLE_MS - 30_000 - 1);
     expect((await call('cashier/session', {}, as(s, null))).sessionEnds).toBe(ends(SESSION_IDLE_MS, SESSION_MAX_MS - 40 * 60_000 + 1));
     const out = await call('cashier/sign-out', {}, as(s));
     expect([out.code, out.sessionEnds]).toEqual([0, null]);
-    const refused = await call('cashier/recent-charges', {}, as(s, null));
+    const refused = await call('cashier/recent-charges', {}, as(s));
     expect([refused.code, refused.sessionEnds]).toEqual([9120, null]);
     expect((await call('cashier/session', {}, as(s, null))).sessionEnds).toBeNull();
   });

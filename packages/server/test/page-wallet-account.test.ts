@@ -49,7 +49,7 @@ async function wholeHistory(s: Session): Promise<Movement[][]> {
   const pages: Movement[][] = [];
   let before: string | null = null;
   do {
-    const a = await call('wallet/history', before === null ? {} : { before }, as(s, null));
+    const a = await call('wallet/history', before === null ? {} : { before }, as(s));
     expect(a.code, a.msg).toBe(0);
     pages.push(a.data!.transactions as Movement[]);
     before = a.data!.older as string | null;
@@ -93,11 +93,11 @@ describe('the balance', () => {
       mchId: m.mchId, mchOrderId: 'A-2', amountSen: 150_00, goodsInfo: 'TV', discountSen: null, point: null, payCode: code.code, timestampMs: clock.now,
     });
     expect(pending.kind).toBe('pending');
-    const a = await call('wallet/balance', {}, as(s, null));
+    const a = await call('wallet/balance', {}, as(s));
     expect([a.code, a.data]).toEqual([0, { walletId, name: 'Alice', status: 'active', balance: '487.50', held: '150.00', available: '337.50' }]);
     // Bad input of any shape is 1021 and names the field.
-    for (const body of [{ walletId }, { x: 1 }]) expect((await call('wallet/balance', body, as(s, null))).code).toBe(1021);
-    expect((await call('wallet/balance', '[1]', as(s, null))).code).toBe(9105);
+    for (const body of [{ walletId }, { x: 1 }]) expect((await call('wallet/balance', body, as(s))).code).toBe(1021);
+    expect((await call('wallet/balance', '[1]', as(s))).code).toBe(9105);
   });
 });
 
@@ -125,7 +125,7 @@ describe('the history', () => {
     expect(all.find((t) => t.amount === '-0.03')).toMatchObject({ status: 'PAID' });
     expect(all.at(-1)).toMatchObject({ type: 'TOPUP', amount: '100.00', merchantName: null, status: null });
     // docs/pages.md's example answer has the live answer's shape.
-    const live = await fetch(`${p.url}/api/page/wallet/history`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...as(s, null) }, body: '{}' });
+    const live = await fetch(`${p.url}/api/page/wallet/history`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...as(s) }, body: '{}' });
     expect(shape(await live.json())).toEqual(shape(JSON.parse(docBlock('pages.md', 'wallet-history-answer'))));
     // Times in the platform's zone (UTC+8), as a person reads them.
     expect(all.at(-1)).toMatchObject({ time: '2026-12-05 14:00:00', zonedTime: '2026-12-05 14:00:00 +08:00' });
@@ -135,9 +135,9 @@ describe('the history', () => {
     const { walletId } = await p.store.createWallet({ name: 'Alice', openingSen: 100_00 });
     const s = await signIn(walletId);
     for (let i = 1; i <= HISTORY_PAGE_SIZE + 2; i++) await pay(walletId, `P-${i}`, i);
-    const first = await call('wallet/history', {}, as(s, null));
+    const first = await call('wallet/history', {}, as(s));
     await pay(walletId, 'LATE', 99);
-    const second = await call('wallet/history', { before: first.data!.older }, as(s, null));
+    const second = await call('wallet/history', { before: first.data!.older }, as(s));
     const amounts = [...(first.data!.transactions as Movement[]), ...(second.data!.transactions as Movement[])].map((t) => t.amount);
     expect(amounts).toEqual([...Array.from({ length: HISTORY_PAGE_SIZE + 2 }, (_, i) => `-0.${String(HISTORY_PAGE_SIZE + 2 - i).padStart(2, '0')}`), '100.00']);
     expect(second.data!.older).toBeNull();
@@ -148,22 +148,22 @@ describe('the history', () => {
     const other = (await p.store.createWallet({ name: 'Bob', openingSen: 100_00 })).walletId;
     for (let i = 1; i <= HISTORY_PAGE_SIZE + 1; i++) await pay(other, `B-${i}`, 1_00);
     const bob = await signIn(other);
-    const bobsKey = (await call('wallet/history', {}, as(bob, null))).data!.older as string;
+    const bobsKey = (await call('wallet/history', {}, as(bob))).data!.older as string;
     expect(bobsKey).toMatch(/^\d+$/);
     const alice = await signIn(mine);
-    const a = await call('wallet/history', { before: bobsKey }, as(alice, null));
+    const a = await call('wallet/history', { before: bobsKey }, as(alice));
     expect([a.code, a.data]).toEqual([0, { transactions: [], older: null, timeZone: 'Asia/Kuala_Lumpur' }]);
     for (const path of ['wallet/history', 'wallet/balance']) {
-      const named = await call(path, { walletId: other }, as(alice, null));
+      const named = await call(path, { walletId: other }, as(alice));
       expect([named.code, named.msg]).toEqual([1021, 'param error: unknown parameter "walletId": not part of this API']);
     }
-    expect((await call('wallet/balance', {}, as(alice, null))).data).toMatchObject({ walletId: mine, balance: '10.00' });
+    expect((await call('wallet/balance', {}, as(alice))).data).toMatchObject({ walletId: mine, balance: '10.00' });
   });
 
   it('refuses a key of any other shape with 1021, naming the field', async () => {
     const s = await signIn((await p.store.createWallet({ name: 'Alice', openingSen: 1_00 })).walletId);
     for (const before of ['', '0', '-1', '1.5', 'abc', '1'.repeat(16), 12.5, true, [1], { a: 1 }]) {
-      const a = await call('wallet/history', { before }, as(s, null));
+      const a = await call('wallet/history', { before }, as(s));
       expect([JSON.stringify(before), a.code]).toEqual([JSON.stringify(before), 1021]);
       expect(a.msg).toContain('before');
     }
@@ -203,7 +203,7 @@ describe('freezing from the page', () => {
     // Freezing again changes nothing; the page has no call that unfreezes.
     expect((await call('wallet/freeze', {}, as(s))).data).toMatchObject({ status: 'frozen' });
     expect((await call('wallet/unfreeze', {}, as(s))).code).toBe(9101);
-    expect((await call('wallet/balance', {}, as(s, null))).data).toMatchObject({ status: 'frozen', balance: '10.00' });
+    expect((await call('wallet/balance', {}, as(s))).data).toMatchObject({ status: 'frozen', balance: '10.00' });
   });
 });
 
@@ -228,7 +228,7 @@ describe('housekeeping', () => {
     // The old session stays busy but reaches 12 hours; the idle one sleeps past 30 minutes.
     for (let t = 0; t < SESSION_MAX_MS; t += SESSION_IDLE_MS / 2) {
       clock.advance(SESSION_IDLE_MS / 2);
-      if (t + SESSION_IDLE_MS / 2 < SESSION_MAX_MS) expect((await call('wallet/balance', {}, as(old, null))).code).toBe(0);
+      if (t + SESSION_IDLE_MS / 2 < SESSION_MAX_MS) expect((await call('wallet/balance', {}, as(old))).code).toBe(0);
     }
     const fresh = await signIn(walletId);
     const freshLink = await p.store.issueSignInLink(walletId);
@@ -238,9 +238,9 @@ describe('housekeeping', () => {
     await p.store.sweepPageAccess();
     // Left: the fresh session, and the fresh unused link; the earlier unused link expired 15 minutes in.
     expect([await count('page_sessions'), await count('wallet_sign_in_links')]).toEqual([1, 1]);
-    expect((await call('wallet/balance', {}, as(fresh, null))).code).toBe(0);
-    expect((await call('wallet/balance', {}, as(idle, null))).code).toBe(9120);
-    expect((await call('wallet/balance', {}, as(old, null))).code).toBe(9120);
+    expect((await call('wallet/balance', {}, as(fresh))).code).toBe(0);
+    expect((await call('wallet/balance', {}, as(idle))).code).toBe(9120);
+    expect((await call('wallet/balance', {}, as(old))).code).toBe(9120);
     if (typeof freshLink === 'string' || typeof unused === 'string') throw new Error('no link');
     expect((await call('wallet/sign-in-link', { token: unused.token })).code).toBe(9022);
     // A link at its expiry is spent: the sweep takes it.
@@ -258,8 +258,8 @@ describe('housekeeping', () => {
     await p.store.issueSignInLink(other);
     if (typeof link === 'string') throw new Error(link);
     await p.store.setWalletStatus(walletId, 'closed');
-    for (const s of [a, b]) expect((await call('wallet/balance', {}, as(s, null))).code).toBe(9120);
-    expect((await call('wallet/balance', {}, as(bob, null))).code).toBe(0);
+    for (const s of [a, b]) expect((await call('wallet/balance', {}, as(s))).code).toBe(9120);
+    expect((await call('wallet/balance', {}, as(bob))).code).toBe(0);
     const left = await sql<{ wallet_id: string }>(p.store, 'SELECT wallet_id FROM page_sessions');
     expect(left.map((r) => r.wallet_id)).toEqual([other]);
     // Bob's unused link stays; Alice's unused one is gone. (Used links are left to the sweep, which

@@ -28,7 +28,7 @@ it('a payment taken by another server process turns the page (PENDING, then PAID
   const s = await signInWallet(p, walletId);
   const code = (await pageCall(p, 'wallet/paycode', {}, as(s))).data!.payCode as string;
 
-  const first = pageCall(p, 'wallet/code-result', { payCode: code }, as(s, null));
+  const first = pageCall(p, 'wallet/code-result', { payCode: code }, as(s));
   await new Promise((r) => setTimeout(r, 400));
   const paying = await postSigned(other.url, 'micropay', micropayParams(m, 'big-1', '20.00', code), m.key);
   expect(paying.body.code).toBe(1024);

@@ -21,7 +21,7 @@ const call = (path: string, body: unknown, headers?: Record<string, string>) => 
 
 /** The page's long poll for what became of the code on screen (a read: no CSRF token). */
 const resultOf = (s: Session, payCode: string, seen?: 'WAITING' | 'PENDING') =>
-  call('wallet/code-result', seen === undefined ? { payCode } : { payCode, seen }, as(s, null));
+  call('wallet/code-result', seen === undefined ? { payCode } : { payCode, seen }, as(s));
 
 /** A wallet with a PIN and a confirmation limit of 5.00, signed in to the page by a link. */
 async function signedInWallet(openingSen = 50_00, pin = '2468'): Promise<WalletSession> {
@@ -199,15 +199,15 @@ describe('who may read and act', () => {
     }
     expect((await call('wallet/decline', { wavpayOrderId: bobs.orderId }, as(alice))).code).toBe(1031);
     // Nor read it: a confirm screen shown again reads its own payment's state, never another wallet's.
-    const peek = await call('wallet/order', { wavpayOrderId: bobs.orderId }, as(alice, null));
+    const peek = await call('wallet/order', { wavpayOrderId: bobs.orderId }, as(alice));
     expect([peek.code, peek.msg, peek.data]).toEqual([1031, 'no merchant related records: no such payment of this wallet', null]);
-    expect((await call('wallet/order', { wavpayOrderId: bobs.orderId }, as(bob, null))).data).toMatchObject({ wavpayOrderId: bobs.orderId, tradeStatus: 'PENDING', amount: '20.00' });
+    expect((await call('wallet/order', { wavpayOrderId: bobs.orderId }, as(bob))).data).toMatchObject({ wavpayOrderId: bobs.orderId, tradeStatus: 'PENDING', amount: '20.00' });
     // Each session lists its own wallet's payments waiting for the PIN, and no other's.
-    expect((await call('wallet/pending', {}, as(alice, null))).data).toEqual({ orders: [] });
-    const bobsPending = await call('wallet/pending', {}, as(bob, null));
+    expect((await call('wallet/pending', {}, as(alice))).data).toEqual({ orders: [] });
+    const bobsPending = await call('wallet/pending', {}, as(bob));
     expect(bobsPending.data!.orders).toHaveLength(1);
     expect(bobsPending.data!.orders[0]).toMatchObject({ wavpayOrderId: bobs.orderId, tradeStatus: 'PENDING', amount: '20.00', merchantName: 'Corner Shop' });
-    expect((await call('wallet/pending', { walletId: bob.walletId }, as(alice, null))).code).toBe(1021);
+    expect((await call('wallet/pending', { walletId: bob.walletId }, as(alice))).code).toBe(1021);
     expect(await orderRow(bobs.orderId)).toEqual({ status: 'PENDING', fail_reason: null });
     expect(await p.store.findWallet(bob.walletId)).toMatchObject({ heldSen: 20_00, pinFailures: 0 });
     expect((await p.store.findWallet(alice.walletId))!.pinFailures).toBe(0);

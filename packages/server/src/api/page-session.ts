@@ -57,14 +57,19 @@ export async function endEarlierSession(ctx: ApiContext, kind: SessionKind, req:
 export type SessionHandler = (ctx: ApiContext, req: ApiRequest, session: PageSession, sessionId: string) => Promise<Answer>;
 
 /**
- * A page API that needs its page's live session; `changes` ones also the CSRF token, checked before
- * the session is looked up, so a refused call writes nothing (not even the session's last use).
+ * A page API that needs its page's live session and its CSRF token, reads and changes alike,
+ * checked before the session is looked up, so a refused call reads and writes nothing (not even
+ * the session's last use). A read needs the token too: the cookie is the browser's, shared by its
+ * tabs, so after another tab signed in again it holds that session, and only the token says which
+ * session the calling tab is showing. Without it a tab signed in as one user would be answered
+ * another's data. The page APIs are the pages' alone, and the pages send it on every call.
+ * `access` names what the call does (docs/pages.md's table, the API reference).
  */
-export function withPageSession(kind: SessionKind, access: 'reads' | 'changes', handler: SessionHandler): Handler {
+export function withPageSession(kind: SessionKind, _access: 'reads' | 'changes', handler: SessionHandler): Handler {
   return async (ctx, req) => {
     const sessionId = sessionIdOf(kind, req);
     if (sessionId === null) return answer(ResultCode.SESSION_REQUIRED);
-    if (access === 'changes' && !csrfMatches(sessionId, csrfOf(req))) return answer(ResultCode.CSRF_REJECTED);
+    if (!csrfMatches(sessionId, csrfOf(req))) return answer(ResultCode.CSRF_REJECTED);
     const session = await ctx.store.usePageSession(sessionId);
     if (session === null || session.subject.kind !== kind) return withCookieCleared(kind, req, answer(ResultCode.SESSION_REQUIRED));
     return withTimeLeft(ctx, session, await handler(ctx, req, session, sessionId));

@@ -1,6 +1,6 @@
 import { element, say } from '../shared/page.js';
 import { currentSession, signInAt, signOut, type PageName } from '../shared/session.js';
-import { ROLE_REFUSED_EVENT, SESSION_CHANGED_EVENT, SIGNED_OUT_EVENT } from '../shared/page-api.js';
+import { currentCsrfToken, ROLE_REFUSED_EVENT, saySignedOut, SESSION_REPLACED, SIGNED_OUT_EVENT } from '../shared/page-api.js';
 import { usePlatformTimeZone } from '../shared/time.js';
 import { warnBeforeSessionEnds } from '../shared/session-warning.js';
 import type { ConsoleContext, Section } from './section.js';
@@ -46,16 +46,14 @@ export function startConsole<Who extends { readonly timeZone: string }>(spec: Co
   element('sign-out', HTMLButtonElement).addEventListener('click', () => void signOut(spec.page).then(() => showSignIn('You are signed out.', 'info')));
   window.addEventListener('hashchange', () => { if (shown !== null) open(location.hash.slice(1)); });
   // A change refused for the role (9122, shared/page-api.ts): the role may have changed since the
-  // console was drawn. Refused for its token (9121): another tab of this browser signed in since,
-  // and the cookie is that session's. Either way the session is read again and the console drawn
-  // for what it is now; two refusals at once read it once.
+  // console was drawn. The session is read again and the console drawn for what it is now; two
+  // refusals at once read it once.
   let rechecking: Promise<void> | null = null;
   window.addEventListener(ROLE_REFUSED_EVENT, () => {
-    rechecking ??= redraw('role').finally(() => { rechecking = null; });
+    rechecking ??= redraw().finally(() => { rechecking = null; });
   });
-  window.addEventListener(SESSION_CHANGED_EVENT, () => {
-    rechecking ??= redraw('session').finally(() => { rechecking = null; });
-  });
+  // The session ended (9120), or another tab's sign-in replaced it (9121, a read's or a change's):
+  // the sign-in, with why. A replaced session is never taken over: it may be someone else's.
   window.addEventListener(SIGNED_OUT_EVENT, (event) => {
     if (shown !== null) showSignIn((event as CustomEvent<string>).detail);
   });
@@ -63,24 +61,21 @@ export function startConsole<Who extends { readonly timeZone: string }>(spec: Co
   warnBeforeSessionEnds(spec.page);
   void currentSession<Who>(spec.page).catch(() => null).then((who) => (who === null ? showSignIn() : enter(who)));
 
-  /** The session read again after a refusal (`why`), and the console drawn for it if it changed (who, or the role). */
-  async function redraw(why: 'role' | 'session'): Promise<void> {
+  /** The session read again after a refusal for the role, and the console drawn for it if the role changed. */
+  async function redraw(): Promise<void> {
     if (shown === null) return;
     const before = spec.describe(shown.who);
+    const mine = currentCsrfToken();
     // No answer (the network): nothing is known, so nothing changes; the refusal stays said.
     const who = await currentSession<Who>(spec.page).catch(() => undefined);
     if (who === undefined) return;
     if (who === null) return showSignIn('You are signed out.');
+    // Another tab signed in meanwhile: that session is not this console's to take over.
+    if (currentCsrfToken() !== mine) return saySignedOut(SESSION_REPLACED);
     const now = spec.describe(who);
-    if (now === before) {
-      // The same person and role: a token taken again (another tab signed in as them) is all it needed.
-      if (why === 'session') say(notice, 'This browser signed in again in another tab: do that once more.');
-      return;
-    }
+    if (now === before) return;
     enter(who);
-    say(notice, why === 'role'
-      ? `Your role changed since the console was drawn: it is now drawn for ${now}, with what that role may do.`
-      : `This browser signed in as ${now} in another tab: the console is drawn for that session now.`);
+    say(notice, `Your role changed since the console was drawn: it is now drawn for ${now}, with what that role may do.`);
   }
 
   function enter(who: Who): void {

@@ -4,7 +4,8 @@ import { parseSessionEnds, SESSION_ENDS_HEADER } from '@micropay/protocol/page-s
 /**
  * The pages' calls to their own API (`/api/page/...`, docs/pages.md), on the same origin. The
  * session travels in an HttpOnly cookie the page cannot read; what the page keeps is the session's
- * CSRF token, in memory only, sent in `X-CSRF-Token` on every call that changes something.
+ * CSRF token, in memory only, sent in `X-CSRF-Token` on every call, reads included: the server
+ * answers only the session the token is of, so a tab never reads a session another tab replaced.
  */
 export interface PageAnswer<T> {
   readonly code: number;
@@ -16,12 +17,6 @@ export interface PageAnswer<T> {
 
 /** Said on the window when a call is refused for the role (9122): a console draws itself again for the role the session has now. */
 export const ROLE_REFUSED_EVENT = 'micropay:role-refused';
-
-/**
- * Said on the window when a change is refused for its CSRF token (9121): the browser's cookie now
- * holds another session (a sign-in in another tab), so a console reads it and draws itself for it.
- */
-export const SESSION_CHANGED_EVENT = 'micropay:session-changed';
 
 /**
  * Said on the window, with the reason as its detail, when a call's answer says the session has
@@ -67,17 +62,25 @@ function sayTimeLeft(response: Response): void {
   saySessionTime({ idleEndsAtMs: now + ends.idleLeftMs, endsAtMs: now + ends.leftMs, idleLimitMs: ends.idleLimitMs });
 }
 
+/**
+ * Why a page finds its session replaced (9121: its token is not the session's the cookie holds now):
+ * this browser signed in again in another tab, maybe as someone else. The page shows its sign-in
+ * with this and never takes the other session over: what it shows is the signed-in person's.
+ */
+export const SESSION_REPLACED = 'This browser signed in again in another tab, so this page was signed out. Sign in again to go on here.';
+
 /** Why a page that was signed in finds its session gone (9120): it shows its sign-in with this. */
 export const SESSION_ENDED = 'Your session has ended: unused for 30 minutes, signed out elsewhere, given a new password, or your user was disabled. Sign in again.';
 
 /**
  * A refusal that concerns the whole page, not the call: the role (9122), the session another tab's
- * sign-in replaced (9121), or the session gone (9120: ended by time, by a reset or a disable
- * elsewhere), said on the window for the page to act on.
+ * sign-in replaced (9121, a read's as a change's), or the session gone (9120: ended by time, by a
+ * reset or a disable elsewhere), said on the window for the page to act on. A 9121 to a call sent
+ * with no token, or an earlier session's, is a late answer of a page that signed out already.
  */
-function sayIfPageRefused(code: number): void {
+function sayIfPageRefused(code: number, sentToken: string | null): void {
   if (code === ResultCode.ROLE_NOT_ALLOWED) window.dispatchEvent(new Event(ROLE_REFUSED_EVENT));
-  if (code === ResultCode.CSRF_REJECTED) window.dispatchEvent(new Event(SESSION_CHANGED_EVENT));
+  if (code === ResultCode.CSRF_REJECTED && sentToken !== null && sentToken === csrfToken) saySignedOut(SESSION_REPLACED);
   if (code === ResultCode.SESSION_REQUIRED) saySignedOut(SESSION_ENDED);
 }
 
@@ -102,6 +105,7 @@ export interface CallOptions {
 }
 
 export async function callPage<T>(path: string, body: Record<string, unknown> = {}, options: CallOptions = {}): Promise<PageAnswer<T>> {
+  const sentToken = csrfToken;
   const response = await post(path, body, options);
   const envelope = (await response.json().catch(() => null)) as { code: number; msg: string; data: T | null } | null;
   if (envelope === null || typeof envelope.code !== 'number') throw new Unreachable(`MicroPay answered HTTP ${response.status}. Try again.`);
@@ -109,7 +113,7 @@ export async function callPage<T>(path: string, body: Record<string, unknown> = 
   const token = (envelope.data as { csrfToken?: unknown } | null)?.csrfToken;
   if (typeof token === 'string') useCsrfToken(token);
   sayTimeLeft(response);
-  sayIfPageRefused(envelope.code);
+  sayIfPageRefused(envelope.code, sentToken);
   const date = Date.parse(response.headers.get('Date') ?? '');
   return { ...envelope, serverNowMs: Number.isNaN(date) ? Date.now() : date };
 }
@@ -127,6 +131,7 @@ export interface PageFile {
  * answer is one (Content-Disposition: attachment), else the envelope of the refusal.
  */
 export async function downloadPage(path: string, body: Record<string, unknown>): Promise<PageFile | PageAnswer<null>> {
+  const sentToken = csrfToken;
   const response = await post(path, body, {});
   const name = /attachment; filename="([^"]+)"/.exec(response.headers.get('Content-Disposition') ?? '');
   sayTimeLeft(response);
@@ -136,7 +141,7 @@ export async function downloadPage(path: string, body: Record<string, unknown>):
   }
   const envelope = (await response.json().catch(() => null)) as { code: number; msg: string } | null;
   if (envelope === null || typeof envelope.code !== 'number') throw new Unreachable(`MicroPay answered HTTP ${response.status}. Try again.`);
-  sayIfPageRefused(envelope.code);
+  sayIfPageRefused(envelope.code, sentToken);
   return { code: envelope.code, msg: envelope.msg, data: null, serverNowMs: Date.now() };
 }
 

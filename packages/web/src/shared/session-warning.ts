@@ -1,4 +1,4 @@
-import { currentCsrfToken, saySignedOut, SESSION_ENDED, SESSION_TIME_EVENT, SIGNED_OUT_EVENT, Unreachable, type SessionDeadlines } from './page-api.js';
+import { currentCsrfToken, saySignedOut, SESSION_ENDED, SESSION_REPLACED, SESSION_TIME_EVENT, SIGNED_OUT_EVENT, Unreachable, type SessionDeadlines } from './page-api.js';
 import { currentSession, type PageName } from './session.js';
 import { formatClock } from './time.js';
 
@@ -81,7 +81,7 @@ export function warnBeforeSessionEnds(page: PageName): void {
     try {
       // Not signed in any more (ended elsewhere meanwhile): the page shows its sign-in, as for a refused call.
       if ((await currentSession(page)) === null) saySignedOut(SESSION_ENDED);
-      else if (currentCsrfToken() !== mine) saySignedOut(REPLACED_IN_ANOTHER_TAB);
+      else if (currentCsrfToken() !== mine) saySignedOut(SESSION_REPLACED);
     } catch (error) {
       if (!(error instanceof Unreachable)) throw error;
       view.problem(error.message);
@@ -138,8 +138,6 @@ function otherTabs(page: PageName, heard: (theirs: SessionDeadlines) => void): {
   });
   return { tell: (mine) => channel?.postMessage({ ...mine, session: sessionTag(currentCsrfToken()) }) };
 }
-
-const REPLACED_IN_ANOTHER_TAB = 'This browser signed in again in another tab, so this page was signed out. Sign in again to go on here.';
 
 /**
  * A session's name among the page's tabs: a short hash of its CSRF token (FNV-1a), so tabs tell

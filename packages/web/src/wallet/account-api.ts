@@ -1,6 +1,6 @@
 import { ResultCode } from '@micropay/protocol/errors';
 import type { DeviceListing } from '@micropay/protocol/offline-code';
-import { callPage, Unreachable } from '../shared/page-api.js';
+import { callPage, SESSION_REPLACED, Unreachable } from '../shared/page-api.js';
 
 /**
  * The wallet page's account calls (`/api/page/wallet/balance`, `history`, `freeze`, `offline-devices`,
@@ -42,9 +42,9 @@ async function ask<T>(path: string, body: Record<string, unknown> = {}): Promise
   try {
     const a = await callPage<T>(path, body);
     if (a.code === ResultCode.SUCCESS && a.data !== null) return { ok: true, data: a.data };
-    if (a.code === ResultCode.SESSION_REQUIRED || a.code === ResultCode.CSRF_REJECTED) {
-      return { ok: false, signedOut: true, message: 'You are signed out. Sign in again to see your wallet.' };
-    }
+    if (a.code === ResultCode.SESSION_REQUIRED) return { ok: false, signedOut: true, message: 'You are signed out. Sign in again to see your wallet.' };
+    // Another tab signed in again: what the cookie opens now may be another wallet, never shown here.
+    if (a.code === ResultCode.CSRF_REJECTED) return { ok: false, signedOut: true, message: SESSION_REPLACED };
     return { ok: false, signedOut: false, message: `The platform refused (${a.code}: ${a.msg}).` };
   } catch (error) {
     if (error instanceof Unreachable) return { ok: false, signedOut: false, message: error.message };

@@ -9,7 +9,7 @@ import { LiveResult } from './live-result.js';
 import { pendingOrders, type PageOrder } from './result-api.js';
 import { ResultScreen } from './result-screen.js';
 import { CodeFlow } from './code-flow.js';
-import { Unreachable } from '../shared/page-api.js';
+import { SESSION_REPLACED, SIGNED_OUT_EVENT, Unreachable } from '../shared/page-api.js';
 import {
   canMakeOfflineCodes, enrolThisBrowser, forgetDevice, forgetLastWallet, keepShellForOffline, offlineWallet, oweSignOut, rememberWallet, renewEnrolment, sendPendingSignOuts, signOutDevice, signOutOwed,
   thisDeviceId,
@@ -37,6 +37,12 @@ const signOutButton = element('sign-out', HTMLButtonElement);
 const screen = new CodeScreen({ qr: element('qr', HTMLElement), barcode: element('barcode', HTMLElement), digits: element('digits', HTMLButtonElement) });
 const codeHeading = element('code-heading', HTMLElement);
 const lifetime = new CodeLifetime(element('countdown', HTMLElement));
+// Another tab of this browser signed in again (a 9121 to any call, a read's too: shared/page-api.ts),
+// maybe to another wallet: the page shows its sign-in and why, never the cookie's new wallet.
+window.addEventListener(SIGNED_OUT_EVENT, (event) => {
+  const reason = (event as CustomEvent<string>).detail;
+  if (reason === SESSION_REPLACED && signInForm.hidden) showSignIn(reason);
+});
 // What a cashier does with the code on the screen shows here by itself (live-result.ts).
 const live = new LiveResult({
   pending: (order) => {

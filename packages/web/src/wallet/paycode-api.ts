@@ -1,5 +1,5 @@
 import { ResultCode } from '@micropay/protocol/errors';
-import { callPage, Unreachable } from '../shared/page-api.js';
+import { callPage, SESSION_REPLACED, Unreachable } from '../shared/page-api.js';
 
 /**
  * A fresh payment code for the signed-in wallet (`/api/page/wallet/paycode`). The page never
@@ -20,9 +20,11 @@ export async function issuePayCode(): Promise<Issued> {
     // A holder at the counter cannot wait out a network that hangs: past this, the offline code.
     const a = await callPage<{ payCode: string; expiresAtMs: string }>('wallet/paycode', {}, { timeoutMs: PAYCODE_TIMEOUT_MS });
     // The session ended (signed out elsewhere, expired), or its wallet was closed meanwhile.
-    if (a.code === ResultCode.SESSION_REQUIRED || a.code === ResultCode.UNAUTHORIZED || a.code === ResultCode.CSRF_REJECTED) {
+    if (a.code === ResultCode.SESSION_REQUIRED || a.code === ResultCode.UNAUTHORIZED) {
       return { ok: false, reason: 'signedOut', message: 'You are signed out. Sign in again to show a code.' };
     }
+    // Another tab signed in again: the cookie's session may be another wallet's, whose code is not shown here.
+    if (a.code === ResultCode.CSRF_REJECTED) return { ok: false, reason: 'signedOut', message: SESSION_REPLACED };
     if (a.code === ResultCode.WALLET_FROZEN) return { ok: false, reason: 'frozen', message: 'This wallet is frozen: it cannot pay. Ask the operator to unfreeze it.' };
     if (a.code !== ResultCode.SUCCESS || a.data === null) {
       return { ok: false, reason: 'unavailable', message: `No code was issued (${a.code}: ${a.msg}).` };

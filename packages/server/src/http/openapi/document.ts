@@ -32,8 +32,9 @@ operation below lists every code it can answer and the \`data\` each carries.
   stated on each operation as \`x-micropay-signature\` and in the request schema's \`secureHash\`.
 - *Wallet API:* \`Authorization: Bearer <wallet token>\` (\`walletToken\`); 401 with code 9106 without.
 - *Page APIs:* the page's session cookie (\`micropay_wallet\`, \`micropay_cashier\`, \`micropay_merchant\`, \`micropay_admin\`; HttpOnly,
-  SameSite=Strict) set by a sign-in, and on every call that changes something the session's CSRF
-  token in \`X-CSRF-Token\` (9120 without a session, 9121 without the token).
+  SameSite=Strict) set by a sign-in, and on every call on a session, reads included, the session's CSRF
+  token in \`X-CSRF-Token\` (9120 without a session, 9121 without the token or with another session's:
+  the tab's session was replaced by a sign-in in another tab of the browser).
 
 Every answer carries \`X-Request-Id\`. Unknown paths answer 404 (9101), other methods 405 (9102),
 unparseable HTTP 400 (9107), oversized headers 431 (9108), a request not arriving within 30 s 408
@@ -46,7 +47,7 @@ const SECURITY_SCHEMES = {
   cashierSession: { type: 'apiKey', in: 'cookie', name: 'micropay_cashier', description: 'The cashier page\'s session, set by a sign-in.' },
   merchantSession: { type: 'apiKey', in: 'cookie', name: 'micropay_merchant', description: 'The merchant console\'s session, set by a sign-in (docs/consoles.md).' },
   adminSession: { type: 'apiKey', in: 'cookie', name: 'micropay_admin', description: 'The operator console\'s session, set by a sign-in (docs/consoles.md).' },
-  csrfToken: { type: 'apiKey', in: 'header', name: 'X-CSRF-Token', description: 'The session\'s CSRF token (`csrfToken` of the sign-in or session answer), on every page API call that changes something.' },
+  csrfToken: { type: 'apiKey', in: 'header', name: 'X-CSRF-Token', description: 'The session\'s CSRF token (`csrfToken` of the sign-in or session answer), on every page API call made on a session, reads included.' },
 };
 
 const SIGNATURE = {
@@ -92,7 +93,7 @@ function operation(path: string, doc: EndpointDoc): Record<string, unknown> {
     security: security(doc),
     ...(doc.auth === 'merchant' ? { 'x-micropay-signature': SIGNATURE } : {}),
     requestBody: { required: true, content: { 'application/json': { schema: doc.request } } },
-    responses: { ...responses([...doc.answers, ...TRANSPORT_ANSWERS], PAGE_AUTH.has(doc.auth)), ...TRANSPORT_REFS },
+    responses: { ...responses([...withCsrfRefusal(doc), ...TRANSPORT_ANSWERS], PAGE_AUTH.has(doc.auth)), ...TRANSPORT_REFS },
   };
 }
 
@@ -108,6 +109,16 @@ function operationId(path: string): string {
   return path.replace(/^\/api\/(micropay\/)?/, '').replace(/[/-](.)/g, (_, c: string) => c.toUpperCase());
 }
 
+/**
+ * A page API on a session refuses a token that is not the session's (9121), reads as well as
+ * changes (api/page-session.ts): said here once rather than on each read's list of answers.
+ */
+function withCsrfRefusal(doc: EndpointDoc): readonly EndpointAnswer[] {
+  const onSession = PAGE_AUTH.has(doc.auth) && doc.answers.some((a) => a.codes.includes(R.SESSION_REQUIRED));
+  if (!onSession || doc.answers.some((a) => a.codes.includes(R.CSRF_REJECTED))) return doc.answers;
+  return [...doc.answers, { codes: [R.CSRF_REJECTED], data: null }];
+}
+
 /** Who may call: nobody needs a credential for a sign-in or a session probe; the rest say which. */
 function security(doc: EndpointDoc): unknown[] {
   if (doc.auth === 'merchant') return [];
@@ -116,7 +127,7 @@ function security(doc: EndpointDoc): unknown[] {
   const session = ({ walletPage: 'walletSession', cashierPage: 'cashierSession', merchantConsole: 'merchantSession', adminConsole: 'adminSession' } as const)[doc.auth];
   const needsSession = doc.answers.some((a) => a.codes.includes(R.SESSION_REQUIRED));
   if (!needsSession) return [{}];
-  return [doc.csrf === true ? { [session]: [], csrfToken: [] } : { [session]: [] }];
+  return [{ [session]: [], csrfToken: [] }];
 }
 
 /** The answers grouped by the HTTP status their codes travel with (from the catalogue). */

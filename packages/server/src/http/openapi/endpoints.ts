@@ -84,7 +84,7 @@ function members<T extends string>(all: { readonly [K in T]: true }): JsonSchema
 const EMPTY: JsonSchema = { type: 'object', additionalProperties: false, maxProperties: 0, description: 'An empty JSON object, `{}`.' };
 const SIGNED_REQUEST = (name: string) => `Signed with the merchant key: see the signing rule in docs/api.md. ${name}`;
 const WALLET_ID = pattern(WALLET_ID_PATTERN, 'The 12-digit wallet id.', '600000000001');
-const CSRF_TOKEN = { type: 'string', description: 'Send it in `X-CSRF-Token` with every call that changes something.' };
+const CSRF_TOKEN = { type: 'string', description: 'Send it in `X-CSRF-Token` with every call on the session, reads included.' };
 const WALLET_STATUS = members<WalletStatus>({ active: true, frozen: true, closed: true });
 const FAIL_REASON = members<FailReason>({
   INSUFFICIENT_BALANCE: true, WALLET_FROZEN: true, DECLINED: true, CLOSED: true, CONFIRM_TIMEOUT: true, SYSTEM_ERROR: true,
