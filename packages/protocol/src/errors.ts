@@ -1,3 +1,4 @@
+import { sessionLimitsWords } from './page-session.js';
 /**
  * The result codes of the MicroPay Payment API, defined once for the server, the client and the
  * published catalogue (docs/errors.md is checked against this table by a test).
@@ -284,11 +285,11 @@ export const RESULT_CODES: readonly ResultCodeInfo[] = [
     'The whole request (request line, headers and body) did not arrive within 30 s of its first byte; the connection is closed after the answer.',
     'Send the whole request promptly. Nothing was recorded; for micropay, query the order before paying again.', true),
   entry(9120, 'session required', 401, 'Extension (web pages): the page API needs a signed-in session of its page.',
-    'A page API call (`/api/page/...`) without the session cookie of its page, or with a session that is unknown, signed out or expired (30 minutes idle, 12 hours at most). Nothing was read or recorded.',
+    `A page API call (\`/api/page/...\`) without the session cookie of its page, or with a session that is unknown, signed out or expired (${sessionLimitsWords()}). Nothing was read or recorded.`,
     'Person at the page: sign in again.', true),
-  entry(9121, 'CSRF token rejected', 403, 'Extension (web pages): a state-changing page API call lacks the session\'s CSRF token.',
-    'A page API call that changes something, sent without the `X-CSRF-Token` header or with a token that is not its session\'s. Nothing was recorded.',
-    'Page: send the token the session call answered in `X-CSRF-Token`. Another site\'s form or script cannot know it, which is the point.', true),
+  entry(9121, 'CSRF token rejected', 403, 'Extension (web pages): a page API call on a session lacks the session\'s CSRF token.',
+    'A page API call on a session, a read or a change, sent without the `X-CSRF-Token` header or with a token that is not its session\'s: from a page, the session it showed was replaced by a sign-in in another tab of the browser, whose cookie now holds that one. Nothing was read or recorded.',
+    'Page: send the token the session call answered in `X-CSRF-Token`. Another site\'s form or script cannot know it, which is the point. Person at the page: sign in again (in this tab).', true),
   entry(9122, 'role not allowed', 403, 'Extension (consoles): the signed-in merchant user\'s or operator\'s role may not do this.',
     'A merchant console call that only the merchant\'s owner may make (managing users, for one), made in a cashier\'s session; an operator console change the operator\'s role may not make (a payout confirmed by `support`, a merchant created by `finance`: docs/consoles.md, "Operator roles"). Nothing was read or recorded.',
     'Cashier: ask the merchant\'s owner. Operator: ask an operator whose role may, or an admin to change your role (`micropay admin set-role`).', true),

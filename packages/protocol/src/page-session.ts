@@ -11,6 +11,19 @@
  */
 export const SESSION_ENDS_HEADER = 'X-Session-Ends';
 
+/**
+ * The session rule itself, in one place: the server ends a session by it (domain/page-access.ts)
+ * and the error catalogue's 9120 states it from here, so the words cannot drift from the rule.
+ * Pages still learn it from each answer (idle-limit), never from this copy in their bundle.
+ */
+export const SESSION_IDLE_MS = 30 * 60_000;
+export const SESSION_MAX_MS = 12 * 60 * 60_000;
+
+/** The rule in words: "30 minutes idle, 12 hours at most". */
+export function sessionLimitsWords(): string {
+  return `${SESSION_IDLE_MS / 60_000} minutes idle, ${SESSION_MAX_MS / 3_600_000} hours at most`;
+}
+
 export interface SessionEnds {
   /** Until the session ends unless the page calls again (the idle rule). */
   readonly idleLeftMs: number;

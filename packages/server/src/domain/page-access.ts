@@ -35,8 +35,10 @@ export interface PageSession {
   readonly lastSeenAtMs: number;
 }
 
-export const SESSION_IDLE_MS = 30 * 60_000;
-export const SESSION_MAX_MS = 12 * 60 * 60_000;
+// The rule's figures live with the page API's session format, where the error catalogue reads them too.
+import { SESSION_IDLE_MS, SESSION_MAX_MS } from '@micropay/protocol/page-session';
+
+export { SESSION_IDLE_MS, SESSION_MAX_MS };
 /** A session's last request is written at most this often: a page's every call is not a write. */
 export const SESSION_TOUCH_MS = 60_000;
 /** How long a one-time wallet sign-in link (`micropay wallet link`) can be used. */
