@@ -15,6 +15,7 @@ import type { NewMerchant } from '../domain/merchant.js';
 import type { DayWindow, StatementMovements } from '../domain/statement.js';
 import type { Payout, PayoutStatus, PayoutRequest, PayoutRequestDecision, PayoutFinishDecision, WalletClosing } from '../domain/payout.js';
 import type { DailyReportMovements } from '../domain/daily-report.js';
+import type { PlatformDayRow } from '../domain/platform-day.js';
 import type { PayoutCursor, WalletSearch } from '../domain/console-pages.js';
 import type { FileConfirmation, PayoutFiling, PayoutSelection } from '../domain/payout-file.js';
 import type { SchemaUpgrade } from './schema-version.js';
@@ -326,6 +327,8 @@ export interface Store extends StoreOps {
   requestedPayoutsSen(mchId: string): Promise<number>;
   /** What a merchant's daily report is made of, read at one moment (domain/daily-report.ts). */
   dailyReportMovements(mchId: string, window: DayWindow): Promise<DailyReportMovements>;
+  /** The ledger's postings before the day's end, summed for the platform's day, of one moment (platform-day-sql.ts). */
+  platformDayRows(window: DayWindow): Promise<PlatformDayRow[]>;
 
   /** The ledger audit (`micropay audit`): the books' invariants. Not the audit log. */
   audit(): Promise<AuditReport>;

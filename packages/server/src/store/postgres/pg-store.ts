@@ -10,6 +10,8 @@ import type { NotificationActivity } from '../notification-attempts-sql.js';
 import type { PaymentDecision } from '../../domain/payment.js';
 import type { DayWindow, StatementMovements } from '../../domain/statement.js';
 import type { DailyReportMovements } from '../../domain/daily-report.js';
+import type { PlatformDayRow } from '../../domain/platform-day.js';
+import { PLATFORM_DAY_SQL, toPlatformDayRow } from '../platform-day-sql.js';
 import type { Payout } from '../../domain/payout.js';
 import type { PayoutAccount } from '../../domain/payout-account.js';
 import type { PayoutCursor, WalletSearch } from '../../domain/console-pages.js';
@@ -444,6 +446,10 @@ export class PgStore extends ServiceStore implements Store {
         )).rows as Row[]).map(toPayout),
       };
     });
+  }
+
+  async platformDayRows(window: DayWindow): Promise<PlatformDayRow[]> {
+    return ((await this.pool.query(PLATFORM_DAY_SQL, [window.fromMs, window.toMs])).rows as Row[]).map(toPlatformDayRow);
   }
 
   // --- notification outbox (notifications.ts) --------------------------------------------------

@@ -10,6 +10,8 @@ import type { PaymentDecision } from '../../domain/payment.js';
 import type { RefundRecord } from '../../domain/refund.js';
 import type { DayWindow, StatementMovements } from '../../domain/statement.js';
 import type { DailyReportMovements } from '../../domain/daily-report.js';
+import type { PlatformDayRow } from '../../domain/platform-day.js';
+import { PLATFORM_DAY_SQL, toPlatformDayRow } from '../platform-day-sql.js';
 import type { Payout } from '../../domain/payout.js';
 import type { PayoutAccount } from '../../domain/payout-account.js';
 import type { PayoutCursor, WalletSearch } from '../../domain/console-pages.js';
@@ -641,6 +643,10 @@ export class SqliteStore extends ServiceStore implements Store {
     })).deferred();
   }
 
+  async platformDayRows(window: DayWindow): Promise<PlatformDayRow[]> {
+    return (this.#s.platformDay.all(window.fromMs, window.toMs) as Row[]).map(toPlatformDayRow);
+  }
+
   #statementMovements(mchId: string, fromMs: number, toMs: number): StatementMovements {
     return {
       payments: (this.#s.paymentsPaidWithin.all(...paymentsPaidWithinValues(mchId, fromMs, toMs)) as Row[]).map(toOrder),
@@ -686,6 +692,7 @@ function prepare(db: Database.Database) {
     masterKeyIds: db.prepare(MASTER_KEY_IDS_IN_USE),
     platformCounts: db.prepare(PLATFORM_COUNTS_SQL),
     platformMoney: db.prepare(PLATFORM_MONEY_SQL),
+    platformDay: db.prepare(sqliteSql(PLATFORM_DAY_SQL)),
     accountBalances: db.prepare('SELECT id, balance_sen FROM accounts WHERE id IN (SELECT value FROM json_each(?))'),
 
     findWalletByToken: db.prepare(
