@@ -82,3 +82,10 @@ export function badInput(b: { readonly field: string; readonly problem: string }
   const flag = /^[A-Z]+$/.test(b.field) ? b.field : `--${b.field}`;
   throw new UsageError(`${flag}${/^(must|is) /.test(b.problem) ? ' ' : ': '}${b.problem}`);
 }
+
+/** A day not over yet is no settlement: said under the figures, which are those so far (or none, for a day to come). */
+export function dayNotOver(window: { fromMs: number; toMs: number }, nowMs: number, config: Config): string[] {
+  if (window.fromMs > nowMs) return ['This day has not begun: nothing has moved in it yet.'];
+  if (window.toMs > nowMs) return [`This day is not over (it ends ${timeText(window.toMs, config)}): the figures are those so far.`];
+  return [];
+}

@@ -6,10 +6,11 @@ import { MAX_PAYOUT_REQUEST_ID_LENGTH, newAccountAgeMs, type Payout, type Payout
 import { printableTextProblem } from '../domain/text.js';
 import { merchantDay } from '../services/statements.js';
 import { defineCommand, type CommandGroup } from './command-line.js';
-import { amountSen, badInput, cliActing, CommandFailed, notFound, timeText, UsageError } from './common.js';
+import { amountSen, badInput, cliActing, CommandFailed, dayNotOver, notFound, timeText, UsageError } from './common.js';
 import { failPayoutBecause, isBadInput } from '../services/operator-actions.js';
 import { fileConfirmationRefusal, fileConfirmationWire, PAYOUT_FILE_NO, payoutFilterOf, unmadeFileProblem } from '../services/payout-file.js';
 import { fileConfirmationWords } from '@micropay/protocol/payout-file';
+import { platformDay } from './platform-day-command.js';
 import { cliPayoutSelection, exportFile, PAYOUT_DAYS, PAYOUT_FILE_OPTION } from './payout-file-command.js';
 
 /**
@@ -276,11 +277,4 @@ const balances = defineCommand({
   },
 });
 
-/** A day not over yet is no settlement: said under the figures, which are those so far (or none, for a day to come). */
-function dayNotOver(window: { fromMs: number; toMs: number }, nowMs: number, config: Config): string[] {
-  if (window.fromMs > nowMs) return ['This day has not begun: nothing has moved in it yet.'];
-  if (window.toMs > nowMs) return [`This day is not over (it ends ${timeText(window.toMs, config)}): the figures are those so far.`];
-  return [];
-}
-
-export const payoutCommands: CommandGroup = { title: 'Payouts and settlement', commands: [create, confirm, confirmFile, fail, list, exportFile, daily, balances] };
+export const payoutCommands: CommandGroup = { title: 'Payouts and settlement', commands: [create, confirm, confirmFile, fail, list, exportFile, daily, platformDay, balances] };
