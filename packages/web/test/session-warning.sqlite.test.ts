@@ -91,6 +91,8 @@ describe('the warning before a session ends unused', () => {
     await walletPage.close();
 
     // The next sale begun, then left: ignored, the warning gives way to the sign-in at the end.
+    // The session's token, as the till sends it: the server is asked below with it, after the end.
+    const token = (await page.evaluate(() => fetch('/api/page/cashier/session', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' }).then((r) => r.json())) as { data: { csrfToken: string } }).data.csrfToken;
     await page.getByLabel('Amount').fill('3.10');
     await page.getByLabel('Goods').fill('Cake');
     await idleUntilWarned(page, platform, 'cashier');
@@ -102,7 +104,7 @@ describe('the warning before a session ends unused', () => {
     expect(await page.getByRole('alertdialog').count()).toBe(0);
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('password');
     // The server ended it too, by its own rule: the old cookie opens nothing.
-    expect(await page.evaluate(() => fetch('/api/page/cashier/recent-charges', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' }).then((r) => r.json()))).toMatchObject({ code: 9120 });
+    expect(await page.evaluate((t) => fetch('/api/page/cashier/recent-charges', { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': t }, body: '{}' }).then((r) => r.json()), token)).toMatchObject({ code: 9120 });
     await page.getByLabel('Password').fill(cashier.password);
     await page.keyboard.press('Enter');
     await page.locator('#till').waitFor();
