@@ -197,8 +197,8 @@ describe("the merchant console's account sections", () => {
     const tillProblems = watchForProblems(till);
     await signInToMerchantConsole(till, `${platform.server.url}/merchant`, { mchId: merchant.mchId, name: 'lane-1', password: cashier.password });
     await open(till, 'Balance & payouts');
-    await expect.poll(() => till.locator('.payout-list tbody td').nth(2).textContent()).toBe(`${HOLDER}\n${BANK}\n•••• 5432`);
-    expect(await till.locator('.facts').nth(1).locator('dd').allTextContents()).toEqual([HOLDER, BANK, '•••• 5432', expect.stringMatching(PEOPLE_TIME)]);
+    await expect.poll(() => till.locator('.payout-list tbody td').nth(2).textContent()).toBe(`${HOLDER}\n${BANK}\n•••• ending 5432`);
+    expect(await till.locator('.facts').nth(1).locator('dd').allTextContents()).toEqual([HOLDER, BANK, '•••• ending 5432', expect.stringMatching(PEOPLE_TIME)]);
     expect(await till.locator('#section form').count()).toBe(0);
     expect(await till.getByLabel('Your password').count()).toBe(0);
     expect(await till.getByRole('button', { name: 'Request payout' }).count()).toBe(0);

@@ -1,3 +1,4 @@
+import { maskedText } from '../shared/masked.js';
 import { ResultCode } from '@micropay/protocol/errors';
 import { formatSen, parseAmountSen } from '@micropay/protocol/money';
 import { say } from '../shared/page.js';
@@ -102,7 +103,11 @@ export class ReceiptView {
         ];
     const list = el('dl', '', 'receipt-facts');
     // An id is read and typed whole: on a line of its own under its name, never broken inside.
-    for (const [term, value] of facts) list.append(el('dt', term), el('dd', value, ID_TERMS.has(term) ? 'receipt-id' : ''));
+    for (const [term, value] of facts) {
+      const fact = el('dd', '', ID_TERMS.has(term) ? 'receipt-id' : '');
+      fact.append(maskedText(value));
+      list.append(el('dt', term), fact);
+    }
     this.el.body.replaceChildren(merchant, big, list);
   }
 }

@@ -1,3 +1,4 @@
+import { maskedText } from '../shared/masked.js';
 import { fieldRefusal } from './forms.js';
 
 /**
@@ -47,7 +48,7 @@ export function bankAccountColumn(
  */
 export function accountNumberElement(accountNumber: string): HTMLElement {
   const number = Object.assign(document.createElement('span'), { className: 'account-number' });
-  if (accountNumber.includes(' ')) number.textContent = accountNumber;
+  if (accountNumber.includes(' ')) number.append(maskedText(accountNumber));
   else number.append(...(accountNumber.match(/.{1,4}/g) ?? []).map((group) => Object.assign(document.createElement('span'), { textContent: group })));
   return number;
 }

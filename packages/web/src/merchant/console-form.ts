@@ -1,3 +1,4 @@
+import { maskedText } from '../shared/masked.js';
 /** Small pieces of the merchant console's forms and tables (labelled fields, text-only cells). */
 export function field(id: string, label: string, value = '', placeholder = '', type = 'text', maxLength = 40): HTMLElement {
   const wrap = document.createElement('div');
@@ -9,5 +10,7 @@ export function field(id: string, label: string, value = '', placeholder = '', t
 
 /** A cell of text: never HTML from an answer. */
 export function textCell(text: string): HTMLTableCellElement {
-  return Object.assign(document.createElement('td'), { textContent: text });
+  const cell = document.createElement('td');
+  cell.append(maskedText(text));
+  return cell;
 }

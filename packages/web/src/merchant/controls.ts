@@ -2,6 +2,7 @@ import { button as consoleButton } from '../console/forms.js';
 import { callPage, Unreachable, type PageAnswer } from '../shared/page-api.js';
 import { say } from '../shared/page.js';
 import { formatTime } from '../shared/time.js';
+import { maskedText } from '../shared/masked.js';
 
 /**
  * Small building blocks of the merchant console's account sections (API key, Notifications,
@@ -34,7 +35,11 @@ export function button(text: string, onClick: () => Promise<void>, className = '
 /** Label and value pairs, as a description list. */
 export function facts(pairs: readonly (readonly [string, string])[]): HTMLDListElement {
   const dl = Object.assign(document.createElement('dl'), { className: 'facts' });
-  for (const [term, value] of pairs) dl.append(Object.assign(document.createElement('dt'), { textContent: term }), Object.assign(document.createElement('dd'), { textContent: value }));
+  for (const [term, value] of pairs) {
+    const fact = document.createElement('dd');
+    fact.append(maskedText(value));
+    dl.append(Object.assign(document.createElement('dt'), { textContent: term }), fact);
+  }
   return dl;
 }
 

@@ -6,6 +6,7 @@ import { callPage, Unreachable } from '../shared/page-api.js';
 import { say } from '../shared/page.js';
 import { RefundAttempts, type RefundAttempt } from '../shared/refund-attempts.js';
 import { formatTime } from '../shared/time.js';
+import { maskedText } from '../shared/masked.js';
 import { fieldRefusal } from '../console/forms.js';
 import type { ConsoleContext } from '../console/section.js';
 import { field } from './console-form.js';
@@ -59,7 +60,9 @@ function fields({ order, timeZone }: Detail): HTMLElement {
   for (const [term, value] of rows) {
     // The ids are read and typed whole (into a bank's form, a call to support): never cut inside a number.
     const className = term === 'Order' || term === 'MicroPay order' ? 'code' : '';
-    dl.append(Object.assign(document.createElement('dt'), { textContent: term }), Object.assign(document.createElement('dd'), { textContent: value, className }));
+    const fact = Object.assign(document.createElement('dd'), { className });
+    fact.append(maskedText(value));
+    dl.append(Object.assign(document.createElement('dt'), { textContent: term }), fact);
   }
   return dl;
 }
@@ -149,7 +152,7 @@ function timeline({ events, timeZone }: Detail): HTMLElement {
     const item = document.createElement('li');
     item.dataset.kind = e.kind;
     const time = Object.assign(document.createElement('time'), { dateTime: new Date(e.atMs).toISOString(), textContent: formatTime(e.atMs, timeZone) });
-    item.append(time, ` ${describe(e)}`);
+    item.append(time, ' ', maskedText(describe(e)));
     list.append(item);
   }
   section.append(heading, list);
