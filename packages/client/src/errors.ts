@@ -220,8 +220,8 @@ export class ConnectionError extends TransportError {}
  * every connection failure as an unknown outcome stays safe.
  */
 export class RequestNotSentError extends ConnectionError {
-  constructor(endpoint: Endpoint, detail: string, options: { cause?: unknown; url: string; action?: string }) {
-    super(endpoint, detail, { action: NOT_SENT_ACTION, ...options });
+  constructor(endpoint: Endpoint, detail: string, options: { cause?: unknown; url: string }) {
+    super(endpoint, detail, { ...options, action: NOT_SENT_ACTION });
   }
 }
 
@@ -274,29 +274,6 @@ export class PaymentOutcomeUnknownError extends MicroPayError {
     );
     this.mchOrderId = mchOrderId;
     this.lastKnownOrder = lastKnownOrder;
-  }
-}
-
-/**
- * pay() reached its deadline, and no request of it ever left the machine: its micropay, every
- * query and every close failed before a connection was made (RequestNotSentError each). So this
- * pay() charged nothing. (A pay() before a crash, with the same request, may still have: the
- * same request again tells.) A RequestNotSentError, since it proves exactly that.
- */
-export class PaymentNotSentError extends RequestNotSentError {
-  readonly mchOrderId: string;
-
-  constructor(mchOrderId: string, attempts: string, url: string, last: RequestNotSentError) {
-    super(
-      'micropay',
-      `nothing of order ${mchOrderId} was sent: ${attempts} all failed before a connection was made (last: ${last.detail}), so this pay() charged nothing`,
-      {
-        cause: last,
-        url,
-        action: 'No request reached the platform and this pay() moved no money: do not hand over the goods. Check the URL and that the platform is running there, then call pay() again with the same request (it is safe even if an earlier pay() of it was sent before a crash).',
-      },
-    );
-    this.mchOrderId = mchOrderId;
   }
 }
 

@@ -8,10 +8,8 @@ import {
   OrderPaidError,
   OrderPayingError,
   PayCodeExpiredError,
-  PaymentNotSentError,
   PaymentOutcomeUnknownError,
   PlatformBusyError,
-  RequestNotSentError,
   ResponseSignatureError,
   SystemError,
   TransportError,
@@ -91,14 +89,6 @@ class PayFlow {
   #sawPending = false;
   #sends = 0;
   #queries = 0;
-  #closes = 0;
-  /**
-   * Whether any request of this run may have reached the platform: every call's end but a
-   * RequestNotSentError (which proves nothing left the machine) counts, an answer or not.
-   */
-  #mayHaveReached = false;
-  /** The micropay's RequestNotSentError (the flow's first call), for its URL. */
-  #paymentNotSent: RequestNotSentError | null = null;
 
   constructor(
     private readonly client: MicroPayClient,
@@ -157,7 +147,7 @@ class PayFlow {
     this.#sends += 1;
     this.#emit({ step: 'sending', attempt: this.#sends });
     try {
-      const order = await this.#sent(this.client.micropay(this.request, { signal: this.options.signal }));
+      const order = await this.client.micropay(this.request, { signal: this.options.signal });
       this.#seen(order);
       return this.#paid(order);
     } catch (error) {
@@ -181,7 +171,7 @@ class PayFlow {
     this.#queries += 1;
     this.#emit({ step: 'querying', attempt: this.#queries });
     try {
-      const order = await this.#sent(this.client.queryBill({ mchOrderId: this.#mchOrderId }, { signal: this.options.signal }));
+      const order = await this.client.queryBill({ mchOrderId: this.#mchOrderId }, { signal: this.options.signal });
       this.#seen(order);
       if (PAID_ORDER_STATUSES.includes(order.tradeStatus)) return this.#paid(order);
       if (order.tradeStatus === 'FAILED') return this.#failed(this.#sawPending ? 'NOT_CONFIRMED' : 'PAYMENT_FAILED', order);
@@ -202,8 +192,7 @@ class PayFlow {
     let lastError: unknown = null;
     for (let attempt = 1; attempt <= CLOSE_ATTEMPTS; attempt++) {
       try {
-        this.#closes += 1;
-        const order = await this.#sent(this.client.closeBill({ mchOrderId }, { signal: this.options.signal }));
+        const order = await this.client.closeBill({ mchOrderId }, { signal: this.options.signal });
         this.#seen(order);
         if (why === 'platform-error') {
           return this.#finish({ status: 'FAILED', mchOrderId, reason: 'PLATFORM_ERROR', message: FAIL_MESSAGE.PLATFORM_ERROR, order });
@@ -220,26 +209,7 @@ class PayFlow {
         if (attempt < CLOSE_ATTEMPTS) await this.#sleep(this.#timing.queryIntervalMs);
       }
     }
-    // Only when every call is proven unsent may pay() say that it charged nothing.
-    if (!this.#mayHaveReached && lastError instanceof RequestNotSentError && this.#paymentNotSent?.url != null) {
-      const requests = `${this.#sends + this.#queries + this.#closes} requests (${this.#sends} micropay, ${this.#queries} queryBill, ${this.#closes} closeBill)`;
-      throw new PaymentNotSentError(mchOrderId, requests, this.#paymentNotSent.url, lastError);
-    }
     throw new PaymentOutcomeUnknownError(mchOrderId, this.#lastKnown, lastError);
-  }
-
-  /** A call of the flow, noting whether it may have reached the platform. */
-  async #sent<T>(call: Promise<T>): Promise<T> {
-    try {
-      const result = await call;
-      this.#mayHaveReached = true;
-      return result;
-    } catch (error) {
-      // Conservative: only a RequestNotSentError proves that nothing left the machine.
-      if (!(error instanceof RequestNotSentError)) this.#mayHaveReached = true;
-      else this.#paymentNotSent ??= error;
-      throw error;
-    }
   }
 
   #announce(step: Step & { kind: 'open' }, nextQueryInMs: number, wasPending: boolean): void {
