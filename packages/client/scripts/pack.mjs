@@ -96,8 +96,6 @@ function rewriteImports(dir, entry, extensions) {
 
 /** Keeps the package's own README and src/ as they are, for postpack to put back. */
 function keepOriginals() {
-  // A pack that failed before its postpack left them here: those are the originals, not the rewritten ones.
-  if (existsSync(originals)) restoreOriginals();
   mkdirSync(originals);
   copyFileSync(join(clientDir, 'README.md'), join(originals, 'README.md'));
   cpSync(join(clientDir, 'src'), join(originals, 'src'), { recursive: true });
@@ -142,12 +140,23 @@ function packedLinks(text, repoPath, packedPath) {
 
 const step = process.argv[2];
 if (step === 'prepack') {
-  keepOriginals();
+  // A pack whose prepack ended but whose postpack never ran left the rewritten files in place and
+  // the originals aside: put them back before anything is built from them.
+  restoreOriginals();
   cleanBuild();
   vendorProtocol();
-  rewriteImports(dist, join(vendored, 'index.js'), ['.js', '.d.ts']);
-  rewriteImports(join(clientDir, 'src'), join(vendored, 'src', 'index.js'), ['.ts']);
-  carryDocs();
+  // The package's own files are set aside only now, once the build stood, and put back if the
+  // rewrite fails: a snapshot taken before a failed build would later be restored over edits made
+  // to fix it.
+  keepOriginals();
+  try {
+    rewriteImports(dist, join(vendored, 'index.js'), ['.js', '.d.ts']);
+    rewriteImports(join(clientDir, 'src'), join(vendored, 'src', 'index.js'), ['.ts']);
+    carryDocs();
+  } catch (error) {
+    restoreOriginals();
+    throw error;
+  }
 } else if (step === 'postpack') {
   restoreOriginals();
   cleanBuild();

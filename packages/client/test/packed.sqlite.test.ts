@@ -107,4 +107,24 @@ describe('the packed client', () => {
     writeFileSync(join(app, 'require.cjs'), `console.log(typeof require('@micropay/client').MicroPayClient);`);
     expect((await promisify(execFile)(process.execPath, ['require.cjs'], { cwd: app, encoding: 'utf8' })).stdout.trim()).toBe('function');
   }, 180_000);
+
+  it("a pack whose build fails keeps the package's sources as they are: edits made to fix it survive the next pack", () => {
+    const clientDir = join(tmp, 'packages', 'client');
+    const errors = join(clientDir, 'src', 'errors.ts');
+    const original = readFileSync(errors, 'utf8');
+    const pack = (step: string) => execFileSync(process.execPath, ['scripts/pack.mjs', step], { cwd: clientDir, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      writeFileSync(errors, `${original}\nexport const broken: number = 'not a number';\n`);
+      expect(() => pack('prepack')).toThrow();
+      // The mistake fixed, and another edit made: the next pack must not bring the broken file back.
+      writeFileSync(errors, `${original}\nexport const fixed = 1;\n`);
+      pack('prepack');
+      pack('postpack');
+      expect(readFileSync(errors, 'utf8')).toBe(`${original}\nexport const fixed = 1;\n`);
+    } finally {
+      writeFileSync(errors, original);
+      pack('postpack');
+    }
+  }, 120_000);
 });
+
