@@ -202,7 +202,7 @@ describe("a signed request cannot be sent to another endpoint (the signature cov
     const w = await createWalletWithCode(p, 500_00);
     // 300.00 is above the confirmation limit: PENDING while the customer is asked.
     expect((await postSigned(p.url, 'micropay', micropayParams(m, 'big-1', '300.00', w.payCode), m.key)).body.code).toBe(1024);
-    const refused = { code: 1021, msg: 'param error: operation must be "CLOSE", signed with the other fields, so that no signed query can be sent as a close', data: null };
+    const refused = { code: 1021, msg: 'param error: operation must be "CLOSE", signed with the other fields, so that no signed query can be sent as a close (a client older than this rule does not send it: update it)', data: null };
     const query = captured({ mchOrderId: 'big-1' });
     expect((await postRaw(p.url, '/api/micropay/queryBill', query)).body.data?.tradeStatus).toBe('PENDING');
     expect((await postRaw(p.url, '/api/micropay/closeBill', query)).body).toEqual(refused);
