@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { sign, signatureBase, verify } from '../src/index.js';
+import * as schemas from '../src/schemas.js';
 
 const SPEC_KEY = 'P8yAFr213xcvb41xfgkjELoOhWl';
 
@@ -87,5 +88,31 @@ describe('secureHash', () => {
       expect(verify({ a: '1', secureHash: sign(withEmpty, 'K') }, 'K')).toBe(false);
       expect(verify({ a: '1', b: null, secureHash: sign({ a: '1' }, 'K') }, 'K')).toBe(true);
     });
+  });
+});
+
+describe('a signed request cannot be sent as a change at another endpoint (values are signed, not names)', () => {
+  const requests = {
+    micropay: schemas.MICROPAY_REQUEST, refund: schemas.REFUND_REQUEST, closeBill: schemas.CLOSE_BILL_REQUEST,
+    queryBill: schemas.QUERY_BILL_REQUEST, queryOrderRefunds: schemas.QUERY_BILL_REQUEST,
+    queryRefund: schemas.QUERY_REFUND_REQUEST, downloadBill: schemas.DOWNLOAD_BILL_REQUEST,
+  } as const;
+  /** How many values a request of the call signs: its required fields, up to all of them (secureHash not). */
+  function signedCounts(schema: schemas.JsonSchema): { least: number; most: number } {
+    const s = schema as { required: string[]; properties: Record<string, unknown> };
+    return { least: s.required.length - 1, most: Object.keys(s.properties).length - 1 };
+  }
+
+  it('closeBill signs a number of values no other call signs, and every read fewer than any change', () => {
+    const close = signedCounts(requests.closeBill);
+    expect(close).toEqual({ least: 4, most: 4 });
+    for (const [call, schema] of Object.entries(requests)) {
+      if (call === 'closeBill') continue;
+      const { least, most } = signedCounts(schema);
+      expect(close.least < least || close.most > most, call).toBe(true);
+    }
+    const reads = ['queryBill', 'queryOrderRefunds', 'queryRefund', 'downloadBill'] as const;
+    const fewestOfAChange = Math.min(...(['micropay', 'refund', 'closeBill'] as const).map((c) => signedCounts(requests[c]).least));
+    for (const read of reads) expect(signedCounts(requests[read]).most, read).toBeLessThan(fewestOfAChange);
   });
 });
