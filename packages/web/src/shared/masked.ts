@@ -12,7 +12,9 @@ export function maskedText(text: string): Node {
   const seen = Object.assign(document.createElement('span'), { textContent: MASK });
   seen.setAttribute('aria-hidden', 'true');
   const heard = Object.assign(document.createElement('span'), { textContent: 'ending ', className: 'visually-hidden' });
-  const out = document.createDocumentFragment();
+  // One element, not a run of pieces: in a phone's table card (a grid) each piece would be a cell
+  // of its own, the end of the number wrapped under the column's name.
+  const out = document.createElement('span');
   out.append(text.slice(0, at), seen, heard, maskedText(text.slice(at + MASK.length)));
   return out;
 }
