@@ -19,16 +19,27 @@ afterEach(async () => {
   p = null;
 });
 
-/** Ends every other connection to the test's database, as `pg_terminate_backend` from psql would. */
-async function endConnections(url: string): Promise<number> {
+/**
+ * Ends the connections of one program (its `application_name`), or one backend, as
+ * `pg_terminate_backend` from psql would: only the test's own, since the other test files share
+ * the database (a schema each) and run beside it.
+ */
+async function endConnections(url: string, which: { applicationName: string } | { pid: number }): Promise<number> {
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
   try {
-    const { rows } = await admin.query('SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
+    const { rows } = 'pid' in which
+      ? await admin.query('SELECT pg_terminate_backend($1) AS ended', [which.pid])
+      : await admin.query('SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity WHERE application_name = $1', [which.applicationName]);
     return rows.length;
   } finally {
     await admin.end();
   }
+}
+
+/** The database's URL, its connections named `name`. */
+function named(url: string, name: string): string {
+  return `${url}${url.includes('?') ? '&' : '?'}application_name=${name}`;
 }
 
 describe('a connection PostgreSQL ends while the server uses it', () => {
@@ -37,8 +48,8 @@ describe('a connection PostgreSQL ends while the server uses it', () => {
     const store = p.store as unknown as PgStore;
     const failed = await store
       .transaction(async (c) => {
-        await c.query('SELECT 1');
-        await endConnections(p!.dbPath);
+        const { rows } = await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+        await endConnections(p!.dbPath, { pid: rows[0]!.pid });
         // The error arrives while the connection is checked out and idle in the transaction.
         await new Promise((r) => setTimeout(r, 300));
         await c.query('SELECT 1');
@@ -51,7 +62,8 @@ describe('a connection PostgreSQL ends while the server uses it', () => {
   it('under traffic on a served process: it keeps serving, and nothing answered PAID is missing', async () => {
     p = await startTestPlatform();
     const m = await createMerchant(p);
-    const server = await startServerProcess(['--db', p.dbPath, '--port', '0'], { env: { MICROPAY_PG_POOL_SIZE: '4' }, lifetimeMs: 60_000 });
+    const applicationName = `micropay-drop-${process.pid}`;
+    const server = await startServerProcess(['--db', named(p.dbPath, applicationName), '--port', '0'], { env: { MICROPAY_PG_POOL_SIZE: '4' }, lifetimeMs: 60_000 });
     const codes = await Promise.all(Array.from({ length: 4 * 80 }, (_, i) => createWalletWithCode(p!, 10_00, `W${i}`)));
     const answers = new Map<string, number>();
     let running = true;
@@ -65,7 +77,7 @@ describe('a connection PostgreSQL ends while the server uses it', () => {
     const lanes = [0, 1, 2, 3].map(lane);
     for (let round = 0; round < 3; round++) {
       await new Promise((r) => setTimeout(r, 400));
-      expect(await endConnections(p.dbPath)).toBeGreaterThan(0);
+      expect(await endConnections(p.dbPath, { applicationName })).toBeGreaterThan(0);
     }
     await new Promise((r) => setTimeout(r, 400));
     running = false;
