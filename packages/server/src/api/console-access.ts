@@ -33,8 +33,9 @@ export function operatorOf(session: PageSession): Operator {
 }
 
 /**
- * A merchant console API: needs the console's live session (9120), with `changes` also the CSRF
- * token (9121, checked before anything is read), and with `owner` the owner's role (9122). The role
+ * A merchant console API: needs the console's live session (9120) and its CSRF token, reads and
+ * changes alike (9121, checked before anything is read: page-session.ts), and with `owner` the
+ * owner's role (9122). `access` says what the call does; it no longer changes what is checked. The role
  * is read with the session from the user's row, so a change applies to the next request. A merchant
  * disabled after its user signed in is refused as the merchant API refuses it (1022), every call.
  */
